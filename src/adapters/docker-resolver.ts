@@ -1,0 +1,126 @@
+/**
+ * Resolves tags by pulling them with docker, as the seed did, but once per unique reference, with the
+ * pods' pull secrets handed over in a private --config directory rather than by `docker login`.
+ */
+import { formatImageRef, type ImageRef, parseRepository, repositoryOf } from "../core/image-ref.js";
+import type { Credential } from "../core/keyring.js";
+import type { IndexChildren, TagResolution } from "../core/resolution.js";
+import { ToolFailedError } from "../errors.js";
+import type { Docker } from "./docker.js";
+import { writeDockerConfig } from "./docker-config.js";
+import type { Resolver } from "./resolver.js";
+
+export interface DockerResolverOptions {
+  /** Hosts reached over plain http (loopback, --insecure-registry): docker manifest inspect needs --insecure. */
+  isInsecure: (host: string) => boolean;
+  pullTimeoutMs: number;
+}
+
+export class DockerResolver implements Resolver {
+  readonly name = "docker" as const;
+  /** One private config directory per credential and registry host. */
+  private readonly configDirs = new Map<Credential, Map<string, string>>();
+  /** The config that worked for a reference, so listing its index uses the same credential. */
+  private readonly workedWith = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: DockerResolverOptions,
+  ) {}
+
+  private engine?: Promise<void>;
+
+  async resolveTag(
+    ref: ImageRef,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<TagResolution> {
+    this.engine ??= this.checkEngine(signal);
+    await this.engine;
+    const reference = formatImageRef(ref);
+    // Like the kubelet, try every matching credential in turn; with none, the user's own docker config.
+    const attempts: (Credential | null)[] = credentials.length > 0 ? [...credentials] : [null];
+    const failures: string[] = [];
+    for (const credential of attempts) {
+      const configDir = credential ? this.configDirFor(ref, credential) : undefined;
+      const pulled = await this.docker.pull(reference, {
+        configDir,
+        signal,
+        timeoutMs: this.options.pullTimeoutMs,
+      });
+      if (!pulled.ok) {
+        failures.push(credential ? `${pulled.reason} (with ${credential.source})` : pulled.reason);
+        continue;
+      }
+      this.workedWith.set(reference, configDir);
+      const inspected = await this.docker.repoDigests(reference, { signal });
+      if (!inspected.ok) return { ok: false, reason: `pulled, but ${inspected.reason}` };
+      const digests = digestsOfRepository(inspected.value, repositoryOf(ref));
+      const digest = pulled.value;
+      if (digest === null) return { ok: false, reason: "docker pull printed no digest" };
+      return {
+        ok: true,
+        tag: { digest, sameImageDigests: digests.filter((d) => d !== digest), isIndex: null },
+      };
+    }
+    return { ok: false, reason: `pull failed: ${failures.join("; ")}` };
+  }
+
+  async listChildren(
+    ref: ImageRef,
+    digest: string,
+    _credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ) {
+    const reference = `${repositoryOf(ref)}@${digest}`;
+    const configDir = this.workedWith.get(formatImageRef(ref));
+    const manifest = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
+      configDir,
+      signal,
+    });
+    if (!manifest.ok) return { ok: false, reason: manifest.reason } satisfies IndexChildren;
+    return { ok: true, digests: childDigests(manifest.value) } satisfies IndexChildren;
+  }
+
+  /** A stopped engine is one clear error, not a plan where every image is unknown. */
+  private async checkEngine(signal?: AbortSignal): Promise<void> {
+    const answer = await this.docker.ping(signal);
+    if (!answer.ok) throw new ToolFailedError(`docker cannot reach its engine: ${answer.reason}`);
+  }
+
+  private configDirFor(ref: ImageRef, credential: Credential): string {
+    let byHost = this.configDirs.get(credential);
+    if (!byHost) {
+      byHost = new Map();
+      this.configDirs.set(credential, byHost);
+    }
+    let dir = byHost.get(ref.domain);
+    if (!dir) {
+      dir = writeDockerConfig(ref.domain, credential);
+      byHost.set(ref.domain, dir);
+    }
+    return dir;
+  }
+}
+
+/** Digests in RepoDigests (`nginx@sha256:…`, familiar names) that belong to `repository`. */
+export function digestsOfRepository(repoDigests: readonly string[], repository: string): string[] {
+  const digests: string[] = [];
+  for (const entry of repoDigests) {
+    const at = entry.lastIndexOf("@");
+    if (at === -1) continue;
+    try {
+      if (parseRepository(entry.slice(0, at)) === repository) digests.push(entry.slice(at + 1));
+    } catch {
+      // An unreadable entry names no repository of ours.
+    }
+  }
+  return digests;
+}
+
+/** The `manifests[].digest` of an index or manifest list; none for a single manifest. */
+export function childDigests(manifest: unknown): string[] {
+  const list = (manifest as { manifests?: { digest?: unknown }[] } | null)?.manifests;
+  if (!Array.isArray(list)) return [];
+  return list.map((m) => m.digest).filter((d): d is string => typeof d === "string");
+}

@@ -1,0 +1,74 @@
+/** The docker CLI: pull, image inspect, manifest inspect. Credentials arrive only as a --config directory. */
+import { type Exec, firstLine } from "./exec.js";
+
+export type DockerOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export interface DockerCallOptions {
+  /** A private config directory holding the credentials for this call; the user's config when absent. */
+  configDir?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class Docker {
+  constructor(
+    private readonly exec: Exec,
+    readonly binary: string,
+  ) {}
+
+  /** Checks that the engine answers, so a stopped daemon is one clear error rather than N failed pulls. */
+  async ping(signal?: AbortSignal): Promise<DockerOutcome<string>> {
+    return this.call(["version", "--format", "{{.Server.Version}}"], { signal, timeoutMs: 20_000 });
+  }
+
+  /** `docker pull`; returns the digest the tag points to now (the `Digest:` line). */
+  async pull(reference: string, options: DockerCallOptions = {}): Promise<DockerOutcome<string | null>> {
+    const result = await this.call(["pull", reference], options);
+    if (!result.ok) return result;
+    const digest = /^Digest: (sha256:[a-f0-9]{64})\s*$/m.exec(result.value)?.[1] ?? null;
+    return { ok: true, value: digest };
+  }
+
+  /** The RepoDigests of the local image a reference names, as docker prints them (familiar names). */
+  async repoDigests(reference: string, options: DockerCallOptions = {}): Promise<DockerOutcome<string[]>> {
+    const result = await this.call(
+      ["image", "inspect", "--format", "{{json .RepoDigests}}", reference],
+      options,
+    );
+    if (!result.ok) return result;
+    try {
+      const parsed: unknown = JSON.parse(result.value);
+      return { ok: true, value: Array.isArray(parsed) ? parsed.map(String) : [] };
+    } catch {
+      return { ok: false, reason: "docker image inspect printed malformed JSON" };
+    }
+  }
+
+  /** `docker manifest inspect`: the raw manifest or index JSON of a reference, read from the registry. */
+  async manifest(
+    reference: string,
+    insecure: boolean,
+    options: DockerCallOptions = {},
+  ): Promise<DockerOutcome<unknown>> {
+    const args = ["manifest", "inspect", ...(insecure ? ["--insecure"] : []), reference];
+    const result = await this.call(args, options);
+    if (!result.ok) return result;
+    try {
+      return { ok: true, value: JSON.parse(result.value) };
+    } catch {
+      return { ok: false, reason: "docker manifest inspect printed malformed JSON" };
+    }
+  }
+
+  private async call(args: string[], options: DockerCallOptions): Promise<DockerOutcome<string>> {
+    const configArgs = options.configDir ? ["--config", options.configDir] : [];
+    const result = await this.exec(this.binary, [...configArgs, ...args], {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    if (result.exitCode === 0) return { ok: true, value: result.stdout };
+    if (result.interrupted) return { ok: false, reason: `docker ${args[0]} timed out or was interrupted` };
+    const line = firstLine(result.stderr) || `docker ${args[0]} exited ${result.exitCode}`;
+    return { ok: false, reason: line.replace(/^Error response from daemon: /, "") };
+  }
+}

@@ -1,0 +1,69 @@
+/** The one way this tool runs other programs. Never put a secret in `args`: argv is visible to every user. */
+import { execa } from "execa";
+import { ToolMissingError } from "../errors.js";
+
+export interface ExecOptions {
+  /** Written to the child's stdin (the way secrets reach credential helpers). */
+  input?: string;
+  /** Added to the inherited environment. */
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** True when the timeout or the signal ended it. */
+  interrupted: boolean;
+}
+
+/** Runs a program; resolves whatever its exit code, rejects only when it cannot be started. */
+export type Exec = (file: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
+
+/** How to tell users to get a missing program. */
+export interface ToolHint {
+  /** The flag or variable that names it, e.g. `--kubectl or KUBECTL`. */
+  override: string;
+}
+
+/** Exec over execa, with a hint for each known program when it is missing. */
+export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: string) => void): Exec {
+  return async (file, args, options = {}) => {
+    log?.(`exec: ${file} ${args.join(" ")}`);
+    const result = await execa(file, args, {
+      reject: false,
+      stripFinalNewline: false,
+      maxBuffer: 1024 * 1024 * 1024,
+      input: options.input ?? "",
+      env: options.env ?? {},
+      extendEnv: true,
+      timeout: options.timeoutMs,
+      cancelSignal: options.signal,
+      forceKillAfterDelay: 2000,
+    });
+    if (result.code === "ENOENT" || result.code === "EACCES") {
+      const hint = hints[file] ?? Object.entries(hints).find(([name]) => file.endsWith(`/${name}`))?.[1];
+      const fix = hint ? `; install it or point ${hint.override} at it` : "";
+      const problem = result.code === "ENOENT" ? "not found" : "not executable";
+      throw new ToolMissingError(`${file}: ${problem}${fix}`);
+    }
+    return {
+      exitCode: result.exitCode ?? -1,
+      stdout: String(result.stdout ?? ""),
+      stderr: String(result.stderr ?? ""),
+      interrupted: result.timedOut || result.isCanceled || result.isTerminated === true,
+    };
+  };
+}
+
+/** The first non-empty line of a tool's stderr, for one-line errors. */
+export function firstLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? ""
+  );
+}

@@ -1,0 +1,247 @@
+/** kubectl, run as a child with the user's connection flags; returns typed objects. */
+import {
+  type KubeList,
+  type KubeObject,
+  mirrorPodAnnotation,
+  type Pod,
+  type Secret,
+  type ServiceAccount,
+} from "../core/k8s.js";
+import { ToolFailedError } from "../errors.js";
+import { type Exec, type ExecResult, firstLine } from "./exec.js";
+
+/** kubectl's own connection flags, passed through unchanged. */
+export interface KubectlConnection {
+  kubeconfig?: string;
+  context?: string;
+  cluster?: string;
+  user?: string;
+  requestTimeout?: string;
+  as?: string;
+  asGroups?: string[];
+}
+
+/** Which pods: a namespace (or the context's), or all; with optional selectors. */
+export interface PodScope {
+  namespace?: string;
+  allNamespaces: boolean;
+  selector?: string;
+  fieldSelector?: string;
+}
+
+export class Kubectl {
+  constructor(
+    private readonly exec: Exec,
+    readonly binary: string,
+    private readonly connection: KubectlConnection,
+  ) {}
+
+  /** The flags that select the cluster and identity, for every call and for child jobs. */
+  connectionArgs(): string[] {
+    const c = this.connection;
+    const args: string[] = [];
+    if (c.kubeconfig) args.push(`--kubeconfig=${c.kubeconfig}`);
+    if (c.context) args.push(`--context=${c.context}`);
+    if (c.cluster) args.push(`--cluster=${c.cluster}`);
+    if (c.user) args.push(`--user=${c.user}`);
+    if (c.requestTimeout) args.push(`--request-timeout=${c.requestTimeout}`);
+    if (c.as) args.push(`--as=${c.as}`);
+    for (const group of c.asGroups ?? []) args.push(`--as-group=${group}`);
+    return args;
+  }
+
+  /** Runs kubectl; a non-zero exit becomes an error carrying kubectl's first stderr line. */
+  async run(
+    args: readonly string[],
+    options: { input?: string; signal?: AbortSignal } = {},
+  ): Promise<string> {
+    const result = await this.exec(this.binary, [...this.connectionArgs(), ...args], options);
+    return checked(result, `kubectl ${args[0] ?? ""}`).stdout;
+  }
+
+  /** Like run, but returns the result whatever the exit code, for callers that report per item. */
+  runUnchecked(
+    args: readonly string[],
+    options: { input?: string; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
+    return this.exec(this.binary, [...this.connectionArgs(), ...args], options);
+  }
+
+  /** One list call for all pods in scope. */
+  async listPods(scope: PodScope): Promise<Pod[]> {
+    const args = ["get", "pods", ...scopeArgs(scope), "-o", "json"];
+    if (scope.selector) args.push(`--selector=${scope.selector}`);
+    if (scope.fieldSelector) args.push(`--field-selector=${scope.fieldSelector}`);
+    return parseList<Pod>(await this.run(args), "get pods").map(slimPod);
+  }
+
+  /** One list call for several kinds (e.g. replicasets.apps,jobs.batch) in the same scope. */
+  async listObjects(resources: readonly string[], scope: PodScope): Promise<KubeObject[]> {
+    const out = await this.run(["get", resources.join(","), ...scopeArgs(scope), "-o", "json"]);
+    return parseList<KubeObject>(out, `get ${resources.join(",")}`).map((o) => ({
+      kind: o.kind,
+      metadata: {
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+        ownerReferences: o.metadata.ownerReferences,
+      },
+    }));
+  }
+
+  /** Named objects of one kind in one namespace; missing ones are left out rather than failing. */
+  async getNamed<T extends KubeObject>(
+    resource: string,
+    namespace: string,
+    names: readonly string[],
+  ): Promise<T[]> {
+    if (names.length === 0) return [];
+    const out = await this.run([
+      "get",
+      resource,
+      ...names,
+      `--namespace=${namespace}`,
+      "--ignore-not-found",
+      "-o",
+      "json",
+    ]);
+    if (out.trim() === "") return [];
+    return parseList<T>(out, `get ${resource}`);
+  }
+
+  /** One object as JSON, or null when it does not exist. */
+  async getObject<T extends KubeObject>(
+    resource: string,
+    name: string,
+    namespace: string,
+  ): Promise<T | null> {
+    const out = await this.run([
+      "get",
+      resource,
+      name,
+      `--namespace=${namespace}`,
+      "--ignore-not-found",
+      "-o",
+      "json",
+    ]);
+    return out.trim() === "" ? null : (parseList<T>(out, `get ${resource}`)[0] ?? null);
+  }
+
+  /** Pods matching a label selector in one namespace, whole (with conditions). */
+  async listPodsBySelector(namespace: string, selector: string): Promise<Pod[]> {
+    const out = await this.run([
+      "get",
+      "pods",
+      `--namespace=${namespace}`,
+      `--selector=${selector}`,
+      "-o",
+      "json",
+    ]);
+    return parseList<Pod>(out, "get pods");
+  }
+
+  /**
+   * Deletes one pod, only if it is still the one planned (UID precondition): a StatefulSet's successor
+   * with the same name is never touched. A dry run goes to the server (RBAC and admission run, nothing changes).
+   */
+  async deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<DeleteOutcome> {
+    const args = dryRun
+      ? ["delete", "pod", name, `--namespace=${namespace}`, "--dry-run=server", "--wait=false"]
+      : ["delete", "--raw", `/api/v1/namespaces/${namespace}/pods/${name}`, "-f", "-"];
+    const body = JSON.stringify({ apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } });
+    const result = await this.runUnchecked(args, dryRun ? {} : { input: body });
+    if (result.exitCode === 0) return { kind: "deleted" };
+    const line = firstLine(result.stderr) || `exit ${result.exitCode}`;
+    if (/\(NotFound\)/.test(line)) return { kind: "gone" };
+    if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
+    return { kind: "failed", reason: line };
+  }
+
+  getSecrets(namespace: string, names: readonly string[]): Promise<Secret[]> {
+    return this.getNamed<Secret>("secrets", namespace, names);
+  }
+
+  getServiceAccounts(namespace: string, names: readonly string[]): Promise<ServiceAccount[]> {
+    return this.getNamed<ServiceAccount>("serviceaccounts", namespace, names);
+  }
+}
+
+export type DeleteOutcome =
+  | { kind: "deleted" }
+  | { kind: "gone" }
+  | { kind: "replaced" }
+  | { kind: "failed"; reason: string };
+
+function scopeArgs(scope: PodScope): string[] {
+  if (scope.allNamespaces) return ["--all-namespaces"];
+  return scope.namespace ? [`--namespace=${scope.namespace}`] : [];
+}
+
+function checked(result: ExecResult, what: string): ExecResult {
+  if (result.exitCode === 0) return result;
+  const detail =
+    firstLine(result.stderr) || (result.interrupted ? "timed out or interrupted" : `exit ${result.exitCode}`);
+  throw new ToolFailedError(`${what} failed: ${detail}`);
+}
+
+/** Parses `kubectl get -o json`: a List, or a single object when one name was asked for. */
+export function parseList<T>(text: string, what: string): T[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ToolFailedError(`kubectl ${what} printed malformed JSON`);
+  }
+  if (parsed && typeof parsed === "object" && Array.isArray((parsed as KubeList<T>).items)) {
+    return (parsed as KubeList<T>).items;
+  }
+  if (parsed && typeof parsed === "object" && "metadata" in parsed) return [parsed as T];
+  throw new ToolFailedError(`kubectl ${what} printed JSON that is not a list of objects`);
+}
+
+/** Keeps only what the plan reads, so a 10,000-pod list does not stay in memory whole. */
+function slimPod(pod: Pod): Pod {
+  if (!pod?.metadata || !pod.spec || !Array.isArray(pod.spec.containers)) {
+    throw new ToolFailedError("kubectl get pods printed an object that is not a pod");
+  }
+  const { metadata: m, spec: s, status } = pod;
+  const container = ({ name, image, imagePullPolicy }: Pod["spec"]["containers"][number]) => ({
+    name,
+    image,
+    imagePullPolicy,
+  });
+  const containerStatus = ({
+    name,
+    image,
+    imageID,
+  }: NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number]) => ({
+    name,
+    image,
+    imageID,
+  });
+  return {
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      annotations:
+        m.annotations?.[mirrorPodAnnotation] !== undefined ? { [mirrorPodAnnotation]: "" } : undefined,
+      ownerReferences: m.ownerReferences,
+      deletionTimestamp: m.deletionTimestamp,
+    },
+    spec: {
+      containers: s.containers.map(container),
+      initContainers: s.initContainers?.map(container),
+      imagePullSecrets: s.imagePullSecrets,
+      serviceAccountName: s.serviceAccountName,
+      nodeName: s.nodeName,
+      volumes: s.volumes
+        ?.filter((v) => v.emptyDir !== undefined)
+        .map((v) => ({ name: v.name, emptyDir: {} })),
+    },
+    status: {
+      phase: status?.phase,
+      containerStatuses: status?.containerStatuses?.map(containerStatus),
+      initContainerStatuses: status?.initContainerStatuses?.map(containerStatus),
+    },
+  };
+}

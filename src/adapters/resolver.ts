@@ -1,0 +1,20 @@
+/** The contract both resolvers (docker pull, registry HEAD) fulfil for the pipeline. */
+import type { ImageRef } from "../core/image-ref.js";
+import type { Credential } from "../core/keyring.js";
+import type { ResolverName } from "../core/plan.js";
+import type { IndexChildren, TagResolution } from "../core/resolution.js";
+
+export interface Resolver {
+  readonly name: ResolverName;
+  /** What the tag points to now. Never throws for registry trouble: that is `{ ok: false, reason }`. */
+  resolveTag(ref: ImageRef, credentials: readonly Credential[], signal?: AbortSignal): Promise<TagResolution>;
+  /** The child manifest digests of the index `digest` (empty for a single manifest). */
+  listChildren(
+    ref: ImageRef,
+    digest: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<IndexChildren>;
+  /** Facts worth a line in wide or verbose output (e.g. Docker Hub's remaining pulls). */
+  notes?(): string[];
+}

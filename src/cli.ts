@@ -1,0 +1,106 @@
+/** Commander wiring only: flags → typed options → a command. */
+import { Command, Option } from "commander";
+import { applyCommand } from "./commands/apply.js";
+import { planCommand } from "./commands/plan.js";
+import { createContext, type Io } from "./context.js";
+import { type RawOptions, resolveOptions } from "./options.js";
+import { parseDuration } from "./util/duration.js";
+
+export const programName = "kubectl autoupdate";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Flags every verb that plans takes: kubectl's selection and connection flags, output, resolver. */
+function addPlanningOptions(command: Command): Command {
+  return command
+    .option("-n, --namespace <namespace>", "namespace to check (default: the context's namespace)")
+    .option("-A, --all-namespaces", "check pods in every namespace")
+    .option("-l, --selector <selector>", "label selector, as kubectl's -l (e.g. app=web,tier!=db)")
+    .option("--field-selector <selector>", "field selector, as kubectl's (e.g. spec.nodeName=node-1)")
+    .option("--kubeconfig <path>", "kubeconfig file, passed to kubectl")
+    .option("--context <name>", "kubeconfig context, passed to kubectl")
+    .option("--cluster <name>", "kubeconfig cluster, passed to kubectl")
+    .option("--user <name>", "kubeconfig user, passed to kubectl")
+    .option("--request-timeout <duration>", "timeout of each kubectl request, passed to kubectl")
+    .option("--as <user>", "user to impersonate, passed to kubectl")
+    .option("--as-group <group>", "group to impersonate (repeatable), passed to kubectl", collect)
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices(["table", "wide", "json", "yaml"]),
+    )
+    .option("--no-headers", "print table rows without headers and summary")
+    .addOption(
+      new Option("--color <when>", "colour output").choices(["auto", "always", "never"]).default("auto"),
+    )
+    .addOption(
+      new Option("--resolver <name>", "how to learn a tag's current digest")
+        .choices(["docker", "registry"])
+        .default("docker"),
+    )
+    .option("--concurrency <n>", "images resolved at once", "4")
+    .option("--pull-timeout <duration>", "give up on one image after this long", "5m")
+    .option(
+      "--insecure-registry <host>",
+      "registry reached over plain http (repeatable; loopback always is)",
+      collect,
+    )
+    .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
+    .option("--docker <path>", "docker executable (default: $DOCKER or docker on PATH)")
+    .option("-v, --verbose", "log every call on stderr; show stack traces");
+}
+
+/** Builds the program; `io` is the process, or a test's streams. */
+export function createProgram(io: Io): Command {
+  const program = new Command()
+    .name(programName)
+    .description(
+      "Find pods that run an old digest of a mutable tag (:latest, :main, :1.2) and restart them.\n" +
+        "Only pods proven stale and owned by a controller that recreates them are ever deleted.",
+    )
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride();
+
+  addPlanningOptions(
+    program
+      .command("plan")
+      .description("list pods whose image tag has moved (read-only)")
+      .option("--exit-code", "exit 2 when any pod is stale (for CI gates)"),
+  ).action(async (raw: RawOptions & { exitCode?: boolean }) => {
+    const ctx = createContext(io, resolveOptions(raw, io.env));
+    await planCommand(ctx, { exitCode: raw.exitCode === true });
+  });
+
+  addPlanningOptions(
+    program
+      .command("apply")
+      .description("delete the stale pods the plan shows, so their controllers recreate them")
+      .option("-y, --yes", "delete without asking")
+      .option(
+        "--dry-run",
+        "send the deletions with --dry-run=server: checks RBAC and admission, changes nothing",
+      )
+      .option(
+        "--no-wait",
+        "do not wait for a replacement to be Ready before deleting a controller's next pod",
+      )
+      .option("--wait-timeout <duration>", "how long to wait for each replacement", "5m"),
+  ).action(
+    async (raw: RawOptions & { yes?: boolean; dryRun?: boolean; wait?: boolean; waitTimeout?: string }) => {
+      const ctx = createContext(io, resolveOptions(raw, io.env));
+      await applyCommand(ctx, {
+        yes: raw.yes === true,
+        dryRun: raw.dryRun === true,
+        wait: raw.wait !== false,
+        waitTimeoutMs: parseDuration(raw.waitTimeout ?? "5m", "--wait-timeout"),
+      });
+    },
+  );
+
+  for (const command of program.commands) {
+    command.configureOutput(program.configureOutput()).exitOverride();
+  }
+  return program;
+}

@@ -1,0 +1,57 @@
+/** `kubectl autoupdate apply`: the same plan as `plan`, printed, confirmed, then exactly its deletions. */
+import { confirm } from "../adapters/terminal.js";
+import type { Context } from "../context.js";
+import { type PlanPod, podsToDelete, summarize } from "../core/plan.js";
+import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
+import { describeOutcome, renderDeletionSummary } from "../output/deletion-report.js";
+import { deletePods, type PodOutcome } from "../pipeline/delete-pods.js";
+import { computePlan, printPlan } from "./plan.js";
+
+export interface ApplyFlags {
+  yes: boolean;
+  dryRun: boolean;
+  wait: boolean;
+  waitTimeoutMs: number;
+}
+
+export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<void> {
+  const { io } = ctx;
+  const result = await computePlan(ctx);
+  printPlan(ctx, result);
+
+  const targets = podsToDelete(result.plan);
+  if (targets.length === 0) {
+    io.stderr.write("Nothing to delete.\n");
+    return;
+  }
+  const { namespacesToDelete } = summarize(result.plan);
+  if (!flags.yes && !flags.dryRun) {
+    if (io.stdin.isTTY !== true) {
+      throw new RefusedError(
+        `refusing to delete ${targets.length} pods without confirmation: stdin is not a terminal (pass --yes)`,
+      );
+    }
+    const question = `Delete ${targets.length} ${targets.length === 1 ? "pod" : "pods"} in ${namespacesToDelete} ${namespacesToDelete === 1 ? "namespace" : "namespaces"}? [y/N] `;
+    if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing deleted");
+  }
+
+  // With -o json|yaml stdout holds only the document; the deletion report goes to stderr.
+  const report = ctx.options.output === "json" || ctx.options.output === "yaml" ? io.stderr : io.stdout;
+  const outcomes = await deletePods(ctx.kubectl, targets, {
+    dryRun: flags.dryRun,
+    wait: flags.wait,
+    waitTimeoutMs: flags.waitTimeoutMs,
+    pollMs: 1000,
+    concurrency: ctx.options.concurrency,
+    signal: io.signal,
+    onOutcome: (pod: PlanPod, outcome: PodOutcome) =>
+      report.write(`${describeOutcome(pod, outcome, flags.dryRun, ctx.chalk)}\n`),
+  });
+  report.write(renderDeletionSummary([...outcomes.values()], flags.dryRun));
+
+  const kinds = [...outcomes.values()].map((o) => o.kind);
+  if (io.signal.aborted) throw new InterruptedError("interrupted: no further pods were deleted");
+  if (kinds.includes("failed") || kinds.includes("not-started")) {
+    throw new PartialFailureError("some planned pods were not deleted; see above");
+  }
+}

@@ -1,0 +1,45 @@
+/** `kubectl autoupdate plan`: gather → decide → print. Changes nothing. */
+import type { Context } from "../context.js";
+import { ExitCode } from "../errors.js";
+import { renderPlan } from "../output/render-plan.js";
+import { makePlan, type PlanResult } from "../pipeline/make-plan.js";
+
+export interface PlanFlags {
+  exitCode: boolean;
+}
+
+export async function planCommand(ctx: Context, flags: PlanFlags): Promise<void> {
+  const result = await computePlan(ctx);
+  printPlan(ctx, result);
+  // Stale pods that apply would skip count too: the gate is about staleness, not about deletions.
+  if (flags.exitCode && result.plan.pods.some((pod) => pod.action !== "none")) throw new ExitCode(2);
+}
+
+/** The plan both verbs print, with the spinner running while it is computed. */
+export async function computePlan(ctx: Context): Promise<PlanResult> {
+  const { options } = ctx;
+  try {
+    return await makePlan(ctx.kubectl, ctx.resolver(), {
+      scope: options.scope,
+      concurrency: options.concurrency,
+      signal: ctx.io.signal,
+      onPhase: (text) => {
+        ctx.progress.update(text);
+        ctx.debug(text);
+      },
+    });
+  } finally {
+    ctx.progress.stop();
+  }
+}
+
+export function printPlan(ctx: Context, result: PlanResult): void {
+  const rendered = renderPlan({
+    ...result,
+    format: ctx.options.output,
+    noHeaders: ctx.options.noHeaders,
+    chalk: ctx.chalk,
+  });
+  ctx.io.stderr.write(rendered.stderr);
+  ctx.io.stdout.write(rendered.stdout);
+}

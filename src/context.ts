@@ -1,0 +1,77 @@
+/** What a command runs with: streams, environment, cancellation, and the adapters built from options. */
+import type { ChalkInstance } from "chalk";
+import { Docker } from "./adapters/docker.js";
+import { DockerResolver } from "./adapters/docker-resolver.js";
+import { createExec, type Exec } from "./adapters/exec.js";
+import { Kubectl } from "./adapters/kubectl.js";
+import type { Resolver } from "./adapters/resolver.js";
+import { isLoopbackHost } from "./core/image-ref.js";
+import type { RunOptions } from "./options.js";
+import { makeChalk, shouldColor } from "./output/color.js";
+import { createProgress, type Progress } from "./output/progress.js";
+
+/** The process around a command; tests pass their own. */
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+export interface Context {
+  io: Io;
+  options: RunOptions;
+  chalk: ChalkInstance;
+  exec: Exec;
+  kubectl: Kubectl;
+  /** Built on first use: plan with nothing to resolve needs no docker. */
+  resolver(): Resolver;
+  progress: Progress;
+  /** A line on stderr, only with --verbose. */
+  debug(line: string): void;
+}
+
+export function createContext(io: Io, options: RunOptions): Context {
+  const chalk = makeChalk(shouldColor(options.color, io.stdout.isTTY === true, io.env));
+  const debug = (line: string) => {
+    if (options.verbose) io.stderr.write(`${chalk.dim(line)}\n`);
+  };
+  const exec = createExec(
+    {
+      [options.kubectlPath]: { override: "--kubectl (or KUBECTL)" },
+      [options.dockerPath]: { override: "--docker (or DOCKER)" },
+    },
+    debug,
+  );
+  const machineOutput = options.output === "json" || options.output === "yaml";
+  const progress = createProgress(
+    io.stderr.isTTY === true && !machineOutput && !options.verbose,
+    io.stderr,
+    shouldColor(options.color, io.stderr.isTTY === true, io.env),
+  );
+  let resolver: Resolver | undefined;
+  return {
+    io,
+    options,
+    chalk,
+    exec,
+    kubectl: new Kubectl(exec, options.kubectlPath, options.connection),
+    resolver() {
+      resolver ??= createResolver(exec, options);
+      return resolver;
+    },
+    progress,
+    debug,
+  };
+}
+
+function createResolver(exec: Exec, options: RunOptions): Resolver {
+  const insecure = new Set(options.insecureRegistries);
+  const isInsecure = (host: string) => isLoopbackHost(host) || insecure.has(host);
+  return new DockerResolver(new Docker(exec, options.dockerPath), {
+    isInsecure,
+    pullTimeoutMs: options.pullTimeoutMs,
+  });
+}

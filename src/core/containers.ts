@@ -1,0 +1,59 @@
+/** A pod's containers as this tool sees them: spec image, parsed reference, and what the node runs. */
+import { parseImageId, type RunningImage } from "./image-id.js";
+import { formatImageRef, type ImageRef, InvalidImageRefError, parseImageRef } from "./image-ref.js";
+import type { Container, ContainerStatus, Pod } from "./k8s.js";
+
+export interface ContainerView {
+  name: string;
+  init: boolean;
+  /** As written in the spec (status.image is not used: containerd rewrites it to repoTags[0]). */
+  image: string;
+  parsed: { ok: true; ref: ImageRef; key: string } | { ok: false; reason: string };
+  running: RunningImage;
+  hasStatus: boolean;
+  pullPolicy: "Always" | "IfNotPresent" | "Never";
+}
+
+/** Init containers first, then app containers, each matched to its status by name. */
+export function containersOf(pod: Pod): ContainerView[] {
+  const views: ContainerView[] = [];
+  const initStatuses = pod.status?.initContainerStatuses ?? [];
+  const statuses = pod.status?.containerStatuses ?? [];
+  for (const c of pod.spec.initContainers ?? []) views.push(view(c, true, initStatuses));
+  for (const c of pod.spec.containers ?? []) views.push(view(c, false, statuses));
+  return views;
+}
+
+function view(container: Container, init: boolean, statuses: ContainerStatus[]): ContainerView {
+  const image = container.image ?? "";
+  const status = statuses.find((s) => s.name === container.name);
+  return {
+    name: container.name,
+    init,
+    image,
+    parsed: parse(image),
+    running: parseImageId(status?.imageID),
+    hasStatus: status !== undefined,
+    pullPolicy: container.imagePullPolicy ?? defaultPullPolicy(image),
+  };
+}
+
+function parse(image: string): ContainerView["parsed"] {
+  try {
+    const ref = parseImageRef(image);
+    return { ok: true, ref, key: formatImageRef(ref) };
+  } catch (error) {
+    if (error instanceof InvalidImageRefError) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+/** The API server's default: Always for `:latest` or no tag, IfNotPresent otherwise (also for digests). */
+function defaultPullPolicy(image: string): ContainerView["pullPolicy"] {
+  try {
+    const ref = parseImageRef(image);
+    return ref.digest === null && ref.tag === "latest" ? "Always" : "IfNotPresent";
+  } catch {
+    return "IfNotPresent";
+  }
+}

@@ -1,0 +1,67 @@
+/** The unique image references the pods use: each is resolved once, whatever the pod count. */
+import { containersOf } from "./containers.js";
+import { type ImageRef, repositoryOf } from "./image-ref.js";
+import type { Pod } from "./k8s.js";
+
+/** A secret reference: pull secrets are namespaced. */
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+export interface ImageInUse {
+  /** The normalized reference, the key of everything resolved about it. */
+  key: string;
+  ref: ImageRef;
+  /** Pull secrets of the pods that run it, in first-seen order, without repeats. */
+  pullSecrets: SecretRef[];
+  /** Pods running it that name no pull secret: their ServiceAccount's secrets may apply. */
+  serviceAccounts: SecretRef[];
+  /** Digests the nodes run for it, from imageIDs in this repository. */
+  runningDigests: Set<string>;
+  podCount: number;
+}
+
+/** Collects unique tag references; pinned references need no resolving and are left out. */
+export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
+  const byKey = new Map<string, ImageInUse>();
+  const seenSecret = new Map<string, Set<string>>();
+  const seenAccount = new Map<string, Set<string>>();
+  for (const pod of pods) {
+    const namespace = pod.metadata.namespace ?? "default";
+    const counted = new Set<string>();
+    for (const container of containersOf(pod)) {
+      if (!container.parsed.ok || container.parsed.ref.digest !== null) continue;
+      const { key, ref } = container.parsed;
+      let use = byKey.get(key);
+      if (!use) {
+        use = { key, ref, pullSecrets: [], serviceAccounts: [], runningDigests: new Set(), podCount: 0 };
+        byKey.set(key, use);
+        seenSecret.set(key, new Set());
+        seenAccount.set(key, new Set());
+      }
+      if (!counted.has(key)) {
+        counted.add(key);
+        use.podCount++;
+      }
+      const running = container.running;
+      if (running.kind === "repo-digest" && running.repository === repositoryOf(ref)) {
+        use.runningDigests.add(running.digest);
+      }
+      const secrets = pod.spec.imagePullSecrets ?? [];
+      for (const { name } of secrets) addOnce(use.pullSecrets, seenSecret.get(key)!, { namespace, name });
+      if (secrets.length === 0) {
+        const name = pod.spec.serviceAccountName || "default";
+        addOnce(use.serviceAccounts, seenAccount.get(key)!, { namespace, name });
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+function addOnce(list: SecretRef[], seen: Set<string>, ref: SecretRef): void {
+  const id = `${ref.namespace}/${ref.name}`;
+  if (seen.has(id)) return;
+  seen.add(id);
+  list.push(ref);
+}

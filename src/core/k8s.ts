@@ -1,0 +1,86 @@
+/** The parts of Kubernetes objects this tool reads, as `kubectl get -o json` prints them. */
+
+export interface OwnerReference {
+  apiVersion?: string;
+  kind: string;
+  name: string;
+  uid?: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  deletionTimestamp?: string;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+}
+
+export interface ContainerStatus {
+  name: string;
+  image?: string;
+  imageID?: string;
+}
+
+export interface Volume {
+  name: string;
+  emptyDir?: object;
+}
+
+export interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: {
+    containers: Container[];
+    initContainers?: Container[];
+    imagePullSecrets?: { name: string }[];
+    serviceAccountName?: string;
+    nodeName?: string;
+    volumes?: Volume[];
+  };
+  status?: {
+    phase?: string;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+/** Any object with metadata: ReplicaSets and Jobs are read only for their ownerReferences. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+export interface Secret extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+export interface ServiceAccount extends KubeObject {
+  imagePullSecrets?: { name: string }[];
+}
+
+/** `kubectl get … -o json` of several objects. */
+export interface KubeList<T> {
+  apiVersion?: string;
+  kind?: string;
+  items: T[];
+}
+
+/** The annotation the kubelet puts on the API mirror of a static pod. */
+export const mirrorPodAnnotation = "kubernetes.io/config.mirror";
+
+/** The controller owner reference, the one whose controller recreates the object. */
+export function controllerOf(meta: ObjectMeta): OwnerReference | null {
+  return meta.ownerReferences?.find((ref) => ref.controller === true) ?? null;
+}

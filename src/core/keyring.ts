@@ -1,0 +1,162 @@
+/**
+ * Registry credentials from pull secrets, matched to an image the way the kubelet's keyring does
+ * (pkg/credentialprovider/keyring.go): keys are host[:port][/path] with the scheme and /v1/ or /v2/
+ * removed, `*.` globs match one label each, more specific keys come first, every match is tried, and
+ * Docker Hub's key (`https://index.docker.io/v1/`) serves docker.io images.
+ */
+
+/** One registry credential. Lives in memory only. */
+export interface Credential {
+  username?: string;
+  password?: string;
+  identityToken?: string;
+  registryToken?: string;
+  /** Where it came from, for messages: `secret ns/name`, `docker config`, `helper ecr-login`. Never the secret. */
+  source: string;
+}
+
+/** A credential under its keyring key (host[:port][/path]). */
+export interface KeyedCredential {
+  key: string;
+  credential: Credential;
+}
+
+/** Entries of a docker config `auths` map (or a legacy .dockercfg), as found in files and secrets. */
+export type DockerAuths = Record<
+  string,
+  {
+    auth?: string;
+    username?: string;
+    password?: string;
+    identitytoken?: string;
+    registrytoken?: string;
+  }
+>;
+
+const hubHost = "index.docker.io";
+
+/** Reads every usable entry of one config; `source` names it in messages. */
+export function keyedCredentials(auths: DockerAuths, source: string): KeyedCredential[] {
+  const entries: KeyedCredential[] = [];
+  for (const [location, entry] of Object.entries(auths)) {
+    const key = keyringKey(location);
+    const credential = key === null ? null : credentialOf(entry, source);
+    if (key !== null && credential) entries.push({ key, credential });
+  }
+  return entries;
+}
+
+/** Credentials in the kubelet's lookup order; earlier entries rank first for the same key. */
+export class Keyring {
+  constructor(private readonly entries: readonly KeyedCredential[]) {}
+
+  /** Credentials for an image repository (`docker.io/library/nginx`), most specific key first. */
+  lookup(repository: string): Credential[] {
+    const keys = [...new Set(this.entries.map((e) => e.key))].sort().reverse();
+    const matches: Credential[] = [];
+    for (const key of keys) {
+      if (!keyMatches(key, repository)) continue;
+      for (const e of this.entries) if (e.key === key) matches.push(e.credential);
+    }
+    if (matches.length > 0 || !isDockerHub(repository)) return matches;
+    return this.entries.filter((e) => e.key === hubHost).map((e) => e.credential);
+  }
+}
+
+/** The keyring key of a config location: scheme and a leading /v1/ or /v2/ removed. */
+export function keyringKey(location: string): string | null {
+  const withScheme = /^https?:\/\//.test(location) ? location : `https://${location}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return null;
+  }
+  let path = url.pathname;
+  if (path.startsWith("/v2/") || path.startsWith("/v1/")) path = path.slice(3);
+  // URL lowercases hosts; the kubelet compares them as written, and registry hosts are case-insensitive.
+  const host = url.host;
+  return path.length > 0 && path !== "/" ? host + path : host;
+}
+
+function keyMatches(key: string, repository: string): boolean {
+  const [keyHost, keyPath] = splitHostPath(key);
+  const [imageHost, imagePath] = splitHostPath(repository);
+  const [keyName, keyPort] = splitPort(keyHost);
+  const [imageName, imagePort] = splitPort(imageHost);
+  if (keyPort !== imagePort) return false;
+  if (!imagePath.startsWith(keyPath)) return false;
+  const keyLabels = keyName.split(".");
+  const imageLabels = imageName.split(".");
+  if (keyLabels.length !== imageLabels.length) return false;
+  return keyLabels.every((label, i) => globMatch(label, imageLabels[i] ?? ""));
+}
+
+function splitHostPath(location: string): [string, string] {
+  const slash = location.indexOf("/");
+  return slash === -1 ? [location, ""] : [location.slice(0, slash), location.slice(slash)];
+}
+
+function splitPort(host: string): [string, string] {
+  const m = /^(.*):(\d+)$/.exec(host);
+  return m ? [m[1]!, m[2]!] : [host, ""];
+}
+
+/** filepath.Match for one label: `*` matches any run of characters, `?` one. */
+function globMatch(pattern: string, value: string): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${re}$`).test(value);
+}
+
+/** Docker Hub images, as the kubelet's isDefaultRegistryMatch sees them. */
+export function isDockerHub(repository: string): boolean {
+  const [first, ...rest] = repository.split("/");
+  if (!first) return false;
+  if (rest.length === 0) return true;
+  if (first === "docker.io" || first === hubHost) return true;
+  return !/[.:]/.test(first);
+}
+
+function credentialOf(entry: DockerAuths[string], source: string): Credential | null {
+  let { username, password } = entry;
+  if (entry.auth) {
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon > 0) {
+      username = decoded.slice(0, colon);
+      password = decoded.slice(colon + 1);
+    }
+  }
+  const credential: Credential = { source };
+  if (username) credential.username = username;
+  if (password) credential.password = password;
+  if (entry.identitytoken) credential.identityToken = entry.identitytoken;
+  if (entry.registrytoken) credential.registryToken = entry.registrytoken;
+  const usable = (username && password) || entry.identitytoken || entry.registrytoken;
+  return usable ? credential : null;
+}
+
+/**
+ * Reads the auths of a pull secret's data (base64, as `kubectl get secret -o json` prints it).
+ * Returns null for a secret of another type or with unreadable content.
+ */
+export function pullSecretAuths(secret: {
+  type?: string;
+  data?: Record<string, string>;
+}): DockerAuths | null {
+  const read = (key: string) => {
+    const value = secret.data?.[key];
+    return value === undefined ? undefined : JSON.parse(Buffer.from(value, "base64").toString("utf8"));
+  };
+  try {
+    if (secret.type === "kubernetes.io/dockerconfigjson")
+      return (read(".dockerconfigjson")?.auths ?? {}) as DockerAuths;
+    if (secret.type === "kubernetes.io/dockercfg") return (read(".dockercfg") ?? {}) as DockerAuths;
+  } catch {
+    return null;
+  }
+  return null;
+}

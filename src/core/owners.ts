@@ -1,0 +1,37 @@
+/** Who owns a pod at the top: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, or the direct controller. */
+import { controllerOf, type KubeObject, type OwnerReference, type Pod } from "./k8s.js";
+import type { Owner } from "./plan.js";
+
+/** Kinds whose pods are listed to find the next owner up. */
+export const intermediateOwnerKinds = ["ReplicaSet", "Job"] as const;
+
+/** Controller references of ReplicaSets and Jobs, by namespace/kind/name. */
+export type OwnerIndex = ReadonlyMap<string, OwnerReference | null>;
+
+/** Indexes listed ReplicaSets and Jobs by their controller reference. */
+export function indexOwners(objects: readonly KubeObject[]): OwnerIndex {
+  const index = new Map<string, OwnerReference | null>();
+  for (const object of objects) {
+    const kind = object.kind ?? "";
+    index.set(
+      ownerKey(object.metadata.namespace ?? "", kind, object.metadata.name),
+      controllerOf(object.metadata),
+    );
+  }
+  return index;
+}
+
+/** The pod's direct controller and the top one, following ReplicaSet and Job to theirs. */
+export function ownersOf(pod: Pod, index: OwnerIndex): { direct: OwnerReference | null; top: Owner | null } {
+  const direct = controllerOf(pod.metadata);
+  if (!direct) return { direct: null, top: null };
+  if ((intermediateOwnerKinds as readonly string[]).includes(direct.kind)) {
+    const parent = index.get(ownerKey(pod.metadata.namespace ?? "", direct.kind, direct.name));
+    if (parent) return { direct, top: { kind: parent.kind, name: parent.name } };
+  }
+  return { direct, top: { kind: direct.kind, name: direct.name } };
+}
+
+function ownerKey(namespace: string, kind: string, name: string): string {
+  return `${namespace}/${kind}/${name}`;
+}

@@ -1,0 +1,79 @@
+/**
+ * The Plan: every pod in scope, each container's verdict, and what `apply` will do.
+ * Its JSON form is a published contract (apiVersion kubectl-autoupdate/v1); see output/plan-document.ts.
+ */
+
+export type ContainerStatusVerdict = "stale" | "current" | "pinned" | "unknown";
+export type PodAction = "delete" | "skip" | "none";
+export type ResolverName = "docker" | "registry";
+
+export interface Owner {
+  kind: string;
+  name: string;
+}
+
+export interface PlanContainer {
+  name: string;
+  init: boolean;
+  /** The image as written in the pod spec. */
+  image: string;
+  /** The normalized reference, or null when the image is not a valid reference. */
+  ref: string | null;
+  runningDigest: string | null;
+  latestDigest: string | null;
+  status: ContainerStatusVerdict;
+  reason: string;
+  /** Not in the document: the pull policy, for the warning and for wide output. */
+  pullPolicy: string;
+}
+
+export interface PlanPod {
+  namespace: string;
+  name: string;
+  /** Not in the document: lets apply delete exactly the pod it planned, not a successor with the same name. */
+  uid: string;
+  /** Not in the document. */
+  node: string;
+  owner: Owner | null;
+  /** Not in the document: the direct controller, whose readiness apply waits for between deletions. */
+  controller: { kind: string; name: string; uid: string } | null;
+  action: PodAction;
+  reason: string;
+  warnings: string[];
+  containers: PlanContainer[];
+}
+
+export interface Plan {
+  resolver: ResolverName;
+  pods: PlanPod[];
+}
+
+/** Counts for the summary line; a pod counts once, by its most pressing state. */
+export interface PlanSummary {
+  toDelete: number;
+  skipped: number;
+  unknown: number;
+  current: number;
+  namespacesToDelete: number;
+}
+
+/** Summarizes a plan for the closing line of the table and the CronJob's JSON log line. */
+export function summarize(plan: Plan): PlanSummary {
+  const summary: PlanSummary = { toDelete: 0, skipped: 0, unknown: 0, current: 0, namespacesToDelete: 0 };
+  const namespaces = new Set<string>();
+  for (const pod of plan.pods) {
+    if (pod.action === "delete") {
+      summary.toDelete++;
+      namespaces.add(pod.namespace);
+    } else if (pod.action === "skip") summary.skipped++;
+    else if (pod.containers.some((c) => c.status === "unknown")) summary.unknown++;
+    else summary.current++;
+  }
+  summary.namespacesToDelete = namespaces.size;
+  return summary;
+}
+
+/** The pods apply deletes: exactly those the plan marks `delete`. */
+export function podsToDelete(plan: Plan): PlanPod[] {
+  return plan.pods.filter((pod) => pod.action === "delete");
+}

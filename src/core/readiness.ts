@@ -1,0 +1,43 @@
+/**
+ * When is it safe to delete the next pod of a controller? When as many of its pods are Ready as before
+ * the last deletion, not counting the deleted one. Pure: the pods come from a kubectl list.
+ */
+import type { Pod } from "./k8s.js";
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** A label selector in kubectl's `-l` syntax. */
+export function selectorString(selector: LabelSelector): string {
+  const terms = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector.matchExpressions ?? []) {
+    const values = (e.values ?? []).join(",");
+    if (e.operator === "In") terms.push(`${e.key} in (${values})`);
+    else if (e.operator === "NotIn") terms.push(`${e.key} notin (${values})`);
+    else if (e.operator === "Exists") terms.push(e.key);
+    else if (e.operator === "DoesNotExist") terms.push(`!${e.key}`);
+  }
+  return terms.join(",");
+}
+
+/** Ready, not terminating pods controlled by `controllerUid`, leaving out `excludeUid`. */
+export function readyPodCount(
+  pods: readonly PodWithConditions[],
+  controllerUid: string,
+  excludeUid?: string,
+): number {
+  return pods.filter(
+    (pod) =>
+      pod.metadata.uid !== excludeUid &&
+      !pod.metadata.deletionTimestamp &&
+      pod.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === controllerUid) === true &&
+      pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true,
+  ).length;
+}
+
+/** A pod with the conditions readiness needs (the plan's slim pods drop them). */
+export type PodWithConditions = Pod & {
+  status?: Pod["status"] & { conditions?: { type: string; status: string }[] };
+};

@@ -1,0 +1,39 @@
+/** Typed errors; the single catch in main.ts turns them into one line and an exit code. */
+
+/** Base: a message meant for users, shown on one line. */
+export class AutoupdateError extends Error {
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags or values: the user can fix the command line. */
+export class UsageError extends AutoupdateError {}
+
+/** An executable we need is not installed or not on PATH. */
+export class ToolMissingError extends AutoupdateError {}
+
+/** kubectl or docker exited non-zero or printed something we can't read. */
+export class ToolFailedError extends AutoupdateError {}
+
+/** The user declined, or we refused to act without confirmation. */
+export class RefusedError extends AutoupdateError {}
+
+/** Some deletions failed; the others were reported. */
+export class PartialFailureError extends AutoupdateError {}
+
+/** SIGINT or SIGTERM stopped the run; exits like an interrupted shell command. */
+export class InterruptedError extends AutoupdateError {
+  override readonly exitCode = 130;
+}
+
+/** Exit with a code and no message (e.g. `plan --exit-code` found stale pods). */
+export class ExitCode extends AutoupdateError {
+  override readonly exitCode: number;
+  constructor(code: number) {
+    super(`exit ${code}`);
+    this.exitCode = code;
+  }
+}

@@ -1,0 +1,40 @@
+/** The single catch: typed errors become one line on stderr and an exit code. */
+import { CommanderError } from "commander";
+import { removePrivateDirs } from "./adapters/private-dir.js";
+import { createProgram } from "./cli.js";
+import type { Io } from "./context.js";
+import { AutoupdateError, ExitCode, InterruptedError } from "./errors.js";
+
+/** Runs the CLI and returns its exit code; never calls process.exit. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const verbose = argv.includes("--verbose") || argv.includes("-v");
+  try {
+    await createProgram(io).parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (error) {
+    return report(error, io, verbose);
+  } finally {
+    removePrivateDirs();
+  }
+}
+
+function report(error: unknown, io: Io, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (help, version, or `error: unknown option ...`).
+    return error.exitCode === 0 ? 0 : 1;
+  }
+  if (error instanceof ExitCode) return error.exitCode;
+  if (io.signal.aborted && !(error instanceof InterruptedError)) {
+    io.stderr.write("error: interrupted\n");
+    return 130;
+  }
+  if (error instanceof AutoupdateError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    if (verbose && error.stack) io.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`error: ${message}\n`);
+  if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,20 @@
+/** One chalk instance per run, coloured only when it should be (chalk alone ignores NO_COLOR). */
+import { Chalk, type ChalkInstance } from "chalk";
+
+export type ColorMode = "auto" | "always" | "never";
+
+/** Whether to colour: an explicit --color wins; auto means a terminal, no NO_COLOR, and not TERM=dumb. */
+export function shouldColor(
+  mode: ColorMode,
+  isTTY: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (mode !== "auto") return mode === "always";
+  if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
+  if (env["TERM"] === "dumb") return false;
+  return isTTY;
+}
+
+export function makeChalk(color: boolean): ChalkInstance {
+  return new Chalk({ level: color ? 1 : 0 });
+}

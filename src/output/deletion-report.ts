@@ -1,0 +1,35 @@
+/** One line per pod as apply acts on it, and a closing count. */
+import type { ChalkInstance } from "chalk";
+import type { PlanPod } from "../core/plan.js";
+import type { PodOutcome } from "../pipeline/delete-pods.js";
+
+export function describeOutcome(
+  pod: PlanPod,
+  outcome: PodOutcome,
+  dryRun: boolean,
+  chalk: ChalkInstance,
+): string {
+  const name = `pod ${pod.namespace}/${pod.name}`;
+  switch (outcome.kind) {
+    case "deleted":
+      return `${name} deleted${dryRun ? " (server dry run)" : ""}`;
+    case "gone":
+      return `${name} already gone`;
+    case "replaced":
+      return `${name} not deleted: it was replaced since the plan was made`;
+    case "failed":
+      return `${name} ${chalk.red("not deleted")}: ${outcome.reason}`;
+    case "not-started":
+      return `${name} ${chalk.yellow("not deleted")}: ${outcome.reason}`;
+  }
+}
+
+export function renderDeletionSummary(outcomes: readonly PodOutcome[], dryRun: boolean): string {
+  const count = (kind: PodOutcome["kind"]) => outcomes.filter((o) => o.kind === kind).length;
+  const parts = [`${count("deleted")} deleted${dryRun ? " (server dry run)" : ""}`];
+  if (count("gone") > 0) parts.push(`${count("gone")} already gone`);
+  if (count("replaced") > 0) parts.push(`${count("replaced")} replaced since the plan`);
+  if (count("failed") > 0) parts.push(`${count("failed")} failed`);
+  if (count("not-started") > 0) parts.push(`${count("not-started")} not started`);
+  return `${parts.join(", ")} (of ${outcomes.length} planned)\n`;
+}

@@ -1,0 +1,112 @@
+/** The plan as kubectl-style tables: the pods that need action, or (wide) every container. */
+import type { ChalkInstance } from "chalk";
+import { shortDigest } from "../core/image-id.js";
+import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, PlanSummary } from "../core/plan.js";
+import { renderTable } from "./table.js";
+
+export interface PlanTableOptions {
+  wide: boolean;
+  noHeaders: boolean;
+  chalk: ChalkInstance;
+}
+
+const headers = ["namespace", "pod", "owner", "container", "image", "running", "latest", "action", "reason"];
+const wideHeaders = [
+  "namespace",
+  "pod",
+  "owner",
+  "node",
+  "container",
+  "image",
+  "status",
+  "running",
+  "latest",
+  "action",
+  "reason",
+];
+
+/** Default: one row per stale container of each pod to delete or skip. Wide: every container. */
+export function renderPlanTable(plan: Plan, options: PlanTableOptions): string {
+  const { chalk } = options;
+  const rows: string[][] = [];
+  for (const pod of plan.pods) {
+    if (options.wide) {
+      for (const c of pod.containers) rows.push(wideRow(pod, c, chalk));
+      continue;
+    }
+    if (pod.action === "none") continue;
+    for (const c of pod.containers.filter((c) => c.status === "stale")) rows.push(row(pod, c, chalk));
+  }
+  return renderTable(options.wide ? wideHeaders : headers, rows, options.noHeaders);
+}
+
+function row(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {
+  return [
+    pod.namespace,
+    pod.name,
+    ownerText(pod),
+    containerName(c),
+    c.image,
+    shortDigest(c.runningDigest),
+    shortDigest(c.latestDigest),
+    actionText(pod, chalk),
+    pod.reason,
+  ];
+}
+
+function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {
+  return [
+    pod.namespace,
+    pod.name,
+    ownerText(pod),
+    pod.node,
+    containerName(c),
+    c.image,
+    statusText(c.status, chalk),
+    shortDigest(c.runningDigest),
+    shortDigest(c.latestDigest),
+    actionText(pod, chalk),
+    c.reason || pod.reason,
+  ];
+}
+
+function ownerText(pod: PlanPod): string {
+  return pod.owner ? `${pod.owner.kind}/${pod.owner.name}` : "";
+}
+
+function containerName(c: PlanContainer): string {
+  return c.init ? `${c.name} (init)` : c.name;
+}
+
+function actionText(pod: PlanPod, chalk: ChalkInstance): string {
+  if (pod.action === "delete") return chalk.red("delete");
+  if (pod.action === "skip") return chalk.yellow("skip");
+  return "none";
+}
+
+function statusText(status: ContainerStatusVerdict, chalk: ChalkInstance): string {
+  switch (status) {
+    case "stale":
+      return chalk.red(status);
+    case "unknown":
+      return chalk.yellow(status);
+    case "current":
+      return chalk.green(status);
+    case "pinned":
+      return status;
+  }
+}
+
+/** `3 pods to delete in 2 namespaces, 1 skipped, 2 unknown, 10 current (16 pods checked)` */
+export function renderSummary(summary: PlanSummary, total: number): string {
+  const toDelete = `${summary.toDelete} ${summary.toDelete === 1 ? "pod" : "pods"} to delete`;
+  const where =
+    summary.toDelete > 0
+      ? ` in ${summary.namespacesToDelete} ${plural(summary.namespacesToDelete, "namespace")}`
+      : "";
+  return `${toDelete}${where}, ${summary.skipped} skipped, ${summary.unknown} unknown, ${summary.current} current (${total} ${plural(total, "pod")} checked)\n`;
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}

@@ -1,0 +1,27 @@
+/** The spinner on stderr: only on a terminal, never with -o json|yaml, so machines never see it. */
+import ora from "ora";
+
+export interface Progress {
+  update(text: string): void;
+  stop(): void;
+}
+
+const silent: Progress = { update() {}, stop() {} };
+
+export function createProgress(enabled: boolean, stream: NodeJS.WriteStream, color: boolean): Progress {
+  if (!enabled) return silent;
+  const spinner = ora({
+    stream,
+    discardStdin: false,
+    color: color ? "cyan" : false,
+    isEnabled: true,
+  }).start();
+  return {
+    update(text) {
+      spinner.text = text;
+    },
+    stop() {
+      spinner.stop();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** Everything `plan` prints, as strings: the document or table on stdout, warnings on stderr. */
+import type { ChalkInstance } from "chalk";
+import { type Plan, summarize } from "../core/plan.js";
+import type { OutputFormat } from "../options.js";
+import { renderPlanJson, renderPlanYaml } from "./plan-document.js";
+import { renderPlanTable, renderSummary } from "./plan-table.js";
+
+export interface RenderedPlan {
+  stdout: string;
+  stderr: string;
+}
+
+export interface RenderPlanInput {
+  plan: Plan;
+  warnings: readonly string[];
+  notes: readonly string[];
+  format: OutputFormat;
+  noHeaders: boolean;
+  chalk: ChalkInstance;
+}
+
+export function renderPlan(input: RenderPlanInput): RenderedPlan {
+  const { plan, format, chalk } = input;
+  const stderr = input.warnings.map((w) => `${chalk.yellow("Warning:")} ${w}\n`);
+  if (format === "json") return { stdout: renderPlanJson(plan), stderr: stderr.join("") };
+  if (format === "yaml") return { stdout: renderPlanYaml(plan), stderr: stderr.join("") };
+
+  const wide = format === "wide";
+  for (const pod of plan.pods) {
+    if (pod.action !== "delete") continue;
+    for (const w of pod.warnings)
+      stderr.push(`${chalk.yellow("Warning:")} pod ${pod.namespace}/${pod.name}: ${w}\n`);
+  }
+  const unknown = plan.pods.flatMap((p) => p.containers).filter((c) => c.status === "unknown").length;
+  if (unknown > 0 && !wide) {
+    stderr.push(
+      `${unknown} ${unknown === 1 ? "container" : "containers"} could not be checked; -o wide shows why\n`,
+    );
+  }
+  if (wide) for (const note of input.notes) stderr.push(`${note}\n`);
+  if (plan.pods.length === 0) {
+    return { stdout: "", stderr: `${stderr.join("")}No pods found in scope.\n` };
+  }
+  const table = renderPlanTable(plan, { wide, noHeaders: input.noHeaders, chalk });
+  if (input.noHeaders) return { stdout: table, stderr: stderr.join("") };
+  const summary = renderSummary(summarize(plan), plan.pods.length);
+  return { stdout: `${table}${table === "" ? "" : "\n"}${summary}`, stderr: stderr.join("") };
+}

@@ -1,0 +1,117 @@
+/**
+ * Gathering: a constant number of kubectl calls whatever the pod count — one pod list, one list of the
+ * owners in between (ReplicaSets, Jobs), and the pull secrets actually referenced (one call per namespace).
+ */
+import type { Kubectl, PodScope } from "../adapters/kubectl.js";
+import { type ImageInUse, imagesInUse, type SecretRef } from "../core/images-in-use.js";
+import { controllerOf, type Pod } from "../core/k8s.js";
+import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
+import { indexOwners, type OwnerIndex } from "../core/owners.js";
+import { ToolFailedError } from "../errors.js";
+import { mapLimit } from "../util/map-limit.js";
+
+export interface Inventory {
+  pods: Pod[];
+  owners: OwnerIndex;
+  images: ImageInUse[];
+  /** Parsed pull secrets by `namespace/name`; absent when missing or not a pull secret. */
+  pullSecrets: Map<string, KeyedCredential[]>;
+  /** Extra pull secrets from ServiceAccounts, per image key (pods naming none of their own). */
+  accountSecrets: Map<string, SecretRef[]>;
+  /** Problems that did not stop the plan (an unreadable secret only leaves its images unresolved). */
+  warnings: string[];
+}
+
+const ownerResources: Record<string, string> = { ReplicaSet: "replicasets.apps", Job: "jobs.batch" };
+
+/** Lists what the plan needs from the cluster. */
+export async function gather(kubectl: Kubectl, scope: PodScope, concurrency: number): Promise<Inventory> {
+  const pods = await kubectl.listPods(scope);
+
+  const kinds = new Set(pods.map((pod) => controllerOf(pod.metadata)?.kind ?? ""));
+  const resources = Object.entries(ownerResources)
+    .filter(([kind]) => kinds.has(kind))
+    .map(([, resource]) => resource);
+  const owners = indexOwners(resources.length > 0 ? await kubectl.listObjects(resources, scope) : []);
+
+  const images = imagesInUse(pods);
+  const warnings: string[] = [];
+  const accountSecrets = await serviceAccountSecrets(kubectl, images, concurrency, warnings);
+  const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
+  const pullSecrets = await readPullSecrets(kubectl, wanted, concurrency, warnings);
+  return { pods, owners, images, pullSecrets, accountSecrets, warnings };
+}
+
+/** The pull secrets named by the ServiceAccounts of pods that name none themselves. */
+async function serviceAccountSecrets(
+  kubectl: Kubectl,
+  images: readonly ImageInUse[],
+  concurrency: number,
+  warnings: string[],
+) {
+  const accounts = await getByNamespace(
+    images.flatMap((i) => i.serviceAccounts),
+    concurrency,
+    (namespace, names) => kubectl.getServiceAccounts(namespace, names),
+    warnings,
+  );
+  const result = new Map<string, SecretRef[]>();
+  for (const image of images) {
+    const refs = image.serviceAccounts.flatMap((sa) =>
+      (accounts.get(`${sa.namespace}/${sa.name}`)?.imagePullSecrets ?? []).map(({ name }) => ({
+        namespace: sa.namespace,
+        name,
+      })),
+    );
+    if (refs.length > 0) result.set(image.key, refs);
+  }
+  return result;
+}
+
+async function readPullSecrets(
+  kubectl: Kubectl,
+  refs: readonly SecretRef[],
+  concurrency: number,
+  warnings: string[],
+) {
+  const secrets = await getByNamespace(
+    refs,
+    concurrency,
+    (namespace, names) => kubectl.getSecrets(namespace, names),
+    warnings,
+  );
+  const parsed = new Map<string, KeyedCredential[]>();
+  for (const [id, secret] of secrets) {
+    const auths = pullSecretAuths(secret);
+    if (auths) parsed.set(id, keyedCredentials(auths, `secret ${id}`));
+  }
+  return parsed;
+}
+
+/**
+ * One `kubectl get KIND a b c -n NS` per namespace, for the distinct names referenced there. A refusal
+ * (RBAC) becomes a warning: the images concerned are then pulled without those credentials.
+ */
+async function getByNamespace<T extends { metadata: { name: string } }>(
+  refs: readonly SecretRef[],
+  concurrency: number,
+  get: (namespace: string, names: string[]) => Promise<T[]>,
+  warnings: string[],
+): Promise<Map<string, T>> {
+  const byNamespace = new Map<string, Set<string>>();
+  for (const { namespace, name } of refs) {
+    if (!byNamespace.has(namespace)) byNamespace.set(namespace, new Set());
+    byNamespace.get(namespace)!.add(name);
+  }
+  const found = new Map<string, T>();
+  await mapLimit([...byNamespace], concurrency, async ([namespace, names]) => {
+    try {
+      for (const object of await get(namespace, [...names]))
+        found.set(`${namespace}/${object.metadata.name}`, object);
+    } catch (error) {
+      if (!(error instanceof ToolFailedError)) throw error;
+      warnings.push(`${error.message} (namespace ${namespace})`);
+    }
+  });
+  return found;
+}
