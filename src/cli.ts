@@ -86,15 +86,25 @@ export function createProgram(io: Io): Command {
         "--no-wait",
         "do not wait for a replacement to be Ready before deleting a controller's next pod",
       )
-      .option("--wait-timeout <duration>", "how long to wait for each replacement", "5m"),
+      .option("--wait-timeout <duration>", "how long to wait for each replacement", "5m")
+      .option("--summary-json", "end with one JSON line summing up the run (for logs)"),
   ).action(
-    async (raw: RawOptions & { yes?: boolean; dryRun?: boolean; wait?: boolean; waitTimeout?: string }) => {
+    async (
+      raw: RawOptions & {
+        yes?: boolean;
+        dryRun?: boolean;
+        wait?: boolean;
+        waitTimeout?: string;
+        summaryJson?: boolean;
+      },
+    ) => {
       const ctx = createContext(io, resolveOptions(raw, io.env));
       await applyCommand(ctx, {
         yes: raw.yes === true,
         dryRun: raw.dryRun === true,
         wait: raw.wait !== false,
         waitTimeoutMs: parseDuration(raw.waitTimeout ?? "5m", "--wait-timeout"),
+        summaryJson: raw.summaryJson === true,
       });
     },
   );

@@ -3,7 +3,7 @@ import { confirm } from "../adapters/terminal.js";
 import type { Context } from "../context.js";
 import { type PlanPod, podsToDelete, summarize } from "../core/plan.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
-import { describeOutcome, renderDeletionSummary } from "../output/deletion-report.js";
+import { describeOutcome, renderDeletionSummary, renderRunSummary } from "../output/deletion-report.js";
 import { deletePods, type PodOutcome } from "../pipeline/delete-pods.js";
 import { computePlan, printPlan } from "./plan.js";
 
@@ -12,6 +12,8 @@ export interface ApplyFlags {
   dryRun: boolean;
   wait: boolean;
   waitTimeoutMs: number;
+  /** End with one JSON line (the CronJob's log is read by machines too). */
+  summaryJson: boolean;
 }
 
 export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<void> {
@@ -22,6 +24,7 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
   const targets = podsToDelete(result.plan);
   if (targets.length === 0) {
     io.stderr.write("Nothing to delete.\n");
+    if (flags.summaryJson) io.stdout.write(renderRunSummary(result.plan, [], flags.dryRun));
     return;
   }
   const { namespacesToDelete } = summarize(result.plan);
@@ -48,6 +51,7 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
       report.write(`${describeOutcome(pod, outcome, flags.dryRun, ctx.chalk)}\n`),
   });
   report.write(renderDeletionSummary([...outcomes.values()], flags.dryRun));
+  if (flags.summaryJson) io.stdout.write(renderRunSummary(result.plan, [...outcomes.values()], flags.dryRun));
 
   const kinds = [...outcomes.values()].map((o) => o.kind);
   if (io.signal.aborted) throw new InterruptedError("interrupted: no further pods were deleted");

@@ -1,6 +1,6 @@
 /** One line per pod as apply acts on it, and a closing count. */
 import type { ChalkInstance } from "chalk";
-import type { PlanPod } from "../core/plan.js";
+import { type Plan, type PlanPod, summarize } from "../core/plan.js";
 import type { PodOutcome } from "../pipeline/delete-pods.js";
 
 export function describeOutcome(
@@ -32,4 +32,22 @@ export function renderDeletionSummary(outcomes: readonly PodOutcome[], dryRun: b
   if (count("failed") > 0) parts.push(`${count("failed")} failed`);
   if (count("not-started") > 0) parts.push(`${count("not-started")} not started`);
   return `${parts.join(", ")} (of ${outcomes.length} planned)\n`;
+}
+
+/** One JSON line: what the run found and did, for logs read by machines (the CronJob's). */
+export function renderRunSummary(plan: Plan, outcomes: readonly PodOutcome[], dryRun: boolean): string {
+  const summary = summarize(plan);
+  const count = (kind: PodOutcome["kind"]) => outcomes.filter((o) => o.kind === kind).length;
+  return `${JSON.stringify({
+    kind: "RunSummary",
+    resolver: plan.resolver,
+    dryRun,
+    pods: plan.pods.length,
+    stale: summary.toDelete + summary.skipped,
+    skipped: summary.skipped,
+    unknown: summary.unknown,
+    current: summary.current,
+    deleted: count("deleted"),
+    failed: count("failed") + count("not-started"),
+  })}\n`;
 }
