@@ -21,10 +21,12 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
   const result = await computePlan(ctx);
   printPlan(ctx, result);
 
+  // With -o json|yaml stdout holds only the document; the deletion report goes to stderr.
+  const report = ctx.options.output === "json" || ctx.options.output === "yaml" ? io.stderr : io.stdout;
   const targets = podsToDelete(result.plan);
   if (targets.length === 0) {
     io.stderr.write("Nothing to delete.\n");
-    if (flags.summaryJson) io.stdout.write(renderRunSummary(result.plan, [], flags.dryRun));
+    if (flags.summaryJson) report.write(renderRunSummary(result.plan, [], flags.dryRun));
     return;
   }
   const { namespacesToDelete } = summarize(result.plan);
@@ -38,8 +40,6 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
     if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing deleted");
   }
 
-  // With -o json|yaml stdout holds only the document; the deletion report goes to stderr.
-  const report = ctx.options.output === "json" || ctx.options.output === "yaml" ? io.stderr : io.stdout;
   const outcomes = await deletePods(ctx.kubectl, targets, {
     dryRun: flags.dryRun,
     wait: flags.wait,
@@ -51,7 +51,7 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
       report.write(`${describeOutcome(pod, outcome, flags.dryRun, ctx.chalk)}\n`),
   });
   report.write(renderDeletionSummary([...outcomes.values()], flags.dryRun));
-  if (flags.summaryJson) io.stdout.write(renderRunSummary(result.plan, [...outcomes.values()], flags.dryRun));
+  if (flags.summaryJson) report.write(renderRunSummary(result.plan, [...outcomes.values()], flags.dryRun));
 
   const kinds = [...outcomes.values()].map((o) => o.kind);
   if (io.signal.aborted) throw new InterruptedError("interrupted: no further pods were deleted");
