@@ -1,5 +1,6 @@
 /** kubectl, run as a child with the user's connection flags; returns typed objects. */
 import {
+  ignoreLabel,
   type KubeList,
   type KubeObject,
   mirrorPodAnnotation,
@@ -223,6 +224,7 @@ function slimPod(pod: Pod): Pod {
       name: m.name,
       namespace: m.namespace,
       uid: m.uid,
+      labels: m.labels?.[ignoreLabel] !== undefined ? { [ignoreLabel]: m.labels[ignoreLabel] } : undefined,
       annotations:
         m.annotations?.[mirrorPodAnnotation] !== undefined ? { [mirrorPodAnnotation]: "" } : undefined,
       ownerReferences: m.ownerReferences,

@@ -5,7 +5,7 @@
 import { type ContainerView, containersOf } from "./containers.js";
 import { repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
-import { mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
+import { ignoreLabel, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
 import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, ResolverName } from "./plan.js";
 import type { Resolution, TagResolution } from "./resolution.js";
@@ -66,6 +66,7 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null): string | 
     return "mirror pod of a static pod: change the manifest on its node instead";
   }
   if (pod.metadata.deletionTimestamp) return "already terminating";
+  if (pod.metadata.labels?.[ignoreLabel] === "true") return `opted out with label ${ignoreLabel}=true`;
   const phase = pod.status?.phase;
   if (phase === "Succeeded" || phase === "Failed") return `pod has finished (${phase})`;
   if (controller === null) return "no controller owns it: deleting it would lose it for good";

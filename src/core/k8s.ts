@@ -80,6 +80,9 @@ export interface KubeList<T> {
 /** The annotation the kubelet puts on the API mirror of a static pod. */
 export const mirrorPodAnnotation = "kubernetes.io/config.mirror";
 
+/** A pod with this label set to "true" is never restarted (the tool's own CronJob pods carry it). */
+export const ignoreLabel = "kubectl-autoupdate/ignore";
+
 /** The controller owner reference, the one whose controller recreates the object. */
 export function controllerOf(meta: ObjectMeta): OwnerReference | null {
   return meta.ownerReferences?.find((ref) => ref.controller === true) ?? null;
