@@ -4,7 +4,7 @@
  */
 import { formatImageRef, type ImageRef, parseRepository, repositoryOf } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
-import type { IndexChildren, TagResolution } from "../core/resolution.js";
+import type { IndexChild, ManifestInfo, TagResolution } from "../core/resolution.js";
 import { ToolFailedError } from "../errors.js";
 import type { Docker } from "./docker.js";
 import { writeDockerConfig } from "./docker-config.js";
@@ -66,20 +66,20 @@ export class DockerResolver implements Resolver {
     return { ok: false, reason: `pull failed: ${failures.join("; ")}` };
   }
 
-  async listChildren(
+  async inspectManifest(
     ref: ImageRef,
     digest: string,
     _credentials: readonly Credential[],
     signal?: AbortSignal,
-  ) {
+  ): Promise<ManifestInfo> {
     const reference = `${repositoryOf(ref)}@${digest}`;
     const configDir = this.workedWith.get(formatImageRef(ref));
     const manifest = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
       configDir,
       signal,
     });
-    if (!manifest.ok) return { ok: false, reason: manifest.reason } satisfies IndexChildren;
-    return { ok: true, digests: childDigests(manifest.value) } satisfies IndexChildren;
+    if (!manifest.ok) return { ok: false, reason: manifest.reason };
+    return manifestInfo(manifest.value);
   }
 
   /** A stopped engine is one clear error, not a plan where every image is unknown. */
@@ -118,9 +118,19 @@ export function digestsOfRepository(repoDigests: readonly string[], repository: 
   return digests;
 }
 
-/** The `manifests[].digest` of an index or manifest list; none for a single manifest. */
-export function childDigests(manifest: unknown): string[] {
-  const list = (manifest as { manifests?: { digest?: unknown }[] } | null)?.manifests;
-  if (!Array.isArray(list)) return [];
-  return list.map((m) => m.digest).filter((d): d is string => typeof d === "string");
+/** Reads an index (children with platforms) or a single manifest from its JSON. */
+export function manifestInfo(manifest: unknown): ManifestInfo {
+  const list = (manifest as { manifests?: unknown } | null)?.manifests;
+  if (!Array.isArray(list)) return { ok: true, isIndex: false };
+  const children: IndexChild[] = [];
+  for (const entry of list as { digest?: unknown; platform?: Record<string, unknown> }[]) {
+    if (typeof entry?.digest !== "string") continue;
+    const p = entry.platform;
+    const platform =
+      p && typeof p.os === "string" && typeof p.architecture === "string"
+        ? [p.os, p.architecture, typeof p.variant === "string" ? p.variant : ""].filter(Boolean).join("/")
+        : null;
+    children.push({ digest: entry.digest, platform });
+  }
+  return { ok: true, isIndex: true, children };
 }

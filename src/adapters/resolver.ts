@@ -2,19 +2,19 @@
 import type { ImageRef } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
 import type { ResolverName } from "../core/plan.js";
-import type { IndexChildren, TagResolution } from "../core/resolution.js";
+import type { ManifestInfo, TagResolution } from "../core/resolution.js";
 
 export interface Resolver {
   readonly name: ResolverName;
   /** What the tag points to now. Never throws for registry trouble: that is `{ ok: false, reason }`. */
   resolveTag(ref: ImageRef, credentials: readonly Credential[], signal?: AbortSignal): Promise<TagResolution>;
-  /** The child manifest digests of the index `digest` (empty for a single manifest). */
-  listChildren(
+  /** Reads one manifest of the repository by digest: an index with its children, or a single manifest. */
+  inspectManifest(
     ref: ImageRef,
     digest: string,
     credentials: readonly Credential[],
     signal?: AbortSignal,
-  ): Promise<IndexChildren>;
+  ): Promise<ManifestInfo>;
   /** Facts worth a line in wide or verbose output (e.g. Docker Hub's remaining pulls). */
   notes?(): string[];
 }

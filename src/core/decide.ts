@@ -8,22 +8,73 @@ import type { ImageInUse } from "./images-in-use.js";
 import { ignoreLabel, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
 import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, ResolverName } from "./plan.js";
-import type { Resolution, TagResolution } from "./resolution.js";
+import type { ManifestInfo, Resolution, TagDigest } from "./resolution.js";
 
 /** Controllers known to replace a deleted pod with a new one from the same template. */
 const recreatingControllers = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet"]);
 
+/** A verdict on one running digest, or the manifest that must be read first to reach one. */
+type DigestJudgement = { status: "current" | "stale" | "unknown"; reason: string } | { need: string };
+
 /**
- * The references whose index must be listed: a running digest matched neither the tag's digest nor its
- * twins, and the tag may be an index (CRI-O runs the platform child; containerd may show a sibling).
+ * Is `running` what the tag points to now? Current when it is the tag's digest, one of its twins
+ * (docker's RepoDigests), a child of the tag's index (CRI-O runs the platform manifest), or an older
+ * index whose every platform manifest is unchanged (containerd can keep showing the older of two index
+ * digests of one image; restarting would never change it). Manifests are read only when needed.
  */
-export function needsIndexChildren(images: readonly ImageInUse[], tags: ReadonlyMap<string, TagResolution>) {
-  return images.filter((image) => {
-    const tag = tags.get(image.key);
-    if (!tag?.ok || tag.tag.isIndex === false) return false;
-    const known = new Set([tag.tag.digest, ...tag.tag.sameImageDigests]);
-    return [...image.runningDigests].some((digest) => !known.has(digest));
-  });
+function judgeDigest(
+  running: string,
+  tag: TagDigest,
+  manifests: ReadonlyMap<string, ManifestInfo>,
+): DigestJudgement {
+  if (running === tag.digest || tag.sameImageDigests.includes(running))
+    return { status: "current", reason: "" };
+  if (tag.isIndex === false) return { status: "stale", reason: "" };
+  const latest = manifests.get(tag.digest);
+  if (!latest) return { need: tag.digest };
+  if (!latest.ok) return { status: "unknown", reason: `could not read the tag's index: ${latest.reason}` };
+  if (!latest.isIndex) return { status: "stale", reason: "" };
+  if (latest.children.some((child) => child.digest === running)) return { status: "current", reason: "" };
+  const old = manifests.get(running);
+  if (!old) return { need: running };
+  if (!old.ok) {
+    return {
+      status: "unknown",
+      reason: `could not read the running index to compare platforms: ${old.reason}`,
+    };
+  }
+  if (!old.isIndex) return { status: "stale", reason: "" };
+  const now = new Map(latest.children.map((child) => [child.platform ?? child.digest, child.digest]));
+  const unchanged = old.children.filter(
+    (child) => now.get(child.platform ?? child.digest) === child.digest,
+  ).length;
+  if (unchanged === old.children.length) return { status: "current", reason: "" };
+  if (unchanged === 0) return { status: "stale", reason: "" };
+  return {
+    status: "unknown",
+    reason: "the tag moved for some platforms only, and the node's platform is not known",
+  };
+}
+
+/** The manifests to read (by digest) before every running digest of these images can be judged. */
+export function manifestsToInspect(
+  images: readonly ImageInUse[],
+  resolutions: ReadonlyMap<string, Resolution>,
+): { image: ImageInUse; digest: string }[] {
+  const wanted: { image: ImageInUse; digest: string }[] = [];
+  for (const image of images) {
+    const resolution = resolutions.get(image.key);
+    if (!resolution?.tag.ok) continue;
+    const seen = new Set<string>();
+    for (const running of image.runningDigests) {
+      const judgement = judgeDigest(running, resolution.tag.tag, resolution.manifests);
+      if ("need" in judgement && !seen.has(judgement.need)) {
+        seen.add(judgement.need);
+        wanted.push({ image, digest: judgement.need });
+      }
+    }
+  }
+  return wanted;
 }
 
 export interface PlanInput {
@@ -146,14 +197,7 @@ function decideContainer(view: ContainerView, resolutions: ReadonlyMap<string, R
   if (!resolution) return result("unknown", "not resolved");
   if (!resolution.tag.ok) return result("unknown", resolution.tag.reason);
 
-  const tag = resolution.tag.tag;
-  if (running.digest === tag.digest || tag.sameImageDigests.includes(running.digest)) {
-    return result("current", "", latest);
-  }
-  if (tag.isIndex === false) return result("stale", "", latest);
-  const children = resolution.children;
-  if (!children) return result("unknown", "the tag's index was not listed", latest);
-  if (!children.ok) return result("unknown", `could not list the tag's index: ${children.reason}`, latest);
-  if (children.digests.includes(running.digest)) return result("current", "", latest);
-  return result("stale", "", latest);
+  const judgement = judgeDigest(running.digest, resolution.tag.tag, resolution.manifests);
+  if ("need" in judgement) return result("unknown", `manifest ${judgement.need} was not read`, latest);
+  return result(judgement.status, judgement.reason, latest);
 }

@@ -13,12 +13,21 @@ export interface TagDigest {
 /** The outcome of resolving one reference; a failure carries the reason shown to users. */
 export type TagResolution = { ok: true; tag: TagDigest } | { ok: false; reason: string };
 
-/** Child manifests of an index, when they were needed for a verdict. */
-export type IndexChildren = { ok: true; digests: readonly string[] } | { ok: false; reason: string };
+/** One child of an index: its digest and platform (`linux/arm64/v8`), when the index says. */
+export interface IndexChild {
+  digest: string;
+  platform: string | null;
+}
+
+/** A manifest read by digest: an index with its children, or a single image manifest. */
+export type ManifestInfo =
+  | { ok: true; isIndex: true; children: readonly IndexChild[] }
+  | { ok: true; isIndex: false }
+  | { ok: false; reason: string };
 
 /** Everything known about one reference when the plan is decided. */
 export interface Resolution {
   tag: TagResolution;
-  /** Present only when listing was needed (some running digest matched neither the tag nor its twins). */
-  children?: IndexChildren;
+  /** Manifests read by digest (the tag's index, running indexes), only those a verdict needed. */
+  manifests: ReadonlyMap<string, ManifestInfo>;
 }

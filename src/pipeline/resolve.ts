@@ -1,12 +1,12 @@
 /**
  * Resolving: each unique reference once, at most `concurrency` at a time; the tag first, then — only
- * for references where some node runs a digest the tag's answer does not explain — the index's children.
+ * for references where some node runs a digest the tag's answer does not explain — manifests by digest.
  */
 import type { Resolver } from "../adapters/resolver.js";
-import { needsIndexChildren } from "../core/decide.js";
+import { manifestsToInspect } from "../core/decide.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
-import type { Resolution, TagResolution } from "../core/resolution.js";
+import type { ManifestInfo, Resolution, TagResolution } from "../core/resolution.js";
 import { mapLimit } from "../util/map-limit.js";
 
 export interface ResolveOptions {
@@ -33,17 +33,22 @@ export async function resolveImages(
     options.onProgress?.(++done, images.length);
   });
 
-  const resolutions = new Map<string, Resolution>();
-  for (const [key, tag] of tags) resolutions.set(key, { tag });
-  await mapLimit(needsIndexChildren(images, tags), options.concurrency, async (image) => {
-    const resolution = resolutions.get(image.key)!;
-    if (!resolution.tag.ok) return;
-    resolution.children = await resolver.listChildren(
-      image.ref,
-      resolution.tag.tag.digest,
-      credentials.get(image.key) ?? [],
-      options.signal,
-    );
-  });
+  // Read manifests by digest only where a verdict needs them: first the tag's index (for running digests
+  // it does not explain), then older running indexes whose platforms must be compared. Two rounds at most.
+  const resolutions = new Map<string, Resolution & { manifests: Map<string, ManifestInfo> }>();
+  for (const [key, tag] of tags) resolutions.set(key, { tag, manifests: new Map() });
+  for (let round = 0; round < 2; round++) {
+    const wanted = manifestsToInspect(images, resolutions);
+    if (wanted.length === 0) break;
+    await mapLimit(wanted, options.concurrency, async ({ image, digest }) => {
+      const info = await resolver.inspectManifest(
+        image.ref,
+        digest,
+        credentials.get(image.key) ?? [],
+        options.signal,
+      );
+      resolutions.get(image.key)!.manifests.set(digest, info);
+    });
+  }
   return resolutions;
 }

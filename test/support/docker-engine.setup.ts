@@ -1,0 +1,50 @@
+/**
+ * vitest globalSetup: a real Docker engine for the run. Reuses the one in $DOCKER_HOST when it answers
+ * (test/ci.sh starts one); otherwise starts a private one with test/infra/dockerd.sh and stops it after.
+ * If no engine can run, the run fails: integration tests never skip silently.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    dockerHost: string;
+  }
+}
+
+const script = join(import.meta.dirname, "..", "infra", "dockerd.sh");
+
+function answers(host: string): boolean {
+  try {
+    execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], {
+      env: { ...process.env, DOCKER_HOST: host },
+      stdio: "pipe",
+      timeout: 15_000,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export default function setup(project: TestProject) {
+  const existing = process.env["DOCKER_HOST"];
+  if (existing && answers(existing)) {
+    project.provide("dockerHost", existing);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "kau-dockerd-"));
+  const out = execFileSync(script, ["start", dir], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const host = /DOCKER_HOST=(\S+)/.exec(out)?.[1];
+  if (!host) throw new Error(`dockerd.sh printed no DOCKER_HOST: ${out}`);
+  project.provide("dockerHost", host);
+  return () => {
+    execFileSync(script, ["stop", dir], { stdio: "inherit" });
+  };
+}
