@@ -1,5 +1,6 @@
 /** Commander wiring only: flags → typed options → a command. */
 import { Command, Option } from "commander";
+import { addCronCommands } from "./cli-cron.js";
 import { applyCommand } from "./commands/apply.js";
 import { planCommand } from "./commands/plan.js";
 import { createContext, type Io } from "./context.js";
@@ -108,6 +109,8 @@ export function createProgram(io: Io): Command {
       });
     },
   );
+
+  addCronCommands(program, io);
 
   for (const command of program.commands) {
     command.configureOutput(program.configureOutput()).exitOverride();

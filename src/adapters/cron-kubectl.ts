@@ -1,0 +1,147 @@
+/** The kubectl calls of the CronJob verbs, over the shared Kubectl (its connection flags, its one exec). */
+import type { CronJobObject, JobObject, NewJob } from "../core/cron-jobs.js";
+import type { Manifest } from "../core/cron-manifests.js";
+import type { KubeObject, Pod } from "../core/k8s.js";
+import { ToolFailedError } from "../errors.js";
+import { firstLine } from "./exec.js";
+import { type Kubectl, parseList } from "./kubectl.js";
+
+/** An object as the server returned it. */
+export interface ServerObject extends KubeObject {
+  metadata: KubeObject["metadata"] & { resourceVersion?: string; generation?: number };
+}
+
+/** `-n`, else the kubeconfig context's namespace, else `default` (as kubectl decides it; read locally). */
+export async function currentNamespace(kubectl: Kubectl): Promise<string> {
+  const out = await kubectl.run(["config", "view", "--minify", "--output=jsonpath={..namespace}"]);
+  return out.trim() || "default";
+}
+
+/** Several objects by `resource/name`, missing ones left out; namespaced ones are looked up in `namespace`. */
+export async function getObjects(kubectl: Kubectl, refs: readonly string[], namespace: string) {
+  if (refs.length === 0) return [];
+  const out = await kubectl.run([
+    "get",
+    ...refs,
+    `--namespace=${namespace}`,
+    "--ignore-not-found",
+    "-o",
+    "json",
+  ]);
+  return out.trim() === "" ? [] : parseList<ServerObject>(out, "get");
+}
+
+/** Objects of several kinds by label; `namespace` null for cluster-scoped kinds. */
+export async function listByLabel(
+  kubectl: Kubectl,
+  resources: readonly string[],
+  selector: string,
+  namespace: string | null,
+): Promise<ServerObject[]> {
+  const args = ["get", resources.join(","), `--selector=${selector}`, "-o", "json"];
+  if (namespace !== null) args.push(`--namespace=${namespace}`);
+  return parseList<ServerObject>(await kubectl.run(args), `get ${resources.join(",")}`);
+}
+
+/**
+ * Server-side apply with our field manager: the server merges, so a second run with the same objects
+ * changes nothing and a run with other flags updates in place. --force-conflicts: install-cron states the
+ * whole wanted state, so it takes back fields someone changed by hand (e.g. `kubectl patch … suspend`).
+ */
+export async function applyServerSide(
+  kubectl: Kubectl,
+  objects: readonly Manifest[],
+  fieldManager: string,
+): Promise<ServerObject[]> {
+  const list = { apiVersion: "v1", kind: "List", items: objects };
+  const out = await kubectl.run(
+    [
+      "apply",
+      "--server-side",
+      `--field-manager=${fieldManager}`,
+      "--force-conflicts",
+      "--output=json",
+      "--filename=-",
+    ],
+    { input: JSON.stringify(list) },
+  );
+  return parseList<ServerObject>(out, "apply");
+}
+
+/**
+ * Deletes `resource/name` objects (cluster-scoped ones ignore the namespace); returns kubectl's lines.
+ * Dependents (a CronJob's Jobs, their pods) go in the background, as `kubectl delete` does by default.
+ */
+export async function deleteObjects(
+  kubectl: Kubectl,
+  refs: readonly string[],
+  namespace: string,
+  dryRun: boolean,
+): Promise<string> {
+  if (refs.length === 0) return "";
+  const args = ["delete", ...refs, `--namespace=${namespace}`, "--ignore-not-found", "--wait=false"];
+  if (dryRun) args.push("--dry-run=server");
+  return kubectl.run(args);
+}
+
+/** One CronJob, or null. */
+export function getCronJob(kubectl: Kubectl, name: string, namespace: string): Promise<CronJobObject | null> {
+  return kubectl.getObject<CronJobObject>("cronjobs.batch", name, namespace);
+}
+
+/** One Job, or null. */
+export function getJob(kubectl: Kubectl, name: string, namespace: string): Promise<JobObject | null> {
+  return kubectl.getObject<JobObject>("jobs.batch", name, namespace);
+}
+
+/** Jobs by label in one namespace. */
+export async function listJobs(kubectl: Kubectl, namespace: string, selector: string): Promise<JobObject[]> {
+  const out = await kubectl.run([
+    "get",
+    "jobs.batch",
+    `--namespace=${namespace}`,
+    `--selector=${selector}`,
+    "-o",
+    "json",
+  ]);
+  return parseList<JobObject>(out, "get jobs");
+}
+
+/** Creates a Job (with generateName: `kubectl create`, not apply) and returns it as created. */
+export async function createJob(kubectl: Kubectl, job: NewJob): Promise<JobObject> {
+  const out = await kubectl.run(["create", "--output=json", "--filename=-"], { input: JSON.stringify(job) });
+  const [created] = parseList<JobObject>(out, "create");
+  if (!created) throw new ToolFailedError("kubectl create printed no object");
+  return created;
+}
+
+/** The pods of a Job (by the controller-uid label the Job controller sets), oldest first. */
+export async function jobPods(kubectl: Kubectl, namespace: string, jobUid: string): Promise<Pod[]> {
+  const out = await kubectl.run([
+    "get",
+    "pods",
+    `--namespace=${namespace}`,
+    `--selector=batch.kubernetes.io/controller-uid=${jobUid}`,
+    "-o",
+    "json",
+  ]);
+  return parseList<Pod & { metadata: { creationTimestamp?: string } }>(out, "get pods").sort((a, b) =>
+    (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
+  );
+}
+
+/** All containers' logs of one pod; an error (e.g. no kubelet to ask) is returned, not thrown. */
+export async function podLogs(
+  kubectl: Kubectl,
+  namespace: string,
+  pod: string,
+): Promise<{ ok: true; text: string } | { ok: false; reason: string }> {
+  const result = await kubectl.runUnchecked([
+    "logs",
+    pod,
+    `--namespace=${namespace}`,
+    "--all-containers=true",
+  ]);
+  if (result.exitCode === 0) return { ok: true, text: result.stdout };
+  return { ok: false, reason: firstLine(result.stderr) || `exit ${result.exitCode}` };
+}

@@ -1,0 +1,222 @@
+/** run-now's Job and cron-status's summary, from CronJob and Job objects as kubectl prints them. Pure. */
+import type { ObjectMeta } from "./k8s.js";
+
+/** The annotation `kubectl create job --from=cronjob/…` puts on a Job started by hand. */
+export const manualAnnotation = "cronjob.kubernetes.io/instantiate";
+
+interface JobCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+/** A batch/v1 Job, the parts read here. */
+export interface JobObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta & { creationTimestamp?: string; generateName?: string };
+  spec?: { suspend?: boolean; template?: unknown; [key: string]: unknown };
+  status?: {
+    active?: number;
+    succeeded?: number;
+    failed?: number;
+    startTime?: string;
+    completionTime?: string;
+    conditions?: JobCondition[];
+  };
+}
+
+/** A batch/v1 CronJob, the parts read here. */
+export interface CronJobObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: {
+    schedule: string;
+    timeZone?: string;
+    suspend?: boolean;
+    jobTemplate: {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+      spec: {
+        template?: {
+          spec?: { containers?: { image?: string; command?: string[]; args?: string[] }[] };
+        };
+        [key: string]: unknown;
+      };
+    };
+  };
+  status?: {
+    active?: { name: string }[];
+    lastScheduleTime?: string;
+    lastSuccessfulTime?: string;
+  };
+}
+
+/**
+ * The Job `kubectl create job --from=cronjob/NAME` would create (kubectl pkg/cmd/create/create_job.go):
+ * the template's spec, labels and annotations, the manual annotation, and a controller reference to the
+ * CronJob. The server picks the name (generateName), so no clock or randomness is needed here.
+ */
+export function jobFromCronJob(cronJob: CronJobObject): NewJob {
+  const template = cronJob.spec.jobTemplate;
+  const { name, namespace, uid } = cronJob.metadata;
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      // The Job controller appends 11 characters; the server trims the base so the name stays valid.
+      generateName: `${name}-manual-`,
+      namespace,
+      labels: { ...(template.metadata?.labels ?? {}) },
+      annotations: { ...(template.metadata?.annotations ?? {}), [manualAnnotation]: "manual" },
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name, uid, controller: true }],
+    },
+    spec: structuredClone(template.spec),
+  };
+}
+
+/** A Job to create: no name yet, the server generates one from generateName. */
+export interface NewJob {
+  apiVersion: "batch/v1";
+  kind: "Job";
+  metadata: Omit<ObjectMeta, "name"> & { generateName: string };
+  spec: Record<string, unknown>;
+}
+
+/** Where a Job stands. */
+export type JobState = "Pending" | "Running" | "Complete" | "Failed" | "Suspended";
+
+export interface JobOutcome {
+  state: JobState;
+  /** True once the Job will not run any more pods. */
+  finished: boolean;
+  /** The condition's reason and message for a failed Job, e.g. "DeadlineExceeded: Job was active…". */
+  reason?: string;
+  /** When it finished, if it has. */
+  finishedAt?: string;
+}
+
+function condition(job: JobObject, type: string): JobCondition | undefined {
+  return job.status?.conditions?.find((c) => c.type === type && c.status === "True");
+}
+
+/** Reads a Job's conditions the way `kubectl wait --for=condition=Complete|Failed` does. */
+export function jobOutcome(job: JobObject): JobOutcome {
+  const complete = condition(job, "Complete");
+  if (complete) {
+    return {
+      state: "Complete",
+      finished: true,
+      finishedAt: job.status?.completionTime ?? complete.lastTransitionTime,
+    };
+  }
+  const failed = condition(job, "Failed");
+  if (failed) {
+    const reason = [failed.reason, failed.message].filter(Boolean).join(": ");
+    return {
+      state: "Failed",
+      finished: true,
+      reason: reason || undefined,
+      finishedAt: failed.lastTransitionTime,
+    };
+  }
+  if (job.spec?.suspend === true) return { state: "Suspended", finished: false };
+  return { state: (job.status?.active ?? 0) > 0 ? "Running" : "Pending", finished: false };
+}
+
+/** One Job in cron-status. */
+export interface CronJobRun {
+  name: string;
+  trigger: "schedule" | "manual";
+  state: JobState;
+  reason?: string;
+  created?: string;
+  started?: string;
+  finished?: string;
+}
+
+/** What cron-status shows. */
+export interface CronStatus {
+  name: string;
+  namespace: string;
+  schedule: string;
+  /** null: the kube-controller-manager's time zone. */
+  timeZone: string | null;
+  suspended: boolean;
+  /** What the job's command checks: a namespace or every namespace, with the selector. */
+  scope: { allNamespaces: boolean; namespace: string | null; selector: string | null };
+  resolver: string | null;
+  image: string | null;
+  lastScheduleTime: string | null;
+  lastSuccessfulTime: string | null;
+  active: string[];
+  /** Newest first. */
+  jobs: CronJobRun[];
+}
+
+/** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
+export function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
+  const value = (flag: string) => {
+    const arg = command.find((a) => a.startsWith(`${flag}=`));
+    return arg === undefined ? null : arg.slice(flag.length + 1);
+  };
+  return {
+    scope: {
+      allNamespaces: command.includes("--all-namespaces") || command.includes("-A"),
+      namespace: value("--namespace"),
+      selector: value("--selector"),
+    },
+    resolver: value("--resolver"),
+  };
+}
+
+/** Summarizes a CronJob and the Jobs it owns (matched by owner UID; others are ignored). */
+export function cronStatus(cronJob: CronJobObject, jobs: readonly JobObject[]): CronStatus {
+  const uid = cronJob.metadata.uid;
+  const owned = jobs.filter((job) =>
+    job.metadata.ownerReferences?.some(
+      (ref) => ref.kind === "CronJob" && ref.controller === true && ref.uid === uid,
+    ),
+  );
+  const runs = owned
+    .map((job): CronJobRun => {
+      const outcome = jobOutcome(job);
+      return {
+        name: job.metadata.name,
+        trigger: job.metadata.annotations?.[manualAnnotation] === "manual" ? "manual" : "schedule",
+        state: outcome.state,
+        reason: outcome.reason,
+        created: job.metadata.creationTimestamp,
+        started: job.status?.startTime,
+        finished: outcome.finishedAt,
+      };
+    })
+    .sort((a, b) => (b.created ?? "").localeCompare(a.created ?? "") || a.name.localeCompare(b.name));
+  const container = cronJob.spec.jobTemplate.spec.template?.spec?.containers?.[0];
+  const { scope, resolver } = scopeOfCommand([...(container?.command ?? []), ...(container?.args ?? [])]);
+  return {
+    name: cronJob.metadata.name,
+    namespace: cronJob.metadata.namespace ?? "",
+    schedule: cronJob.spec.schedule,
+    timeZone: cronJob.spec.timeZone ?? null,
+    suspended: cronJob.spec.suspend === true,
+    scope,
+    resolver,
+    image: container?.image ?? null,
+    lastScheduleTime: cronJob.status?.lastScheduleTime ?? null,
+    lastSuccessfulTime: cronJob.status?.lastSuccessfulTime ?? null,
+    active: (cronJob.status?.active ?? []).map((ref) => ref.name),
+    jobs: runs,
+  };
+}
+
+/** How an applied object changed, from its resourceVersion before and after. */
+export type ApplyChange = "created" | "configured" | "unchanged";
+
+/** An applied object compared with what was there before (no resourceVersion before: created). */
+export function applyChange(before: string | undefined, after: string | undefined): ApplyChange {
+  if (before === undefined) return "created";
+  return before === after ? "unchanged" : "configured";
+}

@@ -1,0 +1,262 @@
+/**
+ * The objects `install-cron` applies: ServiceAccount, Role + RoleBinding (ClusterRole + ClusterRoleBinding
+ * with -A) and a batch/v1 CronJob running `kubectl-autoupdate apply --yes`. Pure: same spec, same objects.
+ */
+import { ignoreLabel } from "./k8s.js";
+
+/** What the user asked for, already checked (see cron-install-spec.ts). */
+export interface InstallSpec {
+  /** Name of every namespaced object, and of the CronJob. */
+  name: string;
+  /** Where it is installed; also the pods it checks, unless allNamespaces. */
+  namespace: string;
+  allNamespaces: boolean;
+  selector?: string;
+  schedule: string;
+  timeZone?: string;
+  suspend: boolean;
+  resolver: "registry" | "docker";
+  /** Mount the node's docker socket (only with resolver docker). */
+  dockerSocket: boolean;
+  image: string;
+}
+
+/** The field manager of every server-side apply; also the managed-by label value. */
+export const fieldManager = "kubectl-autoupdate";
+
+/** Label keys every object carries; `instance` tells several installations apart. */
+export const labelKeys = {
+  name: "app.kubernetes.io/name",
+  managedBy: "app.kubernetes.io/managed-by",
+  instance: "app.kubernetes.io/instance",
+  /** On cluster-scoped objects only: the namespace of the installation they belong to. */
+  namespace: "kubectl-autoupdate/namespace",
+} as const;
+
+/** Job and pod tuning; README documents these. */
+export const cronDefaults = {
+  schedule: "*/10 * * * *",
+  name: "kubectl-autoupdate",
+  /** A run that starts more than 5 minutes late is skipped; the next one comes soon. */
+  startingDeadlineSeconds: 300,
+  successfulJobsHistoryLimit: 3,
+  failedJobsHistoryLimit: 3,
+  /** No retry inside a run: the schedule is the retry, and a failed run stays visible as Failed. */
+  backoffLimit: 0,
+  /** apply waits for each replacement pod (5m each); 30 minutes bounds a stuck run. */
+  activeDeadlineSeconds: 1800,
+  /** Finished Jobs are removed after a day even if the history limits would keep them. */
+  ttlSecondsAfterFinished: 86400,
+  /** The uid/gid of the image's user (Dockerfile); set here too so any --image runs non-root. */
+  runAsUser: 65532,
+  resources: {
+    requests: { cpu: "50m", memory: "128Mi" },
+    limits: { cpu: "1", memory: "512Mi" },
+  },
+  /** /tmp is the only writable path (private docker config dirs, kubectl's cache). */
+  tmpSizeLimit: "64Mi",
+  dockerSocket: "/var/run/docker.sock",
+} as const;
+
+/** A policy rule as in rbac.authorization.k8s.io/v1. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/**
+ * Exactly the calls `apply` makes (src/pipeline/gather.ts, delete-pods.ts, adapters/kubectl.ts), each
+ * confirmed with `kubectl -v=6` against a real API server:
+ * - `get pods` (list; -l when waiting for replacements), `delete --raw …/pods/NAME` and
+ *   `delete pod --dry-run=server` (a DELETE only, no GET);
+ * - `get serviceaccounts a b` and `get secrets a b --ignore-not-found` (one GET per name);
+ * - `get replicasets.apps,jobs.batch` (list), to find a pod's owner above its ReplicaSet or Job;
+ * - `get replicasets.apps|statefulsets.apps|daemonsets.apps|replicationcontrollers NAME` (GET), the
+ *   controller's selector while waiting for a replacement.
+ */
+export const autoupdateRules: readonly PolicyRule[] = [
+  { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+  { apiGroups: [""], resources: ["secrets", "serviceaccounts"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
+  { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
+  { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
+];
+
+/** Labels of every object of one installation. */
+export function installLabels(name: string): Record<string, string> {
+  return {
+    [labelKeys.name]: "kubectl-autoupdate",
+    [labelKeys.managedBy]: fieldManager,
+    [labelKeys.instance]: name,
+  };
+}
+
+/** The selector that finds an installation's namespaced objects. */
+export function installSelector(name: string): string {
+  return `${labelKeys.managedBy}=${fieldManager},${labelKeys.instance}=${name}`;
+}
+
+/** The selector that finds an installation's cluster-scoped objects. */
+export function clusterInstallSelector(name: string, namespace: string): string {
+  return `${installSelector(name)},${labelKeys.namespace}=${namespace}`;
+}
+
+/**
+ * Name of the ClusterRole and ClusterRoleBinding: cluster-wide, so it carries the namespace. ":" can't
+ * appear in a namespace or in --name, so two installations never share one.
+ */
+export function clusterObjectName(spec: Pick<InstallSpec, "name" | "namespace">): string {
+  return `${spec.namespace}:${spec.name}`;
+}
+
+/** A Kubernetes object as sent to the API server. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** The command the job's container runs. */
+export function jobCommand(spec: InstallSpec): string[] {
+  const command = ["kubectl-autoupdate", "apply", "--yes", "--summary-json", "--color=never"];
+  command.push(spec.allNamespaces ? "--all-namespaces" : `--namespace=${spec.namespace}`);
+  if (spec.selector !== undefined) command.push(`--selector=${spec.selector}`);
+  command.push(`--resolver=${spec.resolver}`);
+  return command;
+}
+
+/** The objects to apply, in apply order (the ServiceAccount before what refers to it). */
+export function buildManifests(spec: InstallSpec): Manifest[] {
+  const labels = installLabels(spec.name);
+  const clusterLabels = { ...labels, [labelKeys.namespace]: spec.namespace };
+  const meta = () => ({ name: spec.name, namespace: spec.namespace, labels: { ...labels } });
+  const serviceAccount: Manifest = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta() };
+  const roleName = spec.allNamespaces ? clusterObjectName(spec) : spec.name;
+  const role: Manifest = spec.allNamespaces
+    ? {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: roleName, labels: { ...clusterLabels } },
+        rules: autoupdateRules.map(copyRule),
+      }
+    : {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: meta(),
+        rules: autoupdateRules.map(copyRule),
+      };
+  const binding: Manifest = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: spec.allNamespaces ? "ClusterRoleBinding" : "RoleBinding",
+    metadata: spec.allNamespaces ? { name: roleName, labels: { ...clusterLabels } } : meta(),
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: role.kind, name: roleName },
+    subjects: [{ kind: "ServiceAccount", name: spec.name, namespace: spec.namespace }],
+  };
+  return [serviceAccount, role, binding, cronJob(spec)];
+}
+
+function copyRule(rule: PolicyRule): PolicyRule {
+  return { apiGroups: [...rule.apiGroups], resources: [...rule.resources], verbs: [...rule.verbs] };
+}
+
+function cronJob(spec: InstallSpec): Manifest {
+  const labels = installLabels(spec.name);
+  const d = cronDefaults;
+  // The docker socket is owned by root (root:docker 0660): the only exception to the hardened context.
+  const asRoot = spec.dockerSocket;
+  const podSecurity = {
+    runAsNonRoot: !asRoot,
+    runAsUser: asRoot ? 0 : d.runAsUser,
+    runAsGroup: asRoot ? 0 : d.runAsUser,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+  const volumes: object[] = [{ name: "tmp", emptyDir: { sizeLimit: d.tmpSizeLimit } }];
+  const volumeMounts: object[] = [{ name: "tmp", mountPath: "/tmp" }];
+  if (spec.dockerSocket) {
+    volumes.push({ name: "docker-socket", hostPath: { path: d.dockerSocket, type: "Socket" } });
+    volumeMounts.push({ name: "docker-socket", mountPath: d.dockerSocket });
+  }
+  return {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: spec.name, namespace: spec.namespace, labels: { ...labels } },
+    spec: {
+      schedule: spec.schedule,
+      ...(spec.timeZone !== undefined ? { timeZone: spec.timeZone } : {}),
+      suspend: spec.suspend,
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: d.startingDeadlineSeconds,
+      successfulJobsHistoryLimit: d.successfulJobsHistoryLimit,
+      failedJobsHistoryLimit: d.failedJobsHistoryLimit,
+      jobTemplate: {
+        metadata: { labels: { ...labels } },
+        spec: {
+          backoffLimit: d.backoffLimit,
+          activeDeadlineSeconds: d.activeDeadlineSeconds,
+          ttlSecondsAfterFinished: d.ttlSecondsAfterFinished,
+          template: {
+            // The tool never restarts its own pods (core/k8s.ts ignoreLabel); Job pods are skipped anyway.
+            metadata: { labels: { ...labels, [ignoreLabel]: "true" } },
+            spec: {
+              serviceAccountName: spec.name,
+              automountServiceAccountToken: true,
+              restartPolicy: "Never",
+              securityContext: podSecurity,
+              containers: [
+                {
+                  name: "kubectl-autoupdate",
+                  image: spec.image,
+                  command: jobCommand(spec),
+                  env: [
+                    { name: "HOME", value: "/tmp" },
+                    { name: "KUBECACHEDIR", value: "/tmp/kube-cache" },
+                  ],
+                  resources: {
+                    requests: { ...d.resources.requests },
+                    limits: { ...d.resources.limits },
+                  },
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    privileged: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: !asRoot,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  volumeMounts,
+                },
+              ],
+              volumes,
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** The resource name kubectl takes for each kind install-cron creates (and run-now's Job). */
+export const kindResources: Record<string, string> = {
+  ServiceAccount: "serviceaccounts",
+  Role: "roles.rbac.authorization.k8s.io",
+  RoleBinding: "rolebindings.rbac.authorization.k8s.io",
+  ClusterRole: "clusterroles.rbac.authorization.k8s.io",
+  ClusterRoleBinding: "clusterrolebindings.rbac.authorization.k8s.io",
+  CronJob: "cronjobs.batch",
+  Job: "jobs.batch",
+};
+
+/** `cronjob.batch/NAME`, the way kubectl names an object in its messages. */
+export function objectRef(kind: string, name: string): string {
+  const resource = kindResources[kind] ?? kind.toLowerCase();
+  const dot = resource.indexOf(".");
+  const singular = kind.toLowerCase();
+  return dot >= 0 ? `${singular}${resource.slice(dot)}/${name}` : `${singular}/${name}`;
+}

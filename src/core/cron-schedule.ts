@@ -1,0 +1,153 @@
+/**
+ * CronJob `spec.schedule` and `spec.timeZone`, checked the way the API server checks them (robfig/cron v3
+ * `ParseStandard`, kubernetes pkg/apis/batch/validation), so a bad value is caught before anything is sent.
+ * Pure: no clock, no I/O.
+ */
+
+/** A checked value, or the reason it was refused (a sentence naming the bad part). */
+export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+interface FieldSpec {
+  name: string;
+  min: number;
+  max: number;
+  names?: readonly string[];
+  hint: string;
+}
+
+const months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/** The five fields, in order, with robfig/cron's bounds (day-of-week 7 is refused there too). */
+export const cronFields: readonly FieldSpec[] = [
+  { name: "minute", min: 0, max: 59, hint: "0-59" },
+  { name: "hour", min: 0, max: 23, hint: "0-23" },
+  { name: "day-of-month", min: 1, max: 31, hint: "1-31" },
+  { name: "month", min: 1, max: 12, names: months, hint: "1-12 or jan-dec" },
+  { name: "day-of-week", min: 0, max: 6, names: weekdays, hint: "0-6 or sun-sat, 0 is Sunday" },
+];
+
+/** The macros Kubernetes documents for CronJobs (robfig/cron descriptors; case-sensitive there too). */
+export const cronMacros = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+
+/**
+ * Checks a schedule; the value is the schedule with surrounding and repeated blanks removed.
+ * Deliberately stricter than the server in two ways: `@every <duration>` (accepted by robfig/cron but not
+ * a documented CronJob schedule) and empty list items such as `1,,2` (silently dropped by robfig/cron).
+ */
+export function checkSchedule(input: string): Checked<string> {
+  const text = input.trim();
+  if (text === "") return refuse("the schedule is empty; want 5 fields such as */10 * * * *");
+  // The server refuses any "TZ" in a new schedule since Kubernetes 1.29 (kubernetes#116252).
+  const tz = /^(CRON_)?TZ=(\S*)/.exec(text);
+  if (tz || text.includes("TZ")) {
+    const zone = tz?.[2] ? ` ${tz[2]}` : " <IANA name>";
+    return refuse(
+      `TZ= and CRON_TZ= are not allowed in a CronJob schedule (Kubernetes refuses them since 1.29); ` +
+        `put the zone in --time-zone${zone} and leave it out of --schedule`,
+    );
+  }
+  if (text.startsWith("@")) {
+    if (cronMacros.includes(text)) return { ok: true, value: text };
+    if (/^@every\b/.test(text)) {
+      return refuse(
+        `"@every" is not a CronJob schedule; write the interval as 5 fields (e.g. "*/15 * * * *") ` +
+          `or use one of ${cronMacros.join(", ")}`,
+      );
+    }
+    return refuse(`unknown macro "${text}"; Kubernetes accepts ${cronMacros.join(", ")}`);
+  }
+  const fields = text.split(/\s+/);
+  if (fields.length !== 5) {
+    const seconds = fields.length === 6 ? " (a seconds field is not supported)" : "";
+    return refuse(
+      `want 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}${seconds}`,
+    );
+  }
+  for (const [i, field] of fields.entries()) {
+    const spec = cronFields[i]!;
+    const problem = checkField(field, spec);
+    if (problem) return refuse(`${spec.name} field "${field}": ${problem} (${spec.name} is ${spec.hint})`);
+  }
+  return { ok: true, value: fields.join(" ") };
+}
+
+/** list = item {"," item}; item = ("*" | "?" | value ["-" value]) ["/" step] */
+function checkField(field: string, spec: FieldSpec): string | null {
+  for (const item of field.split(",")) {
+    if (item === "") return "empty item in the list";
+    const parts = item.split("/");
+    if (parts.length > 2) return `too many "/" in "${item}"`;
+    const [range, stepText] = parts as [string, string | undefined];
+    if (stepText !== undefined) {
+      const step = number(stepText);
+      if (step === null) return `step "${stepText}" is not a number`;
+      if (step === 0) return "a step must be at least 1";
+    }
+    if (range === "*" || range === "?") continue;
+    if (range.startsWith("-")) return `"${item}": negative numbers are not allowed`;
+    const bounds = range.split("-");
+    if (bounds.length > 2) return `too many "-" in "${item}"`;
+    const start = value(bounds[0]!, item, spec);
+    if (typeof start === "string") return start;
+    // "N/step" means N to the maximum, every step (robfig/cron).
+    const end =
+      bounds.length === 2 ? value(bounds[1]!, item, spec) : stepText !== undefined ? spec.max : start;
+    if (typeof end === "string") return end;
+    if (start < spec.min) return `${start} is below the minimum ${spec.min}`;
+    if (start > spec.max) return `${start} is above the maximum ${spec.max}`;
+    if (end > spec.max) return `${end} is above the maximum ${spec.max}`;
+    if (start > end) return `the range ${range} runs backwards`;
+  }
+  return null;
+}
+
+function value(text: string, item: string, spec: FieldSpec): number | string {
+  if (text === "") return `"${item}" is missing a number`;
+  const index = spec.names?.indexOf(text.toLowerCase()) ?? -1;
+  if (index >= 0) return spec.name === "month" ? index + 1 : index;
+  const n = number(text);
+  if (n !== null) return n;
+  return spec.names
+    ? `"${text}" is neither a number nor a ${spec.name === "month" ? "month" : "day"} name`
+    : `"${text}" is not a number`;
+}
+
+/** Whole decimal numbers as Go's strconv.Atoi reads them (a leading + is allowed). */
+function number(text: string): number | null {
+  return /^\+?\d+$/.test(text) ? Number(text) : null;
+}
+
+/** https://data.iana.org/time-zones/theory.html#naming, as kubernetes' validTimeZoneCharacters. */
+const zonePart = /^[A-Za-z.\-_0-9+]{1,14}$/;
+
+/**
+ * Checks an IANA time zone name for `spec.timeZone`: the server's naming rules, then whether this
+ * runtime's time zone database knows it (the server's own database has the last word).
+ */
+export function checkTimeZone(input: string): Checked<string> {
+  if (input === "") return refuse("the time zone is empty; leave --time-zone out for the cluster's default");
+  if (input.toLowerCase() === "local") {
+    return refuse(`"${input}" is not allowed; name an IANA time zone such as Europe/Berlin or UTC`);
+  }
+  for (const part of input.split("/")) {
+    if (part === "." || part === ".." || part.startsWith("-") || !zonePart.test(part)) {
+      return refuse(`"${input}" is not an IANA time zone name (such as Europe/Berlin or UTC)`);
+    }
+  }
+  let resolved: string | undefined;
+  try {
+    resolved = new Intl.DateTimeFormat("en-US", { timeZone: input }).resolvedOptions().timeZone;
+  } catch {
+    return refuse(`unknown time zone "${input}"; want an IANA name such as Europe/Berlin or UTC`);
+  }
+  // Zone names are case-sensitive on the server (Go's time.LoadLocation); Intl is not.
+  if (resolved && resolved !== input && resolved.toLowerCase() === input.toLowerCase()) {
+    return refuse(`unknown time zone "${input}"; did you mean "${resolved}"? (names are case-sensitive)`);
+  }
+  return { ok: true, value: input };
+}
+
+function refuse(message: string): { ok: false; message: string } {
+  return { ok: false, message };
+}
