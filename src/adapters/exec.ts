@@ -42,6 +42,9 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       timeout: options.timeoutMs,
       cancelSignal: options.signal,
       forceKillAfterDelay: 2000,
+      // execa's exit cleanup (signal-exit) can re-raise SIGINT and kill us before apply reports;
+      // children are stopped through cancelSignal instead, which main aborts on SIGINT/SIGTERM.
+      cleanup: false,
     });
     if (result.code === "ENOENT" || result.code === "EACCES") {
       const hint = hints[file] ?? Object.entries(hints).find(([name]) => file.endsWith(`/${name}`))?.[1];

@@ -9,7 +9,8 @@ export interface Progress {
 const silent: Progress = { update() {}, stop() {} };
 
 export function createProgress(enabled: boolean, stream: NodeJS.WriteStream, color: boolean): Progress {
-  if (!enabled) return silent;
+  // A terminal that reports no width (script(1), some CI shells) would make ora clear lines forever.
+  if (!enabled || !(stream.columns > 0)) return silent;
   const spinner = ora({
     stream,
     discardStdin: false,
