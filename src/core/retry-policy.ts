@@ -1,0 +1,56 @@
+/**
+ * When and how long to wait before asking a registry again. Pure: the caller supplies the attempt, a random
+ * number and the clock, so the policy is tested without sleeping.
+ */
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  retries: number;
+  /** The first backoff; it doubles with each retry. */
+  baseDelayMs: number;
+  /** Backoff never exceeds this. */
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the answer stands (e.g. Docker Hub's 429 for hours). */
+  maxRetryAfterMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 2,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 30_000,
+};
+
+/** Statuses worth asking again: timeouts, rate limits and transient server trouble (not 501). */
+export function isRetryableStatus(status: number): boolean {
+  return (
+    status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504
+  );
+}
+
+/** Retry-After in ms: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
+}
+
+/**
+ * The wait before retry number `retry` (0 for the first retry), or null when it should not be retried:
+ * no retries left, or a Retry-After beyond the cap. Exponential backoff with equal jitter (half fixed, half
+ * random), never shorter than the server's Retry-After.
+ */
+export function retryDelay(
+  policy: RetryPolicy,
+  retry: number,
+  random: number,
+  retryAfterMs: number | null = null,
+): number | null {
+  if (retry >= policy.retries) return null;
+  if (retryAfterMs !== null && retryAfterMs > policy.maxRetryAfterMs) return null;
+  const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  const jittered = backoff / 2 + (backoff / 2) * Math.min(1, Math.max(0, random));
+  return Math.round(Math.max(jittered, retryAfterMs ?? 0));
+}
