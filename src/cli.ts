@@ -44,6 +44,12 @@ function addPlanningOptions(command: Command): Command {
       "registry reached over plain http (repeatable; loopback always is)",
       collect,
     )
+    .option(
+      "--no-local-credentials",
+      "use only the pods' pull secrets, not your docker config and credential helpers",
+    )
+    .option("--registry-timeout <duration>", "--resolver registry: timeout of each registry request", "10s")
+    .option("--registry-retries <n>", "--resolver registry: retries of 429, 5xx and network errors", "2")
     .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
     .option("--docker <path>", "docker executable (default: $DOCKER or docker on PATH)")
     .option("-v, --verbose", "log every call on stderr; show stack traces");

@@ -1,11 +1,17 @@
 /** What a command runs with: streams, environment, cancellation, and the adapters built from options. */
+import { homedir } from "node:os";
 import type { ChalkInstance } from "chalk";
+import { LocalCredentials } from "./adapters/credentials/local-credentials.js";
 import { Docker } from "./adapters/docker.js";
 import { DockerResolver } from "./adapters/docker-resolver.js";
 import { createExec, type Exec } from "./adapters/exec.js";
 import { Kubectl } from "./adapters/kubectl.js";
+import { RegistryResolver } from "./adapters/registry/resolver.js";
 import type { Resolver } from "./adapters/resolver.js";
 import { isLoopbackHost } from "./core/image-ref.js";
+import type { ImageInUse } from "./core/images-in-use.js";
+import type { Credential } from "./core/keyring.js";
+import { defaultRetryPolicy } from "./core/retry-policy.js";
 import type { RunOptions } from "./options.js";
 import { makeChalk, shouldColor } from "./output/color.js";
 import { createProgress, type Progress } from "./output/progress.js";
@@ -28,6 +34,13 @@ export interface Context {
   kubectl: Kubectl;
   /** Built on first use: plan with nothing to resolve needs no docker. */
   resolver(): Resolver;
+  /**
+   * The user's docker config and credential helpers, after the pull secrets in the chain (registry resolver;
+   * the docker resolver lets docker read that config itself). Absent with --no-local-credentials.
+   */
+  extraCredentials?: (image: ImageInUse) => Promise<Credential[]>;
+  /** Problems met while reading local credentials (an unreadable config, a failing helper). */
+  credentialWarnings(): string[];
   progress: Progress;
   /** A line on stderr, only with --verbose. */
   debug(line: string): void;
@@ -52,6 +65,10 @@ export function createContext(io: Io, options: RunOptions): Context {
     shouldColor(options.color, io.stderr.isTTY === true, io.env),
   );
   let resolver: Resolver | undefined;
+  const local =
+    options.localCredentials && options.resolver === "registry"
+      ? new LocalCredentials({ exec, env: io.env, home: io.env["HOME"] || homedir() })
+      : null;
   return {
     io,
     options,
@@ -59,19 +76,32 @@ export function createContext(io: Io, options: RunOptions): Context {
     exec,
     kubectl: new Kubectl(exec, options.kubectlPath, options.connection),
     resolver() {
-      resolver ??= createResolver(exec, options);
+      resolver ??= createResolver(exec, options, debug);
       return resolver;
     },
+    ...(local ? { extraCredentials: (image: ImageInUse) => local.lookup(image.ref.domain) } : {}),
+    credentialWarnings: () => local?.warnings() ?? [],
     progress,
     debug,
   };
 }
 
-function createResolver(exec: Exec, options: RunOptions): Resolver {
+function createResolver(exec: Exec, options: RunOptions, debug: (line: string) => void): Resolver {
   const insecure = new Set(options.insecureRegistries);
   const isInsecure = (host: string) => isLoopbackHost(host) || insecure.has(host);
+  if (options.resolver === "registry") {
+    return new RegistryResolver({
+      isInsecure,
+      timeoutMs: options.registryTimeoutMs,
+      retry: { ...defaultRetryPolicy, retries: options.registryRetries },
+      log: options.verbose ? debug : undefined,
+      // -o wide prints the notes itself; --verbose alone logs them.
+      logNotes: options.output !== "wide",
+    });
+  }
   return new DockerResolver(new Docker(exec, options.dockerPath), {
     isInsecure,
     pullTimeoutMs: options.pullTimeoutMs,
+    userConfig: options.localCredentials,
   });
 }

@@ -28,6 +28,8 @@ export interface RawOptions {
   pullTimeout?: string;
   insecureRegistry?: string[];
   localCredentials?: boolean;
+  registryTimeout?: string;
+  registryRetries?: string;
   verbose?: boolean;
 }
 
@@ -46,6 +48,9 @@ export interface RunOptions {
   pullTimeoutMs: number;
   insecureRegistries: string[];
   localCredentials: boolean;
+  /** --resolver registry: per-request timeout and retries of 429/5xx/network errors. */
+  registryTimeoutMs: number;
+  registryRetries: number;
   verbose: boolean;
 }
 
@@ -77,7 +82,15 @@ export function resolveOptions(
     );
   }
   if (raw.namespace === "") throw new UsageError("--namespace must not be empty");
+  const registryRetries = Number(raw.registryRetries ?? "2");
+  if (!Number.isInteger(registryRetries) || registryRetries < 0 || registryRetries > 10) {
+    throw new UsageError(
+      `invalid value "${raw.registryRetries}" for --registry-retries: want a whole number from 0 to 10`,
+    );
+  }
   if (raw.requestTimeout !== undefined) parseDuration(raw.requestTimeout, "--request-timeout");
+  const registryTimeoutMs = parseDuration(raw.registryTimeout ?? "10s", "--registry-timeout");
+  if (registryTimeoutMs <= 0) throw new UsageError("--registry-timeout must be longer than 0");
 
   return {
     scope: {
@@ -105,6 +118,8 @@ export function resolveOptions(
     pullTimeoutMs: parseDuration(raw.pullTimeout ?? "5m", "--pull-timeout"),
     insecureRegistries: raw.insecureRegistry ?? [],
     localCredentials: raw.localCredentials !== false,
+    registryTimeoutMs,
+    registryRetries,
     verbose: raw.verbose === true,
   };
 }

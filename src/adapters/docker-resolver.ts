@@ -4,16 +4,23 @@
  */
 import { formatImageRef, type ImageRef, parseRepository, repositoryOf } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
-import type { IndexChild, ManifestInfo, TagResolution } from "../core/resolution.js";
+import { manifestInfo } from "../core/manifest.js";
+import type { ManifestInfo, TagResolution } from "../core/resolution.js";
 import { ToolFailedError } from "../errors.js";
 import type { Docker } from "./docker.js";
 import { writeDockerConfig } from "./docker-config.js";
+import { createPrivateDir, writePrivateFile } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
 
 export interface DockerResolverOptions {
   /** Hosts reached over plain http (loopback, --insecure-registry): docker manifest inspect needs --insecure. */
   isInsecure: (host: string) => boolean;
   pullTimeoutMs: number;
+  /**
+   * The user's own docker config comes after the pull secrets in the credential chain (docker itself reads
+   * it, helpers included: nothing of it is copied). False (--no-local-credentials): an empty config instead.
+   */
+  userConfig: boolean;
 }
 
 export class DockerResolver implements Resolver {
@@ -38,18 +45,30 @@ export class DockerResolver implements Resolver {
     this.engine ??= this.checkEngine(signal);
     await this.engine;
     const reference = formatImageRef(ref);
-    // Like the kubelet, try every matching credential in turn; with none, the user's own docker config.
-    const attempts: (Credential | null)[] = credentials.length > 0 ? [...credentials] : [null];
+    // Like the kubelet, try every matching credential in turn; then the user's own docker config (null).
+    const attempts: (Credential | null)[] = [...credentials];
+    if (this.options.userConfig) attempts.push(null);
     const failures: string[] = [];
-    for (const credential of attempts) {
-      const configDir = credential ? this.configDirFor(ref, credential) : undefined;
+    for (const credential of attempts.length > 0 ? attempts : [undefined]) {
+      // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
+      const configDir =
+        credential === undefined
+          ? this.emptyConfigDir()
+          : credential
+            ? this.configDirFor(ref, credential)
+            : undefined;
       const pulled = await this.docker.pull(reference, {
         configDir,
         signal,
         timeoutMs: this.options.pullTimeoutMs,
       });
       if (!pulled.ok) {
-        failures.push(credential ? `${pulled.reason} (with ${credential.source})` : pulled.reason);
+        const who = credential
+          ? ` (with ${credential.source})`
+          : credential === null && credentials.length > 0
+            ? " (with your docker config)"
+            : "";
+        failures.push(`${pulled.reason}${who}`);
         continue;
       }
       this.workedWith.set(reference, configDir);
@@ -88,6 +107,17 @@ export class DockerResolver implements Resolver {
     if (!answer.ok) throw new ToolFailedError(`docker cannot reach its engine: ${answer.reason}`);
   }
 
+  private emptyConfig?: string;
+
+  /** A private config with no credentials, so docker does not read the user's. */
+  private emptyConfigDir(): string {
+    if (!this.emptyConfig) {
+      this.emptyConfig = createPrivateDir("kubectl-autoupdate-docker");
+      writePrivateFile(this.emptyConfig, "config.json", '{"auths":{}}\n');
+    }
+    return this.emptyConfig;
+  }
+
   private configDirFor(ref: ImageRef, credential: Credential): string {
     let byHost = this.configDirs.get(credential);
     if (!byHost) {
@@ -116,21 +146,4 @@ export function digestsOfRepository(repoDigests: readonly string[], repository: 
     }
   }
   return digests;
-}
-
-/** Reads an index (children with platforms) or a single manifest from its JSON. */
-export function manifestInfo(manifest: unknown): ManifestInfo {
-  const list = (manifest as { manifests?: unknown } | null)?.manifests;
-  if (!Array.isArray(list)) return { ok: true, isIndex: false };
-  const children: IndexChild[] = [];
-  for (const entry of list as { digest?: unknown; platform?: Record<string, unknown> }[]) {
-    if (typeof entry?.digest !== "string") continue;
-    const p = entry.platform;
-    const platform =
-      p && typeof p.os === "string" && typeof p.architecture === "string"
-        ? [p.os, p.architecture, typeof p.variant === "string" ? p.variant : ""].filter(Boolean).join("/")
-        : null;
-    children.push({ digest: entry.digest, platform });
-  }
-  return { ok: true, isIndex: true, children };
 }

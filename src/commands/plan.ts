@@ -22,6 +22,8 @@ export async function computePlan(ctx: Context): Promise<PlanResult> {
     return await makePlan(ctx.kubectl, ctx.resolver(), {
       scope: options.scope,
       concurrency: options.concurrency,
+      extraCredentials: ctx.extraCredentials,
+      extraWarnings: ctx.credentialWarnings,
       signal: ctx.io.signal,
       onPhase: (text) => {
         ctx.progress.update(text);

@@ -14,6 +14,8 @@ export interface MakePlanOptions {
   concurrency: number;
   /** More credentials after the pull secrets (e.g. the user's docker config); none by default. */
   extraCredentials?: (image: ImageInUse) => Promise<Credential[]>;
+  /** Problems met finding those credentials, asked for once resolving is done. */
+  extraWarnings?: () => string[];
   onPhase?: (text: string) => void;
   signal?: AbortSignal;
 }
@@ -47,7 +49,8 @@ export async function makePlan(
     owners: inventory.owners,
     resolutions,
   });
-  return { plan, warnings: inventory.warnings, notes: resolver.notes?.() ?? [] };
+  const warnings = [...inventory.warnings, ...(options.extraWarnings?.() ?? [])];
+  return { plan, warnings, notes: resolver.notes?.() ?? [] };
 }
 
 /** The pods' pull secrets (then their ServiceAccounts'), matched to the image as the kubelet does. */

@@ -1,0 +1,132 @@
+/**
+ * The user's own registry credentials, after the pods' pull secrets in the chain: the docker config
+ * (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`) and its credential helpers, run through the
+ * `docker-credential-<name> get` protocol (server address on stdin, JSON on stdout). Each registry is looked
+ * up once per run, so a helper runs at most once per registry. Secrets stay in memory.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Credential } from "../../core/keyring.js";
+import {
+  type DockerConfigFile,
+  helperCredential,
+  localCredentialSources,
+} from "../../core/local-credentials.js";
+import { ToolMissingError } from "../../errors.js";
+import { type Exec, firstLine } from "../exec.js";
+
+export interface LocalCredentialsOptions {
+  exec: Exec;
+  env: Readonly<Record<string, string | undefined>>;
+  /** The user's home, where ~/.docker lives when DOCKER_CONFIG is not set. */
+  home: string;
+  helperTimeoutMs?: number;
+}
+
+export class LocalCredentials {
+  private config?: DockerConfigFile;
+  private readonly byDomain = new Map<string, Promise<Credential[]>>();
+  private readonly helperAnswers = new Map<string, Promise<Credential | null>>();
+  private readonly problems: string[] = [];
+
+  constructor(private readonly options: LocalCredentialsOptions) {}
+
+  /** The config file in use. */
+  configPath(): string {
+    const dir = this.options.env["DOCKER_CONFIG"] || join(this.options.home, ".docker");
+    return join(dir, "config.json");
+  }
+
+  /** Credentials for a registry domain (`docker.io`, `localhost:5000`), in docker's order. */
+  lookup(domain: string): Promise<Credential[]> {
+    let known = this.byDomain.get(domain);
+    if (!known) {
+      known = this.find(domain);
+      this.byDomain.set(domain, known);
+    }
+    return known;
+  }
+
+  /** Problems worth a warning: an unreadable config, a failing helper. Never a secret. */
+  warnings(): string[] {
+    return [...this.problems];
+  }
+
+  /** Like docker, one store answers for a registry; the next is asked only when one has nothing. */
+  private async find(domain: string): Promise<Credential[]> {
+    for (const source of localCredentialSources(this.readConfig(), domain)) {
+      const credential =
+        source.kind === "auths"
+          ? source.credential
+          : await this.askHelper(source.helper, source.serverAddress, source.via);
+      if (credential) return [credential];
+    }
+    return [];
+  }
+
+  private readConfig(): DockerConfigFile {
+    if (this.config) return this.config;
+    const path = this.configPath();
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        this.problems.push(`cannot read ${path}: ${(error as Error).message}`);
+      this.config = {};
+      return this.config;
+    }
+    try {
+      const parsed = JSON.parse(text) as DockerConfigFile;
+      this.config = parsed !== null && typeof parsed === "object" ? parsed : {};
+    } catch {
+      this.problems.push(`${path} is not valid JSON; its credentials are not used`);
+      this.config = {};
+    }
+    return this.config;
+  }
+
+  private askHelper(helper: string, serverAddress: string, via: string): Promise<Credential | null> {
+    const key = `${helper}\n${serverAddress}`;
+    let known = this.helperAnswers.get(key);
+    if (!known) {
+      known = this.runHelper(helper, serverAddress, via);
+      this.helperAnswers.set(key, known);
+    }
+    return known;
+  }
+
+  private async runHelper(helper: string, serverAddress: string, via: string): Promise<Credential | null> {
+    const program = `docker-credential-${helper}`;
+    let result: Awaited<ReturnType<Exec>>;
+    try {
+      // The server address goes on stdin, never in argv.
+      result = await this.options.exec(program, ["get"], {
+        input: serverAddress,
+        timeoutMs: this.options.helperTimeoutMs ?? 60_000,
+      });
+    } catch (error) {
+      if (!(error instanceof ToolMissingError)) throw error;
+      this.problems.push(`${program} (docker config ${via}) is not on PATH; its credentials are not used`);
+      return null;
+    }
+    if (result.exitCode !== 0) {
+      const said = firstLine(result.stdout) || firstLine(result.stderr);
+      // "credentials not found in native keychain" is the protocol's way of saying "none".
+      if (!/credentials not found/i.test(said)) {
+        this.problems.push(
+          `${program} get failed for ${serverAddress}: ${said || `exit ${result.exitCode}`}`,
+        );
+      }
+      return null;
+    }
+    let answer: unknown;
+    try {
+      answer = JSON.parse(result.stdout);
+    } catch {
+      this.problems.push(`${program} get printed something that is not JSON for ${serverAddress}`);
+      return null;
+    }
+    return helperCredential(answer, `docker config ${via} (${program})`);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The Authorization header for one registry request, from the registry's challenge and one credential of
+ * the chain (distribution docs/spec/auth/token.md, oauth.md; docker/cli and containerd behave alike):
+ * - Bearer: a token from the challenge's realm for its service and the repository's pull scope — anonymous,
+ *   with Basic credentials (GET), or with an identity token (OAuth2 POST grant_type=refresh_token); a
+ *   registry token is itself the Bearer token. Tokens are cached per realm/service/scope/credential.
+ * - Basic: the username and password.
+ * Credentials never leave memory, and are never sent over plain http except to hosts that are allowed it.
+ */
+import { createHash } from "node:crypto";
+import type { Credential } from "../../core/keyring.js";
+import type { RegistryAuthScheme } from "../../core/www-authenticate.js";
+import type { TokenAnswer, TokenCache } from "./token-cache.js";
+import type { Transport } from "./transport.js";
+
+export type Authorization = { ok: true; header: string | null } | { ok: false; reason: string };
+
+/** docker's minimumTokenLifetimeSeconds: shorter (or missing) lifetimes count as 60 s. */
+const minimumLifetimeSeconds = 60;
+const clientId = "kubectl-autoupdate";
+
+export class Authenticator {
+  constructor(
+    private readonly transport: Transport,
+    private readonly tokens: TokenCache,
+    /** Hosts that may receive credentials over plain http (loopback, --insecure-registry). */
+    private readonly allowsHttp: (host: string) => boolean,
+  ) {}
+
+  async authorize(
+    auth: RegistryAuthScheme,
+    scope: string,
+    credential: Credential | null,
+    signal?: AbortSignal,
+  ): Promise<Authorization> {
+    if (credential?.registryToken) return { ok: true, header: `Bearer ${credential.registryToken}` };
+    if (auth.scheme === "none") return { ok: true, header: null };
+    if (auth.scheme === "basic") {
+      if (!credential) return { ok: true, header: null };
+      if (credential.username === undefined || credential.password === undefined) {
+        return { ok: false, reason: "the registry wants a username and password; this credential has none" };
+      }
+      return { ok: true, header: basic(credential.username, credential.password) };
+    }
+    let realm: URL;
+    try {
+      realm = new URL(auth.realm);
+    } catch {
+      return { ok: false, reason: `the registry's token realm "${auth.realm}" is not a URL` };
+    }
+    if (realm.protocol !== "https:" && realm.protocol !== "http:") {
+      return { ok: false, reason: `the registry's token realm "${auth.realm}" is not http(s)` };
+    }
+    if (credential && realm.protocol === "http:" && !this.allowsHttp(realm.host)) {
+      return { ok: false, reason: `refusing to send credentials over plain http to ${realm.host}` };
+    }
+    const key = [auth.realm, auth.service ?? "", scope, fingerprint(credential)].join("\n");
+    const answer = await this.tokens.get(key, () =>
+      this.fetchToken(realm, auth.service, scope, credential, signal),
+    );
+    return answer.ok ? { ok: true, header: `Bearer ${answer.token}` } : answer;
+  }
+
+  private async fetchToken(
+    realm: URL,
+    service: string | null,
+    scope: string,
+    credential: Credential | null,
+    signal?: AbortSignal,
+  ): Promise<TokenAnswer> {
+    const url = new URL(realm);
+    let exchange: Awaited<ReturnType<Transport["request"]>>;
+    if (credential?.identityToken) {
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: credential.identityToken,
+      });
+      if (service) form.set("service", service);
+      form.set("scope", scope);
+      form.set("client_id", clientId);
+      exchange = await this.transport.request(
+        "token",
+        url,
+        {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: form.toString(),
+        },
+        signal,
+      );
+    } else {
+      if (service) url.searchParams.set("service", service);
+      url.searchParams.set("scope", scope);
+      const headers: Record<string, string> = {};
+      if (credential) {
+        if (credential.username === undefined || credential.password === undefined) {
+          return { ok: false, reason: "credential has neither a password nor a token" };
+        }
+        headers["authorization"] = basic(credential.username, credential.password);
+      }
+      exchange = await this.transport.request("token", url, { method: "GET", headers }, signal);
+    }
+    if (!exchange.ok) return { ok: false, reason: `token server: ${exchange.reason}` };
+    const { status, body } = exchange.answer;
+    if (status !== 200) {
+      return { ok: false, reason: `token server ${realm.host} answered ${status}${detailOf(body)}` };
+    }
+    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(body.toString("utf8"));
+    } catch {
+      return { ok: false, reason: `token server ${realm.host} answered something that is not JSON` };
+    }
+    const token = typeof parsed.token === "string" && parsed.token ? parsed.token : parsed.access_token;
+    if (typeof token !== "string" || token === "") {
+      return { ok: false, reason: `token server ${realm.host} answered no token` };
+    }
+    const expires = typeof parsed.expires_in === "number" ? parsed.expires_in : 0;
+    return { ok: true, token, expiresInSeconds: Math.max(minimumLifetimeSeconds, expires) };
+  }
+}
+
+function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+}
+
+/** A cache key for a credential that holds no secret in readable form. */
+function fingerprint(credential: Credential | null): string {
+  if (!credential) return "anonymous";
+  const { username, password, identityToken, registryToken } = credential;
+  return createHash("sha256")
+    .update(JSON.stringify([username, password, identityToken, registryToken]))
+    .digest("hex");
+}
+
+/** `: <message>` from a token server's or registry's error body, one short line. */
+export function detailOf(body: Buffer): string {
+  const text = body.toString("utf8").trim();
+  if (text === "") return "";
+  let message = "";
+  try {
+    const parsed = JSON.parse(text) as {
+      errors?: { code?: string; message?: string }[];
+      details?: string;
+      error_description?: string;
+      error?: string;
+      message?: string;
+    };
+    const first = parsed.errors?.[0];
+    message = first
+      ? [first.code, first.message].filter(Boolean).join(": ")
+      : (parsed.details ?? parsed.error_description ?? parsed.error ?? parsed.message ?? "");
+  } catch {
+    message = text.startsWith("<") ? "" : text;
+  }
+  const line = String(message).split("\n")[0]!.trim();
+  return line === "" ? "" : `: ${line.length > 160 ? `${line.slice(0, 157)}...` : line}`;
+}

@@ -1,0 +1,129 @@
+/**
+ * Manifest requests to one registry API, authenticated like the kubelet pulls: the host's challenge is
+ * learned once per run from `GET /v2/` (the API version check docker also makes; Docker Hub does not count
+ * it), then each credential of the chain is tried in order until one is accepted. With no credential the
+ * request is anonymous (an anonymous token for Bearer registries).
+ */
+import { type ImageRef, registryApiHost } from "../../core/image-ref.js";
+import type { Credential } from "../../core/keyring.js";
+import { manifestAccept } from "../../core/manifest.js";
+import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "../../core/www-authenticate.js";
+import { type Authenticator, detailOf } from "./auth.js";
+import type { Exchange, HttpAnswer, Transport } from "./transport.js";
+
+export type ManifestAnswer = { ok: true; answer: HttpAnswer } | { ok: false; reason: string };
+
+type HostAuth = { ok: true; auth: RegistryAuthScheme } | { ok: false; reason: string };
+
+export class RegistryClient {
+  private readonly hosts = new Map<string, Promise<HostAuth>>();
+  /** The credential that worked for a repository, tried first next time (e.g. for the GET after a HEAD). */
+  private readonly workedWith = new Map<string, Credential | null>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly authenticator: Authenticator,
+    /** Hosts reached over plain http: loopback and --insecure-registry. */
+    private readonly isInsecure: (host: string) => boolean,
+  ) {}
+
+  /** `HEAD` or `GET /v2/<path>/manifests/<reference>` with the full Accept list. */
+  async manifest(
+    method: "HEAD" | "GET",
+    ref: ImageRef,
+    reference: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<ManifestAnswer> {
+    const host = registryApiHost(ref);
+    const url = new URL(`${this.baseUrl(host)}/v2/${ref.path}/manifests/${reference}`);
+    const hostAuth = await this.hostAuth(host, signal);
+    if (!hostAuth.ok) return hostAuth;
+
+    const repository = `${host}/${ref.path}`;
+    const chain: (Credential | null)[] = credentials.length > 0 ? [...credentials] : [null];
+    const known = this.workedWith.get(repository);
+    if (known !== undefined && chain.includes(known))
+      chain.sort((a, b) => Number(b === known) - Number(a === known));
+
+    const failures: string[] = [];
+    for (const credential of chain) {
+      const who = credential ? `with ${credential.source}` : "anonymous";
+      let auth = hostAuth.auth;
+      let scope = pullScope(ref.path);
+      // A 401 whose challenge differs from what /v2/ said earns one more try with that challenge.
+      for (let round = 0; round < 2; round++) {
+        const authorization = await this.authenticator.authorize(auth, scope, credential, signal);
+        if (!authorization.ok) {
+          failures.push(`${authorization.reason} (${who})`);
+          break;
+        }
+        const headers: Record<string, string> = { accept: manifestAccept };
+        if (authorization.header) headers["authorization"] = authorization.header;
+        const exchange: Exchange = await this.transport.request(
+          method === "HEAD" ? "head" : "get",
+          url,
+          { method, headers },
+          signal,
+        );
+        if (!exchange.ok) return exchange;
+        const { status } = exchange.answer;
+        if (status !== 401 && status !== 403) {
+          this.workedWith.set(repository, credential);
+          return exchange;
+        }
+        const challenge = registryAuthScheme(exchange.answer.headers.get("www-authenticate"));
+        if (round === 0 && status === 401 && challenge && !sameChallenge(challenge, auth)) {
+          auth = challenge;
+          if (challenge.scheme === "bearer" && challenge.scope) scope = challenge.scope;
+          continue;
+        }
+        const detail = method === "GET" ? detailOf(exchange.answer.body) : "";
+        failures.push(`${status === 401 ? "401 unauthorized" : "403 forbidden"}${detail} (${who})`);
+        break;
+      }
+    }
+    const none = credentials.length === 0 ? `; no credential matches ${ref.domain}` : "";
+    return { ok: false, reason: `access denied: ${failures.join("; ")}${none}` };
+  }
+
+  private baseUrl(host: string): string {
+    return `${this.isInsecure(host) ? "http" : "https"}://${host}`;
+  }
+
+  /** The host's challenge, from one `GET /v2/` per host and run (shared by concurrent callers). */
+  private hostAuth(host: string, signal?: AbortSignal): Promise<HostAuth> {
+    let known = this.hosts.get(host);
+    if (!known) {
+      known = this.ping(host, signal);
+      this.hosts.set(host, known);
+    }
+    return known;
+  }
+
+  private async ping(host: string, signal?: AbortSignal): Promise<HostAuth> {
+    const exchange = await this.transport.request(
+      "ping",
+      new URL(`${this.baseUrl(host)}/v2/`),
+      { method: "GET" },
+      signal,
+    );
+    if (!exchange.ok) return exchange;
+    const { status, headers } = exchange.answer;
+    if (status === 401) {
+      const auth = registryAuthScheme(headers.get("www-authenticate"));
+      if (!auth)
+        return { ok: false, reason: `${host} wants authentication of a kind this tool does not speak` };
+      return { ok: true, auth };
+    }
+    if (status >= 500) return { ok: false, reason: `${host} answered ${status} to the API version check` };
+    // 200, or a registry that does not serve /v2/ itself (404): the manifest requests will tell.
+    return { ok: true, auth: { scheme: "none" } };
+  }
+}
+
+function sameChallenge(a: RegistryAuthScheme, b: RegistryAuthScheme): boolean {
+  if (a.scheme !== b.scheme) return false;
+  if (a.scheme === "bearer" && b.scheme === "bearer") return a.realm === b.realm && a.service === b.service;
+  return true;
+}

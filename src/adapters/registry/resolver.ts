@@ -1,0 +1,181 @@
+/**
+ * Resolves tags by asking the registry API, without pulling: one `HEAD` per unique reference reads the
+ * tag's digest (Docker-Content-Digest) and whether it is an index (Content-Type). Manifests are read by
+ * digest only when the pipeline needs them, and their bytes are checked against the digest. Registry
+ * trouble of any kind is `{ ok: false, reason }`, never an exception and never a guess.
+ */
+import { createHash } from "node:crypto";
+import { formatImageRef, type ImageRef, isDigest, repositoryOf } from "../../core/image-ref.js";
+import type { Credential } from "../../core/keyring.js";
+import { isIndexMediaType, readManifest } from "../../core/manifest.js";
+import type { ResolverName } from "../../core/plan.js";
+import { rateLimitNote } from "../../core/rate-limit.js";
+import type { ManifestInfo, TagResolution } from "../../core/resolution.js";
+import { defaultRetryPolicy, type RetryPolicy } from "../../core/retry-policy.js";
+import type { Resolver } from "../resolver.js";
+import { Authenticator, detailOf } from "./auth.js";
+import { RegistryClient } from "./client.js";
+import { TokenCache } from "./token-cache.js";
+import { type HttpAnswer, type RequestStats, Transport, type TransportOptions } from "./transport.js";
+
+export interface RegistryResolverOptions {
+  /** Hosts reached over plain http: loopback and --insecure-registry. */
+  isInsecure: (host: string) => boolean;
+  /** Per request. */
+  timeoutMs: number;
+  retry?: RetryPolicy;
+  /** Requests in flight at once, overall and per registry host. */
+  maxConcurrent?: number;
+  maxConcurrentPerHost?: number;
+  /** --verbose lines: every request, the request counts, the notes. */
+  log?: (line: string) => void;
+  /** Also log the notes (when -o wide does not print them). */
+  logNotes?: boolean;
+  /** Test seams for the transport. */
+  fetch?: TransportOptions["fetch"];
+  random?: () => number;
+}
+
+export const defaultMaxConcurrent = 32;
+export const defaultMaxConcurrentPerHost = 8;
+
+export class RegistryResolver implements Resolver {
+  readonly name: ResolverName = "registry";
+  private readonly transport: Transport;
+  private readonly client: RegistryClient;
+  /** Manifests read (or learned from a GET by tag) by repository@digest, each at most once. */
+  private readonly manifests = new Map<string, Promise<ManifestInfo>>();
+
+  constructor(private readonly options: RegistryResolverOptions) {
+    this.transport = new Transport({
+      timeoutMs: options.timeoutMs,
+      retry: options.retry ?? defaultRetryPolicy,
+      maxConcurrent: options.maxConcurrent ?? defaultMaxConcurrent,
+      maxConcurrentPerHost: options.maxConcurrentPerHost ?? defaultMaxConcurrentPerHost,
+      log: options.log,
+      fetch: options.fetch,
+      random: options.random,
+    });
+    const authenticator = new Authenticator(this.transport, new TokenCache(), options.isInsecure);
+    this.client = new RegistryClient(this.transport, authenticator, options.isInsecure);
+  }
+
+  async resolveTag(
+    ref: ImageRef,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<TagResolution> {
+    try {
+      if (ref.tag === null) return { ok: false, reason: "pinned by digest: nothing to resolve" };
+      const head = await this.client.manifest("HEAD", ref, ref.tag, credentials, signal);
+      if (!head.ok) return head;
+      const { status, headers } = head.answer;
+      const header = headers.get("docker-content-digest");
+      if (status === 200 && header !== null) {
+        const digest = header.trim();
+        if (!isDigest(digest))
+          return { ok: false, reason: `the registry sent a malformed digest "${clip(digest)}"` };
+        return {
+          ok: true,
+          tag: { digest, sameImageDigests: [], isIndex: isIndexMediaType(headers.get("content-type")) },
+        };
+      }
+      // No digest header (some registries omit it) or HEAD not allowed: read the manifest and hash it.
+      if (status === 200 || status === 405) return await this.resolveByGet(ref, ref.tag, credentials, signal);
+      return { ok: false, reason: failureOf(status, head.answer, `tag ${ref.tag}`) };
+    } catch (error) {
+      return {
+        ok: false,
+        reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+  }
+
+  async inspectManifest(
+    ref: ImageRef,
+    digest: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<ManifestInfo> {
+    const key = `${repositoryOf(ref)}@${digest}`;
+    let known = this.manifests.get(key);
+    if (!known) {
+      known = this.readByDigest(ref, digest, credentials, signal).catch((error: unknown) => ({
+        ok: false as const,
+        reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
+      }));
+      this.manifests.set(key, known);
+    }
+    return known;
+  }
+
+  /** Docker Hub's remaining pulls (or any registry's that sends the headers). Logs the counts with -v. */
+  notes(): string[] {
+    const notes = [...this.transport.rateLimits].map(([host, state]) => rateLimitNote(host, state));
+    const s = this.stats();
+    this.options.log?.(
+      `registry requests: ${s.head} HEAD, ${s.get} GET, ${s.token} token, ${s.ping} version check (${s.retries} retries)`,
+    );
+    if (this.options.logNotes) for (const note of notes) this.options.log?.(note);
+    return notes;
+  }
+
+  /** Requests sent so far, by kind (for --verbose and the benchmark). */
+  stats(): RequestStats {
+    return this.transport.stats();
+  }
+
+  private async resolveByGet(
+    ref: ImageRef,
+    tag: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<TagResolution> {
+    const got = await this.client.manifest("GET", ref, tag, credentials, signal);
+    if (!got.ok) return got;
+    const { status, headers, body } = got.answer;
+    if (status !== 200) return { ok: false, reason: failureOf(status, got.answer, `tag ${tag}`) };
+    const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
+    const info = readManifest(body.toString("utf8"));
+    if (!info.ok) return info;
+    // The body is in hand: a later inspectManifest of this digest needs no request.
+    this.manifests.set(`${repositoryOf(ref)}@${digest}`, Promise.resolve(info));
+    const byType = isIndexMediaType(headers.get("content-type"));
+    return { ok: true, tag: { digest, sameImageDigests: [], isIndex: byType ?? info.isIndex } };
+  }
+
+  private async readByDigest(
+    ref: ImageRef,
+    digest: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<ManifestInfo> {
+    const algorithm = digest.split(":")[0]!;
+    if (!isDigest(digest) || !["sha256", "sha384", "sha512"].includes(algorithm)) {
+      return { ok: false, reason: `cannot verify digest ${clip(digest)}` };
+    }
+    const got = await this.client.manifest("GET", ref, digest, credentials, signal);
+    if (!got.ok) return got;
+    const { status, body } = got.answer;
+    if (status !== 200) return { ok: false, reason: failureOf(status, got.answer, digest) };
+    const actual = `${algorithm}:${createHash(algorithm).update(body).digest("hex")}`;
+    if (actual !== digest) {
+      return {
+        ok: false,
+        reason: `the registry's manifest for ${formatImageRef({ ...ref, tag: null, digest })} has digest ${actual}`,
+      };
+    }
+    return readManifest(body.toString("utf8"));
+  }
+}
+
+function failureOf(status: number, answer: HttpAnswer, what: string): string {
+  const detail = detailOf(answer.body);
+  if (status === 404) return `${what} not found (404${detail})`;
+  if (status === 429) return `rate limited by the registry (429${detail})`;
+  return `the registry answered ${status}${detail}`;
+}
+
+function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

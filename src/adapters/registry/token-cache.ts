@@ -1,0 +1,42 @@
+/**
+ * Bearer tokens by realm, service, scope and credential, kept until they expire (a few seconds early), and
+ * shared while being fetched, so concurrent requests for one repository cost one token request. Failures
+ * are not kept: the next credential of the chain has its own key anyway.
+ */
+
+export type TokenAnswer =
+  | { ok: true; token: string; expiresInSeconds: number }
+  | { ok: false; reason: string };
+
+/** Tokens are dropped this long before they expire, for clock skew and request time. */
+const earlyMs = 5_000;
+
+export class TokenCache {
+  private readonly entries = new Map<string, { token: string; expiresAt: number }>();
+  private readonly pending = new Map<string, Promise<TokenAnswer>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** A cached token, or the answer of `fetchToken` (shared with concurrent callers of the same key). */
+  async get(key: string, fetchToken: () => Promise<TokenAnswer>): Promise<TokenAnswer> {
+    const cached = this.entries.get(key);
+    if (cached && this.now() < cached.expiresAt) {
+      return { ok: true, token: cached.token, expiresInSeconds: (cached.expiresAt - this.now()) / 1000 };
+    }
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const started = this.now();
+    const promise = fetchToken().then((answer) => {
+      this.pending.delete(key);
+      if (answer.ok) {
+        this.entries.set(key, {
+          token: answer.token,
+          expiresAt: started + answer.expiresInSeconds * 1000 - earlyMs,
+        });
+      }
+      return answer;
+    });
+    this.pending.set(key, promise);
+    return promise;
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * HTTP to registries and token servers over Node's fetch (https with the system CAs, which include
+ * NODE_EXTRA_CA_CERTS). Every request has a timeout; 408/429/5xx and network errors are retried with backoff
+ * and jitter (core/retry-policy.ts); a global and a per-host limit bound the requests in flight. A host that
+ * stays unreachable after its retries (or fails TLS) is not asked again in this run, so one dead registry costs
+ * one timeout sequence, not one per image. Counts requests by kind and keeps Docker Hub's rate-limit headers.
+ */
+import { mergeRateLimit, parseRateLimit, type RateLimitState } from "../../core/rate-limit.js";
+import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "../../core/retry-policy.js";
+import { Limiter } from "./limiter.js";
+
+/** What a request is for, as counted in stats: the version check, manifest HEAD/GET, token requests. */
+export type RequestKind = "ping" | "head" | "get" | "token";
+
+/** Requests sent during the run, retries included. */
+export interface RequestStats {
+  ping: number;
+  head: number;
+  get: number;
+  token: number;
+  /** How many of the above were retries. */
+  retries: number;
+}
+
+/** A complete answer; the body is empty for HEAD. */
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+}
+
+export type Exchange = { ok: true; answer: HttpAnswer } | { ok: false; reason: string };
+
+export interface TransportOptions {
+  timeoutMs: number;
+  retry: RetryPolicy;
+  maxConcurrent: number;
+  maxConcurrentPerHost: number;
+  /** Larger bodies are refused: manifests are at most 4 MiB by the distribution spec. */
+  maxBodyBytes?: number;
+  log?: (line: string) => void;
+  /** Test seams. */
+  fetch?: typeof fetch;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface RequestInit {
+  method: "GET" | "HEAD" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A failed attempt: whether asking again may help, and whether the host itself is unreachable. */
+interface Failure {
+  reason: string;
+  retryable: boolean;
+  hostDown: boolean;
+}
+
+type Attempt = { ok: true; answer: HttpAnswer } | ({ ok: false } & Failure);
+
+/** Network error codes that will not get better by asking again (TLS trust, name resolution). */
+const permanentCodes =
+  /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|ENOTFOUND$|HOSTNAME_)/;
+
+export class Transport {
+  private readonly global: Limiter;
+  private readonly perHost = new Map<string, Limiter>();
+  private readonly unreachable = new Map<string, string>();
+  private readonly counts: RequestStats = { ping: 0, head: 0, get: 0, token: 0, retries: 0 };
+  readonly rateLimits = new Map<string, RateLimitState>();
+  private readonly fetch: typeof fetch;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly maxBodyBytes: number;
+
+  constructor(private readonly options: TransportOptions) {
+    this.global = new Limiter(options.maxConcurrent);
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  }
+
+  stats(): RequestStats {
+    return { ...this.counts };
+  }
+
+  /** Sends one request, retrying what is worth retrying. Never throws. */
+  async request(kind: RequestKind, url: URL, init: RequestInit, signal?: AbortSignal): Promise<Exchange> {
+    const host = url.host;
+    const down = this.unreachable.get(host);
+    if (down !== undefined) return { ok: false, reason: down };
+    for (let retry = 0; ; retry++) {
+      if (signal?.aborted) return { ok: false, reason: "interrupted" };
+      const attempt = await this.attempt(kind, url, init, signal);
+      let wait: number | null;
+      if (attempt.ok) {
+        const { status, headers } = attempt.answer;
+        if (!isRetryableStatus(status)) return attempt;
+        wait = retryDelay(
+          this.options.retry,
+          retry,
+          this.random(),
+          parseRetryAfter(headers.get("retry-after"), this.now()),
+        );
+        if (wait === null) return attempt;
+      } else {
+        if (signal?.aborted) return { ok: false, reason: "interrupted" };
+        wait = attempt.retryable ? retryDelay(this.options.retry, retry, this.random()) : null;
+        if (wait === null) {
+          const tries = retry + 1;
+          const reason = `${host}: ${attempt.reason}${tries > 1 ? ` (${tries} attempts)` : ""}`;
+          if (attempt.hostDown) this.unreachable.set(host, reason);
+          return { ok: false, reason };
+        }
+      }
+      this.counts.retries++;
+      this.options.log?.(`registry: retrying ${init.method} ${url.href} in ${wait} ms`);
+      await sleep(wait, signal);
+    }
+  }
+
+  private async attempt(
+    kind: RequestKind,
+    url: URL,
+    init: RequestInit,
+    signal?: AbortSignal,
+  ): Promise<Attempt> {
+    let hostLimit = this.perHost.get(url.host);
+    if (!hostLimit) {
+      hostLimit = new Limiter(this.options.maxConcurrentPerHost);
+      this.perHost.set(url.host, hostLimit);
+    }
+    // The host's slot first, so a request waiting for a busy registry does not hold a global slot.
+    return hostLimit.run(() => this.global.run(() => this.send(kind, url, init, signal)));
+  }
+
+  private async send(kind: RequestKind, url: URL, init: RequestInit, signal?: AbortSignal): Promise<Attempt> {
+    this.counts[kind]++;
+    const started = this.now();
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const label = `${init.method} ${url.href}`;
+    try {
+      const response = await this.fetch(url, {
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        signal: combined,
+        redirect: "follow",
+      });
+      const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
+      if (kind === "head" || kind === "get") this.noteRateLimit(url.host, response.headers);
+      this.options.log?.(`registry: ${label} → ${response.status} in ${this.now() - started} ms`);
+      return { ok: true, answer: { status: response.status, headers: response.headers, body } };
+    } catch (error) {
+      const failure = classify(error, timeout.aborted, this.options.timeoutMs);
+      this.options.log?.(`registry: ${label} failed: ${failure.reason}`);
+      return { ok: false, ...failure };
+    }
+  }
+
+  private noteRateLimit(host: string, headers: Headers): void {
+    const merged = mergeRateLimit(
+      this.rateLimits.get(host),
+      parseRateLimit(headers.get("ratelimit-limit")),
+      parseRateLimit(headers.get("ratelimit-remaining")),
+    );
+    if (merged) this.rateLimits.set(host, merged);
+  }
+}
+
+class BodyTooLargeError extends Error {}
+
+async function readCapped(response: Response, max: number): Promise<Buffer> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > max) {
+    await response.body?.cancel();
+    throw new BodyTooLargeError(`answer of ${declared} bytes is larger than ${max}`);
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > max) throw new BodyTooLargeError(`answer larger than ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function classify(error: unknown, timedOut: boolean, timeoutMs: number): Failure {
+  if (timedOut) return { reason: `no answer within ${timeoutMs} ms`, retryable: true, hostDown: true };
+  if (error instanceof BodyTooLargeError) return { reason: error.message, retryable: false, hostDown: false };
+  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === "AbortError") return { reason: "interrupted", retryable: false, hostDown: false };
+  const cause = err?.cause;
+  const code = cause?.code ?? "";
+  const detail = cause?.message ?? err?.message ?? String(error);
+  if (permanentCodes.test(code)) {
+    const tls = !code.startsWith("ENOTFOUND");
+    return { reason: `${tls ? "TLS error: " : ""}${detail}`, retryable: false, hostDown: true };
+  }
+  // A TypeError without a cause is a request fetch refused to send (a bad header value, say).
+  if (err?.name === "TypeError" && !cause) return { reason: detail, retryable: false, hostDown: false };
+  return { reason: code ? `${detail} (${code})` : detail, retryable: true, hostDown: true };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
