@@ -310,6 +310,39 @@ describe("registry resolver: credentials", () => {
     expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(2);
   });
 
+  it("a registry whose /v2/ is open but whose manifests want a token: learned once for the host", async () => {
+    const handler = tokenRegistry({
+      "app:1": { body: manifestBody, type: dockerManifest },
+      "app:2": { body: manifestBody, type: dockerManifest },
+    });
+    const { fetch, seen } = fakeFetch((req) =>
+      req.url.endsWith("/v2/") ? new Response("{}") : handler(req),
+    );
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: true });
+    expect(await r.resolveTag(ref("reg.test/app:2"), [ci])).toMatchObject({ ok: true });
+    expect(kinds(seen)).toEqual([
+      "GET /v2/",
+      "HEAD /v2/app/manifests/1",
+      "GET token",
+      "HEAD /v2/app/manifests/1",
+      "HEAD /v2/app/manifests/2",
+    ]);
+  });
+
+  it("a Basic challenge with no credential: one request, not a second anonymous one", async () => {
+    const { fetch, seen } = fakeFetch((req) =>
+      req.url.endsWith("/v2/")
+        ? new Response("{}")
+        : new Response("", { status: 401, headers: { "www-authenticate": 'Basic realm="x"' } }),
+    );
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [])).toEqual({
+      ok: false,
+      reason: "access denied: 401 unauthorized (anonymous); no credential matches reg.test",
+    });
+    expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(1);
+  });
+
   it("never sends credentials to a plain-http token realm on a host that is not allowed it", async () => {
     const { fetch, seen } = fakeFetch((req) =>
       req.url.endsWith("/v2/")

@@ -73,9 +73,15 @@ export class RegistryClient {
           return exchange;
         }
         const challenge = registryAuthScheme(exchange.answer.headers.get("www-authenticate"));
-        if (round === 0 && status === 401 && challenge && !sameChallenge(challenge, auth)) {
+        // Worth it only when the new challenge changes what is sent: not for Basic without a credential, nor
+        // for a registry token (always sent as it is).
+        const changes =
+          challenge !== null && !(challenge.scheme === "basic" && !credential) && !credential?.registryToken;
+        if (round === 0 && status === 401 && changes && !sameChallenge(challenge, auth)) {
           auth = challenge;
           if (challenge.scheme === "bearer" && challenge.scope) scope = challenge.scope;
+          // Later requests to this host start from what its manifests asked for.
+          this.hosts.set(host, Promise.resolve({ ok: true, auth: challenge }));
           continue;
         }
         const detail = method === "GET" ? detailOf(exchange.answer.body) : "";
