@@ -25,13 +25,14 @@ export function renderTable(
   rows: readonly (readonly string[])[],
   noHeaders = false,
 ): string {
+  // Like kubectl, no header line over nothing.
+  if (rows.length === 0) return "";
   const table = new Table({
     chars: noBorders,
     style: { head: [], border: [], "padding-left": 0, "padding-right": 3, compact: true },
   });
   if (!noHeaders) table.push(headers.map((h) => h.toUpperCase()));
   for (const row of rows) table.push(row.map((cell) => (cell === "" ? "<none>" : cell)));
-  if (table.length === 0) return "";
   return `${table
     .toString()
     .split("\n")
