@@ -19,9 +19,11 @@ ARG TARGETOS=linux
 ARG TARGETARCH=amd64
 WORKDIR /out
 # Verified against the published checksum; a mismatch fails the build.
-RUN base="https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/${TARGETOS}/${TARGETARCH}" \
- && wget -q -O kubectl "${base}/kubectl" \
- && wget -q -O kubectl.sha256 "${base}/kubectl.sha256" \
+# (curl only in this download stage; the final image does not get it.)
+RUN apk add --no-cache curl \
+ && base="https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/${TARGETOS}/${TARGETARCH}" \
+ && curl -fsSLo kubectl "${base}/kubectl" \
+ && curl -fsSLo kubectl.sha256 "${base}/kubectl.sha256" \
  && echo "$(cat kubectl.sha256)  kubectl" | sha256sum -c - \
  && chmod 0755 kubectl \
  && rm kubectl.sha256
@@ -37,8 +39,11 @@ RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /us
 COPY --from=kubectl /out/kubectl /usr/local/bin/kubectl
 COPY LICENSE /opt/kubectl-autoupdate/LICENSE
 COPY dist/ /opt/kubectl-autoupdate/dist/
-COPY --chmod=0755 bin/kubectl-autoupdate /opt/kubectl-autoupdate/bin/kubectl-autoupdate
-RUN ln -s /opt/kubectl-autoupdate/bin/kubectl-autoupdate /usr/local/bin/kubectl-autoupdate
+COPY bin/kubectl-autoupdate /opt/kubectl-autoupdate/bin/kubectl-autoupdate
+# (chmod in a RUN rather than COPY --chmod: the classic builder has no --chmod.)
+RUN chmod 0755 /opt/kubectl-autoupdate/bin/kubectl-autoupdate \
+ && chmod -R a+rX /opt/kubectl-autoupdate \
+ && ln -s /opt/kubectl-autoupdate/bin/kubectl-autoupdate /usr/local/bin/kubectl-autoupdate
 # The CronJob mounts an emptyDir at /tmp and keeps the root filesystem read-only.
 ENV HOME=/tmp KUBECACHEDIR=/tmp/kube-cache NODE_ENV=production
 # Numeric, so the kubelet can check runAsNonRoot.

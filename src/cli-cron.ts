@@ -1,7 +1,7 @@
 /** Commander wiring of the CronJob verbs: install-cron, uninstall-cron, run-now, cron-status. */
 import { type Command, Option } from "commander";
 import { createContext, type Io } from "./context.js";
-import { defaultImage } from "./core/cron-install-spec.js";
+import { defaultImage, type RawInstallFlags } from "./core/cron-install-spec.js";
 import { cronDefaults } from "./core/cron-manifests.js";
 import { type RawOptions, resolveOptions } from "./options.js";
 import { parseDuration } from "./util/duration.js";
@@ -57,6 +57,11 @@ function contextFor(io: Io, raw: ConnectionRaw) {
   );
 }
 
+interface TargetRaw extends ConnectionRaw {
+  name?: string;
+  namespace?: string;
+}
+
 /** Registers the four CronJob verbs on the program; each loads its command lazily. */
 export function addCronCommands(program: Command, io: Io): void {
   addConnectionOptions(
@@ -94,7 +99,7 @@ export function addCronCommands(program: Command, io: Io): void {
       .addOption(
         new Option("-o, --output <format>", "print the manifests in this format").choices(["yaml", "json"]),
       ),
-  ).action(async (raw) => {
+  ).action(async (raw: ConnectionRaw & RawInstallFlags & { dryRun?: boolean }) => {
     const { installCronCommand } = await import("./commands/install-cron.js");
     await installCronCommand(contextFor(io, raw), raw);
   });
@@ -106,7 +111,7 @@ export function addCronCommands(program: Command, io: Io): void {
         .description("delete everything install-cron created (found by label)"),
       "namespace it was installed in (default: the context's)",
     ).option("--dry-run", "show what would be deleted (server dry run); delete nothing"),
-  ).action(async (raw) => {
+  ).action(async (raw: TargetRaw & { dryRun?: boolean }) => {
     const { uninstallCronCommand } = await import("./commands/uninstall-cron.js");
     await uninstallCronCommand(contextFor(io, raw), raw);
   });
@@ -123,7 +128,7 @@ export function addCronCommands(program: Command, io: Io): void {
       .addOption(
         new Option("--poll-interval <duration>", "with --wait, how often to look").default("2s").hideHelp(),
       ),
-  ).action(async (raw) => {
+  ).action(async (raw: TargetRaw & { wait?: boolean; timeout: string; pollInterval: string }) => {
     const { runNowCommand } = await import("./commands/run-now.js");
     await runNowCommand(contextFor(io, raw), {
       name: raw.name,
@@ -143,7 +148,7 @@ export function addCronCommands(program: Command, io: Io): void {
     )
       .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
       .option("--no-headers", "print the jobs table without headers"),
-  ).action(async (raw) => {
+  ).action(async (raw: TargetRaw & { output?: string; headers?: boolean }) => {
     const { cronStatusCommand } = await import("./commands/cron-status.js");
     await cronStatusCommand(contextFor(io, raw), {
       name: raw.name,

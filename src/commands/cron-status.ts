@@ -7,6 +7,7 @@ import { ToolFailedError, UsageError } from "../errors.js";
 import { renderCronStatusJson, renderCronStatusTable, renderCronStatusYaml } from "../output/cron-status.js";
 import { resolveTarget } from "./cron-target.js";
 
+/** cron-status's flags. */
 export interface CronStatusFlags {
   name?: string;
   namespace?: string;
@@ -18,6 +19,7 @@ export interface CronStatusFlags {
 
 const outputs = ["table", "json", "yaml"];
 
+/** Reads the CronJob and its Jobs and prints the summary. */
 export async function cronStatusCommand(ctx: Context, flags: CronStatusFlags): Promise<void> {
   const output = flags.output ?? "table";
   if (!outputs.includes(output)) {

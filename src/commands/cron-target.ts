@@ -5,6 +5,7 @@ import { checkName, checkNamespace } from "../core/cron-install-spec.js";
 import { cronDefaults } from "../core/cron-manifests.js";
 import { UsageError } from "../errors.js";
 
+/** An installation: its name and namespace. */
 export interface CronTarget {
   name: string;
   namespace: string;

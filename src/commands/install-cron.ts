@@ -31,10 +31,12 @@ import {
 import { ToolFailedError, UsageError } from "../errors.js";
 import { renderManifestsJson, renderManifestsYaml } from "../output/cron-manifests.js";
 
+/** install-cron's flags: the ones checked in core, plus --dry-run. */
 export interface InstallCronFlags extends RawInstallFlags {
   dryRun?: boolean;
 }
 
+/** Checks, builds, applies (or prints) and prunes; throws UsageError before any kubectl call on bad flags. */
 export async function installCronCommand(ctx: Context, flags: InstallCronFlags): Promise<void> {
   const { io } = ctx;
   // Gather (flags, then the namespace) and decide before any call that changes the cluster.

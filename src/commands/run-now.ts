@@ -8,6 +8,7 @@ import { type JobObject, type JobOutcome, jobFromCronJob, jobOutcome } from "../
 import { AutoupdateError, InterruptedError, ToolFailedError } from "../errors.js";
 import { resolveTarget } from "./cron-target.js";
 
+/** run-now's flags, durations in milliseconds. */
 export interface RunNowFlags {
   name?: string;
   namespace?: string;
@@ -19,6 +20,7 @@ export interface RunNowFlags {
 /** The Job ran and failed (or did not finish in time): the run's outcome, not a usage problem. */
 export class JobFailedError extends AutoupdateError {}
 
+/** Creates the Job; with --wait follows it, prints its pods' logs and throws JobFailedError unless it completed. */
 export async function runNowCommand(ctx: Context, flags: RunNowFlags): Promise<void> {
   const { io } = ctx;
   const target = await resolveTarget(ctx, flags);

@@ -7,6 +7,7 @@ import type { Context } from "../context.js";
 import { clusterInstallSelector, installSelector, kindResources, objectRef } from "../core/cron-manifests.js";
 import { resolveTarget } from "./cron-target.js";
 
+/** uninstall-cron's flags. */
 export interface UninstallCronFlags {
   name?: string;
   namespace?: string;
@@ -17,6 +18,7 @@ export interface UninstallCronFlags {
 const namespacedKinds = ["CronJob", "Job", "RoleBinding", "Role", "ServiceAccount"];
 const clusterKinds = ["ClusterRoleBinding", "ClusterRole"];
 
+/** Lists the installation by label, then deletes it (or asks the server what it would delete). */
 export async function uninstallCronCommand(ctx: Context, flags: UninstallCronFlags): Promise<void> {
   const { io } = ctx;
   const target = await resolveTarget(ctx, flags);

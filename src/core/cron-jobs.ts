@@ -88,6 +88,7 @@ export interface NewJob {
 /** Where a Job stands. */
 export type JobState = "Pending" | "Running" | "Complete" | "Failed" | "Suspended";
 
+/** A Job's state and, once finished, why and when. */
 export interface JobOutcome {
   state: JobState;
   /** True once the Job will not run any more pods. */

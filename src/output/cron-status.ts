@@ -32,10 +32,12 @@ export function toCronStatusDocument(status: CronStatus) {
   };
 }
 
+/** `cron-status -o json`. */
 export function renderCronStatusJson(status: CronStatus): string {
   return `${JSON.stringify(toCronStatusDocument(status), null, 2)}\n`;
 }
 
+/** `cron-status -o yaml`. */
 export function renderCronStatusYaml(status: CronStatus): string {
   return YAML.stringify(toCronStatusDocument(status), { lineWidth: 0, aliasDuplicateObjects: false });
 }
