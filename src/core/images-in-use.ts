@@ -65,3 +65,12 @@ function addOnce(list: SecretRef[], seen: Set<string>, ref: SecretRef): void {
   seen.add(id);
   list.push(ref);
 }
+
+/**
+ * The images worth asking a registry about: those some node runs with a comparable digest. A tag whose
+ * every container is unknown anyway (bare image IDs, not started, another repository) would cost a
+ * request — a counted pull on Docker Hub with the docker resolver — and decide nothing.
+ */
+export function imagesToResolve(images: readonly ImageInUse[]): ImageInUse[] {
+  return images.filter((image) => image.runningDigests.size > 0);
+}

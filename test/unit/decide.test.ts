@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decidePlan, manifestsToInspect } from "../../src/core/decide.js";
-import { imagesInUse } from "../../src/core/images-in-use.js";
+import { imagesInUse, imagesToResolve } from "../../src/core/images-in-use.js";
 import type { Pod } from "../../src/core/k8s.js";
 import { indexOwners } from "../../src/core/owners.js";
 import { summarize } from "../../src/core/plan.js";
@@ -358,6 +358,18 @@ describe("pod actions", () => {
       current: 1,
       namespacesToDelete: 2,
     });
+  });
+});
+
+describe("imagesToResolve", () => {
+  it("leaves out tags no node runs with a comparable digest: asking would decide nothing", () => {
+    const pods = [
+      webPod({ name: "a", containers: [{ name: "c", image: "app:dev", imageID: OLD }] }),
+      webPod({ name: "b", phase: "Pending", containers: [{ name: "c", image: "pending:1" }] }),
+      webPod({ name: "c", containers: [{ name: "c", image: "other:1", imageID: `docker.io/library/import-x@${OLD}` }] }),
+      webPod({ name: "d", containers: [{ name: "c", image: "nginx:latest", runningDigest: OLD }] }),
+    ];
+    expect(imagesToResolve(imagesInUse(pods)).map((i) => i.key)).toEqual([nginx]);
   });
 });
 
