@@ -68,6 +68,7 @@ export function addCronCommands(program: Command, io: Io): void {
     addTargetOptions(
       program
         .command("install-cron")
+        .summary("install a CronJob that runs `apply --yes` on a schedule, with least-privilege RBAC")
         .description(
           "install a CronJob that runs `apply --yes` on a schedule, with a ServiceAccount and least-privilege RBAC\n" +
             "(server-side apply: running it again changes nothing; other flags update the installation in place)",
