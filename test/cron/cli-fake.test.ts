@@ -406,6 +406,16 @@ describe("cron-status", () => {
     ]);
   });
 
+  it("-o yaml: the same document", async () => {
+    fake.on(["get", "cronjobs.batch"], { stdout: fixture("cronjob.json") }).on(["get", "jobs.batch"], {
+      stdout: fixture("jobs.json"),
+    });
+    const yaml = await cli("cron-status", "-n", "tools", "-o", "yaml");
+    const json = await cli("cron-status", "-n", "tools", "-o", "json");
+    expect(yaml.code).toBe(0);
+    expect(YAML.parse(yaml.stdout)).toEqual(JSON.parse(json.stdout));
+  });
+
   it("no CronJob: an error, exit 1", async () => {
     const result = await cli("cron-status", "-n", "tools");
     expect(result.code).toBe(1);
