@@ -15,6 +15,7 @@ import {
 import { ToolMissingError } from "../../errors.js";
 import { type Exec, firstLine } from "../exec.js";
 
+/** What LocalCredentials reads and runs. */
 export interface LocalCredentialsOptions {
   exec: Exec;
   env: Readonly<Record<string, string | undefined>>;
@@ -23,6 +24,7 @@ export interface LocalCredentialsOptions {
   helperTimeoutMs?: number;
 }
 
+/** The user's docker config credentials per registry domain, looked up once per run. */
 export class LocalCredentials {
   private config?: DockerConfigFile;
   private readonly byDomain = new Map<string, Promise<Credential[]>>();

@@ -13,12 +13,14 @@ import type { RegistryAuthScheme } from "../../core/www-authenticate.js";
 import type { TokenAnswer, TokenCache } from "./token-cache.js";
 import type { Transport } from "./transport.js";
 
+/** The header to send (null: none), or why this credential cannot be used. */
 export type Authorization = { ok: true; header: string | null } | { ok: false; reason: string };
 
 /** docker's minimumTokenLifetimeSeconds: shorter (or missing) lifetimes count as 60 s. */
 const minimumLifetimeSeconds = 60;
 const clientId = "kubectl-autoupdate";
 
+/** Turns a challenge and a credential into an Authorization header, fetching tokens as needed. */
 export class Authenticator {
   constructor(
     private readonly transport: Transport,

@@ -11,10 +11,12 @@ import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "../../co
 import { type Authenticator, detailOf } from "./auth.js";
 import type { Exchange, HttpAnswer, Transport } from "./transport.js";
 
+/** The registry's answer to a manifest request, or why access failed. */
 export type ManifestAnswer = { ok: true; answer: HttpAnswer } | { ok: false; reason: string };
 
 type HostAuth = { ok: true; auth: RegistryAuthScheme } | { ok: false; reason: string };
 
+/** Manifest requests with the credential chain, one registry API per host. */
 export class RegistryClient {
   private readonly hosts = new Map<string, Promise<HostAuth>>();
   /** The credential that worked for a repository, tried first next time (e.g. for the GET after a HEAD). */

@@ -18,6 +18,7 @@ import { RegistryClient } from "./client.js";
 import { TokenCache } from "./token-cache.js";
 import { type HttpAnswer, type RequestStats, Transport, type TransportOptions } from "./transport.js";
 
+/** How the registry resolver reaches registries. */
 export interface RegistryResolverOptions {
   /** Hosts reached over plain http: loopback and --insecure-registry. */
   isInsecure: (host: string) => boolean;
@@ -36,9 +37,12 @@ export interface RegistryResolverOptions {
   random?: () => number;
 }
 
+/** Requests in flight at once, overall: well above --concurrency's default, a bound for big runs. */
 export const defaultMaxConcurrent = 32;
+/** Requests in flight at once to one registry host, to stay polite. */
 export const defaultMaxConcurrentPerHost = 8;
 
+/** `--resolver registry`: the tag's digest from the registry API, without pulling. */
 export class RegistryResolver implements Resolver {
   readonly name: ResolverName = "registry";
   private readonly transport: Transport;

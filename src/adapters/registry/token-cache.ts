@@ -4,6 +4,7 @@
  * are not kept: the next credential of the chain has its own key anyway.
  */
 
+/** A token and its lifetime, or why the token server refused. */
 export type TokenAnswer =
   | { ok: true; token: string; expiresInSeconds: number }
   | { ok: false; reason: string };
@@ -11,6 +12,7 @@ export type TokenAnswer =
 /** Tokens are dropped this long before they expire, for clock skew and request time. */
 const earlyMs = 5_000;
 
+/** Tokens by key until they expire; concurrent fetches of one key are shared. */
 export class TokenCache {
   private readonly entries = new Map<string, { token: string; expiresAt: number }>();
   private readonly pending = new Map<string, Promise<TokenAnswer>>();

@@ -29,8 +29,10 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
+/** An answer, or why there is none (after retries). */
 export type Exchange = { ok: true; answer: HttpAnswer } | { ok: false; reason: string };
 
+/** Timeouts, retries and limits; the rest are test seams. */
 export interface TransportOptions {
   timeoutMs: number;
   retry: RetryPolicy;
@@ -45,7 +47,8 @@ export interface TransportOptions {
   now?: () => number;
 }
 
-export interface RequestInit {
+/** One request as the registry code builds it. */
+export interface HttpRequest {
   method: "GET" | "HEAD" | "POST";
   headers?: Record<string, string>;
   body?: string;
@@ -64,6 +67,7 @@ type Attempt = { ok: true; answer: HttpAnswer } | ({ ok: false } & Failure);
 const permanentCodes =
   /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|ENOTFOUND$|HOSTNAME_)/;
 
+/** The one way registry code reaches the network. */
 export class Transport {
   private readonly global: Limiter;
   private readonly perHost = new Map<string, Limiter>();
@@ -88,7 +92,7 @@ export class Transport {
   }
 
   /** Sends one request, retrying what is worth retrying. Never throws. */
-  async request(kind: RequestKind, url: URL, init: RequestInit, signal?: AbortSignal): Promise<Exchange> {
+  async request(kind: RequestKind, url: URL, init: HttpRequest, signal?: AbortSignal): Promise<Exchange> {
     const host = url.host;
     const down = this.unreachable.get(host);
     if (down !== undefined) return { ok: false, reason: down };
@@ -125,7 +129,7 @@ export class Transport {
   private async attempt(
     kind: RequestKind,
     url: URL,
-    init: RequestInit,
+    init: HttpRequest,
     signal?: AbortSignal,
   ): Promise<Attempt> {
     let hostLimit = this.perHost.get(url.host);
@@ -137,7 +141,7 @@ export class Transport {
     return hostLimit.run(() => this.global.run(() => this.send(kind, url, init, signal)));
   }
 
-  private async send(kind: RequestKind, url: URL, init: RequestInit, signal?: AbortSignal): Promise<Attempt> {
+  private async send(kind: RequestKind, url: URL, init: HttpRequest, signal?: AbortSignal): Promise<Attempt> {
     this.counts[kind]++;
     const started = this.now();
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
