@@ -18,6 +18,23 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: [
+            "test/support/build.setup.ts",
+            "test/support/docker-engine.setup.ts",
+            "test/support/testbed.setup.ts",
+          ],
+          // One control plane for the project: files take turns, so one file's DaemonSets and scheduling
+          // never meet another's simulated nodes; and after the other projects, to spare 2-core machines.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });
