@@ -1,0 +1,127 @@
+/**
+ * imagePullPolicy on a mutable tag, with the simulated kubelet's per-node image cache: IfNotPresent brings
+ * a deleted pod back on the node's cached (old) digest, so deleting it changes nothing; the tool warns. Always
+ * pulls again, and moves the node's tag, after which IfNotPresent starts the new digest too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Pod, type Simulator, startSimulator } from "../simulator/index.js";
+import { pushImage } from "../support/images.js";
+import { type Registry, startRegistry } from "../support/registry.js";
+import {
+  apply,
+  createNamespace,
+  deleteNamespaces,
+  deployment,
+  planJson,
+  plugin,
+  testbed,
+} from "./support.js";
+
+const ns = "e2e-pull-policy";
+const node = "pp-containerd";
+let registry: Registry;
+let sim: Simulator;
+let image: string;
+let v1: string;
+let v2: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  sim = await startSimulator({
+    kubeconfig: testbed().kubeconfig,
+    nodes: [
+      { name: node, runtime: "containerd" },
+      { name: "pp-crio", runtime: "cri-o" },
+    ],
+  });
+  await createNamespace(ns);
+  image = `${registry.host}/pinned-by-cache:stable`;
+  v1 = await pushImage(image, "pull policy v1");
+  const onNode = { nodeSelector: { "kubernetes.io/hostname": node } };
+  await apply(
+    deployment("cached", ns, 1, { image, pullPolicy: "IfNotPresent", ...onNode }),
+    deployment("always", ns, 1, { image, pullPolicy: "Always", ...onNode }),
+  );
+  await sim.waitForPods({ namespace: ns, count: 2, digest: v1 });
+  v2 = await pushImage(image, "pull policy v2");
+});
+
+afterAll(async () => {
+  await deleteNamespaces([ns]);
+  await sim?.stop();
+  await registry?.stop();
+});
+
+const podsOf = (app: string) => sim.waitForPods({ namespace: ns, selector: `app=${app}`, count: 1 });
+const digestOf = (pod: Pod) => pod.status!.containerStatuses![0]!.imageID.split("@")[1];
+
+describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
+  it("plan marks the pod stale and warns that the node may start its cached old image", async () => {
+    const [pod] = await podsOf("cached");
+    const table = await plugin(["plan", "-n", ns, "-l", "app=cached"]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stderr).toContain(
+      `Warning: pod ${ns}/${pod!.metadata.name}: imagePullPolicy IfNotPresent on container app: the node may start its cached old image again\n`,
+    );
+    const doc = await planJson(["-n", ns]);
+    const byApp = Object.fromEntries(doc.pods.map((p) => [p.name.split("-")[0], p]));
+    expect(byApp["cached"]).toMatchObject({
+      action: "delete",
+      warnings: [
+        "imagePullPolicy IfNotPresent on container app: the node may start its cached old image again",
+      ],
+    });
+    // Always: no warning.
+    expect(byApp["always"]).toMatchObject({ action: "delete", warnings: [] });
+  });
+
+  it("apply deletes it; the replacement lands on the same node and starts the cached v1: still stale", async () => {
+    const [old] = await podsOf("cached");
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=cached"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/Warning: pod .*: imagePullPolicy IfNotPresent/);
+    expect(result.stdout).toContain(`pod ${ns}/${old!.metadata.name} deleted`);
+
+    const [replacement] = await podsOf("cached");
+    expect(replacement!.metadata.uid).not.toBe(old!.metadata.uid);
+    expect(replacement!.spec.nodeName).toBe(node);
+    expect(digestOf(replacement!)).toBe(v1);
+    // The simulated kubelet did not pull: it found the tag in the node's store.
+    const started = sim
+      .eventsOf(ns)
+      .filter((e) => e.uid === replacement!.metadata.uid)
+      .map((e) => e.what);
+    expect(started).toEqual(["seen", "cached", "running"]);
+
+    const doc = await planJson(["-n", ns, "-l", "app=cached"]);
+    expect(doc.pods).toHaveLength(1);
+    expect(doc.pods[0]).toMatchObject({ name: replacement!.metadata.name, action: "delete" });
+    expect(doc.pods[0]!.containers[0]).toMatchObject({
+      status: "stale",
+      runningDigest: v1,
+      latestDigest: v2,
+    });
+  });
+
+  it("Always on the same node and tag: the replacement pulls v2", async () => {
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=always"]);
+    expect(result.code, result.stderr).toBe(0);
+    const [pod] = await sim.waitForPods({ namespace: ns, selector: "app=always", count: 1, digest: v2 });
+    expect(pod!.spec.nodeName).toBe(node);
+    expect(
+      sim
+        .eventsOf(ns)
+        .filter((e) => e.uid === pod!.metadata.uid)
+        .map((e) => e.what),
+    ).toEqual(["seen", "pulled", "running"]);
+  });
+
+  it("once the node's tag has moved, deleting the IfNotPresent pod again does bring v2", async () => {
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=cached"]);
+    expect(result.code, result.stderr).toBe(0);
+    await sim.waitForPods({ namespace: ns, selector: "app=cached", count: 1, digest: v2 });
+    const doc = await planJson(["-n", ns]);
+    expect(doc.pods.map((p) => p.action)).toEqual(["none", "none"]);
+    expect(sim.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,246 @@
+/**
+ * Which pods, and which not: a bare pod and a finished Job pod on a moved tag are skipped with their
+ * reasons; -n, -A and -l select exactly what kubectl selects; a pull secret in the namespace unlocks a
+ * private (htpasswd) registry for the simulated kubelet and for the tool alike.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Simulator, startSimulator } from "../simulator/index.js";
+import { pushImage } from "../support/images.js";
+import { type Registry, startRegistry } from "../support/registry.js";
+import {
+  actions,
+  apply,
+  barePod,
+  createNamespace,
+  deleteNamespaces,
+  deployment,
+  dockerConfigSecret,
+  job,
+  kk,
+  kubectl,
+  type PlanDoc,
+  planJson,
+  plugin,
+  testbed,
+  until,
+} from "./support.js";
+
+const a = "e2e-sel-a";
+const b = "e2e-sel-b";
+const priv = "e2e-sel-private";
+const user = { name: "ci", password: "s3cr3t-Pa55word" };
+let open: Registry;
+let locked: Registry;
+let sim: Simulator;
+let image: string;
+let v1: string;
+let v2: string;
+let loginDir: string;
+
+beforeAll(async () => {
+  [open, locked] = await Promise.all([
+    startRegistry(),
+    startRegistry({ htpasswd: { user: user.name, password: user.password } }),
+  ]);
+  sim = await startSimulator({
+    kubeconfig: testbed().kubeconfig,
+    nodes: [
+      { name: "sel-containerd", runtime: "containerd" },
+      { name: "sel-docker", runtime: "docker" },
+    ],
+  });
+  await Promise.all([a, b, priv].map(createNamespace));
+  image = `${open.host}/shared:latest`;
+  v1 = await pushImage(image, "selection v1");
+  await apply(
+    deployment("front", a, 2, { image }),
+    deployment("back", a, 1, { image }),
+    barePod("loner", a, { image }),
+    job("batch", a, { image }),
+    deployment("other", b, 1, { image }),
+    deployment("home", "default", 1, { image }),
+  );
+  await Promise.all([
+    sim.waitForPods({ namespace: a, selector: "app in (front,back,loner)", count: 4, digest: v1 }),
+    sim.waitForPods({ namespace: a, selector: "app=batch", count: 1, phase: "Succeeded" }),
+    sim.waitForPods({ namespace: b, count: 1, digest: v1 }),
+    sim.waitForPods({ namespace: "default", selector: "app=home", count: 1, digest: v1 }),
+  ]);
+  v2 = await pushImage(image, "selection v2");
+  loginDir = mkdtempSync(join(tmpdir(), "kau-e2e-login-"));
+  writeFileSync(
+    join(loginDir, "config.json"),
+    JSON.stringify({
+      auths: { [locked.host]: { auth: Buffer.from(`${user.name}:${user.password}`).toString("base64") } },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await kubectl(["delete", "deployment", "home", "-n", "default", "--ignore-not-found"]);
+  await deleteNamespaces([a, b, priv]);
+  await until("default to be empty", async () =>
+    (await kk(["get", "pods", "-n", "default", "-o", "name"])).trim() === "" ? true : undefined,
+  );
+  await sim?.stop();
+  await Promise.all([open?.stop(), locked?.stop()]);
+  if (loginDir) rmSync(loginDir, { recursive: true, force: true });
+});
+
+/** `namespace/name` of the pods kubectl itself lists with these flags. */
+async function kubectlPods(args: string[]): Promise<string[]> {
+  const list = JSON.parse(await kk(["get", "pods", ...args, "-o", "json"])).items as {
+    metadata: { name: string; namespace: string };
+  }[];
+  return list.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort();
+}
+const planned = (doc: PlanDoc) => doc.pods.map((p) => `${p.namespace}/${p.name}`).sort();
+
+describe("skipped pods", () => {
+  it("a bare pod and a finished Job pod on the moved tag are stale but skipped, with their reasons", async () => {
+    const doc = await planJson(["-n", a]);
+    const loner = doc.pods.find((p) => p.name === "loner");
+    const batch = doc.pods.find((p) => p.name.startsWith("batch-"));
+    expect(loner).toMatchObject({
+      owner: null,
+      action: "skip",
+      reason: "no controller owns it: deleting it would lose it for good",
+    });
+    expect(loner!.containers[0]).toMatchObject({ status: "stale", runningDigest: v1, latestDigest: v2 });
+    expect(batch).toMatchObject({
+      owner: { kind: "Job", name: "batch" },
+      action: "skip",
+      reason: "pod has finished (Succeeded)",
+    });
+    expect(batch!.containers[0]).toMatchObject({ status: "stale", runningDigest: v1 });
+    expect(
+      doc.pods
+        .filter((p) => p.action === "delete")
+        .map((p) => p.owner?.name)
+        .sort(),
+    ).toEqual(["back", "front", "front"]);
+  });
+});
+
+describe("selection", () => {
+  it("-n selects exactly the namespace's pods", async () => {
+    expect(planned(await planJson(["-n", a]))).toEqual(await kubectlPods(["-n", a]));
+    expect(planned(await planJson(["-n", b]))).toEqual(await kubectlPods(["-n", b]));
+    expect(await kubectlPods(["-n", a])).toHaveLength(5);
+  });
+
+  it("no -n means the context's namespace (default)", async () => {
+    const doc = await planJson([]);
+    expect(planned(doc)).toEqual(await kubectlPods(["-n", "default"]));
+    expect(doc.pods.map((p) => p.owner)).toEqual([{ kind: "Deployment", name: "home" }]);
+  });
+
+  it("-A selects every namespace's pods", async () => {
+    const all = planned(await planJson(["-A"]));
+    expect(all).toEqual(await kubectlPods(["-A"]));
+    expect(new Set(all.map((p) => p.split("/")[0]))).toEqual(new Set([a, b, "default"]));
+  });
+
+  it("-l selects by label, with -n and with -A", async () => {
+    const front = await planJson(["-n", a, "-l", "app=front"]);
+    expect(planned(front)).toEqual(await kubectlPods(["-n", a, "-l", "app=front"]));
+    expect(front.pods).toHaveLength(2);
+    const set = await planJson(["-A", "-l", "app in (other,home)"]);
+    expect(planned(set)).toEqual(await kubectlPods(["-A", "-l", "app in (other,home)"]));
+    expect(set.pods).toHaveLength(2);
+    expect(await planJson(["-n", a, "-l", "app=nothing"])).toMatchObject({ pods: [] });
+  });
+
+  it("apply -n a -l app=front deletes exactly the two front pods", async () => {
+    const untouched = await kubectlPods(["-A", "-l", "app!=front"]);
+    const result = await plugin(["apply", "--yes", "-n", a, "-l", "app=front"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("2 deleted (of 2 planned)");
+    await sim.waitForPods({ namespace: a, selector: "app=front", count: 2, digest: v2 });
+    expect(await kubectlPods(["-A", "-l", "app!=front"])).toEqual(untouched);
+  });
+
+  it("apply -n a leaves the bare pod and the Job pod alone", async () => {
+    const uids = async () =>
+      JSON.parse(await kk(["get", "pods", "-n", a, "-l", "app in (loner,batch)", "-o", "json"]))
+        .items.map((p: { metadata: { uid: string } }) => p.metadata.uid)
+        .sort();
+    const before = await uids();
+    const result = await plugin(["apply", "--yes", "-n", a]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("1 deleted (of 1 planned)");
+    await sim.waitForPods({ namespace: a, selector: "app=back", count: 1, digest: v2 });
+    expect(await uids()).toEqual(before);
+    expect(actions(await planJson(["-n", a]))).toEqual(
+      [
+        ...(await kubectlPods(["-n", a, "-l", "app in (front,back)"])).map((p) => `${p} none`),
+        ...(await kubectlPods(["-n", a, "-l", "app in (loner,batch)"])).map((p) => `${p} skip`),
+      ].sort(),
+    );
+  });
+});
+
+describe("a private registry behind a pull secret", () => {
+  let secretImage: string;
+  let s1: string;
+
+  it("without the secret the simulated kubelet cannot pull: ErrImagePull, and the tool cannot judge the pod", async () => {
+    secretImage = `${locked.host}/secret-app:latest`;
+    s1 = await pushImage(secretImage, "private v1", { configDir: loginDir });
+    await apply(deployment("secret-app", priv, 2, { image: secretImage, pullSecrets: ["regcred"] }));
+    const failure = await until("a pull failure", async () =>
+      sim.eventsOf(priv).find((e) => e.what === "pull-failed"),
+    );
+    expect(failure.detail).toMatch(/^ErrImagePull: Failed to pull image .*401 Unauthorized/);
+    const doc = await planJson(["-n", priv]);
+    expect(doc.pods.map((p) => p.containers[0]!.reason)).toEqual([
+      "not started yet (no imageID)",
+      "not started yet (no imageID)",
+    ]);
+  });
+
+  it("with the dockerconfigjson secret in the namespace the pods start, and the tool resolves the tag", async () => {
+    await apply(dockerConfigSecret("regcred", priv, locked.host, user.name, user.password));
+    await sim.waitForPods({ namespace: priv, count: 2, digest: s1 });
+    for (const resolver of ["docker", "registry"]) {
+      const doc = await planJson(["-n", priv, "--resolver", resolver]);
+      expect(
+        doc.pods.map((p) => p.containers[0]!.status),
+        resolver,
+      ).toEqual(["current", "current"]);
+    }
+  });
+
+  it("the tag moves: both resolvers see the pods stale with the secret's credentials; apply brings v2", async () => {
+    const s2 = await pushImage(secretImage, "private v2", { configDir: loginDir });
+    for (const resolver of ["docker", "registry"]) {
+      const doc = await planJson(["-n", priv, "--resolver", resolver]);
+      expect(
+        doc.pods.map((p) => `${p.action} ${p.containers[0]!.latestDigest}`),
+        resolver,
+      ).toEqual([`delete ${s2}`, `delete ${s2}`]);
+    }
+    const result = await plugin(["apply", "--yes", "-n", priv]);
+    expect(result.code, result.stderr).toBe(0);
+    await sim.waitForPods({ namespace: priv, count: 2, digest: s2 });
+    expect((await planJson(["-n", priv])).pods.map((p) => p.action)).toEqual(["none", "none"]);
+  });
+
+  it("without the secret the tool cannot read the tag either: unknown, nothing deleted", async () => {
+    await kk(["delete", "secret", "regcred", "-n", priv]);
+    for (const resolver of ["docker", "registry"]) {
+      const doc = await planJson(["-n", priv, "--resolver", resolver]);
+      for (const pod of doc.pods) {
+        expect(pod.action, resolver).toBe("none");
+        expect(pod.containers[0]!.status, resolver).toBe("unknown");
+        expect(pod.containers[0]!.reason, resolver).toMatch(
+          /unauthorized|401|authentication required|no basic auth/i,
+        );
+      }
+    }
+    expect(sim.errors).toEqual([]);
+  });
+});
