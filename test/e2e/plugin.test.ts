@@ -1,0 +1,179 @@
+/**
+ * The plugin as kubectl runs it (`kubectl autoupdate …` with bin/ on PATH), and `plan`/`apply` as a
+ * ServiceAccount with only the rights they need (impersonated with --as): they work; without `list pods`
+ * the failure is one clear line; without `delete pods` each pod's refusal is reported and the exit is 1.
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Pod, type Simulator, startSimulator } from "../simulator/index.js";
+import { pushImage } from "../support/images.js";
+import { type Registry, startRegistry } from "../support/registry.js";
+import {
+  apply,
+  createNamespace,
+  deleteNamespaces,
+  deployment,
+  kk,
+  planJson,
+  plugin,
+  pluginEnv,
+  type Run,
+  statefulSet,
+  testbed,
+} from "./support.js";
+
+const ns = "e2e-plugin";
+const limited = `system:serviceaccount:${ns}:limited`;
+let registry: Registry;
+let sim: Simulator;
+let image: string;
+let v2: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  sim = await startSimulator({
+    kubeconfig: testbed().kubeconfig,
+    nodes: [
+      { name: "plug-containerd", runtime: "containerd" },
+      { name: "plug-docker", runtime: "docker" },
+    ],
+  });
+  await createNamespace(ns);
+  image = `${registry.host}/plugged:latest`;
+  const v1 = await pushImage(image, "plugin v1");
+  await apply(deployment("web", ns, 2, { image }), statefulSet("db", ns, 2, { image }));
+  await sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
+  v2 = await pushImage(image, "plugin v2");
+});
+
+afterAll(async () => {
+  await deleteNamespaces([ns]);
+  await sim?.stop();
+  await registry?.stop();
+});
+
+/** `kubectl ARGS` with the testbed's kubectl and the repository's bin/ on PATH, as a user has them. */
+function viaKubectl(args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      join(testbed().bin, "kubectl"),
+      args,
+      { env: { ...process.env, ...pluginEnv(), NO_COLOR: "1" }, timeout: 120_000 },
+      (error, stdout, stderr) =>
+        done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("through kubectl", () => {
+  it("kubectl plugin list finds kubectl-autoupdate on PATH", async () => {
+    const result = await viaKubectl(["plugin", "list", "--name-only"]);
+    expect(result.stdout.split("\n")).toContain("kubectl-autoupdate");
+  });
+
+  it("kubectl autoupdate plan prints what the plugin prints, for the same cluster", async () => {
+    const through = await viaKubectl(["autoupdate", "plan", "-n", ns, "--no-headers"]);
+    const direct = await plugin(["plan", "-n", ns, "--no-headers"]);
+    expect(through.code, through.stderr).toBe(0);
+    expect(through.stdout).toBe(direct.stdout);
+    expect(through.stdout.trim().split("\n")).toHaveLength(4);
+    expect(
+      JSON.parse((await viaKubectl(["autoupdate", "plan", "-n", ns, "-o", "json"])).stdout),
+    ).toMatchObject({
+      kind: "Plan",
+      pods: expect.arrayContaining([expect.objectContaining({ action: "delete" })]),
+    });
+  });
+
+  it("kubectl -n NS autoupdate is refused by kubectl itself: flags go after the plugin name", async () => {
+    const result = await viaKubectl(["-n", ns, "autoupdate", "plan"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("flags cannot be placed before plugin name");
+  });
+});
+
+/** A Role for `limited`, with these rules replacing any before. */
+async function grant(rules: object[]): Promise<void> {
+  await apply(
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "limited", namespace: ns } },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "limited", namespace: ns },
+      rules,
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "limited", namespace: ns },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "limited" },
+      subjects: [{ kind: "ServiceAccount", name: "limited", namespace: ns }],
+    },
+  );
+}
+
+const podRules = (verbs: string[]) => ({ apiGroups: [""], resources: ["pods"], verbs });
+const ownerRules = [
+  { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
+  { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
+  { apiGroups: [""], resources: ["secrets", "serviceaccounts"], verbs: ["get"] },
+];
+
+describe("as a ServiceAccount with only what it needs (--as)", () => {
+  it("without delete on pods: plan works; apply reports each refusal and exits 1, nothing deleted", async () => {
+    await grant([podRules(["get", "list"]), ...ownerRules]);
+    const doc = await planJson(["-n", ns, "--as", limited]);
+    expect(doc.pods.filter((p) => p.action === "delete")).toHaveLength(4);
+    const uids = async () =>
+      (await sim.waitForPods({ namespace: ns, count: 4 })).map((p: Pod) => p.metadata.uid).sort();
+    const before = await uids();
+    const result = await plugin(["apply", "--yes", "-n", ns, "--as", limited]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `pod ${ns}/web-\\S+ not deleted: Error from server \\(Forbidden\\): pods "web-\\S+" is forbidden: User "${limited}" cannot delete resource "pods"`,
+      ),
+    );
+    expect(result.stderr).toBe("error: some planned pods were not deleted; see above\n");
+    expect(await uids()).toEqual(before);
+  });
+
+  it("with get/list/delete on pods (and reads of owners and secrets): apply works and the pods come back on v2", async () => {
+    await grant([podRules(["get", "list", "delete"]), ...ownerRules]);
+    const result = await plugin(["apply", "--yes", "-n", ns, "--as", limited]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("4 deleted (of 4 planned)");
+    await sim.waitForPods({ namespace: ns, count: 4, digest: v2 });
+    expect((await planJson(["-n", ns, "--as", limited])).pods.map((p) => p.action)).toEqual([
+      "none",
+      "none",
+      "none",
+      "none",
+    ]);
+    expect(sim.errors).toEqual([]);
+  });
+
+  it("without list on pods: one line naming the refusal, exit 1", async () => {
+    await grant([podRules(["get", "delete"]), ...ownerRules]);
+    for (const verb of ["plan", "apply"]) {
+      const result = await plugin(
+        [verb, "--yes", "-n", ns, "--as", limited].filter((a) => verb === "apply" || a !== "--yes"),
+      );
+      expect(result.code, verb).toBe(1);
+      expect(result.stdout, verb).toBe("");
+      expect(result.stderr, verb).toBe(
+        `error: kubectl get failed: Error from server (Forbidden): pods is forbidden: User "${limited}" cannot list resource "pods" in API group "" in the namespace "${ns}"\n`,
+      );
+    }
+  });
+
+  it("the admin's kubeconfig is still what impersonates: the ServiceAccount may not see other namespaces", async () => {
+    await grant([podRules(["get", "list", "delete"]), ...ownerRules]);
+    const result = await plugin(["plan", "-A", "--as", limited]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot list resource "pods" in API group "" at the cluster scope`);
+    expect((await kk(["get", "pods", "-A", "-o", "name"])).trim()).not.toBe("");
+  });
+});
