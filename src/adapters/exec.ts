@@ -9,6 +9,8 @@ export interface ExecOptions {
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Receives stdout as it arrives instead of buffering it (for lists too big to hold as one string). */
+  onStdout?: (chunk: Buffer | string) => void;
 }
 
 export interface ExecResult {
@@ -32,7 +34,8 @@ export interface ToolHint {
 export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: string) => void): Exec {
   return async (file, args, options = {}) => {
     log?.(`exec: ${file} ${args.join(" ")}`);
-    const result = await execa(file, args, {
+    const subprocess = execa(file, args, {
+      buffer: { stdout: options.onStdout === undefined },
       reject: false,
       stripFinalNewline: false,
       maxBuffer: 1024 * 1024 * 1024,
@@ -46,6 +49,8 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       // children are stopped through cancelSignal instead, which main aborts on SIGINT/SIGTERM.
       cleanup: false,
     });
+    if (options.onStdout) subprocess.stdout?.on("data", options.onStdout);
+    const result = await subprocess;
     if (result.code === "ENOENT" || result.code === "EACCES") {
       const hint = hints[file] ?? Object.entries(hints).find(([name]) => file.endsWith(`/${name}`))?.[1];
       const fix = hint ? `; install it or point ${hint.override} at it` : "";

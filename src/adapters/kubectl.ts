@@ -10,6 +10,7 @@ import {
 } from "../core/k8s.js";
 import { ToolFailedError } from "../errors.js";
 import { type Exec, type ExecResult, firstLine } from "./exec.js";
+import { JsonListStream } from "./json-list-stream.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -68,24 +69,64 @@ export class Kubectl {
     return this.exec(this.binary, [...this.connectionArgs(), ...args], options);
   }
 
+  /**
+   * A list call whose items are read as they stream in and reduced by `slim` one at a time, so a list
+   * of 10,000 pods is never held whole.
+   */
+  private async list<T>(args: readonly string[], what: string, slim: (item: never) => T): Promise<T[]> {
+    const items: T[] = [];
+    let broken: unknown;
+    const stream = new JsonListStream((item) => {
+      items.push(slim(item as never));
+    });
+    const result = await this.exec(this.binary, [...this.connectionArgs(), ...args], {
+      onStdout: (chunk) => {
+        if (broken !== undefined) return;
+        try {
+          stream.write(chunk);
+        } catch (error) {
+          broken = error;
+        }
+      },
+    });
+    checked(result, `kubectl ${args[0] ?? ""}`);
+    if (broken instanceof ToolFailedError) throw broken;
+    try {
+      if (broken !== undefined) throw broken;
+      stream.end();
+    } catch {
+      throw new ToolFailedError(`kubectl ${what} printed malformed JSON`);
+    }
+    return items;
+  }
+
   /** One list call for all pods in scope. */
-  async listPods(scope: PodScope): Promise<Pod[]> {
+  listPods(scope: PodScope): Promise<Pod[]> {
     const args = ["get", "pods", ...scopeArgs(scope), "-o", "json"];
     if (scope.selector) args.push(`--selector=${scope.selector}`);
     if (scope.fieldSelector) args.push(`--field-selector=${scope.fieldSelector}`);
-    return parseList<Pod>(await this.run(args), "get pods").map(slimPod);
+    return this.list(args, "get pods", slimPod);
   }
 
   /** One list call for several kinds (e.g. replicasets.apps,jobs.batch) in the same scope. */
-  async listObjects(resources: readonly string[], scope: PodScope): Promise<KubeObject[]> {
-    const out = await this.run(["get", resources.join(","), ...scopeArgs(scope), "-o", "json"]);
-    return parseList<KubeObject>(out, `get ${resources.join(",")}`).map((o) => ({
+  listObjects(resources: readonly string[], scope: PodScope): Promise<KubeObject[]> {
+    const args = ["get", resources.join(","), ...scopeArgs(scope), "-o", "json"];
+    return this.list(args, `get ${resources.join(",")}`, (o: KubeObject) => ({
       kind: o.kind,
       metadata: {
-        name: o.metadata.name,
-        namespace: o.metadata.namespace,
-        ownerReferences: o.metadata.ownerReferences,
+        name: o.metadata?.name,
+        namespace: o.metadata?.namespace,
+        ownerReferences: o.metadata?.ownerReferences,
       },
+    }));
+  }
+
+  /** One list call for the ServiceAccounts in scope: only their pull secrets are kept. */
+  listServiceAccounts(scope: Pick<PodScope, "namespace" | "allNamespaces">): Promise<ServiceAccount[]> {
+    const args = ["get", "serviceaccounts", ...scopeArgs({ ...scope }), "-o", "json"];
+    return this.list(args, "get serviceaccounts", (sa: ServiceAccount) => ({
+      metadata: { name: sa.metadata?.name, namespace: sa.metadata?.namespace },
+      imagePullSecrets: sa.imagePullSecrets,
     }));
   }
 
@@ -159,10 +200,6 @@ export class Kubectl {
 
   getSecrets(namespace: string, names: readonly string[]): Promise<Secret[]> {
     return this.getNamed<Secret>("secrets", namespace, names);
-  }
-
-  getServiceAccounts(namespace: string, names: readonly string[]): Promise<ServiceAccount[]> {
-    return this.getNamed<ServiceAccount>("serviceaccounts", namespace, names);
   }
 }
 

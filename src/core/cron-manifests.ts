@@ -70,14 +70,16 @@ export interface PolicyRule {
  * confirmed with `kubectl -v=6` against a real API server:
  * - `get pods` (list; -l when waiting for replacements), `delete --raw …/pods/NAME` and
  *   `delete pod --dry-run=server` (a DELETE only, no GET);
- * - `get serviceaccounts a b` and `get secrets a b --ignore-not-found` (one GET per name);
+ * - `get serviceaccounts` (list, in the same scope as pods) and `get secrets a b --ignore-not-found`
+ *   (one GET per name: secrets are never listed);
  * - `get replicasets.apps,jobs.batch` (list), to find a pod's owner above its ReplicaSet or Job;
  * - `get replicasets.apps|statefulsets.apps|daemonsets.apps|replicationcontrollers NAME` (GET), the
  *   controller's selector while waiting for a replacement.
  */
 export const autoupdateRules: readonly PolicyRule[] = [
   { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
-  { apiGroups: [""], resources: ["secrets", "serviceaccounts"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
   { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
   { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
   { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },

@@ -1,10 +1,11 @@
 /**
- * Gathering: a constant number of kubectl calls whatever the pod count — one pod list, one list of the
- * owners in between (ReplicaSets, Jobs), and the pull secrets actually referenced (one call per namespace).
+ * Gathering: a constant number of kubectl calls whatever the pod count — one pod list; then, side by
+ * side, one list of the owners in between (ReplicaSets, Jobs) and one of the ServiceAccounts (for pods
+ * naming no pull secret); then the pull secrets actually referenced, one `get` per namespace.
  */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
-import { type ImageInUse, imagesInUse, type SecretRef } from "../core/images-in-use.js";
-import { controllerOf, type Pod } from "../core/k8s.js";
+import { type ImageInUse, imagesInUse, imagesToResolve, type SecretRef } from "../core/images-in-use.js";
+import { controllerOf, type Pod, type ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
 import { indexOwners, type OwnerIndex } from "../core/owners.js";
 import { ToolFailedError } from "../errors.js";
@@ -13,6 +14,7 @@ import { mapLimit } from "../util/map-limit.js";
 export interface Inventory {
   pods: Pod[];
   owners: OwnerIndex;
+  /** The images worth resolving (core's imagesToResolve). */
   images: ImageInUse[];
   /** Parsed pull secrets by `namespace/name`; absent when missing or not a pull secret. */
   pullSecrets: Map<string, KeyedCredential[]>;
@@ -32,11 +34,13 @@ export async function gather(kubectl: Kubectl, scope: PodScope, concurrency: num
   const resources = Object.entries(ownerResources)
     .filter(([kind]) => kinds.has(kind))
     .map(([, resource]) => resource);
-  const owners = indexOwners(resources.length > 0 ? await kubectl.listObjects(resources, scope) : []);
-
-  const images = imagesInUse(pods);
+  const images = imagesToResolve(imagesInUse(pods));
   const warnings: string[] = [];
-  const accountSecrets = await serviceAccountSecrets(kubectl, images, concurrency, warnings);
+  const [ownerObjects, accountSecrets] = await Promise.all([
+    resources.length > 0 ? kubectl.listObjects(resources, scope) : [],
+    serviceAccountSecrets(kubectl, scope, images, warnings),
+  ]);
+  const owners = indexOwners(ownerObjects);
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
   const pullSecrets = await readPullSecrets(kubectl, wanted, concurrency, warnings);
   return { pods, owners, images, pullSecrets, accountSecrets, warnings };
@@ -45,17 +49,22 @@ export async function gather(kubectl: Kubectl, scope: PodScope, concurrency: num
 /** The pull secrets named by the ServiceAccounts of pods that name none themselves. */
 async function serviceAccountSecrets(
   kubectl: Kubectl,
+  scope: PodScope,
   images: readonly ImageInUse[],
-  concurrency: number,
   warnings: string[],
-) {
-  const accounts = await getByNamespace(
-    images.flatMap((i) => i.serviceAccounts),
-    concurrency,
-    (namespace, names) => kubectl.getServiceAccounts(namespace, names),
-    warnings,
-  );
+): Promise<Map<string, SecretRef[]>> {
   const result = new Map<string, SecretRef[]>();
+  if (!images.some((image) => image.serviceAccounts.length > 0)) return result;
+  const accounts = new Map<string, ServiceAccount>();
+  try {
+    for (const sa of await kubectl.listServiceAccounts(scope)) {
+      accounts.set(`${sa.metadata.namespace}/${sa.metadata.name}`, sa);
+    }
+  } catch (error) {
+    // Without them the pods' own pull secrets and the user's docker config still apply.
+    if (!(error instanceof ToolFailedError)) throw error;
+    warnings.push(`${error.message} (ServiceAccounts' pull secrets not used)`);
+  }
   for (const image of images) {
     const refs = image.serviceAccounts.flatMap((sa) =>
       (accounts.get(`${sa.namespace}/${sa.name}`)?.imagePullSecrets ?? []).map(({ name }) => ({

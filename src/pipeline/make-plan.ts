@@ -3,7 +3,7 @@ import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import type { Resolver } from "../adapters/resolver.js";
 import { decidePlan } from "../core/decide.js";
 import { repositoryOf } from "../core/image-ref.js";
-import { type ImageInUse, imagesToResolve } from "../core/images-in-use.js";
+import type { ImageInUse } from "../core/images-in-use.js";
 import { type Credential, Keyring } from "../core/keyring.js";
 import type { Plan } from "../core/plan.js";
 import { gather, type Inventory } from "./gather.js";
@@ -34,7 +34,7 @@ export async function makePlan(
 ): Promise<PlanResult> {
   options.onPhase?.("Listing pods");
   const inventory = await gather(kubectl, options.scope, options.concurrency);
-  const resolutions = await resolveImages(imagesToResolve(inventory.images), resolver, {
+  const resolutions = await resolveImages(inventory.images, resolver, {
     concurrency: options.concurrency,
     signal: options.signal,
     credentialsFor: async (image) => [

@@ -445,7 +445,7 @@ describe("RBAC: exactly what apply needs", () => {
     "/pods:list",
     "/replicationcontrollers:get",
     "/secrets:get",
-    "/serviceaccounts:get",
+    "/serviceaccounts:list",
     "apps/daemonsets:get",
     "apps/replicasets:get",
     "apps/replicasets:list",
@@ -471,7 +471,7 @@ describe("RBAC: exactly what apply needs", () => {
     ["list", "pods", "t1", "yes"],
     ["delete", "pods", "t1", "yes"],
     ["get", "secrets", "t1", "yes"],
-    ["get", "serviceaccounts", "t1", "yes"],
+    ["list", "serviceaccounts", "t1", "yes"],
     ["list", "replicasets.apps", "t1", "yes"],
     ["get", "statefulsets.apps", "t1", "yes"],
     ["list", "jobs.batch", "t1", "yes"],
@@ -651,9 +651,8 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     expect((await kubectl.getSecrets("t1", ["pull-a", "missing"])).map((s) => s.metadata.name)).toEqual([
       "pull-a",
     ]);
-    expect((await kubectl.getServiceAccounts("t1", ["builder"]))[0]?.imagePullSecrets).toEqual([
-      { name: "pull-b" },
-    ]);
+    const accounts = await kubectl.listServiceAccounts({ namespace: "t1", allNamespaces: false });
+    expect(accounts.find((sa) => sa.metadata.name === "builder")?.imagePullSecrets).toEqual([{ name: "pull-b" }]);
     const rs = (
       await kubectl.listObjects(["replicasets.apps", "jobs.batch"], { namespace: "t1", allNamespaces: false })
     ).filter((o) => o.kind === "ReplicaSet");

@@ -10,7 +10,7 @@ const needed = [
   "/pods:list", // kubectl.listPods, listPodsBySelector (waiting for a replacement)
   "/pods:delete", // kubectl.deletePod: delete --raw …/pods/NAME, or delete pod --dry-run=server
   "/secrets:get", // kubectl.getSecrets: get secrets a b --ignore-not-found
-  "/serviceaccounts:get", // kubectl.getServiceAccounts
+  "/serviceaccounts:list", // kubectl.listServiceAccounts
   "apps/replicasets:list", // gather: get replicasets.apps,jobs.batch
   "batch/jobs:list", // gather: get replicasets.apps,jobs.batch
   "apps/replicasets:get", // delete-pods: the controller's selector
@@ -31,7 +31,8 @@ describe("RBAC of the CronJob", () => {
   it("lists exactly these rules", () => {
     expect(autoupdateRules).toEqual([
       { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
-      { apiGroups: [""], resources: ["secrets", "serviceaccounts"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
       { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
       { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
       { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },

@@ -154,11 +154,11 @@ describe("docker resolver, tag moved or not", () => {
       .split("\n")
       .filter((l) => l.startsWith("pull "));
     expect(pulls).toEqual([`pull ${image}`]);
-    // One list per kind, and the ServiceAccount of pods that name no pull secret (one call per namespace).
-    expect(cluster.calls().map((c) => c.argv.slice(0, 3).join(" "))).toEqual([
+    // One list per kind: pods, their ReplicaSets, and ServiceAccounts (pods naming no pull secret).
+    expect(cluster.calls().map((c) => c.argv.slice(0, 3).join(" ")).sort()).toEqual([
       "get pods --namespace=default",
       "get replicasets.apps --namespace=default",
-      "get serviceaccounts default",
+      "get serviceaccounts --namespace=default",
     ]);
   });
 });
