@@ -12,6 +12,7 @@ import {
   expectNoSecrets,
   loginConfig,
   makeHome,
+  removeTempDirs,
   rows,
   runPlan,
   startTokenRegistry,
@@ -51,6 +52,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  removeTempDirs();
   await basic?.stop();
   await bearer?.stop();
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FaultProxy, startFaultProxy } from "../registry/fault-proxy.js";
-import { deploymentPod, planOf, rows, runPlan } from "../registry/harness.js";
+import { deploymentPod, planOf, removeTempDirs, rows, runPlan } from "../registry/harness.js";
 import { FakeCluster } from "../support/cli.js";
 import { pushImage } from "../support/images.js";
 import { makeReplicaSet } from "../support/pods.js";
@@ -35,6 +35,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  removeTempDirs();
   await proxy?.stop();
   await registry?.stop();
 });

@@ -11,6 +11,7 @@ import {
   expectNoSecrets,
   loginConfig,
   planOf,
+  removeTempDirs,
   rows,
   runPlan,
   startTokenRegistry,
@@ -32,6 +33,7 @@ beforeAll(async () => {
   proxy = await startFaultProxy(open.host);
 });
 afterAll(async () => {
+  removeTempDirs();
   await proxy?.stop();
   await open?.stop();
 });

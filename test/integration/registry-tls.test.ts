@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploymentPod, rows, runPlan } from "../registry/harness.js";
+import { deploymentPod, removeTempDirs, rows, runPlan } from "../registry/harness.js";
 import { startTlsRegistry, type TlsRegistry } from "../registry/tls-registry.js";
 import { FakeCluster } from "../support/cli.js";
 import { pushImage } from "../support/images.js";
@@ -19,6 +19,7 @@ beforeAll(async () => {
   tls = await startTlsRegistry(join(plain.dir, "data"));
 });
 afterAll(async () => {
+  removeTempDirs();
   await tls?.stop();
   await plain?.stop();
 });

@@ -2,7 +2,7 @@
  * Shared pieces of the registry-resolver integration tests: running the built CLI in an isolated home
  * (its own docker config, TMPDIR and PATH), pods, registries with Bearer auth, and secret scanning.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, inject } from "vitest";
@@ -12,6 +12,20 @@ import { type Registry, startRegistry } from "../support/registry.js";
 import { startTokenServer, type TokenServer, type TokenServerOptions } from "./token-server.js";
 
 export const helperBin = resolve(import.meta.dirname, "bin");
+
+const created: string[] = [];
+
+/** A temporary directory removed by removeTempDirs (test credentials live in some of them). */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every directory the harness made; call it in afterAll. */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** A Deployment's pod running `image` at `digest` (containerd form unless `extra.runtime` says otherwise). */
 export function deploymentPod(name: string, image: string, digest: string, extra: Partial<PodSpec> = {}) {
@@ -32,11 +46,11 @@ export interface Home {
 
 /** A fresh home with a docker config (`config` is written as config.json when given) and an empty TMPDIR. */
 export function makeHome(config?: object): Home {
-  const dir = mkdtempSync(join(tmpdir(), "kau-home-"));
+  const dir = tempDir("kau-home-");
   const dockerConfig = join(dir, ".docker");
   mkdirSync(dockerConfig);
   if (config) writeFileSync(join(dockerConfig, "config.json"), JSON.stringify(config));
-  const tmp = mkdtempSync(join(tmpdir(), "kau-tmp-"));
+  const tmp = tempDir("kau-tmp-");
   return { dir, dockerConfig, tmp };
 }
 
@@ -123,7 +137,7 @@ export function basicForms(user: string, password: string): string[] {
 
 /** A docker config directory that logs in to `host` (for pushing test images). */
 export function loginConfig(host: string, user: string, password: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "kau-login-"));
+  const dir = tempDir("kau-login-");
   const auth = Buffer.from(`${user}:${password}`).toString("base64");
   writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { [host]: { auth } } }));
   return dir;
