@@ -12,8 +12,7 @@ import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "..");
@@ -70,7 +69,10 @@ function log(line: string) {
 function ensureEngine(): void {
   const answers = () => {
     try {
-      execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { stdio: "pipe", timeout: 15_000 });
+      execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], {
+        stdio: "pipe",
+        timeout: 15_000,
+      });
       return true;
     } catch {
       return false;
@@ -80,7 +82,9 @@ function ensureEngine(): void {
   const dir = join(work, "dockerd");
   const out = execFileSync(join(root, "test", "infra", "dockerd.sh"), ["start", dir], { encoding: "utf8" });
   process.env["DOCKER_HOST"] = /DOCKER_HOST=(\S+)/.exec(out)![1];
-  cleanups.push(() => execFileSync(join(root, "test", "infra", "dockerd.sh"), ["stop", dir], { stdio: "ignore" }));
+  cleanups.push(() =>
+    execFileSync(join(root, "test", "infra", "dockerd.sh"), ["stop", dir], { stdio: "ignore" }),
+  );
 }
 
 /** A registry whose access log (one line per request, with its method) goes to a file we can count. */
@@ -93,7 +97,10 @@ async function startRegistry(): Promise<{ host: string; accessLog: string }> {
   );
   const accessLog = join(work, "access.log");
   writeFileSync(accessLog, "");
-  const child = spawn("sh", ["-c", `exec docker-registry serve ${config} >>${accessLog} 2>${join(work, "registry.err")}`]);
+  const child = spawn("sh", [
+    "-c",
+    `exec docker-registry serve ${config} >>${accessLog} 2>${join(work, "registry.err")}`,
+  ]);
   cleanups.push(() => child.kill());
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -136,7 +143,14 @@ function writeCluster(host: string, count: number, v1: Map<number, string>): { s
         uid: `00000000-0000-4000-8000-${j.toString(16).padStart(12, "0")}`,
         labels: { app: `bench-${i}`, "pod-template-hash": "5f7c9d" },
         ownerReferences: [
-          { apiVersion: "apps/v1", kind: "ReplicaSet", name: `bench-${i}-5f7c9d`, controller: true, blockOwnerDeletion: true, uid: `rs-${i}` },
+          {
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            name: `bench-${i}-5f7c9d`,
+            controller: true,
+            blockOwnerDeletion: true,
+            uid: `rs-${i}`,
+          },
         ],
         creationTimestamp: "2026-11-20T10:00:00Z",
         resourceVersion: "1",
@@ -150,13 +164,27 @@ function writeCluster(host: string, count: number, v1: Map<number, string>): { s
             resources: { requests: { cpu: "10m", memory: "16Mi" } },
             terminationMessagePath: "/dev/termination-log",
             terminationMessagePolicy: "File",
-            volumeMounts: [{ mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", name: "kube-api-access", readOnly: true }],
+            volumeMounts: [
+              {
+                mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+                name: "kube-api-access",
+                readOnly: true,
+              },
+            ],
           },
         ],
         nodeName: `node-${j % 20}`,
         restartPolicy: "Always",
         serviceAccountName: "default",
-        volumes: [{ name: "kube-api-access", projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: "token" } }] } }],
+        volumes: [
+          {
+            name: "kube-api-access",
+            projected: {
+              defaultMode: 420,
+              sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: "token" } }],
+            },
+          },
+        ],
       },
       status: {
         phase: "Running",
@@ -185,12 +213,16 @@ function writeCluster(host: string, count: number, v1: Map<number, string>): { s
     metadata: {
       name: `bench-${i}-5f7c9d`,
       namespace: `team-${i % 10}`,
-      ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: `bench-${i}`, controller: true, uid: `d-${i}` }],
+      ownerReferences: [
+        { apiVersion: "apps/v1", kind: "Deployment", name: `bench-${i}`, controller: true, uid: `d-${i}` },
+      ],
     },
   }));
   const state = join(work, `cluster-${count}.json`);
+  const podsFile = join(work, `pods-${count}.json`);
   const log = join(work, `kubectl-${count}.jsonl`);
-  writeFileSync(state, JSON.stringify({ pods: items, objects: replicaSets, serviceAccounts: [] }));
+  writeFileSync(podsFile, JSON.stringify(items));
+  writeFileSync(state, JSON.stringify({ podsFile, objects: replicaSets, serviceAccounts: [] }));
   writeFileSync(log, "");
   return { state, log };
 }
@@ -206,22 +238,30 @@ function countRequests(accessLog: string, from: number): { heads: number; gets: 
 /** The seed's loop: every pod in turn, docker pull, then RepoDigests[0] against the imageID. */
 async function seedLoop(state: string): Promise<number> {
   const list = JSON.parse(readFileSync(state, "utf8")) as {
-    pods: { spec: { containers: { image: string }[] }; status: { containerStatuses: { imageID: string }[] } }[];
+    pods: {
+      spec: { containers: { image: string }[] };
+      status: { containerStatuses: { imageID: string }[] };
+    }[];
   };
   let stale = 0;
   for (const pod of list.pods) {
     const image = pod.spec.containers[0]!.image;
     await run("docker", ["pull", "-q", image]);
-    const { stdout } = await run("docker", ["image", "inspect", "--format", "{{index .RepoDigests 0}}", image]);
+    const { stdout } = await run("docker", [
+      "image",
+      "inspect",
+      "--format",
+      "{{index .RepoDigests 0}}",
+      image,
+    ]);
     const running = pod.status.containerStatuses[0]!.imageID.split("@")[1];
     if (stdout.trim().split("@")[1] !== running) stale++;
   }
   return stale;
 }
 
-/** Runs the CLI's plan under GNU time for its peak RSS. */
+/** Runs the CLI's plan; its own peak RSS (kubectl's not included) comes from its --verbose report. */
 async function planRun(resolver: "docker" | "registry", cluster: { state: string; log: string }) {
-  const timeFile = join(work, "time.txt");
   const env = {
     ...process.env,
     PATH: `${fakeBin}:${process.env["PATH"]}`,
@@ -230,16 +270,15 @@ async function planRun(resolver: "docker" | "registry", cluster: { state: string
     KUBECTL_PATH: "",
     NO_COLOR: "1",
   };
-  const { stdout } = await run(
-    "/usr/bin/time",
-    ["-f", "%M", "-o", timeFile, process.execPath, cli, "plan", "-A", "-o", "json", "--resolver", resolver, "--concurrency", "8"],
+  const { stdout, stderr } = await run(
+    process.execPath,
+    [cli, "plan", "-A", "-o", "json", "--resolver", resolver, "--concurrency", "8", "--verbose"],
     { env, maxBuffer: 1024 * 1024 * 1024 },
   );
   const doc = JSON.parse(stdout) as { pods: { action: string }[] };
-  return {
-    stale: doc.pods.filter((p) => p.action === "delete").length,
-    peakRssMb: Number(readFileSync(timeFile, "utf8").trim().split("\n").at(-1)) / 1024,
-  };
+  const rss = /^peak RSS (\d+) MB$/m.exec(stderr)?.[1];
+  if (rss === undefined) throw new Error(`no peak RSS line in:\n${stderr.slice(-2000)}`);
+  return { stale: doc.pods.filter((p) => p.action === "delete").length, peakRssMb: Number(rss) };
 }
 
 async function measure(
@@ -268,8 +307,20 @@ async function measure(
     requests = countRequests(registry.accessLog, from);
     kubectlCalls = readFileSync(cluster.log, "utf8").split("\n").filter(Boolean).length;
   }
-  const m = { method, pods: size.pods, unique, moved: size.moved, seconds, ...requests, kubectlCalls, peakRssMb: peak, stale };
-  log(`${method} P=${size.pods} K=${size.moved}: median ${median(seconds).toFixed(2)} s, ${requests.heads} HEAD, ${requests.gets} GET, stale ${stale}`);
+  const m = {
+    method,
+    pods: size.pods,
+    unique,
+    moved: size.moved,
+    seconds,
+    ...requests,
+    kubectlCalls,
+    peakRssMb: peak,
+    stale,
+  };
+  log(
+    `${method} P=${size.pods} K=${size.moved}: median ${median(seconds).toFixed(2)} s, ${requests.heads} HEAD, ${requests.gets} GET, stale ${stale}`,
+  );
   return m;
 }
 
@@ -281,11 +332,18 @@ function median(xs: number[]): number {
 
 /** Time of the one kubectl list alone, so "beyond the kubectl list" can be read off. */
 async function kubectlListSeconds(cluster: { state: string; log: string }): Promise<number> {
-  const env = { ...process.env, FAKE_KUBECTL_STATE: cluster.state, FAKE_KUBECTL_LOG: join(work, "list.jsonl") };
+  const env = {
+    ...process.env,
+    FAKE_KUBECTL_STATE: cluster.state,
+    FAKE_KUBECTL_LOG: join(work, "list.jsonl"),
+  };
   const times: number[] = [];
   for (let r = 0; r < Math.max(reps, 3); r++) {
     const t0 = process.hrtime.bigint();
-    await run(join(fakeBin, "kubectl"), ["get", "pods", "--all-namespaces", "-o", "json"], { env, maxBuffer: 1024 * 1024 * 1024 });
+    await run(join(fakeBin, "kubectl"), ["get", "pods", "--all-namespaces", "-o", "json"], {
+      env,
+      maxBuffer: 1024 * 1024 * 1024,
+    });
     times.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
   return median(times);
@@ -301,7 +359,10 @@ function table(results: Measurement[], listSeconds: Map<number, number>): string
     const med = median(m.seconds);
     const ratio = seed && m.method !== "seed" ? `${(median(seed.seconds) / med).toFixed(1)}×` : "";
     const spread = `${Math.min(...m.seconds).toFixed(2)}–${Math.max(...m.seconds).toFixed(2)}`;
-    const beyond = m.method === "registry" ? ` (+${(med - (listSeconds.get(m.pods) ?? 0)).toFixed(2)} beyond the list)` : "";
+    const beyond =
+      m.method === "registry"
+        ? ` (+${(med - (listSeconds.get(m.pods) ?? 0)).toFixed(2)} beyond the list)`
+        : "";
     lines.push(
       `| ${m.method} | ${m.pods} | ${m.unique} | ${m.moved} | ${med.toFixed(2)}${beyond} | ${spread} | ${ratio} | ${m.heads} | ${m.gets} | ${m.method === "seed" ? "-" : m.kubectlCalls} | ${m.peakRssMb?.toFixed(0) ?? "-"} | ${m.stale} |`,
     );
@@ -325,7 +386,9 @@ async function main() {
     const unmoved = await measure("registry", cluster, registry, { pods, moved: 0 });
     results.push(unmoved);
     if (unmoved.heads !== unique || unmoved.gets !== 0 || unmoved.stale !== 0) {
-      throw new Error(`nothing moved, yet ${unmoved.heads} HEAD and ${unmoved.gets} GET for ${unique} references`);
+      throw new Error(
+        `nothing moved, yet ${unmoved.heads} HEAD and ${unmoved.gets} GET for ${unique} references`,
+      );
     }
   }
 
@@ -335,7 +398,8 @@ async function main() {
     movedSoFar = moved;
     for (const method of methods) {
       const m = await measure(method, cluster, registry, { pods, moved });
-      if (m.stale !== (pods / unique) * moved) throw new Error(`${method} found ${m.stale} stale pods, expected ${(pods / unique) * moved}`);
+      if (m.stale !== (pods / unique) * moved)
+        throw new Error(`${method} found ${m.stale} stale pods, expected ${(pods / unique) * moved}`);
       results.push(m);
     }
   }
@@ -347,7 +411,10 @@ async function main() {
   }
 
   process.stdout.write(`${table(results, listSeconds)}\n`);
-  writeFileSync(join(root, "bench", "last-results.json"), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
+  writeFileSync(
+    join(root, "bench", "last-results.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`,
+  );
 }
 
 // Exit explicitly: the registry child would keep the event loop alive; the exit handler stops it.

@@ -22,4 +22,12 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
 });
-process.exitCode = code;
+// Exit as soon as everything printed has been handed to the OS: idle keep-alive sockets to registries
+// would otherwise hold the process open a while. (Pipes may be asynchronous: exiting at once could cut
+// a large -o json short; a write's callback runs after every earlier write to that stream.)
+let pending = 2;
+const done = () => {
+  if (--pending === 0) process.exit(code);
+};
+process.stdout.write("", done);
+process.stderr.write("", done);

@@ -15,6 +15,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return report(error, io, verbose);
   } finally {
     removePrivateDirs();
+    // Our own process only (a child's peak, e.g. kubectl's, is not included): the benchmark reads it.
+    if (verbose) io.stderr.write(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
   }
 }
 
