@@ -12,11 +12,14 @@ import { type Registry, startRegistry } from "../support/registry.js";
 import {
   apply,
   createNamespace,
+  daemonSet,
   deleteNamespaces,
   deployment,
+  dockerConfigSecret,
   kk,
   kubectl,
   plugin,
+  statefulSet,
   testbed,
   until,
 } from "./support.js";
@@ -79,7 +82,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       ["list", "pods"],
       ["delete", "pods"],
       ["get", "secrets"],
-      ["get", "serviceaccounts"],
+      ["list", "serviceaccounts"],
       ["get", "replicationcontrollers"],
       ["get", "replicasets.apps"],
       ["list", "replicasets.apps"],
@@ -96,7 +99,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       ["create", "pods/eviction"],
       ["list", "secrets"],
       ["update", "secrets"],
-      ["list", "serviceaccounts"],
+      ["get", "serviceaccounts"],
       ["delete", "replicasets.apps"],
       ["patch", "deployments.apps"],
       ["list", "statefulsets.apps"],
@@ -137,7 +140,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       [
         "pods [list delete]",
         "secrets [get]",
-        "serviceaccounts [get]",
+        "serviceaccounts [list]",
         "replicationcontrollers [get]",
         "replicasets.apps [get list]",
         "statefulsets.apps [get]",
@@ -148,10 +151,16 @@ describe("install-cron, run-now, uninstall-cron", () => {
   });
 
   it("the Job's command, run with the ServiceAccount's token, restarts the namespace's stale pods", async () => {
+    // Every read apply makes: ReplicaSet, StatefulSet and DaemonSet owners, a pull secret, ServiceAccounts.
     const image = `${registry.host}/cron-web:latest`;
     const v1 = await pushImage(image, "cron web v1");
-    await apply(deployment("web", ns, 2, { image }));
-    await sim.waitForPods({ namespace: ns, selector: "app=web", count: 2, digest: v1 });
+    await apply(
+      dockerConfigSecret("regcred", ns, registry.host, "ci", "unused-by-an-open-registry"),
+      deployment("web", ns, 2, { image, pullSecrets: ["regcred"] }),
+      statefulSet("db", ns, 2, { image }),
+      daemonSet("agent", ns, { image }),
+    );
+    await sim.waitForPods({ namespace: ns, selector: "app in (web,db,agent)", count: 6, digest: v1 });
     const v2 = await pushImage(image, "cron web v2");
 
     // What the CronJob's pod would run in-cluster: its command, the ServiceAccount's token.
@@ -174,15 +183,16 @@ describe("install-cron, run-now, uninstall-cron", () => {
     const result = await plugin(args, { KUBECONFIG: kubeconfig });
     expect(result.code, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout.trim().split("\n").pop()!);
+    expect(result.stderr).not.toMatch(/Warning|forbidden/i);
     expect(summary).toMatchObject({
       kind: "RunSummary",
       resolver: "registry",
-      pods: 2,
-      stale: 2,
-      deleted: 2,
+      pods: 6,
+      stale: 6,
+      deleted: 6,
       failed: 0,
     });
-    await sim.waitForPods({ namespace: ns, selector: "app=web", count: 2, digest: v2 });
+    await sim.waitForPods({ namespace: ns, selector: "app in (web,db,agent)", count: 6, digest: v2 });
   });
 
   it("run-now creates a Job owned by the CronJob; its pod runs on a simulated node and the Job completes", async () => {
@@ -237,7 +247,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       return `${left}${cluster}`.trim() === "" ? true : undefined;
     });
     // Job pods are labelled too (the pod template carries the install labels); the workload is untouched.
-    expect((await kk(["get", "pods", "-n", ns, "-o", "name"])).trim().split("\n")).toHaveLength(2);
+    expect((await kk(["get", "pods", "-n", ns, "-o", "name"])).trim().split("\n")).toHaveLength(6);
     expect(await canI("list", "pods")).toBe(false);
     expect(sim.errors).toEqual([]);
   });

@@ -118,7 +118,8 @@ const ownerRules = [
   { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
   { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
-  { apiGroups: [""], resources: ["secrets", "serviceaccounts"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
 ];
 
 describe("as a ServiceAccount with only what it needs (--as)", () => {

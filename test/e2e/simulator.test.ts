@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Pod, runtimeLabel, type Simulator, startSimulator } from "../simulator/index.js";
-import { pushImage, pushIndex } from "../support/images.js";
+import { docker, pushImage, pushIndex } from "../support/images.js";
 import { type Registry, startRegistry } from "../support/registry.js";
 import {
   apply,
@@ -182,6 +182,51 @@ describe("pods", () => {
       action: "skip",
       reason: "no controller owns it: deleting it would lose it for good",
     });
+  });
+
+  it("a platform added to a tag's index leaves the others current; containerd may keep the older digest", async () => {
+    const image = `${registry.host}/trap:latest`;
+    const first = await pushIndex(image, { amd64: "sim trap amd64", arm64: "sim trap arm64" });
+    const trapPods = () =>
+      ["sim-containerd", "sim-docker"].map((node) =>
+        barePod(`trap-${node}`, ns, { image, ...onNode(node) }, { trap: "yes" }),
+      );
+    await apply(...trapPods());
+    await sim.waitForPods({ namespace: ns, selector: "trap=yes", count: 2, digest: first.index });
+    // A platform is added; amd64 and arm64 keep their manifests. New index bytes, a new index digest.
+    await pushImage(`${image}-s390x`, "sim trap s390x", { platform: "linux/s390x" });
+    await docker(["manifest", "rm", image]).catch(() => "");
+    await docker([
+      "manifest",
+      "create",
+      "--insecure",
+      image,
+      `${image}-amd64`,
+      `${image}-arm64`,
+      `${image}-s390x`,
+    ]);
+    await docker(["manifest", "annotate", image, `${image}-arm64`, "--os", "linux", "--arch", "arm64"]);
+    await docker(["manifest", "annotate", image, `${image}-s390x`, "--os", "linux", "--arch", "s390x"]);
+    const second = /(sha256:[a-f0-9]{64})/.exec(
+      await docker(["manifest", "push", "--purge", "--insecure", image]),
+    )![1]!;
+    expect(second).not.toBe(first.index);
+
+    for (const resolver of ["docker", "registry"]) {
+      const doc = await planJson(["-n", ns, "-l", "trap=yes", "--resolver", resolver]);
+      expect(doc.pods.map((p) => `${p.name} ${p.containers[0]!.status}`).sort(), resolver).toEqual([
+        "trap-sim-containerd current",
+        "trap-sim-docker current",
+      ]);
+    }
+    // Were the pods restarted anyway, the nodes would pull the new index, find the image they have, and
+    // report the lexically first of its two repo digests: restarting may never change imageID.
+    await kk(["delete", "pod", "-n", ns, "-l", "trap=yes"]);
+    await apply(...trapPods());
+    const lower = [first.index, second].sort()[0]!;
+    const pods = await sim.waitForPods({ namespace: ns, selector: "trap=yes", count: 2 });
+    expect(pods.map((p) => p.status!.containerStatuses![0]!.imageID.split("@")[1])).toEqual([lower, lower]);
+    expect(sim.eventsOf(ns, "trap-").filter((e) => e.what === "pulled")).toHaveLength(4);
   });
 
   it("a missing tag is ErrImagePull, then ImagePullBackOff, with no imageID; Never without the image is ErrImageNeverPull", async () => {
