@@ -6,7 +6,6 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { KubeClient } from "../simulator/index.js";
 import { type CliResult, repoRoot, runCli } from "../support/cli.js";
 
 export const testbed = () => inject("testbed");
@@ -111,11 +110,6 @@ export interface PlanDoc {
 /** `namespace/name action` lines of a plan, sorted: compact and readable in a failed assertion. */
 export function actions(doc: PlanDoc): string[] {
   return doc.pods.map((p) => `${p.namespace}/${p.name} ${p.action}`).sort();
-}
-
-/** The admin API client (the simulator's), for reads the tests make. */
-export function adminClient(): KubeClient {
-  return KubeClient.fromKubeconfig(testbed().kubeconfig);
 }
 
 export async function createNamespace(name: string): Promise<void> {

@@ -154,3 +154,30 @@ describe.each([
     expect(sim.errors).toEqual([]);
   });
 });
+
+describe("the simulated nodes", () => {
+  it("stayed Ready and untainted through the file (their Leases kept the node lifecycle controller happy)", async () => {
+    const nodes = (
+      await sim.client.get<{
+        items: {
+          metadata: { name: string; creationTimestamp: string };
+          spec: { taints?: unknown[] };
+          status: { conditions: { type: string; status: string; lastTransitionTime: string }[] };
+        }[];
+      }>("/api/v1/nodes", { query: { labelSelector: "kubectl-autoupdate.test/simulated=true" } })
+    ).items;
+    expect(nodes.map((n) => n.metadata.name).sort()).toEqual(["wl-containerd", "wl-crio", "wl-docker"]);
+    for (const node of nodes) {
+      const ready = node.status.conditions.find((c) => c.type === "Ready")!;
+      // Never flipped to Unknown and back: the transition is the one written at registration.
+      expect(ready, node.metadata.name).toMatchObject({
+        status: "True",
+        lastTransitionTime: expect.any(String),
+      });
+      expect(
+        Date.parse(ready.lastTransitionTime) - Date.parse(node.metadata.creationTimestamp),
+      ).toBeLessThanOrEqual(1000);
+      expect(node.spec.taints ?? []).toEqual([]);
+    }
+  });
+});
