@@ -237,14 +237,13 @@ function countRequests(accessLog: string, from: number): { heads: number; gets: 
 
 /** The seed's loop: every pod in turn, docker pull, then RepoDigests[0] against the imageID. */
 async function seedLoop(state: string): Promise<number> {
-  const list = JSON.parse(readFileSync(state, "utf8")) as {
-    pods: {
-      spec: { containers: { image: string }[] };
-      status: { containerStatuses: { imageID: string }[] };
-    }[];
-  };
+  const { podsFile } = JSON.parse(readFileSync(state, "utf8")) as { podsFile: string };
+  const pods = JSON.parse(readFileSync(podsFile, "utf8")) as {
+    spec: { containers: { image: string }[] };
+    status: { containerStatuses: { imageID: string }[] };
+  }[];
   let stale = 0;
-  for (const pod of list.pods) {
+  for (const pod of pods) {
     const image = pod.spec.containers[0]!.image;
     await run("docker", ["pull", "-q", image]);
     const { stdout } = await run("docker", [
