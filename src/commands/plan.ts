@@ -1,5 +1,6 @@
 /** `kubectl autoupdate plan`: gather → decide → print. Changes nothing. */
 import type { Context } from "../context.js";
+import { hasStalePods } from "../core/plan.js";
 import { ExitCode } from "../errors.js";
 import { renderPlan } from "../output/render-plan.js";
 import { makePlan, type PlanResult } from "../pipeline/make-plan.js";
@@ -12,7 +13,7 @@ export async function planCommand(ctx: Context, flags: PlanFlags): Promise<void>
   const result = await computePlan(ctx);
   printPlan(ctx, result);
   // Stale pods that apply would skip count too: the gate is about staleness, not about deletions.
-  if (flags.exitCode && result.plan.pods.some((pod) => pod.action !== "none")) throw new ExitCode(2);
+  if (flags.exitCode && hasStalePods(result.plan)) throw new ExitCode(2);
 }
 
 /** The plan both verbs print, with the spinner running while it is computed. */

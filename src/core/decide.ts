@@ -8,7 +8,7 @@ import type { ImageInUse } from "./images-in-use.js";
 import { ignoreLabel, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
 import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, ResolverName } from "./plan.js";
-import type { ManifestInfo, Resolution, TagDigest } from "./resolution.js";
+import type { IndexChild, ManifestInfo, Resolution, TagDigest } from "./resolution.js";
 
 /** Controllers known to replace a deleted pod with a new one from the same template. */
 const recreatingControllers = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet"]);
@@ -44,11 +44,23 @@ function judgeDigest(
     };
   }
   if (!old.isIndex) return { status: "stale", reason: "" };
-  const now = new Map(latest.children.map((child) => [child.platform ?? child.digest, child.digest]));
-  const unchanged = old.children.filter(
-    (child) => now.get(child.platform ?? child.digest) === child.digest,
-  ).length;
-  if (unchanged === old.children.length) return { status: "current", reason: "" };
+  return comparePlatforms(old.children, latest.children);
+}
+
+/**
+ * An older index against the tag's index, platform by platform. The node's platform is not known, so
+ * only a uniform answer is a verdict: every platform unchanged (current) or every one moved (stale). A
+ * platform the tag no longer has is never stale: the replacement might find no image to run.
+ */
+function comparePlatforms(old: readonly IndexChild[], latest: readonly IndexChild[]): DigestJudgement {
+  const now = new Map(latest.map((child) => [child.platform ?? child.digest, child.digest]));
+  const removed = old.filter((child) => child.platform !== null && !now.has(child.platform));
+  if (removed.length > 0) {
+    const platforms = removed.map((child) => child.platform).join(", ");
+    return { status: "unknown", reason: `the tag no longer has an image for ${platforms}` };
+  }
+  const unchanged = old.filter((child) => now.get(child.platform ?? child.digest) === child.digest).length;
+  if (unchanged === old.length) return { status: "current", reason: "" };
   if (unchanged === 0) return { status: "stale", reason: "" };
   return {
     status: "unknown",
@@ -101,6 +113,7 @@ function decidePod(pod: Pod, input: PlanInput): PlanPod {
     name: pod.metadata.name,
     uid: pod.metadata.uid ?? "",
     node: pod.spec.nodeName ?? "",
+    terminating: pod.metadata.deletionTimestamp !== undefined,
     owner: top,
     controller: direct ? { kind: direct.kind, name: direct.name, uid: direct.uid ?? "" } : null,
     containers,

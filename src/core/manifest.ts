@@ -23,21 +23,45 @@ export function isIndexMediaType(contentType: string | null): boolean | null {
   return null;
 }
 
-/** Reads an index (children with platforms) or a single manifest from its JSON. */
+type IndexEntry = {
+  digest?: unknown;
+  platform?: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+};
+
+/**
+ * Reads an index (children with platforms) or a single manifest from its JSON. Attestation manifests
+ * (BuildKit's `unknown/unknown` entries) are not images a node runs, so they are left out: a rebuild that
+ * only re-signs must not look like a platform that moved.
+ */
 export function manifestInfo(manifest: unknown): ManifestInfo {
   const list = (manifest as { manifests?: unknown } | null)?.manifests;
   if (!Array.isArray(list)) return { ok: true, isIndex: false };
   const children: IndexChild[] = [];
-  for (const entry of list as { digest?: unknown; platform?: Record<string, unknown> }[]) {
-    if (typeof entry?.digest !== "string") continue;
-    const p = entry.platform;
-    const platform =
-      p && typeof p.os === "string" && typeof p.architecture === "string"
-        ? [p.os, p.architecture, typeof p.variant === "string" ? p.variant : ""].filter(Boolean).join("/")
-        : null;
-    children.push({ digest: entry.digest, platform });
+  for (const entry of list as IndexEntry[]) {
+    if (typeof entry?.digest !== "string" || isAttestation(entry)) continue;
+    children.push({ digest: entry.digest, platform: platformKey(entry.platform) });
   }
   return { ok: true, isIndex: true, children };
+}
+
+function isAttestation(entry: IndexEntry): boolean {
+  if (entry.annotations?.["vnd.docker.reference.type"] === "attestation-manifest") return true;
+  return entry.platform?.["os"] === "unknown" && entry.platform?.["architecture"] === "unknown";
+}
+
+/**
+ * `os/arch[/variant]`, with the defaults containerd fills in made explicit, so `linux/arm64` and
+ * `linux/arm64/v8` are the same platform (and `linux/amd64/v1` is `linux/amd64`).
+ */
+export function platformKey(platform: Record<string, unknown> | undefined): string | null {
+  const os = platform?.["os"];
+  const arch = platform?.["architecture"];
+  if (typeof os !== "string" || typeof arch !== "string") return null;
+  let variant = typeof platform?.["variant"] === "string" ? (platform["variant"] as string) : "";
+  if (arch === "arm64" && variant === "") variant = "v8";
+  if (arch === "amd64" && variant === "v1") variant = "";
+  return [os, arch, variant].filter(Boolean).join("/").toLowerCase();
 }
 
 /**

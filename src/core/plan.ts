@@ -35,6 +35,8 @@ export interface PlanPod {
   /** Not in the document. */
   node: string;
   owner: Owner | null;
+  /** Not in the document: already being deleted (its replacement is on the way). */
+  terminating: boolean;
   /** Not in the document: the direct controller, whose readiness apply waits for between deletions. */
   controller: { kind: string; name: string; uid: string } | null;
   action: PodAction;
@@ -71,6 +73,14 @@ export function summarize(plan: Plan): PlanSummary {
   }
   summary.namespacesToDelete = namespaces.size;
   return summary;
+}
+
+/**
+ * Whether `plan --exit-code` fails: some pod is stale, to delete or skipped — but not one already
+ * terminating, whose replacement is on its way (a gate run right after `apply` must pass).
+ */
+export function hasStalePods(plan: Plan): boolean {
+  return plan.pods.some((pod) => pod.action === "delete" || (pod.action === "skip" && !pod.terminating));
 }
 
 /** The pods apply deletes: exactly those the plan marks `delete`. */

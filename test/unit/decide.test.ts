@@ -3,7 +3,7 @@ import { decidePlan, manifestsToInspect } from "../../src/core/decide.js";
 import { imagesInUse, imagesToResolve } from "../../src/core/images-in-use.js";
 import type { Pod } from "../../src/core/k8s.js";
 import { indexOwners } from "../../src/core/owners.js";
-import { summarize } from "../../src/core/plan.js";
+import { hasStalePods, summarize } from "../../src/core/plan.js";
 import type { ManifestInfo, Resolution } from "../../src/core/resolution.js";
 import { digestOf, makeJob, makePod, makeReplicaSet, type PodSpec, type Runtime } from "../support/pods.js";
 
@@ -234,6 +234,24 @@ describe("multi-arch tags", () => {
     });
   });
 
+  it("a platform the tag no longer has is never stale: the replacement might find nothing to run", () => {
+    const OLD_INDEX = digestOf("index v1");
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
+    const armOnly: ManifestInfo = {
+      ok: true,
+      isIndex: true,
+      children: [{ digest: ARM64, platform: "linux/arm64/v8" }],
+    };
+    const r = indexTag([
+      [INDEX, armOnly],
+      [OLD_INDEX, indexInfo(digestOf("amd64 v1"), digestOf("arm64 v1"))],
+    ]);
+    expect(plan([pod], { [nginx]: r }).pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "unknown", reason: "the tag no longer has an image for linux/amd64" }],
+    });
+  });
+
   it("an index listing that failed leaves the container unknown (not proven stale)", () => {
     const pod = webPod({
       runtime: "cri-o",
@@ -343,6 +361,16 @@ describe("pod actions", () => {
     expect(decided.containers.map((c) => c.status)).toEqual(["stale", "unknown"]);
   });
 
+  it("--exit-code counts stale pods, skipped ones too, but not those already terminating", () => {
+    const gate = (pods: Pod[]) => hasStalePods(plan(pods, { [nginx]: resolved(NEW) }));
+    expect(gate([webPod()])).toBe(true);
+    expect(gate([webPod({ owner: null })])).toBe(true);
+    expect(gate([webPod({ deletionTimestamp: "2026-11-20T11:00:00Z" })])).toBe(false);
+    expect(gate([webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }] })])).toBe(
+      false,
+    );
+  });
+
   it("summarizes by pod", () => {
     const pods = [
       webPod(),
@@ -366,7 +394,10 @@ describe("imagesToResolve", () => {
     const pods = [
       webPod({ name: "a", containers: [{ name: "c", image: "app:dev", imageID: OLD }] }),
       webPod({ name: "b", phase: "Pending", containers: [{ name: "c", image: "pending:1" }] }),
-      webPod({ name: "c", containers: [{ name: "c", image: "other:1", imageID: `docker.io/library/import-x@${OLD}` }] }),
+      webPod({
+        name: "c",
+        containers: [{ name: "c", image: "other:1", imageID: `docker.io/library/import-x@${OLD}` }],
+      }),
       webPod({ name: "d", containers: [{ name: "c", image: "nginx:latest", runningDigest: OLD }] }),
     ];
     expect(imagesToResolve(imagesInUse(pods)).map((i) => i.key)).toEqual([nginx]);

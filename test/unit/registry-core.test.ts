@@ -96,15 +96,20 @@ describe("manifests", () => {
         { digest: "sha256:a", platform: { os: "linux", architecture: "arm64", variant: "v8" } },
         { digest: "sha256:b", platform: { os: "linux", architecture: "amd64" } },
         { digest: "sha256:c", annotations: { "vnd.docker.reference.type": "attestation-manifest" } },
+        { digest: "sha256:d", platform: { os: "unknown", architecture: "unknown" } },
+        { digest: "sha256:e", platform: { os: "linux", architecture: "arm64" } },
+        { digest: "sha256:f", platform: { os: "linux", architecture: "amd64", variant: "v1" } },
       ],
     };
+    // Attestations are no platform a node runs; arm64 means arm64/v8, amd64/v1 means amd64.
     expect(readManifest(JSON.stringify(index))).toEqual({
       ok: true,
       isIndex: true,
       children: [
         { digest: "sha256:a", platform: "linux/arm64/v8" },
         { digest: "sha256:b", platform: "linux/amd64" },
-        { digest: "sha256:c", platform: null },
+        { digest: "sha256:e", platform: "linux/arm64/v8" },
+        { digest: "sha256:f", platform: "linux/amd64" },
       ],
     });
     expect(readManifest(JSON.stringify({ schemaVersion: 2, config: {}, layers: [] }))).toEqual({
