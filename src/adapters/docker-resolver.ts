@@ -4,7 +4,7 @@
  */
 import { formatImageRef, type ImageRef, parseRepository, repositoryOf } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
-import { manifestInfo } from "../core/manifest.js";
+import { manifestInfo, platformKey } from "../core/manifest.js";
 import type { ManifestInfo, TagResolution } from "../core/resolution.js";
 import { ToolFailedError } from "../errors.js";
 import type { Docker } from "./docker.js";
@@ -98,7 +98,20 @@ export class DockerResolver implements Resolver {
       signal,
     });
     if (!manifest.ok) return { ok: false, reason: manifest.reason };
-    return manifestInfo(manifest.value);
+    const info = manifestInfo(manifest.value);
+    if (!info.ok || info.isIndex) return info;
+    // A single manifest: ask again with -v for the platform its config states.
+    const verbose = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
+      configDir,
+      signal,
+      verbose: true,
+    });
+    const platform = verbose.ok
+      ? platformKey(
+          (verbose.value as { Descriptor?: { platform?: Record<string, unknown> } }).Descriptor?.platform,
+        )
+      : null;
+    return { ...info, platform };
   }
 
   /** A stopped engine is one clear error, not a plan where every image is unknown. */

@@ -48,9 +48,11 @@ export class Docker {
   async manifest(
     reference: string,
     insecure: boolean,
-    options: DockerCallOptions = {},
+    options: DockerCallOptions & { verbose?: boolean } = {},
   ): Promise<DockerOutcome<unknown>> {
-    const args = ["manifest", "inspect", ...(insecure ? ["--insecure"] : []), reference];
+    // -v adds the platform of a single manifest (from its config); on an index it would read every child.
+    const flags = [...(insecure ? ["--insecure"] : []), ...(options.verbose ? ["-v"] : [])];
+    const args = ["manifest", "inspect", ...flags, reference];
     const result = await this.call(args, options);
     if (!result.ok) return result;
     try {

@@ -1,6 +1,7 @@
 /** kubectl, run as a child with the user's connection flags; returns typed objects. */
+
+import type { DisruptionBudget } from "../core/disruption-budget.js";
 import {
-  ignoreLabel,
   type KubeList,
   type KubeObject,
   mirrorPodAnnotation,
@@ -8,6 +9,7 @@ import {
   type Secret,
   type ServiceAccount,
 } from "../core/k8s.js";
+import type { LabelSelector } from "../core/readiness.js";
 import { ToolFailedError } from "../errors.js";
 import { type Exec, type ExecResult, firstLine } from "./exec.js";
 import { JsonListStream } from "./json-list-stream.js";
@@ -198,6 +200,21 @@ export class Kubectl {
     return { kind: "failed", reason: line };
   }
 
+  /** The PodDisruptionBudgets of one namespace, reduced to what apply checks. */
+  listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
+    const args = ["get", "poddisruptionbudgets.policy", `--namespace=${namespace}`, "-o", "json"];
+    type Pdb = {
+      metadata?: { name?: string };
+      spec?: { selector?: LabelSelector };
+      status?: { disruptionsAllowed?: number };
+    };
+    return this.list(args, "get poddisruptionbudgets", (pdb: Pdb) => ({
+      name: pdb.metadata?.name ?? "",
+      selector: pdb.spec?.selector ?? null,
+      disruptionsAllowed: pdb.status?.disruptionsAllowed ?? 0,
+    }));
+  }
+
   getSecrets(namespace: string, names: readonly string[]): Promise<Secret[]> {
     return this.getNamed<Secret>("secrets", namespace, names);
   }
@@ -261,7 +278,7 @@ function slimPod(pod: Pod): Pod {
       name: m.name,
       namespace: m.namespace,
       uid: m.uid,
-      labels: m.labels?.[ignoreLabel] !== undefined ? { [ignoreLabel]: m.labels[ignoreLabel] } : undefined,
+      labels: m.labels,
       annotations:
         m.annotations?.[mirrorPodAnnotation] !== undefined ? { [mirrorPodAnnotation]: "" } : undefined,
       ownerReferences: m.ownerReferences,

@@ -40,7 +40,7 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
     if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing deleted");
   }
 
-  const outcomes = await deletePods(ctx.kubectl, targets, {
+  const { outcomes, warnings } = await deletePods(ctx.kubectl, targets, {
     dryRun: flags.dryRun,
     wait: flags.wait,
     waitTimeoutMs: flags.waitTimeoutMs,
@@ -50,6 +50,7 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
     onOutcome: (pod: PlanPod, outcome: PodOutcome) =>
       report.write(`${describeOutcome(pod, outcome, flags.dryRun, ctx.chalk)}\n`),
   });
+  for (const warning of warnings) io.stderr.write(`${ctx.chalk.yellow("Warning:")} ${warning}\n`);
   report.write(renderDeletionSummary([...outcomes.values()], flags.dryRun));
   if (flags.summaryJson) report.write(renderRunSummary(result.plan, [...outcomes.values()], flags.dryRun));
 

@@ -74,7 +74,8 @@ export interface PolicyRule {
  *   (one GET per name: secrets are never listed);
  * - `get replicasets.apps,jobs.batch` (list), to find a pod's owner above its ReplicaSet or Job;
  * - `get replicasets.apps|statefulsets.apps|daemonsets.apps|replicationcontrollers NAME` (GET), the
- *   controller's selector while waiting for a replacement.
+ *   controller's selector while waiting for a replacement;
+ * - `get poddisruptionbudgets.policy` (list, per namespace) before each deletion.
  */
 export const autoupdateRules: readonly PolicyRule[] = [
   { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
@@ -84,6 +85,7 @@ export const autoupdateRules: readonly PolicyRule[] = [
   { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
   { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
 ];
 
 /** Labels of every object of one installation. */

@@ -43,7 +43,13 @@ function judgeDigest(
       reason: `could not read the running index to compare platforms: ${old.reason}`,
     };
   }
-  if (!old.isIndex) return { status: "stale", reason: "" };
+  if (!old.isIndex) {
+    // A platform manifest (CRI-O) the tag's index no longer lists: stale if the index still has an image
+    // for that platform, else the replacement might have nothing to run.
+    const gone = old.platform !== null && !latest.children.some((child) => child.platform === old.platform);
+    if (gone) return { status: "unknown", reason: `the tag no longer has an image for ${old.platform}` };
+    return { status: "stale", reason: "" };
+  }
   return comparePlatforms(old.children, latest.children);
 }
 
@@ -114,6 +120,7 @@ function decidePod(pod: Pod, input: PlanInput): PlanPod {
     uid: pod.metadata.uid ?? "",
     node: pod.spec.nodeName ?? "",
     terminating: pod.metadata.deletionTimestamp !== undefined,
+    labels: pod.metadata.labels ?? {},
     owner: top,
     controller: direct ? { kind: direct.kind, name: direct.name, uid: direct.uid ?? "" } : null,
     containers,

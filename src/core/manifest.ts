@@ -36,7 +36,7 @@ type IndexEntry = {
  */
 export function manifestInfo(manifest: unknown): ManifestInfo {
   const list = (manifest as { manifests?: unknown } | null)?.manifests;
-  if (!Array.isArray(list)) return { ok: true, isIndex: false };
+  if (!Array.isArray(list)) return { ok: true, isIndex: false, platform: null };
   const children: IndexChild[] = [];
   for (const entry of list as IndexEntry[]) {
     if (typeof entry?.digest !== "string" || isAttestation(entry)) continue;
@@ -48,6 +48,18 @@ export function manifestInfo(manifest: unknown): ManifestInfo {
 function isAttestation(entry: IndexEntry): boolean {
   if (entry.annotations?.["vnd.docker.reference.type"] === "attestation-manifest") return true;
   return entry.platform?.["os"] === "unknown" && entry.platform?.["architecture"] === "unknown";
+}
+
+/** The config digest of a single image manifest, to read its platform from. */
+export function configDigestOf(manifest: unknown): string | null {
+  const digest = (manifest as { config?: { digest?: unknown } } | null)?.config?.digest;
+  return typeof digest === "string" ? digest : null;
+}
+
+/** The platform an image config states (`os`, `architecture`, `variant`), or null. */
+export function configPlatform(config: unknown): string | null {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) return null;
+  return platformKey(config as Record<string, unknown>);
 }
 
 /**

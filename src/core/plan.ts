@@ -35,6 +35,8 @@ export interface PlanPod {
   /** Not in the document. */
   node: string;
   owner: Owner | null;
+  /** Not in the document: the pod's labels, to find the disruption budgets that select it. */
+  labels: Record<string, string>;
   /** Not in the document: already being deleted (its replacement is on the way). */
   terminating: boolean;
   /** Not in the document: the direct controller, whose readiness apply waits for between deletions. */

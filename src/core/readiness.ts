@@ -2,7 +2,9 @@
  * When is it safe to delete the next pod of a controller? When as many of its pods are Ready as before
  * the last deletion, not counting the deleted one. Pure: the pods come from a kubectl list.
  */
+import { parseImageId } from "./image-id.js";
 import type { Pod } from "./k8s.js";
+import type { PlanPod } from "./plan.js";
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -41,3 +43,20 @@ export function readyPodCount(
 export type PodWithConditions = Pod & {
   status?: Pod["status"] & { conditions?: { type: string; status: string }[] };
 };
+
+/**
+ * The first container of `replacement` that runs the digest the deleted pod was stale on — what happens
+ * when the node starts its cached old image (imagePullPolicy IfNotPresent or Never). Null when none does.
+ */
+export function backOnOldDigest(deleted: PlanPod, replacement: Pod): string | null {
+  const statuses = [
+    ...(replacement.status?.containerStatuses ?? []),
+    ...(replacement.status?.initContainerStatuses ?? []),
+  ];
+  for (const container of deleted.containers) {
+    if (container.status !== "stale" || container.runningDigest === null) continue;
+    const now = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
+    if (now.kind === "repo-digest" && now.digest === container.runningDigest) return container.name;
+  }
+  return null;
+}

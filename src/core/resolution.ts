@@ -19,10 +19,13 @@ export interface IndexChild {
   platform: string | null;
 }
 
-/** A manifest read by digest: an index with its children, or a single image manifest. */
+/**
+ * A manifest read by digest: an index with its children, or a single image manifest with its platform
+ * (from its config; null when not read or not stated).
+ */
 export type ManifestInfo =
   | { ok: true; isIndex: true; children: readonly IndexChild[] }
-  | { ok: true; isIndex: false }
+  | { ok: true; isIndex: false; platform: string | null }
   | { ok: false; reason: string };
 
 /** Everything known about one reference when the plan is decided. */

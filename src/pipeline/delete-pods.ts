@@ -1,12 +1,18 @@
 /**
  * Deleting the planned pods without taking a workload down: the seed deleted every replica at once.
- * Pods of one controller go one at a time; before the next, as many of its pods must be Ready again as
- * before (the replacement is up). Different controllers proceed in parallel. On SIGINT no new deletion
- * starts; each pod's outcome is reported as it happens.
+ * - Pods of one controller go one at a time; before the next, as many of its pods must be Ready again as
+ *   before (the replacement is up), and the replacement must not run the old digest again (a node's
+ *   cached image under IfNotPresent) — else the controller's other pods are left alone.
+ * - A pod is deleted only while every PodDisruptionBudget selecting it allows a disruption.
+ * - Different controllers proceed in parallel. On SIGINT no new deletion starts; each pod's outcome is
+ *   reported as it happens.
  */
 import type { DeleteOutcome, Kubectl } from "../adapters/kubectl.js";
+import { blockingBudgets, type DisruptionBudget } from "../core/disruption-budget.js";
+import type { Pod } from "../core/k8s.js";
 import type { PlanPod } from "../core/plan.js";
-import { type LabelSelector, readyPodCount, selectorString } from "../core/readiness.js";
+import { backOnOldDigest, type LabelSelector, readyPodCount, selectorString } from "../core/readiness.js";
+import { ToolFailedError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
 
 export type PodOutcome = DeleteOutcome | { kind: "not-started"; reason: string };
@@ -30,7 +36,11 @@ const controllerResources: Record<string, string> = {
   ReplicationController: "replicationcontrollers",
 };
 
-export async function deletePods(kubectl: Kubectl, pods: readonly PlanPod[], options: DeleteOptions) {
+export async function deletePods(
+  kubectl: Kubectl,
+  pods: readonly PlanPod[],
+  options: DeleteOptions,
+): Promise<{ outcomes: Map<PlanPod, PodOutcome>; warnings: string[] }> {
   const groups = new Map<string, PlanPod[]>();
   for (const pod of pods) {
     const key = `${pod.namespace}/${pod.controller?.kind}/${pod.controller?.name}`;
@@ -41,42 +51,90 @@ export async function deletePods(kubectl: Kubectl, pods: readonly PlanPod[], opt
     outcomes.set(pod, outcome);
     options.onOutcome(pod, outcome);
   };
+  const budgets = new BudgetGate(kubectl, options);
   await mapLimit([...groups.values()], options.concurrency, (group) =>
-    deleteGroup(kubectl, group, options, record),
+    deleteGroup(kubectl, group, budgets, options, record),
   );
-  return outcomes;
+  return { outcomes, warnings: budgets.warnings };
 }
 
 async function deleteGroup(
   kubectl: Kubectl,
   group: readonly PlanPod[],
+  budgets: BudgetGate,
   options: DeleteOptions,
   record: (pod: PlanPod, outcome: PodOutcome) => void,
 ): Promise<void> {
   const waiting = options.wait && !options.dryRun && group.length > 1;
   const readiness = waiting ? await controllerReadiness(kubectl, group[0]!) : null;
+  const stop = (from: number, reason: string) => {
+    for (const rest of group.slice(from)) record(rest, { kind: "not-started", reason });
+  };
   for (const [index, pod] of group.entries()) {
-    if (options.signal.aborted) {
-      record(pod, { kind: "not-started", reason: "interrupted" });
-      continue;
-    }
-    const before = readiness ? await readiness.count() : 0;
+    if (options.signal.aborted) return stop(index, "interrupted");
+    const allowed = await budgets.waitUntilAllowed(pod);
+    if (allowed !== true) return stop(index, allowed);
+    const before = readiness ? await readiness.snapshot() : null;
     const outcome = await kubectl.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
     record(pod, outcome);
     const last = index === group.length - 1;
-    if (!readiness || last || outcome.kind !== "deleted") continue;
+    if (!readiness || !before || last || outcome.kind !== "deleted") continue;
     const ready = await readiness.waitFor(before, pod.uid, options);
-    if (ready !== true) {
-      for (const rest of group.slice(index + 1)) record(rest, { kind: "not-started", reason: ready });
-      return;
+    if (typeof ready === "string") return stop(index + 1, ready);
+    const container = ready.map((replacement) => backOnOldDigest(pod, replacement)).find((c) => c !== null);
+    if (container) {
+      return stop(
+        index + 1,
+        `the replacement of ${pod.name} runs the old digest again (container ${container}: the node started its cached image)`,
+      );
     }
   }
 }
 
+interface Snapshot {
+  ready: number;
+  uids: Set<string>;
+}
+
 interface Readiness {
-  count(excludeUid?: string): Promise<number>;
-  /** True once `target` pods are Ready without `deletedUid`, else why it stopped waiting. */
-  waitFor(target: number, deletedUid: string, options: DeleteOptions): Promise<true | string>;
+  snapshot(): Promise<Snapshot>;
+  /** The new Ready pods once there are as many Ready as before without `deletedUid`, else why it stopped. */
+  waitFor(before: Snapshot, deletedUid: string, options: DeleteOptions): Promise<Pod[] | string>;
+}
+
+/** Checks the disruption budgets of a pod's namespace before each deletion, waiting while they block. */
+class BudgetGate {
+  readonly warnings: string[] = [];
+  private unreadable = false;
+
+  constructor(
+    private readonly kubectl: Kubectl,
+    private readonly options: DeleteOptions,
+  ) {}
+
+  /** True when the pod may be deleted now (or after waiting), else why not. */
+  async waitUntilAllowed(pod: PlanPod): Promise<true | string> {
+    // A server dry run consumes no budget; without permission to read budgets, say so once and go on.
+    if (this.options.dryRun || this.unreadable) return true;
+    const deadline = Date.now() + (this.options.wait ? this.options.waitTimeoutMs : 0);
+    for (;;) {
+      let blocking: DisruptionBudget[];
+      try {
+        blocking = blockingBudgets(await this.kubectl.listDisruptionBudgets(pod.namespace), pod.labels);
+      } catch (error) {
+        if (!(error instanceof ToolFailedError)) throw error;
+        this.unreadable = true;
+        this.warnings.push(`${error.message}: deleting without checking PodDisruptionBudgets`);
+        return true;
+      }
+      if (blocking.length === 0) return true;
+      if (this.options.signal.aborted) return "interrupted";
+      if (Date.now() >= deadline) {
+        return `PodDisruptionBudget ${blocking.map((b) => b.name).join(", ")} allows no disruption now`;
+      }
+      await sleep(this.options.pollMs, this.options.signal);
+    }
+  }
 }
 
 /** Counts the controller's Ready pods through its own selector. */
@@ -91,17 +149,27 @@ async function controllerReadiness(kubectl: Kubectl, pod: PlanPod): Promise<Read
   );
   const selector = object?.spec?.selector ? selectorString(object.spec.selector) : "";
   if (selector === "") return null;
-  const count = async (excludeUid?: string) =>
-    readyPodCount(await kubectl.listPodsBySelector(pod.namespace, selector), controller.uid, excludeUid);
+  const list = () => kubectl.listPodsBySelector(pod.namespace, selector);
   return {
-    count,
-    async waitFor(target, deletedUid, options) {
+    async snapshot() {
+      const pods = await list();
+      return {
+        ready: readyPodCount(pods, controller.uid),
+        uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
+      };
+    },
+    async waitFor(before, deletedUid, options) {
       const deadline = Date.now() + options.waitTimeoutMs;
       for (;;) {
-        if ((await count(deletedUid)) >= target) return true;
+        const pods = await list();
+        if (readyPodCount(pods, controller.uid, deletedUid) >= before.ready) {
+          return pods.filter(
+            (p) => !before.uids.has(p.metadata.uid ?? "") && readyPodCount([p], controller.uid) === 1,
+          );
+        }
         if (options.signal.aborted) return "interrupted";
         if (Date.now() >= deadline) {
-          return `${controller.kind}/${controller.name} did not have ${target} ready pods within the wait timeout`;
+          return `${controller.kind}/${controller.name} did not have ${before.ready} ready pods within the wait timeout`;
         }
         await sleep(options.pollMs, options.signal);
       }

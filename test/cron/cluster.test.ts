@@ -451,6 +451,7 @@ describe("RBAC: exactly what apply needs", () => {
     "apps/replicasets:list",
     "apps/statefulsets:get",
     "batch/jobs:list",
+    "policy/poddisruptionbudgets:list",
   ];
 
   it("auth can-i --list shows the needed rules and nothing else (beyond what every account may do)", async () => {
@@ -652,7 +653,9 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       "pull-a",
     ]);
     const accounts = await kubectl.listServiceAccounts({ namespace: "t1", allNamespaces: false });
-    expect(accounts.find((sa) => sa.metadata.name === "builder")?.imagePullSecrets).toEqual([{ name: "pull-b" }]);
+    expect(accounts.find((sa) => sa.metadata.name === "builder")?.imagePullSecrets).toEqual([
+      { name: "pull-b" },
+    ]);
     const rs = (
       await kubectl.listObjects(["replicasets.apps", "jobs.batch"], { namespace: "t1", allNamespaces: false })
     ).filter((o) => o.kind === "ReplicaSet");

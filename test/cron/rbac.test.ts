@@ -13,6 +13,7 @@ const needed = [
   "/serviceaccounts:list", // kubectl.listServiceAccounts
   "apps/replicasets:list", // gather: get replicasets.apps,jobs.batch
   "batch/jobs:list", // gather: get replicasets.apps,jobs.batch
+  "policy/poddisruptionbudgets:list", // delete-pods: the budgets that select a pod
   "apps/replicasets:get", // delete-pods: the controller's selector
   "apps/statefulsets:get", // delete-pods
   "apps/daemonsets:get", // delete-pods
@@ -37,6 +38,7 @@ describe("RBAC of the CronJob", () => {
       { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
       { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
+      { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
     ]);
   });
 

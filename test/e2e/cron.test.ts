@@ -89,6 +89,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       ["get", "statefulsets.apps"],
       ["get", "daemonsets.apps"],
       ["list", "jobs.batch"],
+      ["list", "poddisruptionbudgets.policy"],
     ];
     const denied = [
       ["get", "pods"],
@@ -146,6 +147,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
         "statefulsets.apps [get]",
         "daemonsets.apps [get]",
         "jobs.batch [list]",
+        "poddisruptionbudgets.policy [list]",
       ].sort(),
     );
   });

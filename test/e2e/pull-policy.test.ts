@@ -41,8 +41,9 @@ beforeAll(async () => {
   await apply(
     deployment("cached", ns, 1, { image, pullPolicy: "IfNotPresent", ...onNode }),
     deployment("always", ns, 1, { image, pullPolicy: "Always", ...onNode }),
+    deployment("pair", ns, 2, { image, pullPolicy: "IfNotPresent", ...onNode }),
   );
-  await sim.waitForPods({ namespace: ns, count: 2, digest: v1 });
+  await sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
   v2 = await pushImage(image, "pull policy v2");
 });
 
@@ -73,6 +74,21 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     });
     // Always: no warning.
     expect(byApp["always"]).toMatchObject({ action: "delete", warnings: [] });
+  });
+
+  it("apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
+    const before = await sim.waitForPods({ namespace: ns, selector: "app=pair", count: 2, digest: v1 });
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair"]);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/ deleted$/);
+    expect(lines[1]).toMatch(
+      /not deleted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image\)$/,
+    );
+    const after = await sim.waitForPods({ namespace: ns, selector: "app=pair", count: 2, digest: v1 });
+    // One replaced (on v1 again), one untouched.
+    expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toHaveLength(1);
   });
 
   it("apply deletes it; the replacement lands on the same node and starts the cached v1: still stale", async () => {
@@ -120,7 +136,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=cached"]);
     expect(result.code, result.stderr).toBe(0);
     await sim.waitForPods({ namespace: ns, selector: "app=cached", count: 1, digest: v2 });
-    const doc = await planJson(["-n", ns]);
+    const doc = await planJson(["-n", ns, "-l", "app in (cached,always)"]);
     expect(doc.pods.map((p) => p.action)).toEqual(["none", "none"]);
     expect(sim.errors).toEqual([]);
   });

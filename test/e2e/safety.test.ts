@@ -1,9 +1,12 @@
 /**
- * When the new image cannot run, apply must not take the workload down: the tag moves to an index with
- * no linux/amd64 image, the first replacement cannot be pulled on the amd64 nodes, and apply stops after
- * its wait timeout with the other replicas untouched and still serving the old digest.
+ * apply must not take a workload down:
+ * - a tag moved to an index with no image for the nodes' platform is not "stale": nothing is deleted;
+ * - when the new image cannot be pulled after all (a registry failing mid-rollout), apply deletes one pod,
+ *   stops at its wait timeout, and the other replicas keep serving the old digest;
+ * - a PodDisruptionBudget that allows no disruption stops apply before any deletion.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FaultProxy, startFaultProxy } from "../registry/fault-proxy.js";
 import { type Simulator, startSimulator } from "../simulator/index.js";
 import { docker, pushImage } from "../support/images.js";
 import { type Registry, startRegistry } from "../support/registry.js";
@@ -20,13 +23,12 @@ import {
 
 const ns = "e2e-safety";
 let registry: Registry;
+let proxy: FaultProxy;
 let sim: Simulator;
-let image: string;
-let v1: string;
-let armOnly: string;
 
 beforeAll(async () => {
   registry = await startRegistry();
+  proxy = await startFaultProxy(registry.host);
   sim = await startSimulator({
     kubeconfig: testbed().kubeconfig,
     nodes: [
@@ -35,16 +37,12 @@ beforeAll(async () => {
     ],
   });
   await createNamespace(ns);
-  image = `${registry.host}/arch:latest`;
-  v1 = await pushImage(image, "safety v1 amd64");
-  await apply(deployment("web", ns, 3, { image }));
-  await sim.waitForPods({ namespace: ns, selector: "app=web", count: 3, digest: v1 });
-  armOnly = await pushArm64OnlyIndex(image);
 });
 
 afterAll(async () => {
   await deleteNamespaces([ns]);
   await sim?.stop();
+  await proxy?.stop();
   await registry?.stop();
 });
 
@@ -61,18 +59,47 @@ async function pushArm64OnlyIndex(reference: string): Promise<string> {
   return digest;
 }
 
-describe("a tag moved to an image the nodes cannot run", () => {
-  it("--resolver registry sees the pods stale (the index digest changed)", async () => {
-    const doc = await planJson(["-n", ns, "--resolver", "registry"]);
-    expect(doc.pods.map((p) => `${p.action} ${p.containers[0]!.latestDigest}`)).toEqual([
-      `delete ${armOnly}`,
-      `delete ${armOnly}`,
-      `delete ${armOnly}`,
-    ]);
+/** Each pod of an app as `Running <digest>` or `<phase> <waiting reason>`. */
+async function states(app: string): Promise<string[]> {
+  const pods = JSON.parse(await kk(["get", "pods", "-n", ns, "-l", `app=${app}`, "-o", "json"])).items as {
+    status: {
+      phase: string;
+      containerStatuses?: { imageID: string; state: Record<string, { reason?: string }> }[];
+    };
+  }[];
+  return pods.map((p) => {
+    const s = p.status.containerStatuses?.[0];
+    return s?.imageID
+      ? `Running ${s.imageID.split("@")[1]}`
+      : `${p.status.phase} ${s?.state["waiting"]?.reason}`;
+  });
+}
+
+describe("a tag moved to an index with no image for the nodes' platform", () => {
+  let v1: string;
+  beforeAll(async () => {
+    const image = `${registry.host}/arch:latest`;
+    v1 = await pushImage(image, "safety v1 amd64");
+    await apply(deployment("arch", ns, 3, { image }));
+    await sim.waitForPods({ namespace: ns, selector: "app=arch", count: 3, digest: v1 });
+    await pushArm64OnlyIndex(image);
   });
 
-  it("--resolver docker cannot pull it on this amd64 engine: unknown, nothing to delete", async () => {
-    const doc = await planJson(["-n", ns, "--resolver", "docker"]);
+  it("--resolver registry reads the running manifest's platform: unknown, not stale", async () => {
+    const doc = await planJson(["-n", ns, "-l", "app=arch", "--resolver", "registry"]);
+    expect(doc.pods).toHaveLength(3);
+    for (const pod of doc.pods) {
+      expect(pod.action).toBe("none");
+      expect(pod.containers[0]).toMatchObject({
+        status: "unknown",
+        runningDigest: v1,
+        reason: "the tag no longer has an image for linux/amd64",
+      });
+    }
+  });
+
+  it("--resolver docker cannot pull it on this amd64 engine: unknown too", async () => {
+    const doc = await planJson(["-n", ns, "-l", "app=arch", "--resolver", "docker"]);
     for (const pod of doc.pods) {
       expect(pod.action).toBe("none");
       expect(pod.containers[0]).toMatchObject({
@@ -82,13 +109,36 @@ describe("a tag moved to an image the nodes cannot run", () => {
     }
   });
 
-  it("apply deletes one pod, its replacement cannot pull, and apply stops at the wait timeout", async () => {
+  it("apply deletes nothing and says so", async () => {
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=arch", "--resolver", "registry"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("Nothing to delete.");
+    expect(await states("arch")).toEqual([`Running ${v1}`, `Running ${v1}`, `Running ${v1}`]);
+  });
+});
+
+describe("the registry fails the nodes' pulls in the middle of apply", () => {
+  it("apply deletes one pod, its replacement cannot pull, apply stops at the wait timeout", async () => {
+    // Pods name the image through the proxy; the tool asks by HEAD, the simulated kubelets pull by GET.
+    const image = `${proxy.host}/outage:latest`;
+    const v1 = await pushImage(`${registry.host}/outage:latest`, "outage v1");
+    await apply(deployment("outage", ns, 3, { image }));
+    await sim.waitForPods({ namespace: ns, selector: "app=outage", count: 3, digest: v1 });
+    await pushImage(`${registry.host}/outage:latest`, "outage v2");
+    proxy.rules.push({
+      method: "GET",
+      path: /\/outage\/manifests\//,
+      fault: { kind: "status", status: 503 },
+    });
+
     const started = Date.now();
     const result = await plugin([
       "apply",
       "--yes",
       "-n",
       ns,
+      "-l",
+      "app=outage",
       "--resolver",
       "registry",
       "--wait-timeout",
@@ -105,23 +155,49 @@ describe("a tag moved to an image the nodes cannot run", () => {
     expect(result.stdout).toContain("1 deleted, 2 not started (of 3 planned)");
 
     // Two replicas still serve v1; the third is stuck pulling, as on a real node.
-    const pods = JSON.parse(await kk(["get", "pods", "-n", ns, "-l", "app=web", "-o", "json"])).items as {
-      status: {
-        phase: string;
-        containerStatuses?: { imageID: string; state: Record<string, { reason?: string }> }[];
-      };
-    }[];
-    const states = pods.map((p) => {
-      const s = p.status.containerStatuses?.[0];
-      return s?.imageID
-        ? `Running ${s.imageID.split("@")[1]}`
-        : `${p.status.phase} ${s?.state["waiting"]?.reason}`;
-    });
-    expect(states.filter((s) => s === `Running ${v1}`)).toHaveLength(2);
-    expect(states.filter((s) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s))).toHaveLength(1);
-    expect(states).toHaveLength(3);
-    const failure = sim.eventsOf(ns).find((e) => e.what === "pull-failed");
-    expect(failure?.detail).toContain("no manifest for linux/amd64");
+    const now = await states("outage");
+    expect(now.filter((s) => s === `Running ${v1}`)).toHaveLength(2);
+    expect(now.filter((s) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s))).toHaveLength(1);
+    expect(now).toHaveLength(3);
+    expect(sim.eventsOf(ns).some((e) => e.what === "pull-failed")).toBe(true);
+  });
+});
+
+describe("PodDisruptionBudgets", () => {
+  let v1: string;
+  let v2: string;
+  const budget = (spec: object) => ({
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name: "guarded", namespace: ns },
+    spec: { selector: { matchLabels: { app: "guarded" } }, ...spec },
+  });
+
+  beforeAll(async () => {
+    const image = `${registry.host}/guarded:latest`;
+    v1 = await pushImage(image, "guarded v1");
+    await apply(deployment("guarded", ns, 2, { image }), budget({ maxUnavailable: 0 }));
+    await sim.waitForPods({ namespace: ns, selector: "app=guarded", count: 2, digest: v1 });
+    v2 = await pushImage(image, "guarded v2");
+  });
+
+  it("a budget allowing no disruption stops apply before any deletion", async () => {
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=guarded", "--wait-timeout", "3s"]);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(/not deleted: PodDisruptionBudget guarded allows no disruption now$/);
+    }
+    expect(await states("guarded")).toEqual([`Running ${v1}`, `Running ${v1}`]);
+  });
+
+  it("a budget allowing one disruption: apply goes one pod at a time and both come back on v2", async () => {
+    await apply(budget({ maxUnavailable: 1 }));
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=guarded"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("2 deleted (of 2 planned)");
+    await sim.waitForPods({ namespace: ns, selector: "app=guarded", count: 2, digest: v2 });
     expect(sim.errors).toEqual([]);
   });
 });

@@ -202,8 +202,27 @@ describe("multi-arch tags", () => {
     expect(manifestsToInspect(imagesInUse([pod]), new Map([[nginx, r]])).map((w) => w.digest)).toEqual([
       oldArm,
     ]);
-    r.manifests = new Map([...r.manifests, [oldArm, { ok: true, isIndex: false }]]);
+    r.manifests = new Map([
+      ...r.manifests,
+      [oldArm, { ok: true, isIndex: false, platform: "linux/arm64/v8" }],
+    ]);
     expect(plan([pod], { [nginx]: r }).pods[0]!.containers[0]!.status).toBe("stale");
+  });
+
+  it("a platform manifest whose platform the moved index no longer has is unknown, not stale", () => {
+    const oldS390x = digestOf("s390x v1");
+    const pod = webPod({
+      runtime: "cri-o",
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: oldS390x }],
+    });
+    const r = indexTag([
+      [INDEX, indexInfo(AMD64, ARM64)],
+      [oldS390x, { ok: true, isIndex: false, platform: "linux/s390x" }],
+    ]);
+    expect(plan([pod], { [nginx]: r }).pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "unknown", reason: "the tag no longer has an image for linux/s390x" }],
+    });
   });
 
   it("containerd's older index digest with every platform unchanged is current (no endless restarts)", () => {

@@ -14,7 +14,10 @@ const list = {
   kind: "List",
   metadata: { resourceVersion: "", note: "items: [ { not an item } ]" },
   items: [
-    { metadata: { name: "a", annotations: { q: 'brace } and "quote" \\\\ [x]' } }, spec: { containers: [{ name: "c" }] } },
+    {
+      metadata: { name: "a", annotations: { q: 'brace } and "quote" \\\\ [x]' } },
+      spec: { containers: [{ name: "c" }] },
+    },
     { metadata: { name: "ünïcode ✓" }, items: [{ nested: true }] },
   ],
 };

@@ -5,7 +5,13 @@ import {
   helperCredential,
   localCredentialSources,
 } from "../../src/core/local-credentials.js";
-import { isIndexMediaType, manifestAccept, readManifest } from "../../src/core/manifest.js";
+import {
+  configDigestOf,
+  configPlatform,
+  isIndexMediaType,
+  manifestAccept,
+  readManifest,
+} from "../../src/core/manifest.js";
 import { mergeRateLimit, parseRateLimit, rateLimitNote } from "../../src/core/rate-limit.js";
 import { isRetryableStatus, parseRetryAfter, retryDelay } from "../../src/core/retry-policy.js";
 import { parseChallenges, pullScope, registryAuthScheme } from "../../src/core/www-authenticate.js";
@@ -102,6 +108,9 @@ describe("manifests", () => {
       ],
     };
     // Attestations are no platform a node runs; arm64 means arm64/v8, amd64/v1 means amd64.
+    expect(configPlatform({ os: "linux", architecture: "arm64", config: {} })).toBe("linux/arm64/v8");
+    expect(configPlatform({ architecture: "amd64" })).toBeNull();
+    expect(configDigestOf({ config: { digest: "sha256:c0" } })).toBe("sha256:c0");
     expect(readManifest(JSON.stringify(index))).toEqual({
       ok: true,
       isIndex: true,
@@ -115,6 +124,7 @@ describe("manifests", () => {
     expect(readManifest(JSON.stringify({ schemaVersion: 2, config: {}, layers: [] }))).toEqual({
       ok: true,
       isIndex: false,
+      platform: null,
     });
     expect(readManifest("<html>proxy error</html>")).toMatchObject({
       ok: false,

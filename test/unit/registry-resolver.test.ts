@@ -152,7 +152,7 @@ describe("registry resolver: tag → digest", () => {
       "HEAD /v2/app/manifests/1",
       "HEAD /v2/app/manifests/multi",
     ]);
-    expect(r.stats()).toEqual({ ping: 1, head: 2, get: 0, token: 1, retries: 0 });
+    expect(r.stats()).toEqual({ ping: 1, head: 2, get: 0, blob: 0, token: 1, retries: 0 });
     expect(seen.find((s) => s.method === "HEAD")!.authorization).toBe("Bearer tok:ci:repository:app:pull");
     expect(seen.every((s) => s.url.startsWith("https://"))).toBe(true);
   });

@@ -30,15 +30,30 @@ export class RegistryClient {
   ) {}
 
   /** `HEAD` or `GET /v2/<path>/manifests/<reference>` with the full Accept list. */
-  async manifest(
+  manifest(
     method: "HEAD" | "GET",
     ref: ImageRef,
     reference: string,
     credentials: readonly Credential[],
     signal?: AbortSignal,
   ): Promise<ManifestAnswer> {
+    return this.request(method, ref, `manifests/${reference}`, credentials, signal);
+  }
+
+  /** `GET /v2/<path>/blobs/<digest>`: an image config, for the platform it states. */
+  blob(ref: ImageRef, digest: string, credentials: readonly Credential[], signal?: AbortSignal) {
+    return this.request("BLOB", ref, `blobs/${digest}`, credentials, signal);
+  }
+
+  private async request(
+    method: "HEAD" | "GET" | "BLOB",
+    ref: ImageRef,
+    resource: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<ManifestAnswer> {
     const host = registryApiHost(ref);
-    const url = new URL(`${this.baseUrl(host)}/v2/${ref.path}/manifests/${reference}`);
+    const url = new URL(`${this.baseUrl(host)}/v2/${ref.path}/${resource}`);
     const hostAuth = await this.hostAuth(host, signal);
     if (!hostAuth.ok) return hostAuth;
 
@@ -60,12 +75,13 @@ export class RegistryClient {
           failures.push(`${authorization.reason} (${who})`);
           break;
         }
-        const headers: Record<string, string> = { accept: manifestAccept };
+        const headers: Record<string, string> = { accept: method === "BLOB" ? "*/*" : manifestAccept };
         if (authorization.header) headers["authorization"] = authorization.header;
+        const kind = method === "HEAD" ? "head" : method === "GET" ? "get" : "blob";
         const exchange: Exchange = await this.transport.request(
-          method === "HEAD" ? "head" : "get",
+          kind,
           url,
-          { method, headers },
+          { method: method === "HEAD" ? "HEAD" : "GET", headers },
           signal,
         );
         if (!exchange.ok) return exchange;
@@ -86,7 +102,7 @@ export class RegistryClient {
           this.hosts.set(host, Promise.resolve({ ok: true, auth: challenge }));
           continue;
         }
-        const detail = method === "GET" ? detailOf(exchange.answer.body) : "";
+        const detail = method === "HEAD" ? "" : detailOf(exchange.answer.body);
         failures.push(`${status === 401 ? "401 unauthorized" : "403 forbidden"}${detail} (${who})`);
         break;
       }

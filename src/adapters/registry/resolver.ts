@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { formatImageRef, type ImageRef, isDigest, repositoryOf } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
-import { isIndexMediaType, readManifest } from "../../core/manifest.js";
+import { configDigestOf, configPlatform, isIndexMediaType, readManifest } from "../../core/manifest.js";
 import type { ResolverName } from "../../core/plan.js";
 import { rateLimitNote } from "../../core/rate-limit.js";
 import type { ManifestInfo, TagResolution } from "../../core/resolution.js";
@@ -118,7 +118,7 @@ export class RegistryResolver implements Resolver {
     const notes = [...this.transport.rateLimits].map(([host, state]) => rateLimitNote(host, state));
     const s = this.stats();
     this.options.log?.(
-      `registry requests: ${s.head} HEAD, ${s.get} GET, ${s.token} token, ${s.ping} version check (${s.retries} retries)`,
+      `registry requests: ${s.head} HEAD, ${s.get} GET, ${s.blob} config, ${s.token} token, ${s.ping} version check (${s.retries} retries)`,
     );
     if (this.options.logNotes) for (const note of notes) this.options.log?.(note);
     return notes;
@@ -169,7 +169,27 @@ export class RegistryResolver implements Resolver {
         reason: `the registry's manifest for ${formatImageRef({ ...ref, tag: null, digest })} has digest ${actual}`,
       };
     }
-    return readManifest(body.toString("utf8"));
+    const info = readManifest(body.toString("utf8"));
+    if (!info.ok || info.isIndex) return info;
+    return { ...info, platform: await this.platformOf(ref, body, credentials, signal) };
+  }
+
+  /** A single manifest's platform, from its config blob; null when it cannot be read. */
+  private async platformOf(
+    ref: ImageRef,
+    manifestBody: Buffer,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<string | null> {
+    const config = configDigestOf(JSON.parse(manifestBody.toString("utf8")));
+    if (config === null || !isDigest(config)) return null;
+    const got = await this.client.blob(ref, config, credentials, signal);
+    if (!got.ok || got.answer.status !== 200) return null;
+    try {
+      return configPlatform(JSON.parse(got.answer.body.toString("utf8")));
+    } catch {
+      return null;
+    }
   }
 }
 

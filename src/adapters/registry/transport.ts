@@ -9,8 +9,11 @@ import { mergeRateLimit, parseRateLimit, type RateLimitState } from "../../core/
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "../../core/retry-policy.js";
 import { Limiter } from "./limiter.js";
 
-/** What a request is for, as counted in stats: the version check, manifest HEAD/GET, token requests. */
-export type RequestKind = "ping" | "head" | "get" | "token";
+/**
+ * What a request is for, as counted in stats: the version check, manifest HEAD/GET, token requests, and
+ * image config blobs (read for a single manifest's platform; not a pull on Docker Hub).
+ */
+export type RequestKind = "ping" | "head" | "get" | "token" | "blob";
 
 /** Requests sent during the run, retries included. */
 export interface RequestStats {
@@ -18,6 +21,7 @@ export interface RequestStats {
   head: number;
   get: number;
   token: number;
+  blob: number;
   /** How many of the above were retries. */
   retries: number;
 }
@@ -72,7 +76,7 @@ export class Transport {
   private readonly global: Limiter;
   private readonly perHost = new Map<string, Limiter>();
   private readonly unreachable = new Map<string, string>();
-  private readonly counts: RequestStats = { ping: 0, head: 0, get: 0, token: 0, retries: 0 };
+  private readonly counts: RequestStats = { ping: 0, head: 0, get: 0, token: 0, blob: 0, retries: 0 };
   readonly rateLimits = new Map<string, RateLimitState>();
   private readonly fetch: typeof fetch;
   private readonly random: () => number;

@@ -1,0 +1,38 @@
+/**
+ * PodDisruptionBudgets: apply deletes pods (the Eviction API would need another permission), so it
+ * honours budgets itself — a pod is deleted only while every budget that selects it allows a disruption.
+ */
+import type { LabelSelector } from "./readiness.js";
+
+/** What apply reads of a PodDisruptionBudget. */
+export interface DisruptionBudget {
+  name: string;
+  /** policy/v1: an empty selector selects every pod of the namespace; a missing one selects none. */
+  selector: LabelSelector | null;
+  disruptionsAllowed: number;
+}
+
+/** Whether a label selector (matchLabels and matchExpressions) selects a pod with these labels. */
+export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[key] !== value) return false;
+  }
+  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, key);
+    if (operator === "In" && !(has && values.includes(labels[key]!))) return false;
+    if (operator === "NotIn" && has && values.includes(labels[key]!)) return false;
+    if (operator === "Exists" && !has) return false;
+    if (operator === "DoesNotExist" && has) return false;
+  }
+  return true;
+}
+
+/** The budgets that select the pod and allow no disruption now. */
+export function blockingBudgets(
+  budgets: readonly DisruptionBudget[],
+  labels: Readonly<Record<string, string>>,
+): DisruptionBudget[] {
+  return budgets.filter(
+    (b) => b.selector !== null && selectorMatches(b.selector, labels) && b.disruptionsAllowed < 1,
+  );
+}
