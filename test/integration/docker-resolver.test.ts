@@ -155,7 +155,12 @@ describe("docker resolver, tag moved or not", () => {
       .filter((l) => l.startsWith("pull "));
     expect(pulls).toEqual([`pull ${image}`]);
     // One list per kind: pods, their ReplicaSets, and ServiceAccounts (pods naming no pull secret).
-    expect(cluster.calls().map((c) => c.argv.slice(0, 3).join(" ")).sort()).toEqual([
+    expect(
+      cluster
+        .calls()
+        .map((c) => c.argv.slice(0, 3).join(" "))
+        .sort(),
+    ).toEqual([
       "get pods --namespace=default",
       "get replicasets.apps --namespace=default",
       "get serviceaccounts --namespace=default",

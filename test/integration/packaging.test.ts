@@ -31,7 +31,11 @@ describe("krew packaging", () => {
   it("the same sources give the same archive", () => {
     const again = mkdtempSync(join(tmpdir(), "kau-pack-"));
     execFileSync("node", ["scripts/pack.mjs", again], { cwd: repoRoot });
-    expect(createHash("sha256").update(readFileSync(join(again, "kubectl-autoupdate.tar.gz"))).digest("hex")).toBe(sha256);
+    expect(
+      createHash("sha256")
+        .update(readFileSync(join(again, "kubectl-autoupdate.tar.gz")))
+        .digest("hex"),
+    ).toBe(sha256);
   });
 
   it("installs the way krew does and runs with only node", () => {
