@@ -1,6 +1,7 @@
 /** Commander wiring only: flags → typed options → a command. */
 import { Command, Option } from "commander";
 import { addCronCommands } from "./cli-cron.js";
+import { addConnectionOptions, collect } from "./cli-options.js";
 import { applyCommand } from "./commands/apply.js";
 import { planCommand } from "./commands/plan.js";
 import { createContext, type Io } from "./context.js";
@@ -9,29 +10,17 @@ import { parseDuration } from "./util/duration.js";
 
 export const programName = "kubectl autoupdate";
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 /** Flags every verb that plans takes: kubectl's selection and connection flags, output, resolver. */
 function addPlanningOptions(command: Command): Command {
-  return command
+  command
     .option("-n, --namespace <namespace>", "namespace to check (default: the context's namespace)")
     .option("-A, --all-namespaces", "check pods in every namespace")
     .option("-l, --selector <selector>", "label selector, as kubectl's -l (e.g. app=web,tier!=db)")
     .option("--field-selector <selector>", "field selector, as kubectl's (e.g. spec.nodeName=node-1)")
-    .option("--kubeconfig <path>", "kubeconfig file, passed to kubectl")
-    .option("--context <name>", "kubeconfig context, passed to kubectl")
-    .option("--cluster <name>", "kubeconfig cluster, passed to kubectl")
-    .option("--user <name>", "kubeconfig user, passed to kubectl")
-    .option("--request-timeout <duration>", "timeout of each kubectl request, passed to kubectl")
-    .option("--as <user>", "user to impersonate, passed to kubectl")
-    .option("--as-group <group>", "group to impersonate (repeatable), passed to kubectl", collect)
     .addOption(
       new Option("-o, --output <format>", "output format").choices(["table", "wide", "json", "yaml"]),
     )
     .option("--no-headers", "print table rows without headers and summary")
-    .addOption(
-      new Option("--color <when>", "colour output").choices(["auto", "always", "never"]).default("auto"),
-    )
     .addOption(
       new Option("--resolver <name>", "how to learn a tag's current digest")
         .choices(["docker", "registry"])
@@ -50,9 +39,8 @@ function addPlanningOptions(command: Command): Command {
     )
     .option("--registry-timeout <duration>", "--resolver registry: timeout of each registry request", "10s")
     .option("--registry-retries <n>", "--resolver registry: retries of 429, 5xx and network errors", "2")
-    .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
-    .option("--docker <path>", "docker executable (default: $DOCKER or docker on PATH)")
-    .option("-v, --verbose", "log every call on stderr; show stack traces");
+    .option("--docker <path>", "docker executable (default: $DOCKER or docker on PATH)");
+  return addConnectionOptions(command);
 }
 
 /** Builds the program; `io` is the process, or a test's streams. */
