@@ -89,7 +89,7 @@ export class DockerResolver implements Resolver {
     ref: ImageRef,
     digest: string,
     _credentials: readonly Credential[],
-    signal?: AbortSignal,
+    { platform: withPlatform = false, signal }: { platform?: boolean; signal?: AbortSignal } = {},
   ): Promise<ManifestInfo> {
     const reference = `${repositoryOf(ref)}@${digest}`;
     const configDir = this.workedWith.get(formatImageRef(ref));
@@ -99,8 +99,8 @@ export class DockerResolver implements Resolver {
     });
     if (!manifest.ok) return { ok: false, reason: manifest.reason };
     const info = manifestInfo(manifest.value);
-    if (!info.ok || info.isIndex) return info;
-    // A single manifest: ask again with -v for the platform its config states.
+    if (!info.ok || info.isIndex || !withPlatform) return info;
+    // A single manifest whose platform matters: ask again with -v for what its config states.
     const verbose = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
       configDir,
       signal,

@@ -8,12 +8,15 @@ export interface Resolver {
   readonly name: ResolverName;
   /** What the tag points to now. Never throws for registry trouble: that is `{ ok: false, reason }`. */
   resolveTag(ref: ImageRef, credentials: readonly Credential[], signal?: AbortSignal): Promise<TagResolution>;
-  /** Reads one manifest of the repository by digest: an index with its children, or a single manifest. */
+  /**
+   * Reads one manifest of the repository by digest: an index with its children, or a single manifest —
+   * with the platform its config states when `platform` is asked for (one more request), else null.
+   */
   inspectManifest(
     ref: ImageRef,
     digest: string,
     credentials: readonly Credential[],
-    signal?: AbortSignal,
+    options?: { platform?: boolean; signal?: AbortSignal },
   ): Promise<ManifestInfo>;
   /** Facts worth a line in wide or verbose output (e.g. Docker Hub's remaining pulls). */
   notes?(): string[];

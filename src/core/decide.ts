@@ -14,7 +14,10 @@ import type { IndexChild, ManifestInfo, Resolution, TagDigest } from "./resoluti
 const recreatingControllers = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet"]);
 
 /** A verdict on one running digest, or the manifest that must be read first to reach one. */
-type DigestJudgement = { status: "current" | "stale" | "unknown"; reason: string } | { need: string };
+type DigestJudgement =
+  | { status: "current" | "stale" | "unknown"; reason: string }
+  /** Read this manifest first; `platform`: also the platform of a single manifest (from its config). */
+  | { need: string; platform: boolean };
 
 /**
  * Is `running` what the tag points to now? Current when it is the tag's digest, one of its twins
@@ -31,12 +34,12 @@ function judgeDigest(
     return { status: "current", reason: "" };
   if (tag.isIndex === false) return { status: "stale", reason: "" };
   const latest = manifests.get(tag.digest);
-  if (!latest) return { need: tag.digest };
+  if (!latest) return { need: tag.digest, platform: false };
   if (!latest.ok) return { status: "unknown", reason: `could not read the tag's index: ${latest.reason}` };
   if (!latest.isIndex) return { status: "stale", reason: "" };
   if (latest.children.some((child) => child.digest === running)) return { status: "current", reason: "" };
   const old = manifests.get(running);
-  if (!old) return { need: running };
+  if (!old) return { need: running, platform: true };
   if (!old.ok) {
     return {
       status: "unknown",
@@ -78,8 +81,8 @@ function comparePlatforms(old: readonly IndexChild[], latest: readonly IndexChil
 export function manifestsToInspect(
   images: readonly ImageInUse[],
   resolutions: ReadonlyMap<string, Resolution>,
-): { image: ImageInUse; digest: string }[] {
-  const wanted: { image: ImageInUse; digest: string }[] = [];
+): { image: ImageInUse; digest: string; platform: boolean }[] {
+  const wanted: { image: ImageInUse; digest: string; platform: boolean }[] = [];
   for (const image of images) {
     const resolution = resolutions.get(image.key);
     if (!resolution?.tag.ok) continue;
@@ -88,7 +91,7 @@ export function manifestsToInspect(
       const judgement = judgeDigest(running, resolution.tag.tag, resolution.manifests);
       if ("need" in judgement && !seen.has(judgement.need)) {
         seen.add(judgement.need);
-        wanted.push({ image, digest: judgement.need });
+        wanted.push({ image, digest: judgement.need, platform: judgement.platform });
       }
     }
   }

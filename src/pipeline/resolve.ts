@@ -40,13 +40,11 @@ export async function resolveImages(
   for (let round = 0; round < 2; round++) {
     const wanted = manifestsToInspect(images, resolutions);
     if (wanted.length === 0) break;
-    await mapLimit(wanted, options.concurrency, async ({ image, digest }) => {
-      const info = await resolver.inspectManifest(
-        image.ref,
-        digest,
-        credentials.get(image.key) ?? [],
-        options.signal,
-      );
+    await mapLimit(wanted, options.concurrency, async ({ image, digest, platform }) => {
+      const info = await resolver.inspectManifest(image.ref, digest, credentials.get(image.key) ?? [], {
+        platform,
+        signal: options.signal,
+      });
       resolutions.get(image.key)!.manifests.set(digest, info);
     });
   }

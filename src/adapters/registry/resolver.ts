@@ -99,16 +99,20 @@ export class RegistryResolver implements Resolver {
     ref: ImageRef,
     digest: string,
     credentials: readonly Credential[],
-    signal?: AbortSignal,
+    { platform = false, signal }: { platform?: boolean; signal?: AbortSignal } = {},
   ): Promise<ManifestInfo> {
+    // A body already read (by the GET fallback of resolveTag) answers without a request, platform aside.
     const key = `${repositoryOf(ref)}@${digest}`;
-    let known = this.manifests.get(key);
+    const cached = this.manifests.get(key);
+    if (cached && !platform) return cached;
+    const platformKey = `${key} platform`;
+    let known = platform ? this.manifests.get(platformKey) : undefined;
     if (!known) {
-      known = this.readByDigest(ref, digest, credentials, signal).catch((error: unknown) => ({
+      known = this.readByDigest(ref, digest, credentials, platform, signal).catch((error: unknown) => ({
         ok: false as const,
         reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
       }));
-      this.manifests.set(key, known);
+      this.manifests.set(platform ? platformKey : key, known);
     }
     return known;
   }
@@ -152,6 +156,7 @@ export class RegistryResolver implements Resolver {
     ref: ImageRef,
     digest: string,
     credentials: readonly Credential[],
+    withPlatform: boolean,
     signal?: AbortSignal,
   ): Promise<ManifestInfo> {
     const algorithm = digest.split(":")[0]!;
@@ -170,7 +175,7 @@ export class RegistryResolver implements Resolver {
       };
     }
     const info = readManifest(body.toString("utf8"));
-    if (!info.ok || info.isIndex) return info;
+    if (!info.ok || info.isIndex || !withPlatform) return info;
     return { ...info, platform: await this.platformOf(ref, body, credentials, signal) };
   }
 
