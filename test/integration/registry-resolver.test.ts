@@ -165,7 +165,7 @@ describe("registry resolver: tags moved or not", () => {
       expect(planOf(verbose).pods[0]!.containers[0]!.status).toBe("current");
       expect(verbose.stderr).toContain(`${proxy.host}: 76 of 100 pulls left`);
       expect(verbose.stderr).toContain(
-        "registry requests: 1 HEAD, 0 GET, 0 token, 1 version check (0 retries)",
+        "registry requests: 1 HEAD, 0 GET, 0 config, 0 token, 1 version check (0 retries)",
       );
       expect(verbose.stderr).toMatch(
         /registry: HEAD http:\/\/127\.0\.0\.1:\d+\/v2\/limited\/manifests\/latest → 200/,
