@@ -151,7 +151,11 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     expect(lines.filter((l) => l.endsWith(" deleted"))).toHaveLength(1);
     const refused = lines.filter((l) => l.includes("not deleted"));
     expect(refused).toHaveLength(2);
-    for (const line of refused) expect(line).toMatch(/did not have 3 ready pods within the wait timeout$/);
+    for (const line of refused) {
+      expect(line).toMatch(
+        /not deleted: ReplicaSet\/outage-\S+ did not have 3 ready pods within the wait timeout$/,
+      );
+    }
     expect(result.stdout).toContain("1 deleted, 2 not started (of 3 planned)");
 
     // Two replicas still serve v1; the third is stuck pulling, as on a real node.
