@@ -55,7 +55,9 @@ export async function startRegistry(auth: RegistryAuth = {}): Promise<Registry> 
     log: () => readFileSync(logPath, "utf8"),
     async stop() {
       child.kill("SIGTERM");
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
+      await new Promise((resolve) =>
+        child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once("exit", resolve),
+      );
       rmSync(dir, { recursive: true, force: true });
     },
   };
