@@ -10,12 +10,22 @@ export default defineConfig({
   test: {
     env: { FORCE_COLOR: "0", NO_COLOR: "" },
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          globalSetup: ["test/support/tmpdir.setup.ts"],
+        },
+      },
       {
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/support/build.setup.ts", "test/support/docker-engine.setup.ts"],
+          globalSetup: [
+            "test/support/tmpdir.setup.ts",
+            "test/support/build.setup.ts",
+            "test/support/docker-engine.setup.ts",
+          ],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -25,6 +35,7 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           globalSetup: [
+            "test/support/tmpdir.setup.ts",
             "test/support/build.setup.ts",
             "test/support/docker-engine.setup.ts",
             "test/support/testbed.setup.ts",
@@ -41,7 +52,7 @@ export default defineConfig({
         test: {
           name: "cron",
           include: ["test/cron/**/*.test.ts"],
-          globalSetup: ["test/support/build.setup.ts"],
+          globalSetup: ["test/support/tmpdir.setup.ts", "test/support/build.setup.ts"],
           // After e2e: two control planes at once would crowd a 2-core machine.
           sequence: { groupOrder: 2 },
           testTimeout: 60_000,
