@@ -2,8 +2,16 @@
 import { controllerOf, type KubeObject, type OwnerReference, type Pod } from "./k8s.js";
 import type { Owner } from "./plan.js";
 
-/** Kinds whose pods are listed to find the next owner up. */
-export const intermediateOwnerKinds = ["ReplicaSet", "Job"] as const;
+/** Owner kinds that are listed to find the next owner up, with the resource kubectl lists them by. */
+export const intermediateOwners = { ReplicaSet: "replicasets.apps", Job: "jobs.batch" } as const;
+
+/** The resources to list for these pods' owners: only kinds some pod is directly controlled by. */
+export function ownerResourcesToList(pods: readonly Pod[]): string[] {
+  const kinds = new Set(pods.map((pod) => controllerOf(pod.metadata)?.kind));
+  return Object.entries(intermediateOwners)
+    .filter(([kind]) => kinds.has(kind))
+    .map(([, resource]) => resource);
+}
 
 /** Controller references of ReplicaSets and Jobs, by namespace/kind/name. */
 export type OwnerIndex = ReadonlyMap<string, OwnerReference | null>;
@@ -25,7 +33,7 @@ export function indexOwners(objects: readonly KubeObject[]): OwnerIndex {
 export function ownersOf(pod: Pod, index: OwnerIndex): { direct: OwnerReference | null; top: Owner | null } {
   const direct = controllerOf(pod.metadata);
   if (!direct) return { direct: null, top: null };
-  if ((intermediateOwnerKinds as readonly string[]).includes(direct.kind)) {
+  if (Object.hasOwn(intermediateOwners, direct.kind)) {
     const parent = index.get(ownerKey(pod.metadata.namespace ?? "", direct.kind, direct.name));
     if (parent) return { direct, top: { kind: parent.kind, name: parent.name } };
   }

@@ -5,9 +5,9 @@
  */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import { type ImageInUse, imagesInUse, imagesToResolve, type SecretRef } from "../core/images-in-use.js";
-import { controllerOf, type Pod, type ServiceAccount } from "../core/k8s.js";
+import type { Pod, ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
-import { indexOwners, type OwnerIndex } from "../core/owners.js";
+import { indexOwners, type OwnerIndex, ownerResourcesToList } from "../core/owners.js";
 import { ToolFailedError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
 
@@ -24,16 +24,11 @@ export interface Inventory {
   warnings: string[];
 }
 
-const ownerResources: Record<string, string> = { ReplicaSet: "replicasets.apps", Job: "jobs.batch" };
-
 /** Lists what the plan needs from the cluster. */
 export async function gather(kubectl: Kubectl, scope: PodScope, concurrency: number): Promise<Inventory> {
   const pods = await kubectl.listPods(scope);
 
-  const kinds = new Set(pods.map((pod) => controllerOf(pod.metadata)?.kind ?? ""));
-  const resources = Object.entries(ownerResources)
-    .filter(([kind]) => kinds.has(kind))
-    .map(([, resource]) => resource);
+  const resources = ownerResourcesToList(pods);
   const images = imagesToResolve(imagesInUse(pods));
   const warnings: string[] = [];
   const [ownerObjects, accountSecrets] = await Promise.all([

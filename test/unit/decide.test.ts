@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decidePlan, manifestsToInspect } from "../../src/core/decide.js";
 import { imagesInUse, imagesToResolve } from "../../src/core/images-in-use.js";
 import type { Pod } from "../../src/core/k8s.js";
-import { indexOwners } from "../../src/core/owners.js";
+import { indexOwners, ownerResourcesToList } from "../../src/core/owners.js";
 import { hasStalePods, summarize } from "../../src/core/plan.js";
 import type { ManifestInfo, Resolution } from "../../src/core/resolution.js";
 import { digestOf, makeJob, makePod, makeReplicaSet, type PodSpec, type Runtime } from "../support/pods.js";
@@ -405,6 +405,19 @@ describe("pod actions", () => {
       current: 1,
       namespacesToDelete: 2,
     });
+  });
+});
+
+describe("ownerResourcesToList", () => {
+  it("lists ReplicaSets and Jobs only when some pod is directly controlled by one", () => {
+    expect(ownerResourcesToList([webPod()])).toEqual(["replicasets.apps"]);
+    expect(ownerResourcesToList([webPod({ owner: { kind: "Job", name: "j" } }), webPod()])).toEqual([
+      "replicasets.apps",
+      "jobs.batch",
+    ]);
+    expect(
+      ownerResourcesToList([webPod({ owner: { kind: "StatefulSet", name: "db" } }), webPod({ owner: null })]),
+    ).toEqual([]);
   });
 });
 
