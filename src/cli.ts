@@ -1,5 +1,6 @@
 /** Commander wiring only: flags → typed options → a command. */
 import { Command, Option } from "commander";
+import packageJson from "../package.json" with { type: "json" };
 import { addCronCommands } from "./cli-cron.js";
 import { addConnectionOptions, collect } from "./cli-options.js";
 import { applyCommand } from "./commands/apply.js";
@@ -51,6 +52,7 @@ export function createProgram(io: Io): Command {
       "Find pods that run an old digest of a mutable tag (:latest, :main, :1.2) and restart them.\n" +
         "Only pods proven stale and owned by a controller that recreates them are ever deleted.",
     )
+    .version(packageJson.version, "--version", "print the plugin's version")
     .showHelpAfterError(false)
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),

@@ -7,6 +7,8 @@
  * workloads.test.ts and safety.test.ts; the docker resolver's flow in docker-resolver.test.ts.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FakeCluster, repoRoot, runCli } from "../support/cli.js";
 import { pushImage } from "../support/images.js";
@@ -63,6 +65,14 @@ describe("usage", () => {
     expect(result).toContain("Usage: kubectl autoupdate");
     expect(result).toMatch(/plan \[options\]/);
     expect(result).toMatch(/apply \[options\]/);
+  });
+
+  it("--version prints the package's version on stdout", async () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      version: string;
+    };
+    const result = await run(staleCluster(), ["--version"]);
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
   });
 
   it.each([
