@@ -24,10 +24,11 @@ export class RefusedError extends AutoupdateError {}
 /** Some deletions failed; the others were reported. */
 export class PartialFailureError extends AutoupdateError {}
 
-/** SIGINT or SIGTERM stopped the run; exits like an interrupted shell command. */
-export class InterruptedError extends AutoupdateError {
-  override readonly exitCode = 130;
-}
+/**
+ * SIGINT or SIGTERM stopped the run. Exit 1 like any other error: the Plan contract allows only 0, 1 and
+ * 2 (a second signal still leaves at once with the shell's 130/143).
+ */
+export class InterruptedError extends AutoupdateError {}
 
 /** Exit with a code and no message (e.g. `plan --exit-code` found stale pods). */
 export class ExitCode extends AutoupdateError {

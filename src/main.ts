@@ -28,7 +28,7 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   if (error instanceof ExitCode) return error.exitCode;
   if (io.signal.aborted && !(error instanceof InterruptedError)) {
     io.stderr.write("error: interrupted\n");
-    return 130;
+    return 1;
   }
   if (error instanceof AutoupdateError) {
     io.stderr.write(`error: ${error.message}\n`);

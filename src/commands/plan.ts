@@ -1,7 +1,7 @@
 /** `kubectl autoupdate plan`: gather → decide → print. Changes nothing. */
 import type { Context } from "../context.js";
 import { hasStalePods } from "../core/plan.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, InterruptedError } from "../errors.js";
 import { renderPlan } from "../output/render-plan.js";
 import { makePlan, type PlanResult } from "../pipeline/make-plan.js";
 
@@ -16,11 +16,15 @@ export async function planCommand(ctx: Context, flags: PlanFlags): Promise<void>
   if (flags.exitCode && hasStalePods(result.plan)) throw new ExitCode(2);
 }
 
-/** The plan both verbs print, with the spinner running while it is computed. */
+/**
+ * The plan both verbs print, with the spinner running while it is computed. An interrupted run's plan is
+ * full of images cancelled mid-pull (unknown): it is not printed, and the run fails (a CI gate must not pass).
+ */
 export async function computePlan(ctx: Context): Promise<PlanResult> {
   const { options } = ctx;
+  let result: PlanResult;
   try {
-    return await makePlan(ctx.kubectl, ctx.resolver(), {
+    result = await makePlan(ctx.kubectl, ctx.resolver(), {
       scope: options.scope,
       concurrency: options.concurrency,
       extraCredentials: ctx.extraCredentials,
@@ -34,6 +38,9 @@ export async function computePlan(ctx: Context): Promise<PlanResult> {
   } finally {
     ctx.progress.stop();
   }
+  if (ctx.io.signal.aborted)
+    throw new InterruptedError("interrupted before the plan was complete: nothing printed");
+  return result;
 }
 
 export function printPlan(ctx: Context, result: PlanResult): void {

@@ -145,7 +145,7 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null): string | 
   if (phase === "Succeeded" || phase === "Failed") return `pod has finished (${phase})`;
   if (controller === null) return "no controller owns it: deleting it would lose it for good";
   if (controller.kind === "Job") {
-    return "Job pod still running: deleting it would count as a failure against the Job's backoffLimit";
+    return "Job pod has not finished: deleting it would count as a failure against the Job's backoffLimit";
   }
   if (!recreatingControllers.has(controller.kind)) {
     return `owned by ${controller.kind}/${controller.name}, which is not known to recreate deleted pods`;

@@ -78,11 +78,11 @@ export function summarize(plan: Plan): PlanSummary {
 }
 
 /**
- * Whether `plan --exit-code` fails: some pod is stale, to delete or skipped — but not one already
- * terminating, whose replacement is on its way (a gate run right after `apply` must pass).
+ * Whether `plan --exit-code` fails: some container is stale, whatever its pod's action (to delete, skipped,
+ * or already terminating: until its replacement runs, the workload still runs the old image).
  */
 export function hasStalePods(plan: Plan): boolean {
-  return plan.pods.some((pod) => pod.action === "delete" || (pod.action === "skip" && !pod.terminating));
+  return plan.pods.some((pod) => pod.containers.some((c) => c.status === "stale"));
 }
 
 /** The pods apply deletes: exactly those the plan marks `delete`. */

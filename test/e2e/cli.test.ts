@@ -280,7 +280,7 @@ describe("apply", () => {
       const code = await new Promise<string>((done) =>
         child.on("exit", (c, signal) => done(`${c ?? signal}`)),
       );
-      expect(code, stderr).toBe("130");
+      expect(code, stderr).toBe("1");
       const interrupted = before
         .filter((p) => p.startsWith("web-") && !p.startsWith(`${first} `))
         .map((p) => p.split(" ")[0]!);

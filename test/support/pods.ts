@@ -89,7 +89,8 @@ export function makePod(spec: PodSpec): Pod {
   const uid = spec.uid ?? uuidOf(`${namespace}/${spec.name}`);
   const phase = spec.phase ?? "Running";
   const owner = spec.owner === undefined ? null : spec.owner;
-  const started = phase === "Running" || phase === "Succeeded" || phase === "Failed";
+  // A Pending pod has statuses once some container ran (an init container that finished, say).
+  const started = phase !== "Pending" || spec.containers.some((c) => imageIdFor(runtime, c) !== "");
   const container = (c: ContainerSpec) => ({
     image: c.image,
     imagePullPolicy:

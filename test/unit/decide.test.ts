@@ -301,7 +301,19 @@ describe("pod actions", () => {
     ["a Succeeded pod", { phase: "Succeeded" as const }, "pod has finished (Succeeded)"],
     ["a Failed pod", { phase: "Failed" as const }, "pod has finished (Failed)"],
     ["a terminating pod", { deletionTimestamp: "2026-11-20T11:00:00Z" }, "already terminating"],
-    ["a running Job's pod", { owner: { kind: "Job", name: "backup-29210" } }, "Job pod still running"],
+    ["a running Job's pod", { owner: { kind: "Job", name: "backup-29210" } }, "Job pod has not finished"],
+    [
+      "a pending Job's pod (its init container ran the old image)",
+      {
+        owner: { kind: "Job", name: "backup-29210" },
+        phase: "Pending" as const,
+        containers: [
+          { name: "migrate", init: true, image: "nginx:latest", runningDigest: OLD },
+          { name: "app", image: "nginx:latest" },
+        ],
+      },
+      "Job pod has not finished",
+    ],
     [
       "a pod of an unknown controller",
       { owner: { kind: "TaskRun", name: "build-1", apiVersion: "tekton.dev/v1" } },
@@ -380,11 +392,11 @@ describe("pod actions", () => {
     expect(decided.containers.map((c) => c.status)).toEqual(["stale", "unknown"]);
   });
 
-  it("--exit-code counts stale pods, skipped ones too, but not those already terminating", () => {
+  it("--exit-code counts every pod with a stale container: to delete, skipped, or already terminating", () => {
     const gate = (pods: Pod[]) => hasStalePods(plan(pods, { [nginx]: resolved(NEW) }));
     expect(gate([webPod()])).toBe(true);
     expect(gate([webPod({ owner: null })])).toBe(true);
-    expect(gate([webPod({ deletionTimestamp: "2026-11-20T11:00:00Z" })])).toBe(false);
+    expect(gate([webPod({ deletionTimestamp: "2026-11-20T11:00:00Z" })])).toBe(true);
     expect(gate([webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }] })])).toBe(
       false,
     );
