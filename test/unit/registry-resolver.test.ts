@@ -298,6 +298,44 @@ describe("registry resolver: credentials", () => {
     }
   });
 
+  it("a cached token the registry refuses before it expires: dropped, and one new token fetched", async () => {
+    // Tokens carry a generation (#1, #2…); the registry stops honouring #1 after the first HEAD (revoked).
+    const inner = tokenRegistry(manifests);
+    let issued = 0;
+    let revoked = 0;
+    const { fetch, seen } = fakeFetch(async (req) => {
+      if (new URL(req.url).host === "auth.test") {
+        const answer = (await inner(req).json()) as { token: string };
+        return Response.json({ token: `${answer.token}#${++issued}`, expires_in: 300 });
+      }
+      const [token, generation] = (req.authorization ?? "").split("#");
+      if (generation !== undefined && Number(generation) <= revoked) {
+        return new Response("", { status: 401, headers: { "www-authenticate": bearer } });
+      }
+      return inner({ ...req, authorization: token ?? null });
+    });
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: true });
+    revoked = 1;
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: true });
+    expect(kinds(seen)).toEqual([
+      "GET /v2/",
+      "GET token",
+      "HEAD /v2/app/manifests/1",
+      "HEAD /v2/app/manifests/1",
+      "GET token",
+      "HEAD /v2/app/manifests/1",
+    ]);
+    // A token fetched just now and refused is not fetched again: that is a denial, not a stale cache.
+    revoked = 99;
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: false });
+    expect(kinds(seen).slice(6)).toEqual([
+      "HEAD /v2/app/manifests/1",
+      "GET token",
+      "HEAD /v2/app/manifests/1",
+    ]);
+  });
+
   it("Basic challenge: username and password on the request itself", async () => {
     const { fetch, seen } = fakeFetch((req) => {
       if (req.url.endsWith("/v2/"))

@@ -13,8 +13,13 @@ import type { RegistryAuthScheme } from "../../core/www-authenticate.js";
 import type { TokenAnswer, TokenCache } from "./token-cache.js";
 import type { Transport } from "./transport.js";
 
-/** The header to send (null: none), or why this credential cannot be used. */
-export type Authorization = { ok: true; header: string | null } | { ok: false; reason: string };
+/**
+ * The header to send (null: none), or why this credential cannot be used. `forget`: the header carries a
+ * cached token; call it when the registry refuses that token, so the next authorize() fetches a new one.
+ */
+export type Authorization =
+  | { ok: true; header: string | null; forget?: () => void }
+  | { ok: false; reason: string };
 
 /** docker's minimumTokenLifetimeSeconds: shorter (or missing) lifetimes count as 60 s. */
 const minimumLifetimeSeconds = 60;
@@ -60,7 +65,11 @@ export class Authenticator {
     const answer = await this.tokens.get(key, () =>
       this.fetchToken(realm, auth.service, scope, credential, signal),
     );
-    return answer.ok ? { ok: true, header: `Bearer ${answer.token}` } : answer;
+    if (!answer.ok) return answer;
+    const header = `Bearer ${answer.token}`;
+    return answer.cached
+      ? { ok: true, header, forget: () => this.tokens.forget(key, answer.token) }
+      : { ok: true, header };
   }
 
   private async fetchToken(

@@ -68,7 +68,8 @@ export class RegistryClient {
       const who = credential ? `with ${credential.source}` : "anonymous";
       let auth = hostAuth.auth;
       let scope = pullScope(ref.path);
-      // A 401 whose challenge differs from what /v2/ said earns one more try with that challenge.
+      // A 401 earns one more try: with the challenge it names when that differs from what /v2/ said, or
+      // with a new token when the refused one came from the cache.
       for (let round = 0; round < 2; round++) {
         const authorization = await this.authenticator.authorize(auth, scope, credential, signal);
         if (!authorization.ok) {
@@ -100,6 +101,10 @@ export class RegistryClient {
           if (challenge.scheme === "bearer" && challenge.scope) scope = challenge.scope;
           // Later requests to this host start from what its manifests asked for.
           this.hosts.set(host, Promise.resolve({ ok: true, auth: challenge }));
+          continue;
+        }
+        if (round === 0 && status === 401 && authorization.forget) {
+          authorization.forget();
           continue;
         }
         const detail = method === "HEAD" ? "" : detailOf(exchange.answer.body);

@@ -4,9 +4,9 @@
  * are not kept: the next credential of the chain has its own key anyway.
  */
 
-/** A token and its lifetime, or why the token server refused. */
+/** A token and its lifetime (`cached`: not fetched for this request), or why the token server refused. */
 export type TokenAnswer =
-  | { ok: true; token: string; expiresInSeconds: number }
+  | { ok: true; token: string; expiresInSeconds: number; cached?: boolean }
   | { ok: false; reason: string };
 
 /** Tokens are dropped this long before they expire, for clock skew and request time. */
@@ -23,7 +23,12 @@ export class TokenCache {
   async get(key: string, fetchToken: () => Promise<TokenAnswer>): Promise<TokenAnswer> {
     const cached = this.entries.get(key);
     if (cached && this.now() < cached.expiresAt) {
-      return { ok: true, token: cached.token, expiresInSeconds: (cached.expiresAt - this.now()) / 1000 };
+      return {
+        ok: true,
+        token: cached.token,
+        expiresInSeconds: (cached.expiresAt - this.now()) / 1000,
+        cached: true,
+      };
     }
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
@@ -40,5 +45,10 @@ export class TokenCache {
     });
     this.pending.set(key, promise);
     return promise;
+  }
+
+  /** Drops a token the registry refused before it expired (revoked, or a server with another clock). */
+  forget(key: string, token: string): void {
+    if (this.entries.get(key)?.token === token) this.entries.delete(key);
   }
 }
