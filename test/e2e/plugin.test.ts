@@ -1,7 +1,8 @@
 /**
- * The plugin as kubectl runs it (`kubectl autoupdate …` with bin/ on PATH), and `plan`/`apply` as a
- * ServiceAccount with only the rights they need (impersonated with --as): they work; without `list pods`
- * the failure is one clear line; without `delete pods` each pod's refusal is reported and the exit is 1.
+ * The plugin as kubectl runs it (`kubectl autoupdate --help` and `plan`, with bin/ on PATH), and
+ * `plan`/`apply` as a ServiceAccount with only the rights they need (impersonated with --as): they work;
+ * without `list pods` the failure is one clear line; without `delete pods` each pod's refusal is reported
+ * and the exit is 1.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -70,6 +71,15 @@ describe("through kubectl", () => {
   it("kubectl plugin list finds kubectl-autoupdate on PATH", async () => {
     const result = await viaKubectl(["plugin", "list", "--name-only"]);
     expect(result.stdout.split("\n")).toContain("kubectl-autoupdate");
+  });
+
+  it("kubectl autoupdate --help shows the plugin's help, its commands and exit 0", async () => {
+    const result = await viaKubectl(["autoupdate", "--help"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Usage: kubectl autoupdate");
+    expect(result.stdout).toMatch(/^ {2}plan \[options\] /m);
+    expect(result.stdout).toMatch(/^ {2}apply \[options\] /m);
+    expect(result.stdout).toBe((await plugin(["--help"])).stdout);
   });
 
   it("kubectl autoupdate plan prints what the plugin prints, for the same cluster", async () => {

@@ -6,7 +6,6 @@
  * trouble, apply -o json, Ctrl-C and the prompt on a terminal in cli.test.ts; apply's waits and timeout in
  * workloads.test.ts and safety.test.ts; the docker resolver's flow in docker-resolver.test.ts.
  */
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -53,20 +52,6 @@ const run = (cluster: FakeCluster, args: string[], env: NodeJS.ProcessEnv = {}) 
   runCli(args, cluster.env({ DOCKER_HOST: inject("dockerHost"), ...env }));
 
 describe("usage", () => {
-  it("kubectl finds the plugin on PATH and shows its help", async () => {
-    const result = await new Promise<string>((done) =>
-      execFile(
-        "kubectl",
-        ["autoupdate", "--help"],
-        { env: { ...process.env, PATH: `${repoRoot}/bin:${process.env["PATH"]}` } },
-        (_, out) => done(out),
-      ),
-    );
-    expect(result).toContain("Usage: kubectl autoupdate");
-    expect(result).toMatch(/plan \[options\]/);
-    expect(result).toMatch(/apply \[options\]/);
-  });
-
   it("--version prints the package's version on stdout", async () => {
     const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
       version: string;
