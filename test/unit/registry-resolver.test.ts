@@ -470,6 +470,36 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     expect(seen).toHaveLength(3);
   });
 
+  it("a registry that answered before is only slow: given up on after three requests time out, not one", async () => {
+    const { fetch, seen } = fakeFetch((req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/v2/") return new Response("{}", { status: 200 });
+      if (path === "/v2/a/manifests/1") {
+        return new Response(null, {
+          headers: { "docker-content-digest": MANIFEST, "content-type": dockerManifest },
+        });
+      }
+      return "hang";
+    });
+    const r = resolver(fetch, {
+      timeoutMs: 50,
+      retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 0 },
+    });
+    expect(await r.resolveTag(ref("reg.test/a:1"), [])).toMatchObject({ ok: true });
+    const later: unknown[] = [];
+    for (const name of ["b", "c", "d", "e"]) later.push(await r.resolveTag(ref(`reg.test/${name}:1`), []));
+    const slow = { ok: false, reason: "reg.test: no answer within 50 ms" };
+    expect(later).toEqual([slow, slow, slow, slow]);
+    // b, c and d were each asked; e was not: by then the host counted as down.
+    expect(kinds(seen)).toEqual([
+      "GET /v2/",
+      "HEAD /v2/a/manifests/1",
+      "HEAD /v2/b/manifests/1",
+      "HEAD /v2/c/manifests/1",
+      "HEAD /v2/d/manifests/1",
+    ]);
+  });
+
   it("TLS trouble is not retried", async () => {
     const { fetch, seen } = fakeFetch(() => {
       throw Object.assign(new TypeError("fetch failed"), {

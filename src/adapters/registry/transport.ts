@@ -2,8 +2,10 @@
  * HTTP to registries and token servers over Node's fetch (https with the system CAs, which include
  * NODE_EXTRA_CA_CERTS). Every request has a timeout; 408/429/5xx and network errors are retried with backoff
  * and jitter (core/retry-policy.ts); a global and a per-host limit bound the requests in flight. A host that
- * stays unreachable after its retries (or fails TLS) is not asked again in this run, so one dead registry costs
- * one timeout sequence, not one per image. Counts requests by kind and keeps Docker Hub's rate-limit headers.
+ * fails TLS or name resolution, or stays unreachable after its retries, is not asked again in this run, so one
+ * dead registry costs one timeout sequence, not one per image. A host that has answered before is only slow
+ * or flaky: it is given up on after a few requests failed that way, not after the first.
+ * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "../../core/rate-limit.js";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "../../core/retry-policy.js";
@@ -67,6 +69,9 @@ interface Failure {
 
 type Attempt = { ok: true; answer: HttpAnswer } | ({ ok: false } & Failure);
 
+/** Requests that may fail on the network (after their retries) before a host that answered is given up on. */
+const failuresBeforeGivingUp = 3;
+
 /** Network error codes that will not get better by asking again (TLS trust, name resolution). */
 const permanentCodes =
   /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|ENOTFOUND$|HOSTNAME_)/;
@@ -76,6 +81,8 @@ export class Transport {
   private readonly global: Limiter;
   private readonly perHost = new Map<string, Limiter>();
   private readonly unreachable = new Map<string, string>();
+  /** Hosts that have answered in this run, with how many of their requests have failed on the network. */
+  private readonly answered = new Map<string, number>();
   private readonly counts: RequestStats = { ping: 0, head: 0, get: 0, token: 0, blob: 0, retries: 0 };
   readonly rateLimits = new Map<string, RateLimitState>();
   private readonly fetch: typeof fetch;
@@ -120,7 +127,7 @@ export class Transport {
         if (wait === null) {
           const tries = retry + 1;
           const reason = `${host}: ${attempt.reason}${tries > 1 ? ` (${tries} attempts)` : ""}`;
-          if (attempt.hostDown) this.unreachable.set(host, reason);
+          if (attempt.hostDown && this.givesUpOn(host, attempt.retryable)) this.unreachable.set(host, reason);
           return { ok: false, reason };
         }
       }
@@ -128,6 +135,14 @@ export class Transport {
       this.options.log?.(`registry: retrying ${init.method} ${url.href} in ${wait} ms`);
       await sleep(wait, signal);
     }
+  }
+
+  /** Whether a request that failed on the network means the host is not worth asking again. */
+  private givesUpOn(host: string, transient: boolean): boolean {
+    const failures = this.answered.get(host);
+    if (!transient || failures === undefined) return true;
+    this.answered.set(host, failures + 1);
+    return failures + 1 >= failuresBeforeGivingUp;
   }
 
   private async attempt(
@@ -160,6 +175,7 @@ export class Transport {
         redirect: "follow",
       });
       const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
+      if (!this.answered.has(url.host)) this.answered.set(url.host, 0);
       if (kind === "head" || kind === "get") this.noteRateLimit(url.host, response.headers);
       this.options.log?.(`registry: ${label} → ${response.status} in ${this.now() - started} ms`);
       return { ok: true, answer: { status: response.status, headers: response.headers, body } };
