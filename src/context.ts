@@ -88,7 +88,7 @@ export function createContext(io: Io, options: RunOptions): Context {
 
 function createResolver(exec: Exec, options: RunOptions, debug: (line: string) => void): Resolver {
   const insecure = new Set(options.insecureRegistries);
-  const isInsecure = (host: string) => isLoopbackHost(host) || insecure.has(host);
+  const isInsecure = (host: string) => isLoopbackHost(host) || insecure.has(host.toLowerCase());
   if (options.resolver === "registry") {
     return new RegistryResolver({
       isInsecure,

@@ -1,6 +1,7 @@
 /** Flags shared by plan and apply, validated once into typed options (house style: Complete/Validate). */
 import type { KubectlConnection, PodScope } from "./adapters/kubectl.js";
 import type { ResolverName } from "./core/plan.js";
+import { parseRegistryHost } from "./core/registry-host.js";
 import { UsageError } from "./errors.js";
 import type { ColorMode } from "./output/color.js";
 import { parseDuration } from "./util/duration.js";
@@ -116,10 +117,20 @@ export function resolveOptions(
     kubectlPath: raw.kubectl || env["KUBECTL"] || env["KUBECTL_PATH"] || "kubectl",
     dockerPath: raw.docker || env["DOCKER"] || "docker",
     pullTimeoutMs: parseDuration(raw.pullTimeout ?? "5m", "--pull-timeout"),
-    insecureRegistries: raw.insecureRegistry ?? [],
+    insecureRegistries: (raw.insecureRegistry ?? []).map(insecureRegistryHost),
     localCredentials: raw.localCredentials !== false,
     registryTimeoutMs,
     registryRetries,
     verbose: raw.verbose === true,
   };
+}
+
+function insecureRegistryHost(value: string): string {
+  const host = parseRegistryHost(value);
+  if (host === null) {
+    throw new UsageError(
+      `invalid value "${value}" for --insecure-registry; want HOST[:PORT], e.g. registry.lan:5000`,
+    );
+  }
+  return host;
 }
