@@ -16,16 +16,21 @@ import {
   deleteNamespaces,
   deployment,
   kk,
+  kubectl,
   planJson,
   plugin,
   pluginEnv,
   type Run,
   statefulSet,
   testbed,
+  until,
 } from "./support.js";
 
 const ns = "e2e-plugin";
 const limited = `system:serviceaccount:${ns}:limited`;
+/** A second namespace for the refusals that stop apply part-way: its own pods, its own ServiceAccount. */
+const partial = "e2e-plugin-partial";
+const partialAccount = `system:serviceaccount:${partial}:partial`;
 let registry: Registry;
 let sim: Simulator;
 let image: string;
@@ -40,16 +45,24 @@ beforeAll(async () => {
       { name: "plug-docker", runtime: "docker" },
     ],
   });
-  await createNamespace(ns);
+  await Promise.all([ns, partial].map(createNamespace));
   image = `${registry.host}/plugged:latest`;
   const v1 = await pushImage(image, "plugin v1");
-  await apply(deployment("web", ns, 2, { image }), statefulSet("db", ns, 2, { image }));
-  await sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
+  await apply(
+    deployment("web", ns, 2, { image }),
+    statefulSet("db", ns, 2, { image }),
+    deployment("web", partial, 2, { image }),
+    statefulSet("db", partial, 3, { image }),
+  );
+  await Promise.all([
+    sim.waitForPods({ namespace: ns, count: 4, digest: v1 }),
+    sim.waitForPods({ namespace: partial, count: 5, digest: v1 }),
+  ]);
   v2 = await pushImage(image, "plugin v2");
 });
 
 afterAll(async () => {
-  await deleteNamespaces([ns]);
+  await deleteNamespaces([ns, partial]);
   await sim?.stop();
   await registry?.stop();
 });
@@ -103,22 +116,22 @@ describe("through kubectl", () => {
   });
 });
 
-/** A Role for `limited`, with these rules replacing any before. */
-async function grant(rules: object[]): Promise<void> {
+/** A Role for the ServiceAccount `name` (default: `limited`), with these rules replacing any before. */
+async function grant(rules: object[], namespace = ns, name = "limited"): Promise<void> {
   await apply(
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "limited", namespace: ns } },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
-      metadata: { name: "limited", namespace: ns },
+      metadata: { name, namespace },
       rules,
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
-      metadata: { name: "limited", namespace: ns },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "limited" },
-      subjects: [{ kind: "ServiceAccount", name: "limited", namespace: ns }],
+      metadata: { name, namespace },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
     },
   );
 }
@@ -187,5 +200,96 @@ describe("as a ServiceAccount with only what it needs (--as)", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`cannot list resource "pods" in API group "" at the cluster scope`);
     expect((await kk(["get", "pods", "-A", "-o", "name"])).trim()).not.toBe("");
+  });
+});
+
+/** Each pod's UID by name, and whether it is being deleted, as the API server has them now. */
+async function podsNow(namespace: string, selector: string): Promise<Record<string, string>> {
+  const list = JSON.parse(await kk(["get", "pods", "-n", namespace, "-l", selector, "-o", "json"])).items as {
+    metadata: { name: string; uid: string; deletionTimestamp?: string };
+  }[];
+  return Object.fromEntries(
+    list.map((p) => [p.metadata.name, `${p.metadata.uid}${p.metadata.deletionTimestamp ? " deleting" : ""}`]),
+  );
+}
+
+describe("refusals the API server makes (RBAC, impersonated with --as)", () => {
+  it("a refusal is one line naming kubectl's first stderr line, exit 1; a stack trace only with --verbose", async () => {
+    const nobody = `system:serviceaccount:${ns}:nobody`;
+    const own = await kubectl(["get", "pods", "-n", ns, "--as", nobody]);
+    expect(own.code).toBe(1);
+    const first = own.stderr.split("\n")[0]!;
+    expect(first).toBe(
+      `Error from server (Forbidden): pods is forbidden: User "${nobody}" cannot list resource "pods" in API group "" in the namespace "${ns}"`,
+    );
+    const plain = await plugin(["plan", "-n", ns, "--as", nobody]);
+    expect(plain).toMatchObject({ code: 1, stdout: "", stderr: `error: kubectl get failed: ${first}\n` });
+    const verbose = await plugin(["plan", "-n", ns, "--as", nobody, "--verbose"]);
+    expect(verbose.code).toBe(1);
+    expect(verbose.stdout).toBe("");
+    expect(verbose.stderr).toContain(`\nerror: kubectl get failed: ${first}\n`);
+    expect(verbose.stderr).toContain("ToolFailedError");
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  it("a refusal while gathering (no list on ReplicaSets) stops apply before any deletion: exit 1, every pod kept", async () => {
+    await grant(
+      [
+        podRules(["get", "list", "delete"]),
+        { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
+      ],
+      partial,
+      "partial",
+    );
+    const before = await podsNow(partial, "app in (web,db)");
+    expect(Object.keys(before)).toHaveLength(5);
+    const result = await plugin(["apply", "--yes", "-n", partial, "--as", partialAccount]);
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr: `error: kubectl get failed: Error from server (Forbidden): replicasets.apps is forbidden: User "${partialAccount}" cannot list resource "replicasets" in API group "apps" in the namespace "${partial}"\n`,
+    });
+    expect(await podsNow(partial, "app in (web,db)")).toEqual(before);
+  });
+
+  it("a refused deletion (delete limited to db-0 and db-2 by resourceNames): apply --no-wait deletes the others, reports each pod, exits 1", async () => {
+    await grant(
+      [
+        podRules(["get", "list"]),
+        { apiGroups: [""], resources: ["pods"], verbs: ["delete"], resourceNames: ["db-0", "db-2"] },
+        ...ownerRules,
+      ],
+      partial,
+      "partial",
+    );
+    const before = await podsNow(partial, "app=db");
+    const result = await plugin([
+      "apply",
+      "--yes",
+      "--no-wait",
+      "-n",
+      partial,
+      "-l",
+      "app=db",
+      "--as",
+      partialAccount,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout.split("\n").filter((l) => l.startsWith(`pod ${partial}/`))).toEqual([
+      `pod ${partial}/db-0 deleted`,
+      `pod ${partial}/db-1 not deleted: Error from server (Forbidden): pods "db-1" is forbidden: User "${partialAccount}" cannot delete resource "pods" in API group "" in the namespace "${partial}"`,
+      `pod ${partial}/db-2 deleted`,
+    ]);
+    expect(result.stdout).toContain("2 deleted, 1 failed (of 3 planned)");
+    expect(result.stderr).toBe("error: some planned pods were not deleted; see above\n");
+    // db-0 and db-2 are new pods (the StatefulSet controller recreated them); db-1 is the same one.
+    const after = await until("db-0 and db-2 to be recreated", async () => {
+      const now = await podsNow(partial, "app=db");
+      const recreated = (name: string) => now[name] !== undefined && now[name] !== before[name];
+      return recreated("db-0") && recreated("db-2") ? now : undefined;
+    });
+    expect(after["db-1"]).toBe(before["db-1"]);
+    expect(sim.errors).toEqual([]);
   });
 });
