@@ -8,6 +8,7 @@ import { createExec, type Exec } from "./adapters/exec.js";
 import { Kubectl } from "./adapters/kubectl.js";
 import { RegistryResolver } from "./adapters/registry/resolver.js";
 import type { Resolver } from "./adapters/resolver.js";
+import { trustSystemCertificates } from "./adapters/system-ca.js";
 import { isLoopbackHost } from "./core/image-ref.js";
 import type { ImageInUse } from "./core/images-in-use.js";
 import type { Credential } from "./core/keyring.js";
@@ -76,7 +77,7 @@ export function createContext(io: Io, options: RunOptions): Context {
     exec,
     kubectl: new Kubectl(exec, options.kubectlPath, options.connection),
     resolver() {
-      resolver ??= createResolver(exec, options, debug);
+      resolver ??= createResolver(exec, options, io.env, debug);
       return resolver;
     },
     ...(local ? { extraCredentials: (image: ImageInUse) => local.lookup(image.ref.domain) } : {}),
@@ -86,10 +87,17 @@ export function createContext(io: Io, options: RunOptions): Context {
   };
 }
 
-function createResolver(exec: Exec, options: RunOptions, debug: (line: string) => void): Resolver {
+function createResolver(
+  exec: Exec,
+  options: RunOptions,
+  env: NodeJS.ProcessEnv,
+  debug: (line: string) => void,
+): Resolver {
   const insecure = new Set(options.insecureRegistries);
   const isInsecure = (host: string) => isLoopbackHost(host) || insecure.has(host.toLowerCase());
   if (options.resolver === "registry") {
+    const certificates = trustSystemCertificates(env);
+    debug(`registry: trusting ${certificates} CA certificates of the system besides Node's own`);
     return new RegistryResolver({
       isInsecure,
       timeoutMs: options.registryTimeoutMs,

@@ -1,8 +1,12 @@
 /**
- * https to a real registry whose certificate comes from a private CA: trusted through NODE_EXTRA_CA_CERTS
- * (Node's fetch uses the system store plus that file), a TLS error — `unknown`, not retried — without it.
+ * https to a real registry whose certificate comes from a private CA: trusted when the CA is in the
+ * system's bundle (SSL_CERT_FILE names it, as for OpenSSL) or in NODE_EXTRA_CA_CERTS; without either, a TLS
+ * error — `unknown`, not retried.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { rootCertificates } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploymentPod, removeTempDirs, rows, runPlan } from "../registry/harness.js";
 import { startTlsRegistry, type TlsRegistry } from "../registry/tls-registry.js";
@@ -25,7 +29,7 @@ afterAll(async () => {
 });
 
 describe("registry resolver over https", () => {
-  it("trusts a private CA from NODE_EXTRA_CA_CERTS; without it, a TLS error leaves the image unknown", async () => {
+  it("trusts a private CA in the system bundle or NODE_EXTRA_CA_CERTS; without, a TLS error leaves it unknown", async () => {
     const v1 = await pushImage(`${plain.host}/secure/app:latest`, "secure v1");
     const image = `${tls.host}/secure/app:latest`;
     const cluster = new FakeCluster({
@@ -39,6 +43,14 @@ describe("registry resolver over https", () => {
     expect(trusted.stderr).toContain(
       `registry: HEAD https://${tls.host}/v2/secure/app/manifests/latest → 200`,
     );
+
+    // The system's bundle (Node itself trusts only its own list): the CA installed as update-ca-certificates
+    // would, in a bundle of its own plus a public root.
+    const bundle = join(mkdtempSync(join(tmpdir(), "kau-system-ca-")), "ca-certificates.crt");
+    writeFileSync(bundle, `${rootCertificates[0]}\n${readFileSync(tls.caPath, "utf8")}`);
+    const system = await runPlan(cluster, args, { env: { NODE_EXTRA_CA_CERTS: "", SSL_CERT_FILE: bundle } });
+    expect(rows(system)).toEqual([["secure-1", "none", "current", ""]]);
+    expect(system.stderr).toContain("registry: trusting 2 CA certificates of the system besides Node's own");
 
     const untrusted = await runPlan(cluster, [...args, "--registry-retries", "3"], {
       env: { NODE_EXTRA_CA_CERTS: "" },

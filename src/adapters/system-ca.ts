@@ -1,0 +1,74 @@
+/**
+ * Trust the operating system's CA certificates for https to registries, as docker and the kubelet do.
+ * Node trusts only its own bundled list (plus NODE_EXTRA_CA_CERTS); a private registry whose CA was
+ * installed with update-ca-certificates would otherwise fail TLS here while the nodes pull from it fine.
+ */
+import { readFileSync } from "node:fs";
+import tls from "node:tls";
+
+/** Where distributions keep their bundle (Debian/Ubuntu/Alpine, Fedora/RHEL, openSUSE, macOS/BSD). */
+const bundlePaths = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/ssl/cert.pem",
+];
+
+/** Node ≥ 22.19 / 24.5 can replace its default list; older ones are patched (see below). */
+type TlsWithDefaults = typeof tls & {
+  getCACertificates?: (type?: "default" | "system" | "bundled" | "extra") => string[];
+  setDefaultCACertificates?: (certs: string[]) => void;
+};
+
+let trusted = false;
+
+/**
+ * Adds the system's CA certificates (`$SSL_CERT_FILE`, as OpenSSL reads it, else the distribution's bundle)
+ * to what every TLS connection of this process trusts. Returns how many were read; 0 when there is none.
+ */
+export function trustSystemCertificates(env: NodeJS.ProcessEnv): number {
+  if (trusted) return 0;
+  trusted = true;
+  const system = readSystemBundle(env);
+  if (system.length === 0) return 0;
+  const api = tls as TlsWithDefaults;
+  if (api.getCACertificates && api.setDefaultCACertificates) {
+    // "default" is Node's bundle plus NODE_EXTRA_CA_CERTS; the system's come on top.
+    api.setDefaultCACertificates([...api.getCACertificates("default"), ...system]);
+    return system.length;
+  }
+  // Older Node: every TLS client context is made by tls.createSecureContext (fetch's too); one built with
+  // Node's default trust (no `ca` of its own) gets the system's certificates as well. Adding to it swaps
+  // the shared store for a copy of Node's bundle that lacks NODE_EXTRA_CA_CERTS: those are added again.
+  const extra = env["NODE_EXTRA_CA_CERTS"] ? certificatesIn(env["NODE_EXTRA_CA_CERTS"]) : [];
+  const added = [...system, ...(extra ?? [])];
+  const original = tls.createSecureContext;
+  tls.createSecureContext = (options?: tls.SecureContextOptions) => {
+    const context = original(options);
+    if (options?.ca === undefined) {
+      const store = context.context as { addCACert(pem: string): void };
+      for (const pem of added) store.addCACert(pem);
+    }
+    return context;
+  };
+  return system.length;
+}
+
+function readSystemBundle(env: NodeJS.ProcessEnv): string[] {
+  const candidates = env["SSL_CERT_FILE"] ? [env["SSL_CERT_FILE"]] : bundlePaths;
+  for (const path of candidates) {
+    const certificates = certificatesIn(path);
+    if (certificates !== null) return certificates;
+  }
+  return [];
+}
+
+/** The PEM certificates in a file; null when it can't be read. */
+function certificatesIn(path: string): string[] | null {
+  try {
+    const text = readFileSync(path, "utf8");
+    return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  } catch {
+    return null;
+  }
+}
