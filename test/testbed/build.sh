@@ -10,6 +10,7 @@
 # Environment:
 #   KUBECTL_AUTOUPDATE_CACHE  cache root (default: $HOME/.cache/kubectl-autoupdate)
 #   GO                        go binary (default: go on PATH, else /usr/local/go/bin/go)
+#   TESTBED_HEARTBEAT         seconds between progress lines of a long step (default 30)
 set -euo pipefail
 
 K8S_VERSION=v1.35.4
@@ -33,7 +34,7 @@ for arg in "$@"; do
     --regen) REGEN=1 ;;
     --force) FORCE=1 ;;
     -h | --help)
-      sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
       exit 0
       ;;
     *)
@@ -50,8 +51,15 @@ step() {
   STEP=$1
   say "... ($((SECONDS - START_TS))s)"
 }
+# The checks that precede every run are not announced: a cached run prints one line.
+quiet_step() { STEP=$1; }
+# The long step running in the background (see run_long), killed if we are.
+CHILD=""
 on_exit() {
   local rc=$?
+  if [[ -n ${CHILD} ]] && kill -0 "${CHILD}" 2>/dev/null; then
+    kill -TERM "${CHILD}" 2>/dev/null || true
+  fi
   if [[ ${rc} -ne 0 ]]; then
     echo "testbed: build failed at step '${STEP}' — see ${LOG}" >&2
     if [[ -s ${LOG} ]]; then
@@ -61,15 +69,61 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
+# Signals end the script through on_exit, which stops a running go command.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-# run CMD...: run a command with output appended to the build log.
+# run CMD...: run a command with output appended to the build log. The build
+# lock (fd 9) is not passed on, so a stray go process cannot keep it held.
 run() {
   echo "+ $*" >>"${LOG}"
-  "$@" >>"${LOG}" 2>&1
+  "$@" >>"${LOG}" 2>&1 9>&-
+}
+
+HEARTBEAT=${TESTBED_HEARTBEAT:-30}
+# run_long DIR PROGRESS CMD...: like run, in DIR, for steps that take minutes.
+# Every HEARTBEAT seconds prints the step's elapsed time and the output of the
+# PROGRESS function (one line) to stderr, so a cold build is not silent.
+run_long() {
+  local dir=$1 progress=$2 t0=${SECONDS} next rc=0
+  shift 2
+  echo "+ (in ${dir}) $*" >>"${LOG}"
+  (cd "${dir}" && exec "$@") >>"${LOG}" 2>&1 9>&- &
+  CHILD=$!
+  next=$((SECONDS + HEARTBEAT))
+  while kill -0 "${CHILD}" 2>/dev/null; do
+    if ((SECONDS >= next)); then
+      say "still running after $((SECONDS - t0))s: $("${progress}" 2>/dev/null || true)"
+      next=$((SECONDS + HEARTBEAT))
+    fi
+    sleep 0.5
+  done
+  wait "${CHILD}" || rc=$?
+  CHILD=""
+  return "${rc}"
+}
+
+# Progress lines for run_long.
+log_bytes_at_step=0
+mark_log() { log_bytes_at_step=$(stat -c %s "${LOG}"); }
+# The module cache's download size: grows while go mod download runs.
+download_progress() {
+  echo "module cache $(du -sm "${GOMODCACHE}/cache/download" 2>/dev/null | cut -f1) MB"
+}
+# go build -v prints each package as it is compiled (cached ones are not).
+build_progress() {
+  local n last
+  n=$(tail -c "+$((log_bytes_at_step + 1))" "${LOG}" | grep -cE '^[^[:space:]]+$' || true)
+  if [[ ${n} -eq 0 ]]; then
+    echo "no package compiled yet (cached packages are not listed; linking takes ~20 s)"
+  else
+    last=$(tail -n 1 "${LOG}" | cut -c1-100)
+    echo "${n} packages compiled, latest ${last}"
+  fi
 }
 
 # ---------------------------------------------------------------- toolchain
-step "check go"
+quiet_step "check go"
 if [[ -z ${GO:-} ]]; then
   if command -v go >/dev/null 2>&1; then
     GO=$(command -v go)
@@ -167,7 +221,7 @@ for f in kube/go.mod kube/go.sum etcd/go.mod etcd/go.sum etcd/main.go; do
 done
 
 # -------------------------------------------------------------- cache check
-step "check cache"
+quiet_step "check cache"
 stamp_value=$(
   {
     echo "k8s=${K8S_VERSION} etcd=${ETCD_VERSION} go=${GO_VERSION} tags=${KUBE_TAGS} recipe=2"
@@ -192,38 +246,35 @@ mkdir -p "${NEW}"
 
 # ---------------------------------------------------------------- download
 step "go mod download etcd"
-(cd "${HERE}/etcd" && run "${GO}" mod download)
+run_long "${HERE}/etcd" download_progress "${GO}" mod download
 step "go mod download kube"
-(cd "${HERE}/kube" && run "${GO}" mod download)
+run_long "${HERE}/kube" download_progress "${GO}" mod download
 
 # ------------------------------------------------------------------- build
 step "go build etcd"
-(
-  cd "${HERE}/etcd"
-  run "${GO}" build -trimpath -ldflags "-s -w" -o "${NEW}/etcd" .
-)
+mark_log
+run_long "${HERE}/etcd" build_progress "${GO}" build -v -trimpath -ldflags "-s -w" -o "${NEW}/etcd" .
 
 kube_pkgs=()
 for c in "${KUBE_CMDS[@]}"; do kube_pkgs+=("k8s.io/kubernetes/cmd/${c}"); done
 step "go build ${KUBE_CMDS[*]}"
-(
-  cd "${HERE}/kube"
-  # Version vars as set by kubernetes' hack/lib/version.sh, so that
-  # `kubectl version` and the apiserver report the real release.
-  info=$("${GO}" mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | jq -r .Info)
-  build_date=$(jq -r .Time "${info}")
-  minor=${K8S_VERSION#v1.}
-  minor=${minor%%.*}
-  ld=()
-  for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
-    ld+=("-X '${p}.gitVersion=${K8S_VERSION}'"
-      "-X '${p}.gitMajor=1'"
-      "-X '${p}.gitMinor=${minor}'"
-      "-X '${p}.gitTreeState=clean'"
-      "-X '${p}.buildDate=${build_date}'")
-  done
-  run "${GO}" build -trimpath -tags "${KUBE_TAGS}" -ldflags "all=${ld[*]} -s -w" -o "${NEW}/" "${kube_pkgs[@]}"
-)
+# Version vars as set by kubernetes' hack/lib/version.sh, so that
+# `kubectl version` and the apiserver report the real release.
+info=$(cd "${HERE}/kube" && "${GO}" mod download -json "k8s.io/kubernetes@${K8S_VERSION}" 9>&- | jq -r .Info)
+build_date=$(jq -r .Time "${info}")
+minor=${K8S_VERSION#v1.}
+minor=${minor%%.*}
+ld=()
+for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+  ld+=("-X '${p}.gitVersion=${K8S_VERSION}'"
+    "-X '${p}.gitMajor=1'"
+    "-X '${p}.gitMinor=${minor}'"
+    "-X '${p}.gitTreeState=clean'"
+    "-X '${p}.buildDate=${build_date}'")
+done
+mark_log
+run_long "${HERE}/kube" build_progress \
+  "${GO}" build -v -trimpath -tags "${KUBE_TAGS}" -ldflags "all=${ld[*]} -s -w" -o "${NEW}/" "${kube_pkgs[@]}"
 
 step "verify"
 for b in etcd "${KUBE_CMDS[@]}"; do
