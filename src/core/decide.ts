@@ -170,8 +170,12 @@ function deletionWarnings(pod: Pod, containers: readonly PlanContainer[]): strin
   return warnings;
 }
 
+/** The Plan document carries sha256 digests only (its contract); another algorithm is shown as null. */
+const sha256Digest = /^sha256:[0-9a-f]{64}$/;
+const documented = (digest: string | null) => (digest !== null && sha256Digest.test(digest) ? digest : null);
+
 function decideContainer(view: ContainerView, resolutions: ReadonlyMap<string, Resolution>): PlanContainer {
-  const runningDigest = view.running.kind === "repo-digest" ? view.running.digest : null;
+  const runningDigest = documented(view.running.kind === "repo-digest" ? view.running.digest : null);
   const result = (
     status: ContainerStatusVerdict,
     reason: string,
@@ -182,7 +186,7 @@ function decideContainer(view: ContainerView, resolutions: ReadonlyMap<string, R
     image: view.image,
     ref: view.parsed.ok ? view.parsed.key : null,
     runningDigest,
-    latestDigest,
+    latestDigest: documented(latestDigest),
     status,
     reason,
     pullPolicy: view.pullPolicy,
@@ -211,6 +215,13 @@ function decideContainer(view: ContainerView, resolutions: ReadonlyMap<string, R
     case "malformed":
       return result("unknown", `unrecognized imageID "${running.raw}"`, latest);
     case "repo-digest":
+      if (runningDigest === null) {
+        return result(
+          "unknown",
+          `runs a digest of an algorithm this tool does not compare (sha256 only)`,
+          latest,
+        );
+      }
       break;
   }
   if (running.repository !== repositoryOf(ref)) {

@@ -96,6 +96,33 @@ describe("container verdicts", () => {
     });
   });
 
+  it("digests of another algorithm than sha256: never compared, null in the document", () => {
+    const sha512 = `sha512:${"ab".repeat(64)}`;
+    const pods = [
+      webPod({
+        name: "pinned",
+        containers: [{ name: "app", image: `nginx@${sha512}`, runningDigest: sha512 }],
+      }),
+      webPod({
+        name: "running",
+        containers: [{ name: "app", image: "nginx:latest", runningDigest: sha512 }],
+      }),
+    ];
+    const [pinned, running] = plan(pods, { [nginx]: resolved(NEW) }).pods;
+    expect(pinned!.containers[0]).toMatchObject({
+      status: "pinned",
+      runningDigest: null,
+      latestDigest: null,
+    });
+    expect(running).toMatchObject({ action: "none" });
+    expect(running!.containers[0]).toMatchObject({
+      status: "unknown",
+      runningDigest: null,
+      latestDigest: NEW,
+      reason: expect.stringContaining("sha256 only"),
+    });
+  });
+
   it.each([
     ["a bare sha256 image ID (kind load)", OLD, "bare image ID"],
     ["a bare 64-hex ID (CRI-O raw ID)", OLD.slice(7), "bare image ID"],
