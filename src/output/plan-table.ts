@@ -97,14 +97,18 @@ function statusText(status: ContainerStatusVerdict, chalk: ChalkInstance): strin
   }
 }
 
-/** `3 pods to delete in 2 namespaces, 1 skipped, 2 unknown, 10 current (16 pods checked)` */
+/**
+ * `4 stale (3 to delete in 2 namespaces, 1 skipped), 2 unknown, 10 current (16 pods checked)`: pods by
+ * verdict; every skipped pod is a stale one apply will not delete.
+ */
 export function renderSummary(summary: PlanSummary, total: number): string {
-  const toDelete = `${summary.toDelete} ${summary.toDelete === 1 ? "pod" : "pods"} to delete`;
+  const stale = summary.toDelete + summary.skipped;
   const where =
     summary.toDelete > 0
       ? ` in ${summary.namespacesToDelete} ${plural(summary.namespacesToDelete, "namespace")}`
       : "";
-  return `${toDelete}${where}, ${summary.skipped} skipped, ${summary.unknown} unknown, ${summary.current} current (${total} ${plural(total, "pod")} checked)\n`;
+  const split = stale > 0 ? ` (${summary.toDelete} to delete${where}, ${summary.skipped} skipped)` : "";
+  return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current (${total} ${plural(total, "pod")} checked)\n`;
 }
 
 function plural(n: number, word: string): string {

@@ -41,7 +41,8 @@ export async function makePlan(
       ...pullSecretCredentials(inventory, image),
       ...((await options.extraCredentials?.(image)) ?? []),
     ],
-    onProgress: (done, total) => options.onPhase?.(`Resolving images ${done}/${total}`),
+    onProgress: (done, total) =>
+      options.onPhase?.(`${resolver.name === "docker" ? "Pulled" : "Resolved"} images ${done}/${total}`),
   });
   const plan = decidePlan({
     resolver: resolver.name,

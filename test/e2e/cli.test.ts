@@ -168,7 +168,7 @@ describe("output", () => {
     }
     expect(podRows.find((r) => r.includes(" debug "))).toMatch(/skip\s+no controller owns it/);
     expect(table.stdout).toContain(
-      "3 pods to delete in 1 namespace, 1 skipped, 0 unknown, 0 current (4 pods checked)",
+      "4 stale (3 to delete in 1 namespace, 1 skipped), 0 unknown, 0 current (4 pods checked)",
     );
     expect(table.stdout).not.toContain("\u001b[");
 
@@ -201,7 +201,7 @@ describe("output", () => {
     expect((await plugin(["plan", "-n", ns])).code).toBe(0);
     const current = await plugin(["plan", "-n", fresh, "--exit-code"]);
     expect(current.code, current.stderr).toBe(0);
-    expect(current.stdout).toContain("0 pods to delete, 0 skipped, 0 unknown, 1 current (1 pod checked)");
+    expect(current.stdout).toContain("0 stale, 0 unknown, 1 current (1 pod checked)");
   });
 });
 

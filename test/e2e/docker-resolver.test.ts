@@ -196,7 +196,7 @@ describe("docker resolver, tag moved or not", () => {
     );
     expect(table.stdout).toContain("no controller owns it");
     expect(table.stdout).toContain(
-      "2 pods to delete in 1 namespace, 1 skipped, 0 unknown, 0 current (3 pods checked)",
+      "3 stale (2 to delete in 1 namespace, 1 skipped), 0 unknown, 0 current (3 pods checked)",
     );
 
     const gate = await cli(["plan", "-n", ns, "--exit-code"]);

@@ -101,7 +101,7 @@ describe.each([
     const table = await plugin(["plan", "-n", ns, "--resolver", resolver, "--exit-code"]);
     expect(table.code).toBe(2);
     expect(table.stdout).toContain(
-      "3 pods to delete in 1 namespace, 0 skipped, 0 unknown, 0 current (3 pods checked)",
+      "3 stale (3 to delete in 1 namespace, 0 skipped), 0 unknown, 0 current (3 pods checked)",
     );
   });
 
