@@ -1,13 +1,13 @@
 /**
  * The real control plane of test/testbed (etcd, kube-apiserver, kube-controller-manager, kube-scheduler; no
- * kubelet) for the CronJob tests. start.sh builds the binaries when the cache lacks them; when that fails the
- * tests fail: a missing control plane is never a skip.
+ * kubelet) for the CronJob tests, through test/testbed/scripts.ts as for the e2e project: build.sh first
+ * (with a cold build's long limit), then start.sh (short limit). When that fails the tests fail: a missing
+ * control plane is never a skip.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "./support.js";
+import { launchTestbed } from "../testbed/scripts.js";
 
 export interface Testbed {
   dir: string;
@@ -40,35 +40,16 @@ export function run(file: string, args: string[], input?: string, env: NodeJS.Pr
   });
 }
 
-const script = (name: string) => join(repoRoot, "test", "testbed", name);
-
 /** Starts a fresh control plane in a temporary directory; stopped with stop() (and by a watchdog if we die). */
 export async function startTestbed(): Promise<Testbed> {
-  const dir = mkdtempSync(join(tmpdir(), "kau-cron-testbed-"));
-  const started = await run(script("start.sh"), [dir], undefined, {
-    TESTBED_WATCH_PID: String(process.pid),
-    TESTBED_START_TIMEOUT: "180",
-  });
-  const stop = async () => {
-    await run(script("stop.sh"), [dir]);
-  };
-  if (started.code !== 0) {
-    await stop();
-    throw new Error(`test/testbed/start.sh failed (exit ${started.code}):\n${started.stderr.slice(-3000)}`);
-  }
-  const env = Object.fromEntries(
-    readFileSync(join(dir, "env"), "utf8")
-      .split("\n")
-      .filter((l) => l.includes("="))
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).replace(/^'(.*)'$/, "$1")]),
-  );
+  const tb = await launchTestbed("kau-cron-testbed-");
   return {
-    dir,
-    kubeconfig: env["KUBECONFIG"]!,
-    kubectl: join(env["TESTBED_BIN"]!, "kubectl"),
-    apiserver: env["TESTBED_APISERVER"]!,
-    ca: env["TESTBED_CA"]!,
-    stop,
+    dir: tb.dir,
+    kubeconfig: tb.kubeconfig,
+    kubectl: join(tb.bin, "kubectl"),
+    apiserver: tb.apiserver,
+    ca: tb.ca,
+    stop: tb.stop,
   };
 }
 
