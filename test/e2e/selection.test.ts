@@ -1,7 +1,9 @@
 /**
  * Which pods, and which not: a bare pod and a finished Job pod on a moved tag are skipped with their
- * reasons; -n, -A and -l select exactly what kubectl selects; a pull secret in the namespace unlocks a
- * private (htpasswd) registry for the simulated kubelet and for the tool alike.
+ * reasons; -n, -A and -l select exactly what kubectl selects, and `apply -A -l` deletes exactly the
+ * selection's stale pods across namespaces; a pull secret in the namespace unlocks a private (htpasswd)
+ * registry for the simulated kubelet and for the tool alike, and so does one named only by the pod's
+ * ServiceAccount.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +33,9 @@ import {
 const a = "e2e-sel-a";
 const b = "e2e-sel-b";
 const priv = "e2e-sel-private";
+const acct = "e2e-sel-account";
+const all1 = "e2e-sel-all-1";
+const all2 = "e2e-sel-all-2";
 const user = { name: "ci", password: "s3cr3t-Pa55word" };
 let open: Registry;
 let locked: Registry;
@@ -52,7 +57,7 @@ beforeAll(async () => {
       { name: "sel-docker", runtime: "docker" },
     ],
   });
-  await Promise.all([a, b, priv].map(createNamespace));
+  await Promise.all([a, b, priv, acct, all1, all2].map(createNamespace));
   image = `${open.host}/shared:latest`;
   v1 = await pushImage(image, "selection v1");
   await apply(
@@ -81,7 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kubectl(["delete", "deployment", "home", "-n", "default", "--ignore-not-found"]);
-  await deleteNamespaces([a, b, priv]);
+  await deleteNamespaces([a, b, priv, acct, all1, all2]);
   await until("default to be empty", async () =>
     (await kk(["get", "pods", "-n", "default", "-o", "name"])).trim() === "" ? true : undefined,
   );
@@ -241,6 +246,170 @@ describe("a private registry behind a pull secret", () => {
         );
       }
     }
+    expect(sim.errors).toEqual([]);
+  });
+});
+
+describe("a pull secret named only by the pod's ServiceAccount", () => {
+  // The kubelet pulls with the pod's own imagePullSecrets, and the ServiceAccount admission copies the
+  // account's into a pod only when the pod is created. So a pod naming none while its account names one
+  // was created before the account got the secret, on a node that had the image already (here: pulled by
+  // another pod holding the secret; on real clusters also a node's own credentials). The tool reads the
+  // account's secrets for such pods.
+  const node = "sel-containerd";
+  let accountImage: string;
+  let c1: string;
+
+  it("a pod created before its account names the secret starts from the node's copy and names no secret: the tool cannot read the tag", async () => {
+    accountImage = `${locked.host}/by-account:stable`;
+    c1 = await pushImage(accountImage, "by-account v1", { configDir: loginDir });
+    const onNode = { nodeSelector: { "kubernetes.io/hostname": node }, pullPolicy: "IfNotPresent" as const };
+    await apply(
+      dockerConfigSecret("regcred", acct, locked.host, user.name, user.password),
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "puller", namespace: acct } },
+      barePod("warm", acct, { image: accountImage, pullSecrets: ["regcred"], ...onNode }),
+    );
+    await sim.waitForPods({ namespace: acct, selector: "app=warm", count: 1, digest: c1 });
+    await apply(
+      deployment("by-account", acct, 2, { image: accountImage, serviceAccountName: "puller", ...onNode }),
+    );
+    const pods = await sim.waitForPods({ namespace: acct, selector: "app=by-account", count: 2, digest: c1 });
+    const specs = JSON.parse(await kk(["get", "pods", "-n", acct, "-l", "app=by-account", "-o", "json"]))
+      .items as { spec: { serviceAccountName: string; imagePullSecrets?: unknown[] } }[];
+    expect(
+      specs.map((p) => `${p.spec.serviceAccountName} ${JSON.stringify(p.spec.imagePullSecrets ?? [])}`),
+    ).toEqual(["puller []", "puller []"]);
+    for (const pod of pods) {
+      // The node did not pull: it found the tag in its store.
+      expect(
+        sim
+          .eventsOf(acct)
+          .filter((e) => e.uid === pod.metadata.uid)
+          .map((e) => e.what),
+      ).toEqual(["seen", "cached", "running"]);
+    }
+    for (const resolver of ["docker", "registry"]) {
+      const doc = await planJson(["-n", acct, "-l", "app=by-account", "--resolver", resolver]);
+      expect(
+        doc.pods.map((p) => `${p.action} ${p.containers[0]!.status}`),
+        resolver,
+      ).toEqual(["none unknown", "none unknown"]);
+    }
+  });
+
+  it("once the ServiceAccount names the secret, both resolvers use it: current, then stale when the tag moves", async () => {
+    await kk([
+      "patch",
+      "serviceaccount",
+      "puller",
+      "-n",
+      acct,
+      "-p",
+      '{"imagePullSecrets":[{"name":"regcred"}]}',
+    ]);
+    for (const resolver of ["docker", "registry"]) {
+      const doc = await planJson(["-n", acct, "-l", "app=by-account", "--resolver", resolver]);
+      expect(
+        doc.pods.map((p) => p.containers[0]),
+        resolver,
+      ).toEqual([
+        expect.objectContaining({ status: "current", runningDigest: c1, latestDigest: c1 }),
+        expect.objectContaining({ status: "current", runningDigest: c1, latestDigest: c1 }),
+      ]);
+    }
+    const c2 = await pushImage(accountImage, "by-account v2", { configDir: loginDir });
+    for (const resolver of ["docker", "registry"]) {
+      const doc = await planJson(["-n", acct, "-l", "app=by-account", "--resolver", resolver]);
+      expect(
+        doc.pods.map((p) => `${p.action} ${p.containers[0]!.status} ${p.containers[0]!.latestDigest}`),
+        resolver,
+      ).toEqual([`delete stale ${c2}`, `delete stale ${c2}`]);
+    }
+    expect(sim.errors).toEqual([]);
+  });
+});
+
+describe("apply -A", () => {
+  // Other namespaces hold stale pods too (b's `other`, default's `home`, …): the label keeps this run to
+  // its own pods, as a user would when sweeping the cluster for one team.
+  const label = "e2e-sel-sweep";
+  const tagged = <T extends { spec: { template: { metadata: { labels: Record<string, string> } } } }>(
+    o: T,
+  ) => {
+    o.spec.template.metadata.labels[label] = "yes";
+    return o;
+  };
+
+  it("deletes exactly the selection's stale pods, in both namespaces; no other pod anywhere", async () => {
+    const sweep = `${open.host}/sweep:latest`;
+    const steady = `${open.host}/steady:latest`;
+    const w1 = await pushImage(sweep, "sweep v1");
+    const s1 = await pushImage(steady, "steady v1");
+    await apply(
+      tagged(deployment("web", all1, 2, { image: sweep })),
+      tagged(deployment("steady", all1, 1, { image: steady })),
+      deployment("untagged", all1, 1, { image: sweep }),
+      tagged(deployment("web", all2, 1, { image: sweep })),
+      barePod("loner", all2, { image: sweep }, { [label]: "yes" }),
+    );
+    await Promise.all([
+      sim.waitForPods({ namespace: all1, selector: "app in (web,untagged)", count: 3, digest: w1 }),
+      sim.waitForPods({ namespace: all1, selector: "app=steady", count: 1, digest: s1 }),
+      sim.waitForPods({ namespace: all2, count: 2, digest: w1 }),
+    ]);
+    const w2 = await pushImage(sweep, "sweep v2");
+
+    // Stale but outside the selection: b's `other`, default's `home`, all1's `untagged`.
+    const outside = [
+      ...(await kubectlPods(["-n", b])),
+      ...(await kubectlPods(["-n", "default"])),
+      ...(await kubectlPods(["-n", all1, "-l", "app=untagged"])),
+    ];
+    expect(outside).toHaveLength(3);
+    const stale = [
+      ...(await kubectlPods(["-n", all1, "-l", "app=web"])),
+      ...(await kubectlPods(["-n", all2, "-l", "app=web"])),
+    ].sort();
+    expect(stale).toHaveLength(3);
+    const doc = await planJson(["-A", "-l", `${label}=yes`]);
+    expect(actions(doc)).toEqual(
+      [
+        ...stale.map((p) => `${p} delete`),
+        ...(await kubectlPods(["-n", all1, "-l", "app=steady"])).map((p) => `${p} none`),
+        `${all2}/loner skip`,
+      ].sort(),
+    );
+
+    const uids = async () =>
+      new Map(
+        (
+          JSON.parse(await kk(["get", "pods", "-A", "-o", "json"])).items as {
+            metadata: { namespace: string; name: string; uid: string };
+          }[]
+        ).map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p.metadata.uid]),
+      );
+    const before = await uids();
+    const result = await plugin(["apply", "--yes", "-A", "-l", `${label}=yes`]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(
+      result.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("pod "))
+        .sort(),
+    ).toEqual(stale.map((p) => `pod ${p} deleted`));
+    expect(result.stdout).toContain("3 deleted (of 3 planned)");
+    await Promise.all([
+      sim.waitForPods({ namespace: all1, selector: "app=web", count: 2, digest: w2 }),
+      sim.waitForPods({ namespace: all2, selector: "app=web", count: 1, digest: w2 }),
+    ]);
+    // Every other pod of the cluster is the same pod as before, the untagged stale one included.
+    const after = await uids();
+    const kept = [...before].filter(([pod]) => !stale.includes(pod));
+    expect(kept.filter(([pod, uid]) => after.get(pod) !== uid)).toEqual([]);
+    expect(kept.map(([pod]) => pod)).toEqual(expect.arrayContaining([...outside, `${all2}/loner`]));
+    expect(
+      actions(await planJson(["-A", "-l", `${label}=yes`])).filter((x) => x.endsWith(" delete")),
+    ).toEqual([]);
     expect(sim.errors).toEqual([]);
   });
 });

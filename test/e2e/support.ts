@@ -154,6 +154,8 @@ export interface PodTemplateOptions {
   /** Pin to nodes with these labels (e.g. the simulator's runtime label). */
   nodeSelector?: Record<string, string>;
   pullSecrets?: string[];
+  /** The pod's ServiceAccount (default: the namespace's `default`). */
+  serviceAccountName?: string;
   initImage?: string;
   terminationGracePeriodSeconds?: number;
 }
@@ -162,6 +164,7 @@ function podSpec(o: PodTemplateOptions) {
   return {
     ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
     ...(o.pullSecrets ? { imagePullSecrets: o.pullSecrets.map((name) => ({ name })) } : {}),
+    ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
     ...(o.initImage ? { initContainers: [{ name: "init", image: o.initImage }] } : {}),
     terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 30,
     containers: [{ name: "app", image: o.image, ...(o.pullPolicy ? { imagePullPolicy: o.pullPolicy } : {}) }],
