@@ -52,6 +52,7 @@ export async function applyServerSide(
   kubectl: Kubectl,
   objects: readonly Manifest[],
   fieldManager: string,
+  dryRun = false,
 ): Promise<ServerObject[]> {
   const list = { apiVersion: "v1", kind: "List", items: objects };
   const out = await kubectl.run(
@@ -60,6 +61,7 @@ export async function applyServerSide(
       "--server-side",
       `--field-manager=${fieldManager}`,
       "--force-conflicts",
+      ...(dryRun ? ["--dry-run=server"] : []),
       "--output=json",
       "--filename=-",
     ],

@@ -1,6 +1,8 @@
 /**
  * `kubectl autoupdate install-cron`: check the flags → build the manifests → server-side apply them
  * (or only print them with --dry-run) → remove RBAC objects a run with the other scope left behind.
+ * kubectl applies a List object by object, so the whole List is first sent as a server dry run: a refusal
+ * only the server can make (a missing namespace, an admission webhook, an older API) leaves nothing half made.
  */
 import {
   applyServerSide,
@@ -64,6 +66,7 @@ export async function installCronCommand(ctx: Context, flags: InstallCronFlags):
   const before = new Map(
     (await getObjects(ctx.kubectl, refs, namespace)).map((o) => [key(o), o.metadata.resourceVersion]),
   );
+  await applyServerSide(ctx.kubectl, manifests, fieldManager, true);
   const applied = await applyServerSide(ctx.kubectl, manifests, fieldManager);
   for (const object of applied) {
     const change = applyChange(before.get(key(object)), object.metadata.resourceVersion);

@@ -131,7 +131,8 @@ export function checkTimeZone(input: string): Checked<string> {
     return refuse(`"${input}" is not allowed; name an IANA time zone such as Europe/Berlin or UTC`);
   }
   for (const part of input.split("/")) {
-    if (part === "." || part === ".." || part.startsWith("-") || !zonePart.test(part)) {
+    // A leading sign is a UTC offset (newer V8 accepts "+01" as a zone; the server's Go does not).
+    if (part === "." || part === ".." || /^[-+]/.test(part) || !zonePart.test(part)) {
       return refuse(`"${input}" is not an IANA time zone name (such as Europe/Berlin or UTC)`);
     }
   }

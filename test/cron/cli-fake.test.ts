@@ -110,7 +110,11 @@ describe("install-cron --dry-run", () => {
 });
 
 describe("install-cron", () => {
-  it("applies server-side with the field manager, then looks for leftovers of the other scope", async () => {
+  /** The apply that changes the cluster (not its server dry run). */
+  const isApply = (call: { argv: string[] }) =>
+    call.argv.includes("apply") && !call.argv.includes("--dry-run=server");
+
+  it("server dry run of the whole List, then the apply itself, then a look for leftovers of the other scope", async () => {
     const result = await cli("install-cron", "-n", "tools", "--kubeconfig", "/k/config", "--as", "admin");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
@@ -144,6 +148,17 @@ describe("install-cron", () => {
         "--server-side",
         "--field-manager=kubectl-autoupdate",
         "--force-conflicts",
+        "--dry-run=server",
+        "--output=json",
+        "--filename=-",
+      ],
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "apply",
+        "--server-side",
+        "--field-manager=kubectl-autoupdate",
+        "--force-conflicts",
         "--output=json",
         "--filename=-",
       ],
@@ -167,7 +182,8 @@ describe("install-cron", () => {
         "json",
       ],
     ]);
-    const sent = JSON.parse(calls[1]!.stdin);
+    expect(calls[2]!.stdin).toBe(calls[1]!.stdin);
+    const sent = JSON.parse(calls[2]!.stdin);
     expect(sent.kind).toBe("List");
     expect(sent.items.map((i: { kind: string }) => i.kind)).toEqual([
       "ServiceAccount",
@@ -179,7 +195,7 @@ describe("install-cron", () => {
 
   it("a second run sends the same objects and reports them unchanged", async () => {
     await cli("install-cron", "-n", "tools");
-    const first = fake.calls().find((c) => c.argv.includes("apply"))!;
+    const first = fake.calls().find(isApply)!;
     const applied = JSON.parse(first.stdin).items.map((i: { metadata: object }) => ({
       ...i,
       metadata: { ...i.metadata, resourceVersion: "1" },
@@ -188,7 +204,7 @@ describe("install-cron", () => {
     const again = await cli("install-cron", "-n", "tools");
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^(\S+ unchanged\n){4}$/);
-    const applies = fake.calls().filter((c) => c.argv.includes("apply"));
+    const applies = fake.calls().filter(isApply);
     expect(applies).toHaveLength(2);
     expect(applies[1]!.stdin).toBe(applies[0]!.stdin);
   });
@@ -198,7 +214,7 @@ describe("install-cron", () => {
     await cli("install-cron", "-n", "tools", "--schedule", "@daily", "--time-zone", "UTC", "--suspend");
     const [before, after] = fake
       .calls()
-      .filter((c) => c.argv.includes("apply"))
+      .filter(isApply)
       .map((c) => JSON.parse(c.stdin).items);
     expect(after.slice(0, 3)).toEqual(before.slice(0, 3));
     expect(after[3].spec).toEqual({ ...before[3].spec, schedule: "@daily", timeZone: "UTC", suspend: true });

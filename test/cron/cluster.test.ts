@@ -283,6 +283,9 @@ describe("manifests against the API server's schemas and validation", () => {
       "europe/berlin",
       "Mars/Olympus",
       "../etc/passwd",
+      "+01",
+      "+01:00",
+      "-05",
     ];
     const disagreements: string[] = [];
     for (const zone of zones) {
@@ -432,6 +435,23 @@ describe("install-cron", () => {
           "clusterroles,clusterrolebindings",
           "-l",
           `${selector},kubectl-autoupdate/namespace=bad`,
+        ])
+      ).items,
+    ).toEqual([]);
+  });
+
+  it("a refusal only the server can make (-A into a namespace that does not exist): nothing created", async () => {
+    const result = await cli("install-cron", "-A", "-n", "nowhere");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: .*namespaces? "nowhere" not found/);
+    // The ClusterRole and ClusterRoleBinding need no namespace: applied alone, they would have been created.
+    expect(
+      (
+        await json([
+          "get",
+          "clusterroles,clusterrolebindings",
+          "-l",
+          `${selector},kubectl-autoupdate/namespace=nowhere`,
         ])
       ).items,
     ).toEqual([]);

@@ -97,6 +97,8 @@ describe("checkTimeZone", () => {
     ["Europe/Pariss", 'unknown time zone "Europe/Pariss"'],
     ["europe/berlin", 'did you mean "Europe/Berlin"? (names are case-sensitive)'],
     ["+01:00", '"+01:00" is not an IANA time zone name'],
+    ["+01", '"+01" is not an IANA time zone name'],
+    ["-0500", '"-0500" is not an IANA time zone name'],
     ["../etc/passwd", '"../etc/passwd" is not an IANA time zone name'],
     ["Europe//Berlin", '"Europe//Berlin" is not an IANA time zone name'],
     ["America/VeryLongCityNameX", "is not an IANA time zone name"],
