@@ -1,0 +1,459 @@
+/**
+ * The docker resolver's process hygiene, through the built CLI with a real engine, a real htpasswd
+ * registry and a pull secret, and a `docker` shim first on PATH that records every call (argv, the
+ * --config directory and its mode, DOCKER_CONFIG), can sleep inside `docker pull`, then runs the real
+ * docker. What it checks:
+ *  - the pull secret reaches docker only in a private config directory (0700, config.json 0600 or
+ *    stricter) under TMPDIR, never in argv;
+ *  - that directory is gone after a normal exit, an error, a failed pull, SIGINT and SIGTERM mid-pull, and
+ *    a second signal that leaves at once;
+ *  - an interrupted plan prints nothing, says so on one line and exits 1 (also with --exit-code);
+ *  - an interrupt starts no further pull;
+ *  - --concurrency bounds the pulls in flight, and reaches that bound.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  deploymentPod,
+  expectNoSecrets,
+  type Home,
+  loginConfig,
+  makeHome,
+  planOf,
+  removeTempDirs,
+  runPlan,
+} from "../registry/harness.js";
+import { cliPath, FakeCluster, fakeBin, pullSecret } from "../support/cli.js";
+import { pushImage, removeLocal } from "../support/images.js";
+import { makeReplicaSet } from "../support/pods.js";
+import { type Registry, startRegistry } from "../support/registry.js";
+
+const owners = [makeReplicaSet("web-7d9c8b", "web")];
+const user = { user: "puller", password: "s4fe-Pa55word-91" };
+const authForm = Buffer.from(`${user.user}:${user.password}`).toString("base64");
+/** The real docker CLI, resolved before the shim shadows it. */
+const realDocker = execFileSync("sh", ["-c", "command -v docker"], { encoding: "utf8" }).trim();
+
+let registry: Registry;
+const images: string[] = [];
+const digests: Record<string, string> = {};
+/** A tag that moved after its pods started: they are stale, so apply has something to delete. */
+let moving: string;
+let movingV1: string;
+
+beforeAll(async () => {
+  registry = await startRegistry({ htpasswd: user });
+  const login = loginConfig(registry.host, user.user, user.password);
+  for (const name of ["app", "one", "two", "three", "four"]) {
+    const image = `${registry.host}/safety/${name}:latest`;
+    images.push(image);
+    digests[image] = await pushImage(image, `safety ${name} v1`, { configDir: login });
+  }
+  moving = `${registry.host}/safety/moving:latest`;
+  movingV1 = await pushImage(moving, "moving v1", { configDir: login });
+  await pushImage(moving, "moving v2", { configDir: login });
+});
+afterAll(async () => {
+  removeTempDirs();
+  await registry?.stop();
+});
+
+/**
+ * Deployment pods running `list` at their first digest (current, except `moving`'s, which is stale), all
+ * naming the pull secret `regcred`.
+ */
+function clusterFor(list: string[], faults: Record<string, { stderr?: string; exitCode?: number }> = {}) {
+  return new FakeCluster({
+    pods: list.map((image, i) =>
+      deploymentPod(`web-7d9c8b-pod${i}`, image, image === moving ? movingV1 : digests[image]!, {
+        imagePullSecrets: ["regcred"],
+      }),
+    ),
+    objects: owners,
+    secrets: [
+      pullSecret("regcred", "default", { [registry.host]: { username: user.user, password: user.password } }),
+    ],
+    faults,
+  });
+}
+
+interface ShimCall {
+  pid: number;
+  /** ms since the epoch */
+  start: number;
+  end: number | null;
+  sub: string;
+  configDir: string;
+  dirMode: string;
+  fileMode: string;
+  dockerConfigEnv: string;
+  argv: string;
+}
+
+/**
+ * A `docker` first on PATH. Each call appends `START pid ns sub cfg dirmode filemode DOCKER_CONFIG argv`;
+ * `docker pull` sleeps $SHIM_PULL_SLEEP seconds first (killing its sleep on SIGTERM/SIGINT, or ignoring
+ * them with SHIM_IGNORE_TERM=1) and fails with SHIM_PULL_FAIL=1; every call ends with `END pid ns rc`.
+ */
+function dockerShim() {
+  const dir = mkdtempSync(join(tmpdir(), "kau-docker-shim-"));
+  const log = join(dir, "calls.log");
+  writeFileSync(log, "");
+  writeFileSync(
+    join(dir, "docker"),
+    `#!/bin/sh
+log='${log}'
+if [ "$1" = "--config" ]; then cfg=$2; sub=$3; else cfg=-; sub=$1; fi
+dirmode=-; filemode=-
+if [ "$cfg" != "-" ]; then dirmode=$(stat -c %a "$cfg"); filemode=$(stat -c %a "$cfg/config.json" 2>/dev/null || echo none); fi
+echo "START $$ $(date +%s%N) $sub $cfg $dirmode $filemode \${DOCKER_CONFIG:-unset} $*" >> "$log"
+if [ "$sub" = pull ] && [ -n "$SHIM_PULL_SLEEP" ]; then
+  sleep "$SHIM_PULL_SLEEP" </dev/null >/dev/null 2>&1 &
+  sleeper=$!
+  echo "SLEEPER $$ $sleeper" >> "$log"
+  if [ "$SHIM_IGNORE_TERM" = 1 ]; then trap '' TERM INT; else trap 'kill $sleeper; echo "KILLED $$" >> "$log"; exit 143' TERM INT; fi
+  wait $sleeper
+fi
+if [ "$sub" = pull ] && [ "$SHIM_PULL_FAIL" = 1 ]; then
+  echo "Error response from daemon: shim refuses to pull" >&2
+  echo "END $$ $(date +%s%N) 1" >> "$log"
+  exit 1
+fi
+'${realDocker}' "$@"
+rc=$?
+echo "END $$ $(date +%s%N) $rc" >> "$log"
+exit $rc
+`,
+    { mode: 0o755 },
+  );
+  const text = () => readFileSync(log, "utf8");
+  const calls = (): ShimCall[] => {
+    const lines = text().split("\n");
+    const ends = new Map<number, number>();
+    for (const line of lines) {
+      const m = /^END (\d+) (\d+) /.exec(line);
+      if (m) ends.set(Number(m[1]), Number(m[2]) / 1e6);
+    }
+    return lines
+      .map((line) => /^START (\d+) (\d+) (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/.exec(line))
+      .filter((m) => m !== null)
+      .map((m) => ({
+        pid: Number(m[1]),
+        start: Number(m[2]) / 1e6,
+        end: ends.get(Number(m[1])) ?? null,
+        sub: m[3]!,
+        configDir: m[4]!,
+        dirMode: m[5]!,
+        fileMode: m[6]!,
+        dockerConfigEnv: m[7]!,
+        argv: m[8]!,
+      }));
+  };
+  const sleepers = () => [...text().matchAll(/^SLEEPER \d+ (\d+)$/gm)].map((m) => Number(m[1]));
+  return { dir, log, text, calls, sleepers };
+}
+
+type Shim = ReturnType<typeof dockerShim>;
+
+/** The environment runPlan gives the CLI, with the shim first on PATH. */
+function shimEnv(shim: Shim, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: `${shim.dir}:${fakeBin}:${process.env["PATH"]}`, ...extra };
+}
+
+/** Files and directories left in a TMPDIR. */
+const leftovers = (dir: string) => readdirSync(dir);
+
+interface Spawned {
+  child: ChildProcess;
+  home: Home;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** Starts the CLI as runPlan would, but hands back the child so a test can signal it. */
+function spawnPlan(cluster: FakeCluster, shim: Shim, args: string[], extra: NodeJS.ProcessEnv = {}): Spawned {
+  const home = makeHome({ auths: {} });
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      ...cluster.env(),
+      ...shimEnv(shim),
+      DOCKER_HOST: inject("dockerHost"),
+      DOCKER_CONFIG: home.dockerConfig,
+      HOME: home.dir,
+      TMPDIR: home.tmp,
+      ...extra,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr!.on("data", (d) => {
+    stderr += d;
+  });
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, home, done };
+}
+
+/** Waits until `check` holds, polling; fails after `ms`. */
+async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A pull is asleep inside the shim, with its private config directory on disk. */
+const pullInProgress = (shim: Shim) => () =>
+  shim.calls().some((c) => c.sub === "pull" && c.configDir !== "-") && shim.sleepers().length > 0;
+
+/** Kills any sleep the shim left behind (a shim killed with SIGKILL cannot reap it). */
+function killSleepers(shim: Shim): void {
+  for (const pid of shim.sleepers()) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+describe("the private docker config", () => {
+  it("is a 0700 directory under TMPDIR with a 0600 (or stricter) config.json; no secret in any argv; gone after the run", async () => {
+    const [image] = images;
+    await removeLocal(image!);
+    const cluster = clusterFor([image!]);
+    const shim = dockerShim();
+    const home = makeHome({ auths: {} });
+    const run = await runPlan(cluster, ["plan", "-o", "json"], { home, env: shimEnv(shim) });
+    expect(planOf(run).pods.map((p) => p.containers[0]!.status)).toEqual(["current"]);
+
+    const pulls = shim.calls().filter((c) => c.sub === "pull");
+    // The pod's secret works: one pull, through the private config.
+    expect(pulls).toHaveLength(1);
+    const [pull] = pulls;
+    expect(pull!.argv).toBe(`--config ${pull!.configDir} pull ${image}`);
+    expect(dirname(pull!.configDir)).toBe(home.tmp);
+    expect(pull!.configDir).toMatch(/\/kubectl-autoupdate-docker-[^/]+$/);
+    expect(pull!.configDir).not.toBe(home.dockerConfig);
+    expect(pull!.dirMode).toBe("700");
+    const fileMode = Number.parseInt(pull!.fileMode, 8);
+    expect(Number.isNaN(fileMode), `config.json mode ${pull!.fileMode}`).toBe(false);
+    expect(fileMode & 0o077, `config.json mode ${pull!.fileMode}`).toBe(0);
+    expect(fileMode & 0o400, "config.json readable by its owner").toBe(0o400);
+    // The plugin never sets DOCKER_CONFIG for docker: the user's stays, --config overrides it.
+    expect(pull!.dockerConfigEnv).toBe(home.dockerConfig);
+
+    expectNoSecrets(
+      {
+        dockerArgv: shim
+          .calls()
+          .map((c) => c.argv)
+          .join("\n"),
+        kubectlArgv: JSON.stringify(cluster.calls().map((c) => c.argv)),
+        stdout: run.stdout,
+        stderr: run.stderr,
+      },
+      [user.password, `${user.user}:${user.password}`],
+    );
+    expect(shim.text()).not.toContain(authForm);
+    expect(existsSync(pull!.configDir)).toBe(false);
+    expect(run.leftovers).toEqual([]);
+  });
+});
+
+describe("the private config is removed on every way out", () => {
+  it("after an error: apply refusing without a terminal (exit 1, after the pull)", async () => {
+    const cluster = clusterFor([moving]);
+    const shim = dockerShim();
+    const run = await runPlan(cluster, ["apply"], { env: shimEnv(shim) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: refusing to delete 1 pods? without confirmation/m);
+    expect(shim.calls().filter((c) => c.sub === "pull" && c.configDir !== "-")).toHaveLength(1);
+    expect(cluster.podNames()).toHaveLength(1);
+    expect(run.leftovers).toEqual([]);
+  });
+
+  it("after an error: kubectl failing to delete after the pull (exit 1)", async () => {
+    const cluster = clusterFor([moving], {
+      "delete --raw": { stderr: "Error from server (InternalError): etcdserver: request timed out\n" },
+    });
+    const shim = dockerShim();
+    const run = await runPlan(cluster, ["apply", "--yes", "--no-wait"], { env: shimEnv(shim) });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      "pod default/web-7d9c8b-pod0 not deleted: Error from server (InternalError)",
+    );
+    expect(shim.calls().filter((c) => c.sub === "pull" && c.configDir !== "-")).toHaveLength(1);
+    expect(run.leftovers).toEqual([]);
+  });
+
+  it("after a failed pull (the image unknown, exit 0)", async () => {
+    const cluster = clusterFor([images[0]!]);
+    const shim = dockerShim();
+    const run = await runPlan(cluster, ["plan", "-o", "json", "--no-local-credentials"], {
+      env: shimEnv(shim, { SHIM_PULL_FAIL: "1" }),
+    });
+    const [pod] = planOf(run).pods;
+    expect(pod!.containers[0]!.status).toBe("unknown");
+    expect(pod!.containers[0]!.reason).toBe(
+      "pull failed: shim refuses to pull (with secret default/regcred)",
+    );
+    const pulls = shim.calls().filter((c) => c.sub === "pull");
+    expect(pulls).toHaveLength(1);
+    expect(existsSync(pulls[0]!.configDir)).toBe(false);
+    expect(run.leftovers).toEqual([]);
+  });
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`${signal} mid-pull: exit 1, no plan on stdout, one "error: interrupted" line, the directory gone`, async () => {
+      const cluster = clusterFor([images[0]!]);
+      const shim = dockerShim();
+      const run = spawnPlan(cluster, shim, ["plan"], { SHIM_PULL_SLEEP: "60" });
+      try {
+        await until(pullInProgress(shim), "the pull to start");
+        const configDir = shim.calls().find((c) => c.sub === "pull")!.configDir;
+        expect(existsSync(configDir)).toBe(true);
+        run.child.kill(signal);
+        const result = await run.done;
+        expect(result.signal).toBeNull();
+        expect(result.code, result.stderr).toBe(1);
+        expect(result.stdout).toBe("");
+        expect(result.stderr.split("\n").filter(Boolean)).toEqual([
+          expect.stringMatching(/^error: interrupted/),
+        ]);
+        // The pull was stopped, not waited for: the shim saw the signal.
+        expect(shim.text()).toMatch(/^KILLED \d+$/m);
+        expect(existsSync(configDir)).toBe(false);
+        expect(leftovers(run.home.tmp)).toEqual([]);
+      } finally {
+        run.child.kill("SIGKILL");
+        killSleepers(shim);
+      }
+    });
+  }
+
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    it(`a second ${signal} while docker ignores the first leaves at once (${code}), the directory gone`, async () => {
+      const cluster = clusterFor([images[0]!]);
+      const shim = dockerShim();
+      const run = spawnPlan(cluster, shim, ["plan"], { SHIM_PULL_SLEEP: "20", SHIM_IGNORE_TERM: "1" });
+      try {
+        await until(pullInProgress(shim), "the pull to start");
+        const configDir = shim.calls().find((c) => c.sub === "pull")!.configDir;
+        run.child.kill(signal);
+        // docker ignores the SIGTERM it is sent and would be killed only after 2 s: the second signal comes first.
+        await new Promise((r) => setTimeout(r, 500));
+        expect(run.child.exitCode).toBeNull();
+        run.child.kill(signal);
+        const result = await run.done;
+        expect(result.code, result.stderr).toBe(code);
+        expect(result.stdout).toBe("");
+        expect(existsSync(configDir)).toBe(false);
+        expect(leftovers(run.home.tmp)).toEqual([]);
+      } finally {
+        run.child.kill("SIGKILL");
+        killSleepers(shim);
+      }
+    });
+  }
+});
+
+describe("interrupts", () => {
+  it("plan --exit-code interrupted by SIGTERM exits 1: a CI gate must neither pass (0) nor read it as stale (2)", async () => {
+    const cluster = clusterFor([images[0]!]);
+    const shim = dockerShim();
+    const run = spawnPlan(cluster, shim, ["plan", "--exit-code"], { SHIM_PULL_SLEEP: "60" });
+    try {
+      await until(pullInProgress(shim), "the pull to start");
+      run.child.kill("SIGTERM");
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(leftovers(run.home.tmp)).toEqual([]);
+    } finally {
+      run.child.kill("SIGKILL");
+      killSleepers(shim);
+    }
+  });
+
+  // KNOWN BUG (reported, src not ours to fix): after the first signal DockerResolver.resolveTag goes on to
+  // the next credential (your docker config) and resolveImages to the next images, each spawning a
+  // `docker pull` that execa kills at once: 5 more pulls here, (images × credentials) in general. bin.ts
+  // promises "First signal: stop starting new work". `it.fails` keeps the suite green until the fix; then
+  // vitest reports this test as unexpectedly passing: make it a plain `it`.
+  it.fails("an interrupt starts no further pull: neither another credential for the same image nor the next image", async () => {
+    const cluster = clusterFor(images.slice(0, 3));
+    const shim = dockerShim();
+    // -v logs every exec before it starts: a pull killed at once never reaches the shim's log, but shows here.
+    const run = spawnPlan(cluster, shim, ["plan", "--concurrency", "1", "-v"], { SHIM_PULL_SLEEP: "60" });
+    try {
+      await until(pullInProgress(shim), "the first pull to start");
+      run.child.kill("SIGINT");
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(1);
+      const pulls = result.stderr
+        .split("\n")
+        .filter((l) => /^exec: \S*docker .*\bpull\b/.test(l))
+        .map((l) => l.replace(/--config \S+ /, "--config <private> "));
+      expect(pulls).toEqual([`exec: docker --config <private> pull ${images[0]}`]);
+    } finally {
+      run.child.kill("SIGKILL");
+      killSleepers(shim);
+    }
+  });
+});
+
+describe("--concurrency", () => {
+  /** The most pulls in flight at one time, from the shim's start and end times. */
+  function maxOverlap(calls: ShimCall[]): number {
+    const events = calls.flatMap((c) => [
+      [c.start, 1],
+      [c.end!, -1],
+    ]) as [number, number][];
+    // An end and a start at the same instant: count the end first.
+    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let now = 0;
+    let max = 0;
+    for (const [, delta] of events) {
+      now += delta;
+      max = Math.max(max, now);
+    }
+    return max;
+  }
+
+  it("--concurrency 2 with 5 images: never more than 2 pulls at once, and 2 at once at some point", async () => {
+    const cluster = clusterFor(images);
+    const shim = dockerShim();
+    const run = await runPlan(cluster, ["plan", "-o", "json", "--concurrency", "2"], {
+      env: shimEnv(shim, { SHIM_PULL_SLEEP: "1" }),
+    });
+    expect(planOf(run).pods.map((p) => p.containers[0]!.status)).toEqual(images.map(() => "current"));
+    const pulls = shim.calls().filter((c) => c.sub === "pull");
+    expect(pulls.map((c) => c.argv.split(" ").at(-1)).sort()).toEqual([...images].sort());
+    expect(pulls.every((c) => c.end !== null)).toBe(true);
+    expect(maxOverlap(pulls)).toBe(2);
+    // The same with --concurrency 1: strictly one after another.
+    const serial = dockerShim();
+    const one = await runPlan(cluster, ["plan", "-o", "json", "--concurrency", "1"], {
+      env: shimEnv(serial, { SHIM_PULL_SLEEP: "0.5" }),
+    });
+    expect(one.code, one.stderr).toBe(0);
+    expect(maxOverlap(serial.calls().filter((c) => c.sub === "pull"))).toBe(1);
+  });
+});
