@@ -369,6 +369,43 @@ function table(results: Measurement[], listSeconds: Map<number, number>): string
   return lines.join("\n");
 }
 
+/**
+ * The issue's targets, each read off the measurements it is about; sizes the run did not measure (a smoke
+ * run) are left out. Returns one line per target.
+ */
+function targets(results: Measurement[], listSeconds: Map<number, number>): { line: string; met: boolean }[] {
+  const med = (m: Measurement | undefined) => (m ? median(m.seconds) : Number.NaN);
+  const find = (method: Method, p: number, moved: number) =>
+    results.find((m) => m.method === method && m.pods === p && m.moved === moved);
+  const checks: { line: string; met: boolean }[] = [];
+  const check = (what: string, value: number, unit: string, ok: (v: number) => boolean) => {
+    if (!Number.isNaN(value)) checks.push({ line: `${what}: ${value.toFixed(2)}${unit}`, met: ok(value) });
+  };
+  for (const moved of movedSizes) {
+    const seed = med(find("seed", 1000, moved));
+    const registry = find("registry", 1000, moved);
+    check(
+      `registry beyond the kubectl list, P=1000 K=${moved} (≤ 1 s)`,
+      med(registry) - (listSeconds.get(1000) ?? 0),
+      " s",
+      (v) => v <= 1,
+    );
+    check(`registry vs seed, P=1000 K=${moved} (≥ 50×)`, seed / med(registry), "×", (v) => v >= 50);
+    if (moved === 20)
+      check("docker vs seed, P=1000 K=20 (≥ 3×)", seed / med(find("docker", 1000, 20)), "×", (v) => v >= 3);
+  }
+  const unmoved = find("registry", pods, 0);
+  if (unmoved) {
+    checks.push({
+      line: `nothing moved: ${unmoved.heads} HEAD, ${unmoved.gets} GET for ${unique} references (exactly one HEAD each)`,
+      met: unmoved.heads === unique && unmoved.gets === 0,
+    });
+  }
+  const big = results.find((m) => m.method === "registry" && m.pods === 10_000);
+  check("peak RSS at 10,000 pods (≤ 200 MB)", big?.peakRssMb ?? Number.NaN, " MB", (v) => v <= 200);
+  return checks;
+}
+
 async function main() {
   ensureEngine();
   execFileSync("node", [join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
@@ -410,10 +447,15 @@ async function main() {
   }
 
   process.stdout.write(`${table(results, listSeconds)}\n`);
+  const checked = targets(results, listSeconds);
+  for (const { line, met } of checked) process.stdout.write(`target ${met ? "met" : "MISSED"}: ${line}\n`);
+  // The smoke size keeps the benchmark working; it must not replace the numbers README quotes.
+  if (smoke) return;
   writeFileSync(
     join(root, "bench", "last-results.json"),
-    `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), results, targets: checked }, null, 2)}\n`,
   );
+  if (checked.some((c) => !c.met)) throw new Error("a target was missed (see above)");
 }
 
 // Exit explicitly: the registry child would keep the event loop alive; the exit handler stops it.
