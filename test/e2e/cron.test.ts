@@ -1,7 +1,9 @@
 /**
  * CronJob mode with a simulated kubelet: install-cron's RBAC allows exactly what `apply` needs, the Job's
  * own command run with the ServiceAccount's token restarts stale pods, run-now makes a Job owned by the
- * CronJob that the Job controller sees through to Complete, and uninstall-cron leaves nothing behind.
+ * CronJob that the Job controller sees through to Complete, and uninstall-cron leaves nothing behind
+ * (nothing labelled, and each object it made NotFound by name). `kubectl auth can-i` answers are strict:
+ * an error is never taken for "no".
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -53,10 +55,20 @@ afterAll(async () => {
   await registry?.stop();
 });
 
-/** `kubectl auth can-i VERB RESOURCE --as=<the CronJob's ServiceAccount>`. */
-async function canI(verb: string, resource: string, namespace = ns): Promise<boolean> {
-  const result = await kubectl(["auth", "can-i", verb, resource, "-n", namespace, `--as=${sa}`]);
-  return result.stdout.trim() === "yes";
+/**
+ * `kubectl auth can-i VERB RESOURCE --as=<the CronJob's ServiceAccount>` in a namespace, or cluster-wide
+ * (`-A`) for `null`: `yes` and exit 0, or `no` and exit 1, with nothing on stderr. Anything else (a failed
+ * call, a warning, another exit code) fails the test: an error must never read as "no".
+ */
+async function canI(verb: string, resource: string, namespace: string | null = ns): Promise<boolean> {
+  const scope = namespace === null ? ["--all-namespaces"] : ["-n", namespace];
+  const result = await kubectl(["auth", "can-i", verb, resource, ...scope, `--as=${sa}`]);
+  const answer = `${result.code} ${result.stdout}${result.stderr}`;
+  if (answer === "0 yes\n") return true;
+  if (answer === "1 no\n") return false;
+  throw new Error(
+    `kubectl auth can-i ${verb} ${resource} ${scope.join(" ")}: exit ${result.code}, stdout ${JSON.stringify(result.stdout)}, stderr ${JSON.stringify(result.stderr)}`,
+  );
 }
 
 describe("install-cron, run-now, uninstall-cron", () => {
@@ -107,10 +119,9 @@ describe("install-cron, run-now, uninstall-cron", () => {
       ["delete", "jobs.batch"],
       ["create", "jobs.batch"],
       ["get", "cronjobs.batch"],
-      ["list", "nodes"],
       ["create", "roles.rbac.authorization.k8s.io"],
     ];
-    const answers = async (pairs: string[][], namespace = ns) =>
+    const answers = async (pairs: string[][], namespace: string | null = ns) =>
       Promise.all(
         pairs.map(
           async ([verb, resource]) => `${verb} ${resource} ${await canI(verb!, resource!, namespace)}`,
@@ -128,6 +139,17 @@ describe("install-cron, run-now, uninstall-cron", () => {
         `${ns}-other`,
       ),
     ).toEqual(["list pods false", "delete pods false"]);
+    // Nor cluster-wide (nodes are cluster-scoped: asked with -n, kubectl warns; so asked with -A).
+    expect(
+      await answers(
+        [
+          ["list", "pods"],
+          ["delete", "pods"],
+          ["list", "nodes"],
+        ],
+        null,
+      ),
+    ).toEqual(["list pods false", "delete pods false", "list nodes false"]);
     // And `can-i --list` shows no resource rule beyond those (apart from what every account may do).
     const listed = await kk(["auth", "can-i", "--list", "-n", ns, `--as=${sa}`, "--no-headers"]);
     const rules = listed
@@ -229,7 +251,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
     expect(status.stdout).toContain(name);
   });
 
-  it("uninstall-cron deletes everything it made: no labelled object, Job or pod is left, the token is useless", async () => {
+  it("uninstall-cron deletes everything it made: no labelled object, Job or pod, none of its objects by name; the token is useless", async () => {
     const result = await plugin(["uninstall-cron", "-n", ns]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("cronjob.batch/kubectl-autoupdate deleted");
@@ -248,6 +270,20 @@ describe("install-cron, run-now, uninstall-cron", () => {
       const cluster = await kk(["get", "clusterroles,clusterrolebindings", "-l", selector, "-o", "name"]);
       return `${left}${cluster}`.trim() === "" ? true : undefined;
     });
+    // And by name, whatever labels they carry: each object install-cron created is NotFound.
+    for (const resource of [
+      "serviceaccounts",
+      "roles.rbac.authorization.k8s.io",
+      "rolebindings.rbac.authorization.k8s.io",
+      "cronjobs.batch",
+    ]) {
+      const got = await kubectl(["get", resource, "kubectl-autoupdate", "-n", ns, "-o", "name"]);
+      expect({ code: got.code, stdout: got.stdout, stderr: got.stderr }, resource).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `Error from server (NotFound): ${resource} "kubectl-autoupdate" not found\n`,
+      });
+    }
     // Job pods are labelled too (the pod template carries the install labels); the workload is untouched.
     expect((await kk(["get", "pods", "-n", ns, "-o", "name"])).trim().split("\n")).toHaveLength(6);
     expect(await canI("list", "pods")).toBe(false);
