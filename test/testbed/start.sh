@@ -16,7 +16,7 @@
 #
 # Environment:
 #   TESTBED_BIN              use binaries from this dir instead of build.sh's cache
-#   TESTBED_START_TIMEOUT    seconds to wait for readiness (default 90)
+#   TESTBED_START_TIMEOUT    seconds to wait for readiness, per attempt (default 90)
 #   TESTBED_KCM_CONTROLLERS  kube-controller-manager --controllers (default: the
 #                            list in KCM_CONTROLLERS below; "*" for all defaults)
 #   TESTBED_WATCH_PID        if set, stop the testbed when this process exits
@@ -232,7 +232,8 @@ fail_with_log() {
 }
 
 CURL=(curl -sS --max-time 2 --cacert "${PKI}/ca.crt" --cert "${PKI}/admin.crt" --key "${PKI}/admin.key")
-DEADLINE=$((SECONDS + TIMEOUT))
+# Set by each start_all attempt: a retry with new ports gets the full TIMEOUT again.
+DEADLINE=0
 
 # wait_for WHAT COMPONENT CMD...: poll CMD until it succeeds, a component
 # dies, or the deadline passes.
@@ -262,6 +263,7 @@ insecure_ok() { [[ "$(curl -sSk --max-time 2 "$1")" == ok ]]; }
 default_sa() { "${CURL[@]}" -f "${APISERVER}/api/v1/namespaces/default/serviceaccounts/default"; }
 
 start_all() {
+  DEADLINE=$((SECONDS + TIMEOUT))
   read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT SCHED_PORT < <(pick_ports)
   [[ -n ${SCHED_PORT:-} ]] || die "could not pick free ports"
   ETCD=http://127.0.0.1:${ETCD_PORT}
