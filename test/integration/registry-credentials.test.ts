@@ -2,7 +2,9 @@
  * The credential chain both resolvers share: the pods' pull secrets first (kubelet order), then the user's
  * docker config — `credHelpers[host]` → `credsStore` → `auths` — with a real helper executable on PATH
  * (test/registry/bin/docker-credential-test, which logs its calls). Real registries: htpasswd (Basic) and
- * `auth: token` (Bearer, identity tokens through the OAuth2 refresh grant).
+ * `auth: token` (Bearer, identity tokens through the OAuth2 refresh grant). The pull secrets come from the
+ * pod, or from its ServiceAccount when it names none, in either secret format (dockerconfigjson, legacy
+ * dockercfg), for both resolvers.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +14,7 @@ import {
   expectNoSecrets,
   loginConfig,
   makeHome,
+  planOf,
   removeTempDirs,
   rows,
   runPlan,
@@ -267,4 +270,134 @@ describe("docker resolver through the same chain", () => {
       expectNoSecrets({ stdout: r.stdout, stderr: r.stderr }, [basicUser.password, "expired-pw-42"]);
     }
   });
+});
+
+describe("pull secrets the kubelet also uses: a ServiceAccount's, and the legacy .dockercfg format", () => {
+  /** image → [v1, v2]: the tag moved from v1 to v2, so pods on v1 are stale and pods on v2 current. */
+  const moved: Record<string, [string, string]> = {};
+  const saImage = () => `${basic.host}/sa/app:1`;
+  const legacyImage = () => `${basic.host}/legacy/app:1`;
+
+  beforeAll(async () => {
+    const login = loginConfig(basic.host, basicUser.user, basicUser.password);
+    for (const image of [saImage(), legacyImage()]) {
+      const v1 = await pushImage(image, `${image} v1`, { configDir: login });
+      const v2 = await pushImage(image, `${image} v2`, { configDir: login });
+      moved[image] = [v1, v2];
+    }
+  });
+
+  /** A kubernetes.io/dockercfg secret as older clusters and `docker login` < 1.7 wrote it: no "auths" wrapper. */
+  function dockercfgSecret(name: string, location: string, user: string, password: string) {
+    const cfg = {
+      [location]: { auth: Buffer.from(`${user}:${password}`).toString("base64"), email: "ci@example.com" },
+    };
+    return {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: "default", uid: `uid-${name}` },
+      type: "kubernetes.io/dockercfg",
+      data: { ".dockercfg": Buffer.from(JSON.stringify(cfg)).toString("base64") },
+    };
+  }
+
+  const serviceAccount = (name: string, secrets: string[]) => ({
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name, namespace: "default", uid: `uid-sa-${name}` },
+    ...(secrets.length > 0 ? { imagePullSecrets: secrets.map((s) => ({ name: s })) } : {}),
+  });
+
+  /** One pod on v1 (stale) and one on v2 (current) of `image`, with `extra` (secrets or a ServiceAccount). */
+  const movedPods = (image: string, extra: object) => [
+    deploymentPod("web-7d9c8b-old", image, moved[image]![0], extra),
+    deploymentPod("web-7d9c8b-new", image, moved[image]![1], extra),
+  ];
+
+  const planArgs = (resolver: string) => [
+    "plan",
+    "--resolver",
+    resolver,
+    "-o",
+    "json",
+    "--no-local-credentials",
+  ];
+
+  it.each(["registry", "docker"])(
+    "--resolver %s: a pod naming no pull secret uses its ServiceAccount's (stale and current, not unknown)",
+    async (resolver) => {
+      const image = saImage();
+      const secret = pullSecret("sa-regcred", "default", {
+        [basic.host]: { username: basicUser.user, password: basicUser.password },
+      });
+      const cluster = new FakeCluster({
+        pods: movedPods(image, { serviceAccountName: "builder" }),
+        objects: owners,
+        secrets: [secret],
+        serviceAccounts: [serviceAccount("builder", ["sa-regcred"]), serviceAccount("default", [])],
+      });
+      await removeLocal(image);
+      const run = await runPlan(cluster, planArgs(resolver));
+      expect(rows(run)).toEqual([
+        ["web-7d9c8b-old", "delete", "stale", ""],
+        ["web-7d9c8b-new", "none", "current", ""],
+      ]);
+      expect(planOf(run).pods[0]!.containers[0]).toMatchObject({
+        runningDigest: moved[image]![0],
+        latestDigest: moved[image]![1],
+      });
+      const argvs = cluster.calls().map((c) => c.argv);
+      expect(argvs.some((a) => a.includes("serviceaccounts"))).toBe(true);
+      expect(argvs.find((a) => a.includes("secrets"))).toContain("sa-regcred");
+
+      // The same pods whose ServiceAccount names no secret: nothing proves anything.
+      const bare = new FakeCluster({
+        pods: movedPods(image, { serviceAccountName: "builder" }),
+        objects: owners,
+        secrets: [secret],
+        serviceAccounts: [serviceAccount("builder", [])],
+      });
+      const denied = await runPlan(bare, planArgs(resolver));
+      expect(rows(denied).map(([name, action, status]) => [name, action, status])).toEqual([
+        ["web-7d9c8b-old", "none", "unknown"],
+        ["web-7d9c8b-new", "none", "unknown"],
+      ]);
+      expect(bare.calls().some((c) => c.argv.includes("secrets"))).toBe(false);
+      for (const r of [run, denied]) {
+        expect(r.leftovers).toEqual([]);
+        expectNoSecrets({ stdout: r.stdout, stderr: r.stderr }, [basicUser.password]);
+      }
+    },
+  );
+
+  it.each(["registry", "docker"])(
+    "--resolver %s: a kubernetes.io/dockercfg secret (legacy format) authenticates the pull",
+    async (resolver) => {
+      const image = legacyImage();
+      // Legacy files keyed the registry by URL (scheme and /v1/ included) as often as by host.
+      const cluster = (location: string, password: string) =>
+        new FakeCluster({
+          pods: movedPods(image, { imagePullSecrets: ["legacy"] }),
+          objects: owners,
+          secrets: [dockercfgSecret("legacy", location, basicUser.user, password)],
+        });
+      for (const location of [basic.host, `https://${basic.host}/v1/`]) {
+        const good = cluster(location, basicUser.password);
+        await removeLocal(image);
+        const run = await runPlan(good, planArgs(resolver));
+        expect(rows(run), location).toEqual([
+          ["web-7d9c8b-old", "delete", "stale", ""],
+          ["web-7d9c8b-new", "none", "current", ""],
+        ]);
+        expect(run.leftovers).toEqual([]);
+        expectNoSecrets({ stdout: run.stdout, stderr: run.stderr }, [basicUser.password]);
+      }
+
+      // A wrong password in the same secret: the secret is what was used, and it is named.
+      const wrong = await runPlan(cluster(basic.host, "not-the-password-7"), planArgs(resolver));
+      const [old] = rows(wrong);
+      expect(old!.slice(1, 3)).toEqual(["none", "unknown"]);
+      expect(old![3]).toContain("(with secret default/legacy)");
+    },
+  );
 });
