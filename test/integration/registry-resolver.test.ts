@@ -374,3 +374,99 @@ describe("registry resolver: Bearer tokens from a token server the registry trus
     }
   });
 });
+
+describe("registry resolver: requests after a multi-arch tag moved", () => {
+  /** Every request the proxy saw, as `METHOD path` with digests named, sorted. */
+  function seen(names: Record<string, string>): string[] {
+    return proxy.requests
+      .map((r) => `${r.method} ${Object.entries(names).reduce((p, [name, d]) => p.replace(d, name), r.path)}`)
+      .sort();
+  }
+
+  it("containerd (index digest) and CRI-O (platform digests): exactly the HEADs and GETs the verdict needs", async () => {
+    const image = `${proxy.host}/moves:latest`;
+    const v1 = await pushIndex(`${open.host}/moves:latest`, {
+      amd64: "moves amd64 v1",
+      arm64: "moves arm64 v1",
+    });
+    const v2 = await pushIndex(`${open.host}/moves:latest`, {
+      amd64: "moves amd64 v2",
+      arm64: "moves arm64 v2",
+    });
+    const names = {
+      "<v1 index>": v1.index,
+      "<v1 amd64>": v1.amd64,
+      "<v1 arm64>": v1.arm64,
+      "<v2 index>": v2.index,
+      "<v2 amd64>": v2.amd64,
+      "<v2 arm64>": v2.arm64,
+    };
+    const containerdPods = [
+      deploymentPod("moves-containerd-1", image, v1.index),
+      deploymentPod("moves-containerd-2", image, v1.index, { node: "node-2" }),
+    ];
+    const crioPods = [
+      deploymentPod("moves-crio-amd", image, v1.amd64, { runtime: "cri-o" }),
+      deploymentPod("moves-crio-arm", image, v1.arm64, { runtime: "cri-o", node: "arm-node" }),
+    ];
+    const planFor = async (pods: ReturnType<typeof deploymentPod>[]) => {
+      proxy.requests.length = 0;
+      const run = await runPlan(new FakeCluster({ pods, objects: owners }), registryPlan);
+      const doc = planOf(run);
+      return {
+        verdicts: doc.pods.map((p) => [p.name, p.action, p.containers[0]!.status]),
+        latest: doc.pods.map((p) => p.containers[0]!.latestDigest),
+        counts: proxy.manifestRequests(),
+        requests: seen(names),
+      };
+    };
+
+    // containerd: the HEAD names a new index; the tag's index and the running index are read once each
+    // (two pods, one reference) and compared platform by platform: every platform moved → stale.
+    const containerd = await planFor(containerdPods);
+    expect(containerd.verdicts).toEqual([
+      ["moves-containerd-1", "delete", "stale"],
+      ["moves-containerd-2", "delete", "stale"],
+    ]);
+    expect(containerd.latest).toEqual([v2.index, v2.index]);
+    expect(containerd.counts).toEqual({ HEAD: 1, GET: 2 });
+    expect(containerd.requests).toEqual([
+      "GET /v2/",
+      "GET /v2/moves/manifests/<v1 index>",
+      "GET /v2/moves/manifests/<v2 index>",
+      "HEAD /v2/moves/manifests/latest",
+    ]);
+
+    // CRI-O: the tag's index no longer lists the running platform manifests; each is read with its config
+    // (its platform: is there still an image for it?) → stale.
+    const crio = await planFor(crioPods);
+    expect(crio.verdicts).toEqual([
+      ["moves-crio-amd", "delete", "stale"],
+      ["moves-crio-arm", "delete", "stale"],
+    ]);
+    expect(crio.counts).toEqual({ HEAD: 1, GET: 3 });
+    const blobs = crio.requests.filter((r) => r.includes("/blobs/"));
+    expect(blobs).toHaveLength(2);
+    expect(blobs.every((r) => /^GET \/v2\/moves\/blobs\/sha256:[a-f0-9]{64}$/.test(r))).toBe(true);
+    expect(crio.requests.filter((r) => !r.includes("/blobs/"))).toEqual([
+      "GET /v2/",
+      "GET /v2/moves/manifests/<v1 amd64>",
+      "GET /v2/moves/manifests/<v1 arm64>",
+      "GET /v2/moves/manifests/<v2 index>",
+      "HEAD /v2/moves/manifests/latest",
+    ]);
+
+    // Both at once: still one HEAD, and the tag's index read once for everyone.
+    const both = await planFor([...containerdPods, ...crioPods]);
+    expect(both.verdicts.map(([, , status]) => status)).toEqual(["stale", "stale", "stale", "stale"]);
+    expect(both.counts).toEqual({ HEAD: 1, GET: 4 });
+    expect(both.requests.filter((r) => r.includes("/manifests/"))).toEqual([
+      "GET /v2/moves/manifests/<v1 amd64>",
+      "GET /v2/moves/manifests/<v1 arm64>",
+      "GET /v2/moves/manifests/<v1 index>",
+      "GET /v2/moves/manifests/<v2 index>",
+      "HEAD /v2/moves/manifests/latest",
+    ]);
+    expect(both.requests.filter((r) => r.includes("/blobs/"))).toHaveLength(2);
+  });
+});
