@@ -2,8 +2,9 @@
 # The whole test suite, from a fresh Debian 12 machine (as root) to a verdict:
 #   1. installs what the tests need (Debian's Docker engine and distribution registry, tools),
 #   2. npm ci, 3. builds or reuses the Kubernetes test bed (test/testbed/build.sh, cached),
-#   4. starts a private Docker engine, 5. lint, typecheck, build, every test project, bench smoke,
-#   6. stops what it started. A real part that cannot start fails the run; nothing is skipped.
+#   4. smoke-tests the test bed (start, checks, stop: ~20 s), 5. starts a private Docker engine,
+#   6. lint, typecheck, build, every test project, 7. checks that the tests left no process and no file,
+#   8. bench smoke, 9. stops what it started. A real part that cannot start fails the run; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 step() { printf '\n==> %s\n' "$*" >&2; }
@@ -31,11 +32,48 @@ npm ci --no-audit --no-fund
 step "Kubernetes test bed (built once, then cached in ~/.cache/kubectl-autoupdate)"
 GO="$GO" test/testbed/build.sh >/dev/null
 
-step "Docker engine"
 state=$(mktemp -d /tmp/kau-ci-XXXXXX)
-cleanup() { test/infra/dockerd.sh stop "$state/dockerd" || true; rm -rf "$state"; }
+# Every temporary file of the tests and the bench goes under $state/tmp (test/support/tmpdir.setup.ts
+# makes the run's directory in TMPDIR), so what is left there, or run from there, is a leftover of ours.
+mkdir "$state/tmp"
+export TMPDIR="$state/tmp"
+
+# named TEXT...: "pid args" of every process whose command line contains one of TEXT. Reads
+# /proc/PID/cmdline with builtins only, so no helper process of ours shows up.
+named() {
+  local p args want
+  for p in /proc/[0-9]*; do
+    args=()
+    mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
+    [ ${#args[@]} -gt 0 ] || continue
+    for want in "$@"; do
+      if [ -n "$want" ] && [[ " ${args[*]} " == *"$want"* ]]; then
+        printf '  %s %s\n' "${p#/proc/}" "${args[*]:0:8}"
+        break
+      fi
+    done
+  done
+}
+kau_dirs() { find /tmp -mindepth 1 -maxdepth 1 -name 'kau-*' | sort; }
+cleanup() {
+  local rc=$? left
+  test/infra/dockerd.sh stop "$state/dockerd" || rc=1
+  rm -rf "$state" || rc=1
+  left=$(named "$state/")
+  if [ -n "$left" ]; then
+    printf 'ci: processes left running in %s:\n%s\n' "$state" "$left" >&2
+    rc=1
+  fi
+  exit "$rc"
+}
 trap cleanup EXIT
-eval "export $(test/infra/dockerd.sh start "$state/dockerd")"
+
+step "Kubernetes test bed smoke test (start, checks, stop)"
+test/testbed/smoke.sh
+
+step "Docker engine"
+# Its watchdog stops it if this script dies without running cleanup.
+eval "export $(DOCKERD_WATCH_PID=$$ test/infra/dockerd.sh start "$state/dockerd")"
 docker version --format 'engine {{.Server.Version}}, client {{.Client.Version}}' >&2
 
 step "lint, typecheck, build"
@@ -44,7 +82,21 @@ npm run typecheck
 npm run build
 
 step "tests: unit, integration (real engine and registries), e2e (real control plane)"
+kau_before=$(kau_dirs)
 npx vitest run --reporter=default
+
+step "leftovers of the tests"
+# Nothing may still run from the run's TMPDIR (control planes, engines, registries), nothing may be left
+# in it, and no /tmp/kau-* (the tests' prefix) may have appeared outside it.
+mapfile -t new_kau < <(comm -13 <(echo "$kau_before") <(kau_dirs))
+left_procs=$(named "$TMPDIR/" "${new_kau[@]}")
+left_files=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 && printf '%s\n' "${new_kau[@]}")
+if [ -n "$left_procs" ] || [ -n "$left_files" ]; then
+  [ -z "$left_procs" ] || printf 'ci: processes the tests left running:\n%s\n' "$left_procs" >&2
+  [ -z "$left_files" ] || printf 'ci: files and directories the tests left:\n%s\n' "$left_files" >&2
+  die "the tests left processes or files behind (see above): every setup must stop what it starts"
+fi
+echo "ci: no process and no file left behind" >&2
 
 step "benchmark smoke"
 npm run bench -- --smoke

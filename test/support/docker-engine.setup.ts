@@ -1,6 +1,7 @@
 /**
  * vitest globalSetup: a real Docker engine for the run. Reuses the one in $DOCKER_HOST when it answers
- * (test/ci.sh starts one); otherwise starts a private one with test/infra/dockerd.sh and stops it after.
+ * (test/ci.sh starts one); otherwise starts a private one with test/infra/dockerd.sh and stops it after
+ * (and its watchdog does, DOCKERD_WATCH_PID, if this process dies first).
  * If no engine can run, the run fails: integration tests never skip silently.
  */
 import { execFileSync } from "node:child_process";
@@ -39,12 +40,19 @@ export default function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "kau-dockerd-"));
   const out = execFileSync(script, ["start", dir], {
     encoding: "utf8",
+    env: { ...process.env, DOCKERD_WATCH_PID: String(process.pid) },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const host = /DOCKER_HOST=(\S+)/.exec(out)?.[1];
   if (!host) throw new Error(`dockerd.sh printed no DOCKER_HOST: ${out}`);
   project.provide("dockerHost", host);
   return () => {
-    execFileSync(script, ["stop", dir], { stdio: "inherit" });
+    try {
+      execFileSync(script, ["stop", dir], { stdio: "inherit" });
+    } catch {
+      // Not thrown: that would skip the project's other teardowns. dockerd.sh said what is left.
+      console.error(`test/infra/dockerd.sh stop ${dir} failed`);
+      process.exitCode = 1;
+    }
   };
 }

@@ -33,5 +33,11 @@ export default async function setup(project: TestProject) {
   console.error(
     `testbed: control plane up in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${info.apiserver}`,
   );
-  return stop;
+  return async () => {
+    await stop().catch((error: Error) => {
+      // Not thrown: that would skip the project's other teardowns (the Docker engine, the run's TMPDIR).
+      console.error(error.message);
+      process.exitCode = 1;
+    });
+  };
 }

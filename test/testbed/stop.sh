@@ -7,7 +7,8 @@
 # Kills only processes recorded in DIR/pids whose command line still mentions
 # DIR (so a recycled pid is never hit): SIGTERM to the process group, then
 # SIGKILL after TESTBED_STOP_GRACE seconds (default 5). Safe to call twice and
-# after a failed start.
+# after a failed start. Exits 1, naming what is left, if a process survives
+# SIGKILL or DIR cannot be removed.
 set -euo pipefail
 
 KEEP=0
@@ -87,17 +88,31 @@ stop_group() {
   fi
 }
 
+survivors=()
 if [[ ${#pids[@]} -gt 0 ]]; then
   # The API server's shutdown talks to etcd, so etcd goes last.
   stop_group watchdog kube-scheduler kube-controller-manager kube-apiserver
   stop_group etcd
+  for i in "${!pids[@]}"; do
+    if ours "${pids[i]}"; then survivors+=("${names[i]} (pid ${pids[i]})"); fi
+  done
+fi
+if [[ ${#survivors[@]} -gt 0 ]]; then
+  echo "testbed: still running after SIGKILL: ${survivors[*]}; ${DIR} kept" >&2
+  exit 1
 fi
 
 if [[ ${KEEP} -eq 1 ]]; then
   exit 0
 fi
 if [[ -f ${DIR}/.testbed ]]; then
-  rm -rf "${DIR}"
+  # The marker goes last, so that after a partial failure a second stop.sh still
+  # recognises DIR.
+  if ! find "${DIR}" -mindepth 1 -maxdepth 1 ! -name .testbed -exec rm -rf {} + ||
+    ! rm -f "${DIR}/.testbed" || ! rmdir "${DIR}"; then
+    echo "testbed: could not remove ${DIR}" >&2
+    exit 1
+  fi
 else
   echo "testbed: ${DIR} has no .testbed marker; not removing it" >&2
 fi
