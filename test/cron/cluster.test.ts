@@ -3,6 +3,8 @@
  * kube-scheduler, etcd; kubectl v1.35.4). There is no kubelet: pods stay Pending, and a test sets a pod's
  * status itself (as a kubelet would) to make the real Job controller finish a Job.
  */
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -458,21 +460,23 @@ describe("install-cron", () => {
   });
 });
 
+/** The rules install-cron grants, as `group/resource:verb` (core group empty). */
+const needed = [
+  "/pods:delete",
+  "/pods:list",
+  "/replicationcontrollers:get",
+  "/secrets:get",
+  "/serviceaccounts:list",
+  "apps/daemonsets:get",
+  "apps/replicasets:get",
+  "apps/replicasets:list",
+  "apps/statefulsets:get",
+  "batch/jobs:list",
+  "policy/poddisruptionbudgets:list",
+];
+
 describe("RBAC: exactly what apply needs", () => {
   const sa = "system:serviceaccount:t1:kubectl-autoupdate";
-  const needed = [
-    "/pods:delete",
-    "/pods:list",
-    "/replicationcontrollers:get",
-    "/secrets:get",
-    "/serviceaccounts:list",
-    "apps/daemonsets:get",
-    "apps/replicasets:get",
-    "apps/replicasets:list",
-    "apps/statefulsets:get",
-    "batch/jobs:list",
-    "policy/poddisruptionbudgets:list",
-  ];
 
   it("auth can-i --list shows the needed rules and nothing else (beyond what every account may do)", async () => {
     await createNamespace("other");
@@ -551,8 +555,62 @@ describe("RBAC: exactly what apply needs", () => {
   });
 });
 
+/**
+ * kubectl run with -v=6, its request lines logged and kept off the stderr the plugin reads: the API requests
+ * themselves, as `group/resource:verb`, allowed (any answer but 403) or refused.
+ */
+function recordingKubectl(real: string): {
+  path: string;
+  requests: (answer: "allowed" | "refused") => string[];
+} {
+  const dir = mkdtempSync(join(tmpdir(), "kau-api-log-"));
+  const log = join(dir, "requests.log");
+  const path = join(dir, "kubectl");
+  writeFileSync(log, "");
+  writeFileSync(
+    path,
+    [
+      "#!/usr/bin/env bash",
+      `err=$(mktemp); "${real}" -v=6 "$@" 2>"$err"; rc=$?`,
+      `grep -F '"Response"' "$err" >> "${log}"`,
+      `grep -v -E '^[IWEF][0-9]{4} ' "$err" >&2; rm -f "$err"; exit $rc`,
+      "",
+    ].join("\n"),
+  );
+  chmodSync(path, 0o755);
+  const requests = (answer: "allowed" | "refused") => {
+    const seen = new Set<string>();
+    for (const line of readFileSync(log, "utf8").split("\n")) {
+      const m = /verb="(\w+)" url="([^"]+)" status="(\d+)/.exec(line);
+      if (!m || (m[3] === "403") !== (answer === "refused")) continue;
+      const url = new URL(m[2]!);
+      // /api/v1/namespaces/NS/RESOURCE[/NAME] or /apis/GROUP/VERSION/namespaces/NS/RESOURCE[/NAME].
+      const parts = url.pathname.split("/").filter(Boolean);
+      const group = parts[0] === "apis" ? parts[1]! : "";
+      const rest = parts.slice(parts[0] === "apis" ? 3 : 2);
+      if (rest.length === 0) continue; // discovery: every account may read it
+      const scoped = rest[0] === "namespaces" && rest.length >= 3 ? rest.slice(2) : rest;
+      const [resource, name] = scoped;
+      const verb =
+        m[1] === "GET"
+          ? url.searchParams.get("watch") === "true"
+            ? "watch"
+            : name === undefined
+              ? "list"
+              : "get"
+          : m[1] === "DELETE"
+            ? "delete"
+            : m[1]!.toLowerCase();
+      seen.add(`${group}/${resource}:${verb}`);
+    }
+    return [...seen].sort();
+  };
+  return { path, requests };
+}
+
 describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", () => {
   let saKubeconfig: string;
+  let recorder: ReturnType<typeof recordingKubectl>;
   const secret = (name: string) => ({
     apiVersion: "v1",
     kind: "Secret",
@@ -566,6 +624,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
   });
 
   beforeAll(async () => {
+    recorder = recordingKubectl(tb.kubectl);
     const token = (await kk(["create", "token", "kubectl-autoupdate", "-n", "t1", "--duration=1h"])).trim();
     saKubeconfig = tokenKubeconfig(tb, "kubectl-autoupdate", "t1", token);
     // Workloads of every owner kind apply reads, pull secrets on pods and on a ServiceAccount.
@@ -638,7 +697,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
   it("plan and apply --yes run as the ServiceAccount without any refusal", async () => {
     const args = [
       `--kubeconfig=${saKubeconfig}`,
-      `--kubectl=${tb.kubectl}`,
+      `--kubectl=${recorder.path}`,
       "--namespace=t1",
       "--resolver=docker",
       `--docker=${fakeDocker}`,
@@ -668,7 +727,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
   });
 
   it("every other call apply makes is allowed: owners by name, pods by selector, pod deletion (dry run and real)", async () => {
-    const kubectl = new Kubectl(createExec(), tb.kubectl, { kubeconfig: saKubeconfig });
+    const kubectl = new Kubectl(createExec(), recorder.path, { kubeconfig: saKubeconfig });
     expect((await kubectl.getSecrets("t1", ["pull-a", "missing"])).map((s) => s.metadata.name)).toEqual([
       "pull-a",
     ]);
@@ -690,6 +749,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
         name === "absent" ? o === null : o !== null,
       );
     }
+    expect(await kubectl.listDisruptionBudgets("t1")).toEqual([]);
     const web = await kubectl.listPodsBySelector("t1", "app=web");
     expect(web).toHaveLength(2);
     const victim = web[0]!;
@@ -711,6 +771,12 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       "t1",
     ]);
     expect(patch.stderr).toContain("forbidden");
+  });
+
+  it("the rules granted are exactly the requests those runs made: none missing, none unused", () => {
+    expect(recorder.requests("allowed")).toEqual(needed);
+    // kubectl's own: a named get that finds nothing checks that the namespace exists, and takes no for an answer.
+    expect(recorder.requests("refused")).toEqual(["/namespaces:get"]);
   });
 });
 
