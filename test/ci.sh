@@ -54,7 +54,9 @@ named() {
     done
   done
 }
-kau_dirs() { find /tmp -mindepth 1 -maxdepth 1 -name 'kau-*' | sort; }
+# /tmp/kau-* but the run directories of vitest runs (kau-run-*) and CI state (kau-ci-*): ours live in our
+# TMPDIR, so any of those in /tmp belongs to another run on the same machine.
+kau_dirs() { find /tmp -mindepth 1 -maxdepth 1 -name 'kau-*' ! -name 'kau-run-*' ! -name 'kau-ci-*' | sort; }
 cleanup() {
   local rc=$? left
   test/infra/dockerd.sh stop "$state/dockerd" || rc=1
@@ -87,10 +89,13 @@ npx vitest run --reporter=default
 
 step "leftovers of the tests"
 # Nothing may still run from the run's TMPDIR (control planes, engines, registries), nothing may be left
-# in it, and no /tmp/kau-* (the tests' prefix) may have appeared outside it.
+# in it, and no /tmp/kau-* (the tests' prefix: a TMPDIR ignored) may have appeared outside it.
 mapfile -t new_kau < <(comm -13 <(echo "$kau_before") <(kau_dirs))
 left_procs=$(named "$TMPDIR/" "${new_kau[@]}")
-left_files=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 && printf '%s\n' "${new_kau[@]}")
+left_files=$(
+  find "$TMPDIR" -mindepth 1 -maxdepth 1 -printf '  %p\n'
+  [ ${#new_kau[@]} -eq 0 ] || printf '  %s\n' "${new_kau[@]}"
+)
 if [ -n "$left_procs" ] || [ -n "$left_files" ]; then
   [ -z "$left_procs" ] || printf 'ci: processes the tests left running:\n%s\n' "$left_procs" >&2
   [ -z "$left_files" ] || printf 'ci: files and directories the tests left:\n%s\n' "$left_files" >&2
