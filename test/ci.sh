@@ -5,38 +5,26 @@
 #   4. smoke-tests the test bed (start, checks, stop: ~20 s), 5. starts a private Docker engine,
 #   6. lint, typecheck, build, every test project, 7. checks that the tests left no process and no file,
 #   8. bench smoke, 9. stops what it started. A real part that cannot start fails the run; nothing is skipped.
+# At the end (also after a failure) it prints how long each step took.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-step() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'ci: %s\n' "$*" >&2; exit 1; }
 started=$SECONDS
 
-step "system packages"
-packages=(docker.io docker-registry apache2-utils openssl jq curl ca-certificates tar gzip util-linux time)
-missing=()
-for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "missing Debian packages (${missing[*]}) and not root to install them"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
-  die "Node.js $(node -v) is too old: 20 or newer is needed"
-GO=$(command -v go || echo /usr/local/go/bin/go)
-[ -x "$GO" ] || die "go not found: the Kubernetes test bed is built from the Go module proxy (Go 1.25+)"
-
-step "npm ci"
-npm ci --no-audit --no-fund
-
-step "Kubernetes test bed (built once, then cached in ~/.cache/kubectl-autoupdate)"
-GO="$GO" test/testbed/build.sh >/dev/null
-
-state=$(mktemp -d /tmp/kau-ci-XXXXXX)
-# Every temporary file of the tests and the bench goes under $state/tmp (test/support/tmpdir.setup.ts
-# makes the run's directory in TMPDIR), so what is left there, or run from there, is a leftover of ours.
-mkdir "$state/tmp"
-export TMPDIR="$state/tmp"
+# step NAME HEADER: prints HEADER and starts NAME's clock (ending the previous step's).
+times=()
+current=""
+step_started=$SECONDS
+end_step() {
+  if [ -n "$current" ]; then times+=("$current $((SECONDS - step_started))s"); fi
+  current=""
+}
+step() {
+  end_step
+  current=$1
+  step_started=$SECONDS
+  printf '\n==> %s\n' "$2" >&2
+}
 
 # named TEXT...: "pid args" of every process whose command line contains one of TEXT. Reads
 # /proc/PID/cmdline with builtins only, so no helper process of ours shows up.
@@ -53,41 +41,88 @@ named() {
       fi
     done
   done
+  return 0
 }
 # /tmp/kau-* but the run directories of vitest runs (kau-run-*) and CI state (kau-ci-*): ours live in our
 # TMPDIR, so any of those in /tmp belongs to another run on the same machine.
 kau_dirs() { find /tmp -mindepth 1 -maxdepth 1 -name 'kau-*' ! -name 'kau-run-*' ! -name 'kau-ci-*' | sort; }
-cleanup() {
-  local rc=$? left
-  test/infra/dockerd.sh stop "$state/dockerd" || rc=1
-  rm -rf "$state" || rc=1
-  left=$(named "$state/")
-  if [ -n "$left" ]; then
-    printf 'ci: processes left running in %s:\n%s\n' "$state" "$left" >&2
-    rc=1
+
+state=""
+finish() {
+  local rc=$? left joined
+  if [ -n "$state" ]; then
+    step stop "stop the Docker engine, remove $state"
+    test/infra/dockerd.sh stop "$state/dockerd" || rc=1
+    rm -rf "$state" || rc=1
+    left=$(named "$state/")
+    if [ -n "$left" ]; then
+      printf 'ci: processes left running in %s:\n%s\n' "$state" "$left" >&2
+      rc=1
+    fi
   fi
+  end_step
+  joined=$(printf '%s, ' "${times[@]}")
+  printf '\nci: step times: %s; total %ss\n' "${joined%, }" "$((SECONDS - started))" >&2
+  if [ "$rc" = 0 ]; then printf 'ci: all green\n' >&2; fi
   exit "$rc"
 }
-trap cleanup EXIT
+trap finish EXIT
 
-step "Kubernetes test bed smoke test (start, checks, stop)"
+step apt "system packages"
+packages=(docker.io docker-registry apache2-utils openssl jq curl ca-certificates tar gzip util-linux time)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing Debian packages (${missing[*]}) and not root to install them"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+  die "Node.js $(node -v) is too old: 20 or newer is needed"
+GO=$(command -v go || echo /usr/local/go/bin/go)
+[ -x "$GO" ] || die "go not found: the Kubernetes test bed is built from the Go module proxy (Go 1.25+)"
+
+step "npm ci" "npm ci"
+npm ci --no-audit --no-fund
+
+step testbed "Kubernetes test bed (built once, then cached in ~/.cache/kubectl-autoupdate)"
+GO="$GO" test/testbed/build.sh >/dev/null
+
+state=$(mktemp -d /tmp/kau-ci-XXXXXX)
+# Every temporary file of the tests and the bench goes under $state/tmp (test/support/tmpdir.setup.ts
+# makes the run's directory in TMPDIR), so what is left there, or run from there, is a leftover of ours.
+mkdir "$state/tmp"
+export TMPDIR="$state/tmp"
+
+step smoke "Kubernetes test bed smoke test (start, checks, stop)"
 test/testbed/smoke.sh
 
-step "Docker engine"
-# Its watchdog stops it if this script dies without running cleanup.
+step dockerd "Docker engine"
+# Its watchdog stops it if this script dies without running finish.
 eval "export $(DOCKERD_WATCH_PID=$$ test/infra/dockerd.sh start "$state/dockerd")"
 docker version --format 'engine {{.Server.Version}}, client {{.Client.Version}}' >&2
 
-step "lint, typecheck, build"
+step lint "lint"
 npm run lint
+step typecheck "typecheck"
 npm run typecheck
+step build "build"
 npm run build
 
-step "tests: unit, integration (real engine and registries), e2e (real control plane)"
+step vitest "tests: unit, integration (real engine and registries), e2e (real control plane)"
 kau_before=$(kau_dirs)
-npx vitest run --reporter=default
+vitest_rc=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$state/vitest.json" || vitest_rc=$?
+# Per project, first test's start to last test's end (e2e's files run one at a time).
+if [ -s "$state/vitest.json" ]; then
+  jq -r --arg root "$PWD/test/" '[.testResults[] | {p: (.name | ltrimstr($root) | split("/")[0]), s: .startTime, e: .endTime}]
+    | group_by(.p) | map("\(.[0].p) \(((map(.e) | max) - (map(.s) | min)) / 1000 | round)s")
+    | "ci: vitest projects, first test to last: " + join(", ")' "$state/vitest.json" >&2 || true
+fi
+[ "$vitest_rc" = 0 ] || die "tests failed (vitest exit $vitest_rc)"
 
-step "leftovers of the tests"
+step leftovers "leftovers of the tests"
 # Nothing may still run from the run's TMPDIR (control planes, engines, registries), nothing may be left
 # in it, and no /tmp/kau-* (the tests' prefix: a TMPDIR ignored) may have appeared outside it.
 mapfile -t new_kau < <(comm -13 <(echo "$kau_before") <(kau_dirs))
@@ -103,7 +138,5 @@ if [ -n "$left_procs" ] || [ -n "$left_files" ]; then
 fi
 echo "ci: no process and no file left behind" >&2
 
-step "benchmark smoke"
+step bench "benchmark smoke"
 npm run bench -- --smoke
-
-printf '\nci: all green in %ss\n' "$((SECONDS - started))" >&2
