@@ -7,7 +7,7 @@
  *   await sim.waitForPods({ namespace: "ns", selector: "app=web", count: 3, digest });
  *   await sim.stop();
  */
-import { KubeClient, KubeError } from "./kube-client.js";
+import { KubeClient, KubeError, type KubeObject } from "./kube-client.js";
 import { type NodeSpec, type NodeTimings, type Pod, type SimEvent, SimNode } from "./node.js";
 
 export { KubeClient, KubeError } from "./kube-client.js";
@@ -140,8 +140,29 @@ export function describePod(p: Pod): string {
 }
 
 /**
- * Registers the nodes, waits until the node lifecycle controller has lifted their not-ready taint
- * (kube-scheduler places nothing before), and starts watching their pods.
+ * Deletes the simulated Nodes already registered (and their Leases), e.g. those of an earlier test file that
+ * crashed before its stop(): their pods and capacity would change the next file's counts (DaemonSet pods,
+ * scheduling). Hence one simulator per control plane at a time, as the e2e files run.
+ */
+async function removeLeftoverNodes(client: KubeClient): Promise<void> {
+  const list = await client.get<{ items: KubeObject[] }>("/api/v1/nodes", {
+    query: { labelSelector: `${simulatedLabel}=true` },
+  });
+  const names = list.items.map((n) => n.metadata.name);
+  if (names.length === 0) return;
+  console.warn(`simulator: deleting simulated Nodes an earlier simulator left: ${names.join(", ")}`);
+  await Promise.all(
+    names.map(async (name) => {
+      await client.delete(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`);
+      await client.delete(`/api/v1/nodes/${name}`);
+    }),
+  );
+}
+
+/**
+ * Removes simulated Nodes left by an earlier simulator, registers the nodes, waits until the node lifecycle
+ * controller has lifted their not-ready taint (kube-scheduler places nothing before), and starts watching
+ * their pods.
  */
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
   const client = KubeClient.fromKubeconfig(options.kubeconfig);
@@ -161,6 +182,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     );
   });
   try {
+    await removeLeftoverNodes(client);
     await Promise.all(
       sim.nodes.map((n) => n.register({ [simulatedLabel]: "true", [runtimeLabel]: n.runtime })),
     );
