@@ -92,6 +92,8 @@ export function resolveOptions(
   if (raw.requestTimeout !== undefined) parseDuration(raw.requestTimeout, "--request-timeout");
   const registryTimeoutMs = parseDuration(raw.registryTimeout ?? "10s", "--registry-timeout");
   if (registryTimeoutMs <= 0) throw new UsageError("--registry-timeout must be longer than 0");
+  const pullTimeoutMs = parseDuration(raw.pullTimeout ?? "5m", "--pull-timeout");
+  if (pullTimeoutMs <= 0) throw new UsageError("--pull-timeout must be longer than 0");
 
   return {
     scope: {
@@ -116,7 +118,7 @@ export function resolveOptions(
     concurrency,
     kubectlPath: raw.kubectl || env["KUBECTL"] || env["KUBECTL_PATH"] || "kubectl",
     dockerPath: raw.docker || env["DOCKER"] || "docker",
-    pullTimeoutMs: parseDuration(raw.pullTimeout ?? "5m", "--pull-timeout"),
+    pullTimeoutMs,
     insecureRegistries: (raw.insecureRegistry ?? []).map(insecureRegistryHost),
     localCredentials: raw.localCredentials !== false,
     registryTimeoutMs,

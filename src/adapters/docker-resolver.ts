@@ -69,6 +69,8 @@ export class DockerResolver implements Resolver {
             ? " (with your docker config)"
             : "";
         failures.push(`${pulled.reason}${who}`);
+        // An interrupted pull is no verdict on the credential: the next one is not tried.
+        if (signal?.aborted) break;
         continue;
       }
       this.workedWith.set(reference, configDir);

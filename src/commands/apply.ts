@@ -3,6 +3,7 @@ import { confirm } from "../adapters/terminal.js";
 import type { Context } from "../context.js";
 import { type PlanPod, podsToDelete, summarize } from "../core/plan.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
+import { counted } from "../output/counted.js";
 import { describeOutcome, renderDeletionSummary, renderRunSummary } from "../output/deletion-report.js";
 import { deletePods, type PodOutcome } from "../pipeline/delete-pods.js";
 import { computePlan, printPlan } from "./plan.js";
@@ -33,10 +34,10 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
   if (!flags.yes && !flags.dryRun) {
     if (io.stdin.isTTY !== true) {
       throw new RefusedError(
-        `refusing to delete ${targets.length} pods without confirmation: stdin is not a terminal (pass --yes)`,
+        `refusing to delete ${counted(targets.length, "pod")} without confirmation: stdin is not a terminal (pass --yes)`,
       );
     }
-    const question = `Delete ${targets.length} ${targets.length === 1 ? "pod" : "pods"} in ${namespacesToDelete} ${namespacesToDelete === 1 ? "namespace" : "namespaces"}? [y/N] `;
+    const question = `Delete ${counted(targets.length, "pod")} in ${counted(namespacesToDelete, "namespace")}? [y/N] `;
     if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing deleted");
   }
 

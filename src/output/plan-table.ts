@@ -1,7 +1,9 @@
 /** The plan as kubectl-style tables: the pods that need action, or (wide) every container. */
+
 import type { ChalkInstance } from "chalk";
 import { shortDigest } from "../core/image-id.js";
 import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, PlanSummary } from "../core/plan.js";
+import { counted } from "./counted.js";
 import { renderTable } from "./table.js";
 
 export interface PlanTableOptions {
@@ -103,14 +105,7 @@ function statusText(status: ContainerStatusVerdict, chalk: ChalkInstance): strin
  */
 export function renderSummary(summary: PlanSummary, total: number): string {
   const stale = summary.toDelete + summary.skipped;
-  const where =
-    summary.toDelete > 0
-      ? ` in ${summary.namespacesToDelete} ${plural(summary.namespacesToDelete, "namespace")}`
-      : "";
+  const where = summary.toDelete > 0 ? ` in ${counted(summary.namespacesToDelete, "namespace")}` : "";
   const split = stale > 0 ? ` (${summary.toDelete} to delete${where}, ${summary.skipped} skipped)` : "";
-  return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current (${total} ${plural(total, "pod")} checked)\n`;
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
+  return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current (${counted(total, "pod")} checked)\n`;
 }

@@ -1,7 +1,9 @@
 /** Everything `plan` prints, as strings: the document or table on stdout, warnings on stderr. */
+
 import type { ChalkInstance } from "chalk";
 import { type Plan, summarize } from "../core/plan.js";
 import type { OutputFormat } from "../options.js";
+import { counted } from "./counted.js";
 import { renderPlanJson, renderPlanYaml } from "./plan-document.js";
 import { renderPlanTable, renderSummary } from "./plan-table.js";
 
@@ -33,9 +35,7 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   }
   const unknown = plan.pods.flatMap((p) => p.containers).filter((c) => c.status === "unknown").length;
   if (unknown > 0 && !wide) {
-    stderr.push(
-      `${unknown} ${unknown === 1 ? "container" : "containers"} could not be checked; -o wide shows why\n`,
-    );
+    stderr.push(`${counted(unknown, "container")} could not be checked; -o wide shows why\n`);
   }
   if (wide) for (const note of input.notes) stderr.push(`${note}\n`);
   if (plan.pods.length === 0) {

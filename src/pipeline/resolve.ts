@@ -26,7 +26,13 @@ export async function resolveImages(
   let done = 0;
   options.onProgress?.(0, images.length);
   const tags = new Map<string, TagResolution>();
+  const interrupted = () => options.signal?.aborted === true;
   await mapLimit(images, options.concurrency, async (image) => {
+    // After Ctrl-C no new image is started; the plan is thrown away anyway.
+    if (interrupted()) {
+      tags.set(image.key, { ok: false, reason: "interrupted" });
+      return;
+    }
     const creds = await options.credentialsFor(image);
     credentials.set(image.key, creds);
     tags.set(image.key, await resolver.resolveTag(image.ref, creds, options.signal));
@@ -37,10 +43,11 @@ export async function resolveImages(
   // it does not explain), then older running indexes whose platforms must be compared. Two rounds at most.
   const resolutions = new Map<string, Resolution & { manifests: Map<string, ManifestInfo> }>();
   for (const [key, tag] of tags) resolutions.set(key, { tag, manifests: new Map() });
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 2 && !interrupted(); round++) {
     const wanted = manifestsToInspect(images, resolutions);
     if (wanted.length === 0) break;
     await mapLimit(wanted, options.concurrency, async ({ image, digest, platform }) => {
+      if (interrupted()) return;
       const info = await resolver.inspectManifest(image.ref, digest, credentials.get(image.key) ?? [], {
         platform,
         signal: options.signal,
