@@ -18,7 +18,7 @@ import { run, startTestbed, type Testbed, tokenKubeconfig } from "./testbed.js";
 let tb: Testbed;
 beforeAll(async () => {
   tb = await startTestbed();
-}, 900_000);
+}, 3_600_000); // a cold cache builds Kubernetes first (test/testbed/build.sh: up to ~25 min)
 afterAll(async () => {
   await tb?.stop();
 }, 60_000);
