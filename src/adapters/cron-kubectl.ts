@@ -3,7 +3,7 @@ import type { CronJobObject, JobObject, NewJob } from "../core/cron-jobs.js";
 import type { Manifest } from "../core/cron-manifests.js";
 import type { KubeObject, Pod } from "../core/k8s.js";
 import { ToolFailedError } from "../errors.js";
-import { firstLine } from "./exec.js";
+import { firstLine, howItEnded } from "./exec.js";
 import { type Kubectl, parseList } from "./kubectl.js";
 
 /** An object as the server returned it. */
@@ -145,5 +145,5 @@ export async function podLogs(
     "--all-containers=true",
   ]);
   if (result.exitCode === 0) return { ok: true, text: result.stdout };
-  return { ok: false, reason: firstLine(result.stderr) || `exit ${result.exitCode}` };
+  return { ok: false, reason: firstLine(result.stderr) || howItEnded(result) };
 }

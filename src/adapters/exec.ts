@@ -19,6 +19,13 @@ export interface ExecResult {
   stderr: string;
   /** True when the timeout or the signal ended it. */
   interrupted: boolean;
+  /** The signal that killed it (e.g. SIGKILL), when one did. */
+  killedBy?: string;
+}
+
+/** `exit 2`, or `killed by SIGKILL`: how a run that failed ended, for messages. */
+export function howItEnded(result: ExecResult): string {
+  return result.killedBy ? `killed by ${result.killedBy}` : `exit ${result.exitCode}`;
 }
 
 /** Runs a program; resolves whatever its exit code, rejects only when it cannot be started. */
@@ -62,6 +69,7 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       stdout: String(result.stdout ?? ""),
       stderr: String(result.stderr ?? ""),
       interrupted: result.timedOut || result.isCanceled || result.isTerminated === true,
+      ...(result.signal ? { killedBy: result.signal } : {}),
     };
   };
 }

@@ -11,7 +11,7 @@ import {
 } from "../core/k8s.js";
 import type { LabelSelector } from "../core/readiness.js";
 import { ToolFailedError } from "../errors.js";
-import { type Exec, type ExecResult, firstLine } from "./exec.js";
+import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { JsonListStream } from "./json-list-stream.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
@@ -194,7 +194,7 @@ export class Kubectl {
     const body = JSON.stringify({ apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } });
     const result = await this.runUnchecked(args, dryRun ? {} : { input: body });
     if (result.exitCode === 0) return { kind: "deleted" };
-    const line = firstLine(result.stderr) || `exit ${result.exitCode}`;
+    const line = firstLine(result.stderr) || howItEnded(result);
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
     return { kind: "failed", reason: line };
@@ -234,7 +234,7 @@ function scopeArgs(scope: PodScope): string[] {
 function checked(result: ExecResult, what: string): ExecResult {
   if (result.exitCode === 0) return result;
   const detail =
-    firstLine(result.stderr) || (result.interrupted ? "timed out or interrupted" : `exit ${result.exitCode}`);
+    firstLine(result.stderr) || (result.interrupted ? "timed out or interrupted" : howItEnded(result));
   throw new ToolFailedError(`${what} failed: ${detail}`);
 }
 
