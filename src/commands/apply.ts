@@ -4,7 +4,12 @@ import type { Context } from "../context.js";
 import { type PlanPod, podsToDelete, summarize } from "../core/plan.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { counted } from "../output/counted.js";
-import { describeOutcome, renderDeletionSummary, renderRunSummary } from "../output/deletion-report.js";
+import {
+  describeOutcome,
+  describeReplacementProblem,
+  renderDeletionSummary,
+  renderRunSummary,
+} from "../output/deletion-report.js";
 import { deletePods, type PodOutcome } from "../pipeline/delete-pods.js";
 import { computePlan, printPlan } from "./plan.js";
 
@@ -27,7 +32,7 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
   const targets = podsToDelete(result.plan);
   if (targets.length === 0) {
     io.stderr.write("Nothing to delete.\n");
-    if (flags.summaryJson) report.write(renderRunSummary(result.plan, [], flags.dryRun));
+    if (flags.summaryJson) report.write(renderRunSummary(result.plan, [], 0, flags.dryRun));
     return;
   }
   const { namespacesToDelete } = summarize(result.plan);
@@ -41,7 +46,7 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
     if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing deleted");
   }
 
-  const { outcomes, warnings } = await deletePods(ctx.kubectl, targets, {
+  const { outcomes, problems, warnings } = await deletePods(ctx.kubectl, targets, {
     dryRun: flags.dryRun,
     wait: flags.wait,
     waitTimeoutMs: flags.waitTimeoutMs,
@@ -50,14 +55,20 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
     signal: io.signal,
     onOutcome: (pod: PlanPod, outcome: PodOutcome) =>
       report.write(`${describeOutcome(pod, outcome, flags.dryRun, ctx.chalk)}\n`),
+    onReplacementProblem: (problem) => report.write(`${describeReplacementProblem(problem, ctx.chalk)}\n`),
   });
   for (const warning of warnings) io.stderr.write(`${ctx.chalk.yellow("Warning:")} ${warning}\n`);
-  report.write(renderDeletionSummary([...outcomes.values()], flags.dryRun));
-  if (flags.summaryJson) report.write(renderRunSummary(result.plan, [...outcomes.values()], flags.dryRun));
+  report.write(renderDeletionSummary([...outcomes.values()], problems.length, flags.dryRun));
+  if (flags.summaryJson) {
+    report.write(renderRunSummary(result.plan, [...outcomes.values()], problems.length, flags.dryRun));
+  }
 
   const kinds = [...outcomes.values()].map((o) => o.kind);
   if (io.signal.aborted) throw new InterruptedError("interrupted: no further pods were deleted");
   if (kinds.includes("failed") || kinds.includes("not-started")) {
     throw new PartialFailureError("some planned pods were not deleted; see above");
+  }
+  if (problems.length > 0) {
+    throw new PartialFailureError("some replacements did not come up on the new image; see above");
   }
 }

@@ -1,7 +1,7 @@
 /** One line per pod as apply acts on it, and a closing count. */
 import type { ChalkInstance } from "chalk";
 import { type Plan, type PlanPod, summarize } from "../core/plan.js";
-import type { PodOutcome } from "../pipeline/delete-pods.js";
+import type { PodOutcome, ReplacementProblem } from "../pipeline/delete-pods.js";
 
 export function describeOutcome(
   pod: PlanPod,
@@ -24,18 +24,33 @@ export function describeOutcome(
   }
 }
 
-export function renderDeletionSummary(outcomes: readonly PodOutcome[], dryRun: boolean): string {
+/** The line after a controller's last deleted pod whose replacement did not come up as planned. */
+export function describeReplacementProblem(problem: ReplacementProblem, chalk: ChalkInstance): string {
+  return `pod ${problem.pod.namespace}/${problem.pod.name} deleted, ${chalk.red("but")}: ${problem.reason}`;
+}
+
+export function renderDeletionSummary(
+  outcomes: readonly PodOutcome[],
+  replacementProblems: number,
+  dryRun: boolean,
+): string {
   const count = (kind: PodOutcome["kind"]) => outcomes.filter((o) => o.kind === kind).length;
   const parts = [`${count("deleted")} deleted${dryRun ? " (server dry run)" : ""}`];
   if (count("gone") > 0) parts.push(`${count("gone")} already gone`);
   if (count("replaced") > 0) parts.push(`${count("replaced")} replaced since the plan`);
   if (count("failed") > 0) parts.push(`${count("failed")} failed`);
   if (count("not-started") > 0) parts.push(`${count("not-started")} not started`);
+  if (replacementProblems > 0) parts.push(`${replacementProblems} not replaced as planned`);
   return `${parts.join(", ")} (of ${outcomes.length} planned)\n`;
 }
 
 /** One JSON line: what the run found and did, for logs read by machines (the CronJob's). */
-export function renderRunSummary(plan: Plan, outcomes: readonly PodOutcome[], dryRun: boolean): string {
+export function renderRunSummary(
+  plan: Plan,
+  outcomes: readonly PodOutcome[],
+  replacementProblems: number,
+  dryRun: boolean,
+): string {
   const summary = summarize(plan);
   const count = (kind: PodOutcome["kind"]) => outcomes.filter((o) => o.kind === kind).length;
   return `${JSON.stringify({
@@ -49,5 +64,6 @@ export function renderRunSummary(plan: Plan, outcomes: readonly PodOutcome[], dr
     current: summary.current,
     deleted: count("deleted"),
     failed: count("failed") + count("not-started"),
+    notReplaced: replacementProblems,
   })}\n`;
 }

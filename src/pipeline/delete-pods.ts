@@ -1,8 +1,9 @@
 /**
  * Deleting the planned pods without taking a workload down: the seed deleted every replica at once.
- * - Pods of one controller go one at a time; before the next, as many of its pods must be Ready again as
+ * - Pods of one controller go one at a time; after each, as many of its pods must be Ready again as
  *   before (the replacement is up), and the replacement must not run the old digest again (a node's
- *   cached image under IfNotPresent) — else the controller's other pods are left alone.
+ *   cached image under IfNotPresent) — else the controller's other pods are left alone. The last (or only)
+ *   pod's replacement is checked too: a workload left down or on the old image is reported, not a success.
  * - A pod is deleted only while every PodDisruptionBudget selecting it allows a disruption.
  * - Different controllers proceed in parallel. On SIGINT no new deletion starts; each pod's outcome is
  *   reported as it happens.
@@ -17,6 +18,12 @@ import { mapLimit } from "../util/map-limit.js";
 
 export type PodOutcome = DeleteOutcome | { kind: "not-started"; reason: string };
 
+/** A deleted pod whose replacement did not come up as planned: not Ready in time, or on the old digest. */
+export interface ReplacementProblem {
+  pod: PlanPod;
+  reason: string;
+}
+
 export interface DeleteOptions {
   dryRun: boolean;
   /** Wait for each replacement before deleting a controller's next pod. */
@@ -26,6 +33,8 @@ export interface DeleteOptions {
   concurrency: number;
   signal: AbortSignal;
   onOutcome: (pod: PlanPod, outcome: PodOutcome) => void;
+  /** The last deleted pod of a controller whose replacement did not come up as planned. */
+  onReplacementProblem: (problem: ReplacementProblem) => void;
 }
 
 /** Resource names for the controllers apply deletes pods of. */
@@ -40,7 +49,7 @@ export async function deletePods(
   kubectl: Kubectl,
   pods: readonly PlanPod[],
   options: DeleteOptions,
-): Promise<{ outcomes: Map<PlanPod, PodOutcome>; warnings: string[] }> {
+): Promise<{ outcomes: Map<PlanPod, PodOutcome>; problems: ReplacementProblem[]; warnings: string[] }> {
   const groups = new Map<string, PlanPod[]>();
   for (const pod of pods) {
     const key = `${pod.namespace}/${pod.controller?.kind}/${pod.controller?.name}`;
@@ -51,11 +60,16 @@ export async function deletePods(
     outcomes.set(pod, outcome);
     options.onOutcome(pod, outcome);
   };
+  const problems: ReplacementProblem[] = [];
+  const recordProblem = (problem: ReplacementProblem) => {
+    problems.push(problem);
+    options.onReplacementProblem(problem);
+  };
   const budgets = new BudgetGate(kubectl, options);
   await mapLimit([...groups.values()], options.concurrency, (group) =>
-    deleteGroup(kubectl, group, budgets, options, record),
+    deleteGroup(kubectl, group, budgets, options, record, recordProblem),
   );
-  return { outcomes, warnings: budgets.warnings };
+  return { outcomes, problems, warnings: budgets.warnings };
 }
 
 async function deleteGroup(
@@ -64,8 +78,9 @@ async function deleteGroup(
   budgets: BudgetGate,
   options: DeleteOptions,
   record: (pod: PlanPod, outcome: PodOutcome) => void,
+  recordProblem: (problem: ReplacementProblem) => void,
 ): Promise<void> {
-  const waiting = options.wait && !options.dryRun && group.length > 1;
+  const waiting = options.wait && !options.dryRun;
   const readiness = waiting ? await controllerReadiness(kubectl, group[0]!) : null;
   const stop = (from: number, reason: string) => {
     for (const rest of group.slice(from)) record(rest, { kind: "not-started", reason });
@@ -77,18 +92,27 @@ async function deleteGroup(
     const before = readiness ? await readiness.snapshot() : null;
     const outcome = await kubectl.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
     record(pod, outcome);
-    const last = index === group.length - 1;
-    if (!readiness || !before || last || outcome.kind !== "deleted") continue;
-    const ready = await readiness.waitFor(before, pod.uid, options);
-    if (typeof ready === "string") return stop(index + 1, ready);
-    const container = ready.map((replacement) => backOnOldDigest(pod, replacement)).find((c) => c !== null);
-    if (container) {
-      return stop(
-        index + 1,
-        `the replacement of ${pod.name} runs the old digest again (container ${container}: the node started its cached image)`,
-      );
-    }
+    if (!readiness || !before || outcome.kind !== "deleted") continue;
+    const problem = await replacementProblem(readiness, before, pod, options);
+    if (problem === null) continue;
+    // Before a next pod, the problem is why it is spared; after the last one, it is reported on its own.
+    if (index < group.length - 1) return stop(index + 1, problem);
+    if (problem !== "interrupted") recordProblem({ pod, reason: problem });
   }
+}
+
+/** Null when the deleted pod's replacement is Ready on a new digest; else what went wrong. */
+async function replacementProblem(
+  readiness: Readiness,
+  before: Snapshot,
+  pod: PlanPod,
+  options: DeleteOptions,
+): Promise<string | null> {
+  const ready = await readiness.waitFor(before, pod.uid, options);
+  if (typeof ready === "string") return ready;
+  const container = ready.map((replacement) => backOnOldDigest(pod, replacement)).find((c) => c !== null);
+  if (!container) return null;
+  return `the replacement of ${pod.name} runs the old digest again (container ${container}: the node started its cached image)`;
 }
 
 interface Snapshot {

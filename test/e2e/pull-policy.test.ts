@@ -91,12 +91,20 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toHaveLength(1);
   });
 
-  it("apply deletes it; the replacement lands on the same node and starts the cached v1: still stale", async () => {
+  it("apply deletes it; the replacement lands on the same node and starts the cached v1: still stale, and said so", async () => {
     const [old] = await podsOf("cached");
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=cached"]);
-    expect(result.code, result.stderr).toBe(0);
+    // The only replica: nothing is left to spare, but the run is no success either.
+    expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/Warning: pod .*: imagePullPolicy IfNotPresent/);
-    expect(result.stdout).toContain(`pod ${ns}/${old!.metadata.name} deleted`);
+    expect(result.stdout).toContain(`pod ${ns}/${old!.metadata.name} deleted\n`);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `pod ${ns}/${old!.metadata.name} deleted, but: the replacement of ${old!.metadata.name} runs the old digest again \\(container app: the node started its cached image\\)`,
+      ),
+    );
+    expect(result.stdout).toContain("1 deleted, 1 not replaced as planned (of 1 planned)");
+    expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
 
     const [replacement] = await podsOf("cached");
     expect(replacement!.metadata.uid).not.toBe(old!.metadata.uid);
