@@ -161,6 +161,22 @@ describe("manifests against the API server's schemas and validation", () => {
     ["--image", ["--image", `registry.example.com:5000/tools/autoupdate@sha256:${"b".repeat(64)}`]],
     ["--name", ["--name", "a".repeat(52)]],
     ["--docker-socket", ["--resolver", "docker", "--docker-socket"]],
+    [
+      "every flag at once",
+      [
+        "-A",
+        "-l",
+        "app=web",
+        "--schedule",
+        "@daily",
+        "--time-zone",
+        "Europe/Berlin",
+        "--suspend",
+        "--name",
+        "nightly",
+      ],
+    ],
+    ["-o json", ["-o", "json"]],
   ])("%s: server-side dry run with strict field validation accepts them", async (_, flags) => {
     const printed = await cli("install-cron", "--dry-run", "-n", "dry", "-o", "yaml", ...flags);
     expect(printed.code).toBe(0);
