@@ -81,7 +81,7 @@ export function createProgram(io: Io): Command {
       )
       .option(
         "--no-wait",
-        "do not wait for a replacement to be Ready before deleting a controller's next pod",
+        "do not wait for replacements to be Ready (nor check them) between a controller's pods or after the last",
       )
       .option("--wait-timeout <duration>", "how long to wait for each replacement", "5m")
       .option("--summary-json", "end with one JSON line summing up the run (for logs)"),

@@ -26,7 +26,7 @@ export interface ReplacementProblem {
 
 export interface DeleteOptions {
   dryRun: boolean;
-  /** Wait for each replacement before deleting a controller's next pod. */
+  /** Wait for each replacement to be Ready (and check its digest), the last one included. */
   wait: boolean;
   waitTimeoutMs: number;
   pollMs: number;
