@@ -5,6 +5,7 @@ import {
   type KubeList,
   type KubeObject,
   mirrorPodAnnotation,
+  type Node,
   type Pod,
   type Secret,
   type ServiceAccount,
@@ -213,6 +214,11 @@ export class Kubectl {
       selector: pdb.spec?.selector ?? null,
       disruptionsAllowed: pdb.status?.disruptionsAllowed ?? 0,
     }));
+  }
+
+  /** Nodes by name (cluster-scoped; the namespace flag is ignored by the server). */
+  getNodes(names: readonly string[]): Promise<Node[]> {
+    return this.getNamed<Node>("nodes", "default", names);
   }
 
   getSecrets(namespace: string, names: readonly string[]): Promise<Secret[]> {

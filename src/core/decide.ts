@@ -13,11 +13,21 @@ import type { IndexChild, ManifestInfo, Resolution, TagDigest } from "./resoluti
 /** Controllers known to replace a deleted pod with a new one from the same template. */
 const recreatingControllers = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet"]);
 
-/** A verdict on one running digest, or the manifest that must be read first to reach one. */
+/** A verdict on one running digest, or what must be learned first to reach one. */
 type DigestJudgement =
   | { status: "current" | "stale" | "unknown"; reason: string }
   /** Read this manifest first; `platform`: also the platform of a single manifest (from its config). */
-  | { need: string; platform: boolean };
+  | { need: string; platform: boolean }
+  /** The tag moved for some platforms only: the node's platform decides. */
+  | { needNodePlatform: true };
+
+/**
+ * What is known of a node's platform: `linux/arm64/v8` (as index children name theirs); null when the
+ * node could not be read; undefined when it was not asked (no verdict needed it yet).
+ */
+export type NodePlatform = string | null | undefined;
+
+const mixedMoveReason = "the tag moved for some platforms only, and the node's platform is not known";
 
 /**
  * Is `running` what the tag points to now? Current when it is the tag's digest, one of its twins
@@ -29,6 +39,7 @@ function judgeDigest(
   running: string,
   tag: TagDigest,
   manifests: ReadonlyMap<string, ManifestInfo>,
+  nodePlatform: NodePlatform,
 ): DigestJudgement {
   if (running === tag.digest || tag.sameImageDigests.includes(running))
     return { status: "current", reason: "" };
@@ -53,16 +64,29 @@ function judgeDigest(
     if (gone) return { status: "unknown", reason: `the tag no longer has an image for ${old.platform}` };
     return { status: "stale", reason: "" };
   }
-  return comparePlatforms(old.children, latest.children);
+  return comparePlatforms(old.children, latest.children, nodePlatform);
 }
 
 /**
- * An older index against the tag's index, platform by platform. The node's platform is not known, so
- * only a uniform answer is a verdict: every platform unchanged (current) or every one moved (stale). A
- * platform the tag no longer has is never stale: the replacement might find no image to run.
+ * An older index against the tag's index, platform by platform. A uniform answer needs no node: every
+ * platform unchanged (current) or every one moved (stale). Otherwise the node's platform decides, when its
+ * Node object says it and the old index has exactly that platform. A platform the tag no longer has is
+ * never stale: the replacement might find no image to run.
  */
-function comparePlatforms(old: readonly IndexChild[], latest: readonly IndexChild[]): DigestJudgement {
+function comparePlatforms(
+  old: readonly IndexChild[],
+  latest: readonly IndexChild[],
+  nodePlatform: NodePlatform,
+): DigestJudgement {
   const now = new Map(latest.map((child) => [child.platform ?? child.digest, child.digest]));
+  const mine = nodePlatform ? old.find((child) => child.platform === nodePlatform) : undefined;
+  if (mine) {
+    const latestDigest = now.get(nodePlatform!);
+    if (latestDigest === undefined) {
+      return { status: "unknown", reason: `the tag no longer has an image for ${nodePlatform}` };
+    }
+    return latestDigest === mine.digest ? { status: "current", reason: "" } : { status: "stale", reason: "" };
+  }
   const removed = old.filter((child) => child.platform !== null && !now.has(child.platform));
   if (removed.length > 0) {
     const platforms = removed.map((child) => child.platform).join(", ");
@@ -71,9 +95,11 @@ function comparePlatforms(old: readonly IndexChild[], latest: readonly IndexChil
   const unchanged = old.filter((child) => now.get(child.platform ?? child.digest) === child.digest).length;
   if (unchanged === old.length) return { status: "current", reason: "" };
   if (unchanged === 0) return { status: "stale", reason: "" };
+  if (nodePlatform === undefined) return { needNodePlatform: true };
+  if (nodePlatform === null) return { status: "unknown", reason: mixedMoveReason };
   return {
     status: "unknown",
-    reason: "the tag moved for some platforms only, and the node's platform is not known",
+    reason: `the tag moved for some platforms only, and the running index has no image for exactly the node's platform (${nodePlatform})`,
   };
 }
 
@@ -88,7 +114,7 @@ export function manifestsToInspect(
     if (!resolution?.tag.ok) continue;
     const seen = new Set<string>();
     for (const running of image.runningDigests) {
-      const judgement = judgeDigest(running, resolution.tag.tag, resolution.manifests);
+      const judgement = judgeDigest(running, resolution.tag.tag, resolution.manifests, undefined);
       if ("need" in judgement && !seen.has(judgement.need)) {
         seen.add(judgement.need);
         wanted.push({ image, digest: judgement.need, platform: judgement.platform });
@@ -104,6 +130,31 @@ export interface PlanInput {
   owners: OwnerIndex;
   /** By normalized reference; a tag reference missing here is unknown. */
   resolutions: ReadonlyMap<string, Resolution>;
+  /** Platforms of the nodes nodesToInspect() named (null: unreadable); without it, those stay unknown. */
+  nodePlatforms?: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * The nodes whose platform decides some verdict: they run an older index of a multi-arch tag that moved
+ * for some platforms only. Usually none; then no Node is read.
+ */
+export function nodesToInspect(input: PlanInput): string[] {
+  const nodes = new Set<string>();
+  for (const pod of input.pods) {
+    const node = pod.spec.nodeName;
+    if (!node || nodes.has(node)) continue;
+    for (const view of containersOf(pod)) {
+      if (!view.parsed.ok || view.running.kind !== "repo-digest") continue;
+      const resolution = input.resolutions.get(view.parsed.key);
+      if (!resolution?.tag.ok) continue;
+      const judgement = judgeDigest(view.running.digest, resolution.tag.tag, resolution.manifests, undefined);
+      if ("needNodePlatform" in judgement) {
+        nodes.add(node);
+        break;
+      }
+    }
+  }
+  return [...nodes].sort();
 }
 
 /** Decides every container and every pod in scope. */
@@ -115,7 +166,9 @@ export function decidePlan(input: PlanInput): Plan {
 function decidePod(pod: Pod, input: PlanInput): PlanPod {
   const { direct, top } = ownersOf(pod, input.owners);
   const views = containersOf(pod);
-  const containers = views.map((view) => decideContainer(view, input.resolutions));
+  const node = pod.spec.nodeName ?? "";
+  const nodePlatform = input.nodePlatforms ? (input.nodePlatforms.get(node) ?? null) : null;
+  const containers = views.map((view) => decideContainer(view, input.resolutions, nodePlatform));
   const staleCount = containers.filter((c) => c.status === "stale").length;
   const base = {
     namespace: pod.metadata.namespace ?? "default",
@@ -174,7 +227,11 @@ function deletionWarnings(pod: Pod, containers: readonly PlanContainer[]): strin
 const sha256Digest = /^sha256:[0-9a-f]{64}$/;
 const documented = (digest: string | null) => (digest !== null && sha256Digest.test(digest) ? digest : null);
 
-function decideContainer(view: ContainerView, resolutions: ReadonlyMap<string, Resolution>): PlanContainer {
+function decideContainer(
+  view: ContainerView,
+  resolutions: ReadonlyMap<string, Resolution>,
+  nodePlatform: string | null,
+): PlanContainer {
   const runningDigest = documented(view.running.kind === "repo-digest" ? view.running.digest : null);
   const result = (
     status: ContainerStatusVerdict,
@@ -231,7 +288,8 @@ function decideContainer(view: ContainerView, resolutions: ReadonlyMap<string, R
   if (!resolution) return result("unknown", "not resolved");
   if (!resolution.tag.ok) return result("unknown", resolution.tag.reason);
 
-  const judgement = judgeDigest(running.digest, resolution.tag.tag, resolution.manifests);
+  const judgement = judgeDigest(running.digest, resolution.tag.tag, resolution.manifests, nodePlatform);
   if ("need" in judgement) return result("unknown", `manifest ${judgement.need} was not read`, latest);
+  if ("needNodePlatform" in judgement) return result("unknown", mixedMoveReason, latest);
   return result(judgement.status, judgement.reason, latest);
 }

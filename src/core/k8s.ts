@@ -70,6 +70,11 @@ export interface ServiceAccount extends KubeObject {
   imagePullSecrets?: { name: string }[];
 }
 
+/** A Node, read only for the platform its kubelet reports. */
+export interface Node extends KubeObject {
+  status?: { nodeInfo?: { operatingSystem?: string; architecture?: string } };
+}
+
 /** `kubectl get … -o json` of several objects. */
 export interface KubeList<T> {
   apiVersion?: string;

@@ -2,6 +2,7 @@
  * Manifests and indexes as registries serve them: the media types to ask for, whether a type is an index,
  * and the children (with platforms) of an index. Pure; shared by both resolvers.
  */
+import type { Node } from "./k8s.js";
 import type { IndexChild, ManifestInfo } from "./resolution.js";
 
 export const ociIndex = "application/vnd.oci.image.index.v1+json";
@@ -74,6 +75,12 @@ export function platformKey(platform: Record<string, unknown> | undefined): stri
   if (arch === "arm64" && variant === "") variant = "v8";
   if (arch === "amd64" && variant === "v1") variant = "";
   return [os, arch, variant].filter(Boolean).join("/").toLowerCase();
+}
+
+/** A Node's platform in the form index children name theirs (`linux/arm64/v8`); null when unstated. */
+export function nodePlatformKey(node: Node): string | null {
+  const info = node.status?.nodeInfo;
+  return platformKey({ os: info?.operatingSystem, architecture: info?.architecture });
 }
 
 /**

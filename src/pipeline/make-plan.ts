@@ -1,11 +1,13 @@
 /** gather → resolve → decide: the plan both `plan` and `apply` print. Read-only. */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import type { Resolver } from "../adapters/resolver.js";
-import { decidePlan } from "../core/decide.js";
+import { decidePlan, nodesToInspect } from "../core/decide.js";
 import { repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import { type Credential, Keyring } from "../core/keyring.js";
+import { nodePlatformKey } from "../core/manifest.js";
 import type { Plan } from "../core/plan.js";
+import { ToolFailedError } from "../errors.js";
 import { gather, type Inventory } from "./gather.js";
 import { resolveImages } from "./resolve.js";
 
@@ -44,14 +46,36 @@ export async function makePlan(
     onProgress: (done, total) =>
       options.onPhase?.(`${resolver.name === "docker" ? "Pulled" : "Resolved"} images ${done}/${total}`),
   });
-  const plan = decidePlan({
-    resolver: resolver.name,
-    pods: inventory.pods,
-    owners: inventory.owners,
-    resolutions,
-  });
-  const warnings = [...inventory.warnings, ...(options.extraWarnings?.() ?? [])];
+  const input = { resolver: resolver.name, pods: inventory.pods, owners: inventory.owners, resolutions };
+  const warnings = [...inventory.warnings];
+  const nodePlatforms = await readNodePlatforms(kubectl, nodesToInspect(input), warnings);
+  const plan = decidePlan({ ...input, nodePlatforms });
+  warnings.push(...(options.extraWarnings?.() ?? []));
   return { plan, warnings, notes: resolver.notes?.() ?? [] };
+}
+
+/**
+ * The platforms of the nodes whose platform decides a verdict (a multi-arch tag moved for some platforms
+ * only): one `kubectl get nodes`, only when there are such nodes. Reading Nodes needs cluster-wide access;
+ * without it those containers stay unknown, with a warning.
+ */
+async function readNodePlatforms(
+  kubectl: Kubectl,
+  names: readonly string[],
+  warnings: string[],
+): Promise<Map<string, string | null>> {
+  const platforms = new Map<string, string | null>();
+  if (names.length === 0) return platforms;
+  try {
+    for (const node of await kubectl.getNodes(names))
+      platforms.set(node.metadata.name, nodePlatformKey(node));
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    warnings.push(
+      `${error.message}: a multi-arch tag moved for some platforms only, and without the nodes' platforms its pods stay unknown`,
+    );
+  }
+  return platforms;
 }
 
 /** The pods' pull secrets (then their ServiceAccounts'), matched to the image as the kubelet does. */

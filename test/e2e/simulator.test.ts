@@ -15,7 +15,9 @@ import {
   job,
   kk,
   kubectl,
+  type PlanDoc,
   planJson,
+  plugin,
   testbed,
   until,
 } from "./support.js";
@@ -170,18 +172,39 @@ describe("pods", () => {
     // CRI-O shows the platform manifest: the amd64 one moved, the arm64 one is still in the new index.
     expect(app["on-sim-crio"]?.status).toBe("stale");
     expect(app["on-sim-crio-arm"]?.status).toBe("current");
-    // containerd and cri-dockerd show the old index digest; half its platforms moved and the plugin does not
-    // read the node's architecture, so it cannot tell.
-    expect(app["on-sim-containerd"]).toMatchObject({
-      status: "unknown",
-      reason: expect.stringMatching(/some platforms only/),
-    });
-    expect(app["on-sim-docker"]?.status).toBe("unknown");
+    // containerd and cri-dockerd show the old index digest; half its platforms moved, so the node's platform
+    // decides (read from its Node): both nodes are amd64, whose image moved.
+    expect(app["on-sim-containerd"]?.status).toBe("stale");
+    expect(app["on-sim-docker"]?.status).toBe("stale");
     // Bare pods: stale, but nothing would bring them back.
     expect(doc.pods.find((p) => p.name === "on-sim-crio")).toMatchObject({
       action: "skip",
       reason: "no controller owns it: deleting it would lose it for good",
     });
+  });
+
+  it("…and without the right to read Nodes, those pods stay unknown, with a warning that says why", async () => {
+    // "view" in the namespace only: pods, ReplicaSets, Jobs, ServiceAccounts, but no cluster-scoped Nodes.
+    await kk(["create", "rolebinding", "viewer", "--clusterrole=view", "--user=viewer", "-n", ns]);
+    const result = await plugin(["plan", "-o", "json", "-n", ns, "--resolver", "docker", "--as", "viewer"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /nodes .* is forbidden.*without the nodes' platforms its pods stay unknown/,
+    );
+    const app = Object.fromEntries(
+      (JSON.parse(result.stdout) as PlanDoc).pods.map((p) => [
+        p.name,
+        p.containers.find((c) => c.name === "app")!,
+      ]),
+    );
+    expect(app["on-sim-containerd"]).toMatchObject({
+      status: "unknown",
+      reason: "the tag moved for some platforms only, and the node's platform is not known",
+    });
+    expect(app["on-sim-docker"]?.status).toBe("unknown");
+    // CRI-O needs no Node: its platform digests say it all.
+    expect(app["on-sim-crio"]?.status).toBe("stale");
+    expect(app["on-sim-crio-arm"]?.status).toBe("current");
   });
 
   it("a platform added to a tag's index leaves the others current; containerd may keep the older digest", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decidePlan, manifestsToInspect } from "../../src/core/decide.js";
+import { decidePlan, manifestsToInspect, nodesToInspect } from "../../src/core/decide.js";
 import { imagesInUse, imagesToResolve } from "../../src/core/images-in-use.js";
 import type { Pod } from "../../src/core/k8s.js";
 import { indexOwners, ownerResourcesToList } from "../../src/core/owners.js";
@@ -277,6 +277,89 @@ describe("multi-arch tags", () => {
     expect(plan([pod], { [nginx]: partly }).pods[0]).toMatchObject({
       action: "none",
       containers: [{ status: "unknown", reason: expect.stringContaining("some platforms only") }],
+    });
+  });
+
+  describe("a tag that moved for some platforms only: the node's platform decides", () => {
+    const OLD_INDEX = digestOf("index v1");
+    // amd64 unchanged, arm64 rebuilt.
+    const partly = indexTag([
+      [INDEX, indexInfo(AMD64, ARM64)],
+      [OLD_INDEX, indexInfo(AMD64, digestOf("arm64 v1"))],
+    ]);
+    const on = (node: string) =>
+      webPod({
+        name: `web-${node}`,
+        node,
+        containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }],
+      });
+    const pods = [on("amd-1"), on("arm-1"), on("odd-1"), on("unread-1")];
+    const input = (nodePlatforms?: Map<string, string | null>) => ({
+      resolver: "registry" as const,
+      pods,
+      owners,
+      resolutions: new Map([[nginx, partly]]),
+      ...(nodePlatforms ? { nodePlatforms } : {}),
+    });
+
+    it("names the nodes to read, and only when such a tag is run (none for a uniform move)", () => {
+      expect(nodesToInspect(input())).toEqual(["amd-1", "arm-1", "odd-1", "unread-1"]);
+      const allMoved = indexTag([
+        [INDEX, indexInfo(AMD64, ARM64)],
+        [OLD_INDEX, indexInfo(digestOf("amd64 v1"), digestOf("arm64 v1"))],
+      ]);
+      expect(nodesToInspect({ ...input(), resolutions: new Map([[nginx, allMoved]]) })).toEqual([]);
+    });
+
+    it("unchanged for the node's platform: current; rebuilt: stale; not exactly named or unread: unknown", () => {
+      const decided = decidePlan(
+        input(
+          new Map([
+            ["amd-1", "linux/amd64"],
+            ["arm-1", "linux/arm64/v8"],
+            ["odd-1", "linux/arm/v7"],
+            ["unread-1", null],
+          ]),
+        ),
+      ).pods;
+      expect(decided.map((p) => [p.name, p.action, p.containers[0]!.status])).toEqual([
+        ["web-amd-1", "none", "current"],
+        ["web-arm-1", "delete", "stale"],
+        ["web-odd-1", "none", "unknown"],
+        ["web-unread-1", "none", "unknown"],
+      ]);
+      expect(decided[2]!.containers[0]!.reason).toContain(
+        "no image for exactly the node's platform (linux/arm/v7)",
+      );
+      expect(decided[3]!.containers[0]!.reason).toContain("the node's platform is not known");
+    });
+
+    it("without node platforms (not read): all unknown, none stale", () => {
+      expect(decidePlan(input()).pods.map((p) => p.containers[0]!.status)).toEqual([
+        "unknown",
+        "unknown",
+        "unknown",
+        "unknown",
+      ]);
+    });
+
+    it("the node's platform gone from the tag: unknown, even when other platforms were removed too", () => {
+      const armGone = indexTag([
+        [INDEX, { ok: true, isIndex: true, children: [{ digest: AMD64, platform: "linux/amd64" }] }],
+        [OLD_INDEX, indexInfo(AMD64, digestOf("arm64 v1"))],
+      ]);
+      const decided = decidePlan({
+        ...input(
+          new Map([
+            ["amd-1", "linux/amd64"],
+            ["arm-1", "linux/arm64/v8"],
+          ]),
+        ),
+        pods: pods.slice(0, 2),
+        resolutions: new Map([[nginx, armGone]]),
+      }).pods;
+      expect(decided.map((p) => p.containers[0]!.status)).toEqual(["current", "unknown"]);
+      expect(decided[1]!.containers[0]!.reason).toBe("the tag no longer has an image for linux/arm64/v8");
     });
   });
 
