@@ -36,6 +36,16 @@ async function kk(args: string[], input?: string): Promise<string> {
   return result.stdout;
 }
 const json = async (args: string[]) => JSON.parse(await kk([...args, "-o", "json"]));
+/** The ClusterRoles and ClusterRoleBindings an -A install into `namespace` made. */
+const clusterRbacOf = async (namespace: string) =>
+  (
+    await json([
+      "get",
+      "clusterroles,clusterrolebindings",
+      "-l",
+      `${selector},kubectl-autoupdate/namespace=${namespace}`,
+    ])
+  ).items;
 /** The plugin, in-process, against the testbed. */
 const cli = (...args: string[]) =>
   runCli([...args, `--kubeconfig=${tb.kubeconfig}`, `--kubectl=${tb.kubectl}`]);
@@ -446,16 +456,7 @@ describe("install-cron", () => {
     expect(
       (await json(["get", "cronjobs,serviceaccounts,roles,rolebindings", "-n", "bad", "-l", selector])).items,
     ).toEqual([]);
-    expect(
-      (
-        await json([
-          "get",
-          "clusterroles,clusterrolebindings",
-          "-l",
-          `${selector},kubectl-autoupdate/namespace=bad`,
-        ])
-      ).items,
-    ).toEqual([]);
+    expect(await clusterRbacOf("bad")).toEqual([]);
   });
 
   it("a refusal only the server can make (-A into a namespace that does not exist): nothing created", async () => {
@@ -463,16 +464,7 @@ describe("install-cron", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: .*namespaces? "nowhere" not found/);
     // The ClusterRole and ClusterRoleBinding need no namespace: applied alone, they would have been created.
-    expect(
-      (
-        await json([
-          "get",
-          "clusterroles,clusterrolebindings",
-          "-l",
-          `${selector},kubectl-autoupdate/namespace=nowhere`,
-        ])
-      ).items,
-    ).toEqual([]);
+    expect(await clusterRbacOf("nowhere")).toEqual([]);
   });
 });
 
