@@ -3,7 +3,6 @@ import { confirm } from "../adapters/terminal.js";
 import type { Context } from "../context.js";
 import { type PlanPod, podsToDelete, summarize } from "../core/plan.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
-import { counted } from "../output/counted.js";
 import {
   describeOutcome,
   describeReplacementProblem,
@@ -11,6 +10,7 @@ import {
   renderRunSummary,
 } from "../output/deletion-report.js";
 import { deletePods, type PodOutcome } from "../pipeline/delete-pods.js";
+import { counted } from "../util/counted.js";
 import { computePlan, printPlan } from "./plan.js";
 
 export interface ApplyFlags {

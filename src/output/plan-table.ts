@@ -3,7 +3,7 @@
 import type { ChalkInstance } from "chalk";
 import { shortDigest } from "../core/image-id.js";
 import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, PlanSummary } from "../core/plan.js";
-import { counted } from "./counted.js";
+import { counted } from "../util/counted.js";
 import { renderTable } from "./table.js";
 
 export interface PlanTableOptions {

@@ -3,7 +3,7 @@
 import type { ChalkInstance } from "chalk";
 import { type Plan, summarize } from "../core/plan.js";
 import type { OutputFormat } from "../options.js";
-import { counted } from "./counted.js";
+import { counted } from "../util/counted.js";
 import { renderPlanJson, renderPlanYaml } from "./plan-document.js";
 import { renderPlanTable, renderSummary } from "./plan-table.js";
 

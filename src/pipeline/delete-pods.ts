@@ -14,6 +14,7 @@ import type { Pod } from "../core/k8s.js";
 import type { PlanPod } from "../core/plan.js";
 import { backOnOldDigest, type LabelSelector, readyPodCount, selectorString } from "../core/readiness.js";
 import { ToolFailedError } from "../errors.js";
+import { counted } from "../util/counted.js";
 import { mapLimit } from "../util/map-limit.js";
 
 export type PodOutcome = DeleteOutcome | { kind: "not-started"; reason: string };
@@ -193,7 +194,7 @@ async function controllerReadiness(kubectl: Kubectl, pod: PlanPod): Promise<Read
         }
         if (options.signal.aborted) return "interrupted";
         if (Date.now() >= deadline) {
-          return `${controller.kind}/${controller.name} did not have ${before.ready} ready pods within the wait timeout`;
+          return `${controller.kind}/${controller.name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`;
         }
         await sleep(options.pollMs, options.signal);
       }

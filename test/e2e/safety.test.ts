@@ -165,6 +165,45 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     expect(now).toHaveLength(3);
     expect(sim.eventsOf(ns).some((e) => e.what === "pull-failed")).toBe(true);
   });
+
+  it("the only replica: deleted, its replacement cannot pull, and apply says so and exits 1", async () => {
+    const image = `${proxy.host}/lonely:latest`;
+    const v1 = await pushImage(`${registry.host}/lonely:latest`, "lonely v1");
+    await apply(deployment("lonely", ns, 1, { image }));
+    const [old] = await sim.waitForPods({ namespace: ns, selector: "app=lonely", count: 1, digest: v1 });
+    await pushImage(`${registry.host}/lonely:latest`, "lonely v2");
+    proxy.rules.push({
+      method: "GET",
+      path: /\/lonely\/manifests\//,
+      fault: { kind: "status", status: 503 },
+    });
+
+    const result = await plugin([
+      "apply",
+      "--yes",
+      "-n",
+      ns,
+      "-l",
+      "app=lonely",
+      "--resolver",
+      "registry",
+      "--wait-timeout",
+      "4s",
+    ]);
+    expect(result.code).toBe(1);
+    const name = old!.metadata.name;
+    expect(result.stdout).toContain(`pod ${ns}/${name} deleted\n`);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `pod ${ns}/${name} deleted, but: ReplicaSet/lonely-\\S+ did not have 1 ready pod within the wait timeout`,
+      ),
+    );
+    expect(result.stdout).toContain("1 deleted, 1 not replaced as planned (of 1 planned)");
+    expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
+    expect(await states("lonely")).toEqual([
+      expect.stringMatching(/^Pending (ErrImagePull|ImagePullBackOff)$/),
+    ]);
+  });
 });
 
 describe("PodDisruptionBudgets", () => {
