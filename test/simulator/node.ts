@@ -603,8 +603,11 @@ export class SimNode {
         },
       );
     } catch (error) {
-      // Deleted (or replaced by a namesake) meanwhile: the watch will tell.
-      if (error instanceof KubeError && (error.status === 404 || error.status === 409)) return;
+      // Deleted (or replaced by a namesake) meanwhile: the watch will tell. A namesake (a StatefulSet's next
+      // db-0) can also answer 422: the patch's uid precondition reads as an attempt to change its uid.
+      const namesake =
+        error instanceof KubeError && error.status === 422 && /metadata\.uid/.test(error.message);
+      if (error instanceof KubeError && (error.status === 404 || error.status === 409 || namesake)) return;
       throw error;
     }
   }
