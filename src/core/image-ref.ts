@@ -29,6 +29,11 @@ const hexLengths: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128
 const dockerHub = "docker.io";
 const pathMaxLength = 255;
 
+/** True for a registry host as image references name one: `host[:port]`, `[ipv6]:port`. */
+export function isRegistryHost(value: string): boolean {
+  return domainRe.test(value);
+}
+
 /** Thrown for a reference the kubelet would refuse too; the message is the reason shown to users. */
 export class InvalidImageRefError extends Error {}
 
@@ -68,7 +73,7 @@ export function parseImageRef(input: string): ImageRef {
   }
 
   const { domain, path } = splitDomain(rest);
-  if (!domainRe.test(domain)) throw new InvalidImageRefError(`invalid registry host "${domain}"`);
+  if (!isRegistryHost(domain)) throw new InvalidImageRefError(`invalid registry host "${domain}"`);
   if (path.toLowerCase() !== path) {
     throw new InvalidImageRefError(`repository name "${path}" must be lowercase`);
   }

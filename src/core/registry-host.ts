@@ -1,4 +1,5 @@
 /** `--insecure-registry` values, in the form registry hosts are compared in. Pure. */
+import { isRegistryHost } from "./image-ref.js";
 
 /**
  * `HOST[:PORT]` as it is compared with an image's registry: lowercased, with a scheme or trailing slash
@@ -11,6 +12,5 @@ export function parseRegistryHost(value: string): string | null {
     .replace(/^https?:\/\//i, "")
     .replace(/\/+$/, "")
     .toLowerCase();
-  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(host)) return null;
-  return host;
+  return isRegistryHost(host) ? host : null;
 }
