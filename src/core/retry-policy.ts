@@ -54,3 +54,19 @@ export function retryDelay(
   const jittered = backoff / 2 + (backoff / 2) * Math.min(1, Math.max(0, random));
   return Math.round(Math.max(jittered, retryAfterMs ?? 0));
 }
+
+/** Requests that may fail on the network (after their retries) before a host that answered is given up on. */
+const failuresBeforeGivingUp = 3;
+
+/**
+ * Whether a host is not worth asking again in this run after a request to it failed on the network: at once
+ * when the failure is permanent (TLS, name resolution) or the host never answered; a host that has answered
+ * is only slow or flaky, and is given up on after a few such failures (`failures` counts this one).
+ */
+export function givesUpOnHost(failure: {
+  permanent: boolean;
+  answeredBefore: boolean;
+  failures: number;
+}): boolean {
+  return failure.permanent || !failure.answeredBefore || failure.failures >= failuresBeforeGivingUp;
+}

@@ -13,7 +13,12 @@ import {
   readManifest,
 } from "../../src/core/manifest.js";
 import { mergeRateLimit, parseRateLimit, rateLimitNote } from "../../src/core/rate-limit.js";
-import { isRetryableStatus, parseRetryAfter, retryDelay } from "../../src/core/retry-policy.js";
+import {
+  givesUpOnHost,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelay,
+} from "../../src/core/retry-policy.js";
 import { parseChallenges, pullScope, registryAuthScheme } from "../../src/core/www-authenticate.js";
 
 describe("WWW-Authenticate", () => {
@@ -244,5 +249,15 @@ describe("local docker config lookup (docker's order)", () => {
     });
     expect(helperCredential({ Username: "u", Secret: "" }, "s")).toBeNull();
     expect(helperCredential(null, "s")).toBeNull();
+  });
+});
+
+describe("giving up on a registry host", () => {
+  it("at once when the failure is permanent or the host never answered; after three failures otherwise", () => {
+    expect(givesUpOnHost({ permanent: true, answeredBefore: true, failures: 1 })).toBe(true);
+    expect(givesUpOnHost({ permanent: false, answeredBefore: false, failures: 1 })).toBe(true);
+    expect(givesUpOnHost({ permanent: false, answeredBefore: true, failures: 1 })).toBe(false);
+    expect(givesUpOnHost({ permanent: false, answeredBefore: true, failures: 2 })).toBe(false);
+    expect(givesUpOnHost({ permanent: false, answeredBefore: true, failures: 3 })).toBe(true);
   });
 });

@@ -8,7 +8,13 @@
  * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "../../core/rate-limit.js";
-import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "../../core/retry-policy.js";
+import {
+  givesUpOnHost,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryPolicy,
+  retryDelay,
+} from "../../core/retry-policy.js";
 import { Limiter } from "./limiter.js";
 
 /**
@@ -68,9 +74,6 @@ interface Failure {
 }
 
 type Attempt = { ok: true; answer: HttpAnswer } | ({ ok: false } & Failure);
-
-/** Requests that may fail on the network (after their retries) before a host that answered is given up on. */
-const failuresBeforeGivingUp = 3;
 
 /** Network error codes that will not get better by asking again (TLS trust, name resolution). */
 const permanentCodes =
@@ -139,10 +142,10 @@ export class Transport {
 
   /** Whether a request that failed on the network means the host is not worth asking again. */
   private givesUpOn(host: string, transient: boolean): boolean {
-    const failures = this.answered.get(host);
-    if (!transient || failures === undefined) return true;
-    this.answered.set(host, failures + 1);
-    return failures + 1 >= failuresBeforeGivingUp;
+    const before = this.answered.get(host);
+    const failures = (before ?? 0) + 1;
+    if (before !== undefined) this.answered.set(host, failures);
+    return givesUpOnHost({ permanent: !transient, answeredBefore: before !== undefined, failures });
   }
 
   private async attempt(
