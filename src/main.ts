@@ -1,9 +1,9 @@
 /** The single catch: typed errors become one line on stderr and an exit code. */
 import { CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
-import { createProgram } from "./cli.js";
-import type { Io } from "./context.js";
+import { createProgram } from "./cli/program.js";
 import { AutoupdateError, ExitCode, InterruptedError } from "./errors.js";
+import type { Io } from "./io.js";
 
 /** Runs the CLI and returns its exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {

@@ -7,8 +7,8 @@ import type { Credential } from "../core/keyring.js";
 import { manifestInfo, platformKey } from "../core/manifest.js";
 import type { ManifestInfo, TagResolution } from "../core/resolution.js";
 import { ToolFailedError } from "../errors.js";
+import { writeDockerConfig } from "./credentials/private-docker-config.js";
 import type { Docker } from "./docker.js";
-import { writeDockerConfig } from "./docker-config.js";
 import { createPrivateDir, writePrivateFile } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
 

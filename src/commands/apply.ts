@@ -1,6 +1,5 @@
 /** `kubectl autoupdate apply`: the same plan as `plan`, printed, confirmed, then exactly its deletions. */
 import { confirm } from "../adapters/terminal.js";
-import type { Context } from "../context.js";
 import { type PlanPod, podsToDelete, summarize } from "../core/plan.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import {
@@ -11,32 +10,33 @@ import {
 } from "../output/deletion-report.js";
 import { deletePods, type PodOutcome } from "../pipeline/delete-pods.js";
 import { counted } from "../util/counted.js";
-import { computePlan, printPlan } from "./plan.js";
+import type { Context, PlanningOptions } from "./context.js";
+import { showPlan } from "./plan.js";
 
-export interface ApplyFlags {
+export interface ApplyOptions extends PlanningOptions {
   yes: boolean;
   dryRun: boolean;
+  /** Wait for each replacement to be Ready (and check it), the last one included. */
   wait: boolean;
   waitTimeoutMs: number;
   /** End with one JSON line (the CronJob's log is read by machines too). */
   summaryJson: boolean;
 }
 
-export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<void> {
-  const { io } = ctx;
-  const result = await computePlan(ctx);
-  printPlan(ctx, result);
+export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
+  const { io, options } = ctx;
+  const result = await showPlan(ctx);
 
   // With -o json|yaml stdout holds only the document; the deletion report goes to stderr.
-  const report = ctx.options.output === "json" || ctx.options.output === "yaml" ? io.stderr : io.stdout;
+  const report = options.output === "json" || options.output === "yaml" ? io.stderr : io.stdout;
   const targets = podsToDelete(result.plan);
   if (targets.length === 0) {
     io.stderr.write("Nothing to delete.\n");
-    if (flags.summaryJson) report.write(renderRunSummary(result.plan, [], 0, flags.dryRun));
+    if (options.summaryJson) report.write(renderRunSummary(result.plan, [], 0, options.dryRun));
     return;
   }
   const { namespacesToDelete } = summarize(result.plan);
-  if (!flags.yes && !flags.dryRun) {
+  if (!options.yes && !options.dryRun) {
     if (io.stdin.isTTY !== true) {
       throw new RefusedError(
         `refusing to delete ${counted(targets.length, "pod")} without confirmation: stdin is not a terminal (pass --yes)`,
@@ -47,20 +47,21 @@ export async function applyCommand(ctx: Context, flags: ApplyFlags): Promise<voi
   }
 
   const { outcomes, problems, warnings } = await deletePods(ctx.kubectl, targets, {
-    dryRun: flags.dryRun,
-    wait: flags.wait,
-    waitTimeoutMs: flags.waitTimeoutMs,
+    dryRun: options.dryRun,
+    wait: options.wait,
+    waitTimeoutMs: options.waitTimeoutMs,
     pollMs: 1000,
-    concurrency: ctx.options.concurrency,
+    concurrency: options.concurrency,
     signal: io.signal,
+    clock: ctx.clock,
     onOutcome: (pod: PlanPod, outcome: PodOutcome) =>
-      report.write(`${describeOutcome(pod, outcome, flags.dryRun, ctx.chalk)}\n`),
+      report.write(`${describeOutcome(pod, outcome, options.dryRun, ctx.chalk)}\n`),
     onReplacementProblem: (problem) => report.write(`${describeReplacementProblem(problem, ctx.chalk)}\n`),
   });
   for (const warning of warnings) io.stderr.write(`${ctx.chalk.yellow("Warning:")} ${warning}\n`);
-  report.write(renderDeletionSummary([...outcomes.values()], problems.length, flags.dryRun));
-  if (flags.summaryJson) {
-    report.write(renderRunSummary(result.plan, [...outcomes.values()], problems.length, flags.dryRun));
+  report.write(renderDeletionSummary([...outcomes.values()], problems.length, options.dryRun));
+  if (options.summaryJson) {
+    report.write(renderRunSummary(result.plan, [...outcomes.values()], problems.length, options.dryRun));
   }
 
   const kinds = [...outcomes.values()].map((o) => o.kind);

@@ -1,26 +1,23 @@
-/** `kubectl autoupdate plan`: gather → decide → print. Changes nothing. */
-import type { Context } from "../context.js";
+/** `kubectl autoupdate plan`: gather → resolve → decide → print. Changes nothing. */
 import { hasStalePods } from "../core/plan.js";
-import { ExitCode, InterruptedError } from "../errors.js";
+import { ExitCode } from "../errors.js";
 import { renderPlan } from "../output/render-plan.js";
 import { makePlan, type PlanResult } from "../pipeline/make-plan.js";
+import type { Context, PlanningOptions } from "./context.js";
 
-export interface PlanFlags {
+export interface PlanOptions extends PlanningOptions {
+  /** Exit 2 when some container is stale (a CI gate). */
   exitCode: boolean;
 }
 
-export async function planCommand(ctx: Context, flags: PlanFlags): Promise<void> {
-  const result = await computePlan(ctx);
-  printPlan(ctx, result);
+export async function planCommand(ctx: Context<PlanOptions>): Promise<void> {
+  const { plan } = await showPlan(ctx);
   // Stale pods that apply would skip count too: the gate is about staleness, not about deletions.
-  if (flags.exitCode && hasStalePods(result.plan)) throw new ExitCode(2);
+  if (ctx.options.exitCode && hasStalePods(plan)) throw new ExitCode(2);
 }
 
-/**
- * The plan both verbs print, with the spinner running while it is computed. An interrupted run's plan is
- * full of images cancelled mid-pull (unknown): it is not printed, and the run fails (a CI gate must not pass).
- */
-export async function computePlan(ctx: Context): Promise<PlanResult> {
+/** The plan both verbs print: made while the spinner runs, then printed (table or document). */
+export async function showPlan(ctx: Context): Promise<PlanResult> {
   const { options } = ctx;
   let result: PlanResult;
   try {
@@ -38,18 +35,13 @@ export async function computePlan(ctx: Context): Promise<PlanResult> {
   } finally {
     ctx.progress.stop();
   }
-  if (ctx.io.signal.aborted)
-    throw new InterruptedError("interrupted before the plan was complete: nothing printed");
-  return result;
-}
-
-export function printPlan(ctx: Context, result: PlanResult): void {
   const rendered = renderPlan({
     ...result,
-    format: ctx.options.output,
-    noHeaders: ctx.options.noHeaders,
+    format: options.output,
+    noHeaders: options.noHeaders,
     chalk: ctx.chalk,
   });
   ctx.io.stderr.write(rendered.stderr);
   ctx.io.stdout.write(rendered.stdout);
+  return result;
 }

@@ -2,10 +2,12 @@
 
 import type { ChalkInstance } from "chalk";
 import { type Plan, summarize } from "../core/plan.js";
-import type { OutputFormat } from "../options.js";
 import { counted } from "../util/counted.js";
 import { renderPlanJson, renderPlanYaml } from "./plan-document.js";
 import { renderPlanTable, renderSummary } from "./plan-table.js";
+
+/** How the plan is printed: -o table (default), wide, json or yaml. */
+export type PlanFormat = "table" | "wide" | "json" | "yaml";
 
 export interface RenderedPlan {
   stdout: string;
@@ -16,7 +18,7 @@ export interface RenderPlanInput {
   plan: Plan;
   warnings: readonly string[];
   notes: readonly string[];
-  format: OutputFormat;
+  format: PlanFormat;
   noHeaders: boolean;
   chalk: ChalkInstance;
 }

@@ -14,8 +14,15 @@ import type { Pod } from "../core/k8s.js";
 import type { PlanPod } from "../core/plan.js";
 import { backOnOldDigest, type LabelSelector, readyPodCount, selectorString } from "../core/readiness.js";
 import { ToolFailedError } from "../errors.js";
+import type { Clock } from "../util/clock.js";
 import { counted } from "../util/counted.js";
 import { mapLimit } from "../util/map-limit.js";
+
+/** The kubectl calls deleting pods takes (a fake in the unit tests). */
+export type DeletionApi = Pick<
+  Kubectl,
+  "getObject" | "listPodsBySelector" | "deletePod" | "listDisruptionBudgets"
+>;
 
 export type PodOutcome = DeleteOutcome | { kind: "not-started"; reason: string };
 
@@ -33,6 +40,7 @@ export interface DeleteOptions {
   pollMs: number;
   concurrency: number;
   signal: AbortSignal;
+  clock: Clock;
   onOutcome: (pod: PlanPod, outcome: PodOutcome) => void;
   /** The last deleted pod of a controller whose replacement did not come up as planned. */
   onReplacementProblem: (problem: ReplacementProblem) => void;
@@ -47,7 +55,7 @@ const controllerResources: Record<string, string> = {
 };
 
 export async function deletePods(
-  kubectl: Kubectl,
+  kubectl: DeletionApi,
   pods: readonly PlanPod[],
   options: DeleteOptions,
 ): Promise<{ outcomes: Map<PlanPod, PodOutcome>; problems: ReplacementProblem[]; warnings: string[] }> {
@@ -74,7 +82,7 @@ export async function deletePods(
 }
 
 async function deleteGroup(
-  kubectl: Kubectl,
+  kubectl: DeletionApi,
   group: readonly PlanPod[],
   budgets: BudgetGate,
   options: DeleteOptions,
@@ -133,7 +141,7 @@ class BudgetGate {
   private unreadable = false;
 
   constructor(
-    private readonly kubectl: Kubectl,
+    private readonly kubectl: DeletionApi,
     private readonly options: DeleteOptions,
   ) {}
 
@@ -141,7 +149,8 @@ class BudgetGate {
   async waitUntilAllowed(pod: PlanPod): Promise<true | string> {
     // A server dry run consumes no budget; without permission to read budgets, say so once and go on.
     if (this.options.dryRun || this.unreadable) return true;
-    const deadline = Date.now() + (this.options.wait ? this.options.waitTimeoutMs : 0);
+    const { clock } = this.options;
+    const deadline = clock.now() + (this.options.wait ? this.options.waitTimeoutMs : 0);
     for (;;) {
       let blocking: DisruptionBudget[];
       try {
@@ -154,16 +163,16 @@ class BudgetGate {
       }
       if (blocking.length === 0) return true;
       if (this.options.signal.aborted) return "interrupted";
-      if (Date.now() >= deadline) {
+      if (clock.now() >= deadline) {
         return `PodDisruptionBudget ${blocking.map((b) => b.name).join(", ")} allows no disruption now`;
       }
-      await sleep(this.options.pollMs, this.options.signal);
+      await clock.sleep(this.options.pollMs, this.options.signal);
     }
   }
 }
 
 /** Counts the controller's Ready pods through its own selector. */
-async function controllerReadiness(kubectl: Kubectl, pod: PlanPod): Promise<Readiness | null> {
+async function controllerReadiness(kubectl: DeletionApi, pod: PlanPod): Promise<Readiness | null> {
   const controller = pod.controller;
   const resource = controller ? controllerResources[controller.kind] : undefined;
   if (!controller || !resource) return null;
@@ -184,7 +193,8 @@ async function controllerReadiness(kubectl: Kubectl, pod: PlanPod): Promise<Read
       };
     },
     async waitFor(before, deletedUid, options) {
-      const deadline = Date.now() + options.waitTimeoutMs;
+      const { clock } = options;
+      const deadline = clock.now() + options.waitTimeoutMs;
       for (;;) {
         const pods = await list();
         if (readyPodCount(pods, controller.uid, deletedUid) >= before.ready) {
@@ -193,23 +203,11 @@ async function controllerReadiness(kubectl: Kubectl, pod: PlanPod): Promise<Read
           );
         }
         if (options.signal.aborted) return "interrupted";
-        if (Date.now() >= deadline) {
+        if (clock.now() >= deadline) {
           return `${controller.kind}/${controller.name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`;
         }
-        await sleep(options.pollMs, options.signal);
+        await clock.sleep(options.pollMs, options.signal);
       }
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

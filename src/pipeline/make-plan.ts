@@ -7,7 +7,7 @@ import type { ImageInUse } from "../core/images-in-use.js";
 import { type Credential, Keyring } from "../core/keyring.js";
 import { nodePlatformKey } from "../core/manifest.js";
 import type { Plan } from "../core/plan.js";
-import { ToolFailedError } from "../errors.js";
+import { InterruptedError, ToolFailedError } from "../errors.js";
 import { gather, type Inventory } from "./gather.js";
 import { resolveImages } from "./resolve.js";
 
@@ -29,6 +29,10 @@ export interface PlanResult {
   notes: string[];
 }
 
+/**
+ * Makes the plan. An interrupted run's plan would be full of images cancelled mid-pull (unknown): it is
+ * thrown away, and the run fails (a CI gate must not pass).
+ */
 export async function makePlan(
   kubectl: Kubectl,
   resolver: Resolver,
@@ -51,6 +55,9 @@ export async function makePlan(
   const nodePlatforms = await readNodePlatforms(kubectl, nodesToInspect(input), warnings);
   const plan = decidePlan({ ...input, nodePlatforms });
   warnings.push(...(options.extraWarnings?.() ?? []));
+  if (options.signal?.aborted) {
+    throw new InterruptedError("interrupted before the plan was complete: nothing printed");
+  }
   return { plan, warnings, notes: resolver.notes?.() ?? [] };
 }
 

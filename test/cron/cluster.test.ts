@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { createExec } from "../../src/adapters/exec.js";
 import { Kubectl } from "../../src/adapters/kubectl.js";
-import { buildManifests, type InstallSpec } from "../../src/core/cron-manifests.js";
-import { checkSchedule, checkTimeZone } from "../../src/core/cron-schedule.js";
+import { buildInstallObjects, type InstallSpec } from "../../src/cron/core/objects.js";
+import { checkSchedule, checkTimeZone } from "../../src/cron/core/schedule.js";
 import { repoRoot, runCli } from "./support.js";
 import { run, startTestbed, type Testbed, tokenKubeconfig } from "./testbed.js";
 
@@ -235,7 +235,7 @@ describe("manifests against the API server's schemas and validation", () => {
     schedule: string,
     timeZone?: string,
   ): Promise<{ ok: boolean; stderr: string }> {
-    const cron = buildManifests(spec(schedule, timeZone))[3];
+    const cron = buildInstallObjects(spec(schedule, timeZone))[3];
     const result = await k(["create", "--dry-run=server", "-f", "-", "-o", "name"], JSON.stringify(cron));
     return { ok: result.code === 0, stderr: result.stderr };
   }

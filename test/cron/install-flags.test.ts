@@ -1,22 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { checkInstallFlags, defaultImage, type RawInstallFlags } from "../../src/core/cron-install-spec.js";
+import { parseInstallCronOptions, type RawInstallCronFlags } from "../../src/cli/cron-options.js";
+import { defaultImage } from "../../src/cron/core/image.js";
+import { UsageError } from "../../src/errors.js";
 
-describe("checkInstallFlags", () => {
+describe("parseInstallCronOptions", () => {
   it("defaults: registry resolver, the plugin's own image, every 10 minutes, not suspended", () => {
-    expect(checkInstallFlags({})).toEqual({
-      ok: true,
-      value: {
-        name: "kubectl-autoupdate",
-        namespace: undefined,
-        allNamespaces: false,
-        selector: undefined,
-        schedule: "*/10 * * * *",
-        timeZone: undefined,
-        suspend: false,
-        resolver: "registry",
-        dockerSocket: false,
-        image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
-      },
+    const options = parseInstallCronOptions({}, {});
+    expect(options.name).toBe("kubectl-autoupdate");
+    expect(options.namespace).toBeUndefined();
+    expect(options.dryRun).toBe(false);
+    expect(options.output).toBeUndefined();
+    expect(options.spec).toEqual({
+      name: "kubectl-autoupdate",
+      allNamespaces: false,
+      selector: undefined,
+      schedule: "*/10 * * * *",
+      timeZone: undefined,
+      suspend: false,
+      resolver: "registry",
+      dockerSocket: false,
+      image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
     });
   });
 
@@ -27,7 +30,7 @@ describe("checkInstallFlags", () => {
     );
   });
 
-  it.each<[string, RawInstallFlags, string]>([
+  it.each<[string, RawInstallCronFlags, string]>([
     ["empty --name", { name: "" }, "--name must not be empty"],
     [
       "--name with capitals",
@@ -68,8 +71,7 @@ describe("checkInstallFlags", () => {
       'unable to match a printer for output format "table"; allowed: yaml, json',
     ],
   ])("refuses %s", (_, flags, message) => {
-    const result = checkInstallFlags(flags);
-    expect(result.ok).toBe(false);
-    expect(result.ok ? "" : result.message).toContain(message);
+    expect(() => parseInstallCronOptions(flags, {})).toThrow(UsageError);
+    expect(() => parseInstallCronOptions(flags, {})).toThrow(message);
   });
 });

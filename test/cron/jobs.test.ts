@@ -9,8 +9,8 @@ import {
   type JobObject,
   jobFromCronJob,
   jobOutcome,
-} from "../../src/core/cron-jobs.js";
-import { renderCronStatusTable, toCronStatusDocument } from "../../src/output/cron-status.js";
+} from "../../src/cron/core/jobs.js";
+import { renderCronStatusTable, toCronStatusDocument } from "../../src/cron/output/status.js";
 
 const fixture = <T>(name: string): T =>
   JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", name), "utf8")) as T;

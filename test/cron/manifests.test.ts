@@ -1,17 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { checkInstallFlags, type RawInstallFlags } from "../../src/core/cron-install-spec.js";
-import { buildManifests, type InstallSpec, type Manifest } from "../../src/core/cron-manifests.js";
+import { parseInstallCronOptions, type RawInstallCronFlags } from "../../src/cli/cron-options.js";
 import { ignoreLabel } from "../../src/core/k8s.js";
-import { renderManifestsJson, renderManifestsYaml } from "../../src/output/cron-manifests.js";
+import { buildInstallObjects, type InstallObject, type InstallSpec } from "../../src/cron/core/objects.js";
+import { renderObjectsJson, renderObjectsYaml } from "../../src/cron/output/objects.js";
 
 /** The spec install-cron builds from these flags, installed in namespace "tools". */
-function specFor(flags: RawInstallFlags): InstallSpec {
-  const checked = checkInstallFlags(flags);
-  if (!checked.ok) throw new Error(checked.message);
-  return { ...checked.value, namespace: checked.value.namespace ?? "tools" };
+function specFor(flags: RawInstallCronFlags): InstallSpec {
+  const options = parseInstallCronOptions(flags, {});
+  return { ...options.spec, namespace: options.namespace ?? "tools" };
 }
 
-const manifestsFor = (flags: RawInstallFlags) => buildManifests(specFor(flags));
+const manifestsFor = (flags: RawInstallCronFlags) => buildInstallObjects(specFor(flags));
 
 /** Leaf paths whose values differ between two object trees, as "path: old -> new". */
 function changes(before: unknown, after: unknown, path = ""): string[] {
@@ -26,7 +25,7 @@ function changes(before: unknown, after: unknown, path = ""): string[] {
   return keys.flatMap((k) => changes(a[k], b[k], path ? `${path}.${k}` : k));
 }
 
-function cronJobOf(manifests: Manifest[]) {
+function cronJobOf(manifests: InstallObject[]) {
   const cron = manifests.find((m) => m.kind === "CronJob");
   if (!cron) throw new Error("no CronJob");
   // biome-ignore lint/suspicious/noExplicitAny: walking a plain manifest
@@ -35,26 +34,26 @@ function cronJobOf(manifests: Manifest[]) {
 
 describe("install-cron manifests", () => {
   it("namespace scope (the defaults)", async () => {
-    await expect(renderManifestsYaml(manifestsFor({ namespace: "tools" }))).toMatchFileSnapshot(
+    await expect(renderObjectsYaml(manifestsFor({ namespace: "tools" }))).toMatchFileSnapshot(
       "__snapshots__/namespace-scope.yaml",
     );
   });
 
   it("cluster scope (-A)", async () => {
     await expect(
-      renderManifestsYaml(manifestsFor({ namespace: "tools", allNamespaces: true })),
+      renderObjectsYaml(manifestsFor({ namespace: "tools", allNamespaces: true })),
     ).toMatchFileSnapshot("__snapshots__/cluster-scope.yaml");
   });
 
   it("--resolver docker --docker-socket", async () => {
     await expect(
-      renderManifestsYaml(manifestsFor({ namespace: "tools", resolver: "docker", dockerSocket: true })),
+      renderObjectsYaml(manifestsFor({ namespace: "tools", resolver: "docker", dockerSocket: true })),
     ).toMatchFileSnapshot("__snapshots__/docker-socket.yaml");
   });
 
   it("-o json prints the same objects as a v1 List", () => {
     const manifests = manifestsFor({ namespace: "tools" });
-    expect(JSON.parse(renderManifestsJson(manifests))).toEqual({
+    expect(JSON.parse(renderObjectsJson(manifests))).toEqual({
       apiVersion: "v1",
       kind: "List",
       items: manifests,
@@ -62,7 +61,7 @@ describe("install-cron manifests", () => {
   });
 
   const base = manifestsFor({ namespace: "tools" });
-  it.each<[string, RawInstallFlags, string[]]>([
+  it.each<[string, RawInstallCronFlags, string[]]>([
     ["--schedule", { schedule: "0 3 * * mon-fri" }, ['spec.schedule: "*/10 * * * *" -> "0 3 * * mon-fri"']],
     ["--schedule macro", { schedule: "@hourly" }, ['spec.schedule: "*/10 * * * *" -> "@hourly"']],
     ["--time-zone", { timeZone: "Europe/Berlin" }, ['spec.timeZone: undefined -> "Europe/Berlin"']],
@@ -94,7 +93,7 @@ describe("install-cron manifests", () => {
       "--selector=app=web,tier!=db",
       "--resolver=registry",
     ]);
-    const withoutCommand = (m: Manifest[]) => JSON.stringify(m).replace(/"command":\[[^\]]*\]/, "");
+    const withoutCommand = (m: InstallObject[]) => JSON.stringify(m).replace(/"command":\[[^\]]*\]/, "");
     expect(withoutCommand(changed)).toBe(withoutCommand(base));
   });
 
@@ -206,8 +205,8 @@ describe("install-cron manifests", () => {
   });
 
   it("is deterministic: the same flags give byte-identical manifests (so a re-apply changes nothing)", () => {
-    expect(renderManifestsJson(manifestsFor({ namespace: "tools" }))).toBe(
-      renderManifestsJson(manifestsFor({ namespace: "tools" })),
+    expect(renderObjectsJson(manifestsFor({ namespace: "tools" }))).toBe(
+      renderObjectsJson(manifestsFor({ namespace: "tools" })),
     );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { autoupdateRules, buildManifests, type PolicyRule } from "../../src/core/cron-manifests.js";
+import { autoupdateRules, buildInstallObjects, type PolicyRule } from "../../src/cron/core/objects.js";
 
 /**
  * Every request `kubectl-autoupdate apply` makes, as group/resource:verb, with where it comes from. Keep this
@@ -62,7 +62,7 @@ describe("RBAC of the CronJob", () => {
   ])(
     "the %s install-cron applies carries those rules, bound to the job's ServiceAccount only",
     (kind, all) => {
-      const manifests = buildManifests({
+      const manifests = buildInstallObjects({
         name: "kubectl-autoupdate",
         namespace: "tools",
         allNamespaces: all,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSchedule, checkTimeZone } from "../../src/core/cron-schedule.js";
+import { checkSchedule, checkTimeZone } from "../../src/cron/core/schedule.js";
 
 describe("checkSchedule", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSelector } from "../../src/core/cron-selector.js";
+import { checkSelector } from "../../src/cron/core/selector.js";
 
 describe("checkSelector", () => {
   it.each([

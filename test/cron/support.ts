@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import type { Io } from "../../src/context.js";
+import type { Io } from "../../src/io.js";
 import { main } from "../../src/main.js";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");

@@ -1,17 +1,17 @@
 /**
- * resolveOptions (src/options.ts): the flags commander hands over, validated into RunOptions. Which kubectl
+ * parsePlanOptions (src/cli/options.ts): the flags commander hands over, validated into PlanOptions. Which kubectl
  * and docker run follows the README: `--kubectl PATH` (default `$KUBECTL`, `$KUBECTL_PATH`, `kubectl` on
  * PATH) and `--docker PATH` (default `$DOCKER`, `docker` on PATH). Empty values count as unset: the test
  * harness exports `KUBECTL_PATH=""`, and a shell's `KUBECTL= cmd` must not make the plugin run "".
  */
 import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../src/cli/duration.js";
+import { parsePlanOptions, type RawPlanFlags } from "../../src/cli/options.js";
 import { UsageError } from "../../src/errors.js";
-import { type RawOptions, resolveOptions } from "../../src/options.js";
-import { parseDuration } from "../../src/util/duration.js";
 
 type Env = Record<string, string | undefined>;
 
-const resolve = (raw: RawOptions = {}, env: Env = {}) => resolveOptions(raw, env);
+const resolve = (raw: RawPlanFlags = {}, env: Env = {}) => parsePlanOptions(raw, env);
 
 /** The message of the UsageError `fn` throws; fails when it throws nothing or something else. */
 function usageError(fn: () => unknown): string {
@@ -25,7 +25,7 @@ function usageError(fn: () => unknown): string {
 }
 
 describe("which kubectl runs", () => {
-  it.each<[string, RawOptions, Env, string]>([
+  it.each<[string, RawPlanFlags, Env, string]>([
     ["nothing set: kubectl on PATH", {}, {}, "kubectl"],
     ["$KUBECTL_PATH (set by kubectl ≥ 1.37)", {}, { KUBECTL_PATH: "/opt/k8s/kubectl" }, "/opt/k8s/kubectl"],
     ["$KUBECTL", {}, { KUBECTL: "/usr/local/bin/kubectl-1.35" }, "/usr/local/bin/kubectl-1.35"],
@@ -57,7 +57,7 @@ describe("which kubectl runs", () => {
 });
 
 describe("which docker runs", () => {
-  it.each<[string, RawOptions, Env, string]>([
+  it.each<[string, RawPlanFlags, Env, string]>([
     ["nothing set: docker on PATH", {}, {}, "docker"],
     ["$DOCKER", {}, { DOCKER: "/opt/docker/bin/docker" }, "/opt/docker/bin/docker"],
     [
@@ -100,6 +100,7 @@ describe("defaults", () => {
       registryTimeoutMs: 10_000,
       registryRetries: 2,
       verbose: false,
+      exitCode: false,
     });
   });
 
@@ -233,7 +234,7 @@ describe("durations", () => {
 });
 
 describe("other values", () => {
-  it.each<[RawOptions, string]>([
+  it.each<[RawPlanFlags, string]>([
     [
       { output: "xml" },
       'unable to match a printer for output format "xml"; allowed: table, wide, json, yaml',

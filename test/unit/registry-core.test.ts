@@ -4,7 +4,19 @@ import {
   dockerServerAddress,
   helperCredential,
   localCredentialSources,
-} from "../../src/core/local-credentials.js";
+} from "../../src/adapters/credentials/docker-config.js";
+import { mergeRateLimit, parseRateLimit, rateLimitNote } from "../../src/adapters/registry/rate-limit.js";
+import {
+  givesUpOnHost,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelay,
+} from "../../src/adapters/registry/retry-policy.js";
+import {
+  parseChallenges,
+  pullScope,
+  registryAuthScheme,
+} from "../../src/adapters/registry/www-authenticate.js";
 import {
   configDigestOf,
   configPlatform,
@@ -12,14 +24,6 @@ import {
   manifestAccept,
   readManifest,
 } from "../../src/core/manifest.js";
-import { mergeRateLimit, parseRateLimit, rateLimitNote } from "../../src/core/rate-limit.js";
-import {
-  givesUpOnHost,
-  isRetryableStatus,
-  parseRetryAfter,
-  retryDelay,
-} from "../../src/core/retry-policy.js";
-import { parseChallenges, pullScope, registryAuthScheme } from "../../src/core/www-authenticate.js";
 
 describe("WWW-Authenticate", () => {
   it("reads a registry's Bearer challenge with quoted parameters", () => {

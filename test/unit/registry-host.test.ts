@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRegistryHost } from "../../src/core/registry-host.js";
+import { parseRegistryHost } from "../../src/adapters/registry/host.js";
 
 describe("--insecure-registry values", () => {
   it.each([

@@ -7,13 +7,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Credential } from "../../core/keyring.js";
-import {
-  type DockerConfigFile,
-  helperCredential,
-  localCredentialSources,
-} from "../../core/local-credentials.js";
 import { ToolMissingError } from "../../errors.js";
 import { type Exec, firstLine } from "../exec.js";
+import { type DockerConfigFile, helperCredential, localCredentialSources } from "./docker-config.js";
 
 /** What LocalCredentials reads and runs. */
 export interface LocalCredentialsOptions {

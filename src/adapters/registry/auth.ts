@@ -9,9 +9,9 @@
  */
 import { createHash } from "node:crypto";
 import type { Credential } from "../../core/keyring.js";
-import type { RegistryAuthScheme } from "../../core/www-authenticate.js";
 import type { TokenAnswer, TokenCache } from "./token-cache.js";
 import type { Transport } from "./transport.js";
+import type { RegistryAuthScheme } from "./www-authenticate.js";
 
 /**
  * The header to send (null: none), or why this credential cannot be used. `forget`: the header carries a

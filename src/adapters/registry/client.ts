@@ -7,9 +7,9 @@
 import { type ImageRef, registryApiHost } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
 import { manifestAccept } from "../../core/manifest.js";
-import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "../../core/www-authenticate.js";
 import { type Authenticator, detailOf } from "./auth.js";
 import type { Exchange, HttpAnswer, Transport } from "./transport.js";
+import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";
 
 /** The registry's answer to a manifest request, or why access failed. */
 export type ManifestAnswer = { ok: true; answer: HttpAnswer } | { ok: false; reason: string };

@@ -9,12 +9,12 @@ import { formatImageRef, type ImageRef, isDigest, repositoryOf } from "../../cor
 import type { Credential } from "../../core/keyring.js";
 import { configDigestOf, configPlatform, isIndexMediaType, readManifest } from "../../core/manifest.js";
 import type { ResolverName } from "../../core/plan.js";
-import { rateLimitNote } from "../../core/rate-limit.js";
 import type { ManifestInfo, TagResolution } from "../../core/resolution.js";
-import { defaultRetryPolicy, type RetryPolicy } from "../../core/retry-policy.js";
 import type { Resolver } from "../resolver.js";
 import { Authenticator, detailOf } from "./auth.js";
 import { RegistryClient } from "./client.js";
+import { rateLimitNote } from "./rate-limit.js";
+import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.js";
 import { TokenCache } from "./token-cache.js";
 import { type HttpAnswer, type RequestStats, Transport, type TransportOptions } from "./transport.js";
 

@@ -7,15 +7,16 @@
  * or flaky: it is given up on after a few requests failed that way, not after the first.
  * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
-import { mergeRateLimit, parseRateLimit, type RateLimitState } from "../../core/rate-limit.js";
+
+import { Limiter } from "./limiter.js";
+import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
 import {
   givesUpOnHost,
   isRetryableStatus,
   parseRetryAfter,
   type RetryPolicy,
   retryDelay,
-} from "../../core/retry-policy.js";
-import { Limiter } from "./limiter.js";
+} from "./retry-policy.js";
 
 /**
  * What a request is for, as counted in stats: the version check, manifest HEAD/GET, token requests, and

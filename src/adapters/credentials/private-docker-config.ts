@@ -1,6 +1,6 @@
 /** A throwaway docker config directory holding one credential, so docker never needs `docker login`. */
-import type { Credential } from "../core/keyring.js";
-import { createPrivateDir, writePrivateFile } from "./private-dir.js";
+import type { Credential } from "../../core/keyring.js";
+import { createPrivateDir, writePrivateFile } from "../private-dir.js";
 
 /** The key docker looks up for a registry: Docker Hub keeps its historical URL. */
 export function dockerConfigKey(domain: string): string {

@@ -1,5 +1,5 @@
 /** `--insecure-registry` values, in the form registry hosts are compared in. Pure. */
-import { isRegistryHost } from "./image-ref.js";
+import { isRegistryHost } from "../../core/image-ref.js";
 
 /**
  * `HOST[:PORT]` as it is compared with an image's registry: lowercased, with a scheme or trailing slash

@@ -1,5 +1,5 @@
 /** run-now's Job and cron-status's summary, from CronJob and Job objects as kubectl prints them. Pure. */
-import type { ObjectMeta } from "./k8s.js";
+import type { ObjectMeta } from "../../core/k8s.js";
 
 /** The annotation `kubectl create job --from=cronjob/…` puts on a Job started by hand. */
 export const manualAnnotation = "cronjob.kubernetes.io/instantiate";

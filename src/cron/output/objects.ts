@@ -1,13 +1,13 @@
 /** install-cron's manifests as text: a YAML stream (as `kubectl apply -f` reads it) or a JSON List. */
 import YAML from "yaml";
-import type { Manifest } from "../core/cron-manifests.js";
+import type { InstallObject } from "../core/objects.js";
 
 /** `---`-separated YAML documents, one per object. */
-export function renderManifestsYaml(objects: readonly Manifest[]): string {
+export function renderObjectsYaml(objects: readonly InstallObject[]): string {
   return objects.map((o) => YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
 }
 
 /** A v1 List, as `kubectl get -o json` prints several objects. */
-export function renderManifestsJson(objects: readonly Manifest[]): string {
+export function renderObjectsJson(objects: readonly InstallObject[]): string {
   return `${JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 2)}\n`;
 }

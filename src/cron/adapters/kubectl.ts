@@ -1,10 +1,11 @@
 /** The kubectl calls of the CronJob verbs, over the shared Kubectl (its connection flags, its one exec). */
-import type { CronJobObject, JobObject, NewJob } from "../core/cron-jobs.js";
-import type { Manifest } from "../core/cron-manifests.js";
-import type { KubeObject, Pod } from "../core/k8s.js";
-import { ToolFailedError } from "../errors.js";
-import { firstLine, howItEnded } from "./exec.js";
-import { type Kubectl, parseList } from "./kubectl.js";
+
+import { firstLine, howItEnded } from "../../adapters/exec.js";
+import { type Kubectl, parseList } from "../../adapters/kubectl.js";
+import type { KubeObject, Pod } from "../../core/k8s.js";
+import { ToolFailedError } from "../../errors.js";
+import type { CronJobObject, JobObject, NewJob } from "../core/jobs.js";
+import type { InstallObject } from "../core/objects.js";
 
 /** An object as the server returned it. */
 export interface ServerObject extends KubeObject {
@@ -50,7 +51,7 @@ export async function listByLabel(
  */
 export async function applyServerSide(
   kubectl: Kubectl,
-  objects: readonly Manifest[],
+  objects: readonly InstallObject[],
   fieldManager: string,
   dryRun = false,
 ): Promise<ServerObject[]> {

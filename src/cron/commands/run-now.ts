@@ -2,16 +2,13 @@
  * `kubectl autoupdate run-now`: create a Job from the CronJob now, as `kubectl create job --from=cronjob/…`
  * does; with --wait, follow it to the end, print its pods' logs and exit with its outcome.
  */
-import { createJob, getCronJob, getJob, jobPods, podLogs } from "../adapters/cron-kubectl.js";
-import type { Context } from "../context.js";
-import { type JobObject, type JobOutcome, jobFromCronJob, jobOutcome } from "../core/cron-jobs.js";
-import { AutoupdateError, InterruptedError, ToolFailedError } from "../errors.js";
-import { resolveTarget } from "./cron-target.js";
+import { AutoupdateError, InterruptedError } from "../../errors.js";
+import { createJob, getJob, jobPods, podLogs } from "../adapters/kubectl.js";
+import { type JobOutcome, jobFromCronJob, jobOutcome } from "../core/jobs.js";
+import type { CronDeps } from "../deps.js";
+import { findInstallation, type InstallationOptions, requireCronJob } from "./installation.js";
 
-/** run-now's flags, durations in milliseconds. */
-export interface RunNowFlags {
-  name?: string;
-  namespace?: string;
+export interface RunNowOptions extends InstallationOptions {
   wait: boolean;
   timeoutMs: number;
   pollMs: number;
@@ -21,28 +18,23 @@ export interface RunNowFlags {
 export class JobFailedError extends AutoupdateError {}
 
 /** Creates the Job; with --wait follows it, prints its pods' logs and throws JobFailedError unless it completed. */
-export async function runNowCommand(ctx: Context, flags: RunNowFlags): Promise<void> {
-  const { io } = ctx;
-  const target = await resolveTarget(ctx, flags);
-  const cronJob = await getCronJob(ctx.kubectl, target.name, target.namespace);
-  if (!cronJob) {
-    throw new ToolFailedError(
-      `no CronJob ${target.name} in namespace ${target.namespace}; install it with: kubectl autoupdate install-cron -n ${target.namespace}`,
-    );
-  }
-  const job = await createJob(ctx.kubectl, jobFromCronJob(cronJob));
+export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Promise<void> {
+  const { io } = deps;
+  const target = await findInstallation(deps, options);
+  const cronJob = await requireCronJob(deps, target);
+  const job = await createJob(deps.kubectl, jobFromCronJob(cronJob));
   const name = job.metadata.name;
   io.stderr.write(`job.batch/${name} created\n`);
-  if (!flags.wait) {
+  if (!options.wait) {
     io.stderr.write(`Follow it: kubectl logs -f job/${name} -n ${target.namespace}\n`);
     io.stdout.write(`${name}\n`);
     return;
   }
 
-  const finished = await waitForJob(ctx, target.namespace, name, flags);
-  const pods = job.metadata.uid ? await jobPods(ctx.kubectl, target.namespace, job.metadata.uid) : [];
+  const finished = await waitForJob(deps, target.namespace, name, options);
+  const pods = job.metadata.uid ? await jobPods(deps.kubectl, target.namespace, job.metadata.uid) : [];
   for (const pod of pods) {
-    const logs = await podLogs(ctx.kubectl, target.namespace, pod.metadata.name);
+    const logs = await podLogs(deps.kubectl, target.namespace, pod.metadata.name);
     if (pods.length > 1) io.stdout.write(`==> pod/${pod.metadata.name} <==\n`);
     if (logs.ok) io.stdout.write(logs.text);
     else io.stderr.write(`warning: no log from pod ${pod.metadata.name}: ${logs.reason}\n`);
@@ -57,13 +49,13 @@ export async function runNowCommand(ctx: Context, flags: RunNowFlags): Promise<v
 
 /** Polls the Job until it is Complete or Failed; reports each change of state on stderr. */
 async function waitForJob(
-  ctx: Context,
+  deps: CronDeps,
   namespace: string,
   name: string,
-  flags: RunNowFlags,
+  options: RunNowOptions,
 ): Promise<JobOutcome> {
-  const { io } = ctx;
-  const deadline = Date.now() + flags.timeoutMs;
+  const { io, clock } = deps;
+  const deadline = clock.now() + options.timeoutMs;
   let last = "";
   for (;;) {
     if (io.signal.aborted) {
@@ -71,7 +63,7 @@ async function waitForJob(
         `stopped waiting; job ${name} keeps running (kubectl logs -f job/${name} -n ${namespace})`,
       );
     }
-    const job: JobObject | null = await getJob(ctx.kubectl, name, namespace);
+    const job = await getJob(deps.kubectl, name, namespace);
     if (!job) throw new JobFailedError(`job ${name} disappeared while waiting for it`);
     const outcome = jobOutcome(job);
     if (outcome.state !== last) {
@@ -79,23 +71,11 @@ async function waitForJob(
       last = outcome.state;
     }
     if (outcome.finished) return outcome;
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new JobFailedError(
         `job ${name} still ${outcome.state} after --timeout; it keeps running (kubectl logs -f job/${name} -n ${namespace})`,
       );
     }
-    await sleep(flags.pollMs, io.signal);
+    await clock.sleep(options.pollMs, io.signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -2,7 +2,7 @@
  * Label selectors as kubectl's `-l` reads them (apimachinery labels.Parse), checked at install time: the
  * CronJob would otherwise carry a bad selector and fail on every run. Pure.
  */
-import type { Checked } from "./cron-schedule.js";
+import type { Checked } from "../../util/checked.js";
 
 type Token =
   | { kind: "id"; text: string }

@@ -2,16 +2,13 @@
  * `kubectl autoupdate uninstall-cron`: find everything install-cron created for --name in the namespace
  * (by label), then delete it; --dry-run asks the server what it would delete (--dry-run=server).
  */
-import { deleteObjects, listByLabel, type ServerObject } from "../adapters/cron-kubectl.js";
-import type { Context } from "../context.js";
-import { clusterInstallSelector, installSelector, kindResources, objectRef } from "../core/cron-manifests.js";
-import { resolveTarget } from "./cron-target.js";
+import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
+import { clusterInstallSelector, installSelector, kindResources, objectRef } from "../core/objects.js";
+import type { CronDeps } from "../deps.js";
+import { findInstallation, type InstallationOptions } from "./installation.js";
 
-/** uninstall-cron's flags. */
-export interface UninstallCronFlags {
-  name?: string;
-  namespace?: string;
-  dryRun?: boolean;
+export interface UninstallCronOptions extends InstallationOptions {
+  dryRun: boolean;
 }
 
 /** Namespaced kinds, in deletion order: the CronJob first so it starts no Job meanwhile. */
@@ -19,18 +16,18 @@ const namespacedKinds = ["CronJob", "Job", "RoleBinding", "Role", "ServiceAccoun
 const clusterKinds = ["ClusterRoleBinding", "ClusterRole"];
 
 /** Lists the installation by label, then deletes it (or asks the server what it would delete). */
-export async function uninstallCronCommand(ctx: Context, flags: UninstallCronFlags): Promise<void> {
-  const { io } = ctx;
-  const target = await resolveTarget(ctx, flags);
+export async function uninstallCronCommand(deps: CronDeps, options: UninstallCronOptions): Promise<void> {
+  const { io } = deps;
+  const target = await findInstallation(deps, options);
 
   const namespaced = await listByLabel(
-    ctx.kubectl,
+    deps.kubectl,
     namespacedKinds.map((k) => kindResources[k]!),
     installSelector(target.name),
     target.namespace,
   );
   const cluster = await listByLabel(
-    ctx.kubectl,
+    deps.kubectl,
     clusterKinds.map((k) => kindResources[k]!),
     clusterInstallSelector(target.name, target.namespace),
     null,
@@ -45,12 +42,12 @@ export async function uninstallCronCommand(ctx: Context, flags: UninstallCronFla
   }
 
   const refs = objects.map(ref);
-  await deleteObjects(ctx.kubectl, refs, target.namespace, flags.dryRun === true);
-  const suffix = flags.dryRun ? " (server dry run)" : "";
+  await deleteObjects(deps.kubectl, refs, target.namespace, options.dryRun);
+  const suffix = options.dryRun ? " (server dry run)" : "";
   for (const object of objects) {
     io.stdout.write(`${objectRef(object.kind ?? "", object.metadata.name)} deleted${suffix}\n`);
   }
-  if (flags.dryRun) io.stderr.write("dry run: nothing was deleted\n");
+  if (options.dryRun) io.stderr.write("dry run: nothing was deleted\n");
 }
 
 function ref(object: ServerObject): string {

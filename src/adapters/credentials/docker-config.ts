@@ -4,7 +4,7 @@
  * `credsStore`, then `auths`; an `auths` key matches exactly or after ConvertToHostname. Pure: reading the
  * file and running helpers are the adapter's job.
  */
-import { type Credential, type DockerAuths, keyedCredentials } from "./keyring.js";
+import { type Credential, type DockerAuths, keyedCredentials } from "../../core/keyring.js";
 
 /** The parts of ~/.docker/config.json that hold credentials. */
 export interface DockerConfigFile {

@@ -1,8 +1,8 @@
 /** cron-status as text: a describe-like block and a table of recent Jobs, or a versioned document. */
 import YAML from "yaml";
-import type { CronStatus } from "../core/cron-jobs.js";
-import { planApiVersion } from "./plan-document.js";
-import { renderTable } from "./table.js";
+import { planApiVersion } from "../../output/plan-document.js";
+import { renderTable } from "../../output/table.js";
+import type { CronStatus } from "../core/jobs.js";
 
 /** The document of `cron-status -o json|yaml`. */
 export function toCronStatusDocument(status: CronStatus) {

@@ -1,58 +1,50 @@
 /**
- * `kubectl autoupdate install-cron`: check the flags → build the manifests → server-side apply them
+ * `kubectl autoupdate install-cron`: build the manifests → server-side apply them
  * (or only print them with --dry-run) → remove RBAC objects a run with the other scope left behind.
  * kubectl applies a List object by object, so the whole List is first sent as a server dry run: a refusal
  * only the server can make (a missing namespace, an admission webhook, an older API) leaves nothing half made.
  */
+import { ToolFailedError } from "../../errors.js";
 import {
   applyServerSide,
-  currentNamespace,
   deleteObjects,
   getObjects,
   listByLabel,
   type ServerObject,
-} from "../adapters/cron-kubectl.js";
-import type { Context } from "../context.js";
+} from "../adapters/kubectl.js";
+import { applyChange } from "../core/jobs.js";
 import {
-  checkInstallFlags,
-  checkNamespace,
-  dockerSocketWarning,
-  type RawInstallFlags,
-} from "../core/cron-install-spec.js";
-import { applyChange } from "../core/cron-jobs.js";
-import {
-  buildManifests,
+  buildInstallObjects,
   clusterInstallSelector,
   fieldManager,
+  type InstallObject,
   type InstallSpec,
   installSelector,
   kindResources,
-  type Manifest,
   objectRef,
-} from "../core/cron-manifests.js";
-import { ToolFailedError, UsageError } from "../errors.js";
-import { renderManifestsJson, renderManifestsYaml } from "../output/cron-manifests.js";
+} from "../core/objects.js";
+import type { CronDeps } from "../deps.js";
+import { dockerSocketWarning } from "../output/docker-socket-warning.js";
+import { renderObjectsJson, renderObjectsYaml } from "../output/objects.js";
+import { contextNamespace, type InstallationOptions } from "./installation.js";
 
-/** install-cron's flags: the ones checked in core, plus --dry-run. */
-export interface InstallCronFlags extends RawInstallFlags {
-  dryRun?: boolean;
+export interface InstallCronOptions extends InstallationOptions {
+  /** Everything but the namespace, which may still come from the kubeconfig. */
+  spec: Omit<InstallSpec, "namespace">;
+  dryRun: boolean;
+  output?: "yaml" | "json";
 }
 
-/** Checks, builds, applies (or prints) and prunes; throws UsageError before any kubectl call on bad flags. */
-export async function installCronCommand(ctx: Context, flags: InstallCronFlags): Promise<void> {
-  const { io } = ctx;
-  // Gather (flags, then the namespace) and decide before any call that changes the cluster.
-  const checked = checkInstallFlags(flags);
-  if (!checked.ok) throw new UsageError(checked.message);
-  if (checked.value.dockerSocket) io.stderr.write(`${ctx.chalk.yellow(dockerSocketWarning)}\n`);
-  const namespace = checked.value.namespace ?? (await currentNamespace(ctx.kubectl));
-  const nsProblem = checkNamespace(namespace);
-  if (nsProblem) throw new UsageError(`${nsProblem} (from the kubeconfig context; pass -n)`);
-  const spec: InstallSpec = { ...checked.value, namespace };
-  const manifests = buildManifests(spec);
-  const render = flags.output === "json" ? renderManifestsJson : renderManifestsYaml;
+export async function installCronCommand(deps: CronDeps, options: InstallCronOptions): Promise<void> {
+  const { io } = deps;
+  // Gather (the namespace) and decide before any call that changes the cluster.
+  if (options.spec.dockerSocket) io.stderr.write(`${deps.chalk.yellow(dockerSocketWarning)}\n`);
+  const namespace = options.namespace ?? (await contextNamespace(deps));
+  const spec: InstallSpec = { ...options.spec, namespace };
+  const manifests = buildInstallObjects(spec);
+  const render = options.output === "json" ? renderObjectsJson : renderObjectsYaml;
 
-  if (flags.dryRun) {
+  if (options.dryRun) {
     io.stdout.write(render(manifests));
     io.stderr.write(
       `dry run: nothing was applied (${manifests.length} objects for namespace ${namespace})\n`,
@@ -61,19 +53,19 @@ export async function installCronCommand(ctx: Context, flags: InstallCronFlags):
   }
 
   // Act: apply, then prune, reporting each object like kubectl does.
-  const report = flags.output ? io.stderr : io.stdout;
+  const report = options.output ? io.stderr : io.stdout;
   const refs = manifests.map((m) => `${kindResources[m.kind]}/${m.metadata.name}`);
   const before = new Map(
-    (await getObjects(ctx.kubectl, refs, namespace)).map((o) => [key(o), o.metadata.resourceVersion]),
+    (await getObjects(deps.kubectl, refs, namespace)).map((o) => [key(o), o.metadata.resourceVersion]),
   );
-  await applyServerSide(ctx.kubectl, manifests, fieldManager, true);
-  const applied = await applyServerSide(ctx.kubectl, manifests, fieldManager);
+  await applyServerSide(deps.kubectl, manifests, fieldManager, true);
+  const applied = await applyServerSide(deps.kubectl, manifests, fieldManager);
   for (const object of applied) {
     const change = applyChange(before.get(key(object)), object.metadata.resourceVersion);
     report.write(`${objectRef(object.kind ?? "", object.metadata.name)} ${change}\n`);
   }
-  for (const line of await pruneOtherScope(ctx, spec, manifests)) report.write(`${line}\n`);
-  if (flags.output) io.stdout.write(render(manifests));
+  for (const line of await pruneOtherScope(deps, spec, manifests)) report.write(`${line}\n`);
+  if (options.output) io.stdout.write(render(manifests));
 
   const scope = spec.allNamespaces ? "every namespace" : `namespace ${namespace}`;
   const state = spec.suspend
@@ -95,9 +87,9 @@ function key(object: { kind?: string; metadata: { name: string } }): string {
  * an earlier -A one: found by label, deleted, so the ServiceAccount keeps only the scope asked for now.
  */
 async function pruneOtherScope(
-  ctx: Context,
+  deps: CronDeps,
   spec: InstallSpec,
-  wanted: readonly Manifest[],
+  wanted: readonly InstallObject[],
 ): Promise<string[]> {
   const keep = new Set(wanted.map(key));
   const found: ServerObject[] = [];
@@ -112,18 +104,18 @@ async function pruneOtherScope(
   const warnings: string[] = [];
   for (const [resources, selector, namespace] of lookups) {
     try {
-      found.push(...(await listByLabel(ctx.kubectl, resources, selector, namespace)));
+      found.push(...(await listByLabel(deps.kubectl, resources, selector, namespace)));
     } catch (error) {
       // A namespace admin may not list ClusterRoles; then there is nothing of ours to find there either.
       if (!(error instanceof ToolFailedError)) throw error;
       warnings.push(`warning: could not look for leftovers of an earlier install: ${error.message}`);
     }
   }
-  for (const warning of warnings) ctx.io.stderr.write(`${warning}\n`);
+  for (const warning of warnings) deps.io.stderr.write(`${warning}\n`);
   const stale = found.filter((o) => !keep.has(key(o)));
   if (stale.length === 0) return [];
   await deleteObjects(
-    ctx.kubectl,
+    deps.kubectl,
     stale.map((o) => `${kindResources[o.kind ?? ""]}/${o.metadata.name}`),
     spec.namespace,
     false,

@@ -2,7 +2,7 @@
  * The objects `install-cron` applies: ServiceAccount, Role + RoleBinding (ClusterRole + ClusterRoleBinding
  * with -A) and a batch/v1 CronJob running `kubectl-autoupdate apply --yes`. Pure: same spec, same objects.
  */
-import { ignoreLabel } from "./k8s.js";
+import { ignoreLabel } from "../../core/k8s.js";
 
 /** What the user asked for, already checked (see cron-install-spec.ts). */
 export interface InstallSpec {
@@ -116,7 +116,7 @@ export function clusterObjectName(spec: Pick<InstallSpec, "name" | "namespace">)
 }
 
 /** A Kubernetes object as sent to the API server. */
-export interface Manifest {
+export interface InstallObject {
   apiVersion: string;
   kind: string;
   metadata: {
@@ -138,13 +138,13 @@ export function jobCommand(spec: InstallSpec): string[] {
 }
 
 /** The objects to apply, in apply order (the ServiceAccount before what refers to it). */
-export function buildManifests(spec: InstallSpec): Manifest[] {
+export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
   const labels = installLabels(spec.name);
   const clusterLabels = { ...labels, [labelKeys.namespace]: spec.namespace };
   const meta = () => ({ name: spec.name, namespace: spec.namespace, labels: { ...labels } });
-  const serviceAccount: Manifest = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta() };
+  const serviceAccount: InstallObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta() };
   const roleName = spec.allNamespaces ? clusterObjectName(spec) : spec.name;
-  const role: Manifest = spec.allNamespaces
+  const role: InstallObject = spec.allNamespaces
     ? {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "ClusterRole",
@@ -157,7 +157,7 @@ export function buildManifests(spec: InstallSpec): Manifest[] {
         metadata: meta(),
         rules: autoupdateRules.map(copyRule),
       };
-  const binding: Manifest = {
+  const binding: InstallObject = {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: spec.allNamespaces ? "ClusterRoleBinding" : "RoleBinding",
     metadata: spec.allNamespaces ? { name: roleName, labels: { ...clusterLabels } } : meta(),
@@ -171,7 +171,7 @@ function copyRule(rule: PolicyRule): PolicyRule {
   return { apiGroups: [...rule.apiGroups], resources: [...rule.resources], verbs: [...rule.verbs] };
 }
 
-function cronJob(spec: InstallSpec): Manifest {
+function cronJob(spec: InstallSpec): InstallObject {
   const labels = installLabels(spec.name);
   const d = cronDefaults;
   // The docker socket is owned by root (root:docker 0660): the only exception to the hardened context.

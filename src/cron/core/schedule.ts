@@ -4,8 +4,7 @@
  * Pure: no clock, no I/O.
  */
 
-/** A checked value, or the reason it was refused (a sentence naming the bad part). */
-export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+import type { Checked } from "../../util/checked.js";
 
 interface FieldSpec {
   name: string;

@@ -1,0 +1,170 @@
+/** The CronJob verbs' flags → typed options, in options.ts's style: a bad value throws UsageError first. */
+import { InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
+import { defaultImage } from "../cron/core/image.js";
+import { checkName, checkNamespace } from "../cron/core/names.js";
+import type { InstallSpec } from "../cron/core/objects.js";
+import { checkSchedule, checkTimeZone } from "../cron/core/schedule.js";
+import { checkSelector } from "../cron/core/selector.js";
+import { UsageError } from "../errors.js";
+import { defaults } from "./defaults.js";
+import { parseDuration } from "./duration.js";
+import {
+  type ConnectionOptions,
+  checkedValue,
+  parseConnectionOptions,
+  parseOutput,
+  type RawConnectionFlags,
+} from "./options.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Which installation a verb means, as commander hands it over. */
+export interface RawInstallationFlags extends RawConnectionFlags {
+  name?: string;
+  namespace?: string;
+}
+
+export interface RawInstallCronFlags extends RawInstallationFlags {
+  allNamespaces?: boolean;
+  selector?: string;
+  schedule?: string;
+  timeZone?: string;
+  suspend?: boolean;
+  resolver?: string;
+  dockerSocket?: boolean;
+  image?: string;
+  dryRun?: boolean;
+  output?: string;
+}
+
+export interface RawRunNowFlags extends RawInstallationFlags {
+  wait?: boolean;
+  timeout?: string;
+  pollInterval?: string;
+}
+
+export interface RawCronStatusFlags extends RawInstallationFlags {
+  output?: string;
+  headers?: boolean;
+}
+
+export interface RawUninstallCronFlags extends RawInstallationFlags {
+  dryRun?: boolean;
+}
+
+/** An installation: its name, and its namespace unless the kubeconfig's is meant. */
+export interface InstallationOptions extends ConnectionOptions {
+  name: string;
+  namespace?: string;
+}
+
+export interface InstallCronOptions extends InstallationOptions {
+  /** Everything but the namespace, which may still come from the kubeconfig. */
+  spec: Omit<InstallSpec, "namespace">;
+  dryRun: boolean;
+  output?: "yaml" | "json";
+}
+
+export interface RunNowOptions extends InstallationOptions {
+  wait: boolean;
+  timeoutMs: number;
+  pollMs: number;
+}
+
+export interface CronStatusOptions extends InstallationOptions {
+  output: "table" | "json" | "yaml";
+  noHeaders: boolean;
+}
+
+export interface UninstallCronOptions extends InstallationOptions {
+  dryRun: boolean;
+}
+
+/** --name and -n, checked before any kubectl call. */
+export function parseInstallationOptions(raw: RawInstallationFlags, env: Env): InstallationOptions {
+  const name = checkedValue(checkName(raw.name ?? defaults.cron.name));
+  const namespace = raw.namespace === undefined ? undefined : checkedValue(checkNamespace(raw.namespace));
+  return { ...parseConnectionOptions(raw, env), name, namespace };
+}
+
+/** Every install-cron flag; the first problem found is the message. */
+export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): InstallCronOptions {
+  const installation = parseInstallationOptions(raw, env);
+  const schedule = checkedValue(
+    checkSchedule(raw.schedule ?? defaults.cron.schedule),
+    `invalid --schedule "${raw.schedule ?? ""}": `,
+  );
+  const timeZone =
+    raw.timeZone === undefined
+      ? undefined
+      : checkedValue(checkTimeZone(raw.timeZone), `invalid --time-zone "${raw.timeZone}": `);
+  const selector =
+    raw.selector === undefined
+      ? undefined
+      : checkedValue(checkSelector(raw.selector), `invalid -l/--selector "${raw.selector}": `);
+
+  const resolver = raw.resolver ?? defaults.cron.resolver;
+  if (resolver !== "registry" && resolver !== "docker") {
+    throw new UsageError(`invalid value "${raw.resolver}" for --resolver; allowed: registry, docker`);
+  }
+  const dockerSocket = raw.dockerSocket === true;
+  if (resolver === "docker" && !dockerSocket) {
+    throw new UsageError(
+      "--resolver docker needs the node's Docker engine: add --docker-socket (see its warning), " +
+        "or keep the default --resolver registry, which needs no Docker in the cluster",
+    );
+  }
+  if (dockerSocket && resolver !== "docker") {
+    throw new UsageError(
+      "--docker-socket is only used by --resolver docker; leave it out with --resolver registry",
+    );
+  }
+
+  const image = raw.image ?? defaultImage(resolver);
+  try {
+    parseImageRef(image);
+  } catch (error) {
+    if (!(error instanceof InvalidImageRefError)) throw error;
+    throw new UsageError(`invalid --image "${image}": ${error.message}`);
+  }
+  const output =
+    raw.output === undefined ? undefined : parseOutput(raw.output, ["yaml", "json"] as const, "yaml");
+
+  return {
+    ...installation,
+    spec: {
+      name: installation.name,
+      allNamespaces: raw.allNamespaces === true,
+      selector,
+      schedule,
+      timeZone,
+      suspend: raw.suspend === true,
+      resolver,
+      dockerSocket,
+      image,
+    },
+    dryRun: raw.dryRun === true,
+    output,
+  };
+}
+
+export function parseRunNowOptions(raw: RawRunNowFlags, env: Env): RunNowOptions {
+  return {
+    ...parseInstallationOptions(raw, env),
+    wait: raw.wait === true,
+    timeoutMs: parseDuration(raw.timeout ?? defaults.cron.runTimeout, "--timeout"),
+    pollMs: parseDuration(raw.pollInterval ?? defaults.cron.pollInterval, "--poll-interval"),
+  };
+}
+
+export function parseCronStatusOptions(raw: RawCronStatusFlags, env: Env): CronStatusOptions {
+  return {
+    ...parseInstallationOptions(raw, env),
+    output: parseOutput(raw.output, ["table", "json", "yaml"] as const, "table"),
+    noHeaders: raw.headers === false,
+  };
+}
+
+export function parseUninstallCronOptions(raw: RawUninstallCronFlags, env: Env): UninstallCronOptions {
+  return { ...parseInstallationOptions(raw, env), dryRun: raw.dryRun === true };
+}

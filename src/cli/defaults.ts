@@ -1,0 +1,21 @@
+/** Every flag's default, written once: commander shows it in --help, the option parsers apply it. */
+import { cronDefaults } from "../cron/core/objects.js";
+
+export const defaults = {
+  output: "table",
+  color: "auto",
+  /** plan and apply: docker pull, as the seed did; the CronJob asks the registry (no Docker in the cluster). */
+  resolver: "docker",
+  concurrency: "4",
+  pullTimeout: "5m",
+  registryTimeout: "10s",
+  registryRetries: "2",
+  waitTimeout: "5m",
+  cron: {
+    name: cronDefaults.name,
+    schedule: cronDefaults.schedule,
+    resolver: "registry",
+    runTimeout: "40m",
+    pollInterval: "2s",
+  },
+} as const;

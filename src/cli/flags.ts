@@ -1,0 +1,117 @@
+/** The flags of every verb, declared for commander; defaults come from defaults.ts, parsing from options.ts. */
+import { type Command, Option } from "commander";
+import { defaults } from "./defaults.js";
+
+/** Commander's way to take a repeatable flag. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Every verb: kubectl's connection flags (passed through), the kubectl binary, colour, verbosity. */
+export function addConnectionFlags(command: Command): Command {
+  return command
+    .option("--kubeconfig <path>", "kubeconfig file, passed to kubectl")
+    .option("--context <name>", "kubeconfig context, passed to kubectl")
+    .option("--cluster <name>", "kubeconfig cluster, passed to kubectl")
+    .option("--user <name>", "kubeconfig user, passed to kubectl")
+    .option("--request-timeout <duration>", "timeout of each kubectl request, passed to kubectl")
+    .option("--as <user>", "user to impersonate, passed to kubectl")
+    .option("--as-group <group>", "group to impersonate (repeatable), passed to kubectl", collect)
+    .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
+    .addOption(
+      new Option("--color <when>", "colour output")
+        .choices(["auto", "always", "never"])
+        .default(defaults.color),
+    )
+    .option("-v, --verbose", "log every call on stderr; show stack traces");
+}
+
+/** plan and apply: kubectl's selection, output, and how images are resolved. */
+export function addPlanningFlags(command: Command): Command {
+  command
+    .option("-n, --namespace <namespace>", "namespace to check (default: the context's namespace)")
+    .option("-A, --all-namespaces", "check pods in every namespace")
+    .option("-l, --selector <selector>", "label selector, as kubectl's -l (e.g. app=web,tier!=db)")
+    .option("--field-selector <selector>", "field selector, as kubectl's (e.g. spec.nodeName=node-1)")
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices(["table", "wide", "json", "yaml"]),
+    )
+    .option("--no-headers", "print table rows without headers and summary")
+    .addOption(
+      new Option("--resolver <name>", "how to learn a tag's current digest")
+        .choices(["docker", "registry"])
+        .default(defaults.resolver),
+    )
+    .option("--concurrency <n>", "images resolved at once", defaults.concurrency)
+    .option("--pull-timeout <duration>", "give up on one image after this long", defaults.pullTimeout)
+    .option(
+      "--insecure-registry <host>",
+      "registry reached over plain http (repeatable; loopback always is)",
+      collect,
+    )
+    .option(
+      "--no-local-credentials",
+      "use only the pods' pull secrets, not your docker config and credential helpers",
+    )
+    .option(
+      "--registry-timeout <duration>",
+      "--resolver registry: timeout of each registry request",
+      defaults.registryTimeout,
+    )
+    .option(
+      "--registry-retries <n>",
+      "--resolver registry: retries of 429, 5xx and network errors",
+      defaults.registryRetries,
+    )
+    .option("--docker <path>", "docker executable (default: $DOCKER or docker on PATH)");
+  return addConnectionFlags(command);
+}
+
+/** apply only. */
+export function addApplyFlags(command: Command): Command {
+  return command
+    .option("-y, --yes", "delete without asking")
+    .option(
+      "--dry-run",
+      "send the deletions with --dry-run=server: checks RBAC and admission, changes nothing",
+    )
+    .option(
+      "--no-wait",
+      "do not wait for replacements to be Ready (nor check them) between a controller's pods or after the last",
+    )
+    .option("--wait-timeout <duration>", "how long to wait for each replacement", defaults.waitTimeout)
+    .option("--summary-json", "end with one JSON line summing up the run (for logs)");
+}
+
+/** The CronJob verbs: which installation (--name, -n), plus the connection flags. */
+export function addInstallationFlags(command: Command, namespaceHelp: string): Command {
+  command
+    .option("-n, --namespace <namespace>", namespaceHelp)
+    .option("--name <name>", "name of the CronJob and its objects", defaults.cron.name);
+  return command;
+}
+
+/** install-cron only. */
+export function addInstallCronFlags(command: Command, defaultImageHelp: string): Command {
+  return command
+    .option("-A, --all-namespaces", "check pods in every namespace (ClusterRole + ClusterRoleBinding)")
+    .option("-l, --selector <selector>", "only pods matching this label selector, as kubectl's -l")
+    .option("--schedule <cron>", "5-field cron schedule or @hourly, @daily, …", defaults.cron.schedule)
+    .option(
+      "--time-zone <name>",
+      "IANA time zone of the schedule, e.g. Europe/Berlin (default: the cluster's)",
+    )
+    .option("--suspend", "install it suspended (no scheduled runs; run-now still works)")
+    .addOption(
+      new Option("--resolver <name>", "how the job learns a tag's digest")
+        .choices(["registry", "docker"])
+        .default(defaults.cron.resolver),
+    )
+    .option(
+      "--docker-socket",
+      "mount the node's /var/run/docker.sock (needed by --resolver docker; see the warning)",
+    )
+    .option("--image <ref>", defaultImageHelp)
+    .option("--dry-run", "print the manifests; apply nothing")
+    .addOption(
+      new Option("-o, --output <format>", "print the manifests in this format").choices(["yaml", "json"]),
+    );
+}

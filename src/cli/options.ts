@@ -1,0 +1,227 @@
+/**
+ * Flags → typed options, one parser per verb, all in one style: a bad value throws UsageError naming the
+ * flag, before anything runs. Defaults come from defaults.ts (house style: Complete/Validate).
+ */
+import type { KubectlConnection, PodScope } from "../adapters/kubectl.js";
+import { parseRegistryHost } from "../adapters/registry/host.js";
+import type { ResolverName } from "../core/plan.js";
+import { UsageError } from "../errors.js";
+import type { ColorMode } from "../output/color.js";
+import type { PlanFormat } from "../output/render-plan.js";
+import type { Checked } from "../util/checked.js";
+import { defaults } from "./defaults.js";
+import { parseDuration } from "./duration.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Every verb's flags that say where kubectl connects and how the tool talks, as commander hands them over. */
+export interface RawConnectionFlags {
+  kubeconfig?: string;
+  context?: string;
+  cluster?: string;
+  user?: string;
+  requestTimeout?: string;
+  as?: string;
+  asGroup?: string[];
+  kubectl?: string;
+  color?: string;
+  verbose?: boolean;
+}
+
+/** plan's and apply's flags as commander hands them over. */
+export interface RawPlanningFlags extends RawConnectionFlags {
+  namespace?: string;
+  allNamespaces?: boolean;
+  selector?: string;
+  fieldSelector?: string;
+  output?: string;
+  headers?: boolean;
+  resolver?: string;
+  concurrency?: string;
+  docker?: string;
+  pullTimeout?: string;
+  insecureRegistry?: string[];
+  localCredentials?: boolean;
+  registryTimeout?: string;
+  registryRetries?: string;
+}
+
+export interface RawPlanFlags extends RawPlanningFlags {
+  exitCode?: boolean;
+}
+
+export interface RawApplyFlags extends RawPlanningFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  wait?: boolean;
+  waitTimeout?: string;
+  summaryJson?: boolean;
+}
+
+/** How every verb reaches the cluster and talks to the user. */
+export interface ConnectionOptions {
+  connection: KubectlConnection;
+  kubectlPath: string;
+  color: ColorMode;
+  verbose: boolean;
+}
+
+/** What plan and apply share: the pods in scope, how to resolve their images, how to print the plan. */
+export interface PlanningOptions extends ConnectionOptions {
+  scope: PodScope;
+  output: PlanFormat;
+  noHeaders: boolean;
+  resolver: ResolverName;
+  concurrency: number;
+  dockerPath: string;
+  pullTimeoutMs: number;
+  insecureRegistries: string[];
+  localCredentials: boolean;
+  /** --resolver registry: per-request timeout and retries of 429/5xx/network errors. */
+  registryTimeoutMs: number;
+  registryRetries: number;
+}
+
+export interface PlanOptions extends PlanningOptions {
+  /** Exit 2 when some container is stale (a CI gate). */
+  exitCode: boolean;
+}
+
+export interface ApplyOptions extends PlanningOptions {
+  yes: boolean;
+  dryRun: boolean;
+  /** Wait for each replacement to be Ready (and check it), the last one included. */
+  wait: boolean;
+  waitTimeoutMs: number;
+  /** End with one JSON line (the CronJob's log is read by machines too). */
+  summaryJson: boolean;
+}
+
+const planFormats: readonly PlanFormat[] = ["table", "wide", "json", "yaml"];
+const colors: readonly ColorMode[] = ["auto", "always", "never"];
+const resolvers: readonly ResolverName[] = ["docker", "registry"];
+
+/** A value of `-o`, refused the way kubectl refuses an unknown printer. */
+export function parseOutput<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const output = (value ?? fallback) as T;
+  if (!allowed.includes(output)) {
+    throw new UsageError(
+      `unable to match a printer for output format "${value}"; allowed: ${allowed.join(", ")}`,
+    );
+  }
+  return output;
+}
+
+/** The value of a pure check, or a UsageError with its message (optionally prefixed, e.g. with the flag). */
+export function checkedValue<T>(checked: Checked<T>, prefix = ""): T {
+  if (!checked.ok) throw new UsageError(`${prefix}${checked.message}`);
+  return checked.value;
+}
+
+/** Connection flags; `env` supplies the kubectl default ($KUBECTL_PATH is set by kubectl ≥ 1.37). */
+export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): ConnectionOptions {
+  const color = (raw.color ?? defaults.color) as ColorMode;
+  if (!colors.includes(color))
+    throw new UsageError(`invalid value "${raw.color}" for --color; allowed: ${colors.join(", ")}`);
+  if (raw.requestTimeout !== undefined) parseDuration(raw.requestTimeout, "--request-timeout");
+  return {
+    connection: {
+      kubeconfig: raw.kubeconfig,
+      context: raw.context,
+      cluster: raw.cluster,
+      user: raw.user,
+      requestTimeout: raw.requestTimeout,
+      as: raw.as,
+      asGroups: raw.asGroup ?? [],
+    },
+    kubectlPath: raw.kubectl || env["KUBECTL"] || env["KUBECTL_PATH"] || "kubectl",
+    color,
+    verbose: raw.verbose === true,
+  };
+}
+
+/** plan's and apply's shared flags; `env` supplies the executables' defaults. */
+export function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions {
+  const output = parseOutput(raw.output, planFormats, defaults.output);
+  const connection = parseConnectionOptions(raw, env);
+  const resolver = (raw.resolver ?? defaults.resolver) as ResolverName;
+  if (!resolvers.includes(resolver)) {
+    throw new UsageError(`invalid value "${raw.resolver}" for --resolver; allowed: ${resolvers.join(", ")}`);
+  }
+  const concurrency = wholeNumber(raw.concurrency ?? defaults.concurrency, "--concurrency", 1, 64);
+  if (raw.namespace === "") throw new UsageError("--namespace must not be empty");
+  const registryRetries = wholeNumber(
+    raw.registryRetries ?? defaults.registryRetries,
+    "--registry-retries",
+    0,
+    10,
+  );
+  const registryTimeoutMs = positiveDuration(
+    raw.registryTimeout ?? defaults.registryTimeout,
+    "--registry-timeout",
+  );
+  const pullTimeoutMs = positiveDuration(raw.pullTimeout ?? defaults.pullTimeout, "--pull-timeout");
+
+  return {
+    ...connection,
+    scope: {
+      namespace: raw.namespace,
+      allNamespaces: raw.allNamespaces === true,
+      selector: raw.selector,
+      fieldSelector: raw.fieldSelector,
+    },
+    output,
+    noHeaders: raw.headers === false,
+    resolver,
+    concurrency,
+    dockerPath: raw.docker || env["DOCKER"] || "docker",
+    pullTimeoutMs,
+    insecureRegistries: (raw.insecureRegistry ?? []).map(insecureRegistryHost),
+    localCredentials: raw.localCredentials !== false,
+    registryTimeoutMs,
+    registryRetries,
+  };
+}
+
+export function parsePlanOptions(raw: RawPlanFlags, env: Env): PlanOptions {
+  return { ...parsePlanningOptions(raw, env), exitCode: raw.exitCode === true };
+}
+
+export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
+  return {
+    ...parsePlanningOptions(raw, env),
+    yes: raw.yes === true,
+    dryRun: raw.dryRun === true,
+    wait: raw.wait !== false,
+    waitTimeoutMs: parseDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout"),
+    summaryJson: raw.summaryJson === true,
+  };
+}
+
+function wholeNumber(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`invalid value "${text}" for ${flag}: want a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function positiveDuration(text: string, flag: string): number {
+  const ms = parseDuration(text, flag);
+  if (ms <= 0) throw new UsageError(`${flag} must be longer than 0`);
+  return ms;
+}
+
+function insecureRegistryHost(value: string): string {
+  const host = parseRegistryHost(value);
+  if (host === null) {
+    throw new UsageError(
+      `invalid value "${value}" for --insecure-registry; want HOST[:PORT], e.g. registry.lan:5000`,
+    );
+  }
+  return host;
+}

@@ -1,0 +1,108 @@
+/** What plan and apply run with: the options, and the adapters built from them. */
+import { homedir } from "node:os";
+import { LocalCredentials } from "../adapters/credentials/local-credentials.js";
+import { Docker } from "../adapters/docker.js";
+import { DockerResolver } from "../adapters/docker-resolver.js";
+import type { Exec } from "../adapters/exec.js";
+import type { PodScope } from "../adapters/kubectl.js";
+import { RegistryResolver } from "../adapters/registry/resolver.js";
+import { defaultRetryPolicy } from "../adapters/registry/retry-policy.js";
+import type { Resolver } from "../adapters/resolver.js";
+import { trustSystemCertificates } from "../adapters/system-ca.js";
+import { type Connection, type ConnectionOptions, connect } from "../connection.js";
+import { isLoopbackHost } from "../core/image-ref.js";
+import type { ImageInUse } from "../core/images-in-use.js";
+import type { Credential } from "../core/keyring.js";
+import type { ResolverName } from "../core/plan.js";
+import type { Io } from "../io.js";
+import { shouldColor } from "../output/color.js";
+import { createProgress, type Progress } from "../output/progress.js";
+import type { PlanFormat } from "../output/render-plan.js";
+import { type Clock, systemClock } from "../util/clock.js";
+
+/** What plan and apply share: the pods in scope, how to resolve their images, how to print the plan. */
+export interface PlanningOptions extends ConnectionOptions {
+  scope: PodScope;
+  output: PlanFormat;
+  noHeaders: boolean;
+  resolver: ResolverName;
+  concurrency: number;
+  dockerPath: string;
+  pullTimeoutMs: number;
+  insecureRegistries: string[];
+  localCredentials: boolean;
+  /** --resolver registry: per-request timeout and retries of 429/5xx/network errors. */
+  registryTimeoutMs: number;
+  registryRetries: number;
+}
+
+export interface Context<O extends PlanningOptions = PlanningOptions> extends Connection {
+  io: Io;
+  options: O;
+  clock: Clock;
+  /** Built on first use: plan with nothing to resolve needs no docker. */
+  resolver(): Resolver;
+  /**
+   * The user's docker config and credential helpers, after the pull secrets in the chain (registry resolver;
+   * the docker resolver lets docker read that config itself). Absent with --no-local-credentials.
+   */
+  extraCredentials?: (image: ImageInUse) => Promise<Credential[]>;
+  /** Problems met while reading local credentials (an unreadable config, a failing helper). */
+  credentialWarnings(): string[];
+  progress: Progress;
+}
+
+export function createContext<O extends PlanningOptions>(io: Io, options: O): Context<O> {
+  const connection = connect(io, options, { [options.dockerPath]: { override: "--docker (or DOCKER)" } });
+  const machineOutput = options.output === "json" || options.output === "yaml";
+  const progress = createProgress(
+    io.stderr.isTTY === true && !machineOutput && !options.verbose,
+    io.stderr,
+    shouldColor(options.color, io.stderr.isTTY === true, io.env),
+  );
+  let resolver: Resolver | undefined;
+  const local =
+    options.localCredentials && options.resolver === "registry"
+      ? new LocalCredentials({ exec: connection.exec, env: io.env, home: io.env["HOME"] || homedir() })
+      : null;
+  return {
+    ...connection,
+    io,
+    options,
+    clock: systemClock,
+    resolver() {
+      resolver ??= createResolver(connection.exec, options, io.env, connection.debug);
+      return resolver;
+    },
+    ...(local ? { extraCredentials: (image: ImageInUse) => local.lookup(image.ref.domain) } : {}),
+    credentialWarnings: () => local?.warnings() ?? [],
+    progress,
+  };
+}
+
+function createResolver(
+  exec: Exec,
+  options: PlanningOptions,
+  env: NodeJS.ProcessEnv,
+  debug: (line: string) => void,
+): Resolver {
+  const insecure = new Set(options.insecureRegistries);
+  const isInsecure = (host: string) => isLoopbackHost(host) || insecure.has(host.toLowerCase());
+  if (options.resolver === "registry") {
+    const certificates = trustSystemCertificates(env);
+    debug(`registry: trusting ${certificates} CA certificates of the system besides Node's own`);
+    return new RegistryResolver({
+      isInsecure,
+      timeoutMs: options.registryTimeoutMs,
+      retry: { ...defaultRetryPolicy, retries: options.registryRetries },
+      log: options.verbose ? debug : undefined,
+      // -o wide prints the notes itself; --verbose alone logs them.
+      logNotes: options.output !== "wide",
+    });
+  }
+  return new DockerResolver(new Docker(exec, options.dockerPath), {
+    isInsecure,
+    pullTimeoutMs: options.pullTimeoutMs,
+    userConfig: options.localCredentials,
+  });
+}

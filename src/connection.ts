@@ -1,0 +1,36 @@
+/** What every verb builds from its connection flags: colour, the --verbose log, the one exec, kubectl. */
+import type { ChalkInstance } from "chalk";
+import { createExec, type Exec, type ToolHint } from "./adapters/exec.js";
+import { Kubectl, type KubectlConnection } from "./adapters/kubectl.js";
+import type { Io } from "./io.js";
+import { type ColorMode, makeChalk, shouldColor } from "./output/color.js";
+
+/** How a verb reaches the cluster and talks to the user. */
+export interface ConnectionOptions {
+  connection: KubectlConnection;
+  kubectlPath: string;
+  color: ColorMode;
+  verbose: boolean;
+}
+
+export interface Connection {
+  chalk: ChalkInstance;
+  /** A line on stderr, only with --verbose. */
+  debug(line: string): void;
+  exec: Exec;
+  kubectl: Kubectl;
+}
+
+/** `tools`: other programs the verb runs, with the flag that names each (for "not found" messages). */
+export function connect(
+  io: Io,
+  options: ConnectionOptions,
+  tools: Record<string, ToolHint> = {},
+): Connection {
+  const chalk = makeChalk(shouldColor(options.color, io.stdout.isTTY === true, io.env));
+  const debug = (line: string) => {
+    if (options.verbose) io.stderr.write(`${chalk.dim(line)}\n`);
+  };
+  const exec = createExec({ [options.kubectlPath]: { override: "--kubectl (or KUBECTL)" }, ...tools }, debug);
+  return { chalk, debug, exec, kubectl: new Kubectl(exec, options.kubectlPath, options.connection) };
+}

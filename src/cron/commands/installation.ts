@@ -1,0 +1,44 @@
+/** Which installation a CronJob verb means: --name, and -n or the kubeconfig's namespace. */
+import type { ConnectionOptions } from "../../connection.js";
+import { ToolFailedError, UsageError } from "../../errors.js";
+import { currentNamespace, getCronJob } from "../adapters/kubectl.js";
+import type { CronJobObject } from "../core/jobs.js";
+import { checkNamespace } from "../core/names.js";
+import type { CronDeps } from "../deps.js";
+
+/** --name and -n as given (already checked); no -n means the kubeconfig context's namespace. */
+export interface InstallationOptions extends ConnectionOptions {
+  name: string;
+  namespace?: string;
+}
+
+/** An installation: its name and namespace. */
+export interface Installation {
+  name: string;
+  namespace: string;
+}
+
+/** The namespace from -n, else from the kubeconfig (checked: it names objects we create or read). */
+export async function findInstallation(deps: CronDeps, options: InstallationOptions): Promise<Installation> {
+  if (options.namespace !== undefined) return { name: options.name, namespace: options.namespace };
+  return { name: options.name, namespace: await contextNamespace(deps) };
+}
+
+/** The kubeconfig context's namespace, checked like -n. */
+export async function contextNamespace(deps: CronDeps): Promise<string> {
+  const namespace = await currentNamespace(deps.kubectl);
+  const checked = checkNamespace(namespace);
+  if (!checked.ok) throw new UsageError(`${checked.message} (from the kubeconfig context; pass -n)`);
+  return namespace;
+}
+
+/** The installation's CronJob; a missing one is an error that says how to install it. */
+export async function requireCronJob(deps: CronDeps, target: Installation): Promise<CronJobObject> {
+  const cronJob = await getCronJob(deps.kubectl, target.name, target.namespace);
+  if (!cronJob) {
+    throw new ToolFailedError(
+      `no CronJob ${target.name} in namespace ${target.namespace}; install it with: kubectl autoupdate install-cron -n ${target.namespace}`,
+    );
+  }
+  return cronJob;
+}

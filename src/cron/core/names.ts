@@ -1,0 +1,31 @@
+/** Names of an installation: --name (a CronJob name) and its namespace, as the API server checks them. Pure. */
+import type { Checked } from "../../util/checked.js";
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** CronJob names leave room for the 11 characters the controller appends to Job names. */
+export const maxCronJobName = 52;
+
+/** Checks --name; the message names the flag. */
+export function checkName(name: string): Checked<string> {
+  if (name.length === 0) return { ok: false, message: "--name must not be empty" };
+  if (name.length > maxCronJobName || !dns1123Label.test(name)) {
+    return {
+      ok: false,
+      message: `invalid --name "${name}": want at most ${maxCronJobName} lowercase letters, digits or "-", starting and ending with a letter or digit`,
+    };
+  }
+  return { ok: true, value: name };
+}
+
+/** Checks a namespace name (-n, or the kubeconfig's). */
+export function checkNamespace(namespace: string): Checked<string> {
+  if (namespace.length === 0) return { ok: false, message: "--namespace must not be empty" };
+  if (namespace.length > 63 || !dns1123Label.test(namespace)) {
+    return {
+      ok: false,
+      message: `invalid namespace "${namespace}": want at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`,
+    };
+  }
+  return { ok: true, value: namespace };
+}
