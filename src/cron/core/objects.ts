@@ -25,7 +25,7 @@ export interface InstallSpec {
 export const fieldManager = "kubectl-autoupdate";
 
 /** Label keys every object carries; `instance` tells several installations apart. */
-export const labelKeys = {
+const labelKeys = {
   name: "app.kubernetes.io/name",
   managedBy: "app.kubernetes.io/managed-by",
   instance: "app.kubernetes.io/instance",
@@ -82,7 +82,7 @@ export const autoupdateRules: readonly PolicyRule[] = [
 ];
 
 /** Labels of every object of one installation. */
-export function installLabels(name: string): Record<string, string> {
+function installLabels(name: string): Record<string, string> {
   return {
     [labelKeys.name]: "kubectl-autoupdate",
     [labelKeys.managedBy]: fieldManager,
@@ -104,7 +104,7 @@ export function clusterInstallSelector(name: string, namespace: string): string 
  * Name of the ClusterRole and ClusterRoleBinding: cluster-wide, so it carries the namespace. ":" can't
  * appear in a namespace or in --name, so two installations never share one.
  */
-export function clusterObjectName(spec: Pick<InstallSpec, "name" | "namespace">): string {
+function clusterObjectName(spec: Pick<InstallSpec, "name" | "namespace">): string {
   return `${spec.namespace}:${spec.name}`;
 }
 
@@ -122,7 +122,7 @@ export interface InstallObject {
 }
 
 /** The command the job's container runs. */
-export function jobCommand(spec: InstallSpec): string[] {
+function jobCommand(spec: InstallSpec): string[] {
   const command = ["kubectl-autoupdate", "apply", "--yes", "--summary-json", "--color=never"];
   command.push(spec.allNamespaces ? "--all-namespaces" : `--namespace=${spec.namespace}`);
   if (spec.selector !== undefined) command.push(`--selector=${spec.selector}`);
