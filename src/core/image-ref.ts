@@ -60,6 +60,11 @@ export function parseImageRef(input: string): ImageRef {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!isDigest(digest)) throw new InvalidImageRefError(`invalid digest "${digest}"`);
+    // The grammar takes any algorithm name; the kubelet (go-digest) refuses the ones it cannot verify.
+    const algorithm = digest.slice(0, digest.indexOf(":"));
+    if (hexLengths[algorithm] === undefined) {
+      throw new InvalidImageRefError(`unsupported digest algorithm "${algorithm}"`);
+    }
   }
 
   // A tag is the part after the last colon that follows the last slash (a colon before it is a port).

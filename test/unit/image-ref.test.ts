@@ -52,6 +52,8 @@ describe("parseImageRef normalizes like distribution/reference", () => {
     [`nginx:${"x".repeat(129)}`, "invalid tag"],
     ["nginx@sha256:abc", 'invalid digest "sha256:abc"'],
     [`nginx@sha256:${"A".repeat(64)}`, "invalid digest"],
+    // The kubelet's own example of a reference it refuses (go-digest cannot verify the algorithm).
+    [`validname@invaliddigest:${"f".repeat(64)}`, 'unsupported digest algorithm "invaliddigest"'],
     ["a".repeat(64), "is an image ID, not a repository name"],
     ["ghcr.io//app", "invalid repository name"],
     ["app/-x", "invalid repository name"],
