@@ -10,8 +10,7 @@ import { defaultRetryPolicy } from "../adapters/registry/retry-policy.js";
 import type { Resolver } from "../adapters/resolver.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { type Connection, type ConnectionOptions, connect } from "../connection.js";
-import { isLoopbackHost } from "../core/image-ref.js";
-import type { ImageInUse } from "../core/images-in-use.js";
+import { isLoopbackHost, parseImageRef } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
 import type { ResolverName } from "../core/plan.js";
 import type { Io } from "../io.js";
@@ -46,7 +45,7 @@ export interface Context<O extends PlanningOptions = PlanningOptions> extends Co
    * The user's docker config and credential helpers, after the pull secrets in the chain (registry resolver;
    * the docker resolver lets docker read that config itself). Absent with --no-local-credentials.
    */
-  extraCredentials?: (image: ImageInUse) => Promise<Credential[]>;
+  extraCredentials?: (repository: string) => Promise<Credential[]>;
   /** Problems met while reading local credentials (an unreadable config, a failing helper). */
   credentialWarnings(): string[];
   progress: Progress;
@@ -74,7 +73,9 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
       resolver ??= createResolver(connection.exec, options, io.env, connection.debug);
       return resolver;
     },
-    ...(local ? { extraCredentials: (image: ImageInUse) => local.lookup(image.ref.domain) } : {}),
+    ...(local
+      ? { extraCredentials: (repository: string) => local.lookup(parseImageRef(repository).domain) }
+      : {}),
     credentialWarnings: () => local?.warnings() ?? [],
     progress,
   };

@@ -3,125 +3,62 @@
  * container is proven stale and its pod is safe to delete.
  */
 import { type ContainerView, containersOf } from "./containers.js";
-import { repositoryOf } from "./image-ref.js";
+import { type ImageRef, repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
 import { ignoreLabel, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
 import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, ResolverName } from "./plan.js";
-import type { IndexChild, ManifestInfo, Resolution, TagDigest } from "./resolution.js";
+import type { Resolution } from "./resolution.js";
+import {
+  type DigestJudgement,
+  judgeRunningDigest,
+  type ManifestNeed,
+  mixedMoveReason,
+  type NodePlatform,
+  type RunningDigest,
+} from "./running-image.js";
 
 /** Controllers known to replace a deleted pod with a new one from the same template. */
 const recreatingControllers = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet"]);
-
-/** A verdict on one running digest, or what must be learned first to reach one. */
-type DigestJudgement =
-  | { status: "current" | "stale" | "unknown"; reason: string }
-  /** Read this manifest first; `platform`: also the platform of a single manifest (from its config). */
-  | { need: string; platform: boolean }
-  /** The tag moved for some platforms only: the node's platform decides. */
-  | { needNodePlatform: true };
-
-/**
- * What is known of a node's platform: `linux/arm64/v8` (as index children name theirs); null when the
- * node could not be read; undefined when it was not asked (no verdict needed it yet).
- */
-type NodePlatform = string | null | undefined;
-
-const mixedMoveReason = "the tag moved for some platforms only, and the node's platform is not known";
-
-/**
- * Is `running` what the tag points to now? Current when it is the tag's digest, one of its twins
- * (docker's RepoDigests), a child of the tag's index (CRI-O runs the platform manifest), or an older
- * index whose every platform manifest is unchanged (containerd can keep showing the older of two index
- * digests of one image; restarting would never change it). Manifests are read only when needed.
- */
-function judgeDigest(
-  running: string,
-  tag: TagDigest,
-  manifests: ReadonlyMap<string, ManifestInfo>,
-  nodePlatform: NodePlatform,
-): DigestJudgement {
-  if (running === tag.digest || tag.sameImageDigests.includes(running))
-    return { status: "current", reason: "" };
-  if (tag.isIndex === false) return { status: "stale", reason: "" };
-  const latest = manifests.get(tag.digest);
-  if (!latest) return { need: tag.digest, platform: false };
-  if (!latest.ok) return { status: "unknown", reason: `could not read the tag's index: ${latest.reason}` };
-  if (!latest.isIndex) return { status: "stale", reason: "" };
-  if (latest.children.some((child) => child.digest === running)) return { status: "current", reason: "" };
-  const old = manifests.get(running);
-  if (!old) return { need: running, platform: true };
-  if (!old.ok) {
-    return {
-      status: "unknown",
-      reason: `could not read the running index to compare platforms: ${old.reason}`,
-    };
-  }
-  if (!old.isIndex) {
-    // A platform manifest (CRI-O) the tag's index no longer lists: stale if the index still has an image
-    // for that platform, else the replacement might have nothing to run.
-    const gone = old.platform !== null && !latest.children.some((child) => child.platform === old.platform);
-    if (gone) return { status: "unknown", reason: `the tag no longer has an image for ${old.platform}` };
-    return { status: "stale", reason: "" };
-  }
-  return comparePlatforms(old.children, latest.children, nodePlatform);
-}
-
-/**
- * An older index against the tag's index, platform by platform. A uniform answer needs no node: every
- * platform unchanged (current) or every one moved (stale). Otherwise the node's platform decides, when its
- * Node object says it and the old index has exactly that platform. A platform the tag no longer has is
- * never stale: the replacement might find no image to run.
- */
-function comparePlatforms(
-  old: readonly IndexChild[],
-  latest: readonly IndexChild[],
-  nodePlatform: NodePlatform,
-): DigestJudgement {
-  const now = new Map(latest.map((child) => [child.platform ?? child.digest, child.digest]));
-  const mine = nodePlatform ? old.find((child) => child.platform === nodePlatform) : undefined;
-  if (mine) {
-    const latestDigest = now.get(nodePlatform!);
-    if (latestDigest === undefined) {
-      return { status: "unknown", reason: `the tag no longer has an image for ${nodePlatform}` };
-    }
-    return latestDigest === mine.digest ? { status: "current", reason: "" } : { status: "stale", reason: "" };
-  }
-  const removed = old.filter((child) => child.platform !== null && !now.has(child.platform));
-  if (removed.length > 0) {
-    const platforms = removed.map((child) => child.platform).join(", ");
-    return { status: "unknown", reason: `the tag no longer has an image for ${platforms}` };
-  }
-  const unchanged = old.filter((child) => now.get(child.platform ?? child.digest) === child.digest).length;
-  if (unchanged === old.length) return { status: "current", reason: "" };
-  if (unchanged === 0) return { status: "stale", reason: "" };
-  if (nodePlatform === undefined) return { needNodePlatform: true };
-  if (nodePlatform === null) return { status: "unknown", reason: mixedMoveReason };
-  return {
-    status: "unknown",
-    reason: `the tag moved for some platforms only, and the running index has no image for exactly the node's platform (${nodePlatform})`,
-  };
-}
 
 /** The manifests to read (by digest) before every running digest of these images can be judged. */
 export function manifestsToInspect(
   images: readonly ImageInUse[],
   resolutions: ReadonlyMap<string, Resolution>,
-): { image: ImageInUse; digest: string; platform: boolean }[] {
-  const wanted: { image: ImageInUse; digest: string; platform: boolean }[] = [];
+): { image: ImageInUse; need: ManifestNeed }[] {
+  const wanted: { image: ImageInUse; need: ManifestNeed }[] = [];
+  const seen = new Set<string>();
   for (const image of images) {
     const resolution = resolutions.get(image.key);
     if (!resolution?.tag.ok) continue;
-    const seen = new Set<string>();
-    for (const running of image.runningDigests) {
-      const judgement = judgeDigest(running, resolution.tag.tag, resolution.manifests, undefined);
-      if ("need" in judgement && !seen.has(judgement.need)) {
-        seen.add(judgement.need);
-        wanted.push({ image, digest: judgement.need, platform: judgement.platform });
+    for (const running of image.running.values()) {
+      const judgement = judge(running, image.ref, resolution, undefined);
+      if (!("needs" in judgement)) continue;
+      for (const need of judgement.needs) {
+        const id = `${need.repository}@${need.digest}${need.platform ? " platform" : ""}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        wanted.push({ image, need });
       }
     }
   }
   return wanted;
+}
+
+function judge(
+  running: RunningDigest,
+  ref: ImageRef,
+  resolution: Resolution,
+  nodePlatform: NodePlatform,
+): DigestJudgement {
+  if (!resolution.tag.ok) return { status: "unknown", reason: resolution.tag.reason };
+  return judgeRunningDigest(
+    running,
+    repositoryOf(ref),
+    resolution.tag.tag,
+    resolution.manifests,
+    nodePlatform,
+  );
 }
 
 export interface PlanInput {
@@ -144,10 +81,16 @@ export function nodesToInspect(input: PlanInput): string[] {
     const node = pod.spec.nodeName;
     if (!node || nodes.has(node)) continue;
     for (const view of containersOf(pod)) {
-      if (!view.parsed.ok || view.running.kind !== "repo-digest") continue;
-      const resolution = input.resolutions.get(view.parsed.key);
+      const { parsed, running } = view;
+      if (!parsed.ok || running.kind !== "repo-digest" || running.repository === null) continue;
+      const resolution = input.resolutions.get(parsed.key);
       if (!resolution?.tag.ok) continue;
-      const judgement = judgeDigest(view.running.digest, resolution.tag.tag, resolution.manifests, undefined);
+      const judgement = judge(
+        { digest: running.digest, repository: running.repository },
+        parsed.ref,
+        resolution,
+        undefined,
+      );
       if ("needNodePlatform" in judgement) {
         nodes.add(node);
         break;
@@ -281,15 +224,26 @@ function decideContainer(
       }
       break;
   }
-  if (running.repository !== repositoryOf(ref)) {
-    const from = running.repository ?? "an unparseable repository";
-    return result("unknown", `runs an image from ${from}, not from ${repositoryOf(ref)}`, latest);
+  if (running.repository === null) {
+    return result(
+      "unknown",
+      `runs an image from an unparseable repository, not from ${repositoryOf(ref)}`,
+      latest,
+    );
   }
   if (!resolution) return result("unknown", "not resolved");
   if (!resolution.tag.ok) return result("unknown", resolution.tag.reason);
 
-  const judgement = judgeDigest(running.digest, resolution.tag.tag, resolution.manifests, nodePlatform);
-  if ("need" in judgement) return result("unknown", `manifest ${judgement.need} was not read`, latest);
+  const judgement = judge(
+    { digest: running.digest, repository: running.repository },
+    ref,
+    resolution,
+    nodePlatform,
+  );
+  if ("needs" in judgement) {
+    const digests = judgement.needs.map((n) => n.digest).join(", ");
+    return result("unknown", `manifest ${digests} was not read`, latest);
+  }
   if ("needNodePlatform" in judgement) return result("unknown", mixedMoveReason, latest);
   return result(judgement.status, judgement.reason, latest);
 }

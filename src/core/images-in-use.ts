@@ -1,7 +1,8 @@
 /** The unique image references the pods use: each is resolved once, whatever the pod count. */
 import { containersOf } from "./containers.js";
-import { type ImageRef, repositoryOf } from "./image-ref.js";
+import type { ImageRef } from "./image-ref.js";
 import type { Pod } from "./k8s.js";
+import type { RunningDigest } from "./running-image.js";
 
 /** A secret reference: pull secrets are namespaced. */
 export interface SecretRef {
@@ -17,8 +18,8 @@ export interface ImageInUse {
   pullSecrets: SecretRef[];
   /** Pods running it that name no pull secret: their ServiceAccount's secrets may apply. */
   serviceAccounts: SecretRef[];
-  /** Digests the nodes run for it, from imageIDs in this repository. */
-  runningDigests: Set<string>;
+  /** What the nodes run for it, from imageIDs in a repository of its registry (usually its own), by `repository@digest`. */
+  running: Map<string, RunningDigest>;
   podCount: number;
 }
 
@@ -35,7 +36,7 @@ export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
       const { key, ref } = container.parsed;
       let use = byKey.get(key);
       if (!use) {
-        use = { key, ref, pullSecrets: [], serviceAccounts: [], runningDigests: new Set(), podCount: 0 };
+        use = { key, ref, pullSecrets: [], serviceAccounts: [], running: new Map(), podCount: 0 };
         byKey.set(key, use);
         seenSecret.set(key, new Set());
         seenAccount.set(key, new Set());
@@ -45,8 +46,11 @@ export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
         use.podCount++;
       }
       const running = container.running;
-      if (running.kind === "repo-digest" && running.repository === repositoryOf(ref)) {
-        use.runningDigests.add(running.digest);
+      // Another repository of the same registry can prove the same image (runtimes report any of an
+      // image's repository digests); one on another registry is left alone.
+      if (running.kind === "repo-digest" && running.repository?.startsWith(`${ref.domain}/`)) {
+        const { digest, repository } = running;
+        use.running.set(`${repository}@${digest}`, { digest, repository });
       }
       const secrets = pod.spec.imagePullSecrets ?? [];
       for (const { name } of secrets) addOnce(use.pullSecrets, seenSecret.get(key)!, { namespace, name });
@@ -68,9 +72,9 @@ function addOnce(list: SecretRef[], seen: Set<string>, ref: SecretRef): void {
 
 /**
  * The images worth asking a registry about: those some node runs with a comparable digest. A tag whose
- * every container is unknown anyway (bare image IDs, not started, another repository) would cost a
- * request — a counted pull on Docker Hub with the docker resolver — and decide nothing.
+ * every container is unknown anyway (bare image IDs, not started, another registry) would cost a request —
+ * a counted pull on Docker Hub with the docker resolver — and decide nothing.
  */
 export function imagesToResolve(images: readonly ImageInUse[]): ImageInUse[] {
-  return images.filter((image) => image.runningDigests.size > 0);
+  return images.filter((image) => image.running.size > 0);
 }

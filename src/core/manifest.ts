@@ -37,7 +37,7 @@ type IndexEntry = {
  */
 export function manifestInfo(manifest: unknown): ManifestInfo {
   const list = (manifest as { manifests?: unknown } | null)?.manifests;
-  if (!Array.isArray(list)) return { ok: true, isIndex: false, platform: null };
+  if (!Array.isArray(list)) return { ok: true, isIndex: false, config: configDigestOf(manifest) };
   const children: IndexChild[] = [];
   for (const entry of list as IndexEntry[]) {
     if (typeof entry?.digest !== "string" || isAttestation(entry)) continue;
@@ -51,7 +51,7 @@ function isAttestation(entry: IndexEntry): boolean {
   return entry.platform?.["os"] === "unknown" && entry.platform?.["architecture"] === "unknown";
 }
 
-/** The config digest of a single image manifest, to read its platform from. */
+/** The config digest of a single image manifest: the image's identity, and where its platform is stated. */
 export function configDigestOf(manifest: unknown): string | null {
   const digest = (manifest as { config?: { digest?: unknown } } | null)?.config?.digest;
   return typeof digest === "string" ? digest : null;

@@ -45,10 +45,21 @@ export type PodWithConditions = Pod & {
 };
 
 /**
- * The first container of `replacement` that runs the digest the deleted pod was stale on — what happens
- * when the node starts its cached old image (imagePullPolicy IfNotPresent or Never). Null when none does.
+ * The first container of `replacement` that runs the digest the deleted pod was stale on. Null when none
+ * does. The message names the likely cause: under IfNotPresent or Never the node started its cached old
+ * image; under Always it pulled, so the runtime reports that digest for what the tag gives it now.
  */
 export function backOnOldDigest(deleted: PlanPod, replacement: Pod): string | null {
+  const container = staleContainerBack(deleted, replacement);
+  if (container === null) return null;
+  const cause =
+    container.pullPolicy === "Always"
+      ? "it was pulled (imagePullPolicy Always), so the runtime reports that digest for the tag's image: another digest of the same image, or a registry mirror serving the old one"
+      : `the node started its cached image (imagePullPolicy ${container.pullPolicy})`;
+  return `container ${container.name}: ${cause}`;
+}
+
+function staleContainerBack(deleted: PlanPod, replacement: Pod): PlanPod["containers"][number] | null {
   const statuses = [
     ...(replacement.status?.containerStatuses ?? []),
     ...(replacement.status?.initContainerStatuses ?? []),
@@ -56,7 +67,7 @@ export function backOnOldDigest(deleted: PlanPod, replacement: Pod): string | nu
   for (const container of deleted.containers) {
     if (container.status !== "stale" || container.runningDigest === null) continue;
     const now = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
-    if (now.kind === "repo-digest" && now.digest === container.runningDigest) return container.name;
+    if (now.kind === "repo-digest" && now.digest === container.runningDigest) return container;
   }
   return null;
 }

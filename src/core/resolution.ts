@@ -20,12 +20,13 @@ export interface IndexChild {
 }
 
 /**
- * A manifest read by digest: an index with its children, or a single image manifest with its platform
- * (from its config; null when not read or not stated).
+ * A manifest read by digest: an index with its children, or a single image manifest with its config digest
+ * (what identifies the image: runtimes key images by it) and, when asked for, the platform its config states
+ * (null: not stated; absent: not asked).
  */
 export type ManifestInfo =
   | { ok: true; isIndex: true; children: readonly IndexChild[] }
-  | { ok: true; isIndex: false; platform: string | null }
+  | { ok: true; isIndex: false; config: string | null; platform?: string | null }
   | { ok: false; reason: string };
 
 /** Everything known about one reference when the plan is decided. */

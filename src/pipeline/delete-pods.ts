@@ -121,7 +121,7 @@ async function replacementProblem(
   if (typeof ready === "string") return ready;
   const container = ready.map((replacement) => backOnOldDigest(pod, replacement)).find((c) => c !== null);
   if (!container) return null;
-  return `the replacement of ${pod.name} runs the old digest again (container ${container}: the node started its cached image)`;
+  return `the replacement of ${pod.name} runs the old digest again (${container})`;
 }
 
 interface Snapshot {

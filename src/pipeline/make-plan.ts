@@ -14,8 +14,8 @@ import { resolveImages } from "./resolve.js";
 export interface MakePlanOptions {
   scope: PodScope;
   concurrency: number;
-  /** More credentials after the pull secrets (e.g. the user's docker config); none by default. */
-  extraCredentials?: (image: ImageInUse) => Promise<Credential[]>;
+  /** More credentials for a repository after the pull secrets (e.g. the user's docker config); none by default. */
+  extraCredentials?: (repository: string) => Promise<Credential[]>;
   /** Problems met finding those credentials, asked for once resolving is done. */
   extraWarnings?: () => string[];
   onPhase?: (text: string) => void;
@@ -43,9 +43,9 @@ export async function makePlan(
   const resolutions = await resolveImages(inventory.images, resolver, {
     concurrency: options.concurrency,
     signal: options.signal,
-    credentialsFor: async (image) => [
-      ...pullSecretCredentials(inventory, image),
-      ...((await options.extraCredentials?.(image)) ?? []),
+    credentialsFor: async (image, repository) => [
+      ...pullSecretCredentials(inventory, image, repository),
+      ...((await options.extraCredentials?.(repository)) ?? []),
     ],
     onProgress: (done, total) =>
       options.onPhase?.(`${resolver.name === "docker" ? "Pulled" : "Resolved"} images ${done}/${total}`),
@@ -85,9 +85,9 @@ async function readNodePlatforms(
   return platforms;
 }
 
-/** The pods' pull secrets (then their ServiceAccounts'), matched to the image as the kubelet does. */
-function pullSecretCredentials(inventory: Inventory, image: ImageInUse): Credential[] {
+/** The pods' pull secrets (then their ServiceAccounts'), matched to a repository as the kubelet does. */
+function pullSecretCredentials(inventory: Inventory, image: ImageInUse, repository: string): Credential[] {
   const refs = [...image.pullSecrets, ...(inventory.accountSecrets.get(image.key) ?? [])];
   const entries = refs.flatMap((ref) => inventory.pullSecrets.get(`${ref.namespace}/${ref.name}`) ?? []);
-  return new Keyring(entries).lookup(repositoryOf(image.ref));
+  return new Keyring(entries).lookup(repository);
 }

@@ -4,6 +4,7 @@
  */
 import type { Resolver } from "../adapters/resolver.js";
 import { manifestsToInspect } from "../core/decide.js";
+import { parseImageRef, repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
 import type { ManifestInfo, Resolution, TagResolution } from "../core/resolution.js";
@@ -11,10 +12,14 @@ import { mapLimit } from "../util/map-limit.js";
 
 export interface ResolveOptions {
   concurrency: number;
-  credentialsFor: (image: ImageInUse) => Promise<Credential[]>;
+  /** The credentials for an image's registry, matched to `repository` (its own, or one its nodes report). */
+  credentialsFor: (image: ImageInUse, repository: string) => Promise<Credential[]>;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
+
+/** Rounds of manifest reads: tag and running manifest, their children, and a spare. */
+const maxManifestRounds = 4;
 
 /** Resolutions by normalized reference. */
 export async function resolveImages(
@@ -33,26 +38,32 @@ export async function resolveImages(
       tags.set(image.key, { ok: false, reason: "interrupted" });
       return;
     }
-    const creds = await options.credentialsFor(image);
+    const creds = await options.credentialsFor(image, repositoryOf(image.ref));
     credentials.set(image.key, creds);
     tags.set(image.key, await resolver.resolveTag(image.ref, creds, options.signal));
     options.onProgress?.(++done, images.length);
   });
 
-  // Read manifests by digest only where a verdict needs them: first the tag's index (for running digests
-  // it does not explain), then older running indexes whose platforms must be compared. Two rounds at most.
+  // Read manifests by digest only where a verdict needs them: the tag's index or manifest and the running
+  // one (only when their digests differ), then the children whose configs tell whether they are one image.
+  // Each round asks for what the last one's answers showed is needed; a handful of rounds at most.
   const resolutions = new Map<string, Resolution & { manifests: Map<string, ManifestInfo> }>();
   for (const [key, tag] of tags) resolutions.set(key, { tag, manifests: new Map() });
-  for (let round = 0; round < 2 && !interrupted(); round++) {
+  for (let round = 0; round < maxManifestRounds && !interrupted(); round++) {
     const wanted = manifestsToInspect(images, resolutions);
     if (wanted.length === 0) break;
-    await mapLimit(wanted, options.concurrency, async ({ image, digest, platform }) => {
+    await mapLimit(wanted, options.concurrency, async ({ image, need }) => {
       if (interrupted()) return;
-      const info = await resolver.inspectManifest(image.ref, digest, credentials.get(image.key) ?? [], {
-        platform,
+      const ref = { ...parseImageRef(need.repository), tag: null, digest: need.digest };
+      const creds =
+        need.repository === repositoryOf(image.ref)
+          ? (credentials.get(image.key) ?? [])
+          : await options.credentialsFor(image, need.repository);
+      const info = await resolver.inspectManifest(ref, need.digest, creds, {
+        platform: need.platform,
         signal: options.signal,
       });
-      resolutions.get(image.key)!.manifests.set(digest, info);
+      resolutions.get(image.key)!.manifests.set(need.digest, info);
     });
   }
   return resolutions;

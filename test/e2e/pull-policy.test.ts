@@ -84,7 +84,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/ deleted$/);
     expect(lines[1]).toMatch(
-      /not deleted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image\)$/,
+      /not deleted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)$/,
     );
     const after = await sim.waitForPods({ namespace: ns, selector: "app=pair", count: 2, digest: v1 });
     // One replaced (on v1 again), one untouched.
@@ -100,7 +100,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(result.stdout).toContain(`pod ${ns}/${old!.metadata.name} deleted\n`);
     expect(result.stdout).toMatch(
       new RegExp(
-        `pod ${ns}/${old!.metadata.name} deleted, but: the replacement of ${old!.metadata.name} runs the old digest again \\(container app: the node started its cached image\\)`,
+        `pod ${ns}/${old!.metadata.name} deleted, but: the replacement of ${old!.metadata.name} runs the old digest again \\(container app: the node started its cached image \\(imagePullPolicy IfNotPresent\\)\\)`,
       ),
     );
     expect(result.stdout).toContain("1 deleted, 1 not replaced as planned (of 1 planned)");

@@ -24,6 +24,7 @@ export interface ControllerSpec {
   readyAfterMs?: number;
   /** The digest a replacement runs (the new one unless the node starts its cached image). */
   replacementDigest?: string;
+  pullPolicy?: "Always" | "IfNotPresent" | "Never";
 }
 
 interface Controller extends Required<ControllerSpec> {
@@ -48,6 +49,7 @@ export class InMemoryCluster implements DeletionApi {
       namespace: "shop",
       readyAfterMs: 3000,
       replacementDigest: newDigest,
+      pullPolicy: "Always",
       ...spec,
       uid: `uid-${spec.name}`,
       labels: { app: spec.name },
@@ -170,7 +172,7 @@ export class InMemoryCluster implements DeletionApi {
           latestDigest: newDigest,
           status: "stale",
           reason: "",
-          pullPolicy: "Always",
+          pullPolicy: controller.pullPolicy,
         },
       ],
     };

@@ -6,16 +6,26 @@ import { indexOwners, ownerResourcesToList } from "../../src/core/owners.js";
 import { hasStalePods, summarize } from "../../src/core/plan.js";
 import type { ManifestInfo, Resolution } from "../../src/core/resolution.js";
 import { digestOf, makeJob, makePod, makeReplicaSet, type PodSpec, type Runtime } from "../support/pods.js";
+import { configOf, singleManifest } from "../support/resolutions.js";
 
 const OLD = digestOf("web v1");
 const NEW = digestOf("web v2");
 const rs = { kind: "ReplicaSet", name: "web-7d9c8b" };
 const owners = indexOwners([makeReplicaSet("web-7d9c8b", "web"), makeJob("backup-29210", "backup")]);
 
+/** A single image manifest as read by digest; its config is named after it unless given. */
+function single(
+  digest: string,
+  extra: { config?: string; platform?: string | null } = {},
+): [string, ManifestInfo] {
+  return [digest, { ok: true, isIndex: false, config: configOf(digest), ...extra }];
+}
+
+/** The tag names a single manifest; the old and new manifests are readable (different images). */
 function resolved(digest: string, extra: Partial<Resolution> = {}): Resolution {
   return {
     tag: { ok: true, tag: { digest, sameImageDigests: [], isIndex: false } },
-    manifests: new Map(),
+    manifests: new Map([single(OLD), single(NEW), single(digest)]),
     ...extra,
   };
 }
@@ -191,9 +201,11 @@ describe("multi-arch tags", () => {
       { digest: arm64, platform: "linux/arm64/v8" },
     ],
   });
+  // Every platform manifest named here is readable, each with a config of its own.
+  const children = [AMD64, ARM64, digestOf("amd64 v1"), digestOf("arm64 v1")].map((d) => single(d));
   const indexTag = (manifests: [string, ManifestInfo][]): Resolution => ({
     tag: { ok: true, tag: { digest: INDEX, sameImageDigests: [], isIndex: true } },
-    manifests: new Map(manifests),
+    manifests: new Map([...children, ...manifests]),
   });
 
   it("asks for the tag's index only when a running digest is unexplained", () => {
@@ -205,7 +217,7 @@ describe("multi-arch tags", () => {
       containers: [{ name: "app", image: "nginx:latest", runningDigest: ARM64 }],
     });
     expect(
-      manifestsToInspect(imagesInUse([cri]), new Map([[nginx, indexTag([])]])).map((w) => w.digest),
+      manifestsToInspect(imagesInUse([cri]), new Map([[nginx, indexTag([])]])).map((w) => w.need.digest),
     ).toEqual([INDEX]);
   });
 
@@ -226,13 +238,10 @@ describe("multi-arch tags", () => {
       containers: [{ name: "app", image: "nginx:latest", runningDigest: oldArm }],
     });
     const r = indexTag([[INDEX, indexInfo(AMD64, ARM64)]]);
-    expect(manifestsToInspect(imagesInUse([pod]), new Map([[nginx, r]])).map((w) => w.digest)).toEqual([
-      oldArm,
+    expect(manifestsToInspect(imagesInUse([pod]), new Map([[nginx, r]])).map((w) => w.need)).toEqual([
+      { repository: "docker.io/library/nginx", digest: oldArm, platform: true },
     ]);
-    r.manifests = new Map([
-      ...r.manifests,
-      [oldArm, { ok: true, isIndex: false, platform: "linux/arm64/v8" }],
-    ]);
+    r.manifests = new Map([...r.manifests, single(oldArm, { platform: "linux/arm64/v8" })]);
     expect(plan([pod], { [nginx]: r }).pods[0]!.containers[0]!.status).toBe("stale");
   });
 
@@ -242,10 +251,7 @@ describe("multi-arch tags", () => {
       runtime: "cri-o",
       containers: [{ name: "app", image: "nginx:latest", runningDigest: oldS390x }],
     });
-    const r = indexTag([
-      [INDEX, indexInfo(AMD64, ARM64)],
-      [oldS390x, { ok: true, isIndex: false, platform: "linux/s390x" }],
-    ]);
+    const r = indexTag([[INDEX, indexInfo(AMD64, ARM64)], single(oldS390x, { platform: "linux/s390x" })]);
     expect(plan([pod], { [nginx]: r }).pods[0]).toMatchObject({
       action: "none",
       containers: [{ status: "unknown", reason: "the tag no longer has an image for linux/s390x" }],
@@ -391,6 +397,156 @@ describe("multi-arch tags", () => {
       action: "none",
       containers: [{ status: "unknown", reason: "could not read the tag's index: manifest unknown" }],
     });
+  });
+});
+
+describe("the same image under another digest: current, never restarted forever", () => {
+  // containerd keys images by config and reports the smallest of an image's repository digests, whatever
+  // reference the pod asked for (seen on a real node).
+  const M = digestOf("app:main's manifest");
+  const CONFIG = configOf(M);
+  const tagAt = (digest: string, isIndex: boolean, manifests: [string, ManifestInfo][]): Resolution => ({
+    tag: { ok: true, tag: { digest, sameImageDigests: [], isIndex } },
+    manifests: new Map(manifests),
+  });
+  const running = (digest: string, image = "nginx:latest", repository = "docker.io/library/nginx") =>
+    webPod({ containers: [{ name: "app", image, imageID: `${repository}@${digest}` }] });
+  const verdict = (pod: Pod, r: Resolution, nodePlatforms?: Map<string, string | null>) =>
+    decidePlan({
+      resolver: "registry",
+      pods: [pod],
+      owners,
+      resolutions: new Map([
+        [pod.spec.containers[0]!.image === "nginx:latest" ? nginx : "docker.io/library/b:main", r],
+      ]),
+      ...(nodePlatforms ? { nodePlatforms } : {}),
+    }).pods[0]!.containers[0]!;
+  const needed = (pod: Pod, key: string, r: Resolution) =>
+    manifestsToInspect(imagesInUse([pod]), new Map([[key, r]])).map((w) => w.need);
+
+  it("a tag rebuilt as an index whose child has the running manifest's config (app:rebuilt)", () => {
+    const INDEX = digestOf("app:rebuilt index");
+    const CHILD = digestOf("amd64 child, one annotation differs");
+    const pod = running(M);
+    const index: ManifestInfo = {
+      ok: true,
+      isIndex: true,
+      children: [{ digest: CHILD, platform: "linux/amd64" }],
+    };
+    // Read step by step: the tag's index, the running manifest with its platform, the index's child.
+    expect(needed(pod, nginx, tagAt(INDEX, true, []))).toEqual([
+      { repository: "docker.io/library/nginx", digest: INDEX, platform: false },
+    ]);
+    expect(needed(pod, nginx, tagAt(INDEX, true, [[INDEX, index]]))).toEqual([
+      { repository: "docker.io/library/nginx", digest: M, platform: true },
+    ]);
+    const withRunning = tagAt(INDEX, true, [[INDEX, index], single(M, { platform: "linux/amd64" })]);
+    expect(needed(pod, nginx, withRunning)).toEqual([
+      { repository: "docker.io/library/nginx", digest: CHILD, platform: false },
+    ]);
+    const all = tagAt(INDEX, true, [
+      [INDEX, index],
+      single(M, { platform: "linux/amd64" }),
+      single(CHILD, { config: CONFIG }),
+    ]);
+    expect(verdict(pod, all)).toMatchObject({
+      status: "current",
+      reason: `the same image (config ${CONFIG}) under another digest`,
+    });
+    const rebuilt = tagAt(INDEX, true, [
+      [INDEX, index],
+      single(M, { platform: "linux/amd64" }),
+      single(CHILD),
+    ]);
+    expect(verdict(pod, rebuilt).status).toBe("stale");
+  });
+
+  it("a node reporting another tag's index that holds the tag's manifest (flip:main)", () => {
+    const I = digestOf("flip:multi index");
+    const pod = running(I);
+    const one: ManifestInfo = { ok: true, isIndex: true, children: [{ digest: M, platform: "linux/amd64" }] };
+    const tag = (manifests: [string, ManifestInfo][]) => tagAt(M, false, manifests);
+    expect(needed(pod, nginx, tag([]))).toEqual([
+      { repository: "docker.io/library/nginx", digest: M, platform: false },
+      { repository: "docker.io/library/nginx", digest: I, platform: false },
+    ]);
+    expect(needed(pod, nginx, tag([single(M), [I, one]]))).toEqual([
+      { repository: "docker.io/library/nginx", digest: M, platform: true },
+    ]);
+    expect(verdict(pod, tag([single(M, { platform: "linux/amd64" }), [I, one]])).status).toBe("current");
+  });
+
+  it("an index of two platforms against the tag's single manifest: the node's platform decides", () => {
+    const I = digestOf("two-platform index");
+    const ARM = digestOf("arm64 child");
+    const two: ManifestInfo = {
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: M, platform: "linux/amd64" },
+        { digest: ARM, platform: "linux/arm64/v8" },
+      ],
+    };
+    const pod = webPod({
+      node: "n1",
+      containers: [{ name: "app", image: "nginx:latest", imageID: `docker.io/library/nginx@${I}` }],
+    });
+    const r = tagAt(M, false, [single(M, { platform: "linux/amd64" }), [I, two], single(ARM)]);
+    expect(
+      nodesToInspect({ resolver: "registry", pods: [pod], owners, resolutions: new Map([[nginx, r]]) }),
+    ).toEqual(["n1"]);
+    expect(verdict(pod, r, new Map([["n1", "linux/amd64"]])).status).toBe("current");
+    expect(verdict(pod, r, new Map([["n1", "linux/arm64/v8"]]))).toMatchObject({
+      status: "unknown",
+      reason: "the tag no longer has an image for linux/arm64/v8",
+    });
+    expect(verdict(pod, r, new Map([["n1", null]])).reason).toContain("the node's platform is not known");
+  });
+
+  it("two single manifests: the same config is current, another config stale, an unreadable one stale", () => {
+    const NEWER = digestOf("same image, re-pushed manifest");
+    const pod = running(M);
+    expect(verdict(pod, tagAt(NEWER, false, [single(M), single(NEWER, { config: CONFIG })])).status).toBe(
+      "current",
+    );
+    expect(verdict(pod, tagAt(NEWER, false, [single(M), single(NEWER)])).status).toBe("stale");
+    // Digests alone decide when the old manifest is gone from the registry (as before these reads).
+    const gone: ManifestInfo = { ok: false, reason: "manifest unknown" };
+    expect(verdict(pod, tagAt(NEWER, false, [[M, gone], single(NEWER)])).status).toBe("stale");
+  });
+
+  it("older indexes whose differing children have the same configs are current", () => {
+    const OLD_INDEX = digestOf("index v1");
+    const NEW_INDEX = digestOf("index v2");
+    const A1 = digestOf("amd64 v1");
+    const A2 = digestOf("amd64 v2 (annotations)");
+    const idx = (child: string): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: [{ digest: child, platform: "linux/amd64" }],
+    });
+    const pod = running(OLD_INDEX);
+    const r = tagAt(NEW_INDEX, true, [
+      [NEW_INDEX, idx(A2)],
+      [OLD_INDEX, idx(A1)],
+      single(A1),
+      single(A2, { config: configOf(A1) }),
+    ]);
+    expect(verdict(pod, r).status).toBe("current");
+  });
+
+  it("a digest from another repository of the registry proves the same image, never a stale one", () => {
+    const pod = running(M, "b:main", "docker.io/library/a");
+    const B = digestOf("b:main's manifest");
+    expect(verdict(pod, tagAt(B, false, [single(M), single(B, { config: CONFIG })])).status).toBe("current");
+    expect(verdict(pod, tagAt(B, false, [single(M), single(B)]))).toMatchObject({
+      status: "unknown",
+      reason: "runs an image from docker.io/library/a, not from docker.io/library/b",
+    });
+    // The running manifest is read from the repository the node named.
+    expect(needed(pod, "docker.io/library/b:main", tagAt(B, false, [single(B)]))).toEqual([
+      { repository: "docker.io/library/a", digest: M, platform: false },
+    ]);
   });
 });
 
@@ -550,11 +706,19 @@ describe("imagesToResolve", () => {
       webPod({ name: "b", phase: "Pending", containers: [{ name: "c", image: "pending:1" }] }),
       webPod({
         name: "c",
-        containers: [{ name: "c", image: "other:1", imageID: `docker.io/library/import-x@${OLD}` }],
+        containers: [{ name: "c", image: "other:1", imageID: `registry.example.com/import-x@${OLD}` }],
       }),
       webPod({ name: "d", containers: [{ name: "c", image: "nginx:latest", runningDigest: OLD }] }),
+      // Another repository of the same registry may prove the same image: worth asking.
+      webPod({
+        name: "e",
+        containers: [{ name: "c", image: "mirror:1", imageID: `docker.io/library/nginx@${OLD}` }],
+      }),
     ];
-    expect(imagesToResolve(imagesInUse(pods)).map((i) => i.key)).toEqual([nginx]);
+    expect(imagesToResolve(imagesInUse(pods)).map((i) => i.key)).toEqual([
+      nginx,
+      "docker.io/library/mirror:1",
+    ]);
   });
 });
 
@@ -588,6 +752,9 @@ describe("imagesInUse", () => {
       ],
       serviceAccounts: [{ namespace: "x", name: "default" }],
     });
-    expect([...images[0]!.runningDigests]).toEqual([OLD, NEW]);
+    expect([...images[0]!.running.values()]).toEqual([
+      { repository: "docker.io/library/app", digest: OLD },
+      { repository: "docker.io/library/app", digest: NEW },
+    ]);
   });
 });

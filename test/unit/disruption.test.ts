@@ -4,6 +4,7 @@ import { blockingBudgets, selectorMatches } from "../../src/core/disruption-budg
 import { indexOwners } from "../../src/core/owners.js";
 import { backOnOldDigest, readyPodCount, selectorString } from "../../src/core/readiness.js";
 import { digestOf, makePod } from "../support/pods.js";
+import { tagAt } from "../support/resolutions.js";
 
 describe("label selectors", () => {
   const labels = { app: "web", tier: "front", "pod-template-hash": "7d9c8b" };
@@ -60,15 +61,7 @@ describe("after a deletion", () => {
   const planned = decidePlan({
     resolver: "docker",
     owners: indexOwners([]),
-    resolutions: new Map([
-      [
-        "docker.io/library/nginx:latest",
-        {
-          tag: { ok: true, tag: { digest: NEW, sameImageDigests: [], isIndex: false } },
-          manifests: new Map(),
-        },
-      ],
-    ]),
+    resolutions: new Map([["docker.io/library/nginx:latest", tagAt(NEW, OLD)]]),
     pods: [
       makePod({
         name: "web-7d9c8b-old",
@@ -91,7 +84,9 @@ describe("after a deletion", () => {
       owner: rs,
       containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }],
     });
-    expect(backOnOldDigest(planned, cached)).toBe("app");
+    expect(backOnOldDigest(planned, cached)).toBe(
+      "container app: the node started its cached image (imagePullPolicy IfNotPresent)",
+    );
     expect(backOnOldDigest(planned, pulled)).toBeNull();
   });
 

@@ -7,6 +7,7 @@
  * `current` — that would leave a stale pod running for good. Then the same through DockerResolver (docker
  * faked at the exec boundary) and the verdict.
  */
+
 import { describe, expect, it } from "vitest";
 import { Docker } from "../../src/adapters/docker.js";
 import { DockerResolver, digestsOfRepository } from "../../src/adapters/docker-resolver.js";
@@ -17,6 +18,7 @@ import { imagesInUse, imagesToResolve } from "../../src/core/images-in-use.js";
 import { indexOwners } from "../../src/core/owners.js";
 import { resolveImages } from "../../src/pipeline/resolve.js";
 import { digestOf, makePod, makeReplicaSet } from "../support/pods.js";
+import { configOf } from "../support/resolutions.js";
 
 const A = digestOf("repo digest A");
 const B = digestOf("repo digest B");
@@ -112,8 +114,12 @@ function fakeDocker(pulled: string, repoDigests: string[]) {
         `latest: Pulling from app\nDigest: ${pulled}\nStatus: Image is up to date for ${args.at(-1)}\n`,
       );
     if (sub === "image") return ok(`${JSON.stringify(repoDigests)}\n`);
-    // The tag's digest is a single image manifest (not an index).
-    if (sub === "manifest") return ok(`${JSON.stringify({ schemaVersion: 2, mediaType: dockerManifest })}\n`);
+    // Every digest is a single image manifest (not an index), each an image of its own.
+    if (sub === "manifest") {
+      const digest = args.at(-1)!.split("@")[1]!;
+      const manifest = { schemaVersion: 2, mediaType: dockerManifest, config: { digest: configOf(digest) } };
+      return ok(`${JSON.stringify(manifest)}\n`);
+    }
     return { exitCode: 1, stdout: "", stderr: `unexpected docker ${args.join(" ")}`, interrupted: false };
   };
   return { docker: new Docker(exec, "docker"), calls };
@@ -183,8 +189,8 @@ describe("DockerResolver: RepoDigests of other repositories never count", () => 
 
     const mirrored = await verdicts([`nginx@${A}`, `mirror.example.com/library/nginx@${B}`]);
     expect(mirrored.rows).toEqual([["web-7d9c8b-mirror", "delete", "stale", ""]]);
-    // B unexplained: the tag's manifest was read to learn it is no index, then the verdict.
-    expect(mirrored.subcommands).toEqual(["version", "pull", "image", "manifest"]);
+    // B unexplained: the tag's and B's manifests were read (one is no index; their configs differ).
+    expect(mirrored.subcommands).toEqual(["version", "pull", "image", "manifest", "manifest"]);
 
     // Had docker known B under nginx itself, the same pod would be current (the image did not change),
     // and no manifest would be read.

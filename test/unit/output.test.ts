@@ -1,18 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { decidePlan } from "../../src/core/decide.js";
 import { indexOwners } from "../../src/core/owners.js";
-import type { Resolution } from "../../src/core/resolution.js";
 import { makeChalk, shouldColor } from "../../src/output/color.js";
 import { renderPlan } from "../../src/output/render-plan.js";
 import { renderTable } from "../../src/output/table.js";
 import { digestOf, makePod, makeReplicaSet } from "../support/pods.js";
+import { tagAt } from "../support/resolutions.js";
 
 const OLD = digestOf("v1");
 const NEW = digestOf("v2");
-const resolved = (digest: string): Resolution => ({
-  tag: { ok: true, tag: { digest, sameImageDigests: [], isIndex: false } },
-  manifests: new Map(),
-});
+const resolved = (digest: string) => tagAt(digest, OLD, NEW);
 const plan = decidePlan({
   resolver: "docker",
   owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),

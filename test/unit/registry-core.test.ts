@@ -133,7 +133,15 @@ describe("manifests", () => {
     expect(readManifest(JSON.stringify({ schemaVersion: 2, config: {}, layers: [] }))).toEqual({
       ok: true,
       isIndex: false,
-      platform: null,
+      config: null,
+    });
+    const config = `sha256:${"c".repeat(64)}`;
+    expect(
+      readManifest(JSON.stringify({ schemaVersion: 2, config: { digest: config }, layers: [] })),
+    ).toEqual({
+      ok: true,
+      isIndex: false,
+      config,
     });
     expect(readManifest("<html>proxy error</html>")).toMatchObject({
       ok: false,

@@ -119,12 +119,17 @@ describe("every replacement is checked", () => {
 
   it("a replacement back on the old digest spares the rest: the node started its cached image", async () => {
     const { clock, cluster } = setup();
-    const pods = cluster.addController({ name: "web", replicas: 2, replacementDigest: oldDigest });
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 2,
+      replacementDigest: oldDigest,
+      pullPolicy: "IfNotPresent",
+    });
     const { reported } = await run(clock, cluster, pods);
     expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
     expect(reported).toEqual([
       "web-0 deleted",
-      "web-1 not-started: the replacement of web-0 runs the old digest again (container app: the node started its cached image)",
+      "web-1 not-started: the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
     ]);
   });
 

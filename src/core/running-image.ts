@@ -1,0 +1,212 @@
+/**
+ * Is the image a container runs the image its tag points to now? Runtimes key images by config digest and
+ * report whichever of an image's repository digests they like (containerd: the smallest), so a running
+ * digest that differs from the tag's can still be the tag's very image: a child of the tag's index, an
+ * index holding the tag's manifest, or another manifest (or repository) with the same config. Restarting
+ * such a container would bring back the same digest forever. So a differing digest is stale only when no
+ * such sameness holds; manifests are read by digest, only when the digests differ. Pure.
+ */
+import type { IndexChild, ManifestInfo, TagDigest } from "./resolution.js";
+
+/** A manifest to read by digest from `repository`; `platform`: also the platform a single manifest's config states. */
+export interface ManifestNeed {
+  repository: string;
+  digest: string;
+  platform: boolean;
+}
+
+/** A verdict on one running digest, or what must be learned first to reach one. */
+export type DigestJudgement =
+  | { status: "current" | "stale" | "unknown"; reason: string }
+  | { needs: ManifestNeed[] }
+  /** The tag moved for some platforms only: the node's platform decides. */
+  | { needNodePlatform: true };
+
+/** What the node runs: the digest in its imageID and the repository that digest was named in. */
+export interface RunningDigest {
+  digest: string;
+  repository: string;
+}
+
+/**
+ * What is known of a node's platform: `linux/arm64/v8` (as index children name theirs); null when the
+ * node could not be read; undefined when it was not asked (no verdict needed it yet).
+ */
+export type NodePlatform = string | null | undefined;
+
+export const mixedMoveReason = "the tag moved for some platforms only, and the node's platform is not known";
+
+type Manifests = ReadonlyMap<string, ManifestInfo>;
+type Single = Extract<ManifestInfo, { isIndex: false }>;
+type Index = Extract<ManifestInfo, { isIndex: true }>;
+
+const current = (reason = ""): DigestJudgement => ({ status: "current", reason });
+const stale: DigestJudgement = { status: "stale", reason: "" };
+const unknown = (reason: string): DigestJudgement => ({ status: "unknown", reason });
+const needs = (...list: ManifestNeed[]): DigestJudgement => ({ needs: list });
+const sameConfig = (config: string) => current(`the same image (config ${config}) under another digest`);
+
+/** Judges a running digest against the tag's digest of `tagRepository`. */
+export function judgeRunningDigest(
+  running: RunningDigest,
+  tagRepository: string,
+  tag: TagDigest,
+  manifests: Manifests,
+  nodePlatform: NodePlatform,
+): DigestJudgement {
+  if (running.digest === tag.digest || tag.sameImageDigests.includes(running.digest)) return current();
+  const otherRepository = running.repository !== tagRepository;
+  const verdict = judgeSameRepository(running, tagRepository, tag, manifests, nodePlatform);
+  // Another repository's digest proves nothing stale: only sameness is taken from it.
+  if (otherRepository && "status" in verdict && verdict.status === "stale") {
+    return unknown(`runs an image from ${running.repository}, not from ${tagRepository}`);
+  }
+  return verdict;
+}
+
+function judgeSameRepository(
+  running: RunningDigest,
+  tagRepository: string,
+  tag: TagDigest,
+  manifests: Manifests,
+  nodePlatform: NodePlatform,
+): DigestJudgement {
+  const tagNeed = { repository: tagRepository, digest: tag.digest, platform: false };
+  const latest = manifests.get(tag.digest);
+  if (tag.isIndex === false || (latest?.ok && !latest.isIndex)) {
+    return againstSingleTag(running, tagNeed, latest, manifests, nodePlatform);
+  }
+  if (!latest) return needs(tagNeed);
+  if (!latest.ok) return unknown(`could not read the tag's index: ${latest.reason}`);
+  if (!latest.isIndex) return stale; // unreachable: a single manifest is handled above
+  if (latest.children.some((child) => child.digest === running.digest)) return current();
+  const old = manifests.get(running.digest);
+  if (!old || (old.ok && !old.isIndex && old.platform === undefined)) {
+    return needs({ repository: running.repository, digest: running.digest, platform: true });
+  }
+  if (!old.ok) {
+    return unknown(`could not read the running index to compare platforms: ${old.reason}`);
+  }
+  if (!old.isIndex) return platformManifestAgainstIndex(running, old, latest, tagRepository, manifests);
+  return comparePlatforms(running.repository, old, tagRepository, latest, manifests, nodePlatform);
+}
+
+/**
+ * The tag names one image manifest. A different digest used to be stale at once; it is the same image when
+ * the running manifest has the tag's config, or is an index holding the tag's manifest (or its config) for
+ * the node's platform. Anything unreadable leaves the verdict where digests alone put it: stale.
+ */
+function againstSingleTag(
+  running: RunningDigest,
+  tagNeed: ManifestNeed,
+  latest: ManifestInfo | undefined,
+  manifests: Manifests,
+  nodePlatform: NodePlatform,
+): DigestJudgement {
+  const old = manifests.get(running.digest);
+  const missing: ManifestNeed[] = [];
+  if (!latest) missing.push(tagNeed);
+  if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: false });
+  if (missing.length > 0) return needs(...missing);
+  if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;
+  if (!old.isIndex) return old.config === latest.config ? sameConfig(latest.config) : stale;
+
+  // The node runs an index, the tag now names one image: that is the node's image only for the node's own
+  // platform, and a node of another platform has nothing to run from the tag any more.
+  if (latest.platform === undefined) return needs({ ...tagNeed, platform: true });
+  const platforms = old.children.filter((child) => child.platform !== null);
+  const only = platforms.length === 1 ? platforms[0]!.platform : null;
+  const platform = typeof nodePlatform === "string" ? nodePlatform : only;
+  if (platform === null) {
+    const holds = old.children.some((child) => child.digest === tagNeed.digest);
+    if (!holds) return stale;
+    return nodePlatform === undefined ? { needNodePlatform: true } : unknown(mixedMoveReason);
+  }
+  if (latest.platform !== null && latest.platform !== platform) {
+    return unknown(`the tag no longer has an image for ${platform}`);
+  }
+  const mine = old.children.find((child) => child.platform === platform);
+  if (!mine) return stale;
+  if (mine.digest === tagNeed.digest) return current();
+  const child = manifests.get(mine.digest);
+  if (!child) return needs({ repository: running.repository, digest: mine.digest, platform: false });
+  if (!child.ok || child.isIndex) return stale;
+  return child.config === latest.config ? sameConfig(latest.config) : stale;
+}
+
+/**
+ * A platform manifest (CRI-O runs one) that the tag's index does not list: stale if the index has an image
+ * for that platform with another config, the same image if its config is the same, and unknown if the
+ * index no longer has an image for that platform at all (the replacement might find nothing to run).
+ */
+function platformManifestAgainstIndex(
+  running: RunningDigest,
+  old: Single,
+  latest: Index,
+  tagRepository: string,
+  manifests: Manifests,
+): DigestJudgement {
+  if (old.platform === null || old.platform === undefined) return stale;
+  const now = latest.children.find((child) => child.platform === old.platform);
+  if (!now) return unknown(`the tag no longer has an image for ${old.platform}`);
+  const child = manifests.get(now.digest);
+  if (!child) return needs({ repository: tagRepository, digest: now.digest, platform: false });
+  if (!child.ok || child.isIndex || old.config === null) return stale;
+  return child.config === old.config ? sameConfig(old.config) : stale;
+}
+
+/**
+ * An older index against the tag's index, platform by platform: a platform is unchanged when its child
+ * digest is the same or its child manifests have the same config. A uniform answer needs no node: every
+ * platform unchanged (current) or every one moved (stale). Otherwise the node's platform decides, when its
+ * Node object says it and the old index has exactly that platform. A platform the tag no longer has is
+ * never stale: the replacement might find no image to run.
+ */
+function comparePlatforms(
+  oldRepository: string,
+  old: Index,
+  latestRepository: string,
+  latest: Index,
+  manifests: Manifests,
+  nodePlatform: NodePlatform,
+): DigestJudgement {
+  const now = new Map(latest.children.map((child) => [child.platform ?? child.digest, child.digest]));
+  const mine = nodePlatform ? old.children.find((child) => child.platform === nodePlatform) : undefined;
+  const considered = mine ? [mine] : old.children;
+
+  const missing: ManifestNeed[] = [];
+  const changes = new Map<IndexChild, "unchanged" | "moved" | "removed">();
+  for (const child of considered) {
+    const latestDigest = now.get(child.platform ?? child.digest);
+    if (latestDigest === undefined) changes.set(child, "removed");
+    else if (latestDigest === child.digest) changes.set(child, "unchanged");
+    else {
+      const a = manifests.get(child.digest);
+      const b = manifests.get(latestDigest);
+      if (!a) missing.push({ repository: oldRepository, digest: child.digest, platform: false });
+      if (!b) missing.push({ repository: latestRepository, digest: latestDigest, platform: false });
+      const same = a?.ok && !a.isIndex && b?.ok && !b.isIndex && a.config !== null && a.config === b.config;
+      changes.set(child, same ? "unchanged" : "moved");
+    }
+  }
+  if (missing.length > 0) return needs(...missing);
+
+  if (mine) {
+    const change = changes.get(mine);
+    if (change === "removed") return unknown(`the tag no longer has an image for ${nodePlatform}`);
+    return change === "unchanged" ? current() : stale;
+  }
+  const removed = considered.filter((child) => child.platform !== null && changes.get(child) === "removed");
+  if (removed.length > 0) {
+    const platforms = removed.map((child) => child.platform).join(", ");
+    return unknown(`the tag no longer has an image for ${platforms}`);
+  }
+  const unchanged = considered.filter((child) => changes.get(child) === "unchanged").length;
+  if (unchanged === considered.length) return current();
+  if (unchanged === 0) return stale;
+  if (nodePlatform === undefined) return { needNodePlatform: true };
+  if (nodePlatform === null) return unknown(mixedMoveReason);
+  return unknown(
+    `the tag moved for some platforms only, and the running index has no image for exactly the node's platform (${nodePlatform})`,
+  );
+}
