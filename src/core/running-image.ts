@@ -87,7 +87,7 @@ function judgeSameRepository(
   if (!old.ok) {
     return unknown(`could not read the running index to compare platforms: ${old.reason}`);
   }
-  if (!old.isIndex) return platformManifestAgainstIndex(running, old, latest, tagRepository, manifests);
+  if (!old.isIndex) return platformManifestAgainstIndex(old, latest, tagRepository, manifests);
   return comparePlatforms(running.repository, old, tagRepository, latest, manifests, nodePlatform);
 }
 
@@ -140,7 +140,6 @@ function againstSingleTag(
  * index no longer has an image for that platform at all (the replacement might find nothing to run).
  */
 function platformManifestAgainstIndex(
-  running: RunningDigest,
   old: Single,
   latest: Index,
   tagRepository: string,

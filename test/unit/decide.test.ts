@@ -13,13 +13,7 @@ const NEW = digestOf("web v2");
 const rs = { kind: "ReplicaSet", name: "web-7d9c8b" };
 const owners = indexOwners([makeReplicaSet("web-7d9c8b", "web"), makeJob("backup-29210", "backup")]);
 
-/** A single image manifest as read by digest; its config is named after it unless given. */
-function single(
-  digest: string,
-  extra: { config?: string; platform?: string | null } = {},
-): [string, ManifestInfo] {
-  return [digest, { ok: true, isIndex: false, config: configOf(digest), ...extra }];
-}
+const single = singleManifest;
 
 /** The tag names a single manifest; the old and new manifests are readable (different images). */
 function resolved(digest: string, extra: Partial<Resolution> = {}): Resolution {
