@@ -2,7 +2,6 @@
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import type { Resolver } from "../adapters/resolver.js";
 import { decidePlan, nodesToInspect } from "../core/decide.js";
-import { repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import { type Credential, Keyring } from "../core/keyring.js";
 import { nodePlatformKey } from "../core/manifest.js";
