@@ -4,8 +4,8 @@
  */
 import { formatImageRef, type ImageRef, parseRepository, repositoryOf } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
-import { manifestInfo, platformKey } from "../core/manifest.js";
-import type { ManifestInfo, TagResolution } from "../core/resolution.js";
+import { manifestInfo, platformKey, stringLabels } from "../core/manifest.js";
+import type { ImageDescription, ManifestInfo, TagResolution } from "../core/resolution.js";
 import { ToolFailedError } from "../errors.js";
 import { writeDockerConfig } from "./credentials/private-docker-config.js";
 import type { Docker } from "./docker.js";
@@ -29,6 +29,8 @@ export class DockerResolver implements Resolver {
   private readonly configDirs = new Map<Credential, Map<string, string>>();
   /** The config that worked for a reference, so listing its index uses the same credential. */
   private readonly workedWith = new Map<string, string | undefined>();
+  /** What docker says of each pulled reference's image (this machine's platform). */
+  private readonly pulled = new Map<string, ImageDescription>();
 
   constructor(
     private readonly docker: Docker,
@@ -74,9 +76,11 @@ export class DockerResolver implements Resolver {
         continue;
       }
       this.workedWith.set(reference, configDir);
-      const inspected = await this.docker.repoDigests(reference, { signal });
+      const inspected = await this.docker.inspectImage(reference, { signal });
       if (!inspected.ok) return { ok: false, reason: `pulled, but ${inspected.reason}` };
-      const digests = digestsOfRepository(inspected.value, repositoryOf(ref));
+      const { created, labels } = inspected.value;
+      this.pulled.set(reference, { ok: true, created, labels: stringLabels(labels) });
+      const digests = digestsOfRepository(inspected.value.repoDigests, repositoryOf(ref));
       const digest = pulled.value;
       if (digest === null) return { ok: false, reason: "docker pull printed no digest" };
       return {
@@ -114,6 +118,14 @@ export class DockerResolver implements Resolver {
         )
       : null;
     return { ...info, platform };
+  }
+
+  /**
+   * The image the tag was pulled as, as docker inspected it right after the pull: this machine's platform
+   * of the tag, which for a multi-arch tag may not be the nodes' (one build: its labels and time agree).
+   */
+  async describeImage(ref: ImageRef): Promise<ImageDescription> {
+    return this.pulled.get(formatImageRef(ref)) ?? { ok: false, reason: "not pulled" };
   }
 
   /** A stopped engine is one clear error, not a plan where every image is unknown. */

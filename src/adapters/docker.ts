@@ -10,6 +10,13 @@ export interface DockerCallOptions {
   timeoutMs?: number;
 }
 
+/** A local image as `docker image inspect` shows it; labels as docker printed them. */
+export interface LocalImage {
+  repoDigests: string[];
+  created: string | null;
+  labels: unknown;
+}
+
 export class Docker {
   constructor(
     private readonly exec: Exec,
@@ -29,16 +36,29 @@ export class Docker {
     return { ok: true, value: digest };
   }
 
-  /** The RepoDigests of the local image a reference names, as docker prints them (familiar names). */
-  async repoDigests(reference: string, options: DockerCallOptions = {}): Promise<DockerOutcome<string[]>> {
-    const result = await this.call(
-      ["image", "inspect", "--format", "{{json .RepoDigests}}", reference],
-      options,
-    );
+  /**
+   * What docker knows of the local image a reference names: its RepoDigests (familiar names), build time
+   * and labels, in one `docker image inspect`.
+   */
+  async inspectImage(reference: string, options: DockerCallOptions = {}): Promise<DockerOutcome<LocalImage>> {
+    const format =
+      '{"RepoDigests":{{json .RepoDigests}},"Created":{{json .Created}},"Labels":{{json .Config.Labels}}}';
+    const result = await this.call(["image", "inspect", "--format", format, reference], options);
     if (!result.ok) return result;
     try {
-      const parsed: unknown = JSON.parse(result.value);
-      return { ok: true, value: Array.isArray(parsed) ? parsed.map(String) : [] };
+      const parsed = JSON.parse(result.value) as {
+        RepoDigests?: unknown;
+        Created?: unknown;
+        Labels?: unknown;
+      };
+      return {
+        ok: true,
+        value: {
+          repoDigests: Array.isArray(parsed.RepoDigests) ? parsed.RepoDigests.map(String) : [],
+          created: typeof parsed.Created === "string" ? parsed.Created : null,
+          labels: parsed.Labels ?? null,
+        },
+      };
     } catch {
       return { ok: false, reason: "docker image inspect printed malformed JSON" };
     }

@@ -2,7 +2,7 @@
 import type { ImageRef } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
 import type { ResolverName } from "../core/plan.js";
-import type { ManifestInfo, TagResolution } from "../core/resolution.js";
+import type { ImageDescription, ManifestInfo, TagResolution } from "../core/resolution.js";
 
 export interface Resolver {
   readonly name: ResolverName;
@@ -18,6 +18,16 @@ export interface Resolver {
     credentials: readonly Credential[],
     options?: { platform?: boolean; signal?: AbortSignal },
   ): Promise<ManifestInfo>;
+  /**
+   * The config of the image a platform manifest (or the tag's digest) names: its build time and labels.
+   * Like the rest, never throws for registry trouble.
+   */
+  describeImage(
+    ref: ImageRef,
+    digest: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<ImageDescription>;
   /** Facts worth a line in wide or verbose output (e.g. Docker Hub's remaining pulls). */
   notes?(): string[];
 }

@@ -61,6 +61,12 @@ export function addPlanningFlags(command: Command): Command {
       "--resolver registry: retries of 429, 5xx and network errors",
       defaults.registryRetries,
     )
+    .option(
+      "--image <ref>",
+      "only containers running this image reference (repeatable; nginx means docker.io/library/nginx:latest)",
+      collect,
+    )
+    .option("--min-age <duration>", "act only on new images built at least this long ago (e.g. 10m)")
     .option("--docker <path>", "docker executable (default: $DOCKER or docker on PATH)");
   return addConnectionFlags(command);
 }
@@ -110,6 +116,7 @@ export function addInstallCronFlags(command: Command, defaultImageHelp: string):
       "mount the node's /var/run/docker.sock (needed by --resolver docker; see the warning)",
     )
     .option("--image <ref>", defaultImageHelp)
+    .option("--min-age <duration>", "the job acts only on new images built at least this long ago")
     .option("--dry-run", "print the manifests; apply nothing")
     .addOption(
       new Option("-o, --output <format>", "print the manifests in this format").choices(["yaml", "json"]),

@@ -7,6 +7,7 @@ import type { ApplyOptions } from "../commands/apply.js";
 import type { PlanningOptions } from "../commands/context.js";
 import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
+import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
 import type { ResolverName } from "../core/plan.js";
 import { UsageError } from "../errors.js";
 import type { ColorMode } from "../output/color.js";
@@ -47,6 +48,8 @@ interface RawPlanningFlags extends RawConnectionFlags {
   localCredentials?: boolean;
   registryTimeout?: string;
   registryRetries?: string;
+  image?: string[];
+  minAge?: string;
 }
 
 export interface RawPlanFlags extends RawPlanningFlags {
@@ -148,6 +151,8 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     localCredentials: raw.localCredentials !== false,
     registryTimeoutMs,
     registryRetries,
+    ...(raw.image ? { images: new Set(raw.image.map(imageKey)) } : {}),
+    ...(raw.minAge !== undefined ? { minAgeMs: positiveDuration(raw.minAge, "--min-age") } : {}),
   };
 }
 
@@ -178,6 +183,22 @@ function positiveDuration(text: string, flag: string): number {
   const ms = parseDuration(text, flag);
   if (ms <= 0) throw new UsageError(`${flag} must be longer than 0`);
   return ms;
+}
+
+/** An --image value as images are compared: the normalized reference. */
+function imageKey(value: string): string {
+  try {
+    return formatImageRef(parseImageRef(value));
+  } catch (error) {
+    if (!(error instanceof InvalidImageRefError)) throw error;
+    throw new UsageError(`invalid value "${value}" for --image: ${error.message}`);
+  }
+}
+
+/** --min-age as given, checked: install-cron passes it on to the job as written. */
+export function checkMinAge(value: string): string {
+  positiveDuration(value, "--min-age");
+  return value;
 }
 
 function insecureRegistryHost(value: string): string {

@@ -33,6 +33,10 @@ export interface PlanningOptions extends ConnectionOptions {
   /** --resolver registry: per-request timeout and retries of 429/5xx/network errors. */
   registryTimeoutMs: number;
   registryRetries: number;
+  /** --image: only containers running these references (normalized); all when absent. */
+  images?: ReadonlySet<string>;
+  /** --min-age: act only on new images at least this old. */
+  minAgeMs?: number;
 }
 
 export interface Context<O extends PlanningOptions = PlanningOptions> extends Connection {

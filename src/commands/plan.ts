@@ -24,6 +24,9 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
     result = await makePlan(ctx.kubectl, ctx.resolver(), {
       scope: options.scope,
       concurrency: options.concurrency,
+      images: options.images,
+      minAgeMs: options.minAgeMs,
+      now: ctx.clock.now(),
       extraCredentials: ctx.extraCredentials,
       extraWarnings: ctx.credentialWarnings,
       signal: ctx.io.signal,
@@ -40,6 +43,7 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
     format: options.output,
     noHeaders: options.noHeaders,
     chalk: ctx.chalk,
+    now: ctx.clock.now(),
   });
   ctx.io.stderr.write(rendered.stderr);
   ctx.io.stdout.write(rendered.stdout);

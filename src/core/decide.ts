@@ -3,12 +3,13 @@
  * container is proven stale and its pod is safe to delete.
  */
 import { type ContainerView, containersOf } from "./containers.js";
+import { tooNewFor } from "./image-age.js";
 import { type ImageRef, repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
 import { ignoreLabel, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
-import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, ResolverName } from "./plan.js";
-import type { Resolution } from "./resolution.js";
+import type { ContainerStatusVerdict, NewImage, Plan, PlanContainer, PlanPod, ResolverName } from "./plan.js";
+import type { ImageDescription, Resolution } from "./resolution.js";
 import {
   type DigestJudgement,
   judgeRunningDigest,
@@ -45,6 +46,35 @@ export function manifestsToInspect(
   return wanted;
 }
 
+/**
+ * The platform manifest that stands for the tag's new image, to be described (build time, labels): only
+ * when some node runs another image of the tag. For a multi-arch tag, the platform a running platform
+ * manifest states, else the index's only platform, else linux/amd64, else its first.
+ */
+export function newImageToDescribe(image: ImageInUse, resolution: Resolution): string | null {
+  if (!resolution.tag.ok) return null;
+  const moved = [...image.running.values()].some((running) => {
+    const judgement = judge(running, image.ref, resolution, undefined);
+    return ("status" in judgement && judgement.status === "stale") || "needNodePlatform" in judgement;
+  });
+  if (!moved) return null;
+  const tagDigest = resolution.tag.tag.digest;
+  const latest = resolution.manifests.get(tagDigest);
+  if (!latest?.ok || !latest.isIndex) return tagDigest;
+  const runningPlatforms = [...image.running.values()].map((running) => {
+    const info = resolution.manifests.get(running.digest);
+    return info?.ok && !info.isIndex ? info.platform : undefined;
+  });
+  const byPlatform = (platform: string | null | undefined) =>
+    latest.children.find((child) => platform && child.platform === platform);
+  const chosen =
+    runningPlatforms.map(byPlatform).find((child) => child !== undefined) ??
+    (latest.children.length === 1 ? latest.children[0] : undefined) ??
+    byPlatform("linux/amd64") ??
+    latest.children[0];
+  return chosen?.digest ?? null;
+}
+
 function judge(
   running: RunningDigest,
   ref: ImageRef,
@@ -69,6 +99,10 @@ export interface PlanInput {
   resolutions: ReadonlyMap<string, Resolution>;
   /** Platforms of the nodes nodesToInspect() named (null: unreadable); without it, those stay unknown. */
   nodePlatforms?: ReadonlyMap<string, string | null>;
+  /** --min-age: a stale container's new image must be at least this old (by its build time) to act on. */
+  minAgeMs?: number;
+  /** The clock's time, for --min-age. */
+  now?: number;
 }
 
 /**
@@ -125,7 +159,7 @@ function decidePod(pod: Pod, input: PlanInput): PlanPod {
     containers,
   };
   if (staleCount === 0) return { ...base, action: "none", reason: "", warnings: [] };
-  const unsafe = whyNotDeletable(pod, direct);
+  const unsafe = whyNotDeletable(pod, direct) ?? notOldEnough(containers, input);
   if (unsafe !== null) return { ...base, action: "skip", reason: unsafe, warnings: [] };
   return { ...base, action: "delete", reason: "", warnings: deletionWarnings(pod, containers) };
 }
@@ -145,6 +179,28 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null): string | 
   }
   if (!recreatingControllers.has(controller.kind)) {
     return `owned by ${controller.kind}/${controller.name}, which is not known to recreate deleted pods`;
+  }
+  return null;
+}
+
+/** The build time and the OCI labels a plan shows of a new image; absent labels stay absent. */
+function newImageFacts(description: Extract<ImageDescription, { ok: true }>): NewImage {
+  const facts: NewImage = { created: description.created };
+  const label = (name: string) => description.labels[`org.opencontainers.image.${name}`];
+  for (const name of ["revision", "source", "version", "title"] as const) {
+    const value = label(name);
+    if (value !== undefined) facts[name] = value;
+  }
+  return facts;
+}
+
+/** --min-age: why a stale container's new image is not acted on yet, or null. */
+function notOldEnough(containers: readonly PlanContainer[], input: PlanInput): string | null {
+  if (input.minAgeMs === undefined) return null;
+  for (const c of containers) {
+    if (c.status !== "stale") continue;
+    const reason = tooNewFor(c.latestImage?.created, input.minAgeMs, input.now ?? 0);
+    if (reason !== null) return reason;
   }
   return null;
 }
@@ -245,5 +301,8 @@ function decideContainer(
     return result("unknown", `manifest ${digests} was not read`, latest);
   }
   if ("needNodePlatform" in judgement) return result("unknown", mixedMoveReason, latest);
-  return result(judgement.status, judgement.reason, latest);
+  const decided = result(judgement.status, judgement.reason, latest);
+  const described = resolution.newImage?.description;
+  if (judgement.status === "stale" && described?.ok) decided.latestImage = newImageFacts(described);
+  return decided;
 }

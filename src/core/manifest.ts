@@ -3,7 +3,7 @@
  * and the children (with platforms) of an index. Pure; shared by both resolvers.
  */
 import type { Node } from "./k8s.js";
-import type { IndexChild, ManifestInfo } from "./resolution.js";
+import type { ImageDescription, IndexChild, ManifestInfo } from "./resolution.js";
 
 const ociIndex = "application/vnd.oci.image.index.v1+json";
 const dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -105,4 +105,25 @@ export function readManifest(body: string): ManifestInfo {
     };
   }
   return manifestInfo(parsed);
+}
+
+/** What an image config (as registries serve it) says of the image: `created` and its string labels. */
+export function describeConfig(config: unknown): ImageDescription {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    return { ok: false, reason: "the image config is not a JSON object" };
+  }
+  const { created, config: runConfig } = config as { created?: unknown; config?: { Labels?: unknown } };
+  return {
+    ok: true,
+    created: typeof created === "string" ? created : null,
+    labels: stringLabels(runConfig?.Labels),
+  };
+}
+
+/** Only string-valued labels, as the OCI image spec defines them; anything else is left out. */
+export function stringLabels(labels: unknown): Record<string, string> {
+  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return {};
+  return Object.fromEntries(
+    Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }

@@ -12,6 +12,15 @@ export interface Owner {
   name: string;
 }
 
+/** A new image's build time (`created`, as its config states it) and its OCI labels, where present. */
+export interface NewImage {
+  created: string | null;
+  revision?: string;
+  source?: string;
+  version?: string;
+  title?: string;
+}
+
 export interface PlanContainer {
   name: string;
   init: boolean;
@@ -21,6 +30,8 @@ export interface PlanContainer {
   ref: string | null;
   runningDigest: string | null;
   latestDigest: string | null;
+  /** What the tag's new image says of itself; only on stale containers, when its config could be read. */
+  latestImage?: NewImage;
   status: ContainerStatusVerdict;
   reason: string;
   /** Not in the document: the pull policy, for the warning and for wide output. */

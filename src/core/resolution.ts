@@ -29,9 +29,19 @@ export type ManifestInfo =
   | { ok: true; isIndex: false; config: string | null; platform?: string | null }
   | { ok: false; reason: string };
 
+/**
+ * What an image says of itself in its config: when it was built and its OCI labels
+ * (org.opencontainers.image.revision, .source, .version, .title, …). Absent labels are simply absent.
+ */
+export type ImageDescription =
+  | { ok: true; created: string | null; labels: Readonly<Record<string, string>> }
+  | { ok: false; reason: string };
+
 /** Everything known about one reference when the plan is decided. */
 export interface Resolution {
   tag: TagResolution;
-  /** Manifests read by digest (the tag's index, running indexes), only those a verdict needed. */
+  /** Manifests read by digest (the tag's, the running ones, their children), only those a verdict needed. */
   manifests: ReadonlyMap<string, ManifestInfo>;
+  /** The image the tag points to now, described once per run, only when some node runs another. */
+  newImage?: { digest: string; description: ImageDescription };
 }

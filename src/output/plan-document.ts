@@ -28,6 +28,7 @@ function toPlanDocument(plan: Plan) {
         latestDigest: c.latestDigest,
         status: c.status,
         reason: c.reason,
+        ...(c.latestImage ? { latestImage: { ...c.latestImage } } : {}),
       })),
     })),
   };

@@ -1,13 +1,25 @@
 /** The plan as kubectl-style tables: the pods that need action, or (wide) every container. */
 
 import type { ChalkInstance } from "chalk";
+import { buildTime } from "../core/image-age.js";
 import { shortDigest } from "../core/image-id.js";
-import type { ContainerStatusVerdict, Plan, PlanContainer, PlanPod, PlanSummary } from "../core/plan.js";
+import type {
+  ContainerStatusVerdict,
+  NewImage,
+  Plan,
+  PlanContainer,
+  PlanPod,
+  PlanSummary,
+} from "../core/plan.js";
+import { formatAge } from "../util/age.js";
 import { counted } from "../util/counted.js";
+import { shortRevision } from "./image-move.js";
 import { renderTable } from "./table.js";
 
 export interface PlanTableOptions {
   wide: boolean;
+  /** The clock's time, for the new images' ages. */
+  now: number;
   noHeaders: boolean;
   chalk: ChalkInstance;
 }
@@ -23,6 +35,8 @@ const wideHeaders = [
   "status",
   "running",
   "latest",
+  "new revision",
+  "age",
   "action",
   "reason",
 ];
@@ -33,7 +47,7 @@ export function renderPlanTable(plan: Plan, options: PlanTableOptions): string {
   const rows: string[][] = [];
   for (const pod of plan.pods) {
     if (options.wide) {
-      for (const c of pod.containers) rows.push(wideRow(pod, c, chalk));
+      for (const c of pod.containers) rows.push(wideRow(pod, c, chalk, options.now));
       continue;
     }
     if (pod.action === "none") continue;
@@ -56,7 +70,7 @@ function row(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {
   ];
 }
 
-function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {
+function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance, now: number): string[] {
   return [
     pod.namespace,
     pod.name,
@@ -67,9 +81,17 @@ function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[]
     statusText(c.status, chalk),
     shortDigest(c.runningDigest),
     shortDigest(c.latestDigest),
+    c.latestImage?.revision ? shortRevision(c.latestImage.revision) : "",
+    c.latestImage ? newImageAge(c.latestImage, now) : "",
     actionText(pod, chalk),
     c.reason || pod.reason,
   ];
+}
+
+/** The new image's age by its build time, kubectl-style; `?` when that time cannot be trusted. */
+function newImageAge(image: NewImage, now: number): string {
+  const time = buildTime(image.created, now);
+  return time.ok ? formatAge(now - time.at) : "?";
 }
 
 function ownerText(pod: PlanPod): string {

@@ -21,6 +21,8 @@ export interface RenderPlanInput {
   format: PlanFormat;
   noHeaders: boolean;
   chalk: ChalkInstance;
+  /** The clock's time, for the new images' ages (-o wide). */
+  now: number;
 }
 
 export function renderPlan(input: RenderPlanInput): RenderedPlan {
@@ -43,7 +45,7 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   if (plan.pods.length === 0) {
     return { stdout: "", stderr: `${stderr.join("")}No pods found in scope.\n` };
   }
-  const table = renderPlanTable(plan, { wide, noHeaders: input.noHeaders, chalk });
+  const table = renderPlanTable(plan, { wide, noHeaders: input.noHeaders, chalk, now: input.now });
   if (input.noHeaders) return { stdout: table, stderr: stderr.join("") };
   const summary = renderSummary(summarize(plan), plan.pods.length);
   return { stdout: `${table}${table === "" ? "" : "\n"}${summary}`, stderr: stderr.join("") };

@@ -8,6 +8,7 @@ import { type ImageInUse, imagesInUse, imagesToResolve, type SecretRef } from ".
 import type { Pod, ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
 import { indexOwners, type OwnerIndex, ownerResourcesToList } from "../core/owners.js";
+import { onlyImages } from "../core/select-images.js";
 import { ToolFailedError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
 
@@ -24,9 +25,15 @@ export interface Inventory {
   warnings: string[];
 }
 
-/** Lists what the plan needs from the cluster. */
-export async function gather(kubectl: Kubectl, scope: PodScope, concurrency: number): Promise<Inventory> {
-  const pods = await kubectl.listPods(scope);
+/** Lists what the plan needs from the cluster; with `only` (--image), only pods running those images. */
+export async function gather(
+  kubectl: Kubectl,
+  scope: PodScope,
+  concurrency: number,
+  only?: ReadonlySet<string>,
+): Promise<Inventory> {
+  const listed = await kubectl.listPods(scope);
+  const pods = only ? onlyImages(listed, only) : listed;
 
   const resources = ownerResourcesToList(pods);
   const images = imagesToResolve(imagesInUse(pods));

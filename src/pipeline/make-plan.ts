@@ -17,6 +17,11 @@ export interface MakePlanOptions {
   extraCredentials?: (repository: string) => Promise<Credential[]>;
   /** Problems met finding those credentials, asked for once resolving is done. */
   extraWarnings?: () => string[];
+  /** --image: only containers running these normalized references. */
+  images?: ReadonlySet<string>;
+  /** --min-age, and the clock's time to measure it. */
+  minAgeMs?: number;
+  now: number;
   onPhase?: (text: string) => void;
   signal?: AbortSignal;
 }
@@ -38,7 +43,7 @@ export async function makePlan(
   options: MakePlanOptions,
 ): Promise<PlanResult> {
   options.onPhase?.("Listing pods");
-  const inventory = await gather(kubectl, options.scope, options.concurrency);
+  const inventory = await gather(kubectl, options.scope, options.concurrency, options.images);
   const resolutions = await resolveImages(inventory.images, resolver, {
     concurrency: options.concurrency,
     signal: options.signal,
@@ -52,7 +57,7 @@ export async function makePlan(
   const input = { resolver: resolver.name, pods: inventory.pods, owners: inventory.owners, resolutions };
   const warnings = [...inventory.warnings];
   const nodePlatforms = await readNodePlatforms(kubectl, nodesToInspect(input), warnings);
-  const plan = decidePlan({ ...input, nodePlatforms });
+  const plan = decidePlan({ ...input, nodePlatforms, minAgeMs: options.minAgeMs, now: options.now });
   warnings.push(...(options.extraWarnings?.() ?? []));
   if (options.signal?.aborted) {
     throw new InterruptedError("interrupted before the plan was complete: nothing printed");

@@ -3,7 +3,7 @@
  * for references where some node runs a digest the tag's answer does not explain — manifests by digest.
  */
 import type { Resolver } from "../adapters/resolver.js";
-import { manifestsToInspect } from "../core/decide.js";
+import { manifestsToInspect, newImageToDescribe } from "../core/decide.js";
 import { parseImageRef, repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
@@ -66,5 +66,16 @@ export async function resolveImages(
       resolutions.get(image.key)!.manifests.set(need.digest, info);
     });
   }
+  // Describe each tag's new image once (build time, labels), only for tags some node runs another image of.
+  await mapLimit(images, options.concurrency, async (image) => {
+    const resolution = resolutions.get(image.key);
+    const digest = resolution && !interrupted() ? newImageToDescribe(image, resolution) : null;
+    if (!resolution || digest === null) return;
+    const creds = credentials.get(image.key) ?? [];
+    resolution.newImage = {
+      digest,
+      description: await resolver.describeImage(image.ref, digest, creds, options.signal),
+    };
+  });
   return resolutions;
 }

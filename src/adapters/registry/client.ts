@@ -40,7 +40,7 @@ export class RegistryClient {
     return this.request(method, ref, `manifests/${reference}`, credentials, signal);
   }
 
-  /** `GET /v2/<path>/blobs/<digest>`: an image config, for the platform it states. */
+  /** `GET /v2/<path>/blobs/<digest>`: an image config (its platform, build time and labels). */
   blob(ref: ImageRef, digest: string, credentials: readonly Credential[], signal?: AbortSignal) {
     return this.request("BLOB", ref, `blobs/${digest}`, credentials, signal);
   }

@@ -7,9 +7,15 @@
 import { createHash } from "node:crypto";
 import { formatImageRef, type ImageRef, isDigest, repositoryOf } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
-import { configDigestOf, configPlatform, isIndexMediaType, readManifest } from "../../core/manifest.js";
+import {
+  configDigestOf,
+  configPlatform,
+  describeConfig,
+  isIndexMediaType,
+  readManifest,
+} from "../../core/manifest.js";
 import type { ResolverName } from "../../core/plan.js";
-import type { ManifestInfo, TagResolution } from "../../core/resolution.js";
+import type { ImageDescription, ManifestInfo, TagResolution } from "../../core/resolution.js";
 import type { Resolver } from "../resolver.js";
 import { Authenticator, detailOf } from "./auth.js";
 import { RegistryClient } from "./client.js";
@@ -49,6 +55,11 @@ export class RegistryResolver implements Resolver {
   private readonly client: RegistryClient;
   /** Manifests read (or learned from a GET by tag) by repository@digest, each at most once. */
   private readonly manifests = new Map<string, Promise<ManifestInfo>>();
+  /** Image configs read by repository@digest, each at most once (a blob GET). */
+  private readonly configs = new Map<
+    string,
+    Promise<{ ok: true; config: unknown } | { ok: false; reason: string }>
+  >();
 
   constructor(private readonly options: RegistryResolverOptions) {
     this.transport = new Transport({
@@ -115,6 +126,22 @@ export class RegistryResolver implements Resolver {
       this.manifests.set(platform ? platformKey : key, known);
     }
     return known;
+  }
+
+  async describeImage(
+    ref: ImageRef,
+    digest: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<ImageDescription> {
+    const manifest = await this.inspectManifest(ref, digest, credentials, { signal });
+    if (!manifest.ok) return manifest;
+    if (manifest.isIndex) return { ok: false, reason: `${digest} is an index: it has no config of its own` };
+    if (manifest.config === null || !isDigest(manifest.config)) {
+      return { ok: false, reason: `manifest ${digest} names no config` };
+    }
+    const read = await this.config(ref, manifest.config, credentials, signal);
+    return read.ok ? describeConfig(read.config) : read;
   }
 
   /** Docker Hub's remaining pulls (or any registry's that sends the headers). Logs the counts with -v. */
@@ -188,12 +215,47 @@ export class RegistryResolver implements Resolver {
   ): Promise<string | null> {
     const config = configDigestOf(JSON.parse(manifestBody.toString("utf8")));
     if (config === null || !isDigest(config)) return null;
-    const got = await this.client.blob(ref, config, credentials, signal);
-    if (!got.ok || got.answer.status !== 200) return null;
+    const read = await this.config(ref, config, credentials, signal);
+    return read.ok ? configPlatform(read.config) : null;
+  }
+
+  /** An image config blob as JSON, read once per repository@digest and checked against its digest. */
+  private config(
+    ref: ImageRef,
+    digest: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<{ ok: true; config: unknown } | { ok: false; reason: string }> {
+    const key = `${repositoryOf(ref)}@${digest}`;
+    let known = this.configs.get(key);
+    if (!known) {
+      known = this.readConfig(ref, digest, credentials, signal).catch((error: unknown) => ({
+        ok: false as const,
+        reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
+      }));
+      this.configs.set(key, known);
+    }
+    return known;
+  }
+
+  private async readConfig(
+    ref: ImageRef,
+    digest: string,
+    credentials: readonly Credential[],
+    signal?: AbortSignal,
+  ): Promise<{ ok: true; config: unknown } | { ok: false; reason: string }> {
+    const got = await this.client.blob(ref, digest, credentials, signal);
+    if (!got.ok) return got;
+    if (got.answer.status !== 200)
+      return { ok: false, reason: failureOf(got.answer.status, got.answer, `config ${digest}`) };
+    const algorithm = digest.split(":")[0]!;
+    const actual = `${algorithm}:${createHash(algorithm).update(got.answer.body).digest("hex")}`;
+    if (actual !== digest)
+      return { ok: false, reason: `the registry's config ${digest} has digest ${actual}` };
     try {
-      return configPlatform(JSON.parse(got.answer.body.toString("utf8")));
+      return { ok: true, config: JSON.parse(got.answer.body.toString("utf8")) };
     } catch {
-      return null;
+      return { ok: false, reason: `config ${digest} is not JSON` };
     }
   }
 }

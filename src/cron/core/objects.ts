@@ -19,6 +19,8 @@ export interface InstallSpec {
   /** Mount the node's docker socket (only with resolver docker). */
   dockerSocket: boolean;
   image: string;
+  /** --min-age as given, passed on to the job. */
+  minAge?: string;
 }
 
 /** The field manager of every server-side apply; also the managed-by label value. */
@@ -127,6 +129,7 @@ function jobCommand(spec: InstallSpec): string[] {
   command.push(spec.allNamespaces ? "--all-namespaces" : `--namespace=${spec.namespace}`);
   if (spec.selector !== undefined) command.push(`--selector=${spec.selector}`);
   command.push(`--resolver=${spec.resolver}`);
+  if (spec.minAge !== undefined) command.push(`--min-age=${spec.minAge}`);
   return command;
 }
 

@@ -2,6 +2,7 @@
 import YAML from "yaml";
 import { planApiVersion } from "../../output/plan-document.js";
 import { renderTable } from "../../output/table.js";
+import { ageSince, formatAge } from "../../util/age.js";
 import type { CronStatus } from "../core/jobs.js";
 
 /** The document of `cron-status -o json|yaml`. */
@@ -42,29 +43,14 @@ export function renderCronStatusYaml(status: CronStatus): string {
   return YAML.stringify(toCronStatusDocument(status), { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-/** kubectl-style short ages: 45s, 12m, 3h20m, 5d. */
-function formatAge(fromIso: string, now: Date): string {
-  const seconds = Math.max(0, Math.floor((now.getTime() - Date.parse(fromIso)) / 1000));
-  return formatSeconds(seconds);
-}
-
-function formatSeconds(seconds: number): string {
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return minutes % 60 === 0 || hours >= 8 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  return `${Math.floor(hours / 24)}d`;
-}
-
 function when(iso: string | null | undefined, now: Date): string {
-  return iso ? `${iso} (${formatAge(iso, now)} ago)` : "<none>";
+  return iso ? `${iso} (${ageSince(iso, now)} ago)` : "<none>";
 }
 
 function duration(start: string | undefined, end: string | undefined, now: Date): string {
   if (!start) return "";
   const to = end ? Date.parse(end) : now.getTime();
-  return formatSeconds(Math.max(0, Math.floor((to - Date.parse(start)) / 1000)));
+  return formatAge(to - Date.parse(start));
 }
 
 /** The human view; `now` makes the ages (the command passes the clock in). */
@@ -94,7 +80,7 @@ export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders =
       job.name,
       job.trigger,
       job.state,
-      job.started ? `${formatAge(job.started, now)} ago` : "",
+      job.started ? `${ageSince(job.started, now)} ago` : "",
       duration(job.started, job.finished, now),
       job.reason ?? "",
     ]),

@@ -1,0 +1,43 @@
+/**
+ * How old a new image is, by the `created` time its config states — and whether that time can be trusted.
+ * A missing time, one in the future, or a reproducible build's fixed time (SOURCE_DATE_EPOCH, 1970) says
+ * nothing about when the image was pushed. Pure: `now` is passed in.
+ */
+import { formatAge } from "../util/age.js";
+
+/** Build times this far ahead of our clock are clock skew, not the future. */
+const skewMs = 5 * 60_000;
+/** Reproducible builds pin their time to the epoch (or a second after it); no real push is that old. */
+const reproducibleBefore = Date.parse("1971-01-01T00:00:00Z");
+
+export type BuildTime = { ok: true; at: number } | { ok: false; problem: string };
+
+/** The build time a config states, or why it cannot be trusted. */
+export function buildTime(created: string | null, now: number): BuildTime {
+  if (created === null) return { ok: false, problem: "the new image states no build time (created)" };
+  const at = Date.parse(created);
+  if (Number.isNaN(at))
+    return { ok: false, problem: `the new image's build time "${created}" is unreadable` };
+  if (at < reproducibleBefore) {
+    return {
+      ok: false,
+      problem: `the new image's build time is a reproducible build's fixed time (${created})`,
+    };
+  }
+  if (at > now + skewMs)
+    return { ok: false, problem: `the new image's build time is in the future (${created})` };
+  return { ok: true, at };
+}
+
+/**
+ * Null when a new image may be acted on under --min-age; else why not yet. An untrusted build time holds
+ * the restart back too: --min-age promises "not before it is this old", which an unknown age cannot keep.
+ */
+export function tooNewFor(created: string | null | undefined, minAgeMs: number, now: number): string | null {
+  const flag = `--min-age ${formatAge(minAgeMs)}`;
+  if (created === undefined) return `the new image's build time could not be read: ${flag} cannot be checked`;
+  const time = buildTime(created, now);
+  if (!time.ok) return `${time.problem}: ${flag} cannot be checked`;
+  const age = now - time.at;
+  return age < minAgeMs ? `new image is ${formatAge(age)} old, ${flag}` : null;
+}

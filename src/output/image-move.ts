@@ -1,0 +1,30 @@
+/** One image's move, as apply reports it: `web:main 0e02c92 → c7ede51 (revision 9f8e7d1, built 12m ago)`. */
+import { buildTime } from "../core/image-age.js";
+import type { NewImage, PlanContainer } from "../core/plan.js";
+import { formatAge } from "../util/age.js";
+
+const short = (digest: string | null) =>
+  digest ? digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 8) : "?";
+
+/** A git-style short revision for a commit hash; any other revision as written. */
+export function shortRevision(revision: string): string {
+  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision;
+}
+
+/** `built 12m ago`, or what is wrong with the build time; `now` is the clock's. */
+export function builtAgo(image: NewImage, now: number): string {
+  const time = buildTime(image.created, now);
+  return time.ok ? `built ${formatAge(now - time.at)} ago` : "build time unknown";
+}
+
+export function describeMove(container: PlanContainer, now: number): string {
+  const move = `${container.image} ${short(container.runningDigest)} → ${short(container.latestDigest)}`;
+  const image = container.latestImage;
+  if (!image) return move;
+  const facts = [
+    ...(image.revision ? [`revision ${shortRevision(image.revision)}`] : []),
+    ...(image.version ? [`version ${image.version}`] : []),
+    builtAgo(image, now),
+  ];
+  return `${move} (${facts.join(", ")})`;
+}
