@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decidePlan, manifestsToInspect, nodesToInspect } from "../../../src/core/decide.js";
-import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
+import { imagesInUse } from "../../../src/core/images-in-use.js";
 import type { Pod } from "../../../src/core/k8s.js";
-import { indexOwners, ownerResourcesToList } from "../../../src/core/owners.js";
+import { indexOwners } from "../../../src/core/owners.js";
 import { hasStalePods, summarize } from "../../../src/core/plan.js";
 import type { ManifestInfo, Resolution } from "../../../src/core/resolution.js";
 import {
@@ -534,67 +534,5 @@ describe("pod actions", () => {
       current: 1,
       namespacesToDelete: 2,
     });
-  });
-});
-
-describe("ownerResourcesToList", () => {
-  it("lists ReplicaSets and Jobs only when some pod is directly controlled by one", () => {
-    expect(ownerResourcesToList([webPod()])).toEqual(["replicasets.apps"]);
-    expect(ownerResourcesToList([webPod({ owner: { kind: "Job", name: "j" } }), webPod()])).toEqual([
-      "replicasets.apps",
-      "jobs.batch",
-    ]);
-    expect(
-      ownerResourcesToList([webPod({ owner: { kind: "StatefulSet", name: "db" } }), webPod({ owner: null })]),
-    ).toEqual([]);
-  });
-});
-
-describe("imagesToResolve", () => {
-  it("leaves out tags no node runs with a comparable digest: asking would decide nothing", () => {
-    const pods = [
-      webPod({ name: "a", containers: [{ name: "c", image: "app:dev", imageID: OLD }] }),
-      webPod({ name: "b", phase: "Pending", containers: [{ name: "c", image: "pending:1" }] }),
-      webPod({
-        name: "c",
-        containers: [{ name: "c", image: "other:1", imageID: `docker.io/library/import-x@${OLD}` }],
-      }),
-      webPod({ name: "d", containers: [{ name: "c", image: "nginx:latest", runningDigest: OLD }] }),
-    ];
-    expect(imagesToResolve(imagesInUse(pods)).map((i) => i.key)).toEqual([nginx]);
-  });
-});
-
-describe("imagesInUse", () => {
-  it("dedupes normalized references and collects pull secrets and running digests", () => {
-    const pods = [
-      webPod({
-        name: "a",
-        imagePullSecrets: ["regcred"],
-        containers: [{ name: "c", image: "app", runningDigest: OLD }],
-      }),
-      webPod({
-        name: "b",
-        imagePullSecrets: ["regcred", "other"],
-        containers: [{ name: "c", image: "app:latest", runningDigest: NEW }],
-      }),
-      webPod({
-        name: "c",
-        namespace: "x",
-        containers: [{ name: "c", image: "docker.io/library/app", runningDigest: OLD }],
-      }),
-    ];
-    const images = imagesInUse(pods);
-    expect(images).toHaveLength(1);
-    expect(images[0]).toMatchObject({
-      key: "docker.io/library/app:latest",
-      podCount: 3,
-      pullSecrets: [
-        { namespace: "default", name: "regcred" },
-        { namespace: "default", name: "other" },
-      ],
-      serviceAccounts: [{ namespace: "x", name: "default" }],
-    });
-    expect([...images[0]!.runningDigests]).toEqual([OLD, NEW]);
   });
 });

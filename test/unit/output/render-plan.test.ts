@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { decidePlan } from "../../src/core/decide.js";
-import { indexOwners } from "../../src/core/owners.js";
-import type { Resolution } from "../../src/core/resolution.js";
-import { makeChalk, shouldColor } from "../../src/output/color.js";
-import { renderPlan } from "../../src/output/render-plan.js";
-import { renderTable } from "../../src/output/table.js";
-import { digestOf, makePod, makeReplicaSet } from "../support/pods.js";
+import { decidePlan } from "../../../src/core/decide.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import type { Resolution } from "../../../src/core/resolution.js";
+import { makeChalk } from "../../../src/output/color.js";
+import { renderPlan } from "../../../src/output/render-plan.js";
+import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 
 const OLD = digestOf("v1");
 const NEW = digestOf("v2");
@@ -94,33 +93,5 @@ describe("renderPlan", () => {
       chalk,
     });
     expect(empty).toEqual({ stdout: "", stderr: "No pods found in scope.\n" });
-  });
-});
-
-describe("renderTable", () => {
-  it("pads columns by three spaces and trims line ends", () => {
-    expect(
-      renderTable(
-        ["a", "bb"],
-        [
-          ["xxxx", ""],
-          ["y", "z"],
-        ],
-      ),
-    ).toBe("A      BB\nxxxx   <none>\ny      z\n");
-  });
-});
-
-describe("shouldColor", () => {
-  it.each([
-    ["auto", true, {}, true],
-    ["auto", false, {}, false],
-    ["auto", true, { NO_COLOR: "1" }, false],
-    ["auto", true, { NO_COLOR: "" }, true],
-    ["auto", true, { TERM: "dumb" }, false],
-    ["always", false, { NO_COLOR: "1" }, true],
-    ["never", true, {}, false],
-  ] as const)("%s tty=%s %j → %s", (mode, tty, env, expected) => {
-    expect(shouldColor(mode, tty, env)).toBe(expected);
   });
 });
