@@ -1,7 +1,7 @@
 /**
  * `plan`/`apply --resolver registry` through the built CLI against the real distribution registry: an
  * anonymous one behind a counting proxy, one with htpasswd (Basic), and one with `auth: token` whose
- * Bearer tokens are real JWTs from test/registry/token-server.ts, verified by the registry's own code.
+ * Bearer tokens are real JWTs from test/support/registry/token-server.ts, verified by the registry's own code.
  * kubectl is the recording fake.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
