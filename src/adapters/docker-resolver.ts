@@ -1,5 +1,5 @@
 /**
- * Resolves tags by pulling them with docker, as the seed did, but once per unique reference, with the
+ * Resolves tags by pulling them with docker, once per unique reference, with the
  * pods' pull secrets handed over in a private --config directory rather than by `docker login`.
  */
 import { formatImageRef, type ImageRef, parseRepository, repositoryOf } from "../core/image-ref.js";

@@ -1,25 +1,23 @@
 /** The CronJob verbs' flags → typed options, in options.ts's style: a bad value throws UsageError first. */
 import { InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
+import type { CronStatusOptions } from "../cron/commands/cron-status.js";
+import type { InstallCronOptions } from "../cron/commands/install-cron.js";
+import type { InstallationOptions } from "../cron/commands/installation.js";
+import type { RunNowOptions } from "../cron/commands/run-now.js";
+import type { UninstallCronOptions } from "../cron/commands/uninstall-cron.js";
 import { defaultImage } from "../cron/core/image.js";
 import { checkName, checkNamespace } from "../cron/core/names.js";
-import type { InstallSpec } from "../cron/core/objects.js";
 import { checkSchedule, checkTimeZone } from "../cron/core/schedule.js";
 import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";
-import {
-  type ConnectionOptions,
-  checkedValue,
-  parseConnectionOptions,
-  parseOutput,
-  type RawConnectionFlags,
-} from "./options.js";
+import { checkedValue, parseConnectionOptions, parseOutput, type RawConnectionFlags } from "./options.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Which installation a verb means, as commander hands it over. */
-export interface RawInstallationFlags extends RawConnectionFlags {
+interface RawInstallationFlags extends RawConnectionFlags {
   name?: string;
   namespace?: string;
 }
@@ -52,36 +50,8 @@ export interface RawUninstallCronFlags extends RawInstallationFlags {
   dryRun?: boolean;
 }
 
-/** An installation: its name, and its namespace unless the kubeconfig's is meant. */
-export interface InstallationOptions extends ConnectionOptions {
-  name: string;
-  namespace?: string;
-}
-
-export interface InstallCronOptions extends InstallationOptions {
-  /** Everything but the namespace, which may still come from the kubeconfig. */
-  spec: Omit<InstallSpec, "namespace">;
-  dryRun: boolean;
-  output?: "yaml" | "json";
-}
-
-export interface RunNowOptions extends InstallationOptions {
-  wait: boolean;
-  timeoutMs: number;
-  pollMs: number;
-}
-
-export interface CronStatusOptions extends InstallationOptions {
-  output: "table" | "json" | "yaml";
-  noHeaders: boolean;
-}
-
-export interface UninstallCronOptions extends InstallationOptions {
-  dryRun: boolean;
-}
-
 /** --name and -n, checked before any kubectl call. */
-export function parseInstallationOptions(raw: RawInstallationFlags, env: Env): InstallationOptions {
+function parseInstallationOptions(raw: RawInstallationFlags, env: Env): InstallationOptions {
   const name = checkedValue(checkName(raw.name ?? defaults.cron.name));
   const namespace = raw.namespace === undefined ? undefined : checkedValue(checkNamespace(raw.namespace));
   return { ...parseConnectionOptions(raw, env), name, namespace };

@@ -4,7 +4,7 @@ import { cronDefaults } from "../cron/core/objects.js";
 export const defaults = {
   output: "table",
   color: "auto",
-  /** plan and apply: docker pull, as the seed did; the CronJob asks the registry (no Docker in the cluster). */
+  /** plan and apply pull with the local docker; the CronJob asks the registry (no Docker in the cluster). */
   resolver: "docker",
   concurrency: "4",
   pullTimeout: "5m",

@@ -3,7 +3,7 @@ import { type Command, Option } from "commander";
 import { defaults } from "./defaults.js";
 
 /** Commander's way to take a repeatable flag. */
-export const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Every verb: kubectl's connection flags (passed through), the kubectl binary, colour, verbosity. */
 export function addConnectionFlags(command: Command): Command {

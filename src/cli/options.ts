@@ -2,8 +2,11 @@
  * Flags → typed options, one parser per verb, all in one style: a bad value throws UsageError naming the
  * flag, before anything runs. Defaults come from defaults.ts (house style: Complete/Validate).
  */
-import type { KubectlConnection, PodScope } from "../adapters/kubectl.js";
 import { parseRegistryHost } from "../adapters/registry/host.js";
+import type { ApplyOptions } from "../commands/apply.js";
+import type { PlanningOptions } from "../commands/context.js";
+import type { PlanOptions } from "../commands/plan.js";
+import type { ConnectionOptions } from "../connection.js";
 import type { ResolverName } from "../core/plan.js";
 import { UsageError } from "../errors.js";
 import type { ColorMode } from "../output/color.js";
@@ -29,7 +32,7 @@ export interface RawConnectionFlags {
 }
 
 /** plan's and apply's flags as commander hands them over. */
-export interface RawPlanningFlags extends RawConnectionFlags {
+interface RawPlanningFlags extends RawConnectionFlags {
   namespace?: string;
   allNamespaces?: boolean;
   selector?: string;
@@ -56,45 +59,6 @@ export interface RawApplyFlags extends RawPlanningFlags {
   wait?: boolean;
   waitTimeout?: string;
   summaryJson?: boolean;
-}
-
-/** How every verb reaches the cluster and talks to the user. */
-export interface ConnectionOptions {
-  connection: KubectlConnection;
-  kubectlPath: string;
-  color: ColorMode;
-  verbose: boolean;
-}
-
-/** What plan and apply share: the pods in scope, how to resolve their images, how to print the plan. */
-export interface PlanningOptions extends ConnectionOptions {
-  scope: PodScope;
-  output: PlanFormat;
-  noHeaders: boolean;
-  resolver: ResolverName;
-  concurrency: number;
-  dockerPath: string;
-  pullTimeoutMs: number;
-  insecureRegistries: string[];
-  localCredentials: boolean;
-  /** --resolver registry: per-request timeout and retries of 429/5xx/network errors. */
-  registryTimeoutMs: number;
-  registryRetries: number;
-}
-
-export interface PlanOptions extends PlanningOptions {
-  /** Exit 2 when some container is stale (a CI gate). */
-  exitCode: boolean;
-}
-
-export interface ApplyOptions extends PlanningOptions {
-  yes: boolean;
-  dryRun: boolean;
-  /** Wait for each replacement to be Ready (and check it), the last one included. */
-  wait: boolean;
-  waitTimeoutMs: number;
-  /** End with one JSON line (the CronJob's log is read by machines too). */
-  summaryJson: boolean;
 }
 
 const planFormats: readonly PlanFormat[] = ["table", "wide", "json", "yaml"];
@@ -145,7 +109,7 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
 }
 
 /** plan's and apply's shared flags; `env` supplies the executables' defaults. */
-export function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions {
+function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions {
   const output = parseOutput(raw.output, planFormats, defaults.output);
   const connection = parseConnectionOptions(raw, env);
   const resolver = (raw.resolver ?? defaults.resolver) as ResolverName;

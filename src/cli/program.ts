@@ -28,7 +28,7 @@ import {
 } from "./flags.js";
 import { parseApplyOptions, parsePlanOptions, type RawApplyFlags, type RawPlanFlags } from "./options.js";
 
-export const programName = "kubectl autoupdate";
+const programName = "kubectl autoupdate";
 
 const installedNamespaceHelp = "namespace it was installed in (default: the context's)";
 

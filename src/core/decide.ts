@@ -25,7 +25,7 @@ type DigestJudgement =
  * What is known of a node's platform: `linux/arm64/v8` (as index children name theirs); null when the
  * node could not be read; undefined when it was not asked (no verdict needed it yet).
  */
-export type NodePlatform = string | null | undefined;
+type NodePlatform = string | null | undefined;
 
 const mixedMoveReason = "the tag moved for some platforms only, and the node's platform is not known";
 

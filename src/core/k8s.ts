@@ -30,7 +30,7 @@ export interface ContainerStatus {
   imageID?: string;
 }
 
-export interface Volume {
+interface Volume {
   name: string;
   emptyDir?: object;
 }

@@ -112,7 +112,7 @@ function globMatch(pattern: string, value: string): boolean {
 }
 
 /** Docker Hub images, as the kubelet's isDefaultRegistryMatch sees them. */
-export function isDockerHub(repository: string): boolean {
+function isDockerHub(repository: string): boolean {
   const [first, ...rest] = repository.split("/");
   if (!first) return false;
   if (rest.length === 0) return true;

@@ -5,10 +5,10 @@
 import type { Node } from "./k8s.js";
 import type { IndexChild, ManifestInfo } from "./resolution.js";
 
-export const ociIndex = "application/vnd.oci.image.index.v1+json";
-export const dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
-export const ociManifest = "application/vnd.oci.image.manifest.v1+json";
-export const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+const ociIndex = "application/vnd.oci.image.index.v1+json";
+const dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
+const ociManifest = "application/vnd.oci.image.manifest.v1+json";
+const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 
 /**
  * All four types, so the registry answers with what the tag really names: distribution rewrites a list to

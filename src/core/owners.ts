@@ -3,7 +3,7 @@ import { controllerOf, type KubeObject, type OwnerReference, type Pod } from "./
 import type { Owner } from "./plan.js";
 
 /** Owner kinds that are listed to find the next owner up, with the resource kubectl lists them by. */
-export const intermediateOwners = { ReplicaSet: "replicasets.apps", Job: "jobs.batch" } as const;
+const intermediateOwners = { ReplicaSet: "replicasets.apps", Job: "jobs.batch" } as const;
 
 /** The resources to list for these pods' owners: only kinds some pod is directly controlled by. */
 export function ownerResourcesToList(pods: readonly Pod[]): string[] {

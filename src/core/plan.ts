@@ -4,7 +4,7 @@
  */
 
 export type ContainerStatusVerdict = "stale" | "current" | "pinned" | "unknown";
-export type PodAction = "delete" | "skip" | "none";
+type PodAction = "delete" | "skip" | "none";
 export type ResolverName = "docker" | "registry";
 
 export interface Owner {

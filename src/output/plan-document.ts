@@ -7,7 +7,7 @@ import type { Plan } from "../core/plan.js";
 
 export const planApiVersion = "kubectl-autoupdate/v1";
 
-export function toPlanDocument(plan: Plan) {
+function toPlanDocument(plan: Plan) {
   return {
     apiVersion: planApiVersion,
     kind: "Plan",

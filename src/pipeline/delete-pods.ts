@@ -1,5 +1,5 @@
 /**
- * Deleting the planned pods without taking a workload down: the seed deleted every replica at once.
+ * Deleting the planned pods without taking a workload down.
  * - Pods of one controller go one at a time; after each, as many of its pods must be Ready again as
  *   before (the replacement is up), and the replacement must not run the old digest again (a node's
  *   cached image under IfNotPresent) — else the controller's other pods are left alone. The last (or only)

@@ -19,7 +19,7 @@ export type LocalCredentialSource =
   | { kind: "auths"; credential: Credential };
 
 /** Docker Hub's historical key; every other registry is keyed by host[:port]. */
-export const dockerHubServerAddress = "https://index.docker.io/v1/";
+const dockerHubServerAddress = "https://index.docker.io/v1/";
 
 /** The server address docker stores and asks helpers about for an image's registry domain. */
 export function dockerServerAddress(domain: string): string {

@@ -38,9 +38,9 @@ export interface RegistryResolverOptions {
 }
 
 /** Requests in flight at once, overall: well above --concurrency's default, a bound for big runs. */
-export const defaultMaxConcurrent = 32;
+const defaultMaxConcurrent = 32;
 /** Requests in flight at once to one registry host, to stay polite. */
-export const defaultMaxConcurrentPerHost = 8;
+const defaultMaxConcurrentPerHost = 8;
 
 /** `--resolver registry`: the tag's digest from the registry API, without pulling. */
 export class RegistryResolver implements Resolver {

@@ -1,7 +1,7 @@
 /**
  * HTTP to registries and token servers over Node's fetch (https with the system CAs, which include
  * NODE_EXTRA_CA_CERTS). Every request has a timeout; 408/429/5xx and network errors are retried with backoff
- * and jitter (core/retry-policy.ts); a global and a per-host limit bound the requests in flight. A host that
+ * and jitter (retry-policy.ts); a global and a per-host limit bound the requests in flight. A host that
  * fails TLS or name resolution, or stays unreachable after its retries, is not asked again in this run, so one
  * dead registry costs one timeout sequence, not one per image. A host that has answered before is only slow
  * or flaky: it is given up on after a few requests failed that way, not after the first.

@@ -3,7 +3,7 @@ import packageJson from "../../../package.json" with { type: "json" };
 import type { InstallSpec } from "./objects.js";
 
 /** Where `npm run image` publishes; README says how to build and push it. */
-export const imageRepository = "ghcr.io/kubectl-autoupdate/kubectl-autoupdate";
+const imageRepository = "ghcr.io/kubectl-autoupdate/kubectl-autoupdate";
 
 /** This plugin's own version; the docker variant adds only the docker CLI (Dockerfile target with-docker). */
 export function defaultImage(

@@ -2,7 +2,7 @@
 import type { ObjectMeta } from "../../core/k8s.js";
 
 /** The annotation `kubectl create job --from=cronjob/…` puts on a Job started by hand. */
-export const manualAnnotation = "cronjob.kubernetes.io/instantiate";
+const manualAnnotation = "cronjob.kubernetes.io/instantiate";
 
 interface JobCondition {
   type: string;
@@ -86,7 +86,7 @@ export interface NewJob {
 }
 
 /** Where a Job stands. */
-export type JobState = "Pending" | "Running" | "Complete" | "Failed" | "Suspended";
+type JobState = "Pending" | "Running" | "Complete" | "Failed" | "Suspended";
 
 /** A Job's state and, once finished, why and when. */
 export interface JobOutcome {
@@ -128,7 +128,7 @@ export function jobOutcome(job: JobObject): JobOutcome {
 }
 
 /** One Job in cron-status. */
-export interface CronJobRun {
+interface CronJobRun {
   name: string;
   trigger: "schedule" | "manual";
   state: JobState;
@@ -158,7 +158,7 @@ export interface CronStatus {
 }
 
 /** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
-export function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
+function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
   const value = (flag: string) => {
     const arg = command.find((a) => a.startsWith(`${flag}=`));
     return arg === undefined ? null : arg.slice(flag.length + 1);

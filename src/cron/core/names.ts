@@ -4,7 +4,7 @@ import type { Checked } from "../../util/checked.js";
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** CronJob names leave room for the 11 characters the controller appends to Job names. */
-export const maxCronJobName = 52;
+const maxCronJobName = 52;
 
 /** Checks --name; the message names the flag. */
 export function checkName(name: string): Checked<string> {

@@ -4,7 +4,7 @@
  */
 import { ignoreLabel } from "../../core/k8s.js";
 
-/** What the user asked for, already checked (see cron-install-spec.ts). */
+/** What the user asked for, already checked. */
 export interface InstallSpec {
   /** Name of every namespaced object, and of the CronJob. */
   name: string;
@@ -25,7 +25,7 @@ export interface InstallSpec {
 export const fieldManager = "kubectl-autoupdate";
 
 /** Label keys every object carries; `instance` tells several installations apart. */
-export const labelKeys = {
+const labelKeys = {
   name: "app.kubernetes.io/name",
   managedBy: "app.kubernetes.io/managed-by",
   instance: "app.kubernetes.io/instance",
@@ -66,16 +66,9 @@ export interface PolicyRule {
 }
 
 /**
- * Exactly the calls `apply` makes (src/pipeline/gather.ts, delete-pods.ts, adapters/kubectl.ts), each
- * confirmed with `kubectl -v=6` against a real API server:
- * - `get pods` (list; -l when waiting for replacements), `delete --raw …/pods/NAME` and
- *   `delete pod --dry-run=server` (a DELETE only, no GET);
- * - `get serviceaccounts` (list, in the same scope as pods) and `get secrets a b --ignore-not-found`
- *   (one GET per name: secrets are never listed);
- * - `get replicasets.apps,jobs.batch` (list), to find a pod's owner above its ReplicaSet or Job;
- * - `get replicasets.apps|statefulsets.apps|daemonsets.apps|replicationcontrollers NAME` (GET), the
- *   controller's selector while waiting for a replacement;
- * - `get poddisruptionbudgets.policy` (list, per namespace) before each deletion.
+ * Exactly the API requests an `apply` run makes, and no more: secrets are read by name, never listed; pods
+ * are deleted without a GET first. The e2e RBAC test derives the requests a run really makes
+ * (`kubectl -v=6`) and requires these rules to equal them.
  */
 export const autoupdateRules: readonly PolicyRule[] = [
   { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
@@ -89,7 +82,7 @@ export const autoupdateRules: readonly PolicyRule[] = [
 ];
 
 /** Labels of every object of one installation. */
-export function installLabels(name: string): Record<string, string> {
+function installLabels(name: string): Record<string, string> {
   return {
     [labelKeys.name]: "kubectl-autoupdate",
     [labelKeys.managedBy]: fieldManager,
@@ -111,7 +104,7 @@ export function clusterInstallSelector(name: string, namespace: string): string 
  * Name of the ClusterRole and ClusterRoleBinding: cluster-wide, so it carries the namespace. ":" can't
  * appear in a namespace or in --name, so two installations never share one.
  */
-export function clusterObjectName(spec: Pick<InstallSpec, "name" | "namespace">): string {
+function clusterObjectName(spec: Pick<InstallSpec, "name" | "namespace">): string {
   return `${spec.namespace}:${spec.name}`;
 }
 
@@ -129,7 +122,7 @@ export interface InstallObject {
 }
 
 /** The command the job's container runs. */
-export function jobCommand(spec: InstallSpec): string[] {
+function jobCommand(spec: InstallSpec): string[] {
   const command = ["kubectl-autoupdate", "apply", "--yes", "--summary-json", "--color=never"];
   command.push(spec.allNamespaces ? "--all-namespaces" : `--namespace=${spec.namespace}`);
   if (spec.selector !== undefined) command.push(`--selector=${spec.selector}`);
@@ -207,7 +200,7 @@ function cronJob(spec: InstallSpec): InstallObject {
           activeDeadlineSeconds: d.activeDeadlineSeconds,
           ttlSecondsAfterFinished: d.ttlSecondsAfterFinished,
           template: {
-            // The tool never restarts its own pods (core/k8s.ts ignoreLabel); Job pods are skipped anyway.
+            // The tool never restarts its own pods (ignoreLabel); Job pods are skipped anyway.
             metadata: { labels: { ...labels, [ignoreLabel]: "true" } },
             spec: {
               serviceAccountName: spec.name,

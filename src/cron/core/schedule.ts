@@ -18,7 +18,7 @@ const months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 const weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 /** The five fields, in order, with robfig/cron's bounds (day-of-week 7 is refused there too). */
-export const cronFields: readonly FieldSpec[] = [
+const cronFields: readonly FieldSpec[] = [
   { name: "minute", min: 0, max: 59, hint: "0-59" },
   { name: "hour", min: 0, max: 23, hint: "0-23" },
   { name: "day-of-month", min: 1, max: 31, hint: "1-31" },
@@ -27,7 +27,7 @@ export const cronFields: readonly FieldSpec[] = [
 ];
 
 /** The macros Kubernetes documents for CronJobs (robfig/cron descriptors; case-sensitive there too). */
-export const cronMacros = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+const cronMacros = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 
 /**
  * Checks a schedule; the value is the schedule with surrounding and repeated blanks removed.

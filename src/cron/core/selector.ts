@@ -38,7 +38,7 @@ const nameRe = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const dnsSubdomainRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A label key: optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
-export function labelKeyProblem(key: string): string | null {
+function labelKeyProblem(key: string): string | null {
   const slash = key.lastIndexOf("/");
   const prefix = slash >= 0 ? key.slice(0, slash) : null;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
@@ -52,7 +52,7 @@ export function labelKeyProblem(key: string): string | null {
 }
 
 /** A label value: empty, or at most 63 characters of the name alphabet. */
-export function labelValueProblem(value: string): string | null {
+function labelValueProblem(value: string): string | null {
   if (value === "") return null;
   if (value.length > 63 || !nameRe.test(value)) {
     return `"${value}" is not a valid label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit)`;

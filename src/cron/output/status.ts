@@ -43,7 +43,7 @@ export function renderCronStatusYaml(status: CronStatus): string {
 }
 
 /** kubectl-style short ages: 45s, 12m, 3h20m, 5d. */
-export function formatAge(fromIso: string, now: Date): string {
+function formatAge(fromIso: string, now: Date): string {
   const seconds = Math.max(0, Math.floor((now.getTime() - Date.parse(fromIso)) / 1000));
   return formatSeconds(seconds);
 }

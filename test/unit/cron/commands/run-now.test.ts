@@ -1,0 +1,145 @@
+/**
+ * run-now --wait's polling on a fake clock: it follows the Job's states, gives up at --timeout, and
+ * stops waiting on Ctrl-C — in milliseconds. kubectl is answered in-process (an Exec fake behind the real
+ * Kubectl adapter); the real Job controller runs in the e2e tests.
+ */
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { Exec } from "../../../../src/adapters/exec.js";
+import { Kubectl } from "../../../../src/adapters/kubectl.js";
+import { JobFailedError, type RunNowOptions, runNowCommand } from "../../../../src/cron/commands/run-now.js";
+import type { CronDeps } from "../../../../src/cron/deps.js";
+import { InterruptedError } from "../../../../src/errors.js";
+import { makeChalk } from "../../../../src/output/color.js";
+import { FakeClock } from "../../../support/fake-clock.js";
+
+type JobState = "Pending" | "Running" | "Complete" | "Failed";
+
+/** A Job whose state follows a timeline: [milliseconds since start, state]. */
+function cluster(clock: FakeClock, timeline: [number, JobState][]) {
+  const start = clock.now();
+  const gets: number[] = [];
+  const stateNow = (): JobState => {
+    const elapsed = clock.now() - start;
+    return timeline.filter(([at]) => at <= elapsed).at(-1)?.[1] ?? "Pending";
+  };
+  const job = () => {
+    const state = stateNow();
+    const conditions =
+      state === "Complete" || state === "Failed"
+        ? [{ type: state, status: "True", reason: state === "Failed" ? "BackoffLimitExceeded" : undefined }]
+        : [];
+    return {
+      metadata: { name: "kubectl-autoupdate-manual-abcde", namespace: "tools", uid: "job-uid" },
+      status: { active: state === "Running" ? 1 : 0, conditions },
+    };
+  };
+  const exec: Exec = async (_file, args) => {
+    const text = args.join(" ");
+    const answer = (stdout: unknown) => ({
+      exitCode: 0,
+      stdout: typeof stdout === "string" ? stdout : JSON.stringify(stdout),
+      stderr: "",
+      interrupted: false,
+    });
+    if (text.startsWith("get cronjobs.batch")) {
+      return answer({
+        metadata: { name: "kubectl-autoupdate", namespace: "tools", uid: "cron-uid" },
+        spec: { jobTemplate: { metadata: {}, spec: { template: { spec: { containers: [] } } } } },
+      });
+    }
+    if (text.startsWith("create")) return answer(job());
+    if (text.startsWith("get jobs.batch")) {
+      gets.push(clock.now() - start);
+      return answer(job());
+    }
+    if (text.startsWith("get pods")) return answer({ items: [{ metadata: { name: "job-pod" } }] });
+    if (text.startsWith("logs")) return answer('{"kind":"RunSummary"}\n');
+    throw new Error(`unexpected kubectl ${text}`);
+  };
+  return { exec, gets };
+}
+
+function deps(clock: FakeClock, exec: Exec, signal = new AbortController().signal) {
+  const out = { stdout: "", stderr: "" };
+  const stream = (key: "stdout" | "stderr") => {
+    const s = new PassThrough();
+    s.on("data", (chunk) => {
+      out[key] += String(chunk);
+    });
+    return s as unknown as NodeJS.WriteStream;
+  };
+  const value: CronDeps = {
+    io: { stdout: stream("stdout"), stderr: stream("stderr"), stdin: process.stdin, env: {}, signal },
+    kubectl: new Kubectl(exec, "kubectl", {}),
+    chalk: makeChalk(false),
+    clock,
+  };
+  return { deps: value, out };
+}
+
+const options: RunNowOptions = {
+  name: "kubectl-autoupdate",
+  namespace: "tools",
+  connection: {},
+  kubectlPath: "kubectl",
+  color: "never",
+  verbose: false,
+  wait: true,
+  timeoutMs: 60_000,
+  pollMs: 2000,
+};
+
+describe("run-now --wait", () => {
+  it("follows the Job through its states to Complete, every --poll-interval, and prints its log", async () => {
+    const clock = new FakeClock();
+    const { exec, gets } = cluster(clock, [
+      [3000, "Running"],
+      [9000, "Complete"],
+    ]);
+    const { deps: d, out } = deps(clock, exec);
+    await clock.run(runNowCommand(d, options));
+    expect(gets).toEqual([0, 2000, 4000, 6000, 8000, 10_000]);
+    expect(out.stderr).toBe(
+      [
+        "job.batch/kubectl-autoupdate-manual-abcde created",
+        "job.batch/kubectl-autoupdate-manual-abcde: Pending",
+        "job.batch/kubectl-autoupdate-manual-abcde: Running",
+        "job.batch/kubectl-autoupdate-manual-abcde: Complete",
+        "job.batch/kubectl-autoupdate-manual-abcde complete",
+        "",
+      ].join("\n"),
+    );
+    expect(out.stdout).toBe('{"kind":"RunSummary"}\n');
+  });
+
+  it("a failed Job fails the command with its reason", async () => {
+    const clock = new FakeClock();
+    const { exec } = cluster(clock, [[1000, "Failed"]]);
+    const { deps: d } = deps(clock, exec);
+    await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(
+      new JobFailedError("job kubectl-autoupdate-manual-abcde failed: BackoffLimitExceeded"),
+    );
+  });
+
+  it("gives up at --timeout and says the Job keeps running", async () => {
+    const clock = new FakeClock();
+    const { exec, gets } = cluster(clock, [[0, "Running"]]);
+    const { deps: d } = deps(clock, exec);
+    await expect(clock.run(runNowCommand(d, { ...options, timeoutMs: 10_000 }))).rejects.toThrow(
+      "job kubectl-autoupdate-manual-abcde still Running after --timeout; it keeps running",
+    );
+    expect(gets.at(-1)).toBe(10_000);
+  });
+
+  it("Ctrl-C stops waiting at once; the Job keeps running", async () => {
+    const clock = new FakeClock();
+    const { exec, gets } = cluster(clock, [[0, "Running"]]);
+    const interrupt = new AbortController();
+    clock.at(clock.now() + 5000, () => interrupt.abort());
+    const { deps: d } = deps(clock, exec, interrupt.signal);
+    await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(InterruptedError);
+    expect(gets).toEqual([0, 2000, 4000]);
+    expect(clock.elapsed()).toBe(5000);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * apply's pacing rules, against an in-memory cluster on a fake clock: one pod at a time per controller,
+ * controllers side by side, budgets honoured, every replacement checked, Ctrl-C starts nothing new.
+ */
+import { describe, expect, it } from "vitest";
+import type { PlanPod } from "../../../src/core/plan.js";
+import { type DeleteOptions, deletePods, type PodOutcome } from "../../../src/pipeline/delete-pods.js";
+import { FakeClock } from "../../support/fake-clock.js";
+import { InMemoryCluster, oldDigest } from "../../support/in-memory-cluster.js";
+
+function setup() {
+  const clock = new FakeClock();
+  return { clock, cluster: new InMemoryCluster(clock) };
+}
+
+async function run(
+  clock: FakeClock,
+  cluster: InMemoryCluster,
+  pods: PlanPod[],
+  options: Partial<DeleteOptions> = {},
+) {
+  const reported: string[] = [];
+  const result = await clock.run(
+    deletePods(cluster, pods, {
+      dryRun: false,
+      wait: true,
+      waitTimeoutMs: 60_000,
+      pollMs: 1000,
+      concurrency: 4,
+      signal: new AbortController().signal,
+      clock,
+      onOutcome: (pod, outcome) => reported.push(`${pod.name} ${outcomeText(outcome)}`),
+      onReplacementProblem: (problem) => reported.push(`${problem.pod.name} problem: ${problem.reason}`),
+      ...options,
+    }),
+  );
+  return { ...result, reported };
+}
+
+const outcomeText = (outcome: PodOutcome) =>
+  "reason" in outcome ? `${outcome.kind}: ${outcome.reason}` : outcome.kind;
+
+describe("one pod at a time per controller", () => {
+  it("deletes the next pod only once the last one's replacement is Ready", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, readyAfterMs: 3000 });
+    const { reported, problems } = await run(clock, cluster, pods);
+    // A replacement is Ready 3 s after its deletion; the wait polls every second.
+    expect(cluster.deletions()).toEqual([
+      "0 delete shop/web-0",
+      "3000 delete shop/web-1",
+      "6000 delete shop/web-2",
+    ]);
+    expect(reported).toEqual(["web-0 deleted", "web-1 deleted", "web-2 deleted"]);
+    expect(problems).toEqual([]);
+    expect(cluster.readyPods("web")).toBe(3);
+  });
+
+  it("different controllers go side by side", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 2, readyAfterMs: 2000 }),
+      ...cluster.addController({ name: "api", replicas: 2, readyAfterMs: 5000 }),
+    ];
+    await run(clock, cluster, pods);
+    expect(cluster.deletions()).toEqual([
+      "0 delete shop/web-0",
+      "0 delete shop/api-0",
+      "2000 delete shop/web-1",
+      "5000 delete shop/api-1",
+    ]);
+  });
+
+  it("--concurrency bounds how many controllers move at once", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 1, readyAfterMs: 2000 }),
+      ...cluster.addController({ name: "api", replicas: 1, readyAfterMs: 2000 }),
+    ];
+    await run(clock, cluster, pods, { concurrency: 1 });
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0", "2000 delete shop/api-0"]);
+  });
+
+  it("--no-wait deletes one after another without waiting or checking", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, readyAfterMs: Number.POSITIVE_INFINITY });
+    const { problems } = await run(clock, cluster, pods, { wait: false });
+    expect(cluster.deletions()).toEqual([
+      "0 delete shop/web-0",
+      "0 delete shop/web-1",
+      "0 delete shop/web-2",
+    ]);
+    expect(problems).toEqual([]);
+  });
+
+  it("a dry run reads no budget and waits for nothing", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    const pods = cluster.addController({ name: "web", replicas: 2 });
+    await run(clock, cluster, pods, { dryRun: true });
+    expect(cluster.calls).toEqual(["0 delete shop/web-0 (dry run)", "0 delete shop/web-1 (dry run)"]);
+  });
+});
+
+describe("every replacement is checked", () => {
+  it("a replacement not Ready within the wait timeout spares the controller's other pods", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, readyAfterMs: Number.POSITIVE_INFINITY });
+    const { reported } = await run(clock, cluster, pods, { waitTimeoutMs: 10_000 });
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
+    const reason = "ReplicaSet/web did not have 3 ready pods within the wait timeout";
+    expect(reported).toEqual([
+      "web-0 deleted",
+      `web-1 not-started: ${reason}`,
+      `web-2 not-started: ${reason}`,
+    ]);
+    expect(clock.elapsed()).toBe(10_000);
+  });
+
+  it("a replacement back on the old digest spares the rest: the node started its cached image", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2, replacementDigest: oldDigest });
+    const { reported } = await run(clock, cluster, pods);
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
+    expect(reported).toEqual([
+      "web-0 deleted",
+      "web-1 not-started: the replacement of web-0 runs the old digest again (container app: the node started its cached image)",
+    ]);
+  });
+
+  it("the last (or only) pod's replacement is checked too, and a failure is reported on its own", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 1, readyAfterMs: Number.POSITIVE_INFINITY });
+    const { reported, problems } = await run(clock, cluster, pods, { waitTimeoutMs: 5000 });
+    expect(reported).toEqual([
+      "web-0 deleted",
+      "web-0 problem: ReplicaSet/web did not have 1 ready pod within the wait timeout",
+    ]);
+    expect(problems).toHaveLength(1);
+  });
+});
+
+describe("PodDisruptionBudgets", () => {
+  it("waits while a budget allows no disruption, then goes on", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    clock.at(clock.now() + 4500, () => cluster.setBudget("guard", "web", 1));
+    const pods = cluster.addController({ name: "web", replicas: 1, readyAfterMs: 1000 });
+    await run(clock, cluster, pods);
+    // Polled every second: allowed at 4.5 s, seen at 5 s.
+    expect(cluster.deletions()).toEqual(["5000 delete shop/web-0"]);
+  });
+
+  it("leaves the pod, naming the budget, when it still blocks at the wait timeout", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    const pods = cluster.addController({ name: "web", replicas: 2 });
+    const { reported } = await run(clock, cluster, pods, { waitTimeoutMs: 30_000 });
+    expect(cluster.deletions()).toEqual([]);
+    const reason = "PodDisruptionBudget guard allows no disruption now";
+    expect(reported).toEqual([`web-0 not-started: ${reason}`, `web-1 not-started: ${reason}`]);
+    expect(clock.elapsed()).toBe(30_000);
+  });
+
+  it("with --no-wait a blocking budget is not waited for", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    const pods = cluster.addController({ name: "web", replicas: 1 });
+    const { reported } = await run(clock, cluster, pods, { wait: false });
+    expect(reported).toEqual(["web-0 not-started: PodDisruptionBudget guard allows no disruption now"]);
+    expect(clock.elapsed()).toBe(0);
+  });
+
+  it("budgets that cannot be read are reported once, and deletions go on", async () => {
+    const { clock, cluster } = setup();
+    cluster.budgetsUnreadable = true;
+    const pods = cluster.addController({ name: "web", replicas: 2, readyAfterMs: 1000 });
+    const { warnings } = await run(clock, cluster, pods);
+    expect(cluster.deletions()).toHaveLength(2);
+    expect(warnings).toEqual([
+      "kubectl get failed: Error from server (Forbidden): poddisruptionbudgets.policy is forbidden: deleting without checking PodDisruptionBudgets",
+    ]);
+  });
+});
+
+describe("Ctrl-C", () => {
+  it("starts no new deletion and reports the rest as interrupted", async () => {
+    const { clock, cluster } = setup();
+    const controller = new AbortController();
+    clock.at(clock.now() + 1500, () => controller.abort());
+    const pods = cluster.addController({ name: "web", replicas: 3, readyAfterMs: 3000 });
+    const { reported, problems } = await run(clock, cluster, pods, { signal: controller.signal });
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
+    expect(reported).toEqual([
+      "web-0 deleted",
+      "web-1 not-started: interrupted",
+      "web-2 not-started: interrupted",
+    ]);
+    expect(problems).toEqual([]);
+    expect(clock.elapsed()).toBe(1500);
+  });
+});
