@@ -60,7 +60,10 @@ export class FakeCluster {
     process.env["FAKE_KUBECTL_LOG"] = this.logPath;
   }
 
-  /** Answer calls whose argv holds every element of `match` with these responses in turn (the last repeats). */
+  /**
+   * Answer calls whose argv holds every element of `match` with these responses in turn (the last repeats;
+   * exit 0 unless said otherwise). The first matching rule answers.
+   */
   on(match: string[], ...responses: FakeResponse[]): this {
     const state = JSON.parse(readFileSync(this.statePath, "utf8")) as { rules?: unknown[] };
     state.rules = [...(state.rules ?? []), { match, responses }];
