@@ -1,11 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Four kinds of tests, each a project: `npx vitest run --project unit` runs one.
+// Three kinds of tests, each a project: `npx vitest run --project unit` runs one.
 //   unit         pure code and renderers, no processes
-//   integration  the built CLI against a real Docker engine and real registries (kubectl faked on PATH)
-//   e2e          the built CLI against a real control plane (test/testbed) with a simulated kubelet
-//   cron         the CronJob verbs: manifests, schedules, RBAC; a fake kubectl, and a real control plane
-//                without nodes (cluster.test.ts starts its own)
+//   integration  the CLI against a real Docker engine and real registries (kubectl faked: test/bin/kubectl)
+//   e2e          the CLI against a real control plane (test/testbed), with a simulated kubelet or
+//                without nodes (test/e2e/cron/)
 export default defineConfig({
   test: {
     env: { FORCE_COLOR: "0", NO_COLOR: "" },
@@ -46,17 +45,6 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           testTimeout: 300_000,
           hookTimeout: 300_000,
-        },
-      },
-      {
-        test: {
-          name: "cron",
-          include: ["test/cron/**/*.test.ts"],
-          globalSetup: ["test/support/tmpdir.setup.ts", "test/support/build.setup.ts"],
-          // After e2e: two control planes at once would crowd a 2-core machine.
-          sequence: { groupOrder: 2 },
-          testTimeout: 60_000,
-          hookTimeout: 180_000,
         },
       },
     ],

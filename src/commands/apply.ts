@@ -8,6 +8,7 @@ import {
   renderDeletionSummary,
   renderRunSummary,
 } from "../output/deletion-report.js";
+import { imageMoves } from "../output/image-move.js";
 import { deletePods, type PodOutcome } from "../pipeline/delete-pods.js";
 import { counted } from "../util/counted.js";
 import type { Context, PlanningOptions } from "./context.js";
@@ -46,6 +47,8 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
     if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing deleted");
   }
 
+  // What is being rolled out, once per image: old → new digest, revision, age.
+  for (const move of imageMoves(targets, ctx.clock.now())) report.write(`${move}\n`);
   const { outcomes, problems, warnings } = await deletePods(ctx.kubectl, targets, {
     dryRun: options.dryRun,
     wait: options.wait,

@@ -1,6 +1,6 @@
 /** One image's move, as apply reports it: `web:main 0e02c92 → c7ede51 (revision 9f8e7d1, built 12m ago)`. */
 import { buildTime } from "../core/image-age.js";
-import type { NewImage, PlanContainer } from "../core/plan.js";
+import type { NewImage, PlanContainer, PlanPod } from "../core/plan.js";
 import { formatAge } from "../util/age.js";
 
 const short = (digest: string | null) =>
@@ -12,12 +12,12 @@ export function shortRevision(revision: string): string {
 }
 
 /** `built 12m ago`, or what is wrong with the build time; `now` is the clock's. */
-export function builtAgo(image: NewImage, now: number): string {
+function builtAgo(image: NewImage, now: number): string {
   const time = buildTime(image.created, now);
   return time.ok ? `built ${formatAge(now - time.at)} ago` : "build time unknown";
 }
 
-export function describeMove(container: PlanContainer, now: number): string {
+function describeMove(container: PlanContainer, now: number): string {
   const move = `${container.image} ${short(container.runningDigest)} → ${short(container.latestDigest)}`;
   const image = container.latestImage;
   if (!image) return move;
@@ -27,4 +27,12 @@ export function describeMove(container: PlanContainer, now: number): string {
     builtAgo(image, now),
   ];
   return `${move} (${facts.join(", ")})`;
+}
+
+/** One line per distinct move among the pods' stale containers, in plan order. */
+export function imageMoves(pods: readonly PlanPod[], now: number): string[] {
+  const lines = pods.flatMap((pod) =>
+    pod.containers.filter((c) => c.status === "stale").map((c) => describeMove(c, now)),
+  );
+  return [...new Set(lines)];
 }

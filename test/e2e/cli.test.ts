@@ -11,27 +11,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { type Pod, type Simulator, startSimulator } from "../simulator/index.js";
+import type { Pod } from "../simulator/index.js";
 import { cliPath } from "../support/cli.js";
+import { apply, kk, type PlanDoc, plugin, pluginEnv, until, useCluster } from "../support/e2e.js";
 import { pushImage } from "../support/images.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import {
-  apply,
-  barePod,
-  createNamespace,
-  deleteNamespaces,
-  deployment,
-  kk,
-  type PlanDoc,
-  plugin,
-  pluginEnv,
-  testbed,
-  until,
-} from "./support.js";
+import { anonymous } from "../support/registry/distribution.js";
+import { barePod, deployment } from "../support/workloads.js";
 
 const nodes = ["cli-containerd", "cli-docker"];
-let registry: Registry;
-let sim: Simulator;
+const cluster = useCluster({
+  nodes: [
+    { name: nodes[0]!, runtime: "containerd" },
+    { name: nodes[1]!, runtime: "docker" },
+  ],
+  registries: [anonymous],
+});
 let scratch: string;
 
 interface Scenario {
@@ -47,41 +41,30 @@ const scenario = (name: string) => scenarios.get(name)!;
 const fresh = "e2e-cli-fresh";
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  sim = await startSimulator({
-    kubeconfig: testbed().kubeconfig,
-    nodes: [
-      { name: nodes[0]!, runtime: "containerd" },
-      { name: nodes[1]!, runtime: "docker" },
-    ],
-  });
   scratch = mkdtempSync(join(tmpdir(), "kau-e2e-cli-"));
   await Promise.all([
     ...["read", "json", "sigint", "yes"].map(async (name) => {
       const ns = `e2e-cli-${name}`;
-      await createNamespace(ns);
-      const image = `${registry.host}/${name}:latest`;
+      await cluster.namespace(ns);
+      const image = `${cluster.registry.host}/${name}:latest`;
       const v1 = await pushImage(image, `cli ${name} v1`);
       await apply(deployment("web", ns, 3, { image }), barePod("debug", ns, { image }));
-      await sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
+      await cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
       const v2 = await pushImage(image, `cli ${name} v2`);
       scenarios.set(name, { ns, image, v1, v2 });
     }),
     (async () => {
-      await createNamespace(fresh);
-      const image = `${registry.host}/fresh:latest`;
+      await cluster.namespace(fresh);
+      const image = `${cluster.registry.host}/fresh:latest`;
       const digest = await pushImage(image, "cli fresh");
       await apply(barePod("f", fresh, { image }));
-      await sim.waitForPods({ namespace: fresh, count: 1, digest });
+      await cluster.sim.waitForPods({ namespace: fresh, count: 1, digest });
     })(),
   ]);
 });
 
 afterAll(async () => {
   await kk(["uncordon", ...nodes]).catch(() => "");
-  await deleteNamespaces([...[...scenarios.values()].map((s) => s.ns), fresh]);
-  await sim?.stop();
-  await registry?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -299,7 +282,7 @@ describe("apply", () => {
     } finally {
       await kk(["uncordon", ...nodes]);
     }
-    await sim.waitForPods({ namespace: ns, selector: "app=web", count: 3 });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=web", count: 3 });
   });
 });
 
@@ -349,7 +332,7 @@ describe("confirmation on a terminal", () => {
       before.filter((p) => p.startsWith("web-")),
     );
     expect(left.filter((p) => p.startsWith("debug "))).toEqual(before.filter((p) => p.startsWith("debug ")));
-    await sim.waitForPods({ namespace: ns, selector: "app=web", count: 3, digest: v2 });
-    expect(sim.errors).toEqual([]);
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=web", count: 3, digest: v2 });
+    expect(cluster.sim.errors).toEqual([]);
   });
 });

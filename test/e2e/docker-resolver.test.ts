@@ -11,61 +11,35 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Pod, type Simulator, startSimulator } from "../simulator/index.js";
+import type { Pod } from "../simulator/index.js";
+import { apply, kk, kubectlPath, type PlanDoc, plugin, useCluster } from "../support/e2e.js";
 import { deleteFromRegistry, pushImage, pushIndex, removeLocal } from "../support/images.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import {
-  apply,
-  barePod,
-  createNamespace,
-  deleteNamespaces,
-  deployment,
-  dockerConfigSecret,
-  kk,
-  type PlanDoc,
-  plugin,
-  statefulSet,
-  testbed,
-} from "./support.js";
+import { anonymous, startRegistry } from "../support/registry/distribution.js";
+import { barePod, deployment, dockerConfigSecret, statefulSet } from "../support/workloads.js";
 
 const user = { name: "ci", password: "s3cr3t-Pa55word" };
 const emptyConfig = '{"auths":{}}\n';
 /** Every pod here but the multi-arch ones runs on the two amd64 nodes (the test engine pulls for amd64). */
 const amd64 = { nodeSelector: { "kubernetes.io/arch": "amd64" } };
-let open: Registry;
-let priv: Registry;
-let sim: Simulator;
+const cluster = useCluster({
+  nodes: [
+    { name: "dr-containerd", runtime: "containerd" },
+    { name: "dr-docker", runtime: "docker" },
+    { name: "dr-crio-arm", runtime: "cri-o", arch: "arm64" },
+  ],
+  registries: [anonymous, { htpasswd: { user: user.name, password: user.password } }],
+});
+const open = () => cluster.registries[0]!;
+const priv = () => cluster.registries[1]!;
 let scratch: string;
-const namespaces: string[] = [];
 
 beforeAll(async () => {
-  [open, priv] = await Promise.all([
-    startRegistry(),
-    startRegistry({ htpasswd: { user: user.name, password: user.password } }),
-  ]);
-  sim = await startSimulator({
-    kubeconfig: testbed().kubeconfig,
-    nodes: [
-      { name: "dr-containerd", runtime: "containerd" },
-      { name: "dr-docker", runtime: "docker" },
-      { name: "dr-crio-arm", runtime: "cri-o", arch: "arm64" },
-    ],
-  });
   scratch = mkdtempSync(join(tmpdir(), "kau-e2e-docker-resolver-"));
 });
 
 afterAll(async () => {
-  await deleteNamespaces(namespaces);
-  await sim?.stop();
-  await Promise.all([open?.stop(), priv?.stop()]);
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
-
-async function namespace(name: string): Promise<string> {
-  namespaces.push(name);
-  await createNamespace(name);
-  return name;
-}
 
 interface Run {
   code: number;
@@ -154,11 +128,11 @@ function spreadDeployment(name: string, ns: string, replicas: number, image: str
 
 describe("docker resolver, tag moved or not", () => {
   it("current before the push, stale after; apply --yes deletes exactly the stale pods", async () => {
-    const ns = await namespace("e2e-dr-flow");
-    const image = `${open.host}/web:latest`;
+    const ns = await cluster.namespace("e2e-dr-flow");
+    const image = `${open().host}/web:latest`;
     const v1 = await pushImage(image, "web v1");
     await apply(spreadDeployment("web", ns, 2, image), barePod("bare", ns, { image, ...amd64 }));
-    const started = await sim.waitForPods({ namespace: ns, count: 3, digest: v1 });
+    const started = await cluster.sim.waitForPods({ namespace: ns, count: 3, digest: v1 });
     const web = started.filter((p) => p.metadata.name?.startsWith("web-"));
     expect(web.map((p) => p.spec.nodeName).sort()).toEqual(["dr-containerd", "dr-docker"]);
     const bareUid = started.find((p) => p.metadata.name === "bare")!.metadata.uid;
@@ -219,7 +193,12 @@ describe("docker resolver, tag moved or not", () => {
       toDelete.map((name) => `exec: kubectl delete --raw /api/v1/namespaces/${ns}/pods/${name} -f -`),
     );
     expect(applied.stdout).toContain("2 deleted (of 2 planned)");
-    const replaced = await sim.waitForPods({ namespace: ns, selector: "app=web", count: 2, digest: v2 });
+    const replaced = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=web",
+      count: 2,
+      digest: v2,
+    });
     expect(replaced.some((p) => uidsBefore.some((u) => u.endsWith(` ${p.metadata.uid}`)))).toBe(false);
     expect((await podUids(ns)).filter((p) => p.startsWith("bare "))).toEqual([`bare ${bareUid}`]);
 
@@ -230,15 +209,15 @@ describe("docker resolver, tag moved or not", () => {
   });
 
   it("a pod replaced since the plan is left alone: the deletion carries the planned pod's UID", async () => {
-    const ns = await namespace("e2e-dr-replaced");
-    const image = `${open.host}/db:latest`;
+    const ns = await cluster.namespace("e2e-dr-replaced");
+    const image = `${open().host}/db:latest`;
     const v1 = await pushImage(image, "db v1");
     await apply(statefulSet("db", ns, 1, { image, ...amd64 }));
-    const [planned] = await sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
+    const [planned] = await cluster.sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
     await pushImage(image, "db v2");
     // Between apply's plan and its DELETE reaching the server, db-0 is force-deleted and the StatefulSet
     // controller makes a new db-0: same name, new UID. The real kubectl then sends apply's DELETE.
-    const real = join(testbed().bin, "kubectl");
+    const real = kubectlPath();
     const uids = join(scratch, "replaced.uids");
     const shim = join(scratch, "kubectl-replacing");
     writeFileSync(
@@ -267,19 +246,19 @@ exec ${real} "$@"
     expect(successor).toMatch(/^[0-9a-f-]{36}$/);
     expect(successor).not.toBe(planned!.metadata.uid);
     // The successor was not touched: the API server refused the DELETE on its UID precondition.
-    await sim.waitForPods({ namespace: ns, count: 1 });
+    await cluster.sim.waitForPods({ namespace: ns, count: 1 });
     expect(await podUids(ns)).toEqual([`db-0 ${successor}`]);
   });
 
   it("pulls each unique reference once, whatever the pod count and spelling; one list call per kind", async () => {
-    const ns = await namespace("e2e-dr-many");
-    const image = `${open.host}/many:latest`;
+    const ns = await cluster.namespace("e2e-dr-many");
+    const image = `${open().host}/many:latest`;
     const v1 = await pushImage(image, "many v1");
     await apply(
       deployment("tagged", ns, 6, { image, ...amd64 }),
-      deployment("untagged", ns, 6, { image: `${open.host}/many`, ...amd64 }),
+      deployment("untagged", ns, 6, { image: `${open().host}/many`, ...amd64 }),
     );
-    await sim.waitForPods({ namespace: ns, count: 12, digest: v1 });
+    await cluster.sim.waitForPods({ namespace: ns, count: 12, digest: v1 });
     const docker = dockerShim("docker-many");
     const result = await cli(["plan", "-o", "json", "--docker", docker.path, "-n", ns, "-v"]);
     expect(result.code, result.stderr).toBe(0);
@@ -303,8 +282,8 @@ exec ${real} "$@"
 
 describe("docker resolver, multi-arch", () => {
   it("an index: containerd's index digest and CRI-O's platform digest are current, and stale once moved", async () => {
-    const ns = await namespace("e2e-dr-multi");
-    const image = `${open.host}/multi:latest`;
+    const ns = await cluster.namespace("e2e-dr-multi");
+    const image = `${open().host}/multi:latest`;
     const v1 = await pushIndex(image, { amd64: "multi amd64 v1", arm64: "multi arm64 v1" });
     const on = (node: string) => ({ nodeSelector: { "kubernetes.io/hostname": node } });
     await apply(
@@ -312,8 +291,13 @@ describe("docker resolver, multi-arch", () => {
       deployment("multi-crio", ns, 1, { image, ...on("dr-crio-arm") }),
     );
     await Promise.all([
-      sim.waitForPods({ namespace: ns, selector: "app=multi-containerd", count: 1, digest: v1.index }),
-      sim.waitForPods({ namespace: ns, selector: "app=multi-crio", count: 1, digest: v1.arm64 }),
+      cluster.sim.waitForPods({
+        namespace: ns,
+        selector: "app=multi-containerd",
+        count: 1,
+        digest: v1.index,
+      }),
+      cluster.sim.waitForPods({ namespace: ns, selector: "app=multi-crio", count: 1, digest: v1.arm64 }),
     ]);
     const verdicts = (doc: PlanDoc) =>
       doc.pods.map(
@@ -338,23 +322,23 @@ describe("docker resolver, multi-arch", () => {
 
 describe("docker resolver, credentials", () => {
   it("reaches a private registry only through the pods' dockerconfigjson pull secret, never in argv, output or files", async () => {
-    const ns = await namespace("e2e-dr-private");
-    const image = `${priv.host}/secret-app:main`;
+    const ns = await cluster.namespace("e2e-dr-private");
+    const image = `${priv().host}/secret-app:main`;
     const loginDir = mkdtempSync(join(scratch, "login-"));
     writeFileSync(
       join(loginDir, "config.json"),
       JSON.stringify({
-        auths: { [priv.host]: { auth: Buffer.from(`${user.name}:${user.password}`).toString("base64") } },
+        auths: { [priv().host]: { auth: Buffer.from(`${user.name}:${user.password}`).toString("base64") } },
       }),
     );
     const v1 = await pushImage(image, "secret v1", { configDir: loginDir });
     rmSync(loginDir, { recursive: true, force: true });
     await removeLocal(image);
     await apply(
-      dockerConfigSecret("regcred", ns, priv.host, user.name, user.password),
+      dockerConfigSecret("regcred", ns, priv().host, user.name, user.password),
       deployment("secret-app", ns, 1, { image, pullSecrets: ["regcred"], ...amd64 }),
     );
-    await sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
+    await cluster.sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
 
     const docker = dockerShim("docker-private");
     const result = await cli(["plan", "-o", "json", "-n", ns, "--docker", docker.path, "-v"]);
@@ -392,14 +376,14 @@ describe("docker resolver, credentials", () => {
 
 describe("docker resolver, registry trouble never deletes", () => {
   it("a deleted tag and a stopped registry leave containers unknown, and apply deletes nothing", async () => {
-    const ns = await namespace("e2e-dr-gone");
+    const ns = await cluster.namespace("e2e-dr-gone");
     const gone = await startRegistry();
     let stopped = false;
     try {
       const image = `${gone.host}/doomed:latest`;
       const v1 = await pushImage(image, "doomed v1");
       await apply(deployment("doomed", ns, 1, { image, ...amd64 }));
-      await sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
+      await cluster.sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
       const v2 = await pushImage(image, "doomed v2");
       await removeLocal(image);
       expect((await planOf(["-n", ns])).pods[0]).toMatchObject({
@@ -434,7 +418,7 @@ describe("docker resolver, registry trouble never deletes", () => {
         expect(kubectlCalls(run.stderr)).not.toEqual([]);
       }
       expect(await podUids(ns)).toEqual(uids);
-      expect(sim.errors).toEqual([]);
+      expect(cluster.sim.errors).toEqual([]);
     } finally {
       // stop() waits for the registry's exit: only once.
       if (!stopped) await gone.stop();

@@ -5,48 +5,42 @@
  * and the exit is 1.
  */
 import { execFile } from "node:child_process";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Pod, type Simulator, startSimulator } from "../simulator/index.js";
-import { pushImage } from "../support/images.js";
-import { type Registry, startRegistry } from "../support/registry.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Pod } from "../simulator/index.js";
+import type { CliResult } from "../support/cli.js";
 import {
   apply,
-  createNamespace,
-  deleteNamespaces,
-  deployment,
   kk,
   kubectl,
+  kubectlPath,
   planJson,
   plugin,
   pluginEnv,
-  type Run,
-  statefulSet,
-  testbed,
   until,
-} from "./support.js";
+  useCluster,
+} from "../support/e2e.js";
+import { pushImage } from "../support/images.js";
+import { anonymous } from "../support/registry/distribution.js";
+import { deployment, statefulSet } from "../support/workloads.js";
 
 const ns = "e2e-plugin";
 const limited = `system:serviceaccount:${ns}:limited`;
 /** A second namespace for the refusals that stop apply part-way: its own pods, its own ServiceAccount. */
 const partial = "e2e-plugin-partial";
 const partialAccount = `system:serviceaccount:${partial}:partial`;
-let registry: Registry;
-let sim: Simulator;
+const cluster = useCluster({
+  nodes: [
+    { name: "plug-containerd", runtime: "containerd" },
+    { name: "plug-docker", runtime: "docker" },
+  ],
+  registries: [anonymous],
+  namespaces: [ns, partial],
+});
 let image: string;
 let v2: string;
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  sim = await startSimulator({
-    kubeconfig: testbed().kubeconfig,
-    nodes: [
-      { name: "plug-containerd", runtime: "containerd" },
-      { name: "plug-docker", runtime: "docker" },
-    ],
-  });
-  await Promise.all([ns, partial].map(createNamespace));
-  image = `${registry.host}/plugged:latest`;
+  image = `${cluster.registry.host}/plugged:latest`;
   const v1 = await pushImage(image, "plugin v1");
   await apply(
     deployment("web", ns, 2, { image }),
@@ -55,23 +49,17 @@ beforeAll(async () => {
     statefulSet("db", partial, 3, { image }),
   );
   await Promise.all([
-    sim.waitForPods({ namespace: ns, count: 4, digest: v1 }),
-    sim.waitForPods({ namespace: partial, count: 5, digest: v1 }),
+    cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v1 }),
+    cluster.sim.waitForPods({ namespace: partial, count: 5, digest: v1 }),
   ]);
   v2 = await pushImage(image, "plugin v2");
 });
 
-afterAll(async () => {
-  await deleteNamespaces([ns, partial]);
-  await sim?.stop();
-  await registry?.stop();
-});
-
 /** `kubectl ARGS` with the testbed's kubectl and the repository's bin/ on PATH, as a user has them. */
-function viaKubectl(args: string[]): Promise<Run> {
+function viaKubectl(args: string[]): Promise<CliResult> {
   return new Promise((done) => {
     execFile(
-      join(testbed().bin, "kubectl"),
+      kubectlPath(),
       args,
       { env: { ...process.env, ...pluginEnv(), NO_COLOR: "1" }, timeout: 120_000 },
       (error, stdout, stderr) =>
@@ -152,7 +140,7 @@ describe("as a ServiceAccount with only what it needs (--as)", () => {
     const doc = await planJson(["-n", ns, "--as", limited]);
     expect(doc.pods.filter((p) => p.action === "delete")).toHaveLength(4);
     const uids = async () =>
-      (await sim.waitForPods({ namespace: ns, count: 4 })).map((p: Pod) => p.metadata.uid).sort();
+      (await cluster.sim.waitForPods({ namespace: ns, count: 4 })).map((p: Pod) => p.metadata.uid).sort();
     const before = await uids();
     const result = await plugin(["apply", "--yes", "-n", ns, "--as", limited]);
     expect(result.code).toBe(1);
@@ -170,14 +158,14 @@ describe("as a ServiceAccount with only what it needs (--as)", () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "--as", limited]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("4 deleted (of 4 planned)");
-    await sim.waitForPods({ namespace: ns, count: 4, digest: v2 });
+    await cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v2 });
     expect((await planJson(["-n", ns, "--as", limited])).pods.map((p) => p.action)).toEqual([
       "none",
       "none",
       "none",
       "none",
     ]);
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 
   it("without list on pods: one line naming the refusal, exit 1", async () => {
@@ -290,6 +278,6 @@ describe("refusals the API server makes (RBAC, impersonated with --as)", () => {
       return recreated("db-0") && recreated("db-2") ? now : undefined;
     });
     expect(after["db-1"]).toBe(before["db-1"]);
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 });

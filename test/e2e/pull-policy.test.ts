@@ -3,39 +3,29 @@
  * a deleted pod back on the node's cached (old) digest, so deleting it changes nothing; the tool warns. Always
  * pulls again, and moves the node's tag, after which IfNotPresent starts the new digest too.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Pod, type Simulator, startSimulator } from "../simulator/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Pod } from "../simulator/index.js";
+import { apply, planJson, plugin, useCluster } from "../support/e2e.js";
 import { pushImage } from "../support/images.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import {
-  apply,
-  createNamespace,
-  deleteNamespaces,
-  deployment,
-  planJson,
-  plugin,
-  testbed,
-} from "./support.js";
+import { anonymous } from "../support/registry/distribution.js";
+import { deployment } from "../support/workloads.js";
 
 const ns = "e2e-pull-policy";
 const node = "pp-containerd";
-let registry: Registry;
-let sim: Simulator;
+const cluster = useCluster({
+  nodes: [
+    { name: node, runtime: "containerd" },
+    { name: "pp-crio", runtime: "cri-o" },
+  ],
+  registries: [anonymous],
+  namespaces: [ns],
+});
 let image: string;
 let v1: string;
 let v2: string;
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  sim = await startSimulator({
-    kubeconfig: testbed().kubeconfig,
-    nodes: [
-      { name: node, runtime: "containerd" },
-      { name: "pp-crio", runtime: "cri-o" },
-    ],
-  });
-  await createNamespace(ns);
-  image = `${registry.host}/pinned-by-cache:stable`;
+  image = `${cluster.registry.host}/pinned-by-cache:stable`;
   v1 = await pushImage(image, "pull policy v1");
   const onNode = { nodeSelector: { "kubernetes.io/hostname": node } };
   await apply(
@@ -43,17 +33,11 @@ beforeAll(async () => {
     deployment("always", ns, 1, { image, pullPolicy: "Always", ...onNode }),
     deployment("pair", ns, 2, { image, pullPolicy: "IfNotPresent", ...onNode }),
   );
-  await sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
+  await cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
   v2 = await pushImage(image, "pull policy v2");
 });
 
-afterAll(async () => {
-  await deleteNamespaces([ns]);
-  await sim?.stop();
-  await registry?.stop();
-});
-
-const podsOf = (app: string) => sim.waitForPods({ namespace: ns, selector: `app=${app}`, count: 1 });
+const podsOf = (app: string) => cluster.sim.waitForPods({ namespace: ns, selector: `app=${app}`, count: 1 });
 const digestOf = (pod: Pod) => pod.status!.containerStatuses![0]!.imageID.split("@")[1];
 
 describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
@@ -77,7 +61,12 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
   });
 
   it("apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
-    const before = await sim.waitForPods({ namespace: ns, selector: "app=pair", count: 2, digest: v1 });
+    const before = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=pair",
+      count: 2,
+      digest: v1,
+    });
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair"]);
     expect(result.code).toBe(1);
     const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
@@ -86,7 +75,12 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(lines[1]).toMatch(
       /not deleted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)$/,
     );
-    const after = await sim.waitForPods({ namespace: ns, selector: "app=pair", count: 2, digest: v1 });
+    const after = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=pair",
+      count: 2,
+      digest: v1,
+    });
     // One replaced (on v1 again), one untouched.
     expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toHaveLength(1);
   });
@@ -111,7 +105,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(replacement!.spec.nodeName).toBe(node);
     expect(digestOf(replacement!)).toBe(v1);
     // The simulated kubelet did not pull: it found the tag in the node's store.
-    const started = sim
+    const started = cluster.sim
       .eventsOf(ns)
       .filter((e) => e.uid === replacement!.metadata.uid)
       .map((e) => e.what);
@@ -130,10 +124,15 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
   it("Always on the same node and tag: the replacement pulls v2", async () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=always"]);
     expect(result.code, result.stderr).toBe(0);
-    const [pod] = await sim.waitForPods({ namespace: ns, selector: "app=always", count: 1, digest: v2 });
+    const [pod] = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=always",
+      count: 1,
+      digest: v2,
+    });
     expect(pod!.spec.nodeName).toBe(node);
     expect(
-      sim
+      cluster.sim
         .eventsOf(ns)
         .filter((e) => e.uid === pod!.metadata.uid)
         .map((e) => e.what),
@@ -143,9 +142,9 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
   it("once the node's tag has moved, deleting the IfNotPresent pod again does bring v2", async () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=cached"]);
     expect(result.code, result.stderr).toBe(0);
-    await sim.waitForPods({ namespace: ns, selector: "app=cached", count: 1, digest: v2 });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=cached", count: 1, digest: v2 });
     const doc = await planJson(["-n", ns, "-l", "app in (cached,always)"]);
     expect(doc.pods.map((p) => p.action)).toEqual(["none", "none"]);
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 });

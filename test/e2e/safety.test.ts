@@ -6,44 +6,29 @@
  * - a PodDisruptionBudget that allows no disruption stops apply before any deletion.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FaultProxy, startFaultProxy } from "../registry/fault-proxy.js";
-import { type Simulator, startSimulator } from "../simulator/index.js";
+import { apply, kk, planJson, plugin, useCluster } from "../support/e2e.js";
 import { docker, pushImage } from "../support/images.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import {
-  apply,
-  createNamespace,
-  deleteNamespaces,
-  deployment,
-  kk,
-  planJson,
-  plugin,
-  testbed,
-} from "./support.js";
+import { anonymous } from "../support/registry/distribution.js";
+import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.js";
+import { deployment } from "../support/workloads.js";
 
 const ns = "e2e-safety";
-let registry: Registry;
+const cluster = useCluster({
+  nodes: [
+    { name: "safe-a", runtime: "containerd" },
+    { name: "safe-b", runtime: "cri-o" },
+  ],
+  registries: [anonymous],
+  namespaces: [ns],
+});
 let proxy: FaultProxy;
-let sim: Simulator;
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  proxy = await startFaultProxy(registry.host);
-  sim = await startSimulator({
-    kubeconfig: testbed().kubeconfig,
-    nodes: [
-      { name: "safe-a", runtime: "containerd" },
-      { name: "safe-b", runtime: "cri-o" },
-    ],
-  });
-  await createNamespace(ns);
+  proxy = await startFaultProxy(cluster.registry.host);
 });
 
 afterAll(async () => {
-  await deleteNamespaces([ns]);
-  await sim?.stop();
   await proxy?.stop();
-  await registry?.stop();
 });
 
 /** Moves `reference` to an index whose only image is linux/arm64; returns the index digest. */
@@ -78,10 +63,10 @@ async function states(app: string): Promise<string[]> {
 describe("a tag moved to an index with no image for the nodes' platform", () => {
   let v1: string;
   beforeAll(async () => {
-    const image = `${registry.host}/arch:latest`;
+    const image = `${cluster.registry.host}/arch:latest`;
     v1 = await pushImage(image, "safety v1 amd64");
     await apply(deployment("arch", ns, 3, { image }));
-    await sim.waitForPods({ namespace: ns, selector: "app=arch", count: 3, digest: v1 });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=arch", count: 3, digest: v1 });
     await pushArm64OnlyIndex(image);
   });
 
@@ -121,10 +106,10 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
   it("apply deletes one pod, its replacement cannot pull, apply stops at the wait timeout", async () => {
     // Pods name the image through the proxy; the tool asks by HEAD, the simulated kubelets pull by GET.
     const image = `${proxy.host}/outage:latest`;
-    const v1 = await pushImage(`${registry.host}/outage:latest`, "outage v1");
+    const v1 = await pushImage(`${cluster.registry.host}/outage:latest`, "outage v1");
     await apply(deployment("outage", ns, 3, { image }));
-    await sim.waitForPods({ namespace: ns, selector: "app=outage", count: 3, digest: v1 });
-    await pushImage(`${registry.host}/outage:latest`, "outage v2");
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=outage", count: 3, digest: v1 });
+    await pushImage(`${cluster.registry.host}/outage:latest`, "outage v2");
     proxy.rules.push({
       method: "GET",
       path: /\/outage\/manifests\//,
@@ -163,15 +148,20 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     expect(now.filter((s) => s === `Running ${v1}`)).toHaveLength(2);
     expect(now.filter((s) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s))).toHaveLength(1);
     expect(now).toHaveLength(3);
-    expect(sim.eventsOf(ns).some((e) => e.what === "pull-failed")).toBe(true);
+    expect(cluster.sim.eventsOf(ns).some((e) => e.what === "pull-failed")).toBe(true);
   });
 
   it("the only replica: deleted, its replacement cannot pull, and apply says so and exits 1", async () => {
     const image = `${proxy.host}/lonely:latest`;
-    const v1 = await pushImage(`${registry.host}/lonely:latest`, "lonely v1");
+    const v1 = await pushImage(`${cluster.registry.host}/lonely:latest`, "lonely v1");
     await apply(deployment("lonely", ns, 1, { image }));
-    const [old] = await sim.waitForPods({ namespace: ns, selector: "app=lonely", count: 1, digest: v1 });
-    await pushImage(`${registry.host}/lonely:latest`, "lonely v2");
+    const [old] = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=lonely",
+      count: 1,
+      digest: v1,
+    });
+    await pushImage(`${cluster.registry.host}/lonely:latest`, "lonely v2");
     proxy.rules.push({
       method: "GET",
       path: /\/lonely\/manifests\//,
@@ -217,10 +207,10 @@ describe("PodDisruptionBudgets", () => {
   });
 
   beforeAll(async () => {
-    const image = `${registry.host}/guarded:latest`;
+    const image = `${cluster.registry.host}/guarded:latest`;
     v1 = await pushImage(image, "guarded v1");
     await apply(deployment("guarded", ns, 2, { image }), budget({ maxUnavailable: 0 }));
-    await sim.waitForPods({ namespace: ns, selector: "app=guarded", count: 2, digest: v1 });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=guarded", count: 2, digest: v1 });
     v2 = await pushImage(image, "guarded v2");
   });
 
@@ -240,7 +230,7 @@ describe("PodDisruptionBudgets", () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=guarded"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("2 deleted (of 2 planned)");
-    await sim.waitForPods({ namespace: ns, selector: "app=guarded", count: 2, digest: v2 });
-    expect(sim.errors).toEqual([]);
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=guarded", count: 2, digest: v2 });
+    expect(cluster.sim.errors).toEqual([]);
   });
 });

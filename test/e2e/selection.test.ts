@@ -9,26 +9,20 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../simulator/index.js";
-import { pushImage } from "../support/images.js";
-import { type Registry, startRegistry } from "../support/registry.js";
 import {
   actions,
   apply,
-  barePod,
-  createNamespace,
-  deleteNamespaces,
-  deployment,
-  dockerConfigSecret,
-  job,
   kk,
   kubectl,
   type PlanDoc,
   planJson,
   plugin,
-  testbed,
   until,
-} from "./support.js";
+  useCluster,
+} from "../support/e2e.js";
+import { pushImage } from "../support/images.js";
+import { anonymous } from "../support/registry/distribution.js";
+import { barePod, deployment, dockerConfigSecret, job } from "../support/workloads.js";
 
 const a = "e2e-sel-a";
 const b = "e2e-sel-b";
@@ -37,28 +31,23 @@ const acct = "e2e-sel-account";
 const all1 = "e2e-sel-all-1";
 const all2 = "e2e-sel-all-2";
 const user = { name: "ci", password: "s3cr3t-Pa55word" };
-let open: Registry;
-let locked: Registry;
-let sim: Simulator;
+const cluster = useCluster({
+  nodes: [
+    { name: "sel-containerd", runtime: "containerd" },
+    { name: "sel-docker", runtime: "docker" },
+  ],
+  registries: [anonymous, { htpasswd: { user: user.name, password: user.password } }],
+  namespaces: [a, b, priv, acct, all1, all2],
+});
+const open = () => cluster.registries[0]!;
+const locked = () => cluster.registries[1]!;
 let image: string;
 let v1: string;
 let v2: string;
 let loginDir: string;
 
 beforeAll(async () => {
-  [open, locked] = await Promise.all([
-    startRegistry(),
-    startRegistry({ htpasswd: { user: user.name, password: user.password } }),
-  ]);
-  sim = await startSimulator({
-    kubeconfig: testbed().kubeconfig,
-    nodes: [
-      { name: "sel-containerd", runtime: "containerd" },
-      { name: "sel-docker", runtime: "docker" },
-    ],
-  });
-  await Promise.all([a, b, priv, acct, all1, all2].map(createNamespace));
-  image = `${open.host}/shared:latest`;
+  image = `${open().host}/shared:latest`;
   v1 = await pushImage(image, "selection v1");
   await apply(
     deployment("front", a, 2, { image }),
@@ -69,29 +58,26 @@ beforeAll(async () => {
     deployment("home", "default", 1, { image }),
   );
   await Promise.all([
-    sim.waitForPods({ namespace: a, selector: "app in (front,back,loner)", count: 4, digest: v1 }),
-    sim.waitForPods({ namespace: a, selector: "app=batch", count: 1, phase: "Succeeded" }),
-    sim.waitForPods({ namespace: b, count: 1, digest: v1 }),
-    sim.waitForPods({ namespace: "default", selector: "app=home", count: 1, digest: v1 }),
+    cluster.sim.waitForPods({ namespace: a, selector: "app in (front,back,loner)", count: 4, digest: v1 }),
+    cluster.sim.waitForPods({ namespace: a, selector: "app=batch", count: 1, phase: "Succeeded" }),
+    cluster.sim.waitForPods({ namespace: b, count: 1, digest: v1 }),
+    cluster.sim.waitForPods({ namespace: "default", selector: "app=home", count: 1, digest: v1 }),
   ]);
   v2 = await pushImage(image, "selection v2");
   loginDir = mkdtempSync(join(tmpdir(), "kau-e2e-login-"));
   writeFileSync(
     join(loginDir, "config.json"),
     JSON.stringify({
-      auths: { [locked.host]: { auth: Buffer.from(`${user.name}:${user.password}`).toString("base64") } },
+      auths: { [locked().host]: { auth: Buffer.from(`${user.name}:${user.password}`).toString("base64") } },
     }),
   );
 });
 
 afterAll(async () => {
   await kubectl(["delete", "deployment", "home", "-n", "default", "--ignore-not-found"]);
-  await deleteNamespaces([a, b, priv, acct, all1, all2]);
   await until("default to be empty", async () =>
     (await kk(["get", "pods", "-n", "default", "-o", "name"])).trim() === "" ? true : undefined,
   );
-  await sim?.stop();
-  await Promise.all([open?.stop(), locked?.stop()]);
   if (loginDir) rmSync(loginDir, { recursive: true, force: true });
 });
 
@@ -164,7 +150,7 @@ describe("selection", () => {
     const result = await plugin(["apply", "--yes", "-n", a, "-l", "app=front"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("2 deleted (of 2 planned)");
-    await sim.waitForPods({ namespace: a, selector: "app=front", count: 2, digest: v2 });
+    await cluster.sim.waitForPods({ namespace: a, selector: "app=front", count: 2, digest: v2 });
     expect(await kubectlPods(["-A", "-l", "app!=front"])).toEqual(untouched);
   });
 
@@ -177,7 +163,7 @@ describe("selection", () => {
     const result = await plugin(["apply", "--yes", "-n", a]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("1 deleted (of 1 planned)");
-    await sim.waitForPods({ namespace: a, selector: "app=back", count: 1, digest: v2 });
+    await cluster.sim.waitForPods({ namespace: a, selector: "app=back", count: 1, digest: v2 });
     expect(await uids()).toEqual(before);
     expect(actions(await planJson(["-n", a]))).toEqual(
       [
@@ -193,11 +179,11 @@ describe("a private registry behind a pull secret", () => {
   let s1: string;
 
   it("without the secret the simulated kubelet cannot pull: ErrImagePull, and the tool cannot judge the pod", async () => {
-    secretImage = `${locked.host}/secret-app:latest`;
+    secretImage = `${locked().host}/secret-app:latest`;
     s1 = await pushImage(secretImage, "private v1", { configDir: loginDir });
     await apply(deployment("secret-app", priv, 2, { image: secretImage, pullSecrets: ["regcred"] }));
     const failure = await until("a pull failure", async () =>
-      sim.eventsOf(priv).find((e) => e.what === "pull-failed"),
+      cluster.sim.eventsOf(priv).find((e) => e.what === "pull-failed"),
     );
     expect(failure.detail).toMatch(/^ErrImagePull: Failed to pull image .*401 Unauthorized/);
     const doc = await planJson(["-n", priv]);
@@ -208,8 +194,8 @@ describe("a private registry behind a pull secret", () => {
   });
 
   it("with the dockerconfigjson secret in the namespace the pods start, and the tool resolves the tag", async () => {
-    await apply(dockerConfigSecret("regcred", priv, locked.host, user.name, user.password));
-    await sim.waitForPods({ namespace: priv, count: 2, digest: s1 });
+    await apply(dockerConfigSecret("regcred", priv, locked().host, user.name, user.password));
+    await cluster.sim.waitForPods({ namespace: priv, count: 2, digest: s1 });
     for (const resolver of ["docker", "registry"]) {
       const doc = await planJson(["-n", priv, "--resolver", resolver]);
       expect(
@@ -230,7 +216,7 @@ describe("a private registry behind a pull secret", () => {
     }
     const result = await plugin(["apply", "--yes", "-n", priv]);
     expect(result.code, result.stderr).toBe(0);
-    await sim.waitForPods({ namespace: priv, count: 2, digest: s2 });
+    await cluster.sim.waitForPods({ namespace: priv, count: 2, digest: s2 });
     expect((await planJson(["-n", priv])).pods.map((p) => p.action)).toEqual(["none", "none"]);
   });
 
@@ -246,7 +232,7 @@ describe("a private registry behind a pull secret", () => {
         );
       }
     }
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 });
 
@@ -261,19 +247,24 @@ describe("a pull secret named only by the pod's ServiceAccount", () => {
   let c1: string;
 
   it("a pod created before its account names the secret starts from the node's copy and names no secret: the tool cannot read the tag", async () => {
-    accountImage = `${locked.host}/by-account:stable`;
+    accountImage = `${locked().host}/by-account:stable`;
     c1 = await pushImage(accountImage, "by-account v1", { configDir: loginDir });
     const onNode = { nodeSelector: { "kubernetes.io/hostname": node }, pullPolicy: "IfNotPresent" as const };
     await apply(
-      dockerConfigSecret("regcred", acct, locked.host, user.name, user.password),
+      dockerConfigSecret("regcred", acct, locked().host, user.name, user.password),
       { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "puller", namespace: acct } },
       barePod("warm", acct, { image: accountImage, pullSecrets: ["regcred"], ...onNode }),
     );
-    await sim.waitForPods({ namespace: acct, selector: "app=warm", count: 1, digest: c1 });
+    await cluster.sim.waitForPods({ namespace: acct, selector: "app=warm", count: 1, digest: c1 });
     await apply(
       deployment("by-account", acct, 2, { image: accountImage, serviceAccountName: "puller", ...onNode }),
     );
-    const pods = await sim.waitForPods({ namespace: acct, selector: "app=by-account", count: 2, digest: c1 });
+    const pods = await cluster.sim.waitForPods({
+      namespace: acct,
+      selector: "app=by-account",
+      count: 2,
+      digest: c1,
+    });
     const specs = JSON.parse(await kk(["get", "pods", "-n", acct, "-l", "app=by-account", "-o", "json"]))
       .items as { spec: { serviceAccountName: string; imagePullSecrets?: unknown[] } }[];
     expect(
@@ -282,7 +273,7 @@ describe("a pull secret named only by the pod's ServiceAccount", () => {
     for (const pod of pods) {
       // The node did not pull: it found the tag in its store.
       expect(
-        sim
+        cluster.sim
           .eventsOf(acct)
           .filter((e) => e.uid === pod.metadata.uid)
           .map((e) => e.what),
@@ -325,7 +316,7 @@ describe("a pull secret named only by the pod's ServiceAccount", () => {
         resolver,
       ).toEqual([`delete stale ${c2}`, `delete stale ${c2}`]);
     }
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 });
 
@@ -341,8 +332,8 @@ describe("apply -A", () => {
   };
 
   it("deletes exactly the selection's stale pods, in both namespaces; no other pod anywhere", async () => {
-    const sweep = `${open.host}/sweep:latest`;
-    const steady = `${open.host}/steady:latest`;
+    const sweep = `${open().host}/sweep:latest`;
+    const steady = `${open().host}/steady:latest`;
     const w1 = await pushImage(sweep, "sweep v1");
     const s1 = await pushImage(steady, "steady v1");
     await apply(
@@ -353,9 +344,9 @@ describe("apply -A", () => {
       barePod("loner", all2, { image: sweep }, { [label]: "yes" }),
     );
     await Promise.all([
-      sim.waitForPods({ namespace: all1, selector: "app in (web,untagged)", count: 3, digest: w1 }),
-      sim.waitForPods({ namespace: all1, selector: "app=steady", count: 1, digest: s1 }),
-      sim.waitForPods({ namespace: all2, count: 2, digest: w1 }),
+      cluster.sim.waitForPods({ namespace: all1, selector: "app in (web,untagged)", count: 3, digest: w1 }),
+      cluster.sim.waitForPods({ namespace: all1, selector: "app=steady", count: 1, digest: s1 }),
+      cluster.sim.waitForPods({ namespace: all2, count: 2, digest: w1 }),
     ]);
     const w2 = await pushImage(sweep, "sweep v2");
 
@@ -399,8 +390,8 @@ describe("apply -A", () => {
     ).toEqual(stale.map((p) => `pod ${p} deleted`));
     expect(result.stdout).toContain("3 deleted (of 3 planned)");
     await Promise.all([
-      sim.waitForPods({ namespace: all1, selector: "app=web", count: 2, digest: w2 }),
-      sim.waitForPods({ namespace: all2, selector: "app=web", count: 1, digest: w2 }),
+      cluster.sim.waitForPods({ namespace: all1, selector: "app=web", count: 2, digest: w2 }),
+      cluster.sim.waitForPods({ namespace: all2, selector: "app=web", count: 1, digest: w2 }),
     ]);
     // Every other pod of the cluster is the same pod as before, the untagged stale one included.
     const after = await uids();
@@ -410,6 +401,6 @@ describe("apply -A", () => {
     expect(
       actions(await planJson(["-A", "-l", `${label}=yes`])).filter((x) => x.endsWith(" delete")),
     ).toEqual([]);
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 });

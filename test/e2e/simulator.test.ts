@@ -3,48 +3,24 @@
  * imageID in each runtime's form (multi-arch included), pull failures, Job completion, graceful deletion.
  * Then the plugin reads those pods: this is where runtime forms meet the product's parser for real.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Pod, runtimeLabel, type Simulator, startSimulator } from "../simulator/index.js";
+import { describe, expect, it } from "vitest";
+import { type Pod, runtimeLabel } from "../simulator/index.js";
+import { apply, kk, kubectl, type PlanDoc, planJson, plugin, until, useCluster } from "../support/e2e.js";
 import { docker, pushImage, pushIndex } from "../support/images.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import {
-  apply,
-  barePod,
-  createNamespace,
-  deleteNamespaces,
-  job,
-  kk,
-  kubectl,
-  type PlanDoc,
-  planJson,
-  plugin,
-  testbed,
-  until,
-} from "./support.js";
+import { anonymous } from "../support/registry/distribution.js";
+import { barePod, job } from "../support/workloads.js";
 
 const ns = "e2e-sim";
-let registry: Registry;
-let sim: Simulator;
-
-beforeAll(async () => {
-  registry = await startRegistry();
-  sim = await startSimulator({
-    kubeconfig: testbed().kubeconfig,
-    nodes: [
-      { name: "sim-containerd", runtime: "containerd", arch: "amd64" },
-      { name: "sim-crio", runtime: "cri-o", arch: "amd64" },
-      { name: "sim-crio-arm", runtime: "cri-o", arch: "arm64" },
-      { name: "sim-docker", runtime: "docker", arch: "amd64" },
-    ],
-    timings: { leaseRenewMs: 1000 },
-  });
-  await createNamespace(ns);
-});
-
-afterAll(async () => {
-  await deleteNamespaces([ns]);
-  await sim?.stop();
-  await registry?.stop();
+const cluster = useCluster({
+  nodes: [
+    { name: "sim-containerd", runtime: "containerd", arch: "amd64" },
+    { name: "sim-crio", runtime: "cri-o", arch: "amd64" },
+    { name: "sim-crio-arm", runtime: "cri-o", arch: "arm64" },
+    { name: "sim-docker", runtime: "docker", arch: "amd64" },
+  ],
+  timings: { leaseRenewMs: 1000 },
+  registries: [anonymous],
+  namespaces: [ns],
 });
 
 const onNode = (node: string) => ({ nodeSelector: { "kubernetes.io/hostname": node } });
@@ -91,14 +67,14 @@ describe("pods", () => {
   let multi: { index: string; amd64: string; arm64: string };
 
   it("each runtime reports imageID, image and containerID in its own form; an index resolves per arch", async () => {
-    const image = `${registry.host}/multi:latest`;
+    const image = `${cluster.registry.host}/multi:latest`;
     multi = await pushIndex(image, { amd64: "sim multi amd64 v1", arm64: "sim multi arm64 v1" });
-    const init = `${registry.host}/init:1.0`;
+    const init = `${cluster.registry.host}/init:1.0`;
     const initDigest = await pushImage(init, "sim init 1.0");
     for (const node of ["sim-containerd", "sim-crio", "sim-crio-arm", "sim-docker"]) {
       await apply(barePod(`on-${node}`, ns, { image, initImage: init, ...onNode(node) }));
     }
-    await sim.waitForPods({ namespace: ns, count: 4 });
+    await cluster.sim.waitForPods({ namespace: ns, count: 4 });
 
     const forms = async (name: string) => {
       const pod = await podJson(name);
@@ -112,7 +88,7 @@ describe("pods", () => {
         init: `${initStatus!.imageID} ${Object.keys(initStatus!.state)[0]}`,
       };
     };
-    const h = registry.host;
+    const h = cluster.registry.host;
     expect(await forms("on-sim-containerd")).toEqual({
       node: "sim-containerd",
       imageID: `${h}/multi@${multi.index}`,
@@ -141,7 +117,7 @@ describe("pods", () => {
         .map((c) => c.type)
         .sort(),
     ).toEqual(["ContainersReady", "Initialized", "PodReadyToStartContainers", "PodScheduled", "Ready"]);
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 
   it.each(["docker", "registry"])(
@@ -161,7 +137,7 @@ describe("pods", () => {
   );
 
   it("after the index moves for amd64 only, each runtime's pod is judged by what it runs", async () => {
-    await pushIndex(`${registry.host}/multi:latest`, {
+    await pushIndex(`${cluster.registry.host}/multi:latest`, {
       amd64: "sim multi amd64 v2",
       arm64: "sim multi arm64 v1",
     });
@@ -208,14 +184,14 @@ describe("pods", () => {
   });
 
   it("a platform added to a tag's index leaves the others current; containerd may keep the older digest", async () => {
-    const image = `${registry.host}/trap:latest`;
+    const image = `${cluster.registry.host}/trap:latest`;
     const first = await pushIndex(image, { amd64: "sim trap amd64", arm64: "sim trap arm64" });
     const trapPods = () =>
       ["sim-containerd", "sim-docker"].map((node) =>
         barePod(`trap-${node}`, ns, { image, ...onNode(node) }, { trap: "yes" }),
       );
     await apply(...trapPods());
-    await sim.waitForPods({ namespace: ns, selector: "trap=yes", count: 2, digest: first.index });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "trap=yes", count: 2, digest: first.index });
     // A platform is added; amd64 and arm64 keep their manifests. New index bytes, a new index digest.
     await pushImage(`${image}-s390x`, "sim trap s390x", { platform: "linux/s390x" });
     await docker(["manifest", "rm", image]).catch(() => "");
@@ -247,16 +223,19 @@ describe("pods", () => {
     await kk(["delete", "pod", "-n", ns, "-l", "trap=yes"]);
     await apply(...trapPods());
     const lower = [first.index, second].sort()[0]!;
-    const pods = await sim.waitForPods({ namespace: ns, selector: "trap=yes", count: 2 });
+    const pods = await cluster.sim.waitForPods({ namespace: ns, selector: "trap=yes", count: 2 });
     expect(pods.map((p) => p.status!.containerStatuses![0]!.imageID.split("@")[1])).toEqual([lower, lower]);
-    expect(sim.eventsOf(ns, "trap-").filter((e) => e.what === "pulled")).toHaveLength(4);
+    expect(cluster.sim.eventsOf(ns, "trap-").filter((e) => e.what === "pulled")).toHaveLength(4);
   });
 
   it("a missing tag is ErrImagePull, then ImagePullBackOff, with no imageID; Never without the image is ErrImageNeverPull", async () => {
     await apply(
-      barePod("missing", ns, { image: `${registry.host}/nothing-here:1.0`, ...onNode("sim-containerd") }),
+      barePod("missing", ns, {
+        image: `${cluster.registry.host}/nothing-here:1.0`,
+        ...onNode("sim-containerd"),
+      }),
       barePod("never", ns, {
-        image: `${registry.host}/never:1.0`,
+        image: `${cluster.registry.host}/never:1.0`,
         pullPolicy: "Never",
         ...onNode("sim-crio"),
       }),
@@ -274,7 +253,7 @@ describe("pods", () => {
     });
     expect(backoff).toMatchObject({ imageID: "", message: expect.stringContaining("not found") });
     // The first failure is ErrImagePull, the retries after it ImagePullBackOff (as the kubelet reports them).
-    const failures = sim.eventsOf(ns, "missing").filter((e) => e.what === "pull-failed");
+    const failures = cluster.sim.eventsOf(ns, "missing").filter((e) => e.what === "pull-failed");
     expect(failures.map((e) => e.detail!.split(":")[0])).toEqual([
       "ErrImagePull",
       ...failures.slice(1).map(() => "ImagePullBackOff"),
@@ -292,10 +271,10 @@ describe("pods", () => {
   });
 
   it("a Job's pod runs to completion and the Job controller marks the Job Complete", async () => {
-    const image = `${registry.host}/batch:1.0`;
+    const image = `${cluster.registry.host}/batch:1.0`;
     await pushImage(image, "sim batch 1.0");
     await apply(job("once", ns, { image, ...onNode("sim-docker") }));
-    await sim.waitForPods({ namespace: ns, selector: "app=once", count: 1, phase: "Succeeded" });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=once", count: 1, phase: "Succeeded" });
     await until("Job Complete", async () => {
       const status = JSON.parse(await kk(["get", "job", "once", "-n", ns, "-o", "json"])).status;
       return status.conditions?.some(
@@ -313,10 +292,10 @@ describe("pods", () => {
   });
 
   it("a deleted pod is finished after its (capped) grace period with a grace-0 delete", async () => {
-    const image = `${registry.host}/graceful:1.0`;
+    const image = `${cluster.registry.host}/graceful:1.0`;
     await pushImage(image, "sim graceful 1.0");
     await apply(barePod("graceful", ns, { image, terminationGracePeriodSeconds: 30, ...onNode("sim-crio") }));
-    await sim.waitForPods({ namespace: ns, selector: "app=graceful", count: 1 });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=graceful", count: 1 });
     const t0 = Date.now();
     await kk(["delete", "pod", "graceful", "-n", ns, "--wait=false"]);
     const terminating = await podJson("graceful");
@@ -327,10 +306,10 @@ describe("pods", () => {
     const elapsed = Date.now() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(10_000);
-    const seen = sim.eventsOf(ns, "graceful").map((e) => e.what);
+    const seen = cluster.sim.eventsOf(ns, "graceful").map((e) => e.what);
     expect(seen.slice(0, 4)).toEqual(["seen", "pulled", "running", "terminating"]);
     // The watch may report the pod gone before the DELETE call returns.
     expect(seen.slice(4).sort()).toEqual(["deleted", "gone"]);
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 });

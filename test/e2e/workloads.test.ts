@@ -5,22 +5,12 @@
  * is clean again. For a Deployment, a StatefulSet and a DaemonSet, each with both resolvers (the
  * StatefulSet's plans with both, in one case: apply's steps don't depend on the resolver).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Pod, type Simulator, startSimulator } from "../simulator/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Pod } from "../simulator/index.js";
+import { actions, apply, planJson, plugin, useCluster } from "../support/e2e.js";
 import { pushImage } from "../support/images.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import {
-  actions,
-  apply,
-  createNamespace,
-  daemonSet,
-  deleteNamespaces,
-  deployment,
-  planJson,
-  plugin,
-  statefulSet,
-  testbed,
-} from "./support.js";
+import { anonymous } from "../support/registry/distribution.js";
+import { daemonSet, deployment, statefulSet } from "../support/workloads.js";
 
 type Kind = "Deployment" | "StatefulSet" | "DaemonSet";
 interface Case {
@@ -46,41 +36,31 @@ const cases: Case[] = [
   kase("DaemonSet", "registry"),
 ];
 const namespaceOf = (c: Case) => `e2e-wl-${c.kind.toLowerCase()}-${c.resolver}`;
-const imageOf = (c: Case) => `${registry.host}/${c.kind.toLowerCase()}-${c.resolver}:latest`;
+const imageOf = (c: Case) => `${cluster.registry.host}/${c.kind.toLowerCase()}-${c.resolver}:latest`;
 
-let registry: Registry;
-let sim: Simulator;
-const namespaces = cases.map(namespaceOf);
+const cluster = useCluster({
+  nodes: [
+    { name: "wl-containerd", runtime: "containerd" },
+    { name: "wl-crio", runtime: "cri-o" },
+    { name: "wl-docker", runtime: "docker" },
+  ],
+  registries: [anonymous],
+});
 /** v1's digest per case's namespace. */
 const firstDigests = new Map<string, string>();
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  sim = await startSimulator({
-    kubeconfig: testbed().kubeconfig,
-    nodes: [
-      { name: "wl-containerd", runtime: "containerd" },
-      { name: "wl-crio", runtime: "cri-o" },
-      { name: "wl-docker", runtime: "docker" },
-    ],
-  });
   // Every case's workload starts at once (a StatefulSet starts its pods one by one): the cases then run
   // one after another, each in its own namespace on its own image.
   await Promise.all(
     cases.map(async (c) => {
       const ns = namespaceOf(c);
-      await createNamespace(ns);
+      await cluster.namespace(ns);
       const image = imageOf(c);
       firstDigests.set(ns, await pushImage(image, `${c.kind} ${c.resolver} v1`));
       await apply(manifest(c.kind, "web", ns, image));
     }),
   );
-});
-
-afterAll(async () => {
-  await deleteNamespaces(namespaces);
-  await sim?.stop();
-  await registry?.stop();
 });
 
 const manifest = (kind: Kind, name: string, ns: string, image: string) =>
@@ -104,7 +84,7 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
   beforeAll(async () => {
     image = imageOf(c);
     v1 = firstDigests.get(ns)!;
-    before = await sim.waitForPods({ namespace: ns, selector: `app=${name}`, count: 3, digest: v1 });
+    before = await cluster.sim.waitForPods({ namespace: ns, selector: `app=${name}`, count: 3, digest: v1 });
   });
 
   it("plan: all 3 pods current on v1", async () => {
@@ -154,20 +134,30 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     const result = await plugin(["apply", "--dry-run", "-n", ns, "--resolver", resolver]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("3 deleted (server dry run) (of 3 planned)");
-    const pods = await sim.waitForPods({ namespace: ns, selector: `app=${name}`, count: 3, digest: v1 });
+    const pods = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: `app=${name}`,
+      count: 3,
+      digest: v1,
+    });
     expect(pods.map((p) => p.metadata.uid).sort()).toEqual(before.map((p) => p.metadata.uid).sort());
   });
 
   it("apply --yes deletes them one at a time; the controller recreates them on v2; plan is clean", async () => {
-    const started = sim.now();
+    const started = cluster.sim.now();
     const result = await plugin(["apply", "--yes", "-n", ns, "--resolver", resolver]);
-    const took = sim.now() - started;
+    const took = cluster.sim.now() - started;
     expect(result.code, result.stderr).toBe(0);
     const deletedLines = result.stdout.split("\n").filter((l) => / deleted$/.test(l));
     expect(deletedLines).toHaveLength(3);
     expect(result.stdout).toContain("3 deleted (of 3 planned)");
 
-    const after = await sim.waitForPods({ namespace: ns, selector: `app=${name}`, count: 3, digest: v2 });
+    const after = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: `app=${name}`,
+      count: 3,
+      digest: v2,
+    });
     const oldUids = new Set(before.map((p) => p.metadata.uid));
     expect(after.some((p) => oldUids.has(p.metadata.uid))).toBe(false);
     if (kind === "StatefulSet") {
@@ -179,7 +169,7 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
 
     // Order and timing, from what the simulated kubelets saw: the deletions in the order apply printed
     // them, and before each deletion after the first, a replacement became Ready.
-    const events = sim.eventsOf(ns).filter((e) => e.at >= started);
+    const events = cluster.sim.eventsOf(ns).filter((e) => e.at >= started);
     const deletions = events.filter((e) => e.what === "terminating" && oldUids.has(e.uid));
     expect(deletions.map((e) => `pod ${ns}/${e.pod} deleted`)).toEqual(deletedLines);
     const readyTimes = events.filter((e) => e.what === "running" && !oldUids.has(e.uid)).map((e) => e.at);
@@ -198,14 +188,14 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
       for (const pod of doc.pods)
         expect(pod.containers[0], planner).toMatchObject({ status: "current", runningDigest: v2 });
     }
-    expect(sim.errors).toEqual([]);
+    expect(cluster.sim.errors).toEqual([]);
   });
 });
 
 describe("the simulated nodes", () => {
   it("stayed Ready and untainted through the file (their Leases kept the node lifecycle controller happy)", async () => {
     const nodes = (
-      await sim.client.get<{
+      await cluster.sim.client.get<{
         items: {
           metadata: { name: string; creationTimestamp: string };
           spec: { taints?: unknown[] };

@@ -10,10 +10,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { FakeCluster, fakeBin, repoRoot, runCli } from "../support/cli.js";
+import { repoRoot, runCli } from "../support/cli.js";
+import { FakeCluster, type FakeState, fakeBin } from "../support/fake-kubectl.js";
 import { pushImage } from "../support/images.js";
 import { makePod, makeReplicaSet } from "../support/pods.js";
-import { type Registry, startRegistry } from "../support/registry.js";
+import { type Registry, startRegistry } from "../support/registry/distribution.js";
 
 let registry: Registry;
 let image: string;
@@ -29,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => registry?.stop());
 
 /** Three stale replicas of one Deployment and one stale bare pod. */
-function staleCluster(faults: ConstructorParameters<typeof FakeCluster>[0]["faults"] = {}) {
+function staleCluster(faults: FakeState["faults"] = {}) {
   const replica = (suffix: string) =>
     makePod({
       name: `web-7d9c8b-${suffix}`,

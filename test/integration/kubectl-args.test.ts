@@ -10,11 +10,11 @@ import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploymentPod, planOf, removeTempDirs, runPlan } from "../registry/harness.js";
-import { FakeCluster, fakeBin, pullSecret } from "../support/cli.js";
+import { FakeCluster, fakeBin, pullSecret } from "../support/fake-kubectl.js";
 import { pushImage } from "../support/images.js";
 import { makeReplicaSet } from "../support/pods.js";
-import { type Registry, startRegistry } from "../support/registry.js";
+import { type Registry, startRegistry } from "../support/registry/distribution.js";
+import { deploymentPod, planOf, removeTempDirs, runPlan } from "../support/registry/harness.js";
 
 const connectionFlags = [
   "--kubeconfig",

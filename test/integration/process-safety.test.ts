@@ -16,6 +16,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { cliPath } from "../support/cli.js";
+import { FakeCluster, fakeBin, pullSecret } from "../support/fake-kubectl.js";
+import { pushImage, removeLocal } from "../support/images.js";
+import { makeReplicaSet } from "../support/pods.js";
+import { type Registry, startRegistry } from "../support/registry/distribution.js";
 import {
   deploymentPod,
   expectNoSecrets,
@@ -25,11 +30,7 @@ import {
   planOf,
   removeTempDirs,
   runPlan,
-} from "../registry/harness.js";
-import { cliPath, FakeCluster, fakeBin, pullSecret } from "../support/cli.js";
-import { pushImage, removeLocal } from "../support/images.js";
-import { makeReplicaSet } from "../support/pods.js";
-import { type Registry, startRegistry } from "../support/registry.js";
+} from "../support/registry/harness.js";
 
 const owners = [makeReplicaSet("web-7d9c8b", "web")];
 const user = { user: "puller", password: "s4fe-Pa55word-91" };

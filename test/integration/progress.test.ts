@@ -11,11 +11,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { deploymentPod, makeHome, removeTempDirs } from "../registry/harness.js";
-import { cliPath, FakeCluster, runCli } from "../support/cli.js";
+import { cliPath, runCli } from "../support/cli.js";
+import { FakeCluster } from "../support/fake-kubectl.js";
 import { pushImage } from "../support/images.js";
 import { makePod, makeReplicaSet } from "../support/pods.js";
-import { type Registry, startRegistry } from "../support/registry.js";
+import { type Registry, startRegistry } from "../support/registry/distribution.js";
+import { deploymentPod, makeHome, removeTempDirs } from "../support/registry/harness.js";
 
 /** ora's default spinner on a Unicode terminal ("dots"). */
 const frame = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;

@@ -1,12 +1,14 @@
-/** Runs the built CLI as users do, with a fake or real kubectl on PATH, and reads what it asked kubectl. */
+/**
+ * Runs the CLI: the built bin/kubectl-autoupdate in a child process, as users run it (runCli), or main() in
+ * this process with collected streams (runMain), which is faster and lets a test abort it.
+ */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { PassThrough, Writable } from "node:stream";
+import type { Io } from "../../src/io.js";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 export const cliPath = join(repoRoot, "bin", "kubectl-autoupdate");
-export const fakeBin = join(repoRoot, "test", "bin");
 
 export interface CliResult {
   code: number;
@@ -29,74 +31,37 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input = ""):
   });
 }
 
-export interface KubectlCall {
-  argv: string[];
-  stdin: string;
+function collector(): { stream: NodeJS.WriteStream; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join("") };
 }
 
-/** A fake cluster for test/bin/kubectl: objects in a state file, every call logged. */
-export class FakeCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), "kau-fake-kubectl-"));
-  readonly statePath = join(this.dir, "state.json");
-  readonly logPath = join(this.dir, "calls.jsonl");
-
-  constructor(state: {
-    pods: unknown[];
-    objects?: unknown[];
-    secrets?: unknown[];
-    serviceAccounts?: unknown[];
-    faults?: Record<string, { stderr?: string; stdout?: string; exitCode?: number }>;
-  }) {
-    writeFileSync(this.statePath, JSON.stringify(state));
-    writeFileSync(this.logPath, "");
-  }
-
-  /** Environment that puts the fake kubectl first on PATH. */
-  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    return {
-      PATH: `${fakeBin}:${process.env["PATH"]}`,
-      FAKE_KUBECTL_STATE: this.statePath,
-      FAKE_KUBECTL_LOG: this.logPath,
-      KUBECTL_PATH: "",
-      ...extra,
-    };
-  }
-
-  calls(): KubectlCall[] {
-    return readFileSync(this.logPath, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as KubectlCall);
-  }
-
-  /** Pods still in the cluster (deletions remove them). */
-  podNames(): string[] {
-    const state = JSON.parse(readFileSync(this.statePath, "utf8")) as {
-      pods: { metadata: { name: string } }[];
-    };
-    return state.pods.map((p) => p.metadata.name);
-  }
-}
-
-/** A kubernetes.io/dockerconfigjson secret as the API returns it. */
-export function pullSecret(
-  name: string,
-  namespace: string,
-  auths: Record<string, { username: string; password: string }>,
-) {
-  const config = {
-    auths: Object.fromEntries(
-      Object.entries(auths).map(([host, { username, password }]) => [
-        host,
-        { username, password, auth: Buffer.from(`${username}:${password}`).toString("base64") },
-      ]),
-    ),
+/**
+ * Runs `kubectl-autoupdate ARGS` as main() in this process; env is what the CLI sees as its environment
+ * (the programs it starts inherit this process's).
+ */
+export async function runMain(
+  args: string[],
+  options: { env?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<CliResult> {
+  // Loaded on first use: files that only spawn the built CLI don't pay for loading the sources.
+  const { main } = await import("../../src/main.js");
+  const stdout = collector();
+  const stderr = collector();
+  const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
+  const io: Io = {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdin,
+    env: { NO_COLOR: "1", ...options.env },
+    signal: options.signal ?? new AbortController().signal,
   };
-  return {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name, namespace, uid: `uid-${name}` },
-    type: "kubernetes.io/dockerconfigjson",
-    data: { ".dockerconfigjson": Buffer.from(JSON.stringify(config)).toString("base64") },
-  };
+  const code = await main(args, io);
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
 }

@@ -1,0 +1,151 @@
+/**
+ * install-cron against the real API server (test/testbed) without nodes: server-side apply by its own field
+ * manager, a second run that changes nothing, updates in place, -A and back, and refusals that leave nothing.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { cli, clusterRbacOf, json, selector, useCronCluster, versions } from "../../support/cron-cluster.js";
+import { kk } from "../../support/e2e.js";
+
+const cluster = useCronCluster();
+
+describe("install-cron", () => {
+  beforeAll(async () => {
+    await cluster.namespace("t1");
+  });
+
+  it("creates the four objects, server-side applied by field manager kubectl-autoupdate", async () => {
+    const result = await cli("install-cron", "-n", "t1");
+    expect(result.stderr).not.toContain("error");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        "serviceaccount/kubectl-autoupdate created",
+        "role.rbac.authorization.k8s.io/kubectl-autoupdate created",
+        "rolebinding.rbac.authorization.k8s.io/kubectl-autoupdate created",
+        "cronjob.batch/kubectl-autoupdate created",
+        "",
+      ].join("\n"),
+    );
+    const cron = await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t1", "--show-managed-fields"]);
+    expect(
+      cron.metadata.managedFields.map(
+        (f: { manager: string; operation: string }) => `${f.manager}/${f.operation}`,
+      ),
+    ).toContain("kubectl-autoupdate/Apply");
+    expect(cron.spec).toMatchObject({
+      schedule: "*/10 * * * *",
+      concurrencyPolicy: "Forbid",
+      suspend: false,
+    });
+  });
+
+  it("a second run changes nothing: same resourceVersions, reported unchanged", async () => {
+    const before = await versions("t1");
+    const result = await cli("install-cron", "-n", "t1");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^(\S+ unchanged\n){4}$/);
+    expect(await versions("t1")).toEqual(before);
+  });
+
+  it("new flags update the CronJob in place (same uid, next generation), and leaving them out undoes them", async () => {
+    const [sa, role, binding, cron] = await versions("t1");
+    const changed = await cli(
+      "install-cron",
+      "-n",
+      "t1",
+      "--schedule",
+      "@hourly",
+      "--time-zone",
+      "Europe/Berlin",
+      "--suspend",
+      "-l",
+      "app=web",
+    );
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toContain("cronjob.batch/kubectl-autoupdate configured");
+    expect(changed.stdout).toContain("serviceaccount/kubectl-autoupdate unchanged");
+    const after = await versions("t1");
+    expect(after.slice(0, 3)).toEqual([sa, role, binding]);
+    expect(after[3]).toMatchObject({ uid: cron.uid, generation: cron.generation + 1 });
+    const updated = await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t1"]);
+    expect(updated.spec).toMatchObject({ schedule: "@hourly", timeZone: "Europe/Berlin", suspend: true });
+    expect(updated.spec.jobTemplate.spec.template.spec.containers[0].command).toContain("--selector=app=web");
+
+    const back = await cli("install-cron", "-n", "t1");
+    expect(back.code).toBe(0);
+    const restored = await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t1"]);
+    expect(restored.metadata.uid).toBe(cron.uid);
+    expect(restored.spec.timeZone).toBeUndefined();
+    expect(restored.spec).toMatchObject({ schedule: "*/10 * * * *", suspend: false });
+    expect(restored.spec.jobTemplate.spec.template.spec.containers[0].command).not.toContain(
+      "--selector=app=web",
+    );
+  });
+
+  it("takes back a field someone changed by hand (kubectl patch)", async () => {
+    await kk([
+      "patch",
+      "cronjob",
+      "kubectl-autoupdate",
+      "-n",
+      "t1",
+      "--type=merge",
+      "-p",
+      '{"spec":{"suspend":true}}',
+    ]);
+    const result = await cli("install-cron", "-n", "t1");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("cronjob.batch/kubectl-autoupdate configured");
+    expect((await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t1"])).spec.suspend).toBe(false);
+  });
+
+  it("-A swaps the Role and RoleBinding for a ClusterRole and ClusterRoleBinding, and back", async () => {
+    const cluster = await cli("install-cron", "-n", "t1", "-A");
+    expect(cluster.code).toBe(0);
+    expect(cluster.stdout).toContain("clusterrole.rbac.authorization.k8s.io/t1:kubectl-autoupdate created");
+    expect(cluster.stdout).toContain(
+      "role.rbac.authorization.k8s.io/kubectl-autoupdate deleted (left from a namespace-scoped install)",
+    );
+    expect((await json(["get", "roles,rolebindings", "-n", "t1", "-l", selector])).items).toEqual([]);
+    expect((await json(["get", "clusterroles,clusterrolebindings", "-l", selector])).items).toHaveLength(2);
+
+    const again = await cli("install-cron", "-n", "t1", "-A");
+    expect(again.stdout).toMatch(/^(\S+ unchanged\n){4}$/);
+
+    const back = await cli("install-cron", "-n", "t1");
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain(
+      "clusterrolebinding.rbac.authorization.k8s.io/t1:kubectl-autoupdate deleted (left from a cluster-wide (-A) install)",
+    );
+    expect((await json(["get", "clusterroles,clusterrolebindings", "-l", selector])).items).toEqual([]);
+    expect((await json(["get", "roles,rolebindings", "-n", "t1", "-l", selector])).items).toHaveLength(2);
+  });
+
+  it("bad input against a real cluster: refused, nothing created", async () => {
+    await cluster.namespace("bad");
+    for (const flags of [
+      ["--schedule", "TZ=UTC 0 3 * * *"],
+      ["--schedule", "0 3 * * 7"],
+      ["--time-zone", "Europe/Pariss"],
+      ["-l", "app=(web"],
+      ["--resolver", "docker"],
+      ["--name", "UPPER"],
+    ]) {
+      const result = await cli("install-cron", "-n", "bad", ...flags);
+      expect(result.code, flags.join(" ")).toBe(1);
+      expect(result.stderr).toMatch(/^error: /);
+    }
+    expect(
+      (await json(["get", "cronjobs,serviceaccounts,roles,rolebindings", "-n", "bad", "-l", selector])).items,
+    ).toEqual([]);
+    expect(await clusterRbacOf("bad")).toEqual([]);
+  });
+
+  it("a refusal only the server can make (-A into a namespace that does not exist): nothing created", async () => {
+    const result = await cli("install-cron", "-A", "-n", "nowhere");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: .*namespaces? "nowhere" not found/);
+    // The ClusterRole and ClusterRoleBinding need no namespace: applied alone, they would have been created.
+    expect(await clusterRbacOf("nowhere")).toEqual([]);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * run-now, cron-status and uninstall-cron against the real API server (test/testbed) without nodes: a test
+ * ends the Job's pod itself, as a kubelet would, and the real Job controller finishes the Job.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { cli, finishJobPod, json, selector, useCronCluster } from "../../support/cron-cluster.js";
+import { until } from "../../support/e2e.js";
+
+const cluster = useCronCluster();
+
+describe("run-now, cron-status, uninstall-cron", () => {
+  beforeAll(async () => {
+    await cluster.namespace("t3", { "pod-security.kubernetes.io/enforce": "restricted" });
+    const result = await cli("install-cron", "-n", "t3", "--suspend");
+    expect(result.code).toBe(0);
+    // For the last test: an -A install elsewhere.
+    await cluster.namespace("t2");
+    expect((await cli("install-cron", "-n", "t2", "-A")).code).toBe(0);
+  });
+
+  it("run-now creates a Job owned by the CronJob with the manual annotation, even while suspended", async () => {
+    const result = await cli("run-now", "-n", "t3");
+    expect(result.code).toBe(0);
+    const name = result.stdout.trim();
+    expect(name).toMatch(/^kubectl-autoupdate-manual-[a-z0-9]{5}$/);
+    const job = await json(["get", "job", name, "-n", "t3"]);
+    const cron = await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t3"]);
+    expect(job.metadata.annotations["cronjob.kubernetes.io/instantiate"]).toBe("manual");
+    expect(job.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        name: "kubectl-autoupdate",
+        uid: cron.metadata.uid,
+        controller: true,
+      },
+    ]);
+    expect(job.metadata.labels).toMatchObject(cron.spec.jobTemplate.metadata.labels);
+    // The Job controller made its pod: admitted under Pod Security "restricted", marked to be left alone.
+    const pods = await until("the job's pod", async () => {
+      const list = await json(["get", "pods", "-n", "t3", "-l", `batch.kubernetes.io/job-name=${name}`]);
+      return list.items.length > 0 ? list.items : undefined;
+    });
+    expect(pods[0].metadata.labels["kubectl-autoupdate/ignore"]).toBe("true");
+    expect(pods[0].spec.serviceAccountName).toBe("kubectl-autoupdate");
+    await finishJobPod("t3", name, "Succeeded");
+  });
+
+  it.each([
+    ["Succeeded", 0, "complete"],
+    ["Failed", 1, "failed: BackoffLimitExceeded"],
+  ] as const)("run-now --wait follows the Job; its pod %s → exit %d", async (phase, code, message) => {
+    const jobNames = async (): Promise<string[]> =>
+      (await json(["get", "jobs", "-n", "t3"])).items.map(
+        (j: { metadata: { name: string } }) => j.metadata.name,
+      );
+    const earlier = new Set(await jobNames());
+    const running = cli("run-now", "-n", "t3", "--wait", "--poll-interval=200ms", "--timeout=2m");
+    const job = await until("the new manual job", async () =>
+      (await jobNames()).find((n) => !earlier.has(n)),
+    );
+    await finishJobPod("t3", job, phase);
+    const result = await running;
+    expect(result.code).toBe(code);
+    expect(result.stderr).toContain(`job.batch/${job} created`);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain(`job.batch/${job}: ${phase === "Succeeded" ? "Complete" : "Failed"}`);
+    // Without a kubelet the API server serves an unscheduled pod's log as empty (exit 0): nothing to print.
+    expect(result.stdout).toBe("");
+  });
+
+  it("cron-status shows the CronJob and its jobs with their outcome", async () => {
+    const result = await cli("cron-status", "-n", "t3", "-o", "json");
+    expect(result.code).toBe(0);
+    const status = JSON.parse(result.stdout);
+    expect(status).toMatchObject({
+      kind: "CronStatus",
+      schedule: "*/10 * * * *",
+      timeZone: null,
+      suspended: true,
+      scope: { allNamespaces: false, namespace: "t3", selector: null },
+      resolver: "registry",
+    });
+    expect(
+      status.jobs.map((j: { trigger: string; status: string }) => `${j.trigger}/${j.status}`).sort(),
+    ).toEqual(["manual/Complete", "manual/Complete", "manual/Failed"]);
+    const table = await cli("cron-status", "-n", "t3");
+    expect(table.stdout).toMatch(/^Suspended:\s+true$/m);
+    expect(table.stdout).toMatch(/^JOB\s+TRIGGER\s+STATUS\s+STARTED\s+DURATION\s+REASON$/m);
+  });
+
+  it("uninstall-cron --dry-run deletes nothing; uninstall-cron leaves nothing behind", async () => {
+    const everything = async () => [
+      ...(
+        await json([
+          "get",
+          "cronjobs,jobs,pods,serviceaccounts,roles,rolebindings",
+          "-n",
+          "t3",
+          "-l",
+          "app.kubernetes.io/instance=kubectl-autoupdate",
+        ])
+      ).items,
+      ...(await json(["get", "clusterroles,clusterrolebindings", "-l", "kubectl-autoupdate/namespace=t3"]))
+        .items,
+    ];
+    const before = (await everything()).length;
+    const dry = await cli("uninstall-cron", "-n", "t3", "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("cronjob.batch/kubectl-autoupdate deleted (server dry run)");
+    expect((await everything()).length).toBe(before);
+
+    const result = await cli("uninstall-cron", "-n", "t3");
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")[0]).toBe("cronjob.batch/kubectl-autoupdate deleted");
+    await until("garbage collection of jobs and pods", async () =>
+      (await everything()).length === 0 ? true : undefined,
+    );
+    const again = await cli("uninstall-cron", "-n", "t3");
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("Nothing to uninstall");
+  });
+
+  it("uninstall-cron of an -A install removes the ClusterRole and ClusterRoleBinding too", async () => {
+    const result = await cli("uninstall-cron", "-n", "t2");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("clusterrole.rbac.authorization.k8s.io/t2:kubectl-autoupdate deleted");
+    expect((await json(["get", "clusterroles,clusterrolebindings", "-l", selector])).items).toEqual([]);
+  });
+});

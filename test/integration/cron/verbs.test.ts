@@ -1,0 +1,443 @@
+/**
+ * The CronJob verbs end to end in-process, with the fake kubectl (test/bin/kubectl) recording every call: what
+ * is sent, in which order, and that a bad flag never reaches kubectl. The same behaviour against a real API
+ * server is in test/e2e/cron/.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { runMain } from "../../support/cli.js";
+import { FakeCluster, fakeKubectl } from "../../support/fake-kubectl.js";
+import { fixture } from "../../support/fixtures.js";
+
+let fake: FakeCluster;
+beforeEach(() => {
+  fake = new FakeCluster();
+  fake.use();
+});
+
+const cli = (...args: string[]) => runMain([...args, `--kubectl=${fakeKubectl}`]);
+const list = (items: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
+
+describe("bad input is refused before any kubectl call", () => {
+  it.each([
+    [["install-cron", "--schedule", "*/5 * * *"], 'invalid --schedule "*/5 * * *": want 5 fields'],
+    [["install-cron", "--schedule", "0 3 * * 8"], 'day-of-week field "8": 8 is above the maximum 6'],
+    [["install-cron", "--schedule", "@every 1h"], '"@every" is not a CronJob schedule'],
+    [["install-cron", "--schedule", "TZ=Europe/Paris 0 3 * * *"], "put the zone in --time-zone Europe/Paris"],
+    [["install-cron", "--schedule", "CRON_TZ=UTC 0 3 * * *"], "put the zone in --time-zone UTC"],
+    [
+      ["install-cron", "--time-zone", "Europe/Pariss"],
+      'invalid --time-zone "Europe/Pariss": unknown time zone',
+    ],
+    [["install-cron", "-l", "app in ()"], 'invalid -l/--selector "app in ()"'],
+    [["install-cron", "--resolver", "docker"], "--resolver docker needs the node's Docker engine"],
+    [["install-cron", "--docker-socket"], "--docker-socket is only used by --resolver docker"],
+    [
+      ["install-cron", "--image", "docker.io/UPPER/case"],
+      'invalid --image "docker.io/UPPER/case": repository name "UPPER/case" must be lowercase',
+    ],
+    [["install-cron", "--name", "Bad_Name"], 'invalid --name "Bad_Name"'],
+    [["install-cron", "-n", "Bad_NS"], 'invalid namespace "Bad_NS"'],
+    [
+      ["install-cron", "--resolver", "skopeo"],
+      "argument 'skopeo' is invalid. Allowed choices are registry, docker",
+    ],
+    [["install-cron", "-o", "table"], "argument 'table' is invalid. Allowed choices are yaml, json"],
+    [["install-cron", "--dry-run", "--schedule", "61 * * * *"], 'minute field "61"'],
+    [["uninstall-cron", "--name", "x".repeat(60)], "want at most 52 lowercase letters"],
+    [["run-now", "-n", "-bad"], 'invalid namespace "-bad"'],
+    [["run-now", "--wait", "--timeout", "soon"], 'invalid value "soon" for --timeout'],
+    [["cron-status", "-o", "wide"], "argument 'wide' is invalid. Allowed choices are table, json, yaml"],
+  ])("%j", async (args, message) => {
+    const result = await cli(...args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).toBe("");
+    expect(fake.calls()).toEqual([]);
+  });
+
+  it("a bad namespace from the kubeconfig is refused after reading it, with nothing applied", async () => {
+    fake.on(["config"], { stdout: "Team_A" });
+    const result = await cli("install-cron");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('invalid namespace "Team_A": want at most 63 lowercase letters');
+    expect(result.stderr).toContain("(from the kubeconfig context; pass -n)");
+    expect(fake.calls().map((c) => c.argv[0])).toEqual(["config"]);
+  });
+});
+
+describe("install-cron --dry-run", () => {
+  it("prints the four manifests and calls no kubectl at all with -n", async () => {
+    const result = await cli("install-cron", "--dry-run", "-n", "tools");
+    expect(result.code).toBe(0);
+    const docs = YAML.parseAllDocuments(result.stdout).map((d) => d.toJS());
+    expect(docs.map((d) => `${d.kind}/${d.metadata.namespace ?? ""}/${d.metadata.name}`)).toEqual([
+      "ServiceAccount/tools/kubectl-autoupdate",
+      "Role/tools/kubectl-autoupdate",
+      "RoleBinding/tools/kubectl-autoupdate",
+      "CronJob/tools/kubectl-autoupdate",
+    ]);
+    expect(result.stderr).toContain("dry run: nothing was applied");
+    expect(fake.calls()).toEqual([]);
+  });
+
+  it("without -n only reads the context's namespace (kubectl config view, no API call)", async () => {
+    fake.on(["config"], { stdout: "team-a" });
+    const result = await cli("install-cron", "--dry-run", "-o", "json", "--context", "prod");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).items[0].metadata.namespace).toBe("team-a");
+    expect(fake.calls().map((c) => c.argv)).toEqual([
+      ["--context=prod", "config", "view", "--minify", "--output=jsonpath={..namespace}"],
+    ]);
+  });
+
+  it("--docker-socket prints what mounting the socket grants", async () => {
+    const result = await cli(
+      "install-cron",
+      "--dry-run",
+      "-n",
+      "tools",
+      "--resolver",
+      "docker",
+      "--docker-socket",
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("warning: --docker-socket mounts the node's /var/run/docker.sock");
+    expect(result.stderr).toContain("that is root on the node");
+    expect(result.stdout).toContain("path: /var/run/docker.sock");
+  });
+});
+
+describe("install-cron", () => {
+  /** The apply that changes the cluster (not its server dry run). */
+  const isApply = (call: { argv: string[] }) =>
+    call.argv.includes("apply") && !call.argv.includes("--dry-run=server");
+
+  it("server dry run of the whole List, then the apply itself, then a look for leftovers of the other scope", async () => {
+    const result = await cli("install-cron", "-n", "tools", "--kubeconfig", "/k/config", "--as", "admin");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        "serviceaccount/kubectl-autoupdate created",
+        "role.rbac.authorization.k8s.io/kubectl-autoupdate created",
+        "rolebinding.rbac.authorization.k8s.io/kubectl-autoupdate created",
+        "cronjob.batch/kubectl-autoupdate created",
+        "",
+      ].join("\n"),
+    );
+    const calls = fake.calls();
+    expect(calls.map((c) => c.argv)).toEqual([
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "get",
+        "serviceaccounts/kubectl-autoupdate",
+        "roles.rbac.authorization.k8s.io/kubectl-autoupdate",
+        "rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate",
+        "cronjobs.batch/kubectl-autoupdate",
+        "--namespace=tools",
+        "--ignore-not-found",
+        "-o",
+        "json",
+      ],
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "apply",
+        "--server-side",
+        "--field-manager=kubectl-autoupdate",
+        "--force-conflicts",
+        "--dry-run=server",
+        "--output=json",
+        "--filename=-",
+      ],
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "apply",
+        "--server-side",
+        "--field-manager=kubectl-autoupdate",
+        "--force-conflicts",
+        "--output=json",
+        "--filename=-",
+      ],
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "get",
+        "roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io",
+        "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate",
+        "-o",
+        "json",
+        "--namespace=tools",
+      ],
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "get",
+        "clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io",
+        "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate,kubectl-autoupdate/namespace=tools",
+        "-o",
+        "json",
+      ],
+    ]);
+    expect(calls[2]!.stdin).toBe(calls[1]!.stdin);
+    const sent = JSON.parse(calls[2]!.stdin);
+    expect(sent.kind).toBe("List");
+    expect(sent.items.map((i: { kind: string }) => i.kind)).toEqual([
+      "ServiceAccount",
+      "Role",
+      "RoleBinding",
+      "CronJob",
+    ]);
+  });
+
+  it("a second run sends the same objects and reports them unchanged", async () => {
+    await cli("install-cron", "-n", "tools");
+    const first = fake.calls().find(isApply)!;
+    const applied = JSON.parse(first.stdin).items.map((i: { metadata: object }) => ({
+      ...i,
+      metadata: { ...i.metadata, resourceVersion: "1" },
+    }));
+    fake.on(["get", "--ignore-not-found"], { stdout: list(applied) });
+    const again = await cli("install-cron", "-n", "tools");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^(\S+ unchanged\n){4}$/);
+    const applies = fake.calls().filter(isApply);
+    expect(applies).toHaveLength(2);
+    expect(applies[1]!.stdin).toBe(applies[0]!.stdin);
+  });
+
+  it("new flags change only the CronJob in what is sent", async () => {
+    await cli("install-cron", "-n", "tools");
+    await cli("install-cron", "-n", "tools", "--schedule", "@daily", "--time-zone", "UTC", "--suspend");
+    const [before, after] = fake
+      .calls()
+      .filter(isApply)
+      .map((c) => JSON.parse(c.stdin).items);
+    expect(after.slice(0, 3)).toEqual(before.slice(0, 3));
+    expect(after[3].spec).toEqual({ ...before[3].spec, schedule: "@daily", timeZone: "UTC", suspend: true });
+  });
+
+  it("-A removes the Role and RoleBinding of an earlier namespace-scoped install", async () => {
+    const stale = (kind: string) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind,
+      metadata: { name: "kubectl-autoupdate", namespace: "tools" },
+    });
+    fake.on(["roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io"], {
+      stdout: list([stale("Role"), stale("RoleBinding")]),
+    });
+    const result = await cli("install-cron", "-n", "tools", "-A");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "role.rbac.authorization.k8s.io/kubectl-autoupdate deleted (left from a namespace-scoped install)",
+    );
+    expect(fake.calls().at(-1)!.argv).toEqual([
+      "delete",
+      "roles.rbac.authorization.k8s.io/kubectl-autoupdate",
+      "rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate",
+      "--namespace=tools",
+      "--ignore-not-found",
+      "--wait=false",
+    ]);
+  });
+
+  it("-o yaml prints the manifests on stdout and the report on stderr", async () => {
+    const result = await cli("install-cron", "-n", "tools", "-o", "yaml");
+    expect(result.code).toBe(0);
+    expect(YAML.parseAllDocuments(result.stdout)).toHaveLength(4);
+    expect(result.stderr).toContain("cronjob.batch/kubectl-autoupdate created");
+  });
+
+  it("a refused apply is an error with kubectl's message", async () => {
+    fake.on(["apply"], {
+      stderr: 'Error from server (Forbidden): cronjobs.batch is forbidden: User "dev"\n',
+      exitCode: 1,
+    });
+    const result = await cli("install-cron", "-n", "tools");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error: kubectl apply failed: Error from server (Forbidden)");
+  });
+});
+
+describe("uninstall-cron", () => {
+  const objects = [
+    { kind: "ServiceAccount", metadata: { name: "kubectl-autoupdate" } },
+    { kind: "Job", metadata: { name: "kubectl-autoupdate-manual-x1" } },
+    { kind: "CronJob", metadata: { name: "kubectl-autoupdate" } },
+    { kind: "RoleBinding", metadata: { name: "kubectl-autoupdate" } },
+    { kind: "Role", metadata: { name: "kubectl-autoupdate" } },
+  ];
+
+  it("finds by label and deletes the CronJob first", async () => {
+    fake.on(["get", "-o", "--namespace=tools"], { stdout: list(objects) });
+    const result = await cli("uninstall-cron", "-n", "tools");
+    expect(result.code).toBe(0);
+    expect(fake.calls()[0]!.argv).toEqual([
+      "get",
+      "cronjobs.batch,jobs.batch,rolebindings.rbac.authorization.k8s.io,roles.rbac.authorization.k8s.io,serviceaccounts",
+      "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate",
+      "-o",
+      "json",
+      "--namespace=tools",
+    ]);
+    expect(fake.writes().map((c) => c.argv)).toEqual([
+      [
+        "delete",
+        "cronjobs.batch/kubectl-autoupdate",
+        "jobs.batch/kubectl-autoupdate-manual-x1",
+        "rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate",
+        "roles.rbac.authorization.k8s.io/kubectl-autoupdate",
+        "serviceaccounts/kubectl-autoupdate",
+        "--namespace=tools",
+        "--ignore-not-found",
+        "--wait=false",
+      ],
+    ]);
+    expect(result.stdout.split("\n")[0]).toBe("cronjob.batch/kubectl-autoupdate deleted");
+  });
+
+  it("--dry-run asks the server only", async () => {
+    fake.on(["get", "-o", "--namespace=tools"], { stdout: list(objects) });
+    const result = await cli("uninstall-cron", "-n", "tools", "--dry-run");
+    expect(result.code).toBe(0);
+    expect(fake.writes()).toHaveLength(1);
+    expect(fake.writes()[0]!.argv).toContain("--dry-run=server");
+    expect(result.stderr).toContain("dry run: nothing was deleted");
+  });
+
+  it("nothing installed: says so, deletes nothing, succeeds", async () => {
+    const result = await cli("uninstall-cron", "-n", "tools");
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("Nothing to uninstall");
+    expect(fake.writes()).toEqual([]);
+  });
+});
+
+describe("run-now", () => {
+  const cronJob = fixture("cron", "cronjob.json");
+  const jobs = JSON.parse(fixture("cron", "jobs.json")).items;
+  const complete = jobs.find((j: { metadata: { name: string } }) => j.metadata.name.endsWith("lh9bp"));
+  const failed = jobs.find((j: { metadata: { name: string } }) => j.metadata.name.endsWith("8r8nt"));
+  const pending = { ...complete, status: {} };
+  const pod = { metadata: { name: "job-pod-1" }, spec: { containers: [] } };
+
+  it("creates a Job like kubectl create job --from=cronjob and prints its name", async () => {
+    fake.on(["get", "cronjobs.batch"], { stdout: cronJob });
+    const result = await cli("run-now", "-n", "tools");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("kubectl-autoupdate-manual-abcde\n");
+    const [create] = fake.writes();
+    expect(create!.argv).toEqual(["create", "--output=json", "--filename=-"]);
+    const job = JSON.parse(create!.stdin);
+    expect(job.metadata.annotations).toEqual({ "cronjob.kubernetes.io/instantiate": "manual" });
+    expect(job.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        name: "kubectl-autoupdate",
+        uid: JSON.parse(cronJob).metadata.uid,
+        controller: true,
+      },
+    ]);
+    expect(job.spec).toEqual(JSON.parse(cronJob).spec.jobTemplate.spec);
+  });
+
+  it("no CronJob: an error naming install-cron, nothing created", async () => {
+    const result = await cli("run-now", "-n", "tools");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no CronJob kubectl-autoupdate in namespace tools; install it with");
+    expect(fake.writes()).toEqual([]);
+  });
+
+  it("--wait follows the Job to Complete, prints the pod's log, exits 0", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: cronJob })
+      .on(["get", "jobs.batch"], { stdout: JSON.stringify(pending) }, { stdout: JSON.stringify(complete) })
+      .on(["get", "pods"], { stdout: list([pod]) })
+      .on(["logs"], { stdout: 'NAMESPACE   POD\n{"kind":"RunSummary"}\n' });
+    const result = await cli("run-now", "-n", "tools", "--wait", "--poll-interval=10ms");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('NAMESPACE   POD\n{"kind":"RunSummary"}\n');
+    expect(result.stderr).toContain(": Pending\n");
+    expect(result.stderr).toContain(": Complete\n");
+    expect(fake.calls().find((c) => c.argv.includes("logs"))!.argv).toEqual([
+      "logs",
+      "job-pod-1",
+      "--namespace=tools",
+      "--all-containers=true",
+    ]);
+    expect(fake.calls().find((c) => c.argv.includes("pods"))!.argv).toContain(
+      "--selector=batch.kubernetes.io/controller-uid=uid-of-created-job",
+    );
+  });
+
+  it("--wait exits 1 with the Job's failure reason, after printing the log", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: cronJob })
+      .on(["get", "jobs.batch"], { stdout: JSON.stringify(failed) })
+      .on(["get", "pods"], { stdout: list([pod]) })
+      .on(["logs"], { stderr: "Error from server (BadRequest): container is waiting\n", exitCode: 1 });
+    const result = await cli("run-now", "-n", "tools", "--wait", "--poll-interval=10ms");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("warning: no log from pod job-pod-1: Error from server (BadRequest)");
+    expect(result.stderr).toContain(
+      "error: job kubectl-autoupdate-manual-abcde failed: BackoffLimitExceeded: Job has reached the specified backoff limit",
+    );
+  });
+
+  it("--wait gives up after --timeout, saying the Job keeps running", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: cronJob })
+      .on(["get", "jobs.batch"], { stdout: JSON.stringify(pending) });
+    const result = await cli("run-now", "-n", "tools", "--wait", "--timeout=50ms", "--poll-interval=10ms");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("still Pending after --timeout; it keeps running");
+  });
+});
+
+describe("cron-status", () => {
+  it("-o json: the CronJob and its Jobs", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], {
+        stdout: fixture("cron", "jobs.json"),
+      });
+    const result = await cli("cron-status", "-n", "tools", "-o", "json");
+    expect(result.code).toBe(0);
+    const document = JSON.parse(result.stdout);
+    expect(document).toMatchObject({
+      kind: "CronStatus",
+      schedule: "*/10 * * * *",
+      timeZone: "Europe/Berlin",
+    });
+    expect(document.jobs).toHaveLength(3);
+    expect(fake.calls()[1]!.argv).toEqual([
+      "get",
+      "jobs.batch",
+      "--namespace=tools",
+      "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate",
+      "-o",
+      "json",
+    ]);
+  });
+
+  it("-o yaml: the same document", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], {
+        stdout: fixture("cron", "jobs.json"),
+      });
+    const yaml = await cli("cron-status", "-n", "tools", "-o", "yaml");
+    const json = await cli("cron-status", "-n", "tools", "-o", "json");
+    expect(yaml.code).toBe(0);
+    expect(YAML.parse(yaml.stdout)).toEqual(JSON.parse(json.stdout));
+  });
+
+  it("no CronJob: an error, exit 1", async () => {
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no CronJob kubectl-autoupdate in namespace tools");
+  });
+});

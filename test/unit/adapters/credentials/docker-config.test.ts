@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import {
+  convertToHostname,
+  dockerServerAddress,
+  helperCredential,
+  localCredentialSources,
+} from "../../../../src/adapters/credentials/docker-config.js";
+
+describe("local docker config lookup (docker's order)", () => {
+  const auth = (u: string) => ({ auth: Buffer.from(`${u}:pw-${u}`).toString("base64") });
+
+  it("uses Docker Hub's historical server address and docker's ConvertToHostname", () => {
+    expect(dockerServerAddress("docker.io")).toBe("https://index.docker.io/v1/");
+    expect(dockerServerAddress("localhost:5000")).toBe("localhost:5000");
+    expect(convertToHostname("https://reg.example.com:5000/v2/")).toBe("reg.example.com:5000");
+    expect(convertToHostname("reg.example.com")).toBe("reg.example.com");
+  });
+
+  it("credHelpers[host], then credsStore, then auths", () => {
+    const config = {
+      credHelpers: { "reg.example.com": "ecr-login" },
+      credsStore: "desktop",
+      auths: { "https://reg.example.com/v1/": auth("file") },
+    };
+    expect(localCredentialSources(config, "reg.example.com")).toEqual([
+      { kind: "helper", helper: "ecr-login", serverAddress: "reg.example.com", via: "credHelpers" },
+      { kind: "helper", helper: "desktop", serverAddress: "reg.example.com", via: "credsStore" },
+      { kind: "auths", credential: { username: "file", password: "pw-file", source: "docker config auths" } },
+    ]);
+    expect(localCredentialSources(config, "other.example.com")).toEqual([
+      { kind: "helper", helper: "desktop", serverAddress: "other.example.com", via: "credsStore" },
+    ]);
+  });
+
+  it("matches auths exactly, then by hostname; Docker Hub by its URL", () => {
+    const config = {
+      auths: {
+        "https://index.docker.io/v1/": auth("hub"),
+        "http://localhost:5000": auth("local"),
+        "localhost:5001": { identitytoken: "idt" },
+        "empty.example.com": {},
+      },
+    };
+    const users = (domain: string) =>
+      localCredentialSources(config, domain).map((s) => (s.kind === "auths" ? s.credential : s.helper));
+    expect(users("docker.io")).toEqual([
+      { username: "hub", password: "pw-hub", source: "docker config auths" },
+    ]);
+    expect(users("localhost:5000")).toEqual([
+      { username: "local", password: "pw-local", source: "docker config auths" },
+    ]);
+    expect(users("localhost:5001")).toEqual([{ identityToken: "idt", source: "docker config auths" }]);
+    expect(users("empty.example.com")).toEqual([]);
+    expect(users("localhost:5002")).toEqual([]);
+    expect(localCredentialSources({}, "docker.io")).toEqual([]);
+  });
+
+  it("reads helper answers; <token> means an identity token", () => {
+    expect(helperCredential({ ServerURL: "x", Username: "AWS", Secret: "pw" }, "s")).toEqual({
+      username: "AWS",
+      password: "pw",
+      source: "s",
+    });
+    expect(helperCredential({ Username: "<token>", Secret: "refresh" }, "s")).toEqual({
+      identityToken: "refresh",
+      source: "s",
+    });
+    expect(helperCredential({ Username: "u", Secret: "" }, "s")).toBeNull();
+    expect(helperCredential(null, "s")).toBeNull();
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * The docker resolver's RepoDigests filter (src/adapters/docker-resolver.ts `digestsOfRepository`). After
+ * `docker pull`, `docker image inspect` lists every repository digest the local image is known under, in
+ * docker's familiar names (`nginx@sha256:…`, `localhost:5000/app@sha256:…`), and for every repository that
+ * image was ever pulled or pushed as. A digest counts as "the same image" only for the pod's own
+ * repository: one from another repository (a mirror, a fork, a retag) must never make a container
+ * `current` — that would leave a stale pod running for good. Then the same through DockerResolver (docker
+ * faked at the exec boundary) and the verdict.
+ */
+
+import { describe, expect, it } from "vitest";
+import { Docker } from "../../../src/adapters/docker.js";
+import { DockerResolver, digestsOfRepository } from "../../../src/adapters/docker-resolver.js";
+import type { Exec, ExecResult } from "../../../src/adapters/exec.js";
+import { decidePlan } from "../../../src/core/decide.js";
+import { parseImageRef, repositoryOf } from "../../../src/core/image-ref.js";
+import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import { resolveImages } from "../../../src/pipeline/resolve.js";
+import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { configOf } from "../../support/resolutions.js";
+
+const A = digestOf("repo digest A");
+const B = digestOf("repo digest B");
+const C = digestOf("repo digest C");
+
+const nginx = "docker.io/library/nginx";
+const local = "localhost:5000/app";
+
+describe("digestsOfRepository", () => {
+  it.each<[string, string, string[]]>([
+    // Familiar names docker prints for Docker Hub official images.
+    [nginx, `nginx@${A}`, [A]],
+    [nginx, `library/nginx@${A}`, [A]],
+    [nginx, `docker.io/library/nginx@${A}`, [A]],
+    [nginx, `docker.io/nginx@${A}`, [A]],
+    [nginx, `index.docker.io/library/nginx@${A}`, [A]],
+    // Docker Hub user repositories.
+    ["docker.io/team/app", `team/app@${A}`, [A]],
+    ["docker.io/team/app", `docker.io/team/app@${A}`, [A]],
+    // Registries with a port, and loopback.
+    [local, `localhost:5000/app@${A}`, [A]],
+    ["127.0.0.1:5000/team/app", `127.0.0.1:5000/team/app@${A}`, [A]],
+    ["registry.example.com/team/app", `registry.example.com/team/app@${A}`, [A]],
+  ])("%s: %s counts", (repository, entry, expected) => {
+    expect(digestsOfRepository([entry], repository)).toEqual(expected);
+  });
+
+  it.each<[string, string]>([
+    // Same name on another registry: a mirror or a fork.
+    [nginx, `ghcr.io/library/nginx@${A}`],
+    [nginx, `mirror.gcr.io/library/nginx@${A}`],
+    [nginx, `localhost:5000/nginx@${A}`],
+    [nginx, `localhost:5000/library/nginx@${A}`],
+    // Names that only start or end the same.
+    [nginx, `nginx-unprivileged@${A}`],
+    [nginx, `nginxinc/nginx@${A}`],
+    [nginx, `bitnami/nginx@${A}`],
+    ["docker.io/team/app", `app@${A}`],
+    ["docker.io/team/app", `team/app-old@${A}`],
+    ["docker.io/team/app", `team/app/sub@${A}`],
+    // Same path, another host or port.
+    [local, `localhost:5001/app@${A}`],
+    [local, `localhost/app@${A}`],
+    [local, `127.0.0.1:5000/app@${A}`],
+    [local, `localhost:5000/app2@${A}`],
+    [local, `localhost:5000/team/app@${A}`],
+    ["registry.example.com/team/app", `registry.example.com:443/team/app@${A}`],
+  ])("%s: %s does not count", (repository, entry) => {
+    expect(digestsOfRepository([entry], repository)).toEqual([]);
+  });
+
+  it("keeps only the pod's repository out of a mixed list, in order, every one of them (not only the first)", () => {
+    const entries = [
+      `ghcr.io/acme/nginx@${A}`,
+      `nginx@${B}`,
+      `localhost:5000/nginx@${A}`,
+      `docker.io/library/nginx@${C}`,
+      `nginx-unprivileged@${A}`,
+    ];
+    expect(digestsOfRepository(entries, nginx)).toEqual([B, C]);
+    expect(digestsOfRepository(entries, "ghcr.io/acme/nginx")).toEqual([A]);
+    expect(digestsOfRepository(entries, local)).toEqual([]);
+  });
+
+  it("entries that name no repository are ignored, never a crash", () => {
+    expect(
+      digestsOfRepository(
+        ["", "nginx", `@${A}`, `<none>@<none>`, `NGINX@${A}`, `bad name!@${A}`, `nginx@${B}`],
+        nginx,
+      ),
+    ).toEqual([B]);
+    expect(digestsOfRepository([], nginx)).toEqual([]);
+  });
+
+  it("takes the repository as repositoryOf writes it (the form the resolver passes)", () => {
+    expect(repositoryOf(parseImageRef("nginx:1.27"))).toBe(nginx);
+    expect(repositoryOf(parseImageRef("localhost:5000/app:main"))).toBe(local);
+  });
+});
+
+const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+
+/** A docker at the exec boundary: answers version, pull (with a Digest line) and image inspect. */
+function fakeDocker(pulled: string, repoDigests: string[]) {
+  const calls: string[][] = [];
+  const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+  const exec: Exec = async (_file, args) => {
+    calls.push([...args]);
+    const sub = args[0] === "--config" ? args[2] : args[0];
+    if (sub === "version") return ok("27.5.1\n");
+    if (sub === "pull")
+      return ok(
+        `latest: Pulling from app\nDigest: ${pulled}\nStatus: Image is up to date for ${args.at(-1)}\n`,
+      );
+    if (sub === "image") {
+      return ok(
+        `${JSON.stringify({ RepoDigests: repoDigests, Created: "2026-11-30T11:00:00Z", Labels: null })}\n`,
+      );
+    }
+    // Every digest is a single image manifest (not an index), each an image of its own.
+    if (sub === "manifest") {
+      const digest = args.at(-1)!.split("@")[1]!;
+      const manifest = { schemaVersion: 2, mediaType: dockerManifest, config: { digest: configOf(digest) } };
+      return ok(`${JSON.stringify(manifest)}\n`);
+    }
+    return { exitCode: 1, stdout: "", stderr: `unexpected docker ${args.join(" ")}`, interrupted: false };
+  };
+  return { docker: new Docker(exec, "docker"), calls };
+}
+
+const resolverFor = (pulled: string, repoDigests: string[]) => {
+  const { docker, calls } = fakeDocker(pulled, repoDigests);
+  return {
+    resolver: new DockerResolver(docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+    }),
+    calls,
+  };
+};
+
+describe("DockerResolver: RepoDigests of other repositories never count", () => {
+  it("sameImageDigests holds only the pod's repository's other digests", async () => {
+    const { resolver, calls } = resolverFor(A, [
+      `nginx@${A}`,
+      `nginx@${B}`,
+      `ghcr.io/acme/nginx@${C}`,
+      `localhost:5000/nginx@${C}`,
+    ]);
+    const result = await resolver.resolveTag(parseImageRef("nginx:latest"), []);
+    expect(result).toEqual({ ok: true, tag: { digest: A, sameImageDigests: [B], isIndex: null } });
+    expect(calls.map((c) => c.slice(0, 2))).toEqual([
+      ["version", "--format"],
+      ["pull", "docker.io/library/nginx:latest"],
+      ["image", "inspect"],
+    ]);
+  });
+
+  it("a familiar-name RepoDigest on a registry with a port counts", async () => {
+    const { resolver } = resolverFor(A, [`localhost:5000/app@${A}`, `localhost:5000/app@${B}`]);
+    const result = await resolver.resolveTag(parseImageRef("localhost:5000/app:main"), []);
+    expect(result).toEqual({ ok: true, tag: { digest: A, sameImageDigests: [B], isIndex: null } });
+  });
+
+  it("the verdict: a pod running another repository's digest of the same image is stale, not current", async () => {
+    // The node runs B, which docker knows only as a mirror's digest; the tag points to A now.
+    const pod = makePod({
+      name: "web-7d9c8b-mirror",
+      runtime: "cri-dockerd",
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: B }],
+    });
+    const verdicts = async (repoDigests: string[]) => {
+      const { resolver, calls } = resolverFor(A, repoDigests);
+      const images = imagesToResolve(imagesInUse([pod]));
+      const resolutions = await resolveImages(images, resolver, {
+        concurrency: 1,
+        credentialsFor: async () => [],
+      });
+      const plan = decidePlan({
+        resolver: "docker",
+        pods: [pod],
+        owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+        resolutions,
+      });
+      return {
+        rows: plan.pods.map((p) => [p.name, p.action, p.containers[0]!.status, p.containers[0]!.reason]),
+        subcommands: calls.map((c) => c[0]),
+      };
+    };
+
+    const mirrored = await verdicts([`nginx@${A}`, `mirror.example.com/library/nginx@${B}`]);
+    expect(mirrored.rows).toEqual([["web-7d9c8b-mirror", "delete", "stale", ""]]);
+    // B unexplained: the tag's and B's manifests were read (one is no index; their configs differ).
+    expect(mirrored.subcommands).toEqual(["version", "pull", "image", "manifest", "manifest"]);
+
+    // Had docker known B under nginx itself, the same pod would be current (the image did not change),
+    // and no manifest would be read.
+    const own = await verdicts([`nginx@${A}`, `nginx@${B}`]);
+    expect(own.rows).toEqual([["web-7d9c8b-mirror", "none", "current", ""]]);
+    expect(own.subcommands).toEqual(["version", "pull", "image"]);
+  });
+});

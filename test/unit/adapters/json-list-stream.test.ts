@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { JsonListStream } from "../../../src/adapters/json-list-stream.js";
+
+function read(chunks: (string | Buffer)[]): unknown[] {
+  const items: unknown[] = [];
+  const stream = new JsonListStream((item) => items.push(item));
+  for (const c of chunks) stream.write(c);
+  stream.end();
+  return items;
+}
+
+const list = {
+  apiVersion: "v1",
+  kind: "List",
+  metadata: { resourceVersion: "", note: "items: [ { not an item } ]" },
+  items: [
+    {
+      metadata: { name: "a", annotations: { q: 'brace } and "quote" \\\\ [x]' } },
+      spec: { containers: [{ name: "c" }] },
+    },
+    { metadata: { name: "ünïcode ✓" }, items: [{ nested: true }] },
+  ],
+};
+
+describe("JsonListStream", () => {
+  it("yields each item of kubectl's List, whatever the chunking, kubectl's 4-space indent included", () => {
+    const text = JSON.stringify(list, null, 4);
+    expect(read([text])).toEqual(list.items);
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, 7, 64]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(read(chunks)).toEqual(list.items);
+    }
+  });
+
+  it("an empty list has no items; metadata before items is skipped", () => {
+    expect(read([JSON.stringify({ kind: "List", metadata: {}, items: [] })])).toEqual([]);
+  });
+
+  it.each([
+    ["garbage", "<html>proxy error</html>"],
+    ["truncated", JSON.stringify(list).slice(0, 80)],
+    ["no items", JSON.stringify({ kind: "Pod", metadata: { name: "x" } })],
+    ["empty", ""],
+  ])("%s is an error", (_, text) => {
+    expect(() => read([text])).toThrow();
+  });
+});

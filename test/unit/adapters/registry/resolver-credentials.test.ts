@@ -1,0 +1,189 @@
+/** The registry resolver's credentials, against the in-process fake of the registry API and token server. */
+import { describe, expect, it } from "vitest";
+import {
+  bearer,
+  ci,
+  dockerManifest,
+  fakeFetch,
+  kinds,
+  MANIFEST,
+  manifestBody,
+  ref,
+  resolver,
+  tokenRegistry,
+  wrong,
+} from "../../../support/registry/fake-api.js";
+
+describe("registry resolver: credentials", () => {
+  const manifests = {
+    "app:1": { body: manifestBody, type: dockerManifest },
+    "pub:1": { body: manifestBody, type: dockerManifest },
+  };
+
+  it("anonymous token for a public repository when no credential matches", async () => {
+    const { fetch, seen } = fakeFetch(tokenRegistry(manifests));
+    expect(await resolver(fetch).resolveTag(ref("reg.test/pub:1"), [])).toMatchObject({ ok: true });
+    const token = seen.find((s) => new URL(s.url).host === "auth.test")!;
+    expect(token.authorization).toBeNull();
+    expect(new URL(token.url).searchParams.get("service")).toBe("reg.test");
+    expect(new URL(token.url).searchParams.get("scope")).toBe("repository:app:pull".replace("app", "pub"));
+  });
+
+  it("tries each credential in order until one works, and says which failed", async () => {
+    const { fetch } = fakeFetch(tokenRegistry(manifests));
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [wrong, ci])).toMatchObject({ ok: true });
+    const denied = await r.resolveTag(ref("reg.test/app:1"), [wrong]);
+    expect(denied).toEqual({
+      ok: false,
+      reason: "access denied: token server auth.test answered 401: incorrect (with secret default/old)",
+    });
+    const anonymous = await r.resolveTag(ref("reg.test/app:1"), []);
+    expect(anonymous).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(
+        /^access denied: 401 unauthorized \(anonymous\); no credential matches reg.test$/,
+      ),
+    });
+  });
+
+  it("identity token: OAuth2 refresh_token grant; registry token: sent as the Bearer token", async () => {
+    const { fetch, seen } = fakeFetch(tokenRegistry(manifests));
+    const r = resolver(fetch);
+    expect(
+      await r.resolveTag(ref("reg.test/app:1"), [{ identityToken: "refresh-ci", source: "helper" }]),
+    ).toMatchObject({ ok: true });
+    const post = seen.find((s) => s.method === "POST")!;
+    expect(Object.fromEntries(new URLSearchParams(post.body))).toEqual({
+      grant_type: "refresh_token",
+      refresh_token: "refresh-ci",
+      service: "reg.test",
+      scope: "repository:app:pull",
+      client_id: "kubectl-autoupdate",
+    });
+    const { fetch: f2, seen: s2 } = fakeFetch(tokenRegistry(manifests));
+    const viaRegistryToken = await resolver(f2).resolveTag(ref("reg.test/app:1"), [
+      { registryToken: "tok:ci:repository:app:pull", source: "config" },
+    ]);
+    expect(viaRegistryToken).toMatchObject({ ok: true });
+    expect(s2.some((s) => new URL(s.url).host === "auth.test")).toBe(false);
+  });
+
+  it("caches a token per realm/service/scope/credential until it expires", async () => {
+    let now = 1_000_000;
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      const { fetch, seen } = fakeFetch(tokenRegistry(manifests));
+      const r = resolver(fetch);
+      await r.resolveTag(ref("reg.test/app:1"), [ci]);
+      await r.inspectManifest(ref("reg.test/app:1"), MANIFEST, [ci]);
+      expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(1);
+      now += 301_000;
+      await r.inspectManifest(ref("reg.test/app:other"), MANIFEST.replace(/.$/, "0"), [ci]);
+      expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(2);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it("a cached token the registry refuses before it expires: dropped, and one new token fetched", async () => {
+    // Tokens carry a generation (#1, #2…); the registry stops honouring #1 after the first HEAD (revoked).
+    const inner = tokenRegistry(manifests);
+    let issued = 0;
+    let revoked = 0;
+    const { fetch, seen } = fakeFetch(async (req) => {
+      if (new URL(req.url).host === "auth.test") {
+        const answer = (await inner(req).json()) as { token: string };
+        return Response.json({ token: `${answer.token}#${++issued}`, expires_in: 300 });
+      }
+      const [token, generation] = (req.authorization ?? "").split("#");
+      if (generation !== undefined && Number(generation) <= revoked) {
+        return new Response("", { status: 401, headers: { "www-authenticate": bearer } });
+      }
+      return inner({ ...req, authorization: token ?? null });
+    });
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: true });
+    revoked = 1;
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: true });
+    expect(kinds(seen)).toEqual([
+      "GET /v2/",
+      "GET token",
+      "HEAD /v2/app/manifests/1",
+      "HEAD /v2/app/manifests/1",
+      "GET token",
+      "HEAD /v2/app/manifests/1",
+    ]);
+    // A token fetched just now and refused is not fetched again: that is a denial, not a stale cache.
+    revoked = 99;
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: false });
+    expect(kinds(seen).slice(6)).toEqual([
+      "HEAD /v2/app/manifests/1",
+      "GET token",
+      "HEAD /v2/app/manifests/1",
+    ]);
+  });
+
+  it("Basic challenge: username and password on the request itself", async () => {
+    const { fetch, seen } = fakeFetch((req) => {
+      if (req.url.endsWith("/v2/"))
+        return new Response("{}", { status: 401, headers: { "www-authenticate": 'Basic realm="x"' } });
+      if (req.authorization !== `Basic ${Buffer.from("ci:pw").toString("base64")}`)
+        return new Response("", { status: 401 });
+      return new Response(null, { headers: { "docker-content-digest": MANIFEST } });
+    });
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [wrong, ci])).toMatchObject({ ok: true });
+    expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(2);
+  });
+
+  it("a registry whose /v2/ is open but whose manifests want a token: learned once for the host", async () => {
+    const handler = tokenRegistry({
+      "app:1": { body: manifestBody, type: dockerManifest },
+      "app:2": { body: manifestBody, type: dockerManifest },
+    });
+    const { fetch, seen } = fakeFetch((req) =>
+      req.url.endsWith("/v2/") ? new Response("{}") : handler(req),
+    );
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: true });
+    expect(await r.resolveTag(ref("reg.test/app:2"), [ci])).toMatchObject({ ok: true });
+    expect(kinds(seen)).toEqual([
+      "GET /v2/",
+      "HEAD /v2/app/manifests/1",
+      "GET token",
+      "HEAD /v2/app/manifests/1",
+      "HEAD /v2/app/manifests/2",
+    ]);
+  });
+
+  it("a Basic challenge with no credential: one request, not a second anonymous one", async () => {
+    const { fetch, seen } = fakeFetch((req) =>
+      req.url.endsWith("/v2/")
+        ? new Response("{}")
+        : new Response("", { status: 401, headers: { "www-authenticate": 'Basic realm="x"' } }),
+    );
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [])).toEqual({
+      ok: false,
+      reason: "access denied: 401 unauthorized (anonymous); no credential matches reg.test",
+    });
+    expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(1);
+  });
+
+  it("never sends credentials to a plain-http token realm on a host that is not allowed it", async () => {
+    const { fetch, seen } = fakeFetch((req) =>
+      req.url.endsWith("/v2/")
+        ? new Response("{}", {
+            status: 401,
+            headers: { "www-authenticate": 'Bearer realm="http://evil.test/token"' },
+          })
+        : new Response("", { status: 500 }),
+    );
+    const answer = await resolver(fetch).resolveTag(ref("reg.test/app:1"), [ci]);
+    expect(answer).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("refusing to send credentials over plain http"),
+    });
+    expect(seen.some((s) => s.url.startsWith("http://evil.test"))).toBe(false);
+  });
+});

@@ -1,0 +1,183 @@
+/** Registry faults end the resolver's answer in { ok: false }, against the in-process fake of the registry API. */
+import { describe, expect, it } from "vitest";
+import {
+  dockerManifest,
+  fakeFetch,
+  INDEX,
+  indexBody,
+  kinds,
+  MANIFEST,
+  ociIndex,
+  ref,
+  resolver,
+  type Seen,
+} from "../../../support/registry/fake-api.js";
+
+describe("registry resolver: faults end in { ok: false }, never a throw or a guess", () => {
+  const plainRegistry =
+    (manifest: (req: Seen, attempt: number) => Response | "hang") => (req: Seen, attempt: number) =>
+      req.url.endsWith("/v2/") ? new Response("{}") : manifest(req, attempt);
+
+  it("404", async () => {
+    const { fetch } = fakeFetch(
+      plainRegistry(
+        () =>
+          new Response('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}', {
+            status: 404,
+          }),
+      ),
+    );
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:gone"), [])).toEqual({
+      ok: false,
+      reason: "tag gone not found (404)",
+    });
+  });
+
+  it("429 then success: retried after Retry-After", async () => {
+    const { fetch, seen } = fakeFetch(
+      plainRegistry((_, attempt) =>
+        attempt === 1
+          ? new Response("", { status: 429, headers: { "retry-after": "0" } })
+          : new Response(null, {
+              headers: {
+                "docker-content-digest": MANIFEST,
+                "ratelimit-remaining": "99;w=21600",
+                "ratelimit-limit": "100;w=21600",
+              },
+            }),
+      ),
+    );
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [])).toMatchObject({ ok: true });
+    expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(2);
+    expect(r.stats().retries).toBe(1);
+    expect(r.notes()).toEqual(["reg.test: 99 of 100 pulls left (per 6h); HEAD requests do not count"]);
+  });
+
+  it("429 with a Retry-After beyond the cap is not waited for", async () => {
+    const { fetch, seen } = fakeFetch(
+      plainRegistry(() => new Response("", { status: 429, headers: { "retry-after": "21600" } })),
+    );
+    const answer = await resolver(fetch).resolveTag(ref("reg.test/app:1"), []);
+    expect(answer).toEqual({ ok: false, reason: "rate limited by the registry (429)" });
+    expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(1);
+  });
+
+  it("500 until the retries run out", async () => {
+    const { fetch, seen } = fakeFetch(plainRegistry(() => new Response("oops", { status: 500 })));
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [])).toEqual({
+      ok: false,
+      reason: "the registry answered 500",
+    });
+    expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(3);
+  });
+
+  it("a registry that never answers: timeout, retried, then every image of that host fails at once", async () => {
+    const { fetch, seen } = fakeFetch(() => "hang");
+    const r = resolver(fetch, { timeoutMs: 50 });
+    const started = Date.now();
+    const answers = await Promise.all(["a", "b", "c"].map((n) => r.resolveTag(ref(`reg.test/${n}:1`), [])));
+    expect(Date.now() - started).toBeLessThan(1000);
+    for (const answer of answers) {
+      expect(answer).toEqual({ ok: false, reason: "reg.test: no answer within 50 ms (3 attempts)" });
+    }
+    expect(seen).toHaveLength(3);
+  });
+
+  it("a registry that answered before is only slow: given up on after three requests time out, not one", async () => {
+    const { fetch, seen } = fakeFetch((req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/v2/") return new Response("{}", { status: 200 });
+      if (path === "/v2/a/manifests/1") {
+        return new Response(null, {
+          headers: { "docker-content-digest": MANIFEST, "content-type": dockerManifest },
+        });
+      }
+      return "hang";
+    });
+    const r = resolver(fetch, {
+      timeoutMs: 50,
+      retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 0 },
+    });
+    expect(await r.resolveTag(ref("reg.test/a:1"), [])).toMatchObject({ ok: true });
+    const later: unknown[] = [];
+    for (const name of ["b", "c", "d", "e"]) later.push(await r.resolveTag(ref(`reg.test/${name}:1`), []));
+    const slow = { ok: false, reason: "reg.test: no answer within 50 ms" };
+    expect(later).toEqual([slow, slow, slow, slow]);
+    // b, c and d were each asked; e was not: by then the host counted as down.
+    expect(kinds(seen)).toEqual([
+      "GET /v2/",
+      "HEAD /v2/a/manifests/1",
+      "HEAD /v2/b/manifests/1",
+      "HEAD /v2/c/manifests/1",
+      "HEAD /v2/d/manifests/1",
+    ]);
+  });
+
+  it("TLS trouble is not retried", async () => {
+    const { fetch, seen } = fakeFetch(() => {
+      throw Object.assign(new TypeError("fetch failed"), {
+        cause: Object.assign(new Error("unable to verify the first certificate"), {
+          code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+        }),
+      });
+    });
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [])).toEqual({
+      ok: false,
+      reason: "reg.test: TLS error: unable to verify the first certificate",
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("connection reset is retried", async () => {
+    const { fetch, seen } = fakeFetch((req, attempt) => {
+      if (attempt === 1)
+        throw Object.assign(new TypeError("fetch failed"), {
+          cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+        });
+      return req.url.endsWith("/v2/")
+        ? new Response("{}")
+        : new Response(null, { headers: { "docker-content-digest": MANIFEST } });
+    });
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [])).toMatchObject({ ok: true });
+    expect(seen).toHaveLength(4);
+  });
+
+  it("a malformed digest header, a manifest whose bytes do not match its digest, garbage bodies", async () => {
+    const { fetch } = fakeFetch(
+      plainRegistry((req) => {
+        if (req.method === "HEAD")
+          return new Response(null, { headers: { "docker-content-digest": "sha256:nothex" } });
+        if (req.url.endsWith(INDEX))
+          return new Response(indexBody.replace("amd64", "386"), { headers: { "content-type": ociIndex } });
+        if (req.url.endsWith(MANIFEST))
+          return new Response("<html>", { headers: { "content-type": "text/html" } });
+        return new Response("");
+      }),
+    );
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [])).toEqual({
+      ok: false,
+      reason: 'the registry sent a malformed digest "sha256:nothex"',
+    });
+    expect(await r.inspectManifest(ref("reg.test/app:1"), INDEX, [])).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("has digest sha256:"),
+    });
+    expect(
+      await r.inspectManifest(ref("reg.test/app:1"), "md5:0123456789abcdef0123456789abcdef", []),
+    ).toMatchObject({ ok: false });
+  });
+
+  it("an aborted run stops asking", async () => {
+    const { fetch } = fakeFetch(() => "hang");
+    const controller = new AbortController();
+    const pending = resolver(fetch, { timeoutMs: 10_000 }).resolveTag(
+      ref("reg.test/app:1"),
+      [],
+      controller.signal,
+    );
+    setTimeout(() => controller.abort(new Error("SIGINT")), 20);
+    expect(await pending).toEqual({ ok: false, reason: "interrupted" });
+  });
+});

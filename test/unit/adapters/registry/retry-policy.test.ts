@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import {
+  givesUpOnHost,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelay,
+} from "../../../../src/adapters/registry/retry-policy.js";
+
+describe("retry policy", () => {
+  const policy = { retries: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
+
+  it("retries timeouts, rate limits and transient server errors only", () => {
+    expect([408, 429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
+    expect([200, 301, 401, 403, 404, 405, 501].some(isRetryableStatus)).toBe(false);
+  });
+
+  it("backs off exponentially with jitter, capped, and stops after the last retry", () => {
+    expect(retryDelay(policy, 0, 0)).toBe(50);
+    expect(retryDelay(policy, 0, 1)).toBe(100);
+    expect(retryDelay(policy, 1, 0.5)).toBe(150);
+    expect(retryDelay(policy, 2, 1)).toBe(400);
+    expect(retryDelay({ ...policy, retries: 9 }, 8, 1)).toBe(1000);
+    expect(retryDelay(policy, 3, 0.5)).toBeNull();
+  });
+
+  it("waits at least Retry-After, and not at all when it is beyond the cap", () => {
+    expect(retryDelay(policy, 0, 0, 2000)).toBe(2000);
+    expect(retryDelay(policy, 0, 0, 6000)).toBeNull();
+    expect(parseRetryAfter("3", 0)).toBe(3000);
+    expect(
+      parseRetryAfter("Wed, 21 Oct 2015 07:28:05 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT")),
+    ).toBe(5000);
+    expect(parseRetryAfter("soon", 0)).toBeNull();
+    expect(parseRetryAfter(null, 0)).toBeNull();
+  });
+});
+
+describe("giving up on a registry host", () => {
+  it("at once when the failure is permanent or the host never answered; after three failures otherwise", () => {
+    expect(givesUpOnHost({ permanent: true, answeredBefore: true, failures: 1 })).toBe(true);
+    expect(givesUpOnHost({ permanent: false, answeredBefore: false, failures: 1 })).toBe(true);
+    expect(givesUpOnHost({ permanent: false, answeredBefore: true, failures: 1 })).toBe(false);
+    expect(givesUpOnHost({ permanent: false, answeredBefore: true, failures: 2 })).toBe(false);
+    expect(givesUpOnHost({ permanent: false, answeredBefore: true, failures: 3 })).toBe(true);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { parseInstallCronOptions, type RawInstallCronFlags } from "../../../src/cli/cron-options.js";
+import { defaultImage } from "../../../src/cron/core/image.js";
+import { UsageError } from "../../../src/errors.js";
+
+describe("parseInstallCronOptions", () => {
+  it("defaults: registry resolver, the plugin's own image, every 10 minutes, not suspended", () => {
+    const options = parseInstallCronOptions({}, {});
+    expect(options.name).toBe("kubectl-autoupdate");
+    expect(options.namespace).toBeUndefined();
+    expect(options.dryRun).toBe(false);
+    expect(options.output).toBeUndefined();
+    expect(options.spec).toEqual({
+      name: "kubectl-autoupdate",
+      allNamespaces: false,
+      selector: undefined,
+      schedule: "*/10 * * * *",
+      timeZone: undefined,
+      suspend: false,
+      resolver: "registry",
+      dockerSocket: false,
+      image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
+    });
+  });
+
+  it("the default image follows the package version, with a -docker variant", () => {
+    expect(defaultImage("registry", "1.2.3")).toBe("ghcr.io/kubectl-autoupdate/kubectl-autoupdate:1.2.3");
+    expect(defaultImage("docker", "1.2.3")).toBe(
+      "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:1.2.3-docker",
+    );
+  });
+
+  it.each<[string, RawInstallCronFlags, string]>([
+    ["empty --name", { name: "" }, "--name must not be empty"],
+    [
+      "--name with capitals",
+      { name: "AutoUpdate" },
+      'invalid --name "AutoUpdate": want at most 52 lowercase',
+    ],
+    ["--name too long for Job names", { name: "a".repeat(53) }, "want at most 52 lowercase"],
+    ["--name with a colon", { name: "a:b" }, 'invalid --name "a:b"'],
+    ["-n empty", { namespace: "" }, "--namespace must not be empty"],
+    ["-n invalid", { namespace: "Tools_1" }, 'invalid namespace "Tools_1"'],
+    ["bad schedule", { schedule: "* * * *" }, 'invalid --schedule "* * * *": want 5 fields'],
+    ["out of range", { schedule: "0 25 * * *" }, 'invalid --schedule "0 25 * * *": hour field "25"'],
+    ["TZ= in schedule", { schedule: "TZ=UTC 0 3 * * *" }, "put the zone in --time-zone UTC"],
+    ["CRON_TZ= in schedule", { schedule: "CRON_TZ=Asia/Tokyo 0 3 * * *" }, "--time-zone Asia/Tokyo"],
+    ["bad zone", { timeZone: "Mars/Olympus" }, 'invalid --time-zone "Mars/Olympus": unknown time zone'],
+    ["Local zone", { timeZone: "Local" }, 'invalid --time-zone "Local"'],
+    ["bad selector", { selector: "app in ()" }, 'invalid -l/--selector "app in ()"'],
+    [
+      "unknown resolver",
+      { resolver: "skopeo" },
+      'invalid value "skopeo" for --resolver; allowed: registry, docker',
+    ],
+    [
+      "docker without socket",
+      { resolver: "docker" },
+      "--resolver docker needs the node's Docker engine: add --docker-socket",
+    ],
+    ["socket without docker", { dockerSocket: true }, "--docker-socket is only used by --resolver docker"],
+    [
+      "bad image",
+      { image: "Registry.Example.com/UPPER:tag" },
+      'invalid --image "Registry.Example.com/UPPER:tag"',
+    ],
+    ["image with spaces", { image: "nginx latest" }, 'invalid --image "nginx latest"'],
+    [
+      "-o table",
+      { output: "table" },
+      'unable to match a printer for output format "table"; allowed: yaml, json',
+    ],
+  ])("refuses %s", (_, flags, message) => {
+    expect(() => parseInstallCronOptions(flags, {})).toThrow(UsageError);
+    expect(() => parseInstallCronOptions(flags, {})).toThrow(message);
+  });
+});

@@ -1,0 +1,252 @@
+/**
+ * parsePlanOptions (src/cli/options.ts): the flags commander hands over, validated into PlanOptions. Which kubectl
+ * and docker run follows the README: `--kubectl PATH` (default `$KUBECTL`, `$KUBECTL_PATH`, `kubectl` on
+ * PATH) and `--docker PATH` (default `$DOCKER`, `docker` on PATH). Empty values count as unset: the test
+ * harness exports `KUBECTL_PATH=""`, and a shell's `KUBECTL= cmd` must not make the plugin run "".
+ */
+import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../../src/cli/duration.js";
+import { parsePlanOptions, type RawPlanFlags } from "../../../src/cli/options.js";
+import { UsageError } from "../../../src/errors.js";
+
+type Env = Record<string, string | undefined>;
+
+const resolve = (raw: RawPlanFlags = {}, env: Env = {}) => parsePlanOptions(raw, env);
+
+/** The message of the UsageError `fn` throws; fails when it throws nothing or something else. */
+function usageError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a UsageError, nothing was thrown");
+}
+
+describe("which kubectl runs", () => {
+  it.each<[string, RawPlanFlags, Env, string]>([
+    ["nothing set: kubectl on PATH", {}, {}, "kubectl"],
+    ["$KUBECTL_PATH (set by kubectl ≥ 1.37)", {}, { KUBECTL_PATH: "/opt/k8s/kubectl" }, "/opt/k8s/kubectl"],
+    ["$KUBECTL", {}, { KUBECTL: "/usr/local/bin/kubectl-1.35" }, "/usr/local/bin/kubectl-1.35"],
+    [
+      "$KUBECTL wins over $KUBECTL_PATH",
+      {},
+      { KUBECTL: "/usr/local/bin/kubectl-1.35", KUBECTL_PATH: "/opt/k8s/kubectl" },
+      "/usr/local/bin/kubectl-1.35",
+    ],
+    [
+      "--kubectl wins over $KUBECTL_PATH",
+      { kubectl: "/home/me/kubectl" },
+      { KUBECTL_PATH: "/opt/k8s/kubectl" },
+      "/home/me/kubectl",
+    ],
+    [
+      "--kubectl wins over $KUBECTL and $KUBECTL_PATH",
+      { kubectl: "/home/me/kubectl" },
+      { KUBECTL: "/usr/local/bin/kubectl-1.35", KUBECTL_PATH: "/opt/k8s/kubectl" },
+      "/home/me/kubectl",
+    ],
+    ["empty $KUBECTL_PATH is unset", {}, { KUBECTL_PATH: "" }, "kubectl"],
+    ["empty $KUBECTL falls through to $KUBECTL_PATH", {}, { KUBECTL: "", KUBECTL_PATH: "/k" }, "/k"],
+    ["empty --kubectl falls through to $KUBECTL", { kubectl: "" }, { KUBECTL: "/k2" }, "/k2"],
+    ["$DOCKER does not choose kubectl", {}, { DOCKER: "/opt/docker" }, "kubectl"],
+  ])("%s", (_, raw, env, expected) => {
+    expect(resolve(raw, env).kubectlPath).toBe(expected);
+  });
+});
+
+describe("which docker runs", () => {
+  it.each<[string, RawPlanFlags, Env, string]>([
+    ["nothing set: docker on PATH", {}, {}, "docker"],
+    ["$DOCKER", {}, { DOCKER: "/opt/docker/bin/docker" }, "/opt/docker/bin/docker"],
+    [
+      "--docker wins over $DOCKER",
+      { docker: "/home/me/docker" },
+      { DOCKER: "/opt/docker/bin/docker" },
+      "/home/me/docker",
+    ],
+    ["empty $DOCKER is unset", {}, { DOCKER: "" }, "docker"],
+    ["empty --docker falls through to $DOCKER", { docker: "" }, { DOCKER: "/d" }, "/d"],
+    ["kubectl's variables do not choose docker", {}, { KUBECTL: "/k", KUBECTL_PATH: "/k" }, "docker"],
+  ])("%s", (_, raw, env, expected) => {
+    expect(resolve(raw, env).dockerPath).toBe(expected);
+  });
+});
+
+describe("defaults", () => {
+  it("no flags: the README's defaults", () => {
+    expect(resolve()).toEqual({
+      scope: { namespace: undefined, allNamespaces: false, selector: undefined, fieldSelector: undefined },
+      connection: {
+        kubeconfig: undefined,
+        context: undefined,
+        cluster: undefined,
+        user: undefined,
+        requestTimeout: undefined,
+        as: undefined,
+        asGroups: [],
+      },
+      output: "table",
+      noHeaders: false,
+      color: "auto",
+      resolver: "docker",
+      concurrency: 4,
+      kubectlPath: "kubectl",
+      dockerPath: "docker",
+      pullTimeoutMs: 5 * 60_000,
+      insecureRegistries: [],
+      localCredentials: true,
+      registryTimeoutMs: 10_000,
+      registryRetries: 2,
+      verbose: false,
+      exitCode: false,
+    });
+  });
+
+  it("flags land where the commands read them", () => {
+    const options = resolve({
+      namespace: "shop",
+      allNamespaces: true,
+      selector: "app=web",
+      fieldSelector: "spec.nodeName=node-1",
+      kubeconfig: "/k/config",
+      context: "prod",
+      cluster: "c1",
+      user: "admin",
+      requestTimeout: "20s",
+      as: "jane",
+      asGroup: ["devs", "ops"],
+      output: "wide",
+      headers: false,
+      color: "never",
+      resolver: "registry",
+      concurrency: "8",
+      pullTimeout: "90s",
+      insecureRegistry: ["registry.lan:5000"],
+      localCredentials: false,
+      registryTimeout: "2s",
+      registryRetries: "0",
+      verbose: true,
+    });
+    expect(options).toMatchObject({
+      scope: {
+        namespace: "shop",
+        allNamespaces: true,
+        selector: "app=web",
+        fieldSelector: "spec.nodeName=node-1",
+      },
+      connection: {
+        kubeconfig: "/k/config",
+        context: "prod",
+        cluster: "c1",
+        user: "admin",
+        requestTimeout: "20s",
+        as: "jane",
+        asGroups: ["devs", "ops"],
+      },
+      output: "wide",
+      noHeaders: true,
+      color: "never",
+      resolver: "registry",
+      concurrency: 8,
+      pullTimeoutMs: 90_000,
+      insecureRegistries: ["registry.lan:5000"],
+      localCredentials: false,
+      registryTimeoutMs: 2000,
+      registryRetries: 0,
+      verbose: true,
+    });
+  });
+});
+
+describe("--concurrency", () => {
+  it.each([
+    ["1", 1],
+    ["4", 4],
+    ["64", 64],
+  ])("%s is accepted", (value, expected) => {
+    expect(resolve({ concurrency: value }).concurrency).toBe(expected);
+  });
+
+  it.each(["0", "65", "-1", "1.5", "two", "", "4x"])("%j is a usage error naming the flag", (value) => {
+    expect(usageError(() => resolve({ concurrency: value }))).toBe(
+      `invalid value "${value}" for --concurrency: want a whole number from 1 to 64`,
+    );
+  });
+});
+
+describe("--registry-retries", () => {
+  it.each([
+    ["0", 0],
+    ["10", 10],
+  ])("%s is accepted", (value, expected) => {
+    expect(resolve({ registryRetries: value }).registryRetries).toBe(expected);
+  });
+
+  it.each(["11", "-1", "0.5", "many"])("%j is a usage error", (value) => {
+    expect(usageError(() => resolve({ registryRetries: value }))).toBe(
+      `invalid value "${value}" for --registry-retries: want a whole number from 0 to 10`,
+    );
+  });
+});
+
+describe("durations", () => {
+  it.each([
+    ["30s", 30_000],
+    ["5m", 300_000],
+    ["1h", 3_600_000],
+    ["1h30m", 5_400_000],
+    ["500ms", 500],
+    ["1.5s", 1500],
+    ["2m30s", 150_000],
+    ["45", 45_000],
+  ])("--pull-timeout %s is %d ms", (value, ms) => {
+    expect(resolve({ pullTimeout: value }).pullTimeoutMs).toBe(ms);
+    expect(parseDuration(value, "--x")).toBe(ms);
+  });
+
+  it.each(["soon", "1d", "5 m", "m5", "-5s", "", "5s!"])(
+    "--pull-timeout %j is a usage error naming the flag",
+    (value) => {
+      expect(usageError(() => resolve({ pullTimeout: value }))).toBe(
+        `invalid value "${value}" for --pull-timeout: want a duration such as 30s, 5m or 1h`,
+      );
+    },
+  );
+
+  it("--registry-timeout is parsed, and 0 is refused (a request that may never take any time)", () => {
+    expect(resolve({ registryTimeout: "250ms" }).registryTimeoutMs).toBe(250);
+    expect(usageError(() => resolve({ registryTimeout: "0s" }))).toBe(
+      "--registry-timeout must be longer than 0",
+    );
+    expect(usageError(() => resolve({ registryTimeout: "fast" }))).toBe(
+      'invalid value "fast" for --registry-timeout: want a duration such as 30s, 5m or 1h',
+    );
+  });
+
+  it("--request-timeout is checked but passed to kubectl as written", () => {
+    expect(resolve({ requestTimeout: "1m30s" }).connection.requestTimeout).toBe("1m30s");
+    expect(usageError(() => resolve({ requestTimeout: "later" }))).toBe(
+      'invalid value "later" for --request-timeout: want a duration such as 30s, 5m or 1h',
+    );
+  });
+});
+
+describe("other values", () => {
+  it.each<[RawPlanFlags, string]>([
+    [
+      { output: "xml" },
+      'unable to match a printer for output format "xml"; allowed: table, wide, json, yaml',
+    ],
+    [{ color: "sometimes" }, 'invalid value "sometimes" for --color; allowed: auto, always, never'],
+    [{ resolver: "crane" }, 'invalid value "crane" for --resolver; allowed: docker, registry'],
+    [{ namespace: "" }, "--namespace must not be empty"],
+  ])("%j is refused: %s", (raw, message) => {
+    expect(usageError(() => resolve(raw))).toBe(message);
+  });
+
+  it.each(["table", "wide", "json", "yaml"])("-o %s is accepted", (output) => {
+    expect(resolve({ output }).output).toBe(output);
+  });
+});

@@ -1,0 +1,688 @@
+import { describe, expect, it } from "vitest";
+import { decidePlan, manifestsToInspect, nodesToInspect } from "../../../src/core/decide.js";
+import { imagesInUse } from "../../../src/core/images-in-use.js";
+import type { Pod } from "../../../src/core/k8s.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import { hasStalePods, summarize } from "../../../src/core/plan.js";
+import type { ManifestInfo, Resolution } from "../../../src/core/resolution.js";
+import {
+  digestOf,
+  makeJob,
+  makePod,
+  makeReplicaSet,
+  type PodSpec,
+  type Runtime,
+} from "../../support/pods.js";
+import { configOf, singleManifest } from "../../support/resolutions.js";
+
+const OLD = digestOf("web v1");
+const NEW = digestOf("web v2");
+const rs = { kind: "ReplicaSet", name: "web-7d9c8b" };
+const owners = indexOwners([makeReplicaSet("web-7d9c8b", "web"), makeJob("backup-29210", "backup")]);
+
+const single = singleManifest;
+
+/** The tag names a single manifest; the old and new manifests are readable (different images). */
+function resolved(digest: string, extra: Partial<Resolution> = {}): Resolution {
+  return {
+    tag: { ok: true, tag: { digest, sameImageDigests: [], isIndex: false } },
+    manifests: new Map([single(OLD), single(NEW), single(digest)]),
+    ...extra,
+  };
+}
+
+function plan(pods: Pod[], resolutions: Record<string, Resolution>) {
+  return decidePlan({
+    resolver: "registry",
+    pods,
+    owners,
+    resolutions: new Map(Object.entries(resolutions)),
+  });
+}
+
+function webPod(overrides: Partial<PodSpec> = {}, runtime: Runtime = "containerd"): Pod {
+  return makePod({
+    name: "web-7d9c8b-x2x9q",
+    runtime,
+    owner: rs,
+    containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD }],
+    ...overrides,
+  });
+}
+
+const nginx = "docker.io/library/nginx:latest";
+
+describe("container verdicts", () => {
+  it.each(["containerd", "cri-dockerd", "cri-o"] as const)(
+    "%s: a moved tag is stale, and the pod deleted",
+    (runtime) => {
+      const p = plan([webPod({}, runtime)], { [nginx]: resolved(NEW) });
+      expect(p.pods[0]).toMatchObject({
+        namespace: "default",
+        name: "web-7d9c8b-x2x9q",
+        owner: { kind: "Deployment", name: "web" },
+        action: "delete",
+        reason: "",
+        containers: [
+          {
+            name: "app",
+            init: false,
+            image: "nginx:latest",
+            ref: nginx,
+            runningDigest: OLD,
+            latestDigest: NEW,
+            status: "stale",
+            reason: "",
+          },
+        ],
+      });
+    },
+  );
+
+  it.each(["containerd", "cri-dockerd", "cri-o"] as const)("%s: an unmoved tag is current", (runtime) => {
+    const p = plan([webPod({}, runtime)], { [nginx]: resolved(OLD) });
+    expect(p.pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "current", latestDigest: OLD }],
+    });
+  });
+
+  it("accepts any digest docker lists for the same image (RepoDigests), not only the first", () => {
+    const r: Resolution = {
+      tag: { ok: true, tag: { digest: NEW, sameImageDigests: [digestOf("x"), OLD], isIndex: null } },
+      manifests: new Map(),
+    };
+    expect(plan([webPod()], { [nginx]: r }).pods[0]!.containers[0]!.status).toBe("current");
+  });
+
+  it("a digest-pinned image is pinned and never resolved", () => {
+    const pinned = `nginx@${OLD}`;
+    const pod = webPod({ containers: [{ name: "app", image: pinned, runningDigest: OLD }] });
+    expect(imagesInUse([pod])).toEqual([]);
+    expect(plan([pod], {}).pods[0]).toMatchObject({
+      action: "none",
+      containers: [
+        { status: "pinned", ref: `docker.io/library/nginx@${OLD}`, latestDigest: OLD, runningDigest: OLD },
+      ],
+    });
+  });
+
+  it("digests of another algorithm than sha256: never compared, null in the document", () => {
+    const sha512 = `sha512:${"ab".repeat(64)}`;
+    const pods = [
+      webPod({
+        name: "pinned",
+        containers: [{ name: "app", image: `nginx@${sha512}`, runningDigest: sha512 }],
+      }),
+      webPod({
+        name: "running",
+        containers: [{ name: "app", image: "nginx:latest", runningDigest: sha512 }],
+      }),
+    ];
+    const [pinned, running] = plan(pods, { [nginx]: resolved(NEW) }).pods;
+    expect(pinned!.containers[0]).toMatchObject({
+      status: "pinned",
+      runningDigest: null,
+      latestDigest: null,
+    });
+    expect(running).toMatchObject({ action: "none" });
+    expect(running!.containers[0]).toMatchObject({
+      status: "unknown",
+      runningDigest: null,
+      latestDigest: NEW,
+      reason: expect.stringContaining("sha256 only"),
+    });
+  });
+
+  it.each([
+    ["a bare sha256 image ID (kind load)", OLD, "bare image ID"],
+    ["a bare 64-hex ID (CRI-O raw ID)", OLD.slice(7), "bare image ID"],
+    ["a docker:// image ID (cri-dockerd, no repo digest)", `docker://${OLD}`, "bare image ID"],
+    [
+      "another repository (kind's import-*)",
+      `docker.io/library/import-2025-10-07@${OLD}`,
+      "not from docker.io/library/nginx",
+    ],
+    ["an empty imageID", "", "no imageID"],
+  ])("%s is unknown", (_, imageID, reason) => {
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", imageID }] });
+    const c = plan([pod], { [nginx]: resolved(NEW) }).pods[0]!;
+    expect(c.action).toBe("none");
+    expect(c.containers[0]!.status).toBe("unknown");
+    expect(c.containers[0]!.reason).toContain(reason);
+  });
+
+  it("keeps the digest of an imageID from another repository, but never calls it stale", () => {
+    const pod = webPod({
+      containers: [{ name: "app", image: "nginx:latest", imageID: `docker.io/library/other@${OLD}` }],
+    });
+    expect(plan([pod], { [nginx]: resolved(NEW) }).pods[0]!.containers[0]).toMatchObject({
+      runningDigest: OLD,
+      status: "unknown",
+    });
+  });
+
+  it("an invalid image reference is unknown with the reason", () => {
+    const pod = webPod({ containers: [{ name: "app", image: "Nginx:latest", runningDigest: OLD }] });
+    expect(plan([pod], {}).pods[0]!.containers[0]).toMatchObject({
+      ref: null,
+      status: "unknown",
+      reason: 'invalid image reference: repository name "library/Nginx" must be lowercase',
+    });
+  });
+
+  it("a failed resolution is unknown with the resolver's reason", () => {
+    const p = plan([webPod()], {
+      [nginx]: { tag: { ok: false, reason: "pull failed: manifest unknown" }, manifests: new Map() },
+    });
+    expect(p.pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "unknown", reason: "pull failed: manifest unknown", latestDigest: null }],
+    });
+  });
+
+  it("a pending container (not started) is unknown", () => {
+    const pod = webPod({ phase: "Pending", containers: [{ name: "app", image: "nginx:latest" }] });
+    expect(plan([pod], { [nginx]: resolved(NEW) }).pods[0]!.containers[0]).toMatchObject({
+      status: "unknown",
+      reason: "no container status",
+    });
+  });
+});
+
+describe("multi-arch tags", () => {
+  const INDEX = digestOf("index v2");
+  const AMD64 = digestOf("amd64 v2");
+  const ARM64 = digestOf("arm64 v2");
+  const indexInfo = (amd64: string, arm64: string): ManifestInfo => ({
+    ok: true,
+    isIndex: true,
+    children: [
+      { digest: amd64, platform: "linux/amd64" },
+      { digest: arm64, platform: "linux/arm64/v8" },
+    ],
+  });
+  // Every platform manifest named here is readable, each with a config of its own.
+  const children = [AMD64, ARM64, digestOf("amd64 v1"), digestOf("arm64 v1")].map((d) => single(d));
+  const indexTag = (manifests: [string, ManifestInfo][]): Resolution => ({
+    tag: { ok: true, tag: { digest: INDEX, sameImageDigests: [], isIndex: true } },
+    manifests: new Map([...children, ...manifests]),
+  });
+
+  it("asks for the tag's index only when a running digest is unexplained", () => {
+    const current = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: INDEX }] });
+    const images = imagesInUse([current]);
+    expect(manifestsToInspect(images, new Map([[nginx, indexTag([])]]))).toEqual([]);
+    const cri = webPod({
+      runtime: "cri-o",
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: ARM64 }],
+    });
+    expect(
+      manifestsToInspect(imagesInUse([cri]), new Map([[nginx, indexTag([])]])).map((w) => w.need.digest),
+    ).toEqual([INDEX]);
+  });
+
+  it("CRI-O's platform digest inside the tag's index is current", () => {
+    const pod = webPod({
+      runtime: "cri-o",
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: ARM64 }],
+    });
+    const r = indexTag([[INDEX, indexInfo(AMD64, ARM64)]]);
+    expect(manifestsToInspect(imagesInUse([pod]), new Map([[nginx, r]]))).toEqual([]);
+    expect(plan([pod], { [nginx]: r }).pods[0]!.containers[0]!.status).toBe("current");
+  });
+
+  it("a platform digest the moved index no longer has is stale", () => {
+    const oldArm = digestOf("arm64 v1");
+    const pod = webPod({
+      runtime: "cri-o",
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: oldArm }],
+    });
+    const r = indexTag([[INDEX, indexInfo(AMD64, ARM64)]]);
+    expect(manifestsToInspect(imagesInUse([pod]), new Map([[nginx, r]])).map((w) => w.need)).toEqual([
+      { repository: "docker.io/library/nginx", digest: oldArm, platform: true },
+    ]);
+    r.manifests = new Map([...r.manifests, single(oldArm, { platform: "linux/arm64/v8" })]);
+    expect(plan([pod], { [nginx]: r }).pods[0]!.containers[0]!.status).toBe("stale");
+  });
+
+  it("a platform manifest whose platform the moved index no longer has is unknown, not stale", () => {
+    const oldS390x = digestOf("s390x v1");
+    const pod = webPod({
+      runtime: "cri-o",
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: oldS390x }],
+    });
+    const r = indexTag([[INDEX, indexInfo(AMD64, ARM64)], single(oldS390x, { platform: "linux/s390x" })]);
+    expect(plan([pod], { [nginx]: r }).pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "unknown", reason: "the tag no longer has an image for linux/s390x" }],
+    });
+  });
+
+  it("containerd's older index digest with every platform unchanged is current (no endless restarts)", () => {
+    const OLD_INDEX = digestOf("index v1 (re-pushed)");
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
+    const r = indexTag([
+      [INDEX, indexInfo(AMD64, ARM64)],
+      [OLD_INDEX, indexInfo(AMD64, ARM64)],
+    ]);
+    expect(plan([pod], { [nginx]: r }).pods[0]!.containers[0]!.status).toBe("current");
+  });
+
+  it("an older index whose platforms all changed is stale; a partly changed one is unknown", () => {
+    const OLD_INDEX = digestOf("index v1");
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
+    const allChanged = indexTag([
+      [INDEX, indexInfo(AMD64, ARM64)],
+      [OLD_INDEX, indexInfo(digestOf("amd64 v1"), digestOf("arm64 v1"))],
+    ]);
+    expect(plan([pod], { [nginx]: allChanged }).pods[0]!.action).toBe("delete");
+    const partly = indexTag([
+      [INDEX, indexInfo(AMD64, ARM64)],
+      [OLD_INDEX, indexInfo(AMD64, digestOf("arm64 v1"))],
+    ]);
+    expect(plan([pod], { [nginx]: partly }).pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "unknown", reason: expect.stringContaining("some platforms only") }],
+    });
+  });
+
+  describe("a tag that moved for some platforms only: the node's platform decides", () => {
+    const OLD_INDEX = digestOf("index v1");
+    // amd64 unchanged, arm64 rebuilt.
+    const partly = indexTag([
+      [INDEX, indexInfo(AMD64, ARM64)],
+      [OLD_INDEX, indexInfo(AMD64, digestOf("arm64 v1"))],
+    ]);
+    const on = (node: string) =>
+      webPod({
+        name: `web-${node}`,
+        node,
+        containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }],
+      });
+    const pods = [on("amd-1"), on("arm-1"), on("odd-1"), on("unread-1")];
+    const input = (nodePlatforms?: Map<string, string | null>) => ({
+      resolver: "registry" as const,
+      pods,
+      owners,
+      resolutions: new Map([[nginx, partly]]),
+      ...(nodePlatforms ? { nodePlatforms } : {}),
+    });
+
+    it("names the nodes to read, and only when such a tag is run (none for a uniform move)", () => {
+      expect(nodesToInspect(input())).toEqual(["amd-1", "arm-1", "odd-1", "unread-1"]);
+      const allMoved = indexTag([
+        [INDEX, indexInfo(AMD64, ARM64)],
+        [OLD_INDEX, indexInfo(digestOf("amd64 v1"), digestOf("arm64 v1"))],
+      ]);
+      expect(nodesToInspect({ ...input(), resolutions: new Map([[nginx, allMoved]]) })).toEqual([]);
+    });
+
+    it("unchanged for the node's platform: current; rebuilt: stale; not exactly named or unread: unknown", () => {
+      const decided = decidePlan(
+        input(
+          new Map([
+            ["amd-1", "linux/amd64"],
+            ["arm-1", "linux/arm64/v8"],
+            ["odd-1", "linux/arm/v7"],
+            ["unread-1", null],
+          ]),
+        ),
+      ).pods;
+      expect(decided.map((p) => [p.name, p.action, p.containers[0]!.status])).toEqual([
+        ["web-amd-1", "none", "current"],
+        ["web-arm-1", "delete", "stale"],
+        ["web-odd-1", "none", "unknown"],
+        ["web-unread-1", "none", "unknown"],
+      ]);
+      expect(decided[2]!.containers[0]!.reason).toContain(
+        "no image for exactly the node's platform (linux/arm/v7)",
+      );
+      expect(decided[3]!.containers[0]!.reason).toContain("the node's platform is not known");
+    });
+
+    it("without node platforms (not read): all unknown, none stale", () => {
+      expect(decidePlan(input()).pods.map((p) => p.containers[0]!.status)).toEqual([
+        "unknown",
+        "unknown",
+        "unknown",
+        "unknown",
+      ]);
+    });
+
+    it("the node's platform gone from the tag: unknown, even when other platforms were removed too", () => {
+      const armGone = indexTag([
+        [INDEX, { ok: true, isIndex: true, children: [{ digest: AMD64, platform: "linux/amd64" }] }],
+        [OLD_INDEX, indexInfo(AMD64, digestOf("arm64 v1"))],
+      ]);
+      const decided = decidePlan({
+        ...input(
+          new Map([
+            ["amd-1", "linux/amd64"],
+            ["arm-1", "linux/arm64/v8"],
+          ]),
+        ),
+        pods: pods.slice(0, 2),
+        resolutions: new Map([[nginx, armGone]]),
+      }).pods;
+      expect(decided.map((p) => p.containers[0]!.status)).toEqual(["current", "unknown"]);
+      expect(decided[1]!.containers[0]!.reason).toBe("the tag no longer has an image for linux/arm64/v8");
+    });
+  });
+
+  it("a platform the tag no longer has is never stale: the replacement might find nothing to run", () => {
+    const OLD_INDEX = digestOf("index v1");
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
+    const armOnly: ManifestInfo = {
+      ok: true,
+      isIndex: true,
+      children: [{ digest: ARM64, platform: "linux/arm64/v8" }],
+    };
+    const r = indexTag([
+      [INDEX, armOnly],
+      [OLD_INDEX, indexInfo(digestOf("amd64 v1"), digestOf("arm64 v1"))],
+    ]);
+    expect(plan([pod], { [nginx]: r }).pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "unknown", reason: "the tag no longer has an image for linux/amd64" }],
+    });
+  });
+
+  it("an index listing that failed leaves the container unknown (not proven stale)", () => {
+    const pod = webPod({
+      runtime: "cri-o",
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: ARM64 }],
+    });
+    const r = indexTag([[INDEX, { ok: false, reason: "manifest unknown" }]]);
+    expect(plan([pod], { [nginx]: r }).pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "unknown", reason: "could not read the tag's index: manifest unknown" }],
+    });
+  });
+});
+
+describe("the same image under another digest: current, never restarted forever", () => {
+  // containerd keys images by config and reports the smallest of an image's repository digests, whatever
+  // reference the pod asked for (seen on a real node).
+  const M = digestOf("app:main's manifest");
+  const CONFIG = configOf(M);
+  const tagAt = (digest: string, isIndex: boolean, manifests: [string, ManifestInfo][]): Resolution => ({
+    tag: { ok: true, tag: { digest, sameImageDigests: [], isIndex } },
+    manifests: new Map(manifests),
+  });
+  const running = (digest: string, image = "nginx:latest", repository = "docker.io/library/nginx") =>
+    webPod({ containers: [{ name: "app", image, imageID: `${repository}@${digest}` }] });
+  const verdict = (pod: Pod, r: Resolution, nodePlatforms?: Map<string, string | null>) =>
+    decidePlan({
+      resolver: "registry",
+      pods: [pod],
+      owners,
+      resolutions: new Map([
+        [pod.spec.containers[0]!.image === "nginx:latest" ? nginx : "docker.io/library/b:main", r],
+      ]),
+      ...(nodePlatforms ? { nodePlatforms } : {}),
+    }).pods[0]!.containers[0]!;
+  const needed = (pod: Pod, key: string, r: Resolution) =>
+    manifestsToInspect(imagesInUse([pod]), new Map([[key, r]])).map((w) => w.need);
+
+  it("a tag rebuilt as an index whose child has the running manifest's config (app:rebuilt)", () => {
+    const INDEX = digestOf("app:rebuilt index");
+    const CHILD = digestOf("amd64 child, one annotation differs");
+    const pod = running(M);
+    const index: ManifestInfo = {
+      ok: true,
+      isIndex: true,
+      children: [{ digest: CHILD, platform: "linux/amd64" }],
+    };
+    // Read step by step: the tag's index, the running manifest with its platform, the index's child.
+    expect(needed(pod, nginx, tagAt(INDEX, true, []))).toEqual([
+      { repository: "docker.io/library/nginx", digest: INDEX, platform: false },
+    ]);
+    expect(needed(pod, nginx, tagAt(INDEX, true, [[INDEX, index]]))).toEqual([
+      { repository: "docker.io/library/nginx", digest: M, platform: true },
+    ]);
+    const withRunning = tagAt(INDEX, true, [[INDEX, index], single(M, { platform: "linux/amd64" })]);
+    expect(needed(pod, nginx, withRunning)).toEqual([
+      { repository: "docker.io/library/nginx", digest: CHILD, platform: false },
+    ]);
+    const all = tagAt(INDEX, true, [
+      [INDEX, index],
+      single(M, { platform: "linux/amd64" }),
+      single(CHILD, { config: CONFIG }),
+    ]);
+    expect(verdict(pod, all)).toMatchObject({
+      status: "current",
+      reason: `the same image (config ${CONFIG}) under another digest`,
+    });
+    const rebuilt = tagAt(INDEX, true, [
+      [INDEX, index],
+      single(M, { platform: "linux/amd64" }),
+      single(CHILD),
+    ]);
+    expect(verdict(pod, rebuilt).status).toBe("stale");
+  });
+
+  it("a node reporting another tag's index that holds the tag's manifest (flip:main)", () => {
+    const I = digestOf("flip:multi index");
+    const pod = running(I);
+    const one: ManifestInfo = { ok: true, isIndex: true, children: [{ digest: M, platform: "linux/amd64" }] };
+    const tag = (manifests: [string, ManifestInfo][]) => tagAt(M, false, manifests);
+    expect(needed(pod, nginx, tag([]))).toEqual([
+      { repository: "docker.io/library/nginx", digest: M, platform: false },
+      { repository: "docker.io/library/nginx", digest: I, platform: false },
+    ]);
+    expect(needed(pod, nginx, tag([single(M), [I, one]]))).toEqual([
+      { repository: "docker.io/library/nginx", digest: M, platform: true },
+    ]);
+    expect(verdict(pod, tag([single(M, { platform: "linux/amd64" }), [I, one]])).status).toBe("current");
+  });
+
+  it("an index of two platforms against the tag's single manifest: the node's platform decides", () => {
+    const I = digestOf("two-platform index");
+    const ARM = digestOf("arm64 child");
+    const two: ManifestInfo = {
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: M, platform: "linux/amd64" },
+        { digest: ARM, platform: "linux/arm64/v8" },
+      ],
+    };
+    const pod = webPod({
+      node: "n1",
+      containers: [{ name: "app", image: "nginx:latest", imageID: `docker.io/library/nginx@${I}` }],
+    });
+    const r = tagAt(M, false, [single(M, { platform: "linux/amd64" }), [I, two], single(ARM)]);
+    expect(
+      nodesToInspect({ resolver: "registry", pods: [pod], owners, resolutions: new Map([[nginx, r]]) }),
+    ).toEqual(["n1"]);
+    expect(verdict(pod, r, new Map([["n1", "linux/amd64"]])).status).toBe("current");
+    expect(verdict(pod, r, new Map([["n1", "linux/arm64/v8"]]))).toMatchObject({
+      status: "unknown",
+      reason: "the tag no longer has an image for linux/arm64/v8",
+    });
+    expect(verdict(pod, r, new Map([["n1", null]])).reason).toContain("the node's platform is not known");
+  });
+
+  it("two single manifests: the same config is current, another config stale, an unreadable one stale", () => {
+    const NEWER = digestOf("same image, re-pushed manifest");
+    const pod = running(M);
+    expect(verdict(pod, tagAt(NEWER, false, [single(M), single(NEWER, { config: CONFIG })])).status).toBe(
+      "current",
+    );
+    expect(verdict(pod, tagAt(NEWER, false, [single(M), single(NEWER)])).status).toBe("stale");
+    // Digests alone decide when the old manifest is gone from the registry (as before these reads).
+    const gone: ManifestInfo = { ok: false, reason: "manifest unknown" };
+    expect(verdict(pod, tagAt(NEWER, false, [[M, gone], single(NEWER)])).status).toBe("stale");
+  });
+
+  it("older indexes whose differing children have the same configs are current", () => {
+    const OLD_INDEX = digestOf("index v1");
+    const NEW_INDEX = digestOf("index v2");
+    const A1 = digestOf("amd64 v1");
+    const A2 = digestOf("amd64 v2 (annotations)");
+    const idx = (child: string): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: [{ digest: child, platform: "linux/amd64" }],
+    });
+    const pod = running(OLD_INDEX);
+    const r = tagAt(NEW_INDEX, true, [
+      [NEW_INDEX, idx(A2)],
+      [OLD_INDEX, idx(A1)],
+      single(A1),
+      single(A2, { config: configOf(A1) }),
+    ]);
+    expect(verdict(pod, r).status).toBe("current");
+  });
+
+  it("a digest from another repository of the registry proves the same image, never a stale one", () => {
+    const pod = running(M, "b:main", "docker.io/library/a");
+    const B = digestOf("b:main's manifest");
+    expect(verdict(pod, tagAt(B, false, [single(M), single(B, { config: CONFIG })])).status).toBe("current");
+    expect(verdict(pod, tagAt(B, false, [single(M), single(B)]))).toMatchObject({
+      status: "unknown",
+      reason: "runs an image from docker.io/library/a, not from docker.io/library/b",
+    });
+    // The running manifest is read from the repository the node named.
+    expect(needed(pod, "docker.io/library/b:main", tagAt(B, false, [single(B)]))).toEqual([
+      { repository: "docker.io/library/a", digest: M, platform: false },
+    ]);
+  });
+});
+
+describe("pod actions", () => {
+  const stale = { [nginx]: resolved(NEW) };
+  const only = (spec: Partial<PodSpec>) => plan([webPod(spec)], stale).pods[0]!;
+
+  it.each([
+    ["a bare pod", { owner: null }, "no controller owns it"],
+    [
+      "a mirror pod",
+      {
+        owner: { kind: "Node", name: "node-1" },
+        annotations: { "kubernetes.io/config.mirror": "3f1c", "kubernetes.io/config.source": "file" },
+      },
+      "mirror pod",
+    ],
+    ["a Succeeded pod", { phase: "Succeeded" as const }, "pod has finished (Succeeded)"],
+    ["a Failed pod", { phase: "Failed" as const }, "pod has finished (Failed)"],
+    ["a terminating pod", { deletionTimestamp: "2026-11-20T11:00:00Z" }, "already terminating"],
+    ["a running Job's pod", { owner: { kind: "Job", name: "backup-29210" } }, "Job pod has not finished"],
+    [
+      "a pending Job's pod (its init container ran the old image)",
+      {
+        owner: { kind: "Job", name: "backup-29210" },
+        phase: "Pending" as const,
+        containers: [
+          { name: "migrate", init: true, image: "nginx:latest", runningDigest: OLD },
+          { name: "app", image: "nginx:latest" },
+        ],
+      },
+      "Job pod has not finished",
+    ],
+    [
+      "a pod of an unknown controller",
+      { owner: { kind: "TaskRun", name: "build-1", apiVersion: "tekton.dev/v1" } },
+      "TaskRun/build-1",
+    ],
+    ["an opted-out pod", { labels: { "kubectl-autoupdate/ignore": "true" } }, "opted out"],
+  ])("%s is skipped with a reason", (_, spec, reason) => {
+    const pod = only(spec);
+    expect(pod.action).toBe("skip");
+    expect(pod.reason).toContain(reason);
+    expect(pod.containers[0]!.status).toBe("stale");
+  });
+
+  it("owners: CronJob over Job, Deployment over ReplicaSet, a lone ReplicaSet as itself, a mirror pod's Node", () => {
+    const job = only({ owner: { kind: "Job", name: "backup-29210" } });
+    expect(job.owner).toEqual({ kind: "CronJob", name: "backup" });
+    expect(only({ owner: { kind: "ReplicaSet", name: "lonely-5f6d" } }).owner).toEqual({
+      kind: "ReplicaSet",
+      name: "lonely-5f6d",
+    });
+    expect(only({ owner: { kind: "StatefulSet", name: "db" } })).toMatchObject({
+      owner: { kind: "StatefulSet", name: "db" },
+      action: "delete",
+    });
+    expect(only({ owner: { kind: "DaemonSet", name: "agent" } })).toMatchObject({ action: "delete" });
+    expect(only({ owner: null }).owner).toBeNull();
+  });
+
+  it("warns about IfNotPresent or Never on a stale container and about emptyDir volumes", () => {
+    const pod = only({
+      emptyDir: ["cache"],
+      containers: [
+        { name: "app", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "IfNotPresent" },
+        { name: "side", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "Never" },
+      ],
+    });
+    expect(pod.action).toBe("delete");
+    expect(pod.warnings).toEqual([
+      "imagePullPolicy IfNotPresent on container app: the node may start its cached old image again",
+      "imagePullPolicy Never on container side: the node may start its cached old image again",
+      "emptyDir volume cache: its data is lost with the pod",
+    ]);
+  });
+
+  it("no warnings for Always, and none on pods that are not deleted", () => {
+    expect(only({}).warnings).toEqual([]);
+    expect(only({ owner: null, emptyDir: ["x"] }).warnings).toEqual([]);
+  });
+
+  it("init containers count: a stale init container makes the pod stale", () => {
+    const pod = webPod({
+      containers: [
+        { name: "migrate", image: "nginx:latest", runningDigest: OLD, init: true },
+        { name: "app", image: "ghcr.io/org/app:main", runningDigest: digestOf("app") },
+      ],
+    });
+    const decided = plan([pod], { [nginx]: resolved(NEW), "ghcr.io/org/app:main": resolved(digestOf("app")) })
+      .pods[0]!;
+    expect(decided.action).toBe("delete");
+    expect(decided.containers.map((c) => [c.name, c.init, c.status])).toEqual([
+      ["migrate", true, "stale"],
+      ["app", false, "current"],
+    ]);
+  });
+
+  it("several containers: one stale is enough, unknown ones do not block", () => {
+    const pod = webPod({
+      containers: [
+        { name: "app", image: "nginx:latest", runningDigest: OLD },
+        { name: "local", image: "app:dev", imageID: OLD },
+      ],
+    });
+    const decided = plan([pod], { [nginx]: resolved(NEW), "docker.io/library/app:dev": resolved(NEW) })
+      .pods[0]!;
+    expect(decided.action).toBe("delete");
+    expect(decided.containers.map((c) => c.status)).toEqual(["stale", "unknown"]);
+  });
+
+  it("--exit-code counts every pod with a stale container: to delete, skipped, or already terminating", () => {
+    const gate = (pods: Pod[]) => hasStalePods(plan(pods, { [nginx]: resolved(NEW) }));
+    expect(gate([webPod()])).toBe(true);
+    expect(gate([webPod({ owner: null })])).toBe(true);
+    expect(gate([webPod({ deletionTimestamp: "2026-11-20T11:00:00Z" })])).toBe(true);
+    expect(gate([webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }] })])).toBe(
+      false,
+    );
+  });
+
+  it("summarizes by pod", () => {
+    const pods = [
+      webPod(),
+      webPod({ name: "bare", owner: null }),
+      webPod({ name: "fresh", containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }] }),
+      webPod({ name: "kind", containers: [{ name: "app", image: "nginx:latest", imageID: NEW }] }),
+      webPod({ name: "other-ns", namespace: "shop" }),
+    ];
+    expect(summarize(plan(pods, { [nginx]: resolved(NEW) }))).toEqual({
+      toDelete: 2,
+      skipped: 1,
+      unknown: 1,
+      current: 1,
+      namespacesToDelete: 2,
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { buildTime, tooNewFor } from "../../../src/core/image-age.js";
+
+const now = Date.parse("2026-11-30T12:00:00Z");
+const minutes = (n: number) => n * 60_000;
+
+describe("a new image's build time", () => {
+  it("is trusted when it is a real time in the past (or within clock skew)", () => {
+    expect(buildTime("2026-11-30T11:48:00Z", now)).toEqual({ ok: true, at: now - minutes(12) });
+    expect(buildTime("2026-11-30T12:03:00Z", now)).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    [null, "states no build time (created)"],
+    ["yesterday", 'build time "yesterday" is unreadable'],
+    ["1970-01-01T00:00:00Z", "a reproducible build's fixed time (1970-01-01T00:00:00Z)"],
+    ["1970-01-01T00:00:01Z", "a reproducible build's fixed time"],
+    ["2026-11-30T12:30:00Z", "is in the future (2026-11-30T12:30:00Z)"],
+  ])("is not trusted: %s", (created, problem) => {
+    const time = buildTime(created, now);
+    expect(time.ok).toBe(false);
+    expect(time.ok ? "" : time.problem).toContain(problem);
+  });
+});
+
+describe("--min-age", () => {
+  it("holds back a new image younger than the minimum, and lets it through once old enough", () => {
+    expect(tooNewFor("2026-11-30T11:57:00Z", minutes(10), now)).toBe("new image is 3m old, --min-age 10m");
+    expect(tooNewFor("2026-11-30T11:51:00Z", minutes(10), now)).toBe("new image is 9m old, --min-age 10m");
+    expect(tooNewFor("2026-11-30T11:50:00Z", minutes(10), now)).toBeNull();
+    expect(tooNewFor("2026-11-29T12:00:00Z", minutes(10), now)).toBeNull();
+  });
+
+  it("an untrusted or unread build time holds the restart back too, saying why", () => {
+    expect(tooNewFor("1970-01-01T00:00:00Z", minutes(10), now)).toBe(
+      "the new image's build time is a reproducible build's fixed time (1970-01-01T00:00:00Z): --min-age 10m cannot be checked",
+    );
+    expect(tooNewFor(null, minutes(10), now)).toContain(
+      "states no build time (created): --min-age 10m cannot be checked",
+    );
+    expect(tooNewFor(undefined, minutes(10), now)).toBe(
+      "the new image's build time could not be read: --min-age 10m cannot be checked",
+    );
+  });
+});

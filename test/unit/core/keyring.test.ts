@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import {
+  type DockerAuths,
+  Keyring,
+  keyedCredentials,
+  keyringKey,
+  pullSecretAuths,
+} from "../../../src/core/keyring.js";
+
+const basic = (user: string) => ({ auth: Buffer.from(`${user}:pw-${user}`).toString("base64") });
+const ring = (auths: DockerAuths, source = "secret ns/s") => new Keyring(keyedCredentials(auths, source));
+const users = (k: Keyring, repo: string) => k.lookup(repo).map((c) => c.username);
+
+describe("keyringKey strips scheme and /v1/ /v2/ like the kubelet", () => {
+  it.each([
+    ["https://index.docker.io/v1/", "index.docker.io"],
+    ["index.docker.io", "index.docker.io"],
+    ["http://localhost:5000", "localhost:5000"],
+    ["https://registry.example.com/v2/", "registry.example.com"],
+    ["registry.example.com/team", "registry.example.com/team"],
+    ["https://quay.io/v2/coreos", "quay.io/coreos"],
+    ["*.example.com", "*.example.com"],
+  ])("%s → %s", (location, key) => {
+    expect(keyringKey(location)).toBe(key);
+  });
+});
+
+describe("Keyring.lookup", () => {
+  it("matches host and port exactly", () => {
+    const k = ring({ "localhost:5000": basic("a"), "localhost:5001": basic("b"), localhost: basic("c") });
+    expect(users(k, "localhost:5000/app")).toEqual(["a"]);
+    expect(users(k, "localhost/app")).toEqual(["c"]);
+    expect(users(k, "localhost:5002/app")).toEqual([]);
+  });
+
+  it("puts the more specific path first and tries every match", () => {
+    const k = ring({
+      "quay.io": basic("host"),
+      "quay.io/coreos": basic("coreos"),
+      "quay.io/other": basic("other"),
+    });
+    expect(users(k, "quay.io/coreos/etcd")).toEqual(["coreos", "host"]);
+    expect(users(k, "quay.io/prometheus/node")).toEqual(["host"]);
+  });
+
+  it("globs one label per *", () => {
+    const k = ring({ "*.example.com": basic("glob") });
+    expect(users(k, "reg.example.com/app")).toEqual(["glob"]);
+    expect(users(k, "a.reg.example.com/app")).toEqual([]);
+    expect(users(k, "example.com/app")).toEqual([]);
+  });
+
+  it("serves Docker Hub images from the legacy Hub key and from docker.io", () => {
+    expect(users(ring({ "https://index.docker.io/v1/": basic("hub") }), "docker.io/library/nginx")).toEqual([
+      "hub",
+    ]);
+    expect(users(ring({ "docker.io": basic("hub2") }), "docker.io/library/nginx")).toEqual(["hub2"]);
+    expect(users(ring({ "https://index.docker.io/v1/": basic("hub") }), "ghcr.io/a/b")).toEqual([]);
+  });
+
+  it("keeps several secrets for the same key, in order (rotation)", () => {
+    const k = new Keyring([
+      ...keyedCredentials({ "reg.io": basic("old") }, "secret ns/old"),
+      ...keyedCredentials({ "https://reg.io": basic("new") }, "secret ns/new"),
+    ]);
+    expect(k.lookup("reg.io/app").map((c) => c.source)).toEqual(["secret ns/old", "secret ns/new"]);
+  });
+
+  it("reads auth, username/password, identity and registry tokens; skips empty entries", () => {
+    const k = ring({
+      "a.io": { username: "u", password: "p" },
+      "b.io": { identitytoken: "refresh" },
+      "c.io": { registrytoken: "bearer" },
+      "d.io": {},
+      "e.io": { auth: Buffer.from("user:pass:with:colons").toString("base64") },
+    });
+    expect(k.lookup("a.io/x")[0]).toMatchObject({ username: "u", password: "p" });
+    expect(k.lookup("b.io/x")[0]).toMatchObject({ identityToken: "refresh" });
+    expect(k.lookup("c.io/x")[0]).toMatchObject({ registryToken: "bearer" });
+    expect(k.lookup("d.io/x")).toEqual([]);
+    expect(k.lookup("e.io/x")[0]).toMatchObject({ username: "user", password: "pass:with:colons" });
+  });
+});
+
+describe("pullSecretAuths", () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64");
+  it("reads kubernetes.io/dockerconfigjson", () => {
+    const secret = {
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": b64({ auths: { "r.io": basic("x") } }) },
+    };
+    expect(pullSecretAuths(secret)).toEqual({ "r.io": basic("x") });
+  });
+  it("reads the legacy kubernetes.io/dockercfg", () => {
+    const secret = { type: "kubernetes.io/dockercfg", data: { ".dockercfg": b64({ "r.io": basic("y") }) } };
+    expect(pullSecretAuths(secret)).toEqual({ "r.io": basic("y") });
+  });
+  it("ignores other types and unreadable data", () => {
+    expect(pullSecretAuths({ type: "Opaque", data: { ".dockerconfigjson": b64({}) } })).toBeNull();
+    expect(
+      pullSecretAuths({ type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": "!!!" } }),
+    ).toBeNull();
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import {
+  configDigestOf,
+  configPlatform,
+  isIndexMediaType,
+  manifestAccept,
+  readManifest,
+} from "../../../src/core/manifest.js";
+
+describe("manifests", () => {
+  it("asks for all four manifest types", () => {
+    expect(manifestAccept.split(", ")).toEqual([
+      "application/vnd.oci.image.index.v1+json",
+      "application/vnd.docker.distribution.manifest.list.v2+json",
+      "application/vnd.oci.image.manifest.v1+json",
+      "application/vnd.docker.distribution.manifest.v2+json",
+    ]);
+  });
+
+  it.each([
+    ["application/vnd.oci.image.index.v1+json", true],
+    ["application/vnd.docker.distribution.manifest.list.v2+json; charset=utf-8", true],
+    ["application/vnd.oci.image.manifest.v1+json", false],
+    ["application/vnd.docker.distribution.manifest.v2+json", false],
+    ["application/json", null],
+    [null, null],
+  ])("content type %s → index %s", (type, expected) => {
+    expect(isIndexMediaType(type)).toBe(expected);
+  });
+
+  it("reads an index's children with platforms, a single manifest, and refuses garbage", () => {
+    const index = {
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [
+        { digest: "sha256:a", platform: { os: "linux", architecture: "arm64", variant: "v8" } },
+        { digest: "sha256:b", platform: { os: "linux", architecture: "amd64" } },
+        { digest: "sha256:c", annotations: { "vnd.docker.reference.type": "attestation-manifest" } },
+        { digest: "sha256:d", platform: { os: "unknown", architecture: "unknown" } },
+        { digest: "sha256:e", platform: { os: "linux", architecture: "arm64" } },
+        { digest: "sha256:f", platform: { os: "linux", architecture: "amd64", variant: "v1" } },
+      ],
+    };
+    // Attestations are no platform a node runs; arm64 means arm64/v8, amd64/v1 means amd64.
+    expect(configPlatform({ os: "linux", architecture: "arm64", config: {} })).toBe("linux/arm64/v8");
+    expect(configPlatform({ architecture: "amd64" })).toBeNull();
+    expect(configDigestOf({ config: { digest: "sha256:c0" } })).toBe("sha256:c0");
+    expect(readManifest(JSON.stringify(index))).toEqual({
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: "sha256:a", platform: "linux/arm64/v8" },
+        { digest: "sha256:b", platform: "linux/amd64" },
+        { digest: "sha256:e", platform: "linux/arm64/v8" },
+        { digest: "sha256:f", platform: "linux/amd64" },
+      ],
+    });
+    expect(readManifest(JSON.stringify({ schemaVersion: 2, config: {}, layers: [] }))).toEqual({
+      ok: true,
+      isIndex: false,
+      config: null,
+    });
+    const config = `sha256:${"c".repeat(64)}`;
+    expect(
+      readManifest(JSON.stringify({ schemaVersion: 2, config: { digest: config }, layers: [] })),
+    ).toEqual({
+      ok: true,
+      isIndex: false,
+      config,
+    });
+    expect(readManifest("<html>proxy error</html>")).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("not JSON"),
+    });
+    expect(readManifest("[]")).toMatchObject({ ok: false });
+    expect(readManifest('{"schemaVersion":1,"fsLayers":[]}')).toMatchObject({
+      ok: false,
+      reason: "unsupported manifest schemaVersion 1",
+    });
+  });
+});

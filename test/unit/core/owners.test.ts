@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import type { Pod } from "../../../src/core/k8s.js";
+import { ownerResourcesToList } from "../../../src/core/owners.js";
+import { digestOf, makePod, type PodSpec, type Runtime } from "../../support/pods.js";
+
+const OLD = digestOf("web v1");
+const rs = { kind: "ReplicaSet", name: "web-7d9c8b" };
+
+function webPod(overrides: Partial<PodSpec> = {}, runtime: Runtime = "containerd"): Pod {
+  return makePod({
+    name: "web-7d9c8b-x2x9q",
+    runtime,
+    owner: rs,
+    containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD }],
+    ...overrides,
+  });
+}
+
+describe("ownerResourcesToList", () => {
+  it("lists ReplicaSets and Jobs only when some pod is directly controlled by one", () => {
+    expect(ownerResourcesToList([webPod()])).toEqual(["replicasets.apps"]);
+    expect(ownerResourcesToList([webPod({ owner: { kind: "Job", name: "j" } }), webPod()])).toEqual([
+      "replicasets.apps",
+      "jobs.batch",
+    ]);
+    expect(
+      ownerResourcesToList([webPod({ owner: { kind: "StatefulSet", name: "db" } }), webPod({ owner: null })]),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { decidePlan } from "../../../src/core/decide.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import { backOnOldDigest, readyPodCount } from "../../../src/core/readiness.js";
+import { digestOf, makePod } from "../../support/pods.js";
+import { tagAt } from "../../support/resolutions.js";
+
+describe("after a deletion", () => {
+  const OLD = digestOf("v1");
+  const NEW = digestOf("v2");
+  const rs = { kind: "ReplicaSet", name: "web-7d9c8b", uid: "rs-uid" };
+  const planned = decidePlan({
+    resolver: "docker",
+    owners: indexOwners([]),
+    resolutions: new Map([["docker.io/library/nginx:latest", tagAt(NEW, OLD)]]),
+    pods: [
+      makePod({
+        name: "web-7d9c8b-old",
+        owner: rs,
+        containers: [
+          { name: "app", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "IfNotPresent" },
+        ],
+      }),
+    ],
+  }).pods[0]!;
+
+  it("notices a replacement that came back on the old digest (the node's cached image)", () => {
+    const cached = makePod({
+      name: "web-7d9c8b-new",
+      owner: rs,
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD }],
+    });
+    const pulled = makePod({
+      name: "web-7d9c8b-new",
+      owner: rs,
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }],
+    });
+    expect(backOnOldDigest(planned, cached)).toBe(
+      "container app: the node started its cached image (imagePullPolicy IfNotPresent)",
+    );
+    expect(backOnOldDigest(planned, pulled)).toBeNull();
+  });
+
+  it("counts the controller's Ready pods, leaving out the deleted one and terminating ones", () => {
+    const pod = (name: string, extra = {}) =>
+      makePod({
+        name,
+        owner: rs,
+        containers: [{ name: "app", image: "nginx", runningDigest: NEW }],
+        ...extra,
+      });
+    const pods = [
+      pod("a", { uid: "a" }),
+      pod("b", { uid: "b" }),
+      pod("c", { uid: "c", deletionTimestamp: "2026-11-20T11:00:00Z" }),
+      pod("d", { uid: "d", phase: "Pending" }),
+      makePod({
+        name: "other",
+        uid: "o",
+        owner: { kind: "ReplicaSet", name: "x", uid: "x" },
+        containers: [{ name: "a", image: "n", runningDigest: NEW }],
+      }),
+    ];
+    expect(readyPodCount(pods, "rs-uid")).toBe(2);
+    expect(readyPodCount(pods, "rs-uid", "a")).toBe(1);
+  });
+});

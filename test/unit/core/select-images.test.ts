@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { onlyImages } from "../../../src/core/select-images.js";
+import { digestOf, makePod } from "../../support/pods.js";
+
+describe("--image", () => {
+  const D = digestOf("x");
+  const pods = [
+    makePod({
+      name: "web",
+      containers: [
+        { name: "app", image: "nginx", runningDigest: D },
+        { name: "sidecar", image: "envoy:1", runningDigest: D },
+      ],
+    }),
+    makePod({ name: "api", containers: [{ name: "app", image: "ghcr.io/org/api:main", runningDigest: D }] }),
+    makePod({
+      name: "job",
+      containers: [
+        { name: "run", image: "busybox", runningDigest: D },
+        { name: "init", image: "nginx:latest", init: true, runningDigest: D },
+      ],
+    }),
+  ];
+
+  it("keeps only containers running the references (normalized) and pods left with some", () => {
+    const selected = onlyImages(pods, new Set(["docker.io/library/nginx:latest"]));
+    expect(
+      selected.map((p) => [
+        p.metadata.name,
+        [...(p.spec.initContainers ?? []), ...p.spec.containers].map((c) => c.name),
+      ]),
+    ).toEqual([
+      ["web", ["app"]],
+      ["job", ["init"]],
+    ]);
+  });
+
+  it("leaves the listed pods as they were", () => {
+    onlyImages(pods, new Set(["ghcr.io/org/api:main"]));
+    expect(pods[0]!.spec.containers).toHaveLength(2);
+  });
+});

@@ -1,0 +1,152 @@
+/** run-now's Job and cron-status's summary, on objects recorded from the real control plane (test/testbed). */
+import { describe, expect, it } from "vitest";
+import {
+  applyChange,
+  type CronJobObject,
+  cronStatus,
+  type JobObject,
+  jobFromCronJob,
+  jobOutcome,
+} from "../../../../src/cron/core/jobs.js";
+import { renderCronStatusTable, toCronStatusDocument } from "../../../../src/cron/output/status.js";
+import { fixture } from "../../../support/fixtures.js";
+
+const recorded = <T>(name: string): T => JSON.parse(fixture("cron", name)) as T;
+// Recorded after install-cron -n tools -l app=web --time-zone Europe/Berlin, two run-now (one made to
+// succeed, one to fail by setting its pod's status) and one scheduled run still pending.
+const cronJob = recorded<CronJobObject>("cronjob.json");
+const jobs = recorded<{ items: JobObject[] }>("jobs.json").items;
+const job = (prefix: string) => jobs.find((j) => j.metadata.name.startsWith(prefix))!;
+
+describe("jobFromCronJob (as kubectl create job --from=cronjob/…)", () => {
+  const created = jobFromCronJob(cronJob);
+
+  it("copies the template's spec, labels and annotations; adds the manual annotation and a controller owner", () => {
+    expect(created.metadata).toEqual({
+      generateName: "kubectl-autoupdate-manual-",
+      namespace: "tools",
+      labels: cronJob.spec.jobTemplate.metadata?.labels,
+      annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+      ownerReferences: [
+        {
+          apiVersion: "batch/v1",
+          kind: "CronJob",
+          name: "kubectl-autoupdate",
+          uid: cronJob.metadata.uid,
+          controller: true,
+        },
+      ],
+    });
+    expect(created.spec).toEqual(cronJob.spec.jobTemplate.spec);
+    expect(created.spec).not.toBe(cronJob.spec.jobTemplate.spec);
+  });
+
+  it("keeps the template's own annotations, the manual one winning", () => {
+    const annotated = structuredClone(cronJob);
+    annotated.spec.jobTemplate.metadata = {
+      ...annotated.spec.jobTemplate.metadata,
+      annotations: { team: "platform", "cronjob.kubernetes.io/instantiate": "scheduled" },
+    };
+    expect(jobFromCronJob(annotated).metadata.annotations).toEqual({
+      team: "platform",
+      "cronjob.kubernetes.io/instantiate": "manual",
+    });
+  });
+});
+
+describe("jobOutcome", () => {
+  it("reads Complete, Failed (with the reason) and a running Job", () => {
+    expect(jobOutcome(job("kubectl-autoupdate-manual-lh9bp"))).toMatchObject({
+      state: "Complete",
+      finished: true,
+    });
+    expect(jobOutcome(job("kubectl-autoupdate-manual-8r8nt"))).toMatchObject({
+      state: "Failed",
+      finished: true,
+      reason: "BackoffLimitExceeded: Job has reached the specified backoff limit",
+    });
+    expect(jobOutcome(job("kubectl-autoupdate-2"))).toEqual({ state: "Running", finished: false });
+  });
+
+  it("a FailureTarget or SuccessCriteriaMet condition alone is not the end yet", () => {
+    const failing = structuredClone(job("kubectl-autoupdate-manual-8r8nt"));
+    failing.status!.conditions = failing.status!.conditions!.filter((c) => c.type !== "Failed");
+    failing.status!.active = 0;
+    expect(jobOutcome(failing)).toEqual({ state: "Pending", finished: false });
+  });
+});
+
+describe("cronStatus", () => {
+  const status = cronStatus(cronJob, jobs);
+
+  it("summarizes the CronJob and its Jobs, newest first, with their trigger", () => {
+    expect(status).toMatchObject({
+      name: "kubectl-autoupdate",
+      namespace: "tools",
+      schedule: "*/10 * * * *",
+      timeZone: "Europe/Berlin",
+      suspended: false,
+      scope: { allNamespaces: false, namespace: "tools", selector: "app=web" },
+      resolver: "registry",
+      image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
+      lastScheduleTime: "2026-11-25T13:10:00Z",
+      lastSuccessfulTime: "2026-11-25T13:11:09Z",
+      active: ["kubectl-autoupdate-29926870"],
+    });
+    expect(status.jobs.map((j) => [j.name, j.trigger, j.state])).toEqual([
+      ["kubectl-autoupdate-manual-8r8nt", "manual", "Failed"],
+      ["kubectl-autoupdate-manual-lh9bp", "manual", "Complete"],
+      ["kubectl-autoupdate-29926870", "schedule", "Running"],
+    ]);
+  });
+
+  it("ignores Jobs owned by another CronJob", () => {
+    const stranger = structuredClone(job("kubectl-autoupdate-manual-lh9bp"));
+    stranger.metadata.ownerReferences![0]!.uid = "another-uid";
+    expect(cronStatus(cronJob, [stranger]).jobs).toEqual([]);
+  });
+
+  it("renders a table with ages from the given clock", () => {
+    expect(renderCronStatusTable(status, new Date("2026-11-25T13:12:09Z"))).toMatchInlineSnapshot(`
+      "Name:          kubectl-autoupdate
+      Namespace:     tools
+      Schedule:      */10 * * * *
+      Time zone:     Europe/Berlin
+      Suspended:     false
+      Scope:         namespace tools, pods matching app=web
+      Resolver:      registry
+      Image:         ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0
+      Last schedule: 2026-11-25T13:10:00Z (2m ago)
+      Last success:  2026-11-25T13:11:09Z (60s ago)
+      Active:        kubectl-autoupdate-29926870
+
+      JOB                               TRIGGER    STATUS     STARTED   DURATION   REASON
+      kubectl-autoupdate-manual-8r8nt   manual     Failed     63s ago   3s         BackoffLimitExceeded: Job has reached the specified backoff limit
+      kubectl-autoupdate-manual-lh9bp   manual     Complete   64s ago   4s         <none>
+      kubectl-autoupdate-29926870       schedule   Running    2m ago    2m         <none>
+      "
+    `);
+  });
+
+  it("the -o json|yaml document is versioned and lists every job", () => {
+    const document = toCronStatusDocument(status);
+    expect(document).toMatchObject({ apiVersion: "kubectl-autoupdate/v1", kind: "CronStatus" });
+    expect(document.jobs[0]).toEqual({
+      name: "kubectl-autoupdate-manual-8r8nt",
+      trigger: "manual",
+      status: "Failed",
+      reason: "BackoffLimitExceeded: Job has reached the specified backoff limit",
+      created: expect.any(String),
+      started: expect.any(String),
+      finished: expect.any(String),
+    });
+  });
+});
+
+describe("applyChange", () => {
+  it("tells created, configured and unchanged apart by resourceVersion", () => {
+    expect(applyChange(undefined, "5")).toBe("created");
+    expect(applyChange("5", "5")).toBe("unchanged");
+    expect(applyChange("5", "9")).toBe("configured");
+  });
+});

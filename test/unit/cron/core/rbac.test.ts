@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { autoupdateRules, buildInstallObjects, type PolicyRule } from "../../../../src/cron/core/objects.js";
+
+/**
+ * Every request `kubectl-autoupdate apply` makes, as group/resource:verb, with where it comes from. Keep this
+ * list in step with src/pipeline/gather.ts, delete-pods.ts and adapters/kubectl.ts; the e2e test
+ * test/e2e/cron/service-account.test.ts runs those calls as the ServiceAccount to prove the list is sufficient.
+ */
+const needed = [
+  "/pods:list", // kubectl.listPods, listPodsBySelector (waiting for a replacement)
+  "/pods:delete", // kubectl.deletePod: delete --raw …/pods/NAME, or delete pod --dry-run=server
+  "/secrets:get", // kubectl.getSecrets: get secrets a b --ignore-not-found
+  "/serviceaccounts:list", // kubectl.listServiceAccounts
+  "apps/replicasets:list", // gather: get replicasets.apps,jobs.batch
+  "batch/jobs:list", // gather: get replicasets.apps,jobs.batch
+  "policy/poddisruptionbudgets:list", // delete-pods: the budgets that select a pod
+  "apps/replicasets:get", // delete-pods: the controller's selector
+  "apps/statefulsets:get", // delete-pods
+  "apps/daemonsets:get", // delete-pods
+  "/replicationcontrollers:get", // delete-pods
+].sort();
+
+function tuples(rules: readonly PolicyRule[]): string[] {
+  return rules
+    .flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
+    )
+    .sort();
+}
+
+describe("RBAC of the CronJob", () => {
+  it("lists exactly these rules", () => {
+    expect(autoupdateRules).toEqual([
+      { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
+      { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
+      { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
+      { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
+      { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
+      { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
+    ]);
+  });
+
+  it("grants every request apply makes and nothing else (no extra group, resource or verb)", () => {
+    expect(tuples(autoupdateRules)).toEqual(needed);
+  });
+
+  it("has no wildcard, no resourceNames, no nonResourceURLs, no write verb but pods delete", () => {
+    const text = JSON.stringify(autoupdateRules);
+    expect(text).not.toContain("*");
+    for (const rule of autoupdateRules) {
+      expect(Object.keys(rule).sort()).toEqual(["apiGroups", "resources", "verbs"]);
+    }
+    const writes = tuples(autoupdateRules).filter((t) => !/:(get|list)$/.test(t));
+    expect(writes).toEqual(["/pods:delete"]);
+  });
+
+  it.each([
+    ["Role", false],
+    ["ClusterRole", true],
+  ])(
+    "the %s install-cron applies carries those rules, bound to the job's ServiceAccount only",
+    (kind, all) => {
+      const manifests = buildInstallObjects({
+        name: "kubectl-autoupdate",
+        namespace: "tools",
+        allNamespaces: all,
+        schedule: "*/10 * * * *",
+        suspend: false,
+        resolver: "registry",
+        dockerSocket: false,
+        image: "example.com/x:1",
+      });
+      const roles = manifests.filter((m) => m.kind.endsWith("Role"));
+      const bindings = manifests.filter((m) => m.kind.endsWith("Binding"));
+      expect(roles.map((r) => r.kind)).toEqual([kind]);
+      expect(tuples(roles[0]!["rules"] as PolicyRule[])).toEqual(needed);
+      expect(bindings).toHaveLength(1);
+      expect(bindings[0]!["subjects"]).toEqual([
+        { kind: "ServiceAccount", name: "kubectl-autoupdate", namespace: "tools" },
+      ]);
+      expect(bindings[0]!["roleRef"]).toEqual({
+        apiGroup: "rbac.authorization.k8s.io",
+        kind,
+        name: roles[0]!.metadata.name,
+      });
+    },
+  );
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { checkSelector } from "../../../../src/cron/core/selector.js";
+
+describe("checkSelector", () => {
+  it.each([
+    "app=web",
+    "app==web",
+    "app!=web",
+    "app",
+    "!canary",
+    "app=web,tier!=db",
+    "environment in (production, qa)",
+    "tier notin (frontend,backend),!legacy",
+    "example.com/team=payments",
+    "app=",
+    "replicas>2",
+    " app = web , tier ",
+  ])("accepts %j", (selector) => {
+    expect(checkSelector(selector)).toEqual({ ok: true, value: selector.trim() });
+  });
+
+  it.each([
+    ["", "the selector is empty"],
+    ["app=web,", "expected a label key, found the end"],
+    [",app", 'expected a label key, found ","'],
+    ["app=we b", 'expected "," or the end, found "b"'],
+    ["app in ()", '"app in ()" needs at least one value'],
+    ["app in (a,b", 'unclosed "(" after "app in"'],
+    ["app in a", '"in" needs a "(", found "a"'],
+    ["-app=web", '"-app" is not a valid label key'],
+    ["Example.com/app=web", 'label key "Example.com/app" has an invalid prefix "Example.com"'],
+    ["app=-web", '"-web" is not a valid label value'],
+    [`app=${"x".repeat(64)}`, "is not a valid label value"],
+    ["app>two", '"app>" needs a whole number, found "two"'],
+    ["!app=web", '"!app" takes no operator or value, found "="'],
+    ["app web", 'after "app" expected =, ==, !=, in, notin, > or <, found "web"'],
+  ])("refuses %j", (selector, message) => {
+    const result = checkSelector(selector);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? "" : result.message).toContain(message);
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { decidePlan } from "../../../src/core/decide.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import { makeChalk } from "../../../src/output/color.js";
+import { renderPlan } from "../../../src/output/render-plan.js";
+import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { tagAt } from "../../support/resolutions.js";
+
+const OLD = digestOf("v1");
+const NEW = digestOf("v2");
+const resolved = (digest: string) => tagAt(digest, OLD, NEW);
+const plan = decidePlan({
+  resolver: "docker",
+  owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+  resolutions: new Map([
+    ["docker.io/library/nginx:latest", resolved(NEW)],
+    ["ghcr.io/org/api:main", resolved(OLD)],
+  ]),
+  pods: [
+    makePod({
+      name: "web-7d9c8b-x2x9q",
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      emptyDir: ["cache"],
+      containers: [
+        { name: "app", image: "nginx:latest", runningDigest: OLD },
+        { name: "api", image: "ghcr.io/org/api:main", runningDigest: OLD },
+      ],
+    }),
+    makePod({
+      name: "debug",
+      namespace: "tools",
+      owner: null,
+      containers: [{ name: "sh", image: "nginx", runningDigest: OLD }],
+    }),
+    makePod({
+      name: "kind-loaded",
+      owner: null,
+      containers: [{ name: "x", image: "app:dev", imageID: OLD }],
+    }),
+  ],
+});
+const chalk = makeChalk(false);
+const now = Date.parse("2026-11-30T12:00:00Z");
+
+describe("renderPlan", () => {
+  it("prints the pods that need action, kubectl-style, with a summary; warnings go to stderr", () => {
+    const out = renderPlan({ plan, warnings: [], notes: [], format: "table", noHeaders: false, chalk, now });
+    expect(out.stdout).toMatchInlineSnapshot(`
+      "NAMESPACE   POD                OWNER            CONTAINER   IMAGE          RUNNING        LATEST         ACTION   REASON
+      default     web-7d9c8b-x2x9q   Deployment/web   app         nginx:latest   3bfc269594ef   fb04dcb6970e   delete   <none>
+      tools       debug              <none>           sh          nginx          3bfc269594ef   fb04dcb6970e   skip     no controller owns it: deleting it would lose it for good
+
+      2 stale (1 to delete in 1 namespace, 1 skipped), 1 unknown, 0 current (3 pods checked)
+      "
+    `);
+    expect(out.stderr).toBe(
+      "Warning: pod default/web-7d9c8b-x2x9q: emptyDir volume cache: its data is lost with the pod\n" +
+        "1 container could not be checked; -o wide shows why\n",
+    );
+  });
+
+  it("-o wide lists every container with its status and reason", () => {
+    const out = renderPlan({
+      plan,
+      warnings: [],
+      notes: ["docker.io: 97 of 100 pulls left"],
+      format: "wide",
+      noHeaders: true,
+      chalk,
+      now,
+    });
+    expect(out.stdout.split("\n").filter(Boolean)).toHaveLength(4);
+    expect(out.stdout).toMatch(
+      /web-7d9c8b-x2x9q\s+Deployment\/web\s+node-1\s+api\s+ghcr.io\/org\/api:main\s+current/,
+    );
+    expect(out.stdout).toMatch(
+      /kind-loaded\s+<none>\s+node-1\s+x\s+app:dev\s+unknown(\s+<none>){4}\s+none\s+imageID is a bare image ID/,
+    );
+    expect(out.stderr).toContain("docker.io: 97 of 100 pulls left");
+  });
+
+  it("json and yaml print only the document; nothing found says so on stderr", () => {
+    expect(
+      renderPlan({ plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, chalk, now }).stderr,
+    ).toBe("Warning: w\n");
+    const empty = renderPlan({
+      plan: { resolver: "docker", pods: [] },
+      warnings: [],
+      notes: [],
+      format: "table",
+      noHeaders: false,
+      chalk,
+      now,
+    });
+    expect(empty).toEqual({ stdout: "", stderr: "No pods found in scope.\n" });
+  });
+});
