@@ -95,10 +95,12 @@ done
 names_dir() {
   local pid=$1 args=() a
   [[ ${pid} =~ ^[0-9]+$ && ${SPARED} != *" ${pid} "* && ${pid} -ne ${BASHPID} ]] || return 1
-  ! own_subshell "${pid}" || return 1
   { mapfile -d '' args <"/proc/${pid}/cmdline"; } 2>/dev/null || return 1
   for a in "${args[@]}"; do
-    if [[ ${a} == "${DIR}" || ${a} == *"${DIR}/"* ]]; then return 0; fi
+    if [[ ${a} == "${DIR}" || ${a} == *"${DIR}/"* ]]; then
+      ! own_subshell "${pid}"
+      return
+    fi
   done
   return 1
 }
