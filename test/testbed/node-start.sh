@@ -216,6 +216,8 @@ disabled_plugins = [
     default_runtime_name = "runc"
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
+      # Our shim, not one that PATH may offer (Debian's containerd package, a dependency of docker.io).
+      runtime_path = "${NODE_BIN}/containerd-shim-runc-v2"
       [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
         BinaryName = "${RUNC}"
         Root = "${DIR}/containerd/runc"
@@ -346,7 +348,7 @@ wait_for() {
 
 # --------------------------------------------------------------- containerd
 say "[containerd] starting"
-launch containerd "${NODE_BIN}/containerd" --config "${DIR}/containerd/config.toml"
+launch containerd env PATH="${NODE_BIN}:${PATH}" "${NODE_BIN}/containerd" --config "${DIR}/containerd/config.toml"
 CTR=("${NODE_BIN}/ctr" --address "${SOCK}" --namespace k8s.io)
 wait_for "containerd" containerd "${CTR[@]}" version
 say "[containerd] importing ${PAUSE_IMAGE}"
