@@ -16,7 +16,7 @@ CGROUP_ROOT=/kubectl-autoupdate-node
 SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
   kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward net.ipv6.conf.all.forwarding)
 # Paths that a kubelet, containerd or the CNI plugins write by default. The node's
-# mount namespace hides /var/lib and /var/log; the others are configured into DIR.
+# mount namespace hides /run, /var/lib and /var/log; the others are configured into DIR.
 # Any of them that appears during a node's life is reported as a leftover. Not
 # /run/containerd or /opt/containerd: any containerd's shims and its "opt" plugin
 # write those (a test's Docker engine too); the node's are in its namespace or off.
