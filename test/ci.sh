@@ -2,9 +2,10 @@
 # The whole test suite, from a fresh Debian 12 machine (as root) to a verdict:
 #   1. installs what the tests need (Debian's Docker engine and distribution registry, tools),
 #   2. npm ci, 3. builds or reuses the Kubernetes test bed (test/testbed/build.sh, cached),
-#   4. smoke-tests the test bed (start, checks, stop: ~20 s), 5. starts a private Docker engine,
-#   6. lint, typecheck, build, every test project, 7. checks that the tests left no process and no file,
-#   8. bench smoke, 9. stops what it started. A real part that cannot start fails the run; nothing is skipped.
+#   4. smoke-tests the test bed (start, checks, stop: ~20 s; then with a real node: ~1 min),
+#   5. starts a private Docker engine, 6. lint, typecheck, build, every test project, 7. checks that the tests
+#   left no process, file, mount, cgroup, interface, iptables chain or kernel setting, 8. bench smoke,
+#   9. stops what it started. A real part that cannot start fails the run; nothing is skipped.
 # At the end (also after a failure) it prints how long each step took.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -69,7 +70,9 @@ finish() {
 trap finish EXIT
 
 step apt "system packages"
-packages=(docker.io docker-registry apache2-utils openssl jq curl ca-certificates tar gzip util-linux time)
+# runc, containernetworking-plugins, iproute2, procps: the test bed's real node (test/testbed/node-start.sh).
+packages=(docker.io docker-registry apache2-utils openssl jq curl ca-certificates tar gzip util-linux time
+  runc containernetworking-plugins iproute2 procps)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -95,8 +98,9 @@ state=$(mktemp -d /tmp/kau-ci-XXXXXX)
 mkdir "$state/tmp"
 export TMPDIR="$state/tmp"
 
-step smoke "Kubernetes test bed smoke test (start, checks, stop)"
+step smoke "Kubernetes test bed smoke tests (start, checks, stop): the control plane, then with a real node"
 test/testbed/smoke.sh
+test/testbed/node-smoke.sh
 
 step dockerd "Docker engine"
 # Its watchdog stops it if this script dies without running finish.
@@ -112,6 +116,8 @@ npm run build
 
 step vitest "tests: unit, integration (real engine and registries), e2e (real control plane)"
 kau_before=$(kau_dirs)
+# Kernel settings, iptables chains and default paths before the tests start real nodes.
+test/testbed/node-leftovers.sh record "$state/host-before"
 vitest_rc=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$state/vitest.json" || vitest_rc=$?
 # Per project, first test's start to last test's end (e2e's files run one at a time).
@@ -136,7 +142,13 @@ if [ -n "$left_procs" ] || [ -n "$left_files" ]; then
   [ -z "$left_files" ] || printf 'ci: files and directories the tests left:\n%s\n' "$left_files" >&2
   die "the tests left processes or files behind (see above): every setup must stop what it starts"
 fi
-echo "ci: no process and no file left behind" >&2
+# A real node's kubelet, containerd, shims, containers, cgroups, bridges, mounts, iptables chains and kernel
+# settings (test/testbed/node-stop.sh undoes them; this proves it).
+if ! left_node=$(test/testbed/node-leftovers.sh check "$state/host-before"); then
+  printf 'ci: what the real nodes left:\n%s\n' "$left_node" >&2
+  die "a real node left something behind (see above)"
+fi
+echo "ci: no process, file, mount, cgroup, interface, iptables chain or kernel setting left behind" >&2
 
 step bench "benchmark smoke"
 npm run bench -- --smoke

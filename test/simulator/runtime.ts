@@ -4,12 +4,14 @@
  * `containerID` each runtime reports (see ../shared/reference/image-digests-and-registries.md §1):
  *   containerd   imageID docker.io/library/x@<digest the tag resolved to: the index digest if multi-arch>
  *                image   repoTags[0], fully qualified (docker.io/library/x:tag)     containerd://<id>
+ *                        (the config digest sha256:… when no tag names the image)
  *   cri-dockerd  imageID docker-pullable://<familiar repo>@<digest the tag resolved to>
  *                image   RepoTags[0], familiar (x:tag)                              docker://<id>
  *   CRI-O        imageID <fully qualified repo>@<platform manifest digest>
  *                image   the spec image, fully qualified                            cri-o://<id>
  * Every runtime lists an image's repo digests sorted and reports the first, so when a tag moves to new
  * bytes of the same image (same config) the older digest can stay in imageID (the "endless restart" trap).
+ * For containerd this is checked against a real one: test/e2e/real-node.test.ts requires the same strings.
  */
 import { createHash } from "node:crypto";
 import { familiarRepo, type ImageName, parseImageName, qualifiedRef, qualifiedRepo } from "./image-name.js";
@@ -96,7 +98,8 @@ export class ImageStore {
     if (this.runtime === "cri-o") return qualifiedRef(name);
     const tag = [...image.repoTags].sort()[0];
     if (this.runtime === "docker") return tag ? familiar(tag) : spec;
-    return tag ?? qualifiedRef(name);
+    // An image no tag names (pulled by digest): containerd shows the image ID the kubelet created it by.
+    return tag ?? image.id;
   }
 
   /** A container ID in the runtime's form; stable per pod, container and attempt. */

@@ -6,6 +6,9 @@
  *   …tb.kubeconfig, tb.bin…
  *   await tb.stop();                                     // stop.sh; rejects if something survived
  *
+ *   const node = await launchRealNode(tb, { name: "n1" }); // node-start.sh: kubelet + containerd (root only)
+ *   await node.stop();                                   // node-stop.sh; rejects if anything of it survived
+ *
  * Each script runs in its own process group. A timeout kills the whole group (SIGTERM, SIGKILL 10 s later),
  * so no `go` compiler outlives a timed-out build and keeps the build lock; so does this process's exit.
  * build.sh's progress (a heartbeat every 30 s during a cold build) reaches our stderr as it comes.
@@ -124,15 +127,7 @@ export async function launchTestbed(prefix: string): Promise<RunningTestbed> {
     await stop().catch((stopError: Error) => console.error(stopError.message));
     throw error;
   }
-  const env = Object.fromEntries(
-    readFileSync(join(dir, "env"), "utf8")
-      .split("\n")
-      .filter((line) => line.includes("="))
-      .map((line) => [
-        line.slice(0, line.indexOf("=")),
-        line.slice(line.indexOf("=") + 1).replace(/^'(.*)'$/, "$1"),
-      ]),
-  );
+  const env = readEnv(join(dir, "env"));
   return {
     dir,
     kubeconfig: env["KUBECONFIG"]!,
@@ -141,4 +136,77 @@ export async function launchTestbed(prefix: string): Promise<RunningTestbed> {
     ca: env["TESTBED_CA"]!,
     stop,
   };
+}
+
+export interface RealNode {
+  /** The Node's name. */
+  name: string;
+  dir: string;
+  /** The node's InternalIP (on a bridge of its own). */
+  ip: string;
+  /** containerd, ctr, crictl, sleeper, sleeper-layer.tar (the layer of runnable test images; see node-images.ts). */
+  bin: string;
+  /** `crictl --config` for diagnosis. */
+  crictlConfig: string;
+  /** node-stop.sh DIR: stops it, undoes its changes to the host, deletes the Node; rejects when something survives. */
+  stop(): Promise<void>;
+}
+
+/** build-node.sh: containerd, crictl and the pause image, built if the cache lacks them (cold: a few minutes). */
+export async function buildNode(): Promise<string> {
+  const out = await runScript("build-node.sh", [], { timeoutMs: 60 * minute, live: true });
+  return out.trim().split("\n").pop()!;
+}
+
+/**
+ * A real node (kubelet + containerd) joined to a running test bed, in a new temporary directory; resolves once
+ * the Node is Ready and untainted. Needs root, and one real node per machine at a time (node-start.sh refuses a
+ * second). node-start.sh's watchdog stops it when this process dies without calling stop().
+ */
+export async function launchRealNode(
+  testbed: Pick<RunningTestbed, "dir">,
+  options: { name?: string } = {},
+): Promise<RealNode> {
+  const bin = await buildNode();
+  const dir = mkdtempSync(join(tmpdir(), "kau-real-node-"));
+  const name = options.name ?? "testbed-node";
+  const stop = async () => {
+    await runScript("node-stop.sh", [dir], { timeoutMs: 3 * minute });
+  };
+  try {
+    await runScript("node-start.sh", [testbed.dir, dir], {
+      timeoutMs: 5 * minute,
+      env: {
+        TESTBED_NODE_BIN: bin,
+        TESTBED_NODE_NAME: name,
+        TESTBED_WATCH_PID: String(process.pid),
+        TESTBED_NODE_START_TIMEOUT: "180",
+      },
+    });
+  } catch (error) {
+    await stop().catch((stopError: Error) => console.error(stopError.message));
+    throw error;
+  }
+  const env = readEnv(join(dir, "env"));
+  return {
+    name: env["TESTBED_NODE_NAME"]!,
+    dir,
+    ip: env["TESTBED_NODE_IP"]!,
+    bin: env["TESTBED_NODE_BIN"]!,
+    crictlConfig: env["TESTBED_NODE_CRICTL_CONFIG"]!,
+    stop,
+  };
+}
+
+/** KEY=value lines as start.sh and node-start.sh write them (values %q-quoted only when they must be). */
+function readEnv(path: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(path, "utf8")
+      .split("\n")
+      .filter((line) => line.includes("="))
+      .map((line) => [
+        line.slice(0, line.indexOf("=")),
+        line.slice(line.indexOf("=") + 1).replace(/^'(.*)'$/, "$1"),
+      ]),
+  );
 }

@@ -138,6 +138,8 @@ sign admin "/O=system:masters/CN=testbed-admin" clientAuth
 sign kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
 sign kube-scheduler "/CN=system:kube-scheduler" clientAuth
 sign front-proxy-client "/CN=front-proxy-client" clientAuth "" front-proxy-ca
+# The API server's identity towards kubelets (logs, exec of pods on a real node).
+sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
 # Service-account token signing key pair.
 ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "${PKI}/sa.key"
 ossl pkey -in "${PKI}/sa.key" -pubout -out "${PKI}/sa.pub"
@@ -310,6 +312,9 @@ start_all() {
     --proxy-client-cert-file="${PKI}/front-proxy-client.crt" \
     --proxy-client-key-file="${PKI}/front-proxy-client.key" \
     --endpoint-reconciler-type=none \
+    --kubelet-client-certificate="${PKI}/apiserver-kubelet-client.crt" \
+    --kubelet-client-key="${PKI}/apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types=InternalIP \
     --profiling=false
   wait_for "kube-apiserver /readyz" kube-apiserver url_ok "${APISERVER}/readyz" || return
 

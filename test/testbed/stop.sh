@@ -31,7 +31,7 @@ ours() {
   local pid=$1
   [[ ${pid} =~ ^[0-9]+$ && ${pid} -ne $$ ]] || return 1
   [[ -r /proc/${pid}/cmdline ]] || return 1
-  tr '\0' '\n' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "${DIR}"
+  { tr '\0' '\n' <"/proc/${pid}/cmdline"; } 2>/dev/null | grep -qF -- "${DIR}"
 }
 
 # Names and pids of the recorded processes that are still ours.
