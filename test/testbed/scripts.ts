@@ -1,6 +1,6 @@
 /**
- * The test/testbed scripts, run from TypeScript: one piece of code for the e2e globalSetup
- * (test/support/testbed.setup.ts) and the CronJob tests (test/cron/testbed.ts).
+ * The test/testbed scripts, run from TypeScript: the e2e globalSetup (test/support/testbed.setup.ts) and
+ * the e2e files that start a real node.
  *
  *   const tb = await launchTestbed("kau-e2e-testbed-");  // build.sh (≤ 60 min), then start.sh (≤ 10 min)
  *   …tb.kubeconfig, tb.bin…
