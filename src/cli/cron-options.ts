@@ -12,7 +12,13 @@ import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";
-import { checkedValue, parseConnectionOptions, parseOutput, type RawConnectionFlags } from "./options.js";
+import {
+  checkedValue,
+  parseConnectionOptions,
+  parseOutput,
+  parseStrategy,
+  type RawConnectionFlags,
+} from "./options.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -31,6 +37,7 @@ export interface RawInstallCronFlags extends RawInstallationFlags {
   resolver?: string;
   dockerSocket?: boolean;
   image?: string;
+  strategy?: string;
   dryRun?: boolean;
   output?: string;
 }
@@ -112,6 +119,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
       resolver,
       dockerSocket,
       image,
+      strategy: parseStrategy(raw.strategy),
     },
     dryRun: raw.dryRun === true,
     output,

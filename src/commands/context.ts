@@ -13,7 +13,7 @@ import { type Connection, type ConnectionOptions, connect } from "../connection.
 import { isLoopbackHost } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
-import type { ResolverName } from "../core/plan.js";
+import type { ResolverName, StrategyName } from "../core/plan.js";
 import type { Io } from "../io.js";
 import { shouldColor } from "../output/color.js";
 import { createProgress, type Progress } from "../output/progress.js";
@@ -34,6 +34,8 @@ export interface PlanningOptions extends ConnectionOptions {
   /** --resolver registry: per-request timeout and retries of 429/5xx/network errors. */
   registryTimeoutMs: number;
   registryRetries: number;
+  /** How apply restarts a controller's stale pods; plan shows the choice. */
+  strategy: StrategyName;
 }
 
 export interface Context<O extends PlanningOptions = PlanningOptions> extends Connection {
