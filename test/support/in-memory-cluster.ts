@@ -235,8 +235,9 @@ export class InMemoryCluster implements RestartApi {
     if (selecting.length > 1) {
       return answer(500, {
         kind: "several-budgets",
+        // What kubectl 1.35 prints for the API server's 500 (measured on the test bed).
         reason:
-          "Error from server (InternalError): Internal error occurred: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+          "Error from server: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
       });
     }
     if (selecting.length === 1 && selecting[0]!.disruptionsAllowed < 1) {

@@ -74,10 +74,13 @@ async function evictPatiently(
   }
 }
 
-/** A refusal by a budget, naming it: from the API server's message, else from the namespace's budgets now. */
+/**
+ * A refusal by a budget, naming it. kubectl prints only the Status message ("Cannot evict pod as it would
+ * violate the pod's disruption budget."), not its cause naming the budget: the names come from one list
+ * of the namespace's budgets at that moment.
+ */
 async function blockedReason(api: RestartApi, pod: PlanPod, refusal: string): Promise<string> {
-  const named = /disruption budget ([a-z0-9][-a-z0-9.]*)/i.exec(refusal)?.[1];
-  const names = named ? [named] : await budgetNames(api, pod, true);
+  const names = await budgetNames(api, pod, true);
   if (names.length > 0) return `PodDisruptionBudget ${names.join(", ")} allows no disruption now`;
   return `a PodDisruptionBudget allows no disruption now (${refusal})`;
 }
