@@ -78,6 +78,9 @@ export function updateStrategyType(w: Workload): string {
   return type ?? "RollingUpdate";
 }
 
+/** Argo CD's annotation tracking: the only annotation the decision reads. */
+export const argoTrackingAnnotation = "argocd.argoproj.io/tracking-id";
+
 /**
  * The GitOps tool that manages the object, by the marks those tools leave: Argo CD's tracking annotation or
  * instance label, Flux's kustomize and helm labels. Not `app.kubernetes.io/instance`: Helm sets it on
@@ -86,9 +89,8 @@ export function updateStrategyType(w: Workload): string {
 export function gitOpsManager(metadata: Workload["metadata"]): string | null {
   const annotations = metadata.annotations ?? {};
   const labels = metadata.labels ?? {};
-  if (annotations["argocd.argoproj.io/tracking-id"] !== undefined) {
-    return "Argo CD (annotation argocd.argoproj.io/tracking-id)";
-  }
+  if (annotations[argoTrackingAnnotation] !== undefined)
+    return `Argo CD (annotation ${argoTrackingAnnotation})`;
   if (labels["argocd.argoproj.io/instance"] !== undefined)
     return "Argo CD (label argocd.argoproj.io/instance)";
   for (const key of ["kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name"]) {
