@@ -170,8 +170,10 @@ function rolloutReason(w: Workload): string {
   const name = workloadName(w);
   if (w.kind === "Deployment") {
     const replicas = counted(w.spec.replicas ?? 1, "pod");
-    if (updateStrategyType(w) === "Recreate")
-      return `rollout of ${name}: all ${replicas} stop, then start anew`;
+    if (updateStrategyType(w) === "Recreate") {
+      const which = w.spec.replicas === 1 ? "its pod stops" : `all ${replicas} stop`;
+      return `Recreate rollout of ${name}: ${which} before any new one starts`;
+    }
     const r = w.spec.strategy?.rollingUpdate;
     return `rolling update of ${name}'s ${replicas}, maxSurge ${r?.maxSurge ?? "25%"}, maxUnavailable ${r?.maxUnavailable ?? "25%"}`;
   }

@@ -10,7 +10,7 @@ import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
 import { decideRestart } from "../../core/restart-strategy.js";
 import { rolloutStatus, type Workload, type WorkloadKind, workloadName } from "../../core/workload.js";
-import type { GroupReporter, RestartApi, RolloutOutcome } from "./outcomes.js";
+import type { GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
 import { oldDigestAfterRollout } from "./replacement.js";
 
 export async function rollOut(
@@ -21,18 +21,27 @@ export async function rollOut(
   const first = group[0]!;
   const controller = first.restart!.controller;
   const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter);
-  const podOutcome =
-    outcome.kind === "rolled-out" ||
-    outcome.kind === "started" ||
-    (outcome.kind === "failed" && outcome.patched)
-      ? ({ kind: "rolled" } as const)
-      : outcome.kind === "in-progress"
-        ? ({ kind: "in-progress" } as const)
-        : ({ kind: outcome.kind, reason: outcome.reason } as const);
-  for (const pod of group) reporter.record(pod, podOutcome);
-  if (outcome.kind === "failed" && outcome.patched)
+  for (const pod of group) reporter.record(pod, podOutcomeOf(outcome));
+  // Patched, then gone wrong: the pods were replaced, not as planned.
+  if (outcome.kind === "failed" && outcome.patched) {
     reporter.recordProblem({ pod: first, reason: outcome.reason });
+  }
   reporter.recordRollout({ namespace: first.namespace, controller, pods: group, outcome });
+}
+
+/** What became of each planned pod of a rolled workload. */
+function podOutcomeOf(outcome: RolloutOutcome): PodOutcome {
+  switch (outcome.kind) {
+    case "rolled-out":
+    case "started":
+      return { kind: "rolled" };
+    case "in-progress":
+      return { kind: "in-progress" };
+    case "not-started":
+      return { kind: "not-started", reason: outcome.reason };
+    case "failed":
+      return outcome.patched ? { kind: "rolled" } : { kind: "failed", reason: outcome.reason };
+  }
 }
 
 async function rollOutWorkload(

@@ -242,7 +242,7 @@ describe("the decision per controller: every kind and update strategy, under eac
       "rollout",
       "Deployment",
       facts(recreate),
-      "rollout: rollout of Deployment/web: all 3 pods stop, then start anew ! Deployment/web uses the Recreate strategy: its rollout stops every pod before the new ones start",
+      "rollout: Recreate rollout of Deployment/web: all 3 pods stop before any new one starts ! Deployment/web uses the Recreate strategy: its rollout stops every pod before the new ones start",
     ],
     [
       "Argo CD's tracking annotation",
