@@ -172,12 +172,6 @@ export class InMemoryCluster implements RestartApi {
     );
   }
 
-  /** Marks the workload as changed by someone else (a newer resourceVersion and generation, not yet seen). */
-  touch(name: string): void {
-    const controller = this.controllers.find((c) => c.spec.name === name)!;
-    controller.resourceVersion++;
-  }
-
   /** Changes a workload's spec later in a test (pausing it, say), as `kubectl edit` would. */
   edit(name: string, change: Partial<ControllerSpec>): void {
     const controller = this.controllers.find((c) => c.spec.name === name)!;
