@@ -11,6 +11,12 @@ import {
   type ServiceAccount,
 } from "../core/k8s.js";
 import type { LabelSelector } from "../core/readiness.js";
+import {
+  argoTrackingAnnotation,
+  type Workload,
+  type WorkloadKind,
+  workloadResources,
+} from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { JsonListStream } from "./json-list-stream.js";
@@ -201,6 +207,94 @@ export class Kubectl {
     return { kind: "failed", reason: line };
   }
 
+  /** One list of a workload kind in the pods' namespace (or all), slimmed to what the restart decision reads. */
+  listWorkloads(
+    kind: WorkloadKind,
+    scope: Pick<PodScope, "namespace" | "allNamespaces">,
+  ): Promise<Workload[]> {
+    const resource = workloadResources[kind];
+    const args = ["get", resource, ...scopeArgs({ ...scope }), "-o", "json"];
+    return this.list(args, `get ${resource}`, (w: Workload) => slimWorkload(kind, w));
+  }
+
+  /** One workload as it is now, or null when it is gone: read again before a rollout and while following it. */
+  async getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | null> {
+    const object = await this.getObject<Workload>(workloadResources[kind], name, namespace);
+    return object ? slimWorkload(kind, object) : null;
+  }
+
+  /**
+   * Starts a rollout as `kubectl rollout restart` does: the template's restartedAt annotation, here as a
+   * JSON merge patch carrying the resourceVersion read just before, so a workload changed meanwhile is a
+   * Conflict rather than a blind overwrite. A merge patch, not server-side apply: it works for every kind
+   * and does not make this tool the owner of the template's annotations (no conflict with a GitOps tool's
+   * own apply).
+   */
+  async patchRestartedAt(
+    kind: WorkloadKind,
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    restartedAt: string,
+    dryRun: boolean,
+  ): Promise<PatchOutcome> {
+    const patch = {
+      metadata: { resourceVersion },
+      spec: { template: { metadata: { annotations: { [restartedAtAnnotation]: restartedAt } } } },
+    };
+    const args = [
+      "patch",
+      workloadResources[kind],
+      name,
+      `--namespace=${namespace}`,
+      "--type=merge",
+      `--field-manager=${patchFieldManager}`,
+      `--patch=${JSON.stringify(patch)}`,
+      "-o",
+      "json",
+    ];
+    if (dryRun) args.push("--dry-run=server");
+    const result = await this.runUnchecked(args);
+    if (result.exitCode === 0) {
+      const [object] = parseList<Workload>(result.stdout, `patch ${workloadResources[kind]}`);
+      return { kind: "patched", generation: object?.metadata.generation ?? 0 };
+    }
+    const line = firstLine(result.stderr) || howItEnded(result);
+    if (/\(NotFound\)/.test(line)) return { kind: "gone" };
+    if (/\(Conflict\)/.test(line)) return { kind: "conflict", reason: line };
+    return { kind: "failed", reason: line };
+  }
+
+  /**
+   * Evicts one pod through the Eviction API (policy/v1), only if it is still the one planned (UID
+   * precondition). Unlike a DELETE, the API server refuses it while a PodDisruptionBudget forbids the
+   * disruption (429), and when several budgets select the pod (500). A dry run goes to the server, which
+   * checks the budgets too. What kubectl 1.35 prints (measured on the test bed): 201 → a Status, exit 0;
+   * 429 → "Error from server (TooManyRequests): Cannot evict pod as it would violate the pod's disruption
+   * budget." (the budget's name is only in the body's causes); 500 → "Error from server: This pod has more
+   * than one PodDisruptionBudget, which the eviction subresource does not support."; a UID mismatch →
+   * "Error from server (Conflict): … the UID in the precondition (…) does not match the UID in record …".
+   */
+  async evictPod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<EvictOutcome> {
+    const eviction = {
+      apiVersion: "policy/v1",
+      kind: "Eviction",
+      metadata: { name, namespace },
+      deleteOptions: { preconditions: { uid }, ...(dryRun ? { dryRun: ["All"] } : {}) },
+    };
+    const path = `/api/v1/namespaces/${namespace}/pods/${name}/eviction`;
+    const result = await this.runUnchecked(["create", "--raw", path, "-f", "-"], {
+      input: JSON.stringify(eviction),
+    });
+    if (result.exitCode === 0) return { kind: "evicted" };
+    const line = firstLine(result.stderr) || howItEnded(result);
+    if (/\(NotFound\)/.test(line)) return { kind: "gone" };
+    if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
+    if (/\(TooManyRequests\)/.test(line)) return { kind: "blocked", reason: line };
+    if (/more than one PodDisruptionBudget/i.test(line)) return { kind: "several-budgets", reason: line };
+    return { kind: "failed", reason: line };
+  }
+
   /** The PodDisruptionBudgets of one namespace, reduced to what apply checks. */
   listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
     const args = ["get", "poddisruptionbudgets.policy", `--namespace=${namespace}`, "-o", "json"];
@@ -225,6 +319,28 @@ export class Kubectl {
     return this.getNamed<Secret>("secrets", namespace, names);
   }
 }
+
+export type EvictOutcome =
+  | { kind: "evicted" }
+  | { kind: "gone" }
+  | { kind: "replaced" }
+  /** 429: a budget allows no disruption now. */
+  | { kind: "blocked"; reason: string }
+  /** 500: more than one budget selects the pod, which the Eviction API does not support. */
+  | { kind: "several-budgets"; reason: string }
+  | { kind: "failed"; reason: string };
+
+export type PatchOutcome =
+  | { kind: "patched"; generation: number }
+  | { kind: "gone" }
+  | { kind: "conflict"; reason: string }
+  | { kind: "failed"; reason: string };
+
+/** The template annotation `kubectl rollout restart` sets; a new value makes the controller roll. */
+const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+
+/** Who changed the template, in the workload's managedFields. */
+const patchFieldManager = "kubectl-autoupdate";
 
 export type DeleteOutcome =
   | { kind: "deleted" }
@@ -257,6 +373,55 @@ export function parseList<T>(text: string, what: string): T[] {
   }
   if (parsed && typeof parsed === "object" && "metadata" in parsed) return [parsed as T];
   throw new ToolFailedError(`kubectl ${what} printed JSON that is not a list of objects`);
+}
+
+/** Keeps what the restart decision and the rollout follower read of a workload. */
+function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
+  if (!w?.metadata || !w.spec)
+    throw new ToolFailedError(
+      `kubectl get ${workloadResources[kind]} printed an object that is not a ${kind}`,
+    );
+  const { metadata: m, spec, status: st } = w;
+  return {
+    kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      generation: m.generation,
+      resourceVersion: m.resourceVersion,
+      labels: m.labels,
+      // Not last-applied-configuration and the like: a whole manifest per workload.
+      annotations:
+        m.annotations?.[argoTrackingAnnotation] !== undefined
+          ? { [argoTrackingAnnotation]: m.annotations[argoTrackingAnnotation] }
+          : undefined,
+    },
+    spec: {
+      replicas: spec.replicas,
+      selector: spec.selector,
+      paused: spec.paused,
+      strategy: spec.strategy,
+      updateStrategy: spec.updateStrategy,
+    },
+    status: st && {
+      observedGeneration: st.observedGeneration,
+      replicas: st.replicas,
+      updatedReplicas: st.updatedReplicas,
+      readyReplicas: st.readyReplicas,
+      availableReplicas: st.availableReplicas,
+      conditions: st.conditions?.map(({ type, status, reason, message }) => ({
+        type,
+        status,
+        reason,
+        message,
+      })),
+      currentRevision: st.currentRevision,
+      updateRevision: st.updateRevision,
+      desiredNumberScheduled: st.desiredNumberScheduled,
+      updatedNumberScheduled: st.updatedNumberScheduled,
+      numberAvailable: st.numberAvailable,
+    },
+  };
 }
 
 /** Keeps only what the plan reads, so a 10,000-pod list does not stay in memory whole. */

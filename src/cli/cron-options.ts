@@ -17,6 +17,7 @@ import {
   checkMinAge,
   parseConnectionOptions,
   parseOutput,
+  parseStrategy,
   type RawConnectionFlags,
 } from "./options.js";
 
@@ -38,6 +39,7 @@ export interface RawInstallCronFlags extends RawInstallationFlags {
   dockerSocket?: boolean;
   image?: string;
   minAge?: string;
+  strategy?: string;
   dryRun?: boolean;
   output?: string;
 }
@@ -120,6 +122,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
       dockerSocket,
       image,
       ...(raw.minAge !== undefined ? { minAge: checkMinAge(raw.minAge) } : {}),
+      strategy: parseStrategy(raw.strategy),
     },
     dryRun: raw.dryRun === true,
     output,

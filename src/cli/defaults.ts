@@ -11,6 +11,8 @@ export const defaults = {
   registryTimeout: "10s",
   registryRetries: "2",
   waitTimeout: "5m",
+  /** The way that keeps the most capacity and honours budgets, per controller. */
+  strategy: "auto",
   cron: {
     name: cronDefaults.name,
     schedule: cronDefaults.schedule,

@@ -1,5 +1,6 @@
 /** The flags of every verb, declared for commander; defaults come from defaults.ts, parsing from options.ts. */
 import { type Command, Option } from "commander";
+import { strategyNames } from "../core/plan.js";
 import { defaults } from "./defaults.js";
 
 /** Commander's way to take a repeatable flag. */
@@ -35,6 +36,14 @@ export function addPlanningFlags(command: Command): Command {
       new Option("-o, --output <format>", "output format").choices(["table", "wide", "json", "yaml"]),
     )
     .option("--no-headers", "print table rows without headers and summary")
+    .addOption(
+      new Option(
+        "--strategy <name>",
+        "how apply restarts a controller's stale pods: auto (rollout where the controller keeps capacity, else evict), rollout, evict, delete",
+      )
+        .choices(strategyNames)
+        .default(defaults.strategy),
+    )
     .addOption(
       new Option("--resolver <name>", "how to learn a tag's current digest")
         .choices(["docker", "registry"])
@@ -106,6 +115,11 @@ export function addInstallCronFlags(command: Command, defaultImageHelp: string):
       "IANA time zone of the schedule, e.g. Europe/Berlin (default: the cluster's)",
     )
     .option("--suspend", "install it suspended (no scheduled runs; run-now still works)")
+    .addOption(
+      new Option("--strategy <name>", "how the job's apply restarts pods; its RBAC follows")
+        .choices(strategyNames)
+        .default(defaults.strategy),
+    )
     .addOption(
       new Option("--resolver <name>", "how the job learns a tag's digest")
         .choices(["registry", "docker"])

@@ -8,7 +8,7 @@ import type { PlanningOptions } from "../commands/context.js";
 import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
-import type { ResolverName } from "../core/plan.js";
+import { type ResolverName, type StrategyName, strategyNames } from "../core/plan.js";
 import { UsageError } from "../errors.js";
 import type { ColorMode } from "../output/color.js";
 import type { PlanFormat } from "../output/render-plan.js";
@@ -50,6 +50,7 @@ interface RawPlanningFlags extends RawConnectionFlags {
   registryRetries?: string;
   image?: string[];
   minAge?: string;
+  strategy?: string;
 }
 
 export interface RawPlanFlags extends RawPlanningFlags {
@@ -67,6 +68,15 @@ export interface RawApplyFlags extends RawPlanningFlags {
 const planFormats: readonly PlanFormat[] = ["table", "wide", "json", "yaml"];
 const colors: readonly ColorMode[] = ["auto", "always", "never"];
 const resolvers: readonly ResolverName[] = ["docker", "registry"];
+
+/** A value of --strategy. */
+export function parseStrategy(value: string | undefined): StrategyName {
+  const strategy = (value ?? defaults.strategy) as StrategyName;
+  if (!strategyNames.includes(strategy)) {
+    throw new UsageError(`invalid value "${value}" for --strategy; allowed: ${strategyNames.join(", ")}`);
+  }
+  return strategy;
+}
 
 /** A value of `-o`, refused the way kubectl refuses an unknown printer. */
 export function parseOutput<T extends string>(
@@ -153,6 +163,7 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     registryRetries,
     ...(raw.image ? { images: new Set(raw.image.map(imageKey)) } : {}),
     ...(raw.minAge !== undefined ? { minAgeMs: positiveDuration(raw.minAge, "--min-age") } : {}),
+    strategy: parseStrategy(raw.strategy),
   };
 }
 

@@ -12,7 +12,7 @@ import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { type Connection, type ConnectionOptions, connect } from "../connection.js";
 import { isLoopbackHost, parseImageRef } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
-import type { ResolverName } from "../core/plan.js";
+import type { ResolverName, StrategyName } from "../core/plan.js";
 import type { Io } from "../io.js";
 import { shouldColor } from "../output/color.js";
 import { createProgress, type Progress } from "../output/progress.js";
@@ -37,6 +37,8 @@ export interface PlanningOptions extends ConnectionOptions {
   images?: ReadonlySet<string>;
   /** --min-age: act only on new images at least this old. */
   minAgeMs?: number;
+  /** How apply restarts a controller's stale pods; plan shows the choice. */
+  strategy: StrategyName;
 }
 
 export interface Context<O extends PlanningOptions = PlanningOptions> extends Connection {

@@ -23,6 +23,7 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
   try {
     result = await makePlan(ctx.kubectl, ctx.resolver(), {
       scope: options.scope,
+      strategy: options.strategy,
       concurrency: options.concurrency,
       images: options.images,
       minAgeMs: options.minAgeMs,

@@ -4,8 +4,15 @@
  */
 
 export type ContainerStatusVerdict = "stale" | "current" | "pinned" | "unknown";
+/** "delete" reads "apply replaces this pod" (how: its `restart`); the value stays, the contract is published. */
 type PodAction = "delete" | "skip" | "none";
 export type ResolverName = "docker" | "registry";
+
+/** What `--strategy` asks for: auto chooses rollout or evict per controller. */
+export const strategyNames = ["auto", "rollout", "evict", "delete"] as const;
+export type StrategyName = (typeof strategyNames)[number];
+/** How apply restarts one controller's pods. */
+export type RestartMethod = "rollout" | "evict" | "delete";
 
 export interface Owner {
   kind: string;
@@ -19,6 +26,14 @@ export interface NewImage {
   source?: string;
   version?: string;
   title?: string;
+}
+
+/** How apply replaces a pod, and why that way. */
+export interface Restart {
+  strategy: RestartMethod;
+  /** The controller the choice is about: the one rolled out, or the one that recreates an evicted pod. */
+  controller: Owner;
+  reason: string;
 }
 
 export interface PlanContainer {
@@ -56,15 +71,20 @@ export interface PlanPod {
   reason: string;
   warnings: string[];
   containers: PlanContainer[];
+  /** With action delete, once the restart strategy is decided (core/restart-strategy.ts). */
+  restart?: Restart;
 }
 
 export interface Plan {
   resolver: ResolverName;
+  /** The strategy asked for, once restarts are decided. */
+  strategy?: StrategyName;
   pods: PlanPod[];
 }
 
 /** Counts for the summary line; a pod counts once, by its most pressing state. */
 export interface PlanSummary {
+  /** Pods with action delete: apply restarts them. */
   toDelete: number;
   skipped: number;
   unknown: number;
@@ -96,7 +116,7 @@ export function hasStalePods(plan: Plan): boolean {
   return plan.pods.some((pod) => pod.containers.some((c) => c.status === "stale"));
 }
 
-/** The pods apply deletes: exactly those the plan marks `delete`. */
-export function podsToDelete(plan: Plan): PlanPod[] {
+/** The pods apply restarts: exactly those the plan marks `delete`. */
+export function podsToRestart(plan: Plan): PlanPod[] {
   return plan.pods.filter((pod) => pod.action === "delete");
 }

@@ -12,6 +12,7 @@ function toPlanDocument(plan: Plan) {
     apiVersion: planApiVersion,
     kind: "Plan",
     resolver: plan.resolver,
+    ...(plan.strategy ? { strategy: plan.strategy } : {}),
     pods: plan.pods.map((pod) => ({
       namespace: pod.namespace,
       name: pod.name,
@@ -19,6 +20,15 @@ function toPlanDocument(plan: Plan) {
       action: pod.action,
       reason: pod.reason,
       warnings: [...pod.warnings],
+      ...(pod.action === "delete" && pod.restart
+        ? {
+            restart: {
+              strategy: pod.restart.strategy,
+              controller: { kind: pod.restart.controller.kind, name: pod.restart.controller.name },
+              reason: pod.restart.reason,
+            },
+          }
+        : {}),
       containers: pod.containers.map((c) => ({
         name: c.name,
         init: c.init,

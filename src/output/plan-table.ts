@@ -41,7 +41,10 @@ const wideHeaders = [
   "reason",
 ];
 
-/** Default: one row per stale container of each pod to delete or skip. Wide: every container. */
+/**
+ * Default: one row per stale container of each pod to restart or skip. Wide: every container. ACTION names
+ * how apply restarts the pod (rollout, evict, delete), and REASON why that way.
+ */
 export function renderPlanTable(plan: Plan, options: PlanTableOptions): string {
   const { chalk } = options;
   const rows: string[][] = [];
@@ -66,7 +69,7 @@ function row(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {
     shortDigest(c.runningDigest),
     shortDigest(c.latestDigest),
     actionText(pod, chalk),
-    pod.reason,
+    podReason(pod),
   ];
 }
 
@@ -84,7 +87,7 @@ function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance, now: numb
     c.latestImage?.revision ? shortRevision(c.latestImage.revision) : "",
     c.latestImage ? newImageAge(c.latestImage, now) : "",
     actionText(pod, chalk),
-    c.reason || pod.reason,
+    c.reason || podReason(pod),
   ];
 }
 
@@ -103,9 +106,13 @@ function containerName(c: PlanContainer): string {
 }
 
 function actionText(pod: PlanPod, chalk: ChalkInstance): string {
-  if (pod.action === "delete") return chalk.red("delete");
+  if (pod.action === "delete") return chalk.red(pod.restart?.strategy ?? "delete");
   if (pod.action === "skip") return chalk.yellow("skip");
   return "none";
+}
+
+function podReason(pod: PlanPod): string {
+  return pod.restart?.reason ?? pod.reason;
 }
 
 function statusText(status: ContainerStatusVerdict, chalk: ChalkInstance): string {
@@ -122,12 +129,12 @@ function statusText(status: ContainerStatusVerdict, chalk: ChalkInstance): strin
 }
 
 /**
- * `4 stale (3 to delete in 2 namespaces, 1 skipped), 2 unknown, 10 current (16 pods checked)`: pods by
- * verdict; every skipped pod is a stale one apply will not delete.
+ * `4 stale (3 to restart in 2 namespaces, 1 skipped), 2 unknown, 10 current (16 pods checked)`: pods by
+ * verdict; every skipped pod is a stale one apply will not restart.
  */
 export function renderSummary(summary: PlanSummary, total: number): string {
   const stale = summary.toDelete + summary.skipped;
   const where = summary.toDelete > 0 ? ` in ${counted(summary.namespacesToDelete, "namespace")}` : "";
-  const split = stale > 0 ? ` (${summary.toDelete} to delete${where}, ${summary.skipped} skipped)` : "";
+  const split = stale > 0 ? ` (${summary.toDelete} to restart${where}, ${summary.skipped} skipped)` : "";
   return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current (${counted(total, "pod")} checked)\n`;
 }

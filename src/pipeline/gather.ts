@@ -8,7 +8,9 @@ import { type ImageInUse, imagesInUse, imagesToResolve, type SecretRef } from ".
 import type { Pod, ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
 import { indexOwners, type OwnerIndex, ownerResourcesToList } from "../core/owners.js";
+import { workloadKey } from "../core/restart-strategy.js";
 import { onlyImages } from "../core/select-images.js";
+import type { Workload, WorkloadKind } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
 
@@ -46,6 +48,38 @@ export async function gather(
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
   const pullSecrets = await readPullSecrets(kubectl, wanted, concurrency, warnings);
   return { pods, owners, images, pullSecrets, accountSecrets, warnings };
+}
+
+/**
+ * The workloads the restart decision reads: one list per kind, only of the kinds some pod to restart
+ * belongs to, in the pods' namespace (or all). A list refused (RBAC) is a warning: auto then evicts
+ * those pods, and rollout leaves them.
+ */
+export async function gatherWorkloads(
+  kubectl: Pick<Kubectl, "listWorkloads">,
+  scope: PodScope,
+  kinds: readonly WorkloadKind[],
+  warnings: string[],
+): Promise<{ workloads: Map<string, Workload>; unreadable: Map<WorkloadKind, string> }> {
+  const workloads = new Map<string, Workload>();
+  const unreadable = new Map<WorkloadKind, string>();
+  const where = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
+  await Promise.all(
+    kinds.map(async (kind) => {
+      try {
+        for (const w of await kubectl.listWorkloads(kind, where)) {
+          workloads.set(workloadKey(w.metadata.namespace ?? "", kind, w.metadata.name), w);
+        }
+      } catch (error) {
+        if (!(error instanceof ToolFailedError)) throw error;
+        unreadable.set(kind, error.message);
+        warnings.push(
+          `${error.message} (${kind}s not read: their pods are evicted under auto, left under rollout)`,
+        );
+      }
+    }),
+  );
+  return { workloads, unreadable };
 }
 
 /** The pull secrets named by the ServiceAccounts of pods that name none themselves. */

@@ -5,13 +5,16 @@ import { decidePlan, nodesToInspect } from "../core/decide.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import { type Credential, Keyring } from "../core/keyring.js";
 import { nodePlatformKey } from "../core/manifest.js";
-import type { Plan } from "../core/plan.js";
+import type { Plan, StrategyName } from "../core/plan.js";
+import { decideRestarts, workloadKindsToRead } from "../core/restart-strategy.js";
 import { InterruptedError, ToolFailedError } from "../errors.js";
-import { gather, type Inventory } from "./gather.js";
+import { gather, gatherWorkloads, type Inventory } from "./gather.js";
 import { resolveImages } from "./resolve.js";
 
 export interface MakePlanOptions {
   scope: PodScope;
+  /** How apply would restart each controller's stale pods. */
+  strategy: StrategyName;
   concurrency: number;
   /** More credentials for a repository after the pull secrets (e.g. the user's docker config); none by default. */
   extraCredentials?: (repository: string) => Promise<Credential[]>;
@@ -57,7 +60,11 @@ export async function makePlan(
   const input = { resolver: resolver.name, pods: inventory.pods, owners: inventory.owners, resolutions };
   const warnings = [...inventory.warnings];
   const nodePlatforms = await readNodePlatforms(kubectl, nodesToInspect(input), warnings);
-  const plan = decidePlan({ ...input, nodePlatforms, minAgeMs: options.minAgeMs, now: options.now });
+  const decided = decidePlan({ ...input, nodePlatforms, minAgeMs: options.minAgeMs, now: options.now });
+  const kinds = workloadKindsToRead(decided, options.strategy);
+  if (kinds.length > 0) options.onPhase?.("Reading controllers");
+  const workloads = await gatherWorkloads(kubectl, options.scope, kinds, warnings);
+  const plan = decideRestarts(decided, { strategy: options.strategy, ...workloads });
   warnings.push(...(options.extraWarnings?.() ?? []));
   if (options.signal?.aborted) {
     throw new InterruptedError("interrupted before the plan was complete: nothing printed");

@@ -98,9 +98,10 @@ describe("errors name their cause on one line", () => {
 });
 
 describe("kubectl dying mid-apply", () => {
-  it("a deletion whose kubectl is killed is reported; the others go on; exit 1", async () => {
+  it("an eviction whose kubectl is killed is reported; the others go on; exit 1", async () => {
     const cluster = staleCluster();
-    // kubectl killed (SIGKILL, as the OOM killer does) while deleting one pod, with nothing on stderr.
+    // kubectl killed (SIGKILL, as the OOM killer does) while evicting one pod, with nothing on stderr.
+    // (No Deployment object in the fake: auto evicts.)
     const dying = join(cluster.dir, "kubectl");
     writeFileSync(
       dying,
@@ -109,11 +110,11 @@ describe("kubectl dying mid-apply", () => {
     );
     const result = await run(cluster, ["apply", "--yes", "--no-wait", "--kubectl", dying]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("pod default/web-7d9c8b-aaaaa deleted");
-    expect(result.stdout).toContain("pod default/web-7d9c8b-bbbbb not deleted: killed by SIGKILL\n");
-    expect(result.stdout).toContain("pod default/web-7d9c8b-ccccc deleted");
-    expect(result.stdout).toContain("2 deleted, 1 failed (of 3 planned)");
-    expect(result.stderr).toContain("error: some planned pods were not deleted");
+    expect(result.stdout).toContain("pod default/web-7d9c8b-aaaaa evicted");
+    expect(result.stdout).toContain("pod default/web-7d9c8b-bbbbb not evicted: killed by SIGKILL\n");
+    expect(result.stdout).toContain("pod default/web-7d9c8b-ccccc evicted");
+    expect(result.stdout).toContain("2 evicted, 1 failed (of 3 planned)");
+    expect(result.stderr).toContain("error: some planned pods were not restarted");
     expect(cluster.podNames()).toEqual(["web-7d9c8b-bbbbb", "debug"]);
   });
 });

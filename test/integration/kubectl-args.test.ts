@@ -128,7 +128,9 @@ describe("connection flags reach every kubectl call", () => {
       ["api-7d9c8b-bbbbb", "none"],
     ]);
     const calls = fake.calls().map((c) => c.argv);
+    // A stale pod of a Deployment: the default strategy (auto) reads the Deployments to decide.
     expect(calls.map(kindOf).sort()).toEqual([
+      "get deployments",
       "get pods",
       "get replicasets",
       "get secrets",
@@ -156,6 +158,8 @@ describe("connection flags reach every kubectl call", () => {
       "shop",
       "--resolver",
       "registry",
+      "--strategy",
+      "delete",
       "--yes",
       "--no-wait",
       ...connectionFlags,
@@ -176,6 +180,8 @@ describe("connection flags reach every kubectl call", () => {
       "shop",
       "--resolver",
       "registry",
+      "--strategy",
+      "delete",
       "--yes",
       "--dry-run",
       ...connectionFlags,
@@ -184,6 +190,27 @@ describe("connection flags reach every kubectl call", () => {
     const dryDelete = dry.calls().find((c) => kindOf(c.argv) === "delete pod");
     expect(dryDelete?.argv).toEqual(expect.arrayContaining([...passedThrough, "--dry-run=server"]));
     expect(dry.podNames()).toHaveLength(3);
+  });
+
+  it("apply under auto: the Deployments' list and the eviction carry them too", async () => {
+    const fake = cluster();
+    const run = await runPlan(fake, [
+      "apply",
+      "-n",
+      "shop",
+      "--resolver",
+      "registry",
+      "--yes",
+      "--no-wait",
+      ...connectionFlags,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    // The fake holds no Deployment object, so auto evicts (it rolls only what it has read).
+    expect(run.stdout).toContain("pod shop/web-7d9c8b-aaaaa evicted");
+    expect(fake.podNames()).toEqual(["api-7d9c8b-bbbbb", "web-7d9c8b-ccccc"]);
+    const calls = fake.calls().map((c) => c.argv);
+    expect(calls.map(kindOf)).toEqual(expect.arrayContaining(["get deployments", "create --raw"]));
+    for (const argv of calls) expect(argv.filter((a) => passedThrough.includes(a))).toEqual(passedThrough);
   });
 
   it("without connection flags kubectl gets none (its own kubeconfig and context apply)", async () => {
@@ -206,7 +233,7 @@ describe("selection flags become kubectl's", () => {
     const run = await runPlan(fake, ["plan", "-n", "shop", "--resolver", "registry", "-o", "json"]);
     expect(run.code, run.stderr).toBe(0);
     const calls = fake.calls().map((c) => c.argv);
-    expect(calls).toHaveLength(4);
+    expect(calls).toHaveLength(5);
     for (const argv of calls) {
       expect(argv).toContain("--namespace=shop");
       expect(argv).not.toContain("--all-namespaces");
@@ -320,7 +347,7 @@ describe("$KUBECTL_PATH", () => {
       env: { PATH: path, KUBECTL_PATH: join(fakeBin, "kubectl") },
     });
     expect(planOf(viaPath).pods).toHaveLength(2);
-    expect(fake.calls().length).toBe(4);
+    expect(fake.calls().length).toBe(5);
 
     const missing = new FakeCluster({ pods: [] });
     const without = await runPlan(missing, args, { env: { PATH: path, KUBECTL_PATH: "" } });
@@ -344,6 +371,6 @@ describe("$KUBECTL_PATH", () => {
       env: { PATH: path, KUBECTL_PATH: kubectlPath },
     });
     expect(planOf(viaFlag).pods).toHaveLength(2);
-    expect(fake.calls()).toHaveLength(8);
+    expect(fake.calls()).toHaveLength(10);
   });
 });

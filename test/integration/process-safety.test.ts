@@ -281,7 +281,7 @@ describe("the private config is removed on every way out", () => {
     const shim = dockerShim();
     const run = await runPlan(cluster, ["apply"], { env: shimEnv(shim) });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^error: refusing to delete 1 pods? without confirmation/m);
+    expect(run.stderr).toMatch(/^error: refusing to restart 1 pods? without confirmation/m);
     expect(shim.calls().filter((c) => c.sub === "pull" && c.configDir !== "-")).toHaveLength(1);
     expect(cluster.podNames()).toHaveLength(1);
     expect(run.leftovers).toEqual([]);
@@ -292,7 +292,9 @@ describe("the private config is removed on every way out", () => {
       "delete --raw": { stderr: "Error from server (InternalError): etcdserver: request timed out\n" },
     });
     const shim = dockerShim();
-    const run = await runPlan(cluster, ["apply", "--yes", "--no-wait"], { env: shimEnv(shim) });
+    const run = await runPlan(cluster, ["apply", "--yes", "--no-wait", "--strategy", "delete"], {
+      env: shimEnv(shim),
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
       "pod default/web-7d9c8b-pod0 not deleted: Error from server (InternalError)",

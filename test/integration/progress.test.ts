@@ -223,8 +223,8 @@ describe("colour on a terminal", () => {
     const { code, out } = await onTerminal([...planArgs, shim]);
     expect(code, out).toBe(0);
     expect(out).toMatch(sgr);
-    // delete in red, skip in yellow, stale in red.
-    expect(out).toContain("\x1b[31mdelete\x1b[39m");
+    // A restart (evict: the fake holds no Deployment object) in red, skip in yellow, stale in red.
+    expect(out).toContain("\x1b[31mevict\x1b[39m");
     expect(out).toContain("\x1b[33mskip\x1b[39m");
   });
 
@@ -237,19 +237,21 @@ describe("colour on a terminal", () => {
     expect(code, out).toBe(0);
     expect(out).not.toMatch(sgr);
     expect(out).toMatch(spinnerLine);
-    expect(screen(out)).toMatch(/^default +web-7d9c8b-aaaaa +Deployment\/web +app .* delete +<none>$/m);
+    expect(screen(out)).toMatch(
+      /^default +web-7d9c8b-aaaaa +Deployment\/web +app .* evict +Deployment\/web was not found: evicted one at a time$/m,
+    );
   });
 
   it("NO_COLOR set but empty does not turn colour off (no-color.org)", async () => {
     const { code, out } = await onTerminal([...planArgs, shim], { env: { NO_COLOR: "" } });
     expect(code, out).toBe(0);
-    expect(out).toContain("\x1b[31mdelete\x1b[39m");
+    expect(out).toContain("\x1b[31mevict\x1b[39m");
   });
 
   it("--color always colours even without a terminal", async () => {
     const result = await runCli([...planArgs, shim, "--color", "always"], userEnv());
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("\x1b[31mdelete\x1b[39m");
+    expect(result.stdout).toContain("\x1b[31mevict\x1b[39m");
     // Still no spinner: that needs a terminal.
     expect(result.stderr).not.toMatch(frame);
   });

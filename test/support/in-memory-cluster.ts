@@ -1,108 +1,250 @@
 /**
- * The API apply's restarts talk to, in memory and on a FakeClock: controllers that replace a deleted pod
- * after a delay (Ready, on a chosen image), PodDisruptionBudgets that change over time, and a log of every
- * call with the time it was made. For fast unit tests of pacing; the e2e tests run the real thing.
+ * The API apply's restarts talk to, in memory and on a FakeClock: controllers that replace a deleted or
+ * evicted pod after a delay (Ready, on a chosen image); Deployments, StatefulSets and DaemonSets whose
+ * template patch starts a rolling update as their controllers run it (surge and unavailability respected,
+ * a partition, OnDelete, Recreate, a progress deadline on demand); PodDisruptionBudgets that change over
+ * time and an Eviction API that answers as the API server does (201, 429 while a budget forbids, 500 with
+ * two budgets, 404, 409); a log of every call with the time it was made, and the lowest Ready count each
+ * controller ever had. For fast unit tests of pacing; the e2e tests run the real thing.
  */
-import type { DeleteOutcome } from "../../src/adapters/kubectl.js";
-import type { DisruptionBudget } from "../../src/core/disruption-budget.js";
+import type { DeleteOutcome, EvictOutcome, PatchOutcome } from "../../src/adapters/kubectl.js";
+import { type DisruptionBudget, selectorMatches } from "../../src/core/disruption-budget.js";
 import type { Pod } from "../../src/core/k8s.js";
-import type { PlanPod } from "../../src/core/plan.js";
-import type { PodWithConditions } from "../../src/core/readiness.js";
+import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
+import type { LabelSelector, PodWithConditions } from "../../src/core/readiness.js";
+import type { Workload, WorkloadKind } from "../../src/core/workload.js";
 import { ToolFailedError } from "../../src/errors.js";
-import type { DeletionApi } from "../../src/pipeline/delete-pods.js";
+import type { RestartApi } from "../../src/pipeline/restart/outcomes.js";
 import type { FakeClock } from "./fake-clock.js";
 
 export const oldDigest = `sha256:${"0".repeat(64)}`;
 export const newDigest = `sha256:${"1".repeat(64)}`;
 
+type ControllerKind = "ReplicaSet" | "ReplicationController" | WorkloadKind;
+
 export interface ControllerSpec {
-  kind?: "ReplicaSet" | "StatefulSet" | "DaemonSet" | "ReplicationController";
+  kind?: ControllerKind;
   name: string;
   namespace?: string;
+  /** Pods (a DaemonSet: nodes). */
   replicas: number;
-  /** How long a replacement takes to become Ready after a deletion (never, with Infinity). */
+  /** How long a new pod takes to become Ready (never, with Infinity). */
   readyAfterMs?: number;
-  /** The digest a replacement runs (the new one unless the node starts its cached image). */
+  /** The digest a new pod runs (the new one unless the node starts its cached image). */
   replacementDigest?: string;
   pullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /** The restart the returned plan pods carry (delete when not said). */
+  strategy?: RestartMethod;
+  /** Deployment: RollingUpdate or Recreate; StatefulSet, DaemonSet: RollingUpdate or OnDelete. */
+  updateStrategy?: "RollingUpdate" | "Recreate" | "OnDelete";
+  /** Deployment 25% and 25% of replicas rounded up and down, DaemonSet 0 and 1, as the API defaults. */
+  maxSurge?: number;
+  maxUnavailable?: number;
+  /** StatefulSet: ordinals below it are not rolled. */
+  partition?: number;
+  paused?: boolean;
+  /** On the workload object (GitOps marks). */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Deployment: a rollout whose new pods never become Ready is marked ProgressDeadlineExceeded after this. */
+  progressDeadlineMs?: number;
+  /** How long the controller takes to see a patched template (its observedGeneration lags that long). */
+  observeAfterMs?: number;
 }
 
-interface Controller extends Required<ControllerSpec> {
+interface Controller {
+  spec: Required<Omit<ControllerSpec, "maxSurge" | "maxUnavailable" | "labels" | "annotations">> & {
+    maxSurge: number;
+    maxUnavailable: number;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  };
   uid: string;
-  labels: Record<string, string>;
+  podLabels: Record<string, string>;
   created: number;
+  generation: number;
+  observedGeneration: number;
+  resourceVersion: number;
+  /** The template revision new pods get. */
+  revision: number;
+  /** StatefulSet: the revision the rollout has fully reached. */
+  currentRevision: number;
+  rolloutStartedAt: number;
+  deadlineExceeded: boolean;
+  /** Template changes seen by the controller; until then it keeps the old revision's pods. */
+  observedRevision: number;
 }
 
-export class InMemoryCluster implements DeletionApi {
+interface BudgetEntry {
+  namespace: string;
+  name: string;
+  app: string;
+  /** A fixed number of allowed disruptions, or minAvailable over the app's Ready pods. */
+  allowed: number | { minAvailable: number };
+}
+
+export class InMemoryCluster implements RestartApi {
   readonly calls: string[] = [];
   private pods: PodWithConditions[] = [];
+  private readonly revisionOf = new WeakMap<Pod, number>();
   private readonly controllers: Controller[] = [];
-  private budgets: { namespace: string; budget: DisruptionBudget }[] = [];
+  private budgets: BudgetEntry[] = [];
+  private readonly lowest = new Map<string, number>();
   budgetsUnreadable = false;
+  /** The next patch answers 409, as when the object changed after it was read. */
+  conflictOnPatch = false;
 
   constructor(private readonly clock: FakeClock) {}
 
   /** A controller with `replicas` Ready pods on the old digest; returns the plan's pods for them. */
   addController(spec: ControllerSpec): PlanPod[] {
+    const kind = spec.kind ?? "ReplicaSet";
+    const replicas = spec.replicas;
     const controller: Controller = {
-      kind: "ReplicaSet",
-      namespace: "shop",
-      readyAfterMs: 3000,
-      replacementDigest: newDigest,
-      pullPolicy: "Always",
-      ...spec,
+      spec: {
+        kind,
+        namespace: "shop",
+        readyAfterMs: 3000,
+        replacementDigest: newDigest,
+        pullPolicy: "Always",
+        strategy: "delete",
+        updateStrategy:
+          kind === "Deployment" || kind === "StatefulSet" || kind === "DaemonSet"
+            ? "RollingUpdate"
+            : "OnDelete",
+        partition: 0,
+        paused: false,
+        progressDeadlineMs: Number.POSITIVE_INFINITY,
+        observeAfterMs: 500,
+        ...spec,
+        maxSurge: spec.maxSurge ?? (kind === "Deployment" ? Math.ceil(replicas / 4) : 0),
+        maxUnavailable: spec.maxUnavailable ?? (kind === "Deployment" ? Math.floor(replicas / 4) : 1),
+        labels: spec.labels ?? {},
+        annotations: spec.annotations ?? {},
+      },
       uid: `uid-${spec.name}`,
-      labels: { app: spec.name },
+      podLabels: { app: spec.name },
       created: 0,
+      generation: 1,
+      observedGeneration: 1,
+      resourceVersion: 100,
+      revision: 1,
+      currentRevision: 1,
+      observedRevision: 1,
+      rolloutStartedAt: 0,
+      deadlineExceeded: false,
     };
     this.controllers.push(controller);
-    return Array.from({ length: spec.replicas }, () =>
-      this.planPod(controller, this.startPod(controller, oldDigest)),
-    );
+    const pods = Array.from({ length: replicas }, (_, i) => this.startPod(controller, oldDigest, true, i));
+    this.sample();
+    return pods.map((pod) => this.planPod(controller, pod));
   }
 
   /** A budget over `app=<controller>` pods; change it later with `clock.at(…, () => cluster.setBudget(…))`. */
   setBudget(name: string, app: string, disruptionsAllowed: number, namespace = "shop"): void {
-    this.budgets = this.budgets.filter((b) => b.budget.name !== name);
-    this.budgets.push({
-      namespace,
-      budget: { name, selector: { matchLabels: { app } }, disruptionsAllowed },
-    });
+    this.budgets = this.budgets.filter((b) => b.name !== name);
+    this.budgets.push({ namespace, name, app, allowed: disruptionsAllowed });
+  }
+
+  /** A budget that allows disruptions while more than `minAvailable` of the app's pods are Ready. */
+  setMinAvailableBudget(name: string, app: string, minAvailable: number, namespace = "shop"): void {
+    this.budgets = this.budgets.filter((b) => b.name !== name);
+    this.budgets.push({ namespace, name, app, allowed: { minAvailable } });
   }
 
   /** Ready pods of a controller now. */
   readyPods(name: string): number {
-    const controller = this.controllers.find((c) => c.name === name)!;
-    return this.pods.filter((p) => isReady(p) && ownedBy(p, controller.uid)).length;
+    const controller = this.controllers.find((c) => c.spec.name === name)!;
+    return this.podsOf(controller).filter(isReady).length;
   }
+
+  /** The fewest Ready pods the controller ever had, sampled at every change. */
+  lowestReady(name: string): number {
+    return this.lowest.get(name)!;
+  }
+
+  /** The digests its pods run now, by pod name. */
+  digests(name: string): Record<string, string> {
+    const controller = this.controllers.find((c) => c.spec.name === name)!;
+    return Object.fromEntries(
+      this.podsOf(controller).map((p) => [
+        p.metadata.name,
+        p.status!.containerStatuses![0]!.imageID!.split("@")[1]!,
+      ]),
+    );
+  }
+
+  /** Changes a workload's spec later in a test (pausing it, say), as `kubectl edit` would. */
+  edit(name: string, change: Partial<ControllerSpec>): void {
+    const controller = this.controllers.find((c) => c.spec.name === name)!;
+    Object.assign(controller.spec, change);
+    controller.resourceVersion++;
+  }
+
+  // ---- the API ------------------------------------------------------------------------------------------
 
   async getObject<T>(resource: string, name: string, namespace: string): Promise<T | null> {
     this.log(`get ${resource} ${namespace}/${name}`);
-    const c = this.controllers.find((c) => c.name === name && c.namespace === namespace);
-    if (!c) return null;
-    return { metadata: { name }, spec: { selector: { matchLabels: c.labels } } } as T;
+    for (const c of this.controllers.filter((c) => c.spec.namespace === namespace)) {
+      if (c.spec.name === name)
+        return { metadata: { name }, spec: { selector: { matchLabels: c.podLabels } } } as T;
+      if (c.spec.kind === "Deployment") {
+        const revision = /-r(\d+)$/.exec(name)?.[1];
+        if (revision && name === rsName(c, Number(revision))) {
+          const selector = { matchLabels: { ...c.podLabels, "pod-template-hash": `r${revision}` } };
+          return { metadata: { name }, spec: { selector } } as T;
+        }
+      }
+    }
+    return null;
   }
 
   async listPodsBySelector(namespace: string, selector: string): Promise<Pod[]> {
-    const [key, value] = selector.split("=");
-    return this.pods.filter((p) => p.metadata.namespace === namespace && p.metadata.labels?.[key!] === value);
+    this.log(`list pods ${namespace} ${selector}`);
+    const terms = selector.split(",").map((term) => term.split("=") as [string, string]);
+    return this.pods.filter(
+      (p) => p.metadata.namespace === namespace && terms.every(([k, v]) => p.metadata.labels?.[k] === v),
+    );
   }
 
   async deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<DeleteOutcome> {
     this.log(`delete ${namespace}/${name}${dryRun ? " (dry run)" : ""}`);
-    const pod = this.pods.find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+    const pod = this.findPod(namespace, name);
     if (!pod) return { kind: "gone" };
     if (pod.metadata.uid !== uid) return { kind: "replaced" };
     if (dryRun) return { kind: "deleted" };
-    this.pods = this.pods.filter((p) => p !== pod);
-    const controller = this.controllers.find((c) => ownedBy(pod, c.uid))!;
-    const replacement = this.startPod(controller, controller.replacementDigest, false);
-    if (Number.isFinite(controller.readyAfterMs)) {
-      this.clock.at(this.clock.now() + controller.readyAfterMs, () => {
-        replacement.status!.conditions = [{ type: "Ready", status: "True" }];
+    this.removePod(pod);
+    return { kind: "deleted" };
+  }
+
+  async evictPod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<EvictOutcome> {
+    const answer = (code: number, outcome: EvictOutcome) => {
+      this.log(`evict ${namespace}/${name}${dryRun ? " (dry run)" : ""} → ${code}`);
+      return outcome;
+    };
+    const pod = this.findPod(namespace, name);
+    if (!pod) return answer(404, { kind: "gone" });
+    if (pod.metadata.uid !== uid) return answer(409, { kind: "replaced" });
+    const selecting = this.budgetsNow(namespace).filter(
+      (b) => b.selector && selectorMatches(b.selector, pod.metadata.labels ?? {}),
+    );
+    if (selecting.length > 1) {
+      return answer(500, {
+        kind: "several-budgets",
+        // What kubectl 1.35 prints for the API server's 500 (measured on the test bed).
+        reason:
+          "Error from server: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
       });
     }
-    return { kind: "deleted" };
+    if (selecting.length === 1 && selecting[0]!.disruptionsAllowed < 1) {
+      return answer(429, {
+        kind: "blocked",
+        reason:
+          "Error from server (TooManyRequests): Cannot evict pod as it would violate the pod's disruption budget.",
+      });
+    }
+    if (!dryRun) this.removePod(pod);
+    return answer(201, { kind: "evicted" });
   }
 
   async listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
@@ -112,31 +254,332 @@ export class InMemoryCluster implements DeletionApi {
         "kubectl get failed: Error from server (Forbidden): poddisruptionbudgets.policy is forbidden",
       );
     }
-    return this.budgets.filter((b) => b.namespace === namespace).map((b) => b.budget);
+    return this.budgetsNow(namespace);
   }
 
-  /** Calls that changed something, with their time: `1500 delete shop/web-2`. */
+  async listWorkloads(
+    kind: WorkloadKind,
+    scope: { namespace?: string; allNamespaces: boolean },
+  ): Promise<Workload[]> {
+    this.log(`list ${kind}s ${scope.allNamespaces ? "-A" : scope.namespace}`);
+    return this.controllers
+      .filter((c) => c.spec.kind === kind && (scope.allNamespaces || c.spec.namespace === scope.namespace))
+      .map((c) => this.workloadOf(c));
+  }
+
+  async getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | null> {
+    this.log(`get ${kind} ${namespace}/${name}`);
+    const c = this.controllers.find(
+      (c) => c.spec.kind === kind && c.spec.namespace === namespace && c.spec.name === name,
+    );
+    return c ? this.workloadOf(c) : null;
+  }
+
+  async patchRestartedAt(
+    kind: WorkloadKind,
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    restartedAt: string,
+    dryRun: boolean,
+  ): Promise<PatchOutcome> {
+    this.log(`patch ${kind} ${namespace}/${name} restartedAt=${restartedAt}${dryRun ? " (dry run)" : ""}`);
+    const c = this.controllers.find(
+      (c) => c.spec.kind === kind && c.spec.namespace === namespace && c.spec.name === name,
+    );
+    if (!c) return { kind: "gone" };
+    if (this.conflictOnPatch || resourceVersion !== String(c.resourceVersion)) {
+      this.conflictOnPatch = false;
+      return {
+        kind: "conflict",
+        reason: `Error from server (Conflict): Operation cannot be fulfilled on ${kind.toLowerCase()}s.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      };
+    }
+    if (dryRun) return { kind: "patched", generation: c.generation + 1 };
+    c.generation++;
+    c.resourceVersion++;
+    c.revision++;
+    c.rolloutStartedAt = this.clock.now();
+    const revision = c.revision;
+    this.clock.at(this.clock.now() + c.spec.observeAfterMs, () => {
+      c.observedGeneration = Math.max(c.observedGeneration, c.generation);
+      c.observedRevision = Math.max(c.observedRevision, revision);
+      this.reconcile(c);
+    });
+    if (Number.isFinite(c.spec.progressDeadlineMs)) {
+      this.clock.at(this.clock.now() + c.spec.progressDeadlineMs, () => {
+        if (
+          c.revision === revision &&
+          this.podsOf(c).some((p) => this.revisionOf.get(p)! < revision || !isReady(p))
+        ) {
+          c.deadlineExceeded = true;
+        }
+      });
+    }
+    return { kind: "patched", generation: c.generation };
+  }
+
+  /** Calls that deleted a pod, with their time: `1500 delete shop/web-2`. */
   deletions(): string[] {
     return this.calls.filter((c) => c.includes(" delete "));
   }
 
-  private log(call: string): void {
-    this.calls.push(`${this.clock.elapsed()} ${call}`);
+  /** Eviction calls with the API server's answer: `0 evict shop/web-0 → 429`. */
+  evictions(): string[] {
+    return this.calls.filter((c) => c.includes(" evict "));
   }
 
-  private startPod(controller: Controller, digest: string, ready = true): PodWithConditions {
-    const name = `${controller.name}-${controller.created++}`;
+  /** Patches of a template. */
+  patches(): string[] {
+    return this.calls.filter((c) => c.includes(" patch "));
+  }
+
+  // ---- the controllers ----------------------------------------------------------------------------------
+
+  private reconcile(c: Controller): void {
+    // A controller never goes beyond what it has seen; until then it keeps its pods as they are.
+    const revision = c.observedRevision;
+    const pods = this.podsOf(c);
+    const ready = pods.filter(isReady);
+    const old = pods.filter((p) => this.revisionOf.get(p)! < revision);
+    const fresh = pods.filter((p) => this.revisionOf.get(p)! === revision);
+    const { replicas } = c.spec;
+    switch (c.spec.kind) {
+      case "ReplicaSet":
+      case "ReplicationController":
+        for (let n = pods.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
+        break;
+      case "Deployment": {
+        if (c.spec.paused || old.length === 0) {
+          for (let n = pods.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
+          break;
+        }
+        if (c.spec.updateStrategy === "Recreate") {
+          for (const pod of old) this.dropPod(pod);
+          for (let n = fresh.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
+          break;
+        }
+        // Scale the new ReplicaSet up within the surge, then the old one down within the unavailability.
+        let total = pods.length;
+        let freshCount = fresh.length;
+        while (freshCount < replicas && total < replicas + c.spec.maxSurge) {
+          this.startPod(c, c.spec.replacementDigest);
+          freshCount++;
+          total++;
+        }
+        let available = ready.length;
+        const minAvailable = replicas - c.spec.maxUnavailable;
+        for (const pod of [...old].sort((a, b) => Number(isReady(a)) - Number(isReady(b)))) {
+          if (isReady(pod)) {
+            if (available - 1 < minAvailable) break;
+            available--;
+          }
+          this.dropPod(pod);
+          total--;
+        }
+        // Room made by the old pods lets more new ones start.
+        while (freshCount < replicas && total < replicas + c.spec.maxSurge) {
+          this.startPod(c, c.spec.replacementDigest);
+          freshCount++;
+          total++;
+        }
+        break;
+      }
+      case "StatefulSet": {
+        const byOrdinal = new Map(pods.map((p) => [ordinalOf(p), p]));
+        for (let ordinal = 0; ordinal < replicas; ordinal++) {
+          if (!byOrdinal.has(ordinal)) {
+            const at = ordinal >= c.spec.partition ? revision : c.currentRevision;
+            this.startPod(c, c.spec.replacementDigest, false, ordinal, at);
+          }
+        }
+        if (
+          c.spec.updateStrategy === "RollingUpdate" &&
+          pods.length === replicas &&
+          ready.length === replicas
+        ) {
+          const next = old
+            .filter((p) => ordinalOf(p) >= c.spec.partition)
+            .sort((a, b) => ordinalOf(b) - ordinalOf(a))[0];
+          if (next) {
+            this.dropPod(next);
+            this.reconcile(c);
+            return;
+          }
+        }
+        if (c.spec.partition === 0 && old.length === 0) c.currentRevision = revision;
+        break;
+      }
+      case "DaemonSet": {
+        for (let n = pods.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
+        if (c.spec.updateStrategy === "RollingUpdate") {
+          const unavailable = replicas - ready.length;
+          const next = old.find(isReady) ?? old[0];
+          if (next && unavailable < c.spec.maxUnavailable) {
+            this.dropPod(next);
+            this.reconcile(c);
+            return;
+          }
+        }
+        break;
+      }
+    }
+    this.sample();
+  }
+
+  private workloadOf(c: Controller): Workload {
+    const pods = this.podsOf(c);
+    const ready = pods.filter(isReady).length;
+    const updated = pods.filter((p) => this.revisionOf.get(p) === c.observedRevision).length;
+    const metadata = {
+      name: c.spec.name,
+      namespace: c.spec.namespace,
+      generation: c.generation,
+      resourceVersion: String(c.resourceVersion),
+      labels: { ...c.spec.labels },
+      annotations: { ...c.spec.annotations },
+    };
+    const selector: LabelSelector = { matchLabels: { ...c.podLabels } };
+    const rolling = { maxSurge: c.spec.maxSurge, maxUnavailable: c.spec.maxUnavailable };
+    switch (c.spec.kind) {
+      case "Deployment":
+        return {
+          kind: "Deployment",
+          metadata,
+          spec: {
+            replicas: c.spec.replicas,
+            selector,
+            paused: c.spec.paused,
+            strategy:
+              c.spec.updateStrategy === "Recreate"
+                ? { type: "Recreate" }
+                : { type: "RollingUpdate", rollingUpdate: rolling },
+          },
+          status: {
+            observedGeneration: c.observedGeneration,
+            replicas: pods.length,
+            updatedReplicas: updated,
+            readyReplicas: ready,
+            availableReplicas: ready,
+            conditions: [
+              c.deadlineExceeded
+                ? {
+                    type: "Progressing",
+                    status: "False",
+                    reason: "ProgressDeadlineExceeded",
+                    message: `ReplicaSet "${rsName(c, c.revision)}" has timed out progressing.`,
+                  }
+                : { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
+            ],
+          },
+        };
+      case "StatefulSet":
+        return {
+          kind: "StatefulSet",
+          metadata,
+          spec: {
+            replicas: c.spec.replicas,
+            selector,
+            updateStrategy:
+              c.spec.updateStrategy === "OnDelete"
+                ? { type: "OnDelete" }
+                : { type: "RollingUpdate", rollingUpdate: { partition: c.spec.partition } },
+          },
+          status: {
+            observedGeneration: c.observedGeneration,
+            replicas: pods.length,
+            readyReplicas: ready,
+            updatedReplicas: updated,
+            currentRevision: `${c.spec.name}-r${c.currentRevision}`,
+            updateRevision: `${c.spec.name}-r${c.observedRevision}`,
+          },
+        };
+      default:
+        return {
+          kind: "DaemonSet",
+          metadata,
+          spec: {
+            selector,
+            updateStrategy:
+              c.spec.updateStrategy === "OnDelete"
+                ? { type: "OnDelete" }
+                : { type: "RollingUpdate", rollingUpdate: rolling },
+          },
+          status: {
+            observedGeneration: c.observedGeneration,
+            desiredNumberScheduled: c.spec.replicas,
+            updatedNumberScheduled: updated,
+            numberAvailable: ready,
+          },
+        };
+    }
+  }
+
+  // ---- pods ---------------------------------------------------------------------------------------------
+
+  private budgetsNow(namespace: string): DisruptionBudget[] {
+    return this.budgets
+      .filter((b) => b.namespace === namespace)
+      .map((b) => {
+        const ready = this.pods.filter(
+          (p) => p.metadata.namespace === namespace && p.metadata.labels?.["app"] === b.app && isReady(p),
+        ).length;
+        const disruptionsAllowed =
+          typeof b.allowed === "number" ? b.allowed : Math.max(0, ready - b.allowed.minAvailable);
+        return { name: b.name, selector: { matchLabels: { app: b.app } }, disruptionsAllowed };
+      });
+  }
+
+  private findPod(namespace: string, name: string): PodWithConditions | undefined {
+    return this.pods.find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+  }
+
+  /** A pod removed by a client: its controller reacts at once. */
+  private removePod(pod: PodWithConditions): void {
+    this.pods = this.pods.filter((p) => p !== pod);
+    this.sample();
+    const controller = this.controllers.find((c) => ownedBy(pod, c))!;
+    this.reconcile(controller);
+  }
+
+  /** A pod removed by its own controller (the next step of a rollout). */
+  private dropPod(pod: PodWithConditions): void {
+    this.pods = this.pods.filter((p) => p !== pod);
+    this.sample();
+  }
+
+  private podsOf(c: Controller): PodWithConditions[] {
+    return this.pods.filter((p) => ownedBy(p, c));
+  }
+
+  private startPod(
+    c: Controller,
+    digest: string,
+    ready = false,
+    ordinal?: number,
+    revision = c.observedRevision,
+  ): PodWithConditions {
+    const kind = c.spec.kind;
+    const n = c.created++;
+    const name =
+      kind === "StatefulSet"
+        ? `${c.spec.name}-${ordinal ?? n}`
+        : kind === "Deployment"
+          ? `${c.spec.name}-r${revision}-${n}`
+          : `${c.spec.name}-${n}`;
+    const direct =
+      kind === "Deployment"
+        ? { kind: "ReplicaSet", name: rsName(c, revision), uid: `uid-${rsName(c, revision)}` }
+        : { kind, name: c.spec.name, uid: c.uid };
     const pod: PodWithConditions = {
       metadata: {
         name,
-        namespace: controller.namespace,
-        uid: `uid-${name}`,
-        labels: { ...controller.labels },
-        ownerReferences: [
-          { kind: controller.kind, name: controller.name, uid: controller.uid, controller: true },
-        ],
+        namespace: c.spec.namespace,
+        uid: `uid-${name}-${n}`,
+        labels: { ...c.podLabels, ...(kind === "Deployment" ? { "pod-template-hash": `r${revision}` } : {}) },
+        ownerReferences: [{ ...direct, controller: true }],
       },
-      spec: { containers: [{ name: "app", image: "registry.test/shop/web:main" }] },
+      spec: { containers: [{ name: "app", image: "registry.test/shop/web:main" }], nodeName: `node-${n}` },
       status: {
         phase: "Running",
         containerStatuses: [
@@ -145,23 +588,57 @@ export class InMemoryCluster implements DeletionApi {
         conditions: ready ? [{ type: "Ready", status: "True" }] : [],
       },
     };
+    this.revisionOf.set(pod, revision);
     this.pods.push(pod);
+    if (!ready && Number.isFinite(c.spec.readyAfterMs) && !c.deadlineExceeded && !this.stalled(c, revision)) {
+      this.clock.at(this.clock.now() + c.spec.readyAfterMs, () => {
+        if (!this.pods.includes(pod)) return;
+        pod.status!.conditions = [{ type: "Ready", status: "True" }];
+        this.sample();
+        this.reconcile(c);
+      });
+    }
     return pod;
   }
 
-  private planPod(controller: Controller, pod: Pod): PlanPod {
+  /** A rollout with a progress deadline models a template whose new pods never become Ready. */
+  private stalled(c: Controller, revision: number): boolean {
+    return Number.isFinite(c.spec.progressDeadlineMs) && revision > 1;
+  }
+
+  private sample(): void {
+    for (const c of this.controllers) {
+      const ready = this.podsOf(c).filter(isReady).length;
+      this.lowest.set(c.spec.name, Math.min(this.lowest.get(c.spec.name) ?? ready, ready));
+    }
+  }
+
+  private log(call: string): void {
+    this.calls.push(`${this.clock.elapsed()} ${call}`);
+  }
+
+  private planPod(c: Controller, pod: Pod): PlanPod {
+    const direct = pod.metadata.ownerReferences![0]!;
+    const workload =
+      c.spec.kind === "Deployment" || c.spec.kind === "StatefulSet" || c.spec.kind === "DaemonSet";
+    const owner = { kind: c.spec.kind, name: c.spec.name };
     return {
-      namespace: controller.namespace,
+      namespace: c.spec.namespace,
       name: pod.metadata.name,
       uid: pod.metadata.uid!,
-      node: "node-1",
-      owner: { kind: controller.kind, name: controller.name },
-      labels: { ...controller.labels },
+      node: pod.spec.nodeName ?? "",
+      owner,
+      labels: { ...pod.metadata.labels },
       terminating: false,
-      controller: { kind: controller.kind, name: controller.name, uid: controller.uid },
+      controller: { kind: direct.kind, name: direct.name, uid: direct.uid! },
       action: "delete",
       reason: "",
       warnings: [],
+      restart: {
+        strategy: c.spec.strategy,
+        controller: workload ? owner : { kind: direct.kind, name: direct.name },
+        reason: "",
+      },
       containers: [
         {
           name: "app",
@@ -172,11 +649,19 @@ export class InMemoryCluster implements DeletionApi {
           latestDigest: newDigest,
           status: "stale",
           reason: "",
-          pullPolicy: controller.pullPolicy,
+          pullPolicy: c.spec.pullPolicy,
         },
       ],
     };
   }
+}
+
+function rsName(c: Controller, revision: number): string {
+  return `${c.spec.name}-r${revision}`;
+}
+
+function ordinalOf(pod: Pod): number {
+  return Number(/-(\d+)$/.exec(pod.metadata.name)![1]);
 }
 
 function isReady(pod: PodWithConditions): boolean {
@@ -186,6 +671,10 @@ function isReady(pod: PodWithConditions): boolean {
   );
 }
 
-function ownedBy(pod: Pod, uid: string): boolean {
-  return pod.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === uid) === true;
+function ownedBy(pod: Pod, c: Controller): boolean {
+  const ref = pod.metadata.ownerReferences?.find((o) => o.controller === true);
+  if (!ref || pod.metadata.namespace !== c.spec.namespace) return false;
+  if (c.spec.kind === "Deployment")
+    return ref.kind === "ReplicaSet" && ref.name.startsWith(`${c.spec.name}-r`);
+  return ref.uid === c.uid;
 }

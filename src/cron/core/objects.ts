@@ -3,6 +3,7 @@
  * with -A) and a batch/v1 CronJob running `kubectl-autoupdate apply --yes`. Pure: same spec, same objects.
  */
 import { ignoreLabel } from "../../core/k8s.js";
+import type { StrategyName } from "../../core/plan.js";
 
 /** What the user asked for, already checked. */
 export interface InstallSpec {
@@ -21,6 +22,8 @@ export interface InstallSpec {
   image: string;
   /** --min-age as given, passed on to the job. */
   minAge?: string;
+  /** How the job's apply restarts pods (absent: auto, apply's default); the RBAC follows it. */
+  strategy?: StrategyName;
 }
 
 /** The field manager of every server-side apply; also the managed-by label value. */
@@ -68,20 +71,63 @@ export interface PolicyRule {
 }
 
 /**
- * Exactly the API requests an `apply` run makes, and no more: secrets are read by name, never listed; pods
- * are deleted without a GET first. The e2e RBAC test derives the requests a run really makes
- * (`kubectl -v=6`) and requires these rules to equal them.
+ * The API requests each part of an `apply` run makes, as `group/resource:verb`. Secrets are read by name,
+ * never listed; pods are deleted and evicted without a GET first; workloads are patched, never updated.
  */
-export const autoupdateRules: readonly PolicyRule[] = [
-  { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
-  { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
-  { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
-  { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
-  { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
-  { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
-  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
-  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
-];
+const requests = {
+  /** Gathering: the pods, their owners in between, pull secrets and ServiceAccounts. */
+  plan: ["/pods:list", "/secrets:get", "/serviceaccounts:list", "apps/replicasets:list", "batch/jobs:list"],
+  /**
+   * Pods evicted or deleted one at a time: the recreating controller's selector (its pods are listed
+   * above), and the budgets (delete checks them before each deletion; evict names the one that refused).
+   */
+  paced: [
+    "/replicationcontrollers:get",
+    "apps/replicasets:get",
+    "apps/statefulsets:get",
+    "apps/daemonsets:get",
+    "policy/poddisruptionbudgets:list",
+  ],
+  delete: ["/pods:delete"],
+  evict: ["/pods/eviction:create"],
+  /** One list per kind to decide; a get before the patch and while following the rollout; the patch. */
+  rollout: ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
+    ["get", "list", "patch"].map((verb) => `apps/${r}:${verb}`),
+  ),
+};
+
+const requestsByStrategy: Record<StrategyName, string[]> = {
+  delete: [...requests.plan, ...requests.paced, ...requests.delete],
+  evict: [...requests.plan, ...requests.paced, ...requests.evict],
+  rollout: [...requests.plan, ...requests.rollout],
+  // auto rolls some controllers and evicts the pods of the others; it never deletes.
+  auto: [...requests.plan, ...requests.paced, ...requests.evict, ...requests.rollout],
+};
+
+const groupOrder = ["", "apps", "batch", "policy"];
+const verbOrder = ["get", "list", "patch", "create", "delete"];
+
+/**
+ * Exactly the API requests an `apply --strategy=STRATEGY` run makes, and no more, one rule per resource.
+ * The e2e RBAC test derives the requests a run really makes (`kubectl -v=6`) and requires these rules to
+ * equal them.
+ */
+export function autoupdateRules(strategy: StrategyName): PolicyRule[] {
+  const verbs = new Map<string, Set<string>>();
+  for (const request of requestsByStrategy[strategy]) {
+    const [resource, verb] = request.split(":") as [string, string];
+    if (!verbs.has(resource)) verbs.set(resource, new Set());
+    verbs.get(resource)!.add(verb);
+  }
+  const groupOf = (resource: string) => resource.slice(0, resource.indexOf("/"));
+  return [...verbs.keys()]
+    .sort((a, b) => groupOrder.indexOf(groupOf(a)) - groupOrder.indexOf(groupOf(b)))
+    .map((resource) => ({
+      apiGroups: [groupOf(resource)],
+      resources: [resource.slice(resource.indexOf("/") + 1)],
+      verbs: verbOrder.filter((verb) => verbs.get(resource)!.has(verb)),
+    }));
+}
 
 /** Labels of every object of one installation. */
 function installLabels(name: string): Record<string, string> {
@@ -130,6 +176,7 @@ function jobCommand(spec: InstallSpec): string[] {
   if (spec.selector !== undefined) command.push(`--selector=${spec.selector}`);
   command.push(`--resolver=${spec.resolver}`);
   if (spec.minAge !== undefined) command.push(`--min-age=${spec.minAge}`);
+  command.push(`--strategy=${spec.strategy ?? "auto"}`);
   return command;
 }
 
@@ -145,13 +192,13 @@ export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "ClusterRole",
         metadata: { name: roleName, labels: { ...clusterLabels } },
-        rules: autoupdateRules.map(copyRule),
+        rules: autoupdateRules(spec.strategy ?? "auto"),
       }
     : {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "Role",
         metadata: meta(),
-        rules: autoupdateRules.map(copyRule),
+        rules: autoupdateRules(spec.strategy ?? "auto"),
       };
   const binding: InstallObject = {
     apiVersion: "rbac.authorization.k8s.io/v1",
@@ -161,10 +208,6 @@ export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
     subjects: [{ kind: "ServiceAccount", name: spec.name, namespace: spec.namespace }],
   };
   return [serviceAccount, role, binding, cronJob(spec)];
-}
-
-function copyRule(rule: PolicyRule): PolicyRule {
-  return { apiGroups: [...rule.apiGroups], resources: [...rule.resources], verbs: [...rule.verbs] };
 }
 
 function cronJob(spec: InstallSpec): InstallObject {

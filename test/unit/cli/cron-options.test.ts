@@ -20,6 +20,7 @@ describe("parseInstallCronOptions", () => {
       resolver: "registry",
       dockerSocket: false,
       image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
+      strategy: "auto",
     });
   });
 

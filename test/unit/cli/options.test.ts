@@ -99,6 +99,7 @@ describe("defaults", () => {
       localCredentials: true,
       registryTimeoutMs: 10_000,
       registryRetries: 2,
+      strategy: "auto",
       verbose: false,
       exitCode: false,
     });

@@ -50,7 +50,7 @@ describe("renderPlan", () => {
       default     web-7d9c8b-x2x9q   Deployment/web   app         nginx:latest   3bfc269594ef   fb04dcb6970e   delete   <none>
       tools       debug              <none>           sh          nginx          3bfc269594ef   fb04dcb6970e   skip     no controller owns it: deleting it would lose it for good
 
-      2 stale (1 to delete in 1 namespace, 1 skipped), 1 unknown, 0 current (3 pods checked)
+      2 stale (1 to restart in 1 namespace, 1 skipped), 1 unknown, 0 current (3 pods checked)
       "
     `);
     expect(out.stderr).toBe(

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../src/core/plan.js";
-import { type DeleteOptions, deletePods, type PodOutcome } from "../../../src/pipeline/delete-pods.js";
+import type { PodOutcome, RestartOptions } from "../../../src/pipeline/restart/outcomes.js";
+import { restartPods } from "../../../src/pipeline/restart/restart-pods.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import { InMemoryCluster, oldDigest } from "../../support/in-memory-cluster.js";
 
@@ -17,11 +18,12 @@ async function run(
   clock: FakeClock,
   cluster: InMemoryCluster,
   pods: PlanPod[],
-  options: Partial<DeleteOptions> = {},
+  options: Partial<RestartOptions> = {},
 ) {
   const reported: string[] = [];
   const result = await clock.run(
-    deletePods(cluster, pods, {
+    restartPods(cluster, pods, {
+      strategy: "delete",
       dryRun: false,
       wait: true,
       waitTimeoutMs: 60_000,
@@ -31,6 +33,7 @@ async function run(
       clock,
       onOutcome: (pod, outcome) => reported.push(`${pod.name} ${outcomeText(outcome)}`),
       onReplacementProblem: (problem) => reported.push(`${problem.pod.name} problem: ${problem.reason}`),
+      onRollout: () => {},
       ...options,
     }),
   );

@@ -96,6 +96,7 @@ describe("install-cron manifests", () => {
       "--namespace=tools",
       "--selector=app=web,tier!=db",
       "--resolver=registry",
+      "--strategy=auto",
     ]);
     const withoutCommand = (m: InstallObject[]) => JSON.stringify(m).replace(/"command":\[[^\]]*\]/, "");
     expect(withoutCommand(changed)).toBe(withoutCommand(base));

@@ -28,31 +28,33 @@ function tuples(rules: readonly PolicyRule[]): string[] {
     .sort();
 }
 
+// --strategy delete's rules; the other strategies' are in test/unit/cron/core/rbac-by-strategy.test.ts.
 describe("RBAC of the CronJob", () => {
   it("lists exactly these rules", () => {
-    expect(autoupdateRules).toEqual([
+    expect(autoupdateRules("delete")).toEqual([
       { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
       { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
       { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
       { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
       { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
-      { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
+      { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"] },
+      { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
       { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
     ]);
   });
 
   it("grants every request apply makes and nothing else (no extra group, resource or verb)", () => {
-    expect(tuples(autoupdateRules)).toEqual(needed);
+    expect(tuples(autoupdateRules("delete"))).toEqual(needed);
   });
 
   it("has no wildcard, no resourceNames, no nonResourceURLs, no write verb but pods delete", () => {
-    const text = JSON.stringify(autoupdateRules);
+    const text = JSON.stringify(autoupdateRules("delete"));
     expect(text).not.toContain("*");
-    for (const rule of autoupdateRules) {
+    for (const rule of autoupdateRules("delete")) {
       expect(Object.keys(rule).sort()).toEqual(["apiGroups", "resources", "verbs"]);
     }
-    const writes = tuples(autoupdateRules).filter((t) => !/:(get|list)$/.test(t));
+    const writes = tuples(autoupdateRules("delete")).filter((t) => !/:(get|list)$/.test(t));
     expect(writes).toEqual(["/pods:delete"]);
   });
 
@@ -71,6 +73,7 @@ describe("RBAC of the CronJob", () => {
         resolver: "registry",
         dockerSocket: false,
         image: "example.com/x:1",
+        strategy: "delete",
       });
       const roles = manifests.filter((m) => m.kind.endsWith("Role"));
       const bindings = manifests.filter((m) => m.kind.endsWith("Binding"));

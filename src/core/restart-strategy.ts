@@ -1,0 +1,202 @@
+/**
+ * How apply restarts each controller's stale pods: a rollout (the controller replaces its pods with its own
+ * surge and pacing), evictions (one pod at a time; the API server enforces disruption budgets) or deletions
+ * (the seed's way). `auto` takes the rollout only where the controller is known to roll without losing
+ * capacity, and evicts otherwise. Pure: the workloads come from one list per kind.
+ */
+import { counted } from "../util/counted.js";
+import type { Owner, Plan, PlanPod, Restart, RestartMethod, StrategyName } from "./plan.js";
+import {
+  gitOpsManager,
+  isWorkloadKind,
+  rolloutInProgress,
+  updateStrategyType,
+  type Workload,
+  type WorkloadKind,
+  workloadName,
+} from "./workload.js";
+
+export type RestartDecision =
+  | { kind: "restart"; strategy: RestartMethod; reason: string; warnings: string[] }
+  | { kind: "skip"; reason: string };
+
+/** What is known of one pod's controller when deciding. */
+export interface ControllerFacts {
+  /** The workload as listed; undefined when its kind is not a workload or it was not found. */
+  workload?: Workload;
+  /** Why its kind could not be listed (RBAC, say); the workload is then unknown. */
+  unreadable?: string;
+  /** The names of its pods to restart (a StatefulSet's partition is judged by their ordinals). */
+  pods: readonly string[];
+}
+
+export interface RestartInput {
+  strategy: StrategyName;
+  /** Workloads by workloadKey. */
+  workloads: ReadonlyMap<string, Workload>;
+  /** Kinds whose list failed, with the error. */
+  unreadable: ReadonlyMap<WorkloadKind, string>;
+}
+
+export function workloadKey(namespace: string, kind: string, name: string): string {
+  return `${namespace}/${kind}/${name}`;
+}
+
+/**
+ * The controller a pod's restart is about: its Deployment, StatefulSet or DaemonSet, which can roll it;
+ * otherwise its direct controller (a bare ReplicaSet, a ReplicationController), which recreates it.
+ */
+function restartTarget(pod: PlanPod): Owner | null {
+  if (pod.owner && isWorkloadKind(pod.owner.kind)) return pod.owner;
+  return pod.controller ? { kind: pod.controller.kind, name: pod.controller.name } : null;
+}
+
+/** The workload kinds to list before deciding: none for evict and delete, which read no controller. */
+export function workloadKindsToRead(plan: Plan, strategy: StrategyName): WorkloadKind[] {
+  if (strategy !== "auto" && strategy !== "rollout") return [];
+  const kinds = new Set<WorkloadKind>();
+  for (const pod of plan.pods) {
+    const target = pod.action === "delete" ? restartTarget(pod) : null;
+    if (target && isWorkloadKind(target.kind)) kinds.add(target.kind);
+  }
+  return [...kinds].sort();
+}
+
+/** The plan with each pod to restart given its restart, or turned into a skip with the reason. */
+export function decideRestarts(plan: Plan, input: RestartInput): Plan {
+  const groups = new Map<string, PlanPod[]>();
+  for (const pod of plan.pods) {
+    const target = pod.action === "delete" ? restartTarget(pod) : null;
+    if (!target) continue;
+    const key = workloadKey(pod.namespace, target.kind, target.name);
+    groups.set(key, [...(groups.get(key) ?? []), pod]);
+  }
+  const decided = new Map<PlanPod, { target: Owner; decision: RestartDecision }>();
+  for (const [key, pods] of groups) {
+    const target = restartTarget(pods[0]!)!;
+    const kind = isWorkloadKind(target.kind) ? target.kind : null;
+    const facts: ControllerFacts = {
+      workload: input.workloads.get(key),
+      unreadable: kind ? input.unreadable.get(kind) : undefined,
+      pods: pods.map((p) => p.name),
+    };
+    const decision = decideRestart(input.strategy, target, facts);
+    for (const pod of pods) decided.set(pod, { target, decision });
+  }
+  return {
+    ...plan,
+    strategy: input.strategy,
+    pods: plan.pods.map((pod) => {
+      const entry = decided.get(pod);
+      if (!entry) return pod;
+      const { target, decision } = entry;
+      if (decision.kind === "skip") return { ...pod, action: "skip", reason: decision.reason, warnings: [] };
+      const restart: Restart = { strategy: decision.strategy, controller: target, reason: decision.reason };
+      return { ...pod, restart, warnings: [...pod.warnings, ...decision.warnings] };
+    }),
+  };
+}
+
+/** The decision for one controller's pods. */
+export function decideRestart(
+  strategy: StrategyName,
+  target: Owner,
+  facts: ControllerFacts,
+): RestartDecision {
+  const name = `${target.kind}/${target.name}`;
+  if (strategy === "delete") {
+    return restart("delete", "--strategy delete: deleted one at a time, budgets checked before each");
+  }
+  if (strategy === "evict") {
+    return restart("evict", "--strategy evict: evicted one at a time, the API server enforces budgets");
+  }
+  const auto = strategy === "auto";
+  const evict = (why: string) => restart("evict", `${why}: evicted one at a time`);
+  if (!isWorkloadKind(target.kind)) {
+    return auto ? evict(`${name} has no rollout`) : skip(`${name} has no rollout: use --strategy evict`);
+  }
+  const w = facts.workload;
+  if (!w) {
+    const why = facts.unreadable ? `${name} could not be read` : `${name} was not found`;
+    return auto ? evict(why) : skip(`${why}: not rolled`);
+  }
+  const progress = rolloutInProgress(w);
+  if (progress !== null) return skip(`${name} is mid-rollout (${progress}): left alone`);
+
+  const blocked = whyNoRollout(w, facts.pods);
+  if (blocked) return auto ? evict(blocked.why) : skip(`${blocked.why}: ${blocked.instead}`);
+  const recreate = updateStrategyType(w) === "Recreate";
+  const gitOps = gitOpsManager(w.metadata);
+  if (auto && recreate) return evict(`${name} uses Recreate (a rollout stops every pod at once)`);
+  if (auto && gitOps) {
+    return restart("evict", `${name} is managed by ${gitOps}: evicted one at a time rather than patched`);
+  }
+  const warnings: string[] = [];
+  if (recreate) {
+    warnings.push(
+      `${name} uses the Recreate strategy: its rollout stops every pod before the new ones start`,
+    );
+  }
+  if (gitOps) {
+    warnings.push(
+      `${name} is managed by ${gitOps}: it may report drift or revert the restartedAt annotation`,
+    );
+  }
+  return { ...restart("rollout", rolloutReason(w)), warnings };
+}
+
+/** Why the controller's own rollout would not replace these pods, and what to do instead. */
+function whyNoRollout(w: Workload, pods: readonly string[]): { why: string; instead: string } | null {
+  const name = workloadName(w);
+  if (w.kind === "Deployment" && w.spec.paused === true) {
+    return { why: `${name} is paused`, instead: "`kubectl rollout resume` it, or use --strategy evict" };
+  }
+  if (updateStrategyType(w) === "OnDelete") {
+    return { why: `${name} updates OnDelete`, instead: "a rollout replaces no pod; use --strategy evict" };
+  }
+  const partition = w.kind === "StatefulSet" ? (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
+  const held = pods.filter((pod) => ordinalOf(pod, w.metadata.name) < partition);
+  if (held.length > 0) {
+    return {
+      why: `${name}'s partition ${partition} keeps ${held.join(", ")} from rolling`,
+      instead: "lower the partition, or use --strategy evict",
+    };
+  }
+  return null;
+}
+
+/** What the rollout will do, in the controller's own terms. */
+function rolloutReason(w: Workload): string {
+  const name = workloadName(w);
+  if (w.kind === "Deployment") {
+    const replicas = counted(w.spec.replicas ?? 1, "pod");
+    if (updateStrategyType(w) === "Recreate") {
+      const which = w.spec.replicas === 1 ? "its pod stops" : `all ${replicas} stop`;
+      return `Recreate rollout of ${name}: ${which} before any new one starts`;
+    }
+    const r = w.spec.strategy?.rollingUpdate;
+    return `rolling update of ${name}'s ${replicas}, maxSurge ${r?.maxSurge ?? "25%"}, maxUnavailable ${r?.maxUnavailable ?? "25%"}`;
+  }
+  if (w.kind === "StatefulSet") {
+    const partition = w.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
+    const which = partition > 0 ? `pods from ordinal ${partition}` : counted(w.spec.replicas ?? 1, "pod");
+    return `rolling update of ${name}'s ${which}, one at a time from the highest ordinal`;
+  }
+  const r = w.spec.updateStrategy?.rollingUpdate;
+  const nodes = counted(w.status?.desiredNumberScheduled ?? 0, "node");
+  return `rolling update of ${name}'s pods on ${nodes}, maxSurge ${r?.maxSurge ?? 0}, maxUnavailable ${r?.maxUnavailable ?? 1}`;
+}
+
+/** A StatefulSet pod's ordinal (`db-2` → 2); pods named otherwise never count as held back. */
+function ordinalOf(pod: string, statefulSet: string): number {
+  const suffix = pod.startsWith(`${statefulSet}-`) ? pod.slice(statefulSet.length + 1) : "";
+  return /^\d+$/.test(suffix) ? Number(suffix) : Number.POSITIVE_INFINITY;
+}
+
+function restart(strategy: RestartMethod, reason: string): Extract<RestartDecision, { kind: "restart" }> {
+  return { kind: "restart", strategy, reason, warnings: [] };
+}
+
+function skip(reason: string): RestartDecision {
+  return { kind: "skip", reason };
+}

@@ -1,0 +1,197 @@
+/**
+ * Deployments, StatefulSets and DaemonSets — the controllers that can roll their pods themselves — as the
+ * restart decision and the rollout follower read them. Pure: the objects come from kubectl.
+ */
+import type { LabelSelector } from "./readiness.js";
+
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet";
+
+/** The resource kubectl lists and patches each kind by. */
+export const workloadResources: Record<WorkloadKind, string> = {
+  Deployment: "deployments.apps",
+  StatefulSet: "statefulsets.apps",
+  DaemonSet: "daemonsets.apps",
+};
+
+export function isWorkloadKind(kind: string): kind is WorkloadKind {
+  return Object.hasOwn(workloadResources, kind);
+}
+
+/** maxSurge / maxUnavailable: a count or a percentage ("25%"). */
+type IntOrPercent = number | string;
+
+interface WorkloadCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/** What is read of a workload (kubectl get -o json, slimmed to this). */
+export interface Workload {
+  kind: WorkloadKind;
+  metadata: {
+    name: string;
+    namespace?: string;
+    generation?: number;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec: {
+    replicas?: number;
+    selector?: LabelSelector;
+    /** Deployment. */
+    paused?: boolean;
+    strategy?: {
+      type?: string;
+      rollingUpdate?: { maxSurge?: IntOrPercent; maxUnavailable?: IntOrPercent };
+    };
+    /** StatefulSet, DaemonSet. */
+    updateStrategy?: {
+      type?: string;
+      rollingUpdate?: { partition?: number; maxSurge?: IntOrPercent; maxUnavailable?: IntOrPercent };
+    };
+  };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    conditions?: WorkloadCondition[];
+    currentRevision?: string;
+    updateRevision?: string;
+    desiredNumberScheduled?: number;
+    updatedNumberScheduled?: number;
+    numberAvailable?: number;
+  };
+}
+
+export function workloadName(w: Pick<Workload, "kind" | "metadata">): string {
+  return `${w.kind}/${w.metadata.name}`;
+}
+
+/** RollingUpdate or Recreate (Deployment), RollingUpdate or OnDelete (StatefulSet, DaemonSet). */
+export function updateStrategyType(w: Workload): string {
+  const type = w.kind === "Deployment" ? w.spec.strategy?.type : w.spec.updateStrategy?.type;
+  return type ?? "RollingUpdate";
+}
+
+/** Argo CD's annotation tracking: the only annotation the decision reads. */
+export const argoTrackingAnnotation = "argocd.argoproj.io/tracking-id";
+
+/**
+ * The GitOps tool that manages the object, by the marks those tools leave: Argo CD's tracking annotation or
+ * instance label, Flux's kustomize and helm labels. Not `app.kubernetes.io/instance`: Helm sets it on
+ * everything it installs, and Argo CD's label tracking can use it, but it proves no tool watches the object.
+ */
+export function gitOpsManager(metadata: Workload["metadata"]): string | null {
+  const annotations = metadata.annotations ?? {};
+  const labels = metadata.labels ?? {};
+  if (annotations[argoTrackingAnnotation] !== undefined)
+    return `Argo CD (annotation ${argoTrackingAnnotation})`;
+  if (labels["argocd.argoproj.io/instance"] !== undefined)
+    return "Argo CD (label argocd.argoproj.io/instance)";
+  for (const key of ["kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name"]) {
+    if (labels[key] !== undefined) return `Flux (label ${key})`;
+  }
+  return null;
+}
+
+/**
+ * Why the workload is in the middle of a rollout (its controller has not caught up with its template), or
+ * null when it is settled. Such a workload is left alone by auto and rollout: someone else's change is
+ * still being rolled out, or stuck.
+ */
+export function rolloutInProgress(w: Workload): string | null {
+  const s = w.status ?? {};
+  if ((s.observedGeneration ?? 0) < (w.metadata.generation ?? 0)) {
+    return "its controller has not yet seen its latest change";
+  }
+  if (w.kind === "DaemonSet") {
+    const desired = s.desiredNumberScheduled ?? 0;
+    const updated = s.updatedNumberScheduled ?? 0;
+    const available = s.numberAvailable ?? 0;
+    if (updated < desired || available < desired) {
+      return `${updated} of ${desired} updated, ${available} available`;
+    }
+    return null;
+  }
+  const replicas = w.spec.replicas ?? 1;
+  const updated = s.updatedReplicas ?? 0;
+  if (w.kind === "StatefulSet") {
+    if (s.currentRevision !== s.updateRevision || updated < replicas) {
+      return `${updated} of ${replicas} on revision ${s.updateRevision ?? "?"}`;
+    }
+    return null;
+  }
+  const available = s.availableReplicas ?? 0;
+  if (updated < replicas || available < replicas) {
+    return `${updated} of ${replicas} updated, ${available} available`;
+  }
+  const old = (s.replicas ?? 0) - updated;
+  if (old > 0) return `${old} old ${old === 1 ? "pod" : "pods"} still running`;
+  return null;
+}
+
+export type RolloutStatus =
+  | { state: "done" }
+  | { state: "waiting"; progress: string }
+  | { state: "failed"; reason: string };
+
+/**
+ * Where a rollout started at `generation` stands, judged as `kubectl rollout status` judges it: the
+ * controller has seen the change, then every replica is updated, the old ones are gone and the new ones
+ * are available (StatefulSet: ready and on the update revision; a partition counts only the pods it lets
+ * roll). A Deployment past its progress deadline has failed.
+ */
+export function rolloutStatus(w: Workload, generation: number): RolloutStatus {
+  const s = w.status ?? {};
+  if ((s.observedGeneration ?? 0) < generation) {
+    return { state: "waiting", progress: "waiting for the controller to see the change" };
+  }
+  if (w.kind === "Deployment") {
+    const progressing = s.conditions?.find((c) => c.type === "Progressing");
+    if (progressing?.reason === "ProgressDeadlineExceeded") {
+      return {
+        state: "failed",
+        reason: `ProgressDeadlineExceeded${progressing.message ? `: ${progressing.message}` : ""}`,
+      };
+    }
+    const replicas = w.spec.replicas ?? 1;
+    const updated = s.updatedReplicas ?? 0;
+    if (updated < replicas) return waiting(`${updated} of ${replicas} new replicas updated`);
+    const old = (s.replicas ?? 0) - updated;
+    if (old > 0) return waiting(`${old} old replicas pending termination`);
+    const available = s.availableReplicas ?? 0;
+    if (available < updated) return waiting(`${available} of ${updated} updated replicas available`);
+    return { state: "done" };
+  }
+  if (w.kind === "StatefulSet") {
+    const replicas = w.spec.replicas ?? 1;
+    const ready = s.readyReplicas ?? 0;
+    if (ready < replicas) return waiting(`${ready} of ${replicas} pods ready`);
+    const partition = w.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
+    const updated = s.updatedReplicas ?? 0;
+    if (partition > 0) {
+      if (updated < replicas - partition)
+        return waiting(`${updated} of ${replicas - partition} pods updated`);
+      return { state: "done" };
+    }
+    if (s.updateRevision !== s.currentRevision) {
+      return waiting(`${updated} of ${replicas} pods on revision ${s.updateRevision ?? "?"}`);
+    }
+    return { state: "done" };
+  }
+  const desired = s.desiredNumberScheduled ?? 0;
+  const updated = s.updatedNumberScheduled ?? 0;
+  if (updated < desired) return waiting(`${updated} of ${desired} updated pods scheduled`);
+  const available = s.numberAvailable ?? 0;
+  if (available < desired) return waiting(`${available} of ${desired} updated pods available`);
+  return { state: "done" };
+}
+
+function waiting(progress: string): RolloutStatus {
+  return { state: "waiting", progress };
+}

@@ -1,0 +1,200 @@
+/** What apply reports as it restarts: a line per evicted or deleted pod, a line per rollout, a closing count. */
+import type { ChalkInstance } from "chalk";
+import { type Plan, type PlanPod, type RestartMethod, summarize } from "../core/plan.js";
+import type { PodOutcome, ReplacementProblem, RolloutReport } from "../pipeline/restart/outcomes.js";
+import { counted } from "../util/counted.js";
+
+const pastTense: Record<RestartMethod, string> = { rollout: "rolled", evict: "evicted", delete: "deleted" };
+
+function verbOf(pod: PlanPod): string {
+  return pastTense[pod.restart?.strategy ?? "delete"];
+}
+
+export function describeOutcome(
+  pod: PlanPod,
+  outcome: PodOutcome,
+  dryRun: boolean,
+  chalk: ChalkInstance,
+): string {
+  const name = `pod ${pod.namespace}/${pod.name}`;
+  const verb = verbOf(pod);
+  switch (outcome.kind) {
+    case "deleted":
+    case "evicted":
+    case "rolled":
+      return `${name} ${verb}${dryRun ? " (server dry run)" : ""}`;
+    case "in-progress":
+      return `${name} is being replaced by a rollout still in progress on the server`;
+    case "gone":
+      return `${name} already gone`;
+    case "replaced":
+      return `${name} not ${verb}: it was replaced since the plan was made`;
+    case "failed":
+      return `${name} ${chalk.red(`not ${verb}`)}: ${outcome.reason}`;
+    case "not-started":
+      return `${name} ${chalk.yellow(`not ${verb}`)}: ${outcome.reason}`;
+  }
+}
+
+/** The line after a controller's last restarted pod whose replacement did not come up as planned. */
+export function describeReplacementProblem(problem: ReplacementProblem, chalk: ChalkInstance): string {
+  const { pod } = problem;
+  return `pod ${pod.namespace}/${pod.name} ${verbOf(pod)}, ${chalk.red("but")}: ${problem.reason}`;
+}
+
+/** `deployment.apps/web`, the way kubectl names a workload. */
+function workloadRef(report: RolloutReport): string {
+  return `${report.controller.kind.toLowerCase()}.apps/${report.controller.name}`;
+}
+
+/** One line per rollout: restarted, started, still in progress, or not restarted and why. */
+export function describeRollout(report: RolloutReport, dryRun: boolean, chalk: ChalkInstance): string {
+  const name = workloadRef(report);
+  const { outcome } = report;
+  switch (outcome.kind) {
+    case "rolled-out":
+      return `${name} restarted (rollout): ${counted(outcome.pods, "pod")} replaced`;
+    case "started":
+      return dryRun
+        ? `${name} restarted (rollout, server dry run)`
+        : `${name} restart started (rollout, not followed: --no-wait)`;
+    case "in-progress":
+      return `${name} restart ${chalk.yellow("still in progress on the server")} (${outcome.progress})`;
+    case "not-started":
+      return `${name} ${chalk.yellow("not restarted")}: ${outcome.reason}`;
+    case "failed":
+      return outcome.patched
+        ? `${name} restarted (rollout), ${chalk.red("but")}: ${outcome.reason}`
+        : `${name} ${chalk.red("not restarted")}: ${outcome.reason}`;
+  }
+}
+
+/** `2 replaced by rollout, 1 evicted, 1 failed (of 4 planned)`: the planned pods by what became of them. */
+export function renderRestartSummary(
+  outcomes: ReadonlyMap<PlanPod, PodOutcome>,
+  replacementProblems: number,
+  dryRun: boolean,
+): string {
+  const all = [...outcomes.values()];
+  const count = (kind: PodOutcome["kind"]) => all.filter((o) => o.kind === kind).length;
+  const done = [
+    [count("rolled"), "replaced by rollout"],
+    [count("evicted"), "evicted"],
+    [count("deleted"), "deleted"],
+  ] as const;
+  const strategies = new Set([...outcomes.keys()].map((pod) => pod.restart?.strategy ?? "delete"));
+  const only = strategies.size === 1 ? [...strategies][0]! : null;
+  let parts = done.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  if (parts.length === 0) {
+    parts = [`0 ${only === "rollout" ? "replaced by rollout" : only ? pastTense[only] : "restarted"}`];
+  }
+  if (dryRun) parts[parts.length - 1] += " (server dry run)";
+  if (count("in-progress") > 0) parts.push(`${count("in-progress")} still being replaced on the server`);
+  if (count("gone") > 0) parts.push(`${count("gone")} already gone`);
+  if (count("replaced") > 0) parts.push(`${count("replaced")} replaced since the plan`);
+  if (count("failed") > 0) parts.push(`${count("failed")} failed`);
+  if (count("not-started") > 0) parts.push(`${count("not-started")} not started`);
+  if (replacementProblems > 0) parts.push(`${replacementProblems} not replaced as planned`);
+  return `${parts.join(", ")} (of ${all.length} planned)\n`;
+}
+
+/** One controller's entry in the RunSummary. */
+interface ControllerSummary {
+  namespace: string;
+  kind: string;
+  name: string;
+  strategy: RestartMethod;
+  pods: number;
+  outcome: "restarted" | "started" | "in-progress" | "not-started" | "failed";
+  reason?: string;
+}
+
+export interface RestartRecord {
+  outcomes: ReadonlyMap<PlanPod, PodOutcome>;
+  problems: readonly ReplacementProblem[];
+  rollouts: readonly RolloutReport[];
+}
+
+/** One JSON line: what the run found and did, per controller too, for logs read by machines (the CronJob's). */
+export function renderRunSummary(plan: Plan, record: RestartRecord, dryRun: boolean): string {
+  const summary = summarize(plan);
+  const all = [...record.outcomes.values()];
+  const count = (kind: PodOutcome["kind"]) => all.filter((o) => o.kind === kind).length;
+  const planned = (strategy: RestartMethod) =>
+    plan.pods.filter((p) => p.action === "delete" && p.restart?.strategy === strategy).length;
+  return `${JSON.stringify({
+    kind: "RunSummary",
+    resolver: plan.resolver,
+    ...(plan.strategy ? { strategy: plan.strategy } : {}),
+    dryRun,
+    pods: plan.pods.length,
+    stale: summary.toDelete + summary.skipped,
+    skipped: summary.skipped,
+    unknown: summary.unknown,
+    current: summary.current,
+    deleted: count("deleted"),
+    evicted: count("evicted"),
+    rolledOut: count("rolled"),
+    inProgress: count("in-progress"),
+    failed: count("failed") + count("not-started"),
+    notReplaced: record.problems.length,
+    restarts: { rollout: planned("rollout"), evict: planned("evict"), delete: planned("delete") },
+    controllers: controllerSummaries(record),
+  })}\n`;
+}
+
+function controllerSummaries(record: RestartRecord): ControllerSummary[] {
+  const entries: ControllerSummary[] = record.rollouts.map((report) => ({
+    namespace: report.namespace,
+    kind: report.controller.kind,
+    name: report.controller.name,
+    strategy: "rollout",
+    pods: report.pods.length,
+    ...rolloutSummary(report),
+  }));
+  const groups = new Map<string, PlanPod[]>();
+  for (const pod of record.outcomes.keys()) {
+    const restart = pod.restart;
+    if (!restart || restart.strategy === "rollout") continue;
+    const key = `${pod.namespace}/${restart.strategy}/${restart.controller.kind}/${restart.controller.name}`;
+    groups.set(key, [...(groups.get(key) ?? []), pod]);
+  }
+  for (const pods of groups.values()) {
+    const { restart, namespace } = pods[0]!;
+    const outcomes = pods.map((pod) => record.outcomes.get(pod)!);
+    const problem = record.problems.find((p) => pods.includes(p.pod));
+    const trouble = outcomes.find((o) => o.kind === "failed" || o.kind === "not-started");
+    const reason = trouble && "reason" in trouble ? trouble.reason : problem?.reason;
+    const outcome = outcomes.every((o) => o.kind === "not-started")
+      ? "not-started"
+      : trouble || problem
+        ? "failed"
+        : "restarted";
+    entries.push({
+      namespace,
+      kind: restart!.controller.kind,
+      name: restart!.controller.name,
+      strategy: restart!.strategy,
+      pods: pods.length,
+      outcome,
+      ...(reason ? { reason } : {}),
+    });
+  }
+  return entries;
+}
+
+function rolloutSummary(report: RolloutReport): Pick<ControllerSummary, "outcome" | "reason"> {
+  const { outcome } = report;
+  switch (outcome.kind) {
+    case "rolled-out":
+      return { outcome: "restarted" };
+    case "started":
+      return { outcome: "started" };
+    case "in-progress":
+      return { outcome: "in-progress", reason: outcome.progress };
+    case "not-started":
+      return { outcome: "not-started", reason: outcome.reason };
+    case "failed":
+      return { outcome: "failed", reason: outcome.reason };
+  }
+}

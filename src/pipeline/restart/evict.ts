@@ -1,0 +1,106 @@
+/**
+ * The evict strategy: pods of one controller are evicted one at a time through the Eviction API, so the
+ * API server enforces every PodDisruptionBudget; each replacement is checked before the next, as with
+ * delete. While a budget forbids the disruption (429) the eviction is retried with backoff, as
+ * `kubectl drain` does, up to --wait-timeout; then that pod is left, naming the budget, and the others
+ * are tried without a second wait.
+ */
+import type { EvictOutcome } from "../../adapters/kubectl.js";
+import { blockingBudgets, selectorMatches } from "../../core/disruption-budget.js";
+import type { PlanPod } from "../../core/plan.js";
+import { ToolFailedError } from "../../errors.js";
+import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
+import { controllerReadiness, replacementProblem } from "./replacement.js";
+
+/** The backoff between refused evictions doubles from the poll interval up to this. */
+const maxBackoffMs = 10_000;
+
+export async function evictGroup(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  reporter: GroupReporter,
+): Promise<void> {
+  const { options } = reporter;
+  const waiting = options.wait && !options.dryRun;
+  const readiness = waiting ? await controllerReadiness(api, group[0]!) : null;
+  // One wait for a budget per controller: once waited out, its other pods are tried once each.
+  let waitedOut = false;
+  const stop = (from: number, reason: string) => {
+    for (const rest of group.slice(from)) reporter.record(rest, { kind: "not-started", reason });
+  };
+  for (const [index, pod] of group.entries()) {
+    if (options.signal.aborted) return stop(index, "interrupted");
+    const before = readiness ? await readiness.snapshot() : null;
+    const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut);
+    if (outcome === "interrupted") return stop(index, "interrupted");
+    if (outcome.kind === "blocked") {
+      waitedOut = waiting;
+      reporter.record(pod, { kind: "not-started", reason: await blockedReason(api, pod, outcome.reason) });
+      continue;
+    }
+    if (outcome.kind === "several-budgets") {
+      reporter.record(pod, { kind: "failed", reason: await severalBudgetsReason(api, pod) });
+      continue;
+    }
+    reporter.record(pod, outcome);
+    if (!readiness || !before || outcome.kind !== "evicted") continue;
+    const problem = await replacementProblem(readiness, before, pod, options);
+    if (problem === null) continue;
+    // Before a next pod, the problem is why it is spared; after the last one, it is reported on its own.
+    if (index < group.length - 1) return stop(index + 1, problem);
+    if (problem !== "interrupted") reporter.recordProblem({ pod, reason: problem });
+  }
+}
+
+/** Evicts, retrying a refusal by a budget with doubling backoff until `mayWait` runs out (--wait-timeout). */
+async function evictPatiently(
+  api: RestartApi,
+  pod: PlanPod,
+  options: RestartOptions,
+  mayWait: boolean,
+): Promise<EvictOutcome | "interrupted"> {
+  const { clock } = options;
+  const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
+  let backoff = options.pollMs;
+  for (;;) {
+    const outcome = await api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun);
+    if (outcome.kind !== "blocked") return outcome;
+    if (options.signal.aborted) return "interrupted";
+    const left = deadline - clock.now();
+    if (left <= 0) return outcome;
+    await clock.sleep(Math.min(backoff, left), options.signal);
+    if (options.signal.aborted) return "interrupted";
+    backoff = Math.min(backoff * 2, maxBackoffMs);
+  }
+}
+
+/**
+ * A refusal by a budget, naming it. kubectl prints only the Status message ("Cannot evict pod as it would
+ * violate the pod's disruption budget."), not its cause naming the budget: the names come from one list
+ * of the namespace's budgets at that moment.
+ */
+async function blockedReason(api: RestartApi, pod: PlanPod, refusal: string): Promise<string> {
+  const names = await budgetNames(api, pod, true);
+  if (names.length > 0) return `PodDisruptionBudget ${names.join(", ")} allows no disruption now`;
+  return `a PodDisruptionBudget allows no disruption now (${refusal})`;
+}
+
+async function severalBudgetsReason(api: RestartApi, pod: PlanPod): Promise<string> {
+  const names = await budgetNames(api, pod, false);
+  const which = names.length > 0 ? ` (${names.join(", ")})` : "";
+  return `more than one PodDisruptionBudget selects it${which}, and the Eviction API refuses such pods: leave one budget, or use --strategy delete`;
+}
+
+/** The budgets selecting the pod (only those allowing no disruption, with `blockingOnly`); none if unreadable. */
+async function budgetNames(api: RestartApi, pod: PlanPod, blockingOnly: boolean): Promise<string[]> {
+  try {
+    const budgets = await api.listDisruptionBudgets(pod.namespace);
+    const selecting = blockingOnly
+      ? blockingBudgets(budgets, pod.labels)
+      : budgets.filter((b) => b.selector !== null && selectorMatches(b.selector, pod.labels));
+    return selecting.map((b) => b.name);
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    return [];
+  }
+}

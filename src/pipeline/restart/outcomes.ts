@@ -1,0 +1,81 @@
+/** What restarting reports: each pod's outcome, each rollout's, and replacements that did not come up as planned. */
+import type { Kubectl } from "../../adapters/kubectl.js";
+import type { Owner, PlanPod, StrategyName } from "../../core/plan.js";
+import type { Clock } from "../../util/clock.js";
+
+/** The kubectl calls restarting takes (an in-memory cluster in the unit tests). */
+export type RestartApi = Pick<
+  Kubectl,
+  | "getObject"
+  | "listPodsBySelector"
+  | "deletePod"
+  | "listDisruptionBudgets"
+  | "evictPod"
+  | "getWorkload"
+  | "patchRestartedAt"
+>;
+
+export type PodOutcome =
+  | { kind: "deleted" }
+  | { kind: "evicted" }
+  /** Replaced by its controller's rollout (or, with --dry-run or --no-wait, the rollout was started). */
+  | { kind: "rolled" }
+  /** Its controller's rollout was started, then the run was interrupted: it goes on on the server. */
+  | { kind: "in-progress" }
+  | { kind: "gone" }
+  | { kind: "replaced" }
+  | { kind: "failed"; reason: string }
+  | { kind: "not-started"; reason: string };
+
+/** A restarted pod (or rollout) whose replacement did not come up as planned: not Ready in time, or on the old digest. */
+export interface ReplacementProblem {
+  pod: PlanPod;
+  reason: string;
+}
+
+export type RolloutOutcome =
+  /** Followed to the end and checked: `pods` pods run the new template. */
+  | { kind: "rolled-out"; pods: number }
+  /** Patched and not followed (--dry-run, --no-wait). */
+  | { kind: "started" }
+  /** Patched, then interrupted: the controller goes on rolling. */
+  | { kind: "in-progress"; progress: string }
+  /** Nothing patched. */
+  | { kind: "not-started"; reason: string }
+  /** `patched`: the rollout began and then failed (progress deadline, timeout, old digest). */
+  | { kind: "failed"; reason: string; patched: boolean };
+
+export interface RolloutReport {
+  namespace: string;
+  controller: Owner;
+  /** The planned pods of this controller. */
+  pods: readonly PlanPod[];
+  outcome: RolloutOutcome;
+}
+
+export interface RestartOptions {
+  /** As asked: a rollout re-checks the workload against it right before patching. */
+  strategy: StrategyName;
+  dryRun: boolean;
+  /** Wait for each replacement (each rollout) to be Ready and check its digest, the last one too. */
+  wait: boolean;
+  waitTimeoutMs: number;
+  pollMs: number;
+  concurrency: number;
+  signal: AbortSignal;
+  clock: Clock;
+  /** Each evicted or deleted pod, as it happens. */
+  onOutcome: (pod: PlanPod, outcome: PodOutcome) => void;
+  /** The last evicted or deleted pod of a controller whose replacement did not come up as planned. */
+  onReplacementProblem: (problem: ReplacementProblem) => void;
+  /** Each rollout, once it has ended (or was left). */
+  onRollout: (report: RolloutReport) => void;
+}
+
+/** How one controller's strategy reports back to restartPods. */
+export interface GroupReporter {
+  options: RestartOptions;
+  record(pod: PlanPod, outcome: PodOutcome): void;
+  recordProblem(problem: ReplacementProblem): void;
+  recordRollout(report: RolloutReport): void;
+}

@@ -1,0 +1,138 @@
+/**
+ * The rollout strategy: once per controller, however many of its pods are stale, the template's
+ * restartedAt annotation is set (as `kubectl rollout restart` does) and the controller replaces its pods
+ * with its own surge and pacing. The rollout is then followed as `kubectl rollout status` follows it, up to
+ * --wait-timeout, and its pods checked for the old digest. Interrupted after the patch, the rollout goes on
+ * on the server and is reported so.
+ */
+
+import type { PlanPod } from "../../core/plan.js";
+import { selectorString } from "../../core/readiness.js";
+import { decideRestart } from "../../core/restart-strategy.js";
+import { rolloutStatus, type Workload, type WorkloadKind, workloadName } from "../../core/workload.js";
+import type { GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
+import { oldDigestAfterRollout } from "./replacement.js";
+
+export async function rollOut(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  reporter: GroupReporter,
+): Promise<void> {
+  const first = group[0]!;
+  const controller = first.restart!.controller;
+  const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter);
+  for (const pod of group) reporter.record(pod, podOutcomeOf(outcome));
+  // Patched, then gone wrong: the pods were replaced, not as planned.
+  if (outcome.kind === "failed" && outcome.patched) {
+    reporter.recordProblem({ pod: first, reason: outcome.reason });
+  }
+  reporter.recordRollout({ namespace: first.namespace, controller, pods: group, outcome });
+}
+
+/** What became of each planned pod of a rolled workload. */
+function podOutcomeOf(outcome: RolloutOutcome): PodOutcome {
+  switch (outcome.kind) {
+    case "rolled-out":
+    case "started":
+      return { kind: "rolled" };
+    case "in-progress":
+      return { kind: "in-progress" };
+    case "not-started":
+      return { kind: "not-started", reason: outcome.reason };
+    case "failed":
+      return outcome.patched ? { kind: "rolled" } : { kind: "failed", reason: outcome.reason };
+  }
+}
+
+async function rollOutWorkload(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  kind: WorkloadKind,
+  { options }: GroupReporter,
+): Promise<RolloutOutcome> {
+  const { clock, signal } = options;
+  const namespace = group[0]!.namespace;
+  const target = group[0]!.restart!.controller;
+  const name = `${target.kind}/${target.name}`;
+  if (signal.aborted) return { kind: "not-started", reason: "interrupted" };
+
+  // Read again right before patching: paused, mid-rollout or changed since the plan means no rollout now.
+  const current = await api.getWorkload(kind, namespace, target.name);
+  if (!current) return { kind: "not-started", reason: `${name} was not found` };
+  const decision = decideRestart(options.strategy, target, {
+    workload: current,
+    pods: group.map((p) => p.name),
+  });
+  if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };
+  if (decision.strategy !== "rollout") {
+    return { kind: "not-started", reason: `changed since the plan: ${decision.reason}` };
+  }
+
+  const restartedAt = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+  const patched = await api.patchRestartedAt(
+    kind,
+    namespace,
+    target.name,
+    current.metadata.resourceVersion ?? "",
+    restartedAt,
+    options.dryRun,
+  );
+  if (patched.kind === "gone") return { kind: "not-started", reason: `${name} was not found` };
+  if (patched.kind === "conflict") {
+    return {
+      kind: "failed",
+      reason: `${name} changed while being patched: ${patched.reason}`,
+      patched: false,
+    };
+  }
+  if (patched.kind === "failed") return { kind: "failed", reason: patched.reason, patched: false };
+  if (options.dryRun || !options.wait) return { kind: "started" };
+
+  const followed = await follow(api, kind, namespace, target.name, patched.generation, options);
+  if (followed.kind !== "rolled-out") return followed;
+  const pods = current.spec.selector
+    ? await api.listPodsBySelector(namespace, selectorString(current.spec.selector))
+    : [];
+  const old = oldDigestAfterRollout(group, pods);
+  if (old !== null) return { kind: "failed", reason: old, patched: true };
+  return followed;
+}
+
+/** Polls the workload until its rollout of `generation` is done, has failed, or the wait ends. */
+async function follow(
+  api: RestartApi,
+  kind: WorkloadKind,
+  namespace: string,
+  workload: string,
+  generation: number,
+  options: GroupReporter["options"],
+): Promise<RolloutOutcome> {
+  const { clock, signal } = options;
+  const deadline = clock.now() + options.waitTimeoutMs;
+  let progress = "waiting for the controller to see the change";
+  for (;;) {
+    const w = await api.getWorkload(kind, namespace, workload);
+    if (!w)
+      return { kind: "failed", reason: `${kind}/${workload} was deleted during its rollout`, patched: true };
+    const status = rolloutStatus(w, generation);
+    if (status.state === "done") return { kind: "rolled-out", pods: replacedPods(w) };
+    if (status.state === "failed") {
+      return { kind: "failed", reason: `${workloadName(w)}: ${status.reason}`, patched: true };
+    }
+    progress = status.progress;
+    if (signal.aborted) return { kind: "in-progress", progress };
+    if (clock.now() >= deadline) {
+      return {
+        kind: "failed",
+        reason: `the rollout did not finish within the wait timeout (${progress})`,
+        patched: true,
+      };
+    }
+    await clock.sleep(options.pollMs, signal);
+    if (signal.aborted) return { kind: "in-progress", progress };
+  }
+}
+
+function replacedPods(w: Workload): number {
+  return w.kind === "DaemonSet" ? (w.status?.updatedNumberScheduled ?? 0) : (w.status?.updatedReplicas ?? 0);
+}

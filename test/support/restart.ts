@@ -1,0 +1,45 @@
+/** Runs apply's restarts against an InMemoryCluster on a FakeClock, and writes down what they reported. */
+import type { PlanPod } from "../../src/core/plan.js";
+import type { PodOutcome, RestartOptions, RolloutOutcome } from "../../src/pipeline/restart/outcomes.js";
+import { restartPods } from "../../src/pipeline/restart/restart-pods.js";
+import type { FakeClock } from "./fake-clock.js";
+import type { InMemoryCluster } from "./in-memory-cluster.js";
+
+export const outcomeText = (outcome: PodOutcome | RolloutOutcome) =>
+  "reason" in outcome ? `${outcome.kind}: ${outcome.reason}` : outcome.kind;
+
+/** Each report as a line: `web-0 evicted`, `web-0 problem: …`, `Deployment/web rolled-out`. */
+export async function runRestart(
+  clock: FakeClock,
+  cluster: InMemoryCluster,
+  pods: readonly PlanPod[],
+  options: Partial<RestartOptions> = {},
+) {
+  const reported: string[] = [];
+  const result = await clock.run(
+    restartPods(cluster, pods, {
+      strategy: "auto",
+      dryRun: false,
+      wait: true,
+      waitTimeoutMs: 60_000,
+      pollMs: 1000,
+      concurrency: 4,
+      signal: new AbortController().signal,
+      clock,
+      onOutcome: (pod, outcome) => reported.push(`${pod.name} ${outcomeText(outcome)}`),
+      onReplacementProblem: (problem) => reported.push(`${problem.pod.name} problem: ${problem.reason}`),
+      onRollout: (report) => {
+        const { outcome } = report;
+        const detail =
+          outcome.kind === "rolled-out"
+            ? `rolled-out ${outcome.pods}`
+            : outcome.kind === "in-progress"
+              ? `in-progress (${outcome.progress})`
+              : outcomeText(outcome);
+        reported.push(`${report.controller.kind}/${report.controller.name} ${detail}`);
+      },
+      ...options,
+    }),
+  );
+  return { ...result, reported };
+}

@@ -1,0 +1,447 @@
+/**
+ * How apply restarts each controller's stale pods (core/restart-strategy.ts): every controller kind and
+ * update strategy, paused, partitioned, mid-rollout, GitOps-managed, under each --strategy.
+ */
+import { describe, expect, it } from "vitest";
+import type { PlanPod, StrategyName } from "../../../src/core/plan.js";
+import { type ControllerFacts, decideRestart, decideRestarts } from "../../../src/core/restart-strategy.js";
+import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
+
+/** A settled workload as the API server returns it (defaults filled in), changed by `patch`. */
+function workload(
+  kind: WorkloadKind,
+  patch: {
+    spec?: Partial<Workload["spec"]>;
+    status?: Partial<NonNullable<Workload["status"]>>;
+    metadata?: Partial<Workload["metadata"]>;
+  } = {},
+): Workload {
+  const base: Record<WorkloadKind, Workload> = {
+    Deployment: {
+      kind,
+      metadata: { name: "web", namespace: "shop", generation: 4, resourceVersion: "900" },
+      spec: {
+        replicas: 3,
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } },
+      },
+      status: {
+        observedGeneration: 4,
+        replicas: 3,
+        updatedReplicas: 3,
+        readyReplicas: 3,
+        availableReplicas: 3,
+      },
+    },
+    StatefulSet: {
+      kind,
+      metadata: { name: "db", namespace: "shop", generation: 2 },
+      spec: { replicas: 3, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } } },
+      status: {
+        observedGeneration: 2,
+        replicas: 3,
+        updatedReplicas: 3,
+        readyReplicas: 3,
+        currentRevision: "db-7f",
+        updateRevision: "db-7f",
+      },
+    },
+    DaemonSet: {
+      kind,
+      metadata: { name: "agent", namespace: "shop", generation: 1 },
+      spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } },
+      status: {
+        observedGeneration: 1,
+        desiredNumberScheduled: 2,
+        updatedNumberScheduled: 2,
+        numberAvailable: 2,
+      },
+    },
+  };
+  const w = base[kind];
+  return {
+    ...w,
+    metadata: { ...w.metadata, ...patch.metadata },
+    spec: { ...w.spec, ...patch.spec },
+    status: { ...w.status, ...patch.status },
+  };
+}
+
+const names: Record<WorkloadKind, string> = { Deployment: "web", StatefulSet: "db", DaemonSet: "agent" };
+const facts = (w: Workload | undefined, pods: string[] = ["x-0"], unreadable?: string): ControllerFacts => ({
+  workload: w,
+  pods,
+  unreadable,
+});
+const target = (kind: string, name = names[kind as WorkloadKind] ?? "web-7d9c8b") => ({ kind, name });
+
+/** The decision as one line: `rollout: …`, `evict: …`, `skip: …`, with warnings after ` ! `. */
+function decide(strategy: StrategyName, kind: string, f: ControllerFacts): string {
+  const d = decideRestart(strategy, target(kind), f);
+  if (d.kind === "skip") return `skip: ${d.reason}`;
+  return [`${d.strategy}: ${d.reason}`, ...d.warnings].join(" ! ");
+}
+
+const paused = workload("Deployment", { spec: { paused: true } });
+const recreate = workload("Deployment", { spec: { strategy: { type: "Recreate" } } });
+const onDeleteSts = workload("StatefulSet", { spec: { updateStrategy: { type: "OnDelete" } } });
+const onDeleteDs = workload("DaemonSet", { spec: { updateStrategy: { type: "OnDelete" } } });
+const partitioned = workload("StatefulSet", {
+  spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
+});
+const argo = workload("Deployment", {
+  metadata: { annotations: { "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web" } },
+});
+const midRollout = workload("Deployment", { status: { updatedReplicas: 1 } });
+
+describe("the decision per controller: every kind and update strategy, under each --strategy", () => {
+  it.each<[string, StrategyName, string, ControllerFacts, string]>([
+    // auto: a rollout only where the controller rolls without losing capacity
+    [
+      "RollingUpdate Deployment",
+      "auto",
+      "Deployment",
+      facts(workload("Deployment")),
+      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25%",
+    ],
+    [
+      "RollingUpdate StatefulSet",
+      "auto",
+      "StatefulSet",
+      facts(workload("StatefulSet"), ["db-0", "db-2"]),
+      "rollout: rolling update of StatefulSet/db's 3 pods, one at a time from the highest ordinal",
+    ],
+    [
+      "RollingUpdate DaemonSet",
+      "auto",
+      "DaemonSet",
+      facts(workload("DaemonSet")),
+      "rollout: rolling update of DaemonSet/agent's pods on 2 nodes, maxSurge 0, maxUnavailable 1",
+    ],
+    [
+      "bare ReplicaSet",
+      "auto",
+      "ReplicaSet",
+      facts(undefined),
+      "evict: ReplicaSet/web-7d9c8b has no rollout: evicted one at a time",
+    ],
+    [
+      "ReplicationController",
+      "auto",
+      "ReplicationController",
+      facts(undefined),
+      "evict: ReplicationController/web-7d9c8b has no rollout: evicted one at a time",
+    ],
+    [
+      "Recreate Deployment",
+      "auto",
+      "Deployment",
+      facts(recreate),
+      "evict: Deployment/web uses Recreate (a rollout stops every pod at once): evicted one at a time",
+    ],
+    [
+      "paused Deployment",
+      "auto",
+      "Deployment",
+      facts(paused),
+      "evict: Deployment/web is paused: evicted one at a time",
+    ],
+    [
+      "OnDelete StatefulSet",
+      "auto",
+      "StatefulSet",
+      facts(onDeleteSts),
+      "evict: StatefulSet/db updates OnDelete: evicted one at a time",
+    ],
+    [
+      "OnDelete DaemonSet",
+      "auto",
+      "DaemonSet",
+      facts(onDeleteDs),
+      "evict: DaemonSet/agent updates OnDelete: evicted one at a time",
+    ],
+    [
+      "a partition holding stale pods",
+      "auto",
+      "StatefulSet",
+      facts(partitioned, ["db-0", "db-2"]),
+      "evict: StatefulSet/db's partition 2 keeps db-0 from rolling: evicted one at a time",
+    ],
+    [
+      "a partition above every stale pod",
+      "auto",
+      "StatefulSet",
+      facts(partitioned, ["db-2"]),
+      "rollout: rolling update of StatefulSet/db's pods from ordinal 2, one at a time from the highest ordinal",
+    ],
+    [
+      "Argo CD's tracking annotation",
+      "auto",
+      "Deployment",
+      facts(argo),
+      "evict: Deployment/web is managed by Argo CD (annotation argocd.argoproj.io/tracking-id): evicted one at a time rather than patched",
+    ],
+    [
+      "mid-rollout",
+      "auto",
+      "Deployment",
+      facts(midRollout),
+      "skip: Deployment/web is mid-rollout (1 of 3 updated, 3 available): left alone",
+    ],
+    [
+      "not found (deleted since the pods were listed)",
+      "auto",
+      "Deployment",
+      facts(undefined),
+      "evict: Deployment/web was not found: evicted one at a time",
+    ],
+    [
+      "its kind could not be listed",
+      "auto",
+      "Deployment",
+      facts(undefined, ["x"], "forbidden"),
+      "evict: Deployment/web could not be read: evicted one at a time",
+    ],
+    // rollout: asked for; where it cannot do what was asked, a skip that says what to do
+    [
+      "RollingUpdate Deployment",
+      "rollout",
+      "Deployment",
+      facts(workload("Deployment")),
+      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25%",
+    ],
+    [
+      "paused Deployment",
+      "rollout",
+      "Deployment",
+      facts(paused),
+      "skip: Deployment/web is paused: `kubectl rollout resume` it, or use --strategy evict",
+    ],
+    [
+      "OnDelete StatefulSet",
+      "rollout",
+      "StatefulSet",
+      facts(onDeleteSts),
+      "skip: StatefulSet/db updates OnDelete: a rollout replaces no pod; use --strategy evict",
+    ],
+    [
+      "a partition holding stale pods",
+      "rollout",
+      "StatefulSet",
+      facts(partitioned, ["db-1"]),
+      "skip: StatefulSet/db's partition 2 keeps db-1 from rolling: lower the partition, or use --strategy evict",
+    ],
+    [
+      "bare ReplicaSet",
+      "rollout",
+      "ReplicaSet",
+      facts(undefined),
+      "skip: ReplicaSet/web-7d9c8b has no rollout: use --strategy evict",
+    ],
+    [
+      "Recreate Deployment",
+      "rollout",
+      "Deployment",
+      facts(recreate),
+      "rollout: Recreate rollout of Deployment/web: all 3 pods stop before any new one starts ! Deployment/web uses the Recreate strategy: its rollout stops every pod before the new ones start",
+    ],
+    [
+      "Argo CD's tracking annotation",
+      "rollout",
+      "Deployment",
+      facts(argo),
+      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25% ! Deployment/web is managed by Argo CD (annotation argocd.argoproj.io/tracking-id): it may report drift or revert the restartedAt annotation",
+    ],
+    [
+      "mid-rollout",
+      "rollout",
+      "Deployment",
+      facts(midRollout),
+      "skip: Deployment/web is mid-rollout (1 of 3 updated, 3 available): left alone",
+    ],
+    [
+      "not found",
+      "rollout",
+      "Deployment",
+      facts(undefined),
+      "skip: Deployment/web was not found: not rolled",
+    ],
+    // evict and delete: every pod one at a time, whatever the controller's state
+    [
+      "mid-rollout",
+      "evict",
+      "Deployment",
+      facts(midRollout),
+      "evict: --strategy evict: evicted one at a time, the API server enforces budgets",
+    ],
+    [
+      "RollingUpdate DaemonSet",
+      "evict",
+      "DaemonSet",
+      facts(workload("DaemonSet")),
+      "evict: --strategy evict: evicted one at a time, the API server enforces budgets",
+    ],
+    [
+      "paused Deployment",
+      "delete",
+      "Deployment",
+      facts(paused),
+      "delete: --strategy delete: deleted one at a time, budgets checked before each",
+    ],
+    [
+      "bare ReplicaSet",
+      "delete",
+      "ReplicaSet",
+      facts(undefined),
+      "delete: --strategy delete: deleted one at a time, budgets checked before each",
+    ],
+  ])("%s under %s", (_, strategy, kind, f, expected) => {
+    expect(decide(strategy, kind, f)).toBe(expected);
+  });
+
+  it.each([
+    [
+      "Argo CD's instance label",
+      { labels: { "argocd.argoproj.io/instance": "shop" } },
+      "Argo CD (label argocd.argoproj.io/instance)",
+    ],
+    [
+      "Flux's kustomize label",
+      { labels: { "kustomize.toolkit.fluxcd.io/name": "apps" } },
+      "Flux (label kustomize.toolkit.fluxcd.io/name)",
+    ],
+    [
+      "Flux's helm label",
+      { labels: { "helm.toolkit.fluxcd.io/name": "web" } },
+      "Flux (label helm.toolkit.fluxcd.io/name)",
+    ],
+  ])("%s marks a GitOps-managed workload: evicted under auto", (_, metadata, tool) => {
+    expect(decide("auto", "Deployment", facts(workload("Deployment", { metadata })))).toBe(
+      `evict: Deployment/web is managed by ${tool}: evicted one at a time rather than patched`,
+    );
+  });
+
+  it("Helm's generic app.kubernetes.io/instance label proves no GitOps tool: rolled", () => {
+    const helm = workload("Deployment", {
+      metadata: { labels: { "app.kubernetes.io/instance": "web", "app.kubernetes.io/managed-by": "Helm" } },
+    });
+    expect(decide("auto", "Deployment", facts(helm))).toMatch(/^rollout: /);
+  });
+
+  it.each<[string, Workload, string]>([
+    [
+      "a change its controller has not seen",
+      workload("Deployment", { metadata: { generation: 5 } }),
+      "its controller has not yet seen its latest change",
+    ],
+    [
+      "old pods still running",
+      workload("Deployment", { status: { replicas: 4 } }),
+      "1 old pod still running",
+    ],
+    [
+      "too few available",
+      workload("Deployment", { status: { availableReplicas: 2 } }),
+      "3 of 3 updated, 2 available",
+    ],
+    [
+      "StatefulSet revisions apart",
+      workload("StatefulSet", { status: { updatedReplicas: 1, updateRevision: "db-8a" } }),
+      "1 of 3 on revision db-8a",
+    ],
+    [
+      "DaemonSet not yet updated everywhere",
+      workload("DaemonSet", { status: { updatedNumberScheduled: 1 } }),
+      "1 of 2 updated, 2 available",
+    ],
+    [
+      "paused mid-rollout (someone's change waits)",
+      workload("Deployment", { spec: { paused: true }, status: { updatedReplicas: 0 } }),
+      "0 of 3 updated, 3 available",
+    ],
+  ])("mid-rollout: %s", (_, w, progress) => {
+    expect(decide("auto", w.kind, facts(w))).toBe(
+      `skip: ${w.kind}/${names[w.kind]} is mid-rollout (${progress}): left alone`,
+    );
+  });
+});
+
+describe("the plan: one decision per controller, carried by each of its pods", () => {
+  const pod = (
+    name: string,
+    owner: { kind: string; name: string },
+    controller: { kind: string; name: string },
+    action: PlanPod["action"] = "delete",
+  ): PlanPod => ({
+    namespace: "shop",
+    name,
+    uid: `uid-${name}`,
+    node: "n1",
+    owner,
+    labels: {},
+    terminating: false,
+    controller: { ...controller, uid: `uid-${controller.name}` },
+    action,
+    reason: action === "skip" ? "already terminating" : "",
+    warnings:
+      action === "delete"
+        ? ["imagePullPolicy IfNotPresent on container app: the node may start its cached old image again"]
+        : [],
+    containers: [],
+  });
+  const web = { kind: "Deployment", name: "web" };
+  const rs = { kind: "ReplicaSet", name: "web-7d9c8b" };
+  const plan = {
+    resolver: "registry" as const,
+    pods: [
+      pod("web-7d9c8b-a", web, rs),
+      pod("web-7d9c8b-b", web, rs),
+      pod("web-7d9c8b-c", web, rs, "skip"),
+      pod(
+        "legacy-x",
+        { kind: "ReplicationController", name: "legacy" },
+        { kind: "ReplicationController", name: "legacy" },
+      ),
+    ],
+  };
+
+  it("auto: the Deployment's pods carry its rollout, the ReplicationController's pod an eviction; skips stay", () => {
+    const decided = decideRestarts(plan, {
+      strategy: "auto",
+      workloads: new Map([["shop/Deployment/web", workload("Deployment")]]),
+      unreadable: new Map(),
+    });
+    expect(decided.strategy).toBe("auto");
+    expect(decided.pods.map((p) => [p.name, p.action, p.restart?.strategy, p.restart?.controller])).toEqual([
+      ["web-7d9c8b-a", "delete", "rollout", web],
+      ["web-7d9c8b-b", "delete", "rollout", web],
+      ["web-7d9c8b-c", "skip", undefined, undefined],
+      ["legacy-x", "delete", "evict", { kind: "ReplicationController", name: "legacy" }],
+    ]);
+    // The pod's own warnings stay.
+    expect(decided.pods[0]!.warnings).toHaveLength(1);
+  });
+
+  it("a skipped controller's pods become skips with its reason, and lose their restart warnings", () => {
+    const decided = decideRestarts(plan, {
+      strategy: "rollout",
+      workloads: new Map([["shop/Deployment/web", workload("Deployment", { spec: { paused: true } })]]),
+      unreadable: new Map(),
+    });
+    expect(decided.pods.map((p) => [p.name, p.action, p.reason, p.warnings.length])).toEqual([
+      [
+        "web-7d9c8b-a",
+        "skip",
+        "Deployment/web is paused: `kubectl rollout resume` it, or use --strategy evict",
+        0,
+      ],
+      [
+        "web-7d9c8b-b",
+        "skip",
+        "Deployment/web is paused: `kubectl rollout resume` it, or use --strategy evict",
+        0,
+      ],
+      ["web-7d9c8b-c", "skip", "already terminating", 0],
+      ["legacy-x", "skip", "ReplicationController/legacy has no rollout: use --strategy evict", 0],
+    ]);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * install-cron's RBAC follows --strategy and stays exact: every request a run with that strategy makes,
+ * nothing else (the e2e RBAC test derives the same from a real run's requests).
+ */
+import { describe, expect, it } from "vitest";
+import type { StrategyName } from "../../../../src/core/plan.js";
+import { autoupdateRules, buildInstallObjects, type PolicyRule } from "../../../../src/cron/core/objects.js";
+
+function tuples(rules: readonly PolicyRule[]): string[] {
+  return rules
+    .flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
+    )
+    .sort();
+}
+
+/** What every run reads to make its plan. */
+const planning = [
+  "/pods:list",
+  "/secrets:get",
+  "/serviceaccounts:list",
+  "apps/replicasets:list",
+  "batch/jobs:list",
+];
+/** Pods evicted or deleted one at a time: the recreating controller's selector, the budgets. */
+const paced = [
+  "/replicationcontrollers:get",
+  "apps/replicasets:get",
+  "apps/statefulsets:get",
+  "apps/daemonsets:get",
+  "policy/poddisruptionbudgets:list",
+];
+/** Rollouts: one list per kind to decide, a get before the patch and while following, the patch. */
+const rolling = ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
+  ["get", "list", "patch"].map((v) => `apps/${r}:${v}`),
+);
+
+const expected: Record<StrategyName, string[]> = {
+  delete: [...planning, ...paced, "/pods:delete"],
+  evict: [...planning, ...paced, "/pods/eviction:create"],
+  rollout: [...planning, ...rolling],
+  auto: [...planning, ...paced, "/pods/eviction:create", ...rolling],
+};
+
+describe("the CronJob's RBAC per strategy", () => {
+  it.each(Object.entries(expected) as [StrategyName, string[]][])(
+    "%s: exactly its requests",
+    (strategy, requests) => {
+      expect(tuples(autoupdateRules(strategy))).toEqual([...new Set(requests)].sort());
+    },
+  );
+
+  it.each<[StrategyName, string[]]>([
+    ["delete", ["/pods:delete"]],
+    ["evict", ["/pods/eviction:create"]],
+    ["rollout", ["apps/daemonsets:patch", "apps/deployments:patch", "apps/statefulsets:patch"]],
+    [
+      "auto",
+      ["/pods/eviction:create", "apps/daemonsets:patch", "apps/deployments:patch", "apps/statefulsets:patch"],
+    ],
+  ])(
+    "%s writes only %j: pods delete only for delete, no update, no watch, no wildcard",
+    (strategy, writes) => {
+      const rules = autoupdateRules(strategy);
+      expect(tuples(rules).filter((t) => !/:(get|list)$/.test(t))).toEqual(writes);
+      expect(JSON.stringify(rules)).not.toContain("*");
+      for (const rule of rules) expect(Object.keys(rule).sort()).toEqual(["apiGroups", "resources", "verbs"]);
+    },
+  );
+
+  it("one rule per resource, core group first", () => {
+    expect(autoupdateRules("auto")).toEqual([
+      { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
+      { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+      { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
+      { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "patch"] },
+      { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get", "list", "patch"] },
+      { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "patch"] },
+      { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
+      { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
+    ]);
+  });
+
+  it.each<[StrategyName | undefined, StrategyName]>([
+    [undefined, "auto"],
+    ["auto", "auto"],
+    ["rollout", "rollout"],
+    ["evict", "evict"],
+    ["delete", "delete"],
+  ])(
+    "install-cron --strategy %s: the Role carries %s's rules and the job passes --strategy on",
+    (given, used) => {
+      const objects = buildInstallObjects({
+        name: "kubectl-autoupdate",
+        namespace: "tools",
+        allNamespaces: false,
+        schedule: "*/10 * * * *",
+        suspend: false,
+        resolver: "registry",
+        dockerSocket: false,
+        image: "example.com/x:1",
+        ...(given ? { strategy: given } : {}),
+      });
+      const role = objects.find((o) => o.kind === "Role")!;
+      expect(role["rules"]).toEqual(autoupdateRules(used));
+      const cron = JSON.stringify(objects.find((o) => o.kind === "CronJob"));
+      expect(cron).toContain(`"--strategy=${used}"`);
+    },
+  );
+});

@@ -1,0 +1,163 @@
+/**
+ * The plan with restarts decided: ACTION names the strategy and REASON why (table and -o wide); the Plan
+ * document gains `strategy` and a `restart` per pod to restart (additive; apiVersion and actions unchanged).
+ */
+import { describe, expect, it } from "vitest";
+import { decidePlan } from "../../../src/core/decide.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import { decideRestarts } from "../../../src/core/restart-strategy.js";
+import type { Workload } from "../../../src/core/workload.js";
+import { makeChalk } from "../../../src/output/color.js";
+import { renderPlan } from "../../../src/output/render-plan.js";
+import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { tagAt } from "../../support/resolutions.js";
+
+const OLD = digestOf("v1");
+const NEW = digestOf("v2");
+const resolved = tagAt(NEW, OLD);
+const stale = [{ name: "app", image: "nginx:latest", runningDigest: OLD }];
+const decided = decidePlan({
+  resolver: "registry",
+  owners: indexOwners([makeReplicaSet("web-7d9c8b", "web"), makeReplicaSet("api-5f6d7c", "api")]),
+  resolutions: new Map([["docker.io/library/nginx:latest", resolved]]),
+  pods: [
+    makePod({
+      name: "web-7d9c8b-x2x9q",
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      containers: stale,
+    }),
+    makePod({
+      name: "api-5f6d7c-k8s2d",
+      owner: { kind: "ReplicaSet", name: "api-5f6d7c" },
+      containers: stale,
+    }),
+    makePod({
+      name: "legacy-q7w2e",
+      owner: { kind: "ReplicationController", name: "legacy" },
+      containers: stale,
+    }),
+  ],
+});
+const deployment = (
+  name: string,
+  extra: Partial<Workload["spec"]> = {},
+  labels?: Record<string, string>,
+): Workload => ({
+  kind: "Deployment",
+  metadata: { name, namespace: "default", generation: 1, labels },
+  spec: {
+    replicas: 2,
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+    ...extra,
+  },
+  status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
+});
+const chalk = makeChalk(false);
+const plan = (strategy: "auto" | "rollout") =>
+  decideRestarts(decided, {
+    strategy,
+    workloads: new Map([
+      ["default/Deployment/web", deployment("web")],
+      ["default/Deployment/api", deployment("api", {}, { "kustomize.toolkit.fluxcd.io/name": "apps" })],
+    ]),
+    unreadable: new Map(),
+  });
+
+describe("the table", () => {
+  it("ACTION is how apply restarts each pod, REASON why", () => {
+    const out = renderPlan({
+      plan: plan("auto"),
+      warnings: [],
+      notes: [],
+      format: "table",
+      noHeaders: false,
+      chalk,
+      now: 0,
+    });
+    expect(out.stdout).toMatchInlineSnapshot(`
+      "NAMESPACE   POD                OWNER                          CONTAINER   IMAGE          RUNNING        LATEST         ACTION    REASON
+      default     web-7d9c8b-x2x9q   Deployment/web                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   rollout   rolling update of Deployment/web's 2 pods, maxSurge 1, maxUnavailable 0
+      default     api-5f6d7c-k8s2d   Deployment/api                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   evict     Deployment/api is managed by Flux (label kustomize.toolkit.fluxcd.io/name): evicted one at a time rather than patched
+      default     legacy-q7w2e       ReplicationController/legacy   app         nginx:latest   3bfc269594ef   fb04dcb6970e   evict     ReplicationController/legacy has no rollout: evicted one at a time
+
+      3 stale (3 to restart in 1 namespace, 0 skipped), 0 unknown, 0 current (3 pods checked)
+      "
+    `);
+    expect(out.stderr).toBe("");
+  });
+
+  it("-o wide shows the same; a rollout's warning goes to stderr with the pod's other warnings", () => {
+    const out = renderPlan({
+      plan: plan("rollout"),
+      warnings: [],
+      notes: [],
+      format: "wide",
+      noHeaders: true,
+      chalk,
+      now: 0,
+    });
+    expect(out.stdout).toMatch(/web-7d9c8b-x2x9q .* rollout\s+rolling update of Deployment\/web's 2 pods/);
+    expect(out.stdout).toMatch(
+      /legacy-q7w2e .* skip\s+ReplicationController\/legacy has no rollout: use --strategy evict/,
+    );
+    expect(out.stderr).toBe(
+      "Warning: pod default/api-5f6d7c-k8s2d: Deployment/api is managed by Flux (label kustomize.toolkit.fluxcd.io/name): it may report drift or revert the restartedAt annotation\n",
+    );
+  });
+});
+
+describe("the Plan document", () => {
+  it("adds the strategy asked for and each restart; action values and apiVersion stay", () => {
+    const doc = JSON.parse(
+      renderPlan({
+        plan: plan("rollout"),
+        warnings: [],
+        notes: [],
+        format: "json",
+        noHeaders: false,
+        chalk,
+        now: 0,
+      }).stdout,
+    );
+    expect(doc.apiVersion).toBe("kubectl-autoupdate/v1");
+    expect(doc.strategy).toBe("rollout");
+    expect(
+      doc.pods.map((p: { name: string; action: string; restart?: object }) => [
+        p.name,
+        p.action,
+        p.restart ?? null,
+      ]),
+    ).toEqual([
+      [
+        "web-7d9c8b-x2x9q",
+        "delete",
+        {
+          strategy: "rollout",
+          controller: { kind: "Deployment", name: "web" },
+          reason: "rolling update of Deployment/web's 2 pods, maxSurge 1, maxUnavailable 0",
+        },
+      ],
+      [
+        "api-5f6d7c-k8s2d",
+        "delete",
+        {
+          strategy: "rollout",
+          controller: { kind: "Deployment", name: "api" },
+          reason: "rolling update of Deployment/api's 2 pods, maxSurge 1, maxUnavailable 0",
+        },
+      ],
+      ["legacy-q7w2e", "skip", null],
+    ]);
+    expect(doc.pods[2].reason).toBe("ReplicationController/legacy has no rollout: use --strategy evict");
+    expect(Object.keys(doc.pods[0])).toEqual([
+      "namespace",
+      "name",
+      "owner",
+      "action",
+      "reason",
+      "warnings",
+      "restart",
+      "containers",
+    ]);
+  });
+});

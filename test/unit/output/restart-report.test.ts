@@ -1,0 +1,177 @@
+/** What apply prints as it restarts: per pod, per rollout, the closing count and the RunSummary line. */
+import { describe, expect, it } from "vitest";
+import type { PlanPod, RestartMethod } from "../../../src/core/plan.js";
+import { makeChalk } from "../../../src/output/color.js";
+import {
+  describeOutcome,
+  describeRollout,
+  renderRestartSummary,
+  renderRunSummary,
+} from "../../../src/output/restart-report.js";
+import type { PodOutcome, RolloutOutcome, RolloutReport } from "../../../src/pipeline/restart/outcomes.js";
+
+const chalk = makeChalk(false);
+const pod = (
+  name: string,
+  strategy: RestartMethod,
+  controller = { kind: "Deployment", name: "web" },
+): PlanPod => ({
+  namespace: "shop",
+  name,
+  uid: `uid-${name}`,
+  node: "n1",
+  owner: controller,
+  labels: {},
+  terminating: false,
+  controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+  action: "delete",
+  reason: "",
+  warnings: [],
+  containers: [],
+  restart: { strategy, controller, reason: "" },
+});
+const rollout = (outcome: RolloutOutcome, pods = [pod("web-a", "rollout")]): RolloutReport => ({
+  namespace: "shop",
+  controller: { kind: "Deployment", name: "web" },
+  pods,
+  outcome,
+});
+
+describe("lines", () => {
+  it.each<[PodOutcome, RestartMethod, string]>([
+    [{ kind: "evicted" }, "evict", "pod shop/p evicted"],
+    [{ kind: "deleted" }, "delete", "pod shop/p deleted"],
+    [
+      { kind: "not-started", reason: "PodDisruptionBudget guard allows no disruption now" },
+      "evict",
+      "pod shop/p not evicted: PodDisruptionBudget guard allows no disruption now",
+    ],
+    [{ kind: "failed", reason: "boom" }, "delete", "pod shop/p not deleted: boom"],
+    [{ kind: "replaced" }, "evict", "pod shop/p not evicted: it was replaced since the plan was made"],
+  ])("%j of a pod to %s", (outcome, strategy, line) => {
+    expect(describeOutcome(pod("p", strategy), outcome, false, chalk)).toBe(line);
+  });
+
+  it.each<[RolloutOutcome, boolean, string]>([
+    [{ kind: "rolled-out", pods: 3 }, false, "deployment.apps/web restarted (rollout): 3 pods replaced"],
+    [{ kind: "started" }, true, "deployment.apps/web restarted (rollout, server dry run)"],
+    [{ kind: "started" }, false, "deployment.apps/web restart started (rollout, not followed: --no-wait)"],
+    [
+      { kind: "in-progress", progress: "1 of 3 new replicas updated" },
+      false,
+      "deployment.apps/web restart still in progress on the server (1 of 3 new replicas updated)",
+    ],
+    [{ kind: "not-started", reason: "interrupted" }, false, "deployment.apps/web not restarted: interrupted"],
+    [
+      { kind: "failed", reason: "Deployment/web: ProgressDeadlineExceeded", patched: true },
+      false,
+      "deployment.apps/web restarted (rollout), but: Deployment/web: ProgressDeadlineExceeded",
+    ],
+    [
+      { kind: "failed", reason: "Error from server (Forbidden)", patched: false },
+      false,
+      "deployment.apps/web not restarted: Error from server (Forbidden)",
+    ],
+  ])("rollout %j", (outcome, dryRun, line) => {
+    expect(describeRollout(rollout(outcome), dryRun, chalk)).toBe(line);
+  });
+});
+
+describe("the closing count", () => {
+  it("delete only: as before strategies existed", () => {
+    const outcomes = new Map<PlanPod, PodOutcome>([
+      [pod("a", "delete"), { kind: "deleted" }],
+      [pod("b", "delete"), { kind: "failed", reason: "x" }],
+      [pod("c", "delete"), { kind: "deleted" }],
+    ]);
+    expect(renderRestartSummary(outcomes, 0, false)).toBe("2 deleted, 1 failed (of 3 planned)\n");
+    expect(
+      renderRestartSummary(new Map([[pod("a", "delete"), { kind: "not-started", reason: "x" }]]), 0, false),
+    ).toBe("0 deleted, 1 not started (of 1 planned)\n");
+  });
+
+  it("mixed strategies, a dry run", () => {
+    const outcomes = new Map<PlanPod, PodOutcome>([
+      [pod("a", "rollout"), { kind: "rolled" }],
+      [pod("b", "rollout"), { kind: "rolled" }],
+      [pod("c", "evict"), { kind: "evicted" }],
+    ]);
+    expect(renderRestartSummary(outcomes, 0, true)).toBe(
+      "2 replaced by rollout, 1 evicted (server dry run) (of 3 planned)\n",
+    );
+  });
+
+  it("interrupted rollouts and problems are counted", () => {
+    const outcomes = new Map<PlanPod, PodOutcome>([
+      [pod("a", "rollout"), { kind: "in-progress" }],
+      [pod("c", "evict"), { kind: "evicted" }],
+    ]);
+    expect(renderRestartSummary(outcomes, 1, false)).toBe(
+      "1 evicted, 1 still being replaced on the server, 1 not replaced as planned (of 2 planned)\n",
+    );
+  });
+});
+
+describe("the RunSummary line", () => {
+  it("per controller, the strategy used and the outcome; counts by strategy; the old fields stay", () => {
+    const web = [pod("web-a", "rollout"), pod("web-b", "rollout")];
+    const legacy = { kind: "ReplicationController", name: "legacy" };
+    const evicted = [pod("legacy-a", "evict", legacy), pod("legacy-b", "evict", legacy)];
+    const plan = { resolver: "registry" as const, strategy: "auto" as const, pods: [...web, ...evicted] };
+    const line = renderRunSummary(
+      plan,
+      {
+        outcomes: new Map<PlanPod, PodOutcome>([
+          [web[0]!, { kind: "rolled" }],
+          [web[1]!, { kind: "rolled" }],
+          [evicted[0]!, { kind: "evicted" }],
+          [
+            evicted[1]!,
+            { kind: "not-started", reason: "PodDisruptionBudget guard allows no disruption now" },
+          ],
+        ]),
+        problems: [],
+        rollouts: [rollout({ kind: "rolled-out", pods: 2 }, web)],
+      },
+      false,
+    );
+    expect(line.endsWith("\n")).toBe(true);
+    expect(JSON.parse(line)).toEqual({
+      kind: "RunSummary",
+      resolver: "registry",
+      strategy: "auto",
+      dryRun: false,
+      pods: 4,
+      stale: 4,
+      skipped: 0,
+      unknown: 0,
+      current: 0,
+      deleted: 0,
+      evicted: 1,
+      rolledOut: 2,
+      inProgress: 0,
+      failed: 1,
+      notReplaced: 0,
+      restarts: { rollout: 2, evict: 2, delete: 0 },
+      controllers: [
+        {
+          namespace: "shop",
+          kind: "Deployment",
+          name: "web",
+          strategy: "rollout",
+          pods: 2,
+          outcome: "restarted",
+        },
+        {
+          namespace: "shop",
+          kind: "ReplicationController",
+          name: "legacy",
+          strategy: "evict",
+          pods: 2,
+          outcome: "failed",
+          reason: "PodDisruptionBudget guard allows no disruption now",
+        },
+      ],
+    });
+  });
+});

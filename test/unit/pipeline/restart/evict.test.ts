@@ -1,0 +1,205 @@
+/**
+ * The evict strategy on an in-memory cluster and a fake clock: one pod at a time per controller, each
+ * replacement checked; the Eviction API's refusals — 429 while a budget forbids (retried with doubling
+ * backoff until --wait-timeout), 500 with several budgets, 404, 409 — each reported, the rest going on.
+ */
+import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../../support/fake-clock.js";
+import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
+import { runRestart } from "../../../support/restart.js";
+
+function setup() {
+  const clock = new FakeClock();
+  return { clock, cluster: new InMemoryCluster(clock) };
+}
+
+describe("one pod at a time per controller", () => {
+  it("evicts the next pod only once the last one's replacement is Ready", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
+    const { reported, problems } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual([
+      "0 evict shop/web-0 → 201",
+      "3000 evict shop/web-1 → 201",
+      "6000 evict shop/web-2 → 201",
+    ]);
+    expect(reported).toEqual(["web-0 evicted", "web-1 evicted", "web-2 evicted"]);
+    expect(problems).toEqual([]);
+    expect(cluster.lowestReady("web")).toBe(2);
+  });
+
+  it("a replacement back on the old digest spares the controller's other pods", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 2,
+      strategy: "evict",
+      replacementDigest: oldDigest,
+      pullPolicy: "IfNotPresent",
+    });
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201"]);
+    expect(reported).toEqual([
+      "web-0 evicted",
+      "web-1 not-started: the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
+    ]);
+  });
+
+  it("the last pod's replacement is checked too", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 1,
+      strategy: "evict",
+      readyAfterMs: Number.POSITIVE_INFINITY,
+    });
+    const { reported, problems } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
+    expect(reported).toEqual([
+      "web-0 evicted",
+      "web-0 problem: ReplicaSet/web did not have 1 ready pod within the wait timeout",
+    ]);
+    expect(problems).toHaveLength(1);
+  });
+});
+
+describe("429: a budget forbids the disruption", () => {
+  it("retries with doubling backoff from the poll interval until the budget allows it", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    clock.at(clock.now() + 4500, () => cluster.setBudget("guard", "web", 1));
+    const pods = cluster.addController({ name: "web", replicas: 1, strategy: "evict" });
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual([
+      "0 evict shop/web-0 → 429",
+      "1000 evict shop/web-0 → 429",
+      "3000 evict shop/web-0 → 429",
+      "7000 evict shop/web-0 → 201",
+    ]);
+    expect(reported).toEqual(["web-0 evicted"]);
+  });
+
+  it("a budget that allows a disruption only while enough pods are Ready paces the evictions itself", async () => {
+    const { clock, cluster } = setup();
+    cluster.setMinAvailableBudget("guard", "web", 2);
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
+    await runRestart(clock, cluster, pods);
+    expect(cluster.lowestReady("web")).toBe(2);
+    expect(cluster.evictions().filter((e) => e.endsWith("201"))).toHaveLength(3);
+  });
+
+  it("still refused at --wait-timeout: the pod is left, naming the budget; its controller's other pods get one try each", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 2, strategy: "evict" }),
+      ...cluster.addController({ name: "api", replicas: 1, strategy: "evict" }),
+    ];
+    const { reported, outcomes } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 30_000 });
+    expect(cluster.evictions()).toEqual([
+      "0 evict shop/web-0 → 429",
+      "0 evict shop/api-0 → 201",
+      "1000 evict shop/web-0 → 429",
+      "3000 evict shop/web-0 → 429",
+      "7000 evict shop/web-0 → 429",
+      "15000 evict shop/web-0 → 429",
+      "25000 evict shop/web-0 → 429",
+      "30000 evict shop/web-0 → 429",
+      "30000 evict shop/web-1 → 429",
+    ]);
+    const left = "not-started: PodDisruptionBudget guard allows no disruption now";
+    expect(reported).toEqual(["api-0 evicted", `web-0 ${left}`, `web-1 ${left}`]);
+    expect([...outcomes.values()].map((o) => o.kind).sort()).toEqual([
+      "evicted",
+      "not-started",
+      "not-started",
+    ]);
+  });
+
+  it("budgets that cannot be listed: the pod is left with the API server's own words", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    cluster.budgetsUnreadable = true;
+    const pods = cluster.addController({ name: "web", replicas: 1, strategy: "evict" });
+    const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 2000 });
+    expect(reported).toEqual([
+      "web-0 not-started: a PodDisruptionBudget allows no disruption now (Error from server (TooManyRequests): Cannot evict pod as it would violate the pod's disruption budget.)",
+    ]);
+  });
+
+  it("--no-wait: refused once, left at once", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    const pods = cluster.addController({ name: "web", replicas: 1, strategy: "evict" });
+    const { reported } = await runRestart(clock, cluster, pods, { wait: false });
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 429"]);
+    expect(reported).toEqual(["web-0 not-started: PodDisruptionBudget guard allows no disruption now"]);
+    expect(clock.elapsed()).toBe(0);
+  });
+
+  it("a dry run asks the server (which checks budgets too) and waits for nothing", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
+      ...cluster.addController({ name: "api", replicas: 2, strategy: "evict" }),
+    ];
+    const { reported } = await runRestart(clock, cluster, pods, { dryRun: true });
+    expect(cluster.evictions()).toEqual([
+      "0 evict shop/web-0 (dry run) → 429",
+      "0 evict shop/api-0 (dry run) → 201",
+      "0 evict shop/api-1 (dry run) → 201",
+    ]);
+    expect(reported).toEqual([
+      "api-0 evicted",
+      "api-1 evicted",
+      "web-0 not-started: PodDisruptionBudget guard allows no disruption now",
+    ]);
+    expect(clock.elapsed()).toBe(0);
+    expect(cluster.readyPods("api")).toBe(2);
+  });
+
+  it("Ctrl-C during the backoff: nothing new starts", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    const abort = new AbortController();
+    clock.at(clock.now() + 2500, () => abort.abort());
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    const { reported } = await runRestart(clock, cluster, pods, { signal: abort.signal });
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 429", "1000 evict shop/web-0 → 429"]);
+    expect(reported).toEqual(["web-0 not-started: interrupted", "web-1 not-started: interrupted"]);
+    expect(clock.elapsed()).toBe(2500);
+  });
+});
+
+describe("the other answers", () => {
+  it("500, several budgets select the pod: it fails with the budgets named; the rest go on", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("web-a", "web", 1);
+    cluster.setBudget("web-b", "web", 1);
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 2, strategy: "evict" }),
+      ...cluster.addController({ name: "api", replicas: 1, strategy: "evict" }),
+    ];
+    const { reported } = await runRestart(clock, cluster, pods);
+    const reason =
+      "failed: more than one PodDisruptionBudget selects it (web-a, web-b), and the Eviction API refuses such pods: leave one budget, or use --strategy delete";
+    expect(reported).toEqual(["api-0 evicted", `web-0 ${reason}`, `web-1 ${reason}`]);
+    expect(cluster.evictions()).toEqual([
+      "0 evict shop/web-0 → 500",
+      "0 evict shop/api-0 → 201",
+      "0 evict shop/web-1 → 500",
+    ]);
+  });
+
+  it("404: already gone; 409: replaced since the plan (UID precondition)", async () => {
+    const { clock, cluster } = setup();
+    const [first, second] = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    const pods = [
+      { ...first!, name: "web-9" },
+      { ...second!, uid: "uid-of-an-older-web-1" },
+    ];
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-9 → 404", "0 evict shop/web-1 → 409"]);
+    expect(reported).toEqual(["web-9 gone", "web-1 replaced"]);
+  });
+});

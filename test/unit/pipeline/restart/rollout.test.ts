@@ -1,0 +1,213 @@
+/**
+ * The rollout strategy on an in-memory cluster and a fake clock: one patch per controller, followed as
+ * `kubectl rollout status` follows it, its pods checked for the old digest; dry run, --no-wait, Ctrl-C.
+ */
+import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../../support/fake-clock.js";
+import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
+import { runRestart } from "../../../support/restart.js";
+
+function setup() {
+  const clock = new FakeClock();
+  return { clock, cluster: new InMemoryCluster(clock) };
+}
+
+describe("one rollout per controller", () => {
+  it("patches the template once however many pods are stale, follows the rollout, checks the new pods", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 3,
+      maxSurge: 1,
+      maxUnavailable: 0,
+      strategy: "rollout",
+    });
+    const { reported, problems, rollouts } = await runRestart(clock, cluster, pods);
+    expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
+    // Seen 0.5 s after the patch; three pods one after another, 3 s each; polled every second.
+    expect(clock.elapsed()).toBe(10_000);
+    expect(reported).toEqual(["Deployment/web rolled-out 3"]);
+    expect(problems).toEqual([]);
+    expect(rollouts).toHaveLength(1);
+    expect(Object.values(cluster.digests("web"))).toEqual([newDigest, newDigest, newDigest]);
+    // Never fewer than 3 Ready: maxUnavailable 0.
+    expect(cluster.lowestReady("web")).toBe(3);
+  });
+
+  it("waits for the controller to see the change before trusting its counters", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 1,
+      maxSurge: 1,
+      maxUnavailable: 0,
+      strategy: "rollout",
+      observeAfterMs: 2500,
+    });
+    await runRestart(clock, cluster, pods);
+    // Before 2.5 s its status still shows the old, complete rollout; it is not taken for this one.
+    const gets = cluster.calls.filter((c) => c.includes("get Deployment"));
+    expect(gets.map((c) => Number(c.split(" ")[0]))).toEqual([0, 0, 1000, 2000, 3000, 4000, 5000, 6000]);
+    expect(clock.elapsed()).toBe(6000);
+  });
+
+  it("StatefulSets and DaemonSets roll too, one pod at a time", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3, strategy: "rollout" }),
+      ...cluster.addController({ kind: "DaemonSet", name: "agent", replicas: 2, strategy: "rollout" }),
+    ];
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(reported.sort()).toEqual(["DaemonSet/agent rolled-out 2", "StatefulSet/db rolled-out 3"]);
+    expect(cluster.patches()).toHaveLength(2);
+    expect(Object.values(cluster.digests("db"))).toEqual([newDigest, newDigest, newDigest]);
+    expect(cluster.lowestReady("db")).toBe(2);
+    expect(cluster.lowestReady("agent")).toBe(1);
+  });
+});
+
+describe("a rollout that does not end well is reported", () => {
+  it("ProgressDeadlineExceeded: the controller gave up; reported as such, no wait for the timeout", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 2,
+      strategy: "rollout",
+      progressDeadlineMs: 6000,
+    });
+    const { reported, problems } = await runRestart(clock, cluster, pods);
+    const reason = 'Deployment/web: ProgressDeadlineExceeded: ReplicaSet "web-r2" has timed out progressing.';
+    expect(reported).toEqual([`Deployment/web failed: ${reason}`]);
+    expect(problems.map((p) => p.reason)).toEqual([reason]);
+    expect(clock.elapsed()).toBe(6000);
+    // The old pods keep serving: the new ones never became Ready.
+    expect(cluster.lowestReady("web")).toBe(2);
+  });
+
+  it("a rollout still going at --wait-timeout is reported with its progress", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 1,
+      maxSurge: 1,
+      maxUnavailable: 0,
+      strategy: "rollout",
+      readyAfterMs: Number.POSITIVE_INFINITY,
+    });
+    const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
+    expect(reported).toEqual([
+      "Deployment/web failed: the rollout did not finish within the wait timeout (1 old replicas pending termination)",
+    ]);
+    expect(clock.elapsed()).toBe(5000);
+  });
+
+  it("new pods on the old digest after the rollout (a node's cached image) are reported", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 2,
+      strategy: "rollout",
+      replacementDigest: oldDigest,
+      pullPolicy: "IfNotPresent",
+    });
+    const { reported, problems, outcomes } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual([
+      "Deployment/web failed: pod web-r2-2 runs the old digest (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
+    ]);
+    expect(problems).toHaveLength(1);
+    // The pods were replaced, just not as planned.
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["rolled", "rolled"]);
+  });
+});
+
+describe("read again right before the patch", () => {
+  it("a workload paused since the plan is not rolled", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    cluster.edit("web", { paused: true });
+    const { reported, outcomes } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
+    const reason = "Deployment/web is paused: `kubectl rollout resume` it, or use --strategy evict";
+    expect(reported).toEqual([`Deployment/web not-started: ${reason}`]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["not-started", "not-started"]);
+    expect(cluster.patches()).toEqual([]);
+  });
+
+  it("under auto, a workload that became Recreate since the plan is left, not evicted behind the plan's back", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    cluster.edit("web", { updateStrategy: "Recreate" });
+    const { reported } = await runRestart(clock, cluster, pods, { strategy: "auto" });
+    expect(reported).toEqual([
+      "Deployment/web not-started: changed since the plan: Deployment/web uses Recreate (a rollout stops every pod at once): evicted one at a time",
+    ]);
+    expect(cluster.patches()).toEqual([]);
+  });
+
+  it("a workload changed between that read and the patch: Conflict, reported, not retried", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    cluster.conflictOnPatch = true;
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual([
+      'Deployment/web failed: Deployment/web changed while being patched: Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again',
+    ]);
+    expect(cluster.patches()).toHaveLength(1);
+  });
+});
+
+describe("dry run, --no-wait, Ctrl-C", () => {
+  it("a dry run sends the patch as a server dry run and waits for nothing", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 3, strategy: "rollout" });
+    const { reported } = await runRestart(clock, cluster, pods, { dryRun: true });
+    expect(cluster.calls).toEqual([
+      "0 get Deployment shop/web",
+      "0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z (dry run)",
+    ]);
+    expect(reported).toEqual(["Deployment/web started"]);
+    expect(clock.elapsed()).toBe(0);
+    expect(Object.values(cluster.digests("web"))).toEqual([oldDigest, oldDigest, oldDigest]);
+  });
+
+  it("--no-wait patches and does not follow", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 1, strategy: "rollout" });
+    const { reported, outcomes } = await runRestart(clock, cluster, pods, { wait: false });
+    expect(reported).toEqual(["Deployment/web started"]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["rolled"]);
+    expect(cluster.calls.filter((c) => c.includes("get Deployment"))).toEqual(["0 get Deployment shop/web"]);
+  });
+
+  it("Ctrl-C after the patch: the rollout is reported as still in progress on the server, nothing new starts", async () => {
+    const { clock, cluster } = setup();
+    const abort = new AbortController();
+    clock.at(clock.now() + 2500, () => abort.abort());
+    const pods = [
+      ...cluster.addController({
+        kind: "Deployment",
+        name: "web",
+        replicas: 2,
+        maxSurge: 1,
+        maxUnavailable: 0,
+        strategy: "rollout",
+      }),
+      ...cluster.addController({ kind: "Deployment", name: "api", replicas: 1, strategy: "rollout" }),
+    ];
+    const { reported, outcomes } = await runRestart(clock, cluster, pods, {
+      signal: abort.signal,
+      concurrency: 1,
+    });
+    expect(reported).toEqual([
+      "Deployment/web in-progress (1 of 2 new replicas updated)",
+      "Deployment/api not-started: interrupted",
+    ]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["in-progress", "in-progress", "not-started"]);
+    expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
+    expect(clock.elapsed()).toBe(2500);
+  });
+});
