@@ -27,8 +27,8 @@ export function manifestsToInspect(
   images: readonly ImageInUse[],
   resolutions: ReadonlyMap<string, Resolution>,
 ): { image: ImageInUse; need: ManifestNeed }[] {
-  const wanted: { image: ImageInUse; need: ManifestNeed }[] = [];
-  const seen = new Set<string>();
+  // One read per repository@digest; asked for with its platform by any verdict, it is read with it.
+  const wanted = new Map<string, { image: ImageInUse; need: ManifestNeed }>();
   for (const image of images) {
     const resolution = resolutions.get(image.key);
     if (!resolution?.tag.ok) continue;
@@ -36,14 +36,14 @@ export function manifestsToInspect(
       const judgement = judge(running, image.ref, resolution, undefined);
       if (!("needs" in judgement)) continue;
       for (const need of judgement.needs) {
-        const id = `${need.repository}@${need.digest}${need.platform ? " platform" : ""}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        wanted.push({ image, need });
+        const id = `${need.repository}@${need.digest}`;
+        const known = wanted.get(id);
+        if (!known) wanted.set(id, { image, need: { ...need } });
+        else known.need.platform ||= need.platform;
       }
     }
   }
-  return wanted;
+  return [...wanted.values()];
 }
 
 /**

@@ -54,16 +54,22 @@ export async function resolveImages(
     if (wanted.length === 0) break;
     await mapLimit(wanted, options.concurrency, async ({ image, need }) => {
       if (interrupted()) return;
-      const ref = { ...parseImageRef(need.repository), tag: null, digest: need.digest };
-      const creds =
-        need.repository === repositoryOf(image.ref)
-          ? (credentials.get(image.key) ?? [])
-          : await options.credentialsFor(image, need.repository);
+      // From the image's own repository as the tag was asked for (a resolver may tie credentials to it);
+      // from another repository of the registry under that repository's name and credentials.
+      const own = need.repository === repositoryOf(image.ref);
+      const ref = own ? image.ref : { ...parseImageRef(need.repository), tag: null, digest: need.digest };
+      const creds = own
+        ? (credentials.get(image.key) ?? [])
+        : await options.credentialsFor(image, need.repository);
       const info = await resolver.inspectManifest(ref, need.digest, creds, {
         platform: need.platform,
         signal: options.signal,
       });
-      resolutions.get(image.key)!.manifests.set(need.digest, info);
+      const manifests = resolutions.get(image.key)!.manifests;
+      // A manifest already read with its platform keeps it when another verdict reads it without.
+      const known = manifests.get(need.digest);
+      const knowsMore = known?.ok && !known.isIndex && known.platform !== undefined && !need.platform;
+      if (!knowsMore) manifests.set(need.digest, info);
     });
   }
   // Describe each tag's new image once (build time, labels), only for tags some node runs another image of.

@@ -114,9 +114,9 @@ export class RegistryResolver implements Resolver {
   ): Promise<ManifestInfo> {
     // A body already read (by the GET fallback of resolveTag) answers without a request, platform aside.
     const key = `${repositoryOf(ref)}@${digest}`;
-    const cached = this.manifests.get(key);
-    if (cached && !platform) return cached;
     const platformKey = `${key} platform`;
+    const cached = this.manifests.get(key) ?? this.manifests.get(platformKey);
+    if (cached && !platform) return cached;
     let known = platform ? this.manifests.get(platformKey) : undefined;
     if (!known) {
       known = this.readByDigest(ref, digest, credentials, platform, signal).catch((error: unknown) => ({

@@ -422,51 +422,63 @@ describe("registry resolver: requests after a multi-arch tag moved", () => {
     };
 
     // containerd: the HEAD names a new index; the tag's index and the running index are read once each
-    // (two pods, one reference) and compared platform by platform: every platform moved → stale.
+    // (two pods, one reference) and compared platform by platform; each platform's child digests differ,
+    // so their manifests are read for their configs (the same image under another digest would be
+    // current): every platform moved → stale. Then the new image's config, once (its linux/amd64 child).
     const containerd = await planFor(containerdPods);
     expect(containerd.verdicts).toEqual([
       ["moves-containerd-1", "delete", "stale"],
       ["moves-containerd-2", "delete", "stale"],
     ]);
     expect(containerd.latest).toEqual([v2.index, v2.index]);
-    expect(containerd.counts).toEqual({ HEAD: 1, GET: 2 });
-    expect(containerd.requests).toEqual([
+    expect(containerd.counts).toEqual({ HEAD: 1, GET: 6 });
+    expect(containerd.requests.filter((r) => !r.includes("/blobs/"))).toEqual([
       "GET /v2/",
+      "GET /v2/moves/manifests/<v1 amd64>",
+      "GET /v2/moves/manifests/<v1 arm64>",
       "GET /v2/moves/manifests/<v1 index>",
+      "GET /v2/moves/manifests/<v2 amd64>",
+      "GET /v2/moves/manifests/<v2 arm64>",
       "GET /v2/moves/manifests/<v2 index>",
       "HEAD /v2/moves/manifests/latest",
     ]);
+    expect(containerd.requests.filter((r) => r.includes("/blobs/"))).toHaveLength(1);
 
     // CRI-O: the tag's index no longer lists the running platform manifests; each is read with its config
-    // (its platform: is there still an image for it?) → stale.
+    // (its platform: is there still an image for it?), then the tag's child for that platform (the same
+    // config would be the same image) → stale. Then the new image's config: the new amd64 child's.
     const crio = await planFor(crioPods);
     expect(crio.verdicts).toEqual([
       ["moves-crio-amd", "delete", "stale"],
       ["moves-crio-arm", "delete", "stale"],
     ]);
-    expect(crio.counts).toEqual({ HEAD: 1, GET: 3 });
+    expect(crio.counts).toEqual({ HEAD: 1, GET: 5 });
     const blobs = crio.requests.filter((r) => r.includes("/blobs/"));
-    expect(blobs).toHaveLength(2);
+    expect(blobs).toHaveLength(3);
     expect(blobs.every((r) => /^GET \/v2\/moves\/blobs\/sha256:[a-f0-9]{64}$/.test(r))).toBe(true);
     expect(crio.requests.filter((r) => !r.includes("/blobs/"))).toEqual([
       "GET /v2/",
       "GET /v2/moves/manifests/<v1 amd64>",
       "GET /v2/moves/manifests/<v1 arm64>",
+      "GET /v2/moves/manifests/<v2 amd64>",
+      "GET /v2/moves/manifests/<v2 arm64>",
       "GET /v2/moves/manifests/<v2 index>",
       "HEAD /v2/moves/manifests/latest",
     ]);
 
-    // Both at once: still one HEAD, and the tag's index read once for everyone.
+    // Both at once: still one HEAD, and each manifest read once for everyone.
     const both = await planFor([...containerdPods, ...crioPods]);
     expect(both.verdicts.map(([, , status]) => status)).toEqual(["stale", "stale", "stale", "stale"]);
-    expect(both.counts).toEqual({ HEAD: 1, GET: 4 });
+    expect(both.counts).toEqual({ HEAD: 1, GET: 6 });
     expect(both.requests.filter((r) => r.includes("/manifests/"))).toEqual([
       "GET /v2/moves/manifests/<v1 amd64>",
       "GET /v2/moves/manifests/<v1 arm64>",
       "GET /v2/moves/manifests/<v1 index>",
+      "GET /v2/moves/manifests/<v2 amd64>",
+      "GET /v2/moves/manifests/<v2 arm64>",
       "GET /v2/moves/manifests/<v2 index>",
       "HEAD /v2/moves/manifests/latest",
     ]);
-    expect(both.requests.filter((r) => r.includes("/blobs/"))).toHaveLength(2);
+    expect(both.requests.filter((r) => r.includes("/blobs/"))).toHaveLength(3);
   });
 });
