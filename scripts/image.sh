@@ -70,9 +70,9 @@ rootfs() {
       die "mmdebstrap failed"
     fi
     local root=${work}/root
-    rm -rf "${root}/usr/share/doc" "${root}/usr/share/man" "${root}/usr/share/info" \
-      "${root}/usr/share/lintian" "${root}/usr/share/locale" "${root}/var/cache/apt" "${root}/var/lib/apt" \
-      "${root}/var/log" "${root}/dev"
+    rm -rf "${root:?}/usr/share/doc" "${root:?}/usr/share/man" "${root:?}/usr/share/info" \
+      "${root:?}/usr/share/lintian" "${root:?}/usr/share/locale" "${root:?}/var/cache/apt" \
+      "${root:?}/var/lib/apt" "${root:?}/var/log" "${root:?}/dev"
     # The CA bundle, as update-ca-certificates would write it (it is ca-certificates' maintainer script).
     dpkg-deb -x "${work}/debs"/ca-certificates_*.deb "${work}/ca"
     mkdir -p "${root}/etc/ssl/certs"

@@ -11,6 +11,8 @@ set -euo pipefail
 VERSION=0.29.0
 CACHE_ROOT=${KUBECTL_AUTOUPDATE_CACHE:-${HOME}/.cache/kubectl-autoupdate}
 DIR=${CACHE_ROOT}/rcodesign
+# rustup installs cargo there; a non-login shell may not have it on PATH.
+command -v cargo >/dev/null || PATH="${PATH}:${CARGO_HOME:-${HOME}/.cargo}/bin"
 command -v cargo >/dev/null || { echo "rcodesign: cargo not found (Rust is needed to build the macOS signer)" >&2; exit 1; }
 RUSTC=$(rustc --version)
 OUT=${DIR}/${VERSION}
