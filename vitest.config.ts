@@ -6,6 +6,8 @@ import { defineConfig } from "vitest/config";
 //   e2e          the built CLI against a real control plane (test/testbed) with a simulated kubelet
 //   cron         the CronJob verbs: manifests, schedules, RBAC; a fake kubectl, and a real control plane
 //                without nodes (cluster.test.ts starts its own)
+//   packaging    the self-contained executables, real krew installing the archives, and the image built
+//                and run with the real engine against a real control plane (image.test.ts starts its own)
 export default defineConfig({
   test: {
     env: { FORCE_COLOR: "0", NO_COLOR: "" },
@@ -57,6 +59,23 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: "packaging",
+          include: ["test/packaging/**/*.test.ts"],
+          globalSetup: [
+            "test/support/tmpdir.setup.ts",
+            "test/support/build.setup.ts",
+            "test/packaging/release.setup.ts",
+            "test/support/docker-engine.setup.ts",
+          ],
+          // Last: it makes ~600 MB of executables and archives, and its image test starts a control plane.
+          sequence: { groupOrder: 3 },
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
     ],

@@ -10,7 +10,7 @@
 // depend on the platform as long as neither a startup snapshot nor a code cache is in it: so the host's
 // binary of the pinned version (scripts/platforms.mjs) builds every platform's executable with
 // `--build-sea`. macOS executables are then signed ad hoc with rcodesign (scripts/rcodesign.sh).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -57,9 +57,11 @@ try {
     );
     execFileSync(builder, ["--build-sea", config], { stdio: ["ignore", "ignore", "inherit"] });
     if (p.os === "darwin") {
-      execFileSync(rcodesign, ["sign", "--binary-identifier", "kubectl-autoupdate", output], {
-        stdio: ["ignore", "ignore", "inherit"],
+      // No signing key: an ad-hoc signature (the code directory's hashes, no certificate).
+      const signing = spawnSync(rcodesign, ["sign", "--binary-identifier", "kubectl-autoupdate", output], {
+        encoding: "utf8",
       });
+      if (signing.status !== 0) throw new Error(`rcodesign sign failed:\n${signing.stderr}`);
     }
     chmodSync(output, 0o755);
     const mb = (statSync(output).size / 1e6).toFixed(1);
