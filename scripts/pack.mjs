@@ -92,7 +92,7 @@ try {
     rmSync(archive, { force: true });
     if (p.archive === "zip") {
       // -X: no uid/gid or extra time fields; TZ=UTC: the DOS times are the fixed epoch everywhere.
-      execFileSync("zip", ["-X", "-9", "-q", archive, ...names], {
+      execFileSync("zip", ["-X", "-6", "-q", archive, ...names], {
         cwd: stage,
         env: { ...process.env, TZ: "UTC" },
         stdio: "inherit",
@@ -115,7 +115,7 @@ try {
         { stdio: "inherit" },
       );
       // zlib's gzip header carries no file name and a zero time.
-      await pipeline(createReadStream(tar), createGzip({ level: 9 }), createWriteStream(archive));
+      await pipeline(createReadStream(tar), createGzip({ level: 6 }), createWriteStream(archive));
     }
     const sha256 = await sha256Of(archive);
     archives.set(platformName(p), { uri: releaseUri(p, tag), sha256, file: archive });
