@@ -22,6 +22,8 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-${MIRROR%/debian}/debian-security}
 # What the executable links (ldd): libc6 (libc, libm, libdl, libpthread), libstdc++6, libgcc-s1, libatomic1.
 LIBRARIES=libc6,libgcc-s1,libstdc++6,libatomic1
+# Debian's signing keys: every package is checked against them (also on Ubuntu, which has the package).
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 CACHE_ROOT=${KUBECTL_AUTOUPDATE_CACHE:-${HOME}/.cache/kubectl-autoupdate}
 # 1980-01-01T00:00:00Z, as the krew archives.
 EPOCH=315532800
@@ -54,6 +56,7 @@ rootfs() {
   dir=${CACHE_ROOT}/image-rootfs/${key}
   if [[ ! -f ${dir}/rootfs.tar || ! -x ${dir}/docker ]]; then
     command -v mmdebstrap >/dev/null || die "mmdebstrap not found (apt-get install mmdebstrap)"
+    [[ -f ${KEYRING} ]] || die "${KEYRING} not found (apt-get install debian-archive-keyring)"
     echo "image: making the ${arch} root filesystem from Debian ${SUITE} (${MIRROR})" >&2
     rm -rf "${CACHE_ROOT}/image-rootfs/${arch}-"*
     work=$(mktemp -d "${CACHE_ROOT}/image-rootfs/.work-XXXXXX")
@@ -63,8 +66,9 @@ rootfs() {
     if ! mmdebstrap --variant=extract --architectures="${arch}" --include="${LIBRARIES}" \
       --extract-hook="cd '${work}/debs' && APT_CONFIG=\"\$MMDEBSTRAP_APT_CONFIG\" apt-get download -q ca-certificates docker.io" \
       "${SUITE}" "${work}/root" \
-      "deb ${MIRROR} ${SUITE} main" "deb ${MIRROR} ${SUITE}-updates main" \
-      "deb ${SECURITY_MIRROR} ${SUITE}-security main" >"${work}/mmdebstrap.log" 2>&1; then
+      "deb [signed-by=${KEYRING}] ${MIRROR} ${SUITE} main" \
+      "deb [signed-by=${KEYRING}] ${MIRROR} ${SUITE}-updates main" \
+      "deb [signed-by=${KEYRING}] ${SECURITY_MIRROR} ${SUITE}-security main" >"${work}/mmdebstrap.log" 2>&1; then
       tail -n 20 "${work}/mmdebstrap.log" >&2
       rm -rf "${work}"
       die "mmdebstrap failed"
