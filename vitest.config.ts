@@ -3,8 +3,10 @@ import { defineConfig } from "vitest/config";
 // Three kinds of tests, each a project: `npx vitest run --project unit` runs one.
 //   unit         pure code and renderers, no processes
 //   integration  the CLI against a real Docker engine and real registries (kubectl faked: test/bin/kubectl)
-//   e2e          the CLI against a real control plane (test/testbed), with a simulated kubelet or
-//                without nodes (test/e2e/cron/)
+//   e2e          the CLI against a real control plane (test/testbed), with a simulated kubelet, a real
+//                node (test/e2e/real-node*), or without nodes (test/e2e/cron/)
+//   packaging    the self-contained executables, real krew installing the archives, and the image built
+//                and run with the real engine against a real control plane (image.test.ts starts its own)
 export default defineConfig({
   test: {
     env: { FORCE_COLOR: "0", NO_COLOR: "" },
@@ -45,6 +47,23 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           testTimeout: 300_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: "packaging",
+          include: ["test/packaging/**/*.test.ts"],
+          globalSetup: [
+            "test/support/tmpdir.setup.ts",
+            "test/support/build.setup.ts",
+            "test/packaging/release.setup.ts",
+            "test/support/docker-engine.setup.ts",
+          ],
+          // Last: it makes ~600 MB of executables and archives, and its image test starts a control plane.
+          sequence: { groupOrder: 3 },
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
     ],

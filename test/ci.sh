@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine (as root) to a verdict:
 #   1. installs what the tests need (Debian's Docker engine and distribution registry, tools),
-#   2. npm ci, 3. builds or reuses the Kubernetes test bed (test/testbed/build.sh, cached),
+#   2. npm ci, 3. builds or reuses the Kubernetes test bed (test/testbed/build.sh, cached), and the
+#      packaging tools (test/tools/build.sh: krew, its validator, actionlint; scripts/rcodesign.sh; cached),
 #   4. smoke-tests the test bed (start, checks, stop: ~20 s; then with a real node: ~1 min),
 #   5. starts a private Docker engine, 6. lint, typecheck, build, every test project, 7. checks that the tests
 #   left no process, file, mount, cgroup, interface, iptables chain or kernel setting, 8. bench smoke,
@@ -70,9 +71,10 @@ finish() {
 trap finish EXIT
 
 step apt "system packages"
-# runc, containernetworking-plugins, iproute2, procps: the test bed's real node (test/testbed/node-start.sh).
+# runc, containernetworking-plugins, iproute2, procps: the test bed's real node (test/testbed/node-start.sh);
+# binutils-aarch64-linux-gnu, mmdebstrap, zip, shellcheck: the executables, the image, the archives, actionlint.
 packages=(docker.io docker-registry apache2-utils openssl jq curl ca-certificates tar gzip util-linux time
-  runc containernetworking-plugins iproute2 procps)
+  runc containernetworking-plugins iproute2 procps binutils-aarch64-linux-gnu mmdebstrap zip shellcheck)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -92,6 +94,11 @@ npm ci --no-audit --no-fund
 step testbed "Kubernetes test bed (built once, then cached in ~/.cache/kubectl-autoupdate)"
 GO="$GO" test/testbed/build.sh >/dev/null
 
+step tools "krew, its manifest validator, actionlint (built once, then cached)"
+tools=$(GO="$GO" test/tools/build.sh)
+step rcodesign "rcodesign, the macOS signer (built once, then cached)"
+scripts/rcodesign.sh >/dev/null
+
 state=$(mktemp -d /tmp/kau-ci-XXXXXX)
 # Every temporary file of the tests and the bench goes under $state/tmp (test/support/tmpdir.setup.ts
 # makes the run's directory in TMPDIR), so what is left there, or run from there, is a leftover of ours.
@@ -109,12 +116,13 @@ docker version --format 'engine {{.Server.Version}}, client {{.Client.Version}}'
 
 step lint "lint"
 npm run lint
+"$tools/actionlint"
 step typecheck "typecheck"
 npm run typecheck
 step build "build"
 npm run build
 
-step vitest "tests: unit, integration (real engine and registries), e2e (real control plane)"
+step vitest "tests: unit, integration (real engine and registries), e2e (real control plane), cron, packaging"
 kau_before=$(kau_dirs)
 # Kernel settings, iptables chains and default paths before the tests start real nodes.
 test/testbed/node-leftovers.sh record "$state/host-before"

@@ -1,0 +1,105 @@
+// The krew plugin manifest, in one place for both its forms: the manifest of a build (`npm run pack`:
+// every platform's uri and sha256) and the `.krew.yaml` template krew-release-bot fills in on a release
+// (its `addURIAndSha` downloads each archive and writes both lines).
+import { platformName } from "./platforms.mjs";
+
+export const REPOSITORY = "https://github.com/kubectl-autoupdate/kubectl-autoupdate";
+
+/** "kubectl-autoupdate_v0.1.0_linux_amd64.tar.gz" */
+export function archiveName(p, tag) {
+  return `kubectl-autoupdate_${tag}_${p.os}_${p.arch}.${p.archive}`;
+}
+
+/** Where a release publishes the archive. */
+export function releaseUri(p, tag) {
+  return `${REPOSITORY}/releases/download/${tag}/${archiveName(p, tag)}`;
+}
+
+/**
+ * What goes in a platform's archive, as krew's `files` entries (archive path → installed path). The
+ * shell-completion helper (`kubectl_complete-autoupdate`, kubectl ≥ 1.26 runs it from PATH) belongs
+ * here when it exists: add it to COMPLETION_FILES, and pack.mjs puts it in every archive.
+ */
+export function archiveFiles(p) {
+  return [p.exe, "LICENSE", "LICENSE-node", ...COMPLETION_FILES.map((f) => f.name(p))];
+}
+
+/**
+ * The completion hook: entries `{ name(p) → file name in the archive, source(p) → path of the file to
+ * copy }`. Empty until the completion script exists.
+ */
+export const COMPLETION_FILES = [];
+
+const DESCRIPTION = `
+Finds pods that run an old digest of a mutable tag (:latest, :main, :1.2) by
+comparing each container's imageID with what the tag points to now, and
+restarts them by deleting the pods their controllers recreate. \`plan\` is
+read-only; \`apply\` deletes exactly what the plan printed, one replica at a
+time; \`install-cron\` runs it in the cluster on a schedule. Bare, mirror,
+finished and Job pods, pinned digests and anything not proven stale are never
+deleted.
+`;
+
+const CAVEATS = `
+\`--resolver docker\` needs a docker CLI and engine; the default
+\`--resolver registry\` needs neither.
+`;
+
+/**
+ * The manifest's YAML. `source(p)` gives each platform's download lines: `{ uri, sha256 }` for a build,
+ * or the release bot's template call.
+ */
+function render(version, platforms, source) {
+  const block = (text) =>
+    text
+      .trim()
+      .split("\n")
+      .map((line) => `    ${line}`)
+      .join("\n");
+  const lines = [
+    "apiVersion: krew.googlecontainertools.github.com/v1alpha2",
+    "kind: Plugin",
+    "metadata:",
+    "  name: autoupdate",
+    "spec:",
+    `  version: ${version}`,
+    `  homepage: ${REPOSITORY}`,
+    "  shortDescription: Restart pods whose mutable image tag has moved",
+    "  description: |",
+    block(DESCRIPTION),
+    "  caveats: |",
+    block(CAVEATS),
+    "  platforms:",
+  ];
+  for (const p of platforms) {
+    lines.push(
+      "    - selector:",
+      "        matchLabels:",
+      `          os: ${p.os}`,
+      `          arch: ${p.arch}`,
+      ...source(p),
+      `      bin: ${p.exe}`,
+      "      files:",
+      ...archiveFiles(p).flatMap((name) => [`        - from: ${name}`, "          to: ."]),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The manifest of built archives: `archives` maps "os/arch" to `{ uri, sha256 }`. */
+export function buildManifest(version, platforms, archives) {
+  return render(`v${version}`, platforms, (p) => {
+    const a = archives.get(platformName(p));
+    return [`      uri: ${a.uri}`, `      sha256: ${a.sha256}`];
+  });
+}
+
+/**
+ * krew-release-bot's template (.krew.yaml): the tag's uris, their sha256 computed by the bot (`indent 6`
+ * puts its second line, sha256, under the first).
+ */
+export function releaseBotTemplate(platforms) {
+  return render("{{ .TagName }}", platforms, (p) => [
+    `      {{addURIAndSha "${releaseUri(p, "{{ .TagName }}")}" .TagName | indent 6 }}`,
+  ]);
+}
