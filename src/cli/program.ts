@@ -1,12 +1,11 @@
 /**
  * The command-line edge: commander wiring of every verb. Each action parses its flags into typed options
- * (options.ts, cron-options.ts), then loads its command only when it runs.
+ * (options.ts, cron-options.ts), then loads its command and the adapters it runs with only when it runs:
+ * `--version`, `--help` and a refused flag load neither execa, chalk, ora, yaml nor the registry client.
  */
 import { Command, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
-import { createContext } from "../commands/context.js";
 import { defaultImage } from "../cron/core/image.js";
-import { createCronDeps } from "../cron/deps.js";
 import type { Io } from "../io.js";
 import {
   parseCronStatusOptions,
@@ -55,7 +54,10 @@ export function createProgram(io: Io): Command {
       .option("--exit-code", "exit 2 when any pod is stale (for CI gates)"),
   ).action(async (raw: RawPlanFlags) => {
     const options = parsePlanOptions(raw, io.env);
-    const { planCommand } = await import("../commands/plan.js");
+    const [{ planCommand }, { createContext }] = await Promise.all([
+      import("../commands/plan.js"),
+      import("../commands/context.js"),
+    ]);
     await planCommand(createContext(io, options));
   });
 
@@ -67,7 +69,10 @@ export function createProgram(io: Io): Command {
     ),
   ).action(async (raw: RawApplyFlags) => {
     const options = parseApplyOptions(raw, io.env);
-    const { applyCommand } = await import("../commands/apply.js");
+    const [{ applyCommand }, { createContext }] = await Promise.all([
+      import("../commands/apply.js"),
+      import("../commands/context.js"),
+    ]);
     await applyCommand(createContext(io, options));
   });
 
@@ -87,7 +92,10 @@ export function createProgram(io: Io): Command {
     ),
   ).action(async (raw: RawInstallCronFlags) => {
     const options = parseInstallCronOptions(raw, io.env);
-    const { installCronCommand } = await import("../cron/commands/install-cron.js");
+    const [{ installCronCommand }, { createCronDeps }] = await Promise.all([
+      import("../cron/commands/install-cron.js"),
+      import("../cron/deps.js"),
+    ]);
     await installCronCommand(createCronDeps(io, options), options);
   });
 
@@ -100,7 +108,10 @@ export function createProgram(io: Io): Command {
     ).option("--dry-run", "show what would be deleted (server dry run); delete nothing"),
   ).action(async (raw: RawUninstallCronFlags) => {
     const options = parseUninstallCronOptions(raw, io.env);
-    const { uninstallCronCommand } = await import("../cron/commands/uninstall-cron.js");
+    const [{ uninstallCronCommand }, { createCronDeps }] = await Promise.all([
+      import("../cron/commands/uninstall-cron.js"),
+      import("../cron/deps.js"),
+    ]);
     await uninstallCronCommand(createCronDeps(io, options), options);
   });
 
@@ -124,7 +135,10 @@ export function createProgram(io: Io): Command {
       ),
   ).action(async (raw: RawRunNowFlags) => {
     const options = parseRunNowOptions(raw, io.env);
-    const { runNowCommand } = await import("../cron/commands/run-now.js");
+    const [{ runNowCommand }, { createCronDeps }] = await Promise.all([
+      import("../cron/commands/run-now.js"),
+      import("../cron/deps.js"),
+    ]);
     await runNowCommand(createCronDeps(io, options), options);
   });
 
@@ -139,7 +153,10 @@ export function createProgram(io: Io): Command {
       .option("--no-headers", "print the jobs table without headers"),
   ).action(async (raw: RawCronStatusFlags) => {
     const options = parseCronStatusOptions(raw, io.env);
-    const { cronStatusCommand } = await import("../cron/commands/cron-status.js");
+    const [{ cronStatusCommand }, { createCronDeps }] = await Promise.all([
+      import("../cron/commands/cron-status.js"),
+      import("../cron/deps.js"),
+    ]);
     await cronStatusCommand(createCronDeps(io, options), options);
   });
 
