@@ -4,44 +4,23 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../src/core/plan.js";
-import type { PodOutcome, RestartOptions } from "../../../src/pipeline/restart/outcomes.js";
-import { restartPods } from "../../../src/pipeline/restart/restart-pods.js";
+import type { RestartOptions } from "../../../src/pipeline/restart/outcomes.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import { InMemoryCluster, oldDigest } from "../../support/in-memory-cluster.js";
+import { runRestart } from "../../support/restart.js";
 
 function setup() {
   const clock = new FakeClock();
   return { clock, cluster: new InMemoryCluster(clock) };
 }
 
-async function run(
+/** The delete strategy: pods deleted one at a time per controller, as the seed's way made safe. */
+const run = (
   clock: FakeClock,
   cluster: InMemoryCluster,
   pods: PlanPod[],
   options: Partial<RestartOptions> = {},
-) {
-  const reported: string[] = [];
-  const result = await clock.run(
-    restartPods(cluster, pods, {
-      strategy: "delete",
-      dryRun: false,
-      wait: true,
-      waitTimeoutMs: 60_000,
-      pollMs: 1000,
-      concurrency: 4,
-      signal: new AbortController().signal,
-      clock,
-      onOutcome: (pod, outcome) => reported.push(`${pod.name} ${outcomeText(outcome)}`),
-      onReplacementProblem: (problem) => reported.push(`${problem.pod.name} problem: ${problem.reason}`),
-      onRollout: () => {},
-      ...options,
-    }),
-  );
-  return { ...result, reported };
-}
-
-const outcomeText = (outcome: PodOutcome) =>
-  "reason" in outcome ? `${outcome.kind}: ${outcome.reason}` : outcome.kind;
+) => runRestart(clock, cluster, pods, { strategy: "delete", ...options });
 
 describe("one pod at a time per controller", () => {
   it("deletes the next pod only once the last one's replacement is Ready", async () => {
