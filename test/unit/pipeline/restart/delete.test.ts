@@ -3,11 +3,11 @@
  * controllers side by side, budgets honoured, every replacement checked, Ctrl-C starts nothing new.
  */
 import { describe, expect, it } from "vitest";
-import type { PlanPod } from "../../../src/core/plan.js";
-import type { RestartOptions } from "../../../src/pipeline/restart/outcomes.js";
-import { FakeClock } from "../../support/fake-clock.js";
-import { InMemoryCluster, oldDigest } from "../../support/in-memory-cluster.js";
-import { runRestart } from "../../support/restart.js";
+import type { PlanPod } from "../../../../src/core/plan.js";
+import type { RestartOptions } from "../../../../src/pipeline/restart/outcomes.js";
+import { FakeClock } from "../../../support/fake-clock.js";
+import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
+import { runRestart } from "../../../support/restart.js";
 
 function setup() {
   const clock = new FakeClock();
