@@ -10,9 +10,9 @@ import type { PlanContainer, PlanPod } from "../core/plan.js";
 import type { CompletedRestart } from "../pipeline/restart/outcomes.js";
 
 /** Who reports the Events (reportingController, the SOURCE column of `kubectl describe`). */
-export const eventReporter = "kubectl-autoupdate";
+const eventReporter = "kubectl-autoupdate";
 
-export const eventReasons = { updated: "ImageUpdated", failed: "ImageUpdateFailed" } as const;
+const eventReasons = { updated: "ImageUpdated", failed: "ImageUpdateFailed" } as const;
 
 /** events.k8s.io/v1 validation: the note is at most 1 kB, the reporting instance at most 128 characters. */
 const maxNoteBytes = 1024;
