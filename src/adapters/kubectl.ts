@@ -335,7 +335,8 @@ export class Kubectl {
     if (result.exitCode === 0) return { ok: true };
     const reason = result.interrupted
       ? `no answer within ${eventTimeoutMs / 1000}s`
-      : firstLine(result.stderr) || howItEnded(result);
+      : // kubectl create names its input; here it is always stdin, which says nothing.
+        (firstLine(result.stderr) || howItEnded(result)).replace('error when creating "STDIN": ', "");
     return { ok: false, reason };
   }
 }

@@ -37,8 +37,7 @@ export function restartEvent(restart: CompletedRestart, now: number, instance: s
   return {
     apiVersion: "events.k8s.io/v1",
     kind: "Event",
-    // The server completes the name, as controllers' Events are named: the object's, then a unique part.
-    metadata: { generateName: `${controller.name}.`, namespace },
+    metadata: { generateName: eventNamePrefix(controller.name), namespace },
     eventTime: microTime(now),
     reportingController: eventReporter,
     reportingInstance: instance.slice(0, maxInstanceLength) || eventReporter,
@@ -84,6 +83,14 @@ function describeMove(c: PlanContainer): string {
   ];
   const move = `container ${c.name} ${c.image} ${c.runningDigest ?? "?"} → ${c.latestDigest ?? "?"}`;
   return facts.length > 0 ? `${move}, ${facts.join(", ")}` : move;
+}
+
+/**
+ * The server completes the name with a unique part. The prefix must itself pass as a DNS subdomain once
+ * that part follows (a trailing "." does not; a trailing "-" does), whatever the object's name length.
+ */
+function eventNamePrefix(name: string): string {
+  return `${name.slice(0, 200)}.autoupdate-`;
 }
 
 function objectReference(kind: string, name: string, namespace: string, uid: string | undefined) {

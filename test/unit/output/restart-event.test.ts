@@ -55,7 +55,7 @@ describe("the Event object", () => {
     expect(restartEvent(rollout({ kind: "up" }), now, "cron-29210-abcde")).toEqual({
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
-      metadata: { generateName: "web.", namespace: "shop" },
+      metadata: { generateName: "web.autoupdate-", namespace: "shop" },
       eventTime: "2026-11-30T12:00:00.123000Z",
       reportingController: "kubectl-autoupdate",
       reportingInstance: "cron-29210-abcde",
@@ -96,7 +96,7 @@ describe("the Event object", () => {
       type: "Warning",
       regarding: { apiVersion: "apps/v1", kind: "StatefulSet", name: "db", namespace: "shop", uid: "uid-db" },
       related: { apiVersion: "v1", kind: "Pod", name: "db-0", namespace: "shop", uid: "uid-db-0" },
-      metadata: { generateName: "db.", namespace: "shop" },
+      metadata: { generateName: "db.autoupdate-", namespace: "shop" },
     });
     expect(event["note"]).toBe(
       `Evicted pod db-0 for a new image, but the replacement of db-0 runs the old digest again (container app): container app registry.example.com/shop/web:main ${oldDigest} → ${newDigest}, revision ${revision}, version 1.2.3`,
@@ -141,6 +141,16 @@ describe("the Event object", () => {
     expect(event["note"]).toMatch(
       /^Rolled out for a new image, but Deployment\/web: ProgressDeadlineExceeded: /,
     );
+  });
+
+  it("the name prefix passes as a DNS subdomain with the server's part after it, however long the object's name", () => {
+    const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+    for (const name of ["web", "a".repeat(253)]) {
+      const restart = { ...rollout({ kind: "up" }), controller: { kind: "Deployment", name } };
+      const prefix = restartEvent(restart, now, "h").metadata.generateName;
+      expect(`${prefix}x7k2p`).toMatch(subdomain);
+      expect(`${prefix}x7k2p`.length).toBeLessThanOrEqual(253);
+    }
   });
 
   it("the reporting instance is cut to the 128 characters the API server allows", () => {
