@@ -37,6 +37,9 @@ export interface ToolHint {
   override: string;
 }
 
+/** Secrets this tool reads from its own environment that no child needs (kubectl's credential plugins, docker's helpers): withheld. */
+const withheldFromChildren = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: undefined };
+
 /** Exec over execa, with a hint for each known program when it is missing. */
 export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: string) => void): Exec {
   return async (file, args, options = {}) => {
@@ -47,7 +50,7 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       stripFinalNewline: false,
       maxBuffer: 1024 * 1024 * 1024,
       input: options.input ?? "",
-      env: options.env ?? {},
+      env: { ...withheldFromChildren, ...options.env },
       extendEnv: true,
       timeout: options.timeoutMs,
       cancelSignal: options.signal,

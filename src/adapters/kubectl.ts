@@ -318,7 +318,39 @@ export class Kubectl {
   getSecrets(namespace: string, names: readonly string[]): Promise<Secret[]> {
     return this.getNamed<Secret>("secrets", namespace, names);
   }
+
+  /**
+   * Creates one Event (`kubectl create -f -`, the object on stdin). Best-effort: a refusal (RBAC, admission)
+   * or a stuck API server is an outcome for the caller to report, never an error; the wait is bounded.
+   */
+  async createEvent(event: KubeEvent): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const result = await this.exec(
+      this.binary,
+      [...this.connectionArgs(), "create", "-f", "-", "-o", "name"],
+      {
+        input: JSON.stringify(event),
+        timeoutMs: eventTimeoutMs,
+      },
+    );
+    if (result.exitCode === 0) return { ok: true };
+    const reason = result.interrupted
+      ? `no answer within ${eventTimeoutMs / 1000}s`
+      : // kubectl create names its input; here it is always stdin, which says nothing.
+        (firstLine(result.stderr) || howItEnded(result)).replace('error when creating "STDIN": ', "");
+    return { ok: false, reason };
+  }
 }
+
+/** An Event as events.k8s.io/v1 takes it (output/restart-event.ts builds them). */
+export interface KubeEvent {
+  apiVersion: "events.k8s.io/v1";
+  kind: "Event";
+  metadata: { generateName: string; namespace: string };
+  [field: string]: unknown;
+}
+
+/** An Event is a side note: a slow API server must not hold the run's end for long. */
+const eventTimeoutMs = 20_000;
 
 export type EvictOutcome =
   | { kind: "evicted" }
@@ -387,6 +419,8 @@ function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
     metadata: {
       name: m.name,
       namespace: m.namespace,
+      // What an Event on the workload names (kubectl describe finds Events by it).
+      uid: m.uid,
       generation: m.generation,
       resourceVersion: m.resourceVersion,
       labels: m.labels,

@@ -6,7 +6,7 @@ import type { InstallationOptions } from "../cron/commands/installation.js";
 import type { RunNowOptions } from "../cron/commands/run-now.js";
 import type { UninstallCronOptions } from "../cron/commands/uninstall-cron.js";
 import { defaultImage } from "../cron/core/image.js";
-import { checkName, checkNamespace } from "../cron/core/names.js";
+import { checkName, checkNamespace, checkSecretName } from "../cron/core/names.js";
 import { checkSchedule, checkTimeZone } from "../cron/core/schedule.js";
 import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
@@ -40,6 +40,8 @@ export interface RawInstallCronFlags extends RawInstallationFlags {
   image?: string;
   minAge?: string;
   strategy?: string;
+  webhookSecret?: string;
+  webhookUrl?: string;
   dryRun?: boolean;
   output?: string;
 }
@@ -108,6 +110,14 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
   }
   const output =
     raw.output === undefined ? undefined : parseOutput(raw.output, ["yaml", "json"] as const, "yaml");
+  if (raw.webhookUrl !== undefined) {
+    throw new UsageError(
+      "install-cron takes no webhook URL: it would be in the CronJob's spec for anyone who can read it. " +
+        "Put it in a Secret (kubectl create secret generic NAME --from-file=url=FILE) and pass --webhook-secret NAME",
+    );
+  }
+  const webhookSecret =
+    raw.webhookSecret === undefined ? undefined : checkedValue(checkSecretName(raw.webhookSecret));
 
   return {
     ...installation,
@@ -122,6 +132,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
       dockerSocket,
       image,
       ...(raw.minAge !== undefined ? { minAge: checkMinAge(raw.minAge) } : {}),
+      ...(webhookSecret !== undefined ? { webhookSecret } : {}),
       strategy: parseStrategy(raw.strategy),
     },
     dryRun: raw.dryRun === true,

@@ -11,6 +11,8 @@ export const defaults = {
   registryTimeout: "10s",
   registryRetries: "2",
   waitTimeout: "5m",
+  /** Each webhook attempt; three attempts at most (adapters/webhook.ts). */
+  webhookTimeout: "10s",
   /** The way that keeps the most capacity and honours budgets, per controller. */
   strategy: "auto",
   cron: {

@@ -93,7 +93,18 @@ export function addApplyFlags(command: Command): Command {
       "do not wait for replacements to be Ready (nor check them) between a controller's pods or after the last",
     )
     .option("--wait-timeout <duration>", "how long to wait for each replacement", defaults.waitTimeout)
-    .option("--summary-json", "end with one JSON line summing up the run (for logs)");
+    .option("--summary-json", "end with one JSON line summing up the run (for logs)")
+    .option(
+      "--webhook-url <url>",
+      "after the run, POST its RunReport (JSON, with a Slack-compatible text) here; the URL is a secret " +
+        "and argv is visible to other users: prefer $KUBECTL_AUTOUPDATE_WEBHOOK_URL or --webhook-url-file",
+    )
+    .option("--webhook-url-file <path>", "read the webhook URL from this file (e.g. a mounted Secret)")
+    .option(
+      "--webhook-timeout <duration>",
+      "each webhook attempt's limit (3 attempts)",
+      defaults.webhookTimeout,
+    );
 }
 
 /** The CronJob verbs: which installation (--name, -n), plus the connection flags. */
@@ -106,33 +117,41 @@ export function addInstallationFlags(command: Command, namespaceHelp: string): C
 
 /** install-cron only. */
 export function addInstallCronFlags(command: Command, defaultImageHelp: string): Command {
-  return command
-    .option("-A, --all-namespaces", "check pods in every namespace (ClusterRole + ClusterRoleBinding)")
-    .option("-l, --selector <selector>", "only pods matching this label selector, as kubectl's -l")
-    .option("--schedule <cron>", "5-field cron schedule or @hourly, @daily, …", defaults.cron.schedule)
-    .option(
-      "--time-zone <name>",
-      "IANA time zone of the schedule, e.g. Europe/Berlin (default: the cluster's)",
-    )
-    .option("--suspend", "install it suspended (no scheduled runs; run-now still works)")
-    .addOption(
-      new Option("--strategy <name>", "how the job's apply restarts pods; its RBAC follows")
-        .choices(strategyNames)
-        .default(defaults.strategy),
-    )
-    .addOption(
-      new Option("--resolver <name>", "how the job learns a tag's digest")
-        .choices(["registry", "docker"])
-        .default(defaults.cron.resolver),
-    )
-    .option(
-      "--docker-socket",
-      "mount the node's /var/run/docker.sock (needed by --resolver docker; see the warning)",
-    )
-    .option("--image <ref>", defaultImageHelp)
-    .option("--min-age <duration>", "the job acts only on new images built at least this long ago")
-    .option("--dry-run", "print the manifests; apply nothing")
-    .addOption(
-      new Option("-o, --output <format>", "print the manifests in this format").choices(["yaml", "json"]),
-    );
+  return (
+    command
+      .option("-A, --all-namespaces", "check pods in every namespace (ClusterRole + ClusterRoleBinding)")
+      .option("-l, --selector <selector>", "only pods matching this label selector, as kubectl's -l")
+      .option("--schedule <cron>", "5-field cron schedule or @hourly, @daily, …", defaults.cron.schedule)
+      .option(
+        "--time-zone <name>",
+        "IANA time zone of the schedule, e.g. Europe/Berlin (default: the cluster's)",
+      )
+      .option("--suspend", "install it suspended (no scheduled runs; run-now still works)")
+      .addOption(
+        new Option("--strategy <name>", "how the job's apply restarts pods; its RBAC follows")
+          .choices(strategyNames)
+          .default(defaults.strategy),
+      )
+      .addOption(
+        new Option("--resolver <name>", "how the job learns a tag's digest")
+          .choices(["registry", "docker"])
+          .default(defaults.cron.resolver),
+      )
+      .option(
+        "--docker-socket",
+        "mount the node's /var/run/docker.sock (needed by --resolver docker; see the warning)",
+      )
+      .option("--image <ref>", defaultImageHelp)
+      .option("--min-age <duration>", "the job acts only on new images built at least this long ago")
+      .option(
+        "--webhook-secret <name>",
+        "the job posts its RunReport to the URL in this Secret's key `url` (injected as an environment variable)",
+      )
+      // Refused with advice: a URL given here would end up in the CronJob's spec.
+      .addOption(new Option("--webhook-url <url>").hideHelp())
+      .option("--dry-run", "print the manifests; apply nothing")
+      .addOption(
+        new Option("-o, --output <format>", "print the manifests in this format").choices(["yaml", "json"]),
+      )
+  );
 }

@@ -15,6 +15,7 @@ import type { PlanFormat } from "../output/render-plan.js";
 import type { Checked } from "../util/checked.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";
+import { parseWebhookOptions, type RawWebhookFlags } from "./webhook-options.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -57,7 +58,7 @@ export interface RawPlanFlags extends RawPlanningFlags {
   exitCode?: boolean;
 }
 
-export interface RawApplyFlags extends RawPlanningFlags {
+export interface RawApplyFlags extends RawPlanningFlags, RawWebhookFlags {
   yes?: boolean;
   dryRun?: boolean;
   wait?: boolean;
@@ -172,6 +173,7 @@ export function parsePlanOptions(raw: RawPlanFlags, env: Env): PlanOptions {
 }
 
 export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
+  const webhook = parseWebhookOptions(raw, env);
   return {
     ...parsePlanningOptions(raw, env),
     yes: raw.yes === true,
@@ -179,6 +181,7 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
     wait: raw.wait !== false,
     waitTimeoutMs: parseDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout"),
     summaryJson: raw.summaryJson === true,
+    ...(webhook ? { webhook } : {}),
   };
 }
 

@@ -1,19 +1,35 @@
-/** `kubectl autoupdate apply`: the same plan as `plan`, printed, confirmed, then exactly its restarts. */
+/**
+ * `kubectl autoupdate apply`: the same plan as `plan`, printed, confirmed, then exactly its restarts, each
+ * recorded as an Event on its workload; with a webhook, the run's report is posted at the end.
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm } from "../adapters/terminal.js";
-import { podsToRestart, summarize } from "../core/plan.js";
+import { Webhook, webhookRetry } from "../adapters/webhook.js";
+import { type Plan, podsToRestart, summarize } from "../core/plan.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
 import {
   describeOutcome,
   describeReplacementProblem,
   describeRollout,
+  type RestartRecord,
   renderRestartSummary,
   renderRunSummary,
 } from "../output/restart-report.js";
+import { renderRunReport, runReport } from "../output/run-report.js";
+import { EventRecorder } from "../pipeline/restart/events.js";
 import { restartPods } from "../pipeline/restart/restart-pods.js";
 import { counted } from "../util/counted.js";
 import type { Context, PlanningOptions } from "./context.js";
 import { showPlan } from "./plan.js";
+
+/** Where the RunReport goes, and each attempt's limit. The URL is a secret: only its host is ever shown. */
+export interface WebhookTarget {
+  url: URL;
+  timeoutMs: number;
+}
 
 export interface ApplyOptions extends PlanningOptions {
   yes: boolean;
@@ -23,11 +39,32 @@ export interface ApplyOptions extends PlanningOptions {
   waitTimeoutMs: number;
   /** End with one JSON line (the CronJob's log is read by machines too). */
   summaryJson: boolean;
+  /** Post the RunReport here after the run. */
+  webhook?: WebhookTarget;
+}
+
+/** What a run has got to, for its report: the plan once made, what became of the restarts once done. */
+interface RunSoFar {
+  plan?: Plan;
+  record?: RestartRecord;
 }
 
 export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
+  const run: RunSoFar = {};
+  try {
+    await applyPlan(ctx, run);
+  } catch (error) {
+    // A refusal ("no" at the prompt, no --yes) is no run to report.
+    if (!(error instanceof RefusedError)) await postReport(ctx, run, error);
+    throw error;
+  }
+  await postReport(ctx, run);
+}
+
+async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<void> {
   const { io, options } = ctx;
   const result = await showPlan(ctx);
+  run.plan = result.plan;
 
   // With -o json|yaml stdout holds only the document; the restart report goes to stderr.
   const report = options.output === "json" || options.output === "yaml" ? io.stderr : io.stdout;
@@ -55,6 +92,8 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
 
   // What is being rolled out, once per image: old → new digest, revision, age.
   for (const move of imageMoves(targets, ctx.clock.now())) report.write(`${move}\n`);
+  // A server dry run restarts nothing, so it records nothing either.
+  const events = options.dryRun ? null : new EventRecorder(ctx.kubectl, ctx.clock, hostname());
   const restarted = await restartPods(ctx.kubectl, targets, {
     strategy: options.strategy,
     dryRun: options.dryRun,
@@ -68,8 +107,13 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
       report.write(`${describeOutcome(pod, outcome, options.dryRun, ctx.chalk)}\n`),
     onReplacementProblem: (problem) => report.write(`${describeReplacementProblem(problem, ctx.chalk)}\n`),
     onRollout: (rollout) => report.write(`${describeRollout(rollout, options.dryRun, ctx.chalk)}\n`),
+    onRestarted: (restart) => events?.record(restart),
   });
-  for (const warning of restarted.warnings) io.stderr.write(`${ctx.chalk.yellow("Warning:")} ${warning}\n`);
+  run.record = restarted;
+  const unrecorded = await events?.settle();
+  for (const warning of [...restarted.warnings, ...(unrecorded ? [unrecorded] : [])]) {
+    io.stderr.write(`${ctx.chalk.yellow("Warning:")} ${warning}\n`);
+  }
   report.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, options.dryRun));
   if (options.summaryJson) report.write(renderRunSummary(result.plan, restarted, options.dryRun));
 
@@ -83,5 +127,42 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
   }
   if (restarted.problems.length > 0) {
     throw new PartialFailureError("some replacements did not come up on the new image; see above");
+  }
+}
+
+/**
+ * Posts the RunReport when a webhook is set and the run tried a restart or failed (a run with nothing to
+ * restart posts nothing: a CronJob every 10 minutes would fill a channel). A delivery that fails is one
+ * warning line; it changes neither what was restarted nor the exit code.
+ */
+async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unknown): Promise<void> {
+  const target = ctx.options.webhook;
+  if (!target || (error === undefined && run.record === undefined)) return;
+  if (target.url.protocol === "https:") trustSystemCertificates(ctx.io.env);
+  const failure =
+    error === undefined
+      ? undefined
+      : {
+          message: (error instanceof Error ? error.message : String(error)).replace(/; see above$/, ""),
+          interrupted: error instanceof InterruptedError || ctx.io.signal.aborted,
+        };
+  const report = runReport({
+    id: randomUUID(),
+    now: ctx.clock.now(),
+    dryRun: ctx.options.dryRun,
+    ...run,
+    ...(failure ? { error: failure } : {}),
+  });
+  const webhook = new Webhook(target.url, {
+    timeoutMs: target.timeoutMs,
+    retry: webhookRetry,
+    clock: ctx.clock,
+    log: ctx.debug,
+  });
+  const delivery = await webhook.post(renderRunReport(report));
+  if (!delivery.ok) {
+    ctx.io.stderr.write(
+      `${ctx.chalk.yellow("Warning:")} webhook to ${webhook.host} not delivered: ${delivery.reason}\n`,
+    );
   }
 }

@@ -33,6 +33,7 @@ export interface Workload {
   metadata: {
     name: string;
     namespace?: string;
+    uid?: string;
     generation?: number;
     resourceVersion?: string;
     labels?: Record<string, string>;

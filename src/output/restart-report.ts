@@ -99,7 +99,7 @@ export function renderRestartSummary(
 }
 
 /** One controller's entry in the RunSummary. */
-interface ControllerSummary {
+export interface ControllerSummary {
   namespace: string;
   kind: string;
   name: string;
@@ -117,12 +117,17 @@ export interface RestartRecord {
 
 /** One JSON line: what the run found and did, per controller too, for logs read by machines (the CronJob's). */
 export function renderRunSummary(plan: Plan, record: RestartRecord, dryRun: boolean): string {
+  return `${JSON.stringify(runSummary(plan, record, dryRun))}\n`;
+}
+
+/** The RunSummary: the plan's counts, what became of the planned pods, and each controller's outcome. */
+export function runSummary(plan: Plan, record: RestartRecord, dryRun: boolean) {
   const summary = summarize(plan);
   const all = [...record.outcomes.values()];
   const count = (kind: PodOutcome["kind"]) => all.filter((o) => o.kind === kind).length;
   const planned = (strategy: RestartMethod) =>
     plan.pods.filter((p) => p.action === "delete" && p.restart?.strategy === strategy).length;
-  return `${JSON.stringify({
+  return {
     kind: "RunSummary",
     resolver: plan.resolver,
     ...(plan.strategy ? { strategy: plan.strategy } : {}),
@@ -139,18 +144,30 @@ export function renderRunSummary(plan: Plan, record: RestartRecord, dryRun: bool
     failed: count("failed") + count("not-started"),
     notReplaced: record.problems.length,
     restarts: { rollout: planned("rollout"), evict: planned("evict"), delete: planned("delete") },
-    controllers: controllerSummaries(record),
-  })}\n`;
+    controllers: controllerOutcomes(record).map(({ summary }) => summary),
+  };
 }
 
-function controllerSummaries(record: RestartRecord): ControllerSummary[] {
-  const entries: ControllerSummary[] = record.rollouts.map((report) => ({
-    namespace: report.namespace,
-    kind: report.controller.kind,
-    name: report.controller.name,
-    strategy: "rollout",
-    pods: report.pods.length,
-    ...rolloutSummary(report),
+export type RunSummary = ReturnType<typeof runSummary>;
+
+/** A controller's entry in the RunSummary, with its planned pods. */
+export interface ControllerOutcome {
+  summary: ControllerSummary;
+  pods: readonly PlanPod[];
+}
+
+/** Each restarted controller's summary and pods: rollouts first, then evictions and deletions. */
+export function controllerOutcomes(record: RestartRecord): ControllerOutcome[] {
+  const entries: ControllerOutcome[] = record.rollouts.map((report) => ({
+    summary: {
+      namespace: report.namespace,
+      kind: report.controller.kind,
+      name: report.controller.name,
+      strategy: "rollout",
+      pods: report.pods.length,
+      ...rolloutSummary(report),
+    },
+    pods: report.pods,
   }));
   const groups = new Map<string, PlanPod[]>();
   for (const pod of record.outcomes.keys()) {
@@ -171,13 +188,16 @@ function controllerSummaries(record: RestartRecord): ControllerSummary[] {
         ? "failed"
         : "restarted";
     entries.push({
-      namespace,
-      kind: restart!.controller.kind,
-      name: restart!.controller.name,
-      strategy: restart!.strategy,
-      pods: pods.length,
-      outcome,
-      ...(reason ? { reason } : {}),
+      summary: {
+        namespace,
+        kind: restart!.controller.kind,
+        name: restart!.controller.name,
+        strategy: restart!.strategy,
+        pods: pods.length,
+        outcome,
+        ...(reason ? { reason } : {}),
+      },
+      pods,
     });
   }
   return entries;

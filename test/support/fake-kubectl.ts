@@ -14,6 +14,8 @@ export const fakeKubectl = join(fakeBin, "kubectl");
 export interface KubectlCall {
   argv: string[];
   stdin: string;
+  /** The variables named in $FAKE_KUBECTL_LOG_ENV as this call saw them (null: unset). */
+  env?: Record<string, string | null>;
 }
 
 /** What the fake prints and how it exits. */
@@ -30,6 +32,8 @@ export interface FakeState {
   serviceAccounts?: unknown[];
   /** Calls whose joined argv contains the key fail this way (exit 1 unless said otherwise). */
   faults?: Record<string, FakeResponse>;
+  /** Every Event created (`create -f -` of an Event) is refused this way (RBAC, admission). */
+  eventFault?: FakeResponse;
 }
 
 /** A fake cluster behind test/bin/kubectl: objects in a state file, faults and rules, every call logged. */
@@ -83,6 +87,13 @@ export class FakeCluster {
     return this.calls().filter((c) =>
       c.argv.some((a) => ["apply", "create", "delete", "patch", "replace", "edit"].includes(a)),
     );
+  }
+
+  /** The Events created (their objects, from the calls' stdin), refused ones included. */
+  events(): Record<string, unknown>[] {
+    return this.calls()
+      .filter((c) => c.argv.includes("create") && c.stdin.includes('"kind":"Event"'))
+      .map((c) => JSON.parse(c.stdin) as Record<string, unknown>);
   }
 
   /** Pods still in the cluster (deletions remove them). */

@@ -434,6 +434,7 @@ export class InMemoryCluster implements RestartApi {
     const metadata = {
       name: c.spec.name,
       namespace: c.spec.namespace,
+      uid: c.uid,
       generation: c.generation,
       resourceVersion: String(c.resourceVersion),
       labels: { ...c.spec.labels },

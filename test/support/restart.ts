@@ -1,6 +1,11 @@
 /** Runs apply's restarts against an InMemoryCluster on a FakeClock, and writes down what they reported. */
 import type { PlanPod } from "../../src/core/plan.js";
-import type { PodOutcome, RestartOptions, RolloutOutcome } from "../../src/pipeline/restart/outcomes.js";
+import type {
+  CompletedRestart,
+  PodOutcome,
+  RestartOptions,
+  RolloutOutcome,
+} from "../../src/pipeline/restart/outcomes.js";
 import { restartPods } from "../../src/pipeline/restart/restart-pods.js";
 import type { FakeClock } from "./fake-clock.js";
 import type { InMemoryCluster } from "./in-memory-cluster.js";
@@ -16,6 +21,7 @@ export async function runRestart(
   options: Partial<RestartOptions> = {},
 ) {
   const reported: string[] = [];
+  const restarted: CompletedRestart[] = [];
   const result = await clock.run(
     restartPods(cluster, pods, {
       strategy: "auto",
@@ -38,8 +44,20 @@ export async function runRestart(
               : outcomeText(outcome);
         reported.push(`${report.controller.kind}/${report.controller.name} ${detail}`);
       },
+      onRestarted: (restart) => restarted.push(restart),
       ...options,
     }),
   );
-  return { ...result, reported };
+  return { ...result, reported, restarted };
+}
+
+/** A completed restart as a line: `evict web-0 on ReplicaSet/web (uid-web): up`. */
+export function restartLine(restart: CompletedRestart): string {
+  const { controller: c, replacement: r } = restart;
+  const what = restart.pod
+    ? `${restart.strategy} ${restart.pod.name}`
+    : `${restart.strategy} ${restart.pods.length} pods`;
+  const how =
+    r.kind === "up" ? "up" : r.kind === "unchecked" ? `unchecked (${r.why})` : `problem: ${r.reason}`;
+  return `${what} on ${c.kind}/${c.name} (${c.uid ?? "no uid"}): ${how}`;
 }

@@ -24,7 +24,12 @@ export interface InstallSpec {
   minAge?: string;
   /** How the job's apply restarts pods (absent: auto, apply's default); the RBAC follows it. */
   strategy?: StrategyName;
+  /** A Secret whose key `url` is the webhook the job posts its RunReport to; its value is never read here. */
+  webhookSecret?: string;
 }
+
+/** The variable the job's apply reads the webhook URL from (cli/webhook-options.ts reads it). */
+export const webhookUrlEnv = "KUBECTL_AUTOUPDATE_WEBHOOK_URL";
 
 /** The field manager of every server-side apply; also the managed-by label value. */
 export const fieldManager = "kubectl-autoupdate";
@@ -94,17 +99,19 @@ const requests = {
   rollout: ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
     ["get", "list", "patch"].map((verb) => `apps/${r}:${verb}`),
   ),
+  /** An Event after each restart, whatever the strategy (pipeline/restart/events.ts). */
+  events: ["events.k8s.io/events:create"],
 };
 
 const requestsByStrategy: Record<StrategyName, string[]> = {
-  delete: [...requests.plan, ...requests.paced, ...requests.delete],
-  evict: [...requests.plan, ...requests.paced, ...requests.evict],
-  rollout: [...requests.plan, ...requests.rollout],
+  delete: [...requests.plan, ...requests.paced, ...requests.delete, ...requests.events],
+  evict: [...requests.plan, ...requests.paced, ...requests.evict, ...requests.events],
+  rollout: [...requests.plan, ...requests.rollout, ...requests.events],
   // auto rolls some controllers and evicts the pods of the others; it never deletes.
-  auto: [...requests.plan, ...requests.paced, ...requests.evict, ...requests.rollout],
+  auto: [...requests.plan, ...requests.paced, ...requests.evict, ...requests.rollout, ...requests.events],
 };
 
-const groupOrder = ["", "apps", "batch", "policy"];
+const groupOrder = ["", "apps", "batch", "policy", "events.k8s.io"];
 const verbOrder = ["get", "list", "patch", "create", "delete"];
 
 /**
@@ -261,6 +268,15 @@ function cronJob(spec: InstallSpec): InstallObject {
                   env: [
                     { name: "HOME", value: "/tmp" },
                     { name: "KUBECACHEDIR", value: "/tmp/kube-cache" },
+                    // The URL is a secret: taken from the Secret when the pod starts, never in args or here.
+                    ...(spec.webhookSecret !== undefined
+                      ? [
+                          {
+                            name: webhookUrlEnv,
+                            valueFrom: { secretKeyRef: { name: spec.webhookSecret, key: "url" } },
+                          },
+                        ]
+                      : []),
                   ],
                   resources: {
                     requests: { ...d.resources.requests },

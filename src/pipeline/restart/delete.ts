@@ -7,7 +7,7 @@ import { blockingBudgets, type DisruptionBudget } from "../../core/disruption-bu
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
-import { controllerReadiness, replacementProblem } from "./replacement.js";
+import { controllerReadiness, podRestart, replacementProblem } from "./replacement.js";
 
 export async function deleteGroup(
   api: RestartApi,
@@ -28,9 +28,11 @@ export async function deleteGroup(
     const before = readiness ? await readiness.snapshot() : null;
     const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
     reporter.record(pod, outcome);
-    if (!readiness || !before || outcome.kind !== "deleted") continue;
-    const problem = await replacementProblem(readiness, before, pod, options);
-    if (problem === null) continue;
+    if (outcome.kind !== "deleted") continue;
+    const problem =
+      readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
+    reporter.restarted(podRestart("delete", pod, problem, options));
+    if (problem === null || problem === undefined) continue;
     // Before a next pod, the problem is why it is spared; after the last one, it is reported on its own.
     if (index < group.length - 1) return stop(index + 1, problem);
     if (problem !== "interrupted") reporter.recordProblem({ pod, reason: problem });

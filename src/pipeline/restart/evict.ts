@@ -10,7 +10,7 @@ import { blockingBudgets, selectorMatches } from "../../core/disruption-budget.j
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
-import { controllerReadiness, replacementProblem } from "./replacement.js";
+import { controllerReadiness, podRestart, replacementProblem } from "./replacement.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
 const maxBackoffMs = 10_000;
@@ -43,9 +43,11 @@ export async function evictGroup(
       continue;
     }
     reporter.record(pod, outcome);
-    if (!readiness || !before || outcome.kind !== "evicted") continue;
-    const problem = await replacementProblem(readiness, before, pod, options);
-    if (problem === null) continue;
+    if (outcome.kind !== "evicted") continue;
+    const problem =
+      readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
+    reporter.restarted(podRestart("evict", pod, problem, options));
+    if (problem === null || problem === undefined) continue;
     // Before a next pod, the problem is why it is spared; after the last one, it is reported on its own.
     if (index < group.length - 1) return stop(index + 1, problem);
     if (problem !== "interrupted") reporter.recordProblem({ pod, reason: problem });

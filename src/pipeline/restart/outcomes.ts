@@ -1,6 +1,6 @@
 /** What restarting reports: each pod's outcome, each rollout's, and replacements that did not come up as planned. */
 import type { Kubectl } from "../../adapters/kubectl.js";
-import type { Owner, PlanPod, StrategyName } from "../../core/plan.js";
+import type { Owner, PlanPod, RestartMethod, StrategyName } from "../../core/plan.js";
 import type { Clock } from "../../util/clock.js";
 
 /** The kubectl calls restarting takes (an in-memory cluster in the unit tests). */
@@ -53,6 +53,23 @@ export interface RolloutReport {
   outcome: RolloutOutcome;
 }
 
+/**
+ * A restart that happened — a pod evicted or deleted, a workload patched to roll — and how its replacement
+ * came up: what an Event records.
+ */
+export interface CompletedRestart {
+  strategy: RestartMethod;
+  namespace: string;
+  /** The workload rolled out, or the controller that recreates the evicted or deleted pod. */
+  controller: { kind: string; name: string; uid?: string };
+  /** The evicted or deleted pod; absent for a rollout. */
+  pod?: PlanPod;
+  /** The planned pods it replaced: the evicted or deleted one, or all of a rolled controller's. */
+  pods: readonly PlanPod[];
+  /** How the replacement came up: on the new image, not checked (and why), or what went wrong. */
+  replacement: { kind: "up" } | { kind: "unchecked"; why: string } | { kind: "problem"; reason: string };
+}
+
 export interface RestartOptions {
   /** As asked: a rollout re-checks the workload against it right before patching. */
   strategy: StrategyName;
@@ -70,6 +87,8 @@ export interface RestartOptions {
   onReplacementProblem: (problem: ReplacementProblem) => void;
   /** Each rollout, once it has ended (or was left). */
   onRollout: (report: RolloutReport) => void;
+  /** Each restart that happened (not under --dry-run), once its replacement is checked. */
+  onRestarted?: (restart: CompletedRestart) => void;
 }
 
 /** How one controller's strategy reports back to restartPods. */
@@ -78,4 +97,5 @@ export interface GroupReporter {
   record(pod: PlanPod, outcome: PodOutcome): void;
   recordProblem(problem: ReplacementProblem): void;
   recordRollout(report: RolloutReport): void;
+  restarted(restart: CompletedRestart): void;
 }

@@ -7,7 +7,7 @@ import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { backOnOldDigest, type LabelSelector, readyPodCount, selectorString } from "../../core/readiness.js";
 import { counted } from "../../util/counted.js";
-import type { RestartApi, RestartOptions } from "./outcomes.js";
+import type { CompletedRestart, RestartApi, RestartOptions } from "./outcomes.js";
 
 /** Resource names of the controllers that recreate an evicted or deleted pod. */
 const controllerResources: Record<string, string> = {
@@ -40,6 +40,34 @@ export async function replacementProblem(
   const container = ready.map((replacement) => backOnOldDigest(pod, replacement)).find((c) => c !== null);
   if (!container) return null;
   return `the replacement of ${pod.name} runs the old digest again (${container})`;
+}
+
+/**
+ * What an evicted or deleted pod's restart was, on the controller that recreates it: `problem` is
+ * replacementProblem's answer, or undefined when the replacement was not waited for.
+ */
+export function podRestart(
+  strategy: "evict" | "delete",
+  pod: PlanPod,
+  problem: string | null | undefined,
+  options: RestartOptions,
+): CompletedRestart {
+  const replacement: CompletedRestart["replacement"] =
+    problem === undefined
+      ? { kind: "unchecked", why: options.wait ? "its controller's pods could not be counted" : "--no-wait" }
+      : problem === "interrupted"
+        ? { kind: "unchecked", why: "interrupted" }
+        : problem === null
+          ? { kind: "up" }
+          : { kind: "problem", reason: problem };
+  return {
+    strategy,
+    namespace: pod.namespace,
+    controller: pod.controller ?? pod.restart!.controller,
+    pod,
+    pods: [pod],
+    replacement,
+  };
 }
 
 /**

@@ -53,6 +53,10 @@ export async function restartPods(
       result.rollouts.push(report);
       options.onRollout(report);
     },
+    restarted(restart) {
+      // A server dry run restarted nothing.
+      if (!options.dryRun) options.onRestarted?.(restart);
+    },
   };
   const budgets = new BudgetGate(api, options);
   await mapLimit([...groups.values()], options.concurrency, (group) => {

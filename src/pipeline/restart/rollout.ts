@@ -10,7 +10,7 @@ import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
 import { decideRestart } from "../../core/restart-strategy.js";
 import { rolloutStatus, type Workload, type WorkloadKind, workloadName } from "../../core/workload.js";
-import type { GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
+import type { CompletedRestart, GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
 import { oldDigestAfterRollout } from "./replacement.js";
 
 export async function rollOut(
@@ -20,13 +20,40 @@ export async function rollOut(
 ): Promise<void> {
   const first = group[0]!;
   const controller = first.restart!.controller;
-  const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter);
+  const read: { uid?: string } = {};
+  const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter, read);
   for (const pod of group) reporter.record(pod, podOutcomeOf(outcome));
   // Patched, then gone wrong: the pods were replaced, not as planned.
   if (outcome.kind === "failed" && outcome.patched) {
     reporter.recordProblem({ pod: first, reason: outcome.reason });
   }
+  const replacement = replacementOf(outcome);
+  if (replacement) {
+    reporter.restarted({
+      strategy: "rollout",
+      namespace: first.namespace,
+      controller: { ...controller, uid: read.uid },
+      pods: group,
+      replacement,
+    });
+  }
   reporter.recordRollout({ namespace: first.namespace, controller, pods: group, outcome });
+}
+
+/** How a patched workload's pods came up; null when nothing was patched. */
+function replacementOf(outcome: RolloutOutcome): CompletedRestart["replacement"] | null {
+  switch (outcome.kind) {
+    case "rolled-out":
+      return { kind: "up" };
+    case "started":
+      return { kind: "unchecked", why: "--no-wait" };
+    case "in-progress":
+      return { kind: "unchecked", why: "interrupted while the rollout was in progress" };
+    case "not-started":
+      return null;
+    case "failed":
+      return outcome.patched ? { kind: "problem", reason: outcome.reason } : null;
+  }
 }
 
 /** What became of each planned pod of a rolled workload. */
@@ -49,6 +76,8 @@ async function rollOutWorkload(
   group: readonly PlanPod[],
   kind: WorkloadKind,
   { options }: GroupReporter,
+  /** Filled in once the workload is read: its UID, which an Event on it names. */
+  read: { uid?: string },
 ): Promise<RolloutOutcome> {
   const { clock, signal } = options;
   const namespace = group[0]!.namespace;
@@ -59,6 +88,7 @@ async function rollOutWorkload(
   // Read again right before patching: paused, mid-rollout or changed since the plan means no rollout now.
   const current = await api.getWorkload(kind, namespace, target.name);
   if (!current) return { kind: "not-started", reason: `${name} was not found` };
+  read.uid = current.metadata.uid;
   const decision = decideRestart(options.strategy, target, {
     workload: current,
     pods: group.map((p) => p.name),

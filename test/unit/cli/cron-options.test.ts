@@ -76,3 +76,34 @@ describe("parseInstallCronOptions", () => {
     expect(() => parseInstallCronOptions(flags, {})).toThrow(message);
   });
 });
+
+describe("install-cron's webhook", () => {
+  const url = "https://hooks.example.com/services/T0001/B0002/s3cr3tT0k3n";
+
+  it("--webhook-secret names the Secret the job's URL comes from", () => {
+    expect(parseInstallCronOptions({ webhookSecret: "team-hooks" }, {}).spec.webhookSecret).toBe(
+      "team-hooks",
+    );
+    expect(parseInstallCronOptions({}, {}).spec).not.toHaveProperty("webhookSecret");
+  });
+
+  it("a Secret's name must be one the API server takes", () => {
+    expect(() => parseInstallCronOptions({ webhookSecret: "Team_Hooks" }, {})).toThrow(
+      'invalid --webhook-secret "Team_Hooks": want a Secret\'s name',
+    );
+  });
+
+  it("--webhook-url is refused with the way to a Secret, and the URL is not quoted", () => {
+    let message = "";
+    try {
+      parseInstallCronOptions({ webhookUrl: url }, {});
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain("--webhook-secret NAME");
+    expect(message).toContain("kubectl create secret generic NAME --from-file=url=FILE");
+    expect(message).not.toContain("hooks.example.com");
+    expect(message).not.toContain("s3cr3t");
+  });
+});

@@ -209,6 +209,15 @@ describe("install-cron manifests", () => {
     ]);
   });
 
+  it("--webhook-secret adds only an environment variable taken from the Secret's key url: nothing in the command", () => {
+    const hooked = manifestsFor({ namespace: "tools", webhookSecret: "team-hooks" });
+    expect(changes(cronJobOf(base), cronJobOf(hooked))).toEqual([
+      'spec.jobTemplate.spec.template.spec.containers.0.env.2: undefined -> {"name":"KUBECTL_AUTOUPDATE_WEBHOOK_URL","valueFrom":{"secretKeyRef":{"name":"team-hooks","key":"url"}}}',
+    ]);
+    // The Role is the same: the job never reads the Secret itself (the kubelet injects it).
+    expect(hooked.filter((m) => m.kind !== "CronJob")).toEqual(base.filter((m) => m.kind !== "CronJob"));
+  });
+
   it("is deterministic: the same flags give byte-identical manifests (so a re-apply changes nothing)", () => {
     expect(renderObjectsJson(manifestsFor({ namespace: "tools" }))).toBe(
       renderObjectsJson(manifestsFor({ namespace: "tools" })),

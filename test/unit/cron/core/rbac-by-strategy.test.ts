@@ -35,11 +35,14 @@ const rolling = ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
   ["get", "list", "patch"].map((v) => `apps/${r}:${v}`),
 );
 
+/** Every strategy: an Event after each restart, in the API group kubectl describe's Events share storage with. */
+const events = "events.k8s.io/events:create";
+
 const expected: Record<StrategyName, string[]> = {
-  delete: [...planning, ...paced, "/pods:delete"],
-  evict: [...planning, ...paced, "/pods/eviction:create"],
-  rollout: [...planning, ...rolling],
-  auto: [...planning, ...paced, "/pods/eviction:create", ...rolling],
+  delete: [...planning, ...paced, "/pods:delete", events],
+  evict: [...planning, ...paced, "/pods/eviction:create", events],
+  rollout: [...planning, ...rolling, events],
+  auto: [...planning, ...paced, "/pods/eviction:create", ...rolling, events],
 };
 
 describe("the CronJob's RBAC per strategy", () => {
@@ -51,12 +54,18 @@ describe("the CronJob's RBAC per strategy", () => {
   );
 
   it.each<[StrategyName, string[]]>([
-    ["delete", ["/pods:delete"]],
-    ["evict", ["/pods/eviction:create"]],
-    ["rollout", ["apps/daemonsets:patch", "apps/deployments:patch", "apps/statefulsets:patch"]],
+    ["delete", ["/pods:delete", events]],
+    ["evict", ["/pods/eviction:create", events]],
+    ["rollout", ["apps/daemonsets:patch", "apps/deployments:patch", "apps/statefulsets:patch", events]],
     [
       "auto",
-      ["/pods/eviction:create", "apps/daemonsets:patch", "apps/deployments:patch", "apps/statefulsets:patch"],
+      [
+        "/pods/eviction:create",
+        "apps/daemonsets:patch",
+        "apps/deployments:patch",
+        "apps/statefulsets:patch",
+        events,
+      ],
     ],
   ])(
     "%s writes only %j: pods delete only for delete, no update, no watch, no wildcard",
@@ -81,8 +90,17 @@ describe("the CronJob's RBAC per strategy", () => {
       { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "patch"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
       { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
+      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
     ]);
   });
+
+  it.each(["auto", "rollout", "evict", "delete"] as const)(
+    "%s: events create, and nothing else on Events (no get, list, patch or the core group's events)",
+    (strategy) => {
+      const onEvents = autoupdateRules(strategy).filter((r) => r.resources.includes("events"));
+      expect(onEvents).toEqual([{ apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] }]);
+    },
+  );
 
   it.each<[StrategyName | undefined, StrategyName]>([
     [undefined, "auto"],

@@ -18,6 +18,7 @@ const needed = [
   "apps/statefulsets:get", // delete-pods
   "apps/daemonsets:get", // delete-pods
   "/replicationcontrollers:get", // delete-pods
+  "events.k8s.io/events:create", // pipeline/restart/events.ts: an Event after each restart
 ].sort();
 
 function tuples(rules: readonly PolicyRule[]): string[] {
@@ -41,6 +42,7 @@ describe("RBAC of the CronJob", () => {
       { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
       { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
+      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
     ]);
   });
 
@@ -48,14 +50,14 @@ describe("RBAC of the CronJob", () => {
     expect(tuples(autoupdateRules("delete"))).toEqual(needed);
   });
 
-  it("has no wildcard, no resourceNames, no nonResourceURLs, no write verb but pods delete", () => {
+  it("has no wildcard, no resourceNames, no nonResourceURLs, no write verb but pods delete and events create", () => {
     const text = JSON.stringify(autoupdateRules("delete"));
     expect(text).not.toContain("*");
     for (const rule of autoupdateRules("delete")) {
       expect(Object.keys(rule).sort()).toEqual(["apiGroups", "resources", "verbs"]);
     }
     const writes = tuples(autoupdateRules("delete")).filter((t) => !/:(get|list)$/.test(t));
-    expect(writes).toEqual(["/pods:delete"]);
+    expect(writes).toEqual(["/pods:delete", "events.k8s.io/events:create"]);
   });
 
   it.each([

@@ -1,0 +1,63 @@
+/**
+ * Where apply posts its RunReport: --webhook-url, --webhook-url-file or $KUBECTL_AUTOUPDATE_WEBHOOK_URL (the
+ * CronJob's way: a Secret injected as that variable). The URL is a secret, so no message here ever quotes
+ * it — only where it came from.
+ */
+import { readFileSync } from "node:fs";
+import type { WebhookTarget } from "../commands/apply.js";
+import { webhookUrlEnv } from "../cron/core/objects.js";
+import { UsageError } from "../errors.js";
+import { defaults } from "./defaults.js";
+import { parseDuration } from "./duration.js";
+
+export interface RawWebhookFlags {
+  webhookUrl?: string;
+  webhookUrlFile?: string;
+  webhookTimeout?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The webhook to post to, or undefined when none is configured. */
+export function parseWebhookOptions(raw: RawWebhookFlags, env: Env): WebhookTarget | undefined {
+  const timeoutMs = parseDuration(raw.webhookTimeout ?? defaults.webhookTimeout, "--webhook-timeout");
+  if (timeoutMs <= 0) throw new UsageError("--webhook-timeout must be longer than 0");
+  if (raw.webhookUrl !== undefined && raw.webhookUrlFile !== undefined) {
+    throw new UsageError("give --webhook-url or --webhook-url-file, not both");
+  }
+  let url: URL | undefined;
+  if (raw.webhookUrl !== undefined) url = checkedUrl(raw.webhookUrl, "--webhook-url");
+  else if (raw.webhookUrlFile !== undefined) {
+    url = checkedUrl(readUrlFile(raw.webhookUrlFile), `the URL in --webhook-url-file ${raw.webhookUrlFile}`);
+  } else if (env[webhookUrlEnv]) url = checkedUrl(env[webhookUrlEnv], `$${webhookUrlEnv}`);
+  return url ? { url, timeoutMs } : undefined;
+}
+
+/** One http(s) URL without credentials; the message names `where` it came from, never the value. */
+function checkedUrl(text: string, where: string): URL {
+  const trimmed = text.trim();
+  let url: URL;
+  // The URL parser drops tabs and newlines inside a URL: two lines must not quietly become one address.
+  if (trimmed === "" || /\s/.test(trimmed)) throw new UsageError(`${where} is not one URL`);
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new UsageError(`${where} is not a URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new UsageError(`${where} must be an https (or http) URL`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new UsageError(`${where} must not carry a user name or password`);
+  }
+  return url;
+}
+
+function readUrlFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`cannot read --webhook-url-file ${path}: ${code}`);
+  }
+}

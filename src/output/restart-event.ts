@@ -1,0 +1,112 @@
+/**
+ * The Kubernetes Event recorded after each restart (events.k8s.io/v1), on the object `kubectl describe`
+ * shows it with: the workload rolled out, or the controller that recreates an evicted or deleted pod (the
+ * pod itself is gone, so it is the Event's `related` object). Normal `ImageUpdated` when the replacement
+ * came up on the new image (or was not checked); Warning `ImageUpdateFailed` when it came back on the old
+ * digest, was not Ready in time, or the rollout failed after the patch.
+ */
+import type { KubeEvent } from "../adapters/kubectl.js";
+import type { PlanContainer, PlanPod } from "../core/plan.js";
+import type { CompletedRestart } from "../pipeline/restart/outcomes.js";
+
+/** Who reports the Events (reportingController, the SOURCE column of `kubectl describe`). */
+const eventReporter = "kubectl-autoupdate";
+
+const eventReasons = { updated: "ImageUpdated", failed: "ImageUpdateFailed" } as const;
+
+/** events.k8s.io/v1 validation: the note is at most 1 kB, the reporting instance at most 128 characters. */
+const maxNoteBytes = 1024;
+const maxInstanceLength = 128;
+
+const actions = { rollout: "Rollout", evict: "Evict", delete: "Delete" } as const;
+
+/** The API group/version of each kind an Event may be about. */
+const apiVersions: Record<string, string> = {
+  Deployment: "apps/v1",
+  StatefulSet: "apps/v1",
+  DaemonSet: "apps/v1",
+  ReplicaSet: "apps/v1",
+  ReplicationController: "v1",
+  Pod: "v1",
+};
+
+/** The Event for one restart; `now` is the clock's, `instance` the reporting host (the CronJob's pod name). */
+export function restartEvent(restart: CompletedRestart, now: number, instance: string): KubeEvent {
+  const { controller, namespace, pod, replacement } = restart;
+  const failed = replacement.kind === "problem";
+  return {
+    apiVersion: "events.k8s.io/v1",
+    kind: "Event",
+    metadata: { generateName: eventNamePrefix(controller.name), namespace },
+    eventTime: microTime(now),
+    reportingController: eventReporter,
+    reportingInstance: instance.slice(0, maxInstanceLength) || eventReporter,
+    action: actions[restart.strategy],
+    reason: failed ? eventReasons.failed : eventReasons.updated,
+    type: failed ? "Warning" : "Normal",
+    regarding: objectReference(controller.kind, controller.name, namespace, controller.uid),
+    ...(pod ? { related: objectReference("Pod", pod.name, namespace, pod.uid) } : {}),
+    note: truncateBytes(restartNote(restart), maxNoteBytes),
+  };
+}
+
+/**
+ * `Evicted pod web-1 for a new image: container app localhost:5000/web:main sha256:… → sha256:…, revision …`;
+ * with `, but …` when the replacement did not come up as planned.
+ */
+export function restartNote(restart: CompletedRestart): string {
+  const { pod, replacement } = restart;
+  const done =
+    restart.strategy === "rollout"
+      ? "Rolled out for a new image"
+      : `${restart.strategy === "evict" ? "Evicted" : "Deleted"} pod ${pod?.name ?? "?"} for a new image`;
+  const how =
+    replacement.kind === "problem"
+      ? `, but ${replacement.reason}`
+      : replacement.kind === "unchecked"
+        ? ` (replacement not checked: ${replacement.why})`
+        : "";
+  return `${done}${how}: ${containerMoves(restart.pods).join("; ")}`;
+}
+
+/** Each distinct stale container of the pods: name, image, old → new digest, revision and version. */
+function containerMoves(pods: readonly PlanPod[]): string[] {
+  const moves = pods.flatMap((pod) => pod.containers.filter((c) => c.status === "stale").map(describeMove));
+  return [...new Set(moves)];
+}
+
+function describeMove(c: PlanContainer): string {
+  const image = c.latestImage;
+  const facts = [
+    ...(image?.revision ? [`revision ${image.revision}`] : []),
+    ...(image?.version ? [`version ${image.version}`] : []),
+  ];
+  const move = `container ${c.name} ${c.image} ${c.runningDigest ?? "?"} → ${c.latestDigest ?? "?"}`;
+  return facts.length > 0 ? `${move}, ${facts.join(", ")}` : move;
+}
+
+/**
+ * The server completes the name with a unique part. The prefix must itself pass as a DNS subdomain once
+ * that part follows (a trailing "." does not; a trailing "-" does), whatever the object's name length.
+ */
+function eventNamePrefix(name: string): string {
+  return `${name.slice(0, 200)}.autoupdate-`;
+}
+
+function objectReference(kind: string, name: string, namespace: string, uid: string | undefined) {
+  return { apiVersion: apiVersions[kind] ?? "v1", kind, name, namespace, ...(uid ? { uid } : {}) };
+}
+
+/** metav1.MicroTime as the API server parses it: RFC 3339 with exactly six fractional digits. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+/** At most `max` bytes of UTF-8, cut at a character boundary, ending in "…" when cut. */
+export function truncateBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  const ellipsis = "…";
+  const head = Buffer.from(text).subarray(0, max - Buffer.byteLength(ellipsis));
+  // A character cut in half decodes as U+FFFD: drop it.
+  return head.toString("utf8").replace(/\uFFFD$/, "") + ellipsis;
+}

@@ -1,0 +1,157 @@
+/**
+ * The RunReport (apiVersion kubectl-autoupdate/v1): what `apply --webhook-url` posts once per run — the
+ * RunSummary, each restarted controller with its old → new digests and the new image's revision, the run's
+ * outcome, and a `text` summing it up for chat webhooks (Slack's incoming webhooks read only `text`).
+ * A published contract like the Plan: fields are listed one by one.
+ */
+import type { NewImage, Plan, PlanPod } from "../core/plan.js";
+import { imageMoves } from "./image-move.js";
+import { planApiVersion } from "./plan-document.js";
+import {
+  type ControllerSummary,
+  controllerOutcomes,
+  type RestartRecord,
+  type RunSummary,
+  renderRestartSummary,
+  runSummary,
+} from "./restart-report.js";
+
+/** One stale container of a restarted controller's pods: what it ran, and what the tag points to now. */
+interface ImageChange {
+  container: string;
+  image: string;
+  oldDigest: string | null;
+  newDigest: string | null;
+  /** The new image's build time and labels, as in the Plan's `latestImage`. */
+  newImage?: NewImage;
+}
+
+/** One restarted controller: how, what became of it, its planned pods and what moved in them. */
+interface RestartEntry {
+  namespace: string;
+  kind: string;
+  name: string;
+  strategy: ControllerSummary["strategy"];
+  outcome: ControllerSummary["outcome"];
+  reason?: string;
+  /** The names of its planned pods. */
+  pods: string[];
+  images: ImageChange[];
+}
+
+export interface RunReport {
+  apiVersion: typeof planApiVersion;
+  kind: "RunReport";
+  /** Unique per run: a receiver can drop a retried delivery it already has. */
+  id: string;
+  /** When the report was made (the run's end), RFC 3339. */
+  time: string;
+  outcome: "succeeded" | "failed" | "interrupted";
+  /** The run's error, when it failed or was interrupted. */
+  error?: string;
+  dryRun: boolean;
+  /** Null when the run failed before its plan was made. */
+  summary: RunSummary | null;
+  restarts: RestartEntry[];
+  /** The same in a few lines of Slack mrkdwn. */
+  text: string;
+}
+
+export interface RunReportInput {
+  id: string;
+  /** The clock's now. */
+  now: number;
+  dryRun: boolean;
+  plan?: Plan;
+  record?: RestartRecord;
+  /** Why the run failed; `interrupted` for SIGINT/SIGTERM. */
+  error?: { message: string; interrupted: boolean };
+}
+
+/** Controllers listed in `text`; the rest are counted. */
+const maxTextLines = 20;
+
+export function runReport(input: RunReportInput): RunReport {
+  const { plan, record, error } = input;
+  const controllers = record ? controllerOutcomes(record) : [];
+  const restarts = controllers.map(
+    ({ summary: s, pods }): RestartEntry => ({
+      namespace: s.namespace,
+      kind: s.kind,
+      name: s.name,
+      strategy: s.strategy,
+      outcome: s.outcome,
+      ...(s.reason ? { reason: s.reason } : {}),
+      pods: pods.map((p) => p.name),
+      images: imageChanges(pods),
+    }),
+  );
+  const report: Omit<RunReport, "text"> = {
+    apiVersion: planApiVersion,
+    kind: "RunReport",
+    id: input.id,
+    time: new Date(input.now).toISOString().replace(/\.\d+Z$/, "Z"),
+    outcome: error ? (error.interrupted ? "interrupted" : "failed") : "succeeded",
+    ...(error ? { error: error.message } : {}),
+    dryRun: input.dryRun,
+    summary: plan ? runSummary(plan, record ?? emptyRecord, input.dryRun) : null,
+    restarts,
+  };
+  return { ...report, text: reportText(report, controllers, record, input.now) };
+}
+
+export function renderRunReport(report: RunReport): string {
+  return JSON.stringify(report);
+}
+
+const emptyRecord: RestartRecord = { outcomes: new Map(), problems: [], rollouts: [] };
+
+function imageChanges(pods: readonly PlanPod[]): ImageChange[] {
+  const seen = new Map<string, ImageChange>();
+  for (const pod of pods) {
+    for (const c of pod.containers) {
+      if (c.status !== "stale") continue;
+      const key = `${c.name} ${c.image} ${c.runningDigest} ${c.latestDigest}`;
+      if (seen.has(key)) continue;
+      seen.set(key, {
+        container: c.name,
+        image: c.image,
+        oldDigest: c.runningDigest,
+        newDigest: c.latestDigest,
+        ...(c.latestImage ? { newImage: { ...c.latestImage } } : {}),
+      });
+    }
+  }
+  return [...seen.values()];
+}
+
+/**
+ * `kubectl-autoupdate apply: 2 replaced by rollout (of 2 planned)`, then a bullet per controller:
+ * `• Deployment shop/web (rollout) restarted: web:main 0e02c92 → c7ede51 (revision 9f8e7d1, built 12m ago)`.
+ */
+function reportText(
+  report: Omit<RunReport, "text">,
+  controllers: ReturnType<typeof controllerOutcomes>,
+  record: RestartRecord | undefined,
+  now: number,
+): string {
+  const counts = record
+    ? renderRestartSummary(record.outcomes, record.problems.length, report.dryRun).trimEnd()
+    : "";
+  const head =
+    report.outcome === "succeeded"
+      ? `kubectl-autoupdate apply: ${counts}`
+      : `kubectl-autoupdate apply ${report.outcome === "interrupted" ? "was interrupted" : "failed"}: ${report.error ?? ""}${counts ? `\n${counts}` : ""}`;
+  const bullets = controllers.slice(0, maxTextLines).map(({ summary: s, pods }) => {
+    const moves = imageMoves(pods, now).join(", ");
+    const why = s.reason ? `: ${s.reason}` : "";
+    return `• ${s.kind} ${s.namespace}/${s.name} (${s.strategy}) ${s.outcome}${why} — ${moves}`;
+  });
+  if (controllers.length > maxTextLines) bullets.push(`… and ${controllers.length - maxTextLines} more`);
+  return escapeMrkdwn([head, ...bullets].join("\n"));
+}
+
+/** Slack reads `&`, `<` and `>` as markup: they are escaped, as its formatting rules ask. */
+function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

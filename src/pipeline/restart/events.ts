@@ -1,0 +1,48 @@
+/**
+ * Records an Event for each restart, best-effort: Events are created side by side with the restarts (never
+ * delaying the next one), and a refused Event (RBAC, admission, a stuck API server) never fails a restart —
+ * the refusals are summed up in one warning at the end.
+ */
+import type { Kubectl } from "../../adapters/kubectl.js";
+import { restartEvent } from "../../output/restart-event.js";
+import type { Clock } from "../../util/clock.js";
+import { counted } from "../../util/counted.js";
+import type { CompletedRestart } from "./outcomes.js";
+
+export class EventRecorder {
+  private readonly pending: Promise<void>[] = [];
+  private recorded = 0;
+  private readonly refusals: string[] = [];
+
+  constructor(
+    private readonly api: Pick<Kubectl, "createEvent">,
+    private readonly clock: Pick<Clock, "now">,
+    /** Who reports: the host (a CronJob's pod name). */
+    private readonly instance: string,
+  ) {}
+
+  record(restart: CompletedRestart): void {
+    const event = restartEvent(restart, this.clock.now(), this.instance);
+    this.pending.push(
+      this.api.createEvent(event).then(
+        (created) => {
+          if (created.ok) this.recorded++;
+          else this.refusals.push(created.reason);
+        },
+        (error: unknown) => {
+          this.refusals.push(error instanceof Error ? error.message : String(error));
+        },
+      ),
+    );
+  }
+
+  /** Waits for the Events in flight; then one warning when any was not recorded, else null. */
+  async settle(): Promise<string | null> {
+    await Promise.all(this.pending);
+    if (this.refusals.length === 0) return null;
+    const total = this.recorded + this.refusals.length;
+    const others = new Set(this.refusals).size - 1;
+    const more = others > 0 ? ` (and ${counted(others, "other reason")})` : "";
+    return `could not record ${this.refusals.length} of ${counted(total, "Event")} (the restarts are not affected): ${this.refusals[0]}${more}`;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The Events apply records, from the built CLI through the recording fake kubectl (the real API server's
+ * side is test/e2e/events.test.ts): one `kubectl create -f -` per restart with the Event on stdin and the
+ * connection flags on argv; a refused Event (RBAC) fails nothing and is reported once; a dry run records none.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushCraftedImage } from "../support/crafted-image.js";
+import { FakeCluster } from "../support/fake-kubectl.js";
+import { makePod, makeReplicaSet } from "../support/pods.js";
+import { type Registry, startRegistry } from "../support/registry/distribution.js";
+import { deploymentPod, removeTempDirs, runPlan } from "../support/registry/harness.js";
+
+const revision = "9f8e7d1c0b2a39485766554433221100ffeeddcc";
+let registry: Registry;
+let image: string;
+let v1: string;
+let v2: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  v1 = (await pushCraftedImage(registry.host, "evented", "main", { content: "evented v1" })).manifest;
+  v2 = (
+    await pushCraftedImage(registry.host, "evented", "main", {
+      content: "evented v2",
+      created: "2026-11-30T11:00:00Z",
+      labels: { "org.opencontainers.image.revision": revision },
+    })
+  ).manifest;
+  image = `${registry.host}/evented:main`;
+});
+
+afterAll(async () => {
+  removeTempDirs();
+  await registry?.stop();
+});
+
+/** What kubectl 1.35 prints when RBAC refuses `create -f -` of an Event (measured on the test bed, e2e). */
+const forbidden =
+  'Error from server (Forbidden): error when creating "STDIN": events.events.k8s.io is forbidden: User "system:serviceaccount:default:limited" cannot create resource "events" in API group "events.k8s.io" in the namespace "default"';
+/** The same, as the warning names it: "STDIN" says nothing. */
+const reported = forbidden.replace('error when creating "STDIN": ', "");
+
+/** Two stale pods of a bare ReplicaSet (auto evicts them: the fake serves no Deployment) and one of a StatefulSet. */
+function cluster(extra: ConstructorParameters<typeof FakeCluster>[0] = {}) {
+  return new FakeCluster({
+    pods: [
+      deploymentPod("web-1", image, v1),
+      deploymentPod("web-2", image, v1),
+      makePod({
+        name: "db-0",
+        owner: { kind: "StatefulSet", name: "db" },
+        containers: [{ name: "app", image, runningDigest: v1 }],
+      }),
+    ],
+    objects: [makeReplicaSet("web-7d9c8b", null)],
+    ...extra,
+  });
+}
+
+const apply = ["apply", "--yes", "--no-wait", "--resolver", "registry"];
+
+describe("an Event per restart", () => {
+  it("on the controller that recreates each evicted pod, the pod related; old → new digest and revision", async () => {
+    const fake = cluster();
+    const result = await runPlan(fake, [...apply, "--context", "prod"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual([]);
+    const creates = fake.calls().filter((c) => c.argv.includes("create") && !c.argv.includes("--raw"));
+    expect(creates.map((c) => c.argv)).toEqual([
+      ["--context=prod", "create", "-f", "-", "-o", "name"],
+      ["--context=prod", "create", "-f", "-", "-o", "name"],
+      ["--context=prod", "create", "-f", "-", "-o", "name"],
+    ]);
+    const events = fake.events();
+    const summary = events
+      .map((e) => {
+        const regarding = e["regarding"] as { kind: string; name: string; uid: string };
+        const related = e["related"] as { name: string };
+        return `${e["type"]} ${e["reason"]} ${e["action"]} ${regarding.kind}/${regarding.name} ${related.name}`;
+      })
+      .sort();
+    expect(summary).toEqual([
+      "Normal ImageUpdated Evict ReplicaSet/web-7d9c8b web-1",
+      "Normal ImageUpdated Evict ReplicaSet/web-7d9c8b web-2",
+      "Normal ImageUpdated Evict StatefulSet/db db-0",
+    ]);
+    const web1 = events.find((e) => (e["related"] as { name: string }).name === "web-1")!;
+    expect(web1).toMatchObject({
+      apiVersion: "events.k8s.io/v1",
+      kind: "Event",
+      metadata: { generateName: "web-7d9c8b.autoupdate-", namespace: "default" },
+      reportingController: "kubectl-autoupdate",
+      regarding: { apiVersion: "apps/v1", uid: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
+    expect(web1["note"]).toBe(
+      `Evicted pod web-1 for a new image (replacement not checked: --no-wait): container app ${image} ${v1} → ${v2}, revision ${revision}`,
+    );
+    expect(result.stderr).not.toContain("Event");
+  });
+});
+
+describe("best-effort", () => {
+  it("Events refused by RBAC: every pod restarted, exit 0, one warning line for all three", async () => {
+    const fake = cluster({ eventFault: { stderr: `${forbidden}\n` } });
+    const result = await runPlan(fake, apply);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual([]);
+    expect(result.stdout).toContain("3 evicted (of 3 planned)");
+    expect(fake.events()).toHaveLength(3);
+    const warnings = result.stderr.split("\n").filter((l) => l.includes("Event"));
+    expect(warnings).toEqual([
+      `Warning: could not record 3 of 3 Events (the restarts are not affected): ${reported}`,
+    ]);
+  });
+
+  it("a dry run creates no Event", async () => {
+    const fake = cluster();
+    const result = await runPlan(fake, [...apply, "--dry-run"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toHaveLength(3);
+    expect(fake.events()).toEqual([]);
+  });
+});

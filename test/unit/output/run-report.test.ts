@@ -1,0 +1,222 @@
+/** The RunReport a webhook receives: the document's fields, and its Slack-compatible text. */
+import { describe, expect, it } from "vitest";
+import type { Plan, PlanContainer, PlanPod, RestartMethod } from "../../../src/core/plan.js";
+import { renderRunReport, runReport } from "../../../src/output/run-report.js";
+import type { PodOutcome, RolloutReport } from "../../../src/pipeline/restart/outcomes.js";
+
+const oldDigest = `sha256:${"0e02c92c72ee".padEnd(64, "0")}`;
+const newDigest = `sha256:${"c7ede51f2d83".padEnd(64, "1")}`;
+const revision = "9f8e7d1c0b2a39485766554433221100ffeeddcc";
+const now = Date.parse("2026-11-30T12:00:00Z");
+
+function container(overrides: Partial<PlanContainer> = {}): PlanContainer {
+  return {
+    name: "app",
+    init: false,
+    image: "registry.example.com/shop/web:main",
+    ref: "registry.example.com/shop/web:main",
+    runningDigest: oldDigest,
+    latestDigest: newDigest,
+    latestImage: {
+      created: "2026-11-30T11:48:00Z",
+      revision,
+      source: "https://git.example.com/shop/web",
+    },
+    status: "stale",
+    reason: "",
+    pullPolicy: "Always",
+    ...overrides,
+  };
+}
+
+function pod(name: string, strategy: RestartMethod, controller: { kind: string; name: string }): PlanPod {
+  return {
+    namespace: "shop",
+    name,
+    uid: `uid-${name}`,
+    node: "n1",
+    owner: controller,
+    labels: {},
+    terminating: false,
+    controller: { kind: "ReplicaSet", name: `${controller.name}-rs`, uid: "uid-rs" },
+    action: "delete",
+    reason: "",
+    warnings: [],
+    containers: [container()],
+    restart: { strategy, controller, reason: "" },
+  };
+}
+
+const web = { kind: "Deployment", name: "web" };
+const db = { kind: "StatefulSet", name: "db" };
+const webPods = [pod("web-a", "rollout", web), pod("web-b", "rollout", web)];
+const dbPods = [pod("db-0", "evict", db), pod("db-1", "evict", db)];
+const plan: Plan = { resolver: "registry", strategy: "auto", pods: [...webPods, ...dbPods] };
+
+function record(dbOutcome: PodOutcome = { kind: "evicted" }) {
+  const rollout: RolloutReport = {
+    namespace: "shop",
+    controller: web,
+    pods: webPods,
+    outcome: { kind: "rolled-out", pods: 2 },
+  };
+  return {
+    outcomes: new Map<PlanPod, PodOutcome>([
+      [webPods[0]!, { kind: "rolled" }],
+      [webPods[1]!, { kind: "rolled" }],
+      [dbPods[0]!, { kind: "evicted" }],
+      [dbPods[1]!, dbOutcome],
+    ]),
+    problems: [],
+    rollouts: [rollout],
+  };
+}
+
+describe("the RunReport document", () => {
+  it("kind and apiVersion, the RunSummary, and per controller its strategy, outcome, pods and what moved", () => {
+    const report = runReport({ id: "run-1", now, dryRun: false, plan, record: record() });
+    expect(report).toMatchObject({
+      apiVersion: "kubectl-autoupdate/v1",
+      kind: "RunReport",
+      id: "run-1",
+      time: "2026-11-30T12:00:00Z",
+      outcome: "succeeded",
+      dryRun: false,
+      summary: { kind: "RunSummary", rolledOut: 2, evicted: 2, failed: 0, dryRun: false },
+    });
+    expect(report).not.toHaveProperty("error");
+    const image = {
+      container: "app",
+      image: "registry.example.com/shop/web:main",
+      oldDigest,
+      newDigest,
+      newImage: { created: "2026-11-30T11:48:00Z", revision, source: "https://git.example.com/shop/web" },
+    };
+    expect(report.restarts).toEqual([
+      {
+        namespace: "shop",
+        kind: "Deployment",
+        name: "web",
+        strategy: "rollout",
+        outcome: "restarted",
+        pods: ["web-a", "web-b"],
+        images: [image],
+      },
+      {
+        namespace: "shop",
+        kind: "StatefulSet",
+        name: "db",
+        strategy: "evict",
+        outcome: "restarted",
+        pods: ["db-0", "db-1"],
+        images: [image],
+      },
+    ]);
+    // One JSON document, the same object.
+    expect(JSON.parse(renderRunReport(report))).toEqual(report);
+  });
+
+  it("a failed restart: the controller's outcome and reason, the run failed with its error", () => {
+    const refused = {
+      kind: "not-started" as const,
+      reason: "PodDisruptionBudget guard allows no disruption now",
+    };
+    const report = runReport({
+      id: "run-2",
+      now,
+      dryRun: false,
+      plan,
+      record: record(refused),
+      error: { message: "some planned pods were not restarted", interrupted: false },
+    });
+    expect(report.outcome).toBe("failed");
+    expect(report.error).toBe("some planned pods were not restarted");
+    expect(report.restarts[1]).toMatchObject({ outcome: "failed", reason: refused.reason });
+    expect(report.summary?.failed).toBe(1);
+  });
+
+  it("a run that failed before its plan: no summary, no restarts, the error", () => {
+    const report = runReport({
+      id: "run-3",
+      now,
+      dryRun: false,
+      error: {
+        message: "kubectl get failed: Error from server (Forbidden): pods is forbidden",
+        interrupted: false,
+      },
+    });
+    expect(report).toMatchObject({ outcome: "failed", summary: null, restarts: [] });
+    expect(report.text).toBe(
+      "kubectl-autoupdate apply failed: kubectl get failed: Error from server (Forbidden): pods is forbidden",
+    );
+  });
+
+  it("interrupted", () => {
+    const report = runReport({
+      id: "run-4",
+      now,
+      dryRun: false,
+      plan,
+      record: record(),
+      error: { message: "interrupted: no further restarts were started", interrupted: true },
+    });
+    expect(report.outcome).toBe("interrupted");
+    expect(report.text.split("\n")[0]).toBe(
+      "kubectl-autoupdate apply was interrupted: interrupted: no further restarts were started",
+    );
+  });
+});
+
+describe("its text, for chat webhooks", () => {
+  it("the counts, then a line per controller naming the move, revision and age", () => {
+    const report = runReport({ id: "r", now, dryRun: false, plan, record: record() });
+    expect(report.text).toBe(
+      [
+        "kubectl-autoupdate apply: 2 replaced by rollout, 2 evicted (of 4 planned)",
+        "• Deployment shop/web (rollout) restarted — registry.example.com/shop/web:main 0e02c92 → c7ede51 (revision 9f8e7d1, built 12m ago)",
+        "• StatefulSet shop/db (evict) restarted — registry.example.com/shop/web:main 0e02c92 → c7ede51 (revision 9f8e7d1, built 12m ago)",
+      ].join("\n"),
+    );
+  });
+
+  it("a dry run says so", () => {
+    const report = runReport({ id: "r", now, dryRun: true, plan, record: record() });
+    expect(report.dryRun).toBe(true);
+    expect(report.text.split("\n")[0]).toBe(
+      "kubectl-autoupdate apply: 2 replaced by rollout, 2 evicted (server dry run) (of 4 planned)",
+    );
+  });
+
+  it("&, < and > are escaped as Slack asks; a failure's reason is on its line", () => {
+    const report = runReport({
+      id: "r",
+      now,
+      dryRun: false,
+      plan,
+      record: record({ kind: "failed", reason: "Error from server: <html> & more" }),
+    });
+    expect(report.text).toContain(
+      "• StatefulSet shop/db (evict) failed: Error from server: &lt;html&gt; &amp; more — registry.example.com",
+    );
+    // The document itself keeps the reason as it was.
+    expect(report.restarts[1]!.reason).toBe("Error from server: <html> & more");
+  });
+
+  it("at most 20 controllers are listed; the rest are counted", () => {
+    const many = Array.from({ length: 23 }, (_, i) =>
+      pod(`p-${i}`, "evict", { kind: "StatefulSet", name: `s${i}` }),
+    );
+    const outcomes = new Map<PlanPod, PodOutcome>(many.map((p) => [p, { kind: "evicted" }]));
+    const report = runReport({
+      id: "r",
+      now,
+      dryRun: false,
+      plan: { resolver: "registry", pods: many },
+      record: { outcomes, problems: [], rollouts: [] },
+    });
+    const lines = report.text.split("\n");
+    expect(lines).toHaveLength(22);
+    expect(lines.at(-1)).toBe("… and 3 more");
+    expect(report.restarts).toHaveLength(23);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Events are best-effort: created side by side with the restarts, and refusals (RBAC, admission, a broken
+ * kubectl) summed up in one warning, never an error.
+ */
+import { describe, expect, it } from "vitest";
+import type { KubeEvent } from "../../../../src/adapters/kubectl.js";
+import type { PlanPod } from "../../../../src/core/plan.js";
+import { EventRecorder } from "../../../../src/pipeline/restart/events.js";
+import type { CompletedRestart } from "../../../../src/pipeline/restart/outcomes.js";
+
+const forbidden =
+  'Error from server (Forbidden): events.events.k8s.io is forbidden: User "system:serviceaccount:shop:limited" cannot create resource "events" in API group "events.k8s.io" in the namespace "shop"';
+
+function restart(name: string): CompletedRestart {
+  const pod = { namespace: "shop", name, uid: `uid-${name}`, containers: [] } as unknown as PlanPod;
+  return {
+    strategy: "evict",
+    namespace: "shop",
+    controller: { kind: "StatefulSet", name: "db", uid: "uid-db" },
+    pod,
+    pods: [pod],
+    replacement: { kind: "up" },
+  };
+}
+
+/** An API whose answers come from `answer`, keeping what it was sent. */
+function api(answer: (event: KubeEvent) => Promise<{ ok: true } | { ok: false; reason: string }>) {
+  const sent: KubeEvent[] = [];
+  return {
+    sent,
+    createEvent(event: KubeEvent) {
+      sent.push(event);
+      return answer(event);
+    },
+  };
+}
+
+const clock = { now: () => Date.parse("2026-11-30T12:00:00Z") };
+
+describe("EventRecorder", () => {
+  it("creates one Event per restart and has nothing to report when all were recorded", async () => {
+    const fake = api(async () => ({ ok: true }));
+    const recorder = new EventRecorder(fake, clock, "host-1");
+    recorder.record(restart("db-0"));
+    recorder.record(restart("db-1"));
+    expect(await recorder.settle()).toBeNull();
+    expect(fake.sent.map((e) => (e["related"] as { name: string }).name)).toEqual(["db-0", "db-1"]);
+    expect(fake.sent.every((e) => e["reportingInstance"] === "host-1")).toBe(true);
+  });
+
+  it("does not hold up the restart: record returns before the Event is created", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fake = api(async () => {
+      await gate;
+      return { ok: true };
+    });
+    const recorder = new EventRecorder(fake, clock, "h");
+    recorder.record(restart("db-0"));
+    expect(fake.sent).toHaveLength(1);
+    let settled = false;
+    const done = recorder.settle().then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    release();
+    await done;
+    expect(settled).toBe(true);
+  });
+
+  it("three refusals are one warning, with the first reason; a thrown error counts as a refusal", async () => {
+    let n = 0;
+    const fake = api(async () => {
+      n++;
+      if (n === 2) return { ok: true };
+      if (n === 4) throw new Error("kubectl: not found");
+      return { ok: false, reason: forbidden };
+    });
+    const recorder = new EventRecorder(fake, clock, "h");
+    for (const name of ["db-0", "db-1", "db-2", "db-3"]) recorder.record(restart(name));
+    expect(await recorder.settle()).toBe(
+      `could not record 3 of 4 Events (the restarts are not affected): ${forbidden} (and 1 other reason)`,
+    );
+  });
+
+  it("the same refusal for every Event: no 'other reasons'", async () => {
+    const recorder = new EventRecorder(
+      api(async () => ({ ok: false, reason: forbidden })),
+      clock,
+      "h",
+    );
+    recorder.record(restart("db-0"));
+    expect(await recorder.settle()).toBe(
+      `could not record 1 of 1 Event (the restarts are not affected): ${forbidden}`,
+    );
+  });
+});
