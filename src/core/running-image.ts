@@ -45,6 +45,11 @@ const stale: DigestJudgement = { status: "stale", reason: "" };
 const unknown = (reason: string): DigestJudgement => ({ status: "unknown", reason });
 const needs = (...list: ManifestNeed[]): DigestJudgement => ({ needs: list });
 const sameConfig = (config: string) => current(`the same image (config ${config}) under another digest`);
+/** A running manifest the registry does not give (a retention policy deleted it): nothing proves it the same. */
+const unreadable = (why: string): DigestJudgement => ({
+  status: "stale",
+  reason: `the running manifest could not be read (${why}), so its digest alone decides`,
+});
 
 /** Judges a running digest against the tag's digest of `tagRepository`. */
 export function judgeRunningDigest(
@@ -108,6 +113,7 @@ function againstSingleTag(
   if (!latest) missing.push(tagNeed);
   if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: false });
   if (missing.length > 0) return needs(...missing);
+  if (old && !old.ok) return unreadable(old.reason);
   if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;
   if (!old.isIndex) return old.config === latest.config ? sameConfig(latest.config) : stale;
 
