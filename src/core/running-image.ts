@@ -124,8 +124,16 @@ function againstSingleTag(
   const only = platforms.length === 1 ? platforms[0]!.platform : null;
   const platform = typeof nodePlatform === "string" ? nodePlatform : only;
   if (platform === null) {
+    // Which of the index's platforms the node runs is not known. Only the child for the tag's own platform
+    // can be the tag's image (a config states its platform): its manifest, or one with its config.
     const holds = old.children.some((child) => child.digest === tagNeed.digest);
-    if (!holds) return stale;
+    const candidate = latest.platform ? old.children.find((c) => c.platform === latest.platform) : undefined;
+    if (!holds) {
+      if (!candidate) return stale;
+      const child = manifests.get(candidate.digest);
+      if (!child) return needs({ repository: running.repository, digest: candidate.digest, platform: false });
+      if (!child.ok || child.isIndex || child.config !== latest.config) return stale;
+    }
     return nodePlatform === undefined ? { needNodePlatform: true } : unknown(mixedMoveReason);
   }
   if (latest.platform !== null && latest.platform !== platform) {
