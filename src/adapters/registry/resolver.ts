@@ -7,12 +7,7 @@
 import { createHash } from "node:crypto";
 import { formatImageRef, type ImageRef, isDigest, repositoryOf } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
-import {
-  configPlatform,
-  describeConfig,
-  isIndexMediaType,
-  readManifest,
-} from "../../core/manifest.js";
+import { configPlatform, describeConfig, isIndexMediaType, readManifest } from "../../core/manifest.js";
 import type { ResolverName } from "../../core/plan.js";
 import type { ImageDescription, ManifestInfo, TagResolution } from "../../core/resolution.js";
 import type { Resolver } from "../resolver.js";
