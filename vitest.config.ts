@@ -3,8 +3,8 @@ import { defineConfig } from "vitest/config";
 // Three kinds of tests, each a project: `npx vitest run --project unit` runs one.
 //   unit         pure code and renderers, no processes
 //   integration  the CLI against a real Docker engine and real registries (kubectl faked: test/bin/kubectl)
-//   e2e          the CLI against a real control plane (test/testbed), with a simulated kubelet or
-//                without nodes (test/e2e/cron/)
+//   e2e          the CLI against a real control plane (test/testbed), with a simulated kubelet, a real
+//                node (test/e2e/real-node/: kubelet + containerd) or without nodes (test/e2e/cron/)
 export default defineConfig({
   test: {
     env: { FORCE_COLOR: "0", NO_COLOR: "" },
