@@ -1,10 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Three kinds of tests, each a project: `npx vitest run --project unit` runs one.
+// Four kinds of tests, each a project: `npx vitest run --project unit` runs one.
 //   unit         pure code and renderers, no processes
 //   integration  the CLI against a real Docker engine and real registries (kubectl faked: test/bin/kubectl)
 //   e2e          the CLI against a real control plane (test/testbed), with a simulated kubelet, a real
-//                node (test/e2e/real-node*), or without nodes (test/e2e/cron/)
+//                node (test/e2e/real-node/: kubelet + containerd) or without nodes (test/e2e/cron/)
 //   packaging    the self-contained executables, real krew installing the archives, and the image built
 //                and run with the real engine against a real control plane (image.test.ts starts its own)
 export default defineConfig({

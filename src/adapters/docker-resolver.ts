@@ -27,7 +27,10 @@ export class DockerResolver implements Resolver {
   readonly name = "docker" as const;
   /** One private config directory per credential and registry host. */
   private readonly configDirs = new Map<Credential, Map<string, string>>();
-  /** The config that worked for a reference, so listing its index uses the same credential. */
+  /**
+   * The config that worked for a pull from a repository (undefined: the user's own), so reading that
+   * repository's manifests by digest uses the same credential.
+   */
   private readonly workedWith = new Map<string, string | undefined>();
   /** What docker says of each pulled reference's image (this machine's platform). */
   private readonly pulled = new Map<string, ImageDescription>();
@@ -75,7 +78,7 @@ export class DockerResolver implements Resolver {
         if (signal?.aborted) break;
         continue;
       }
-      this.workedWith.set(reference, configDir);
+      this.workedWith.set(repositoryOf(ref), configDir);
       const inspected = await this.docker.inspectImage(reference, { signal });
       if (!inspected.ok) return { ok: false, reason: `pulled, but ${inspected.reason}` };
       const { created, labels } = inspected.value;
@@ -94,11 +97,11 @@ export class DockerResolver implements Resolver {
   async inspectManifest(
     ref: ImageRef,
     digest: string,
-    _credentials: readonly Credential[],
+    credentials: readonly Credential[],
     { platform: withPlatform = false, signal }: { platform?: boolean; signal?: AbortSignal } = {},
   ): Promise<ManifestInfo> {
     const reference = `${repositoryOf(ref)}@${digest}`;
-    const configDir = this.workedWith.get(formatImageRef(ref));
+    const configDir = this.configForReading(ref, credentials);
     const manifest = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
       configDir,
       signal,
@@ -132,6 +135,18 @@ export class DockerResolver implements Resolver {
   private async checkEngine(signal?: AbortSignal): Promise<void> {
     const answer = await this.docker.ping(signal);
     if (!answer.ok) throw new ToolFailedError(`docker cannot reach its engine: ${answer.reason}`);
+  }
+
+  /**
+   * The config to read a repository's manifests with: the one its pull worked with; for a repository not
+   * pulled (one a node names), the first of its matching pull secrets, else the user's config (or none, with
+   * --no-local-credentials).
+   */
+  private configForReading(ref: ImageRef, credentials: readonly Credential[]): string | undefined {
+    const repository = repositoryOf(ref);
+    if (this.workedWith.has(repository)) return this.workedWith.get(repository);
+    if (credentials[0]) return this.configDirFor(ref, credentials[0]);
+    return this.options.userConfig ? undefined : this.emptyConfigDir();
   }
 
   private emptyConfig?: string;

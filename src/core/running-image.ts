@@ -45,6 +45,11 @@ const stale: DigestJudgement = { status: "stale", reason: "" };
 const unknown = (reason: string): DigestJudgement => ({ status: "unknown", reason });
 const needs = (...list: ManifestNeed[]): DigestJudgement => ({ needs: list });
 const sameConfig = (config: string) => current(`the same image (config ${config}) under another digest`);
+/** A running manifest the registry does not give (a retention policy deleted it): nothing proves it the same. */
+const unreadable = (why: string): DigestJudgement => ({
+  status: "stale",
+  reason: `the running manifest could not be read (${why}), so its digest alone decides`,
+});
 
 /** Judges a running digest against the tag's digest of `tagRepository`. */
 export function judgeRunningDigest(
@@ -108,6 +113,7 @@ function againstSingleTag(
   if (!latest) missing.push(tagNeed);
   if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: false });
   if (missing.length > 0) return needs(...missing);
+  if (old && !old.ok) return unreadable(old.reason);
   if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;
   if (!old.isIndex) return old.config === latest.config ? sameConfig(latest.config) : stale;
 
@@ -118,8 +124,16 @@ function againstSingleTag(
   const only = platforms.length === 1 ? platforms[0]!.platform : null;
   const platform = typeof nodePlatform === "string" ? nodePlatform : only;
   if (platform === null) {
+    // Which of the index's platforms the node runs is not known. Only the child for the tag's own platform
+    // can be the tag's image (a config states its platform): its manifest, or one with its config.
     const holds = old.children.some((child) => child.digest === tagNeed.digest);
-    if (!holds) return stale;
+    const candidate = latest.platform ? old.children.find((c) => c.platform === latest.platform) : undefined;
+    if (!holds) {
+      if (!candidate) return stale;
+      const child = manifests.get(candidate.digest);
+      if (!child) return needs({ repository: running.repository, digest: candidate.digest, platform: false });
+      if (!child.ok || child.isIndex || child.config !== latest.config) return stale;
+    }
     return nodePlatform === undefined ? { needNodePlatform: true } : unknown(mixedMoveReason);
   }
   if (latest.platform !== null && latest.platform !== platform) {

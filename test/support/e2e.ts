@@ -87,6 +87,7 @@ export interface PlanDoc {
   apiVersion: string;
   kind: string;
   resolver: string;
+  strategy?: string;
   pods: {
     namespace: string;
     name: string;
@@ -94,6 +95,12 @@ export interface PlanDoc {
     action: "delete" | "skip" | "none";
     reason: string;
     warnings: string[];
+    /** How apply restarts a pod with action delete. */
+    restart?: {
+      strategy: "rollout" | "evict" | "delete";
+      controller: { kind: string; name: string };
+      reason: string;
+    };
     containers: {
       name: string;
       init: boolean;

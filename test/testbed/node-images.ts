@@ -154,6 +154,13 @@ export class ImagePusher {
     await this.putManifest(pushed, tag);
   }
 
+  /** Deletes the manifest from the registry (its tags go with it), as a registry's retention policy does. */
+  async remove(pushed: Pushed): Promise<void> {
+    const response = await this.request("DELETE", `/v2/${pushed.repository}/manifests/${pushed.digest}`);
+    if (response.status !== 202)
+      throw new Error(`manifest DELETE ${pushed.digest} answered ${response.status}`);
+  }
+
   /** `host/repository:tag` or `host/repository@digest`. */
   ref(repository: string, tagOrDigest: string): string {
     return tagOrDigest.startsWith("sha256:")

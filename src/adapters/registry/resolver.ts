@@ -7,13 +7,7 @@
 import { createHash } from "node:crypto";
 import { formatImageRef, type ImageRef, isDigest, repositoryOf } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
-import {
-  configDigestOf,
-  configPlatform,
-  describeConfig,
-  isIndexMediaType,
-  readManifest,
-} from "../../core/manifest.js";
+import { configPlatform, describeConfig, isIndexMediaType, readManifest } from "../../core/manifest.js";
 import type { ResolverName } from "../../core/plan.js";
 import type { ImageDescription, ManifestInfo, TagResolution } from "../../core/resolution.js";
 import type { Resolver } from "../resolver.js";
@@ -112,19 +106,22 @@ export class RegistryResolver implements Resolver {
     credentials: readonly Credential[],
     { platform = false, signal }: { platform?: boolean; signal?: AbortSignal } = {},
   ): Promise<ManifestInfo> {
-    // A body already read (by the GET fallback of resolveTag) answers without a request, platform aside.
+    // Each manifest is read once: a body already read (by the GET fallback of resolveTag, or by an earlier
+    // read) answers without a request; a platform read after a plain one only reads the config blob.
     const key = `${repositoryOf(ref)}@${digest}`;
     const platformKey = `${key} platform`;
-    const cached = this.manifests.get(key) ?? this.manifests.get(platformKey);
-    if (cached && !platform) return cached;
-    let known = platform ? this.manifests.get(platformKey) : undefined;
-    if (!known) {
-      known = this.readByDigest(ref, digest, credentials, platform, signal).catch((error: unknown) => ({
-        ok: false as const,
-        reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
-      }));
-      this.manifests.set(platform ? platformKey : key, known);
-    }
+    const plain = this.manifests.get(key);
+    const withPlatform = this.manifests.get(platformKey);
+    if (withPlatform) return withPlatform;
+    if (plain && !platform) return plain;
+    const read = plain
+      ? plain.then((info) => this.addPlatform(ref, info, credentials, signal))
+      : this.readByDigest(ref, digest, credentials, platform, signal);
+    const known = read.catch((error: unknown) => ({
+      ok: false as const,
+      reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
+    }));
+    this.manifests.set(platform ? platformKey : key, known);
     return known;
   }
 
@@ -202,21 +199,20 @@ export class RegistryResolver implements Resolver {
       };
     }
     const info = readManifest(body.toString("utf8"));
-    if (!info.ok || info.isIndex || !withPlatform) return info;
-    return { ...info, platform: await this.platformOf(ref, body, credentials, signal) };
+    return withPlatform ? this.addPlatform(ref, info, credentials, signal) : info;
   }
 
-  /** A single manifest's platform, from its config blob; null when it cannot be read. */
-  private async platformOf(
+  /** A single manifest with the platform its config blob states (null when that cannot be read). */
+  private async addPlatform(
     ref: ImageRef,
-    manifestBody: Buffer,
+    info: ManifestInfo,
     credentials: readonly Credential[],
     signal?: AbortSignal,
-  ): Promise<string | null> {
-    const config = configDigestOf(JSON.parse(manifestBody.toString("utf8")));
-    if (config === null || !isDigest(config)) return null;
-    const read = await this.config(ref, config, credentials, signal);
-    return read.ok ? configPlatform(read.config) : null;
+  ): Promise<ManifestInfo> {
+    if (!info.ok || info.isIndex) return info;
+    if (info.config === null || !isDigest(info.config)) return { ...info, platform: null };
+    const read = await this.config(ref, info.config, credentials, signal);
+    return { ...info, platform: read.ok ? configPlatform(read.config) : null };
   }
 
   /** An image config blob as JSON, read once per repository@digest and checked against its digest. */

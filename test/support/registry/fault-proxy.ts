@@ -28,6 +28,8 @@ export interface ProxiedRequest {
   path: string;
   status: number | "hung";
   authorization: boolean;
+  /** Who asked: containerd's and docker's pulls say so, the plugin's registry client does not. */
+  userAgent: string;
 }
 
 export interface FaultProxy {
@@ -54,6 +56,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       path,
       status: 0,
       authorization: req.headers.authorization !== undefined,
+      userAgent: req.headers["user-agent"] ?? "",
     };
     requests.push(entry);
     const rule = rules.find(

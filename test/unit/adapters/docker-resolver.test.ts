@@ -203,3 +203,39 @@ describe("DockerResolver: RepoDigests of other repositories never count", () => 
     expect(own.subcommands).toEqual(["version", "pull", "image"]);
   });
 });
+
+describe("DockerResolver: reading manifests by digest uses the pull's credential", () => {
+  const secret = { username: "puller", password: "pw", source: "secret web/pull" };
+  const configOfCall = (call: string[]) => (call[0] === "--config" ? call[1] : "the user's");
+  const manifestCalls = (calls: string[][]) => calls.filter((c) => c.includes("manifest"));
+
+  it("a digest of the pulled repository is read with the config its pull worked with", async () => {
+    const { resolver, calls } = resolverFor(A, [`localhost:5000/app@${A}`]);
+    await resolver.resolveTag(parseImageRef("localhost:5000/app:main"), [secret]);
+    const pull = calls.find((c) => c.includes("pull"))!;
+    expect(pull[0]).toBe("--config");
+    // The pipeline names the digest, not the tag, when it asks for a manifest.
+    const byDigest = { ...parseImageRef("localhost:5000/app"), tag: null, digest: B };
+    expect(await resolver.inspectManifest(byDigest, B, [secret])).toMatchObject({ ok: true });
+    expect(manifestCalls(calls).map(configOfCall)).toEqual([pull[1]]);
+  });
+
+  it("another repository's digest: its own pull secret, else the user's config, or none with --no-local-credentials", async () => {
+    const other = { ...parseImageRef("localhost:5000/other"), tag: null, digest: B };
+    const { resolver, calls } = resolverFor(A, []);
+    await resolver.inspectManifest(other, B, [secret]);
+    const withSecret = configOfCall(manifestCalls(calls)[0]!);
+    expect(withSecret).not.toBe("the user's");
+    await resolver.inspectManifest({ ...other, domain: "localhost:5001" }, C, []);
+    expect(configOfCall(manifestCalls(calls)[1]!)).toBe("the user's");
+
+    const strict = fakeDocker(A, []);
+    const noLocal = new DockerResolver(strict.docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: false,
+    });
+    await noLocal.inspectManifest(other, B, []);
+    expect(configOfCall(manifestCalls(strict.calls)[0]!)).not.toBe("the user's");
+  });
+});

@@ -504,6 +504,50 @@ describe("the same image under another digest: current, never restarted forever"
     expect(verdict(pod, r, new Map([["n1", null]])).reason).toContain("the node's platform is not known");
   });
 
+  it("a multi-arch tag re-published as its amd64 image alone, under another digest (slim:live)", () => {
+    // The node reports the two-platform index it pulled for another tag; the tag's single manifest has the
+    // config of that index's amd64 child. Seen on a real node: judged stale, it was restarted forever.
+    const I = digestOf("slim:multi index");
+    const A = digestOf("slim:multi amd64 child");
+    const ARM = digestOf("slim:multi arm64 child");
+    const T = digestOf("slim:live, A with one annotation more");
+    const two: ManifestInfo = {
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: A, platform: "linux/amd64" },
+        { digest: ARM, platform: "linux/arm64/v8" },
+      ],
+    };
+    const pod = webPod({
+      node: "n1",
+      containers: [{ name: "app", image: "nginx:latest", imageID: `docker.io/library/nginx@${I}` }],
+    });
+    const tagT = single(T, { config: configOf(A), platform: "linux/amd64" });
+    // Only the child for the tag's own platform can be the tag's image: it is read, then the node decides.
+    expect(needed(pod, nginx, tagAt(T, false, [tagT, [I, two]]))).toEqual([
+      { repository: "docker.io/library/nginx", digest: A, platform: false },
+    ]);
+    const r = tagAt(T, false, [tagT, [I, two], single(A)]);
+    expect(
+      nodesToInspect({ resolver: "registry", pods: [pod], owners, resolutions: new Map([[nginx, r]]) }),
+    ).toEqual(["n1"]);
+    expect(verdict(pod, r, new Map([["n1", "linux/amd64"]]))).toMatchObject({
+      status: "current",
+      reason: `the same image (config ${configOf(A)}) under another digest`,
+    });
+    expect(verdict(pod, r, new Map([["n1", "linux/arm64/v8"]]))).toMatchObject({
+      status: "unknown",
+      reason: "the tag no longer has an image for linux/arm64/v8",
+    });
+    // Another config for that platform: stale on any node, and no node is read.
+    const moved = tagAt(T, false, [single(T, { platform: "linux/amd64" }), [I, two], single(A)]);
+    expect(verdict(pod, moved).status).toBe("stale");
+    expect(
+      nodesToInspect({ resolver: "registry", pods: [pod], owners, resolutions: new Map([[nginx, moved]]) }),
+    ).toEqual([]);
+  });
+
   it("two single manifests: the same config is current, another config stale, an unreadable one stale", () => {
     const NEWER = digestOf("same image, re-pushed manifest");
     const pod = running(M);
@@ -513,7 +557,11 @@ describe("the same image under another digest: current, never restarted forever"
     expect(verdict(pod, tagAt(NEWER, false, [single(M), single(NEWER)])).status).toBe("stale");
     // Digests alone decide when the old manifest is gone from the registry (as before these reads).
     const gone: ManifestInfo = { ok: false, reason: "manifest unknown" };
-    expect(verdict(pod, tagAt(NEWER, false, [[M, gone], single(NEWER)])).status).toBe("stale");
+    expect(verdict(pod, tagAt(NEWER, false, [[M, gone], single(NEWER)]))).toMatchObject({
+      status: "stale",
+      // Said, since a replacement of the same image comes back on it (seen on a real node).
+      reason: "the running manifest could not be read (manifest unknown), so its digest alone decides",
+    });
   });
 
   it("older indexes whose differing children have the same configs are current", () => {

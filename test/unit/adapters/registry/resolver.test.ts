@@ -3,6 +3,7 @@
  * (test/support/registry/fake-api.ts; the real registry runs in test/integration/registry/): tag to digest,
  * and the request limits. Credentials and faults have their own files beside this one.
  */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   ci,
@@ -16,6 +17,7 @@ import {
   ociIndex,
   ref,
   resolver,
+  type Seen,
   tokenRegistry,
 } from "../../../support/registry/fake-api.js";
 
@@ -133,5 +135,57 @@ describe("registry resolver: limits", () => {
     expect(answers.every((a) => a.ok)).toBe(true);
     expect(peak).toBe(3);
     expect(r.stats()).toMatchObject({ ping: 1, head: 20 });
+  });
+});
+
+describe("registry resolver: manifests by digest", () => {
+  const config = JSON.stringify({ architecture: "arm64", variant: "v8", os: "linux" });
+  const configDigest = `sha256:${createHash("sha256").update(config).digest("hex")}`;
+  const body = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: dockerManifest,
+    config: { digest: configDigest },
+    layers: [],
+  });
+  const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
+  const registry = () =>
+    fakeFetch((req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/v2/") return new Response("{}");
+      if (path === `/v2/app/manifests/${digest}`)
+        return new Response(body, { headers: { "content-type": dockerManifest } });
+      if (path === `/v2/app/blobs/${configDigest}`) return new Response(config);
+      return new Response("", { status: 404 });
+    });
+  const reads = (seen: Seen[]) => kinds(seen).filter((k) => k !== "GET /v2/");
+
+  it("a manifest read plainly and then for its platform is fetched once; its config blob once", async () => {
+    const { fetch, seen } = registry();
+    const r = resolver(fetch);
+    const image = ref("reg.test/app");
+    expect(await r.inspectManifest(image, digest, [])).toEqual({
+      ok: true,
+      isIndex: false,
+      config: configDigest,
+    });
+    expect(await r.inspectManifest(image, digest, [], { platform: true })).toEqual({
+      ok: true,
+      isIndex: false,
+      config: configDigest,
+      platform: "linux/arm64/v8",
+    });
+    expect(reads(seen)).toEqual([`GET /v2/app/manifests/${digest}`, `GET /v2/app/blobs/${configDigest}`]);
+  });
+
+  it("a manifest read for its platform answers a later plain read without a request", async () => {
+    const { fetch, seen } = registry();
+    const r = resolver(fetch);
+    const image = ref("reg.test/app");
+    await r.inspectManifest(image, digest, [], { platform: true });
+    expect(await r.inspectManifest(image, digest, [])).toMatchObject({
+      ok: true,
+      platform: "linux/arm64/v8",
+    });
+    expect(reads(seen)).toEqual([`GET /v2/app/manifests/${digest}`, `GET /v2/app/blobs/${configDigest}`]);
   });
 });

@@ -8,12 +8,12 @@
  * simulator cannot drift from the runtime it imitates.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../simulator/index.js";
-import { apply, createNamespace, deleteNamespaces, kk, kubectl, testbed, until } from "../support/e2e.js";
-import { type Registry, startRegistry } from "../support/registry/distribution.js";
-import { barePod, dockerConfigSecret } from "../support/workloads.js";
-import { ImagePusher, type Pushed } from "../testbed/node-images.js";
-import { launchRealNode, type RealNode } from "../testbed/scripts.js";
+import { type Simulator, startSimulator } from "../../simulator/index.js";
+import { apply, createNamespace, deleteNamespaces, kk, kubectl, testbed, until } from "../../support/e2e.js";
+import { type Registry, startRegistry } from "../../support/registry/distribution.js";
+import { barePod, dockerConfigSecret } from "../../support/workloads.js";
+import { ImagePusher, type Pushed } from "../../testbed/node-images.js";
+import { launchRealNode, type RealNode } from "../../testbed/scripts.js";
 
 const ns = "e2e-real-node";
 const realNode = "real-node";
