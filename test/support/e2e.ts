@@ -87,13 +87,21 @@ export interface PlanDoc {
   apiVersion: string;
   kind: string;
   resolver: string;
+  /** The --strategy asked for. */
+  strategy?: "auto" | "rollout" | "evict" | "delete";
   pods: {
     namespace: string;
     name: string;
     owner: { kind: string; name: string } | null;
+    /** "delete" reads "apply replaces this pod"; how is in `restart`. */
     action: "delete" | "skip" | "none";
     reason: string;
     warnings: string[];
+    restart?: {
+      strategy: "rollout" | "evict" | "delete";
+      controller: { kind: string; name: string };
+      reason: string;
+    };
     containers: {
       name: string;
       init: boolean;
