@@ -27,7 +27,7 @@ export class DockerResolver implements Resolver {
   readonly name = "docker" as const;
   /** One private config directory per credential and registry host. */
   private readonly configDirs = new Map<Credential, Map<string, string>>();
-  /** The config that worked for a reference, so listing its index uses the same credential. */
+  /** The config a repository's tag was pulled with, so reading its manifests by digest uses the same credential. */
   private readonly workedWith = new Map<string, string | undefined>();
   /** What docker says of each pulled reference's image (this machine's platform). */
   private readonly pulled = new Map<string, ImageDescription>();
@@ -75,7 +75,7 @@ export class DockerResolver implements Resolver {
         if (signal?.aborted) break;
         continue;
       }
-      this.workedWith.set(reference, configDir);
+      this.workedWith.set(repositoryOf(ref), configDir);
       const inspected = await this.docker.inspectImage(reference, { signal });
       if (!inspected.ok) return { ok: false, reason: `pulled, but ${inspected.reason}` };
       const { created, labels } = inspected.value;
@@ -98,7 +98,8 @@ export class DockerResolver implements Resolver {
     { platform: withPlatform = false, signal }: { platform?: boolean; signal?: AbortSignal } = {},
   ): Promise<ManifestInfo> {
     const reference = `${repositoryOf(ref)}@${digest}`;
-    const configDir = this.workedWith.get(formatImageRef(ref));
+    // Asked by digest (no tag): the repository is what it shares with the pulled tag.
+    const configDir = this.workedWith.get(repositoryOf(ref));
     const manifest = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
       configDir,
       signal,

@@ -203,3 +203,23 @@ describe("DockerResolver: RepoDigests of other repositories never count", () => 
     expect(own.subcommands).toEqual(["version", "pull", "image"]);
   });
 });
+
+describe("DockerResolver: manifests by digest use the credential the tag was pulled with", () => {
+  it("a private repository's manifest read by digest gets the same --config as its pull", async () => {
+    const { resolver, calls } = resolverFor(A, [`registry.example.com/team/app@${A}`]);
+    const ref = parseImageRef("registry.example.com/team/app:main");
+    const credential = { username: "ci", password: "pw", source: "secret shop/regcred" };
+    expect((await resolver.resolveTag(ref, [credential])).ok).toBe(true);
+    // As resolveImages asks: the repository with the digest, no tag.
+    const info = await resolver.inspectManifest(
+      { ...parseImageRef("registry.example.com/team/app"), tag: null, digest: B },
+      B,
+      [credential],
+    );
+    expect(info.ok).toBe(true);
+    const pull = calls.find((c) => c.includes("pull"))!;
+    const manifest = calls.find((c) => c.includes("manifest"))!;
+    expect(pull.slice(0, 2)).toEqual(["--config", expect.any(String)]);
+    expect(manifest.slice(0, 2)).toEqual(["--config", pull[1]]);
+  });
+});
