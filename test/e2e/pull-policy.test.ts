@@ -72,7 +72,10 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^deployment\.apps\/pair restarted \(rollout\), but: pod pair-\S+ runs the old digest \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)$/m,
+      new RegExp(
+        `^deployment\\.apps ${ns}/pair restarted \\(rollout\\), but: pod pair-\\S+ runs the old digest \\(container app: the node started its cached image \\(imagePullPolicy IfNotPresent\\)\\)$`,
+        "m",
+      ),
     );
     expect(result.stdout).toContain("2 replaced by rollout, 1 not replaced as planned (of 2 planned)");
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
@@ -119,7 +122,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(result.stderr).toMatch(/Warning: pod .*: imagePullPolicy IfNotPresent/);
     const [replacement] = await podsOf("cached");
     expect(result.stdout).toContain(
-      `deployment.apps/cached restarted (rollout), but: pod ${replacement!.metadata.name} runs the old digest (container app: the node started its cached image (imagePullPolicy IfNotPresent))\n`,
+      `deployment.apps ${ns}/cached restarted (rollout), but: pod ${replacement!.metadata.name} runs the old digest (container app: the node started its cached image (imagePullPolicy IfNotPresent))\n`,
     );
     expect(result.stdout).toContain("1 replaced by rollout, 1 not replaced as planned (of 1 planned)");
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");

@@ -149,7 +149,14 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^deployment\.apps\/outage restarted \(rollout\), but: the rollout did not finish within the wait timeout \(\d+ of 3 new replicas updated\)$/m,
+      new RegExp(
+        `^deployment\\.apps ${ns}/outage restarted \\(rollout\\), but: the rollout did not finish within the wait timeout \\(\\d+ of 3 new replicas updated\\)$`,
+        "m",
+      ),
+    );
+    // None replaced: the controller is still trying to start the new pod.
+    expect(result.stdout).toContain(
+      "0 replaced by rollout, 3 still being replaced on the server, 1 not replaced as planned (of 3 planned)",
     );
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
 
@@ -170,7 +177,10 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     const result = await applyTo("lonely", "4s");
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^deployment\.apps\/lonely restarted \(rollout\), but: the rollout did not finish within the wait timeout \(.+\)$/m,
+      new RegExp(
+        `^deployment\\.apps ${ns}/lonely restarted \\(rollout\\), but: the rollout did not finish within the wait timeout \\(.+\\)$`,
+        "m",
+      ),
     );
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
     const now = await states("lonely");

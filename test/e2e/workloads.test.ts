@@ -153,7 +153,9 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     const template = await templateOf(kind, ns);
     const result = await plugin(["apply", "--dry-run", "-n", ns, "--resolver", resolver]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`${kind.toLowerCase()}.apps/web restarted (rollout, server dry run)\n`);
+    expect(result.stdout).toContain(
+      `${kind.toLowerCase()}.apps ${ns}/web restarted (rollout, server dry run)\n`,
+    );
     expect(result.stdout).toContain("3 replaced by rollout (server dry run) (of 3 planned)");
     expect(await templateOf(kind, ns)).toEqual(template);
     const pods = await cluster.sim.waitForPods({
@@ -172,7 +174,9 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     const took = cluster.sim.now() - started;
     const counts = await serving.stop();
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`${kind.toLowerCase()}.apps/web restarted (rollout): 3 pods replaced\n`);
+    expect(result.stdout).toContain(
+      `${kind.toLowerCase()}.apps ${ns}/web restarted (rollout): 3 pods replaced\n`,
+    );
     expect(result.stdout).toContain("3 replaced by rollout (of 3 planned)");
     // A rollout reports the workload, not each pod.
     expect(result.stdout.split("\n").filter((l) => l.startsWith("pod "))).toEqual([]);

@@ -135,7 +135,7 @@ describe.each(cases)("--strategy $strategy, $replicas replicas (maxSurge 1, maxU
     const rolled = c.strategy === "auto" || c.strategy === "rollout";
     if (rolled) {
       expect(result.stdout).toContain(
-        `deployment.apps/web restarted (rollout): ${c.replicas} ${c.replicas === 1 ? "pod" : "pods"} replaced`,
+        `deployment.apps ${c.ns}/web restarted (rollout): ${c.replicas} ${c.replicas === 1 ? "pod" : "pods"} replaced`,
       );
       expect(lowest, JSON.stringify(counts)).toBe(c.replicas);
     } else {

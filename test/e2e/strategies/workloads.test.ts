@@ -243,8 +243,8 @@ async function snapshot(
   return { pods, templates };
 }
 
-/** kubectl's name of a workload: `deployment.apps/one`. */
-const ref = (s: Subject) => `${s.kind.toLowerCase()}.apps/${s.name}`;
+/** How apply names a workload: `deployment.apps NS/one`. */
+const ref = (s: Subject, ns: string) => `${s.kind.toLowerCase()}.apps ${ns}/${s.name}`;
 
 describe.each(strategies)("--strategy %s", (strategy) => {
   const ns = namespaceOf(strategy);
@@ -317,7 +317,7 @@ describe.each(strategies)("--strategy %s", (strategy) => {
     ]);
     expect(result.code, result.stderr).toBe(0);
     for (const p of rolled)
-      expect(result.stdout).toContain(`${ref(p.subject)} restarted (rollout, server dry run)\n`);
+      expect(result.stdout).toContain(`${ref(p.subject, ns)} restarted (rollout, server dry run)\n`);
     const past = { evict: "evicted", delete: "deleted" } as const;
     for (const p of oneByOne) {
       const names = planned.pods.filter((x) => x.owner?.name === p.subject.name).map((x) => x.name);
@@ -348,7 +348,7 @@ describe.each(strategies)("--strategy %s", (strategy) => {
 
     for (const p of rolled) {
       const replaced = `${p.subject.pods} ${p.subject.pods === 1 ? "pod" : "pods"} replaced`;
-      expect(result.stdout).toContain(`${ref(p.subject)} restarted (rollout): ${replaced}\n`);
+      expect(result.stdout).toContain(`${ref(p.subject, ns)} restarted (rollout): ${replaced}\n`);
     }
     const verb = { evict: "evicted", delete: "deleted" } as const;
     const podLines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
