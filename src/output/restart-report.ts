@@ -42,9 +42,9 @@ export function describeReplacementProblem(problem: ReplacementProblem, chalk: C
   return `pod ${pod.namespace}/${pod.name} ${verbOf(pod)}, ${chalk.red("but")}: ${problem.reason}`;
 }
 
-/** `deployment.apps/web`, the way kubectl names a workload. */
+/** `deployment.apps shop/web`: kubectl's resource name, and the namespace as pod lines show it (-A runs). */
 function workloadRef(report: RolloutReport): string {
-  return `${report.controller.kind.toLowerCase()}.apps/${report.controller.name}`;
+  return `${report.controller.kind.toLowerCase()}.apps ${report.namespace}/${report.controller.name}`;
 }
 
 /** One line per rollout: restarted, started, still in progress, or not restarted and why. */

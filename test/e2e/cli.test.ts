@@ -1,8 +1,8 @@
 /**
  * The built CLI as a user meets it, on a real control plane: output forms (json, yaml, the table,
- * --no-headers, -o wide, colour), --exit-code, a missing docker or a stopped engine deleting nothing,
- * apply -o json keeping stdout to the document, Ctrl-C during apply, and the confirmation prompt on a
- * terminal. Each scenario is a namespace with three stale replicas of a Deployment and a stale bare pod.
+ * --no-headers, -o wide, colour), --exit-code, a missing docker or a stopped engine restarting nothing,
+ * apply -o json keeping stdout to the document, Ctrl-C during apply (between deletions, and during a
+ * rollout, which goes on on the server), and the confirmation prompt on a terminal. Each scenario is a namespace with three stale replicas of a Deployment and a stale bare pod.
  * (Faults only a fake kubectl can produce stay in test/integration/cli.test.ts.)
  */
 import { spawn } from "node:child_process";
@@ -43,7 +43,7 @@ const fresh = "e2e-cli-fresh";
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "kau-e2e-cli-"));
   await Promise.all([
-    ...["read", "json", "sigint", "yes"].map(async (name) => {
+    ...["read", "json", "sigint", "sigroll", "yes"].map(async (name) => {
       const ns = `e2e-cli-${name}`;
       await cluster.namespace(ns);
       const image = `${cluster.registry.host}/${name}:latest`;
@@ -93,7 +93,8 @@ describe("output", () => {
     expect(yaml.code, yaml.stderr).toBe(0);
     expect(YAML.parse(yaml.stdout)).toEqual(JSON.parse(json.stdout));
     const doc = JSON.parse(json.stdout) as PlanDoc;
-    expect(Object.keys(doc)).toEqual(["apiVersion", "kind", "resolver", "pods"]);
+    expect(Object.keys(doc)).toEqual(["apiVersion", "kind", "resolver", "strategy", "pods"]);
+    expect(doc.strategy).toBe("auto");
     expect(doc.pods).toHaveLength(4);
     const replica = doc.pods.find((p) => p.owner?.kind === "Deployment")!;
     expect(Object.keys(replica)).toEqual([
@@ -103,8 +104,16 @@ describe("output", () => {
       "action",
       "reason",
       "warnings",
+      "restart",
       "containers",
     ]);
+    expect(replica.restart).toEqual({
+      strategy: "rollout",
+      controller: { kind: "Deployment", name: "web" },
+      reason: "rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25%",
+    });
+    // A pod that is not restarted has no restart.
+    expect(doc.pods.find((p) => p.owner === null)).not.toHaveProperty("restart");
     expect(Object.keys(replica.containers[0]!)).toEqual([
       "name",
       "init",
@@ -114,6 +123,7 @@ describe("output", () => {
       "latestDigest",
       "status",
       "reason",
+      "latestImage",
     ]);
     expect(replica.containers[0]).toEqual({
       name: "app",
@@ -124,6 +134,8 @@ describe("output", () => {
       latestDigest: v2,
       status: "stale",
       reason: "",
+      // What the new image's config says of itself: these test images carry a build time, no labels.
+      latestImage: { created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     });
   });
 
@@ -147,11 +159,14 @@ describe("output", () => {
     expect(replicaRows).toHaveLength(3);
     for (const row of replicaRows) {
       expect(row.indexOf("Deployment/web")).toBe(header.indexOf("OWNER"));
-      expect(row.indexOf("delete")).toBe(header.indexOf("ACTION"));
+      expect(row.indexOf("rollout")).toBe(header.indexOf("ACTION"));
+      expect(row.slice(header.indexOf("REASON"))).toBe(
+        "rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25%",
+      );
     }
     expect(podRows.find((r) => r.includes(" debug "))).toMatch(/skip\s+no controller owns it/);
     expect(table.stdout).toContain(
-      "4 stale (3 to delete in 1 namespace, 1 skipped), 0 unknown, 0 current (4 pods checked)",
+      "4 stale (3 to restart in 1 namespace, 1 skipped), 0 unknown, 0 current (4 pods checked)",
     );
     expect(table.stdout).not.toContain("\u001b[");
 
@@ -172,10 +187,10 @@ describe("output", () => {
     for (const node of wideNodes) expect(nodes).toContain(node);
 
     const always = await plugin(["plan", "-n", ns, "--color", "always"], { NO_COLOR: "" });
-    expect(always.stdout).toContain("\u001b[31mdelete");
+    expect(always.stdout).toContain("\u001b[31mrollout");
     const auto = await plugin(["plan", "-n", ns, "--color", "auto"], { NO_COLOR: "1" });
     expect(auto.stdout).not.toContain("\u001b[");
-    expect(auto.stdout).toContain("delete");
+    expect(auto.stdout).toContain("rollout");
   });
 
   it("--exit-code gates on staleness", async () => {
@@ -188,8 +203,8 @@ describe("output", () => {
   });
 });
 
-describe("docker trouble deletes nothing", () => {
-  it("a missing docker says how to fix it, and nothing is deleted", async () => {
+describe("docker trouble restarts nothing", () => {
+  it("a missing docker says how to fix it, and nothing is restarted", async () => {
     const { ns } = scenario("read");
     const before = await podUids(ns);
     const result = await plugin(["apply", "-n", ns, "--yes", "--docker", "/nonexistent/docker"]);
@@ -221,15 +236,22 @@ describe("apply", () => {
     const doc = JSON.parse(result.stdout) as PlanDoc;
     expect(doc.kind).toBe("Plan");
     expect(doc.pods.map((p) => p.action).sort()).toEqual(["delete", "delete", "delete", "skip"]);
-    expect(result.stderr).toContain("3 deleted (of 3 planned)");
-    for (const pod of doc.pods.filter((p) => p.action === "delete")) {
-      expect(result.stderr).toContain(`pod ${ns}/${pod.name} deleted\n`);
-    }
+    expect(result.stderr).toContain(
+      `deployment.apps ${ns}/web restart started (rollout, not followed: --no-wait)\n`,
+    );
+    expect(result.stderr).toContain("3 replaced by rollout (of 3 planned)");
     expect(JSON.parse(result.stderr.trim().split("\n").at(-1)!)).toMatchObject({
       kind: "RunSummary",
-      deleted: 3,
+      strategy: "auto",
+      rolledOut: 3,
+      deleted: 0,
       stale: 4,
+      restarts: { rollout: 3, evict: 0, delete: 0 },
+      controllers: [
+        { namespace: ns, kind: "Deployment", name: "web", strategy: "rollout", pods: 3, outcome: "started" },
+      ],
     });
+    // Not followed, but started: the controller replaces the three replicas; the bare pod stays.
     const left = await gone(
       ns,
       before.filter((p) => p.startsWith("web-")),
@@ -237,13 +259,14 @@ describe("apply", () => {
     expect(left.filter((p) => p.startsWith("debug "))).toEqual(before.filter((p) => p.startsWith("debug ")));
   });
 
-  it("on SIGINT starts no new deletion and reports what was and wasn't done", async () => {
+  it("on SIGINT between deletions (--strategy delete) starts no new deletion and reports what was and wasn't done", async () => {
     const { ns } = scenario("sigint");
     const before = await podUids(ns);
     // No node takes the replacement, so apply is waiting for it when the interrupt comes.
     await kk(["cordon", ...nodes]);
     try {
-      const child = spawn(process.execPath, [cliPath, "apply", "-n", ns, "--yes", "--wait-timeout", "1m"], {
+      const args = ["apply", "-n", ns, "--yes", "--wait-timeout", "1m", "--strategy", "delete"];
+      const child = spawn(process.execPath, [cliPath, ...args], {
         env: { ...process.env, ...pluginEnv(), NO_COLOR: "1" },
       });
       let stdout = "";
@@ -270,7 +293,7 @@ describe("apply", () => {
       expect(interrupted).toHaveLength(2);
       for (const name of interrupted) expect(stdout).toContain(`pod ${ns}/${name} not deleted: interrupted`);
       expect(stdout).toContain("1 deleted, 2 not started (of 3 planned)");
-      expect(stderr).toContain("error: interrupted: no further pods were deleted");
+      expect(stderr).toContain("error: interrupted: no further restarts were started\n");
       // The deleted one goes; the other two replicas and the bare pod are untouched.
       const left = await gone(
         ns,
@@ -283,6 +306,52 @@ describe("apply", () => {
       await kk(["uncordon", ...nodes]);
     }
     await cluster.sim.waitForPods({ namespace: ns, selector: "app=web", count: 3 });
+  });
+
+  it("on SIGINT during a rollout (the default) reports it still in progress on the server, where it goes on", async () => {
+    const { ns, v2 } = scenario("sigroll");
+    const before = await podUids(ns);
+    // No node takes the rollout's new pod, so apply is following the rollout when the interrupt comes.
+    await kk(["cordon", ...nodes]);
+    try {
+      const child = spawn(process.execPath, [cliPath, "apply", "-n", ns, "--yes", "--wait-timeout", "1m"], {
+        env: { ...process.env, ...pluginEnv(), NO_COLOR: "1" },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => {
+        stdout += d;
+      });
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<string>((done) => child.on("exit", (c, signal) => done(`${c ?? signal}`)));
+      // The interrupt comes once the template is patched and the controller has made the new ReplicaSet's pod.
+      await until("the rollout's first new pod", async () => {
+        const pods = JSON.parse(await kk(["get", "pods", "-n", ns, "-l", "app=web", "-o", "json"]))
+          .items as Pod[];
+        return pods.some((p) => !before.some((b) => b.startsWith(`${p.metadata.name} `))) ? true : undefined;
+      });
+      child.kill("SIGINT");
+      const code = await exited;
+      expect(code, stderr).toBe("1");
+      expect(stdout).toMatch(
+        new RegExp(`^deployment\\.apps ${ns}/web restart still in progress on the server \\(.+\\)$`, "m"),
+      );
+      expect(stdout).toContain("0 replaced by rollout, 3 still being replaced on the server (of 3 planned)");
+      expect(stdout.split("\n").filter((l) => l.startsWith("pod "))).toEqual([]);
+      expect(stderr).toContain(
+        "error: interrupted: no further restarts were started; a rollout started goes on on the server\n",
+      );
+      // Nothing taken down meanwhile: every old replica still runs (maxUnavailable 25% of 3 is 0).
+      const now = await podUids(ns);
+      expect(now.filter((p) => before.includes(p))).toEqual(before);
+    } finally {
+      await kk(["uncordon", ...nodes]);
+    }
+    // The controller finishes what apply started.
+    const after = await cluster.sim.waitForPods({ namespace: ns, selector: "app=web", count: 3, digest: v2 });
+    expect(after.filter((p) => before.some((b) => b.startsWith(`${p.metadata.name} `)))).toEqual([]);
   });
 });
 
@@ -311,22 +380,22 @@ describe("confirmation on a terminal", () => {
     });
   }
 
-  it("asks, and deletes nothing on no", async () => {
+  it("asks, and restarts nothing on no", async () => {
     const { ns } = scenario("read");
     const before = await podUids(ns);
     const { code, out } = await onTerminal(["apply", "-n", ns], "n");
-    expect(out).toContain("Delete 3 pods in 1 namespace? [y/N]");
+    expect(out).toContain("Restart 3 pods in 1 namespace? [y/N]");
     expect(code, out).toBe(1);
     expect(await podUids(ns)).toEqual(before);
   });
 
-  it("deletes on yes", async () => {
+  it("restarts on yes", async () => {
     const { ns, v2 } = scenario("yes");
     const before = await podUids(ns);
     const { code, out } = await onTerminal(["apply", "-n", ns, "--no-wait"], "y");
-    expect(out).toContain("Delete 3 pods in 1 namespace? [y/N]");
+    expect(out).toContain("Restart 3 pods in 1 namespace? [y/N]");
     expect(code, out).toBe(0);
-    expect(out).toContain("3 deleted (of 3 planned)");
+    expect(out).toContain(`deployment.apps ${ns}/web restart started (rollout, not followed: --no-wait)`);
     const left = await gone(
       ns,
       before.filter((p) => p.startsWith("web-")),

@@ -3,7 +3,8 @@
  * Deployment's replicas on containerd and cri-dockerd nodes; one pull per unique reference and one list call
  * per kind; a multi-arch index on containerd and an arm64 CRI-O node; a private registry reached only through
  * the pods' pull secret, which never shows up in argv, output or files; a deleted tag and a stopped registry
- * delete nothing; and a deletion carries the planned pod's UID, so a StatefulSet's successor is left alone.
+ * restart nothing; and a deletion or an eviction carries the planned pod's UID, so a StatefulSet's successor
+ * is left alone.
  * Every run gets a fresh HOME, DOCKER_CONFIG and TMPDIR: the user's docker config must come out unchanged,
  * and the plugin's private temporary directories must be gone.
  */
@@ -127,7 +128,7 @@ function spreadDeployment(name: string, ns: string, replicas: number, image: str
 }
 
 describe("docker resolver, tag moved or not", () => {
-  it("current before the push, stale after; apply --yes deletes exactly the stale pods", async () => {
+  it("current before the push, stale after; the default rolls the Deployment as a server dry run; --strategy delete deletes exactly the stale pods", async () => {
     const ns = await cluster.namespace("e2e-dr-flow");
     const image = `${open().host}/web:latest`;
     const v1 = await pushImage(image, "web v1");
@@ -166,27 +167,35 @@ describe("docker resolver, tag moved or not", () => {
       /^NAMESPACE\s+POD\s+OWNER\s+CONTAINER\s+IMAGE\s+RUNNING\s+LATEST\s+ACTION\s+REASON\n/,
     );
     expect(table.stdout).toContain(
-      `Deployment/web   app         ${image}   ${v1.slice(7, 19)}   ${v2.slice(7, 19)}   delete`,
+      `Deployment/web   app         ${image}   ${v1.slice(7, 19)}   ${v2.slice(7, 19)}   rollout   rolling update of Deployment/web's 2 pods`,
     );
     expect(table.stdout).toContain("no controller owns it");
     expect(table.stdout).toContain(
-      "3 stale (2 to delete in 1 namespace, 1 skipped), 0 unknown, 0 current (3 pods checked)",
+      "3 stale (2 to restart in 1 namespace, 1 skipped), 0 unknown, 0 current (3 pods checked)",
     );
 
     const gate = await cli(["plan", "-n", ns, "--exit-code"]);
     expect(gate.code).toBe(2);
     const uidsBefore = await podUids(ns);
-    const dry = await cli(["apply", "-n", ns, "--dry-run"]);
+    const dry = await cli(["apply", "-n", ns, "--dry-run", "-v"]);
     expect(dry.code, dry.stderr).toBe(0);
-    for (const name of toDelete) expect(dry.stdout).toContain(`pod ${ns}/${name} deleted (server dry run)`);
+    expect(dry.stdout).toContain(`deployment.apps ${ns}/web restarted (rollout, server dry run)\n`);
+    // One patch of the Deployment's template, sent as a server dry run; nothing deleted or evicted.
+    const writes = (run: Run) =>
+      kubectlCalls(run.stderr).filter((l) => /^exec: kubectl (patch|delete|create) /.test(l));
+    expect(writes(dry)).toEqual([
+      expect.stringMatching(
+        /^exec: kubectl patch deployments\.apps web --namespace=\S+ --type=merge --field-manager=kubectl-autoupdate --patch=\S+ -o json --dry-run=server$/,
+      ),
+    ]);
     expect(await podUids(ns)).toEqual(uidsBefore);
 
     const refused = await cli(["apply", "-n", ns]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("refusing to delete 2 pods without confirmation");
+    expect(refused.stderr).toContain("refusing to restart 2 pods without confirmation");
     expect(await podUids(ns)).toEqual(uidsBefore);
 
-    const applied = await cli(["apply", "-n", ns, "--yes", "--no-wait", "-v"]);
+    const applied = await cli(["apply", "-n", ns, "--yes", "--no-wait", "-v", "--strategy", "delete"]);
     expect(applied.code, applied.stderr).toBe(0);
     // Exactly the two replicas, in the plan's order, each by a raw DELETE with a body (the UID precondition).
     expect(kubectlCalls(applied.stderr).filter((l) => / delete /.test(l))).toEqual(
@@ -208,23 +217,29 @@ describe("docker resolver, tag moved or not", () => {
     }
   });
 
-  it("a pod replaced since the plan is left alone: the deletion carries the planned pod's UID", async () => {
-    const ns = await cluster.namespace("e2e-dr-replaced");
-    const image = `${open().host}/db:latest`;
-    const v1 = await pushImage(image, "db v1");
-    await apply(statefulSet("db", ns, 1, { image, ...amd64 }));
-    const [planned] = await cluster.sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
-    await pushImage(image, "db v2");
-    // Between apply's plan and its DELETE reaching the server, db-0 is force-deleted and the StatefulSet
-    // controller makes a new db-0: same name, new UID. The real kubectl then sends apply's DELETE.
-    const real = kubectlPath();
-    const uids = join(scratch, "replaced.uids");
-    const shim = join(scratch, "kubectl-replacing");
-    writeFileSync(
-      shim,
-      `#!/bin/sh
+  it.each([
+    ["delete", "deleted", "delete --raw /api/v1/namespaces/NS/pods/db-0 -f -"],
+    ["evict", "evicted", "create --raw /api/v1/namespaces/NS/pods/db-0/eviction -f -"],
+  ])(
+    "a pod replaced since the plan is left alone: --strategy %s carries the planned pod's UID",
+    async (strategy, verb, call) => {
+      const ns = await cluster.namespace(`e2e-dr-replaced-${strategy}`);
+      const image = `${open().host}/db-${strategy}:latest`;
+      const v1 = await pushImage(image, `db ${strategy} v1`);
+      await apply(statefulSet("db", ns, 1, { image, ...amd64 }));
+      const [planned] = await cluster.sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
+      await pushImage(image, `db ${strategy} v2`);
+      // Between apply's plan and its request reaching the server, db-0 is force-deleted and the StatefulSet
+      // controller makes a new db-0: same name, new UID. The real kubectl then sends apply's request.
+      const real = kubectlPath();
+      const request = call.replace("NS", ns);
+      const uids = join(scratch, `replaced-${strategy}.uids`);
+      const shim = join(scratch, `kubectl-replacing-${strategy}`);
+      writeFileSync(
+        shim,
+        `#!/bin/sh
 case "$*" in
-  *"delete --raw /api/v1/namespaces/${ns}/pods/db-0"*)
+  *"${request}"*)
     ${real} delete pod db-0 -n ${ns} --grace-period=0 --force >/dev/null 2>&1
     for i in $(seq 1 200); do
       new=$(${real} get pod db-0 -n ${ns} --ignore-not-found -o jsonpath='{.metadata.uid}')
@@ -235,20 +250,21 @@ case "$*" in
 esac
 exec ${real} "$@"
 `,
-      { mode: 0o755 },
-    );
-    const result = await cli(["apply", "--yes", "-n", ns, "--kubectl", shim, "-v"]);
-    expect(result.stderr).toContain(`exec: ${shim} delete --raw /api/v1/namespaces/${ns}/pods/db-0 -f -`);
-    expect(result.stdout).toContain(`pod ${ns}/db-0 not deleted: it was replaced since the plan was made`);
-    expect(result.stdout).toContain("0 deleted, 1 replaced since the plan (of 1 planned)");
-    expect(result.code, result.stderr).toBe(0);
-    const successor = readFileSync(uids, "utf8").trim();
-    expect(successor).toMatch(/^[0-9a-f-]{36}$/);
-    expect(successor).not.toBe(planned!.metadata.uid);
-    // The successor was not touched: the API server refused the DELETE on its UID precondition.
-    await cluster.sim.waitForPods({ namespace: ns, count: 1 });
-    expect(await podUids(ns)).toEqual([`db-0 ${successor}`]);
-  });
+        { mode: 0o755 },
+      );
+      const result = await cli(["apply", "--yes", "-n", ns, "--kubectl", shim, "-v", "--strategy", strategy]);
+      expect(result.stderr).toContain(`exec: ${shim} ${request}`);
+      expect(result.stdout).toContain(`pod ${ns}/db-0 not ${verb}: it was replaced since the plan was made`);
+      expect(result.stdout).toContain(`0 ${verb}, 1 replaced since the plan (of 1 planned)`);
+      expect(result.code, result.stderr).toBe(0);
+      const successor = readFileSync(uids, "utf8").trim();
+      expect(successor).toMatch(/^[0-9a-f-]{36}$/);
+      expect(successor).not.toBe(planned!.metadata.uid);
+      // The successor was not touched: the API server refused the request on its UID precondition.
+      await cluster.sim.waitForPods({ namespace: ns, count: 1 });
+      expect(await podUids(ns)).toEqual([`db-0 ${successor}`]);
+    },
+  );
 
   it("pulls each unique reference once, whatever the pod count and spelling; one list call per kind", async () => {
     const ns = await cluster.namespace("e2e-dr-many");
@@ -374,8 +390,8 @@ describe("docker resolver, credentials", () => {
   });
 });
 
-describe("docker resolver, registry trouble never deletes", () => {
-  it("a deleted tag and a stopped registry leave containers unknown, and apply deletes nothing", async () => {
+describe("docker resolver, registry trouble never restarts", () => {
+  it("a deleted tag and a stopped registry leave containers unknown, and apply restarts nothing", async () => {
     const ns = await cluster.namespace("e2e-dr-gone");
     const gone = await startRegistry();
     let stopped = false;
@@ -402,7 +418,7 @@ describe("docker resolver, registry trouble never deletes", () => {
           { status: "unknown", latestDigest: null, reason: expect.stringContaining("pull failed") },
         ],
       });
-      expect(deleted.stderr).toContain("Nothing to delete.");
+      expect(deleted.stderr).toContain("Nothing to restart.");
 
       await gone.stop();
       stopped = true;
@@ -414,7 +430,8 @@ describe("docker resolver, registry trouble never deletes", () => {
         reason: expect.stringContaining("pull failed"),
       });
       for (const run of [deleted, down]) {
-        expect(kubectlCalls(run.stderr).filter((l) => / delete /.test(l))).toEqual([]);
+        // No deletion, eviction or patch.
+        expect(kubectlCalls(run.stderr).filter((l) => / (delete|create|patch) /.test(l))).toEqual([]);
         expect(kubectlCalls(run.stderr)).not.toEqual([]);
       }
       expect(await podUids(ns)).toEqual(uids);

@@ -1,8 +1,8 @@
 /**
  * The plugin as kubectl runs it (`kubectl autoupdate --help` and `plan`, with bin/ on PATH), and
- * `plan`/`apply` as a ServiceAccount with only the rights they need (impersonated with --as): they work;
- * without `list pods` the failure is one clear line; without `delete pods` each pod's refusal is reported
- * and the exit is 1.
+ * `plan`/`apply --strategy delete` as a ServiceAccount with only the rights they need (impersonated with
+ * --as): they work; without `list pods` the failure is one clear line; without `delete pods` each pod's
+ * refusal is reported and the exit is 1. (The rules of the other strategies: test/e2e/cron/.)
  */
 import { execFile } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -134,7 +134,7 @@ const ownerRules = [
   { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
 ];
 
-describe("as a ServiceAccount with only what it needs (--as)", () => {
+describe("as a ServiceAccount with only what --strategy delete needs (--as)", () => {
   it("without delete on pods: plan works; apply reports each refusal and exits 1, nothing deleted", async () => {
     await grant([podRules(["get", "list"]), ...ownerRules]);
     const doc = await planJson(["-n", ns, "--as", limited]);
@@ -142,20 +142,20 @@ describe("as a ServiceAccount with only what it needs (--as)", () => {
     const uids = async () =>
       (await cluster.sim.waitForPods({ namespace: ns, count: 4 })).map((p: Pod) => p.metadata.uid).sort();
     const before = await uids();
-    const result = await plugin(["apply", "--yes", "-n", ns, "--as", limited]);
+    const result = await plugin(["apply", "--yes", "-n", ns, "--as", limited, "--strategy", "delete"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
       new RegExp(
         `pod ${ns}/web-\\S+ not deleted: Error from server \\(Forbidden\\): pods "web-\\S+" is forbidden: User "${limited}" cannot delete resource "pods"`,
       ),
     );
-    expect(result.stderr).toBe("error: some planned pods were not deleted; see above\n");
+    expect(result.stderr).toBe("error: some planned pods were not restarted; see above\n");
     expect(await uids()).toEqual(before);
   });
 
   it("with get/list/delete on pods (and reads of owners and secrets): apply works and the pods come back on v2", async () => {
     await grant([podRules(["get", "list", "delete"]), ...ownerRules]);
-    const result = await plugin(["apply", "--yes", "-n", ns, "--as", limited]);
+    const result = await plugin(["apply", "--yes", "-n", ns, "--as", limited, "--strategy", "delete"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("4 deleted (of 4 planned)");
     await cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v2 });
@@ -262,6 +262,8 @@ describe("refusals the API server makes (RBAC, impersonated with --as)", () => {
       "app=db",
       "--as",
       partialAccount,
+      "--strategy",
+      "delete",
     ]);
     expect(result.code).toBe(1);
     expect(result.stdout.split("\n").filter((l) => l.startsWith(`pod ${partial}/`))).toEqual([
@@ -270,7 +272,7 @@ describe("refusals the API server makes (RBAC, impersonated with --as)", () => {
       `pod ${partial}/db-2 deleted`,
     ]);
     expect(result.stdout).toContain("2 deleted, 1 failed (of 3 planned)");
-    expect(result.stderr).toBe("error: some planned pods were not deleted; see above\n");
+    expect(result.stderr).toBe("error: some planned pods were not restarted; see above\n");
     // db-0 and db-2 are new pods (the StatefulSet controller recreated them); db-1 is the same one.
     const after = await until("db-0 and db-2 to be recreated", async () => {
       const now = await podsNow(partial, "app=db");

@@ -1,7 +1,9 @@
 /**
- * imagePullPolicy on a mutable tag, with the simulated kubelet's per-node image cache: IfNotPresent brings
- * a deleted pod back on the node's cached (old) digest, so deleting it changes nothing; the tool warns. Always
- * pulls again, and moves the node's tag, after which IfNotPresent starts the new digest too.
+ * imagePullPolicy on a mutable tag, with the simulated kubelet's per-node image cache: IfNotPresent starts
+ * a replacement on the node's cached (old) digest, so restarting the pod changes nothing; the tool warns
+ * before, and says so after — whether a rollout replaced the pods or they went one at a time (where the
+ * other replicas are then spared). Always pulls again, and moves the node's tag, after which IfNotPresent
+ * starts the new digest too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../simulator/index.js";
@@ -60,7 +62,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(byApp["always"]).toMatchObject({ action: "delete", warnings: [] });
   });
 
-  it("apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
+  it("a rollout replaces both replicas, each new pod starts the cached v1: apply says so and exits 1", async () => {
     const before = await cluster.sim.waitForPods({
       namespace: ns,
       selector: "app=pair",
@@ -69,12 +71,39 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     });
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair"]);
     expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^deployment\\.apps ${ns}/pair restarted \\(rollout\\), but: pod pair-\\S+ runs the old digest \\(container app: the node started its cached image \\(imagePullPolicy IfNotPresent\\)\\)$`,
+        "m",
+      ),
+    );
+    expect(result.stdout).toContain("2 replaced by rollout, 1 not replaced as planned (of 2 planned)");
+    expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
+    const after = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=pair",
+      count: 2,
+      digest: v1,
+    });
+    expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toEqual([]);
+  });
+
+  it("one at a time (--strategy evict), apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
+    const before = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=pair",
+      count: 2,
+      digest: v1,
+    });
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", "evict"]);
+    expect(result.code).toBe(1);
     const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/ deleted$/);
+    expect(lines[0]).toMatch(/ evicted$/);
     expect(lines[1]).toMatch(
-      /not deleted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)$/,
+      /not evicted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)$/,
     );
+    expect(result.stdout).toContain("1 evicted, 1 not started (of 2 planned)");
     const after = await cluster.sim.waitForPods({
       namespace: ns,
       selector: "app=pair",
@@ -85,22 +114,19 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toHaveLength(1);
   });
 
-  it("apply deletes it; the replacement lands on the same node and starts the cached v1: still stale, and said so", async () => {
+  it("apply rolls it out; the new pod lands on the same node and starts the cached v1: still stale, and said so", async () => {
     const [old] = await podsOf("cached");
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=cached"]);
     // The only replica: nothing is left to spare, but the run is no success either.
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/Warning: pod .*: imagePullPolicy IfNotPresent/);
-    expect(result.stdout).toContain(`pod ${ns}/${old!.metadata.name} deleted\n`);
-    expect(result.stdout).toMatch(
-      new RegExp(
-        `pod ${ns}/${old!.metadata.name} deleted, but: the replacement of ${old!.metadata.name} runs the old digest again \\(container app: the node started its cached image \\(imagePullPolicy IfNotPresent\\)\\)`,
-      ),
+    const [replacement] = await podsOf("cached");
+    expect(result.stdout).toContain(
+      `deployment.apps ${ns}/cached restarted (rollout), but: pod ${replacement!.metadata.name} runs the old digest (container app: the node started its cached image (imagePullPolicy IfNotPresent))\n`,
     );
-    expect(result.stdout).toContain("1 deleted, 1 not replaced as planned (of 1 planned)");
+    expect(result.stdout).toContain("1 replaced by rollout, 1 not replaced as planned (of 1 planned)");
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
 
-    const [replacement] = await podsOf("cached");
     expect(replacement!.metadata.uid).not.toBe(old!.metadata.uid);
     expect(replacement!.spec.nodeName).toBe(node);
     expect(digestOf(replacement!)).toBe(v1);
@@ -139,7 +165,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     ).toEqual(["seen", "pulled", "running"]);
   });
 
-  it("once the node's tag has moved, deleting the IfNotPresent pod again does bring v2", async () => {
+  it("once the node's tag has moved, restarting the IfNotPresent pod again does bring v2", async () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=cached"]);
     expect(result.code, result.stderr).toBe(0);
     await cluster.sim.waitForPods({ namespace: ns, selector: "app=cached", count: 1, digest: v2 });

@@ -1,9 +1,13 @@
 /**
  * apply must not take a workload down:
- * - a tag moved to an index with no image for the nodes' platform is not "stale": nothing is deleted;
- * - when the new image cannot be pulled after all (a registry failing mid-rollout), apply deletes one pod,
- *   stops at its wait timeout, and the other replicas keep serving the old digest;
- * - a PodDisruptionBudget that allows no disruption stops apply before any deletion.
+ * - a tag moved to an index with no image for the nodes' platform is not "stale": nothing is restarted;
+ * - when the new image cannot be pulled after all (a registry failing mid-rollout), the default rollout
+ *   surges a new pod that cannot start and every old pod keeps serving the old digest, even the only
+ *   replica; apply stops at its wait timeout and says so. One at a time (--strategy evict), apply evicts
+ *   one pod, stops at the wait timeout, and the other replicas keep serving;
+ * - under --strategy delete (a DELETE bypasses budgets, so apply checks them itself), a
+ *   PodDisruptionBudget that allows no disruption stops apply before any deletion.
+ *   (test/e2e/strategies/budgets.test.ts: the Eviction API enforcing them.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apply, kk, planJson, plugin, useCluster } from "../support/e2e.js";
@@ -94,105 +98,126 @@ describe("a tag moved to an index with no image for the nodes' platform", () => 
     }
   });
 
-  it("apply deletes nothing and says so", async () => {
+  it("apply restarts nothing and says so", async () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=arch", "--resolver", "registry"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain("Nothing to delete.");
+    expect(result.stderr).toContain("Nothing to restart.");
     expect(await states("arch")).toEqual([`Running ${v1}`, `Running ${v1}`, `Running ${v1}`]);
   });
 });
 
 describe("the registry fails the nodes' pulls in the middle of apply", () => {
-  it("apply deletes one pod, its replacement cannot pull, apply stops at the wait timeout", async () => {
+  /** A Deployment on v1 whose image the nodes pull through the proxy, the tag moved, the pulls failing. */
+  async function failingPulls(app: string, replicas: number) {
     // Pods name the image through the proxy; the tool asks by HEAD, the simulated kubelets pull by GET.
-    const image = `${proxy.host}/outage:latest`;
-    const v1 = await pushImage(`${cluster.registry.host}/outage:latest`, "outage v1");
-    await apply(deployment("outage", ns, 3, { image }));
-    await cluster.sim.waitForPods({ namespace: ns, selector: "app=outage", count: 3, digest: v1 });
-    await pushImage(`${cluster.registry.host}/outage:latest`, "outage v2");
+    const image = `${proxy.host}/${app}:latest`;
+    const v1 = await pushImage(`${cluster.registry.host}/${app}:latest`, `${app} v1`);
+    await apply(deployment(app, ns, replicas, { image }));
+    const pods = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: `app=${app}`,
+      count: replicas,
+      digest: v1,
+    });
+    await pushImage(`${cluster.registry.host}/${app}:latest`, `${app} v2`);
     proxy.rules.push({
       method: "GET",
-      path: /\/outage\/manifests\//,
+      path: new RegExp(`/${app}/manifests/`),
       fault: { kind: "status", status: 503 },
     });
-
-    const started = Date.now();
-    const result = await plugin([
+    return { v1, pods };
+  }
+  const applyTo = (app: string, waitTimeout: string, ...more: string[]) =>
+    plugin([
       "apply",
       "--yes",
       "-n",
       ns,
       "-l",
-      "app=outage",
+      `app=${app}`,
       "--resolver",
       "registry",
       "--wait-timeout",
-      "6s",
+      waitTimeout,
+      ...more,
     ]);
+
+  it("the rollout's new pod cannot pull: all three old pods keep serving v1, apply stops at the wait timeout", async () => {
+    const { v1, pods } = await failingPulls("outage", 3);
+    const started = Date.now();
+    const result = await applyTo("outage", "6s");
     expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("error: some planned pods were not deleted; see above");
-    const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
-    expect(lines.filter((l) => l.endsWith(" deleted"))).toHaveLength(1);
-    const refused = lines.filter((l) => l.includes("not deleted"));
-    expect(refused).toHaveLength(2);
-    for (const line of refused) {
-      expect(line).toMatch(
-        /not deleted: ReplicaSet\/outage-\S+ did not have 3 ready pods within the wait timeout$/,
-      );
-    }
-    expect(result.stdout).toContain("1 deleted, 2 not started (of 3 planned)");
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^deployment\\.apps ${ns}/outage restarted \\(rollout\\), but: the rollout did not finish within the wait timeout \\(\\d+ of 3 new replicas updated\\)$`,
+        "m",
+      ),
+    );
+    // None replaced: the controller is still trying to start the new pod.
+    expect(result.stdout).toContain(
+      "0 replaced by rollout, 3 still being replaced on the server, 1 not replaced as planned (of 3 planned)",
+    );
+    expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
 
-    // Two replicas still serve v1; the third is stuck pulling, as on a real node.
+    // maxUnavailable 25% of 3 is 0: the controller took no old pod down for the one it could not start.
     const now = await states("outage");
-    expect(now.filter((s) => s === `Running ${v1}`)).toHaveLength(2);
+    expect(now.filter((s) => s === `Running ${v1}`)).toHaveLength(3);
     expect(now.filter((s) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s))).toHaveLength(1);
-    expect(now).toHaveLength(3);
+    expect(now).toHaveLength(4);
+    const uids = JSON.parse(await kk(["get", "pods", "-n", ns, "-l", "app=outage", "-o", "json"])).items.map(
+      (p: { metadata: { uid: string } }) => p.metadata.uid,
+    );
+    expect(uids).toEqual(expect.arrayContaining(pods.map((p) => p.metadata.uid)));
     expect(cluster.sim.eventsOf(ns).some((e) => e.what === "pull-failed")).toBe(true);
   });
 
-  it("the only replica: deleted, its replacement cannot pull, and apply says so and exits 1", async () => {
-    const image = `${proxy.host}/lonely:latest`;
-    const v1 = await pushImage(`${cluster.registry.host}/lonely:latest`, "lonely v1");
-    await apply(deployment("lonely", ns, 1, { image }));
-    const [old] = await cluster.sim.waitForPods({
-      namespace: ns,
-      selector: "app=lonely",
-      count: 1,
-      digest: v1,
-    });
-    await pushImage(`${cluster.registry.host}/lonely:latest`, "lonely v2");
-    proxy.rules.push({
-      method: "GET",
-      path: /\/lonely\/manifests\//,
-      fault: { kind: "status", status: 503 },
-    });
-
-    const result = await plugin([
-      "apply",
-      "--yes",
-      "-n",
-      ns,
-      "-l",
-      "app=lonely",
-      "--resolver",
-      "registry",
-      "--wait-timeout",
-      "4s",
-    ]);
+  it("the only replica: its rollout's new pod cannot pull, the old pod keeps serving v1; apply says so and exits 1", async () => {
+    const { v1, pods } = await failingPulls("lonely", 1);
+    const result = await applyTo("lonely", "4s");
     expect(result.code).toBe(1);
-    const name = old!.metadata.name;
-    expect(result.stdout).toContain(`pod ${ns}/${name} deleted\n`);
     expect(result.stdout).toMatch(
       new RegExp(
-        `pod ${ns}/${name} deleted, but: ReplicaSet/lonely-\\S+ did not have 1 ready pod within the wait timeout`,
+        `^deployment\\.apps ${ns}/lonely restarted \\(rollout\\), but: the rollout did not finish within the wait timeout \\(.+\\)$`,
+        "m",
       ),
     );
-    expect(result.stdout).toContain("1 deleted, 1 not replaced as planned (of 1 planned)");
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
-    expect(await states("lonely")).toEqual([
-      expect.stringMatching(/^Pending (ErrImagePull|ImagePullBackOff)$/),
+    const now = await states("lonely");
+    expect(now).toHaveLength(2);
+    expect(now).toContain(`Running ${v1}`);
+    expect(now.filter((s) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s))).toHaveLength(1);
+    const running = JSON.parse(
+      await kk(["get", "pods", "-n", ns, "-l", "app=lonely", "-o", "json"]),
+    ).items.filter((p: { status: { phase: string } }) => p.status.phase === "Running");
+    expect(running.map((p: { metadata: { uid: string } }) => p.metadata.uid)).toEqual([
+      pods[0]!.metadata.uid,
     ]);
+  });
+
+  it("one at a time (--strategy evict): one pod evicted, its replacement cannot pull, apply stops at the wait timeout", async () => {
+    const { v1 } = await failingPulls("paced", 3);
+    const started = Date.now();
+    const result = await applyTo("paced", "6s", "--strategy", "evict");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error: some planned pods were not restarted; see above");
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
+    expect(lines.filter((l) => l.endsWith(" evicted"))).toHaveLength(1);
+    const refused = lines.filter((l) => l.includes("not evicted"));
+    expect(refused).toHaveLength(2);
+    for (const line of refused) {
+      expect(line).toMatch(
+        /not evicted: ReplicaSet\/paced-\S+ did not have 3 ready pods within the wait timeout$/,
+      );
+    }
+    expect(result.stdout).toContain("1 evicted, 2 not started (of 3 planned)");
+
+    // Two replicas still serve v1; the third is stuck pulling, as on a real node.
+    const now = await states("paced");
+    expect(now.filter((s) => s === `Running ${v1}`)).toHaveLength(2);
+    expect(now.filter((s) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s))).toHaveLength(1);
+    expect(now).toHaveLength(3);
   });
 });
 
@@ -214,8 +239,11 @@ describe("PodDisruptionBudgets", () => {
     v2 = await pushImage(image, "guarded v2");
   });
 
-  it("a budget allowing no disruption stops apply before any deletion", async () => {
-    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=guarded", "--wait-timeout", "3s"]);
+  // Deletion specifically: apply reads the budgets itself before each DELETE.
+  const deleting = ["apply", "--yes", "-n", ns, "-l", "app=guarded", "--strategy", "delete"];
+
+  it("--strategy delete: a budget allowing no disruption stops apply before any deletion", async () => {
+    const result = await plugin([...deleting, "--wait-timeout", "3s"]);
     expect(result.code).toBe(1);
     const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
     expect(lines).toHaveLength(2);
@@ -225,9 +253,9 @@ describe("PodDisruptionBudgets", () => {
     expect(await states("guarded")).toEqual([`Running ${v1}`, `Running ${v1}`]);
   });
 
-  it("a budget allowing one disruption: apply goes one pod at a time and both come back on v2", async () => {
+  it("--strategy delete: a budget allowing one disruption: apply goes one pod at a time and both come back on v2", async () => {
     await apply(budget({ maxUnavailable: 1 }));
-    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=guarded"]);
+    const result = await plugin(deleting);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("2 deleted (of 2 planned)");
     await cluster.sim.waitForPods({ namespace: ns, selector: "app=guarded", count: 2, digest: v2 });

@@ -1,7 +1,7 @@
 /**
  * Which pods, and which not: a bare pod and a finished Job pod on a moved tag are skipped with their
- * reasons; -n, -A and -l select exactly what kubectl selects, and `apply -A -l` deletes exactly the
- * selection's stale pods across namespaces; a pull secret in the namespace unlocks a private (htpasswd)
+ * reasons; -n, -A and -l select exactly what kubectl selects, and `apply -A -l` restarts exactly the
+ * selection's stale pods across namespaces (rolling out their Deployments, each line naming its namespace); a pull secret in the namespace unlocks a private (htpasswd)
  * registry for the simulated kubelet and for the tool alike, and so does one named only by the pod's
  * ServiceAccount.
  */
@@ -145,11 +145,12 @@ describe("selection", () => {
     expect(await planJson(["-n", a, "-l", "app=nothing"])).toMatchObject({ pods: [] });
   });
 
-  it("apply -n a -l app=front deletes exactly the two front pods", async () => {
+  it("apply -n a -l app=front restarts exactly the two front pods", async () => {
     const untouched = await kubectlPods(["-A", "-l", "app!=front"]);
     const result = await plugin(["apply", "--yes", "-n", a, "-l", "app=front"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("2 deleted (of 2 planned)");
+    expect(result.stdout).toContain(`deployment.apps ${a}/front restarted (rollout): 2 pods replaced\n`);
+    expect(result.stdout).toContain("2 replaced by rollout (of 2 planned)");
     await cluster.sim.waitForPods({ namespace: a, selector: "app=front", count: 2, digest: v2 });
     expect(await kubectlPods(["-A", "-l", "app!=front"])).toEqual(untouched);
   });
@@ -162,7 +163,8 @@ describe("selection", () => {
     const before = await uids();
     const result = await plugin(["apply", "--yes", "-n", a]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("1 deleted (of 1 planned)");
+    expect(result.stdout).toContain(`deployment.apps ${a}/back restarted (rollout): 1 pod replaced\n`);
+    expect(result.stdout).toContain("1 replaced by rollout (of 1 planned)");
     await cluster.sim.waitForPods({ namespace: a, selector: "app=back", count: 1, digest: v2 });
     expect(await uids()).toEqual(before);
     expect(actions(await planJson(["-n", a]))).toEqual(
@@ -220,7 +222,7 @@ describe("a private registry behind a pull secret", () => {
     expect((await planJson(["-n", priv])).pods.map((p) => p.action)).toEqual(["none", "none"]);
   });
 
-  it("without the secret the tool cannot read the tag either: unknown, nothing deleted", async () => {
+  it("without the secret the tool cannot read the tag either: unknown, nothing to restart", async () => {
     await kk(["delete", "secret", "regcred", "-n", priv]);
     for (const resolver of ["docker", "registry"]) {
       const doc = await planJson(["-n", priv, "--resolver", resolver]);
@@ -331,7 +333,7 @@ describe("apply -A", () => {
     return o;
   };
 
-  it("deletes exactly the selection's stale pods, in both namespaces; no other pod anywhere", async () => {
+  it("restarts exactly the selection's stale pods, in both namespaces; no other pod anywhere", async () => {
     const sweep = `${open().host}/sweep:latest`;
     const steady = `${open().host}/steady:latest`;
     const w1 = await pushImage(sweep, "sweep v1");
@@ -382,13 +384,14 @@ describe("apply -A", () => {
     const before = await uids();
     const result = await plugin(["apply", "--yes", "-A", "-l", `${label}=yes`]);
     expect(result.code, result.stderr).toBe(0);
-    expect(
-      result.stdout
-        .split("\n")
-        .filter((l) => l.startsWith("pod "))
-        .sort(),
-    ).toEqual(stale.map((p) => `pod ${p} deleted`));
-    expect(result.stdout).toContain("3 deleted (of 3 planned)");
+    // Two Deployments named web, one per namespace, each rolled once; each line says which.
+    const lines = result.stdout.split("\n");
+    expect(lines.filter((l) => l.startsWith("deployment.apps ")).sort()).toEqual([
+      `deployment.apps ${all1}/web restarted (rollout): 2 pods replaced`,
+      `deployment.apps ${all2}/web restarted (rollout): 1 pod replaced`,
+    ]);
+    expect(lines.filter((l) => l.startsWith("pod "))).toEqual([]);
+    expect(result.stdout).toContain("3 replaced by rollout (of 3 planned)");
     await Promise.all([
       cluster.sim.waitForPods({ namespace: all1, selector: "app=web", count: 2, digest: w2 }),
       cluster.sim.waitForPods({ namespace: all2, selector: "app=web", count: 1, digest: w2 }),

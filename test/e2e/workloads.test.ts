@@ -1,14 +1,16 @@
 /**
  * The tool's whole point, on a real control plane: a workload on `:latest`, the tag moves, `plan` sees
- * every replica stale, `apply --yes` deletes them one at a time (each replacement Ready before the next
- * deletion), the real controllers recreate them, the simulated kubelet pulls the new digest, and `plan`
- * is clean again. For a Deployment, a StatefulSet and a DaemonSet, each with both resolvers (the
+ * every replica stale, `apply --yes` (the default strategy, auto) rolls the workload out as `kubectl rollout
+ * restart` would, the real controllers replace the pods with their own pacing (followed by a watch: never
+ * fewer serving pods than the workload allows), the simulated kubelet pulls the new digest,
+ * and `plan` is clean again. For a Deployment, a StatefulSet and a DaemonSet, each with both resolvers (the
  * StatefulSet's plans with both, in one case: apply's steps don't depend on the resolver).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../simulator/index.js";
-import { actions, apply, planJson, plugin, useCluster } from "../support/e2e.js";
+import { actions, apply, kk, planJson, plugin, useCluster } from "../support/e2e.js";
 import { pushImage } from "../support/images.js";
+import { watchReady } from "../support/ready-watch.js";
 import { anonymous } from "../support/registry/distribution.js";
 import { daemonSet, deployment, statefulSet } from "../support/workloads.js";
 
@@ -63,6 +65,17 @@ beforeAll(async () => {
   );
 });
 
+/** The workload's generation and its template's restartedAt annotation. */
+async function templateOf(kind: Kind, ns: string) {
+  const w = JSON.parse(await kk(["get", kind.toLowerCase(), "web", "-n", ns, "-o", "json"]));
+  return {
+    generation: w.metadata.generation as number,
+    restartedAt: w.spec.template.metadata.annotations?.["kubectl.kubernetes.io/restartedAt"] as
+      | string
+      | undefined,
+  };
+}
+
 const manifest = (kind: Kind, name: string, ns: string, image: string) =>
   kind === "Deployment"
     ? deployment(name, ns, 3, { image })
@@ -107,7 +120,7 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     }
   });
 
-  it("push a new image to the tag: plan shows 3 stale pods to delete", async () => {
+  it("push a new image to the tag: plan shows 3 stale pods, to be replaced by a rollout", async () => {
     v2 = await pushImage(image, `${kind} ${resolver} v2`);
     expect(v2).not.toBe(v1);
     for (const planner of planners) {
@@ -115,6 +128,11 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
       expect(actions(doc), planner).toEqual(before.map((p) => `${ns}/${p.metadata.name} delete`).sort());
       for (const pod of doc.pods) {
         expect(pod.owner, planner).toEqual({ kind, name });
+        expect(pod.restart, planner).toEqual({
+          strategy: "rollout",
+          controller: { kind, name },
+          reason: expect.stringMatching(new RegExp(`^rolling update of ${kind}/${name}'s `)),
+        });
         expect(pod.warnings, planner).toEqual([]);
         expect(pod.containers[0], planner).toMatchObject({
           status: "stale",
@@ -126,14 +144,20 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     const table = await plugin(["plan", "-n", ns, "--resolver", resolver, "--exit-code"]);
     expect(table.code).toBe(2);
     expect(table.stdout).toContain(
-      "3 stale (3 to delete in 1 namespace, 0 skipped), 0 unknown, 0 current (3 pods checked)",
+      "3 stale (3 to restart in 1 namespace, 0 skipped), 0 unknown, 0 current (3 pods checked)",
     );
+    expect(table.stdout.split("\n").filter((l) => / rollout {3}rolling update of /.test(l))).toHaveLength(3);
   });
 
-  it("apply --dry-run goes to the server and deletes nothing", async () => {
+  it("apply --dry-run goes to the server and changes nothing: no pod, no template", async () => {
+    const template = await templateOf(kind, ns);
     const result = await plugin(["apply", "--dry-run", "-n", ns, "--resolver", resolver]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("3 deleted (server dry run) (of 3 planned)");
+    expect(result.stdout).toContain(
+      `${kind.toLowerCase()}.apps ${ns}/web restarted (rollout, server dry run)\n`,
+    );
+    expect(result.stdout).toContain("3 replaced by rollout (server dry run) (of 3 planned)");
+    expect(await templateOf(kind, ns)).toEqual(template);
     const pods = await cluster.sim.waitForPods({
       namespace: ns,
       selector: `app=${name}`,
@@ -143,15 +167,30 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     expect(pods.map((p) => p.metadata.uid).sort()).toEqual(before.map((p) => p.metadata.uid).sort());
   });
 
-  it("apply --yes deletes them one at a time; the controller recreates them on v2; plan is clean", async () => {
+  it("apply --yes rolls the workload out; its controller replaces the pods on v2, never below what it allows; plan is clean", async () => {
+    const serving = await watchReady(cluster.sim.client, ns, `app=${name}`);
     const started = cluster.sim.now();
     const result = await plugin(["apply", "--yes", "-n", ns, "--resolver", resolver]);
     const took = cluster.sim.now() - started;
+    const counts = await serving.stop();
     expect(result.code, result.stderr).toBe(0);
-    const deletedLines = result.stdout.split("\n").filter((l) => / deleted$/.test(l));
-    expect(deletedLines).toHaveLength(3);
-    expect(result.stdout).toContain("3 deleted (of 3 planned)");
+    expect(result.stdout).toContain(
+      `${kind.toLowerCase()}.apps ${ns}/web restarted (rollout): 3 pods replaced\n`,
+    );
+    expect(result.stdout).toContain("3 replaced by rollout (of 3 planned)");
+    // A rollout reports the workload, not each pod.
+    expect(result.stdout.split("\n").filter((l) => l.startsWith("pod "))).toEqual([]);
+    expect((await templateOf(kind, ns)).restartedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
+    // The controller's pacing, as the API server went through it (serving: Ready and not terminating). A
+    // Deployment (maxSurge 25% → 1, maxUnavailable 25% → 0 of 3) starts each new pod before an old one
+    // stops; a StatefulSet replaces one pod at a time; a DaemonSet (maxUnavailable 1) one node at a time.
+    const ready = counts.map((c) => c.ready);
+    if (kind === "Deployment") {
+      expect([Math.min(...ready), Math.max(...ready)], JSON.stringify(counts)).toEqual([3, 4]);
+    } else {
+      expect([Math.min(...ready), Math.max(...ready)], JSON.stringify(counts)).toEqual([2, 3]);
+    }
     const after = await cluster.sim.waitForPods({
       namespace: ns,
       selector: `app=${name}`,
@@ -167,17 +206,12 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
       expect(after.map((p) => p.spec.nodeName).sort()).toEqual(["wl-containerd", "wl-crio", "wl-docker"]);
     }
 
-    // Order and timing, from what the simulated kubelets saw: the deletions in the order apply printed
-    // them, and before each deletion after the first, a replacement became Ready.
-    const events = cluster.sim.eventsOf(ns).filter((e) => e.at >= started);
-    const deletions = events.filter((e) => e.what === "terminating" && oldUids.has(e.uid));
-    expect(deletions.map((e) => `pod ${ns}/${e.pod} deleted`)).toEqual(deletedLines);
-    const readyTimes = events.filter((e) => e.what === "running" && !oldUids.has(e.uid)).map((e) => e.at);
-    for (let k = 1; k < deletions.length; k++) {
-      const between = readyTimes.filter((t) => t > deletions[k - 1]!.at && t < deletions[k]!.at);
-      expect(between.length, `a replacement Ready between deletion ${k} and ${k + 1}`).toBeGreaterThanOrEqual(
-        1,
-      );
+    // A StatefulSet goes from the highest ordinal down (what the simulated kubelets saw stop, in order).
+    if (kind === "StatefulSet") {
+      const stops = cluster.sim
+        .eventsOf(ns)
+        .filter((e) => e.at >= started && e.what === "terminating" && oldUids.has(e.uid));
+      expect(stops.map((e) => e.pod)).toEqual(["web-2", "web-1", "web-0"]);
     }
     // Sane: three sequential replacements take seconds, not the 5-minute wait timeout.
     expect(took).toBeLessThan(60_000);

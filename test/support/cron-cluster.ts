@@ -129,17 +129,38 @@ export async function resourceRules(kubeconfigArgs: string[], namespace: string)
     .sort();
 }
 
-/** The rules install-cron grants, as `group/resource:verb` (core group empty). */
-export const needed = [
-  "/pods:delete",
+/** What every run reads to plan: pods, their owners in between, pull secrets, ServiceAccounts. */
+const planning = [
   "/pods:list",
-  "/replicationcontrollers:get",
   "/secrets:get",
   "/serviceaccounts:list",
-  "apps/daemonsets:get",
-  "apps/replicasets:get",
   "apps/replicasets:list",
-  "apps/statefulsets:get",
   "batch/jobs:list",
+];
+/** Pods one at a time: the recreating controller's selector (readiness), and the budgets. */
+const paced = [
+  "/replicationcontrollers:get",
+  "apps/replicasets:get",
+  "apps/statefulsets:get",
+  "apps/daemonsets:get",
   "policy/poddisruptionbudgets:list",
 ];
+/** Rollouts: a list per kind to decide, a get before the patch and while following it, the patch. */
+const rolling = ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
+  ["get", "list", "patch"].map((v) => `apps/${r}:${v}`),
+);
+const sorted = (tuples: string[]) => [...new Set(tuples)].sort();
+
+/**
+ * The rules install-cron grants per --strategy, as `group/resource:verb` (core group empty), written out
+ * here rather than taken from src: the e2e tests hold the installed Roles and the runs' requests to them.
+ */
+export const rulesByStrategy = {
+  auto: sorted([...planning, ...paced, "/pods/eviction:create", ...rolling]),
+  rollout: sorted([...planning, ...rolling]),
+  evict: sorted([...planning, ...paced, "/pods/eviction:create"]),
+  delete: sorted([...planning, ...paced, "/pods:delete"]),
+} as const;
+
+/** The default install's rules (--strategy auto). */
+export const needed = rulesByStrategy.auto;

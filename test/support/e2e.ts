@@ -87,11 +87,13 @@ export interface PlanDoc {
   apiVersion: string;
   kind: string;
   resolver: string;
-  strategy?: string;
+  /** The --strategy asked for. */
+  strategy?: "auto" | "rollout" | "evict" | "delete";
   pods: {
     namespace: string;
     name: string;
     owner: { kind: string; name: string } | null;
+    /** "delete" reads "apply replaces this pod"; how is in `restart`. */
     action: "delete" | "skip" | "none";
     reason: string;
     warnings: string[];

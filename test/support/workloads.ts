@@ -111,3 +111,13 @@ export function dockerConfigSecret(
     data: { ".dockerconfigjson": Buffer.from(JSON.stringify(config)).toString("base64") },
   };
 }
+
+/** A ReplicaSet no Deployment owns: it recreates its pods, but has no rollout. */
+export function replicaSet(name: string, namespace: string, replicas: number, o: PodTemplateOptions) {
+  return {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name, namespace, labels: { app: name } },
+    spec: { replicas, selector: { matchLabels: { app: name } }, template: template(name, o) },
+  };
+}

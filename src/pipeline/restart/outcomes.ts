@@ -42,8 +42,11 @@ export type RolloutOutcome =
   | { kind: "in-progress"; progress: string }
   /** Nothing patched. */
   | { kind: "not-started"; reason: string }
-  /** `patched`: the rollout began and then failed (progress deadline, timeout, old digest). */
-  | { kind: "failed"; reason: string; patched: boolean };
+  /**
+   * `patched`: the rollout began and then failed (progress deadline, timeout, old digest); `ongoing`: it
+   * stopped short of replacing the pods (deadline, timeout), and the controller keeps at it.
+   */
+  | { kind: "failed"; reason: string; patched: boolean; ongoing?: boolean };
 
 export interface RolloutReport {
   namespace: string;

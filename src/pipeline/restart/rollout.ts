@@ -67,6 +67,8 @@ function podOutcomeOf(outcome: RolloutOutcome): PodOutcome {
     case "not-started":
       return { kind: "not-started", reason: outcome.reason };
     case "failed":
+      // Stopped short (deadline, timeout): the old pods still run, and the controller goes on rolling.
+      if (outcome.ongoing) return { kind: "in-progress" };
       return outcome.patched ? { kind: "rolled" } : { kind: "failed", reason: outcome.reason };
   }
 }
@@ -147,7 +149,7 @@ async function follow(
     const status = rolloutStatus(w, generation);
     if (status.state === "done") return { kind: "rolled-out", pods: replacedPods(w) };
     if (status.state === "failed") {
-      return { kind: "failed", reason: `${workloadName(w)}: ${status.reason}`, patched: true };
+      return { kind: "failed", reason: `${workloadName(w)}: ${status.reason}`, patched: true, ongoing: true };
     }
     progress = status.progress;
     if (signal.aborted) return { kind: "in-progress", progress };
@@ -156,6 +158,7 @@ async function follow(
         kind: "failed",
         reason: `the rollout did not finish within the wait timeout (${progress})`,
         patched: true,
+        ongoing: true,
       };
     }
     await clock.sleep(options.pollMs, signal);

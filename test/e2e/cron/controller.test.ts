@@ -38,6 +38,7 @@ describe("the CronJob controller runs the installed CronJob", () => {
       "--namespace=t4",
       "--selector=app=web",
       "--resolver=registry",
+      "--strategy=auto",
     ]);
     const cron = await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t4"]);
     expect(cron.status.lastScheduleTime).toBeDefined();

@@ -1,20 +1,21 @@
 /**
  * The calls the CronJob's pod makes, run with its ServiceAccount's token against the real API server
- * (test/testbed): plan and apply meet no refusal, and the rules granted are exactly the requests made.
+ * (test/testbed), as installed by default (--strategy auto): plan and apply meet no refusal, each call a
+ * restart makes (eviction, the workloads' reads and restartedAt patch) is allowed and a deletion is not, and
+ * the rules granted are exactly the requests made. (Each strategy's real runs: rbac-by-strategy.test.ts.)
  */
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createExec } from "../../../src/adapters/exec.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
+import { type RequestRecorder, recordingKubectl } from "../../support/api-requests.js";
 import { runMain } from "../../support/cli.js";
 import { cli, json, needed, useCronCluster } from "../../support/cron-cluster.js";
 import { kk, kubectlPath, kubectl as testbedKubectl, tokenKubeconfig, until } from "../../support/e2e.js";
 import { fakeBin } from "../../support/fake-kubectl.js";
 
 const cluster = useCronCluster();
-/** An engine that answers but reaches no registry: every image resolves to unknown, apply deletes nothing. */
+/** An engine that answers but reaches no registry: every image resolves to unknown, apply restarts nothing. */
 const fakeDocker = join(fakeBin, "docker-no-registry");
 
 beforeAll(async () => {
@@ -22,62 +23,9 @@ beforeAll(async () => {
   expect((await cli("install-cron", "-n", "t1")).code).toBe(0);
 });
 
-/**
- * kubectl run with -v=6, its request lines logged and kept off the stderr the plugin reads: the API requests
- * themselves, as `group/resource:verb`, allowed (any answer but 403) or refused.
- */
-function recordingKubectl(real: string): {
-  path: string;
-  requests: (answer: "allowed" | "refused") => string[];
-} {
-  const dir = mkdtempSync(join(tmpdir(), "kau-api-log-"));
-  const log = join(dir, "requests.log");
-  const path = join(dir, "kubectl");
-  writeFileSync(log, "");
-  writeFileSync(
-    path,
-    [
-      "#!/usr/bin/env bash",
-      `err=$(mktemp); "${real}" -v=6 "$@" 2>"$err"; rc=$?`,
-      `grep -F '"Response"' "$err" >> "${log}"`,
-      `grep -v -E '^[IWEF][0-9]{4} ' "$err" >&2; rm -f "$err"; exit $rc`,
-      "",
-    ].join("\n"),
-  );
-  chmodSync(path, 0o755);
-  const requests = (answer: "allowed" | "refused") => {
-    const seen = new Set<string>();
-    for (const line of readFileSync(log, "utf8").split("\n")) {
-      const m = /verb="(\w+)" url="([^"]+)" status="(\d+)/.exec(line);
-      if (!m || (m[3] === "403") !== (answer === "refused")) continue;
-      const url = new URL(m[2]!);
-      // /api/v1/namespaces/NS/RESOURCE[/NAME] or /apis/GROUP/VERSION/namespaces/NS/RESOURCE[/NAME].
-      const parts = url.pathname.split("/").filter(Boolean);
-      const group = parts[0] === "apis" ? parts[1]! : "";
-      const rest = parts.slice(parts[0] === "apis" ? 3 : 2);
-      if (rest.length === 0) continue; // discovery: every account may read it
-      const scoped = rest[0] === "namespaces" && rest.length >= 3 ? rest.slice(2) : rest;
-      const [resource, name] = scoped;
-      const verb =
-        m[1] === "GET"
-          ? url.searchParams.get("watch") === "true"
-            ? "watch"
-            : name === undefined
-              ? "list"
-              : "get"
-          : m[1] === "DELETE"
-            ? "delete"
-            : m[1]!.toLowerCase();
-      seen.add(`${group}/${resource}:${verb}`);
-    }
-    return [...seen].sort();
-  };
-  return { path, requests };
-}
-
 describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", () => {
   let saKubeconfig: string;
-  let recorder: ReturnType<typeof recordingKubectl>;
+  let recorder: RequestRecorder;
   const secret = (name: string) => ({
     apiVersion: "v1",
     kind: "Secret",
@@ -131,6 +79,13 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
           selector: { matchLabels: { app: "db" } },
           template: template("db", "builder"),
         },
+      },
+      // No node runs it here: an object to read and patch, with no pods.
+      {
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name: "agent" },
+        spec: { selector: { matchLabels: { app: "agent" } }, template: template("agent") },
       },
       {
         apiVersion: "v1",
@@ -193,7 +148,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     expect(apply.stdout.trim().split("\n").at(-1)).toMatch(/^\{"kind":"RunSummary"/);
   });
 
-  it("every other call apply makes is allowed: owners by name, pods by selector, pod deletion (dry run and real)", async () => {
+  it("every other call apply makes is allowed: owners by name, pods by selector, eviction (dry run and real), a rollout's reads and patch", async () => {
     const kubectl = new Kubectl(createExec(), recorder.path, { kubeconfig: saKubeconfig });
     expect((await kubectl.getSecrets("t1", ["pull-a", "missing"])).map((s) => s.metadata.name)).toEqual([
       "pull-a",
@@ -220,29 +175,55 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     const web = await kubectl.listPodsBySelector("t1", "app=web");
     expect(web).toHaveLength(2);
     const victim = web[0]!;
-    expect(await kubectl.deletePod("t1", victim.metadata.name, victim.metadata.uid!, true)).toEqual({
-      kind: "deleted",
+    expect(await kubectl.evictPod("t1", victim.metadata.name, victim.metadata.uid!, true)).toEqual({
+      kind: "evicted",
     });
-    expect(await kubectl.deletePod("t1", victim.metadata.name, victim.metadata.uid!, false)).toEqual({
-      kind: "deleted",
+    expect(await kubectl.evictPod("t1", victim.metadata.name, victim.metadata.uid!, false)).toEqual({
+      kind: "evicted",
     });
-    // …but nothing beyond: no pod creation, no secret listing, no patching a Deployment.
+    // A rollout's calls: one list per kind, a get, the restartedAt patch (as server dry runs).
+    for (const [kind, name] of [
+      ["Deployment", "web"],
+      ["StatefulSet", "db"],
+      ["DaemonSet", "agent"],
+    ] as const) {
+      const listed = await kubectl.listWorkloads(kind, { namespace: "t1", allNamespaces: false });
+      expect(listed.map((w) => w.metadata.name)).toEqual([name]);
+      const workload = await kubectl.getWorkload(kind, "t1", name);
+      expect(workload?.metadata.name).toBe(name);
+      const patched = await kubectl.patchRestartedAt(
+        kind,
+        "t1",
+        name,
+        workload!.metadata.resourceVersion!,
+        "2026-11-30T12:00:00Z",
+        true,
+      );
+      expect(patched.kind, kind).toBe("patched");
+    }
+    // …but nothing beyond: no deletion (that is --strategy delete's), no secret listing, no scaling.
+    const other = web[1]!;
+    expect(await kubectl.deletePod("t1", other.metadata.name, other.metadata.uid!, false)).toEqual({
+      kind: "failed",
+      reason: expect.stringMatching(/^Error from server \(Forbidden\): .*cannot delete resource "pods"/),
+    });
     const refused = await testbedKubectl([`--kubeconfig=${saKubeconfig}`, "get", "secrets", "-n", "t1"]);
     expect(refused.stderr).toContain("Forbidden");
-    const patch = await testbedKubectl([
+    const scale = await testbedKubectl([
       `--kubeconfig=${saKubeconfig}`,
-      "rollout",
-      "restart",
+      "scale",
       "deployment/web",
+      "--replicas=3",
       "-n",
       "t1",
     ]);
-    expect(patch.stderr).toContain("forbidden");
+    expect(scale.stderr).toContain('cannot patch resource "deployments/scale"');
   });
 
   it("the rules granted are exactly the requests those runs made: none missing, none unused", () => {
     expect(recorder.requests("allowed")).toEqual(needed);
-    // kubectl's own: a named get that finds nothing checks that the namespace exists, and takes no for an answer.
-    expect(recorder.requests("refused")).toEqual(["/namespaces:get"]);
+    // kubectl's own: a named get that finds nothing checks that the namespace exists, and takes no for an
+    // answer; and the deletion tried above.
+    expect(recorder.requests("refused")).toEqual(["/namespaces:get", "/pods:delete"]);
   });
 });

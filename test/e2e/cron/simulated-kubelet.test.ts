@@ -1,6 +1,6 @@
 /**
- * CronJob mode with a simulated kubelet: install-cron's RBAC allows exactly what `apply` needs, the Job's
- * own command run with the ServiceAccount's token restarts stale pods, run-now makes a Job owned by the
+ * CronJob mode with a simulated kubelet: install-cron's RBAC allows exactly what `apply --strategy=auto`
+ * needs, the Job's own command run with the ServiceAccount's token rolls the stale workloads out, run-now makes a Job owned by the
  * CronJob that the Job controller sees through to Complete, and uninstall-cron leaves nothing behind
  * (nothing labelled, and each object it made NotFound by name). `kubectl auth can-i` answers are strict:
  * an error is never taken for "no".
@@ -39,7 +39,10 @@ beforeAll(async () => {
  */
 async function canI(verb: string, resource: string, namespace: string | null = ns): Promise<boolean> {
   const scope = namespace === null ? ["--all-namespaces"] : ["-n", namespace];
-  const result = await kubectl(["auth", "can-i", verb, resource, ...scope, `--as=${sa}`]);
+  // `pods/eviction` is asked as `pods --subresource=eviction` (`pods/NAME` would name a pod).
+  const [base, sub] = resource.split("/");
+  const what = sub ? [base!, `--subresource=${sub}`] : [resource];
+  const result = await kubectl(["auth", "can-i", verb, ...what, ...scope, `--as=${sa}`]);
   const answer = `${result.code} ${result.stdout}${result.stderr}`;
   if (answer === "0 yes\n") return true;
   if (answer === "1 no\n") return false;
@@ -69,14 +72,21 @@ describe("install-cron, run-now, uninstall-cron", () => {
   it("kubectl auth can-i: the ServiceAccount may do exactly what apply needs, in its namespace only", async () => {
     const allowed = [
       ["list", "pods"],
-      ["delete", "pods"],
+      ["create", "pods/eviction"],
       ["get", "secrets"],
       ["list", "serviceaccounts"],
       ["get", "replicationcontrollers"],
       ["get", "replicasets.apps"],
       ["list", "replicasets.apps"],
+      ["get", "deployments.apps"],
+      ["list", "deployments.apps"],
+      ["patch", "deployments.apps"],
       ["get", "statefulsets.apps"],
+      ["list", "statefulsets.apps"],
+      ["patch", "statefulsets.apps"],
       ["get", "daemonsets.apps"],
+      ["list", "daemonsets.apps"],
+      ["patch", "daemonsets.apps"],
       ["list", "jobs.batch"],
       ["list", "poddisruptionbudgets.policy"],
     ];
@@ -85,14 +95,16 @@ describe("install-cron, run-now, uninstall-cron", () => {
       ["watch", "pods"],
       ["create", "pods"],
       ["patch", "pods"],
+      ["delete", "pods"],
       ["deletecollection", "pods"],
-      ["create", "pods/eviction"],
       ["list", "secrets"],
       ["update", "secrets"],
       ["get", "serviceaccounts"],
       ["delete", "replicasets.apps"],
-      ["patch", "deployments.apps"],
-      ["list", "statefulsets.apps"],
+      ["patch", "replicasets.apps"],
+      ["update", "deployments.apps"],
+      ["watch", "deployments.apps"],
+      ["delete", "deployments.apps"],
       ["delete", "jobs.batch"],
       ["create", "jobs.batch"],
       ["get", "cronjobs.batch"],
@@ -111,22 +123,22 @@ describe("install-cron, run-now, uninstall-cron", () => {
       await answers(
         [
           ["list", "pods"],
-          ["delete", "pods"],
+          ["create", "pods/eviction"],
         ],
         `${ns}-other`,
       ),
-    ).toEqual(["list pods false", "delete pods false"]);
+    ).toEqual(["list pods false", "create pods/eviction false"]);
     // Nor cluster-wide (nodes are cluster-scoped: asked with -n, kubectl warns; so asked with -A).
     expect(
       await answers(
         [
           ["list", "pods"],
-          ["delete", "pods"],
+          ["create", "pods/eviction"],
           ["list", "nodes"],
         ],
         null,
       ),
-    ).toEqual(["list pods false", "delete pods false", "list nodes false"]);
+    ).toEqual(["list pods false", "create pods/eviction false", "list nodes false"]);
     // And `can-i --list` shows no resource rule beyond those (apart from what every account may do).
     const listed = await kk(["auth", "can-i", "--list", "-n", ns, `--as=${sa}`, "--no-headers"]);
     const rules = listed
@@ -138,20 +150,22 @@ describe("install-cron, run-now, uninstall-cron", () => {
       .sort();
     expect(rules).toEqual(
       [
-        "pods [list delete]",
+        "pods [list]",
+        "pods/eviction [create]",
         "secrets [get]",
         "serviceaccounts [list]",
         "replicationcontrollers [get]",
         "replicasets.apps [get list]",
-        "statefulsets.apps [get]",
-        "daemonsets.apps [get]",
+        "deployments.apps [get list patch]",
+        "statefulsets.apps [get list patch]",
+        "daemonsets.apps [get list patch]",
         "jobs.batch [list]",
         "poddisruptionbudgets.policy [list]",
       ].sort(),
     );
   });
 
-  it("the Job's command, run with the ServiceAccount's token, restarts the namespace's stale pods", async () => {
+  it("the Job's command, run with the ServiceAccount's token, rolls the namespace's stale workloads out", async () => {
     // Every read apply makes: ReplicaSet, StatefulSet and DaemonSet owners, a pull secret, ServiceAccounts.
     const image = `${cluster.registry.host}/cron-web:latest`;
     const v1 = await pushImage(image, "cron web v1");
@@ -188,11 +202,26 @@ describe("install-cron, run-now, uninstall-cron", () => {
     expect(summary).toMatchObject({
       kind: "RunSummary",
       resolver: "registry",
+      strategy: "auto",
       pods: 6,
       stale: 6,
-      deleted: 6,
+      rolledOut: 6,
+      evicted: 0,
+      deleted: 0,
       failed: 0,
+      notReplaced: 0,
     });
+    expect(
+      summary.controllers
+        .map(
+          (c: { kind: string; strategy: string; outcome: string }) => `${c.kind} ${c.strategy} ${c.outcome}`,
+        )
+        .sort(),
+    ).toEqual([
+      "DaemonSet rollout restarted",
+      "Deployment rollout restarted",
+      "StatefulSet rollout restarted",
+    ]);
     await cluster.sim.waitForPods({ namespace: ns, selector: "app in (web,db,agent)", count: 6, digest: v2 });
   });
 

@@ -53,27 +53,45 @@ describe("lines", () => {
   });
 
   it.each<[RolloutOutcome, boolean, string]>([
-    [{ kind: "rolled-out", pods: 3 }, false, "deployment.apps/web restarted (rollout): 3 pods replaced"],
-    [{ kind: "started" }, true, "deployment.apps/web restarted (rollout, server dry run)"],
-    [{ kind: "started" }, false, "deployment.apps/web restart started (rollout, not followed: --no-wait)"],
+    [{ kind: "rolled-out", pods: 3 }, false, "deployment.apps shop/web restarted (rollout): 3 pods replaced"],
+    [{ kind: "started" }, true, "deployment.apps shop/web restarted (rollout, server dry run)"],
+    [
+      { kind: "started" },
+      false,
+      "deployment.apps shop/web restart started (rollout, not followed: --no-wait)",
+    ],
     [
       { kind: "in-progress", progress: "1 of 3 new replicas updated" },
       false,
-      "deployment.apps/web restart still in progress on the server (1 of 3 new replicas updated)",
+      "deployment.apps shop/web restart still in progress on the server (1 of 3 new replicas updated)",
     ],
-    [{ kind: "not-started", reason: "interrupted" }, false, "deployment.apps/web not restarted: interrupted"],
+    [
+      { kind: "not-started", reason: "interrupted" },
+      false,
+      "deployment.apps shop/web not restarted: interrupted",
+    ],
     [
       { kind: "failed", reason: "Deployment/web: ProgressDeadlineExceeded", patched: true },
       false,
-      "deployment.apps/web restarted (rollout), but: Deployment/web: ProgressDeadlineExceeded",
+      "deployment.apps shop/web restarted (rollout), but: Deployment/web: ProgressDeadlineExceeded",
     ],
     [
       { kind: "failed", reason: "Error from server (Forbidden)", patched: false },
       false,
-      "deployment.apps/web not restarted: Error from server (Forbidden)",
+      "deployment.apps shop/web not restarted: Error from server (Forbidden)",
     ],
   ])("rollout %j", (outcome, dryRun, line) => {
     expect(describeRollout(rollout(outcome), dryRun, chalk)).toBe(line);
+  });
+
+  it("rollouts of workloads of the same name in two namespaces (-A) are told apart", () => {
+    const done: RolloutOutcome = { kind: "rolled-out", pods: 1 };
+    expect(describeRollout({ ...rollout(done), namespace: "team-a" }, false, chalk)).toBe(
+      "deployment.apps team-a/web restarted (rollout): 1 pod replaced",
+    );
+    expect(describeRollout({ ...rollout(done), namespace: "team-b" }, false, chalk)).toBe(
+      "deployment.apps team-b/web restarted (rollout): 1 pod replaced",
+    );
   });
 });
 

@@ -78,10 +78,12 @@ describe("a rollout that does not end well is reported", () => {
       strategy: "rollout",
       progressDeadlineMs: 6000,
     });
-    const { reported, problems } = await runRestart(clock, cluster, pods);
+    const { reported, problems, outcomes } = await runRestart(clock, cluster, pods);
     const reason = 'Deployment/web: ProgressDeadlineExceeded: ReplicaSet "web-r2" has timed out progressing.';
     expect(reported).toEqual([`Deployment/web failed: ${reason}`]);
     expect(problems.map((p) => p.reason)).toEqual([reason]);
+    // Not replaced: the controller is still at it.
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["in-progress", "in-progress"]);
     expect(clock.elapsed()).toBe(6000);
     // The old pods keep serving: the new ones never became Ready.
     expect(cluster.lowestReady("web")).toBe(2);
@@ -98,10 +100,11 @@ describe("a rollout that does not end well is reported", () => {
       strategy: "rollout",
       readyAfterMs: Number.POSITIVE_INFINITY,
     });
-    const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
+    const { reported, outcomes } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
     expect(reported).toEqual([
       "Deployment/web failed: the rollout did not finish within the wait timeout (1 old replicas pending termination)",
     ]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["in-progress"]);
     expect(clock.elapsed()).toBe(5000);
   });
 
