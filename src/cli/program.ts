@@ -1,12 +1,12 @@
 /**
  * The command-line edge: commander wiring of every verb. Each action parses its flags into typed options
- * (options.ts, cron-options.ts), then loads its command only when it runs.
+ * (options.ts, cron-options.ts), then loads its command and adapters only when it runs: building the
+ * program stays cheap, which shell completion (one process per TAB) relies on.
  */
 import { Command, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
-import { createContext } from "../commands/context.js";
+import type { ConnectionOptions } from "../connection.js";
 import { defaultImage } from "../cron/core/image.js";
-import { createCronDeps } from "../cron/deps.js";
 import type { Io } from "../io.js";
 import {
   parseCronStatusOptions,
@@ -46,7 +46,9 @@ export function createProgram(io: Io): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
-    .exitOverride();
+    .exitOverride()
+    // Program flags (--version) only before the verb, so __complete receives every word as typed.
+    .enablePositionalOptions();
 
   addPlanningFlags(
     program
@@ -55,7 +57,10 @@ export function createProgram(io: Io): Command {
       .option("--exit-code", "exit 2 when any pod is stale (for CI gates)"),
   ).action(async (raw: RawPlanFlags) => {
     const options = parsePlanOptions(raw, io.env);
-    const { planCommand } = await import("../commands/plan.js");
+    const [{ planCommand }, { createContext }] = await Promise.all([
+      import("../commands/plan.js"),
+      import("../commands/context.js"),
+    ]);
     await planCommand(createContext(io, options));
   });
 
@@ -67,7 +72,10 @@ export function createProgram(io: Io): Command {
     ),
   ).action(async (raw: RawApplyFlags) => {
     const options = parseApplyOptions(raw, io.env);
-    const { applyCommand } = await import("../commands/apply.js");
+    const [{ applyCommand }, { createContext }] = await Promise.all([
+      import("../commands/apply.js"),
+      import("../commands/context.js"),
+    ]);
     await applyCommand(createContext(io, options));
   });
 
@@ -88,7 +96,7 @@ export function createProgram(io: Io): Command {
   ).action(async (raw: RawInstallCronFlags) => {
     const options = parseInstallCronOptions(raw, io.env);
     const { installCronCommand } = await import("../cron/commands/install-cron.js");
-    await installCronCommand(createCronDeps(io, options), options);
+    await installCronCommand(await cronDeps(io, options), options);
   });
 
   addConnectionFlags(
@@ -101,7 +109,7 @@ export function createProgram(io: Io): Command {
   ).action(async (raw: RawUninstallCronFlags) => {
     const options = parseUninstallCronOptions(raw, io.env);
     const { uninstallCronCommand } = await import("../cron/commands/uninstall-cron.js");
-    await uninstallCronCommand(createCronDeps(io, options), options);
+    await uninstallCronCommand(await cronDeps(io, options), options);
   });
 
   addConnectionFlags(
@@ -125,7 +133,7 @@ export function createProgram(io: Io): Command {
   ).action(async (raw: RawRunNowFlags) => {
     const options = parseRunNowOptions(raw, io.env);
     const { runNowCommand } = await import("../cron/commands/run-now.js");
-    await runNowCommand(createCronDeps(io, options), options);
+    await runNowCommand(await cronDeps(io, options), options);
   });
 
   addConnectionFlags(
@@ -140,11 +148,32 @@ export function createProgram(io: Io): Command {
   ).action(async (raw: RawCronStatusFlags) => {
     const options = parseCronStatusOptions(raw, io.env);
     const { cronStatusCommand } = await import("../cron/commands/cron-status.js");
-    await cronStatusCommand(createCronDeps(io, options), options);
+    await cronStatusCommand(await cronDeps(io, options), options);
   });
+
+  program
+    .command("__complete", { hidden: true })
+    .description("shell completion for kubectl_complete-autoupdate: cobra's __complete protocol")
+    .helpOption(false)
+    .passThroughOptions()
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[words...]")
+    .action(async () => {
+      // The words exactly as typed: commander's own operands lose a leading "--" (`kubectl autoupdate --<TAB>`).
+      const raw = (program as unknown as { rawArgs: string[] }).rawArgs;
+      const { completeCommand } = await import("../completion/complete-command.js");
+      await completeCommand(io, program, raw.slice(raw.indexOf("__complete") + 1));
+    });
 
   for (const command of program.commands) {
     command.configureOutput(program.configureOutput()).exitOverride();
   }
   return program;
+}
+
+/** The CronJob verbs' adapters, loaded with the verb. */
+async function cronDeps(io: Io, options: ConnectionOptions) {
+  const { createCronDeps } = await import("../cron/deps.js");
+  return createCronDeps(io, options);
 }
