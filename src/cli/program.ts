@@ -5,6 +5,7 @@
  */
 import { Command, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
+import { ClusterAccessError } from "../adapters/kubectl-errors.js";
 import type { ConnectionOptions } from "../connection.js";
 import { defaultImage } from "../cron/core/image.js";
 import type { Io } from "../io.js";
@@ -57,11 +58,13 @@ export function createProgram(io: Io): Command {
       .option("--exit-code", "exit 2 when any pod is stale (for CI gates)"),
   ).action(async (raw: RawPlanFlags) => {
     const options = parsePlanOptions(raw, io.env);
-    const [{ planCommand }, { createContext }] = await Promise.all([
-      import("../commands/plan.js"),
-      import("../commands/context.js"),
-    ]);
-    await planCommand(createContext(io, options));
+    await explained(io, options, async () => {
+      const [{ planCommand }, { createContext }] = await Promise.all([
+        import("../commands/plan.js"),
+        import("../commands/context.js"),
+      ]);
+      await planCommand(createContext(io, options));
+    });
   });
 
   addPlanningFlags(
@@ -72,11 +75,13 @@ export function createProgram(io: Io): Command {
     ),
   ).action(async (raw: RawApplyFlags) => {
     const options = parseApplyOptions(raw, io.env);
-    const [{ applyCommand }, { createContext }] = await Promise.all([
-      import("../commands/apply.js"),
-      import("../commands/context.js"),
-    ]);
-    await applyCommand(createContext(io, options));
+    await explained(io, options, async () => {
+      const [{ applyCommand }, { createContext }] = await Promise.all([
+        import("../commands/apply.js"),
+        import("../commands/context.js"),
+      ]);
+      await applyCommand(createContext(io, options));
+    });
   });
 
   addConnectionFlags(
@@ -95,8 +100,10 @@ export function createProgram(io: Io): Command {
     ),
   ).action(async (raw: RawInstallCronFlags) => {
     const options = parseInstallCronOptions(raw, io.env);
-    const { installCronCommand } = await import("../cron/commands/install-cron.js");
-    await installCronCommand(await cronDeps(io, options), options);
+    await explained(io, options, async () => {
+      const { installCronCommand } = await import("../cron/commands/install-cron.js");
+      await installCronCommand(await cronDeps(io, options), options);
+    });
   });
 
   addConnectionFlags(
@@ -108,8 +115,10 @@ export function createProgram(io: Io): Command {
     ).option("--dry-run", "show what would be deleted (server dry run); delete nothing"),
   ).action(async (raw: RawUninstallCronFlags) => {
     const options = parseUninstallCronOptions(raw, io.env);
-    const { uninstallCronCommand } = await import("../cron/commands/uninstall-cron.js");
-    await uninstallCronCommand(await cronDeps(io, options), options);
+    await explained(io, options, async () => {
+      const { uninstallCronCommand } = await import("../cron/commands/uninstall-cron.js");
+      await uninstallCronCommand(await cronDeps(io, options), options);
+    });
   });
 
   addConnectionFlags(
@@ -132,8 +141,10 @@ export function createProgram(io: Io): Command {
       ),
   ).action(async (raw: RawRunNowFlags) => {
     const options = parseRunNowOptions(raw, io.env);
-    const { runNowCommand } = await import("../cron/commands/run-now.js");
-    await runNowCommand(await cronDeps(io, options), options);
+    await explained(io, options, async () => {
+      const { runNowCommand } = await import("../cron/commands/run-now.js");
+      await runNowCommand(await cronDeps(io, options), options);
+    });
   });
 
   addConnectionFlags(
@@ -147,8 +158,10 @@ export function createProgram(io: Io): Command {
       .option("--no-headers", "print the jobs table without headers"),
   ).action(async (raw: RawCronStatusFlags) => {
     const options = parseCronStatusOptions(raw, io.env);
-    const { cronStatusCommand } = await import("../cron/commands/cron-status.js");
-    await cronStatusCommand(await cronDeps(io, options), options);
+    await explained(io, options, async () => {
+      const { cronStatusCommand } = await import("../cron/commands/cron-status.js");
+      await cronStatusCommand(await cronDeps(io, options), options);
+    });
   });
 
   program
@@ -170,6 +183,21 @@ export function createProgram(io: Io): Command {
     command.configureOutput(program.configureOutput()).exitOverride();
   }
   return program;
+}
+
+/**
+ * Runs a verb. When kubectl could not reach the cluster, the error is said again naming the kubeconfig,
+ * context and credentials used (read only now); --verbose shows kubectl's own output first.
+ */
+async function explained(io: Io, options: ConnectionOptions, verb: () => Promise<void>): Promise<void> {
+  try {
+    await verb();
+  } catch (error) {
+    if (!(error instanceof ClusterAccessError)) throw error;
+    if (options.verbose) io.stderr.write(`kubectl's output:\n${error.kubectlOutput}`);
+    const { explainClusterAccess } = await import("../adapters/kubeconfig-facts.js");
+    throw await explainClusterAccess(error, io.env, options);
+  }
 }
 
 /** The CronJob verbs' adapters, loaded with the verb. */
