@@ -15,20 +15,31 @@ export function releaseUri(p, tag) {
   return `${REPOSITORY}/releases/download/${tag}/${archiveName(p, tag)}`;
 }
 
-/**
- * What goes in a platform's archive, as krew's `files` entries (archive path → installed path). The
- * shell-completion helper (`kubectl_complete-autoupdate`, kubectl ≥ 1.26 runs it from PATH) belongs
- * here when it exists: add it to COMPLETION_FILES, and pack.mjs puts it in every archive.
- */
+/** What goes in a platform's archive, as krew's `files` entries (archive path → installed path). */
 export function archiveFiles(p) {
-  return [p.exe, "LICENSE", "LICENSE-node", ...COMPLETION_FILES.map((f) => f.name(p))];
+  return [p.exe, "LICENSE", "LICENSE-node", ...completionFiles(p).map((f) => f.name)];
 }
 
 /**
- * The completion hook: entries `{ name(p) → file name in the archive, source(p) → path of the file to
- * copy }`. Empty until the completion script exists.
+ * The shell-completion helper: kubectl (1.26 and later) runs `kubectl_complete-autoupdate` from PATH to
+ * complete `kubectl autoupdate …`. krew links only the plugin itself, so the archive carries the helper and
+ * the caveats give the line that copies it next to krew's link. Not on Windows: there kubectl 1.35 names the
+ * plugin's command after its file, extension included (`autoupdate.exe`), and looks up
+ * `kubectl_complete-autoupdate.exe` only for `kubectl autoupdate.exe …` (pkg/cmd/plugin/plugin_completion.go).
  */
-export const COMPLETION_FILES = [];
+const COMPLETION_FILES = [
+  {
+    name: "kubectl_complete-autoupdate",
+    source: "bin/kubectl_complete-autoupdate",
+    executable: true,
+    on: (p) => p.os !== "windows",
+  },
+];
+
+/** The completion files of one platform's archive. */
+export function completionFiles(p) {
+  return COMPLETION_FILES.filter((f) => f.on(p));
+}
 
 const DESCRIPTION = `
 Finds pods that run an old digest of a mutable tag (:latest, :main, :1.2) by
@@ -40,9 +51,14 @@ finished and Job pods, pinned digests and anything not proven stale are never
 deleted.
 `;
 
-const CAVEATS = `
+/** Prerequisites, and the one line that installs shell completion (the store path holds the version). */
+const caveats = (version) => `
 \`--resolver docker\` needs a docker CLI and engine; the default
 \`--resolver registry\` needs neither.
+
+Shell completion (kubectl 1.26+, Linux and macOS): copy the completion
+helper next to krew's link (~/.krew: your $KREW_ROOT, if set):
+  (cd ~/.krew && cp store/autoupdate/${version}/kubectl_complete-autoupdate bin/)
 `;
 
 /**
@@ -54,7 +70,7 @@ function render(version, platforms, source) {
     text
       .trim()
       .split("\n")
-      .map((line) => `    ${line}`)
+      .map((line) => (line === "" ? "" : `    ${line}`))
       .join("\n");
   const lines = [
     "apiVersion: krew.googlecontainertools.github.com/v1alpha2",
@@ -68,7 +84,7 @@ function render(version, platforms, source) {
     "  description: |",
     block(DESCRIPTION),
     "  caveats: |",
-    block(CAVEATS),
+    block(caveats(version)),
     "  platforms:",
   ];
   for (const p of platforms) {

@@ -29,7 +29,7 @@ import { createGzip } from "node:zlib";
 import {
   archiveName,
   buildManifest,
-  COMPLETION_FILES,
+  completionFiles,
   releaseBotTemplate,
   releaseUri,
 } from "./krew-manifest.mjs";
@@ -79,12 +79,18 @@ try {
       [p.exe, executablePath(p)],
       ["LICENSE", "LICENSE"],
       ["LICENSE-node", nodeLicense()],
-      ...COMPLETION_FILES.map((f) => [f.name(p), f.source(p)]),
+      ...completionFiles(p).map((f) => [f.name, f.source]),
     ];
+    const executables = new Set([
+      p.exe,
+      ...completionFiles(p)
+        .filter((f) => f.executable)
+        .map((f) => f.name),
+    ]);
     for (const [name, source] of sources) {
       const target = join(stage, name);
       copyFileSync(source, target);
-      chmodSync(target, name === p.exe ? 0o755 : 0o644);
+      chmodSync(target, executables.has(name) ? 0o755 : 0o644);
       utimesSync(target, EPOCH, EPOCH);
     }
     const names = sources.map(([name]) => name).sort();

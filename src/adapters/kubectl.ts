@@ -20,6 +20,7 @@ import {
 import { ToolFailedError } from "../errors.js";
 import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { JsonListStream } from "./json-list-stream.js";
+import { kubectlFailure } from "./kubectl-errors.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -387,9 +388,7 @@ function scopeArgs(scope: PodScope): string[] {
 
 function checked(result: ExecResult, what: string): ExecResult {
   if (result.exitCode === 0) return result;
-  const detail =
-    firstLine(result.stderr) || (result.interrupted ? "timed out or interrupted" : howItEnded(result));
-  throw new ToolFailedError(`${what} failed: ${detail}`);
+  throw kubectlFailure(result, what);
 }
 
 /** Parses `kubectl get -o json`: a List, or a single object when one name was asked for. */

@@ -1,10 +1,11 @@
 /**
  * The command-line edge: commander wiring of every verb. Each action parses its flags into typed options
- * (options.ts, cron-options.ts), then loads its command and the adapters it runs with only when it runs:
- * `--version`, `--help` and a refused flag load neither execa, chalk, ora, yaml nor the registry client.
+ * (options.ts, cron-options.ts), then loads its command and adapters only when it runs: building the
+ * program stays cheap, which shell completion (one process per TAB) relies on.
  */
 import { Command, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
+import type { ConnectionOptions } from "../connection.js";
 import { defaultImage } from "../cron/core/image.js";
 import type { Io } from "../io.js";
 import {
@@ -45,7 +46,9 @@ export function createProgram(io: Io): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
-    .exitOverride();
+    .exitOverride()
+    // Program flags (--version) only before the verb, so __complete receives every word as typed.
+    .enablePositionalOptions();
 
   addPlanningFlags(
     program
@@ -54,11 +57,13 @@ export function createProgram(io: Io): Command {
       .option("--exit-code", "exit 2 when any pod is stale (for CI gates)"),
   ).action(async (raw: RawPlanFlags) => {
     const options = parsePlanOptions(raw, io.env);
-    const [{ planCommand }, { createContext }] = await Promise.all([
-      import("../commands/plan.js"),
-      import("../commands/context.js"),
-    ]);
-    await planCommand(createContext(io, options));
+    await explained(io, options, async () => {
+      const [{ planCommand }, { createContext }] = await Promise.all([
+        import("../commands/plan.js"),
+        import("../commands/context.js"),
+      ]);
+      await planCommand(createContext(io, options));
+    });
   });
 
   addPlanningFlags(
@@ -69,11 +74,13 @@ export function createProgram(io: Io): Command {
     ),
   ).action(async (raw: RawApplyFlags) => {
     const options = parseApplyOptions(raw, io.env);
-    const [{ applyCommand }, { createContext }] = await Promise.all([
-      import("../commands/apply.js"),
-      import("../commands/context.js"),
-    ]);
-    await applyCommand(createContext(io, options));
+    await explained(io, options, async () => {
+      const [{ applyCommand }, { createContext }] = await Promise.all([
+        import("../commands/apply.js"),
+        import("../commands/context.js"),
+      ]);
+      await applyCommand(createContext(io, options));
+    });
   });
 
   addConnectionFlags(
@@ -92,11 +99,10 @@ export function createProgram(io: Io): Command {
     ),
   ).action(async (raw: RawInstallCronFlags) => {
     const options = parseInstallCronOptions(raw, io.env);
-    const [{ installCronCommand }, { createCronDeps }] = await Promise.all([
-      import("../cron/commands/install-cron.js"),
-      import("../cron/deps.js"),
-    ]);
-    await installCronCommand(createCronDeps(io, options), options);
+    await explained(io, options, async () => {
+      const { installCronCommand } = await import("../cron/commands/install-cron.js");
+      await installCronCommand(await cronDeps(io, options), options);
+    });
   });
 
   addConnectionFlags(
@@ -108,11 +114,10 @@ export function createProgram(io: Io): Command {
     ).option("--dry-run", "show what would be deleted (server dry run); delete nothing"),
   ).action(async (raw: RawUninstallCronFlags) => {
     const options = parseUninstallCronOptions(raw, io.env);
-    const [{ uninstallCronCommand }, { createCronDeps }] = await Promise.all([
-      import("../cron/commands/uninstall-cron.js"),
-      import("../cron/deps.js"),
-    ]);
-    await uninstallCronCommand(createCronDeps(io, options), options);
+    await explained(io, options, async () => {
+      const { uninstallCronCommand } = await import("../cron/commands/uninstall-cron.js");
+      await uninstallCronCommand(await cronDeps(io, options), options);
+    });
   });
 
   addConnectionFlags(
@@ -135,11 +140,10 @@ export function createProgram(io: Io): Command {
       ),
   ).action(async (raw: RawRunNowFlags) => {
     const options = parseRunNowOptions(raw, io.env);
-    const [{ runNowCommand }, { createCronDeps }] = await Promise.all([
-      import("../cron/commands/run-now.js"),
-      import("../cron/deps.js"),
-    ]);
-    await runNowCommand(createCronDeps(io, options), options);
+    await explained(io, options, async () => {
+      const { runNowCommand } = await import("../cron/commands/run-now.js");
+      await runNowCommand(await cronDeps(io, options), options);
+    });
   });
 
   addConnectionFlags(
@@ -153,15 +157,52 @@ export function createProgram(io: Io): Command {
       .option("--no-headers", "print the jobs table without headers"),
   ).action(async (raw: RawCronStatusFlags) => {
     const options = parseCronStatusOptions(raw, io.env);
-    const [{ cronStatusCommand }, { createCronDeps }] = await Promise.all([
-      import("../cron/commands/cron-status.js"),
-      import("../cron/deps.js"),
-    ]);
-    await cronStatusCommand(createCronDeps(io, options), options);
+    await explained(io, options, async () => {
+      const { cronStatusCommand } = await import("../cron/commands/cron-status.js");
+      await cronStatusCommand(await cronDeps(io, options), options);
+    });
   });
+
+  program
+    .command("__complete", { hidden: true })
+    .description("shell completion for kubectl_complete-autoupdate: cobra's __complete protocol")
+    .helpOption(false)
+    .passThroughOptions()
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[words...]")
+    .action(async () => {
+      // The words exactly as typed: commander's own operands lose a leading "--" (`kubectl autoupdate --<TAB>`).
+      const raw = (program as unknown as { rawArgs: string[] }).rawArgs;
+      const { completeCommand } = await import("../completion/complete-command.js");
+      await completeCommand(io, program, raw.slice(raw.indexOf("__complete") + 1));
+    });
 
   for (const command of program.commands) {
     command.configureOutput(program.configureOutput()).exitOverride();
   }
   return program;
+}
+
+/**
+ * Runs a verb. When kubectl could not reach the cluster, the error is said again naming the kubeconfig,
+ * context and credentials used (read only now); --verbose shows kubectl's own output first.
+ */
+async function explained(io: Io, options: ConnectionOptions, verb: () => Promise<void>): Promise<void> {
+  try {
+    await verb();
+  } catch (error) {
+    // Loaded only on failure: kubectl-errors.ts brings execa with it, which --version and --help never need.
+    const { ClusterAccessError } = await import("../adapters/kubectl-errors.js");
+    if (!(error instanceof ClusterAccessError)) throw error;
+    if (options.verbose) io.stderr.write(`kubectl's output:\n${error.kubectlOutput}`);
+    const { explainClusterAccess } = await import("../adapters/kubeconfig-facts.js");
+    throw await explainClusterAccess(error, io.env, options);
+  }
+}
+
+/** The CronJob verbs' adapters, loaded with the verb. */
+async function cronDeps(io: Io, options: ConnectionOptions) {
+  const { createCronDeps } = await import("../cron/deps.js");
+  return createCronDeps(io, options);
 }

@@ -4,9 +4,18 @@
  * --manifest --archive` and runs through krew's link with no node on PATH; every other platform's entry
  * installs with KREW_OS/KREW_ARCH. kubectl is the test bed's. krew never reaches the network here: with
  * --manifest it reads no index, --archive replaces the download, and the unstamped build makes no
- * upgrade check (KREW_NO_UPGRADE_CHECK says so too).
+ * upgrade check (KREW_NO_UPGRADE_CHECK says so too). Shell completion: the archive's
+ * kubectl_complete-autoupdate, copied next to krew's link by the caveats' line, answers kubectl's TAB.
  */
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -49,6 +58,13 @@ const entryFor = (p: Platform) =>
   manifest.spec.platforms.find(
     (e) => e.selector.matchLabels.os === p.os && e.selector.matchLabels.arch === p.arch,
   )!;
+/** What krew extracts: the executable, the licences, and the completion helper except on Windows. */
+const filesOf = (p: Platform) => [
+  p.exe,
+  "LICENSE",
+  "LICENSE-node",
+  ...(p.os === "windows" ? [] : ["kubectl_complete-autoupdate"]),
+];
 const archiveFor = (p: Platform) =>
   join(release.dir, `kubectl-autoupdate_${release.tag}_${p.os}_${p.arch}.${p.archive}`);
 
@@ -106,7 +122,7 @@ describe("the manifest", () => {
         uri: `https://github.com/kubectl-autoupdate/kubectl-autoupdate/releases/download/${release.tag}/kubectl-autoupdate_${release.tag}_${p.os}_${p.arch}.${p.archive}`,
         sha256,
         bin: p.exe,
-        files: [p.exe, "LICENSE", "LICENSE-node"].map((from) => ({ from, to: "." })),
+        files: filesOf(p).map((from) => ({ from, to: "." })),
       });
     }
   });
@@ -149,6 +165,35 @@ describe("kubectl krew install --manifest --archive", () => {
     expect(help.stdout).toContain("Usage: kubectl autoupdate plan [options]");
   });
 
+  it("linux/amd64: the caveats' line installs shell completion, which kubectl's TAB then reaches, without node", async () => {
+    const host = all.find((p) => p.os === "linux" && p.arch === "amd64")!;
+    // krew's default root, ~/.krew, as the caveats' line assumes.
+    const home = mkdtempSync(join(tmpdir(), "kau-krew-home-"));
+    const root = join(home, ".krew");
+    const env = { ...krewEnv(root), HOME: home };
+    const installed = await run(
+      "kubectl",
+      ["krew", "install", `--manifest=${release.manifest}`, `--archive=${archiveFor(host)}`],
+      { env, cwd: home },
+    );
+    expect(installed.code, installed.stderr).toBe(0);
+    const line = manifest.spec.caveats
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l.includes("kubectl_complete-autoupdate"))!;
+    expect(line).toBe(`(cd ~/.krew && cp store/autoupdate/${release.tag}/kubectl_complete-autoupdate bin/)`);
+    const copied = await run("sh", ["-c", line], { env, cwd: home });
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(statSync(join(root, "bin", "kubectl_complete-autoupdate")).mode & 0o111).not.toBe(0);
+    const tab = await run("kubectl", ["__complete", "autoupdate", "pl"], { env, cwd: home });
+    expect(tab.stdout).toBe("plan\tlist pods whose image tag has moved (read-only)\n:4\n");
+    const flags = await run("kubectl", ["__complete", "autoupdate", "apply", "--strategy", ""], {
+      env,
+      cwd: home,
+    });
+    expect(flags.stdout).toBe("auto\nrollout\nevict\ndelete\n:4\n");
+  });
+
   it.each(
     all
       .filter((p) => !(p.os === "linux" && p.arch === "amd64"))
@@ -158,7 +203,7 @@ describe("kubectl krew install --manifest --archive", () => {
     expect(result.stderr).toContain("Installed plugin: autoupdate");
     expect(result.code).toBe(0);
     const store = join(root, "store", "autoupdate", release.tag);
-    expect(readdirSync(store).sort()).toEqual(["LICENSE", "LICENSE-node", p.exe].sort());
+    expect(readdirSync(store).sort()).toEqual(filesOf(p).sort());
     // The installed file is the archive's executable for that platform.
     const installed = readFileSync(join(store, p.exe));
     const built = readFileSync(join("dist", "sea", `${p.os}-${p.arch}`, p.exe));

@@ -1,0 +1,148 @@
+/**
+ * What the kubeconfig says about a connection that failed — which file, context, server and kind of
+ * credentials — so the error can name them. Read only on that error path: one `kubectl config view`
+ * (secrets redacted by kubectl), plus, after a 401 with a client certificate, that certificate's validity.
+ */
+import { X509Certificate } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
+import type { Kubectl, KubectlConnection } from "./kubectl.js";
+import {
+  ClusterAccessError,
+  type ClusterProblem,
+  explainClusterProblem,
+  type KubeconfigFacts,
+} from "./kubectl-errors.js";
+
+interface ConfigView {
+  "current-context"?: string;
+  contexts?: { name: string; context?: { cluster?: string; user?: string } }[] | null;
+  clusters?: { name: string; cluster?: { server?: string } }[] | null;
+  users?: { name: string; user?: Record<string, unknown> }[] | null;
+}
+
+interface FactsInput {
+  /** kubectl with the same connection flags as the call that failed. */
+  kubectl: Kubectl;
+  connection: KubectlConnection;
+  env: Readonly<Record<string, string | undefined>>;
+  home: string;
+  now: Date;
+}
+
+async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Promise<KubeconfigFacts> {
+  const { kubectl, connection, env } = input;
+  const envPath = env["KUBECONFIG"];
+  const [kubeconfig, kubeconfigSource] = connection.kubeconfig
+    ? [connection.kubeconfig, "flag" as const]
+    : envPath
+      ? [envPath, "env" as const]
+      : [join(input.home, ".kube", "config"), "default" as const];
+  const files = kubeconfigSource === "env" ? kubeconfig.split(delimiter).filter(Boolean) : [kubeconfig];
+  const facts: KubeconfigFacts = {
+    kubeconfig,
+    kubeconfigSource,
+    kubeconfigExists: files.some((file) => existsSync(file)),
+    now: input.now.toISOString(),
+  };
+  const view = await readView(kubectl);
+  if (!view) return { ...facts, ...(connection.context ? { context: connection.context } : {}) };
+
+  const contexts = (view.contexts ?? []).map((c) => c.name);
+  const context = connection.context || view["current-context"] || undefined;
+  const entry = view.contexts?.find((c) => c.name === context)?.context;
+  const clusterName = connection.cluster || entry?.cluster;
+  const userName = connection.user || entry?.user;
+  const server = view.clusters?.find((c) => c.name === clusterName)?.cluster?.server;
+  const user = view.users?.find((u) => u.name === userName)?.user;
+  const auth = user ? authOf(user) : undefined;
+  const notAfter =
+    problem.kind === "unauthorized" && auth?.auth === "client-certificate"
+      ? await certificateNotAfter(kubectl, user ?? {})
+      : undefined;
+  return {
+    ...facts,
+    contexts,
+    ...(context ? { context } : {}),
+    ...(server ? { server } : {}),
+    ...(userName ? { user: userName } : {}),
+    ...(auth ?? {}),
+    ...(notAfter ? { certificateNotAfter: notAfter } : {}),
+  };
+}
+
+async function readView(kubectl: Kubectl): Promise<ConfigView | undefined> {
+  try {
+    const result = await kubectl.runUnchecked(["config", "view", "-o", "json"]);
+    return result.exitCode === 0 ? (JSON.parse(result.stdout) as ConfigView) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a kubeconfig user authenticates, from `config view`'s redacted entry. */
+function authOf(user: Record<string, unknown>): Pick<KubeconfigFacts, "auth" | "authCommand"> {
+  const exec = user["exec"] as { command?: string } | undefined;
+  if (exec) return { auth: "credential-plugin", ...(exec.command ? { authCommand: exec.command } : {}) };
+  const provider = user["auth-provider"] as { name?: string } | undefined;
+  if (provider) return { auth: "auth-provider", ...(provider.name ? { authCommand: provider.name } : {}) };
+  if (user["token"] || user["tokenFile"]) return { auth: "token" };
+  if (user["client-certificate"] || user["client-certificate-data"]) return { auth: "client-certificate" };
+  if (user["username"]) return { auth: "basic" };
+  return { auth: "none" };
+}
+
+/**
+ * The client certificate's notAfter (ISO 8601), read from its file, or from the kubeconfig: the one field
+ * asked for by jsonpath, so no key or token is ever read.
+ */
+async function certificateNotAfter(
+  kubectl: Kubectl,
+  user: Record<string, unknown>,
+): Promise<string | undefined> {
+  try {
+    const file = user["client-certificate"];
+    const pem =
+      typeof file === "string"
+        ? readFileSync(file)
+        : Buffer.from(
+            (
+              await kubectl.runUnchecked([
+                "config",
+                "view",
+                "--raw",
+                "--minify",
+                "-o",
+                "jsonpath={.users[0].user.client-certificate-data}",
+              ])
+            ).stdout.trim(),
+            "base64",
+          );
+    return new Date(new X509Certificate(pem).validTo).toISOString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same failure, said with the kubeconfig, context and credentials that were used. */
+export async function explainClusterAccess(
+  error: ClusterAccessError,
+  env: Readonly<Record<string, string | undefined>>,
+  options: { kubectlPath: string; connection: KubectlConnection },
+): Promise<ClusterAccessError> {
+  const { createExec } = await import("./exec.js");
+  const { Kubectl } = await import("./kubectl.js");
+  const facts = await kubeconfigFacts(error.problem, {
+    kubectl: new Kubectl(createExec(), options.kubectlPath, options.connection),
+    connection: options.connection,
+    env,
+    home: env["HOME"] || homedir(),
+    now: new Date(),
+  });
+  return new ClusterAccessError(
+    explainClusterProblem(error.problem, facts),
+    error.problem,
+    error.kubectlOutput,
+  );
+}

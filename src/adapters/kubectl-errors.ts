@@ -1,0 +1,250 @@
+/**
+ * kubectl's failures to reach a cluster, read from its stderr and said in one line that names the kubeconfig
+ * and context and what to do. Pure: kubectl 1.35's wording (measured against the test bed: no kubeconfig,
+ * no current context, an unknown context, a closed port, a server that never answers, a CA that is not the
+ * cluster's, a bad token, an expired client certificate, a missing or failing credential plugin) is matched
+ * here and nowhere else. Its klog lines ("E1130 … memcache.go:265] "Unhandled Error" …", repeated for each
+ * discovery retry) are never shown as the message; --verbose prints them whole.
+ */
+import { ToolFailedError } from "../errors.js";
+import { type ExecResult, howItEnded } from "./exec.js";
+
+/** Why kubectl could not talk to the cluster at all. */
+export type ClusterProblem =
+  /** Nothing listens at the server's address (also kubectl's fallback http://localhost:8080 without a kubeconfig). */
+  | { kind: "refused"; server: string }
+  | { kind: "timeout"; server?: string }
+  /** Another network failure: an unknown host name, no route. */
+  | { kind: "unreachable"; server?: string; detail: string }
+  /** The server's certificate is not trusted (x509). */
+  | { kind: "untrusted"; server?: string; detail: string }
+  /** 401: the credentials were sent and refused (an invalid or expired token or client certificate). */
+  | { kind: "unauthorized" }
+  | { kind: "plugin-missing"; command: string }
+  | { kind: "plugin-failed"; command: string; detail?: string }
+  | { kind: "no-such-context"; context: string }
+  /** No --context and no current context (kubectl says so only where it needs one: config view --minify). */
+  | { kind: "no-current-context" }
+  | { kind: "no-kubeconfig-file"; path: string };
+
+/** A kubectl call that failed because the cluster could not be reached or refused who we are. */
+export class ClusterAccessError extends ToolFailedError {
+  constructor(
+    message: string,
+    readonly problem: ClusterProblem,
+    /** kubectl's whole stderr, for --verbose. */
+    readonly kubectlOutput: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The error for a kubectl call that exited non-zero: `what` is e.g. "kubectl get". */
+export function kubectlFailure(result: ExecResult, what: string): ToolFailedError {
+  const { problem, line } = readKubectlStderr(result.stderr);
+  if (problem) return new ClusterAccessError(explainClusterProblem(problem, {}), problem, result.stderr);
+  const detail = line || (result.interrupted ? "timed out or interrupted" : howItEnded(result));
+  return new ToolFailedError(`${what} failed: ${detail}`);
+}
+
+/** klog's line header: severity, date, time, thread, file:line]. */
+const klogLine = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]+\] /;
+
+/** kubectl's own lines (its klog lines and their indented continuations left out) and what they mean. */
+export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; line: string } {
+  const all = stderr.split("\n");
+  const own: string[] = [];
+  let inKlogBlock = false;
+  for (const line of all) {
+    if (klogLine.test(line)) {
+      // A multi-line value (err=<) continues with tab-indented lines up to " >".
+      inKlogBlock = line.trimEnd().endsWith("=<");
+      continue;
+    }
+    if (inKlogBlock) {
+      if (line.trim() === ">") inKlogBlock = false;
+      continue;
+    }
+    if (line.trim() !== "") own.push(line.trim());
+  }
+  const server = serverIn(stderr);
+  const line = own.find((l) => /^(error|Error|Unable|The connection)/.test(l)) ?? own[0] ?? "";
+  return { line, ...(classify(line, own, server) ?? {}) };
+}
+
+function classify(
+  line: string,
+  own: readonly string[],
+  server: string | undefined,
+): { problem: ClusterProblem } | undefined {
+  const at = server ? { server } : {};
+  const refused = /^The connection to the server (\S+) was refused/.exec(line);
+  if (refused) return { problem: { kind: "refused", server: server ?? refused[1] ?? "" } };
+  if (/^error: You must be logged in to the server/.test(line)) return { problem: { kind: "unauthorized" } };
+  const context = /^Error in configuration: context was not found for specified context: (.+)$/.exec(line);
+  if (context) return { problem: { kind: "no-such-context", context: context[1] ?? "" } };
+  if (/^error: current-context must exist/.test(line)) return { problem: { kind: "no-current-context" } };
+  const file = /^error: stat (.+): no such file or directory$/.exec(line);
+  if (file) return { problem: { kind: "no-kubeconfig-file", path: file[1] ?? "" } };
+  const unable = /^Unable to connect to the server: (.*)$/.exec(line);
+  if (!unable) return undefined;
+  const detail = unable[1] ?? "";
+  const missing = /getting credentials: exec: executable (\S+) not found/.exec(detail);
+  if (missing) return { problem: { kind: "plugin-missing", command: missing[1] ?? "" } };
+  const failed = /getting credentials: exec: executable (\S+) failed/.exec(detail);
+  if (failed) {
+    // What the plugin itself printed passes through kubectl's stderr: the first such line says why.
+    const said = own.find((l) => l !== line);
+    return {
+      problem: { kind: "plugin-failed", command: failed[1] ?? "", ...(said ? { detail: said } : {}) },
+    };
+  }
+  if (/x509:|tls: failed to verify/.test(detail)) {
+    return { problem: { kind: "untrusted", ...at, detail: detail.replace(/^.*x509: /, "") } };
+  }
+  if (/deadline exceeded|i\/o timeout|Client\.Timeout|handshake timeout/.test(detail)) {
+    return { problem: { kind: "timeout", ...at } };
+  }
+  if (/connection refused/.test(detail)) return { problem: { kind: "refused", server: server ?? "" } };
+  return { problem: { kind: "unreachable", ...at, detail: detail.replace(/^.*dial tcp: /, "") } };
+}
+
+/** The server kubectl tried, from its discovery errors (`Get "https://127.0.0.1:6443/api?timeout=32s"`). */
+function serverIn(stderr: string): string | undefined {
+  const m = /Get \\?"(https?:\/\/[^/"\\]+)/.exec(stderr);
+  return m?.[1];
+}
+
+/** Where kubectl looked: what the one-line message names. Each part is optional: none is known for sure. */
+export interface KubeconfigFacts {
+  /** The kubeconfig as the user would name it: a path, or $KUBECONFIG's list. */
+  kubeconfig?: string;
+  /** Where that came from: --kubeconfig, $KUBECONFIG, or the default ~/.kube/config. */
+  kubeconfigSource?: "flag" | "env" | "default";
+  /** False when no file of it exists. */
+  kubeconfigExists?: boolean;
+  /** Every context of the kubeconfig. */
+  contexts?: readonly string[];
+  /** The context used (--context, or the current context), when there is one. */
+  context?: string;
+  /** The server of that context's cluster. */
+  server?: string;
+  /** The context's user and how it authenticates. */
+  user?: string;
+  auth?: "token" | "client-certificate" | "credential-plugin" | "auth-provider" | "basic" | "none";
+  /** The credential plugin's command, for auth "credential-plugin". */
+  authCommand?: string;
+  /** The client certificate's end of validity (ISO 8601), when it could be read. */
+  certificateNotAfter?: string;
+  /** Now, to tell an expired certificate (ISO 8601). */
+  now?: string;
+}
+
+/** The one line for a problem: what failed, where (context and kubeconfig), and what to do. */
+export function explainClusterProblem(problem: ClusterProblem, facts: KubeconfigFacts): string {
+  const where = whereText(facts);
+  const check = checkCommand(facts);
+  const contexts = facts.contexts ?? [];
+  // Without a context kubectl falls back to http://localhost:8080: say why there was no context.
+  const withoutContext = problem.kind === "refused" || problem.kind === "no-current-context";
+  if (withoutContext && facts.kubeconfig !== undefined && !facts.context) {
+    const noContext = noContextText(facts, contexts);
+    if (noContext) return noContext;
+  }
+  switch (problem.kind) {
+    case "refused":
+      return `cannot reach the cluster${where}: ${serverText(problem.server, facts)} refused the connection; is the cluster running? (${check})`;
+    case "timeout":
+      return `cannot reach the cluster${where}: ${serverText(problem.server, facts)} did not answer in time; is the cluster running, and reachable from here (VPN, firewall)? (${check})`;
+    case "unreachable":
+      return `cannot reach the cluster${where}: ${problem.detail}; check the server address and your network (${check})`;
+    case "untrusted":
+      return `cannot trust the cluster${where}: ${serverText(problem.server, facts)} presented a certificate that ${untrustedText(problem.detail)}; get a current kubeconfig for this cluster (was it recreated?)`;
+    case "unauthorized":
+      return unauthorizedText(where, facts);
+    case "plugin-missing":
+      return `cannot get credentials${where}: the kubeconfig's credential plugin ${problem.command} is not installed (or not on PATH); install it, then try again`;
+    case "plugin-failed":
+      return `cannot get credentials${where}: the kubeconfig's credential plugin ${problem.command} failed${problem.detail ? `: ${problem.detail}` : ""}; log in again with your cluster provider's tool`;
+    case "no-such-context":
+      return `context "${problem.context}" is not in kubeconfig ${facts.kubeconfig ?? "(unknown)"}${sourceText(facts)}${contexts.length > 0 ? `, which has ${list(contexts)}` : ""}; see kubectl config get-contexts`;
+    case "no-current-context":
+      return "no current context: choose one with --context, or set it with kubectl config use-context";
+    case "no-kubeconfig-file":
+      return `kubeconfig ${problem.path} does not exist; point --kubeconfig at your cluster's kubeconfig`;
+  }
+}
+
+function noContextText(facts: KubeconfigFacts, contexts: readonly string[]): string | undefined {
+  const kubeconfig = `kubeconfig ${facts.kubeconfig}${sourceText(facts)}`;
+  if (facts.kubeconfigExists === false) {
+    const missing =
+      facts.kubeconfigSource === "default"
+        ? `${facts.kubeconfig} does not exist and $KUBECONFIG is not set`
+        : `${kubeconfig} does not exist`;
+    return `no cluster configured: ${missing}; point --kubeconfig or $KUBECONFIG at your cluster's kubeconfig, or create a cluster (e.g. kind create cluster)`;
+  }
+  if (contexts.length === 0) {
+    return `no cluster configured: ${kubeconfig} has no contexts; add one (kubectl config set-context) or point --kubeconfig at another kubeconfig`;
+  }
+  return `no current context in ${kubeconfig}: choose one of ${list(contexts)} with --context, or set it with kubectl config use-context ${contexts[0]}`;
+}
+
+function unauthorizedText(where: string, facts: KubeconfigFacts): string {
+  const user = facts.user ? ` of user "${facts.user}"` : "";
+  const rejected = `the cluster${where} rejected the credentials${user} (Unauthorized)`;
+  switch (facts.auth) {
+    case "client-certificate":
+      if (facts.certificateNotAfter && facts.now && facts.certificateNotAfter < facts.now) {
+        return `${rejected}: its client certificate expired on ${utcMinute(facts.certificateNotAfter)}; renew it or get a current kubeconfig from your cluster's provider`;
+      }
+      return `${rejected}: the cluster does not accept its client certificate (signed by another CA?); get a current kubeconfig from your cluster's provider`;
+    case "token":
+      return `${rejected}: its token is invalid or has expired; get a new token or a current kubeconfig from your cluster's provider`;
+    case "credential-plugin":
+    case "auth-provider":
+      return `${rejected}: the token from ${facts.authCommand ?? "its credential plugin"} is invalid or has expired; log in again with your cluster provider's tool`;
+    case "none":
+      return `${rejected}: the kubeconfig gives that user no credentials; get a current kubeconfig from your cluster's provider`;
+    default:
+      return `${rejected}: they are invalid or have expired; get a current kubeconfig from your cluster's provider`;
+  }
+}
+
+function untrustedText(detail: string): string {
+  if (/unknown authority/.test(detail)) return "the kubeconfig's certificate-authority did not sign";
+  if (/expired or is not yet valid/.test(detail)) return "has expired or is not yet valid";
+  return `failed verification (${detail})`;
+}
+
+/** ` of context "kind-dev" (kubeconfig /home/me/.kube/config)`, with whatever is known. */
+function whereText(facts: KubeconfigFacts): string {
+  const context = facts.context ? ` of context "${facts.context}"` : "";
+  const kubeconfig = facts.kubeconfig ? ` (kubeconfig ${facts.kubeconfig}${sourceText(facts)})` : "";
+  return `${context}${kubeconfig}`;
+}
+
+function sourceText(facts: KubeconfigFacts): string {
+  return facts.kubeconfigSource === "env" ? " from $KUBECONFIG" : "";
+}
+
+function serverText(server: string | undefined, facts: KubeconfigFacts): string {
+  return server || facts.server || "the server";
+}
+
+/** The kubectl command that shows the same failure, for the user to try after fixing it. */
+function checkCommand(facts: KubeconfigFacts): string {
+  const kubeconfig = facts.kubeconfigSource === "flag" ? ` --kubeconfig ${facts.kubeconfig}` : "";
+  const context = facts.context ? ` --context ${facts.context}` : "";
+  return `kubectl${kubeconfig}${context} cluster-info`;
+}
+
+/** "2020-01-02 00:00 UTC" */
+function utcMinute(iso: string): string {
+  return `${iso.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+function list(names: readonly string[]): string {
+  const shown = names.slice(0, 5).join(", ");
+  return names.length > 5 ? `${shown}, … (${names.length} in all)` : shown;
+}

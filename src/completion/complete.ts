@@ -1,0 +1,163 @@
+/**
+ * Shell completion, decided without I/O: given the words after `kubectl autoupdate` (the last one being
+ * completed, "" for a new word), either the candidates themselves or the cluster lookup that gives them.
+ * The answer follows cobra's `__complete` conventions, which kubectl relays to the shell.
+ */
+import type { CommandLineSpec, FlagSpec, VerbSpec } from "./spec.js";
+
+/** cobra's ShellCompDirective bits. */
+export const Directive = {
+  /** Complete as usual: the shell falls back to file names when there is no candidate. */
+  default: 0,
+  /** Something failed: complete nothing. */
+  error: 1,
+  /** No space after the candidate. */
+  noSpace: 2,
+  /** Never fall back to file names. */
+  noFileComp: 4,
+} as const;
+
+export interface Candidate {
+  value: string;
+  description?: string;
+}
+
+/** Where the values of a flag come from, beyond commander's choices. */
+export type Lookup = "namespaces" | "contexts";
+
+/** A flag's values, written as the user typed them: what a lookup passes on to kubectl (--context …). */
+export type TypedFlags = Record<string, string | string[] | boolean>;
+
+export type Answer =
+  | { kind: "candidates"; candidates: Candidate[]; directive: number }
+  | { kind: "lookup"; lookup: Lookup; prefix: string; flags: TypedFlags };
+
+/** Flags whose values are read from the cluster or the kubeconfig, by long name. */
+const lookups: Record<string, Lookup> = {
+  "--namespace": "namespaces",
+  "--context": "contexts",
+};
+
+/** Flags whose value is a path: the shell completes file names. */
+const pathFlags = new Set(["--kubeconfig", "--kubectl", "--docker"]);
+
+/** `words`: the words after the plugin's name; the last is the one being completed. */
+export function complete(spec: CommandLineSpec, words: readonly string[]): Answer {
+  const toComplete = words.at(-1) ?? "";
+  const before = words.slice(0, -1);
+  if (before.length === 0) {
+    if (toComplete.startsWith("-")) return flagNames(spec.flags, toComplete, new Set());
+    return verbs(spec.verbs, toComplete);
+  }
+  const verb = spec.verbs.find((v) => v.name === before[0]);
+  if (!verb) return nothing(Directive.error);
+  if (verb.name === "help") return before.length === 1 ? verbs(spec.verbs, toComplete) : nothing();
+
+  const scan = scanFlags(verb, before.slice(1));
+  if (scan.endOfFlags) return nothing();
+  if (scan.awaitingValue) return flagValue(scan.awaitingValue, toComplete, scan.typed);
+  if (toComplete.startsWith("--") && toComplete.includes("=")) {
+    const eq = toComplete.indexOf("=");
+    const flag = verb.flags.find((f) => f.long === toComplete.slice(0, eq));
+    if (!flag?.takesValue) return nothing();
+    return flagValue(flag, toComplete.slice(eq + 1), scan.typed);
+  }
+  if (toComplete.startsWith("-")) return flagNames(verb.flags, toComplete, scan.given);
+  // No verb takes arguments.
+  return nothing();
+}
+
+function verbs(all: readonly VerbSpec[], prefix: string): Answer {
+  return {
+    kind: "candidates",
+    candidates: all
+      .filter((v) => v.name.startsWith(prefix))
+      .map((v) => ({ value: v.name, description: v.description })),
+    directive: Directive.noFileComp,
+  };
+}
+
+/** As cobra: `-` offers long and short names, `--x` long ones; a flag already given only if repeatable. */
+function flagNames(flags: readonly FlagSpec[], prefix: string, given: ReadonlySet<FlagSpec>): Answer {
+  const candidates: Candidate[] = [];
+  for (const flag of flags) {
+    if (given.has(flag) && !flag.repeatable) continue;
+    for (const name of [flag.long, flag.short]) {
+      if (name?.startsWith(prefix)) candidates.push({ value: name, description: flag.description });
+    }
+  }
+  return { kind: "candidates", candidates, directive: Directive.noFileComp };
+}
+
+function flagValue(flag: FlagSpec, prefix: string, typed: TypedFlags): Answer {
+  const lookup = flag.long ? lookups[flag.long] : undefined;
+  if (lookup) return { kind: "lookup", lookup, prefix, flags: typed };
+  if (flag.choices) {
+    return {
+      kind: "candidates",
+      candidates: flag.choices.filter((c) => c.startsWith(prefix)).map((value) => ({ value })),
+      directive: Directive.noFileComp,
+    };
+  }
+  return nothing(flag.long && pathFlags.has(flag.long) ? Directive.default : Directive.noFileComp);
+}
+
+function nothing(directive: number = Directive.noFileComp): Answer {
+  return { kind: "candidates", candidates: [], directive };
+}
+
+interface Scan {
+  /** Flags seen, to leave out of the names offered. */
+  given: Set<FlagSpec>;
+  /** Their values by commander's key, for lookups that must reach the same cluster. */
+  typed: TypedFlags;
+  /** The last word was a flag whose value is the word being completed. */
+  awaitingValue?: FlagSpec;
+  /** `--` was given: everything after it is an argument. */
+  endOfFlags: boolean;
+}
+
+/** Reads the words between the verb and the word being completed, as commander would parse them. */
+function scanFlags(verb: VerbSpec, words: readonly string[]): Scan {
+  const scan: Scan = { given: new Set(), typed: {}, endOfFlags: false };
+  const record = (flag: FlagSpec, value: string | boolean) => {
+    scan.given.add(flag);
+    const previous = scan.typed[flag.key];
+    scan.typed[flag.key] =
+      flag.repeatable && typeof value === "string"
+        ? [...(Array.isArray(previous) ? previous : []), value]
+        : value;
+  };
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? "";
+    const last = i === words.length - 1;
+    if (word === "--") {
+      scan.endOfFlags = true;
+      return scan;
+    }
+    if (word.startsWith("--")) {
+      const eq = word.indexOf("=");
+      const flag = verb.flags.find((f) => f.long === (eq === -1 ? word : word.slice(0, eq)));
+      if (!flag) continue;
+      if (!flag.takesValue) record(flag, !flag.long?.startsWith("--no-"));
+      else if (eq !== -1) record(flag, word.slice(eq + 1));
+      else if (last) scan.awaitingValue = flag;
+      else record(flag, words[++i] ?? "");
+    } else if (word.startsWith("-") && word.length > 1) {
+      // Short flags may be combined (-Ay) and may carry their value (-nweb).
+      for (let j = 1; j < word.length; j++) {
+        const flag = verb.flags.find((f) => f.short === `-${word[j]}`);
+        if (!flag) break;
+        if (!flag.takesValue) {
+          record(flag, true);
+          continue;
+        }
+        if (j < word.length - 1) record(flag, word.slice(j + 1));
+        else if (last) scan.awaitingValue = flag;
+        else record(flag, words[++i] ?? "");
+        break;
+      }
+    }
+  }
+  return scan;
+}

@@ -1,0 +1,152 @@
+/**
+ * kubectl 1.35's own stderr when it cannot reach a cluster, recorded against the test bed
+ * (test/fixtures/kubectl-failures/*.stderr), read into a problem; and the one line said for each.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  ClusterAccessError,
+  explainClusterProblem,
+  type KubeconfigFacts,
+  kubectlFailure,
+  readKubectlStderr,
+} from "../../../src/adapters/kubectl-errors.js";
+import { ToolFailedError } from "../../../src/errors.js";
+import { repoRoot } from "../../support/cli.js";
+
+const recorded = (name: string) =>
+  readFileSync(join(repoRoot, "test", "fixtures", "kubectl-failures", `${name}.stderr`), "utf8");
+
+describe("readKubectlStderr: kubectl's recorded failures", () => {
+  it.each([
+    ["no-kubeconfig", { kind: "refused", server: "http://localhost:8080" }],
+    ["no-current-context", { kind: "refused", server: "http://localhost:8080" }],
+    ["refused", { kind: "refused", server: "https://127.0.0.1:40147" }],
+    ["timeout", { kind: "timeout", server: "https://127.0.0.1:34227" }],
+    [
+      "unknown-authority",
+      {
+        kind: "untrusted",
+        server: "https://127.0.0.1:49901",
+        detail: "certificate signed by unknown authority",
+      },
+    ],
+    ["bad-token", { kind: "unauthorized" }],
+    ["bad-token-cached-discovery", { kind: "unauthorized" }],
+    ["expired-certificate", { kind: "unauthorized" }],
+    ["credential-plugin-missing", { kind: "plugin-missing", command: "no-such-auth-plugin" }],
+    [
+      "credential-plugin-failed",
+      { kind: "plugin-failed", command: "sh", detail: "token expired, run aws sso login" },
+    ],
+    ["unknown-context", { kind: "no-such-context", context: "nope" }],
+    ["no-current-context-minify", { kind: "no-current-context" }],
+    ["kubeconfig-flag-missing", { kind: "no-kubeconfig-file", path: "/tmp/fr/nope.kubeconfig" }],
+  ])("%s", (name, problem) => {
+    expect(readKubectlStderr(recorded(name)).problem).toEqual(problem);
+  });
+
+  it("kubectl's own line is never one of its klog lines", () => {
+    expect(readKubectlStderr(recorded("refused")).line).toBe(
+      "The connection to the server 127.0.0.1:40147 was refused - did you specify the right host or port?",
+    );
+    // The multi-line klog values (err=< … >) are left out too.
+    expect(readKubectlStderr(recorded("credential-plugin-missing")).line).toMatch(
+      /^Unable to connect to the server: getting credentials/,
+    );
+  });
+
+  it("anything else is not a cluster problem: the error keeps kubectl's line", () => {
+    const forbidden =
+      'Error from server (Forbidden): pods is forbidden: User "nobody" cannot list resource "pods" in API group "" in the namespace "default"\n';
+    expect(readKubectlStderr(forbidden)).toEqual({ line: forbidden.trim() });
+    const error = kubectlFailure(
+      { exitCode: 1, stdout: "", stderr: forbidden, interrupted: false },
+      "kubectl get",
+    );
+    expect(error).toBeInstanceOf(ToolFailedError);
+    expect(error).not.toBeInstanceOf(ClusterAccessError);
+    expect(error.message).toBe(`kubectl get failed: ${forbidden.trim()}`);
+  });
+
+  it("a cluster problem is a ClusterAccessError keeping kubectl's whole output, and says something without the kubeconfig's facts", () => {
+    const stderr = recorded("refused");
+    const error = kubectlFailure({ exitCode: 1, stdout: "", stderr, interrupted: false }, "kubectl get");
+    expect(error).toBeInstanceOf(ClusterAccessError);
+    expect((error as ClusterAccessError).kubectlOutput).toBe(stderr);
+    expect(error.message).toBe(
+      "cannot reach the cluster: https://127.0.0.1:40147 refused the connection; is the cluster running? (kubectl cluster-info)",
+    );
+  });
+});
+
+describe("explainClusterProblem", () => {
+  const home: KubeconfigFacts = {
+    kubeconfig: "/home/me/.kube/config",
+    kubeconfigSource: "default",
+    kubeconfigExists: true,
+    contexts: ["kind-dev", "prod"],
+    context: "kind-dev",
+    server: "https://127.0.0.1:6443",
+    user: "kind-dev",
+  };
+  const fallback = { kind: "refused", server: "http://localhost:8080" } as const;
+
+  it("no kubeconfig at all", () => {
+    expect(
+      explainClusterProblem(fallback, { ...home, kubeconfigExists: false, contexts: [], context: undefined }),
+    ).toBe(
+      "no cluster configured: /home/me/.kube/config does not exist and $KUBECONFIG is not set; point --kubeconfig or $KUBECONFIG at your cluster's kubeconfig, or create a cluster (e.g. kind create cluster)",
+    );
+  });
+
+  it("a kubeconfig without contexts, or without a current one", () => {
+    expect(explainClusterProblem(fallback, { ...home, contexts: [], context: undefined })).toBe(
+      "no cluster configured: kubeconfig /home/me/.kube/config has no contexts; add one (kubectl config set-context) or point --kubeconfig at another kubeconfig",
+    );
+    expect(explainClusterProblem(fallback, { ...home, kubeconfigSource: "env", context: undefined })).toBe(
+      "no current context in kubeconfig /home/me/.kube/config from $KUBECONFIG: choose one of kind-dev, prod with --context, or set it with kubectl config use-context kind-dev",
+    );
+  });
+
+  it("a server that refuses or does not answer", () => {
+    expect(explainClusterProblem({ kind: "refused", server: "https://127.0.0.1:6443" }, home)).toBe(
+      'cannot reach the cluster of context "kind-dev" (kubeconfig /home/me/.kube/config): https://127.0.0.1:6443 refused the connection; is the cluster running? (kubectl --context kind-dev cluster-info)',
+    );
+    expect(explainClusterProblem({ kind: "timeout" }, { ...home, kubeconfigSource: "flag" })).toBe(
+      'cannot reach the cluster of context "kind-dev" (kubeconfig /home/me/.kube/config): https://127.0.0.1:6443 did not answer in time; is the cluster running, and reachable from here (VPN, firewall)? (kubectl --kubeconfig /home/me/.kube/config --context kind-dev cluster-info)',
+    );
+  });
+
+  it("credentials refused: a token, an expired client certificate, a current one, a credential plugin's", () => {
+    const unauthorized = { kind: "unauthorized" } as const;
+    expect(explainClusterProblem(unauthorized, { ...home, auth: "token" })).toBe(
+      'the cluster of context "kind-dev" (kubeconfig /home/me/.kube/config) rejected the credentials of user "kind-dev" (Unauthorized): its token is invalid or has expired; get a new token or a current kubeconfig from your cluster\'s provider',
+    );
+    const certificate = { ...home, auth: "client-certificate", now: "2026-11-30T12:00:00.000Z" } as const;
+    expect(
+      explainClusterProblem(unauthorized, {
+        ...certificate,
+        certificateNotAfter: "2026-01-02T00:00:00.000Z",
+      }),
+    ).toContain("its client certificate expired on 2026-01-02 00:00 UTC; renew it");
+    expect(
+      explainClusterProblem(unauthorized, {
+        ...certificate,
+        certificateNotAfter: "2027-01-02T00:00:00.000Z",
+      }),
+    ).toContain("the cluster does not accept its client certificate (signed by another CA?)");
+    expect(
+      explainClusterProblem(unauthorized, { ...home, auth: "credential-plugin", authCommand: "aws" }),
+    ).toContain("the token from aws is invalid or has expired; log in again");
+  });
+
+  it("an unknown context names the kubeconfig's contexts", () => {
+    expect(
+      explainClusterProblem({ kind: "no-such-context", context: "nope" }, { ...home, context: "nope" }),
+    ).toBe(
+      'context "nope" is not in kubeconfig /home/me/.kube/config, which has kind-dev, prod; see kubectl config get-contexts',
+    );
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Completion decided on the real program's definitions (createProgram): verbs, each verb's own flags,
+ * commander's choices, the lookups with the connection flags typed so far, and cobra's directives.
+ */
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createProgram } from "../../../src/cli/program.js";
+import { type Answer, complete, Directive } from "../../../src/completion/complete.js";
+import { formatAnswer } from "../../../src/completion/protocol.js";
+import { describeProgram } from "../../../src/completion/spec.js";
+import type { Io } from "../../../src/io.js";
+
+const stream = () => new PassThrough() as unknown as NodeJS.WriteStream;
+const io: Io = {
+  stdout: stream(),
+  stderr: stream(),
+  stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+  env: {},
+  signal: new AbortController().signal,
+};
+const spec = describeProgram(createProgram(io));
+
+const at = (...words: string[]) => complete(spec, words);
+const values = (answer: Answer) => {
+  if (answer.kind !== "candidates") throw new Error(`expected candidates, got a ${answer.lookup} lookup`);
+  return answer.candidates.map((c) => c.value);
+};
+
+describe("the verb", () => {
+  it("offers every visible verb with its summary, never __complete, and no file names", () => {
+    const answer = at("");
+    expect(values(answer)).toEqual([
+      "plan",
+      "apply",
+      "install-cron",
+      "uninstall-cron",
+      "run-now",
+      "cron-status",
+      "help",
+    ]);
+    expect(answer).toMatchObject({ directive: Directive.noFileComp });
+    if (answer.kind === "candidates") {
+      expect(answer.candidates[0]).toEqual({
+        value: "plan",
+        description: "list pods whose image tag has moved (read-only)",
+      });
+    }
+  });
+
+  it("filters by what is typed", () => {
+    expect(values(at("p"))).toEqual(["plan"]);
+    expect(values(at("cron"))).toEqual(["cron-status"]);
+    expect(values(at("x"))).toEqual([]);
+  });
+
+  it("offers the program's own flags before a verb", () => {
+    expect(values(at("--"))).toEqual(["--version", "--help"]);
+  });
+
+  it("an unknown verb is an error: nothing to offer", () => {
+    expect(at("deploy", "")).toEqual({ kind: "candidates", candidates: [], directive: Directive.error });
+  });
+
+  it("help takes a verb", () => {
+    expect(values(at("help", "ap"))).toEqual(["apply"]);
+  });
+});
+
+describe("flag names", () => {
+  it("are the verb's own: plan has --exit-code, apply --yes, cron-status neither", () => {
+    expect(values(at("plan", "--ex"))).toEqual(["--exit-code"]);
+    expect(values(at("apply", "--ex"))).toEqual([]);
+    expect(values(at("apply", "--y"))).toEqual(["--yes"]);
+    expect(values(at("cron-status", "--y"))).toEqual([]);
+    expect(values(at("install-cron", "--sch"))).toEqual(["--schedule"]);
+  });
+
+  it("`-` offers long and short forms with their help text; `--` only long ones", () => {
+    const dash = at("plan", "-");
+    expect(values(dash)).toContain("-n");
+    expect(values(dash)).toContain("--namespace");
+    if (dash.kind === "candidates") {
+      expect(dash.candidates.find((c) => c.value === "-n")?.description).toBe(
+        "namespace to check (default: the context's namespace)",
+      );
+    }
+    expect(values(at("plan", "--")).every((v) => v.startsWith("--"))).toBe(true);
+    expect(values(at("plan", "-n"))).toEqual(["-n"]);
+  });
+
+  it("leaves out flags already given, except repeatable ones", () => {
+    const after = values(at("plan", "-n", "web", "--image", "a", "-A", "--"));
+    expect(after).not.toContain("--namespace");
+    expect(after).not.toContain("--all-namespaces");
+    expect(after).toContain("--image");
+    expect(after).toContain("--as-group");
+    expect(values(at("plan", "-Ay", "--a"))).not.toContain("--all-namespaces");
+  });
+
+  it("never offers hidden flags (run-now's --poll-interval)", () => {
+    expect(values(at("run-now", "--p"))).toEqual([]);
+  });
+
+  it("offer nothing, not file names, for an argument no verb takes", () => {
+    expect(at("plan", "")).toEqual({ kind: "candidates", candidates: [], directive: Directive.noFileComp });
+    expect(at("plan", "--", "")).toEqual({
+      kind: "candidates",
+      candidates: [],
+      directive: Directive.noFileComp,
+    });
+  });
+});
+
+describe("flag values", () => {
+  it("-o offers each verb's own formats", () => {
+    expect(values(at("plan", "-o", ""))).toEqual(["table", "wide", "json", "yaml"]);
+    expect(values(at("cron-status", "--output", ""))).toEqual(["table", "json", "yaml"]);
+    expect(values(at("install-cron", "-o", ""))).toEqual(["yaml", "json"]);
+    expect(values(at("plan", "-o", "j"))).toEqual(["json"]);
+  });
+
+  it("--resolver, --strategy and --color offer commander's choices, with or without `=`", () => {
+    expect(values(at("plan", "--resolver", ""))).toEqual(["docker", "registry"]);
+    expect(values(at("install-cron", "--resolver", ""))).toEqual(["registry", "docker"]);
+    expect(values(at("apply", "--strategy", "e"))).toEqual(["evict"]);
+    expect(values(at("apply", "--strategy=r"))).toEqual(["rollout"]);
+    expect(values(at("cron-status", "--color", ""))).toEqual(["auto", "always", "never"]);
+  });
+
+  it("a free value offers nothing and no file names; a path lets the shell complete file names", () => {
+    expect(at("plan", "--selector", "")).toMatchObject({ candidates: [], directive: Directive.noFileComp });
+    expect(at("plan", "--kubeconfig", "")).toMatchObject({ candidates: [], directive: Directive.default });
+    expect(at("plan", "--kubectl=")).toMatchObject({ candidates: [], directive: Directive.default });
+  });
+
+  it("the value of a flag is not taken for a flag name", () => {
+    expect(values(at("plan", "--selector", "-"))).toEqual([]);
+  });
+
+  it("namespaces are looked up with the connection flags typed so far", () => {
+    expect(at("plan", "--context", "kind-dev", "--as-group=a", "--as-group", "b", "-n", "ku")).toEqual({
+      kind: "lookup",
+      lookup: "namespaces",
+      prefix: "ku",
+      flags: { context: "kind-dev", asGroup: ["a", "b"] },
+    });
+    expect(at("uninstall-cron", "--kubeconfig=/k", "--namespace=")).toMatchObject({
+      lookup: "namespaces",
+      prefix: "",
+      flags: { kubeconfig: "/k" },
+    });
+    expect(at("apply", "-yn", "")).toMatchObject({ lookup: "namespaces", flags: { yes: true } });
+  });
+
+  it("contexts are looked up for --context", () => {
+    expect(at("run-now", "--kubeconfig", "/k", "--context", "")).toEqual({
+      kind: "lookup",
+      lookup: "contexts",
+      prefix: "",
+      flags: { kubeconfig: "/k" },
+    });
+  });
+});
+
+describe("the answer", () => {
+  it("is cobra's: a candidate a line, a tab before its description, the directive last", () => {
+    expect(
+      formatAnswer([{ value: "plan", description: "list pods" }, { value: "apply" }], Directive.noFileComp),
+    ).toBe("plan\tlist pods\napply\n:4\n");
+    expect(formatAnswer([], Directive.error)).toBe(":1\n");
+  });
+});
