@@ -12,8 +12,11 @@ import {
 } from "../core/k8s.js";
 import type { LabelSelector } from "../core/readiness.js";
 import { ToolFailedError } from "../errors.js";
+import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
 import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { JsonListStream } from "./json-list-stream.js";
+import { listedResources } from "./list-request.js";
+import { readPagedList } from "./paged-list.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -34,7 +37,12 @@ export interface PodScope {
   fieldSelector?: string;
 }
 
+/** Where a list problem that did not stop it is reported (a restarted list). */
+export type Warn = (line: string) => void;
+
 export class Kubectl {
+  private contextNamespace: Promise<string> | undefined;
+
   constructor(
     private readonly exec: Exec,
     readonly binary: string,
@@ -73,8 +81,8 @@ export class Kubectl {
   }
 
   /**
-   * A list call whose items are read as they stream in and reduced by `slim` one at a time, so a list
-   * of 10,000 pods is never held whole.
+   * A `kubectl get -o json` list whose items are read as they stream in and reduced by `slim` one at a
+   * time (kubectl itself still holds the whole list: only for small lists).
    */
   private async list<T>(args: readonly string[], what: string, slim: (item: never) => T): Promise<T[]> {
     const items: T[] = [];
@@ -103,34 +111,92 @@ export class Kubectl {
     return items;
   }
 
-  /** One list call for all pods in scope. */
-  listPods(scope: PodScope): Promise<Pod[]> {
-    const args = ["get", "pods", ...scopeArgs(scope), "-o", "json"];
-    if (scope.selector) args.push(`--selector=${scope.selector}`);
-    if (scope.fieldSelector) args.push(`--field-selector=${scope.fieldSelector}`);
-    return this.list(args, "get pods", slimPod);
+  /** A list of one resource in scope, read page by page (see paged-list.ts). */
+  private async pagedList<T>(
+    resource: string,
+    scope: PodScope,
+    slim: (item: never) => T,
+    warn?: Warn,
+  ): Promise<T[]> {
+    const listed = listedResources[resource];
+    if (!listed) throw new Error(`no API path known for ${resource}`);
+    const namespace = scope.allNamespaces ? undefined : (scope.namespace ?? (await this.defaultNamespace()));
+    return readPagedList({
+      exec: this.exec,
+      kubectl: this.binary,
+      connectionArgs: this.connectionArgs(),
+      resource: listed,
+      name: `get ${resource}`,
+      query: { namespace, labelSelector: scope.selector, fieldSelector: scope.fieldSelector },
+      slim: slim as (item: unknown) => T,
+      warn,
+    });
   }
 
-  /** One list call for several kinds (e.g. replicasets.apps,jobs.batch) in the same scope. */
-  listObjects(resources: readonly string[], scope: PodScope): Promise<KubeObject[]> {
-    const args = ["get", resources.join(","), ...scopeArgs(scope), "-o", "json"];
-    return this.list(args, `get ${resources.join(",")}`, (o: KubeObject) => ({
-      kind: o.kind,
-      metadata: {
-        name: o.metadata?.name,
-        namespace: o.metadata?.namespace,
-        ownerReferences: o.metadata?.ownerReferences,
-      },
-    }));
+  /**
+   * The namespace kubectl would use without -n, asked once: the context's, from `kubectl config view`
+   * (the same kubeconfig, context and overrides as every call), or the in-cluster rules.
+   */
+  private defaultNamespace(): Promise<string> {
+    this.contextNamespace ??= (async () => {
+      const result = await this.runUnchecked([
+        "config",
+        "view",
+        "--minify",
+        "-o",
+        "jsonpath={.contexts[0].context.namespace}",
+      ]);
+      if (result.exitCode !== 0 && !isNoContext(result.stderr)) checked(result, "kubectl config");
+      const namespace = result.exitCode === 0 ? result.stdout.trim() : "";
+      return defaultNamespace(namespace, namespace === "" ? probeInCluster() : null);
+    })();
+    return this.contextNamespace;
   }
 
-  /** One list call for the ServiceAccounts in scope: only their pull secrets are kept. */
-  listServiceAccounts(scope: Pick<PodScope, "namespace" | "allNamespaces">): Promise<ServiceAccount[]> {
-    const args = ["get", "serviceaccounts", ...scopeArgs({ ...scope }), "-o", "json"];
-    return this.list(args, "get serviceaccounts", (sa: ServiceAccount) => ({
-      metadata: { name: sa.metadata?.name, namespace: sa.metadata?.namespace },
-      imagePullSecrets: sa.imagePullSecrets,
-    }));
+  /** All pods in scope, page by page, each reduced to what the plan reads. */
+  listPods(scope: PodScope, warn?: Warn): Promise<Pod[]> {
+    return this.pagedList("pods", scope, slimPod, warn);
+  }
+
+  /** Several kinds (e.g. replicasets.apps, jobs.batch) in the same scope, side by side; no selectors. */
+  async listObjects(resources: readonly string[], scope: PodScope, warn?: Warn): Promise<KubeObject[]> {
+    const unselected = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
+    const lists = await Promise.all(
+      resources.map((resource) => {
+        const kind = listedResources[resource]?.kind;
+        return this.pagedList(
+          resource,
+          unselected,
+          (o: KubeObject) => ({
+            kind,
+            metadata: {
+              name: o.metadata?.name,
+              namespace: o.metadata?.namespace,
+              ownerReferences: o.metadata?.ownerReferences,
+            },
+          }),
+          warn,
+        );
+      }),
+    );
+    return lists.flat();
+  }
+
+  /** The ServiceAccounts in scope: only their pull secrets are kept. */
+  listServiceAccounts(
+    scope: Pick<PodScope, "namespace" | "allNamespaces">,
+    warn?: Warn,
+  ): Promise<ServiceAccount[]> {
+    const unselected = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
+    return this.pagedList(
+      "serviceaccounts",
+      unselected,
+      (sa: ServiceAccount) => ({
+        metadata: { name: sa.metadata?.name, namespace: sa.metadata?.namespace },
+        imagePullSecrets: sa.imagePullSecrets,
+      }),
+      warn,
+    );
   }
 
   /** Named objects of one kind in one namespace; missing ones are left out rather than failing. */
@@ -232,11 +298,6 @@ export type DeleteOutcome =
   | { kind: "replaced" }
   | { kind: "failed"; reason: string };
 
-function scopeArgs(scope: PodScope): string[] {
-  if (scope.allNamespaces) return ["--all-namespaces"];
-  return scope.namespace ? [`--namespace=${scope.namespace}`] : [];
-}
-
 function checked(result: ExecResult, what: string): ExecResult {
   if (result.exitCode === 0) return result;
   const detail =
@@ -259,7 +320,7 @@ export function parseList<T>(text: string, what: string): T[] {
   throw new ToolFailedError(`kubectl ${what} printed JSON that is not a list of objects`);
 }
 
-/** Keeps only what the plan reads, so a 10,000-pod list does not stay in memory whole. */
+/** Keeps only what the plan reads, so a 150,000-pod list does not stay in memory whole. */
 function slimPod(pod: Pod): Pod {
   if (!pod?.metadata || !pod.spec || !Array.isArray(pod.spec.containers)) {
     throw new ToolFailedError("kubectl get pods printed an object that is not a pod");

@@ -47,3 +47,39 @@ describe("JsonListStream", () => {
     expect(() => read([text])).toThrow();
   });
 });
+
+describe("JsonListStream: the List's metadata", () => {
+  it("is handed over once complete, before the first item when it comes first (an API server's page)", () => {
+    const events: string[] = [];
+    const stream = new JsonListStream(
+      (item) => events.push(`item ${(item as { metadata: { name: string } }).metadata.name}`),
+      (metadata) => events.push(`metadata ${JSON.stringify(metadata)}`),
+    );
+    const page = JSON.stringify({
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: { resourceVersion: "42", continue: "tok{en}", remainingItemCount: 7 },
+      items: [{ metadata: { name: "a" } }, { metadata: { name: "b" } }],
+    });
+    for (const ch of page) stream.write(ch);
+    stream.end();
+    expect(events).toEqual([
+      'metadata {"resourceVersion":"42","continue":"tok{en}","remainingItemCount":7}',
+      "item a",
+      "item b",
+    ]);
+  });
+
+  it("after the items, too; an item's own metadata is never taken for the List's", () => {
+    const seen: unknown[] = [];
+    const stream = new JsonListStream(
+      () => {},
+      (metadata) => seen.push(metadata),
+    );
+    stream.write(
+      JSON.stringify({ items: [{ metadata: { continue: "no" } }], metadata: { continue: "yes" } }),
+    );
+    stream.end();
+    expect(seen).toEqual([{ continue: "yes" }]);
+  });
+});
