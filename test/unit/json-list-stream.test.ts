@@ -83,3 +83,45 @@ describe("JsonListStream: the List's metadata", () => {
     expect(seen).toEqual([{ continue: "yes" }]);
   });
 });
+
+describe("JsonListStream: an item's metadata.managedFields is cut out before parsing", () => {
+  const pod = (name: string, extra: object = {}) => ({
+    metadata: {
+      name,
+      managedFields: [
+        { manager: "kubelet", fieldsV1: { "f:status": { 'k:{"ip":"x"}': {} } }, note: "]}[{\\" },
+      ],
+      labels: { managedFields: "a label value, kept" },
+      ...extra,
+    },
+    spec: { template: { metadata: { managedFields: [{ nested: "kept: not an item's own metadata" }] } } },
+    status: { message: '"managedFields": [ in a string ]' },
+  });
+  const without = (item: ReturnType<typeof pod>) => ({
+    ...item,
+    metadata: { ...item.metadata, managedFields: null },
+  });
+
+  it("whatever the chunking; everything else, at any other depth, is kept", () => {
+    const items = [pod("a"), pod("b", { annotations: { x: "y" } }), { metadata: { name: "c" }, spec: {} }];
+    const bytes = Buffer.from(
+      JSON.stringify({ kind: "PodList", metadata: { continue: "t" }, items }, null, 2),
+    );
+    for (const size of [1, 2, 3, 5, 7, 13, 64, bytes.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(read(chunks)).toEqual([without(items[0] as never), without(items[1] as never), items[2]]);
+    }
+  });
+
+  it("as the last member of metadata, and when compact", () => {
+    const item = {
+      metadata: { name: "z", managedFields: [{ a: [1, { b: 2 }] }] },
+      status: { phase: "Running" },
+    };
+    expect(read([JSON.stringify({ items: [item, item] })])).toEqual([
+      { metadata: { name: "z", managedFields: null }, status: { phase: "Running" } },
+      { metadata: { name: "z", managedFields: null }, status: { phase: "Running" } },
+    ]);
+  });
+});
