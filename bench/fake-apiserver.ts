@@ -1,7 +1,7 @@
 /**
  * A paged fake API server on loopback (plain HTTP), for the real kubectl: discovery (enough for `kubectl
- * get pods`), and the lists of pods, ReplicaSets and ServiceAccounts — cluster-wide and per namespace —
- * served as the API server serves them: `limit` and `continue`, kind and metadata first, then the items,
+ * get pods`), and the lists of pods, ReplicaSets, Jobs (none) and ServiceAccounts — cluster-wide and per
+ * namespace — served as the API server serves them: `limit` and `continue`, kind and metadata first, then the items,
  * streamed in ~64 KB writes. No limit means the whole list in one response. Selectors are not applied
  * (the benchmark uses none). Anything else is a 404 Status, so a plan that asks for more than the model
  * provides fails loudly rather than measuring an error path.
@@ -52,6 +52,13 @@ function collectionsOf(model: ClusterModel): Record<string, Collection> {
       render: (d) => renderReplicaSet(model, d),
       namespace: (d) => namespaceOf(d),
     },
+    "/apis/batch/v1/jobs": {
+      kind: "JobList",
+      apiVersion: "batch/v1",
+      count: 0,
+      render: () => "",
+      namespace: () => "",
+    },
     "/api/v1/serviceaccounts": {
       kind: "ServiceAccountList",
       apiVersion: "v1",
@@ -97,7 +104,9 @@ async function handle(
   const discovered = discovery[path];
   if (req.method === "GET" && discovered) return json(res, 200, discovered);
   const listPath =
-    /^(\/api\/v1|\/apis\/apps\/v1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|serviceaccounts)$/.exec(path);
+    /^(\/api\/v1|\/apis\/apps\/v1|\/apis\/batch\/v1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|jobs|serviceaccounts)$/.exec(
+      path,
+    );
   const collection = listPath ? collections[`${listPath[1]}/${listPath[3]}`] : undefined;
   if (req.method !== "GET" || !listPath || !collection) {
     return json(

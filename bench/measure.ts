@@ -3,7 +3,9 @@
  * peak RSS when it is reaped; its figure includes the process's own reaped children, so it is used only
  * for leaves (kubectl). The plugin's own peak comes from its `--verbose` report. Every kubectl the plugin
  * (or the benchmark) runs goes through a shim that runs the real one under GNU time and appends one line
- * per call — start, end, peak RSS, exit code, argv — to a log.
+ * per call — start, end, peak RSS, exit code, argv — to a log. The shim also caps each kubectl's address
+ * space (prlimit, util-linux): `kubectl get pods -A -o json` needs ~130 KB of memory per pod, ~20 GB at
+ * 150,000 pods, and the benchmark shares its machine; a kubectl over the cap dies with "out of memory".
  */
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -72,7 +74,7 @@ export interface KubectlShim {
   reset(): void;
 }
 
-export function kubectlShim(dir: string, realKubectl: string): KubectlShim {
+export function kubectlShim(dir: string, realKubectl: string, addressSpaceGb: number): KubectlShim {
   const path = join(dir, "kubectl");
   const log = join(dir, "kubectl-calls.log");
   // bash's EPOCHREALTIME and $(<file) need no extra process: the shim adds GNU time's fork and little else.
@@ -81,7 +83,7 @@ export function kubectlShim(dir: string, realKubectl: string): KubectlShim {
     `#!/bin/bash
 start=$EPOCHREALTIME
 rss="${log}.$$"
-${gnuTime} -q -f %M -o "$rss" ${JSON.stringify(realKubectl)} "$@"
+${gnuTime} -q -f %M -o "$rss" prlimit --as=${Math.round(addressSpaceGb * 2 ** 30)} -- ${JSON.stringify(realKubectl)} "$@"
 rc=$?
 end=$EPOCHREALTIME
 printf '%s %s %s %s %s\\n' "$start" "$end" "$(<"$rss")" "$rc" "$*" >>${JSON.stringify(log)}

@@ -109,8 +109,16 @@ function podBody(namespace: string, i: number, registry: string) {
   };
 }
 
-/** Creates `count` pods over `namespaces` namespaces (bench-0…); returns the seconds it took. */
-export async function fillWithPods(tb: Testbed, count: number, namespaces: number): Promise<number> {
+/**
+ * Creates pods `first`…`first + count - 1` over `namespaces` namespaces (bench-0…, made when missing);
+ * returns the seconds it took.
+ */
+export async function fillWithPods(
+  tb: Testbed,
+  count: number,
+  namespaces: number,
+  first = 0,
+): Promise<number> {
   const t0 = Date.now();
   const agent = adminAgent(tb);
   for (let n = 0; n < namespaces; n++) {
@@ -131,9 +139,9 @@ export async function fillWithPods(tb: Testbed, count: number, namespaces: numbe
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  let next = 0;
+  let next = first;
   const worker = async () => {
-    for (let i = next++; i < count; i = next++) {
+    for (let i = next++; i < first + count; i = next++) {
       const namespace = `bench-${i % namespaces}`;
       const code = await call(
         tb,
