@@ -41,7 +41,8 @@ export interface PodScope {
 export type Warn = (line: string) => void;
 
 export class Kubectl {
-  private contextNamespace: Promise<string> | undefined;
+  /** The namespace a list without -n reads, once found. */
+  private implicitNamespace: Promise<string> | undefined;
 
   constructor(
     private readonly exec: Exec,
@@ -120,7 +121,9 @@ export class Kubectl {
   ): Promise<T[]> {
     const listed = listedResources[resource];
     if (!listed) throw new Error(`no API path known for ${resource}`);
-    const namespace = scope.allNamespaces ? undefined : (scope.namespace ?? (await this.defaultNamespace()));
+    const namespace = scope.allNamespaces
+      ? undefined
+      : (scope.namespace ?? (await this.namespaceKubectlWouldUse()));
     return readPagedList({
       exec: this.exec,
       kubectl: this.binary,
@@ -137,8 +140,8 @@ export class Kubectl {
    * The namespace kubectl would use without -n, asked once: the context's, from `kubectl config view`
    * (the same kubeconfig, context and overrides as every call), or the in-cluster rules.
    */
-  private defaultNamespace(): Promise<string> {
-    this.contextNamespace ??= (async () => {
+  private namespaceKubectlWouldUse(): Promise<string> {
+    this.implicitNamespace ??= (async () => {
       const result = await this.runUnchecked([
         "config",
         "view",
@@ -150,7 +153,7 @@ export class Kubectl {
       const namespace = result.exitCode === 0 ? result.stdout.trim() : "";
       return defaultNamespace(namespace, namespace === "" ? probeInCluster() : null);
     })();
-    return this.contextNamespace;
+    return this.implicitNamespace;
   }
 
   /** All pods in scope, page by page, each reduced to what the plan reads. */
