@@ -53,6 +53,7 @@ const usage = `npm run bench -- [options]
   --kubectl-cap-gb N      address-space cap of every kubectl (default 6): \`get pods -A -o json\` needs ~20 GB
                           at 150,000 pods; over the cap it dies, and the run says so
   --profile               one plan at the largest scale size under node --cpu-prof: top self times
+  --output json|table     the plan's output (default json, the Plan document; table prints only stale rows)
   --save FILE             where results go (default bench/last-results.json; a smoke run saves nothing)`;
 
 const { values } = parseArgs({
@@ -75,6 +76,7 @@ const { values } = parseArgs({
     "startup-reps": { type: "string" },
     "kubectl-cap-gb": { type: "string" },
     profile: { type: "boolean", default: false },
+    output: { type: "string", default: "json" },
     save: { type: "string" },
   },
 });
@@ -101,6 +103,7 @@ const apiserverPods = Number(values["apiserver-pods"] ?? (smoke ? 0 : 10_000));
 const startupReps = Number(values["startup-reps"] ?? (smoke ? 5 : 20));
 const cli = resolve(values.cli ?? join(root, "bin", "kubectl-autoupdate"));
 const kubectlCapGb = Number(values["kubectl-cap-gb"] ?? 6);
+const output = values.output === "table" ? "table" : "json";
 const save = smoke ? null : resolve(values.save ?? join(root, "bench", "last-results.json"));
 
 const work = mkdtempSync(join(tmpdir(), "kau-bench-"));
@@ -196,7 +199,8 @@ async function planRun(
 ) {
   shim.reset();
   const started = Date.now();
-  const args = ["plan", "-A", "-o", "json", "--resolver", resolver, "--concurrency", "8", "--verbose"];
+  const format = output === "json" ? ["-o", "json"] : [];
+  const args = ["plan", "-A", ...format, "--resolver", resolver, "--concurrency", "8", "--verbose"];
   const [file, argv] =
     extraNodeArgs.length > 0 ? [process.execPath, [...extraNodeArgs, cli, ...args]] : [cli, args];
   const run = await timed(file, [...argv, "--kubectl", shim.path], {
@@ -212,15 +216,23 @@ async function planRun(
   return {
     seconds: run.seconds,
     listSeconds: (Math.max(...podCalls.map((c) => c.end)) - started) / 1000,
-    stale: failure
-      ? 0
-      : (JSON.parse(run.stdout) as { pods: { action: string }[] }).pods.filter((p) => p.action === "delete")
-          .length,
+    stale: failure ? 0 : staleIn(run.stdout),
     peakRssMb: Number(rss),
     kubectlCalls: calls.length,
     kubectlPeakRssMb: Math.max(...calls.map((c) => c.peakRssMb)),
     failure,
   };
+}
+
+/** Pods to delete, from the Plan document or the table's summary line. */
+function staleIn(stdout: string): number {
+  if (output === "json") {
+    return (JSON.parse(stdout) as { pods: { action: string }[] }).pods.filter((p) => p.action === "delete")
+      .length;
+  }
+  const summary = /^(\d+) stale(?: \((\d+) to delete)?/m.exec(stdout);
+  if (!summary) throw new Error(`no summary line in the plan's table:\n${stdout.slice(-500)}`);
+  return Number(summary[2] ?? 0);
 }
 
 async function measurePlan(
@@ -609,7 +621,7 @@ function report() {
   if (!save) return;
   writeFileSync(
     save,
-    `${JSON.stringify({ date: new Date().toISOString(), cli, plans, reads, startup, profile, notes, targets: checked }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), cli, output, plans, reads, startup, profile, notes, targets: checked }, null, 2)}\n`,
   );
   if (checked.some((c) => !c.met)) throw new Error("a target was missed (see above)");
 }

@@ -17,6 +17,7 @@ import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { JsonListStream } from "./json-list-stream.js";
 import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
+import { type StringPool, stringPool } from "./string-pool.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -158,7 +159,8 @@ export class Kubectl {
 
   /** All pods in scope, page by page, each reduced to what the plan reads. */
   listPods(scope: PodScope, warn?: Warn): Promise<Pod[]> {
-    return this.pagedList("pods", scope, slimPod, warn);
+    const shared = stringPool();
+    return this.pagedList("pods", scope, (pod: Pod) => slimPod(pod, shared), warn);
   }
 
   /** Several kinds (e.g. replicasets.apps, jobs.batch) in the same scope, side by side; no selectors. */
@@ -323,49 +325,60 @@ export function parseList<T>(text: string, what: string): T[] {
   throw new ToolFailedError(`kubectl ${what} printed JSON that is not a list of objects`);
 }
 
-/** Keeps only what the plan reads, so a 150,000-pod list does not stay in memory whole. */
-function slimPod(pod: Pod): Pod {
+/**
+ * Keeps only what the plan reads, so a 150,000-pod list does not stay in memory whole; the strings that
+ * repeat from pod to pod (images, namespaces, owners, labels) are shared through `shared`.
+ */
+function slimPod(pod: Pod, shared: StringPool): Pod {
   if (!pod?.metadata || !pod.spec || !Array.isArray(pod.spec.containers)) {
     throw new ToolFailedError("kubectl get pods printed an object that is not a pod");
   }
   const { metadata: m, spec: s, status } = pod;
   const container = ({ name, image, imagePullPolicy }: Pod["spec"]["containers"][number]) => ({
-    name,
-    image,
-    imagePullPolicy,
+    name: shared(name),
+    image: shared(image),
+    imagePullPolicy: shared(imagePullPolicy),
   });
   const containerStatus = ({
     name,
     image,
     imageID,
   }: NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number]) => ({
-    name,
-    image,
-    imageID,
+    name: shared(name),
+    image: shared(image),
+    imageID: shared(imageID),
   });
+  const labels =
+    m.labels && Object.fromEntries(Object.entries(m.labels).map(([k, v]) => [shared(k), shared(v)]));
   return {
     metadata: {
       name: m.name,
-      namespace: m.namespace,
+      namespace: shared(m.namespace),
       uid: m.uid,
-      labels: m.labels,
+      labels,
       annotations:
         m.annotations?.[mirrorPodAnnotation] !== undefined ? { [mirrorPodAnnotation]: "" } : undefined,
-      ownerReferences: m.ownerReferences,
+      ownerReferences: m.ownerReferences?.map(({ apiVersion, kind, name, uid, controller }) => ({
+        apiVersion: shared(apiVersion),
+        kind: shared(kind),
+        name: shared(name),
+        uid: shared(uid),
+        controller,
+      })),
       deletionTimestamp: m.deletionTimestamp,
     },
     spec: {
       containers: s.containers.map(container),
       initContainers: s.initContainers?.map(container),
       imagePullSecrets: s.imagePullSecrets,
-      serviceAccountName: s.serviceAccountName,
-      nodeName: s.nodeName,
+      serviceAccountName: shared(s.serviceAccountName),
+      nodeName: shared(s.nodeName),
       volumes: s.volumes
         ?.filter((v) => v.emptyDir !== undefined)
         .map((v) => ({ name: v.name, emptyDir: {} })),
     },
     status: {
-      phase: status?.phase,
+      phase: shared(status?.phase),
       containerStatuses: status?.containerStatuses?.map(containerStatus),
       initContainerStatuses: status?.initContainerStatuses?.map(containerStatus),
     },
