@@ -18,9 +18,13 @@ import {
   workloadResources,
 } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
+import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
 import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { JsonListStream } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
+import { listedResources } from "./list-request.js";
+import { readPagedList } from "./paged-list.js";
+import { type StringPool, stringPool } from "./string-pool.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -41,7 +45,13 @@ export interface PodScope {
   fieldSelector?: string;
 }
 
+/** Where a list problem that did not stop it is reported (a restarted list). */
+export type Warn = (line: string) => void;
+
 export class Kubectl {
+  /** The namespace a list without -n reads, once found. */
+  private implicitNamespace: Promise<string> | undefined;
+
   constructor(
     private readonly exec: Exec,
     readonly binary: string,
@@ -80,8 +90,8 @@ export class Kubectl {
   }
 
   /**
-   * A list call whose items are read as they stream in and reduced by `slim` one at a time, so a list
-   * of 10,000 pods is never held whole.
+   * A `kubectl get -o json` list whose items are read as they stream in and reduced by `slim` one at a
+   * time (kubectl itself still holds the whole list: only for small lists).
    */
   private async list<T>(args: readonly string[], what: string, slim: (item: never) => T): Promise<T[]> {
     const items: T[] = [];
@@ -110,34 +120,95 @@ export class Kubectl {
     return items;
   }
 
-  /** One list call for all pods in scope. */
-  listPods(scope: PodScope): Promise<Pod[]> {
-    const args = ["get", "pods", ...scopeArgs(scope), "-o", "json"];
-    if (scope.selector) args.push(`--selector=${scope.selector}`);
-    if (scope.fieldSelector) args.push(`--field-selector=${scope.fieldSelector}`);
-    return this.list(args, "get pods", slimPod);
+  /** A list of one resource in scope, read page by page (see paged-list.ts). */
+  private async pagedList<T>(
+    resource: string,
+    scope: PodScope,
+    slim: (item: never) => T,
+    warn?: Warn,
+  ): Promise<T[]> {
+    const listed = listedResources[resource];
+    if (!listed) throw new Error(`no API path known for ${resource}`);
+    const namespace = scope.allNamespaces
+      ? undefined
+      : (scope.namespace ?? (await this.namespaceKubectlWouldUse()));
+    return readPagedList({
+      exec: this.exec,
+      kubectl: this.binary,
+      connectionArgs: this.connectionArgs(),
+      resource: listed,
+      name: `get ${resource}`,
+      query: { namespace, labelSelector: scope.selector, fieldSelector: scope.fieldSelector },
+      slim: slim as (item: unknown) => T,
+      warn,
+    });
   }
 
-  /** One list call for several kinds (e.g. replicasets.apps,jobs.batch) in the same scope. */
-  listObjects(resources: readonly string[], scope: PodScope): Promise<KubeObject[]> {
-    const args = ["get", resources.join(","), ...scopeArgs(scope), "-o", "json"];
-    return this.list(args, `get ${resources.join(",")}`, (o: KubeObject) => ({
-      kind: o.kind,
-      metadata: {
-        name: o.metadata?.name,
-        namespace: o.metadata?.namespace,
-        ownerReferences: o.metadata?.ownerReferences,
-      },
-    }));
+  /**
+   * The namespace kubectl would use without -n, asked once: the context's, from `kubectl config view`
+   * (the same kubeconfig, context and overrides as every call), or the in-cluster rules.
+   */
+  private namespaceKubectlWouldUse(): Promise<string> {
+    this.implicitNamespace ??= (async () => {
+      const result = await this.runUnchecked([
+        "config",
+        "view",
+        "--minify",
+        "-o",
+        "jsonpath={.contexts[0].context.namespace}",
+      ]);
+      if (result.exitCode !== 0 && !isNoContext(result.stderr)) checked(result, "kubectl config");
+      const namespace = result.exitCode === 0 ? result.stdout.trim() : "";
+      return defaultNamespace(namespace, namespace === "" ? probeInCluster() : null);
+    })();
+    return this.implicitNamespace;
   }
 
-  /** One list call for the ServiceAccounts in scope: only their pull secrets are kept. */
-  listServiceAccounts(scope: Pick<PodScope, "namespace" | "allNamespaces">): Promise<ServiceAccount[]> {
-    const args = ["get", "serviceaccounts", ...scopeArgs({ ...scope }), "-o", "json"];
-    return this.list(args, "get serviceaccounts", (sa: ServiceAccount) => ({
-      metadata: { name: sa.metadata?.name, namespace: sa.metadata?.namespace },
-      imagePullSecrets: sa.imagePullSecrets,
-    }));
+  /** All pods in scope, page by page, each reduced to what the plan reads. */
+  listPods(scope: PodScope, warn?: Warn): Promise<Pod[]> {
+    const shared = stringPool();
+    return this.pagedList("pods", scope, (pod: Pod) => slimPod(pod, shared), warn);
+  }
+
+  /** Several kinds (e.g. replicasets.apps, jobs.batch) in the same scope, side by side; no selectors. */
+  async listObjects(resources: readonly string[], scope: PodScope, warn?: Warn): Promise<KubeObject[]> {
+    const unselected = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
+    const lists = await Promise.all(
+      resources.map((resource) => {
+        const kind = listedResources[resource]?.kind;
+        return this.pagedList(
+          resource,
+          unselected,
+          (o: KubeObject) => ({
+            kind,
+            metadata: {
+              name: o.metadata?.name,
+              namespace: o.metadata?.namespace,
+              ownerReferences: o.metadata?.ownerReferences,
+            },
+          }),
+          warn,
+        );
+      }),
+    );
+    return lists.flat();
+  }
+
+  /** The ServiceAccounts in scope: only their pull secrets are kept. */
+  listServiceAccounts(
+    scope: Pick<PodScope, "namespace" | "allNamespaces">,
+    warn?: Warn,
+  ): Promise<ServiceAccount[]> {
+    const unselected = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
+    return this.pagedList(
+      "serviceaccounts",
+      unselected,
+      (sa: ServiceAccount) => ({
+        metadata: { name: sa.metadata?.name, namespace: sa.metadata?.namespace },
+        imagePullSecrets: sa.imagePullSecrets,
+      }),
+      warn,
+    );
   }
 
   /** Named objects of one kind in one namespace; missing ones are left out rather than failing. */
@@ -214,7 +285,7 @@ export class Kubectl {
     scope: Pick<PodScope, "namespace" | "allNamespaces">,
   ): Promise<Workload[]> {
     const resource = workloadResources[kind];
-    const args = ["get", resource, ...scopeArgs({ ...scope }), "-o", "json"];
+    const args = ["get", resource, ...scopeArgs(scope), "-o", "json"];
     return this.list(args, `get ${resource}`, (w: Workload) => slimWorkload(kind, w));
   }
 
@@ -381,7 +452,7 @@ export type DeleteOutcome =
   | { kind: "replaced" }
   | { kind: "failed"; reason: string };
 
-function scopeArgs(scope: PodScope): string[] {
+function scopeArgs(scope: Pick<PodScope, "namespace" | "allNamespaces">): string[] {
   if (scope.allNamespaces) return ["--all-namespaces"];
   return scope.namespace ? [`--namespace=${scope.namespace}`] : [];
 }
@@ -457,49 +528,60 @@ function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
   };
 }
 
-/** Keeps only what the plan reads, so a 10,000-pod list does not stay in memory whole. */
-function slimPod(pod: Pod): Pod {
+/**
+ * Keeps only what the plan reads, so a 150,000-pod list does not stay in memory whole; the strings that
+ * repeat from pod to pod (images, namespaces, owners, labels) are shared through `shared`.
+ */
+function slimPod(pod: Pod, shared: StringPool): Pod {
   if (!pod?.metadata || !pod.spec || !Array.isArray(pod.spec.containers)) {
     throw new ToolFailedError("kubectl get pods printed an object that is not a pod");
   }
   const { metadata: m, spec: s, status } = pod;
   const container = ({ name, image, imagePullPolicy }: Pod["spec"]["containers"][number]) => ({
-    name,
-    image,
-    imagePullPolicy,
+    name: shared(name),
+    image: shared(image),
+    imagePullPolicy: shared(imagePullPolicy),
   });
   const containerStatus = ({
     name,
     image,
     imageID,
   }: NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number]) => ({
-    name,
-    image,
-    imageID,
+    name: shared(name),
+    image: shared(image),
+    imageID: shared(imageID),
   });
+  const labels =
+    m.labels && Object.fromEntries(Object.entries(m.labels).map(([k, v]) => [shared(k), shared(v)]));
   return {
     metadata: {
       name: m.name,
-      namespace: m.namespace,
+      namespace: shared(m.namespace),
       uid: m.uid,
-      labels: m.labels,
+      labels,
       annotations:
         m.annotations?.[mirrorPodAnnotation] !== undefined ? { [mirrorPodAnnotation]: "" } : undefined,
-      ownerReferences: m.ownerReferences,
+      ownerReferences: m.ownerReferences?.map(({ apiVersion, kind, name, uid, controller }) => ({
+        apiVersion: shared(apiVersion),
+        kind: shared(kind),
+        name: shared(name),
+        uid: shared(uid),
+        controller,
+      })),
       deletionTimestamp: m.deletionTimestamp,
     },
     spec: {
       containers: s.containers.map(container),
       initContainers: s.initContainers?.map(container),
       imagePullSecrets: s.imagePullSecrets,
-      serviceAccountName: s.serviceAccountName,
-      nodeName: s.nodeName,
+      serviceAccountName: shared(s.serviceAccountName),
+      nodeName: shared(s.nodeName),
       volumes: s.volumes
         ?.filter((v) => v.emptyDir !== undefined)
         .map((v) => ({ name: v.name, emptyDir: {} })),
     },
     status: {
-      phase: status?.phase,
+      phase: shared(status?.phase),
       containerStatuses: status?.containerStatuses?.map(containerStatus),
       initContainerStatuses: status?.initContainerStatuses?.map(containerStatus),
     },

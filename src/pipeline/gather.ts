@@ -1,7 +1,7 @@
 /**
- * Gathering: a constant number of kubectl calls whatever the pod count — one pod list; then, side by
- * side, one list of the owners in between (ReplicaSets, Jobs) and one of the ServiceAccounts (for pods
- * naming no pull secret); then the pull secrets actually referenced, one `get` per namespace.
+ * Gathering: kubectl calls that grow with pages, never with pods — the pod list (one call per page);
+ * then, side by side, the lists of the owners in between (ReplicaSets, Jobs) and of the ServiceAccounts
+ * (for pods naming no pull secret); then the pull secrets actually referenced, one `get` per namespace.
  */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import { type ImageInUse, imagesInUse, imagesToResolve, type SecretRef } from "../core/images-in-use.js";
@@ -34,14 +34,15 @@ export async function gather(
   concurrency: number,
   only?: ReadonlySet<string>,
 ): Promise<Inventory> {
-  const listed = await kubectl.listPods(scope);
+  const warnings: string[] = [];
+  const warn = (line: string) => warnings.push(line);
+  const listed = await kubectl.listPods(scope, warn);
   const pods = only ? onlyImages(listed, only) : listed;
 
   const resources = ownerResourcesToList(pods);
   const images = imagesToResolve(imagesInUse(pods));
-  const warnings: string[] = [];
   const [ownerObjects, accountSecrets] = await Promise.all([
-    resources.length > 0 ? kubectl.listObjects(resources, scope) : [],
+    resources.length > 0 ? kubectl.listObjects(resources, scope, warn) : [],
     serviceAccountSecrets(kubectl, scope, images, warnings),
   ]);
   const owners = indexOwners(ownerObjects);
@@ -93,7 +94,7 @@ async function serviceAccountSecrets(
   if (!images.some((image) => image.serviceAccounts.length > 0)) return result;
   const accounts = new Map<string, ServiceAccount>();
   try {
-    for (const sa of await kubectl.listServiceAccounts(scope)) {
+    for (const sa of await kubectl.listServiceAccounts(scope, (line) => warnings.push(line))) {
       accounts.set(`${sa.metadata.namespace}/${sa.metadata.name}`, sa);
     }
   } catch (error) {

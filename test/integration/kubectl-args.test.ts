@@ -2,11 +2,13 @@
  * What the built CLI asks kubectl, read from the recording fake (test/bin/kubectl logs every argv): the
  * connection flags (`--kubeconfig`, `--context`, `--cluster`, `--user`, `--request-timeout`, `--as`,
  * `--as-group`) reach every call, so no call ever lands in another cluster or as another user; `-n`, `-A`,
- * `-l` and `--field-selector` become the kubectl flags that select the same pods; and `$KUBECTL_PATH`
- * (set by kubectl ≥ 1.37 for its plugins) names the kubectl to run when none is on PATH.
+ * `-l` and `--field-selector` become the namespace path and the query of the paged list reads (`kubectl
+ * get --raw`), the context's namespace is asked of kubectl when no -n is given; pages follow their
+ * continue tokens, and an expired token restarts the list once; and `$KUBECTL_PATH` (set by kubectl ≥ 1.37
+ * for its plugins) names the kubectl to run when none is on PATH.
  * Images live in a real registry; the registry resolver needs no Docker engine.
  */
-import { mkdtempSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,9 +100,16 @@ function cluster() {
   });
 }
 
-/** `get pods`, `get replicasets`, `get serviceaccounts`, `get secrets`, `delete --raw`: the call's kind. */
+/**
+ * `get pods` (a page of the paged read `get --raw /api/v1/…/pods?…` too), `get replicasets`, `get
+ * serviceaccounts`, `get secrets`, `delete --raw`, `config view`: the call's kind.
+ */
 function kindOf(argv: string[]): string {
-  if (argv.includes("--raw")) return `${argv.find((a) => !a.startsWith("-"))} --raw`;
+  const uri = rawUri(argv);
+  if (uri) {
+    const verb = argv.find((a) => !a.startsWith("-"));
+    return verb === "get" ? `get ${uri.pathname.split("/").at(-1)}` : `${verb} --raw`;
+  }
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "-o" || argv[i] === "-f") i++;
@@ -108,6 +117,40 @@ function kindOf(argv: string[]): string {
   }
   const [verb, resource] = words;
   return `${verb} ${resource?.split(/[.,]/)[0]}`;
+}
+
+function rawUri(argv: string[]): URL | null {
+  const at = argv.indexOf("--raw");
+  return at === -1 ? null : new URL(argv[at + 1]!, "https://api.invalid");
+}
+
+/** What a paged list read asks for: its namespace (null: all), selectors and paging. */
+function listRequest(argv: string[]) {
+  const uri = rawUri(argv);
+  if (!uri) throw new Error(`not a paged list read: ${argv.join(" ")}`);
+  const namespace = /\/namespaces\/([^/]+)\//.exec(uri.pathname)?.[1] ?? null;
+  const q = uri.searchParams;
+  return {
+    namespace,
+    labelSelector: q.get("labelSelector"),
+    fieldSelector: q.get("fieldSelector"),
+    limit: q.get("limit"),
+    continueToken: q.get("continue"),
+  };
+}
+
+/** Adds to the fake's state what the FakeCluster constructor does not know (paging, context). */
+function tune(fake: FakeCluster, extra: Record<string, unknown>): FakeCluster {
+  const state = JSON.parse(readFileSync(fake.statePath, "utf8")) as object;
+  writeFileSync(fake.statePath, JSON.stringify({ ...state, ...extra }));
+  return fake;
+}
+
+/** Where a call reads: the --namespace flag or the namespace in a paged read's path (null: none). */
+function namespaceOf(argv: string[]): string | null {
+  const flag = argv.find((a) => a.startsWith("--namespace="));
+  if (flag) return flag.slice("--namespace=".length);
+  return rawUri(argv) ? listRequest(argv).namespace : null;
 }
 
 describe("connection flags reach every kubectl call", () => {
@@ -228,16 +271,23 @@ describe("connection flags reach every kubectl call", () => {
 describe("selection flags become kubectl's", () => {
   const podList = (fake: FakeCluster) => fake.calls().find((c) => kindOf(c.argv) === "get pods")!.argv;
 
-  it("-n NS: --namespace=NS on every call", async () => {
+  it("-n NS: every call reads NS (the lists' path, the secrets' --namespace)", async () => {
     const fake = cluster();
     const run = await runPlan(fake, ["plan", "-n", "shop", "--resolver", "registry", "-o", "json"]);
     expect(run.code, run.stderr).toBe(0);
     const calls = fake.calls().map((c) => c.argv);
     expect(calls).toHaveLength(5);
     for (const argv of calls) {
-      expect(argv).toContain("--namespace=shop");
+      expect(namespaceOf(argv), argv.join(" ")).toBe("shop");
       expect(argv).not.toContain("--all-namespaces");
     }
+    expect(listRequest(podList(fake))).toEqual({
+      namespace: "shop",
+      labelSelector: null,
+      fieldSelector: null,
+      limit: "2000",
+      continueToken: null,
+    });
   });
 
   it("-A: --all-namespaces on the lists, secrets read per namespace", async () => {
@@ -249,8 +299,10 @@ describe("selection flags become kubectl's", () => {
       "web-7d9c8b-ccccc",
     ]);
     const calls = fake.calls().map((c) => c.argv);
-    for (const argv of calls.filter((a) => kindOf(a) !== "get secrets")) {
-      expect(argv).toContain("--all-namespaces");
+    const lists = calls.filter((a) => kindOf(a) !== "get secrets");
+    expect(lists.map(kindOf).sort()).toEqual(["get pods", "get replicasets", "get serviceaccounts"]);
+    for (const argv of lists) {
+      expect(listRequest(argv).namespace, argv.join(" ")).toBeNull();
       expect(argv.some((a) => a.startsWith("--namespace"))).toBe(false);
     }
     const secretCalls = calls.filter((a) => kindOf(a) === "get secrets");
@@ -268,18 +320,33 @@ describe("selection flags become kubectl's", () => {
     const fake = cluster();
     const run = await runPlan(fake, ["plan", "-n", "shop", "-A", "--resolver", "registry", "-o", "json"]);
     expect(planOf(run).pods).toHaveLength(3);
-    expect(podList(fake)).toContain("--all-namespaces");
+    expect(listRequest(podList(fake)).namespace).toBeNull();
     expect(podList(fake).some((a) => a.startsWith("--namespace"))).toBe(false);
   });
 
-  it("no -n: no namespace flag at all (kubectl uses the context's namespace)", async () => {
-    const fake = cluster();
-    const run = await runPlan(fake, ["plan", "--resolver", "registry", "-o", "json"]);
-    expect(planOf(run).pods).toEqual([]);
-    const argv = podList(fake);
-    expect(argv.some((a) => a.startsWith("--namespace") || a === "-n" || a === "--all-namespaces")).toBe(
-      false,
-    );
+  it("no -n: the context's namespace, asked of kubectl once (same connection flags) and read by every list", async () => {
+    const fake = tune(cluster(), { contextNamespace: "shop" });
+    const run = await runPlan(fake, ["plan", "--resolver", "registry", "-o", "json", ...connectionFlags]);
+    expect(planOf(run).pods.map((p) => p.name)).toEqual(["web-7d9c8b-aaaaa", "api-7d9c8b-bbbbb"]);
+    const calls = fake.calls().map((c) => c.argv);
+    expect(calls[0]).toEqual([
+      ...passedThrough,
+      "config",
+      "view",
+      "--minify",
+      "-o",
+      "jsonpath={.contexts[0].context.namespace}",
+    ]);
+    expect(calls.filter((a) => kindOf(a) === "config view")).toHaveLength(1);
+    for (const argv of calls.slice(1)) expect(namespaceOf(argv), argv.join(" ")).toBe("shop");
+
+    // A context without a namespace, or no kubeconfig context at all: kubectl's "default".
+    for (const extra of [{}, { noContext: true }]) {
+      const other = tune(cluster(), extra);
+      const result = await runPlan(other, ["plan", "--resolver", "registry", "-o", "json"]);
+      expect(planOf(result).pods).toEqual([]);
+      expect(listRequest(podList(other)).namespace).toBe("default");
+    }
   });
 
   it("-l and --field-selector select the pods only: the owner, ServiceAccount and secret reads must not carry them", async () => {
@@ -297,13 +364,29 @@ describe("selection flags become kubectl's", () => {
       "json",
     ]);
     expect(planOf(run).pods.map((p) => p.name)).toEqual(["web-7d9c8b-aaaaa", "web-7d9c8b-ccccc"]);
-    const argv = podList(fake);
-    expect(argv).toContain("--selector=app=web");
-    expect(argv).toContain("--field-selector=spec.nodeName=node-1");
+    expect(listRequest(podList(fake))).toMatchObject({
+      namespace: null,
+      labelSelector: "app=web",
+      fieldSelector: "spec.nodeName=node-1",
+    });
     // A pod's field selector on a ReplicaSet list is an error from the API server (field label not supported).
     for (const { argv: other } of fake.calls().filter((c) => kindOf(c.argv) !== "get pods")) {
       expect(other.some((a) => a.startsWith("--selector") || a.startsWith("--field-selector"))).toBe(false);
+      if (rawUri(other))
+        expect(listRequest(other)).toMatchObject({ labelSelector: null, fieldSelector: null });
     }
+    // The fake applies the field selector as the API server does: no pod on another node is listed.
+    const elsewhere = await runPlan(fake, [
+      "plan",
+      "-A",
+      "--field-selector",
+      "spec.nodeName=node-2",
+      "--resolver",
+      "registry",
+      "-o",
+      "json",
+    ]);
+    expect(planOf(elsewhere).pods).toEqual([]);
   });
 
   it("--selector and --field-selector spelled long behave the same", async () => {
@@ -321,12 +404,88 @@ describe("selection flags become kubectl's", () => {
       "json",
     ]);
     expect(planOf(run).pods.map((p) => p.name)).toEqual(["api-7d9c8b-bbbbb"]);
-    expect(podList(fake)).toEqual(
-      expect.arrayContaining([
-        "--namespace=shop",
-        "--selector=app=api",
-        "--field-selector=status.phase=Running",
-      ]),
+    expect(listRequest(podList(fake))).toMatchObject({
+      namespace: "shop",
+      labelSelector: "app=api",
+      fieldSelector: "status.phase=Running",
+    });
+  });
+
+  it("a selector with spaces, commas and set syntax reaches the API server intact", async () => {
+    const fake = cluster();
+    const selector = "app in (web, api),tier!=db";
+    const run = await runPlan(fake, ["plan", "-A", "-l", selector, "--resolver", "registry", "-o", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(listRequest(podList(fake)).labelSelector).toBe(selector);
+  });
+});
+
+describe("pages", () => {
+  const podPages = (fake: FakeCluster) =>
+    fake
+      .calls()
+      .filter((c) => kindOf(c.argv) === "get pods")
+      .map((c) => c.argv);
+
+  it("a list longer than a page is read page by page, following the continue tokens; every page carries the connection flags", async () => {
+    const fake = tune(cluster(), { pageSize: 1 });
+    const run = await runPlan(fake, [
+      "plan",
+      "-A",
+      "--resolver",
+      "registry",
+      "-o",
+      "json",
+      ...connectionFlags,
+    ]);
+    expect(planOf(run).pods.map((p) => [p.name, p.action])).toEqual([
+      ["web-7d9c8b-aaaaa", "delete"],
+      ["api-7d9c8b-bbbbb", "none"],
+      ["web-7d9c8b-ccccc", "delete"],
+    ]);
+    const pages = podPages(fake);
+    expect(pages).toHaveLength(3);
+    expect(pages.map((argv) => listRequest(argv).continueToken === null)).toEqual([true, false, false]);
+    expect(new Set(pages.map((argv) => listRequest(argv).continueToken)).size).toBe(3);
+    // The owners too: two ReplicaSets, two pages.
+    expect(fake.calls().filter((c) => kindOf(c.argv) === "get replicasets")).toHaveLength(2);
+    for (const { argv } of fake.calls()) {
+      expect(
+        argv.filter((a) => passedThrough.includes(a)),
+        argv.join(" "),
+      ).toEqual(passedThrough);
+    }
+  });
+
+  it("an expired continue token restarts the list once, with a warning, and no pod twice", async () => {
+    const fake = tune(cluster(), { pageSize: 1, expireContinue: 1 });
+    const run = await runPlan(fake, ["plan", "-A", "--resolver", "registry", "-o", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(planOf(run).pods.map((p) => p.name)).toEqual([
+      "web-7d9c8b-aaaaa",
+      "api-7d9c8b-bbbbb",
+      "web-7d9c8b-ccccc",
+    ]);
+    expect(run.stderr).toContain(
+      "Warning: the get pods list took longer than the API server keeps its continue token (410 Expired after 1 read); read it again from the start\n",
+    );
+    // First page, the expired second, then all three again.
+    expect(podPages(fake).map((argv) => listRequest(argv).continueToken === null)).toEqual([
+      true,
+      false,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it("a token that expires again fails the plan on one line, kubectl's own", async () => {
+    const fake = tune(cluster(), { pageSize: 1, expireContinue: 2 });
+    const run = await runPlan(fake, ["plan", "-A", "--resolver", "registry", "-o", "json"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(
+      /^error: kubectl get failed: Error from server \(Expired\): The provided continue parameter is too old[^\n]*\n$/,
     );
   });
 });

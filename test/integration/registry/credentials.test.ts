@@ -347,7 +347,7 @@ describe("pull secrets the kubelet also uses: a ServiceAccount's, and the legacy
         latestDigest: moved[image]![1],
       });
       const argvs = cluster.calls().map((c) => c.argv);
-      expect(argvs.some((a) => a.includes("serviceaccounts"))).toBe(true);
+      expect(argvs.some((a) => a.join(" ").includes("/serviceaccounts?"))).toBe(true);
       expect(argvs.find((a) => a.includes("secrets"))).toContain("sa-regcred");
 
       // The same pods whose ServiceAccount names no secret: nothing proves anything.

@@ -47,3 +47,81 @@ describe("JsonListStream", () => {
     expect(() => read([text])).toThrow();
   });
 });
+
+describe("JsonListStream: the List's metadata", () => {
+  it("is handed over once complete, before the first item when it comes first (an API server's page)", () => {
+    const events: string[] = [];
+    const stream = new JsonListStream(
+      (item) => events.push(`item ${(item as { metadata: { name: string } }).metadata.name}`),
+      (metadata) => events.push(`metadata ${JSON.stringify(metadata)}`),
+    );
+    const page = JSON.stringify({
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: { resourceVersion: "42", continue: "tok{en}", remainingItemCount: 7 },
+      items: [{ metadata: { name: "a" } }, { metadata: { name: "b" } }],
+    });
+    for (const ch of page) stream.write(ch);
+    stream.end();
+    expect(events).toEqual([
+      'metadata {"resourceVersion":"42","continue":"tok{en}","remainingItemCount":7}',
+      "item a",
+      "item b",
+    ]);
+  });
+
+  it("after the items, too; an item's own metadata is never taken for the List's", () => {
+    const seen: unknown[] = [];
+    const stream = new JsonListStream(
+      () => {},
+      (metadata) => seen.push(metadata),
+    );
+    stream.write(
+      JSON.stringify({ items: [{ metadata: { continue: "no" } }], metadata: { continue: "yes" } }),
+    );
+    stream.end();
+    expect(seen).toEqual([{ continue: "yes" }]);
+  });
+});
+
+describe("JsonListStream: an item's metadata.managedFields is cut out before parsing", () => {
+  const pod = (name: string, extra: object = {}) => ({
+    metadata: {
+      name,
+      managedFields: [
+        { manager: "kubelet", fieldsV1: { "f:status": { 'k:{"ip":"x"}': {} } }, note: "]}[{\\" },
+      ],
+      labels: { managedFields: "a label value, kept" },
+      ...extra,
+    },
+    spec: { template: { metadata: { managedFields: [{ nested: "kept: not an item's own metadata" }] } } },
+    status: { message: '"managedFields": [ in a string ]' },
+  });
+  const without = (item: ReturnType<typeof pod>) => ({
+    ...item,
+    metadata: { ...item.metadata, managedFields: null },
+  });
+
+  it("whatever the chunking; everything else, at any other depth, is kept", () => {
+    const items = [pod("a"), pod("b", { annotations: { x: "y" } }), { metadata: { name: "c" }, spec: {} }];
+    const bytes = Buffer.from(
+      JSON.stringify({ kind: "PodList", metadata: { continue: "t" }, items }, null, 2),
+    );
+    for (const size of [1, 2, 3, 5, 7, 13, 64, bytes.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(read(chunks)).toEqual([without(items[0] as never), without(items[1] as never), items[2]]);
+    }
+  });
+
+  it("as the last member of metadata, and when compact", () => {
+    const item = {
+      metadata: { name: "z", managedFields: [{ a: [1, { b: 2 }] }] },
+      status: { phase: "Running" },
+    };
+    expect(read([JSON.stringify({ items: [item, item] })])).toEqual([
+      { metadata: { name: "z", managedFields: null }, status: { phase: "Running" } },
+      { metadata: { name: "z", managedFields: null }, status: { phase: "Running" } },
+    ]);
+  });
+});

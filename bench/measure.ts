@@ -1,0 +1,129 @@
+/**
+ * Time and memory of processes. GNU time (`/usr/bin/time`, Debian package `time`) reports a process's
+ * peak RSS when it is reaped; its figure includes the process's own reaped children, so it is used only
+ * for leaves (kubectl). The plugin's own peak comes from its `--verbose` report. Every kubectl the plugin
+ * (or the benchmark) runs goes through a shim that runs the real one under GNU time and appends one line
+ * per call — start, end, peak RSS, exit code, argv — to a log. The shim also caps each kubectl's address
+ * space (prlimit, util-linux): `kubectl get pods -A -o json` needs ~130 KB of memory per pod, ~20 GB at
+ * 150,000 pods, and the benchmark shares its machine; a kubectl over the cap dies with "out of memory".
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const gnuTime = "/usr/bin/time";
+
+export function requireGnuTime(): void {
+  if (!existsSync(gnuTime)) throw new Error(`${gnuTime} is missing: apt-get install time`);
+}
+
+export interface Run {
+  seconds: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** GNU time's peak RSS, MB: the process's own, or the largest of its reaped children's. */
+  peakRssMb: number;
+}
+
+/** Runs a command to the end under GNU time; stdout is kept only when asked (else it goes to /dev/null). */
+export function timed(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; keepStdout?: boolean; rssFile: string },
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(gnuTime, ["-q", "-f", "%M", "-o", options.rssFile, file, ...args], {
+      env: options.env ?? process.env,
+      stdio: ["ignore", options.keepStdout ? "pipe" : "ignore", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on("data", (b: Buffer) => out.push(b));
+    child.stderr?.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const kb = Number(readFileSync(options.rssFile, "utf8").trim().split("\n").at(-1));
+      rmSync(options.rssFile, { force: true });
+      resolve({
+        seconds,
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        peakRssMb: Math.round(kb / 1024),
+      });
+    });
+  });
+}
+
+interface KubectlCall {
+  /** ms since the epoch */
+  start: number;
+  end: number;
+  peakRssMb: number;
+  code: number;
+  argv: string;
+}
+
+/** A kubectl that records each call; `log` is emptied with `reset` between runs. */
+export interface KubectlShim {
+  path: string;
+  calls(): KubectlCall[];
+  reset(): void;
+}
+
+export function kubectlShim(dir: string, realKubectl: string, addressSpaceGb: number): KubectlShim {
+  const path = join(dir, "kubectl");
+  const log = join(dir, "kubectl-calls.log");
+  // bash's EPOCHREALTIME and $(<file) need no extra process: the shim adds GNU time's fork and little else.
+  writeFileSync(
+    path,
+    `#!/bin/bash
+start=$EPOCHREALTIME
+rss="${log}.$$"
+${gnuTime} -q -f %M -o "$rss" prlimit --as=${Math.round(addressSpaceGb * 2 ** 30)} -- ${JSON.stringify(realKubectl)} "$@"
+rc=$?
+end=$EPOCHREALTIME
+printf '%s %s %s %s %s\\n' "$start" "$end" "$(<"$rss")" "$rc" "$*" >>${JSON.stringify(log)}
+rm -f "$rss"
+exit $rc
+`,
+  );
+  chmodSync(path, 0o755);
+  writeFileSync(log, "");
+  return {
+    path,
+    reset: () => writeFileSync(log, ""),
+    calls: () =>
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const [start, end, kb, code, ...argv] = line.split(" ");
+          return {
+            start: Number(start) * 1000,
+            end: Number(end) * 1000,
+            peakRssMb: Math.round(Number(kb) / 1024),
+            code: Number(code),
+            argv: argv.join(" "),
+          };
+        }),
+  };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function spread(xs: readonly number[], digits = 2): string {
+  return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+}
+
+/** The 1-minute load average, to say when the machine was busy. */
+export function loadAverage(): number {
+  return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+}

@@ -1,0 +1,150 @@
+/**
+ * readPagedList against a scripted kubectl (the continue tokens, the expiry and the timing are what a
+ * real API server cannot be made to produce on demand): order, the overlap of two pages, the restart.
+ */
+import { describe, expect, it } from "vitest";
+import type { Exec, ExecOptions, ExecResult } from "../../src/adapters/exec.js";
+import { listedResources } from "../../src/adapters/list-request.js";
+import { readPagedList } from "../../src/adapters/paged-list.js";
+
+const tick = () => new Promise((r) => setTimeout(r, 1));
+
+interface Script {
+  /** Items of each page, by the continue token that asks for it ("" for the first). */
+  pages: Record<string, { items: string[]; next?: string }>;
+  /** Tokens answered 410 Expired, as many times as listed. */
+  expire?: string[];
+  /** Tokens answered with this failure. */
+  fail?: Record<string, string>;
+  /** Tokens whose kubectl dies with this message after the metadata and one item. */
+  breakOff?: Record<string, string>;
+}
+
+function scripted(script: Script) {
+  const log: { token: string; start: number; end: number; aborted: boolean }[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let clock = 0;
+  const exec: Exec = async (_file, args, options: ExecOptions = {}) => {
+    const uri = new URL(args.at(-1)!, "https://api.invalid");
+    const token = uri.searchParams.get("continue") ?? "";
+    const entry = { token, start: clock++, end: -1, aborted: false };
+    log.push(entry);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const done = (result: Partial<ExecResult>): ExecResult => {
+      inFlight--;
+      entry.end = clock++;
+      return { exitCode: 0, stdout: "", stderr: "", interrupted: false, ...result };
+    };
+    await tick();
+    const expireAt = script.expire?.indexOf(token) ?? -1;
+    if (expireAt !== -1) {
+      script.expire!.splice(expireAt, 1);
+      return done({
+        exitCode: 1,
+        stderr: "Error from server (Expired): The provided continue parameter is too old\n",
+      });
+    }
+    if (script.fail?.[token]) return done({ exitCode: 1, stderr: script.fail[token] });
+    const page = script.pages[token]!;
+    const metadata = page.next ? { resourceVersion: "7", continue: page.next } : { resourceVersion: "7" };
+    // The API server's order: kind and metadata first, then the items, one chunk each.
+    options.onStdout?.(
+      `{"kind":"PodList","apiVersion":"v1","metadata":${JSON.stringify(metadata)},"items":[`,
+    );
+    for (const [i, name] of page.items.entries()) {
+      await tick();
+      if (options.signal?.aborted) {
+        entry.aborted = true;
+        return done({ exitCode: 143, interrupted: true });
+      }
+      if (i === 1 && script.breakOff?.[token]) return done({ exitCode: 1, stderr: script.breakOff[token] });
+      options.onStdout?.(`${i ? "," : ""}{"metadata":{"name":"${name}"}}`);
+    }
+    options.onStdout?.("]}\n");
+    return done({});
+  };
+  return { exec, log, maxInFlight: () => maxInFlight };
+}
+
+function read(script: Script, warnings: string[] = []) {
+  const kubectl = scripted(script);
+  const result = readPagedList({
+    exec: kubectl.exec,
+    kubectl: "kubectl",
+    connectionArgs: ["--context=prod"],
+    resource: listedResources["pods"]!,
+    name: "get pods",
+    query: {},
+    pageSize: 2,
+    slim: (item) => (item as { metadata: { name: string } }).metadata.name,
+    warn: (line) => warnings.push(line),
+  });
+  return { result, kubectl };
+}
+
+const threePages: Script["pages"] = {
+  "": { items: ["a", "b"], next: "t1" },
+  t1: { items: ["c", "d"], next: "t2" },
+  t2: { items: ["e"] },
+};
+
+describe("readPagedList", () => {
+  it("follows the tokens, keeps the order, and starts the next page while the current one streams", async () => {
+    const { result, kubectl } = read({ pages: threePages });
+    expect(await result).toEqual(["a", "b", "c", "d", "e"]);
+    expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1", "t2"]);
+    // Page 2 started before page 1 ended, and never more than two at once.
+    expect(kubectl.log[1]!.start).toBeLessThan(kubectl.log[0]!.end);
+    expect(kubectl.maxInFlight()).toBe(2);
+  });
+
+  it("an expired token restarts from the first page once, with a warning; nothing read twice", async () => {
+    const warnings: string[] = [];
+    const { result, kubectl } = read({ pages: threePages, expire: ["t2"] }, warnings);
+    expect(await result).toEqual(["a", "b", "c", "d", "e"]);
+    expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1", "t2", "", "t1", "t2"]);
+    expect(warnings).toEqual([
+      "the get pods list took longer than the API server keeps its continue token (410 Expired after 4 read); read it again from the start",
+    ]);
+  });
+
+  it("a second expiry is the error, kubectl's line", async () => {
+    const { result } = read({ pages: threePages, expire: ["t1", "t1"] });
+    await expect(result).rejects.toThrow(
+      /^kubectl get failed: Error from server \(Expired\): The provided continue parameter is too old$/,
+    );
+  });
+
+  it("any other failure is not retried: one line", async () => {
+    const { result, kubectl } = read({
+      pages: threePages,
+      fail: {
+        t1: 'Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods"\n',
+      },
+    });
+    await expect(result).rejects.toThrow(
+      /^kubectl get failed: Error from server \(Forbidden\): pods is forbidden: User "jane" cannot list resource "pods"$/,
+    );
+    expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1"]);
+  });
+
+  it("a page cut off after its token fails the list, and the next page, already started, is stopped", async () => {
+    const pages = { ...threePages, t2: { items: ["e", "f", "g", "h", "i", "j"] } };
+    const { result, kubectl } = read({ pages, breakOff: { t1: "error: unexpected EOF\n" } });
+    await expect(result).rejects.toThrow(/^kubectl get failed: error: unexpected EOF$/);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(kubectl.log.map((l) => [l.token, l.aborted])).toEqual([
+      ["", false],
+      ["t1", false],
+      ["t2", true],
+    ]);
+  });
+
+  it("the first page's failure is never taken for an expired token", async () => {
+    const { result, kubectl } = read({ pages: threePages, expire: [""] });
+    await expect(result).rejects.toThrow(/Expired/);
+    expect(kubectl.log).toHaveLength(1);
+  });
+});
