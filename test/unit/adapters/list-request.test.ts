@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { defaultNamespace } from "../../src/adapters/default-namespace.js";
+import { defaultNamespace } from "../../../src/adapters/default-namespace.js";
 import {
   continueTokenOf,
   isExpiredContinue,
   listedResources,
   pageUri,
-} from "../../src/adapters/list-request.js";
+} from "../../../src/adapters/list-request.js";
 
 const pods = listedResources["pods"]!;
 

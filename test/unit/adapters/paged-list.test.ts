@@ -3,9 +3,9 @@
  * real API server cannot be made to produce on demand): order, the overlap of two pages, the restart.
  */
 import { describe, expect, it } from "vitest";
-import type { Exec, ExecOptions, ExecResult } from "../../src/adapters/exec.js";
-import { listedResources } from "../../src/adapters/list-request.js";
-import { readPagedList } from "../../src/adapters/paged-list.js";
+import type { Exec, ExecOptions, ExecResult } from "../../../src/adapters/exec.js";
+import { listedResources } from "../../../src/adapters/list-request.js";
+import { readPagedList } from "../../../src/adapters/paged-list.js";
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
