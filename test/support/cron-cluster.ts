@@ -149,7 +149,9 @@ const paced = [
 const rolling = ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
   ["get", "list", "patch"].map((v) => `apps/${r}:${v}`),
 );
-const sorted = (tuples: string[]) => [...new Set(tuples)].sort();
+/** An Event on the workload after each restart, whatever the strategy. */
+const recording = ["events.k8s.io/events:create"];
+const sorted = (tuples: string[]) => [...new Set([...tuples, ...recording])].sort();
 
 /**
  * The rules install-cron grants per --strategy, as `group/resource:verb` (core group empty), written out
