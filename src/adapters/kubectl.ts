@@ -280,12 +280,16 @@ export class Kubectl {
   }
 
   /** One list of a workload kind in the pods' namespace (or all), slimmed to what the restart decision reads. */
-  listWorkloads(
+  async listWorkloads(
     kind: WorkloadKind,
     scope: Pick<PodScope, "namespace" | "allNamespaces">,
   ): Promise<Workload[]> {
     const resource = workloadResources[kind];
-    const args = ["get", resource, ...scopeArgs(scope), "-o", "json"];
+    // The namespace the pods were read from, named as the paged lists name it.
+    const where = scope.allNamespaces
+      ? ["--all-namespaces"]
+      : [`--namespace=${scope.namespace ?? (await this.namespaceKubectlWouldUse())}`];
+    const args = ["get", resource, ...where, "-o", "json"];
     return this.list(args, `get ${resource}`, (w: Workload) => slimWorkload(kind, w));
   }
 
@@ -451,11 +455,6 @@ export type DeleteOutcome =
   | { kind: "gone" }
   | { kind: "replaced" }
   | { kind: "failed"; reason: string };
-
-function scopeArgs(scope: Pick<PodScope, "namespace" | "allNamespaces">): string[] {
-  if (scope.allNamespaces) return ["--all-namespaces"];
-  return scope.namespace ? [`--namespace=${scope.namespace}`] : [];
-}
 
 function checked(result: ExecResult, what: string): ExecResult {
   if (result.exitCode === 0) return result;

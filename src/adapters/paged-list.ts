@@ -10,8 +10,8 @@
  */
 import { ToolFailedError } from "../errors.js";
 import type { Exec, ExecResult } from "./exec.js";
-import { firstLine, howItEnded } from "./exec.js";
 import { JsonListStream } from "./json-list-stream.js";
+import { kubectlFailure } from "./kubectl-errors.js";
 import {
   continueTokenOf,
   isExpiredContinue,
@@ -144,9 +144,7 @@ function pageFailure(
 ): Error | null {
   if (broken instanceof ToolFailedError) return broken;
   if (result.exitCode !== 0 && broken === undefined) {
-    const detail =
-      firstLine(result.stderr) || (result.interrupted ? "timed out or interrupted" : howItEnded(result));
-    const failure = new ToolFailedError(`kubectl get failed: ${detail}`);
+    const failure = kubectlFailure(result, "kubectl get");
     return continued && isExpiredContinue(result.stderr) ? new ContinueExpired(failure, 0) : failure;
   }
   try {

@@ -2,7 +2,8 @@
  * First run without a working cluster: for each way kubectl 1.35 fails to reach one, the fake kubectl
  * replays kubectl's real stderr (recorded against the test bed: test/fixtures/kubectl-failures/) and its
  * real `config view`, and the plugin says one line naming the kubeconfig and context and what to do —
- * never kubectl's klog lines, which --verbose still shows. The same against a real control plane:
+ * never kubectl's klog lines, which --verbose still shows. (The plugin reads pods with `kubectl get --raw`,
+ * which ends with the same line as the recorded `get pods`.) The same against a real control plane:
  * test/e2e/first-run.test.ts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -29,7 +30,7 @@ function home(withKubeconfig: boolean): string {
 /** `plan` where kubectl fails as recorded in `name`.stderr, its config view answering `view`.config-view.json. */
 async function planFailing(name: string, options: { view?: string; home?: string; args?: string[] } = {}) {
   const fake = new FakeCluster()
-    .on(["get", "pods"], { stderr: recorded(`${name}.stderr`), exitCode: 1 })
+    .on(["get", "--raw"], { stderr: recorded(`${name}.stderr`), exitCode: 1 })
     .on(["config", "view", "json"], { stdout: recorded(`${options.view ?? name}.config-view.json`) });
   const dir = options.home ?? home(true);
   const result = await runCli(["plan", ...(options.args ?? [])], fake.env({ HOME: dir, KUBECONFIG: "" }));
@@ -64,8 +65,12 @@ describe("plan on a first run: one line for each way kubectl cannot reach a clus
     expect(stderr).toBe(
       `error: cannot reach the cluster of context "kind-dev" (kubeconfig ${dir}/.kube/config): https://127.0.0.1:40147 refused the connection; is the cluster running? (kubectl --context kind-dev cluster-info)\n`,
     );
-    // The kubeconfig is read once, only after the failure.
-    expect(fake.calls().map((c) => c.argv.slice(0, 2).join(" "))).toEqual(["get pods", "config view"]);
+    // Without -n the context's namespace is asked first; the kubeconfig's facts are read only after the failure.
+    expect(fake.calls().map((c) => c.argv.slice(0, 2).join(" "))).toEqual([
+      "config view",
+      "get --raw",
+      "config view",
+    ]);
   });
 
   it("an API server that does not answer in time", async () => {
@@ -121,7 +126,7 @@ describe("plan on a first run: one line for each way kubectl cannot reach a clus
 
   it("$KUBECONFIG is named as such", async () => {
     const fake = new FakeCluster()
-      .on(["get", "pods"], { stderr: recorded("refused.stderr"), exitCode: 1 })
+      .on(["get", "--raw"], { stderr: recorded("refused.stderr"), exitCode: 1 })
       .on(["config", "view", "json"], { stdout: recorded("refused.config-view.json") });
     const dir = home(true);
     const kubeconfig = join(dir, ".kube", "config");

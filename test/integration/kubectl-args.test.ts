@@ -300,8 +300,16 @@ describe("selection flags become kubectl's", () => {
     ]);
     const calls = fake.calls().map((c) => c.argv);
     const lists = calls.filter((a) => kindOf(a) !== "get secrets");
-    expect(lists.map(kindOf).sort()).toEqual(["get pods", "get replicasets", "get serviceaccounts"]);
-    for (const argv of lists) {
+    expect(lists.map(kindOf).sort()).toEqual([
+      "get deployments",
+      "get pods",
+      "get replicasets",
+      "get serviceaccounts",
+    ]);
+    // The workloads auto rolls out are few: one kubectl get across every namespace.
+    const [workloads] = lists.filter((a) => kindOf(a) === "get deployments");
+    expect(workloads).toContain("--all-namespaces");
+    for (const argv of lists.filter((a) => a !== workloads)) {
       expect(listRequest(argv).namespace, argv.join(" ")).toBeNull();
       expect(argv.some((a) => a.startsWith("--namespace"))).toBe(false);
     }
