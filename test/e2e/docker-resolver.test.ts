@@ -287,12 +287,15 @@ exec ${real} "$@"
       .split("\n")
       .filter((l) => l.startsWith("pull "));
     expect(pulls).toEqual([`pull ${image}`]);
-    // One list per kind: pods, their ReplicaSets, and ServiceAccounts (pods naming no pull secret).
-    expect(kubectlCalls(result.stderr).sort()).toEqual([
-      `exec: kubectl get pods --namespace=${ns} -o json`,
-      `exec: kubectl get replicasets.apps --namespace=${ns} -o json`,
-      `exec: kubectl get serviceaccounts --namespace=${ns} -o json`,
-    ]);
+    // One list per kind (one page each here): pods, their ReplicaSets, and ServiceAccounts (pods naming
+    // no pull secret).
+    expect(kubectlCalls(result.stderr).sort()).toEqual(
+      [
+        `exec: kubectl get --raw /api/v1/namespaces/${ns}/pods?limit=2000`,
+        `exec: kubectl get --raw /apis/apps/v1/namespaces/${ns}/replicasets?limit=2000`,
+        `exec: kubectl get --raw /api/v1/namespaces/${ns}/serviceaccounts?limit=2000`,
+      ].sort(),
+    );
   });
 });
 
