@@ -228,8 +228,9 @@ function sourceText(facts: KubeconfigFacts): string {
   return facts.kubeconfigSource === "env" ? " from $KUBECONFIG" : "";
 }
 
+/** The kubeconfig's URL first: kubectl names the server without its scheme in some failures (get --raw). */
 function serverText(server: string | undefined, facts: KubeconfigFacts): string {
-  return server || facts.server || "the server";
+  return facts.server || server || "the server";
 }
 
 /** The kubectl command that shows the same failure, for the user to try after fixing it. */

@@ -86,7 +86,7 @@ describe("after a real apply, the Events are on the API server", () => {
     );
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=web", "--resolver", "registry"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("deployment.apps/web restarted (rollout): 2 pods replaced");
+    expect(result.stdout).toContain(`deployment.apps ${ns}/web restarted (rollout): 2 pods replaced`);
     expect(result.stderr).not.toContain("Event");
 
     const events = (await ourEvents()).filter((e) => e.regarding.name === "web");
@@ -243,7 +243,7 @@ describe("RBAC", () => {
       user,
     ]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("deployment.apps/quiet restarted (rollout): 1 pod replaced");
+    expect(result.stdout).toContain(`deployment.apps ${ns}/quiet restarted (rollout): 1 pod replaced`);
     await cluster.sim.waitForPods({ namespace: ns, selector: "app=quiet", count: 1, digest: v2 });
     expect(result.stderr.split("\n").filter((l) => l.includes("Event"))).toEqual([
       `Warning: could not record 1 of 1 Event (the restarts are not affected): Error from server (Forbidden): events.events.k8s.io is forbidden: User "${user}" cannot create resource "events" in API group "events.k8s.io" in the namespace "${ns}"`,

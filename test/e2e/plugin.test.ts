@@ -246,6 +246,8 @@ describe("refusals the API server makes (RBAC, impersonated with --as)", () => {
       [
         podRules(["get", "list"]),
         { apiGroups: [""], resources: ["pods"], verbs: ["delete"], resourceNames: ["db-0", "db-2"] },
+        // The restarts' Events are allowed: the deletion is the only refusal here.
+        { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
         ...ownerRules,
       ],
       partial,

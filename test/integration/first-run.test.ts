@@ -74,9 +74,10 @@ describe("plan on a first run: one line for each way kubectl cannot reach a clus
   });
 
   it("an API server that does not answer in time", async () => {
+    // The kubeconfig (refused's) names the server, so its URL is the one said, not the one in kubectl's line.
     const { stderr } = await planFailing("timeout", { view: "refused" });
     expect(stderr).toMatch(
-      /^error: cannot reach the cluster of context "kind-dev" \(kubeconfig .*\): https:\/\/127\.0\.0\.1:34227 did not answer in time; is the cluster running, and reachable from here \(VPN, firewall\)\? \(kubectl --context kind-dev cluster-info\)\n$/,
+      /^error: cannot reach the cluster of context "kind-dev" \(kubeconfig .*\): https:\/\/127\.0\.0\.1:40147 did not answer in time; is the cluster running, and reachable from here \(VPN, firewall\)\? \(kubectl --context kind-dev cluster-info\)\n$/,
     );
   });
 

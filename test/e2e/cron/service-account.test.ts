@@ -148,7 +148,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     expect(apply.stdout.trim().split("\n").at(-1)).toMatch(/^\{"kind":"RunSummary"/);
   });
 
-  it("every other call apply makes is allowed: owners by name, pods by selector, eviction (dry run and real), a rollout's reads and patch", async () => {
+  it("every other call apply makes is allowed: owners by name, pods by selector, eviction (dry run and real), a rollout's reads and patch, an Event", async () => {
     const kubectl = new Kubectl(createExec(), recorder.path, { kubeconfig: saKubeconfig });
     expect((await kubectl.getSecrets("t1", ["pull-a", "missing"])).map((s) => s.metadata.name)).toEqual([
       "pull-a",
@@ -201,6 +201,22 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       );
       expect(patched.kind, kind).toBe("patched");
     }
+    // The Event recorded after each restart.
+    expect(
+      await kubectl.createEvent({
+        apiVersion: "events.k8s.io/v1",
+        kind: "Event",
+        metadata: { generateName: "web.", namespace: "t1" },
+        eventTime: "2026-11-30T12:00:00.000000Z",
+        reportingController: "kubectl-autoupdate",
+        reportingInstance: "service-account-test",
+        action: "Rollout",
+        reason: "ImageUpdated",
+        type: "Normal",
+        regarding: { apiVersion: "apps/v1", kind: "Deployment", namespace: "t1", name: "web" },
+        note: "a test of the ServiceAccount's rules",
+      }),
+    ).toEqual({ ok: true });
     // …but nothing beyond: no deletion (that is --strategy delete's), no secret listing, no scaling.
     const other = web[1]!;
     expect(await kubectl.deletePod("t1", other.metadata.name, other.metadata.uid!, false)).toEqual({

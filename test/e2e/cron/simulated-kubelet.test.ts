@@ -89,6 +89,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       ["patch", "daemonsets.apps"],
       ["list", "jobs.batch"],
       ["list", "poddisruptionbudgets.policy"],
+      ["create", "events.events.k8s.io"],
     ];
     const denied = [
       ["get", "pods"],
@@ -158,6 +159,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
         "replicasets.apps [get list]",
         "deployments.apps [get list patch]",
         "statefulsets.apps [get list patch]",
+        "events.events.k8s.io [create]",
         "daemonsets.apps [get list patch]",
         "jobs.batch [list]",
         "poddisruptionbudgets.policy [list]",
