@@ -182,7 +182,11 @@ describe("kubectl krew install --manifest --archive", () => {
       .map((l) => l.trim())
       .find((l) => l.includes("kubectl_complete-autoupdate"))!;
     expect(line).toBe(`(cd ~/.krew && cp store/autoupdate/${release.tag}/kubectl_complete-autoupdate bin/)`);
-    const copied = await run("sh", ["-c", line], { env, cwd: home });
+    // As the user's shell runs it, with cp on PATH (the TABs below run without /usr/bin, so without node).
+    const copied = await run("/bin/sh", ["-c", line], {
+      env: { ...env, PATH: `${env["PATH"]}:/usr/bin:/bin` },
+      cwd: home,
+    });
     expect(copied.code, copied.stderr).toBe(0);
     expect(statSync(join(root, "bin", "kubectl_complete-autoupdate")).mode & 0o111).not.toBe(0);
     const tab = await run("kubectl", ["__complete", "autoupdate", "pl"], { env, cwd: home });
