@@ -175,7 +175,8 @@ async function main(): Promise<void> {
   await admin(
     ["apply", "-f", "-"],
     [
-      deployment("web", namespace, 3, { image: image("web", "main") }),
+      // Always, as a mutable tag wants: with IfNotPresent the nodes would start their cached old image again.
+      deployment("web", namespace, 3, { image: image("web", "main"), pullPolicy: "Always" }),
       deployment("api", namespace, 2, { image: image("api", "latest") }),
       statefulSet("worker", namespace, 2, { image: image("worker", "1.2"), pullPolicy: "Always" }),
       bare,

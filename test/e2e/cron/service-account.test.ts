@@ -206,7 +206,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       await kubectl.createEvent({
         apiVersion: "events.k8s.io/v1",
         kind: "Event",
-        metadata: { generateName: "web.", namespace: "t1" },
+        metadata: { generateName: "web.autoupdate-", namespace: "t1" },
         eventTime: "2026-11-30T12:00:00.000000Z",
         reportingController: "kubectl-autoupdate",
         reportingInstance: "service-account-test",
