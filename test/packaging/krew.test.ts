@@ -184,7 +184,7 @@ describe("kubectl krew install --manifest --archive", () => {
     expect(line).toBe(`(cd ~/.krew && cp store/autoupdate/${release.tag}/kubectl_complete-autoupdate bin/)`);
     // As the user's shell runs it, with cp on PATH (the TABs below run without /usr/bin, so without node).
     const copied = await run("/bin/sh", ["-c", line], {
-      env: { ...env, PATH: `${env["PATH"]}:/usr/bin:/bin` },
+      env: { ...env, PATH: `${krewEnv(root)["PATH"]}:/usr/bin:/bin` },
       cwd: home,
     });
     expect(copied.code, copied.stderr).toBe(0);
