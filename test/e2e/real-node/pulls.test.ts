@@ -87,7 +87,7 @@ describe("imagePullPolicy IfNotPresent, the old image cached on the node", () =>
     console.error(`apply, IfNotPresent:\n${result.stdout}${result.stderr}`);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /deployment\.apps\/cached restarted \(rollout\), but: pod cached-\S+ runs the old digest \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)/,
+      /deployment\.apps e2e-rn-pulls\/cached restarted \(rollout\), but: pod cached-\S+ runs the old digest \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)/,
     );
     const [pod] = await settledPods(ns, "app=cached", 1);
     expect(pod!.imageID).toBe(lane.ref("trap", v1.digest));
@@ -168,7 +168,7 @@ describe("a pull secret the kubelet uses, from an htpasswd registry", () => {
     }
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=private", "--no-local-credentials"]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toContain("deployment.apps/private restarted (rollout): 2 pods replaced\n");
+    expect(result.stdout).toContain(`deployment.apps ${ns}/private restarted (rollout): 2 pods replaced\n`);
     const pods = await settledPods(ns, "app=private", 2, (p) => digestOf(p.imageID) === v2.digest);
     expect(await eventsOf(pods[0]!.name)).toContainEqual(
       expect.stringMatching(/^Pulled: Successfully pulled image/),
@@ -227,7 +227,7 @@ describe("a running digest the registry no longer has, of the same image as the 
     console.error(`apply, running digest gone:\n${result.stdout}${result.stderr}`);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /deployment\.apps\/gone restarted \(rollout\), but: pod gone-\S+ runs the old digest \(container app: it was pulled \(imagePullPolicy Always\), so the runtime reports that digest for the tag's image: another digest of the same image, or a registry mirror serving the old one\)/,
+      /deployment\.apps e2e-rn-pulls\/gone restarted \(rollout\), but: pod gone-\S+ runs the old digest \(container app: it was pulled \(imagePullPolicy Always\), so the runtime reports that digest for the tag's image: another digest of the same image, or a registry mirror serving the old one\)/,
     );
     const [pod] = await settledPods(ns, "app=gone", 1);
     expect(pod!.imageID).toBe(lane.ref("gone", first.digest));

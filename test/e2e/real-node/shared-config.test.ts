@@ -160,7 +160,9 @@ describe("tags that share their image's config with other tags, on containerd", 
     console.error(`apply:\n${result.stdout}${result.stderr}`);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     for (const c of cases) {
-      expect(result.stdout).toContain(`deployment.apps/${c.name} restarted (rollout): 1 pod replaced\n`);
+      expect(result.stdout).toContain(
+        `deployment.apps ${ns}/${c.name} restarted (rollout): 1 pod replaced\n`,
+      );
     }
     const pods = await settledPods(ns, "app", cases.length, (p) =>
       moved.get(caseOf(p.name))!.sameImage.includes(digestOf(p.imageID)),
