@@ -162,7 +162,7 @@ describe("each strategy in its namespace: Deployment, StatefulSet, DaemonSet on 
         if (how === "rollout") {
           const pods = w.pods === 1 ? "1 pod" : `${w.pods} pods`;
           expect(result.stdout).toContain(
-            `${w.kind.toLowerCase()}.apps/${w.name} restarted (rollout): ${pods} replaced\n`,
+            `${w.kind.toLowerCase()}.apps ${ns}/${w.name} restarted (rollout): ${pods} replaced\n`,
           );
         } else {
           const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/${w.name}-`));
