@@ -36,7 +36,8 @@ start)
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   # Its own session: stop signals dockerd alone, and a Ctrl-C meant for the test runner doesn't reach it.
-  setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+  # TMPDIR inside DIR: its containerd writes stack dumps (containerd.PID.stacks.log) there, removed with DIR.
+  TMPDIR="$dir" setsid dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
     --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
     -H "unix://$dir/docker.sock" </dev/null >"$dir/dockerd.log" 2>&1 &
   if [[ -n ${DOCKERD_WATCH_PID:-} ]]; then

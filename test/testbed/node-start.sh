@@ -348,7 +348,8 @@ wait_for() {
 
 # --------------------------------------------------------------- containerd
 say "[containerd] starting"
-launch containerd env PATH="${NODE_BIN}:${PATH}" "${NODE_BIN}/containerd" --config "${DIR}/containerd/config.toml"
+# TMPDIR inside the node dir: containerd writes stack dumps (containerd.PID.stacks.log) there.
+launch containerd env PATH="${NODE_BIN}:${PATH}" TMPDIR="${DIR}" "${NODE_BIN}/containerd" --config "${DIR}/containerd/config.toml"
 CTR=("${NODE_BIN}/ctr" --address "${SOCK}" --namespace k8s.io)
 wait_for "containerd" containerd "${CTR[@]}" version
 say "[containerd] importing ${PAUSE_IMAGE}"
