@@ -5,6 +5,7 @@
 import { afterAll } from "vitest";
 import { type CliResult, runMain } from "./cli.js";
 import { type Cluster, kk, kubectl, kubectlPath, testbed, until, useCluster } from "./e2e.js";
+import { rulesByStrategy } from "./strategy-rules.js";
 
 export const selector = "app.kubernetes.io/managed-by=kubectl-autoupdate";
 
@@ -129,40 +130,6 @@ export async function resourceRules(kubeconfigArgs: string[], namespace: string)
     .sort();
 }
 
-/** What every run reads to plan: pods, their owners in between, pull secrets, ServiceAccounts. */
-const planning = [
-  "/pods:list",
-  "/secrets:get",
-  "/serviceaccounts:list",
-  "apps/replicasets:list",
-  "batch/jobs:list",
-];
-/** Pods one at a time: the recreating controller's selector (readiness), and the budgets. */
-const paced = [
-  "/replicationcontrollers:get",
-  "apps/replicasets:get",
-  "apps/statefulsets:get",
-  "apps/daemonsets:get",
-  "policy/poddisruptionbudgets:list",
-];
-/** Rollouts: a list per kind to decide, a get before the patch and while following it, the patch. */
-const rolling = ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
-  ["get", "list", "patch"].map((v) => `apps/${r}:${v}`),
-);
-/** An Event on the workload after each restart, whatever the strategy. */
-const recording = ["events.k8s.io/events:create"];
-const sorted = (tuples: string[]) => [...new Set([...tuples, ...recording])].sort();
-
-/**
- * The rules install-cron grants per --strategy, as `group/resource:verb` (core group empty), written out
- * here rather than taken from src: the e2e tests hold the installed Roles and the runs' requests to them.
- */
-export const rulesByStrategy = {
-  auto: sorted([...planning, ...paced, "/pods/eviction:create", ...rolling]),
-  rollout: sorted([...planning, ...rolling]),
-  evict: sorted([...planning, ...paced, "/pods/eviction:create"]),
-  delete: sorted([...planning, ...paced, "/pods:delete"]),
-} as const;
-
 /** The default install's rules (--strategy auto). */
 export const needed = rulesByStrategy.auto;
+export { rulesByStrategy };

@@ -1,0 +1,36 @@
+/**
+ * The rules install-cron must grant per --strategy, as `group/resource:verb` (core group empty), written out
+ * here rather than taken from src: the unit test holds autoupdateRules to them, the e2e tests the installed
+ * Roles and the runs' requests.
+ */
+
+/** What every run reads to plan: pods, their owners in between, pull secrets, ServiceAccounts. */
+const planning = [
+  "/pods:list",
+  "/secrets:get",
+  "/serviceaccounts:list",
+  "apps/replicasets:list",
+  "batch/jobs:list",
+];
+/** Pods one at a time: the recreating controller's selector (readiness), and the budgets. */
+const paced = [
+  "/replicationcontrollers:get",
+  "apps/replicasets:get",
+  "apps/statefulsets:get",
+  "apps/daemonsets:get",
+  "policy/poddisruptionbudgets:list",
+];
+/** Rollouts: a list per kind to decide, a get before the patch and while following it, the patch. */
+const rolling = ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
+  ["get", "list", "patch"].map((v) => `apps/${r}:${v}`),
+);
+/** An Event on the workload after each restart, whatever the strategy. */
+export const recordingEvents = "events.k8s.io/events:create";
+const sorted = (tuples: string[]) => [...new Set([...tuples, recordingEvents])].sort();
+
+export const rulesByStrategy = {
+  auto: sorted([...planning, ...paced, "/pods/eviction:create", ...rolling]),
+  rollout: sorted([...planning, ...rolling]),
+  evict: sorted([...planning, ...paced, "/pods/eviction:create"]),
+  delete: sorted([...planning, ...paced, "/pods:delete"]),
+} as const;
