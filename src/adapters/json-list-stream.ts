@@ -2,11 +2,26 @@
  * Reads the `items` of a JSON List (kubectl's `get -o json`, or an API server's list page) as they stream
  * in, one object at a time, so a list of 150,000 pods is never held whole — neither as text nor as a
  * parsed tree. The List's own `metadata` (small: resourceVersion, the continue token) is handed over as
- * soon as it is complete, which for an API server's page is before the first item. Each item's
- * `metadata.managedFields` (server-side apply's bookkeeping, a quarter of a pod's bytes, never read here)
- * is cut out before parsing and arrives as null. Structural characters are ASCII, so scanning UTF-8 bytes
- * is safe.
+ * soon as it is complete, which for an API server's page is before the first item.
+ *
+ * Parsing is most of a large list's cost, and a pod's bytes are mostly what no decision reads (env,
+ * probes, volumes, managedFields, conditions…). So an item is cut to a `Shape` before it is parsed: each
+ * object, array or string under a key the shape does not keep arrives as null, without being parsed
+ * (numbers and booleans are kept: short). Structural characters are ASCII, so scanning UTF-8 bytes is safe.
  */
+
+/** Which members of an object to keep: `true` keeps the value whole, a nested Shape keeps some of its
+ * members (of each of its elements, for an array). `others` says what happens to the members not named. */
+export interface Shape {
+  readonly keep: { readonly [key: string]: true | Shape };
+  readonly others: "keep" | "drop";
+}
+
+/** Every member, but server-side apply's bookkeeping: a quarter of a pod's bytes, never read here. */
+const withoutManagedFields: Shape = {
+  keep: { metadata: { keep: { managedFields: { keep: {}, others: "drop" } }, others: "keep" } },
+  others: "keep",
+};
 
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
@@ -16,120 +31,259 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
-/** An item's metadata members are at this depth (List, items array, item, metadata). */
-const ITEM_METADATA_DEPTH = 4;
-const SKIPPED_KEY = Buffer.from("managedFields");
-const SKIPPED_VALUE = Buffer.from("null");
+const NULL_TEXT = Buffer.from("null");
+
+/** A Shape ready for lookups; KEEP_ALL means the value is kept whole without looking inside. */
+interface Compiled {
+  /** The keys named, as bytes: a key is compared where it lies, without making a string of it. */
+  keys: Buffer[];
+  members: Member[];
+  others: typeof KEEP_ALL | typeof DROP;
+}
+const KEEP_ALL = 1;
+const DROP = 2;
+type Member = Compiled | typeof KEEP_ALL | typeof DROP;
+
+function compile(shape: Shape): Compiled {
+  const entries = Object.entries(shape.keep);
+  return {
+    keys: entries.map(([key]) => Buffer.from(key)),
+    members: entries.map(([, value]) =>
+      value === true ? KEEP_ALL : isDropAll(value) ? DROP : compile(value),
+    ),
+    others: shape.others === "keep" ? KEEP_ALL : DROP,
+  };
+}
+
+function isDropAll(shape: Shape): boolean {
+  return shape.others === "drop" && Object.keys(shape.keep).length === 0;
+}
+
+/** What the member whose key lies at bytes[start, end) becomes. */
+function memberOf(shape: Compiled, bytes: Buffer, start: number, end: number): Member {
+  const length = end - start;
+  for (let k = 0; k < shape.keys.length; k++) {
+    const key = shape.keys[k]!;
+    if (key.length !== length) continue;
+    let same = true;
+    for (let j = 0; j < length && same; j++) same = key[j] === bytes[start + j];
+    if (same) return shape.members[k]!;
+  }
+  return shape.others;
+}
+
+/** Depths: the List is 1, its `items` array 2, an item 3. */
+const LIST_DEPTH = 1;
+const ITEM_DEPTH = 3;
 
 export class JsonListStream {
+  private readonly itemShape: Compiled;
   private depth = 0;
+  /** Per open container: whether it is an object, and the shape of its members (KEEP_ALL: not looked at). */
+  private readonly isObject: boolean[] = [];
+  private readonly shapes: Member[] = [];
   private inString = false;
+  /** The last byte of the previous chunk was a backslash inside a string. */
   private escaped = false;
-  /** Bytes of the string being read at depth 1 (the List's keys), to know which member opens. */
-  private topString: number[] | null = null;
-  private lastTopString = "";
+  /** A key is expected next in the current object (after `{` or `,`). */
+  private expectKey = false;
+  /** The key being read spans chunks: its bytes so far. */
+  private keyHead: Buffer | null = null;
+  private readingKey = false;
+  /** The string being read is a value that is cut out. */
+  private droppingString = false;
+  /** What the member whose key was just read is to become. */
+  private member: Member = KEEP_ALL;
+  /** The List's key just read, to know which member opens. */
+  private listKey = "";
   private inItems = false;
-  /** The chunks of the value being cut out: an item, or the List's metadata. */
-  private value: Buffer[] | null = null;
-  private valueIsMetadata = false;
   private sawItems = false;
-  /** How far the string being read in an item's metadata matches the skipped key; -1: it does not. */
-  private keyMatch = -1;
-  /** The last string closed in an item's metadata was the key whose value is cut out. */
-  private atSkippedKey = false;
-  /** A `:` followed that key: its value, when it opens, is cut out. */
-  private skipNext = false;
-  /** The depth at which the value being cut out opened; -1 when none is. */
-  private skipDepth = -1;
+  /** The value being cut out (an item, or the List's metadata): its kept chunks so far. */
+  private parts: Buffer[] | null = null;
+  private partsAreMetadata = false;
+  /** The depth at which a dropped value opened; -1 when none is being dropped. */
+  private dropDepth = -1;
 
   constructor(
     private readonly onItem: (item: unknown) => void,
     private readonly onMetadata?: (metadata: unknown) => void,
-  ) {}
+    shape: Shape = withoutManagedFields,
+  ) {
+    this.itemShape = compile(shape);
+  }
 
   /** Feeds the next chunk of kubectl's stdout. */
   write(chunk: Buffer | string): void {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    let valueStart = this.value && this.skipDepth < 0 ? 0 : -1;
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i]!;
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (b === BACKSLASH) this.escaped = true;
-        else if (b === QUOTE) {
-          this.inString = false;
-          if (this.topString) {
-            this.lastTopString = Buffer.from(this.topString).toString("utf8");
-            this.topString = null;
-          }
-          this.atSkippedKey = this.keyMatch === SKIPPED_KEY.length;
-          this.keyMatch = -1;
-          continue;
-        }
-        if (this.keyMatch >= 0) this.keyMatch = SKIPPED_KEY[this.keyMatch] === b ? this.keyMatch + 1 : -1;
-        this.topString?.push(b);
-        continue;
+    const n = bytes.length;
+    let depth = this.depth;
+    let dropDepth = this.dropDepth;
+    let expectKey = this.expectKey;
+    let member = this.member;
+    /** Where the kept text of the value being cut out resumes in this chunk; -1: nothing to keep. */
+    let keptFrom = this.parts && dropDepth < 0 && !this.droppingString ? 0 : -1;
+    let i = 0;
+    if (this.inString) {
+      const end = stringEnd(bytes, this.escaped ? 1 : 0, n);
+      if (end >= n) {
+        this.escaped = end > n;
+        if (this.readingKey) this.keyHead = Buffer.concat([this.keyHead!, bytes]);
+        if (keptFrom >= 0) this.parts!.push(bytes);
+        return;
       }
+      this.inString = false;
+      this.escaped = false;
+      if (this.droppingString) {
+        this.droppingString = false;
+        keptFrom = end + 1;
+      }
+      if (this.readingKey) {
+        const key = Buffer.concat([this.keyHead!, bytes.subarray(0, end)]);
+        member = this.keyRead(key, 0, key.length, depth);
+      }
+      i = end + 1;
+    }
+    scan: while (i < n) {
+      if (dropDepth >= 0) {
+        // Inside a value that is cut out: only its end matters.
+        for (; i < n; i++) {
+          const b = bytes[i]!;
+          if (b === QUOTE) {
+            const end = stringEnd(bytes, i + 1, n);
+            if (end >= n) {
+              this.stringSpans(end > n, false, false, bytes);
+              break scan;
+            }
+            i = end;
+          } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+            depth++;
+          } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+            if (--depth === dropDepth) {
+              dropDepth = -1;
+              keptFrom = i + 1;
+              i++;
+              continue scan;
+            }
+          }
+        }
+        break;
+      }
+      const b = bytes[i]!;
       if (b === QUOTE) {
-        this.inString = true;
-        this.skipNext = false;
-        if (this.depth === 1) this.topString = [];
-        this.keyMatch = this.depth === ITEM_METADATA_DEPTH && this.value && !this.valueIsMetadata ? 0 : -1;
+        const readKey = expectKey && (depth === LIST_DEPTH || typeof this.shapes[depth] === "object");
+        const drop = !expectKey && member === DROP && this.parts !== null;
+        if (drop) {
+          this.parts!.push(bytes.subarray(keptFrom, i), NULL_TEXT);
+          keptFrom = -1;
+        }
+        const end = stringEnd(bytes, i + 1, n);
+        if (end >= n) {
+          this.stringSpans(end > n, readKey, drop, bytes.subarray(i + 1, n));
+          break;
+        }
+        if (readKey) member = this.keyRead(bytes, i + 1, end, depth);
+        if (drop) keptFrom = end + 1;
+        i = end;
       } else if (b === COLON) {
-        this.skipNext = this.atSkippedKey && this.depth === ITEM_METADATA_DEPTH;
-        this.atSkippedKey = false;
+        expectKey = false;
       } else if (b === COMMA) {
-        this.skipNext = false;
+        expectKey = this.isObject[depth] === true;
+        member = KEEP_ALL;
       } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
-        if (this.skipNext && this.value) {
-          this.skipNext = false;
-          this.value.push(bytes.subarray(valueStart, i), SKIPPED_VALUE);
-          this.skipDepth = this.depth;
-          valueStart = -1;
-        }
-        if (this.inItems && this.depth === 2 && b === OPEN_OBJECT) {
-          this.value = [];
-          this.valueIsMetadata = false;
-          valueStart = i;
-        }
-        if (this.depth === 1 && b === OPEN_OBJECT && this.lastTopString === "metadata" && this.onMetadata) {
-          this.value = [];
-          this.valueIsMetadata = true;
-          valueStart = i;
-        }
-        if (this.depth === 1 && b === OPEN_ARRAY) {
-          this.inItems = this.lastTopString === "items";
-          this.sawItems ||= this.inItems;
-        }
-        this.depth++;
-      } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-        this.depth--;
-        if (this.depth < 0) throw new SyntaxError("unbalanced JSON");
-        this.skipNext = false;
-        if (this.depth === this.skipDepth) {
-          this.skipDepth = -1;
-          valueStart = i + 1;
+        const object = b === OPEN_OBJECT;
+        const child: Member = this.isObject[depth] ? member : (this.shapes[depth] ?? KEEP_ALL);
+        if (child === DROP && this.parts) {
+          this.parts.push(bytes.subarray(keptFrom, i), NULL_TEXT);
+          keptFrom = -1;
+          dropDepth = depth;
+          depth++;
+          i++;
           continue;
         }
-        const closesValue = this.valueIsMetadata ? this.depth === 1 : this.depth === 2;
-        if (this.value && closesValue && b === CLOSE_OBJECT) {
-          this.value.push(bytes.subarray(valueStart, i + 1));
-          const text = Buffer.concat(this.value).toString("utf8");
-          this.value = null;
-          valueStart = -1;
-          if (this.valueIsMetadata) this.onMetadata?.(JSON.parse(text));
+        if (depth === LIST_DEPTH) {
+          if (object && this.listKey === "metadata" && this.onMetadata) {
+            this.parts = [];
+            this.partsAreMetadata = true;
+            keptFrom = i;
+          } else if (!object && this.listKey === "items") {
+            this.inItems = true;
+            this.sawItems = true;
+          }
+        }
+        let shape: Member = child;
+        if (depth === ITEM_DEPTH - 1 && this.inItems && object) {
+          this.parts = [];
+          this.partsAreMetadata = false;
+          keptFrom = i;
+          shape = this.itemShape;
+        } else if (!this.parts || this.partsAreMetadata) {
+          shape = KEEP_ALL;
+        }
+        depth++;
+        this.isObject[depth] = object;
+        this.shapes[depth] = shape;
+        expectKey = object;
+        member = KEEP_ALL;
+      } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+        depth--;
+        if (depth < 0) throw new SyntaxError("unbalanced JSON");
+        expectKey = false;
+        const closes = this.partsAreMetadata ? depth === LIST_DEPTH : depth === ITEM_DEPTH - 1;
+        if (this.parts && closes && b === CLOSE_OBJECT) {
+          this.parts.push(bytes.subarray(keptFrom, i + 1));
+          const text = Buffer.concat(this.parts).toString("utf8");
+          this.parts = null;
+          keptFrom = -1;
+          if (this.partsAreMetadata) this.onMetadata?.(JSON.parse(text));
           else this.onItem(JSON.parse(text));
         }
-        if (this.depth === 1) this.inItems = false;
+        if (depth === LIST_DEPTH) this.inItems = false;
       }
+      i++;
     }
-    if (this.value && valueStart >= 0) this.value.push(bytes.subarray(valueStart));
+    if (this.parts && keptFrom >= 0 && keptFrom < n) this.parts.push(bytes.subarray(keptFrom));
+    this.depth = depth;
+    this.dropDepth = dropDepth;
+    this.expectKey = expectKey;
+    this.member = member;
+  }
+
+  /** The chunk ended inside a string: what to carry over to the next one. */
+  private stringSpans(escaped: boolean, readingKey: boolean, dropping: boolean, head: Buffer): void {
+    this.inString = true;
+    this.escaped = escaped;
+    this.readingKey = readingKey;
+    this.droppingString = dropping;
+    if (readingKey) this.keyHead = Buffer.from(head);
+  }
+
+  /** The key at bytes[start, end) was read at `depth`: what its value is to become. */
+  private keyRead(bytes: Buffer, start: number, end: number, depth: number): Member {
+    this.readingKey = false;
+    this.keyHead = null;
+    if (depth !== LIST_DEPTH) return memberOf(this.shapes[depth] as Compiled, bytes, start, end);
+    this.listKey = bytes.toString("latin1", start, end);
+    return KEEP_ALL;
   }
 
   /** Call at the end: throws when the text was not a complete List with an `items` array. */
   end(): void {
-    if (!this.sawItems || this.depth !== 0 || this.inString || this.value || this.skipDepth >= 0) {
+    if (!this.sawItems || this.depth !== 0 || this.inString || this.parts || this.dropDepth >= 0) {
       throw new SyntaxError("not a complete JSON List");
     }
   }
+}
+
+/**
+ * The index of the quote that ends the string whose contents start at `from`; `n` when the chunk ends
+ * first, `n + 1` when it ends right after a backslash (the next chunk's first byte is escaped).
+ */
+function stringEnd(bytes: Buffer, from: number, n: number): number {
+  let j = from;
+  while (j < n) {
+    const c = bytes[j]!;
+    if (c === QUOTE) return j;
+    j += c === BACKSLASH ? 2 : 1;
+  }
+  return j;
 }

@@ -1,30 +1,18 @@
 /** kubectl, run as a child with the user's connection flags; returns typed objects. */
 
 import type { DisruptionBudget } from "../core/disruption-budget.js";
-import {
-  type KubeList,
-  type KubeObject,
-  mirrorPodAnnotation,
-  type Node,
-  type Pod,
-  type Secret,
-  type ServiceAccount,
-} from "../core/k8s.js";
+import type { KubeList, KubeObject, Node, Pod, Secret, ServiceAccount } from "../core/k8s.js";
 import type { LabelSelector } from "../core/readiness.js";
-import {
-  argoTrackingAnnotation,
-  type Workload,
-  type WorkloadKind,
-  workloadResources,
-} from "../core/workload.js";
+import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
 import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
-import { JsonListStream } from "./json-list-stream.js";
+import { JsonListStream, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
-import { type StringPool, stringPool } from "./string-pool.js";
+import { ownerShape, podShape, slimOwner, slimPod, slimWorkload } from "./slim-objects.js";
+import { stringPool } from "./string-pool.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -126,6 +114,7 @@ export class Kubectl {
     scope: PodScope,
     slim: (item: never) => T,
     warn?: Warn,
+    shape?: Shape,
   ): Promise<T[]> {
     const listed = listedResources[resource];
     if (!listed) throw new Error(`no API path known for ${resource}`);
@@ -140,6 +129,7 @@ export class Kubectl {
       name: `get ${resource}`,
       query: { namespace, labelSelector: scope.selector, fieldSelector: scope.fieldSelector },
       slim: slim as (item: unknown) => T,
+      shape,
       warn,
     });
   }
@@ -167,7 +157,7 @@ export class Kubectl {
   /** All pods in scope, page by page, each reduced to what the plan reads. */
   listPods(scope: PodScope, warn?: Warn): Promise<Pod[]> {
     const shared = stringPool();
-    return this.pagedList("pods", scope, (pod: Pod) => slimPod(pod, shared), warn);
+    return this.pagedList("pods", scope, (pod: Pod) => slimPod(pod, shared), warn, podShape);
   }
 
   /** Several kinds (e.g. replicasets.apps, jobs.batch) in the same scope, side by side; no selectors. */
@@ -176,19 +166,7 @@ export class Kubectl {
     const lists = await Promise.all(
       resources.map((resource) => {
         const kind = listedResources[resource]?.kind;
-        return this.pagedList(
-          resource,
-          unselected,
-          (o: KubeObject) => ({
-            kind,
-            metadata: {
-              name: o.metadata?.name,
-              namespace: o.metadata?.namespace,
-              ownerReferences: o.metadata?.ownerReferences,
-            },
-          }),
-          warn,
-        );
+        return this.pagedList(resource, unselected, (o: KubeObject) => slimOwner(kind, o), warn, ownerShape);
       }),
     );
     return lists.flat();
@@ -474,115 +452,4 @@ export function parseList<T>(text: string, what: string): T[] {
   }
   if (parsed && typeof parsed === "object" && "metadata" in parsed) return [parsed as T];
   throw new ToolFailedError(`kubectl ${what} printed JSON that is not a list of objects`);
-}
-
-/** Keeps what the restart decision and the rollout follower read of a workload. */
-function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
-  if (!w?.metadata || !w.spec)
-    throw new ToolFailedError(
-      `kubectl get ${workloadResources[kind]} printed an object that is not a ${kind}`,
-    );
-  const { metadata: m, spec, status: st } = w;
-  return {
-    kind,
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      // What an Event on the workload names (kubectl describe finds Events by it).
-      uid: m.uid,
-      generation: m.generation,
-      resourceVersion: m.resourceVersion,
-      labels: m.labels,
-      // Not last-applied-configuration and the like: a whole manifest per workload.
-      annotations:
-        m.annotations?.[argoTrackingAnnotation] !== undefined
-          ? { [argoTrackingAnnotation]: m.annotations[argoTrackingAnnotation] }
-          : undefined,
-    },
-    spec: {
-      replicas: spec.replicas,
-      selector: spec.selector,
-      paused: spec.paused,
-      strategy: spec.strategy,
-      updateStrategy: spec.updateStrategy,
-    },
-    status: st && {
-      observedGeneration: st.observedGeneration,
-      replicas: st.replicas,
-      updatedReplicas: st.updatedReplicas,
-      readyReplicas: st.readyReplicas,
-      availableReplicas: st.availableReplicas,
-      conditions: st.conditions?.map(({ type, status, reason, message }) => ({
-        type,
-        status,
-        reason,
-        message,
-      })),
-      currentRevision: st.currentRevision,
-      updateRevision: st.updateRevision,
-      desiredNumberScheduled: st.desiredNumberScheduled,
-      updatedNumberScheduled: st.updatedNumberScheduled,
-      numberAvailable: st.numberAvailable,
-    },
-  };
-}
-
-/**
- * Keeps only what the plan reads, so a 150,000-pod list does not stay in memory whole; the strings that
- * repeat from pod to pod (images, namespaces, owners, labels) are shared through `shared`.
- */
-function slimPod(pod: Pod, shared: StringPool): Pod {
-  if (!pod?.metadata || !pod.spec || !Array.isArray(pod.spec.containers)) {
-    throw new ToolFailedError("kubectl get pods printed an object that is not a pod");
-  }
-  const { metadata: m, spec: s, status } = pod;
-  const container = ({ name, image, imagePullPolicy }: Pod["spec"]["containers"][number]) => ({
-    name: shared(name),
-    image: shared(image),
-    imagePullPolicy: shared(imagePullPolicy),
-  });
-  const containerStatus = ({
-    name,
-    image,
-    imageID,
-  }: NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number]) => ({
-    name: shared(name),
-    image: shared(image),
-    imageID: shared(imageID),
-  });
-  const labels =
-    m.labels && Object.fromEntries(Object.entries(m.labels).map(([k, v]) => [shared(k), shared(v)]));
-  return {
-    metadata: {
-      name: m.name,
-      namespace: shared(m.namespace),
-      uid: m.uid,
-      labels,
-      annotations:
-        m.annotations?.[mirrorPodAnnotation] !== undefined ? { [mirrorPodAnnotation]: "" } : undefined,
-      ownerReferences: m.ownerReferences?.map(({ apiVersion, kind, name, uid, controller }) => ({
-        apiVersion: shared(apiVersion),
-        kind: shared(kind),
-        name: shared(name),
-        uid: shared(uid),
-        controller,
-      })),
-      deletionTimestamp: m.deletionTimestamp,
-    },
-    spec: {
-      containers: s.containers.map(container),
-      initContainers: s.initContainers?.map(container),
-      imagePullSecrets: s.imagePullSecrets,
-      serviceAccountName: shared(s.serviceAccountName),
-      nodeName: shared(s.nodeName),
-      volumes: s.volumes
-        ?.filter((v) => v.emptyDir !== undefined)
-        .map((v) => ({ name: v.name, emptyDir: {} })),
-    },
-    status: {
-      phase: shared(status?.phase),
-      containerStatuses: status?.containerStatuses?.map(containerStatus),
-      initContainerStatuses: status?.initContainerStatuses?.map(containerStatus),
-    },
-  };
 }

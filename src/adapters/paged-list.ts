@@ -10,7 +10,7 @@
  */
 import { ToolFailedError } from "../errors.js";
 import type { Exec, ExecResult } from "./exec.js";
-import { JsonListStream } from "./json-list-stream.js";
+import { JsonListStream, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import {
   continueTokenOf,
@@ -33,6 +33,8 @@ export interface PagedListRequest<T> {
   name: string;
   query: Omit<PageQuery, "continueToken" | "limit">;
   pageSize?: number;
+  /** What of each item is parsed (the rest arrives as null); all but managedFields when not given. */
+  shape?: Shape;
   slim: (item: unknown) => T;
   warn?: (line: string) => void;
 }
@@ -107,6 +109,7 @@ function startPage<T>(request: PagedListRequest<T>, continueToken: string | unde
   const stream = new JsonListStream(
     (item) => items.push(request.slim(item)),
     (metadata) => foundToken(continueTokenOf(metadata)),
+    request.shape,
   );
   const run = request.exec(request.kubectl, [...request.connectionArgs, "get", "--raw", uri], {
     signal: controller.signal,

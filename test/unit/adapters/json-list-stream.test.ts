@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JsonListStream } from "../../../src/adapters/json-list-stream.js";
+import { JsonListStream, type Shape } from "../../../src/adapters/json-list-stream.js";
 
 function read(chunks: (string | Buffer)[]): unknown[] {
   const items: unknown[] = [];
@@ -123,5 +123,75 @@ describe("JsonListStream: an item's metadata.managedFields is cut out before par
       { metadata: { name: "z", managedFields: null }, status: { phase: "Running" } },
       { metadata: { name: "z", managedFields: null }, status: { phase: "Running" } },
     ]);
+  });
+});
+
+describe("JsonListStream: an item cut to a Shape before parsing", () => {
+  const shape: Shape = {
+    keep: {
+      name: true,
+      labels: true,
+      spec: { keep: { containers: { keep: { image: true }, others: "drop" } }, others: "drop" },
+    },
+    others: "drop",
+  };
+  const item = {
+    name: 'a "quoted" \\ name ✓',
+    note: 'a dropped string with "quotes", \\ and } ] { [',
+    count: 3,
+    labels: { any: "kept whole", nested: { deep: ["x"] } },
+    spec: {
+      containers: [
+        { image: "one", env: [{ name: "A", value: "}" }], args: "x" },
+        { image: "two", ready: true },
+      ],
+      volumes: [{ name: "v" }],
+      dns: "ClusterFirst",
+    },
+    status: { phase: "Running", conditions: [{ type: "Ready" }] },
+  };
+  const expected = {
+    name: item.name,
+    note: null,
+    count: 3,
+    labels: item.labels,
+    spec: {
+      containers: [
+        { image: "one", env: null, args: null },
+        { image: "two", ready: true },
+      ],
+      volumes: null,
+      dns: null,
+    },
+    status: null,
+  };
+
+  it("keeps what it names (whole, or some members of each element); other values arrive as null, numbers and booleans kept", () => {
+    for (const text of [
+      JSON.stringify({ items: [item, item] }),
+      JSON.stringify({ items: [item] }, null, 4),
+    ]) {
+      const bytes = Buffer.from(text);
+      for (const size of [1, 2, 3, 5, 11, 64, bytes.length]) {
+        const items: unknown[] = [];
+        const stream = new JsonListStream((i) => items.push(i), undefined, shape);
+        for (let i = 0; i < bytes.length; i += size) stream.write(bytes.subarray(i, i + size));
+        stream.end();
+        expect(items.length).toBeGreaterThan(0);
+        for (const got of items) expect(got).toEqual(expected);
+      }
+    }
+  });
+
+  it("the List's metadata is never cut", () => {
+    const seen: unknown[] = [];
+    const stream = new JsonListStream(
+      () => {},
+      (metadata) => seen.push(metadata),
+      shape,
+    );
+    stream.write(JSON.stringify({ metadata: { continue: "t", nested: { a: [1] } }, items: [item] }));
+    stream.end();
+    expect(seen).toEqual([{ continue: "t", nested: { a: [1] } }]);
   });
 });
