@@ -31,12 +31,34 @@ function view(container: Container, init: boolean, statuses: ContainerStatus[]):
     name: container.name,
     init,
     image,
-    parsed: parse(image),
-    running: parseImageId(status?.imageID),
+    parsed: parsedImages.get(image),
+    running: runningImages.get(status?.imageID ?? ""),
     hasStatus: status !== undefined,
-    pullPolicy: container.imagePullPolicy ?? defaultPullPolicy(image),
+    pullPolicy: container.imagePullPolicy ?? pullPolicies.get(image),
   };
 }
+
+/**
+ * Each distinct image and imageID is parsed once, not once per pod: 150,000 pods name a few hundred.
+ * What these return is shared between containers and never changed.
+ */
+class Memo<T> {
+  private readonly known = new Map<string, T>();
+  constructor(private readonly compute: (text: string) => T) {}
+  get(text: string): T {
+    let value = this.known.get(text);
+    if (value === undefined) {
+      // A long-lived process meeting ever new strings must not grow without end.
+      if (this.known.size >= 100_000) this.known.clear();
+      value = this.compute(text);
+      this.known.set(text, value);
+    }
+    return value;
+  }
+}
+const parsedImages = new Memo(parse);
+const runningImages = new Memo(parseImageId);
+const pullPolicies = new Memo(defaultPullPolicy);
 
 function parse(image: string): ContainerView["parsed"] {
   try {
