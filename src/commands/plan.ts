@@ -1,6 +1,7 @@
 /** `kubectl autoupdate plan`: gather → resolve → decide → print. Changes nothing. */
 import { hasStalePods } from "../core/plan.js";
 import { ExitCode } from "../errors.js";
+import { writePieces } from "../io.js";
 import { renderPlan } from "../output/render-plan.js";
 import { makePlan, type PlanResult } from "../pipeline/make-plan.js";
 import type { Context, PlanningOptions } from "./context.js";
@@ -47,6 +48,6 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
     now: ctx.clock.now(),
   });
   ctx.io.stderr.write(rendered.stderr);
-  ctx.io.stdout.write(rendered.stdout);
+  await writePieces(ctx.io.stdout, rendered.stdout);
   return result;
 }

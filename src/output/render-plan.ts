@@ -3,14 +3,15 @@
 import type { ChalkInstance } from "chalk";
 import { type Plan, summarize } from "../core/plan.js";
 import { counted } from "../util/counted.js";
-import { renderPlanJson, renderPlanYaml } from "./plan-document.js";
+import { planJsonPieces, renderPlanYaml } from "./plan-document.js";
 import { renderPlanTable, renderSummary } from "./plan-table.js";
 
 /** How the plan is printed: -o table (default), wide, json or yaml. */
 export type PlanFormat = "table" | "wide" | "json" | "yaml";
 
 export interface RenderedPlan {
-  stdout: string;
+  /** In pieces, to be written in order: a large Plan document is never one string. */
+  stdout: Iterable<string>;
   stderr: string;
 }
 
@@ -28,8 +29,8 @@ export interface RenderPlanInput {
 export function renderPlan(input: RenderPlanInput): RenderedPlan {
   const { plan, format, chalk } = input;
   const stderr = input.warnings.map((w) => `${chalk.yellow("Warning:")} ${w}\n`);
-  if (format === "json") return { stdout: renderPlanJson(plan), stderr: stderr.join("") };
-  if (format === "yaml") return { stdout: renderPlanYaml(plan), stderr: stderr.join("") };
+  if (format === "json") return { stdout: planJsonPieces(plan), stderr: stderr.join("") };
+  if (format === "yaml") return { stdout: [renderPlanYaml(plan)], stderr: stderr.join("") };
 
   const wide = format === "wide";
   for (const pod of plan.pods) {
@@ -43,10 +44,10 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   }
   if (wide) for (const note of input.notes) stderr.push(`${note}\n`);
   if (plan.pods.length === 0) {
-    return { stdout: "", stderr: `${stderr.join("")}No pods found in scope.\n` };
+    return { stdout: [], stderr: `${stderr.join("")}No pods found in scope.\n` };
   }
   const table = renderPlanTable(plan, { wide, noHeaders: input.noHeaders, chalk, now: input.now });
-  if (input.noHeaders) return { stdout: table, stderr: stderr.join("") };
+  if (input.noHeaders) return { stdout: [table], stderr: stderr.join("") };
   const summary = renderSummary(summarize(plan), plan.pods.length);
-  return { stdout: `${table}${table === "" ? "" : "\n"}${summary}`, stderr: stderr.join("") };
+  return { stdout: [`${table}${table === "" ? "" : "\n"}${summary}`], stderr: stderr.join("") };
 }

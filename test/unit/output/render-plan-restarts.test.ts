@@ -12,6 +12,9 @@ import { renderPlan } from "../../../src/output/render-plan.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
 
+/** What renderPlan writes to stdout, in one string. */
+const text = (pieces: Iterable<string>) => [...pieces].join("");
+
 const OLD = digestOf("v1");
 const NEW = digestOf("v2");
 const resolved = tagAt(NEW, OLD);
@@ -74,7 +77,7 @@ describe("the table", () => {
       chalk,
       now: 0,
     });
-    expect(out.stdout).toMatchInlineSnapshot(`
+    expect(text(out.stdout)).toMatchInlineSnapshot(`
       "NAMESPACE   POD                OWNER                          CONTAINER   IMAGE          RUNNING        LATEST         ACTION    REASON
       default     web-7d9c8b-x2x9q   Deployment/web                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   rollout   rolling update of Deployment/web's 2 pods, maxSurge 1, maxUnavailable 0
       default     api-5f6d7c-k8s2d   Deployment/api                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   evict     Deployment/api is managed by Flux (label kustomize.toolkit.fluxcd.io/name): evicted one at a time rather than patched
@@ -96,8 +99,10 @@ describe("the table", () => {
       chalk,
       now: 0,
     });
-    expect(out.stdout).toMatch(/web-7d9c8b-x2x9q .* rollout\s+rolling update of Deployment\/web's 2 pods/);
-    expect(out.stdout).toMatch(
+    expect(text(out.stdout)).toMatch(
+      /web-7d9c8b-x2x9q .* rollout\s+rolling update of Deployment\/web's 2 pods/,
+    );
+    expect(text(out.stdout)).toMatch(
       /legacy-q7w2e .* skip\s+ReplicationController\/legacy has no rollout: use --strategy evict/,
     );
     expect(out.stderr).toBe(
@@ -109,15 +114,17 @@ describe("the table", () => {
 describe("the Plan document", () => {
   it("adds the strategy asked for and each restart; action values and apiVersion stay", () => {
     const doc = JSON.parse(
-      renderPlan({
-        plan: plan("rollout"),
-        warnings: [],
-        notes: [],
-        format: "json",
-        noHeaders: false,
-        chalk,
-        now: 0,
-      }).stdout,
+      text(
+        renderPlan({
+          plan: plan("rollout"),
+          warnings: [],
+          notes: [],
+          format: "json",
+          noHeaders: false,
+          chalk,
+          now: 0,
+        }).stdout,
+      ),
     );
     expect(doc.apiVersion).toBe("kubectl-autoupdate/v1");
     expect(doc.strategy).toBe("rollout");

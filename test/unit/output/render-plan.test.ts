@@ -6,6 +6,9 @@ import { renderPlan } from "../../../src/output/render-plan.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
 
+/** What renderPlan writes to stdout, in one string. */
+const text = (pieces: Iterable<string>) => [...pieces].join("");
+
 const OLD = digestOf("v1");
 const NEW = digestOf("v2");
 const resolved = (digest: string) => tagAt(digest, OLD, NEW);
@@ -45,7 +48,7 @@ const now = Date.parse("2026-11-30T12:00:00Z");
 describe("renderPlan", () => {
   it("prints the pods that need action, kubectl-style, with a summary; warnings go to stderr", () => {
     const out = renderPlan({ plan, warnings: [], notes: [], format: "table", noHeaders: false, chalk, now });
-    expect(out.stdout).toMatchInlineSnapshot(`
+    expect(text(out.stdout)).toMatchInlineSnapshot(`
       "NAMESPACE   POD                OWNER            CONTAINER   IMAGE          RUNNING        LATEST         ACTION   REASON
       default     web-7d9c8b-x2x9q   Deployment/web   app         nginx:latest   3bfc269594ef   fb04dcb6970e   delete   <none>
       tools       debug              <none>           sh          nginx          3bfc269594ef   fb04dcb6970e   skip     no controller owns it: deleting it would lose it for good
@@ -69,11 +72,11 @@ describe("renderPlan", () => {
       chalk,
       now,
     });
-    expect(out.stdout.split("\n").filter(Boolean)).toHaveLength(4);
-    expect(out.stdout).toMatch(
+    expect(text(out.stdout).split("\n").filter(Boolean)).toHaveLength(4);
+    expect(text(out.stdout)).toMatch(
       /web-7d9c8b-x2x9q\s+Deployment\/web\s+node-1\s+api\s+ghcr.io\/org\/api:main\s+current/,
     );
-    expect(out.stdout).toMatch(
+    expect(text(out.stdout)).toMatch(
       /kind-loaded\s+<none>\s+node-1\s+x\s+app:dev\s+unknown(\s+<none>){4}\s+none\s+imageID is a bare image ID/,
     );
     expect(out.stderr).toContain("docker.io: 97 of 100 pulls left");
@@ -92,6 +95,31 @@ describe("renderPlan", () => {
       chalk,
       now,
     });
-    expect(empty).toEqual({ stdout: "", stderr: "No pods found in scope.\n" });
+    expect({ ...empty, stdout: text(empty.stdout) }).toEqual({
+      stdout: "",
+      stderr: "No pods found in scope.\n",
+    });
+  });
+});
+
+describe("the Plan document, written a piece at a time", () => {
+  const json = (p: typeof plan) =>
+    text(
+      renderPlan({ plan: p, warnings: [], notes: [], format: "json", noHeaders: false, chalk, now }).stdout,
+    );
+
+  it("is JSON.stringify's two-space document, byte for byte, in pieces of bounded size", () => {
+    const many = { ...plan, pods: Array.from({ length: 400 }, (_, i) => plan.pods[i % plan.pods.length]!) };
+    for (const p of [plan, many, { ...plan, pods: [] }]) {
+      const out = json(p);
+      expect(out).toBe(`${JSON.stringify(JSON.parse(out), null, 2)}\n`);
+      expect(JSON.parse(out).pods).toHaveLength(p.pods.length);
+    }
+    const pieces = [
+      ...renderPlan({ plan: many, warnings: [], notes: [], format: "json", noHeaders: false, chalk, now })
+        .stdout,
+    ];
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(80 * 1024);
   });
 });
