@@ -11,8 +11,8 @@ import { JsonListStream, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
+import { SharedValues } from "./shared-values.js";
 import { ownerShape, podShape, slimOwner, slimPod, slimWorkload } from "./slim-objects.js";
-import { stringPool } from "./string-pool.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -156,7 +156,7 @@ export class Kubectl {
 
   /** All pods in scope, page by page, each reduced to what the plan reads. */
   listPods(scope: PodScope, warn?: Warn): Promise<Pod[]> {
-    const shared = stringPool();
+    const shared = new SharedValues();
     return this.pagedList("pods", scope, (pod: Pod) => slimPod(pod, shared), warn, podShape);
   }
 

@@ -4,7 +4,13 @@
  * what is left. A field read here must be kept by the shape, or it arrives as null: the unit test
  * compares each slim object made from the cut item with the one made from the whole item.
  */
-import { type KubeObject, mirrorPodAnnotation, type Pod } from "../core/k8s.js";
+import {
+  type Container,
+  type ContainerStatus,
+  type KubeObject,
+  mirrorPodAnnotation,
+  type Pod,
+} from "../core/k8s.js";
 import {
   argoTrackingAnnotation,
   type Workload,
@@ -13,7 +19,7 @@ import {
 } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import type { Shape } from "./json-list-stream.js";
-import type { StringPool } from "./string-pool.js";
+import type { SharedValues } from "./shared-values.js";
 
 /** What listObjects keeps of an owner in between (a ReplicaSet, a Job): whom it belongs to. */
 export const ownerShape: Shape = {
@@ -127,58 +133,88 @@ export const podShape: Shape = {
  * Keeps only what the plan reads, so a 150,000-pod list does not stay in memory whole; the strings that
  * repeat from pod to pod (images, namespaces, owners, labels) are shared through `shared`.
  */
-export function slimPod(pod: Pod, shared: StringPool): Pod {
+export function slimPod(pod: Pod, shared: SharedValues): Pod {
   if (!pod?.metadata || !pod.spec || !Array.isArray(pod.spec.containers)) {
     throw new ToolFailedError("kubectl get pods printed an object that is not a pod");
   }
   const { metadata: m, spec: s, status } = pod;
-  const container = ({ name, image, imagePullPolicy }: Pod["spec"]["containers"][number]) => ({
-    name: shared(name),
-    image: shared(image),
-    imagePullPolicy: shared(imagePullPolicy),
-  });
-  const containerStatus = ({
-    name,
-    image,
-    imageID,
-  }: NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number]) => ({
-    name: shared(name),
-    image: shared(image),
-    imageID: shared(imageID),
-  });
-  const labels =
-    m.labels && Object.fromEntries(Object.entries(m.labels).map(([k, v]) => [shared(k), shared(v)]));
+  const str = <T extends string | undefined>(value: T) => shared.string(value);
+  const containers = (list: Container[] | undefined) =>
+    list &&
+    shared.value(`containers ${keyOf(list, (c) => [c.name, c.image, c.imagePullPolicy])}`, () =>
+      list.map(({ name, image, imagePullPolicy }) => ({
+        name: str(name),
+        image: str(image),
+        imagePullPolicy: str(imagePullPolicy),
+      })),
+    );
+  const statuses = (list: ContainerStatus[] | undefined) =>
+    list &&
+    shared.value(`statuses ${keyOf(list, (c) => [c.name, c.image, c.imageID])}`, () =>
+      list.map(({ name, image, imageID }) => ({ name: str(name), image: str(image), imageID: str(imageID) })),
+    );
+  const labels = m.labels && Object.entries(m.labels);
+  const owners = m.ownerReferences;
+  const secrets = s.imagePullSecrets;
+  const emptyDirs = s.volumes?.filter((v) => v.emptyDir !== undefined);
   return {
     metadata: {
       name: m.name,
-      namespace: shared(m.namespace),
+      namespace: str(m.namespace),
       uid: m.uid,
-      labels,
+      labels:
+        labels &&
+        shared.value(`labels ${keyOf(labels, (entry) => entry)}`, () =>
+          Object.fromEntries(labels.map(([k, v]) => [str(k), str(v)])),
+        ),
       annotations:
         m.annotations?.[mirrorPodAnnotation] !== undefined ? { [mirrorPodAnnotation]: "" } : undefined,
-      ownerReferences: m.ownerReferences?.map(({ apiVersion, kind, name, uid, controller }) => ({
-        apiVersion: shared(apiVersion),
-        kind: shared(kind),
-        name: shared(name),
-        uid: shared(uid),
-        controller,
-      })),
+      ownerReferences:
+        owners &&
+        shared.value(
+          `owners ${keyOf(owners, (o) => [o.apiVersion, o.kind, o.name, o.uid, String(o.controller)])}`,
+          () =>
+            owners.map(({ apiVersion, kind, name, uid, controller }) => ({
+              apiVersion: str(apiVersion),
+              kind: str(kind),
+              name: str(name),
+              uid: str(uid),
+              controller,
+            })),
+        ),
       deletionTimestamp: m.deletionTimestamp,
     },
     spec: {
-      containers: s.containers.map(container),
-      initContainers: s.initContainers?.map(container),
-      imagePullSecrets: s.imagePullSecrets,
-      serviceAccountName: shared(s.serviceAccountName),
-      nodeName: shared(s.nodeName),
-      volumes: s.volumes
-        ?.filter((v) => v.emptyDir !== undefined)
-        .map((v) => ({ name: v.name, emptyDir: {} })),
+      containers: containers(s.containers)!,
+      initContainers: containers(s.initContainers),
+      imagePullSecrets:
+        secrets &&
+        shared.value(`secrets ${keyOf(secrets, (r) => [r.name])}`, () =>
+          secrets.map(({ name }) => ({ name })),
+        ),
+      serviceAccountName: str(s.serviceAccountName),
+      nodeName: str(s.nodeName),
+      volumes:
+        emptyDirs &&
+        shared.value(`volumes ${keyOf(emptyDirs, (v) => [v.name])}`, () =>
+          emptyDirs.map((v) => ({ name: v.name, emptyDir: {} })),
+        ),
     },
     status: {
-      phase: shared(status?.phase),
-      containerStatuses: status?.containerStatuses?.map(containerStatus),
-      initContainerStatuses: status?.initContainerStatuses?.map(containerStatus),
+      phase: str(status?.phase),
+      containerStatuses: statuses(status?.containerStatuses),
+      initContainerStatuses: statuses(status?.initContainerStatuses),
     },
   };
+}
+
+/** A key that tells lists apart by every field kept of their elements. */
+function keyOf<T>(list: readonly T[], fields: (element: T) => readonly (string | undefined)[]): string {
+  return list
+    .map((element) =>
+      fields(element)
+        .map((f) => f ?? "\u0002")
+        .join("\u0000"),
+    )
+    .join("\u0001");
 }

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { JsonListStream, type Shape } from "../../../src/adapters/json-list-stream.js";
+import { SharedValues } from "../../../src/adapters/shared-values.js";
 import { ownerShape, podShape, slimOwner, slimPod } from "../../../src/adapters/slim-objects.js";
-import { stringPool } from "../../../src/adapters/string-pool.js";
 import type { KubeObject, Pod } from "../../../src/core/k8s.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/objects/${name}`, import.meta.url));
@@ -23,8 +23,8 @@ describe("the shapes keep every field the slim objects read", () => {
   it("pods: a Deployment's pod with init containers, pull secrets and volumes; a mirror pod; a bare one", () => {
     const list = fixture("pods.json");
     const whole = (JSON.parse(list.toString()) as { items: Pod[] }).items;
-    const slim = cut(list, podShape).map((pod) => slimPod(pod as Pod, stringPool()));
-    expect(slim).toEqual(whole.map((pod) => slimPod(pod, stringPool())));
+    const slim = cut(list, podShape).map((pod) => slimPod(pod as Pod, new SharedValues()));
+    expect(slim).toEqual(whole.map((pod) => slimPod(pod, new SharedValues())));
     // The fixture exercises what it should: nothing read is missing from it.
     const [full] = slim;
     expect(full?.spec.initContainers?.[0]?.image).toMatch(/migrate/);
