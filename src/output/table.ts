@@ -21,14 +21,15 @@ const noBorders = {
 };
 
 /**
- * cli-table3 lays a table out in time that grows with the square of its cells: 15,000 rows took minutes.
- * Past this many rows the table is drawn in slices, every slice with the same column widths, measured
- * the way cli-table3 measures them (visible width of the text without colour codes), so the lines are
- * the same as one table's.
+ * cli-table3 lays a table out in time that grows with the square of its cells, and measures each cell
+ * many times over: 15,000 rows took over a minute. Past this many rows the lines are padded here, to the
+ * column widths cli-table3 would choose (the visible width of the widest cell, colour codes left out,
+ * plus the padding), which gives the same lines; a cell of several lines keeps cli-table3.
  */
-const rowsPerSlice = 200;
+const largeTable = 200;
 const paddingRight = 3;
 const colourCodes = /\u001b\[(?:\d*;){0,5}\d*m/g;
+const printableAscii = /^[\x20-\x7e]*$/;
 
 /** Renders rows under headers; every line ends in a newline and carries no trailing spaces. */
 export function renderTable(
@@ -42,19 +43,27 @@ export function renderTable(
     ...(noHeaders ? [] : [headers.map((h) => h.toUpperCase())]),
     ...rows.map((row) => row.map((cell) => (cell === "" ? "<none>" : cell))),
   ];
-  if (lines.length <= rowsPerSlice) return drawn(lines);
-  const widths = columnWidths(lines);
+  if (lines.length <= largeTable || lines.some((line) => line.some((cell) => cell.includes("\n")))) {
+    return drawn(lines);
+  }
+  const widths = lines.map((line) => line.map(visibleWidth));
+  const columns: number[] = [];
+  for (const line of widths) line.forEach((w, i) => (columns[i] = Math.max(columns[i] ?? 0, w)));
   let text = "";
-  for (let i = 0; i < lines.length; i += rowsPerSlice)
-    text += drawn(lines.slice(i, i + rowsPerSlice), widths);
+  lines.forEach((line, row) => {
+    let out = "";
+    line.forEach((cell, i) => {
+      out += cell + " ".repeat(columns[i]! + paddingRight - widths[row]![i]!);
+    });
+    text += `${out.trimEnd()}\n`;
+  });
   return text;
 }
 
-function drawn(lines: readonly (readonly string[])[], colWidths?: number[]): string {
+function drawn(lines: readonly (readonly string[])[]): string {
   const table = new Table({
     chars: noBorders,
     style: { head: [], border: [], "padding-left": 0, "padding-right": paddingRight, compact: true },
-    ...(colWidths ? { colWidths } : {}),
   });
   for (const line of lines) table.push([...line]);
   return `${table
@@ -64,18 +73,7 @@ function drawn(lines: readonly (readonly string[])[], colWidths?: number[]): str
     .join("\n")}\n`;
 }
 
-function columnWidths(lines: readonly (readonly string[])[]): number[] {
-  const widths: number[] = [];
-  for (const line of lines) {
-    line.forEach((cell, column) => {
-      const width = Math.max(
-        ...cell
-          .replace(colourCodes, "")
-          .split("\n")
-          .map((part) => stringWidth(part)),
-      );
-      widths[column] = Math.max(widths[column] ?? 0, width + paddingRight);
-    });
-  }
-  return widths;
+function visibleWidth(cell: string): number {
+  const text = cell.replace(colourCodes, "");
+  return printableAscii.test(text) ? text.length : stringWidth(text);
 }

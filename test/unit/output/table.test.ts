@@ -16,7 +16,7 @@ describe("renderTable", () => {
     ).toBe("A      BB\nxxxx   <none>\ny      z\n");
   });
 
-  it("a long table, drawn in slices, has the lines of one cli-table3 table: colours, wide characters, the widest cell anywhere", () => {
+  it("a long table, padded here, has the lines cli-table3 draws: colours, wide characters, the widest cell anywhere", () => {
     const chalk = new Chalk({ level: 1 });
     const rows = Array.from({ length: 1234 }, (_, i) => [
       `ns-${i % 7}`,
