@@ -7,7 +7,8 @@
  * Parsing is most of a large list's cost, and a pod's bytes are mostly what no decision reads (env,
  * probes, volumes, managedFields, conditions…). So an item is cut to a `Shape` before it is parsed: each
  * object, array or string under a key the shape does not keep arrives as null, without being parsed
- * (numbers and booleans are kept: short). Structural characters are ASCII, so scanning UTF-8 bytes is safe.
+ * (numbers, booleans and values shorter than `null` are kept as they are). Structural characters are
+ * ASCII, so scanning UTF-8 bytes is safe.
  */
 
 /** Which members of an object to keep: `true` keeps the value whole, a nested Shape keeps some of its
@@ -112,16 +113,43 @@ export class JsonListStream {
     this.itemShape = compile(shape);
   }
 
-  /** Feeds the next chunk of kubectl's stdout. */
+  /**
+   * Feeds the next chunk of kubectl's stdout. The chunk is copied once (the caller's stays as it was);
+   * the kept text of the value being cut out is then moved down within the copy, over what is dropped
+   * (`out` is where it goes next), so a value that lies in one chunk is decoded in one piece.
+   */
   write(chunk: Buffer | string): void {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    const bytes = Buffer.from(chunk);
     const n = bytes.length;
     let depth = this.depth;
     let dropDepth = this.dropDepth;
     let expectKey = this.expectKey;
     let member = this.member;
-    /** Where the kept text of the value being cut out resumes in this chunk; -1: nothing to keep. */
+    /** Where the kept text of the value being cut out resumes in this chunk; -1: nothing to keep now. */
     let keptFrom = this.parts && dropDepth < 0 && !this.droppingString ? 0 : -1;
+    /** This chunk's kept text so far is bytes[outStart, out). */
+    let outStart = 0;
+    let out = 0;
+    /** Where the value being dropped began in this chunk; -1 when it began in an earlier one. */
+    let dropStart = -1;
+    const keep = (to: number) => {
+      if (keptFrom !== out) bytes.copyWithin(out, keptFrom, to);
+      out += to - keptFrom;
+      keptFrom = -1;
+    };
+    /** The dropped value ended at `end` (exclusive): null in its place, unless that would be longer. */
+    const dropped = (end: number) => {
+      if (dropStart < 0) {
+        this.parts!.push(NULL_TEXT);
+        outStart = out = keptFrom = end;
+      } else if (end - dropStart >= NULL_TEXT.length) {
+        NULL_TEXT.copy(bytes, out);
+        out += NULL_TEXT.length;
+        keptFrom = end;
+      } else {
+        keptFrom = dropStart;
+      }
+    };
     let i = 0;
     if (this.inString) {
       const end = stringEnd(bytes, this.escaped ? 1 : 0, n);
@@ -135,7 +163,7 @@ export class JsonListStream {
       this.escaped = false;
       if (this.droppingString) {
         this.droppingString = false;
-        keptFrom = end + 1;
+        dropped(end + 1);
       }
       if (this.readingKey) {
         const key = Buffer.concat([this.keyHead!, bytes.subarray(0, end)]);
@@ -160,7 +188,7 @@ export class JsonListStream {
           } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
             if (--depth === dropDepth) {
               dropDepth = -1;
-              keptFrom = i + 1;
+              dropped(i + 1);
               i++;
               continue scan;
             }
@@ -173,8 +201,8 @@ export class JsonListStream {
         const readKey = expectKey && (depth === LIST_DEPTH || typeof this.shapes[depth] === "object");
         const drop = !expectKey && member === DROP && this.parts !== null;
         if (drop) {
-          this.parts!.push(bytes.subarray(keptFrom, i), NULL_TEXT);
-          keptFrom = -1;
+          keep(i);
+          dropStart = i;
         }
         const end = stringEnd(bytes, i + 1, n);
         if (end >= n) {
@@ -182,7 +210,7 @@ export class JsonListStream {
           break;
         }
         if (readKey) member = this.keyRead(bytes, i + 1, end, depth);
-        if (drop) keptFrom = end + 1;
+        if (drop) dropped(end + 1);
         i = end;
       } else if (b === COLON) {
         expectKey = false;
@@ -193,28 +221,28 @@ export class JsonListStream {
         const object = b === OPEN_OBJECT;
         const child: Member = this.isObject[depth] ? member : (this.shapes[depth] ?? KEEP_ALL);
         if (child === DROP && this.parts) {
-          this.parts.push(bytes.subarray(keptFrom, i), NULL_TEXT);
-          keptFrom = -1;
+          keep(i);
+          dropStart = i;
           dropDepth = depth;
           depth++;
           i++;
           continue;
         }
+        let shape: Member = child;
         if (depth === LIST_DEPTH) {
           if (object && this.listKey === "metadata" && this.onMetadata) {
             this.parts = [];
             this.partsAreMetadata = true;
-            keptFrom = i;
+            outStart = out = keptFrom = i;
           } else if (!object && this.listKey === "items") {
             this.inItems = true;
             this.sawItems = true;
           }
         }
-        let shape: Member = child;
         if (depth === ITEM_DEPTH - 1 && this.inItems && object) {
           this.parts = [];
           this.partsAreMetadata = false;
-          keptFrom = i;
+          outStart = out = keptFrom = i;
           shape = this.itemShape;
         } else if (!this.parts || this.partsAreMetadata) {
           shape = KEEP_ALL;
@@ -230,10 +258,13 @@ export class JsonListStream {
         expectKey = false;
         const closes = this.partsAreMetadata ? depth === LIST_DEPTH : depth === ITEM_DEPTH - 1;
         if (this.parts && closes && b === CLOSE_OBJECT) {
-          this.parts.push(bytes.subarray(keptFrom, i + 1));
-          const text = Buffer.concat(this.parts).toString("utf8");
+          keep(i + 1);
+          const parts = this.parts;
+          const text =
+            parts.length === 0
+              ? bytes.toString("utf8", outStart, out)
+              : Buffer.concat([...parts, bytes.subarray(outStart, out)]).toString("utf8");
           this.parts = null;
-          keptFrom = -1;
           if (this.partsAreMetadata) this.onMetadata?.(JSON.parse(text));
           else this.onItem(JSON.parse(text));
         }
@@ -241,7 +272,10 @@ export class JsonListStream {
       }
       i++;
     }
-    if (this.parts && keptFrom >= 0 && keptFrom < n) this.parts.push(bytes.subarray(keptFrom));
+    if (this.parts) {
+      if (keptFrom >= 0) keep(n);
+      if (out > outStart) this.parts.push(bytes.subarray(outStart, out));
+    }
     this.depth = depth;
     this.dropDepth = dropDepth;
     this.expectKey = expectKey;

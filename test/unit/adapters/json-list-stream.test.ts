@@ -142,7 +142,7 @@ describe("JsonListStream: an item cut to a Shape before parsing", () => {
     labels: { any: "kept whole", nested: { deep: ["x"] } },
     spec: {
       containers: [
-        { image: "one", env: [{ name: "A", value: "}" }], args: "x" },
+        { image: "one", env: [{ name: "A", value: "}" }], args: "--x", short: "x", none: [] },
         { image: "two", ready: true },
       ],
       volumes: [{ name: "v" }],
@@ -166,7 +166,7 @@ describe("JsonListStream: an item cut to a Shape before parsing", () => {
     status: null,
   };
 
-  it("keeps what it names (whole, or some members of each element); other values arrive as null, numbers and booleans kept", () => {
+  it("keeps what it names (whole, or some members of each element); other values arrive as null, numbers, booleans and values shorter than null kept", () => {
     for (const text of [
       JSON.stringify({ items: [item, item] }),
       JSON.stringify({ items: [item] }, null, 4),
@@ -178,7 +178,15 @@ describe("JsonListStream: an item cut to a Shape before parsing", () => {
         for (let i = 0; i < bytes.length; i += size) stream.write(bytes.subarray(i, i + size));
         stream.end();
         expect(items.length).toBeGreaterThan(0);
-        for (const got of items) expect(got).toEqual(expected);
+        for (const got of items as (typeof expected)[]) {
+          // Shorter than null, a dropped value may stay as it is (when it lies in one chunk).
+          const { short, none, ...first } = got.spec.containers[0] as Record<string, unknown>;
+          expect([null, "x"]).toContain(short);
+          expect([null, []]).toContainEqual(none);
+          expect({ ...got, spec: { ...got.spec, containers: [first, got.spec.containers[1]] } }).toEqual(
+            expected,
+          );
+        }
       }
     }
   });

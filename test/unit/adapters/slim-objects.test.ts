@@ -11,12 +11,18 @@ import type { KubeObject, Pod } from "../../../src/core/k8s.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/objects/${name}`, import.meta.url));
 
+/** The items cut to `shape`, read in 97-byte chunks and in one: the same either way, or the test fails. */
 function cut(list: Buffer, shape: Shape): unknown[] {
-  const items: unknown[] = [];
-  const stream = new JsonListStream((item) => items.push(item), undefined, shape);
-  for (let i = 0; i < list.length; i += 97) stream.write(list.subarray(i, i + 97));
-  stream.end();
-  return items;
+  const read = (size: number) => {
+    const items: unknown[] = [];
+    const stream = new JsonListStream((item) => items.push(item), undefined, shape);
+    for (let i = 0; i < list.length; i += size) stream.write(list.subarray(i, i + size));
+    stream.end();
+    return items;
+  };
+  const whole = read(list.length);
+  expect(read(97)).toEqual(whole);
+  return whole;
 }
 
 describe("the shapes keep every field the slim objects read", () => {
