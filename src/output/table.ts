@@ -48,7 +48,11 @@ export function renderTable(
   }
   const widths = lines.map((line) => line.map(visibleWidth));
   const columns: number[] = [];
-  for (const line of widths) line.forEach((w, i) => (columns[i] = Math.max(columns[i] ?? 0, w)));
+  for (const line of widths) {
+    line.forEach((w, i) => {
+      columns[i] = Math.max(columns[i] ?? 0, w);
+    });
+  }
   let text = "";
   lines.forEach((line, row) => {
     let out = "";
