@@ -74,10 +74,6 @@ export function* planJsonPieces(plan: Plan): Generator<string> {
   yield `${batch}  ]\n}\n`;
 }
 
-export function renderPlanJson(plan: Plan): string {
-  return [...planJsonPieces(plan)].join("");
-}
-
 export function renderPlanYaml(plan: Plan): string {
   return YAML.stringify(toPlanDocument(plan));
 }
