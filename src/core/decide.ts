@@ -170,7 +170,9 @@ function decidePod(pod: Pod, input: PlanInput, same: Same): PlanPod {
   let action: PlanPod["action"] = "none";
   let reason = "";
   let warnings: string[] = [];
-  if (staleCount > 0) {
+  const optedOut = pod.metadata.labels?.[ignoreLabel] === "true";
+  if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
+  else if (staleCount > 0) {
     const unsafe = whyNotDeletable(pod, direct) ?? notOldEnough(containers, input);
     if (unsafe !== null) [action, reason] = ["skip", unsafe];
     else [action, warnings] = ["delete", deletionWarnings(pod, containers)];
@@ -195,6 +197,7 @@ function decidePod(pod: Pod, input: PlanInput, same: Same): PlanPod {
     action,
     reason,
     warnings,
+    optedOut,
   };
 }
 
@@ -204,7 +207,6 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null): string | 
     return "mirror pod of a static pod: change the manifest on its node instead";
   }
   if (pod.metadata.deletionTimestamp) return "already terminating";
-  if (pod.metadata.labels?.[ignoreLabel] === "true") return `opted out with label ${ignoreLabel}=true`;
   const phase = pod.status?.phase;
   if (phase === "Succeeded" || phase === "Failed") return `pod has finished (${phase})`;
   if (controller === null) return "no controller owns it: deleting it would lose it for good";

@@ -65,6 +65,8 @@ export interface PlanPod {
   labels: Record<string, string>;
   /** Not in the document: already being deleted (its replacement is on the way). */
   terminating: boolean;
+  /** Not in the document: labelled kubectl-autoupdate/ignore=true, so skipped whatever its containers say. */
+  optedOut?: boolean;
   /** Not in the document: the direct controller, whose readiness apply waits for between deletions. */
   controller: { kind: string; name: string; uid: string } | null;
   action: PodAction;
@@ -89,18 +91,28 @@ export interface PlanSummary {
   skipped: number;
   unknown: number;
   current: number;
+  /** Pods labelled to be left alone, none of whose containers is stale. */
+  optedOut: number;
   namespacesToDelete: number;
 }
 
 /** Summarizes a plan for the closing line of the table and the CronJob's JSON log line. */
 export function summarize(plan: Plan): PlanSummary {
-  const summary: PlanSummary = { toDelete: 0, skipped: 0, unknown: 0, current: 0, namespacesToDelete: 0 };
+  const summary: PlanSummary = {
+    toDelete: 0,
+    skipped: 0,
+    unknown: 0,
+    current: 0,
+    optedOut: 0,
+    namespacesToDelete: 0,
+  };
   const namespaces = new Set<string>();
   for (const pod of plan.pods) {
     if (pod.action === "delete") {
       summary.toDelete++;
       namespaces.add(pod.namespace);
-    } else if (pod.action === "skip") summary.skipped++;
+    } else if (pod.optedOut && !pod.containers.some((c) => c.status === "stale")) summary.optedOut++;
+    else if (pod.action === "skip") summary.skipped++;
     else if (pod.containers.some((c) => c.status === "unknown")) summary.unknown++;
     else summary.current++;
   }

@@ -136,5 +136,6 @@ export function renderSummary(summary: PlanSummary, total: number): string {
   const stale = summary.toDelete + summary.skipped;
   const where = summary.toDelete > 0 ? ` in ${counted(summary.namespacesToDelete, "namespace")}` : "";
   const split = stale > 0 ? ` (${summary.toDelete} to restart${where}, ${summary.skipped} skipped)` : "";
-  return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current (${counted(total, "pod")} checked)\n`;
+  const optedOut = summary.optedOut > 0 ? `, ${summary.optedOut} opted out` : "";
+  return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current${optedOut} (${counted(total, "pod")} checked)\n`;
 }

@@ -38,7 +38,11 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
     for (const w of pod.warnings)
       stderr.push(`${chalk.yellow("Warning:")} pod ${pod.namespace}/${pod.name}: ${w}\n`);
   }
-  const unknown = plan.pods.flatMap((p) => p.containers).filter((c) => c.status === "unknown").length;
+  // An opted-out pod is the user's to leave alone (the CronJob's own pod, before its imageID is known).
+  const unknown = plan.pods
+    .filter((p) => !p.optedOut)
+    .flatMap((p) => p.containers)
+    .filter((c) => c.status === "unknown").length;
   if (unknown > 0 && !wide) {
     stderr.push(`${counted(unknown, "container")} could not be checked; -o wide shows why\n`);
   }

@@ -137,6 +137,7 @@ export function runSummary(plan: Plan, record: RestartRecord, dryRun: boolean) {
     skipped: summary.skipped,
     unknown: summary.unknown,
     current: summary.current,
+    optedOut: summary.optedOut,
     deleted: count("deleted"),
     evicted: count("evicted"),
     rolledOut: count("rolled"),

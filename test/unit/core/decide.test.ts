@@ -730,6 +730,7 @@ describe("pod actions", () => {
       skipped: 1,
       unknown: 1,
       current: 1,
+      optedOut: 0,
       namespacesToDelete: 2,
     });
   });

@@ -62,6 +62,34 @@ describe("renderPlan", () => {
     );
   });
 
+  it("an opted-out pod is not counted among the containers that could not be checked", () => {
+    const optedOut = decidePlan({
+      resolver: "docker",
+      owners: indexOwners([]),
+      resolutions: new Map(),
+      pods: [
+        makePod({
+          name: "autoupdate-29001-x",
+          owner: { kind: "Job", name: "autoupdate-29001" },
+          labels: { "kubectl-autoupdate/ignore": "true" },
+          containers: [{ name: "run", image: "ghcr.io/org/kubectl-autoupdate:1", imageID: "" }],
+        }),
+      ],
+    });
+    expect(optedOut.pods[0]).toMatchObject({ action: "skip", reason: expect.stringContaining("opted out") });
+    const out = renderPlan({
+      plan: optedOut,
+      warnings: [],
+      notes: [],
+      format: "table",
+      noHeaders: false,
+      chalk,
+      now,
+    });
+    expect(out.stderr).toBe("");
+    expect(text(out.stdout)).toContain("0 stale, 0 unknown, 0 current, 1 opted out (1 pod checked)");
+  });
+
   it("-o wide lists every container with its status and reason", () => {
     const out = renderPlan({
       plan,

@@ -164,6 +164,7 @@ describe("the RunSummary line", () => {
       skipped: 0,
       unknown: 0,
       current: 0,
+      optedOut: 0,
       deleted: 0,
       evicted: 1,
       rolledOut: 2,
