@@ -25,6 +25,15 @@ function cut(list: Buffer, shape: Shape): unknown[] {
   return whole;
 }
 
+/** Chunk sizes from 1 to `max`, the same on every run (a linear congruential sequence). */
+function chunkSizes(seed: number, max: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return 1 + (state % max);
+  };
+}
+
 describe("the shapes keep every field the slim objects read", () => {
   it("pods: a Deployment's pod with init containers, pull secrets and volumes; a mirror pod; a bare one", () => {
     const list = fixture("pods.json");
@@ -38,6 +47,30 @@ describe("the shapes keep every field the slim objects read", () => {
     expect(full?.spec.imagePullSecrets).toHaveLength(2);
     expect(full?.metadata.deletionTimestamp).toBeDefined();
     expect(slim[1]?.metadata.annotations).toEqual({ "kubernetes.io/config.mirror": "" });
+  });
+
+  it("pods read in chunks of every size, compact or indented, make the same slim pods", () => {
+    const items = (JSON.parse(fixture("pods.json").toString()) as { items: Pod[] }).items;
+    const expected = items.map((pod) => slimPod(pod, new SharedValues()));
+    for (const text of [JSON.stringify({ items }), JSON.stringify({ items }, null, 4)]) {
+      const bytes = Buffer.from(text);
+      for (let run = 0; run < 60; run++) {
+        const size = chunkSizes(run + 1, run % 2 ? 40 : 3000);
+        const got: Pod[] = [];
+        const stream = new JsonListStream(
+          (pod) => got.push(slimPod(pod as Pod, new SharedValues())),
+          undefined,
+          podShape,
+        );
+        for (let i = 0; i < bytes.length; ) {
+          const n = size();
+          stream.write(bytes.subarray(i, i + n));
+          i += n;
+        }
+        stream.end();
+        expect(got).toEqual(expected);
+      }
+    }
   });
 
   it("owners in between: a ReplicaSet and a Job", () => {
