@@ -5,13 +5,13 @@ import type { KubeList, KubeObject, Node, Pod, Secret, ServiceAccount } from "..
 import type { LabelSelector } from "../core/readiness.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
+import { SharedValues } from "../util/shared-values.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
 import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { JsonListStream, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
-import { SharedValues } from "./shared-values.js";
 import { ownerShape, podShape, slimOwner, slimPod, slimWorkload } from "./slim-objects.js";
 
 /** kubectl's own connection flags, passed through unchanged. */

@@ -18,8 +18,8 @@ import {
   workloadResources,
 } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
+import type { SharedValues } from "../util/shared-values.js";
 import type { Shape } from "./json-list-stream.js";
-import type { SharedValues } from "./shared-values.js";
 
 /** What listObjects keeps of an owner in between (a ReplicaSet, a Job): whom it belongs to. */
 export const ownerShape: Shape = {

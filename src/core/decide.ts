@@ -2,6 +2,8 @@
  * The decision: pods + what each tag points to now → a Plan. Pure; nothing is restarted unless a
  * container is proven stale and its pod is safe to delete.
  */
+
+import { SharedValues } from "../util/shared-values.js";
 import { type ContainerView, containersOf } from "./containers.js";
 import { tooNewFor } from "./image-age.js";
 import { type ImageRef, repositoryOf } from "./image-ref.js";
@@ -136,35 +138,20 @@ export function nodesToInspect(input: PlanInput): string[] {
 
 /** Decides every container and every pod in scope. */
 export function decidePlan(input: PlanInput): Plan {
-  const same = new Same();
-  const pods = input.pods.map((pod) => decidePod(pod, input, same));
+  // Pods of one controller come to the same verdicts about the same containers: each verdict, owner and
+  // controller is made once and shared, so a plan of 150,000 pods holds little more than a name per pod.
+  const shared = new SharedValues();
+  const pods = input.pods.map((pod) => decidePod(pod, input, shared));
   return { resolver: input.resolver, pods };
 }
 
-/**
- * Pods of one controller come to the same verdicts about the same containers: each verdict, owner and
- * controller is made once and shared (frozen) by the pods it concerns, so a plan of 150,000 pods holds
- * little more than a name per pod.
- */
-class Same {
-  private readonly made = new Map<string, object>();
-  get<T extends object>(key: string, make: () => T): T {
-    let value = this.made.get(key) as T | undefined;
-    if (value === undefined) {
-      value = make();
-      this.made.set(key, Object.freeze(value));
-    }
-    return value;
-  }
-}
-
-function decidePod(pod: Pod, input: PlanInput, same: Same): PlanPod {
+function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   const { direct, top } = ownersOf(pod, input.owners);
   const views = containersOf(pod);
   const node = pod.spec.nodeName ?? "";
   const nodePlatform = input.nodePlatforms ? (input.nodePlatforms.get(node) ?? null) : null;
-  const containers = same.get(`containers ${nodePlatform} ${views.map(viewKey).join("\u0001")}`, () =>
-    views.map((view) => Object.freeze(decideContainer(view, input.resolutions, nodePlatform))),
+  const containers = shared.value(`containers ${nodePlatform} ${views.map(viewKey).join("\u0001")}`, () =>
+    views.map((view) => decideContainer(view, input.resolutions, nodePlatform)),
   );
   const staleCount = containers.filter((c) => c.status === "stale").length;
   let action: PlanPod["action"] = "none";
@@ -185,10 +172,10 @@ function decidePod(pod: Pod, input: PlanInput, same: Same): PlanPod {
     node: pod.spec.nodeName ?? "",
     terminating: pod.metadata.deletionTimestamp !== undefined,
     labels: pod.metadata.labels ?? {},
-    owner: top && same.get(`owner ${top.kind}/${top.name}`, () => top),
+    owner: top && shared.value(`owner ${top.kind}/${top.name}`, () => top),
     controller:
       direct &&
-      same.get(`controller ${direct.kind}/${direct.name}/${direct.uid}`, () => ({
+      shared.value(`controller ${direct.kind}/${direct.name}/${direct.uid}`, () => ({
         kind: direct.kind,
         name: direct.name,
         uid: direct.uid ?? "",

@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { JsonListStream, type Shape } from "../../../src/adapters/json-list-stream.js";
-import { SharedValues } from "../../../src/adapters/shared-values.js";
 import { ownerShape, podShape, slimOwner, slimPod } from "../../../src/adapters/slim-objects.js";
 import type { KubeObject, Pod } from "../../../src/core/k8s.js";
+import { SharedValues } from "../../../src/util/shared-values.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/objects/${name}`, import.meta.url));
 

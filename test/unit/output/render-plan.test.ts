@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
+import type { Plan } from "../../../src/core/plan.js";
 import { makeChalk } from "../../../src/output/color.js";
-import { renderPlan } from "../../../src/output/render-plan.js";
+import { type PlanFormat, renderPlan } from "../../../src/output/render-plan.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
 
@@ -44,10 +45,13 @@ const plan = decidePlan({
 });
 const chalk = makeChalk(false);
 const now = Date.parse("2026-11-30T12:00:00Z");
+/** renderPlan with no warnings or notes, headers shown. */
+const rendered = (p: Plan, format: PlanFormat) =>
+  renderPlan({ plan: p, warnings: [], notes: [], format, noHeaders: false, chalk, now });
 
 describe("renderPlan", () => {
   it("prints the pods that need action, kubectl-style, with a summary; warnings go to stderr", () => {
-    const out = renderPlan({ plan, warnings: [], notes: [], format: "table", noHeaders: false, chalk, now });
+    const out = rendered(plan, "table");
     expect(text(out.stdout)).toMatchInlineSnapshot(`
       "NAMESPACE   POD                OWNER            CONTAINER   IMAGE          RUNNING        LATEST         ACTION   REASON
       default     web-7d9c8b-x2x9q   Deployment/web   app         nginx:latest   3bfc269594ef   fb04dcb6970e   delete   <none>
@@ -77,15 +81,7 @@ describe("renderPlan", () => {
       ],
     });
     expect(optedOut.pods[0]).toMatchObject({ action: "skip", reason: expect.stringContaining("opted out") });
-    const out = renderPlan({
-      plan: optedOut,
-      warnings: [],
-      notes: [],
-      format: "table",
-      noHeaders: false,
-      chalk,
-      now,
-    });
+    const out = rendered(optedOut, "table");
     expect(out.stderr).toBe("");
     expect(text(out.stdout)).toContain("0 stale, 0 unknown, 0 current, 1 opted out (1 pod checked)");
   });
@@ -114,15 +110,7 @@ describe("renderPlan", () => {
     expect(
       renderPlan({ plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, chalk, now }).stderr,
     ).toBe("Warning: w\n");
-    const empty = renderPlan({
-      plan: { resolver: "docker", pods: [] },
-      warnings: [],
-      notes: [],
-      format: "table",
-      noHeaders: false,
-      chalk,
-      now,
-    });
+    const empty = rendered({ resolver: "docker", pods: [] }, "table");
     expect({ ...empty, stdout: text(empty.stdout) }).toEqual({
       stdout: "",
       stderr: "No pods found in scope.\n",
@@ -131,10 +119,7 @@ describe("renderPlan", () => {
 });
 
 describe("the Plan document, written a piece at a time", () => {
-  const json = (p: typeof plan) =>
-    text(
-      renderPlan({ plan: p, warnings: [], notes: [], format: "json", noHeaders: false, chalk, now }).stdout,
-    );
+  const json = (p: typeof plan) => text(rendered(p, "json").stdout);
 
   it("is JSON.stringify's two-space document, byte for byte, in pieces of bounded size", () => {
     const many = { ...plan, pods: Array.from({ length: 400 }, (_, i) => plan.pods[i % plan.pods.length]!) };
@@ -143,10 +128,7 @@ describe("the Plan document, written a piece at a time", () => {
       expect(out).toBe(`${JSON.stringify(JSON.parse(out), null, 2)}\n`);
       expect(JSON.parse(out).pods).toHaveLength(p.pods.length);
     }
-    const pieces = [
-      ...renderPlan({ plan: many, warnings: [], notes: [], format: "json", noHeaders: false, chalk, now })
-        .stdout,
-    ];
+    const pieces = [...rendered(many, "json").stdout];
     expect(pieces.length).toBeGreaterThan(2);
     expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(80 * 1024);
   });
