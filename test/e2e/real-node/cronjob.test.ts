@@ -47,6 +47,16 @@ const jobs = async (): Promise<JobJson[]> =>
 const finished = (job: JobJson, type: "Complete" | "Failed") =>
   job.status?.conditions?.some((c) => c.type === type && c.status === "True") === true;
 
+/**
+ * The one RunSummary line in a Job's log. `kubectl logs` merges the container's stdout (where the summary is
+ * written last) with its stderr, and the runtime may put a stderr line written just before it after it.
+ */
+function runSummaryIn(log: string): Record<string, unknown> {
+  const lines = log.split("\n").filter((line) => line.startsWith('{"kind":"RunSummary"'));
+  expect(lines, log).toHaveLength(1);
+  return JSON.parse(lines[0]!);
+}
+
 /** scripts/image.sh with the run's engine: its stdout (the two tags), or its stderr's tail in the error. */
 function buildImage(): Promise<string> {
   return new Promise((done, fail) => {
@@ -208,7 +218,7 @@ describe("install-cron with the built image; a scheduled run on the real node", 
     expect(ran.status.containerStatuses[0]!.imageID).toBe(lane.ref("kubectl-autoupdate", imageDigest));
 
     expect(log.stdout).toContain(`deployment.apps ${ns}/web restarted (rollout): 2 pods replaced\n`);
-    const summary = JSON.parse(log.stdout.trim().split("\n").pop()!);
+    const summary = runSummaryIn(log.stdout);
     expect(summary).toMatchObject({
       kind: "RunSummary",
       resolver: "registry",
@@ -231,7 +241,7 @@ describe("install-cron with the built image; a scheduled run on the real node", 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^job\.batch\/kubectl-autoupdate-manual-[a-z0-9]{5} complete$/m);
     expect(result.stdout).toContain("Nothing to restart.\n");
-    const summary = JSON.parse(result.stdout.trim().split("\n").pop()!);
+    const summary = runSummaryIn(result.stdout);
     expect(summary).toMatchObject({ kind: "RunSummary", rolledOut: 0, evicted: 0, deleted: 0, failed: 0 });
     const doc = await planJson(["-n", ns, "--resolver", "registry", "-l", "app=web"]);
     expect(doc.pods.map((p) => [p.action, p.containers[0]?.status])).toEqual([
