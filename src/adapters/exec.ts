@@ -9,7 +9,10 @@ export interface ExecOptions {
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Receives stdout as it arrives instead of buffering it (for lists too big to hold as one string). */
+  /**
+   * Receives stdout as it arrives instead of buffering it (for lists too big to hold as one string). Each
+   * chunk is handed over: nothing else reads it, so the receiver may change it.
+   */
   onStdout?: (chunk: Buffer | string) => void;
 }
 

@@ -6,9 +6,8 @@
  *
  * Parsing is most of a large list's cost, and a pod's bytes are mostly what no decision reads (env,
  * probes, volumes, managedFields, conditions…). So an item is cut to a `Shape` before it is parsed: each
- * object, array or string under a key the shape does not keep arrives as null, without being parsed
- * (numbers, booleans and values shorter than `null` are kept as they are). Structural characters are
- * ASCII, so scanning UTF-8 bytes is safe.
+ * member the shape does not keep is removed, key and value, without being parsed, wherever the chunks
+ * happen to split it. Structural characters are ASCII, so scanning UTF-8 bytes is safe.
  */
 
 /** Which members of an object to keep: `true` keeps the value whole, a nested Shape keeps some of its
@@ -32,7 +31,6 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
-const NULL_TEXT = Buffer.from("null");
 
 /** A Shape ready for lookups; KEEP_ALL means the value is kept whole without looking inside. */
 interface Compiled {
@@ -73,6 +71,10 @@ function memberOf(shape: Compiled, bytes: Buffer, start: number, end: number): M
   return shape.others;
 }
 
+const KEEP_VALUE = 1;
+const REMOVE_MEMBER = 2;
+type Skip = typeof KEEP_VALUE | typeof REMOVE_MEMBER;
+
 /** Depths: the List is 1, its `items` array 2, an item 3. */
 const LIST_DEPTH = 1;
 const ITEM_DEPTH = 3;
@@ -91,8 +93,6 @@ export class JsonListStream {
   /** The key being read spans chunks: its bytes so far. */
   private keyHead: Buffer | null = null;
   private readingKey = false;
-  /** The string being read is a value that is cut out. */
-  private droppingString = false;
   /** What the member whose key was just read is to become. */
   private member: Member = KEEP_ALL;
   /** The List's key just read, to know which member opens. */
@@ -101,9 +101,18 @@ export class JsonListStream {
   private sawItems = false;
   /** The value being cut out (an item, or the List's metadata): its kept chunks so far. */
   private parts: Buffer[] | null = null;
+  private partsLength = 0;
   private partsAreMetadata = false;
-  /** The depth at which a dropped value opened; -1 when none is being dropped. */
-  private dropDepth = -1;
+  /**
+   * What is being passed over without looking inside (`skip`), and the depth it began at (-1: nothing):
+   * a value kept whole ends where its depth closes; a member removed, at the comma or brace after it.
+   */
+  private skipDepth = -1;
+  private skip: Skip = KEEP_VALUE;
+  /** Where the member being read begins in the kept text (at its comma, or after its `{`); -1: unknown. */
+  private memberOffset = -1;
+  /** The member being read is its object's first (after `{`, or after members removed up to here). */
+  private memberFirst = false;
 
   constructor(
     private readonly onItem: (item: unknown) => void,
@@ -114,81 +123,124 @@ export class JsonListStream {
   }
 
   /**
-   * Feeds the next chunk of kubectl's stdout. The chunk is copied once (the caller's stays as it was);
-   * the kept text of the value being cut out is then moved down within the copy, over what is dropped
-   * (`out` is where it goes next), so a value that lies in one chunk is decoded in one piece.
+   * Feeds the next chunk of kubectl's stdout. The kept text of the value being cut out is moved down
+   * within the chunk, over what is removed (`out` is where it goes next), so a value that lies in one
+   * chunk is decoded in one piece. A chunk `handedOver` (read by nobody else) is cut where it lies;
+   * any other is copied first, and the caller's stays as it was.
    */
-  write(chunk: Buffer | string): void {
-    const bytes = Buffer.from(chunk);
+  write(chunk: Buffer | string, handedOver = false): void {
+    const bytes = handedOver && typeof chunk !== "string" ? chunk : Buffer.from(chunk);
     const n = bytes.length;
     let depth = this.depth;
-    let dropDepth = this.dropDepth;
+    let skipDepth = this.skipDepth;
+    let skip = this.skip;
+    let memberFirst = this.memberFirst;
+    let memberOffset = this.memberOffset;
     let expectKey = this.expectKey;
     let member = this.member;
     /** Where the kept text of the value being cut out resumes in this chunk; -1: nothing to keep now. */
-    let keptFrom = this.parts && dropDepth < 0 && !this.droppingString ? 0 : -1;
+    let keptFrom = this.parts && !(skipDepth >= 0 && skip === REMOVE_MEMBER) ? 0 : -1;
     /** This chunk's kept text so far is bytes[outStart, out). */
     let outStart = 0;
     let out = 0;
-    /** Where the value being dropped began in this chunk; -1 when it began in an earlier one. */
-    let dropStart = -1;
+    /** Where the member being removed began in this chunk; -1 when it began in an earlier one. */
+    let removedFrom = -1;
     const keep = (to: number) => {
-      if (keptFrom !== out) bytes.copyWithin(out, keptFrom, to);
+      if (keptFrom !== out) {
+        // Most kept runs are a few bytes: a loop costs less than a call into the runtime.
+        if (to - keptFrom > 64) bytes.copyWithin(out, keptFrom, to);
+        else for (let from = keptFrom, at = out; from < to; ) bytes[at++] = bytes[from++]!;
+      }
       out += to - keptFrom;
       keptFrom = -1;
     };
-    /** The dropped value ended at `end` (exclusive): null in its place, unless that would be longer. */
-    const dropped = (end: number) => {
-      if (dropStart < 0) {
-        this.parts!.push(NULL_TEXT);
-        outStart = out = keptFrom = end;
-      } else if (end - dropStart >= NULL_TEXT.length) {
-        NULL_TEXT.copy(bytes, out);
-        out += NULL_TEXT.length;
-        keptFrom = end;
-      } else {
-        keptFrom = dropStart;
+    /** The member whose key ends at `at` is cut out: the kept text goes back to where it began. */
+    const removeMember = (at: number) => {
+      const offset = memberOffset;
+      if (offset < 0 || keptFrom < 0)
+        throw new Error("JsonListStream: a member to remove began where nothing was kept");
+      keep(at);
+      if (offset >= this.partsLength) out = outStart + offset - this.partsLength;
+      else {
+        this.cutPartsTo(offset);
+        out = outStart;
       }
+      removedFrom = at;
     };
+    /** Where the text kept so far would reach if bytes[keptFrom, at) were kept too; -1 when not keeping. */
+    const keptOffset = (at: number) =>
+      keptFrom < 0 ? -1 : this.partsLength + out - outStart + at - keptFrom;
     let i = 0;
     if (this.inString) {
       const end = stringEnd(bytes, this.escaped ? 1 : 0, n);
       if (end >= n) {
         this.escaped = end > n;
         if (this.readingKey) this.keyHead = Buffer.concat([this.keyHead!, bytes]);
-        if (keptFrom >= 0) this.parts!.push(bytes);
+        if (keptFrom >= 0) this.addPart(bytes);
         return;
       }
       this.inString = false;
       this.escaped = false;
-      if (this.droppingString) {
-        this.droppingString = false;
-        dropped(end + 1);
-      }
+      i = end + 1;
       if (this.readingKey) {
         const key = Buffer.concat([this.keyHead!, bytes.subarray(0, end)]);
         member = this.keyRead(key, 0, key.length, depth);
+        if (member === DROP) {
+          removeMember(0);
+          skipDepth = depth;
+          skip = REMOVE_MEMBER;
+        }
       }
-      i = end + 1;
     }
     scan: while (i < n) {
-      if (dropDepth >= 0) {
-        // Inside a value that is cut out: only its end matters.
+      if (skipDepth >= 0 && skip === REMOVE_MEMBER) {
+        // Inside a member removed: it ends at the comma or brace that follows it in its object.
         for (; i < n; i++) {
           const b = bytes[i]!;
           if (b === QUOTE) {
             const end = stringEnd(bytes, i + 1, n);
             if (end >= n) {
-              this.stringSpans(end > n, false, false, bytes);
+              this.stringSpans(end > n, false, bytes);
+              break scan;
+            }
+            i = end;
+          } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+            depth++;
+          } else if (depth > skipDepth) {
+            if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
+          } else if (b === COMMA || b === CLOSE_OBJECT) {
+            skipDepth = -1;
+            // The first member goes with the comma after it; any other with the comma before it.
+            const resume = memberFirst && b === COMMA ? i + 1 : i;
+            if (removedFrom < 0) outStart = out = resume;
+            keptFrom = resume;
+            if (resume > i) {
+              expectKey = true;
+              member = KEEP_ALL;
+              memberOffset = keptOffset(resume);
+            }
+            i = resume;
+            continue scan;
+          }
+        }
+        break;
+      }
+      if (skipDepth >= 0) {
+        // Inside a value passed over whole: only its end matters.
+        for (; i < n; i++) {
+          const b = bytes[i]!;
+          if (b === QUOTE) {
+            const end = stringEnd(bytes, i + 1, n);
+            if (end >= n) {
+              this.stringSpans(end > n, false, bytes);
               break scan;
             }
             i = end;
           } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
             depth++;
           } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-            if (--depth === dropDepth) {
-              dropDepth = -1;
-              dropped(i + 1);
+            if (--depth === skipDepth) {
+              skipDepth = -1;
               i++;
               continue scan;
             }
@@ -199,31 +251,35 @@ export class JsonListStream {
       const b = bytes[i]!;
       if (b === QUOTE) {
         const readKey = expectKey && (depth === LIST_DEPTH || typeof this.shapes[depth] === "object");
-        const drop = !expectKey && member === DROP && this.parts !== null;
-        if (drop) {
-          keep(i);
-          dropStart = i;
-        }
         const end = stringEnd(bytes, i + 1, n);
         if (end >= n) {
-          this.stringSpans(end > n, readKey, drop, bytes.subarray(i + 1, n));
+          this.stringSpans(end > n, readKey, bytes.subarray(i + 1, n));
           break;
         }
-        if (readKey) member = this.keyRead(bytes, i + 1, end, depth);
-        if (drop) dropped(end + 1);
+        if (readKey) {
+          member = this.keyRead(bytes, i + 1, end, depth);
+          if (member === DROP) {
+            removeMember(i);
+            skipDepth = depth;
+            skip = REMOVE_MEMBER;
+            i = end + 1;
+            continue;
+          }
+        }
         i = end;
       } else if (b === COLON) {
         expectKey = false;
       } else if (b === COMMA) {
         expectKey = this.isObject[depth] === true;
         member = KEEP_ALL;
+        memberOffset = keptOffset(i);
+        memberFirst = false;
       } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
         const object = b === OPEN_OBJECT;
         const child: Member = this.isObject[depth] ? member : (this.shapes[depth] ?? KEEP_ALL);
-        if (child === DROP && this.parts) {
-          keep(i);
-          dropStart = i;
-          dropDepth = depth;
+        if (child === KEEP_ALL && depth >= ITEM_DEPTH && this.parts && !this.partsAreMetadata) {
+          skipDepth = depth;
+          skip = KEEP_VALUE;
           depth++;
           i++;
           continue;
@@ -232,6 +288,7 @@ export class JsonListStream {
         if (depth === LIST_DEPTH) {
           if (object && this.listKey === "metadata" && this.onMetadata) {
             this.parts = [];
+            this.partsLength = 0;
             this.partsAreMetadata = true;
             outStart = out = keptFrom = i;
           } else if (!object && this.listKey === "items") {
@@ -241,6 +298,7 @@ export class JsonListStream {
         }
         if (depth === ITEM_DEPTH - 1 && this.inItems && object) {
           this.parts = [];
+          this.partsLength = 0;
           this.partsAreMetadata = false;
           outStart = out = keptFrom = i;
           shape = this.itemShape;
@@ -252,6 +310,8 @@ export class JsonListStream {
         this.shapes[depth] = shape;
         expectKey = object;
         member = KEEP_ALL;
+        memberOffset = keptOffset(i + 1);
+        memberFirst = true;
       } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
         depth--;
         if (depth < 0) throw new SyntaxError("unbalanced JSON");
@@ -274,20 +334,40 @@ export class JsonListStream {
     }
     if (this.parts) {
       if (keptFrom >= 0) keep(n);
-      if (out > outStart) this.parts.push(bytes.subarray(outStart, out));
+      if (out > outStart) this.addPart(bytes.subarray(outStart, out));
     }
     this.depth = depth;
-    this.dropDepth = dropDepth;
+    this.skipDepth = skipDepth;
+    this.skip = skip;
+    this.memberFirst = memberFirst;
+    this.memberOffset = memberOffset;
     this.expectKey = expectKey;
     this.member = member;
   }
 
+  private addPart(part: Buffer): void {
+    this.parts!.push(part);
+    this.partsLength += part.length;
+  }
+
+  /** Drops the kept text of earlier chunks past `length`. */
+  private cutPartsTo(length: number): void {
+    const parts = this.parts!;
+    while (this.partsLength > length) {
+      const last = parts.pop()!;
+      this.partsLength -= last.length;
+      if (this.partsLength < length) {
+        parts.push(last.subarray(0, length - this.partsLength));
+        this.partsLength = length;
+      }
+    }
+  }
+
   /** The chunk ended inside a string: what to carry over to the next one. */
-  private stringSpans(escaped: boolean, readingKey: boolean, dropping: boolean, head: Buffer): void {
+  private stringSpans(escaped: boolean, readingKey: boolean, head: Buffer): void {
     this.inString = true;
     this.escaped = escaped;
     this.readingKey = readingKey;
-    this.droppingString = dropping;
     if (readingKey) this.keyHead = Buffer.from(head);
   }
 
@@ -302,7 +382,7 @@ export class JsonListStream {
 
   /** Call at the end: throws when the text was not a complete List with an `items` array. */
   end(): void {
-    if (!this.sawItems || this.depth !== 0 || this.inString || this.parts || this.dropDepth >= 0) {
+    if (!this.sawItems || this.depth !== 0 || this.inString || this.parts || this.skipDepth >= 0) {
       throw new SyntaxError("not a complete JSON List");
     }
   }

@@ -91,7 +91,7 @@ export class Kubectl {
       onStdout: (chunk) => {
         if (broken !== undefined) return;
         try {
-          stream.write(chunk);
+          stream.write(chunk, true);
         } catch (error) {
           broken = error;
         }

@@ -33,7 +33,7 @@ export interface PagedListRequest<T> {
   name: string;
   query: Omit<PageQuery, "continueToken" | "limit">;
   pageSize?: number;
-  /** What of each item is parsed (the rest arrives as null); all but managedFields when not given. */
+  /** What of each item is parsed (every other member is removed); all but managedFields when not given. */
   shape?: Shape;
   slim: (item: unknown) => T;
   warn?: (line: string) => void;
@@ -116,7 +116,7 @@ function startPage<T>(request: PagedListRequest<T>, continueToken: string | unde
     onStdout: (chunk) => {
       if (broken !== undefined) return;
       try {
-        stream.write(chunk);
+        stream.write(chunk, true);
       } catch (error) {
         broken = error;
         controller.abort();
