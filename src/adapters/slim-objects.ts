@@ -1,7 +1,7 @@
 /**
  * What the plan keeps of each object it lists, so a 150,000-pod list never stays in memory whole: the
  * `Shape` cut out of each item before it is parsed (json-list-stream.ts), and the slim object made of
- * what is left. A field read here must be kept by the shape, or it arrives as null: the unit test
+ * what is left. A field read here must be kept by the shape, or it is missing: the unit test
  * compares each slim object made from the cut item with the one made from the whole item.
  */
 import {
@@ -208,13 +208,15 @@ export function slimPod(pod: Pod, shared: SharedValues): Pod {
   };
 }
 
-/** A key that tells lists apart by every field kept of their elements. */
+/**
+ * A key that tells lists apart by every field kept of their elements. Built by plain concatenation: it is
+ * made several times per pod, and mapping and joining arrays made slimPod an eighth slower.
+ */
 function keyOf<T>(list: readonly T[], fields: (element: T) => readonly (string | undefined)[]): string {
-  return list
-    .map((element) =>
-      fields(element)
-        .map((f) => f ?? "\u0002")
-        .join("\u0000"),
-    )
-    .join("\u0001");
+  let key = "";
+  for (const element of list) {
+    for (const field of fields(element)) key += `${field ?? "\u0002"}\u0000`;
+    key += "\u0001";
+  }
+  return key;
 }
