@@ -3,12 +3,15 @@
  * Fields are listed one by one here so that nothing internal leaks into it by accident.
  */
 import YAML from "yaml";
-import type { Plan } from "../core/plan.js";
+import type { Plan, PlanContainer } from "../core/plan.js";
 
 export const planApiVersion = "kubectl-autoupdate/v1";
 
 function toPlanDocument(plan: Plan) {
-  return { ...documentHead(plan), pods: plan.pods.map(toPodDocument) };
+  return {
+    ...documentHead(plan),
+    pods: plan.pods.map((pod) => ({ ...podFields(pod), containers: containerDocuments(pod.containers) })),
+  };
 }
 
 function documentHead(plan: Plan) {
@@ -20,7 +23,8 @@ function documentHead(plan: Plan) {
   };
 }
 
-function toPodDocument(pod: Plan["pods"][number]) {
+/** A pod's members but its containers, which come last. */
+function podFields(pod: Plan["pods"][number]) {
   return {
     namespace: pod.namespace,
     name: pod.name,
@@ -37,23 +41,28 @@ function toPodDocument(pod: Plan["pods"][number]) {
           },
         }
       : {}),
-    containers: pod.containers.map((c) => ({
-      name: c.name,
-      init: c.init,
-      image: c.image,
-      ref: c.ref,
-      runningDigest: c.runningDigest,
-      latestDigest: c.latestDigest,
-      status: c.status,
-      reason: c.reason,
-      ...(c.latestImage ? { latestImage: { ...c.latestImage } } : {}),
-    })),
   };
+}
+
+function containerDocuments(containers: readonly PlanContainer[]) {
+  return containers.map((c) => ({
+    name: c.name,
+    init: c.init,
+    image: c.image,
+    ref: c.ref,
+    runningDigest: c.runningDigest,
+    latestDigest: c.latestDigest,
+    status: c.status,
+    reason: c.reason,
+    ...(c.latestImage ? { latestImage: { ...c.latestImage } } : {}),
+  }));
 }
 
 /**
  * The document as JSON.stringify(document, null, 2) prints it, one pod at a time: 150,000 pods make
- * ~200 MB of text, which is written as it is made instead of being held whole.
+ * ~200 MB of text, which is written as it is made instead of being held whole. Pods that came to the same
+ * verdicts share one containers list (decide.ts), whose text is made once; the cache of those texts is
+ * emptied when it grows large, so pods that share nothing cost no memory for it.
  */
 export function* planJsonPieces(plan: Plan): Generator<string> {
   const head = JSON.stringify(documentHead(plan), null, 2);
@@ -62,10 +71,20 @@ export function* planJsonPieces(plan: Plan): Generator<string> {
     return;
   }
   yield `${head.slice(0, -2)},\n  "pods": [\n`;
+  const containersText = new Map<readonly PlanContainer[], string>();
   let batch = "";
   for (let i = 0; i < plan.pods.length; i++) {
-    const pod = JSON.stringify(toPodDocument(plan.pods[i]!), null, 2).replaceAll("\n", "\n    ");
-    batch += `    ${pod}${i === plan.pods.length - 1 ? "\n" : ",\n"}`;
+    const pod = plan.pods[i]!;
+    // Members at six spaces (the pods array's elements are at four); containers, last, at eight.
+    const fields = JSON.stringify(podFields(pod), null, 2).slice(0, -2).replaceAll("\n", "\n    ");
+    let containers = containersText.get(pod.containers);
+    if (containers === undefined) {
+      if (containersText.size >= 10_000) containersText.clear();
+      containers = JSON.stringify(containerDocuments(pod.containers), null, 2).replaceAll("\n", "\n      ");
+      containersText.set(pod.containers, containers);
+    }
+    const after = i === plan.pods.length - 1 ? "\n" : ",\n";
+    batch += `    ${fields},\n      "containers": ${containers}\n    }${after}`;
     if (batch.length >= 64 * 1024) {
       yield batch;
       batch = "";

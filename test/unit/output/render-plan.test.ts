@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import type { Plan } from "../../../src/core/plan.js";
@@ -122,10 +123,13 @@ describe("the Plan document, written a piece at a time", () => {
   const json = (p: typeof plan) => text(rendered(p, "json").stdout);
 
   it("is JSON.stringify's two-space document, byte for byte, in pieces of bounded size", () => {
+    // Pods that share their containers list, as pods of one controller do, and one with no containers.
     const many = { ...plan, pods: Array.from({ length: 400 }, (_, i) => plan.pods[i % plan.pods.length]!) };
-    for (const p of [plan, many, { ...plan, pods: [] }]) {
+    const none = { ...plan, pods: [{ ...plan.pods[0]!, containers: [] }, plan.pods[1]!] };
+    for (const p of [plan, many, none, { ...plan, pods: [] }]) {
       const out = json(p);
       expect(out).toBe(`${JSON.stringify(JSON.parse(out), null, 2)}\n`);
+      expect(JSON.parse(out)).toEqual(YAML.parse(text(rendered(p, "yaml").stdout)));
       expect(JSON.parse(out).pods).toHaveLength(p.pods.length);
     }
     const pieces = [...rendered(many, "json").stdout];
