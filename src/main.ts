@@ -9,7 +9,7 @@ import type { Io } from "./io.js";
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const verbose = argv.includes("--verbose") || argv.includes("-v");
   try {
-    await createProgram(io).parseAsync([...argv], { from: "user" });
+    await createProgram(io, argv).parseAsync([...argv], { from: "user" });
     return 0;
   } catch (error) {
     return report(error, io, verbose);

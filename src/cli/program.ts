@@ -1,9 +1,10 @@
 /**
  * The command-line edge: commander wiring of every verb. Each action parses its flags into typed options
  * (options.ts, cron-options.ts), then loads its command and adapters only when it runs: building the
- * program stays cheap, which shell completion (one process per TAB) relies on.
+ * program stays cheap, which shell completion (one process per TAB) relies on. Given the run's words, only
+ * the verbs they name get their flags declared: `--version` and `--help` need none of them.
  */
-import { Command, Option } from "commander";
+import { Command, Help, Option } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import type { ConnectionOptions } from "../connection.js";
 import { defaultImage } from "../cron/core/image.js";
@@ -32,8 +33,17 @@ const programName = "kubectl autoupdate";
 
 const installedNamespaceHelp = "namespace it was installed in (default: the context's)";
 
-/** Builds the program; `io` is the process, or a test's streams. */
-export function createProgram(io: Io): Command {
+/**
+ * Builds the program; `io` is the process, or a test's streams. With `argv`, the words of the run, only
+ * the verbs named there get their flags (every verb for completion); without, every verb.
+ */
+export function createProgram(io: Io, argv?: readonly string[]): Command {
+  /** Each verb, and what declares its flags. */
+  const verbs = new Map<Command, (command: Command) => unknown>();
+  const verb = (command: Command, addFlags: (command: Command) => unknown) => {
+    verbs.set(command, addFlags);
+    return command;
+  };
   const program = new Command()
     .name(programName)
     .description(
@@ -48,13 +58,15 @@ export function createProgram(io: Io): Command {
     })
     .exitOverride()
     // Program flags (--version) only before the verb, so __complete receives every word as typed.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .configureHelp({
+      // Every verb has flags, declared or not yet: the list of commands says so either way.
+      subcommandTerm: (command) =>
+        verbs.has(command) ? `${command.name()} [options]` : new Help().subcommandTerm(command),
+    });
 
-  addPlanningFlags(
-    program
-      .command("plan")
-      .description("list pods whose image tag has moved (read-only)")
-      .option("--exit-code", "exit 2 when any pod is stale (for CI gates)"),
+  verb(program.command("plan").description("list pods whose image tag has moved (read-only)"), (command) =>
+    addPlanningFlags(command.option("--exit-code", "exit 2 when any pod is stale (for CI gates)")),
   ).action(async (raw: RawPlanFlags) => {
     const options = parsePlanOptions(raw, io.env);
     await explained(io, options, async () => {
@@ -66,12 +78,11 @@ export function createProgram(io: Io): Command {
     });
   });
 
-  addPlanningFlags(
-    addApplyFlags(
-      program
-        .command("apply")
-        .description("delete the stale pods the plan shows, so their controllers recreate them"),
-    ),
+  verb(
+    program
+      .command("apply")
+      .description("delete the stale pods the plan shows, so their controllers recreate them"),
+    (command) => addPlanningFlags(addApplyFlags(command)),
   ).action(async (raw: RawApplyFlags) => {
     const options = parseApplyOptions(raw, io.env);
     await explained(io, options, async () => {
@@ -83,20 +94,24 @@ export function createProgram(io: Io): Command {
     });
   });
 
-  addConnectionFlags(
-    addInstallCronFlags(
-      addInstallationFlags(
-        program
-          .command("install-cron")
-          .summary("install a CronJob that runs `apply --yes` on a schedule, with least-privilege RBAC")
-          .description(
-            "install a CronJob that runs `apply --yes` on a schedule, with a ServiceAccount and least-privilege RBAC\n" +
-              "(server-side apply: running it again changes nothing; other flags update the installation in place)",
-          ),
-        "namespace to install into, and the pods it checks unless -A (default: the context's)",
+  verb(
+    program
+      .command("install-cron")
+      .summary("install a CronJob that runs `apply --yes` on a schedule, with least-privilege RBAC")
+      .description(
+        "install a CronJob that runs `apply --yes` on a schedule, with a ServiceAccount and least-privilege RBAC\n" +
+          "(server-side apply: running it again changes nothing; other flags update the installation in place)",
       ),
-      `image the job runs (default: ${defaultImage("registry")}, -docker variant for --resolver docker)`,
-    ),
+    (command) =>
+      addConnectionFlags(
+        addInstallCronFlags(
+          addInstallationFlags(
+            command,
+            "namespace to install into, and the pods it checks unless -A (default: the context's)",
+          ),
+          `image the job runs (default: ${defaultImage("registry")}, -docker variant for --resolver docker)`,
+        ),
+      ),
   ).action(async (raw: RawInstallCronFlags) => {
     const options = parseInstallCronOptions(raw, io.env);
     await explained(io, options, async () => {
@@ -105,13 +120,15 @@ export function createProgram(io: Io): Command {
     });
   });
 
-  addConnectionFlags(
-    addInstallationFlags(
-      program
-        .command("uninstall-cron")
-        .description("delete everything install-cron created (found by label)"),
-      installedNamespaceHelp,
-    ).option("--dry-run", "show what would be deleted (server dry run); delete nothing"),
+  verb(
+    program.command("uninstall-cron").description("delete everything install-cron created (found by label)"),
+    (command) =>
+      addConnectionFlags(
+        addInstallationFlags(command, installedNamespaceHelp).option(
+          "--dry-run",
+          "show what would be deleted (server dry run); delete nothing",
+        ),
+      ),
   ).action(async (raw: RawUninstallCronFlags) => {
     const options = parseUninstallCronOptions(raw, io.env);
     await explained(io, options, async () => {
@@ -120,23 +137,24 @@ export function createProgram(io: Io): Command {
     });
   });
 
-  addConnectionFlags(
-    addInstallationFlags(
-      program
-        .command("run-now")
-        .description("start a Job from the CronJob now, as `kubectl create job --from=cronjob/…`"),
-      installedNamespaceHelp,
-    )
-      .option("--wait", "follow the Job to the end, print its log and exit with its outcome")
-      .option(
-        "--timeout <duration>",
-        "with --wait, give up waiting after this long",
-        defaults.cron.runTimeout,
-      )
-      .addOption(
-        new Option("--poll-interval <duration>", "with --wait, how often to look")
-          .default(defaults.cron.pollInterval)
-          .hideHelp(),
+  verb(
+    program
+      .command("run-now")
+      .description("start a Job from the CronJob now, as `kubectl create job --from=cronjob/…`"),
+    (command) =>
+      addConnectionFlags(
+        addInstallationFlags(command, installedNamespaceHelp)
+          .option("--wait", "follow the Job to the end, print its log and exit with its outcome")
+          .option(
+            "--timeout <duration>",
+            "with --wait, give up waiting after this long",
+            defaults.cron.runTimeout,
+          )
+          .addOption(
+            new Option("--poll-interval <duration>", "with --wait, how often to look")
+              .default(defaults.cron.pollInterval)
+              .hideHelp(),
+          ),
       ),
   ).action(async (raw: RawRunNowFlags) => {
     const options = parseRunNowOptions(raw, io.env);
@@ -146,15 +164,16 @@ export function createProgram(io: Io): Command {
     });
   });
 
-  addConnectionFlags(
-    addInstallationFlags(
-      program
-        .command("cron-status")
-        .description("schedule, time zone, suspension, last runs and the recent Jobs of the CronJob"),
-      installedNamespaceHelp,
-    )
-      .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
-      .option("--no-headers", "print the jobs table without headers"),
+  verb(
+    program
+      .command("cron-status")
+      .description("schedule, time zone, suspension, last runs and the recent Jobs of the CronJob"),
+    (command) =>
+      addConnectionFlags(
+        addInstallationFlags(command, installedNamespaceHelp)
+          .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
+          .option("--no-headers", "print the jobs table without headers"),
+      ),
   ).action(async (raw: RawCronStatusFlags) => {
     const options = parseCronStatusOptions(raw, io.env);
     await explained(io, options, async () => {
@@ -180,6 +199,10 @@ export function createProgram(io: Io): Command {
 
   for (const command of program.commands) {
     command.configureOutput(program.configureOutput()).exitOverride();
+  }
+  const named = argv === undefined || argv.includes("__complete") ? null : new Set(argv);
+  for (const [command, addFlags] of verbs) {
+    if (named === null || named.has(command.name())) addFlags(command);
   }
   return program;
 }
