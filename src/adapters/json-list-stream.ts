@@ -214,9 +214,9 @@ export class JsonListStream {
             const resume = memberFirst && b === COMMA ? i + 1 : i;
             if (removedFrom < 0) outStart = out = resume;
             keptFrom = resume;
+            member = KEEP_ALL;
             if (resume > i) {
               expectKey = true;
-              member = KEEP_ALL;
               memberOffset = keptOffset(resume);
             }
             i = resume;
