@@ -193,8 +193,9 @@ export class JsonListStream {
       }
     }
     scan: while (i < n) {
-      if (skipDepth >= 0 && skip === REMOVE_MEMBER) {
-        // Inside a member removed: it ends at the comma or brace that follows it in its object.
+      if (skipDepth >= 0) {
+        // Passing over without looking inside: a value kept whole ends where its depth closes, a member
+        // removed at the comma or brace that follows it in its object.
         for (; i < n; i++) {
           const b = bytes[i]!;
           if (b === QUOTE) {
@@ -207,8 +208,13 @@ export class JsonListStream {
           } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
             depth++;
           } else if (depth > skipDepth) {
-            if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
+            if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && --depth === skipDepth && skip === KEEP_VALUE) {
+              skipDepth = -1;
+              i++;
+              continue scan;
+            }
           } else if (b === COMMA || b === CLOSE_OBJECT) {
+            // Only a member removed gets here: a value kept whole has ended above.
             skipDepth = -1;
             // The first member goes with the comma after it; any other with the comma before it.
             const resume = memberFirst && b === COMMA ? i + 1 : i;
@@ -221,29 +227,6 @@ export class JsonListStream {
             }
             i = resume;
             continue scan;
-          }
-        }
-        break;
-      }
-      if (skipDepth >= 0) {
-        // Inside a value passed over whole: only its end matters.
-        for (; i < n; i++) {
-          const b = bytes[i]!;
-          if (b === QUOTE) {
-            const end = stringEnd(bytes, i + 1, n);
-            if (end >= n) {
-              this.stringSpans(end > n, false, bytes);
-              break scan;
-            }
-            i = end;
-          } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
-            depth++;
-          } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-            if (--depth === skipDepth) {
-              skipDepth = -1;
-              i++;
-              continue scan;
-            }
           }
         }
         break;
