@@ -1,5 +1,5 @@
 /** Every flag's default, written once: commander shows it in --help, the option parsers apply it. */
-import { cronDefaults } from "../cron/core/objects.js";
+import { cronDefaults } from "../cron/core/defaults.js";
 
 export const defaults = {
   output: "table",

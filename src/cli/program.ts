@@ -9,15 +9,11 @@ import packageJson from "../../package.json" with { type: "json" };
 import type { ConnectionOptions } from "../connection.js";
 import { defaultImage } from "../cron/core/image.js";
 import type { Io } from "../io.js";
-import {
-  parseCronStatusOptions,
-  parseInstallCronOptions,
-  parseRunNowOptions,
-  parseUninstallCronOptions,
-  type RawCronStatusFlags,
-  type RawInstallCronFlags,
-  type RawRunNowFlags,
-  type RawUninstallCronFlags,
+import type {
+  RawCronStatusFlags,
+  RawInstallCronFlags,
+  RawRunNowFlags,
+  RawUninstallCronFlags,
 } from "./cron-options.js";
 import { defaults } from "./defaults.js";
 import {
@@ -27,7 +23,7 @@ import {
   addInstallCronFlags,
   addPlanningFlags,
 } from "./flags.js";
-import { parseApplyOptions, parsePlanOptions, type RawApplyFlags, type RawPlanFlags } from "./options.js";
+import type { RawApplyFlags, RawPlanFlags } from "./options.js";
 
 const programName = "kubectl autoupdate";
 
@@ -68,7 +64,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
   verb(program.command("plan").description("list pods whose image tag has moved (read-only)"), (command) =>
     addPlanningFlags(command.option("--exit-code", "exit 2 when any pod is stale (for CI gates)")),
   ).action(async (raw: RawPlanFlags) => {
-    const options = parsePlanOptions(raw, io.env);
+    const options = (await import("./options.js")).parsePlanOptions(raw, io.env);
     await explained(io, options, async () => {
       const [{ planCommand }, { createContext }] = await Promise.all([
         import("../commands/plan.js"),
@@ -84,7 +80,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
       .description("delete the stale pods the plan shows, so their controllers recreate them"),
     (command) => addPlanningFlags(addApplyFlags(command)),
   ).action(async (raw: RawApplyFlags) => {
-    const options = parseApplyOptions(raw, io.env);
+    const options = (await import("./options.js")).parseApplyOptions(raw, io.env);
     await explained(io, options, async () => {
       const [{ applyCommand }, { createContext }] = await Promise.all([
         import("../commands/apply.js"),
@@ -113,7 +109,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
         ),
       ),
   ).action(async (raw: RawInstallCronFlags) => {
-    const options = parseInstallCronOptions(raw, io.env);
+    const options = (await import("./cron-options.js")).parseInstallCronOptions(raw, io.env);
     await explained(io, options, async () => {
       const { installCronCommand } = await import("../cron/commands/install-cron.js");
       await installCronCommand(await cronDeps(io, options), options);
@@ -130,7 +126,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
         ),
       ),
   ).action(async (raw: RawUninstallCronFlags) => {
-    const options = parseUninstallCronOptions(raw, io.env);
+    const options = (await import("./cron-options.js")).parseUninstallCronOptions(raw, io.env);
     await explained(io, options, async () => {
       const { uninstallCronCommand } = await import("../cron/commands/uninstall-cron.js");
       await uninstallCronCommand(await cronDeps(io, options), options);
@@ -157,7 +153,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
           ),
       ),
   ).action(async (raw: RawRunNowFlags) => {
-    const options = parseRunNowOptions(raw, io.env);
+    const options = (await import("./cron-options.js")).parseRunNowOptions(raw, io.env);
     await explained(io, options, async () => {
       const { runNowCommand } = await import("../cron/commands/run-now.js");
       await runNowCommand(await cronDeps(io, options), options);
@@ -175,7 +171,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
           .option("--no-headers", "print the jobs table without headers"),
       ),
   ).action(async (raw: RawCronStatusFlags) => {
-    const options = parseCronStatusOptions(raw, io.env);
+    const options = (await import("./cron-options.js")).parseCronStatusOptions(raw, io.env);
     await explained(io, options, async () => {
       const { cronStatusCommand } = await import("../cron/commands/cron-status.js");
       await cronStatusCommand(await cronDeps(io, options), options);

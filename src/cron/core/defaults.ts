@@ -1,0 +1,27 @@
+/**
+ * The CronJob's Job and pod tuning (README documents these). Apart from objects.ts so that --help can show
+ * the defaults without loading how the objects are built.
+ */
+export const cronDefaults = {
+  schedule: "*/10 * * * *",
+  name: "kubectl-autoupdate",
+  /** A run that starts more than 5 minutes late is skipped; the next one comes soon. */
+  startingDeadlineSeconds: 300,
+  successfulJobsHistoryLimit: 3,
+  failedJobsHistoryLimit: 3,
+  /** No retry inside a run: the schedule is the retry, and a failed run stays visible as Failed. */
+  backoffLimit: 0,
+  /** apply waits for each replacement pod (5m each); 30 minutes bounds a stuck run. */
+  activeDeadlineSeconds: 1800,
+  /** Finished Jobs are removed after a day even if the history limits would keep them. */
+  ttlSecondsAfterFinished: 86400,
+  /** The uid/gid of the image's user (Dockerfile); set here too so any --image runs non-root. */
+  runAsUser: 65532,
+  resources: {
+    requests: { cpu: "50m", memory: "128Mi" },
+    limits: { cpu: "1", memory: "512Mi" },
+  },
+  /** /tmp is the only writable path (private docker config dirs, kubectl's cache). */
+  tmpSizeLimit: "64Mi",
+  dockerSocket: "/var/run/docker.sock",
+} as const;
