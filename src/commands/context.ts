@@ -1,14 +1,9 @@
 /** What plan and apply run with: the options, and the adapters built from them. */
 import { homedir } from "node:os";
 import { LocalCredentials } from "../adapters/credentials/local-credentials.js";
-import { Docker } from "../adapters/docker.js";
-import { DockerResolver } from "../adapters/docker-resolver.js";
 import type { Exec } from "../adapters/exec.js";
 import type { PodScope } from "../adapters/kubectl.js";
-import { RegistryResolver } from "../adapters/registry/resolver.js";
-import { defaultRetryPolicy } from "../adapters/registry/retry-policy.js";
 import type { Resolver } from "../adapters/resolver.js";
-import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { type Connection, type ConnectionOptions, connect } from "../connection.js";
 import { isLoopbackHost, parseImageRef } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
@@ -45,8 +40,8 @@ export interface Context<O extends PlanningOptions = PlanningOptions> extends Co
   io: Io;
   options: O;
   clock: Clock;
-  /** Built on first use: plan with nothing to resolve needs no docker. */
-  resolver(): Resolver;
+  /** Built, and its modules loaded, on first call; the plan asks for it while the pods are being listed. */
+  resolver(): Promise<Resolver>;
   /**
    * The user's docker config and credential helpers, after the pull secrets in the chain (registry resolver;
    * the docker resolver lets docker read that config itself). Absent with --no-local-credentials.
@@ -65,7 +60,7 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
     io.stderr,
     shouldColor(options.color, io.stderr.isTTY === true, io.env),
   );
-  let resolver: Resolver | undefined;
+  let resolver: Promise<Resolver> | undefined;
   const local =
     options.localCredentials && options.resolver === "registry"
       ? new LocalCredentials({ exec: connection.exec, env: io.env, home: io.env["HOME"] || homedir() })
@@ -87,15 +82,20 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
   };
 }
 
-function createResolver(
+async function createResolver(
   exec: Exec,
   options: PlanningOptions,
   env: NodeJS.ProcessEnv,
   debug: (line: string) => void,
-): Resolver {
+): Promise<Resolver> {
   const insecure = new Set(options.insecureRegistries);
   const isInsecure = (host: string) => isLoopbackHost(host) || insecure.has(host.toLowerCase());
   if (options.resolver === "registry") {
+    const [{ trustSystemCertificates }, { RegistryResolver }, { defaultRetryPolicy }] = await Promise.all([
+      import("../adapters/system-ca.js"),
+      import("../adapters/registry/resolver.js"),
+      import("../adapters/registry/retry-policy.js"),
+    ]);
     const certificates = trustSystemCertificates(env);
     debug(`registry: trusting ${certificates} CA certificates of the system besides Node's own`);
     return new RegistryResolver({
@@ -107,6 +107,10 @@ function createResolver(
       logNotes: options.output !== "wide",
     });
   }
+  const [{ Docker }, { DockerResolver }] = await Promise.all([
+    import("../adapters/docker.js"),
+    import("../adapters/docker-resolver.js"),
+  ]);
   return new DockerResolver(new Docker(exec, options.dockerPath), {
     isInsecure,
     pullTimeoutMs: options.pullTimeoutMs,

@@ -2,7 +2,6 @@
 import { hasStalePods } from "../core/plan.js";
 import { ExitCode } from "../errors.js";
 import { writePieces } from "../io.js";
-import { renderPlan } from "../output/render-plan.js";
 import { makePlan, type PlanResult } from "../pipeline/make-plan.js";
 import type { Context, PlanningOptions } from "./context.js";
 
@@ -20,26 +19,31 @@ export async function planCommand(ctx: Context<PlanOptions>): Promise<void> {
 /** The plan both verbs print: made while the spinner runs, then printed (table or document). */
 export async function showPlan(ctx: Context): Promise<PlanResult> {
   const { options } = ctx;
-  let result: PlanResult;
+  let made: [PlanResult, typeof import("../output/render-plan.js")];
   try {
-    result = await makePlan(ctx.kubectl, ctx.resolver(), {
-      scope: options.scope,
-      strategy: options.strategy,
-      concurrency: options.concurrency,
-      images: options.images,
-      minAgeMs: options.minAgeMs,
-      now: ctx.clock.now(),
-      extraCredentials: ctx.extraCredentials,
-      extraWarnings: ctx.credentialWarnings,
-      signal: ctx.io.signal,
-      onPhase: (text) => {
-        ctx.progress.update(text);
-        ctx.debug(text);
-      },
-    });
+    // The renderers (yaml, cli-table3) load while the plan is being made.
+    made = await Promise.all([
+      makePlan(ctx.kubectl, () => ctx.resolver(), {
+        scope: options.scope,
+        strategy: options.strategy,
+        concurrency: options.concurrency,
+        images: options.images,
+        minAgeMs: options.minAgeMs,
+        now: ctx.clock.now(),
+        extraCredentials: ctx.extraCredentials,
+        extraWarnings: ctx.credentialWarnings,
+        signal: ctx.io.signal,
+        onPhase: (text) => {
+          ctx.progress.update(text);
+          ctx.debug(text);
+        },
+      }),
+      import("../output/render-plan.js"),
+    ]);
   } finally {
     ctx.progress.stop();
   }
+  const [result, { renderPlan }] = made;
   const rendered = renderPlan({
     ...result,
     format: options.output,

@@ -42,11 +42,15 @@ export interface PlanResult {
  */
 export async function makePlan(
   kubectl: Kubectl,
-  resolver: Resolver,
+  loadResolver: () => Promise<Resolver>,
   options: MakePlanOptions,
 ): Promise<PlanResult> {
   options.onPhase?.("Listing pods");
-  const inventory = await gather(kubectl, options.scope, options.concurrency, options.images);
+  // The resolver's modules load while kubectl starts and serves the list.
+  const [inventory, resolver] = await Promise.all([
+    gather(kubectl, options.scope, options.concurrency, options.images),
+    loadResolver(),
+  ]);
   const resolutions = await resolveImages(inventory.images, resolver, {
     concurrency: options.concurrency,
     signal: options.signal,
