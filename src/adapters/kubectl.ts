@@ -154,10 +154,18 @@ export class Kubectl {
     return this.implicitNamespace;
   }
 
-  /** All pods in scope, page by page, each reduced to what the plan reads. */
-  listPods(scope: PodScope, warn?: Warn): Promise<Pod[]> {
+  /**
+   * All pods in scope, page by page, each reduced to what the plan reads; `onPod` sees each one as it
+   * streams in (again, if the list has to restart).
+   */
+  listPods(scope: PodScope, warn?: Warn, onPod?: (pod: Pod) => void): Promise<Pod[]> {
     const shared = new SharedValues();
-    return this.pagedList("pods", scope, (pod: Pod) => slimPod(pod, shared), warn, podShape);
+    const slim = (pod: Pod) => {
+      const slimmed = slimPod(pod, shared);
+      onPod?.(slimmed);
+      return slimmed;
+    };
+    return this.pagedList("pods", scope, slim, warn, podShape);
   }
 
   /** Several kinds (e.g. replicasets.apps, jobs.batch) in the same scope, side by side; no selectors. */

@@ -1,5 +1,5 @@
 /** The unique image references the pods use: each is resolved once, whatever the pod count. */
-import { containersOf } from "./containers.js";
+import { type ContainerView, containersOf } from "./containers.js";
 import type { ImageRef } from "./image-ref.js";
 import type { Pod } from "./k8s.js";
 import type { RunningDigest } from "./running-image.js";
@@ -45,13 +45,8 @@ export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
         counted.add(key);
         use.podCount++;
       }
-      const running = container.running;
-      // Another repository of the same registry can prove the same image (runtimes report any of an
-      // image's repository digests); one on another registry is left alone.
-      if (running.kind === "repo-digest" && running.repository?.startsWith(`${ref.domain}/`)) {
-        const { digest, repository } = running;
-        use.running.set(`${repository}@${digest}`, { digest, repository });
-      }
+      const running = comparableRunning(container);
+      if (running) use.running.set(`${running.repository}@${running.digest}`, running);
       const secrets = pod.spec.imagePullSecrets ?? [];
       for (const { name } of secrets) addOnce(use.pullSecrets, seenSecret.get(key)!, { namespace, name });
       if (secrets.length === 0) {
@@ -61,6 +56,30 @@ export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
     }
   }
   return [...byKey.values()];
+}
+
+/**
+ * A tag's container whose node reports a digest a registry can compare. Another repository of the same
+ * registry can prove the same image (runtimes report any of an image's repository digests); one on
+ * another registry is left alone.
+ */
+function comparableRunning(container: ContainerView): RunningDigest | null {
+  if (!container.parsed.ok || container.parsed.ref.digest !== null) return null;
+  const running = container.running;
+  if (running.kind !== "repo-digest" || !running.repository?.startsWith(`${container.parsed.ref.domain}/`)) {
+    return null;
+  }
+  return { digest: running.digest, repository: running.repository };
+}
+
+/**
+ * Whether this pod alone shows that ServiceAccounts' pull secrets will be needed: it names none of its own
+ * and runs a tag worth resolving. (imagesToResolve decides in the end; a pod for which this holds is
+ * always among what it decides on.)
+ */
+export function needsAccountSecrets(pod: Pod): boolean {
+  if ((pod.spec.imagePullSecrets ?? []).length > 0) return false;
+  return containersOf(pod).some((container) => comparableRunning(container) !== null);
 }
 
 function addOnce(list: SecretRef[], seen: Set<string>, ref: SecretRef): void {

@@ -7,10 +7,20 @@ const intermediateOwners = { ReplicaSet: "replicasets.apps", Job: "jobs.batch" }
 
 /** The resources to list for these pods' owners: only kinds some pod is directly controlled by. */
 export function ownerResourcesToList(pods: readonly Pod[]): string[] {
-  const kinds = new Set(pods.map((pod) => controllerOf(pod.metadata)?.kind));
-  return Object.entries(intermediateOwners)
-    .filter(([kind]) => kinds.has(kind))
-    .map(([, resource]) => resource);
+  const resources = new Set<string>();
+  for (const pod of pods) {
+    const resource = ownerResourceOf(pod);
+    if (resource) resources.add(resource);
+  }
+  return Object.values(intermediateOwners).filter((resource) => resources.has(resource));
+}
+
+/** The resource to list for this pod's owner, when its controller is a ReplicaSet or a Job. */
+export function ownerResourceOf(pod: Pod): string | null {
+  const kind = controllerOf(pod.metadata)?.kind;
+  return kind !== undefined && Object.hasOwn(intermediateOwners, kind)
+    ? intermediateOwners[kind as keyof typeof intermediateOwners]
+    : null;
 }
 
 /** Controller references of ReplicaSets and Jobs, by namespace/kind/name. */

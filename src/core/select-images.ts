@@ -7,15 +7,21 @@ import { formatImageRef, InvalidImageRefError, parseImageRef } from "./image-ref
 import type { Container, Pod } from "./k8s.js";
 
 export function onlyImages(pods: readonly Pod[], keys: ReadonlySet<string>): Pod[] {
-  const wanted = (c: Container) => keys.has(normalized(c.image ?? ""));
   const selected: Pod[] = [];
   for (const pod of pods) {
-    const containers = pod.spec.containers.filter(wanted);
-    const initContainers = pod.spec.initContainers?.filter(wanted) ?? [];
-    if (containers.length + initContainers.length === 0) continue;
-    selected.push({ ...pod, spec: { ...pod.spec, containers, initContainers } });
+    const kept = withOnlyImages(pod, keys);
+    if (kept) selected.push(kept);
   }
   return selected;
+}
+
+/** The pod with only the containers running these references; null when it has none. */
+export function withOnlyImages(pod: Pod, keys: ReadonlySet<string>): Pod | null {
+  const wanted = (c: Container) => keys.has(normalized(c.image ?? ""));
+  const containers = pod.spec.containers.filter(wanted);
+  const initContainers = pod.spec.initContainers?.filter(wanted) ?? [];
+  if (containers.length + initContainers.length === 0) return null;
+  return { ...pod, spec: { ...pod.spec, containers, initContainers } };
 }
 
 /** The key an image is compared by; an invalid reference matches nothing. */

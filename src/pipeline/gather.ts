@@ -1,18 +1,26 @@
 /**
  * Gathering: kubectl calls that grow with pages, never with pods — the pod list (one call per page);
- * then, side by side, the lists of the owners in between (ReplicaSets, Jobs) and of the ServiceAccounts
- * (for pods naming no pull secret); then the pull secrets actually referenced, one `get` per namespace.
+ * alongside it, each started by the first pod that needs it, the lists of the owners in between
+ * (ReplicaSets, Jobs) and of the ServiceAccounts (for pods naming no pull secret); then the pull secrets
+ * actually referenced, one `get` per namespace.
  */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
-import { type ImageInUse, imagesInUse, imagesToResolve, type SecretRef } from "../core/images-in-use.js";
-import type { Pod, ServiceAccount } from "../core/k8s.js";
+import {
+  type ImageInUse,
+  imagesInUse,
+  imagesToResolve,
+  needsAccountSecrets,
+  type SecretRef,
+} from "../core/images-in-use.js";
+import type { KubeObject, Pod, ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
-import { indexOwners, type OwnerIndex, ownerResourcesToList } from "../core/owners.js";
+import { indexOwners, type OwnerIndex, ownerResourceOf, ownerResourcesToList } from "../core/owners.js";
 import { workloadKey } from "../core/restart-strategy.js";
-import { onlyImages } from "../core/select-images.js";
+import { onlyImages, withOnlyImages } from "../core/select-images.js";
 import type { Workload, WorkloadKind } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
+import { StartOnce } from "../util/start-once.js";
 
 export interface Inventory {
   pods: Pod[];
@@ -36,16 +44,35 @@ export async function gather(
 ): Promise<Inventory> {
   const warnings: string[] = [];
   const warn = (line: string) => warnings.push(line);
-  const listed = await kubectl.listPods(scope, warn);
+  // Started at the first pod that shows they are needed, so they run while the rest of the pods stream in
+  // (with one page of pods, they would otherwise start only after it).
+  const ownerLists = new Map<string, StartOnce<KubeObject[]>>();
+  const ownerList = (resource: string) => {
+    let list = ownerLists.get(resource);
+    if (!list) {
+      list = new StartOnce(() => kubectl.listObjects([resource], scope, warn));
+      ownerLists.set(resource, list);
+    }
+    return list.start();
+  };
+  const accounts = new StartOnce(() => listServiceAccounts(kubectl, scope, warnings));
+  const listed = await kubectl.listPods(scope, warn, (pod) => {
+    const selected = only ? withOnlyImages(pod, only) : pod;
+    if (!selected) return;
+    const resource = ownerResourceOf(selected);
+    if (resource) ownerList(resource);
+    if (!accounts.started && needsAccountSecrets(selected)) accounts.start();
+  });
   const pods = only ? onlyImages(listed, only) : listed;
 
-  const resources = ownerResourcesToList(pods);
   const images = imagesToResolve(imagesInUse(pods));
   const [ownerObjects, accountSecrets] = await Promise.all([
-    resources.length > 0 ? kubectl.listObjects(resources, scope, warn) : [],
-    serviceAccountSecrets(kubectl, scope, images, warnings),
+    Promise.all(ownerResourcesToList(pods).map(ownerList)),
+    images.some((image) => image.serviceAccounts.length > 0)
+      ? accounts.start().then((found) => serviceAccountSecrets(found, images))
+      : new Map<string, SecretRef[]>(),
   ]);
-  const owners = indexOwners(ownerObjects);
+  const owners = indexOwners(ownerObjects.flat());
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
   const pullSecrets = await readPullSecrets(kubectl, wanted, concurrency, warnings);
   return { pods, owners, images, pullSecrets, accountSecrets, warnings };
@@ -83,15 +110,12 @@ export async function gatherWorkloads(
   return { workloads, unreadable };
 }
 
-/** The pull secrets named by the ServiceAccounts of pods that name none themselves. */
-async function serviceAccountSecrets(
+/** The ServiceAccounts in scope by `namespace/name`; a refusal is a warning and none. */
+async function listServiceAccounts(
   kubectl: Kubectl,
   scope: PodScope,
-  images: readonly ImageInUse[],
   warnings: string[],
-): Promise<Map<string, SecretRef[]>> {
-  const result = new Map<string, SecretRef[]>();
-  if (!images.some((image) => image.serviceAccounts.length > 0)) return result;
+): Promise<Map<string, ServiceAccount>> {
   const accounts = new Map<string, ServiceAccount>();
   try {
     for (const sa of await kubectl.listServiceAccounts(scope, (line) => warnings.push(line))) {
@@ -102,6 +126,15 @@ async function serviceAccountSecrets(
     if (!(error instanceof ToolFailedError)) throw error;
     warnings.push(`${error.message} (ServiceAccounts' pull secrets not used)`);
   }
+  return accounts;
+}
+
+/** The pull secrets named by the ServiceAccounts of pods that name none themselves, per image. */
+function serviceAccountSecrets(
+  accounts: ReadonlyMap<string, ServiceAccount>,
+  images: readonly ImageInUse[],
+): Map<string, SecretRef[]> {
+  const result = new Map<string, SecretRef[]>();
   for (const image of images) {
     const refs = image.serviceAccounts.flatMap((sa) =>
       (accounts.get(`${sa.namespace}/${sa.name}`)?.imagePullSecrets ?? []).map(({ name }) => ({

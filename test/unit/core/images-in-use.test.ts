@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
+import { imagesInUse, imagesToResolve, needsAccountSecrets } from "../../../src/core/images-in-use.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import { digestOf, makePod, type PodSpec, type Runtime } from "../../support/pods.js";
 
@@ -76,5 +76,27 @@ describe("imagesInUse", () => {
       { repository: "docker.io/library/app", digest: OLD },
       { repository: "docker.io/library/app", digest: NEW },
     ]);
+  });
+});
+
+describe("needsAccountSecrets", () => {
+  it("holds for a pod naming no pull secret that runs a tag worth resolving, and then the images agree", () => {
+    const cases: [Pod, boolean][] = [
+      [webPod(), true],
+      [webPod({ imagePullSecrets: ["regcred"] }), false],
+      [webPod({ containers: [{ name: "c", image: `nginx@${OLD}`, runningDigest: OLD }] }), false],
+      [webPod({ phase: "Pending", containers: [{ name: "c", image: "pending:1" }] }), false],
+      [
+        webPod({ containers: [{ name: "c", image: "other:1", imageID: `registry.example.com/x@${OLD}` }] }),
+        false,
+      ],
+    ];
+    for (const [pod, expected] of cases) {
+      expect(needsAccountSecrets(pod)).toBe(expected);
+      // A pod for which it holds is always one the list of images needs ServiceAccounts for.
+      if (expected) {
+        expect(imagesToResolve(imagesInUse([pod])).some((i) => i.serviceAccounts.length > 0)).toBe(true);
+      }
+    }
   });
 });

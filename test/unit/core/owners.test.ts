@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../../src/core/k8s.js";
-import { ownerResourcesToList } from "../../../src/core/owners.js";
+import { ownerResourceOf, ownerResourcesToList } from "../../../src/core/owners.js";
 import { digestOf, makePod, type PodSpec, type Runtime } from "../../support/pods.js";
 
 const OLD = digestOf("web v1");
@@ -26,5 +26,13 @@ describe("ownerResourcesToList", () => {
     expect(
       ownerResourcesToList([webPod({ owner: { kind: "StatefulSet", name: "db" } }), webPod({ owner: null })]),
     ).toEqual([]);
+  });
+
+  it("names each pod's own: what gather starts listing as the pod streams in", () => {
+    expect(ownerResourceOf(webPod())).toBe("replicasets.apps");
+    expect(ownerResourceOf(webPod({ owner: { kind: "Job", name: "j" } }))).toBe("jobs.batch");
+    expect(ownerResourceOf(webPod({ owner: { kind: "StatefulSet", name: "db" } }))).toBeNull();
+    expect(ownerResourceOf(webPod({ owner: { kind: "toString", name: "x" } }))).toBeNull();
+    expect(ownerResourceOf(webPod({ owner: null }))).toBeNull();
   });
 });
