@@ -1,6 +1,6 @@
 /**
- * HTTP to registries and token servers over Node's fetch (https with the system CAs, which include
- * NODE_EXTRA_CA_CERTS). Every request has a timeout; 408/429/5xx and network errors are retried with backoff
+ * HTTP to registries and token servers over keep-alive connections (http-fetch.ts; https with the system
+ * CAs, which include NODE_EXTRA_CA_CERTS). Every request has a timeout; 408/429/5xx and network errors are retried with backoff
  * and jitter (retry-policy.ts); a global and a per-host limit bound the requests in flight. A host that
  * fails TLS or name resolution, or stays unreachable after its retries, is not asked again in this run, so one
  * dead registry costs one timeout sequence, not one per image. A host that has answered before is only slow
@@ -8,6 +8,7 @@
  * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
 
+import { type HttpFetchInit, httpFetch } from "./http-fetch.js";
 import { Limiter } from "./limiter.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
 import {
@@ -55,10 +56,13 @@ export interface TransportOptions {
   maxBodyBytes?: number;
   log?: (line: string) => void;
   /** Test seams. */
-  fetch?: typeof fetch;
+  fetch?: Fetch;
   random?: () => number;
   now?: () => number;
 }
+
+/** How a request is sent: httpFetch, or a test's fake with fetch's shape. */
+export type Fetch = (url: URL, init: HttpFetchInit) => Promise<Response>;
 
 /** One request as the registry code builds it. */
 export interface HttpRequest {
@@ -89,14 +93,14 @@ export class Transport {
   private readonly answered = new Map<string, number>();
   private readonly counts: RequestStats = { ping: 0, head: 0, get: 0, token: 0, blob: 0, retries: 0 };
   readonly rateLimits = new Map<string, RateLimitState>();
-  private readonly fetch: typeof fetch;
+  private readonly fetch: Fetch;
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
 
   constructor(private readonly options: TransportOptions) {
     this.global = new Limiter(options.maxConcurrent);
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.fetch = options.fetch ?? httpFetch;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
@@ -176,7 +180,6 @@ export class Transport {
         headers: init.headers,
         body: init.body,
         signal: combined,
-        redirect: "follow",
       });
       const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
       if (!this.answered.has(url.host)) this.answered.set(url.host, 0);

@@ -1,0 +1,154 @@
+/**
+ * httpFetch (adapters/registry/http-fetch.ts) against real HTTP servers on loopback: HEADs keep their
+ * connection, redirects follow fetch's rules (no Authorization to another origin), failures have fetch's
+ * shape (TypeError with a cause, AbortError).
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { httpFetch } from "../../../../src/adapters/registry/http-fetch.js";
+
+interface Seen {
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  body: string;
+}
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A server answering with `answer`; records each request and counts connections. */
+async function serve(answer: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void) {
+  const seen: Seen[] = [];
+  let connections = 0;
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        authorization: req.headers.authorization,
+        body,
+      });
+      answer(req, res, body);
+    });
+  });
+  server.on("connection", () => connections++);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, seen, connections: () => connections, server };
+}
+
+const manifest = JSON.stringify({ schemaVersion: 2 });
+
+describe("httpFetch", () => {
+  it("keeps the connection of a HEAD for the next request, as for a GET", async () => {
+    const registry = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": manifest.length });
+      res.end(manifest);
+    });
+    for (let i = 0; i < 5; i++) {
+      const head = await httpFetch(`${registry.base}/v2/app/manifests/${i}`, { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect(head.body).toBeNull();
+      expect(head.headers.get("content-length")).toBe(String(manifest.length));
+    }
+    const get = await httpFetch(`${registry.base}/v2/app/manifests/x`);
+    expect(await get.text()).toBe(manifest);
+    expect(registry.connections()).toBe(1);
+  });
+
+  it("follows a redirect to another origin without the Authorization header, and keeps it on the same one", async () => {
+    const storage = await serve((_req, res) => res.end("blob"));
+    const registry = await serve((req, res) => {
+      if (req.url === "/v2/app/blobs/same") res.writeHead(307, { location: "/v2/app/blobs/here" }).end();
+      else if (req.url === "/v2/app/blobs/other")
+        res.writeHead(302, { location: `${storage.base}/b?sig=1` }).end();
+      else res.end("here");
+    });
+    const headers = { authorization: "Bearer secret-token", accept: "*/*" };
+    expect(await (await httpFetch(`${registry.base}/v2/app/blobs/same`, { headers })).text()).toBe("here");
+    expect(await (await httpFetch(`${registry.base}/v2/app/blobs/other`, { headers })).text()).toBe("blob");
+    expect(registry.seen.map((s) => `${s.url} ${s.authorization}`)).toEqual([
+      "/v2/app/blobs/same Bearer secret-token",
+      "/v2/app/blobs/here Bearer secret-token",
+      "/v2/app/blobs/other Bearer secret-token",
+    ]);
+    expect(storage.seen).toEqual([{ method: "GET", url: "/b?sig=1", authorization: undefined, body: "" }]);
+  });
+
+  it("goes on as a GET without the body after a 303, and keeps method and body after a 307", async () => {
+    const server = await serve((req, res) => {
+      if (req.url === "/token-303") res.writeHead(303, { location: "/after" }).end();
+      else if (req.url === "/token-307") res.writeHead(307, { location: "/after" }).end();
+      else res.end("ok");
+    });
+    const post = { method: "POST", headers: { "content-type": "text/plain" }, body: "form" };
+    await httpFetch(`${server.base}/token-303`, post);
+    await httpFetch(`${server.base}/token-307`, post);
+    expect(server.seen.map((s) => `${s.method} ${s.url} ${s.body}`)).toEqual([
+      "POST /token-303 form",
+      "GET /after ",
+      "POST /token-307 form",
+      "POST /after form",
+    ]);
+  });
+
+  it("gives up after 20 redirects, and refuses a redirect out of http(s), as fetch does", async () => {
+    const loop = await serve((req, res) => {
+      if (req.url === "/file") res.writeHead(302, { location: "file:///etc/passwd" }).end();
+      else res.writeHead(302, { location: "/again" }).end();
+    });
+    await expect(httpFetch(`${loop.base}/start`)).rejects.toMatchObject({
+      name: "TypeError",
+      cause: { message: "more than 20 redirects" },
+    });
+    expect(loop.seen).toHaveLength(21);
+    await expect(httpFetch(`${loop.base}/file`)).rejects.toMatchObject({
+      cause: { message: "redirect to file: refused" },
+    });
+  });
+
+  it("answers 204 with no body, and streams a body as it comes", async () => {
+    const server = await serve((req, res) => {
+      if (req.url === "/empty") res.writeHead(204).end();
+      else {
+        res.write("first ");
+        setTimeout(() => res.end("second"), 20);
+      }
+    });
+    const empty = await httpFetch(`${server.base}/empty`);
+    expect([empty.status, empty.body]).toEqual([204, null]);
+    expect(await (await httpFetch(`${server.base}/stream`)).text()).toBe("first second");
+  });
+
+  it("fails like fetch: a TypeError caused by the system's error, an AbortError, a TypeError for a bad header", async () => {
+    const closed = await serve(() => {});
+    const port = new URL(closed.base).port;
+    await new Promise((resolve) => closed.server.close(resolve));
+    servers.splice(0);
+    await expect(httpFetch(`http://127.0.0.1:${port}/v2/`)).rejects.toMatchObject({
+      name: "TypeError",
+      message: "fetch failed",
+      cause: { code: "ECONNREFUSED" },
+    });
+
+    const silent = await serve(() => {});
+    await expect(httpFetch(`${silent.base}/v2/`, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+
+    const error = await httpFetch(`${silent.base}/v2/`, { headers: { authorization: "a\nb" } }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.cause).toBeUndefined();
+  });
+});
