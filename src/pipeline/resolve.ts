@@ -7,7 +7,7 @@ import { manifestsToInspect, newImageToDescribe } from "../core/decide.js";
 import { parseImageRef, repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
-import type { ManifestInfo, Resolution, TagResolution } from "../core/resolution.js";
+import type { ManifestInfo, Resolution } from "../core/resolution.js";
 import { mapLimit } from "../util/map-limit.js";
 
 export interface ResolveOptions {
@@ -18,70 +18,91 @@ export interface ResolveOptions {
   signal?: AbortSignal;
 }
 
+/** A manifest by `repository@digest`, read at most once (again only to learn its platform). */
+type ReadOnce = (id: string, platform: boolean, read: () => Promise<ManifestInfo>) => Promise<ManifestInfo>;
+
 /** Rounds of manifest reads: tag and running manifest, their children, and a spare. */
 const maxManifestRounds = 4;
 
-/** Resolutions by normalized reference. */
+/**
+ * Resolutions by normalized reference. Each image goes its own way, `concurrency` images at a time: the
+ * tag, then the rounds of manifest reads it needs, then its new image's description; so one image's
+ * manifest reads overlap other images' tags rather than waiting for every tag.
+ */
 export async function resolveImages(
   images: readonly ImageInUse[],
   resolver: Resolver,
   options: ResolveOptions,
 ): Promise<Map<string, Resolution>> {
-  const credentials = new Map<string, Credential[]>();
   let done = 0;
   options.onProgress?.(0, images.length);
-  const tags = new Map<string, TagResolution>();
+  const resolutions = new Map<string, Resolution>();
   const interrupted = () => options.signal?.aborted === true;
+  // Images of one repository may need the same manifest: it is read once, with its platform if any asks.
+  const reads = new Map<string, { platform: boolean; info: Promise<ManifestInfo> }>();
+  const readOnce: ReadOnce = (id, platform, read) => {
+    const known = reads.get(id);
+    if (known && (known.platform || !platform)) return known.info;
+    const info = read();
+    reads.set(id, { platform, info });
+    return info;
+  };
   await mapLimit(images, options.concurrency, async (image) => {
     // After Ctrl-C no new image is started; the plan is thrown away anyway.
     if (interrupted()) {
-      tags.set(image.key, { ok: false, reason: "interrupted" });
+      resolutions.set(image.key, { tag: { ok: false, reason: "interrupted" }, manifests: new Map() });
       return;
     }
-    const creds = await options.credentialsFor(image, repositoryOf(image.ref));
-    credentials.set(image.key, creds);
-    tags.set(image.key, await resolver.resolveTag(image.ref, creds, options.signal));
+    const credentials = await options.credentialsFor(image, repositoryOf(image.ref));
+    const tag = await resolver.resolveTag(image.ref, credentials, options.signal);
+    const resolution: Resolution & { manifests: Map<string, ManifestInfo> } = { tag, manifests: new Map() };
+    resolutions.set(image.key, resolution);
+    await readManifests(image, resolution, credentials, { resolver, readOnce, ...options });
+    const digest = interrupted() ? null : newImageToDescribe(image, resolution);
+    if (digest !== null) {
+      resolution.newImage = {
+        digest,
+        description: await resolver.describeImage(image.ref, digest, credentials, options.signal),
+      };
+    }
     options.onProgress?.(++done, images.length);
   });
-
-  // Read manifests by digest only where a verdict needs them: the tag's index or manifest and the running
-  // one (only when their digests differ), then the children whose configs tell whether they are one image.
-  // Each round asks for what the last one's answers showed is needed; a handful of rounds at most.
-  const resolutions = new Map<string, Resolution & { manifests: Map<string, ManifestInfo> }>();
-  for (const [key, tag] of tags) resolutions.set(key, { tag, manifests: new Map() });
-  for (let round = 0; round < maxManifestRounds && !interrupted(); round++) {
-    const wanted = manifestsToInspect(images, resolutions);
-    if (wanted.length === 0) break;
-    await mapLimit(wanted, options.concurrency, async ({ image, need }) => {
-      if (interrupted()) return;
-      // From the image's own repository as the tag was asked for (a resolver may tie credentials to it);
-      // from another repository of the registry under that repository's name and credentials.
-      const own = need.repository === repositoryOf(image.ref);
-      const ref = own ? image.ref : { ...parseImageRef(need.repository), tag: null, digest: need.digest };
-      const creds = own
-        ? (credentials.get(image.key) ?? [])
-        : await options.credentialsFor(image, need.repository);
-      const info = await resolver.inspectManifest(ref, need.digest, creds, {
-        platform: need.platform,
-        signal: options.signal,
-      });
-      const manifests = resolutions.get(image.key)!.manifests;
-      // A manifest already read with its platform keeps it when another verdict reads it without.
-      const known = manifests.get(need.digest);
-      const knowsMore = known?.ok && !known.isIndex && known.platform !== undefined && !need.platform;
-      if (!knowsMore) manifests.set(need.digest, info);
-    });
-  }
-  // Describe each tag's new image once (build time, labels), only for tags some node runs another image of.
-  await mapLimit(images, options.concurrency, async (image) => {
-    const resolution = resolutions.get(image.key);
-    const digest = resolution && !interrupted() ? newImageToDescribe(image, resolution) : null;
-    if (!resolution || digest === null) return;
-    const creds = credentials.get(image.key) ?? [];
-    resolution.newImage = {
-      digest,
-      description: await resolver.describeImage(image.ref, digest, creds, options.signal),
-    };
-  });
   return resolutions;
+}
+
+/**
+ * Reads manifests by digest only where a verdict needs them: the tag's index or manifest and the running
+ * one (only when their digests differ), then the children whose configs tell whether they are one image.
+ * Each round asks for what the last one's answers showed is needed; a handful of rounds at most.
+ */
+async function readManifests(
+  image: ImageInUse,
+  resolution: Resolution & { manifests: Map<string, ManifestInfo> },
+  credentials: Credential[],
+  options: ResolveOptions & { resolver: Resolver; readOnce: ReadOnce },
+): Promise<void> {
+  const own = new Map([[image.key, resolution]]);
+  for (let round = 0; round < maxManifestRounds && options.signal?.aborted !== true; round++) {
+    const wanted = manifestsToInspect([image], own);
+    if (wanted.length === 0) return;
+    await Promise.all(
+      wanted.map(async ({ need }) => {
+        // From the image's own repository as the tag was asked for (a resolver may tie credentials to it);
+        // from another repository of the registry under that repository's name and credentials.
+        const isOwn = need.repository === repositoryOf(image.ref);
+        const ref = isOwn ? image.ref : { ...parseImageRef(need.repository), tag: null, digest: need.digest };
+        const info = await options.readOnce(`${need.repository}@${need.digest}`, need.platform, async () => {
+          const creds = isOwn ? credentials : await options.credentialsFor(image, need.repository);
+          return options.resolver.inspectManifest(ref, need.digest, creds, {
+            platform: need.platform,
+            signal: options.signal,
+          });
+        });
+        // A manifest already read with its platform keeps it when another verdict reads it without.
+        const known = resolution.manifests.get(need.digest);
+        const knowsMore = known?.ok && !known.isIndex && known.platform !== undefined && !need.platform;
+        if (!knowsMore) resolution.manifests.set(need.digest, info);
+      }),
+    );
+  }
 }
