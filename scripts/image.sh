@@ -113,7 +113,7 @@ for arch in "${archs[@]}"; do
   fi
   # The executable, unless it is newer than the bundle (npm run pack made it already).
   exe=dist/sea/linux-${arch}/kubectl-autoupdate
-  [[ -x ${exe} && ${exe} -nt dist/kubectl-autoupdate.single.mjs ]] || node scripts/sea.mjs "linux/${arch}"
+  [[ -x ${exe} && ${exe} -nt dist/kubectl-autoupdate.single.cjs ]] || node scripts/sea.mjs "linux/${arch}"
   rootfs "${arch}" "${out}"
   cp "${kubectl}" "${out}/kubectl"
   cp "${exe}" "${out}/kubectl-autoupdate"

@@ -1,4 +1,4 @@
-// Makes the self-contained executables: the one-file bundle (dist/kubectl-autoupdate.single.mjs, `npm run build`) injected
+// Makes the self-contained executables: the one-file bundle (dist/kubectl-autoupdate.single.cjs, `npm run build`) injected
 // into each platform's Node.js binary as a single-executable application, written to
 // dist/sea/<os>-<arch>/. Node.js is not needed to run them.
 //
@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { nodeBinary } from "./node-binaries.mjs";
 import { executablePath, hostPlatform, NODE_VERSION, platformName, selectPlatforms } from "./platforms.mjs";
 
-const bundle = resolve("dist/kubectl-autoupdate.single.mjs");
+const bundle = resolve("dist/kubectl-autoupdate.single.cjs");
 statSync(bundle); // `npm run build` first
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: "string" } } });
 const platforms = selectPlatforms(positionals);
@@ -44,7 +44,7 @@ try {
       config,
       JSON.stringify({
         main: bundle,
-        mainFormat: "module",
+        mainFormat: "commonjs",
         executable: nodeBinary(p),
         output,
         disableExperimentalSEAWarning: true,

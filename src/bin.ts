@@ -15,19 +15,25 @@ process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 process.on("exit", removePrivateDirs);
 
-const code = await main(process.argv.slice(2), {
+// No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
+void main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,
   env: process.env,
   signal: controller.signal,
-});
-// Exit as soon as everything printed has been handed to the OS: idle keep-alive sockets to registries
-// would otherwise hold the process open a while. (Pipes may be asynchronous: exiting at once could cut
-// a large -o json short; a write's callback runs after every earlier write to that stream.)
-let pending = 2;
-const done = () => {
-  if (--pending === 0) process.exit(code);
-};
-process.stdout.write("", done);
-process.stderr.write("", done);
+}).then(exitWhenWritten);
+
+/**
+ * Exits as soon as everything printed has been handed to the OS: idle keep-alive sockets to registries
+ * would otherwise hold the process open a while. (Pipes may be asynchronous: exiting at once could cut
+ * a large -o json short; a write's callback runs after every earlier write to that stream.)
+ */
+function exitWhenWritten(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
+}
