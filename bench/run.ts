@@ -31,7 +31,7 @@ import { pagedRead } from "./paged-read.js";
 import { type SelfTime, topSelfTimes } from "./profile.js";
 import { fillWithPods, startTestbed } from "./real-apiserver.js";
 import { countRequests, ensureEngine, pushAll, type Registry, seedLoop, startRegistry } from "./registry.js";
-import { measureStartup, type Startup, startupRatios } from "./startup.js";
+import { type Executable, measureStartup, type Startup, startupRatios } from "./startup.js";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -359,7 +359,7 @@ async function main() {
   log(`plugin ${cli}; kubectl ${kubectl}; load ${loadAverage()}`);
 
   if (startupReps > 0) {
-    startup = await measureStartup(cli, startupReps);
+    startup = await measureStartup(cli, startupReps, smoke ? undefined : hostExecutable());
     for (const s of startup)
       log(`start-up ${s.command}: median ${median(s.seconds).toFixed(3)} s (${spread(s.seconds, 3)})`);
   }
@@ -581,10 +581,45 @@ function targets(): { line: string; met: boolean }[] {
       (v) => v <= 1.3,
     );
   }
-  for (const [command, ratio] of startup.length > 0 ? startupRatios(startup) : []) {
-    check(`start-up ${command} vs node -e 0 (≤ 1.3×)`, ratio, "×", (v) => v <= 1.3);
+  // The target is the plugin run by node; the executable's ratio to its own Node.js is reported only.
+  for (const s of startup.filter((x) => x.floor === "node -e 0")) {
+    check(
+      `start-up ${s.command} vs node -e 0 (≤ 1.3×)`,
+      startupRatios(startup).get(s.command)!,
+      "×",
+      (v) => v <= 1.3,
+    );
   }
   return checks;
+}
+
+/**
+ * The self-contained executable of this machine's platform, made from the bundle just built (as
+ * `npm run sea` makes it), with the Node.js binary it was made from; none on a platform without one.
+ */
+function hostExecutable(): Executable | undefined {
+  // scripts/*.mjs are plain JavaScript: asked through node.
+  const facts = JSON.parse(
+    execFileSync(
+      "node",
+      [
+        "--input-type=module",
+        "-e",
+        `const { hostPlatform, NODE_VERSION } = await import("./scripts/platforms.mjs");
+         const { nodeBinary } = await import("./scripts/node-binaries.mjs");
+         const p = hostPlatform();
+         console.log(JSON.stringify(p && { name: p.os + "/" + p.arch, dir: p.os + "-" + p.arch, exe: p.exe, node: nodeBinary(p), version: NODE_VERSION }));`,
+      ],
+      { cwd: root, encoding: "utf8" },
+    ),
+  ) as { name: string; dir: string; exe: string; node: string; version: string } | null;
+  if (!facts) return undefined;
+  const out = join(work, "sea");
+  execFileSync("node", [join(root, "scripts", "sea.mjs"), "--out", out, facts.name], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return { path: join(out, facts.dir, facts.exe), node: facts.node, nodeVersion: facts.version };
 }
 
 function report() {
@@ -595,7 +630,7 @@ function report() {
   if (real.length > 0) out.push("", planTable(real));
   if (startup.length > 0) {
     const ratios = startupRatios(startup);
-    out.push("", "| start-up | median s | spread s | vs node -e 0 |", "|---|---|---|---|");
+    out.push("", "| start-up | median s | spread s | vs its node -e 0 |", "|---|---|---|---|");
     for (const s of startup) {
       const ratio = ratios.get(s.command);
       out.push(
