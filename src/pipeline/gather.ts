@@ -57,11 +57,16 @@ export async function gather(
   };
   const accounts = new StartOnce(() => listServiceAccounts(kubectl, scope, warnings));
   const listed = await kubectl.listPods(scope, warn, (pod) => {
+    // The pod as listed first: nearly every pod starts nothing, and --image's selection parses its images.
+    // (A selected pod has the same owner and a subset of the containers.)
+    const resource = ownerResourceOf(pod);
+    const startsOwners = resource !== null && !ownerLists.has(resource);
+    const startsAccounts = !accounts.started && needsAccountSecrets(pod);
+    if (!startsOwners && !startsAccounts) return;
     const selected = only ? withOnlyImages(pod, only) : pod;
     if (!selected) return;
-    const resource = ownerResourceOf(selected);
-    if (resource) ownerList(resource);
-    if (!accounts.started && needsAccountSecrets(selected)) accounts.start();
+    if (startsOwners) ownerList(resource);
+    if (startsAccounts && needsAccountSecrets(selected)) accounts.start();
   });
   const pods = only ? onlyImages(listed, only) : listed;
 
