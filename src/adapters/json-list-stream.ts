@@ -5,16 +5,40 @@
  * soon as it is complete, which for an API server's page is before the first item.
  *
  * Parsing is most of a large list's cost, and a pod's bytes are mostly what no decision reads (env,
- * probes, volumes, managedFields, conditions…). So an item is cut to a `Shape` before it is parsed: each
- * member the shape does not keep is removed, key and value, without being parsed, wherever the chunks
- * happen to split it. Structural characters are ASCII, so scanning UTF-8 bytes is safe.
+ * probes, volumes, managedFields, conditions…). So an item is cut to a `Shape` before anything parses it:
+ * each member the shape does not keep is removed, key and value, without being parsed, wherever the chunks
+ * happen to split it. Structural characters are ASCII, so scanning UTF-8 bytes is safe. What is left is
+ * handed over as text, for the reader to parse (or to recognise as a text it has read before).
  */
 
-/** Which members of an object to keep: `true` keeps the value whole, a nested Shape keeps some of its
- * members (of each of its elements, for an array). `others` says what happens to the members not named. */
+/**
+ * Which members of an object to keep: `true` keeps the value whole, a nested Shape keeps some of its
+ * members (of each of its elements, for an array), `{ apart: n }` hands the value over on its own.
+ * `others` says what happens to the members not named.
+ */
 export interface Shape {
-  readonly keep: { readonly [key: string]: true | Shape };
+  readonly keep: { readonly [key: string]: true | Shape | Apart };
   readonly others: "keep" | "drop";
+}
+
+/**
+ * A member taken out of the item's text and handed over as the JSON text of its value, in slot `apart`:
+ * what differs from item to item (a pod's name, UID, node) can then be left out of a text that repeats.
+ * Only for members outside arrays: an item has one value per slot.
+ */
+interface Apart {
+  readonly apart: number;
+}
+
+/** What the item's apart members held (undefined: absent), by slot; valid only during the call. */
+export type ApartValues = readonly (string | undefined)[];
+
+/** Makes something of an item, given its kept text (the Shape's, apart members left out). */
+export type ItemReader<T> = (text: string, apart: ApartValues) => T;
+
+/** The reader for items whose text is parsed whole and handed to `slim`. */
+export function parsedBy<T>(slim: (item: never) => T): ItemReader<T> {
+  return (text) => slim(JSON.parse(text) as never);
 }
 
 /** Every member, but server-side apply's bookkeeping: a quarter of a pod's bytes, never read here. */
@@ -41,14 +65,14 @@ interface Compiled {
 }
 const KEEP_ALL = 1;
 const DROP = 2;
-type Member = Compiled | typeof KEEP_ALL | typeof DROP;
+type Member = Compiled | typeof KEEP_ALL | typeof DROP | Apart;
 
 function compile(shape: Shape): Compiled {
   const entries = Object.entries(shape.keep);
   return {
     keys: entries.map(([key]) => Buffer.from(key)),
     members: entries.map(([, value]) =>
-      value === true ? KEEP_ALL : isDropAll(value) ? DROP : compile(value),
+      value === true ? KEEP_ALL : "apart" in value ? value : isDropAll(value) ? DROP : compile(value),
     ),
     others: shape.others === "keep" ? KEEP_ALL : DROP,
   };
@@ -56,6 +80,21 @@ function compile(shape: Shape): Compiled {
 
 function isDropAll(shape: Shape): boolean {
   return shape.others === "drop" && Object.keys(shape.keep).length === 0;
+}
+
+/** The largest apart slot in the shape, -1 when none. */
+function lastSlot(shape: Compiled): number {
+  let last = -1;
+  for (const member of shape.members) {
+    if (typeof member !== "object") continue;
+    last = Math.max(last, "apart" in member ? member.apart : lastSlot(member));
+  }
+  return last;
+}
+
+/** A member whose value does not stay in the item's text. */
+function removed(member: Member): boolean {
+  return member === DROP || (typeof member === "object" && "apart" in member);
 }
 
 /** What the member whose key lies at bytes[start, end) becomes. */
@@ -113,13 +152,19 @@ export class JsonListStream {
   private memberOffset = -1;
   /** The member being read is its object's first (after `{`, or after members removed up to here). */
   private memberFirst = false;
+  /** The current item's apart values, by slot. */
+  private readonly apart: (string | undefined)[];
+  /** The apart member being passed over: its slot (-1: none), and its text in earlier chunks. */
+  private apartSlot = -1;
+  private apartParts: Buffer[] = [];
 
   constructor(
-    private readonly onItem: (item: unknown) => void,
+    private readonly onItem: (text: string, apart: ApartValues) => void,
     private readonly onMetadata?: (metadata: unknown) => void,
     shape: Shape = withoutManagedFields,
   ) {
     this.itemShape = compile(shape);
+    this.apart = new Array<string | undefined>(lastSlot(this.itemShape) + 1).fill(undefined);
   }
 
   /**
@@ -145,6 +190,8 @@ export class JsonListStream {
     let out = 0;
     /** Where the member being removed began in this chunk; -1 when it began in an earlier one. */
     let removedFrom = -1;
+    /** Where the apart member's text resumes in this chunk (-1: none is being passed over). */
+    let apartFrom = this.apartSlot >= 0 ? 0 : -1;
     const keep = (to: number) => {
       if (keptFrom !== out) {
         // Most kept runs are a few bytes: a loop costs less than a call into the runtime.
@@ -167,6 +214,14 @@ export class JsonListStream {
       }
       removedFrom = at;
     };
+    /** The member whose key spans [at, keyEnd] is removed; an apart one's value follows the key. */
+    const removeFrom = (at: number, removedMember: Member, keyEnd: number) => {
+      removeMember(at);
+      if (removedMember !== DROP) {
+        this.apartSlot = (removedMember as Apart).apart;
+        apartFrom = keyEnd + 1;
+      }
+    };
     /** Where the text kept so far would reach if bytes[keptFrom, at) were kept too; -1 when not keeping. */
     const keptOffset = (at: number) =>
       keptFrom < 0 ? -1 : this.partsLength + out - outStart + at - keptFrom;
@@ -177,6 +232,7 @@ export class JsonListStream {
         this.escaped = end > n;
         if (this.readingKey) this.keyHead = Buffer.concat([this.keyHead!, bytes]);
         if (keptFrom >= 0) this.addPart(bytes);
+        if (apartFrom >= 0) this.apartParts.push(bytes);
         return;
       }
       this.inString = false;
@@ -185,8 +241,8 @@ export class JsonListStream {
       if (this.readingKey) {
         const key = Buffer.concat([this.keyHead!, bytes.subarray(0, end)]);
         member = this.keyRead(key, 0, key.length, depth);
-        if (member === DROP) {
-          removeMember(0);
+        if (removed(member)) {
+          removeFrom(0, member, end);
           skipDepth = depth;
           skip = REMOVE_MEMBER;
         }
@@ -216,6 +272,10 @@ export class JsonListStream {
           } else if (b === COMMA || b === CLOSE_OBJECT) {
             // Only a member removed gets here: a value kept whole has ended above.
             skipDepth = -1;
+            if (apartFrom >= 0) {
+              this.apartEnds(bytes.subarray(apartFrom, i));
+              apartFrom = -1;
+            }
             // The first member goes with the comma after it; any other with the comma before it.
             const resume = memberFirst && b === COMMA ? i + 1 : i;
             if (removedFrom < 0) outStart = out = resume;
@@ -241,8 +301,8 @@ export class JsonListStream {
         }
         if (readKey) {
           member = this.keyRead(bytes, i + 1, end, depth);
-          if (member === DROP) {
-            removeMember(i);
+          if (removed(member)) {
+            removeFrom(i, member, end);
             skipDepth = depth;
             skip = REMOVE_MEMBER;
             i = end + 1;
@@ -309,7 +369,10 @@ export class JsonListStream {
               : Buffer.concat([...parts, bytes.subarray(outStart, out)]).toString("utf8");
           this.parts = null;
           if (this.partsAreMetadata) this.onMetadata?.(JSON.parse(text));
-          else this.onItem(JSON.parse(text));
+          else {
+            this.onItem(text, this.apart);
+            this.apart.fill(undefined);
+          }
         }
         if (depth === LIST_DEPTH) this.inItems = false;
       }
@@ -319,6 +382,8 @@ export class JsonListStream {
       if (keptFrom >= 0) keep(n);
       if (out > outStart) this.addPart(bytes.subarray(outStart, out));
     }
+    // The bytes past `out` are not written again: the apart text can stay where it lies.
+    if (apartFrom >= 0) this.apartParts.push(bytes.subarray(apartFrom, n));
     this.depth = depth;
     this.skipDepth = skipDepth;
     this.skip = skip;
@@ -331,6 +396,16 @@ export class JsonListStream {
   private addPart(part: Buffer): void {
     this.parts!.push(part);
     this.partsLength += part.length;
+  }
+
+  /** The apart member's value ends with `last` (its text after the key: colon, value, blanks). */
+  private apartEnds(last: Buffer): void {
+    const parts = this.apartParts;
+    const text =
+      parts.length === 0 ? last.toString("utf8") : Buffer.concat([...parts, last]).toString("utf8");
+    this.apart[this.apartSlot] = text.slice(text.indexOf(":") + 1).trim();
+    this.apartSlot = -1;
+    this.apartParts = [];
   }
 
   /** Drops the kept text of earlier chunks past `length`. */

@@ -8,11 +8,11 @@ import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
 import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
-import { JsonListStream, type Shape } from "./json-list-stream.js";
+import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
-import { ownerShape, podShape, slimOwner, slimPod, slimWorkload } from "./slim-objects.js";
+import { ownerShape, podReader, podShape, slimOwner, slimWorkload } from "./slim-objects.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -84,8 +84,8 @@ export class Kubectl {
   private async list<T>(args: readonly string[], what: string, slim: (item: never) => T): Promise<T[]> {
     const items: T[] = [];
     let broken: unknown;
-    const stream = new JsonListStream((item) => {
-      items.push(slim(item as never));
+    const stream = new JsonListStream((text) => {
+      items.push(slim(JSON.parse(text) as never));
     });
     const result = await this.exec(this.binary, [...this.connectionArgs(), ...args], {
       onStdout: (chunk) => {
@@ -112,9 +112,9 @@ export class Kubectl {
   private async pagedList<T>(
     resource: string,
     scope: PodScope,
-    slim: (item: never) => T,
+    shape: Shape | undefined,
+    read: ItemReader<T>,
     warn?: Warn,
-    shape?: Shape,
   ): Promise<T[]> {
     const listed = listedResources[resource];
     if (!listed) throw new Error(`no API path known for ${resource}`);
@@ -128,8 +128,8 @@ export class Kubectl {
       resource: listed,
       name: `get ${resource}`,
       query: { namespace, labelSelector: scope.selector, fieldSelector: scope.fieldSelector },
-      slim: slim as (item: unknown) => T,
       shape,
+      read,
       warn,
     });
   }
@@ -159,13 +159,18 @@ export class Kubectl {
    * streams in (again, if the list has to restart).
    */
   listPods(scope: PodScope, warn?: Warn, onPod?: (pod: Pod) => void): Promise<Pod[]> {
-    const shared = new SharedValues();
-    const slim = (pod: Pod) => {
-      const slimmed = slimPod(pod, shared);
-      onPod?.(slimmed);
-      return slimmed;
-    };
-    return this.pagedList("pods", scope, slim, warn, podShape);
+    const read = podReader(new SharedValues());
+    return this.pagedList(
+      "pods",
+      scope,
+      podShape,
+      (text, apart) => {
+        const pod = read(text, apart);
+        onPod?.(pod);
+        return pod;
+      },
+      warn,
+    );
   }
 
   /** Several kinds (e.g. replicasets.apps, jobs.batch) in the same scope, side by side; no selectors. */
@@ -174,7 +179,13 @@ export class Kubectl {
     const lists = await Promise.all(
       resources.map((resource) => {
         const kind = listedResources[resource]?.kind;
-        return this.pagedList(resource, unselected, (o: KubeObject) => slimOwner(kind, o), warn, ownerShape);
+        return this.pagedList(
+          resource,
+          unselected,
+          ownerShape,
+          parsedBy((o: KubeObject) => slimOwner(kind, o)),
+          warn,
+        );
       }),
     );
     return lists.flat();
@@ -189,10 +200,11 @@ export class Kubectl {
     return this.pagedList(
       "serviceaccounts",
       unselected,
-      (sa: ServiceAccount) => ({
+      undefined,
+      parsedBy((sa: ServiceAccount) => ({
         metadata: { name: sa.metadata?.name, namespace: sa.metadata?.namespace },
         imagePullSecrets: sa.imagePullSecrets,
-      }),
+      })),
       warn,
     );
   }

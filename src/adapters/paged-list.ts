@@ -1,6 +1,6 @@
 /**
  * A list read page by page, as the API server serves it: one `kubectl get --raw` per page (`limit`, then
- * `continue`), each page's items reduced by `slim` as they stream in. kubectl's --raw copies the response
+ * `continue`), each page's items read by `read` as they stream in. kubectl's --raw copies the response
  * body to stdout as it arrives, so neither kubectl nor this process ever holds more than the slim items.
  *
  * The next page's kubectl starts as soon as the current page's continue token is read (the API server
@@ -10,7 +10,7 @@
  */
 import { ToolFailedError } from "../errors.js";
 import type { Exec, ExecResult } from "./exec.js";
-import { JsonListStream, type Shape } from "./json-list-stream.js";
+import { type ItemReader, JsonListStream, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import {
   continueTokenOf,
@@ -33,9 +33,9 @@ export interface PagedListRequest<T> {
   name: string;
   query: Omit<PageQuery, "continueToken" | "limit">;
   pageSize?: number;
-  /** What of each item is parsed (every other member is removed); all but managedFields when not given. */
+  /** What of each item is kept (every other member is removed); all but managedFields when not given. */
   shape?: Shape;
-  slim: (item: unknown) => T;
+  read: ItemReader<T>;
   warn?: (line: string) => void;
 }
 
@@ -107,7 +107,7 @@ function startPage<T>(request: PagedListRequest<T>, continueToken: string | unde
   });
   let broken: unknown;
   const stream = new JsonListStream(
-    (item) => items.push(request.slim(item)),
+    (text, apart) => items.push(request.read(text, apart)),
     (metadata) => foundToken(continueTokenOf(metadata)),
     request.shape,
   );

@@ -10,6 +10,7 @@ import {
   type KubeObject,
   mirrorPodAnnotation,
   type Pod,
+  type Volume,
 } from "../core/k8s.js";
 import {
   argoTrackingAnnotation,
@@ -19,7 +20,7 @@ import {
 } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import type { SharedValues } from "../util/shared-values.js";
-import type { Shape } from "./json-list-stream.js";
+import type { ApartValues, ItemReader, Shape } from "./json-list-stream.js";
 
 /** What listObjects keeps of an owner in between (a ReplicaSet, a Job): whom it belongs to. */
 export const ownerShape: Shape = {
@@ -92,15 +93,24 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
 /** What slimPod reads, cut out of each pod before parsing (env, probes, mounts, conditions are not). */
 const containerShape: Shape = { keep: { name: true, image: true, imagePullPolicy: true }, others: "drop" };
 const containerStatusShape: Shape = { keep: { name: true, image: true, imageID: true }, others: "drop" };
+
+/** The slots of what differs between the pods of one controller (see readPods). */
+const NAME = 0;
+const UID = 1;
+const NODE = 2;
+/** Each pod has its own service-account token volume (kube-api-access-xxxxx). */
+const VOLUMES = 3;
+
 export const podShape: Shape = {
   keep: {
     metadata: {
       keep: {
-        name: true,
+        name: { apart: NAME },
         namespace: true,
-        uid: true,
+        uid: { apart: UID },
         labels: true,
-        annotations: true,
+        // Others are often per pod (a CNI's pod IP), and none is read.
+        annotations: { keep: { [mirrorPodAnnotation]: true }, others: "drop" },
         ownerReferences: true,
         deletionTimestamp: true,
       },
@@ -109,11 +119,11 @@ export const podShape: Shape = {
     spec: {
       keep: {
         serviceAccountName: true,
-        nodeName: true,
+        nodeName: { apart: NODE },
         containers: containerShape,
         initContainers: containerShape,
         imagePullSecrets: true,
-        volumes: { keep: { name: true, emptyDir: true }, others: "drop" },
+        volumes: { apart: VOLUMES },
       },
       others: "drop",
     },
@@ -156,7 +166,6 @@ export function slimPod(pod: Pod, shared: SharedValues): Pod {
   const labels = m.labels && Object.entries(m.labels);
   const owners = m.ownerReferences;
   const secrets = s.imagePullSecrets;
-  const emptyDirs = s.volumes?.filter((v) => v.emptyDir !== undefined);
   return {
     metadata: {
       name: m.name,
@@ -194,11 +203,7 @@ export function slimPod(pod: Pod, shared: SharedValues): Pod {
         ),
       serviceAccountName: str(s.serviceAccountName),
       nodeName: str(s.nodeName),
-      volumes:
-        emptyDirs &&
-        shared.value(`volumes ${keyOf(emptyDirs, (v) => [v.name])}`, () =>
-          emptyDirs.map((v) => ({ name: v.name, emptyDir: {} })),
-        ),
+      volumes: emptyDirsOf(s.volumes, shared),
     },
     status: {
       phase: str(status?.phase),
@@ -206,6 +211,62 @@ export function slimPod(pod: Pod, shared: SharedValues): Pod {
       initContainerStatuses: statuses(status?.initContainerStatuses),
     },
   };
+}
+
+/** A pod's emptyDir volumes, the only ones read (their data goes with the pod); undefined when none. */
+function emptyDirsOf(volumes: Volume[] | undefined, shared: SharedValues): Volume[] | undefined {
+  const emptyDirs = Array.isArray(volumes) ? volumes.filter((v) => v?.emptyDir !== undefined) : [];
+  if (emptyDirs.length === 0) return undefined;
+  return shared.value(`volumes ${keyOf(emptyDirs, (v) => [v.name])}`, () =>
+    emptyDirs.map((v) => ({ name: v.name, emptyDir: {} })),
+  );
+}
+
+/** Templates kept: the pods of one controller come one after another (the API server lists by name). */
+const recentTemplates = 64;
+
+/**
+ * Reads pods cut by podShape. What is left once the apart members are out (namespace, labels, owner,
+ * containers, images) is the same for every pod of a controller, so it is parsed and slimmed once per
+ * run of such pods and only the apart members are read per pod.
+ */
+export function podReader(shared: SharedValues): ItemReader<Pod> {
+  let templates = new Map<string, Pod>();
+  return (text: string, apart: ApartValues) => {
+    let template = templates.get(text);
+    if (template === undefined) {
+      template = slimPod(JSON.parse(text) as Pod, shared);
+      Object.freeze(template.status);
+      if (templates.size >= recentTemplates) templates = new Map();
+      templates.set(text, template);
+    }
+    const volumes = apart[VOLUMES];
+    return {
+      metadata: {
+        ...template.metadata,
+        name: parsedString(apart[NAME]) as string,
+        uid: parsedString(apart[UID]),
+      },
+      spec: {
+        ...template.spec,
+        nodeName: shared.string(parsedString(apart[NODE])),
+        // Most pods have no emptyDir: their volumes need not be parsed to know it.
+        volumes:
+          volumes?.includes('"emptyDir"') === true
+            ? emptyDirsOf(JSON.parse(volumes) as Volume[], shared)
+            : undefined,
+      },
+      status: template.status,
+    };
+  };
+}
+
+/** A JSON string's value; names and node names rarely hold an escape, so most need no parser. */
+function parsedString(json: string | undefined): string | undefined {
+  if (json === undefined) return undefined;
+  if (json.charCodeAt(0) === 0x22 && json.indexOf("\\") === -1) return json.slice(1, -1);
+  const value: unknown = JSON.parse(json);
+  return typeof value === "string" ? value : undefined;
 }
 
 /**

@@ -30,7 +30,7 @@ export interface ContainerStatus {
   imageID?: string;
 }
 
-interface Volume {
+export interface Volume {
   name: string;
   emptyDir?: object;
 }

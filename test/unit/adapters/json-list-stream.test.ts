@@ -3,7 +3,7 @@ import { JsonListStream, type Shape } from "../../../src/adapters/json-list-stre
 
 function read(chunks: (string | Buffer)[]): unknown[] {
   const items: unknown[] = [];
-  const stream = new JsonListStream((item) => items.push(item));
+  const stream = new JsonListStream((text) => items.push(JSON.parse(text)));
   for (const c of chunks) stream.write(c);
   stream.end();
   return items;
@@ -52,7 +52,7 @@ describe("JsonListStream: the List's metadata", () => {
   it("is handed over once complete, before the first item when it comes first (an API server's page)", () => {
     const events: string[] = [];
     const stream = new JsonListStream(
-      (item) => events.push(`item ${(item as { metadata: { name: string } }).metadata.name}`),
+      (text) => events.push(`item ${(JSON.parse(text) as { metadata: { name: string } }).metadata.name}`),
       (metadata) => events.push(`metadata ${JSON.stringify(metadata)}`),
     );
     const page = JSON.stringify({
@@ -170,7 +170,7 @@ describe("JsonListStream: an item cut to a Shape before parsing", () => {
       for (let size = 1; size <= 64; size++) {
         for (const handOver of [false, true]) {
           const items: unknown[] = [];
-          const stream = new JsonListStream((i) => items.push(i), undefined, shape);
+          const stream = new JsonListStream((t) => items.push(JSON.parse(t)), undefined, shape);
           for (let i = 0; i < bytes.length; i += size) {
             const chunk = bytes.subarray(i, i + size);
             stream.write(handOver ? Buffer.from(chunk) : chunk, handOver);
@@ -193,5 +193,67 @@ describe("JsonListStream: an item cut to a Shape before parsing", () => {
     stream.write(JSON.stringify({ metadata: { continue: "t", nested: { a: [1] } }, items: [item] }));
     stream.end();
     expect(seen).toEqual([{ continue: "t", nested: { a: [1] } }]);
+  });
+});
+
+describe("JsonListStream: members apart", () => {
+  const shape: Shape = {
+    keep: {
+      first: { apart: 2 },
+      kept: true,
+      inner: { keep: { id: { apart: 0 }, same: true }, others: "drop" },
+      last: { apart: 1 },
+    },
+    others: "drop",
+  };
+  const items = [
+    {
+      first: 'a "first" value, \\ } ] ✓',
+      dropped: ["x"],
+      kept: { a: [1, "}"] },
+      inner: { same: "s", id: "one" },
+      last: [{ name: "v", emptyDir: {} }, { name: 'w"' }],
+    },
+    { inner: { id: { nested: ["{", 2] } }, kept: 1 },
+    { kept: null, inner: { id: null, same: "s" }, first: 7 },
+  ];
+  const expected = [
+    { text: { kept: items[0]!.kept, inner: { same: "s" } }, apart: ["one", items[0]!.last, items[0]!.first] },
+    { text: { inner: {}, kept: 1 }, apart: [{ nested: ["{", 2] }, undefined, undefined] },
+    { text: { kept: null, inner: { same: "s" } }, apart: [null, undefined, 7] },
+  ];
+
+  it("are left out of the item's text and handed over as their value's JSON, per item, whatever the chunking", () => {
+    for (const text of [JSON.stringify({ items }), JSON.stringify({ items }, null, 4)]) {
+      const bytes = Buffer.from(text);
+      for (const size of [1, 2, 3, 5, 11, 64, bytes.length]) {
+        for (const handOver of [false, true]) {
+          const seen: unknown[] = [];
+          const stream = new JsonListStream(
+            (t, apart) =>
+              seen.push({
+                text: JSON.parse(t),
+                apart: apart.map((json) => (json === undefined ? undefined : JSON.parse(json))),
+              }),
+            undefined,
+            shape,
+          );
+          for (let i = 0; i < bytes.length; i += size) {
+            const chunk = bytes.subarray(i, i + size);
+            stream.write(handOver ? Buffer.from(chunk) : chunk, handOver);
+          }
+          stream.end();
+          expect(seen).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it("a value's JSON is handed over as it came, without the blanks around it", () => {
+    const apart: (string | undefined)[] = [];
+    const stream = new JsonListStream((_, values) => apart.push(...values), undefined, shape);
+    stream.write('{"items": [ {"last" :  "a\\"b\\u00e9"  , "first":\n[ 1 ]\n} ]}');
+    stream.end();
+    expect(apart).toEqual([undefined, '"a\\"b\\u00e9"', "[ 1 ]"]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Exec, ExecOptions, ExecResult } from "../../../src/adapters/exec.js";
+import { parsedBy } from "../../../src/adapters/json-list-stream.js";
 import { listedResources } from "../../../src/adapters/list-request.js";
 import { readPagedList } from "../../../src/adapters/paged-list.js";
 
@@ -78,7 +79,7 @@ function read(script: Script, warnings: string[] = []) {
     name: "get pods",
     query: {},
     pageSize: 2,
-    slim: (item) => (item as { metadata: { name: string } }).metadata.name,
+    read: parsedBy((item: { metadata: { name: string } }) => item.metadata.name),
     warn: (line) => warnings.push(line),
   });
   return { result, kubectl };

@@ -4,18 +4,24 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { JsonListStream, type Shape } from "../../../src/adapters/json-list-stream.js";
-import { ownerShape, podShape, slimOwner, slimPod } from "../../../src/adapters/slim-objects.js";
+import {
+  type ItemReader,
+  JsonListStream,
+  parsedBy,
+  type Shape,
+} from "../../../src/adapters/json-list-stream.js";
+import { ownerShape, podReader, podShape, slimOwner, slimPod } from "../../../src/adapters/slim-objects.js";
 import type { KubeObject, Pod } from "../../../src/core/k8s.js";
 import { SharedValues } from "../../../src/util/shared-values.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/objects/${name}`, import.meta.url));
 
 /** The items cut to `shape`, read in 97-byte chunks and in one: the same either way, or the test fails. */
-function cut(list: Buffer, shape: Shape): unknown[] {
+function cut<T>(list: Buffer, shape: Shape, reader: () => ItemReader<T>): T[] {
   const read = (size: number) => {
-    const items: unknown[] = [];
-    const stream = new JsonListStream((item) => items.push(item), undefined, shape);
+    const items: T[] = [];
+    const readItem = reader();
+    const stream = new JsonListStream((text, apart) => items.push(readItem(text, apart)), undefined, shape);
     for (let i = 0; i < list.length; i += size) stream.write(list.subarray(i, i + size));
     stream.end();
     return items;
@@ -38,7 +44,7 @@ describe("the shapes keep every field the slim objects read", () => {
   it("pods: a Deployment's pod with init containers, pull secrets and volumes; a mirror pod; a bare one", () => {
     const list = fixture("pods.json");
     const whole = (JSON.parse(list.toString()) as { items: Pod[] }).items;
-    const slim = cut(list, podShape).map((pod) => slimPod(pod as Pod, new SharedValues()));
+    const slim = cut(list, podShape, () => podReader(new SharedValues()));
     expect(slim).toEqual(whole.map((pod) => slimPod(pod, new SharedValues())));
     // The fixture exercises what it should: nothing read is missing from it.
     const [full] = slim;
@@ -59,11 +65,8 @@ describe("the shapes keep every field the slim objects read", () => {
         // A chunk handed over is cut where it lies; any other is left as it was.
         const handOver = run % 4 >= 2;
         const got: Pod[] = [];
-        const stream = new JsonListStream(
-          (pod) => got.push(slimPod(pod as Pod, new SharedValues())),
-          undefined,
-          podShape,
-        );
+        const read = podReader(new SharedValues());
+        const stream = new JsonListStream((text, apart) => got.push(read(text, apart)), undefined, podShape);
         for (let i = 0; i < bytes.length; ) {
           const n = size();
           const chunk = bytes.subarray(i, i + n);
@@ -77,10 +80,45 @@ describe("the shapes keep every field the slim objects read", () => {
     }
   });
 
+  it("pods of one controller are parsed once; what differs between them is read from each", () => {
+    const [pod] = (JSON.parse(fixture("pods.json").toString()) as { items: Pod[] }).items;
+    const replica = (n: number, image = pod!.spec.containers[0]!.image): Pod => ({
+      ...pod!,
+      metadata: { ...pod!.metadata, name: `web-7d9c8b6f5-${n}`, uid: `uid-${n}` },
+      spec: {
+        ...pod!.spec,
+        nodeName: `node-${n % 3}`,
+        containers: [{ ...pod!.spec.containers[0]!, image }, ...pod!.spec.containers.slice(1)],
+        volumes: pod!.spec.volumes?.map((v) =>
+          v.name.startsWith("kube-api-access-") ? { ...v, name: `kube-api-access-${n}` } : v,
+        ),
+      },
+    });
+    // More templates than are kept, and back to the first: each pod is still its own.
+    const items = [
+      ...Array.from({ length: 5 }, (_, n) => replica(n)),
+      ...Array.from({ length: 100 }, (_, n) => replica(n, `registry.example/other:${n}`)),
+      replica(7),
+      { ...replica(8), spec: { ...replica(8).spec, volumes: [{ name: "emptyDir", configMap: {} }] } },
+    ];
+    // An escape in what is read apart is read as the parser reads it.
+    const text = JSON.stringify({ items }).replaceAll('"node-2"', '"node\\u002d2"');
+    expect(text).toContain("node\\u002d2");
+    const slim = cut(Buffer.from(text), podShape, () => podReader(new SharedValues()));
+    expect(slim).toEqual(items.map((p) => slimPod(p, new SharedValues())));
+    expect(slim[2]!.spec.nodeName).toBe("node-2");
+    expect(slim[1]!.metadata.name).toBe("web-7d9c8b6f5-1");
+    expect(slim[1]!.spec.nodeName).toBe("node-1");
+    expect(slim[1]!.spec.containers).toBe(slim[0]!.spec.containers);
+    expect(slim[1]!.status).toBe(slim[0]!.status);
+    expect(Object.isFrozen(slim[0]!.status)).toBe(true);
+    expect(slim.at(-1)!.spec.volumes).toBeUndefined();
+  });
+
   it("owners in between: a ReplicaSet and a Job", () => {
     const list = fixture("owners.json");
     const whole = (JSON.parse(list.toString()) as { items: KubeObject[] }).items;
-    const slim = cut(list, ownerShape).map((o) => slimOwner("ReplicaSet", o as KubeObject));
+    const slim = cut(list, ownerShape, () => parsedBy((o: KubeObject) => slimOwner("ReplicaSet", o)));
     expect(slim).toEqual(whole.map((o) => slimOwner("ReplicaSet", o)));
     expect(slim[0]?.metadata.ownerReferences?.[0]?.kind).toBe("Deployment");
   });
