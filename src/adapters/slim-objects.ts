@@ -261,23 +261,25 @@ export function podReader(shared: SharedValues): ItemReader<Pod> {
   };
 }
 
-/** A JSON string's value; names and node names rarely hold an escape, so most need no parser. */
+/**
+ * A JSON string's value. Parsed rather than sliced out of the text: a slice would keep its text alive, a
+ * few dozen bytes more for each of 150,000 pods' names and UIDs.
+ */
 function parsedString(json: string | undefined): string | undefined {
-  if (json === undefined) return undefined;
-  if (json.charCodeAt(0) === 0x22 && json.indexOf("\\") === -1) return json.slice(1, -1);
-  const value: unknown = JSON.parse(json);
+  const value: unknown = json === undefined ? undefined : JSON.parse(json);
   return typeof value === "string" ? value : undefined;
 }
 
 /**
- * A key that tells lists apart by every field kept of their elements. Built by plain concatenation: it is
- * made several times per pod, and mapping and joining arrays made slimPod an eighth slower.
+ * A key that tells lists apart by every field kept of their elements. Joined rather than concatenated: a
+ * key is kept for as long as its value is shared, and a concatenated one stays a chain of a dozen pieces
+ * (12 MB more for the keys of 15,000 ReplicaSets' pods).
  */
 function keyOf<T>(list: readonly T[], fields: (element: T) => readonly (string | undefined)[]): string {
-  let key = "";
+  const parts: string[] = [];
   for (const element of list) {
-    for (const field of fields(element)) key += `${field ?? "\u0002"}\u0000`;
-    key += "\u0001";
+    for (const field of fields(element)) parts.push(field ?? "\u0002", "\u0000");
+    parts.push("\u0001");
   }
-  return key;
+  return parts.join("");
 }
