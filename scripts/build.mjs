@@ -7,6 +7,7 @@
 //   Node's own modules are all loaded before it runs (https, tls, crypto, readline... for --version too),
 //   while a bundled CommonJS file requires them only when the code that needs them first runs: --version
 //   starts ~50 ms sooner.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const common = {
@@ -16,6 +17,9 @@ const common = {
   legalComments: "linked",
   logLevel: "warning",
 };
+
+// Chunk names carry a hash: without this, every build would leave the last one's chunks behind.
+rmSync("dist/chunks", { recursive: true, force: true });
 
 await Promise.all([
   build({
