@@ -71,7 +71,7 @@ export interface PlanPod {
   controller: { kind: string; name: string; uid: string } | null;
   action: PodAction;
   reason: string;
-  warnings: string[];
+  warnings: readonly string[];
   containers: PlanContainer[];
   /** With action delete, once the restart strategy is decided (core/restart-strategy.ts). */
   restart?: Restart;
