@@ -401,9 +401,13 @@ export class JsonListStream {
   /** The apart member's value ends with `last` (its text after the key: colon, value, blanks). */
   private apartEnds(last: Buffer): void {
     const parts = this.apartParts;
-    const text =
-      parts.length === 0 ? last.toString("utf8") : Buffer.concat([...parts, last]).toString("utf8");
-    this.apart[this.apartSlot] = text.slice(text.indexOf(":") + 1).trim();
+    const bytes = parts.length === 0 ? last : Buffer.concat([...parts, last]);
+    // Decoded from the value's first byte to its last: a string of its own, not a slice of a longer one.
+    let start = bytes.indexOf(COLON) + 1;
+    let end = bytes.length;
+    while (start < end && isBlank(bytes[start]!)) start++;
+    while (end > start && isBlank(bytes[end - 1]!)) end--;
+    this.apart[this.apartSlot] = bytes.toString("utf8", start, end);
     this.apartSlot = -1;
     this.apartParts = [];
   }
@@ -444,6 +448,11 @@ export class JsonListStream {
       throw new SyntaxError("not a complete JSON List");
     }
   }
+}
+
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+function isBlank(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
 /**

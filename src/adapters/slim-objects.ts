@@ -232,14 +232,19 @@ const recentTemplates = 64;
  */
 export function podReader(shared: SharedValues): ItemReader<Pod> {
   let templates = new Map<string, Pod>();
+  let lastText = "";
+  let last: Pod | undefined;
   return (text: string, apart: ApartValues) => {
-    let template = templates.get(text);
+    // Most often the last pod's: comparing two texts costs less than hashing one for the map.
+    let template = text === lastText ? last : templates.get(text);
     if (template === undefined) {
       template = slimPod(JSON.parse(text) as Pod, shared);
       Object.freeze(template.status);
       if (templates.size >= recentTemplates) templates = new Map();
       templates.set(text, template);
     }
+    lastText = text;
+    last = template;
     const volumes = apart[VOLUMES];
     return {
       metadata: {
