@@ -84,9 +84,8 @@ export class Kubectl {
   private async list<T>(args: readonly string[], what: string, slim: (item: never) => T): Promise<T[]> {
     const items: T[] = [];
     let broken: unknown;
-    const stream = new JsonListStream((text) => {
-      items.push(slim(JSON.parse(text) as never));
-    });
+    const read = parsedBy(slim);
+    const stream = new JsonListStream((text, apart) => items.push(read(text, apart)));
     const result = await this.exec(this.binary, [...this.connectionArgs(), ...args], {
       onStdout: (chunk) => {
         if (broken !== undefined) return;

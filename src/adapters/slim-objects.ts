@@ -94,7 +94,7 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
 const containerShape: Shape = { keep: { name: true, image: true, imagePullPolicy: true }, others: "drop" };
 const containerStatusShape: Shape = { keep: { name: true, image: true, imageID: true }, others: "drop" };
 
-/** The slots of what differs between the pods of one controller (see readPods). */
+/** The slots of what differs between the pods of one controller (see podReader). */
 const NAME = 0;
 const UID = 1;
 const NODE = 2;

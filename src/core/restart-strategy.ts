@@ -69,7 +69,9 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     const target = pod.action === "delete" ? restartTarget(pod) : null;
     if (!target) continue;
     const key = workloadKey(pod.namespace, target.kind, target.name);
-    groups.set(key, [...(groups.get(key) ?? []), pod]);
+    const group = groups.get(key);
+    if (group) group.push(pod);
+    else groups.set(key, [pod]);
   }
   const decided = new Map<PlanPod, { target: Owner; decision: RestartDecision }>();
   for (const [key, pods] of groups) {
