@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../simulator/index.js";
-import { actions, apply, kk, planJson, plugin, useCluster } from "../support/e2e.js";
+import { actions, apply, kk, planJson, plugin, settledWorkloads, useCluster } from "../support/e2e.js";
 import { pushImage } from "../support/images.js";
 import { watchReady } from "../support/ready-watch.js";
 import { anonymous } from "../support/registry/distribution.js";
@@ -98,6 +98,7 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     image = imageOf(c);
     v1 = firstDigests.get(ns)!;
     before = await cluster.sim.waitForPods({ namespace: ns, selector: `app=${name}`, count: 3, digest: v1 });
+    await settledWorkloads(ns);
   });
 
   it("plan: all 3 pods current on v1", async () => {

@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, inject } from "vitest";
+import { rolloutInProgress, type Workload, workloadResources } from "../../src/core/workload.js";
 import { type NodeSpec, type Simulator, type SimulatorOptions, startSimulator } from "../simulator/index.js";
 import { type CliResult, repoRoot, runCli } from "./cli.js";
 import { type Registry, type RegistryAuth, startRegistry } from "./registry/distribution.js";
@@ -158,6 +159,22 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * Waits until every Deployment, StatefulSet and DaemonSet in `ns` has settled by the plugin's own rule. Ready pods are not enough: a controller publishes its status a moment later, and plan leaves a
+ * workload it sees mid-rollout alone.
+ */
+export async function settledWorkloads(ns: string, timeoutMs = 120_000): Promise<void> {
+  const kinds = Object.values(workloadResources).join(",");
+  await until(
+    `workloads in ${ns} to settle`,
+    async () => {
+      const list = JSON.parse(await kk(["get", kinds, "-n", ns, "-o", "json"])) as { items: Workload[] };
+      return list.items.every((w) => rolloutInProgress(w) === null) ? true : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** A kubeconfig (in the testbed's directory) that authenticates with a ServiceAccount token, as a pod does. */

@@ -9,7 +9,7 @@
  * are counted at the proxy in front of the registry.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apply, type PlanDoc, planJson, plugin } from "../../support/e2e.js";
+import { apply, type PlanDoc, planJson, plugin, settledWorkloads } from "../../support/e2e.js";
 import { digestOf, type RegistryCost, settledPods, useRealNode } from "../../support/real-node.js";
 import { daemonSet, deployment, statefulSet } from "../../support/workloads.js";
 import type { Pushed } from "../../testbed/node-images.js";
@@ -84,6 +84,7 @@ beforeAll(async () => {
   for (const c of cases) {
     const digest = v1.get(c.strategy)!.digest;
     await settledPods(nsOf(c), "app", podCount(c), (p) => digestOf(p.imageID) === digest);
+    await settledWorkloads(nsOf(c));
   }
 });
 

@@ -9,7 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../../simulator/index.js";
-import { apply, kk, plugin, useCluster } from "../../support/e2e.js";
+import { apply, kk, plugin, settledWorkloads, useCluster } from "../../support/e2e.js";
 import { pushImage } from "../../support/images.js";
 import { watchReady } from "../../support/ready-watch.js";
 import { anonymous } from "../../support/registry/distribution.js";
@@ -74,6 +74,7 @@ beforeAll(async () => {
       "--timeout=60s",
     ]);
   }
+  await settledWorkloads(ns);
 });
 
 /** `name uid` of the app's pods, not terminating, sorted. */

@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apply, kk, plugin, useCluster } from "../../support/e2e.js";
+import { apply, kk, plugin, settledWorkloads, useCluster } from "../../support/e2e.js";
 import { pushImage } from "../../support/images.js";
 import { type ReadyCount, watchReady } from "../../support/ready-watch.js";
 import { anonymous } from "../../support/registry/distribution.js";
@@ -80,6 +80,7 @@ beforeAll(async () => {
       const v1 = await pushImage(c.image, `capacity ${c.strategy} ${c.replicas} v1`);
       await apply(surging("web", c.ns, c.replicas, c.image));
       await cluster.sim.waitForPods({ namespace: c.ns, selector: "app=web", count: c.replicas, digest: v1 });
+      await settledWorkloads(c.ns);
     }),
   );
 });

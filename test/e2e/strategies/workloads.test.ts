@@ -9,7 +9,15 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../../simulator/index.js";
-import { apply, kk, type PlanDoc, planJson, plugin, useCluster } from "../../support/e2e.js";
+import {
+  apply,
+  kk,
+  type PlanDoc,
+  planJson,
+  plugin,
+  settledWorkloads,
+  useCluster,
+} from "../../support/e2e.js";
 import { pushImage } from "../../support/images.js";
 import { anonymous } from "../../support/registry/distribution.js";
 import { daemonSet, deployment, replicaSet, statefulSet } from "../../support/workloads.js";
@@ -212,6 +220,7 @@ beforeAll(async () => {
           await s.afterStart?.(ns);
         }),
       );
+      await settledWorkloads(ns);
     }),
   );
 });
