@@ -13,7 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import type { Pod } from "../simulator/index.js";
 import { cliPath } from "../support/cli.js";
-import { apply, kk, type PlanDoc, plugin, pluginEnv, until, useCluster } from "../support/e2e.js";
+import {
+  apply,
+  kk,
+  type PlanDoc,
+  plugin,
+  pluginEnv,
+  settledWorkloads,
+  until,
+  useCluster,
+} from "../support/e2e.js";
 import { pushImage } from "../support/images.js";
 import { anonymous } from "../support/registry/distribution.js";
 import { barePod, deployment } from "../support/workloads.js";
@@ -50,6 +59,7 @@ beforeAll(async () => {
       const v1 = await pushImage(image, `cli ${name} v1`);
       await apply(deployment("web", ns, 3, { image }), barePod("debug", ns, { image }));
       await cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
+      await settledWorkloads(ns);
       const v2 = await pushImage(image, `cli ${name} v2`);
       scenarios.set(name, { ns, image, v1, v2 });
     }),

@@ -13,7 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../simulator/index.js";
-import { apply, kk, kubectlPath, type PlanDoc, plugin, useCluster } from "../support/e2e.js";
+import {
+  apply,
+  kk,
+  kubectlPath,
+  type PlanDoc,
+  plugin,
+  settledWorkloads,
+  useCluster,
+} from "../support/e2e.js";
 import { deleteFromRegistry, pushImage, pushIndex, removeLocal } from "../support/images.js";
 import { anonymous, startRegistry } from "../support/registry/distribution.js";
 import { barePod, deployment, dockerConfigSecret, statefulSet } from "../support/workloads.js";
@@ -134,6 +142,7 @@ describe("docker resolver, tag moved or not", () => {
     const v1 = await pushImage(image, "web v1");
     await apply(spreadDeployment("web", ns, 2, image), barePod("bare", ns, { image, ...amd64 }));
     const started = await cluster.sim.waitForPods({ namespace: ns, count: 3, digest: v1 });
+    await settledWorkloads(ns);
     const web = started.filter((p) => p.metadata.name?.startsWith("web-"));
     expect(web.map((p) => p.spec.nodeName).sort()).toEqual(["dr-containerd", "dr-docker"]);
     const bareUid = started.find((p) => p.metadata.name === "bare")!.metadata.uid;
@@ -275,6 +284,7 @@ exec ${real} "$@"
       deployment("untagged", ns, 6, { image: `${open().host}/many`, ...amd64 }),
     );
     await cluster.sim.waitForPods({ namespace: ns, count: 12, digest: v1 });
+    await settledWorkloads(ns);
     const docker = dockerShim("docker-many");
     const result = await cli(["plan", "-o", "json", "--docker", docker.path, "-n", ns, "-v"]);
     expect(result.code, result.stderr).toBe(0);
@@ -318,6 +328,7 @@ describe("docker resolver, multi-arch", () => {
       }),
       cluster.sim.waitForPods({ namespace: ns, selector: "app=multi-crio", count: 1, digest: v1.arm64 }),
     ]);
+    await settledWorkloads(ns);
     const verdicts = (doc: PlanDoc) =>
       doc.pods.map(
         (p) => `${p.owner?.name} ${p.action} ${p.containers[0]!.status} ${p.containers[0]!.runningDigest}`,
@@ -358,6 +369,7 @@ describe("docker resolver, credentials", () => {
       deployment("secret-app", ns, 1, { image, pullSecrets: ["regcred"], ...amd64 }),
     );
     await cluster.sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
+    await settledWorkloads(ns);
 
     const docker = dockerShim("docker-private");
     const result = await cli(["plan", "-o", "json", "-n", ns, "--docker", docker.path, "-v"]);
@@ -403,6 +415,7 @@ describe("docker resolver, registry trouble never restarts", () => {
       const v1 = await pushImage(image, "doomed v1");
       await apply(deployment("doomed", ns, 1, { image, ...amd64 }));
       await cluster.sim.waitForPods({ namespace: ns, count: 1, digest: v1 });
+      await settledWorkloads(ns);
       const v2 = await pushImage(image, "doomed v2");
       await removeLocal(image);
       expect((await planOf(["-n", ns])).pods[0]).toMatchObject({

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { autoupdateRules } from "../../src/cron/core/objects.js";
 import { pushCraftedImage } from "../support/crafted-image.js";
-import { apply, kk, plugin, useCluster } from "../support/e2e.js";
+import { apply, kk, plugin, settledWorkloads, useCluster } from "../support/e2e.js";
 import { anonymous } from "../support/registry/distribution.js";
 import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.js";
 import { deployment, statefulSet } from "../support/workloads.js";
@@ -50,6 +50,7 @@ async function staleWorkload(app: string, workload: object, count = 1): Promise<
   const v1 = await push(`${app} v1`);
   await apply(workload);
   await cluster.sim.waitForPods({ namespace: ns, selector: `app=${app}`, count, digest: v1 });
+  await settledWorkloads(ns, `app=${app}`);
   const v2 = await push(`${app} v2`, { "org.opencontainers.image.revision": revision });
   return { v1, v2 };
 }

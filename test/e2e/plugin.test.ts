@@ -16,6 +16,7 @@ import {
   planJson,
   plugin,
   pluginEnv,
+  settledWorkloads,
   until,
   useCluster,
 } from "../support/e2e.js";
@@ -52,6 +53,7 @@ beforeAll(async () => {
     cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v1 }),
     cluster.sim.waitForPods({ namespace: partial, count: 5, digest: v1 }),
   ]);
+  await Promise.all([ns, partial].map((n) => settledWorkloads(n)));
   v2 = await pushImage(image, "plugin v2");
 });
 

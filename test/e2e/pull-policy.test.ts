@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../simulator/index.js";
-import { apply, planJson, plugin, useCluster } from "../support/e2e.js";
+import { apply, planJson, plugin, settledWorkloads, useCluster } from "../support/e2e.js";
 import { pushImage } from "../support/images.js";
 import { anonymous } from "../support/registry/distribution.js";
 import { deployment } from "../support/workloads.js";
@@ -36,6 +36,7 @@ beforeAll(async () => {
     deployment("pair", ns, 2, { image, pullPolicy: "IfNotPresent", ...onNode }),
   );
   await cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
+  await settledWorkloads(ns);
   v2 = await pushImage(image, "pull policy v2");
 });
 

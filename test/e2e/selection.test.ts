@@ -17,6 +17,7 @@ import {
   type PlanDoc,
   planJson,
   plugin,
+  settledWorkloads,
   until,
   useCluster,
 } from "../support/e2e.js";
@@ -63,6 +64,8 @@ beforeAll(async () => {
     cluster.sim.waitForPods({ namespace: b, count: 1, digest: v1 }),
     cluster.sim.waitForPods({ namespace: "default", selector: "app=home", count: 1, digest: v1 }),
   ]);
+  await Promise.all([a, b].map((n) => settledWorkloads(n)));
+  await settledWorkloads("default", "app=home");
   v2 = await pushImage(image, "selection v2");
   loginDir = mkdtempSync(join(tmpdir(), "kau-e2e-login-"));
   writeFileSync(
@@ -198,6 +201,7 @@ describe("a private registry behind a pull secret", () => {
   it("with the dockerconfigjson secret in the namespace the pods start, and the tool resolves the tag", async () => {
     await apply(dockerConfigSecret("regcred", priv, locked().host, user.name, user.password));
     await cluster.sim.waitForPods({ namespace: priv, count: 2, digest: s1 });
+    await settledWorkloads(priv);
     for (const resolver of ["docker", "registry"]) {
       const doc = await planJson(["-n", priv, "--resolver", resolver]);
       expect(
@@ -267,6 +271,7 @@ describe("a pull secret named only by the pod's ServiceAccount", () => {
       count: 2,
       digest: c1,
     });
+    await settledWorkloads(acct, "app=by-account");
     const specs = JSON.parse(await kk(["get", "pods", "-n", acct, "-l", "app=by-account", "-o", "json"]))
       .items as { spec: { serviceAccountName: string; imagePullSecrets?: unknown[] } }[];
     expect(
@@ -350,6 +355,7 @@ describe("apply -A", () => {
       cluster.sim.waitForPods({ namespace: all1, selector: "app=steady", count: 1, digest: s1 }),
       cluster.sim.waitForPods({ namespace: all2, count: 2, digest: w1 }),
     ]);
+    await Promise.all([all1, all2].map((n) => settledWorkloads(n)));
     const w2 = await pushImage(sweep, "sweep v2");
 
     // Stale but outside the selection: b's `other`, default's `home`, all1's `untagged`.

@@ -162,15 +162,17 @@ export async function until<T>(
 }
 
 /**
- * Waits until every Deployment, StatefulSet and DaemonSet in `ns` has settled by the plugin's own rule. Ready pods are not enough: a controller publishes its status a moment later, and plan leaves a
- * workload it sees mid-rollout alone.
+ * Waits until every Deployment, StatefulSet and DaemonSet in `ns` (of `selector`, when given) has settled by
+ * the plugin's own rule. Ready pods are not enough: a controller publishes its status a moment later, and
+ * plan leaves a workload it sees mid-rollout alone.
  */
-export async function settledWorkloads(ns: string, timeoutMs = 120_000): Promise<void> {
-  const kinds = Object.values(workloadResources).join(",");
+export async function settledWorkloads(ns: string, selector?: string, timeoutMs = 120_000): Promise<void> {
+  const args = ["get", Object.values(workloadResources).join(","), "-n", ns, "-o", "json"];
+  if (selector) args.push("-l", selector);
   await until(
-    `workloads in ${ns} to settle`,
+    `workloads${selector ? ` ${selector}` : ""} in ${ns} to settle`,
     async () => {
-      const list = JSON.parse(await kk(["get", kinds, "-n", ns, "-o", "json"])) as { items: Workload[] };
+      const list = JSON.parse(await kk(args)) as { items: Workload[] };
       return list.items.every((w) => rolloutInProgress(w) === null) ? true : undefined;
     },
     timeoutMs,

@@ -11,7 +11,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type RequestRecorder, recordingKubectl, ruleTuples } from "../../support/api-requests.js";
 import { rulesByStrategy } from "../../support/cron-cluster.js";
-import { apply, kk, kubectlPath, plugin, tokenKubeconfig, useCluster } from "../../support/e2e.js";
+import {
+  apply,
+  kk,
+  kubectlPath,
+  plugin,
+  settledWorkloads,
+  tokenKubeconfig,
+  useCluster,
+} from "../../support/e2e.js";
 import { pushImage } from "../../support/images.js";
 import { anonymous } from "../../support/registry/distribution.js";
 import {
@@ -128,9 +136,11 @@ beforeAll(async () => {
           selector: `app in (${apps.join(",")})`,
           count: apps.length,
           digest: v1,
+          timeoutMs: 180_000,
         }),
         cluster.sim.waitForPods({ namespace: ns, selector: "app=once", count: 1, phase: "Succeeded" }),
       ]);
+      await settledWorkloads(ns);
       await pushImage(image, `rbac ${strategy} v2`);
       const installed = await plugin(["install-cron", "-n", ns, "--strategy", strategy, "--suspend"]);
       expect(installed.code, installed.stderr).toBe(0);

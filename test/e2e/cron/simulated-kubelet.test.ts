@@ -8,7 +8,16 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { apply, kk, kubectl, plugin, testbed, until, useCluster } from "../../support/e2e.js";
+import {
+  apply,
+  kk,
+  kubectl,
+  plugin,
+  settledWorkloads,
+  testbed,
+  until,
+  useCluster,
+} from "../../support/e2e.js";
 import { pushImage } from "../../support/images.js";
 import { anonymous } from "../../support/registry/distribution.js";
 import { daemonSet, deployment, dockerConfigSecret, statefulSet } from "../../support/workloads.js";
@@ -178,6 +187,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       daemonSet("agent", ns, { image }),
     );
     await cluster.sim.waitForPods({ namespace: ns, selector: "app in (web,db,agent)", count: 6, digest: v1 });
+    await settledWorkloads(ns, "app in (web,db,agent)");
     const v2 = await pushImage(image, "cron web v2");
 
     // What the CronJob's pod would run in-cluster: its command, the ServiceAccount's token.

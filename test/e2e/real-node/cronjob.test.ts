@@ -19,7 +19,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../support/cli.js";
-import { apply, kk, kubectl, planJson, plugin, testbed, until } from "../../support/e2e.js";
+import { apply, kk, kubectl, planJson, plugin, settledWorkloads, testbed, until } from "../../support/e2e.js";
 import { docker, dockerEnv } from "../../support/images.js";
 import { digestOf, settledPods, useRealNode } from "../../support/real-node.js";
 import { deployment } from "../../support/workloads.js";
@@ -94,6 +94,7 @@ beforeAll(async () => {
     }),
   );
   const pods = await settledPods(ns, "app=web", 2, (p) => digestOf(p.imageID) === v1.digest);
+  await settledWorkloads(ns);
   before = new Set(pods.map((p) => p.uid));
 }, 1_500_000);
 

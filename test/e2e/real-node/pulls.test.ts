@@ -11,7 +11,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { apply, kk, planJson, plugin } from "../../support/e2e.js";
+import { apply, kk, planJson, plugin, settledWorkloads } from "../../support/e2e.js";
 import { digestOf, settledPods, useRealNode } from "../../support/real-node.js";
 import { deployment, dockerConfigSecret } from "../../support/workloads.js";
 import { ImagePusher, type Pushed } from "../../testbed/node-images.js";
@@ -60,6 +60,7 @@ describe("imagePullPolicy IfNotPresent, the old image cached on the node", () =>
       deployment("always", ns, 1, o("Always")),
     );
     await settledPods(ns, "app in (cached,pair,always)", 4, (p) => digestOf(p.imageID) === v1.digest);
+    await settledWorkloads(ns, "app in (cached,pair,always)");
     v2 = await lane.images.image("trap", "trap v2", { tag: "stable" });
   });
 
@@ -147,6 +148,7 @@ describe("a pull secret the kubelet uses, from an htpasswd registry", () => {
       }),
     );
     await settledPods(ns, "app=private", 2, (p) => digestOf(p.imageID) === v1.digest);
+    await settledWorkloads(ns, "app=private");
   });
 
   it("the tag moves: plan (with the pod's secret only) is stale; apply restarts; the kubelet pulls v2 with the secret", async () => {

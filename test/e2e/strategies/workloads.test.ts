@@ -216,6 +216,8 @@ beforeAll(async () => {
             selector: `app=${s.name}`,
             count: s.pods,
             digest: v1,
+            // About 60 pods start at once across the four namespaces; StatefulSets one at a time.
+            timeoutMs: 180_000,
           });
           await s.afterStart?.(ns);
         }),
