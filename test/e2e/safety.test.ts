@@ -10,7 +10,7 @@
  *   (test/e2e/strategies/budgets.test.ts: the Eviction API enforcing them.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apply, kk, planJson, plugin, useCluster } from "../support/e2e.js";
+import { apply, kk, planJson, plugin, settledWorkloads, until, useCluster } from "../support/e2e.js";
 import { docker, pushImage } from "../support/images.js";
 import { anonymous } from "../support/registry/distribution.js";
 import { type FaultProxy, startFaultProxy } from "../support/registry/fault-proxy.js";
@@ -63,6 +63,18 @@ async function states(app: string): Promise<string[]> {
       : `${p.status.phase} ${s?.state["waiting"]?.reason}`;
   });
 }
+
+const stuckPulling = (state: string) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(state);
+
+/**
+ * The app's pod states once one of them is stuck pulling: on a busy machine the simulated kubelet may try its
+ * pull only after apply gave up.
+ */
+const statesWithOneStuck = (app: string) =>
+  until(`a pod of ${app} stuck pulling`, async () => {
+    const now = await states(app);
+    return now.some(stuckPulling) ? now : undefined;
+  });
 
 describe("a tag moved to an index with no image for the nodes' platform", () => {
   let v1: string;
@@ -119,6 +131,7 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
       count: replicas,
       digest: v1,
     });
+    await settledWorkloads(ns, `app=${app}`);
     await pushImage(`${cluster.registry.host}/${app}:latest`, `${app} v2`);
     proxy.rules.push({
       method: "GET",
@@ -161,9 +174,9 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
 
     // maxUnavailable 25% of 3 is 0: the controller took no old pod down for the one it could not start.
-    const now = await states("outage");
+    const now = await statesWithOneStuck("outage");
     expect(now.filter((s) => s === `Running ${v1}`)).toHaveLength(3);
-    expect(now.filter((s) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s))).toHaveLength(1);
+    expect(now.filter(stuckPulling)).toHaveLength(1);
     expect(now).toHaveLength(4);
     const uids = JSON.parse(await kk(["get", "pods", "-n", ns, "-l", "app=outage", "-o", "json"])).items.map(
       (p: { metadata: { uid: string } }) => p.metadata.uid,
@@ -183,10 +196,10 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
       ),
     );
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
-    const now = await states("lonely");
+    const now = await statesWithOneStuck("lonely");
     expect(now).toHaveLength(2);
     expect(now).toContain(`Running ${v1}`);
-    expect(now.filter((s) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s))).toHaveLength(1);
+    expect(now.filter(stuckPulling)).toHaveLength(1);
     const running = JSON.parse(
       await kk(["get", "pods", "-n", ns, "-l", "app=lonely", "-o", "json"]),
     ).items.filter((p: { status: { phase: string } }) => p.status.phase === "Running");
@@ -213,16 +226,10 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     }
     expect(result.stdout).toContain("1 evicted, 2 not started (of 3 planned)");
 
-    // Two replicas still serve v1; the third is stuck pulling, as on a real node (once the simulated
-    // kubelet has tried its pull: on a busy machine that may come after apply gave up).
-    const stuck = (s: string) => /^Pending (ErrImagePull|ImagePullBackOff)$/.test(s);
-    let now = await states("paced");
-    for (let tries = 0; tries < 60 && !now.some(stuck); tries++) {
-      await new Promise((r) => setTimeout(r, 500));
-      now = await states("paced");
-    }
+    // Two replicas still serve v1; the third is stuck pulling, as on a real node.
+    const now = await statesWithOneStuck("paced");
     expect(now.filter((s) => s === `Running ${v1}`)).toHaveLength(2);
-    expect(now.filter(stuck)).toHaveLength(1);
+    expect(now.filter(stuckPulling)).toHaveLength(1);
     expect(now).toHaveLength(3);
   });
 });

@@ -18,7 +18,8 @@ describe("the CronJob controller runs the installed CronJob", () => {
       async () =>
         (await json(["get", "pods", "-n", "t4", "-l", "app.kubernetes.io/instance=kubectl-autoupdate"]))
           .items[0],
-      90_000,
+      // Up to a minute until the schedule's next minute, then the CronJob and Job controllers.
+      150_000,
     );
     const job = await json(["get", "job", pod.metadata.labels["batch.kubernetes.io/job-name"], "-n", "t4"]);
     expect(job.metadata.annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"]).toBeDefined();
@@ -40,8 +41,11 @@ describe("the CronJob controller runs the installed CronJob", () => {
       "--resolver=registry",
       "--strategy=auto",
     ]);
-    const cron = await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t4"]);
-    expect(cron.status.lastScheduleTime).toBeDefined();
+    // The CronJob controller records the schedule after creating the Job, so maybe after its pod exists.
+    const cron = await until("the CronJob's lastScheduleTime", async () => {
+      const now = await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t4"]);
+      return now.status.lastScheduleTime ? now : undefined;
+    });
     expect(YAML.stringify(cron.spec)).toContain("readOnlyRootFilesystem: true");
-  }, 120_000);
+  }, 240_000);
 });

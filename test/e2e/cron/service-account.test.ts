@@ -175,12 +175,6 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     const web = await kubectl.listPodsBySelector("t1", "app=web");
     expect(web).toHaveLength(2);
     const victim = web[0]!;
-    expect(await kubectl.evictPod("t1", victim.metadata.name, victim.metadata.uid!, true)).toEqual({
-      kind: "evicted",
-    });
-    expect(await kubectl.evictPod("t1", victim.metadata.name, victim.metadata.uid!, false)).toEqual({
-      kind: "evicted",
-    });
     // A rollout's calls: one list per kind, a get, the restartedAt patch (as server dry runs).
     for (const [kind, name] of [
       ["Deployment", "web"],
@@ -201,6 +195,14 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       );
       expect(patched.kind, kind).toBe("patched");
     }
+    // The eviction after the patches: the replacement pod makes the controllers write status, and a patch
+    // carrying the resourceVersion read before that would conflict.
+    expect(await kubectl.evictPod("t1", victim.metadata.name, victim.metadata.uid!, true)).toEqual({
+      kind: "evicted",
+    });
+    expect(await kubectl.evictPod("t1", victim.metadata.name, victim.metadata.uid!, false)).toEqual({
+      kind: "evicted",
+    });
     // The Event recorded after each restart.
     expect(
       await kubectl.createEvent({

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli, finishJobPod, json, selector, useCronCluster } from "../../support/cron-cluster.js";
-import { until } from "../../support/e2e.js";
+import { kk, until } from "../../support/e2e.js";
 
 const cluster = useCronCluster();
 
@@ -44,6 +44,8 @@ describe("run-now, cron-status, uninstall-cron", () => {
     expect(pods[0].metadata.labels["kubectl-autoupdate/ignore"]).toBe("true");
     expect(pods[0].spec.serviceAccountName).toBe("kubectl-autoupdate");
     await finishJobPod("t3", name, "Succeeded");
+    // cron-status below counts this Job as Complete: the Job controller marks it so a moment later.
+    await kk(["wait", "--for=condition=Complete", `job/${name}`, "-n", "t3", "--timeout=120s"]);
   });
 
   it.each([
