@@ -106,8 +106,15 @@ describe("through kubectl", () => {
   });
 });
 
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
 /** A Role for the ServiceAccount `name` (default: `limited`), with these rules replacing any before. */
-async function grant(rules: object[], namespace = ns, name = "limited"): Promise<void> {
+async function grant(rules: Rule[], namespace = ns, name = "limited"): Promise<void> {
   await apply(
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } },
     {
@@ -124,10 +131,38 @@ async function grant(rules: object[], namespace = ns, name = "limited"): Promise
       subjects: [{ kind: "ServiceAccount", name, namespace }],
     },
   );
+  await untilAuthorizerAgrees(rules, namespace, name);
 }
 
-const podRules = (verbs: string[]) => ({ apiGroups: [""], resources: ["pods"], verbs });
-const ownerRules = [
+/**
+ * The API server authorizes from a cache of Roles and RoleBindings: waits until it answers every verb on
+ * pods and on the owners' resources as `rules` now say, so a test sees the grant it just made.
+ */
+async function untilAuthorizerAgrees(rules: Rule[], namespace: string, name: string): Promise<void> {
+  const user = `system:serviceaccount:${namespace}:${name}`;
+  const asked = [podRules(["get", "list", "delete"]), ...ownerRules].flatMap((r) =>
+    r.resources.flatMap((resource) => r.verbs.map((verb) => ({ group: r.apiGroups[0]!, resource, verb }))),
+  );
+  await until(`the authorizer to apply ${user}'s new rules`, async () => {
+    for (const { group, resource, verb } of asked) {
+      // A rule naming its objects grants no request for all of them.
+      const granted = rules.some(
+        (r) =>
+          !r.resourceNames &&
+          r.apiGroups.includes(group) &&
+          r.resources.includes(resource) &&
+          r.verbs.includes(verb),
+      );
+      const target = group === "" ? resource : `${resource}.${group}`;
+      const answer = await kubectl(["auth", "can-i", verb, target, "-n", namespace, "--as", user]);
+      if ((answer.stdout.trim() === "yes") !== granted) return undefined;
+    }
+    return true;
+  });
+}
+
+const podRules = (verbs: string[]): Rule => ({ apiGroups: [""], resources: ["pods"], verbs });
+const ownerRules: Rule[] = [
   { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
   { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
