@@ -6,6 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { PolicyRule } from "../../src/cron/core/objects.js";
 import type { Pod } from "../simulator/index.js";
 import type { CliResult } from "../support/cli.js";
 import {
@@ -106,15 +107,8 @@ describe("through kubectl", () => {
   });
 });
 
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  resourceNames?: string[];
-}
-
 /** A Role for the ServiceAccount `name` (default: `limited`), with these rules replacing any before. */
-async function grant(rules: Rule[], namespace = ns, name = "limited"): Promise<void> {
+async function grant(rules: PolicyRule[], namespace = ns, name = "limited"): Promise<void> {
   await apply(
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } },
     {
@@ -138,7 +132,7 @@ async function grant(rules: Rule[], namespace = ns, name = "limited"): Promise<v
  * The API server authorizes from a cache of Roles and RoleBindings: waits until it answers every verb on
  * pods and on the owners' resources as `rules` now say, so a test sees the grant it just made.
  */
-async function untilAuthorizerAgrees(rules: Rule[], namespace: string, name: string): Promise<void> {
+async function untilAuthorizerAgrees(rules: PolicyRule[], namespace: string, name: string): Promise<void> {
   const user = `system:serviceaccount:${namespace}:${name}`;
   const asked = [podRules(["get", "list", "delete"]), ...ownerRules].flatMap((r) =>
     r.resources.flatMap((resource) => r.verbs.map((verb) => ({ group: r.apiGroups[0]!, resource, verb }))),
@@ -161,8 +155,8 @@ async function untilAuthorizerAgrees(rules: Rule[], namespace: string, name: str
   });
 }
 
-const podRules = (verbs: string[]): Rule => ({ apiGroups: [""], resources: ["pods"], verbs });
-const ownerRules: Rule[] = [
+const podRules = (verbs: string[]): PolicyRule => ({ apiGroups: [""], resources: ["pods"], verbs });
+const ownerRules: PolicyRule[] = [
   { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
   { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
