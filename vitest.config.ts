@@ -26,6 +26,7 @@ export default defineConfig({
             "test/support/tmpdir.setup.ts",
             "test/support/build.setup.ts",
             "test/support/docker-engine.setup.ts",
+            "test/support/local-address.setup.ts",
           ],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -156,6 +156,9 @@ if ! left_node=$(test/testbed/node-leftovers.sh check "$state/host-before"); the
   printf 'ci: what the real nodes left:\n%s\n' "$left_node" >&2
   die "a real node left something behind (see above)"
 fi
+if ip link show kau-local0 >/dev/null 2>&1; then
+  die "the tests left the bridge kau-local0 behind (test/support/local-address.setup.ts removes it)"
+fi
 echo "ci: no process, file, mount, cgroup, interface, iptables chain or kernel setting left behind" >&2
 
 step bench "benchmark smoke"

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FakeCluster } from "../../support/fake-kubectl.js";
 import { pushImage } from "../../support/images.js";
 import { makeReplicaSet } from "../../support/pods.js";
@@ -20,7 +20,7 @@ let tls: TlsRegistry;
 
 beforeAll(async () => {
   plain = await startRegistry();
-  tls = await startTlsRegistry(join(plain.dir, "data"));
+  tls = await startTlsRegistry(join(plain.dir, "data"), inject("localAddress"));
 });
 afterAll(async () => {
   removeTempDirs();

@@ -1,6 +1,6 @@
 /**
- * A real distribution registry (Debian's docker-registry) on a free loopback port, per test file:
- * anonymous, htpasswd (Basic), or `auth: token` (Bearer, verified against a test signing key).
+ * A real distribution registry (Debian's docker-registry) on a free port, of loopback unless told, per test
+ * file: anonymous, htpasswd (Basic), or `auth: token` (Bearer, verified against a test signing key).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ export interface RegistryAuth {
 export const anonymous: RegistryAuth = {};
 
 export interface Registry {
-  /** `127.0.0.1:PORT` */
+  /** `127.0.0.1:PORT`, or the address it was started on */
   host: string;
   dir: string;
   stop(): Promise<void>;
@@ -25,13 +25,14 @@ export interface Registry {
   log(): string;
 }
 
-export async function startRegistry(auth: RegistryAuth = {}): Promise<Registry> {
+/** `address`: where it listens, loopback unless a test needs another of this machine's addresses. */
+export async function startRegistry(auth: RegistryAuth = {}, address = "127.0.0.1"): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), "kau-registry-"));
   const lines = [
     "version: 0.1",
     "log: {level: info, accesslog: {disabled: false}}",
     `storage: {filesystem: {rootdirectory: ${dir}/data}, delete: {enabled: true}}`,
-    "http: {addr: 127.0.0.1:0}",
+    `http: {addr: "${address}:0"}`,
   ];
   if (auth.htpasswd) {
     const entry = execFileSync("htpasswd", ["-Bbn", auth.htpasswd.user, auth.htpasswd.password], {
@@ -51,7 +52,7 @@ export async function startRegistry(auth: RegistryAuth = {}): Promise<Registry> 
   const child = spawn("docker-registry", ["serve", join(dir, "config.yml")], {
     stdio: ["ignore", "ignore", "pipe"],
   });
-  const host = await listeningAddress(child, logPath);
+  const host = `${address}:${await listeningPort(child, logPath)}`;
   return {
     host,
     dir,
@@ -66,8 +67,8 @@ export async function startRegistry(auth: RegistryAuth = {}): Promise<Registry> 
   };
 }
 
-/** The registry logs `listening on 127.0.0.1:PORT` once it accepts connections. */
-function listeningAddress(child: ChildProcess, logPath: string): Promise<string> {
+/** The registry logs `listening on ADDRESS:PORT` once it accepts connections. */
+function listeningPort(child: ChildProcess, logPath: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let log = "";
     const timer = setTimeout(() => reject(new Error(`registry did not start:\n${log}`)), 15_000);
@@ -76,10 +77,10 @@ function listeningAddress(child: ChildProcess, logPath: string): Promise<string>
     child.stderr!.on("data", (chunk: Buffer) => {
       log += chunk.toString();
       appendFileSync(logPath, chunk);
-      const match = /listening on (?:\[::\]|127\.0\.0\.1):(\d+)/.exec(log);
+      const match = /listening on \S+:(\d+)/.exec(log);
       if (match) {
         clearTimeout(timer);
-        resolve(`127.0.0.1:${match[1]}`);
+        resolve(match[1]!);
       }
     });
   });

@@ -1,12 +1,12 @@
 /**
- * The real registry over https with a certificate from a throwaway test CA, on this machine's first
- * non-loopback IPv4 address (loopback hosts are always plain http, so https needs another address). It
- * serves the storage of a plain loopback registry, which is where tests push (the test engine does not
- * trust the CA). No such address means no https test: that is a failure, not a skip.
+ * The real registry over https with a certificate from a throwaway test CA, on an address that is not
+ * loopback (loopback hosts are always plain http): the integration project's local address
+ * (local-address.setup.ts). It serves the storage of a plain loopback registry, which is where tests push
+ * (the test engine does not trust the CA).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export interface TlsRegistry {
@@ -17,16 +17,8 @@ export interface TlsRegistry {
   stop(): Promise<void>;
 }
 
-/** This machine's first non-internal IPv4 address; throws when there is none. */
-export function nonLoopbackAddress(): string {
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  throw new Error("no non-loopback IPv4 address on this machine: the https registry test needs one");
-}
-
 /** Serves `storageDir` (a registry's filesystem root) over https on `ip`. */
-export async function startTlsRegistry(storageDir: string, ip = nonLoopbackAddress()): Promise<TlsRegistry> {
+export async function startTlsRegistry(storageDir: string, ip: string): Promise<TlsRegistry> {
   const dir = mkdtempSync(join(tmpdir(), "kau-tls-registry-"));
   const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   ssl(
