@@ -1,11 +1,12 @@
 /**
- * Posts one JSON document to a webhook with Node's fetch, in this process: the URL is a secret (chat
+ * Posts one JSON document to a webhook, in this process: the URL is a secret (chat
  * webhooks carry their token in the path), so it never goes into a child's argv, and messages and logs name
  * its host only. Bounded: each attempt has a timeout; network errors, timeouts, 408, 429 and 500/502/503/504
  * are retried with backoff (registry/retry-policy.ts's rules); any other answer is final. Redirects are not
  * followed: they would carry the report to another address.
  */
 import type { Clock } from "../util/clock.js";
+import { type HttpFetch, httpFetch } from "./http/http-fetch.js";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "./registry/retry-policy.js";
 
 /** Three attempts, 1 s then 2 s apart (halved by jitter at most), a Retry-After of up to 10 s honoured. */
@@ -23,8 +24,8 @@ export interface WebhookOptions {
   clock: Clock;
   /** --verbose: one line per attempt, naming the host only. */
   log?: (line: string) => void;
-  /** Test seams. */
-  fetch?: typeof fetch;
+  /** Direct when absent; the command passes one that goes through the environment's proxy. */
+  fetch?: HttpFetch;
   random?: () => number;
 }
 
@@ -65,7 +66,7 @@ export class Webhook {
   }
 
   private async attempt(body: string): Promise<Attempt> {
-    const fetcher = this.options.fetch ?? fetch;
+    const fetcher = this.options.fetch ?? httpFetch;
     const timeoutMs = this.options.timeoutMs;
     try {
       const response = await fetcher(this.url, {

@@ -9,12 +9,14 @@ import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
 import { type ResolverName, type StrategyName, strategyNames } from "../core/plan.js";
+import { noProxySettings } from "../core/proxy.js";
 import { UsageError } from "../errors.js";
 import type { ColorMode } from "../output/color.js";
 import type { PlanFormat } from "../output/render-plan.js";
 import type { Checked } from "../util/checked.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";
+import { parseProxyEnvironment } from "./proxy-environment.js";
 import { parseWebhookOptions, type RawWebhookFlags } from "./webhook-options.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -162,6 +164,8 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     localCredentials: raw.localCredentials !== false,
     registryTimeoutMs,
     registryRetries,
+    // docker's daemon has proxy settings of its own.
+    proxy: resolver === "registry" ? parseProxyEnvironment(env) : noProxySettings,
     ...(raw.image ? { images: new Set(raw.image.map(imageKey)) } : {}),
     ...(raw.minAge !== undefined ? { minAgeMs: positiveDuration(raw.minAge, "--min-age") } : {}),
     strategy: parseStrategy(raw.strategy),

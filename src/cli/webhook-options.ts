@@ -9,6 +9,7 @@ import { webhookUrlEnv } from "../cron/core/objects.js";
 import { UsageError } from "../errors.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";
+import { parseProxyEnvironment } from "./proxy-environment.js";
 
 export interface RawWebhookFlags {
   webhookUrl?: string;
@@ -30,7 +31,7 @@ export function parseWebhookOptions(raw: RawWebhookFlags, env: Env): WebhookTarg
   else if (raw.webhookUrlFile !== undefined) {
     url = checkedUrl(readUrlFile(raw.webhookUrlFile), `the URL in --webhook-url-file ${raw.webhookUrlFile}`);
   } else if (env[webhookUrlEnv]) url = checkedUrl(env[webhookUrlEnv], `$${webhookUrlEnv}`);
-  return url ? { url, timeoutMs } : undefined;
+  return url ? { url, timeoutMs, proxy: parseProxyEnvironment(env) } : undefined;
 }
 
 /** One http(s) URL without credentials; the message names `where` it came from, never the value. */

@@ -4,10 +4,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { createHttpFetch } from "../adapters/http/http-fetch.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm } from "../adapters/terminal.js";
 import { Webhook, webhookRetry } from "../adapters/webhook.js";
 import { type Plan, podsToRestart, summarize } from "../core/plan.js";
+import type { ProxySettings } from "../core/proxy.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
 import {
@@ -29,6 +31,7 @@ import { showPlan } from "./plan.js";
 export interface WebhookTarget {
   url: URL;
   timeoutMs: number;
+  proxy: ProxySettings;
 }
 
 export interface ApplyOptions extends PlanningOptions {
@@ -158,6 +161,7 @@ async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
     retry: webhookRetry,
     clock: ctx.clock,
     log: ctx.debug,
+    fetch: createHttpFetch({ proxy: target.proxy, connectTimeoutMs: target.timeoutMs }),
   });
   const delivery = await webhook.post(renderRunReport(report));
   if (!delivery.ok) {

@@ -8,6 +8,7 @@ import { type Connection, type ConnectionOptions, connect } from "../connection.
 import { isLoopbackHost, parseImageRef } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
 import type { ResolverName, StrategyName } from "../core/plan.js";
+import { type ProxySettings, proxyAddress } from "../core/proxy.js";
 import type { Io } from "../io.js";
 import { shouldColor } from "../output/color.js";
 import { createProgress, type Progress } from "../output/progress.js";
@@ -25,9 +26,10 @@ export interface PlanningOptions extends ConnectionOptions {
   pullTimeoutMs: number;
   insecureRegistries: string[];
   localCredentials: boolean;
-  /** --resolver registry: per-request timeout and retries of 429/5xx/network errors. */
+  /** --resolver registry: per-request timeout and retries of 429/5xx/network errors, and the proxies. */
   registryTimeoutMs: number;
   registryRetries: number;
+  proxy: ProxySettings;
   /** --image: only containers running these references (normalized); all when absent. */
   images?: ReadonlySet<string>;
   /** --min-age: act only on new images at least this old. */
@@ -98,8 +100,17 @@ async function createResolver(
     ]);
     const certificates = trustSystemCertificates(env);
     debug(`registry: trusting ${certificates} CA certificates of the system besides Node's own`);
+    const { https, http } = options.proxy;
+    for (const [scheme, proxy] of [
+      ["https", https],
+      ["http", http],
+    ] as const) {
+      if (proxy)
+        debug(`registry: ${scheme} through the proxy ${proxyAddress(proxy)} unless NO_PROXY says not`);
+    }
     return new RegistryResolver({
       isInsecure,
+      proxy: options.proxy,
       timeoutMs: options.registryTimeoutMs,
       retry: { ...defaultRetryPolicy, retries: options.registryRetries },
       log: options.verbose ? debug : undefined,

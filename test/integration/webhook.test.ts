@@ -11,10 +11,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCli } from "../support/cli.js";
 import { pushCraftedImage } from "../support/crafted-image.js";
 import { FakeCluster } from "../support/fake-kubectl.js";
+import { startHttpProxy } from "../support/http-proxy.js";
 import { makeReplicaSet } from "../support/pods.js";
 import { type Registry, startRegistry } from "../support/registry/distribution.js";
 import { deploymentPod, type PlanRun, removeTempDirs, runPlan } from "../support/registry/harness.js";
@@ -25,7 +26,7 @@ const revision = "9f8e7d1c0b2a39485766554433221100ffeeddcc";
 const token = "s3cr3tT0k3n";
 const path = `/services/T0001/B0002/${token}?sig=q5ig`;
 
-/** A webhook receiver on loopback: answers with `statuses` in turn (the last repeats), or never (`hang`). */
+/** A webhook receiver (on loopback unless told): answers with `statuses` in turn (the last repeats), or never (`hang`). */
 class Receiver {
   readonly requests: { method: string; url: string; type: string; body: string }[] = [];
   statuses: number[] = [200];
@@ -33,12 +34,14 @@ class Receiver {
   private server: Server = createServer((req, res) => this.answer(req, res));
   private hanging: ServerResponse[] = [];
 
+  constructor(private readonly address = "127.0.0.1") {}
+
   async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => this.server.listen(0, this.address, resolve));
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+    return `http://${this.address}:${(this.server.address() as AddressInfo).port}${path}`;
   }
 
   reset(statuses: number[] = [200], hang = false): void {
@@ -227,6 +230,26 @@ describe("the RunReport reaches the webhook", () => {
     expect(receiver.requests).toHaveLength(1);
     // The flag was the user's own argv; nothing the tool prints or starts carries it on.
     expectUrlNowhere(viaFlag, fromFlag);
+  });
+
+  it("through HTTP_PROXY, the way kubectl would go; the proxy's credentials shown nowhere", async () => {
+    const proxy = await startHttpProxy({ user: "hook-proxy", password: "pr0xy-s3cret" });
+    const remote = new Receiver(inject("localAddress"));
+    await remote.start();
+    try {
+      const fake = cluster();
+      const result = await run(fake, [...apply, "--verbose"], {
+        [envName]: remote.url,
+        HTTP_PROXY: `http://hook-proxy:pr0xy-s3cret@${proxy.address}`,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(remote.report().outcome).toBe("succeeded");
+      expect(proxy.requests()).toEqual([`POST ${remote.url}`]);
+      expect(result.stdout + result.stderr).not.toContain("pr0xy-s3cret");
+    } finally {
+      await remote.stop();
+      await proxy.stop();
+    }
   });
 
   it("a dry run reports too, marked as one; a run with nothing to restart posts nothing", async () => {

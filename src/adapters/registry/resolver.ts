@@ -9,7 +9,9 @@ import { formatImageRef, type ImageRef, isDigest, repositoryOf } from "../../cor
 import type { Credential } from "../../core/keyring.js";
 import { configPlatform, describeConfig, isIndexMediaType, readManifest } from "../../core/manifest.js";
 import type { ResolverName } from "../../core/plan.js";
+import type { ProxySettings } from "../../core/proxy.js";
 import type { ImageDescription, ManifestInfo, TagResolution } from "../../core/resolution.js";
+import { createHttpFetch } from "../http/http-fetch.js";
 import type { Resolver } from "../resolver.js";
 import { Authenticator, detailOf } from "./auth.js";
 import { RegistryClient } from "./client.js";
@@ -22,6 +24,8 @@ import { type HttpAnswer, type RequestStats, Transport, type TransportOptions } 
 export interface RegistryResolverOptions {
   /** Hosts reached over plain http: loopback and --insecure-registry. */
   isInsecure: (host: string) => boolean;
+  /** Proxies to go through (from the environment); direct when absent. */
+  proxy?: ProxySettings;
   /** Per request. */
   timeoutMs: number;
   retry?: RetryPolicy;
@@ -62,7 +66,7 @@ export class RegistryResolver implements Resolver {
       maxConcurrent: options.maxConcurrent ?? defaultMaxConcurrent,
       maxConcurrentPerHost: options.maxConcurrentPerHost ?? defaultMaxConcurrentPerHost,
       log: options.log,
-      fetch: options.fetch,
+      fetch: options.fetch ?? createHttpFetch({ proxy: options.proxy, connectTimeoutMs: options.timeoutMs }),
       random: options.random,
     });
     const authenticator = new Authenticator(this.transport, new TokenCache(), options.isInsecure);

@@ -1,5 +1,5 @@
 /**
- * HTTP to registries and token servers over keep-alive connections (http-fetch.ts; https with the system
+ * HTTP to registries and token servers over keep-alive connections (../http/http-fetch.ts; https with the system
  * CAs, which include NODE_EXTRA_CA_CERTS). Every request has a timeout; 408/429/5xx and network errors are retried with backoff
  * and jitter (retry-policy.ts); a global and a per-host limit bound the requests in flight. A host that
  * fails TLS or name resolution, or stays unreachable after its retries, is not asked again in this run, so one
@@ -8,7 +8,7 @@
  * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
 
-import { type HttpFetchInit, httpFetch } from "./http-fetch.js";
+import { type HttpFetchInit, httpFetch } from "../http/http-fetch.js";
 import { Limiter } from "./limiter.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
 import {
@@ -80,9 +80,13 @@ interface Failure {
 
 type Attempt = { ok: true; answer: HttpAnswer } | ({ ok: false } & Failure);
 
-/** Network error codes that will not get better by asking again (TLS trust, name resolution). */
-const permanentCodes =
-  /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|ENOTFOUND$|HOSTNAME_)/;
+/** Network error codes of TLS trust. */
+const tlsCodes = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_)/;
+
+/** Codes that will not get better by asking again: TLS trust, name resolution, a proxy's refusal. */
+function isPermanent(code: string): boolean {
+  return tlsCodes.test(code) || code === "ENOTFOUND" || code === "ERR_PROXY_REFUSED";
+}
 
 /** The one way registry code reaches the network. */
 export class Transport {
@@ -230,9 +234,12 @@ function classify(error: unknown, timedOut: boolean, timeoutMs: number): Failure
   const cause = err?.cause;
   const code = cause?.code ?? "";
   const detail = cause?.message ?? err?.message ?? String(error);
-  if (permanentCodes.test(code)) {
-    const tls = !code.startsWith("ENOTFOUND");
-    return { reason: `${tls ? "TLS error: " : ""}${detail}`, retryable: false, hostDown: true };
+  if (isPermanent(code)) {
+    return {
+      reason: `${tlsCodes.test(code) ? "TLS error: " : ""}${detail}`,
+      retryable: false,
+      hostDown: true,
+    };
   }
   // A TypeError without a cause is a request fetch refused to send (a bad header value, say).
   if (err?.name === "TypeError" && !cause) return { reason: detail, retryable: false, hostDown: false };

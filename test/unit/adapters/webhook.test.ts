@@ -4,6 +4,7 @@
  * The real HTTP exchange is in test/integration/webhook.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import type { HttpFetch } from "../../../src/adapters/http/http-fetch.js";
 import { redactUrl, Webhook, webhookRetry } from "../../../src/adapters/webhook.js";
 import { FakeClock } from "../../support/fake-clock.js";
 
@@ -29,11 +30,11 @@ function scripted(clock: FakeClock, ...steps: Step[]) {
       status,
       headers: retryAfter ? { "retry-after": retryAfter } : {},
     });
-  }) as unknown as typeof fetch;
+  }) as unknown as HttpFetch;
   return { calls, fetcher };
 }
 
-function post(clock: FakeClock, fetcher: typeof fetch, log?: string[]) {
+function post(clock: FakeClock, fetcher: HttpFetch, log?: string[]) {
   const webhook = new Webhook(secretUrl, {
     timeoutMs: 10_000,
     retry: webhookRetry,

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../../src/cli/duration.js";
 import { parsePlanOptions, type RawPlanFlags } from "../../../src/cli/options.js";
+import { noProxySettings, proxyFor } from "../../../src/core/proxy.js";
 import { UsageError } from "../../../src/errors.js";
 
 type Env = Record<string, string | undefined>;
@@ -99,10 +100,22 @@ describe("defaults", () => {
       localCredentials: true,
       registryTimeoutMs: 10_000,
       registryRetries: 2,
+      proxy: noProxySettings,
       strategy: "auto",
       verbose: false,
       exitCode: false,
     });
+  });
+
+  it("the registry resolver reads the proxies from the environment; docker's daemon has its own", () => {
+    const env = { HTTPS_PROXY: "http://proxy.example:3128", NO_PROXY: "registry.lan" };
+    const { proxy } = resolve({ resolver: "registry" }, env);
+    expect(proxyFor(proxy, new URL("https://ghcr.io/v2/"))?.host).toBe("proxy.example:3128");
+    expect(proxyFor(proxy, new URL("https://registry.lan/v2/"))).toBeNull();
+    expect(resolve({}, { HTTPS_PROXY: "socks5://proxy.example:1080" }).proxy).toBe(noProxySettings);
+    expect(() => resolve({ resolver: "registry" }, { HTTPS_PROXY: "socks5://proxy.example:1080" })).toThrow(
+      "HTTPS_PROXY: socks5:// proxies are not supported",
+    );
   });
 
   it("flags land where the commands read them", () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseApplyOptions } from "../../../src/cli/options.js";
 import { parseWebhookOptions } from "../../../src/cli/webhook-options.js";
+import { proxyFor } from "../../../src/core/proxy.js";
 import { UsageError } from "../../../src/errors.js";
 
 const url = "https://hooks.example.com/services/T0001/B0002/s3cr3tT0k3n";
@@ -44,14 +45,29 @@ describe("where the URL comes from", () => {
   });
 
   it("the environment, a file, the flag; the flag wins over the environment", () => {
-    expect(parseWebhookOptions({}, { [env]: url })).toEqual({ url: new URL(url), timeoutMs: 10_000 });
+    expect(parseWebhookOptions({}, { [env]: url })).toMatchObject({ url: new URL(url), timeoutMs: 10_000 });
     expect(parseWebhookOptions({ webhookUrlFile: urlFile(`${url}\n`) }, {})?.url.href).toBe(url);
     expect(parseWebhookOptions({ webhookUrl: other }, { [env]: url })?.url.href).toBe(other);
     expect(parseWebhookOptions({ webhookUrlFile: urlFile(other) }, { [env]: url })?.url.href).toBe(other);
-    expect(parseApplyOptions({ webhookTimeout: "2s" }, { [env]: url }).webhook).toEqual({
+    expect(parseApplyOptions({ webhookTimeout: "2s" }, { [env]: url }).webhook).toMatchObject({
       url: new URL(url),
       timeoutMs: 2000,
     });
+  });
+
+  it("goes through the environment's proxy; one it cannot use is refused before anything runs", () => {
+    const target = parseWebhookOptions({}, { [env]: url, HTTPS_PROXY: "proxy.example:3128" });
+    expect(target && proxyFor(target.proxy, target.url)?.host).toBe("proxy.example:3128");
+    const noProxy = parseWebhookOptions(
+      {},
+      { [env]: url, HTTPS_PROXY: "proxy.example:3128", NO_PROXY: ".example.com" },
+    );
+    expect(noProxy && proxyFor(noProxy.proxy, noProxy.url)).toBeNull();
+    expect(
+      refusal(() => parseWebhookOptions({}, { [env]: url, https_proxy: "socks5://proxy.example:1080" })),
+    ).toBe(
+      "HTTPS_PROXY: socks5:// proxies are not supported; kubectl-autoupdate needs an http:// proxy, e.g. http://proxy.example:3128",
+    );
   });
 
   it("the flag and the file together are refused", () => {

@@ -1,12 +1,12 @@
 /**
- * httpFetch (adapters/registry/http-fetch.ts) against real HTTP servers on loopback: HEADs keep their
- * connection, redirects follow fetch's rules (no Authorization to another origin), failures have fetch's
- * shape (TypeError with a cause, AbortError).
+ * httpFetch (adapters/http/http-fetch.ts) against real HTTP servers on loopback: HEADs keep their
+ * connection, redirects follow fetch's rules (no Authorization to another origin) or are the answer,
+ * failures have fetch's shape (TypeError with a cause, AbortError). Proxies: test/integration/proxy.test.ts.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { httpFetch } from "../../../../src/adapters/registry/http-fetch.js";
+import { httpFetch } from "../../../../src/adapters/http/http-fetch.js";
 
 interface Seen {
   method: string;
@@ -113,6 +113,38 @@ describe("httpFetch", () => {
     expect(loop.seen).toHaveLength(21);
     await expect(httpFetch(`${loop.base}/file`)).rejects.toMatchObject({
       cause: { message: "redirect to file: refused" },
+    });
+  });
+
+  it("with redirect: manual, answers with the redirect itself and goes nowhere else", async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(302, { location: "/elsewhere" }).end();
+    });
+    const answer = await httpFetch(`${server.base}/hook`, { method: "POST", body: "{}", redirect: "manual" });
+    expect([answer.status, answer.headers.get("location")]).toEqual([302, "/elsewhere"]);
+    expect(server.seen.map((s) => `${s.method} ${s.url}`)).toEqual(["POST /hook"]);
+  });
+
+  it("sends a GET or HEAD again on a new connection when a kept one was closed as it was reused; not a POST", async () => {
+    // Like a proxy that closes after each answer, or a server that drops an idle connection: the second
+    // request on a connection finds it closed.
+    const perSocket = new Map<unknown, number>();
+    const server = await serve((req, res) => {
+      const count = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, count);
+      if (count > 1) req.socket.destroy();
+      else res.writeHead(200, { "content-length": "2" }).end("ok");
+    });
+    expect(await (await httpFetch(`${server.base}/first`)).text()).toBe("ok");
+    expect((await httpFetch(`${server.base}/again`, { method: "HEAD" })).status).toBe(200);
+    expect(server.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "GET /first",
+      "HEAD /again",
+      "HEAD /again",
+    ]);
+    await expect(httpFetch(`${server.base}/post`, { method: "POST", body: "x" })).rejects.toMatchObject({
+      name: "TypeError",
+      cause: { code: "ECONNRESET" },
     });
   });
 

@@ -1,0 +1,210 @@
+/**
+ * The part of fetch the registry transport and the webhook use, over node:http and node:https with
+ * keep-alive agents. Node's own fetch (undici) sends `Connection: close` with every HEAD, and a plan is
+ * mostly HEADs: each one would open a new connection, and against an https registry make a new TLS
+ * handshake. Here HEADs reuse connections like every other request. It also goes through the proxy that
+ * HTTPS_PROXY, HTTP_PROXY and NO_PROXY name (core/proxy.ts), which Node's fetch ignores: https through a
+ * CONNECT tunnel, plain http by sending the whole URL to the proxy.
+ *
+ * As fetch does: redirects are followed (at most 20) unless `redirect: "manual"`, and an Authorization
+ * header is not sent on to another origin; a network failure is a TypeError whose cause is the system's
+ * error, an abort an AbortError; nothing is decompressed (no Accept-Encoding is sent).
+ */
+
+import { once } from "node:events";
+import http from "node:http";
+import https from "node:https";
+import { Readable } from "node:stream";
+import { type ProxySettings, proxyFor, unbracket } from "../../core/proxy.js";
+import { proxyAuthorization, TunnelAgent } from "./proxy-tunnel.js";
+
+const agents = {
+  "http:": new http.Agent({ keepAlive: true }),
+  "https:": new https.Agent({ keepAlive: true }),
+};
+
+const maxRedirects = 20;
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+/** Statuses whose response has no body whatever the headers say. */
+const bodilessStatuses = new Set([204, 205, 304]);
+
+export interface HttpFetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  /** "manual": a redirect is the answer, not followed. */
+  redirect?: "follow" | "manual";
+}
+
+export type HttpFetch = (input: URL | string, init?: HttpFetchInit) => Promise<Response>;
+
+export interface HttpFetchOptions {
+  /** Proxies to go through; direct connections when absent. */
+  proxy?: ProxySettings;
+  /** How long a proxy may take to open a tunnel. */
+  connectTimeoutMs?: number;
+}
+
+/** Direct connections only. */
+export const httpFetch: HttpFetch = createHttpFetch();
+
+/** A fetch that sends each request direct or through its proxy, with keep-alive agents of its own. */
+export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
+  const proxyAgents = new Map<string, http.Agent>();
+  const route = (url: URL): Route => {
+    const proxy = options.proxy ? proxyFor(options.proxy, url) : null;
+    if (proxy === null) return { kind: "direct", agent: agents[url.protocol as keyof typeof agents] };
+    const key = `${url.protocol}${proxy.href}`;
+    let agent = proxyAgents.get(key);
+    if (!agent) {
+      agent =
+        url.protocol === "https:"
+          ? new TunnelAgent(proxy, options.connectTimeoutMs ?? 30_000)
+          : new http.Agent({ keepAlive: true });
+      proxyAgents.set(key, agent);
+    }
+    return url.protocol === "https:" ? { kind: "direct", agent } : { kind: "forward", agent, proxy };
+  };
+  return (input, init = {}) => fetchFollowing(new URL(input), init, route);
+}
+
+/** How a request reaches its URL: a connection to its host (maybe tunnelled), or a proxy given the URL. */
+type Route = { kind: "direct"; agent: http.Agent } | { kind: "forward"; agent: http.Agent; proxy: URL };
+
+/** Sends the request, following redirects; resolves once the final answer's headers have arrived. */
+async function fetchFollowing(
+  start: URL,
+  init: HttpFetchInit,
+  route: (url: URL) => Route,
+): Promise<Response> {
+  let url = start;
+  let method = init.method ?? "GET";
+  let headers: Record<string, string> = { ...init.headers };
+  let body = init.body;
+  for (let redirects = 0; ; redirects++) {
+    const answer = await send(url, route(url), method, headers, body, init.signal);
+    const status = answer.statusCode ?? 0;
+    const location = answer.headers.location;
+    if (!redirectStatuses.has(status) || location === undefined || init.redirect === "manual") {
+      return await toResponse(answer, method);
+    }
+    answer.resume();
+    if (redirects === maxRedirects) throw networkError(new Error(`more than ${maxRedirects} redirects`));
+    const next = new URL(location, url);
+    if (next.protocol !== "http:" && next.protocol !== "https:") {
+      throw networkError(new Error(`redirect to ${next.protocol} refused`));
+    }
+    // Credentials were given for one origin: another gets none of them.
+    if (next.origin !== url.origin) headers = without(headers, "authorization");
+    // As fetch: 303, and 301/302 after a POST, go on as a GET without the body.
+    if ((status === 303 && method !== "HEAD") || ((status === 301 || status === 302) && method === "POST")) {
+      method = "GET";
+      body = undefined;
+      headers = without(headers, "content-type", "content-length");
+    }
+    url = next;
+  }
+}
+
+/**
+ * A kept-alive connection may have been closed by the other end just as it was taken for this request
+ * (proxies such as tinyproxy close after every answer). A GET or HEAD that fails that way before any answer
+ * is sent again once, on a new connection, as Go's client does; anything else may have had an effect.
+ */
+async function send(
+  url: URL,
+  route: Route,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<http.IncomingMessage> {
+  try {
+    return await sendOnce(url, route, method, headers, body, signal);
+  } catch (error) {
+    if (!(error instanceof ClosedWhenReused) || (method !== "GET" && method !== "HEAD")) {
+      throw error instanceof ClosedWhenReused ? error.failure : error;
+    }
+    return await sendOnce(url, route, method, headers, body, signal);
+  }
+}
+
+class ClosedWhenReused extends Error {
+  constructor(readonly failure: TypeError) {
+    super(failure.message);
+  }
+}
+
+function sendOnce(
+  url: URL,
+  route: Route,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    let request: http.ClientRequest;
+    try {
+      request =
+        route.kind === "forward"
+          ? http.request({
+              hostname: unbracket(route.proxy.hostname),
+              port: route.proxy.port || 80,
+              path: url.href,
+              method,
+              headers: { host: url.host, ...headers, ...proxyAuthorization(route.proxy) },
+              agent: route.agent,
+              signal,
+            })
+          : (url.protocol === "https:" ? https : http).request(url, {
+              method,
+              headers,
+              agent: route.agent,
+              signal,
+            });
+    } catch (error) {
+      // A request that cannot be sent at all (a bad header value): fetch's TypeError without a cause.
+      reject(new TypeError(error instanceof Error ? error.message : String(error)));
+      return;
+    }
+    request.on("response", resolve);
+    request.on("error", (error: Error & { code?: string }) => {
+      if (error.name === "AbortError") reject(error);
+      else if (request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) {
+        reject(new ClosedWhenReused(networkError(error)));
+      } else reject(networkError(error));
+    });
+    request.end(body);
+  });
+}
+
+async function toResponse(answer: http.IncomingMessage, method: string): Promise<Response> {
+  const status = answer.statusCode ?? 0;
+  if (status < 200 || status > 599) {
+    answer.destroy();
+    throw networkError(new Error(`unexpected HTTP status ${status}`));
+  }
+  const headers = new Headers();
+  const raw = answer.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  const statusText = answer.statusMessage ?? "";
+  if (method === "HEAD" || bodilessStatuses.has(status)) {
+    // Ended, its connection is free again for the request that follows.
+    answer.resume();
+    await once(answer, "end").catch((error: Error) => {
+      throw error.name === "AbortError" ? error : networkError(error);
+    });
+    return new Response(null, { status, statusText, headers });
+  }
+  return new Response(Readable.toWeb(answer) as ReadableStream<Uint8Array>, { status, statusText, headers });
+}
+
+function networkError(cause: Error): TypeError {
+  return new TypeError("fetch failed", { cause });
+}
+
+function without(headers: Record<string, string>, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())));
+}

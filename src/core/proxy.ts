@@ -1,0 +1,242 @@
+/**
+ * Which proxy a request goes through, from HTTPS_PROXY, HTTP_PROXY and NO_PROXY read as Go programs read
+ * them (kubectl, docker, containerd), so one environment means the same thing to all of them:
+ *
+ * - the upper-case name wins over the lower-case one when both are set and not empty;
+ * - a proxy written without a scheme is http://;
+ * - localhost and loopback addresses never go through a proxy;
+ * - NO_PROXY is a comma-separated list of `*`, IP addresses, CIDR ranges, and domains (`corp.example`
+ *   matches it and its subdomains, `.corp.example` and `*.corp.example` only its subdomains), any of them
+ *   but `*` and ranges with an optional `:port`.
+ *
+ * Only http:// proxies are supported; an https:// or SOCKS proxy is an error rather than a silent direct
+ * connection. Pure: the environment is passed in.
+ */
+
+export interface ProxySettings {
+  /** For https:// requests: HTTPS_PROXY, else https_proxy. */
+  https: URL | null;
+  /** For http:// requests: HTTP_PROXY, else http_proxy. */
+  http: URL | null;
+  noProxy: NoProxy;
+}
+
+/** Requests that go direct although a proxy is set. */
+type NoProxy =
+  | { all: true }
+  | { all: false; addresses: AddressRule[]; ranges: RangeRule[]; domains: DomainRule[] };
+
+interface AddressRule {
+  address: Uint8Array;
+  port: string;
+}
+
+interface RangeRule {
+  network: Uint8Array;
+  prefixBits: number;
+}
+
+interface DomainRule {
+  /** Always with a leading dot: matched as a suffix. */
+  suffix: string;
+  /** Also the domain itself (the rule was written without a leading dot or `*.`). */
+  orItself: boolean;
+  port: string;
+}
+
+export const noProxySettings: ProxySettings = { https: null, http: null, noProxy: { all: true } };
+
+export type ProxySettingsResult = { ok: true; settings: ProxySettings } | { ok: false; error: string };
+
+/** The settings in `env`; an error names the variable and what is wrong with it, never its credentials. */
+export function readProxySettings(env: Readonly<Record<string, string | undefined>>): ProxySettingsResult {
+  const settings: ProxySettings = { https: null, http: null, noProxy: parseNoProxy(either(env, "NO_PROXY")) };
+  for (const [key, name] of [
+    ["https", "HTTPS_PROXY"],
+    ["http", "HTTP_PROXY"],
+  ] as const) {
+    const value = either(env, name);
+    if (value === "") continue;
+    const proxy = parseProxy(value);
+    if (typeof proxy === "string") return { ok: false, error: `${name}: ${proxy}` };
+    settings[key] = proxy;
+  }
+  return { ok: true, settings };
+}
+
+/** The proxy `url` goes through, or null for a direct connection. */
+export function proxyFor(settings: ProxySettings, url: URL): URL | null {
+  const proxy = url.protocol === "https:" ? settings.https : url.protocol === "http:" ? settings.http : null;
+  if (proxy === null) return null;
+  const host = unbracket(url.hostname);
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return goesDirect(settings.noProxy, host, port) ? null : proxy;
+}
+
+/** `host:port` of a proxy: all that is ever shown of it (its URL may carry credentials). */
+export function proxyAddress(proxy: URL): string {
+  return `${proxy.hostname}:${proxy.port || "80"}`;
+}
+
+function either(env: Readonly<Record<string, string | undefined>>, name: string): string {
+  return env[name] || env[name.toLowerCase()] || "";
+}
+
+function parseProxy(value: string): URL | string {
+  const url = tryUrl(value.includes("://") ? value : `http://${value}`);
+  if (url === null || url.hostname === "") return "not a proxy address";
+  if (url.protocol !== "http:") return `${url.protocol}// proxies are not supported`;
+  return url;
+}
+
+function tryUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+function parseNoProxy(value: string): NoProxy {
+  const addresses: AddressRule[] = [];
+  const ranges: RangeRule[] = [];
+  const domains: DomainRule[] = [];
+  for (const raw of value.split(",")) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === "") continue;
+    if (entry === "*") return { all: true };
+    const range = parseRange(entry);
+    if (range) {
+      ranges.push(range);
+      continue;
+    }
+    const { host, port } = splitPort(entry);
+    if (host === "") continue;
+    const address = parseAddress(host);
+    if (address) {
+      addresses.push({ address, port });
+      continue;
+    }
+    let domain = host.startsWith("*.") ? host.slice(1) : host;
+    const orItself = !domain.startsWith(".");
+    if (orItself) domain = `.${domain}`;
+    domains.push({ suffix: asciiDomain(domain), orItself, port });
+  }
+  return { all: false, addresses, ranges, domains };
+}
+
+function goesDirect(noProxy: NoProxy, host: string, port: string): boolean {
+  if (host === "localhost") return true;
+  const address = parseAddress(host);
+  if (address && isLoopback(address)) return true;
+  if (noProxy.all) return true;
+  if (address) {
+    return (
+      noProxy.ranges.some((rule) => inRange(address, rule)) ||
+      noProxy.addresses.some(
+        (rule) => sameAddress(address, rule.address) && (!rule.port || rule.port === port),
+      )
+    );
+  }
+  return noProxy.domains.some(
+    (rule) =>
+      (host.endsWith(rule.suffix) || (rule.orItself && host === rule.suffix.slice(1))) &&
+      (!rule.port || rule.port === port),
+  );
+}
+
+/** `host:port`, `[v6]:port` or a bare host; a bare IPv6 address has no port. */
+function splitPort(entry: string): { host: string; port: string } {
+  const bracketed = /^\[([^\]]*)\]:(\d*)$/.exec(entry);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2]! };
+  const hostPort = /^([^:]*):(\d*)$/.exec(entry);
+  if (hostPort) return { host: hostPort[1]!, port: hostPort[2]! };
+  return { host: unbracket(entry), port: "" };
+}
+
+/** A URL's hostname as sockets take it: an IPv6 address without its brackets. */
+export function unbracket(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+function asciiDomain(domain: string): string {
+  if (/^[\x00-\x7f]*$/.test(domain)) return domain;
+  const url = tryUrl(`http://x${domain}`);
+  return url ? url.hostname.slice(1) : domain;
+}
+
+function parseRange(entry: string): RangeRule | null {
+  const slash = entry.indexOf("/");
+  if (slash < 0 || !/^\d{1,3}$/.test(entry.slice(slash + 1))) return null;
+  const address = parseAddress(entry.slice(0, slash));
+  const prefixBits = Number(entry.slice(slash + 1));
+  if (!address || prefixBits > address.length * 8) return null;
+  return { network: address, prefixBits };
+}
+
+function inRange(address: Uint8Array, { network, prefixBits }: RangeRule): boolean {
+  if (address.length !== network.length) return false;
+  for (let bit = 0; bit < prefixBits; bit += 8) {
+    const mask = (0xff << (8 - Math.min(8, prefixBits - bit))) & 0xff;
+    if ((address[bit / 8]! & mask) !== (network[bit / 8]! & mask)) return false;
+  }
+  return true;
+}
+
+function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function isLoopback(address: Uint8Array): boolean {
+  return address.length === 4 ? address[0] === 127 : sameAddress(address, ipv6Loopback);
+}
+
+const ipv6Loopback = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0));
+
+/** 4 bytes for IPv4 (IPv4-mapped IPv6 included, as Go compares them), 16 for IPv6; null when not an IP. */
+function parseAddress(text: string): Uint8Array | null {
+  const v4 = parseIpv4(text);
+  if (v4) return v4;
+  const v6 = parseIpv6(text);
+  if (!v6) return null;
+  const mapped = v6.slice(0, 10).every((byte) => byte === 0) && v6[10] === 0xff && v6[11] === 0xff;
+  return mapped ? v6.slice(12) : v6;
+}
+
+function parseIpv4(text: string): Uint8Array | null {
+  const parts = text.split(".");
+  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255))
+    return null;
+  return Uint8Array.from(parts, Number);
+}
+
+function parseIpv6(text: string): Uint8Array | null {
+  if (!text.includes(":")) return null;
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const groups = (half: string) => (half === "" ? [] : half.split(":"));
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  const last = tail.length > 0 ? tail : head;
+  let v4: Uint8Array | null = null;
+  if (last[last.length - 1]?.includes(".")) {
+    v4 = parseIpv4(last.pop()!);
+    if (!v4) return null;
+  }
+  for (const group of [...head, ...tail]) {
+    if (!/^[0-9a-f]{1,4}$/.test(group)) return null;
+  }
+  const count = head.length + tail.length + (v4 ? 2 : 0);
+  if (halves.length === 2 ? count > 7 : count !== 8) return null;
+  const words: number[] = [];
+  words.push(...head.map((g) => Number.parseInt(g, 16)));
+  for (let i = count; i < 8; i++) words.push(0);
+  words.push(...tail.map((g) => Number.parseInt(g, 16)));
+  const bytes = new Uint8Array(16);
+  words.forEach((word, i) => {
+    bytes[i * 2] = word >> 8;
+    bytes[i * 2 + 1] = word & 0xff;
+  });
+  if (v4) bytes.set(v4, 12);
+  return bytes;
+}

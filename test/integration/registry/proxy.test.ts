@@ -1,0 +1,161 @@
+/**
+ * The registry resolver behind a real forward proxy (Debian's tinyproxy) as HTTPS_PROXY, HTTP_PROXY and
+ * NO_PROXY say, read as kubectl reads them: https through a CONNECT tunnel with TLS end to end, plain http
+ * by the whole URL, loopback and NO_PROXY direct, the proxy's credentials from its URL and never shown, and
+ * a proxy that refuses or is down named in the container's reason. The registries listen on the
+ * integration project's local address (loopback is never proxied).
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { pushCraftedImage } from "../../support/crafted-image.js";
+import { FakeCluster } from "../../support/fake-kubectl.js";
+import { type HttpProxy, startHttpProxy } from "../../support/http-proxy.js";
+import { makeReplicaSet } from "../../support/pods.js";
+import { anonymous, type Registry, startRegistry } from "../../support/registry/distribution.js";
+import {
+  deploymentPod,
+  expectNoSecrets,
+  type PlanRun,
+  removeTempDirs,
+  rows,
+  runPlan,
+} from "../../support/registry/harness.js";
+import { startTlsRegistry, type TlsRegistry } from "../../support/registry/tls-registry.js";
+
+const user = "proxy-user";
+const password = "pr0xy-s3cret";
+
+/** Pushed to through loopback; the https registry serves its storage on the local address. */
+let loopback: Registry;
+let secure: TlsRegistry;
+/** Plain http on the local address. */
+let plain: Registry;
+let proxy: HttpProxy;
+let guarded: HttpProxy;
+let digest: string;
+
+beforeAll(async () => {
+  const address = inject("localAddress");
+  loopback = await startRegistry();
+  secure = await startTlsRegistry(join(loopback.dir, "data"), address);
+  plain = await startRegistry(anonymous, address);
+  proxy = await startHttpProxy();
+  guarded = await startHttpProxy({ user, password });
+  const image = { content: "proxied v1" };
+  digest = (await pushCraftedImage(loopback.host, "proxied/app", "latest", image)).manifest;
+  expect((await pushCraftedImage(plain.host, "proxied/app", "latest", image)).manifest).toBe(digest);
+});
+afterAll(async () => {
+  removeTempDirs();
+  await Promise.all([guarded?.stop(), proxy?.stop(), plain?.stop(), secure?.stop(), loopback?.stop()]);
+});
+
+/** One pod running `host`'s proxied/app:latest at its current digest, planned (with -v) with `env`. */
+function plan(host: string, env: NodeJS.ProcessEnv, extra: string[] = ["-v"]): Promise<PlanRun> {
+  const cluster = new FakeCluster({
+    pods: [deploymentPod("app-1", `${host}/proxied/app:latest`, digest)],
+    objects: [makeReplicaSet("web-7d9c8b", "web")],
+  });
+  const args = ["plan", "--resolver", "registry", "-o", "json", "--registry-retries", "0", ...extra];
+  return runPlan(cluster, args, { env: { NODE_EXTRA_CA_CERTS: secure.caPath, ...env } });
+}
+
+const current = [["app-1", "none", "current", ""]];
+
+/** The proxy's requests during `run`. */
+async function through(
+  via: HttpProxy,
+  run: () => Promise<PlanRun>,
+): Promise<{ run: PlanRun; requests: string[] }> {
+  const before = via.requests().length;
+  const result = await run();
+  return { run: result, requests: via.requests().slice(before) };
+}
+
+describe("HTTPS_PROXY and HTTP_PROXY", () => {
+  it("https goes through one CONNECT tunnel, kept for the requests that follow", async () => {
+    const { run, requests } = await through(proxy, () =>
+      plan(secure.host, { HTTPS_PROXY: `http://${proxy.address}` }),
+    );
+    expect(rows(run)).toEqual(current);
+    expect(run.stderr).toContain(
+      `registry: https through the proxy ${proxy.address} unless NO_PROXY says not`,
+    );
+    expect(run.stderr).toContain(
+      `registry: HEAD https://${secure.host}/v2/proxied/app/manifests/latest → 200`,
+    );
+    expect(run.stderr.match(/registry: \w+ https:\/\/\S+ → \d+/g)!.length).toBeGreaterThan(1);
+    expect(requests).toEqual([`CONNECT ${secure.host}`]);
+  });
+
+  it("plain http (--insecure-registry) goes to the proxy as whole URLs; HTTPS_PROXY alone does not serve it", async () => {
+    const { run, requests } = await through(proxy, () =>
+      plan(plain.host, { HTTP_PROXY: proxy.address }, ["-v", "--insecure-registry", plain.host]),
+    );
+    expect(rows(run)).toEqual(current);
+    expect(requests).toContain(`HEAD http://${plain.host}/v2/proxied/app/manifests/latest`);
+    expect(requests.every((r) => r.includes(` http://${plain.host}/v2/`))).toBe(true);
+
+    const httpsOnly = await through(proxy, () =>
+      plan(plain.host, { HTTPS_PROXY: proxy.address }, ["-v", "--insecure-registry", plain.host]),
+    );
+    expect(rows(httpsOnly.run)).toEqual(current);
+    expect(httpsOnly.requests).toEqual([]);
+  });
+
+  it("NO_PROXY and loopback registries go direct, even with a proxy that is down", async () => {
+    const down = "http://127.0.0.1:1";
+    const excepted = await plan(secure.host, {
+      HTTPS_PROXY: down,
+      no_proxy: `example.com, ${inject("localAddress")}`,
+    });
+    expect(rows(excepted)).toEqual(current);
+    const local = await plan(loopback.host, { HTTPS_PROXY: down, HTTP_PROXY: down });
+    expect(rows(local)).toEqual(current);
+  });
+});
+
+describe("a proxy that asks for credentials, refuses or is down", () => {
+  it("takes the credentials from its URL and never shows them; wrong ones leave the container unknown with the proxy's answer", async () => {
+    const encoded = encodeURIComponent(password);
+    const good = await through(guarded, () =>
+      plan(secure.host, { HTTPS_PROXY: `http://${user}:${encoded}@${guarded.address}` }),
+    );
+    expect(rows(good.run)).toEqual(current);
+    expect(good.requests).toEqual([`CONNECT ${secure.host}`]);
+
+    const bad = await plan(secure.host, {
+      HTTPS_PROXY: `http://${user}:wrong-${encoded}@${guarded.address}`,
+    });
+    const [row] = rows(bad);
+    expect(row!.slice(1, 3)).toEqual(["none", "unknown"]);
+    expect(row![3]).toBe(
+      `${secure.host}: proxy ${guarded.address} answered CONNECT ${secure.host} with 401 Unauthorized`,
+    );
+    // Not retried: the answer will not change by asking again.
+    expect(bad.stderr).not.toContain("retrying");
+    for (const run of [good.run, bad]) {
+      expectNoSecrets({ stdout: run.stdout, stderr: run.stderr, tmp: run.leftoverText }, [password, user]);
+    }
+  });
+
+  it("a proxy that is down: unknown, naming the proxy and not the registry's own address", async () => {
+    const run = await plan(secure.host, { HTTPS_PROXY: "http://127.0.0.1:1" });
+    const [row] = rows(run);
+    expect(row!.slice(1, 3)).toEqual(["none", "unknown"]);
+    expect(row![3]).toMatch(
+      new RegExp(
+        `^${secure.host.replace(/\./g, "\\.")}: proxy 127\\.0\\.0\\.1:1: connect ECONNREFUSED 127\\.0\\.0\\.1:1`,
+      ),
+    );
+  });
+
+  it("a variable that names no proxy it can use stops the run with one line", async () => {
+    const run = await plan(secure.host, { HTTPS_PROXY: `socks5://${user}:${password}@127.0.0.1:1080` }, []);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trim()).toBe(
+      "error: HTTPS_PROXY: socks5:// proxies are not supported; kubectl-autoupdate needs an http:// proxy, e.g. http://proxy.example:3128",
+    );
+  });
+});
