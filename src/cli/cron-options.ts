@@ -12,6 +12,7 @@ import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";
+import { parseJobProxy, type RawJobProxyFlags } from "./job-proxy-options.js";
 import {
   checkedValue,
   checkMinAge,
@@ -29,7 +30,7 @@ interface RawInstallationFlags extends RawConnectionFlags {
   namespace?: string;
 }
 
-export interface RawInstallCronFlags extends RawInstallationFlags {
+export interface RawInstallCronFlags extends RawInstallationFlags, RawJobProxyFlags {
   allNamespaces?: boolean;
   selector?: string;
   schedule?: string;
@@ -117,7 +118,10 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
     );
   }
   const webhookSecret =
-    raw.webhookSecret === undefined ? undefined : checkedValue(checkSecretName(raw.webhookSecret));
+    raw.webhookSecret === undefined
+      ? undefined
+      : checkedValue(checkSecretName(raw.webhookSecret, "--webhook-secret"));
+  const proxy = parseJobProxy(raw, resolver);
 
   return {
     ...installation,
@@ -133,6 +137,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
       image,
       ...(raw.minAge !== undefined ? { minAge: checkMinAge(raw.minAge) } : {}),
       ...(webhookSecret !== undefined ? { webhookSecret } : {}),
+      ...(proxy !== undefined ? { proxy } : {}),
       strategy: parseStrategy(raw.strategy),
     },
     dryRun: raw.dryRun === true,

@@ -149,6 +149,18 @@ export function addInstallCronFlags(command: Command, defaultImageHelp: string):
       )
       // Refused with advice: a URL given here would end up in the CronJob's spec.
       .addOption(new Option("--webhook-url <url>").hideHelp())
+      .option(
+        "--proxy <url>",
+        "the job's registry requests and webhook go through this http:// proxy (its HTTPS_PROXY and HTTP_PROXY)",
+      )
+      .option(
+        "--proxy-secret <name>",
+        "as --proxy, with the proxy's URL (and credentials) in this Secret's key `url`",
+      )
+      .option(
+        "--proxy-bypass <list>",
+        "what the job reaches directly (its NO_PROXY): hosts, domains, IPs, CIDR ranges; the API server always",
+      )
       .option("--dry-run", "print the manifests; apply nothing")
       .addOption(
         new Option("-o, --output <format>", "print the manifests in this format").choices(["yaml", "json"]),

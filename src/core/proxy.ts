@@ -57,7 +57,7 @@ export function readProxySettings(env: Readonly<Record<string, string | undefine
   ] as const) {
     const value = either(env, name);
     if (value === "") continue;
-    const proxy = parseProxy(value);
+    const proxy = parseProxyUrl(value);
     if (typeof proxy === "string") return { ok: false, error: `${name}: ${proxy}` };
     settings[key] = proxy;
   }
@@ -82,7 +82,8 @@ function either(env: Readonly<Record<string, string | undefined>>, name: string)
   return env[name] || env[name.toLowerCase()] || "";
 }
 
-function parseProxy(value: string): URL | string {
+/** A proxy's address as the variables take it (no scheme: http://); a string says what is wrong with it. */
+export function parseProxyUrl(value: string): URL | string {
   const url = tryUrl(value.includes("://") ? value : `http://${value}`);
   if (url === null || url.hostname === "") return "not a proxy address";
   if (url.protocol !== "http:") return `${url.protocol}// proxies are not supported`;

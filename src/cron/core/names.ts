@@ -32,12 +32,12 @@ export function checkNamespace(namespace: string): Checked<string> {
 
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Checks --webhook-secret, a Secret's name (a DNS subdomain, as the API server wants it). */
-export function checkSecretName(name: string): Checked<string> {
+/** Checks a flag naming a Secret (a DNS subdomain, as the API server wants it). */
+export function checkSecretName(name: string, flag: string): Checked<string> {
   if (name.length > 253 || !dns1123Subdomain.test(name)) {
     return {
       ok: false,
-      message: `invalid --webhook-secret "${name}": want a Secret's name (at most 253 lowercase letters, digits, "-" or ".")`,
+      message: `invalid ${flag} "${name}": want a Secret's name (at most 253 lowercase letters, digits, "-" or ".")`,
     };
   }
   return { ok: true, value: name };

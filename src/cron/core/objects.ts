@@ -27,7 +27,15 @@ export interface InstallSpec {
   strategy?: StrategyName;
   /** A Secret whose key `url` is the webhook the job posts its RunReport to; its value is never read here. */
   webhookSecret?: string;
+  /** The proxy the job's registry requests and webhook go through. */
+  proxy?: JobProxy;
 }
+
+/**
+ * An http:// proxy for the job: its URL, or a Secret whose key `url` holds it (with credentials, which must
+ * not be in the spec); `bypass` is what goes direct besides the API server.
+ */
+export type JobProxy = ({ url: string } | { secret: string }) & { bypass: string[] };
 
 /** The variable the job's apply reads the webhook URL from (cli/webhook-options.ts reads it). */
 export const webhookUrlEnv = "KUBECTL_AUTOUPDATE_WEBHOOK_URL";
@@ -254,6 +262,7 @@ function cronJob(spec: InstallSpec): InstallObject {
                           },
                         ]
                       : []),
+                    ...proxyEnvironment(spec.proxy),
                   ],
                   resources: {
                     requests: { ...d.resources.requests },
@@ -276,6 +285,21 @@ function cronJob(spec: InstallSpec): InstallObject {
       },
     },
   };
+}
+
+function proxyEnvironment(proxy: JobProxy | undefined): object[] {
+  if (proxy === undefined) return [];
+  const value =
+    "secret" in proxy
+      ? { valueFrom: { secretKeyRef: { name: proxy.secret, key: "url" } } }
+      : { value: proxy.url };
+  return [
+    { name: "HTTPS_PROXY", ...value },
+    { name: "HTTP_PROXY", ...value },
+    // kubectl reaches the API server at the address the kubelet gives every pod in this variable (expanded by
+    // the kubelet): never through the proxy.
+    { name: "NO_PROXY", value: [...proxy.bypass, "$(KUBERNETES_SERVICE_HOST)"].join(",") },
+  ];
 }
 
 /** The resource name kubectl takes for each kind install-cron creates (and run-now's Job). */

@@ -28,6 +28,11 @@ describe("manifests against the API server's schemas and validation", () => {
     ["--name", ["--name", "a".repeat(52)]],
     ["--docker-socket", ["--resolver", "docker", "--docker-socket"]],
     [
+      "--proxy",
+      ["--proxy", "http://proxy.corp:3128", "--proxy-bypass", ".corp.example,10.0.0.0/8,[fd00::1]:5000"],
+    ],
+    ["--proxy-secret", ["--proxy-secret", "egress"]],
+    [
       "every flag at once",
       [
         "-A",

@@ -107,3 +107,62 @@ describe("install-cron's webhook", () => {
     expect(message).not.toContain("s3cr3t");
   });
 });
+
+describe("install-cron's proxy", () => {
+  const proxyOf = (flags: RawInstallCronFlags) => parseInstallCronOptions(flags, {}).spec.proxy;
+  /** The message of the UsageError `flags` are refused with. */
+  const refusal = (flags: RawInstallCronFlags): string => {
+    try {
+      parseInstallCronOptions(flags, {});
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      return (error as Error).message;
+    }
+    throw new Error("not refused");
+  };
+
+  it("--proxy or --proxy-secret, with --proxy-bypass's entries trimmed", () => {
+    expect(proxyOf({})).toBeUndefined();
+    expect(proxyOf({ proxy: " proxy.corp:3128 " })).toEqual({ url: "proxy.corp:3128", bypass: [] });
+    expect(
+      proxyOf({ proxySecret: "egress", proxyBypass: " .corp.example, 10.0.0.0/8,,[fd00::1]:5000" }),
+    ).toEqual({
+      secret: "egress",
+      bypass: [".corp.example", "10.0.0.0/8", "[fd00::1]:5000"],
+    });
+  });
+
+  it.each<[string, RawInstallCronFlags, string]>([
+    ["both", { proxy: "http://p:3128", proxySecret: "egress" }, "give --proxy or --proxy-secret, not both"],
+    ["a bypass without a proxy", { proxyBypass: ".corp" }, "--proxy-bypass needs --proxy or --proxy-secret"],
+    [
+      "a SOCKS proxy",
+      { proxy: "socks5://p:1080" },
+      "invalid --proxy: socks5:// proxies are not supported; want http://HOST:PORT",
+    ],
+    [
+      "a bad Secret name",
+      { proxySecret: "Egress_1" },
+      'invalid --proxy-secret "Egress_1": want a Secret\'s name',
+    ],
+    [
+      "a bypass entry the kubelet would expand",
+      { proxy: "p:3128", proxyBypass: "a.corp,$(HOME)" },
+      'invalid --proxy-bypass entry "$(HOME)"',
+    ],
+    [
+      "--resolver docker",
+      { proxy: "p:3128", resolver: "docker", dockerSocket: true },
+      "--proxy and --proxy-secret are for --resolver registry",
+    ],
+  ])("refuses %s", (_, flags, message) => {
+    expect(refusal(flags)).toContain(message);
+  });
+
+  it("refuses credentials in --proxy with the way to a Secret, without quoting them", () => {
+    const message = refusal({ proxy: "http://alice:s3cret@proxy.corp:3128" });
+    expect(message).toContain("--proxy-secret NAME");
+    expect(message).not.toContain("s3cret");
+    expect(message).not.toContain("alice");
+  });
+});

@@ -218,6 +218,28 @@ describe("install-cron manifests", () => {
     expect(hooked.filter((m) => m.kind !== "CronJob")).toEqual(base.filter((m) => m.kind !== "CronJob"));
   });
 
+  it("a proxy adds HTTPS_PROXY, HTTP_PROXY and a NO_PROXY that always holds the API server's address", () => {
+    const proxied = manifestsFor({
+      namespace: "tools",
+      proxy: "http://proxy.corp:3128",
+      proxyBypass: ".corp.example,10.0.0.0/8",
+    });
+    expect(changes(cronJobOf(base), cronJobOf(proxied))).toEqual([
+      'spec.jobTemplate.spec.template.spec.containers.0.env.2: undefined -> {"name":"HTTPS_PROXY","value":"http://proxy.corp:3128"}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.3: undefined -> {"name":"HTTP_PROXY","value":"http://proxy.corp:3128"}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.4: undefined -> {"name":"NO_PROXY","value":".corp.example,10.0.0.0/8,$(KUBERNETES_SERVICE_HOST)"}',
+    ]);
+    const fromSecret = manifestsFor({ namespace: "tools", proxySecret: "egress" });
+    const env = cronJobOf(fromSecret).spec.jobTemplate.spec.template.spec.containers[0].env;
+    expect(env.slice(2)).toEqual([
+      { name: "HTTPS_PROXY", valueFrom: { secretKeyRef: { name: "egress", key: "url" } } },
+      { name: "HTTP_PROXY", valueFrom: { secretKeyRef: { name: "egress", key: "url" } } },
+      { name: "NO_PROXY", value: "$(KUBERNETES_SERVICE_HOST)" },
+    ]);
+    // Nothing else changes: the kubelet reads the Secret, the job never does.
+    expect(fromSecret.filter((m) => m.kind !== "CronJob")).toEqual(base.filter((m) => m.kind !== "CronJob"));
+  });
+
   it("is deterministic: the same flags give byte-identical manifests (so a re-apply changes nothing)", () => {
     expect(renderObjectsJson(manifestsFor({ namespace: "tools" }))).toBe(
       renderObjectsJson(manifestsFor({ namespace: "tools" })),

@@ -1,0 +1,59 @@
+/**
+ * install-cron's --proxy, --proxy-secret and --proxy-bypass: the proxy the CronJob's runs go through. A URL
+ * given here ends up in the CronJob's spec, so one with credentials is refused with the way to a Secret.
+ */
+
+import { parseProxyUrl } from "../core/proxy.js";
+import { checkSecretName } from "../cron/core/names.js";
+import type { JobProxy } from "../cron/core/objects.js";
+import { UsageError } from "../errors.js";
+import { checkedValue } from "./options.js";
+
+export interface RawJobProxyFlags {
+  proxy?: string;
+  proxySecret?: string;
+  proxyBypass?: string;
+}
+
+/** What --proxy-bypass takes: hosts, domains, `*.` globs, IP addresses, CIDR ranges, ports. */
+const bypassEntry = /^[a-z0-9.*:[\]/_-]+$/i;
+
+export function parseJobProxy(raw: RawJobProxyFlags, resolver: "registry" | "docker"): JobProxy | undefined {
+  if (raw.proxy !== undefined && raw.proxySecret !== undefined) {
+    throw new UsageError("give --proxy or --proxy-secret, not both");
+  }
+  if (raw.proxy === undefined && raw.proxySecret === undefined) {
+    if (raw.proxyBypass !== undefined) throw new UsageError("--proxy-bypass needs --proxy or --proxy-secret");
+    return undefined;
+  }
+  if (resolver === "docker") {
+    throw new UsageError(
+      "--proxy and --proxy-secret are for --resolver registry: with --resolver docker the node's Docker " +
+        "engine pulls, through its own proxy settings",
+    );
+  }
+  const bypass = (raw.proxyBypass ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  const bad = bypass.find((entry) => !bypassEntry.test(entry));
+  if (bad !== undefined) {
+    throw new UsageError(
+      `invalid --proxy-bypass entry "${bad}": want hosts, domains, IP addresses or CIDR ranges, comma-separated`,
+    );
+  }
+  if (raw.proxySecret !== undefined) {
+    return { secret: checkedValue(checkSecretName(raw.proxySecret, "--proxy-secret")), bypass };
+  }
+  const url = parseProxyUrl(raw.proxy!.trim());
+  // Neither message quotes the value: it may carry a password.
+  if (typeof url === "string") throw new UsageError(`invalid --proxy: ${url}; want http://HOST:PORT`);
+  if (url.username !== "" || url.password !== "") {
+    throw new UsageError(
+      "install-cron takes no proxy credentials: they would be in the CronJob's spec for anyone who can read " +
+        "it. Put the proxy URL in a Secret (kubectl create secret generic NAME --from-file=url=FILE) and pass " +
+        "--proxy-secret NAME",
+    );
+  }
+  return { url: raw.proxy!.trim(), bypass };
+}
