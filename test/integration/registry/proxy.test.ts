@@ -86,6 +86,15 @@ describe("HTTPS_PROXY and HTTP_PROXY", () => {
     );
     expect(run.stderr.match(/registry: \w+ https:\/\/\S+ → \d+/g)!.length).toBeGreaterThan(1);
     expect(requests).toEqual([`CONNECT ${secure.host}`]);
+
+    // The registry's certificate is checked through the tunnel as on a direct connection.
+    const untrusted = await plan(secure.host, {
+      HTTPS_PROXY: `http://${proxy.address}`,
+      NODE_EXTRA_CA_CERTS: "",
+    });
+    const [row] = rows(untrusted);
+    expect(row!.slice(1, 3)).toEqual(["none", "unknown"]);
+    expect(row![3]).toMatch(/: TLS error: .*certificate/);
   });
 
   it("plain http (--insecure-registry) goes to the proxy as whole URLs; HTTPS_PROXY alone does not serve it", async () => {
