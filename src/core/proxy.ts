@@ -6,8 +6,8 @@
  * - a proxy written without a scheme is http://;
  * - localhost and loopback addresses never go through a proxy;
  * - NO_PROXY is a comma-separated list of `*`, IP addresses, CIDR ranges, and domains (`corp.example`
- *   matches it and its subdomains, `.corp.example` and `*.corp.example` only its subdomains), any of them
- *   but `*` and ranges with an optional `:port`.
+ *   matches it and its subdomains, `.corp.example` and `*.corp.example` only its subdomains); addresses and
+ *   domains may end in `:port`.
  *
  * Only http:// proxies are supported; an https:// or SOCKS proxy is an error rather than a silent direct
  * connection. Pure: the environment is passed in.

@@ -3,7 +3,7 @@
  * (loopback registries are always plain http, and never reached through a proxy). A bridge without ports,
  * kau-local0, holds 198.51.100.7/32 (a documentation range): traffic to it stays on this machine, and the
  * bridge is removed when the run ends (test/ci.sh checks). Needs root, as the whole suite does; without
- * it the run fails rather than skipping those tests.
+ * it the run fails rather than skipping those tests. One run per machine at a time, as for the real node.
  */
 import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";

@@ -49,12 +49,12 @@ export interface HttpFetchOptions {
 /** Direct connections only. */
 export const httpFetch: HttpFetch = createHttpFetch();
 
-/** A fetch that sends each request direct or through its proxy, with keep-alive agents of its own. */
+/** A fetch that sends each request direct or through its proxy (one keep-alive agent per proxy). */
 export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
   const proxyAgents = new Map<string, http.Agent>();
   const route = (url: URL): Route => {
     const proxy = options.proxy ? proxyFor(options.proxy, url) : null;
-    if (proxy === null) return { kind: "direct", agent: agents[url.protocol as keyof typeof agents] };
+    if (proxy === null) return { kind: "origin", agent: agents[url.protocol as keyof typeof agents] };
     const key = `${url.protocol}${proxy.href}`;
     let agent = proxyAgents.get(key);
     if (!agent) {
@@ -64,13 +64,13 @@ export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
           : new http.Agent({ keepAlive: true });
       proxyAgents.set(key, agent);
     }
-    return url.protocol === "https:" ? { kind: "direct", agent } : { kind: "forward", agent, proxy };
+    return url.protocol === "https:" ? { kind: "origin", agent } : { kind: "forward", agent, proxy };
   };
   return (input, init = {}) => fetchFollowing(new URL(input), init, route);
 }
 
-/** How a request reaches its URL: a connection to its host (maybe tunnelled), or a proxy given the URL. */
-type Route = { kind: "direct"; agent: http.Agent } | { kind: "forward"; agent: http.Agent; proxy: URL };
+/** How a request reaches its URL: a connection to its origin (direct or tunnelled), or a proxy given the URL. */
+type Route = { kind: "origin"; agent: http.Agent } | { kind: "forward"; agent: http.Agent; proxy: URL };
 
 /** Sends the request, following redirects; resolves once the final answer's headers have arrived. */
 async function fetchFollowing(

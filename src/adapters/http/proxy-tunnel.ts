@@ -46,21 +46,30 @@ export class TunnelAgent extends https.Agent {
       agent: false,
       timeout: this.connectTimeoutMs,
     });
+    let settled = false;
+    const settle = (error: Error | null, socket?: Duplex) => {
+      if (settled) return;
+      settled = true;
+      created(error, socket);
+    };
     connect.once("connect", (answer, socket) => {
+      // The timeout was for the CONNECT: the tunnel lives on, idle in the pool between requests.
+      socket.setTimeout(0);
+      connect.removeAllListeners("timeout");
       if (answer.statusCode !== 200) {
         socket.destroy();
-        created(refusal(address, target, answer));
+        settle(refusal(address, target, answer));
         return;
       }
       const secure = tls.connect({ ...options, socket });
       this.raw.set(secure, socket);
-      created(null, secure);
+      settle(null, secure);
     });
     connect.once("timeout", () =>
       connect.destroy(new ProxyError(`proxy ${address}: no answer to CONNECT`, "ETIMEDOUT")),
     );
-    connect.once("error", (error: Error & { code?: string }) =>
-      created(
+    connect.on("error", (error: Error & { code?: string }) =>
+      settle(
         error instanceof ProxyError
           ? error
           : new ProxyError(`proxy ${address}: ${error.message}`, error.code ?? ""),
