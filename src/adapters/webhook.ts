@@ -80,12 +80,8 @@ export class Webhook {
       await response.body?.cancel().catch(() => undefined);
       const status = response.status;
       if (status >= 200 && status < 300) return { kind: "delivered", status, summary: `HTTP ${status}` };
-      if (status === 0 || (status >= 300 && status < 400)) {
-        return {
-          kind: "refused",
-          retryable: false,
-          summary: `HTTP ${status || "3xx"}: redirects are not followed`,
-        };
+      if (status >= 300 && status < 400) {
+        return { kind: "refused", retryable: false, summary: `HTTP ${status}: redirects are not followed` };
       }
       return {
         kind: "refused",
@@ -100,11 +96,22 @@ export class Webhook {
 
   /** What went wrong on the network, without the URL's path or query (where tokens live). */
   private networkError(error: unknown, timeoutMs: number): string {
-    const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const e = error as {
+      name?: string;
+      message?: string;
+      cause?: { name?: string; code?: string; message?: string };
+    };
     if (e?.name === "TimeoutError" || e?.name === "AbortError") {
       return `no answer within ${formatSeconds(timeoutMs)}`;
     }
-    const detail = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error);
+    // A proxy's failure says which proxy and what it answered; others are the system's code.
+    const cause = e?.cause;
+    const detail =
+      (cause?.name === "ProxyError" ? cause.message : undefined) ??
+      cause?.code ??
+      cause?.message ??
+      e?.message ??
+      String(error);
     return redactUrl(detail, this.url);
   }
 }

@@ -3,7 +3,7 @@
  * given here ends up in the CronJob's spec, so one with credentials is refused with the way to a Secret.
  */
 
-import { parseProxyUrl } from "../core/proxy.js";
+import { parseProxyUrl, unsupportedProxy } from "../core/proxy.js";
 import { checkSecretName } from "../cron/core/names.js";
 import type { JobProxy } from "../cron/core/objects.js";
 import { UsageError } from "../errors.js";
@@ -45,9 +45,13 @@ export function parseJobProxy(raw: RawJobProxyFlags, resolver: "registry" | "doc
   if (raw.proxySecret !== undefined) {
     return { secret: checkedValue(checkSecretName(raw.proxySecret, "--proxy-secret")), bypass };
   }
-  const url = parseProxyUrl(raw.proxy!.trim());
-  // Neither message quotes the value: it may carry a password.
-  if (typeof url === "string") throw new UsageError(`invalid --proxy: ${url}; want http://HOST:PORT`);
+  const value = raw.proxy!.trim();
+  if (value.includes("$(")) throw new UsageError("invalid --proxy: the kubelet would expand its $(…)");
+  const url = parseProxyUrl(value);
+  // No message quotes the value: it may carry a password.
+  if (typeof url === "string") throw new UsageError(`invalid --proxy: ${url}`);
+  const unsupported = unsupportedProxy(url);
+  if (unsupported !== null) throw new UsageError(`invalid --proxy: ${unsupported}`);
   if (url.username !== "" || url.password !== "") {
     throw new UsageError(
       "install-cron takes no proxy credentials: they would be in the CronJob's spec for anyone who can read " +
@@ -55,5 +59,5 @@ export function parseJobProxy(raw: RawJobProxyFlags, resolver: "registry" | "doc
         "--proxy-secret NAME",
     );
   }
-  return { url: raw.proxy!.trim(), bypass };
+  return { url: value, bypass };
 }

@@ -9,7 +9,7 @@ import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
 import { type ResolverName, type StrategyName, strategyNames } from "../core/plan.js";
-import { noProxySettings } from "../core/proxy.js";
+import { directOnly } from "../core/proxy.js";
 import { UsageError } from "../errors.js";
 import type { ColorMode } from "../output/color.js";
 import type { PlanFormat } from "../output/render-plan.js";
@@ -165,7 +165,7 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     registryTimeoutMs,
     registryRetries,
     // docker's daemon has proxy settings of its own.
-    proxy: resolver === "registry" ? parseProxyEnvironment(env) : noProxySettings,
+    proxy: resolver === "registry" ? parseProxyEnvironment(env) : directOnly,
     ...(raw.image ? { images: new Set(raw.image.map(imageKey)) } : {}),
     ...(raw.minAge !== undefined ? { minAgeMs: positiveDuration(raw.minAge, "--min-age") } : {}),
     strategy: parseStrategy(raw.strategy),

@@ -4,10 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { createHttpFetch } from "../adapters/http/http-fetch.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm } from "../adapters/terminal.js";
-import { Webhook, webhookRetry } from "../adapters/webhook.js";
 import { type Plan, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
@@ -156,6 +154,11 @@ async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
     ...run,
     ...(failure ? { error: failure } : {}),
   });
+  // Loaded only by a run that posts a report.
+  const [{ Webhook, webhookRetry }, { createHttpFetch }] = await Promise.all([
+    import("../adapters/webhook.js"),
+    import("../adapters/http/http-fetch.js"),
+  ]);
   const webhook = new Webhook(target.url, {
     timeoutMs: target.timeoutMs,
     retry: webhookRetry,

@@ -9,8 +9,9 @@
  *   matches it and its subdomains, `.corp.example` and `*.corp.example` only its subdomains); addresses and
  *   domains may end in `:port`.
  *
- * Only http:// proxies are supported; an https:// or SOCKS proxy is an error rather than a silent direct
- * connection. Pure: the environment is passed in.
+ * A value that is no address at all is an error; an https:// or SOCKS proxy is read as given, and left to
+ * the requests that would use it to fail (only http:// proxies are supported), not bypassed. Pure: the
+ * environment is passed in.
  */
 
 export interface ProxySettings {
@@ -44,18 +45,24 @@ interface DomainRule {
   port: string;
 }
 
-export const noProxySettings: ProxySettings = { https: null, http: null, noProxy: { all: true } };
+/** Every request direct. */
+export const directOnly: ProxySettings = Object.freeze({
+  https: null,
+  http: null,
+  noProxy: { all: true as const },
+});
 
-export type ProxySettingsResult = { ok: true; settings: ProxySettings } | { ok: false; error: string };
+type ProxySettingsResult = { ok: true; settings: ProxySettings } | { ok: false; error: string };
 
-/** The settings in `env`; an error names the variable and what is wrong with it, never its credentials. */
+/** The settings in `env`; an error names the variable and what is wrong with it, never its value. */
 export function readProxySettings(env: Readonly<Record<string, string | undefined>>): ProxySettingsResult {
-  const settings: ProxySettings = { https: null, http: null, noProxy: parseNoProxy(either(env, "NO_PROXY")) };
-  for (const [key, name] of [
+  const noProxy = parseNoProxy(either(env, "NO_PROXY").value);
+  const settings: ProxySettings = { https: null, http: null, noProxy };
+  for (const [key, upper] of [
     ["https", "HTTPS_PROXY"],
     ["http", "HTTP_PROXY"],
   ] as const) {
-    const value = either(env, name);
+    const { name, value } = either(env, upper);
     if (value === "") continue;
     const proxy = parseProxyUrl(value);
     if (typeof proxy === "string") return { ok: false, error: `${name}: ${proxy}` };
@@ -78,16 +85,31 @@ export function proxyAddress(proxy: URL): string {
   return `${proxy.hostname}:${proxy.port || "80"}`;
 }
 
-function either(env: Readonly<Record<string, string | undefined>>, name: string): string {
-  return env[name] || env[name.toLowerCase()] || "";
+/** The upper-case variable if set and not empty, else the lower-case one; which one it was. */
+function either(
+  env: Readonly<Record<string, string | undefined>>,
+  upper: string,
+): { name: string; value: string } {
+  const name = env[upper]?.trim() ? upper : upper.toLowerCase();
+  return { name, value: env[name]?.trim() ?? "" };
 }
 
 /** A proxy's address as the variables take it (no scheme: http://); a string says what is wrong with it. */
 export function parseProxyUrl(value: string): URL | string {
   const url = tryUrl(value.includes("://") ? value : `http://${value}`);
-  if (url === null || url.hostname === "") return "not a proxy address";
-  if (url.protocol !== "http:") return `${url.protocol}// proxies are not supported`;
+  if (url === null || url.hostname === "") return "not a proxy address (want http://HOST:PORT)";
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return "its user name or password is not percent-encoded (a % must be written %25)";
+  }
   return url;
+}
+
+/** Why a proxy cannot be used, or null: only http:// proxies are. */
+export function unsupportedProxy(proxy: URL): string | null {
+  return proxy.protocol === "http:" ? null : `${proxy.protocol}// proxies are not supported, only http://`;
 }
 
 function tryUrl(value: string): URL | null {
@@ -206,9 +228,9 @@ function parseAddress(text: string): Uint8Array | null {
 
 function parseIpv4(text: string): Uint8Array | null {
   const parts = text.split(".");
-  if (parts.length !== 4 || !parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255))
-    return null;
-  return Uint8Array.from(parts, Number);
+  // No leading zeros: Go refuses them, and a URL reads them as octal.
+  const byte = (part: string) => /^(0|[1-9]\d{0,2})$/.test(part) && Number(part) <= 255;
+  return parts.length === 4 && parts.every(byte) ? Uint8Array.from(parts, Number) : null;
 }
 
 function parseIpv6(text: string): Uint8Array | null {
@@ -218,7 +240,8 @@ function parseIpv6(text: string): Uint8Array | null {
   const groups = (half: string) => (half === "" ? [] : half.split(":"));
   const head = groups(halves[0]!);
   const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  const last = tail.length > 0 ? tail : head;
+  // An embedded IPv4 address can only end the address.
+  const last = halves.length === 2 ? tail : head;
   let v4: Uint8Array | null = null;
   if (last[last.length - 1]?.includes(".")) {
     v4 = parseIpv4(last.pop()!);

@@ -232,7 +232,7 @@ describe("the RunReport reaches the webhook", () => {
     expectUrlNowhere(viaFlag, fromFlag);
   });
 
-  it("through HTTP_PROXY, the way kubectl would go; the proxy's credentials shown nowhere", async () => {
+  it("through HTTP_PROXY, the way kubectl would go; the proxy's credentials shown nowhere; a dead proxy named", async () => {
     const proxy = await startHttpProxy({ user: "hook-proxy", password: "pr0xy-s3cret" });
     const remote = new Receiver(inject("localAddress"));
     await remote.start();
@@ -246,6 +246,15 @@ describe("the RunReport reaches the webhook", () => {
       expect(remote.report().outcome).toBe("succeeded");
       expect(proxy.requests()).toEqual([`POST ${remote.url}`]);
       expect(result.stdout + result.stderr).not.toContain("pr0xy-s3cret");
+
+      // A proxy that is down: the warning names it; the restarts stand.
+      remote.reset();
+      const down = await run(cluster(), apply, { [envName]: remote.url, HTTP_PROXY: "http://127.0.0.1:1" });
+      expect(down.code, down.stderr).toBe(0);
+      expect(remote.requests).toEqual([]);
+      expect(down.stderr).toContain(
+        `webhook to ${new URL(remote.url).host} not delivered: proxy 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1 after 3 attempts`,
+      );
     } finally {
       await remote.stop();
       await proxy.stop();

@@ -15,8 +15,8 @@ import { once } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
-import { type ProxySettings, proxyFor, unbracket } from "../../core/proxy.js";
-import { proxyAuthorization, TunnelAgent } from "./proxy-tunnel.js";
+import { type ProxySettings, proxyAddress, proxyFor, unbracket, unsupportedProxy } from "../../core/proxy.js";
+import { ProxyError, proxyAuthorization, proxyFailure, proxyRefusal, TunnelAgent } from "./proxy-tunnel.js";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
@@ -55,6 +55,12 @@ export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
   const route = (url: URL): Route => {
     const proxy = options.proxy ? proxyFor(options.proxy, url) : null;
     if (proxy === null) return { kind: "origin", agent: agents[url.protocol as keyof typeof agents] };
+    const unsupported = unsupportedProxy(proxy);
+    if (unsupported !== null) {
+      // Not a direct connection in its place: the user said this host is reached through that proxy.
+      const error = new ProxyError(`proxy ${proxyAddress(proxy)}: ${unsupported}`, "ERR_PROXY_REFUSED");
+      return { kind: "none", error };
+    }
     const key = `${url.protocol}${proxy.href}`;
     let agent = proxyAgents.get(key);
     if (!agent) {
@@ -69,8 +75,14 @@ export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
   return (input, init = {}) => fetchFollowing(new URL(input), init, route);
 }
 
-/** How a request reaches its URL: a connection to its origin (direct or tunnelled), or a proxy given the URL. */
-type Route = { kind: "origin"; agent: http.Agent } | { kind: "forward"; agent: http.Agent; proxy: URL };
+/**
+ * How a request reaches its URL: a connection to its origin (direct or tunnelled), a proxy given the URL,
+ * or not at all (a proxy of a kind not supported).
+ */
+type Route =
+  | { kind: "origin"; agent: http.Agent }
+  | { kind: "forward"; agent: http.Agent; proxy: URL }
+  | { kind: "none"; error: ProxyError };
 
 /** Sends the request, following redirects; resolves once the final answer's headers have arrived. */
 async function fetchFollowing(
@@ -83,8 +95,15 @@ async function fetchFollowing(
   let headers: Record<string, string> = { ...init.headers };
   let body = init.body;
   for (let redirects = 0; ; redirects++) {
-    const answer = await send(url, route(url), method, headers, body, init.signal);
+    const way = route(url);
+    if (way.kind === "none") throw networkError(way.error);
+    const answer = await send(url, way, method, headers, body, init.signal);
     const status = answer.statusCode ?? 0;
+    // A proxy given the URL answers for itself only when it wants credentials.
+    if (way.kind === "forward" && status === 407) {
+      answer.resume();
+      throw networkError(proxyRefusal(way.proxy, `${method} ${url.host}`, answer));
+    }
     const location = answer.headers.location;
     if (!redirectStatuses.has(status) || location === undefined || init.redirect === "manual") {
       return await toResponse(answer, method);
@@ -107,28 +126,34 @@ async function fetchFollowing(
   }
 }
 
+/** Kept-alive connections found closed in a row before a request is given up on. */
+const maxClosedWhenReused = 16;
+
 /**
  * A kept-alive connection may have been closed by the other end just as it was taken for this request
- * (proxies such as tinyproxy close after every answer). A GET or HEAD that fails that way before any answer
- * is sent again once, on a new connection, as Go's client does; anything else may have had an effect.
+ * (proxies such as tinyproxy close after every answer; several pooled connections can go at once). A GET
+ * or HEAD that fails that way before any answer is sent again, as Go's client does, until it meets a
+ * connection that is alive or a new one; anything else may have had an effect.
  */
 async function send(
   url: URL,
-  route: Route,
+  route: Connected,
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<http.IncomingMessage> {
-  try {
-    return await sendOnce(url, route, method, headers, body, signal);
-  } catch (error) {
-    if (!(error instanceof ClosedWhenReused) || (method !== "GET" && method !== "HEAD")) {
-      throw error instanceof ClosedWhenReused ? error.failure : error;
+  for (let closed = 0; ; closed++) {
+    try {
+      return await sendOnce(url, route, method, headers, body, signal);
+    } catch (error) {
+      if (!(error instanceof ClosedWhenReused)) throw error;
+      if ((method !== "GET" && method !== "HEAD") || closed === maxClosedWhenReused) throw error.failure;
     }
-    return await sendOnce(url, route, method, headers, body, signal);
   }
 }
+
+type Connected = Exclude<Route, { kind: "none" }>;
 
 class ClosedWhenReused extends Error {
   constructor(readonly failure: TypeError) {
@@ -138,7 +163,7 @@ class ClosedWhenReused extends Error {
 
 function sendOnce(
   url: URL,
-  route: Route,
+  route: Connected,
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
@@ -171,10 +196,10 @@ function sendOnce(
     }
     request.on("response", resolve);
     request.on("error", (error: Error & { code?: string }) => {
-      if (error.name === "AbortError") reject(error);
-      else if (request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) {
-        reject(new ClosedWhenReused(networkError(error)));
-      } else reject(networkError(error));
+      if (error.name === "AbortError") return reject(error);
+      const failure = networkError(route.kind === "forward" ? proxyFailure(route.proxy, error) : error);
+      const closed = request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE");
+      reject(closed ? new ClosedWhenReused(failure) : failure);
     });
     request.end(body);
   });

@@ -1,22 +1,25 @@
 /**
- * An https agent whose connections go through an http proxy: each one is a CONNECT tunnel to the
- * registry, and TLS runs inside it end to end, so the proxy sees the host and port and nothing else. The
- * tunnels are kept alive and reused like direct connections.
+ * Reaching hosts through an http proxy. For https, an agent whose connections are CONNECT tunnels with TLS
+ * inside them end to end, so the proxy sees the host and port and nothing else; the tunnels are kept alive
+ * and reused like direct connections. For plain http the proxy is sent the whole URL (http-fetch.ts).
+ * Every failure that is the proxy's is a ProxyError naming it by host:port, never by its URL.
  */
 import http from "node:http";
 import https from "node:https";
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import { proxyAddress, unbracket } from "../../core/proxy.js";
 
-/** A proxy that could not be reached or would not open the tunnel; `code` says whether asking again may help. */
-class ProxyError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
+/**
+ * The proxy could not be reached, would not serve the request, or is of a kind not supported; `code` is
+ * the system's error code, or ERR_PROXY_REFUSED when asking again will not help.
+ */
+export class ProxyError extends Error {
+  override readonly name = "ProxyError";
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
     super(message);
+    this.code = code;
   }
 }
 
@@ -24,9 +27,6 @@ type ConnectOptions = tls.ConnectionOptions & { host: string; port: number };
 type Created = (error: Error | null, socket?: Duplex) => void;
 
 export class TunnelAgent extends https.Agent {
-  /** The TCP connection under each tunnel's TLS socket, for keep-alive's ref and unref. */
-  private readonly raw = new WeakMap<Duplex, Socket>();
-
   constructor(
     private readonly proxy: URL,
     private readonly connectTimeoutMs: number,
@@ -36,7 +36,6 @@ export class TunnelAgent extends https.Agent {
 
   override createConnection(options: ConnectOptions, created: Created): undefined {
     const target = `${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
-    const address = proxyAddress(this.proxy);
     const connect = http.request({
       hostname: unbracket(this.proxy.hostname),
       port: this.proxy.port || 80,
@@ -58,50 +57,46 @@ export class TunnelAgent extends https.Agent {
       connect.removeAllListeners("timeout");
       if (answer.statusCode !== 200) {
         socket.destroy();
-        settle(refusal(address, target, answer));
+        settle(proxyRefusal(this.proxy, `CONNECT ${target}`, answer));
         return;
       }
-      const secure = tls.connect({ ...options, socket });
-      this.raw.set(secure, socket);
-      settle(null, secure);
+      settle(null, tls.connect({ ...options, socket }));
     });
     connect.once("timeout", () =>
-      connect.destroy(new ProxyError(`proxy ${address}: no answer to CONNECT`, "ETIMEDOUT")),
+      connect.destroy(new ProxyError(`proxy ${proxyAddress(this.proxy)}: no answer to CONNECT`, "ETIMEDOUT")),
     );
-    connect.on("error", (error: Error & { code?: string }) =>
-      settle(
-        error instanceof ProxyError
-          ? error
-          : new ProxyError(`proxy ${address}: ${error.message}`, error.code ?? ""),
-      ),
-    );
+    connect.on("error", (error) => settle(proxyFailure(this.proxy, error)));
     connect.end();
     return undefined;
   }
-
-  // An idle kept-alive TLS socket does not let go of the event loop by itself: its TCP connection must.
-  override keepSocketAlive(socket: Duplex) {
-    this.raw.get(socket)?.unref();
-    return super.keepSocketAlive(socket as Socket);
-  }
-
-  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
-    this.raw.get(socket)?.ref();
-    super.reuseSocket(socket as Socket, request);
-  }
 }
 
-/** The header that carries the proxy URL's credentials, if it has any. */
+/** The header that carries the proxy URL's credentials, if it has any (checked when the URL was read). */
 export function proxyAuthorization(proxy: URL): Record<string, string> {
   if (proxy.username === "" && proxy.password === "") return {};
   const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
   return { "proxy-authorization": `Basic ${Buffer.from(credentials).toString("base64")}` };
 }
 
-/** Refused credentials or access will not change by asking again; a 5xx (the proxy could not reach the host) may. */
-function refusal(address: string, target: string, answer: http.IncomingMessage): ProxyError {
+/** A connection to the proxy that failed, said to be the proxy's. */
+export function proxyFailure(proxy: URL, error: Error & { code?: string }): ProxyError {
+  if (error instanceof ProxyError) return error;
+  return new ProxyError(`proxy ${proxyAddress(proxy)}: ${error.message}`, error.code);
+}
+
+/** Statuses a proxy may answer with that can change by asking again. */
+const transientStatuses = new Set([408, 429]);
+
+/**
+ * The proxy's own refusal of `request`: refused credentials or access will not change by asking again;
+ * a 5xx (the proxy could not reach the host), a 408 or a 429 may.
+ */
+export function proxyRefusal(proxy: URL, request: string, answer: http.IncomingMessage): ProxyError {
   const status = answer.statusCode ?? 0;
-  const code = status >= 400 && status < 500 ? "ERR_PROXY_REFUSED" : "";
+  const final = status >= 400 && status < 500 && !transientStatuses.has(status);
   const text = `${status}${answer.statusMessage ? ` ${answer.statusMessage}` : ""}`;
-  return new ProxyError(`proxy ${address} answered CONNECT ${target} with ${text}`, code);
+  return new ProxyError(
+    `proxy ${proxyAddress(proxy)} answered ${request} with ${text}`,
+    final ? "ERR_PROXY_REFUSED" : undefined,
+  );
 }

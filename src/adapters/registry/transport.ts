@@ -1,10 +1,11 @@
 /**
- * HTTP to registries and token servers over keep-alive connections (../http/http-fetch.ts; https with the system
- * CAs, which include NODE_EXTRA_CA_CERTS). Every request has a timeout; 408/429/5xx and network errors are retried with backoff
- * and jitter (retry-policy.ts); a global and a per-host limit bound the requests in flight. A host that
- * fails TLS or name resolution, or stays unreachable after its retries, is not asked again in this run, so one
- * dead registry costs one timeout sequence, not one per image. A host that has answered before is only slow
- * or flaky: it is given up on after a few requests failed that way, not after the first.
+ * HTTP to registries and token servers over keep-alive connections, through the environment's proxy where
+ * it says so (../http/http-fetch.ts; https with the system CAs, which include NODE_EXTRA_CA_CERTS). Every
+ * request has a timeout; 408/429/5xx and network errors are retried with backoff and jitter
+ * (retry-policy.ts); a global and a per-host limit bound the requests in flight. A host that fails TLS or
+ * name resolution, that its proxy refuses, or that stays unreachable after its retries, is not asked again
+ * in this run, so one dead registry costs one timeout sequence, not one per image. A host that has answered
+ * before is only slow or flaky: it is given up on after a few requests failed that way, not after the first.
  * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
 

@@ -138,13 +138,14 @@ describe("install-cron's proxy", () => {
     [
       "a SOCKS proxy",
       { proxy: "socks5://p:1080" },
-      "invalid --proxy: socks5:// proxies are not supported; want http://HOST:PORT",
+      "invalid --proxy: socks5:// proxies are not supported, only http://",
     ],
     [
       "a bad Secret name",
       { proxySecret: "Egress_1" },
       'invalid --proxy-secret "Egress_1": want a Secret\'s name',
     ],
+    ["a proxy the kubelet would expand", { proxy: "http://$(PROXY_HOST):3128" }, "the kubelet would expand"],
     [
       "a bypass entry the kubelet would expand",
       { proxy: "p:3128", proxyBypass: "a.corp,$(HOME)" },

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../../src/cli/duration.js";
 import { parsePlanOptions, type RawPlanFlags } from "../../../src/cli/options.js";
-import { noProxySettings, proxyFor } from "../../../src/core/proxy.js";
+import { directOnly, proxyFor } from "../../../src/core/proxy.js";
 import { UsageError } from "../../../src/errors.js";
 
 type Env = Record<string, string | undefined>;
@@ -100,7 +100,7 @@ describe("defaults", () => {
       localCredentials: true,
       registryTimeoutMs: 10_000,
       registryRetries: 2,
-      proxy: noProxySettings,
+      proxy: directOnly,
       strategy: "auto",
       verbose: false,
       exitCode: false,
@@ -112,9 +112,9 @@ describe("defaults", () => {
     const { proxy } = resolve({ resolver: "registry" }, env);
     expect(proxyFor(proxy, new URL("https://ghcr.io/v2/"))?.host).toBe("proxy.example:3128");
     expect(proxyFor(proxy, new URL("https://registry.lan/v2/"))).toBeNull();
-    expect(resolve({}, { HTTPS_PROXY: "socks5://proxy.example:1080" }).proxy).toBe(noProxySettings);
-    expect(() => resolve({ resolver: "registry" }, { HTTPS_PROXY: "socks5://proxy.example:1080" })).toThrow(
-      "HTTPS_PROXY: socks5:// proxies are not supported",
+    expect(resolve({}, { HTTPS_PROXY: "http://proxy example" }).proxy).toBe(directOnly);
+    expect(() => resolve({ resolver: "registry" }, { HTTPS_PROXY: "http://proxy example" })).toThrow(
+      "HTTPS_PROXY: not a proxy address (want http://HOST:PORT)",
     );
   });
 

@@ -63,10 +63,8 @@ describe("where the URL comes from", () => {
       { [env]: url, HTTPS_PROXY: "proxy.example:3128", NO_PROXY: ".example.com" },
     );
     expect(noProxy && proxyFor(noProxy.proxy, noProxy.url)).toBeNull();
-    expect(
-      refusal(() => parseWebhookOptions({}, { [env]: url, https_proxy: "socks5://proxy.example:1080" })),
-    ).toBe(
-      "HTTPS_PROXY: socks5:// proxies are not supported; kubectl-autoupdate needs an http:// proxy, e.g. http://proxy.example:3128",
+    expect(refusal(() => parseWebhookOptions({}, { [env]: url, https_proxy: "proxy example:3128" }))).toBe(
+      "https_proxy: not a proxy address (want http://HOST:PORT)",
     );
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type ProxySettings, proxyAddress, proxyFor, readProxySettings } from "../../../src/core/proxy.js";
+import {
+  type ProxySettings,
+  proxyAddress,
+  proxyFor,
+  readProxySettings,
+  unsupportedProxy,
+} from "../../../src/core/proxy.js";
 
 function settings(env: Record<string, string>): ProxySettings {
   const result = readProxySettings(env);
@@ -31,16 +37,24 @@ describe("readProxySettings", () => {
     expect(settings({ HTTPS_PROXY: "user:pa%40ss@proxy.corp:3128" }).https?.password).toBe("pa%40ss");
   });
 
-  it("refuses https:// and SOCKS proxies and non-addresses, naming the variable but not its credentials", () => {
-    const https = readProxySettings({ HTTPS_PROXY: "https://user:s3cret@proxy.corp:443" });
-    expect(https).toEqual({
+  it("refuses what is no proxy address, or credentials that are not percent-encoded, naming the variable read", () => {
+    expect(readProxySettings({ https_proxy: "http://proxy corp:3128" })).toEqual({
       ok: false,
-      error: "HTTPS_PROXY: https:// proxies are not supported",
+      error: "https_proxy: not a proxy address (want http://HOST:PORT)",
     });
-    const socks = readProxySettings({ http_proxy: "socks5://proxy.corp:1080" });
-    expect(socks.ok || socks.error).toBe("HTTP_PROXY: socks5:// proxies are not supported");
-    const garbage = readProxySettings({ HTTPS_PROXY: "http://proxy corp:3128" });
-    expect(garbage.ok || garbage.error).toBe("HTTPS_PROXY: not a proxy address");
+    const percent = readProxySettings({ HTTP_PROXY: "http://user:50%off@proxy.corp:3128" });
+    expect(percent.ok || percent.error).toBe(
+      "HTTP_PROXY: its user name or password is not percent-encoded (a % must be written %25)",
+    );
+  });
+
+  it("reads https:// and SOCKS proxies as given: only their use fails, saying so", () => {
+    const socks = settings({ HTTPS_PROXY: "socks5://user:s3cret@127.0.0.1:1080" }).https!;
+    expect(unsupportedProxy(socks)).toBe("socks5:// proxies are not supported, only http://");
+    expect(unsupportedProxy(settings({ HTTPS_PROXY: "https://proxy.corp" }).https!)).toBe(
+      "https:// proxies are not supported, only http://",
+    );
+    expect(unsupportedProxy(settings({ HTTPS_PROXY: "proxy.corp:3128" }).https!)).toBeNull();
   });
 
   it("is empty without any variable", () => {
@@ -96,6 +110,11 @@ describe("proxyFor", () => {
     ["[2001:db8::1]:5000", "https://[2001:db8::1]:5000/", "direct"],
     ["[2001:db8::1]:5000", "https://[2001:db8::1]/", "secure-proxy:3128"],
     ["10.0.0.0/8", "https://[::ffff:10.1.1.1]/", "direct"],
+    // Leading zeros make no address (Go's rule), so the rule is a domain that matches no address.
+    ["010.0.0.1", "https://10.0.0.1/", "secure-proxy:3128"],
+    // An embedded IPv4 address ends an IPv6 address; before "::" it is no address.
+    ["1.2.3.4::", "https://[::102:304]/", "secure-proxy:3128"],
+    ["::1.2.3.4", "https://[::102:304]/", "direct"],
     // An address rule is not a domain: it does not match a name ending in it, nor the other way round.
     ["1.2.3.4", "https://x.1.2.3.4.example/", "secure-proxy:3128"],
     ["example", "https://10.0.0.1/", "secure-proxy:3128"],

@@ -1,12 +1,13 @@
 /**
  * httpFetch (adapters/http/http-fetch.ts) against real HTTP servers on loopback: HEADs keep their
  * connection, redirects follow fetch's rules (no Authorization to another origin) or are the answer,
- * failures have fetch's shape (TypeError with a cause, AbortError). Proxies: test/integration/proxy.test.ts.
+ * failures have fetch's shape (TypeError with a cause, AbortError). Proxies: test/integration/registry/proxy.test.ts.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { httpFetch } from "../../../../src/adapters/http/http-fetch.js";
+import { createHttpFetch, httpFetch } from "../../../../src/adapters/http/http-fetch.js";
+import { readProxySettings } from "../../../../src/core/proxy.js";
 
 interface Seen {
   method: string;
@@ -182,5 +183,73 @@ describe("httpFetch", () => {
     );
     expect(error).toBeInstanceOf(TypeError);
     expect(error.cause).toBeUndefined();
+  });
+});
+
+/**
+ * A proxy's refusals, which tinyproxy (the integration tests' real proxy) does not give: a 407 to a plain
+ * http request (it answers 401, as an origin would), a CONNECT answered 403 or 502. The target host is
+ * never contacted: the proxy answers for it.
+ */
+describe("createHttpFetch through a proxy", () => {
+  const through = (proxy: string) => {
+    const result = readProxySettings({ HTTPS_PROXY: proxy, HTTP_PROXY: proxy });
+    if (!result.ok) throw new Error(result.error);
+    return createHttpFetch({ proxy: result.settings, connectTimeoutMs: 5_000 });
+  };
+
+  it("sends plain http to the proxy as the whole URL with its decoded credentials; its 407 is the proxy's", async () => {
+    const proxy = await serve((req, res) => {
+      const wanted = `Basic ${Buffer.from("alice:p@ss").toString("base64")}`;
+      res
+        .writeHead(req.headers["proxy-authorization"] === wanted ? 200 : 407, { "content-length": "0" })
+        .end();
+    });
+    const address = proxy.base.slice("http://".length);
+    const ok = await through(`http://alice:p%40ss@${address}`)("http://registry.example:5000/v2/");
+    expect(ok.status).toBe(200);
+    expect(proxy.seen.map((s) => `${s.method} ${s.url}`)).toEqual(["GET http://registry.example:5000/v2/"]);
+
+    await expect(
+      through(`http://alice:wrong@${address}`)("http://registry.example:5000/v2/"),
+    ).rejects.toMatchObject({
+      name: "TypeError",
+      cause: {
+        name: "ProxyError",
+        code: "ERR_PROXY_REFUSED",
+        message: `proxy ${address} answered GET registry.example:5000 with 407 Proxy Authentication Required`,
+      },
+    });
+  });
+
+  it("a CONNECT refused is final; one the proxy could not carry out may be asked again", async () => {
+    const proxy = await serve(() => undefined);
+    proxy.server.on("connect", (req: http.IncomingMessage, socket: Socket) => {
+      const status = req.url?.startsWith("denied.example") ? "403 Forbidden" : "502 Bad Gateway";
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\n\r\n`);
+    });
+    const address = proxy.base.slice("http://".length);
+    const fetch = through(address);
+    await expect(fetch("https://denied.example/v2/")).rejects.toMatchObject({
+      cause: {
+        code: "ERR_PROXY_REFUSED",
+        message: `proxy ${address} answered CONNECT denied.example:443 with 403 Forbidden`,
+      },
+    });
+    await expect(fetch("https://unreachable.example:5000/v2/")).rejects.toMatchObject({
+      cause: {
+        code: undefined,
+        message: `proxy ${address} answered CONNECT unreachable.example:5000 with 502 Bad Gateway`,
+      },
+    });
+  });
+
+  it("a SOCKS or https:// proxy is never used, and never bypassed: the request fails, naming it", async () => {
+    await expect(through("socks5://127.0.0.1:1080")("https://registry.example/v2/")).rejects.toMatchObject({
+      cause: {
+        code: "ERR_PROXY_REFUSED",
+        message: "proxy 127.0.0.1:1080: socks5:// proxies are not supported, only http://",
+      },
+    });
   });
 });
