@@ -14,8 +14,12 @@
  * names 127.0.0.1, test/testbed/start.sh); on the host's network it also reaches the registry's loopback
  * address, as the node's containerd does. A real cluster routes the VIP and needs none of this. The patch
  * also pins the pod to the real node, as every pod of the lane is.
+ *
+ * It is installed behind a proxy that is down (`--proxy` to a closed loopback port): all the job reaches is
+ * on loopback, which no proxy serves, so the run must not notice it; the container's environment, read from
+ * containerd, shows that the kubelet expanded NO_PROXY's `$(KUBERNETES_SERVICE_HOST)`.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../support/cli.js";
@@ -30,6 +34,8 @@ const lane = useRealNode({ name: "rn-cronjob", namespaces: [ns] });
 
 /** What scripts/image.sh tags (and its `-docker` variant), then the same image under the lane's registry. */
 const built = `kau-test/kubectl-autoupdate:cron-${process.pid}`;
+/** A closed loopback port: nothing the job needs may go through it. */
+const deadProxy = "http://127.0.0.1:1";
 const pushedTag = "e2e";
 let image: string;
 /** The digest the registry gave the pushed image: the Job's pod must run it. */
@@ -55,6 +61,25 @@ function runSummaryIn(log: string): Record<string, unknown> {
   const lines = log.split("\n").filter((line) => line.startsWith('{"kind":"RunSummary"'));
   expect(lines, log).toHaveLength(1);
   return JSON.parse(lines[0]!);
+}
+
+/** The environment containerd started the kubectl-autoupdate container of the pod named `podPrefix`… with. */
+function containerEnv(podPrefix: string): Record<string, string> {
+  const crictl = (...args: string[]) =>
+    JSON.parse(
+      execFileSync(`${lane.node.bin}/crictl`, ["--config", lane.node.crictlConfig, ...args], {
+        encoding: "utf8",
+      }),
+    );
+  const { containers } = crictl("ps", "-a", "--name", "^kubectl-autoupdate$", "-o", "json") as {
+    containers: { id: string; labels: Record<string, string> }[];
+  };
+  const ours = containers.filter((c) => c.labels["io.kubernetes.pod.name"]?.startsWith(podPrefix));
+  expect(ours).toHaveLength(1);
+  const inspected = crictl("inspect", ours[0]!.id) as {
+    info: { config: { envs: { key: string; value: string }[] } };
+  };
+  return Object.fromEntries(inspected.info.config.envs.map((e) => [e.key, e.value]));
 }
 
 /** scripts/image.sh with the run's engine: its stdout (the two tags), or its stderr's tail in the error. */
@@ -124,6 +149,12 @@ describe("install-cron with the built image; a scheduled run on the real node", 
       image,
       "--schedule",
       "* * * * *",
+      // A proxy that is down: the run must not need it. The registry and the API server are on loopback
+      // here, which no proxy ever serves; the kubelet's expansion of NO_PROXY is checked after the run.
+      "--proxy",
+      deadProxy,
+      "--proxy-bypass",
+      ".corp.example",
       // Suspended until the patch below, so no run starts with the pod template a kube-proxy would need.
       "--suspend",
     ]);
@@ -233,6 +264,19 @@ describe("install-cron with the built image; a scheduled run on the real node", 
     });
     expect(summary.optedOut).toBeGreaterThanOrEqual(1);
     expect(log.stdout).not.toContain("could not be checked");
+
+    // The container's environment as the kubelet gave it to containerd: NO_PROXY's $(KUBERNETES_SERVICE_HOST)
+    // expanded to the API server's address (the `kubernetes` Service's, or the one the patch set, whichever
+    // the kubelet had when it came to NO_PROXY).
+    const env = containerEnv(`${job.metadata.name}-`);
+    expect(env["HTTPS_PROXY"]).toBe(deadProxy);
+    expect(env["HTTP_PROXY"]).toBe(deadProxy);
+    console.error(`cronjob: the job's NO_PROXY as containerd got it: ${env["NO_PROXY"]}`);
+    const service = JSON.parse(await kk(["get", "service", "kubernetes", "-n", "default", "-o", "json"]));
+    expect([
+      `.corp.example,${service.spec.clusterIP}`,
+      `.corp.example,${env["KUBERNETES_SERVICE_HOST"]}`,
+    ]).toContain(env["NO_PROXY"]);
     const after = await settledPods(ns, "app=web", 2, (p) => digestOf(p.imageID) === v2.digest);
     for (const p of after) expect(before.has(p.uid), p.name).toBe(false);
   }, 240_000);
