@@ -2,6 +2,7 @@
  * Image references, parsed and normalized the way distribution/reference (and so the kubelet,
  * containerd and docker) read them: `nginx` is `docker.io/library/nginx:latest`.
  */
+import { isLoopback } from "./ip-address.js";
 
 /** A parsed, normalized image reference. */
 export interface ImageRef {
@@ -127,10 +128,10 @@ export function registryApiHost(ref: Pick<ImageRef, "domain">): string {
   return ref.domain === dockerHub ? "registry-1.docker.io" : ref.domain;
 }
 
-/** True for hosts docker and containerd reach over plain http without configuration. */
+/** True for hosts (`HOST[:PORT]`) docker and containerd reach over plain http without configuration. */
 export function isLoopbackHost(hostPort: string): boolean {
   const host = hostPort.startsWith("[")
-    ? hostPort.slice(0, hostPort.indexOf("]") + 1)
-    : hostPort.split(":")[0];
-  return host === "localhost" || host === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(host ?? "");
+    ? hostPort.slice(1, hostPort.indexOf("]"))
+    : (hostPort.split(":")[0] ?? "");
+  return isLoopback(host);
 }

@@ -14,6 +14,8 @@
  * environment is passed in.
  */
 
+import { isLoopback, parseIpAddress, sameAddress, unbracket } from "./ip-address.js";
+
 export interface ProxySettings {
   /** For https:// requests: HTTPS_PROXY, else https_proxy. */
   https: URL | null;
@@ -135,7 +137,7 @@ function parseNoProxy(value: string): NoProxy {
     }
     const { host, port } = splitPort(entry);
     if (host === "") continue;
-    const address = parseAddress(host);
+    const address = parseIpAddress(host);
     if (address) {
       addresses.push({ address, port });
       continue;
@@ -149,10 +151,8 @@ function parseNoProxy(value: string): NoProxy {
 }
 
 function goesDirect(noProxy: NoProxy, host: string, port: string): boolean {
-  if (host === "localhost") return true;
-  const address = parseAddress(host);
-  if (address && isLoopback(address)) return true;
-  if (noProxy.all) return true;
+  if (isLoopback(host) || noProxy.all) return true;
+  const address = parseIpAddress(host);
   if (address) {
     return (
       noProxy.ranges.some((rule) => inRange(address, rule)) ||
@@ -177,11 +177,6 @@ function splitPort(entry: string): { host: string; port: string } {
   return { host: unbracket(entry), port: "" };
 }
 
-/** A URL's hostname as sockets take it: an IPv6 address without its brackets. */
-export function unbracket(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
-
 function asciiDomain(domain: string): string {
   if (/^[\x00-\x7f]*$/.test(domain)) return domain;
   const url = tryUrl(`http://x${domain}`);
@@ -191,7 +186,7 @@ function asciiDomain(domain: string): string {
 function parseRange(entry: string): RangeRule | null {
   const slash = entry.indexOf("/");
   if (slash < 0 || !/^\d{1,3}$/.test(entry.slice(slash + 1))) return null;
-  const address = parseAddress(entry.slice(0, slash));
+  const address = parseIpAddress(entry.slice(0, slash));
   const prefixBits = Number(entry.slice(slash + 1));
   if (!address || prefixBits > address.length * 8) return null;
   return { network: address, prefixBits };
@@ -204,63 +199,4 @@ function inRange(address: Uint8Array, { network, prefixBits }: RangeRule): boole
     if ((address[bit / 8]! & mask) !== (network[bit / 8]! & mask)) return false;
   }
   return true;
-}
-
-function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
-function isLoopback(address: Uint8Array): boolean {
-  return address.length === 4 ? address[0] === 127 : sameAddress(address, ipv6Loopback);
-}
-
-const ipv6Loopback = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0));
-
-/** 4 bytes for IPv4 (IPv4-mapped IPv6 included, as Go compares them), 16 for IPv6; null when not an IP. */
-function parseAddress(text: string): Uint8Array | null {
-  const v4 = parseIpv4(text);
-  if (v4) return v4;
-  const v6 = parseIpv6(text);
-  if (!v6) return null;
-  const mapped = v6.slice(0, 10).every((byte) => byte === 0) && v6[10] === 0xff && v6[11] === 0xff;
-  return mapped ? v6.slice(12) : v6;
-}
-
-function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split(".");
-  // No leading zeros: Go refuses them, and a URL reads them as octal.
-  const byte = (part: string) => /^(0|[1-9]\d{0,2})$/.test(part) && Number(part) <= 255;
-  return parts.length === 4 && parts.every(byte) ? Uint8Array.from(parts, Number) : null;
-}
-
-function parseIpv6(text: string): Uint8Array | null {
-  if (!text.includes(":")) return null;
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const groups = (half: string) => (half === "" ? [] : half.split(":"));
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  // An embedded IPv4 address can only end the address.
-  const last = halves.length === 2 ? tail : head;
-  let v4: Uint8Array | null = null;
-  if (last[last.length - 1]?.includes(".")) {
-    v4 = parseIpv4(last.pop()!);
-    if (!v4) return null;
-  }
-  for (const group of [...head, ...tail]) {
-    if (!/^[0-9a-f]{1,4}$/.test(group)) return null;
-  }
-  const count = head.length + tail.length + (v4 ? 2 : 0);
-  if (halves.length === 2 ? count > 7 : count !== 8) return null;
-  const words: number[] = [];
-  words.push(...head.map((g) => Number.parseInt(g, 16)));
-  for (let i = count; i < 8; i++) words.push(0);
-  words.push(...tail.map((g) => Number.parseInt(g, 16)));
-  const bytes = new Uint8Array(16);
-  words.forEach((word, i) => {
-    bytes[i * 2] = word >> 8;
-    bytes[i * 2 + 1] = word & 0xff;
-  });
-  if (v4) bytes.set(v4, 12);
-  return bytes;
 }

@@ -15,7 +15,8 @@ import { once } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
-import { type ProxySettings, proxyAddress, proxyFor, unbracket, unsupportedProxy } from "../../core/proxy.js";
+import { unbracket } from "../../core/ip-address.js";
+import { type ProxySettings, proxyAddress, proxyFor, unsupportedProxy } from "../../core/proxy.js";
 import { ProxyError, proxyAuthorization, proxyFailure, proxyRefusal, TunnelAgent } from "./proxy-tunnel.js";
 
 const agents = {

@@ -8,7 +8,8 @@ import http from "node:http";
 import https from "node:https";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
-import { proxyAddress, unbracket } from "../../core/proxy.js";
+import { unbracket } from "../../core/ip-address.js";
+import { proxyAddress } from "../../core/proxy.js";
 
 /**
  * The proxy could not be reached, would not serve the request, or is of a kind not supported; `code` is

@@ -76,6 +76,8 @@ describe("registry hosts", () => {
     ["127.0.0.1:5000", true],
     ["127.1.2.3:80", true],
     ["[::1]:5000", true],
+    ["[::ffff:127.0.0.1]:5000", true],
+    ["127.0.0.01:5000", false],
     ["registry.local:5000", false],
     ["10.0.0.1:5000", false],
   ])("loopback %s → %s", (host, expected) => {
