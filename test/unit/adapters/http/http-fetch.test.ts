@@ -222,6 +222,28 @@ describe("createHttpFetch through a proxy", () => {
     });
   });
 
+  it("chooses the way again at each redirect; the proxy's credentials never reach an origin", async () => {
+    const origin = await serve((req, res) => {
+      res.writeHead(200, {
+        "content-length": "4",
+        "x-proxy-authorization": String(req.headers["proxy-authorization"]),
+      });
+      res.end("blob");
+    });
+    // The proxy answers for the registry: its blob is on the origin above, which loopback reaches directly.
+    const proxy = await serve((_req, res) => {
+      res.writeHead(307, { location: `${origin.base}/blob`, "content-length": "0" }).end();
+    });
+    const address = proxy.base.slice("http://".length);
+    const answer = await through(`http://alice:secret@${address}`)(
+      "http://registry.example/v2/app/blobs/sha256:1",
+    );
+    expect(await answer.text()).toBe("blob");
+    expect(answer.headers.get("x-proxy-authorization")).toBe("undefined");
+    expect(proxy.seen.map((s) => s.url)).toEqual(["http://registry.example/v2/app/blobs/sha256:1"]);
+    expect(origin.seen.map((s) => s.url)).toEqual(["/blob"]);
+  });
+
   it("a CONNECT refused is final; one the proxy could not carry out may be asked again", async () => {
     const proxy = await serve(() => undefined);
     proxy.server.on("connect", (req: http.IncomingMessage, socket: Socket) => {
