@@ -98,7 +98,7 @@ async function fetchFollowing(
   for (let redirects = 0; ; redirects++) {
     const way = route(url);
     if (way.kind === "none") throw networkError(way.error);
-    const answer = await send(url, way, method, headers, body, init.signal);
+    const answer = await send({ url, route: way, method, headers, body, signal: init.signal });
     const status = answer.statusCode ?? 0;
     // A proxy given the URL answers for itself only when it wants credentials.
     if (way.kind === "forward" && status === 407) {
@@ -136,17 +136,11 @@ const maxClosedWhenReused = 16;
  * or HEAD that fails that way before any answer is sent again, as Go's client does, until it meets a
  * connection that is alive or a new one; anything else may have had an effect.
  */
-async function send(
-  url: URL,
-  route: Connected,
-  method: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-  signal: AbortSignal | undefined,
-): Promise<http.IncomingMessage> {
+async function send(outgoing: Outgoing): Promise<http.IncomingMessage> {
+  const { method } = outgoing;
   for (let closed = 0; ; closed++) {
     try {
-      return await sendOnce(url, route, method, headers, body, signal);
+      return await sendOnce(outgoing);
     } catch (error) {
       if (!(error instanceof ClosedWhenReused)) throw error;
       if ((method !== "GET" && method !== "HEAD") || closed === maxClosedWhenReused) throw error.failure;
@@ -154,7 +148,15 @@ async function send(
   }
 }
 
-type Connected = Exclude<Route, { kind: "none" }>;
+/** One request of a fetch, on its way. */
+interface Outgoing {
+  url: URL;
+  route: Exclude<Route, { kind: "none" }>;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  signal: AbortSignal | undefined;
+}
 
 class ClosedWhenReused extends Error {
   constructor(readonly failure: TypeError) {
@@ -162,14 +164,7 @@ class ClosedWhenReused extends Error {
   }
 }
 
-function sendOnce(
-  url: URL,
-  route: Connected,
-  method: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-  signal: AbortSignal | undefined,
-): Promise<http.IncomingMessage> {
+function sendOnce({ url, route, method, headers, body, signal }: Outgoing): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     let request: http.ClientRequest;
     try {
