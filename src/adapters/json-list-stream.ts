@@ -248,48 +248,36 @@ export class JsonListStream {
         }
       }
     }
-    scan: while (i < n) {
+    while (i < n) {
       if (skipDepth >= 0) {
-        // Passing over without looking inside: a value kept whole ends where its depth closes, a member
-        // removed at the comma or brace that follows it in its object.
-        for (; i < n; i++) {
-          const b = bytes[i]!;
-          if (b === QUOTE) {
-            const end = stringEnd(bytes, i + 1, n);
-            if (end >= n) {
-              this.stringSpans(end > n, false, bytes);
-              break scan;
-            }
-            i = end;
-          } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
-            depth++;
-          } else if (depth > skipDepth) {
-            if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && --depth === skipDepth && skip === KEEP_VALUE) {
-              skipDepth = -1;
-              i++;
-              continue scan;
-            }
-          } else if (b === COMMA || b === CLOSE_OBJECT) {
-            // Only a member removed gets here: a value kept whole has ended above.
-            skipDepth = -1;
-            if (apartFrom >= 0) {
-              this.apartEnds(bytes.subarray(apartFrom, i));
-              apartFrom = -1;
-            }
-            // The first member goes with the comma after it; any other with the comma before it.
-            const resume = memberFirst && b === COMMA ? i + 1 : i;
-            if (removedFrom < 0) outStart = out = resume;
-            keptFrom = resume;
-            member = KEEP_ALL;
-            if (resume > i) {
-              expectKey = true;
-              memberOffset = keptOffset(resume);
-            }
-            i = resume;
-            continue scan;
-          }
+        const at = passOver(bytes, i, n, depth, skipDepth, skip === KEEP_VALUE);
+        depth = passedDepth;
+        if (at < 0) {
+          this.stringSpans(at === ENDED_AFTER_BACKSLASH, false, bytes);
+          break;
         }
-        break;
+        if (at >= n) break;
+        skipDepth = -1;
+        if (skip === KEEP_VALUE) {
+          i = at + 1;
+          continue;
+        }
+        // A member removed ends at the comma or brace that follows it in its object.
+        if (apartFrom >= 0) {
+          this.apartEnds(bytes.subarray(apartFrom, at));
+          apartFrom = -1;
+        }
+        // The first member goes with the comma after it; any other with the comma before it.
+        const resume = memberFirst && bytes[at] === COMMA ? at + 1 : at;
+        if (removedFrom < 0) outStart = out = resume;
+        keptFrom = resume;
+        member = KEEP_ALL;
+        if (resume > at) {
+          expectKey = true;
+          memberOffset = keptOffset(resume);
+        }
+        i = resume;
+        continue;
       }
       const b = bytes[i]!;
       if (b === QUOTE) {
@@ -467,4 +455,47 @@ function stringEnd(bytes: Buffer, from: number, n: number): number {
     j += c === BACKSLASH ? 2 : 1;
   }
   return j;
+}
+
+/** passOver's results besides its index: the depth where it stopped. */
+let passedDepth = 0;
+const ENDED_IN_STRING = -1;
+const ENDED_AFTER_BACKSLASH = -2;
+
+/**
+ * Passes over bytes[from, n) without looking inside, from `depth` (strings skipped, brackets counted),
+ * to the byte that ends what is passed over: a value kept whole (`keepValue`) at the bracket that closes
+ * back to `skipDepth`; a member removed at the comma or brace after it, at `skipDepth`. Returns that
+ * byte's index; `n` when the chunk ended first, ENDED_IN_STRING or ENDED_AFTER_BACKSLASH when it ended
+ * inside a string. Most of a page's bytes go through this loop alone, which is why it is small: V8
+ * optimizes it within the first page.
+ */
+function passOver(
+  bytes: Buffer,
+  from: number,
+  n: number,
+  depth: number,
+  skipDepth: number,
+  keepValue: boolean,
+): number {
+  let i = from;
+  for (; i < n; i++) {
+    const b = bytes[i]!;
+    if (b === QUOTE) {
+      const end = stringEnd(bytes, i + 1, n);
+      if (end >= n) {
+        passedDepth = depth;
+        return end > n ? ENDED_AFTER_BACKSLASH : ENDED_IN_STRING;
+      }
+      i = end;
+    } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+      depth++;
+    } else if (depth > skipDepth) {
+      if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && --depth === skipDepth && keepValue) break;
+    } else if (b === COMMA || b === CLOSE_OBJECT) {
+      break;
+    }
+  }
+  passedDepth = depth;
+  return i;
 }
