@@ -9,7 +9,7 @@
  * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
 
-import { type HttpFetchInit, httpFetch } from "../http/http-fetch.js";
+import { type HttpFetchInit, type HttpHeaders, type HttpResponse, httpFetch } from "../http/http-fetch.js";
 import { Limiter } from "./limiter.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
 import {
@@ -40,7 +40,7 @@ export interface RequestStats {
 /** A complete answer; the body is empty for HEAD. */
 export interface HttpAnswer {
   status: number;
-  headers: Headers;
+  headers: HttpHeaders;
   body: Buffer;
 }
 
@@ -63,7 +63,7 @@ export interface TransportOptions {
 }
 
 /** How a request is sent: httpFetch, or a test's fake with fetch's shape. */
-export type Fetch = (url: URL, init: HttpFetchInit) => Promise<Response>;
+export type Fetch = (url: URL, init: HttpFetchInit) => Promise<HttpResponse>;
 
 /** One request as the registry code builds it. */
 export interface HttpRequest {
@@ -198,7 +198,7 @@ export class Transport {
     }
   }
 
-  private noteRateLimit(host: string, headers: Headers): void {
+  private noteRateLimit(host: string, headers: HttpHeaders): void {
     const merged = mergeRateLimit(
       this.rateLimits.get(host),
       parseRateLimit(headers.get("ratelimit-limit")),
@@ -210,7 +210,7 @@ export class Transport {
 
 class BodyTooLargeError extends Error {}
 
-async function readCapped(response: Response, max: number): Promise<Buffer> {
+async function readCapped(response: HttpResponse, max: number): Promise<Buffer> {
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (declared > max) {
     await response.body?.cancel();
@@ -219,7 +219,7 @@ async function readCapped(response: Response, max: number): Promise<Buffer> {
   if (!response.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+  for await (const chunk of response.body) {
     total += chunk.byteLength;
     if (total > max) throw new BodyTooLargeError(`answer larger than ${max} bytes`);
     chunks.push(chunk);

@@ -6,7 +6,7 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createHttpFetch, httpFetch } from "../../../../src/adapters/http/http-fetch.js";
+import { createHttpFetch, type HttpResponse, httpFetch } from "../../../../src/adapters/http/http-fetch.js";
 import { readProxySettings } from "../../../../src/core/proxy.js";
 
 interface Seen {
@@ -17,6 +17,12 @@ interface Seen {
 }
 
 const servers: http.Server[] = [];
+
+async function textOf(response: HttpResponse): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of response.body ?? []) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
@@ -62,7 +68,7 @@ describe("httpFetch", () => {
       expect(head.headers.get("content-length")).toBe(String(manifest.length));
     }
     const get = await httpFetch(`${registry.base}/v2/app/manifests/x`);
-    expect(await get.text()).toBe(manifest);
+    expect(await textOf(get)).toBe(manifest);
     expect(registry.connections()).toBe(1);
   });
 
@@ -75,8 +81,8 @@ describe("httpFetch", () => {
       else res.end("here");
     });
     const headers = { authorization: "Bearer secret-token", accept: "*/*" };
-    expect(await (await httpFetch(`${registry.base}/v2/app/blobs/same`, { headers })).text()).toBe("here");
-    expect(await (await httpFetch(`${registry.base}/v2/app/blobs/other`, { headers })).text()).toBe("blob");
+    expect(await textOf(await httpFetch(`${registry.base}/v2/app/blobs/same`, { headers }))).toBe("here");
+    expect(await textOf(await httpFetch(`${registry.base}/v2/app/blobs/other`, { headers }))).toBe("blob");
     expect(registry.seen.map((s) => `${s.url} ${s.authorization}`)).toEqual([
       "/v2/app/blobs/same Bearer secret-token",
       "/v2/app/blobs/here Bearer secret-token",
@@ -136,7 +142,7 @@ describe("httpFetch", () => {
       if (count > 1) req.socket.destroy();
       else res.writeHead(200, { "content-length": "2" }).end("ok");
     });
-    expect(await (await httpFetch(`${server.base}/first`)).text()).toBe("ok");
+    expect(await textOf(await httpFetch(`${server.base}/first`))).toBe("ok");
     expect((await httpFetch(`${server.base}/again`, { method: "HEAD" })).status).toBe(200);
     expect(server.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
       "GET /first",
@@ -159,7 +165,38 @@ describe("httpFetch", () => {
     });
     const empty = await httpFetch(`${server.base}/empty`);
     expect([empty.status, empty.body]).toEqual([204, null]);
-    expect(await (await httpFetch(`${server.base}/stream`)).text()).toBe("first second");
+    expect(await textOf(await httpFetch(`${server.base}/stream`))).toBe("first second");
+  });
+
+  it("reads headers as fetch's Headers does: any case, repeated ones joined", async () => {
+    const server = await serve((_req, res) => {
+      res.setHeader("WWW-Authenticate", ['Bearer realm="https://a.example/token"', 'Basic realm="b"']);
+      res.setHeader("Docker-Content-Digest", "sha256:1");
+      res.writeHead(401, { "content-length": "0" }).end();
+    });
+    const answer = await httpFetch(`${server.base}/v2/`, { method: "HEAD" });
+    expect(answer.headers.get("www-authenticate")).toBe(
+      'Bearer realm="https://a.example/token", Basic realm="b"',
+    );
+    expect(answer.headers.get("docker-content-digest")).toBe("sha256:1");
+    expect(answer.headers.get("DOCKER-CONTENT-DIGEST")).toBe("sha256:1");
+    expect(answer.headers.get("ratelimit-remaining")).toBeNull();
+  });
+
+  it("a body cut short fails as a network error; a body cancelled ends, and so does its connection", async () => {
+    let stalledClosed: Promise<unknown> = Promise.resolve();
+    const server = await serve((req, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("part");
+      if (req.url === "/cut") setTimeout(() => res.destroy(), 20);
+      else stalledClosed = new Promise((resolve) => req.socket.once("close", resolve));
+    });
+    const cut = await httpFetch(`${server.base}/cut`);
+    await expect(textOf(cut)).rejects.toMatchObject({ name: "TypeError", cause: { code: "ECONNRESET" } });
+    const stalled = await httpFetch(`${server.base}/stalled`);
+    await stalled.body?.cancel();
+    expect(await textOf(stalled)).toBe("");
+    await stalledClosed;
   });
 
   it("fails like fetch: a TypeError caused by the system's error, an AbortError, a TypeError for a bad header", async () => {
@@ -238,7 +275,7 @@ describe("createHttpFetch through a proxy", () => {
     const answer = await through(`http://alice:secret@${address}`)(
       "http://registry.example/v2/app/blobs/sha256:1",
     );
-    expect(await answer.text()).toBe("blob");
+    expect(await textOf(answer)).toBe("blob");
     expect(answer.headers.get("x-proxy-authorization")).toBe("undefined");
     expect(proxy.seen.map((s) => s.url)).toEqual(["http://registry.example/v2/app/blobs/sha256:1"]);
     expect(origin.seen.map((s) => s.url)).toEqual(["/blob"]);
