@@ -7,13 +7,6 @@ import type { Plan, PlanContainer } from "../core/plan.js";
 
 export const planApiVersion = "kubectl-autoupdate/v1";
 
-function toPlanDocument(plan: Plan) {
-  return {
-    ...documentHead(plan),
-    pods: plan.pods.map((pod) => ({ ...podFields(pod), containers: containerDocuments(pod.containers) })),
-  };
-}
-
 function documentHead(plan: Plan) {
   return {
     apiVersion: planApiVersion,
@@ -93,6 +86,43 @@ export function* planJsonPieces(plan: Plan): Generator<string> {
   yield `${batch}  ]\n}\n`;
 }
 
-export function renderPlanYaml(plan: Plan): string {
-  return YAML.stringify(toPlanDocument(plan));
+/** Like the CronJob's YAML: a long reason stays on its line; every value is written out, no anchors. */
+const yamlOptions = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+/**
+ * The document as YAML.stringify prints it whole, byte for byte, one pod at a time (see planJsonPieces).
+ * A pod is the pods sequence's item at two spaces, its members at four, its containers' items at six.
+ */
+export function* planYamlPieces(plan: Plan): Generator<string> {
+  const head = YAML.stringify(documentHead(plan), yamlOptions);
+  if (plan.pods.length === 0) {
+    yield `${head}pods: []\n`;
+    return;
+  }
+  yield `${head}pods:\n`;
+  const containersText = new Map<readonly PlanContainer[], string>();
+  let batch = "";
+  for (const pod of plan.pods) {
+    let containers = containersText.get(pod.containers);
+    if (containers === undefined) {
+      if (containersText.size >= 10_000) containersText.clear();
+      containers =
+        pod.containers.length === 0
+          ? " []\n"
+          : `\n${indented(YAML.stringify(containerDocuments(pod.containers), yamlOptions), "      ")}`;
+      containersText.set(pod.containers, containers);
+    }
+    const fields = indented(YAML.stringify(podFields(pod), yamlOptions), "    ");
+    batch += `  - ${fields.slice(4)}    containers:${containers}`;
+    if (batch.length >= 64 * 1024) {
+      yield batch;
+      batch = "";
+    }
+  }
+  yield batch;
+}
+
+/** Each line but an empty one (a block scalar's blank line stays blank when nested) moved right. */
+function indented(text: string, by: string): string {
+  return text.replace(/^(?=.)/gm, by);
 }

@@ -3,7 +3,7 @@
 import type { ChalkInstance } from "chalk";
 import { type Plan, summarize } from "../core/plan.js";
 import { counted } from "../util/counted.js";
-import { planJsonPieces, renderPlanYaml } from "./plan-document.js";
+import { planJsonPieces, planYamlPieces } from "./plan-document.js";
 import { renderPlanTable, renderSummary } from "./plan-table.js";
 
 /** How the plan is printed: -o table (default), wide, json or yaml. */
@@ -30,7 +30,7 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   const { plan, format, chalk } = input;
   const stderr = input.warnings.map((w) => `${chalk.yellow("Warning:")} ${w}\n`);
   if (format === "json") return { stdout: planJsonPieces(plan), stderr: stderr.join("") };
-  if (format === "yaml") return { stdout: [renderPlanYaml(plan)], stderr: stderr.join("") };
+  if (format === "yaml") return { stdout: planYamlPieces(plan), stderr: stderr.join("") };
 
   const wide = format === "wide";
   for (const pod of plan.pods) {

@@ -136,4 +136,37 @@ describe("the Plan document, written a piece at a time", () => {
     expect(pieces.length).toBeGreaterThan(2);
     expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(80 * 1024);
   });
+
+  it("as YAML is YAML.stringify's whole document, byte for byte, in pieces of bounded size", () => {
+    const many = { ...plan, pods: Array.from({ length: 400 }, (_, i) => plan.pods[i % plan.pods.length]!) };
+    const none = { ...plan, pods: [{ ...plan.pods[0]!, containers: [] }, plan.pods[1]!] };
+    // Text that YAML quotes, folds or writes as a block scalar, when nested and when not.
+    const awkward = [
+      "two\nlines\n\nwith a blank one",
+      `a long reason ${"x".repeat(120)} that no line width may fold`,
+      'key: value # not a comment, "quoted"',
+      "",
+      "- not an item",
+      "ünïcödé ✓",
+    ];
+    const odd = {
+      ...plan,
+      strategy: "auto" as const,
+      pods: plan.pods.map((pod, i) => ({
+        ...pod,
+        reason: awkward[i % awkward.length]!,
+        warnings: awkward,
+        containers: pod.containers.map((c, j) => ({ ...c, reason: awkward[(i + j + 1) % awkward.length]! })),
+      })),
+    };
+    for (const p of [plan, many, none, odd, { ...plan, pods: [] }]) {
+      const out = text(rendered(p, "yaml").stdout);
+      const document = JSON.parse(json(p));
+      expect(out).toBe(YAML.stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }));
+      expect(YAML.parse(out)).toEqual(document);
+    }
+    const pieces = [...rendered(many, "yaml").stdout];
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(80 * 1024);
+  });
 });
