@@ -7,6 +7,8 @@ import type { Plan, PlanContainer } from "../core/plan.js";
 
 export const planApiVersion = "kubectl-autoupdate/v1";
 
+type PlanPod = Plan["pods"][number];
+
 function documentHead(plan: Plan) {
   return {
     apiVersion: planApiVersion,
@@ -17,7 +19,7 @@ function documentHead(plan: Plan) {
 }
 
 /** A pod's members but its containers, which come last. */
-function podFields(pod: Plan["pods"][number]) {
+function podFields(pod: PlanPod) {
   return {
     namespace: pod.namespace,
     name: pod.name,
@@ -53,9 +55,7 @@ function containerDocuments(containers: readonly PlanContainer[]) {
 
 /**
  * The document as JSON.stringify(document, null, 2) prints it, one pod at a time: 150,000 pods make
- * ~200 MB of text, which is written as it is made instead of being held whole. Pods that came to the same
- * verdicts share one containers list (decide.ts), whose text is made once; the cache of those texts is
- * emptied when it grows large, so pods that share nothing cost no memory for it.
+ * ~200 MB of text, which is written as it is made instead of being held whole.
  */
 export function* planJsonPieces(plan: Plan): Generator<string> {
   const head = JSON.stringify(documentHead(plan), null, 2);
@@ -64,35 +64,22 @@ export function* planJsonPieces(plan: Plan): Generator<string> {
     return;
   }
   yield `${head.slice(0, -2)},\n  "pods": [\n`;
-  const containersText = new Map<readonly PlanContainer[], string>();
-  let batch = "";
-  for (let i = 0; i < plan.pods.length; i++) {
-    const pod = plan.pods[i]!;
-    // Members at six spaces (the pods array's elements are at four); containers, last, at eight.
-    const fields = JSON.stringify(podFields(pod), null, 2).slice(0, -2).replaceAll("\n", "\n    ");
-    let containers = containersText.get(pod.containers);
-    if (containers === undefined) {
-      if (containersText.size >= 10_000) containersText.clear();
-      containers = JSON.stringify(containerDocuments(pod.containers), null, 2).replaceAll("\n", "\n      ");
-      containersText.set(pod.containers, containers);
-    }
-    const after = i === plan.pods.length - 1 ? "\n" : ",\n";
-    batch += `    ${fields},\n      "containers": ${containers}\n    }${after}`;
-    if (batch.length >= 64 * 1024) {
-      yield batch;
-      batch = "";
-    }
-  }
-  yield `${batch}  ]\n}\n`;
+  yield* podPieces(
+    plan.pods,
+    // The pods array's elements are at four spaces, their members at six, containers' elements at eight.
+    (containers) => JSON.stringify(containerDocuments(containers), null, 2).replaceAll("\n", "\n      "),
+    (pod, containers, last) => {
+      const fields = JSON.stringify(podFields(pod), null, 2).slice(0, -2).replaceAll("\n", "\n    ");
+      return `    ${fields},\n      "containers": ${containers}\n    }${last ? "\n" : ",\n"}`;
+    },
+  );
+  yield "  ]\n}\n";
 }
 
 /** Like the CronJob's YAML: a long reason stays on its line; every value is written out, no anchors. */
 const yamlOptions = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
-/**
- * The document as YAML.stringify prints it whole, byte for byte, one pod at a time (see planJsonPieces).
- * A pod is the pods sequence's item at two spaces, its members at four, its containers' items at six.
- */
+/** The document as YAML.stringify prints it whole, byte for byte, one pod at a time (see planJsonPieces). */
 export function* planYamlPieces(plan: Plan): Generator<string> {
   const head = YAML.stringify(documentHead(plan), yamlOptions);
   if (plan.pods.length === 0) {
@@ -100,26 +87,47 @@ export function* planYamlPieces(plan: Plan): Generator<string> {
     return;
   }
   yield `${head}pods:\n`;
-  const containersText = new Map<readonly PlanContainer[], string>();
+  yield* podPieces(
+    plan.pods,
+    // The pods sequence's items are at two spaces, their members at four, containers' items at six.
+    (containers) =>
+      containers.length === 0
+        ? " []\n"
+        : `\n${indented(YAML.stringify(containerDocuments(containers), yamlOptions), "      ")}`,
+    (pod, containers) => {
+      const fields = indented(YAML.stringify(podFields(pod), yamlOptions), "    ");
+      return `  - ${fields.slice(4)}    containers:${containers}`;
+    },
+  );
+}
+
+/**
+ * The pods' texts, in pieces of ~64 KB. Pods that came to the same verdicts share one containers list
+ * (decide.ts), whose text is made once; the cache of those texts is emptied when it grows large, so pods
+ * that share nothing cost no memory for it.
+ */
+function* podPieces(
+  pods: readonly PlanPod[],
+  containersText: (containers: readonly PlanContainer[]) => string,
+  podText: (pod: PlanPod, containers: string, last: boolean) => string,
+): Generator<string> {
+  const made = new Map<readonly PlanContainer[], string>();
   let batch = "";
-  for (const pod of plan.pods) {
-    let containers = containersText.get(pod.containers);
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i]!;
+    let containers = made.get(pod.containers);
     if (containers === undefined) {
-      if (containersText.size >= 10_000) containersText.clear();
-      containers =
-        pod.containers.length === 0
-          ? " []\n"
-          : `\n${indented(YAML.stringify(containerDocuments(pod.containers), yamlOptions), "      ")}`;
-      containersText.set(pod.containers, containers);
+      if (made.size >= 10_000) made.clear();
+      containers = containersText(pod.containers);
+      made.set(pod.containers, containers);
     }
-    const fields = indented(YAML.stringify(podFields(pod), yamlOptions), "    ");
-    batch += `  - ${fields.slice(4)}    containers:${containers}`;
+    batch += podText(pod, containers, i === pods.length - 1);
     if (batch.length >= 64 * 1024) {
       yield batch;
       batch = "";
     }
   }
-  yield batch;
+  if (batch !== "") yield batch;
 }
 
 /** Each line but an empty one (a block scalar's blank line stays blank when nested) moved right. */
