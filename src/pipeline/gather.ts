@@ -35,12 +35,20 @@ export interface Inventory {
   warnings: string[];
 }
 
-/** Lists what the plan needs from the cluster; with `only` (--image), only pods running those images. */
+/** How many pods stream in between two calls of gather's `onListed`. */
+const listedStep = 1000;
+
+/**
+ * Lists what the plan needs from the cluster; with `only` (--image), only pods running those images.
+ * `onListed` hears how many pods have been listed so far, every `listedStep` of them: a large list takes
+ * seconds.
+ */
 export async function gather(
   kubectl: Kubectl,
   scope: PodScope,
   concurrency: number,
   only?: ReadonlySet<string>,
+  onListed?: (pods: number) => void,
 ): Promise<Inventory> {
   const warnings: string[] = [];
   const warn = (line: string) => warnings.push(line);
@@ -56,7 +64,9 @@ export async function gather(
     return list.start();
   };
   const accounts = new StartOnce(() => listServiceAccounts(kubectl, scope, warnings));
+  let count = 0;
   const listed = await kubectl.listPods(scope, warn, (pod) => {
+    if (++count % listedStep === 0) onListed?.(count);
     // The pod as listed first: nearly every pod starts nothing, and --image's selection parses its images.
     // (A selected pod has the same owner and a subset of the containers.)
     const resource = ownerResourceOf(pod);

@@ -48,7 +48,9 @@ export async function makePlan(
   options.onPhase?.("Listing pods");
   // The resolver's modules load while kubectl starts and serves the list.
   const [inventory, resolver] = await Promise.all([
-    gather(kubectl, options.scope, options.concurrency, options.images),
+    gather(kubectl, options.scope, options.concurrency, options.images, (pods) =>
+      options.onPhase?.(`Listing pods (${pods} so far)`),
+    ),
     loadResolver(),
   ]);
   const resolutions = await resolveImages(inventory.images, resolver, {

@@ -84,6 +84,13 @@ describe("gather", () => {
     expect(inventory.pods.map((p) => p.metadata.name)).toEqual(["web-a"]);
   });
 
+  it("tells how many pods have been listed so far, every thousand, while they stream in", async () => {
+    const pods = Array.from({ length: 2500 }, (_, i) => web(`web-${i}`));
+    const { kubectl, events } = fakeKubectl(pods);
+    await gather(kubectl, scope, 4, undefined, (listed) => events.push(`${listed} listed`));
+    expect(events.filter((e) => e.endsWith("listed"))).toEqual(["1000 listed", "2000 listed", "pods listed"]);
+  });
+
   it("keeps a refused ServiceAccount list a warning, though it failed before the pods ended", async () => {
     const { kubectl } = fakeKubectl([web("web-a"), web("web-b")], { accountsFail: true });
     const inventory = await gather(kubectl, scope, 4);
