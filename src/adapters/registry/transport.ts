@@ -9,8 +9,8 @@
  * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
 
+import { Limiter } from "../../util/limiter.js";
 import { type HttpFetchInit, type HttpHeaders, type HttpResponse, httpFetch } from "../http/http-fetch.js";
-import { Limiter } from "./limiter.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
 import {
   givesUpOnHost,
