@@ -82,6 +82,23 @@ export function needsAccountSecrets(pod: Pod): boolean {
   return containersOf(pod).some((container) => comparableRunning(container) !== null);
 }
 
+/** A tag reference worth resolving: imagesToResolve will keep it, whatever the other pods run. */
+export interface TagInUse {
+  key: string;
+  ref: ImageRef;
+}
+
+/** The tags this pod alone shows worth resolving: run by one of its containers with a comparable digest. */
+export function tagsWorthResolving(pod: Pod): TagInUse[] {
+  const tags = new Map<string, TagInUse>();
+  for (const container of containersOf(pod)) {
+    if (!container.parsed.ok || comparableRunning(container) === null) continue;
+    const { key, ref } = container.parsed;
+    tags.set(key, { key, ref });
+  }
+  return [...tags.values()];
+}
+
 function addOnce(list: SecretRef[], seen: Set<string>, ref: SecretRef): void {
   const id = `${ref.namespace}/${ref.name}`;
   if (seen.has(id)) return;

@@ -11,6 +11,8 @@ import {
   imagesToResolve,
   needsAccountSecrets,
   type SecretRef,
+  type TagInUse,
+  tagsWorthResolving,
 } from "../core/images-in-use.js";
 import type { KubeObject, Pod, ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
@@ -35,21 +37,27 @@ export interface Inventory {
   warnings: string[];
 }
 
-/** How many pods stream in between two calls of gather's `onListed`. */
+export interface GatherOptions {
+  /** Pull secrets are read this many namespaces at a time. */
+  concurrency: number;
+  /** --image: only pods running these normalized references. */
+  only?: ReadonlySet<string>;
+  /** How many pods have been listed so far, every `listedStep` of them: a large list takes seconds. */
+  onListed?: (pods: number) => void;
+  /**
+   * A tag worth resolving, first seen in a pod that names no pull secret and whose ServiceAccount names
+   * none: what the registry is asked with is known already, so it can be asked while the list goes on.
+   * Once per tag, and only before gather returns.
+   */
+  onTagReady?: (tag: TagInUse) => void;
+}
+
+/** How many pods stream in between two calls of `onListed`. */
 const listedStep = 1000;
 
-/**
- * Lists what the plan needs from the cluster; with `only` (--image), only pods running those images.
- * `onListed` hears how many pods have been listed so far, every `listedStep` of them: a large list takes
- * seconds.
- */
-export async function gather(
-  kubectl: Kubectl,
-  scope: PodScope,
-  concurrency: number,
-  only?: ReadonlySet<string>,
-  onListed?: (pods: number) => void,
-): Promise<Inventory> {
+/** Lists what the plan needs from the cluster. */
+export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherOptions): Promise<Inventory> {
+  const { only, onTagReady } = options;
   const warnings: string[] = [];
   const warn = (line: string) => warnings.push(line);
   // Started at the first pod that shows they are needed, so they run while the rest of the pods stream in
@@ -64,19 +72,37 @@ export async function gather(
     return list.start();
   };
   const accounts = new StartOnce(() => listServiceAccounts(kubectl, scope, warnings));
+  const announced = new Set<string>();
+  const examined = new ExaminedContainers();
+  const announceTags = (pod: Pod) => {
+    if (!onTagReady || (pod.spec.imagePullSecrets ?? []).length > 0 || examined.again(pod)) return;
+    const tags = tagsWorthResolving(pod).filter((tag) => !announced.has(tag.key));
+    if (tags.length === 0) return;
+    for (const tag of tags) announced.add(tag.key);
+    const account = `${pod.metadata.namespace ?? "default"}/${pod.spec.serviceAccountName || "default"}`;
+    accounts
+      .start()
+      .then((found) => {
+        if ((found.get(account)?.imagePullSecrets ?? []).length > 0) return;
+        for (const tag of tags) onTagReady(tag);
+      })
+      // gather awaits the list itself and reports its failure.
+      .catch(() => {});
+  };
   let count = 0;
   const listed = await kubectl.listPods(scope, warn, (pod) => {
-    if (++count % listedStep === 0) onListed?.(count);
+    if (++count % listedStep === 0) options.onListed?.(count);
     // The pod as listed first: nearly every pod starts nothing, and --image's selection parses its images.
     // (A selected pod has the same owner and a subset of the containers.)
     const resource = ownerResourceOf(pod);
     const startsOwners = resource !== null && !ownerLists.has(resource);
     const startsAccounts = !accounts.started && needsAccountSecrets(pod);
-    if (!startsOwners && !startsAccounts) return;
+    if (!startsOwners && !startsAccounts && !onTagReady) return;
     const selected = only ? withOnlyImages(pod, only) : pod;
     if (!selected) return;
     if (startsOwners) ownerList(resource);
     if (startsAccounts && needsAccountSecrets(selected)) accounts.start();
+    if (onTagReady) announceTags(selected);
   });
   const pods = only ? onlyImages(listed, only) : listed;
 
@@ -89,7 +115,7 @@ export async function gather(
   ]);
   const owners = indexOwners(ownerObjects.flat());
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
-  const pullSecrets = await readPullSecrets(kubectl, wanted, concurrency, warnings);
+  const pullSecrets = await readPullSecrets(kubectl, wanted, options.concurrency, warnings);
   return { pods, owners, images, pullSecrets, accountSecrets, warnings };
 }
 
@@ -123,6 +149,29 @@ export async function gatherWorkloads(
     }),
   );
   return { workloads, unreadable };
+}
+
+/**
+ * Pods of one controller share their lists of containers and of container statuses (slim-objects.ts), and
+ * what a pod's tags are follows from those lists alone: a pair of them already looked at is not looked at
+ * again. (A pod with init containers is always looked at: its pair does not say everything.)
+ */
+class ExaminedContainers {
+  private readonly seen = new WeakMap<object, WeakSet<object>>();
+
+  /** Whether a pod with the same lists was looked at before; from now on, this one has been. */
+  again(pod: Pod): boolean {
+    const statuses = pod.status?.containerStatuses;
+    if (!statuses || pod.spec.initContainers || pod.status?.initContainerStatuses) return false;
+    let withStatuses = this.seen.get(pod.spec.containers);
+    if (!withStatuses) {
+      withStatuses = new WeakSet();
+      this.seen.set(pod.spec.containers, withStatuses);
+    }
+    if (withStatuses.has(statuses)) return true;
+    withStatuses.add(statuses);
+    return false;
+  }
 }
 
 /** The ServiceAccounts in scope by `namespace/name`; a refusal is a warning and none. */

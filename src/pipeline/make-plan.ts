@@ -2,12 +2,15 @@
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import type { Resolver } from "../adapters/resolver.js";
 import { decidePlan, nodesToInspect } from "../core/decide.js";
-import type { ImageInUse } from "../core/images-in-use.js";
+import { repositoryOf } from "../core/image-ref.js";
+import type { ImageInUse, TagInUse } from "../core/images-in-use.js";
 import { type Credential, Keyring } from "../core/keyring.js";
 import { nodePlatformKey } from "../core/manifest.js";
 import type { Plan, StrategyName } from "../core/plan.js";
+import type { TagResolution } from "../core/resolution.js";
 import { decideRestarts, workloadKindsToRead } from "../core/restart-strategy.js";
 import { InterruptedError, ToolFailedError } from "../errors.js";
+import { Limiter } from "../util/limiter.js";
 import { gather, gatherWorkloads, type Inventory } from "./gather.js";
 import { resolveImages } from "./resolve.js";
 
@@ -47,19 +50,33 @@ export async function makePlan(
 ): Promise<PlanResult> {
   options.onPhase?.("Listing pods");
   // The resolver's modules load while kubectl starts and serves the list.
+  const resolverLoaded = loadResolver();
+  const limiter = new Limiter(options.concurrency);
+  const early = new EarlyTags(resolverLoaded, limiter, options);
   const [inventory, resolver] = await Promise.all([
-    gather(kubectl, options.scope, options.concurrency, options.images, (pods) =>
-      options.onPhase?.(`Listing pods (${pods} so far)`),
-    ),
-    loadResolver(),
+    gather(kubectl, options.scope, {
+      concurrency: options.concurrency,
+      only: options.images,
+      onListed: (pods) => options.onPhase?.(`Listing pods (${pods} so far)`),
+      onTagReady: (tag) => early.ask(tag),
+    }).finally(() => early.close()),
+    resolverLoaded,
   ]);
   const resolutions = await resolveImages(inventory.images, resolver, {
-    concurrency: options.concurrency,
+    limiter,
     signal: options.signal,
     credentialsFor: async (image, repository) => [
       ...pullSecretCredentials(inventory, image, repository),
       ...((await options.extraCredentials?.(repository)) ?? []),
     ],
+    // Asked with no pull secret: that answer stands unless it failed and the pods name secrets after all.
+    earlyAnswer: async (image) => {
+      const answer = await early.answer(image.key);
+      if (answer === undefined || answer.ok) return answer;
+      return pullSecretCredentials(inventory, image, repositoryOf(image.ref)).length === 0
+        ? answer
+        : undefined;
+    },
     onProgress: (done, total) =>
       options.onPhase?.(`${resolver.name === "docker" ? "Pulled" : "Resolved"} images ${done}/${total}`),
   });
@@ -76,6 +93,43 @@ export async function makePlan(
     throw new InterruptedError("interrupted before the plan was complete: nothing printed");
   }
   return { plan, warnings, notes: resolver.notes?.() ?? [] };
+}
+
+/**
+ * Tags asked for while the pods are still being listed, with the credentials they would get anyway (the
+ * user's own, no pull secret), each once and `--concurrency` at a time with the rest of resolving. A
+ * large list takes seconds; the registry's answers then arrive during it instead of after it.
+ */
+class EarlyTags {
+  private readonly answers = new Map<string, Promise<TagResolution>>();
+  private closed = false;
+
+  constructor(
+    private readonly resolver: Promise<Resolver>,
+    private readonly limiter: Limiter,
+    private readonly options: Pick<MakePlanOptions, "extraCredentials" | "signal">,
+  ) {}
+
+  ask(tag: TagInUse): void {
+    if (this.closed || this.options.signal?.aborted || this.answers.has(tag.key)) return;
+    const answer = this.limiter.run(async () => {
+      const resolver = await this.resolver;
+      const credentials = (await this.options.extraCredentials?.(repositoryOf(tag.ref))) ?? [];
+      return resolver.resolveTag(tag.ref, credentials, this.options.signal);
+    });
+    // Awaited by resolving, or never when the list failed: not an unhandled rejection.
+    answer.catch(() => {});
+    this.answers.set(tag.key, answer);
+  }
+
+  /** No more asking: the list is complete, resolving takes over. */
+  close(): void {
+    this.closed = true;
+  }
+
+  answer(key: string): Promise<TagResolution> | undefined {
+    return this.answers.get(key);
+  }
 }
 
 /**

@@ -1,19 +1,23 @@
 /**
- * Resolving: each unique reference once, at most `concurrency` at a time; the tag first, then — only
- * for references where some node runs a digest the tag's answer does not explain — manifests by digest.
+ * Resolving: each unique reference once, at most `concurrency` at a time; the tag first (unless it was
+ * asked for while the pods were listed), then — only for references where some node runs a digest the
+ * tag's answer does not explain — manifests by digest.
  */
 import type { Resolver } from "../adapters/resolver.js";
 import { manifestsToInspect, newImageToDescribe } from "../core/decide.js";
 import { parseImageRef, repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
-import type { ManifestInfo, Resolution } from "../core/resolution.js";
-import { mapLimit } from "../util/map-limit.js";
+import type { ManifestInfo, Resolution, TagResolution } from "../core/resolution.js";
+import type { Limiter } from "../util/limiter.js";
 
 export interface ResolveOptions {
-  concurrency: number;
+  /** Images resolved at once (`--concurrency`). */
+  limiter: Limiter;
   /** The credentials for an image's registry, matched to `repository` (its own, or one its nodes report). */
   credentialsFor: (image: ImageInUse, repository: string) => Promise<Credential[]>;
+  /** The tag's answer when it was asked for already and stands; undefined: ask now. */
+  earlyAnswer?: (image: ImageInUse) => Promise<TagResolution | undefined>;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -47,14 +51,16 @@ export async function resolveImages(
     reads.set(id, { platform, info });
     return info;
   };
-  await mapLimit(images, options.concurrency, async (image) => {
+  const resolveOne = async (image: ImageInUse) => {
     // After Ctrl-C no new image is started; the plan is thrown away anyway.
     if (interrupted()) {
       resolutions.set(image.key, { tag: { ok: false, reason: "interrupted" }, manifests: new Map() });
       return;
     }
     const credentials = await options.credentialsFor(image, repositoryOf(image.ref));
-    const tag = await resolver.resolveTag(image.ref, credentials, options.signal);
+    const tag =
+      (await options.earlyAnswer?.(image)) ??
+      (await resolver.resolveTag(image.ref, credentials, options.signal));
     const resolution: Resolution & { manifests: Map<string, ManifestInfo> } = { tag, manifests: new Map() };
     resolutions.set(image.key, resolution);
     await readManifests(image, resolution, credentials, { resolver, readOnce, ...options });
@@ -66,7 +72,9 @@ export async function resolveImages(
       };
     }
     options.onProgress?.(++done, images.length);
-  });
+  };
+  // In the order listed, each image holding a slot while its work goes on.
+  await Promise.all(images.map((image) => options.limiter.run(() => resolveOne(image))));
   return resolutions;
 }
 

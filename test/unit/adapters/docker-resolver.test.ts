@@ -17,6 +17,7 @@ import { parseImageRef, repositoryOf } from "../../../src/core/image-ref.js";
 import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import { resolveImages } from "../../../src/pipeline/resolve.js";
+import { Limiter } from "../../../src/util/limiter.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { configOf } from "../../support/resolutions.js";
 
@@ -176,7 +177,7 @@ describe("DockerResolver: RepoDigests of other repositories never count", () => 
       const { resolver, calls } = resolverFor(A, repoDigests);
       const images = imagesToResolve(imagesInUse([pod]));
       const resolutions = await resolveImages(images, resolver, {
-        concurrency: 1,
+        limiter: new Limiter(1),
         credentialsFor: async () => [],
       });
       const plan = decidePlan({

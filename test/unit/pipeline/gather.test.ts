@@ -12,11 +12,15 @@ import { digestOf, makePod } from "../../support/pods.js";
 
 const OLD = digestOf("v1");
 const scope: PodScope = { allNamespaces: true };
-const web = (name: string, extra: { imagePullSecrets?: string[]; image?: string } = {}) =>
+const web = (
+  name: string,
+  extra: { imagePullSecrets?: string[]; image?: string; serviceAccountName?: string } = {},
+) =>
   makePod({
     name,
     owner: { kind: "ReplicaSet", name: "web-1" },
     imagePullSecrets: extra.imagePullSecrets,
+    serviceAccountName: extra.serviceAccountName,
     containers: [{ name: "app", image: extra.image ?? "nginx:latest", runningDigest: OLD }],
   });
 const job = (name: string) =>
@@ -47,6 +51,7 @@ function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean } = {}) {
       if (options.accountsFail) throw new ToolFailedError("kubectl get serviceaccounts: forbidden");
       return [
         { metadata: { name: "default", namespace: "default" }, imagePullSecrets: [{ name: "regcred" }] },
+        { metadata: { name: "plain", namespace: "default" } },
       ];
     },
     async getSecrets(): Promise<never[]> {
@@ -59,7 +64,7 @@ function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean } = {}) {
 describe("gather", () => {
   it("starts the owner and ServiceAccount lists at the first pod that needs them, before the pods end", async () => {
     const { kubectl, events } = fakeKubectl([web("web-a"), job("job-a"), web("web-b")]);
-    const inventory = await gather(kubectl, scope, 4);
+    const inventory = await gather(kubectl, scope, { concurrency: 4 });
     expect(events).toEqual([
       "list replicasets.apps",
       "list serviceaccounts",
@@ -73,13 +78,16 @@ describe("gather", () => {
 
   it("lists no ServiceAccounts when every pod names its own pull secrets", async () => {
     const { kubectl, events } = fakeKubectl([web("web-a", { imagePullSecrets: ["own"] })]);
-    await gather(kubectl, scope, 4);
+    await gather(kubectl, scope, { concurrency: 4 });
     expect(events).toEqual(["list replicasets.apps", "pods listed"]);
   });
 
   it("starts nothing for pods --image leaves out", async () => {
     const { kubectl, events } = fakeKubectl([job("job-a"), web("web-a", { image: "app:1" })]);
-    const inventory = await gather(kubectl, scope, 4, new Set(["docker.io/library/app:1"]));
+    const inventory = await gather(kubectl, scope, {
+      concurrency: 4,
+      only: new Set(["docker.io/library/app:1"]),
+    });
     expect(events).toEqual(["list replicasets.apps", "list serviceaccounts", "pods listed"]);
     expect(inventory.pods.map((p) => p.metadata.name)).toEqual(["web-a"]);
   });
@@ -87,13 +95,51 @@ describe("gather", () => {
   it("tells how many pods have been listed so far, every thousand, while they stream in", async () => {
     const pods = Array.from({ length: 2500 }, (_, i) => web(`web-${i}`));
     const { kubectl, events } = fakeKubectl(pods);
-    await gather(kubectl, scope, 4, undefined, (listed) => events.push(`${listed} listed`));
+    await gather(kubectl, scope, {
+      concurrency: 4,
+      onListed: (listed) => events.push(`${listed} listed`),
+    });
     expect(events.filter((e) => e.endsWith("listed"))).toEqual(["1000 listed", "2000 listed", "pods listed"]);
+  });
+
+  it("announces a tag while the pods stream in, once, when neither its pod nor that pod's ServiceAccount names a pull secret", async () => {
+    const { kubectl, events } = fakeKubectl([
+      web("web-a", { serviceAccountName: "plain" }),
+      web("web-b", { serviceAccountName: "plain" }),
+      web("own", { image: "app:1", imagePullSecrets: ["own"] }),
+      web("account", { image: "busybox:1" }),
+      web("pinned", { image: `redis@${OLD}`, serviceAccountName: "plain" }),
+      web("other", { image: "app:2", serviceAccountName: "plain" }),
+    ]);
+    await gather(kubectl, scope, { concurrency: 4, onTagReady: (tag) => events.push(`tag ${tag.key}`) });
+    events.push("gather returned");
+    // Each as soon as its ServiceAccount is known; the first while pods were still streaming in.
+    const order = events.filter((e) => e.startsWith("tag") || e.endsWith("ed"));
+    expect(order[0]).toBe("tag docker.io/library/nginx:latest");
+    expect(order.at(-1)).toBe("gather returned");
+    expect(order.filter((e) => e.startsWith("tag"))).toEqual([
+      "tag docker.io/library/nginx:latest",
+      "tag docker.io/library/app:2",
+    ]);
+    expect(order.indexOf("tag docker.io/library/nginx:latest")).toBeLessThan(order.indexOf("pods listed"));
+  });
+
+  it("announces no tag of a pod --image leaves out", async () => {
+    const { kubectl, events } = fakeKubectl([
+      web("web-a", { serviceAccountName: "plain" }),
+      web("other", { image: "app:2", serviceAccountName: "plain" }),
+    ]);
+    await gather(kubectl, scope, {
+      concurrency: 4,
+      only: new Set(["docker.io/library/app:2"]),
+      onTagReady: (tag) => events.push(`tag ${tag.key}`),
+    });
+    expect(events.filter((e) => e.startsWith("tag"))).toEqual(["tag docker.io/library/app:2"]);
   });
 
   it("keeps a refused ServiceAccount list a warning, though it failed before the pods ended", async () => {
     const { kubectl } = fakeKubectl([web("web-a"), web("web-b")], { accountsFail: true });
-    const inventory = await gather(kubectl, scope, 4);
+    const inventory = await gather(kubectl, scope, { concurrency: 4 });
     expect(inventory.warnings).toEqual([
       "kubectl get serviceaccounts: forbidden (ServiceAccounts' pull secrets not used)",
     ]);

@@ -1,0 +1,130 @@
+/**
+ * makePlan (pipeline/make-plan.ts): a tag whose pods name no pull secret is asked for while the pods still
+ * stream in, once, and that answer stands unless it failed and other pods bring pull secrets after all;
+ * resolving stays `--concurrency` at a time, early asks included.
+ */
+import { describe, expect, it } from "vitest";
+import type { Kubectl, PodScope } from "../../../src/adapters/kubectl.js";
+import type { Resolver } from "../../../src/adapters/resolver.js";
+import type { ImageRef } from "../../../src/core/image-ref.js";
+import type { Pod } from "../../../src/core/k8s.js";
+import type { Credential } from "../../../src/core/keyring.js";
+import type { TagResolution } from "../../../src/core/resolution.js";
+import { makePlan } from "../../../src/pipeline/make-plan.js";
+import { pullSecret } from "../../support/fake-kubectl.js";
+import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { configOf } from "../../support/resolutions.js";
+
+const OLD = digestOf("v1");
+const NEW = digestOf("v2");
+const scope: PodScope = { allNamespaces: true };
+
+const pod = (name: string, image: string, imagePullSecrets?: string[]) =>
+  makePod({
+    name,
+    owner: { kind: "ReplicaSet", name: "web-1" },
+    imagePullSecrets,
+    containers: [{ name: "app", image, runningDigest: OLD }],
+  });
+
+/** A kubectl whose pods stream in one at a time; `events` records the list's end. */
+function fakeKubectl(pods: Pod[], events: string[]) {
+  return {
+    async listPods(_scope: PodScope, _warn?: unknown, onPod?: (pod: Pod) => void) {
+      for (const p of pods) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        onPod?.(p);
+      }
+      events.push("pods listed");
+      return pods;
+    },
+    listObjects: async () => [makeReplicaSet("web-1", "web")],
+    listServiceAccounts: async () => [{ metadata: { name: "default", namespace: "default" } }],
+    getSecrets: async (namespace: string, names: string[]) =>
+      names.map((name) => pullSecret(name, namespace, { "docker.io": { username: "u", password: "p" } })),
+    getNodes: async () => [],
+    listWorkloads: async () => [],
+  } as unknown as Kubectl;
+}
+
+/** A resolver whose tags answer `answer(ref, credentials)` after a few ms; records each ask. */
+function fakeResolver(
+  events: string[],
+  answer: (ref: ImageRef, credentials: readonly Credential[]) => TagResolution,
+) {
+  let inFlight = 0;
+  const seen = { maxInFlight: 0 };
+  const resolver: Resolver = {
+    name: "registry",
+    async resolveTag(ref, credentials) {
+      events.push(`ask ${ref.path}:${ref.tag} with ${credentials.map((c) => c.source).join(",") || "none"}`);
+      seen.maxInFlight = Math.max(seen.maxInFlight, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return answer(ref, credentials);
+    },
+    // Each digest its own image: a moved tag is stale.
+    inspectManifest: async (_ref, digest) => ({ ok: true, isIndex: false, config: configOf(digest) }),
+    describeImage: async () => ({ ok: false, reason: "not asked" }),
+  };
+  return { resolver, seen };
+}
+
+const moved: TagResolution = { ok: true, tag: { digest: NEW, sameImageDigests: [], isIndex: false } };
+const denied: TagResolution = { ok: false, reason: "access denied: 401 unauthorized (anonymous)" };
+
+async function plan(
+  pods: Pod[],
+  answer: (ref: ImageRef, c: readonly Credential[]) => TagResolution,
+  concurrency = 4,
+) {
+  const events: string[] = [];
+  const { resolver, seen } = fakeResolver(events, answer);
+  const result = await makePlan(fakeKubectl(pods, events), async () => resolver, {
+    scope,
+    strategy: "auto",
+    concurrency,
+    now: Date.now(),
+  });
+  return { events, seen, result };
+}
+
+describe("makePlan", () => {
+  it("asks for a tag while the pods stream in, once, and uses that answer", async () => {
+    const pods = [pod("web-a", "nginx:latest"), pod("web-b", "nginx:latest"), pod("web-c", "nginx:latest")];
+    const { events, result } = await plan(pods, () => moved);
+    expect(events).toEqual(["ask library/nginx:latest with none", "pods listed"]);
+    expect(result.plan.pods.map((p) => p.containers[0]!.status)).toEqual(["stale", "stale", "stale"]);
+  });
+
+  it("asks only after the list when the pod names pull secrets, with them", async () => {
+    const { events } = await plan([pod("web-a", "nginx:latest", ["regcred"])], () => moved);
+    expect(events).toEqual(["pods listed", "ask library/nginx:latest with secret default/regcred"]);
+  });
+
+  it("asks again, with the secrets, a tag refused early when a later pod names pull secrets", async () => {
+    const pods = [pod("web-a", "app:1"), pod("web-b", "app:1", ["regcred"])];
+    const { events, result } = await plan(pods, (_ref, credentials) =>
+      credentials.length > 0 ? moved : denied,
+    );
+    expect(events).toEqual([
+      "ask library/app:1 with none",
+      "pods listed",
+      "ask library/app:1 with secret default/regcred",
+    ]);
+    expect(result.plan.pods.map((p) => p.containers[0]!.status)).toEqual(["stale", "stale"]);
+  });
+
+  it("does not ask again a tag refused early when no pod names a secret: nothing would change", async () => {
+    const { events, result } = await plan([pod("web-a", "app:1"), pod("web-b", "app:1")], () => denied);
+    expect(events).toEqual(["ask library/app:1 with none", "pods listed"]);
+    expect(result.plan.pods[0]!.containers[0]!.reason).toContain("access denied");
+  });
+
+  it("asks `--concurrency` tags at a time, early asks included", async () => {
+    const pods = Array.from({ length: 6 }, (_, i) => pod(`web-${i}`, `app:${i}`));
+    const { events, seen } = await plan(pods, () => moved, 2);
+    expect(events.filter((e) => e.startsWith("ask"))).toHaveLength(6);
+    expect(seen.maxInFlight).toBe(2);
+  });
+});
