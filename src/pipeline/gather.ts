@@ -86,7 +86,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
         if ((found.get(account)?.imagePullSecrets ?? []).length > 0) return;
         for (const tag of tags) onTagReady(tag);
       })
-      // gather awaits the list itself and reports its failure.
+      // The ServiceAccount list is awaited below, which reports its failure.
       .catch(() => {});
   };
   let count = 0;
