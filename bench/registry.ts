@@ -4,6 +4,7 @@
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -55,6 +56,29 @@ export async function startRegistry(work: string, cleanups: (() => void)[]): Pro
     if (port) return { host: `127.0.0.1:${port}`, accessLog };
   }
   throw new Error("the registry did not start");
+}
+
+/**
+ * The registry farther away: a TCP proxy on loopback that holds every chunk `delayMs` in each direction,
+ * so each round trip takes 2 × `delayMs` more, as to a registry across a network. Returns its host:port,
+ * for the pods to name; pushes and the access log stay the registry's own.
+ */
+export async function delayedRegistry(registry: Registry, delayMs: number, cleanups: (() => void)[]) {
+  const port = Number(registry.host.split(":")[1]);
+  const server = createServer((client) => {
+    const upstream = connect(port, "127.0.0.1");
+    // Timers of one duration fire in the order they were set: the bytes keep their order.
+    const relay = (from: Socket, to: Socket) => {
+      from.on("data", (chunk) => setTimeout(() => to.write(chunk), delayMs));
+      from.on("end", () => setTimeout(() => to.end(), delayMs));
+      from.on("error", () => to.destroy());
+    };
+    relay(client, upstream);
+    relay(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => server.close());
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** Builds and pushes `bench-I:latest` with content `version`, four at a time; returns each digest. */

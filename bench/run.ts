@@ -30,7 +30,15 @@ import {
 import { pagedRead } from "./paged-read.js";
 import { type SelfTime, topSelfTimes } from "./profile.js";
 import { fillWithPods, startTestbed } from "./real-apiserver.js";
-import { countRequests, ensureEngine, pushAll, type Registry, seedLoop, startRegistry } from "./registry.js";
+import {
+  countRequests,
+  delayedRegistry,
+  ensureEngine,
+  pushAll,
+  type Registry,
+  seedLoop,
+  startRegistry,
+} from "./registry.js";
 import { type Executable, measureStartup, type Startup, startupRatios } from "./startup.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -52,6 +60,8 @@ const usage = `npm run bench -- [options]
   --startup-reps N        start-up runs per command (default 20; 0: skip)
   --kubectl-cap-gb N      address-space cap of every kubectl (default 6): \`get pods -A -o json\` needs ~20 GB
                           at 150,000 pods; over the cap it dies, and the run says so
+  --registry-delay MS     ms added each way between the registry and whoever asks it (a delaying TCP proxy on
+                          loopback, which the pods name), as for a registry across a network (default 0)
   --profile               one plan at the largest scale size under node --cpu-prof: top self times
   --output json|table     the plan's output (default json, the Plan document; table prints only stale rows)
   --save FILE             where results go (default bench/last-results.json; a smoke run saves nothing)`;
@@ -75,6 +85,7 @@ const { values } = parseArgs({
     "apiserver-pods": { type: "string" },
     "startup-reps": { type: "string" },
     "kubectl-cap-gb": { type: "string" },
+    "registry-delay": { type: "string" },
     profile: { type: "boolean", default: false },
     output: { type: "string", default: "json" },
     save: { type: "string" },
@@ -103,6 +114,7 @@ const apiserverPods = Number(values["apiserver-pods"] ?? (smoke ? 0 : 10_000));
 const startupReps = Number(values["startup-reps"] ?? (smoke ? 5 : 20));
 const cli = resolve(values.cli ?? join(root, "bin", "kubectl-autoupdate"));
 const kubectlCapGb = Number(values["kubectl-cap-gb"] ?? 6);
+const registryDelayMs = Number(values["registry-delay"] ?? 0);
 const output = values.output === "table" ? "table" : "json";
 const save = smoke ? null : resolve(values.save ?? join(root, "bench", "last-results.json"));
 
@@ -371,11 +383,15 @@ async function main() {
   log(`pushing ${unique} images to ${registry.host}, and new versions of ${maxMoved}`);
   const v1 = await pushAll(work, registry.host, all, "v1");
   const v2 = await pushAll(work, registry.host, all.slice(0, maxMoved), "v2");
+  const imageHost =
+    registryDelayMs > 0 ? await delayedRegistry(registry, registryDelayMs, cleanups) : registry.host;
+  if (registryDelayMs > 0)
+    log(`the pods name ${imageHost}: the registry, ${registryDelayMs} ms farther each way`);
   // K moved: tags below K run their v1 while v2 is pushed; the others run what their tag names now.
   const modelOf = (p: number, moved: number): ClusterModel => ({
     pods: p,
     unique,
-    registry: registry.host,
+    registry: imageHost,
     runningDigest: (t) => (t < moved ? v1.get(t)! : (v2.get(t) ?? v1.get(t)!)),
   });
   const staleOf = (p: number, moved: number) => {
@@ -656,7 +672,7 @@ function report() {
   if (!save) return;
   writeFileSync(
     save,
-    `${JSON.stringify({ date: new Date().toISOString(), cli, output, plans, reads, startup, profile, notes, targets: checked }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), cli, output, registryDelayMs, plans, reads, startup, profile, notes, targets: checked }, null, 2)}\n`,
   );
   if (checked.some((c) => !c.met)) throw new Error("a target was missed (see above)");
 }
