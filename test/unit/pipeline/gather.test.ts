@@ -124,6 +124,17 @@ describe("gather", () => {
     expect(order.indexOf("tag docker.io/library/nginx:latest")).toBeLessThan(order.indexOf("pods listed"));
   });
 
+  it("still announces a tag whose first pod named secrets, at a later pod sharing its lists that names none", async () => {
+    // As slim pods of one controller do: the very same container and status lists.
+    const first = web("web-a", { imagePullSecrets: ["own"] });
+    const later = web("web-b", { serviceAccountName: "plain" });
+    later.spec.containers = first.spec.containers;
+    later.status!.containerStatuses = first.status!.containerStatuses;
+    const { kubectl, events } = fakeKubectl([first, later]);
+    await gather(kubectl, scope, { concurrency: 4, onTagReady: (tag) => events.push(`tag ${tag.key}`) });
+    expect(events.filter((e) => e.startsWith("tag"))).toEqual(["tag docker.io/library/nginx:latest"]);
+  });
+
   it("announces no tag of a pod --image leaves out", async () => {
     const { kubectl, events } = fakeKubectl([
       web("web-a", { serviceAccountName: "plain" }),
