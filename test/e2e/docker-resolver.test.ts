@@ -365,7 +365,7 @@ describe("docker resolver, credentials", () => {
     rmSync(loginDir, { recursive: true, force: true });
     await removeLocal(image);
     await apply(
-      dockerConfigSecret("regcred", ns, priv().host, user.name, user.password),
+      dockerConfigSecret("regcred", ns, { [priv().host]: { username: user.name, password: user.password } }),
       deployment("secret-app", ns, 1, { image, pullSecrets: ["regcred"], ...amd64 }),
     );
     await cluster.sim.waitForPods({ namespace: ns, count: 1, digest: v1 });

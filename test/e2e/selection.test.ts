@@ -199,7 +199,11 @@ describe("a private registry behind a pull secret", () => {
   });
 
   it("with the dockerconfigjson secret in the namespace the pods start, and the tool resolves the tag", async () => {
-    await apply(dockerConfigSecret("regcred", priv, locked().host, user.name, user.password));
+    await apply(
+      dockerConfigSecret("regcred", priv, {
+        [locked().host]: { username: user.name, password: user.password },
+      }),
+    );
     await cluster.sim.waitForPods({ namespace: priv, count: 2, digest: s1 });
     await settledWorkloads(priv);
     for (const resolver of ["docker", "registry"]) {
@@ -257,7 +261,9 @@ describe("a pull secret named only by the pod's ServiceAccount", () => {
     c1 = await pushImage(accountImage, "by-account v1", { configDir: loginDir });
     const onNode = { nodeSelector: { "kubernetes.io/hostname": node }, pullPolicy: "IfNotPresent" as const };
     await apply(
-      dockerConfigSecret("regcred", acct, locked().host, user.name, user.password),
+      dockerConfigSecret("regcred", acct, {
+        [locked().host]: { username: user.name, password: user.password },
+      }),
       { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "puller", namespace: acct } },
       barePod("warm", acct, { image: accountImage, pullSecrets: ["regcred"], ...onNode }),
     );

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./cli.js";
+import { dockerConfigSecret } from "./workloads.js";
 
 /** The fakes' directory: first on PATH, the fake kubectl shadows a real one. */
 export const fakeBin = join(repoRoot, "test", "bin");
@@ -105,25 +106,12 @@ export class FakeCluster {
   }
 }
 
-/** A kubernetes.io/dockerconfigjson secret as the API returns it. */
+/** A kubernetes.io/dockerconfigjson secret as the API returns it (with the UID the server gives it). */
 export function pullSecret(
   name: string,
   namespace: string,
   auths: Record<string, { username: string; password: string }>,
 ) {
-  const config = {
-    auths: Object.fromEntries(
-      Object.entries(auths).map(([host, { username, password }]) => [
-        host,
-        { username, password, auth: Buffer.from(`${username}:${password}`).toString("base64") },
-      ]),
-    ),
-  };
-  return {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name, namespace, uid: `uid-${name}` },
-    type: "kubernetes.io/dockerconfigjson",
-    data: { ".dockerconfigjson": Buffer.from(JSON.stringify(config)).toString("base64") },
-  };
+  const secret = dockerConfigSecret(name, namespace, auths);
+  return { ...secret, metadata: { ...secret.metadata, uid: `uid-${name}` } };
 }

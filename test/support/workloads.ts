@@ -90,18 +90,19 @@ export function barePod(
   };
 }
 
-/** A kubernetes.io/dockerconfigjson Secret for one registry. */
+/** A kubernetes.io/dockerconfigjson Secret holding a login per registry host. */
 export function dockerConfigSecret(
   name: string,
   namespace: string,
-  host: string,
-  user: string,
-  password: string,
+  auths: Record<string, { username: string; password: string }>,
 ) {
   const config = {
-    auths: {
-      [host]: { username: user, password, auth: Buffer.from(`${user}:${password}`).toString("base64") },
-    },
+    auths: Object.fromEntries(
+      Object.entries(auths).map(([host, { username, password }]) => [
+        host,
+        { username, password, auth: Buffer.from(`${username}:${password}`).toString("base64") },
+      ]),
+    ),
   };
   return {
     apiVersion: "v1",

@@ -56,7 +56,9 @@ function workloads(ns: string, image: string) {
   const oneNode = { image, nodeSelector: { "kubernetes.io/hostname": node } };
   const legacy = deployment("legacy", ns, 1, o);
   return [
-    dockerConfigSecret("regcred", ns, cluster.registry.host, "ci", "unused-by-an-open-registry"),
+    dockerConfigSecret("regcred", ns, {
+      [cluster.registry.host]: { username: "ci", password: "unused-by-an-open-registry" },
+    }),
     // A pull secret on the pod (secrets get); every other pod names none (serviceaccounts list).
     deployment("roll", ns, 1, { ...o, pullSecrets: ["regcred"] }),
     spec(deployment("recreate", ns, 1, o), { strategy: { type: "Recreate" } }),

@@ -181,7 +181,9 @@ describe("install-cron, run-now, uninstall-cron", () => {
     const image = `${cluster.registry.host}/cron-web:latest`;
     const v1 = await pushImage(image, "cron web v1");
     await apply(
-      dockerConfigSecret("regcred", ns, cluster.registry.host, "ci", "unused-by-an-open-registry"),
+      dockerConfigSecret("regcred", ns, {
+        [cluster.registry.host]: { username: "ci", password: "unused-by-an-open-registry" },
+      }),
       deployment("web", ns, 2, { image, pullSecrets: ["regcred"] }),
       statefulSet("db", ns, 2, { image }),
       daemonSet("agent", ns, { image }),

@@ -138,7 +138,7 @@ describe("a pull secret the kubelet uses, from an htpasswd registry", () => {
     pusher = new ImagePusher(host, lane.node.bin, user);
     v1 = await pusher.image("private/app", "private v1", { tag: "v1" });
     await apply(
-      dockerConfigSecret("pull", ns, host, user.user, user.password),
+      dockerConfigSecret("pull", ns, { [host]: { username: user.user, password: user.password } }),
       deployment("private", ns, 2, {
         image: pusher.ref("private/app", "v1"),
         pullPolicy: "Always",

@@ -205,7 +205,11 @@ describe("pulls on the real node", () => {
       const pusher = new ImagePusher(privateRegistry.host, node.bin, user);
       const pushed = await pusher.image("private/app", "private v1", { tag: "v1" });
       const ref = pusher.ref("private/app", "v1");
-      await apply(dockerConfigSecret("pull", ns, privateRegistry.host, user.user, user.password));
+      await apply(
+        dockerConfigSecret("pull", ns, {
+          [privateRegistry.host]: { username: user.user, password: user.password },
+        }),
+      );
       const onRealNode = { nodeSelector: { "kubernetes.io/hostname": realNode } };
       await apply(
         barePod("private-with", ns, { image: ref, pullSecrets: ["pull"], ...onRealNode }),
