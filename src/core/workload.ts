@@ -122,7 +122,10 @@ export function rolloutInProgress(w: Workload): string | null {
   const replicas = w.spec.replicas ?? 1;
   const updated = s.updatedReplicas ?? 0;
   if (w.kind === "StatefulSet") {
-    if (s.currentRevision !== s.updateRevision || updated < replicas) {
+    // Under OnDelete the controller never moves currentRevision up (before Kubernetes 1.36:
+    // kubernetes/kubernetes#73492), so only the updated count says whether the pods caught up.
+    const revisionsApart = updateStrategyType(w) !== "OnDelete" && s.currentRevision !== s.updateRevision;
+    if (revisionsApart || updated < replicas) {
       return `${updated} of ${replicas} on revision ${s.updateRevision ?? "?"}`;
     }
     return null;

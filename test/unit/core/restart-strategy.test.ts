@@ -320,6 +320,17 @@ describe("the decision per controller: every kind and update strategy, under eac
     );
   });
 
+  it("an OnDelete StatefulSet whose pods are all updated is settled, though its currentRevision lags", () => {
+    // The StatefulSet controller leaves currentRevision behind under OnDelete (kubernetes/kubernetes#73492).
+    const caughtUp = workload("StatefulSet", {
+      spec: { updateStrategy: { type: "OnDelete" } },
+      status: { currentRevision: "db-7f", updateRevision: "db-8a" },
+    });
+    expect(decide("auto", "StatefulSet", facts(caughtUp))).toBe(
+      "evict: StatefulSet/db updates OnDelete: evicted one at a time",
+    );
+  });
+
   it("Helm's generic app.kubernetes.io/instance label proves no GitOps tool: rolled", () => {
     const helm = workload("Deployment", {
       metadata: { labels: { "app.kubernetes.io/instance": "web", "app.kubernetes.io/managed-by": "Helm" } },
@@ -347,6 +358,14 @@ describe("the decision per controller: every kind and update strategy, under eac
       "StatefulSet revisions apart",
       workload("StatefulSet", { status: { updatedReplicas: 1, updateRevision: "db-8a" } }),
       "1 of 3 on revision db-8a",
+    ],
+    [
+      "OnDelete StatefulSet with pods not yet deleted",
+      workload("StatefulSet", {
+        spec: { updateStrategy: { type: "OnDelete" } },
+        status: { updatedReplicas: 2, updateRevision: "db-8a" },
+      }),
+      "2 of 3 on revision db-8a",
     ],
     [
       "DaemonSet not yet updated everywhere",
