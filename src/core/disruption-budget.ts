@@ -27,12 +27,18 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
   return true;
 }
 
+/** The budgets that select a pod with these labels. */
+export function selectingBudgets(
+  budgets: readonly DisruptionBudget[],
+  labels: Readonly<Record<string, string>>,
+): DisruptionBudget[] {
+  return budgets.filter((b) => b.selector !== null && selectorMatches(b.selector, labels));
+}
+
 /** The budgets that select the pod and allow no disruption now. */
 export function blockingBudgets(
   budgets: readonly DisruptionBudget[],
   labels: Readonly<Record<string, string>>,
 ): DisruptionBudget[] {
-  return budgets.filter(
-    (b) => b.selector !== null && selectorMatches(b.selector, labels) && b.disruptionsAllowed < 1,
-  );
+  return selectingBudgets(budgets, labels).filter((b) => b.disruptionsAllowed < 1);
 }

@@ -152,6 +152,13 @@ export class InMemoryCluster implements RestartApi {
     this.budgets.push({ namespace, name, app, allowed: { minAvailable } });
   }
 
+  /** The pod stops being Ready (a crash loop, a failing readiness probe). */
+  setUnready(podName: string): void {
+    const pod = this.pods.find((p) => p.metadata.name === podName)!;
+    pod.status!.conditions = [{ type: "Ready", status: "False" }];
+    this.sample();
+  }
+
   /** Ready pods of a controller now. */
   readyPods(name: string): number {
     const controller = this.controllers.find((c) => c.spec.name === name)!;
@@ -186,8 +193,11 @@ export class InMemoryCluster implements RestartApi {
   async getObject<T>(resource: string, name: string, namespace: string): Promise<T | null> {
     this.log(`get ${resource} ${namespace}/${name}`);
     for (const c of this.controllers.filter((c) => c.spec.namespace === namespace)) {
-      if (c.spec.name === name)
-        return { metadata: { name }, spec: { selector: { matchLabels: c.podLabels } } } as T;
+      if (c.spec.name === name) {
+        // A ReplicationController's selector is a plain map of labels, not a LabelSelector.
+        const selector = c.spec.kind === "ReplicationController" ? c.podLabels : { matchLabels: c.podLabels };
+        return { metadata: { name }, spec: { selector } } as T;
+      }
       if (c.spec.kind === "Deployment") {
         const revision = /-r(\d+)$/.exec(name)?.[1];
         if (revision && name === rsName(c, Number(revision))) {
@@ -407,7 +417,9 @@ export class InMemoryCluster implements RestartApi {
             return;
           }
         }
-        if (c.spec.partition === 0 && old.length === 0) c.currentRevision = revision;
+        // Under OnDelete the controller leaves currentRevision behind (kubernetes/kubernetes#73492).
+        const rolling = c.spec.updateStrategy === "RollingUpdate";
+        if (rolling && c.spec.partition === 0 && old.length === 0) c.currentRevision = revision;
         break;
       }
       case "DaemonSet": {

@@ -3,11 +3,11 @@
  * a time, each only while every PodDisruptionBudget selecting it allows a disruption (a DELETE bypasses
  * budgets, so this tool checks them itself), and each replacement is checked before the next.
  */
-import { blockingBudgets, type DisruptionBudget } from "../../core/disruption-budget.js";
+import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
-import { controllerReadiness, podRestart, replacementProblem } from "./replacement.js";
+import { checkReplacement, readinessByController } from "./replacement.js";
 
 export async function deleteGroup(
   api: RestartApi,
@@ -17,60 +17,88 @@ export async function deleteGroup(
 ): Promise<void> {
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
-  const readiness = waiting ? await controllerReadiness(api, group[0]!) : null;
+  const readinessOf = readinessByController(api);
   const stop = (from: number, reason: string) => {
     for (const rest of group.slice(from)) reporter.record(rest, { kind: "not-started", reason });
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, "interrupted");
     const allowed = await budgets.waitUntilAllowed(pod);
-    if (allowed !== true) return stop(index, allowed);
-    const before = readiness ? await readiness.snapshot() : null;
-    const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
-    reporter.record(pod, outcome);
-    if (outcome.kind !== "deleted") continue;
-    const problem =
-      readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
-    reporter.restarted(podRestart("delete", pod, problem, options));
-    if (problem === null || problem === undefined) continue;
-    // Before a next pod, the problem is why it is spared; after the last one, it is reported on its own.
-    if (index < group.length - 1) return stop(index + 1, problem);
-    if (problem !== "interrupted") reporter.recordProblem({ pod, reason: problem });
+    if (typeof allowed === "string") return stop(index, allowed);
+    try {
+      const readiness = waiting ? await readinessOf(pod) : null;
+      const before = readiness ? await readiness.snapshot() : null;
+      const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
+      reporter.record(pod, outcome);
+      if (outcome.kind !== "deleted") continue;
+      const last = index === group.length - 1;
+      const waited = waiting ? { readiness, before } : null;
+      const why = await checkReplacement("delete", pod, waited, last, reporter);
+      if (why !== null) return stop(index + 1, why);
+    } finally {
+      allowed.release();
+    }
   }
 }
 
-/** Checks the disruption budgets of a pod's namespace before each deletion, waiting while they block. */
+/** A deletion let through by the budgets selecting the pod, held against them until `release`. */
+interface Allowance {
+  release(): void;
+}
+
+/**
+ * Checks the disruption budgets of a pod's namespace before each deletion, waiting while they block.
+ * Controllers are restarted side by side, and a budget may select pods of several: a deletion let
+ * through counts against each of its budgets until its replacement is up (or, with --no-wait, until it
+ * is sent), since the budget's own status may not show it yet.
+ */
 export class BudgetGate {
   readonly warnings: string[] = [];
   private unreadable = false;
+  /** Deletions let through and not yet released, by namespace/budget. */
+  private readonly drawn = new Map<string, number>();
 
   constructor(
     private readonly api: Pick<RestartApi, "listDisruptionBudgets">,
     private readonly options: RestartOptions,
   ) {}
 
-  /** True when the pod may be deleted now (or after waiting), else why not. */
-  async waitUntilAllowed(pod: PlanPod): Promise<true | string> {
+  /** The allowance when the pod may be deleted now (or after waiting), else why not. */
+  async waitUntilAllowed(pod: PlanPod): Promise<Allowance | string> {
     // A server dry run consumes no budget; without permission to read budgets, say so once and go on.
-    if (this.options.dryRun || this.unreadable) return true;
+    if (this.options.dryRun || this.unreadable) return { release() {} };
     const { clock } = this.options;
     const deadline = clock.now() + (this.options.wait ? this.options.waitTimeoutMs : 0);
+    const keyOf = (budget: DisruptionBudget) => `${pod.namespace}/${budget.name}`;
     for (;;) {
-      let blocking: DisruptionBudget[];
+      let selecting: DisruptionBudget[];
       try {
-        blocking = blockingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
+        selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
       } catch (error) {
         if (!(error instanceof ToolFailedError)) throw error;
         this.unreadable = true;
         this.warnings.push(`${error.message}: deleting without checking PodDisruptionBudgets`);
-        return true;
+        return { release() {} };
       }
-      if (blocking.length === 0) return true;
+      const blocking = selecting.filter((b) => b.disruptionsAllowed - (this.drawn.get(keyOf(b)) ?? 0) < 1);
+      if (blocking.length === 0) return this.draw(selecting.map(keyOf));
       if (this.options.signal.aborted) return "interrupted";
       if (clock.now() >= deadline) {
         return `PodDisruptionBudget ${blocking.map((b) => b.name).join(", ")} allows no disruption now`;
       }
       await clock.sleep(this.options.pollMs, this.options.signal);
     }
+  }
+
+  private draw(keys: readonly string[]): Allowance {
+    for (const key of keys) this.drawn.set(key, (this.drawn.get(key) ?? 0) + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const key of keys) this.drawn.set(key, this.drawn.get(key)! - 1);
+      },
+    };
   }
 }

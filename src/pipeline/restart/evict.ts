@@ -6,11 +6,11 @@
  * are tried without a second wait.
  */
 import type { EvictOutcome } from "../../adapters/kubectl.js";
-import { blockingBudgets, selectorMatches } from "../../core/disruption-budget.js";
+import { blockingBudgets, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
-import { controllerReadiness, podRestart, replacementProblem } from "./replacement.js";
+import { checkReplacement, readinessByController } from "./replacement.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
 const maxBackoffMs = 10_000;
@@ -22,7 +22,7 @@ export async function evictGroup(
 ): Promise<void> {
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
-  const readiness = waiting ? await controllerReadiness(api, group[0]!) : null;
+  const readinessOf = readinessByController(api);
   // One wait for a budget per controller: once waited out, its other pods are tried once each.
   let waitedOut = false;
   const stop = (from: number, reason: string) => {
@@ -30,6 +30,7 @@ export async function evictGroup(
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, "interrupted");
+    const readiness = waiting ? await readinessOf(pod) : null;
     const before = readiness ? await readiness.snapshot() : null;
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut);
     if (outcome === "interrupted") return stop(index, "interrupted");
@@ -44,13 +45,9 @@ export async function evictGroup(
     }
     reporter.record(pod, outcome);
     if (outcome.kind !== "evicted") continue;
-    const problem =
-      readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
-    reporter.restarted(podRestart("evict", pod, problem, options));
-    if (problem === null || problem === undefined) continue;
-    // Before a next pod, the problem is why it is spared; after the last one, it is reported on its own.
-    if (index < group.length - 1) return stop(index + 1, problem);
-    if (problem !== "interrupted") reporter.recordProblem({ pod, reason: problem });
+    const last = index === group.length - 1;
+    const why = await checkReplacement("evict", pod, waiting ? { readiness, before } : null, last, reporter);
+    if (why !== null) return stop(index + 1, why);
   }
 }
 
@@ -99,7 +96,7 @@ async function budgetNames(api: RestartApi, pod: PlanPod, blockingOnly: boolean)
     const budgets = await api.listDisruptionBudgets(pod.namespace);
     const selecting = blockingOnly
       ? blockingBudgets(budgets, pod.labels)
-      : budgets.filter((b) => b.selector !== null && selectorMatches(b.selector, pod.labels));
+      : selectingBudgets(budgets, pod.labels);
     return selecting.map((b) => b.name);
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;

@@ -1,13 +1,14 @@
 /**
  * The checks after every restart, whatever the strategy: the controller has as many Ready pods again as
- * before (its replacement is up), and no replacement runs the old digest again (a node's cached image under
- * IfNotPresent) — the last (or only) pod's replacement included.
+ * before and the replacement is one of them, and no replacement runs the old digest again (a node's cached
+ * image under IfNotPresent) — the last (or only) pod's replacement included.
  */
 import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { backOnOldDigest, type LabelSelector, readyPodCount, selectorString } from "../../core/readiness.js";
+import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
-import type { CompletedRestart, RestartApi, RestartOptions } from "./outcomes.js";
+import type { CompletedRestart, GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
 
 /** Resource names of the controllers that recreate an evicted or deleted pod. */
 const controllerResources: Record<string, string> = {
@@ -29,7 +30,7 @@ export interface Readiness {
 }
 
 /** Null when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong. */
-export async function replacementProblem(
+async function replacementProblem(
   readiness: Readiness,
   before: Snapshot,
   pod: PlanPod,
@@ -43,10 +44,38 @@ export async function replacementProblem(
 }
 
 /**
+ * After a pod was evicted or deleted: waits for its replacement (unless not waiting), reports the restart,
+ * and says why the controller's next pods are to be left (null: go on). A replacement that did not come
+ * up as planned, or could not be waited for, stops the next pods; after the last pod it is a problem.
+ */
+export async function checkReplacement(
+  strategy: "evict" | "delete",
+  pod: PlanPod,
+  waiting: { readiness: Readiness | null; before: Snapshot | null } | null,
+  last: boolean,
+  reporter: GroupReporter,
+): Promise<string | null> {
+  const { options } = reporter;
+  const { readiness, before } = waiting ?? { readiness: null, before: null };
+  const problem = readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
+  reporter.restarted(podRestart(strategy, pod, problem, options));
+  if (problem === null || waiting === null) return null;
+  if (problem === undefined) {
+    // Not counted, so not waited for: going on could stop the controller's pods faster than they return.
+    return last
+      ? null
+      : `the replacement of ${pod.name} could not be waited for: its controller's pods could not be counted`;
+  }
+  if (!last) return problem;
+  if (problem !== "interrupted") reporter.recordProblem({ pod, reason: problem });
+  return null;
+}
+
+/**
  * What an evicted or deleted pod's restart was, on the controller that recreates it: `problem` is
  * replacementProblem's answer, or undefined when the replacement was not waited for.
  */
-export function podRestart(
+function podRestart(
   strategy: "evict" | "delete",
   pod: PlanPod,
   problem: string | null | undefined,
@@ -87,17 +116,33 @@ export function oldDigestAfterRollout(planned: readonly PlanPod[], pods: readonl
   return null;
 }
 
+/**
+ * Each pod's controller's readiness, read once per controller (a Deployment's pods may belong to more than
+ * one ReplicaSet); null for a pod whose controller's pods cannot be counted.
+ */
+export function readinessByController(api: RestartApi): (pod: PlanPod) => Promise<Readiness | null> {
+  const read = new Map<string, Promise<Readiness | null>>();
+  return (pod) => {
+    const key = `${pod.namespace}/${pod.controller?.uid ?? ""}`;
+    let readiness = read.get(key);
+    if (!readiness) {
+      readiness = controllerReadiness(api, pod);
+      read.set(key, readiness);
+    }
+    return readiness;
+  };
+}
+
 /** Counts the pod's direct controller's Ready pods through the controller's own selector. */
-export async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readiness | null> {
+async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readiness | null> {
   const controller = pod.controller;
   const resource = controller ? controllerResources[controller.kind] : undefined;
   if (!controller || !resource) return null;
-  const object = await api.getObject<{ metadata: { name: string }; spec?: { selector?: LabelSelector } }>(
-    resource,
-    controller.name,
-    pod.namespace,
-  );
-  const selector = object?.spec?.selector ? selectorString(object.spec.selector) : "";
+  const object = await api.getObject<{
+    metadata: { name: string };
+    spec?: { selector?: LabelSelector | Record<string, string> };
+  }>(resource, controller.name, pod.namespace);
+  const selector = selectorOf(controller.kind, object?.spec?.selector);
   if (selector === "") return null;
   const list = () => api.listPodsBySelector(pod.namespace, selector);
   return {
@@ -111,19 +156,39 @@ export async function controllerReadiness(api: RestartApi, pod: PlanPod): Promis
     async waitFor(before, goneUid, options) {
       const { clock } = options;
       const deadline = clock.now() + options.waitTimeoutMs;
+      let failure = "";
       for (;;) {
-        const pods = await list();
-        if (readyPodCount(pods, controller.uid, goneUid) >= before.ready) {
-          return pods.filter(
-            (p) => !before.uids.has(p.metadata.uid ?? "") && readyPodCount([p], controller.uid) === 1,
-          );
-        }
+        // A list that fails is asked again at the next poll: one failed read is no verdict on the pods.
+        const pods = await list().catch((error: unknown) => {
+          if (!(error instanceof ToolFailedError)) throw error;
+          failure = error.message;
+          return null;
+        });
+        // As many Ready as before, and a new Ready pod among them: the gone pod's replacement must be up
+        // even when the gone pod was not Ready (crash-looping) and so not counted before.
+        const fresh = pods?.filter(
+          (p) => !before.uids.has(p.metadata.uid ?? "") && readyPodCount([p], controller.uid) === 1,
+        );
+        const enough = pods ? readyPodCount(pods, controller.uid, goneUid) >= before.ready : false;
+        if (fresh && fresh.length > 0 && enough) return fresh;
         if (options.signal.aborted) return "interrupted";
         if (clock.now() >= deadline) {
-          return `${controller.kind}/${controller.name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`;
+          const name = `${controller.kind}/${controller.name}`;
+          if (!pods) return `${name}'s pods could not be listed within the wait timeout: ${failure}`;
+          if (!enough)
+            return `${name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`;
+          return `${name} had no new Ready pod within the wait timeout`;
         }
         await clock.sleep(options.pollMs, options.signal);
       }
     },
   };
+}
+
+/** A controller's selector as `-l` text: a ReplicationController's is a plain map of labels. */
+function selectorOf(kind: string, selector: LabelSelector | Record<string, string> | undefined): string {
+  if (!selector) return "";
+  if (kind === "ReplicationController")
+    return selectorString({ matchLabels: selector as Record<string, string> });
+  return selectorString(selector as LabelSelector);
 }

@@ -1,9 +1,10 @@
 /**
  * Restarting the planned pods without taking a workload down: each pod goes the way the plan chose for
- * its controller (rollout, evict, delete). Controllers proceed side by side, up to --concurrency; a
- * controller's own pods go one at a time (evict, delete) or in one rollout. On SIGINT nothing new starts.
+ * its controller (rollout, evict, delete). Workloads proceed side by side, up to --concurrency; a
+ * workload's own pods go one at a time (evict, delete) or in one rollout. On SIGINT nothing new starts.
  */
 import type { PlanPod } from "../../core/plan.js";
+import { ToolFailedError } from "../../errors.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { BudgetGate, deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
@@ -33,8 +34,8 @@ export async function restartPods(
   for (const pod of pods) {
     const restart = pod.restart;
     if (!restart) throw new Error(`internal: pod ${pod.namespace}/${pod.name} has no restart decided`);
-    // A rollout is the workload's; evictions and deletions are paced by the controller that recreates the pod.
-    const by = restart.strategy === "rollout" ? restart.controller : (pod.controller ?? restart.controller);
+    // One group per workload: a Deployment's pods in two ReplicaSets (mid-rollout) go one at a time too.
+    const by = restart.controller;
     const key = `${pod.namespace}/${restart.strategy}/${by.kind}/${by.name}`;
     groups.set(key, [...(groups.get(key) ?? []), pod]);
   }
@@ -59,16 +60,43 @@ export async function restartPods(
     },
   };
   const budgets = new BudgetGate(api, options);
-  await mapLimit([...groups.values()], options.concurrency, (group) => {
-    switch (group[0]!.restart!.strategy) {
-      case "rollout":
-        return rollOut(api, group, reporter);
-      case "evict":
-        return evictGroup(api, group, reporter);
-      case "delete":
-        return deleteGroup(api, group, budgets, reporter);
+  await mapLimit([...groups.values()], options.concurrency, async (group) => {
+    try {
+      await restartGroup(api, group, budgets, reporter);
+    } catch (error) {
+      if (!(error instanceof ToolFailedError)) throw error;
+      // A kubectl call that failed stops this workload's restarts, not the others', and is reported as theirs.
+      const reason = options.signal.aborted ? "interrupted" : error.message;
+      for (const pod of group) {
+        if (!result.outcomes.has(pod)) reporter.record(pod, { kind: "not-started", reason });
+      }
+      const { restart, namespace } = group[0]!;
+      if (restart!.strategy === "rollout") {
+        reporter.recordRollout({
+          namespace,
+          controller: restart!.controller,
+          pods: group,
+          outcome: { kind: "not-started", reason },
+        });
+      }
     }
   });
   result.warnings.push(...budgets.warnings);
   return result;
+}
+
+function restartGroup(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  budgets: BudgetGate,
+  reporter: GroupReporter,
+): Promise<void> {
+  switch (group[0]!.restart!.strategy) {
+    case "rollout":
+      return rollOut(api, group, reporter);
+    case "evict":
+      return evictGroup(api, group, reporter);
+    case "delete":
+      return deleteGroup(api, group, budgets, reporter);
+  }
 }

@@ -6,10 +6,12 @@
  * on the server and is reported so.
  */
 
+import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
 import { decideRestart } from "../../core/restart-strategy.js";
 import { rolloutStatus, type Workload, type WorkloadKind, workloadName } from "../../core/workload.js";
+import { ToolFailedError } from "../../errors.js";
 import type { CompletedRestart, GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
 import { oldDigestAfterRollout } from "./replacement.js";
 
@@ -122,9 +124,19 @@ async function rollOutWorkload(
 
   const followed = await follow(api, kind, namespace, target.name, patched.generation, options);
   if (followed.kind !== "rolled-out") return followed;
-  const pods = current.spec.selector
-    ? await api.listPodsBySelector(namespace, selectorString(current.spec.selector))
-    : [];
+  let pods: Pod[] = [];
+  try {
+    if (current.spec.selector) {
+      pods = await api.listPodsBySelector(namespace, selectorString(current.spec.selector));
+    }
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    return {
+      kind: "failed",
+      reason: `its pods could not be checked for the old digest: ${error.message}`,
+      patched: true,
+    };
+  }
   const old = oldDigestAfterRollout(group, pods);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;
@@ -143,15 +155,27 @@ async function follow(
   const deadline = clock.now() + options.waitTimeoutMs;
   let progress = "waiting for the controller to see the change";
   for (;;) {
-    const w = await api.getWorkload(kind, namespace, workload);
-    if (!w)
+    // A read that fails is asked again at the next poll: the rollout goes on on the server meanwhile.
+    const w = await api.getWorkload(kind, namespace, workload).catch((error: unknown) => {
+      if (!(error instanceof ToolFailedError)) throw error;
+      progress = `its last read failed: ${error.message}`;
+      return undefined;
+    });
+    if (w === null)
       return { kind: "failed", reason: `${kind}/${workload} was deleted during its rollout`, patched: true };
-    const status = rolloutStatus(w, generation);
-    if (status.state === "done") return { kind: "rolled-out", pods: replacedPods(w) };
-    if (status.state === "failed") {
-      return { kind: "failed", reason: `${workloadName(w)}: ${status.reason}`, patched: true, ongoing: true };
+    if (w) {
+      const status = rolloutStatus(w, generation);
+      if (status.state === "done") return { kind: "rolled-out", pods: replacedPods(w) };
+      if (status.state === "failed") {
+        return {
+          kind: "failed",
+          reason: `${workloadName(w)}: ${status.reason}`,
+          patched: true,
+          ongoing: true,
+        };
+      }
+      progress = status.progress;
     }
-    progress = status.progress;
     if (signal.aborted) return { kind: "in-progress", progress };
     if (clock.now() >= deadline) {
       return {

@@ -187,3 +187,27 @@ describe("Ctrl-C", () => {
     expect(clock.elapsed()).toBe(1500);
   });
 });
+
+describe("a budget over several controllers", () => {
+  it("counts this run's own deletions until their replacements are up", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 1 }),
+      ...cluster.addController({ name: "canary", replicas: 1 }),
+    ];
+    // minAvailable 1 over both: one of the two may be down at a time. Its status is recounted only
+    // after a second, as the disruption controller's is some time after a deletion.
+    const selector = { matchExpressions: [{ key: "app", operator: "In", values: ["web", "canary"] }] };
+    const allowed = (at: number) =>
+      at < 1000 ? 1 : cluster.readyPods("web") + cluster.readyPods("canary") - 1;
+    let countedAt = 0;
+    cluster.listDisruptionBudgets = async () => {
+      if (clock.elapsed() - countedAt >= 1000) countedAt = clock.elapsed();
+      return [{ name: "tier", selector, disruptionsAllowed: Math.max(0, allowed(countedAt)) }];
+    };
+    const { reported } = await run(clock, cluster, pods);
+    // web-0's replacement is Ready at 3 s: canary-0 goes after that, at the budget's next poll.
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0", "4000 delete shop/canary-0"]);
+    expect(reported).toEqual(["web-0 deleted", "canary-0 deleted"]);
+  });
+});

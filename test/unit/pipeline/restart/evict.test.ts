@@ -4,6 +4,8 @@
  * backoff until --wait-timeout), 500 with several budgets, 404, 409 — each reported, the rest going on.
  */
 import { describe, expect, it } from "vitest";
+import type { PlanPod } from "../../../../src/core/plan.js";
+import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -149,7 +151,8 @@ describe("429: a budget forbids the disruption", () => {
       "0 evict shop/api-0 (dry run) → 201",
       "0 evict shop/api-1 (dry run) → 201",
     ]);
-    expect(reported).toEqual([
+    // The two controllers go side by side: their reports interleave.
+    expect(reported.sort()).toEqual([
       "api-0 evicted",
       "api-1 evicted",
       "web-0 not-started: PodDisruptionBudget guard allows no disruption now",
@@ -201,5 +204,110 @@ describe("the other answers", () => {
     const { reported } = await runRestart(clock, cluster, pods);
     expect(cluster.evictions()).toEqual(["0 evict shop/web-9 → 404", "0 evict shop/web-1 → 409"]);
     expect(reported).toEqual(["web-9 gone", "web-1 replaced"]);
+  });
+});
+
+describe("what counts as the replacement being up", () => {
+  it("a ReplicationController's pods (its selector a plain map) go one at a time too", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "ReplicationController",
+      name: "web",
+      replicas: 2,
+      strategy: "evict",
+    });
+    await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201", "3000 evict shop/web-1 → 201"]);
+    expect(cluster.lowestReady("web")).toBe(1);
+  });
+
+  it("a pod that was not Ready: its own replacement must be Ready before the next pod goes", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    cluster.setUnready("web-0");
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201", "3000 evict shop/web-1 → 201"]);
+    expect(reported).toEqual(["web-0 evicted", "web-1 evicted"]);
+    expect(cluster.lowestReady("web")).toBe(1);
+  });
+
+  it("a pod that was not Ready, replaced on the old digest: the problem is found", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 1,
+      strategy: "evict",
+      replacementDigest: oldDigest,
+      pullPolicy: "IfNotPresent",
+    });
+    cluster.setUnready("web-0");
+    const { problems } = await runRestart(clock, cluster, pods);
+    expect(problems.map((p) => p.reason)).toEqual([
+      "the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
+    ]);
+  });
+
+  it("a controller whose pods cannot be counted: one pod goes, the others wait for another run", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    cluster.getObject = async () => null;
+    const { reported, restarted } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201"]);
+    expect(reported).toEqual([
+      "web-0 evicted",
+      "web-1 not-started: the replacement of web-0 could not be waited for: its controller's pods could not be counted",
+    ]);
+    expect(restarted.map((r) => r.replacement)).toEqual([
+      { kind: "unchecked", why: "its controller's pods could not be counted" },
+    ]);
+  });
+
+  it("a list that fails while waiting is asked again at the next poll", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    const list = cluster.listPodsBySelector.bind(cluster);
+    let calls = 0;
+    cluster.listPodsBySelector = async (namespace, selector) => {
+      if (++calls === 2) throw new ToolFailedError("kubectl get failed: etcdserver: request timed out");
+      return list(namespace, selector);
+    };
+    const { reported, problems } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201", "3000 evict shop/web-1 → 201"]);
+    expect(reported).toEqual(["web-0 evicted", "web-1 evicted"]);
+    expect(problems).toEqual([]);
+  });
+
+  it("a list that keeps failing: the wait ends with kubectl's error", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 1, strategy: "evict" });
+    const list = cluster.listPodsBySelector.bind(cluster);
+    let calls = 0;
+    cluster.listPodsBySelector = async (namespace, selector) => {
+      if (++calls > 1) throw new ToolFailedError("kubectl get failed: etcdserver: request timed out");
+      return list(namespace, selector);
+    };
+    const { problems } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
+    expect(problems.map((p) => p.reason)).toEqual([
+      "ReplicaSet/web's pods could not be listed within the wait timeout: kubectl get failed: etcdserver: request timed out",
+    ]);
+  });
+});
+
+describe("one workload, one pod at a time", () => {
+  it("a Deployment's stale pods in two ReplicaSets (caught mid-rollout) are not evicted side by side", async () => {
+    const { clock, cluster } = setup();
+    const deployment = { kind: "Deployment", name: "web" };
+    const ofDeployment = (pod: PlanPod): PlanPod => ({
+      ...pod,
+      owner: deployment,
+      restart: { ...pod.restart!, controller: deployment },
+    });
+    const pods = [
+      ...cluster.addController({ name: "web-old", replicas: 1, strategy: "evict" }),
+      ...cluster.addController({ name: "web-new", replicas: 1, strategy: "evict" }),
+    ].map(ofDeployment);
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-old-0 → 201", "3000 evict shop/web-new-0 → 201"]);
+    expect(reported).toEqual(["web-old-0 evicted", "web-new-0 evicted"]);
   });
 });

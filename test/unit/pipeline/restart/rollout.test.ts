@@ -3,6 +3,7 @@
  * `kubectl rollout status` follows it, its pods checked for the old digest; dry run, --no-wait, Ctrl-C.
  */
 import { describe, expect, it } from "vitest";
+import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -212,5 +213,50 @@ describe("dry run, --no-wait, Ctrl-C", () => {
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["in-progress", "in-progress", "not-started"]);
     expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
     expect(clock.elapsed()).toBe(2500);
+  });
+});
+
+describe("a kubectl call that fails", () => {
+  it("while following a rollout: asked again at the next poll", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 1, strategy: "rollout" });
+    const get = cluster.getWorkload.bind(cluster);
+    let calls = 0;
+    cluster.getWorkload = async (kind, namespace, name) => {
+      if (++calls === 3) throw new ToolFailedError("kubectl get failed: etcdserver: request timed out");
+      return get(kind, namespace, name);
+    };
+    const { reported, problems } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual(["Deployment/web rolled-out 1"]);
+    expect(problems).toEqual([]);
+  });
+
+  it("before the patch: that workload is not rolled, the others go on, and each is reported", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ kind: "Deployment", name: "web", replicas: 1, strategy: "rollout" }),
+      ...cluster.addController({ name: "api", replicas: 2, strategy: "evict" }),
+      ...cluster.addController({ name: "db", replicas: 2, strategy: "delete" }),
+    ];
+    const get = cluster.getWorkload.bind(cluster);
+    cluster.getWorkload = async (kind, namespace, name) => {
+      if (name === "web") throw new ToolFailedError("kubectl get failed: etcdserver: request timed out");
+      return get(kind, namespace, name);
+    };
+    const list = cluster.listPodsBySelector.bind(cluster);
+    cluster.listPodsBySelector = async (namespace, selector) => {
+      if (selector === "app=api") throw new ToolFailedError("kubectl get failed: connection refused");
+      return list(namespace, selector);
+    };
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(reported.sort()).toEqual([
+      "Deployment/web not-started: kubectl get failed: etcdserver: request timed out",
+      "api-0 not-started: kubectl get failed: connection refused",
+      "api-1 not-started: kubectl get failed: connection refused",
+      "db-0 deleted",
+      "db-1 deleted",
+    ]);
+    expect(cluster.evictions()).toEqual([]);
+    expect(cluster.patches()).toEqual([]);
   });
 });
