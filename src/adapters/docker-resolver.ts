@@ -106,7 +106,11 @@ export class DockerResolver implements Resolver {
       configDir,
       signal,
     });
-    if (!manifest.ok) return { ok: false, reason: manifest.reason };
+    if (!manifest.ok) {
+      // docker's words for a manifest the registry does not have (docker/cli, and the registry's own code).
+      const missing = /no such manifest|manifest unknown/i.test(manifest.reason);
+      return { ok: false, reason: manifest.reason, ...(missing ? { missing: true as const } : {}) };
+    }
     const info = manifestInfo(manifest.value);
     if (!info.ok || info.isIndex || !withPlatform) return info;
     // A single manifest whose platform matters: ask again with -v for what its config states.
@@ -115,12 +119,9 @@ export class DockerResolver implements Resolver {
       signal,
       verbose: true,
     });
-    const platform = verbose.ok
-      ? platformKey(
-          (verbose.value as { Descriptor?: { platform?: Record<string, unknown> } }).Descriptor?.platform,
-        )
-      : null;
-    return { ...info, platform };
+    if (!verbose.ok) return { ok: false, reason: `its platform: ${verbose.reason}` };
+    const descriptor = (verbose.value as { Descriptor?: { platform?: Record<string, unknown> } }).Descriptor;
+    return { ...info, platform: platformKey(descriptor?.platform) };
   }
 
   /**

@@ -16,7 +16,6 @@ import {
   type DigestJudgement,
   judgeRunningDigest,
   type ManifestNeed,
-  mixedMoveReason,
   type NodePlatform,
   type RunningDigest,
 } from "./running-image.js";
@@ -334,7 +333,7 @@ function decideContainer(
     const digests = judgement.needs.map((n) => n.digest).join(", ");
     return result("unknown", `manifest ${digests} was not read`, latest);
   }
-  if ("needNodePlatform" in judgement) return result("unknown", mixedMoveReason, latest);
+  if ("needNodePlatform" in judgement) return result("unknown", judgement.reason, latest);
   const decided = result(judgement.status, judgement.reason, latest);
   const described = resolution.newImage?.description;
   if (judgement.status === "stale" && described?.ok) decided.latestImage = newImageFacts(described);

@@ -27,7 +27,8 @@ export interface IndexChild {
 export type ManifestInfo =
   | { ok: true; isIndex: true; children: readonly IndexChild[] }
   | { ok: true; isIndex: false; config: string | null; platform?: string | null }
-  | { ok: false; reason: string };
+  /** `missing`: the registry does not have it (404), as opposed to a read that failed. */
+  | { ok: false; reason: string; missing?: true };
 
 /**
  * What an image says of itself in its config: when it was built and its OCI labels

@@ -19,8 +19,8 @@ export interface ManifestNeed {
 export type DigestJudgement =
   | { status: "current" | "stale" | "unknown"; reason: string }
   | { needs: ManifestNeed[] }
-  /** The tag moved for some platforms only: the node's platform decides. */
-  | { needNodePlatform: true };
+  /** The node's platform decides (the tag moved for some platforms only, say); `reason` if it cannot be known. */
+  | { needNodePlatform: true; reason: string };
 
 /** What the node runs: the digest in its imageID and the repository that digest was named in. */
 export interface RunningDigest {
@@ -34,7 +34,7 @@ export interface RunningDigest {
  */
 export type NodePlatform = string | null | undefined;
 
-export const mixedMoveReason = "the tag moved for some platforms only, and the node's platform is not known";
+const mixedMoveReason = "the tag moved for some platforms only, and the node's platform is not known";
 
 type Manifests = ReadonlyMap<string, ManifestInfo>;
 type Single = Extract<ManifestInfo, { isIndex: false }>;
@@ -44,12 +44,21 @@ const current = (reason = ""): DigestJudgement => ({ status: "current", reason }
 const stale: DigestJudgement = { status: "stale", reason: "" };
 const unknown = (reason: string): DigestJudgement => ({ status: "unknown", reason });
 const needs = (...list: ManifestNeed[]): DigestJudgement => ({ needs: list });
+const byNode = (reason: string): DigestJudgement => ({ needNodePlatform: true, reason });
 const sameConfig = (config: string) => current(`the same image (config ${config}) under another digest`);
-/** A running manifest the registry does not give (a retention policy deleted it): nothing proves it the same. */
-const unreadable = (why: string): DigestJudgement => ({
+/** A running manifest the registry does not have (a retention policy deleted it): nothing proves it the same. */
+const gone = (why: string): DigestJudgement => ({
   status: "stale",
   reason: `the running manifest could not be read (${why}), so its digest alone decides`,
 });
+type Failed = Extract<ManifestInfo, { ok: false }>;
+/**
+ * A read that failed for another reason than the registry not having the manifest (a 429, a 5xx, a refused
+ * login): it decides nothing, so the verdict is unknown rather than what the digests alone would say.
+ */
+const failedRead = (info: ManifestInfo | undefined): info is Failed =>
+  info !== undefined && !info.ok && info.missing !== true;
+const unreadable = (what: string, info: Failed) => unknown(`could not read ${what}: ${info.reason}`);
 
 /** Judges a running digest against the tag's digest of `tagRepository`. */
 export function judgeRunningDigest(
@@ -59,7 +68,13 @@ export function judgeRunningDigest(
   manifests: Manifests,
   nodePlatform: NodePlatform,
 ): DigestJudgement {
-  if (running.digest === tag.digest || tag.sameImageDigests.includes(running.digest)) return current();
+  if (running.digest === tag.digest) return current();
+  if (tag.sameImageDigests.includes(running.digest)) {
+    // docker's record of the same image holds for docker's own platform: for an index, compare platforms.
+    const info = manifests.get(running.digest);
+    if (!info) return needs({ repository: running.repository, digest: running.digest, platform: false });
+    if (!info.ok || !info.isIndex) return current();
+  }
   const otherRepository = running.repository !== tagRepository;
   const verdict = judgeSameRepository(running, tagRepository, tag, manifests, nodePlatform);
   // Another repository's digest proves nothing stale: only sameness is taken from it.
@@ -85,6 +100,9 @@ function judgeSameRepository(
   if (!latest.ok) return unknown(`could not read the tag's index: ${latest.reason}`);
   if (!latest.isIndex) return stale; // unreachable: a single manifest is handled above
   if (latest.children.some((child) => child.digest === running.digest)) return current();
+  const twice = repeatedPlatform(latest);
+  if (twice)
+    return unknown(`the tag's index has several images for ${twice}, told apart by what is not compared`);
   const old = manifests.get(running.digest);
   if (!old || (old.ok && !old.isIndex && old.platform === undefined)) {
     return needs({ repository: running.repository, digest: running.digest, platform: true });
@@ -93,13 +111,20 @@ function judgeSameRepository(
     return unknown(`could not read the running index to compare platforms: ${old.reason}`);
   }
   if (!old.isIndex) return platformManifestAgainstIndex(old, latest, tagRepository, manifests);
+  const oldTwice = repeatedPlatform(old);
+  if (oldTwice) {
+    return unknown(
+      `the running index has several images for ${oldTwice}, told apart by what is not compared`,
+    );
+  }
   return comparePlatforms(running.repository, old, tagRepository, latest, manifests, nodePlatform);
 }
 
 /**
  * The tag names one image manifest. A different digest used to be stale at once; it is the same image when
  * the running manifest has the tag's config, or is an index holding the tag's manifest (or its config) for
- * the node's platform. Anything unreadable leaves the verdict where digests alone put it: stale.
+ * the node's platform. A running manifest the registry no longer has leaves the verdict where digests alone
+ * put it (stale); any other failed read leaves it unknown.
  */
 function againstSingleTag(
   running: RunningDigest,
@@ -113,7 +138,8 @@ function againstSingleTag(
   if (!latest) missing.push(tagNeed);
   if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: false });
   if (missing.length > 0) return needs(...missing);
-  if (old && !old.ok) return unreadable(old.reason);
+  if (old && !old.ok) return old.missing ? gone(old.reason) : unreadable("the running manifest", old);
+  if (failedRead(latest)) return unreadable("the tag's manifest", latest);
   if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;
   if (!old.isIndex) return old.config === latest.config ? sameConfig(latest.config) : stale;
 
@@ -124,17 +150,16 @@ function againstSingleTag(
   const only = platforms.length === 1 ? platforms[0]!.platform : null;
   const platform = typeof nodePlatform === "string" ? nodePlatform : only;
   if (platform === null) {
-    // Which of the index's platforms the node runs is not known. Only the child for the tag's own platform
-    // can be the tag's image (a config states its platform): its manifest, or one with its config.
+    // Which of the index's platforms the node runs is not known, and the verdict depends on it: on a node
+    // of the tag's platform its child is the tag's image or not; on another, the tag has nothing to run.
+    // That child is read first: once the nodes are read, no manifest is.
     const holds = old.children.some((child) => child.digest === tagNeed.digest);
     const candidate = latest.platform ? old.children.find((c) => c.platform === latest.platform) : undefined;
-    if (!holds) {
-      if (!candidate) return stale;
-      const child = manifests.get(candidate.digest);
-      if (!child) return needs({ repository: running.repository, digest: candidate.digest, platform: false });
-      if (!child.ok || child.isIndex || child.config !== latest.config) return stale;
+    if (!holds && candidate && !manifests.has(candidate.digest)) {
+      return needs({ repository: running.repository, digest: candidate.digest, platform: false });
     }
-    return nodePlatform === undefined ? { needNodePlatform: true } : unknown(mixedMoveReason);
+    const why = `the tag now names an image for ${latest.platform ?? "one platform"} only, and the node's platform is not known`;
+    return nodePlatform === undefined ? byNode(why) : unknown(why);
   }
   if (latest.platform !== null && latest.platform !== platform) {
     return unknown(`the tag no longer has an image for ${platform}`);
@@ -144,6 +169,7 @@ function againstSingleTag(
   if (mine.digest === tagNeed.digest) return current();
   const child = manifests.get(mine.digest);
   if (!child) return needs({ repository: running.repository, digest: mine.digest, platform: false });
+  if (failedRead(child)) return unreadable(`the running index's image for ${platform}`, child);
   if (!child.ok || child.isIndex) return stale;
   return child.config === latest.config ? sameConfig(latest.config) : stale;
 }
@@ -164,6 +190,7 @@ function platformManifestAgainstIndex(
   if (!now) return unknown(`the tag no longer has an image for ${old.platform}`);
   const child = manifests.get(now.digest);
   if (!child) return needs({ repository: tagRepository, digest: now.digest, platform: false });
+  if (failedRead(child)) return unreadable(`the tag's image for ${old.platform}`, child);
   if (!child.ok || child.isIndex || old.config === null) return stale;
   return child.config === old.config ? sameConfig(old.config) : stale;
 }
@@ -198,6 +225,8 @@ function comparePlatforms(
       const b = manifests.get(latestDigest);
       if (!a) missing.push({ repository: oldRepository, digest: child.digest, platform: false });
       if (!b) missing.push({ repository: latestRepository, digest: latestDigest, platform: false });
+      if (failedRead(a)) return unreadable(`the running index's image for ${child.platform}`, a);
+      if (failedRead(b)) return unreadable(`the tag's image for ${child.platform}`, b);
       const same = a?.ok && !a.isIndex && b?.ok && !b.isIndex && a.config !== null && a.config === b.config;
       changes.set(child, same ? "unchanged" : "moved");
     }
@@ -217,9 +246,20 @@ function comparePlatforms(
   const unchanged = considered.filter((child) => changes.get(child) === "unchanged").length;
   if (unchanged === considered.length) return current();
   if (unchanged === 0) return stale;
-  if (nodePlatform === undefined) return { needNodePlatform: true };
+  if (nodePlatform === undefined) return byNode(mixedMoveReason);
   if (nodePlatform === null) return unknown(mixedMoveReason);
   return unknown(
     `the tag moved for some platforms only, and the running index has no image for exactly the node's platform (${nodePlatform})`,
   );
+}
+
+/** A platform two children of the index share (Windows images differing only in os.version), or null. */
+function repeatedPlatform(index: Index): string | null {
+  const seen = new Set<string>();
+  for (const { platform } of index.children) {
+    if (platform === null) continue;
+    if (seen.has(platform)) return platform;
+    seen.add(platform);
+  }
+  return null;
 }

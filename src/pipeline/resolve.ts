@@ -106,10 +106,12 @@ async function readManifests(
             signal: options.signal,
           });
         });
-        // A manifest already read with its platform keeps it when another verdict reads it without.
+        // A manifest already read with its platform keeps it when another verdict reads it without; one
+        // read in some repository stays read when another repository refuses it (a digest names one content).
         const known = resolution.manifests.get(need.digest);
         const knowsMore = known?.ok && !known.isIndex && known.platform !== undefined && !need.platform;
-        if (!knowsMore) resolution.manifests.set(need.digest, info);
+        const readBefore = known?.ok === true && !info.ok;
+        if (!knowsMore && !readBefore) resolution.manifests.set(need.digest, info);
       }),
     );
   }

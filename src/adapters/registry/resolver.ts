@@ -114,19 +114,28 @@ export class RegistryResolver implements Resolver {
     // read) answers without a request; a platform read after a plain one only reads the config blob.
     const key = `${repositoryOf(ref)}@${digest}`;
     const platformKey = `${key} platform`;
-    const plain = this.manifests.get(key);
-    const withPlatform = this.manifests.get(platformKey);
-    if (withPlatform) return withPlatform;
-    if (plain && !platform) return plain;
-    const read = plain
-      ? plain.then((info) => this.addPlatform(ref, info, credentials, signal))
-      : this.readByDigest(ref, digest, credentials, platform, signal);
-    const known = read.catch((error: unknown) => ({
-      ok: false as const,
-      reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
-    }));
-    this.manifests.set(platform ? platformKey : key, known);
-    return known;
+    const guarded = (read: Promise<ManifestInfo>) =>
+      read.catch((error: unknown) => ({
+        ok: false as const,
+        reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
+      }));
+    let plain = this.manifests.get(key);
+    if (!plain) {
+      plain = guarded(this.readByDigest(ref, digest, credentials, signal));
+      this.manifests.set(key, plain);
+    }
+    let withPlatform = this.manifests.get(platformKey);
+    if (!platform) {
+      // What a platform read learned is more, unless its config could not be read.
+      const more = await withPlatform;
+      return more?.ok ? more : plain;
+    }
+    if (!withPlatform) {
+      const read = plain;
+      withPlatform = guarded(read.then((info) => this.addPlatform(ref, info, credentials, signal)));
+      this.manifests.set(platformKey, withPlatform);
+    }
+    return withPlatform;
   }
 
   async describeImage(
@@ -184,7 +193,6 @@ export class RegistryResolver implements Resolver {
     ref: ImageRef,
     digest: string,
     credentials: readonly Credential[],
-    withPlatform: boolean,
     signal?: AbortSignal,
   ): Promise<ManifestInfo> {
     const algorithm = digest.split(":")[0]!;
@@ -194,6 +202,7 @@ export class RegistryResolver implements Resolver {
     const got = await this.client.manifest("GET", ref, digest, credentials, signal);
     if (!got.ok) return got;
     const { status, body } = got.answer;
+    if (status === 404) return { ok: false, reason: failureOf(status, got.answer, digest), missing: true };
     if (status !== 200) return { ok: false, reason: failureOf(status, got.answer, digest) };
     const actual = `${algorithm}:${createHash(algorithm).update(body).digest("hex")}`;
     if (actual !== digest) {
@@ -202,11 +211,13 @@ export class RegistryResolver implements Resolver {
         reason: `the registry's manifest for ${formatImageRef({ ...ref, tag: null, digest })} has digest ${actual}`,
       };
     }
-    const info = readManifest(body.toString("utf8"));
-    return withPlatform ? this.addPlatform(ref, info, credentials, signal) : info;
+    return readManifest(body.toString("utf8"));
   }
 
-  /** A single manifest with the platform its config blob states (null when that cannot be read). */
+  /**
+   * A single manifest with the platform its config blob states (null: it states none); a config that
+   * cannot be read makes the whole read a failure, since the platform was what it was read for.
+   */
   private async addPlatform(
     ref: ImageRef,
     info: ManifestInfo,
@@ -216,7 +227,8 @@ export class RegistryResolver implements Resolver {
     if (!info.ok || info.isIndex) return info;
     if (info.config === null || !isDigest(info.config)) return { ...info, platform: null };
     const read = await this.config(ref, info.config, credentials, signal);
-    return { ...info, platform: read.ok ? configPlatform(read.config) : null };
+    if (!read.ok) return { ok: false, reason: `its config, for its platform: ${read.reason}` };
+    return { ...info, platform: configPlatform(read.config) };
   }
 
   /** An image config blob as JSON, read once per repository@digest and checked against its digest. */

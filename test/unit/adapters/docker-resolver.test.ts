@@ -197,11 +197,11 @@ describe("DockerResolver: RepoDigests of other repositories never count", () => 
     // B unexplained: the tag's and B's manifests were read (one is no index; their configs differ).
     expect(mirrored.subcommands).toEqual(["version", "pull", "image", "manifest", "manifest"]);
 
-    // Had docker known B under nginx itself, the same pod would be current (the image did not change),
-    // and no manifest would be read.
+    // Had docker known B under nginx itself, the same pod would be current (the image did not change). B is
+    // read once: docker's record holds for an image manifest, and for an index only on docker's platform.
     const own = await verdicts([`nginx@${A}`, `nginx@${B}`]);
     expect(own.rows).toEqual([["web-7d9c8b-mirror", "none", "current", ""]]);
-    expect(own.subcommands).toEqual(["version", "pull", "image"]);
+    expect(own.subcommands).toEqual(["version", "pull", "image", "manifest"]);
   });
 });
 

@@ -88,10 +88,19 @@ describe("container verdicts", () => {
   });
 
   it("accepts any digest docker lists for the same image (RepoDigests), not only the first", () => {
-    const r: Resolution = {
-      tag: { ok: true, tag: { digest: NEW, sameImageDigests: [digestOf("x"), OLD], isIndex: null } },
-      manifests: new Map(),
+    const tag = {
+      ok: true as const,
+      tag: { digest: NEW, sameImageDigests: [digestOf("x"), OLD], isIndex: null },
     };
+    // Read first: docker's record holds for an image manifest, and for an index only on docker's platform.
+    expect(
+      manifestsToInspect(imagesInUse([webPod()]), new Map([[nginx, { tag, manifests: new Map() }]])),
+    ).toEqual([
+      expect.objectContaining({
+        need: { repository: "docker.io/library/nginx", digest: OLD, platform: false },
+      }),
+    ]);
+    const r: Resolution = { tag, manifests: new Map([[OLD, { ok: true, isIndex: false, config: null }]]) };
     expect(plan([webPod()], { [nginx]: r }).pods[0]!.containers[0]!.status).toBe("current");
   });
 
@@ -540,15 +549,23 @@ describe("the same image under another digest: current, never restarted forever"
       status: "unknown",
       reason: "the tag no longer has an image for linux/arm64/v8",
     });
-    // Another config for that platform: stale on any node, and no node is read.
+    // Another config for that platform: stale on an amd64 node; an arm64 node would find nothing to run.
     const moved = tagAt(T, false, [single(T, { platform: "linux/amd64" }), [I, two], single(A)]);
-    expect(verdict(pod, moved).status).toBe("stale");
     expect(
       nodesToInspect({ resolver: "registry", pods: [pod], owners, resolutions: new Map([[nginx, moved]]) }),
-    ).toEqual([]);
+    ).toEqual(["n1"]);
+    expect(verdict(pod, moved, new Map([["n1", "linux/amd64"]])).status).toBe("stale");
+    expect(verdict(pod, moved, new Map([["n1", "linux/arm64/v8"]]))).toMatchObject({
+      status: "unknown",
+      reason: "the tag no longer has an image for linux/arm64/v8",
+    });
+    expect(verdict(pod, moved, new Map([["n1", null]]))).toMatchObject({
+      status: "unknown",
+      reason: "the tag now names an image for linux/amd64 only, and the node's platform is not known",
+    });
   });
 
-  it("two single manifests: the same config is current, another config stale, an unreadable one stale", () => {
+  it("two single manifests: the same config is current, another config stale, one the registry lost stale", () => {
     const NEWER = digestOf("same image, re-pushed manifest");
     const pod = running(M);
     expect(verdict(pod, tagAt(NEWER, false, [single(M), single(NEWER, { config: CONFIG })])).status).toBe(
@@ -556,7 +573,7 @@ describe("the same image under another digest: current, never restarted forever"
     );
     expect(verdict(pod, tagAt(NEWER, false, [single(M), single(NEWER)])).status).toBe("stale");
     // Digests alone decide when the old manifest is gone from the registry (as before these reads).
-    const gone: ManifestInfo = { ok: false, reason: "manifest unknown" };
+    const gone: ManifestInfo = { ok: false, reason: "manifest unknown", missing: true };
     expect(verdict(pod, tagAt(NEWER, false, [[M, gone], single(NEWER)]))).toMatchObject({
       status: "stale",
       // Said, since a replacement of the same image comes back on it (seen on a real node).
@@ -732,6 +749,133 @@ describe("pod actions", () => {
       current: 1,
       optedOut: 0,
       namespacesToDelete: 2,
+    });
+  });
+});
+
+describe("a read that failed decides nothing: unknown, never stale", () => {
+  // Only a manifest the registry does not have (404) lets the digests alone decide; a 429, a 5xx or a
+  // refused login says nothing about the image.
+  const busy: ManifestInfo = { ok: false, reason: "the registry answered 503" };
+  const resolution = (
+    digest: string,
+    isIndex: boolean | null,
+    manifests: [string, ManifestInfo][],
+    sameImageDigests: string[] = [],
+  ): Resolution => ({
+    tag: { ok: true, tag: { digest, sameImageDigests, isIndex } },
+    manifests: new Map(manifests),
+  });
+  const container = (pod: Pod, r: Resolution, nodePlatforms?: Map<string, string | null>) =>
+    decidePlan({
+      resolver: "registry",
+      pods: [pod],
+      owners,
+      resolutions: new Map([[nginx, r]]),
+      ...(nodePlatforms ? { nodePlatforms } : {}),
+    }).pods[0]!.containers[0]!;
+  const runs = (digest: string) =>
+    webPod({ node: "n1", containers: [{ name: "app", image: "nginx:latest", runningDigest: digest }] });
+
+  it.each<[string, [string, ManifestInfo][], string]>([
+    [
+      "the running manifest",
+      [single(NEW), [OLD, busy]],
+      "could not read the running manifest: the registry answered 503",
+    ],
+    [
+      "the tag's manifest",
+      [[NEW, busy], single(OLD)],
+      "could not read the tag's manifest: the registry answered 503",
+    ],
+  ])("%s: unknown", (_, manifests, reason) => {
+    expect(container(runs(OLD), resolution(NEW, false, manifests))).toMatchObject({
+      status: "unknown",
+      reason,
+    });
+  });
+
+  it("the config that states a CRI-O platform manifest's platform: unknown", () => {
+    const INDEX = digestOf("index v2");
+    const ARM_OLD = digestOf("arm64 v1");
+    const ARM_NEW = digestOf("arm64 v2");
+    const index: ManifestInfo = {
+      ok: true,
+      isIndex: true,
+      children: [{ digest: ARM_NEW, platform: "linux/arm64/v8" }],
+    };
+    const r = resolution(INDEX, true, [
+      [INDEX, index],
+      [ARM_OLD, { ok: false, reason: "its config, for its platform: the registry answered 503" }],
+    ]);
+    expect(container(runs(ARM_OLD), r)).toMatchObject({
+      status: "unknown",
+      reason:
+        "could not read the running index to compare platforms: its config, for its platform: the registry answered 503",
+    });
+  });
+
+  it("a child of either index: unknown", () => {
+    const OLD_INDEX = digestOf("index v1");
+    const NEW_INDEX = digestOf("index v2");
+    const [A1, A2] = [digestOf("amd64 v1"), digestOf("amd64 v2")];
+    const index = (child: string): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: [{ digest: child, platform: "linux/amd64" }],
+    });
+    const r = resolution(NEW_INDEX, true, [
+      [NEW_INDEX, index(A2)],
+      [OLD_INDEX, index(A1)],
+      single(A1),
+      [A2, busy],
+    ]);
+    expect(container(runs(OLD_INDEX), r)).toMatchObject({
+      status: "unknown",
+      reason: "could not read the tag's image for linux/amd64: the registry answered 503",
+    });
+  });
+
+  it("an index among docker's RepoDigests is compared platform by platform: docker's record is its own platform's", () => {
+    const OLD_INDEX = digestOf("index v1");
+    const NEW_INDEX = digestOf("index v2");
+    const AMD = digestOf("amd64, unchanged");
+    const [ARM1, ARM2] = [digestOf("arm64 v1"), digestOf("arm64 v2")];
+    const index = (arm: string): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: AMD, platform: "linux/amd64" },
+        { digest: arm, platform: "linux/arm64/v8" },
+      ],
+    });
+    const r = resolution(
+      NEW_INDEX,
+      null,
+      [[NEW_INDEX, index(ARM2)], [OLD_INDEX, index(ARM1)], single(AMD), single(ARM1), single(ARM2)],
+      [OLD_INDEX],
+    );
+    const pod = runs(OLD_INDEX);
+    expect(container(pod, r, new Map([["n1", "linux/arm64/v8"]])).status).toBe("stale");
+    expect(container(pod, r, new Map([["n1", "linux/amd64"]])).status).toBe("current");
+  });
+
+  it("Windows images told apart by os.version alone: not matched by platform, unknown", () => {
+    const OLD_INDEX = digestOf("index v1");
+    const NEW_INDEX = digestOf("index v2");
+    const [W19, W22, W22B] = [digestOf("ltsc2019"), digestOf("ltsc2022"), digestOf("ltsc2022 rebuilt")];
+    const index = (...children: string[]): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: children.map((digest) => ({ digest, platform: "windows/amd64" })),
+    });
+    const r = resolution(NEW_INDEX, true, [
+      [NEW_INDEX, index(W19, W22B)],
+      [OLD_INDEX, index(W19, W22)],
+    ]);
+    expect(container(runs(OLD_INDEX), r)).toMatchObject({
+      status: "unknown",
+      reason: "the tag's index has several images for windows/amd64, told apart by what is not compared",
     });
   });
 });

@@ -177,6 +177,51 @@ describe("registry resolver: manifests by digest", () => {
     expect(reads(seen)).toEqual([`GET /v2/app/manifests/${digest}`, `GET /v2/app/blobs/${configDigest}`]);
   });
 
+  it("a manifest the registry does not have is missing; one it fails to give is not", async () => {
+    const gone = `sha256:${"9".repeat(64)}`;
+    const { fetch } = fakeFetch((req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/v2/") return new Response("{}");
+      if (path === `/v2/app/manifests/${gone}`) return new Response("", { status: 404 });
+      return new Response("", { status: 503 });
+    });
+    const r = resolver(fetch, {
+      retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 },
+    });
+    expect(await r.inspectManifest(ref("reg.test/app"), gone, [])).toEqual({
+      ok: false,
+      reason: `${gone} not found (404)`,
+      missing: true,
+    });
+    expect(await r.inspectManifest(ref("reg.test/app"), digest, [])).toEqual({
+      ok: false,
+      reason: "the registry answered 503",
+    });
+  });
+
+  it("a config that cannot be read fails the platform read, not the plain one", async () => {
+    const { fetch } = fakeFetch((req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/v2/") return new Response("{}");
+      if (path === `/v2/app/manifests/${digest}`)
+        return new Response(body, { headers: { "content-type": dockerManifest } });
+      return new Response("", { status: 503 });
+    });
+    const r = resolver(fetch, {
+      retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 },
+    });
+    const image = ref("reg.test/app");
+    expect(await r.inspectManifest(image, digest, [], { platform: true })).toEqual({
+      ok: false,
+      reason: "its config, for its platform: the registry answered 503",
+    });
+    expect(await r.inspectManifest(image, digest, [])).toEqual({
+      ok: true,
+      isIndex: false,
+      config: configDigest,
+    });
+  });
+
   it("a manifest read for its platform answers a later plain read without a request", async () => {
     const { fetch, seen } = registry();
     const r = resolver(fetch);

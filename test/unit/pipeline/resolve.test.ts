@@ -1,0 +1,53 @@
+/** Resolving with a scripted resolver: what is read, and which answer stands when two reads meet. */
+import { describe, expect, it } from "vitest";
+import type { Resolver } from "../../../src/adapters/resolver.js";
+import { decidePlan } from "../../../src/core/decide.js";
+import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import type { ManifestInfo } from "../../../src/core/resolution.js";
+import { resolveImages } from "../../../src/pipeline/resolve.js";
+import { Limiter } from "../../../src/util/limiter.js";
+import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { configOf } from "../../support/resolutions.js";
+
+describe("a digest read in two repositories", () => {
+  it("a refusal in one repository does not undo a read in another: the digest names one content", async () => {
+    const TAG = digestOf("app:main now");
+    const D = digestOf("same image, another manifest");
+    const config = configOf(TAG);
+    const pod = (name: string, repository: string) =>
+      makePod({
+        name,
+        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+        containers: [{ name: "app", image: "reg.test/app:main", imageID: `${repository}@${D}` }],
+      });
+    const pods = [pod("web-a", "reg.test/app"), pod("web-b", "reg.test/other")];
+    const resolver: Resolver = {
+      name: "registry",
+      resolveTag: async () => ({ ok: true, tag: { digest: TAG, sameImageDigests: [], isIndex: false } }),
+      async inspectManifest(ref, digest): Promise<ManifestInfo> {
+        if (ref.path === "other") {
+          // The refusal arrives last.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return { ok: false, reason: "access denied" };
+        }
+        return { ok: true, isIndex: false, config: digest === TAG || digest === D ? config : null };
+      },
+      describeImage: async () => ({ ok: true, created: null, labels: {} }),
+    };
+    const resolutions = await resolveImages(imagesToResolve(imagesInUse(pods)), resolver, {
+      limiter: new Limiter(4),
+      credentialsFor: async () => [],
+    });
+    const plan = decidePlan({
+      resolver: "registry",
+      pods,
+      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+      resolutions,
+    });
+    expect(plan.pods.map((p) => [p.name, p.action, p.containers[0]!.status])).toEqual([
+      ["web-a", "none", "current"],
+      ["web-b", "none", "current"],
+    ]);
+  });
+});
