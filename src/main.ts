@@ -1,22 +1,31 @@
 /** The single catch: typed errors become one line on stderr and an exit code. */
-import { CommanderError } from "commander";
+import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
+import { kubectlForms } from "./cli/kubectl-forms.js";
 import { createProgram } from "./cli/program.js";
 import { AutoupdateError, ExitCode, InterruptedError } from "./errors.js";
 import type { Io } from "./io.js";
 
 /** Runs the CLI and returns its exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  const verbose = argv.includes("--verbose") || argv.includes("-v");
+  let program: Command | undefined;
+  let words = argv;
+  // As parsed once parsing got that far (`-Av`), else as typed.
+  const verbose = () =>
+    program?.commands.some((command) => command.opts().verbose === true) ||
+    words.includes("--verbose") ||
+    words.includes("-v");
   try {
-    await createProgram(io, argv).parseAsync([...argv], { from: "user" });
+    program = createProgram(io, argv);
+    words = kubectlForms(program, argv);
+    await program.parseAsync([...words], { from: "user" });
     return 0;
   } catch (error) {
-    return report(error, io, verbose);
+    return report(error, io, verbose());
   } finally {
     removePrivateDirs();
     // Our own process only (a child's peak, e.g. kubectl's, is not included): the benchmark reads it.
-    if (verbose) io.stderr.write(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
+    if (verbose()) io.stderr.write(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
   }
 }
 

@@ -1,0 +1,73 @@
+/**
+ * kubectl's ways of writing a flag (pflag's), rewritten for commander: `-n=web` is the namespace "web"
+ * (commander alone reads "=web"), a boolean takes `=true`/`=false`, `-v=N` is kubectl's log level.
+ */
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { kubectlForms } from "../../../src/cli/kubectl-forms.js";
+import { createProgram } from "../../../src/cli/program.js";
+import type { Io } from "../../../src/io.js";
+
+const io: Io = {
+  stdout: new PassThrough() as unknown as NodeJS.WriteStream,
+  stderr: new PassThrough() as unknown as NodeJS.WriteStream,
+  stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+  env: {},
+  signal: new AbortController().signal,
+};
+
+/** The flags commander hands the verb for these words, once rewritten. */
+async function flagsOf(argv: string[]): Promise<Record<string, unknown>> {
+  const program = createProgram(io, argv);
+  const verb = program.commands.find((c) => c.name() === argv[0])!;
+  let flags: Record<string, unknown> = {};
+  verb.action((raw: Record<string, unknown>) => {
+    flags = raw;
+  });
+  await program.parseAsync(kubectlForms(program, argv), { from: "user" });
+  return flags;
+}
+
+describe("kubectl's forms of a flag", () => {
+  it.each<[string[], Record<string, unknown>]>([
+    [["plan", "-n=web"], { namespace: "web" }],
+    [["plan", "-l=app=web,tier!=db"], { selector: "app=web,tier!=db" }],
+    [["plan", "-o=wide"], { output: "wide" }],
+    [["plan", "-n", "web"], { namespace: "web" }],
+    [["plan", "-nweb"], { namespace: "web" }],
+    [["plan", "--namespace=web"], { namespace: "web" }],
+    [["plan", "-A=true"], { allNamespaces: true }],
+    [["plan", "--all-namespaces=true"], { allNamespaces: true }],
+    [["apply", "--yes=True", "--dry-run=1"], { yes: true, dryRun: true }],
+    [["plan", "--no-headers=true"], { headers: false }],
+    [["plan", "--no-headers=false"], { headers: true }],
+    [["plan", "-v=6"], { verbose: true }],
+    [["plan", "--v=2"], { verbose: true }],
+    [["plan", "-v", "4"], { verbose: true }],
+  ])("%j", async (argv, expected) => {
+    expect(await flagsOf(argv)).toMatchObject(expected);
+  });
+
+  it.each<[string[], string]>([
+    [["plan", "-A=false"], "allNamespaces"],
+    [["plan", "--all-namespaces=false"], "allNamespaces"],
+    [["plan", "-v=0"], "verbose"],
+  ])("%j leaves the flag unset", async (argv, flag) => {
+    expect(await flagsOf(argv)).not.toHaveProperty(flag);
+  });
+
+  it("leaves what is not a flag, and everything after --, as typed", () => {
+    const program = createProgram(io, ["plan"]);
+    expect(kubectlForms(program, ["plan", "-l", "app=web", "--", "-n=x"])).toEqual([
+      "plan",
+      "-l",
+      "app=web",
+      "--",
+      "-n=x",
+    ]);
+  });
+
+  it("a value commander would refuse is still refused: -A=maybe", async () => {
+    await expect(flagsOf(["plan", "-A=maybe"])).rejects.toThrow(/unknown option/);
+  });
+});
