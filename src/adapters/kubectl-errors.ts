@@ -81,7 +81,11 @@ function classify(
   const refused = /^The connection to the server (\S+) was refused/.exec(line);
   if (refused) return { problem: { kind: "refused", server: server ?? refused[1] ?? "" } };
   if (/^error: You must be logged in to the server/.test(line)) return { problem: { kind: "unauthorized" } };
-  const context = /^Error in configuration: context was not found for specified context: (.+)$/.exec(line);
+  // Each kubectl command words an unknown --context its own way (get, config view --minify, the rest).
+  const context =
+    /^Error in configuration: context was not found for specified context: (.+)$/.exec(line) ??
+    /^error: cannot locate context (.+)$/.exec(line) ??
+    /^error: context "(.+)" does not exist$/.exec(line);
   if (context) return { problem: { kind: "no-such-context", context: context[1] ?? "" } };
   if (/^error: current-context must exist/.test(line)) return { problem: { kind: "no-current-context" } };
   const file = /^error: stat (.+): no such file or directory$/.exec(line);

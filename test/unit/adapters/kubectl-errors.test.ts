@@ -41,6 +41,8 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
       { kind: "plugin-failed", command: "sh", detail: "token expired, run aws sso login" },
     ],
     ["unknown-context", { kind: "no-such-context", context: "nope" }],
+    ["unknown-context-minify", { kind: "no-such-context", context: "nope" }],
+    ["unknown-context-raw", { kind: "no-such-context", context: "nope" }],
     ["no-current-context-minify", { kind: "no-current-context" }],
     ["kubeconfig-flag-missing", { kind: "no-kubeconfig-file", path: "/tmp/fr/nope.kubeconfig" }],
   ])("%s", (name, problem) => {
