@@ -1,9 +1,8 @@
 /** What every verb builds from its connection flags: colour, the --verbose log, the one exec, kubectl. */
-import type { ChalkInstance } from "chalk";
 import { createExec, type Exec, type ToolHint } from "./adapters/exec.js";
 import { Kubectl, type KubectlConnection } from "./adapters/kubectl.js";
 import type { Io } from "./io.js";
-import { type ColorMode, makeChalk, shouldColor } from "./output/color.js";
+import { type ColorMode, type StreamColors, streamColors } from "./output/color.js";
 
 /** How a verb reaches the cluster and talks to the user. */
 export interface ConnectionOptions {
@@ -14,7 +13,7 @@ export interface ConnectionOptions {
 }
 
 export interface Connection {
-  chalk: ChalkInstance;
+  colors: StreamColors;
   /** A line on stderr, only with --verbose. */
   debug(line: string): void;
   exec: Exec;
@@ -27,10 +26,10 @@ export function connect(
   options: ConnectionOptions,
   tools: Record<string, ToolHint> = {},
 ): Connection {
-  const chalk = makeChalk(shouldColor(options.color, io.stdout.isTTY === true, io.env));
+  const colors = streamColors(options.color, io);
   const debug = (line: string) => {
-    if (options.verbose) io.stderr.write(`${chalk.dim(line)}\n`);
+    if (options.verbose) io.stderr.write(`${colors.stderr.dim(line)}\n`);
   };
   const exec = createExec({ [options.kubectlPath]: { override: "--kubectl (or KUBECTL)" }, ...tools }, debug);
-  return { chalk, debug, exec, kubectl: new Kubectl(exec, options.kubectlPath, options.connection) };
+  return { colors, debug, exec, kubectl: new Kubectl(exec, options.kubectlPath, options.connection) };
 }

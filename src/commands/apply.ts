@@ -68,7 +68,9 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   run.plan = result.plan;
 
   // With -o json|yaml stdout holds only the document; the restart report goes to stderr.
-  const report = options.output === "json" || options.output === "yaml" ? io.stderr : io.stdout;
+  const toStderr = options.output === "json" || options.output === "yaml";
+  const report = toStderr ? io.stderr : io.stdout;
+  const chalk = toStderr ? ctx.colors.stderr : ctx.colors.stdout;
   const targets = podsToRestart(result.plan);
   if (targets.length === 0) {
     io.stderr.write("Nothing to restart.\n");
@@ -104,16 +106,15 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
     concurrency: options.concurrency,
     signal: io.signal,
     clock: ctx.clock,
-    onOutcome: (pod, outcome) =>
-      report.write(`${describeOutcome(pod, outcome, options.dryRun, ctx.chalk)}\n`),
-    onReplacementProblem: (problem) => report.write(`${describeReplacementProblem(problem, ctx.chalk)}\n`),
-    onRollout: (rollout) => report.write(`${describeRollout(rollout, options.dryRun, ctx.chalk)}\n`),
+    onOutcome: (pod, outcome) => report.write(`${describeOutcome(pod, outcome, options.dryRun, chalk)}\n`),
+    onReplacementProblem: (problem) => report.write(`${describeReplacementProblem(problem, chalk)}\n`),
+    onRollout: (rollout) => report.write(`${describeRollout(rollout, options.dryRun, chalk)}\n`),
     onRestarted: (restart) => events?.record(restart),
   });
   run.record = restarted;
   const unrecorded = await events?.settle();
   for (const warning of [...restarted.warnings, ...(unrecorded ? [unrecorded] : [])]) {
-    io.stderr.write(`${ctx.chalk.yellow("Warning:")} ${warning}\n`);
+    io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${warning}\n`);
   }
   report.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, options.dryRun));
   if (options.summaryJson) report.write(renderRunSummary(result.plan, restarted, options.dryRun));
@@ -169,7 +170,7 @@ async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
   const delivery = await webhook.post(renderRunReport(report));
   if (!delivery.ok) {
     ctx.io.stderr.write(
-      `${ctx.chalk.yellow("Warning:")} webhook to ${webhook.host} not delivered: ${delivery.reason}\n`,
+      `${ctx.colors.stderr.yellow("Warning:")} webhook to ${webhook.host} not delivered: ${delivery.reason}\n`,
     );
   }
 }

@@ -48,7 +48,7 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
     ...result,
     format: options.output,
     noHeaders: options.noHeaders,
-    chalk: ctx.chalk,
+    colors: ctx.colors,
     now: ctx.clock.now(),
   });
   ctx.io.stderr.write(rendered.stderr);

@@ -18,3 +18,23 @@ export function shouldColor(
 export function makeChalk(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
 }
+
+/** Colours for each stream, decided by its own terminal: `plan | less` still gets coloured warnings. */
+export interface StreamColors {
+  stdout: ChalkInstance;
+  stderr: ChalkInstance;
+}
+
+export function streamColors(
+  mode: ColorMode,
+  io: {
+    stdout: { isTTY?: boolean };
+    stderr: { isTTY?: boolean };
+    env: Readonly<Record<string, string | undefined>>;
+  },
+): StreamColors {
+  return {
+    stdout: makeChalk(shouldColor(mode, io.stdout.isTTY === true, io.env)),
+    stderr: makeChalk(shouldColor(mode, io.stderr.isTTY === true, io.env)),
+  };
+}

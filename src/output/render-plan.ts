@@ -1,8 +1,8 @@
 /** Everything `plan` prints, as strings: the document or table on stdout, warnings on stderr. */
 
-import type { ChalkInstance } from "chalk";
 import { type Plan, summarize } from "../core/plan.js";
 import { counted } from "../util/counted.js";
+import type { StreamColors } from "./color.js";
 import { planJsonPieces, planYamlPieces } from "./plan-document.js";
 import { renderPlanTable, renderSummary } from "./plan-table.js";
 
@@ -21,22 +21,22 @@ export interface RenderPlanInput {
   notes: readonly string[];
   format: PlanFormat;
   noHeaders: boolean;
-  chalk: ChalkInstance;
+  colors: StreamColors;
   /** The clock's time, for the new images' ages (-o wide). */
   now: number;
 }
 
 export function renderPlan(input: RenderPlanInput): RenderedPlan {
-  const { plan, format, chalk } = input;
-  const stderr = input.warnings.map((w) => `${chalk.yellow("Warning:")} ${w}\n`);
+  const { plan, format, colors } = input;
+  const warning = colors.stderr.yellow("Warning:");
+  const stderr = input.warnings.map((w) => `${warning} ${w}\n`);
   if (format === "json") return { stdout: planJsonPieces(plan), stderr: stderr.join("") };
   if (format === "yaml") return { stdout: planYamlPieces(plan), stderr: stderr.join("") };
 
   const wide = format === "wide";
   for (const pod of plan.pods) {
     if (pod.action !== "delete") continue;
-    for (const w of pod.warnings)
-      stderr.push(`${chalk.yellow("Warning:")} pod ${pod.namespace}/${pod.name}: ${w}\n`);
+    for (const w of pod.warnings) stderr.push(`${warning} pod ${pod.namespace}/${pod.name}: ${w}\n`);
   }
   // An opted-out pod is the user's to leave alone (the CronJob's own pod, before its imageID is known).
   const unknown = plan.pods
@@ -50,7 +50,12 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   if (plan.pods.length === 0) {
     return { stdout: [], stderr: `${stderr.join("")}No pods found in scope.\n` };
   }
-  const table = renderPlanTable(plan, { wide, noHeaders: input.noHeaders, chalk, now: input.now });
+  const table = renderPlanTable(plan, {
+    wide,
+    noHeaders: input.noHeaders,
+    chalk: colors.stdout,
+    now: input.now,
+  });
   if (input.noHeaders) return { stdout: [table], stderr: stderr.join("") };
   const summary = renderSummary(summarize(plan), plan.pods.length);
   return { stdout: [`${table}${table === "" ? "" : "\n"}${summary}`], stderr: stderr.join("") };

@@ -38,7 +38,7 @@ export interface InstallCronOptions extends InstallationOptions {
 export async function installCronCommand(deps: CronDeps, options: InstallCronOptions): Promise<void> {
   const { io } = deps;
   // Gather (the namespace) and decide before any call that changes the cluster.
-  if (options.spec.dockerSocket) io.stderr.write(`${deps.chalk.yellow(dockerSocketWarning)}\n`);
+  if (options.spec.dockerSocket) io.stderr.write(`${deps.colors.stderr.yellow(dockerSocketWarning)}\n`);
   const namespace = options.namespace ?? (await contextNamespace(deps));
   const spec: InstallSpec = { ...options.spec, namespace };
   const manifests = buildInstallObjects(spec);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shouldColor } from "../../../src/output/color.js";
+import { shouldColor, streamColors } from "../../../src/output/color.js";
 
 describe("shouldColor", () => {
   it.each([
@@ -12,5 +12,29 @@ describe("shouldColor", () => {
     ["never", true, {}, false],
   ] as const)("%s tty=%s %j → %s", (mode, tty, env, expected) => {
     expect(shouldColor(mode, tty, env)).toBe(expected);
+  });
+});
+
+describe("streamColors: each stream by its own terminal", () => {
+  const red = (colors: { stdout: { red(s: string): string }; stderr: { red(s: string): string } }) => ({
+    stdout: colors.stdout.red("x") !== "x",
+    stderr: colors.stderr.red("x") !== "x",
+  });
+
+  it.each<[string, boolean, boolean]>([
+    ["stdout piped, stderr a terminal (plan | less)", false, true],
+    ["stdout a terminal, stderr redirected (2>log)", true, false],
+  ])("%s", (_, stdoutTTY, stderrTTY) => {
+    const io = { stdout: { isTTY: stdoutTTY }, stderr: { isTTY: stderrTTY }, env: {} };
+    expect(red(streamColors("auto", io))).toEqual({ stdout: stdoutTTY, stderr: stderrTTY });
+  });
+
+  it("NO_COLOR and --color apply to both", () => {
+    const io = { stdout: { isTTY: true }, stderr: { isTTY: true }, env: { NO_COLOR: "1" } };
+    expect(red(streamColors("auto", io))).toEqual({ stdout: false, stderr: false });
+    expect(red(streamColors("always", { ...io, stdout: {}, stderr: {} }))).toEqual({
+      stdout: true,
+      stderr: true,
+    });
   });
 });

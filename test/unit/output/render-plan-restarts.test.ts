@@ -55,7 +55,7 @@ const deployment = (
   },
   status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
 });
-const chalk = makeChalk(false);
+const colors = { stdout: makeChalk(false), stderr: makeChalk(false) };
 const plan = (strategy: "auto" | "rollout") =>
   decideRestarts(decided, {
     strategy,
@@ -74,7 +74,7 @@ describe("the table", () => {
       notes: [],
       format: "table",
       noHeaders: false,
-      chalk,
+      colors,
       now: 0,
     });
     expect(text(out.stdout)).toMatchInlineSnapshot(`
@@ -96,7 +96,7 @@ describe("the table", () => {
       notes: [],
       format: "wide",
       noHeaders: true,
-      chalk,
+      colors,
       now: 0,
     });
     expect(text(out.stdout)).toMatch(
@@ -121,7 +121,7 @@ describe("the Plan document", () => {
           notes: [],
           format: "json",
           noHeaders: false,
-          chalk,
+          colors,
           now: 0,
         }).stdout,
       ),

@@ -44,11 +44,11 @@ const plan = decidePlan({
     }),
   ],
 });
-const chalk = makeChalk(false);
+const colors = { stdout: makeChalk(false), stderr: makeChalk(false) };
 const now = Date.parse("2026-11-30T12:00:00Z");
 /** renderPlan with no warnings or notes, headers shown. */
 const rendered = (p: Plan, format: PlanFormat) =>
-  renderPlan({ plan: p, warnings: [], notes: [], format, noHeaders: false, chalk, now });
+  renderPlan({ plan: p, warnings: [], notes: [], format, noHeaders: false, colors, now });
 
 describe("renderPlan", () => {
   it("prints the pods that need action, kubectl-style, with a summary; warnings go to stderr", () => {
@@ -94,7 +94,7 @@ describe("renderPlan", () => {
       notes: ["docker.io: 97 of 100 pulls left"],
       format: "wide",
       noHeaders: true,
-      chalk,
+      colors,
       now,
     });
     expect(text(out.stdout).split("\n").filter(Boolean)).toHaveLength(4);
@@ -109,7 +109,7 @@ describe("renderPlan", () => {
 
   it("json and yaml print only the document; nothing found says so on stderr", () => {
     expect(
-      renderPlan({ plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, chalk, now }).stderr,
+      renderPlan({ plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, colors, now }).stderr,
     ).toBe("Warning: w\n");
     const empty = rendered({ resolver: "docker", pods: [] }, "table");
     expect({ ...empty, stdout: text(empty.stdout) }).toEqual({

@@ -72,7 +72,7 @@ function deps(clock: FakeClock, exec: Exec, signal = new AbortController().signa
   const value: CronDeps = {
     io: { stdout: stream("stdout"), stderr: stream("stderr"), stdin: process.stdin, env: {}, signal },
     kubectl: new Kubectl(exec, "kubectl", {}),
-    chalk: makeChalk(false),
+    colors: { stdout: makeChalk(false), stderr: makeChalk(false) },
     clock,
   };
   return { deps: value, out };
