@@ -75,7 +75,9 @@ export function keyringKey(location: string): string | null {
   let path = url.pathname;
   if (path.startsWith("/v2/") || path.startsWith("/v1/")) path = path.slice(3);
   // URL lowercases hosts; the kubelet compares them as written, and registry hosts are case-insensitive.
-  const host = url.host;
+  // URL also drops a port that is its scheme's default (reg.io:443): the kubelet keeps it, so does this.
+  const port = /:(\d+)$/.exec(withScheme.replace(/^https?:\/\//, "").split("/")[0]!)?.[1];
+  const host = port !== undefined && url.port === "" ? `${url.host}:${port}` : url.host;
   return path.length > 0 && path !== "/" ? host + path : host;
 }
 
@@ -120,22 +122,32 @@ function isDockerHub(repository: string): boolean {
   return !/[.:]/.test(first);
 }
 
-function credentialOf(entry: DockerAuths[string], source: string): Credential | null {
-  let { username, password } = entry;
-  if (entry.auth) {
-    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+/** The credential of one entry; null when it has none usable (or is not an entry at all: secrets are anyone's). */
+function credentialOf(entry: unknown, source: string): Credential | null {
+  if (entry === null || typeof entry !== "object") return null;
+  const field = (name: keyof DockerAuths[string]) => {
+    const value = (entry as Record<string, unknown>)[name];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+  let username = field("username");
+  let password = field("password");
+  const auth = field("auth");
+  if (auth) {
+    const decoded = Buffer.from(auth, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon > 0) {
       username = decoded.slice(0, colon);
       password = decoded.slice(colon + 1);
     }
   }
+  const identityToken = field("identitytoken");
+  const registryToken = field("registrytoken");
   const credential: Credential = { source };
   if (username) credential.username = username;
   if (password) credential.password = password;
-  if (entry.identitytoken) credential.identityToken = entry.identitytoken;
-  if (entry.registrytoken) credential.registryToken = entry.registrytoken;
-  const usable = (username && password) || entry.identitytoken || entry.registrytoken;
+  if (identityToken) credential.identityToken = identityToken;
+  if (registryToken) credential.registryToken = registryToken;
+  const usable = (username && password) || identityToken || registryToken;
   return usable ? credential : null;
 }
 
@@ -151,10 +163,12 @@ export function pullSecretAuths(secret: {
     const value = secret.data?.[key];
     return value === undefined ? undefined : JSON.parse(Buffer.from(value, "base64").toString("utf8"));
   };
+  const asAuths = (value: unknown) =>
+    value !== null && typeof value === "object" && !Array.isArray(value) ? (value as DockerAuths) : null;
   try {
     if (secret.type === "kubernetes.io/dockerconfigjson")
-      return (read(".dockerconfigjson")?.auths ?? {}) as DockerAuths;
-    if (secret.type === "kubernetes.io/dockercfg") return (read(".dockercfg") ?? {}) as DockerAuths;
+      return asAuths(read(".dockerconfigjson")?.auths ?? {});
+    if (secret.type === "kubernetes.io/dockercfg") return asAuths(read(".dockercfg") ?? {});
   } catch {
     return null;
   }

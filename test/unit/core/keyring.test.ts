@@ -20,12 +20,23 @@ describe("keyringKey strips scheme and /v1/ /v2/ like the kubelet", () => {
     ["registry.example.com/team", "registry.example.com/team"],
     ["https://quay.io/v2/coreos", "quay.io/coreos"],
     ["*.example.com", "*.example.com"],
+    // A scheme's default port stays: reg.corp:80 is not reg.corp (443), as the kubelet keys it.
+    ["registry.example.com:443", "registry.example.com:443"],
+    ["http://reg.corp:80/v2/", "reg.corp:80"],
+    ["https://[::1]:443", "[::1]:443"],
   ])("%s → %s", (location, key) => {
     expect(keyringKey(location)).toBe(key);
   });
 });
 
 describe("Keyring.lookup", () => {
+  it("a key with an explicit default port is not the host without one", () => {
+    const k = ring({ "http://reg.corp:80": basic("eighty"), "registry.example.com:443": basic("tls") });
+    expect(users(k, "reg.corp/app")).toEqual([]);
+    expect(users(k, "reg.corp:80/app")).toEqual(["eighty"]);
+    expect(users(k, "registry.example.com:443/app")).toEqual(["tls"]);
+  });
+
   it("matches host and port exactly", () => {
     const k = ring({ "localhost:5000": basic("a"), "localhost:5001": basic("b"), localhost: basic("c") });
     expect(users(k, "localhost:5000/app")).toEqual(["a"]);
@@ -94,6 +105,33 @@ describe("pullSecretAuths", () => {
   it("reads the legacy kubernetes.io/dockercfg", () => {
     const secret = { type: "kubernetes.io/dockercfg", data: { ".dockercfg": b64({ "r.io": basic("y") }) } };
     expect(pullSecretAuths(secret)).toEqual({ "r.io": basic("y") });
+  });
+  it("a malformed entry is no credential, and the others still are: a pull secret is anyone's to write", () => {
+    const secret = {
+      type: "kubernetes.io/dockerconfigjson",
+      data: {
+        ".dockerconfigjson": b64({
+          auths: {
+            "a.io": null,
+            "b.io": { auth: 123456 },
+            "c.io": ["x"],
+            "d.io": { username: 1, password: 2 },
+            "e.io": basic("ok"),
+          },
+        }),
+      },
+    };
+    const auths = pullSecretAuths(secret)!;
+    expect(keyedCredentials(auths, "secret team-b/broken")).toEqual([
+      {
+        key: "e.io",
+        credential: expect.objectContaining({ username: "ok", source: "secret team-b/broken" }),
+      },
+    ]);
+    for (const auths of [[], "text", 42]) {
+      const odd = { type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": b64({ auths }) } };
+      expect(pullSecretAuths(odd)).toBeNull();
+    }
   });
   it("ignores other types and unreadable data", () => {
     expect(pullSecretAuths({ type: "Opaque", data: { ".dockerconfigjson": b64({}) } })).toBeNull();
