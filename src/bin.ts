@@ -3,16 +3,19 @@ import { removePrivateDirs } from "./adapters/private-dir.js";
 import { main } from "./main.js";
 
 const controller = new AbortController();
-const onSignal = (signal: NodeJS.Signals) => {
+/** The shell's exit code for a process a signal ended: 128 + its number. */
+const exitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+const onSignal = (signal: keyof typeof exitCodes) => {
   // First signal: stop starting new work and let the command report. Second: leave at once.
   if (controller.signal.aborted) {
     removePrivateDirs();
-    process.exit(signal === "SIGINT" ? 130 : 143);
+    process.exit(exitCodes[signal]);
   }
   controller.abort(new Error(`received ${signal}`));
 };
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
+// SIGHUP too (the terminal closed, ssh dropped): by default it would end the process without "exit",
+// leaving a private docker config behind.
+for (const signal of Object.keys(exitCodes) as (keyof typeof exitCodes)[]) process.on(signal, onSignal);
 process.on("exit", removePrivateDirs);
 
 // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).

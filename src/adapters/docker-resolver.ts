@@ -152,11 +152,15 @@ export class DockerResolver implements Resolver {
 
   private emptyConfig?: string;
 
-  /** A private config with no credentials, so docker does not read the user's. */
+  /**
+   * A private config with no credentials, so docker does not read the user's. Not quite empty: docker
+   * takes a config with no auths, helpers or store as a cue to use the platform's default store (the
+   * macOS keychain, wincred, pass), so it names a host that cannot exist (`.invalid`).
+   */
   private emptyConfigDir(): string {
     if (!this.emptyConfig) {
       this.emptyConfig = createPrivateDir("kubectl-autoupdate-docker");
-      writePrivateFile(this.emptyConfig, "config.json", '{"auths":{}}\n');
+      writePrivateFile(this.emptyConfig, "config.json", '{"auths":{"kubectl-autoupdate.invalid":{}}}\n');
     }
     return this.emptyConfig;
   }

@@ -8,6 +8,8 @@
  * faked at the exec boundary) and the verdict.
  */
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Docker } from "../../../src/adapters/docker.js";
 import { DockerResolver, digestsOfRepository } from "../../../src/adapters/docker-resolver.js";
@@ -237,6 +239,16 @@ describe("DockerResolver: reading manifests by digest uses the pull's credential
       userConfig: false,
     });
     await noLocal.inspectManifest(other, B, []);
-    expect(configOfCall(manifestCalls(strict.calls)[0]!)).not.toBe("the user's");
+    const dir = configOfCall(manifestCalls(strict.calls)[0]!)!;
+    expect(dir).not.toBe("the user's");
+    // docker takes a config with no auths, credHelpers or credsStore as a cue to use the platform's
+    // default store (keychain, wincred, pass): the user's logins, which --no-local-credentials refuses.
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    const hasAuth =
+      Object.keys(config.auths ?? {}).length > 0 ||
+      Object.keys(config.credHelpers ?? {}).length > 0 ||
+      Boolean(config.credsStore);
+    expect(hasAuth).toBe(true);
+    expect(JSON.stringify(config)).not.toMatch(/"auth"|password|token/i);
   });
 });

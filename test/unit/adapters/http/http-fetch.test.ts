@@ -1,6 +1,7 @@
 /**
  * httpFetch (adapters/http/http-fetch.ts) against real HTTP servers on loopback: HEADs keep their
- * connection, redirects follow fetch's rules (no Authorization to another origin) or are the answer,
+ * connection, redirects follow fetch's rules (no Authorization to another origin; stricter, no body either) or are
+ * the answer,
  * failures have fetch's shape (TypeError with a cause, AbortError). Proxies: test/integration/registry/proxy.test.ts.
  */
 import http from "node:http";
@@ -106,6 +107,23 @@ describe("httpFetch", () => {
       "POST /token-307 form",
       "POST /after form",
     ]);
+  });
+
+  it("refuses a 307 or 308 that would carry a body to another origin: a token request's refresh token", async () => {
+    const other = await serve((_req, res) => res.end('{"token":"t"}'));
+    const realm = await serve((req, res) =>
+      res.writeHead(req.url === "/307" ? 307 : 308, { location: `${other.base}/c` }).end(),
+    );
+    const post = { method: "POST", headers: { "content-type": "text/plain" }, body: "refresh_token=SECRET" };
+    for (const path of ["/307", "/308"]) {
+      await expect(httpFetch(`${realm.base}${path}`, post)).rejects.toMatchObject({
+        name: "TypeError",
+        cause: {
+          message: `redirect of a POST with a body to another origin (${new URL(other.base).host}) refused`,
+        },
+      });
+    }
+    expect(other.seen).toEqual([]);
   });
 
   it("gives up after 20 redirects, and refuses a redirect out of http(s), as fetch does", async () => {
