@@ -1,8 +1,8 @@
 /**
  * httpFetch (adapters/http/http-fetch.ts) against real HTTP servers on loopback: HEADs keep their
- * connection, redirects follow fetch's rules (no Authorization to another origin; stricter, no body either) or are
- * the answer,
- * failures have fetch's shape (TypeError with a cause, AbortError). Proxies: test/integration/registry/proxy.test.ts.
+ * connection, redirects follow fetch's rules (no Authorization to another origin; stricter, no body either)
+ * or are the answer, failures have fetch's shape (TypeError with a cause, AbortError). Proxies:
+ * test/integration/registry/proxy.test.ts.
  */
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
