@@ -20,9 +20,16 @@ export interface KubectlConnection {
   context?: string;
   cluster?: string;
   user?: string;
+  server?: string;
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  tlsServerName?: string;
+  insecureSkipTlsVerify?: boolean;
   requestTimeout?: string;
   as?: string;
   asGroups?: string[];
+  asUid?: string;
 }
 
 /** Which pods: a namespace (or the context's), or all; with optional selectors. */
@@ -54,9 +61,16 @@ export class Kubectl {
     if (c.context) args.push(`--context=${c.context}`);
     if (c.cluster) args.push(`--cluster=${c.cluster}`);
     if (c.user) args.push(`--user=${c.user}`);
+    if (c.server) args.push(`--server=${c.server}`);
+    if (c.certificateAuthority) args.push(`--certificate-authority=${c.certificateAuthority}`);
+    if (c.clientCertificate) args.push(`--client-certificate=${c.clientCertificate}`);
+    if (c.clientKey) args.push(`--client-key=${c.clientKey}`);
+    if (c.tlsServerName) args.push(`--tls-server-name=${c.tlsServerName}`);
+    if (c.insecureSkipTlsVerify) args.push("--insecure-skip-tls-verify=true");
     if (c.requestTimeout) args.push(`--request-timeout=${c.requestTimeout}`);
     if (c.as) args.push(`--as=${c.as}`);
     for (const group of c.asGroups ?? []) args.push(`--as-group=${group}`);
+    if (c.asUid) args.push(`--as-uid=${c.asUid}`);
     return args;
   }
 

@@ -8,21 +8,35 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** Every verb: kubectl's connection flags (passed through), the kubectl binary, colour, verbosity. */
 export function addConnectionFlags(command: Command): Command {
-  return command
-    .option("--kubeconfig <path>", "kubeconfig file, passed to kubectl")
-    .option("--context <name>", "kubeconfig context, passed to kubectl")
-    .option("--cluster <name>", "kubeconfig cluster, passed to kubectl")
-    .option("--user <name>", "kubeconfig user, passed to kubectl")
-    .option("--request-timeout <duration>", "timeout of each kubectl request, passed to kubectl")
-    .option("--as <user>", "user to impersonate, passed to kubectl")
-    .option("--as-group <group>", "group to impersonate (repeatable), passed to kubectl", collect)
-    .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
-    .addOption(
-      new Option("--color <when>", "colour output")
-        .choices(["auto", "always", "never"])
-        .default(defaults.color),
-    )
-    .option("-v, --verbose", "log every call on stderr; show stack traces");
+  return (
+    command
+      .option("--kubeconfig <path>", "kubeconfig file, passed to kubectl")
+      .option("--context <name>", "kubeconfig context, passed to kubectl")
+      .option("--cluster <name>", "kubeconfig cluster, passed to kubectl")
+      .option("--user <name>", "kubeconfig user, passed to kubectl")
+      .option("-s, --server <address>", "API server address and port, passed to kubectl")
+      .option("--certificate-authority <path>", "CA certificate file, passed to kubectl")
+      .option("--client-certificate <path>", "client certificate file, passed to kubectl")
+      .option("--client-key <path>", "client key file, passed to kubectl")
+      .option("--tls-server-name <name>", "server name to verify the certificate against, passed to kubectl")
+      .option(
+        "--insecure-skip-tls-verify",
+        "do not verify the API server's certificate (insecure), passed to kubectl",
+      )
+      .option("--request-timeout <duration>", "timeout of each kubectl request, passed to kubectl")
+      .option("--as <user>", "user to impersonate, passed to kubectl")
+      .option("--as-group <group>", "group to impersonate (repeatable), passed to kubectl", collect)
+      .option("--as-uid <uid>", "UID to impersonate, passed to kubectl")
+      // Refused with what to do instead (options.ts): passed on, it would sit in every kubectl's argv.
+      .addOption(new Option("--token <token>").hideHelp())
+      .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
+      .addOption(
+        new Option("--color <when>", "colour output")
+          .choices(["auto", "always", "never"])
+          .default(defaults.color),
+      )
+      .option("-v, --verbose", "log every call on stderr; show stack traces")
+  );
 }
 
 /** plan and apply: kubectl's selection, output, and how images are resolved. */

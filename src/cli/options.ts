@@ -27,9 +27,17 @@ export interface RawConnectionFlags {
   context?: string;
   cluster?: string;
   user?: string;
+  server?: string;
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  tlsServerName?: string;
+  insecureSkipTlsVerify?: boolean;
   requestTimeout?: string;
   as?: string;
   asGroup?: string[];
+  asUid?: string;
+  token?: string;
   kubectl?: string;
   color?: string;
   verbose?: boolean;
@@ -108,15 +116,27 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
   if (!colors.includes(color))
     throw new UsageError(`invalid value "${raw.color}" for --color; allowed: ${colors.join(", ")}`);
   if (raw.requestTimeout !== undefined) parseDuration(raw.requestTimeout, "--request-timeout");
+  if (raw.token !== undefined) {
+    throw new UsageError(
+      "--token is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); put the token in a kubeconfig user (kubectl config set-credentials NAME --token=…) and pass --user NAME, or use a context that has it",
+    );
+  }
   return {
     connection: {
       kubeconfig: raw.kubeconfig,
       context: raw.context,
       cluster: raw.cluster,
       user: raw.user,
+      server: raw.server,
+      certificateAuthority: raw.certificateAuthority,
+      clientCertificate: raw.clientCertificate,
+      clientKey: raw.clientKey,
+      tlsServerName: raw.tlsServerName,
+      insecureSkipTlsVerify: raw.insecureSkipTlsVerify === true,
       requestTimeout: raw.requestTimeout,
       as: raw.as,
       asGroups: raw.asGroup ?? [],
+      asUid: raw.asUid,
     },
     kubectlPath: raw.kubectl || env["KUBECTL"] || env["KUBECTL_PATH"] || "kubectl",
     color,

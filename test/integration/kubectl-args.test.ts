@@ -1,7 +1,7 @@
 /**
  * What the built CLI asks kubectl, read from the recording fake (test/bin/kubectl logs every argv): the
- * connection flags (`--kubeconfig`, `--context`, `--cluster`, `--user`, `--request-timeout`, `--as`,
- * `--as-group`) reach every call, so no call ever lands in another cluster or as another user; `-n`, `-A`,
+ * connection flags (`--kubeconfig`, `--context`, `--cluster`, `--user`, `--server`, the TLS files and
+ * checks, `--request-timeout`, `--as`, `--as-group`, `--as-uid`) reach every call, so no call ever lands in another cluster or as another user; `-n`, `-A`,
  * `-l` and `--field-selector` become the namespace path and the query of the paged list reads (`kubectl
  * get --raw`), the context's namespace is asked of kubectl when no -n is given; pages follow their
  * continue tokens, and an expired token restarts the list once; and `$KUBECTL_PATH` (set by kubectl ≥ 1.37
@@ -35,6 +35,19 @@ const connectionFlags = [
   "devs",
   "--as-group",
   "ops",
+  "--as-uid",
+  "1234",
+  "-s",
+  "https://127.0.0.1:6443",
+  "--certificate-authority",
+  "/home/ops/.kube/ca.crt",
+  "--client-certificate",
+  "/home/ops/.kube/ops.crt",
+  "--client-key",
+  "/home/ops/.kube/ops.key",
+  "--tls-server-name",
+  "kubernetes",
+  "--insecure-skip-tls-verify",
 ];
 /** As kubectl must receive them. */
 const passedThrough = [
@@ -42,10 +55,17 @@ const passedThrough = [
   "--context=prod-admin",
   "--cluster=prod-eu",
   "--user=ops-admin",
+  "--server=https://127.0.0.1:6443",
+  "--certificate-authority=/home/ops/.kube/ca.crt",
+  "--client-certificate=/home/ops/.kube/ops.crt",
+  "--client-key=/home/ops/.kube/ops.key",
+  "--tls-server-name=kubernetes",
+  "--insecure-skip-tls-verify=true",
   "--request-timeout=45s",
   "--as=jane",
   "--as-group=devs",
   "--as-group=ops",
+  "--as-uid=1234",
 ];
 
 let registry: Registry;
@@ -188,7 +208,11 @@ describe("connection flags reach every kubectl call", () => {
       }
       // Nothing else of the connection sneaks in under another spelling.
       expect(
-        argv.filter((a) => /^--(kubeconfig|context|cluster|user|request-timeout|as|as-group)\b/.test(a)),
+        argv.filter((a) =>
+          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid)\b/.test(
+            a,
+          ),
+        ),
       ).toEqual(passedThrough);
     }
   });
@@ -262,7 +286,11 @@ describe("connection flags reach every kubectl call", () => {
     expect(run.code, run.stderr).toBe(0);
     for (const { argv } of fake.calls()) {
       expect(
-        argv.filter((a) => /^--(kubeconfig|context|cluster|user|request-timeout|as|as-group)(=|$)/.test(a)),
+        argv.filter((a) =>
+          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid)(=|$)/.test(
+            a,
+          ),
+        ),
       ).toEqual([]);
     }
   });

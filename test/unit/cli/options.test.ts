@@ -75,6 +75,15 @@ describe("which docker runs", () => {
   });
 });
 
+describe("--token", () => {
+  it("is refused with what to do instead: passed on, it would be in every kubectl's argv", () => {
+    expect(usageError(() => resolve({ token: "s3cr3t" }))).toMatch(
+      /^--token is not taken: it would be in the argv of every kubectl this runs.*kubectl config set-credentials/,
+    );
+    expect(usageError(() => resolve({ token: "s3cr3t" }))).not.toContain("s3cr3t");
+  });
+});
+
 describe("defaults", () => {
   it("no flags: the README's defaults", () => {
     expect(resolve()).toEqual({
@@ -84,9 +93,16 @@ describe("defaults", () => {
         context: undefined,
         cluster: undefined,
         user: undefined,
+        server: undefined,
+        certificateAuthority: undefined,
+        clientCertificate: undefined,
+        clientKey: undefined,
+        tlsServerName: undefined,
+        insecureSkipTlsVerify: false,
         requestTimeout: undefined,
         as: undefined,
         asGroups: [],
+        asUid: undefined,
       },
       output: "table",
       noHeaders: false,
@@ -131,6 +147,13 @@ describe("defaults", () => {
       requestTimeout: "20s",
       as: "jane",
       asGroup: ["devs", "ops"],
+      asUid: "1234",
+      server: "https://10.0.0.1:6443",
+      certificateAuthority: "/k/ca.crt",
+      clientCertificate: "/k/me.crt",
+      clientKey: "/k/me.key",
+      tlsServerName: "kubernetes",
+      insecureSkipTlsVerify: true,
       output: "wide",
       headers: false,
       color: "never",
@@ -158,6 +181,13 @@ describe("defaults", () => {
         requestTimeout: "20s",
         as: "jane",
         asGroups: ["devs", "ops"],
+        asUid: "1234",
+        server: "https://10.0.0.1:6443",
+        certificateAuthority: "/k/ca.crt",
+        clientCertificate: "/k/me.crt",
+        clientKey: "/k/me.key",
+        tlsServerName: "kubernetes",
+        insecureSkipTlsVerify: true,
       },
       output: "wide",
       noHeaders: true,
