@@ -26,7 +26,7 @@ import {
 import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
 import { renderObjectsJson, renderObjectsYaml } from "../output/objects.js";
-import { contextNamespace, type InstallationOptions } from "./installation.js";
+import { contextNamespace, type InstallationOptions, installationWords } from "./installation.js";
 
 export interface InstallCronOptions extends InstallationOptions {
   /** Everything but the namespace, which may still come from the kubeconfig. */
@@ -71,10 +71,10 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   const state = spec.suspend
     ? "suspended; resume with install-cron without --suspend"
     : `runs "${spec.schedule}"`;
-  const nameFlag = spec.name === "kubectl-autoupdate" ? "" : ` --name ${spec.name}`;
+  const target = installationWords(deps, { name: spec.name, namespace });
   io.stderr.write(
     `CronJob ${namespace}/${spec.name} checks ${scope}; ${state}${spec.timeZone ? ` (${spec.timeZone})` : ""}.\n` +
-      `Run it now: kubectl autoupdate run-now -n ${namespace}${nameFlag} --wait\n`,
+      `Run it now: kubectl autoupdate run-now ${target} --wait\n`,
   );
 }
 

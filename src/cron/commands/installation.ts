@@ -2,6 +2,7 @@
 import type { ConnectionOptions } from "../../connection.js";
 import { ToolFailedError, UsageError } from "../../errors.js";
 import { currentNamespace, getCronJob } from "../adapters/kubectl.js";
+import { cronDefaults } from "../core/defaults.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { checkNamespace } from "../core/names.js";
 import type { CronDeps } from "../deps.js";
@@ -37,8 +38,22 @@ export async function requireCronJob(deps: CronDeps, target: Installation): Prom
   const cronJob = await getCronJob(deps.kubectl, target.name, target.namespace);
   if (!cronJob) {
     throw new ToolFailedError(
-      `no CronJob ${target.name} in namespace ${target.namespace}; install it with: kubectl autoupdate install-cron -n ${target.namespace}`,
+      `no CronJob ${target.name} in namespace ${target.namespace}; install it with: kubectl autoupdate install-cron ${installationWords(deps, target)}`,
     );
   }
   return cronJob;
+}
+
+/**
+ * The flags that name this installation in the cluster used, for a command the user is told to run next:
+ * -n, --name unless it is the default, and the connection flags (a hint must not reach another cluster).
+ */
+export function installationWords(deps: CronDeps, target: Installation): string {
+  const name = target.name === cronDefaults.name ? [] : ["--name", target.name];
+  return ["-n", target.namespace, ...name, ...deps.kubectl.connectionArgs()].join(" ");
+}
+
+/** The same for kubectl itself: the namespace and the connection flags. */
+export function kubectlWords(deps: CronDeps, namespace: string): string {
+  return ["-n", namespace, ...deps.kubectl.connectionArgs()].join(" ");
 }

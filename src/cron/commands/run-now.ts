@@ -6,7 +6,7 @@ import { AutoupdateError, InterruptedError } from "../../errors.js";
 import { createJob, getJob, jobPods, podLogs } from "../adapters/kubectl.js";
 import { type JobOutcome, jobFromCronJob, jobOutcome } from "../core/jobs.js";
 import type { CronDeps } from "../deps.js";
-import { findInstallation, type InstallationOptions, requireCronJob } from "./installation.js";
+import { findInstallation, type InstallationOptions, kubectlWords, requireCronJob } from "./installation.js";
 
 export interface RunNowOptions extends InstallationOptions {
   wait: boolean;
@@ -26,7 +26,7 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
   const name = job.metadata.name;
   io.stderr.write(`job.batch/${name} created\n`);
   if (!options.wait) {
-    io.stderr.write(`Follow it: kubectl logs -f job/${name} -n ${target.namespace}\n`);
+    io.stderr.write(`Follow it: kubectl logs -f job/${name} ${kubectlWords(deps, target.namespace)}\n`);
     io.stdout.write(`${name}\n`);
     return;
   }
@@ -60,7 +60,7 @@ async function waitForJob(
   for (;;) {
     if (io.signal.aborted) {
       throw new InterruptedError(
-        `stopped waiting; job ${name} keeps running (kubectl logs -f job/${name} -n ${namespace})`,
+        `stopped waiting; job ${name} keeps running (kubectl logs -f job/${name} ${kubectlWords(deps, namespace)})`,
       );
     }
     const job = await getJob(deps.kubectl, name, namespace);
@@ -73,7 +73,7 @@ async function waitForJob(
     if (outcome.finished) return outcome;
     if (clock.now() >= deadline) {
       throw new JobFailedError(
-        `job ${name} still ${outcome.state} after --timeout; it keeps running (kubectl logs -f job/${name} -n ${namespace})`,
+        `job ${name} still ${outcome.state} after --timeout; it keeps running (kubectl logs -f job/${name} ${kubectlWords(deps, namespace)})`,
       );
     }
     await clock.sleep(options.pollMs, io.signal);

@@ -143,3 +143,34 @@ describe("run-now --wait", () => {
     expect(clock.elapsed()).toBe(5000);
   });
 });
+
+describe("the commands it tells you to run next name this installation in this cluster", () => {
+  const prod = { ...options, name: "nightly", wait: false, connection: { context: "prod" } };
+  const withContext = (exec: Exec): Exec => {
+    return async (file, args, o) => {
+      expect(args[0]).toBe("--context=prod");
+      return exec(file, args.slice(1), o);
+    };
+  };
+
+  it("Follow it: kubectl logs with -n and the connection flags", async () => {
+    const clock = new FakeClock();
+    const { exec } = cluster(clock, [[0, "Running"]]);
+    const { deps: d, out } = deps(clock, withContext(exec));
+    d.kubectl = new Kubectl(withContext(exec), "kubectl", { context: "prod" });
+    await clock.run(runNowCommand(d, prod));
+    expect(out.stderr).toContain(
+      "Follow it: kubectl logs -f job/kubectl-autoupdate-manual-abcde -n tools --context=prod\n",
+    );
+  });
+
+  it("no CronJob: install-cron with -n, --name and the connection flags", async () => {
+    const clock = new FakeClock();
+    const none: Exec = async () => ({ exitCode: 0, stdout: "", stderr: "", interrupted: false });
+    const { deps: d } = deps(clock, none);
+    d.kubectl = new Kubectl(withContext(none), "kubectl", { context: "prod" });
+    await expect(clock.run(runNowCommand(d, prod))).rejects.toThrow(
+      "no CronJob nightly in namespace tools; install it with: kubectl autoupdate install-cron -n tools --name nightly --context=prod",
+    );
+  });
+});
