@@ -264,7 +264,10 @@ describe("docker resolver through the same chain", () => {
       },
     );
     expect(rows(anonymous)[0]!.slice(1, 3)).toEqual(["none", "unknown"]);
-    expect(docker.log()).toMatch(/ARGV --config \/\S+ pull \S+\n\{"auths":\{\}\}/);
+    // A config with no credentials, yet not one docker would take as a cue to use the platform's store.
+    expect(docker.log()).toMatch(
+      /ARGV --config \/\S+ pull \S+\n\{"auths":\{"kubectl-autoupdate\.invalid":\{\}\}\}/,
+    );
     for (const r of [run, off, anonymous]) {
       expect(r.leftovers).toEqual([]);
       expectNoSecrets({ stdout: r.stdout, stderr: r.stderr }, [basicUser.password, "expired-pw-42"]);
