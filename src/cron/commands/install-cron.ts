@@ -4,7 +4,7 @@
  * kubectl applies a List object by object, so the whole List is first sent as a server dry run: a refusal
  * only the server can make (a missing namespace, an admission webhook, an older API) leaves nothing half made.
  */
-import { ToolFailedError } from "../../errors.js";
+import { ToolFailedError, UsageError } from "../../errors.js";
 import {
   applyServerSide,
   deleteObjects,
@@ -22,6 +22,7 @@ import {
   installSelector,
   kindResources,
   objectRef,
+  othersObjects,
 } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
@@ -55,9 +56,14 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   // Act: apply, then prune, reporting each object like kubectl does.
   const report = options.output ? io.stderr : io.stdout;
   const refs = manifests.map((m) => `${kindResources[m.kind]}/${m.metadata.name}`);
-  const before = new Map(
-    (await getObjects(deps.kubectl, refs, namespace)).map((o) => [key(o), o.metadata.resourceVersion]),
-  );
+  const existing = await getObjects(deps.kubectl, refs, namespace);
+  const others = othersObjects(manifests, existing);
+  if (others.length > 0) {
+    throw new UsageError(
+      `${others.join(", ")} already ${others.length === 1 ? "exists" : "exist"} without install-cron's labels: not taken over (uninstall-cron would delete ${others.length === 1 ? "it" : "them"}); choose another --name, or remove ${others.length === 1 ? "it" : "them"} first`,
+    );
+  }
+  const before = new Map(existing.map((o) => [key(o), o.metadata.resourceVersion]));
   await applyServerSide(deps.kubectl, manifests, fieldManager, true);
   const applied = await applyServerSide(deps.kubectl, manifests, fieldManager);
   for (const object of applied) {

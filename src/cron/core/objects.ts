@@ -130,6 +130,28 @@ function installLabels(name: string): Record<string, string> {
   };
 }
 
+/**
+ * Which of the objects already there under the installation's names someone else made: they lack its
+ * labels. install-cron must not take them over (server-side apply with --force-conflicts would), since
+ * uninstall-cron would then delete them as its own.
+ */
+export function othersObjects(
+  wanted: readonly InstallObject[],
+  existing: readonly { kind?: string; metadata: { name: string; labels?: Record<string, string> } }[],
+): string[] {
+  const labelsOf = new Map(wanted.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.labels]));
+  const others: string[] = [];
+  for (const object of existing) {
+    const labels = labelsOf.get(`${object.kind}/${object.metadata.name}`);
+    if (!labels) continue;
+    const ours = [labelKeys.managedBy, labelKeys.instance, labelKeys.namespace].every(
+      (key) => labels[key] === undefined || object.metadata.labels?.[key] === labels[key],
+    );
+    if (!ours) others.push(objectRef(object.kind ?? "", object.metadata.name));
+  }
+  return others;
+}
+
 /** The selector that finds an installation's namespaced objects. */
 export function installSelector(name: string): string {
   return `${labelKeys.managedBy}=${fieldManager},${labelKeys.instance}=${name}`;

@@ -208,6 +208,20 @@ describe("install-cron", () => {
     expect(applies[1]!.stdin).toBe(applies[0]!.stdin);
   });
 
+  it("an object of the same name that install-cron did not make is not taken over: nothing is applied", async () => {
+    fake.on(["get", "--ignore-not-found"], {
+      stdout: list([
+        { kind: "ServiceAccount", metadata: { name: "kubectl-autoupdate", resourceVersion: "7" } },
+      ]),
+    });
+    const result = await cli("install-cron", "-n", "tools");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "error: serviceaccount/kubectl-autoupdate already exists without install-cron's labels: not taken over (uninstall-cron would delete it); choose another --name, or remove it first\n",
+    );
+    expect(fake.calls().filter((c) => c.argv.includes("apply"))).toEqual([]);
+  });
+
   it("new flags change only the CronJob in what is sent", async () => {
     await cli("install-cron", "-n", "tools");
     await cli("install-cron", "-n", "tools", "--schedule", "@daily", "--time-zone", "UTC", "--suspend");
