@@ -284,7 +284,7 @@ export class Kubectl {
     const body = JSON.stringify({ apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } });
     const result = await this.runUnchecked(args, dryRun ? {} : { input: body });
     if (result.exitCode === 0) return { kind: "deleted" };
-    const line = firstLine(result.stderr) || howItEnded(result);
+    const line = firstLine(result.stderr) || unanswered(result, "deletion");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
     return { kind: "failed", reason: line };
@@ -346,7 +346,7 @@ export class Kubectl {
       const [object] = parseList<Workload>(result.stdout, `patch ${workloadResources[kind]}`);
       return { kind: "patched", generation: object?.metadata.generation ?? 0 };
     }
-    const line = firstLine(result.stderr) || howItEnded(result);
+    const line = firstLine(result.stderr) || unanswered(result, "patch");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line)) return { kind: "conflict", reason: line };
     return { kind: "failed", reason: line };
@@ -374,7 +374,7 @@ export class Kubectl {
       input: JSON.stringify(eviction),
     });
     if (result.exitCode === 0) return { kind: "evicted" };
-    const line = firstLine(result.stderr) || howItEnded(result);
+    const line = firstLine(result.stderr) || unanswered(result, "eviction");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
     if (/\(TooManyRequests\)/.test(line)) return { kind: "blocked", reason: line };
@@ -485,4 +485,13 @@ export function parseList<T>(text: string, what: string): T[] {
   }
   if (parsed && typeof parsed === "object" && "metadata" in parsed) return [parsed as T];
   throw new ToolFailedError(`kubectl ${what} printed JSON that is not a list of objects`);
+}
+
+/**
+ * A change kubectl said nothing about: killed (a terminal's Ctrl-C reaches the whole process group) or
+ * exited without a word. It may have reached the server before that, so the reason does not say it did not.
+ */
+function unanswered(result: ExecResult, change: string): string {
+  if (result.killedBy === undefined) return howItEnded(result);
+  return `kubectl was ${howItEnded(result)} before it answered: the ${change} may have reached the server`;
 }
