@@ -63,7 +63,7 @@ export function addPlanningFlags(command: Command): Command {
         .choices(["docker", "registry"])
         .default(defaults.resolver),
     )
-    .option("--concurrency <n>", "images resolved at once", defaults.concurrency)
+    .option("--concurrency <n>", "images resolved, and workloads restarted, at once", defaults.concurrency)
     .option("--pull-timeout <duration>", "give up on one image after this long", defaults.pullTimeout)
     .option(
       "--insecure-registry <host>",
