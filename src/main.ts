@@ -17,6 +17,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     words.includes("-v");
   try {
     program = createProgram(io, argv);
+    if (argv.length === 0) {
+      // As kubectl and cobra's commands do: a bare command is a question, answered on stdout.
+      io.stdout.write(program.helpInformation());
+      return 0;
+    }
     words = kubectlForms(program, argv);
     await program.parseAsync([...words], { from: "user" });
     return 0;

@@ -20,6 +20,11 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect(stdout).toMatch(/^ {2}help \[command\] /m);
   });
 
+  it("no verb at all: the program's help on stdout, exit 0, as kubectl answers a bare command", async () => {
+    const bare = await runMain([]);
+    expect(bare).toEqual({ code: 0, stdout: (await runMain(["--help"])).stdout, stderr: "" });
+  });
+
   it.each(verbs)("%s --help and help %s print the verb's flags", async (verb) => {
     const flagHelp = await runMain([verb, "--help"]);
     expect(flagHelp.code).toBe(0);
