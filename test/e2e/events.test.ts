@@ -164,9 +164,11 @@ describe("after a real apply, the Events are on the API server", () => {
     // The pods name the image through the proxy: the tool asks by HEAD, the simulated kubelet pulls by GET.
     const image = `${proxy.host}/broken:main`;
     await staleWorkload("broken", deployment("broken", ns, 1, { image, pullPolicy: "Always" }));
+    // Only the pull of the tag fails; the tool's reads by digest still answer (failing, they would leave the
+    // pod unknown and not restarted).
     proxy.rules.push({
       method: "GET",
-      path: /\/broken\/manifests\//,
+      path: /\/broken\/manifests\/main$/,
       fault: { kind: "status", status: 503 },
     });
     const result = await plugin([
