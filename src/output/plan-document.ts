@@ -130,7 +130,11 @@ function* podPieces(
   if (batch !== "") yield batch;
 }
 
-/** Each line but an empty one (a block scalar's blank line stays blank when nested) moved right. */
+/**
+ * Each line but an empty one (a block scalar's blank line stays blank when nested) moved right. Lines are
+ * what YAML breaks at, "\n" only: a regex's multiline ^ also starts one after U+2028 and U+2029, which a
+ * quoted value may hold as they are.
+ */
 function indented(text: string, by: string): string {
-  return text.replace(/^(?=.)/gm, by);
+  return text.replace(/(^|\n)(?=[^\n])/g, `$1${by}`);
 }

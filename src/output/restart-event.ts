@@ -90,7 +90,8 @@ function describeMove(c: PlanContainer): string {
  * that part follows (a trailing "." does not; a trailing "-" does), whatever the object's name length.
  */
 function eventNamePrefix(name: string): string {
-  return `${name.slice(0, 200)}.autoupdate-`;
+  // Cut at 200, the name may end in "-" or "." there, which cannot come before the "." that follows.
+  return `${name.slice(0, 200).replace(/[-.]+$/, "")}.autoupdate-`;
 }
 
 function objectReference(kind: string, name: string, namespace: string, uid: string | undefined) {

@@ -148,6 +148,8 @@ describe("the Plan document, written a piece at a time", () => {
       "",
       "- not an item",
       "ünïcödé ✓",
+      // Not line breaks to YAML, though a multiline regex's ^ starts a line after them.
+      "web\u2028api\u2029end\rcr",
     ];
     const odd = {
       ...plan,

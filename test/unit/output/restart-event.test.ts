@@ -145,7 +145,7 @@ describe("the Event object", () => {
 
   it("the name prefix passes as a DNS subdomain with the server's part after it, however long the object's name", () => {
     const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-    for (const name of ["web", "a".repeat(253)]) {
+    for (const name of ["web", "a".repeat(253), `${"a".repeat(199)}-b`, `${"a".repeat(198)}.-b`]) {
       const restart = { ...rollout({ kind: "up" }), controller: { kind: "Deployment", name } };
       const prefix = restartEvent(restart, now, "h").metadata.generateName;
       expect(`${prefix}x7k2p`).toMatch(subdomain);
