@@ -94,8 +94,10 @@ export function renderRestartSummary(
   if (count("replaced") > 0) parts.push(`${count("replaced")} replaced since the plan`);
   if (count("failed") > 0) parts.push(`${count("failed")} failed`);
   if (count("not-started") > 0) parts.push(`${count("not-started")} not started`);
-  if (replacementProblems > 0) parts.push(`${replacementProblems} not replaced as planned`);
-  return `${parts.join(", ")} (of ${all.length} planned)\n`;
+  // Pods above, each counted once; a replacement that did not come up as planned is a workload's.
+  const problems =
+    replacementProblems > 0 ? `; ${counted(replacementProblems, "workload")} not replaced as planned` : "";
+  return `${parts.join(", ")} (of ${all.length} planned)${problems}\n`;
 }
 
 /** One controller's entry in the RunSummary. */
@@ -143,9 +145,11 @@ export function runSummary(plan: Plan, record: RestartRecord, dryRun: boolean) {
     rolledOut: count("rolled"),
     inProgress: count("in-progress"),
     failed: count("failed") + count("not-started"),
+    gone: count("gone"),
+    replacedSincePlan: count("replaced"),
     notReplaced: record.problems.length,
     restarts: { rollout: planned("rollout"), evict: planned("evict"), delete: planned("delete") },
-    controllers: controllerOutcomes(record).map(({ summary }) => summary),
+    controllers: controllerOutcomes(record, dryRun).map(({ summary }) => summary),
   };
 }
 
@@ -158,7 +162,7 @@ export interface ControllerOutcome {
 }
 
 /** Each restarted controller's summary and pods: rollouts first, then evictions and deletions. */
-export function controllerOutcomes(record: RestartRecord): ControllerOutcome[] {
+export function controllerOutcomes(record: RestartRecord, dryRun: boolean): ControllerOutcome[] {
   const entries: ControllerOutcome[] = record.rollouts.map((report) => ({
     summary: {
       namespace: report.namespace,
@@ -181,13 +185,18 @@ export function controllerOutcomes(record: RestartRecord): ControllerOutcome[] {
     const { restart, namespace } = pods[0]!;
     const outcomes = pods.map((pod) => record.outcomes.get(pod)!);
     const problem = record.problems.find((p) => pods.includes(p.pod));
-    const trouble = outcomes.find((o) => o.kind === "failed" || o.kind === "not-started");
-    const reason = trouble && "reason" in trouble ? trouble.reason : problem?.reason;
-    const outcome = outcomes.every((o) => o.kind === "not-started")
-      ? "not-started"
-      : trouble || problem
-        ? "failed"
-        : "restarted";
+    const failed = outcomes.find((o) => o.kind === "failed");
+    const notStarted = outcomes.find((o) => o.kind === "not-started");
+    const acted = outcomes.some((o) => o.kind === "evicted" || o.kind === "deleted");
+    const trouble = failed ?? notStarted;
+    let outcome: ControllerSummary["outcome"];
+    let reason = trouble && "reason" in trouble ? trouble.reason : problem?.reason;
+    if (failed || (acted && (notStarted || problem))) outcome = "failed";
+    else if (!acted) {
+      // Nothing evicted or deleted: stopped before, or every pod already gone or replaced since the plan.
+      outcome = "not-started";
+      reason ??= outcomes.some((o) => o.kind === "gone") ? "already gone" : "replaced since the plan";
+    } else outcome = dryRun ? "started" : "restarted";
     entries.push({
       summary: {
         namespace,

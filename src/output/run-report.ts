@@ -73,7 +73,7 @@ const maxTextLines = 20;
 
 export function runReport(input: RunReportInput): RunReport {
   const { plan, record, error } = input;
-  const controllers = record ? controllerOutcomes(record) : [];
+  const controllers = record ? controllerOutcomes(record, input.dryRun) : [];
   const restarts = controllers.map(
     ({ summary: s, pods }): RestartEntry => ({
       namespace: s.namespace,

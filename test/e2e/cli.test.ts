@@ -249,11 +249,13 @@ describe("apply", () => {
     expect(result.stderr).toContain(
       `deployment.apps ${ns}/web restart started (rollout, not followed: --no-wait)\n`,
     );
-    expect(result.stderr).toContain("3 replaced by rollout (of 3 planned)");
+    // Not followed: the controller replaces them after the run.
+    expect(result.stderr).toContain("0 replaced by rollout, 3 still being replaced on the server (of 3 planned)");
     expect(JSON.parse(result.stderr.trim().split("\n").at(-1)!)).toMatchObject({
       kind: "RunSummary",
       strategy: "auto",
-      rolledOut: 3,
+      rolledOut: 0,
+      inProgress: 3,
       deleted: 0,
       stale: 4,
       restarts: { rollout: 3, evict: 0, delete: 0 },

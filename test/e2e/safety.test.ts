@@ -171,7 +171,7 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     );
     // None replaced: the controller is still trying to start the new pod.
     expect(result.stdout).toContain(
-      "0 replaced by rollout, 3 still being replaced on the server, 1 not replaced as planned (of 3 planned)",
+      "0 replaced by rollout, 3 still being replaced on the server (of 3 planned); 1 workload not replaced as planned",
     );
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
 

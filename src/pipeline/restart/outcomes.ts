@@ -18,9 +18,9 @@ export type RestartApi = Pick<
 export type PodOutcome =
   | { kind: "deleted" }
   | { kind: "evicted" }
-  /** Replaced by its controller's rollout (or, with --dry-run or --no-wait, the rollout was started). */
+  /** Replaced by its controller's rollout (or, with --dry-run, the rollout was accepted by the server). */
   | { kind: "rolled" }
-  /** Its controller's rollout was started, then the run was interrupted: it goes on on the server. */
+  /** Its controller's rollout was started and not followed to the end (--no-wait, interrupted): it goes on on the server. */
   | { kind: "in-progress" }
   | { kind: "gone" }
   | { kind: "replaced" }

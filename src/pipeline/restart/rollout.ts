@@ -24,7 +24,7 @@ export async function rollOut(
   const controller = first.restart!.controller;
   const read: { uid?: string } = {};
   const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter, read);
-  for (const pod of group) reporter.record(pod, podOutcomeOf(outcome));
+  for (const pod of group) reporter.record(pod, podOutcomeOf(outcome, reporter.options.dryRun));
   // Patched, then gone wrong: the pods were replaced, not as planned.
   if (outcome.kind === "failed" && outcome.patched) {
     reporter.recordProblem({ pod: first, reason: outcome.reason });
@@ -59,11 +59,13 @@ function replacementOf(outcome: RolloutOutcome): CompletedRestart["replacement"]
 }
 
 /** What became of each planned pod of a rolled workload. */
-function podOutcomeOf(outcome: RolloutOutcome): PodOutcome {
+function podOutcomeOf(outcome: RolloutOutcome, dryRun: boolean): PodOutcome {
   switch (outcome.kind) {
     case "rolled-out":
-    case "started":
       return { kind: "rolled" };
+    case "started":
+      // Not followed (--no-wait): the controller replaces the pods after this run has ended.
+      return dryRun ? { kind: "rolled" } : { kind: "in-progress" };
     case "in-progress":
       return { kind: "in-progress" };
     case "not-started":

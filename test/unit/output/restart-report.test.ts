@@ -125,7 +125,7 @@ describe("the closing count", () => {
       [pod("c", "evict"), { kind: "evicted" }],
     ]);
     expect(renderRestartSummary(outcomes, 1, false)).toBe(
-      "1 evicted, 1 still being replaced on the server, 1 not replaced as planned (of 2 planned)\n",
+      "1 evicted, 1 still being replaced on the server (of 2 planned); 1 workload not replaced as planned\n",
     );
   });
 });
@@ -170,6 +170,8 @@ describe("the RunSummary line", () => {
       rolledOut: 2,
       inProgress: 0,
       failed: 1,
+      gone: 0,
+      replacedSincePlan: 0,
       notReplaced: 0,
       restarts: { rollout: 2, evict: 2, delete: 0 },
       controllers: [
@@ -192,5 +194,66 @@ describe("the RunSummary line", () => {
         },
       ],
     });
+  });
+});
+
+describe("each controller's outcome says what happened to it", () => {
+  const legacy = { kind: "ReplicationController", name: "legacy" };
+  const outcomeOf = (outcomes: PodOutcome[], dryRun = false) => {
+    const pods = outcomes.map((_, i) => pod(`legacy-${i}`, "evict", legacy));
+    const plan = { resolver: "registry" as const, pods };
+    const record = { outcomes: new Map(pods.map((p, i) => [p, outcomes[i]!])), problems: [], rollouts: [] };
+    return JSON.parse(renderRunSummary(plan, record, dryRun));
+  };
+
+  it.each<[string, PodOutcome[], boolean, object]>([
+    ["every pod evicted", [{ kind: "evicted" }, { kind: "evicted" }], false, { outcome: "restarted" }],
+    [
+      "one evicted, one already gone",
+      [{ kind: "evicted" }, { kind: "gone" }],
+      false,
+      { outcome: "restarted" },
+    ],
+    ["evicted in a server dry run: nothing restarted", [{ kind: "evicted" }], true, { outcome: "started" }],
+    [
+      "every pod replaced since the plan: nothing restarted",
+      [{ kind: "replaced" }, { kind: "replaced" }],
+      false,
+      { outcome: "not-started", reason: "replaced since the plan" },
+    ],
+    ["every pod already gone", [{ kind: "gone" }], false, { outcome: "not-started", reason: "already gone" }],
+    [
+      "one evicted, then a budget refused",
+      [
+        { kind: "evicted" },
+        { kind: "not-started", reason: "PodDisruptionBudget guard allows no disruption now" },
+      ],
+      false,
+      { outcome: "failed", reason: "PodDisruptionBudget guard allows no disruption now" },
+    ],
+  ])("%s", (_, outcomes, dryRun, expected) => {
+    expect(outcomeOf(outcomes, dryRun).controllers[0]).toMatchObject(expected);
+  });
+
+  it("the counts account for every planned pod", () => {
+    const summary = outcomeOf([
+      { kind: "evicted" },
+      { kind: "gone" },
+      { kind: "replaced" },
+      { kind: "failed", reason: "x" },
+    ]);
+    expect(summary).toMatchObject({ evicted: 1, gone: 1, replacedSincePlan: 1, failed: 1 });
+  });
+});
+
+describe("the closing count, one unit each", () => {
+  it("a rollout past its deadline: its pods still being replaced, and one workload not as planned", () => {
+    const outcomes = new Map<PlanPod, PodOutcome>([
+      [pod("a", "rollout"), { kind: "in-progress" }],
+      [pod("b", "rollout"), { kind: "in-progress" }],
+    ]);
+    expect(renderRestartSummary(outcomes, 1, false)).toBe(
+      "0 replaced by rollout, 2 still being replaced on the server (of 2 planned); 1 workload not replaced as planned\n",
+    );
   });
 });

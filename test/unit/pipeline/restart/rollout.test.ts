@@ -178,12 +178,12 @@ describe("dry run, --no-wait, Ctrl-C", () => {
     expect(Object.values(cluster.digests("web"))).toEqual([oldDigest, oldDigest, oldDigest]);
   });
 
-  it("--no-wait patches and does not follow", async () => {
+  it("--no-wait patches and does not follow: its pods are still being replaced on the server", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 1, strategy: "rollout" });
     const { reported, outcomes } = await runRestart(clock, cluster, pods, { wait: false });
     expect(reported).toEqual(["Deployment/web started"]);
-    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["rolled"]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["in-progress"]);
     expect(cluster.calls.filter((c) => c.includes("get Deployment"))).toEqual(["0 get Deployment shop/web"]);
   });
 
