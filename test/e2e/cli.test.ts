@@ -250,7 +250,9 @@ describe("apply", () => {
       `deployment.apps ${ns}/web restart started (rollout, not followed: --no-wait)\n`,
     );
     // Not followed: the controller replaces them after the run.
-    expect(result.stderr).toContain("0 replaced by rollout, 3 still being replaced on the server (of 3 planned)");
+    expect(result.stderr).toContain(
+      "0 replaced by rollout, 3 still being replaced on the server (of 3 planned)",
+    );
     expect(JSON.parse(result.stderr.trim().split("\n").at(-1)!)).toMatchObject({
       kind: "RunSummary",
       strategy: "auto",

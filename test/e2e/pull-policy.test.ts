@@ -78,7 +78,9 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
         "m",
       ),
     );
-    expect(result.stdout).toContain("2 replaced by rollout (of 2 planned); 1 workload not replaced as planned");
+    expect(result.stdout).toContain(
+      "2 replaced by rollout (of 2 planned); 1 workload not replaced as planned",
+    );
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
     const after = await cluster.sim.waitForPods({
       namespace: ns,
@@ -125,7 +127,9 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(result.stdout).toContain(
       `deployment.apps ${ns}/cached restarted (rollout), but: pod ${replacement!.metadata.name} runs the old digest (container app: the node started its cached image (imagePullPolicy IfNotPresent))\n`,
     );
-    expect(result.stdout).toContain("1 replaced by rollout (of 1 planned); 1 workload not replaced as planned");
+    expect(result.stdout).toContain(
+      "1 replaced by rollout (of 1 planned); 1 workload not replaced as planned",
+    );
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
 
     expect(replacement!.metadata.uid).not.toBe(old!.metadata.uid);
