@@ -37,8 +37,11 @@ export function pageUri(resource: ListedResource, query: PageQuery): string {
   const where = query.namespace === undefined ? "" : `/namespaces/${encodeURIComponent(query.namespace)}`;
   const params = new URLSearchParams();
   params.set("limit", String(query.limit));
-  if (query.labelSelector) params.set("labelSelector", query.labelSelector);
-  if (query.fieldSelector) params.set("fieldSelector", query.fieldSelector);
+  // Trimmed as kubectl trims them (a blank one is none): the API server's parsers do not trim.
+  const labelSelector = query.labelSelector?.trim();
+  const fieldSelector = query.fieldSelector?.trim();
+  if (labelSelector) params.set("labelSelector", labelSelector);
+  if (fieldSelector) params.set("fieldSelector", fieldSelector);
   if (query.continueToken) params.set("continue", query.continueToken);
   return `${resource.prefix}${where}/${resource.plural}?${params}`;
 }
@@ -52,9 +55,12 @@ export function continueTokenOf(metadata: unknown): string | null {
 
 /**
  * A continue token older than the API server keeps history for is refused with 410 Gone, reason
- * Expired; kubectl prints it as `Error from server (Expired): …` (a 410 without a Status body as
- * `error: 410 while accessing …`). Only then does a restart help.
+ * Expired; kubectl prints it as `Error from server (Expired): …`, and a 410 without a Status body (a
+ * proxy's) as `Error from server: the server responded with the status code 410 …` or `error: 410 while
+ * accessing …`. Only then does a restart help.
  */
 export function isExpiredContinue(kubectlStderr: string): boolean {
-  return /^(Error from server \((Expired|Gone)\)|error: 410 while accessing)/m.test(kubectlStderr);
+  return /^(Error from server \((Expired|Gone)\)|Error from server: the server responded with the status code 410\b|error: 410 while accessing)/m.test(
+    kubectlStderr,
+  );
 }

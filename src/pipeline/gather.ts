@@ -243,6 +243,9 @@ async function getByNamespace<T extends { metadata: { name: string } }>(
 ): Promise<Map<string, T>> {
   const byNamespace = new Map<string, Set<string>>();
   for (const { namespace, name } of refs) {
+    // A reference with no name (`imagePullSecrets: [{}]`, which the API server only warns about) names
+    // nothing the kubelet would read; asked for, it would be `kubectl get secrets undefined`.
+    if (typeof name !== "string" || name === "") continue;
     if (!byNamespace.has(namespace)) byNamespace.set(namespace, new Set());
     byNamespace.get(namespace)!.add(name);
   }

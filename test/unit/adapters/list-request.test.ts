@@ -42,6 +42,15 @@ describe("pageUri", () => {
   it("empty selectors are left out", () => {
     expect(pageUri(pods, { limit: 1, labelSelector: "", fieldSelector: "" })).toBe("/api/v1/pods?limit=1");
   });
+
+  it("selectors are trimmed as kubectl trims them (the API server does not): a blank one is none", () => {
+    const uri = pageUri(pods, { limit: 1, labelSelector: " app=web ", fieldSelector: " spec.nodeName=n1 " });
+    const query = new URL(uri, "https://api.invalid").searchParams;
+    expect([query.get("labelSelector"), query.get("fieldSelector")]).toEqual(["app=web", "spec.nodeName=n1"]);
+    expect(pageUri(pods, { limit: 1, labelSelector: "  ", fieldSelector: "\t" })).toBe(
+      "/api/v1/pods?limit=1",
+    );
+  });
 });
 
 describe("continue handling", () => {
@@ -61,6 +70,15 @@ describe("continue handling", () => {
     ).toBe(true);
     expect(isExpiredContinue("Warning: deprecated\nError from server (Gone): too old\n")).toBe(true);
     expect(isExpiredContinue("error: 410 while accessing https://x/api/v1/pods: gone\n")).toBe(true);
+    // A 410 with no Status body (a proxy's), as kubectl 1.32 prints it.
+    expect(
+      isExpiredContinue(
+        "Error from server: the server responded with the status code 410 but did not return more information\n",
+      ),
+    ).toBe(true);
+    expect(isExpiredContinue("Error from server: the server responded with the status code 4100\n")).toBe(
+      false,
+    );
     expect(isExpiredContinue('Error from server (Forbidden): pods is forbidden: User "x"\n')).toBe(false);
     expect(isExpiredContinue("Error from server (InternalError): Expired lease\n")).toBe(false);
     expect(isExpiredContinue("")).toBe(false);

@@ -33,6 +33,7 @@ const job = (name: string) =>
 /** A kubectl whose pod list streams `pods` and records, in order, what was asked and when the list ended. */
 function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean } = {}) {
   const events: string[] = [];
+  const secretsAsked: string[] = [];
   const kubectl = {
     async listPods(_scope: PodScope, _warn?: unknown, onPod?: (pod: Pod) => void) {
       for (const pod of pods) {
@@ -54,11 +55,12 @@ function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean } = {}) {
         { metadata: { name: "plain", namespace: "default" } },
       ];
     },
-    async getSecrets(): Promise<never[]> {
+    async getSecrets(namespace: string, names: string[]): Promise<never[]> {
+      secretsAsked.push(`${namespace} ${names.join(" ")}`);
       return [];
     },
   };
-  return { kubectl: kubectl as unknown as Kubectl, events };
+  return { kubectl: kubectl as unknown as Kubectl, events, secretsAsked };
 }
 
 describe("gather", () => {
@@ -80,6 +82,14 @@ describe("gather", () => {
     const { kubectl, events } = fakeKubectl([web("web-a", { imagePullSecrets: ["own"] })]);
     await gather(kubectl, scope, { concurrency: 4 });
     expect(events).toEqual(["list replicasets.apps", "pods listed"]);
+  });
+
+  it("asks for no secret a reference without a name stands for (imagePullSecrets: [{}])", async () => {
+    const pod = web("web-a", { imagePullSecrets: ["own"] });
+    pod.spec.imagePullSecrets = [{ name: "own" }, {} as { name: string }];
+    const { kubectl, secretsAsked } = fakeKubectl([pod]);
+    await gather(kubectl, scope, { concurrency: 4 });
+    expect(secretsAsked).toEqual(["default own"]);
   });
 
   it("starts nothing for pods --image leaves out", async () => {
