@@ -3,6 +3,7 @@
  * completed, "" for a new word), either the candidates themselves or the cluster lookup that gives them.
  * The answer follows cobra's `__complete` conventions, which kubectl relays to the shell.
  */
+import { flagBoolean } from "../cli/kubectl-forms.js";
 import type { CommandLineSpec, FlagSpec, VerbSpec } from "./spec.js";
 
 /** cobra's ShellCompDirective bits. */
@@ -39,7 +40,14 @@ const lookups: Record<string, Lookup> = {
 };
 
 /** Flags whose value is a path: the shell completes file names. */
-const pathFlags = new Set(["--kubeconfig", "--kubectl", "--docker"]);
+const pathFlags = new Set([
+  "--kubeconfig",
+  "--kubectl",
+  "--docker",
+  "--certificate-authority",
+  "--client-certificate",
+  "--client-key",
+]);
 
 /** `words`: the words after the plugin's name; the last is the one being completed. */
 export function complete(spec: CommandLineSpec, words: readonly string[]): Answer {
@@ -139,8 +147,11 @@ function scanFlags(verb: VerbSpec, words: readonly string[]): Scan {
       const eq = word.indexOf("=");
       const flag = verb.flags.find((f) => f.long === (eq === -1 ? word : word.slice(0, eq)));
       if (!flag) continue;
-      if (!flag.takesValue) record(flag, !flag.long?.startsWith("--no-"));
-      else if (eq !== -1) record(flag, word.slice(eq + 1));
+      if (!flag.takesValue) {
+        // `--flag=false` as kubectl takes it; --no-x is x false.
+        const on = eq === -1 || flagBoolean(word.slice(eq + 1)) === true;
+        record(flag, flag.long?.startsWith("--no-") ? !on : on);
+      } else if (eq !== -1) record(flag, word.slice(eq + 1));
       else if (last) scan.awaitingValue = flag;
       else record(flag, words[++i] ?? "");
     } else if (word.startsWith("-") && word.length > 1) {
@@ -149,10 +160,15 @@ function scanFlags(verb: VerbSpec, words: readonly string[]): Scan {
         const flag = verb.flags.find((f) => f.short === `-${word[j]}`);
         if (!flag) break;
         if (!flag.takesValue) {
+          if (word[j + 1] === "=") {
+            record(flag, flagBoolean(word.slice(j + 2)) === true);
+            break;
+          }
           record(flag, true);
           continue;
         }
-        if (j < word.length - 1) record(flag, word.slice(j + 1));
+        // kubectl's -n=web is the namespace web.
+        if (j < word.length - 1) record(flag, word.slice(j + 1).replace(/^=/, ""));
         else if (last) scan.awaitingValue = flag;
         else record(flag, words[++i] ?? "");
         break;

@@ -44,6 +44,11 @@ describe("kubectl's forms of a flag", () => {
     [["plan", "-v=6"], { verbose: true }],
     [["plan", "--v=2"], { verbose: true }],
     [["plan", "-v", "4"], { verbose: true }],
+    [["plan", "--v", "4"], { verbose: true }],
+    // A flag's value is the next word, whatever it looks like.
+    [["plan", "--as", "-v"], { as: "-v" }],
+    [["plan", "--user", "-n=x", "-n=web"], { user: "-n=x", namespace: "web" }],
+    [["plan", "--as-group", "-A=false"], { asGroup: ["-A=false"] }],
   ])("%j", async (argv, expected) => {
     expect(await flagsOf(argv)).toMatchObject(expected);
   });
@@ -52,6 +57,9 @@ describe("kubectl's forms of a flag", () => {
     [["plan", "-A=false"], "allNamespaces"],
     [["plan", "--all-namespaces=false"], "allNamespaces"],
     [["plan", "-v=0"], "verbose"],
+    // The last word for a flag wins, as with pflag.
+    [["plan", "-A", "-A=false"], "allNamespaces"],
+    [["plan", "--all-namespaces", "--all-namespaces=false"], "allNamespaces"],
   ])("%j leaves the flag unset", async (argv, flag) => {
     expect(await flagsOf(argv)).not.toHaveProperty(flag);
   });

@@ -131,6 +131,19 @@ describe("flag values", () => {
     expect(at("plan", "--selector", "")).toMatchObject({ candidates: [], directive: Directive.noFileComp });
     expect(at("plan", "--kubeconfig", "")).toMatchObject({ candidates: [], directive: Directive.default });
     expect(at("plan", "--kubectl=")).toMatchObject({ candidates: [], directive: Directive.default });
+    for (const flag of ["--certificate-authority", "--client-certificate", "--client-key"]) {
+      expect(at("plan", flag, "")).toMatchObject({ candidates: [], directive: Directive.default });
+    }
+  });
+
+  it("kubectl's forms of the flags typed so far reach the lookup as kubectl reads them", () => {
+    expect(at("plan", "-s=https://api:6443", "--insecure-skip-tls-verify=false", "-n", "")).toMatchObject({
+      lookup: "namespaces",
+      flags: { server: "https://api:6443", insecureSkipTlsVerify: false },
+    });
+    expect(at("plan", "--no-headers=false", "-A=true", "-n", "")).toMatchObject({
+      flags: { headers: true, allNamespaces: true },
+    });
   });
 
   it("the value of a flag is not taken for a flag name", () => {
