@@ -45,6 +45,7 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     kubeconfigSource,
     kubeconfigExists: files.some((file) => existsSync(file)),
     now: input.now.toISOString(),
+    ...(connection.server ? { serverFlag: connection.server } : {}),
   };
   const view = await readView(kubectl);
   if (!view) return { ...facts, ...(connection.context ? { context: connection.context } : {}) };

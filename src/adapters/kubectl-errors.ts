@@ -133,6 +133,8 @@ export interface KubeconfigFacts {
   context?: string;
   /** The server of that context's cluster. */
   server?: string;
+  /** The server --server named, which kubectl used instead of the kubeconfig's. */
+  serverFlag?: string;
   /** The context's user and how it authenticates. */
   user?: string;
   auth?: "token" | "client-certificate" | "credential-plugin" | "auth-provider" | "basic" | "none";
@@ -151,7 +153,7 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
   const contexts = facts.contexts ?? [];
   // Without a context kubectl falls back to http://localhost:8080: say why there was no context.
   const withoutContext = problem.kind === "refused" || problem.kind === "no-current-context";
-  if (withoutContext && facts.kubeconfig !== undefined && !facts.context) {
+  if (withoutContext && facts.kubeconfig !== undefined && !facts.context && !facts.serverFlag) {
     const noContext = noContextText(facts, contexts);
     if (noContext) return noContext;
   }
@@ -234,14 +236,15 @@ function sourceText(facts: KubeconfigFacts): string {
 
 /** The kubeconfig's URL first: kubectl names the server without its scheme in some failures (get --raw). */
 function serverText(server: string | undefined, facts: KubeconfigFacts): string {
-  return facts.server || server || "the server";
+  return facts.serverFlag || facts.server || server || "the server";
 }
 
 /** The kubectl command that shows the same failure, for the user to try after fixing it. */
 function checkCommand(facts: KubeconfigFacts): string {
   const kubeconfig = facts.kubeconfigSource === "flag" ? ` --kubeconfig ${facts.kubeconfig}` : "";
   const context = facts.context ? ` --context ${facts.context}` : "";
-  return `kubectl${kubeconfig}${context} cluster-info`;
+  const server = facts.serverFlag ? ` --server ${facts.serverFlag}` : "";
+  return `kubectl${kubeconfig}${context}${server} cluster-info`;
 }
 
 /** "2020-01-02 00:00 UTC" */

@@ -53,11 +53,14 @@ const gone = (why: string): DigestJudgement => ({
 });
 type Failed = Extract<ManifestInfo, { ok: false }>;
 /**
- * A read that failed for another reason than the registry not having the manifest (a 429, a 5xx, a refused
- * login): it decides nothing, so the verdict is unknown rather than what the digests alone would say.
+ * A read of the running side that failed for another reason than the registry not having the manifest
+ * (a 429, a 5xx, a refused login): it decides nothing, so the verdict is unknown rather than what the
+ * digests alone would say. (A running manifest the registry lost leaves the digests to decide.)
  */
 const failedRead = (info: ManifestInfo | undefined): info is Failed =>
   info !== undefined && !info.ok && info.missing !== true;
+/** Any failed read of the tag's side, the registry not having it included: the tag's image is not known. */
+const tagUnread = (info: ManifestInfo | undefined): info is Failed => info !== undefined && !info.ok;
 const unreadable = (what: string, info: Failed) => unknown(`could not read ${what}: ${info.reason}`);
 
 /** Judges a running digest against the tag's digest of `tagRepository`. */
@@ -139,7 +142,7 @@ function againstSingleTag(
   if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: false });
   if (missing.length > 0) return needs(...missing);
   if (old && !old.ok) return old.missing ? gone(old.reason) : unreadable("the running manifest", old);
-  if (failedRead(latest)) return unreadable("the tag's manifest", latest);
+  if (tagUnread(latest)) return unreadable("the tag's manifest", latest);
   if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;
   if (!old.isIndex) return old.config === latest.config ? sameConfig(latest.config) : stale;
 
@@ -190,7 +193,7 @@ function platformManifestAgainstIndex(
   if (!now) return unknown(`the tag no longer has an image for ${old.platform}`);
   const child = manifests.get(now.digest);
   if (!child) return needs({ repository: tagRepository, digest: now.digest, platform: false });
-  if (failedRead(child)) return unreadable(`the tag's image for ${old.platform}`, child);
+  if (tagUnread(child)) return unreadable(`the tag's image for ${old.platform}`, child);
   if (!child.ok || child.isIndex || old.config === null) return stale;
   return child.config === old.config ? sameConfig(old.config) : stale;
 }
@@ -226,7 +229,7 @@ function comparePlatforms(
       if (!a) missing.push({ repository: oldRepository, digest: child.digest, platform: false });
       if (!b) missing.push({ repository: latestRepository, digest: latestDigest, platform: false });
       if (failedRead(a)) return unreadable(`the running index's image for ${child.platform}`, a);
-      if (failedRead(b)) return unreadable(`the tag's image for ${child.platform}`, b);
+      if (tagUnread(b)) return unreadable(`the tag's image for ${child.platform}`, b);
       const same = a?.ok && !a.isIndex && b?.ok && !b.isIndex && a.config !== null && a.config === b.config;
       changes.set(child, same ? "unchanged" : "moved");
     }

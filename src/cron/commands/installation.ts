@@ -53,7 +53,11 @@ export function installationWords(deps: CronDeps, target: Installation): string 
   return ["-n", target.namespace, ...name, ...deps.kubectl.connectionArgs()].join(" ");
 }
 
-/** The same for kubectl itself: the namespace and the connection flags. */
+/**
+ * The same for kubectl itself: the namespace and the connection flags, but --request-timeout, which would
+ * cut a `kubectl logs -f` short.
+ */
 export function kubectlWords(deps: CronDeps, namespace: string): string {
-  return ["-n", namespace, ...deps.kubectl.connectionArgs()].join(" ");
+  const connection = deps.kubectl.connectionArgs().filter((arg) => !arg.startsWith("--request-timeout="));
+  return ["-n", namespace, ...connection].join(" ");
 }

@@ -48,15 +48,15 @@ interface Allowance {
 
 /**
  * Checks the disruption budgets of a pod's namespace before each deletion, waiting while they block.
- * Controllers are restarted side by side, and a budget may select pods of several: a deletion let
- * through counts against each of its budgets until its replacement is up (or, with --no-wait, until it
- * is sent), since the budget's own status may not show it yet.
+ * Workloads are restarted side by side, and a budget may select pods of several: a deletion let through
+ * counts against each of its budgets until the budget's status shows it (its disruptionsAllowed has gone
+ * down since) or its replacement is up (with --no-wait, until it is sent), whichever comes first.
  */
 export class BudgetGate {
   readonly warnings: string[] = [];
   private unreadable = false;
-  /** Deletions let through and not yet released, by namespace/budget. */
-  private readonly drawn = new Map<string, number>();
+  /** Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then. */
+  private readonly drawn = new Map<string, Draw[]>();
 
   constructor(
     private readonly api: Pick<RestartApi, "listDisruptionBudgets">,
@@ -69,7 +69,6 @@ export class BudgetGate {
     if (this.options.dryRun || this.unreadable) return { release() {} };
     const { clock } = this.options;
     const deadline = clock.now() + (this.options.wait ? this.options.waitTimeoutMs : 0);
-    const keyOf = (budget: DisruptionBudget) => `${pod.namespace}/${budget.name}`;
     for (;;) {
       let selecting: DisruptionBudget[];
       try {
@@ -80,8 +79,8 @@ export class BudgetGate {
         this.warnings.push(`${error.message}: deleting without checking PodDisruptionBudgets`);
         return { release() {} };
       }
-      const blocking = selecting.filter((b) => b.disruptionsAllowed - (this.drawn.get(keyOf(b)) ?? 0) < 1);
-      if (blocking.length === 0) return this.draw(selecting.map(keyOf));
+      const blocking = selecting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
+      if (blocking.length === 0) return this.draw(pod.namespace, selecting);
       if (this.options.signal.aborted) return "interrupted";
       if (clock.now() >= deadline) {
         return `PodDisruptionBudget ${blocking.map((b) => b.name).join(", ")} allows no disruption now`;
@@ -90,15 +89,34 @@ export class BudgetGate {
     }
   }
 
-  private draw(keys: readonly string[]): Allowance {
-    for (const key of keys) this.drawn.set(key, (this.drawn.get(key) ?? 0) + 1);
-    let released = false;
+  /** This run's deletions under the budget that its status, as just read, does not show yet. */
+  private unseen(namespace: string, budget: DisruptionBudget): number {
+    const draws = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
+    for (const draw of draws) if (budget.disruptionsAllowed < draw.allowedThen) draw.seen = true;
+    return draws.filter((draw) => !draw.seen).length;
+  }
+
+  private draw(namespace: string, budgets: readonly DisruptionBudget[]): Allowance {
+    const taken = budgets.map((budget) => {
+      const key = `${namespace}/${budget.name}`;
+      const draw: Draw = { allowedThen: budget.disruptionsAllowed, seen: false };
+      this.drawn.set(key, [...(this.drawn.get(key) ?? []), draw]);
+      return [key, draw] as const;
+    });
     return {
       release: () => {
-        if (released) return;
-        released = true;
-        for (const key of keys) this.drawn.set(key, this.drawn.get(key)! - 1);
+        for (const [key, draw] of taken)
+          this.drawn.set(
+            key,
+            (this.drawn.get(key) ?? []).filter((d) => d !== draw),
+          );
       },
     };
   }
+}
+
+interface Draw {
+  allowedThen: number;
+  /** The budget's status has shown it: disruptionsAllowed went below allowedThen once. */
+  seen: boolean;
 }

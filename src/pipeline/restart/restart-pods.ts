@@ -3,6 +3,8 @@
  * its controller (rollout, evict, delete). Workloads proceed side by side, up to --concurrency; a
  * workload's own pods go one at a time (evict, delete) or in one rollout. On SIGINT nothing new starts.
  */
+
+import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import { mapLimit } from "../../util/map-limit.js";
@@ -64,7 +66,8 @@ export async function restartPods(
     try {
       await restartGroup(api, group, budgets, reporter);
     } catch (error) {
-      if (!(error instanceof ToolFailedError)) throw error;
+      // The cluster out of reach (a login expired) is every workload's trouble: said once, as any verb says it.
+      if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
       // A kubectl call that failed stops this workload's restarts, not the others', and is reported as theirs.
       const reason = options.signal.aborted ? "interrupted" : error.message;
       for (const pod of group) {

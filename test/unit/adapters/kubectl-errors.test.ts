@@ -121,6 +121,17 @@ describe("explainClusterProblem", () => {
     );
   });
 
+  it("--server named the server: that one is said and checked, and no kubeconfig is missed", () => {
+    const flagged = { ...home, serverFlag: "https://10.0.0.9:6443" };
+    expect(explainClusterProblem({ kind: "refused", server: "10.0.0.9:6443" }, flagged)).toBe(
+      'cannot reach the cluster of context "kind-dev" (kubeconfig /home/me/.kube/config): https://10.0.0.9:6443 refused the connection; is the cluster running? (kubectl --context kind-dev --server https://10.0.0.9:6443 cluster-info)',
+    );
+    const none = { ...flagged, kubeconfigExists: false, contexts: [], context: undefined };
+    expect(explainClusterProblem({ kind: "refused", server: "10.0.0.9:6443" }, none)).toMatch(
+      /^cannot reach the cluster \(kubeconfig \/home\/me\/.kube\/config\): https:\/\/10.0.0.9:6443 refused the connection/,
+    );
+  });
+
   it("credentials refused: a token, an expired client certificate, a current one, a credential plugin's", () => {
     const unauthorized = { kind: "unauthorized" } as const;
     expect(explainClusterProblem(unauthorized, { ...home, auth: "token" })).toBe(

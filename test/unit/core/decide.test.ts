@@ -777,7 +777,15 @@ describe("a read that failed decides nothing: unknown, never stale", () => {
   const runs = (digest: string) =>
     webPod({ node: "n1", containers: [{ name: "app", image: "nginx:latest", runningDigest: digest }] });
 
+  const lost: ManifestInfo = { ok: false, reason: "not found (404)", missing: true };
+
   it.each<[string, [string, ManifestInfo][], string]>([
+    // On the tag's side even a 404 decides nothing: the tag's image is not known.
+    [
+      "the tag's manifest, gone (404)",
+      [[NEW, lost], single(OLD)],
+      "could not read the tag's manifest: not found (404)",
+    ],
     [
       "the running manifest",
       [single(NEW), [OLD, busy]],
@@ -824,16 +832,18 @@ describe("a read that failed decides nothing: unknown, never stale", () => {
       isIndex: true,
       children: [{ digest: child, platform: "linux/amd64" }],
     });
-    const r = resolution(NEW_INDEX, true, [
-      [NEW_INDEX, index(A2)],
-      [OLD_INDEX, index(A1)],
-      single(A1),
-      [A2, busy],
-    ]);
-    expect(container(runs(OLD_INDEX), r)).toMatchObject({
-      status: "unknown",
-      reason: "could not read the tag's image for linux/amd64: the registry answered 503",
-    });
+    for (const failure of [busy, lost]) {
+      const r = resolution(NEW_INDEX, true, [
+        [NEW_INDEX, index(A2)],
+        [OLD_INDEX, index(A1)],
+        single(A1),
+        [A2, failure],
+      ]);
+      expect(container(runs(OLD_INDEX), r)).toMatchObject({
+        status: "unknown",
+        reason: `could not read the tag's image for linux/amd64: ${failure.reason}`,
+      });
+    }
   });
 
   it("an index among docker's RepoDigests is compared platform by platform: docker's record is its own platform's", () => {

@@ -51,3 +51,52 @@ describe("a digest read in two repositories", () => {
     ]);
   });
 });
+
+describe("a platform read that failed", () => {
+  it("says why, though the manifest itself was read before", async () => {
+    // The node runs a two-platform index I; the tag T is now one manifest, read plainly first. Which
+    // platform T is for needs its config, and that read fails.
+    const T = digestOf("tag now");
+    const I = digestOf("index running");
+    const [AMD, ARM] = [digestOf("amd64 child"), digestOf("arm64 child")];
+    const pods = [
+      makePod({
+        name: "web-a",
+        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+        containers: [{ name: "app", image: "reg.test/app:main", runningDigest: I }],
+      }),
+    ];
+    const resolver: Resolver = {
+      name: "registry",
+      resolveTag: async () => ({ ok: true, tag: { digest: T, sameImageDigests: [], isIndex: false } }),
+      async inspectManifest(_ref, digest, _credentials, options): Promise<ManifestInfo> {
+        if (digest === I) {
+          const children = [
+            { digest: AMD, platform: "linux/amd64" },
+            { digest: ARM, platform: "linux/arm64/v8" },
+          ];
+          return { ok: true, isIndex: true, children };
+        }
+        if (digest === T && options?.platform) {
+          return { ok: false, reason: "its config, for its platform: the registry answered 503" };
+        }
+        return { ok: true, isIndex: false, config: configOf(digest) };
+      },
+      describeImage: async () => ({ ok: true, created: null, labels: {} }),
+    };
+    const resolutions = await resolveImages(imagesToResolve(imagesInUse(pods)), resolver, {
+      limiter: new Limiter(4),
+      credentialsFor: async () => [],
+    });
+    const plan = decidePlan({
+      resolver: "registry",
+      pods,
+      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+      resolutions,
+    });
+    expect(plan.pods[0]!.containers[0]).toMatchObject({
+      status: "unknown",
+      reason: expect.stringMatching(/503/),
+    });
+  });
+});

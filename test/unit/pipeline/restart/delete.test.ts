@@ -206,8 +206,31 @@ describe("a budget over several controllers", () => {
       return [{ name: "tier", selector, disruptionsAllowed: Math.max(0, allowed(countedAt)) }];
     };
     const { reported } = await run(clock, cluster, pods);
-    // web-0's replacement is Ready at 3 s: canary-0 goes after that, at the budget's next poll.
-    expect(cluster.deletions()).toEqual(["0 delete shop/web-0", "4000 delete shop/canary-0"]);
+    // Until the status is recounted (1 s), web-0's deletion is counted by this run; then the status
+    // shows it; canary-0 goes once web-0's replacement is Ready (3 s).
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0", "3000 delete shop/canary-0"]);
     expect(reported).toEqual(["web-0 deleted", "canary-0 deleted"]);
+  });
+
+  it("a deletion the budget's status already shows is not counted again", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 1, readyAfterMs: Number.POSITIVE_INFINITY }),
+      ...cluster.addController({ name: "canary", replicas: 1 }),
+      ...cluster.addController({ name: "api", replicas: 1 }),
+    ];
+    // minAvailable 1 of the three, recounted at once: two may be down at a time.
+    const selector = { matchExpressions: [{ key: "app", operator: "In", values: ["web", "canary", "api"] }] };
+    cluster.listDisruptionBudgets = async () => {
+      const ready = ["web", "canary", "api"].reduce((n, app) => n + cluster.readyPods(app), 0);
+      return [{ name: "tier", selector, disruptionsAllowed: Math.max(0, ready - 1) }];
+    };
+    await run(clock, cluster, pods, { waitTimeoutMs: 10_000 });
+    const [web, canary, api] = ["web", "canary", "api"].map((app) =>
+      cluster.deletions().find((d) => d.includes(`shop/${app}-0`)),
+    );
+    expect([web, canary]).toEqual(["0 delete shop/web-0", "0 delete shop/canary-0"]);
+    // Two down: api waits for canary's replacement (3 s), not for web's wait to time out.
+    expect(api).toBe("3000 delete shop/api-0");
   });
 });

@@ -3,6 +3,7 @@
  * `kubectl rollout status` follows it, its pods checked for the old digest; dry run, --no-wait, Ctrl-C.
  */
 import { describe, expect, it } from "vitest";
+import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
@@ -229,6 +230,16 @@ describe("a kubectl call that fails", () => {
     const { reported, problems } = await runRestart(clock, cluster, pods);
     expect(reported).toEqual(["Deployment/web rolled-out 1"]);
     expect(problems).toEqual([]);
+  });
+
+  it("the cluster out of reach is not one workload's trouble: the run ends with the explained error", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 1, strategy: "rollout" });
+    const expired = new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
+    cluster.getWorkload = async () => {
+      throw expired;
+    };
+    await expect(runRestart(clock, cluster, pods)).rejects.toBe(expired);
   });
 
   it("before the patch: that workload is not rolled, the others go on, and each is reported", async () => {
