@@ -3,12 +3,27 @@ import { describe, expect, it } from "vitest";
 import type { Resolver } from "../../../src/adapters/resolver.js";
 import { decidePlan } from "../../../src/core/decide.js";
 import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
+import type { Pod } from "../../../src/core/k8s.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import type { ManifestInfo } from "../../../src/core/resolution.js";
 import { resolveImages } from "../../../src/pipeline/resolve.js";
 import { Limiter } from "../../../src/util/limiter.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { configOf } from "../../support/resolutions.js";
+
+/** The plan of `pods` (of ReplicaSet web-7d9c8b) with `resolver` answering. */
+async function planWith(resolver: Resolver, pods: Pod[]) {
+  const resolutions = await resolveImages(imagesToResolve(imagesInUse(pods)), resolver, {
+    limiter: new Limiter(4),
+    credentialsFor: async () => [],
+  });
+  return decidePlan({
+    resolver: "registry",
+    pods,
+    owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+    resolutions,
+  });
+}
 
 describe("a digest read in two repositories", () => {
   it("a refusal in one repository does not undo a read in another: the digest names one content", async () => {
@@ -35,16 +50,7 @@ describe("a digest read in two repositories", () => {
       },
       describeImage: async () => ({ ok: true, created: null, labels: {} }),
     };
-    const resolutions = await resolveImages(imagesToResolve(imagesInUse(pods)), resolver, {
-      limiter: new Limiter(4),
-      credentialsFor: async () => [],
-    });
-    const plan = decidePlan({
-      resolver: "registry",
-      pods,
-      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
-      resolutions,
-    });
+    const plan = await planWith(resolver, pods);
     expect(plan.pods.map((p) => [p.name, p.action, p.containers[0]!.status])).toEqual([
       ["web-a", "none", "current"],
       ["web-b", "none", "current"],
@@ -84,16 +90,7 @@ describe("a platform read that failed", () => {
       },
       describeImage: async () => ({ ok: true, created: null, labels: {} }),
     };
-    const resolutions = await resolveImages(imagesToResolve(imagesInUse(pods)), resolver, {
-      limiter: new Limiter(4),
-      credentialsFor: async () => [],
-    });
-    const plan = decidePlan({
-      resolver: "registry",
-      pods,
-      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
-      resolutions,
-    });
+    const plan = await planWith(resolver, pods);
     expect(plan.pods[0]!.containers[0]).toMatchObject({
       status: "unknown",
       reason: expect.stringMatching(/503/),
