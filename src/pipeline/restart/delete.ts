@@ -28,6 +28,8 @@ export async function deleteGroup(
     try {
       const readiness = waiting ? await readinessOf(pod) : null;
       const before = readiness ? await readiness.snapshot() : null;
+      // The reads above take a kubectl each: a Ctrl-C meanwhile still starts nothing.
+      if (options.signal.aborted) return stop(index, "interrupted");
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
       reporter.record(pod, outcome);
       if (outcome.kind !== "deleted") continue;

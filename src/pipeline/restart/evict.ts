@@ -32,6 +32,8 @@ export async function evictGroup(
     if (options.signal.aborted) return stop(index, "interrupted");
     const readiness = waiting ? await readinessOf(pod) : null;
     const before = readiness ? await readiness.snapshot() : null;
+    // The reads above take a kubectl each: a Ctrl-C meanwhile still starts nothing.
+    if (options.signal.aborted) return stop(index, "interrupted");
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut);
     if (outcome === "interrupted") return stop(index, "interrupted");
     if (outcome.kind === "blocked") {

@@ -311,3 +311,22 @@ describe("one workload, one pod at a time", () => {
     expect(reported).toEqual(["web-old-0 evicted", "web-new-0 evicted"]);
   });
 });
+
+describe("Ctrl-C while the next pod's controller is read", () => {
+  it("starts no eviction after it", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    const abort = new AbortController();
+    const list = cluster.listPodsBySelector.bind(cluster);
+    let at3s = 0;
+    cluster.listPodsBySelector = async (namespace, selector) => {
+      // At 3 s the wait's last poll finds web-0's replacement Ready; the next list is web-1's snapshot,
+      // and Ctrl-C arrives while it runs.
+      if (clock.elapsed() >= 3000 && ++at3s === 2) abort.abort();
+      return list(namespace, selector);
+    };
+    const { reported } = await runRestart(clock, cluster, pods, { signal: abort.signal });
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201"]);
+    expect(reported).toEqual(["web-0 evicted", "web-1 not-started: interrupted"]);
+  });
+});
