@@ -94,6 +94,10 @@ function missingPrerequisites(): string[] {
   if (!existsSync(join(root, "dist", "kubectl-autoupdate.mjs")))
     missing.push("the plugin's build: npm run build");
   if (!onPath("docker-registry")) missing.push("Debian's docker-registry: apt-get install docker-registry");
+  // The test bed's scripts use them (test/testbed/build.sh, start.sh).
+  for (const tool of ["jq", "curl", "openssl"]) {
+    if (!onPath(tool)) missing.push(`${tool}: apt-get install ${tool}`);
+  }
   if (!onPath("go") && !existsSync("/usr/local/go/bin/go")) {
     missing.push("Go 1.25 or later, to build the control plane the first time (go.dev/dl)");
   }

@@ -97,10 +97,10 @@ export function addPlanningFlags(command: Command): Command {
 /** apply only. */
 export function addApplyFlags(command: Command): Command {
   return command
-    .option("-y, --yes", "delete without asking")
+    .option("-y, --yes", "restart without asking")
     .option(
       "--dry-run",
-      "send the deletions with --dry-run=server: checks RBAC and admission, changes nothing",
+      "send every patch, eviction or deletion as a server dry run: checks RBAC, budgets and admission, changes nothing",
     )
     .option(
       "--no-wait",

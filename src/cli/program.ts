@@ -77,7 +77,9 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
   verb(
     program
       .command("apply")
-      .description("delete the stale pods the plan shows, so their controllers recreate them"),
+      .description(
+        "restart the stale pods the plan shows, as --strategy says (a rollout, or evictions or deletions one at a time)",
+      ),
     (command) => addPlanningFlags(addApplyFlags(command)),
   ).action(async (raw: RawApplyFlags) => {
     const options = (await import("./options.js")).parseApplyOptions(raw, io.env);
