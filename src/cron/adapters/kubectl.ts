@@ -4,8 +4,8 @@ import { firstLine, howItEnded } from "../../adapters/exec.js";
 import { type Kubectl, parseList } from "../../adapters/kubectl.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
-import type { CronJobObject, JobObject, NewJob } from "../core/jobs.js";
-import type { InstallObject } from "../core/objects.js";
+import type { CronJobObject, JobObject, NewJob, WaitingPod } from "../core/jobs.js";
+import { type InstallObject, jobContainerName } from "../core/objects.js";
 
 /** An object as the server returned it. */
 export interface ServerObject extends KubeObject {
@@ -119,7 +119,11 @@ export async function createJob(kubectl: Kubectl, job: NewJob): Promise<JobObjec
 }
 
 /** The pods of a Job (by the controller-uid label the Job controller sets), oldest first. */
-export async function jobPods(kubectl: Kubectl, namespace: string, jobUid: string): Promise<Pod[]> {
+export async function jobPods(
+  kubectl: Kubectl,
+  namespace: string,
+  jobUid: string,
+): Promise<(Pod & WaitingPod)[]> {
   const out = await kubectl.run([
     "get",
     "pods",
@@ -128,12 +132,12 @@ export async function jobPods(kubectl: Kubectl, namespace: string, jobUid: strin
     "-o",
     "json",
   ]);
-  return parseList<Pod & { metadata: { creationTimestamp?: string } }>(out, "get pods").sort((a, b) =>
-    (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
+  return parseList<Pod & WaitingPod & { metadata: { creationTimestamp?: string } }>(out, "get pods").sort(
+    (a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
   );
 }
 
-/** All containers' logs of one pod; an error (e.g. no kubelet to ask) is returned, not thrown. */
+/** The run's log: its container's, not an injected sidecar's; an error (e.g. no kubelet to ask) is returned, not thrown. */
 export async function podLogs(
   kubectl: Kubectl,
   namespace: string,
@@ -143,7 +147,7 @@ export async function podLogs(
     "logs",
     pod,
     `--namespace=${namespace}`,
-    "--all-containers=true",
+    `--container=${jobContainerName}`,
   ]);
   if (result.exitCode === 0) return { ok: true, text: result.stdout };
   return { ok: false, reason: firstLine(result.stderr) || howItEnded(result) };

@@ -2,9 +2,9 @@
  * `kubectl autoupdate run-now`: create a Job from the CronJob now, as `kubectl create job --from=cronjob/…`
  * does; with --wait, follow it to the end, print its pods' logs and exit with its outcome.
  */
-import { AutoupdateError, InterruptedError } from "../../errors.js";
+import { AutoupdateError, InterruptedError, ToolFailedError } from "../../errors.js";
 import { createJob, getJob, jobPods, podLogs } from "../adapters/kubectl.js";
-import { type JobOutcome, jobFromCronJob, jobOutcome } from "../core/jobs.js";
+import { type JobOutcome, jobFromCronJob, jobOutcome, whyNotStarted } from "../core/jobs.js";
 import type { CronDeps } from "../deps.js";
 import { findInstallation, type InstallationOptions, kubectlWords, requireCronJob } from "./installation.js";
 
@@ -66,9 +66,16 @@ async function waitForJob(
     const job = await getJob(deps.kubectl, name, namespace);
     if (!job) throw new JobFailedError(`job ${name} disappeared while waiting for it`);
     const outcome = jobOutcome(job);
-    if (outcome.state !== last) {
-      io.stderr.write(`job.batch/${name}: ${outcome.state}\n`);
-      last = outcome.state;
+    // A pod that does not start says why (a missing Secret, an image that cannot be pulled): shown, as the
+    // Job would otherwise wait out its deadline in silence.
+    const why =
+      outcome.state === "Pending" && job.metadata.uid
+        ? await notStarted(deps, namespace, job.metadata.uid)
+        : undefined;
+    const state = why ? `${outcome.state} (${why})` : outcome.state;
+    if (state !== last) {
+      io.stderr.write(`job.batch/${name}: ${state}\n`);
+      last = state;
     }
     if (outcome.finished) return outcome;
     if (clock.now() >= deadline) {
@@ -77,5 +84,15 @@ async function waitForJob(
       );
     }
     await clock.sleep(options.pollMs, io.signal);
+  }
+}
+
+/** Why the Job's pod does not start, if its pods can be read and say so. */
+async function notStarted(deps: CronDeps, namespace: string, jobUid: string): Promise<string | undefined> {
+  try {
+    return whyNotStarted(await jobPods(deps.kubectl, namespace, jobUid));
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    return undefined;
   }
 }

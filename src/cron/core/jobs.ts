@@ -20,6 +20,8 @@ export interface JobObject {
   spec?: { suspend?: boolean; template?: unknown; [key: string]: unknown };
   status?: {
     active?: number;
+    /** Active pods that are Ready (Kubernetes ≥ 1.24); absent from older API servers. */
+    ready?: number;
     succeeded?: number;
     failed?: number;
     startTime?: string;
@@ -124,7 +126,42 @@ export function jobOutcome(job: JobObject): JobOutcome {
     };
   }
   if (job.spec?.suspend === true) return { state: "Suspended", finished: false };
-  return { state: (job.status?.active ?? 0) > 0 ? "Running" : "Pending", finished: false };
+  // An active pod that is not Ready has not started (pulling, or waiting for a Secret): still Pending.
+  const { active = 0, ready } = job.status ?? {};
+  return { state: active > 0 && ready !== 0 ? "Running" : "Pending", finished: false };
+}
+
+/** A container of a Job's pods as the kubelet reports it while it cannot start. */
+export interface WaitingPod {
+  metadata: { name: string };
+  status?: {
+    initContainerStatuses?: WaitingContainer[];
+    containerStatuses?: WaitingContainer[];
+  };
+}
+interface WaitingContainer {
+  name: string;
+  state?: { waiting?: { reason?: string; message?: string } };
+}
+
+/** Reasons a container waits in on its way to starting, which say nothing wrong. */
+const startingReasons = new Set(["ContainerCreating", "PodInitializing"]);
+
+/**
+ * Why a Job's pod does not start, from the kubelet's waiting reasons (CreateContainerConfigError for a
+ * missing Secret, ImagePullBackOff…): `pod P: Reason: message`; undefined when nothing says so.
+ */
+export function whyNotStarted(pods: readonly WaitingPod[]): string | undefined {
+  for (const pod of pods) {
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    for (const { state } of statuses) {
+      const waiting = state?.waiting;
+      if (!waiting?.reason || startingReasons.has(waiting.reason)) continue;
+      const said = waiting.message ? `: ${waiting.message}` : "";
+      return `pod ${pod.metadata.name}: ${waiting.reason}${said}`;
+    }
+  }
+  return undefined;
 }
 
 /** One Job in cron-status. */

@@ -43,6 +43,9 @@ export const webhookUrlEnv = "KUBECTL_AUTOUPDATE_WEBHOOK_URL";
 /** The field manager of every server-side apply; also the managed-by label value. */
 export const fieldManager = "kubectl-autoupdate";
 
+/** The job pod's one container of ours: its log is the run's (an injected sidecar's is not). */
+export const jobContainerName = "kubectl-autoupdate";
+
 /** Label keys every object carries; `instance` tells several installations apart. */
 const labelKeys = {
   name: "app.kubernetes.io/name",
@@ -269,7 +272,7 @@ function cronJob(spec: InstallSpec): InstallObject {
               securityContext: podSecurity,
               containers: [
                 {
-                  name: "kubectl-autoupdate",
+                  name: jobContainerName,
                   image: spec.image,
                   command: jobCommand(spec),
                   env: [

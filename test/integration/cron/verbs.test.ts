@@ -380,7 +380,7 @@ describe("run-now", () => {
       "logs",
       "job-pod-1",
       "--namespace=tools",
-      "--all-containers=true",
+      "--container=kubectl-autoupdate",
     ]);
     expect(fake.calls().find((c) => c.argv.includes("pods"))!.argv).toContain(
       "--selector=batch.kubernetes.io/controller-uid=uid-of-created-job",

@@ -7,6 +7,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { Exec } from "../../../../src/adapters/exec.js";
 import { Kubectl } from "../../../../src/adapters/kubectl.js";
+import { podLogs } from "../../../../src/cron/adapters/kubectl.js";
 import { JobFailedError, type RunNowOptions, runNowCommand } from "../../../../src/cron/commands/run-now.js";
 import type { CronDeps } from "../../../../src/cron/deps.js";
 import { InterruptedError } from "../../../../src/errors.js";
@@ -172,5 +173,53 @@ describe("the commands it tells you to run next name this installation in this c
     await expect(clock.run(runNowCommand(d, prod))).rejects.toThrow(
       "no CronJob nightly in namespace tools; install it with: kubectl autoupdate install-cron -n tools --name nightly --context=prod",
     );
+  });
+});
+
+describe("run-now --wait on a Job whose pod does not start", () => {
+  it("says why while it waits", async () => {
+    const clock = new FakeClock();
+    const answer = (stdout: unknown) => ({
+      exitCode: 0,
+      stdout: typeof stdout === "string" ? stdout : JSON.stringify(stdout),
+      stderr: "",
+      interrupted: false,
+    });
+    const job = {
+      metadata: { name: "kubectl-autoupdate-manual-abcde", namespace: "tools", uid: "job-uid" },
+      status: { active: 1, ready: 0 },
+    };
+    const waiting = { reason: "CreateContainerConfigError", message: 'secret "hook" not found' };
+    const exec: Exec = async (_file, args) => {
+      const text = args.join(" ");
+      if (text.startsWith("get cronjobs.batch")) {
+        return answer({
+          metadata: { name: "kubectl-autoupdate", namespace: "tools", uid: "cron-uid" },
+          spec: { jobTemplate: { metadata: {}, spec: { template: { spec: { containers: [] } } } } },
+        });
+      }
+      if (text.startsWith("create") || text.startsWith("get jobs.batch")) return answer(job);
+      if (text.startsWith("get pods")) {
+        const status = { containerStatuses: [{ name: "kubectl-autoupdate", state: { waiting } }] };
+        return answer({ items: [{ metadata: { name: "job-pod" }, status }] });
+      }
+      throw new Error(`unexpected kubectl ${text}`);
+    };
+    const { deps: d, out } = deps(clock, exec);
+    const run = clock.run(runNowCommand(d, { ...options, timeoutMs: 10_000 }));
+    await expect(run).rejects.toBeInstanceOf(JobFailedError);
+    expect(out.stderr).toContain(
+      'job.batch/kubectl-autoupdate-manual-abcde: Pending (pod job-pod: CreateContainerConfigError: secret "hook" not found)\n',
+    );
+  });
+
+  it("the log printed is the run's own container's, not an injected sidecar's", async () => {
+    const asked: string[] = [];
+    const exec: Exec = async (_file, args) => {
+      asked.push(args.join(" "));
+      return { exitCode: 0, stdout: "", stderr: "", interrupted: false };
+    };
+    await podLogs(new Kubectl(exec, "kubectl", {}), "tools", "job-pod");
+    expect(asked).toEqual(["logs job-pod --namespace=tools --container=kubectl-autoupdate"]);
   });
 });

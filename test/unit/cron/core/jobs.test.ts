@@ -7,6 +7,7 @@ import {
   type JobObject,
   jobFromCronJob,
   jobOutcome,
+  whyNotStarted,
 } from "../../../../src/cron/core/jobs.js";
 import { renderCronStatusTable, toCronStatusDocument } from "../../../../src/cron/output/status.js";
 import { fixture } from "../../../support/fixtures.js";
@@ -55,7 +56,7 @@ describe("jobFromCronJob (as kubectl create job --from=cronjob/…)", () => {
 });
 
 describe("jobOutcome", () => {
-  it("reads Complete, Failed (with the reason) and a running Job", () => {
+  it("reads Complete, Failed (with the reason), and a Job whose pod has not started (no node ran it) as Pending", () => {
     expect(jobOutcome(job("kubectl-autoupdate-manual-lh9bp"))).toMatchObject({
       state: "Complete",
       finished: true,
@@ -65,7 +66,29 @@ describe("jobOutcome", () => {
       finished: true,
       reason: "BackoffLimitExceeded: Job has reached the specified backoff limit",
     });
-    expect(jobOutcome(job("kubectl-autoupdate-2"))).toEqual({ state: "Running", finished: false });
+    // Recorded on a test bed without nodes: active 1, ready 0.
+    expect(jobOutcome(job("kubectl-autoupdate-2"))).toEqual({ state: "Pending", finished: false });
+    const running = { metadata: { name: "j" }, status: { active: 1, ready: 1 } };
+    expect(jobOutcome(running)).toEqual({ state: "Running", finished: false });
+    // An API server that does not count ready pods: active is all there is.
+    expect(jobOutcome({ metadata: { name: "j" }, status: { active: 1 } })).toEqual({
+      state: "Running",
+      finished: false,
+    });
+  });
+
+  it("says why a Job's pod does not start, from the kubelet's waiting reasons", () => {
+    const pod = (reason: string, message?: string) => ({
+      metadata: { name: "p" },
+      status: {
+        containerStatuses: [{ name: "kubectl-autoupdate", state: { waiting: { reason, message } } }],
+      },
+    });
+    expect(whyNotStarted([pod("ContainerCreating")])).toBeUndefined();
+    expect(whyNotStarted([pod("CreateContainerConfigError", 'secret "hook" not found')])).toBe(
+      'pod p: CreateContainerConfigError: secret "hook" not found',
+    );
+    expect(whyNotStarted([pod("ImagePullBackOff")])).toBe("pod p: ImagePullBackOff");
   });
 
   it("a FailureTarget or SuccessCriteriaMet condition alone is not the end yet", () => {
@@ -96,7 +119,7 @@ describe("cronStatus", () => {
     expect(status.jobs.map((j) => [j.name, j.trigger, j.state])).toEqual([
       ["kubectl-autoupdate-manual-8r8nt", "manual", "Failed"],
       ["kubectl-autoupdate-manual-lh9bp", "manual", "Complete"],
-      ["kubectl-autoupdate-29926870", "schedule", "Running"],
+      ["kubectl-autoupdate-29926870", "schedule", "Pending"],
     ]);
   });
 
@@ -123,7 +146,7 @@ describe("cronStatus", () => {
       JOB                               TRIGGER    STATUS     STARTED   DURATION   REASON
       kubectl-autoupdate-manual-8r8nt   manual     Failed     63s ago   3s         BackoffLimitExceeded: Job has reached the specified backoff limit
       kubectl-autoupdate-manual-lh9bp   manual     Complete   64s ago   4s         <none>
-      kubectl-autoupdate-29926870       schedule   Running    2m ago    2m         <none>
+      kubectl-autoupdate-29926870       schedule   Pending    2m ago    2m         <none>
       "
     `);
   });
