@@ -151,7 +151,7 @@ export class Kubectl {
    * The namespace kubectl would use without -n, asked once: the context's, from `kubectl config view`
    * (the same kubeconfig, context and overrides as every call), or the in-cluster rules.
    */
-  private namespaceKubectlWouldUse(): Promise<string> {
+  namespaceKubectlWouldUse(): Promise<string> {
     this.implicitNamespace ??= (async () => {
       const result = await this.runUnchecked([
         "config",

@@ -12,12 +12,6 @@ export interface ServerObject extends KubeObject {
   metadata: KubeObject["metadata"] & { resourceVersion?: string; generation?: number };
 }
 
-/** `-n`, else the kubeconfig context's namespace, else `default` (as kubectl decides it; read locally). */
-export async function currentNamespace(kubectl: Kubectl): Promise<string> {
-  const out = await kubectl.run(["config", "view", "--minify", "--output=jsonpath={..namespace}"]);
-  return out.trim() || "default";
-}
-
 /** Several objects by `resource/name`, missing ones left out; namespaced ones are looked up in `namespace`. */
 export async function getObjects(kubectl: Kubectl, refs: readonly string[], namespace: string) {
   if (refs.length === 0) return [];

@@ -1,7 +1,7 @@
 /** Which installation a CronJob verb means: --name, and -n or the kubeconfig's namespace. */
 import type { ConnectionOptions } from "../../connection.js";
 import { ToolFailedError, UsageError } from "../../errors.js";
-import { currentNamespace, getCronJob } from "../adapters/kubectl.js";
+import { getCronJob } from "../adapters/kubectl.js";
 import { cronDefaults } from "../core/defaults.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { checkNamespace } from "../core/names.js";
@@ -27,7 +27,8 @@ export async function findInstallation(deps: CronDeps, options: InstallationOpti
 
 /** The kubeconfig context's namespace, checked like -n. */
 export async function contextNamespace(deps: CronDeps): Promise<string> {
-  const namespace = await currentNamespace(deps.kubectl);
+  // As plan's: the context's, else in a pod its own, else default (no current context is no error).
+  const namespace = await deps.kubectl.namespaceKubectlWouldUse();
   const checked = checkNamespace(namespace);
   if (!checked.ok) throw new UsageError(`${checked.message} (from the kubeconfig context; pass -n)`);
   return namespace;

@@ -2,6 +2,8 @@
  * `kubectl autoupdate uninstall-cron`: find everything install-cron created for --name in the namespace
  * (by label), then delete it; --dry-run asks the server what it would delete (--dry-run=server).
  */
+import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
+import { ToolFailedError } from "../../errors.js";
 import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
 import { clusterInstallSelector, installSelector, kindResources, objectRef } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
@@ -26,12 +28,19 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
     installSelector(target.name),
     target.namespace,
   );
+  // Someone who may act only in the namespace may not list ClusterRoles; a namespaced install has none.
   const cluster = await listByLabel(
     deps.kubectl,
     clusterKinds.map((k) => kindResources[k]!),
     clusterInstallSelector(target.name, target.namespace),
     null,
-  );
+  ).catch((error: unknown) => {
+    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+    io.stderr.write(
+      `warning: could not look for the cluster-wide objects of an -A install: ${error.message}\n`,
+    );
+    return [];
+  });
   const order = [...namespacedKinds, ...clusterKinds];
   const objects = [...namespaced, ...cluster].sort(
     (a, b) => order.indexOf(a.kind ?? "") - order.indexOf(b.kind ?? ""),

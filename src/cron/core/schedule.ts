@@ -141,8 +141,10 @@ export function checkTimeZone(input: string): Checked<string> {
   } catch {
     return refuse(`unknown time zone "${input}"; want an IANA name such as Europe/Berlin or UTC`);
   }
-  // Zone names are case-sensitive on the server (Go's time.LoadLocation); Intl is not.
-  if (resolved && resolved !== input && resolved.toLowerCase() === input.toLowerCase()) {
+  // Zone names are case-sensitive on the server (Go's time.LoadLocation); Intl is not, and resolves an
+  // alias to another name (us/eastern to America/New_York). Every part of a zone name starts upper-case.
+  const miscased = resolved && resolved !== input && resolved.toLowerCase() === input.toLowerCase();
+  if (miscased || input.split("/").some((part) => /^[a-z]/.test(part))) {
     return refuse(`unknown time zone "${input}"; did you mean "${resolved}"? (names are case-sensitive)`);
   }
   return { ok: true, value: input };

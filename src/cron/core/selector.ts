@@ -99,6 +99,12 @@ export function checkSelector(input: string): Checked<string> {
         const valueProblem = labelValueProblem(t.text);
         if (valueProblem) return fail(valueProblem);
         values.push(t.text);
+        // As apimachinery's parser: a value is followed by "," or ")" (`in (prod staging)` is refused).
+        const after = peek();
+        if (after.kind === "end") return fail(`unclosed "(" after "${key} ${op.text}"`);
+        if (!(after.kind === "op" && (after.text === "," || after.text === ")"))) {
+          return fail(`found ${show(after)} after "${t.text}", expected "," or ")"`);
+        }
       }
       if (values.length === 0) return fail(`"${key} ${op.text} ()" needs at least one value`);
     } else if (op.kind === "op" && ["=", "==", "!="].includes(op.text)) {

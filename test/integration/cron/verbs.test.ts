@@ -87,7 +87,7 @@ describe("install-cron --dry-run", () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).items[0].metadata.namespace).toBe("team-a");
     expect(fake.calls().map((c) => c.argv)).toEqual([
-      ["--context=prod", "config", "view", "--minify", "--output=jsonpath={..namespace}"],
+      ["--context=prod", "config", "view", "--minify", "-o", "jsonpath={.contexts[0].context.namespace}"],
     ]);
   });
 
@@ -319,6 +319,30 @@ describe("uninstall-cron", () => {
     expect(fake.writes()).toHaveLength(1);
     expect(fake.writes()[0]!.argv).toContain("--dry-run=server");
     expect(result.stderr).toContain("dry run: nothing was deleted");
+  });
+
+  it("a namespace admin who may not list ClusterRoles still uninstalls the namespaced objects", async () => {
+    fake
+      .on(["get", "-o", "--namespace=tools"], { stdout: list(objects) })
+      .on(["clusterrolebindings.rbac.authorization.k8s.io,clusterroles.rbac.authorization.k8s.io"], {
+        stderr:
+          'Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin"\n',
+        exitCode: 1,
+      });
+    const result = await cli("uninstall-cron", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("warning: could not look for the cluster-wide objects of an -A install");
+    expect(fake.writes()).toHaveLength(1);
+    expect(result.stdout.split("\n")[0]).toBe("cronjob.batch/kubectl-autoupdate deleted");
+  });
+
+  it("without -n and with no current context (as in a pod with no kubeconfig context): namespace default", async () => {
+    fake.on(["config"], { stderr: "error: current-context must exist in order to minify\n", exitCode: 1 });
+    const result = await cli("uninstall-cron");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      "Nothing to uninstall: no objects of kubectl-autoupdate in namespace default.",
+    );
   });
 
   it("nothing installed: says so, deletes nothing, succeeds", async () => {

@@ -26,6 +26,7 @@ describe("checkSelector", () => {
     ["app=we b", 'expected "," or the end, found "b"'],
     ["app in ()", '"app in ()" needs at least one value'],
     ["app in (a,b", 'unclosed "(" after "app in"'],
+    ["env in (prod staging)", 'found "staging" after "prod", expected "," or ")"'],
     ["app in a", '"in" needs a "(", found "a"'],
     ["-app=web", '"-app" is not a valid label key'],
     ["Example.com/app=web", 'label key "Example.com/app" has an invalid prefix "Example.com"'],
