@@ -151,10 +151,11 @@ describe("plan on a first run: one line for each way kubectl cannot reach a clus
     expect(result.code).toBe(1);
   });
 
-  it("without a current context, cron-status's first call (config view --minify) says so the same way", async () => {
+  it("without a current context, cron-status says so the same way (its namespace found as plan finds it)", async () => {
     const fake = new FakeCluster()
       .on(["--minify"], { stderr: recorded("no-current-context-minify.stderr"), exitCode: 1 })
-      .on(["config", "view", "json"], { stdout: recorded("no-current-context.config-view.json") });
+      .on(["config", "view", "json"], { stdout: recorded("no-current-context.config-view.json") })
+      .on(["get"], { stderr: recorded("no-current-context.stderr"), exitCode: 1 });
     const dir = home(true);
     const result = await runCli(["cron-status"], fake.env({ HOME: dir, KUBECONFIG: "" }));
     expect(result.stderr).toBe(

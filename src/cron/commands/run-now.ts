@@ -31,7 +31,7 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
     return;
   }
 
-  const finished = await waitForJob(deps, target.namespace, name, options);
+  const finished = await waitForJob(deps, target.namespace, job, options);
   const pods = job.metadata.uid ? await jobPods(deps.kubectl, target.namespace, job.metadata.uid) : [];
   for (const pod of pods) {
     const logs = await podLogs(deps.kubectl, target.namespace, pod.metadata.name);
@@ -51,10 +51,11 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
 async function waitForJob(
   deps: CronDeps,
   namespace: string,
-  name: string,
+  created: { metadata: { name: string; uid?: string } },
   options: RunNowOptions,
 ): Promise<JobOutcome> {
   const { io, clock } = deps;
+  const { name, uid } = created.metadata;
   const deadline = clock.now() + options.timeoutMs;
   let last = "";
   for (;;) {
@@ -68,10 +69,8 @@ async function waitForJob(
     const outcome = jobOutcome(job);
     // A pod that does not start says why (a missing Secret, an image that cannot be pulled): shown, as the
     // Job would otherwise wait out its deadline in silence.
-    const why =
-      outcome.state === "Pending" && job.metadata.uid
-        ? await notStarted(deps, namespace, job.metadata.uid)
-        : undefined;
+    // The created Job's UID, which its pods' label carries.
+    const why = outcome.state === "Pending" && uid ? await notStarted(deps, namespace, uid) : undefined;
     const state = why ? `${outcome.state} (${why})` : outcome.state;
     if (state !== last) {
       io.stderr.write(`job.batch/${name}: ${state}\n`);
