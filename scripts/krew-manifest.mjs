@@ -44,17 +44,19 @@ export function completionFiles(p) {
 const DESCRIPTION = `
 Finds pods that run an old digest of a mutable tag (:latest, :main, :1.2) by
 comparing each container's imageID with what the tag points to now, and
-restarts them by deleting the pods their controllers recreate. \`plan\` is
-read-only; \`apply\` deletes exactly what the plan printed, one replica at a
-time; \`install-cron\` runs it in the cluster on a schedule. Bare, mirror,
-finished and Job pods, pinned digests and anything not proven stale are never
-deleted.
+restarts them without taking their workload down: a rollout of their
+Deployment, StatefulSet or DaemonSet, or evictions one replica at a time that
+honour PodDisruptionBudgets. \`plan\` is read-only; \`apply\` restarts exactly
+what the plan printed; \`install-cron\` runs it in the cluster on a schedule.
+Bare, mirror, finished and Job pods, pinned digests and anything not proven
+stale are never restarted.
 `;
 
 /** Prerequisites, and the one line that installs shell completion (the store path holds the version). */
 const caveats = (version) => `
-\`--resolver docker\` needs a docker CLI and engine; the default
-\`--resolver registry\` needs neither.
+plan and apply resolve tags with \`docker pull\` by default, which needs a
+docker CLI and engine; \`--resolver registry\` asks the registry instead and
+needs neither (the CronJob uses it by default).
 
 Shell completion (kubectl 1.26+, Linux and macOS): copy the completion
 helper next to krew's link (~/.krew: your $KREW_ROOT, if set):
