@@ -2,6 +2,7 @@
  * Flags → typed options, one parser per verb, all in one style: a bad value throws UsageError naming the
  * flag, before anything runs. Defaults come from defaults.ts (house style: Complete/Validate).
  */
+import type { KubectlConnection } from "../adapters/kubectl.js";
 import { parseRegistryHost } from "../adapters/registry/host.js";
 import type { ApplyOptions } from "../commands/apply.js";
 import type { PlanningOptions } from "../commands/context.js";
@@ -21,22 +22,12 @@ import { parseWebhookOptions, type RawWebhookFlags } from "./webhook-options.js"
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Every verb's flags that say where kubectl connects and how the tool talks, as commander hands them over. */
-export interface RawConnectionFlags {
-  kubeconfig?: string;
-  context?: string;
-  cluster?: string;
-  user?: string;
-  server?: string;
-  certificateAuthority?: string;
-  clientCertificate?: string;
-  clientKey?: string;
-  tlsServerName?: string;
-  insecureSkipTlsVerify?: boolean;
-  requestTimeout?: string;
-  as?: string;
+/**
+ * Every verb's flags that say where kubectl connects and how the tool talks, as commander hands them over:
+ * kubectl's own under their connection names (but --as-group, repeatable, under commander's key).
+ */
+export interface RawConnectionFlags extends Omit<KubectlConnection, "asGroups"> {
   asGroup?: string[];
-  asUid?: string;
   token?: string;
   kubectl?: string;
   color?: string;
