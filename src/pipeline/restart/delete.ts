@@ -1,5 +1,5 @@
 /**
- * The delete strategy, the seed's way kept as an explicit choice: pods of one controller are deleted one at
+ * The delete strategy, the seed's way kept as an explicit choice: pods of one workload are deleted one at
  * a time, each only while every PodDisruptionBudget selecting it allows a disruption (a DELETE bypasses
  * budgets, so this tool checks them itself), and each replacement is checked before the next.
  */

@@ -1,5 +1,5 @@
 /**
- * The evict strategy: pods of one controller are evicted one at a time through the Eviction API, so the
+ * The evict strategy: pods of one workload are evicted one at a time through the Eviction API, so the
  * API server enforces every PodDisruptionBudget; each replacement is checked before the next, as with
  * delete. While a budget forbids the disruption (429) the eviction is retried with backoff, as
  * `kubectl drain` does, up to --wait-timeout; then that pod is left, naming the budget, and the others
