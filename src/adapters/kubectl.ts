@@ -3,6 +3,7 @@
 import type { DisruptionBudget } from "../core/disruption-budget.js";
 import type { KubeList, KubeObject, Node, Pod, Secret, ServiceAccount } from "../core/k8s.js";
 import type { LabelSelector } from "../core/readiness.js";
+import { restartedForAnnotation } from "../core/restarted-for.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
@@ -315,19 +316,24 @@ export class Kubectl {
    * JSON merge patch carrying the resourceVersion read just before, so a workload changed meanwhile is a
    * Conflict rather than a blind overwrite. A merge patch, not server-side apply: it works for every kind
    * and does not make this tool the owner of the template's annotations (no conflict with a GitOps tool's
-   * own apply).
+   * own apply). Beside it, what the rollout is for (core/restarted-for.ts).
    */
   async patchRestartedAt(
     kind: WorkloadKind,
     namespace: string,
     name: string,
     resourceVersion: string,
-    restartedAt: string,
+    restart: { restartedAt: string; restartedFor: string | null },
     dryRun: boolean,
   ): Promise<PatchOutcome> {
+    // null removes an earlier rollout's restarted-for: it was for another digest.
+    const annotations = {
+      [restartedAtAnnotation]: restart.restartedAt,
+      [restartedForAnnotation]: restart.restartedFor,
+    };
     const patch = {
       metadata: { resourceVersion },
-      spec: { template: { metadata: { annotations: { [restartedAtAnnotation]: restartedAt } } } },
+      spec: { template: { metadata: { annotations } } },
     };
     const args = [
       "patch",

@@ -12,6 +12,7 @@ import {
   type Pod,
   type Volume,
 } from "../core/k8s.js";
+import { restartedForAnnotation } from "../core/restarted-for.js";
 import {
   argoTrackingAnnotation,
   type Workload,
@@ -110,7 +111,10 @@ export const podShape: Shape = {
         uid: { apart: UID },
         labels: true,
         // Others are often per pod (a CNI's pod IP), and none is read.
-        annotations: { keep: { [mirrorPodAnnotation]: true }, others: "drop" },
+        annotations: {
+          keep: { [mirrorPodAnnotation]: true, [restartedForAnnotation]: true },
+          others: "drop",
+        },
         ownerReferences: true,
         deletionTimestamp: true,
       },
@@ -138,6 +142,20 @@ export const podShape: Shape = {
   },
   others: "drop",
 };
+
+/** The two annotations the plan reads, shared: a rolled workload's pods all carry one restarted-for value. */
+function keptAnnotations(
+  annotations: Record<string, string> | undefined,
+  shared: SharedValues,
+): Record<string, string> | undefined {
+  const mirror = annotations?.[mirrorPodAnnotation] !== undefined;
+  const restartedFor = annotations?.[restartedForAnnotation];
+  if (!mirror && restartedFor === undefined) return undefined;
+  return shared.value(`annotations ${mirror} ${restartedFor ?? ""}`, () => ({
+    ...(mirror ? { [mirrorPodAnnotation]: "" } : {}),
+    ...(restartedFor !== undefined ? { [restartedForAnnotation]: restartedFor } : {}),
+  }));
+}
 
 /**
  * Keeps only what the plan reads, so a 150,000-pod list does not stay in memory whole; the strings that
@@ -176,8 +194,7 @@ export function slimPod(pod: Pod, shared: SharedValues): Pod {
         shared.value(`labels ${keyOf(labels, (entry) => entry)}`, () =>
           Object.fromEntries(labels.map(([k, v]) => [str(k), str(v)])),
         ),
-      annotations:
-        m.annotations?.[mirrorPodAnnotation] !== undefined ? { [mirrorPodAnnotation]: "" } : undefined,
+      annotations: keptAnnotations(m.annotations, shared),
       ownerReferences:
         owners &&
         shared.value(

@@ -12,6 +12,7 @@ import { ignoreLabel, mirrorPodAnnotation, type OwnerReference, type Pod } from 
 import { type OwnerIndex, ownersOf } from "./owners.js";
 import type { ContainerStatusVerdict, NewImage, Plan, PlanContainer, PlanPod, ResolverName } from "./plan.js";
 import type { ImageDescription, Resolution } from "./resolution.js";
+import { alreadyRestartedFor, restartedForAnnotation } from "./restarted-for.js";
 import {
   type DigestJudgement,
   judgeRunningDigest,
@@ -162,7 +163,10 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   const optedOut = pod.metadata.labels?.[ignoreLabel] === "true";
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
-    const unsafe = whyNotDeletable(pod, direct) ?? notOldEnough(containers, input);
+    const unsafe =
+      whyNotDeletable(pod, direct) ??
+      notOldEnough(containers, input) ??
+      alreadyRestartedFor(pod.metadata.annotations?.[restartedForAnnotation], containers);
     if (unsafe !== null) [action, reason] = ["skip", unsafe];
     else [action, warnings] = ["delete", deletionWarnings(pod, containers)];
   }

@@ -2,12 +2,13 @@
  * imagePullPolicy on a mutable tag, with the simulated kubelet's per-node image cache: IfNotPresent starts
  * a replacement on the node's cached (old) digest, so restarting the pod changes nothing; the tool warns
  * before, and says so after — whether a rollout replaced the pods or they went one at a time (where the
- * other replicas are then spared). Always pulls again, and moves the node's tag, after which IfNotPresent
- * starts the new digest too.
+ * other replicas are then spared). Pods a rollout made for the tag's digest that came back on the old one
+ * are left by the next runs until the tag moves. Always pulls again, and moves the node's tag, after which
+ * IfNotPresent starts the new digest too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../simulator/index.js";
-import { apply, planJson, plugin, settledWorkloads, useCluster } from "../support/e2e.js";
+import { apply, kk, planJson, plugin, settledWorkloads, useCluster } from "../support/e2e.js";
 import { pushImage } from "../support/images.js";
 import { anonymous } from "../support/registry/distribution.js";
 import { deployment } from "../support/workloads.js";
@@ -63,6 +64,32 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(byApp["always"]).toMatchObject({ action: "delete", warnings: [] });
   });
 
+  it("one at a time (--strategy evict), apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
+    const before = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=pair",
+      count: 2,
+      digest: v1,
+    });
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", "evict"]);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/ evicted$/);
+    expect(lines[1]).toMatch(
+      /not evicted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)$/,
+    );
+    expect(result.stdout).toContain("1 evicted, 1 not started (of 2 planned)");
+    const after = await cluster.sim.waitForPods({
+      namespace: ns,
+      selector: "app=pair",
+      count: 2,
+      digest: v1,
+    });
+    // One replaced (on v1 again), one untouched.
+    expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toHaveLength(1);
+  });
+
   it("a rollout replaces both replicas, each new pod starts the cached v1: apply says so and exits 1", async () => {
     const before = await cluster.sim.waitForPods({
       namespace: ns,
@@ -91,30 +118,33 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toEqual([]);
   });
 
-  it("one at a time (--strategy evict), apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
+  it("the next run leaves both: that rollout was for v2 and they came back on v1; nothing restarted, exit 0", async () => {
     const before = await cluster.sim.waitForPods({
       namespace: ns,
       selector: "app=pair",
       count: 2,
       digest: v1,
     });
-    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", "evict"]);
-    expect(result.code).toBe(1);
-    const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/ evicted$/);
-    expect(lines[1]).toMatch(
-      /not evicted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)$/,
+    const doc = await planJson(["-n", ns, "-l", "app=pair"]);
+    const short = v2.slice("sha256:".length, "sha256:".length + 12);
+    expect(doc.pods.map((p) => `${p.containers[0]!.status} ${p.action}: ${p.reason}`)).toEqual(
+      before.map(
+        () =>
+          `stale skip: already restarted for ${short} and back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
+      ),
     );
-    expect(result.stdout).toContain("1 evicted, 1 not started (of 2 planned)");
+    for (const strategy of ["auto", "evict"]) {
+      const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", strategy]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr, strategy).toContain("Nothing to restart.");
+    }
     const after = await cluster.sim.waitForPods({
       namespace: ns,
       selector: "app=pair",
       count: 2,
       digest: v1,
     });
-    // One replaced (on v1 again), one untouched.
-    expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toHaveLength(1);
+    expect(after.map((p) => p.metadata.uid).sort()).toEqual(before.map((p) => p.metadata.uid).sort());
   });
 
   it("apply rolls it out; the new pod lands on the same node and starts the cached v1: still stale, and said so", async () => {
@@ -144,7 +174,12 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
 
     const doc = await planJson(["-n", ns, "-l", "app=cached"]);
     expect(doc.pods).toHaveLength(1);
-    expect(doc.pods[0]).toMatchObject({ name: replacement!.metadata.name, action: "delete" });
+    // Made by a rollout for v2 and still on v1: the next runs leave it rather than roll it again and again.
+    expect(doc.pods[0]).toMatchObject({
+      name: replacement!.metadata.name,
+      action: "skip",
+      reason: expect.stringMatching(/^already restarted for [0-9a-f]{12} and back on the old digest: /),
+    });
     expect(doc.pods[0]!.containers[0]).toMatchObject({
       status: "stale",
       runningDigest: v1,
@@ -170,9 +205,13 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     ).toEqual(["seen", "pulled", "running"]);
   });
 
-  it("once the node's tag has moved, restarting the IfNotPresent pod again does bring v2", async () => {
+  it("once the node's tag has moved, the left pod is still left (nothing says so); deleted by hand, it comes back on v2", async () => {
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=cached"]);
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("Nothing to restart.");
+    const [left] = await podsOf("cached");
+    expect(digestOf(left!)).toBe(v1);
+    await kk(["delete", "pod", left!.metadata.name, "-n", ns, "--wait=false"]);
     await cluster.sim.waitForPods({ namespace: ns, selector: "app=cached", count: 1, digest: v2 });
     const doc = await planJson(["-n", ns, "-l", "app in (cached,always)"]);
     expect(doc.pods.map((p) => p.action)).toEqual(["none", "none"]);

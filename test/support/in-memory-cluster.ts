@@ -85,6 +85,8 @@ interface BudgetEntry {
 
 export class InMemoryCluster implements RestartApi {
   readonly calls: string[] = [];
+  /** The restarted-for value of each workload's last patch, by namespace/name. */
+  readonly restartedFor = new Map<string, string | null>();
   private pods: PodWithConditions[] = [];
   private readonly revisionOf = new WeakMap<Pod, number>();
   private readonly controllers: Controller[] = [];
@@ -290,10 +292,11 @@ export class InMemoryCluster implements RestartApi {
     namespace: string,
     name: string,
     resourceVersion: string,
-    restartedAt: string,
+    { restartedAt, restartedFor }: { restartedAt: string; restartedFor: string | null },
     dryRun: boolean,
   ): Promise<PatchOutcome> {
     this.log(`patch ${kind} ${namespace}/${name} restartedAt=${restartedAt}${dryRun ? " (dry run)" : ""}`);
+    this.restartedFor.set(`${namespace}/${name}`, restartedFor);
     const c = this.controllers.find(
       (c) => c.spec.kind === kind && c.spec.namespace === namespace && c.spec.name === name,
     );

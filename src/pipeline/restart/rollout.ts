@@ -10,6 +10,7 @@ import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
 import { decideRestart } from "../../core/restart-strategy.js";
+import { restartedForValue } from "../../core/restarted-for.js";
 import { rolloutStatus, type Workload, type WorkloadKind, workloadName } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
 import type { CompletedRestart, GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
@@ -110,7 +111,7 @@ async function rollOutWorkload(
     namespace,
     target.name,
     current.metadata.resourceVersion ?? "",
-    restartedAt,
+    { restartedAt, restartedFor: restartedForValue(group) },
     options.dryRun,
   );
   if (patched.kind === "gone") return { kind: "not-started", reason: `${name} was not found` };

@@ -190,7 +190,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
         "t1",
         name,
         workload!.metadata.resourceVersion!,
-        "2026-11-30T12:00:00Z",
+        { restartedAt: "2026-11-30T12:00:00Z", restartedFor: `app=sha256:${"0".repeat(64)}` },
         true,
       );
       expect(patched.kind, kind).toBe("patched");

@@ -7,6 +7,7 @@ import type { Exec, ExecResult } from "../../../src/adapters/exec.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
 
 const kubectlAnswering = (result: ExecResult) => new Kubectl((async () => result) as Exec, "kubectl", {});
+const restart = { restartedAt: "2026-12-01T00:00:00Z", restartedFor: null };
 const killed: ExecResult = { exitCode: -1, stdout: "", stderr: "", interrupted: false, killedBy: "SIGINT" };
 
 describe("a change kubectl did not answer", () => {
@@ -20,9 +21,7 @@ describe("a change kubectl did not answer", () => {
       kind: "failed",
       reason: "kubectl was killed by SIGINT before it answered: the deletion may have reached the server",
     });
-    expect(
-      await kubectl.patchRestartedAt("Deployment", "shop", "web", "7", "2026-12-01T00:00:00Z", false),
-    ).toEqual({
+    expect(await kubectl.patchRestartedAt("Deployment", "shop", "web", "7", restart, false)).toEqual({
       kind: "failed",
       reason: "kubectl was killed by SIGINT before it answered: the patch may have reached the server",
     });
@@ -38,6 +37,56 @@ describe("a change kubectl did not answer", () => {
     expect(await kubectlAnswering(said).deletePod("shop", "web-0", "uid", false)).toEqual({
       kind: "failed",
       reason: "Error from server (InternalError): etcd leader changed",
+    });
+  });
+});
+
+describe("the rollout's patch", () => {
+  const patchOf = async (restartedFor: string | null) => {
+    let args: readonly string[] = [];
+    const exec = (async (_binary: string, given: readonly string[]) => {
+      args = given;
+      return {
+        exitCode: 0,
+        stdout: '{"metadata":{"name":"web","generation":4}}',
+        stderr: "",
+        interrupted: false,
+      };
+    }) as Exec;
+    const kubectl = new Kubectl(exec, "kubectl", {});
+    const patched = await kubectl.patchRestartedAt(
+      "Deployment",
+      "shop",
+      "web",
+      "7",
+      { restartedAt: "2026-12-01T00:00:00Z", restartedFor },
+      false,
+    );
+    expect(patched).toEqual({ kind: "patched", generation: 4 });
+    return JSON.parse(args.find((a) => a.startsWith("--patch="))!.slice("--patch=".length));
+  };
+
+  it("sets restartedAt and what the rollout is for in the template, under the resourceVersion read", async () => {
+    expect(await patchOf(`app=sha256:${"a".repeat(64)}`)).toEqual({
+      metadata: { resourceVersion: "7" },
+      spec: {
+        template: {
+          metadata: {
+            annotations: {
+              "kubectl.kubernetes.io/restartedAt": "2026-12-01T00:00:00Z",
+              "kubectl-autoupdate/restarted-for": `app=sha256:${"a".repeat(64)}`,
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it("without a digest to name, an earlier rollout's restarted-for is removed (null in a merge patch)", async () => {
+    const patch = await patchOf(null);
+    expect(patch.spec.template.metadata.annotations).toEqual({
+      "kubectl.kubernetes.io/restartedAt": "2026-12-01T00:00:00Z",
+      "kubectl-autoupdate/restarted-for": null,
     });
   });
 });

@@ -52,6 +52,9 @@ describe("the shapes keep every field the slim objects read", () => {
     expect(full?.spec.volumes?.map((v) => v.name)).toEqual(["cache", "scratch"]);
     expect(full?.spec.imagePullSecrets).toHaveLength(2);
     expect(full?.metadata.deletionTimestamp).toBeDefined();
+    expect(full?.metadata.annotations).toEqual({
+      "kubectl-autoupdate/restarted-for": `app=sha256:${"c".repeat(64)}`,
+    });
     expect(slim[1]?.metadata.annotations).toEqual({ "kubernetes.io/config.mirror": "" });
   });
 

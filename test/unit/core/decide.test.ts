@@ -659,6 +659,59 @@ describe("pod actions", () => {
     expect(pod.containers[0]!.status).toBe("stale");
   });
 
+  describe("a pod a rollout already made for the tag's digest, still on the old one: left, never rolled forever", () => {
+    const restartedFor = (value: string) => ({ annotations: { "kubectl-autoupdate/restarted-for": value } });
+    const short = NEW.slice("sha256:".length, "sha256:".length + 12);
+    const cached = {
+      name: "app",
+      image: "nginx:latest",
+      runningDigest: OLD,
+      imagePullPolicy: "IfNotPresent",
+    } as const;
+
+    it("IfNotPresent: the node started its cached image; left until the tag moves", () => {
+      const pod = only({ ...restartedFor(`app=${NEW}`), containers: [cached] });
+      expect(pod).toMatchObject({
+        action: "skip",
+        reason: `already restarted for ${short} and back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
+      });
+      expect(pod.containers[0]!.status).toBe("stale");
+    });
+
+    it("Always: pulled and still given the old digest", () => {
+      expect(only(restartedFor(`app=${NEW}`)).reason).toBe(
+        `already restarted for ${short} and back on the old digest though pulled (container app); left until the tag moves`,
+      );
+    });
+
+    it("the tag moved since that restart: restarted again", () => {
+      expect(only({ ...restartedFor(`app=${digestOf("web v1.5")}`), containers: [cached] }).action).toBe(
+        "delete",
+      );
+    });
+
+    it("another stale container that restart was not for: restarted; all of them: left", () => {
+      const two = [
+        { name: "app", image: "nginx:latest", runningDigest: OLD },
+        { name: "side", image: "nginx:latest", runningDigest: OLD },
+      ];
+      expect(only({ ...restartedFor(`app=${NEW}`), containers: two }).action).toBe("delete");
+      const both = only({ ...restartedFor(`app=${NEW},side=${NEW}`), containers: two });
+      expect(both.action).toBe("skip");
+      expect(both.reason).toContain("though pulled (containers app, side)");
+    });
+
+    it("current containers and a malformed value change nothing", () => {
+      const current = only({
+        ...restartedFor(`app=${NEW}`),
+        containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }],
+      });
+      expect(current).toMatchObject({ action: "none", reason: "" });
+      expect(only(restartedFor("app")).action).toBe("delete");
+      expect(only(restartedFor("")).action).toBe("delete");
+    });
+  });
+
   it("owners: CronJob over Job, Deployment over ReplicaSet, a lone ReplicaSet as itself, a mirror pod's Node", () => {
     const job = only({ owner: { kind: "Job", name: "backup-29210" } });
     expect(job.owner).toEqual({ kind: "CronJob", name: "backup" });
