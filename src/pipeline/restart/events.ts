@@ -1,30 +1,36 @@
 /**
  * Records an Event for each restart, best-effort: Events are created side by side with the restarts (never
- * delaying the next one), and a refused Event (RBAC, admission, a stuck API server) never fails a restart —
+ * delaying the next one), at most --concurrency at once (under --no-wait restarts come faster than a stuck
+ * API server answers), and a refused Event (RBAC, admission, a stuck API server) never fails a restart —
  * the refusals are summed up in one warning at the end.
  */
 import type { Kubectl } from "../../adapters/kubectl.js";
 import { restartEvent } from "../../output/restart-event.js";
 import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
+import { Limiter } from "../../util/limiter.js";
 import type { CompletedRestart } from "./outcomes.js";
 
 export class EventRecorder {
   private readonly pending: Promise<void>[] = [];
   private recorded = 0;
   private readonly refusals: string[] = [];
+  private readonly limiter: Limiter;
 
   constructor(
     private readonly api: Pick<Kubectl, "createEvent">,
     private readonly clock: Pick<Clock, "now">,
     /** Who reports: the host (a CronJob's pod name). */
     private readonly instance: string,
-  ) {}
+    concurrency: number,
+  ) {
+    this.limiter = new Limiter(concurrency);
+  }
 
   record(restart: CompletedRestart): void {
     const event = restartEvent(restart, this.clock.now(), this.instance);
     this.pending.push(
-      this.api.createEvent(event).then(
+      this.limiter.run(() => this.api.createEvent(event)).then(
         (created) => {
           if (created.ok) this.recorded++;
           else this.refusals.push(created.reason);

@@ -40,7 +40,7 @@ const clock = { now: () => Date.parse("2026-11-30T12:00:00Z") };
 describe("EventRecorder", () => {
   it("creates one Event per restart and has nothing to report when all were recorded", async () => {
     const fake = api(async () => ({ ok: true }));
-    const recorder = new EventRecorder(fake, clock, "host-1");
+    const recorder = new EventRecorder(fake, clock, "host-1", 4);
     recorder.record(restart("db-0"));
     recorder.record(restart("db-1"));
     expect(await recorder.settle()).toBeNull();
@@ -57,8 +57,9 @@ describe("EventRecorder", () => {
       await gate;
       return { ok: true };
     });
-    const recorder = new EventRecorder(fake, clock, "h");
+    const recorder = new EventRecorder(fake, clock, "h", 4);
     recorder.record(restart("db-0"));
+    await Promise.resolve();
     expect(fake.sent).toHaveLength(1);
     let settled = false;
     const done = recorder.settle().then(() => {
@@ -79,7 +80,7 @@ describe("EventRecorder", () => {
       if (n === 4) throw new Error("kubectl: not found");
       return { ok: false, reason: forbidden };
     });
-    const recorder = new EventRecorder(fake, clock, "h");
+    const recorder = new EventRecorder(fake, clock, "h", 4);
     for (const name of ["db-0", "db-1", "db-2", "db-3"]) recorder.record(restart(name));
     expect(await recorder.settle()).toBe(
       `could not record 3 of 4 Events (the restarts are not affected): ${forbidden} (and 1 other reason)`,
@@ -91,10 +92,35 @@ describe("EventRecorder", () => {
       api(async () => ({ ok: false, reason: forbidden })),
       clock,
       "h",
+      4,
     );
     recorder.record(restart("db-0"));
     expect(await recorder.settle()).toBe(
       `could not record 1 of 1 Event (the restarts are not affected): ${forbidden}`,
     );
+  });
+
+  it("at most `concurrency` Events in flight: the others wait their turn", async () => {
+    const gates: (() => void)[] = [];
+    const fake = api(
+      () =>
+        new Promise((resolve) => {
+          gates.push(() => resolve({ ok: true }));
+        }),
+    );
+    const recorder = new EventRecorder(fake, clock, "h", 2);
+    for (const name of ["db-0", "db-1", "db-2", "db-3", "db-4"]) recorder.record(restart(name));
+    const done = recorder.settle();
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    await tick();
+    expect(fake.sent).toHaveLength(2);
+    while (gates.length > 0) {
+      gates.shift()!();
+      await tick();
+      // Those sent and not answered yet.
+      expect(gates.length).toBeLessThanOrEqual(2);
+    }
+    expect(await done).toBeNull();
+    expect(fake.sent).toHaveLength(5);
   });
 });
