@@ -96,7 +96,9 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   // What is being rolled out, once per image: old → new digest, revision, age.
   for (const move of imageMoves(targets, ctx.clock.now())) report.write(`${move}\n`);
   // A server dry run restarts nothing, so it records nothing either.
-  const events = options.dryRun ? null : new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency);
+  const events = options.dryRun
+    ? null
+    : new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency);
   const restarted = await restartPods(ctx.kubectl, targets, {
     strategy: options.strategy,
     dryRun: options.dryRun,

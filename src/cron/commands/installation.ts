@@ -1,6 +1,7 @@
 /** Which installation a CronJob verb means: --name, and -n or the kubeconfig's namespace. */
 import type { ConnectionOptions } from "../../connection.js";
 import { ToolFailedError, UsageError } from "../../errors.js";
+import { shellWords } from "../../util/shell-words.js";
 import { getCronJob } from "../adapters/kubectl.js";
 import { cronDefaults } from "../core/defaults.js";
 import type { CronJobObject } from "../core/jobs.js";
@@ -51,7 +52,7 @@ export async function requireCronJob(deps: CronDeps, target: Installation): Prom
  */
 export function installationWords(deps: CronDeps, target: Installation): string {
   const name = target.name === cronDefaults.name ? [] : ["--name", target.name];
-  return ["-n", target.namespace, ...name, ...deps.kubectl.connectionArgs()].join(" ");
+  return shellWords(["-n", target.namespace, ...name, ...deps.kubectl.connectionArgs()]);
 }
 
 /**
@@ -60,5 +61,5 @@ export function installationWords(deps: CronDeps, target: Installation): string 
  */
 export function kubectlWords(deps: CronDeps, namespace: string): string {
   const connection = deps.kubectl.connectionArgs().filter((arg) => !arg.startsWith("--request-timeout="));
-  return ["-n", namespace, ...connection].join(" ");
+  return shellWords(["-n", namespace, ...connection]);
 }

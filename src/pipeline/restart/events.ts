@@ -30,15 +30,17 @@ export class EventRecorder {
   record(restart: CompletedRestart): void {
     const event = restartEvent(restart, this.clock.now(), this.instance);
     this.pending.push(
-      this.limiter.run(() => this.api.createEvent(event)).then(
-        (created) => {
-          if (created.ok) this.recorded++;
-          else this.refusals.push(created.reason);
-        },
-        (error: unknown) => {
-          this.refusals.push(error instanceof Error ? error.message : String(error));
-        },
-      ),
+      this.limiter
+        .run(() => this.api.createEvent(event))
+        .then(
+          (created) => {
+            if (created.ok) this.recorded++;
+            else this.refusals.push(created.reason);
+          },
+          (error: unknown) => {
+            this.refusals.push(error instanceof Error ? error.message : String(error));
+          },
+        ),
     );
   }
 
