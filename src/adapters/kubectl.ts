@@ -1,9 +1,17 @@
 /** kubectl, run as a child with the user's connection flags; returns typed objects. */
 
 import type { DisruptionBudget } from "../core/disruption-budget.js";
-import type { KubeList, KubeObject, Node, Pod, Secret, ServiceAccount } from "../core/k8s.js";
+import {
+  eventReporter,
+  type KubeList,
+  type KubeObject,
+  type Node,
+  type Pod,
+  type Secret,
+  type ServiceAccount,
+} from "../core/k8s.js";
 import type { LabelSelector } from "../core/readiness.js";
-import { restartedForAnnotation } from "../core/restarted-for.js";
+import { type RememberedRestart, restartedForAnnotation } from "../core/restarted-for.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
@@ -403,6 +411,28 @@ export class Kubectl {
     }));
   }
 
+  /**
+   * The restarts in vain this tool's own Events remember (core/restarted-for.ts), in the pods' namespace
+   * or all: one list, filtered by the server to this tool's Events.
+   */
+  async listRememberedRestarts(
+    scope: Pick<PodScope, "namespace" | "allNamespaces">,
+  ): Promise<RememberedRestart[]> {
+    const where = scope.allNamespaces
+      ? ["--all-namespaces"]
+      : [`--namespace=${scope.namespace ?? (await this.namespaceKubectlWouldUse())}`];
+    const args = [
+      "get",
+      "events.events.k8s.io",
+      ...where,
+      `--field-selector=reportingController=${eventReporter}`,
+      "-o",
+      "json",
+    ];
+    const remembered = await this.list(args, "get events", rememberedRestart);
+    return remembered.filter((r) => r !== null);
+  }
+
   /** Nodes by name (cluster-scoped; the namespace flag is ignored by the server). */
   getNodes(names: readonly string[]): Promise<Node[]> {
     return this.getNamed<Node>("nodes", "default", names);
@@ -438,8 +468,29 @@ export class Kubectl {
 export interface KubeEvent {
   apiVersion: "events.k8s.io/v1";
   kind: "Event";
-  metadata: { generateName: string; namespace: string };
+  metadata: { generateName: string; namespace: string; annotations?: Record<string, string> };
   [field: string]: unknown;
+}
+
+/** An Event of this tool as the list reads it: what it remembers, or null (most record a restart that went well). */
+function rememberedRestart(event: {
+  metadata?: { namespace?: string; creationTimestamp?: string; annotations?: Record<string, string> };
+  eventTime?: string;
+  series?: { lastObservedTime?: string };
+  regarding?: { kind?: string; name?: string; uid?: string };
+}): RememberedRestart | null {
+  const restartedFor = event.metadata?.annotations?.[restartedForAnnotation];
+  const { kind, name, uid } = event.regarding ?? {};
+  if (!restartedFor || !kind || !name || !uid) return null;
+  const at = Date.parse(
+    event.series?.lastObservedTime ?? event.eventTime ?? event.metadata?.creationTimestamp ?? "",
+  );
+  return {
+    namespace: event.metadata?.namespace ?? "default",
+    controller: { kind, name, uid },
+    restartedFor,
+    at: Number.isNaN(at) ? 0 : at,
+  };
 }
 
 /** An Event is a side note: a slow API server must not hold the run's end for long. */

@@ -8,6 +8,7 @@ import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm } from "../adapters/terminal.js";
 import { type Plan, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
+import { leftToRecordAgain } from "../core/restarted-for.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
 import {
@@ -72,7 +73,13 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   const report = toStderr ? io.stderr : io.stdout;
   const chalk = toStderr ? ctx.colors.stderr : ctx.colors.stdout;
   const targets = podsToRestart(result.plan);
+  // A server dry run restarts nothing, so it records nothing either.
+  const events = options.dryRun
+    ? null
+    : new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency);
   if (targets.length === 0) {
+    recordLeftAgain(events, result.plan, ctx.clock.now());
+    await warnUnrecorded(ctx, events);
     io.stderr.write("Nothing to restart.\n");
     if (options.summaryJson) {
       report.write(
@@ -95,10 +102,7 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
 
   // What is being rolled out, once per image: old → new digest, revision, age.
   for (const move of imageMoves(targets, ctx.clock.now())) report.write(`${move}\n`);
-  // A server dry run restarts nothing, so it records nothing either.
-  const events = options.dryRun
-    ? null
-    : new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency);
+  recordLeftAgain(events, result.plan, ctx.clock.now());
   const restarted = await restartPods(ctx.kubectl, targets, {
     strategy: options.strategy,
     dryRun: options.dryRun,
@@ -114,10 +118,10 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
     onRestarted: (restart) => events?.record(restart),
   });
   run.record = restarted;
-  const unrecorded = await events?.settle();
-  for (const warning of [...restarted.warnings, ...(unrecorded ? [unrecorded] : [])]) {
+  for (const warning of restarted.warnings) {
     io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${warning}\n`);
   }
+  await warnUnrecorded(ctx, events);
   report.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, options.dryRun));
   if (options.summaryJson) report.write(renderRunSummary(result.plan, restarted, options.dryRun));
 
@@ -132,6 +136,17 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   if (restarted.problems.length > 0) {
     throw new PartialFailureError("some replacements did not come up on the new image; see above");
   }
+}
+
+/** Pods left since their controller restarted one in vain: recorded again before the first record expires. */
+function recordLeftAgain(events: EventRecorder | null, plan: Plan, now: number): void {
+  for (const { left, pods } of leftToRecordAgain(plan, now)) events?.recordLeft(left, pods);
+}
+
+/** Waits for the Events in flight; one warning line when some could not be recorded. */
+async function warnUnrecorded(ctx: Context<ApplyOptions>, events: EventRecorder | null): Promise<void> {
+  const unrecorded = await events?.settle();
+  if (unrecorded) ctx.io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${unrecorded}\n`);
 }
 
 /**

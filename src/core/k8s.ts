@@ -85,6 +85,9 @@ export interface KubeList<T> {
 /** The annotation the kubelet puts on the API mirror of a static pod. */
 export const mirrorPodAnnotation = "kubernetes.io/config.mirror";
 
+/** Who reports this tool's Events (reportingController, the FROM column of `kubectl describe`). */
+export const eventReporter = "kubectl-autoupdate";
+
 /** A pod with this label set to "true" is never restarted (the tool's own CronJob pods carry it). */
 export const ignoreLabel = "kubectl-autoupdate/ignore";
 

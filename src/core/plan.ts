@@ -3,6 +3,8 @@
  * Its JSON form is a published contract (apiVersion kubectl-autoupdate/v1); see output/plan-document.ts.
  */
 
+import type { RememberedRestart } from "./restarted-for.js";
+
 export type ContainerStatusVerdict = "stale" | "current" | "pinned" | "unknown";
 /** "delete" reads "apply replaces this pod" (how: its `restart`); the value stays, the contract is published. */
 type PodAction = "delete" | "skip" | "none";
@@ -75,6 +77,8 @@ export interface PlanPod {
   containers: PlanContainer[];
   /** With action delete, once the restart strategy is decided (core/restart-strategy.ts). */
   restart?: Restart;
+  /** Not in the document: left since its controller restarted a pod in vain (core/restarted-for.ts). */
+  left?: RememberedRestart;
 }
 
 export interface Plan {

@@ -1,16 +1,20 @@
 /**
- * What a rollout was for, written into the workload's template beside restartedAt and so carried by every
- * pod it creates: the digest each stale container was restarted to get. A pod that carries it, still runs
- * an older digest and whose tag still points where it did is proof that restarting does not help (its node
- * started the cached image under IfNotPresent, or a mirror served the old one): plan leaves such pods, so a
- * workload is rolled once per move of its tag rather than on every run.
+ * What a restart was for: the digest each stale container was restarted to get (`app=sha256:…`). A pod
+ * that still runs an older digest after such a restart, while its tag still names that digest, is proof
+ * that restarting does not help (its node starts the cached image under IfNotPresent, or a pull is given
+ * the old digest): plan leaves it, so a workload is restarted once per move of its tag, not on every run.
+ *
+ * Two records say it. A rollout writes it into the template beside restartedAt, so every pod it makes
+ * carries it. An eviction or deletion leaves no trace on the replacement (this tool may not patch pods), so
+ * the Warning Event recorded for it carries it instead; that lasts as long as the API server keeps Events.
  */
+import { formatAge } from "../util/age.js";
 import { shortDigest } from "./image-id.js";
-import type { PlanContainer, PlanPod } from "./plan.js";
+import type { Owner, Plan, PlanContainer, PlanPod } from "./plan.js";
 
 export const restartedForAnnotation = "kubectl-autoupdate/restarted-for";
 
-/** `app=sha256:…,sidecar=sha256:…`: the stale containers of a workload's planned pods and their new digests. */
+/** `app=sha256:…,sidecar=sha256:…`: the stale containers of the planned pods and their new digests. */
 export function restartedForValue(pods: readonly PlanPod[]): string | null {
   const wanted = new Map<string, string>();
   for (const pod of pods) {
@@ -27,34 +31,101 @@ export function restartedForValue(pods: readonly PlanPod[]): string | null {
     .join(",");
 }
 
-function parse(value: string): Map<string, string> {
+/**
+ * The stale containers a restart for `value` was for, when it was for every one of them and for the digest
+ * its tag names now; else null (the tag moved since, or another container went stale): restarting may help.
+ */
+function restartedInVain(value: string, containers: readonly PlanContainer[]): PlanContainer[] | null {
   const wanted = new Map<string, string>();
   for (const pair of value.split(",")) {
     const at = pair.indexOf("=");
     if (at > 0) wanted.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
   }
-  return wanted;
-}
-
-/**
- * Why a pod is left although stale: a restart for exactly the digests its stale containers lack already
- * made this pod. Null when any stale container was not restarted for its tag's digest of now (the tag moved
- * since, or the pod was not made by such a restart): restarting it may help.
- */
-export function alreadyRestartedFor(
-  annotation: string | undefined,
-  containers: readonly PlanContainer[],
-): string | null {
-  if (annotation === undefined) return null;
-  const wanted = parse(annotation);
   const stale = containers.filter((c) => c.status === "stale");
   const tried = stale.filter((c) => c.latestDigest !== null && wanted.get(c.name) === c.latestDigest);
-  if (tried.length === 0 || tried.length < stale.length) return null;
+  return tried.length > 0 && tried.length === stale.length ? tried : null;
+}
+
+/** `HEAD on the old digest: the node started its cached image (…); left until the tag moves`. */
+function leftReason(head: (digest: string) => string, tried: readonly PlanContainer[]): string {
   const first = tried[0]!;
   const names = `container${tried.length > 1 ? "s" : ""} ${tried.map((c) => c.name).join(", ")}`;
   const cause =
     first.pullPolicy === "Always"
       ? ` though pulled (${names})`
       : `: the node started its cached image (imagePullPolicy ${first.pullPolicy} on ${names})`;
-  return `already restarted for ${shortDigest(first.latestDigest)} and back on the old digest${cause}; left until the tag moves`;
+  return `${head(shortDigest(first.latestDigest))} on the old digest${cause}; left until the tag moves`;
+}
+
+/** Why a pod a rollout made (its annotation, from the template) is left although stale; null: it is not. */
+export function alreadyRestartedFor(
+  annotation: string | undefined,
+  containers: readonly PlanContainer[],
+): string | null {
+  if (annotation === undefined) return null;
+  const tried = restartedInVain(annotation, containers);
+  return tried && leftReason((digest) => `already restarted for ${digest} and back`, tried);
+}
+
+/** An eviction or deletion whose replacement came back on the old digest, as its Event tells it. */
+export interface RememberedRestart {
+  namespace: string;
+  /** The controller that recreated the pod (the Event's `regarding`). */
+  controller: Owner & { uid: string };
+  restartedFor: string;
+  /** When it was recorded (or last recorded again), ms. */
+  at: number;
+}
+
+/**
+ * Leaves the pods to be evicted or deleted whose controller had a pod restarted in vain for the digests
+ * they lack (see the top of this file); each left pod keeps the remembered restart, for apply to record
+ * again before the API server lets the Event expire.
+ */
+export function leaveRestartedInVain(
+  plan: Plan,
+  remembered: readonly RememberedRestart[],
+  now: number,
+): Plan {
+  const byController = new Map<string, RememberedRestart[]>();
+  for (const memory of remembered) {
+    const key = `${memory.namespace}/${memory.controller.uid}`;
+    byController.set(key, [...(byController.get(key) ?? []), memory]);
+  }
+  return {
+    ...plan,
+    pods: plan.pods.map((pod) => {
+      const strategy = pod.restart?.strategy;
+      if (pod.action !== "delete" || (strategy !== "evict" && strategy !== "delete")) return pod;
+      const memories = byController.get(`${pod.namespace}/${pod.controller?.uid ?? ""}`) ?? [];
+      for (const memory of memories.sort((a, b) => b.at - a.at)) {
+        const tried = restartedInVain(memory.restartedFor, pod.containers);
+        if (!tried) continue;
+        const { kind, name } = memory.controller;
+        const age = formatAge(now - memory.at);
+        const head = (digest: string) =>
+          `${kind}/${name} restarted a pod for ${digest} ${age} ago, which came back`;
+        const { restart: _, ...rest } = pod;
+        return { ...rest, action: "skip", reason: leftReason(head, tried), warnings: [], left: memory };
+      }
+      return pod;
+    }),
+  };
+}
+
+/**
+ * How old a remembered restart may get before a run that leaves pods for it records it again. The API
+ * server keeps Events for --event-ttl (1 h by default): a CronJob running more often than every 40 minutes
+ * keeps the record alive, at three Events an hour at most.
+ */
+const recordAgainAfterMs = 20 * 60 * 1000;
+
+/** The remembered restarts to record again, each with the pods left for it. */
+export function leftToRecordAgain(plan: Plan, now: number): { left: RememberedRestart; pods: PlanPod[] }[] {
+  const due = new Map<RememberedRestart, PlanPod[]>();
+  for (const pod of plan.pods) {
+    if (!pod.left || now - pod.left.at < recordAgainAfterMs) continue;
+    due.set(pod.left, [...(due.get(pod.left) ?? []), pod]);
+  }
+  return [...due].map(([left, pods]) => ({ left, pods }));
 }

@@ -6,13 +6,16 @@
  * digest, was not Ready in time, or the rollout failed after the patch.
  */
 import type { KubeEvent } from "../adapters/kubectl.js";
+import { eventReporter } from "../core/k8s.js";
 import type { PlanContainer, PlanPod } from "../core/plan.js";
+import { type RememberedRestart, restartedForAnnotation } from "../core/restarted-for.js";
 import type { CompletedRestart } from "../pipeline/restart/outcomes.js";
 
-/** Who reports the Events (reportingController, the SOURCE column of `kubectl describe`). */
-const eventReporter = "kubectl-autoupdate";
-
-const eventReasons = { updated: "ImageUpdated", failed: "ImageUpdateFailed" } as const;
+const eventReasons = {
+  updated: "ImageUpdated",
+  failed: "ImageUpdateFailed",
+  left: "ImageUpdateHeld",
+} as const;
 
 /** events.k8s.io/v1 validation: the note is at most 1 kB, the reporting instance at most 128 characters. */
 const maxNoteBytes = 1024;
@@ -34,19 +37,68 @@ const apiVersions: Record<string, string> = {
 export function restartEvent(restart: CompletedRestart, now: number, instance: string): KubeEvent {
   const { controller, namespace, pod, replacement } = restart;
   const failed = replacement.kind === "problem";
-  return {
-    apiVersion: "events.k8s.io/v1",
-    kind: "Event",
-    metadata: { generateName: eventNamePrefix(controller.name), namespace },
+  return controllerEvent(controller, namespace, failed ? replacement.restartedFor : undefined, {
     eventTime: microTime(now),
-    reportingController: eventReporter,
-    reportingInstance: instance.slice(0, maxInstanceLength) || eventReporter,
+    reportingInstance: instance,
     action: actions[restart.strategy],
     reason: failed ? eventReasons.failed : eventReasons.updated,
     type: failed ? "Warning" : "Normal",
-    regarding: objectReference(controller.kind, controller.name, namespace, controller.uid),
     ...(pod ? { related: objectReference("Pod", pod.name, namespace, pod.uid) } : {}),
-    note: truncateBytes(restartNote(restart), maxNoteBytes),
+    note: restartNote(restart),
+  });
+}
+
+/**
+ * Normal `ImageUpdateHeld` on a controller whose pods a run left since one of them was restarted in vain
+ * (core/restarted-for.ts): the same record again, so the next runs still know once the first Event expires.
+ */
+export function leftEvent(
+  left: RememberedRestart,
+  pods: readonly PlanPod[],
+  now: number,
+  instance: string,
+): KubeEvent {
+  const names = pods.map((p) => p.name).join(", ");
+  return controllerEvent(left.controller, left.namespace, left.restartedFor, {
+    eventTime: microTime(now),
+    reportingInstance: instance,
+    action: "Hold",
+    reason: eventReasons.left,
+    type: "Normal",
+    note: `Left pod${pods.length > 1 ? "s" : ""} ${names}: ${pods[0]?.reason ?? ""}`,
+  });
+}
+
+/** An Event of this tool on a controller, naming what a restart was for when it records one. */
+function controllerEvent(
+  controller: { kind: string; name: string; uid?: string },
+  namespace: string,
+  restartedFor: string | undefined,
+  fields: {
+    eventTime: string;
+    reportingInstance: string;
+    action: string;
+    reason: string;
+    type: "Normal" | "Warning";
+    related?: object;
+    note: string;
+  },
+): KubeEvent {
+  const { reportingInstance, note, related, ...facts } = fields;
+  return {
+    apiVersion: "events.k8s.io/v1",
+    kind: "Event",
+    metadata: {
+      generateName: eventNamePrefix(controller.name),
+      namespace,
+      ...(restartedFor ? { annotations: { [restartedForAnnotation]: restartedFor } } : {}),
+    },
+    ...facts,
+    reportingController: eventReporter,
+    reportingInstance: reportingInstance.slice(0, maxInstanceLength) || eventReporter,
+    regarding: objectReference(controller.kind, controller.name, namespace, controller.uid),
+    ...(related ? { related } : {}),
+    note: truncateBytes(note, maxNoteBytes),
   };
 }
 

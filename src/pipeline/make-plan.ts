@@ -1,5 +1,6 @@
 /** gather → resolve → decide: the plan both `plan` and `apply` print. Read-only. */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
+import { ClusterAccessError } from "../adapters/kubectl-errors.js";
 import type { Resolver } from "../adapters/resolver.js";
 import { decidePlan, nodesToInspect } from "../core/decide.js";
 import { repositoryOf } from "../core/image-ref.js";
@@ -9,6 +10,7 @@ import { nodePlatformKey } from "../core/manifest.js";
 import type { Plan, StrategyName } from "../core/plan.js";
 import type { TagResolution } from "../core/resolution.js";
 import { decideRestarts, workloadKindsToRead } from "../core/restart-strategy.js";
+import { leaveRestartedInVain } from "../core/restarted-for.js";
 import { InterruptedError, ToolFailedError } from "../errors.js";
 import { Limiter } from "../util/limiter.js";
 import { gather, gatherWorkloads, type Inventory } from "./gather.js";
@@ -87,7 +89,12 @@ export async function makePlan(
   const kinds = workloadKindsToRead(decided, options.strategy);
   if (kinds.length > 0) options.onPhase?.("Reading controllers");
   const workloads = await gatherWorkloads(kubectl, options.scope, kinds, warnings);
-  const plan = decideRestarts(decided, { strategy: options.strategy, ...workloads });
+  const plan = await leaveRestartedInVainPods(
+    kubectl,
+    decideRestarts(decided, { strategy: options.strategy, ...workloads }),
+    options,
+    warnings,
+  );
   warnings.push(...(options.extraWarnings?.() ?? []));
   if (options.signal?.aborted) {
     throw new InterruptedError("interrupted before the plan was complete: nothing printed");
@@ -161,4 +168,27 @@ function pullSecretCredentials(inventory: Inventory, image: ImageInUse, reposito
   const refs = [...image.pullSecrets, ...(inventory.accountSecrets.get(image.key) ?? [])];
   const entries = refs.flatMap((ref) => inventory.pullSecrets.get(`${ref.namespace}/${ref.name}`) ?? []);
   return new Keyring(entries).lookup(repository);
+}
+
+/**
+ * Pods to be evicted or deleted whose controller restarted one in vain are left (core/restarted-for.ts):
+ * this tool's Events are read only when some pod is to be evicted or deleted.
+ */
+async function leaveRestartedInVainPods(
+  kubectl: Kubectl,
+  plan: Plan,
+  options: Pick<MakePlanOptions, "scope" | "now">,
+  warnings: string[],
+): Promise<Plan> {
+  const oneAtATime = plan.pods.some((p) => p.action === "delete" && p.restart?.strategy !== "rollout");
+  if (!oneAtATime) return plan;
+  try {
+    return leaveRestartedInVain(plan, await kubectl.listRememberedRestarts(options.scope), options.now ?? 0);
+  } catch (error) {
+    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+    warnings.push(
+      `this tool's Events could not be read, so a pod restarted in vain before may be restarted again: ${error.message}`,
+    );
+    return plan;
+  }
 }

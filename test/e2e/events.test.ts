@@ -214,7 +214,7 @@ async function account(name: string, rules: object[]): Promise<string> {
 }
 
 describe("RBAC", () => {
-  it("install-cron's rules (events create in events.k8s.io, nothing more on Events) are enough to record it", async () => {
+  it("install-cron's rules (events create and list in events.k8s.io, nothing more on Events) are enough to record it", async () => {
     const user = await account("cron-like", autoupdateRules("auto"));
     const image = `${cluster.registry.host}/granted:main`;
     await staleWorkload("granted", deployment("granted", ns, 1, { image, pullPolicy: "Always" }));

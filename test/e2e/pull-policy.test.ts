@@ -2,8 +2,8 @@
  * imagePullPolicy on a mutable tag, with the simulated kubelet's per-node image cache: IfNotPresent starts
  * a replacement on the node's cached (old) digest, so restarting the pod changes nothing; the tool warns
  * before, and says so after — whether a rollout replaced the pods or they went one at a time (where the
- * other replicas are then spared). Pods a rollout made for the tag's digest that came back on the old one
- * are left by the next runs until the tag moves. Always pulls again, and moves the node's tag, after which
+ * other replicas are then spared). The next runs leave what was restarted in vain until the tag moves: a
+ * rollout's pods by the template's record, a controller whose evicted pod came back by its Event's. Always pulls again, and moves the node's tag, after which
  * IfNotPresent starts the new digest too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +42,19 @@ beforeAll(async () => {
 });
 
 const podsOf = (app: string) => cluster.sim.waitForPods({ namespace: ns, selector: `app=${app}`, count: 1 });
+const pairOnV1 = () => cluster.sim.waitForPods({ namespace: ns, selector: "app=pair", count: 2, digest: v1 });
+
+/** apply under each strategy restarts none of pair's pods: it says so, exits 0, and the same pods run on. */
+async function pairLeftAlone(...strategies: string[]) {
+  const before = await pairOnV1();
+  for (const strategy of strategies) {
+    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", strategy]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr, strategy).toContain("Nothing to restart.");
+  }
+  const uids = (pods: Pod[]) => pods.map((p) => p.metadata.uid).sort();
+  expect(uids(await pairOnV1())).toEqual(uids(before));
+}
 const digestOf = (pod: Pod) => pod.status!.containerStatuses![0]!.imageID.split("@")[1];
 
 describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
@@ -65,12 +78,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
   });
 
   it("one at a time (--strategy evict), apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
-    const before = await cluster.sim.waitForPods({
-      namespace: ns,
-      selector: "app=pair",
-      count: 2,
-      digest: v1,
-    });
+    const before = await pairOnV1();
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", "evict"]);
     expect(result.code).toBe(1);
     const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
@@ -80,23 +88,38 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
       /not evicted: the replacement of pair-\S+ runs the old digest again \(container app: the node started its cached image \(imagePullPolicy IfNotPresent\)\)$/,
     );
     expect(result.stdout).toContain("1 evicted, 1 not started (of 2 planned)");
-    const after = await cluster.sim.waitForPods({
-      namespace: ns,
-      selector: "app=pair",
-      count: 2,
-      digest: v1,
-    });
+    const after = await pairOnV1();
     // One replaced (on v1 again), one untouched.
     expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toHaveLength(1);
   });
 
+  it("the next run one at a time leaves both: the ReplicaSet's Warning Event says what the eviction was for", async () => {
+    const recorded = JSON.parse(
+      await kk([
+        "get",
+        "events.events.k8s.io",
+        "-n",
+        ns,
+        "--field-selector=reason=ImageUpdateFailed",
+        "-o",
+        "json",
+      ]),
+    ).items as { metadata: { annotations?: Record<string, string> }; regarding: { kind: string } }[];
+    expect(
+      recorded.map((e) => [e.regarding.kind, e.metadata.annotations?.["kubectl-autoupdate/restarted-for"]]),
+    ).toEqual([["ReplicaSet", `app=${v2}`]]);
+    const doc = await planJson(["-n", ns, "-l", "app=pair", "--strategy", "evict"]);
+    for (const pod of doc.pods) {
+      expect(pod).toMatchObject({ action: "skip" });
+      expect(pod.reason).toMatch(
+        /^ReplicaSet\/pair-\S+ restarted a pod for [0-9a-f]{12} \d+s ago, which came back on the old digest: the node started its cached image \(imagePullPolicy IfNotPresent on container app\); left until the tag moves$/,
+      );
+    }
+    await pairLeftAlone("evict");
+  });
+
   it("a rollout replaces both replicas, each new pod starts the cached v1: apply says so and exits 1", async () => {
-    const before = await cluster.sim.waitForPods({
-      namespace: ns,
-      selector: "app=pair",
-      count: 2,
-      digest: v1,
-    });
+    const before = await pairOnV1();
     const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
@@ -109,22 +132,12 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
       "2 replaced by rollout (of 2 planned); 1 workload not replaced as planned",
     );
     expect(result.stderr).toContain("error: some replacements did not come up on the new image; see above");
-    const after = await cluster.sim.waitForPods({
-      namespace: ns,
-      selector: "app=pair",
-      count: 2,
-      digest: v1,
-    });
+    const after = await pairOnV1();
     expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toEqual([]);
   });
 
   it("the next run leaves both: that rollout was for v2 and they came back on v1; nothing restarted, exit 0", async () => {
-    const before = await cluster.sim.waitForPods({
-      namespace: ns,
-      selector: "app=pair",
-      count: 2,
-      digest: v1,
-    });
+    const before = await pairOnV1();
     const doc = await planJson(["-n", ns, "-l", "app=pair"]);
     const short = v2.slice("sha256:".length, "sha256:".length + 12);
     expect(doc.pods.map((p) => `${p.containers[0]!.status} ${p.action}: ${p.reason}`)).toEqual(
@@ -133,18 +146,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
           `stale skip: already restarted for ${short} and back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
       ),
     );
-    for (const strategy of ["auto", "evict"]) {
-      const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", strategy]);
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr, strategy).toContain("Nothing to restart.");
-    }
-    const after = await cluster.sim.waitForPods({
-      namespace: ns,
-      selector: "app=pair",
-      count: 2,
-      digest: v1,
-    });
-    expect(after.map((p) => p.metadata.uid).sort()).toEqual(before.map((p) => p.metadata.uid).sort());
+    await pairLeftAlone("auto", "evict");
   });
 
   it("apply rolls it out; the new pod lands on the same node and starts the cached v1: still stale, and said so", async () => {

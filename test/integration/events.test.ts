@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushCraftedImage } from "../support/crafted-image.js";
 import { FakeCluster } from "../support/fake-kubectl.js";
-import { makePod, makeReplicaSet } from "../support/pods.js";
+import { makePod, makeReplicaSet, uuidOf } from "../support/pods.js";
 import { type Registry, startRegistry } from "../support/registry/distribution.js";
 import { deploymentPod, removeTempDirs, runPlan } from "../support/registry/harness.js";
 
@@ -119,5 +119,77 @@ describe("best-effort", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(fake.podNames()).toHaveLength(3);
     expect(fake.events()).toEqual([]);
+  });
+});
+
+describe("a restart in vain, remembered by its Event", () => {
+  /** The ImageUpdateFailed Event an eviction of web-7d9c8b's pod left `minutesAgo`, naming what it was for. */
+  const failedEvent = (minutesAgo: number, restartedFor = `app=${v2}`) => ({
+    apiVersion: "events.k8s.io/v1",
+    kind: "Event",
+    metadata: {
+      name: "web-7d9c8b.autoupdate-f1rst",
+      namespace: "default",
+      annotations: { "kubectl-autoupdate/restarted-for": restartedFor },
+    },
+    eventTime: new Date(Date.now() - minutesAgo * 60_000).toISOString().replace("Z", "000Z"),
+    reportingController: "kubectl-autoupdate",
+    reason: "ImageUpdateFailed",
+    type: "Warning",
+    regarding: {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      name: "web-7d9c8b",
+      namespace: "default",
+      uid: uuidOf("default/ReplicaSet/web-7d9c8b"),
+    },
+  });
+  const withEvent = (event: object) => cluster({ objects: [makeReplicaSet("web-7d9c8b", null), event] });
+
+  it("leaves that ReplicaSet's stale pods, evicts the others; this tool's Events are read once", async () => {
+    const fake = withEvent(failedEvent(5));
+    const result = await runPlan(fake, apply);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual(["web-1", "web-2"]);
+    expect(result.stdout).toMatch(
+      /web-1 .*skip .*ReplicaSet\/web-7d9c8b restarted a pod for [0-9a-f]{12} 5m ago, which came back on the old digest/,
+    );
+    const reads = fake.calls().filter((c) => c.argv.includes("events.events.k8s.io"));
+    expect(reads.map((c) => c.argv)).toEqual([
+      [
+        "get",
+        "events.events.k8s.io",
+        "--namespace=default",
+        "--field-selector=reportingController=kubectl-autoupdate",
+        "-o",
+        "json",
+      ],
+    ]);
+    // Young enough: not recorded again. Only db-0's eviction is.
+    expect(fake.events().map((e) => e["reason"])).toEqual(["ImageUpdated"]);
+  });
+
+  it("20 minutes old or more: recorded again, once, with what it was for, even when nothing else is restarted", async () => {
+    const fake = withEvent(failedEvent(30));
+    const result = await runPlan(fake, [...apply, "-l", "app=web"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("Nothing to restart.");
+    const held = fake.events();
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({
+      reason: "ImageUpdateHeld",
+      type: "Normal",
+      action: "Hold",
+      metadata: { annotations: { "kubectl-autoupdate/restarted-for": `app=${v2}` } },
+      regarding: { kind: "ReplicaSet", name: "web-7d9c8b" },
+    });
+    expect(held[0]!["note"]).toMatch(/^Left pods web-1, web-2: ReplicaSet\/web-7d9c8b restarted a pod for /);
+  });
+
+  it("for another digest (the tag moved since): evicted as usual", async () => {
+    const fake = withEvent(failedEvent(5, `app=${v1}`));
+    const result = await runPlan(fake, apply);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual([]);
   });
 });

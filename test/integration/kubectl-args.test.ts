@@ -191,9 +191,11 @@ describe("connection flags reach every kubectl call", () => {
       ["api-7d9c8b-bbbbb", "none"],
     ]);
     const calls = fake.calls().map((c) => c.argv);
-    // A stale pod of a Deployment: the default strategy (auto) reads the Deployments to decide.
+    // A stale pod of a Deployment: the default strategy (auto) reads the Deployments to decide; none is
+    // served, so it is to be evicted, and this tool's Events are read for restarts in vain.
     expect(calls.map(kindOf).sort()).toEqual([
       "get deployments",
+      "get events",
       "get pods",
       "get replicasets",
       "get secrets",
@@ -304,7 +306,7 @@ describe("selection flags become kubectl's", () => {
     const run = await runPlan(fake, ["plan", "-n", "shop", "--resolver", "registry", "-o", "json"]);
     expect(run.code, run.stderr).toBe(0);
     const calls = fake.calls().map((c) => c.argv);
-    expect(calls).toHaveLength(5);
+    expect(calls).toHaveLength(6);
     for (const argv of calls) {
       expect(namespaceOf(argv), argv.join(" ")).toBe("shop");
       expect(argv).not.toContain("--all-namespaces");
@@ -330,14 +332,15 @@ describe("selection flags become kubectl's", () => {
     const lists = calls.filter((a) => kindOf(a) !== "get secrets");
     expect(lists.map(kindOf).sort()).toEqual([
       "get deployments",
+      "get events",
       "get pods",
       "get replicasets",
       "get serviceaccounts",
     ]);
-    // The workloads auto rolls out are few: one kubectl get across every namespace.
-    const [workloads] = lists.filter((a) => kindOf(a) === "get deployments");
-    expect(workloads).toContain("--all-namespaces");
-    for (const argv of lists.filter((a) => a !== workloads)) {
+    // The workloads auto rolls out are few, and this tool's Events: one kubectl get across every namespace.
+    const small = lists.filter((a) => kindOf(a) === "get deployments" || kindOf(a) === "get events");
+    for (const argv of small) expect(argv).toContain("--all-namespaces");
+    for (const argv of lists.filter((a) => !small.includes(a))) {
       expect(listRequest(argv).namespace, argv.join(" ")).toBeNull();
       expect(argv.some((a) => a.startsWith("--namespace"))).toBe(false);
     }
@@ -407,7 +410,12 @@ describe("selection flags become kubectl's", () => {
     });
     // A pod's field selector on a ReplicaSet list is an error from the API server (field label not supported).
     for (const { argv: other } of fake.calls().filter((c) => kindOf(c.argv) !== "get pods")) {
-      expect(other.some((a) => a.startsWith("--selector") || a.startsWith("--field-selector"))).toBe(false);
+      // This tool's own Events are found by their reporter, never by the pods' selectors.
+      const own =
+        kindOf(other) === "get events" ? ["--field-selector=reportingController=kubectl-autoupdate"] : [];
+      expect(other.filter((a) => a.startsWith("--selector") || a.startsWith("--field-selector"))).toEqual(
+        own,
+      );
       if (rawUri(other))
         expect(listRequest(other)).toMatchObject({ labelSelector: null, fieldSelector: null });
     }
@@ -542,7 +550,7 @@ describe("$KUBECTL_PATH", () => {
       env: { PATH: path, KUBECTL_PATH: join(fakeBin, "kubectl") },
     });
     expect(planOf(viaPath).pods).toHaveLength(2);
-    expect(fake.calls().length).toBe(5);
+    expect(fake.calls().length).toBe(6);
 
     const missing = new FakeCluster({ pods: [] });
     const without = await runPlan(missing, args, { env: { PATH: path, KUBECTL_PATH: "" } });
@@ -566,6 +574,6 @@ describe("$KUBECTL_PATH", () => {
       env: { PATH: path, KUBECTL_PATH: kubectlPath },
     });
     expect(planOf(viaFlag).pods).toHaveLength(2);
-    expect(fake.calls()).toHaveLength(10);
+    expect(fake.calls()).toHaveLength(12);
   });
 });

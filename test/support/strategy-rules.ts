@@ -28,9 +28,12 @@ const rolling = ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
 export const recordingEvents = "events.k8s.io/events:create";
 const sorted = (tuples: string[]) => [...new Set([...tuples, recordingEvents])].sort();
 
+/** Before pods go one at a time: this tool's Events, for restarts in vain it remembers. */
+const remembered = "events.k8s.io/events:list";
+
 export const rulesByStrategy = {
-  auto: sorted([...planning, ...paced, "/pods/eviction:create", ...rolling]),
+  auto: sorted([...planning, ...paced, remembered, "/pods/eviction:create", ...rolling]),
   rollout: sorted([...planning, ...rolling]),
-  evict: sorted([...planning, ...paced, "/pods/eviction:create"]),
-  delete: sorted([...planning, ...paced, "/pods:delete"]),
+  evict: sorted([...planning, ...paced, remembered, "/pods/eviction:create"]),
+  delete: sorted([...planning, ...paced, remembered, "/pods:delete"]),
 } as const;

@@ -87,16 +87,21 @@ const requests = {
   rollout: ["deployments", "statefulsets", "daemonsets"].flatMap((r) =>
     ["get", "list", "patch"].map((verb) => `apps/${r}:${verb}`),
   ),
-  /** An Event after each restart, whatever the strategy (pipeline/restart/events.ts). */
+  /**
+   * An Event after each restart, whatever the strategy (pipeline/restart/events.ts); before pods go one at a
+   * time, this tool's Events are read for restarts in vain (core/restarted-for.ts).
+   */
   events: ["events.k8s.io/events:create"],
+  remembered: ["events.k8s.io/events:list"],
 };
 
+const { plan, paced, events, remembered } = requests;
 const requestsByStrategy: Record<StrategyName, string[]> = {
-  delete: [...requests.plan, ...requests.paced, ...requests.delete, ...requests.events],
-  evict: [...requests.plan, ...requests.paced, ...requests.evict, ...requests.events],
-  rollout: [...requests.plan, ...requests.rollout, ...requests.events],
+  delete: [...plan, ...paced, ...requests.delete, ...events, ...remembered],
+  evict: [...plan, ...paced, ...requests.evict, ...events, ...remembered],
+  rollout: [...plan, ...requests.rollout, ...events],
   // auto rolls some controllers and evicts the pods of the others; it never deletes.
-  auto: [...requests.plan, ...requests.paced, ...requests.evict, ...requests.rollout, ...requests.events],
+  auto: [...plan, ...paced, ...requests.evict, ...requests.rollout, ...events, ...remembered],
 };
 
 const groupOrder = ["", "apps", "batch", "policy", "events.k8s.io"];

@@ -4,8 +4,10 @@
  * API server answers), and a refused Event (RBAC, admission, a stuck API server) never fails a restart —
  * the refusals are summed up in one warning at the end.
  */
-import type { Kubectl } from "../../adapters/kubectl.js";
-import { restartEvent } from "../../output/restart-event.js";
+import type { Kubectl, KubeEvent } from "../../adapters/kubectl.js";
+import type { PlanPod } from "../../core/plan.js";
+import type { RememberedRestart } from "../../core/restarted-for.js";
+import { leftEvent, restartEvent } from "../../output/restart-event.js";
 import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
 import { Limiter } from "../../util/limiter.js";
@@ -28,7 +30,15 @@ export class EventRecorder {
   }
 
   record(restart: CompletedRestart): void {
-    const event = restartEvent(restart, this.clock.now(), this.instance);
+    this.create(restartEvent(restart, this.clock.now(), this.instance));
+  }
+
+  /** The pods a run left, on their controller: keeps what it remembers from expiring. */
+  recordLeft(left: RememberedRestart, pods: readonly PlanPod[]): void {
+    this.create(leftEvent(left, pods, this.clock.now(), this.instance));
+  }
+
+  private create(event: KubeEvent): void {
     this.pending.push(
       this.limiter
         .run(() => this.api.createEvent(event))

@@ -69,8 +69,14 @@ export interface CompletedRestart {
   pod?: PlanPod;
   /** The planned pods it replaced: the evicted or deleted one, or all of a rolled controller's. */
   pods: readonly PlanPod[];
-  /** How the replacement came up: on the new image, not checked (and why), or what went wrong. */
-  replacement: { kind: "up" } | { kind: "unchecked"; why: string } | { kind: "problem"; reason: string };
+  /**
+   * How the replacement came up: on the new image, not checked (and why), or what went wrong — with what
+   * the restart was for (core/restarted-for.ts) when an evicted or deleted pod came back on the old digest.
+   */
+  replacement:
+    | { kind: "up" }
+    | { kind: "unchecked"; why: string }
+    | { kind: "problem"; reason: string; restartedFor?: string };
 }
 
 export interface RestartOptions {

@@ -6,6 +6,7 @@
 import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { backOnOldDigest, type LabelSelector, readyPodCount, selectorString } from "../../core/readiness.js";
+import { restartedForValue } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
 import type { CompletedRestart, GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
@@ -29,18 +30,24 @@ export interface Readiness {
   waitFor(before: Snapshot, goneUid: string, options: RestartOptions): Promise<Pod[] | string>;
 }
 
+/** What went wrong with a replacement; `inVain`: it runs the old digest again. */
+interface Problem {
+  reason: string;
+  inVain: boolean;
+}
+
 /** Null when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong. */
 async function replacementProblem(
   readiness: Readiness,
   before: Snapshot,
   pod: PlanPod,
   options: RestartOptions,
-): Promise<string | null> {
+): Promise<Problem | null> {
   const ready = await readiness.waitFor(before, pod.uid, options);
-  if (typeof ready === "string") return ready;
+  if (typeof ready === "string") return { reason: ready, inVain: false };
   const container = ready.map((replacement) => backOnOldDigest(pod, replacement)).find((c) => c !== null);
   if (!container) return null;
-  return `the replacement of ${pod.name} runs the old digest again (${container})`;
+  return { reason: `the replacement of ${pod.name} runs the old digest again (${container})`, inVain: true };
 }
 
 /**
@@ -66,29 +73,31 @@ export async function checkReplacement(
       ? null
       : `the replacement of ${pod.name} could not be waited for: its controller's pods could not be counted`;
   }
-  if (!last) return problem;
-  if (problem !== "interrupted") reporter.recordProblem({ pod, reason: problem });
+  if (!last) return problem.reason;
+  if (problem.reason !== "interrupted") reporter.recordProblem({ pod, reason: problem.reason });
   return null;
 }
 
 /**
  * What an evicted or deleted pod's restart was, on the controller that recreates it: `problem` is
- * replacementProblem's answer, or undefined when the replacement was not waited for.
+ * replacementProblem's answer, or undefined when the replacement was not waited for. A replacement back on
+ * the old digest names what the restart was for: its Event keeps the next runs from trying again.
  */
 function podRestart(
   strategy: "evict" | "delete",
   pod: PlanPod,
-  problem: string | null | undefined,
+  problem: Problem | null | undefined,
   options: RestartOptions,
 ): CompletedRestart {
+  const restartedFor = problem?.inVain ? restartedForValue([pod]) : null;
   const replacement: CompletedRestart["replacement"] =
     problem === undefined
       ? { kind: "unchecked", why: options.wait ? "its controller's pods could not be counted" : "--no-wait" }
-      : problem === "interrupted"
-        ? { kind: "unchecked", why: "interrupted" }
-        : problem === null
-          ? { kind: "up" }
-          : { kind: "problem", reason: problem };
+      : problem === null
+        ? { kind: "up" }
+        : problem.reason === "interrupted"
+          ? { kind: "unchecked", why: "interrupted" }
+          : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : {}) };
   return {
     strategy,
     namespace: pod.namespace,

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { PlanContainer, PlanPod } from "../../../src/core/plan.js";
-import { restartedForValue } from "../../../src/core/restarted-for.js";
+import type { Plan, PlanContainer, PlanPod, RestartMethod } from "../../../src/core/plan.js";
+import {
+  leaveRestartedInVain,
+  leftToRecordAgain,
+  type RememberedRestart,
+  restartedForValue,
+} from "../../../src/core/restarted-for.js";
 import { digestOf } from "../../support/pods.js";
 
 const NEW = digestOf("v2");
@@ -38,5 +43,86 @@ describe("what a rollout is for", () => {
     expect(restartedForValue([pod(container("app", "stale", null), container("log", "unknown", NEW))])).toBe(
       null,
     );
+  });
+});
+
+describe("pods evicted or deleted in vain before, as this tool's Events remember them", () => {
+  const now = Date.parse("2026-12-01T12:00:00Z");
+  const rs = { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" };
+  const remembered = (restartedFor: string, minutesAgo = 12, uid = "uid-rs"): RememberedRestart => ({
+    namespace: "shop",
+    controller: { ...rs, uid },
+    restartedFor,
+    at: now - minutesAgo * 60_000,
+  });
+  const planned = (name: string, strategy: RestartMethod, ...containers: PlanContainer[]) =>
+    ({
+      namespace: "shop",
+      name,
+      controller: rs,
+      action: "delete",
+      reason: "",
+      warnings: [
+        "imagePullPolicy IfNotPresent on container app: the node may start its cached old image again",
+      ],
+      containers,
+      restart: { strategy, controller: rs, reason: "" },
+    }) as unknown as PlanPod;
+  const plan = (...pods: PlanPod[]): Plan => ({ resolver: "registry", pods });
+
+  it("every pod of that controller to be evicted or deleted is left, with why and the record", () => {
+    const memory = remembered(`app=${NEW}`);
+    const { pods } = leaveRestartedInVain(
+      plan(
+        planned("web-a", "evict", container("app", "stale", NEW)),
+        planned("web-b", "delete", container("app", "stale", NEW)),
+      ),
+      [memory],
+      now,
+    );
+    for (const pod of pods) {
+      expect(pod).toMatchObject({
+        action: "skip",
+        reason: `ReplicaSet/web-7d9c8b restarted a pod for ${NEW.slice(7, 19)} 12m ago, which came back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
+        warnings: [],
+        left: memory,
+      });
+      expect(pod.restart).toBeUndefined();
+    }
+  });
+
+  it("not when the tag moved since, another controller was meant, or the pod is rolled out (the template says it)", () => {
+    const stale = container("app", "stale", NEW);
+    expect(
+      leaveRestartedInVain(plan(planned("a", "evict", stale)), [remembered(`app=${OTHER}`)], now).pods[0]!
+        .action,
+    ).toBe("delete");
+    expect(
+      leaveRestartedInVain(
+        plan(planned("a", "evict", stale)),
+        [remembered(`app=${NEW}`, 5, "uid-other")],
+        now,
+      ).pods[0]!.action,
+    ).toBe("delete");
+    expect(
+      leaveRestartedInVain(plan(planned("a", "rollout", stale)), [remembered(`app=${NEW}`)], now).pods[0]!
+        .action,
+    ).toBe("delete");
+  });
+
+  it("the newest record is the one named; records 20 minutes old or more are recorded again, once per record", () => {
+    const older = remembered(`app=${NEW}`, 50);
+    const newer = remembered(`app=${NEW}`, 25);
+    const left = leaveRestartedInVain(
+      plan(
+        planned("a", "evict", container("app", "stale", NEW)),
+        planned("b", "evict", container("app", "stale", NEW)),
+      ),
+      [older, newer],
+      now,
+    );
+    expect(left.pods.map((p) => p.left)).toEqual([newer, newer]);
+    expect(leftToRecordAgain(left, now)).toEqual([{ left: newer, pods: left.pods }]);
+    expect(leftToRecordAgain(left, now - 6 * 60_000)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /** The Event recorded after each restart: its object as events.k8s.io/v1 takes it, and its note. */
 import { describe, expect, it } from "vitest";
 import type { PlanContainer, PlanPod } from "../../../src/core/plan.js";
-import { restartEvent, restartNote, truncateBytes } from "../../../src/output/restart-event.js";
+import { leftEvent, restartEvent, restartNote, truncateBytes } from "../../../src/output/restart-event.js";
 import type { CompletedRestart } from "../../../src/pipeline/restart/outcomes.js";
 
 const oldDigest = `sha256:${"0e02c92c72ee".padEnd(64, "0")}`;
@@ -85,6 +85,7 @@ describe("the Event object", () => {
         replacement: {
           kind: "problem",
           reason: "the replacement of db-0 runs the old digest again (container app)",
+          restartedFor: `app=${newDigest}`,
         },
       },
       now,
@@ -96,7 +97,12 @@ describe("the Event object", () => {
       type: "Warning",
       regarding: { apiVersion: "apps/v1", kind: "StatefulSet", name: "db", namespace: "shop", uid: "uid-db" },
       related: { apiVersion: "v1", kind: "Pod", name: "db-0", namespace: "shop", uid: "uid-db-0" },
-      metadata: { generateName: "db.autoupdate-", namespace: "shop" },
+      // What the restart was for: the next runs read it and leave the StatefulSet's stale pods.
+      metadata: {
+        generateName: "db.autoupdate-",
+        namespace: "shop",
+        annotations: { "kubectl-autoupdate/restarted-for": `app=${newDigest}` },
+      },
     });
     expect(event["note"]).toBe(
       `Evicted pod db-0 for a new image, but the replacement of db-0 runs the old digest again (container app): container app registry.example.com/shop/web:main ${oldDigest} → ${newDigest}, revision ${revision}, version 1.2.3`,
@@ -192,5 +198,45 @@ describe("the note", () => {
     expect(truncateBytes("short", 10)).toBe("short");
     // "→" is 3 bytes: 10 bytes leave room for 7 before the 3-byte "…", i.e. two arrows and a half.
     expect(truncateBytes("→→→→→", 10)).toBe("→→…");
+  });
+});
+
+describe("the Event that records pods left again", () => {
+  it("Normal ImageUpdateHeld on the controller, with the same restarted-for, naming the pods and why", () => {
+    const left = {
+      namespace: "shop",
+      controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+      restartedFor: `app=${newDigest}`,
+      at: now - 30 * 60_000,
+    };
+    const pods = ["web-7d9c8b-a", "web-7d9c8b-b"].map((name) => ({
+      ...pod(name),
+      action: "skip" as const,
+      reason:
+        "ReplicaSet/web-7d9c8b restarted a pod for c7ede51f2d83 30m ago, which came back on the old digest",
+    }));
+    expect(leftEvent(left, pods, now, "cron-1")).toEqual({
+      apiVersion: "events.k8s.io/v1",
+      kind: "Event",
+      metadata: {
+        generateName: "web-7d9c8b.autoupdate-",
+        namespace: "shop",
+        annotations: { "kubectl-autoupdate/restarted-for": `app=${newDigest}` },
+      },
+      eventTime: "2026-11-30T12:00:00.123000Z",
+      reportingController: "kubectl-autoupdate",
+      reportingInstance: "cron-1",
+      action: "Hold",
+      reason: "ImageUpdateHeld",
+      type: "Normal",
+      regarding: {
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        name: "web-7d9c8b",
+        namespace: "shop",
+        uid: "uid-rs",
+      },
+      note: "Left pods web-7d9c8b-a, web-7d9c8b-b: ReplicaSet/web-7d9c8b restarted a pod for c7ede51f2d83 30m ago, which came back on the old digest",
+    });
   });
 });

@@ -10,6 +10,7 @@ import type { ImageRef } from "../../../src/core/image-ref.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import type { Credential } from "../../../src/core/keyring.js";
 import type { TagResolution } from "../../../src/core/resolution.js";
+import { ToolFailedError } from "../../../src/errors.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
 import { pullSecret } from "../../support/fake-kubectl.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
@@ -28,7 +29,7 @@ const pod = (name: string, image: string, imagePullSecrets?: string[]) =>
   });
 
 /** A kubectl whose pods stream in one at a time; `events` records the list's end. */
-function fakeKubectl(pods: Pod[], events: string[]) {
+function fakeKubectl(pods: Pod[], events: string[], remembered: () => Promise<unknown[]> = async () => []) {
   return {
     async listPods(_scope: PodScope, _warn?: unknown, onPod?: (pod: Pod) => void) {
       for (const p of pods) {
@@ -44,6 +45,7 @@ function fakeKubectl(pods: Pod[], events: string[]) {
       names.map((name) => pullSecret(name, namespace, { "docker.io": { username: "u", password: "p" } })),
     getNodes: async () => [],
     listWorkloads: async () => [],
+    listRememberedRestarts: remembered,
   } as unknown as Kubectl;
 }
 
@@ -126,5 +128,43 @@ describe("makePlan", () => {
     const { events, seen } = await plan(pods, () => moved, 2);
     expect(events.filter((e) => e.startsWith("ask"))).toHaveLength(6);
     expect(seen.maxInFlight).toBe(2);
+  });
+
+  it("pods to be evicted: this tool's Events are read, and a controller's restart in vain leaves its pods", async () => {
+    const events: string[] = [];
+    const { resolver } = fakeResolver(events, () => moved);
+    const pods = [pod("web-a", "nginx:latest")];
+    const uid = pods[0]!.metadata.ownerReferences![0]!.uid;
+    const kubectl = fakeKubectl(pods, events, async () => [
+      {
+        namespace: "default",
+        controller: { kind: "ReplicaSet", name: "web-1", uid },
+        restartedFor: `app=${NEW}`,
+        at: Date.now() - 60_000,
+      },
+    ]);
+    const options = { scope, strategy: "auto" as const, concurrency: 4, now: Date.now() };
+    const { plan: made } = await makePlan(kubectl, async () => resolver, options);
+    expect(made.pods[0]!.controller?.uid).toBe(uid);
+    expect(made.pods[0]).toMatchObject({
+      action: "skip",
+      reason: expect.stringMatching(/^ReplicaSet\/web-1 restarted a pod for /),
+    });
+  });
+
+  it("Events that cannot be read: a warning, and the pods are restarted as planned", async () => {
+    const events: string[] = [];
+    const { resolver } = fakeResolver(events, () => moved);
+    const kubectl = fakeKubectl([pod("web-a", "nginx:latest")], events, async () => {
+      throw new ToolFailedError(
+        "kubectl get failed: Error from server (Forbidden): events.events.k8s.io is forbidden",
+      );
+    });
+    const options = { scope, strategy: "auto" as const, concurrency: 4, now: Date.now() };
+    const { plan: made, warnings } = await makePlan(kubectl, async () => resolver, options);
+    expect(made.pods[0]).toMatchObject({ action: "delete", restart: { strategy: "evict" } });
+    expect(warnings).toEqual([
+      "this tool's Events could not be read, so a pod restarted in vain before may be restarted again: kubectl get failed: Error from server (Forbidden): events.events.k8s.io is forbidden",
+    ]);
   });
 });

@@ -62,15 +62,20 @@ describe("the CronJob's RBAC per strategy", () => {
       { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "patch"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
       { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
-      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
+      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["list", "create"] },
     ]);
   });
 
-  it.each(["auto", "rollout", "evict", "delete"] as const)(
-    "%s: events create, and nothing else on Events (no get, list, patch or the core group's events)",
-    (strategy) => {
+  it.each([
+    ["auto", ["list", "create"]],
+    ["evict", ["list", "create"]],
+    ["delete", ["list", "create"]],
+    ["rollout", ["create"]],
+  ] as const)(
+    "%s: events %j, and nothing else on Events (no get, patch or the core group's events)",
+    (strategy, verbs) => {
       const onEvents = autoupdateRules(strategy).filter((r) => r.resources.includes("events"));
-      expect(onEvents).toEqual([{ apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] }]);
+      expect(onEvents).toEqual([{ apiGroups: ["events.k8s.io"], resources: ["events"], verbs }]);
     },
   );
 

@@ -19,6 +19,7 @@ const needed = [
   "apps/daemonsets:get", // delete-pods
   "/replicationcontrollers:get", // delete-pods
   "events.k8s.io/events:create", // pipeline/restart/events.ts: an Event after each restart
+  "events.k8s.io/events:list", // kubectl.listRememberedRestarts: restarts in vain its Events remember
 ].sort();
 
 function tuples(rules: readonly PolicyRule[]): string[] {
@@ -42,7 +43,7 @@ describe("RBAC of the CronJob", () => {
       { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
       { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
-      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] },
+      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["list", "create"] },
     ]);
   });
 

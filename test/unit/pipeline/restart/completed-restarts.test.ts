@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../support/fake-clock.js";
-import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
+import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
 import { restartLine, runRestart } from "../../../support/restart.js";
 
 function setup() {
@@ -45,6 +45,8 @@ describe("evictions and deletions: one record per pod, on the controller that re
     expect(restarted.map(restartLine)).toEqual([
       "evict web-0 on ReplicaSet/web (uid-web): problem: the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
     ]);
+    // What the eviction was for, for its Event: the next runs leave the ReplicaSet's stale pods.
+    expect(restarted[0]!.replacement).toMatchObject({ restartedFor: `app=${newDigest}` });
   });
 
   it("the last pod's replacement not Ready in time: a problem", async () => {
@@ -59,6 +61,8 @@ describe("evictions and deletions: one record per pod, on the controller that re
     expect(restarted.map(restartLine)).toEqual([
       "delete web-0 on ReplicaSet/web (uid-web): problem: ReplicaSet/web did not have 1 ready pod within the wait timeout",
     ]);
+    // Nothing it was for: a replacement not Ready may well be on the new digest, and may be tried again.
+    expect(restarted[0]!.replacement).not.toHaveProperty("restartedFor");
   });
 
   it("--no-wait: recorded as not checked", async () => {

@@ -1,0 +1,77 @@
+/** What the next runs read back of this tool's Events: one list, the server keeping only this tool's. */
+import { describe, expect, it } from "vitest";
+import type { Exec } from "../../../src/adapters/exec.js";
+import { Kubectl } from "../../../src/adapters/kubectl.js";
+
+const digest = `sha256:${"c".repeat(64)}`;
+
+function kubectlListing(items: unknown[]) {
+  const calls: string[][] = [];
+  const exec = (async (
+    _file: string,
+    args: readonly string[],
+    options?: { onStdout?: (c: string) => void },
+  ) => {
+    calls.push([...args]);
+    options?.onStdout?.(JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+    return { exitCode: 0, stdout: "", stderr: "", interrupted: false };
+  }) as Exec;
+  return { calls, kubectl: new Kubectl(exec, "kubectl", { context: "prod" }) };
+}
+
+const event = (overrides: Record<string, unknown>) => ({
+  apiVersion: "events.k8s.io/v1",
+  kind: "Event",
+  metadata: {
+    name: "web-7d9c8b.autoupdate-x7k2p",
+    namespace: "shop",
+    creationTimestamp: "2026-12-01T11:00:00Z",
+    annotations: { "kubectl-autoupdate/restarted-for": `app=${digest}` },
+  },
+  eventTime: "2026-12-01T11:00:00.123000Z",
+  reason: "ImageUpdateFailed",
+  regarding: {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    name: "web-7d9c8b",
+    namespace: "shop",
+    uid: "uid-rs",
+  },
+  ...overrides,
+});
+
+describe("the restarts this tool's Events remember", () => {
+  it("one list of the namespace's Events by this tool; those naming what a restart was for, with when", async () => {
+    const { calls, kubectl } = kubectlListing([
+      event({}),
+      event({ series: { count: 3, lastObservedTime: "2026-12-01T11:40:00.000000Z" } }),
+      event({ metadata: { namespace: "shop", name: "web.autoupdate-ok" }, reason: "ImageUpdated" }),
+    ]);
+    expect(await kubectl.listRememberedRestarts({ namespace: "shop", allNamespaces: false })).toEqual([
+      {
+        namespace: "shop",
+        controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+        restartedFor: `app=${digest}`,
+        at: Date.parse("2026-12-01T11:00:00.123Z"),
+      },
+      expect.objectContaining({ at: Date.parse("2026-12-01T11:40:00Z") }),
+    ]);
+    expect(calls).toEqual([
+      [
+        "--context=prod",
+        "get",
+        "events.events.k8s.io",
+        "--namespace=shop",
+        "--field-selector=reportingController=kubectl-autoupdate",
+        "-o",
+        "json",
+      ],
+    ]);
+  });
+
+  it("-A reads every namespace's", async () => {
+    const { calls, kubectl } = kubectlListing([]);
+    expect(await kubectl.listRememberedRestarts({ allNamespaces: true })).toEqual([]);
+    expect(calls[0]).toContain("--all-namespaces");
+  });
+});
