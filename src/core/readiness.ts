@@ -50,8 +50,8 @@ export type PodWithConditions = Pod & {
  * image; under Always it pulled, so the runtime reports that digest for what the tag gives it now.
  */
 export function backOnOldDigest(deleted: PlanPod, replacement: Pod): string | null {
-  const container = staleContainerBack(deleted, replacement);
-  if (container === null) return null;
+  const container = containersBackOnOldDigest(deleted, replacement)[0];
+  if (container === undefined) return null;
   const cause =
     container.pullPolicy === "Always"
       ? "it was pulled (imagePullPolicy Always), so the runtime reports that digest for the tag's image: another digest of the same image, or a registry mirror serving the old one"
@@ -59,15 +59,15 @@ export function backOnOldDigest(deleted: PlanPod, replacement: Pod): string | nu
   return `container ${container.name}: ${cause}`;
 }
 
-function staleContainerBack(deleted: PlanPod, replacement: Pod): PlanPod["containers"][number] | null {
+/** The deleted pod's stale containers that `replacement` runs on the same old digest again. */
+export function containersBackOnOldDigest(deleted: PlanPod, replacement: Pod): PlanPod["containers"] {
   const statuses = [
     ...(replacement.status?.containerStatuses ?? []),
     ...(replacement.status?.initContainerStatuses ?? []),
   ];
-  for (const container of deleted.containers) {
-    if (container.status !== "stale" || container.runningDigest === null) continue;
+  return deleted.containers.filter((container) => {
+    if (container.status !== "stale" || container.runningDigest === null) return false;
     const now = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
-    if (now.kind === "repo-digest" && now.digest === container.runningDigest) return container;
-  }
-  return null;
+    return now.kind === "repo-digest" && now.digest === container.runningDigest;
+  });
 }

@@ -1,8 +1,9 @@
 /**
- * What a restart was for: the digest each stale container was restarted to get (`app=sha256:…`). A pod
- * that still runs an older digest after such a restart, while its tag still names that digest, is proof
- * that restarting does not help (its node starts the cached image under IfNotPresent, or a pull is given
- * the old digest): plan leaves it, so a workload is restarted once per move of its tag, not on every run.
+ * What a restart was for: each stale container's move, from the digest it ran to the digest its tag named
+ * (`app=sha256:OLD>sha256:NEW`). A pod that after such a restart still runs that old digest, while its tag
+ * still names that new one, is proof that restarting does not help (its node starts the cached image under
+ * IfNotPresent, or a pull is given the old digest): plan leaves it, so a workload is restarted once per
+ * move of its tag, not on every run. A pod on any other digest is judged afresh (the tag went back, say).
  *
  * Two records say it. A rollout writes it into the template beside restartedAt, so every pod it makes
  * carries it. An eviction or deletion leaves no trace on the replacement (this tool may not patch pods), so
@@ -14,35 +15,26 @@ import type { Owner, Plan, PlanContainer, PlanPod } from "./plan.js";
 
 export const restartedForAnnotation = "kubectl-autoupdate/restarted-for";
 
-/** `app=sha256:…,sidecar=sha256:…`: the stale containers of the planned pods and their new digests. */
-export function restartedForValue(pods: readonly PlanPod[]): string | null {
-  const wanted = new Map<string, string>();
-  for (const pod of pods) {
-    for (const c of pod.containers) {
-      if (c.status === "stale" && c.latestDigest !== null && !wanted.has(c.name)) {
-        wanted.set(c.name, c.latestDigest);
-      }
+/** The record of a restart for these containers' moves (the stale ones with both digests known). */
+export function restartedForValue(containers: Iterable<PlanContainer>): string | null {
+  const moves = new Set<string>();
+  for (const c of containers) {
+    if (c.status === "stale" && c.runningDigest !== null && c.latestDigest !== null) {
+      moves.add(`${c.name}=${c.runningDigest}>${c.latestDigest}`);
     }
   }
-  if (wanted.size === 0) return null;
-  return [...wanted.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, digest]) => `${name}=${digest}`)
-    .join(",");
+  return moves.size === 0 ? null : [...moves].sort().join(",");
 }
 
 /**
- * The stale containers a restart for `value` was for, when it was for every one of them and for the digest
- * its tag names now; else null (the tag moved since, or another container went stale): restarting may help.
+ * The stale containers a restart recorded by `value` moved in vain: each still on the digest it was
+ * restarted from, its tag still on the digest it was restarted for. Null unless that holds for every stale
+ * container: restarting may help.
  */
 function restartedInVain(value: string, containers: readonly PlanContainer[]): PlanContainer[] | null {
-  const wanted = new Map<string, string>();
-  for (const pair of value.split(",")) {
-    const at = pair.indexOf("=");
-    if (at > 0) wanted.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
-  }
+  const moves = new Set(value.split(",").map((move) => move.trim()));
   const stale = containers.filter((c) => c.status === "stale");
-  const tried = stale.filter((c) => c.latestDigest !== null && wanted.get(c.name) === c.latestDigest);
+  const tried = stale.filter((c) => moves.has(`${c.name}=${c.runningDigest}>${c.latestDigest}`));
   return tried.length > 0 && tried.length === stale.length ? tried : null;
 }
 
@@ -115,8 +107,8 @@ export function leaveRestartedInVain(
 
 /**
  * How old a remembered restart may get before a run that leaves pods for it records it again. The API
- * server keeps Events for --event-ttl (1 h by default): a CronJob running more often than every 40 minutes
- * keeps the record alive, at three Events an hour at most.
+ * server keeps Events for --event-ttl (1 h by default): a CronJob running more often than that keeps the
+ * record alive, at three Events an hour at most.
  */
 const recordAgainAfterMs = 20 * 60 * 1000;
 

@@ -107,7 +107,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     ).items as { metadata: { annotations?: Record<string, string> }; regarding: { kind: string } }[];
     expect(
       recorded.map((e) => [e.regarding.kind, e.metadata.annotations?.["kubectl-autoupdate/restarted-for"]]),
-    ).toEqual([["ReplicaSet", `app=${v2}`]]);
+    ).toEqual([["ReplicaSet", `app=${v1}>${v2}`]]);
     const doc = await planJson(["-n", ns, "-l", "app=pair", "--strategy", "evict"]);
     for (const pod of doc.pods) {
       expect(pod).toMatchObject({ action: "skip" });

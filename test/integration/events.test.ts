@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushCraftedImage } from "../support/crafted-image.js";
 import { FakeCluster } from "../support/fake-kubectl.js";
-import { makePod, makeReplicaSet, uuidOf } from "../support/pods.js";
+import { digestOf, makePod, makeReplicaSet, uuidOf } from "../support/pods.js";
 import { type Registry, startRegistry } from "../support/registry/distribution.js";
 import { deploymentPod, removeTempDirs, runPlan } from "../support/registry/harness.js";
 
@@ -124,7 +124,7 @@ describe("best-effort", () => {
 
 describe("a restart in vain, remembered by its Event", () => {
   /** The ImageUpdateFailed Event an eviction of web-7d9c8b's pod left `minutesAgo`, naming what it was for. */
-  const failedEvent = (minutesAgo: number, restartedFor = `app=${v2}`) => ({
+  const failedEvent = (minutesAgo: number, restartedFor = `app=${v1}>${v2}`) => ({
     apiVersion: "events.k8s.io/v1",
     kind: "Event",
     metadata: {
@@ -180,14 +180,14 @@ describe("a restart in vain, remembered by its Event", () => {
       reason: "ImageUpdateHeld",
       type: "Normal",
       action: "Hold",
-      metadata: { annotations: { "kubectl-autoupdate/restarted-for": `app=${v2}` } },
+      metadata: { annotations: { "kubectl-autoupdate/restarted-for": `app=${v1}>${v2}` } },
       regarding: { kind: "ReplicaSet", name: "web-7d9c8b" },
     });
     expect(held[0]!["note"]).toMatch(/^Left pods web-1, web-2: ReplicaSet\/web-7d9c8b restarted a pod for /);
   });
 
   it("for another digest (the tag moved since): evicted as usual", async () => {
-    const fake = withEvent(failedEvent(5, `app=${v1}`));
+    const fake = withEvent(failedEvent(5, `app=${v1}>${digestOf("evented v3")}`));
     const result = await runPlan(fake, apply);
     expect(result.code, result.stderr).toBe(0);
     expect(fake.podNames()).toEqual([]);

@@ -4,8 +4,14 @@
  * image under IfNotPresent) — the last (or only) pod's replacement included.
  */
 import type { Pod } from "../../core/k8s.js";
-import type { PlanPod } from "../../core/plan.js";
-import { backOnOldDigest, type LabelSelector, readyPodCount, selectorString } from "../../core/readiness.js";
+import type { PlanContainer, PlanPod } from "../../core/plan.js";
+import {
+  backOnOldDigest,
+  containersBackOnOldDigest,
+  type LabelSelector,
+  readyPodCount,
+  selectorString,
+} from "../../core/readiness.js";
 import { restartedForValue } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
@@ -30,10 +36,10 @@ export interface Readiness {
   waitFor(before: Snapshot, goneUid: string, options: RestartOptions): Promise<Pod[] | string>;
 }
 
-/** What went wrong with a replacement; `inVain`: it runs the old digest again. */
+/** What went wrong with a replacement; `inVain`: the containers it runs on their old digest again. */
 interface Problem {
   reason: string;
-  inVain: boolean;
+  inVain: PlanContainer[];
 }
 
 /** Null when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong. */
@@ -44,10 +50,16 @@ async function replacementProblem(
   options: RestartOptions,
 ): Promise<Problem | null> {
   const ready = await readiness.waitFor(before, pod.uid, options);
-  if (typeof ready === "string") return { reason: ready, inVain: false };
-  const container = ready.map((replacement) => backOnOldDigest(pod, replacement)).find((c) => c !== null);
-  if (!container) return null;
-  return { reason: `the replacement of ${pod.name} runs the old digest again (${container})`, inVain: true };
+  if (typeof ready === "string") return { reason: ready, inVain: [] };
+  for (const replacement of ready) {
+    const container = backOnOldDigest(pod, replacement);
+    if (container === null) continue;
+    return {
+      reason: `the replacement of ${pod.name} runs the old digest again (${container})`,
+      inVain: containersBackOnOldDigest(pod, replacement),
+    };
+  }
+  return null;
 }
 
 /**
@@ -89,7 +101,8 @@ function podRestart(
   problem: Problem | null | undefined,
   options: RestartOptions,
 ): CompletedRestart {
-  const restartedFor = problem?.inVain ? restartedForValue([pod]) : null;
+  // Only the containers that came back: a sibling stale on another one may still be helped by a restart.
+  const restartedFor = problem ? restartedForValue(problem.inVain) : null;
   const replacement: CompletedRestart["replacement"] =
     problem === undefined
       ? { kind: "unchecked", why: options.wait ? "its controller's pods could not be counted" : "--no-wait" }

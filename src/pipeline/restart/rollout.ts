@@ -111,7 +111,7 @@ async function rollOutWorkload(
     namespace,
     target.name,
     current.metadata.resourceVersion ?? "",
-    { restartedAt, restartedFor: restartedForValue(group) },
+    { restartedAt, restartedFor: restartedForValue(group.flatMap((p) => p.containers)) },
     options.dryRun,
   );
   if (patched.kind === "gone") return { kind: "not-started", reason: `${name} was not found` };

@@ -670,7 +670,7 @@ describe("pod actions", () => {
     } as const;
 
     it("IfNotPresent: the node started its cached image; left until the tag moves", () => {
-      const pod = only({ ...restartedFor(`app=${NEW}`), containers: [cached] });
+      const pod = only({ ...restartedFor(`app=${OLD}>${NEW}`), containers: [cached] });
       expect(pod).toMatchObject({
         action: "skip",
         reason: `already restarted for ${short} and back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
@@ -679,15 +679,16 @@ describe("pod actions", () => {
     });
 
     it("Always: pulled and still given the old digest", () => {
-      expect(only(restartedFor(`app=${NEW}`)).reason).toBe(
+      expect(only(restartedFor(`app=${OLD}>${NEW}`)).reason).toBe(
         `already restarted for ${short} and back on the old digest though pulled (container app); left until the tag moves`,
       );
     });
 
-    it("the tag moved since that restart: restarted again", () => {
-      expect(only({ ...restartedFor(`app=${digestOf("web v1.5")}`), containers: [cached] }).action).toBe(
-        "delete",
-      );
+    it("the tag moved since that restart, or went back while the pod runs another digest: restarted again", () => {
+      const V15 = digestOf("web v1.5");
+      expect(only({ ...restartedFor(`app=${OLD}>${V15}`), containers: [cached] }).action).toBe("delete");
+      // Restarted from v1.5 to v2 once; the pod now runs v1 (not what that restart came from).
+      expect(only({ ...restartedFor(`app=${V15}>${NEW}`), containers: [cached] }).action).toBe("delete");
     });
 
     it("another stale container that restart was not for: restarted; all of them: left", () => {
@@ -695,15 +696,15 @@ describe("pod actions", () => {
         { name: "app", image: "nginx:latest", runningDigest: OLD },
         { name: "side", image: "nginx:latest", runningDigest: OLD },
       ];
-      expect(only({ ...restartedFor(`app=${NEW}`), containers: two }).action).toBe("delete");
-      const both = only({ ...restartedFor(`app=${NEW},side=${NEW}`), containers: two });
+      expect(only({ ...restartedFor(`app=${OLD}>${NEW}`), containers: two }).action).toBe("delete");
+      const both = only({ ...restartedFor(`app=${OLD}>${NEW},side=${OLD}>${NEW}`), containers: two });
       expect(both.action).toBe("skip");
       expect(both.reason).toContain("though pulled (containers app, side)");
     });
 
     it("current containers and a malformed value change nothing", () => {
       const current = only({
-        ...restartedFor(`app=${NEW}`),
+        ...restartedFor(`app=${OLD}>${NEW}`),
         containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }],
       });
       expect(current).toMatchObject({ action: "none", reason: "" });

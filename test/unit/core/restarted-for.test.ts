@@ -8,6 +8,7 @@ import {
 } from "../../../src/core/restarted-for.js";
 import { digestOf } from "../../support/pods.js";
 
+const OLD = digestOf("v1");
 const NEW = digestOf("v2");
 const OTHER = digestOf("v3");
 
@@ -15,34 +16,41 @@ function container(
   name: string,
   status: PlanContainer["status"],
   latestDigest: string | null,
+  runningDigest: string | null = OLD,
 ): PlanContainer {
   return {
     name,
     init: false,
     image: "shop/web:main",
     ref: "docker.io/shop/web:main",
-    runningDigest: digestOf("v1"),
+    runningDigest,
     latestDigest,
     status,
     reason: "",
     pullPolicy: "IfNotPresent",
   };
 }
-const pod = (...containers: PlanContainer[]) => ({ containers }) as unknown as PlanPod;
 
-describe("what a rollout is for", () => {
-  it("each stale container of the planned pods with its tag's digest, by name, once", () => {
+describe("what a restart is for", () => {
+  it("each stale container's move, from its running digest to its tag's, once per move", () => {
     const value = restartedForValue([
-      pod(container("side", "stale", OTHER), container("app", "stale", NEW)),
-      pod(container("app", "stale", NEW), container("log", "current", NEW)),
+      container("side", "stale", OTHER),
+      container("app", "stale", NEW),
+      container("app", "stale", NEW),
+      container("app", "stale", NEW, OTHER),
+      container("log", "current", NEW),
     ]);
-    expect(value).toBe(`app=${NEW},side=${OTHER}`);
+    expect(value).toBe(`app=${OLD}>${NEW},app=${OTHER}>${NEW},side=${OLD}>${OTHER}`);
   });
 
-  it("nothing stale with a digest to name: none", () => {
-    expect(restartedForValue([pod(container("app", "stale", null), container("log", "unknown", NEW))])).toBe(
-      null,
-    );
+  it("nothing stale with both digests known: none", () => {
+    expect(
+      restartedForValue([
+        container("app", "stale", null),
+        container("init", "stale", NEW, null),
+        container("log", "unknown", NEW),
+      ]),
+    ).toBe(null);
   });
 });
 
@@ -71,7 +79,7 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
   const plan = (...pods: PlanPod[]): Plan => ({ resolver: "registry", pods });
 
   it("every pod of that controller to be evicted or deleted is left, with why and the record", () => {
-    const memory = remembered(`app=${NEW}`);
+    const memory = remembered(`app=${OLD}>${NEW}`);
     const { pods } = leaveRestartedInVain(
       plan(
         planned("web-a", "evict", container("app", "stale", NEW)),
@@ -94,25 +102,25 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
   it("not when the tag moved since, another controller was meant, or the pod is rolled out (the template says it)", () => {
     const stale = container("app", "stale", NEW);
     expect(
-      leaveRestartedInVain(plan(planned("a", "evict", stale)), [remembered(`app=${OTHER}`)], now).pods[0]!
-        .action,
+      leaveRestartedInVain(plan(planned("a", "evict", stale)), [remembered(`app=${OLD}>${OTHER}`)], now)
+        .pods[0]!.action,
     ).toBe("delete");
     expect(
       leaveRestartedInVain(
         plan(planned("a", "evict", stale)),
-        [remembered(`app=${NEW}`, 5, "uid-other")],
+        [remembered(`app=${OLD}>${NEW}`, 5, "uid-other")],
         now,
       ).pods[0]!.action,
     ).toBe("delete");
     expect(
-      leaveRestartedInVain(plan(planned("a", "rollout", stale)), [remembered(`app=${NEW}`)], now).pods[0]!
-        .action,
+      leaveRestartedInVain(plan(planned("a", "rollout", stale)), [remembered(`app=${OLD}>${NEW}`)], now)
+        .pods[0]!.action,
     ).toBe("delete");
   });
 
   it("the newest record is the one named; records 20 minutes old or more are recorded again, once per record", () => {
-    const older = remembered(`app=${NEW}`, 50);
-    const newer = remembered(`app=${NEW}`, 25);
+    const older = remembered(`app=${OLD}>${NEW}`, 50);
+    const newer = remembered(`app=${OLD}>${NEW}`, 25);
     const left = leaveRestartedInVain(
       plan(
         planned("a", "evict", container("app", "stale", NEW)),

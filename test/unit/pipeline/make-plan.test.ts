@@ -139,7 +139,7 @@ describe("makePlan", () => {
       {
         namespace: "default",
         controller: { kind: "ReplicaSet", name: "web-1", uid },
-        restartedFor: `app=${NEW}`,
+        restartedFor: `app=${OLD}>${NEW}`,
         at: Date.now() - 60_000,
       },
     ]);

@@ -46,7 +46,7 @@ describe("evictions and deletions: one record per pod, on the controller that re
       "evict web-0 on ReplicaSet/web (uid-web): problem: the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
     ]);
     // What the eviction was for, for its Event: the next runs leave the ReplicaSet's stale pods.
-    expect(restarted[0]!.replacement).toMatchObject({ restartedFor: `app=${newDigest}` });
+    expect(restarted[0]!.replacement).toMatchObject({ restartedFor: `app=${oldDigest}>${newDigest}` });
   });
 
   it("the last pod's replacement not Ready in time: a problem", async () => {

@@ -28,7 +28,7 @@ describe("one rollout per controller", () => {
     const { reported, problems, rollouts } = await runRestart(clock, cluster, pods);
     expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
     // What it is for, in the template: the new pods carry it, and plan leaves them if they come back old.
-    expect(cluster.restartedFor.get("shop/web")).toBe(`app=${newDigest}`);
+    expect(cluster.restartedFor.get("shop/web")).toBe(`app=${oldDigest}>${newDigest}`);
     // Seen 0.5 s after the patch; three pods one after another, 3 s each; polled every second.
     expect(clock.elapsed()).toBe(10_000);
     expect(reported).toEqual(["Deployment/web rolled-out 3"]);

@@ -1,0 +1,68 @@
+/** What an evicted or deleted pod's restart records when its replacement comes back on an old digest. */
+import { expect, it } from "vitest";
+import type { Pod } from "../../../../src/core/k8s.js";
+import type { PlanContainer, PlanPod } from "../../../../src/core/plan.js";
+import { leaveRestartedInVain } from "../../../../src/core/restarted-for.js";
+import type { CompletedRestart, GroupReporter } from "../../../../src/pipeline/restart/outcomes.js";
+import { checkReplacement } from "../../../../src/pipeline/restart/replacement.js";
+import { digestOf } from "../../../support/pods.js";
+
+const [APP0, APP1, SIDE0, SIDE1] = ["app v0", "app v1", "side v0", "side v1"].map(digestOf) as [
+  string,
+  string,
+  string,
+  string,
+];
+const stale = (name: string, running: string, latest: string, pullPolicy: string): PlanContainer => ({
+  name,
+  init: false,
+  image: `shop/${name}:main`,
+  ref: `docker.io/shop/${name}:main`,
+  runningDigest: running,
+  latestDigest: latest,
+  status: "stale",
+  reason: "",
+  pullPolicy,
+});
+
+it("only the containers that came back on their old digest are recorded: a sibling stale on another one is still restarted", async () => {
+  const rs = { kind: "ReplicaSet", name: "web-1", uid: "uid-rs" };
+  const planned = {
+    namespace: "shop",
+    name: "web-1-a",
+    uid: "uid-a",
+    controller: rs,
+    action: "delete",
+    containers: [stale("app", APP0, APP1, "IfNotPresent"), stale("side", SIDE0, SIDE1, "Always")],
+    restart: { strategy: "evict", controller: rs, reason: "" },
+  } as unknown as PlanPod;
+  // The replacement: app started the node's cached image, side pulled its new one.
+  const replacement = {
+    metadata: { name: "web-1-b", uid: "uid-b" },
+    status: {
+      containerStatuses: [
+        { name: "app", imageID: `docker.io/shop/app@${APP0}` },
+        { name: "side", imageID: `docker.io/shop/side@${SIDE1}` },
+      ],
+    },
+  } as unknown as Pod;
+  const restarted: CompletedRestart[] = [];
+  const reporter = {
+    options: { wait: true },
+    restarted: (r: CompletedRestart) => restarted.push(r),
+    recordProblem: () => {},
+  } as unknown as GroupReporter;
+  const readiness = {
+    snapshot: async () => ({ ready: 1, uids: new Set<string>() }),
+    waitFor: async () => [replacement],
+  };
+  const before = { ready: 1, uids: new Set<string>() };
+  await checkReplacement("evict", planned, { readiness, before }, true, reporter);
+  const record = restarted[0]!.replacement as { kind: string; restartedFor?: string };
+  expect(record).toMatchObject({ kind: "problem", restartedFor: `app=${APP0}>${APP1}` });
+
+  const sibling = { ...planned, name: "web-1-c", uid: "uid-c" } as PlanPod;
+  const remembered = [{ namespace: "shop", controller: rs, restartedFor: record.restartedFor!, at: 0 }];
+  const { pods } = leaveRestartedInVain({ resolver: "registry", pods: [sibling] }, remembered, 60_000);
+  expect(pods[0]!.action).toBe("delete");
+});
