@@ -163,6 +163,8 @@ const ownerRules: PolicyRule[] = [
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
   { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
   { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
+  // This tool's Events, read before pods go one at a time (restarts in vain it remembers).
+  { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["list"] },
 ];
 
 describe("as a ServiceAccount with only what --strategy delete needs (--as)", () => {

@@ -219,6 +219,8 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
         note: "a test of the ServiceAccount's rules",
       }),
     ).toEqual({ ok: true });
+    // Before pods go one at a time: this tool's Events, for restarts in vain (that one records none).
+    expect(await kubectl.listRememberedRestarts({ namespace: "t1", allNamespaces: false })).toEqual([]);
     // …but nothing beyond: no deletion (that is --strategy delete's), no secret listing, no scaling.
     const other = web[1]!;
     expect(await kubectl.deletePod("t1", other.metadata.name, other.metadata.uid!, false)).toEqual({

@@ -99,6 +99,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       ["list", "jobs.batch"],
       ["list", "poddisruptionbudgets.policy"],
       ["create", "events.events.k8s.io"],
+      ["list", "events.events.k8s.io"],
     ];
     const denied = [
       ["get", "pods"],
@@ -168,7 +169,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
         "replicasets.apps [get list]",
         "deployments.apps [get list patch]",
         "statefulsets.apps [get list patch]",
-        "events.events.k8s.io [create]",
+        "events.events.k8s.io [list create]",
         "daemonsets.apps [get list patch]",
         "jobs.batch [list]",
         "poddisruptionbudgets.policy [list]",
