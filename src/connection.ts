@@ -31,5 +31,6 @@ export function connect(
     if (options.verbose) io.stderr.write(`${colors.stderr.dim(line)}\n`);
   };
   const exec = createExec({ [options.kubectlPath]: { override: "--kubectl (or KUBECTL)" }, ...tools }, debug);
-  return { colors, debug, exec, kubectl: new Kubectl(exec, options.kubectlPath, options.connection) };
+  const kubectl = new Kubectl(exec, options.kubectlPath, options.connection, io.signal);
+  return { colors, debug, exec, kubectl };
 }

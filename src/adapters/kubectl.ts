@@ -60,6 +60,8 @@ export class Kubectl {
     private readonly exec: Exec,
     readonly binary: string,
     private readonly connection: KubectlConnection,
+    /** Stops the paged lists (read only): a run interrupted mid-list need not read the rest. */
+    private readonly listSignal?: AbortSignal,
   ) {}
 
   /** The flags that select the cluster and identity, for every call and for child jobs. */
@@ -153,6 +155,7 @@ export class Kubectl {
       shape,
       read,
       warn,
+      ...(this.listSignal ? { signal: this.listSignal } : {}),
     });
   }
 

@@ -37,6 +37,8 @@ export interface PagedListRequest<T> {
   shape?: Shape;
   read: ItemReader<T>;
   warn?: (line: string) => void;
+  /** Stops the pages in flight (SIGTERM reaches this process only, not its kubectl children). */
+  signal?: AbortSignal;
 }
 
 /** Reads every page; restarts once when a continue token expired. */
@@ -101,6 +103,9 @@ function startPage<T>(request: PagedListRequest<T>, continueToken: string | unde
   });
   const items: T[] = [];
   const controller = new AbortController();
+  const stop = () => controller.abort();
+  request.signal?.addEventListener("abort", stop, { once: true });
+  if (request.signal?.aborted) stop();
   let foundToken: (token: string | null) => void = () => {};
   const token = new Promise<string | null>((resolve) => {
     foundToken = resolve;
@@ -123,6 +128,7 @@ function startPage<T>(request: PagedListRequest<T>, continueToken: string | unde
       }
     },
   });
+  run.finally(() => request.signal?.removeEventListener("abort", stop)).catch(() => {});
   const ended = run.then(
     (result) => {
       const failure = pageFailure(result, stream, broken, request.name, continueToken !== undefined);

@@ -2,6 +2,7 @@
  * readPagedList against a scripted kubectl (the continue tokens, the expiry and the timing are what a
  * real API server cannot be made to produce on demand): order, the overlap of two pages, the restart.
  */
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import type { Exec, ExecOptions, ExecResult } from "../../../src/adapters/exec.js";
 import { parsedBy } from "../../../src/adapters/json-list-stream.js";
@@ -69,9 +70,10 @@ function scripted(script: Script) {
   return { exec, log, maxInFlight: () => maxInFlight };
 }
 
-function read(script: Script, warnings: string[] = []) {
+function read(script: Script, warnings: string[] = [], signal?: AbortSignal) {
   const kubectl = scripted(script);
   const result = readPagedList({
+    ...(signal ? { signal } : {}),
     exec: kubectl.exec,
     kubectl: "kubectl",
     connectionArgs: ["--context=prod"],
@@ -147,5 +149,18 @@ describe("readPagedList", () => {
     const { result, kubectl } = read({ pages: threePages, expire: [""] });
     await expect(result).rejects.toThrow(/Expired/);
     expect(kubectl.log).toHaveLength(1);
+  });
+
+  it("an interrupt stops the pages in flight and starts no other; a finished list leaves no listener behind", async () => {
+    const interrupt = new AbortController();
+    const { result, kubectl } = read({ pages: threePages }, [], interrupt.signal);
+    interrupt.abort();
+    await expect(result).rejects.toThrow();
+    expect(kubectl.log.some((l) => l.aborted)).toBe(true);
+    expect(kubectl.log.map((l) => l.token)).not.toContain("t2");
+
+    const quiet = new AbortController();
+    expect(await read({ pages: threePages }, [], quiet.signal).result).toEqual(["a", "b", "c", "d", "e"]);
+    expect(getEventListeners(quiet.signal, "abort")).toEqual([]);
   });
 });
