@@ -132,6 +132,12 @@ export function hasStalePods(plan: Plan): boolean {
   return plan.pods.some((pod) => pod.containers.some((c) => c.status === "stale"));
 }
 
+/** The workload a pod's restart belongs to: its pods go together (in one rollout, or one at a time). */
+export function restartGroupKey(pod: PlanPod, restart: Restart): string {
+  const { kind, name } = restart.controller;
+  return `${pod.namespace}/${restart.strategy}/${kind}/${name}`;
+}
+
 /** The pods apply restarts: exactly those the plan marks `delete`. */
 export function podsToRestart(plan: Plan): PlanPod[] {
   return plan.pods.filter((pod) => pod.action === "delete");

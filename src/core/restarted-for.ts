@@ -10,6 +10,7 @@
  * the Warning Event recorded for it carries it instead; that lasts as long as the API server keeps Events.
  */
 import { formatAge } from "../util/age.js";
+import { groupBy } from "../util/group-by.js";
 import { shortDigest } from "./image-id.js";
 import type { Owner, Plan, PlanContainer, PlanPod } from "./plan.js";
 
@@ -26,13 +27,20 @@ export function restartedForValue(containers: Iterable<PlanContainer>): string |
   return moves.size === 0 ? null : [...moves].sort().join(",");
 }
 
+/** A record's moves, `app=sha256:OLD>sha256:NEW` each. */
+function movesOf(value: string): Set<string> {
+  return new Set(value.split(",").map((move) => move.trim()));
+}
+
 /**
- * The stale containers a restart recorded by `value` moved in vain: each still on the digest it was
+ * The stale containers a restart recorded as `moves` moved in vain: each still on the digest it was
  * restarted from, its tag still on the digest it was restarted for. Null unless that holds for every stale
  * container: restarting may help.
  */
-function restartedInVain(value: string, containers: readonly PlanContainer[]): PlanContainer[] | null {
-  const moves = new Set(value.split(",").map((move) => move.trim()));
+function restartedInVain(
+  moves: ReadonlySet<string>,
+  containers: readonly PlanContainer[],
+): PlanContainer[] | null {
   const stale = containers.filter((c) => c.status === "stale");
   const tried = stale.filter((c) => moves.has(`${c.name}=${c.runningDigest}>${c.latestDigest}`));
   return tried.length > 0 && tried.length === stale.length ? tried : null;
@@ -55,7 +63,7 @@ export function alreadyRestartedFor(
   containers: readonly PlanContainer[],
 ): string | null {
   if (annotation === undefined) return null;
-  const tried = restartedInVain(annotation, containers);
+  const tried = restartedInVain(movesOf(annotation), containers);
   return tried && leftReason((digest) => `already restarted for ${digest} and back`, tried);
 }
 
@@ -79,19 +87,20 @@ export function leaveRestartedInVain(
   remembered: readonly RememberedRestart[],
   now: number,
 ): Plan {
-  const byController = new Map<string, RememberedRestart[]>();
-  for (const memory of remembered) {
-    const key = `${memory.namespace}/${memory.controller.uid}`;
-    byController.set(key, [...(byController.get(key) ?? []), memory]);
-  }
+  // Newest first, each record's moves read once: a controller's pods are many.
+  const newestFirst = [...remembered].sort((a, b) => b.at - a.at);
+  const byController = groupBy(
+    newestFirst.map((memory) => ({ memory, moves: movesOf(memory.restartedFor) })),
+    ({ memory }) => `${memory.namespace}/${memory.controller.uid}`,
+  );
   return {
     ...plan,
     pods: plan.pods.map((pod) => {
       const strategy = pod.restart?.strategy;
       if (pod.action !== "delete" || (strategy !== "evict" && strategy !== "delete")) return pod;
       const memories = byController.get(`${pod.namespace}/${pod.controller?.uid ?? ""}`) ?? [];
-      for (const memory of memories.sort((a, b) => b.at - a.at)) {
-        const tried = restartedInVain(memory.restartedFor, pod.containers);
+      for (const { memory, moves } of memories) {
+        const tried = restartedInVain(moves, pod.containers);
         if (!tried) continue;
         const { kind, name } = memory.controller;
         const age = formatAge(now - memory.at);
@@ -114,10 +123,6 @@ const recordAgainAfterMs = 20 * 60 * 1000;
 
 /** The remembered restarts to record again, each with the pods left for it. */
 export function leftToRecordAgain(plan: Plan, now: number): { left: RememberedRestart; pods: PlanPod[] }[] {
-  const due = new Map<RememberedRestart, PlanPod[]>();
-  for (const pod of plan.pods) {
-    if (!pod.left || now - pod.left.at < recordAgainAfterMs) continue;
-    due.set(pod.left, [...(due.get(pod.left) ?? []), pod]);
-  }
-  return [...due].map(([left, pods]) => ({ left, pods }));
+  const due = plan.pods.filter((pod) => pod.left && now - pod.left.at >= recordAgainAfterMs);
+  return [...groupBy(due, (pod) => pod.left!)].map(([left, pods]) => ({ left, pods }));
 }

@@ -1,8 +1,9 @@
 /** What apply reports as it restarts: a line per evicted or deleted pod, a line per rollout, a closing count. */
 import type { ChalkInstance } from "chalk";
-import { type Plan, type PlanPod, type RestartMethod, summarize } from "../core/plan.js";
+import { type Plan, type PlanPod, type RestartMethod, restartGroupKey, summarize } from "../core/plan.js";
 import type { PodOutcome, ReplacementProblem, RolloutReport } from "../pipeline/restart/outcomes.js";
 import { counted } from "../util/counted.js";
+import { groupBy } from "../util/group-by.js";
 
 const pastTense: Record<RestartMethod, string> = { rollout: "rolled", evict: "evicted", delete: "deleted" };
 
@@ -174,13 +175,10 @@ export function controllerOutcomes(record: RestartRecord, dryRun: boolean): Cont
     },
     pods: report.pods,
   }));
-  const groups = new Map<string, PlanPod[]>();
-  for (const pod of record.outcomes.keys()) {
-    const restart = pod.restart;
-    if (!restart || restart.strategy === "rollout") continue;
-    const key = `${pod.namespace}/${restart.strategy}/${restart.controller.kind}/${restart.controller.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), pod]);
-  }
+  const oneAtATime = [...record.outcomes.keys()].filter(
+    (pod) => pod.restart && pod.restart.strategy !== "rollout",
+  );
+  const groups = groupBy(oneAtATime, (pod) => restartGroupKey(pod, pod.restart!));
   for (const pods of groups.values()) {
     const { restart, namespace } = pods[0]!;
     const outcomes = pods.map((pod) => record.outcomes.get(pod)!);

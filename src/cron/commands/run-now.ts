@@ -68,8 +68,7 @@ async function waitForJob(
     if (!job) throw new JobFailedError(`job ${name} disappeared while waiting for it`);
     const outcome = jobOutcome(job);
     // A pod that does not start says why (a missing Secret, an image that cannot be pulled): shown, as the
-    // Job would otherwise wait out its deadline in silence.
-    // The created Job's UID, which its pods' label carries.
+    // Job would otherwise wait out its deadline in silence. Its pods are found by the created Job's UID.
     const why = outcome.state === "Pending" && uid ? await notStarted(deps, namespace, uid) : undefined;
     const state = why ? `${outcome.state} (${why})` : outcome.state;
     if (state !== last) {

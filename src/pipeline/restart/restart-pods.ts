@@ -5,8 +5,9 @@
  */
 
 import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
-import type { PlanPod } from "../../core/plan.js";
+import { type PlanPod, restartGroupKey } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
+import { groupBy } from "../../util/group-by.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { BudgetGate, deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
@@ -32,15 +33,11 @@ export async function restartPods(
   pods: readonly PlanPod[],
   options: RestartOptions,
 ): Promise<RestartResult> {
-  const groups = new Map<string, PlanPod[]>();
-  for (const pod of pods) {
-    const restart = pod.restart;
-    if (!restart) throw new Error(`internal: pod ${pod.namespace}/${pod.name} has no restart decided`);
-    // One group per workload: a Deployment's pods in two ReplicaSets (mid-rollout) go one at a time too.
-    const by = restart.controller;
-    const key = `${pod.namespace}/${restart.strategy}/${by.kind}/${by.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), pod]);
-  }
+  // One group per workload: a Deployment's pods in two ReplicaSets (mid-rollout) go one at a time too.
+  const groups = groupBy(pods, (pod) => {
+    if (!pod.restart) throw new Error(`internal: pod ${pod.namespace}/${pod.name} has no restart decided`);
+    return restartGroupKey(pod, pod.restart);
+  });
   const result: RestartResult = { outcomes: new Map(), problems: [], rollouts: [], warnings: [] };
   const reporter: GroupReporter = {
     options,
