@@ -141,7 +141,7 @@ export function decideRestart(
   }
   if (gitOps) {
     warnings.push(
-      `${name} is managed by ${gitOps}: it may report drift or revert the restartedAt annotation`,
+      `${name} is managed by ${gitOps}: it may report drift or revert the restartedAt and restarted-for annotations`,
     );
   }
   return { ...restart("rollout", rolloutReason(w)), warnings };

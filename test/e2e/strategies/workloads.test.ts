@@ -184,7 +184,7 @@ function expected(
         : {
             method: "rollout",
             reason: `rolling update of ${name}'s 1 pod, maxSurge 25%, maxUnavailable 25%`,
-            warning: `${name} is managed by ${gitOps}: it may report drift or revert the restartedAt annotation`,
+            warning: `${name} is managed by ${gitOps}: it may report drift or revert the restartedAt and restarted-for annotations`,
           };
   }
   throw new Error(`no expectation for ${s.name}`);

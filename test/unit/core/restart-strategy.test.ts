@@ -249,7 +249,7 @@ describe("the decision per controller: every kind and update strategy, under eac
       "rollout",
       "Deployment",
       facts(argo),
-      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25% ! Deployment/web is managed by Argo CD (annotation argocd.argoproj.io/tracking-id): it may report drift or revert the restartedAt annotation",
+      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25% ! Deployment/web is managed by Argo CD (annotation argocd.argoproj.io/tracking-id): it may report drift or revert the restartedAt and restarted-for annotations",
     ],
     [
       "mid-rollout",

@@ -106,7 +106,7 @@ describe("the table", () => {
       /legacy-q7w2e .* skip\s+ReplicationController\/legacy has no rollout: use --strategy evict/,
     );
     expect(out.stderr).toBe(
-      "Warning: pod default/api-5f6d7c-k8s2d: Deployment/api is managed by Flux (label kustomize.toolkit.fluxcd.io/name): it may report drift or revert the restartedAt annotation\n",
+      "Warning: pod default/api-5f6d7c-k8s2d: Deployment/api is managed by Flux (label kustomize.toolkit.fluxcd.io/name): it may report drift or revert the restartedAt and restarted-for annotations\n",
     );
   });
 });
