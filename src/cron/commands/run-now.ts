@@ -1,10 +1,12 @@
 /**
  * `kubectl autoupdate run-now`: create a Job from the CronJob now, as `kubectl create job --from=cronjob/…`
- * does; with --wait, follow it to the end, print its pods' logs and exit with its outcome.
+ * does, unless a run is in progress; with --wait, follow it to the end, print its pods' logs and exit with
+ * its outcome.
  */
-import { AutoupdateError, InterruptedError, ToolFailedError } from "../../errors.js";
-import { createJob, getJob, jobPods, podLogs } from "../adapters/kubectl.js";
-import { type JobOutcome, jobFromCronJob, jobOutcome, whyNotStarted } from "../core/jobs.js";
+import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
+import { createJob, getJob, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
+import { type JobOutcome, jobFromCronJob, jobOutcome, runsInProgress, whyNotStarted } from "../core/jobs.js";
+import { installSelector } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 import { findInstallation, type InstallationOptions, kubectlWords, requireCronJob } from "./installation.js";
 
@@ -22,6 +24,18 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
   const { io } = deps;
   const target = await findInstallation(deps, options);
   const cronJob = await requireCronJob(deps, target);
+  // kubectl create job --from ignores concurrencyPolicy; two runs at once could each restart a pod of the
+  // same workload, so the CronJob's Forbid holds here too.
+  const [running] = runsInProgress(
+    cronJob,
+    await listJobs(deps.kubectl, target.namespace, installSelector(target.name)),
+  );
+  if (running !== undefined) {
+    const words = kubectlWords(deps, target.namespace);
+    throw new RefusedError(
+      `job ${running} is still running (concurrencyPolicy Forbid); follow it with kubectl logs -f job/${running} ${words}, or stop it first with kubectl delete job ${running} ${words}`,
+    );
+  }
   const job = await createJob(deps.kubectl, jobFromCronJob(cronJob));
   const name = job.metadata.name;
   io.stderr.write(`job.batch/${name} created\n`);

@@ -210,15 +210,37 @@ function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | 
   };
 }
 
-/** Summarizes a CronJob and the Jobs it owns (matched by owner UID; others are ignored). */
-export function cronStatus(cronJob: CronJobObject, jobs: readonly JobObject[]): CronStatus {
+/** The Jobs this CronJob controls (matched by owner UID), whether the schedule or run-now made them. */
+function jobsOf(cronJob: CronJobObject, jobs: readonly JobObject[]): JobObject[] {
   const uid = cronJob.metadata.uid;
-  const owned = jobs.filter((job) =>
+  return jobs.filter((job) =>
     job.metadata.ownerReferences?.some(
       (ref) => ref.kind === "CronJob" && ref.controller === true && ref.uid === uid,
     ),
   );
-  const runs = owned
+}
+
+/**
+ * The CronJob's Jobs that are running or about to (a suspended one is neither), oldest first. The
+ * CronJob controller's `concurrencyPolicy: Forbid` counts only the Jobs it scheduled, so run-now asks here.
+ */
+export function runsInProgress(cronJob: CronJobObject, jobs: readonly JobObject[]): string[] {
+  return jobsOf(cronJob, jobs)
+    .filter((job) => {
+      const { state } = jobOutcome(job);
+      return state === "Pending" || state === "Running";
+    })
+    .sort(
+      (a, b) =>
+        (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    )
+    .map((job) => job.metadata.name);
+}
+
+/** Summarizes a CronJob and the Jobs it owns (others are ignored). */
+export function cronStatus(cronJob: CronJobObject, jobs: readonly JobObject[]): CronStatus {
+  const runs = jobsOf(cronJob, jobs)
     .map((job): CronJobRun => {
       const outcome = jobOutcome(job);
       return {

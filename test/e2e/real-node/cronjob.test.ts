@@ -282,7 +282,25 @@ describe("install-cron with the built image; a scheduled run on the real node", 
   }, 240_000);
 
   it("run-now --wait shows its Job's log: nothing left to restart", async () => {
+    // Paused, so that no scheduled run is in progress when run-now asks (it would refuse) nor starts
+    // alongside it; run-now works while the CronJob is suspended.
+    const suspend = (value: boolean) =>
+      kk([
+        "patch",
+        "cronjob",
+        "kubectl-autoupdate",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { suspend: value } }),
+      ]);
+    await suspend(true);
+    await until("no scheduled run in progress", async () =>
+      (await jobs()).every((j) => finished(j, "Complete") || finished(j, "Failed")) ? true : undefined,
+    );
     const result = await plugin(["run-now", "-n", ns, "--wait", "--timeout=3m"]);
+    await suspend(false);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^job\.batch\/kubectl-autoupdate-manual-[a-z0-9]{5} complete$/m);
     expect(result.stdout).toContain("Nothing to restart.\n");

@@ -360,6 +360,12 @@ describe("run-now", () => {
   const failed = jobs.find((j: { metadata: { name: string } }) => j.metadata.name.endsWith("8r8nt"));
   const pending = { ...complete, status: {} };
   const pod = { metadata: { name: "job-pod-1" }, spec: { containers: [] } };
+  /** The list of the installation's Jobs run-now makes first, to find a run in progress. */
+  const itsJobs = [
+    "get",
+    "jobs.batch",
+    "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate",
+  ];
 
   it("creates a Job like kubectl create job --from=cronjob and prints its name", async () => {
     fake.on(["get", "cronjobs.batch"], { stdout: cronJob });
@@ -382,6 +388,16 @@ describe("run-now", () => {
     expect(job.spec).toEqual(JSON.parse(cronJob).spec.jobTemplate.spec);
   });
 
+  it("a Job of the CronJob still running: refused, nothing created", async () => {
+    fake.on(["get", "cronjobs.batch"], { stdout: cronJob }).on(itsJobs, { stdout: list([failed, pending]) });
+    const result = await cli("run-now", "-n", "tools");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: job ${pending.metadata.name} is still running (concurrencyPolicy Forbid); follow it with kubectl logs -f job/${pending.metadata.name} -n tools, or stop it first with kubectl delete job ${pending.metadata.name} -n tools\n`,
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
   it("no CronJob: an error naming install-cron, nothing created", async () => {
     const result = await cli("run-now", "-n", "tools");
     expect(result.code).toBe(1);
@@ -392,6 +408,7 @@ describe("run-now", () => {
   it("--wait follows the Job to Complete, prints the pod's log, exits 0", async () => {
     fake
       .on(["get", "cronjobs.batch"], { stdout: cronJob })
+      .on(itsJobs, { stdout: list([complete, failed]) })
       .on(["get", "jobs.batch"], { stdout: JSON.stringify(pending) }, { stdout: JSON.stringify(complete) })
       .on(["get", "pods"], { stdout: list([pod]) })
       .on(["logs"], { stdout: 'NAMESPACE   POD\n{"kind":"RunSummary"}\n' });
@@ -414,6 +431,7 @@ describe("run-now", () => {
   it("--wait exits 1 with the Job's failure reason, after printing the log", async () => {
     fake
       .on(["get", "cronjobs.batch"], { stdout: cronJob })
+      .on(itsJobs, { stdout: list([complete, failed]) })
       .on(["get", "jobs.batch"], { stdout: JSON.stringify(failed) })
       .on(["get", "pods"], { stdout: list([pod]) })
       .on(["logs"], { stderr: "Error from server (BadRequest): container is waiting\n", exitCode: 1 });
@@ -428,6 +446,7 @@ describe("run-now", () => {
   it("--wait gives up after --timeout, saying the Job keeps running", async () => {
     fake
       .on(["get", "cronjobs.batch"], { stdout: cronJob })
+      .on(itsJobs, { stdout: list([complete, failed]) })
       .on(["get", "jobs.batch"], { stdout: JSON.stringify(pending) });
     const result = await cli("run-now", "-n", "tools", "--wait", "--timeout=50ms", "--poll-interval=10ms");
     expect(result.code).toBe(1);

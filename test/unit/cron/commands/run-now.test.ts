@@ -10,14 +10,14 @@ import { Kubectl } from "../../../../src/adapters/kubectl.js";
 import { podLogs } from "../../../../src/cron/adapters/kubectl.js";
 import { JobFailedError, type RunNowOptions, runNowCommand } from "../../../../src/cron/commands/run-now.js";
 import type { CronDeps } from "../../../../src/cron/deps.js";
-import { InterruptedError } from "../../../../src/errors.js";
+import { InterruptedError, RefusedError } from "../../../../src/errors.js";
 import { makeChalk } from "../../../../src/output/color.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 
 type JobState = "Pending" | "Running" | "Complete" | "Failed";
 
-/** A Job whose state follows a timeline: [milliseconds since start, state]. */
-function cluster(clock: FakeClock, timeline: [number, JobState][]) {
+/** A Job whose state follows a timeline: [milliseconds since start, state]; `listed`, the Jobs there before. */
+function cluster(clock: FakeClock, timeline: [number, JobState][], listed: unknown[] = []) {
   const start = clock.now();
   const gets: number[] = [];
   const stateNow = (): JobState => {
@@ -50,6 +50,7 @@ function cluster(clock: FakeClock, timeline: [number, JobState][]) {
       });
     }
     if (text.startsWith("create")) return answer(job());
+    if (text.startsWith("get jobs.batch --namespace=tools --selector=")) return answer({ items: listed });
     if (text.startsWith("get jobs.batch")) {
       gets.push(clock.now() - start);
       return answer(job());
@@ -142,6 +143,56 @@ describe("run-now --wait", () => {
     await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(InterruptedError);
     expect(gets).toEqual([0, 2000, 4000]);
     expect(clock.elapsed()).toBe(5000);
+  });
+});
+
+describe("run-now while a run is in progress", () => {
+  const ownedBy = (uid: string) => [
+    { apiVersion: "batch/v1", kind: "CronJob", name: "x", uid, controller: true },
+  ];
+  const earlier = (name: string, uid: string, status: object, created = "2026-12-01T10:00:00Z") => ({
+    metadata: { name, namespace: "tools", creationTimestamp: created, ownerReferences: ownedBy(uid) },
+    status,
+  });
+
+  it("refuses, names the oldest running Job and how to follow or stop it, and creates nothing", async () => {
+    const clock = new FakeClock();
+    const { exec } = cluster(
+      clock,
+      [],
+      [
+        earlier("kubectl-autoupdate-29410", "cron-uid", { active: 1, ready: 1 }, "2026-12-01T10:10:00Z"),
+        earlier("kubectl-autoupdate-manual-old", "cron-uid", { active: 1 }),
+      ],
+    );
+    const created: string[] = [];
+    const { deps: d } = deps(clock, async (file, args, o) => {
+      if (args[0] === "create") created.push(args.join(" "));
+      return exec(file, args, o);
+    });
+    await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(
+      new RefusedError(
+        "job kubectl-autoupdate-manual-old is still running (concurrencyPolicy Forbid); follow it with kubectl logs -f job/kubectl-autoupdate-manual-old -n tools, or stop it first with kubectl delete job kubectl-autoupdate-manual-old -n tools",
+      ),
+    );
+    expect(created).toEqual([]);
+  });
+
+  it("goes ahead past finished or suspended Jobs, and another CronJob's", async () => {
+    const clock = new FakeClock();
+    const done = { conditions: [{ type: "Complete", status: "True" }] };
+    const { exec } = cluster(
+      clock,
+      [[0, "Complete"]],
+      [
+        earlier("finished", "cron-uid", done),
+        { ...earlier("suspended", "cron-uid", {}), spec: { suspend: true } },
+        earlier("another-cronjobs", "other-uid", { active: 1 }),
+      ],
+    );
+    const { deps: d, out } = deps(clock, exec);
+    await clock.run(runNowCommand(d, options));
+    expect(out.stderr).toContain("job.batch/kubectl-autoupdate-manual-abcde created\n");
   });
 });
 
