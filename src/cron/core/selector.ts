@@ -10,12 +10,15 @@ type Token =
   | { kind: "end" };
 
 const symbols = ["!=", "==", "!", "=", ">", "<", "(", ")", ","] as const;
+/** As apimachinery's lexer: only these separate words; any other space is part of a word (and invalid). */
+const space = /[ \t\r\n]/;
+const wordEnd = /[ \t\r\n=!(),<>]/;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
-    if (/\s/.test(text[i]!)) {
+    if (space.test(text[i]!)) {
       i++;
       continue;
     }
@@ -26,7 +29,7 @@ function tokenize(text: string): Token[] {
       continue;
     }
     let j = i;
-    while (j < text.length && !/[\s=!(),<>]/.test(text[j]!)) j++;
+    while (j < text.length && !wordEnd.test(text[j]!)) j++;
     tokens.push({ kind: "id", text: text.slice(i, j) });
     i = j;
   }
@@ -50,6 +53,8 @@ function labelKeyProblem(key: string): string | null {
   }
   return null;
 }
+
+const maxInt64 = 2n ** 63n - 1n;
 
 /** A label value: empty, or at most 63 characters of the name alphabet. */
 function labelValueProblem(value: string): string | null {
@@ -90,7 +95,8 @@ export function checkSelector(input: string): Checked<string> {
       const open = next();
       if (!(open.kind === "op" && open.text === "("))
         return fail(`"${op.text}" needs a "(", found ${show(open)}`);
-      const values: string[] = [];
+      // As apimachinery's parser: an empty place between "(", "," and ")" is the empty value, so `in ()`
+      // and `in (a,)` are valid; a value is followed by "," or ")" (`in (prod staging)` is refused).
       for (;;) {
         const t = next();
         if (t.kind === "op" && t.text === ")") break;
@@ -98,15 +104,12 @@ export function checkSelector(input: string): Checked<string> {
         if (t.kind !== "id") return fail(`unclosed "(" after "${key} ${op.text}"`);
         const valueProblem = labelValueProblem(t.text);
         if (valueProblem) return fail(valueProblem);
-        values.push(t.text);
-        // As apimachinery's parser: a value is followed by "," or ")" (`in (prod staging)` is refused).
         const after = peek();
         if (after.kind === "end") return fail(`unclosed "(" after "${key} ${op.text}"`);
         if (!(after.kind === "op" && (after.text === "," || after.text === ")"))) {
           return fail(`found ${show(after)} after "${t.text}", expected "," or ")"`);
         }
       }
-      if (values.length === 0) return fail(`"${key} ${op.text} ()" needs at least one value`);
     } else if (op.kind === "op" && ["=", "==", "!="].includes(op.text)) {
       next();
       const t = peek();
@@ -120,8 +123,9 @@ export function checkSelector(input: string): Checked<string> {
     } else if (op.kind === "op" && (op.text === ">" || op.text === "<")) {
       next();
       const t = next();
-      if (t.kind !== "id" || !/^-?\d+$/.test(t.text)) {
-        return fail(`"${key}${op.text}" needs a whole number, found ${show(t)}`);
+      // A label value that is a 64-bit integer: so no sign (a value starts with a letter or digit).
+      if (t.kind !== "id" || !/^\d+$/.test(t.text) || BigInt(t.text) > maxInt64) {
+        return fail(`"${key}${op.text}" needs a whole number from 0 to 2^63-1, found ${show(t)}`);
       }
     } else {
       return fail(`after "${key}" expected =, ==, !=, in, notin, > or <, found ${show(op)}`);
