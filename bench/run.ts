@@ -236,13 +236,16 @@ async function planRun(
   };
 }
 
-/** Pods to delete, from the Plan document or the table's summary line. */
+const restartActions = new Set(["rollout", "evict", "delete"]);
+
+/** Pods to restart, from the Plan document or the table's summary line. */
 function staleIn(stdout: string): number {
   if (output === "json") {
-    return (JSON.parse(stdout) as { pods: { action: string }[] }).pods.filter((p) => p.action === "delete")
-      .length;
+    return (JSON.parse(stdout) as { pods: { action: string }[] }).pods.filter((p) =>
+      restartActions.has(p.action),
+    ).length;
   }
-  const summary = /^(\d+) stale(?: \((\d+) to delete)?/m.exec(stdout);
+  const summary = /^(\d+) stale(?: \((\d+) to restart)?/m.exec(stdout);
   if (!summary) throw new Error(`no summary line in the plan's table:\n${stdout.slice(-500)}`);
   return Number(summary[2] ?? 0);
 }

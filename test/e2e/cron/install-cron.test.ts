@@ -99,6 +99,31 @@ describe("install-cron", () => {
     expect((await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t1"])).spec.suspend).toBe(false);
   });
 
+  it("keeps what it does not set: a nodeSelector and tolerations added by hand survive installing again", async () => {
+    const placement = {
+      nodeSelector: { "node-role.kubernetes.io/ops": "" },
+      tolerations: [{ key: "dedicated", operator: "Equal", value: "ops", effect: "NoSchedule" }],
+    };
+    const patch = { spec: { jobTemplate: { spec: { template: { spec: placement } } } } };
+    await kk([
+      "patch",
+      "cronjob",
+      "kubectl-autoupdate",
+      "-n",
+      "t1",
+      "--type=merge",
+      "-p",
+      JSON.stringify(patch),
+    ]);
+    const result = await cli("install-cron", "-n", "t1", "--schedule", "@daily");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("cronjob.batch/kubectl-autoupdate configured");
+    const cron = await json(["get", "cronjob", "kubectl-autoupdate", "-n", "t1"]);
+    expect(cron.spec.schedule).toBe("@daily");
+    expect(cron.spec.jobTemplate.spec.template.spec).toMatchObject(placement);
+    expect((await cli("install-cron", "-n", "t1")).code).toBe(0);
+  });
+
   it("-A swaps the Role and RoleBinding for a ClusterRole and ClusterRoleBinding, and back", async () => {
     const cluster = await cli("install-cron", "-n", "t1", "-A");
     expect(cluster.code).toBe(0);
