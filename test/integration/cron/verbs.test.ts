@@ -29,7 +29,7 @@ describe("bad input is refused before any kubectl call", () => {
       ["install-cron", "--time-zone", "Europe/Pariss"],
       'invalid --time-zone "Europe/Pariss": unknown time zone',
     ],
-    [["install-cron", "-l", "app in ()"], 'invalid -l/--selector "app in ()"'],
+    [["install-cron", "-l", "app in (a b)"], 'invalid -l/--selector "app in (a b)"'],
     [["install-cron", "--resolver", "docker"], "--resolver docker needs the node's Docker engine"],
     [["install-cron", "--docker-socket"], "--docker-socket is only used by --resolver docker"],
     [

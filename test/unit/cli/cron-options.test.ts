@@ -48,7 +48,7 @@ describe("parseInstallCronOptions", () => {
     ["CRON_TZ= in schedule", { schedule: "CRON_TZ=Asia/Tokyo 0 3 * * *" }, "--time-zone Asia/Tokyo"],
     ["bad zone", { timeZone: "Mars/Olympus" }, 'invalid --time-zone "Mars/Olympus": unknown time zone'],
     ["Local zone", { timeZone: "Local" }, 'invalid --time-zone "Local"'],
-    ["bad selector", { selector: "app in ()" }, 'invalid -l/--selector "app in ()"'],
+    ["bad selector", { selector: "app in (a b)" }, 'invalid -l/--selector "app in (a b)"'],
     [
       "unknown resolver",
       { resolver: "skopeo" },
