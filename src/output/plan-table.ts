@@ -14,7 +14,7 @@ import type {
 import { formatAge } from "../util/age.js";
 import { counted } from "../util/counted.js";
 import { shortRevision } from "./image-move.js";
-import { renderTable } from "./table.js";
+import { tablePieces } from "./table.js";
 
 export interface PlanTableOptions {
   wide: boolean;
@@ -45,18 +45,22 @@ const wideHeaders = [
  * Default: one row per stale container of each pod to restart or skip. Wide: every container. ACTION names
  * how apply restarts the pod (rollout, evict, delete), and REASON why that way.
  */
-export function renderPlanTable(plan: Plan, options: PlanTableOptions): string {
+export function renderPlanTable(plan: Plan, options: PlanTableOptions): Iterable<string> {
   const { chalk } = options;
-  const rows: string[][] = [];
-  for (const pod of plan.pods) {
-    if (options.wide) {
-      for (const c of pod.containers) rows.push(wideRow(pod, c, chalk, options.now));
-      continue;
+  // Listed anew on each call (tablePieces reads them twice): a table of every pod is never held.
+  function* rows(): Generator<string[]> {
+    for (const pod of plan.pods) {
+      if (options.wide) {
+        for (const c of pod.containers) yield wideRow(pod, c, chalk, options.now);
+        continue;
+      }
+      if (pod.action === "none") continue;
+      for (const c of pod.containers) if (c.status === "stale") yield row(pod, c, chalk);
     }
-    if (pod.action === "none") continue;
-    for (const c of pod.containers.filter((c) => c.status === "stale")) rows.push(row(pod, c, chalk));
   }
-  return renderTable(options.wide ? wideHeaders : headers, rows, options.noHeaders);
+  return {
+    [Symbol.iterator]: () => tablePieces(options.wide ? wideHeaders : headers, rows, options.noHeaders),
+  };
 }
 
 function row(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {

@@ -56,7 +56,16 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
     chalk: colors.stdout,
     now: input.now,
   });
-  if (input.noHeaders) return { stdout: [table], stderr: stderr.join("") };
-  const summary = renderSummary(summarize(plan), plan.pods.length);
-  return { stdout: [`${table}${table === "" ? "" : "\n"}${summary}`], stderr: stderr.join("") };
+  if (input.noHeaders) return { stdout: table, stderr: stderr.join("") };
+  return { stdout: { [Symbol.iterator]: () => tableThenSummary(table, plan) }, stderr: stderr.join("") };
+}
+
+/** The table's pieces, then the summary line, a blank line apart when there is a table. */
+function* tableThenSummary(table: Iterable<string>, plan: Plan): Generator<string> {
+  let any = false;
+  for (const piece of table) {
+    any = true;
+    yield piece;
+  }
+  yield `${any ? "\n" : ""}${renderSummary(summarize(plan), plan.pods.length)}`;
 }

@@ -30,6 +30,7 @@ const largeTable = 200;
 const paddingRight = 3;
 const colourCodes = /\u001b\[(?:\d*;){0,5}\d*m/g;
 const printableAscii = /^[\x20-\x7e]*$/;
+const none = "<none>";
 
 /** Renders rows under headers; every line ends in a newline and carries no trailing spaces. */
 export function renderTable(
@@ -37,31 +38,57 @@ export function renderTable(
   rows: readonly (readonly string[])[],
   noHeaders = false,
 ): string {
+  return [...tablePieces(headers, () => rows, noHeaders)].join("");
+}
+
+/** Lines per piece of a long table: pieces of ~100 KB, written one after another. */
+const linesPerPiece = 500;
+
+/**
+ * The same table in pieces. `rows` lists the rows anew at each call: a long table is read twice (its
+ * column widths, then its lines) rather than held, so 150,000 rows cost no more memory than 500.
+ */
+export function* tablePieces(
+  headers: readonly string[],
+  rows: () => Iterable<readonly string[]>,
+  noHeaders = false,
+): Generator<string> {
+  const header = noHeaders ? [] : [headers.map((h) => h.toUpperCase())];
+  const columns = header[0]?.map(visibleWidth) ?? [];
+  let count = 0;
+  let multiline = false;
+  for (const row of rows()) {
+    count++;
+    row.forEach((cell, i) => {
+      const shown = cell === "" ? none : cell;
+      if (shown.includes("\n")) multiline = true;
+      columns[i] = Math.max(columns[i] ?? 0, visibleWidth(shown));
+    });
+  }
   // Like kubectl, no header line over nothing.
-  if (rows.length === 0) return "";
-  const lines = [
-    ...(noHeaders ? [] : [headers.map((h) => h.toUpperCase())]),
-    ...rows.map((row) => row.map((cell) => (cell === "" ? "<none>" : cell))),
-  ];
-  if (lines.length <= largeTable || lines.some((line) => line.some((cell) => cell.includes("\n")))) {
-    return drawn(lines);
+  if (count === 0) return;
+  const withNone = (row: readonly string[]) => row.map((cell) => (cell === "" ? none : cell));
+  if (count + header.length <= largeTable || multiline) {
+    yield drawn([...header, ...Array.from(rows(), withNone)]);
+    return;
   }
-  const widths = lines.map((line) => line.map(visibleWidth));
-  const columns: number[] = [];
-  for (const line of widths) {
-    line.forEach((w, i) => {
-      columns[i] = Math.max(columns[i] ?? 0, w);
-    });
-  }
-  let text = "";
-  lines.forEach((line, row) => {
+  const line = (cells: readonly string[]) => {
     let out = "";
-    line.forEach((cell, i) => {
-      out += cell + " ".repeat(columns[i]! + paddingRight - widths[row]![i]!);
+    cells.forEach((cell, i) => {
+      out += cell + " ".repeat(columns[i]! + paddingRight - visibleWidth(cell));
     });
-    text += `${out.trimEnd()}\n`;
-  });
-  return text;
+    return `${out.trimEnd()}\n`;
+  };
+  let piece = header.map(line).join("");
+  let lines = 0;
+  for (const row of rows()) {
+    piece += line(withNone(row));
+    if (++lines % linesPerPiece === 0) {
+      yield piece;
+      piece = "";
+    }
+  }
+  if (piece !== "") yield piece;
 }
 
 function drawn(lines: readonly (readonly string[])[]): string {

@@ -1,7 +1,7 @@
 import { Chalk } from "chalk";
 import Table from "cli-table3";
 import { describe, expect, it } from "vitest";
-import { renderTable } from "../../../src/output/table.js";
+import { renderTable, tablePieces } from "../../../src/output/table.js";
 
 describe("renderTable", () => {
   it("pads columns by three spaces and trims line ends", () => {
@@ -40,5 +40,22 @@ describe("renderTable", () => {
       .map((l) => l.trimEnd())
       .join("\n")}\n`;
     expect(renderTable(["namespace", "name", "status", "image"], rows)).toBe(expected);
+  });
+
+  it("a long table comes in pieces of 500 lines, its rows listed twice and never held", () => {
+    let listings = 0;
+    const rows = function* () {
+      listings++;
+      for (let i = 0; i < 1234; i++) yield [`ns-${i % 7}`, i === 999 ? "" : `pod-${i}`];
+    };
+    const pieces = [...tablePieces(["namespace", "name"], rows)];
+    expect(listings).toBe(2);
+    expect(pieces.map((p) => p.split("\n").length - 1)).toEqual([501, 500, 234]);
+    expect(pieces.join("")).toBe(renderTable(["namespace", "name"], [...rows()]));
+    expect(pieces[1]).toContain("ns-5        <none>\n");
+  });
+
+  it("no rows: nothing at all, not even the headers", () => {
+    expect([...tablePieces(["a"], () => [])]).toEqual([]);
   });
 });
