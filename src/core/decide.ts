@@ -10,7 +10,15 @@ import { type ImageRef, repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
 import { ignoreLabel, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
-import type { ContainerStatusVerdict, NewImage, Plan, PlanContainer, PlanPod, ResolverName } from "./plan.js";
+import {
+  type ContainerStatusVerdict,
+  type NewImage,
+  noWarnings,
+  type Plan,
+  type PlanContainer,
+  type PlanPod,
+  type ResolverName,
+} from "./plan.js";
 import type { ImageDescription, Resolution } from "./resolution.js";
 import { alreadyRestartedFor, restartedForAnnotation } from "./restarted-for.js";
 import {
@@ -145,15 +153,13 @@ export function decidePlan(input: PlanInput): Plan {
   return { resolver: input.resolver, pods };
 }
 
-/** Most pods have none: one list for all of them rather than an empty one each (150,000 of them). */
-const noWarnings: readonly string[] = Object.freeze([]);
-
 function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   const { direct, top } = ownersOf(pod, input.owners);
   const views = containersOf(pod);
   const node = pod.spec.nodeName ?? "";
   const nodePlatform = input.nodePlatforms ? (input.nodePlatforms.get(node) ?? null) : null;
-  const containers = shared.value(`containers ${nodePlatform} ${views.map(viewKey).join("\u0001")}`, () =>
+  const containersKey = `containers ${nodePlatform} ${views.map(viewKey).join("\u0001")}`;
+  const containers = shared.value(containersKey, () =>
     views.map((view) => decideContainer(view, input.resolutions, nodePlatform)),
   );
   const staleCount = containers.filter((c) => c.status === "stale").length;
@@ -168,7 +174,14 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
       notOldEnough(containers, input) ??
       alreadyRestartedFor(pod.metadata.annotations?.[restartedForAnnotation], containers);
     if (unsafe !== null) [action, reason] = ["skip", unsafe];
-    else [action, warnings] = ["delete", deletionWarnings(pod, containers)];
+    else {
+      // The same for every pod of a template: shared, as the containers are.
+      const emptyDirs = (pod.spec.volumes ?? []).filter((v) => v.emptyDir !== undefined).map((v) => v.name);
+      action = "delete";
+      warnings = shared.value(`warnings ${emptyDirs.join("\u0001")} ${containersKey}`, () =>
+        deletionWarnings(emptyDirs, containers),
+      );
+    }
   }
   // One literal, not a spread of a common part: V8 gives each spread copy a shape of its own.
   return {
@@ -234,7 +247,10 @@ function notOldEnough(containers: readonly PlanContainer[], input: PlanInput): s
   return null;
 }
 
-function deletionWarnings(pod: Pod, containers: readonly PlanContainer[]): string[] {
+function deletionWarnings(
+  emptyDirs: readonly string[],
+  containers: readonly PlanContainer[],
+): readonly string[] {
   const warnings: string[] = [];
   for (const c of containers) {
     if (c.status === "stale" && c.pullPolicy !== "Always") {
@@ -243,12 +259,8 @@ function deletionWarnings(pod: Pod, containers: readonly PlanContainer[]): strin
       );
     }
   }
-  for (const volume of pod.spec.volumes ?? []) {
-    if (volume.emptyDir !== undefined) {
-      warnings.push(`emptyDir volume ${volume.name}: its data is lost with the pod`);
-    }
-  }
-  return warnings;
+  for (const name of emptyDirs) warnings.push(`emptyDir volume ${name}: its data is lost with the pod`);
+  return warnings.length === 0 ? noWarnings : warnings;
 }
 
 /** The Plan document carries sha256 digests only (its contract); another algorithm is shown as null. */

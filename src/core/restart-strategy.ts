@@ -5,7 +5,15 @@
  * capacity, and evicts otherwise. Pure: the workloads come from one list per kind.
  */
 import { counted } from "../util/counted.js";
-import type { Owner, Plan, PlanPod, Restart, RestartMethod, StrategyName } from "./plan.js";
+import {
+  noWarnings,
+  type Owner,
+  type Plan,
+  type PlanPod,
+  type Restart,
+  type RestartMethod,
+  type StrategyName,
+} from "./plan.js";
 import {
   gitOpsManager,
   isWorkloadKind,
@@ -73,7 +81,9 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     if (group) group.push(pod);
     else groups.set(key, [pod]);
   }
-  const decided = new Map<PlanPod, { target: Owner; decision: RestartDecision }>();
+  // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
+  // of the controller, which may be 150,000.
+  const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
   for (const [key, pods] of groups) {
     const target = restartTarget(pods[0]!)!;
     const kind = isWorkloadKind(target.kind) ? target.kind : null;
@@ -83,20 +93,33 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       pods: pods.map((p) => p.name),
     };
     const decision = decideRestart(input.strategy, target, facts);
-    for (const pod of pods) decided.set(pod, { target, decision });
+    const decide = decidedPod(decision, target);
+    for (const pod of pods) decided.set(pod, decide);
   }
   return {
     ...plan,
     strategy: input.strategy,
-    pods: plan.pods.map((pod) => {
-      const entry = decided.get(pod);
-      if (!entry) return pod;
-      const { target, decision } = entry;
-      if (decision.kind === "skip") return { ...pod, action: "skip", reason: decision.reason, warnings: [] };
-      const restart: Restart = { strategy: decision.strategy, controller: target, reason: decision.reason };
-      return { ...pod, restart, warnings: [...pod.warnings, ...decision.warnings] };
-    }),
+    pods: plan.pods.map((pod) => decided.get(pod)?.(pod) ?? pod),
   };
+}
+
+/** What a controller's decision makes of each of its pods. */
+function decidedPod(decision: RestartDecision, target: Owner): (pod: PlanPod) => PlanPod {
+  if (decision.kind === "skip") {
+    return (pod) => ({ ...pod, action: "skip", reason: decision.reason, warnings: noWarnings });
+  }
+  const restart: Restart = { strategy: decision.strategy, controller: target, reason: decision.reason };
+  const extended = new Map<readonly string[], readonly string[]>();
+  const warningsOf = (own: readonly string[]) => {
+    if (decision.warnings.length === 0) return own;
+    let all = extended.get(own);
+    if (!all) {
+      all = [...own, ...decision.warnings];
+      extended.set(own, all);
+    }
+    return all;
+  };
+  return (pod) => ({ ...pod, restart, warnings: warningsOf(pod.warnings) });
 }
 
 /** The decision for one controller's pods. */

@@ -744,6 +744,26 @@ describe("pod actions", () => {
     ]);
   });
 
+  it("pods of one template share one list of warnings; another emptyDir makes another list", () => {
+    const spec = {
+      emptyDir: ["cache"],
+      containers: [
+        { name: "app", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "IfNotPresent" },
+      ],
+    };
+    const [a, b, c] = plan(
+      [
+        webPod({ ...spec, name: "web-a" }),
+        webPod({ ...spec, name: "web-b" }),
+        webPod({ ...spec, name: "web-c", emptyDir: ["scratch"] }),
+      ],
+      stale,
+    ).pods;
+    expect(a!.warnings).toBe(b!.warnings);
+    expect(c!.warnings).not.toBe(a!.warnings);
+    expect(c!.warnings[1]).toBe("emptyDir volume scratch: its data is lost with the pod");
+  });
+
   it("no warnings for Always, and none on pods that are not deleted", () => {
     expect(only({}).warnings).toEqual([]);
     expect(only({ owner: null, emptyDir: ["x"] }).warnings).toEqual([]);

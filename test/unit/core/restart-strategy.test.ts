@@ -438,6 +438,8 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     ]);
     // The pod's own warnings stay.
     expect(decided.pods[0]!.warnings).toHaveLength(1);
+    // One restart for the controller's pods, not one each.
+    expect(decided.pods[0]!.restart).toBe(decided.pods[1]!.restart);
   });
 
   it("a skipped controller's pods become skips with its reason, and lose their restart warnings", () => {
