@@ -745,7 +745,7 @@ describe("pod actions", () => {
   });
 
   it("pods of one template share one list of warnings; another emptyDir makes another list", () => {
-    const spec = {
+    const spec: Partial<PodSpec> = {
       emptyDir: ["cache"],
       containers: [
         { name: "app", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "IfNotPresent" },
