@@ -123,10 +123,12 @@ export function checkSelector(input: string): Checked<string> {
     } else if (op.kind === "op" && (op.text === ">" || op.text === "<")) {
       next();
       const t = next();
-      // A label value that is a 64-bit integer: so no sign (a value starts with a letter or digit).
+      // A 64-bit integer that is also a label value: so no sign, and at most 63 characters (leading zeros).
       if (t.kind !== "id" || !/^\d+$/.test(t.text) || BigInt(t.text) > maxInt64) {
         return fail(`"${key}${op.text}" needs a whole number from 0 to 2^63-1, found ${show(t)}`);
       }
+      const valueProblem = labelValueProblem(t.text);
+      if (valueProblem) return fail(valueProblem);
     } else {
       return fail(`after "${key}" expected =, ==, !=, in, notin, > or <, found ${show(op)}`);
     }

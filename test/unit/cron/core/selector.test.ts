@@ -17,6 +17,7 @@ describe("checkSelector", () => {
     "replicas<9223372036854775807",
     " app = web , tier ",
     "app=web\t,\ttier",
+    "app=web\r\n,tier",
     // apimachinery reads an empty place in the list as the empty value.
     "app in ()",
     "app in (,)",
@@ -40,6 +41,7 @@ describe("checkSelector", () => {
     ["app>two", '"app>" needs a whole number from 0 to 2^63-1, found "two"'],
     ["app<-5", '"app<" needs a whole number from 0 to 2^63-1, found "-5"'],
     ["app>9223372036854775808", 'needs a whole number from 0 to 2^63-1, found "9223372036854775808"'],
+    [`app>${"0".repeat(63)}1`, "is not a valid label value"],
     ["!app=web", '"!app" takes no operator or value, found "="'],
     ["app web", 'after "app" expected =, ==, !=, in, notin, > or <, found "web"'],
     // Only space, tab, CR and LF separate words, as in apimachinery's lexer.
