@@ -5,7 +5,14 @@
  */
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
 import { createJob, getJob, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
-import { type JobOutcome, jobFromCronJob, jobOutcome, runsInProgress, whyNotStarted } from "../core/jobs.js";
+import {
+  type JobOutcome,
+  jobFromCronJob,
+  jobOutcome,
+  type RunInProgress,
+  runsInProgress,
+  whyNotStarted,
+} from "../core/jobs.js";
 import { installSelector } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 import { findInstallation, type InstallationOptions, kubectlWords, requireCronJob } from "./installation.js";
@@ -26,21 +33,16 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
   const cronJob = await requireCronJob(deps, target);
   // kubectl create job --from ignores concurrencyPolicy; two runs at once could each restart a pod of the
   // same workload, so the CronJob's Forbid holds here too.
-  const [running] = runsInProgress(
+  const [earlier] = runsInProgress(
     cronJob,
     await listJobs(deps.kubectl, target.namespace, installSelector(target.name)),
   );
-  if (running !== undefined) {
-    const words = kubectlWords(deps, target.namespace);
-    throw new RefusedError(
-      `job ${running} is still running (concurrencyPolicy Forbid); follow it with kubectl logs -f job/${running} ${words}, or stop it first with kubectl delete job ${running} ${words}`,
-    );
-  }
+  if (earlier !== undefined) throw new RefusedError(stillInProgress(deps, target.namespace, earlier));
   const job = await createJob(deps.kubectl, jobFromCronJob(cronJob));
   const name = job.metadata.name;
   io.stderr.write(`job.batch/${name} created\n`);
   if (!options.wait) {
-    io.stderr.write(`Follow it: kubectl logs -f job/${name} ${kubectlWords(deps, target.namespace)}\n`);
+    io.stderr.write(`Follow it: ${followJob(deps, target.namespace, name)}\n`);
     io.stdout.write(`${name}\n`);
     return;
   }
@@ -75,7 +77,7 @@ async function waitForJob(
   for (;;) {
     if (io.signal.aborted) {
       throw new InterruptedError(
-        `stopped waiting; job ${name} keeps running (kubectl logs -f job/${name} ${kubectlWords(deps, namespace)})`,
+        `stopped waiting; job ${name} keeps running (${followJob(deps, namespace, name)})`,
       );
     }
     const job = await getJob(deps.kubectl, name, namespace);
@@ -92,7 +94,7 @@ async function waitForJob(
     if (outcome.finished) return outcome;
     if (clock.now() >= deadline) {
       throw new JobFailedError(
-        `job ${name} still ${outcome.state} after --timeout; it keeps running (kubectl logs -f job/${name} ${kubectlWords(deps, namespace)})`,
+        `job ${name} still ${outcome.state} after --timeout; it keeps running (${followJob(deps, namespace, name)})`,
       );
     }
     await clock.sleep(options.pollMs, io.signal);
@@ -107,4 +109,21 @@ async function notStarted(deps: CronDeps, namespace: string, jobUid: string): Pr
     if (!(error instanceof ToolFailedError)) throw error;
     return undefined;
   }
+}
+
+/** The command that follows a Job's log, in the cluster and namespace used. */
+function followJob(deps: CronDeps, namespace: string, job: string): string {
+  return `kubectl logs -f job/${job} ${kubectlWords(deps, namespace)}`;
+}
+
+/** Why run-now starts nothing: a run that has not finished, and what to do about it by its state. */
+function stillInProgress(deps: CronDeps, namespace: string, run: RunInProgress): string {
+  const words = kubectlWords(deps, namespace);
+  const stop = `kubectl delete job ${run.name} ${words}`;
+  const forbid = "(concurrencyPolicy Forbid)";
+  if (run.state === "Running") {
+    return `job ${run.name} is still running ${forbid}; follow it with ${followJob(deps, namespace, run.name)}, or stop it first with ${stop}`;
+  }
+  const how = run.state === "Suspended" ? "is suspended, not finished" : "has not started yet";
+  return `job ${run.name} ${how} ${forbid}; see why with kubectl describe job/${run.name} ${words}, or delete it first with ${stop}`;
 }

@@ -220,22 +220,28 @@ function jobsOf(cronJob: CronJobObject, jobs: readonly JobObject[]): JobObject[]
   );
 }
 
+/** A Job of the CronJob that has not finished. */
+export interface RunInProgress {
+  name: string;
+  state: Exclude<JobState, "Complete" | "Failed">;
+}
+
 /**
- * The CronJob's Jobs that are running or about to (a suspended one is neither), oldest first. The
- * CronJob controller's `concurrencyPolicy: Forbid` counts only the Jobs it scheduled, so run-now asks here.
+ * The CronJob's Jobs that have not finished, oldest first: running, waiting to start, or suspended (a queue
+ * such as Kueue suspends a Job until it may run). The CronJob controller's `concurrencyPolicy: Forbid`
+ * counts only the Jobs it scheduled, so run-now asks here.
  */
-export function runsInProgress(cronJob: CronJobObject, jobs: readonly JobObject[]): string[] {
+export function runsInProgress(cronJob: CronJobObject, jobs: readonly JobObject[]): RunInProgress[] {
   return jobsOf(cronJob, jobs)
-    .filter((job) => {
-      const { state } = jobOutcome(job);
-      return state === "Pending" || state === "Running";
-    })
     .sort(
       (a, b) =>
         (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
         a.metadata.name.localeCompare(b.metadata.name),
     )
-    .map((job) => job.metadata.name);
+    .flatMap((job) => {
+      const { state } = jobOutcome(job);
+      return state === "Complete" || state === "Failed" ? [] : [{ name: job.metadata.name, state }];
+    });
 }
 
 /** Summarizes a CronJob and the Jobs it owns (others are ignored). */

@@ -43,10 +43,10 @@ describe("run-now, cron-status, uninstall-cron", () => {
     });
     expect(pods[0].metadata.labels["kubectl-autoupdate/ignore"]).toBe("true");
     expect(pods[0].spec.serviceAccountName).toBe("kubectl-autoupdate");
-    // While it runs, a second run-now is refused: the Job controller counts this one as active.
+    // Until it finishes, a second run-now is refused (no kubelet here: its pod never starts).
     const again = await cli("run-now", "-n", "t3");
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`error: job ${name} is still running (concurrencyPolicy Forbid)`);
+    expect(again.stderr).toContain(`error: job ${name} has not started yet (concurrencyPolicy Forbid)`);
     expect((await json(["get", "jobs", "-n", "t3"])).items).toHaveLength(1);
     await finishJobPod("t3", name, "Succeeded");
     // cron-status below counts this Job as Complete: the Job controller marks it so a moment later.

@@ -388,12 +388,12 @@ describe("run-now", () => {
     expect(job.spec).toEqual(JSON.parse(cronJob).spec.jobTemplate.spec);
   });
 
-  it("a Job of the CronJob still running: refused, nothing created", async () => {
+  it("a Job of the CronJob not finished: refused, nothing created", async () => {
     fake.on(["get", "cronjobs.batch"], { stdout: cronJob }).on(itsJobs, { stdout: list([failed, pending]) });
     const result = await cli("run-now", "-n", "tools");
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `error: job ${pending.metadata.name} is still running (concurrencyPolicy Forbid); follow it with kubectl logs -f job/${pending.metadata.name} -n tools, or stop it first with kubectl delete job ${pending.metadata.name} -n tools\n`,
+      `error: job ${pending.metadata.name} has not started yet (concurrencyPolicy Forbid); see why with kubectl describe job/${pending.metadata.name} -n tools, or delete it first with kubectl delete job ${pending.metadata.name} -n tools\n`,
     );
     expect(fake.writes()).toEqual([]);
   });

@@ -178,21 +178,46 @@ describe("run-now while a run is in progress", () => {
     expect(created).toEqual([]);
   });
 
-  it("goes ahead past finished or suspended Jobs, and another CronJob's", async () => {
+  it("goes ahead past finished Jobs and another CronJob's", async () => {
     const clock = new FakeClock();
     const done = { conditions: [{ type: "Complete", status: "True" }] };
+    const failed = { conditions: [{ type: "Failed", status: "True" }] };
     const { exec } = cluster(
       clock,
       [[0, "Complete"]],
       [
         earlier("finished", "cron-uid", done),
-        { ...earlier("suspended", "cron-uid", {}), spec: { suspend: true } },
+        earlier("failed", "cron-uid", failed),
         earlier("another-cronjobs", "other-uid", { active: 1 }),
       ],
     );
     const { deps: d, out } = deps(clock, exec);
     await clock.run(runNowCommand(d, options));
     expect(out.stderr).toContain("job.batch/kubectl-autoupdate-manual-abcde created\n");
+  });
+
+  it.each([
+    [
+      "not started yet (no pod Ready)",
+      {},
+      "has not started yet (concurrencyPolicy Forbid); see why with kubectl describe job/queued -n tools, or delete it first with kubectl delete job queued -n tools",
+    ],
+    [
+      "suspended (as a queue holds it until it may run)",
+      { spec: { suspend: true } },
+      "is suspended, not finished (concurrencyPolicy Forbid); see why with kubectl describe job/queued -n tools, or delete it first with kubectl delete job queued -n tools",
+    ],
+  ])("a Job %s is a run in progress too", async (_, extra, message) => {
+    const clock = new FakeClock();
+    const { exec } = cluster(
+      clock,
+      [],
+      [{ ...earlier("queued", "cron-uid", { active: 1, ready: 0 }), ...extra }],
+    );
+    const { deps: d } = deps(clock, exec);
+    await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(
+      new RefusedError(`job queued ${message}`),
+    );
   });
 });
 
