@@ -19,7 +19,7 @@ export const cronDefaults = {
   runAsUser: 65532,
   resources: {
     requests: { cpu: "50m", memory: "128Mi" },
-    limits: { cpu: "1", memory: "512Mi" },
+    limits: { cpu: "1", memory: "1Gi" },
   },
   /** /tmp is the only writable path (private docker config dirs, kubectl's cache). */
   tmpSizeLimit: "64Mi",

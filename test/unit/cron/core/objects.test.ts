@@ -190,7 +190,7 @@ describe("install-cron manifests", () => {
     });
     expect(container.resources).toEqual({
       requests: { cpu: "50m", memory: "128Mi" },
-      limits: { cpu: "1", memory: "512Mi" },
+      limits: { cpu: "1", memory: "1Gi" },
     });
     expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
     expect(JSON.stringify(pod)).not.toContain("hostPath");
