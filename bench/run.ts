@@ -236,14 +236,11 @@ async function planRun(
   };
 }
 
-const restartActions = new Set(["rollout", "evict", "delete"]);
-
-/** Pods to restart, from the Plan document or the table's summary line. */
+/** Pods to restart (the Plan document's action "delete", however done), or the table's summary line's. */
 function staleIn(stdout: string): number {
   if (output === "json") {
-    return (JSON.parse(stdout) as { pods: { action: string }[] }).pods.filter((p) =>
-      restartActions.has(p.action),
-    ).length;
+    return (JSON.parse(stdout) as { pods: { action: string }[] }).pods.filter((p) => p.action === "delete")
+      .length;
   }
   const summary = /^(\d+) stale(?: \((\d+) to restart)?/m.exec(stdout);
   if (!summary) throw new Error(`no summary line in the plan's table:\n${stdout.slice(-500)}`);

@@ -12,7 +12,7 @@
 import { formatAge } from "../util/age.js";
 import { groupBy } from "../util/group-by.js";
 import { shortDigest } from "./image-id.js";
-import type { Owner, Plan, PlanContainer, PlanPod } from "./plan.js";
+import { noWarnings, type Owner, type Plan, type PlanContainer, type PlanPod } from "./plan.js";
 
 export const restartedForAnnotation = "kubectl-autoupdate/restarted-for";
 
@@ -107,7 +107,13 @@ export function leaveRestartedInVain(
         const head = (digest: string) =>
           `${kind}/${name} restarted a pod for ${digest} ${age} ago, which came back`;
         const { restart: _, ...rest } = pod;
-        return { ...rest, action: "skip", reason: leftReason(head, tried), warnings: [], left: memory };
+        return {
+          ...rest,
+          action: "skip",
+          reason: leftReason(head, tried),
+          warnings: noWarnings,
+          left: memory,
+        };
       }
       return pod;
     }),
