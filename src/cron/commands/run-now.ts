@@ -119,7 +119,8 @@ function followJob(deps: CronDeps, namespace: string, job: string): string {
 /** Why run-now starts nothing: a run that has not finished, and what to do about it by its state. */
 function stillInProgress(deps: CronDeps, namespace: string, run: RunInProgress): string {
   const words = kubectlWords(deps, namespace);
-  const stop = `kubectl delete job ${run.name} ${words}`;
+  // Foreground: kubectl returns once the Job's pod is gone, not while that run may still be restarting.
+  const stop = `kubectl delete job ${run.name} --cascade=foreground ${words}`;
   const forbid = "(concurrencyPolicy Forbid)";
   if (run.state === "Running") {
     return `job ${run.name} is still running ${forbid}; follow it with ${followJob(deps, namespace, run.name)}, or stop it first with ${stop}`;

@@ -393,7 +393,7 @@ describe("run-now", () => {
     const result = await cli("run-now", "-n", "tools");
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `error: job ${pending.metadata.name} has not started yet (concurrencyPolicy Forbid); see why with kubectl describe job/${pending.metadata.name} -n tools, or delete it first with kubectl delete job ${pending.metadata.name} -n tools\n`,
+      `error: job ${pending.metadata.name} has not started yet (concurrencyPolicy Forbid); see why with kubectl describe job/${pending.metadata.name} -n tools, or delete it first with kubectl delete job ${pending.metadata.name} --cascade=foreground -n tools\n`,
     );
     expect(fake.writes()).toEqual([]);
   });

@@ -172,7 +172,7 @@ describe("run-now while a run is in progress", () => {
     });
     await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(
       new RefusedError(
-        "job kubectl-autoupdate-manual-old is still running (concurrencyPolicy Forbid); follow it with kubectl logs -f job/kubectl-autoupdate-manual-old -n tools, or stop it first with kubectl delete job kubectl-autoupdate-manual-old -n tools",
+        "job kubectl-autoupdate-manual-old is still running (concurrencyPolicy Forbid); follow it with kubectl logs -f job/kubectl-autoupdate-manual-old -n tools, or stop it first with kubectl delete job kubectl-autoupdate-manual-old --cascade=foreground -n tools",
       ),
     );
     expect(created).toEqual([]);
@@ -200,12 +200,12 @@ describe("run-now while a run is in progress", () => {
     [
       "not started yet (no pod Ready)",
       {},
-      "has not started yet (concurrencyPolicy Forbid); see why with kubectl describe job/queued -n tools, or delete it first with kubectl delete job queued -n tools",
+      "has not started yet (concurrencyPolicy Forbid); see why with kubectl describe job/queued -n tools, or delete it first with kubectl delete job queued --cascade=foreground -n tools",
     ],
     [
       "suspended (as a queue holds it until it may run)",
       { spec: { suspend: true } },
-      "is suspended, not finished (concurrencyPolicy Forbid); see why with kubectl describe job/queued -n tools, or delete it first with kubectl delete job queued -n tools",
+      "is suspended, not finished (concurrencyPolicy Forbid); see why with kubectl describe job/queued -n tools, or delete it first with kubectl delete job queued --cascade=foreground -n tools",
     ],
   ])("a Job %s is a run in progress too", async (_, extra, message) => {
     const clock = new FakeClock();
