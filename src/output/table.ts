@@ -57,17 +57,16 @@ export function* tablePieces(
   const columns = header[0]?.map(visibleWidth) ?? [];
   let count = 0;
   let multiline = false;
+  const withNone = (row: readonly string[]) => row.map((cell) => (cell === "" ? none : cell));
   for (const row of rows()) {
     count++;
-    row.forEach((cell, i) => {
-      const shown = cell === "" ? none : cell;
-      if (shown.includes("\n")) multiline = true;
-      columns[i] = Math.max(columns[i] ?? 0, visibleWidth(shown));
+    withNone(row).forEach((cell, i) => {
+      if (cell.includes("\n")) multiline = true;
+      columns[i] = Math.max(columns[i] ?? 0, visibleWidth(cell));
     });
   }
   // Like kubectl, no header line over nothing.
   if (count === 0) return;
-  const withNone = (row: readonly string[]) => row.map((cell) => (cell === "" ? none : cell));
   if (count + header.length <= largeTable || multiline) {
     yield drawn([...header, ...Array.from(rows(), withNone)]);
     return;

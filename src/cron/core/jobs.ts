@@ -223,7 +223,7 @@ function jobsOf(cronJob: CronJobObject, jobs: readonly JobObject[]): JobObject[]
 /** A Job of the CronJob that has not finished. */
 export interface RunInProgress {
   name: string;
-  state: Exclude<JobState, "Complete" | "Failed">;
+  state: JobState;
 }
 
 /**
@@ -239,8 +239,8 @@ export function runsInProgress(cronJob: CronJobObject, jobs: readonly JobObject[
         a.metadata.name.localeCompare(b.metadata.name),
     )
     .flatMap((job) => {
-      const { state } = jobOutcome(job);
-      return state === "Complete" || state === "Failed" ? [] : [{ name: job.metadata.name, state }];
+      const { finished, state } = jobOutcome(job);
+      return finished ? [] : [{ name: job.metadata.name, state }];
     });
 }
 
