@@ -8,6 +8,10 @@ import { kk } from "../../support/e2e.js";
 
 const cluster = useCronCluster();
 
+/** A change to the installed CronJob made with kubectl, not install-cron (another field manager). */
+const patchByHand = (patch: object) =>
+  kk(["patch", "cronjob", "kubectl-autoupdate", "-n", "t1", "--type=merge", "-p", JSON.stringify(patch)]);
+
 describe("install-cron", () => {
   beforeAll(async () => {
     await cluster.namespace("t1");
@@ -83,16 +87,7 @@ describe("install-cron", () => {
   });
 
   it("takes back a field someone changed by hand (kubectl patch)", async () => {
-    await kk([
-      "patch",
-      "cronjob",
-      "kubectl-autoupdate",
-      "-n",
-      "t1",
-      "--type=merge",
-      "-p",
-      '{"spec":{"suspend":true}}',
-    ]);
+    await patchByHand({ spec: { suspend: true } });
     const result = await cli("install-cron", "-n", "t1");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("cronjob.batch/kubectl-autoupdate configured");
@@ -105,16 +100,7 @@ describe("install-cron", () => {
       tolerations: [{ key: "dedicated", operator: "Equal", value: "ops", effect: "NoSchedule" }],
     };
     const patch = { spec: { jobTemplate: { spec: { template: { spec: placement } } } } };
-    await kk([
-      "patch",
-      "cronjob",
-      "kubectl-autoupdate",
-      "-n",
-      "t1",
-      "--type=merge",
-      "-p",
-      JSON.stringify(patch),
-    ]);
+    await patchByHand(patch);
     const result = await cli("install-cron", "-n", "t1", "--schedule", "@daily");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("cronjob.batch/kubectl-autoupdate configured");
