@@ -11,6 +11,7 @@ import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
 import { type ResolverName, type StrategyName, strategyNames } from "../core/plan.js";
 import { directOnly } from "../core/proxy.js";
+import { ownJobEnv } from "../cron/core/objects.js";
 import { UsageError } from "../errors.js";
 import type { ColorMode } from "../output/color.js";
 import type { PlanFormat } from "../output/render-plan.js";
@@ -197,7 +198,14 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
     waitTimeoutMs: parseDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout"),
     summaryJson: raw.summaryJson === true,
     ...(webhook ? { webhook } : {}),
+    ...ownJobOf(env),
   };
+}
+
+/** In the CronJob's pod, the downward API names the Job (install-cron sets both variables). */
+function ownJobOf(env: Env): Pick<ApplyOptions, "ownJob"> {
+  const namespace = env[ownJobEnv.namespace];
+  return namespace ? { ownJob: { name: env[ownJobEnv.name] ?? "", namespace } } : {};
 }
 
 function wholeNumber(text: string, flag: string, min: number, max: number): number {

@@ -9,6 +9,7 @@ import { confirm } from "../adapters/terminal.js";
 import { type Plan, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { leftToRecordAgain } from "../core/restarted-for.js";
+import { jobTurn, type OwnJob } from "../cron/commands/job-turn.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
 import {
@@ -43,6 +44,8 @@ export interface ApplyOptions extends PlanningOptions {
   summaryJson: boolean;
   /** Post the RunReport here after the run. */
   webhook?: WebhookTarget;
+  /** The CronJob's Job this run is: it gives way to an earlier run of the CronJob still in progress. */
+  ownJob?: OwnJob;
 }
 
 /** What a run has got to, for its report: the plan once made, what became of the restarts once done. */
@@ -65,6 +68,14 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
 
 async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<void> {
   const { io, options } = ctx;
+  if (options.ownJob) {
+    const turn = await jobTurn(ctx.kubectl, options.ownJob);
+    if (turn.kind === "give-way") {
+      io.stderr.write(`${turn.line}\n`);
+      return;
+    }
+    if (turn.kind === "unsure") io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${turn.warning}\n`);
+  }
   const result = await showPlan(ctx);
   run.plan = result.plan;
 

@@ -121,3 +121,76 @@ describe("kubectl dying mid-apply", () => {
     expect(cluster.podNames()).toEqual(["web-7d9c8b-bbbbb", "debug"]);
   });
 });
+
+describe("apply as the CronJob's Job (install-cron's downward API variables set)", () => {
+  /** A Job of the CronJob `kubectl-autoupdate`, made at `created`, still running. */
+  const job = (name: string, created: string) => ({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name,
+      namespace: "tools",
+      creationTimestamp: created,
+      ownerReferences: [
+        {
+          apiVersion: "batch/v1",
+          kind: "CronJob",
+          name: "kubectl-autoupdate",
+          uid: "cron-uid",
+          controller: true,
+        },
+      ],
+    },
+    status: { active: 1, ready: 1 },
+  });
+  const jobs = JSON.stringify({
+    kind: "List",
+    items: [
+      job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z"),
+      job("kubectl-autoupdate-manual-x7k2p", "2026-11-25T13:11:05Z"),
+    ],
+  });
+  const asJob = (name: string) => ({
+    KUBECTL_AUTOUPDATE_JOB: name,
+    KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "tools",
+  });
+  const itsJobs = [
+    "get",
+    "jobs.batch",
+    "--namespace=tools",
+    "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate",
+  ];
+
+  it("a later run gives way to an earlier one still running: one line, no plan, nothing restarted, exit 0", async () => {
+    const cluster = staleCluster().on(itsJobs, { stdout: jobs });
+    const result = await run(
+      cluster,
+      ["apply", "--yes", "--no-wait"],
+      asJob("kubectl-autoupdate-manual-x7k2p"),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(
+      "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is still running: this run restarts nothing (one run at a time)\n",
+    );
+    expect(result.stdout).toBe("");
+    expect(cluster.calls().map((c) => c.argv.slice(0, 2).join(" "))).toEqual(["get jobs.batch"]);
+  });
+
+  it("the earliest run goes on and restarts the stale pods", async () => {
+    const cluster = staleCluster().on(itsJobs, { stdout: jobs });
+    const result = await run(cluster, ["apply", "--yes", "--no-wait"], asJob("kubectl-autoupdate-29926870"));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("3 evicted (of 3 planned)");
+    expect(cluster.podNames()).toEqual(["debug"]);
+  });
+
+  it("its own Job not known (no job-name label): a warning, and the run goes on", async () => {
+    const cluster = staleCluster();
+    const result = await run(cluster, ["apply", "--yes", "--no-wait"], asJob(""));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      "Warning: cannot tell whether another run of the CronJob is in progress: $KUBECTL_AUTOUPDATE_JOB is empty (the pod has no batch.kubernetes.io/job-name label); going on\n",
+    );
+    expect(result.stdout).toContain("3 evicted (of 3 planned)");
+  });
+});

@@ -6,6 +6,7 @@
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
 import { createJob, getJob, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
 import {
+  inProgressPhrase,
   type JobOutcome,
   jobFromCronJob,
   jobOutcome,
@@ -122,9 +123,9 @@ function stillInProgress(deps: CronDeps, namespace: string, run: RunInProgress):
   // Foreground: kubectl returns once the Job's pod is gone, not while that run may still be restarting.
   const stop = `kubectl delete job ${run.name} --cascade=foreground ${words}`;
   const forbid = "(concurrencyPolicy Forbid)";
+  const how = `job ${run.name} ${inProgressPhrase(run.state)} ${forbid}`;
   if (run.state === "Running") {
-    return `job ${run.name} is still running ${forbid}; follow it with ${followJob(deps, namespace, run.name)}, or stop it first with ${stop}`;
+    return `${how}; follow it with ${followJob(deps, namespace, run.name)}, or stop it first with ${stop}`;
   }
-  const how = run.state === "Suspended" ? "is suspended, not finished" : "has not started yet";
-  return `job ${run.name} ${how} ${forbid}; see why with kubectl describe job/${run.name} ${words}, or delete it first with ${stop}`;
+  return `${how}; see why with kubectl describe job/${run.name} ${words}, or delete it first with ${stop}`;
 }

@@ -210,13 +210,20 @@ function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | 
   };
 }
 
-/** The Jobs this CronJob controls (matched by owner UID), whether the schedule or run-now made them. */
-function jobsOf(cronJob: CronJobObject, jobs: readonly JobObject[]): JobObject[] {
-  const uid = cronJob.metadata.uid;
-  return jobs.filter((job) =>
-    job.metadata.ownerReferences?.some(
-      (ref) => ref.kind === "CronJob" && ref.controller === true && ref.uid === uid,
-    ),
+/** The Jobs the CronJob with this UID controls, whether the schedule or run-now made them. */
+function jobsOf(cronJobUid: string | undefined, jobs: readonly JobObject[]): JobObject[] {
+  return jobs.filter((job) => cronJobUid !== undefined && controllingCronJob(job)?.uid === cronJobUid);
+}
+
+function controllingCronJob(job: JobObject): { name: string; uid?: string } | undefined {
+  return job.metadata.ownerReferences?.find((ref) => ref.kind === "CronJob" && ref.controller === true);
+}
+
+/** Oldest first; Jobs made in the same second by name, so every reader orders them alike. */
+function byCreation(a: JobObject, b: JobObject): number {
+  return (
+    (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
+    a.metadata.name.localeCompare(b.metadata.name)
   );
 }
 
@@ -227,26 +234,56 @@ export interface RunInProgress {
 }
 
 /**
- * The CronJob's Jobs that have not finished, oldest first: running, waiting to start, or suspended (a queue
- * such as Kueue suspends a Job until it may run). The CronJob controller's `concurrencyPolicy: Forbid`
- * counts only the Jobs it scheduled, so run-now asks here.
+ * The Jobs that have not finished, oldest first: running, waiting to start, or suspended (a queue such as
+ * Kueue suspends a Job until it may run).
+ */
+function unfinished(jobs: readonly JobObject[]): RunInProgress[] {
+  return [...jobs].sort(byCreation).flatMap((job) => {
+    const { finished, state } = jobOutcome(job);
+    return finished ? [] : [{ name: job.metadata.name, state }];
+  });
+}
+
+/**
+ * The CronJob's Jobs that have not finished, oldest first. The CronJob controller's `concurrencyPolicy:
+ * Forbid` counts only the Jobs it scheduled, so run-now asks here.
  */
 export function runsInProgress(cronJob: CronJobObject, jobs: readonly JobObject[]): RunInProgress[] {
-  return jobsOf(cronJob, jobs)
-    .sort(
-      (a, b) =>
-        (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
-        a.metadata.name.localeCompare(b.metadata.name),
-    )
-    .flatMap((job) => {
-      const { finished, state } = jobOutcome(job);
-      return finished ? [] : [{ name: job.metadata.name, state }];
-    });
+  return unfinished(jobsOf(cronJob.metadata.uid, jobs));
+}
+
+/** How a run in progress stands, after "job NAME". */
+export function inProgressPhrase(state: JobState): string {
+  if (state === "Running") return "is still running";
+  return state === "Suspended" ? "is suspended, not finished" : "has not started yet";
+}
+
+/** Whether a Job's run may go on, judged among the Jobs of its CronJob. */
+export type Turn =
+  | { kind: "alone" }
+  | { kind: "after"; earlier: RunInProgress; cronJob: string }
+  | { kind: "unknown"; why: string };
+
+/**
+ * Whether the run of Job `self` must give way: a run-now Job and a scheduled one can run at once, the
+ * controller's Forbid seeing only its own. Of the CronJob's unfinished Jobs, the oldest goes on and every
+ * later one stops; each run sees the same Jobs in the same order, so exactly one goes on whichever looks
+ * first.
+ */
+export function turnOf(self: string, jobs: readonly JobObject[]): Turn {
+  const job = jobs.find((j) => j.metadata.name === self);
+  if (job === undefined) return { kind: "unknown", why: `job ${self} is not among the namespace's Jobs` };
+  const owner = controllingCronJob(job);
+  if (owner?.uid === undefined) return { kind: "unknown", why: `job ${self} belongs to no CronJob` };
+  const [first] = unfinished(jobsOf(owner.uid, jobs).filter((other) => byCreation(other, job) < 0));
+  return first === undefined ? { kind: "alone" } : { kind: "after", earlier: first, cronJob: owner.name };
 }
 
 /** Summarizes a CronJob and the Jobs it owns (others are ignored). */
 export function cronStatus(cronJob: CronJobObject, jobs: readonly JobObject[]): CronStatus {
-  const runs = jobsOf(cronJob, jobs)
+  const runs = jobsOf(cronJob.metadata.uid, jobs)
+    .sort(byCreation)
+    .reverse()
     .map((job): CronJobRun => {
       const outcome = jobOutcome(job);
       return {
@@ -258,8 +295,7 @@ export function cronStatus(cronJob: CronJobObject, jobs: readonly JobObject[]): 
         started: job.status?.startTime,
         finished: outcome.finishedAt,
       };
-    })
-    .sort((a, b) => (b.created ?? "").localeCompare(a.created ?? "") || a.name.localeCompare(b.name));
+    });
   const container = cronJob.spec.jobTemplate.spec.template?.spec?.containers?.[0];
   const { scope, resolver } = scopeOfCommand([...(container?.command ?? []), ...(container?.args ?? [])]);
   return {

@@ -40,6 +40,15 @@ export type JobProxy = ({ url: string } | { secret: string }) & { bypass: string
 /** The variable the job's apply reads the webhook URL from (cli/webhook-options.ts reads it). */
 export const webhookUrlEnv = "KUBECTL_AUTOUPDATE_WEBHOOK_URL";
 
+/**
+ * The variables the job's apply reads its own Job from (the downward API fills them in), to give way to an
+ * earlier run of the CronJob still in progress (cron/core/jobs.ts turnOf).
+ */
+export const ownJobEnv = {
+  name: "KUBECTL_AUTOUPDATE_JOB",
+  namespace: "KUBECTL_AUTOUPDATE_JOB_NAMESPACE",
+} as const;
+
 /** The field manager of every server-side apply; also the managed-by label value. */
 export const fieldManager = "kubectl-autoupdate";
 
@@ -160,9 +169,12 @@ export function othersObjects(
   return others;
 }
 
+/** The selector that finds every installation's namespaced objects. */
+export const managedSelector = `${labelKeys.managedBy}=${fieldManager}`;
+
 /** The selector that finds an installation's namespaced objects. */
 export function installSelector(name: string): string {
-  return `${labelKeys.managedBy}=${fieldManager},${labelKeys.instance}=${name}`;
+  return `${managedSelector},${labelKeys.instance}=${name}`;
 }
 
 /** The selector that finds an installation's cluster-scoped objects. */
@@ -283,6 +295,16 @@ function cronJob(spec: InstallSpec): InstallObject {
                   env: [
                     { name: "HOME", value: "/tmp" },
                     { name: "KUBECACHEDIR", value: "/tmp/kube-cache" },
+                    {
+                      name: ownJobEnv.name,
+                      valueFrom: {
+                        fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" },
+                      },
+                    },
+                    {
+                      name: ownJobEnv.namespace,
+                      valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
+                    },
                     // The URL is a secret: taken from the Secret when the pod starts, never in args or here.
                     ...(spec.webhookSecret !== undefined
                       ? [

@@ -240,6 +240,42 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     expect(scale.stderr).toContain('cannot patch resource "deployments/scale"');
   });
 
+  it("two Jobs of the CronJob at once (run-now beside a scheduled run): the later gives way, the earlier goes on", async () => {
+    // Named against their order, so the creation time decides, not the name. No kubelet: both stay unstarted.
+    await kk(["create", "job", "run-b", "--from=cronjob/kubectl-autoupdate", "-n", "t1"]);
+    await new Promise((done) => setTimeout(done, 1100));
+    await kk(["create", "job", "run-a", "--from=cronjob/kubectl-autoupdate", "-n", "t1"]);
+    const asJob = (name: string) =>
+      runMain(
+        [
+          "apply",
+          "--yes",
+          "--summary-json",
+          `--kubeconfig=${saKubeconfig}`,
+          `--kubectl=${recorder.path}`,
+          "--namespace=t1",
+          "--resolver=docker",
+          `--docker=${fakeDocker}`,
+        ],
+        // What the downward API gives the job's container (install-cron's env).
+        { env: { KUBECTL_AUTOUPDATE_JOB: name, KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "t1" } },
+      );
+    try {
+      const later = await asJob("run-a");
+      expect(later.code, later.stderr).toBe(0);
+      expect(later.stderr).toBe(
+        "job run-b of cronjob/kubectl-autoupdate has not started yet: this run restarts nothing (one run at a time)\n",
+      );
+      expect(later.stdout).toBe("");
+      const earlier = await asJob("run-b");
+      expect(earlier.code, earlier.stderr).toBe(0);
+      expect(earlier.stderr).not.toMatch(/restarts nothing|Warning|forbidden/);
+      expect(earlier.stdout.trim().split("\n").at(-1)).toMatch(/^\{"kind":"RunSummary"/);
+    } finally {
+      await kk(["delete", "job", "run-a", "run-b", "-n", "t1", "--wait=false"]);
+    }
+  });
+
   it("the rules granted are exactly the requests those runs made: none missing, none unused", () => {
     expect(recorder.requests("allowed")).toEqual(needed);
     // kubectl's own: a named get that finds nothing checks that the namespace exists, and takes no for an

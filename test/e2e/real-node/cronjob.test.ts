@@ -271,6 +271,10 @@ describe("install-cron with the built image; a scheduled run on the real node", 
     const env = containerEnv(`${job.metadata.name}-`);
     expect(env["HTTPS_PROXY"]).toBe(deadProxy);
     expect(env["HTTP_PROXY"]).toBe(deadProxy);
+    // The downward API named its own Job, so it could tell whether an earlier run was in progress.
+    expect(env["KUBECTL_AUTOUPDATE_JOB"]).toBe(job.metadata.name);
+    expect(env["KUBECTL_AUTOUPDATE_JOB_NAMESPACE"]).toBe(ns);
+    expect(log.stdout).not.toContain("cannot tell whether another run");
     console.error(`cronjob: the job's NO_PROXY as containerd got it: ${env["NO_PROXY"]}`);
     const service = JSON.parse(await kk(["get", "service", "kubernetes", "-n", "default", "-o", "json"]));
     expect([

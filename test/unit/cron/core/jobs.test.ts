@@ -7,6 +7,7 @@ import {
   type JobObject,
   jobFromCronJob,
   jobOutcome,
+  turnOf,
   whyNotStarted,
 } from "../../../../src/cron/core/jobs.js";
 import { renderCronStatusTable, toCronStatusDocument } from "../../../../src/cron/output/status.js";
@@ -162,6 +163,57 @@ describe("cronStatus", () => {
       created: expect.any(String),
       started: expect.any(String),
       finished: expect.any(String),
+    });
+  });
+});
+
+describe("turnOf: which of the CronJob's unfinished Jobs goes on", () => {
+  const scheduled = job("kubectl-autoupdate-29926870"); // pending, 13:10:00
+  /** A copy of the scheduled Job, renamed, made at `created`, unfinished unless given a status. */
+  const another = (name: string, created: string, status: JobObject["status"] = scheduled.status) => {
+    const copy = structuredClone(scheduled);
+    copy.metadata.name = name;
+    copy.metadata.creationTimestamp = created;
+    copy.status = status;
+    return copy;
+  };
+
+  it("the oldest unfinished Job goes on; a later one gives way to it, whatever order they are listed in", () => {
+    const later = another("kubectl-autoupdate-manual-zzzzz", "2026-11-25T13:12:00Z");
+    expect(turnOf(scheduled.metadata.name, [later, ...jobs])).toEqual({ kind: "alone" });
+    expect(turnOf(later.metadata.name, [later, ...jobs])).toEqual({
+      kind: "after",
+      earlier: { name: scheduled.metadata.name, state: "Pending" },
+      cronJob: "kubectl-autoupdate",
+    });
+  });
+
+  it("Jobs made in the same second: the first by name goes on, for both of them", () => {
+    const a = another("kubectl-autoupdate-manual-aaaaa", "2026-11-25T13:10:00Z");
+    const turns = [a, scheduled].map((j) => turnOf(j.metadata.name, [scheduled, a]).kind);
+    expect(turns).toEqual(["after", "alone"]);
+  });
+
+  it("finished Jobs and another CronJob's Jobs do not hold a run back", () => {
+    const later = another("kubectl-autoupdate-manual-zzzzz", "2026-11-25T13:12:00Z");
+    const done = jobs.filter((j) => jobOutcome(j).finished);
+    expect(done).toHaveLength(2);
+    expect(turnOf(later.metadata.name, [later, ...done])).toEqual({ kind: "alone" });
+    const foreign = structuredClone(scheduled);
+    foreign.metadata.ownerReferences = [{ ...foreign.metadata.ownerReferences![0]!, uid: "another-uid" }];
+    expect(turnOf(later.metadata.name, [later, foreign])).toEqual({ kind: "alone" });
+  });
+
+  it("a Job not listed, or made by no CronJob, cannot tell: unknown, with why", () => {
+    expect(turnOf("gone", jobs)).toEqual({
+      kind: "unknown",
+      why: "job gone is not among the namespace's Jobs",
+    });
+    const byHand = another("by-hand", "2026-11-25T13:12:00Z");
+    byHand.metadata.ownerReferences = [];
+    expect(turnOf("by-hand", [byHand, scheduled])).toEqual({
+      kind: "unknown",
+      why: "job by-hand belongs to no CronJob",
     });
   });
 });
