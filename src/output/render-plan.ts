@@ -1,6 +1,6 @@
 /** Everything `plan` prints, as strings: the document or table on stdout, warnings on stderr. */
 
-import { type Plan, summarize } from "../core/plan.js";
+import { type Plan, type PlanPod, summarize } from "../core/plan.js";
 import { counted } from "../util/counted.js";
 import type { StreamColors } from "./color.js";
 import { planJsonPieces, planYamlPieces } from "./plan-document.js";
@@ -34,10 +34,7 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   if (format === "yaml") return { stdout: planYamlPieces(plan), stderr: stderr.join("") };
 
   const wide = format === "wide";
-  for (const pod of plan.pods) {
-    if (pod.action !== "delete") continue;
-    for (const w of pod.warnings) stderr.push(`${warning} pod ${pod.namespace}/${pod.name}: ${w}\n`);
-  }
+  for (const line of podWarnings(plan)) stderr.push(`${warning} ${line}\n`);
   // An opted-out pod is the user's to leave alone (the CronJob's own pod, before its imageID is known).
   const unknown = plan.pods
     .filter((p) => !p.optedOut)
@@ -58,6 +55,35 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   });
   if (input.noHeaders) return { stdout: table, stderr: stderr.join("") };
   return { stdout: { [Symbol.iterator]: () => tableThenSummary(table, plan) }, stderr: stderr.join("") };
+}
+
+/** Pod names a grouped warning lists before it counts the rest. */
+const namesListed = 3;
+
+/**
+ * The warnings of the pods to restart, one line per workload and warning: the pods of one template say
+ * the same thing (a pull policy, a GitOps owner), and a line per pod would repeat it a replica count of
+ * times. A warning of one pod names it, as before; of several, the workload, the count and a few names.
+ */
+function podWarnings(plan: Plan): string[] {
+  const groups = new Map<string, { pods: PlanPod[]; warning: string; count: number }>();
+  for (const pod of plan.pods) {
+    if (pod.action !== "delete") continue;
+    const workload = pod.owner ? `${pod.namespace}/${pod.owner.kind}/${pod.owner.name}` : `pod ${pod.uid}`;
+    for (const warning of pod.warnings) {
+      const key = `${workload}\u0000${warning}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { pods: [pod], warning, count: 1 });
+      else if (++group.count <= namesListed) group.pods.push(pod);
+    }
+  }
+  return [...groups.values()].map(({ pods, warning, count }) => {
+    const [first] = pods as [PlanPod];
+    if (count === 1) return `pod ${first.namespace}/${first.name}: ${warning}`;
+    const more = count > namesListed ? `, ${count - namesListed} more` : "";
+    const names = `${pods.map((p) => p.name).join(", ")}${more}`;
+    return `${count} pods of ${first.owner!.kind}/${first.owner!.name} in ${first.namespace} (${names}): ${warning}`;
+  });
 }
 
 /** The table's pieces, then the summary line, a blank line apart when there is a table. */

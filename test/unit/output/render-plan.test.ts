@@ -67,6 +67,37 @@ describe("renderPlan", () => {
     );
   });
 
+  it("one warning line per workload: a few of its pods named, the rest counted; a lone pod named as before", () => {
+    const replica = (rs: string, suffix: string, imagePullPolicy: "IfNotPresent" | "Always") =>
+      makePod({
+        name: `${rs}-${suffix}`,
+        owner: { kind: "ReplicaSet", name: rs },
+        containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD, imagePullPolicy }],
+      });
+    const cached = decidePlan({
+      resolver: "docker",
+      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web"), makeReplicaSet("api-5f6d7c", "api")]),
+      resolutions: new Map([["docker.io/library/nginx:latest", resolved(NEW)]]),
+      pods: [
+        ...["a", "b", "c", "d", "e"].map((s) => replica("web-7d9c8b", s, "IfNotPresent")),
+        replica("api-5f6d7c", "a", "IfNotPresent"),
+        replica("api-5f6d7c", "b", "Always"),
+      ],
+    });
+    expect(cached.pods.map((p) => p.action)).toEqual(Array(7).fill("delete"));
+    const out = rendered(cached, "table");
+    const why =
+      "imagePullPolicy IfNotPresent on container app: the node may start its cached old image again";
+    expect(out.stderr).toBe(
+      `Warning: 5 pods of Deployment/web in default (web-7d9c8b-a, web-7d9c8b-b, web-7d9c8b-c, 2 more): ${why}\n` +
+        `Warning: pod default/api-5f6d7c-a: ${why}\n`,
+    );
+    const three = { ...cached, pods: cached.pods.slice(0, 3) };
+    expect(rendered(three, "table").stderr).toBe(
+      `Warning: 3 pods of Deployment/web in default (web-7d9c8b-a, web-7d9c8b-b, web-7d9c8b-c): ${why}\n`,
+    );
+  });
+
   it("an opted-out pod is not counted among the containers that could not be checked", () => {
     const optedOut = decidePlan({
       resolver: "docker",
