@@ -139,6 +139,7 @@ export class Kubectl {
     shape: Shape | undefined,
     read: ItemReader<T>,
     warn?: Warn,
+    onRestart?: () => void,
   ): Promise<T[]> {
     const listed = listedResources[resource];
     if (!listed) throw new Error(`no API path known for ${resource}`);
@@ -155,6 +156,7 @@ export class Kubectl {
       shape,
       read,
       warn,
+      ...(onRestart ? { onRestart } : {}),
       ...(this.listSignal ? { signal: this.listSignal } : {}),
     });
   }
@@ -183,7 +185,13 @@ export class Kubectl {
    * All pods in scope, page by page, each reduced to what the plan reads; `onPod` sees each one as it
    * streams in (again, if the list has to restart).
    */
-  listPods(scope: PodScope, warn?: Warn, onPod?: (pod: Pod) => void): Promise<Pod[]> {
+  listPods(
+    scope: PodScope,
+    warn?: Warn,
+    onPod?: (pod: Pod) => void,
+    /** The list starts again (an expired continue token): the pods passed to onPod so far are dropped. */
+    onRestart?: () => void,
+  ): Promise<Pod[]> {
     const read = podReader(new SharedValues());
     return this.pagedList(
       "pods",
@@ -195,6 +203,7 @@ export class Kubectl {
         return pod;
       },
       warn,
+      onRestart,
     );
   }
 

@@ -37,6 +37,8 @@ export interface PagedListRequest<T> {
   shape?: Shape;
   read: ItemReader<T>;
   warn?: (line: string) => void;
+  /** The list starts again from its first page: every item read so far is dropped. */
+  onRestart?: () => void;
   /** Stops the pages in flight (SIGTERM reaches this process only, not its kubectl children). */
   signal?: AbortSignal;
 }
@@ -51,6 +53,7 @@ export async function readPagedList<T>(request: PagedListRequest<T>): Promise<T[
       `the ${request.name} list took longer than the API server keeps its continue token (410 Expired ` +
         `after ${error.itemsRead} read); read it again from the start`,
     );
+    request.onRestart?.();
   }
   try {
     return await readAllPages(request);

@@ -90,20 +90,28 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
       .catch(() => {});
   };
   let count = 0;
-  const listed = await kubectl.listPods(scope, warn, (pod) => {
-    if (++count % listedStep === 0) options.onListed?.(count);
-    // The pod as listed first: nearly every pod starts nothing, and --image's selection parses its images.
-    // (A selected pod has the same owner and a subset of the containers.)
-    const resource = ownerResourceOf(pod);
-    const startsOwners = resource !== null && !ownerLists.has(resource);
-    const startsAccounts = !accounts.started && needsAccountSecrets(pod);
-    if (!startsOwners && !startsAccounts && !onTagReady) return;
-    const selected = only ? withOnlyImages(pod, only) : pod;
-    if (!selected) return;
-    if (startsOwners) ownerList(resource);
-    if (startsAccounts && needsAccountSecrets(selected)) accounts.start();
-    if (onTagReady) announceTags(selected);
-  });
+  const listed = await kubectl.listPods(
+    scope,
+    warn,
+    (pod) => {
+      if (++count % listedStep === 0) options.onListed?.(count);
+      // The pod as listed first: nearly every pod starts nothing, and --image's selection parses its images.
+      // (A selected pod has the same owner and a subset of the containers.)
+      const resource = ownerResourceOf(pod);
+      const startsOwners = resource !== null && !ownerLists.has(resource);
+      const startsAccounts = !accounts.started && needsAccountSecrets(pod);
+      if (!startsOwners && !startsAccounts && !onTagReady) return;
+      const selected = only ? withOnlyImages(pod, only) : pod;
+      if (!selected) return;
+      if (startsOwners) ownerList(resource);
+      if (startsAccounts && needsAccountSecrets(selected)) accounts.start();
+      if (onTagReady) announceTags(selected);
+    },
+    () => {
+      // Read again from the first page: the count starts over with it.
+      count = 0;
+    },
+  );
   const pods = only ? onlyImages(listed, only) : listed;
 
   const images = imagesToResolve(imagesInUse(pods));

@@ -70,7 +70,8 @@ function scripted(script: Script) {
   return { exec, log, maxInFlight: () => maxInFlight };
 }
 
-function read(script: Script, warnings: string[] = [], signal?: AbortSignal) {
+/** `events` gets each item read (`read a`) and each restart, in order. */
+function read(script: Script, warnings: string[] = [], signal?: AbortSignal, events: string[] = []) {
   const kubectl = scripted(script);
   const result = readPagedList({
     ...(signal ? { signal } : {}),
@@ -81,8 +82,12 @@ function read(script: Script, warnings: string[] = [], signal?: AbortSignal) {
     name: "get pods",
     query: {},
     pageSize: 2,
-    read: parsedBy((item: { metadata: { name: string } }) => item.metadata.name),
+    read: parsedBy((item: { metadata: { name: string } }) => {
+      events.push(`read ${item.metadata.name}`);
+      return item.metadata.name;
+    }),
     warn: (line) => warnings.push(line),
+    onRestart: () => events.push("restart"),
   });
   return { result, kubectl };
 }
@@ -105,9 +110,16 @@ describe("readPagedList", () => {
 
   it("an expired token restarts from the first page once, with a warning; nothing read twice", async () => {
     const warnings: string[] = [];
-    const { result, kubectl } = read({ pages: threePages, expire: ["t2"] }, warnings);
+    const events: string[] = [];
+    const { result, kubectl } = read({ pages: threePages, expire: ["t2"] }, warnings, undefined, events);
     expect(await result).toEqual(["a", "b", "c", "d", "e"]);
     expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1", "t2", "", "t1", "t2"]);
+    // The reader is told before the first page is read again (a count of items read starts over).
+    expect(events.slice(events.indexOf("restart"))).toEqual([
+      "restart",
+      ...["a", "b", "c", "d", "e"].map((n) => `read ${n}`),
+    ]);
+    expect(events.filter((e) => e === "restart")).toHaveLength(1);
     expect(warnings).toEqual([
       "the get pods list took longer than the API server keeps its continue token (410 Expired after 4 read); read it again from the start",
     ]);

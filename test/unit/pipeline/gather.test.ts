@@ -31,11 +31,14 @@ const job = (name: string) =>
   });
 
 /** A kubectl whose pod list streams `pods` and records, in order, what was asked and when the list ended. */
-function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean } = {}) {
+function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean; restartAfter?: number } = {}) {
   const events: string[] = [];
   const secretsAsked: string[] = [];
   const kubectl = {
-    async listPods(_scope: PodScope, _warn?: unknown, onPod?: (pod: Pod) => void) {
+    async listPods(_scope: PodScope, _warn?: unknown, onPod?: (pod: Pod) => void, onRestart?: () => void) {
+      // An expired continue token: the first `restartAfter` pods read, then the list again from the start.
+      for (const pod of pods.slice(0, options.restartAfter ?? 0)) onPod?.(pod);
+      if (options.restartAfter !== undefined) onRestart?.();
       for (const pod of pods) {
         await Promise.resolve();
         onPod?.(pod);
@@ -110,6 +113,21 @@ describe("gather", () => {
       onListed: (listed) => events.push(`${listed} listed`),
     });
     expect(events.filter((e) => e.endsWith("listed"))).toEqual(["1000 listed", "2000 listed", "pods listed"]);
+  });
+
+  it("counts again from the start when the list restarts (an expired continue token)", async () => {
+    const pods = Array.from({ length: 2500 }, (_, i) => web(`web-${i}`));
+    const { kubectl, events } = fakeKubectl(pods, { restartAfter: 1500 });
+    await gather(kubectl, scope, {
+      concurrency: 4,
+      onListed: (listed) => events.push(`${listed} listed`),
+    });
+    expect(events.filter((e) => e.endsWith("listed"))).toEqual([
+      "1000 listed",
+      "1000 listed",
+      "2000 listed",
+      "pods listed",
+    ]);
   });
 
   it("announces a tag while the pods stream in, once, when neither its pod nor that pod's ServiceAccount names a pull secret", async () => {
