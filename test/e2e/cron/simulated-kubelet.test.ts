@@ -5,8 +5,6 @@
  * (nothing labelled, and each object it made NotFound by name). `kubectl auth can-i` answers are strict:
  * an error is never taken for "no".
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   apply,
@@ -14,7 +12,7 @@ import {
   kubectl,
   plugin,
   settledWorkloads,
-  testbed,
+  tokenKubeconfig,
   until,
   useCluster,
 } from "../../support/e2e.js";
@@ -197,19 +195,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
     const cron = JSON.parse(await kk(["get", "cronjob", "kubectl-autoupdate", "-n", ns, "-o", "json"]));
     const [, ...args] = cron.spec.jobTemplate.spec.template.spec.containers[0].command as string[];
     const token = (await kk(["create", "token", "kubectl-autoupdate", "-n", ns])).trim();
-    const tb = testbed();
-    const kubeconfig = join(tb.dir, "cron-sa.kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: "tb", cluster: { server: tb.apiserver, "certificate-authority": tb.ca } }],
-        users: [{ name: "sa", user: { token } }],
-        contexts: [{ name: "sa", context: { cluster: "tb", user: "sa", namespace: ns } }],
-        "current-context": "sa",
-      }),
-    );
+    const kubeconfig = tokenKubeconfig("kubectl-autoupdate", ns, token);
     const result = await plugin(args, { KUBECONFIG: kubeconfig });
     expect(result.code, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout.trim().split("\n").pop()!);
