@@ -183,15 +183,10 @@ export class Kubectl {
 
   /**
    * All pods in scope, page by page, each reduced to what the plan reads; `onPod` sees each one as it
-   * streams in (again, if the list has to restart).
+   * streams in (again, after `onRestart`, if the list has to restart).
    */
-  listPods(
-    scope: PodScope,
-    warn?: Warn,
-    onPod?: (pod: Pod) => void,
-    /** The list starts again (an expired continue token): the pods passed to onPod so far are dropped. */
-    onRestart?: () => void,
-  ): Promise<Pod[]> {
+  listPods(scope: PodScope, listener: PodListListener = {}): Promise<Pod[]> {
+    const { warn, onPod, onRestart } = listener;
     const read = podReader(new SharedValues());
     return this.pagedList(
       "pods",
@@ -474,6 +469,15 @@ export class Kubectl {
         (firstLine(result.stderr) || howItEnded(result)).replace('error when creating "STDIN": ', "");
     return { ok: false, reason };
   }
+}
+
+/** Who hears about a pod list as it is read. */
+export interface PodListListener {
+  warn?: Warn;
+  /** Each pod, as soon as it is read. */
+  onPod?: (pod: Pod) => void;
+  /** The list starts again (an expired continue token): the pods passed to onPod so far are dropped. */
+  onRestart?: () => void;
 }
 
 /** An Event as events.k8s.io/v1 takes it (output/restart-event.ts builds them). */

@@ -90,10 +90,9 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
       .catch(() => {});
   };
   let count = 0;
-  const listed = await kubectl.listPods(
-    scope,
+  const listed = await kubectl.listPods(scope, {
     warn,
-    (pod) => {
+    onPod: (pod) => {
       if (++count % listedStep === 0) options.onListed?.(count);
       // The pod as listed first: nearly every pod starts nothing, and --image's selection parses its images.
       // (A selected pod has the same owner and a subset of the containers.)
@@ -107,11 +106,11 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
       if (startsAccounts && needsAccountSecrets(selected)) accounts.start();
       if (onTagReady) announceTags(selected);
     },
-    () => {
+    onRestart: () => {
       // Read again from the first page: the count starts over with it.
       count = 0;
     },
-  );
+  });
   const pods = only ? onlyImages(listed, only) : listed;
 
   const images = imagesToResolve(imagesInUse(pods));

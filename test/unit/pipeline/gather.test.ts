@@ -4,7 +4,7 @@
  * list only when a pod names no pull secret of its own.
  */
 import { describe, expect, it } from "vitest";
-import type { Kubectl, PodScope } from "../../../src/adapters/kubectl.js";
+import type { Kubectl, PodListListener, PodScope } from "../../../src/adapters/kubectl.js";
 import type { KubeObject, Pod, ServiceAccount } from "../../../src/core/k8s.js";
 import { ToolFailedError } from "../../../src/errors.js";
 import { gather } from "../../../src/pipeline/gather.js";
@@ -35,7 +35,7 @@ function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean; restartAfte
   const events: string[] = [];
   const secretsAsked: string[] = [];
   const kubectl = {
-    async listPods(_scope: PodScope, _warn?: unknown, onPod?: (pod: Pod) => void, onRestart?: () => void) {
+    async listPods(_scope: PodScope, { onPod, onRestart }: PodListListener = {}) {
       // An expired continue token: the first `restartAfter` pods read, then the list again from the start.
       for (const pod of pods.slice(0, options.restartAfter ?? 0)) onPod?.(pod);
       if (options.restartAfter !== undefined) onRestart?.();

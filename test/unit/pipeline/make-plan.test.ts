@@ -4,7 +4,7 @@
  * resolving stays `--concurrency` at a time, early asks included.
  */
 import { describe, expect, it } from "vitest";
-import type { Kubectl, PodScope } from "../../../src/adapters/kubectl.js";
+import type { Kubectl, PodListListener, PodScope } from "../../../src/adapters/kubectl.js";
 import type { Resolver } from "../../../src/adapters/resolver.js";
 import type { ImageRef } from "../../../src/core/image-ref.js";
 import type { Pod } from "../../../src/core/k8s.js";
@@ -31,7 +31,7 @@ const pod = (name: string, image: string, imagePullSecrets?: string[]) =>
 /** A kubectl whose pods stream in one at a time; `events` records the list's end. */
 function fakeKubectl(pods: Pod[], events: string[], remembered: () => Promise<unknown[]> = async () => []) {
   return {
-    async listPods(_scope: PodScope, _warn?: unknown, onPod?: (pod: Pod) => void) {
+    async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
       for (const p of pods) {
         await new Promise((resolve) => setTimeout(resolve, 1));
         onPod?.(p);
