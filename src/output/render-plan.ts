@@ -1,6 +1,6 @@
 /** Everything `plan` prints, as strings: the document or table on stdout, warnings on stderr. */
 
-import { type Plan, type PlanPod, summarize } from "../core/plan.js";
+import { type Plan, summarize } from "../core/plan.js";
 import { counted } from "../util/counted.js";
 import type { StreamColors } from "./color.js";
 import { planJsonPieces, planYamlPieces } from "./plan-document.js";
@@ -66,23 +66,23 @@ const namesListed = 3;
  * times. A warning of one pod names it, as before; of several, the workload, the count and a few names.
  */
 function podWarnings(plan: Plan): string[] {
-  const groups = new Map<string, { pods: PlanPod[]; warning: string; count: number }>();
+  type Group = { who: string; namespace: string; names: string[]; count: number; warning: string };
+  const groups = new Map<string, Group>();
   for (const pod of plan.pods) {
     if (pod.action !== "delete") continue;
-    const workload = pod.owner ? `${pod.namespace}/${pod.owner.kind}/${pod.owner.name}` : `pod ${pod.uid}`;
+    const { namespace, owner } = pod;
+    const who = owner ? `${owner.kind} ${namespace}/${owner.name}` : `pod ${namespace}/${pod.name}`;
     for (const warning of pod.warnings) {
-      const key = `${workload}\u0000${warning}`;
+      const key = `${who}\u0000${warning}`;
       const group = groups.get(key);
-      if (group === undefined) groups.set(key, { pods: [pod], warning, count: 1 });
-      else if (++group.count <= namesListed) group.pods.push(pod);
+      if (group === undefined) groups.set(key, { who, namespace, names: [pod.name], count: 1, warning });
+      else if (++group.count <= namesListed) group.names.push(pod.name);
     }
   }
-  return [...groups.values()].map(({ pods, warning, count }) => {
-    const [first] = pods as [PlanPod];
-    if (count === 1) return `pod ${first.namespace}/${first.name}: ${warning}`;
+  return [...groups.values()].map(({ who, namespace, names, count, warning }) => {
+    if (count === 1) return `pod ${namespace}/${names[0]}: ${warning}`;
     const more = count > namesListed ? `, ${count - namesListed} more` : "";
-    const names = `${pods.map((p) => p.name).join(", ")}${more}`;
-    return `${count} pods of ${first.owner!.kind}/${first.owner!.name} in ${first.namespace} (${names}): ${warning}`;
+    return `${count} pods of ${who} (${names.join(", ")}${more}): ${warning}`;
   });
 }
 

@@ -89,12 +89,12 @@ describe("renderPlan", () => {
     const why =
       "imagePullPolicy IfNotPresent on container app: the node may start its cached old image again";
     expect(out.stderr).toBe(
-      `Warning: 5 pods of Deployment/web in default (web-7d9c8b-a, web-7d9c8b-b, web-7d9c8b-c, 2 more): ${why}\n` +
+      `Warning: 5 pods of Deployment default/web (web-7d9c8b-a, web-7d9c8b-b, web-7d9c8b-c, 2 more): ${why}\n` +
         `Warning: pod default/api-5f6d7c-a: ${why}\n`,
     );
     const three = { ...cached, pods: cached.pods.slice(0, 3) };
     expect(rendered(three, "table").stderr).toBe(
-      `Warning: 3 pods of Deployment/web in default (web-7d9c8b-a, web-7d9c8b-b, web-7d9c8b-c): ${why}\n`,
+      `Warning: 3 pods of Deployment default/web (web-7d9c8b-a, web-7d9c8b-b, web-7d9c8b-c): ${why}\n`,
     );
   });
 
