@@ -9,7 +9,7 @@ import { confirm } from "../adapters/terminal.js";
 import { type Plan, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { leftToRecordAgain } from "../core/restarted-for.js";
-import { jobTurn, type OwnJob } from "../cron/commands/job-turn.js";
+import type { OwnJob } from "../cron/commands/job-turn.js";
 import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
 import {
@@ -68,20 +68,18 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
 
 async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<void> {
   const { io, options } = ctx;
+  // With -o json|yaml stdout holds only the document; the restart report goes to stderr.
+  const toStderr = options.output === "json" || options.output === "yaml";
+  const report = toStderr ? io.stderr : io.stdout;
   if (options.ownJob) {
-    const turn = await jobTurn(ctx.kubectl, options.ownJob);
-    if (turn.kind === "give-way") {
-      io.stderr.write(`${turn.line}\n`);
-      return;
-    }
-    if (turn.kind === "unsure") io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${turn.warning}\n`);
+    // Loaded only in the CronJob's pod.
+    const { takeTurn } = await import("../cron/commands/job-turn.js");
+    const summary = options.summaryJson ? report : null;
+    if (!(await takeTurn({ ...ctx, summary }, options.ownJob))) return;
   }
   const result = await showPlan(ctx);
   run.plan = result.plan;
 
-  // With -o json|yaml stdout holds only the document; the restart report goes to stderr.
-  const toStderr = options.output === "json" || options.output === "yaml";
-  const report = toStderr ? io.stderr : io.stdout;
   const chalk = toStderr ? ctx.colors.stderr : ctx.colors.stdout;
   const targets = podsToRestart(result.plan);
   // A server dry run restarts nothing, so it records nothing either.

@@ -31,6 +31,8 @@ const apiVersions: Record<string, string> = {
   ReplicaSet: "apps/v1",
   ReplicationController: "v1",
   Pod: "v1",
+  CronJob: "batch/v1",
+  Job: "batch/v1",
 };
 
 /** The Event for one restart; `now` is the clock's, `instance` the reporting host (the CronJob's pod name). */
@@ -70,7 +72,7 @@ export function leftEvent(
 }
 
 /** An Event of this tool on a controller, naming what a restart was for when it records one. */
-function controllerEvent(
+export function controllerEvent(
   controller: { kind: string; name: string; uid?: string },
   namespace: string,
   restartedFor: string | undefined,
@@ -146,12 +148,12 @@ function eventNamePrefix(name: string): string {
   return `${name.slice(0, 200).replace(/[-.]+$/, "")}.autoupdate-`;
 }
 
-function objectReference(kind: string, name: string, namespace: string, uid: string | undefined) {
+export function objectReference(kind: string, name: string, namespace: string, uid: string | undefined) {
   return { apiVersion: apiVersions[kind] ?? "v1", kind, name, namespace, ...(uid ? { uid } : {}) };
 }
 
 /** metav1.MicroTime as the API server parses it: RFC 3339 with exactly six fractional digits. */
-function microTime(ms: number): string {
+export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 

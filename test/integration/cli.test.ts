@@ -123,8 +123,8 @@ describe("kubectl dying mid-apply", () => {
 });
 
 describe("apply as the CronJob's Job (install-cron's downward API variables set)", () => {
-  /** A Job of the CronJob `kubectl-autoupdate`, made at `created`, still running. */
-  const job = (name: string, created: string) => ({
+  /** A Job of the CronJob `kubectl-autoupdate`, made at `created`, still running (or suspended). */
+  const job = (name: string, created: string, suspend = false) => ({
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
@@ -141,15 +141,15 @@ describe("apply as the CronJob's Job (install-cron's downward API variables set)
         },
       ],
     },
+    spec: { suspend },
     status: { active: 1, ready: 1 },
   });
-  const jobs = JSON.stringify({
-    kind: "List",
-    items: [
-      job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z"),
-      job("kubectl-autoupdate-manual-x7k2p", "2026-11-25T13:11:05Z"),
-    ],
-  });
+  const jobsWith = (earlier: object) =>
+    JSON.stringify({
+      kind: "List",
+      items: [earlier, job("kubectl-autoupdate-manual-x7k2p", "2026-11-25T13:11:05Z")],
+    });
+  const jobs = jobsWith(job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z"));
   const asJob = (name: string) => ({
     KUBECTL_AUTOUPDATE_JOB: name,
     KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "tools",
@@ -160,20 +160,62 @@ describe("apply as the CronJob's Job (install-cron's downward API variables set)
     "--namespace=tools",
     "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate",
   ];
+  const later = asJob("kubectl-autoupdate-manual-x7k2p");
+  /** The Event the run created, parsed. */
+  const eventOf = (cluster: FakeCluster) =>
+    JSON.parse(cluster.writes().find((c) => c.argv.includes("create"))!.stdin);
 
-  it("a later run gives way to an earlier one still running: one line, no plan, nothing restarted, exit 0", async () => {
+  it("a later run gives way to an earlier one still running: one line, an Event on the CronJob, no plan, exit 0", async () => {
     const cluster = staleCluster().on(itsJobs, { stdout: jobs });
-    const result = await run(
-      cluster,
-      ["apply", "--yes", "--no-wait"],
-      asJob("kubectl-autoupdate-manual-x7k2p"),
-    );
+    const result = await run(cluster, ["apply", "--yes", "--no-wait", "--summary-json"], later);
     expect(result.code, result.stderr).toBe(0);
+    const line =
+      "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is still running: this run restarts nothing (one run at a time)";
+    expect(result.stderr).toBe(`${line}\n`);
+    // In place of the RunSummary: nothing was checked, so no counts.
+    expect(JSON.parse(result.stdout)).toEqual({
+      kind: "RunSkipped",
+      cronJob: "kubectl-autoupdate",
+      gaveWayTo: { job: "kubectl-autoupdate-29926870", state: "Running" },
+    });
+    expect(cluster.calls().map((c) => c.argv.slice(0, 2).join(" "))).toEqual(["get jobs.batch", "create -f"]);
+    expect(eventOf(cluster)).toMatchObject({
+      apiVersion: "events.k8s.io/v1",
+      metadata: { namespace: "tools" },
+      type: "Normal",
+      reason: "RunSkipped",
+      action: "Skip",
+      reportingController: "kubectl-autoupdate",
+      regarding: { apiVersion: "batch/v1", kind: "CronJob", name: "kubectl-autoupdate", uid: "cron-uid" },
+      related: { apiVersion: "batch/v1", kind: "Job", name: "kubectl-autoupdate-29926870" },
+      note: line,
+    });
+    expect(cluster.podNames()).toHaveLength(4);
+  });
+
+  it("an earlier Job suspended holds every run back: exit 1, a Warning Event, nothing restarted", async () => {
+    const suspended = jobsWith(job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true));
+    const cluster = staleCluster().on(itsJobs, { stdout: suspended });
+    const result = await run(cluster, ["apply", "--yes", "--no-wait"], later);
+    expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is still running: this run restarts nothing (one run at a time)\n",
+      "error: job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is suspended, not finished: no run restarts anything until it is resumed or deleted (kubectl delete job kubectl-autoupdate-29926870 -n tools)\n",
     );
-    expect(result.stdout).toBe("");
-    expect(cluster.calls().map((c) => c.argv.slice(0, 2).join(" "))).toEqual(["get jobs.batch"]);
+    expect(eventOf(cluster)).toMatchObject({ type: "Warning", reason: "RunSkipped" });
+    expect(cluster.podNames()).toHaveLength(4);
+  });
+
+  it("the Jobs cannot be read: nothing restarted, exit 1, saying why", async () => {
+    const cluster = staleCluster().on(itsJobs, {
+      stderr: "Error from server (InternalError): etcdserver: request timed out\n",
+      exitCode: 1,
+    });
+    const result = await run(cluster, ["apply", "--yes", "--no-wait"], later);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "error: cannot tell whether another run of the CronJob is in progress, so nothing was restarted: kubectl get failed: Error from server (InternalError): etcdserver: request timed out\n",
+    );
+    expect(cluster.writes()).toEqual([]);
   });
 
   it("the earliest run goes on and restarts the stale pods", async () => {

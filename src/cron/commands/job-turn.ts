@@ -1,12 +1,25 @@
 /**
  * One run at a time for the CronJob's Jobs: the controller's `concurrencyPolicy: Forbid` sees only the Jobs
  * it scheduled, so a scheduled run could start while a run-now Job is still restarting pods (and two
- * run-now at once both start). The job's apply asks here first, and a later run gives way to an earlier one.
+ * run-now at once both start). The job's apply asks here first.
  */
+import { hostname } from "node:os";
 import type { Kubectl } from "../../adapters/kubectl.js";
+import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
+import { RefusedError, ToolFailedError } from "../../errors.js";
+import type { StreamColors } from "../../output/color.js";
+import type { Clock } from "../../util/clock.js";
 import { listJobs } from "../adapters/kubectl.js";
-import { inProgressPhrase, type Turn, turnOf } from "../core/jobs.js";
-import { managedSelector, ownJobEnv } from "../core/objects.js";
+import { type Turn, turnOf } from "../core/jobs.js";
+import { managedSelector } from "../core/objects.js";
+import {
+  giveWayEvent,
+  giveWayLine,
+  heldBySuspendedLine,
+  noJobName,
+  runSkippedJson,
+  unsureLine,
+} from "../output/turn.js";
 
 /** The Job this run is, from the downward API (empty name: the cluster sets no job-name label). */
 export interface OwnJob {
@@ -14,30 +27,49 @@ export interface OwnJob {
   namespace: string;
 }
 
-/** What this run is to do: go on, give way (a line saying to whom), or go on with a warning. */
-export type JobTurn =
-  | { kind: "go" }
-  | { kind: "give-way"; line: string }
-  | { kind: "unsure"; warning: string };
+export interface TurnDeps {
+  kubectl: Kubectl;
+  io: { stderr: NodeJS.WritableStream };
+  colors: StreamColors;
+  clock: Clock;
+  /** Where the RunSummary would go, when asked for one. */
+  summary: NodeJS.WritableStream | null;
+}
 
-export async function jobTurn(kubectl: Kubectl, own: OwnJob): Promise<JobTurn> {
-  const turn: Turn =
-    own.name === ""
-      ? {
-          kind: "unknown",
-          why: `$${ownJobEnv.name} is empty (the pod has no batch.kubernetes.io/job-name label)`,
-        }
-      : turnOf(own.name, await listJobs(kubectl, own.namespace, managedSelector));
-  if (turn.kind === "alone") return { kind: "go" };
+/**
+ * Whether this run goes on. A run that gives way says so, records it on the CronJob and ends well; one held
+ * back by a suspended Job fails. When its own Job cannot be found it goes on with a warning; when the Jobs
+ * cannot be read it stops, restarting nothing (the next run asks again).
+ */
+export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<boolean> {
+  const turn = await judge(deps.kubectl, own);
+  if (turn.kind === "go") return true;
   if (turn.kind === "unknown") {
-    return {
-      kind: "unsure",
-      warning: `cannot tell whether another run of the CronJob is in progress: ${turn.why}; going on`,
-    };
+    deps.io.stderr.write(`${deps.colors.stderr.yellow("Warning:")} ${unsureLine(turn.why)}\n`);
+    return true;
   }
-  const { earlier, cronJob } = turn;
-  return {
-    kind: "give-way",
-    line: `job ${earlier.name} of cronjob/${cronJob} ${inProgressPhrase(earlier.state)}: this run restarts nothing (one run at a time)`,
-  };
+  const created = await deps.kubectl.createEvent(
+    giveWayEvent(turn, own.namespace, deps.clock.now(), hostname()),
+  );
+  if (!created.ok) {
+    deps.io.stderr.write(
+      `${deps.colors.stderr.yellow("Warning:")} could not record the skipped run: ${created.reason}\n`,
+    );
+  }
+  if (turn.earlier.state === "Suspended") throw new RefusedError(heldBySuspendedLine(turn, own.namespace));
+  deps.io.stderr.write(`${giveWayLine(turn)}\n`);
+  deps.summary?.write(runSkippedJson(turn));
+  return false;
+}
+
+async function judge(kubectl: Kubectl, own: OwnJob): Promise<Turn> {
+  if (own.name === "") return { kind: "unknown", why: noJobName };
+  try {
+    return turnOf(own.name, await listJobs(kubectl, own.namespace, managedSelector));
+  } catch (error) {
+    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+    throw new ToolFailedError(
+      `cannot tell whether another run of the CronJob is in progress, so nothing was restarted: ${error.message}`,
+    );
+  }
 }

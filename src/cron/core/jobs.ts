@@ -219,12 +219,21 @@ function controllingCronJob(job: JobObject): { name: string; uid?: string } | un
   return job.metadata.ownerReferences?.find((ref) => ref.kind === "CronJob" && ref.controller === true);
 }
 
-/** Oldest first; Jobs made in the same second by name, so every reader orders them alike. */
+/**
+ * Oldest first; Jobs made in the same second by name. Plain code-unit order, not the locale's: separate
+ * processes must agree on it.
+ */
 function byCreation(a: JobObject, b: JobObject): number {
-  return (
-    (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
-    a.metadata.name.localeCompare(b.metadata.name)
-  );
+  return compare(createdAt(a), createdAt(b)) || compare(a.metadata.name, b.metadata.name);
+}
+
+/** The API server's creation time, to the second (RFC 3339 in UTC, so text order is time order). */
+function createdAt(job: JobObject): string {
+  return job.metadata.creationTimestamp ?? "";
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A Job of the CronJob that has not finished. */
@@ -260,30 +269,35 @@ export function inProgressPhrase(state: JobState): string {
 
 /** Whether a Job's run may go on, judged among the Jobs of its CronJob. */
 export type Turn =
-  | { kind: "alone" }
-  | { kind: "after"; earlier: RunInProgress; cronJob: string }
+  | { kind: "go" }
+  | { kind: "give-way"; earlier: RunInProgress; cronJob: { name: string; uid: string } }
   | { kind: "unknown"; why: string };
 
 /**
  * Whether the run of Job `self` must give way: a run-now Job and a scheduled one can run at once, the
- * controller's Forbid seeing only its own. Of the CronJob's unfinished Jobs, the oldest goes on and every
- * later one stops; each run sees the same Jobs in the same order, so exactly one goes on whichever looks
- * first.
+ * controller's Forbid seeing only its own. A run goes on only when no other unfinished Job of its CronJob
+ * was made before it. Creation times have whole seconds, and two Jobs made in the same second cannot tell
+ * which came first (nor whether the other was there when it looked): both give way, and the next run goes on.
  */
 export function turnOf(self: string, jobs: readonly JobObject[]): Turn {
   const job = jobs.find((j) => j.metadata.name === self);
   if (job === undefined) return { kind: "unknown", why: `job ${self} is not among the namespace's Jobs` };
   const owner = controllingCronJob(job);
   if (owner?.uid === undefined) return { kind: "unknown", why: `job ${self} belongs to no CronJob` };
-  const [first] = unfinished(jobsOf(owner.uid, jobs).filter((other) => byCreation(other, job) < 0));
-  return first === undefined ? { kind: "alone" } : { kind: "after", earlier: first, cronJob: owner.name };
+  const notLater = jobsOf(owner.uid, jobs).filter(
+    (other) => other !== job && createdAt(other) <= createdAt(job),
+  );
+  const [earlier] = unfinished(notLater);
+  return earlier === undefined
+    ? { kind: "go" }
+    : { kind: "give-way", earlier, cronJob: { name: owner.name, uid: owner.uid } };
 }
 
 /** Summarizes a CronJob and the Jobs it owns (others are ignored). */
 export function cronStatus(cronJob: CronJobObject, jobs: readonly JobObject[]): CronStatus {
   const runs = jobsOf(cronJob.metadata.uid, jobs)
-    .sort(byCreation)
-    .reverse()
+    // Newest first; the same second by name.
+    .sort((a, b) => compare(createdAt(b), createdAt(a)) || compare(a.metadata.name, b.metadata.name))
     .map((job): CronJobRun => {
       const outcome = jobOutcome(job);
       return {

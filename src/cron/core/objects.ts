@@ -102,15 +102,17 @@ const requests = {
    */
   events: ["events.k8s.io/events:create"],
   remembered: ["events.k8s.io/events:list"],
+  /** The job's own: the CronJob's Jobs in its namespace, to give way to a run in progress (core/jobs.ts turnOf). */
+  turn: ["batch/jobs:list"],
 };
 
-const { plan, paced, events, remembered } = requests;
+const { plan, paced, events, remembered, turn } = requests;
 const requestsByStrategy: Record<StrategyName, string[]> = {
-  delete: [...plan, ...paced, ...requests.delete, ...events, ...remembered],
-  evict: [...plan, ...paced, ...requests.evict, ...events, ...remembered],
-  rollout: [...plan, ...requests.rollout, ...events],
+  delete: [...plan, ...paced, ...requests.delete, ...events, ...remembered, ...turn],
+  evict: [...plan, ...paced, ...requests.evict, ...events, ...remembered, ...turn],
+  rollout: [...plan, ...requests.rollout, ...events, ...turn],
   // auto rolls some controllers and evicts the pods of the others; it never deletes.
-  auto: [...plan, ...paced, ...requests.evict, ...requests.rollout, ...events, ...remembered],
+  auto: [...plan, ...paced, ...requests.evict, ...requests.rollout, ...events, ...remembered, ...turn],
 };
 
 const groupOrder = ["", "apps", "batch", "policy", "events.k8s.io"];
@@ -277,6 +279,9 @@ function cronJob(spec: InstallSpec): InstallObject {
         metadata: { labels: { ...labels } },
         spec: {
           backoffLimit: d.backoffLimit,
+          // A new pod only once the old one has ended (not while it is terminating, evicted or drained):
+          // two pods of one Job would be one run twice, which the turn between Jobs cannot see.
+          podReplacementPolicy: "Failed",
           activeDeadlineSeconds: d.activeDeadlineSeconds,
           ttlSecondsAfterFinished: d.ttlSecondsAfterFinished,
           template: {

@@ -266,7 +266,22 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       expect(later.stderr).toBe(
         "job run-b of cronjob/kubectl-autoupdate has not started yet: this run restarts nothing (one run at a time)\n",
       );
-      expect(later.stdout).toBe("");
+      expect(JSON.parse(later.stdout)).toEqual({
+        kind: "RunSkipped",
+        cronJob: "kubectl-autoupdate",
+        gaveWayTo: { job: "run-b", state: "Pending" },
+      });
+      // The skip is on record where `kubectl describe cronjob` shows it, created with the job's own rights.
+      const events = await json([
+        "get",
+        "events.events.k8s.io",
+        "-n",
+        "t1",
+        "--field-selector=reason=RunSkipped,regarding.kind=CronJob",
+      ]);
+      expect(events.items.map((e: { note: string; type: string }) => `${e.type} ${e.note}`)).toEqual([
+        "Normal job run-b of cronjob/kubectl-autoupdate has not started yet: this run restarts nothing (one run at a time)",
+      ]);
       const earlier = await asJob("run-b");
       expect(earlier.code, earlier.stderr).toBe(0);
       expect(earlier.stderr).not.toMatch(/restarts nothing|Warning|forbidden/);

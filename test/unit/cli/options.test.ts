@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../../src/cli/duration.js";
-import { parsePlanOptions, type RawPlanFlags } from "../../../src/cli/options.js";
+import { parseApplyOptions, parsePlanOptions, type RawPlanFlags } from "../../../src/cli/options.js";
 import { directOnly, proxyFor } from "../../../src/core/proxy.js";
 import { UsageError } from "../../../src/errors.js";
 
@@ -292,5 +292,30 @@ describe("other values", () => {
 
   it.each(["table", "wide", "json", "yaml"])("-o %s is accepted", (output) => {
     expect(resolve({ output }).output).toBe(output);
+  });
+});
+
+describe("apply in the CronJob's pod: its own Job, from the downward API", () => {
+  const ownJob = (env: Env) => parseApplyOptions({}, env).ownJob;
+
+  it.each<[string, Env, { name: string; namespace: string } | undefined]>([
+    ["neither variable: not in a Job (no turn taken)", {}, undefined],
+    [
+      "both",
+      { KUBECTL_AUTOUPDATE_JOB: "job-1", KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "tools" },
+      { name: "job-1", namespace: "tools" },
+    ],
+    [
+      "the namespace alone: a Job whose name is unknown (warned about, then on)",
+      { KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "tools" },
+      { name: "", namespace: "tools" },
+    ],
+    [
+      "the name alone, or an empty namespace: no Job to look in",
+      { KUBECTL_AUTOUPDATE_JOB: "job-1", KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "" },
+      undefined,
+    ],
+  ])("%s", (_, env, expected) => {
+    expect(ownJob(env)).toEqual(expected);
   });
 });

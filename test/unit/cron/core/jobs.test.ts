@@ -169,6 +169,7 @@ describe("cronStatus", () => {
 
 describe("turnOf: which of the CronJob's unfinished Jobs goes on", () => {
   const scheduled = job("kubectl-autoupdate-29926870"); // pending, 13:10:00
+  const cronJobRef = { name: "kubectl-autoupdate", uid: cronJob.metadata.uid! };
   /** A copy of the scheduled Job, renamed, made at `created`, unfinished unless given a status. */
   const another = (name: string, created: string, status: JobObject["status"] = scheduled.status) => {
     const copy = structuredClone(scheduled);
@@ -179,29 +180,42 @@ describe("turnOf: which of the CronJob's unfinished Jobs goes on", () => {
   };
 
   it("the oldest unfinished Job goes on; a later one gives way to it, whatever order they are listed in", () => {
-    const later = another("kubectl-autoupdate-manual-zzzzz", "2026-11-25T13:12:00Z");
-    expect(turnOf(scheduled.metadata.name, [later, ...jobs])).toEqual({ kind: "alone" });
+    const later = another("kubectl-autoupdate-manual-aaaaa", "2026-11-25T13:12:00Z");
+    expect(turnOf(scheduled.metadata.name, [later, ...jobs])).toEqual({ kind: "go" });
     expect(turnOf(later.metadata.name, [later, ...jobs])).toEqual({
-      kind: "after",
+      kind: "give-way",
       earlier: { name: scheduled.metadata.name, state: "Pending" },
-      cronJob: "kubectl-autoupdate",
+      cronJob: cronJobRef,
     });
   });
 
-  it("Jobs made in the same second: the first by name goes on, for both of them", () => {
+  it("Jobs made in the same second cannot tell which came first: both give way", () => {
     const a = another("kubectl-autoupdate-manual-aaaaa", "2026-11-25T13:10:00Z");
-    const turns = [a, scheduled].map((j) => turnOf(j.metadata.name, [scheduled, a]).kind);
-    expect(turns).toEqual(["after", "alone"]);
+    const turns = [a, scheduled].map((j) => turnOf(j.metadata.name, [scheduled, a]));
+    expect(turns).toEqual([
+      { kind: "give-way", earlier: { name: scheduled.metadata.name, state: "Pending" }, cronJob: cronJobRef },
+      { kind: "give-way", earlier: { name: a.metadata.name, state: "Pending" }, cronJob: cronJobRef },
+    ]);
+  });
+
+  it("a suspended earlier Job is named with its state", () => {
+    const later = another("kubectl-autoupdate-manual-aaaaa", "2026-11-25T13:12:00Z");
+    const suspended = structuredClone(scheduled);
+    suspended.spec = { ...suspended.spec, suspend: true };
+    expect(turnOf(later.metadata.name, [later, suspended])).toMatchObject({
+      kind: "give-way",
+      earlier: { name: scheduled.metadata.name, state: "Suspended" },
+    });
   });
 
   it("finished Jobs and another CronJob's Jobs do not hold a run back", () => {
     const later = another("kubectl-autoupdate-manual-zzzzz", "2026-11-25T13:12:00Z");
     const done = jobs.filter((j) => jobOutcome(j).finished);
     expect(done).toHaveLength(2);
-    expect(turnOf(later.metadata.name, [later, ...done])).toEqual({ kind: "alone" });
+    expect(turnOf(later.metadata.name, [later, ...done])).toEqual({ kind: "go" });
     const foreign = structuredClone(scheduled);
     foreign.metadata.ownerReferences = [{ ...foreign.metadata.ownerReferences![0]!, uid: "another-uid" }];
-    expect(turnOf(later.metadata.name, [later, foreign])).toEqual({ kind: "alone" });
+    expect(turnOf(later.metadata.name, [later, foreign])).toEqual({ kind: "go" });
   });
 
   it("a Job not listed, or made by no CronJob, cannot tell: unknown, with why", () => {
