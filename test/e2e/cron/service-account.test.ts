@@ -10,7 +10,7 @@ import { createExec } from "../../../src/adapters/exec.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
 import { type RequestRecorder, recordingKubectl } from "../../support/api-requests.js";
 import { runMain } from "../../support/cli.js";
-import { cli, json, needed, useCronCluster } from "../../support/cron-cluster.js";
+import { cli, json, needed, selector, useCronCluster } from "../../support/cron-cluster.js";
 import { kk, kubectlPath, kubectl as testbedKubectl, tokenKubeconfig, until } from "../../support/e2e.js";
 import { fakeBin } from "../../support/fake-kubectl.js";
 
@@ -241,6 +241,21 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
   });
 
   it("two Jobs of the CronJob at once (run-now beside a scheduled run): the later gives way, the earlier goes on", async () => {
+    // No scheduled run may come between (t1's CronJob runs every 10 minutes, and without a kubelet its Jobs
+    // never end): suspended, and the Jobs it made so far gone.
+    const suspend = (value: boolean) =>
+      kk([
+        "patch",
+        "cronjob",
+        "kubectl-autoupdate",
+        "-n",
+        "t1",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { suspend: value } }),
+      ]);
+    await suspend(true);
+    await kk(["delete", "jobs", "-n", "t1", "-l", selector, "--cascade=foreground"]);
     // Named against their order, so the creation time decides, not the name. No kubelet: both stay unstarted.
     await kk(["create", "job", "run-b", "--from=cronjob/kubectl-autoupdate", "-n", "t1"]);
     await new Promise((done) => setTimeout(done, 1100));
@@ -288,6 +303,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       expect(earlier.stdout.trim().split("\n").at(-1)).toMatch(/^\{"kind":"RunSummary"/);
     } finally {
       await kk(["delete", "job", "run-a", "run-b", "-n", "t1", "--wait=false"]);
+      await suspend(false);
     }
   });
 
