@@ -44,6 +44,20 @@ export async function kk(args: string[], input = ""): Promise<string> {
   return result.stdout;
 }
 
+/** A change to the installed CronJob made with `kubectl patch` (another field manager than install-cron's). */
+export function patchCronJob(namespace: string, patch: object): Promise<string> {
+  return kk([
+    "patch",
+    "cronjob",
+    "kubectl-autoupdate",
+    "-n",
+    namespace,
+    "--type=merge",
+    "-p",
+    JSON.stringify(patch),
+  ]);
+}
+
 /** `kubectl apply -f -` of these objects. */
 export async function apply(...objects: object[]): Promise<void> {
   await kk(["apply", "-f", "-"], objects.map((o) => JSON.stringify(o)).join("\n"));

@@ -4,13 +4,12 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli, clusterRbacOf, json, selector, useCronCluster, versions } from "../../support/cron-cluster.js";
-import { kk } from "../../support/e2e.js";
+import { patchCronJob } from "../../support/e2e.js";
 
 const cluster = useCronCluster();
 
 /** A change to the installed CronJob made with kubectl, not install-cron (another field manager). */
-const patchByHand = (patch: object) =>
-  kk(["patch", "cronjob", "kubectl-autoupdate", "-n", "t1", "--type=merge", "-p", JSON.stringify(patch)]);
+const patchByHand = (patch: object) => patchCronJob("t1", patch);
 
 describe("install-cron", () => {
   beforeAll(async () => {

@@ -11,7 +11,14 @@ import { Kubectl } from "../../../src/adapters/kubectl.js";
 import { type RequestRecorder, recordingKubectl } from "../../support/api-requests.js";
 import { runMain } from "../../support/cli.js";
 import { cli, json, needed, selector, useCronCluster } from "../../support/cron-cluster.js";
-import { kk, kubectlPath, kubectl as testbedKubectl, tokenKubeconfig, until } from "../../support/e2e.js";
+import {
+  kk,
+  kubectlPath,
+  patchCronJob,
+  kubectl as testbedKubectl,
+  tokenKubeconfig,
+  until,
+} from "../../support/e2e.js";
 import { fakeBin } from "../../support/fake-kubectl.js";
 
 const cluster = useCronCluster();
@@ -243,17 +250,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
   it("two Jobs of the CronJob at once (run-now beside a scheduled run): the later gives way, the earlier goes on", async () => {
     // No scheduled run may come between (t1's CronJob runs every 10 minutes, and without a kubelet its Jobs
     // never end): suspended, and the Jobs it made so far gone.
-    const suspend = (value: boolean) =>
-      kk([
-        "patch",
-        "cronjob",
-        "kubectl-autoupdate",
-        "-n",
-        "t1",
-        "--type=merge",
-        "-p",
-        JSON.stringify({ spec: { suspend: value } }),
-      ]);
+    const suspend = (value: boolean) => patchCronJob("t1", { spec: { suspend: value } });
     await suspend(true);
     await kk(["delete", "jobs", "-n", "t1", "-l", selector, "--cascade=foreground"]);
     // Named against their order, so the creation time decides, not the name. No kubelet: both stay unstarted.

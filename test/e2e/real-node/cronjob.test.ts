@@ -23,7 +23,17 @@ import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../support/cli.js";
-import { apply, kk, kubectl, planJson, plugin, settledWorkloads, testbed, until } from "../../support/e2e.js";
+import {
+  apply,
+  kk,
+  kubectl,
+  patchCronJob,
+  planJson,
+  plugin,
+  settledWorkloads,
+  testbed,
+  until,
+} from "../../support/e2e.js";
 import { docker, dockerEnv } from "../../support/images.js";
 import { digestOf, settledPods, useRealNode } from "../../support/real-node.js";
 import { deployment } from "../../support/workloads.js";
@@ -288,17 +298,7 @@ describe("install-cron with the built image; a scheduled run on the real node", 
   it("run-now --wait shows its Job's log: nothing left to restart", async () => {
     // Paused, so that no scheduled run is in progress when run-now asks (it would refuse) nor starts
     // alongside it; run-now works while the CronJob is suspended.
-    const suspend = (value: boolean) =>
-      kk([
-        "patch",
-        "cronjob",
-        "kubectl-autoupdate",
-        "-n",
-        ns,
-        "--type=merge",
-        "-p",
-        JSON.stringify({ spec: { suspend: value } }),
-      ]);
+    const suspend = (value: boolean) => patchCronJob(ns, { spec: { suspend: value } });
     await suspend(true);
     await until("no scheduled run in progress", async () =>
       (await jobs()).every((j) => finished(j, "Complete") || finished(j, "Failed")) ? true : undefined,
