@@ -11,7 +11,7 @@ import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
 import { type ResolverName, type StrategyName, strategyNames } from "../core/plan.js";
 import { directOnly } from "../core/proxy.js";
-import { ownJobEnv } from "../cron/core/objects.js";
+import { ownJobEnv, resultFileEnv } from "../cron/core/objects.js";
 import { UsageError } from "../errors.js";
 import type { ColorMode } from "../output/color.js";
 import type { PlanFormat } from "../output/render-plan.js";
@@ -199,6 +199,7 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
     summaryJson: raw.summaryJson === true,
     ...(webhook ? { webhook } : {}),
     ...ownJobOf(env),
+    ...(env[resultFileEnv] ? { resultFile: env[resultFileEnv] } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { writeResultFile } from "../adapters/result-file.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm } from "../adapters/terminal.js";
 import { type Plan, podsToRestart, summarize } from "../core/plan.js";
@@ -16,11 +17,11 @@ import {
   describeOutcome,
   describeReplacementProblem,
   describeRollout,
-  type RestartRecord,
   renderRestartSummary,
   renderRunSummary,
 } from "../output/restart-report.js";
 import { renderRunReport, runReport } from "../output/run-report.js";
+import { type RunSoFar, runResultLine } from "../output/run-result.js";
 import { EventRecorder } from "../pipeline/restart/events.js";
 import { restartPods } from "../pipeline/restart/restart-pods.js";
 import { counted } from "../util/counted.js";
@@ -46,12 +47,8 @@ export interface ApplyOptions extends PlanningOptions {
   webhook?: WebhookTarget;
   /** The CronJob's Job this run is: it gives way to an earlier run of the CronJob still in progress. */
   ownJob?: OwnJob;
-}
-
-/** What a run has got to, for its report: the plan once made, what became of the restarts once done. */
-interface RunSoFar {
-  plan?: Plan;
-  record?: RestartRecord;
+  /** Write the run's one-line result here at the end ($KUBECTL_AUTOUPDATE_RESULT_FILE). */
+  resultFile?: string;
 }
 
 export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
@@ -59,10 +56,12 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
   try {
     await applyPlan(ctx, run);
   } catch (error) {
+    await keepResult(ctx, run, error);
     // A refusal ("no" at the prompt, no --yes) is no run to report.
     if (!(error instanceof RefusedError)) await postReport(ctx, run, error);
     throw error;
   }
+  await keepResult(ctx, run);
   await postReport(ctx, run);
 }
 
@@ -75,7 +74,8 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
     // Loaded only in the CronJob's pod.
     const { takeTurn } = await import("../cron/commands/job-turn.js");
     const summary = options.summaryJson ? report : null;
-    if (!(await takeTurn({ ...ctx, summary }, options.ownJob))) return;
+    run.skipped = await takeTurn({ ...ctx, summary }, options.ownJob);
+    if (run.skipped !== undefined) return;
   }
   const result = await showPlan(ctx);
   run.plan = result.plan;
@@ -156,6 +156,19 @@ function recordLeftAgain(events: EventRecorder | null, plan: Plan, now: number):
 async function warnUnrecorded(ctx: Context<ApplyOptions>, events: EventRecorder | null): Promise<void> {
   const unrecorded = await events?.settle();
   if (unrecorded) ctx.io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${unrecorded}\n`);
+}
+
+/** The run's one-line result, when asked for; a failure to write it is one warning line. */
+async function keepResult(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unknown): Promise<void> {
+  const path = ctx.options.resultFile;
+  if (path === undefined) return;
+  const message = error === undefined ? undefined : error instanceof Error ? error.message : String(error);
+  const failure = await writeResultFile(path, runResultLine(run, ctx.options.dryRun, message));
+  if (failure !== undefined) {
+    ctx.io.stderr.write(
+      `${ctx.colors.stderr.yellow("Warning:")} the run's result was not kept: ${failure}\n`,
+    );
+  }
 }
 
 /**

@@ -167,7 +167,11 @@ describe("apply as the CronJob's Job (install-cron's downward API variables set)
 
   it("a later run gives way to an earlier one still running: one line, an Event on the CronJob, no plan, exit 0", async () => {
     const cluster = staleCluster().on(itsJobs, { stdout: jobs });
-    const result = await run(cluster, ["apply", "--yes", "--no-wait", "--summary-json"], later);
+    const resultFile = join(cluster.dir, "termination-log");
+    const result = await run(cluster, ["apply", "--yes", "--no-wait", "--summary-json"], {
+      ...later,
+      KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+    });
     expect(result.code, result.stderr).toBe(0);
     const line =
       "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is still running: this run restarts nothing (one run at a time)";
@@ -191,6 +195,10 @@ describe("apply as the CronJob's Job (install-cron's downward API variables set)
       note: line,
     });
     expect(cluster.podNames()).toHaveLength(4);
+    // What cron-status shows for this run.
+    expect(readFileSync(resultFile, "utf8")).toBe(
+      "gave way: job kubectl-autoupdate-29926870 is still running\n",
+    );
   });
 
   it("an earlier Job suspended holds every run back: exit 1, a Warning Event, nothing restarted", async () => {
@@ -234,5 +242,43 @@ describe("apply as the CronJob's Job (install-cron's downward API variables set)
       "Warning: cannot tell whether another run of the CronJob is in progress: $KUBECTL_AUTOUPDATE_JOB is empty (the pod has no batch.kubernetes.io/job-name label); going on\n",
     );
     expect(result.stdout).toContain("3 evicted (of 3 planned)");
+  });
+});
+
+describe("the run's result in $KUBECTL_AUTOUPDATE_RESULT_FILE (the CronJob's termination message)", () => {
+  const resultIn = (cluster: FakeCluster) => join(cluster.dir, "termination-log");
+  const withResult = (cluster: FakeCluster) => ({ KUBECTL_AUTOUPDATE_RESULT_FILE: resultIn(cluster) });
+  const checked = "4 stale (3 to restart in 1 namespace, 1 skipped), 0 unknown, 0 current (4 pods checked)";
+
+  it("restarts: what became of them and what was checked, one line", async () => {
+    const cluster = staleCluster();
+    const result = await run(cluster, ["apply", "--yes", "--no-wait"], withResult(cluster));
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(resultIn(cluster), "utf8")).toBe(`3 evicted (of 3 planned); ${checked}\n`);
+  });
+
+  it("a restart that failed: the count says so; the run still fails", async () => {
+    const cluster = staleCluster({
+      "/eviction": { stderr: "Error from server (InternalError): boom\n" },
+    });
+    const result = await run(cluster, ["apply", "--yes", "--no-wait"], withResult(cluster));
+    expect(result.code).toBe(1);
+    expect(readFileSync(resultIn(cluster), "utf8")).toMatch(/^0 evicted, 3 failed \(of 3 planned\); 4 stale/);
+  });
+
+  it("an error before the plan: the line stderr ends with", async () => {
+    const cluster = staleCluster({ "get pods": { stdout: "<html>proxy error</html>", exitCode: 0 } });
+    const result = await run(cluster, ["apply", "--yes"], withResult(cluster));
+    expect(result.code).toBe(1);
+    expect(readFileSync(resultIn(cluster), "utf8")).toBe("error: kubectl get pods printed malformed JSON\n");
+  });
+
+  it("a file that cannot be written is one warning; the run's outcome is unchanged", async () => {
+    const cluster = staleCluster();
+    const env = { KUBECTL_AUTOUPDATE_RESULT_FILE: join(cluster.dir, "no-such-dir", "termination-log") };
+    const result = await run(cluster, ["apply", "--yes", "--no-wait"], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^Warning: the run's result was not kept: ENOENT: .*no-such-dir/m);
+    expect(cluster.podNames()).toEqual(["debug"]);
   });
 });

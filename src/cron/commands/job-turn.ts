@@ -13,6 +13,7 @@ import { listJobs } from "../adapters/kubectl.js";
 import { type Turn, turnOf } from "../core/jobs.js";
 import { managedSelector } from "../core/objects.js";
 import {
+  gaveWayResult,
   giveWayEvent,
   giveWayLine,
   heldBySuspendedLine,
@@ -37,16 +38,17 @@ export interface TurnDeps {
 }
 
 /**
- * Whether this run goes on. A run that gives way says so, records it on the CronJob and ends well; one held
- * back by a suspended Job fails. When its own Job cannot be found it goes on with a warning; when the Jobs
- * cannot be read it stops, restarting nothing (the next run asks again).
+ * Whether this run goes on (undefined) or gives way (the run's result). A run that gives way says so,
+ * records it on the CronJob and ends well; one held back by a suspended Job fails. When its own Job cannot
+ * be found it goes on with a warning; when the Jobs cannot be read it stops, restarting nothing (the next
+ * run asks again).
  */
-export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<boolean> {
+export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | undefined> {
   const turn = await judge(deps.kubectl, own);
-  if (turn.kind === "go") return true;
+  if (turn.kind === "go") return undefined;
   if (turn.kind === "unknown") {
     deps.io.stderr.write(`${deps.colors.stderr.yellow("Warning:")} ${unsureLine(turn.why)}\n`);
-    return true;
+    return undefined;
   }
   const created = await deps.kubectl.createEvent(
     giveWayEvent(turn, own.namespace, deps.clock.now(), hostname()),
@@ -59,7 +61,7 @@ export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<boolean> {
   if (turn.earlier.state === "Suspended") throw new RefusedError(heldBySuspendedLine(turn, own.namespace));
   deps.io.stderr.write(`${giveWayLine(turn)}\n`);
   deps.summary?.write(runSkippedJson(turn));
-  return false;
+  return gaveWayResult(turn);
 }
 
 async function judge(kubectl: Kubectl, own: OwnJob): Promise<Turn> {

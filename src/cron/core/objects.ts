@@ -49,6 +49,15 @@ export const ownJobEnv = {
   namespace: "KUBECTL_AUTOUPDATE_JOB_NAMESPACE",
 } as const;
 
+/**
+ * Where apply writes its one-line result. The CronJob's container names its termination message file, so the
+ * kubelet keeps the line in the pod's status, where cron-status reads it per Job.
+ */
+export const resultFileEnv = "KUBECTL_AUTOUPDATE_RESULT_FILE";
+
+/** The kubelet's default `terminationMessagePath`, stated in the container as well. */
+const terminationMessagePath = "/dev/termination-log";
+
 /** The field manager of every server-side apply; also the managed-by label value. */
 export const fieldManager = "kubectl-autoupdate";
 
@@ -310,6 +319,7 @@ function cronJob(spec: InstallSpec): InstallObject {
                       name: ownJobEnv.namespace,
                       valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
                     },
+                    { name: resultFileEnv, value: terminationMessagePath },
                     // The URL is a secret: taken from the Secret when the pod starts, never in args or here.
                     ...(spec.webhookSecret !== undefined
                       ? [
@@ -325,6 +335,9 @@ function cronJob(spec: InstallSpec): InstallObject {
                     requests: { ...d.resources.requests },
                     limits: { ...d.resources.limits },
                   },
+                  terminationMessagePath,
+                  // A run that ends before writing its result (an early error, a crash) leaves its log's last lines.
+                  terminationMessagePolicy: "FallbackToLogsOnError",
                   securityContext: {
                     allowPrivilegeEscalation: false,
                     privileged: false,

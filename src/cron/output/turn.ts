@@ -23,6 +23,11 @@ export function giveWayLine({ earlier, cronJob }: GiveWay): string {
   return `job ${earlier.name} of cronjob/${cronJob.name} ${inProgressPhrase(earlier.state)}: this run restarts nothing (one run at a time)`;
 }
 
+/** The result of a run that gave way, as cron-status shows it. */
+export function gaveWayResult({ earlier }: GiveWay): string {
+  return `gave way: job ${earlier.name} ${inProgressPhrase(earlier.state)}`;
+}
+
 /**
  * A run held back by a suspended Job: the Job's deadline does not run while it is suspended, so every run
  * would give way until someone acts. The run fails, so the CronJob's failures say so.

@@ -319,3 +319,13 @@ describe("apply in the CronJob's pod: its own Job, from the downward API", () =>
     expect(ownJob(env)).toEqual(expected);
   });
 });
+
+describe("apply's result file, from the environment", () => {
+  it.each<[Env, string | undefined]>([
+    [{ KUBECTL_AUTOUPDATE_RESULT_FILE: "/dev/termination-log" }, "/dev/termination-log"],
+    [{ KUBECTL_AUTOUPDATE_RESULT_FILE: "" }, undefined],
+    [{}, undefined],
+  ])("%j → %s", (env, expected) => {
+    expect(parseApplyOptions({}, env).resultFile).toBe(expected);
+  });
+});

@@ -213,7 +213,7 @@ describe("install-cron manifests", () => {
   it("--webhook-secret adds only an environment variable taken from the Secret's key url: nothing in the command", () => {
     const hooked = manifestsFor({ namespace: "tools", webhookSecret: "team-hooks" });
     expect(changes(cronJobOf(base), cronJobOf(hooked))).toEqual([
-      'spec.jobTemplate.spec.template.spec.containers.0.env.4: undefined -> {"name":"KUBECTL_AUTOUPDATE_WEBHOOK_URL","valueFrom":{"secretKeyRef":{"name":"team-hooks","key":"url"}}}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.5: undefined -> {"name":"KUBECTL_AUTOUPDATE_WEBHOOK_URL","valueFrom":{"secretKeyRef":{"name":"team-hooks","key":"url"}}}',
     ]);
     // The Role is the same: the job never reads the Secret itself (the kubelet injects it).
     expect(hooked.filter((m) => m.kind !== "CronJob")).toEqual(base.filter((m) => m.kind !== "CronJob"));
@@ -226,13 +226,13 @@ describe("install-cron manifests", () => {
       proxyBypass: ".corp.example,10.0.0.0/8",
     });
     expect(changes(cronJobOf(base), cronJobOf(proxied))).toEqual([
-      'spec.jobTemplate.spec.template.spec.containers.0.env.4: undefined -> {"name":"HTTPS_PROXY","value":"http://proxy.corp:3128"}',
-      'spec.jobTemplate.spec.template.spec.containers.0.env.5: undefined -> {"name":"HTTP_PROXY","value":"http://proxy.corp:3128"}',
-      'spec.jobTemplate.spec.template.spec.containers.0.env.6: undefined -> {"name":"NO_PROXY","value":".corp.example,10.0.0.0/8,$(KUBERNETES_SERVICE_HOST)"}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.5: undefined -> {"name":"HTTPS_PROXY","value":"http://proxy.corp:3128"}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.6: undefined -> {"name":"HTTP_PROXY","value":"http://proxy.corp:3128"}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.7: undefined -> {"name":"NO_PROXY","value":".corp.example,10.0.0.0/8,$(KUBERNETES_SERVICE_HOST)"}',
     ]);
     const fromSecret = manifestsFor({ namespace: "tools", proxySecret: "egress" });
     const env = cronJobOf(fromSecret).spec.jobTemplate.spec.template.spec.containers[0].env;
-    expect(env.slice(4)).toEqual([
+    expect(env.slice(5)).toEqual([
       { name: "HTTPS_PROXY", valueFrom: { secretKeyRef: { name: "egress", key: "url" } } },
       { name: "HTTP_PROXY", valueFrom: { secretKeyRef: { name: "egress", key: "url" } } },
       { name: "NO_PROXY", value: "$(KUBERNETES_SERVICE_HOST)" },

@@ -1,0 +1,88 @@
+/** apply's one-line result, which the CronJob's pod keeps as its termination message. */
+import { describe, expect, it } from "vitest";
+import type { Plan, PlanPod } from "../../../src/core/plan.js";
+import type { RestartRecord } from "../../../src/output/restart-report.js";
+import { runResultLine } from "../../../src/output/run-result.js";
+import type { PodOutcome } from "../../../src/pipeline/restart/outcomes.js";
+
+const pod = (name: string, action: PlanPod["action"], status = "current"): PlanPod => ({
+  namespace: "shop",
+  name,
+  uid: `uid-${name}`,
+  node: "n1",
+  owner: { kind: "Deployment", name: "web" },
+  labels: {},
+  terminating: false,
+  controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+  action,
+  reason: "",
+  warnings: [],
+  containers: [{ name: "app", status } as PlanPod["containers"][number]],
+  ...(action === "delete"
+    ? { restart: { strategy: "evict", controller: { kind: "Deployment", name: "web" }, reason: "" } }
+    : {}),
+});
+const stale = [pod("web-a", "delete", "stale"), pod("web-b", "delete", "stale")];
+const plan: Plan = {
+  resolver: "registry",
+  pods: [...stale, pod("api-a", "none"), pod("db-a", "none", "unknown")],
+};
+const record = (...kinds: PodOutcome["kind"][]): RestartRecord => ({
+  outcomes: new Map(stale.map((p, i) => [p, { kind: kinds[i] } as PodOutcome])),
+  problems: [],
+  rollouts: [],
+});
+const checked = "2 stale (2 to restart in 1 namespace, 0 skipped), 1 unknown, 1 current (4 pods checked)";
+
+describe("runResultLine", () => {
+  it("nothing to restart: what was checked", () => {
+    const current = { resolver: "registry", pods: [pod("api-a", "none")] } satisfies Plan;
+    expect(runResultLine({ plan: current }, false)).toBe(
+      "Nothing to restart: 0 stale, 0 unknown, 1 current (1 pod checked)",
+    );
+  });
+
+  it("restarts: what became of them, then what was checked", () => {
+    expect(runResultLine({ plan, record: record("evicted", "evicted") }, false)).toBe(
+      `2 evicted (of 2 planned); ${checked}`,
+    );
+    expect(runResultLine({ plan, record: record("evicted", "evicted") }, true)).toBe(
+      `2 evicted (server dry run) (of 2 planned); ${checked}`,
+    );
+  });
+
+  it("a failed restart: its count says it, not the error pointing at the lines above", () => {
+    const line = runResultLine(
+      { plan, record: { ...record("evicted", "failed") } },
+      false,
+      "some planned pods were not restarted; see above",
+    );
+    expect(line).toBe(`1 evicted, 1 failed (of 2 planned); ${checked}`);
+  });
+
+  it("an interruption after restarts began follows their count", () => {
+    const line = runResultLine(
+      { plan, record: record("evicted", "not-started") },
+      false,
+      "interrupted: no further restarts were started",
+    );
+    expect(line).toBe(
+      `1 evicted, 1 not started (of 2 planned); ${checked}; error: interrupted: no further restarts were started`,
+    );
+  });
+
+  it("an error before any restart: the error, then what the plan had found", () => {
+    expect(runResultLine({ plan }, false, "refusing to restart 2 pods without confirmation")).toBe(
+      `error: refusing to restart 2 pods without confirmation; ${checked}`,
+    );
+    expect(runResultLine({}, false, "cannot reach the API server")).toBe(
+      "error: cannot reach the API server",
+    );
+  });
+
+  it("a run that gave way says so, and nothing else", () => {
+    expect(runResultLine({ skipped: "gave way: job j-1 is still running" }, false)).toBe(
+      "gave way: job j-1 is still running",
+    );
+  });
+});
