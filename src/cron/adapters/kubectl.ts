@@ -6,6 +6,7 @@ import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
 import type { CronJobObject, JobObject, NewJob, WaitingPod } from "../core/jobs.js";
 import { type InstallObject, jobContainerName } from "../core/objects.js";
+import type { RunPod } from "../core/run-results.js";
 
 /** An object as the server returned it. */
 export interface ServerObject extends KubeObject {
@@ -102,6 +103,19 @@ export async function listJobs(kubectl: Kubectl, namespace: string, selector: st
     "json",
   ]);
   return parseList<JobObject>(out, "get jobs");
+}
+
+/** The pods of an installation's Jobs, by label in one namespace: how each run ended. */
+export async function listRunPods(kubectl: Kubectl, namespace: string, selector: string): Promise<RunPod[]> {
+  const out = await kubectl.run([
+    "get",
+    "pods",
+    `--namespace=${namespace}`,
+    `--selector=${selector}`,
+    "-o",
+    "json",
+  ]);
+  return parseList<RunPod>(out, "get pods");
 }
 
 /** Creates a Job (with generateName: `kubectl create`, not apply) and returns it as created. */

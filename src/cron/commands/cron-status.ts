@@ -1,7 +1,13 @@
-/** `kubectl autoupdate cron-status`: the CronJob and the Jobs it owns → summary → table or document. */
-import { listJobs } from "../adapters/kubectl.js";
+/**
+ * `kubectl autoupdate cron-status`: the CronJob, the Jobs it owns and how their pods ended → summary → table
+ * or document.
+ */
+import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
+import { ToolFailedError } from "../../errors.js";
+import { listJobs, listRunPods } from "../adapters/kubectl.js";
 import { cronStatus } from "../core/jobs.js";
 import { installSelector } from "../core/objects.js";
+import { runResults } from "../core/run-results.js";
 import type { CronDeps } from "../deps.js";
 import { renderCronStatusJson, renderCronStatusTable, renderCronStatusYaml } from "../output/status.js";
 import { findInstallation, type InstallationOptions, requireCronJob } from "./installation.js";
@@ -15,8 +21,19 @@ export interface CronStatusOptions extends InstallationOptions {
 export async function cronStatusCommand(deps: CronDeps, options: CronStatusOptions): Promise<void> {
   const target = await findInstallation(deps, options);
   const cronJob = await requireCronJob(deps, target);
-  const jobs = await listJobs(deps.kubectl, target.namespace, installSelector(target.name));
-  const status = cronStatus(cronJob, jobs);
+  const selector = installSelector(target.name);
+  const [jobs, results] = await Promise.all([
+    listJobs(deps.kubectl, target.namespace, selector),
+    listRunPods(deps.kubectl, target.namespace, selector).then(runResults, (error: unknown) => {
+      // The Jobs are the status; without their pods only the runs' own words are missing.
+      if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+      deps.io.stderr.write(
+        `${deps.colors.stderr.yellow("Warning:")} the runs' results are not shown: ${error.message}\n`,
+      );
+      return new Map<string, string>();
+    }),
+  ]);
+  const status = cronStatus(cronJob, jobs, results);
   const { stdout } = deps.io;
   if (options.output === "json") stdout.write(renderCronStatusJson(status));
   else if (options.output === "yaml") stdout.write(renderCronStatusYaml(status));

@@ -170,6 +170,8 @@ interface CronJobRun {
   trigger: "schedule" | "manual";
   state: JobState;
   reason?: string;
+  /** What the run said when it ended (run-results.ts). */
+  result?: string;
   created?: string;
   started?: string;
   finished?: string;
@@ -294,7 +296,11 @@ export function turnOf(self: string, jobs: readonly JobObject[]): Turn {
 }
 
 /** Summarizes a CronJob and the Jobs it owns (others are ignored). */
-export function cronStatus(cronJob: CronJobObject, jobs: readonly JobObject[]): CronStatus {
+export function cronStatus(
+  cronJob: CronJobObject,
+  jobs: readonly JobObject[],
+  results: ReadonlyMap<string, string> = new Map(),
+): CronStatus {
   const runs = jobsOf(cronJob.metadata.uid, jobs)
     // Newest first; the same second by name.
     .sort((a, b) => compare(createdAt(b), createdAt(a)) || compare(a.metadata.name, b.metadata.name))
@@ -305,6 +311,7 @@ export function cronStatus(cronJob: CronJobObject, jobs: readonly JobObject[]): 
         trigger: job.metadata.annotations?.[manualAnnotation] === "manual" ? "manual" : "schedule",
         state: outcome.state,
         reason: outcome.reason,
+        result: job.metadata.uid === undefined ? undefined : results.get(job.metadata.uid),
         created: job.metadata.creationTimestamp,
         started: job.status?.startTime,
         finished: outcome.finishedAt,

@@ -26,6 +26,7 @@ export function toCronStatusDocument(status: CronStatus) {
       trigger: job.trigger,
       status: job.state,
       reason: job.reason ?? null,
+      result: job.result ?? null,
       created: job.created ?? null,
       started: job.started ?? null,
       finished: job.finished ?? null,
@@ -75,14 +76,15 @@ export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders =
   const block = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`.trimEnd()).join("\n");
   if (status.jobs.length === 0) return `${block}\n\nNo jobs yet.\n`;
   const table = renderTable(
-    ["job", "trigger", "status", "started", "duration", "reason"],
+    ["job", "trigger", "status", "started", "duration", "result"],
     status.jobs.map((job) => [
       job.name,
       job.trigger,
       job.state,
       job.started ? `${ageSince(job.started, now)} ago` : "",
       duration(job.started, job.finished, now),
-      job.reason ?? "",
+      // What the run said; the Job's own reason when it said nothing (e.g. stopped at its deadline).
+      job.result ?? job.reason ?? "",
     ]),
     noHeaders,
   );

@@ -88,12 +88,18 @@ describe("run-now, cron-status, uninstall-cron", () => {
       scope: { allNamespaces: false, namespace: "t3", selector: null },
       resolver: "registry",
     });
-    expect(
-      status.jobs.map((j: { trigger: string; status: string }) => `${j.trigger}/${j.status}`).sort(),
-    ).toEqual(["manual/Complete", "manual/Complete", "manual/Failed"]);
+    // The pods' ends as finishJobPod reports them (no kubelet here, so no termination message): the failed
+    // run's exit code stands for what it would have said.
+    const runs = status.jobs as { trigger: string; status: string; result: string | null }[];
+    expect(runs.map((j) => `${j.trigger}/${j.status}/${j.result}`).sort()).toEqual([
+      "manual/Complete/null",
+      "manual/Complete/null",
+      "manual/Failed/Error (exit 1)",
+    ]);
     const table = await cli("cron-status", "-n", "t3");
     expect(table.stdout).toMatch(/^Suspended:\s+true$/m);
-    expect(table.stdout).toMatch(/^JOB\s+TRIGGER\s+STATUS\s+STARTED\s+DURATION\s+REASON$/m);
+    expect(table.stdout).toMatch(/^JOB\s+TRIGGER\s+STATUS\s+STARTED\s+DURATION\s+RESULT$/m);
+    expect(table.stdout).toMatch(/^kubectl-autoupdate-manual-\w+\s+manual\s+Failed\s.*\sError \(exit 1\)$/m);
   });
 
   it("uninstall-cron --dry-run deletes nothing; uninstall-cron leaves nothing behind", async () => {

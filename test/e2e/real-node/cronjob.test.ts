@@ -5,7 +5,8 @@
  * plain http), `install-cron --image` installs it, and a run the CronJob controller starts on schedule (every
  * minute) runs on the real node (kubelet v1.35.4 + containerd 2.2.9), which pulls that image, and rolls out a
  * Deployment whose tag moved. `run-now --wait` then prints its Job's log (nothing left to restart),
- * `cron-status` shows the scheduled and the manual run, `uninstall-cron` removes it all.
+ * `cron-status` shows the scheduled and the manual run with what each said when it ended (the termination
+ * message the kubelet kept), `uninstall-cron` removes it all.
  *
  * One change to what install-cron makes, by a `kubectl patch` of the installed (suspended) CronJob: the test
  * bed runs no kube-proxy, so the `kubernetes` Service's VIP that a pod's in-cluster config names
@@ -249,7 +250,10 @@ describe("install-cron with the built image; a scheduled run on the real node", 
     ) as {
       items: {
         spec: { nodeName: string };
-        status: { phase: string; containerStatuses: { imageID: string }[] };
+        status: {
+          phase: string;
+          containerStatuses: { imageID: string; state: { terminated?: { message?: string } } }[];
+        };
       }[];
     };
     expect(pods.items).toHaveLength(1);
@@ -258,6 +262,10 @@ describe("install-cron with the built image; a scheduled run on the real node", 
     expect(ran.status.phase).toBe("Succeeded");
     // The image the kubelet pulled for it is the one built and pushed above.
     expect(ran.status.containerStatuses[0]!.imageID).toBe(lane.ref("kubectl-autoupdate", imageDigest));
+    // Its one-line result, written to the termination message file the kubelet mounted: what cron-status shows.
+    expect(ran.status.containerStatuses[0]!.state.terminated?.message).toMatch(
+      /^2 replaced by rollout \(of 2 planned\); 2 stale \(2 to restart in 1 namespace, 0 skipped\), 0 unknown, \d+ current, \d+ opted out \(\d+ pods checked\)\n$/,
+    );
 
     expect(log.stdout).toContain(`deployment.apps ${ns}/web restarted (rollout): 2 pods replaced\n`);
     const summary = runSummaryIn(log.stdout);
@@ -330,14 +338,22 @@ describe("install-cron with the built image; a scheduled run on the real node", 
     });
     expect(status.lastScheduleTime).toEqual(expect.any(String));
     expect(status.lastSuccessfulTime).toEqual(expect.any(String));
-    const runs = (status.jobs as { trigger: string; status: string }[]).map(
-      (j) => `${j.trigger}/${j.status}`,
-    );
+    const jobs = status.jobs as { trigger: string; status: string; result: string | null }[];
+    const runs = jobs.map((j) => `${j.trigger}/${j.status}`);
     expect(runs).toContain("schedule/Complete");
     expect(runs).toContain("manual/Complete");
+    // Each finished run with what it said: the first rolled web out, later ones found nothing or gave way.
+    for (const job of jobs.filter((j) => j.status === "Complete")) {
+      expect(job.result).toMatch(
+        /^(2 replaced by rollout \(of 2 planned\); |Nothing to restart: |gave way: job )/,
+      );
+    }
+    expect(jobs.find((j) => j.trigger === "manual")?.result).toMatch(/^Nothing to restart: 0 stale, /);
     const table = await plugin(["cron-status", "-n", ns]);
     expect(table.stdout).toMatch(/^Last success:\s+\d{4}-\d\d-\d\dT/m);
-    expect(table.stdout).toMatch(/^kubectl-autoupdate-manual-[a-z0-9]{5}\s+manual\s+Complete\s/m);
+    expect(table.stdout).toMatch(
+      /^kubectl-autoupdate-manual-[a-z0-9]{5}\s+manual\s+Complete\s.*\sNothing to restart: 0 stale, /m,
+    );
   });
 
   it("uninstall-cron removes the CronJob, its Jobs and their pods", async () => {

@@ -470,7 +470,7 @@ describe("cron-status", () => {
       timeZone: "Europe/Berlin",
     });
     expect(document.jobs).toHaveLength(3);
-    expect(fake.calls()[1]!.argv).toEqual([
+    expect(fake.calls().find((c) => c.argv[1] === "jobs.batch")!.argv).toEqual([
       "get",
       "jobs.batch",
       "--namespace=tools",
@@ -490,6 +490,63 @@ describe("cron-status", () => {
     const json = await cli("cron-status", "-n", "tools", "-o", "json");
     expect(yaml.code).toBe(0);
     expect(YAML.parse(yaml.stdout)).toEqual(JSON.parse(json.stdout));
+  });
+
+  /** A pod of the Job with this uid whose kubectl-autoupdate container ended so. */
+  const runPod = (name: string, jobUid: string, terminated: object) => ({
+    metadata: {
+      name,
+      namespace: "tools",
+      creationTimestamp: "2026-11-25T13:11:05Z",
+      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name, uid: jobUid, controller: true }],
+    },
+    status: { containerStatuses: [{ name: "kubectl-autoupdate", state: { terminated } }] },
+  });
+
+  it("each run's result, from its pod's termination message, read by the installation's labels", async () => {
+    const pods = [
+      runPod("manual-lh9bp-x", "d18c00c6-2b43-433e-a153-a83e0281565a", {
+        exitCode: 0,
+        message: "Nothing to restart: 0 stale, 0 unknown, 2 current (2 pods checked)\n",
+      }),
+      runPod("manual-8r8nt-x", "52bfbf92-4143-4ab8-a3e9-a2cea37c04c6", {
+        exitCode: 1,
+        message: "error: cannot reach the API server\n",
+      }),
+    ];
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "pods"], { stdout: JSON.stringify({ kind: "List", items: pods }) });
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^kubectl-autoupdate-manual-8r8nt .* error: cannot reach the API server$/m);
+    expect(result.stdout).toMatch(
+      /^kubectl-autoupdate-manual-lh9bp .* Nothing to restart: 0 stale, 0 unknown, 2 current \(2 pods checked\)$/m,
+    );
+    expect(fake.calls().find((c) => c.argv[1] === "pods")!.argv).toEqual([
+      "get",
+      "pods",
+      "--namespace=tools",
+      "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate",
+      "-o",
+      "json",
+    ]);
+  });
+
+  it("pods that cannot be read: a warning, and the Jobs without their results", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "pods"], {
+        stderr: 'Error from server (Forbidden): pods is forbidden: User "dev" cannot list resource "pods"\n',
+        exitCode: 1,
+      });
+    const result = await cli("cron-status", "-n", "tools", "-o", "json");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^Warning: the runs' results are not shown: .*Forbidden/);
+    const document = JSON.parse(result.stdout);
+    expect(document.jobs.map((j: { result: unknown }) => j.result)).toEqual([null, null, null]);
   });
 
   it("no CronJob: an error, exit 1", async () => {

@@ -101,7 +101,14 @@ describe("jobOutcome", () => {
 });
 
 describe("cronStatus", () => {
-  const status = cronStatus(cronJob, jobs);
+  // What the runs' pods said when they ended (run-results.ts); the pending run has said nothing yet.
+  const results = new Map([
+    [
+      job("kubectl-autoupdate-manual-lh9bp").metadata.uid!,
+      "Nothing to restart: 0 stale, 0 unknown, 2 current (2 pods checked)",
+    ],
+  ]);
+  const status = cronStatus(cronJob, jobs, results);
 
   it("summarizes the CronJob and its Jobs, newest first, with their trigger", () => {
     expect(status).toMatchObject({
@@ -121,6 +128,14 @@ describe("cronStatus", () => {
       ["kubectl-autoupdate-manual-8r8nt", "manual", "Failed"],
       ["kubectl-autoupdate-manual-lh9bp", "manual", "Complete"],
       ["kubectl-autoupdate-29926870", "schedule", "Pending"],
+    ]);
+  });
+
+  it("each Job with what its run said, if it said anything", () => {
+    expect(status.jobs.map((j) => j.result)).toEqual([
+      undefined,
+      "Nothing to restart: 0 stale, 0 unknown, 2 current (2 pods checked)",
+      undefined,
     ]);
   });
 
@@ -144,9 +159,9 @@ describe("cronStatus", () => {
       Last success:  2026-11-25T13:11:09Z (60s ago)
       Active:        kubectl-autoupdate-29926870
 
-      JOB                               TRIGGER    STATUS     STARTED   DURATION   REASON
+      JOB                               TRIGGER    STATUS     STARTED   DURATION   RESULT
       kubectl-autoupdate-manual-8r8nt   manual     Failed     63s ago   3s         BackoffLimitExceeded: Job has reached the specified backoff limit
-      kubectl-autoupdate-manual-lh9bp   manual     Complete   64s ago   4s         <none>
+      kubectl-autoupdate-manual-lh9bp   manual     Complete   64s ago   4s         Nothing to restart: 0 stale, 0 unknown, 2 current (2 pods checked)
       kubectl-autoupdate-29926870       schedule   Pending    2m ago    2m         <none>
       "
     `);
@@ -160,6 +175,7 @@ describe("cronStatus", () => {
       trigger: "manual",
       status: "Failed",
       reason: "BackoffLimitExceeded: Job has reached the specified backoff limit",
+      result: null,
       created: expect.any(String),
       started: expect.any(String),
       finished: expect.any(String),
