@@ -27,6 +27,14 @@ export type ClusterProblem =
   | { kind: "no-current-context" }
   | { kind: "no-kubeconfig-file"; path: string };
 
+/**
+ * A kubectl call that failed while the cluster could be reached (refused by RBAC, not found, a server error):
+ * a part of a run can go on without its answer, where a cluster out of reach stops the run.
+ */
+export function isCallFailure(error: unknown): error is ToolFailedError {
+  return error instanceof ToolFailedError && !(error instanceof ClusterAccessError);
+}
+
 /** A kubectl call that failed because the cluster could not be reached or refused who we are. */
 export class ClusterAccessError extends ToolFailedError {
   constructor(

@@ -1,6 +1,6 @@
 /** gather → resolve → decide: the plan both `plan` and `apply` print. Read-only. */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
-import { ClusterAccessError } from "../adapters/kubectl-errors.js";
+import { isCallFailure } from "../adapters/kubectl-errors.js";
 import type { Resolver } from "../adapters/resolver.js";
 import { decidePlan, nodesToInspect } from "../core/decide.js";
 import { repositoryOf } from "../core/image-ref.js";
@@ -185,7 +185,7 @@ async function leaveRestartedInVainPods(
   try {
     return leaveRestartedInVain(plan, await kubectl.listRememberedRestarts(options.scope), options.now ?? 0);
   } catch (error) {
-    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+    if (!isCallFailure(error)) throw error;
     warnings.push(
       `this tool's Events could not be read, so a pod restarted in vain before may be restarted again: ${error.message}`,
     );

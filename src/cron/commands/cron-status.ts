@@ -2,8 +2,7 @@
  * `kubectl autoupdate cron-status`: the CronJob, the Jobs it owns and how their pods ended → summary → table
  * or document.
  */
-import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
-import { ToolFailedError } from "../../errors.js";
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { listJobs, listRunPods } from "../adapters/kubectl.js";
 import { cronStatus } from "../core/jobs.js";
 import { installSelector } from "../core/objects.js";
@@ -17,25 +16,31 @@ export interface CronStatusOptions extends InstallationOptions {
   noHeaders: boolean;
 }
 
-/** Reads the CronJob and its Jobs and prints the summary. */
+/** Reads the CronJob, its Jobs and their pods, and prints the summary. */
 export async function cronStatusCommand(deps: CronDeps, options: CronStatusOptions): Promise<void> {
   const target = await findInstallation(deps, options);
   const cronJob = await requireCronJob(deps, target);
   const selector = installSelector(target.name);
   const [jobs, results] = await Promise.all([
     listJobs(deps.kubectl, target.namespace, selector),
-    listRunPods(deps.kubectl, target.namespace, selector).then(runResults, (error: unknown) => {
-      // The Jobs are the status; without their pods only the runs' own words are missing.
-      if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
-      deps.io.stderr.write(
-        `${deps.colors.stderr.yellow("Warning:")} the runs' results are not shown: ${error.message}\n`,
-      );
-      return new Map<string, string>();
-    }),
+    readRunResults(deps, target.namespace, selector),
   ]);
   const status = cronStatus(cronJob, jobs, results);
   const { stdout } = deps.io;
   if (options.output === "json") stdout.write(renderCronStatusJson(status));
   else if (options.output === "yaml") stdout.write(renderCronStatusYaml(status));
   else stdout.write(renderCronStatusTable(status, new Date(deps.clock.now()), options.noHeaders));
+}
+
+/** What each run said, by Job uid. The Jobs are the status: pods that cannot be listed are a warning. */
+async function readRunResults(deps: CronDeps, namespace: string, selector: string) {
+  try {
+    return runResults(await listRunPods(deps.kubectl, namespace, selector));
+  } catch (error) {
+    if (!isCallFailure(error)) throw error;
+    deps.io.stderr.write(
+      `${deps.colors.stderr.yellow("Warning:")} the runs' results are not shown: ${error.message}\n`,
+    );
+    return new Map<string, string>();
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { hostname } from "node:os";
 import type { Kubectl } from "../../adapters/kubectl.js";
-import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { RefusedError, ToolFailedError } from "../../errors.js";
 import type { StreamColors } from "../../output/color.js";
 import type { Clock } from "../../util/clock.js";
@@ -38,10 +38,10 @@ export interface TurnDeps {
 }
 
 /**
- * Whether this run goes on (undefined) or gives way (the run's result). A run that gives way says so,
- * records it on the CronJob and ends well; one held back by a suspended Job fails. When its own Job cannot
- * be found it goes on with a warning; when the Jobs cannot be read it stops, restarting nothing (the next
- * run asks again).
+ * Takes this run's turn: undefined when it goes on; when it gives way, the result that says to whom. A run
+ * that gives way says so, records it on the CronJob and ends well; one held back by a suspended Job fails.
+ * When its own Job cannot be found it goes on with a warning; when the Jobs cannot be read it stops,
+ * restarting nothing (the next run asks again).
  */
 export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | undefined> {
   const turn = await judge(deps.kubectl, own);
@@ -69,7 +69,7 @@ async function judge(kubectl: Kubectl, own: OwnJob): Promise<Turn> {
   try {
     return turnOf(own.name, await listJobs(kubectl, own.namespace, managedSelector));
   } catch (error) {
-    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+    if (!isCallFailure(error)) throw error;
     throw new ToolFailedError(
       `cannot tell whether another run of the CronJob is in progress, so nothing was restarted: ${error.message}`,
     );

@@ -2,8 +2,7 @@
  * `kubectl autoupdate uninstall-cron`: find everything install-cron created for --name in the namespace
  * (by label), then delete it; --dry-run asks the server what it would delete (--dry-run=server).
  */
-import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
-import { ToolFailedError } from "../../errors.js";
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
 import { clusterInstallSelector, installSelector, kindResources, objectRef } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
@@ -35,7 +34,7 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
     clusterInstallSelector(target.name, target.namespace),
     null,
   ).catch((error: unknown) => {
-    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+    if (!isCallFailure(error)) throw error;
     io.stderr.write(
       `warning: could not look for the cluster-wide objects of an -A install: ${error.message}\n`,
     );

@@ -4,9 +4,8 @@
  * workload's own pods go one at a time (evict, delete) or in one rollout. On SIGINT nothing new starts.
  */
 
-import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type PlanPod, restartGroupKey } from "../../core/plan.js";
-import { ToolFailedError } from "../../errors.js";
 import { groupBy } from "../../util/group-by.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { BudgetGate, deleteGroup } from "./delete.js";
@@ -64,7 +63,7 @@ export async function restartPods(
       await restartGroup(api, group, budgets, reporter);
     } catch (error) {
       // The cluster out of reach (a login expired) is every workload's trouble: said once, as any verb says it.
-      if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+      if (!isCallFailure(error)) throw error;
       // A kubectl call that failed stops this workload's restarts, not the others', and is reported as theirs.
       const reason = options.signal.aborted ? "interrupted" : error.message;
       for (const pod of group) {

@@ -549,6 +549,23 @@ describe("cron-status", () => {
     expect(document.jobs.map((j: { result: unknown }) => j.result)).toEqual([null, null, null]);
   });
 
+  it("a cluster that stops answering while the pods are listed: an error, exit 1", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "pods"], {
+        stderr:
+          "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n",
+        exitCode: 1,
+      });
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code).toBe(1);
+    // Said as kubectl's failures to reach a cluster are (here: the fake's environment has no kubeconfig).
+    expect(result.stderr).toMatch(/^error: no cluster configured: /);
+    expect(result.stderr).not.toContain("results are not shown");
+    expect(result.stdout).toBe("");
+  });
+
   it("no CronJob: an error, exit 1", async () => {
     const result = await cli("cron-status", "-n", "tools");
     expect(result.code).toBe(1);
