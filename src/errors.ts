@@ -38,3 +38,12 @@ export class ExitCode extends AutoupdateError {
     this.exitCode = code;
   }
 }
+
+/**
+ * The message a failed run ends with on stderr (after `error: `): once a signal has stopped the run, whatever
+ * failed on its way out reads as the interruption it is.
+ */
+export function failureMessage(error: unknown, interrupted: boolean): string {
+  if (interrupted && !(error instanceof InterruptedError)) return "interrupted";
+  return error instanceof Error ? error.message : String(error);
+}

@@ -3,7 +3,7 @@ import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
 import { kubectlForms } from "./cli/kubectl-forms.js";
 import { createProgram } from "./cli/program.js";
-import { AutoupdateError, ExitCode, InterruptedError } from "./errors.js";
+import { AutoupdateError, ExitCode, failureMessage, InterruptedError } from "./errors.js";
 import type { Io } from "./io.js";
 
 /** Runs the CLI and returns its exit code; never calls process.exit. */
@@ -40,17 +40,9 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     return error.exitCode === 0 ? 0 : 1;
   }
   if (error instanceof ExitCode) return error.exitCode;
-  if (io.signal.aborted && !(error instanceof InterruptedError)) {
-    io.stderr.write("error: interrupted\n");
-    return 1;
-  }
-  if (error instanceof AutoupdateError) {
-    io.stderr.write(`error: ${error.message}\n`);
-    if (verbose && error.stack) io.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`error: ${message}\n`);
+  io.stderr.write(`error: ${failureMessage(error, io.signal.aborted)}\n`);
+  // A run stopped by a signal fails as interrupted, whatever broke on its way out.
+  if (io.signal.aborted && !(error instanceof InterruptedError)) return 1;
   if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-  return 1;
+  return error instanceof AutoupdateError ? error.exitCode : 1;
 }

@@ -11,7 +11,7 @@ import { type Plan, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { leftToRecordAgain } from "../core/restarted-for.js";
 import type { OwnJob } from "../cron/commands/job-turn.js";
-import { InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
+import { failureMessage, InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
 import {
   describeOutcome,
@@ -74,8 +74,8 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
     // Loaded only in the CronJob's pod.
     const { takeTurn } = await import("../cron/commands/job-turn.js");
     const summary = options.summaryJson ? report : null;
-    run.skipped = await takeTurn({ ...ctx, summary }, options.ownJob);
-    if (run.skipped !== undefined) return;
+    run.gaveWay = await takeTurn({ ...ctx, summary }, options.ownJob);
+    if (run.gaveWay !== undefined) return;
   }
   const result = await showPlan(ctx);
   run.plan = result.plan;
@@ -162,7 +162,7 @@ async function warnUnrecorded(ctx: Context<ApplyOptions>, events: EventRecorder 
 async function keepResult(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unknown): Promise<void> {
   const path = ctx.options.resultFile;
   if (path === undefined) return;
-  const message = error === undefined ? undefined : error instanceof Error ? error.message : String(error);
+  const message = error === undefined ? undefined : failureMessage(error, ctx.io.signal.aborted);
   const failure = await writeResultFile(path, runResultLine(run, ctx.options.dryRun, message));
   if (failure !== undefined) {
     ctx.io.stderr.write(
@@ -184,7 +184,7 @@ async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
     error === undefined
       ? undefined
       : {
-          message: (error instanceof Error ? error.message : String(error)).replace(/; see above$/, ""),
+          message: failureMessage(error, ctx.io.signal.aborted).replace(/; see above$/, ""),
           interrupted: error instanceof InterruptedError || ctx.io.signal.aborted,
         };
   const report = runReport({

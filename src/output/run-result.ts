@@ -1,6 +1,7 @@
 /**
- * A run of apply in one line: what it restarted, what it checked, or why it stopped. Written where a
- * scheduler keeps it (the CronJob's container's termination message, which cron-status shows per Job). Pure.
+ * A run of apply in one line: what it restarted, what it checked, and the error it ended with, if any.
+ * Written where a scheduler keeps it (the CronJob's container's termination message, which cron-status
+ * shows per Job). Pure.
  */
 import { type Plan, summarize } from "../core/plan.js";
 import { renderSummary } from "./plan-table.js";
@@ -9,22 +10,33 @@ import { type RestartRecord, renderRestartSummary } from "./restart-report.js";
 export interface RunSoFar {
   plan?: Plan;
   record?: RestartRecord;
-  /** Why the run did not go on although nothing failed (it gave way to another run). */
-  skipped?: string;
+  /** The run gave way to another run in progress: why, in the result's words. */
+  gaveWay?: string;
 }
 
 /**
+ * The kubelet keeps the last 4 KiB of a termination message: an error is cut short so that the counts
+ * before it stay.
+ */
+const maxErrorLength = 1000;
+
+/**
  * `2 evicted (of 2 planned); 2 stale (…), 0 unknown, 3 current (5 pods checked)`, `Nothing to restart: …`,
- * or `error: …` as stderr's last line says it, after what the run had got to. An error that only points at
- * the restarts' lines (`; see above`) is left out: their count says it.
+ * `gave way: …`, each followed by `; error: …` (as stderr's last line says it) when the run failed. An
+ * error that only points at the restarts' lines (`; see above`) is left out after them: their count says
+ * it.
  */
 export function runResultLine(run: RunSoFar, dryRun: boolean, error?: string): string {
-  if (run.skipped !== undefined) return run.skipped;
-  const failed = error === undefined || error.endsWith("; see above") ? [] : [`error: ${error}`];
-  if (!run.plan) return `error: ${error ?? "the run ended before its plan was made"}`;
+  if (run.gaveWay !== undefined) return run.gaveWay;
+  const said = run.record && error?.endsWith("; see above") ? undefined : error;
+  const failed = said === undefined ? [] : [`error: ${cut(said)}`];
+  if (!run.plan) return failed[0] ?? "error: the run ended before its plan was made";
   const checked = renderSummary(summarize(run.plan), run.plan.pods.length).trimEnd();
-  if (!run.record)
-    return failed.length > 0 ? [...failed, checked].join("; ") : `Nothing to restart: ${checked}`;
+  if (!run.record) return failed.length > 0 ? `${checked}; ${failed[0]}` : `Nothing to restart: ${checked}`;
   const restarted = renderRestartSummary(run.record.outcomes, run.record.problems.length, dryRun).trimEnd();
   return [restarted, checked, ...failed].join("; ");
+}
+
+function cut(text: string): string {
+  return text.length <= maxErrorLength ? text : `${text.slice(0, maxErrorLength - 1)}…`;
 }

@@ -204,8 +204,12 @@ describe("apply as the CronJob's Job (install-cron's downward API variables set)
   it("an earlier Job suspended holds every run back: exit 1, a Warning Event, nothing restarted", async () => {
     const suspended = jobsWith(job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true));
     const cluster = staleCluster().on(itsJobs, { stdout: suspended });
-    const result = await run(cluster, ["apply", "--yes", "--no-wait"], later);
+    const resultFile = join(cluster.dir, "termination-log");
+    const env = { ...later, KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile };
+    const result = await run(cluster, ["apply", "--yes", "--no-wait"], env);
     expect(result.code).toBe(1);
+    // What cron-status shows for this run: the error, as the log ends.
+    expect(readFileSync(resultFile, "utf8")).toBe(result.stderr);
     expect(result.stderr).toBe(
       "error: job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is suspended, not finished: no run restarts anything until it is resumed or deleted (kubectl delete job kubectl-autoupdate-29926870 -n tools)\n",
     );
@@ -270,7 +274,8 @@ describe("the run's result in $KUBECTL_AUTOUPDATE_RESULT_FILE (the CronJob's ter
     const cluster = staleCluster({ "get pods": { stdout: "<html>proxy error</html>", exitCode: 0 } });
     const result = await run(cluster, ["apply", "--yes"], withResult(cluster));
     expect(result.code).toBe(1);
-    expect(readFileSync(resultIn(cluster), "utf8")).toBe("error: kubectl get pods printed malformed JSON\n");
+    expect(result.stderr).toBe("error: kubectl get pods printed malformed JSON\n");
+    expect(readFileSync(resultIn(cluster), "utf8")).toBe(result.stderr);
   });
 
   it("a file that cannot be written is one warning; the run's outcome is unchanged", async () => {

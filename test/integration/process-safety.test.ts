@@ -395,6 +395,28 @@ describe("interrupts", () => {
     }
   });
 
+  it("apply stopped by SIGTERM keeps, as its result, the error line stderr ends with", async () => {
+    const cluster = clusterFor([images[0]!]);
+    const shim = dockerShim();
+    const resultFile = join(cluster.dir, "termination-log");
+    const run = spawnPlan(cluster, shim, ["apply", "--yes"], {
+      SHIM_PULL_SLEEP: "60",
+      KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+    });
+    try {
+      await until(pullInProgress(shim), "the pull to start");
+      run.child.kill("SIGTERM");
+      const result = await run.done;
+      expect(result.code, result.stderr).toBe(1);
+      const last = result.stderr.trimEnd().split("\n").at(-1)!;
+      expect(last).toMatch(/^error: interrupted/);
+      expect(readFileSync(resultFile, "utf8")).toBe(`${last}\n`);
+    } finally {
+      run.child.kill("SIGKILL");
+      killSleepers(shim);
+    }
+  });
+
   // "First signal: stop starting new work" (bin.ts): no pull with the next credential (your docker config)
   // nor of the next image, each of which used to spawn a `docker pull` killed at once.
   it("an interrupt starts no further pull: neither another credential for the same image nor the next image", async () => {

@@ -71,17 +71,28 @@ describe("runResultLine", () => {
     );
   });
 
-  it("an error before any restart: the error, then what the plan had found", () => {
+  it("an error before any restart: what the plan had found, then the error", () => {
     expect(runResultLine({ plan }, false, "refusing to restart 2 pods without confirmation")).toBe(
-      `error: refusing to restart 2 pods without confirmation; ${checked}`,
+      `${checked}; error: refusing to restart 2 pods without confirmation`,
     );
     expect(runResultLine({}, false, "cannot reach the API server")).toBe(
       "error: cannot reach the API server",
     );
+    // Only restarts' lines can be "above": without them such an error is said.
+    expect(runResultLine({ plan }, false, "something failed; see above")).toBe(
+      `${checked}; error: something failed; see above`,
+    );
+  });
+
+  it("a long error is cut, so that the kubelet's last 4 KiB still hold the counts", () => {
+    const line = runResultLine({ plan, record: record("evicted", "evicted") }, false, "x".repeat(5000));
+    expect(line.startsWith(`2 evicted (of 2 planned); ${checked}; error: xxx`)).toBe(true);
+    expect(line.endsWith("x…")).toBe(true);
+    expect(line.length).toBeLessThan(1200);
   });
 
   it("a run that gave way says so, and nothing else", () => {
-    expect(runResultLine({ skipped: "gave way: job j-1 is still running" }, false)).toBe(
+    expect(runResultLine({ gaveWay: "gave way: job j-1 is still running" }, false)).toBe(
       "gave way: job j-1 is still running",
     );
   });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { type RunPod, runResults } from "../../../../src/cron/core/run-results.js";
 
-type Terminated = { exitCode?: number; reason?: string; message?: string };
+type Terminated = { exitCode?: number; reason?: string; message?: string; finishedAt?: string };
 const pod = (
   name: string,
   job: string,
@@ -50,6 +50,43 @@ describe("runResults", () => {
       pod("c-x", "c", "2026-12-02T10:00:00Z"),
     ]);
     expect(results).toEqual(new Map([["uid-a", "OOMKilled (exit 137)"]]));
+  });
+
+  it("a run killed from outside says so before its log's last line, which would read as going well", () => {
+    const results = runResults([
+      pod("a-x", "a", "2026-12-02T10:00:00Z", {
+        exitCode: 137,
+        reason: "OOMKilled",
+        message: "Listing pods (149000 so far)\n",
+      }),
+      pod("b-x", "b", "2026-12-02T10:00:00Z", {
+        exitCode: 143,
+        reason: "Error",
+        message: "pod shop/web-a evicted\n",
+      }),
+    ]);
+    expect(results).toEqual(
+      new Map([
+        ["uid-a", "OOMKilled (exit 137): Listing pods (149000 so far)"],
+        ["uid-b", "Error (exit 143): pod shop/web-a evicted"],
+      ]),
+    );
+  });
+
+  it("pods made in the same second: the one that ended last", () => {
+    const at = "2026-12-02T10:00:00Z";
+    const early = pod("a-1", "a", at, {
+      exitCode: 1,
+      message: "error: early",
+      finishedAt: "2026-12-02T10:00:05Z",
+    });
+    const late = pod("a-2", "a", at, {
+      exitCode: 1,
+      message: "error: late",
+      finishedAt: "2026-12-02T10:00:09Z",
+    });
+    expect(runResults([late, early]).get("uid-a")).toBe("error: late");
+    expect(runResults([early, late]).get("uid-a")).toBe("error: late");
   });
 
   it("a Job's newest pod that ended speaks for it, in whatever order the pods are listed", () => {
