@@ -295,11 +295,11 @@ export function turnOf(self: string, jobs: readonly JobObject[]): Turn {
     : { kind: "give-way", earlier, cronJob: { name: owner.name, uid: owner.uid } };
 }
 
-/** Summarizes a CronJob and the Jobs it owns (others are ignored). */
+/** Summarizes a CronJob and the Jobs it owns (others are ignored), with what each run said, by Job uid. */
 export function cronStatus(
   cronJob: CronJobObject,
   jobs: readonly JobObject[],
-  results: ReadonlyMap<string, string> = new Map(),
+  results: ReadonlyMap<string, string>,
 ): CronStatus {
   const runs = jobsOf(cronJob.metadata.uid, jobs)
     // Newest first; the same second by name.

@@ -142,7 +142,7 @@ describe("cronStatus", () => {
   it("ignores Jobs owned by another CronJob", () => {
     const stranger = structuredClone(job("kubectl-autoupdate-manual-lh9bp"));
     stranger.metadata.ownerReferences![0]!.uid = "another-uid";
-    expect(cronStatus(cronJob, [stranger]).jobs).toEqual([]);
+    expect(cronStatus(cronJob, [stranger], results).jobs).toEqual([]);
   });
 
   it("renders a table with ages from the given clock", () => {
