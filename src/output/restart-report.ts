@@ -89,7 +89,6 @@ export function renderRestartSummary(
   if (parts.length === 0) {
     parts = [`0 ${only === "rollout" ? "replaced by rollout" : only ? pastTense[only] : "restarted"}`];
   }
-  if (dryRun) parts[parts.length - 1] += " (server dry run)";
   if (count("in-progress") > 0) parts.push(`${count("in-progress")} still being replaced on the server`);
   if (count("gone") > 0) parts.push(`${count("gone")} already gone`);
   if (count("replaced") > 0) parts.push(`${count("replaced")} replaced since the plan`);
@@ -98,7 +97,8 @@ export function renderRestartSummary(
   // Pods above, each counted once; a replacement that did not come up as planned is a workload's.
   const problems =
     replacementProblems > 0 ? `; ${counted(replacementProblems, "workload")} not replaced as planned` : "";
-  return `${parts.join(", ")} (of ${all.length} planned)${problems}\n`;
+  const dry = dryRun ? ", server dry run" : "";
+  return `${parts.join(", ")} (of ${all.length} planned${dry})${problems}\n`;
 }
 
 /** One controller's entry in the RunSummary. */

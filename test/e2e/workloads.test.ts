@@ -157,7 +157,7 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     expect(result.stdout).toContain(
       `${kind.toLowerCase()}.apps ${ns}/web restarted (rollout, server dry run)\n`,
     );
-    expect(result.stdout).toContain("3 replaced by rollout (server dry run) (of 3 planned)");
+    expect(result.stdout).toContain("3 replaced by rollout (of 3 planned, server dry run)");
     expect(await templateOf(kind, ns)).toEqual(template);
     const pods = await cluster.sim.waitForPods({
       namespace: ns,

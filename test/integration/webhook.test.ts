@@ -268,7 +268,7 @@ describe("the RunReport reaches the webhook", () => {
     const report = receiver.report();
     expect(report).toMatchObject({ dryRun: true, summary: { dryRun: true, evicted: 2 } });
     expect(report.text.split("\n")[0]).toBe(
-      "kubectl-autoupdate apply: 2 evicted (server dry run) (of 2 planned)",
+      "kubectl-autoupdate apply: 2 evicted (of 2 planned, server dry run)",
     );
 
     receiver.reset();

@@ -115,7 +115,7 @@ describe("the closing count", () => {
       [pod("c", "evict"), { kind: "evicted" }],
     ]);
     expect(renderRestartSummary(outcomes, 0, true)).toBe(
-      "2 replaced by rollout, 1 evicted (server dry run) (of 3 planned)\n",
+      "2 replaced by rollout, 1 evicted (of 3 planned, server dry run)\n",
     );
   });
 

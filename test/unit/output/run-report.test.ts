@@ -183,7 +183,7 @@ describe("its text, for chat webhooks", () => {
     const report = runReport({ id: "r", now, dryRun: true, plan, record: record() });
     expect(report.dryRun).toBe(true);
     expect(report.text.split("\n")[0]).toBe(
-      "kubectl-autoupdate apply: 2 replaced by rollout, 2 evicted (server dry run) (of 4 planned)",
+      "kubectl-autoupdate apply: 2 replaced by rollout, 2 evicted (of 4 planned, server dry run)",
     );
   });
 

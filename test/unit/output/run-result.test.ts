@@ -47,7 +47,7 @@ describe("runResultLine", () => {
       `2 evicted (of 2 planned); ${checked}`,
     );
     expect(runResultLine({ plan, record: record("evicted", "evicted") }, true)).toBe(
-      `2 evicted (server dry run) (of 2 planned); ${checked}`,
+      `2 evicted (of 2 planned, server dry run); ${checked}`,
     );
   });
 
