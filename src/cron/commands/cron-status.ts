@@ -4,9 +4,9 @@
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { listJobs, listRunPods } from "../adapters/kubectl.js";
-import { cronStatus } from "../core/jobs.js";
 import { installSelector } from "../core/objects.js";
 import { runResults } from "../core/run-results.js";
+import { cronStatus } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { renderCronStatusJson, renderCronStatusTable, renderCronStatusYaml } from "../output/status.js";
 import { findInstallation, type InstallationOptions, requireCronJob } from "./installation.js";

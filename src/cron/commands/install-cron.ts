@@ -12,7 +12,7 @@ import {
   listByLabel,
   type ServerObject,
 } from "../adapters/kubectl.js";
-import { applyChange } from "../core/jobs.js";
+import { applyChange } from "../core/apply-change.js";
 import {
   buildInstallObjects,
   clusterInstallSelector,

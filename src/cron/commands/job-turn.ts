@@ -10,8 +10,8 @@ import { RefusedError, ToolFailedError } from "../../errors.js";
 import type { StreamColors } from "../../output/color.js";
 import type { Clock } from "../../util/clock.js";
 import { listJobs } from "../adapters/kubectl.js";
-import { type Turn, turnOf } from "../core/jobs.js";
 import { managedSelector } from "../core/objects.js";
+import { type Turn, turnOf } from "../core/turn.js";
 import {
   gaveWayResult,
   giveWayEvent,

@@ -1,8 +1,11 @@
-/** run-now's Job and cron-status's summary, from CronJob and Job objects as kubectl prints them. Pure. */
+/**
+ * CronJob and Job objects as kubectl prints them: the Job run-now makes, where a Job stands, and which of a
+ * CronJob's Jobs are still in progress. Pure.
+ */
 import type { ObjectMeta } from "../../core/k8s.js";
 
 /** The annotation `kubectl create job --from=cronjob/…` puts on a Job started by hand. */
-const manualAnnotation = "cronjob.kubernetes.io/instantiate";
+export const manualAnnotation = "cronjob.kubernetes.io/instantiate";
 
 interface JobCondition {
   type: string;
@@ -88,7 +91,7 @@ export interface NewJob {
 }
 
 /** Where a Job stands. */
-type JobState = "Pending" | "Running" | "Complete" | "Failed" | "Suspended";
+export type JobState = "Pending" | "Running" | "Complete" | "Failed" | "Suspended";
 
 /** A Job's state and, once finished, why and when. */
 export interface JobOutcome {
@@ -164,60 +167,12 @@ export function whyNotStarted(pods: readonly WaitingPod[]): string | undefined {
   return undefined;
 }
 
-/** One Job in cron-status. */
-interface CronJobRun {
-  name: string;
-  trigger: "schedule" | "manual";
-  state: JobState;
-  reason?: string;
-  /** What the run said when it ended (run-results.ts). */
-  result?: string;
-  created?: string;
-  started?: string;
-  finished?: string;
-}
-
-/** What cron-status shows. */
-export interface CronStatus {
-  name: string;
-  namespace: string;
-  schedule: string;
-  /** null: the kube-controller-manager's time zone. */
-  timeZone: string | null;
-  suspended: boolean;
-  /** What the job's command checks: a namespace or every namespace, with the selector. */
-  scope: { allNamespaces: boolean; namespace: string | null; selector: string | null };
-  resolver: string | null;
-  image: string | null;
-  lastScheduleTime: string | null;
-  lastSuccessfulTime: string | null;
-  active: string[];
-  /** Newest first. */
-  jobs: CronJobRun[];
-}
-
-/** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
-function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
-  const value = (flag: string) => {
-    const arg = command.find((a) => a.startsWith(`${flag}=`));
-    return arg === undefined ? null : arg.slice(flag.length + 1);
-  };
-  return {
-    scope: {
-      allNamespaces: command.includes("--all-namespaces") || command.includes("-A"),
-      namespace: value("--namespace"),
-      selector: value("--selector"),
-    },
-    resolver: value("--resolver"),
-  };
-}
-
 /** The Jobs the CronJob with this UID controls, whether the schedule or run-now made them. */
-function jobsOf(cronJobUid: string | undefined, jobs: readonly JobObject[]): JobObject[] {
+export function jobsOf(cronJobUid: string | undefined, jobs: readonly JobObject[]): JobObject[] {
   return jobs.filter((job) => cronJobUid !== undefined && controllingCronJob(job)?.uid === cronJobUid);
 }
 
-function controllingCronJob(job: JobObject): { name: string; uid?: string } | undefined {
+export function controllingCronJob(job: JobObject): { name: string; uid?: string } | undefined {
   return job.metadata.ownerReferences?.find((ref) => ref.kind === "CronJob" && ref.controller === true);
 }
 
@@ -230,11 +185,11 @@ function byCreation(a: JobObject, b: JobObject): number {
 }
 
 /** The API server's creation time, to the second (RFC 3339 in UTC, so text order is time order). */
-function createdAt(job: JobObject): string {
+export function createdAt(job: JobObject): string {
   return job.metadata.creationTimestamp ?? "";
 }
 
-function compare(a: string, b: string): number {
+export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -248,7 +203,7 @@ export interface RunInProgress {
  * The Jobs that have not finished, oldest first: running, waiting to start, or suspended (a queue such as
  * Kueue suspends a Job until it may run).
  */
-function unfinished(jobs: readonly JobObject[]): RunInProgress[] {
+export function unfinished(jobs: readonly JobObject[]): RunInProgress[] {
   return [...jobs].sort(byCreation).flatMap((job) => {
     const { finished, state } = jobOutcome(job);
     return finished ? [] : [{ name: job.metadata.name, state }];
@@ -267,79 +222,4 @@ export function runsInProgress(cronJob: CronJobObject, jobs: readonly JobObject[
 export function inProgressPhrase(state: JobState): string {
   if (state === "Running") return "is still running";
   return state === "Suspended" ? "is suspended, not finished" : "has not started yet";
-}
-
-/** Whether a Job's run may go on, judged among the Jobs of its CronJob. */
-export type Turn =
-  | { kind: "go" }
-  | { kind: "give-way"; earlier: RunInProgress; cronJob: { name: string; uid: string } }
-  | { kind: "unknown"; why: string };
-
-/**
- * Whether the run of Job `self` must give way: a run-now Job and a scheduled one can run at once, the
- * controller's Forbid seeing only its own. A run goes on only when no other unfinished Job of its CronJob
- * was made before it. Creation times have whole seconds, and two Jobs made in the same second cannot tell
- * which came first (nor whether the other was there when it looked): both give way, and the next run goes on.
- */
-export function turnOf(self: string, jobs: readonly JobObject[]): Turn {
-  const job = jobs.find((j) => j.metadata.name === self);
-  if (job === undefined) return { kind: "unknown", why: `job ${self} is not among the namespace's Jobs` };
-  const owner = controllingCronJob(job);
-  if (owner?.uid === undefined) return { kind: "unknown", why: `job ${self} belongs to no CronJob` };
-  const notLater = jobsOf(owner.uid, jobs).filter(
-    (other) => other !== job && createdAt(other) <= createdAt(job),
-  );
-  const [earlier] = unfinished(notLater);
-  return earlier === undefined
-    ? { kind: "go" }
-    : { kind: "give-way", earlier, cronJob: { name: owner.name, uid: owner.uid } };
-}
-
-/** Summarizes a CronJob and the Jobs it owns (others are ignored), with what each run said, by Job uid. */
-export function cronStatus(
-  cronJob: CronJobObject,
-  jobs: readonly JobObject[],
-  results: ReadonlyMap<string, string>,
-): CronStatus {
-  const runs = jobsOf(cronJob.metadata.uid, jobs)
-    // Newest first; the same second by name.
-    .sort((a, b) => compare(createdAt(b), createdAt(a)) || compare(a.metadata.name, b.metadata.name))
-    .map((job): CronJobRun => {
-      const outcome = jobOutcome(job);
-      return {
-        name: job.metadata.name,
-        trigger: job.metadata.annotations?.[manualAnnotation] === "manual" ? "manual" : "schedule",
-        state: outcome.state,
-        reason: outcome.reason,
-        result: job.metadata.uid === undefined ? undefined : results.get(job.metadata.uid),
-        created: job.metadata.creationTimestamp,
-        started: job.status?.startTime,
-        finished: outcome.finishedAt,
-      };
-    });
-  const container = cronJob.spec.jobTemplate.spec.template?.spec?.containers?.[0];
-  const { scope, resolver } = scopeOfCommand([...(container?.command ?? []), ...(container?.args ?? [])]);
-  return {
-    name: cronJob.metadata.name,
-    namespace: cronJob.metadata.namespace ?? "",
-    schedule: cronJob.spec.schedule,
-    timeZone: cronJob.spec.timeZone ?? null,
-    suspended: cronJob.spec.suspend === true,
-    scope,
-    resolver,
-    image: container?.image ?? null,
-    lastScheduleTime: cronJob.status?.lastScheduleTime ?? null,
-    lastSuccessfulTime: cronJob.status?.lastSuccessfulTime ?? null,
-    active: (cronJob.status?.active ?? []).map((ref) => ref.name),
-    jobs: runs,
-  };
-}
-
-/** How an applied object changed, from its resourceVersion before and after. */
-export type ApplyChange = "created" | "configured" | "unchanged";
-
-/** An applied object compared with what was there before (no resourceVersion before: created). */
-export function applyChange(before: string | undefined, after: string | undefined): ApplyChange {
-  if (before === undefined) return "created";
-  return before === after ? "unchanged" : "configured";
 }

@@ -42,7 +42,7 @@ export const webhookUrlEnv = "KUBECTL_AUTOUPDATE_WEBHOOK_URL";
 
 /**
  * The variables the job's apply reads its own Job from (the downward API fills them in), to give way to an
- * earlier run of the CronJob still in progress (cron/core/jobs.ts turnOf).
+ * earlier run of the CronJob still in progress (cron/core/turn.ts).
  */
 export const ownJobEnv = {
   name: "KUBECTL_AUTOUPDATE_JOB",
@@ -111,7 +111,7 @@ const requests = {
    */
   events: ["events.k8s.io/events:create"],
   remembered: ["events.k8s.io/events:list"],
-  /** The job's own: the CronJob's Jobs in its namespace, to give way to a run in progress (core/jobs.ts turnOf). */
+  /** The job's own: the CronJob's Jobs in its namespace, to give way to a run in progress (core/turn.ts). */
   turn: ["batch/jobs:list"],
 };
 

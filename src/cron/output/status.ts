@@ -3,7 +3,7 @@ import YAML from "yaml";
 import { planApiVersion } from "../../output/plan-document.js";
 import { renderTable } from "../../output/table.js";
 import { ageSince, formatAge } from "../../util/age.js";
-import type { CronStatus } from "../core/jobs.js";
+import type { CronStatus } from "../core/status.js";
 
 /** The document of `cron-status -o json|yaml`. */
 export function toCronStatusDocument(status: CronStatus) {

@@ -5,8 +5,9 @@
  */
 import type { KubeEvent } from "../../adapters/kubectl.js";
 import { controllerEvent, microTime, objectReference } from "../../output/restart-event.js";
-import { inProgressPhrase, type Turn } from "../core/jobs.js";
+import { inProgressPhrase } from "../core/jobs.js";
 import { ownJobEnv } from "../core/objects.js";
+import type { Turn } from "../core/turn.js";
 
 export type GiveWay = Extract<Turn, { kind: "give-way" }>;
 

@@ -1,15 +1,18 @@
-/** run-now's Job and cron-status's summary, on objects recorded from the real control plane (test/testbed). */
+/**
+ * The cron core on objects recorded from the real control plane (test/testbed): run-now's Job, where a Job
+ * stands, cron-status's summary, the runs' turn, and what install-cron says it applied.
+ */
 import { describe, expect, it } from "vitest";
+import { applyChange } from "../../../../src/cron/core/apply-change.js";
 import {
-  applyChange,
   type CronJobObject,
-  cronStatus,
   type JobObject,
   jobFromCronJob,
   jobOutcome,
-  turnOf,
   whyNotStarted,
 } from "../../../../src/cron/core/jobs.js";
+import { cronStatus } from "../../../../src/cron/core/status.js";
+import { turnOf } from "../../../../src/cron/core/turn.js";
 import { renderCronStatusTable, toCronStatusDocument } from "../../../../src/cron/output/status.js";
 import { fixture } from "../../../support/fixtures.js";
 
