@@ -277,16 +277,8 @@ export class Kubectl {
   }
 
   /** Pods matching a label selector in one namespace, whole (with conditions). */
-  async listPodsBySelector(namespace: string, selector: string): Promise<Pod[]> {
-    const out = await this.run([
-      "get",
-      "pods",
-      `--namespace=${namespace}`,
-      `--selector=${selector}`,
-      "-o",
-      "json",
-    ]);
-    return parseList<Pod>(out, "get pods");
+  listPodsBySelector(namespace: string, selector: string): Promise<Pod[]> {
+    return podsBySelector<Pod>(this, namespace, selector);
   }
 
   /**
@@ -543,6 +535,23 @@ export type DeleteOutcome =
 function checked(result: ExecResult, what: string): ExecResult {
   if (result.exitCode === 0) return result;
   throw kubectlFailure(result, what);
+}
+
+/** Pods matching a label selector in one namespace, whole, read as the parts `T` its reader needs. */
+export async function podsBySelector<T>(
+  kubectl: Pick<Kubectl, "run">,
+  namespace: string,
+  selector: string,
+): Promise<T[]> {
+  const out = await kubectl.run([
+    "get",
+    "pods",
+    `--namespace=${namespace}`,
+    `--selector=${selector}`,
+    "-o",
+    "json",
+  ]);
+  return parseList<T>(out, "get pods");
 }
 
 /** Parses `kubectl get -o json`: a List, or a single object when one name was asked for. */

@@ -1,12 +1,11 @@
 /** The kubectl calls of the CronJob verbs, over the shared Kubectl (its connection flags, its one exec). */
 
 import { firstLine, howItEnded } from "../../adapters/exec.js";
-import { type Kubectl, parseList } from "../../adapters/kubectl.js";
+import { type Kubectl, parseList, podsBySelector } from "../../adapters/kubectl.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
 import type { CronJobObject, JobObject, NewJob, WaitingPod } from "../core/jobs.js";
 import { type InstallObject, jobContainerName } from "../core/objects.js";
-import type { RunPod } from "../core/run-results.js";
 
 /** An object as the server returned it. */
 export interface ServerObject extends KubeObject {
@@ -105,19 +104,6 @@ export async function listJobs(kubectl: Kubectl, namespace: string, selector: st
   return parseList<JobObject>(out, "get jobs");
 }
 
-/** The pods of an installation's Jobs, by label in one namespace: how each run ended. */
-export async function listRunPods(kubectl: Kubectl, namespace: string, selector: string): Promise<RunPod[]> {
-  const out = await kubectl.run([
-    "get",
-    "pods",
-    `--namespace=${namespace}`,
-    `--selector=${selector}`,
-    "-o",
-    "json",
-  ]);
-  return parseList<RunPod>(out, "get pods");
-}
-
 /** Creates a Job (with generateName: `kubectl create`, not apply) and returns it as created. */
 export async function createJob(kubectl: Kubectl, job: NewJob): Promise<JobObject> {
   const out = await kubectl.run(["create", "--output=json", "--filename=-"], { input: JSON.stringify(job) });
@@ -132,16 +118,13 @@ export async function jobPods(
   namespace: string,
   jobUid: string,
 ): Promise<(Pod & WaitingPod)[]> {
-  const out = await kubectl.run([
-    "get",
-    "pods",
-    `--namespace=${namespace}`,
-    `--selector=batch.kubernetes.io/controller-uid=${jobUid}`,
-    "-o",
-    "json",
-  ]);
-  return parseList<Pod & WaitingPod & { metadata: { creationTimestamp?: string } }>(out, "get pods").sort(
-    (a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
+  const pods = await podsBySelector<Pod & WaitingPod & { metadata: { creationTimestamp?: string } }>(
+    kubectl,
+    namespace,
+    `batch.kubernetes.io/controller-uid=${jobUid}`,
+  );
+  return pods.sort((a, b) =>
+    (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
   );
 }
 

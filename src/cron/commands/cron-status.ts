@@ -2,10 +2,11 @@
  * `kubectl autoupdate cron-status`: the CronJob, the Jobs it owns and how their pods ended → summary → table
  * or document.
  */
+import { podsBySelector } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { listJobs, listRunPods } from "../adapters/kubectl.js";
+import { listJobs } from "../adapters/kubectl.js";
 import { installSelector } from "../core/objects.js";
-import { runResults } from "../core/run-results.js";
+import { type RunPod, runResults } from "../core/run-results.js";
 import { cronStatus } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { renderCronStatusJson, renderCronStatusTable, renderCronStatusYaml } from "../output/status.js";
@@ -35,7 +36,7 @@ export async function cronStatusCommand(deps: CronDeps, options: CronStatusOptio
 /** What each run said, by Job uid. The Jobs are the status: pods that cannot be listed are a warning. */
 async function readRunResults(deps: CronDeps, namespace: string, selector: string) {
   try {
-    return runResults(await listRunPods(deps.kubectl, namespace, selector));
+    return runResults(await podsBySelector<RunPod>(deps.kubectl, namespace, selector));
   } catch (error) {
     if (!isCallFailure(error)) throw error;
     deps.io.stderr.write(
