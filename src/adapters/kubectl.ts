@@ -16,7 +16,7 @@ import { type Workload, type WorkloadKind, workloadResources } from "../core/wor
 import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
-import { type Exec, type ExecResult, firstLine, howItEnded } from "./exec.js";
+import { type Exec, type ExecOptions, type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";
@@ -97,7 +97,7 @@ export class Kubectl {
   /** Like run, but returns the result whatever the exit code, for callers that report per item. */
   runUnchecked(
     args: readonly string[],
-    options: { input?: string; signal?: AbortSignal } = {},
+    options: Pick<ExecOptions, "input" | "signal" | "timeoutMs"> = {},
   ): Promise<ExecResult> {
     return this.exec(this.binary, [...this.connectionArgs(), ...args], options);
   }

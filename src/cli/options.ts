@@ -11,7 +11,8 @@ import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
 import { type ResolverName, type StrategyName, strategyNames } from "../core/plan.js";
 import { directOnly } from "../core/proxy.js";
-import { ownJobEnv, resultFileEnv } from "../cron/core/objects.js";
+import { parseRecordRef, type RecordRef } from "../core/restart-record.js";
+import { ownJobEnv, recordConfigMapEnv, resultFileEnv } from "../cron/core/objects.js";
 import { UsageError } from "../errors.js";
 import type { ColorMode } from "../output/color.js";
 import type { PlanFormat } from "../output/render-plan.js";
@@ -181,7 +182,20 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     ...(raw.image ? { images: new Set(raw.image.map(imageKey)) } : {}),
     ...(raw.minAge !== undefined ? { minAgeMs: positiveDuration(raw.minAge, "--min-age") } : {}),
     strategy: parseStrategy(raw.strategy),
+    ...recordOf(env),
   };
+}
+
+function recordOf(env: Env): { record?: RecordRef } {
+  const text = env[recordConfigMapEnv];
+  if (!text) return {};
+  const record = parseRecordRef(text);
+  if (!record) {
+    throw new UsageError(
+      `invalid value "${text}" for $${recordConfigMapEnv}: want NAMESPACE/NAME of a ConfigMap`,
+    );
+  }
+  return { record };
 }
 
 export function parsePlanOptions(raw: RawPlanFlags, env: Env): PlanOptions {

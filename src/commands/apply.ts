@@ -23,6 +23,7 @@ import {
 import { renderRunReport, runReport } from "../output/run-report.js";
 import { type RunSoFar, runResultLine } from "../output/run-result.js";
 import { EventRecorder } from "../pipeline/restart/events.js";
+import { RecordKeeper } from "../pipeline/restart/record-keeper.js";
 import { restartPods } from "../pipeline/restart/restart-pods.js";
 import { counted } from "../util/counted.js";
 import type { Context, PlanningOptions } from "./context.js";
@@ -83,12 +84,15 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   const chalk = toStderr ? ctx.colors.stderr : ctx.colors.stdout;
   const targets = podsToRestart(result.plan);
   // A server dry run restarts nothing, so it records nothing either.
-  const events = options.dryRun
+  const records: Records | null = options.dryRun
     ? null
-    : new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency);
+    : {
+        events: new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency),
+        kept: options.record ? new RecordKeeper(ctx.kubectl, options.record, ctx.clock) : null,
+      };
   if (targets.length === 0) {
-    recordLeftAgain(events, result.plan, ctx.clock.now());
-    await warnUnrecorded(ctx, events);
+    recordLeftAgain(records, result.plan, ctx.clock.now());
+    await warnUnrecorded(ctx, records);
     io.stderr.write("Nothing to restart.\n");
     if (options.summaryJson) {
       report.write(
@@ -111,7 +115,7 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
 
   // What is being rolled out, once per image: old → new digest, revision, age.
   for (const move of imageMoves(targets, ctx.clock.now())) report.write(`${move}\n`);
-  recordLeftAgain(events, result.plan, ctx.clock.now());
+  recordLeftAgain(records, result.plan, ctx.clock.now());
   const restarted = await restartPods(ctx.kubectl, targets, {
     strategy: options.strategy,
     dryRun: options.dryRun,
@@ -124,13 +128,16 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
     onOutcome: (pod, outcome) => report.write(`${describeOutcome(pod, outcome, options.dryRun, chalk)}\n`),
     onReplacementProblem: (problem) => report.write(`${describeReplacementProblem(problem, chalk)}\n`),
     onRollout: (rollout) => report.write(`${describeRollout(rollout, options.dryRun, chalk)}\n`),
-    onRestarted: (restart) => events?.record(restart),
+    onRestarted: (restart) => {
+      records?.events.record(restart);
+      records?.kept?.restarted(restart);
+    },
   });
   run.record = restarted;
   for (const warning of restarted.warnings) {
     io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${warning}\n`);
   }
-  await warnUnrecorded(ctx, events);
+  await warnUnrecorded(ctx, records);
   report.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, options.dryRun));
   if (options.summaryJson) report.write(renderRunSummary(result.plan, restarted, options.dryRun));
 
@@ -147,15 +154,31 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   }
 }
 
-/** Pods left since their controller restarted one in vain: recorded again before the first record expires. */
-function recordLeftAgain(events: EventRecorder | null, plan: Plan, now: number): void {
-  for (const { left, pods } of leftToRecordAgain(plan, now)) events?.recordLeft(left, pods);
+/** Where a run records its restarts: an Event each, and the restarts in vain in the record ConfigMap. */
+interface Records {
+  events: EventRecorder;
+  kept: RecordKeeper | null;
 }
 
-/** Waits for the Events in flight; one warning line when some could not be recorded. */
-async function warnUnrecorded(ctx: Context<ApplyOptions>, events: EventRecorder | null): Promise<void> {
-  const unrecorded = await events?.settle();
-  if (unrecorded) ctx.io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${unrecorded}\n`);
+/** Pods left since their controller restarted one in vain: recorded again before the first record expires. */
+function recordLeftAgain(records: Records | null, plan: Plan, now: number): void {
+  for (const { left, pods } of leftToRecordAgain(plan, now)) {
+    records?.events.recordLeft(left, pods);
+    records?.kept?.left(left);
+  }
+}
+
+/** Waits for the Events in flight and keeps the record; one warning line for each that failed. */
+async function warnUnrecorded(ctx: Context<ApplyOptions>, records: Records | null): Promise<void> {
+  const [unrecorded, unkept] = await Promise.all([records?.events.settle(), records?.kept?.save()]);
+  const warn = (text: string) => ctx.io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${text}\n`);
+  if (unrecorded) warn(unrecorded);
+  const ref = ctx.options.record;
+  if (unkept && ref) {
+    warn(
+      `could not keep the restarts in vain in configmap ${ref.namespace}/${ref.name} (the restarts are not affected): ${unkept}`,
+    );
+  }
 }
 
 /** The run's one-line result, when asked for; a failure to write it is one warning line. */

@@ -1,4 +1,5 @@
 /** What plan and apply run with: the options, and the adapters built from them. */
+
 import { homedir } from "node:os";
 import { LocalCredentials } from "../adapters/credentials/local-credentials.js";
 import type { Exec } from "../adapters/exec.js";
@@ -9,6 +10,7 @@ import { isLoopbackHost, parseImageRef } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
 import type { ResolverName, StrategyName } from "../core/plan.js";
 import { type ProxySettings, proxyAddress } from "../core/proxy.js";
+import type { RecordRef } from "../core/restart-record.js";
 import type { Io } from "../io.js";
 import { shouldColor } from "../output/color.js";
 import { createProgress, type Progress } from "../output/progress.js";
@@ -36,6 +38,8 @@ export interface PlanningOptions extends ConnectionOptions {
   minAgeMs?: number;
   /** How apply restarts a controller's stale pods; plan shows the choice. */
   strategy: StrategyName;
+  /** The ConfigMap that remembers restarts in vain beyond the Events ($KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP). */
+  record?: RecordRef;
 }
 
 export interface Context<O extends PlanningOptions = PlanningOptions> extends Connection {

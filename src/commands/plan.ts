@@ -29,6 +29,7 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
         concurrency: options.concurrency,
         images: options.images,
         minAgeMs: options.minAgeMs,
+        record: options.record,
         now: ctx.clock.now(),
         extraCredentials: ctx.extraCredentials,
         extraWarnings: ctx.credentialWarnings,

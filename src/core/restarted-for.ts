@@ -7,7 +7,8 @@
  *
  * Two records say it. A rollout writes it into the template beside restartedAt, so every pod it makes
  * carries it. An eviction or deletion leaves no trace on the replacement (this tool may not patch pods), so
- * the Warning Event recorded for it carries it instead; that lasts as long as the API server keeps Events.
+ * the Warning Event recorded for it carries it instead, which lasts as long as the API server keeps Events;
+ * where a record ConfigMap is kept (core/restart-record.ts), it lasts there too.
  */
 import { formatAge } from "../util/age.js";
 import { groupBy } from "../util/group-by.js";

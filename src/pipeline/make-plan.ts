@@ -2,6 +2,7 @@
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import { isCallFailure } from "../adapters/kubectl-errors.js";
 import type { Resolver } from "../adapters/resolver.js";
+import { readRecord } from "../adapters/restart-record.js";
 import { decidePlan, nodesToInspect } from "../core/decide.js";
 import { repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse, TagInUse } from "../core/images-in-use.js";
@@ -9,8 +10,9 @@ import { type Credential, Keyring } from "../core/keyring.js";
 import { nodePlatformKey } from "../core/manifest.js";
 import type { Plan, StrategyName } from "../core/plan.js";
 import type { TagResolution } from "../core/resolution.js";
+import { type RecordRef, recordsIn } from "../core/restart-record.js";
 import { decideRestarts, workloadKindsToRead } from "../core/restart-strategy.js";
-import { leaveRestartedInVain } from "../core/restarted-for.js";
+import { leaveRestartedInVain, type RememberedRestart } from "../core/restarted-for.js";
 import { InterruptedError, ToolFailedError } from "../errors.js";
 import { Limiter } from "../util/limiter.js";
 import { gather, gatherWorkloads, type Inventory } from "./gather.js";
@@ -27,6 +29,8 @@ export interface MakePlanOptions {
   extraWarnings?: () => string[];
   /** --image: only containers running these normalized references. */
   images?: ReadonlySet<string>;
+  /** The ConfigMap that remembers restarts in vain beyond the Events ($KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP). */
+  record?: RecordRef;
   /** --min-age, and the clock's time to measure it. */
   minAgeMs?: number;
   now: number;
@@ -172,23 +176,46 @@ function pullSecretCredentials(inventory: Inventory, image: ImageInUse, reposito
 
 /**
  * Pods to be evicted or deleted whose controller restarted one in vain are left (core/restarted-for.ts):
- * this tool's Events are read only when some pod is to be evicted or deleted.
+ * this tool's Events, and the record ConfigMap when there is one, are read only when some pod is to be
+ * evicted or deleted.
  */
 async function leaveRestartedInVainPods(
   kubectl: Kubectl,
   plan: Plan,
-  options: Pick<MakePlanOptions, "scope" | "now">,
+  options: Pick<MakePlanOptions, "scope" | "now" | "record">,
   warnings: string[],
 ): Promise<Plan> {
   const oneAtATime = plan.pods.some((p) => p.action === "delete" && p.restart?.strategy !== "rollout");
   if (!oneAtATime) return plan;
+  const { record } = options;
+  const remembered = await Promise.all([
+    readRemembered(
+      () => kubectl.listRememberedRestarts(options.scope),
+      "this tool's Events could not be read",
+      warnings,
+    ),
+    record
+      ? readRemembered(
+          async () => recordsIn(await readRecord(kubectl, record)),
+          `configmap ${record.namespace}/${record.name} could not be read`,
+          warnings,
+        )
+      : [],
+  ]);
+  return leaveRestartedInVain(plan, remembered.flat(), options.now ?? 0);
+}
+
+/** One source of remembered restarts; when it cannot be read, none from it and a warning saying what that means. */
+async function readRemembered(
+  read: () => Promise<RememberedRestart[]>,
+  what: string,
+  warnings: string[],
+): Promise<RememberedRestart[]> {
   try {
-    return leaveRestartedInVain(plan, await kubectl.listRememberedRestarts(options.scope), options.now ?? 0);
+    return await read();
   } catch (error) {
     if (!isCallFailure(error)) throw error;
-    warnings.push(
-      `this tool's Events could not be read, so a pod restarted in vain before may be restarted again: ${error.message}`,
-    );
-    return plan;
+    warnings.push(`${what}, so a pod restarted in vain before may be restarted again: ${error.message}`);
+    return [];
   }
 }

@@ -122,30 +122,30 @@ describe("best-effort", () => {
   });
 });
 
-describe("a restart in vain, remembered by its Event", () => {
-  /** The ImageUpdateFailed Event an eviction of web-7d9c8b's pod left `minutesAgo`, naming what it was for. */
-  const failedEvent = (minutesAgo: number, restartedFor = `app=${v1}>${v2}`) => ({
-    apiVersion: "events.k8s.io/v1",
-    kind: "Event",
-    metadata: {
-      name: "web-7d9c8b.autoupdate-f1rst",
-      namespace: "default",
-      annotations: { "kubectl-autoupdate/restarted-for": restartedFor },
-    },
-    eventTime: new Date(Date.now() - minutesAgo * 60_000).toISOString().replace("Z", "000Z"),
-    reportingController: "kubectl-autoupdate",
-    reason: "ImageUpdateFailed",
-    type: "Warning",
-    regarding: {
-      apiVersion: "apps/v1",
-      kind: "ReplicaSet",
-      name: "web-7d9c8b",
-      namespace: "default",
-      uid: uuidOf("default/ReplicaSet/web-7d9c8b"),
-    },
-  });
-  const withEvent = (event: object) => cluster({ objects: [makeReplicaSet("web-7d9c8b", null), event] });
+/** The ImageUpdateFailed Event an eviction of web-7d9c8b's pod left `minutesAgo`, naming what it was for. */
+const failedEvent = (minutesAgo: number, restartedFor = `app=${v1}>${v2}`) => ({
+  apiVersion: "events.k8s.io/v1",
+  kind: "Event",
+  metadata: {
+    name: "web-7d9c8b.autoupdate-f1rst",
+    namespace: "default",
+    annotations: { "kubectl-autoupdate/restarted-for": restartedFor },
+  },
+  eventTime: new Date(Date.now() - minutesAgo * 60_000).toISOString().replace("Z", "000Z"),
+  reportingController: "kubectl-autoupdate",
+  reason: "ImageUpdateFailed",
+  type: "Warning",
+  regarding: {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    name: "web-7d9c8b",
+    namespace: "default",
+    uid: uuidOf("default/ReplicaSet/web-7d9c8b"),
+  },
+});
+const withEvent = (event: object) => cluster({ objects: [makeReplicaSet("web-7d9c8b", null), event] });
 
+describe("a restart in vain, remembered by its Event", () => {
   it("leaves that ReplicaSet's stale pods, evicts the others; this tool's Events are read once", async () => {
     const fake = withEvent(failedEvent(5));
     const result = await runPlan(fake, apply);
@@ -191,5 +191,147 @@ describe("a restart in vain, remembered by its Event", () => {
     const result = await runPlan(fake, apply);
     expect(result.code, result.stderr).toBe(0);
     expect(fake.podNames()).toEqual([]);
+  });
+});
+
+describe("a restart in vain, kept in the record ConfigMap ($KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP)", () => {
+  const env = { KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: "default/autoupdate" };
+  const key = `default.${uuidOf("default/ReplicaSet/web-7d9c8b")}`;
+  /** The record of web-7d9c8b's eviction `minutesAgo`, as apply keeps it. */
+  const record = (minutesAgo: number) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "autoupdate", namespace: "default" },
+    data: {
+      [key]: JSON.stringify({
+        namespace: "default",
+        kind: "ReplicaSet",
+        name: "web-7d9c8b",
+        uid: uuidOf("default/ReplicaSet/web-7d9c8b"),
+        restartedFor: `app=${v1}>${v2}`,
+        at: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+      }),
+    },
+  });
+  const patches = (fake: FakeCluster) => fake.calls().filter((c) => c.argv.includes("patch"));
+  /** The merge patch a call sent: the data keys it sets, each record's `at` as an age in minutes. */
+  function patchOf(call: { argv: string[] }): Record<string, number | null> {
+    const patch = JSON.parse(call.argv.find((a) => a.startsWith("--patch="))!.slice("--patch=".length));
+    return Object.fromEntries(
+      Object.entries(patch.data as Record<string, string | null>).map(([k, v]) => [
+        k,
+        v === null ? null : Math.round((Date.now() - Date.parse(JSON.parse(v).at)) / 60_000),
+      ]),
+    );
+  }
+
+  it("with no Event left (expired): the record leaves web's pods, and the run stamps it again, that key only", async () => {
+    const fake = cluster({ objects: [makeReplicaSet("web-7d9c8b", null), record(24 * 60)] }).on(
+      ["patch", "configmap"],
+      { stdout: "configmap/autoupdate patched\n" },
+    );
+    const result = await runPlan(fake, apply, { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual(["web-1", "web-2"]);
+    expect(result.stdout).toMatch(
+      /web-1 .*skip .*ReplicaSet\/web-7d9c8b restarted a pod for [0-9a-f]{12} 1d ago, which came back on the old digest/,
+    );
+    const reads = fake.calls().filter((c) => c.argv.includes("configmaps"));
+    expect(reads.map((c) => c.argv)).toEqual([
+      ["get", "configmaps", "autoupdate", "--namespace=default", "--ignore-not-found", "-o", "json"],
+      ["get", "configmaps", "autoupdate", "--namespace=default", "--ignore-not-found", "-o", "json"],
+    ]);
+    expect(patches(fake)).toHaveLength(1);
+    expect(patches(fake)[0]!.argv.slice(0, 4)).toEqual([
+      "patch",
+      "configmap",
+      "autoupdate",
+      "--namespace=default",
+    ]);
+    expect(patchOf(patches(fake)[0]!)).toEqual({ [key]: 0 });
+    // The Event is recorded again too, for whoever reads Events.
+    expect(
+      fake
+        .events()
+        .map((e) => e["reason"])
+        .sort(),
+    ).toEqual(["ImageUpdateHeld", "ImageUpdated"]);
+    expect(result.stderr).not.toContain("could not");
+  });
+
+  it("without the variable the ConfigMap is neither read nor written: web's pods are evicted again", async () => {
+    const fake = cluster({ objects: [makeReplicaSet("web-7d9c8b", null), record(24 * 60)] });
+    const result = await runPlan(fake, apply);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual([]);
+    expect(fake.calls().filter((c) => c.argv.includes("configmaps") || c.argv.includes("configmap"))).toEqual(
+      [],
+    );
+  });
+
+  it("a record young enough is not written again; nor is anything when no pod is left or restarted in vain", async () => {
+    const fake = cluster({ objects: [makeReplicaSet("web-7d9c8b", null), record(5)] });
+    const result = await runPlan(fake, apply, { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual(["web-1", "web-2"]);
+    expect(patches(fake)).toEqual([]);
+  });
+
+  it("no such ConfigMap yet (a run by hand): the first write makes it, with the record", async () => {
+    const fake = withEvent(failedEvent(30)).on(["patch", "configmap"], {
+      stderr: 'Error from server (NotFound): configmaps "autoupdate" not found\n',
+      exitCode: 1,
+    });
+    const result = await runPlan(fake, [...apply, "-l", "app=web"], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain("could not");
+    const created = fake
+      .calls()
+      .filter((c) => c.argv.includes("create") && c.stdin.includes('"kind":"ConfigMap"'))
+      .map((c) => JSON.parse(c.stdin));
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "autoupdate", namespace: "default" },
+    });
+    expect(JSON.parse(created[0].data[key])).toMatchObject({
+      kind: "ReplicaSet",
+      name: "web-7d9c8b",
+      restartedFor: `app=${v1}>${v2}`,
+    });
+  });
+
+  it("unreadable (RBAC): one warning, the Events still count", async () => {
+    const fake = withEvent(failedEvent(5));
+    fake.on(["get", "configmaps"], {
+      stderr:
+        'Error from server (Forbidden): configmaps "autoupdate" is forbidden: User "limited" cannot get resource "configmaps" in API group "" in the namespace "default"\n',
+      exitCode: 1,
+    });
+    const result = await runPlan(fake, apply, { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual(["web-1", "web-2"]);
+    expect(result.stderr.split("\n").filter((l) => l.includes("configmap"))).toEqual([
+      'Warning: configmap default/autoupdate could not be read, so a pod restarted in vain before may be restarted again: kubectl get failed: Error from server (Forbidden): configmaps "autoupdate" is forbidden: User "limited" cannot get resource "configmaps" in API group "" in the namespace "default"',
+    ]);
+  });
+
+  it("a write refused: every planned pod restarted, the exit code unchanged, one warning line", async () => {
+    const fake = cluster({ objects: [makeReplicaSet("web-7d9c8b", null), record(60)] }).on(
+      ["patch", "configmap"],
+      {
+        stderr:
+          'Error from server (Forbidden): configmaps "autoupdate" is forbidden: User "limited" cannot patch resource "configmaps" in API group "" in the namespace "default"\n',
+        exitCode: 1,
+      },
+    );
+    const result = await runPlan(fake, apply, { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual(["web-1", "web-2"]);
+    expect(result.stdout).toContain("1 evicted (of 1 planned)");
+    expect(result.stderr.split("\n").filter((l) => l.includes("configmap"))).toEqual([
+      'Warning: could not keep the restarts in vain in configmap default/autoupdate (the restarts are not affected): Error from server (Forbidden): configmaps "autoupdate" is forbidden: User "limited" cannot patch resource "configmaps" in API group "" in the namespace "default"',
+    ]);
   });
 });

@@ -55,6 +55,12 @@ export const ownJobEnv = {
  */
 export const resultFileEnv = "KUBECTL_AUTOUPDATE_RESULT_FILE";
 
+/**
+ * The ConfigMap, `NAMESPACE/NAME`, where plan and apply read and apply keeps the restarts in vain beyond the
+ * Events (core/restart-record.ts). install-cron makes one per installation and names it here.
+ */
+export const recordConfigMapEnv = "KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP";
+
 /** The kubelet's default `terminationMessagePath`, stated in the container as well. */
 const terminationMessagePath = "/dev/termination-log";
 

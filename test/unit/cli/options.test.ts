@@ -329,3 +329,25 @@ describe("apply's result file, from the environment", () => {
     expect(parseApplyOptions({}, env).resultFile).toBe(expected);
   });
 });
+
+describe("the record ConfigMap of restarts in vain, from the environment (plan and apply)", () => {
+  it.each<[Env, { namespace: string; name: string } | undefined]>([
+    [
+      { KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: "tools/kubectl-autoupdate" },
+      { namespace: "tools", name: "kubectl-autoupdate" },
+    ],
+    [{ KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: "" }, undefined],
+    [{}, undefined],
+  ])("%j → %j", (env, expected) => {
+    expect(resolve({}, env).record).toEqual(expected);
+    expect(parseApplyOptions({}, env).record).toEqual(expected);
+  });
+
+  it("anything but NAMESPACE/NAME is a usage error naming the variable", () => {
+    expect(() => resolve({}, { KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: "kubectl-autoupdate" })).toThrow(
+      new UsageError(
+        'invalid value "kubectl-autoupdate" for $KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: want NAMESPACE/NAME of a ConfigMap',
+      ),
+    );
+  });
+});

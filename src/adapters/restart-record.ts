@@ -1,0 +1,66 @@
+/**
+ * Reads and writes the ConfigMap that remembers restarts in vain (core/restart-record.ts): a `get` of it by
+ * name, and a merge patch of only the keys that change, so no rule beyond `get` and `patch` on that one name
+ * is needed once it exists. Made on the first write when it does not (that takes `create`).
+ */
+import type { RecordRef } from "../core/restart-record.js";
+import { type ExecResult, firstLine, howItEnded } from "./exec.js";
+import type { Kubectl } from "./kubectl.js";
+
+/** Like an Event, the record is a side note: a slow API server must not hold the run's end for long. */
+const writeTimeoutMs = 20_000;
+
+/** The ConfigMap's data; undefined when there is no such ConfigMap yet. */
+export async function readRecord(
+  kubectl: Pick<Kubectl, "getObject">,
+  ref: RecordRef,
+): Promise<Record<string, string> | undefined> {
+  const configMap = await kubectl.getObject<{
+    metadata: { name: string };
+    data?: Record<string, string>;
+  }>("configmaps", ref.name, ref.namespace);
+  return configMap === null ? undefined : (configMap.data ?? {});
+}
+
+/** Writes the changes; the reason when that failed, else null. Best-effort, like the Events. */
+export async function writeRecord(
+  kubectl: Pick<Kubectl, "runUnchecked">,
+  ref: RecordRef,
+  changes: Readonly<Record<string, string | null>>,
+): Promise<string | null> {
+  const patched = await kubectl.runUnchecked(
+    [
+      "patch",
+      "configmap",
+      ref.name,
+      `--namespace=${ref.namespace}`,
+      "--type=merge",
+      `--patch=${JSON.stringify({ data: changes })}`,
+      "-o",
+      "name",
+    ],
+    { timeoutMs: writeTimeoutMs },
+  );
+  if (patched.exitCode === 0) return null;
+  const reason = failure(patched);
+  if (!/\(NotFound\)/.test(reason)) return reason;
+  const data = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== null));
+  const configMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: ref.name, namespace: ref.namespace },
+    data,
+  };
+  const created = await kubectl.runUnchecked(["create", "-f", "-", "-o", "name"], {
+    input: JSON.stringify(configMap),
+    timeoutMs: writeTimeoutMs,
+  });
+  if (created.exitCode === 0) return null;
+  // kubectl create names its input; here it is always stdin, which says nothing.
+  return failure(created).replace('error when creating "STDIN": ', "");
+}
+
+function failure(result: ExecResult): string {
+  if (result.interrupted) return `no answer within ${writeTimeoutMs / 1000}s`;
+  return firstLine(result.stderr) || howItEnded(result);
+}

@@ -1,0 +1,57 @@
+/**
+ * Keeps the restarts in vain of one apply run in the record ConfigMap (core/restart-record.ts), beside
+ * their Events: each pod evicted or deleted that came back on the old digest, and each remembered restart
+ * the run left pods for and stamped again. Written once, at the end, and best-effort: a refusal is one
+ * warning, never a failed restart.
+ */
+
+import type { Kubectl } from "../../adapters/kubectl.js";
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
+import { readRecord, writeRecord } from "../../adapters/restart-record.js";
+import { type RecordRef, recordChanges } from "../../core/restart-record.js";
+import type { RememberedRestart } from "../../core/restarted-for.js";
+import type { Clock } from "../../util/clock.js";
+import type { CompletedRestart } from "./outcomes.js";
+
+export class RecordKeeper {
+  private readonly recorded: RememberedRestart[] = [];
+
+  constructor(
+    private readonly kubectl: Pick<Kubectl, "getObject" | "runUnchecked">,
+    private readonly ref: RecordRef,
+    private readonly clock: Pick<Clock, "now">,
+  ) {}
+
+  /** A restart that happened: kept when it was one at a time and its pod came back on the old digest. */
+  restarted(restart: CompletedRestart): void {
+    const { strategy, namespace, controller, replacement } = restart;
+    if (strategy === "rollout" || replacement.kind !== "problem") return;
+    if (!replacement.restartedFor || controller.uid === undefined) return;
+    const { kind, name, uid } = controller;
+    this.recorded.push({
+      namespace,
+      controller: { kind, name, uid },
+      restartedFor: replacement.restartedFor,
+      at: this.clock.now(),
+    });
+  }
+
+  /** A remembered restart the run left pods for: stamped again, so it lasts while runs still need it. */
+  left(left: RememberedRestart): void {
+    this.recorded.push({ ...left, at: this.clock.now() });
+  }
+
+  /** Writes what the run recorded; why it could not, or null. */
+  async save(): Promise<string | null> {
+    if (this.recorded.length === 0) return null;
+    let data: Record<string, string> | undefined;
+    try {
+      data = await readRecord(this.kubectl, this.ref);
+    } catch (error) {
+      if (!isCallFailure(error)) throw error;
+      return error.message;
+    }
+    const changes = recordChanges(data, this.recorded, this.clock.now());
+    return changes === null ? null : writeRecord(this.kubectl, this.ref, changes);
+  }
+}
