@@ -3,7 +3,8 @@
  * a replacement on the node's cached (old) digest, so restarting the pod changes nothing; the tool warns
  * before, and says so after — whether a rollout replaced the pods or they went one at a time (where the
  * other replicas are then spared). The next runs leave what was restarted in vain until the tag moves: a
- * rollout's pods by the template's record, a controller whose evicted pod came back by its Event's. Always pulls again, and moves the node's tag, after which
+ * rollout's pods by the template's record, a controller whose evicted pod came back by its Event's, and by
+ * the record ConfigMap once the Events are gone. Always pulls again, and moves the node's tag, after which
  * IfNotPresent starts the new digest too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -40,6 +41,10 @@ beforeAll(async () => {
   await settledWorkloads(ns);
   v2 = await pushImage(image, "pull policy v2");
 });
+
+/** The installation whose record ConfigMap keeps the evictions' record, as its CronJob's runs would. */
+const recordName = "autoupdate-record";
+const withRecord = { KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: `${ns}/${recordName}` };
 
 const podsOf = (app: string) => cluster.sim.waitForPods({ namespace: ns, selector: `app=${app}`, count: 1 });
 const pairOnV1 = () => cluster.sim.waitForPods({ namespace: ns, selector: "app=pair", count: 2, digest: v1 });
@@ -78,8 +83,25 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
   });
 
   it("one at a time (--strategy evict), apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
+    // As a CronJob's run: with the ServiceAccount and the record ConfigMap install-cron makes, and their rules only.
+    const installed = await plugin([
+      "install-cron",
+      "-n",
+      ns,
+      "--name",
+      recordName,
+      "--strategy",
+      "evict",
+      "--suspend",
+    ]);
+    expect(installed.code, installed.stderr).toBe(0);
     const before = await pairOnV1();
-    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", "evict"]);
+    const asJob = ["--as", `system:serviceaccount:${ns}:${recordName}`];
+    const result = await plugin(
+      ["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", "evict", ...asJob],
+      withRecord,
+    );
+    expect(result.stderr).not.toMatch(/forbidden|could not/i);
     expect(result.code).toBe(1);
     const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
     expect(lines).toHaveLength(2);
@@ -116,6 +138,63 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
       );
     }
     await pairLeftAlone("evict");
+  });
+
+  it("the Events gone (as after the API server's --event-ttl): the record ConfigMap still leaves both", async () => {
+    const configMap = JSON.parse(await kk(["get", "configmap", recordName, "-n", ns, "-o", "json"])) as {
+      data: Record<string, string>;
+    };
+    const [pod] = await pairOnV1();
+    const replicaSet = pod!.metadata.ownerReferences![0]!;
+    expect(Object.keys(configMap.data)).toEqual([`${ns}.${replicaSet.uid}`]);
+    expect(JSON.parse(Object.values(configMap.data)[0]!)).toMatchObject({
+      kind: "ReplicaSet",
+      name: replicaSet.name,
+      restartedFor: `app=${v1}>${v2}`,
+    });
+    await kk([
+      "delete",
+      "events.events.k8s.io",
+      "-n",
+      ns,
+      "--field-selector=reportingController=kubectl-autoupdate",
+    ]);
+    // Without the record, nothing remembers: both would be evicted again.
+    const forgotten = await planJson(["-n", ns, "-l", "app=pair", "--strategy", "evict"]);
+    expect(forgotten.pods.map((p) => p.action)).toEqual(["delete", "delete"]);
+    const doc = await planJson(["-n", ns, "-l", "app=pair", "--strategy", "evict"], withRecord);
+    for (const pod of doc.pods) {
+      expect(pod).toMatchObject({ action: "skip" });
+      expect(pod.reason).toMatch(
+        new RegExp(
+          `^ReplicaSet/${replicaSet.name} restarted a pod for [0-9a-f]{12} \\d+s ago, which came back on the old digest: `,
+        ),
+      );
+    }
+    // As a CronJob's run: with the ServiceAccount and the record ConfigMap install-cron makes, and their rules only.
+    const installed = await plugin([
+      "install-cron",
+      "-n",
+      ns,
+      "--name",
+      recordName,
+      "--strategy",
+      "evict",
+      "--suspend",
+    ]);
+    expect(installed.code, installed.stderr).toBe(0);
+    const before = await pairOnV1();
+    const asJob = ["--as", `system:serviceaccount:${ns}:${recordName}`];
+    const result = await plugin(
+      ["apply", "--yes", "-n", ns, "-l", "app=pair", "--strategy", "evict", ...asJob],
+      withRecord,
+    );
+    expect(result.stderr).not.toMatch(/forbidden|could not/i);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("Nothing to restart.");
+    expect((await pairOnV1()).map((p) => p.metadata.uid).sort()).toEqual(
+      before.map((p) => p.metadata.uid).sort(),
+    );
   });
 
   it("a rollout replaces both replicas, each new pod starts the cached v1: apply says so and exits 1", async () => {

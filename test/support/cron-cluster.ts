@@ -5,7 +5,7 @@
 import { afterAll } from "vitest";
 import { type CliResult, runMain } from "./cli.js";
 import { type Cluster, kk, kubectl, kubectlPath, testbed, until, useCluster } from "./e2e.js";
-import { rulesByStrategy } from "./strategy-rules.js";
+import { recordRuleTuples, rulesByStrategy } from "./strategy-rules.js";
 
 export const selector = "app.kubernetes.io/managed-by=kubectl-autoupdate";
 
@@ -132,4 +132,4 @@ export async function resourceRules(kubeconfigArgs: string[], namespace: string)
 
 /** The default install's rules (--strategy auto). */
 export const needed = rulesByStrategy.auto;
-export { rulesByStrategy };
+export { recordRuleTuples, rulesByStrategy };

@@ -37,3 +37,13 @@ export const rulesByStrategy = {
   evict: sorted([...planning, ...paced, remembered, "/pods/eviction:create"]),
   delete: sorted([...planning, ...paced, remembered, "/pods:delete"]),
 } as const;
+
+/**
+ * The job's record ConfigMap, `get` and `patch` by its name only, as SelfSubjectRulesReview lists them
+ * (`group/resource:verb:name`), for an installation named kubectl-autoupdate: granted in the install's
+ * namespace whatever the strategy or scope.
+ */
+export const recordRuleTuples = [
+  "/configmaps:get:kubectl-autoupdate",
+  "/configmaps:patch:kubectl-autoupdate",
+];

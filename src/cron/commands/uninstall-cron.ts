@@ -13,7 +13,7 @@ export interface UninstallCronOptions extends InstallationOptions {
 }
 
 /** Namespaced kinds, in deletion order: the CronJob first so it starts no Job meanwhile. */
-const namespacedKinds = ["CronJob", "Job", "RoleBinding", "Role", "ServiceAccount"];
+const namespacedKinds = ["CronJob", "Job", "ConfigMap", "RoleBinding", "Role", "ServiceAccount"];
 const clusterKinds = ["ClusterRoleBinding", "ClusterRole"];
 
 /** Lists the installation by label, then deletes it (or asks the server what it would delete). */

@@ -1,6 +1,7 @@
 /**
  * The objects `install-cron` applies: ServiceAccount, Role + RoleBinding (ClusterRole + ClusterRoleBinding
- * with -A) and a batch/v1 CronJob running `kubectl-autoupdate apply --yes`. Pure: same spec, same objects.
+ * with -A, and a Role + RoleBinding for the record), the ConfigMap that keeps the restarts in vain, and a
+ * batch/v1 CronJob running `kubectl-autoupdate apply --yes`. Pure: same spec, same objects.
  */
 import { ignoreLabel } from "../../core/k8s.js";
 import type { StrategyName } from "../../core/plan.js";
@@ -249,16 +250,42 @@ export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "Role",
         metadata: meta(),
-        rules: autoupdateRules(spec.strategy ?? "auto"),
+        rules: [...autoupdateRules(spec.strategy ?? "auto"), ...recordRules(spec.name)],
       };
+  const subjects = [{ kind: "ServiceAccount", name: spec.name, namespace: spec.namespace }];
   const binding: InstallObject = {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: spec.allNamespaces ? "ClusterRoleBinding" : "RoleBinding",
     metadata: spec.allNamespaces ? { name: roleName, labels: { ...clusterLabels } } : meta(),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: role.kind, name: roleName },
-    subjects: [{ kind: "ServiceAccount", name: spec.name, namespace: spec.namespace }],
+    subjects,
   };
-  return [serviceAccount, role, binding, cronJob(spec)];
+  // The record is no data of install-cron's: a later install applies the ConfigMap without touching it.
+  const record: InstallObject = { apiVersion: "v1", kind: "ConfigMap", metadata: meta() };
+  if (!spec.allNamespaces) return [serviceAccount, role, binding, record, cronJob(spec)];
+  // An -A install's ClusterRole would grant the record's name in every namespace: a Role of its own grants it here.
+  const recordRole: InstallObject = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: meta(),
+    rules: recordRules(spec.name),
+  };
+  const recordBinding: InstallObject = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: meta(),
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: spec.name },
+    subjects,
+  };
+  return [serviceAccount, role, binding, recordRole, recordBinding, record, cronJob(spec)];
+}
+
+/**
+ * The job's record of restarts in vain (core/restart-record.ts): read before pods go one at a time, patched
+ * after a restart in vain or a run that left pods for one. Only that ConfigMap, which install-cron makes.
+ */
+export function recordRules(name: string): PolicyRule[] {
+  return [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [name], verbs: ["get", "patch"] }];
 }
 
 function cronJob(spec: InstallSpec): InstallObject {
@@ -326,6 +353,7 @@ function cronJob(spec: InstallSpec): InstallObject {
                       valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
                     },
                     { name: resultFileEnv, value: terminationMessagePath },
+                    { name: recordConfigMapEnv, value: `${spec.namespace}/${spec.name}` },
                     // The URL is a secret: taken from the Secret when the pod starts, never in args or here.
                     ...(spec.webhookSecret !== undefined
                       ? [
@@ -381,6 +409,7 @@ function proxyEnvironment(proxy: JobProxy | undefined): object[] {
 /** The resource name kubectl takes for each kind install-cron creates (and run-now's Job). */
 export const kindResources: Record<string, string> = {
   ServiceAccount: "serviceaccounts",
+  ConfigMap: "configmaps",
   Role: "roles.rbac.authorization.k8s.io",
   RoleBinding: "rolebindings.rbac.authorization.k8s.io",
   ClusterRole: "clusterroles.rbac.authorization.k8s.io",

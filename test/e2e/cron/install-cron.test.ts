@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli, clusterRbacOf, json, selector, useCronCluster, versions } from "../../support/cron-cluster.js";
-import { patchCronJob } from "../../support/e2e.js";
+import { kk, patchCronJob } from "../../support/e2e.js";
 
 const cluster = useCronCluster();
 
@@ -16,7 +16,7 @@ describe("install-cron", () => {
     await cluster.namespace("t1");
   });
 
-  it("creates the four objects, server-side applied by field manager kubectl-autoupdate", async () => {
+  it("creates the five objects, server-side applied by field manager kubectl-autoupdate", async () => {
     const result = await cli("install-cron", "-n", "t1");
     expect(result.stderr).not.toContain("error");
     expect(result.code).toBe(0);
@@ -25,6 +25,7 @@ describe("install-cron", () => {
         "serviceaccount/kubectl-autoupdate created",
         "role.rbac.authorization.k8s.io/kubectl-autoupdate created",
         "rolebinding.rbac.authorization.k8s.io/kubectl-autoupdate created",
+        "configmap/kubectl-autoupdate created",
         "cronjob.batch/kubectl-autoupdate created",
         "",
       ].join("\n"),
@@ -46,8 +47,28 @@ describe("install-cron", () => {
     const before = await versions("t1");
     const result = await cli("install-cron", "-n", "t1");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^(\S+ unchanged\n){4}$/);
+    expect(result.stdout).toMatch(/^(\S+ unchanged\n){5}$/);
     expect(await versions("t1")).toEqual(before);
+  });
+
+  it("the record a run keeps in the ConfigMap survives a new install-cron: its data is no field of install-cron's", async () => {
+    const record = { "t1.0a1b2c3d": '{"kind":"ReplicaSet"}' };
+    // As the job's run writes it: a merge patch by kubectl, another field manager.
+    await kk([
+      "patch",
+      "configmap",
+      "kubectl-autoupdate",
+      "-n",
+      "t1",
+      "--type=merge",
+      `--patch=${JSON.stringify({ data: record })}`,
+    ]);
+    const result = await cli("install-cron", "-n", "t1", "--schedule", "@daily");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("configmap/kubectl-autoupdate unchanged");
+    expect((await json(["get", "configmap", "kubectl-autoupdate", "-n", "t1"])).data).toEqual(record);
+    expect((await cli("install-cron", "-n", "t1")).code).toBe(0);
+    expect((await json(["get", "configmap", "kubectl-autoupdate", "-n", "t1"])).data).toEqual(record);
   });
 
   it("new flags update the CronJob in place (same uid, next generation), and leaving them out undoes them", async () => {
@@ -109,18 +130,19 @@ describe("install-cron", () => {
     expect((await cli("install-cron", "-n", "t1")).code).toBe(0);
   });
 
-  it("-A swaps the Role and RoleBinding for a ClusterRole and ClusterRoleBinding, and back", async () => {
+  it("-A swaps the Role's rules for a ClusterRole and ClusterRoleBinding, the Role keeping the record ConfigMap's; and back", async () => {
+    const roleRules = async () =>
+      (await json(["get", "role", "kubectl-autoupdate", "-n", "t1"])).rules as { resources: string[] }[];
     const cluster = await cli("install-cron", "-n", "t1", "-A");
     expect(cluster.code).toBe(0);
     expect(cluster.stdout).toContain("clusterrole.rbac.authorization.k8s.io/t1:kubectl-autoupdate created");
-    expect(cluster.stdout).toContain(
-      "role.rbac.authorization.k8s.io/kubectl-autoupdate deleted (left from a namespace-scoped install)",
-    );
-    expect((await json(["get", "roles,rolebindings", "-n", "t1", "-l", selector])).items).toEqual([]);
+    expect(cluster.stdout).toContain("role.rbac.authorization.k8s.io/kubectl-autoupdate configured");
+    expect((await roleRules()).map((r) => r.resources)).toEqual([["configmaps"]]);
+    expect((await json(["get", "roles,rolebindings", "-n", "t1", "-l", selector])).items).toHaveLength(2);
     expect((await json(["get", "clusterroles,clusterrolebindings", "-l", selector])).items).toHaveLength(2);
 
     const again = await cli("install-cron", "-n", "t1", "-A");
-    expect(again.stdout).toMatch(/^(\S+ unchanged\n){4}$/);
+    expect(again.stdout).toMatch(/^(\S+ unchanged\n){7}$/);
 
     const back = await cli("install-cron", "-n", "t1");
     expect(back.code).toBe(0);
@@ -129,6 +151,7 @@ describe("install-cron", () => {
     );
     expect((await json(["get", "clusterroles,clusterrolebindings", "-l", selector])).items).toEqual([]);
     expect((await json(["get", "roles,rolebindings", "-n", "t1", "-l", selector])).items).toHaveLength(2);
+    expect((await roleRules()).length).toBeGreaterThan(1);
   });
 
   it("bad input against a real cluster: refused, nothing created", async () => {

@@ -2,7 +2,8 @@
  * install-cron's Role per --strategy, held to real runs: for each strategy, the installed CronJob's own
  * command runs with its ServiceAccount's token (as in-cluster) through a kubectl that logs every API request
  * (-v=6), against stale workloads of every kind on simulated nodes. The run meets no refusal, and the Role's
- * rules are exactly the requests it made: none missing, none unused. The workloads are chosen so that each
+ * rules are exactly the requests it made: none missing, none unused (but the record ConfigMap's patch, which
+ * needs a restart in vain). The workloads are chosen so that each
  * strategy uses every rule it has: auto rolls the RollingUpdate Deployment, StatefulSet and DaemonSet
  * (list, get, patch) and evicts the rest (the recreating controller's get for the readiness wait, a
  * budget's 429 and the list that names it); evict and delete go one pod at a time through every kind of
@@ -157,8 +158,14 @@ describe.each(strategies)("--strategy %s", (strategy) => {
   it("the job's command, as its ServiceAccount, restarts what that strategy restarts and meets no refusal", async () => {
     recorder = recordingKubectl(kubectlPath());
     const cron = JSON.parse(await kk(["get", "cronjob", "kubectl-autoupdate", "-n", ns, "-o", "json"]));
-    const [, ...args] = cron.spec.jobTemplate.spec.template.spec.containers[0].command as string[];
+    const container = cron.spec.jobTemplate.spec.template.spec.containers[0];
+    const [, ...args] = container.command as string[];
     expect(args).toContain(`--strategy=${strategy}`);
+    // The record ConfigMap the job reads before pods go one at a time, as the CronJob names it.
+    const recordEnv = (container.env as { name: string; value?: string }[]).find(
+      (e) => e.name === "KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP",
+    );
+    expect(recordEnv?.value).toBe(`${ns}/kubectl-autoupdate`);
     const pods = JSON.parse(await kk(["get", "pods", "-n", ns, "-o", "json"])).items as {
       metadata: { name: string; labels: Record<string, string> };
     }[];
@@ -168,6 +175,7 @@ describe.each(strategies)("--strategy %s", (strategy) => {
     // The budget's refusal is waited out for 3 s, not the 5-minute default.
     const result = await plugin([...args, `--kubectl=${recorder.path}`, "--wait-timeout=3s"], {
       KUBECONFIG: kubeconfig,
+      KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: recordEnv!.value,
     });
     expect(result.stderr).not.toMatch(/forbidden|cannot (get|list|patch|create|delete)/i);
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(outcomes[strategy].code);
@@ -183,8 +191,24 @@ describe.each(strategies)("--strategy %s", (strategy) => {
 
   it("the installed Role's rules are exactly the requests the run made: none missing, none unused", async () => {
     const role = JSON.parse(await kk(["get", "role", "kubectl-autoupdate", "-n", ns, "-o", "json"]));
-    expect(ruleTuples(role.rules)).toEqual(rulesByStrategy[strategy]);
-    expect(recorder.requests("allowed")).toEqual(ruleTuples(role.rules));
+    type Rule = { resources: string[]; resourceNames?: string[]; verbs: string[] };
+    const [byName, rules] = [
+      (role.rules as Rule[]).filter((r) => r.resourceNames),
+      (role.rules as Rule[]).filter((r) => !r.resourceNames),
+    ];
+    expect(ruleTuples(rules)).toEqual(rulesByStrategy[strategy]);
+    // The record ConfigMap, by its name only: read before pods go one at a time (a rollout never reads
+    // it); patched only after a restart in vain, which these runs have none of (test/e2e/pull-policy.test.ts).
+    expect(byName).toEqual([
+      {
+        apiGroups: [""],
+        resources: ["configmaps"],
+        resourceNames: ["kubectl-autoupdate"],
+        verbs: ["get", "patch"],
+      },
+    ]);
+    const recordRead = strategy === "rollout" ? [] : ["/configmaps:get"];
+    expect(recorder.requests("allowed")).toEqual([...ruleTuples(rules), ...recordRead].sort());
     expect(recorder.requests("refused")).toEqual([]);
   });
 });

@@ -4,7 +4,14 @@
  * (That these are exactly the requests a run makes: rbac-by-strategy.test.ts.)
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, needed, resourceRules, rulesByStrategy, useCronCluster } from "../../support/cron-cluster.js";
+import {
+  cli,
+  needed,
+  recordRuleTuples,
+  resourceRules,
+  rulesByStrategy,
+  useCronCluster,
+} from "../../support/cron-cluster.js";
 import { kk, kubectl, testbed } from "../../support/e2e.js";
 
 const cluster = useCronCluster();
@@ -30,7 +37,7 @@ describe("RBAC: exactly what apply needs", () => {
       "t1",
     );
     const ours = await resourceRules([`--kubeconfig=${testbed().kubeconfig}`, `--as=${sa}`], "t1");
-    expect(ours.filter((r) => !everyone.includes(r))).toEqual(needed);
+    expect(ours.filter((r) => !everyone.includes(r))).toEqual([...needed, ...recordRuleTuples].sort());
     // In another namespace the namespace-scoped install grants nothing.
     expect(await resourceRules([`--kubeconfig=${testbed().kubeconfig}`, `--as=${sa}`], "other")).toEqual(
       everyone,
@@ -94,7 +101,13 @@ describe("RBAC: exactly what apply needs", () => {
       [`--kubeconfig=${testbed().kubeconfig}`, "--as=system:serviceaccount:t2:kubectl-autoupdate"],
       "other",
     );
+    // Elsewhere the ClusterRole's rules alone: the record ConfigMap's rule is the install namespace's.
     expect(ours.filter((r) => !everyone.includes(r))).toEqual(needed);
+    const home = await resourceRules(
+      [`--kubeconfig=${testbed().kubeconfig}`, "--as=system:serviceaccount:t2:kubectl-autoupdate"],
+      "t2",
+    );
+    expect(home.filter((r) => !everyone.includes(r))).toEqual([...needed, ...recordRuleTuples].sort());
     const can = (verb: string, resource: string) =>
       kubectl([
         "auth",
@@ -122,7 +135,7 @@ describe("RBAC: exactly what apply needs", () => {
         [`--kubeconfig=${testbed().kubeconfig}`, `--as=system:serviceaccount:${ns}:kubectl-autoupdate`],
         ns,
       );
-      expect(ours.filter((r) => !everyone.includes(r))).toEqual(rules);
+      expect(ours.filter((r) => !everyone.includes(r))).toEqual([...rules, ...recordRuleTuples].sort());
       const cron = JSON.parse(await kk(["get", "cronjob", "kubectl-autoupdate", "-n", ns, "-o", "json"]));
       expect(cron.spec.jobTemplate.spec.template.spec.containers[0].command).toContain(
         `--strategy=${strategy}`,

@@ -44,11 +44,16 @@ beforeAll(async () => {
  * (`-A`) for `null`: `yes` and exit 0, or `no` and exit 1, with nothing on stderr. Anything else (a failed
  * call, a warning, another exit code) fails the test: an error must never read as "no".
  */
-async function canI(verb: string, resource: string, namespace: string | null = ns): Promise<boolean> {
+async function canI(
+  verb: string,
+  resource: string,
+  namespace: string | null = ns,
+  name?: string,
+): Promise<boolean> {
   const scope = namespace === null ? ["--all-namespaces"] : ["-n", namespace];
-  // `pods/eviction` is asked as `pods --subresource=eviction` (`pods/NAME` would name a pod).
+  // `pods/eviction` is asked as `pods --subresource=eviction` (`pods/NAME` names a pod: `name` asks that).
   const [base, sub] = resource.split("/");
-  const what = sub ? [base!, `--subresource=${sub}`] : [resource];
+  const what = name ? [`${resource}/${name}`] : sub ? [base!, `--subresource=${sub}`] : [resource];
   const result = await kubectl(["auth", "can-i", verb, ...what, ...scope, `--as=${sa}`]);
   const answer = `${result.code} ${result.stdout}${result.stderr}`;
   if (answer === "0 yes\n") return true;
@@ -59,13 +64,14 @@ async function canI(verb: string, resource: string, namespace: string | null = n
 }
 
 describe("install-cron, run-now, uninstall-cron", () => {
-  it("install-cron applies a ServiceAccount, Role, RoleBinding and a CronJob running apply --yes", async () => {
+  it("install-cron applies a ServiceAccount, Role, RoleBinding, the record ConfigMap and a CronJob running apply --yes", async () => {
     const result = await plugin(["install-cron", "-n", ns, "--image", toolImage, "--suspend"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim().split("\n")).toEqual([
       "serviceaccount/kubectl-autoupdate created",
       "role.rbac.authorization.k8s.io/kubectl-autoupdate created",
       "rolebinding.rbac.authorization.k8s.io/kubectl-autoupdate created",
+      "configmap/kubectl-autoupdate created",
       "cronjob.batch/kubectl-autoupdate created",
     ]);
     const cron = JSON.parse(await kk(["get", "cronjob", "kubectl-autoupdate", "-n", ns, "-o", "json"]));
@@ -118,6 +124,10 @@ describe("install-cron, run-now, uninstall-cron", () => {
       ["create", "jobs.batch"],
       ["get", "cronjobs.batch"],
       ["create", "roles.rbac.authorization.k8s.io"],
+      // Only its record ConfigMap, by name: not any other, nor a list of them.
+      ["get", "configmaps"],
+      ["list", "configmaps"],
+      ["create", "configmaps"],
     ];
     const answers = async (pairs: string[][], namespace: string | null = ns) =>
       Promise.all(
@@ -126,6 +136,10 @@ describe("install-cron, run-now, uninstall-cron", () => {
         ),
       );
     expect(await answers(allowed)).toEqual(allowed.map(([v, r]) => `${v} ${r} true`));
+    for (const verb of ["get", "patch"]) {
+      expect(await canI(verb, "configmaps", ns, "kubectl-autoupdate"), verb).toBe(true);
+      expect(await canI(verb, "configmaps", ns, "someone-elses"), verb).toBe(false);
+    }
     expect(await answers(denied)).toEqual(denied.map(([v, r]) => `${v} ${r} false`));
     // A Role: nothing in another namespace.
     expect(
@@ -171,6 +185,8 @@ describe("install-cron, run-now, uninstall-cron", () => {
         "daemonsets.apps [get list patch]",
         "jobs.batch [list]",
         "poddisruptionbudgets.policy [list]",
+        // Its record ConfigMap only: `can-i --list` shows the name in a column this reading leaves out.
+        "configmaps [get patch]",
       ].sort(),
     );
   });
@@ -266,7 +282,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
     await until("nothing of the installation left", async () => {
       const left = await kk([
         "get",
-        "serviceaccounts,roles,rolebindings,cronjobs,jobs,pods",
+        "serviceaccounts,roles,rolebindings,configmaps,cronjobs,jobs,pods",
         "-n",
         ns,
         "-l",
@@ -282,6 +298,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
       "serviceaccounts",
       "roles.rbac.authorization.k8s.io",
       "rolebindings.rbac.authorization.k8s.io",
+      "configmaps",
       "cronjobs.batch",
     ]) {
       const got = await kubectl(["get", resource, "kubectl-autoupdate", "-n", ns, "-o", "name"]);

@@ -67,7 +67,7 @@ describe("bad input is refused before any kubectl call", () => {
 });
 
 describe("install-cron --dry-run", () => {
-  it("prints the four manifests and calls no kubectl at all with -n", async () => {
+  it("prints the five manifests and calls no kubectl at all with -n", async () => {
     const result = await cli("install-cron", "--dry-run", "-n", "tools");
     expect(result.code).toBe(0);
     const docs = YAML.parseAllDocuments(result.stdout).map((d) => d.toJS());
@@ -75,6 +75,7 @@ describe("install-cron --dry-run", () => {
       "ServiceAccount/tools/kubectl-autoupdate",
       "Role/tools/kubectl-autoupdate",
       "RoleBinding/tools/kubectl-autoupdate",
+      "ConfigMap/tools/kubectl-autoupdate",
       "CronJob/tools/kubectl-autoupdate",
     ]);
     expect(result.stderr).toContain("dry run: nothing was applied");
@@ -121,6 +122,7 @@ describe("install-cron", () => {
         "serviceaccount/kubectl-autoupdate created",
         "role.rbac.authorization.k8s.io/kubectl-autoupdate created",
         "rolebinding.rbac.authorization.k8s.io/kubectl-autoupdate created",
+        "configmap/kubectl-autoupdate created",
         "cronjob.batch/kubectl-autoupdate created",
         "",
       ].join("\n"),
@@ -134,6 +136,7 @@ describe("install-cron", () => {
         "serviceaccounts/kubectl-autoupdate",
         "roles.rbac.authorization.k8s.io/kubectl-autoupdate",
         "rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate",
+        "configmaps/kubectl-autoupdate",
         "cronjobs.batch/kubectl-autoupdate",
         "--namespace=tools",
         "--ignore-not-found",
@@ -188,6 +191,7 @@ describe("install-cron", () => {
       "ServiceAccount",
       "Role",
       "RoleBinding",
+      "ConfigMap",
       "CronJob",
     ]);
   });
@@ -202,7 +206,7 @@ describe("install-cron", () => {
     fake.on(["get", "--ignore-not-found"], { stdout: list(applied) });
     const again = await cli("install-cron", "-n", "tools");
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/^(\S+ unchanged\n){4}$/);
+    expect(again.stdout).toMatch(/^(\S+ unchanged\n){5}$/);
     const applies = fake.calls().filter(isApply);
     expect(applies).toHaveLength(2);
     expect(applies[1]!.stdin).toBe(applies[0]!.stdin);
@@ -229,28 +233,48 @@ describe("install-cron", () => {
       .calls()
       .filter(isApply)
       .map((c) => JSON.parse(c.stdin).items);
-    expect(after.slice(0, 3)).toEqual(before.slice(0, 3));
-    expect(after[3].spec).toEqual({ ...before[3].spec, schedule: "@daily", timeZone: "UTC", suspend: true });
+    expect(after.slice(0, 4)).toEqual(before.slice(0, 4));
+    expect(after[4].spec).toEqual({ ...before[4].spec, schedule: "@daily", timeZone: "UTC", suspend: true });
   });
 
-  it("-A removes the Role and RoleBinding of an earlier namespace-scoped install", async () => {
-    const stale = (kind: string) => ({
+  it("-A keeps the Role and RoleBinding of an earlier namespace-scoped install, the Role now granting the record ConfigMap alone", async () => {
+    const earlier = (kind: string) => ({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind,
       metadata: { name: "kubectl-autoupdate", namespace: "tools" },
     });
     fake.on(["roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io"], {
-      stdout: list([stale("Role"), stale("RoleBinding")]),
+      stdout: list([earlier("Role"), earlier("RoleBinding")]),
     });
     const result = await cli("install-cron", "-n", "tools", "-A");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain("deleted");
+    expect(fake.writes().filter((c) => c.argv.includes("delete"))).toEqual([]);
+    const sent = JSON.parse(fake.calls().find(isApply)!.stdin).items as {
+      kind: string;
+      rules?: { resources: string[] }[];
+    }[];
+    expect(sent.find((o) => o.kind === "Role")!.rules!.map((r) => r.resources)).toEqual([["configmaps"]]);
+  });
+
+  it("a namespace-scoped install removes the ClusterRole and ClusterRoleBinding of an earlier -A one", async () => {
+    const earlier = (kind: string) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind,
+      metadata: { name: "tools:kubectl-autoupdate" },
+    });
+    fake.on(["clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io"], {
+      stdout: list([earlier("ClusterRole"), earlier("ClusterRoleBinding")]),
+    });
+    const result = await cli("install-cron", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(
-      "role.rbac.authorization.k8s.io/kubectl-autoupdate deleted (left from a namespace-scoped install)",
+      "clusterrole.rbac.authorization.k8s.io/tools:kubectl-autoupdate deleted (left from a cluster-wide (-A) install)",
     );
     expect(fake.calls().at(-1)!.argv).toEqual([
       "delete",
-      "roles.rbac.authorization.k8s.io/kubectl-autoupdate",
-      "rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate",
+      "clusterroles.rbac.authorization.k8s.io/tools:kubectl-autoupdate",
+      "clusterrolebindings.rbac.authorization.k8s.io/tools:kubectl-autoupdate",
       "--namespace=tools",
       "--ignore-not-found",
       "--wait=false",
@@ -260,7 +284,7 @@ describe("install-cron", () => {
   it("-o yaml prints the manifests on stdout and the report on stderr", async () => {
     const result = await cli("install-cron", "-n", "tools", "-o", "yaml");
     expect(result.code).toBe(0);
-    expect(YAML.parseAllDocuments(result.stdout)).toHaveLength(4);
+    expect(YAML.parseAllDocuments(result.stdout)).toHaveLength(5);
     expect(result.stderr).toContain("cronjob.batch/kubectl-autoupdate created");
   });
 
@@ -282,6 +306,7 @@ describe("uninstall-cron", () => {
     { kind: "CronJob", metadata: { name: "kubectl-autoupdate" } },
     { kind: "RoleBinding", metadata: { name: "kubectl-autoupdate" } },
     { kind: "Role", metadata: { name: "kubectl-autoupdate" } },
+    { kind: "ConfigMap", metadata: { name: "kubectl-autoupdate" } },
   ];
 
   it("finds by label and deletes the CronJob first", async () => {
@@ -290,7 +315,7 @@ describe("uninstall-cron", () => {
     expect(result.code).toBe(0);
     expect(fake.calls()[0]!.argv).toEqual([
       "get",
-      "cronjobs.batch,jobs.batch,rolebindings.rbac.authorization.k8s.io,roles.rbac.authorization.k8s.io,serviceaccounts",
+      "cronjobs.batch,jobs.batch,configmaps,rolebindings.rbac.authorization.k8s.io,roles.rbac.authorization.k8s.io,serviceaccounts",
       "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate",
       "-o",
       "json",
@@ -301,6 +326,7 @@ describe("uninstall-cron", () => {
         "delete",
         "cronjobs.batch/kubectl-autoupdate",
         "jobs.batch/kubectl-autoupdate-manual-x1",
+        "configmaps/kubectl-autoupdate",
         "rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate",
         "roles.rbac.authorization.k8s.io/kubectl-autoupdate",
         "serviceaccounts/kubectl-autoupdate",

@@ -109,6 +109,7 @@ describe("install-cron manifests", () => {
       "ServiceAccount/nightly",
       "Role/nightly",
       "RoleBinding/nightly",
+      "ConfigMap/nightly",
       "CronJob/nightly",
     ]);
     expect(changed[2]).toMatchObject({
@@ -117,6 +118,10 @@ describe("install-cron manifests", () => {
     });
     const pod = cronJobOf(changed).spec.jobTemplate.spec.template;
     expect(pod.spec.serviceAccountName).toBe("nightly");
+    expect(pod.spec.containers[0].env).toContainEqual({
+      name: "KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP",
+      value: "tools/nightly",
+    });
     for (const object of changed)
       expect(object.metadata.labels["app.kubernetes.io/instance"]).toBe("nightly");
   });
@@ -127,13 +132,19 @@ describe("install-cron manifests", () => {
       "ServiceAccount/kubectl-autoupdate",
       "ClusterRole/tools:kubectl-autoupdate",
       "ClusterRoleBinding/tools:kubectl-autoupdate",
+      "Role/kubectl-autoupdate",
+      "RoleBinding/kubectl-autoupdate",
+      "ConfigMap/kubectl-autoupdate",
       "CronJob/kubectl-autoupdate",
     ]);
     for (const object of changed.slice(1, 3)) {
       expect(object.metadata.namespace).toBeUndefined();
       expect(object.metadata.labels["kubectl-autoupdate/namespace"]).toBe("tools");
     }
-    expect(changed[1]!["rules"]).toEqual(base[1]!["rules"]);
+    // The record's rule moves to a Role of its own in the install's namespace.
+    const baseRules = base[1]!["rules"] as object[];
+    expect(changed[1]!["rules"]).toEqual(baseRules.slice(0, -1));
+    expect(changed[3]!["rules"]).toEqual(baseRules.slice(-1));
     expect(changes(cronJobOf(base), cronJobOf(changed))).toEqual([
       'spec.jobTemplate.spec.template.spec.containers.0.command.5: "--namespace=tools" -> "--all-namespaces"',
     ]);
@@ -213,7 +224,7 @@ describe("install-cron manifests", () => {
   it("--webhook-secret adds only an environment variable taken from the Secret's key url: nothing in the command", () => {
     const hooked = manifestsFor({ namespace: "tools", webhookSecret: "team-hooks" });
     expect(changes(cronJobOf(base), cronJobOf(hooked))).toEqual([
-      'spec.jobTemplate.spec.template.spec.containers.0.env.5: undefined -> {"name":"KUBECTL_AUTOUPDATE_WEBHOOK_URL","valueFrom":{"secretKeyRef":{"name":"team-hooks","key":"url"}}}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.6: undefined -> {"name":"KUBECTL_AUTOUPDATE_WEBHOOK_URL","valueFrom":{"secretKeyRef":{"name":"team-hooks","key":"url"}}}',
     ]);
     // The Role is the same: the job never reads the Secret itself (the kubelet injects it).
     expect(hooked.filter((m) => m.kind !== "CronJob")).toEqual(base.filter((m) => m.kind !== "CronJob"));
@@ -226,13 +237,13 @@ describe("install-cron manifests", () => {
       proxyBypass: ".corp.example,10.0.0.0/8",
     });
     expect(changes(cronJobOf(base), cronJobOf(proxied))).toEqual([
-      'spec.jobTemplate.spec.template.spec.containers.0.env.5: undefined -> {"name":"HTTPS_PROXY","value":"http://proxy.corp:3128"}',
-      'spec.jobTemplate.spec.template.spec.containers.0.env.6: undefined -> {"name":"HTTP_PROXY","value":"http://proxy.corp:3128"}',
-      'spec.jobTemplate.spec.template.spec.containers.0.env.7: undefined -> {"name":"NO_PROXY","value":".corp.example,10.0.0.0/8,$(KUBERNETES_SERVICE_HOST)"}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.6: undefined -> {"name":"HTTPS_PROXY","value":"http://proxy.corp:3128"}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.7: undefined -> {"name":"HTTP_PROXY","value":"http://proxy.corp:3128"}',
+      'spec.jobTemplate.spec.template.spec.containers.0.env.8: undefined -> {"name":"NO_PROXY","value":".corp.example,10.0.0.0/8,$(KUBERNETES_SERVICE_HOST)"}',
     ]);
     const fromSecret = manifestsFor({ namespace: "tools", proxySecret: "egress" });
     const env = cronJobOf(fromSecret).spec.jobTemplate.spec.template.spec.containers[0].env;
-    expect(env.slice(5)).toEqual([
+    expect(env.slice(6)).toEqual([
       { name: "HTTPS_PROXY", valueFrom: { secretKeyRef: { name: "egress", key: "url" } } },
       { name: "HTTP_PROXY", valueFrom: { secretKeyRef: { name: "egress", key: "url" } } },
       { name: "NO_PROXY", value: "$(KUBERNETES_SERVICE_HOST)" },

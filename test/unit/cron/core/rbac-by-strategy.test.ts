@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { StrategyName } from "../../../../src/core/plan.js";
-import { autoupdateRules, buildInstallObjects, type PolicyRule } from "../../../../src/cron/core/objects.js";
+import {
+  autoupdateRules,
+  buildInstallObjects,
+  type PolicyRule,
+  recordRules,
+} from "../../../../src/cron/core/objects.js";
 import { recordingEvents, rulesByStrategy } from "../../../support/strategy-rules.js";
 
 function tuples(rules: readonly PolicyRule[]): string[] {
@@ -100,7 +105,7 @@ describe("the CronJob's RBAC per strategy", () => {
         ...(given ? { strategy: given } : {}),
       });
       const role = objects.find((o) => o.kind === "Role")!;
-      expect(role["rules"]).toEqual(autoupdateRules(used));
+      expect(role["rules"]).toEqual([...autoupdateRules(used), ...recordRules("kubectl-autoupdate")]);
       const cron = JSON.stringify(objects.find((o) => o.kind === "CronJob"));
       expect(cron).toContain(`"--strategy=${used}"`);
     },

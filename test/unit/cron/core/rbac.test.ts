@@ -61,36 +61,71 @@ describe("RBAC of the CronJob", () => {
     expect(writes).toEqual(["/pods:delete", "events.k8s.io/events:create"]);
   });
 
-  it.each([
-    ["Role", false],
-    ["ClusterRole", true],
-  ])(
-    "the %s install-cron applies carries those rules, bound to the job's ServiceAccount only",
-    (kind, all) => {
-      const manifests = buildInstallObjects({
+  const installed = (allNamespaces: boolean) =>
+    buildInstallObjects({
+      name: "kubectl-autoupdate",
+      namespace: "tools",
+      allNamespaces,
+      schedule: "*/10 * * * *",
+      suspend: false,
+      resolver: "registry",
+      dockerSocket: false,
+      image: "example.com/x:1",
+      strategy: "delete",
+    });
+  const recordRule = {
+    apiGroups: [""],
+    resources: ["configmaps"],
+    resourceNames: ["kubectl-autoupdate"],
+    verbs: ["get", "patch"],
+  };
+
+  /** Each role with the subjects of the bindings that refer to it. */
+  function bound(manifests: ReturnType<typeof buildInstallObjects>) {
+    const bindings = manifests.filter((m) => m.kind.endsWith("Binding"));
+    return manifests
+      .filter((m) => m.kind.endsWith("Role"))
+      .map((role) => ({
+        kind: role.kind,
+        name: role.metadata.name,
+        rules: role["rules"],
+        subjects: bindings
+          .filter((b) => {
+            const ref = b["roleRef"] as { kind: string; name: string };
+            return ref.kind === role.kind && ref.name === role.metadata.name;
+          })
+          .map((b) => b["subjects"]),
+      }));
+  }
+  const jobAccount = [[{ kind: "ServiceAccount", name: "kubectl-autoupdate", namespace: "tools" }]];
+
+  it("the Role install-cron applies carries those rules and get/patch of its record ConfigMap alone, bound to the job's ServiceAccount only", () => {
+    const manifests = installed(false);
+    expect(bound(manifests)).toEqual([
+      {
+        kind: "Role",
         name: "kubectl-autoupdate",
-        namespace: "tools",
-        allNamespaces: all,
-        schedule: "*/10 * * * *",
-        suspend: false,
-        resolver: "registry",
-        dockerSocket: false,
-        image: "example.com/x:1",
-        strategy: "delete",
-      });
-      const roles = manifests.filter((m) => m.kind.endsWith("Role"));
-      const bindings = manifests.filter((m) => m.kind.endsWith("Binding"));
-      expect(roles.map((r) => r.kind)).toEqual([kind]);
-      expect(tuples(roles[0]!["rules"] as PolicyRule[])).toEqual(needed);
-      expect(bindings).toHaveLength(1);
-      expect(bindings[0]!["subjects"]).toEqual([
-        { kind: "ServiceAccount", name: "kubectl-autoupdate", namespace: "tools" },
-      ]);
-      expect(bindings[0]!["roleRef"]).toEqual({
-        apiGroup: "rbac.authorization.k8s.io",
-        kind,
-        name: roles[0]!.metadata.name,
-      });
-    },
-  );
+        rules: [...autoupdateRules("delete"), recordRule],
+        subjects: jobAccount,
+      },
+    ]);
+    expect(manifests.filter((m) => m.kind.endsWith("Binding"))).toHaveLength(1);
+    expect(tuples(autoupdateRules("delete"))).toEqual(needed);
+  });
+
+  it("-A: the ClusterRole carries those rules; the record's get/patch is a Role in the install's namespace only; both bound to the job's ServiceAccount only", () => {
+    const manifests = installed(true);
+    expect(bound(manifests)).toEqual([
+      {
+        kind: "ClusterRole",
+        name: "tools:kubectl-autoupdate",
+        rules: autoupdateRules("delete"),
+        subjects: jobAccount,
+      },
+      { kind: "Role", name: "kubectl-autoupdate", rules: [recordRule], subjects: jobAccount },
+    ]);
+    expect(manifests.filter((m) => m.kind.endsWith("Binding"))).toHaveLength(2);
+    const role = manifests.find((m) => m.kind === "Role")!;
+    expect(role.metadata.namespace).toBe("tools");
+  });
 });
