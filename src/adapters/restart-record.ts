@@ -1,25 +1,43 @@
 /**
  * Reads and writes the ConfigMap that remembers restarts in vain (core/restart-record.ts): a `get` of it by
  * name, and a merge patch of only the keys that change, so no rule beyond `get` and `patch` on that one name
- * is needed once it exists. Made on the first write when it does not (that takes `create`).
+ * is needed once it exists. Made on the first write when it does not (that takes `create`, which a
+ * CronJob's job lacks: install-cron makes it).
  */
 import type { RecordRef } from "../core/restart-record.js";
 import { type ExecResult, firstLine, howItEnded } from "./exec.js";
-import type { Kubectl } from "./kubectl.js";
+import { type Kubectl, parseList } from "./kubectl.js";
+import { kubectlFailure } from "./kubectl-errors.js";
 
-/** Like an Event, the record is a side note: a slow API server must not hold the run's end for long. */
-const writeTimeoutMs = 20_000;
+/**
+ * Like an Event, the record is a side note: a slow API server must not hold the run's end for long (the
+ * plan's read is bounded as the plan's other reads are, by kubectl's --request-timeout).
+ */
+export const recordTimeoutMs = 20_000;
 
 /** The ConfigMap's data; undefined when there is no such ConfigMap yet. */
 export async function readRecord(
-  kubectl: Pick<Kubectl, "getObject">,
+  kubectl: Pick<Kubectl, "runUnchecked">,
   ref: RecordRef,
+  timeoutMs?: number,
 ): Promise<Record<string, string> | undefined> {
-  const configMap = await kubectl.getObject<{
-    metadata: { name: string };
-    data?: Record<string, string>;
-  }>("configmaps", ref.name, ref.namespace);
-  return configMap === null ? undefined : (configMap.data ?? {});
+  const args = [
+    "get",
+    "configmaps",
+    ref.name,
+    `--namespace=${ref.namespace}`,
+    "--ignore-not-found",
+    "-o",
+    "json",
+  ];
+  const result = await kubectl.runUnchecked(args, timeoutMs === undefined ? {} : { timeoutMs });
+  if (result.exitCode !== 0) throw kubectlFailure(result, "kubectl get");
+  if (result.stdout.trim() === "") return undefined;
+  const [configMap] = parseList<{ metadata: object; data?: Record<string, string> }>(
+    result.stdout,
+    "get configmaps",
+  );
+  return configMap?.data ?? {};
 }
 
 /** Writes the changes; the reason when that failed, else null. Best-effort, like the Events. */
@@ -39,7 +57,7 @@ export async function writeRecord(
       "-o",
       "name",
     ],
-    { timeoutMs: writeTimeoutMs },
+    { timeoutMs: recordTimeoutMs },
   );
   if (patched.exitCode === 0) return null;
   const reason = failure(patched);
@@ -53,14 +71,16 @@ export async function writeRecord(
   };
   const created = await kubectl.runUnchecked(["create", "-f", "-", "-o", "name"], {
     input: JSON.stringify(configMap),
-    timeoutMs: writeTimeoutMs,
+    timeoutMs: recordTimeoutMs,
   });
   if (created.exitCode === 0) return null;
   // kubectl create names its input; here it is always stdin, which says nothing.
-  return failure(created).replace('error when creating "STDIN": ', "");
+  const why = failure(created).replace('error when creating "STDIN": ', "");
+  // install-cron makes it, and its job may not create one (create cannot be limited to a name).
+  return `it does not exist and could not be made (for an installation's, run install-cron again): ${why}`;
 }
 
 function failure(result: ExecResult): string {
-  if (result.interrupted) return `no answer within ${writeTimeoutMs / 1000}s`;
+  if (result.interrupted) return `no answer within ${recordTimeoutMs / 1000}s`;
   return firstLine(result.stderr) || howItEnded(result);
 }

@@ -1,5 +1,4 @@
 /** What plan and apply run with: the options, and the adapters built from them. */
-
 import { homedir } from "node:os";
 import { LocalCredentials } from "../adapters/credentials/local-credentials.js";
 import type { Exec } from "../adapters/exec.js";

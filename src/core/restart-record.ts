@@ -1,9 +1,13 @@
 /**
  * A ConfigMap that remembers restarts in vain (core/restarted-for.ts) for longer than the API server keeps
- * Events: one data key per controller, `NAMESPACE.UID`, holding that controller's newest record as JSON.
+ * Events: one data key per controller, `NAMESPACE.UID`, holding that controller and each move it was
+ * restarted for in vain (one record each: pods on different nodes may come back on different old digests).
  * A record lasts while runs keep leaving pods for it (each such run stamps it again, as it records the Event
- * again) and is dropped a week after it last did: by then its tag has moved or its controller is gone.
+ * again); a week after it last did it is no longer read, and the next write removes it: by then its tag has
+ * moved or its controller is gone (or the runs stopped for that long, and one more restart is fair).
+ * Keys of any other shape are not this tool's: never read, never removed.
  */
+import { groupBy } from "../util/group-by.js";
 import type { RememberedRestart } from "./restarted-for.js";
 
 /** Where the record is kept: `NAMESPACE/NAME` of a ConfigMap. */
@@ -16,50 +20,86 @@ export interface RecordRef {
 export const recordKeptForMs = 7 * 24 * 60 * 60 * 1000;
 
 /** Namespaces have no dots, UIDs no dots: the key is unique per controller and a valid ConfigMap key. */
-function recordKey(restart: RememberedRestart): string {
+function recordKey(restart: Pick<RememberedRestart, "namespace" | "controller">): string {
   return `${restart.namespace}.${restart.controller.uid}`;
 }
 
-/** The records a ConfigMap's data holds; entries that do not read as one are ignored. */
-export function recordsIn(data: Readonly<Record<string, string>> | undefined): RememberedRestart[] {
-  const records: RememberedRestart[] = [];
-  for (const value of Object.values(data ?? {})) {
-    const record = parseRecord(value);
-    if (record) records.push(record);
-  }
-  return records;
+const recordKeyShape = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[0-9a-f][-0-9a-f]*$/;
+
+/** One controller's entry as stored. */
+interface StoredController {
+  namespace: string;
+  kind: string;
+  name: string;
+  uid: string;
+  restarts: { restartedFor: string; at: string }[];
 }
 
-function parseRecord(value: string): RememberedRestart | null {
+/** The records of one entry, each checked; none when the entry is not one, or sits under another key. */
+function parseEntry(key: string, value: string): RememberedRestart[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch {
-    return null;
+    return [];
   }
-  if (typeof parsed !== "object" || parsed === null) return null;
-  const { namespace, kind, name, uid, restartedFor, at } = parsed as Record<string, unknown>;
-  const fields = [namespace, kind, name, uid, restartedFor, at];
-  if (!fields.every((field) => typeof field === "string" && field !== "")) return null;
-  const time = Date.parse(at as string);
-  if (Number.isNaN(time)) return null;
-  return {
-    namespace: namespace as string,
-    controller: { kind: kind as string, name: name as string, uid: uid as string },
-    restartedFor: restartedFor as string,
-    at: time,
-  };
+  if (typeof parsed !== "object" || parsed === null) return [];
+  const { namespace, kind, name, uid, restarts } = parsed as Record<string, unknown>;
+  const named = [namespace, kind, name, uid].every((field) => typeof field === "string" && field !== "");
+  if (!named || !Array.isArray(restarts)) return [];
+  const controller = { kind: kind as string, name: name as string, uid: uid as string };
+  if (key !== recordKey({ namespace: namespace as string, controller })) return [];
+  return restarts.flatMap((restart: unknown) => {
+    const { restartedFor, at } = (restart ?? {}) as Record<string, unknown>;
+    const time = typeof at === "string" ? Date.parse(at) : Number.NaN;
+    if (typeof restartedFor !== "string" || restartedFor === "" || Number.isNaN(time)) return [];
+    return [{ namespace: namespace as string, controller, restartedFor, at: time }];
+  });
 }
 
-function formatRecord(restart: RememberedRestart): string {
-  const { namespace, controller, restartedFor, at } = restart;
-  const { kind, name, uid } = controller;
-  return JSON.stringify({ namespace, kind, name, uid, restartedFor, at: new Date(at).toISOString() });
+function expired(record: RememberedRestart, now: number): boolean {
+  return now - record.at > recordKeptForMs;
+}
+
+/** This tool's entries of a ConfigMap's data, by key. */
+function entries(data: Readonly<Record<string, string>> | undefined): [string, string][] {
+  return Object.entries(data ?? {}).filter(([key]) => recordKeyShape.test(key));
 }
 
 /**
- * The merge patch of the ConfigMap's data: each controller's newest record of this run set, and the records
- * no run has needed for a week removed (null). Null when nothing changes.
+ * The records a ConfigMap's data holds at `now`; entries that do not read as one, and records no run has
+ * needed for a week (removed at the next write), are left out.
+ */
+export function recordsIn(
+  data: Readonly<Record<string, string>> | undefined,
+  now: number,
+): RememberedRestart[] {
+  return entries(data).flatMap(([key, value]) => parseEntry(key, value).filter((r) => !expired(r, now)));
+}
+
+/** One controller's records as stored, one per move, the newest stamp of each. */
+function formatEntry(records: readonly RememberedRestart[]): string {
+  const newest = new Map<string, RememberedRestart>();
+  for (const record of records) {
+    const kept = newest.get(record.restartedFor);
+    if (!kept || record.at >= kept.at) newest.set(record.restartedFor, record);
+  }
+  const latest = [...newest.values()].sort((a, b) => b.at - a.at);
+  const { namespace, controller } = latest[0]!;
+  const stored: StoredController = {
+    namespace,
+    kind: controller.kind,
+    name: controller.name,
+    uid: controller.uid,
+    restarts: latest.map((r) => ({ restartedFor: r.restartedFor, at: new Date(r.at).toISOString() })),
+  };
+  return JSON.stringify(stored);
+}
+
+/**
+ * The merge patch of the ConfigMap's data: each controller this run recorded for, with its records kept
+ * and this run's added or stamped again; entries that no longer read, or whose records all expired,
+ * removed (null). Null when nothing changes.
  */
 export function recordChanges(
   data: Readonly<Record<string, string>> | undefined,
@@ -67,17 +107,19 @@ export function recordChanges(
   now: number,
 ): Record<string, string | null> | null {
   const changes: Record<string, string | null> = {};
-  for (const [key, value] of Object.entries(data ?? {})) {
-    const record = parseRecord(value);
-    if (!record || now - record.at > recordKeptForMs) changes[key] = null;
+  const stored = new Map(entries(data));
+  const recordedByKey = groupBy(recorded, recordKey);
+  for (const [key, value] of stored) {
+    if (recordedByKey.has(key)) continue;
+    const records = parseEntry(key, value);
+    const kept = records.filter((r) => !expired(r, now));
+    if (kept.length === records.length && kept.length > 0) continue;
+    changes[key] = kept.length > 0 ? formatEntry(kept) : null;
   }
-  const newest = new Map<string, RememberedRestart>();
-  for (const restart of recorded) {
-    const key = recordKey(restart);
-    const kept = newest.get(key);
-    if (!kept || restart.at >= kept.at) newest.set(key, restart);
+  for (const [key, fresh] of recordedByKey) {
+    const kept = parseEntry(key, stored.get(key) ?? "").filter((r) => !expired(r, now));
+    changes[key] = formatEntry([...kept, ...fresh]);
   }
-  for (const [key, restart] of newest) changes[key] = formatRecord(restart);
   return Object.keys(changes).length === 0 ? null : changes;
 }
 

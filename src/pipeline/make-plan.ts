@@ -196,7 +196,7 @@ async function leaveRestartedInVainPods(
     ),
     record
       ? readRemembered(
-          async () => recordsIn(await readRecord(kubectl, record)),
+          async () => recordsIn(await readRecord(kubectl, record), options.now),
           `configmap ${record.namespace}/${record.name} could not be read`,
           warnings,
         )

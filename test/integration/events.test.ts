@@ -208,8 +208,9 @@ describe("a restart in vain, kept in the record ConfigMap ($KUBECTL_AUTOUPDATE_R
         kind: "ReplicaSet",
         name: "web-7d9c8b",
         uid: uuidOf("default/ReplicaSet/web-7d9c8b"),
-        restartedFor: `app=${v1}>${v2}`,
-        at: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+        restarts: [
+          { restartedFor: `app=${v1}>${v2}`, at: new Date(Date.now() - minutesAgo * 60_000).toISOString() },
+        ],
       }),
     },
   });
@@ -220,7 +221,7 @@ describe("a restart in vain, kept in the record ConfigMap ($KUBECTL_AUTOUPDATE_R
     return Object.fromEntries(
       Object.entries(patch.data as Record<string, string | null>).map(([k, v]) => [
         k,
-        v === null ? null : Math.round((Date.now() - Date.parse(JSON.parse(v).at)) / 60_000),
+        v === null ? null : Math.round((Date.now() - Date.parse(JSON.parse(v).restarts[0].at)) / 60_000),
       ]),
     );
   }
@@ -269,6 +270,23 @@ describe("a restart in vain, kept in the record ConfigMap ($KUBECTL_AUTOUPDATE_R
     );
   });
 
+  it("plan and apply --dry-run read the record and write nothing, however old it is", async () => {
+    for (const args of [
+      ["plan", "--resolver", "registry"],
+      [...apply, "--dry-run"],
+    ]) {
+      const fake = cluster({ objects: [makeReplicaSet("web-7d9c8b", null), record(24 * 60)] });
+      const result = await runPlan(fake, args, { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/web-1 .*skip .*ReplicaSet\/web-7d9c8b restarted a pod for /);
+      // The one read; no patch, no create (an eviction's dry run is the only other call that could write).
+      const onRecord = fake
+        .calls()
+        .filter((c) => c.argv.some((a) => a.startsWith("configmap")) || c.stdin.includes('"ConfigMap"'));
+      expect(onRecord.map((c) => c.argv[0])).toEqual(["get"]);
+    }
+  });
+
   it("a record young enough is not written again; nor is anything when no pod is left or restarted in vain", async () => {
     const fake = cluster({ objects: [makeReplicaSet("web-7d9c8b", null), record(5)] });
     const result = await runPlan(fake, apply, { env });
@@ -298,7 +316,7 @@ describe("a restart in vain, kept in the record ConfigMap ($KUBECTL_AUTOUPDATE_R
     expect(JSON.parse(created[0].data[key])).toMatchObject({
       kind: "ReplicaSet",
       name: "web-7d9c8b",
-      restartedFor: `app=${v1}>${v2}`,
+      restarts: [{ restartedFor: `app=${v1}>${v2}` }],
     });
   });
 

@@ -232,6 +232,14 @@ function jobCommand(spec: InstallSpec): string[] {
   return command;
 }
 
+/**
+ * Whether the job's runs keep a record of restarts in vain: only where pods go one at a time (a rollout's
+ * record is in the template).
+ */
+function keepsRecord(spec: Pick<InstallSpec, "strategy">): boolean {
+  return (spec.strategy ?? "auto") !== "rollout";
+}
+
 /** The objects to apply, in apply order (the ServiceAccount before what refers to it). */
 export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
   const labels = installLabels(spec.name);
@@ -250,7 +258,10 @@ export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "Role",
         metadata: meta(),
-        rules: [...autoupdateRules(spec.strategy ?? "auto"), ...recordRules(spec.name)],
+        rules: [
+          ...autoupdateRules(spec.strategy ?? "auto"),
+          ...(keepsRecord(spec) ? recordRules(spec.name) : []),
+        ],
       };
   const subjects = [{ kind: "ServiceAccount", name: spec.name, namespace: spec.namespace }];
   const binding: InstallObject = {
@@ -262,6 +273,7 @@ export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
   };
   // The record is no data of install-cron's: a later install applies the ConfigMap without touching it.
   const record: InstallObject = { apiVersion: "v1", kind: "ConfigMap", metadata: meta() };
+  if (!keepsRecord(spec)) return [serviceAccount, role, binding, cronJob(spec)];
   if (!spec.allNamespaces) return [serviceAccount, role, binding, record, cronJob(spec)];
   // An -A install's ClusterRole would grant the record's name in every namespace: a Role of its own grants it here.
   const recordRole: InstallObject = {
@@ -353,7 +365,9 @@ function cronJob(spec: InstallSpec): InstallObject {
                       valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
                     },
                     { name: resultFileEnv, value: terminationMessagePath },
-                    { name: recordConfigMapEnv, value: `${spec.namespace}/${spec.name}` },
+                    ...(keepsRecord(spec)
+                      ? [{ name: recordConfigMapEnv, value: `${spec.namespace}/${spec.name}` }]
+                      : []),
                     // The URL is a secret: taken from the Secret when the pod starts, never in args or here.
                     ...(spec.webhookSecret !== undefined
                       ? [

@@ -6,10 +6,10 @@
  */
 
 import type { Kubectl } from "../../adapters/kubectl.js";
-import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { readRecord, writeRecord } from "../../adapters/restart-record.js";
+import { readRecord, recordTimeoutMs, writeRecord } from "../../adapters/restart-record.js";
 import { type RecordRef, recordChanges } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
+import { ToolFailedError } from "../../errors.js";
 import type { Clock } from "../../util/clock.js";
 import type { CompletedRestart } from "./outcomes.js";
 
@@ -17,7 +17,7 @@ export class RecordKeeper {
   private readonly recorded: RememberedRestart[] = [];
 
   constructor(
-    private readonly kubectl: Pick<Kubectl, "getObject" | "runUnchecked">,
+    private readonly kubectl: Pick<Kubectl, "runUnchecked">,
     private readonly ref: RecordRef,
     private readonly clock: Pick<Clock, "now">,
   ) {}
@@ -46,9 +46,10 @@ export class RecordKeeper {
     if (this.recorded.length === 0) return null;
     let data: Record<string, string> | undefined;
     try {
-      data = await readRecord(this.kubectl, this.ref);
+      data = await readRecord(this.kubectl, this.ref, recordTimeoutMs);
     } catch (error) {
-      if (!isCallFailure(error)) throw error;
+      // Even a cluster gone by now: the restarts are done, and this is a side note.
+      if (!(error instanceof ToolFailedError)) throw error;
       return error.message;
     }
     const changes = recordChanges(data, this.recorded, this.clock.now());

@@ -9,11 +9,14 @@ import type { RememberedRestart } from "../../../src/core/restarted-for.js";
 import { digestOf } from "../../support/pods.js";
 
 const move = `app=${digestOf("v1")}>${digestOf("v2")}`;
+const otherMove = `app=${digestOf("v0")}>${digestOf("v2")}`;
 const now = Date.parse("2026-12-02T06:00:00Z");
 const hour = 60 * 60 * 1000;
+const day = 24 * hour;
+const uid = { web: "0a1b2c3d-0000-4000-8000-000000000001", db: "0a1b2c3d-0000-4000-8000-000000000002" };
 
-function restart(name: string, uid: string, at: number, restartedFor = move): RememberedRestart {
-  return { namespace: "shop", controller: { kind: "ReplicaSet", name, uid }, restartedFor, at };
+function restart(name: keyof typeof uid, at: number, restartedFor = move): RememberedRestart {
+  return { namespace: "shop", controller: { kind: "ReplicaSet", name, uid: uid[name] }, restartedFor, at };
 }
 
 /** The ConfigMap's data after a merge patch: null removes a key. */
@@ -29,71 +32,80 @@ function patched(
   return result;
 }
 
+/** Runs in turn: each writes what it recorded over what the ones before left. */
+function afterRuns(...runs: [at: number, recorded: RememberedRestart[]][]): Record<string, string> {
+  let data: Record<string, string> = {};
+  for (const [at, recorded] of runs) data = patched(data, recordChanges(data, recorded, at));
+  return data;
+}
+
 describe("the record ConfigMap of restarts in vain", () => {
-  it("keeps each controller's record under NAMESPACE.UID and reads it back as it was", () => {
-    const web = restart("web-7d9c8b", "0a1b-2c3d", now - hour);
+  it("keeps each controller under NAMESPACE.UID, with what it was restarted for, and reads it back", () => {
+    const web = restart("web", now - hour);
     const changes = recordChanges(undefined, [web], now);
-    expect(Object.keys(changes ?? {})).toEqual(["shop.0a1b-2c3d"]);
-    expect(JSON.parse(changes!["shop.0a1b-2c3d"]!)).toEqual({
+    expect(Object.keys(changes ?? {})).toEqual([`shop.${uid.web}`]);
+    expect(JSON.parse(changes![`shop.${uid.web}`]!)).toEqual({
       namespace: "shop",
       kind: "ReplicaSet",
-      name: "web-7d9c8b",
-      uid: "0a1b-2c3d",
-      restartedFor: move,
-      at: "2026-12-02T05:00:00.000Z",
+      name: "web",
+      uid: uid.web,
+      restarts: [{ restartedFor: move, at: "2026-12-02T05:00:00.000Z" }],
     });
-    expect(recordsIn(patched({}, changes))).toEqual([web]);
+    expect(recordsIn(patched({}, changes), now)).toEqual([web]);
   });
 
-  it("one record per controller: the newest of a run wins, other controllers' records stay untouched", () => {
-    const data = patched({}, recordChanges(undefined, [restart("db", "db-uid", now - 2 * hour)], now));
-    const older = restart("web", "web-uid", now - hour, "app=a>b");
-    const newer = restart("web", "web-uid", now, "app=c>d");
-    const changes = recordChanges(data, [newer, older], now);
-    // Only the changed key is in the patch: the merge leaves db's record as it is.
-    expect(Object.keys(changes ?? {})).toEqual(["shop.web-uid"]);
-    expect(recordsIn(patched(data, changes))).toEqual([restart("db", "db-uid", now - 2 * hour), newer]);
+  it("two moves of one controller (pods back on different old digests) are both kept, across runs", () => {
+    // Run 1: a pod on one node comes back on v1; run 2: a pod on another node comes back on v0.
+    const data = afterRuns([now - day, [restart("web", now - day)]], [now, [restart("web", now, otherMove)]]);
+    expect(recordsIn(data, now).map((r) => r.restartedFor)).toEqual([otherMove, move]);
   });
 
-  it("stamped again by a later run, a record lasts; one no run has needed for a week is removed", () => {
-    const first = patched(
-      {},
-      recordChanges(
-        undefined,
-        [restart("web", "web-uid", now - 6 * 24 * hour), restart("gone", "gone-uid", now - 6 * 24 * hour)],
-        now - 6 * 24 * hour,
-      ),
+  it("a move recorded again is stamped again, once; other controllers' entries stay untouched", () => {
+    const data = afterRuns([now - 2 * hour, [restart("db", now - 2 * hour), restart("web", now - 2 * hour)]]);
+    const changes = recordChanges(data, [restart("web", now - hour), restart("web", now)], now);
+    // Only web's key is in the patch: the merge leaves db's as it is.
+    expect(Object.keys(changes ?? {})).toEqual([`shop.${uid.web}`]);
+    expect(recordsIn(patched(data, changes), now)).toEqual([
+      restart("db", now - 2 * hour),
+      restart("web", now),
+    ]);
+  });
+
+  it("a record no run has needed for a week is no longer read, and the next write removes it", () => {
+    const data = afterRuns(
+      [now - 8 * day, [restart("db", now - 8 * day)]],
+      [now - day, [restart("web", now - day)]],
     );
-    // Six days later web's pods are still left (stamped again); nothing needs gone's record.
-    const later = patched(first, recordChanges(first, [restart("web", "web-uid", now)], now));
-    expect(recordsIn(later).map((r) => r.controller.name)).toEqual(["web", "gone"]);
-    const weekOn = now + recordKeptForMs - 5 * 24 * hour + 1;
-    const changes = recordChanges(later, [restart("other", "other-uid", weekOn)], weekOn);
-    expect(changes).toEqual({
-      "shop.gone-uid": null,
-      "shop.other-uid": expect.any(String),
-    });
-    expect(recordsIn(patched(later, changes)).map((r) => r.controller.name)).toEqual(["web", "other"]);
+    expect(recordsIn(data, now).map((r) => r.controller.name)).toEqual(["web"]);
+    // Removed by the next write, whatever it is for.
+    const changes = recordChanges(data, [restart("web", now)], now);
+    expect(changes).toEqual({ [`shop.${uid.db}`]: null, [`shop.${uid.web}`]: expect.any(String) });
+    // One of a controller's moves expires alone.
+    const both = afterRuns(
+      [now - 8 * day, [restart("web", now - 8 * day, otherMove)]],
+      [now, [restart("web", now)]],
+    );
+    expect(recordsIn(both, now).map((r) => r.restartedFor)).toEqual([move]);
+    expect(JSON.parse(both[`shop.${uid.web}`]!).restarts).toHaveLength(1);
+    expect(recordKeptForMs).toBe(7 * day);
   });
 
   it("nothing recorded and nothing expired: no patch", () => {
-    const data = patched({}, recordChanges(undefined, [restart("web", "web-uid", now)], now));
+    const data = afterRuns([now, [restart("web", now)]]);
     expect(recordChanges(data, [], now + hour)).toBeNull();
     expect(recordChanges(undefined, [], now)).toBeNull();
   });
 
-  it("what does not read as a record (edited by hand, another tool's key) is ignored, and removed on the next write", () => {
+  it("an entry of this tool's shape that does not read (edited by hand, under another controller's key) is ignored and removed; other keys are never touched", () => {
+    const web = JSON.parse(afterRuns([now, [restart("web", now)]])[`shop.${uid.web}`]!);
     const data = {
-      "shop.web-uid": "{not json",
-      "shop.db-uid": JSON.stringify({ namespace: "shop", kind: "ReplicaSet", name: "db", at: "yesterday" }),
+      [`shop.${uid.web}`]: "{not json",
+      [`shop.${uid.db}`]: JSON.stringify(web),
       note: "kept by someone",
+      "team.owner": "ops",
     };
-    expect(recordsIn(data)).toEqual([]);
-    expect(recordChanges(data, [], now)).toEqual({
-      "shop.web-uid": null,
-      "shop.db-uid": null,
-      note: null,
-    });
+    expect(recordsIn(data, now)).toEqual([]);
+    expect(recordChanges(data, [], now)).toEqual({ [`shop.${uid.web}`]: null, [`shop.${uid.db}`]: null });
   });
 });
 

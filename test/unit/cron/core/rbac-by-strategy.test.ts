@@ -105,9 +105,33 @@ describe("the CronJob's RBAC per strategy", () => {
         ...(given ? { strategy: given } : {}),
       });
       const role = objects.find((o) => o.kind === "Role")!;
-      expect(role["rules"]).toEqual([...autoupdateRules(used), ...recordRules("kubectl-autoupdate")]);
+      // The record of restarts in vain is for pods going one at a time: a rollout keeps none.
+      const record = used === "rollout" ? [] : recordRules("kubectl-autoupdate");
+      expect(role["rules"]).toEqual([...autoupdateRules(used), ...record]);
       const cron = JSON.stringify(objects.find((o) => o.kind === "CronJob"));
       expect(cron).toContain(`"--strategy=${used}"`);
+      expect(cron.includes("KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP")).toBe(used !== "rollout");
+      expect(objects.some((o) => o.kind === "ConfigMap")).toBe(used !== "rollout");
     },
   );
+
+  it("-A --strategy rollout: the ClusterRole alone, no Role for a record it does not keep", () => {
+    const objects = buildInstallObjects({
+      name: "kubectl-autoupdate",
+      namespace: "tools",
+      allNamespaces: true,
+      schedule: "*/10 * * * *",
+      suspend: false,
+      resolver: "registry",
+      dockerSocket: false,
+      image: "example.com/x:1",
+      strategy: "rollout",
+    });
+    expect(objects.map((o) => o.kind)).toEqual([
+      "ServiceAccount",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "CronJob",
+    ]);
+  });
 });

@@ -1,0 +1,128 @@
+/**
+ * What an apply run keeps in the record ConfigMap (pipeline/restart/record-keeper.ts), against a kubectl
+ * stand-in that answers as kubectl does and records the calls.
+ */
+import { describe, expect, it } from "vitest";
+import type { ExecOptions, ExecResult } from "../../../../src/adapters/exec.js";
+import type { RememberedRestart } from "../../../../src/core/restarted-for.js";
+import type { CompletedRestart } from "../../../../src/pipeline/restart/outcomes.js";
+import { RecordKeeper } from "../../../../src/pipeline/restart/record-keeper.js";
+
+const now = Date.parse("2026-12-02T06:00:00Z");
+const uid = "0a1b2c3d-0000-4000-8000-000000000001";
+const move = "app=sha256:aaa>sha256:bbb";
+const ref = { namespace: "ops", name: "kubectl-autoupdate" };
+
+/** kubectl answering each call with the next of `answers` (the last repeats); every call kept. */
+function kubectlAnswering(...answers: Partial<ExecResult>[]) {
+  const calls: { args: readonly string[]; options: Pick<ExecOptions, "input" | "timeoutMs"> }[] = [];
+  const kubectl = {
+    runUnchecked: async (args: readonly string[], options: Pick<ExecOptions, "input" | "timeoutMs"> = {}) => {
+      calls.push({ args, options });
+      const answer = answers[Math.min(calls.length - 1, answers.length - 1)]!;
+      return { exitCode: 0, stdout: "", stderr: "", interrupted: false, ...answer };
+    },
+  };
+  return { kubectl, calls };
+}
+
+function restart(
+  strategy: CompletedRestart["strategy"],
+  replacement: CompletedRestart["replacement"],
+  controllerUid: string | null = uid,
+): CompletedRestart {
+  return {
+    strategy,
+    namespace: "shop",
+    controller: { kind: "ReplicaSet", name: "web-7d9c8b", ...(controllerUid ? { uid: controllerUid } : {}) },
+    pods: [],
+    replacement,
+  };
+}
+
+const clock = { now: () => now };
+const cameBack = { kind: "problem", reason: "runs the old digest", restartedFor: move } as const;
+const patchOf = (args: readonly string[]) =>
+  JSON.parse(args.find((a) => a.startsWith("--patch="))!.slice("--patch=".length)) as {
+    data: Record<string, string | null>;
+  };
+
+describe("RecordKeeper", () => {
+  it("keeps a pod evicted or deleted that came back on its old digest: one read, one merge patch of its key", async () => {
+    const { kubectl, calls } = kubectlAnswering({ stdout: '{"metadata":{"name":"x"},"data":{}}' }, {});
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    keeper.restarted(restart("evict", cameBack));
+    expect(await keeper.save()).toBeNull();
+    expect(calls.map((c) => c.args.slice(0, 3))).toEqual([
+      ["get", "configmaps", "kubectl-autoupdate"],
+      ["patch", "configmap", "kubectl-autoupdate"],
+    ]);
+    // Both bounded: the restarts are done, a slow API server must not hold the run's end.
+    expect(calls.map((c) => c.options.timeoutMs)).toEqual([20_000, 20_000]);
+    expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!)).toMatchObject({
+      kind: "ReplicaSet",
+      name: "web-7d9c8b",
+      restarts: [{ restartedFor: move, at: "2026-12-02T06:00:00.000Z" }],
+    });
+  });
+
+  it("keeps nothing, and calls nothing, for a rollout, a replacement that came up or was not checked, or no UID", async () => {
+    const { kubectl, calls } = kubectlAnswering({});
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    keeper.restarted(restart("rollout", cameBack));
+    keeper.restarted(restart("delete", { kind: "up" }));
+    keeper.restarted(restart("evict", { kind: "unchecked", why: "--no-wait" }));
+    keeper.restarted(restart("evict", { kind: "problem", reason: "not Ready in time" }));
+    keeper.restarted(restart("evict", cameBack, null));
+    expect(await keeper.save()).toBeNull();
+    expect(calls).toEqual([]);
+  });
+
+  it("a remembered restart the run left pods for is stamped with the run's time", async () => {
+    const { kubectl, calls } = kubectlAnswering({ stdout: "" }, {});
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const left: RememberedRestart = {
+      namespace: "shop",
+      controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid },
+      restartedFor: move,
+      at: now - 30 * 60_000,
+    };
+    keeper.left(left);
+    expect(await keeper.save()).toBeNull();
+    expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!).restarts).toEqual([
+      { restartedFor: move, at: "2026-12-02T06:00:00.000Z" },
+    ]);
+  });
+
+  it("the cluster gone by the end of the run: the reason, never an error (the restarts are done)", async () => {
+    const { kubectl } = kubectlAnswering({
+      exitCode: 1,
+      stderr:
+        "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n",
+    });
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    keeper.restarted(restart("evict", cameBack));
+    expect(await keeper.save()).toMatch(/refused|no cluster|cannot reach/i);
+  });
+
+  it("no ConfigMap and no right to make one: says to run install-cron again", async () => {
+    const { kubectl, calls } = kubectlAnswering(
+      { stdout: "" },
+      { exitCode: 1, stderr: 'Error from server (NotFound): configmaps "kubectl-autoupdate" not found\n' },
+      {
+        exitCode: 1,
+        stderr:
+          'Error from server (Forbidden): error when creating "STDIN": configmaps is forbidden: User "system:serviceaccount:ops:kubectl-autoupdate" cannot create resource "configmaps" in API group "" in the namespace "ops"\n',
+      },
+    );
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    keeper.restarted(restart("evict", cameBack));
+    expect(await keeper.save()).toBe(
+      'it does not exist and could not be made (for an installation\'s, run install-cron again): Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:ops:kubectl-autoupdate" cannot create resource "configmaps" in API group "" in the namespace "ops"',
+    );
+    expect(JSON.parse(calls[2]!.options.input!)).toMatchObject({
+      kind: "ConfigMap",
+      metadata: { name: "kubectl-autoupdate", namespace: "ops" },
+    });
+  });
+});
