@@ -184,6 +184,12 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect((await pairOnV1()).map((p) => p.metadata.uid).sort()).toEqual(
       before.map((p) => p.metadata.uid).sort(),
     );
+    // cron-status names the controller its runs hold.
+    const status = await plugin(["cron-status", "-n", ns, "--name", recordName]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(
+      new RegExp(`^Held: +ReplicaSet ${ns}/${replicaSet.name} \\(recorded \\S+ ago\\)$`, "m"),
+    );
   });
 
   it("a rollout replaces both replicas, each new pod starts the cached v1: apply says so and exits 1", async () => {

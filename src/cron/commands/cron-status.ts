@@ -1,13 +1,16 @@
 /**
- * `kubectl autoupdate cron-status`: the CronJob, the Jobs it owns and how their pods ended → summary → table
- * or document.
+ * `kubectl autoupdate cron-status`: the CronJob, the Jobs it owns, how their pods ended and the restarts in
+ * vain its record holds → summary → table or document.
  */
 import { podsBySelector } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
+import { readRecord } from "../../adapters/restart-record.js";
+import { type RecordRef, recordsIn } from "../../core/restart-record.js";
+import type { RememberedRestart } from "../../core/restarted-for.js";
 import { listJobs } from "../adapters/kubectl.js";
 import { installSelector } from "../core/objects.js";
 import { type RunPod, runResults } from "../core/run-results.js";
-import { cronStatus } from "../core/status.js";
+import { cronStatus, recordRefOf } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { renderCronStatusJson, renderCronStatusTable, renderCronStatusYaml } from "../output/status.js";
 import { findInstallation, type InstallationOptions, requireCronJob } from "./installation.js";
@@ -22,11 +25,12 @@ export async function cronStatusCommand(deps: CronDeps, options: CronStatusOptio
   const target = await findInstallation(deps, options);
   const cronJob = await requireCronJob(deps, target);
   const selector = installSelector(target.name);
-  const [jobs, results] = await Promise.all([
+  const [jobs, results, held] = await Promise.all([
     listJobs(deps.kubectl, target.namespace, selector),
     readRunResults(deps, target.namespace, selector),
+    readHeld(deps, recordRefOf(cronJob)),
   ]);
-  const status = cronStatus(cronJob, jobs, results);
+  const status = cronStatus(cronJob, jobs, results, held);
   const { stdout } = deps.io;
   if (options.output === "json") stdout.write(renderCronStatusJson(status));
   else if (options.output === "yaml") stdout.write(renderCronStatusYaml(status));
@@ -34,14 +38,33 @@ export async function cronStatusCommand(deps: CronDeps, options: CronStatusOptio
 }
 
 /** What each run said, by Job uid. The Jobs are the status: pods that cannot be listed are a warning. */
-async function readRunResults(deps: CronDeps, namespace: string, selector: string) {
+function readRunResults(deps: CronDeps, namespace: string, selector: string) {
+  return readOrWarn(
+    deps,
+    async () => runResults(await podsBySelector<RunPod>(deps.kubectl, namespace, selector)),
+    new Map<string, string>(),
+    "the runs' results are not shown",
+  );
+}
+
+/** The restarts in vain the runs remember; null for an install without a record, or one not readable. */
+async function readHeld(deps: CronDeps, ref: RecordRef | null): Promise<RememberedRestart[] | null> {
+  if (ref === null) return null;
+  return readOrWarn(
+    deps,
+    async () => recordsIn(await readRecord(deps.kubectl, ref), deps.clock.now()),
+    null,
+    "the controllers held since a restart in vain are not shown",
+  );
+}
+
+/** A part of the status beyond the Jobs: when it cannot be read, a warning and `otherwise`. */
+async function readOrWarn<T>(deps: CronDeps, read: () => Promise<T>, otherwise: T, what: string): Promise<T> {
   try {
-    return runResults(await podsBySelector<RunPod>(deps.kubectl, namespace, selector));
+    return await read();
   } catch (error) {
     if (!isCallFailure(error)) throw error;
-    deps.io.stderr.write(
-      `${deps.colors.stderr.yellow("Warning:")} the runs' results are not shown: ${error.message}\n`,
-    );
-    return new Map<string, string>();
+    deps.io.stderr.write(`${deps.colors.stderr.yellow("Warning:")} ${what}: ${error.message}\n`);
+    return otherwise;
   }
 }

@@ -46,7 +46,14 @@ export interface CronJobObject {
       metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
       spec: {
         template?: {
-          spec?: { containers?: { image?: string; command?: string[]; args?: string[] }[] };
+          spec?: {
+            containers?: {
+              image?: string;
+              command?: string[];
+              args?: string[];
+              env?: { name: string; value?: string }[];
+            }[];
+          };
         };
         [key: string]: unknown;
       };

@@ -1,4 +1,10 @@
-/** cron-status's summary of a CronJob, the Jobs it owns and what each run said. Pure. */
+/**
+ * cron-status's summary of a CronJob, the Jobs it owns, what each run said and the restarts in vain its
+ * runs remember. Pure.
+ */
+import { parseRecordRef, type RecordRef } from "../../core/restart-record.js";
+import type { RememberedRestart } from "../../core/restarted-for.js";
+import { groupBy } from "../../util/group-by.js";
 import {
   type CronJobObject,
   compare,
@@ -9,6 +15,7 @@ import {
   jobsOf,
   manualAnnotation,
 } from "./jobs.js";
+import { recordConfigMapEnv } from "./objects.js";
 
 /** One Job in cron-status. */
 interface CronJobRun {
@@ -21,6 +28,17 @@ interface CronJobRun {
   created?: string;
   started?: string;
   finished?: string;
+}
+
+/** A controller whose pods the runs leave since one of them was restarted in vain (core/restarted-for.ts). */
+interface HeldController {
+  namespace: string;
+  kind: string;
+  name: string;
+  /** Each move its pods were restarted for in vain (core/restarted-for.ts), newest record first. */
+  restartedFor: string[];
+  /** When a run last recorded it (the restart, or a run that left its pods). */
+  recorded: string;
 }
 
 /** What cron-status shows. */
@@ -40,6 +58,8 @@ export interface CronStatus {
   active: string[];
   /** Newest first. */
   jobs: CronJobRun[];
+  /** Newest first; null when not known (an install without a record ConfigMap, or one not readable). */
+  held: HeldController[] | null;
 }
 
 /** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
@@ -58,11 +78,22 @@ function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | 
   };
 }
 
-/** Summarizes a CronJob and the Jobs it owns (others are ignored), with what each run said, by Job uid. */
+/** The record ConfigMap the job's container names (install-cron sets it), or null for an older install. */
+export function recordRefOf(cronJob: CronJobObject): RecordRef | null {
+  const container = cronJob.spec.jobTemplate.spec.template?.spec?.containers?.[0];
+  const value = container?.env?.find((e) => e.name === recordConfigMapEnv)?.value;
+  return value ? parseRecordRef(value) : null;
+}
+
+/**
+ * Summarizes a CronJob and the Jobs it owns (others are ignored), with what each run said, by Job uid, and
+ * the restarts in vain its record holds (null: not known).
+ */
 export function cronStatus(
   cronJob: CronJobObject,
   jobs: readonly JobObject[],
   results: ReadonlyMap<string, string>,
+  remembered: readonly RememberedRestart[] | null,
 ): CronStatus {
   const runs = jobsOf(cronJob.metadata.uid, jobs)
     // Newest first; the same second by name.
@@ -95,5 +126,22 @@ export function cronStatus(
     lastSuccessfulTime: cronJob.status?.lastSuccessfulTime ?? null,
     active: (cronJob.status?.active ?? []).map((ref) => ref.name),
     jobs: runs,
+    held: remembered && heldControllers(remembered),
   };
+}
+
+/** One entry per controller, newest record first. */
+function heldControllers(remembered: readonly RememberedRestart[]): HeldController[] {
+  const newestFirst = [...remembered].sort((a, b) => b.at - a.at);
+  const byController = groupBy(newestFirst, (r) => `${r.namespace}/${r.controller.uid}`);
+  return [...byController.values()].map((records) => {
+    const { namespace, controller, at } = records[0]!;
+    return {
+      namespace,
+      kind: controller.kind,
+      name: controller.name,
+      restartedFor: records.map((r) => r.restartedFor),
+      recorded: new Date(at).toISOString(),
+    };
+  });
 }

@@ -31,6 +31,7 @@ export function toCronStatusDocument(status: CronStatus) {
       started: job.started ?? null,
       finished: job.finished ?? null,
     })),
+    held: status.held && status.held.map((h) => ({ ...h, restartedFor: [...h.restartedFor] })),
   };
 }
 
@@ -54,6 +55,22 @@ function duration(start: string | undefined, end: string | undefined, now: Date)
   return formatAge(to - Date.parse(start));
 }
 
+/** How many held controllers the block names; `-o yaml|json` lists them all. */
+const heldShown = 3;
+
+/**
+ * The controllers whose pods the runs leave since one was restarted in vain, newest record first:
+ * `ReplicaSet shop/web-7d9c8b (recorded 3h ago), … and 2 more`.
+ */
+function held(controllers: NonNullable<CronStatus["held"]>, now: Date): string {
+  if (controllers.length === 0) return "<none>";
+  const named = controllers
+    .slice(0, heldShown)
+    .map((h) => `${h.kind} ${h.namespace}/${h.name} (recorded ${ageSince(h.recorded, now)} ago)`);
+  const more = controllers.length - heldShown;
+  return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
 /** The human view; `now` makes the ages (the command passes the clock in). */
 export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders = false): string {
   const scope = status.scope.allNamespaces
@@ -71,6 +88,8 @@ export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders =
     ["Last schedule", when(status.lastScheduleTime, now)],
     ["Last success", when(status.lastSuccessfulTime, now)],
     ["Active", status.active.length > 0 ? status.active.join(", ") : "<none>"],
+    // Not known: an install that keeps no record (--strategy rollout, or made before), or one not readable.
+    ...(status.held === null ? [] : [["Held", held(status.held, now)] as [string, string]]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   const block = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`.trimEnd()).join("\n");

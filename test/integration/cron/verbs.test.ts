@@ -592,6 +592,81 @@ describe("cron-status", () => {
     expect(result.stdout).toBe("");
   });
 
+  /** The recorded CronJob as install-cron makes it now: naming its record ConfigMap to the job. */
+  const withRecord = () => {
+    const cron = JSON.parse(fixture("cron", "cronjob.json"));
+    cron.spec.jobTemplate.spec.template.spec.containers[0].env.push({
+      name: "KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP",
+      value: "tools/kubectl-autoupdate",
+    });
+    return JSON.stringify(cron);
+  };
+
+  it("the controllers held since a restart in vain, from the record ConfigMap the CronJob names", async () => {
+    const record = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "kubectl-autoupdate", namespace: "tools" },
+      data: {
+        "shop.0a1b2c3d-0000-4000-8000-00000000000a": JSON.stringify({
+          namespace: "shop",
+          kind: "ReplicaSet",
+          name: "web-7d9c8b",
+          uid: "0a1b2c3d-0000-4000-8000-00000000000a",
+          restarts: [{ restartedFor: "app=sha256:aaa>sha256:bbb", at: "2026-11-25T13:00:00.000Z" }],
+        }),
+      },
+    };
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: withRecord() })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "configmaps"], { stdout: JSON.stringify(record) });
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Held: +ReplicaSet shop\/web-7d9c8b \(recorded \S+ ago\)$/m);
+    expect(fake.calls().find((c) => c.argv[1] === "configmaps")!.argv).toEqual([
+      "get",
+      "configmaps",
+      "kubectl-autoupdate",
+      "--namespace=tools",
+      "--ignore-not-found",
+      "-o",
+      "json",
+    ]);
+    const json = await cli("cron-status", "-n", "tools", "-o", "json");
+    expect(JSON.parse(json.stdout).held).toEqual([
+      {
+        namespace: "shop",
+        kind: "ReplicaSet",
+        name: "web-7d9c8b",
+        restartedFor: ["app=sha256:aaa>sha256:bbb"],
+        recorded: "2026-11-25T13:00:00.000Z",
+      },
+    ]);
+  });
+
+  it("a record that cannot be read: a warning and no Held row; an install made before it reads none", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: withRecord() }, { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "configmaps"], {
+        stderr:
+          'Error from server (Forbidden): configmaps "kubectl-autoupdate" is forbidden: User "dev" cannot get resource "configmaps"\n',
+        exitCode: 1,
+      });
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /^Warning: the controllers held since a restart in vain are not shown: .*Forbidden/m,
+    );
+    expect(result.stdout).not.toContain("Held:");
+    const older = await cli("cron-status", "-n", "tools");
+    expect(older.code, older.stderr).toBe(0);
+    expect(older.stderr).toBe("");
+    expect(older.stdout).not.toContain("Held:");
+    expect(fake.calls().filter((c) => c.argv[1] === "configmaps")).toHaveLength(1);
+  });
+
   it("no CronJob: an error, exit 1", async () => {
     const result = await cli("cron-status", "-n", "tools");
     expect(result.code).toBe(1);

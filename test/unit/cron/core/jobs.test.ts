@@ -11,7 +11,8 @@ import {
   jobOutcome,
   whyNotStarted,
 } from "../../../../src/cron/core/jobs.js";
-import { cronStatus } from "../../../../src/cron/core/status.js";
+import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
+import { cronStatus, recordRefOf } from "../../../../src/cron/core/status.js";
 import { turnOf } from "../../../../src/cron/core/turn.js";
 import { renderCronStatusTable, toCronStatusDocument } from "../../../../src/cron/output/status.js";
 import { fixture } from "../../../support/fixtures.js";
@@ -111,7 +112,7 @@ describe("cronStatus", () => {
       "Nothing to restart: 0 stale, 0 unknown, 2 current (2 pods checked)",
     ],
   ]);
-  const status = cronStatus(cronJob, jobs, results);
+  const status = cronStatus(cronJob, jobs, results, null);
 
   it("summarizes the CronJob and its Jobs, newest first, with their trigger", () => {
     expect(status).toMatchObject({
@@ -145,7 +146,7 @@ describe("cronStatus", () => {
   it("ignores Jobs owned by another CronJob", () => {
     const stranger = structuredClone(job("kubectl-autoupdate-manual-lh9bp"));
     stranger.metadata.ownerReferences![0]!.uid = "another-uid";
-    expect(cronStatus(cronJob, [stranger], results).jobs).toEqual([]);
+    expect(cronStatus(cronJob, [stranger], results, null).jobs).toEqual([]);
   });
 
   it("renders a table with ages from the given clock", () => {
@@ -183,6 +184,72 @@ describe("cronStatus", () => {
       started: expect.any(String),
       finished: expect.any(String),
     });
+  });
+});
+
+describe("cronStatus: the controllers held since a restart in vain", () => {
+  const at = (iso: string) => Date.parse(iso);
+  const remembered = (name: string, recorded: string, namespace = "shop") => ({
+    namespace,
+    controller: { kind: "ReplicaSet", name, uid: `uid-${name}` },
+    restartedFor: "app=sha256:aaa>sha256:bbb",
+    at: at(recorded),
+  });
+  const now = new Date("2026-11-25T13:12:09Z");
+  const heldRow = (text: string) => text.split("\n").find((line) => line.startsWith("Held:"));
+
+  it("the record install-cron names in the job's environment; none for an install made before it", () => {
+    expect(recordRefOf(cronJob)).toBeNull();
+    const installed = buildInstallObjects({
+      name: "nightly",
+      namespace: "ops",
+      allNamespaces: true,
+      schedule: "@daily",
+      suspend: false,
+      resolver: "registry",
+      dockerSocket: false,
+      image: "example.com/x:1",
+    }).find((o) => o.kind === "CronJob") as unknown as CronJobObject;
+    expect(recordRefOf(installed)).toEqual({ namespace: "ops", name: "nightly" });
+  });
+
+  it("newest record first; the table names three and counts the rest, the document lists all", () => {
+    const held = [
+      remembered("a-1", "2026-11-25T10:00:00Z"),
+      // A second move of a-1, older: one entry per controller, both moves named.
+      { ...remembered("a-1", "2026-11-25T09:00:00Z"), restartedFor: "app=sha256:ccc>sha256:bbb" },
+      remembered("b-2", "2026-11-25T13:00:00Z", "web"),
+      remembered("c-3", "2026-11-24T13:00:00Z"),
+      remembered("d-4", "2026-11-25T12:00:00Z"),
+      remembered("e-5", "2026-11-20T13:00:00Z"),
+    ];
+    const status = cronStatus(cronJob, jobs, new Map(), held);
+    expect(status.held!.map((h) => h.name)).toEqual(["b-2", "d-4", "a-1", "c-3", "e-5"]);
+    expect(heldRow(renderCronStatusTable(status, now))).toBe(
+      "Held:          ReplicaSet web/b-2 (recorded 12m ago), ReplicaSet shop/d-4 (recorded 1h12m ago), ReplicaSet shop/a-1 (recorded 3h12m ago) and 2 more",
+    );
+    expect(toCronStatusDocument(status).held![0]).toEqual({
+      namespace: "web",
+      kind: "ReplicaSet",
+      name: "b-2",
+      restartedFor: ["app=sha256:aaa>sha256:bbb"],
+      recorded: "2026-11-25T13:00:00.000Z",
+    });
+    expect(toCronStatusDocument(status).held).toHaveLength(5);
+    expect(status.held![2]).toMatchObject({
+      name: "a-1",
+      restartedFor: ["app=sha256:aaa>sha256:bbb", "app=sha256:ccc>sha256:bbb"],
+      recorded: "2026-11-25T10:00:00.000Z",
+    });
+  });
+
+  it("an empty record is <none>; one not known (not kept, or not readable) has no row, and null in the document", () => {
+    expect(heldRow(renderCronStatusTable(cronStatus(cronJob, jobs, new Map(), []), now))).toBe(
+      "Held:          <none>",
+    );
+    const unknown = cronStatus(cronJob, jobs, new Map(), null);
+    expect(heldRow(renderCronStatusTable(unknown, now))).toBeUndefined();
+    expect(toCronStatusDocument(unknown).held).toBeNull();
   });
 });
 
