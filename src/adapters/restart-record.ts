@@ -5,13 +5,14 @@
  * CronJob's job lacks: install-cron makes it).
  */
 import type { RecordRef } from "../core/restart-record.js";
+import { ToolFailedError } from "../errors.js";
 import { type ExecResult, firstLine, howItEnded } from "./exec.js";
 import { type Kubectl, parseList } from "./kubectl.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 
 /**
- * Like an Event, the record is a side note: a slow API server must not hold the run's end for long (the
- * plan's read is bounded as the plan's other reads are, by kubectl's --request-timeout).
+ * Like an Event, the record is a side note: a slow API server must not hold the run's end for long. (The
+ * plan's read waits as the plan's other reads do.)
  */
 export const recordTimeoutMs = 20_000;
 
@@ -31,6 +32,9 @@ export async function readRecord(
     "json",
   ];
   const result = await kubectl.runUnchecked(args, timeoutMs === undefined ? {} : { timeoutMs });
+  if (result.exitCode !== 0 && result.interrupted && timeoutMs !== undefined) {
+    throw new ToolFailedError(`kubectl get configmaps: no answer within ${timeoutMs / 1000}s`);
+  }
   if (result.exitCode !== 0) throw kubectlFailure(result, "kubectl get");
   if (result.stdout.trim() === "") return undefined;
   const [configMap] = parseList<{ metadata: object; data?: Record<string, string> }>(

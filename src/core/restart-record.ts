@@ -3,8 +3,8 @@
  * Events: one data key per controller, `NAMESPACE.UID`, holding that controller and each move it was
  * restarted for in vain (one record each: pods on different nodes may come back on different old digests).
  * A record lasts while runs keep leaving pods for it (each such run stamps it again, as it records the Event
- * again); a week after it last did it is no longer read, and the next write removes it: by then its tag has
- * moved or its controller is gone (or the runs stopped for that long, and one more restart is fair).
+ * again); eight days after it last did it is no longer read, and the next write removes it: by then its tag
+ * has moved or its controller is gone (or the runs stopped for that long, and one more restart is fair).
  * Keys of any other shape are not this tool's: never read, never removed.
  */
 import { groupBy } from "../util/group-by.js";
@@ -16,15 +16,23 @@ export interface RecordRef {
   name: string;
 }
 
-/** How long a record no run has needed stays. */
-export const recordKeptForMs = 7 * 24 * 60 * 60 * 1000;
+/**
+ * How long a record no run has needed stays: a week, and a day more so that a weekly schedule (runs a week
+ * apart, give or take their own length) keeps it.
+ */
+export const recordKeptForMs = 8 * 24 * 60 * 60 * 1000;
 
 /** Namespaces have no dots, UIDs no dots: the key is unique per controller and a valid ConfigMap key. */
 function recordKey(restart: Pick<RememberedRestart, "namespace" | "controller">): string {
   return `${restart.namespace}.${restart.controller.uid}`;
 }
 
-const recordKeyShape = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[0-9a-f][-0-9a-f]*$/;
+/** A namespace, a dot and a UID as the API server makes them: no key of anyone else's looks like it. */
+const recordKeyShape =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The stamps this tool writes (Date#toISOString). */
+const stampShape = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 /** One controller's entry as stored. */
 interface StoredController {
@@ -35,8 +43,14 @@ interface StoredController {
   restarts: { restartedFor: string; at: string }[];
 }
 
-/** The records of one entry, each checked; none when the entry is not one, or sits under another key. */
-function parseEntry(key: string, value: string): RememberedRestart[] {
+/** How far ahead of this run's clock a stamp may be (another node's clock) and still count. */
+const clockSkewMs = 60 * 60 * 1000;
+
+/**
+ * The records of one entry, each checked; none when the entry is not one, or sits under another key. A
+ * stamp far ahead of `now` (an edit, a clock gone wrong) is not read: it would never expire.
+ */
+function parseEntry(key: string, value: string, now: number): RememberedRestart[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -51,8 +65,9 @@ function parseEntry(key: string, value: string): RememberedRestart[] {
   if (key !== recordKey({ namespace: namespace as string, controller })) return [];
   return restarts.flatMap((restart: unknown) => {
     const { restartedFor, at } = (restart ?? {}) as Record<string, unknown>;
-    const time = typeof at === "string" ? Date.parse(at) : Number.NaN;
-    if (typeof restartedFor !== "string" || restartedFor === "" || Number.isNaN(time)) return [];
+    if (typeof restartedFor !== "string" || restartedFor === "") return [];
+    const time = typeof at === "string" && stampShape.test(at) ? Date.parse(at) : Number.NaN;
+    if (Number.isNaN(time) || time > now + clockSkewMs) return [];
     return [{ namespace: namespace as string, controller, restartedFor, at: time }];
   });
 }
@@ -74,7 +89,7 @@ export function recordsIn(
   data: Readonly<Record<string, string>> | undefined,
   now: number,
 ): RememberedRestart[] {
-  return entries(data).flatMap(([key, value]) => parseEntry(key, value).filter((r) => !expired(r, now)));
+  return entries(data).flatMap(([key, value]) => parseEntry(key, value, now).filter((r) => !expired(r, now)));
 }
 
 /** One controller's records as stored, one per move, the newest stamp of each. */
@@ -111,13 +126,13 @@ export function recordChanges(
   const recordedByKey = groupBy(recorded, recordKey);
   for (const [key, value] of stored) {
     if (recordedByKey.has(key)) continue;
-    const records = parseEntry(key, value);
+    const records = parseEntry(key, value, now);
     const kept = records.filter((r) => !expired(r, now));
     if (kept.length === records.length && kept.length > 0) continue;
     changes[key] = kept.length > 0 ? formatEntry(kept) : null;
   }
   for (const [key, fresh] of recordedByKey) {
-    const kept = parseEntry(key, stored.get(key) ?? "").filter((r) => !expired(r, now));
+    const kept = parseEntry(key, stored.get(key) ?? "", now).filter((r) => !expired(r, now));
     changes[key] = formatEntry([...kept, ...fresh]);
   }
   return Object.keys(changes).length === 0 ? null : changes;

@@ -47,15 +47,29 @@ function readRunResults(deps: CronDeps, namespace: string, selector: string) {
   );
 }
 
-/** The restarts in vain the runs remember; null for an install without a record, or one not readable. */
-async function readHeld(deps: CronDeps, ref: RecordRef | null): Promise<RememberedRestart[] | null> {
+/** The restarts in vain the runs remember: `unknown` when not readable, null for an install keeping none. */
+async function readHeld(
+  deps: CronDeps,
+  ref: RecordRef | null,
+): Promise<RememberedRestart[] | "unknown" | null> {
   if (ref === null) return null;
-  return readOrWarn(
+  const what = "the controllers held since a restart in vain are not shown";
+  const data = await readOrWarn<Record<string, string> | undefined | "unknown">(
     deps,
-    async () => recordsIn(await readRecord(deps.kubectl, ref), deps.clock.now()),
-    null,
-    "the controllers held since a restart in vain are not shown",
+    () => readRecord(deps.kubectl, ref),
+    "unknown",
+    what,
   );
+  if (data === "unknown") return data;
+  if (data === undefined) {
+    // The runs cannot make it (their Role has no create): each one warns, and nothing is remembered.
+    warn(
+      deps,
+      `${what}: configmap ${ref.namespace}/${ref.name} does not exist (run install-cron again to make it)`,
+    );
+    return "unknown";
+  }
+  return recordsIn(data, deps.clock.now());
 }
 
 /** A part of the status beyond the Jobs: when it cannot be read, a warning and `otherwise`. */
@@ -64,7 +78,11 @@ async function readOrWarn<T>(deps: CronDeps, read: () => Promise<T>, otherwise: 
     return await read();
   } catch (error) {
     if (!isCallFailure(error)) throw error;
-    deps.io.stderr.write(`${deps.colors.stderr.yellow("Warning:")} ${what}: ${error.message}\n`);
+    warn(deps, `${what}: ${error.message}`);
     return otherwise;
   }
+}
+
+function warn(deps: CronDeps, text: string): void {
+  deps.io.stderr.write(`${deps.colors.stderr.yellow("Warning:")} ${text}\n`);
 }

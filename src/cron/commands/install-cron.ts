@@ -89,8 +89,9 @@ function key(object: { kind?: string; metadata: { name: string } }): string {
 }
 
 /**
- * A Role + RoleBinding from an earlier namespace-scoped install, or a ClusterRole + ClusterRoleBinding from
- * an earlier -A one: found by label, deleted, so the ServiceAccount keeps only the scope asked for now.
+ * A ClusterRole + ClusterRoleBinding from an earlier -A install, or under -A a Role + RoleBinding this one
+ * does not need (a record under --strategy rollout, which keeps none): found by label, deleted, so the
+ * ServiceAccount keeps only what is asked for now.
  */
 async function pruneOtherScope(
   deps: CronDeps,
@@ -126,8 +127,9 @@ async function pruneOtherScope(
     spec.namespace,
     false,
   );
-  const scope = spec.allNamespaces ? "namespace-scoped" : "cluster-wide (-A)";
-  return stale.map(
-    (o) => `${objectRef(o.kind ?? "", o.metadata.name)} deleted (left from a ${scope} install)`,
-  );
+  // Under -A a Role is kept only for the record, which --strategy rollout does not keep.
+  const why = spec.allNamespaces
+    ? "not needed: this install's rules are in its ClusterRole"
+    : "left from a cluster-wide (-A) install";
+  return stale.map((o) => `${objectRef(o.kind ?? "", o.metadata.name)} deleted (${why})`);
 }

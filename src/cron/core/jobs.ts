@@ -48,6 +48,7 @@ export interface CronJobObject {
         template?: {
           spec?: {
             containers?: {
+              name?: string;
               image?: string;
               command?: string[];
               args?: string[];

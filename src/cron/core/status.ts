@@ -15,7 +15,7 @@ import {
   jobsOf,
   manualAnnotation,
 } from "./jobs.js";
-import { recordConfigMapEnv } from "./objects.js";
+import { jobContainerName, recordConfigMapEnv } from "./objects.js";
 
 /** One Job in cron-status. */
 interface CronJobRun {
@@ -58,8 +58,11 @@ export interface CronStatus {
   active: string[];
   /** Newest first. */
   jobs: CronJobRun[];
-  /** Newest first; null when not known (an install without a record ConfigMap, or one not readable). */
-  held: HeldController[] | null;
+  /**
+   * Newest first; `unknown` when the record could not be read, null when the install keeps none
+   * (--strategy rollout, or made before install-cron kept one).
+   */
+  held: HeldController[] | "unknown" | null;
 }
 
 /** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
@@ -78,22 +81,27 @@ function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | 
   };
 }
 
-/** The record ConfigMap the job's container names (install-cron sets it), or null for an older install. */
+/** The tool's container in the job's pod (a sidecar may have been added beside it by hand). */
+function jobContainerOf(cronJob: CronJobObject) {
+  const containers = cronJob.spec.jobTemplate.spec.template?.spec?.containers ?? [];
+  return containers.find((c) => c.name === jobContainerName) ?? containers[0];
+}
+
+/** The record ConfigMap the job's container names (install-cron sets it), or null for an install keeping none. */
 export function recordRefOf(cronJob: CronJobObject): RecordRef | null {
-  const container = cronJob.spec.jobTemplate.spec.template?.spec?.containers?.[0];
-  const value = container?.env?.find((e) => e.name === recordConfigMapEnv)?.value;
+  const value = jobContainerOf(cronJob)?.env?.find((e) => e.name === recordConfigMapEnv)?.value;
   return value ? parseRecordRef(value) : null;
 }
 
 /**
  * Summarizes a CronJob and the Jobs it owns (others are ignored), with what each run said, by Job uid, and
- * the restarts in vain its record holds (null: not known).
+ * the restarts in vain its record holds (`unknown`: not readable; null: none kept).
  */
 export function cronStatus(
   cronJob: CronJobObject,
   jobs: readonly JobObject[],
   results: ReadonlyMap<string, string>,
-  remembered: readonly RememberedRestart[] | null,
+  remembered: readonly RememberedRestart[] | "unknown" | null,
 ): CronStatus {
   const runs = jobsOf(cronJob.metadata.uid, jobs)
     // Newest first; the same second by name.
@@ -111,7 +119,7 @@ export function cronStatus(
         finished: outcome.finishedAt,
       };
     });
-  const container = cronJob.spec.jobTemplate.spec.template?.spec?.containers?.[0];
+  const container = jobContainerOf(cronJob);
   const { scope, resolver } = scopeOfCommand([...(container?.command ?? []), ...(container?.args ?? [])]);
   return {
     name: cronJob.metadata.name,
@@ -126,7 +134,7 @@ export function cronStatus(
     lastSuccessfulTime: cronJob.status?.lastSuccessfulTime ?? null,
     active: (cronJob.status?.active ?? []).map((ref) => ref.name),
     jobs: runs,
-    held: remembered && heldControllers(remembered),
+    held: remembered === null || remembered === "unknown" ? remembered : heldControllers(remembered),
   };
 }
 

@@ -31,7 +31,10 @@ export function toCronStatusDocument(status: CronStatus) {
       started: job.started ?? null,
       finished: job.finished ?? null,
     })),
-    held: status.held && status.held.map((h) => ({ ...h, restartedFor: [...h.restartedFor] })),
+    // Not known and not kept alike: the warning on stderr tells them apart.
+    held: Array.isArray(status.held)
+      ? status.held.map((h) => ({ ...h, restartedFor: [...h.restartedFor] }))
+      : null,
   };
 }
 
@@ -62,7 +65,8 @@ const heldShown = 3;
  * The controllers whose pods the runs leave since one was restarted in vain, newest record first:
  * `ReplicaSet shop/web-7d9c8b (recorded 3h ago), … and 2 more`.
  */
-function held(controllers: NonNullable<CronStatus["held"]>, now: Date): string {
+function held(controllers: Exclude<CronStatus["held"], null>, now: Date): string {
+  if (controllers === "unknown") return "<unknown>";
   if (controllers.length === 0) return "<none>";
   const named = controllers
     .slice(0, heldShown)
@@ -88,7 +92,7 @@ export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders =
     ["Last schedule", when(status.lastScheduleTime, now)],
     ["Last success", when(status.lastSuccessfulTime, now)],
     ["Active", status.active.length > 0 ? status.active.join(", ") : "<none>"],
-    // Not known: an install that keeps no record (--strategy rollout, or made before), or one not readable.
+    // No row for an install that keeps no record (--strategy rollout, or made before).
     ...(status.held === null ? [] : [["Held", held(status.held, now)] as [string, string]]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;

@@ -257,6 +257,30 @@ describe("install-cron", () => {
     expect(sent.find((o) => o.kind === "Role")!.rules!.map((r) => r.resources)).toEqual([["configmaps"]]);
   });
 
+  it("-A --strategy rollout keeps no record: the Role and RoleBinding of an earlier -A install's record are deleted, and the job is not told of one", async () => {
+    const earlier = (kind: string) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind,
+      metadata: { name: "kubectl-autoupdate", namespace: "tools" },
+    });
+    fake.on(["roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io"], {
+      stdout: list([earlier("Role"), earlier("RoleBinding")]),
+    });
+    const result = await cli("install-cron", "-n", "tools", "-A", "--strategy", "rollout");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      "role.rbac.authorization.k8s.io/kubectl-autoupdate deleted (not needed: this install's rules are in its ClusterRole)",
+    );
+    const sent = JSON.parse(fake.calls().find(isApply)!.stdin).items as { kind: string }[];
+    expect(sent.map((o) => o.kind)).toEqual([
+      "ServiceAccount",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "CronJob",
+    ]);
+    expect(JSON.stringify(sent)).not.toContain("KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP");
+  });
+
   it("a namespace-scoped install removes the ClusterRole and ClusterRoleBinding of an earlier -A one", async () => {
     const earlier = (kind: string) => ({
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -645,7 +669,20 @@ describe("cron-status", () => {
     ]);
   });
 
-  it("a record that cannot be read: a warning and no Held row; an install made before it reads none", async () => {
+  it("a record ConfigMap deleted by hand: a warning saying how to make it again, Held <unknown>", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: withRecord() })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "configmaps"], { stdout: "" });
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(
+      "Warning: the controllers held since a restart in vain are not shown: configmap tools/kubectl-autoupdate does not exist (run install-cron again to make it)\n",
+    );
+    expect(result.stdout).toMatch(/^Held: +<unknown>$/m);
+  });
+
+  it("a record that cannot be read: a warning, Held <unknown>; an install keeping none reads none and has no row", async () => {
     fake
       .on(["get", "cronjobs.batch"], { stdout: withRecord() }, { stdout: fixture("cron", "cronjob.json") })
       .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
@@ -659,7 +696,7 @@ describe("cron-status", () => {
     expect(result.stderr).toMatch(
       /^Warning: the controllers held since a restart in vain are not shown: .*Forbidden/m,
     );
-    expect(result.stdout).not.toContain("Held:");
+    expect(result.stdout).toMatch(/^Held: +<unknown>$/m);
     const older = await cli("cron-status", "-n", "tools");
     expect(older.code, older.stderr).toBe(0);
     expect(older.stderr).toBe("");

@@ -71,9 +71,9 @@ describe("the record ConfigMap of restarts in vain", () => {
     ]);
   });
 
-  it("a record no run has needed for a week is no longer read, and the next write removes it", () => {
+  it("a record no run has needed for eight days is no longer read, and the next write removes it", () => {
     const data = afterRuns(
-      [now - 8 * day, [restart("db", now - 8 * day)]],
+      [now - 9 * day, [restart("db", now - 9 * day)]],
       [now - day, [restart("web", now - day)]],
     );
     expect(recordsIn(data, now).map((r) => r.controller.name)).toEqual(["web"]);
@@ -82,12 +82,41 @@ describe("the record ConfigMap of restarts in vain", () => {
     expect(changes).toEqual({ [`shop.${uid.db}`]: null, [`shop.${uid.web}`]: expect.any(String) });
     // One of a controller's moves expires alone.
     const both = afterRuns(
-      [now - 8 * day, [restart("web", now - 8 * day, otherMove)]],
+      [now - 9 * day, [restart("web", now - 9 * day, otherMove)]],
       [now, [restart("web", now)]],
     );
     expect(recordsIn(both, now).map((r) => r.restartedFor)).toEqual([move]);
     expect(JSON.parse(both[`shop.${uid.web}`]!).restarts).toHaveLength(1);
-    expect(recordKeptForMs).toBe(7 * day);
+  });
+
+  it("an entry nothing recorded for this run, one move expired and one not: rewritten to the one left", () => {
+    const data = afterRuns(
+      [now - 9 * day, [restart("web", now - 9 * day, otherMove)]],
+      [now - day, [restart("web", now - day)]],
+    );
+    const changes = recordChanges(data, [restart("db", now)], now);
+    expect(Object.keys(changes ?? {}).sort()).toEqual([`shop.${uid.db}`, `shop.${uid.web}`].sort());
+    expect(JSON.parse(changes![`shop.${uid.web}`]!).restarts).toEqual([
+      { restartedFor: move, at: new Date(now - day).toISOString() },
+    ]);
+  });
+
+  it("a weekly schedule keeps its records: a week apart, give or take the run's own length", () => {
+    expect(recordKeptForMs).toBe(8 * day);
+    const data = afterRuns([now - 7 * day - hour, [restart("web", now - 7 * day - hour)]]);
+    expect(recordsIn(data, now)).toHaveLength(1);
+  });
+
+  it("a stamp far ahead of the clock is not read (it would never expire), nor one not in the form this tool writes", () => {
+    // Another node's clock a little ahead: read.
+    const skewed = afterRuns([now + 10 * 60_000, [restart("web", now + 10 * 60_000)]]);
+    expect(recordsIn(skewed, now)).toHaveLength(1);
+    const ahead = afterRuns([now + 30 * day, [restart("web", now + 30 * day)]]);
+    expect(recordsIn(ahead, now)).toEqual([]);
+    expect(recordChanges(ahead, [], now)).toEqual({ [`shop.${uid.web}`]: null });
+    const entry = JSON.parse(skewed[`shop.${uid.web}`]!);
+    entry.restarts[0].at = "12/01/2026";
+    expect(recordsIn({ [`shop.${uid.web}`]: JSON.stringify(entry) }, now)).toEqual([]);
   });
 
   it("nothing recorded and nothing expired: no patch", () => {

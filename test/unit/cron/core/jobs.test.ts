@@ -224,7 +224,13 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
       remembered("e-5", "2026-11-20T13:00:00Z"),
     ];
     const status = cronStatus(cronJob, jobs, new Map(), held);
-    expect(status.held!.map((h) => h.name)).toEqual(["b-2", "d-4", "a-1", "c-3", "e-5"]);
+    expect((status.held as { name: string }[]).map((h) => h.name)).toEqual([
+      "b-2",
+      "d-4",
+      "a-1",
+      "c-3",
+      "e-5",
+    ]);
     expect(heldRow(renderCronStatusTable(status, now))).toBe(
       "Held:          ReplicaSet web/b-2 (recorded 12m ago), ReplicaSet shop/d-4 (recorded 1h12m ago), ReplicaSet shop/a-1 (recorded 3h12m ago) and 2 more",
     );
@@ -236,20 +242,40 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
       recorded: "2026-11-25T13:00:00.000Z",
     });
     expect(toCronStatusDocument(status).held).toHaveLength(5);
-    expect(status.held![2]).toMatchObject({
+    expect((status.held as object[])[2]).toMatchObject({
       name: "a-1",
       restartedFor: ["app=sha256:aaa>sha256:bbb", "app=sha256:ccc>sha256:bbb"],
       recorded: "2026-11-25T10:00:00.000Z",
     });
   });
 
-  it("an empty record is <none>; one not known (not kept, or not readable) has no row, and null in the document", () => {
+  it("an empty record is <none>; one not readable <unknown>; an install keeping none has no row; null in the document for both", () => {
     expect(heldRow(renderCronStatusTable(cronStatus(cronJob, jobs, new Map(), []), now))).toBe(
       "Held:          <none>",
     );
-    const unknown = cronStatus(cronJob, jobs, new Map(), null);
-    expect(heldRow(renderCronStatusTable(unknown, now))).toBeUndefined();
+    const unknown = cronStatus(cronJob, jobs, new Map(), "unknown");
+    expect(heldRow(renderCronStatusTable(unknown, now))).toBe("Held:          <unknown>");
     expect(toCronStatusDocument(unknown).held).toBeNull();
+    const none = cronStatus(cronJob, jobs, new Map(), null);
+    expect(heldRow(renderCronStatusTable(none, now))).toBeUndefined();
+    expect(toCronStatusDocument(none).held).toBeNull();
+  });
+
+  it("reads the tool's own container, wherever a sidecar added by hand puts it", () => {
+    const installed = buildInstallObjects({
+      name: "nightly",
+      namespace: "ops",
+      allNamespaces: false,
+      schedule: "@daily",
+      suspend: false,
+      resolver: "registry",
+      dockerSocket: false,
+      image: "example.com/x:1",
+    }).find((o) => o.kind === "CronJob") as unknown as CronJobObject;
+    const pod = installed.spec.jobTemplate.spec.template!.spec!;
+    pod.containers = [{ name: "istio-proxy", image: "proxy:1", env: [] }, ...pod.containers!];
+    expect(recordRefOf(installed)).toEqual({ namespace: "ops", name: "nightly" });
+    expect(cronStatus(installed, [], new Map(), null).image).toBe("example.com/x:1");
   });
 });
 

@@ -102,7 +102,32 @@ describe("RecordKeeper", () => {
     });
     const keeper = new RecordKeeper(kubectl, ref, clock);
     keeper.restarted(restart("evict", cameBack));
-    expect(await keeper.save()).toMatch(/refused|no cluster|cannot reach/i);
+    expect(await keeper.save()).toBe(
+      "cannot reach the cluster: 127.0.0.1:6443 refused the connection; is the cluster running? (kubectl cluster-info)",
+    );
+  });
+
+  it("a patch refused for another reason than NotFound: that reason, and no create", async () => {
+    const forbidden =
+      'Error from server (Forbidden): configmaps "kubectl-autoupdate" is forbidden: User "dev" cannot patch resource "configmaps" in API group "" in the namespace "ops"';
+    const { kubectl, calls } = kubectlAnswering({ stdout: "" }, { exitCode: 1, stderr: `${forbidden}\n` });
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    keeper.restarted(restart("evict", cameBack));
+    expect(await keeper.save()).toBe(forbidden);
+    expect(calls.map((c) => c.args[0])).toEqual(["get", "patch"]);
+  });
+
+  it("a read that prints no JSON, or does not answer in time: said, and nothing written", async () => {
+    const garbled = kubectlAnswering({ stdout: "<html>proxy error</html>" });
+    const keeper = new RecordKeeper(garbled.kubectl, ref, clock);
+    keeper.restarted(restart("evict", cameBack));
+    expect(await keeper.save()).toBe("kubectl get configmaps printed malformed JSON");
+    expect(garbled.calls).toHaveLength(1);
+    const stuck = kubectlAnswering({ exitCode: 143, interrupted: true, killedBy: "SIGTERM" });
+    const waiting = new RecordKeeper(stuck.kubectl, ref, clock);
+    waiting.restarted(restart("evict", cameBack));
+    expect(await waiting.save()).toBe("kubectl get configmaps: no answer within 20s");
+    expect(stuck.calls).toHaveLength(1);
   });
 
   it("no ConfigMap and no right to make one: says to run install-cron again", async () => {
