@@ -83,7 +83,7 @@ function entries(data: Readonly<Record<string, string>> | undefined): [string, s
 
 /**
  * The records a ConfigMap's data holds at `now`; entries that do not read as one, and records no run has
- * needed for a week (removed at the next write), are left out.
+ * needed for eight days (removed at the next write), are left out.
  */
 export function recordsIn(
   data: Readonly<Record<string, string>> | undefined,

@@ -1,7 +1,8 @@
 /**
  * The objects `install-cron` applies: ServiceAccount, Role + RoleBinding (ClusterRole + ClusterRoleBinding
- * with -A, and a Role + RoleBinding for the record), the ConfigMap that keeps the restarts in vain, and a
- * batch/v1 CronJob running `kubectl-autoupdate apply --yes`. Pure: same spec, same objects.
+ * with -A, and a Role + RoleBinding for the record), the ConfigMap that keeps the restarts in vain (none of
+ * the record under --strategy rollout), and a batch/v1 CronJob running `kubectl-autoupdate apply --yes`.
+ * Pure: same spec, same objects.
  */
 import { ignoreLabel } from "../../core/k8s.js";
 import type { StrategyName } from "../../core/plan.js";
