@@ -110,6 +110,24 @@ describe("install-cron --dry-run", () => {
 });
 
 describe("install-cron", () => {
+  /**
+   * An earlier install's Role or ClusterRole and its binding, as install-cron's look for leftovers finds them:
+   * namespaced ones in tools, cluster-wide ones named tools:kubectl-autoupdate.
+   */
+  const earlierInstall = (kind: "Role" | "ClusterRole") => {
+    const cluster = kind === "ClusterRole";
+    const object = (k: string) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: k,
+      metadata: cluster
+        ? { name: "tools:kubectl-autoupdate" }
+        : { name: "kubectl-autoupdate", namespace: "tools" },
+    });
+    const kinds = [kind, `${kind}Binding`];
+    const resources = kinds.map((k) => `${k.toLowerCase()}s.rbac.authorization.k8s.io`).join(",");
+    fake.on([resources], { stdout: list(kinds.map(object)) });
+  };
+
   /** The apply that changes the cluster (not its server dry run). */
   const isApply = (call: { argv: string[] }) =>
     call.argv.includes("apply") && !call.argv.includes("--dry-run=server");
@@ -238,14 +256,7 @@ describe("install-cron", () => {
   });
 
   it("-A keeps the Role and RoleBinding of an earlier namespace-scoped install, the Role now granting the record ConfigMap alone", async () => {
-    const earlier = (kind: string) => ({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind,
-      metadata: { name: "kubectl-autoupdate", namespace: "tools" },
-    });
-    fake.on(["roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io"], {
-      stdout: list([earlier("Role"), earlier("RoleBinding")]),
-    });
+    earlierInstall("Role");
     const result = await cli("install-cron", "-n", "tools", "-A");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).not.toContain("deleted");
@@ -258,14 +269,7 @@ describe("install-cron", () => {
   });
 
   it("-A --strategy rollout keeps no record: the Role and RoleBinding of an earlier -A install's record are deleted, and the job is not told of one", async () => {
-    const earlier = (kind: string) => ({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind,
-      metadata: { name: "kubectl-autoupdate", namespace: "tools" },
-    });
-    fake.on(["roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io"], {
-      stdout: list([earlier("Role"), earlier("RoleBinding")]),
-    });
+    earlierInstall("Role");
     const result = await cli("install-cron", "-n", "tools", "-A", "--strategy", "rollout");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(
@@ -282,14 +286,7 @@ describe("install-cron", () => {
   });
 
   it("a namespace-scoped install removes the ClusterRole and ClusterRoleBinding of an earlier -A one", async () => {
-    const earlier = (kind: string) => ({
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind,
-      metadata: { name: "tools:kubectl-autoupdate" },
-    });
-    fake.on(["clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io"], {
-      stdout: list([earlier("ClusterRole"), earlier("ClusterRoleBinding")]),
-    });
+    earlierInstall("ClusterRole");
     const result = await cli("install-cron", "-n", "tools");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(

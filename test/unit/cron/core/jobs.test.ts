@@ -187,6 +187,21 @@ describe("cronStatus", () => {
   });
 });
 
+/** The CronJob install-cron makes for installation nightly in ops. */
+function installedCronJob(allNamespaces: boolean): CronJobObject {
+  const objects = buildInstallObjects({
+    name: "nightly",
+    namespace: "ops",
+    allNamespaces,
+    schedule: "@daily",
+    suspend: false,
+    resolver: "registry",
+    dockerSocket: false,
+    image: "example.com/x:1",
+  });
+  return objects.find((o) => o.kind === "CronJob") as unknown as CronJobObject;
+}
+
 describe("cronStatus: the controllers held since a restart in vain", () => {
   const at = (iso: string) => Date.parse(iso);
   const remembered = (name: string, recorded: string, namespace = "shop") => ({
@@ -200,16 +215,7 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
 
   it("the record install-cron names in the job's environment; none for an install made before it", () => {
     expect(recordRefOf(cronJob)).toBeNull();
-    const installed = buildInstallObjects({
-      name: "nightly",
-      namespace: "ops",
-      allNamespaces: true,
-      schedule: "@daily",
-      suspend: false,
-      resolver: "registry",
-      dockerSocket: false,
-      image: "example.com/x:1",
-    }).find((o) => o.kind === "CronJob") as unknown as CronJobObject;
+    const installed = installedCronJob(true);
     expect(recordRefOf(installed)).toEqual({ namespace: "ops", name: "nightly" });
   });
 
@@ -262,16 +268,7 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
   });
 
   it("reads the tool's own container, wherever a sidecar added by hand puts it", () => {
-    const installed = buildInstallObjects({
-      name: "nightly",
-      namespace: "ops",
-      allNamespaces: false,
-      schedule: "@daily",
-      suspend: false,
-      resolver: "registry",
-      dockerSocket: false,
-      image: "example.com/x:1",
-    }).find((o) => o.kind === "CronJob") as unknown as CronJobObject;
+    const installed = installedCronJob(false);
     const pod = installed.spec.jobTemplate.spec.template!.spec!;
     pod.containers = [{ name: "istio-proxy", image: "proxy:1", env: [] }, ...pod.containers!];
     expect(recordRefOf(installed)).toEqual({ namespace: "ops", name: "nightly" });
