@@ -21,7 +21,7 @@ import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-li
 import { kubectlFailure } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
-import { ownerShape, podReader, podShape, slimOwner, slimWorkload } from "./slim-objects.js";
+import { ownerShape, podReader, podShape, slimOwner, slimWorkload, workloadShape } from "./slim-objects.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -298,18 +298,22 @@ export class Kubectl {
     return { kind: "failed", reason: line };
   }
 
-  /** One list of a workload kind in the pods' namespace (or all), slimmed to what the restart decision reads. */
+  /**
+   * One list of a workload kind in the pods' namespace (or all), page by page like the pods: a large cluster
+   * has thousands of Deployments, which `kubectl get -o json` would hold whole. Slimmed to what the restart
+   * decision reads.
+   */
   async listWorkloads(
     kind: WorkloadKind,
     scope: Pick<PodScope, "namespace" | "allNamespaces">,
   ): Promise<Workload[]> {
-    const resource = workloadResources[kind];
-    // The namespace the pods were read from, named as the paged lists name it.
-    const where = scope.allNamespaces
-      ? ["--all-namespaces"]
-      : [`--namespace=${scope.namespace ?? (await this.namespaceKubectlWouldUse())}`];
-    const args = ["get", resource, ...where, "-o", "json"];
-    return this.list(args, `get ${resource}`, (w: Workload) => slimWorkload(kind, w));
+    const unselected = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
+    return this.pagedList(
+      workloadResources[kind],
+      unselected,
+      workloadShape,
+      parsedBy((w: Workload) => slimWorkload(kind, w)),
+    );
   }
 
   /** One workload as it is now, or null when it is gone: read again before a rollout and while following it. */

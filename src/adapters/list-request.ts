@@ -18,6 +18,9 @@ export const listedResources: Readonly<Record<string, ListedResource>> = {
   serviceaccounts: { prefix: "/api/v1", plural: "serviceaccounts", kind: "ServiceAccount" },
   "replicasets.apps": { prefix: "/apis/apps/v1", plural: "replicasets", kind: "ReplicaSet" },
   "jobs.batch": { prefix: "/apis/batch/v1", plural: "jobs", kind: "Job" },
+  "deployments.apps": { prefix: "/apis/apps/v1", plural: "deployments", kind: "Deployment" },
+  "statefulsets.apps": { prefix: "/apis/apps/v1", plural: "statefulsets", kind: "StatefulSet" },
+  "daemonsets.apps": { prefix: "/apis/apps/v1", plural: "daemonsets", kind: "DaemonSet" },
 };
 
 /** What one page asks for. `namespace` undefined means every namespace. */

@@ -40,6 +40,30 @@ export function slimOwner(kind: string | undefined, o: KubeObject): KubeObject {
   };
 }
 
+/** What slimWorkload reads, cut out of each listed workload before parsing (not its pod template). */
+export const workloadShape: Shape = {
+  keep: {
+    metadata: {
+      keep: {
+        name: true,
+        namespace: true,
+        uid: true,
+        generation: true,
+        resourceVersion: true,
+        labels: true,
+        annotations: true,
+      },
+      others: "drop",
+    },
+    spec: {
+      keep: { replicas: true, selector: true, paused: true, strategy: true, updateStrategy: true },
+      others: "drop",
+    },
+    status: true,
+  },
+  others: "drop",
+};
+
 /** Keeps what the restart decision and the rollout follower read of a workload. */
 export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
   if (!w?.metadata || !w.spec)

@@ -10,8 +10,17 @@ import {
   parsedBy,
   type Shape,
 } from "../../../src/adapters/json-list-stream.js";
-import { ownerShape, podReader, podShape, slimOwner, slimPod } from "../../../src/adapters/slim-objects.js";
+import {
+  ownerShape,
+  podReader,
+  podShape,
+  slimOwner,
+  slimPod,
+  slimWorkload,
+  workloadShape,
+} from "../../../src/adapters/slim-objects.js";
 import type { KubeObject, Pod } from "../../../src/core/k8s.js";
+import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
 import { SharedValues } from "../../../src/util/shared-values.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/objects/${name}`, import.meta.url));
@@ -124,5 +133,22 @@ describe("the shapes keep every field the slim objects read", () => {
     const slim = cut(list, ownerShape, () => parsedBy((o: KubeObject) => slimOwner("ReplicaSet", o)));
     expect(slim).toEqual(whole.map((o) => slimOwner("ReplicaSet", o)));
     expect(slim[0]?.metadata.ownerReferences?.[0]?.kind).toBe("Deployment");
+  });
+
+  it("workloads: a paused Deployment with GitOps tracking, a partitioned StatefulSet, a DaemonSet", () => {
+    const list = fixture("workloads.json");
+    const whole = (JSON.parse(list.toString()) as { items: Workload[] }).items;
+    const kinds: WorkloadKind[] = ["Deployment", "StatefulSet", "DaemonSet"];
+    const slim = cut(list, workloadShape, () => {
+      let index = 0;
+      return parsedBy((w: Workload) => slimWorkload(kinds[index++]!, w));
+    });
+    expect(slim).toEqual(whole.map((w, i) => slimWorkload(kinds[i]!, w)));
+    expect(slim[0]?.spec.paused).toBe(true);
+    expect(slim[0]?.metadata.annotations).toEqual({
+      "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web",
+    });
+    expect(slim[1]?.spec.updateStrategy?.rollingUpdate?.partition).toBe(1);
+    expect(slim[2]?.status?.numberAvailable).toBe(2);
   });
 });
