@@ -55,8 +55,6 @@ interface Allowance {
  * down since) or its replacement is up (with --no-wait, until it is sent), whichever comes first.
  */
 export class BudgetGate {
-  readonly warnings: string[] = [];
-  private unreadable = false;
   /** Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then. */
   private readonly drawn = new Map<string, Draw[]>();
 
@@ -65,10 +63,13 @@ export class BudgetGate {
     private readonly options: RestartOptions,
   ) {}
 
-  /** The allowance when the pod may be deleted now (or after waiting), else why not. */
+  /**
+   * The allowance when the pod may be deleted now (or after waiting), else why not. When its budgets
+   * cannot be read the pod is left at once: a DELETE would bypass them unseen.
+   */
   async waitUntilAllowed(pod: PlanPod): Promise<Allowance | string> {
-    // A server dry run consumes no budget; without permission to read budgets, say so once and go on.
-    if (this.options.dryRun || this.unreadable) return { release() {} };
+    // A server dry run consumes no budget.
+    if (this.options.dryRun) return { release() {} };
     const { clock } = this.options;
     const deadline = clock.now() + (this.options.wait ? this.options.waitTimeoutMs : 0);
     for (;;) {
@@ -77,9 +78,7 @@ export class BudgetGate {
         selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
       } catch (error) {
         if (!(error instanceof ToolFailedError)) throw error;
-        this.unreadable = true;
-        this.warnings.push(`${error.message}: deleting without checking PodDisruptionBudgets`);
-        return { release() {} };
+        return `its PodDisruptionBudgets could not be read, and a deletion would bypass them (under --strategy evict the API server enforces them): ${error.message}`;
       }
       const blocking = selecting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
       if (blocking.length === 0) return this.draw(pod.namespace, selecting);

@@ -80,7 +80,6 @@ export async function restartPods(
       }
     }
   });
-  result.warnings.push(...budgets.warnings);
   return result;
 }
 

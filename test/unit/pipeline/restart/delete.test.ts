@@ -158,15 +158,16 @@ describe("PodDisruptionBudgets", () => {
     expect(clock.elapsed()).toBe(0);
   });
 
-  it("budgets that cannot be read are reported once, and deletions go on", async () => {
+  it("budgets that cannot be read leave the pods at once: a deletion would bypass them unseen", async () => {
     const { clock, cluster } = setup();
     cluster.budgetsUnreadable = true;
     const pods = cluster.addController({ name: "web", replicas: 2, readyAfterMs: 1000 });
-    const { warnings } = await run(clock, cluster, pods);
-    expect(cluster.deletions()).toHaveLength(2);
-    expect(warnings).toEqual([
-      "kubectl get failed: Error from server (Forbidden): poddisruptionbudgets.policy is forbidden: deleting without checking PodDisruptionBudgets",
-    ]);
+    const { reported } = await run(clock, cluster, pods);
+    expect(cluster.deletions()).toEqual([]);
+    const reason =
+      "its PodDisruptionBudgets could not be read, and a deletion would bypass them (under --strategy evict the API server enforces them): kubectl get failed: Error from server (Forbidden): poddisruptionbudgets.policy is forbidden";
+    expect(reported).toEqual([`web-0 not-started: ${reason}`, `web-1 not-started: ${reason}`]);
+    expect(clock.elapsed()).toBe(0);
   });
 });
 
