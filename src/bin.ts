@@ -17,6 +17,12 @@ const onSignal = (signal: keyof typeof exitCodes) => {
 // leaving a private docker config behind.
 for (const signal of Object.keys(exitCodes) as (keyof typeof exitCodes)[]) process.on(signal, onSignal);
 process.on("exit", removePrivateDirs);
+// A reader that stopped reading (`| head`) ends the run quietly, as SIGPIPE ends kubectl: 128 + 13.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  removePrivateDirs();
+  process.exit(141);
+});
 
 // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
 void main(process.argv.slice(2), {

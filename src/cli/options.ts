@@ -209,7 +209,8 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
     yes: raw.yes === true,
     dryRun: raw.dryRun === true,
     wait: raw.wait !== false,
-    waitTimeoutMs: parseDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout"),
+    // 0 would restart and then fail at once, the replacement unchecked: not waiting is --no-wait.
+    waitTimeoutMs: positiveDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout", "--no-wait"),
     summaryJson: raw.summaryJson === true,
     ...(webhook ? { webhook } : {}),
     ...ownJobOf(env),
@@ -231,9 +232,9 @@ function wholeNumber(text: string, flag: string, min: number, max: number): numb
   return value;
 }
 
-function positiveDuration(text: string, flag: string): number {
+function positiveDuration(text: string, flag: string, instead?: string): number {
   const ms = parseDuration(text, flag);
-  if (ms <= 0) throw new UsageError(`${flag} must be longer than 0`);
+  if (ms <= 0) throw new UsageError(`${flag} must be longer than 0${instead ? ` (or use ${instead})` : ""}`);
   return ms;
 }
 

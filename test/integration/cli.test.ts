@@ -7,10 +7,12 @@
  * terminal in cli.test.ts; apply's waits and timeout in workloads.test.ts and safety.test.ts; the docker
  * resolver's flow in docker-resolver.test.ts.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { repoRoot, runCli } from "../support/cli.js";
+import { cliPath, repoRoot, runCli } from "../support/cli.js";
 import { FakeCluster, type FakeState, fakeBin } from "../support/fake-kubectl.js";
 import { pushImage } from "../support/images.js";
 import { makePod, makeReplicaSet } from "../support/pods.js";
@@ -68,6 +70,7 @@ describe("usage", () => {
     [["plan", "--concurrency", "0"], 'error: invalid value "0" for --concurrency'],
     [["plan", "--pull-timeout", "soon"], 'error: invalid value "soon" for --pull-timeout'],
     [["apply", "--wait-timeout", "x"], 'error: invalid value "x" for --wait-timeout'],
+    [["apply", "--wait-timeout", "0s"], "error: --wait-timeout must be longer than 0 (or use --no-wait)"],
     [["frobnicate"], "error: unknown command 'frobnicate'"],
   ])("%j is a one-line usage error, exit 1", async (args, message) => {
     const cluster = staleCluster();
@@ -76,6 +79,23 @@ describe("usage", () => {
     expect(result.stderr).toContain(message);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(cluster.calls()).toEqual([]);
+  });
+});
+
+describe("a reader that stops reading", () => {
+  it("ends the run quietly with 141, as SIGPIPE ends kubectl (`plan | head`)", async () => {
+    const cluster = staleCluster();
+    const child = spawn(process.execPath, [cliPath, "plan", "-o", "json", "--resolver", "registry"], {
+      env: { ...process.env, ...cluster.env(), NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = (await once(child, "close")) as [number];
+    expect({ code, stderr }).toEqual({ code: 141, stderr: "" });
   });
 });
 
