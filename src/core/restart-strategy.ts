@@ -5,6 +5,8 @@
  * capacity, and evicts otherwise. Pure: the workloads come from one list per kind.
  */
 import { counted } from "../util/counted.js";
+import { groupBy } from "../util/group-by.js";
+import { ignoreLabel } from "./k8s.js";
 import {
   noWarnings,
   type Owner,
@@ -36,6 +38,8 @@ export interface ControllerFacts {
   unreadable?: string;
   /** The names of its pods to restart (a StatefulSet's partition is judged by their ordinals). */
   pods: readonly string[];
+  /** Its pods opted out with the ignore label, which a rollout would replace as well. */
+  optedOut?: readonly string[];
 }
 
 export interface RestartInput {
@@ -72,15 +76,19 @@ export function workloadKindsToRead(plan: Plan, strategy: StrategyName): Workloa
 
 /** The plan with each pod to restart given its restart, or turned into a skip with the reason. */
 export function decideRestarts(plan: Plan, input: RestartInput): Plan {
-  const groups = new Map<string, PlanPod[]>();
-  for (const pod of plan.pods) {
-    const target = pod.action === "delete" ? restartTarget(pod) : null;
-    if (!target) continue;
-    const key = workloadKey(pod.namespace, target.kind, target.name);
-    const group = groups.get(key);
-    if (group) group.push(pod);
-    else groups.set(key, [pod]);
-  }
+  const targetKey = (pod: PlanPod) => {
+    const target = restartTarget(pod);
+    return target && workloadKey(pod.namespace, target.kind, target.name);
+  };
+  const groups = groupBy(
+    plan.pods.filter((p) => p.action === "delete" && restartTarget(p)),
+    (p) => targetKey(p)!,
+  );
+  // The pods opted out, by controller: its rollout would replace them too.
+  const optedOut = groupBy(
+    plan.pods.filter((p) => p.optedOut),
+    (p) => targetKey(p),
+  );
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -91,6 +99,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       workload: input.workloads.get(key),
       unreadable: kind ? input.unreadable.get(kind) : undefined,
       pods: pods.map((p) => p.name),
+      optedOut: optedOut.get(key)?.map((p) => p.name),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);
@@ -148,7 +157,7 @@ export function decideRestart(
   const progress = rolloutInProgress(w);
   if (progress !== null) return skip(`${name} is mid-rollout (${progress}): left alone`);
 
-  const blocked = whyNoRollout(w, facts.pods);
+  const blocked = whyNoRollout(w, facts);
   if (blocked) return auto ? evict(blocked.why) : skip(`${blocked.why}: ${blocked.instead}`);
   const recreate = updateStrategyType(w) === "Recreate";
   const gitOps = gitOpsManager(w.metadata);
@@ -171,8 +180,16 @@ export function decideRestart(
 }
 
 /** Why the controller's own rollout would not replace these pods, and what to do instead. */
-function whyNoRollout(w: Workload, pods: readonly string[]): { why: string; instead: string } | null {
+function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; instead: string } | null {
   const name = workloadName(w);
+  const optedOut = facts.optedOut ?? [];
+  if (optedOut.length > 0) {
+    const more = optedOut.length > 3 ? ` and ${optedOut.length - 3} more` : "";
+    return {
+      why: `${name}'s rollout would also replace ${optedOut.slice(0, 3).join(", ")}${more}, opted out with ${ignoreLabel}=true`,
+      instead: "use --strategy evict",
+    };
+  }
   if (w.kind === "Deployment" && w.spec.paused === true) {
     return { why: `${name} is paused`, instead: "`kubectl rollout resume` it, or use --strategy evict" };
   }
@@ -180,7 +197,7 @@ function whyNoRollout(w: Workload, pods: readonly string[]): { why: string; inst
     return { why: `${name} updates OnDelete`, instead: "a rollout replaces no pod; use --strategy evict" };
   }
   const partition = w.kind === "StatefulSet" ? (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
-  const held = pods.filter((pod) => ordinalOf(pod, w.metadata.name) < partition);
+  const held = facts.pods.filter((pod) => ordinalOf(pod, w.metadata.name) < partition);
   if (held.length > 0) {
     return {
       why: `${name}'s partition ${partition} keeps ${held.join(", ")} from rolling`,

@@ -465,4 +465,33 @@ describe("the plan: one decision per controller, carried by each of its pods", (
       ["legacy-x", "skip", "ReplicationController/legacy has no rollout: use --strategy evict", 0],
     ]);
   });
+
+  it("a pod opted out keeps its controller from rolling (the rollout would replace it too): auto evicts", () => {
+    const optedOut: PlanPod = {
+      ...pod("web-7d9c8b-d", web, rs, "skip"),
+      reason: "opted out with label kubectl-autoupdate/ignore=true",
+      optedOut: true,
+    };
+    const withOptedOut = { ...plan, pods: [...plan.pods, optedOut] };
+    const workloads = new Map([["shop/Deployment/web", workload("Deployment")]]);
+    const auto = decideRestarts(withOptedOut, { strategy: "auto", workloads, unreadable: new Map() });
+    const why =
+      "Deployment/web's rollout would also replace web-7d9c8b-d, opted out with kubectl-autoupdate/ignore=true";
+    expect(auto.pods.map((p) => [p.name, p.action, p.restart?.strategy, p.restart?.reason])).toEqual([
+      ["web-7d9c8b-a", "delete", "evict", `${why}: evicted one at a time`],
+      ["web-7d9c8b-b", "delete", "evict", `${why}: evicted one at a time`],
+      ["web-7d9c8b-c", "skip", undefined, undefined],
+      ["legacy-x", "delete", "evict", "ReplicationController/legacy has no rollout: evicted one at a time"],
+      ["web-7d9c8b-d", "skip", undefined, undefined],
+    ]);
+    const rollout = decideRestarts(withOptedOut, { strategy: "rollout", workloads, unreadable: new Map() });
+    expect(rollout.pods[0]).toMatchObject({ action: "skip", reason: `${why}: use --strategy evict` });
+    // Another controller's opted-out pod changes nothing here.
+    const elsewhere = { ...optedOut, controller: { kind: "ReplicaSet", name: "api-5f", uid: "u" } };
+    const other = decideRestarts(
+      { ...plan, pods: [...plan.pods, { ...elsewhere, owner: { kind: "Deployment", name: "api" } }] },
+      { strategy: "auto", workloads, unreadable: new Map() },
+    );
+    expect(other.pods[0]!.restart?.strategy).toBe("rollout");
+  });
 });
