@@ -1,6 +1,6 @@
 /**
  * The benchmark's cluster, generated on demand: P pods of P/10 Deployments (10 replicas each, one
- * ReplicaSet each) across 50 namespaces, U unique tags, as the API server lists them (items without kind,
+ * ReplicaSet each, settled) across 50 namespaces, U unique tags, as the API server lists them (items without kind,
  * managedFields included; ~5 KB a pod, ~2 KB a ReplicaSet). Each pod runs its tag's v1 digest in an app
  * container beside a digest-pinned sidecar (pinned references are never resolved, so the U tags are all
  * the plan asks a registry about). Pods name no pull secret and the ServiceAccounts
@@ -38,6 +38,16 @@ export function imageOf(model: Pick<ClusterModel, "registry">, tag: number): str
 }
 
 const sidecarDigest = `sha256:${"5e".repeat(32)}`;
+
+/** The digest-pinned sidecar of every pod, as its spec and its template name it. */
+const proxyContainer = {
+  name: "proxy",
+  image: `@@REGISTRY@@/bench-proxy@${sidecarDigest}`,
+  resources: { limits: { memory: "128Mi" }, requests: { cpu: "10m" } },
+  terminationMessagePath: "/dev/termination-log",
+  terminationMessagePolicy: "File",
+  imagePullPolicy: "IfNotPresent",
+};
 
 /** A template with @@KEY@@ markers, cut once into literal parts and keys. */
 class Template {
@@ -186,14 +196,7 @@ const podTemplate = new Template(
           terminationMessagePolicy: "File",
           imagePullPolicy: "Always",
         },
-        {
-          name: "proxy",
-          image: "@@REGISTRY@@/bench-proxy@" + sidecarDigest,
-          resources: { limits: { memory: "128Mi" }, requests: { cpu: "10m" } },
-          terminationMessagePath: "/dev/termination-log",
-          terminationMessagePolicy: "File",
-          imagePullPolicy: "IfNotPresent",
-        },
+        proxyContainer,
       ],
       restartPolicy: "Always",
       terminationGracePeriodSeconds: 30,
@@ -281,6 +284,33 @@ const podTemplate = new Template(
   }),
 );
 
+/** The pod template of Deployment `@@APP@@` (its ReplicaSet's adds the template hash to the labels). */
+function appPodTemplate(labels: Record<string, string>) {
+  return {
+    metadata: { labels: { app: "@@APP@@", ...labels, version: "v1" } },
+    spec: {
+      containers: [
+        {
+          name: "app",
+          image: "@@IMAGE@@",
+          ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+          env: [{ name: "LOG_LEVEL", value: "info" }],
+          resources: { limits: { memory: "256Mi" }, requests: { cpu: "100m", memory: "128Mi" } },
+          terminationMessagePath: "/dev/termination-log",
+          terminationMessagePolicy: "File",
+          imagePullPolicy: "Always",
+        },
+        proxyContainer,
+      ],
+      restartPolicy: "Always",
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: "ClusterFirst",
+      securityContext: {},
+      schedulerName: "default-scheduler",
+    },
+  };
+}
+
 const replicaSetTemplate = new Template(
   JSON.stringify({
     metadata: {
@@ -327,36 +357,7 @@ const replicaSetTemplate = new Template(
     spec: {
       replicas: 10,
       selector: { matchLabels: { app: "@@APP@@", "pod-template-hash": "5f7c9d8b6" } },
-      template: {
-        metadata: { labels: { app: "@@APP@@", "pod-template-hash": "5f7c9d8b6", version: "v1" } },
-        spec: {
-          containers: [
-            {
-              name: "app",
-              image: "@@IMAGE@@",
-              ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
-              env: [{ name: "LOG_LEVEL", value: "info" }],
-              resources: { limits: { memory: "256Mi" }, requests: { cpu: "100m", memory: "128Mi" } },
-              terminationMessagePath: "/dev/termination-log",
-              terminationMessagePolicy: "File",
-              imagePullPolicy: "Always",
-            },
-            {
-              name: "proxy",
-              image: "@@REGISTRY@@/bench-proxy@" + sidecarDigest,
-              resources: { limits: { memory: "128Mi" }, requests: { cpu: "10m" } },
-              terminationMessagePath: "/dev/termination-log",
-              terminationMessagePolicy: "File",
-              imagePullPolicy: "IfNotPresent",
-            },
-          ],
-          restartPolicy: "Always",
-          terminationGracePeriodSeconds: 30,
-          dnsPolicy: "ClusterFirst",
-          securityContext: {},
-          schedulerName: "default-scheduler",
-        },
-      },
+      template: appPodTemplate({ "pod-template-hash": "5f7c9d8b6" }),
     },
     status: {
       replicas: 10,
@@ -364,6 +365,40 @@ const replicaSetTemplate = new Template(
       readyReplicas: 10,
       availableReplicas: 10,
       observedGeneration: 1,
+    },
+  }),
+);
+
+const deploymentTemplate = new Template(
+  JSON.stringify({
+    metadata: {
+      name: "@@APP@@",
+      namespace: "@@NS@@",
+      uid: "@@DUID@@",
+      resourceVersion: "@@RV@@",
+      generation: 1,
+      creationTimestamp: "2026-11-20T10:00:00Z",
+      labels: { app: "@@APP@@" },
+      annotations: { "deployment.kubernetes.io/revision": "1" },
+    },
+    spec: {
+      replicas: 10,
+      selector: { matchLabels: { app: "@@APP@@" } },
+      template: appPodTemplate({}),
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+    },
+    status: {
+      observedGeneration: 1,
+      replicas: 10,
+      updatedReplicas: 10,
+      readyReplicas: 10,
+      availableReplicas: 10,
+      conditions: [
+        { type: "Available", status: "True", reason: "MinimumReplicasAvailable" },
+        { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
+      ],
     },
   }),
 );
@@ -420,6 +455,19 @@ export function renderReplicaSet(model: ClusterModel, d: number): string {
     DUID: `00000000-0000-4000-a000-${hex(d, 12)}`,
     RV: String(50000 + d),
     APP: app,
+    IMAGE: imageOf(model, d % model.unique),
+    REGISTRY: model.registry,
+  });
+}
+
+/** Deployment `d`: settled (every replica updated and available), so a plan rolls it out. */
+export function renderDeployment(model: ClusterModel, d: number): string {
+  const app = `web-${d}`;
+  return deploymentTemplate.render({
+    APP: app,
+    NS: namespaceOf(d),
+    DUID: `00000000-0000-4000-a000-${hex(d, 12)}`,
+    RV: String(40000 + d),
     IMAGE: imageOf(model, d % model.unique),
     REGISTRY: model.registry,
   });

@@ -1,10 +1,10 @@
 /**
  * A paged fake API server on loopback (plain HTTP), for the real kubectl: discovery (enough for `kubectl
- * get pods`), and the lists of pods, ReplicaSets, Jobs (none) and ServiceAccounts — cluster-wide and per
- * namespace — served as the API server serves them: `limit` and `continue`, kind and metadata first, then the items,
- * streamed in ~64 KB writes. No limit means the whole list in one response. Selectors are not applied
- * (the benchmark uses none). Anything else is a 404 Status, so a plan that asks for more than the model
- * provides fails loudly rather than measuring an error path.
+ * get pods`), and the lists of pods, ReplicaSets, Deployments, Jobs (none) and ServiceAccounts —
+ * cluster-wide and per namespace — served as the API server serves them: `limit` and `continue`, kind and
+ * metadata first, then the items, streamed in ~64 KB writes. No limit means the whole list in one
+ * response. Selectors are not applied (the benchmark uses none). Anything else is a 404 Status, so a plan
+ * that asks for more than the model provides fails loudly rather than measuring an error path.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +13,7 @@ import {
   deploymentOf,
   namespaceCount,
   namespaceOf,
+  renderDeployment,
   renderPod,
   renderReplicaSet,
   renderServiceAccount,
@@ -50,6 +51,13 @@ function collectionsOf(model: ClusterModel): Record<string, Collection> {
       apiVersion: "apps/v1",
       count: deployments,
       render: (d) => renderReplicaSet(model, d),
+      namespace: (d) => namespaceOf(d),
+    },
+    "/apis/apps/v1/deployments": {
+      kind: "DeploymentList",
+      apiVersion: "apps/v1",
+      count: deployments,
+      render: (d) => renderDeployment(model, d),
       namespace: (d) => namespaceOf(d),
     },
     "/apis/batch/v1/jobs": {
@@ -104,7 +112,7 @@ async function handle(
   const discovered = discovery[path];
   if (req.method === "GET" && discovered) return json(res, 200, discovered);
   const listPath =
-    /^(\/api\/v1|\/apis\/apps\/v1|\/apis\/batch\/v1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|jobs|serviceaccounts)$/.exec(
+    /^(\/api\/v1|\/apis\/apps\/v1|\/apis\/batch\/v1)(?:\/namespaces\/([^/]+))?\/(pods|replicasets|deployments|jobs|serviceaccounts)$/.exec(
       path,
     );
   const collection = listPath ? collections[`${listPath[1]}/${listPath[3]}`] : undefined;
