@@ -2,8 +2,9 @@
  * The Plan document (apiVersion kubectl-autoupdate/v1): a published contract that other tools read.
  * Fields are listed one by one here so that nothing internal leaks into it by accident.
  */
-import YAML from "yaml";
+
 import type { Plan, PlanContainer } from "../core/plan.js";
+import { toYaml } from "./yaml.js";
 
 export const planApiVersion = "kubectl-autoupdate/v1";
 
@@ -76,12 +77,9 @@ export function* planJsonPieces(plan: Plan): Generator<string> {
   yield "  ]\n}\n";
 }
 
-/** Like the CronJob's YAML: a long reason stays on its line; every value is written out, no anchors. */
-const yamlOptions = { lineWidth: 0, aliasDuplicateObjects: false } as const;
-
-/** The document as YAML.stringify prints it whole, byte for byte, one pod at a time (see planJsonPieces). */
+/** The document as toYaml prints it whole, byte for byte, one pod at a time (see planJsonPieces). */
 export function* planYamlPieces(plan: Plan): Generator<string> {
-  const head = YAML.stringify(documentHead(plan), yamlOptions);
+  const head = toYaml(documentHead(plan));
   if (plan.pods.length === 0) {
     yield `${head}pods: []\n`;
     return;
@@ -91,11 +89,9 @@ export function* planYamlPieces(plan: Plan): Generator<string> {
     plan.pods,
     // The pods sequence's items are at two spaces, their members at four, containers' items at six.
     (containers) =>
-      containers.length === 0
-        ? " []\n"
-        : `\n${indented(YAML.stringify(containerDocuments(containers), yamlOptions), "      ")}`,
+      containers.length === 0 ? " []\n" : `\n${indented(toYaml(containerDocuments(containers)), "      ")}`,
     (pod, containers) => {
-      const fields = indented(YAML.stringify(podFields(pod), yamlOptions), "    ");
+      const fields = indented(toYaml(podFields(pod)), "    ");
       return `  - ${fields.slice(4)}    containers:${containers}`;
     },
   );

@@ -1,10 +1,11 @@
 /** install-cron's manifests as text: a YAML stream (as `kubectl apply -f` reads it) or a JSON List. */
-import YAML from "yaml";
+
+import { toYaml } from "../../output/yaml.js";
 import type { InstallObject } from "../core/objects.js";
 
 /** `---`-separated YAML documents, one per object. */
 export function renderObjectsYaml(objects: readonly InstallObject[]): string {
-  return objects.map((o) => YAML.stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+  return objects.map((o) => toYaml(o)).join("---\n");
 }
 
 /** A v1 List, as `kubectl get -o json` prints several objects. */

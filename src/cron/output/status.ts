@@ -1,7 +1,7 @@
 /** cron-status as text: a describe-like block and a table of recent Jobs, or a versioned document. */
-import YAML from "yaml";
 import { planApiVersion } from "../../output/plan-document.js";
 import { renderTable } from "../../output/table.js";
+import { toYaml } from "../../output/yaml.js";
 import { ageSince, formatAge } from "../../util/age.js";
 import type { CronStatus } from "../core/status.js";
 
@@ -45,7 +45,7 @@ export function renderCronStatusJson(status: CronStatus): string {
 
 /** `cron-status -o yaml`. */
 export function renderCronStatusYaml(status: CronStatus): string {
-  return YAML.stringify(toCronStatusDocument(status), { lineWidth: 0, aliasDuplicateObjects: false });
+  return toYaml(toCronStatusDocument(status));
 }
 
 function when(iso: string | null | undefined, now: Date): string {

@@ -181,6 +181,11 @@ describe("the Plan document, written a piece at a time", () => {
       "ünïcödé ✓",
       // Not line breaks to YAML, though a multiline regex's ^ starts a line after them.
       "web\u2028api\u2029end\rcr",
+      // Booleans and a timestamp to YAML 1.1 (kubectl's, PyYAML's): quoted.
+      "no",
+      "on",
+      "y",
+      "2026-11-20T10:00:00Z",
     ];
     const odd = {
       ...plan,
@@ -195,9 +200,14 @@ describe("the Plan document, written a piece at a time", () => {
     for (const p of [plan, many, none, odd, { ...plan, pods: [] }]) {
       const out = text(rendered(p, "yaml").stdout);
       const document = JSON.parse(json(p));
-      expect(out).toBe(YAML.stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }));
+      const yaml11 = { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" } as const;
+      expect(out).toBe(YAML.stringify(document, yaml11));
       expect(YAML.parse(out)).toEqual(document);
+      expect(YAML.parse(out, { version: "1.1" })).toEqual(document);
     }
+    expect(
+      text(rendered({ ...odd, pods: odd.pods.map((p) => ({ ...p, namespace: "no" })) }, "yaml").stdout),
+    ).toContain('namespace: "no"');
     const pieces = [...rendered(many, "yaml").stdout];
     expect(pieces.length).toBeGreaterThan(2);
     expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(80 * 1024);

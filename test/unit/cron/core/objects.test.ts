@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { parseInstallCronOptions, type RawInstallCronFlags } from "../../../../src/cli/cron-options.js";
 import { ignoreLabel } from "../../../../src/core/k8s.js";
 import {
@@ -54,6 +55,16 @@ describe("install-cron manifests", () => {
     await expect(
       renderObjectsYaml(manifestsFor({ namespace: "tools", resolver: "docker", dockerSocket: true })),
     ).toMatchFileSnapshot("__snapshots__/docker-socket.yaml");
+  });
+
+  it("a namespace YAML 1.1 reads as a boolean (`-n no`, `-n on`) is quoted: kubectl reads YAML 1.1", () => {
+    for (const namespace of ["no", "on", "y"]) {
+      const text = renderObjectsYaml(manifestsFor({ namespace }));
+      expect(text).toContain(`namespace: "${namespace}"`);
+      for (const document of YAML.parseAllDocuments(text, { version: "1.1" })) {
+        expect(document.toJS().metadata.namespace).toBe(namespace);
+      }
+    }
   });
 
   it("-o json prints the same objects as a v1 List", () => {
