@@ -30,13 +30,24 @@ export function readyPodCount(
   controllerUid: string,
   excludeUid?: string,
 ): number {
-  return pods.filter(
-    (pod) =>
-      pod.metadata.uid !== excludeUid &&
-      !pod.metadata.deletionTimestamp &&
-      pod.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === controllerUid) === true &&
-      pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true,
-  ).length;
+  return pods.filter((pod) => pod.metadata.uid !== excludeUid && isLive(pod, controllerUid) && isReady(pod))
+    .length;
+}
+
+/** The names of the not terminating pods controlled by `controllerUid` that are not Ready (Pending ones too). */
+export function notReadyPods(pods: readonly PodWithConditions[], controllerUid: string): string[] {
+  return pods.filter((pod) => isLive(pod, controllerUid) && !isReady(pod)).map((pod) => pod.metadata.name);
+}
+
+function isLive(pod: PodWithConditions, controllerUid: string): boolean {
+  return (
+    !pod.metadata.deletionTimestamp &&
+    pod.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === controllerUid) === true
+  );
+}
+
+function isReady(pod: PodWithConditions): boolean {
+  return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 }
 
 /** A pod with the conditions readiness needs (the plan's slim pods drop them). */

@@ -7,7 +7,7 @@ import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-b
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
-import { checkReplacement, readinessByController } from "./replacement.js";
+import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
 
 export async function deleteGroup(
   api: RestartApi,
@@ -30,6 +30,8 @@ export async function deleteGroup(
       const before = readiness ? await readiness.snapshot() : null;
       // The reads above take a kubectl each: a Ctrl-C meanwhile still starts nothing.
       if (options.signal.aborted) return stop(index, "interrupted");
+      const short = before && shortOfReadyPods(pod, before);
+      if (short) return stop(index, short);
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
       reporter.record(pod, outcome);
       if (outcome.kind !== "deleted") continue;

@@ -10,7 +10,7 @@ import { blockingBudgets, selectingBudgets } from "../../core/disruption-budget.
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
-import { checkReplacement, readinessByController } from "./replacement.js";
+import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
 const maxBackoffMs = 10_000;
@@ -34,6 +34,8 @@ export async function evictGroup(
     const before = readiness ? await readiness.snapshot() : null;
     // The reads above take a kubectl each: a Ctrl-C meanwhile still starts nothing.
     if (options.signal.aborted) return stop(index, "interrupted");
+    const short = before && shortOfReadyPods(pod, before);
+    if (short) return stop(index, short);
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut);
     if (outcome === "interrupted") return stop(index, "interrupted");
     if (outcome.kind === "blocked") {

@@ -9,6 +9,7 @@ import {
   backOnOldDigest,
   containersBackOnOldDigest,
   type LabelSelector,
+  notReadyPods,
   readyPodCount,
   selectorString,
 } from "../../core/readiness.js";
@@ -28,6 +29,8 @@ const controllerResources: Record<string, string> = {
 export interface Snapshot {
   ready: number;
   uids: Set<string>;
+  /** The controller's pods that are not Ready (not terminating). */
+  notReady: string[];
 }
 
 export interface Readiness {
@@ -60,6 +63,21 @@ async function replacementProblem(
     };
   }
   return null;
+}
+
+/**
+ * Why a Ready pod of the controller must not go now: another of its pods is not Ready (a replacement that
+ * never came up, a crash loop, a pod that cannot be scheduled), and taking a Ready one would leave the
+ * workload shorter still; null when none is, or the pod itself is not Ready (its going costs no capacity).
+ * Across runs this keeps a bad image from taking one more pod down at every run.
+ */
+export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
+  const { notReady } = before;
+  if (notReady.length === 0 || notReady.includes(pod.name)) return null;
+  const controller = pod.controller ?? pod.restart!.controller;
+  const more = notReady.length > 3 ? ` and ${notReady.length - 3} more` : "";
+  const names = `${notReady.slice(0, 3).join(", ")}${more}`;
+  return `${controller.kind}/${controller.name} has ${counted(notReady.length, "pod")} not Ready (${names}): restarting a Ready one now would leave it shorter`;
 }
 
 /**
@@ -173,6 +191,7 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
       return {
         ready: readyPodCount(pods, controller.uid),
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
+        notReady: notReadyPods(pods, controller.uid),
       };
     },
     async waitFor(before, goneUid, options) {

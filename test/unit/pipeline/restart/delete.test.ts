@@ -158,6 +158,17 @@ describe("PodDisruptionBudgets", () => {
     expect(clock.elapsed()).toBe(0);
   });
 
+  it("another pod of the controller not Ready: no Ready pod is deleted", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2 });
+    cluster.setUnready("web-1");
+    const { reported } = await run(clock, cluster, pods.slice(0, 1));
+    expect(cluster.deletions()).toEqual([]);
+    expect(reported).toEqual([
+      "web-0 not-started: ReplicaSet/web has 1 pod not Ready (web-1): restarting a Ready one now would leave it shorter",
+    ]);
+  });
+
   it("budgets that cannot be read leave the pods at once: a deletion would bypass them unseen", async () => {
     const { clock, cluster } = setup();
     cluster.budgetsUnreadable = true;

@@ -231,6 +231,18 @@ describe("what counts as the replacement being up", () => {
     expect(cluster.lowestReady("web")).toBe(1);
   });
 
+  it("another pod of the controller not Ready (a bad image from the last run, say): no Ready pod goes", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
+    cluster.setUnready("web-2");
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 2));
+    expect(cluster.evictions()).toEqual([]);
+    const reason =
+      "ReplicaSet/web has 1 pod not Ready (web-2): restarting a Ready one now would leave it shorter";
+    expect(reported).toEqual([`web-0 not-started: ${reason}`, `web-1 not-started: ${reason}`]);
+    expect(cluster.lowestReady("web")).toBe(2);
+  });
+
   it("a pod that was not Ready, replaced on the old digest: the problem is found", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({
