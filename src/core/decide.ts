@@ -167,12 +167,13 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   let reason = "";
   let warnings: readonly string[] = noWarnings;
   const optedOut = pod.metadata.labels?.[ignoreLabel] === "true";
+  const restartedBefore = pod.metadata.annotations?.[restartedForAnnotation];
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
     const unsafe =
       whyNotDeletable(pod, direct) ??
       notOldEnough(containers, input) ??
-      alreadyRestartedFor(pod.metadata.annotations?.[restartedForAnnotation], containers);
+      alreadyRestartedFor(restartedBefore, containers);
     if (unsafe !== null) [action, reason] = ["skip", unsafe];
     else {
       // The same for every pod of a template: shared, as the containers are.
@@ -204,6 +205,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
     reason,
     warnings,
     optedOut,
+    restartedBefore: action === "delete" ? restartedBefore : undefined,
   };
 }
 

@@ -82,6 +82,8 @@ export interface PlanPod {
   restart?: Restart;
   /** Not in the document: left since its controller restarted a pod in vain (core/restarted-for.ts). */
   left?: RememberedRestart;
+  /** Not in the document: the restarted-for record the pod carries from an earlier rollout's template. */
+  restartedBefore?: string;
 }
 
 export interface Plan {

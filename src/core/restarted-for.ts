@@ -28,6 +28,25 @@ export function restartedForValue(containers: Iterable<PlanContainer>): string |
   return moves.size === 0 ? null : [...moves].sort().join(",");
 }
 
+/**
+ * What a rollout of these pods is for: their stale containers' moves, and the moves an earlier rollout
+ * recorded (the pods carry its record) to the same new digest. A replacement that came back on another old
+ * digest (each node caches its own) is then recognised too: without them, two nodes' cached digests would
+ * have each rollout undo the other's record, and the workload rolled at every run.
+ */
+export function rolloutRestartedFor(pods: readonly PlanPod[]): string | null {
+  const planned = restartedForValue(pods.flatMap((p) => p.containers));
+  if (planned === null) return null;
+  const moves = movesOf(planned);
+  const targets = new Set([...moves].map((move) => move.replace(/=.*>/, "=>")));
+  for (const pod of pods) {
+    for (const move of pod.restartedBefore ? movesOf(pod.restartedBefore) : []) {
+      if (targets.has(move.replace(/=.*>/, "=>"))) moves.add(move);
+    }
+  }
+  return [...moves].sort().join(",");
+}
+
 /** A record's moves, `app=sha256:OLD>sha256:NEW` each. */
 function movesOf(value: string): Set<string> {
   return new Set(value.split(",").map((move) => move.trim()));

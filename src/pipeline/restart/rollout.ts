@@ -10,7 +10,7 @@ import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
 import { decideRestart } from "../../core/restart-strategy.js";
-import { restartedForValue } from "../../core/restarted-for.js";
+import { rolloutRestartedFor } from "../../core/restarted-for.js";
 import { rolloutStatus, type Workload, type WorkloadKind, workloadName } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
 import type { CompletedRestart, GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
@@ -111,7 +111,7 @@ async function rollOutWorkload(
     namespace,
     target.name,
     current.metadata.resourceVersion ?? "",
-    { restartedAt, restartedFor: restartedForValue(group.flatMap((p) => p.containers)) },
+    { restartedAt, restartedFor: rolloutRestartedFor(group) },
     options.dryRun,
   );
   if (patched.kind === "gone") return { kind: "not-started", reason: `${name} was not found` };

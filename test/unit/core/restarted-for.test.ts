@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Plan, PlanContainer, PlanPod, RestartMethod } from "../../../src/core/plan.js";
 import {
+  alreadyRestartedFor,
   leaveRestartedInVain,
   leftToRecordAgain,
   type RememberedRestart,
   restartedForValue,
+  rolloutRestartedFor,
 } from "../../../src/core/restarted-for.js";
 import { digestOf } from "../../support/pods.js";
 
@@ -51,6 +53,39 @@ describe("what a restart is for", () => {
         container("log", "unknown", NEW),
       ]),
     ).toBe(null);
+  });
+});
+
+describe("what a rollout is for: its pods' moves and the earlier rollouts' to the same digest", () => {
+  const THIRD = digestOf("v4");
+  const pod = (containers: PlanContainer[], restartedBefore?: string) =>
+    ({ name: "web-1", containers, restartedBefore }) as PlanPod;
+
+  it("two nodes caching different old digests: the second rollout keeps the first's move, so a third never comes", () => {
+    // Run 1 rolls a pod off OLD; its replacement lands on a node that caches OTHER.
+    const first = rolloutRestartedFor([pod([container("app", "stale", NEW)])]);
+    expect(first).toBe(`app=${OLD}>${NEW}`);
+    // Run 2 rolls that pod off OTHER, keeping the record of OLD: the record now names both.
+    const second = rolloutRestartedFor([pod([container("app", "stale", NEW, OTHER)], first!)]);
+    expect(second).toBe(`app=${OLD}>${NEW},app=${OTHER}>${NEW}`);
+    // Its replacement lands back on OLD: run 3 leaves it, as it would one back on OTHER.
+    expect(alreadyRestartedFor(second!, [container("app", "stale", NEW)])).toContain(
+      "left until the tag moves",
+    );
+    expect(alreadyRestartedFor(second!, [container("app", "stale", NEW, OTHER)])).toContain(
+      "left until the tag moves",
+    );
+  });
+
+  it("an earlier move to another digest, or of another container, is not kept", () => {
+    const before = `app=${OLD}>${THIRD},side=${OLD}>${NEW}`;
+    expect(rolloutRestartedFor([pod([container("app", "stale", NEW, OTHER)], before)])).toBe(
+      `app=${OTHER}>${NEW}`,
+    );
+  });
+
+  it("nothing stale with both digests known: none, whatever the pods carry", () => {
+    expect(rolloutRestartedFor([pod([container("app", "current", NEW)], `app=${OLD}>${NEW}`)])).toBeNull();
   });
 });
 
