@@ -7,9 +7,12 @@ import type { Credential } from "../core/keyring.js";
 import { manifestInfo, platformKey, stringLabels } from "../core/manifest.js";
 import type { ImageDescription, ManifestInfo, TagResolution } from "../core/resolution.js";
 import { ToolFailedError } from "../errors.js";
-import { writeDockerConfig } from "./credentials/private-docker-config.js";
+import {
+  type DockerEngineChoice,
+  writeDockerConfig,
+  writeEmptyDockerConfig,
+} from "./credentials/private-docker-config.js";
 import type { Docker } from "./docker.js";
-import { createPrivateDir, writePrivateFile } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
 
 export interface DockerResolverOptions {
@@ -21,6 +24,8 @@ export interface DockerResolverOptions {
    * it, helpers included: nothing of it is copied). False (--no-local-credentials): an empty config instead.
    */
   userConfig: boolean;
+  /** The user's docker context, which the private configs keep. */
+  engine: DockerEngineChoice;
 }
 
 export class DockerResolver implements Resolver {
@@ -152,16 +157,8 @@ export class DockerResolver implements Resolver {
 
   private emptyConfig?: string;
 
-  /**
-   * A private config with no credentials, so docker does not read the user's. Not quite empty: docker
-   * takes a config with no auths, helpers or store as a cue to use the platform's default store (the
-   * macOS keychain, wincred, pass), so it names a host that cannot exist (`.invalid`).
-   */
   private emptyConfigDir(): string {
-    if (!this.emptyConfig) {
-      this.emptyConfig = createPrivateDir("kubectl-autoupdate-docker");
-      writePrivateFile(this.emptyConfig, "config.json", '{"auths":{"kubectl-autoupdate.invalid":{}}}\n');
-    }
+    this.emptyConfig ??= writeEmptyDockerConfig(this.options.engine);
     return this.emptyConfig;
   }
 
@@ -173,7 +170,7 @@ export class DockerResolver implements Resolver {
     }
     let dir = byHost.get(ref.domain);
     if (!dir) {
-      dir = writeDockerConfig(ref.domain, credential);
+      dir = writeDockerConfig(ref.domain, credential, this.options.engine);
       byHost.set(ref.domain, dir);
     }
     return dir;

@@ -121,13 +121,15 @@ async function createResolver(
       logNotes: options.output !== "wide",
     });
   }
-  const [{ Docker }, { DockerResolver }] = await Promise.all([
+  const [{ Docker }, { DockerResolver }, { userDockerEngine }] = await Promise.all([
     import("../adapters/docker.js"),
     import("../adapters/docker-resolver.js"),
+    import("../adapters/credentials/private-docker-config.js"),
   ]);
   return new DockerResolver(new Docker(exec, options.dockerPath), {
     isInsecure,
     pullTimeoutMs: options.pullTimeoutMs,
     userConfig: options.localCredentials,
+    engine: userDockerEngine(env, env["HOME"] || homedir()),
   });
 }

@@ -1,22 +1,78 @@
-/** A throwaway docker config directory holding one credential, so docker never needs `docker login`. */
+/**
+ * Throwaway docker config directories, so docker never needs `docker login`: one credential each, or none.
+ * Each keeps the user's docker context (colima, rootless, Docker Desktop, ssh): a bare `--config` directory
+ * would send docker to the default socket, another engine than the one `docker version` checked and
+ * `docker image inspect` reads.
+ */
+import { existsSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import type { Credential } from "../../core/keyring.js";
 import { createPrivateDir, writePrivateFile } from "../private-dir.js";
 import { dockerServerAddress } from "./docker-config.js";
 
+/** Where the user's docker config lives, and the context it names (none: the default engine). */
+export interface DockerEngineChoice {
+  configDir: string;
+  currentContext?: string;
+}
+
+/** The user's choice of engine, from `$DOCKER_CONFIG` (or ~/.docker) config.json; an unreadable one names none. */
+export function userDockerEngine(
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): DockerEngineChoice {
+  const configDir = env["DOCKER_CONFIG"] || join(home, ".docker");
+  try {
+    const config = JSON.parse(readFileSync(join(configDir, "config.json"), "utf8")) as {
+      currentContext?: unknown;
+    };
+    const context = config.currentContext;
+    return typeof context === "string" && context !== "" && context !== "default"
+      ? { configDir, currentContext: context }
+      : { configDir };
+  } catch {
+    return { configDir };
+  }
+}
+
 /** The config.json content for one credential on one registry. */
-function dockerConfigJson(domain: string, credential: Credential): string {
+function dockerConfigJson(domain: string, credential: Credential): Record<string, unknown> {
   const entry: Record<string, string> = {};
   if (credential.username !== undefined && credential.password !== undefined) {
     entry["auth"] = Buffer.from(`${credential.username}:${credential.password}`).toString("base64");
   }
   if (credential.identityToken) entry["identitytoken"] = credential.identityToken;
   if (credential.registryToken) entry["registrytoken"] = credential.registryToken;
-  return JSON.stringify({ auths: { [dockerServerAddress(domain)]: entry } });
+  return { auths: { [dockerServerAddress(domain)]: entry } };
 }
 
 /** Writes the config into a new private directory (removed at exit) and returns the directory. */
-export function writeDockerConfig(domain: string, credential: Credential): string {
+export function writeDockerConfig(
+  domain: string,
+  credential: Credential,
+  engine: DockerEngineChoice,
+): string {
+  return privateDockerConfig(dockerConfigJson(domain, credential), engine);
+}
+
+/**
+ * A private config with no credentials, so docker does not read the user's. Not quite empty: docker
+ * takes a config with no auths, helpers or store as a cue to use the platform's default store (the
+ * macOS keychain, wincred, pass), so it names a host that cannot exist (`.invalid`).
+ */
+export function writeEmptyDockerConfig(engine: DockerEngineChoice): string {
+  return privateDockerConfig({ auths: { "kubectl-autoupdate.invalid": {} } }, engine);
+}
+
+/**
+ * The user's context: named in config.json, and their context store linked (not copied: TLS material stays
+ * where it is), also for a context named by $DOCKER_CONTEXT.
+ */
+function privateDockerConfig(config: Record<string, unknown>, engine: DockerEngineChoice): string {
   const dir = createPrivateDir("kubectl-autoupdate-docker");
-  writePrivateFile(dir, "config.json", dockerConfigJson(domain, credential));
+  const contexts = join(engine.configDir, "contexts");
+  if (existsSync(contexts)) symlinkSync(contexts, join(dir, "contexts"));
+  const json = engine.currentContext ? { ...config, currentContext: engine.currentContext } : config;
+  writePrivateFile(dir, "config.json", `${JSON.stringify(json)}\n`);
   return dir;
 }

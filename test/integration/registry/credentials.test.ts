@@ -6,9 +6,10 @@
  * pod, or from its ServiceAccount when it names none, in either secret format (dockerconfigjson, legacy
  * dockercfg), for both resolvers.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FakeCluster, pullSecret } from "../../support/fake-kubectl.js";
 import { pushImage, removeLocal } from "../../support/images.js";
 import { makeReplicaSet } from "../../support/pods.js";
@@ -372,6 +373,39 @@ describe("pull secrets the kubelet also uses: a ServiceAccount's, and the legacy
       }
     },
   );
+
+  it("--resolver docker under a docker context: the pull with a pull secret goes to the context's engine", async () => {
+    const image = saImage();
+    // The user's engine is named only by their docker context (colima, rootless, Docker Desktop), not
+    // DOCKER_HOST; nothing listens on the default socket.
+    const home = makeHome({ auths: {} });
+    const docker = (...args: string[]) =>
+      execFileSync("docker", args, {
+        env: { ...process.env, DOCKER_CONFIG: home.dockerConfig, DOCKER_HOST: "" },
+      });
+    docker("context", "create", "kau-engine", "--docker", `host=${inject("dockerHost")}`);
+    docker("context", "use", "kau-engine");
+    const cluster = new FakeCluster({
+      pods: movedPods(image, { imagePullSecrets: ["regcred"] }),
+      objects: owners,
+      secrets: [
+        pullSecret("regcred", "default", {
+          [basic.host]: { username: basicUser.user, password: basicUser.password },
+        }),
+      ],
+    });
+    await removeLocal(image);
+    const run = await runPlan(cluster, planArgs("docker"), { home, env: { DOCKER_HOST: "" } });
+    expect(rows(run), run.stderr).toEqual([
+      ["web-7d9c8b-old", "delete", "stale", ""],
+      ["web-7d9c8b-new", "none", "current", ""],
+    ]);
+    expect(run.leftovers).toEqual([]);
+    // The context store was linked into the private config, never changed: it still names the engine.
+    expect(
+      docker("context", "inspect", "kau-engine", "--format", "{{.Endpoints.docker.Host}}").toString().trim(),
+    ).toBe(inject("dockerHost"));
+  });
 
   it.each(["registry", "docker"])(
     "--resolver %s: a kubernetes.io/dockercfg secret (legacy format) authenticates the pull",

@@ -139,6 +139,7 @@ const resolverFor = (pulled: string, repoDigests: string[]) => {
       isInsecure: () => false,
       pullTimeoutMs: 60_000,
       userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
     }),
     calls,
   };
@@ -237,6 +238,7 @@ describe("DockerResolver: reading manifests by digest uses the pull's credential
       isInsecure: () => false,
       pullTimeoutMs: 60_000,
       userConfig: false,
+      engine: { configDir: "/nonexistent/.docker" },
     });
     await noLocal.inspectManifest(other, B, []);
     const dir = configOfCall(manifestCalls(strict.calls)[0]!)!;
