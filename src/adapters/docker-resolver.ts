@@ -13,6 +13,7 @@ import {
   writeEmptyDockerConfig,
 } from "./credentials/private-docker-config.js";
 import type { Docker } from "./docker.js";
+import { removePrivateDir } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
 
 export interface DockerResolverOptions {
@@ -156,6 +157,15 @@ export class DockerResolver implements Resolver {
   }
 
   private emptyConfig?: string;
+
+  /** Removes the private configs now rather than at exit: apply's restarts can take many minutes. */
+  close(): void {
+    for (const byHost of this.configDirs.values()) for (const dir of byHost.values()) removePrivateDir(dir);
+    this.configDirs.clear();
+    this.workedWith.clear();
+    if (this.emptyConfig) removePrivateDir(this.emptyConfig);
+    this.emptyConfig = undefined;
+  }
 
   private emptyConfigDir(): string {
     this.emptyConfig ??= writeEmptyDockerConfig(this.options.engine);

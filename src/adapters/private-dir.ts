@@ -23,7 +23,7 @@ export function writePrivateFile(dir: string, name: string, content: string): st
 }
 
 /** Removes one private directory now. */
-function removePrivateDir(dir: string): void {
+export function removePrivateDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   created.delete(dir);
 }

@@ -30,4 +30,6 @@ export interface Resolver {
   ): Promise<ImageDescription>;
   /** Facts worth a line in wide or verbose output (e.g. Docker Hub's remaining pulls). */
   notes?(): string[];
+  /** Resolving is over: let go of what it needed on disk (the docker resolver's pull secrets). */
+  close?(): void;
 }

@@ -86,6 +86,7 @@ export async function makePlan(
     onProgress: (done, total) =>
       options.onPhase?.(`${resolver.name === "docker" ? "Pulled" : "Resolved"} images ${done}/${total}`),
   });
+  resolver.close?.();
   const input = { resolver: resolver.name, pods: inventory.pods, owners: inventory.owners, resolutions };
   const warnings = [...inventory.warnings];
   const nodePlatforms = await readNodePlatforms(kubectl, nodesToInspect(input), warnings);

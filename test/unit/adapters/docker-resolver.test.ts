@@ -8,7 +8,7 @@
  * faked at the exec boundary) and the verdict.
  */
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Docker } from "../../../src/adapters/docker.js";
@@ -222,6 +222,15 @@ describe("DockerResolver: reading manifests by digest uses the pull's credential
     const byDigest = { ...parseImageRef("localhost:5000/app"), tag: null, digest: B };
     expect(await resolver.inspectManifest(byDigest, B, [secret])).toMatchObject({ ok: true });
     expect(manifestCalls(calls).map(configOfCall)).toEqual([pull[1]]);
+  });
+
+  it("close removes the private configs at once, so the pull secrets are not on disk during apply's restarts", async () => {
+    const { resolver, calls } = resolverFor(A, [`localhost:5000/app@${A}`]);
+    await resolver.resolveTag(parseImageRef("localhost:5000/app:main"), [secret]);
+    const dir = calls.find((c) => c.includes("pull"))![1]!;
+    expect(existsSync(join(dir, "config.json"))).toBe(true);
+    resolver.close();
+    expect(existsSync(dir)).toBe(false);
   });
 
   it("another repository's digest: its own pull secret, else the user's config, or none with --no-local-credentials", async () => {
