@@ -131,12 +131,24 @@ function decidedPod(decision: RestartDecision, target: Owner): (pod: PlanPod) =>
   return (pod) => ({ ...pod, restart, warnings: warningsOf(pod.warnings) });
 }
 
-/** The decision for one controller's pods. */
+/**
+ * The decision for one controller's pods; evicting or deleting the only pod of a workload says that it is
+ * down until the replacement is Ready (a rollout's surge would have kept it up).
+ */
 export function decideRestart(
   strategy: StrategyName,
   target: Owner,
   facts: ControllerFacts,
 ): RestartDecision {
+  const decision = decideRestartOf(strategy, target, facts);
+  if (decision.kind === "skip" || decision.strategy === "rollout" || facts.workload?.spec.replicas !== 1) {
+    return decision;
+  }
+  const onlyPod = `${target.kind}/${target.name} has one replica: it is down until its replacement is Ready`;
+  return { ...decision, warnings: [...decision.warnings, onlyPod] };
+}
+
+function decideRestartOf(strategy: StrategyName, target: Owner, facts: ControllerFacts): RestartDecision {
   const name = `${target.kind}/${target.name}`;
   if (strategy === "delete") {
     return restart("delete", "--strategy delete: deleted one at a time, budgets checked before each");

@@ -331,6 +331,20 @@ describe("the decision per controller: every kind and update strategy, under eac
     );
   });
 
+  it("the only replica evicted (GitOps, Recreate, paused) says the workload is down meanwhile; rolled, it does not", () => {
+    const single = (w: Workload) => ({ ...w, spec: { ...w.spec, replicas: 1 } });
+    const down = "Deployment/web has one replica: it is down until its replacement is Ready";
+    for (const w of [argo, recreate, paused]) {
+      expect(
+        decide("auto", "Deployment", facts(single(w)))
+          .split(" ! ")
+          .slice(1),
+      ).toEqual([down]);
+      expect(decide("auto", "Deployment", facts(w))).not.toContain("one replica");
+    }
+    expect(decide("auto", "Deployment", facts(single(workload("Deployment"))))).not.toContain("one replica");
+  });
+
   it("Helm's generic app.kubernetes.io/instance label proves no GitOps tool: rolled", () => {
     const helm = workload("Deployment", {
       metadata: { labels: { "app.kubernetes.io/instance": "web", "app.kubernetes.io/managed-by": "Helm" } },
