@@ -114,7 +114,8 @@ export class Authenticator {
     if (!exchange.ok) return { ok: false, reason: `token server: ${exchange.reason}` };
     const { status, body } = exchange.answer;
     if (status !== 200) {
-      return { ok: false, reason: `token server ${realm.host} answered ${status}${detailOf(body)}` };
+      const secrets = credentialSecrets(credential);
+      return { ok: false, reason: `token server ${realm.host} answered ${status}${detailOf(body, secrets)}` };
     }
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
@@ -131,6 +132,15 @@ export class Authenticator {
   }
 }
 
+/** What of a credential must never be shown, in the forms it is sent in. */
+export function credentialSecrets(credential: Credential | undefined | null): (string | undefined)[] {
+  if (!credential) return [];
+  const { username, password } = credential;
+  const pair =
+    username !== undefined && password !== undefined ? basic(username, password).slice(6) : undefined;
+  return [password, pair, credential.identityToken, credential.registryToken];
+}
+
 function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 }
@@ -144,9 +154,16 @@ function fingerprint(credential: Credential | null): string {
     .digest("hex");
 }
 
-/** `: <message>` from a token server's or registry's error body, one short line. */
-export function detailOf(body: Buffer): string {
-  const text = body.toString("utf8").trim();
+/**
+ * `: <message>` from a token server's or registry's error body, one short line. A server that echoes the
+ * request (a misconfigured proxy, a debug page) could echo its credential: each of `secrets` (as sent, and
+ * a user:password pair as Basic sends it) is blanked out before anything is kept.
+ */
+export function detailOf(body: Buffer, secrets: readonly (string | undefined)[] = []): string {
+  let text = body.toString("utf8").trim();
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) text = text.replaceAll(secret, "<redacted>");
+  }
   if (text === "") return "";
   let message = "";
   try {

@@ -7,7 +7,7 @@
 import { type ImageRef, registryApiHost } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
 import { manifestAccept } from "../../core/manifest.js";
-import { type Authenticator, detailOf } from "./auth.js";
+import { type Authenticator, credentialSecrets, detailOf } from "./auth.js";
 import type { Exchange, HttpAnswer, Transport } from "./transport.js";
 import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";
 
@@ -107,7 +107,9 @@ export class RegistryClient {
           authorization.forget();
           continue;
         }
-        const detail = method === "HEAD" ? "" : detailOf(exchange.answer.body);
+        const sent = authorization.header?.replace(/^\S+ /, "");
+        const detail =
+          method === "HEAD" ? "" : detailOf(exchange.answer.body, [sent, ...credentialSecrets(credential)]);
         failures.push(`${status === 401 ? "401 unauthorized" : "403 forbidden"}${detail} (${who})`);
         break;
       }
