@@ -81,7 +81,7 @@ export async function writeRecord(
   // kubectl create names its input; here it is always stdin, which says nothing.
   const why = failure(created).replace('error when creating "STDIN": ', "");
   // install-cron makes it, and its job may not create one (create cannot be limited to a name).
-  return `it does not exist and could not be made (for an installation's, run install-cron again): ${why}`;
+  return `it does not exist and could not be made (for an installation's, run install-cron again with the flags it was installed with): ${why}`;
 }
 
 function failure(result: ExecResult): string {

@@ -65,7 +65,7 @@ async function readHeld(
     // The runs cannot make it (their Role has no create): each one warns, and nothing is remembered.
     warn(
       deps,
-      `${what}: configmap ${ref.namespace}/${ref.name} does not exist (run install-cron again to make it)`,
+      `${what}: configmap ${ref.namespace}/${ref.name} does not exist (run install-cron again, with the flags it was installed with, to make it)`,
     );
     return "unknown";
   }

@@ -674,7 +674,7 @@ describe("cron-status", () => {
     const result = await cli("cron-status", "-n", "tools");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe(
-      "Warning: the controllers held since a restart in vain are not shown: configmap tools/kubectl-autoupdate does not exist (run install-cron again to make it)\n",
+      "Warning: the controllers held since a restart in vain are not shown: configmap tools/kubectl-autoupdate does not exist (run install-cron again, with the flags it was installed with, to make it)\n",
     );
     expect(result.stdout).toMatch(/^Held: +<unknown>$/m);
   });

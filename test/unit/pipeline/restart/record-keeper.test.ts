@@ -143,7 +143,7 @@ describe("RecordKeeper", () => {
     const keeper = new RecordKeeper(kubectl, ref, clock);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBe(
-      'it does not exist and could not be made (for an installation\'s, run install-cron again): Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:ops:kubectl-autoupdate" cannot create resource "configmaps" in API group "" in the namespace "ops"',
+      'it does not exist and could not be made (for an installation\'s, run install-cron again with the flags it was installed with): Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:ops:kubectl-autoupdate" cannot create resource "configmaps" in API group "" in the namespace "ops"',
     );
     expect(JSON.parse(calls[2]!.options.input!)).toMatchObject({
       kind: "ConfigMap",
