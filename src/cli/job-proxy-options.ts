@@ -59,5 +59,11 @@ export function parseJobProxy(raw: RawJobProxyFlags, resolver: "registry" | "doc
         "--proxy-secret NAME",
     );
   }
+  // A token in its path or query would be in the CronJob's spec as well: a proxy URL has neither.
+  if ((url.pathname !== "" && url.pathname !== "/") || url.search !== "" || url.hash !== "") {
+    throw new UsageError(
+      "invalid --proxy: a proxy URL has no path, query or fragment (scheme://host:port); one that needs them goes in a Secret (--proxy-secret NAME)",
+    );
+  }
   return { url: value, bypass };
 }

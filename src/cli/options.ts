@@ -111,7 +111,7 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
   if (raw.requestTimeout !== undefined) parseDuration(raw.requestTimeout, "--request-timeout");
   if (raw.token !== undefined) {
     throw new UsageError(
-      "--token is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); put the token in a kubeconfig user (kubectl config set-credentials NAME --token=…) and pass --user NAME, or use a context that has it",
+      "--token is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); keep the token in a file and name it in a kubeconfig user (kubectl config set-credentials NAME, then kubectl config set users.NAME.tokenFile FILE), and pass --user NAME, or use a context that has it",
     );
   }
   return {

@@ -166,4 +166,20 @@ describe("install-cron's proxy", () => {
     expect(message).not.toContain("s3cret");
     expect(message).not.toContain("alice");
   });
+
+  it("refuses a path, query or fragment in --proxy (a token there would be in the spec), without quoting it", () => {
+    for (const proxy of [
+      "http://proxy.corp:3128/?auth=t0ken",
+      "http://proxy.corp:3128/t0ken",
+      "http://p:3128#t0ken",
+    ]) {
+      const message = refusal({ proxy });
+      expect(message).toContain("--proxy-secret NAME");
+      expect(message).not.toContain("t0ken");
+    }
+    expect(proxyOf({ proxy: "http://proxy.corp:3128/" })).toEqual({
+      url: "http://proxy.corp:3128/",
+      bypass: [],
+    });
+  });
 });

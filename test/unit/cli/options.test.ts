@@ -78,7 +78,7 @@ describe("which docker runs", () => {
 describe("--token", () => {
   it("is refused with what to do instead: passed on, it would be in every kubectl's argv", () => {
     expect(usageError(() => resolve({ token: "s3cr3t" }))).toMatch(
-      /^--token is not taken: it would be in the argv of every kubectl this runs.*kubectl config set-credentials/,
+      /^--token is not taken: it would be in the argv of every kubectl this runs.*kubectl config set users\.NAME\.tokenFile FILE/,
     );
     expect(usageError(() => resolve({ token: "s3cr3t" }))).not.toContain("s3cr3t");
   });
