@@ -34,9 +34,20 @@ export function readyPodCount(
     .length;
 }
 
-/** The names of the not terminating pods controlled by `controllerUid` that are not Ready (Pending ones too). */
+/**
+ * The names of the pods controlled by `controllerUid` that should be serving and are not Ready: Pending or
+ * Running, not terminating. A pod that has ended (Failed: evicted by its kubelet, shut down with its node)
+ * is not one of them; the controller has already replaced it, and it stays until it is collected.
+ */
 export function notReadyPods(pods: readonly PodWithConditions[], controllerUid: string): string[] {
-  return pods.filter((pod) => isLive(pod, controllerUid) && !isReady(pod)).map((pod) => pod.metadata.name);
+  return pods
+    .filter((pod) => isLive(pod, controllerUid) && !hasEnded(pod) && !isReady(pod))
+    .map((pod) => pod.metadata.name);
+}
+
+function hasEnded(pod: PodWithConditions): boolean {
+  const phase = pod.status?.phase;
+  return phase === "Succeeded" || phase === "Failed";
 }
 
 function isLive(pod: PodWithConditions, controllerUid: string): boolean {

@@ -5,6 +5,7 @@
  * capacity, and evicts otherwise. Pure: the workloads come from one list per kind.
  */
 import { counted } from "../util/counted.js";
+import { firstFew } from "../util/first-few.js";
 import { groupBy } from "../util/group-by.js";
 import { ignoreLabel } from "./k8s.js";
 import {
@@ -196,9 +197,8 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
   const name = workloadName(w);
   const optedOut = facts.optedOut ?? [];
   if (optedOut.length > 0) {
-    const more = optedOut.length > 3 ? ` and ${optedOut.length - 3} more` : "";
     return {
-      why: `${name}'s rollout would also replace ${optedOut.slice(0, 3).join(", ")}${more}, opted out with ${ignoreLabel}=true`,
+      why: `${name}'s rollout would also replace ${firstFew(optedOut)}, opted out with ${ignoreLabel}=true`,
       instead: "use --strategy evict",
     };
   }

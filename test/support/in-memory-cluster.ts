@@ -183,6 +183,13 @@ export class InMemoryCluster implements RestartApi {
     );
   }
 
+  /** Scales a controller now, its new pods Ready after `readyAfterMs`, as an autoscaler would. */
+  scaleTo(name: string, replicas: number, readyAfterMs: number): void {
+    const controller = this.controllers.find((c) => c.spec.name === name)!;
+    Object.assign(controller.spec, { replicas, readyAfterMs });
+    this.reconcile(controller);
+  }
+
   /** Changes a workload's spec later in a test (pausing it, say), as `kubectl edit` would. */
   edit(name: string, change: Partial<ControllerSpec>): void {
     const controller = this.controllers.find((c) => c.spec.name === name)!;

@@ -34,8 +34,12 @@ export async function evictGroup(
     const before = readiness ? await readiness.snapshot() : null;
     // The reads above take a kubectl each: a Ctrl-C meanwhile still starts nothing.
     if (options.signal.aborted) return stop(index, "interrupted");
+    // Only this pod is left: a later one of the group that is not Ready itself may still go.
     const short = before && shortOfReadyPods(pod, before);
-    if (short) return stop(index, short);
+    if (short) {
+      reporter.record(pod, { kind: "not-started", reason: short });
+      continue;
+    }
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut);
     if (outcome === "interrupted") return stop(index, "interrupted");
     if (outcome.kind === "blocked") {

@@ -16,6 +16,7 @@ import {
 import { restartedForValue } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
+import { firstFew } from "../../util/first-few.js";
 import type { CompletedRestart, GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
 
 /** Resource names of the controllers that recreate an evicted or deleted pod. */
@@ -75,9 +76,7 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
   const { notReady } = before;
   if (notReady.length === 0 || notReady.includes(pod.name)) return null;
   const controller = pod.controller ?? pod.restart!.controller;
-  const more = notReady.length > 3 ? ` and ${notReady.length - 3} more` : "";
-  const names = `${notReady.slice(0, 3).join(", ")}${more}`;
-  return `${controller.kind}/${controller.name} has ${counted(notReady.length, "pod")} not Ready (${names}): restarting a Ready one now would leave it shorter`;
+  return `${controller.kind}/${controller.name} has ${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)}): restarting a Ready one now would leave it shorter`;
 }
 
 /**
@@ -205,19 +204,22 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
           failure = error.message;
           return null;
         });
-        // As many Ready as before, and a new Ready pod among them: the gone pod's replacement must be up
-        // even when the gone pod was not Ready (crash-looping) and so not counted before.
-        const fresh = pods?.filter(
-          (p) => !before.uids.has(p.metadata.uid ?? "") && readyPodCount([p], controller.uid) === 1,
-        );
+        // As many Ready as before, and every new pod Ready: the gone pod's replacement must be up even
+        // when the gone pod was not Ready (crash-looping) and so not counted before, and a pod the
+        // controller added meanwhile (a scale-up) must not stand in for a replacement still starting.
+        const added = pods?.filter((p) => !before.uids.has(p.metadata.uid ?? "")) ?? [];
+        const fresh = added.filter((p) => readyPodCount([p], controller.uid) === 1);
+        const starting = notReadyPods(added, controller.uid);
         const enough = pods ? readyPodCount(pods, controller.uid, goneUid) >= before.ready : false;
-        if (fresh && fresh.length > 0 && enough) return fresh;
+        if (fresh.length > 0 && starting.length === 0 && enough) return fresh;
         if (options.signal.aborted) return "interrupted";
         if (clock.now() >= deadline) {
           const name = `${controller.kind}/${controller.name}`;
           if (!pods) return `${name}'s pods could not be listed within the wait timeout: ${failure}`;
           if (!enough)
             return `${name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`;
+          if (starting.length > 0)
+            return `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} not Ready within the wait timeout`;
           return `${name} had no new Ready pod within the wait timeout`;
         }
         await clock.sleep(options.pollMs, options.signal);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
-import { backOnOldDigest, readyPodCount } from "../../../src/core/readiness.js";
+import { backOnOldDigest, notReadyPods, readyPodCount } from "../../../src/core/readiness.js";
 import { digestOf, makePod } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
 
@@ -63,5 +63,9 @@ describe("after a deletion", () => {
     ];
     expect(readyPodCount(pods, "rs-uid")).toBe(2);
     expect(readyPodCount(pods, "rs-uid", "a")).toBe(1);
+    // Not Ready, of those that should serve: the Pending one, not the terminating one nor another's pod.
+    expect(notReadyPods(pods, "rs-uid")).toEqual(["d"]);
+    // A pod that has ended (evicted by its kubelet, Failed) was replaced already: it is not one short.
+    expect(notReadyPods([...pods, pod("e", { uid: "e", phase: "Failed" })], "rs-uid")).toEqual(["d"]);
   });
 });

@@ -231,6 +231,15 @@ describe("what counts as the replacement being up", () => {
     expect(cluster.lowestReady("web")).toBe(1);
   });
 
+  it("a pod an autoscaler adds meanwhile does not stand in for the replacement: the next pod waits for it", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    // The replacement of web-0 is Ready at 3 s; a pod added at 0.5 s is Ready at 0.6 s.
+    clock.at(500, () => cluster.scaleTo("web", 3, 100));
+    await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201", "3000 evict shop/web-1 → 201"]);
+  });
+
   it("another pod of the controller not Ready (a bad image from the last run, say): no Ready pod goes", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
@@ -241,6 +250,18 @@ describe("what counts as the replacement being up", () => {
       "ReplicaSet/web has 1 pod not Ready (web-2): restarting a Ready one now would leave it shorter";
     expect(reported).toEqual([`web-0 not-started: ${reason}`, `web-1 not-started: ${reason}`]);
     expect(cluster.lowestReady("web")).toBe(2);
+  });
+
+  it("a Ready pod left for a sibling not Ready does not hold back that sibling, which costs no capacity", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    cluster.setUnready("web-1");
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-1 → 201"]);
+    expect(reported).toEqual([
+      "web-0 not-started: ReplicaSet/web has 1 pod not Ready (web-1): restarting a Ready one now would leave it shorter",
+      "web-1 evicted",
+    ]);
   });
 
   it("a pod that was not Ready, replaced on the old digest: the problem is found", async () => {
