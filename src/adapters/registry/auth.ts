@@ -160,10 +160,14 @@ function fingerprint(credential: Credential | null): string {
  * a user:password pair as Basic sends it) is blanked out before anything is kept.
  */
 export function detailOf(body: Buffer, secrets: readonly (string | undefined)[] = []): string {
-  let text = body.toString("utf8").trim();
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) text = text.replaceAll(secret, "<redacted>");
-  }
+  // Before and after parsing: JSON may escape a secret's characters (Go writes & < > as \u0026…).
+  const blank = (text: string): string => {
+    let out = text;
+    for (const secret of secrets)
+      if (secret && secret.length >= 4) out = out.replaceAll(secret, "<redacted>");
+    return out;
+  };
+  const text = blank(body.toString("utf8").trim());
   if (text === "") return "";
   let message = "";
   try {
@@ -181,6 +185,6 @@ export function detailOf(body: Buffer, secrets: readonly (string | undefined)[] 
   } catch {
     message = text.startsWith("<") ? "" : text;
   }
-  const line = String(message).split("\n")[0]!.trim();
+  const line = blank(String(message)).split("\n")[0]!.trim();
   return line === "" ? "" : `: ${line.length > 160 ? `${line.slice(0, 157)}...` : line}`;
 }

@@ -34,6 +34,12 @@ describe("detailOf", () => {
     }
   });
 
+  it("a secret the JSON escapes (Go writes & < > as \\u0026…) is blanked out as parsed too", () => {
+    const odd = { username: "puller", password: "p&ss<word>", source: "secret shop/regcred" };
+    const text = '{"errors":[{"code":"UNAUTHORIZED","message":"bad password p\\u0026ss\\u003cword\\u003e"}]}';
+    expect(detailOf(body(text), credentialSecrets(odd))).toBe(": UNAUTHORIZED: bad password <redacted>");
+  });
+
   it("blanked out before the line is clipped: no tail of a long secret survives the cut", () => {
     const token = `tok-${"z".repeat(200)}`;
     const detail = detailOf(body(`${"a".repeat(150)} ${token}`), [token]);
