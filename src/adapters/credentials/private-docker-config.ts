@@ -5,7 +5,7 @@
  * `docker image inspect` reads.
  */
 import { existsSync, readFileSync, symlinkSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Credential } from "../../core/keyring.js";
 import { createPrivateDir, writePrivateFile } from "../private-dir.js";
 import { dockerServerAddress } from "./docker-config.js";
@@ -21,7 +21,8 @@ export function userDockerEngine(
   env: Readonly<Record<string, string | undefined>>,
   home: string,
 ): DockerEngineChoice {
-  const configDir = env["DOCKER_CONFIG"] || join(home, ".docker");
+  // Absolute: the private config's link to its context store must not resolve inside the temp dir.
+  const configDir = resolve(env["DOCKER_CONFIG"] || join(home, ".docker"));
   try {
     const config = JSON.parse(readFileSync(join(configDir, "config.json"), "utf8")) as {
       currentContext?: unknown;
@@ -71,7 +72,14 @@ export function writeEmptyDockerConfig(engine: DockerEngineChoice): string {
 function privateDockerConfig(config: Record<string, unknown>, engine: DockerEngineChoice): string {
   const dir = createPrivateDir("kubectl-autoupdate-docker");
   const contexts = join(engine.configDir, "contexts");
-  if (existsSync(contexts)) symlinkSync(contexts, join(dir, "contexts"));
+  // A junction on Windows: a directory symlink there needs an administrator or developer mode.
+  if (existsSync(contexts)) {
+    try {
+      symlinkSync(contexts, join(dir, "contexts"), process.platform === "win32" ? "junction" : "dir");
+    } catch {
+      // Without the store docker uses its default engine, as it did before contexts were kept.
+    }
+  }
   const json = engine.currentContext ? { ...config, currentContext: engine.currentContext } : config;
   writePrivateFile(dir, "config.json", `${JSON.stringify(json)}\n`);
   return dir;

@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   userDockerEngine,
@@ -65,6 +65,17 @@ describe("the user's docker context, kept by every private config", () => {
     removePrivateDirs();
     // Removing the private configs removes the links, never the user's context store.
     expect(existsSync(join(engine.configDir, "contexts", "meta", "abc", "meta.json"))).toBe(true);
+  });
+
+  it("a relative $DOCKER_CONFIG is taken from the working directory, so the link resolves", () => {
+    const elsewhere = home({ currentContext: "rootless" });
+    const engine = userDockerEngine(
+      { DOCKER_CONFIG: relative(process.cwd(), join(elsewhere, ".docker")) },
+      home(),
+    );
+    expect(engine.configDir).toBe(join(elsewhere, ".docker"));
+    const dir = writeEmptyDockerConfig(engine);
+    expect(existsSync(join(dir, "contexts", "meta", "abc", "meta.json"))).toBe(true);
   });
 
   it("$DOCKER_CONFIG is where the config is read", () => {
