@@ -306,6 +306,7 @@ export class Kubectl {
   async listWorkloads(
     kind: WorkloadKind,
     scope: Pick<PodScope, "namespace" | "allNamespaces">,
+    warn?: Warn,
   ): Promise<Workload[]> {
     const unselected = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
     return this.pagedList(
@@ -313,6 +314,7 @@ export class Kubectl {
       unselected,
       workloadShape,
       parsedBy((w: Workload) => slimWorkload(kind, w)),
+      warn,
     );
   }
 

@@ -51,7 +51,8 @@ export const workloadShape: Shape = {
         generation: true,
         resourceVersion: true,
         labels: true,
-        annotations: true,
+        // Not last-applied-configuration and the like: a whole manifest per workload.
+        annotations: { keep: { [argoTrackingAnnotation]: true }, others: "drop" },
       },
       others: "drop",
     },

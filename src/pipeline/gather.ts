@@ -143,7 +143,7 @@ export async function gatherWorkloads(
   await Promise.all(
     kinds.map(async (kind) => {
       try {
-        for (const w of await kubectl.listWorkloads(kind, where)) {
+        for (const w of await kubectl.listWorkloads(kind, where, (line) => warnings.push(line))) {
           workloads.set(workloadKey(w.metadata.namespace ?? "", kind, w.metadata.name), w);
         }
       } catch (error) {
