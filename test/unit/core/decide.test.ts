@@ -688,7 +688,11 @@ describe("pod actions", () => {
       const V15 = digestOf("web v1.5");
       expect(only({ ...restartedFor(`app=${OLD}>${V15}`), containers: [cached] }).action).toBe("delete");
       // Restarted from v1.5 to v2 once; the pod now runs v1 (not what that restart came from).
-      expect(only({ ...restartedFor(`app=${V15}>${NEW}`), containers: [cached] }).action).toBe("delete");
+      const again = only({ ...restartedFor(`app=${V15}>${NEW}`), containers: [cached] });
+      expect(again.action).toBe("delete");
+      // What it carries goes with it, for the next rollout's record to keep (core/restarted-for.ts).
+      expect(again.restartedBefore).toBe(`app=${V15}>${NEW}`);
+      expect(only({ containers: [cached] }).restartedBefore).toBeUndefined();
     });
 
     it("another stale container that restart was not for: restarted; all of them: left", () => {

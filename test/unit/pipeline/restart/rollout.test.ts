@@ -33,6 +33,17 @@ describe("one rollout per controller", () => {
     expect(clock.elapsed()).toBe(10_000);
     expect(reported).toEqual(["Deployment/web rolled-out 3"]);
     expect(problems).toEqual([]);
+    // Rolled again for the same digest from another old one: the record keeps the first move too.
+    const other = `sha256:${"2".repeat(64)}`;
+    const carried = pods.map((p) => ({
+      ...p,
+      restartedBefore: `app=${oldDigest}>${newDigest}`,
+      containers: p.containers.map((c) => ({ ...c, runningDigest: other })),
+    }));
+    await runRestart(clock, cluster, carried);
+    expect(cluster.restartedFor.get("shop/web")).toBe(
+      `app=${oldDigest}>${newDigest},app=${other}>${newDigest}`,
+    );
     expect(rollouts).toHaveLength(1);
     expect(Object.values(cluster.digests("web"))).toEqual([newDigest, newDigest, newDigest]);
     // Never fewer than 3 Ready: maxUnavailable 0.
