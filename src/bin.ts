@@ -17,11 +17,17 @@ const onSignal = (signal: keyof typeof exitCodes) => {
 // leaving a private docker config behind.
 for (const signal of Object.keys(exitCodes) as (keyof typeof exitCodes)[]) process.on(signal, onSignal);
 process.on("exit", removePrivateDirs);
-// A reader that stopped reading (`| head`) ends the run quietly, as SIGPIPE ends kubectl: 128 + 13.
+/**
+ * Set once stdout's reader has gone (`| head`): the run then stops as on a first Ctrl-C (nothing new
+ * starts; a restart in flight is still checked and recorded), prints nothing more there, and ends with
+ * 141, the code SIGPIPE ends kubectl with (128 + 13).
+ */
+let stdoutGone = false;
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
-  removePrivateDirs();
-  process.exit(141);
+  if (stdoutGone) return;
+  stdoutGone = true;
+  controller.abort(new Error("stdout was closed"));
 });
 
 // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
@@ -41,7 +47,7 @@ void main(process.argv.slice(2), {
 function exitWhenWritten(code: number): void {
   let pending = 2;
   const done = () => {
-    if (--pending === 0) process.exit(code);
+    if (--pending === 0) process.exit(stdoutGone ? 141 : code);
   };
   process.stdout.write("", done);
   process.stderr.write("", done);

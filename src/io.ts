@@ -10,9 +10,17 @@ export interface Io {
   signal: AbortSignal;
 }
 
-/** Writes text made piece by piece, waiting whenever the reader is behind, so pieces do not pile up. */
+/**
+ * Writes text made piece by piece, waiting whenever the reader is behind, so pieces do not pile up. Stops
+ * when the stream is gone (its reader closed it: bin.ts ends the run), rather than wait for it forever.
+ */
 export async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
   for (const piece of pieces) {
-    if (!stream.write(piece)) await once(stream, "drain");
+    if (isGone(stream)) return;
+    if (!stream.write(piece)) await Promise.race([once(stream, "drain"), once(stream, "close")]);
   }
+}
+
+function isGone(stream: NodeJS.WritableStream): boolean {
+  return (stream as { destroyed?: boolean }).destroyed === true;
 }

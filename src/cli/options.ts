@@ -210,7 +210,10 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
     dryRun: raw.dryRun === true,
     wait: raw.wait !== false,
     // 0 would restart and then fail at once, the replacement unchecked: not waiting is --no-wait.
-    waitTimeoutMs: positiveDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout", "--no-wait"),
+    waitTimeoutMs:
+      raw.wait === false
+        ? parseDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout")
+        : positiveDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout", "--no-wait"),
     summaryJson: raw.summaryJson === true,
     ...(webhook ? { webhook } : {}),
     ...ownJobOf(env),

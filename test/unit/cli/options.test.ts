@@ -320,6 +320,17 @@ describe("apply in the CronJob's pod: its own Job, from the downward API", () =>
   });
 });
 
+describe("apply's --wait-timeout", () => {
+  it("must be longer than 0 when apply waits, and is not looked at beyond its form with --no-wait", () => {
+    expect(() => parseApplyOptions({ waitTimeout: "0s" }, {})).toThrow(
+      "--wait-timeout must be longer than 0 (or use --no-wait)",
+    );
+    expect(parseApplyOptions({ waitTimeout: "90s" }, {}).waitTimeoutMs).toBe(90_000);
+    expect(parseApplyOptions({ waitTimeout: "0s", wait: false }, {}).wait).toBe(false);
+    expect(() => parseApplyOptions({ waitTimeout: "soon", wait: false }, {})).toThrow("--wait-timeout");
+  });
+});
+
 describe("apply's result file, from the environment", () => {
   it.each<[Env, string | undefined]>([
     [{ KUBECTL_AUTOUPDATE_RESULT_FILE: "/dev/termination-log" }, "/dev/termination-log"],
