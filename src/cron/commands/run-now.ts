@@ -15,6 +15,7 @@ import {
   whyNotStarted,
 } from "../core/jobs.js";
 import { installSelector } from "../core/objects.js";
+import { runResults } from "../core/run-results.js";
 import type { CronDeps } from "../deps.js";
 import { findInstallation, type InstallationOptions, kubectlWords, requireCronJob } from "./installation.js";
 
@@ -58,7 +59,9 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
   }
   if (pods.length === 0) io.stderr.write(`warning: job ${name} has no pods left to read a log from\n`);
   if (finished.state === "Complete") {
-    io.stderr.write(`job.batch/${name} complete\n`);
+    // What the run said it did (restarted what, or gave way to which run): one line, as cron-status shows it.
+    const said = job.metadata.uid ? runResults(pods).get(job.metadata.uid) : undefined;
+    io.stderr.write(`job.batch/${name} complete${said ? `: ${said}` : ""}\n`);
     return;
   }
   throw new JobFailedError(`job ${name} failed${finished.reason ? `: ${finished.reason}` : ""}`);

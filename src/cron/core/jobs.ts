@@ -146,6 +146,7 @@ export function jobOutcome(job: JobObject): JobOutcome {
 export interface WaitingPod {
   metadata: { name: string };
   status?: {
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
     initContainerStatuses?: WaitingContainer[];
     containerStatuses?: WaitingContainer[];
   };
@@ -159,11 +160,19 @@ interface WaitingContainer {
 const startingReasons = new Set(["ContainerCreating", "PodInitializing"]);
 
 /**
- * Why a Job's pod does not start, from the kubelet's waiting reasons (CreateContainerConfigError for a
- * missing Secret, ImagePullBackOff…): `pod P: Reason: message`; undefined when nothing says so.
+ * Why a Job's pod does not start, from the scheduler (Unschedulable: no node with the CPU or memory it
+ * requests) or the kubelet's waiting reasons (CreateContainerConfigError for a missing Secret,
+ * ImagePullBackOff…): `pod P: Reason: message`; undefined when nothing says so.
  */
 export function whyNotStarted(pods: readonly WaitingPod[]): string | undefined {
   for (const pod of pods) {
+    const unscheduled = pod.status?.conditions?.find(
+      (c) => c.type === "PodScheduled" && c.status === "False",
+    );
+    if (unscheduled) {
+      const said = unscheduled.message ? `: ${unscheduled.message}` : "";
+      return `pod ${pod.metadata.name}: ${unscheduled.reason ?? "not scheduled"}${said}`;
+    }
     const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
     for (const { state } of statuses) {
       const waiting = state?.waiting;

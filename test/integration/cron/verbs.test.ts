@@ -453,17 +453,37 @@ describe("run-now", () => {
   });
 
   it("--wait follows the Job to Complete, prints the pod's log, exits 0", async () => {
+    // The pod as the kubelet leaves it: apply's result line as its container's termination message.
+    const ended = {
+      ...pod,
+      metadata: {
+        ...pod.metadata,
+        ownerReferences: [{ kind: "Job", name: "x", uid: "uid-of-created-job", controller: true }],
+      },
+      status: {
+        containerStatuses: [
+          {
+            name: "kubectl-autoupdate",
+            state: {
+              terminated: { exitCode: 0, reason: "Completed", message: "1 rolled out (of 1 planned)\n" },
+            },
+          },
+        ],
+      },
+    };
     fake
       .on(["get", "cronjobs.batch"], { stdout: cronJob })
       .on(itsJobs, { stdout: list([complete, failed]) })
       .on(["get", "jobs.batch"], { stdout: JSON.stringify(pending) }, { stdout: JSON.stringify(complete) })
-      .on(["get", "pods"], { stdout: list([pod]) })
+      .on(["get", "pods"], { stdout: list([ended]) })
       .on(["logs"], { stdout: 'NAMESPACE   POD\n{"kind":"RunSummary"}\n' });
     const result = await cli("run-now", "-n", "tools", "--wait", "--poll-interval=10ms");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('NAMESPACE   POD\n{"kind":"RunSummary"}\n');
     expect(result.stderr).toContain(": Pending\n");
     expect(result.stderr).toContain(": Complete\n");
+    // The run's own last word, from its container's termination message.
+    expect(result.stderr).toContain(" complete: 1 rolled out (of 1 planned)\n");
     expect(fake.calls().find((c) => c.argv.includes("logs"))!.argv).toEqual([
       "logs",
       "job-pod-1",

@@ -96,6 +96,20 @@ describe("jobOutcome", () => {
     expect(whyNotStarted([pod("ImagePullBackOff")])).toBe("pod p: ImagePullBackOff");
   });
 
+  it("says why a Job's pod is not scheduled (no node has what it requests)", () => {
+    const message = "0/3 nodes are available: 3 Insufficient memory.";
+    const unscheduled = {
+      metadata: { name: "p" },
+      status: { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message }] },
+    };
+    expect(whyNotStarted([unscheduled])).toBe(`pod p: Unschedulable: ${message}`);
+    const scheduled = {
+      metadata: { name: "p" },
+      status: { conditions: [{ type: "PodScheduled", status: "True" }] },
+    };
+    expect(whyNotStarted([scheduled])).toBeUndefined();
+  });
+
   it("a FailureTarget or SuccessCriteriaMet condition alone is not the end yet", () => {
     const failing = structuredClone(job("kubectl-autoupdate-manual-8r8nt"));
     failing.status!.conditions = failing.status!.conditions!.filter((c) => c.type !== "Failed");
