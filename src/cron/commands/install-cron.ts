@@ -16,6 +16,7 @@ import { applyChange } from "../core/apply-change.js";
 import {
   buildInstallObjects,
   clusterInstallSelector,
+  dryRunnable,
   fieldManager,
   type InstallObject,
   type InstallSpec,
@@ -64,7 +65,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     );
   }
   const before = new Map(existing.map((o) => [key(o), o.metadata.resourceVersion]));
-  await applyServerSide(deps.kubectl, manifests, fieldManager, true);
+  await applyServerSide(deps.kubectl, dryRunnable(manifests, existing), fieldManager, true);
   const applied = await applyServerSide(deps.kubectl, manifests, fieldManager);
   for (const object of applied) {
     const change = applyChange(before.get(key(object)), object.metadata.resourceVersion);

@@ -222,6 +222,24 @@ export interface InstallObject {
   [key: string]: unknown;
 }
 
+/**
+ * The objects a server-side dry run can check before anything is applied: all but a binding whose Role
+ * does not exist yet. The API server checks a binding against its Role's rules, so without the Role only
+ * someone allowed to `bind` any Role passes; a namespace admin, who may create the Role with these
+ * rules, is refused though the real apply, Role first, would pass. Whoever may create the Role may bind
+ * it, so its own dry run stands for the binding's.
+ */
+export function dryRunnable(
+  wanted: readonly InstallObject[],
+  existing: readonly { kind?: string; metadata: { name: string } }[],
+): InstallObject[] {
+  const present = new Set(existing.map((o) => `${o.kind}/${o.metadata.name}`));
+  return wanted.filter((o) => {
+    const role = (o as { roleRef?: { kind: string; name: string } }).roleRef;
+    return role === undefined || present.has(`${role.kind}/${role.name}`);
+  });
+}
+
 /** The command the job's container runs. */
 function jobCommand(spec: InstallSpec): string[] {
   const command = ["kubectl-autoupdate", "apply", "--yes", "--summary-json", "--color=never"];

@@ -4,6 +4,7 @@ import { parseInstallCronOptions, type RawInstallCronFlags } from "../../../../s
 import { ignoreLabel } from "../../../../src/core/k8s.js";
 import {
   buildInstallObjects,
+  dryRunnable,
   type InstallObject,
   type InstallSpec,
   othersObjects,
@@ -65,6 +66,24 @@ describe("install-cron manifests", () => {
         expect(document.toJS().metadata.namespace).toBe(namespace);
       }
     }
+  });
+
+  it("the server-side dry run leaves out a binding whose Role does not exist yet (a namespace admin's first install)", () => {
+    const kinds = (objects: InstallObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    const first = manifestsFor({ namespace: "tools" });
+    expect(kinds(dryRunnable(first, []))).not.toContain("RoleBinding/kubectl-autoupdate");
+    expect(kinds(dryRunnable(first, []))).toContain("Role/kubectl-autoupdate");
+    // Installed before: the Role is there, and the binding is checked with the rest.
+    expect(dryRunnable(first, [{ kind: "Role", metadata: { name: "kubectl-autoupdate" } }])).toEqual(first);
+    const cluster = manifestsFor({ namespace: "tools", allNamespaces: true });
+    const name = "tools:kubectl-autoupdate";
+    expect(kinds(dryRunnable(cluster, []))).not.toContain(`ClusterRoleBinding/${name}`);
+    expect(
+      dryRunnable(cluster, [
+        { kind: "ClusterRole", metadata: { name } },
+        { kind: "Role", metadata: { name: "kubectl-autoupdate" } },
+      ]),
+    ).toEqual(cluster);
   });
 
   it("-o json prints the same objects as a v1 List", () => {

@@ -1,0 +1,48 @@
+/**
+ * install-cron by someone who administers one namespace and nothing else: the built-in `admin` ClusterRole
+ * bound in that namespace, as a platform team hands it out. The API server lets a user create a Role only
+ * with permissions they hold, and bind one only when it exists (or they may `bind` any): install-cron's
+ * server-side dry run must not ask more than the real apply, Role first, needs.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { cli, json, selector, useCronCluster } from "../../support/cron-cluster.js";
+import { kk } from "../../support/e2e.js";
+
+const cluster = useCronCluster();
+const user = "ns-admin@example.com";
+const ns = "t-admin";
+
+describe("install-cron as a namespace admin", () => {
+  beforeAll(async () => {
+    await cluster.namespace(ns);
+    await kk(["create", "rolebinding", "ns-admin", "--clusterrole=admin", `--user=${user}`, "-n", ns]);
+  });
+
+  it.each(["auto", "evict", "delete", "rollout"])(
+    "--strategy %s installs, and uninstall-cron removes it",
+    async (strategy) => {
+      const result = await cli("install-cron", "-n", ns, "--strategy", strategy, "--as", user);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(
+        /^rolebinding\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate created$/m,
+      );
+      expect(result.stdout).toMatch(/^cronjob\.batch\/kubectl-autoupdate created$/m);
+      // ClusterRoles are beyond a namespace admin: an earlier -A install's cannot be looked for, and it says so.
+      expect(result.stderr).toContain(
+        `warning: could not look for leftovers of an earlier install: kubectl get failed: Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "${user}" cannot list resource "clusterroles"`,
+      );
+      expect(result.stderr).not.toMatch(/^error:/m);
+      const removed = await cli("uninstall-cron", "-n", ns, "--as", user);
+      expect(removed.code, removed.stderr).toBe(0);
+      const left = await json([
+        "get",
+        "serviceaccounts,roles,rolebindings,configmaps,cronjobs",
+        "-l",
+        selector,
+        "-n",
+        ns,
+      ]);
+      expect(left.items).toEqual([]);
+    },
+  );
+});
