@@ -116,7 +116,16 @@ function expected(
   s: Subject,
 ): { method: Method | "skip"; reason: string; warning?: string } {
   const name = `${s.kind}/${s.name}`;
-  const evicted = (why: string) => ({ method: "evict" as const, reason: `${why}: evicted one at a time` });
+  // auto evicting a workload of one replica says it is down meanwhile (a ReplicaSet's count is not read).
+  const down =
+    s.pods === 1 && (s.kind === "Deployment" || s.kind === "StatefulSet")
+      ? { warning: `${name} has one replica: it is down until its replacement is Ready` }
+      : {};
+  const evicted = (why: string) => ({
+    method: "evict" as const,
+    reason: `${why}: evicted one at a time`,
+    ...down,
+  });
   if (strategy === "evict") {
     return {
       method: "evict",
@@ -180,6 +189,7 @@ function expected(
         ? {
             method: "evict",
             reason: `${name} is managed by ${gitOps}: evicted one at a time rather than patched`,
+            ...down,
           }
         : {
             method: "rollout",
