@@ -161,6 +161,12 @@ export class InMemoryCluster implements RestartApi {
     this.sample();
   }
 
+  /** Labels a pod, as `kubectl label` would (an opt-out, say). */
+  labelPod(podName: string, labels: Record<string, string>): void {
+    const pod = this.pods.find((p) => p.metadata.name === podName)!;
+    pod.metadata.labels = { ...pod.metadata.labels, ...labels };
+  }
+
   /** Ready pods of a controller now. */
   readyPods(name: string): number {
     const controller = this.controllers.find((c) => c.spec.name === name)!;

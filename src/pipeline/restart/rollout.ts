@@ -6,7 +6,7 @@
  * on the server and is reported so.
  */
 
-import type { Pod } from "../../core/k8s.js";
+import { ignoreLabel, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
 import { decideRestart } from "../../core/restart-strategy.js";
@@ -96,9 +96,19 @@ async function rollOutWorkload(
   const current = await api.getWorkload(kind, namespace, target.name);
   if (!current) return { kind: "not-started", reason: `${name} was not found` };
   read.uid = current.metadata.uid;
+  // Its pods as they are now, which the rollout would replace: all of them, beyond the plan's selection.
+  const selector = current.spec.selector ? selectorString(current.spec.selector) : "";
+  const live = selector === "" ? [] : await api.listPodsBySelector(namespace, selector);
+  const planned = new Set(group.map((p) => p.uid));
+  if (selector !== "" && !live.some((p) => planned.has(p.metadata.uid ?? ""))) {
+    return { kind: "not-started", reason: `changed since the plan: its planned pods were all replaced` };
+  }
   const decision = decideRestart(options.strategy, target, {
     workload: current,
     pods: group.map((p) => p.name),
+    optedOut: live
+      .filter((p) => p.metadata.labels?.[ignoreLabel] === "true" && !p.metadata.deletionTimestamp)
+      .map((p) => p.metadata.name),
   });
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };
   if (decision.strategy !== "rollout") {

@@ -15,6 +15,45 @@ function setup() {
 }
 
 describe("one rollout per controller", () => {
+  it("rolled again for the same digest from another old one: the record keeps the earlier move too", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    const other = `sha256:${"2".repeat(64)}`;
+    // Pods an earlier rollout made for newDigest, come back on another node's cached digest.
+    const carried = pods.map((p) => ({
+      ...p,
+      restartedBefore: `app=${oldDigest}>${newDigest}`,
+      containers: p.containers.map((c) => ({ ...c, runningDigest: other })),
+    }));
+    await runRestart(clock, cluster, carried);
+    expect(cluster.restartedFor.get("shop/web")).toBe(
+      `app=${oldDigest}>${newDigest},app=${other}>${newDigest}`,
+    );
+  });
+
+  it("a pod opted out since the plan, or outside its selection (-l): not rolled, it would replace that pod", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 3, strategy: "rollout" });
+    const ignored = pods[2]!.name;
+    cluster.labelPod(ignored, { "kubectl-autoupdate/ignore": "true" });
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 2), { strategy: "auto" });
+    expect(cluster.patches()).toEqual([]);
+    expect(reported).toEqual([
+      `Deployment/web not-started: changed since the plan: Deployment/web's rollout would also replace ${ignored}, opted out with kubectl-autoupdate/ignore=true: evicted one at a time`,
+    ]);
+  });
+
+  it("its planned pods all replaced since the plan (someone rolled it meanwhile): not rolled again", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    const gone = pods.map((p) => ({ ...p, uid: `${p.uid}-gone` }));
+    const { reported } = await runRestart(clock, cluster, gone);
+    expect(cluster.patches()).toEqual([]);
+    expect(reported).toEqual([
+      "Deployment/web not-started: changed since the plan: its planned pods were all replaced",
+    ]);
+  });
+
   it("patches the template once however many pods are stale, follows the rollout, checks the new pods", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({
@@ -33,17 +72,6 @@ describe("one rollout per controller", () => {
     expect(clock.elapsed()).toBe(10_000);
     expect(reported).toEqual(["Deployment/web rolled-out 3"]);
     expect(problems).toEqual([]);
-    // Rolled again for the same digest from another old one: the record keeps the first move too.
-    const other = `sha256:${"2".repeat(64)}`;
-    const carried = pods.map((p) => ({
-      ...p,
-      restartedBefore: `app=${oldDigest}>${newDigest}`,
-      containers: p.containers.map((c) => ({ ...c, runningDigest: other })),
-    }));
-    await runRestart(clock, cluster, carried);
-    expect(cluster.restartedFor.get("shop/web")).toBe(
-      `app=${oldDigest}>${newDigest},app=${other}>${newDigest}`,
-    );
     expect(rollouts).toHaveLength(1);
     expect(Object.values(cluster.digests("web"))).toEqual([newDigest, newDigest, newDigest]);
     // Never fewer than 3 Ready: maxUnavailable 0.
@@ -185,6 +213,7 @@ describe("dry run, --no-wait, Ctrl-C", () => {
     const { reported } = await runRestart(clock, cluster, pods, { dryRun: true });
     expect(cluster.calls).toEqual([
       "0 get Deployment shop/web",
+      "0 list pods shop app=web",
       "0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z (dry run)",
     ]);
     expect(reported).toEqual(["Deployment/web started"]);
