@@ -24,8 +24,9 @@ process.on("exit", removePrivateDirs);
  */
 let stdoutGone = false;
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code !== "EPIPE") throw error;
+  // Once gone, a later write's own failure says nothing new.
   if (stdoutGone) return;
+  if (error.code !== "EPIPE") throw error;
   stdoutGone = true;
   controller.abort(new Error("stdout was closed"));
 });

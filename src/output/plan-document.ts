@@ -2,7 +2,6 @@
  * The Plan document (apiVersion kubectl-autoupdate/v1): a published contract that other tools read.
  * Fields are listed one by one here so that nothing internal leaks into it by accident.
  */
-
 import type { Plan, PlanContainer } from "../core/plan.js";
 import { toYaml } from "./yaml.js";
 
