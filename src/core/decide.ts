@@ -8,7 +8,7 @@ import { type ContainerView, containersOf } from "./containers.js";
 import { tooNewFor } from "./image-age.js";
 import { type ImageRef, repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
-import { ignoreLabel, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
+import { ignoreLabel, isOptedOut, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
 import {
   type ContainerStatusVerdict,
@@ -166,7 +166,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   let action: PlanPod["action"] = "none";
   let reason = "";
   let warnings: readonly string[] = noWarnings;
-  const optedOut = pod.metadata.labels?.[ignoreLabel] === "true";
+  const optedOut = isOptedOut(pod.metadata);
   const restartedBefore = pod.metadata.annotations?.[restartedForAnnotation];
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {

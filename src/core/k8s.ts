@@ -91,6 +91,11 @@ export const eventReporter = "kubectl-autoupdate";
 /** A pod with this label set to "true" is never restarted (the tool's own CronJob pods carry it). */
 export const ignoreLabel = "kubectl-autoupdate/ignore";
 
+/** Whether the object is opted out with the ignore label. */
+export function isOptedOut(meta: Pick<ObjectMeta, "labels">): boolean {
+  return meta.labels?.[ignoreLabel] === "true";
+}
+
 /** The controller owner reference, the one whose controller recreates the object. */
 export function controllerOf(meta: ObjectMeta): OwnerReference | null {
   return meta.ownerReferences?.find((ref) => ref.controller === true) ?? null;

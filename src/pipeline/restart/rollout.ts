@@ -6,7 +6,7 @@
  * on the server and is reported so.
  */
 
-import { ignoreLabel, type Pod } from "../../core/k8s.js";
+import { isOptedOut, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
 import { decideRestart } from "../../core/restart-strategy.js";
@@ -107,7 +107,7 @@ async function rollOutWorkload(
     workload: current,
     pods: group.map((p) => p.name),
     optedOut: live
-      .filter((p) => p.metadata.labels?.[ignoreLabel] === "true" && !p.metadata.deletionTimestamp)
+      .filter((p) => isOptedOut(p.metadata) && !p.metadata.deletionTimestamp)
       .map((p) => p.metadata.name),
   });
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };
