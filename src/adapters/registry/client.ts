@@ -11,8 +11,13 @@ import { type Authenticator, credentialSecrets, detailOf } from "./auth.js";
 import type { Exchange, HttpAnswer, Transport } from "./transport.js";
 import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";
 
-/** The registry's answer to a manifest request, or why access failed. */
-export type ManifestAnswer = { ok: true; answer: HttpAnswer } | { ok: false; reason: string };
+/**
+ * The registry's answer to a manifest request, or why access failed. `secrets`: what the accepted request
+ * carried, to be blanked from any error body the registry echoes it in.
+ */
+export type ManifestAnswer =
+  | { ok: true; answer: HttpAnswer; secrets: readonly (string | undefined)[] }
+  | { ok: false; reason: string };
 
 type HostAuth = { ok: true; auth: RegistryAuthScheme } | { ok: false; reason: string };
 
@@ -87,9 +92,10 @@ export class RegistryClient {
         );
         if (!exchange.ok) return exchange;
         const { status } = exchange.answer;
+        const secrets = [authorization.header?.replace(/^\S+ /, ""), ...credentialSecrets(credential)];
         if (status !== 401 && status !== 403) {
           this.workedWith.set(repository, credential);
-          return exchange;
+          return { ...exchange, secrets };
         }
         const challenge = registryAuthScheme(exchange.answer.headers.get("www-authenticate"));
         // Worth it only when the new challenge changes what is sent: not for Basic without a credential, nor
@@ -107,9 +113,7 @@ export class RegistryClient {
           authorization.forget();
           continue;
         }
-        const sent = authorization.header?.replace(/^\S+ /, "");
-        const detail =
-          method === "HEAD" ? "" : detailOf(exchange.answer.body, [sent, ...credentialSecrets(credential)]);
+        const detail = method === "HEAD" ? "" : detailOf(exchange.answer.body, secrets);
         failures.push(`${status === 401 ? "401 unauthorized" : "403 forbidden"}${detail} (${who})`);
         break;
       }

@@ -14,11 +14,11 @@ import type { ImageDescription, ManifestInfo, TagResolution } from "../../core/r
 import { createHttpFetch } from "../http/http-fetch.js";
 import type { Resolver } from "../resolver.js";
 import { Authenticator, detailOf } from "./auth.js";
-import { RegistryClient } from "./client.js";
+import { type ManifestAnswer, RegistryClient } from "./client.js";
 import { rateLimitNote } from "./rate-limit.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.js";
 import { TokenCache } from "./token-cache.js";
-import { type HttpAnswer, type RequestStats, Transport, type TransportOptions } from "./transport.js";
+import { type RequestStats, Transport, type TransportOptions } from "./transport.js";
 
 /** How the registry resolver reaches registries. */
 export interface RegistryResolverOptions {
@@ -95,7 +95,7 @@ export class RegistryResolver implements Resolver {
       }
       // No digest header (some registries omit it) or HEAD not allowed: read the manifest and hash it.
       if (status === 200 || status === 405) return await this.resolveByGet(ref, ref.tag, credentials, signal);
-      return { ok: false, reason: failureOf(status, head.answer, `tag ${ref.tag}`) };
+      return { ok: false, reason: failureOf(head, `tag ${ref.tag}`) };
     } catch (error) {
       return {
         ok: false,
@@ -179,7 +179,7 @@ export class RegistryResolver implements Resolver {
     const got = await this.client.manifest("GET", ref, tag, credentials, signal);
     if (!got.ok) return got;
     const { status, headers, body } = got.answer;
-    if (status !== 200) return { ok: false, reason: failureOf(status, got.answer, `tag ${tag}`) };
+    if (status !== 200) return { ok: false, reason: failureOf(got, `tag ${tag}`) };
     const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
     const info = readManifest(body.toString("utf8"));
     if (!info.ok) return info;
@@ -202,8 +202,8 @@ export class RegistryResolver implements Resolver {
     const got = await this.client.manifest("GET", ref, digest, credentials, signal);
     if (!got.ok) return got;
     const { status, body } = got.answer;
-    if (status === 404) return { ok: false, reason: failureOf(status, got.answer, digest), missing: true };
-    if (status !== 200) return { ok: false, reason: failureOf(status, got.answer, digest) };
+    if (status === 404) return { ok: false, reason: failureOf(got, digest), missing: true };
+    if (status !== 200) return { ok: false, reason: failureOf(got, digest) };
     const actual = `${algorithm}:${createHash(algorithm).update(body).digest("hex")}`;
     if (actual !== digest) {
       return {
@@ -258,8 +258,7 @@ export class RegistryResolver implements Resolver {
   ): Promise<{ ok: true; config: unknown } | { ok: false; reason: string }> {
     const got = await this.client.blob(ref, digest, credentials, signal);
     if (!got.ok) return got;
-    if (got.answer.status !== 200)
-      return { ok: false, reason: failureOf(got.answer.status, got.answer, `config ${digest}`) };
+    if (got.answer.status !== 200) return { ok: false, reason: failureOf(got, `config ${digest}`) };
     const algorithm = digest.split(":")[0]!;
     const actual = `${algorithm}:${createHash(algorithm).update(got.answer.body).digest("hex")}`;
     if (actual !== digest)
@@ -272,8 +271,10 @@ export class RegistryResolver implements Resolver {
   }
 }
 
-function failureOf(status: number, answer: HttpAnswer, what: string): string {
-  const detail = detailOf(answer.body);
+/** Why a request the registry accepted failed: its status and error body, without what the request carried. */
+function failureOf(got: Extract<ManifestAnswer, { ok: true }>, what: string): string {
+  const { status, body } = got.answer;
+  const detail = detailOf(body, got.secrets);
   if (status === 404) return `${what} not found (404${detail})`;
   if (status === 429) return `rate limited by the registry (429${detail})`;
   return `the registry answered ${status}${detail}`;

@@ -137,6 +137,24 @@ describe("registry resolver: credentials", () => {
     expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(2);
   });
 
+  it("an error body after the credential was accepted (404, 429, 5xx) echoes it: blanked out of the reason", async () => {
+    const pair = Buffer.from("ci:pw").toString("base64");
+    const { fetch } = fakeFetch((req) => {
+      if (req.url.endsWith("/v2/"))
+        return new Response("{}", { status: 401, headers: { "www-authenticate": 'Basic realm="x"' } });
+      // No digest on the HEAD, so the manifest is read: that GET's error body is what a reason keeps.
+      if (req.method === "HEAD") return new Response(null);
+      return new Response(`{"message":"upstream failed for ${req.authorization}"}`, { status: 502 });
+    });
+    const retry = { retries: 0, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 };
+    const answer = await resolver(fetch, { retry }).resolveTag(ref("reg.test/app:1"), [ci]);
+    expect(answer).toEqual({
+      ok: false,
+      reason: "the registry answered 502: upstream failed for Basic <redacted>",
+    });
+    expect(JSON.stringify(answer)).not.toContain(pair);
+  });
+
   it("a registry whose /v2/ is open but whose manifests want a token: learned once for the host", async () => {
     const handler = tokenRegistry({
       "app:1": { body: manifestBody, type: dockerManifest },
