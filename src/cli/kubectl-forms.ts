@@ -14,11 +14,62 @@ export function flagBoolean(value: string): boolean | undefined {
   return truths.has(value) ? true : falsehoods.has(value) ? false : undefined;
 }
 
-/** The words of the run with kubectl's forms of the verb's flags rewritten. */
+/**
+ * The words of the run with kubectl's forms of the verb's flags rewritten, and the verb's flags given
+ * before it (`-n web plan`, as kubectl takes `kubectl -n web get pods`) moved after it.
+ */
 export function kubectlForms(program: Command, argv: readonly string[]): string[] {
-  const verb = program.commands.find((command) => command.name() === argv.find((w) => !w.startsWith("-")));
-  if (!verb || verb.name() === "__complete") return [...argv];
-  const optionFor = (flag: string) => verb.options.find((o) => o.short === flag || o.long === flag);
+  const found = verbFirst(program, argv);
+  if (!found || found.verb.name() === "__complete") return [...argv];
+  return rewritten(found.verb, found.words);
+}
+
+/** The verb the words name, and the words with that verb first; null when they name none. */
+function verbFirst(program: Command, argv: readonly string[]): { verb: Command; words: string[] } | null {
+  const verbNamed = (word: string | undefined) => program.commands.find((command) => command.name() === word);
+  const first = argv.findIndex((w) => !w.startsWith("-"));
+  if (first === -1) return null;
+  if (first === 0) {
+    const verb = verbNamed(argv[0]);
+    return verb ? { verb, words: [...argv] } : null;
+  }
+  // Flags first: the verb is the first word naming one whose flags all the words before it are.
+  for (let at = first; at < argv.length; at++) {
+    const verb = verbNamed(argv[at]);
+    if (verb && onlyFlagsOf(verb, argv.slice(0, at))) {
+      return { verb, words: [argv[at]!, ...argv.slice(0, at), ...argv.slice(at + 1)] };
+    }
+  }
+  return null;
+}
+
+/** Whether the words are nothing but the verb's flags, each value-taking one followed by its value. */
+function onlyFlagsOf(verb: Command, words: readonly string[]): boolean {
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (!word.startsWith("-") || word === "--") return false;
+    // kubectl's log level, its number in the word or the next.
+    if (/^--?v(?:=\d+)?$/.test(word)) {
+      if (!word.includes("=") && /^\d+$/.test(words[i + 1] ?? "")) i++;
+      continue;
+    }
+    // `--flag`, `--flag=x`, `-n`, `-n=x`, `-nweb`, `-Av`: what names the flag is before = (or its first letter).
+    const name = word.startsWith("--") ? word.split("=")[0]! : word.slice(0, 2);
+    const option = optionOf(verb, name);
+    if (!option) return false;
+    const valueInWord = word.length > name.length;
+    if (takesValue(option) && !valueInWord && ++i >= words.length) return false;
+  }
+  return true;
+}
+
+function optionOf(verb: Command, flag: string): Option | undefined {
+  return verb.options.find((o) => o.short === flag || o.long === flag);
+}
+
+/** The words, the verb first, with kubectl's forms of its flags rewritten. */
+function rewritten(verb: Command, argv: readonly string[]): string[] {
+  const optionFor = (flag: string) => optionOf(verb, flag);
   const verbose = optionFor("--verbose");
   const words: string[] = [];
   /** Drops the words that gave this boolean flag earlier: with pflag, the last word for a flag wins. */

@@ -75,6 +75,41 @@ describe("kubectl's forms of a flag", () => {
     ]);
   });
 
+  it.each<[string[], string[]]>([
+    [
+      ["-n", "web", "plan"],
+      ["plan", "-n", "web"],
+    ],
+    [
+      ["-A", "apply", "--yes"],
+      ["apply", "-A", "--yes"],
+    ],
+    [
+      ["--context=prod", "-n=web", "-v", "6", "plan", "-o", "wide"],
+      ["plan", "--context=prod", "-n", "web", "--verbose", "-o", "wide"],
+    ],
+    [
+      ["-Av", "--as", "plan", "plan"],
+      ["plan", "-Av", "--as", "plan"],
+    ],
+    [
+      ["-nweb", "cron-status"],
+      ["cron-status", "-nweb"],
+    ],
+  ])("the verb's flags before it, as kubectl takes them: %j", (argv, expected) => {
+    expect(kubectlForms(createProgram(io, argv), argv)).toEqual(expected);
+  });
+
+  it.each([
+    [["--version"]],
+    [["-n", "web"]],
+    [["--bogus", "plan"]],
+    [["-n", "web", "x", "plan"]],
+    [["--yes", "plan"]],
+  ])("words that are not the verb's flags before a verb are left for commander to judge: %j", (argv) => {
+    expect(kubectlForms(createProgram(io, argv), argv)).toEqual(argv);
+  });
+
   it("a value commander would refuse is still refused: -A=maybe", async () => {
     await expect(flagsOf(["plan", "-A=maybe"])).rejects.toThrow(/unknown option/);
   });
