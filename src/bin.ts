@@ -18,18 +18,20 @@ const onSignal = (signal: keyof typeof exitCodes) => {
 for (const signal of Object.keys(exitCodes) as (keyof typeof exitCodes)[]) process.on(signal, onSignal);
 process.on("exit", removePrivateDirs);
 /**
- * Set once stdout's reader has gone (`| head`): the run then stops as on a first Ctrl-C (nothing new
- * starts; a restart in flight is still checked and recorded), prints nothing more there, and ends with
- * 141, the code SIGPIPE ends kubectl with (128 + 13).
+ * Set once the reader of stdout or stderr has gone (`| head`, `2>&1 | head`): the run then stops as on a
+ * first Ctrl-C (nothing new starts; a restart in flight is still checked and recorded), and ends with 141,
+ * the code SIGPIPE ends kubectl with (128 + 13). Ending at once instead could leave a restart unchecked.
  */
-let stdoutGone = false;
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  // Once gone, a later write's own failure says nothing new.
-  if (stdoutGone) return;
-  if (error.code !== "EPIPE") throw error;
-  stdoutGone = true;
-  controller.abort(new Error("stdout was closed"));
-});
+let outputGone = false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    // Once gone, a later write's own failure says nothing new.
+    if (outputGone) return;
+    if (error.code !== "EPIPE") throw error;
+    outputGone = true;
+    controller.abort(new Error(`${stream === process.stdout ? "stdout" : "stderr"} was closed`));
+  });
+}
 
 // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
 void main(process.argv.slice(2), {
@@ -48,7 +50,7 @@ void main(process.argv.slice(2), {
 function exitWhenWritten(code: number): void {
   let pending = 2;
   const done = () => {
-    if (--pending === 0) process.exit(stdoutGone ? 141 : code);
+    if (--pending === 0) process.exit(outputGone ? 141 : code);
   };
   process.stdout.write("", done);
   process.stderr.write("", done);

@@ -97,6 +97,19 @@ describe("a reader that stops reading", () => {
     const [code] = (await once(child, "close")) as [number];
     expect({ code, stderr }).toEqual({ code: 141, stderr: "" });
   });
+
+  it("stderr's reader gone (`2> >(head -1)`) ends the run the same way, not with a crash", async () => {
+    const cluster = staleCluster();
+    // -v writes every call on stderr, so the closed pipe is met at once.
+    const child = spawn(process.execPath, [cliPath, "plan", "-v", "--resolver", "registry"], {
+      env: { ...process.env, ...cluster.env(), NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stderr.destroy();
+    child.stdout.resume();
+    const [code] = (await once(child, "close")) as [number];
+    expect(code).toBe(141);
+  });
 });
 
 describe("errors name their cause on one line", () => {
