@@ -4,7 +4,7 @@ import { firstLine, howItEnded } from "../../adapters/exec.js";
 import { type Kubectl, parseList, podsBySelector } from "../../adapters/kubectl.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
-import type { CronJobObject, JobObject, NewJob, WaitingPod } from "../core/jobs.js";
+import type { CronJobObject, JobEvent, JobObject, NewJob, WaitingPod } from "../core/jobs.js";
 import { type InstallObject, jobContainerName } from "../core/objects.js";
 
 /** An object as the server returned it. */
@@ -126,6 +126,23 @@ export async function jobPods(
   return pods.sort((a, b) =>
     (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
   );
+}
+
+/** The Job controller's FailedCreate Events about one Job (by its UID), in any order. */
+export async function jobCreateFailures(
+  kubectl: Kubectl,
+  namespace: string,
+  jobUid: string,
+): Promise<JobEvent[]> {
+  const out = await kubectl.run([
+    "get",
+    "events",
+    `--namespace=${namespace}`,
+    `--field-selector=involvedObject.uid=${jobUid},reason=FailedCreate`,
+    "-o",
+    "json",
+  ]);
+  return parseList<JobEvent>(out, "get events");
 }
 
 /** The run's log: its container's, not an injected sidecar's; an error (e.g. no kubelet to ask) is returned, not thrown. */

@@ -4,7 +4,7 @@
  * its outcome.
  */
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
-import { createJob, getJob, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
+import { createJob, getJob, jobCreateFailures, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
 import {
   inProgressPhrase,
   type JobOutcome,
@@ -12,6 +12,7 @@ import {
   jobOutcome,
   type RunInProgress,
   runsInProgress,
+  whyNoPod,
   whyNotStarted,
 } from "../core/jobs.js";
 import { installSelector } from "../core/objects.js";
@@ -105,10 +106,15 @@ async function waitForJob(
   }
 }
 
-/** Why the Job's pod does not start, if its pods can be read and say so. */
+/**
+ * Why the Job's pod does not start, if its pods can be read and say so; with no pod at all, why the Job
+ * controller could not make one (a quota, an admission policy), if its Events can be read.
+ */
 async function notStarted(deps: CronDeps, namespace: string, jobUid: string): Promise<string | undefined> {
   try {
-    return whyNotStarted(await jobPods(deps.kubectl, namespace, jobUid));
+    const pods = await jobPods(deps.kubectl, namespace, jobUid);
+    if (pods.length > 0) return whyNotStarted(pods);
+    return whyNoPod(await jobCreateFailures(deps.kubectl, namespace, jobUid));
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
     return undefined;

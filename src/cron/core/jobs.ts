@@ -184,6 +184,31 @@ export function whyNotStarted(pods: readonly WaitingPod[]): string | undefined {
   return undefined;
 }
 
+/** A Warning Event about a Job, as the Job controller records one. */
+export interface JobEvent {
+  reason?: string;
+  message?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  metadata?: { creationTimestamp?: string };
+}
+
+/**
+ * Why a Job has no pod: the latest FailedCreate the Job controller recorded (a ResourceQuota exceeded, an
+ * admission policy refusing the pod), as `FailedCreate: message`; undefined when it recorded none.
+ */
+export function whyNoPod(events: readonly JobEvent[]): string | undefined {
+  const when = (e: JobEvent) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "";
+  const latest = events
+    .filter((e) => e.reason === "FailedCreate")
+    .reduce<JobEvent | undefined>(
+      (last, e) => (last === undefined || when(e) >= when(last) ? e : last),
+      undefined,
+    );
+  if (latest === undefined) return undefined;
+  return `${latest.reason}${latest.message ? `: ${latest.message}` : ""}`;
+}
+
 /** The Jobs the CronJob with this UID controls, whether the schedule or run-now made them. */
 export function jobsOf(cronJobUid: string | undefined, jobs: readonly JobObject[]): JobObject[] {
   return jobs.filter((job) => cronJobUid !== undefined && controllingCronJob(job)?.uid === cronJobUid);

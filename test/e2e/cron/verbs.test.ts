@@ -141,3 +141,15 @@ describe("run-now, cron-status, uninstall-cron", () => {
     expect((await json(["get", "clusterroles,clusterrolebindings", "-l", selector])).items).toEqual([]);
   });
 });
+
+describe("run-now --wait on a Job the Job controller cannot make a pod for", () => {
+  it("shows the controller's FailedCreate (a ResourceQuota of no pods) while it waits", async () => {
+    await cluster.namespace("t5");
+    expect((await cli("install-cron", "-n", "t5", "--suspend")).code).toBe(0);
+    await kk(["create", "quota", "no-pods", "--hard=pods=0", "-n", "t5"]);
+    const result = await cli("run-now", "-n", "t5", "--wait", "--poll-interval=200ms", "--timeout=20s");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/: Pending \(FailedCreate: Error creating: .*forbidden: .*quota/);
+    expect(result.stderr).toContain("still Pending after --timeout");
+  });
+});

@@ -253,7 +253,26 @@ describe("the commands it tells you to run next name this installation in this c
 });
 
 describe("run-now --wait on a Job whose pod does not start", () => {
-  it("says why while it waits", async () => {
+  const waiting = { reason: "CreateContainerConfigError", message: 'secret "hook" not found' };
+  const quota =
+    'Error creating: pods "kubectl-autoupdate-manual-abcde-x" is forbidden: exceeded quota: compute';
+  it.each([
+    [
+      "a pod that waits: its container's reason",
+      [
+        {
+          metadata: { name: "job-pod" },
+          status: { containerStatuses: [{ name: "kubectl-autoupdate", state: { waiting } }] },
+        },
+      ],
+      'pod job-pod: CreateContainerConfigError: secret "hook" not found',
+    ],
+    [
+      "no pod at all: the Job controller's latest FailedCreate (a quota, an admission policy)",
+      [],
+      `FailedCreate: ${quota}`,
+    ],
+  ])("says why while it waits: %s", async (_, pods, why) => {
     const clock = new FakeClock();
     const answer = (stdout: unknown) => ({
       exitCode: 0,
@@ -263,9 +282,12 @@ describe("run-now --wait on a Job whose pod does not start", () => {
     });
     const job = {
       metadata: { name: "kubectl-autoupdate-manual-abcde", namespace: "tools", uid: "job-uid" },
-      status: { active: 1, ready: 0 },
+      status: pods.length > 0 ? { active: 1, ready: 0 } : {},
     };
-    const waiting = { reason: "CreateContainerConfigError", message: 'secret "hook" not found' };
+    const events = [
+      { reason: "FailedCreate", message: "an older refusal", lastTimestamp: "2026-12-02T10:00:00Z" },
+      { reason: "FailedCreate", message: quota, lastTimestamp: "2026-12-02T10:00:05Z" },
+    ];
     const exec: Exec = async (_file, args) => {
       const text = args.join(" ");
       if (text.startsWith("get cronjobs.batch")) {
@@ -275,18 +297,18 @@ describe("run-now --wait on a Job whose pod does not start", () => {
         });
       }
       if (text.startsWith("create") || text.startsWith("get jobs.batch")) return answer(job);
-      if (text.startsWith("get pods")) {
-        const status = { containerStatuses: [{ name: "kubectl-autoupdate", state: { waiting } }] };
-        return answer({ items: [{ metadata: { name: "job-pod" }, status }] });
-      }
+      if (text.startsWith("get pods")) return answer({ items: pods });
+      if (
+        text ===
+        "get events --namespace=tools --field-selector=involvedObject.uid=job-uid,reason=FailedCreate -o json"
+      )
+        return answer({ items: events });
       throw new Error(`unexpected kubectl ${text}`);
     };
     const { deps: d, out } = deps(clock, exec);
     const run = clock.run(runNowCommand(d, { ...options, timeoutMs: 10_000 }));
     await expect(run).rejects.toBeInstanceOf(JobFailedError);
-    expect(out.stderr).toContain(
-      'job.batch/kubectl-autoupdate-manual-abcde: Pending (pod job-pod: CreateContainerConfigError: secret "hook" not found)\n',
-    );
+    expect(out.stderr).toContain(`job.batch/kubectl-autoupdate-manual-abcde: Pending (${why})\n`);
   });
 
   it("the log printed is the run's own container's, not an injected sidecar's", async () => {
