@@ -30,18 +30,22 @@ export function restartedForValue(containers: Iterable<PlanContainer>): string |
 
 /**
  * What a rollout of these pods is for: their stale containers' moves, and the moves an earlier rollout
- * recorded (the pods carry its record) to the same new digest. A replacement that came back on another old
- * digest (each node caches its own) is then recognised too: without them, two nodes' cached digests would
- * have each rollout undo the other's record, and the workload rolled at every run.
+ * recorded (the pods carry its record) that this one does not replace. Kept are the moves to the same new
+ * digest (each node caches its own old one: without them, two nodes' digests would have each rollout undo
+ * the other's record) and the moves of containers this rollout has none for (not selected by --image, or
+ * unknown this run): without them, a sidecar recorded as restarted in vain would be rolled again after
+ * every rollout for another container.
  */
 export function rolloutRestartedFor(pods: readonly PlanPod[]): string | null {
   const planned = restartedForValue(pods.flatMap((p) => p.containers));
   if (planned === null) return null;
   const moves = movesOf(planned);
+  const containerOf = (move: string) => move.slice(0, move.indexOf("="));
   const targets = new Set([...moves].map((move) => move.replace(/=.*>/, "=>")));
+  const moved = new Set([...moves].map(containerOf));
   for (const pod of pods) {
     for (const move of pod.restartedBefore ? movesOf(pod.restartedBefore) : []) {
-      if (targets.has(move.replace(/=.*>/, "=>"))) moves.add(move);
+      if (targets.has(move.replace(/=.*>/, "=>")) || !moved.has(containerOf(move))) moves.add(move);
     }
   }
   return [...moves].sort().join(",");

@@ -77,11 +77,24 @@ describe("what a rollout is for: its pods' moves and the earlier rollouts' to th
     );
   });
 
-  it("an earlier move to another digest, or of another container, is not kept", () => {
-    const before = `app=${OLD}>${THIRD},side=${OLD}>${NEW}`;
+  it("an earlier move of the same container to another digest is not kept", () => {
+    const before = `app=${OLD}>${THIRD}`;
     expect(rolloutRestartedFor([pod([container("app", "stale", NEW, OTHER)], before)])).toBe(
       `app=${OTHER}>${NEW}`,
     );
+  });
+
+  it("a container this rollout has no move for (another --image, unknown this run) keeps its earlier move", () => {
+    // side came back on its cached OLD after an earlier rollout; now only app moved (or side's registry
+    // answered 429): the record must still say side was tried, or the next run rolls the workload again.
+    const before = `side=${OLD}>${NEW}`;
+    const app = container("app", "stale", THIRD, OTHER);
+    const second = rolloutRestartedFor([pod([app, container("side", "unknown", null)], before)]);
+    expect(second).toBe(`app=${OTHER}>${THIRD},side=${OLD}>${NEW}`);
+    // The run after: app is current, side still on OLD with its tag on NEW: left, not rolled again.
+    expect(
+      alreadyRestartedFor(second!, [container("app", "current", THIRD), container("side", "stale", NEW)]),
+    ).toContain("left until the tag moves");
   });
 
   it("nothing stale with both digests known: none, whatever the pods carry", () => {
