@@ -52,17 +52,29 @@ export interface PodScope {
 /** Where a list problem that did not stop it is reported (a restarted list). */
 export type Warn = (line: string) => void;
 
+/**
+ * A user's kuberc (kubectl ≥ 1.34: defaults and aliases for people typing) must not reach this tool's
+ * calls: a default `get -o wide` makes `get --raw` fail, a default `delete --interactive` `delete --raw`.
+ */
+function withoutKuberc(exec: Exec): Exec {
+  return (file, args, options = {}) =>
+    exec(file, args, { ...options, env: { ...options.env, KUBERC: "off" } });
+}
+
 export class Kubectl {
   /** The namespace a list without -n reads, once found. */
   private implicitNamespace: Promise<string> | undefined;
+  private readonly exec: Exec;
 
   constructor(
-    private readonly exec: Exec,
+    exec: Exec,
     readonly binary: string,
     private readonly connection: KubectlConnection,
     /** Stops the paged lists (read only): a run interrupted mid-list need not read the rest. */
     private readonly listSignal?: AbortSignal,
-  ) {}
+  ) {
+    this.exec = withoutKuberc(exec);
+  }
 
   /** The flags that select the cluster and identity, for every call and for child jobs. */
   connectionArgs(): string[] {

@@ -16,6 +16,7 @@ import { cliPath } from "../support/cli.js";
 import {
   apply,
   kk,
+  kubectl,
   type PlanDoc,
   plugin,
   pluginEnv,
@@ -210,6 +211,22 @@ describe("output", () => {
     const current = await plugin(["plan", "-n", fresh, "--exit-code"]);
     expect(current.code, current.stderr).toBe(0);
     expect(current.stdout).toContain("0 stale, 0 unknown, 1 current (1 pod checked)");
+  });
+
+  it("a user's kuberc (kubectl's defaults for people typing) does not reach the plugin's kubectl", async () => {
+    const { ns } = scenario("read");
+    const kuberc = join(scratch, "kuberc");
+    // `get -o wide` by default: `get --raw`, which lists the pods, refuses any -o.
+    writeFileSync(
+      kuberc,
+      "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\ndefaults:\n" +
+        "  - command: get\n    options:\n      - name: output\n        default: wide\n",
+    );
+    const typed = await kubectl(["get", "pods", "-n", ns], "", { KUBERC: kuberc });
+    expect(typed.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
+    const result = await plugin(["plan", "-n", ns, "--exit-code"], { KUBERC: kuberc });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stdout).toContain("4 stale");
   });
 });
 
