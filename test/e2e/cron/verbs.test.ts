@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli, finishJobPod, json, selector, useCronCluster } from "../../support/cron-cluster.js";
-import { kk, until } from "../../support/e2e.js";
+import { kk, kubectl, until } from "../../support/e2e.js";
 
 const cluster = useCronCluster();
 
@@ -143,13 +143,49 @@ describe("run-now, cron-status, uninstall-cron", () => {
 });
 
 describe("run-now --wait on a Job the Job controller cannot make a pod for", () => {
-  it("shows the controller's FailedCreate (a ResourceQuota of no pods) while it waits", async () => {
-    await cluster.namespace("t5");
+  it("shows the controller's FailedCreate (an admission policy refusing its pod) while it waits", async () => {
+    await cluster.namespace("t5", { "e2e-no-pods": "true" });
     expect((await cli("install-cron", "-n", "t5", "--suspend")).code).toBe(0);
-    await kk(["create", "quota", "no-pods", "--hard=pods=0", "-n", "t5"]);
-    const result = await cli("run-now", "-n", "t5", "--wait", "--poll-interval=200ms", "--timeout=20s");
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/: Pending \(FailedCreate: Error creating: .*forbidden: .*quota/);
-    expect(result.stderr).toContain("still Pending after --timeout");
+    const policy = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "e2e-no-pods" },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] },
+          ],
+        },
+        validations: [{ expression: "false", message: "no pods in this namespace" }],
+      },
+    };
+    const binding = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: "e2e-no-pods" },
+      spec: {
+        policyName: "e2e-no-pods",
+        validationActions: ["Deny"],
+        matchResources: { namespaceSelector: { matchLabels: { "e2e-no-pods": "true" } } },
+      },
+    };
+    await kk(
+      ["apply", "-f", "-"],
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: [policy, binding] }),
+    );
+    try {
+      // The API server enforces a new policy a moment later: a server-side dry run says when.
+      await until("the policy to refuse pods", async () => {
+        const probe = ["run", "probe", "--image=x", "-n", "t5", "--dry-run=server"];
+        return (await kubectl(probe)).stderr.includes("no pods in this namespace") ? true : undefined;
+      });
+      const result = await cli("run-now", "-n", "t5", "--wait", "--poll-interval=200ms", "--timeout=10s");
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/: Pending \(FailedCreate: Error creating: .*no pods in this namespace/);
+      expect(result.stderr).toContain("still Pending after --timeout");
+    } finally {
+      await kk(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "e2e-no-pods"]);
+    }
   });
 });
