@@ -85,7 +85,10 @@ export class DockerResolver implements Resolver {
         continue;
       }
       this.workedWith.set(repositoryOf(ref), configDir);
-      const inspected = await this.docker.inspectImage(reference, { signal });
+      const inspected = await this.docker.inspectImage(reference, {
+        signal,
+        timeoutMs: this.options.pullTimeoutMs,
+      });
       if (!inspected.ok) return { ok: false, reason: `pulled, but ${inspected.reason}` };
       const { created, labels } = inspected.value;
       this.pulled.set(reference, { ok: true, created, labels: stringLabels(labels) });
@@ -108,9 +111,12 @@ export class DockerResolver implements Resolver {
   ): Promise<ManifestInfo> {
     const reference = `${repositoryOf(ref)}@${digest}`;
     const configDir = this.configForReading(ref, credentials);
+    // The pull's bound holds here too: docker's registry client has no timeout of its own for an answer.
+    const timeoutMs = this.options.pullTimeoutMs;
     const manifest = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
       configDir,
       signal,
+      timeoutMs,
     });
     if (!manifest.ok) {
       // docker's words for a manifest the registry does not have (docker/cli, and the registry's own code).
@@ -123,6 +129,7 @@ export class DockerResolver implements Resolver {
     const verbose = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
       configDir,
       signal,
+      timeoutMs,
       verbose: true,
     });
     if (!verbose.ok) return { ok: false, reason: `its platform: ${verbose.reason}` };

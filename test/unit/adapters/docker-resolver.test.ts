@@ -107,9 +107,12 @@ const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 /** A docker at the exec boundary: answers version, pull (with a Digest line) and image inspect. */
 function fakeDocker(pulled: string, repoDigests: string[]) {
   const calls: string[][] = [];
+  /** Each call's subcommand and the timeout it was given. */
+  const timeouts: string[] = [];
   const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
-  const exec: Exec = async (_file, args) => {
+  const exec: Exec = async (_file, args, options) => {
     calls.push([...args]);
+    timeouts.push(`${args[0] === "--config" ? args[2] : args[0]} ${options?.timeoutMs}`);
     const sub = args[0] === "--config" ? args[2] : args[0];
     if (sub === "version") return ok("27.5.1\n");
     if (sub === "pull")
@@ -129,12 +132,13 @@ function fakeDocker(pulled: string, repoDigests: string[]) {
     }
     return { exitCode: 1, stdout: "", stderr: `unexpected docker ${args.join(" ")}`, interrupted: false };
   };
-  return { docker: new Docker(exec, "docker"), calls };
+  return { docker: new Docker(exec, "docker"), calls, timeouts };
 }
 
 const resolverFor = (pulled: string, repoDigests: string[]) => {
-  const { docker, calls } = fakeDocker(pulled, repoDigests);
+  const { docker, calls, timeouts } = fakeDocker(pulled, repoDigests);
   return {
+    timeouts,
     resolver: new DockerResolver(docker, {
       isInsecure: () => false,
       pullTimeoutMs: 60_000,
@@ -144,6 +148,21 @@ const resolverFor = (pulled: string, repoDigests: string[]) => {
     calls,
   };
 };
+
+describe("DockerResolver: every call to a registry or the engine is bounded by --pull-timeout", () => {
+  it("pull, image inspect and manifest inspect (docker's registry client waits for an answer for ever)", async () => {
+    const { resolver, timeouts } = resolverFor(A, [`nginx@${A}`]);
+    const ref = parseImageRef("nginx:latest");
+    await resolver.resolveTag(ref, []);
+    await resolver.inspectManifest(ref, B, [], { platform: true });
+    expect(timeouts.filter((t) => !t.startsWith("version"))).toEqual([
+      "pull 60000",
+      "image 60000",
+      "manifest 60000",
+      "manifest 60000",
+    ]);
+  });
+});
 
 describe("DockerResolver: RepoDigests of other repositories never count", () => {
   it("sameImageDigests holds only the pod's repository's other digests", async () => {
