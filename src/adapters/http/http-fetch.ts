@@ -40,6 +40,11 @@ export interface HttpFetchInit {
 
 /** An answer whose headers have arrived: the part of fetch's Response that the callers read. */
 export interface HttpResponse {
+  /**
+   * The URL that gave this answer: the request's, or where its redirects led (fetch's `Response.url`), so
+   * that a caller can tell an answer of another origin, which speaks for that origin only.
+   */
+  url: string;
   status: number;
   headers: HttpHeaders;
   /** Null when the answer has none (HEAD, 204, 205, 304); else read it to its end, or cancel it. */
@@ -124,7 +129,7 @@ async function fetchFollowing(
     }
     const location = answer.headers.location;
     if (!redirectStatuses.has(status) || location === undefined || init.redirect === "manual") {
-      return await toResponse(answer, method);
+      return await toResponse(answer, url, method);
     }
     answer.resume();
     if (redirects === maxRedirects) throw networkError(new Error(`more than ${maxRedirects} redirects`));
@@ -230,7 +235,7 @@ function sendOnce({ url, route, method, headers, body, signal }: Outgoing): Prom
  * The answer as fetch would give it, without fetch's own Response and Headers: those load Node's whole
  * fetch implementation, ~27 ms of CPU on every run for two small objects.
  */
-async function toResponse(answer: http.IncomingMessage, method: string): Promise<HttpResponse> {
+async function toResponse(answer: http.IncomingMessage, url: URL, method: string): Promise<HttpResponse> {
   const status = answer.statusCode ?? 0;
   if (status < 200 || status > 599) {
     answer.destroy();
@@ -243,9 +248,9 @@ async function toResponse(answer: http.IncomingMessage, method: string): Promise
     await once(answer, "end").catch((error: Error) => {
       throw error.name === "AbortError" ? error : networkError(error);
     });
-    return { status, headers, body: null };
+    return { url: url.href, status, headers, body: null };
   }
-  return { status, headers, body: bodyOf(answer) };
+  return { url: url.href, status, headers, body: bodyOf(answer) };
 }
 
 function headersOf(raw: readonly string[]): HttpHeaders {

@@ -2,7 +2,8 @@
  * Manifest requests to one registry API, authenticated like the kubelet pulls: the host's challenge is
  * learned once per run from `GET /v2/` (the API version check docker also makes; Docker Hub does not count
  * it), then each credential of the chain is tried in order until one is accepted. With no credential the
- * request is anonymous (an anonymous token for Bearer registries).
+ * request is anonymous (an anonymous token for Bearer registries). A challenge is taken only from the
+ * registry itself, never from another origin a redirect led to: the registry's credentials go nowhere else.
  */
 import { type ImageRef, registryApiHost } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
@@ -92,6 +93,15 @@ export class RegistryClient {
         );
         if (!exchange.ok) return exchange;
         const { status } = exchange.answer;
+        const answeredBy = exchange.answer.url;
+        // A refusal from where a redirect led (an object store) says nothing of this credential, and its
+        // challenge names a realm the registry never did: answering it would hand the credential there.
+        if ((status === 401 || status === 403) && answeredBy.origin !== url.origin) {
+          return {
+            ok: false,
+            reason: `the registry redirected to ${answeredBy.host}, which answered ${status}`,
+          };
+        }
         const secrets = [authorization.header?.replace(/^\S+ /, ""), ...credentialSecrets(credential)];
         if (status !== 401 && status !== 403) {
           this.workedWith.set(repository, credential);
@@ -137,14 +147,13 @@ export class RegistryClient {
   }
 
   private async ping(host: string, signal?: AbortSignal): Promise<HostAuth> {
-    const exchange = await this.transport.request(
-      "ping",
-      new URL(`${this.baseUrl(host)}/v2/`),
-      { method: "GET" },
-      signal,
-    );
+    const url = new URL(`${this.baseUrl(host)}/v2/`);
+    const exchange = await this.transport.request("ping", url, { method: "GET" }, signal);
     if (!exchange.ok) return exchange;
     const { status, headers } = exchange.answer;
+    // Another origin's challenge is not the host's (see request()): as for a 404, its manifests will tell.
+    if (status === 401 && exchange.answer.url.origin !== url.origin)
+      return { ok: true, auth: { scheme: "none" } };
     if (status === 401) {
       const auth = registryAuthScheme(headers.get("www-authenticate"));
       if (!auth)

@@ -39,6 +39,8 @@ export interface RequestStats {
 
 /** A complete answer; the body is empty for HEAD. */
 export interface HttpAnswer {
+  /** Where the answer came from: the request's URL, or where its redirects led (another origin, maybe). */
+  url: URL;
   status: number;
   headers: HttpHeaders;
   body: Buffer;
@@ -190,7 +192,8 @@ export class Transport {
       if (!this.answered.has(url.host)) this.answered.set(url.host, 0);
       if (kind === "head" || kind === "get") this.noteRateLimit(url.host, response.headers);
       this.options.log?.(`registry: ${label} → ${response.status} in ${this.now() - started} ms`);
-      return { ok: true, answer: { status: response.status, headers: response.headers, body } };
+      const answer = { url: new URL(response.url), status: response.status, headers: response.headers, body };
+      return { ok: true, answer };
     } catch (error) {
       const failure = classify(error, timeout.aborted, this.options.timeoutMs);
       this.options.log?.(`registry: ${label} failed: ${failure.reason}`);

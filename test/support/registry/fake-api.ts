@@ -38,28 +38,43 @@ export interface Seen {
 
 type Handler = (req: Seen, attempt: number) => Response | Promise<Response> | "hang";
 
-/** A fetch that records requests and answers from `handler`; "hang" never answers (until aborted). */
+/**
+ * A fetch that records requests and answers from `handler`; "hang" never answers (until aborted). Redirects
+ * are followed as httpFetch does (each hop recorded; no Authorization to another origin), and the answer
+ * names the URL that gave it.
+ */
 export function fakeFetch(handler: Handler) {
   const seen: Seen[] = [];
   const counts = new Map<string, number>();
   const fetch = (async (input: URL | string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    const req: Seen = {
-      method: init.method ?? "GET",
-      url: String(input),
-      authorization: headers.get("authorization"),
-      body: typeof init.body === "string" ? init.body : "",
-    };
-    seen.push(req);
-    const key = `${req.method} ${req.url}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    const answer = await handler(req, counts.get(key)!);
-    if (answer === "hang") {
-      return new Promise<Response>((_, reject) => {
-        init.signal?.addEventListener("abort", () => reject(init.signal!.reason));
-      });
+    let url = String(input);
+    let authorization = new Headers(init.headers).get("authorization");
+    for (;;) {
+      const req: Seen = {
+        method: init.method ?? "GET",
+        url,
+        authorization,
+        body: typeof init.body === "string" ? init.body : "",
+      };
+      seen.push(req);
+      const key = `${req.method} ${req.url}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      const answer = await handler(req, counts.get(key)!);
+      if (answer === "hang") {
+        return new Promise<Response>((_, reject) => {
+          init.signal?.addEventListener("abort", () => reject(init.signal!.reason));
+        });
+      }
+      const location = answer.headers.get("location");
+      if (answer.status >= 300 && answer.status < 400 && location !== null) {
+        const next = new URL(location, url);
+        if (next.origin !== new URL(url).origin) authorization = null;
+        url = next.href;
+        continue;
+      }
+      // A constructed Response has no URL of its own (fetch's is where the answer came from).
+      return Object.defineProperty(answer, "url", { value: url });
     }
-    return answer;
   }) as typeof globalThis.fetch;
   return { fetch, seen };
 }

@@ -73,7 +73,7 @@ describe("httpFetch", () => {
     expect(registry.connections()).toBe(1);
   });
 
-  it("follows a redirect to another origin without the Authorization header, and keeps it on the same one", async () => {
+  it("follows a redirect to another origin without the Authorization header, and keeps it on the same one; names where the answer came from", async () => {
     const storage = await serve((_req, res) => res.end("blob"));
     const registry = await serve((req, res) => {
       if (req.url === "/v2/app/blobs/same") res.writeHead(307, { location: "/v2/app/blobs/here" }).end();
@@ -82,8 +82,11 @@ describe("httpFetch", () => {
       else res.end("here");
     });
     const headers = { authorization: "Bearer secret-token", accept: "*/*" };
-    expect(await textOf(await httpFetch(`${registry.base}/v2/app/blobs/same`, { headers }))).toBe("here");
-    expect(await textOf(await httpFetch(`${registry.base}/v2/app/blobs/other`, { headers }))).toBe("blob");
+    const same = await httpFetch(`${registry.base}/v2/app/blobs/same`, { headers });
+    expect([await textOf(same), same.url]).toEqual(["here", `${registry.base}/v2/app/blobs/here`]);
+    // Where the answer came from, so that a caller does not take another origin's answer for the registry's.
+    const other = await httpFetch(`${registry.base}/v2/app/blobs/other`, { headers });
+    expect([await textOf(other), other.url]).toEqual(["blob", `${storage.base}/b?sig=1`]);
     expect(registry.seen.map((s) => `${s.url} ${s.authorization}`)).toEqual([
       "/v2/app/blobs/same Bearer secret-token",
       "/v2/app/blobs/here Bearer secret-token",

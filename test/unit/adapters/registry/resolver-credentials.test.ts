@@ -10,6 +10,7 @@ import {
   manifestBody,
   ref,
   resolver,
+  type Seen,
   tokenRegistry,
   wrong,
 } from "../../../support/registry/fake-api.js";
@@ -203,5 +204,66 @@ describe("registry resolver: credentials", () => {
       reason: expect.stringContaining("refusing to send credentials over plain http"),
     });
     expect(seen.some((s) => s.url.startsWith("http://evil.test"))).toBe(false);
+  });
+
+  describe("an answer of another origin a redirect led to (a CDN, an object store)", () => {
+    const registry = tokenRegistry({
+      "app:1": { body: manifestBody, type: dockerManifest },
+      "app:2": { body: manifestBody, type: dockerManifest },
+    });
+    const foreign = 'Bearer realm="https://evil.test/token",service="cdn.test"';
+    const evilToken = () => Response.json({ token: "evil" });
+    const toEvil = (seen: Seen[]) => seen.filter((s) => new URL(s.url).host === "evil.test");
+
+    it("a 401 or 403 there: the request fails naming it; a challenge is neither answered nor kept for the host", async () => {
+      const { fetch, seen } = fakeFetch((req) => {
+        const url = new URL(req.url);
+        if (url.host === "evil.test") return evilToken();
+        if (url.pathname === "/expired") return new Response("", { status: 403 });
+        if (url.host === "cdn.test")
+          return new Response("", { status: 401, headers: { "www-authenticate": foreign } });
+        if (url.pathname === "/v2/app/manifests/1")
+          return new Response(null, { status: 307, headers: { location: "https://cdn.test/m/1" } });
+        if (url.pathname === "/v2/app/manifests/3")
+          return new Response(null, { status: 307, headers: { location: "https://cdn.test/expired" } });
+        return registry(req);
+      });
+      const r = resolver(fetch);
+      expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toEqual({
+        ok: false,
+        reason: "the registry redirected to cdn.test, which answered 401",
+      });
+      expect(await r.resolveTag(ref("reg.test/app:2"), [ci])).toMatchObject({ ok: true });
+      // Not the credential's fault: not put down to it, and no other credential is tried for it.
+      expect(await r.resolveTag(ref("reg.test/app:3"), [ci, wrong])).toEqual({
+        ok: false,
+        reason: "the registry redirected to cdn.test, which answered 403",
+      });
+      expect(toEvil(seen)).toEqual([]);
+      expect(
+        seen.filter((s) => s.authorization?.startsWith("Basic")).map((s) => new URL(s.url).host),
+      ).toEqual(["auth.test"]);
+    });
+
+    it("a 401 there for the version check: not the host's challenge; its manifests say what they want", async () => {
+      const { fetch, seen } = fakeFetch((req) => {
+        const url = new URL(req.url);
+        if (url.host === "evil.test") return evilToken();
+        if (url.host === "login.test")
+          return new Response("", { status: 401, headers: { "www-authenticate": foreign } });
+        if (url.pathname === "/v2/")
+          return new Response(null, { status: 302, headers: { location: "https://login.test/" } });
+        return registry(req);
+      });
+      expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: true });
+      expect(toEvil(seen)).toEqual([]);
+      expect(kinds(seen)).toEqual([
+        "GET /v2/",
+        "GET /",
+        "HEAD /v2/app/manifests/1",
+        "GET token",
+        "HEAD /v2/app/manifests/1",
+      ]);
+    });
   });
 });
