@@ -1,8 +1,9 @@
 /**
  * Resolves tags by asking the registry API, without pulling: one `HEAD` per unique reference reads the
- * tag's digest (Docker-Content-Digest) and whether it is an index (Content-Type). Manifests are read by
- * digest only when the pipeline needs them, and their bytes are checked against the digest. Registry
- * trouble of any kind is `{ ok: false, reason }`, never an exception and never a guess.
+ * tag's digest (Docker-Content-Digest) and whether it is an index (Content-Type: a hint, until a manifest
+ * read says what it is). Manifests are read by digest only when the pipeline needs them, and their bytes
+ * are checked against the digest. Registry trouble of any kind is `{ ok: false, reason }`, never an
+ * exception and never a guess.
  */
 import { createHash } from "node:crypto";
 import { formatImageRef, type ImageRef, isDigest, repositoryOf } from "../../core/image-ref.js";
@@ -178,15 +179,15 @@ export class RegistryResolver implements Resolver {
   ): Promise<TagResolution> {
     const got = await this.client.manifest("GET", ref, tag, credentials, signal);
     if (!got.ok) return got;
-    const { status, headers, body } = got.answer;
+    const { status, body } = got.answer;
     if (status !== 200) return { ok: false, reason: failureOf(got, `tag ${tag}`) };
     const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
     const info = readManifest(body.toString("utf8"));
     if (!info.ok) return info;
     // The body is in hand: a later inspectManifest of this digest needs no request.
     this.manifests.set(`${repositoryOf(ref)}@${digest}`, Promise.resolve(info));
-    const byType = isIndexMediaType(headers.get("content-type"));
-    return { ok: true, tag: { digest, sameImageDigests: [], isIndex: byType ?? info.isIndex } };
+    // What the body is (the digest is its hash) over its Content-Type: a proxy cache may mislabel an index.
+    return { ok: true, tag: { digest, sameImageDigests: [], isIndex: info.isIndex } };
   }
 
   private async readByDigest(

@@ -87,6 +87,28 @@ describe("registry resolver: tag → digest", () => {
     ]);
   });
 
+  it("a manifest read by tag: what its body is decides whether it is an index, not its Content-Type", async () => {
+    // A proxy cache that labels an index a single manifest (and the other way round).
+    const { fetch } = fakeFetch(
+      tokenRegistry(
+        {
+          "app:multi": { body: indexBody, type: dockerManifest },
+          "app:1": { body: manifestBody, type: ociIndex },
+        },
+        { noDigest: true },
+      ),
+    );
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:multi"), [ci])).toMatchObject({
+      ok: true,
+      tag: { digest: INDEX, isIndex: true },
+    });
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({
+      ok: true,
+      tag: { digest: MANIFEST, isIndex: false },
+    });
+  });
+
   it("405 on HEAD: GET instead", async () => {
     const { fetch, seen } = fakeFetch((req) => {
       if (req.url.endsWith("/v2/")) return new Response("{}");
