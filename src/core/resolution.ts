@@ -6,7 +6,10 @@ export interface TagDigest {
   digest: string;
   /** Other digests of this repository for the same image (docker's RepoDigests). */
   sameImageDigests: readonly string[];
-  /** Whether the tag names an index; null when the resolver cannot tell without asking. */
+  /**
+   * Whether the tag names an index; null when the resolver cannot tell without asking. From a header, it
+   * is a hint: the manifest read by digest, when read, says what the tag names.
+   */
   isIndex: boolean | null;
 }
 

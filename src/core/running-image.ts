@@ -96,9 +96,10 @@ function judgeSameRepository(
 ): DigestJudgement {
   const tagNeed = { repository: tagRepository, digest: tag.digest, platform: false };
   const latest = manifests.get(tag.digest);
-  if (tag.isIndex === false || (latest?.ok && !latest.isIndex)) {
-    return againstSingleTag(running, tagNeed, latest, manifests, nodePlatform);
-  }
+  // The manifest read by digest says what the tag names; the HEAD's Content-Type only until it is read (a
+  // proxy cache may label an index a single manifest: taken at its word, every child would look stale).
+  const namesSingle = latest?.ok ? !latest.isIndex : tag.isIndex === false;
+  if (namesSingle) return againstSingleTag(running, tagNeed, latest, manifests, nodePlatform);
   if (!latest) return needs(tagNeed);
   if (!latest.ok) return unknown(`could not read the tag's index: ${latest.reason}`);
   if (!latest.isIndex) return stale; // unreachable: a single manifest is handled above

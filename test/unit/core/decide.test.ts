@@ -397,6 +397,31 @@ describe("multi-arch tags", () => {
     });
   });
 
+  it("an index the HEAD's Content-Type called a single manifest (a proxy cache's label): the index read decides", () => {
+    const OLD_INDEX = digestOf("index v1 (re-pushed)");
+    const mislabelled = (manifests: [string, ManifestInfo][]): Resolution => ({
+      tag: { ok: true, tag: { digest: INDEX, sameImageDigests: [], isIndex: false } },
+      manifests: new Map([...children, ...manifests]),
+    });
+    const cri = webPod({
+      runtime: "cri-o",
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: ARM64 }],
+    });
+    expect(manifestsToInspect(imagesInUse([cri]), new Map([[nginx, mislabelled([])]]))).toMatchObject([
+      { need: { digest: INDEX } },
+    ]);
+    const read = mislabelled([[INDEX, indexInfo(AMD64, ARM64)]]);
+    expect(plan([cri], { [nginx]: read }).pods[0]!.containers[0]!.status).toBe("current");
+    const containerd = webPod({
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }],
+    });
+    const both = mislabelled([
+      [INDEX, indexInfo(AMD64, ARM64)],
+      [OLD_INDEX, indexInfo(AMD64, ARM64)],
+    ]);
+    expect(plan([containerd], { [nginx]: both }).pods[0]!.containers[0]!.status).toBe("current");
+  });
+
   it("an index listing that failed leaves the container unknown (not proven stale)", () => {
     const pod = webPod({
       runtime: "cri-o",
