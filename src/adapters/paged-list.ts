@@ -157,7 +157,10 @@ function pageFailure(
   if (broken instanceof ToolFailedError) return broken;
   if (result.exitCode !== 0 && broken === undefined) {
     const failure = kubectlFailure(result, "kubectl get");
-    return continued && isExpiredContinue(result.stderr) ? new ContinueExpired(failure, 0) : failure;
+    if (continued && isExpiredContinue(result.stderr)) return new ContinueExpired(failure, 0);
+    return /\(NotFound\)/.test(result.stderr)
+      ? new ToolFailedError(`${failure.message}${pathDropped}`)
+      : failure;
   }
   try {
     if (broken !== undefined) throw broken;
@@ -167,3 +170,11 @@ function pageFailure(
     return new ToolFailedError(`kubectl ${name} printed malformed JSON`);
   }
 }
+
+/**
+ * Every list read here is of a built-in resource, which the API server always serves: a NotFound means the
+ * request went elsewhere. The known way: a server URL with a path (a
+ * proxy such as Rancher's), which kubectl before 1.34 leaves out of `get --raw` (kubernetes/kubectl#1676).
+ */
+const pathDropped =
+  "; if your kubeconfig's server URL has a path (a proxy such as Rancher's), kubectl before 1.34 leaves it out of raw requests: use kubectl 1.34 or newer";

@@ -145,6 +145,17 @@ describe("readPagedList", () => {
     expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1"]);
   });
 
+  it("NotFound for a built-in list: the request went elsewhere, and the known cause is said", async () => {
+    // kubectl before 1.34 leaves a server URL's path (…/k8s/clusters/c-1) out of `get --raw`.
+    const { result } = read({
+      pages: threePages,
+      fail: { "": "Error from server (NotFound): the server could not find the requested resource\n" },
+    });
+    await expect(result).rejects.toThrow(
+      /^kubectl get failed: Error from server \(NotFound\): .*; if your kubeconfig's server URL has a path .* use kubectl 1\.34 or newer$/,
+    );
+  });
+
   it("a page cut off after its token fails the list, and the next page, already started, is stopped", async () => {
     const pages = { ...threePages, t2: { items: ["e", "f", "g", "h", "i", "j"] } };
     const { result, kubectl } = read({ pages, breakOff: { t1: "error: unexpected EOF\n" } });
