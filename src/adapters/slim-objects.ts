@@ -7,6 +7,7 @@
 import {
   type Container,
   type ContainerStatus,
+  controllerOf,
   type KubeObject,
   mirrorPodAnnotation,
   type Pod,
@@ -53,6 +54,10 @@ export const workloadShape: Shape = {
         labels: true,
         // Not last-applied-configuration and the like: a whole manifest per workload.
         annotations: { keep: { [argoTrackingAnnotation]: true }, others: "drop" },
+        ownerReferences: {
+          keep: { apiVersion: true, kind: true, name: true, controller: true },
+          others: "drop",
+        },
       },
       others: "drop",
     },
@@ -72,6 +77,8 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
       `kubectl get ${workloadResources[kind]} printed an object that is not a ${kind}`,
     );
   const { metadata: m, spec, status: st } = w;
+  // An operator's controller reference: its template is the operator's (core/workload.ts controllingOwner).
+  const owner = controllerOf(m);
   return {
     kind,
     metadata: {
@@ -87,6 +94,9 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
         m.annotations?.[argoTrackingAnnotation] !== undefined
           ? { [argoTrackingAnnotation]: m.annotations[argoTrackingAnnotation] }
           : undefined,
+      ownerReferences: owner
+        ? [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, controller: true }]
+        : undefined,
     },
     spec: {
       replicas: spec.replicas,

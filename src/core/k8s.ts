@@ -97,6 +97,6 @@ export function isOptedOut(meta: Pick<ObjectMeta, "labels">): boolean {
 }
 
 /** The controller owner reference, the one whose controller recreates the object. */
-export function controllerOf(meta: ObjectMeta): OwnerReference | null {
+export function controllerOf(meta: Pick<ObjectMeta, "ownerReferences">): OwnerReference | null {
   return meta.ownerReferences?.find((ref) => ref.controller === true) ?? null;
 }

@@ -18,6 +18,7 @@ import {
   type StrategyName,
 } from "./plan.js";
 import {
+  controllingOwner,
   gitOpsManager,
   isWorkloadKind,
   rolloutInProgress,
@@ -174,7 +175,14 @@ function decideRestartOf(strategy: StrategyName, target: Owner, facts: Controlle
   if (blocked) return auto ? evict(blocked.why) : skip(`${blocked.why}: ${blocked.instead}`);
   const recreate = updateStrategyType(w) === "Recreate";
   const gitOps = gitOpsManager(w.metadata);
+  const operator = controllingOwner(w.metadata);
   if (auto && recreate) return evict(`${name} uses Recreate (a rollout stops every pod at once)`);
+  if (auto && operator) {
+    return restart(
+      "evict",
+      `${name} is managed by ${operator} (its template is the operator's): evicted one at a time rather than patched`,
+    );
+  }
   if (auto && gitOps) {
     return restart("evict", `${name} is managed by ${gitOps}: evicted one at a time rather than patched`);
   }
@@ -187,6 +195,11 @@ function decideRestartOf(strategy: StrategyName, target: Owner, facts: Controlle
   if (gitOps) {
     warnings.push(
       `${name} is managed by ${gitOps}: it may report drift or revert the restartedAt and restarted-for annotations`,
+    );
+  }
+  if (operator) {
+    warnings.push(
+      `${name} is managed by ${operator}: its operator may write the template back, rolling the pods again and dropping the restarted-for record`,
     );
   }
   return { ...restart("rollout", rolloutReason(w)), warnings };

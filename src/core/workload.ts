@@ -2,6 +2,7 @@
  * Deployments, StatefulSets and DaemonSets — the controllers that can roll their pods themselves — as the
  * restart decision and the rollout follower read them. Pure: the objects come from kubectl.
  */
+import { controllerOf, type OwnerReference } from "./k8s.js";
 import type { LabelSelector } from "./readiness.js";
 
 export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet";
@@ -38,6 +39,8 @@ export interface Workload {
     resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    /** Only the controller reference is kept: an operator's (a Knative Revision, say), when one owns it. */
+    ownerReferences?: OwnerReference[];
   };
   spec: {
     replicas?: number;
@@ -98,6 +101,16 @@ export function gitOpsManager(metadata: Workload["metadata"]): string | null {
     if (labels[key] !== undefined) return `Flux (label ${key})`;
   }
   return null;
+}
+
+/**
+ * The operator's object that controls the workload (`Revision/web-00001` of Knative, a prometheus-operator
+ * `Prometheus`), or null. Such an operator writes the pod template back to its own: a rollout's annotations
+ * are reverted, which rolls the pods a second time and drops the restarted-for record.
+ */
+export function controllingOwner(metadata: Workload["metadata"]): string | null {
+  const owner = controllerOf(metadata);
+  return owner ? `${owner.kind}/${owner.name}` : null;
 }
 
 /**

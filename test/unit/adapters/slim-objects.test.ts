@@ -135,7 +135,7 @@ describe("the shapes keep every field the slim objects read", () => {
     expect(slim[0]?.metadata.ownerReferences?.[0]?.kind).toBe("Deployment");
   });
 
-  it("workloads: a paused Deployment with GitOps tracking, a partitioned StatefulSet, a DaemonSet", () => {
+  it("workloads: a paused Deployment with GitOps tracking, a partitioned StatefulSet an operator controls, a DaemonSet", () => {
     const list = fixture("workloads.json");
     const whole = (JSON.parse(list.toString()) as { items: Workload[] }).items;
     const kinds: WorkloadKind[] = ["Deployment", "StatefulSet", "DaemonSet"];
@@ -149,6 +149,11 @@ describe("the shapes keep every field the slim objects read", () => {
       "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web",
     });
     expect(slim[1]?.spec.updateStrategy?.rollingUpdate?.partition).toBe(1);
+    // The controller reference alone, and only what names it.
+    expect(slim[1]?.metadata.ownerReferences).toEqual([
+      { apiVersion: "k8s.mariadb.com/v1alpha1", kind: "MariaDB", name: "db", controller: true },
+    ]);
+    expect(slim[0]?.metadata.ownerReferences).toBeUndefined();
     expect(slim[2]?.status?.numberAvailable).toBe(2);
   });
 });

@@ -92,6 +92,20 @@ const argo = workload("Deployment", {
   metadata: { annotations: { "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web" } },
 });
 const midRollout = workload("Deployment", { status: { updatedReplicas: 1 } });
+/** Knative's Revision controls its Deployment: it writes the template back to its own. */
+const knative = workload("Deployment", {
+  metadata: {
+    ownerReferences: [
+      {
+        apiVersion: "serving.knative.dev/v1",
+        kind: "Revision",
+        name: "web-00001",
+        uid: "7c0f4a52-1d7e-4b6a-9f3e-2a8d5c6b1e90",
+        controller: true,
+      },
+    ],
+  },
+});
 
 describe("the decision per controller: every kind and update strategy, under each --strategy", () => {
   it.each<[string, StrategyName, string, ControllerFacts, string]>([
@@ -181,6 +195,13 @@ describe("the decision per controller: every kind and update strategy, under eac
       "evict: Deployment/web is managed by Argo CD (annotation argocd.argoproj.io/tracking-id): evicted one at a time rather than patched",
     ],
     [
+      "an operator's controller reference",
+      "auto",
+      "Deployment",
+      facts(knative),
+      "evict: Deployment/web is managed by Revision/web-00001 (its template is the operator's): evicted one at a time rather than patched",
+    ],
+    [
       "mid-rollout",
       "auto",
       "Deployment",
@@ -250,6 +271,13 @@ describe("the decision per controller: every kind and update strategy, under eac
       "Deployment",
       facts(argo),
       "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25% ! Deployment/web is managed by Argo CD (annotation argocd.argoproj.io/tracking-id): it may report drift or revert the restartedAt and restarted-for annotations",
+    ],
+    [
+      "an operator's controller reference",
+      "rollout",
+      "Deployment",
+      facts(knative),
+      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25% ! Deployment/web is managed by Revision/web-00001: its operator may write the template back, rolling the pods again and dropping the restarted-for record",
     ],
     [
       "mid-rollout",
@@ -350,6 +378,15 @@ describe("the decision per controller: every kind and update strategy, under eac
       metadata: { labels: { "app.kubernetes.io/instance": "web", "app.kubernetes.io/managed-by": "Helm" } },
     });
     expect(decide("auto", "Deployment", facts(helm))).toMatch(/^rollout: /);
+  });
+
+  it("an owner reference that is not the controller's (garbage collection only) manages nothing: rolled", () => {
+    const collected = workload("Deployment", {
+      metadata: {
+        ownerReferences: [{ ...knative.metadata.ownerReferences![0]!, controller: false }],
+      },
+    });
+    expect(decide("auto", "Deployment", facts(collected))).toMatch(/^rollout: /);
   });
 
   it.each<[string, Workload, string]>([
