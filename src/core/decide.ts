@@ -8,7 +8,15 @@ import { type ContainerView, containersOf } from "./containers.js";
 import { tooNewFor } from "./image-age.js";
 import { type ImageRef, repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
-import { ignoreLabel, isOptedOut, mirrorPodAnnotation, type OwnerReference, type Pod } from "./k8s.js";
+import {
+  builtInControllers,
+  ignoreLabel,
+  isBuiltInController,
+  isOptedOut,
+  mirrorPodAnnotation,
+  type OwnerReference,
+  type Pod,
+} from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
 import {
   type ContainerStatusVerdict,
@@ -29,7 +37,7 @@ import {
   type RunningDigest,
 } from "./running-image.js";
 
-/** Controllers known to replace a deleted pod with a new one from the same template. */
+/** Controllers known to replace a deleted pod with a new one from the same template (built-in ones only). */
 const recreatingControllers = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet"]);
 
 /** The manifests to read (by digest) before every running digest of these images can be judged. */
@@ -192,7 +200,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
     node: pod.spec.nodeName ?? "",
     terminating: pod.metadata.deletionTimestamp !== undefined,
     labels: pod.metadata.labels ?? {},
-    owner: top && shared.value(`owner ${top.kind}/${top.name}`, () => top),
+    owner: top && shared.value(`owner ${top.apiVersion} ${top.kind}/${top.name}`, () => top),
     controller:
       direct &&
       shared.value(`controller ${direct.kind}/${direct.name}/${direct.uid}`, () => ({
@@ -218,6 +226,10 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null): string | 
   const phase = pod.status?.phase;
   if (phase === "Succeeded" || phase === "Failed") return `pod has finished (${phase})`;
   if (controller === null) return "no controller owns it: deleting it would lose it for good";
+  const builtIn = builtInControllers.get(controller.kind);
+  if (builtIn !== undefined && !isBuiltInController(controller)) {
+    return `owned by ${controller.kind}/${controller.name} of ${controller.apiVersion} (not the built-in ${builtIn} ${controller.kind}), which is not known to recreate deleted pods`;
+  }
   if (controller.kind === "Job") {
     return "Job pod has not finished: deleting it would count as a failure against the Job's backoffLimit";
   }

@@ -96,6 +96,36 @@ export function isOptedOut(meta: Pick<ObjectMeta, "labels">): boolean {
   return meta.labels?.[ignoreLabel] === "true";
 }
 
+/** The built-in controller kinds, with the apiVersion their controllers write in owner references. */
+export const builtInControllers: ReadonlyMap<string, string> = new Map([
+  ["ReplicaSet", "apps/v1"],
+  ["Deployment", "apps/v1"],
+  ["StatefulSet", "apps/v1"],
+  ["DaemonSet", "apps/v1"],
+  ["ReplicationController", "v1"],
+  ["Job", "batch/v1"],
+  ["CronJob", "batch/v1"],
+]);
+
+/**
+ * Whether the reference is to a built-in controller: its kind counts only in the built-in group, since
+ * another group's kind of the same name (OpenKruise's apps.kruise.io StatefulSet, Volcano's
+ * batch.volcano.sh Job) is a custom controller. A reference without apiVersion, which the API server never
+ * returns, is taken by its kind.
+ */
+export function isBuiltInController(ref: Pick<OwnerReference, "kind" | "apiVersion">): boolean {
+  const builtIn = builtInControllers.get(ref.kind);
+  return (
+    builtIn !== undefined && (ref.apiVersion === undefined || groupOf(ref.apiVersion) === groupOf(builtIn))
+  );
+}
+
+/** The API group of an apiVersion: `apps` of `apps/v1`, "" (the core group) of `v1`. */
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
+}
+
 /** The controller owner reference, the one whose controller recreates the object. */
 export function controllerOf(meta: Pick<ObjectMeta, "ownerReferences">): OwnerReference | null {
   return meta.ownerReferences?.find((ref) => ref.controller === true) ?? null;

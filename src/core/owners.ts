@@ -1,5 +1,5 @@
 /** Who owns a pod at the top: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, or the direct controller. */
-import { controllerOf, type KubeObject, type OwnerReference, type Pod } from "./k8s.js";
+import { controllerOf, isBuiltInController, type KubeObject, type OwnerReference, type Pod } from "./k8s.js";
 import type { Owner } from "./plan.js";
 
 /** Owner kinds that are listed to find the next owner up, with the resource kubectl lists them by. */
@@ -17,10 +17,15 @@ export function ownerResourcesToList(pods: readonly Pod[]): string[] {
 
 /** The resource to list for this pod's owner, when its controller is a ReplicaSet or a Job. */
 export function ownerResourceOf(pod: Pod): string | null {
-  const kind = controllerOf(pod.metadata)?.kind;
-  return kind !== undefined && Object.hasOwn(intermediateOwners, kind)
-    ? intermediateOwners[kind as keyof typeof intermediateOwners]
-    : null;
+  const direct = controllerOf(pod.metadata);
+  return direct && isIntermediateOwner(direct) ? intermediateOwners[direct.kind] : null;
+}
+
+/** A built-in ReplicaSet or Job: another group's kind of that name is in neither list. */
+function isIntermediateOwner(
+  ref: OwnerReference,
+): ref is OwnerReference & { kind: keyof typeof intermediateOwners } {
+  return Object.hasOwn(intermediateOwners, ref.kind) && isBuiltInController(ref);
 }
 
 /** Controller references of ReplicaSets and Jobs, by namespace/kind/name. */
@@ -43,11 +48,16 @@ export function indexOwners(objects: readonly KubeObject[]): OwnerIndex {
 export function ownersOf(pod: Pod, index: OwnerIndex): { direct: OwnerReference | null; top: Owner | null } {
   const direct = controllerOf(pod.metadata);
   if (!direct) return { direct: null, top: null };
-  if (Object.hasOwn(intermediateOwners, direct.kind)) {
+  if (isIntermediateOwner(direct)) {
     const parent = index.get(ownerKey(pod.metadata.namespace ?? "", direct.kind, direct.name));
-    if (parent) return { direct, top: { kind: parent.kind, name: parent.name } };
+    if (parent) return { direct, top: ownerOf(parent) };
   }
-  return { direct, top: { kind: direct.kind, name: direct.name } };
+  return { direct, top: ownerOf(direct) };
+}
+
+/** With its apiVersion: a kind is the built-in one only in its group. */
+function ownerOf(ref: OwnerReference): Owner {
+  return { kind: ref.kind, name: ref.name, apiVersion: ref.apiVersion };
 }
 
 function ownerKey(namespace: string, kind: string, name: string): string {

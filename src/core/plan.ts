@@ -19,6 +19,8 @@ export type RestartMethod = "rollout" | "evict" | "delete";
 export interface Owner {
   kind: string;
   name: string;
+  /** Not in the document: as the owner reference states it (a kind is the built-in one only in its group). */
+  apiVersion?: string;
 }
 
 /** A new image's build time (`created`, as its config states it) and its OCI labels, where present. */

@@ -7,7 +7,7 @@
 import { counted } from "../util/counted.js";
 import { firstFew } from "../util/first-few.js";
 import { groupBy } from "../util/group-by.js";
-import { ignoreLabel } from "./k8s.js";
+import { ignoreLabel, isBuiltInController } from "./k8s.js";
 import {
   noWarnings,
   type Owner,
@@ -58,10 +58,11 @@ export function workloadKey(namespace: string, kind: string, name: string): stri
 
 /**
  * The controller a pod's restart is about: its Deployment, StatefulSet or DaemonSet, which can roll it;
- * otherwise its direct controller (a bare ReplicaSet, a ReplicationController), which recreates it.
+ * otherwise its direct controller (a bare ReplicaSet, a ReplicationController, one owned by another group's
+ * kind of the same name), which recreates it.
  */
 function restartTarget(pod: PlanPod): Owner | null {
-  if (pod.owner && isWorkloadKind(pod.owner.kind)) return pod.owner;
+  if (pod.owner && isWorkloadKind(pod.owner.kind) && isBuiltInController(pod.owner)) return pod.owner;
   return pod.controller ? { kind: pod.controller.kind, name: pod.controller.name } : null;
 }
 

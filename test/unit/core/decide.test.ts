@@ -676,6 +676,16 @@ describe("pod actions", () => {
       { owner: { kind: "TaskRun", name: "build-1", apiVersion: "tekton.dev/v1" } },
       "TaskRun/build-1",
     ],
+    [
+      "a pod of another group's StatefulSet (OpenKruise's Advanced StatefulSet)",
+      { owner: { kind: "StatefulSet", name: "db", apiVersion: "apps.kruise.io/v1beta1" } },
+      "owned by StatefulSet/db of apps.kruise.io/v1beta1 (not the built-in apps/v1 StatefulSet), which is not known to recreate deleted pods",
+    ],
+    [
+      "a pod of another group's Job (Volcano's)",
+      { owner: { kind: "Job", name: "train", apiVersion: "batch.volcano.sh/v1alpha1" } },
+      "owned by Job/train of batch.volcano.sh/v1alpha1 (not the built-in batch/v1 Job)",
+    ],
     ["an opted-out pod", { labels: { "kubectl-autoupdate/ignore": "true" } }, "opted out"],
   ])("%s is skipped with a reason", (_, spec, reason) => {
     const pod = only(spec);
@@ -744,10 +754,11 @@ describe("pod actions", () => {
 
   it("owners: CronJob over Job, Deployment over ReplicaSet, a lone ReplicaSet as itself, a mirror pod's Node", () => {
     const job = only({ owner: { kind: "Job", name: "backup-29210" } });
-    expect(job.owner).toEqual({ kind: "CronJob", name: "backup" });
+    expect(job.owner).toEqual({ kind: "CronJob", name: "backup", apiVersion: "batch/v1" });
     expect(only({ owner: { kind: "ReplicaSet", name: "lonely-5f6d" } }).owner).toEqual({
       kind: "ReplicaSet",
       name: "lonely-5f6d",
+      apiVersion: "apps/v1",
     });
     expect(only({ owner: { kind: "StatefulSet", name: "db" } })).toMatchObject({
       owner: { kind: "StatefulSet", name: "db" },
@@ -755,6 +766,18 @@ describe("pod actions", () => {
     });
     expect(only({ owner: { kind: "DaemonSet", name: "agent" } })).toMatchObject({ action: "delete" });
     expect(only({ owner: null }).owner).toBeNull();
+  });
+
+  it("a kind is the built-in one only in its group: another group's ReplicaSet is not the listed one's", () => {
+    // The index holds apps/v1 ReplicaSet web-7d9c8b, owned by Deployment web.
+    const custom = only({ owner: { ...rs, apiVersion: "example.io/v1" } });
+    expect(custom.owner).toEqual({ ...rs, apiVersion: "example.io/v1" });
+    expect(custom).toMatchObject({ action: "skip", reason: expect.stringContaining("of example.io/v1") });
+    // apps/v1beta2 is the same group: the built-in ReplicaSet.
+    expect(only({ owner: { ...rs, apiVersion: "apps/v1beta2" } }).owner).toMatchObject({
+      kind: "Deployment",
+      name: "web",
+    });
   });
 
   it("warns about IfNotPresent or Never on a stale container and about emptyDir volumes", () => {

@@ -35,4 +35,14 @@ describe("ownerResourcesToList", () => {
     expect(ownerResourceOf(webPod({ owner: { kind: "toString", name: "x" } }))).toBeNull();
     expect(ownerResourceOf(webPod({ owner: null }))).toBeNull();
   });
+
+  it("lists nothing for another group's kind of the same name (Volcano's Job, a custom ReplicaSet)", () => {
+    const volcano = webPod({
+      owner: { kind: "Job", name: "train", apiVersion: "batch.volcano.sh/v1alpha1" },
+    });
+    const custom = webPod({ owner: { ...rs, apiVersion: "example.io/v1" } });
+    expect(ownerResourceOf(volcano)).toBeNull();
+    expect(ownerResourceOf(custom)).toBeNull();
+    expect(ownerResourcesToList([volcano, custom])).toEqual([]);
+  });
 });

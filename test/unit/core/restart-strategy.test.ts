@@ -3,8 +3,13 @@
  * update strategy, paused, partitioned, mid-rollout, GitOps-managed, under each --strategy.
  */
 import { describe, expect, it } from "vitest";
-import type { PlanPod, StrategyName } from "../../../src/core/plan.js";
-import { type ControllerFacts, decideRestart, decideRestarts } from "../../../src/core/restart-strategy.js";
+import type { Owner, PlanPod, StrategyName } from "../../../src/core/plan.js";
+import {
+  type ControllerFacts,
+  decideRestart,
+  decideRestarts,
+  workloadKindsToRead,
+} from "../../../src/core/restart-strategy.js";
 import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
 
 /** A settled workload as the API server returns it (defaults filled in), changed by `patch`. */
@@ -438,7 +443,7 @@ describe("the decision per controller: every kind and update strategy, under eac
 describe("the plan: one decision per controller, carried by each of its pods", () => {
   const pod = (
     name: string,
-    owner: { kind: string; name: string },
+    owner: Owner,
     controller: { kind: string; name: string },
     action: PlanPod["action"] = "delete",
   ): PlanPod => ({
@@ -514,6 +519,33 @@ describe("the plan: one decision per controller, carried by each of its pods", (
       ],
       ["web-7d9c8b-c", "skip", "already terminating", 0],
       ["legacy-x", "skip", "ReplicationController/legacy has no rollout: use --strategy evict", 0],
+    ]);
+  });
+
+  it("another group's Deployment over a ReplicaSet is not the apps/v1 one of that name: its ReplicaSet evicts", () => {
+    const customPlan = {
+      ...plan,
+      pods: [
+        pod("web-7d9c8b-a", { ...web, apiVersion: "apps.example.io/v1" }, rs),
+        pod(
+          "api-5f-a",
+          { kind: "Deployment", name: "api", apiVersion: "apps/v1" },
+          { kind: "ReplicaSet", name: "api-5f" },
+        ),
+      ],
+    };
+    expect(workloadKindsToRead(customPlan, "auto")).toEqual(["Deployment"]);
+    const decided = decideRestarts(customPlan, {
+      strategy: "auto",
+      workloads: new Map([
+        ["shop/Deployment/web", workload("Deployment")],
+        ["shop/Deployment/api", workload("Deployment", { metadata: { name: "api" } })],
+      ]),
+      unreadable: new Map(),
+    });
+    expect(decided.pods.map((p) => [p.name, p.restart?.strategy, p.restart?.reason])).toEqual([
+      ["web-7d9c8b-a", "evict", "ReplicaSet/web-7d9c8b has no rollout: evicted one at a time"],
+      ["api-5f-a", "rollout", "rolling update of Deployment/api's 3 pods, maxSurge 25%, maxUnavailable 25%"],
     ]);
   });
 
