@@ -255,7 +255,7 @@ export function slimPod(pod: Pod, shared: SharedValues): Pod {
         ),
       serviceAccountName: str(s.serviceAccountName),
       nodeName: str(s.nodeName),
-      volumes: emptyDirsOf(s.volumes, shared),
+      volumes: volumesLostWithPod(s.volumes, shared),
     },
     status: {
       phase: str(status?.phase),
@@ -265,12 +265,21 @@ export function slimPod(pod: Pod, shared: SharedValues): Pod {
   };
 }
 
-/** A pod's emptyDir volumes, the only ones read (their data goes with the pod); undefined when none. */
-function emptyDirsOf(volumes: Volume[] | undefined, shared: SharedValues): Volume[] | undefined {
-  const emptyDirs = Array.isArray(volumes) ? volumes.filter((v) => v?.emptyDir !== undefined) : [];
-  if (emptyDirs.length === 0) return undefined;
-  return shared.value(`volumes ${keyOf(emptyDirs, (v) => [v.name])}`, () =>
-    emptyDirs.map((v) => ({ name: v.name, emptyDir: {} })),
+/**
+ * A pod's emptyDir and generic ephemeral volumes, the only ones read (their data goes with the pod);
+ * undefined when none.
+ */
+function volumesLostWithPod(volumes: Volume[] | undefined, shared: SharedValues): Volume[] | undefined {
+  const lost = Array.isArray(volumes)
+    ? volumes.filter((v) => v?.emptyDir !== undefined || v?.ephemeral !== undefined)
+    : [];
+  if (lost.length === 0) return undefined;
+  return shared.value(
+    `volumes ${keyOf(lost, (v) => [v.name, v.emptyDir !== undefined ? "emptyDir" : "ephemeral"])}`,
+    () =>
+      lost.map((v) =>
+        v.emptyDir !== undefined ? { name: v.name, emptyDir: {} } : { name: v.name, ephemeral: {} },
+      ),
   );
 }
 
@@ -307,10 +316,10 @@ export function podReader(shared: SharedValues): ItemReader<Pod> {
       spec: {
         ...template.spec,
         nodeName: shared.string(parsedString(apart[NODE])),
-        // Most pods have no emptyDir: their volumes need not be parsed to know it.
+        // Most pods have neither: their volumes need not be parsed to know it.
         volumes:
-          volumes?.includes('"emptyDir"') === true
-            ? emptyDirsOf(JSON.parse(volumes) as Volume[], shared)
+          volumes !== undefined && (volumes.includes('"emptyDir"') || volumes.includes('"ephemeral"'))
+            ? volumesLostWithPod(JSON.parse(volumes) as Volume[], shared)
             : undefined,
       },
       status: template.status,

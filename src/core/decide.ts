@@ -16,6 +16,7 @@ import {
   mirrorPodAnnotation,
   type OwnerReference,
   type Pod,
+  type Volume,
 } from "./k8s.js";
 import { type OwnerIndex, ownersOf } from "./owners.js";
 import {
@@ -185,10 +186,10 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
     if (unsafe !== null) [action, reason] = ["skip", unsafe];
     else {
       // The same for every pod of a template: shared, as the containers are.
-      const emptyDirs = (pod.spec.volumes ?? []).filter((v) => v.emptyDir !== undefined).map((v) => v.name);
+      const volumeWarnings = (pod.spec.volumes ?? []).flatMap(lostWithPod);
       action = "delete";
-      warnings = shared.value(`warnings ${emptyDirs.join("\u0001")} ${containersKey}`, () =>
-        deletionWarnings(emptyDirs, containers),
+      warnings = shared.value(`warnings ${volumeWarnings.join("\u0001")} ${containersKey}`, () =>
+        deletionWarnings(volumeWarnings, containers),
       );
     }
   }
@@ -261,8 +262,17 @@ function notOldEnough(containers: readonly PlanContainer[], input: PlanInput): s
   return null;
 }
 
+/** What goes with the pod: an emptyDir's data; a generic ephemeral volume's claim, and its data with it. */
+function lostWithPod(volume: Volume): string[] {
+  if (volume.emptyDir !== undefined) return [`emptyDir volume ${volume.name}: its data is lost with the pod`];
+  if (volume.ephemeral !== undefined) {
+    return [`ephemeral volume ${volume.name}: its claim and data are lost with the pod`];
+  }
+  return [];
+}
+
 function deletionWarnings(
-  emptyDirs: readonly string[],
+  volumeWarnings: readonly string[],
   containers: readonly PlanContainer[],
 ): readonly string[] {
   const warnings: string[] = [];
@@ -273,7 +283,7 @@ function deletionWarnings(
       );
     }
   }
-  for (const name of emptyDirs) warnings.push(`emptyDir volume ${name}: its data is lost with the pod`);
+  warnings.push(...volumeWarnings);
   return warnings.length === 0 ? noWarnings : warnings;
 }
 

@@ -33,6 +33,8 @@ export interface ContainerStatus {
 export interface Volume {
   name: string;
   emptyDir?: object;
+  /** A generic ephemeral volume: a PersistentVolumeClaim made for the pod, and deleted with it. */
+  ephemeral?: object;
 }
 
 export interface Pod {

@@ -37,6 +37,8 @@ export interface PodSpec {
   imagePullSecrets?: string[];
   serviceAccountName?: string;
   emptyDir?: string[];
+  /** Generic ephemeral volumes: a PersistentVolumeClaim each, made for the pod. */
+  ephemeral?: string[];
   deletionTimestamp?: string;
 }
 
@@ -155,6 +157,20 @@ export function makePod(spec: PodSpec): Pod {
       },
     },
     ...(spec.emptyDir ?? []).map((name) => ({ emptyDir: {}, name })),
+    ...(spec.ephemeral ?? []).map((name) => ({
+      ephemeral: {
+        volumeClaimTemplate: {
+          metadata: { creationTimestamp: null },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: "1Gi" } },
+            storageClassName: "standard",
+            volumeMode: "Filesystem",
+          },
+        },
+      },
+      name,
+    })),
   ];
   const ready = phase === "Running" && apps.every((c) => imageIdFor(runtime, c) !== "");
   const pod = {

@@ -58,7 +58,11 @@ describe("the shapes keep every field the slim objects read", () => {
     // The fixture exercises what it should: nothing read is missing from it.
     const [full] = slim;
     expect(full?.spec.initContainers?.[0]?.image).toMatch(/migrate/);
-    expect(full?.spec.volumes?.map((v) => v.name)).toEqual(["cache", "scratch"]);
+    expect(full?.spec.volumes).toEqual([
+      { name: "cache", emptyDir: {} },
+      { name: "scratch", emptyDir: {} },
+      { name: "data", ephemeral: {} },
+    ]);
     expect(full?.spec.imagePullSecrets).toHaveLength(2);
     expect(full?.metadata.deletionTimestamp).toBeDefined();
     expect(full?.metadata.annotations).toEqual({
@@ -112,6 +116,11 @@ describe("the shapes keep every field the slim objects read", () => {
       ...Array.from({ length: 100 }, (_, n) => replica(n, `registry.example/other:${n}`)),
       replica(7),
       { ...replica(8), spec: { ...replica(8).spec, volumes: [{ name: "emptyDir", configMap: {} }] } },
+      { ...replica(9), spec: { ...replica(9).spec, volumes: [{ name: "ephemeral", configMap: {} }] } },
+      {
+        ...replica(10),
+        spec: { ...replica(10).spec, volumes: pod!.spec.volumes?.filter((v) => v.ephemeral !== undefined) },
+      },
     ];
     // An escape in what is read apart is read as the parser reads it.
     const text = JSON.stringify({ items }).replaceAll('"node-2"', '"node\\u002d2"');
@@ -124,7 +133,10 @@ describe("the shapes keep every field the slim objects read", () => {
     expect(slim[1]!.spec.containers).toBe(slim[0]!.spec.containers);
     expect(slim[1]!.status).toBe(slim[0]!.status);
     expect(Object.isFrozen(slim[0]!.status)).toBe(true);
-    expect(slim.at(-1)!.spec.volumes).toBeUndefined();
+    expect(slim.at(-3)!.spec.volumes).toBeUndefined();
+    expect(slim.at(-2)!.spec.volumes).toBeUndefined();
+    // A generic ephemeral volume alone is read too: its claim goes with the pod.
+    expect(slim.at(-1)!.spec.volumes).toEqual([{ name: "data", ephemeral: {} }]);
   });
 
   it("owners in between: a ReplicaSet and a Job", () => {

@@ -780,9 +780,10 @@ describe("pod actions", () => {
     });
   });
 
-  it("warns about IfNotPresent or Never on a stale container and about emptyDir volumes", () => {
+  it("warns about IfNotPresent or Never on a stale container and about emptyDir and ephemeral volumes", () => {
     const pod = only({
       emptyDir: ["cache"],
+      ephemeral: ["data"],
       containers: [
         { name: "app", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "IfNotPresent" },
         { name: "side", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "Never" },
@@ -793,6 +794,7 @@ describe("pod actions", () => {
       "imagePullPolicy IfNotPresent on container app: the node may start its cached old image again",
       "imagePullPolicy Never on container side: the node may start its cached old image again",
       "emptyDir volume cache: its data is lost with the pod",
+      "ephemeral volume data: its claim and data are lost with the pod",
     ]);
   });
 
@@ -814,6 +816,15 @@ describe("pod actions", () => {
     expect(a!.warnings).toBe(b!.warnings);
     expect(c!.warnings).not.toBe(a!.warnings);
     expect(c!.warnings[1]).toBe("emptyDir volume scratch: its data is lost with the pod");
+  });
+
+  it("an emptyDir and an ephemeral volume of the same name are not the same warnings", () => {
+    const [emptyDir, ephemeral] = plan(
+      [webPod({ name: "web-a", emptyDir: ["data"] }), webPod({ name: "web-b", ephemeral: ["data"] })],
+      stale,
+    ).pods;
+    expect(emptyDir!.warnings).toEqual(["emptyDir volume data: its data is lost with the pod"]);
+    expect(ephemeral!.warnings).toEqual(["ephemeral volume data: its claim and data are lost with the pod"]);
   });
 
   it("no warnings for Always, and none on pods that are not deleted", () => {
