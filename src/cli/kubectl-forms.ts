@@ -53,12 +53,23 @@ function onlyFlagsOf(verb: Command, words: readonly string[]): boolean {
       if (!word.includes("=") && /^\d+$/.test(words[i + 1] ?? "")) i++;
       continue;
     }
-    // `--flag`, `--flag=x`, `-n`, `-n=x`, `-nweb`, `-Av`: what names the flag is before = (or its first letter).
-    const name = word.startsWith("--") ? word.split("=")[0]! : word.slice(0, 2);
-    const option = optionOf(verb, name);
-    if (!option) return false;
-    const valueInWord = word.length > name.length;
-    if (takesValue(option) && !valueInWord && ++i >= words.length) return false;
+    // Help is every verb's, though not among its options: `-n web -h plan` asks for plan's.
+    if (word === "-h" || word === "--help") continue;
+    if (word.startsWith("--")) {
+      const option = optionOf(verb, word.split("=")[0]!);
+      if (!option) return false;
+      if (takesValue(option) && !word.includes("=") && ++i >= words.length) return false;
+      continue;
+    }
+    // Short flags, combined as commander and pflag take them (`-Av`, `-An web`): a value-taking one ends the
+    // word, its value the rest of the word (`-nweb`, `-n=web`) or the next word.
+    for (let at = 1; at < word.length; at++) {
+      const option = optionOf(verb, `-${word[at]}`);
+      if (!option) return false;
+      if (!takesValue(option)) continue;
+      if (at === word.length - 1 && ++i >= words.length) return false;
+      break;
+    }
   }
   return true;
 }

@@ -53,6 +53,7 @@ const pathFlags = new Set([
 export function complete(spec: CommandLineSpec, words: readonly string[]): Answer {
   const toComplete = words.at(-1) ?? "";
   const before = words.slice(0, -1);
+  if (before[0]?.startsWith("-")) return completeFlagsFirst(spec, before, toComplete);
   if (before.length === 0) {
     if (toComplete.startsWith("-")) return flagNames(spec.flags, toComplete, new Set());
     return verbs(spec.verbs, toComplete);
@@ -73,6 +74,41 @@ export function complete(spec: CommandLineSpec, words: readonly string[]): Answe
   if (toComplete.startsWith("-")) return flagNames(verb.flags, toComplete, scan.given);
   // No verb takes arguments.
   return nothing();
+}
+
+/**
+ * Flags before the verb (`-n web plan`, as the CLI takes them): once the verb is typed, its words as if it
+ * came first; before, the verbs those flags belong to, or the value a flag awaits.
+ */
+function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], toComplete: string): Answer {
+  for (let at = 1; at < before.length; at++) {
+    const verb = spec.verbs.find((v) => v.name === before[at]);
+    if (verb && onlyFlagsOf(verb, before.slice(0, at))) {
+      return complete(spec, [verb.name, ...before.slice(0, at), ...before.slice(at + 1), toComplete]);
+    }
+  }
+  const fitting = spec.verbs.filter((v) => onlyFlagsOf(v, before));
+  const [first] = fitting;
+  if (first === undefined) return nothing(Directive.error);
+  const scan = scanFlags(first, before);
+  if (scan.awaitingValue) return flagValue(scan.awaitingValue, toComplete, scan.typed);
+  if (!toComplete.startsWith("-")) return verbs(fitting, toComplete);
+  // Flags every such verb has: which verb comes is not known yet.
+  const shared = first.flags.filter((f) => fitting.every((v) => v.flags.some((g) => g.key === f.key)));
+  return flagNames(shared, toComplete, scan.given);
+}
+
+/** Whether the words are nothing but the verb's flags (a value-taking one's value may be still to come). */
+function onlyFlagsOf(verb: VerbSpec, words: readonly string[]): boolean {
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? "";
+    if (!word.startsWith("-") || word === "--") return false;
+    const name = word.startsWith("--") ? word.split("=")[0] : word.slice(0, 2);
+    const flag = verb.flags.find((f) => f.long === name || f.short === name);
+    if (!flag) return false;
+    if (flag.takesValue && word.length === name?.length) i++;
+  }
+  return true;
 }
 
 function verbs(all: readonly VerbSpec[], prefix: string): Answer {

@@ -96,6 +96,14 @@ describe("kubectl's forms of a flag", () => {
       ["-nweb", "cron-status"],
       ["cron-status", "-nweb"],
     ],
+    [
+      ["-An", "web", "plan"],
+      ["plan", "-An", "web"],
+    ],
+    [
+      ["-n", "web", "-h", "plan"],
+      ["plan", "-n", "web", "-h"],
+    ],
   ])("the verb's flags before it, as kubectl takes them: %j", (argv, expected) => {
     expect(kubectlForms(createProgram(io, argv), argv)).toEqual(expected);
   });

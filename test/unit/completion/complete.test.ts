@@ -61,6 +61,23 @@ describe("the verb", () => {
     expect(at("deploy", "")).toEqual({ kind: "candidates", candidates: [], directive: Directive.error });
   });
 
+  it("after flags given before the verb (`-n web plan`): the verbs they belong to, then the verb's words", () => {
+    expect(values(at("-n", "web", "pl"))).toEqual(["plan"]);
+    expect(values(at("--exit-code", ""))).toEqual(["plan"]);
+    expect(at("-n", "")).toMatchObject({ kind: "lookup", lookup: "namespaces", prefix: "" });
+    expect(at("--context", "dev", "-n", "w")).toMatchObject({
+      lookup: "namespaces",
+      flags: { context: "dev" },
+    });
+    expect(values(at("-n", "web", "plan", "--exit"))).toEqual(["--exit-code"]);
+    expect(values(at("-A", "apply", "-o", ""))).toEqual(values(at("apply", "-A", "-o", "")));
+    // Before the verb, only the flags every verb they fit has: not -A, which the cron verbs lack.
+    expect(values(at("-n", "web", "--cont"))).toEqual(["--context"]);
+    expect(values(at("-n", "web", "--all-n"))).toEqual([]);
+    expect(values(at("-A", "--all-n"))).toEqual([]);
+    expect(at("--bogus", "")).toEqual({ kind: "candidates", candidates: [], directive: Directive.error });
+  });
+
   it("help takes a verb", () => {
     expect(values(at("help", "ap"))).toEqual(["apply"]);
   });
