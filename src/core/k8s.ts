@@ -117,10 +117,17 @@ export const builtInControllers: ReadonlyMap<string, string> = new Map([
  */
 export function isBuiltInController(ref: Pick<OwnerReference, "kind" | "apiVersion">): boolean {
   const builtIn = builtInControllers.get(ref.kind);
-  return (
-    builtIn !== undefined && (ref.apiVersion === undefined || groupOf(ref.apiVersion) === groupOf(builtIn))
-  );
+  if (builtIn === undefined) return false;
+  if (ref.apiVersion === undefined) return true;
+  const group = groupOf(ref.apiVersion);
+  return group === groupOf(builtIn) || (group === "extensions" && formerlyExtensions.has(ref.kind));
 }
+
+/**
+ * Kinds served in `extensions` before `apps` (until 1.16): an owner reference written then still names it,
+ * and is never rewritten.
+ */
+const formerlyExtensions = new Set(["Deployment", "ReplicaSet", "DaemonSet"]);
 
 /** The API group of an apiVersion: `apps` of `apps/v1`, "" (the core group) of `v1`. */
 function groupOf(apiVersion: string): string {

@@ -773,10 +773,15 @@ describe("pod actions", () => {
     const custom = only({ owner: { ...rs, apiVersion: "example.io/v1" } });
     expect(custom.owner).toEqual({ ...rs, apiVersion: "example.io/v1" });
     expect(custom).toMatchObject({ action: "skip", reason: expect.stringContaining("of example.io/v1") });
-    // apps/v1beta2 is the same group: the built-in ReplicaSet.
-    expect(only({ owner: { ...rs, apiVersion: "apps/v1beta2" } }).owner).toMatchObject({
-      kind: "Deployment",
-      name: "web",
+    // apps/v1beta2 is the same group, and extensions/v1beta1 where those kinds were served before apps: the
+    // built-in ReplicaSet.
+    for (const apiVersion of ["apps/v1beta2", "extensions/v1beta1"]) {
+      expect(only({ owner: { ...rs, apiVersion } }).owner).toMatchObject({ kind: "Deployment", name: "web" });
+    }
+    expect(
+      only({ owner: { kind: "StatefulSet", name: "db", apiVersion: "extensions/v1beta1" } }),
+    ).toMatchObject({
+      action: "skip",
     });
   });
 
