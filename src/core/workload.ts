@@ -39,7 +39,7 @@ export interface Workload {
     resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    /** Only the controller reference is kept: an operator's (a Knative Revision, say), when one owns it. */
+    /** Only the controller reference is kept: an operator's (the Grafana operator's Grafana, say). */
     ownerReferences?: OwnerReference[];
   };
   spec: {
@@ -104,9 +104,10 @@ export function gitOpsManager(metadata: Workload["metadata"]): string | null {
 }
 
 /**
- * The operator's object that controls the workload (`Revision/web-00001` of Knative, a prometheus-operator
- * `Prometheus`), or null. Such an operator writes the pod template back to its own: a rollout's annotations
- * are reverted, which rolls the pods a second time and drops the restarted-for record.
+ * The operator's object that controls the workload (`Grafana/web` of the Grafana operator, a
+ * prometheus-operator `Prometheus`), or null. Such an operator may write the pod template back to its own: a
+ * rollout's annotations are then reverted, which rolls the pods a second time and drops the restarted-for
+ * record.
  */
 export function controllingOwner(metadata: Workload["metadata"]): string | null {
   const owner = controllerOf(metadata);

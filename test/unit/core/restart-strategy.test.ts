@@ -97,14 +97,14 @@ const argo = workload("Deployment", {
   metadata: { annotations: { "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web" } },
 });
 const midRollout = workload("Deployment", { status: { updatedReplicas: 1 } });
-/** Knative's Revision controls its Deployment: it writes the template back to its own. */
-const knative = workload("Deployment", {
+/** The Grafana operator's Grafana controls its Deployment: it writes the template back to its own. */
+const operated = workload("Deployment", {
   metadata: {
     ownerReferences: [
       {
-        apiVersion: "serving.knative.dev/v1",
-        kind: "Revision",
-        name: "web-00001",
+        apiVersion: "grafana.integreatly.org/v1beta1",
+        kind: "Grafana",
+        name: "web",
         uid: "7c0f4a52-1d7e-4b6a-9f3e-2a8d5c6b1e90",
         controller: true,
       },
@@ -203,8 +203,8 @@ describe("the decision per controller: every kind and update strategy, under eac
       "an operator's controller reference",
       "auto",
       "Deployment",
-      facts(knative),
-      "evict: Deployment/web is managed by Revision/web-00001 (its template is the operator's): evicted one at a time rather than patched",
+      facts(operated),
+      "evict: Deployment/web is managed by Grafana/web (its template is the operator's): evicted one at a time rather than patched",
     ],
     [
       "mid-rollout",
@@ -281,8 +281,8 @@ describe("the decision per controller: every kind and update strategy, under eac
       "an operator's controller reference",
       "rollout",
       "Deployment",
-      facts(knative),
-      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25% ! Deployment/web is managed by Revision/web-00001: its operator may write the template back, rolling the pods again and dropping the restarted-for record",
+      facts(operated),
+      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25% ! Deployment/web is managed by Grafana/web: its operator may write the template back, rolling the pods again and dropping the restarted-for record",
     ],
     [
       "mid-rollout",
@@ -388,7 +388,7 @@ describe("the decision per controller: every kind and update strategy, under eac
   it("an owner reference that is not the controller's (garbage collection only) manages nothing: rolled", () => {
     const collected = workload("Deployment", {
       metadata: {
-        ownerReferences: [{ ...knative.metadata.ownerReferences![0]!, controller: false }],
+        ownerReferences: [{ ...operated.metadata.ownerReferences![0]!, controller: false }],
       },
     });
     expect(decide("auto", "Deployment", facts(collected))).toMatch(/^rollout: /);
