@@ -66,7 +66,11 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   const ownerList = (resource: string) => {
     let list = ownerLists.get(resource);
     if (!list) {
-      list = new StartOnce(() => kubectl.listObjects([resource], scope, warn));
+      list = new StartOnce(() =>
+        resource === "jobs.batch"
+          ? jobsOrNone(kubectl, scope, warn)
+          : kubectl.listObjects([resource], scope, warn),
+      );
       ownerLists.set(resource, list);
     }
     return list.start();
@@ -124,6 +128,25 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
   const pullSecrets = await readPullSecrets(kubectl, wanted, options.concurrency, warnings);
   return { pods, owners, images, pullSecrets, accountSecrets, warnings };
+}
+
+/**
+ * The Jobs, which only name a Job pod's CronJob: their pods are never restarted, so a refused list (a role
+ * that may list pods but not Jobs) is a warning, and those pods' owner is their Job. A refused ReplicaSet
+ * list stays an error: it decides whether a pod is rolled with its Deployment.
+ */
+async function jobsOrNone(
+  kubectl: Pick<Kubectl, "listObjects">,
+  scope: PodScope,
+  warn: (line: string) => void,
+): Promise<KubeObject[]> {
+  try {
+    return await kubectl.listObjects(["jobs.batch"], scope, warn);
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    warn(`could not list Jobs (their pods' owner is shown as the Job, not its CronJob): ${error.message}`);
+    return [];
+  }
 }
 
 /**

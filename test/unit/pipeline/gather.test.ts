@@ -31,7 +31,10 @@ const job = (name: string) =>
   });
 
 /** A kubectl whose pod list streams `pods` and records, in order, what was asked and when the list ended. */
-function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean; restartAfter?: number } = {}) {
+function fakeKubectl(
+  pods: Pod[],
+  options: { accountsFail?: boolean; restartAfter?: number; refused?: string } = {},
+) {
   const events: string[] = [];
   const secretsAsked: string[] = [];
   const kubectl = {
@@ -48,6 +51,8 @@ function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean; restartAfte
     },
     async listObjects(resources: readonly string[]): Promise<KubeObject[]> {
       events.push(`list ${resources.join(",")}`);
+      if (resources.includes(options.refused ?? ""))
+        throw new ToolFailedError(`kubectl get failed: Forbidden`);
       return [];
     },
     async listServiceAccounts(): Promise<ServiceAccount[]> {
@@ -65,6 +70,22 @@ function fakeKubectl(pods: Pod[], options: { accountsFail?: boolean; restartAfte
   };
   return { kubectl: kubectl as unknown as Kubectl, events, secretsAsked };
 }
+
+describe("gather: an owner list refused", () => {
+  it("Jobs: a warning, the pods' owner their Job (they are never restarted)", async () => {
+    const { kubectl } = fakeKubectl([web("web-a"), job("job-a")], { refused: "jobs.batch" });
+    const inventory = await gather(kubectl, scope, { concurrency: 4 });
+    expect(inventory.pods).toHaveLength(2);
+    expect(inventory.warnings).toEqual([
+      "could not list Jobs (their pods' owner is shown as the Job, not its CronJob): kubectl get failed: Forbidden",
+    ]);
+  });
+
+  it("ReplicaSets: an error, since they decide whether a pod is rolled with its Deployment", async () => {
+    const { kubectl } = fakeKubectl([web("web-a"), job("job-a")], { refused: "replicasets.apps" });
+    await expect(gather(kubectl, scope, { concurrency: 4 })).rejects.toThrow("kubectl get failed: Forbidden");
+  });
+});
 
 describe("gather", () => {
   it("starts the owner and ServiceAccount lists at the first pod that needs them, before the pods end", async () => {
