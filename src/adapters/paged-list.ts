@@ -173,8 +173,8 @@ function pageFailure(
 
 /**
  * Every list read here is of a built-in resource, which the API server always serves: a NotFound means the
- * request went elsewhere. The known way: a server URL with a path (a
- * proxy such as Rancher's), which kubectl before 1.34 leaves out of `get --raw` (kubernetes/kubectl#1676).
+ * request went elsewhere. The known way: a server URL with a path (a proxy such as Rancher's), which
+ * kubectl before 1.34 leaves out of `get --raw` (kubernetes/kubectl#1676).
  */
 const pathDropped =
   "; if your kubeconfig's server URL has a path (a proxy such as Rancher's), kubectl before 1.34 leaves it out of raw requests: use kubectl 1.34 or newer";

@@ -43,35 +43,59 @@ function verbFirst(program: Command, argv: readonly string[]): { verb: Command; 
   return null;
 }
 
-/** Whether the words are nothing but the verb's flags, each value-taking one followed by its value. */
-function onlyFlagsOf(verb: Command, words: readonly string[]): boolean {
+/** What `onlyFlags` needs to know of a flag (`-n`, `--namespace`); undefined when there is no such flag. */
+export type FlagLookup = (flag: string) => { takesValue: boolean } | undefined;
+
+/**
+ * Whether the words are nothing but flags, read as pflag and commander read them: `--flag`, `--flag=x`,
+ * short flags combined (`-Av`, `-An web`: a value-taking one ends the word, its value the rest of the word,
+ * `-nweb`, `-n=web`, or the next word), kubectl's log level (`-v 6`), and help. With `valueMayFollow`, the
+ * last flag's value may be still to come (completion); without, a flag missing its value is not one.
+ */
+export function onlyFlags(
+  words: readonly string[],
+  lookup: FlagLookup,
+  { valueMayFollow = false }: { valueMayFollow?: boolean } = {},
+): boolean {
+  const valueFollows = (i: number) => i + 1 < words.length || valueMayFollow;
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     if (!word.startsWith("-") || word === "--") return false;
-    // kubectl's log level, its number in the word or the next.
     if (/^--?v(?:=\d+)?$/.test(word)) {
       if (!word.includes("=") && /^\d+$/.test(words[i + 1] ?? "")) i++;
       continue;
     }
-    // Help is every verb's, though not among its options: `-n web -h plan` asks for plan's.
+    // Every verb's, though not among its options: `-n web -h plan` asks for plan's help.
     if (word === "-h" || word === "--help") continue;
     if (word.startsWith("--")) {
-      const option = optionOf(verb, word.split("=")[0]!);
-      if (!option) return false;
-      if (takesValue(option) && !word.includes("=") && ++i >= words.length) return false;
+      const flag = lookup(word.split("=")[0]!);
+      if (!flag) return false;
+      if (flag.takesValue && !word.includes("=")) {
+        if (!valueFollows(i)) return false;
+        i++;
+      }
       continue;
     }
-    // Short flags, combined as commander and pflag take them (`-Av`, `-An web`): a value-taking one ends the
-    // word, its value the rest of the word (`-nweb`, `-n=web`) or the next word.
     for (let at = 1; at < word.length; at++) {
-      const option = optionOf(verb, `-${word[at]}`);
-      if (!option) return false;
-      if (!takesValue(option)) continue;
-      if (at === word.length - 1 && ++i >= words.length) return false;
+      const flag = lookup(`-${word[at]}`);
+      if (!flag) return false;
+      if (!flag.takesValue) continue;
+      if (at === word.length - 1) {
+        if (!valueFollows(i)) return false;
+        i++;
+      }
       break;
     }
   }
   return true;
+}
+
+/** Whether the words are nothing but the verb's flags, each value-taking one followed by its value. */
+function onlyFlagsOf(verb: Command, words: readonly string[]): boolean {
+  return onlyFlags(words, (flag) => {
+    const option = optionOf(verb, flag);
+    return option && { takesValue: takesValue(option) };
+  });
 }
 
 function optionOf(verb: Command, flag: string): Option | undefined {

@@ -3,7 +3,7 @@
  * completed, "" for a new word), either the candidates themselves or the cluster lookup that gives them.
  * The answer follows cobra's `__complete` conventions, which kubectl relays to the shell.
  */
-import { flagBoolean } from "../cli/kubectl-forms.js";
+import { flagBoolean, onlyFlags } from "../cli/kubectl-forms.js";
 import type { CommandLineSpec, FlagSpec, VerbSpec } from "./spec.js";
 
 /** cobra's ShellCompDirective bits. */
@@ -100,15 +100,8 @@ function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], to
 
 /** Whether the words are nothing but the verb's flags (a value-taking one's value may be still to come). */
 function onlyFlagsOf(verb: VerbSpec, words: readonly string[]): boolean {
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] ?? "";
-    if (!word.startsWith("-") || word === "--") return false;
-    const name = word.startsWith("--") ? word.split("=")[0] : word.slice(0, 2);
-    const flag = verb.flags.find((f) => f.long === name || f.short === name);
-    if (!flag) return false;
-    if (flag.takesValue && word.length === name?.length) i++;
-  }
-  return true;
+  const lookup = (name: string) => verb.flags.find((f) => f.long === name || f.short === name);
+  return onlyFlags(words, lookup, { valueMayFollow: true });
 }
 
 function verbs(all: readonly VerbSpec[], prefix: string): Answer {

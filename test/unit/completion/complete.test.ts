@@ -76,6 +76,9 @@ describe("the verb", () => {
     expect(values(at("-n", "web", "--all-n"))).toEqual([]);
     expect(values(at("-A", "--all-n"))).toEqual([]);
     expect(at("--bogus", "")).toEqual({ kind: "candidates", candidates: [], directive: Directive.error });
+    // As the CLI reads them: combined short flags, kubectl's log level, help.
+    expect(values(at("-An", "web", "ap"))).toEqual(["apply"]);
+    expect(values(at("-v", "6", "-h", "run"))).toEqual(["run-now"]);
   });
 
   it("help takes a verb", () => {
