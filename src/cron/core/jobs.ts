@@ -198,7 +198,9 @@ export interface JobEvent {
  * admission policy refusing the pod), as `FailedCreate: message`; undefined when it recorded none.
  */
 export function whyNoPod(events: readonly JobEvent[]): string | undefined {
-  const when = (e: JobEvent) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "";
+  // As times, not text: eventTime has microseconds, lastTimestamp whole seconds ("…:00.5Z" < "…:00Z").
+  const when = (e: JobEvent) =>
+    Date.parse(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "") || 0;
   const latest = events
     .filter((e) => e.reason === "FailedCreate")
     .reduce<JobEvent | undefined>(

@@ -6,9 +6,11 @@ import { describe, expect, it } from "vitest";
 import { applyChange } from "../../../../src/cron/core/apply-change.js";
 import {
   type CronJobObject,
+  type JobEvent,
   type JobObject,
   jobFromCronJob,
   jobOutcome,
+  whyNoPod,
   whyNotStarted,
 } from "../../../../src/cron/core/jobs.js";
 import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
@@ -360,5 +362,23 @@ describe("applyChange", () => {
     expect(applyChange(undefined, "5")).toBe("created");
     expect(applyChange("5", "5")).toBe("unchanged");
     expect(applyChange("5", "9")).toBe("configured");
+  });
+});
+
+describe("whyNoPod", () => {
+  const failed = (message: string, time: Partial<JobEvent>) => ({ reason: "FailedCreate", message, ...time });
+
+  it("names the latest FailedCreate by time, whether an Event has whole seconds or microseconds", () => {
+    const events = [
+      failed("quota exceeded", { lastTimestamp: "2026-12-02T10:00:00Z" }),
+      failed("denied by policy", { eventTime: "2026-12-02T10:00:00.500000Z" }),
+      { reason: "SuccessfulCreate", lastTimestamp: "2026-12-02T10:00:01Z" },
+    ];
+    expect(whyNoPod(events)).toBe("FailedCreate: denied by policy");
+    expect(whyNoPod(events.toReversed())).toBe("FailedCreate: denied by policy");
+  });
+
+  it("says nothing when the Job controller recorded no FailedCreate", () => {
+    expect(whyNoPod([{ reason: "SuccessfulCreate", lastTimestamp: "2026-12-02T10:00:00Z" }])).toBeUndefined();
   });
 });
