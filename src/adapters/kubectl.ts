@@ -11,7 +11,11 @@ import {
   type ServiceAccount,
 } from "../core/k8s.js";
 import type { LabelSelector } from "../core/readiness.js";
-import { type RememberedRestart, restartedForAnnotation } from "../core/restarted-for.js";
+import {
+  type RememberedRestart,
+  restartedForAnnotation,
+  uncheckedRestartAtAnnotation,
+} from "../core/restarted-for.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
@@ -21,7 +25,16 @@ import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-li
 import { kubectlFailure } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
-import { ownerShape, podReader, podShape, slimOwner, slimWorkload, workloadShape } from "./slim-objects.js";
+import {
+  type CreatedPod,
+  createdPodShape,
+  ownerShape,
+  podReader,
+  podShape,
+  slimOwner,
+  slimWorkload,
+  workloadShape,
+} from "./slim-objects.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -212,6 +225,25 @@ export class Kubectl {
       warn,
       onRestart,
     );
+  }
+
+  /**
+   * When each pod a label selector finds in one namespace was made, ms by UID: a list as the pods' own (the
+   * same `list` right), cut to those two fields.
+   */
+  async listPodCreationTimes(namespace: string, selector: string): Promise<Map<string, number>> {
+    const pods = await this.pagedList(
+      "pods",
+      { namespace, allNamespaces: false, selector },
+      createdPodShape,
+      parsedBy((pod: CreatedPod) => pod),
+    );
+    const times = new Map<string, number>();
+    for (const { metadata } of pods) {
+      const created = Date.parse(metadata?.creationTimestamp ?? "");
+      if (metadata?.uid && !Number.isNaN(created)) times.set(metadata.uid, created);
+    }
+    return times;
   }
 
   /** Several kinds (e.g. replicasets.apps, jobs.batch) in the same scope, side by side; no selectors. */
@@ -498,7 +530,10 @@ export interface KubeEvent {
   [field: string]: unknown;
 }
 
-/** An Event of this tool as the list reads it: what it remembers, or null (most record a restart that went well). */
+/**
+ * An Event of this tool as the list reads it: what it remembers, or null (most record a restart that went
+ * well; an unchecked one whose restart time does not read could be taken for a checked one).
+ */
 function rememberedRestart(event: {
   metadata?: { namespace?: string; creationTimestamp?: string; annotations?: Record<string, string> };
   eventTime?: string;
@@ -511,12 +546,16 @@ function rememberedRestart(event: {
   const at = Date.parse(
     event.series?.lastObservedTime ?? event.eventTime ?? event.metadata?.creationTimestamp ?? "",
   );
-  return {
+  const remembered = {
     namespace: event.metadata?.namespace ?? "default",
     controller: { kind, name, uid },
     restartedFor,
     at: Number.isNaN(at) ? 0 : at,
   };
+  const unchecked = event.metadata?.annotations?.[uncheckedRestartAtAnnotation];
+  if (unchecked === undefined) return remembered;
+  const uncheckedRestartAt = Date.parse(unchecked);
+  return Number.isNaN(uncheckedRestartAt) ? null : { ...remembered, uncheckedRestartAt };
 }
 
 /** An Event is a side note: a slow API server must not hold the run's end for long. */

@@ -41,6 +41,16 @@ export function slimOwner(kind: string | undefined, o: KubeObject): KubeObject {
   };
 }
 
+/** A pod as listPodCreationTimes reads it: whom it is, and when it was made. */
+export interface CreatedPod {
+  metadata?: { uid?: string; creationTimestamp?: string };
+}
+
+export const createdPodShape: Shape = {
+  keep: { metadata: { keep: { uid: true, creationTimestamp: true }, others: "drop" } },
+  others: "drop",
+};
+
 /** What slimWorkload reads, cut out of each listed workload before parsing (not its pod template). */
 export const workloadShape: Shape = {
   keep: {

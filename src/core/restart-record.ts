@@ -1,14 +1,15 @@
 /**
  * A ConfigMap that remembers restarts in vain (core/restarted-for.ts) for longer than the API server keeps
  * Events: one data key per controller, `NAMESPACE.UID`, holding that controller and each move it was
- * restarted for in vain (one record each: pods on different nodes may come back on different old digests).
+ * restarted for in vain (one record each: pods on different nodes may come back on different old digests),
+ * and each move of a restart not checked that a run has since left pods for (with when that restart was).
  * A record lasts while runs keep leaving pods for it (each such run stamps it again, as it records the Event
  * again); eight days after it last did it is no longer read, and the next write removes it: by then its tag
  * has moved or its controller is gone (or the runs stopped for that long, and one more restart is fair).
  * Keys of any other shape are not this tool's: never read, never removed.
  */
 import { groupBy } from "../util/group-by.js";
-import type { RememberedRestart } from "./restarted-for.js";
+import { mergeRemembered, type RememberedRestart } from "./restarted-for.js";
 
 /** Where the record is kept: `NAMESPACE/NAME` of a ConfigMap. */
 export interface RecordRef {
@@ -40,15 +41,23 @@ interface StoredController {
   kind: string;
   name: string;
   uid: string;
-  restarts: { restartedFor: string; at: string }[];
+  restarts: { restartedFor: string; at: string; uncheckedRestartAt?: string }[];
 }
 
 /** How far ahead of this run's clock a stamp may be (another node's clock) and still count. */
 const clockSkewMs = 60 * 60 * 1000;
 
+/** A stamp as this tool writes it, not far ahead of `now`, in ms; NaN otherwise. */
+function stampTime(stamp: unknown, now: number): number {
+  const time = typeof stamp === "string" && stampShape.test(stamp) ? Date.parse(stamp) : Number.NaN;
+  return time > now + clockSkewMs ? Number.NaN : time;
+}
+
 /**
  * The records of one entry, each checked; none when the entry is not one, or sits under another key. A
- * stamp far ahead of `now` (an edit, a clock gone wrong) is not read: it would never expire.
+ * stamp far ahead of `now` (an edit, a clock gone wrong) is not read: it would never expire. Nor is an
+ * unchecked record whose restart time does not read: taken for a checked one, it would leave pods that
+ * restart never reached.
  */
 function parseEntry(key: string, value: string, now: number): RememberedRestart[] {
   let parsed: unknown;
@@ -64,11 +73,14 @@ function parseEntry(key: string, value: string, now: number): RememberedRestart[
   const controller = { kind: kind as string, name: name as string, uid: uid as string };
   if (key !== recordKey({ namespace: namespace as string, controller })) return [];
   return restarts.flatMap((restart: unknown) => {
-    const { restartedFor, at } = (restart ?? {}) as Record<string, unknown>;
+    const { restartedFor, at, uncheckedRestartAt } = (restart ?? {}) as Record<string, unknown>;
     if (typeof restartedFor !== "string" || restartedFor === "") return [];
-    const time = typeof at === "string" && stampShape.test(at) ? Date.parse(at) : Number.NaN;
-    if (Number.isNaN(time) || time > now + clockSkewMs) return [];
-    return [{ namespace: namespace as string, controller, restartedFor, at: time }];
+    const time = stampTime(at, now);
+    if (Number.isNaN(time)) return [];
+    const record = { namespace: namespace as string, controller, restartedFor, at: time };
+    if (uncheckedRestartAt === undefined) return [record];
+    const restartTime = stampTime(uncheckedRestartAt, now);
+    return Number.isNaN(restartTime) ? [] : [{ ...record, uncheckedRestartAt: restartTime }];
   });
 }
 
@@ -92,21 +104,22 @@ export function recordsIn(
   return entries(data).flatMap(([key, value]) => parseEntry(key, value, now).filter((r) => !expired(r, now)));
 }
 
-/** One controller's records as stored, one per move, the newest stamp of each. */
+/** One controller's records as stored, one per move (and kind), the newest stamp of each. */
 function formatEntry(records: readonly RememberedRestart[]): string {
-  const newest = new Map<string, RememberedRestart>();
-  for (const record of records) {
-    const kept = newest.get(record.restartedFor);
-    if (!kept || record.at >= kept.at) newest.set(record.restartedFor, record);
-  }
-  const latest = [...newest.values()].sort((a, b) => b.at - a.at);
+  const latest = mergeRemembered(records).sort((a, b) => b.at - a.at);
   const { namespace, controller } = latest[0]!;
   const stored: StoredController = {
     namespace,
     kind: controller.kind,
     name: controller.name,
     uid: controller.uid,
-    restarts: latest.map((r) => ({ restartedFor: r.restartedFor, at: new Date(r.at).toISOString() })),
+    restarts: latest.map((r) => ({
+      restartedFor: r.restartedFor,
+      at: new Date(r.at).toISOString(),
+      ...(r.uncheckedRestartAt !== undefined
+        ? { uncheckedRestartAt: new Date(r.uncheckedRestartAt).toISOString() }
+        : {}),
+    })),
   };
   return JSON.stringify(stored);
 }

@@ -9,6 +9,10 @@
  * carries it. An eviction or deletion leaves no trace on the replacement (this tool may not patch pods), so
  * the Warning Event recorded for it carries it instead, which lasts as long as the API server keeps Events;
  * where a record ConfigMap is kept (core/restart-record.ts), it lasts there too.
+ *
+ * An eviction or deletion whose replacement was not checked (--no-wait, an interrupt) records its pod's
+ * moves too, marked unchecked with the time of the restart: nobody saw the replacement, so only a pod made
+ * since then counts as one, never a pod that run did not reach (a budget refused it, the run ended first).
  */
 import { formatAge } from "../util/age.js";
 import { groupBy } from "../util/group-by.js";
@@ -16,6 +20,8 @@ import { shortDigest } from "./image-id.js";
 import { noWarnings, type Owner, type Plan, type PlanContainer, type PlanPod } from "./plan.js";
 
 export const restartedForAnnotation = "kubectl-autoupdate/restarted-for";
+/** Beside restarted-for on the Event of a restart whose replacement was not checked: when it was. */
+export const uncheckedRestartAtAnnotation = "kubectl-autoupdate/unchecked-restart-at";
 
 /** The record of a restart for these containers' moves (the stale ones with both digests known). */
 export function restartedForValue(containers: Iterable<PlanContainer>): string | null {
@@ -91,7 +97,10 @@ export function alreadyRestartedFor(
   return tried && leftReason((digest) => `already restarted for ${digest} and back`, tried);
 }
 
-/** An eviction or deletion whose replacement came back on the old digest, as its Event tells it. */
+/**
+ * An eviction or deletion whose replacement came back on the old digest, or was not checked, as its Event
+ * (or the record ConfigMap) tells it.
+ */
 export interface RememberedRestart {
   namespace: string;
   /** The controller that recreated the pod (the Event's `regarding`). */
@@ -99,37 +108,131 @@ export interface RememberedRestart {
   restartedFor: string;
   /** When it was recorded (or last recorded again), ms. */
   at: number;
+  /** Only when the replacement was not checked: when the pod was restarted, ms. */
+  uncheckedRestartAt?: number;
+}
+
+/**
+ * How long before an unchecked restart a pod may have been made and still count as made since: the
+ * restart's time is this tool's clock once the eviction answered, a pod's creation the API server's clock,
+ * in whole seconds. A pod that restart did not reach was there when its run listed the pods, before the
+ * restart: only one made in the minute before that is taken for a replacement.
+ */
+const clockSlackMs = 60_000;
+
+function madeSince(uncheckedRestartAt: number, createdAt: number | undefined): boolean {
+  return createdAt !== undefined && createdAt >= uncheckedRestartAt - clockSlackMs;
+}
+
+/**
+ * One record per controller, moves and kind (checked or not): the newest time it was recorded, and for
+ * an unchecked one the earliest restart (a pod made after any of them was made after the first). Each
+ * unchecked eviction has its Event, so a controller's many pods would otherwise each bring one.
+ */
+export function mergeRemembered(remembered: readonly RememberedRestart[]): RememberedRestart[] {
+  const merged = new Map<string, RememberedRestart>();
+  for (const record of remembered) {
+    const { namespace, controller, restartedFor, uncheckedRestartAt } = record;
+    const key = `${namespace}/${controller.uid} ${restartedFor} ${uncheckedRestartAt === undefined}`;
+    const kept = merged.get(key);
+    const newer = !kept || record.at >= kept.at ? record : kept;
+    if (kept?.uncheckedRestartAt === undefined || uncheckedRestartAt === undefined) {
+      merged.set(key, newer);
+    } else {
+      merged.set(key, {
+        ...newer,
+        uncheckedRestartAt: Math.min(kept.uncheckedRestartAt, uncheckedRestartAt),
+      });
+    }
+  }
+  return [...merged.values()];
+}
+
+interface Memory {
+  memory: RememberedRestart;
+  moves: ReadonlySet<string>;
+}
+
+/**
+ * The remembered restarts of the controller of a pod to be evicted or deleted (none for any other pod):
+ * the checked ones first, newest first; each record's moves read once, a controller's pods are many.
+ */
+function memoriesOf(remembered: readonly RememberedRestart[]): (pod: PlanPod) => Memory[] {
+  const ordered = mergeRemembered(remembered).sort(
+    (a, b) =>
+      Number(a.uncheckedRestartAt !== undefined) - Number(b.uncheckedRestartAt !== undefined) || b.at - a.at,
+  );
+  const byController = groupBy(
+    ordered.map((memory) => ({ memory, moves: movesOf(memory.restartedFor) })),
+    ({ memory }) => `${memory.namespace}/${memory.controller.uid}`,
+  );
+  return (pod) => {
+    const strategy = pod.restart?.strategy;
+    if (pod.action !== "delete" || (strategy !== "evict" && strategy !== "delete")) return [];
+    return byController.get(`${pod.namespace}/${pod.controller?.uid ?? ""}`) ?? [];
+  };
+}
+
+/** Pods in one namespace whose labels are all these (`k=v,…`; none: every pod there). */
+export interface PodQuery {
+  namespace: string;
+  selector: string;
+}
+
+/**
+ * Where to read the creation times that decide whether an unchecked restart leaves a pod: the pods whose
+ * stale containers only such a restart covers, one query per controller, by the labels its pods share
+ * (a controller's selector matches its pods' labels, so they find those pods and few others).
+ */
+export function creationTimeQueries(plan: Plan, remembered: readonly RememberedRestart[]): PodQuery[] {
+  const memories = memoriesOf(remembered);
+  const toDate = plan.pods.filter((pod) => {
+    const covering = memories(pod).filter(({ moves }) => restartedInVain(moves, pod.containers));
+    return covering.length > 0 && covering.every(({ memory }) => memory.uncheckedRestartAt !== undefined);
+  });
+  const queries = new Map<string, PodQuery>();
+  for (const pods of groupBy(toDate, (pod) => `${pod.namespace}/${pod.controller!.uid}`).values()) {
+    const [first, ...rest] = pods;
+    const shared = Object.entries(first!.labels).filter(([key, value]) =>
+      rest.every((pod) => pod.labels[key] === value),
+    );
+    const selector = shared
+      .map(([key, value]) => `${key}=${value}`)
+      .sort()
+      .join(",");
+    queries.set(`${first!.namespace} ${selector}`, { namespace: first!.namespace, selector });
+  }
+  return [...queries.values()];
 }
 
 /**
  * Leaves the pods to be evicted or deleted whose controller had a pod restarted in vain for the digests
- * they lack (see the top of this file); each left pod keeps the remembered restart, for apply to record
- * again before the API server lets the Event expire.
+ * they lack (see the top of this file) — after an unchecked restart, only those made since (`createdAt`,
+ * ms by pod UID); each left pod keeps the remembered restart, for apply to record again before the API
+ * server lets the Event expire.
  */
 export function leaveRestartedInVain(
   plan: Plan,
   remembered: readonly RememberedRestart[],
   now: number,
+  createdAt: ReadonlyMap<string, number> = new Map(),
 ): Plan {
-  // Newest first, each record's moves read once: a controller's pods are many.
-  const newestFirst = [...remembered].sort((a, b) => b.at - a.at);
-  const byController = groupBy(
-    newestFirst.map((memory) => ({ memory, moves: movesOf(memory.restartedFor) })),
-    ({ memory }) => `${memory.namespace}/${memory.controller.uid}`,
-  );
+  const memories = memoriesOf(remembered);
   return {
     ...plan,
     pods: plan.pods.map((pod) => {
-      const strategy = pod.restart?.strategy;
-      if (pod.action !== "delete" || (strategy !== "evict" && strategy !== "delete")) return pod;
-      const memories = byController.get(`${pod.namespace}/${pod.controller?.uid ?? ""}`) ?? [];
-      for (const { memory, moves } of memories) {
+      for (const { memory, moves } of memories(pod)) {
         const tried = restartedInVain(moves, pod.containers);
         if (!tried) continue;
         const { kind, name } = memory.controller;
-        const age = formatAge(now - memory.at);
-        const head = (digest: string) =>
-          `${kind}/${name} restarted a pod for ${digest} ${age} ago, which came back`;
+        const unchecked = memory.uncheckedRestartAt;
+        if (unchecked !== undefined && !madeSince(unchecked, createdAt.get(pod.uid))) continue;
+        const age = formatAge(now - (unchecked ?? memory.at));
+        const how =
+          unchecked === undefined
+            ? ", which came back"
+            : " without checking its replacement, and this pod, made since, came back";
+        const head = (digest: string) => `${kind}/${name} restarted a pod for ${digest} ${age} ago${how}`;
         const { restart: _, ...rest } = pod;
         return {
           ...rest,

@@ -3,12 +3,18 @@
  * shows it with: the workload rolled out, or the controller that recreates an evicted or deleted pod (the
  * pod itself is gone, so it is the Event's `related` object). Normal `ImageUpdated` when the replacement
  * came up on the new image (or was not checked); Warning `ImageUpdateFailed` when it came back on the old
- * digest, was not Ready in time, or the rollout failed after the patch.
+ * digest, was not Ready in time, or the rollout failed after the patch. What an evicted or deleted pod's
+ * restart was for is on its Event when the replacement came back on the old digest, or was not checked
+ * (core/restarted-for.ts).
  */
 import type { KubeEvent } from "../adapters/kubectl.js";
 import { eventReporter } from "../core/k8s.js";
 import type { PlanContainer, PlanPod } from "../core/plan.js";
-import { type RememberedRestart, restartedForAnnotation } from "../core/restarted-for.js";
+import {
+  type RememberedRestart,
+  restartedForAnnotation,
+  uncheckedRestartAtAnnotation,
+} from "../core/restarted-for.js";
 import type { CompletedRestart } from "../pipeline/restart/outcomes.js";
 
 const eventReasons = {
@@ -39,7 +45,7 @@ const apiVersions: Record<string, string> = {
 export function restartEvent(restart: CompletedRestart, now: number, instance: string): KubeEvent {
   const { controller, namespace, pod, replacement } = restart;
   const failed = replacement.kind === "problem";
-  return controllerEvent(controller, namespace, failed ? replacement.restartedFor : undefined, {
+  return controllerEvent(controller, namespace, restartRecord(replacement), {
     eventTime: microTime(now),
     reportingInstance: instance,
     action: actions[restart.strategy],
@@ -48,6 +54,16 @@ export function restartEvent(restart: CompletedRestart, now: number, instance: s
     ...(pod ? { related: objectReference("Pod", pod.name, namespace, pod.uid) } : {}),
     note: restartNote(restart),
   });
+}
+
+/** What the restart was for, when its replacement came back on the old digest or was not checked. */
+function restartRecord(replacement: CompletedRestart["replacement"]): EventRecord | undefined {
+  if (replacement.kind === "up" || !replacement.restartedFor) return undefined;
+  const { restartedFor } = replacement;
+  if (replacement.kind === "problem") return { restartedFor };
+  // Without its time an unchecked record would read as a checked one.
+  const { restartedAt } = replacement;
+  return restartedAt === undefined ? undefined : { restartedFor, uncheckedRestartAt: restartedAt };
 }
 
 /**
@@ -61,7 +77,7 @@ export function leftEvent(
   instance: string,
 ): KubeEvent {
   const names = pods.map((p) => p.name).join(", ");
-  return controllerEvent(left.controller, left.namespace, left.restartedFor, {
+  return controllerEvent(left.controller, left.namespace, left, {
     eventTime: microTime(now),
     reportingInstance: instance,
     action: "Hold",
@@ -71,11 +87,14 @@ export function leftEvent(
   });
 }
 
+/** What a restart was for, as an Event records it (annotations). */
+type EventRecord = Pick<RememberedRestart, "restartedFor" | "uncheckedRestartAt">;
+
 /** An Event of this tool on a controller, naming what a restart was for when it records one. */
 export function controllerEvent(
   controller: { kind: string; name: string; uid?: string },
   namespace: string,
-  restartedFor: string | undefined,
+  record: EventRecord | undefined,
   fields: {
     eventTime: string;
     reportingInstance: string;
@@ -93,7 +112,7 @@ export function controllerEvent(
     metadata: {
       generateName: eventNamePrefix(controller.name),
       namespace,
-      ...(restartedFor ? { annotations: { [restartedForAnnotation]: restartedFor } } : {}),
+      ...(record ? { annotations: recordAnnotations(record) } : {}),
     },
     ...facts,
     reportingController: eventReporter,
@@ -101,6 +120,15 @@ export function controllerEvent(
     regarding: objectReference(controller.kind, controller.name, namespace, controller.uid),
     ...(related ? { related } : {}),
     note: truncateBytes(note, maxNoteBytes),
+  };
+}
+
+function recordAnnotations({ restartedFor, uncheckedRestartAt }: EventRecord): Record<string, string> {
+  return {
+    [restartedForAnnotation]: restartedFor,
+    ...(uncheckedRestartAt !== undefined
+      ? { [uncheckedRestartAtAnnotation]: new Date(uncheckedRestartAt).toISOString() }
+      : {}),
   };
 }
 

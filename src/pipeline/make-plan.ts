@@ -12,7 +12,12 @@ import type { Plan, StrategyName } from "../core/plan.js";
 import type { TagResolution } from "../core/resolution.js";
 import { type RecordRef, recordsIn } from "../core/restart-record.js";
 import { decideRestarts, workloadKindsToRead } from "../core/restart-strategy.js";
-import { leaveRestartedInVain, type RememberedRestart } from "../core/restarted-for.js";
+import {
+  creationTimeQueries,
+  leaveRestartedInVain,
+  type PodQuery,
+  type RememberedRestart,
+} from "../core/restarted-for.js";
 import { InterruptedError, ToolFailedError } from "../errors.js";
 import { Limiter } from "../util/limiter.js";
 import { gather, gatherWorkloads, type Inventory } from "./gather.js";
@@ -178,12 +183,12 @@ function pullSecretCredentials(inventory: Inventory, image: ImageInUse, reposito
 /**
  * Pods to be evicted or deleted whose controller restarted one in vain are left (core/restarted-for.ts):
  * this tool's Events, and the record ConfigMap when there is one, are read only when some pod is to be
- * evicted or deleted.
+ * evicted or deleted; the pods' creation times only for those an unchecked restart may have left.
  */
 async function leaveRestartedInVainPods(
   kubectl: Kubectl,
   plan: Plan,
-  options: Pick<MakePlanOptions, "scope" | "now" | "record">,
+  options: Pick<MakePlanOptions, "scope" | "now" | "record" | "concurrency">,
   warnings: string[],
 ): Promise<Plan> {
   const oneAtATime = plan.pods.some((p) => p.action === "delete" && p.restart?.strategy !== "rollout");
@@ -203,7 +208,40 @@ async function leaveRestartedInVainPods(
         )
       : [],
   ]);
-  return leaveRestartedInVain(plan, remembered.flat(), options.now ?? 0);
+  const all = remembered.flat();
+  const queries = creationTimeQueries(plan, all);
+  const createdAt = await readCreationTimes(kubectl, queries, options.concurrency, warnings);
+  return leaveRestartedInVain(plan, all, options.now ?? 0, createdAt);
+}
+
+/**
+ * When the pods the queries find were made, ms by UID; when a list cannot be read, none of its pods and a
+ * warning: each is then restarted as planned.
+ */
+async function readCreationTimes(
+  kubectl: Kubectl,
+  queries: readonly PodQuery[],
+  concurrency: number,
+  warnings: string[],
+): Promise<Map<string, number>> {
+  const limiter = new Limiter(concurrency);
+  const lists = await Promise.all(
+    queries.map((query) =>
+      limiter.run(async () => {
+        try {
+          return await kubectl.listPodCreationTimes(query.namespace, query.selector);
+        } catch (error) {
+          if (!isCallFailure(error)) throw error;
+          const what = `the pods of namespace ${query.namespace} could not be listed for their creation times`;
+          warnings.push(
+            `${what}, so a replacement back on the old digest after an unchecked restart may be restarted again: ${error.message}`,
+          );
+          return new Map<string, number>();
+        }
+      }),
+    ),
+  );
+  return new Map(lists.flatMap((times) => [...times]));
 }
 
 /** One source of remembered restarts; when it cannot be read, none from it and a warning saying what that means. */

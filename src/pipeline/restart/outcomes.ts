@@ -71,11 +71,12 @@ export interface CompletedRestart {
   pods: readonly PlanPod[];
   /**
    * How the replacement came up: on the new image, not checked (and why), or what went wrong — with what
-   * the restart was for (core/restarted-for.ts) when an evicted or deleted pod came back on the old digest.
+   * the restart was for (core/restarted-for.ts) when an evicted or deleted pod came back on the old digest,
+   * or was not checked (then with when it was restarted, ms: only pods made since may be its replacement).
    */
   replacement:
     | { kind: "up" }
-    | { kind: "unchecked"; why: string }
+    | { kind: "unchecked"; why: string; restartedFor?: string; restartedAt?: number }
     | { kind: "problem"; reason: string; restartedFor?: string };
 }
 

@@ -92,9 +92,10 @@ export async function checkReplacement(
   reporter: GroupReporter,
 ): Promise<string | null> {
   const { options } = reporter;
+  const restartedAt = options.clock.now();
   const { readiness, before } = waiting ?? { readiness: null, before: null };
   const problem = readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
-  reporter.restarted(podRestart(strategy, pod, problem, options));
+  reporter.restarted(podRestart(strategy, pod, problem, restartedAt, options));
   if (problem === null || waiting === null) return null;
   if (problem === undefined) {
     // Not counted, so not waited for: going on could stop the controller's pods faster than they return.
@@ -110,23 +111,29 @@ export async function checkReplacement(
 /**
  * What an evicted or deleted pod's restart was, on the controller that recreates it: `problem` is
  * replacementProblem's answer, or undefined when the replacement was not waited for. A replacement back on
- * the old digest names what the restart was for: its Event keeps the next runs from trying again.
+ * the old digest names what the restart was for: its Event keeps the next runs from trying again. So does
+ * one not checked, with the pod's moves and when it went: the next runs tell its replacement by that.
  */
 function podRestart(
   strategy: "evict" | "delete",
   pod: PlanPod,
   problem: Problem | null | undefined,
+  restartedAt: number,
   options: RestartOptions,
 ): CompletedRestart {
   // Only the containers that came back: a sibling stale on another one may still be helped by a restart.
   const restartedFor = problem ? restartedForValue(problem.inVain) : null;
+  const unchecked = (why: string): CompletedRestart["replacement"] => {
+    const moves = restartedForValue(pod.containers);
+    return { kind: "unchecked", why, ...(moves ? { restartedFor: moves, restartedAt } : {}) };
+  };
   const replacement: CompletedRestart["replacement"] =
     problem === undefined
-      ? { kind: "unchecked", why: options.wait ? "its controller's pods could not be counted" : "--no-wait" }
+      ? unchecked(options.wait ? "its controller's pods could not be counted" : "--no-wait")
       : problem === null
         ? { kind: "up" }
         : problem.reason === "interrupted"
-          ? { kind: "unchecked", why: "interrupted" }
+          ? unchecked("interrupted")
           : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : {}) };
   return {
     strategy,

@@ -69,9 +69,62 @@ describe("the restarts this tool's Events remember", () => {
     ]);
   });
 
+  it("an unchecked restart's Event (--no-wait) says when the pod went; one whose time does not read is left out", async () => {
+    const unchecked = (at: string) =>
+      event({
+        metadata: {
+          namespace: "shop",
+          name: "web-7d9c8b.autoupdate-nw41t",
+          annotations: {
+            "kubectl-autoupdate/restarted-for": `app=${digest}`,
+            "kubectl-autoupdate/unchecked-restart-at": at,
+          },
+        },
+        reason: "ImageUpdated",
+      });
+    const { kubectl } = kubectlListing([unchecked("2026-12-01T10:59:58.500Z"), unchecked("soon")]);
+    expect(await kubectl.listRememberedRestarts({ namespace: "shop", allNamespaces: false })).toEqual([
+      {
+        namespace: "shop",
+        controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+        restartedFor: `app=${digest}`,
+        at: Date.parse("2026-12-01T11:00:00.123Z"),
+        uncheckedRestartAt: Date.parse("2026-12-01T10:59:58.500Z"),
+      },
+    ]);
+  });
+
   it("-A reads every namespace's", async () => {
     const { calls, kubectl } = kubectlListing([]);
     expect(await kubectl.listRememberedRestarts({ allNamespaces: true })).toEqual([]);
     expect(calls[0]).toContain("--all-namespaces");
+  });
+});
+
+describe("when the pods that an unchecked restart may have left were made", () => {
+  it("one paged list of the namespace's pods by their shared labels (list, as the pods' own), by UID", async () => {
+    const pod = (uid: string, creationTimestamp?: string) => ({
+      metadata: { name: `web-${uid}`, namespace: "shop", uid, creationTimestamp, labels: { app: "web" } },
+      spec: { containers: [{ name: "app", image: "web:main", env: [{ name: "A", value: "1" }] }] },
+      status: { phase: "Running" },
+    });
+    const { calls, kubectl } = kubectlListing([
+      pod("uid-a", "2026-12-01T11:00:01Z"),
+      pod("uid-b", "2026-11-20T10:00:00Z"),
+      pod("uid-c"),
+    ]);
+    const times = await kubectl.listPodCreationTimes("shop", "app=web,pod-template-hash=7d9c8b");
+    expect([...times]).toEqual([
+      ["uid-a", Date.parse("2026-12-01T11:00:01Z")],
+      ["uid-b", Date.parse("2026-11-20T10:00:00Z")],
+    ]);
+    expect(calls).toEqual([
+      [
+        "--context=prod",
+        "get",
+        "--raw",
+        "/api/v1/namespaces/shop/pods?limit=2000&labelSelector=app%3Dweb%2Cpod-template-hash%3D7d9c8b",
+      ],
+    ]);
   });
 });

@@ -138,6 +138,40 @@ describe("the record ConfigMap of restarts in vain", () => {
   });
 });
 
+describe("an unchecked restart the runs left pods for (--no-wait, an interrupt)", () => {
+  const unchecked = (at: number, restartedAt: number): RememberedRestart => ({
+    ...restart("web", at),
+    uncheckedRestartAt: restartedAt,
+  });
+
+  it("is kept with when the pod was restarted, apart from a checked record of the same move, and read back", () => {
+    const data = afterRuns([now, [unchecked(now, now - day), restart("web", now - hour)]]);
+    expect(JSON.parse(data[`shop.${uid.web}`]!).restarts).toEqual([
+      {
+        restartedFor: move,
+        at: "2026-12-02T06:00:00.000Z",
+        uncheckedRestartAt: "2026-12-01T06:00:00.000Z",
+      },
+      { restartedFor: move, at: "2026-12-02T05:00:00.000Z" },
+    ]);
+    expect(recordsIn(data, now)).toEqual([unchecked(now, now - day), restart("web", now - hour)]);
+  });
+
+  it("stamped again, it keeps the earliest restart", () => {
+    const data = afterRuns(
+      [now - hour, [unchecked(now - hour, now - 2 * hour)]],
+      [now, [unchecked(now, now - hour)]],
+    );
+    expect(recordsIn(data, now)).toEqual([unchecked(now, now - 2 * hour)]);
+  });
+
+  it("one whose restart time does not read is not read at all: taken for a checked one, it would leave more", () => {
+    const entry = JSON.parse(afterRuns([now, [unchecked(now, now - hour)]])[`shop.${uid.web}`]!);
+    entry.restarts[0].uncheckedRestartAt = "yesterday";
+    expect(recordsIn({ [`shop.${uid.web}`]: JSON.stringify(entry) }, now)).toEqual([]);
+  });
+});
+
 describe("$KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP", () => {
   it.each([
     ["tools/kubectl-autoupdate", { namespace: "tools", name: "kubectl-autoupdate" }],

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { Plan, PlanContainer, PlanPod, RestartMethod } from "../../../src/core/plan.js";
 import {
   alreadyRestartedFor,
+  creationTimeQueries,
   leaveRestartedInVain,
   leftToRecordAgain,
+  mergeRemembered,
   type RememberedRestart,
   restartedForValue,
   rolloutRestartedFor,
@@ -180,5 +182,153 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
     expect(left.pods.map((p) => p.left)).toEqual([newer, newer]);
     expect(leftToRecordAgain(left, now)).toEqual([{ left: newer, pods: left.pods }]);
     expect(leftToRecordAgain(left, now - 6 * 60_000)).toEqual([]);
+  });
+});
+
+describe("pods evicted or deleted before without checking their replacement (--no-wait, an interrupt)", () => {
+  const now = Date.parse("2026-12-01T12:00:00Z");
+  const restartedAt = now - 12 * 60_000;
+  const rs = { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" };
+  const unchecked = (restartedFor = `app=${OLD}>${NEW}`, at = restartedAt): RememberedRestart => ({
+    namespace: "shop",
+    controller: rs,
+    restartedFor,
+    at,
+    uncheckedRestartAt: at,
+  });
+  const planned = (name: string, labels: Record<string, string>, ...containers: PlanContainer[]) =>
+    ({
+      namespace: "shop",
+      name,
+      uid: `uid-${name}`,
+      labels,
+      controller: rs,
+      action: "delete",
+      reason: "",
+      warnings: [],
+      containers,
+      restart: { strategy: "evict", controller: rs, reason: "" },
+    }) as unknown as PlanPod;
+  const labels = { app: "web", "pod-template-hash": "7d9c8b" };
+  const stale = () => container("app", "stale", NEW);
+  const plan = (...pods: PlanPod[]): Plan => ({ resolver: "registry", pods });
+
+  it("a pod made since on the old digest is left (its replacement); one made before it is restarted as planned", () => {
+    const memory = unchecked();
+    const createdAt = new Map([
+      ["uid-web-new", restartedAt + 2000],
+      ["uid-web-old", restartedAt - 3 * 24 * 60 * 60_000],
+    ]);
+    const { pods } = leaveRestartedInVain(
+      plan(
+        planned("web-new", labels, stale()),
+        planned("web-old", labels, stale()),
+        planned("web-gone", labels, stale()),
+      ),
+      [memory],
+      now,
+      createdAt,
+    );
+    expect(pods[0]).toMatchObject({
+      action: "skip",
+      reason: `ReplicaSet/web-7d9c8b restarted a pod for ${NEW.slice(7, 19)} 12m ago without checking its replacement, and this pod, made since, came back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
+      left: memory,
+    });
+    // Never reached by that run (a budget refused it), or its creation time unknown: still to restart.
+    expect(pods.slice(1).map((p) => p.action)).toEqual(["delete", "delete"]);
+  });
+
+  it("made up to a minute before the restart counts as since (two clocks, whole seconds); earlier does not", () => {
+    const at = (ms: number) => new Map([["uid-web-a", restartedAt + ms]]);
+    const left = (ms: number) =>
+      leaveRestartedInVain(plan(planned("web-a", labels, stale())), [unchecked()], now, at(ms)).pods[0]!
+        .action;
+    expect(left(-59_000)).toBe("skip");
+    expect(left(-61_000)).toBe("delete");
+  });
+
+  it("not when another container is stale too, or the tag moved since", () => {
+    const createdAt = new Map([["uid-web-a", restartedAt + 2000]]);
+    const sidecar = container("side", "stale", OTHER);
+    expect(
+      leaveRestartedInVain(plan(planned("web-a", labels, stale(), sidecar)), [unchecked()], now, createdAt)
+        .pods[0]!.action,
+    ).toBe("delete");
+    expect(
+      leaveRestartedInVain(
+        plan(planned("web-a", labels, stale())),
+        [unchecked(`app=${OLD}>${OTHER}`)],
+        now,
+        createdAt,
+      ).pods[0]!.action,
+    ).toBe("delete");
+  });
+
+  it("a checked record of the same moves leaves every such pod, whenever made, and is the one named though older", () => {
+    const checked: RememberedRestart = {
+      namespace: "shop",
+      controller: rs,
+      restartedFor: `app=${OLD}>${NEW}`,
+      at: now - 30 * 60_000,
+    };
+    const { pods } = leaveRestartedInVain(
+      plan(planned("web-old", labels, stale())),
+      [unchecked(), checked],
+      now,
+    );
+    expect(pods[0]).toMatchObject({ action: "skip", left: checked });
+    expect(pods[0]!.reason).toMatch(
+      /^ReplicaSet\/web-7d9c8b restarted a pod for \S+ 30m ago, which came back/,
+    );
+  });
+
+  it("one controller's many unchecked restarts of one move are one record: the earliest restart, the newest time", () => {
+    const first = unchecked(`app=${OLD}>${NEW}`, now - 30 * 60_000);
+    const second = { ...unchecked(`app=${OLD}>${NEW}`, now - 25 * 60_000), at: now - 21 * 60_000 };
+    expect(mergeRemembered([first, second])).toEqual([{ ...second, uncheckedRestartAt: now - 30 * 60_000 }]);
+    // A pod made between the two restarts is made since the first: left, and recorded again, once.
+    const createdAt = new Map([["uid-web-a", now - 28 * 60_000]]);
+    const left = leaveRestartedInVain(
+      plan(planned("web-a", labels, stale())),
+      [first, second],
+      now,
+      createdAt,
+    );
+    expect(left.pods[0]).toMatchObject({ action: "skip", left: { uncheckedRestartAt: now - 30 * 60_000 } });
+    expect(leftToRecordAgain(left, now).map((r) => r.left)).toEqual([
+      { ...second, uncheckedRestartAt: now - 30 * 60_000 },
+    ]);
+  });
+
+  describe("the pods whose creation time is read: only those an unchecked record alone may leave", () => {
+    it("one query per controller, by the labels its pods share", () => {
+      const queries = creationTimeQueries(
+        plan(
+          planned("db-0", { app: "db", "statefulset.kubernetes.io/pod-name": "db-0" }, stale()),
+          planned("db-1", { app: "db", "statefulset.kubernetes.io/pod-name": "db-1" }, stale()),
+        ),
+        [unchecked()],
+      );
+      expect(queries).toEqual([{ namespace: "shop", selector: "app=db" }]);
+    });
+
+    it("none for pods no unchecked record covers, a checked record leaves anyway, or not to be evicted", () => {
+      const checked: RememberedRestart = {
+        namespace: "shop",
+        controller: rs,
+        restartedFor: `app=${OLD}>${NEW}`,
+        at: now,
+      };
+      const rolled = {
+        ...planned("web-r", labels, stale()),
+        restart: { strategy: "rollout", controller: rs, reason: "" },
+      } as PlanPod;
+      const other = planned("web-b", labels, container("app", "stale", OTHER));
+      expect(creationTimeQueries(plan(rolled, other), [unchecked()])).toEqual([]);
+      expect(creationTimeQueries(plan(planned("web-a", labels, stale())), [unchecked(), checked])).toEqual(
+        [],
+      );
+      expect(creationTimeQueries(plan(planned("web-a", labels, stale())), [])).toEqual([]);
+    });
   });
 });

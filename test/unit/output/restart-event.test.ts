@@ -137,6 +137,36 @@ describe("the Event object", () => {
     );
   });
 
+  it("an evicted pod not checked (--no-wait, an interrupt): Normal, with what it was for and when, for the next runs", () => {
+    const evicted = pod("web-7d9c8b-a");
+    const restart = (replacement: CompletedRestart["replacement"]): CompletedRestart => ({
+      strategy: "evict",
+      namespace: "shop",
+      controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+      pod: evicted,
+      pods: [evicted],
+      replacement,
+    });
+    const restartedAt = now - 1500;
+    const event = restartEvent(
+      restart({ kind: "unchecked", why: "--no-wait", restartedFor: `app=${newDigest}`, restartedAt }),
+      now,
+      "ci",
+    );
+    expect(event).toMatchObject({ action: "Evict", reason: "ImageUpdated", type: "Normal" });
+    expect(event.metadata.annotations).toEqual({
+      "kubectl-autoupdate/restarted-for": `app=${newDigest}`,
+      "kubectl-autoupdate/unchecked-restart-at": "2026-11-30T11:59:58.623Z",
+    });
+    // Without its time it would read as a checked record: none.
+    const timeless = restartEvent(
+      restart({ kind: "unchecked", why: "--no-wait", restartedFor: `app=${newDigest}` }),
+      now,
+      "ci",
+    );
+    expect(timeless.metadata.annotations).toBeUndefined();
+  });
+
   it("a failed rollout (patched, then past its progress deadline) is a Warning too", () => {
     const event = restartEvent(
       rollout({ kind: "problem", reason: "Deployment/web: ProgressDeadlineExceeded" }),
@@ -237,6 +267,26 @@ describe("the Event that records pods left again", () => {
         uid: "uid-rs",
       },
       note: "Left pods web-7d9c8b-a, web-7d9c8b-b: ReplicaSet/web-7d9c8b restarted a pod for c7ede51f2d83 30m ago, which came back on the old digest",
+    });
+  });
+
+  it("pods left for an unchecked restart: the record again, with when that restart was", () => {
+    const left = {
+      namespace: "shop",
+      controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+      restartedFor: `app=${newDigest}`,
+      at: now - 30 * 60_000,
+      uncheckedRestartAt: Date.parse("2026-11-30T11:29:58Z"),
+    };
+    const event = leftEvent(
+      left,
+      [{ ...pod("web-7d9c8b-a"), action: "skip", reason: "made since" }],
+      now,
+      "h",
+    );
+    expect(event.metadata.annotations).toEqual({
+      "kubectl-autoupdate/restarted-for": `app=${newDigest}`,
+      "kubectl-autoupdate/unchecked-restart-at": "2026-11-30T11:29:58.000Z",
     });
   });
 });

@@ -13,7 +13,7 @@ import type { TagResolution } from "../../../src/core/resolution.js";
 import { ToolFailedError } from "../../../src/errors.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
 import { pullSecret } from "../../support/fake-kubectl.js";
-import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { digestOf, makePod, makeReplicaSet, uuidOf } from "../../support/pods.js";
 import { configOf } from "../../support/resolutions.js";
 
 const OLD = digestOf("v1");
@@ -166,5 +166,61 @@ describe("makePlan", () => {
     expect(warnings).toEqual([
       "this tool's Events could not be read, so a pod restarted in vain before may be restarted again: kubectl get failed: Error from server (Forbidden): events.events.k8s.io is forbidden",
     ]);
+  });
+
+  describe("an eviction not checked before (--no-wait): only pods made since are taken for its replacements", () => {
+    const now = Date.now();
+    const restartedAt = now - 10 * 60_000;
+    async function planWith(
+      creationTimes: (namespace: string, selector: string) => Promise<Map<string, number>>,
+    ) {
+      const events: string[] = [];
+      const { resolver } = fakeResolver(events, () => moved);
+      const pods = [pod("web-a", "nginx:latest"), pod("web-b", "nginx:latest")];
+      const uid = pods[0]!.metadata.ownerReferences![0]!.uid;
+      const kubectl = fakeKubectl(pods, events, async () => [
+        {
+          namespace: "default",
+          controller: { kind: "ReplicaSet", name: "web-1", uid },
+          restartedFor: `app=${OLD}>${NEW}`,
+          at: restartedAt,
+          uncheckedRestartAt: restartedAt,
+        },
+      ]);
+      const queries: string[] = [];
+      Object.assign(kubectl, {
+        listPodCreationTimes: async (namespace: string, selector: string) => {
+          queries.push(`${namespace} ${selector}`);
+          return creationTimes(namespace, selector);
+        },
+      });
+      const options = { scope, strategy: "auto" as const, concurrency: 4, now };
+      return { queries, ...(await makePlan(kubectl, async () => resolver, options)) };
+    }
+
+    it("the pods' creation times are read once per controller; one made since is left, an older one evicted", async () => {
+      const { plan: made, queries } = await planWith(
+        async () =>
+          new Map([
+            [uuidOf("default/web-a"), restartedAt + 3000],
+            [uuidOf("default/web-b"), restartedAt - 24 * 60 * 60_000],
+          ]),
+      );
+      expect(queries).toEqual(["default app=web"]);
+      expect(made.pods.map((p) => `${p.name} ${p.action}`)).toEqual(["web-a skip", "web-b delete"]);
+      expect(made.pods[0]!.reason).toMatch(
+        /without checking its replacement, and this pod, made since, came back/,
+      );
+    });
+
+    it("creation times that cannot be read: a warning, and the pods are restarted as planned", async () => {
+      const { plan: made, warnings } = await planWith(async () => {
+        throw new ToolFailedError("kubectl get failed: Error from server (Forbidden): pods is forbidden");
+      });
+      expect(made.pods.map((p) => p.action)).toEqual(["delete", "delete"]);
+      expect(warnings).toEqual([
+        "the pods of namespace default could not be listed for their creation times, so a replacement back on the old digest after an unchecked restart may be restarted again: kubectl get failed: Error from server (Forbidden): pods is forbidden",
+      ]);
+    });
   });
 });

@@ -73,6 +73,29 @@ describe("evictions and deletions: one record per pod, on the controller that re
       "delete web-0 on ReplicaSet/web (uid-web): unchecked (--no-wait)",
       "delete web-1 on ReplicaSet/web (uid-web): unchecked (--no-wait)",
     ]);
+    // What each was for, and when: the next runs tell a replacement back on the old digest by it.
+    expect(restarted[0]!.replacement).toEqual({
+      kind: "unchecked",
+      why: "--no-wait",
+      restartedFor: `app=${oldDigest}>${newDigest}`,
+      restartedAt: Date.parse("2026-11-30T12:00:00Z"),
+    });
+  });
+
+  it("interrupted while waiting for the replacement: unchecked, with when the pod went (before the wait)", async () => {
+    const { clock, cluster } = setup();
+    const abort = new AbortController();
+    clock.at(clock.now() + 2500, () => abort.abort());
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict", readyAfterMs: 10_000 });
+    const { restarted } = await runRestart(clock, cluster, pods, { signal: abort.signal });
+    expect(restarted.map((r) => r.replacement)).toEqual([
+      {
+        kind: "unchecked",
+        why: "interrupted",
+        restartedFor: `app=${oldDigest}>${newDigest}`,
+        restartedAt: Date.parse("2026-11-30T12:00:00Z"),
+      },
+    ]);
   });
 
   it("a pod a budget kept from being evicted is no restart: no record", async () => {

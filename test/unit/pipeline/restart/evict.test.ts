@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
-import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
+import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
 
 function setup() {
@@ -291,7 +291,12 @@ describe("what counts as the replacement being up", () => {
       "web-1 not-started: the replacement of web-0 could not be waited for: its controller's pods could not be counted",
     ]);
     expect(restarted.map((r) => r.replacement)).toEqual([
-      { kind: "unchecked", why: "its controller's pods could not be counted" },
+      {
+        kind: "unchecked",
+        why: "its controller's pods could not be counted",
+        restartedFor: `app=${oldDigest}>${newDigest}`,
+        restartedAt: Date.parse("2026-11-30T12:00:00Z"),
+      },
     ]);
   });
 

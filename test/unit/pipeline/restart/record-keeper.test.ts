@@ -72,6 +72,10 @@ describe("RecordKeeper", () => {
     keeper.restarted(restart("rollout", cameBack));
     keeper.restarted(restart("delete", { kind: "up" }));
     keeper.restarted(restart("evict", { kind: "unchecked", why: "--no-wait" }));
+    // Its Event holds it; kept here only once a later run leaves pods for it (below).
+    keeper.restarted(
+      restart("evict", { kind: "unchecked", why: "--no-wait", restartedFor: move, restartedAt: now }),
+    );
     keeper.restarted(restart("evict", { kind: "problem", reason: "not Ready in time" }));
     keeper.restarted(restart("evict", cameBack, null));
     expect(await keeper.save()).toBeNull();
@@ -91,6 +95,22 @@ describe("RecordKeeper", () => {
     expect(await keeper.save()).toBeNull();
     expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!).restarts).toEqual([
       { restartedFor: move, at: "2026-12-02T06:00:00.000Z" },
+    ]);
+  });
+
+  it("an unchecked restart the run left pods for keeps when that restart was", async () => {
+    const { kubectl, calls } = kubectlAnswering({ stdout: "" }, {});
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    keeper.left({
+      namespace: "shop",
+      controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid },
+      restartedFor: move,
+      at: now - 30 * 60_000,
+      uncheckedRestartAt: now - 40 * 60_000,
+    });
+    expect(await keeper.save()).toBeNull();
+    expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!).restarts).toEqual([
+      { restartedFor: move, at: "2026-12-02T06:00:00.000Z", uncheckedRestartAt: "2026-12-02T05:20:00.000Z" },
     ]);
   });
 

@@ -48,7 +48,7 @@ it("only the containers that came back on their old digest are recorded: a sibli
   } as unknown as Pod;
   const restarted: CompletedRestart[] = [];
   const reporter = {
-    options: { wait: true },
+    options: { wait: true, clock: { now: () => 0 } },
     restarted: (r: CompletedRestart) => restarted.push(r),
     recordProblem: () => {},
   } as unknown as GroupReporter;
