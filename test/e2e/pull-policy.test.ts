@@ -4,7 +4,8 @@
  * before, and says so after — whether a rollout replaced the pods or they went one at a time (where the
  * other replicas are then spared). The next runs leave what was restarted in vain until the tag moves: a
  * rollout's pods by the template's record, a controller whose evicted pod came back by its Event's, and by
- * the record ConfigMap once the Events are gone. Always pulls again, and moves the node's tag, after which
+ * the record ConfigMap once the Events are gone; after an eviction not checked (--no-wait), the pods made
+ * since it, by the Event's unchecked record. Always pulls again, and moves the node's tag, after which
  * IfNotPresent starts the new digest too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -36,8 +37,9 @@ beforeAll(async () => {
     deployment("cached", ns, 1, { image, pullPolicy: "IfNotPresent", ...onNode }),
     deployment("always", ns, 1, { image, pullPolicy: "Always", ...onNode }),
     deployment("pair", ns, 2, { image, pullPolicy: "IfNotPresent", ...onNode }),
+    deployment("unchecked", ns, 2, { image, pullPolicy: "IfNotPresent", ...onNode }),
   );
-  await cluster.sim.waitForPods({ namespace: ns, count: 4, digest: v1 });
+  await cluster.sim.waitForPods({ namespace: ns, count: 6, digest: v1 });
   await settledWorkloads(ns);
   v2 = await pushImage(image, "pull policy v2");
 });
@@ -189,6 +191,51 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(
       new RegExp(`^Held: +ReplicaSet ${ns}/${replicaSet.name} \\(recorded \\S+ ago\\)$`, "m"),
+    );
+  });
+
+  it("--no-wait one at a time: both evicted, not checked; each Event says what for and when; both back on the cached v1", async () => {
+    const uncheckedOnV1 = () =>
+      cluster.sim.waitForPods({ namespace: ns, selector: "app=unchecked", count: 2, digest: v1 });
+    const before = await uncheckedOnV1();
+    const evict = ["apply", "--yes", "--no-wait", "-n", ns, "-l", "app=unchecked", "--strategy", "evict"];
+    const result = await plugin(evict);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("2 evicted (of 2 planned)");
+    const after = await uncheckedOnV1();
+    expect(after.filter((p) => before.some((b) => b.metadata.uid === p.metadata.uid))).toEqual([]);
+    const recorded = JSON.parse(
+      await kk([
+        "get",
+        "events.events.k8s.io",
+        "-n",
+        ns,
+        "--field-selector=reason=ImageUpdated",
+        "-o",
+        "json",
+      ]),
+    ).items as { metadata: { annotations?: Record<string, string> }; regarding: { name: string } }[];
+    const ours = recorded.filter((e) => e.regarding.name.startsWith("unchecked-"));
+    expect(ours).toHaveLength(2);
+    for (const event of ours) {
+      const annotations = event.metadata.annotations ?? {};
+      expect(annotations["kubectl-autoupdate/restarted-for"]).toBe(`app=${v1}>${v2}`);
+      expect(annotations["kubectl-autoupdate/unchecked-restart-at"]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    }
+
+    // The next run, --no-wait too, leaves both: made since those evictions and back on v1.
+    const doc = await planJson(["-n", ns, "-l", "app=unchecked", "--strategy", "evict"]);
+    for (const pod of doc.pods) {
+      expect(pod).toMatchObject({ action: "skip" });
+      expect(pod.reason).toMatch(
+        /^ReplicaSet\/unchecked-\S+ restarted a pod for [0-9a-f]{12} \S+ ago without checking its replacement, and this pod, made since, came back on the old digest: the node started its cached image \(imagePullPolicy IfNotPresent on container app\); left until the tag moves$/,
+      );
+    }
+    const again = await plugin(evict);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("Nothing to restart.");
+    expect((await uncheckedOnV1()).map((p) => p.metadata.uid).sort()).toEqual(
+      after.map((p) => p.metadata.uid).sort(),
     );
   });
 

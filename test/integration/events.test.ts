@@ -95,6 +95,12 @@ describe("an Event per restart", () => {
     expect(web1["note"]).toBe(
       `Evicted pod web-1 for a new image (replacement not checked: --no-wait): container app ${image} ${v1} → ${v2}, revision ${revision}`,
     );
+    // Not checked: what it was for and when, so the next runs tell a replacement back on the old digest.
+    const annotations = (web1["metadata"] as { annotations?: Record<string, string> }).annotations;
+    expect(annotations?.["kubectl-autoupdate/restarted-for"]).toBe(`app=${v1}>${v2}`);
+    expect(
+      Date.now() - Date.parse(annotations?.["kubectl-autoupdate/unchecked-restart-at"] ?? ""),
+    ).toBeLessThan(60_000);
     expect(result.stderr).not.toContain("Event");
   });
 });
@@ -191,6 +197,63 @@ describe("a restart in vain, remembered by its Event", () => {
     const result = await runPlan(fake, apply);
     expect(result.code, result.stderr).toBe(0);
     expect(fake.podNames()).toEqual([]);
+  });
+});
+
+describe("an unchecked restart (--no-wait), remembered by its Event", () => {
+  /** The ImageUpdated Event of web-7d9c8b's pod evicted `minutesAgo` by an apply --no-wait. */
+  const uncheckedEvent = (minutesAgo: number) => {
+    const event = failedEvent(minutesAgo);
+    const at = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    return {
+      ...event,
+      metadata: {
+        ...event.metadata,
+        annotations: { ...event.metadata.annotations, "kubectl-autoupdate/unchecked-restart-at": at },
+      },
+      reason: "ImageUpdated",
+      type: "Normal",
+    };
+  };
+  /** web-1 made `minutesAgo` (the replacement, back on the cached v1), web-2 long before. */
+  const withReplacement = (minutesAgo: number, event: object) => {
+    const made = new Date(Date.now() - minutesAgo * 60_000).toISOString().replace(/\.\d+Z$/, "Z");
+    return new FakeCluster({
+      pods: [
+        deploymentPod("web-1", image, v1, { creationTimestamp: made }),
+        deploymentPod("web-2", image, v1),
+      ],
+      objects: [makeReplicaSet("web-7d9c8b", null), event],
+    });
+  };
+
+  it("leaves the pod made since on the old digest, evicts the one made before; creation times by one list", async () => {
+    const fake = withReplacement(4, uncheckedEvent(5));
+    const result = await runPlan(fake, apply);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual(["web-1"]);
+    expect(result.stdout).toMatch(
+      /web-1 .*skip .*ReplicaSet\/web-7d9c8b restarted a pod for [0-9a-f]{12} 5m ago without checking its replacement, and this pod, made since, came back on the old digest/,
+    );
+    const dated = fake
+      .calls()
+      .filter((c) => c.argv.some((a) => a.includes("/pods?") && a.includes("labelSelector")));
+    expect(dated.map((c) => c.argv)).toEqual([
+      ["get", "--raw", "/api/v1/namespaces/default/pods?limit=2000&labelSelector=app%3Dweb"],
+    ]);
+  });
+
+  it("20 minutes old or more: the Hold records it again, still unchecked and with the same restart time", async () => {
+    const event = uncheckedEvent(30);
+    const fake = withReplacement(29, event);
+    const result = await runPlan(fake, [...apply, "--field-selector", "metadata.name=web-1"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("Nothing to restart.");
+    const held = fake.events();
+    expect(held.map((e) => e["reason"])).toEqual(["ImageUpdateHeld"]);
+    expect((held[0]!["metadata"] as { annotations: Record<string, string> }).annotations).toEqual(
+      event.metadata.annotations,
+    );
   });
 });
 

@@ -40,6 +40,8 @@ export interface PodSpec {
   /** Generic ephemeral volumes: a PersistentVolumeClaim each, made for the pod. */
   ephemeral?: string[];
   deletionTimestamp?: string;
+  /** metadata.creationTimestamp; one fixed day by default. */
+  creationTimestamp?: string;
 }
 
 const apiVersions: Record<string, string> = {
@@ -178,7 +180,7 @@ export function makePod(spec: PodSpec): Pod {
     kind: "Pod",
     metadata: {
       ...(spec.annotations ? { annotations: spec.annotations } : {}),
-      creationTimestamp: "2026-11-20T10:00:00Z",
+      creationTimestamp: spec.creationTimestamp ?? "2026-11-20T10:00:00Z",
       ...(spec.deletionTimestamp
         ? { deletionGracePeriodSeconds: 30, deletionTimestamp: spec.deletionTimestamp }
         : {}),
