@@ -45,6 +45,11 @@ export function notReadyPods(pods: readonly PodWithConditions[], controllerUid: 
     .map((pod) => pod.metadata.name);
 }
 
+/** The pods controlled by `controllerUid`, not terminating. */
+export function livePods<T extends Pod>(pods: readonly T[], controllerUid: string): T[] {
+  return pods.filter((pod) => isLive(pod, controllerUid));
+}
+
 function hasEnded(pod: PodWithConditions): boolean {
   const phase = pod.status?.phase;
   return phase === "Succeeded" || phase === "Failed";

@@ -1,7 +1,7 @@
 /**
  * The checks after every restart, whatever the strategy: the controller has as many Ready pods again as
- * before and the replacement is one of them, and no replacement runs the old digest again (a node's cached
- * image under IfNotPresent) — the last (or only) pod's replacement included.
+ * before and the replacement is one of them, and no replacement runs the old digest again, Ready or not (a
+ * node's cached image under IfNotPresent) — the last (or only) pod's replacement included.
  */
 import type { Pod } from "../../core/k8s.js";
 import type { PlanContainer, PlanPod } from "../../core/plan.js";
@@ -9,6 +9,7 @@ import {
   backOnOldDigest,
   containersBackOnOldDigest,
   type LabelSelector,
+  livePods,
   notReadyPods,
   readyPodCount,
   selectorString,
@@ -34,10 +35,16 @@ export interface Snapshot {
   notReady: string[];
 }
 
+/**
+ * How a wait for a replacement ended: `ready`, the controller's new pods, all Ready; or why it `stopped`,
+ * with the new pods it had started by then (from the last list read), Ready or not.
+ */
+type Waited = { ready: Pod[] } | { stopped: string; started: Pod[] };
+
 export interface Readiness {
   snapshot(): Promise<Snapshot>;
-  /** The new Ready pods once there are as many Ready as before without `goneUid`, else why it stopped. */
-  waitFor(before: Snapshot, goneUid: string, options: RestartOptions): Promise<Pod[] | string>;
+  /** Waits until there are as many Ready pods as before without `goneUid`, and every new pod is Ready. */
+  waitFor(before: Snapshot, goneUid: string, options: RestartOptions): Promise<Waited>;
 }
 
 /** What went wrong with a replacement; `inVain`: the containers it runs on their old digest again. */
@@ -53,9 +60,19 @@ async function replacementProblem(
   pod: PlanPod,
   options: RestartOptions,
 ): Promise<Problem | null> {
-  const ready = await readiness.waitFor(before, pod.uid, options);
-  if (typeof ready === "string") return { reason: ready, inVain: [] };
-  for (const replacement of ready) {
+  const waited = await readiness.waitFor(before, pod.uid, options);
+  if ("ready" in waited) return backOnOldDigestAmong(pod, waited.ready);
+  const { stopped, started } = waited;
+  if (stopped === "interrupted") return { reason: stopped, inVain: [] };
+  // A new pod on the old digest proves the restart in vain, Ready or not: left unrecorded, a slow start
+  // would have every run restart another pod of the controller.
+  const back = backOnOldDigestAmong(pod, started);
+  return back ? { ...back, reason: `${back.reason}, and ${stopped}` } : { reason: stopped, inVain: [] };
+}
+
+/** The first of the controller's new pods that runs a digest `pod` was stale on, as a problem; else null. */
+function backOnOldDigestAmong(pod: PlanPod, replacements: readonly Pod[]): Problem | null {
+  for (const replacement of replacements) {
     const container = backOnOldDigest(pod, replacement);
     if (container === null) continue;
     return {
@@ -204,6 +221,7 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
       const { clock } = options;
       const deadline = clock.now() + options.waitTimeoutMs;
       let failure = "";
+      let started: Pod[] = [];
       for (;;) {
         // A list that fails is asked again at the next poll: one failed read is no verdict on the pods.
         const pods = await list().catch((error: unknown) => {
@@ -215,19 +233,23 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
         // when the gone pod was not Ready (crash-looping) and so not counted before, and a pod the
         // controller added meanwhile (a scale-up) must not stand in for a replacement still starting.
         const added = pods?.filter((p) => !before.uids.has(p.metadata.uid ?? "")) ?? [];
+        if (pods) started = livePods(added, controller.uid);
         const fresh = added.filter((p) => readyPodCount([p], controller.uid) === 1);
         const starting = notReadyPods(added, controller.uid);
         const enough = pods ? readyPodCount(pods, controller.uid, goneUid) >= before.ready : false;
-        if (fresh.length > 0 && starting.length === 0 && enough) return fresh;
-        if (options.signal.aborted) return "interrupted";
+        if (fresh.length > 0 && starting.length === 0 && enough) return { ready: fresh };
+        if (options.signal.aborted) return { stopped: "interrupted", started };
         if (clock.now() >= deadline) {
           const name = `${controller.kind}/${controller.name}`;
-          if (!pods) return `${name}'s pods could not be listed within the wait timeout: ${failure}`;
+          const stop = (stopped: string) => ({ stopped, started });
+          if (!pods) return stop(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
           if (!enough)
-            return `${name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`;
+            return stop(`${name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`);
           if (starting.length > 0)
-            return `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} not Ready within the wait timeout`;
-          return `${name} had no new Ready pod within the wait timeout`;
+            return stop(
+              `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} not Ready within the wait timeout`,
+            );
+          return stop(`${name} had no new Ready pod within the wait timeout`);
         }
         await clock.sleep(options.pollMs, options.signal);
       }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../../src/core/plan.js";
+import { leaveRestartedInVain } from "../../../../src/core/restarted-for.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
@@ -55,12 +56,42 @@ describe("one pod at a time per controller", () => {
       strategy: "evict",
       readyAfterMs: Number.POSITIVE_INFINITY,
     });
-    const { reported, problems } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
+    const { reported, problems, restarted } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
     expect(reported).toEqual([
       "web-0 evicted",
       "web-0 problem: ReplicaSet/web did not have 1 ready pod within the wait timeout",
     ]);
     expect(problems).toHaveLength(1);
+    // On the new digest, only slow: nothing says a restart would not help.
+    expect(restarted[0]!.replacement).toEqual({
+      kind: "problem",
+      reason: "ReplicaSet/web did not have 1 ready pod within the wait timeout",
+    });
+  });
+
+  it("a replacement back on the old digest and not Ready within the wait is a restart in vain all the same", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 2,
+      strategy: "evict",
+      replacementDigest: oldDigest,
+      pullPolicy: "IfNotPresent",
+      readyAfterMs: 90_000,
+    });
+    const { reported, restarted } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 60_000 });
+    const reason =
+      "the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent)), and ReplicaSet/web did not have 2 ready pods within the wait timeout";
+    expect(reported).toEqual(["web-0 evicted", `web-1 not-started: ${reason}`]);
+    const replacement = restarted[0]!.replacement;
+    expect(replacement).toEqual({ kind: "problem", reason, restartedFor: `app=${oldDigest}>${newDigest}` });
+    // The next run reads that record from the Event and leaves the other pod.
+    const controller = pods[1]!.controller!;
+    const remembered = [
+      { namespace: "shop", controller, restartedFor: `app=${oldDigest}>${newDigest}`, at: 0 },
+    ];
+    const next = leaveRestartedInVain({ resolver: "registry", pods: [pods[1]!] }, remembered, 60_000);
+    expect(next.pods[0]!.action).toBe("skip");
   });
 });
 

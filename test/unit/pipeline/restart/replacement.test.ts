@@ -54,7 +54,7 @@ it("only the containers that came back on their old digest are recorded: a sibli
   } as unknown as GroupReporter;
   const readiness = {
     snapshot: async () => ({ ready: 1, uids: new Set<string>(), notReady: [] }),
-    waitFor: async () => [replacement],
+    waitFor: async () => ({ ready: [replacement] }),
   };
   const before = { ready: 1, uids: new Set<string>(), notReady: [] };
   await checkReplacement("evict", planned, { readiness, before }, true, reporter);
