@@ -320,6 +320,19 @@ export class Kubectl {
     return out.trim() === "" ? null : (parseList<T>(out, `get ${resource}`)[0] ?? null);
   }
 
+  /** ReplicaSets matching a label selector in one namespace: a Deployment's, to tell which pods it owns. */
+  async listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
+    const out = await this.run([
+      "get",
+      "replicasets.apps",
+      `--namespace=${namespace}`,
+      `--selector=${selector}`,
+      "-o",
+      "json",
+    ]);
+    return parseList<KubeObject>(out, "get replicasets");
+  }
+
   /** Pods matching a label selector in one namespace, whole (with conditions). */
   listPodsBySelector(namespace: string, selector: string): Promise<Pod[]> {
     return podsBySelector<Pod>(this, namespace, selector);

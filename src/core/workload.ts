@@ -2,7 +2,7 @@
  * Deployments, StatefulSets and DaemonSets — the controllers that can roll their pods themselves — as the
  * restart decision and the rollout follower read them. Pure: the objects come from kubectl.
  */
-import { controllerOf, type OwnerReference } from "./k8s.js";
+import { controllerOf, type KubeObject, type OwnerReference, type Pod } from "./k8s.js";
 import type { LabelSelector } from "./readiness.js";
 
 export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet";
@@ -74,6 +74,29 @@ export interface Workload {
 
 export function workloadName(w: Pick<Workload, "kind" | "metadata">): string {
   return `${w.kind}/${w.metadata.name}`;
+}
+
+/**
+ * Of the pods the workload's selector matches, those it owns: another workload's selector may match them
+ * too (a canary Deployment beside the stable one). A StatefulSet or DaemonSet controls its pods; a
+ * Deployment, the ReplicaSets it controls among `replicaSets`, which control its pods. All of them when the
+ * workload's UID is not known.
+ */
+export function ownedPods<T extends Pod>(
+  workload: Pick<Workload, "kind" | "metadata">,
+  pods: readonly T[],
+  replicaSets: readonly KubeObject[],
+): T[] {
+  const uid = workload.metadata.uid;
+  if (uid === undefined) return [...pods];
+  const controllers = new Set(
+    workload.kind === "Deployment"
+      ? replicaSets
+          .filter((rs) => controllerOf(rs.metadata)?.uid === uid)
+          .flatMap((rs) => rs.metadata.uid ?? [])
+      : [uid],
+  );
+  return pods.filter((pod) => controllers.has(controllerOf(pod.metadata)?.uid ?? ""));
 }
 
 /** RollingUpdate or Recreate (Deployment), RollingUpdate or OnDelete (StatefulSet, DaemonSet). */

@@ -4,7 +4,8 @@
  * restart` would, the real controllers replace the pods with their own pacing (followed by a watch: never
  * fewer serving pods than the workload allows), the simulated kubelet pulls the new digest,
  * and `plan` is clean again. For a Deployment, a StatefulSet and a DaemonSet, each with both resolvers (the
- * StatefulSet's plans with both, in one case: apply's steps don't depend on the resolver).
+ * StatefulSet's plans with both, in one case: apply's steps don't depend on the resolver). And a
+ * Deployment whose selector matches a canary Deployment's pods too: its rollout is its own pods' business.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../simulator/index.js";
@@ -223,6 +224,54 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
       for (const pod of doc.pods)
         expect(pod.containers[0], planner).toMatchObject({ status: "current", runningDigest: v2 });
     }
+    expect(cluster.sim.errors).toEqual([]);
+  });
+});
+
+describe("a canary Deployment whose pods the stable Deployment's selector matches too", () => {
+  const ns = "e2e-wl-canary";
+  let image: string;
+  let v1: string;
+
+  beforeAll(async () => {
+    await cluster.namespace(ns);
+    image = `${cluster.registry.host}/canary:latest`;
+    v1 = await pushImage(image, "canary v1");
+    // The canary's pods carry app=web as well; opted out, they are someone else's to roll.
+    const track = { app: "web", track: "canary" };
+    const base = deployment("web-canary", ns, 1, { image });
+    const canary = {
+      ...base,
+      spec: {
+        ...base.spec,
+        selector: { matchLabels: track },
+        template: {
+          ...base.spec.template,
+          metadata: { labels: { ...track, "kubectl-autoupdate/ignore": "true" } },
+        },
+      },
+    };
+    await apply(deployment("web", ns, 2, { image }), canary);
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=web", count: 3, digest: v1 });
+    await settledWorkloads(ns);
+  });
+
+  it("the stable rollout is neither held back by the canary's opted-out pods nor failed by their old digest", async () => {
+    const v2 = await pushImage(image, "canary v2");
+    const result = await plugin([
+      "apply",
+      "--yes",
+      "-n",
+      ns,
+      "--resolver",
+      "registry",
+      "--strategy",
+      "rollout",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`deployment.apps ${ns}/web restarted (rollout): 2 pods replaced\n`);
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=web,!track", count: 2, digest: v2 });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "track=canary", count: 1, digest: v1 });
     expect(cluster.sim.errors).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { DeleteOutcome, EvictOutcome, PatchOutcome } from "../../src/adapters/kubectl.js";
 import { type DisruptionBudget, selectorMatches } from "../../src/core/disruption-budget.js";
-import type { Pod } from "../../src/core/k8s.js";
+import type { KubeObject, Pod } from "../../src/core/k8s.js";
 import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
 import type { LabelSelector, PodWithConditions } from "../../src/core/readiness.js";
 import type { Workload, WorkloadKind } from "../../src/core/workload.js";
@@ -45,6 +45,8 @@ export interface ControllerSpec {
   paused?: boolean;
   /** On the workload object (GitOps marks). */
   labels?: Record<string, string>;
+  /** On its pods, and its selector (`app=<name>` when not said). */
+  podLabels?: Record<string, string>;
   annotations?: Record<string, string>;
   /** Deployment: a rollout whose new pods never become Ready is marked ProgressDeadlineExceeded after this. */
   progressDeadlineMs?: number;
@@ -53,7 +55,9 @@ export interface ControllerSpec {
 }
 
 interface Controller {
-  spec: Required<Omit<ControllerSpec, "maxSurge" | "maxUnavailable" | "labels" | "annotations">> & {
+  spec: Required<
+    Omit<ControllerSpec, "maxSurge" | "maxUnavailable" | "labels" | "annotations" | "podLabels">
+  > & {
     maxSurge: number;
     maxUnavailable: number;
     labels: Record<string, string>;
@@ -125,7 +129,7 @@ export class InMemoryCluster implements RestartApi {
         annotations: spec.annotations ?? {},
       },
       uid: `uid-${spec.name}`,
-      podLabels: { app: spec.name },
+      podLabels: spec.podLabels ?? { app: spec.name },
       created: 0,
       generation: 1,
       observedGeneration: 1,
@@ -230,6 +234,30 @@ export class InMemoryCluster implements RestartApi {
     return this.pods.filter(
       (p) => p.metadata.namespace === namespace && terms.every(([k, v]) => p.metadata.labels?.[k] === v),
     );
+  }
+
+  async listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
+    this.log(`list replicasets ${namespace} ${selector}`);
+    const terms = selector.split(",").map((term) => term.split("=") as [string, string]);
+    return this.controllers
+      .filter((c) => c.spec.kind === "Deployment" && c.spec.namespace === namespace)
+      .flatMap((c) =>
+        Array.from({ length: c.revision }, (_, i) => {
+          const name = rsName(c, i + 1);
+          const labels: Record<string, string> = { ...c.podLabels, "pod-template-hash": `r${i + 1}` };
+          const owner = { apiVersion: "apps/v1", kind: "Deployment", name: c.spec.name, uid: c.uid };
+          return {
+            metadata: {
+              name,
+              namespace,
+              uid: `uid-${name}`,
+              labels,
+              ownerReferences: [{ ...owner, controller: true }],
+            },
+          };
+        }),
+      )
+      .filter((rs) => terms.every(([k, v]) => rs.metadata.labels[k] === v));
   }
 
   async deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<DeleteOutcome> {

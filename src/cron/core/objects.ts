@@ -94,7 +94,10 @@ export interface PolicyRule {
  * never listed; pods are deleted and evicted without a GET first; workloads are patched, never updated.
  */
 const requests = {
-  /** Gathering: the pods, their owners in between, pull secrets and ServiceAccounts. */
+  /**
+   * Gathering: the pods, their owners in between, pull secrets and ServiceAccounts. A rollout lists a
+   * Deployment's ReplicaSets too, to tell its pods from those of another workload its selector matches.
+   */
   plan: ["/pods:list", "/secrets:get", "/serviceaccounts:list", "apps/replicasets:list", "batch/jobs:list"],
   /**
    * Pods evicted or deleted one at a time: the recreating controller's selector (its pods are listed

@@ -8,6 +8,7 @@ export type RestartApi = Pick<
   Kubectl,
   | "getObject"
   | "listPodsBySelector"
+  | "listReplicaSets"
   | "deletePod"
   | "listDisruptionBudgets"
   | "evictPod"

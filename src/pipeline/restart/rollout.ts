@@ -11,7 +11,13 @@ import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
 import { decideRestart } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
-import { rolloutStatus, type Workload, type WorkloadKind, workloadName } from "../../core/workload.js";
+import {
+  ownedPods,
+  rolloutStatus,
+  type Workload,
+  type WorkloadKind,
+  workloadName,
+} from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
 import type { CompletedRestart, GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
 import { oldDigestAfterRollout } from "./replacement.js";
@@ -97,16 +103,15 @@ async function rollOutWorkload(
   if (!current) return { kind: "not-started", reason: `${name} was not found` };
   read.uid = current.metadata.uid;
   // Its pods as they are now, which the rollout would replace: all of them, beyond the plan's selection.
-  const selector = current.spec.selector ? selectorString(current.spec.selector) : "";
-  const live = selector === "" ? [] : await api.listPodsBySelector(namespace, selector);
+  const live = await podsOf(api, namespace, current);
   const planned = new Set(group.map((p) => p.uid));
-  if (selector !== "" && !live.some((p) => planned.has(p.metadata.uid ?? ""))) {
+  if (live && !live.some((p) => planned.has(p.metadata.uid ?? ""))) {
     return { kind: "not-started", reason: `changed since the plan: its planned pods were all replaced` };
   }
   const decision = decideRestart(options.strategy, target, {
     workload: current,
     pods: group.map((p) => p.name),
-    optedOut: live
+    optedOut: (live ?? [])
       .filter((p) => isOptedOut(p.metadata) && !p.metadata.deletionTimestamp)
       .map((p) => p.metadata.name),
   });
@@ -139,9 +144,7 @@ async function rollOutWorkload(
   if (followed.kind !== "rolled-out") return followed;
   let pods: Pod[] = [];
   try {
-    if (current.spec.selector) {
-      pods = await api.listPodsBySelector(namespace, selectorString(current.spec.selector));
-    }
+    pods = (await podsOf(api, namespace, current)) ?? [];
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
     return {
@@ -153,6 +156,20 @@ async function rollOutWorkload(
   const old = oldDigestAfterRollout(group, pods);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;
+}
+
+/**
+ * The workload's own pods now, found through its selector (null without one); a Deployment's through its
+ * ReplicaSets, read beside them.
+ */
+async function podsOf(api: RestartApi, namespace: string, workload: Workload): Promise<Pod[] | null> {
+  const selector = workload.spec.selector ? selectorString(workload.spec.selector) : "";
+  if (selector === "") return null;
+  const [pods, replicaSets] = await Promise.all([
+    api.listPodsBySelector(namespace, selector),
+    workload.kind === "Deployment" ? api.listReplicaSets(namespace, selector) : [],
+  ]);
+  return ownedPods(workload, pods, replicaSets);
 }
 
 /** Polls the workload until its rollout of `generation` is done, has failed, or the wait ends. */

@@ -181,6 +181,10 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     expect(await kubectl.listDisruptionBudgets("t1")).toEqual([]);
     const web = await kubectl.listPodsBySelector("t1", "app=web");
     expect(web).toHaveLength(2);
+    // A rollout's check of a Deployment's own pods: its ReplicaSets, by its selector.
+    expect((await kubectl.listReplicaSets("t1", "app=web")).map((o) => o.metadata.uid)).toEqual([
+      rs[0]!.metadata.uid,
+    ]);
     const victim = web[0]!;
     // A rollout's calls: one list per kind, a get, the restartedAt patch (as server dry runs).
     for (const [kind, name] of [

@@ -1,6 +1,10 @@
-/** Following a rollout as `kubectl rollout status` does (core/workload.ts rolloutStatus). */
+/**
+ * Following a rollout as `kubectl rollout status` does (core/workload.ts rolloutStatus); which of the pods
+ * its selector matches a workload owns (ownedPods).
+ */
 import { describe, expect, it } from "vitest";
-import { rolloutStatus, type Workload } from "../../../src/core/workload.js";
+import type { Pod } from "../../../src/core/k8s.js";
+import { ownedPods, rolloutStatus, type Workload } from "../../../src/core/workload.js";
 
 const deployment = (status: NonNullable<Workload["status"]>): Workload => ({
   kind: "Deployment",
@@ -127,5 +131,39 @@ describe("rolloutStatus, as kubectl rollout status judges", () => {
           ? `waiting: ${status.progress}`
           : `failed: ${status.reason}`;
     expect(text).toBe(expected);
+  });
+});
+
+describe("ownedPods: what the selector matched, less another workload's pods", () => {
+  const controlledBy = (uid: string) => [{ kind: "", name: "", uid, controller: true }];
+  const pod = (name: string, controllerUid: string) =>
+    ({ metadata: { name, ownerReferences: controlledBy(controllerUid) }, spec: { containers: [] } }) as Pod;
+  const replicaSet = (uid: string, deploymentUid: string) => ({
+    metadata: { name: uid, uid, ownerReferences: controlledBy(deploymentUid) },
+  });
+  const names = (pods: Pod[]) => pods.map((p) => p.metadata.name);
+
+  it("a Deployment's, through the ReplicaSets it controls, old and new", () => {
+    const web: Workload = { kind: "Deployment", metadata: { name: "web", uid: "web" }, spec: {} };
+    const pods = [pod("web-a", "rs-1"), pod("web-b", "rs-2"), pod("canary", "rs-canary"), pod("bare", "web")];
+    const replicaSets = [
+      replicaSet("rs-1", "web"),
+      replicaSet("rs-2", "web"),
+      replicaSet("rs-canary", "canary"),
+    ];
+    expect(names(ownedPods(web, pods, replicaSets))).toEqual(["web-a", "web-b"]);
+  });
+
+  it("a StatefulSet's or DaemonSet's, controlled by it", () => {
+    const db: Workload = { kind: "StatefulSet", metadata: { name: "db", uid: "db" }, spec: {} };
+    expect(names(ownedPods(db, [pod("db-0", "db"), pod("db-legacy-x", "rs-legacy")], []))).toEqual(["db-0"]);
+  });
+
+  it("all of them when the workload's UID is not known", () => {
+    const agent: Workload = { kind: "DaemonSet", metadata: { name: "agent" }, spec: {} };
+    expect(names(ownedPods(agent, [pod("agent-a", "x"), pod("other", "y")], []))).toEqual([
+      "agent-a",
+      "other",
+    ]);
   });
 });

@@ -171,6 +171,33 @@ describe("a rollout that does not end well is reported", () => {
   });
 });
 
+describe("another workload's pods its selector matches too (a canary beside the stable Deployment)", () => {
+  const stableAndCanary = () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    // The canary's pods carry app=web too; they are on the old digest, and not part of this restart.
+    const canary = { app: "web", track: "canary" };
+    cluster.addController({ kind: "Deployment", name: "web-canary", replicas: 1, podLabels: canary });
+    return { clock, cluster, pods };
+  };
+
+  it("the canary's pods on the old digest are not taken for the rolled workload's", async () => {
+    const { clock, cluster, pods } = stableAndCanary();
+    const { reported, problems } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual(["Deployment/web rolled-out 2"]);
+    expect(problems).toEqual([]);
+    expect(Object.values(cluster.digests("web-canary"))).toEqual([oldDigest]);
+  });
+
+  it("an opted-out canary pod does not hold back the rollout, which would not replace it", async () => {
+    const { clock, cluster, pods } = stableAndCanary();
+    cluster.labelPod("web-canary-r1-0", { "kubectl-autoupdate/ignore": "true" });
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual(["Deployment/web rolled-out 2"]);
+    expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
+  });
+});
+
 describe("read again right before the patch", () => {
   it("a workload paused since the plan is not rolled", async () => {
     const { clock, cluster } = setup();
@@ -214,6 +241,7 @@ describe("dry run, --no-wait, Ctrl-C", () => {
     expect(cluster.calls).toEqual([
       "0 get Deployment shop/web",
       "0 list pods shop app=web",
+      "0 list replicasets shop app=web",
       "0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z (dry run)",
     ]);
     expect(reported).toEqual(["Deployment/web started"]);
