@@ -138,9 +138,9 @@ export function controllingOwner(metadata: Workload["metadata"]): string | null 
 }
 
 /**
- * Why the workload is in the middle of a rollout (its controller has not caught up with its template), or
- * null when it is settled. Such a workload is left alone by auto and rollout: someone else's change is
- * still being rolled out, or stuck.
+ * Why the workload is in the middle of a rollout (its controller has not caught up with its template, or
+ * some of its pods are not available), or null when it is settled. Such a workload is left alone by auto
+ * and rollout: someone else's change is still being rolled out, or stuck.
  */
 export function rolloutInProgress(w: Workload): string | null {
   const s = w.status ?? {};
@@ -162,8 +162,14 @@ export function rolloutInProgress(w: Workload): string | null {
     // Under OnDelete the controller never moves currentRevision up (before Kubernetes 1.36:
     // kubernetes/kubernetes#73492), so only the updated count says whether the pods caught up.
     const revisionsApart = updateStrategyType(w) !== "OnDelete" && s.currentRevision !== s.updateRevision;
-    if (revisionsApart || updated < replicas) {
-      return `${updated} of ${replicas} on revision ${s.updateRevision ?? "?"}`;
+    // Unready pods do not stop its controller under Parallel, which then deletes a Ready pod first; under
+    // OrderedReady they stall the rollout. Available counts minReadySeconds too, where the server reports it.
+    const [serving, word] =
+      s.availableReplicas !== undefined
+        ? [s.availableReplicas, "available"]
+        : [s.readyReplicas ?? 0, "ready"];
+    if (revisionsApart || updated < replicas || serving < replicas) {
+      return `${updated} of ${replicas} on revision ${s.updateRevision ?? "?"}, ${serving} ${word}`;
     }
     return null;
   }

@@ -413,7 +413,7 @@ describe("the decision per controller: every kind and update strategy, under eac
     [
       "StatefulSet revisions apart",
       workload("StatefulSet", { status: { updatedReplicas: 1, updateRevision: "db-8a" } }),
-      "1 of 3 on revision db-8a",
+      "1 of 3 on revision db-8a, 3 ready",
     ],
     [
       "OnDelete StatefulSet with pods not yet deleted",
@@ -421,7 +421,25 @@ describe("the decision per controller: every kind and update strategy, under eac
         spec: { updateStrategy: { type: "OnDelete" } },
         status: { updatedReplicas: 2, updateRevision: "db-8a" },
       }),
-      "2 of 3 on revision db-8a",
+      "2 of 3 on revision db-8a, 3 ready",
+    ],
+    [
+      "StatefulSet with a pod not Ready (under Parallel its controller would delete a Ready one first)",
+      workload("StatefulSet", { status: { readyReplicas: 2 } }),
+      "3 of 3 on revision db-7f, 2 ready",
+    ],
+    [
+      "StatefulSet with a pod not available, as a server that reports availableReplicas counts",
+      workload("StatefulSet", { status: { availableReplicas: 2 } }),
+      "3 of 3 on revision db-7f, 2 available",
+    ],
+    [
+      "OnDelete StatefulSet with a pod not Ready",
+      workload("StatefulSet", {
+        spec: { updateStrategy: { type: "OnDelete" } },
+        status: { readyReplicas: 1 },
+      }),
+      "3 of 3 on revision db-7f, 1 ready",
     ],
     [
       "DaemonSet not yet updated everywhere",

@@ -221,6 +221,17 @@ describe("read again right before the patch", () => {
     expect(cluster.patches()).toEqual([]);
   });
 
+  it("a StatefulSet with a pod not Ready since the plan is not rolled: its controller could delete a Ready one", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3, strategy: "rollout" });
+    cluster.setUnready(pods[0]!.name);
+    const { reported } = await runRestart(clock, cluster, pods, { strategy: "auto" });
+    expect(reported).toEqual([
+      "StatefulSet/db not-started: StatefulSet/db is mid-rollout (3 of 3 on revision db-r1, 2 ready): left alone",
+    ]);
+    expect(cluster.patches()).toEqual([]);
+  });
+
   it("a workload changed between that read and the patch: Conflict, reported, not retried", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
