@@ -2,7 +2,8 @@
  * How apply restarts each controller's stale pods: a rollout (the controller replaces its pods with its own
  * surge and pacing), evictions (one pod at a time; the API server enforces disruption budgets) or deletions
  * (the seed's way). `auto` takes the rollout only where the controller is known to roll without losing
- * capacity, and evicts otherwise. Pure: the workloads come from one list per kind.
+ * capacity, and evicts otherwise: budgets govern evictions, a rollout only the workload's own settings.
+ * Pure: the workloads come from one list per kind.
  */
 import { counted } from "../util/counted.js";
 import { firstFew } from "../util/first-few.js";
@@ -17,6 +18,7 @@ import {
   type RestartMethod,
   type StrategyName,
 } from "./plan.js";
+import { rollingUpdateStopsEveryPod } from "./rolling-update.js";
 import {
   controllingOwner,
   gitOpsManager,
@@ -175,9 +177,11 @@ function decideRestartOf(strategy: StrategyName, target: Owner, facts: Controlle
   const blocked = whyNoRollout(w, facts);
   if (blocked) return auto ? evict(blocked.why) : skip(`${blocked.why}: ${blocked.instead}`);
   const recreate = updateStrategyType(w) === "Recreate";
+  const stopsEveryPod = rollingUpdateStopsEveryPod(w);
   const gitOps = gitOpsManager(w.metadata);
   const operator = controllingOwner(w.metadata);
   if (auto && recreate) return evict(`${name} uses Recreate (a rollout stops every pod at once)`);
+  if (auto && stopsEveryPod) return evict(`${name}'s rollout stops every pod at once (${stopsEveryPod})`);
   if (auto && operator) {
     return restart(
       "evict",
@@ -192,6 +196,9 @@ function decideRestartOf(strategy: StrategyName, target: Owner, facts: Controlle
     warnings.push(
       `${name} uses the Recreate strategy: its rollout stops every pod before the new ones start`,
     );
+  }
+  if (stopsEveryPod) {
+    warnings.push(`${name}'s rollout stops every pod before the new ones are Ready (${stopsEveryPod})`);
   }
   if (gitOps) {
     warnings.push(
@@ -246,9 +253,11 @@ function rolloutReason(w: Workload): string {
     return `rolling update of ${name}'s ${replicas}, maxSurge ${r?.maxSurge ?? "25%"}, maxUnavailable ${r?.maxUnavailable ?? "25%"}`;
   }
   if (w.kind === "StatefulSet") {
-    const partition = w.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
+    const r = w.spec.updateStrategy?.rollingUpdate;
+    const partition = r?.partition ?? 0;
     const which = partition > 0 ? `pods from ordinal ${partition}` : counted(w.spec.replicas ?? 1, "pod");
-    return `rolling update of ${name}'s ${which}, one at a time from the highest ordinal`;
+    const pace = r?.maxUnavailable === undefined ? "one at a time" : `maxUnavailable ${r.maxUnavailable}`;
+    return `rolling update of ${name}'s ${which}, ${pace} from the highest ordinal`;
   }
   const r = w.spec.updateStrategy?.rollingUpdate;
   const nodes = counted(w.status?.desiredNumberScheduled ?? 0, "node");

@@ -19,7 +19,7 @@ export function isWorkloadKind(kind: string): kind is WorkloadKind {
 }
 
 /** maxSurge / maxUnavailable: a count or a percentage ("25%"). */
-type IntOrPercent = number | string;
+export type IntOrPercent = number | string;
 
 interface WorkloadCondition {
   type: string;

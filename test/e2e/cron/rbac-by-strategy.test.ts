@@ -49,8 +49,12 @@ const spec = <T extends { spec: object }>(o: T, extra: object): T => ({
   ...o,
   spec: { ...o.spec, ...extra },
 });
-/** One pod of each, so every kind of controller is met; DaemonSets on one node. */
+/**
+ * One pod of each, so every kind of controller is met; DaemonSets on one node. The StatefulSet has two: auto
+ * evicts the only pod of one (its rollout would delete it first), and must roll one.
+ */
 const apps = ["roll", "recreate", "db", "ondelete", "agent", "od-agent", "legacy", "guarded"];
+const podCount = apps.length + 1;
 
 function workloads(ns: string, image: string) {
   const o = { image };
@@ -63,7 +67,7 @@ function workloads(ns: string, image: string) {
     // A pull secret on the pod (secrets get); every other pod names none (serviceaccounts list).
     deployment("roll", ns, 1, { ...o, pullSecrets: ["regcred"] }),
     spec(deployment("recreate", ns, 1, o), { strategy: { type: "Recreate" } }),
-    statefulSet("db", ns, 1, o),
+    statefulSet("db", ns, 2, o),
     spec(statefulSet("ondelete", ns, 1, o), onDelete),
     daemonSet("agent", ns, oneNode),
     spec(daemonSet("od-agent", ns, oneNode), onDelete),
@@ -92,7 +96,7 @@ const outcomes: Record<Strategy, { code: number; lines: string[] }> = {
     code: 1,
     lines: [
       "deployment.apps NS/roll restarted (rollout): 1 pod replaced",
-      "statefulset.apps NS/db restarted (rollout): 1 pod replaced",
+      "statefulset.apps NS/db restarted (rollout): 2 pods replaced",
       "daemonset.apps NS/agent restarted (rollout): 1 pod replaced",
       "recreate evicted",
       "ondelete evicted",
@@ -106,21 +110,25 @@ const outcomes: Record<Strategy, { code: number; lines: string[] }> = {
     lines: [
       "deployment.apps NS/roll restarted (rollout): 1 pod replaced",
       "deployment.apps NS/recreate restarted (rollout): 1 pod replaced",
-      "statefulset.apps NS/db restarted (rollout): 1 pod replaced",
+      "statefulset.apps NS/db restarted (rollout): 2 pods replaced",
       "daemonset.apps NS/agent restarted (rollout): 1 pod replaced",
     ],
   },
   evict: {
     code: 1,
     lines: [
-      ...["roll", "recreate", "db", "ondelete", "agent", "od-agent", "legacy"].map((a) => `${a} evicted`),
+      ...["roll", "recreate", "db", "db", "ondelete", "agent", "od-agent", "legacy"].map(
+        (a) => `${a} evicted`,
+      ),
       "guarded not evicted: PodDisruptionBudget guard allows no disruption now",
     ],
   },
   delete: {
     code: 1,
     lines: [
-      ...["roll", "recreate", "db", "ondelete", "agent", "od-agent", "legacy"].map((a) => `${a} deleted`),
+      ...["roll", "recreate", "db", "db", "ondelete", "agent", "od-agent", "legacy"].map(
+        (a) => `${a} deleted`,
+      ),
       "guarded not deleted: PodDisruptionBudget guard allows no disruption now",
     ],
   },
@@ -137,7 +145,7 @@ beforeAll(async () => {
         cluster.sim.waitForPods({
           namespace: ns,
           selector: `app in (${apps.join(",")})`,
-          count: apps.length,
+          count: podCount,
           digest: v1,
           timeoutMs: 180_000,
         }),

@@ -97,6 +97,18 @@ const argo = workload("Deployment", {
   metadata: { annotations: { "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web" } },
 });
 const midRollout = workload("Deployment", { status: { updatedReplicas: 1 } });
+/** RollingUpdate that stops every pod at once, as Recreate does. */
+const allUnavailable = workload("Deployment", {
+  spec: { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "100%" } } },
+});
+/** With a ReadWriteOnce volume, say: its one pod goes before the new one starts. */
+const surgeless = workload("Deployment", {
+  spec: { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } },
+});
+const singleSts = workload("StatefulSet", { spec: { replicas: 1 } });
+const allNodesAtOnce = workload("DaemonSet", {
+  spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "100%" } } },
+});
 /** The Grafana operator's Grafana controls its Deployment: it writes the template back to its own. */
 const operated = workload("Deployment", {
   metadata: {
@@ -156,6 +168,38 @@ describe("the decision per controller: every kind and update strategy, under eac
       "Deployment",
       facts(recreate),
       "evict: Deployment/web uses Recreate (a rollout stops every pod at once): evicted one at a time",
+    ],
+    [
+      "RollingUpdate Deployment with maxSurge 0 and maxUnavailable 100%",
+      "auto",
+      "Deployment",
+      facts(allUnavailable),
+      "evict: Deployment/web's rollout stops every pod at once (maxSurge 0, maxUnavailable 100% of 3 replicas): evicted one at a time",
+    ],
+    [
+      "one-replica StatefulSet (its rollout deletes the pod first)",
+      "auto",
+      "StatefulSet",
+      facts(singleSts, ["db-0"]),
+      "evict: StatefulSet/db's rollout stops every pod at once (its one replica is deleted before its replacement is made): evicted one at a time ! StatefulSet/db has one replica: it is down until its replacement is Ready",
+    ],
+    [
+      "StatefulSet with maxUnavailable 2 of 3",
+      "auto",
+      "StatefulSet",
+      facts(
+        workload("StatefulSet", {
+          spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 2 } } },
+        }),
+      ),
+      "rollout: rolling update of StatefulSet/db's 3 pods, maxUnavailable 2 from the highest ordinal",
+    ],
+    [
+      "DaemonSet with maxUnavailable 100% of its nodes",
+      "auto",
+      "DaemonSet",
+      facts(allNodesAtOnce),
+      "evict: DaemonSet/agent's rollout stops every pod at once (maxSurge 0, maxUnavailable 100% of 2 nodes): evicted one at a time",
     ],
     [
       "paused Deployment",
@@ -271,6 +315,20 @@ describe("the decision per controller: every kind and update strategy, under eac
       "rollout: Recreate rollout of Deployment/web: all 3 pods stop before any new one starts ! Deployment/web uses the Recreate strategy: its rollout stops every pod before the new ones start",
     ],
     [
+      "RollingUpdate Deployment with maxSurge 0 and maxUnavailable 100%",
+      "rollout",
+      "Deployment",
+      facts(allUnavailable),
+      "rollout: rolling update of Deployment/web's 3 pods, maxSurge 0, maxUnavailable 100% ! Deployment/web's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 100% of 3 replicas)",
+    ],
+    [
+      "one-replica StatefulSet",
+      "rollout",
+      "StatefulSet",
+      facts(singleSts, ["db-0"]),
+      "rollout: rolling update of StatefulSet/db's 1 pod, one at a time from the highest ordinal ! StatefulSet/db's rollout stops every pod before the new ones are Ready (its one replica is deleted before its replacement is made)",
+    ],
+    [
       "Argo CD's tracking annotation",
       "rollout",
       "Deployment",
@@ -364,10 +422,10 @@ describe("the decision per controller: every kind and update strategy, under eac
     );
   });
 
-  it("the only replica evicted (GitOps, Recreate, paused) says the workload is down meanwhile; rolled, it does not", () => {
+  it("the only replica evicted (GitOps, Recreate, maxSurge 0, paused) says the workload is down meanwhile; rolled, it does not", () => {
     const single = (w: Workload) => ({ ...w, spec: { ...w.spec, replicas: 1 } });
     const down = "Deployment/web has one replica: it is down until its replacement is Ready";
-    for (const w of [argo, recreate, paused]) {
+    for (const w of [argo, recreate, surgeless, paused]) {
       expect(
         decide("auto", "Deployment", facts(single(w)))
           .split(" ! ")

@@ -2,17 +2,22 @@
  * The fast form of the e2e capacity proof: a Deployment's Ready pods, sampled at every change of the
  * in-memory cluster, through the whole plan → decide → restart path. Under auto a one-replica Deployment
  * with maxSurge 1, maxUnavailable 0 never has 0 Ready pods; under delete the dip is seen, so the sampler
- * does see dips.
+ * does see dips. A workload whose rollout would stop every pod is evicted under auto, within its budget.
  */
 import { describe, expect, it } from "vitest";
 import type { Plan, StrategyName } from "../../../../src/core/plan.js";
 import { decideRestarts, workloadKindsToRead } from "../../../../src/core/restart-strategy.js";
 import { gatherWorkloads } from "../../../../src/pipeline/gather.js";
 import { FakeClock } from "../../../support/fake-clock.js";
-import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
+import { type ControllerSpec, InMemoryCluster } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
 
-async function restartUnder(strategy: StrategyName, replicas: number) {
+async function restartUnder(
+  strategy: StrategyName,
+  replicas: number,
+  spec: Partial<ControllerSpec> = {},
+  budget?: number,
+) {
   const clock = new FakeClock();
   const cluster = new InMemoryCluster(clock);
   const pods = cluster.addController({
@@ -21,7 +26,9 @@ async function restartUnder(strategy: StrategyName, replicas: number) {
     replicas,
     maxSurge: 1,
     maxUnavailable: 0,
+    ...spec,
   });
+  if (budget !== undefined) cluster.setBudget("guard", spec.name ?? "web", budget);
   // The plan as decidePlan leaves it: pods to restart, how not yet decided.
   const planned: Plan = { resolver: "registry", pods: pods.map(({ restart: _, ...pod }) => pod) };
   const warnings: string[] = [];
@@ -63,5 +70,27 @@ describe("capacity through the restart", () => {
   ])("3 replicas under %s: at least %i Ready throughout", async (strategy, lowest) => {
     const { cluster } = await restartUnder(strategy, 3);
     expect(cluster.lowestReady("web")).toBe(lowest);
+  });
+
+  it.each<[string, Partial<ControllerSpec>, number]>([
+    ["a Deployment with maxSurge 0, maxUnavailable 3 of 3", { maxSurge: 0, maxUnavailable: 3 }, 3],
+    ["a one-replica StatefulSet", { kind: "StatefulSet", name: "db" }, 1],
+  ])(
+    "auto: %s would stop every pod if rolled: evicted, its budget allowing none keeps them all",
+    async (_, spec, replicas) => {
+      const { cluster, plan, result } = await restartUnder("auto", replicas, spec, 0);
+      expect(plan.pods.map((p) => p.restart?.strategy)).toEqual(Array(replicas).fill("evict"));
+      expect(cluster.patches()).toEqual([]);
+      expect(result.reported.join("\n")).toContain("PodDisruptionBudget guard allows no disruption now");
+      expect(cluster.lowestReady(spec.name ?? "web")).toBe(replicas);
+    },
+  );
+
+  it("rollout: the same Deployment is rolled as asked, and every pod stops at once", async () => {
+    const { cluster, plan } = await restartUnder("rollout", 3, { maxSurge: 0, maxUnavailable: 3 }, 0);
+    expect(plan.pods[0]!.warnings.at(-1)).toBe(
+      "Deployment/web's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 3 of 3 replicas)",
+    );
+    expect(cluster.lowestReady("web")).toBe(0);
   });
 });
