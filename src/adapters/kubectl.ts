@@ -6,6 +6,7 @@ import {
   type KubeList,
   type KubeObject,
   type Node,
+  type OwnerObject,
   type Pod,
   type Secret,
   type ServiceAccount,
@@ -247,7 +248,7 @@ export class Kubectl {
   }
 
   /** Several kinds (e.g. replicasets.apps, jobs.batch) in the same scope, side by side; no selectors. */
-  async listObjects(resources: readonly string[], scope: PodScope, warn?: Warn): Promise<KubeObject[]> {
+  async listObjects(resources: readonly string[], scope: PodScope, warn?: Warn): Promise<OwnerObject[]> {
     const unselected = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
     const lists = await Promise.all(
       resources.map((resource) => {
@@ -256,7 +257,7 @@ export class Kubectl {
           resource,
           unselected,
           ownerShape,
-          parsedBy((o: KubeObject) => slimOwner(kind, o)),
+          parsedBy((o: OwnerObject) => slimOwner(kind, o)),
           warn,
         );
       }),

@@ -8,8 +8,8 @@ import {
   type Container,
   type ContainerStatus,
   controllerOf,
-  type KubeObject,
   mirrorPodAnnotation,
+  type OwnerObject,
   type Pod,
   type Volume,
 } from "../core/k8s.js";
@@ -24,13 +24,20 @@ import { ToolFailedError } from "../errors.js";
 import type { SharedValues } from "../util/shared-values.js";
 import type { ApartValues, ItemReader, Shape } from "./json-list-stream.js";
 
-/** What listObjects keeps of an owner in between (a ReplicaSet, a Job): whom it belongs to. */
+/**
+ * What listObjects keeps of an owner in between (a ReplicaSet, a Job): whom it belongs to, and a
+ * ReplicaSet's replica count (a bare one of one replica is down while its pod is evicted).
+ */
 export const ownerShape: Shape = {
-  keep: { metadata: { keep: { name: true, namespace: true, ownerReferences: true }, others: "drop" } },
+  keep: {
+    metadata: { keep: { name: true, namespace: true, ownerReferences: true }, others: "drop" },
+    spec: { keep: { replicas: true }, others: "drop" },
+  },
   others: "drop",
 };
 
-export function slimOwner(kind: string | undefined, o: KubeObject): KubeObject {
+export function slimOwner(kind: string | undefined, o: OwnerObject): OwnerObject {
+  const replicas = o.spec?.replicas;
   return {
     kind,
     metadata: {
@@ -38,6 +45,7 @@ export function slimOwner(kind: string | undefined, o: KubeObject): KubeObject {
       namespace: o.metadata?.namespace,
       ownerReferences: o.metadata?.ownerReferences,
     },
+    ...(replicas !== undefined ? { spec: { replicas } } : {}),
   };
 }
 

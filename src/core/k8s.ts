@@ -56,11 +56,16 @@ export interface Pod {
   };
 }
 
-/** Any object with metadata: ReplicaSets and Jobs are read only for their ownerReferences. */
+/** Any object with metadata. */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
+}
+
+/** A ReplicaSet or Job listed to follow a pod's owners: whom it belongs to, and a ReplicaSet's replica count. */
+export interface OwnerObject extends KubeObject {
+  spec?: { replicas?: number };
 }
 
 export interface Secret extends KubeObject {

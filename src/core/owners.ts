@@ -1,5 +1,5 @@
 /** Who owns a pod at the top: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, or the direct controller. */
-import { controllerOf, isBuiltInController, type KubeObject, type OwnerReference, type Pod } from "./k8s.js";
+import { controllerOf, isBuiltInController, type OwnerObject, type OwnerReference, type Pod } from "./k8s.js";
 import type { Owner } from "./plan.js";
 
 /** Owner kinds that are listed to find the next owner up, with the resource kubectl lists them by. */
@@ -28,20 +28,37 @@ function isIntermediateOwner(
   return Object.hasOwn(intermediateOwners, ref.kind) && isBuiltInController(ref);
 }
 
-/** Controller references of ReplicaSets and Jobs, by namespace/kind/name. */
-export type OwnerIndex = ReadonlyMap<string, OwnerReference | null>;
+/** The ReplicaSets and Jobs listed, by namespace/kind/name. */
+export interface OwnerIndex {
+  /** Each one's controller reference. */
+  readonly controllers: ReadonlyMap<string, OwnerReference | null>;
+  /** The replica counts of the ReplicaSets no Deployment rolls: their pods are restarted as their own. */
+  readonly replicas: ReadonlyMap<string, number>;
+}
 
-/** Indexes listed ReplicaSets and Jobs by their controller reference. */
-export function indexOwners(objects: readonly KubeObject[]): OwnerIndex {
-  const index = new Map<string, OwnerReference | null>();
+/** Indexes the listed ReplicaSets and Jobs. */
+export function indexOwners(objects: readonly OwnerObject[]): OwnerIndex {
+  const controllers = new Map<string, OwnerReference | null>();
+  const replicas = new Map<string, number>();
   for (const object of objects) {
     const kind = object.kind ?? "";
-    index.set(
-      ownerKey(object.metadata.namespace ?? "", kind, object.metadata.name),
-      controllerOf(object.metadata),
-    );
+    const key = ownerKey(object.metadata.namespace ?? "", kind, object.metadata.name);
+    const controller = controllerOf(object.metadata);
+    controllers.set(key, controller);
+    const rolled = controller?.kind === "Deployment" && isBuiltInController(controller);
+    const count = object.spec?.replicas;
+    if (kind === "ReplicaSet" && !rolled && count !== undefined) replicas.set(key, count);
   }
-  return index;
+  return { controllers, replicas };
+}
+
+/** A listed ReplicaSet's replica count, when no Deployment rolls it. */
+export function replicasOf(
+  index: OwnerIndex,
+  namespace: string,
+  owner: Pick<Owner, "kind" | "name">,
+): number | undefined {
+  return index.replicas.get(ownerKey(namespace, owner.kind, owner.name));
 }
 
 /** The pod's direct controller and the top one, following ReplicaSet and Job to theirs. */
@@ -49,7 +66,7 @@ export function ownersOf(pod: Pod, index: OwnerIndex): { direct: OwnerReference 
   const direct = controllerOf(pod.metadata);
   if (!direct) return { direct: null, top: null };
   if (isIntermediateOwner(direct)) {
-    const parent = index.get(ownerKey(pod.metadata.namespace ?? "", direct.kind, direct.name));
+    const parent = index.controllers.get(ownerKey(pod.metadata.namespace ?? "", direct.kind, direct.name));
     if (parent) return { direct, top: ownerOf(parent) };
   }
   return { direct, top: ownerOf(direct) };

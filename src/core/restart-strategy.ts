@@ -9,6 +9,7 @@ import { counted } from "../util/counted.js";
 import { firstFew } from "../util/first-few.js";
 import { groupBy } from "../util/group-by.js";
 import { ignoreLabel, isBuiltInController } from "./k8s.js";
+import { type OwnerIndex, replicasOf } from "./owners.js";
 import {
   noWarnings,
   type Owner,
@@ -40,6 +41,8 @@ export interface ControllerFacts {
   workload?: Workload;
   /** Why its kind could not be listed (RBAC, say); the workload is then unknown. */
   unreadable?: string;
+  /** Not a workload: its replica count where it was listed (a bare ReplicaSet's; no ReplicationController's). */
+  replicas?: number;
   /** The names of its pods to restart (a StatefulSet's partition is judged by their ordinals). */
   pods: readonly string[];
   /** Its pods opted out with the ignore label, which a rollout would replace as well. */
@@ -52,6 +55,8 @@ export interface RestartInput {
   workloads: ReadonlyMap<string, Workload>;
   /** Kinds whose list failed, with the error. */
   unreadable: ReadonlyMap<WorkloadKind, string>;
+  /** The owners listed while gathering, for a bare ReplicaSet's replica count. */
+  owners: OwnerIndex;
 }
 
 export function workloadKey(namespace: string, kind: string, name: string): string {
@@ -100,9 +105,11 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
   for (const [key, pods] of groups) {
     const target = restartTarget(pods[0]!)!;
     const kind = isWorkloadKind(target.kind) ? target.kind : null;
+    const namespace = pods[0]!.namespace;
     const facts: ControllerFacts = {
       workload: input.workloads.get(key),
       unreadable: kind ? input.unreadable.get(kind) : undefined,
+      replicas: kind ? undefined : replicasOf(input.owners, namespace, target),
       pods: pods.map((p) => p.name),
       optedOut: optedOut.get(key)?.map((p) => p.name),
     };
@@ -137,8 +144,8 @@ function decidedPod(decision: RestartDecision, target: Owner): (pod: PlanPod) =>
 }
 
 /**
- * The decision for one controller's pods; evicting or deleting the only pod of a workload says that it is
- * down until the replacement is Ready (a rollout's surge would have kept it up).
+ * The decision for one controller's pods; evicting or deleting the only pod of a workload (or of a bare
+ * ReplicaSet) says that it is down until the replacement is Ready (a rollout's surge would have kept it up).
  */
 export function decideRestart(
   strategy: StrategyName,
@@ -146,7 +153,8 @@ export function decideRestart(
   facts: ControllerFacts,
 ): RestartDecision {
   const decision = decideRestartOf(strategy, target, facts);
-  if (decision.kind === "skip" || decision.strategy === "rollout" || facts.workload?.spec.replicas !== 1) {
+  const replicas = facts.workload ? facts.workload.spec.replicas : facts.replicas;
+  if (decision.kind === "skip" || decision.strategy === "rollout" || replicas !== 1) {
     return decision;
   }
   const onlyPod = `${target.kind}/${target.name} has one replica: it is down until its replacement is Ready`;

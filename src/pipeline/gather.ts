@@ -14,7 +14,7 @@ import {
   type TagInUse,
   tagsWorthResolving,
 } from "../core/images-in-use.js";
-import type { KubeObject, Pod, ServiceAccount } from "../core/k8s.js";
+import type { OwnerObject, Pod, ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
 import { indexOwners, type OwnerIndex, ownerResourceOf, ownerResourcesToList } from "../core/owners.js";
 import { workloadKey } from "../core/restart-strategy.js";
@@ -62,7 +62,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   const warn = (line: string) => warnings.push(line);
   // Started at the first pod that shows they are needed, so they run while the rest of the pods stream in
   // (with one page of pods, they would otherwise start only after it).
-  const ownerLists = new Map<string, StartOnce<KubeObject[]>>();
+  const ownerLists = new Map<string, StartOnce<OwnerObject[]>>();
   const ownerList = (resource: string) => {
     let list = ownerLists.get(resource);
     if (!list) {
@@ -139,7 +139,7 @@ async function jobsOrNone(
   kubectl: Pick<Kubectl, "listObjects">,
   scope: PodScope,
   warn: (line: string) => void,
-): Promise<KubeObject[]> {
+): Promise<OwnerObject[]> {
   try {
     return await kubectl.listObjects(["jobs.batch"], scope, warn);
   } catch (error) {

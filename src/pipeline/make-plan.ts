@@ -101,7 +101,7 @@ export async function makePlan(
   const workloads = await gatherWorkloads(kubectl, options.scope, kinds, warnings);
   const plan = await leaveRestartedInVainPods(
     kubectl,
-    decideRestarts(decided, { strategy: options.strategy, ...workloads }),
+    decideRestarts(decided, { strategy: options.strategy, owners: inventory.owners, ...workloads }),
     options,
     warnings,
   );

@@ -116,9 +116,9 @@ function expected(
   s: Subject,
 ): { method: Method | "skip"; reason: string; warning?: string } {
   const name = `${s.kind}/${s.name}`;
-  // auto evicting a workload of one replica says it is down meanwhile (a ReplicaSet's count is not read).
+  // auto evicting a workload or bare ReplicaSet of one replica says it is down meanwhile.
   const down =
-    s.pods === 1 && (s.kind === "Deployment" || s.kind === "StatefulSet")
+    s.pods === 1 && (s.kind === "Deployment" || s.kind === "StatefulSet" || s.kind === "ReplicaSet")
       ? { warning: `${name} has one replica: it is down until its replacement is Ready` }
       : {};
   const evicted = (why: string) => ({

@@ -19,7 +19,7 @@ import {
   slimWorkload,
   workloadShape,
 } from "../../../src/adapters/slim-objects.js";
-import type { KubeObject, Pod } from "../../../src/core/k8s.js";
+import type { OwnerObject, Pod } from "../../../src/core/k8s.js";
 import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
 import { SharedValues } from "../../../src/util/shared-values.js";
 
@@ -141,10 +141,12 @@ describe("the shapes keep every field the slim objects read", () => {
 
   it("owners in between: a ReplicaSet and a Job", () => {
     const list = fixture("owners.json");
-    const whole = (JSON.parse(list.toString()) as { items: KubeObject[] }).items;
-    const slim = cut(list, ownerShape, () => parsedBy((o: KubeObject) => slimOwner("ReplicaSet", o)));
+    const whole = (JSON.parse(list.toString()) as { items: OwnerObject[] }).items;
+    const slim = cut(list, ownerShape, () => parsedBy((o: OwnerObject) => slimOwner("ReplicaSet", o)));
     expect(slim).toEqual(whole.map((o) => slimOwner("ReplicaSet", o)));
     expect(slim[0]?.metadata.ownerReferences?.[0]?.kind).toBe("Deployment");
+    // A ReplicaSet's replica count (a bare one of one replica is down while its pod is evicted); a Job has none.
+    expect(slim.map((o) => o.spec)).toEqual([{ replicas: 3 }, undefined]);
   });
 
   it("workloads: a paused Deployment with GitOps tracking, a partitioned StatefulSet an operator controls, a DaemonSet", () => {

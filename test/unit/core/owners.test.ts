@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../../src/core/k8s.js";
-import { ownerResourceOf, ownerResourcesToList } from "../../../src/core/owners.js";
-import { digestOf, makePod, type PodSpec, type Runtime } from "../../support/pods.js";
+import {
+  indexOwners,
+  ownerResourceOf,
+  ownerResourcesToList,
+  ownersOf,
+  replicasOf,
+} from "../../../src/core/owners.js";
+import { digestOf, makePod, makeReplicaSet, type PodSpec, type Runtime } from "../../support/pods.js";
 
 const OLD = digestOf("web v1");
 const rs = { kind: "ReplicaSet", name: "web-7d9c8b" };
@@ -44,5 +50,25 @@ describe("ownerResourcesToList", () => {
     expect(ownerResourceOf(volcano)).toBeNull();
     expect(ownerResourceOf(custom)).toBeNull();
     expect(ownerResourcesToList([volcano, custom])).toEqual([]);
+  });
+});
+
+describe("indexOwners", () => {
+  const bare = { ...makeReplicaSet("legacy-5c", null), spec: { replicas: 1 } };
+  const custom = makeReplicaSet("canary-6d", "canary");
+  custom.metadata.ownerReferences![0]!.apiVersion = "apps.example.io/v1";
+  const index = indexOwners([makeReplicaSet("web-7d9c8b", "web"), bare, custom]);
+
+  it("follows a ReplicaSet to its Deployment", () => {
+    expect(ownersOf(webPod(), index).top).toEqual({ kind: "Deployment", name: "web", apiVersion: "apps/v1" });
+  });
+
+  it("keeps the replica count of a ReplicaSet restarted as its own: bare, or under another group's kind", () => {
+    expect(replicasOf(index, "default", { kind: "ReplicaSet", name: "legacy-5c" })).toBe(1);
+    expect(replicasOf(index, "default", { kind: "ReplicaSet", name: "canary-6d" })).toBe(3);
+    // A Deployment's ReplicaSet: the Deployment is what is restarted, with its own count.
+    expect(replicasOf(index, "default", { kind: "ReplicaSet", name: "web-7d9c8b" })).toBeUndefined();
+    expect(replicasOf(index, "other", { kind: "ReplicaSet", name: "legacy-5c" })).toBeUndefined();
+    expect(index.replicas.size).toBe(2);
   });
 });

@@ -3,7 +3,8 @@
  * update strategy, paused, partitioned, mid-rollout, GitOps-managed, under each --strategy.
  */
 import { describe, expect, it } from "vitest";
-import type { Owner, PlanPod, StrategyName } from "../../../src/core/plan.js";
+import { indexOwners, type OwnerIndex } from "../../../src/core/owners.js";
+import type { Owner, Plan, PlanPod, StrategyName } from "../../../src/core/plan.js";
 import {
   type ControllerFacts,
   decideRestart,
@@ -11,6 +12,7 @@ import {
   workloadKindsToRead,
 } from "../../../src/core/restart-strategy.js";
 import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
+import { makeReplicaSet } from "../../support/pods.js";
 
 /** A settled workload as the API server returns it (defaults filled in), changed by `patch`. */
 function workload(
@@ -71,6 +73,8 @@ function workload(
   };
 }
 
+/** No ReplicaSet listed while gathering. */
+const noOwners = indexOwners([]);
 const names: Record<WorkloadKind, string> = { Deployment: "web", StatefulSet: "db", DaemonSet: "agent" };
 const facts = (w: Workload | undefined, pods: string[] = ["x-0"], unreadable?: string): ControllerFacts => ({
   workload: w,
@@ -436,6 +440,16 @@ describe("the decision per controller: every kind and update strategy, under eac
     expect(decide("auto", "Deployment", facts(single(workload("Deployment"))))).not.toContain("one replica");
   });
 
+  it("a bare ReplicaSet of one replica, its count as listed while gathering, says it is down meanwhile", () => {
+    const down = "ReplicaSet/web-7d9c8b has one replica: it is down until its replacement is Ready";
+    expect(decide("auto", "ReplicaSet", { ...facts(undefined), replicas: 1 })).toBe(
+      `evict: ReplicaSet/web-7d9c8b has no rollout: evicted one at a time ! ${down}`,
+    );
+    expect(decide("auto", "ReplicaSet", { ...facts(undefined), replicas: 3 })).not.toContain("one replica");
+    // Its count unknown (a ReplicationController's is not read): nothing said.
+    expect(decide("auto", "ReplicationController", facts(undefined))).not.toContain("one replica");
+  });
+
   it("Helm's generic app.kubernetes.io/instance label proves no GitOps tool: rolled", () => {
     const helm = workload("Deployment", {
       metadata: { labels: { "app.kubernetes.io/instance": "web", "app.kubernetes.io/managed-by": "Helm" } },
@@ -560,6 +574,7 @@ describe("the plan: one decision per controller, carried by each of its pods", (
       strategy: "auto",
       workloads: new Map([["shop/Deployment/web", workload("Deployment")]]),
       unreadable: new Map(),
+      owners: noOwners,
     });
     expect(decided.strategy).toBe("auto");
     expect(decided.pods.map((p) => [p.name, p.action, p.restart?.strategy, p.restart?.controller])).toEqual([
@@ -574,11 +589,27 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     expect(decided.pods[0]!.restart).toBe(decided.pods[1]!.restart);
   });
 
+  it("a bare ReplicaSet's replica count comes from the ReplicaSets listed while gathering", () => {
+    const solo = { kind: "ReplicaSet", name: "solo-8f" };
+    const bare: Plan = { resolver: "registry", pods: [pod("solo-8f-a", solo, solo)] };
+    const listed = (replicas: number) =>
+      indexOwners([{ ...makeReplicaSet("solo-8f", null, "shop"), spec: { replicas } }]);
+    const warningsWith = (owners: OwnerIndex) =>
+      decideRestarts(bare, { strategy: "auto", workloads: new Map(), unreadable: new Map(), owners }).pods[0]!
+        .warnings;
+    expect(warningsWith(listed(1)).at(-1)).toBe(
+      "ReplicaSet/solo-8f has one replica: it is down until its replacement is Ready",
+    );
+    expect(warningsWith(listed(2))).toHaveLength(1);
+    expect(warningsWith(noOwners)).toHaveLength(1);
+  });
+
   it("a skipped controller's pods become skips with its reason, and lose their restart warnings", () => {
     const decided = decideRestarts(plan, {
       strategy: "rollout",
       workloads: new Map([["shop/Deployment/web", workload("Deployment", { spec: { paused: true } })]]),
       unreadable: new Map(),
+      owners: noOwners,
     });
     expect(decided.pods.map((p) => [p.name, p.action, p.reason, p.warnings.length])).toEqual([
       [
@@ -618,6 +649,7 @@ describe("the plan: one decision per controller, carried by each of its pods", (
         ["shop/Deployment/api", workload("Deployment", { metadata: { name: "api" } })],
       ]),
       unreadable: new Map(),
+      owners: noOwners,
     });
     expect(decided.pods.map((p) => [p.name, p.restart?.strategy, p.restart?.reason])).toEqual([
       ["web-7d9c8b-a", "evict", "ReplicaSet/web-7d9c8b has no rollout: evicted one at a time"],
@@ -633,7 +665,12 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     };
     const withOptedOut = { ...plan, pods: [...plan.pods, optedOut] };
     const workloads = new Map([["shop/Deployment/web", workload("Deployment")]]);
-    const auto = decideRestarts(withOptedOut, { strategy: "auto", workloads, unreadable: new Map() });
+    const auto = decideRestarts(withOptedOut, {
+      strategy: "auto",
+      workloads,
+      unreadable: new Map(),
+      owners: noOwners,
+    });
     const why =
       "Deployment/web's rollout would also replace web-7d9c8b-d, opted out with kubectl-autoupdate/ignore=true";
     expect(auto.pods.map((p) => [p.name, p.action, p.restart?.strategy, p.restart?.reason])).toEqual([
@@ -643,13 +680,18 @@ describe("the plan: one decision per controller, carried by each of its pods", (
       ["legacy-x", "delete", "evict", "ReplicationController/legacy has no rollout: evicted one at a time"],
       ["web-7d9c8b-d", "skip", undefined, undefined],
     ]);
-    const rollout = decideRestarts(withOptedOut, { strategy: "rollout", workloads, unreadable: new Map() });
+    const rollout = decideRestarts(withOptedOut, {
+      strategy: "rollout",
+      workloads,
+      unreadable: new Map(),
+      owners: noOwners,
+    });
     expect(rollout.pods[0]).toMatchObject({ action: "skip", reason: `${why}: use --strategy evict` });
     // Another controller's opted-out pod changes nothing here.
     const elsewhere = { ...optedOut, controller: { kind: "ReplicaSet", name: "api-5f", uid: "u" } };
     const other = decideRestarts(
       { ...plan, pods: [...plan.pods, { ...elsewhere, owner: { kind: "Deployment", name: "api" } }] },
-      { strategy: "auto", workloads, unreadable: new Map() },
+      { strategy: "auto", workloads, unreadable: new Map(), owners: noOwners },
     );
     expect(other.pods[0]!.restart?.strategy).toBe("rollout");
   });

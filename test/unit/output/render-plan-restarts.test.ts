@@ -19,9 +19,10 @@ const OLD = digestOf("v1");
 const NEW = digestOf("v2");
 const resolved = tagAt(NEW, OLD);
 const stale = [{ name: "app", image: "nginx:latest", runningDigest: OLD }];
+const owners = indexOwners([makeReplicaSet("web-7d9c8b", "web"), makeReplicaSet("api-5f6d7c", "api")]);
 const decided = decidePlan({
   resolver: "registry",
-  owners: indexOwners([makeReplicaSet("web-7d9c8b", "web"), makeReplicaSet("api-5f6d7c", "api")]),
+  owners,
   resolutions: new Map([["docker.io/library/nginx:latest", resolved]]),
   pods: [
     makePod({
@@ -59,6 +60,7 @@ const colors = { stdout: makeChalk(false), stderr: makeChalk(false) };
 const plan = (strategy: "auto" | "rollout") =>
   decideRestarts(decided, {
     strategy,
+    owners,
     workloads: new Map([
       ["default/Deployment/web", deployment("web")],
       ["default/Deployment/api", deployment("api", {}, { "kustomize.toolkit.fluxcd.io/name": "apps" })],

@@ -152,6 +152,21 @@ describe("makePlan", () => {
     });
   });
 
+  it("a bare ReplicaSet of one replica, as listed for the pods' owners: its eviction says it is down meanwhile", async () => {
+    const events: string[] = [];
+    const { resolver } = fakeResolver(events, () => moved);
+    const kubectl = {
+      ...fakeKubectl([pod("web-a", "nginx:latest")], events),
+      listObjects: async () => [{ ...makeReplicaSet("web-1", null), spec: { replicas: 1 } }],
+    } as unknown as Kubectl;
+    const options = { scope, strategy: "auto" as const, concurrency: 4, now: Date.now() };
+    const { plan: made } = await makePlan(kubectl, async () => resolver, options);
+    expect(made.pods[0]).toMatchObject({ action: "delete", restart: { strategy: "evict" } });
+    expect(made.pods[0]!.warnings).toContain(
+      "ReplicaSet/web-1 has one replica: it is down until its replacement is Ready",
+    );
+  });
+
   it("Events that cannot be read: a warning, and the pods are restarted as planned", async () => {
     const events: string[] = [];
     const { resolver } = fakeResolver(events, () => moved);

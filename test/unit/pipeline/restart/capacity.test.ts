@@ -5,6 +5,7 @@
  * does see dips. A workload whose rollout would stop every pod is evicted under auto, within its budget.
  */
 import { describe, expect, it } from "vitest";
+import { indexOwners } from "../../../../src/core/owners.js";
 import type { Plan, StrategyName } from "../../../../src/core/plan.js";
 import { decideRestarts, workloadKindsToRead } from "../../../../src/core/restart-strategy.js";
 import { gatherWorkloads } from "../../../../src/pipeline/gather.js";
@@ -39,7 +40,7 @@ async function restartUnder(
     kinds,
     warnings,
   );
-  const plan = decideRestarts(planned, { strategy, ...workloads });
+  const plan = decideRestarts(planned, { strategy, owners: indexOwners([]), ...workloads });
   const result = await runRestart(clock, cluster, plan.pods, { strategy });
   return { cluster, plan, result, warnings, ms: clock.elapsed() };
 }
