@@ -146,6 +146,8 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
     const rolling = kinds.includes("in-progress") ? "; a rollout started goes on on the server" : "";
     throw new InterruptedError(`interrupted: no further restarts were started${rolling}`);
   }
+  // The cluster out of reach stopped the restarts: what was done is reported above, the error ends the run.
+  if (restarted.stoppedBy !== undefined) throw restarted.stoppedBy;
   if (kinds.includes("failed") || kinds.includes("not-started")) {
     throw new PartialFailureError("some planned pods were not restarted; see above");
   }

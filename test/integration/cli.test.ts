@@ -31,8 +31,8 @@ beforeAll(async () => {
 });
 afterAll(() => registry?.stop());
 
-/** Three stale replicas of one Deployment and one stale bare pod. */
-function staleCluster(faults: FakeState["faults"] = {}) {
+/** Three stale replicas of one Deployment and one stale bare pod, after `before`. */
+function staleCluster(faults: FakeState["faults"] = {}, before: unknown[] = []) {
   const replica = (suffix: string) =>
     makePod({
       name: `web-7d9c8b-${suffix}`,
@@ -42,6 +42,7 @@ function staleCluster(faults: FakeState["faults"] = {}) {
     });
   return new FakeCluster({
     pods: [
+      ...before,
       replica("aaaaa"),
       replica("bbbbb"),
       replica("ccccc"),
@@ -152,6 +153,43 @@ describe("kubectl dying mid-apply", () => {
     expect(result.stdout).toContain("2 evicted, 1 failed (of 3 planned)");
     expect(result.stderr).toContain("error: some planned pods were not restarted");
     expect(cluster.podNames()).toEqual(["web-7d9c8b-bbbbb", "debug"]);
+  });
+});
+
+describe("the cluster lost mid-apply", () => {
+  it("nothing new starts; what was done is reported and recorded; the run ends with the connection's error", async () => {
+    const timedOut = readFileSync(
+      join(repoRoot, "test", "fixtures", "kubectl-failures", "timeout.stderr"),
+      "utf8",
+    );
+    const db = makePod({
+      name: "db-0",
+      owner: { kind: "StatefulSet", name: "db" },
+      containers: [{ name: "app", image, runningDigest: v1 }],
+    });
+    // db-0 first (no StatefulSet object: evicted without a wait); then reading web's ReplicaSet times out.
+    const cluster = staleCluster({ "replicasets.apps web-7d9c8b": { stderr: timedOut } }, [db]);
+    const resultFile = join(cluster.dir, "termination-log");
+    const result = await run(cluster, ["apply", "--yes", "--concurrency", "1", "--summary-json"], {
+      KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("pod default/db-0 evicted\n");
+    expect(result.stdout).toContain(
+      "pod default/web-7d9c8b-ccccc not evicted: stopped on losing access to the cluster\n",
+    );
+    expect(result.stdout).toContain("1 evicted, 3 not started (of 4 planned)\n");
+    const summary = JSON.parse(result.stdout.trimEnd().split("\n").at(-1)!);
+    expect(summary).toMatchObject({ kind: "RunSummary", evicted: 1, failed: 3 });
+    expect(result.stderr.trimEnd().split("\n").at(-1)).toMatch(
+      /^error: cannot reach the cluster\b.* did not answer in time; /,
+    );
+    expect(cluster.podNames()).toEqual(["web-7d9c8b-aaaaa", "web-7d9c8b-bbbbb", "web-7d9c8b-ccccc", "debug"]);
+    // db-0's restart has its Event, and the run's result its counts.
+    expect(cluster.events().map((e) => (e["related"] as { name: string }).name)).toEqual(["db-0"]);
+    expect(readFileSync(resultFile, "utf8")).toMatch(
+      /^1 evicted, 3 not started \(of 4 planned\); 5 stale .*; error: cannot reach the cluster\b/,
+    );
   });
 });
 

@@ -6,7 +6,7 @@
 import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
-import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
+import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./outcomes.js";
 import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
 
 export async function deleteGroup(
@@ -22,14 +22,14 @@ export async function deleteGroup(
     for (const rest of group.slice(from)) reporter.record(rest, { kind: "not-started", reason });
   };
   for (const [index, pod] of group.entries()) {
-    if (options.signal.aborted) return stop(index, "interrupted");
+    if (options.signal.aborted) return stop(index, stopReason(options.signal));
     const allowed = await budgets.waitUntilAllowed(pod);
     if (typeof allowed === "string") return stop(index, allowed);
     try {
       const readiness = waiting ? await readinessOf(pod) : null;
       const before = readiness ? await readiness.snapshot() : null;
-      // The reads above take a kubectl each: a Ctrl-C meanwhile still starts nothing.
-      if (options.signal.aborted) return stop(index, "interrupted");
+      // The reads above take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
+      if (options.signal.aborted) return stop(index, stopReason(options.signal));
       // Only this pod is left: a later one of the group that is not Ready itself may still go.
       const short = before && shortOfReadyPods(pod, before);
       if (short) {
@@ -88,7 +88,7 @@ export class BudgetGate {
       }
       const blocking = selecting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
       if (blocking.length === 0) return this.draw(pod.namespace, selecting);
-      if (this.options.signal.aborted) return "interrupted";
+      if (this.options.signal.aborted) return stopReason(this.options.signal);
       if (clock.now() >= deadline) {
         return `PodDisruptionBudget ${blocking.map((b) => b.name).join(", ")} allows no disruption now`;
       }

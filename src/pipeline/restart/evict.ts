@@ -9,7 +9,7 @@ import type { EvictOutcome } from "../../adapters/kubectl.js";
 import { blockingBudgets, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
-import type { GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
+import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./outcomes.js";
 import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
@@ -29,11 +29,11 @@ export async function evictGroup(
     for (const rest of group.slice(from)) reporter.record(rest, { kind: "not-started", reason });
   };
   for (const [index, pod] of group.entries()) {
-    if (options.signal.aborted) return stop(index, "interrupted");
+    if (options.signal.aborted) return stop(index, stopReason(options.signal));
     const readiness = waiting ? await readinessOf(pod) : null;
     const before = readiness ? await readiness.snapshot() : null;
-    // The reads above take a kubectl each: a Ctrl-C meanwhile still starts nothing.
-    if (options.signal.aborted) return stop(index, "interrupted");
+    // The reads above take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
+    if (options.signal.aborted) return stop(index, stopReason(options.signal));
     // Only this pod is left: a later one of the group that is not Ready itself may still go.
     const short = before && shortOfReadyPods(pod, before);
     if (short) {
@@ -41,7 +41,7 @@ export async function evictGroup(
       continue;
     }
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut);
-    if (outcome === "interrupted") return stop(index, "interrupted");
+    if (outcome === "stopped") return stop(index, stopReason(options.signal));
     if (outcome.kind === "blocked") {
       waitedOut = waiting;
       reporter.record(pod, { kind: "not-started", reason: await blockedReason(api, pod, outcome.reason) });
@@ -65,18 +65,18 @@ async function evictPatiently(
   pod: PlanPod,
   options: RestartOptions,
   mayWait: boolean,
-): Promise<EvictOutcome | "interrupted"> {
+): Promise<EvictOutcome | "stopped"> {
   const { clock } = options;
   const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
   let backoff = options.pollMs;
   for (;;) {
     const outcome = await api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun);
     if (outcome.kind !== "blocked") return outcome;
-    if (options.signal.aborted) return "interrupted";
+    if (options.signal.aborted) return "stopped";
     const left = deadline - clock.now();
     if (left <= 0) return outcome;
     await clock.sleep(Math.min(backoff, left), options.signal);
-    if (options.signal.aborted) return "interrupted";
+    if (options.signal.aborted) return "stopped";
     backoff = Math.min(backoff * 2, maxBackoffMs);
   }
 }

@@ -90,6 +90,10 @@ export interface RestartOptions {
   waitTimeoutMs: number;
   pollMs: number;
   concurrency: number;
+  /**
+   * Once aborted nothing new starts. The strategies are given restartPods' own, which an error that stops
+   * the run (the cluster out of reach) aborts too, with a RunStop.
+   */
   signal: AbortSignal;
   clock: Clock;
   /** Each evicted or deleted pod, as it happens. */
@@ -109,4 +113,14 @@ export interface GroupReporter {
   recordProblem(problem: ReplacementProblem): void;
   recordRollout(report: RolloutReport): void;
   restarted(restart: CompletedRestart): void;
+}
+
+/** Why the run stopped when an error did (the cluster out of reach), as the pods it left say it. */
+export class RunStop {
+  constructor(readonly reason: string) {}
+}
+
+/** What a pod left, or a check cut short, says once the signal is aborted: a signal interrupts. */
+export function stopReason(signal: AbortSignal): string {
+  return signal.reason instanceof RunStop ? signal.reason.reason : "interrupted";
 }

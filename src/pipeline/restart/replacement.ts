@@ -18,7 +18,13 @@ import { restartedForValue } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
 import { firstFew } from "../../util/first-few.js";
-import type { CompletedRestart, GroupReporter, RestartApi, RestartOptions } from "./outcomes.js";
+import {
+  type CompletedRestart,
+  type GroupReporter,
+  type RestartApi,
+  type RestartOptions,
+  stopReason,
+} from "./outcomes.js";
 
 /** Resource names of the controllers that recreate an evicted or deleted pod. */
 const controllerResources: Record<string, string> = {
@@ -36,21 +42,28 @@ export interface Snapshot {
 }
 
 /**
- * How a wait for a replacement ended: `ready`, the controller's new pods, all Ready; or why it `stopped`,
+ * How a wait for a replacement ended: `ready`, the controller's new pods, all Ready; or how it `timedOut`,
  * with the new pods it had started by then (from the last list read), Ready or not.
  */
-type Waited = { ready: Pod[] } | { stopped: string; started: Pod[] };
+type Waited = { ready: Pod[] } | { timedOut: string; started: Pod[] };
 
 export interface Readiness {
   snapshot(): Promise<Snapshot>;
-  /** Waits until there are as many Ready pods as before without `goneUid`, and every new pod is Ready. */
-  waitFor(before: Snapshot, goneUid: string, options: RestartOptions): Promise<Waited>;
+  /**
+   * Waits until there are as many Ready pods as before without `goneUid`, and every new pod is Ready; null
+   * when the run stopped first (Ctrl-C, the cluster out of reach).
+   */
+  waitFor(before: Snapshot, goneUid: string, options: RestartOptions): Promise<Waited | null>;
 }
 
-/** What went wrong with a replacement; `inVain`: the containers it runs on their old digest again. */
+/**
+ * What went wrong with a replacement; `inVain`: the containers it runs on their old digest again.
+ * `stopped`: nothing went wrong, the run stopped before the replacement was up, so it is not checked.
+ */
 interface Problem {
   reason: string;
   inVain: PlanContainer[];
+  stopped?: true;
 }
 
 /** Null when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong. */
@@ -61,13 +74,13 @@ async function replacementProblem(
   options: RestartOptions,
 ): Promise<Problem | null> {
   const waited = await readiness.waitFor(before, pod.uid, options);
+  if (waited === null) return { reason: stopReason(options.signal), inVain: [], stopped: true };
   if ("ready" in waited) return backOnOldDigestAmong(pod, waited.ready);
-  const { stopped, started } = waited;
-  if (stopped === "interrupted") return { reason: stopped, inVain: [] };
+  const { timedOut, started } = waited;
   // A new pod on the old digest proves the restart in vain, Ready or not: left unrecorded, a slow start
   // would have every run restart another pod of the controller.
   const back = backOnOldDigestAmong(pod, started);
-  return back ? { ...back, reason: `${back.reason}, and ${stopped}` } : { reason: stopped, inVain: [] };
+  return back ? { ...back, reason: `${back.reason}, and ${timedOut}` } : { reason: timedOut, inVain: [] };
 }
 
 /** The first of the controller's new pods that runs a digest `pod` was stale on, as a problem; else null. */
@@ -121,7 +134,7 @@ export async function checkReplacement(
       : `the replacement of ${pod.name} could not be waited for: its controller's pods could not be counted`;
   }
   if (!last) return problem.reason;
-  if (problem.reason !== "interrupted") reporter.recordProblem({ pod, reason: problem.reason });
+  if (!problem.stopped) reporter.recordProblem({ pod, reason: problem.reason });
   return null;
 }
 
@@ -149,8 +162,8 @@ function podRestart(
       ? unchecked(options.wait ? "its controller's pods could not be counted" : "--no-wait")
       : problem === null
         ? { kind: "up" }
-        : problem.reason === "interrupted"
-          ? unchecked("interrupted")
+        : problem.stopped
+          ? unchecked(problem.reason)
           : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : {}) };
   return {
     strategy,
@@ -238,10 +251,10 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
         const starting = notReadyPods(added, controller.uid);
         const enough = pods ? readyPodCount(pods, controller.uid, goneUid) >= before.ready : false;
         if (fresh.length > 0 && starting.length === 0 && enough) return { ready: fresh };
-        if (options.signal.aborted) return { stopped: "interrupted", started };
+        if (options.signal.aborted) return null;
         if (clock.now() >= deadline) {
           const name = `${controller.kind}/${controller.name}`;
-          const stop = (stopped: string) => ({ stopped, started });
+          const stop = (timedOut: string) => ({ timedOut, started });
           if (!pods) return stop(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
           if (!enough)
             return stop(`${name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`);

@@ -1,22 +1,25 @@
 /**
  * Restarting the planned pods without taking a workload down: each pod goes the way the plan chose for
  * its controller (rollout, evict, delete). Workloads proceed side by side, up to --concurrency; a
- * workload's own pods go one at a time (evict, delete) or in one rollout. On SIGINT nothing new starts.
+ * workload's own pods go one at a time (evict, delete) or in one rollout. On SIGINT, or once the cluster is
+ * out of reach, nothing new starts.
  */
 
-import { isCallFailure } from "../../adapters/kubectl-errors.js";
+import { ClusterAccessError, isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type PlanPod, restartGroupKey } from "../../core/plan.js";
 import { groupBy } from "../../util/group-by.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { BudgetGate, deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
-import type {
-  GroupReporter,
-  PodOutcome,
-  ReplacementProblem,
-  RestartApi,
-  RestartOptions,
-  RolloutReport,
+import {
+  type GroupReporter,
+  type PodOutcome,
+  type ReplacementProblem,
+  type RestartApi,
+  type RestartOptions,
+  type RolloutReport,
+  RunStop,
+  stopReason,
 } from "./outcomes.js";
 import { rollOut } from "./rollout.js";
 
@@ -25,18 +28,27 @@ export interface RestartResult {
   problems: ReplacementProblem[];
   rollouts: RolloutReport[];
   warnings: string[];
+  /**
+   * The error that stopped the run (the cluster out of reach, a login expired): nothing new was started
+   * after it, and it is the run's error once what was done is reported.
+   */
+  stoppedBy?: unknown;
 }
 
 export async function restartPods(
   api: RestartApi,
   pods: readonly PlanPod[],
-  options: RestartOptions,
+  runOptions: RestartOptions,
 ): Promise<RestartResult> {
   // One group per workload: a Deployment's pods in two ReplicaSets (mid-rollout) go one at a time too.
   const groups = groupBy(pods, (pod) => {
     if (!pod.restart) throw new Error(`internal: pod ${pod.namespace}/${pod.name} has no restart decided`);
     return restartGroupKey(pod, pod.restart);
   });
+  // An error that is every workload's trouble stops the run as a first Ctrl-C does: the strategies see it
+  // on this signal, start nothing new, and end the checks under way.
+  const stop = new AbortController();
+  const options = { ...runOptions, signal: AbortSignal.any([runOptions.signal, stop.signal]) };
   const result: RestartResult = { outcomes: new Map(), problems: [], rollouts: [], warnings: [] };
   const reporter: GroupReporter = {
     options,
@@ -62,25 +74,45 @@ export async function restartPods(
     try {
       await restartGroup(api, group, budgets, reporter);
     } catch (error) {
-      // The cluster out of reach (a login expired) is every workload's trouble: said once, as any verb says it.
-      if (!isCallFailure(error)) throw error;
-      // A kubectl call that failed stops this workload's restarts, not the others', and is reported as theirs.
-      const reason = options.signal.aborted ? "interrupted" : error.message;
-      for (const pod of group) {
-        if (!result.outcomes.has(pod)) reporter.record(pod, { kind: "not-started", reason });
+      // The cluster out of reach (a login expired) is every workload's trouble: said once, as any verb says
+      // it, after what was done. A kubectl call that failed stops only this workload's restarts.
+      if (!isCallFailure(error) && !stop.signal.aborted) {
+        result.stoppedBy = error;
+        stop.abort(runStopFor(error));
       }
-      const { restart, namespace } = group[0]!;
-      if (restart!.strategy === "rollout") {
-        reporter.recordRollout({
-          namespace,
-          controller: restart!.controller,
-          pods: group,
-          outcome: { kind: "not-started", reason },
-        });
-      }
+      const stopped = options.signal.aborted || !isCallFailure(error);
+      const reason = stopped ? stopReason(options.signal) : error.message;
+      leaveGroup(group, reason, result, reporter);
     }
   });
   return result;
+}
+
+/** The planned pods of a group stopped by an error that have no outcome yet: not started, and why. */
+function leaveGroup(
+  group: readonly PlanPod[],
+  reason: string,
+  result: RestartResult,
+  reporter: GroupReporter,
+): void {
+  for (const pod of group) {
+    if (!result.outcomes.has(pod)) reporter.record(pod, { kind: "not-started", reason });
+  }
+  const { restart, namespace } = group[0]!;
+  if (restart!.strategy === "rollout") {
+    reporter.recordRollout({
+      namespace,
+      controller: restart!.controller,
+      pods: group,
+      outcome: { kind: "not-started", reason },
+    });
+  }
+}
+
+/** What the pods an error left say: short, as the run's last line says the error itself. */
+function runStopFor(error: unknown): RunStop {
+  if (error instanceof ClusterAccessError) return new RunStop("stopped on losing access to the cluster");
+  return new RunStop(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 function restartGroup(

@@ -19,7 +19,14 @@ import {
   workloadName,
 } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
-import type { CompletedRestart, GroupReporter, PodOutcome, RestartApi, RolloutOutcome } from "./outcomes.js";
+import {
+  type CompletedRestart,
+  type GroupReporter,
+  type PodOutcome,
+  type RestartApi,
+  type RolloutOutcome,
+  stopReason,
+} from "./outcomes.js";
 import { oldDigestAfterRollout } from "./replacement.js";
 
 export async function rollOut(
@@ -36,7 +43,7 @@ export async function rollOut(
   if (outcome.kind === "failed" && outcome.patched) {
     reporter.recordProblem({ pod: first, reason: outcome.reason });
   }
-  const replacement = replacementOf(outcome);
+  const replacement = replacementOf(outcome, reporter.options.signal);
   if (replacement) {
     reporter.restarted({
       strategy: "rollout",
@@ -50,14 +57,14 @@ export async function rollOut(
 }
 
 /** How a patched workload's pods came up; null when nothing was patched. */
-function replacementOf(outcome: RolloutOutcome): CompletedRestart["replacement"] | null {
+function replacementOf(outcome: RolloutOutcome, signal: AbortSignal): CompletedRestart["replacement"] | null {
   switch (outcome.kind) {
     case "rolled-out":
       return { kind: "up" };
     case "started":
       return { kind: "unchecked", why: "--no-wait" };
     case "in-progress":
-      return { kind: "unchecked", why: "interrupted while the rollout was in progress" };
+      return { kind: "unchecked", why: `${stopReason(signal)} while the rollout was in progress` };
     case "not-started":
       return null;
     case "failed":
@@ -96,7 +103,7 @@ async function rollOutWorkload(
   const namespace = group[0]!.namespace;
   const target = group[0]!.restart!.controller;
   const name = `${target.kind}/${target.name}`;
-  if (signal.aborted) return { kind: "not-started", reason: "interrupted" };
+  if (signal.aborted) return { kind: "not-started", reason: stopReason(signal) };
 
   // Read again right before patching: paused, mid-rollout or changed since the plan means no rollout now.
   const current = await api.getWorkload(kind, namespace, target.name);

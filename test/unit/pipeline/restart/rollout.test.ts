@@ -313,14 +313,16 @@ describe("a kubectl call that fails", () => {
     expect(problems).toEqual([]);
   });
 
-  it("the cluster out of reach is not one workload's trouble: the run ends with the explained error", async () => {
+  it("the cluster out of reach is not one workload's trouble: it stops the run, and is the run's error", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 1, strategy: "rollout" });
     const expired = new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
     cluster.getWorkload = async () => {
       throw expired;
     };
-    await expect(runRestart(clock, cluster, pods)).rejects.toBe(expired);
+    const { stoppedBy, reported } = await runRestart(clock, cluster, pods);
+    expect(stoppedBy).toBe(expired);
+    expect(reported).toEqual(["Deployment/web not-started: stopped on losing access to the cluster"]);
   });
 
   it("before the patch: that workload is not rolled, the others go on, and each is reported", async () => {
