@@ -63,6 +63,8 @@ export function describeRollout(report: RolloutReport, dryRun: boolean, chalk: C
       return `${name} restart ${chalk.yellow("still in progress on the server")} (${outcome.progress})`;
     case "not-started":
       return `${name} ${chalk.yellow("not restarted")}: ${outcome.reason}`;
+    case "replaced":
+      return `${name} not restarted: its planned pods were replaced since the plan was made`;
     case "failed":
       return outcome.patched
         ? `${name} restarted (rollout), ${chalk.red("but")}: ${outcome.reason}`
@@ -222,6 +224,12 @@ function rolloutSummary(report: RolloutReport): Pick<ControllerSummary, "outcome
       return { outcome: "in-progress", reason: outcome.progress };
     case "not-started":
       return { outcome: "not-started", reason: outcome.reason };
+    case "replaced":
+      // As an evicted workload's whose pods were all gone or replaced since the plan.
+      return {
+        outcome: "not-started",
+        reason: outcome.gone.length > 0 ? "already gone" : "replaced since the plan",
+      };
     case "failed":
       return { outcome: "failed", reason: outcome.reason };
   }

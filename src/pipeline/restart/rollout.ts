@@ -38,7 +38,7 @@ export async function rollOut(
   const controller = first.restart!.controller;
   const read: { uid?: string } = {};
   const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter, read);
-  for (const pod of group) reporter.record(pod, podOutcomeOf(outcome, reporter.options.dryRun));
+  for (const pod of group) reporter.record(pod, podOutcomeOf(outcome, pod, reporter.options.dryRun));
   // Patched, then gone wrong: the pods were replaced, not as planned.
   if (outcome.kind === "failed" && outcome.patched) {
     reporter.recordProblem({ pod: first, reason: outcome.reason });
@@ -66,6 +66,7 @@ function replacementOf(outcome: RolloutOutcome, signal: AbortSignal): CompletedR
     case "in-progress":
       return { kind: "unchecked", why: `${stopReason(signal)} while the rollout was in progress` };
     case "not-started":
+    case "replaced":
       return null;
     case "failed":
       return outcome.patched ? { kind: "problem", reason: outcome.reason } : null;
@@ -73,7 +74,7 @@ function replacementOf(outcome: RolloutOutcome, signal: AbortSignal): CompletedR
 }
 
 /** What became of each planned pod of a rolled workload. */
-function podOutcomeOf(outcome: RolloutOutcome, dryRun: boolean): PodOutcome {
+function podOutcomeOf(outcome: RolloutOutcome, pod: PlanPod, dryRun: boolean): PodOutcome {
   switch (outcome.kind) {
     case "rolled-out":
       return { kind: "rolled" };
@@ -84,6 +85,9 @@ function podOutcomeOf(outcome: RolloutOutcome, dryRun: boolean): PodOutcome {
       return { kind: "in-progress" };
     case "not-started":
       return { kind: "not-started", reason: outcome.reason };
+    case "replaced":
+      // As an eviction's 404 and 409 say it: no failure, the pod is no longer there to restart.
+      return outcome.gone.includes(pod.name) ? { kind: "gone" } : { kind: "replaced" };
     case "failed":
       // Stopped short (deadline, timeout): the old pods still run, and the controller goes on rolling.
       if (outcome.ongoing) return { kind: "in-progress" };
@@ -113,7 +117,8 @@ async function rollOutWorkload(
   const live = await podsOf(api, namespace, current);
   const planned = new Set(group.map((p) => p.uid));
   if (live && !live.some((p) => planned.has(p.metadata.uid ?? ""))) {
-    return { kind: "not-started", reason: `changed since the plan: its planned pods were all replaced` };
+    const names = new Set(live.map((p) => p.metadata.name));
+    return { kind: "replaced", gone: group.filter((p) => !names.has(p.name)).map((p) => p.name) };
   }
   const decision = decideRestart(options.strategy, target, {
     workload: current,

@@ -71,6 +71,11 @@ describe("lines", () => {
       "deployment.apps shop/web not restarted: interrupted",
     ],
     [
+      { kind: "replaced", gone: ["web-a"] },
+      false,
+      "deployment.apps shop/web not restarted: its planned pods were replaced since the plan was made",
+    ],
+    [
       { kind: "failed", reason: "Deployment/web: ProgressDeadlineExceeded", patched: true },
       false,
       "deployment.apps shop/web restarted (rollout), but: Deployment/web: ProgressDeadlineExceeded",
@@ -243,6 +248,30 @@ describe("each controller's outcome says what happened to it", () => {
       { kind: "failed", reason: "x" },
     ]);
     expect(summary).toMatchObject({ evicted: 1, gone: 1, replacedSincePlan: 1, failed: 1 });
+  });
+});
+
+describe("a workload someone rolled since the plan, as each strategy finds it", () => {
+  const summaryOf = (strategy: RestartMethod, outcome: PodOutcome) => {
+    const pods = [pod("web-a", strategy), pod("web-b", strategy)];
+    const rollouts =
+      strategy === "rollout" ? [rollout({ kind: "replaced", gone: ["web-a", "web-b"] }, pods)] : [];
+    const record = { outcomes: new Map(pods.map((p) => [p, outcome])), problems: [], rollouts };
+    return {
+      summary: JSON.parse(renderRunSummary({ resolver: "registry", pods }, record, false)),
+      count: renderRestartSummary(record.outcomes, 0, false),
+    };
+  };
+
+  it("its pods already gone: not started, and no failure, under rollout as under evict", () => {
+    const rolled = summaryOf("rollout", { kind: "gone" });
+    const evicted = summaryOf("evict", { kind: "gone" });
+    for (const { summary } of [rolled, evicted]) {
+      expect(summary).toMatchObject({ failed: 0, gone: 2 });
+      expect(summary.controllers[0]).toMatchObject({ outcome: "not-started", reason: "already gone" });
+    }
+    expect(rolled.count).toBe("0 replaced by rollout, 2 already gone (of 2 planned)\n");
+    expect(evicted.count).toBe("0 evicted, 2 already gone (of 2 planned)\n");
   });
 });
 

@@ -43,15 +43,26 @@ describe("one rollout per controller", () => {
     ]);
   });
 
-  it("its planned pods all replaced since the plan (someone rolled it meanwhile): not rolled again", async () => {
+  it("its planned pods all gone since the plan (someone rolled it meanwhile): not rolled again, and no failure", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
-    const gone = pods.map((p) => ({ ...p, uid: `${p.uid}-gone` }));
-    const { reported } = await runRestart(clock, cluster, gone);
+    const gone = pods.map((p) => ({ ...p, name: `${p.name}-old`, uid: `${p.uid}-old` }));
+    const { reported, outcomes, restarted } = await runRestart(clock, cluster, gone);
     expect(cluster.patches()).toEqual([]);
-    expect(reported).toEqual([
-      "Deployment/web not-started: changed since the plan: its planned pods were all replaced",
-    ]);
+    expect(reported).toEqual(["Deployment/web replaced"]);
+    // As an eviction's 404 says it: the pod is no longer there to restart.
+    expect([...outcomes.values()]).toEqual([{ kind: "gone" }, { kind: "gone" }]);
+    expect(restarted).toEqual([]);
+  });
+
+  it("a StatefulSet's planned pods replaced under the same names: each replaced since the plan, as an eviction's 409 says", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 2, strategy: "rollout" });
+    const older = pods.map((p) => ({ ...p, uid: `${p.uid}-older` }));
+    const { outcomes, rollouts } = await runRestart(clock, cluster, older);
+    expect(cluster.patches()).toEqual([]);
+    expect([...outcomes.values()]).toEqual([{ kind: "replaced" }, { kind: "replaced" }]);
+    expect(rollouts.map((r) => r.outcome)).toEqual([{ kind: "replaced", gone: [] }]);
   });
 
   it("patches the template once however many pods are stale, follows the rollout, checks the new pods", async () => {
