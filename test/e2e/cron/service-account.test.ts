@@ -182,8 +182,8 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     const web = await kubectl.listPodsBySelector("t1", "app=web");
     expect(web).toHaveLength(2);
     // A rollout's check of a Deployment's own pods: its ReplicaSets, by its selector.
-    expect((await kubectl.listReplicaSets("t1", "app=web")).map((o) => o.metadata.uid)).toEqual([
-      rs[0]!.metadata.uid,
+    expect((await kubectl.listReplicaSets("t1", "app=web")).map((o) => o.metadata.name)).toEqual([
+      rs[0]!.metadata.name,
     ]);
     const victim = web[0]!;
     // A rollout's calls: one list per kind, a get, the restartedAt patch (as server dry runs).
