@@ -1,8 +1,10 @@
 /** The executable's entry: wires the real process to main() and handles signals. */
 import { removePrivateDirs } from "./adapters/private-dir.js";
 import { main } from "./main.js";
+import { sharedSignal } from "./util/shared-signal.js";
 
 const controller = new AbortController();
+sharedSignal(controller.signal);
 /** The shell's exit code for a process a signal ended: 128 + its number. */
 const exitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 const onSignal = (signal: keyof typeof exitCodes) => {

@@ -9,6 +9,7 @@ import { ClusterAccessError, isCallFailure } from "../../adapters/kubectl-errors
 import { type PlanPod, restartGroupKey } from "../../core/plan.js";
 import { groupBy } from "../../util/group-by.js";
 import { mapLimit } from "../../util/map-limit.js";
+import { sharedSignal } from "../../util/shared-signal.js";
 import { BudgetGate, deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
 import {
@@ -48,7 +49,7 @@ export async function restartPods(
   // An error that is every workload's trouble stops the run as a first Ctrl-C does: the strategies see it
   // on this signal, start nothing new, and end the checks under way.
   const stop = new AbortController();
-  const options = { ...runOptions, signal: AbortSignal.any([runOptions.signal, stop.signal]) };
+  const options = { ...runOptions, signal: sharedSignal(AbortSignal.any([runOptions.signal, stop.signal])) };
   const result: RestartResult = { outcomes: new Map(), problems: [], rollouts: [], warnings: [] };
   const reporter: GroupReporter = {
     options,
