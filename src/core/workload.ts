@@ -161,14 +161,16 @@ export function rolloutInProgress(w: Workload): string | null {
   if (w.kind === "StatefulSet") {
     // Under OnDelete the controller never moves currentRevision up (before Kubernetes 1.36:
     // kubernetes/kubernetes#73492), so only the updated count says whether the pods caught up.
-    const revisionsApart = updateStrategyType(w) !== "OnDelete" && s.currentRevision !== s.updateRevision;
-    // Unready pods do not stop its controller under Parallel, which then deletes a Ready pod first; under
-    // OrderedReady they stall the rollout. Available counts minReadySeconds too, where the server reports it.
+    const rolling = updateStrategyType(w) !== "OnDelete";
+    const revisionsApart = rolling && s.currentRevision !== s.updateRevision;
+    // A rolling update with pods not available: under Parallel its controller deletes a Ready pod first,
+    // under OrderedReady the rollout stalls. OnDelete has no rollout to harm; its pods are evicted one at a
+    // time, a not-Ready one first. Available counts minReadySeconds too, where the server reports it.
     const [serving, word] =
       s.availableReplicas !== undefined
         ? [s.availableReplicas, "available"]
         : [s.readyReplicas ?? 0, "ready"];
-    if (revisionsApart || updated < replicas || serving < replicas) {
+    if (revisionsApart || updated < replicas || (rolling && serving < replicas)) {
       return `${updated} of ${replicas} on revision ${s.updateRevision ?? "?"}, ${serving} ${word}`;
     }
     return null;

@@ -426,6 +426,16 @@ describe("the decision per controller: every kind and update strategy, under eac
     );
   });
 
+  it("an OnDelete StatefulSet with a pod not available is evicted, not left as mid-rollout: it has no rollout", () => {
+    const crashLooping = workload("StatefulSet", {
+      spec: { replicas: 3, updateStrategy: { type: "OnDelete" } },
+      status: { replicas: 3, updatedReplicas: 3, readyReplicas: 2, availableReplicas: 2 },
+    });
+    expect(decide("auto", "StatefulSet", facts(crashLooping))).toBe(
+      "evict: StatefulSet/db updates OnDelete: evicted one at a time",
+    );
+  });
+
   it("the only replica evicted (GitOps, Recreate, maxSurge 0, paused) says the workload is down meanwhile; rolled, it does not", () => {
     const single = (w: Workload) => ({ ...w, spec: { ...w.spec, replicas: 1 } });
     const down = "Deployment/web has one replica: it is down until its replacement is Ready";
@@ -504,14 +514,6 @@ describe("the decision per controller: every kind and update strategy, under eac
       "StatefulSet with a pod not available, as a server that reports availableReplicas counts",
       workload("StatefulSet", { status: { availableReplicas: 2 } }),
       "3 of 3 on revision db-7f, 2 available",
-    ],
-    [
-      "OnDelete StatefulSet with a pod not Ready",
-      workload("StatefulSet", {
-        spec: { updateStrategy: { type: "OnDelete" } },
-        status: { readyReplicas: 1 },
-      }),
-      "3 of 3 on revision db-7f, 1 ready",
     ],
     [
       "DaemonSet not yet updated everywhere",
