@@ -21,7 +21,7 @@ export type PodOutcome =
   | { kind: "evicted" }
   /** Replaced by its controller's rollout (or, with --dry-run, the rollout was accepted by the server). */
   | { kind: "rolled" }
-  /** Its controller's rollout was started and not followed to the end (--no-wait, interrupted): it goes on on the server. */
+  /** Its controller's rollout was started and not followed to the end (--no-wait, the run stopped): it goes on on the server. */
   | { kind: "in-progress" }
   | { kind: "gone" }
   | { kind: "replaced" }
@@ -39,7 +39,7 @@ export type RolloutOutcome =
   | { kind: "rolled-out"; pods: number }
   /** Patched and not followed (--dry-run, --no-wait). */
   | { kind: "started" }
-  /** Patched, then interrupted: the controller goes on rolling. */
+  /** Patched, then the run stopped (interrupted, the cluster out of reach): the controller goes on rolling. */
   | { kind: "in-progress"; progress: string }
   /** Nothing patched. */
   | { kind: "not-started"; reason: string }

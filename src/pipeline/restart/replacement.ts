@@ -66,7 +66,10 @@ interface Problem {
   stopped?: true;
 }
 
-/** Null when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong. */
+/**
+ * Null when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong, or
+ * (`stopped`) that the run stopped before it could be checked.
+ */
 async function replacementProblem(
   readiness: Readiness,
   before: Snapshot,
@@ -254,15 +257,18 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
         if (options.signal.aborted) return null;
         if (clock.now() >= deadline) {
           const name = `${controller.kind}/${controller.name}`;
-          const stop = (timedOut: string) => ({ timedOut, started });
-          if (!pods) return stop(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
+          const timedOut = (reason: string) => ({ timedOut: reason, started });
+          if (!pods)
+            return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
           if (!enough)
-            return stop(`${name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`);
+            return timedOut(
+              `${name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`,
+            );
           if (starting.length > 0)
-            return stop(
+            return timedOut(
               `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} not Ready within the wait timeout`,
             );
-          return stop(`${name} had no new Ready pod within the wait timeout`);
+          return timedOut(`${name} had no new Ready pod within the wait timeout`);
         }
         await clock.sleep(options.pollMs, options.signal);
       }

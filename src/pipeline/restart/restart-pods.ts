@@ -30,8 +30,9 @@ export interface RestartResult {
   rollouts: RolloutReport[];
   warnings: string[];
   /**
-   * The error that stopped the run (the cluster out of reach, a login expired): nothing new was started
-   * after it, and it is the run's error once what was done is reported.
+   * The error that stopped the run (the cluster out of reach, a login expired; or any error that is not one
+   * kubectl call failing): nothing new was started after it, and it is the run's error once what was done is
+   * reported.
    */
   stoppedBy?: unknown;
 }

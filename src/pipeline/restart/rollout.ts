@@ -113,7 +113,7 @@ async function rollOutWorkload(
   const current = await api.getWorkload(kind, namespace, target.name);
   if (!current) return { kind: "not-started", reason: `${name} was not found` };
   read.uid = current.metadata.uid;
-  // Its pods as they are now, which the rollout would replace: all of them, beyond the plan's selection.
+  // The pods it owns now, which the rollout would replace: all of them, beyond the plan's selection.
   const live = await podsOf(api, namespace, current);
   const planned = new Set(group.map((p) => p.uid));
   if (live && !live.some((p) => planned.has(p.metadata.uid ?? ""))) {
