@@ -202,8 +202,15 @@ export function creationTimeQueries(plan: Plan, remembered: readonly RememberedR
       .join(",");
     queries.set(`${first!.namespace} ${selector}`, { namespace: first!.namespace, selector });
   }
-  return [...queries.values()];
+  // Many controllers in one namespace take one list of its pods instead: a kubectl process each would make
+  // the cost grow with the controllers rather than the pages.
+  return [...groupBy(queries.values(), (query) => query.namespace).entries()].flatMap(([namespace, each]) =>
+    each.length > controllerQueriesPerNamespace ? [{ namespace, selector: "" }] : each,
+  );
 }
+
+/** Above this many controllers needing creation times in one namespace, its pods are listed once. */
+const controllerQueriesPerNamespace = 4;
 
 /**
  * Leaves the pods to be evicted or deleted whose controller had a pod restarted in vain for the digests

@@ -312,6 +312,22 @@ describe("pods evicted or deleted before without checking their replacement (--n
       expect(queries).toEqual([{ namespace: "shop", selector: "app=db" }]);
     });
 
+    it("one list of the namespace's pods when more than four of its controllers need them", () => {
+      const controllers = ["a", "b", "c", "d", "e"].map((name) => ({
+        kind: "ReplicaSet",
+        name: `web-${name}`,
+        uid: `uid-${name}`,
+      }));
+      const pods = controllers.map((controller) => ({
+        ...planned(`${controller.name}-0`, { app: controller.name }, stale()),
+        controller,
+        restart: { strategy: "evict", controller, reason: "" },
+      })) as PlanPod[];
+      const records = controllers.map((controller) => ({ ...unchecked(), controller }));
+      expect(creationTimeQueries(plan(...pods), records)).toEqual([{ namespace: "shop", selector: "" }]);
+      expect(creationTimeQueries(plan(...pods.slice(1)), records.slice(1))).toHaveLength(4);
+    });
+
     it("none for pods no unchecked record covers, a checked record leaves anyway, or not to be evicted", () => {
       const checked: RememberedRestart = {
         namespace: "shop",
