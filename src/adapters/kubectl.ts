@@ -322,21 +322,13 @@ export class Kubectl {
   }
 
   /** ReplicaSets matching a label selector in one namespace: a Deployment's, to tell which pods it owns. */
-  async listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
-    const out = await this.run([
-      "get",
-      "replicasets.apps",
-      `--namespace=${namespace}`,
-      `--selector=${selector}`,
-      "-o",
-      "json",
-    ]);
-    return parseList<KubeObject>(out, "get replicasets");
+  listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
+    return listSelected<KubeObject>(this, "replicasets.apps", namespace, { label: selector });
   }
 
   /** Pods matching a label selector in one namespace, whole (with conditions). */
   listPodsBySelector(namespace: string, selector: string): Promise<Pod[]> {
-    return podsBySelector<Pod>(this, namespace, selector);
+    return listSelected<Pod>(this, "pods", namespace, { label: selector });
   }
 
   /**
@@ -608,21 +600,19 @@ function checked(result: ExecResult, what: string): ExecResult {
   throw kubectlFailure(result, what);
 }
 
-/** Pods matching a label selector in one namespace, whole, read as the parts `T` its reader needs. */
-export async function podsBySelector<T>(
+/**
+ * The objects of one resource in one namespace that a label or field selector picks, whole, read as the
+ * parts `T` its reader needs: small lists (a controller's pods, a Job's Events), not paged.
+ */
+export async function listSelected<T>(
   kubectl: Pick<Kubectl, "run">,
+  resource: string,
   namespace: string,
-  selector: string,
+  selector: { label: string } | { field: string },
 ): Promise<T[]> {
-  const out = await kubectl.run([
-    "get",
-    "pods",
-    `--namespace=${namespace}`,
-    `--selector=${selector}`,
-    "-o",
-    "json",
-  ]);
-  return parseList<T>(out, "get pods");
+  const picked = "label" in selector ? `--selector=${selector.label}` : `--field-selector=${selector.field}`;
+  const out = await kubectl.run(["get", resource, `--namespace=${namespace}`, picked, "-o", "json"]);
+  return parseList<T>(out, `get ${resource.split(".")[0]}`);
 }
 
 /** Parses `kubectl get -o json`: a List, or a single object when one name was asked for. */

@@ -1,7 +1,7 @@
 /** The kubectl calls of the CronJob verbs, over the shared Kubectl (its connection flags, its one exec). */
 
 import { firstLine, howItEnded } from "../../adapters/exec.js";
-import { type Kubectl, parseList, podsBySelector } from "../../adapters/kubectl.js";
+import { type Kubectl, listSelected, parseList } from "../../adapters/kubectl.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
 import type { CronJobObject, JobEvent, JobObject, NewJob, WaitingPod } from "../core/jobs.js";
@@ -92,16 +92,8 @@ export function getJob(kubectl: Kubectl, name: string, namespace: string): Promi
 }
 
 /** Jobs by label in one namespace. */
-export async function listJobs(kubectl: Kubectl, namespace: string, selector: string): Promise<JobObject[]> {
-  const out = await kubectl.run([
-    "get",
-    "jobs.batch",
-    `--namespace=${namespace}`,
-    `--selector=${selector}`,
-    "-o",
-    "json",
-  ]);
-  return parseList<JobObject>(out, "get jobs");
+export function listJobs(kubectl: Kubectl, namespace: string, selector: string): Promise<JobObject[]> {
+  return listSelected<JobObject>(kubectl, "jobs.batch", namespace, { label: selector });
 }
 
 /** Creates a Job (with generateName: `kubectl create`, not apply) and returns it as created. */
@@ -118,10 +110,11 @@ export async function jobPods(
   namespace: string,
   jobUid: string,
 ): Promise<(Pod & WaitingPod)[]> {
-  const pods = await podsBySelector<Pod & WaitingPod & { metadata: { creationTimestamp?: string } }>(
+  const pods = await listSelected<Pod & WaitingPod & { metadata: { creationTimestamp?: string } }>(
     kubectl,
+    "pods",
     namespace,
-    `batch.kubernetes.io/controller-uid=${jobUid}`,
+    { label: `batch.kubernetes.io/controller-uid=${jobUid}` },
   );
   return pods.sort((a, b) =>
     (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""),
@@ -129,20 +122,10 @@ export async function jobPods(
 }
 
 /** The Job controller's FailedCreate Events about one Job (by its UID), in any order. */
-export async function jobCreateFailures(
-  kubectl: Kubectl,
-  namespace: string,
-  jobUid: string,
-): Promise<JobEvent[]> {
-  const out = await kubectl.run([
-    "get",
-    "events",
-    `--namespace=${namespace}`,
-    `--field-selector=involvedObject.uid=${jobUid},reason=FailedCreate`,
-    "-o",
-    "json",
-  ]);
-  return parseList<JobEvent>(out, "get events");
+export function jobCreateFailures(kubectl: Kubectl, namespace: string, jobUid: string): Promise<JobEvent[]> {
+  return listSelected<JobEvent>(kubectl, "events", namespace, {
+    field: `involvedObject.uid=${jobUid},reason=FailedCreate`,
+  });
 }
 
 /** The run's log: its container's, not an injected sidecar's; an error (e.g. no kubelet to ask) is returned, not thrown. */

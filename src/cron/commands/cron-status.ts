@@ -2,7 +2,7 @@
  * `kubectl autoupdate cron-status`: the CronJob, the Jobs it owns, how their pods ended and the restarts in
  * vain its record holds → summary → table or document.
  */
-import { podsBySelector } from "../../adapters/kubectl.js";
+import { listSelected } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { readRecord } from "../../adapters/restart-record.js";
 import { type RecordRef, recordsIn } from "../../core/restart-record.js";
@@ -41,7 +41,7 @@ export async function cronStatusCommand(deps: CronDeps, options: CronStatusOptio
 function readRunResults(deps: CronDeps, namespace: string, selector: string) {
   return readOrWarn(
     deps,
-    async () => runResults(await podsBySelector<RunPod>(deps.kubectl, namespace, selector)),
+    async () => runResults(await listSelected<RunPod>(deps.kubectl, "pods", namespace, { label: selector })),
     new Map<string, string>(),
     "the runs' results are not shown",
   );
