@@ -1,6 +1,7 @@
 /** The executable's entry: wires the real process to main() and handles signals. */
+
+import packageJson from "../package.json" with { type: "json" };
 import { removePrivateDirs } from "./adapters/private-dir.js";
-import { main } from "./main.js";
 import { sharedSignal } from "./util/shared-signal.js";
 
 const controller = new AbortController();
@@ -35,14 +36,24 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
-void main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  signal: controller.signal,
-}).then(exitWhenWritten);
+const argv = process.argv.slice(2);
+if (argv.length === 1 && argv[0] === "--version") {
+  // Answered before the option parser loads: it is most of what start-up costs here.
+  process.stdout.write(`${packageJson.version}\n`);
+} else {
+  // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
+  void import("./main.js")
+    .then(({ main }) =>
+      main(argv, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stdin: process.stdin,
+        env: process.env,
+        signal: controller.signal,
+      }),
+    )
+    .then(exitWhenWritten);
+}
 
 /**
  * Exits as soon as everything printed has been handed to the OS: idle keep-alive sockets to registries
