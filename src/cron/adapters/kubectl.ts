@@ -4,7 +4,7 @@ import { firstLine, howItEnded } from "../../adapters/exec.js";
 import { type Kubectl, listSelected, parseList } from "../../adapters/kubectl.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
-import type { CronJobObject, JobEvent, JobObject, NewJob, WaitingPod } from "../core/jobs.js";
+import type { CronJobObject, JobObject, NewJob, WaitingPod, WarningEvent } from "../core/jobs.js";
 import { type InstallObject, jobContainerName } from "../core/objects.js";
 
 /** An object as the server returned it. */
@@ -122,9 +122,20 @@ export async function jobPods(
 }
 
 /** The Job controller's FailedCreate Events about one Job (by its UID), in any order. */
-export function jobCreateFailures(kubectl: Kubectl, namespace: string, jobUid: string): Promise<JobEvent[]> {
-  return listSelected<JobEvent>(kubectl, "events", namespace, {
+export function jobCreateFailures(
+  kubectl: Kubectl,
+  namespace: string,
+  jobUid: string,
+): Promise<WarningEvent[]> {
+  return listSelected<WarningEvent>(kubectl, "events", namespace, {
     field: `involvedObject.uid=${jobUid},reason=FailedCreate`,
+  });
+}
+
+/** The Warning Events about one object (by its UID), e.g. what the CronJob controller could not do. */
+export function warningEvents(kubectl: Kubectl, namespace: string, uid: string): Promise<WarningEvent[]> {
+  return listSelected<WarningEvent>(kubectl, "events", namespace, {
+    field: `involvedObject.uid=${uid},type=Warning`,
   });
 }
 

@@ -1,13 +1,14 @@
 /**
- * `kubectl autoupdate cron-status`: the CronJob, the Jobs it owns, how their pods ended and the restarts in
- * vain its record holds → summary → table or document.
+ * `kubectl autoupdate cron-status`: the CronJob, the Jobs it owns, how their pods ended, the restarts in vain
+ * its record holds and what its controller last warned about → summary → table or document.
  */
 import { listSelected } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { readRecord } from "../../adapters/restart-record.js";
 import { type RecordRef, recordsIn } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
-import { listJobs } from "../adapters/kubectl.js";
+import { listJobs, warningEvents } from "../adapters/kubectl.js";
+import type { WarningEvent } from "../core/jobs.js";
 import { installSelector } from "../core/objects.js";
 import { type RunPod, runResults } from "../core/run-results.js";
 import { cronStatus, recordRefOf } from "../core/status.js";
@@ -25,12 +26,13 @@ export async function cronStatusCommand(deps: CronDeps, options: CronStatusOptio
   const target = await findInstallation(deps, options);
   const cronJob = await requireCronJob(deps, target);
   const selector = installSelector(target.name);
-  const [jobs, results, held] = await Promise.all([
+  const [jobs, results, held, warnings] = await Promise.all([
     listJobs(deps.kubectl, target.namespace, selector),
     readRunResults(deps, target.namespace, selector),
     readHeld(deps, recordRefOf(cronJob)),
+    readWarnings(deps, target.namespace, cronJob.metadata.uid),
   ]);
-  const status = cronStatus(cronJob, jobs, results, held);
+  const status = cronStatus(cronJob, jobs, results, held, warnings);
   const { stdout } = deps.io;
   if (options.output === "json") stdout.write(renderCronStatusJson(status));
   else if (options.output === "yaml") stdout.write(renderCronStatusYaml(status));
@@ -44,6 +46,17 @@ function readRunResults(deps: CronDeps, namespace: string, selector: string) {
     async () => runResults(await listSelected<RunPod>(deps.kubectl, "pods", namespace, { label: selector })),
     new Map<string, string>(),
     "the runs' results are not shown",
+  );
+}
+
+/** The CronJob's Warning Events: why no Job was made at its schedule (a quota, an admission policy). */
+function readWarnings(deps: CronDeps, namespace: string, uid: string | undefined) {
+  if (uid === undefined) return Promise.resolve([]);
+  return readOrWarn<WarningEvent[] | "unknown">(
+    deps,
+    () => warningEvents(deps.kubectl, namespace, uid),
+    "unknown",
+    "what the CronJob controller last warned about is not shown",
   );
 }
 

@@ -184,8 +184,8 @@ export function whyNotStarted(pods: readonly WaitingPod[]): string | undefined {
   return undefined;
 }
 
-/** A Warning Event about a Job, as the Job controller records one. */
-export interface JobEvent {
+/** A Warning Event about a Job or a CronJob, as their controllers record one. */
+export interface WarningEvent {
   reason?: string;
   message?: string;
   lastTimestamp?: string;
@@ -193,22 +193,42 @@ export interface JobEvent {
   metadata?: { creationTimestamp?: string };
 }
 
+/** When an Event last happened, in ms; 0 when it says nothing. */
+function happenedAt(event: WarningEvent): number {
+  // As times, not text: eventTime has microseconds, lastTimestamp whole seconds ("…:00.5Z" < "…:00Z").
+  return Date.parse(event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp ?? "") || 0;
+}
+
+/** The Event that happened last; undefined for none. */
+function latestEvent(events: readonly WarningEvent[]): WarningEvent | undefined {
+  return events.reduce<WarningEvent | undefined>(
+    (last, e) => (last === undefined || happenedAt(e) >= happenedAt(last) ? e : last),
+    undefined,
+  );
+}
+
 /**
  * Why a Job has no pod: the latest FailedCreate the Job controller recorded (a ResourceQuota exceeded, an
  * admission policy refusing the pod), as `FailedCreate: message`; undefined when it recorded none.
  */
-export function whyNoPod(events: readonly JobEvent[]): string | undefined {
-  // As times, not text: eventTime has microseconds, lastTimestamp whole seconds ("…:00.5Z" < "…:00Z").
-  const when = (e: JobEvent) =>
-    Date.parse(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "") || 0;
-  const latest = events
-    .filter((e) => e.reason === "FailedCreate")
-    .reduce<JobEvent | undefined>(
-      (last, e) => (last === undefined || when(e) >= when(last) ? e : last),
-      undefined,
-    );
+export function whyNoPod(events: readonly WarningEvent[]): string | undefined {
+  const latest = latestEvent(events.filter((e) => e.reason === "FailedCreate"));
   if (latest === undefined) return undefined;
   return `${latest.reason}${latest.message ? `: ${latest.message}` : ""}`;
+}
+
+/** What a controller last warned about; null when it has not (or its Events have expired). */
+export function lastWarning(
+  events: readonly WarningEvent[],
+): { reason: string; message: string; time: string | null } | null {
+  const latest = latestEvent(events);
+  if (latest === undefined) return null;
+  const time = happenedAt(latest);
+  return {
+    reason: latest.reason ?? "",
+    message: latest.message ?? "",
+    time: time === 0 ? null : new Date(time).toISOString(),
+  };
 }
 
 /** The Jobs the CronJob with this UID controls, whether the schedule or run-now made them. */

@@ -13,7 +13,9 @@ import {
   type JobState,
   jobOutcome,
   jobsOf,
+  lastWarning,
   manualAnnotation,
+  type WarningEvent,
 } from "./jobs.js";
 import { jobContainerName, recordConfigMapEnv } from "./objects.js";
 
@@ -56,6 +58,11 @@ export interface CronStatus {
   lastScheduleTime: string | null;
   lastSuccessfulTime: string | null;
   active: string[];
+  /**
+   * What the CronJob controller last warned about (a Job it could not create: quota, admission), while its
+   * Event lasts; `unknown` when the Events could not be read.
+   */
+  lastWarning: ReturnType<typeof lastWarning> | "unknown";
   /** Newest first. */
   jobs: CronJobRun[];
   /**
@@ -94,14 +101,16 @@ export function recordRefOf(cronJob: CronJobObject): RecordRef | null {
 }
 
 /**
- * Summarizes a CronJob and the Jobs it owns (others are ignored), with what each run said, by Job uid, and
- * the restarts in vain its record holds (`unknown`: not readable; null: none kept).
+ * Summarizes a CronJob and the Jobs it owns (others are ignored), with what each run said, by Job uid, the
+ * restarts in vain its record holds (`unknown`: not readable; null: none kept), and the Warning Events about
+ * the CronJob (`unknown`: not readable).
  */
 export function cronStatus(
   cronJob: CronJobObject,
   jobs: readonly JobObject[],
   results: ReadonlyMap<string, string>,
   remembered: readonly RememberedRestart[] | "unknown" | null,
+  warnings: readonly WarningEvent[] | "unknown",
 ): CronStatus {
   const runs = jobsOf(cronJob.metadata.uid, jobs)
     // Newest first; the same second by name.
@@ -133,6 +142,7 @@ export function cronStatus(
     lastScheduleTime: cronJob.status?.lastScheduleTime ?? null,
     lastSuccessfulTime: cronJob.status?.lastSuccessfulTime ?? null,
     active: (cronJob.status?.active ?? []).map((ref) => ref.name),
+    lastWarning: warnings === "unknown" ? warnings : lastWarning(warnings),
     jobs: runs,
     held: remembered === null || remembered === "unknown" ? remembered : heldControllers(remembered),
   };

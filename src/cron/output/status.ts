@@ -21,6 +21,8 @@ export function toCronStatusDocument(status: CronStatus) {
     lastScheduleTime: status.lastScheduleTime,
     lastSuccessfulTime: status.lastSuccessfulTime,
     active: [...status.active],
+    // Not known and none alike: the warning on stderr tells them apart.
+    lastWarning: status.lastWarning === "unknown" ? null : status.lastWarning,
     jobs: status.jobs.map((job) => ({
       name: job.name,
       trigger: job.trigger,
@@ -75,6 +77,14 @@ function held(controllers: Exclude<CronStatus["held"], null>, now: Date): string
   return `${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
+/** `FailedCreate (4m ago): Error creating job: …`. */
+function lastWarningText(warning: CronStatus["lastWarning"], now: Date): string {
+  if (warning === "unknown") return "<unknown>";
+  if (warning === null) return "<none>";
+  const age = warning.time ? ` (${ageSince(warning.time, now)} ago)` : "";
+  return `${warning.reason || "<unknown reason>"}${age}${warning.message ? `: ${warning.message}` : ""}`;
+}
+
 /** The human view; `now` makes the ages (the command passes the clock in). */
 export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders = false): string {
   const scope = status.scope.allNamespaces
@@ -92,6 +102,7 @@ export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders =
     ["Last schedule", when(status.lastScheduleTime, now)],
     ["Last success", when(status.lastSuccessfulTime, now)],
     ["Active", status.active.length > 0 ? status.active.join(", ") : "<none>"],
+    ["Last warning", lastWarningText(status.lastWarning, now)],
     // No row for an install that keeps no record (--strategy rollout, or made before).
     ...(status.held === null ? [] : [["Held", held(status.held, now)] as [string, string]]),
   ];

@@ -724,6 +724,51 @@ describe("cron-status", () => {
     expect(fake.calls().filter((c) => c.argv[1] === "configmaps")).toHaveLength(1);
   });
 
+  it("what the CronJob controller last warned about, from the CronJob's Warning Events", async () => {
+    const failedCreate = {
+      metadata: { name: "kubectl-autoupdate.1", creationTimestamp: "2026-11-25T13:20:00Z" },
+      reason: "FailedCreate",
+      type: "Warning",
+      message:
+        'Error creating job: jobs.batch "kubectl-autoupdate-29926880" is forbidden: exceeded quota: jobs',
+      lastTimestamp: "2026-11-25T13:20:00Z",
+    };
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "events"], { stdout: JSON.stringify({ kind: "List", items: [failedCreate] }) });
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Last warning: +FailedCreate \(.* ago\): Error creating job: .*exceeded quota: jobs$/m,
+    );
+    expect(fake.calls().find((c) => c.argv[1] === "events")!.argv).toEqual([
+      "get",
+      "events",
+      "--namespace=tools",
+      "--field-selector=involvedObject.uid=3b76ef49-3ef0-4416-9573-b72aff40ee69,type=Warning",
+      "-o",
+      "json",
+    ]);
+  });
+
+  it("Events that cannot be read: a warning, Last warning <unknown>", async () => {
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "events"], {
+        stderr:
+          'Error from server (Forbidden): events is forbidden: User "dev" cannot list resource "events"\n',
+        exitCode: 1,
+      });
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /^Warning: what the CronJob controller last warned about is not shown: .*Forbidden/m,
+    );
+    expect(result.stdout).toMatch(/^Last warning: +<unknown>$/m);
+  });
+
   it("no CronJob: an error, exit 1", async () => {
     const result = await cli("cron-status", "-n", "tools");
     expect(result.code).toBe(1);

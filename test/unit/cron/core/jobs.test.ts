@@ -6,10 +6,10 @@ import { describe, expect, it } from "vitest";
 import { applyChange } from "../../../../src/cron/core/apply-change.js";
 import {
   type CronJobObject,
-  type JobEvent,
   type JobObject,
   jobFromCronJob,
   jobOutcome,
+  type WarningEvent,
   whyNoPod,
   whyNotStarted,
 } from "../../../../src/cron/core/jobs.js";
@@ -128,7 +128,7 @@ describe("cronStatus", () => {
       "Nothing to restart: 0 stale, 0 unknown, 2 current (2 pods checked)",
     ],
   ]);
-  const status = cronStatus(cronJob, jobs, results, null);
+  const status = cronStatus(cronJob, jobs, results, null, []);
 
   it("summarizes the CronJob and its Jobs, newest first, with their trigger", () => {
     expect(status).toMatchObject({
@@ -162,7 +162,7 @@ describe("cronStatus", () => {
   it("ignores Jobs owned by another CronJob", () => {
     const stranger = structuredClone(job("kubectl-autoupdate-manual-lh9bp"));
     stranger.metadata.ownerReferences![0]!.uid = "another-uid";
-    expect(cronStatus(cronJob, [stranger], results, null).jobs).toEqual([]);
+    expect(cronStatus(cronJob, [stranger], results, null, []).jobs).toEqual([]);
   });
 
   it("renders a table with ages from the given clock", () => {
@@ -178,6 +178,7 @@ describe("cronStatus", () => {
       Last schedule: 2026-11-25T13:10:00Z (2m ago)
       Last success:  2026-11-25T13:11:09Z (60s ago)
       Active:        kubectl-autoupdate-29926870
+      Last warning:  <none>
 
       JOB                               TRIGGER    STATUS     STARTED   DURATION   RESULT
       kubectl-autoupdate-manual-8r8nt   manual     Failed     63s ago   3s         BackoffLimitExceeded: Job has reached the specified backoff limit
@@ -245,7 +246,7 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
       remembered("d-4", "2026-11-25T12:00:00Z"),
       remembered("e-5", "2026-11-20T13:00:00Z"),
     ];
-    const status = cronStatus(cronJob, jobs, new Map(), held);
+    const status = cronStatus(cronJob, jobs, new Map(), held, []);
     expect((status.held as { name: string }[]).map((h) => h.name)).toEqual([
       "b-2",
       "d-4",
@@ -272,13 +273,13 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
   });
 
   it("an empty record is <none>; one not readable <unknown>; an install keeping none has no row; null in the document for both", () => {
-    expect(heldRow(renderCronStatusTable(cronStatus(cronJob, jobs, new Map(), []), now))).toBe(
+    expect(heldRow(renderCronStatusTable(cronStatus(cronJob, jobs, new Map(), [], []), now))).toBe(
       "Held:          <none>",
     );
-    const unknown = cronStatus(cronJob, jobs, new Map(), "unknown");
+    const unknown = cronStatus(cronJob, jobs, new Map(), "unknown", []);
     expect(heldRow(renderCronStatusTable(unknown, now))).toBe("Held:          <unknown>");
     expect(toCronStatusDocument(unknown).held).toBeNull();
-    const none = cronStatus(cronJob, jobs, new Map(), null);
+    const none = cronStatus(cronJob, jobs, new Map(), null, []);
     expect(heldRow(renderCronStatusTable(none, now))).toBeUndefined();
     expect(toCronStatusDocument(none).held).toBeNull();
   });
@@ -288,7 +289,7 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
     const pod = installed.spec.jobTemplate.spec.template!.spec!;
     pod.containers = [{ name: "istio-proxy", image: "proxy:1", env: [] }, ...pod.containers!];
     expect(recordRefOf(installed)).toEqual({ namespace: "ops", name: "nightly" });
-    expect(cronStatus(installed, [], new Map(), null).image).toBe("example.com/x:1");
+    expect(cronStatus(installed, [], new Map(), null, []).image).toBe("example.com/x:1");
   });
 });
 
@@ -366,7 +367,11 @@ describe("applyChange", () => {
 });
 
 describe("whyNoPod", () => {
-  const failed = (message: string, time: Partial<JobEvent>) => ({ reason: "FailedCreate", message, ...time });
+  const failed = (message: string, time: Partial<WarningEvent>) => ({
+    reason: "FailedCreate",
+    message,
+    ...time,
+  });
 
   it("names the latest FailedCreate by time, whether an Event has whole seconds or microseconds", () => {
     const events = [
@@ -380,5 +385,42 @@ describe("whyNoPod", () => {
 
   it("says nothing when the Job controller recorded no FailedCreate", () => {
     expect(whyNoPod([{ reason: "SuccessfulCreate", lastTimestamp: "2026-12-02T10:00:00Z" }])).toBeUndefined();
+  });
+});
+
+describe("cronStatus: what the CronJob controller last warned about", () => {
+  const now = new Date("2026-11-25T13:12:09Z");
+  const warningRow = (text: string) => text.split("\n").find((line) => line.startsWith("Last warning:"));
+  const quota = {
+    reason: "FailedCreate",
+    message:
+      'Error creating job: jobs.batch "kubectl-autoupdate-29926872" is forbidden: exceeded quota: jobs',
+    lastTimestamp: "2026-11-25T13:12:00Z",
+  };
+
+  it("shows the latest Warning Event with its age, why a schedule made no Job", () => {
+    const older = {
+      reason: "MissSchedule",
+      message: "Missed scheduled time",
+      lastTimestamp: "2026-11-25T13:00:00Z",
+    };
+    const status = cronStatus(cronJob, jobs, new Map(), null, [quota, older]);
+    expect(warningRow(renderCronStatusTable(status, now))).toBe(
+      `Last warning:  FailedCreate (9s ago): ${quota.message}`,
+    );
+    expect(toCronStatusDocument(status).lastWarning).toEqual({
+      reason: "FailedCreate",
+      message: quota.message,
+      time: "2026-11-25T13:12:00.000Z",
+    });
+  });
+
+  it("none is <none>; Events not readable <unknown>; null in the document for both", () => {
+    const none = cronStatus(cronJob, jobs, new Map(), null, []);
+    expect(warningRow(renderCronStatusTable(none, now))).toBe("Last warning:  <none>");
+    expect(toCronStatusDocument(none).lastWarning).toBeNull();
+    const unknown = cronStatus(cronJob, jobs, new Map(), null, "unknown");
+    expect(warningRow(renderCronStatusTable(unknown, now))).toBe("Last warning:  <unknown>");
+    expect(toCronStatusDocument(unknown).lastWarning).toBeNull();
   });
 });
