@@ -217,11 +217,14 @@ export function whyNoPod(events: readonly WarningEvent[]): string | undefined {
   return `${latest.reason}${latest.message ? `: ${latest.message}` : ""}`;
 }
 
-/** What a controller last warned about; null when it has not (or its Events have expired). */
+/**
+ * What the CronJob controller last warned about; null when it has not (or its Events have expired). Not its
+ * UnexpectedJob: it says that of every Job run-now (or `kubectl create job --from`) makes.
+ */
 export function lastWarning(
   events: readonly WarningEvent[],
 ): { reason: string; message: string; time: string | null } | null {
-  const latest = latestEvent(events);
+  const latest = latestEvent(events.filter((e) => e.reason !== "UnexpectedJob"));
   if (latest === undefined) return null;
   const time = happenedAt(latest);
   return {

@@ -77,6 +77,11 @@ describe("run-now, cron-status, uninstall-cron", () => {
   });
 
   it("cron-status shows the CronJob and its jobs with their outcome", async () => {
+    // The CronJob controller warns UnexpectedJob of every Job run-now made: no last warning for that.
+    await until("the CronJob controller's UnexpectedJob", async () => {
+      const events = await json(["get", "events", "-n", "t3", "--field-selector=reason=UnexpectedJob"]);
+      return events.items.length > 0 ? true : undefined;
+    });
     const result = await cli("cron-status", "-n", "t3", "-o", "json");
     expect(result.code).toBe(0);
     const status = JSON.parse(result.stdout);
@@ -87,6 +92,7 @@ describe("run-now, cron-status, uninstall-cron", () => {
       suspended: true,
       scope: { allNamespaces: false, namespace: "t3", selector: null },
       resolver: "registry",
+      lastWarning: null,
     });
     // The pods' ends as finishJobPod reports them (no kubelet here, so no termination message): the failed
     // run's exit code stands for what it would have said.
@@ -98,6 +104,7 @@ describe("run-now, cron-status, uninstall-cron", () => {
     ]);
     const table = await cli("cron-status", "-n", "t3");
     expect(table.stdout).toMatch(/^Suspended:\s+true$/m);
+    expect(table.stdout).toMatch(/^Last warning:\s+<none>$/m);
     expect(table.stdout).toMatch(/^JOB\s+TRIGGER\s+STATUS\s+STARTED\s+DURATION\s+RESULT$/m);
     expect(table.stdout).toMatch(/^kubectl-autoupdate-manual-\w+\s+manual\s+Failed\s.*\sError \(exit 1\)$/m);
   });

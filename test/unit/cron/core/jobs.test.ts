@@ -415,6 +415,18 @@ describe("cronStatus: what the CronJob controller last warned about", () => {
     });
   });
 
+  it("not the UnexpectedJob the controller records for each Job run-now makes", () => {
+    const manual = {
+      reason: "UnexpectedJob",
+      message: "Saw a job that the controller did not create or forgot: kubectl-autoupdate-manual-4vhpw",
+      lastTimestamp: "2026-11-25T13:12:05Z",
+    };
+    expect(cronStatus(cronJob, jobs, new Map(), null, [quota, manual]).lastWarning).toMatchObject({
+      reason: "FailedCreate",
+    });
+    expect(cronStatus(cronJob, jobs, new Map(), null, [manual]).lastWarning).toBeNull();
+  });
+
   it("none is <none>; Events not readable <unknown>; null in the document for both", () => {
     const none = cronStatus(cronJob, jobs, new Map(), null, []);
     expect(warningRow(renderCronStatusTable(none, now))).toBe("Last warning:  <none>");
