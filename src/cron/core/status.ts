@@ -72,6 +72,8 @@ export interface CronStatus {
   held: HeldController[] | "unknown" | null;
 }
 
+const finishedStates: ReadonlySet<JobState> = new Set(["Complete", "Failed"]);
+
 /** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
 function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
   const value = (flag: string) => {
@@ -141,7 +143,13 @@ export function cronStatus(
     image: container?.image ?? null,
     lastScheduleTime: cronJob.status?.lastScheduleTime ?? null,
     lastSuccessfulTime: cronJob.status?.lastSuccessfulTime ?? null,
-    active: (cronJob.status?.active ?? []).map((ref) => ref.name),
+    // The controller lists only the Jobs it made: a run-now Job not yet ended is active too.
+    active: [
+      ...new Set([
+        ...(cronJob.status?.active ?? []).map((ref) => ref.name),
+        ...runs.filter((run) => !finishedStates.has(run.state)).map((run) => run.name),
+      ]),
+    ],
     lastWarning: warnings === "unknown" ? warnings : lastWarning(warnings),
     jobs: runs,
     held: remembered === null || remembered === "unknown" ? remembered : heldControllers(remembered),

@@ -159,6 +159,18 @@ describe("cronStatus", () => {
     ]);
   });
 
+  it("a run-now Job not yet ended is active, though the controller lists only the Jobs it made", () => {
+    const running = structuredClone(job("kubectl-autoupdate-29926870"));
+    running.metadata.name = "kubectl-autoupdate-manual-q7x2k";
+    running.metadata.uid = "4d1c6a0e-2a5e-4f5e-9a8e-0f3c2b1a9d87";
+    running.metadata.annotations = { "cronjob.kubernetes.io/instantiate": "manual" };
+    running.status = { ...running.status, ready: 1 };
+    expect(cronStatus(cronJob, [...jobs, running], results, null, []).active).toEqual([
+      "kubectl-autoupdate-29926870",
+      "kubectl-autoupdate-manual-q7x2k",
+    ]);
+  });
+
   it("ignores Jobs owned by another CronJob", () => {
     const stranger = structuredClone(job("kubectl-autoupdate-manual-lh9bp"));
     stranger.metadata.ownerReferences![0]!.uid = "another-uid";
