@@ -1,8 +1,8 @@
 /**
- * kubectl's flags are read by pflag, which takes forms commander reads otherwise: `-n=web` (commander
- * would take "=web" as the namespace, and a plan of a namespace that does not exist finds nothing and
- * succeeds), `--all-namespaces=true` and `-A=false` for a boolean, and `-v=6` for its log level. They are
- * rewritten to commander's forms before parsing; anything else is left for commander to judge.
+ * kubectl's flags are read by pflag, which takes forms commander reads otherwise: `-n=web` and `-vn=web`
+ * (commander would take "=web" as the namespace, and a plan of a namespace that does not exist finds
+ * nothing and succeeds), `--all-namespaces=true` and `-A=false` for a boolean, and `-v=6` for its log
+ * level. They are rewritten to commander's forms before parsing; anything else is left for commander to judge.
  */
 import type { Command, Option } from "commander";
 
@@ -46,11 +46,44 @@ function verbFirst(program: Command, argv: readonly string[]): { verb: Command; 
 /** What `onlyFlags` needs to know of a flag (`-n`, `--namespace`); undefined when there is no such flag. */
 export type FlagLookup = (flag: string) => { takesValue: boolean } | undefined;
 
+/** A flag in a word of short flags, and the value the word gives it (none: a boolean, or the next word's). */
+export interface ShortFlag<F> {
+  name: string;
+  flag: F;
+  value?: string;
+}
+
 /**
- * Whether the words are nothing but flags, read as pflag and commander read them: `--flag`, `--flag=x`,
- * short flags combined (`-Av`, `-An web`: a value-taking one ends the word, its value the rest of the word,
- * `-nweb`, `-n=web`, or the next word), kubectl's log level (`-v 6`), and help. With `valueMayFollow`, the
- * last flag's value may be still to come (completion); without, a flag missing its value is not one.
+ * A word of short flags as pflag reads it: each letter a flag (`-Av`) until one followed by `=` takes the
+ * rest of the word as its value (`-vn=web`, `-vA=false`), or a value-taking one takes the rest
+ * (`-vnweb`) or, at the end of the word, the next word. Undefined when a letter is not a flag.
+ */
+export function shortFlags<F extends { takesValue: boolean }>(
+  word: string,
+  lookup: (flag: string) => F | undefined,
+): ShortFlag<F>[] | undefined {
+  const flags: ShortFlag<F>[] = [];
+  for (let at = 1; at < word.length; at++) {
+    const name = `-${word[at]}`;
+    const flag = lookup(name);
+    if (!flag) return undefined;
+    const rest = word.slice(at + 1);
+    // As pflag, a lone "=" is no separator: `-n=` is the namespace "=".
+    if (rest.length > 1 && rest.startsWith("=")) return [...flags, { name, flag, value: rest.slice(1) }];
+    if (!flag.takesValue) {
+      flags.push({ name, flag });
+      continue;
+    }
+    return [...flags, { name, flag, ...(rest === "" ? {} : { value: rest }) }];
+  }
+  return flags;
+}
+
+/**
+ * Whether the words are nothing but flags, read as pflag reads them: `--flag`, `--flag=x`, short flags
+ * combined (`-Av`, `-vn=web`, `-An web`: see `shortFlags`), kubectl's log level (`-v 6`), and help. With
+ * `valueMayFollow`, the last flag's value may be still to come (completion); without, a flag missing its
+ * value is not one.
  */
 export function onlyFlags(
   words: readonly string[],
@@ -76,15 +109,12 @@ export function onlyFlags(
       }
       continue;
     }
-    for (let at = 1; at < word.length; at++) {
-      const flag = lookup(`-${word[at]}`);
-      if (!flag) return false;
-      if (!flag.takesValue) continue;
-      if (at === word.length - 1) {
-        if (!valueFollows(i)) return false;
-        i++;
-      }
-      break;
+    const flags = shortFlags(word, lookup);
+    if (!flags) return false;
+    const last = flags.at(-1);
+    if (last?.flag.takesValue && last.value === undefined) {
+      if (!valueFollows(i)) return false;
+      i++;
     }
   }
   return true;
@@ -106,49 +136,73 @@ function optionOf(verb: Command, flag: string): Option | undefined {
 function rewritten(verb: Command, argv: readonly string[]): string[] {
   const optionFor = (flag: string) => optionOf(verb, flag);
   const verbose = optionFor("--verbose");
-  const words: string[] = [];
+  const pending = [...argv];
+  /** The words so far, each flag with the option it gives (a value's word has none). */
+  let words: { word: string; option?: Option }[] = [];
+  const push = (word: string, option?: Option) => words.push({ word, ...(option ? { option } : {}) });
   /** Drops the words that gave this boolean flag earlier: with pflag, the last word for a flag wins. */
   const unset = (option: Option) => {
-    for (let at = words.length - 1; at >= 0; at--) {
-      if (words[at] === option.short || words[at] === option.long) words.splice(at, 1);
-    }
+    words = words.filter((given) => given.option !== option);
   };
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i]!;
+  for (let i = 0; i < pending.length; i++) {
+    const word = pending[i]!;
     if (word === "--") {
-      words.push(...argv.slice(i));
+      for (const rest of pending.slice(i)) push(rest);
       break;
     }
     // kubectl's log level (`-v 6`, `--v 6`, `-v=6`, `--v=6`): any level above 0 asks for our --verbose.
     const level = /^--?v(?:=(\d+))?$/.exec(word);
     if (verbose && level) {
-      const next = level[1] ?? (/^\d+$/.test(argv[i + 1] ?? "") ? argv[++i] : undefined);
-      if (next === undefined || Number(next) > 0) words.push("--verbose");
+      const next = level[1] ?? (/^\d+$/.test(pending[i + 1] ?? "") ? pending[++i] : undefined);
+      if (next === undefined || Number(next) > 0) push("--verbose", verbose);
       continue;
     }
     const bare = optionFor(word);
     if (bare && takesValue(bare)) {
       // Its value is the next word, whatever it looks like (`--as -v`): passed on as it is.
-      words.push(word, ...(i + 1 < argv.length ? [argv[++i]!] : []));
+      push(word, bare);
+      if (i + 1 < pending.length) push(pending[++i]!);
+      continue;
+    }
+    // Short flags combined (`-Av`, `-vn=web`): read again one flag a word, so the forms below apply to each.
+    const separate = /^-[^-]/.test(word) ? separated(verb, word) : [word];
+    if (separate.length > 1) {
+      pending.splice(i, 1, ...separate);
+      i--;
       continue;
     }
     const assigned = /^(-[^-=]|--[^=]+)=(.*)$/s.exec(word);
     const option = assigned ? optionFor(assigned[1]!) : undefined;
     if (!assigned || !option) {
-      words.push(word);
+      push(word, bare);
       continue;
     }
     const [, flag, value] = assigned as unknown as [string, string, string];
     if (takesValue(option)) {
-      words.push(...(flag.startsWith("--") ? [word] : [flag, value]));
+      push(word, option);
     } else {
       const on = flagBoolean(value);
-      if (on === true) words.push(flag);
+      if (on === true) push(flag, option);
       else if (on === false) unset(option);
-      else words.push(word);
+      else push(word);
     }
   }
-  return words;
+  return words.map((given) => given.word);
+}
+
+/**
+ * A word of short flags as words of one flag each (`-vn=web`: `-v`, `-n`, `web`; `-Av=false`: `-A`,
+ * `-v=false`); the word alone when it is one flag, or not all flags.
+ */
+function separated(verb: Command, word: string): string[] {
+  const flags = shortFlags(word, (flag) => {
+    const option = optionOf(verb, flag);
+    return option && { takesValue: takesValue(option) };
+  });
+  if (!flags) return [word];
+  return flags.flatMap(({ name, flag, value }) =>
+    value === undefined ? [name] : flag.takesValue ? [name, value] : [`${name}=${value}`],
+  );
 }
 
 function takesValue(option: Option): boolean {

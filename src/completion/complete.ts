@@ -3,7 +3,7 @@
  * completed, "" for a new word), either the candidates themselves or the cluster lookup that gives them.
  * The answer follows cobra's `__complete` conventions, which kubectl relays to the shell.
  */
-import { flagBoolean, onlyFlags } from "../cli/kubectl-forms.js";
+import { flagBoolean, onlyFlags, shortFlags } from "../cli/kubectl-forms.js";
 import type { CommandLineSpec, FlagSpec, VerbSpec } from "./spec.js";
 
 /** cobra's ShellCompDirective bits. */
@@ -184,23 +184,13 @@ function scanFlags(verb: VerbSpec, words: readonly string[]): Scan {
       else if (last) scan.awaitingValue = flag;
       else record(flag, words[++i] ?? "");
     } else if (word.startsWith("-") && word.length > 1) {
-      // Short flags may be combined (-Ay) and may carry their value (-nweb).
-      for (let j = 1; j < word.length; j++) {
-        const flag = verb.flags.find((f) => f.short === `-${word[j]}`);
-        if (!flag) break;
-        if (!flag.takesValue) {
-          if (word[j + 1] === "=") {
-            record(flag, flagBoolean(word.slice(j + 2)) === true);
-            break;
-          }
-          record(flag, true);
-          continue;
-        }
-        // kubectl's -n=web is the namespace web.
-        if (j < word.length - 1) record(flag, word.slice(j + 1).replace(/^=/, ""));
+      // Short flags as the run reads them: combined (-Ay), carrying their value (-nweb, -yn=web).
+      const flags = shortFlags(word, (name) => verb.flags.find((f) => f.short === name)) ?? [];
+      for (const { flag, value } of flags) {
+        if (!flag.takesValue) record(flag, value === undefined || flagBoolean(value) === true);
+        else if (value !== undefined) record(flag, value);
         else if (last) scan.awaitingValue = flag;
         else record(flag, words[++i] ?? "");
-        break;
       }
     }
   }

@@ -49,6 +49,15 @@ describe("kubectl's forms of a flag", () => {
     [["plan", "--as", "-v"], { as: "-v" }],
     [["plan", "--user", "-n=x", "-n=web"], { user: "-n=x", namespace: "web" }],
     [["plan", "--as-group", "-A=false"], { asGroup: ["-A=false"] }],
+    // Short flags combined, as pflag reads them: a letter followed by `=` takes the rest of the word.
+    [["plan", "-vn=shop"], { verbose: true, namespace: "shop" }],
+    [["apply", "-yn=shop"], { yes: true, namespace: "shop" }],
+    [["plan", "-vl=app=web"], { verbose: true, selector: "app=web" }],
+    [["plan", "-vo=json"], { verbose: true, output: "json" }],
+    [["plan", "-Avn", "shop"], { allNamespaces: true, verbose: true, namespace: "shop" }],
+    [["apply", "-yA=true"], { yes: true, allNamespaces: true }],
+    // Unsetting a flag leaves another flag's value that looks like it.
+    [["plan", "--as", "-A", "-A=false"], { as: "-A" }],
   ])("%j", async (argv, expected) => {
     expect(await flagsOf(argv)).toMatchObject(expected);
   });
@@ -60,6 +69,8 @@ describe("kubectl's forms of a flag", () => {
     // The last word for a flag wins, as with pflag.
     [["plan", "-A", "-A=false"], "allNamespaces"],
     [["plan", "--all-namespaces", "--all-namespaces=false"], "allNamespaces"],
+    [["plan", "-Av", "-A=false"], "allNamespaces"],
+    [["plan", "-A", "-vA=false"], "allNamespaces"],
   ])("%j leaves the flag unset", async (argv, flag) => {
     expect(await flagsOf(argv)).not.toHaveProperty(flag);
   });
@@ -90,15 +101,19 @@ describe("kubectl's forms of a flag", () => {
     ],
     [
       ["-Av", "--as", "plan", "plan"],
-      ["plan", "-Av", "--as", "plan"],
+      ["plan", "-A", "--verbose", "--as", "plan"],
     ],
     [
       ["-nweb", "cron-status"],
-      ["cron-status", "-nweb"],
+      ["cron-status", "-n", "web"],
     ],
     [
       ["-An", "web", "plan"],
-      ["plan", "-An", "web"],
+      ["plan", "-A", "-n", "web"],
+    ],
+    [
+      ["-vA=false", "-yn=web", "apply"],
+      ["apply", "--verbose", "-y", "-n", "web"],
     ],
     [
       ["-n", "web", "-h", "plan"],
@@ -118,7 +133,8 @@ describe("kubectl's forms of a flag", () => {
     expect(kubectlForms(createProgram(io, argv), argv)).toEqual(argv);
   });
 
-  it("a value commander would refuse is still refused: -A=maybe", async () => {
+  it("a value commander would refuse is still refused: -A=maybe, -vA=maybe", async () => {
     await expect(flagsOf(["plan", "-A=maybe"])).rejects.toThrow(/unknown option/);
+    await expect(flagsOf(["plan", "-vA=maybe"])).rejects.toThrow(/unknown option/);
   });
 });

@@ -79,6 +79,7 @@ describe("the verb", () => {
     // As the CLI reads them: combined short flags, kubectl's log level, help.
     expect(values(at("-An", "web", "ap"))).toEqual(["apply"]);
     expect(values(at("-v", "6", "-h", "run"))).toEqual(["run-now"]);
+    expect(values(at("-vA=false", "-n=web", "pl"))).toEqual(["plan"]);
   });
 
   it("help takes a verb", () => {
@@ -114,7 +115,7 @@ describe("flag names", () => {
     expect(after).not.toContain("--all-namespaces");
     expect(after).toContain("--image");
     expect(after).toContain("--as-group");
-    expect(values(at("plan", "-Ay", "--a"))).not.toContain("--all-namespaces");
+    expect(values(at("apply", "-Ay", "--a"))).not.toContain("--all-namespaces");
   });
 
   it("never offers hidden flags (run-now's --poll-interval)", () => {
@@ -183,6 +184,9 @@ describe("flag values", () => {
       flags: { kubeconfig: "/k" },
     });
     expect(at("apply", "-yn", "")).toMatchObject({ lookup: "namespaces", flags: { yes: true } });
+    expect(at("apply", "-ys=https://api:6443", "-vA=false", "-n", "")).toMatchObject({
+      flags: { yes: true, server: "https://api:6443", verbose: true, allNamespaces: false },
+    });
   });
 
   it("contexts are looked up for --context", () => {
