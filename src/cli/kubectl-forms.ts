@@ -1,8 +1,9 @@
 /**
  * kubectl's flags are read by pflag, which takes forms commander reads otherwise: `-n=web` and `-vn=web`
  * (commander would take "=web" as the namespace, and a plan of a namespace that does not exist finds
- * nothing and succeeds), `--all-namespaces=true` and `-A=false` for a boolean, and `-v=6` for its log
- * level. They are rewritten to commander's forms before parsing; anything else is left for commander to judge.
+ * nothing and succeeds), `--all-namespaces=true` and `-A=false` for a boolean, and `-v=6` or `-v6` for its
+ * log level. They are rewritten to commander's forms before parsing; anything else is left for commander
+ * to judge.
  */
 import type { Command, Option } from "commander";
 
@@ -41,6 +42,22 @@ function verbFirst(program: Command, argv: readonly string[]): { verb: Command; 
     }
   }
   return null;
+}
+
+/**
+ * kubectl's log level at `words[at]` (`-v6`, `-v=6`, `--v=6`, `-v 6`, `--v 6`, `-v`): whether it asks for
+ * our --verbose (any level above 0, or none given) and how many words it takes; undefined when it is none.
+ */
+export function logLevelAt(
+  words: readonly string[],
+  at: number,
+): { verbose: boolean; words: 1 | 2 } | undefined {
+  const word = words[at] ?? "";
+  const inWord = /^(?:-v=?|--v=)(\d+)$/.exec(word)?.[1];
+  if (inWord !== undefined) return { verbose: Number(inWord) > 0, words: 1 };
+  if (word !== "-v" && word !== "--v") return undefined;
+  const next = words[at + 1] ?? "";
+  return /^\d+$/.test(next) ? { verbose: Number(next) > 0, words: 2 } : { verbose: true, words: 1 };
 }
 
 /** What `onlyFlags` needs to know of a flag (`-n`, `--namespace`); undefined when there is no such flag. */
@@ -94,8 +111,9 @@ export function onlyFlags(
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     if (!word.startsWith("-") || word === "--") return false;
-    if (/^--?v(?:=\d+)?$/.test(word)) {
-      if (!word.includes("=") && /^\d+$/.test(words[i + 1] ?? "")) i++;
+    const level = logLevelAt(words, i);
+    if (level) {
+      i += level.words - 1;
       continue;
     }
     // Every verb's, though not among its options: `-n web -h plan` asks for plan's help.
@@ -150,11 +168,10 @@ function rewritten(verb: Command, argv: readonly string[]): string[] {
       for (const rest of pending.slice(i)) push(rest);
       break;
     }
-    // kubectl's log level (`-v 6`, `--v 6`, `-v=6`, `--v=6`): any level above 0 asks for our --verbose.
-    const level = /^--?v(?:=(\d+))?$/.exec(word);
+    const level = logLevelAt(pending, i);
     if (verbose && level) {
-      const next = level[1] ?? (/^\d+$/.test(pending[i + 1] ?? "") ? pending[++i] : undefined);
-      if (next === undefined || Number(next) > 0) push("--verbose", verbose);
+      if (level.verbose) push("--verbose", verbose);
+      i += level.words - 1;
       continue;
     }
     const bare = optionFor(word);

@@ -3,7 +3,7 @@
  * completed, "" for a new word), either the candidates themselves or the cluster lookup that gives them.
  * The answer follows cobra's `__complete` conventions, which kubectl relays to the shell.
  */
-import { flagBoolean, onlyFlags, shortFlags } from "../cli/kubectl-forms.js";
+import { flagBoolean, logLevelAt, onlyFlags, shortFlags } from "../cli/kubectl-forms.js";
 import type { CommandLineSpec, FlagSpec, VerbSpec } from "./spec.js";
 
 /** cobra's ShellCompDirective bits. */
@@ -171,6 +171,14 @@ function scanFlags(verb: VerbSpec, words: readonly string[]): Scan {
     if (word === "--") {
       scan.endOfFlags = true;
       return scan;
+    }
+    const level = logLevelAt(words, i);
+    if (level) {
+      // kubectl's log level, as the run reads it.
+      const verbose = verb.flags.find((f) => f.long === "--verbose");
+      if (verbose && level.verbose) record(verbose, true);
+      i += level.words - 1;
+      continue;
     }
     if (word.startsWith("--")) {
       const eq = word.indexOf("=");

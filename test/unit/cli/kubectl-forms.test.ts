@@ -1,6 +1,6 @@
 /**
  * kubectl's ways of writing a flag (pflag's), rewritten for commander: `-n=web` is the namespace "web"
- * (commander alone reads "=web"), a boolean takes `=true`/`=false`, `-v=N` is kubectl's log level.
+ * (commander alone reads "=web"), a boolean takes `=true`/`=false`, `-v=N` and `-vN` are kubectl's log level.
  */
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -45,6 +45,8 @@ describe("kubectl's forms of a flag", () => {
     [["plan", "--v=2"], { verbose: true }],
     [["plan", "-v", "4"], { verbose: true }],
     [["plan", "--v", "4"], { verbose: true }],
+    [["plan", "-v6"], { verbose: true }],
+    [["plan", "-n", "shop", "-v9"], { verbose: true, namespace: "shop" }],
     // A flag's value is the next word, whatever it looks like.
     [["plan", "--as", "-v"], { as: "-v" }],
     [["plan", "--user", "-n=x", "-n=web"], { user: "-n=x", namespace: "web" }],
@@ -66,6 +68,7 @@ describe("kubectl's forms of a flag", () => {
     [["plan", "-A=false"], "allNamespaces"],
     [["plan", "--all-namespaces=false"], "allNamespaces"],
     [["plan", "-v=0"], "verbose"],
+    [["plan", "-v0"], "verbose"],
     // The last word for a flag wins, as with pflag.
     [["plan", "-A", "-A=false"], "allNamespaces"],
     [["plan", "--all-namespaces", "--all-namespaces=false"], "allNamespaces"],
@@ -114,6 +117,10 @@ describe("kubectl's forms of a flag", () => {
     [
       ["-vA=false", "-yn=web", "apply"],
       ["apply", "--verbose", "-y", "-n", "web"],
+    ],
+    [
+      ["-v6", "-n", "web", "plan"],
+      ["plan", "--verbose", "-n", "web"],
     ],
     [
       ["-n", "web", "-h", "plan"],

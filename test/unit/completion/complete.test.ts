@@ -80,6 +80,7 @@ describe("the verb", () => {
     expect(values(at("-An", "web", "ap"))).toEqual(["apply"]);
     expect(values(at("-v", "6", "-h", "run"))).toEqual(["run-now"]);
     expect(values(at("-vA=false", "-n=web", "pl"))).toEqual(["plan"]);
+    expect(values(at("-v6", "-n=web", "pl"))).toEqual(["plan"]);
   });
 
   it("help takes a verb", () => {
@@ -187,6 +188,7 @@ describe("flag values", () => {
     expect(at("apply", "-ys=https://api:6443", "-vA=false", "-n", "")).toMatchObject({
       flags: { yes: true, server: "https://api:6443", verbose: true, allNamespaces: false },
     });
+    expect(at("plan", "-v=6", "-n", "")).toMatchObject({ flags: { verbose: true } });
   });
 
   it("contexts are looked up for --context", () => {
