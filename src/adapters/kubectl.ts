@@ -169,9 +169,7 @@ export class Kubectl {
   ): Promise<T[]> {
     const listed = listedResources[resource];
     if (!listed) throw new Error(`no API path known for ${resource}`);
-    const namespace = scope.allNamespaces
-      ? undefined
-      : (scope.namespace ?? (await this.namespaceKubectlWouldUse()));
+    const namespace = await this.namespaceOf(scope);
     return readPagedList({
       exec: this.exec,
       kubectl: this.binary,
@@ -185,6 +183,12 @@ export class Kubectl {
       ...(onRestart ? { onRestart } : {}),
       ...(this.listSignal ? { signal: this.listSignal } : {}),
     });
+  }
+
+  /** The namespace a scope reads: its -n, else the one kubectl would use; undefined for every namespace. */
+  async namespaceOf(scope: Pick<PodScope, "namespace" | "allNamespaces">): Promise<string | undefined> {
+    if (scope.allNamespaces) return undefined;
+    return scope.namespace ?? (await this.namespaceKubectlWouldUse());
   }
 
   /**
@@ -473,9 +477,8 @@ export class Kubectl {
   async listRememberedRestarts(
     scope: Pick<PodScope, "namespace" | "allNamespaces">,
   ): Promise<RememberedRestart[]> {
-    const where = scope.allNamespaces
-      ? ["--all-namespaces"]
-      : [`--namespace=${scope.namespace ?? (await this.namespaceKubectlWouldUse())}`];
+    const namespace = await this.namespaceOf(scope);
+    const where = namespace === undefined ? ["--all-namespaces"] : [`--namespace=${namespace}`];
     const args = [
       "get",
       "events.events.k8s.io",

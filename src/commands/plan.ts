@@ -51,6 +51,8 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
     noHeaders: options.noHeaders,
     colors: ctx.colors,
     now: ctx.clock.now(),
+    // Asked already by the pod list when no -n was given: no new call.
+    namespace: (await ctx.kubectl.namespaceOf(options.scope)) ?? null,
   });
   ctx.io.stderr.write(rendered.stderr);
   await writePieces(ctx.io.stdout, rendered.stdout);

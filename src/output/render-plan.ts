@@ -24,6 +24,8 @@ export interface RenderPlanInput {
   colors: StreamColors;
   /** The clock's time, for the new images' ages (-o wide). */
   now: number;
+  /** Where the pods were listed: the namespace, or null for every namespace (-A). */
+  namespace: string | null;
 }
 
 export function renderPlan(input: RenderPlanInput): RenderedPlan {
@@ -45,7 +47,9 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   }
   if (wide) for (const note of input.notes) stderr.push(`${note}\n`);
   if (plan.pods.length === 0) {
-    return { stdout: [], stderr: `${stderr.join("")}No pods found in scope.\n` };
+    // As kubectl get says it, naming where it looked: a mistyped -n finds nothing too.
+    const where = input.namespace === null ? "" : ` in ${input.namespace} namespace.`;
+    return { stdout: [], stderr: `${stderr.join("")}No resources found${where}\n` };
   }
   const table = renderPlanTable(plan, {
     wide,

@@ -3,9 +3,9 @@
  * connection flags (`--kubeconfig`, `--context`, `--cluster`, `--user`, `--server`, the TLS files and
  * checks, `--request-timeout`, `--as`, `--as-group`, `--as-uid`) reach every call, so no call ever lands in another cluster or as another user; `-n`, `-A`,
  * `-l` and `--field-selector` become the namespace path and the query of the paged list reads (`kubectl
- * get --raw`), the context's namespace is asked of kubectl when no -n is given; pages follow their
- * continue tokens, and an expired token restarts the list once; and `$KUBECTL_PATH` (set by kubectl ≥ 1.37
- * for its plugins) names the kubectl to run when none is on PATH.
+ * get --raw`), the context's namespace is asked of kubectl when no -n is given (and named by an empty
+ * plan); pages follow their continue tokens, and an expired token restarts the list once; and
+ * `$KUBECTL_PATH` (set by kubectl ≥ 1.37 for its plugins) names the kubectl to run when none is on PATH.
  * Images live in a real registry; the registry resolver needs no Docker engine.
  */
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -387,6 +387,19 @@ describe("selection flags become kubectl's", () => {
       expect(planOf(result).pods).toEqual([]);
       expect(listRequest(podList(other)).namespace).toBe("default");
     }
+  });
+
+  it("an empty plan names where it looked, as kubectl get does: -n's namespace, the context's, or every one", async () => {
+    const empty = (state: Record<string, unknown> = {}) => tune(new FakeCluster({ pods: [] }), state);
+    const plan = ["plan", "--resolver", "registry"];
+    const typo = await runPlan(empty(), [...plan, "-n", "shpo", "--exit-code"]);
+    expect(typo).toMatchObject({ code: 0, stdout: "", stderr: "No resources found in shpo namespace.\n" });
+    const context = empty({ contextNamespace: "shop" });
+    expect((await runPlan(context, plan)).stderr).toBe("No resources found in shop namespace.\n");
+    // Asked once, for the pod list: naming it asks nothing more.
+    expect(context.calls().filter((c) => kindOf(c.argv) === "config view")).toHaveLength(1);
+    expect((await runPlan(empty(), [...plan, "-A"])).stderr).toBe("No resources found\n");
+    expect(await runPlan(empty(), [...plan, "-o", "json"])).toMatchObject({ code: 0, stderr: "" });
   });
 
   it("-l and --field-selector select the pods only: the owner, ServiceAccount and secret reads must not carry them", async () => {

@@ -78,6 +78,7 @@ describe("the table", () => {
       noHeaders: false,
       colors,
       now: 0,
+      namespace: "default",
     });
     expect(text(out.stdout)).toMatchInlineSnapshot(`
       "NAMESPACE   POD                OWNER                          CONTAINER   IMAGE          RUNNING        LATEST         ACTION    REASON
@@ -100,6 +101,7 @@ describe("the table", () => {
       noHeaders: true,
       colors,
       now: 0,
+      namespace: "default",
     });
     expect(text(out.stdout)).toMatch(
       /web-7d9c8b-x2x9q .* rollout\s+rolling update of Deployment\/web's 2 pods/,
@@ -125,6 +127,7 @@ describe("the Plan document", () => {
           noHeaders: false,
           colors,
           now: 0,
+          namespace: "default",
         }).stdout,
       ),
     );

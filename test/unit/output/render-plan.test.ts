@@ -46,9 +46,9 @@ const plan = decidePlan({
 });
 const colors = { stdout: makeChalk(false), stderr: makeChalk(false) };
 const now = Date.parse("2026-11-30T12:00:00Z");
-/** renderPlan with no warnings or notes, headers shown. */
-const rendered = (p: Plan, format: PlanFormat) =>
-  renderPlan({ plan: p, warnings: [], notes: [], format, noHeaders: false, colors, now });
+/** renderPlan with no warnings or notes, headers shown, of the pods in namespace shop. */
+const rendered = (p: Plan, format: PlanFormat, namespace: string | null = "shop") =>
+  renderPlan({ plan: p, warnings: [], notes: [], format, noHeaders: false, colors, now, namespace });
 
 describe("renderPlan", () => {
   it("prints the pods that need action, kubectl-style, with a summary; warnings go to stderr", () => {
@@ -127,6 +127,7 @@ describe("renderPlan", () => {
       noHeaders: true,
       colors,
       now,
+      namespace: null,
     });
     expect(text(out.stdout).split("\n").filter(Boolean)).toHaveLength(4);
     expect(text(out.stdout)).toMatch(
@@ -138,15 +139,17 @@ describe("renderPlan", () => {
     expect(out.stderr).toContain("docker.io: 97 of 100 pulls left");
   });
 
-  it("json and yaml print only the document; nothing found says so on stderr", () => {
-    expect(
-      renderPlan({ plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, colors, now }).stderr,
-    ).toBe("Warning: w\n");
-    const empty = rendered({ resolver: "docker", pods: [] }, "table");
+  it("json and yaml print only the document; nothing found says so on stderr, naming where, as kubectl get", () => {
+    const json = { plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, colors, now } as const;
+    expect(renderPlan({ ...json, namespace: "shop" }).stderr).toBe("Warning: w\n");
+    const none: Plan = { resolver: "docker", pods: [] };
+    const empty = rendered(none, "table");
     expect({ ...empty, stdout: text(empty.stdout) }).toEqual({
       stdout: "",
-      stderr: "No pods found in scope.\n",
+      stderr: "No resources found in shop namespace.\n",
     });
+    expect(rendered(none, "wide", null).stderr).toBe("No resources found\n");
+    for (const format of ["json", "yaml"] as const) expect(rendered(none, format).stderr).toBe("");
   });
 });
 
