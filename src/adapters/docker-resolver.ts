@@ -118,11 +118,8 @@ export class DockerResolver implements Resolver {
       signal,
       timeoutMs,
     });
-    if (!manifest.ok) {
-      // docker's words for a manifest the registry does not have (docker/cli, and the registry's own code).
-      const missing = /no such manifest|manifest unknown/i.test(manifest.reason);
-      return { ok: false, reason: manifest.reason, ...(missing ? { missing: true as const } : {}) };
-    }
+    // Never `missing`: docker's words do not prove the registry lost the manifest (see notFoundReason).
+    if (!manifest.ok) return { ok: false, reason: notFoundReason(manifest.reason) };
     const info = manifestInfo(manifest.value);
     if (!info.ok || info.isIndex || !withPlatform) return info;
     // A single manifest whose platform matters: ask again with -v for what its config states.
@@ -192,6 +189,18 @@ export class DockerResolver implements Resolver {
     }
     return dir;
   }
+}
+
+/**
+ * docker's manifest inspect says "no such manifest" once every registry endpoint answered an error it skips
+ * to the next: the registry not having the manifest, but also a refused login, an unknown repository, an
+ * HTML 429 or 403 page (docker before 25), and for an index, one of its children gone. Only its --debug
+ * lines tell these apart, in Go type names and log text that are no interface; so the failure is shown as
+ * docker said it, and says what it may mean.
+ */
+function notFoundReason(reason: string): string {
+  if (!/^no such manifest\b/.test(reason)) return reason;
+  return `${reason} (docker says this of a deleted manifest, a refused login and an error page alike; --resolver registry tells them apart)`;
 }
 
 /** Digests in RepoDigests (`nginx@sha256:…`, familiar names) that belong to `repository`. */

@@ -104,8 +104,11 @@ describe("digestsOfRepository", () => {
 
 const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 
-/** A docker at the exec boundary: answers version, pull (with a Digest line) and image inspect. */
-function fakeDocker(pulled: string, repoDigests: string[]) {
+/**
+ * A docker at the exec boundary: answers version, pull (with a Digest line) and image inspect; `failing`
+ * makes `manifest inspect` of a digest exit 1 with that stderr.
+ */
+function fakeDocker(pulled: string, repoDigests: string[], failing: Record<string, string> = {}) {
   const calls: string[][] = [];
   /** Each call's subcommand and the timeout it was given. */
   const timeouts: string[] = [];
@@ -127,6 +130,8 @@ function fakeDocker(pulled: string, repoDigests: string[]) {
     // Every digest is a single image manifest (not an index), each an image of its own.
     if (sub === "manifest") {
       const digest = args.at(-1)!.split("@")[1]!;
+      const stderr = failing[digest];
+      if (stderr !== undefined) return { exitCode: 1, stdout: "", stderr, interrupted: false };
       const manifest = { schemaVersion: 2, mediaType: dockerManifest, config: { digest: configOf(digest) } };
       return ok(`${JSON.stringify(manifest)}\n`);
     }
@@ -135,8 +140,8 @@ function fakeDocker(pulled: string, repoDigests: string[]) {
   return { docker: new Docker(exec, "docker"), calls, timeouts };
 }
 
-const resolverFor = (pulled: string, repoDigests: string[]) => {
-  const { docker, calls, timeouts } = fakeDocker(pulled, repoDigests);
+const resolverFor = (pulled: string, repoDigests: string[], failing: Record<string, string> = {}) => {
+  const { docker, calls, timeouts } = fakeDocker(pulled, repoDigests, failing);
   return {
     timeouts,
     resolver: new DockerResolver(docker, {
@@ -280,5 +285,66 @@ describe("DockerResolver: reading manifests by digest uses the pull's credential
       Boolean(config.credsStore);
     expect(hasAuth).toBe(true);
     expect(JSON.stringify(config)).not.toMatch(/"auth"|password|token/i);
+  });
+});
+
+/**
+ * What `docker manifest inspect` prints (stderr, exit 1) when it cannot read the running manifest, as
+ * docker 20.10.24 (Debian bookworm's docker.io, the -docker image's CLI) and 28.2.2 printed it against a
+ * registry giving each answer. docker/cli skips to the next endpoint on UNAUTHORIZED, MANIFEST_UNKNOWN,
+ * NAME_UNKNOWN and any 4xx body it cannot parse (continueOnError), and once none is left says "no such
+ * manifest"; reading an index, it reads every child, and a child's failure is the index's.
+ */
+describe("DockerResolver: no answer of docker's proves the registry deleted a manifest", () => {
+  const noSuch = `no such manifest: docker.io/library/nginx@${B}`;
+  const answers: [string, string][] = [
+    ["the registry deleted it (404 MANIFEST_UNKNOWN, with detail)", noSuch],
+    ["a refused login (401 UNAUTHORIZED, Basic auth)", noSuch],
+    ["an unknown repository (404 NAME_UNKNOWN)", noSuch],
+    ["a rate limiter's HTML 429 (docker before 25)", noSuch],
+    ["a proxy's HTML 403 (docker before 25)", noSuch],
+    ["an index one of whose children is gone", noSuch],
+    ["404 MANIFEST_UNKNOWN with no detail: the digest or one child of an index", "manifest unknown"],
+    [
+      "a rate limiter's HTML 429 (docker 25 and later)",
+      "toomanyrequests: <html><body>Too Many Requests</body></html>",
+    ],
+  ];
+
+  it.each(answers)("%s: the read failed, and is not `missing`", async (_answer, stderr) => {
+    const { resolver } = resolverFor(A, [`nginx@${A}`], { [B]: `${stderr}\n` });
+    await resolver.resolveTag(parseImageRef("nginx:latest"), []);
+    const info = await resolver.inspectManifest({ ...parseImageRef("nginx"), tag: null, digest: B }, B, []);
+    expect(info).toEqual({ ok: false, reason: expect.stringContaining(stderr) });
+  });
+
+  it.each(answers)("%s: a pod running that digest is unknown, never restarted", async (_answer, stderr) => {
+    // The tag names one image manifest now; the node runs B, which docker cannot read.
+    const pod = makePod({
+      name: "web-7d9c8b-abcde",
+      runtime: "containerd",
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: B }],
+    });
+    const { resolver } = resolverFor(A, [`nginx@${A}`], { [B]: `${stderr}\n` });
+    const resolutions = await resolveImages(imagesToResolve(imagesInUse([pod])), resolver, {
+      limiter: new Limiter(1),
+      credentialsFor: async () => [],
+    });
+    const plan = decidePlan({
+      resolver: "docker",
+      pods: [pod],
+      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+      resolutions,
+    });
+    expect(plan.pods[0]!.action).toBe("none");
+    expect(plan.pods[0]!.containers[0]).toMatchObject({
+      status: "unknown",
+      reason: `could not read the running manifest: ${stderr}${
+        stderr === noSuch
+          ? " (docker says this of a deleted manifest, a refused login and an error page alike; --resolver registry tells them apart)"
+          : ""
+      }`,
+    });
   });
 });
