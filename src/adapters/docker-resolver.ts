@@ -113,25 +113,17 @@ export class DockerResolver implements Resolver {
     const configDir = this.configForReading(ref, credentials);
     // The pull's bound holds here too: docker's registry client has no timeout of its own for an answer.
     const timeoutMs = this.options.pullTimeoutMs;
+    // -v, when the platform matters, reads what the plain form reads (a manifest's config, an index's
+    // children and theirs) and prints the platform beside the manifest: one call rather than two.
     const manifest = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
       configDir,
       signal,
       timeoutMs,
+      verbose: withPlatform,
     });
     // Never `missing`: docker's words do not prove the registry lost the manifest (see notFoundReason).
     if (!manifest.ok) return { ok: false, reason: notFoundReason(manifest.reason) };
-    const info = manifestInfo(manifest.value);
-    if (!info.ok || info.isIndex || !withPlatform) return info;
-    // A single manifest whose platform matters: ask again with -v for what its config states.
-    const verbose = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
-      configDir,
-      signal,
-      timeoutMs,
-      verbose: true,
-    });
-    if (!verbose.ok) return { ok: false, reason: `its platform: ${verbose.reason}` };
-    const descriptor = (verbose.value as { Descriptor?: { platform?: Record<string, unknown> } }).Descriptor;
-    return { ...info, platform: platformKey(descriptor?.platform) };
+    return withPlatform ? verboseManifestInfo(manifest.value) : manifestInfo(manifest.value);
   }
 
   /**
@@ -201,6 +193,29 @@ export class DockerResolver implements Resolver {
 function notFoundReason(reason: string): string {
   if (!/^no such manifest\b/.test(reason)) return reason;
   return `${reason} (docker says this of a deleted manifest, a refused login and an error page alike; --resolver registry tells them apart)`;
+}
+
+/** An entry of `docker manifest inspect -v`'s answer: one manifest as docker read it. */
+interface VerboseManifest {
+  /** The manifest's digest, and its platform: the index's word for a child, else what its config states. */
+  Descriptor?: { digest?: unknown; platform?: Record<string, unknown> };
+  SchemaV2Manifest?: unknown;
+  /** Since docker 23, for an OCI manifest (docker before 23 cannot read one at all). */
+  OCIManifest?: unknown;
+}
+
+/** `docker manifest inspect -v`'s answer: a list of an index's children, or one manifest with its platform. */
+function verboseManifestInfo(value: unknown): ManifestInfo {
+  if (Array.isArray(value)) {
+    return manifestInfo({
+      manifests: (value as (VerboseManifest | null)[]).map((child) => child?.Descriptor),
+    });
+  }
+  const { Descriptor, SchemaV2Manifest, OCIManifest } = (value ?? {}) as VerboseManifest;
+  const manifest = SchemaV2Manifest ?? OCIManifest;
+  if (manifest === undefined) return { ok: false, reason: "docker manifest inspect -v printed no manifest" };
+  const info = manifestInfo(manifest);
+  return info.ok && !info.isIndex ? { ...info, platform: platformKey(Descriptor?.platform) } : info;
 }
 
 /** Digests in RepoDigests (`nginx@sha256:…`, familiar names) that belong to `repository`. */

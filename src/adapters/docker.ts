@@ -70,7 +70,7 @@ export class Docker {
     insecure: boolean,
     options: DockerCallOptions & { verbose?: boolean } = {},
   ): Promise<DockerOutcome<unknown>> {
-    // -v adds the platform of a single manifest (from its config); on an index it would read every child.
+    // -v prints what docker read rather than the manifest alone: a manifest's platform (from its config).
     const flags = [...(insecure ? ["--insecure"] : []), ...(options.verbose ? ["-v"] : [])];
     const args = ["manifest", "inspect", ...flags, reference];
     const result = await this.call(args, options);

@@ -103,6 +103,29 @@ describe("digestsOfRepository", () => {
 });
 
 const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+const amd64 = { architecture: "amd64", os: "linux" };
+
+/**
+ * One manifest as `docker manifest inspect -v` prints it (types.ImageManifest): its reference, a descriptor
+ * with the platform (its config's, or for an index's child the index's), and the manifest itself under
+ * SchemaV2Manifest (OCIManifest for an OCI manifest, docker 23 and later, which also add Raw).
+ */
+function verboseEntry(
+  ref: string,
+  manifest: { mediaType: string },
+  platform: Record<string, string>,
+  raw = false,
+) {
+  const body = JSON.stringify(manifest);
+  const digest = ref.split("@")[1]!;
+  const key = manifest.mediaType === dockerManifest ? "SchemaV2Manifest" : "OCIManifest";
+  return {
+    Ref: ref,
+    Descriptor: { mediaType: manifest.mediaType, digest, size: body.length, platform },
+    ...(raw ? { Raw: Buffer.from(body).toString("base64") } : {}),
+    [key]: manifest,
+  };
+}
 
 /**
  * A docker at the exec boundary: answers version, pull (with a Digest line) and image inspect; `failing`
@@ -133,7 +156,8 @@ function fakeDocker(pulled: string, repoDigests: string[], failing: Record<strin
       const stderr = failing[digest];
       if (stderr !== undefined) return { exitCode: 1, stdout: "", stderr, interrupted: false };
       const manifest = { schemaVersion: 2, mediaType: dockerManifest, config: { digest: configOf(digest) } };
-      return ok(`${JSON.stringify(manifest)}\n`);
+      if (!args.includes("-v")) return ok(`${JSON.stringify(manifest, null, "\t")}\n`);
+      return ok(`${JSON.stringify(verboseEntry(args.at(-1)!, manifest, amd64), null, "\t")}\n`);
     }
     return { exitCode: 1, stdout: "", stderr: `unexpected docker ${args.join(" ")}`, interrupted: false };
   };
@@ -163,7 +187,6 @@ describe("DockerResolver: every call to a registry or the engine is bounded by -
     expect(timeouts.filter((t) => !t.startsWith("version"))).toEqual([
       "pull 60000",
       "image 60000",
-      "manifest 60000",
       "manifest 60000",
     ]);
   });
@@ -346,5 +369,123 @@ describe("DockerResolver: no answer of docker's proves the registry deleted a ma
           : ""
       }`,
     });
+  });
+});
+
+/**
+ * `docker manifest inspect` reads a single manifest's config, and an index's children and their configs,
+ * whether or not -v is given; -v prints what it read (types.ImageManifest, a list of them for an index)
+ * rather than the manifest alone. So a read that needs the platform is one -v call, on either kind.
+ */
+describe("DockerResolver: a manifest's platform is one `docker manifest inspect -v`", () => {
+  const repository = "localhost:5000/app";
+  const ref = { ...parseImageRef(repository), tag: null };
+  const ociManifest = "application/vnd.oci.image.manifest.v1+json";
+  const single = (digest: string, mediaType = dockerManifest) => ({
+    schemaVersion: 2,
+    mediaType,
+    config: {
+      mediaType: "application/vnd.docker.container.image.v1+json",
+      size: 90,
+      digest: configOf(digest),
+    },
+    layers: [],
+  });
+  const arm64 = { architecture: "arm64", os: "linux" };
+
+  /** docker answering `manifest inspect` (plain or -v) of each digest with exactly `answers`. */
+  function dockerAnswering(answers: Record<string, { plain?: unknown; verbose?: unknown }>) {
+    const calls: string[][] = [];
+    const exec: Exec = async (_file, args) => {
+      calls.push([...args]);
+      const answer = answers[args.at(-1)!.split("@")[1]!];
+      const printed = args.includes("-v") ? answer?.verbose : answer?.plain;
+      return {
+        exitCode: 0,
+        stdout: `${JSON.stringify(printed, null, "\t")}\n`,
+        stderr: "",
+        interrupted: false,
+      };
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => true,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    return { resolver, calls };
+  }
+
+  it.each([
+    ["docker 20.10 (SchemaV2Manifest)", dockerManifest, false],
+    ["docker 23 and later (Raw beside it)", dockerManifest, true],
+    ["an OCI manifest, docker 23 and later (OCIManifest)", ociManifest, true],
+  ])("a single manifest, %s: its config and platform from one call", async (_docker, mediaType, raw) => {
+    const { resolver, calls } = dockerAnswering({
+      [A]: { verbose: verboseEntry(`${repository}@${A}`, single(A, mediaType), arm64, raw) },
+    });
+    expect(await resolver.inspectManifest({ ...ref, digest: A }, A, [], { platform: true })).toEqual({
+      ok: true,
+      isIndex: false,
+      config: configOf(A),
+      platform: "linux/arm64/v8",
+    });
+    expect(calls).toEqual([["manifest", "inspect", "--insecure", "-v", `${repository}@${A}`]]);
+  });
+
+  it("an index: the same children and platforms from -v's list as from the plain answer, attestations left out", async () => {
+    const children: [string, Record<string, string>, string][] = [
+      [A, amd64, dockerManifest],
+      [B, arm64, dockerManifest],
+      [C, { architecture: "unknown", os: "unknown" }, ociManifest],
+    ];
+    const index = digestOf("index of A, B and an attestation");
+    const { resolver, calls } = dockerAnswering({
+      [index]: {
+        // The plain form: docker rebuilds the list from the children it read.
+        plain: {
+          schemaVersion: 2,
+          mediaType: "application/vnd.docker.distribution.manifest.list.v2+json",
+          manifests: children.map(([digest, platform, mediaType]) => ({
+            mediaType,
+            size: 263,
+            digest,
+            platform,
+          })),
+        },
+        verbose: children.map(([digest, platform, mediaType]) =>
+          verboseEntry(`${repository}@${digest}`, single(digest, mediaType), platform, true),
+        ),
+      },
+    });
+    const expected = {
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: A, platform: "linux/amd64" },
+        { digest: B, platform: "linux/arm64/v8" },
+      ],
+    };
+    expect(await resolver.inspectManifest({ ...ref, digest: index }, index, [], { platform: true })).toEqual(
+      expected,
+    );
+    expect(await resolver.inspectManifest({ ...ref, digest: index }, index, [])).toEqual(expected);
+    expect(calls.map((call) => call.includes("-v"))).toEqual([true, false]);
+  });
+
+  it("without the platform, the plain answer; a -v answer holding no manifest is a failure, not a manifest", async () => {
+    const { resolver, calls } = dockerAnswering({
+      [A]: { plain: single(A), verbose: { Ref: `${repository}@${A}` } },
+    });
+    expect(await resolver.inspectManifest({ ...ref, digest: A }, A, [])).toEqual({
+      ok: true,
+      isIndex: false,
+      config: configOf(A),
+    });
+    expect(await resolver.inspectManifest({ ...ref, digest: A }, A, [], { platform: true })).toEqual({
+      ok: false,
+      reason: "docker manifest inspect -v printed no manifest",
+    });
+    expect(calls.map((call) => call.includes("-v"))).toEqual([false, true]);
   });
 });
