@@ -1,8 +1,8 @@
 /**
  * Registry credentials from pull secrets, matched to an image the way the kubelet's keyring does
- * (pkg/credentialprovider/keyring.go): keys are host[:port][/path] with the scheme and /v1/ or /v2/
- * removed, `*.` globs match one label each, more specific keys come first, every match is tried, and
- * Docker Hub's key (`https://index.docker.io/v1/`) serves docker.io images.
+ * (pkg/credentialprovider/keyring.go): keys are host[:port][/path] as written with the scheme and /v1/ or
+ * /v2/ removed, compared case-sensitively, `*.` globs match one label each, more specific keys come first,
+ * every match is tried, and Docker Hub's key (`https://index.docker.io/v1/`) serves docker.io images.
  */
 
 /** One registry credential. Lives in memory only. */
@@ -74,10 +74,10 @@ export function keyringKey(location: string): string | null {
   }
   let path = url.pathname;
   if (path.startsWith("/v2/") || path.startsWith("/v1/")) path = path.slice(3);
-  // URL lowercases hosts; the kubelet compares them as written, and registry hosts are case-insensitive.
-  // URL also drops a port that is its scheme's default (reg.io:443): the kubelet keeps it, so does this.
-  const port = /:(\d+)$/.exec(withScheme.replace(/^https?:\/\//, "").split("/")[0]!)?.[1];
-  const host = port !== undefined && url.port === "" ? `${url.host}:${port}` : url.host;
+  // The host as written: URL lower-cases it and drops a port that is its scheme's default (reg.io:443),
+  // where the kubelet's url.Parse keeps both, and its keyring then compares hosts case-sensitively.
+  const authority = withScheme.replace(/^https?:\/\//, "").split(/[/?#]/)[0]!;
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
   return path.length > 0 && path !== "/" ? host + path : host;
 }
 

@@ -24,6 +24,9 @@ describe("keyringKey strips scheme and /v1/ /v2/ like the kubelet", () => {
     ["registry.example.com:443", "registry.example.com:443"],
     ["http://reg.corp:80/v2/", "reg.corp:80"],
     ["https://[::1]:443", "[::1]:443"],
+    // The host as written, as the kubelet's url.Parse leaves it.
+    ["https://Reg.Example.com/v2/", "Reg.Example.com"],
+    ["REG.example.com:5000/team", "REG.example.com:5000/team"],
   ])("%s → %s", (location, key) => {
     expect(keyringKey(location)).toBe(key);
   });
@@ -35,6 +38,16 @@ describe("Keyring.lookup", () => {
     expect(users(k, "reg.corp/app")).toEqual([]);
     expect(users(k, "reg.corp:80/app")).toEqual(["eighty"]);
     expect(users(k, "registry.example.com:443/app")).toEqual(["tls"]);
+  });
+
+  it("compares hosts case-sensitively on both sides, as the kubelet's keyring does", () => {
+    const k = ring({ "Reg.Example.com": basic("capitals"), "https://reg.corp/v2/": basic("lower") });
+    expect(users(k, "Reg.Example.com/app")).toEqual(["capitals"]);
+    expect(users(k, "reg.example.com/app")).toEqual([]);
+    expect(users(k, "reg.corp/app")).toEqual(["lower"]);
+    expect(users(k, "Reg.Corp/app")).toEqual([]);
+    expect(users(ring({ "*.Example.com": basic("glob") }), "reg.Example.com/app")).toEqual(["glob"]);
+    expect(users(ring({ "*.Example.com": basic("glob") }), "reg.example.com/app")).toEqual([]);
   });
 
   it("matches host and port exactly", () => {
