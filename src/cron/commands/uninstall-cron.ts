@@ -1,11 +1,16 @@
 /**
  * `kubectl autoupdate uninstall-cron`: find everything install-cron created for --name in the namespace
- * (by label), then delete it; --dry-run asks the server what it would delete (--dry-run=server).
+ * (by label), then delete it; --dry-run asks the server what it would delete (--dry-run=server). An -A
+ * install whose ClusterRole and ClusterRoleBinding cannot be looked for is left whole, saying who may remove it.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
+import { ToolFailedError } from "../../errors.js";
 import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
+import type { CronJobObject } from "../core/jobs.js";
 import { clusterInstallSelector, installSelector, kindResources, objectRef } from "../core/objects.js";
+import { checksEveryNamespace } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
+import { clusterObjectsUnlistedError, clusterObjectsUnlistedWarning } from "../output/cluster-objects.js";
 import { findInstallation, type InstallationOptions } from "./installation.js";
 
 export interface UninstallCronOptions extends InstallationOptions {
@@ -35,8 +40,18 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
     null,
   ).catch((error: unknown) => {
     if (!isCallFailure(error)) throw error;
+    const cronJob = namespaced.find((o) => o.kind === "CronJob") as CronJobObject | undefined;
+    // An -A install's binding left behind would grant every namespace to the next ServiceAccount of the name.
+    if (cronJob && checksEveryNamespace(cronJob)) {
+      throw new ToolFailedError(
+        clusterObjectsUnlistedError(target, "deleted", "uninstall-cron", error.message),
+      );
+    }
+    const what = "the cluster-wide objects of an -A install";
     io.stderr.write(
-      `warning: could not look for the cluster-wide objects of an -A install: ${error.message}\n`,
+      cronJob
+        ? `warning: could not look for ${what}: ${error.message}\n`
+        : `${clusterObjectsUnlistedWarning(what, target, error.message)}\n`,
     );
     return [];
   });

@@ -212,6 +212,12 @@ function clusterObjectName(spec: Pick<InstallSpec, "name" | "namespace">): strin
   return `${spec.namespace}:${spec.name}`;
 }
 
+/** An -A install's ClusterRole and ClusterRoleBinding, as kubectl takes them (`clusterrole/NS:NAME`). */
+export function clusterObjectRefs(installation: Pick<InstallSpec, "name" | "namespace">): string[] {
+  const name = clusterObjectName(installation);
+  return [`clusterrole/${name}`, `clusterrolebinding/${name}`];
+}
+
 /** A Kubernetes object as sent to the API server. */
 export interface InstallObject {
   apiVersion: string;

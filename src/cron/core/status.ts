@@ -96,6 +96,12 @@ function jobContainerOf(cronJob: CronJobObject) {
   return containers.find((c) => c.name === jobContainerName) ?? containers[0];
 }
 
+/** Whether the CronJob's runs check every namespace: an -A install, whose rights are a ClusterRole's. */
+export function checksEveryNamespace(cronJob: CronJobObject): boolean {
+  const container = jobContainerOf(cronJob);
+  return scopeOfCommand([...(container?.command ?? []), ...(container?.args ?? [])]).scope.allNamespaces;
+}
+
 /** The record ConfigMap the job's container names (install-cron sets it), or null for an install keeping none. */
 export function recordRefOf(cronJob: CronJobObject): RecordRef | null {
   const value = jobContainerOf(cronJob)?.env?.find((e) => e.name === recordConfigMapEnv)?.value;

@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { buildInstallObjects } from "../../../src/cron/core/objects.js";
 import { runMain } from "../../support/cli.js";
 import { FakeCluster, fakeKubectl } from "../../support/fake-kubectl.js";
 import { fixture } from "../../support/fixtures.js";
@@ -17,6 +18,26 @@ beforeEach(() => {
 
 const cli = (...args: string[]) => runMain([...args, `--kubectl=${fakeKubectl}`]);
 const list = (items: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
+
+/** The lookup of an installation's ClusterRoles (and bindings), as install-cron and uninstall-cron make it. */
+const clusterKinds = "clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io";
+/** What a namespace admin gets for it. */
+const forbidden =
+  'Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope';
+
+/** What an earlier `install-cron -n tools -A` made, as the server holds it. */
+function allNamespacesInstall() {
+  return buildInstallObjects({
+    name: "kubectl-autoupdate",
+    namespace: "tools",
+    allNamespaces: true,
+    schedule: "*/10 * * * *",
+    suspend: false,
+    resolver: "registry",
+    dockerSocket: false,
+    image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
+  }).map((o) => ({ ...o, metadata: { ...o.metadata, resourceVersion: "7" } }));
+}
 
 describe("bad input is refused before any kubectl call", () => {
   it.each([
@@ -132,7 +153,7 @@ describe("install-cron", () => {
   const isApply = (call: { argv: string[] }) =>
     call.argv.includes("apply") && !call.argv.includes("--dry-run=server");
 
-  it("server dry run of the whole List, then the apply itself, then a look for leftovers of the other scope", async () => {
+  it("what is there and leftovers of the other scope read first, then a server dry run, then the apply itself", async () => {
     const result = await cli("install-cron", "-n", "tools", "--kubeconfig", "/k/config", "--as", "admin");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
@@ -146,7 +167,28 @@ describe("install-cron", () => {
       ].join("\n"),
     );
     const calls = fake.calls();
-    expect(calls.map((c) => c.argv)).toEqual([
+    // The three reads run side by side, in any order; nothing is applied before all three have answered.
+    const [reads, writes] = [calls.slice(0, 3), calls.slice(3)];
+    expect(reads.map((c) => c.argv).sort()).toEqual([
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "get",
+        "clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io",
+        "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate,kubectl-autoupdate/namespace=tools",
+        "-o",
+        "json",
+      ],
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "get",
+        "roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io",
+        "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate",
+        "-o",
+        "json",
+        "--namespace=tools",
+      ],
       [
         "--kubeconfig=/k/config",
         "--as=admin",
@@ -161,6 +203,8 @@ describe("install-cron", () => {
         "-o",
         "json",
       ],
+    ]);
+    expect(writes.map((c) => c.argv)).toEqual([
       [
         "--kubeconfig=/k/config",
         "--as=admin",
@@ -182,27 +226,8 @@ describe("install-cron", () => {
         "--output=json",
         "--filename=-",
       ],
-      [
-        "--kubeconfig=/k/config",
-        "--as=admin",
-        "get",
-        "roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io",
-        "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate",
-        "-o",
-        "json",
-        "--namespace=tools",
-      ],
-      [
-        "--kubeconfig=/k/config",
-        "--as=admin",
-        "get",
-        "clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io",
-        "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate,kubectl-autoupdate/namespace=tools",
-        "-o",
-        "json",
-      ],
     ]);
-    const sent = JSON.parse(calls[2]!.stdin);
+    const sent = JSON.parse(writes[1]!.stdin);
     expect(sent.kind).toBe("List");
     expect(sent.items.map((i: { kind: string }) => i.kind)).toEqual([
       "ServiceAccount",
@@ -213,7 +238,7 @@ describe("install-cron", () => {
     ]);
     // The dry run is the same List but the binding: its Role does not exist yet, and the API server checks
     // a binding against its Role (test/e2e/cron/namespace-admin.test.ts).
-    const checked = JSON.parse(calls[1]!.stdin);
+    const checked = JSON.parse(writes[0]!.stdin);
     expect(checked.items).toEqual(sent.items.filter((i: { kind: string }) => i.kind !== "RoleBinding"));
   });
 
@@ -305,6 +330,29 @@ describe("install-cron", () => {
     ]);
   });
 
+  it("narrowing an -A install whose ClusterRoles may not be listed: nothing applied, exit 1, naming them", async () => {
+    fake = new FakeCluster({ objects: allNamespacesInstall() });
+    fake.use();
+    fake.on([clusterKinds], { stderr: forbidden, exitCode: 1 });
+    const result = await cli("install-cron", "-n", "tools");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: the CronJob tools/kubectl-autoupdate checks every namespace (-A), and clusterrole/tools:kubectl-autoupdate and clusterrolebinding/tools:kubectl-autoupdate, which grant its ServiceAccount rights in every namespace, cannot be looked for, so nothing was changed; someone allowed to list and delete ClusterRoles and ClusterRoleBindings must run this install-cron: kubectl get failed: ${forbidden}\n`,
+    );
+    expect(fake.writes()).toEqual([]);
+    expect(fake.calls().filter((c) => c.argv.includes("apply"))).toEqual([]);
+  });
+
+  it("a first install whose user may not list ClusterRoles names the -A objects it could not look for", async () => {
+    fake.on([clusterKinds], { stderr: forbidden, exitCode: 1 });
+    const result = await cli("install-cron", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      `warning: could not look for leftovers of an earlier -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): kubectl get failed: ${forbidden}`,
+    );
+    expect(result.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
+  });
+
   it("-o yaml prints the manifests on stdout and the report on stderr", async () => {
     const result = await cli("install-cron", "-n", "tools", "-o", "yaml");
     expect(result.code).toBe(0);
@@ -371,19 +419,68 @@ describe("uninstall-cron", () => {
     expect(result.stderr).toContain("dry run: nothing was deleted");
   });
 
-  it("a namespace admin who may not list ClusterRoles still uninstalls the namespaced objects", async () => {
+  /** Its ClusterRoles (and bindings) may not be listed. */
+  const refusedClusterKinds = [
+    "clusterrolebindings.rbac.authorization.k8s.io,clusterroles.rbac.authorization.k8s.io",
+  ];
+
+  it("a namespace admin who may not list ClusterRoles still uninstalls a namespaced install", async () => {
+    const namespacedCronJob = {
+      kind: "CronJob",
+      metadata: { name: "kubectl-autoupdate" },
+      spec: {
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  {
+                    name: "kubectl-autoupdate",
+                    command: ["kubectl-autoupdate", "apply", "--namespace=tools"],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      },
+    };
+    const namespaced = objects.map((o) => (o.kind === "CronJob" ? namespacedCronJob : o));
     fake
-      .on(["get", "-o", "--namespace=tools"], { stdout: list(objects) })
-      .on(["clusterrolebindings.rbac.authorization.k8s.io,clusterroles.rbac.authorization.k8s.io"], {
-        stderr:
-          'Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin"\n',
-        exitCode: 1,
-      });
+      .on(["get", "-o", "--namespace=tools"], { stdout: list(namespaced) })
+      .on(refusedClusterKinds, { stderr: forbidden, exitCode: 1 });
     const result = await cli("uninstall-cron", "-n", "tools");
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain("warning: could not look for the cluster-wide objects of an -A install");
+    expect(result.stderr).toBe(
+      `warning: could not look for the cluster-wide objects of an -A install: kubectl get failed: ${forbidden}\n`,
+    );
     expect(fake.writes()).toHaveLength(1);
     expect(result.stdout.split("\n")[0]).toBe("cronjob.batch/kubectl-autoupdate deleted");
+  });
+
+  it("an -A install whose ClusterRoles may not be listed: nothing deleted, exit 1, naming them", async () => {
+    fake = new FakeCluster({ objects: allNamespacesInstall() });
+    fake.use();
+    fake.on(refusedClusterKinds, { stderr: forbidden, exitCode: 1 });
+    const result = await cli("uninstall-cron", "-n", "tools");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: the CronJob tools/kubectl-autoupdate checks every namespace (-A), and clusterrole/tools:kubectl-autoupdate and clusterrolebinding/tools:kubectl-autoupdate, which grant its ServiceAccount rights in every namespace, cannot be looked for, so nothing was deleted; someone allowed to list and delete ClusterRoles and ClusterRoleBindings must run uninstall-cron: kubectl get failed: ${forbidden}\n`,
+    );
+    expect(fake.writes()).toEqual([]);
+    expect(result.stdout).toBe("");
+  });
+
+  it("no CronJob left to tell the scope: the rest deleted, the objects not looked for named", async () => {
+    fake = new FakeCluster({ objects: allNamespacesInstall().filter((o) => o.kind === "ServiceAccount") });
+    fake.use();
+    fake.on(refusedClusterKinds, { stderr: forbidden, exitCode: 1 });
+    const result = await cli("uninstall-cron", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(
+      `warning: could not look for the cluster-wide objects of an -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): kubectl get failed: ${forbidden}\n`,
+    );
+    expect(result.stdout).toBe("serviceaccount/kubectl-autoupdate deleted\n");
   });
 
   it("without -n and with no current context (as in a pod with no kubeconfig context): namespace default", async () => {

@@ -1,0 +1,90 @@
+/**
+ * uninstall-cron by someone who may not list ClusterRoles (a namespace admin), over each kind of install:
+ * an -A install's ClusterRoleBinding must not outlive its ServiceAccount unsaid. kubectl is answered
+ * in-process (test/support/install-cluster.ts); the real API server's refusals are in the e2e tests.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  type UninstallCronOptions,
+  uninstallCronCommand,
+} from "../../../../src/cron/commands/uninstall-cron.js";
+import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
+import { ToolFailedError } from "../../../../src/errors.js";
+import { InstallCluster, installDeps } from "../../../support/install-cluster.js";
+
+const spec = {
+  name: "kubectl-autoupdate",
+  namespace: "tools",
+  schedule: "*/10 * * * *",
+  suspend: false,
+  resolver: "registry" as const,
+  dockerSocket: false,
+  image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
+};
+const installed = (allNamespaces: boolean) => buildInstallObjects({ ...spec, allNamespaces });
+const options: UninstallCronOptions = {
+  name: "kubectl-autoupdate",
+  namespace: "tools",
+  dryRun: false,
+  connection: {},
+  kubectlPath: "kubectl",
+  color: "never",
+  verbose: false,
+};
+const forbidden =
+  'kubectl get failed: Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope';
+
+async function uninstall(cluster: InstallCluster, dryRun = false) {
+  const { deps, out } = installDeps(cluster.exec);
+  const error = await uninstallCronCommand(deps, { ...options, dryRun }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { error, out };
+}
+
+describe("uninstall-cron when ClusterRoles may not be listed", () => {
+  it.each([false, true])(
+    "an -A install (--dry-run %s): nothing deleted, the cluster-wide objects named, and who must run it",
+    async (dryRun) => {
+      const cluster = new InstallCluster(installed(true)).refuseClusterLists();
+      const { error, out } = await uninstall(cluster, dryRun);
+      expect(error).toBeInstanceOf(ToolFailedError);
+      expect((error as Error).message).toBe(
+        `the CronJob tools/kubectl-autoupdate checks every namespace (-A), and clusterrole/tools:kubectl-autoupdate and clusterrolebinding/tools:kubectl-autoupdate, which grant its ServiceAccount rights in every namespace, cannot be looked for, so nothing was deleted; someone allowed to list and delete ClusterRoles and ClusterRoleBindings must run uninstall-cron: ${forbidden}`,
+      );
+      expect(cluster.calls.filter((c) => c.args[0] === "delete")).toEqual([]);
+      expect(out.stdout).toBe("");
+    },
+  );
+
+  it("a namespaced install: its objects deleted, with the warning as before", async () => {
+    const cluster = new InstallCluster(installed(false)).refuseClusterLists();
+    const { error, out } = await uninstall(cluster);
+    expect(error).toBeUndefined();
+    expect(out.stderr).toBe(
+      `warning: could not look for the cluster-wide objects of an -A install: ${forbidden}\n`,
+    );
+    expect(cluster.held()).toEqual([]);
+  });
+
+  it("no CronJob left to tell the scope: the rest deleted, the objects not looked for named", async () => {
+    const halfRemoved = installed(true).filter((o) => o.kind === "ServiceAccount" || o.kind === "ConfigMap");
+    const cluster = new InstallCluster(halfRemoved).refuseClusterLists();
+    const { error, out } = await uninstall(cluster);
+    expect(error).toBeUndefined();
+    expect(out.stderr).toBe(
+      `warning: could not look for the cluster-wide objects of an -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): ${forbidden}\n`,
+    );
+    expect(out.stdout).toBe(
+      "configmap/kubectl-autoupdate deleted\nserviceaccount/kubectl-autoupdate deleted\n",
+    );
+  });
+
+  it("an -A install, ClusterRoles listed: all of it deleted, the ClusterRoleBinding with it", async () => {
+    const cluster = new InstallCluster(installed(true));
+    const { error } = await uninstall(cluster);
+    expect(error).toBeUndefined();
+    expect(cluster.held()).toEqual([]);
+  });
+});
