@@ -320,6 +320,39 @@ describe("the RunReport reaches the webhook", () => {
       restarts: [],
     });
   });
+
+  it("a scheduled run held back by a suspended Job is reported as failed, as every run that failed is", async () => {
+    const job = (name: string, created: string, suspend: boolean) => ({
+      kind: "Job",
+      metadata: {
+        name,
+        namespace: "default",
+        creationTimestamp: created,
+        ownerReferences: [{ kind: "CronJob", name: "kubectl-autoupdate", uid: "cron-uid", controller: true }],
+      },
+      spec: { suspend },
+      status: { active: suspend ? 0 : 1 },
+    });
+    const jobs = [
+      job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true),
+      job("kubectl-autoupdate-29926880", "2026-11-25T13:20:00Z", false),
+    ];
+    receiver.reset();
+    const fake = cluster().on(["get", "jobs.batch", "--namespace=default"], {
+      stdout: JSON.stringify({ kind: "List", items: jobs }),
+    });
+    const result = await run(fake, apply, {
+      [envName]: receiver.url,
+      KUBECTL_AUTOUPDATE_JOB: "kubectl-autoupdate-29926880",
+      KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "default",
+    });
+    expect(result.code).toBe(1);
+    const error =
+      "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is suspended, not finished: no run restarts anything until it is resumed or deleted (kubectl delete job kubectl-autoupdate-29926870 -n default)";
+    expect(result.stderr).toContain(`error: ${error}\n`);
+    expect(fake.podNames()).toHaveLength(2);
+    expect(receiver.report()).toMatchObject({ outcome: "failed", error, summary: null, restarts: [] });
+  });
 });
 
 describe("a webhook that fails changes nothing but the report", () => {

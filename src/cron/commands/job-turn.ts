@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import type { Kubectl } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { RefusedError, ToolFailedError } from "../../errors.js";
+import { AutoupdateError, ToolFailedError } from "../../errors.js";
 import type { StreamColors } from "../../output/color.js";
 import type { Clock } from "../../util/clock.js";
 import { listJobs } from "../adapters/kubectl.js";
@@ -21,6 +21,12 @@ import {
   runSkippedJson,
   unsureLine,
 } from "../output/turn.js";
+
+/**
+ * A run held back by a suspended Job: a failed run like any other (exit 1, its RunReport posted, its result
+ * kept), not a refusal, which posts nothing.
+ */
+class HeldBackError extends AutoupdateError {}
 
 /** The Job this run is, from the downward API (empty name: the cluster sets no job-name label). */
 export interface OwnJob {
@@ -58,7 +64,7 @@ export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | un
       `${deps.colors.stderr.yellow("Warning:")} could not record the skipped run: ${created.reason}\n`,
     );
   }
-  if (turn.earlier.state === "Suspended") throw new RefusedError(heldBySuspendedLine(turn, own.namespace));
+  if (turn.earlier.state === "Suspended") throw new HeldBackError(heldBySuspendedLine(turn, own.namespace));
   deps.io.stderr.write(`${giveWayLine(turn)}\n`);
   deps.summary?.write(runSkippedJson(turn));
   return gaveWayResult(turn);

@@ -1,0 +1,130 @@
+/**
+ * apply as the CronJob's Job, ending before its plan: a run held back by a suspended Job fails like any run
+ * that fails there (exit 1, its result line kept, its RunReport posted to a webhook on loopback), not as a
+ * refusal (no --yes, "no" at the prompt), which posts nothing. kubectl is answered in-process; the built CLI
+ * against the fake kubectl is in test/integration/webhook.test.ts and cli.test.ts.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Exec } from "../../../src/adapters/exec.js";
+import { Kubectl } from "../../../src/adapters/kubectl.js";
+import { type ApplyOptions, applyCommand } from "../../../src/commands/apply.js";
+import type { Context } from "../../../src/commands/context.js";
+import { AutoupdateError, RefusedError } from "../../../src/errors.js";
+import { makeChalk } from "../../../src/output/color.js";
+import { FakeClock } from "../../support/fake-clock.js";
+
+let server: Server;
+let posts: string[];
+let url: URL;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      posts.push(body);
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  posts = [];
+});
+
+/** A Job of the CronJob kubectl-autoupdate, made at `created`; `suspend`ed, or running. */
+const job = (name: string, created: string, suspend: boolean) => ({
+  metadata: {
+    name,
+    namespace: "tools",
+    creationTimestamp: created,
+    ownerReferences: [{ kind: "CronJob", name: "kubectl-autoupdate", uid: "cron-uid", controller: true }],
+  },
+  spec: { suspend },
+  status: { active: suspend ? 0 : 1 },
+});
+const jobs = {
+  items: [
+    job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true),
+    job("kubectl-autoupdate-29926880", "2026-11-25T13:20:00Z", false),
+  ],
+};
+
+/** kubectl for a run whose turn is taken: the Jobs, and the Event it records; nothing else is asked. */
+const exec: Exec = async (_file, args) => {
+  const text = args.join(" ");
+  const answer = (stdout: string) => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+  if (text.startsWith("get jobs.batch --namespace=tools")) return answer(JSON.stringify(jobs));
+  if (text.startsWith("create -f -")) return answer("event.events.k8s.io/kubectl-autoupdate.abcde\n");
+  throw new Error(`unexpected kubectl ${text}`);
+};
+
+function context(options: Partial<ApplyOptions>) {
+  const stderr = new PassThrough();
+  let said = "";
+  stderr.on("data", (chunk) => {
+    said += String(chunk);
+  });
+  const io = {
+    stdout: new PassThrough() as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+    env: {},
+    signal: new AbortController().signal,
+  };
+  const ctx = {
+    io,
+    options: {
+      yes: true,
+      dryRun: false,
+      summaryJson: true,
+      output: "table",
+      webhook: {
+        url,
+        timeoutMs: 5000,
+        proxy: { https: null, http: null, noProxy: { all: false, addresses: [], ranges: [], domains: [] } },
+      },
+      ownJob: { name: "kubectl-autoupdate-29926880", namespace: "tools" },
+      ...options,
+    } as ApplyOptions,
+    clock: new FakeClock(),
+    colors: { stdout: makeChalk(false), stderr: makeChalk(false) },
+    debug: () => {},
+    exec,
+    kubectl: new Kubectl(exec, "kubectl", {}),
+  } as unknown as Context<ApplyOptions>;
+  return { ctx, stderr: () => said };
+}
+
+describe("a run held back by a suspended Job", () => {
+  it("fails as any failed run does: its RunReport posted with outcome failed, its result kept", async () => {
+    const resultFile = join(tmpdir(), `kau-held-run-${process.pid}`);
+    const { ctx, stderr } = context({ resultFile });
+    const error = await applyCommand(ctx).catch((e: unknown) => e);
+    const message =
+      "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is suspended, not finished: no run restarts anything until it is resumed or deleted (kubectl delete job kubectl-autoupdate-29926870 -n tools)";
+    expect(posts).toHaveLength(1);
+    expect(JSON.parse(posts[0]!)).toMatchObject({
+      kind: "RunReport",
+      outcome: "failed",
+      error: message,
+      summary: null,
+      restarts: [],
+    });
+    expect(readFileSync(resultFile, "utf8")).toBe(`error: ${message}\n`);
+    expect(error).toBeInstanceOf(AutoupdateError);
+    expect(error).not.toBeInstanceOf(RefusedError);
+    expect((error as AutoupdateError).exitCode).toBe(1);
+    expect((error as Error).message).toBe(message);
+    expect(stderr()).toBe("");
+  });
+});
