@@ -1,25 +1,24 @@
 /**
  * `kubectl autoupdate install-cron`: build the manifests → look for RBAC objects a run with the other scope
- * left behind → server-side apply the manifests (or only print them with --dry-run) → delete those objects.
- * kubectl applies a List object by object, so the whole List is first sent as a server dry run: a refusal
- * only the server can make (a missing namespace, an admission webhook, an older API) leaves nothing half made.
+ * left behind → server-side apply the manifests, each part once a server dry run passed it (or only print
+ * them with --dry-run) → delete those objects.
  */
 import { UsageError } from "../../errors.js";
-import { applyServerSide, getObjects } from "../adapters/kubectl.js";
+import { getObjects } from "../adapters/kubectl.js";
 import { applyChange } from "../core/apply-change.js";
 import type { CronJobObject } from "../core/jobs.js";
 import {
   buildInstallObjects,
-  dryRunnable,
-  fieldManager,
   type InstallSpec,
   kindResources,
+  objectKey,
   objectRef,
   othersObjects,
 } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
 import { renderObjectsJson, renderObjectsYaml } from "../output/objects.js";
+import { applyChecked } from "./checked-apply.js";
 import { contextNamespace, type InstallationOptions, installationWords } from "./installation.js";
 import { checkOtherScope, lookForOtherScope, pruneOtherScope } from "./other-scope.js";
 
@@ -62,11 +61,13 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   }
   const cronJob = existing.find((o) => o.kind === "CronJob") as CronJobObject | undefined;
   for (const warning of checkOtherScope(spec, cronJob, otherScope)) io.stderr.write(`${warning}\n`);
-  const before = new Map(existing.map((o) => [key(o), o.metadata.resourceVersion]));
-  await applyServerSide(deps.kubectl, dryRunnable(manifests, existing), fieldManager, true);
-  const applied = await applyServerSide(deps.kubectl, manifests, fieldManager);
+  const before = new Map(existing.map((o) => [objectKey(o), o.metadata.resourceVersion]));
+  const order = manifests.map(objectKey);
+  const applied = (await applyChecked(deps, manifests, existing, namespace)).sort(
+    (a, b) => order.indexOf(objectKey(a)) - order.indexOf(objectKey(b)),
+  );
   for (const object of applied) {
-    const change = applyChange(before.get(key(object)), object.metadata.resourceVersion);
+    const change = applyChange(before.get(objectKey(object)), object.metadata.resourceVersion);
     report.write(`${objectRef(object.kind ?? "", object.metadata.name)} ${change}\n`);
   }
   for (const line of await pruneOtherScope(deps, spec, manifests, otherScope.found)) {
@@ -83,8 +84,4 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     `CronJob ${namespace}/${spec.name} checks ${scope}; ${state}${spec.timeZone ? ` (${spec.timeZone})` : ""}.\n` +
       `Run it now: kubectl autoupdate run-now ${target} --wait\n`,
   );
-}
-
-function key(object: { kind?: string; metadata: { name: string } }): string {
-  return `${object.kind}/${object.metadata.name}`;
 }

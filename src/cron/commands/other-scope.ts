@@ -14,6 +14,7 @@ import {
   type InstallSpec,
   installSelector,
   kindResources,
+  objectKey,
   objectRef,
 } from "../core/objects.js";
 import { checksEveryNamespace } from "../core/status.js";
@@ -91,8 +92,8 @@ export async function pruneOtherScope(
   wanted: readonly InstallObject[],
   found: readonly ServerObject[],
 ): Promise<string[]> {
-  const keep = new Set(wanted.map(key));
-  const stale = found.filter((o) => !keep.has(key(o)));
+  const keep = new Set(wanted.map(objectKey));
+  const stale = found.filter((o) => !keep.has(objectKey(o)));
   if (stale.length === 0) return [];
   await deleteObjects(
     deps.kubectl,
@@ -105,8 +106,4 @@ export async function pruneOtherScope(
     ? "not needed: this install's rules are in its ClusterRole"
     : "left from a cluster-wide (-A) install";
   return stale.map((o) => `${objectRef(o.kind ?? "", o.metadata.name)} deleted (${why})`);
-}
-
-function key(object: { kind?: string; metadata: { name: string } }): string {
-  return `${object.kind}/${object.metadata.name}`;
 }

@@ -1,10 +1,11 @@
 /**
  * install-cron against the real API server (test/testbed) without nodes: server-side apply by its own field
- * manager, a second run that changes nothing, updates in place, -A and back, and refusals that leave nothing.
+ * manager, a second run that changes nothing, updates in place, -A and back, and refusals that leave nothing
+ * (a binding refused by admission included).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli, clusterRbacOf, json, selector, useCronCluster, versions } from "../../support/cron-cluster.js";
-import { kk, patchCronJob } from "../../support/e2e.js";
+import { kk, kubectl, patchCronJob, until } from "../../support/e2e.js";
 
 const cluster = useCronCluster();
 
@@ -180,5 +181,72 @@ describe("install-cron", () => {
     expect(result.stderr).toMatch(/^error: .*namespaces? "nowhere" not found/);
     // The ClusterRole and ClusterRoleBinding need no namespace: applied alone, they would have been created.
     expect(await clusterRbacOf("nowhere")).toEqual([]);
+  });
+
+  it("a binding an admission policy refuses: the Roles made to check it deleted again, no CronJob left", async () => {
+    await cluster.namespace("t6");
+    const message = "no bindings named nobind";
+    const policy = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "e2e-no-bindings" },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: ["rbac.authorization.k8s.io"],
+              apiVersions: ["v1"],
+              operations: ["CREATE", "UPDATE"],
+              resources: ["rolebindings", "clusterrolebindings"],
+            },
+          ],
+        },
+        validations: [{ expression: "!object.metadata.name.endsWith('nobind')", message }],
+      },
+    };
+    const binding = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: "e2e-no-bindings" },
+      spec: { policyName: "e2e-no-bindings", validationActions: ["Deny"] },
+    };
+    await kk(
+      ["apply", "-f", "-"],
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: [policy, binding] }),
+    );
+    try {
+      // The API server enforces a new policy a moment later: a server-side dry run says when.
+      await until("the policy to refuse bindings", async () => {
+        const probe = ["create", "rolebinding", "probe-nobind", "--clusterrole=view", "--user=x", "-n", "t6"];
+        return (await kubectl([...probe, "--dry-run=server"])).stderr.includes(message) ? true : undefined;
+      });
+      const left = async () => [
+        ...(
+          await json([
+            "get",
+            "serviceaccounts,roles,rolebindings,configmaps,cronjobs",
+            "-n",
+            "t6",
+            "-l",
+            "app.kubernetes.io/instance=nobind",
+          ])
+        ).items,
+        ...(await clusterRbacOf("t6")),
+      ];
+      for (const flags of [[], ["-A"]]) {
+        const result = await cli("install-cron", "-n", "t6", "--name", "nobind", ...flags);
+        expect(result.code, flags.join(" ")).toBe(1);
+        expect(result.stderr).toContain(message);
+        expect(result.stderr).toMatch(
+          /; nothing was installed: serviceaccount\/nobind, .*, applied first to check the bindings against, deleted again\n$/,
+        );
+        await until("what was made first to be gone", async () =>
+          (await left()).length === 0 ? true : undefined,
+        );
+      }
+    } finally {
+      await kk(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "e2e-no-bindings"]);
+    }
   });
 });

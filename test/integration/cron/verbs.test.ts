@@ -152,8 +152,11 @@ describe("install-cron", () => {
   /** The apply that changes the cluster (not its server dry run). */
   const isApply = (call: { argv: string[] }) =>
     call.argv.includes("apply") && !call.argv.includes("--dry-run=server");
+  /** The objects these calls applied (not in a dry run), in order. */
+  const sentBy = (calls: { argv: string[]; stdin: string }[]) =>
+    calls.filter(isApply).flatMap((c) => JSON.parse(c.stdin).items);
 
-  it("what is there and leftovers of the other scope read first, then a server dry run, then the apply itself", async () => {
+  it("what is there and leftovers of the other scope read first; then each part applied once a server dry run passed it", async () => {
     const result = await cli("install-cron", "-n", "tools", "--kubeconfig", "/k/config", "--as", "admin");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
@@ -204,7 +207,7 @@ describe("install-cron", () => {
         "json",
       ],
     ]);
-    expect(writes.map((c) => c.argv)).toEqual([
+    expect(writes.slice(0, 2).map((c) => c.argv)).toEqual([
       [
         "--kubeconfig=/k/config",
         "--as=admin",
@@ -227,35 +230,42 @@ describe("install-cron", () => {
         "--filename=-",
       ],
     ]);
-    const sent = JSON.parse(writes[1]!.stdin);
-    expect(sent.kind).toBe("List");
-    expect(sent.items.map((i: { kind: string }) => i.kind)).toEqual([
-      "ServiceAccount",
-      "Role",
-      "RoleBinding",
-      "ConfigMap",
-      "CronJob",
-    ]);
-    // The dry run is the same List but the binding: its Role does not exist yet, and the API server checks
-    // a binding against its Role (test/e2e/cron/namespace-admin.test.ts).
-    const checked = JSON.parse(writes[0]!.stdin);
-    expect(checked.items).toEqual(sent.items.filter((i: { kind: string }) => i.kind !== "RoleBinding"));
+    const apply = writes[1]!.argv;
+    const dryRun = writes[0]!.argv;
+    expect(writes.map((c) => c.argv)).toEqual([dryRun, apply, dryRun, apply]);
+    const [checked, first, checkedRest, rest] = writes.map((c) => JSON.parse(c.stdin));
+    expect(first.kind).toBe("List");
+    const kinds = (sent: { items: { kind: string }[] }) => sent.items.map((i) => i.kind);
+    // The first dry run is the whole List but the binding: its Role does not exist yet, and the API server
+    // checks a binding against its Role (test/e2e/cron/namespace-admin.test.ts). The ServiceAccount and the
+    // Role are applied; then the binding is checked with the rest, before the rest is applied.
+    expect(kinds(checked)).toEqual(["ServiceAccount", "Role", "ConfigMap", "CronJob"]);
+    expect(kinds(first)).toEqual(["ServiceAccount", "Role"]);
+    expect(kinds(checkedRest)).toEqual(["RoleBinding", "ConfigMap", "CronJob"]);
+    expect(rest).toEqual(checkedRest);
+    // What the first dry run checked is what is applied.
+    expect(first.items).toEqual(checked.items.slice(0, 2));
+    expect(rest.items.slice(1)).toEqual(checked.items.slice(2));
   });
 
-  it("a second run sends the same objects and reports them unchanged", async () => {
+  it("a second run sends the same objects, in one dry run and one apply, and reports them unchanged", async () => {
     await cli("install-cron", "-n", "tools");
-    const first = fake.calls().find(isApply)!;
-    const applied = JSON.parse(first.stdin).items.map((i: { metadata: object }) => ({
+    const sent = sentBy(fake.calls());
+    const applied = sent.map((i: { metadata: object }) => ({
       ...i,
       metadata: { ...i.metadata, resourceVersion: "1" },
     }));
     fake.on(["get", "--ignore-not-found"], { stdout: list(applied) });
+    const firstRun = fake.calls().length;
     const again = await cli("install-cron", "-n", "tools");
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^(\S+ unchanged\n){5}$/);
-    const applies = fake.calls().filter(isApply);
-    expect(applies).toHaveLength(2);
-    expect(applies[1]!.stdin).toBe(applies[0]!.stdin);
+    const applies = fake
+      .calls()
+      .slice(firstRun)
+      .filter((c) => c.argv.includes("apply"));
+    expect(applies.map((c) => c.argv.includes("--dry-run=server"))).toEqual([true, false]);
+    expect(JSON.parse(applies[1]!.stdin).items).toEqual(sent);
   });
 
   it("an object of the same name that install-cron did not make is not taken over: nothing is applied", async () => {
@@ -274,11 +284,10 @@ describe("install-cron", () => {
 
   it("new flags change only the CronJob in what is sent", async () => {
     await cli("install-cron", "-n", "tools");
+    const firstRun = fake.calls().length;
     await cli("install-cron", "-n", "tools", "--schedule", "@daily", "--time-zone", "UTC", "--suspend");
-    const [before, after] = fake
-      .calls()
-      .filter(isApply)
-      .map((c) => JSON.parse(c.stdin).items);
+    const before = sentBy(fake.calls().slice(0, firstRun));
+    const after = sentBy(fake.calls().slice(firstRun));
     expect(after.slice(0, 4)).toEqual(before.slice(0, 4));
     expect(after[4].spec).toEqual({ ...before[4].spec, schedule: "@daily", timeZone: "UTC", suspend: true });
   });
@@ -303,7 +312,7 @@ describe("install-cron", () => {
     expect(result.stdout).toContain(
       "role.rbac.authorization.k8s.io/kubectl-autoupdate deleted (not needed: this install's rules are in its ClusterRole)",
     );
-    const sent = JSON.parse(fake.calls().find(isApply)!.stdin).items as { kind: string }[];
+    const sent = sentBy(fake.calls()) as { kind: string }[];
     expect(sent.map((o) => o.kind)).toEqual([
       "ServiceAccount",
       "ClusterRole",
@@ -358,6 +367,27 @@ describe("install-cron", () => {
     expect(result.code).toBe(0);
     expect(YAML.parseAllDocuments(result.stdout)).toHaveLength(5);
     expect(result.stderr).toContain("cronjob.batch/kubectl-autoupdate created");
+  });
+
+  it("a binding refused on a first install: no CronJob applied, the ServiceAccount and Role made first deleted again", async () => {
+    const refused =
+      'Error from server (Forbidden): error when creating "STDIN": rolebindings.rbac.authorization.k8s.io "kubectl-autoupdate" is forbidden: ValidatingAdmissionPolicy \'no-bindings\' denied request';
+    // The first dry run passes; the second, the binding's, is refused.
+    fake.on(["apply", "--dry-run=server"], { stdout: list([]) }, { stderr: `${refused}\n`, exitCode: 1 });
+    const result = await cli("install-cron", "-n", "tools");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: kubectl apply failed: ${refused}; nothing was installed: serviceaccount/kubectl-autoupdate, role.rbac.authorization.k8s.io/kubectl-autoupdate, applied first to check the bindings against, deleted again\n`,
+    );
+    expect(sentBy(fake.calls()).map((o: { kind: string }) => o.kind)).toEqual(["ServiceAccount", "Role"]);
+    expect(fake.calls().at(-1)!.argv).toEqual([
+      "delete",
+      "serviceaccounts/kubectl-autoupdate",
+      "roles.rbac.authorization.k8s.io/kubectl-autoupdate",
+      "--namespace=tools",
+      "--ignore-not-found",
+      "--wait=false",
+    ]);
   });
 
   it("a refused apply is an error with kubectl's message", async () => {

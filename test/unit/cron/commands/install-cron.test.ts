@@ -97,3 +97,94 @@ describe("install-cron switching scope", () => {
     expect(cluster.held().filter((ref) => ref.startsWith("Cluster"))).toEqual([]);
   });
 });
+
+describe("install-cron applies nothing the server has not checked", () => {
+  const applies = (cluster: InstallCluster) =>
+    cluster.calls
+      .filter((c) => c.args[0] === "apply")
+      .map((c): [string, string[]] => [c.dryRun ? "dry run" : "apply", c.kinds]);
+  const refusedBinding =
+    'Error from server (Forbidden): error when creating "STDIN": rolebindings.rbac.authorization.k8s.io "kubectl-autoupdate" is forbidden: ValidatingAdmissionPolicy \'no-bindings\' denied request';
+
+  it("a first install: the ServiceAccount and Role first, then the binding checked with the rest, then the rest", async () => {
+    const cluster = new InstallCluster();
+    const { error, out } = await install(cluster);
+    expect(error).toBeUndefined();
+    expect(applies(cluster)).toEqual([
+      ["dry run", ["ServiceAccount", "Role", "ConfigMap", "CronJob"]],
+      ["apply", ["ServiceAccount", "Role"]],
+      ["dry run", ["RoleBinding", "ConfigMap", "CronJob"]],
+      ["apply", ["RoleBinding", "ConfigMap", "CronJob"]],
+    ]);
+    expect(out.stdout).toBe(
+      [
+        "serviceaccount/kubectl-autoupdate created",
+        "role.rbac.authorization.k8s.io/kubectl-autoupdate created",
+        "rolebinding.rbac.authorization.k8s.io/kubectl-autoupdate created",
+        "configmap/kubectl-autoupdate created",
+        "cronjob.batch/kubectl-autoupdate created",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("a first -A install: the ClusterRole and the record's Role first", async () => {
+    const cluster = new InstallCluster();
+    const { error } = await install(cluster, true);
+    expect(error).toBeUndefined();
+    expect(applies(cluster)).toEqual([
+      ["dry run", ["ServiceAccount", "ClusterRole", "Role", "ConfigMap", "CronJob"]],
+      ["apply", ["ServiceAccount", "ClusterRole", "Role"]],
+      ["dry run", ["ClusterRoleBinding", "RoleBinding", "ConfigMap", "CronJob"]],
+      ["apply", ["ClusterRoleBinding", "RoleBinding", "ConfigMap", "CronJob"]],
+    ]);
+  });
+
+  it("a binding refused on a first install: no CronJob applied, what was made first deleted again", async () => {
+    const cluster = new InstallCluster().refuse((c) => c.kinds.includes("RoleBinding"), refusedBinding);
+    const { error } = await install(cluster);
+    expect(error).toBeInstanceOf(ToolFailedError);
+    expect((error as Error).message).toBe(
+      `kubectl apply failed: ${refusedBinding}; nothing was installed: serviceaccount/kubectl-autoupdate, role.rbac.authorization.k8s.io/kubectl-autoupdate, applied first to check the bindings against, deleted again`,
+    );
+    expect(cluster.writes().filter((c) => c.kinds.includes("CronJob"))).toEqual([]);
+    expect(cluster.held()).toEqual([]);
+  });
+
+  it("-A over a namespaced install, the ClusterRoleBinding refused: the ClusterRole deleted again, the Role as it was", async () => {
+    const earlier = installed(false);
+    const cluster = new InstallCluster(earlier).refuse(
+      (c) => c.kinds.includes("ClusterRoleBinding"),
+      refusedBinding,
+    );
+    const { error } = await install(cluster, true);
+    expect((error as Error).message).toMatch(
+      /; the installation was left as it was: clusterrole\.rbac\.authorization\.k8s\.io\/tools:kubectl-autoupdate, applied first to check the bindings against, deleted again$/,
+    );
+    expect(cluster.held()).toEqual(earlier.map((o) => `${o.kind}/${o.metadata.name}`));
+    // The Role narrowed under -A to the record's rule only once everything passed: here, never.
+    expect(applies(cluster).filter(([how, kinds]) => how === "apply" && kinds.includes("Role"))).toEqual([]);
+  });
+
+  it("what it made first cannot be deleted again: says so, and how to delete it", async () => {
+    const cluster = new InstallCluster()
+      .refuse((c) => c.kinds.includes("RoleBinding"), refusedBinding)
+      .refuse((c) => c.args[0] === "delete", "Error from server (Forbidden): serviceaccounts is forbidden\n");
+    const { error } = await install(cluster);
+    expect((error as Error).message).toMatch(
+      /; serviceaccount\/kubectl-autoupdate, role\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate, applied first to check the bindings against, could not be deleted again \(kubectl delete failed: Error from server \(Forbidden\): serviceaccounts is forbidden\); delete them: kubectl delete serviceaccounts\/kubectl-autoupdate roles\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate -n tools$/,
+    );
+  });
+
+  it("over an install whose Roles all exist: one dry run of everything, then one apply", async () => {
+    const cluster = new InstallCluster(installed(false));
+    const { error, out } = await install(cluster);
+    expect(error).toBeUndefined();
+    const all = ["ServiceAccount", "Role", "RoleBinding", "ConfigMap", "CronJob"];
+    expect(applies(cluster)).toEqual([
+      ["dry run", all],
+      ["apply", all],
+    ]);
+    expect(out.stdout).toContain("cronjob.batch/kubectl-autoupdate configured\n");
+  });
+});

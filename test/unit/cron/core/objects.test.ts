@@ -3,6 +3,7 @@ import YAML from "yaml";
 import { parseInstallCronOptions, type RawInstallCronFlags } from "../../../../src/cli/cron-options.js";
 import { ignoreLabel } from "../../../../src/core/k8s.js";
 import {
+  appliedFirst,
   buildInstallObjects,
   dryRunnable,
   type InstallObject,
@@ -84,6 +85,15 @@ describe("install-cron manifests", () => {
         { kind: "Role", metadata: { name: "kubectl-autoupdate" } },
       ]),
     ).toEqual(cluster);
+  });
+
+  it("applied first, so that a binding can be checked: the ServiceAccount and the Roles not there yet", () => {
+    const kinds = (objects: InstallObject[]) => objects.map((o) => o.kind);
+    const cluster = manifestsFor({ namespace: "tools", allNamespaces: true });
+    expect(kinds(appliedFirst(cluster, []))).toEqual(["ServiceAccount", "ClusterRole", "Role"]);
+    // The record's Role of an earlier namespaced install is there: it waits for the rest's check.
+    const role = [{ kind: "Role", metadata: { name: "kubectl-autoupdate" } }];
+    expect(kinds(appliedFirst(cluster, role))).toEqual(["ServiceAccount", "ClusterRole"]);
   });
 
   it("-o json prints the same objects as a v1 List", () => {

@@ -1,0 +1,66 @@
+/**
+ * install-cron's apply. kubectl applies a List object by object and goes on past a refused one, so nothing is
+ * applied before a server dry run has passed it: a refusal only the server can make (a missing namespace, an
+ * admission policy, RBAC, an older API) must not leave a CronJob whose runs all fail. A binding can be
+ * checked only once its Role exists; then the ServiceAccount and the new Roles are applied first, the rest
+ * checked, and on a refusal what this run created is deleted again.
+ */
+import { ToolFailedError } from "../../errors.js";
+import { applyServerSide, deleteObjects, type ServerObject } from "../adapters/kubectl.js";
+import {
+  appliedFirst,
+  dryRunnable,
+  fieldManager,
+  type InstallObject,
+  kindResources,
+  objectKey,
+  objectRef,
+} from "../core/objects.js";
+import type { CronDeps } from "../deps.js";
+
+/** Applies `wanted` once the server has checked it; what the server stored, in the order applied. */
+export async function applyChecked(
+  deps: CronDeps,
+  wanted: readonly InstallObject[],
+  existing: readonly ServerObject[],
+  namespace: string,
+): Promise<ServerObject[]> {
+  const { kubectl } = deps;
+  const checkable = dryRunnable(wanted, existing);
+  await applyServerSide(kubectl, checkable, fieldManager, true);
+  if (checkable.length === wanted.length) return applyServerSide(kubectl, wanted, fieldManager);
+
+  const first = appliedFirst(wanted, existing);
+  const rest = wanted.filter((o) => !first.includes(o));
+  const made = await applyServerSide(kubectl, first, fieldManager);
+  try {
+    await applyServerSide(kubectl, rest, fieldManager, true);
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    const present = new Set(existing.map(objectKey));
+    const created = first.filter((o) => !present.has(objectKey(o)));
+    const left = existing.length === 0 ? "nothing was installed" : "the installation was left as it was";
+    throw new ToolFailedError(`${error.message}; ${await undo(deps, created, namespace, left)}`, {
+      cause: error,
+    });
+  }
+  return [...made, ...(await applyServerSide(kubectl, rest, fieldManager))];
+}
+
+/** Deletes what this run created before the rest was refused; says what became of it. */
+async function undo(
+  deps: CronDeps,
+  created: readonly InstallObject[],
+  namespace: string,
+  left: string,
+): Promise<string> {
+  const refs = created.map((o) => `${kindResources[o.kind]}/${o.metadata.name}`);
+  const named = created.map((o) => objectRef(o.kind, o.metadata.name)).join(", ");
+  try {
+    await deleteObjects(deps.kubectl, refs, namespace, false);
+    return `${left}: ${named}, applied first to check the bindings against, deleted again`;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return `${named}, applied first to check the bindings against, could not be deleted again (${why}); delete ${created.length === 1 ? "it" : "them"}: kubectl delete ${refs.join(" ")} -n ${namespace}`;
+  }
+}
