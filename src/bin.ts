@@ -8,12 +8,15 @@ const controller = new AbortController();
 sharedSignal(controller.signal);
 /** The shell's exit code for a process a signal ended: 128 + its number. */
 const exitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+let signalled = false;
 const onSignal = (signal: keyof typeof exitCodes) => {
-  // First signal: stop starting new work and let the command report. Second: leave at once.
-  if (controller.signal.aborted) {
+  // First signal: stop starting new work and let the command report. Second: leave at once. A run stopping
+  // because its output is gone has had no signal yet: a terminal that hung up may send SIGHUP after that.
+  if (signalled) {
     removePrivateDirs();
     process.exit(exitCodes[signal]);
   }
+  signalled = true;
   controller.abort(new Error(`received ${signal}`));
 };
 // SIGHUP too (the terminal closed, ssh dropped): by default it would end the process without "exit",
@@ -21,18 +24,23 @@ const onSignal = (signal: keyof typeof exitCodes) => {
 for (const signal of Object.keys(exitCodes) as (keyof typeof exitCodes)[]) process.on(signal, onSignal);
 process.on("exit", removePrivateDirs);
 /**
- * Set once the reader of stdout or stderr has gone (`| head`, `2>&1 | head`): the run then stops as on a
- * first Ctrl-C (nothing new starts; a restart in flight is still checked and recorded), and ends with 141,
- * the code SIGPIPE ends kubectl with (128 + 13). Ending at once instead could leave a restart unchecked.
+ * Set once a write to stdout or stderr fails: their reader has gone (`| head` closed the pipe: EPIPE; the
+ * terminal hung up: EIO). The run then stops as on a first Ctrl-C (nothing new starts; a restart in flight
+ * is still checked and recorded), and ends with 141, the code SIGPIPE ends kubectl with (128 + 13). Ending
+ * at once instead, or throwing from here (an uncaught exception), could leave a restart unchecked.
  */
 let outputGone = false;
+/** Every error stdout and stderr failed with: main() says nothing of them (there is no one to tell). */
+const outputFailures = new WeakSet<object>();
 for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
+  stream.on("error", (error: Error) => {
+    outputFailures.add(error);
     // Once gone, a later write's own failure says nothing new.
     if (outputGone) return;
-    if (error.code !== "EPIPE") throw error;
     outputGone = true;
-    controller.abort(new Error(`${stream === process.stdout ? "stdout" : "stderr"} was closed`));
+    controller.abort(
+      new Error(`${stream === process.stdout ? "stdout" : "stderr"} can no longer be written`),
+    );
   });
 }
 
@@ -50,6 +58,7 @@ if (argv.length === 1 && argv[0] === "--version") {
         stdin: process.stdin,
         env: process.env,
         signal: controller.signal,
+        isOutputFailure: (error) => typeof error === "object" && error !== null && outputFailures.has(error),
       }),
     )
     .then(exitWhenWritten);

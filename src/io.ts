@@ -6,8 +6,10 @@ export interface Io {
   stderr: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
   env: Readonly<Record<string, string | undefined>>;
-  /** Aborted on SIGINT/SIGTERM. */
+  /** Aborted on SIGINT/SIGTERM/SIGHUP, and when stdout or stderr can no longer be written. */
   signal: AbortSignal;
+  /** Whether this error is a failed write to stdout or stderr: their reader has gone (bin.ts exits 141). */
+  isOutputFailure?(error: unknown): boolean;
 }
 
 /**

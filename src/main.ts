@@ -40,8 +40,9 @@ function report(error: unknown, io: Io, verbose: boolean): number {
     return error.exitCode === 0 ? 0 : 1;
   }
   if (error instanceof ExitCode) return error.exitCode;
-  // stdout's or stderr's reader has gone: bin.ts ends the run with 141, and there may be no one to tell.
-  if ((error as NodeJS.ErrnoException | undefined)?.code === "EPIPE") return 141;
+  // stdout's or stderr's reader has gone (a closed pipe, a hung-up terminal): bin.ts ends the run with 141,
+  // and there may be no one to tell.
+  if (io.isOutputFailure?.(error)) return 141;
   io.stderr.write(`error: ${failureMessage(error, io.signal.aborted)}\n`);
   // A run stopped by a signal fails as interrupted, whatever broke on its way out.
   if (io.signal.aborted && !(error instanceof InterruptedError)) return 1;

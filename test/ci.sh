@@ -74,9 +74,10 @@ step apt "system packages"
 # runc, containernetworking-plugins, iproute2, procps: the test bed's real node (test/testbed/node-start.sh);
 # binutils-aarch64-linux-gnu, mmdebstrap, zip, shellcheck: the executables, the image, the archives, actionlint.
 # tinyproxy: the registry resolver and the webhook behind HTTPS_PROXY/HTTP_PROXY.
+# python3: a pseudo-terminal that hangs up under the CLI (test/integration/terminal-hangup.test.ts).
 packages=(docker.io docker-registry apache2-utils openssl jq curl ca-certificates tar gzip util-linux time
   runc containernetworking-plugins iproute2 procps binutils-aarch64-linux-gnu mmdebstrap zip shellcheck
-  tinyproxy)
+  tinyproxy python3)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
