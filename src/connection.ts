@@ -3,6 +3,7 @@ import { createExec, type Exec, type ToolHint } from "./adapters/exec.js";
 import { Kubectl, type KubectlConnection } from "./adapters/kubectl.js";
 import type { Io } from "./io.js";
 import { type ColorMode, type StreamColors, streamColors } from "./output/color.js";
+import { escapeTerminal } from "./output/terminal-text.js";
 
 /** How a verb reaches the cluster and talks to the user. */
 export interface ConnectionOptions {
@@ -27,8 +28,9 @@ export function connect(
   tools: Record<string, ToolHint> = {},
 ): Connection {
   const colors = streamColors(options.color, io);
+  // --verbose lines quote registries and the cluster: escaped for the terminal.
   const debug = (line: string) => {
-    if (options.verbose) io.stderr.write(`${colors.stderr.dim(line)}\n`);
+    if (options.verbose) io.stderr.write(`${colors.stderr.dim(escapeTerminal(line))}\n`);
   };
   const exec = createExec({ [options.kubectlPath]: { override: "--kubectl (or KUBECTL)" }, ...tools }, debug);
   const kubectl = new Kubectl(exec, options.kubectlPath, options.connection, io.signal);

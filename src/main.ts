@@ -5,6 +5,7 @@ import { kubectlForms } from "./cli/kubectl-forms.js";
 import { createProgram } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError } from "./errors.js";
 import type { Io } from "./io.js";
+import { escapeTerminal } from "./output/terminal-text.js";
 
 /** Runs the CLI and returns its exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -43,7 +44,8 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   // stdout's or stderr's reader has gone (a closed pipe, a hung-up terminal): bin.ts ends the run with 141,
   // and there may be no one to tell.
   if (io.isOutputFailure?.(error)) return 141;
-  io.stderr.write(`error: ${failureMessage(error, io.signal.aborted)}\n`);
+  // The message may quote the cluster or a registry (kubectl's errors): one line, escaped for the terminal.
+  io.stderr.write(`error: ${escapeTerminal(failureMessage(error, io.signal.aborted))}\n`);
   // A run stopped by a signal fails as interrupted, whatever broke on its way out.
   if (io.signal.aborted && !(error instanceof InterruptedError)) return 1;
   if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);

@@ -22,6 +22,7 @@ import {
 } from "../output/restart-report.js";
 import { renderRunReport, runReport } from "../output/run-report.js";
 import { type RunSoFar, runResultLine } from "../output/run-result.js";
+import { escapeTerminal } from "../output/terminal-text.js";
 import { EventRecorder } from "../pipeline/restart/events.js";
 import { RecordKeeper } from "../pipeline/restart/record-keeper.js";
 import { restartPods } from "../pipeline/restart/restart-pods.js";
@@ -134,9 +135,7 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
     },
   });
   run.record = restarted;
-  for (const warning of restarted.warnings) {
-    io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${warning}\n`);
-  }
+  for (const warning of restarted.warnings) warn(ctx, warning);
   await warnUnrecorded(ctx, records);
   report.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, options.dryRun));
   if (options.summaryJson) report.write(renderRunSummary(result.plan, restarted, options.dryRun));
@@ -173,11 +172,11 @@ function recordLeftAgain(records: Records | null, plan: Plan, now: number): void
 /** Waits for the Events in flight and keeps the record; one warning line for each that failed. */
 async function warnUnrecorded(ctx: Context<ApplyOptions>, records: Records | null): Promise<void> {
   const [unrecorded, unkept] = await Promise.all([records?.events.settle(), records?.kept?.save()]);
-  const warn = (text: string) => ctx.io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${text}\n`);
-  if (unrecorded) warn(unrecorded);
+  if (unrecorded) warn(ctx, unrecorded);
   const ref = ctx.options.record;
   if (unkept && ref) {
     warn(
+      ctx,
       `could not keep the restarts in vain in configmap ${ref.namespace}/${ref.name} (the restarts are not affected): ${unkept}`,
     );
   }
@@ -189,11 +188,7 @@ async function keepResult(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
   if (path === undefined) return;
   const message = error === undefined ? undefined : failureMessage(error, ctx.io.signal.aborted);
   const failure = await writeResultFile(path, runResultLine(run, ctx.options.dryRun, message));
-  if (failure !== undefined) {
-    ctx.io.stderr.write(
-      `${ctx.colors.stderr.yellow("Warning:")} the run's result was not kept: ${failure}\n`,
-    );
-  }
+  if (failure !== undefined) warn(ctx, `the run's result was not kept: ${failure}`);
 }
 
 /**
@@ -232,9 +227,10 @@ async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
     fetch: createHttpFetch({ proxy: target.proxy, connectTimeoutMs: target.timeoutMs }),
   });
   const delivery = await webhook.post(renderRunReport(report));
-  if (!delivery.ok) {
-    ctx.io.stderr.write(
-      `${ctx.colors.stderr.yellow("Warning:")} webhook to ${webhook.host} not delivered: ${delivery.reason}\n`,
-    );
-  }
+  if (!delivery.ok) warn(ctx, `webhook to ${webhook.host} not delivered: ${delivery.reason}`);
+}
+
+/** A warning line on stderr; what it says may quote the cluster or a webhook's answer: escaped. */
+function warn(ctx: Context<ApplyOptions>, text: string): void {
+  ctx.io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${escapeTerminal(text)}\n`);
 }

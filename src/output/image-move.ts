@@ -2,6 +2,7 @@
 import { buildTime } from "../core/image-age.js";
 import type { NewImage, PlanContainer, PlanPod } from "../core/plan.js";
 import { formatAge } from "../util/age.js";
+import { escapeTerminal } from "./terminal-text.js";
 
 const short = (digest: string | null) =>
   digest ? digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 8) : "?";
@@ -17,16 +18,17 @@ function builtAgo(image: NewImage, now: number): string {
   return time.ok ? `built ${formatAge(now - time.at)} ago` : "build time unknown";
 }
 
+/** The reference and the labels are as the pod spec and the image's pusher wrote them: escaped. */
 function describeMove(container: PlanContainer, now: number): string {
   const move = `${container.image} ${short(container.runningDigest)} → ${short(container.latestDigest)}`;
   const image = container.latestImage;
-  if (!image) return move;
+  if (!image) return escapeTerminal(move);
   const facts = [
     ...(image.revision ? [`revision ${shortRevision(image.revision)}`] : []),
     ...(image.version ? [`version ${image.version}`] : []),
     builtAgo(image, now),
   ];
-  return `${move} (${facts.join(", ")})`;
+  return escapeTerminal(`${move} (${facts.join(", ")})`);
 }
 
 /** One line per distinct move among the pods' stale containers, in plan order. */

@@ -15,6 +15,7 @@ import { formatAge } from "../util/age.js";
 import { counted } from "../util/counted.js";
 import { shortRevision } from "./image-move.js";
 import { tablePieces } from "./table.js";
+import { escapeTerminal } from "./terminal-text.js";
 
 export interface PlanTableOptions {
   wide: boolean;
@@ -63,35 +64,41 @@ export function renderPlanTable(plan: Plan, options: PlanTableOptions): Iterable
   };
 }
 
+/**
+ * Cells of text from the cluster or a registry (an image reference in another tenant's pod spec, an image's
+ * labels, a registry's error), escaped before any colour is added: a control character reaches no terminal
+ * and a newline breaks no row.
+ */
+const plain = (...cells: string[]): string[] => cells.map(escapeTerminal);
+
 function row(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {
   return [
-    pod.namespace,
-    pod.name,
-    ownerText(pod),
-    containerName(c),
-    c.image,
-    shortDigest(c.runningDigest),
-    shortDigest(c.latestDigest),
+    ...plain(
+      pod.namespace,
+      pod.name,
+      ownerText(pod),
+      containerName(c),
+      c.image,
+      shortDigest(c.runningDigest),
+      shortDigest(c.latestDigest),
+    ),
     actionText(pod, chalk),
-    podReason(pod),
+    ...plain(podReason(pod)),
   ];
 }
 
 function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance, now: number): string[] {
   return [
-    pod.namespace,
-    pod.name,
-    ownerText(pod),
-    pod.node,
-    containerName(c),
-    c.image,
+    ...plain(pod.namespace, pod.name, ownerText(pod), pod.node, containerName(c), c.image),
     statusText(c.status, chalk),
-    shortDigest(c.runningDigest),
-    shortDigest(c.latestDigest),
-    c.latestImage?.revision ? shortRevision(c.latestImage.revision) : "",
-    c.latestImage ? newImageAge(c.latestImage, now) : "",
+    ...plain(
+      shortDigest(c.runningDigest),
+      shortDigest(c.latestDigest),
+      c.latestImage?.revision ? shortRevision(c.latestImage.revision) : "",
+      c.latestImage ? newImageAge(c.latestImage, now) : "",
+    ),
     actionText(pod, chalk),
-    c.reason || podReason(pod),
+    ...plain(c.reason || podReason(pod)),
   ];
 }
 

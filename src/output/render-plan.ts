@@ -5,6 +5,7 @@ import { counted } from "../util/counted.js";
 import type { StreamColors } from "./color.js";
 import { planJsonPieces, planYamlPieces } from "./plan-document.js";
 import { renderPlanTable, renderSummary } from "./plan-table.js";
+import { escapeTerminal } from "./terminal-text.js";
 
 /** How the plan is printed: -o table (default), wide, json or yaml. */
 export type PlanFormat = "table" | "wide" | "json" | "yaml";
@@ -31,12 +32,13 @@ export interface RenderPlanInput {
 export function renderPlan(input: RenderPlanInput): RenderedPlan {
   const { plan, format, colors } = input;
   const warning = colors.stderr.yellow("Warning:");
-  const stderr = input.warnings.map((w) => `${warning} ${w}\n`);
+  // Warnings and notes quote registries, image labels and the cluster: escaped for the terminal.
+  const stderr = input.warnings.map((w) => `${warning} ${escapeTerminal(w)}\n`);
   if (format === "json") return { stdout: planJsonPieces(plan), stderr: stderr.join("") };
   if (format === "yaml") return { stdout: planYamlPieces(plan), stderr: stderr.join("") };
 
   const wide = format === "wide";
-  for (const line of podWarnings(plan)) stderr.push(`${warning} ${line}\n`);
+  for (const line of podWarnings(plan)) stderr.push(`${warning} ${escapeTerminal(line)}\n`);
   // An opted-out pod is the user's to leave alone (the CronJob's own pod, before its imageID is known).
   const unknown = plan.pods
     .filter((p) => !p.optedOut)
@@ -45,7 +47,7 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   if (unknown > 0 && !wide) {
     stderr.push(`${counted(unknown, "container")} could not be checked; -o wide shows why\n`);
   }
-  if (wide) for (const note of input.notes) stderr.push(`${note}\n`);
+  if (wide) for (const note of input.notes) stderr.push(`${escapeTerminal(note)}\n`);
   if (plan.pods.length === 0) {
     // As kubectl get says it, naming where it looked: a mistyped -n finds nothing too.
     const where = input.namespace === null ? "" : ` in ${input.namespace} namespace.`;

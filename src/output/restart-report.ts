@@ -1,9 +1,13 @@
-/** What apply reports as it restarts: a line per evicted or deleted pod, a line per rollout, a closing count. */
+/**
+ * What apply reports as it restarts: a line per evicted or deleted pod, a line per rollout, a closing count.
+ * The reasons quote the cluster (the API server's words in kubectl's errors): escaped for the terminal.
+ */
 import type { ChalkInstance } from "chalk";
 import { type Plan, type PlanPod, type RestartMethod, restartGroupKey, summarize } from "../core/plan.js";
 import type { PodOutcome, ReplacementProblem, RolloutReport } from "../pipeline/restart/outcomes.js";
 import { counted } from "../util/counted.js";
 import { groupBy } from "../util/group-by.js";
+import { escapeTerminal } from "./terminal-text.js";
 
 const pastTense: Record<RestartMethod, string> = { rollout: "rolled", evict: "evicted", delete: "deleted" };
 
@@ -31,16 +35,17 @@ export function describeOutcome(
     case "replaced":
       return `${name} not ${verb}: it was replaced since the plan was made`;
     case "failed":
-      return `${name} ${chalk.red(`not ${verb}`)}: ${outcome.reason}`;
+      return `${name} ${chalk.red(`not ${verb}`)}: ${escapeTerminal(outcome.reason)}`;
     case "not-started":
-      return `${name} ${chalk.yellow(`not ${verb}`)}: ${outcome.reason}`;
+      return `${name} ${chalk.yellow(`not ${verb}`)}: ${escapeTerminal(outcome.reason)}`;
   }
 }
 
 /** The line after a controller's last restarted pod whose replacement did not come up as planned. */
 export function describeReplacementProblem(problem: ReplacementProblem, chalk: ChalkInstance): string {
   const { pod } = problem;
-  return `pod ${pod.namespace}/${pod.name} ${verbOf(pod)}, ${chalk.red("but")}: ${problem.reason}`;
+  const reason = escapeTerminal(problem.reason);
+  return `pod ${pod.namespace}/${pod.name} ${verbOf(pod)}, ${chalk.red("but")}: ${reason}`;
 }
 
 /** `deployment.apps shop/web`: kubectl's resource name, and the namespace as pod lines show it (-A runs). */
@@ -59,16 +64,18 @@ export function describeRollout(report: RolloutReport, dryRun: boolean, chalk: C
       return dryRun
         ? `${name} restarted (rollout, server dry run)`
         : `${name} restart started (rollout, not followed: --no-wait)`;
-    case "in-progress":
-      return `${name} restart ${chalk.yellow("still in progress on the server")} (${outcome.progress})`;
+    case "in-progress": {
+      const progress = escapeTerminal(outcome.progress);
+      return `${name} restart ${chalk.yellow("still in progress on the server")} (${progress})`;
+    }
     case "not-started":
-      return `${name} ${chalk.yellow("not restarted")}: ${outcome.reason}`;
+      return `${name} ${chalk.yellow("not restarted")}: ${escapeTerminal(outcome.reason)}`;
     case "replaced":
       return `${name} not restarted: its planned pods were replaced since the plan was made`;
     case "failed":
       return outcome.patched
-        ? `${name} restarted (rollout), ${chalk.red("but")}: ${outcome.reason}`
-        : `${name} ${chalk.red("not restarted")}: ${outcome.reason}`;
+        ? `${name} restarted (rollout), ${chalk.red("but")}: ${escapeTerminal(outcome.reason)}`
+        : `${name} ${chalk.red("not restarted")}: ${escapeTerminal(outcome.reason)}`;
   }
 }
 

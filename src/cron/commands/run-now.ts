@@ -4,6 +4,7 @@
  * its outcome.
  */
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
+import { escapeTerminal } from "../../output/terminal-text.js";
 import { createJob, getJob, jobCreateFailures, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
 import {
   inProgressPhrase,
@@ -56,13 +57,13 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
     const logs = await podLogs(deps.kubectl, target.namespace, pod.metadata.name);
     if (pods.length > 1) io.stdout.write(`==> pod/${pod.metadata.name} <==\n`);
     if (logs.ok) io.stdout.write(logs.text);
-    else io.stderr.write(`warning: no log from pod ${pod.metadata.name}: ${logs.reason}\n`);
+    else io.stderr.write(`warning: no log from pod ${pod.metadata.name}: ${escapeTerminal(logs.reason)}\n`);
   }
   if (pods.length === 0) io.stderr.write(`warning: job ${name} has no pods left to read a log from\n`);
   if (finished.state === "Complete") {
     // What the run said it did (restarted what, or gave way to which run): one line, as cron-status shows it.
     const said = job.metadata.uid ? runResults(pods).get(job.metadata.uid) : undefined;
-    io.stderr.write(`job.batch/${name} complete${said ? `: ${said}` : ""}\n`);
+    io.stderr.write(`job.batch/${name} complete${said ? `: ${escapeTerminal(said)}` : ""}\n`);
     return;
   }
   throw new JobFailedError(`job ${name} failed${finished.reason ? `: ${finished.reason}` : ""}`);
@@ -91,7 +92,8 @@ async function waitForJob(
     // A pod that does not start says why (a missing Secret, an image that cannot be pulled): shown, as the
     // Job would otherwise wait out its deadline in silence. Its pods are found by the created Job's UID.
     const why = outcome.state === "Pending" && uid ? await notStarted(deps, namespace, uid) : undefined;
-    const state = why ? `${outcome.state} (${why})` : outcome.state;
+    // Why a pod does not start is the kubelet's word (a registry's error for an image that cannot be pulled).
+    const state = why ? `${outcome.state} (${escapeTerminal(why)})` : outcome.state;
     if (state !== last) {
       io.stderr.write(`job.batch/${name}: ${state}\n`);
       last = state;

@@ -1,6 +1,7 @@
 /** cron-status as text: a describe-like block and a table of recent Jobs, or a versioned document. */
 import { planApiVersion } from "../../output/plan-document.js";
 import { renderTable } from "../../output/table.js";
+import { escapeTerminal } from "../../output/terminal-text.js";
 import { toYaml } from "../../output/yaml.js";
 import { ageSince, formatAge } from "../../util/age.js";
 import type { CronStatus } from "../core/status.js";
@@ -107,19 +108,22 @@ export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders =
     ...(status.held === null ? [] : [["Held", held(status.held, now)] as [string, string]]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
-  const block = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`.trimEnd()).join("\n");
+  // The values and the Jobs' results are the cluster's text (a run's termination message, a Job's reason).
+  const block = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${escapeTerminal(v)}`.trimEnd()).join("\n");
   if (status.jobs.length === 0) return `${block}\n\nNo jobs yet.\n`;
   const table = renderTable(
     ["job", "trigger", "status", "started", "duration", "result"],
-    status.jobs.map((job) => [
-      job.name,
-      job.trigger,
-      job.state,
-      job.started ? `${ageSince(job.started, now)} ago` : "",
-      duration(job.started, job.finished, now),
-      // What the run said; the Job's own reason when it said nothing (e.g. stopped at its deadline).
-      job.result ?? job.reason ?? "",
-    ]),
+    status.jobs.map((job) =>
+      [
+        job.name,
+        job.trigger,
+        job.state,
+        job.started ? `${ageSince(job.started, now)} ago` : "",
+        duration(job.started, job.finished, now),
+        // What the run said; the Job's own reason when it said nothing (e.g. stopped at its deadline).
+        job.result ?? job.reason ?? "",
+      ].map(escapeTerminal),
+    ),
     noHeaders,
   );
   return `${block}\n\n${table}`;

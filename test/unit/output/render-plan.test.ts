@@ -139,6 +139,48 @@ describe("renderPlan", () => {
     expect(out.stderr).toContain("docker.io: 97 of 100 pulls left");
   });
 
+  it("text from registries and the cluster reaches the terminal escaped; the documents keep it as data", () => {
+    // What a pushed image's labels, another tenant's pod spec or a registry's error may hold.
+    const hostile = "v1\u001b]0;all pods current\u0007\u001b[2K\nsecond line";
+    const escaped = "v1^[]0;all pods current^G^[[2K\\nsecond line";
+    const labelled: Plan = {
+      ...plan,
+      pods: plan.pods.map((pod) => ({
+        ...pod,
+        containers: pod.containers.map((c) =>
+          c.status === "stale"
+            ? { ...c, image: `${c.image}${hostile}`, latestImage: { created: null, revision: hostile } }
+            : c,
+        ),
+      })),
+    };
+    const render = (format: PlanFormat) =>
+      renderPlan({
+        plan: labelled,
+        warnings: [hostile],
+        notes: [hostile],
+        format,
+        noHeaders: true,
+        colors,
+        now,
+        namespace: "shop",
+      });
+    const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    for (const format of ["table", "wide"] as const) {
+      const out = render(format);
+      const rows = text(out.stdout).trimEnd().split("\n");
+      expect(rows).toHaveLength(format === "wide" ? 4 : 2);
+      expect(text(out.stdout)).not.toMatch(control);
+      expect(rows[0]).toContain(`nginx:latest${escaped}`);
+      if (format === "wide") expect(rows[0]).toContain(` ${escaped} `);
+      expect(out.stderr).toContain(`Warning: ${escaped}\n`);
+      if (format === "wide") expect(out.stderr).toContain(`\n${escaped}\n`);
+      expect(out.stderr).not.toMatch(control);
+    }
+    const json = JSON.parse(text(render("json").stdout)) as { pods: { containers: { image: string }[] }[] };
+    expect(json.pods[0]!.containers[0]!.image).toBe(`nginx:latest${hostile}`);
+  });
+
   it("json and yaml print only the document; nothing found says so on stderr, naming where, as kubectl get", () => {
     const json = { plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, colors, now } as const;
     expect(renderPlan({ ...json, namespace: "shop" }).stderr).toBe("Warning: w\n");

@@ -4,11 +4,17 @@ import type { PlanPod, RestartMethod } from "../../../src/core/plan.js";
 import { makeChalk } from "../../../src/output/color.js";
 import {
   describeOutcome,
+  describeReplacementProblem,
   describeRollout,
   renderRestartSummary,
   renderRunSummary,
 } from "../../../src/output/restart-report.js";
-import type { PodOutcome, RolloutOutcome, RolloutReport } from "../../../src/pipeline/restart/outcomes.js";
+import type {
+  PodOutcome,
+  ReplacementProblem,
+  RolloutOutcome,
+  RolloutReport,
+} from "../../../src/pipeline/restart/outcomes.js";
 
 const chalk = makeChalk(false);
 const pod = (
@@ -87,6 +93,23 @@ describe("lines", () => {
     ],
   ])("rollout %j", (outcome, dryRun, line) => {
     expect(describeRollout(rollout(outcome), dryRun, chalk)).toBe(line);
+  });
+
+  it("a reason quoting the cluster is escaped for the terminal: one line, no control character", () => {
+    // An admission webhook's message, say, in kubectl's error.
+    const said = "denied\u001b[1A\u001b[2K\rpod shop/p evicted\nok";
+    const shown = "denied^[[1A^[[2K\\rpod shop/p evicted\\nok";
+    expect(describeOutcome(pod("p", "evict"), { kind: "failed", reason: said }, false, chalk)).toBe(
+      `pod shop/p not evicted: ${shown}`,
+    );
+    expect(describeRollout(rollout({ kind: "not-started", reason: said }), false, chalk)).toBe(
+      `deployment.apps shop/web not restarted: ${shown}`,
+    );
+    expect(describeRollout(rollout({ kind: "in-progress", progress: said }), false, chalk)).toBe(
+      `deployment.apps shop/web restart still in progress on the server (${shown})`,
+    );
+    const problem: ReplacementProblem = { pod: pod("p", "evict"), reason: said };
+    expect(describeReplacementProblem(problem, chalk)).toBe(`pod shop/p evicted, but: ${shown}`);
   });
 
   it("rollouts of workloads of the same name in two namespaces (-A) are told apart", () => {

@@ -200,6 +200,17 @@ describe("cronStatus", () => {
     `);
   });
 
+  it("a run's result is the cluster's text: the table shows it escaped, on its one row", () => {
+    const said = "3 evicted\u001b[1A\u001b[2K\nerror: none";
+    const [first, ...rest] = status.jobs;
+    const table = renderCronStatusTable(
+      { ...status, jobs: [{ ...first!, result: said }, ...rest] },
+      new Date("2026-11-25T13:12:09Z"),
+    );
+    expect(table).toContain("3s         3 evicted^[[1A^[[2K\\nerror: none\n");
+    expect(table).not.toMatch(/\u001b/);
+  });
+
   it("the -o json|yaml document is versioned and lists every job", () => {
     const document = toCronStatusDocument(status);
     expect(document).toMatchObject({ apiVersion: "kubectl-autoupdate/v1", kind: "CronStatus" });

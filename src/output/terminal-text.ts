@@ -1,0 +1,25 @@
+/**
+ * Text the user does not control (image labels, image references in other tenants' pod specs, registry and
+ * cluster messages), made safe for a terminal as kubectl makes it (printers.EscapeTerminal): ESC becomes `^[`
+ * and CR `\r`, so nothing it holds can retitle the terminal, move the cursor or write over a line. Beyond
+ * kubectl, LF and tab become `\n` and `\t` (a table row or a report line stays one line), every other C0
+ * control and DEL its caret form (`^G`, `^?`), and a C1 control (8-bit CSI, OSC) its `\u` form.
+ * Human-readable output only: a JSON or YAML document escapes its strings itself.
+ */
+const control = /[\u0000-\u001f\u007f-\u009f]/;
+const controls = /[\u0000-\u001f\u007f-\u009f]/g;
+const named: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };
+
+export function escapeTerminal(text: string): string {
+  // Most text has nothing to escape: one test, no copy (a table calls this for every cell).
+  if (!control.test(text)) return text;
+  return text.replace(controls, visible);
+}
+
+function visible(char: string): string {
+  const code = char.charCodeAt(0);
+  if (named[char] !== undefined) return named[char];
+  if (code < 0x20) return `^${String.fromCharCode(code + 0x40)}`;
+  if (code === 0x7f) return "^?";
+  return `\\u${code.toString(16).padStart(4, "0")}`;
+}

@@ -1,0 +1,61 @@
+/** apply's line for each image's move: old → new digest, and what the new image's labels say of it. */
+import { describe, expect, it } from "vitest";
+import type { NewImage, PlanContainer, PlanPod } from "../../../src/core/plan.js";
+import { imageMoves } from "../../../src/output/image-move.js";
+import { digestOf } from "../../support/pods.js";
+
+const now = Date.parse("2026-11-30T12:00:00Z");
+const OLD = digestOf("v1");
+const NEW = digestOf("v2");
+
+function podWith(image: string, latestImage?: NewImage): PlanPod {
+  const container: PlanContainer = {
+    name: "app",
+    init: false,
+    image,
+    ref: image,
+    runningDigest: OLD,
+    latestDigest: NEW,
+    status: "stale",
+    reason: "",
+    pullPolicy: "Always",
+    ...(latestImage ? { latestImage } : {}),
+  };
+  return {
+    namespace: "shop",
+    name: "web-1",
+    uid: "uid-web-1",
+    node: "n1",
+    owner: { kind: "Deployment", name: "web" },
+    labels: {},
+    terminating: false,
+    controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+    action: "delete",
+    reason: "",
+    warnings: [],
+    containers: [container],
+  };
+}
+
+describe("imageMoves", () => {
+  it("names the revision (a commit's short hash), the version and the build's age", () => {
+    const pod = podWith("web:main", {
+      created: "2026-11-30T11:48:00Z",
+      revision: "9f8e7d1c0b2a39485766554433221100ffeeddcc",
+      version: "1.4.0",
+    });
+    expect(imageMoves([pod], now)).toEqual([
+      `web:main ${OLD.slice(7, 14)} → ${NEW.slice(7, 14)} (revision 9f8e7d1, version 1.4.0, built 12m ago)`,
+    ]);
+  });
+
+  it("labels as the image's pusher wrote them reach the terminal escaped: one line, no control character", () => {
+    const hostile = "1.4\u001b]0;all pods current\u0007\u001b[2K\nsecond line";
+    const pod = podWith("web:main", { created: null, revision: hostile, version: hostile });
+    const [line, ...more] = imageMoves([pod], now);
+    expect(more).toEqual([]);
+    expect(line).toBe(
+      `web:main ${OLD.slice(7, 14)} → ${NEW.slice(7, 14)} (revision 1.4^[]0;all pods current^G^[[2K\\nsecond line, version 1.4^[]0;all pods current^G^[[2K\\nsecond line, build time unknown)`,
+    );
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { escapeTerminal } from "../../../src/output/terminal-text.js";
+
+describe("escapeTerminal", () => {
+  it("writes ESC and CR as kubectl's printers.EscapeTerminal does: ^[ and \\r", () => {
+    expect(escapeTerminal("a\u001b]0;title\u0007b\u001b[2Kc\rd")).toBe("a^[]0;title^Gb^[[2Kc\\rd");
+  });
+
+  it.each([
+    ["\n", "\\n"],
+    ["\t", "\\t"],
+    ["\u0000", "^@"],
+    ["\u0007", "^G"],
+    ["\u0008", "^H"],
+    ["\u001f", "^_"],
+    ["\u007f", "^?"],
+    ["\u009b", "\\u009b"],
+    ["\u009d", "\\u009d"],
+  ])("%j becomes %s: no control character is left, and a line stays one line", (char, shown) => {
+    expect(escapeTerminal(`x${char}y`)).toBe(`x${shown}y`);
+  });
+
+  it("leaves printable text alone, Unicode included", () => {
+    const text = "web:main 0e02c92 → c7ede51 (revision 9f8e7d1, version 1.4.0 — ünïcode, 日本)";
+    expect(escapeTerminal(text)).toBe(text);
+  });
+});
