@@ -61,8 +61,9 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
   const connection = connect(io, options, { [options.dockerPath]: { override: "--docker (or DOCKER)" } });
   const machineOutput = options.output === "json" || options.output === "yaml";
   const progress = createProgress(
-    io.stderr.isTTY === true && !machineOutput && !options.verbose,
+    !machineOutput && !options.verbose,
     io.stderr,
+    io.env,
     shouldColor(options.color, io.stderr.isTTY === true, io.env),
   );
   let resolver: Promise<Resolver> | undefined;

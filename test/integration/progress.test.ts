@@ -2,8 +2,8 @@
  * The spinner (ora, on stderr) and colour on a real pseudo-terminal: the built CLI runs under util-linux
  * `script`, as test/e2e/cli.test.ts's prompt tests do, with the terminal given a size first (`stty cols`):
  * a terminal that reports no width gets no spinner, by design (src/output/progress.ts). The README's
- * promise: progress only on a terminal and never with -o json|yaml; colour on a terminal unless NO_COLOR,
- * TERM=dumb or --color never. Resolver docker against a real registry, through a docker shim that makes
+ * promise: progress only on a terminal that can draw it (not TERM=dumb, not with $CI set) and never with
+ * -o json|yaml; colour on a terminal unless NO_COLOR, TERM=dumb or --color never. Resolver docker against a real registry, through a docker shim that makes
  * each pull last long enough for the spinner to turn; kubectl is the recording fake.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -75,6 +75,8 @@ function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
   delete env["FORCE_COLOR"];
   if (!("NO_COLOR" in extra)) delete env["NO_COLOR"];
+  // A CI runner's own $CI would turn the spinner off.
+  if (!("CI" in extra)) delete env["CI"];
   return env;
 }
 
@@ -210,6 +212,25 @@ describe("the spinner", () => {
     expect(screen(out)).toContain(`exec: ${shim} pull ${image}`);
   });
 
+  it("not on TERM=dumb (Emacs' shell): no escape codes at all, colour off as well", async () => {
+    const { code, out } = await onTerminal([...planArgs, shim], { env: { TERM: "dumb" } });
+    expect(code, out).toBe(0);
+    expect(out).not.toMatch(anyEscape);
+    expect(out).not.toMatch(frame);
+    expect(out).not.toContain("Pulled images");
+    expect(screen(out)).toMatch(
+      /^default +web-7d9c8b-aaaaa +Deployment\/web +app .* evict +Deployment\/web was not found: evicted one at a time$/m,
+    );
+  });
+
+  it("not with $CI set (a CI log would keep every frame), even on a terminal", async () => {
+    const { code, out } = await onTerminal([...planArgs, shim], { env: { CI: "true" } });
+    expect(code, out).toBe(0);
+    expect(out).not.toMatch(frame);
+    expect(out).not.toContain("Pulled images");
+    expect(screen(out)).toContain("(3 pods checked)");
+  });
+
   it("not on a terminal that reports no width (script without a terminal of its own)", async () => {
     const { code, out } = await onTerminal([...planArgs, shim], { cols: 0 });
     expect(code, out).toBe(0);
@@ -230,7 +251,6 @@ describe("colour on a terminal", () => {
 
   it.each<[string, string[], NodeJS.ProcessEnv]>([
     ["NO_COLOR=1", [], { NO_COLOR: "1" }],
-    ["TERM=dumb", [], { TERM: "dumb" }],
     ["--color never", ["--color", "never"], {}],
   ])("%s: no colour codes anywhere, the spinner's included", async (_, flags, env) => {
     const { code, out } = await onTerminal([...planArgs, shim, ...flags], { env });
