@@ -13,6 +13,7 @@ import {
 } from "../core/k8s.js";
 import type { LabelSelector } from "../core/readiness.js";
 import {
+  heldEventReason,
   type RememberedRestart,
   restartedForAnnotation,
   uncheckedRestartAtAnnotation,
@@ -543,12 +544,7 @@ export interface KubeEvent {
  * An Event of this tool as the list reads it: what it remembers, or null (most record a restart that went
  * well; an unchecked one whose restart time does not read could be taken for a checked one).
  */
-function rememberedRestart(event: {
-  metadata?: { namespace?: string; creationTimestamp?: string; annotations?: Record<string, string> };
-  eventTime?: string;
-  series?: { lastObservedTime?: string };
-  regarding?: { kind?: string; name?: string; uid?: string };
-}): RememberedRestart | null {
+function rememberedRestart(event: RestartEvent): RememberedRestart | null {
   const restartedFor = event.metadata?.annotations?.[restartedForAnnotation];
   const { kind, name, uid } = event.regarding ?? {};
   if (!restartedFor || !kind || !name || !uid) return null;
@@ -564,7 +560,29 @@ function rememberedRestart(event: {
   const unchecked = event.metadata?.annotations?.[uncheckedRestartAtAnnotation];
   if (unchecked === undefined) return remembered;
   const uncheckedRestartAt = Date.parse(unchecked);
-  return Number.isNaN(uncheckedRestartAt) ? null : { ...remembered, uncheckedRestartAt };
+  if (Number.isNaN(uncheckedRestartAt)) return null;
+  return { ...remembered, uncheckedRestartAt: uncheckedRestartAt + serverClockAhead(event) };
+}
+
+interface RestartEvent {
+  metadata?: { namespace?: string; creationTimestamp?: string; annotations?: Record<string, string> };
+  eventTime?: string;
+  reason?: string;
+  series?: { lastObservedTime?: string };
+  regarding?: { kind?: string; name?: string; uid?: string };
+}
+
+/**
+ * How far the API server's clock was ahead of the restarting machine's when the restart's own Event was
+ * made (its creation against its eventTime): its unchecked restart time is on that machine's clock, which
+ * a laptop's may be minutes off, and is compared with pods' creation times. A hold's Event carries a time
+ * already on the server's clock.
+ */
+function serverClockAhead(event: RestartEvent): number {
+  if (event.reason === heldEventReason) return 0;
+  const server = Date.parse(event.metadata?.creationTimestamp ?? "");
+  const writer = Date.parse(event.eventTime ?? "");
+  return Number.isNaN(server) || Number.isNaN(writer) ? 0 : server - writer;
 }
 
 /** An Event is a side note: a slow API server must not hold the run's end for long. */

@@ -20,8 +20,13 @@ import { shortDigest } from "./image-id.js";
 import { noWarnings, type Owner, type Plan, type PlanContainer, type PlanPod } from "./plan.js";
 
 export const restartedForAnnotation = "kubectl-autoupdate/restarted-for";
-/** Beside restarted-for on the Event of a restart whose replacement was not checked: when it was. */
+/**
+ * Beside restarted-for on the Event of a restart whose replacement was not checked: when it was. On the
+ * restart's own Event, by the clock of the machine that restarted it; on a hold's Event, by the API server's.
+ */
 export const uncheckedRestartAtAnnotation = "kubectl-autoupdate/unchecked-restart-at";
+/** The reason of the Event that records a hold again (its unchecked restart time: the API server's clock). */
+export const heldEventReason = "ImageUpdateHeld";
 
 /** The record of a restart for these containers' moves (the stale ones with both digests known). */
 export function restartedForValue(containers: Iterable<PlanContainer>): string | null {
@@ -108,15 +113,15 @@ export interface RememberedRestart {
   restartedFor: string;
   /** When it was recorded (or last recorded again), ms. */
   at: number;
-  /** Only when the replacement was not checked: when the pod was restarted, ms. */
+  /** Only when the replacement was not checked: when the pod was restarted, ms, by the API server's clock. */
   uncheckedRestartAt?: number;
 }
 
 /**
  * How long before an unchecked restart a pod may have been made and still count as made since: the
- * restart's time is this tool's clock once the eviction answered, a pod's creation the API server's clock,
- * in whole seconds. A pod that restart did not reach was there when its run listed the pods, before the
- * restart: only one made in the minute before that is taken for a replacement.
+ * restart's time is taken once the eviction answered and brought to the API server's clock through its
+ * Event (in whole seconds, as a pod's creation is). A pod that restart did not reach was there when its run
+ * listed the pods, before the restart: only one made in the minute before that is taken for a replacement.
  */
 const clockSlackMs = 60_000;
 

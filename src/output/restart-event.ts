@@ -11,6 +11,7 @@ import type { KubeEvent } from "../adapters/kubectl.js";
 import { eventReporter } from "../core/k8s.js";
 import type { PlanContainer, PlanPod } from "../core/plan.js";
 import {
+  heldEventReason,
   type RememberedRestart,
   restartedForAnnotation,
   uncheckedRestartAtAnnotation,
@@ -20,7 +21,7 @@ import type { CompletedRestart } from "../pipeline/restart/outcomes.js";
 const eventReasons = {
   updated: "ImageUpdated",
   failed: "ImageUpdateFailed",
-  left: "ImageUpdateHeld",
+  left: heldEventReason,
 } as const;
 
 /** events.k8s.io/v1 validation: the note is at most 1 kB, the reporting instance at most 128 characters. */

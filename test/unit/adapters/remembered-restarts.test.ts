@@ -94,6 +94,31 @@ describe("the restarts this tool's Events remember", () => {
     ]);
   });
 
+  it("an unchecked restart's time is brought to the API server's clock by its Event's own two times", async () => {
+    // The restarting laptop's clock was 3 minutes ahead: it evicted at 12:03:00 by its clock, 12:00:00 on
+    // the server, and wrote the Event a second later. A hold's Event already carries the server's time.
+    const skewed = (reason: string) =>
+      event({
+        metadata: {
+          namespace: "shop",
+          name: "web-7d9c8b.autoupdate-nw41t",
+          creationTimestamp: "2026-12-01T12:00:01Z",
+          annotations: {
+            "kubectl-autoupdate/restarted-for": `app=${digest}`,
+            "kubectl-autoupdate/unchecked-restart-at": "2026-12-01T12:03:00.000Z",
+          },
+        },
+        eventTime: "2026-12-01T12:03:01.000000Z",
+        reason,
+      });
+    const { kubectl } = kubectlListing([skewed("ImageUpdated"), skewed("ImageUpdateHeld")]);
+    const remembered = await kubectl.listRememberedRestarts({ namespace: "shop", allNamespaces: false });
+    expect(remembered.map((r) => new Date(r.uncheckedRestartAt!).toISOString())).toEqual([
+      "2026-12-01T12:00:00.000Z",
+      "2026-12-01T12:03:00.000Z",
+    ]);
+  });
+
   it("-A reads every namespace's", async () => {
     const { calls, kubectl } = kubectlListing([]);
     expect(await kubectl.listRememberedRestarts({ allNamespaces: true })).toEqual([]);
