@@ -30,18 +30,22 @@ export class EventRecorder {
   }
 
   record(restart: CompletedRestart): void {
-    this.create(restartEvent(restart, this.clock.now(), this.instance));
+    this.create((now) => restartEvent(restart, now, this.instance));
   }
 
   /** The pods a run left, on their controller: keeps what it remembers from expiring. */
   recordLeft(left: RememberedRestart, pods: readonly PlanPod[]): void {
-    this.create(leftEvent(left, pods, this.clock.now(), this.instance));
+    this.create((now) => leftEvent(left, pods, now, this.instance));
   }
 
-  private create(event: KubeEvent): void {
+  /**
+   * The Event's time is taken as it is sent, not as it is queued: a reader takes the gap between that time
+   * and the server's creation of it for the clocks' difference (an unchecked restart's time is shifted by it).
+   */
+  private create(build: (now: number) => KubeEvent): void {
     this.pending.push(
       this.limiter
-        .run(() => this.api.createEvent(event))
+        .run(() => this.api.createEvent(build(this.clock.now())))
         .then(
           (created) => {
             if (created.ok) this.recorded++;

@@ -124,3 +124,23 @@ describe("EventRecorder", () => {
     expect(fake.sent).toHaveLength(5);
   });
 });
+
+describe("an Event's time", () => {
+  it("is taken as it is sent, not as it was queued: a reader takes the gap for the clocks' difference", async () => {
+    let now = Date.parse("2026-11-30T12:00:00Z");
+    const moving = { now: () => now };
+    // A slow API server: each create takes 20 s, one at a time.
+    const fake = api(async () => {
+      now += 20_000;
+      return { ok: true };
+    });
+    const recorder = new EventRecorder(fake, moving, "h", 1);
+    for (const name of ["db-0", "db-1", "db-2"]) recorder.record(restart(name));
+    await recorder.settle();
+    expect(fake.sent.map((e) => e["eventTime"])).toEqual([
+      "2026-11-30T12:00:00.000000Z",
+      "2026-11-30T12:00:20.000000Z",
+      "2026-11-30T12:00:40.000000Z",
+    ]);
+  });
+});
