@@ -5,7 +5,7 @@ import { kubectlForms } from "./cli/kubectl-forms.js";
 import { createProgram } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError } from "./errors.js";
 import type { Io } from "./io.js";
-import { escapeTerminal } from "./output/terminal-text.js";
+import { escapeTerminal, escapeTerminalLines } from "./output/terminal-text.js";
 
 /** Runs the CLI and returns its exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -48,6 +48,7 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   io.stderr.write(`error: ${escapeTerminal(failureMessage(error, io.signal.aborted))}\n`);
   // A run stopped by a signal fails as interrupted, whatever broke on its way out.
   if (io.signal.aborted && !(error instanceof InterruptedError)) return 1;
-  if (verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  if (verbose && error instanceof Error && error.stack)
+    io.stderr.write(`${escapeTerminalLines(error.stack)}\n`);
   return error instanceof AutoupdateError ? error.exitCode : 1;
 }

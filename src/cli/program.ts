@@ -216,7 +216,10 @@ async function explained(io: Io, options: ConnectionOptions, verb: () => Promise
     // Loaded only on failure: kubectl-errors.ts brings execa with it, which --version and --help never need.
     const { ClusterAccessError } = await import("../adapters/kubectl-errors.js");
     if (!(error instanceof ClusterAccessError)) throw error;
-    if (options.verbose) io.stderr.write(`kubectl's output:\n${error.kubectlOutput}`);
+    if (options.verbose) {
+      const { escapeTerminalLines } = await import("../output/terminal-text.js");
+      io.stderr.write(`kubectl's output:\n${escapeTerminalLines(error.kubectlOutput)}`);
+    }
     const { explainClusterAccess } = await import("../adapters/kubeconfig-facts.js");
     throw await explainClusterAccess(error, io.env, options);
   }

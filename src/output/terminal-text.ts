@@ -23,3 +23,8 @@ function visible(char: string): string {
   if (code === 0x7f) return "^?";
   return `\\u${code.toString(16).padStart(4, "0")}`;
 }
+
+/** The same for text whose lines are its shape (a stack trace, kubectl's own output): each line escaped. */
+export function escapeTerminalLines(text: string): string {
+  return text.split("\n").map(escapeTerminal).join("\n");
+}

@@ -122,6 +122,17 @@ describe("errors name their cause on one line", () => {
     });
   });
 
+  it("what the cluster says reaches the terminal escaped, --verbose's stack and kubectl's output too", async () => {
+    const refusal =
+      'Error from server (Forbidden): admission webhook "x" denied: \u001b]0;pwned\u0007\u001b[2Ahidden\n';
+    const cluster = staleCluster({ "get --raw": { stderr: refusal } });
+    const result = await run(cluster, ["plan", "-v"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: .*denied: \^\[\]0;pwned\^G\^\[\[2Ahidden$/m);
+    expect(result.stderr).toMatch(/^\s+at /m);
+    expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+
   it("malformed kubectl output says so", async () => {
     const cluster = staleCluster({ "get pods": { stdout: "<html>proxy error</html>", exitCode: 0 } });
     expect(await run(cluster, ["plan"])).toMatchObject({

@@ -4,6 +4,7 @@
  * them with --dry-run) → delete those objects.
  */
 import { UsageError } from "../../errors.js";
+import { escapeTerminal } from "../../output/terminal-text.js";
 import { getObjects } from "../adapters/kubectl.js";
 import { applyChange } from "../core/apply-change.js";
 import type { CronJobObject } from "../core/jobs.js";
@@ -60,7 +61,9 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     );
   }
   const cronJob = existing.find((o) => o.kind === "CronJob") as CronJobObject | undefined;
-  for (const warning of checkOtherScope(spec, cronJob, otherScope)) io.stderr.write(`${warning}\n`);
+  // A refusal quotes the cluster: escaped for the terminal.
+  for (const warning of checkOtherScope(spec, cronJob, otherScope))
+    io.stderr.write(`${escapeTerminal(warning)}\n`);
   const before = new Map(existing.map((o) => [objectKey(o), o.metadata.resourceVersion]));
   const order = manifests.map(objectKey);
   const applied = (await applyChecked(deps, manifests, existing, namespace)).sort(

@@ -8,6 +8,7 @@ import type { Kubectl } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { AutoupdateError, ToolFailedError } from "../../errors.js";
 import type { StreamColors } from "../../output/color.js";
+import { escapeTerminal } from "../../output/terminal-text.js";
 import type { Clock } from "../../util/clock.js";
 import { listJobs } from "../adapters/kubectl.js";
 import { managedSelector } from "../core/objects.js";
@@ -53,7 +54,9 @@ export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | un
   const turn = await judge(deps.kubectl, own);
   if (turn.kind === "go") return undefined;
   if (turn.kind === "unknown") {
-    deps.io.stderr.write(`${deps.colors.stderr.yellow("Warning:")} ${unsureLine(turn.why)}\n`);
+    deps.io.stderr.write(
+      `${deps.colors.stderr.yellow("Warning:")} ${escapeTerminal(unsureLine(turn.why))}\n`,
+    );
     return undefined;
   }
   const created = await deps.kubectl.createEvent(
@@ -61,7 +64,7 @@ export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | un
   );
   if (!created.ok) {
     deps.io.stderr.write(
-      `${deps.colors.stderr.yellow("Warning:")} could not record the skipped run: ${created.reason}\n`,
+      `${deps.colors.stderr.yellow("Warning:")} could not record the skipped run: ${escapeTerminal(created.reason)}\n`,
     );
   }
   if (turn.earlier.state === "Suspended") throw new HeldBackError(heldBySuspendedLine(turn, own.namespace));

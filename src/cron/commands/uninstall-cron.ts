@@ -5,6 +5,7 @@
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../errors.js";
+import { escapeTerminal } from "../../output/terminal-text.js";
 import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { clusterInstallSelector, installSelector, kindResources, objectRef } from "../core/objects.js";
@@ -48,11 +49,10 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
       );
     }
     const what = "the cluster-wide objects of an -A install";
-    io.stderr.write(
-      cronJob
-        ? `warning: could not look for ${what}: ${error.message}\n`
-        : `${clusterObjectsUnlistedWarning(what, target, error.message)}\n`,
-    );
+    const warning = cronJob
+      ? `warning: could not look for ${what}: ${error.message}`
+      : clusterObjectsUnlistedWarning(what, target, error.message);
+    io.stderr.write(`${escapeTerminal(warning)}\n`);
     return [];
   });
   const order = [...namespacedKinds, ...clusterKinds];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeTerminal } from "../../../src/output/terminal-text.js";
+import { escapeTerminal, escapeTerminalLines } from "../../../src/output/terminal-text.js";
 
 describe("escapeTerminal", () => {
   it("writes ESC and CR as kubectl's printers.EscapeTerminal does: ^[ and \\r", () => {
@@ -23,5 +23,13 @@ describe("escapeTerminal", () => {
   it("leaves printable text alone, Unicode included", () => {
     const text = "web:main 0e02c92 → c7ede51 (revision 9f8e7d1, version 1.4.0 — ünïcode, 日本)";
     expect(escapeTerminal(text)).toBe(text);
+  });
+});
+
+describe("escapeTerminalLines", () => {
+  it("keeps the lines of a stack trace or kubectl's output, escaping what is in them", () => {
+    expect(escapeTerminalLines("Error: denied \u001b]0;x\u0007\n    at main (bin.js:1:1)\n")).toBe(
+      "Error: denied ^[]0;x^G\n    at main (bin.js:1:1)\n",
+    );
   });
 });

@@ -67,6 +67,18 @@ describe("install-cron when ClusterRoles may not be listed", () => {
     expect(out.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
   });
 
+  it("the warning quotes the cluster escaped for the terminal", async () => {
+    const hostile = "Error from server (Forbidden): denied by webhook: \u001b]0;owned\u0007\u001b[1A\n";
+    const cluster = new InstallCluster().refuse(
+      (call) => call.args[0] === "get" && call.args[1]!.includes("clusterrole"),
+      hostile,
+    );
+    const { error, out } = await install(cluster);
+    expect(error).toBeUndefined();
+    expect(out.stderr).toContain("denied by webhook: ^[]0;owned^G^[[1A");
+    expect(out.stderr).not.toContain("\u001b");
+  });
+
   it("over a namespaced install: installed, with the warning as before", async () => {
     const cluster = new InstallCluster(installed(false)).refuseClusterLists();
     const { error, out } = await install(cluster);

@@ -81,6 +81,17 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
     );
   });
 
+  it("the warning quotes the cluster escaped for the terminal", async () => {
+    const hostile = "Error from server (Forbidden): denied by webhook: \u001b]0;owned\u0007\u001b[1A\n";
+    const cluster = new InstallCluster(installed(false)).refuse(
+      (call) => call.args[0] === "get" && call.args[1]!.includes("clusterrole"),
+      hostile,
+    );
+    const { out } = await uninstall(cluster);
+    expect(out.stderr).toContain("denied by webhook: ^[]0;owned^G^[[1A");
+    expect(out.stderr).not.toContain("\u001b");
+  });
+
   it("an -A install, ClusterRoles listed: all of it deleted, the ClusterRoleBinding with it", async () => {
     const cluster = new InstallCluster(installed(true));
     const { error } = await uninstall(cluster);
