@@ -73,7 +73,8 @@ export interface ShortFlag<F> {
 /**
  * A word of short flags as pflag reads it: each letter a flag (`-Av`) until one followed by `=` takes the
  * rest of the word as its value (`-vn=web`, `-vA=false`), or a value-taking one takes the rest
- * (`-vnweb`) or, at the end of the word, the next word. Undefined when a letter is not a flag.
+ * (`-vnweb`, and kubectl's log level `-Av6`) or, at the end of the word, the next word. Undefined when a
+ * letter is not a flag.
  */
 export function shortFlags<F extends { takesValue: boolean }>(
   word: string,
@@ -87,6 +88,8 @@ export function shortFlags<F extends { takesValue: boolean }>(
     const rest = word.slice(at + 1);
     // As pflag, a lone "=" is no separator: `-n=` is the namespace "=".
     if (rest.length > 1 && rest.startsWith("=")) return [...flags, { name, flag, value: rest.slice(1) }];
+    // kubectl's -v takes its level: our --verbose, a boolean, is written -v too.
+    if (name === "-v" && /^\d+$/.test(rest)) return [...flags, { name, flag, value: rest }];
     if (!flag.takesValue) {
       flags.push({ name, flag });
       continue;
@@ -170,7 +173,9 @@ function rewritten(verb: Command, argv: readonly string[]): string[] {
     }
     const level = logLevelAt(pending, i);
     if (verbose && level) {
+      // Level 0 asks for no --verbose: the last word for it wins, as for any flag.
       if (level.verbose) push("--verbose", verbose);
+      else unset(verbose);
       i += level.words - 1;
       continue;
     }

@@ -58,6 +58,8 @@ describe("kubectl's forms of a flag", () => {
     [["plan", "-vo=json"], { verbose: true, output: "json" }],
     [["plan", "-Avn", "shop"], { allNamespaces: true, verbose: true, namespace: "shop" }],
     [["apply", "-yA=true"], { yes: true, allNamespaces: true }],
+    // kubectl's -v takes its level from the rest of the word, combined too.
+    [["plan", "-Av6"], { allNamespaces: true, verbose: true }],
     // Unsetting a flag leaves another flag's value that looks like it.
     [["plan", "--as", "-A", "-A=false"], { as: "-A" }],
   ])("%j", async (argv, expected) => {
@@ -74,6 +76,8 @@ describe("kubectl's forms of a flag", () => {
     [["plan", "--all-namespaces", "--all-namespaces=false"], "allNamespaces"],
     [["plan", "-Av", "-A=false"], "allNamespaces"],
     [["plan", "-A", "-vA=false"], "allNamespaces"],
+    [["plan", "-v", "-v=0"], "verbose"],
+    [["plan", "-v6", "-v0"], "verbose"],
   ])("%j leaves the flag unset", async (argv, flag) => {
     expect(await flagsOf(argv)).not.toHaveProperty(flag);
   });
