@@ -21,6 +21,12 @@ export class ToolFailedError extends AutoupdateError {}
 /** The user declined, or we refused to act without confirmation. */
 export class RefusedError extends AutoupdateError {}
 
+/**
+ * A scheduled run held back by a suspended Job of its CronJob: a failed run like any other (its report
+ * posted, its result kept), not a refusal.
+ */
+export class HeldBackError extends AutoupdateError {}
+
 /** Some deletions failed; the others were reported. */
 export class PartialFailureError extends AutoupdateError {}
 

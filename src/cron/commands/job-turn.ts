@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import type { Kubectl } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { AutoupdateError, ToolFailedError } from "../../errors.js";
+import { HeldBackError, ToolFailedError } from "../../errors.js";
 import type { StreamColors } from "../../output/color.js";
 import { escapeTerminal } from "../../output/terminal-text.js";
 import type { Clock } from "../../util/clock.js";
@@ -22,12 +22,6 @@ import {
   runSkippedJson,
   unsureLine,
 } from "../output/turn.js";
-
-/**
- * A run held back by a suspended Job: a failed run like any other (exit 1, its RunReport posted, its result
- * kept), not a refusal, which posts nothing.
- */
-class HeldBackError extends AutoupdateError {}
 
 /** The Job this run is, from the downward API (empty name: the cluster sets no job-name label). */
 export interface OwnJob {

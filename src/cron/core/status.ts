@@ -72,8 +72,6 @@ export interface CronStatus {
   held: HeldController[] | "unknown" | null;
 }
 
-const finishedStates: ReadonlySet<JobState> = new Set(["Complete", "Failed"]);
-
 /** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
 function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
   const value = (flag: string) => {
@@ -120,22 +118,23 @@ export function cronStatus(
   remembered: readonly RememberedRestart[] | "unknown" | null,
   warnings: readonly WarningEvent[] | "unknown",
 ): CronStatus {
-  const runs = jobsOf(cronJob.metadata.uid, jobs)
+  const owned = jobsOf(cronJob.metadata.uid, jobs)
     // Newest first; the same second by name.
-    .sort((a, b) => compare(createdAt(b), createdAt(a)) || compare(a.metadata.name, b.metadata.name))
-    .map((job): CronJobRun => {
-      const outcome = jobOutcome(job);
-      return {
-        name: job.metadata.name,
-        trigger: job.metadata.annotations?.[manualAnnotation] === "manual" ? "manual" : "schedule",
-        state: outcome.state,
-        reason: outcome.reason,
-        result: job.metadata.uid === undefined ? undefined : results.get(job.metadata.uid),
-        created: job.metadata.creationTimestamp,
-        started: job.status?.startTime,
-        finished: outcome.finishedAt,
-      };
-    });
+    .sort((a, b) => compare(createdAt(b), createdAt(a)) || compare(a.metadata.name, b.metadata.name));
+  const unfinished = owned.filter((job) => !jobOutcome(job).finished).map((job) => job.metadata.name);
+  const runs = owned.map((job): CronJobRun => {
+    const outcome = jobOutcome(job);
+    return {
+      name: job.metadata.name,
+      trigger: job.metadata.annotations?.[manualAnnotation] === "manual" ? "manual" : "schedule",
+      state: outcome.state,
+      reason: outcome.reason,
+      result: job.metadata.uid === undefined ? undefined : results.get(job.metadata.uid),
+      created: job.metadata.creationTimestamp,
+      started: job.status?.startTime,
+      finished: outcome.finishedAt,
+    };
+  });
   const container = jobContainerOf(cronJob);
   const { scope, resolver } = scopeOfCommand([...(container?.command ?? []), ...(container?.args ?? [])]);
   return {
@@ -150,12 +149,7 @@ export function cronStatus(
     lastScheduleTime: cronJob.status?.lastScheduleTime ?? null,
     lastSuccessfulTime: cronJob.status?.lastSuccessfulTime ?? null,
     // The controller lists only the Jobs it made: a run-now Job not yet ended is active too.
-    active: [
-      ...new Set([
-        ...(cronJob.status?.active ?? []).map((ref) => ref.name),
-        ...runs.filter((run) => !finishedStates.has(run.state)).map((run) => run.name),
-      ]),
-    ],
+    active: [...new Set([...(cronJob.status?.active ?? []).map((ref) => ref.name), ...unfinished])],
     lastWarning: warnings === "unknown" ? warnings : lastWarning(warnings),
     jobs: runs,
     held: remembered === null || remembered === "unknown" ? remembered : heldControllers(remembered),
