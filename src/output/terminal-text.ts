@@ -3,11 +3,13 @@
  * cluster messages), made safe for a terminal as kubectl makes it (printers.EscapeTerminal): ESC becomes `^[`
  * and CR `\r`, so nothing it holds can retitle the terminal, move the cursor or write over a line. Beyond
  * kubectl, LF and tab become `\n` and `\t` (a table row or a report line stays one line), every other C0
- * control and DEL its caret form (`^G`, `^?`), and a C1 control (8-bit CSI, OSC) its `\u` form.
+ * control and DEL its caret form (`^G`, `^?`), and a C1 control (8-bit CSI, OSC) its `\u` form; so does
+ * a bidirectional control (U+202E and kin), with which a terminal that reorders right-to-left text would
+ * show a label or message in another order than it is written.
  * Human-readable output only: a JSON or YAML document escapes its strings itself.
  */
-const control = /[\u0000-\u001f\u007f-\u009f]/;
-const controls = /[\u0000-\u001f\u007f-\u009f]/g;
+const control = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const controls = new RegExp(control.source, "g");
 const named: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };
 
 export function escapeTerminal(text: string): string {

@@ -16,6 +16,10 @@ describe("escapeTerminal", () => {
     ["\u007f", "^?"],
     ["\u009b", "\\u009b"],
     ["\u009d", "\\u009d"],
+    ["\u202e", "\\u202e"],
+    ["\u2067", "\\u2067"],
+    ["\u200f", "\\u200f"],
+    ["\u061c", "\\u061c"],
   ])("%j becomes %s: no control character is left, and a line stays one line", (char, shown) => {
     expect(escapeTerminal(`x${char}y`)).toBe(`x${shown}y`);
   });
