@@ -1,7 +1,8 @@
 // Bundles the CLI and its dependencies, so the plugin needs only `node`:
 // - dist/kubectl-autoupdate.mjs + dist/chunks/: split at the CLI's dynamic imports, so `--version`, `--help`
 //   and a refused flag read a small entry file and leave execa, chalk, ora, yaml and the registry client
-//   unread (bin/kubectl-autoupdate runs this);
+//   unread (bin/kubectl-autoupdate runs this); the program's chunk holds all it imports but what the entry
+//   file loads (merge-start-chunks.mjs);
 // - dist/kubectl-autoupdate.single.cjs: the same in one CommonJS file, for the self-contained executables
 //   (a Node single-executable application holds one script). CommonJS, because an ES module's imports of
 //   Node's own modules are all loaded before it runs (https, tls, crypto, readline... for --version too),
@@ -10,6 +11,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { build } from "esbuild";
+import { mergeStartChunks } from "./merge-start-chunks.mjs";
 
 /**
  * Commander requires node:child_process when it loads, for subcommands run as separate executables, which
@@ -67,8 +69,10 @@ await Promise.all([
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
     write: false,
-  }).then(({ outputFiles }) => {
-    for (const { path, text } of outputFiles) {
+    metafile: true,
+  }).then(async ({ outputFiles, metafile }) => {
+    const files = await mergeStartChunks(outputFiles, metafile, "src/bin.ts", "src/main.ts");
+    for (const { path, text } of files) {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, mentionsRequire(text) ? `${requireBanner}\n${text}` : text);
     }

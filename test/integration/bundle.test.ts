@@ -1,0 +1,48 @@
+/**
+ * The bundle's shape (scripts/build.mjs): what a start loads. `--version` reads one file and no option
+ * parser, and the program is one more; the verbs' chunks import what they share with those from them, so
+ * each module still exists once (a typed error thrown by a verb is the class main() knows).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "../support/cli.js";
+
+const dist = join(repoRoot, "dist");
+const read = (file: string) => readFileSync(join(dist, file), "utf8");
+const files = ["kubectl-autoupdate.mjs", ...readdirSync(join(dist, "chunks")).map((f) => `chunks/${f}`)];
+
+/** The files a file's static imports load, itself included, as paths under dist/. */
+function staticClosure(file: string, into = new Set<string>()): Set<string> {
+  if (into.has(file)) return into;
+  into.add(file);
+  for (const [, specifier] of read(file).matchAll(/^(?:import|export)\b[^;]*?["'](\.\.?\/[^"']+)["'];/gms))
+    staticClosure(relative(dist, join(dist, dirname(file), specifier!)), into);
+  return into;
+}
+
+const entry = staticClosure("kubectl-autoupdate.mjs");
+/** Commander's own text: where it is, the option parser is. */
+const optionParser = /error: unknown option/;
+const programImport = /import\("\.\/(chunks\/main-[^"]+)"\)/.exec(read("kubectl-autoupdate.mjs"));
+
+describe("the bundle", () => {
+  it("answers --version from one file, without the option parser", () => {
+    expect([...entry]).toEqual(["kubectl-autoupdate.mjs"]);
+    expect(read("kubectl-autoupdate.mjs")).not.toMatch(optionParser);
+  });
+
+  it("loads the program as one module beyond what the entry file loads", () => {
+    expect(programImport, "the entry file imports the program's chunk").not.toBeNull();
+    const program = programImport![1]!;
+    expect(read(program)).toMatch(optionParser);
+    expect([...staticClosure(program)].filter((file) => !entry.has(file))).toEqual([program]);
+  });
+
+  it("holds each typed error class once, where every verb's chunk imports it from", () => {
+    const declaring = files.filter((file) =>
+      /^var AutoupdateError = class\b|^class AutoupdateError\b/m.test(read(file)),
+    );
+    expect(declaring).toHaveLength(1);
+  });
+});
