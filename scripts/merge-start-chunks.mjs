@@ -59,7 +59,8 @@ function specifier(importer, path) {
 
 /** The text of `into` with the chunks `folded` bundled into it, exporting all that each exported. */
 async function fold(into, folded, texts, outputs) {
-  const merged = new Set([...folded, into]);
+  // `into` first: its modules then run in the order its imports name them, as before.
+  const merged = new Set([into, ...folded]);
   const result = await build({
     stdin: {
       contents: [...merged].map((path) => `export * from ${JSON.stringify(path)};`).join("\n"),
