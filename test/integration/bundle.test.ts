@@ -3,7 +3,7 @@
  * parser, and the program is one more; the verbs' chunks import what they share with those from them, so
  * each module still exists once (a typed error thrown by a verb is the class main() knows).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../support/cli.js";
@@ -39,10 +39,18 @@ describe("the bundle", () => {
     expect([...staticClosure(program)].filter((file) => !entry.has(file))).toEqual([program]);
   });
 
-  it("holds each typed error class once, where every verb's chunk imports it from", () => {
-    const declaring = files.filter((file) =>
-      /^var AutoupdateError = class\b|^class AutoupdateError\b/m.test(read(file)),
-    );
-    expect(declaring).toHaveLength(1);
+  it("imports, statically or on demand, only files that are there", () => {
+    for (const file of files)
+      for (const [, specifier] of read(file).matchAll(/(?:from|import)\s*\(?\s*"(\.\.?\/[^"]+)"/g))
+        expect(existsSync(join(dist, dirname(file), specifier!)), `${file} imports ${specifier}`).toBe(true);
+  });
+
+  it.each([
+    ["AutoupdateError", "a typed error thrown by a verb is the class main() maps to an exit code"],
+    ["removePrivateDirs", "the private docker configs the verbs made are the ones removed at exit"],
+    ["sharedSignal", "the verbs see the signal the entry file was given"],
+  ])("declares %s in one file only: %s", (name) => {
+    const declaration = new RegExp(`^(?:var ${name} = class\\b|class ${name}\\b|function ${name}\\()`, "m");
+    expect(files.filter((file) => declaration.test(read(file)))).toHaveLength(1);
   });
 });
