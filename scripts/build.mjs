@@ -1,8 +1,8 @@
 // Bundles the CLI and its dependencies, so the plugin needs only `node`:
 // - dist/kubectl-autoupdate.mjs + dist/chunks/: split at the CLI's dynamic imports, so `--version`, `--help`
 //   and a refused flag read a small entry file and leave execa, chalk, ora, yaml and the registry client
-//   unread (bin/kubectl-autoupdate runs this); the program's chunk holds all it imports but what the entry
-//   file loads (merge-start-chunks.mjs);
+//   unread (bin/kubectl-autoupdate runs this); the entry file and the program's chunk each hold the
+//   modules they import (merge-start-chunks.mjs);
 // - dist/kubectl-autoupdate.single.cjs: the same in one CommonJS file, for the self-contained executables
 //   (a Node single-executable application holds one script). CommonJS, because an ES module's imports of
 //   Node's own modules are all loaded before it runs (https, tls, crypto, readline... for --version too),
@@ -45,8 +45,8 @@ const common = {
 
 /**
  * Whether an output file may call require() (a line of code, not of a comment, that names it; a string
- * that does is a harmless false positive). Only those get one: importing node:module into each of the ~15
- * modules a start loads costs ~2 ms.
+ * that does is a harmless false positive). Only those get one: each import of node:module costs time at
+ * start.
  */
 function mentionsRequire(text) {
   return text.split("\n").some((line) => !/^\s*(\*|\/\/|\/\*)/.test(line) && /\brequire\b/.test(line));

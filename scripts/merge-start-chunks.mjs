@@ -1,9 +1,9 @@
 // esbuild splits every module that the entry file or the program shares with a verb into a chunk of its
-// own, and Node.js's loader costs ~0.3 ms a module: `--help` read 13 files under dist/ where two would do. This folds
-// each start file's static imports back into it, after esbuild: first the program's (but what the entry
-// file loads), then the entry file's; every other chunk then imports those modules from the file that
-// holds them. That is safe because no chunk is loaded but after the entry file and, for a verb's, after
-// the program: each module still exists once and runs once, before anything that imports it.
+// own, and Node.js's loader costs ~0.3 ms a module: `--help` would read 13 files under dist/ where two do.
+// This folds each start file's static imports back into it, after esbuild: first the program's (less what
+// the entry file loads), then the entry file's; every other chunk then imports those modules from the file
+// that holds them. That is safe because no chunk is loaded but after the entry file and, for a verb's,
+// after the program: each module still exists once and runs once, before anything that imports it.
 import { dirname, relative, resolve } from "node:path";
 import { build } from "esbuild";
 
