@@ -1,7 +1,8 @@
 /** apply's line for each image's move: old → new digest, and what the new image's labels say of it. */
 import { describe, expect, it } from "vitest";
-import type { NewImage, PlanContainer, PlanPod } from "../../../src/core/plan.js";
+import type { NewImage, PlanPod } from "../../../src/core/plan.js";
 import { imageMoves } from "../../../src/output/image-move.js";
+import { planContainer, planPod } from "../../support/plan-pods.js";
 import { digestOf } from "../../support/pods.js";
 
 const now = Date.parse("2026-11-30T12:00:00Z");
@@ -9,32 +10,14 @@ const OLD = digestOf("v1");
 const NEW = digestOf("v2");
 
 function podWith(image: string, latestImage?: NewImage): PlanPod {
-  const container: PlanContainer = {
-    name: "app",
-    init: false,
+  const container = planContainer({
     image,
     ref: image,
     runningDigest: OLD,
     latestDigest: NEW,
-    status: "stale",
-    reason: "",
-    pullPolicy: "Always",
     ...(latestImage ? { latestImage } : {}),
-  };
-  return {
-    namespace: "shop",
-    name: "web-1",
-    uid: "uid-web-1",
-    node: "n1",
-    owner: { kind: "Deployment", name: "web" },
-    labels: {},
-    terminating: false,
-    controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
-    action: "delete",
-    reason: "",
-    warnings: [],
-    containers: [container],
-  };
+  });
+  return planPod("web-1", { containers: [container] });
 }
 
 describe("imageMoves", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { PlanContainer, PlanPod } from "../../../src/core/plan.js";
 import { leftEvent, restartEvent, restartNote, truncateBytes } from "../../../src/output/restart-event.js";
 import type { CompletedRestart } from "../../../src/pipeline/restart/outcomes.js";
+import { planContainer, planPod } from "../../support/plan-pods.js";
 
 const oldDigest = `sha256:${"0e02c92c72ee".padEnd(64, "0")}`;
 const newDigest = `sha256:${"c7ede51f2d83".padEnd(64, "1")}`;
@@ -10,36 +11,16 @@ const revision = "9f8e7d1c0b2a39485766554433221100ffeeddcc";
 const now = Date.parse("2026-11-30T12:00:00.123Z");
 
 function container(overrides: Partial<PlanContainer> = {}): PlanContainer {
-  return {
-    name: "app",
-    init: false,
-    image: "registry.example.com/shop/web:main",
-    ref: "registry.example.com/shop/web:main",
+  return planContainer({
     runningDigest: oldDigest,
     latestDigest: newDigest,
     latestImage: { created: "2026-11-30T11:48:00Z", revision, version: "1.2.3" },
-    status: "stale",
-    reason: "",
-    pullPolicy: "Always",
     ...overrides,
-  };
+  });
 }
 
 function pod(name: string, containers = [container()]): PlanPod {
-  return {
-    namespace: "shop",
-    name,
-    uid: `uid-${name}`,
-    node: "n1",
-    owner: { kind: "Deployment", name: "web" },
-    labels: {},
-    terminating: false,
-    controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
-    action: "delete",
-    reason: "",
-    warnings: [],
-    containers,
-  };
+  return planPod(name, { containers });
 }
 
 const rollout = (replacement: CompletedRestart["replacement"]): CompletedRestart => ({

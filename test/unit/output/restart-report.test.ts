@@ -15,27 +15,15 @@ import type {
   RolloutOutcome,
   RolloutReport,
 } from "../../../src/pipeline/restart/outcomes.js";
+import { planPod } from "../../support/plan-pods.js";
 
 const chalk = makeChalk(false);
 const pod = (
   name: string,
   strategy: RestartMethod,
   controller = { kind: "Deployment", name: "web" },
-): PlanPod => ({
-  namespace: "shop",
-  name,
-  uid: `uid-${name}`,
-  node: "n1",
-  owner: controller,
-  labels: {},
-  terminating: false,
-  controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
-  action: "delete",
-  reason: "",
-  warnings: [],
-  containers: [],
-  restart: { strategy, controller, reason: "" },
-});
+): PlanPod =>
+  planPod(name, { owner: controller, containers: [], restart: { strategy, controller, reason: "" } });
 const rollout = (outcome: RolloutOutcome, pods = [pod("web-a", "rollout")]): RolloutReport => ({
   namespace: "shop",
   controller: { kind: "Deployment", name: "web" },

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Plan, PlanContainer, PlanPod, RestartMethod } from "../../../src/core/plan.js";
 import { renderRunReport, runReport } from "../../../src/output/run-report.js";
 import type { PodOutcome, RolloutReport } from "../../../src/pipeline/restart/outcomes.js";
+import { planContainer, planPod } from "../../support/plan-pods.js";
 
 const oldDigest = `sha256:${"0e02c92c72ee".padEnd(64, "0")}`;
 const newDigest = `sha256:${"c7ede51f2d83".padEnd(64, "1")}`;
@@ -10,11 +11,7 @@ const revision = "9f8e7d1c0b2a39485766554433221100ffeeddcc";
 const now = Date.parse("2026-11-30T12:00:00Z");
 
 function container(overrides: Partial<PlanContainer> = {}): PlanContainer {
-  return {
-    name: "app",
-    init: false,
-    image: "registry.example.com/shop/web:main",
-    ref: "registry.example.com/shop/web:main",
+  return planContainer({
     runningDigest: oldDigest,
     latestDigest: newDigest,
     latestImage: {
@@ -22,29 +19,17 @@ function container(overrides: Partial<PlanContainer> = {}): PlanContainer {
       revision,
       source: "https://git.example.com/shop/web",
     },
-    status: "stale",
-    reason: "",
-    pullPolicy: "Always",
     ...overrides,
-  };
+  });
 }
 
 function pod(name: string, strategy: RestartMethod, controller: { kind: string; name: string }): PlanPod {
-  return {
-    namespace: "shop",
-    name,
-    uid: `uid-${name}`,
-    node: "n1",
+  return planPod(name, {
     owner: controller,
-    labels: {},
-    terminating: false,
     controller: { kind: "ReplicaSet", name: `${controller.name}-rs`, uid: "uid-rs" },
-    action: "delete",
-    reason: "",
-    warnings: [],
     containers: [container()],
     restart: { strategy, controller, reason: "" },
-  };
+  });
 }
 
 const web = { kind: "Deployment", name: "web" };
