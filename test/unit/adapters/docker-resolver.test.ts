@@ -178,6 +178,20 @@ const resolverFor = (pulled: string, repoDigests: string[], failing: Record<stri
   };
 };
 
+/** The plan of one pod of ReplicaSet web-7d9c8b, its images resolved by `resolver`. */
+async function planOf(pod: ReturnType<typeof makePod>, resolver: DockerResolver) {
+  const resolutions = await resolveImages(imagesToResolve(imagesInUse([pod])), resolver, {
+    limiter: new Limiter(1),
+    credentialsFor: async () => [],
+  });
+  return decidePlan({
+    resolver: "docker",
+    pods: [pod],
+    owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+    resolutions,
+  });
+}
+
 describe("DockerResolver: every call to a registry or the engine is bounded by --pull-timeout", () => {
   it("pull, image inspect and manifest inspect (docker's registry client waits for an answer for ever)", async () => {
     const { resolver, timeouts } = resolverFor(A, [`nginx@${A}`]);
@@ -225,17 +239,7 @@ describe("DockerResolver: RepoDigests of other repositories never count", () => 
     });
     const verdicts = async (repoDigests: string[]) => {
       const { resolver, calls } = resolverFor(A, repoDigests);
-      const images = imagesToResolve(imagesInUse([pod]));
-      const resolutions = await resolveImages(images, resolver, {
-        limiter: new Limiter(1),
-        credentialsFor: async () => [],
-      });
-      const plan = decidePlan({
-        resolver: "docker",
-        pods: [pod],
-        owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
-        resolutions,
-      });
+      const plan = await planOf(pod, resolver);
       return {
         rows: plan.pods.map((p) => [p.name, p.action, p.containers[0]!.status, p.containers[0]!.reason]),
         subcommands: calls.map((c) => c[0]),
@@ -350,16 +354,7 @@ describe("DockerResolver: no answer of docker's proves the registry deleted a ma
       containers: [{ name: "app", image: "nginx:latest", runningDigest: B }],
     });
     const { resolver } = resolverFor(A, [`nginx@${A}`], { [B]: `${stderr}\n` });
-    const resolutions = await resolveImages(imagesToResolve(imagesInUse([pod])), resolver, {
-      limiter: new Limiter(1),
-      credentialsFor: async () => [],
-    });
-    const plan = decidePlan({
-      resolver: "docker",
-      pods: [pod],
-      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
-      resolutions,
-    });
+    const plan = await planOf(pod, resolver);
     expect(plan.pods[0]!.action).toBe("none");
     expect(plan.pods[0]!.containers[0]).toMatchObject({
       status: "unknown",
