@@ -16,7 +16,7 @@ import { runCli } from "../support/cli.js";
 import { pushCraftedImage } from "../support/crafted-image.js";
 import { FakeCluster } from "../support/fake-kubectl.js";
 import { startHttpProxy } from "../support/http-proxy.js";
-import { makeReplicaSet } from "../support/pods.js";
+import { makeCronJobRun, makeReplicaSet } from "../support/pods.js";
 import { type Registry, startRegistry } from "../support/registry/distribution.js";
 import { deploymentPod, type PlanRun, removeTempDirs, runPlan } from "../support/registry/harness.js";
 
@@ -322,17 +322,8 @@ describe("the RunReport reaches the webhook", () => {
   });
 
   it("a scheduled run held back by a suspended Job is reported as failed, as every run that failed is", async () => {
-    const job = (name: string, created: string, suspend: boolean) => ({
-      kind: "Job",
-      metadata: {
-        name,
-        namespace: "default",
-        creationTimestamp: created,
-        ownerReferences: [{ kind: "CronJob", name: "kubectl-autoupdate", uid: "cron-uid", controller: true }],
-      },
-      spec: { suspend },
-      status: { active: suspend ? 0 : 1 },
-    });
+    const job = (name: string, created: string, suspend: boolean) =>
+      makeCronJobRun(name, "default", created, suspend);
     const jobs = [
       job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true),
       job("kubectl-autoupdate-29926880", "2026-11-25T13:20:00Z", false),

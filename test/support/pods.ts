@@ -344,3 +344,18 @@ export function makeJob(name: string, cronJob: string | null, namespace = "defau
     },
   };
 }
+
+/** A Job of the CronJob kubectl-autoupdate, made at `created`: `suspend`ed (held back), or running. */
+export function makeCronJobRun(name: string, namespace: string, created: string, suspend: boolean) {
+  return {
+    kind: "Job",
+    metadata: {
+      name,
+      namespace,
+      creationTimestamp: created,
+      ownerReferences: [{ kind: "CronJob", name: "kubectl-autoupdate", uid: "cron-uid", controller: true }],
+    },
+    spec: { suspend },
+    status: { active: suspend ? 0 : 1 },
+  };
+}

@@ -18,6 +18,7 @@ import type { Context } from "../../../src/commands/context.js";
 import { AutoupdateError, RefusedError } from "../../../src/errors.js";
 import { makeChalk } from "../../../src/output/color.js";
 import { FakeClock } from "../../support/fake-clock.js";
+import { makeCronJobRun } from "../../support/pods.js";
 
 let server: Server;
 let posts: string[];
@@ -41,17 +42,8 @@ beforeEach(() => {
   posts = [];
 });
 
-/** A Job of the CronJob kubectl-autoupdate, made at `created`; `suspend`ed, or running. */
-const job = (name: string, created: string, suspend: boolean) => ({
-  metadata: {
-    name,
-    namespace: "tools",
-    creationTimestamp: created,
-    ownerReferences: [{ kind: "CronJob", name: "kubectl-autoupdate", uid: "cron-uid", controller: true }],
-  },
-  spec: { suspend },
-  status: { active: suspend ? 0 : 1 },
-});
+const job = (name: string, created: string, suspend: boolean) =>
+  makeCronJobRun(name, "tools", created, suspend);
 const jobs = {
   items: [
     job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true),
