@@ -139,7 +139,10 @@ function answer(stdout: string): ExecResult {
 }
 
 /** The CronJob verbs' deps over `exec`, with what they print collected. */
-export function installDeps(exec: Exec) {
+export function cronVerbDeps(
+  exec: Exec,
+  { clock = new FakeClock(), signal = new AbortController().signal } = {},
+) {
   const out = { stdout: "", stderr: "" };
   const stream = (key: "stdout" | "stderr") => {
     const s = new PassThrough();
@@ -154,11 +157,11 @@ export function installDeps(exec: Exec) {
       stderr: stream("stderr"),
       stdin: process.stdin,
       env: {},
-      signal: new AbortController().signal,
+      signal,
     },
     kubectl: new Kubectl(exec, "kubectl", {}),
     colors: { stdout: makeChalk(false), stderr: makeChalk(false) },
-    clock: new FakeClock(),
+    clock,
   };
   return { deps, out };
 }

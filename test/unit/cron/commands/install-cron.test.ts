@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { type InstallCronOptions, installCronCommand } from "../../../../src/cron/commands/install-cron.js";
 import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
 import { ToolFailedError } from "../../../../src/errors.js";
-import { InstallCluster, installDeps } from "../../../support/install-cluster.js";
+import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
 
 const spec = {
   name: "kubectl-autoupdate",
@@ -37,7 +37,7 @@ async function install(cluster: InstallCluster, allNamespaces = false) {
     spec: { ...spec, allNamespaces },
     dryRun: false,
   };
-  const { deps, out } = installDeps(cluster.exec);
+  const { deps, out } = cronVerbDeps(cluster.exec);
   const error = await installCronCommand(deps, options).then(
     () => undefined,
     (e: unknown) => e,

@@ -3,16 +3,14 @@
  * stops waiting on Ctrl-C — in milliseconds. kubectl is answered in-process (an Exec fake behind the real
  * Kubectl adapter); the real Job controller runs in the e2e tests.
  */
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { Exec } from "../../../../src/adapters/exec.js";
 import { Kubectl } from "../../../../src/adapters/kubectl.js";
 import { podLogs } from "../../../../src/cron/adapters/kubectl.js";
 import { JobFailedError, type RunNowOptions, runNowCommand } from "../../../../src/cron/commands/run-now.js";
-import type { CronDeps } from "../../../../src/cron/deps.js";
 import { InterruptedError, RefusedError } from "../../../../src/errors.js";
-import { makeChalk } from "../../../../src/output/color.js";
 import { FakeClock } from "../../../support/fake-clock.js";
+import { cronVerbDeps } from "../../../support/install-cluster.js";
 
 type JobState = "Pending" | "Running" | "Complete" | "Failed";
 
@@ -63,21 +61,7 @@ function cluster(clock: FakeClock, timeline: [number, JobState][], listed: unkno
 }
 
 function deps(clock: FakeClock, exec: Exec, signal = new AbortController().signal) {
-  const out = { stdout: "", stderr: "" };
-  const stream = (key: "stdout" | "stderr") => {
-    const s = new PassThrough();
-    s.on("data", (chunk) => {
-      out[key] += String(chunk);
-    });
-    return s as unknown as NodeJS.WriteStream;
-  };
-  const value: CronDeps = {
-    io: { stdout: stream("stdout"), stderr: stream("stderr"), stdin: process.stdin, env: {}, signal },
-    kubectl: new Kubectl(exec, "kubectl", {}),
-    colors: { stdout: makeChalk(false), stderr: makeChalk(false) },
-    clock,
-  };
-  return { deps: value, out };
+  return cronVerbDeps(exec, { clock, signal });
 }
 
 const options: RunNowOptions = {

@@ -10,7 +10,7 @@ import {
 } from "../../../../src/cron/commands/uninstall-cron.js";
 import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
 import { ToolFailedError } from "../../../../src/errors.js";
-import { InstallCluster, installDeps } from "../../../support/install-cluster.js";
+import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
 
 const spec = {
   name: "kubectl-autoupdate",
@@ -35,7 +35,7 @@ const forbidden =
   'kubectl get failed: Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope';
 
 async function uninstall(cluster: InstallCluster, dryRun = false) {
-  const { deps, out } = installDeps(cluster.exec);
+  const { deps, out } = cronVerbDeps(cluster.exec);
   const error = await uninstallCronCommand(deps, { ...options, dryRun }).then(
     () => undefined,
     (e: unknown) => e,
