@@ -5,10 +5,10 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { buildInstallObjects } from "../../../src/cron/core/objects.js";
 import { runMain } from "../../support/cli.js";
 import { FakeCluster, fakeKubectl } from "../../support/fake-kubectl.js";
 import { fixture } from "../../support/fixtures.js";
+import { installedObjects } from "../../support/install-spec.js";
 
 let fake: FakeCluster;
 beforeEach(() => {
@@ -24,20 +24,6 @@ const clusterKinds = "clusterroles.rbac.authorization.k8s.io,clusterrolebindings
 /** What a namespace admin gets for it. */
 const forbidden =
   'Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope';
-
-/** What an earlier `install-cron -n tools -A` made, as the server holds it. */
-function allNamespacesInstall() {
-  return buildInstallObjects({
-    name: "kubectl-autoupdate",
-    namespace: "tools",
-    allNamespaces: true,
-    schedule: "*/10 * * * *",
-    suspend: false,
-    resolver: "registry",
-    dockerSocket: false,
-    image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
-  }).map((o) => ({ ...o, metadata: { ...o.metadata, resourceVersion: "7" } }));
-}
 
 describe("bad input is refused before any kubectl call", () => {
   it.each([
@@ -340,7 +326,7 @@ describe("install-cron", () => {
   });
 
   it("narrowing an -A install whose ClusterRoles may not be listed: nothing applied, exit 1, naming them", async () => {
-    fake = new FakeCluster({ objects: allNamespacesInstall() });
+    fake = new FakeCluster({ objects: installedObjects(true) });
     fake.use();
     fake.on([clusterKinds], { stderr: forbidden, exitCode: 1 });
     const result = await cli("install-cron", "-n", "tools");
@@ -489,7 +475,7 @@ describe("uninstall-cron", () => {
   });
 
   it("an -A install whose ClusterRoles may not be listed: nothing deleted, exit 1, naming them", async () => {
-    fake = new FakeCluster({ objects: allNamespacesInstall() });
+    fake = new FakeCluster({ objects: installedObjects(true) });
     fake.use();
     fake.on(refusedClusterKinds, { stderr: forbidden, exitCode: 1 });
     const result = await cli("uninstall-cron", "-n", "tools");
@@ -502,7 +488,7 @@ describe("uninstall-cron", () => {
   });
 
   it("no CronJob left to tell the scope: the rest deleted, the objects not looked for named", async () => {
-    fake = new FakeCluster({ objects: allNamespacesInstall().filter((o) => o.kind === "ServiceAccount") });
+    fake = new FakeCluster({ objects: installedObjects(true).filter((o) => o.kind === "ServiceAccount") });
     fake.use();
     fake.on(refusedClusterKinds, { stderr: forbidden, exitCode: 1 });
     const result = await cli("uninstall-cron", "-n", "tools");

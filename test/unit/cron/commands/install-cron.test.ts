@@ -5,24 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { type InstallCronOptions, installCronCommand } from "../../../../src/cron/commands/install-cron.js";
-import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
+import { installedObjects, installSpec } from "../../../support/install-spec.js";
 
-const spec = {
-  name: "kubectl-autoupdate",
-  schedule: "*/10 * * * *",
-  suspend: false,
-  resolver: "registry" as const,
-  dockerSocket: false,
-  image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
-};
-/** What an earlier install-cron -n tools (-A) made, as the server holds it. */
-const installed = (allNamespaces: boolean) =>
-  buildInstallObjects({ ...spec, namespace: "tools", allNamespaces }).map((o) => ({
-    ...o,
-    metadata: { ...o.metadata, resourceVersion: "7" },
-  }));
+const spec = installSpec();
 const forbidden =
   'kubectl get failed: Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope';
 
@@ -47,7 +34,7 @@ async function install(cluster: InstallCluster, allNamespaces = false) {
 
 describe("install-cron when ClusterRoles may not be listed", () => {
   it("narrowing an -A install: nothing applied or deleted, the cluster-wide objects named, and who must run it", async () => {
-    const cluster = new InstallCluster(installed(true)).refuseClusterLists();
+    const cluster = new InstallCluster(installedObjects(true)).refuseClusterLists();
     const { error, out } = await install(cluster);
     expect(error).toBeInstanceOf(ToolFailedError);
     expect((error as Error).message).toBe(
@@ -80,7 +67,7 @@ describe("install-cron when ClusterRoles may not be listed", () => {
   });
 
   it("over a namespaced install: installed, with the warning as before", async () => {
-    const cluster = new InstallCluster(installed(false)).refuseClusterLists();
+    const cluster = new InstallCluster(installedObjects(false)).refuseClusterLists();
     const { error, out } = await install(cluster);
     expect(error).toBeUndefined();
     expect(out.stderr).toContain(
@@ -89,7 +76,7 @@ describe("install-cron when ClusterRoles may not be listed", () => {
   });
 
   it("-A over an -A install: the ClusterRole is its own, installed with the warning as before", async () => {
-    const cluster = new InstallCluster(installed(true)).refuseClusterLists();
+    const cluster = new InstallCluster(installedObjects(true)).refuseClusterLists();
     const { error, out } = await install(cluster, true);
     expect(error).toBeUndefined();
     expect(out.stderr).toContain(
@@ -100,7 +87,7 @@ describe("install-cron when ClusterRoles may not be listed", () => {
 
 describe("install-cron switching scope", () => {
   it("narrowing an -A install deletes its ClusterRole and ClusterRoleBinding", async () => {
-    const cluster = new InstallCluster(installed(true));
+    const cluster = new InstallCluster(installedObjects(true));
     const { error, out } = await install(cluster);
     expect(error).toBeUndefined();
     expect(out.stdout).toContain(
@@ -164,7 +151,7 @@ describe("install-cron applies nothing the server has not checked", () => {
   });
 
   it("-A over a namespaced install, the ClusterRoleBinding refused: the ClusterRole deleted again, the Role as it was", async () => {
-    const earlier = installed(false);
+    const earlier = installedObjects(false);
     const cluster = new InstallCluster(earlier).refuse(
       (c) => c.kinds.includes("ClusterRoleBinding"),
       refusedBinding,
@@ -189,7 +176,7 @@ describe("install-cron applies nothing the server has not checked", () => {
   });
 
   it("over an install whose Roles all exist: one dry run of everything, then one apply", async () => {
-    const cluster = new InstallCluster(installed(false));
+    const cluster = new InstallCluster(installedObjects(false));
     const { error, out } = await install(cluster);
     expect(error).toBeUndefined();
     const all = ["ServiceAccount", "Role", "RoleBinding", "ConfigMap", "CronJob"];

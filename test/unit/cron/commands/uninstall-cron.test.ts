@@ -8,20 +8,10 @@ import {
   type UninstallCronOptions,
   uninstallCronCommand,
 } from "../../../../src/cron/commands/uninstall-cron.js";
-import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
+import { installedObjects } from "../../../support/install-spec.js";
 
-const spec = {
-  name: "kubectl-autoupdate",
-  namespace: "tools",
-  schedule: "*/10 * * * *",
-  suspend: false,
-  resolver: "registry" as const,
-  dockerSocket: false,
-  image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
-};
-const installed = (allNamespaces: boolean) => buildInstallObjects({ ...spec, allNamespaces });
 const options: UninstallCronOptions = {
   name: "kubectl-autoupdate",
   namespace: "tools",
@@ -47,7 +37,7 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
   it.each([false, true])(
     "an -A install (--dry-run %s): nothing deleted, the cluster-wide objects named, and who must run it",
     async (dryRun) => {
-      const cluster = new InstallCluster(installed(true)).refuseClusterLists();
+      const cluster = new InstallCluster(installedObjects(true)).refuseClusterLists();
       const { error, out } = await uninstall(cluster, dryRun);
       expect(error).toBeInstanceOf(ToolFailedError);
       expect((error as Error).message).toBe(
@@ -59,7 +49,7 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
   );
 
   it("a namespaced install: its objects deleted, with the warning as before", async () => {
-    const cluster = new InstallCluster(installed(false)).refuseClusterLists();
+    const cluster = new InstallCluster(installedObjects(false)).refuseClusterLists();
     const { error, out } = await uninstall(cluster);
     expect(error).toBeUndefined();
     expect(out.stderr).toBe(
@@ -69,7 +59,9 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
   });
 
   it("no CronJob left to tell the scope: the rest deleted, the objects not looked for named", async () => {
-    const halfRemoved = installed(true).filter((o) => o.kind === "ServiceAccount" || o.kind === "ConfigMap");
+    const halfRemoved = installedObjects(true).filter(
+      (o) => o.kind === "ServiceAccount" || o.kind === "ConfigMap",
+    );
     const cluster = new InstallCluster(halfRemoved).refuseClusterLists();
     const { error, out } = await uninstall(cluster);
     expect(error).toBeUndefined();
@@ -83,7 +75,7 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
 
   it("the warning quotes the cluster escaped for the terminal", async () => {
     const hostile = "Error from server (Forbidden): denied by webhook: \u001b]0;owned\u0007\u001b[1A\n";
-    const cluster = new InstallCluster(installed(false)).refuse(
+    const cluster = new InstallCluster(installedObjects(false)).refuse(
       (call) => call.args[0] === "get" && call.args[1]!.includes("clusterrole"),
       hostile,
     );
@@ -93,7 +85,7 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
   });
 
   it("an -A install, ClusterRoles listed: all of it deleted, the ClusterRoleBinding with it", async () => {
-    const cluster = new InstallCluster(installed(true));
+    const cluster = new InstallCluster(installedObjects(true));
     const { error } = await uninstall(cluster);
     expect(error).toBeUndefined();
     expect(cluster.held()).toEqual([]);

@@ -18,6 +18,7 @@ import { cronStatus, recordRefOf } from "../../../../src/cron/core/status.js";
 import { turnOf } from "../../../../src/cron/core/turn.js";
 import { renderCronStatusTable, toCronStatusDocument } from "../../../../src/cron/output/status.js";
 import { fixture } from "../../../support/fixtures.js";
+import { installSpec } from "../../../support/install-spec.js";
 
 const recorded = <T>(name: string): T => JSON.parse(fixture("cron", name)) as T;
 // Recorded after install-cron -n tools -l app=web --time-zone Europe/Berlin, two run-now (one made to
@@ -229,16 +230,15 @@ describe("cronStatus", () => {
 
 /** The CronJob install-cron makes for installation nightly in ops. */
 function installedCronJob(allNamespaces: boolean): CronJobObject {
-  const objects = buildInstallObjects({
-    name: "nightly",
-    namespace: "ops",
-    allNamespaces,
-    schedule: "@daily",
-    suspend: false,
-    resolver: "registry",
-    dockerSocket: false,
-    image: "example.com/x:1",
-  });
+  const objects = buildInstallObjects(
+    installSpec({
+      name: "nightly",
+      namespace: "ops",
+      allNamespaces,
+      schedule: "@daily",
+      image: "example.com/x:1",
+    }),
+  );
   return objects.find((o) => o.kind === "CronJob") as unknown as CronJobObject;
 }
 

@@ -10,6 +10,7 @@ import {
   type PolicyRule,
   recordRules,
 } from "../../../../src/cron/core/objects.js";
+import { installSpec } from "../../../support/install-spec.js";
 import { recordingEvents, rulesByStrategy } from "../../../support/strategy-rules.js";
 
 function tuples(rules: readonly PolicyRule[]): string[] {
@@ -93,17 +94,9 @@ describe("the CronJob's RBAC per strategy", () => {
   ])(
     "install-cron --strategy %s: the Role carries %s's rules and the job passes --strategy on",
     (given, used) => {
-      const objects = buildInstallObjects({
-        name: "kubectl-autoupdate",
-        namespace: "tools",
-        allNamespaces: false,
-        schedule: "*/10 * * * *",
-        suspend: false,
-        resolver: "registry",
-        dockerSocket: false,
-        image: "example.com/x:1",
-        ...(given ? { strategy: given } : {}),
-      });
+      const objects = buildInstallObjects(
+        installSpec({ image: "example.com/x:1", ...(given ? { strategy: given } : {}) }),
+      );
       const role = objects.find((o) => o.kind === "Role")!;
       // The record of restarts in vain is for pods going one at a time: a rollout keeps none.
       const record = used === "rollout" ? [] : recordRules("kubectl-autoupdate");
@@ -116,17 +109,9 @@ describe("the CronJob's RBAC per strategy", () => {
   );
 
   it("-A --strategy rollout: the ClusterRole alone, no Role for a record it does not keep", () => {
-    const objects = buildInstallObjects({
-      name: "kubectl-autoupdate",
-      namespace: "tools",
-      allNamespaces: true,
-      schedule: "*/10 * * * *",
-      suspend: false,
-      resolver: "registry",
-      dockerSocket: false,
-      image: "example.com/x:1",
-      strategy: "rollout",
-    });
+    const objects = buildInstallObjects(
+      installSpec({ allNamespaces: true, image: "example.com/x:1", strategy: "rollout" }),
+    );
     expect(objects.map((o) => o.kind)).toEqual([
       "ServiceAccount",
       "ClusterRole",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { autoupdateRules, buildInstallObjects, type PolicyRule } from "../../../../src/cron/core/objects.js";
+import { installSpec } from "../../../support/install-spec.js";
 
 /**
  * Every request `kubectl-autoupdate apply` makes, as group/resource:verb, with where it comes from. Keep this
@@ -62,17 +63,7 @@ describe("RBAC of the CronJob", () => {
   });
 
   const installed = (allNamespaces: boolean) =>
-    buildInstallObjects({
-      name: "kubectl-autoupdate",
-      namespace: "tools",
-      allNamespaces,
-      schedule: "*/10 * * * *",
-      suspend: false,
-      resolver: "registry",
-      dockerSocket: false,
-      image: "example.com/x:1",
-      strategy: "delete",
-    });
+    buildInstallObjects(installSpec({ allNamespaces, image: "example.com/x:1", strategy: "delete" }));
   const recordRule = {
     apiGroups: [""],
     resources: ["configmaps"],

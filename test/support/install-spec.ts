@@ -1,0 +1,25 @@
+/** install-cron's spec and what it made, as the CronJob form's tests need them. */
+import { buildInstallObjects, type InstallSpec } from "../../src/cron/core/objects.js";
+
+/** The spec of `install-cron -n tools`, with what a test varies. */
+export function installSpec(overrides: Partial<InstallSpec> = {}): InstallSpec {
+  return {
+    name: "kubectl-autoupdate",
+    namespace: "tools",
+    allNamespaces: false,
+    schedule: "*/10 * * * *",
+    suspend: false,
+    resolver: "registry",
+    dockerSocket: false,
+    image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0",
+    ...overrides,
+  };
+}
+
+/** What an earlier `install-cron -n tools` (with `-A` when `allNamespaces`) made, as the server holds it. */
+export function installedObjects(allNamespaces: boolean) {
+  return buildInstallObjects(installSpec({ allNamespaces })).map((o) => ({
+    ...o,
+    metadata: { ...o.metadata, resourceVersion: "7" },
+  }));
+}
