@@ -1,27 +1,19 @@
 /** apply's one-line result, which the CronJob's pod keeps as its termination message. */
 import { describe, expect, it } from "vitest";
-import type { Plan, PlanPod } from "../../../src/core/plan.js";
+import type { Plan, PlanContainer, PlanPod } from "../../../src/core/plan.js";
 import type { RestartRecord } from "../../../src/output/restart-report.js";
 import { runResultLine } from "../../../src/output/run-result.js";
 import type { PodOutcome } from "../../../src/pipeline/restart/outcomes.js";
+import { planContainer, planPod } from "../../support/plan-pods.js";
 
-const pod = (name: string, action: PlanPod["action"], status = "current"): PlanPod => ({
-  namespace: "shop",
-  name,
-  uid: `uid-${name}`,
-  node: "n1",
-  owner: { kind: "Deployment", name: "web" },
-  labels: {},
-  terminating: false,
-  controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
-  action,
-  reason: "",
-  warnings: [],
-  containers: [{ name: "app", status } as PlanPod["containers"][number]],
-  ...(action === "delete"
-    ? { restart: { strategy: "evict", controller: { kind: "Deployment", name: "web" }, reason: "" } }
-    : {}),
-});
+const pod = (name: string, action: PlanPod["action"], status: PlanContainer["status"] = "current"): PlanPod =>
+  planPod(name, {
+    action,
+    containers: [planContainer({ status })],
+    ...(action === "delete"
+      ? { restart: { strategy: "evict", controller: { kind: "Deployment", name: "web" }, reason: "" } }
+      : {}),
+  });
 const stale = [pod("web-a", "delete", "stale"), pod("web-b", "delete", "stale")];
 const plan: Plan = {
   resolver: "registry",
