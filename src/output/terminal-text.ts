@@ -3,13 +3,14 @@
  * cluster messages), made safe for a terminal as kubectl makes it (printers.EscapeTerminal): ESC becomes `^[`
  * and CR `\r`, so nothing it holds can retitle the terminal, move the cursor or write over a line. Beyond
  * kubectl, LF and tab become `\n` and `\t` (a table row or a report line stays one line), every other C0
- * control and DEL its caret form (`^G`, `^?`), and a C1 control (8-bit CSI, OSC) its `\u` form; so does
- * a bidirectional control (U+202E and kin), with which a terminal that reorders right-to-left text would
- * show a label or message in another order than it is written.
+ * control and DEL its caret form (`^G`, `^?`), and a C1 control (8-bit CSI, OSC) its `\u` form. So does
+ * every default-ignorable code point, which a terminal draws as nothing: a bidirectional control (U+202E
+ * and kin) could show a label or message in another order than it is written, and a zero-width space,
+ * joiner or tag character could make two different image references look the same.
  * Human-readable output only: a JSON or YAML document escapes its strings itself.
  */
-const control = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-const controls = new RegExp(control.source, "g");
+const control = /[\p{Cc}\p{Default_Ignorable_Code_Point}]/u;
+const controls = new RegExp(control.source, "gu");
 const named: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };
 
 export function escapeTerminal(text: string): string {
@@ -19,11 +20,12 @@ export function escapeTerminal(text: string): string {
 }
 
 function visible(char: string): string {
-  const code = char.charCodeAt(0);
+  const code = char.codePointAt(0)!;
   if (named[char] !== undefined) return named[char];
   if (code < 0x20) return `^${String.fromCharCode(code + 0x40)}`;
   if (code === 0x7f) return "^?";
-  return `\\u${code.toString(16).padStart(4, "0")}`;
+  const hex = code.toString(16);
+  return code > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, "0")}`;
 }
 
 /** The same for text whose lines are its shape (a stack trace, kubectl's own output): each line escaped. */

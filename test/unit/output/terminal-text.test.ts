@@ -20,8 +20,20 @@ describe("escapeTerminal", () => {
     ["\u2067", "\\u2067"],
     ["\u200f", "\\u200f"],
     ["\u061c", "\\u061c"],
+    ["\u200b", "\\u200b"],
+    ["\u200d", "\\u200d"],
+    ["\u2060", "\\u2060"],
+    ["\ufeff", "\\ufeff"],
+    ["\u00ad", "\\u00ad"],
+    ["\u{e0041}", "\\u{e0041}"],
   ])("%j becomes %s: no control character is left, and a line stays one line", (char, shown) => {
     expect(escapeTerminal(`x${char}y`)).toBe(`x${shown}y`);
+  });
+
+  it("shows a reference with an invisible character apart from the one it looks like", () => {
+    const spoof = "docker.io/library/nginx\u200b:latest";
+    expect(escapeTerminal(spoof)).not.toBe(escapeTerminal("docker.io/library/nginx:latest"));
+    expect(escapeTerminal(spoof)).toBe("docker.io/library/nginx\\u200b:latest");
   });
 
   it("leaves printable text alone, Unicode included", () => {
