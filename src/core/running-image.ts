@@ -76,7 +76,8 @@ export function judgeRunningDigest(
     // docker's record of the same image holds for docker's own platform: for an index, compare platforms.
     const info = manifests.get(running.digest);
     if (!info) return needs({ repository: running.repository, digest: running.digest, platform: false });
-    if (!info.ok || !info.isIndex) return current();
+    if (!info.ok) return unreadable("the running manifest, to tell whether it is an index", info);
+    if (!info.isIndex) return current();
   }
   const otherRepository = running.repository !== tagRepository;
   const verdict = judgeSameRepository(running, tagRepository, tag, manifests, nodePlatform);
@@ -94,6 +95,7 @@ function judgeSameRepository(
   manifests: Manifests,
   nodePlatform: NodePlatform,
 ): DigestJudgement {
+  // A single manifest's platform is asked for with it, in againstSingleTag; an index states its children's.
   const tagNeed = { repository: tagRepository, digest: tag.digest, platform: false };
   const latest = manifests.get(tag.digest);
   // The manifest read by digest says what the tag names; the HEAD's Content-Type only until it is read (a
@@ -125,10 +127,11 @@ function judgeSameRepository(
 }
 
 /**
- * The tag names one image manifest. A different digest used to be stale at once; it is the same image when
- * the running manifest has the tag's config, or is an index holding the tag's manifest (or its config) for
- * the node's platform. A running manifest the registry no longer has leaves the verdict where digests alone
- * put it (stale); any other failed read leaves it unknown.
+ * The tag names one image manifest. A different digest is the same image when the running manifest has the
+ * tag's config, or is an index holding the tag's manifest (or its config) for the node's platform; it is
+ * stale only when the tag's image is for the platform the node runs. A running manifest the registry no
+ * longer has leaves the verdict where digests alone put it (stale), once the tag's own manifest is read;
+ * any other failed read leaves it unknown.
  */
 function againstSingleTag(
   running: RunningDigest,
@@ -139,13 +142,18 @@ function againstSingleTag(
 ): DigestJudgement {
   const old = manifests.get(running.digest);
   const missing: ManifestNeed[] = [];
-  if (!latest) missing.push(tagNeed);
-  if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: false });
+  // With their platforms: two different images are compared by platform too (singleAgainstSingle).
+  if (!latest) missing.push({ ...tagNeed, platform: true });
+  if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: true });
   if (missing.length > 0) return needs(...missing);
-  if (old && !old.ok) return old.missing ? gone(old.reason) : unreadable("the running manifest", old);
+  // A registry that 404s the tag's manifest too serves no reads by digest: the running one's 404 proves nothing.
   if (tagUnread(latest)) return unreadable("the tag's manifest", latest);
+  if (old && !old.ok) return old.missing ? gone(old.reason) : unreadable("the running manifest", old);
   if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;
-  if (!old.isIndex) return old.config === latest.config ? sameConfig(latest.config) : stale;
+  if (!old.isIndex) {
+    if (old.config === latest.config) return sameConfig(latest.config);
+    return singleAgainstSingle(running, tagNeed, old, latest);
+  }
 
   // The node runs an index, the tag now names one image: that is the node's image only for the node's own
   // platform, and a node of another platform has nothing to run from the tag any more.
@@ -179,6 +187,29 @@ function againstSingleTag(
 }
 
 /**
+ * Two images with different configs: the tag's replaces the running one only if it is for the same
+ * platform. A tag pushed again for another platform only (amd64 where the node ran arm64) has nothing the
+ * node can run, so it is unknown, as for an index that lost the node's platform; a config that states no
+ * platform leaves it to the digests.
+ */
+function singleAgainstSingle(
+  running: RunningDigest,
+  tagNeed: ManifestNeed,
+  old: Single,
+  latest: Single,
+): DigestJudgement {
+  const missing: ManifestNeed[] = [];
+  if (latest.platform === undefined) missing.push({ ...tagNeed, platform: true });
+  if (old.platform === undefined)
+    missing.push({ repository: running.repository, digest: running.digest, platform: true });
+  if (missing.length > 0) return needs(...missing);
+  if (old.platform && latest.platform && old.platform !== latest.platform) {
+    return unknown(`the tag no longer has an image for ${old.platform}`);
+  }
+  return stale;
+}
+
+/**
  * A platform manifest (CRI-O runs one) that the tag's index does not list: stale if the index has an image
  * for that platform with another config, the same image if its config is the same, and unknown if the
  * index no longer has an image for that platform at all (the replacement might find nothing to run).
@@ -201,7 +232,8 @@ function platformManifestAgainstIndex(
 
 /**
  * An older index against the tag's index, platform by platform: a platform is unchanged when its child
- * digest is the same or its child manifests have the same config. A uniform answer needs no node: every
+ * digest is the same or its child manifests have the same config (each index's only child without a
+ * platform stands for the same platform as the other's). A uniform answer needs no node: every
  * platform unchanged (current) or every one moved (stale). Otherwise the node's platform decides, when its
  * Node object says it and the old index has exactly that platform. A platform the tag no longer has is
  * never stale: the replacement might find no image to run.
@@ -217,11 +249,15 @@ function comparePlatforms(
   const now = new Map(latest.children.map((child) => [child.platform ?? child.digest, child.digest]));
   const mine = nodePlatform ? old.children.find((child) => child.platform === nodePlatform) : undefined;
   const considered = mine ? [mine] : old.children;
+  // Children without a platform are paired by digest; the one such child of each index, with each other.
+  const oldLone = lonePlatformless(old);
+  const latestLone = lonePlatformless(latest);
 
   const missing: ManifestNeed[] = [];
   const changes = new Map<IndexChild, "unchanged" | "moved" | "removed">();
   for (const child of considered) {
-    const latestDigest = now.get(child.platform ?? child.digest);
+    const latestDigest =
+      now.get(child.platform ?? child.digest) ?? (child === oldLone ? latestLone?.digest : undefined);
     if (latestDigest === undefined) changes.set(child, "removed");
     else if (latestDigest === child.digest) changes.set(child, "unchanged");
     else {
@@ -255,6 +291,12 @@ function comparePlatforms(
   return unknown(
     `the tag moved for some platforms only, and the running index has no image for exactly the node's platform (${nodePlatform})`,
   );
+}
+
+/** The index's only child that names no platform, if it has exactly one. */
+function lonePlatformless(index: Index): IndexChild | undefined {
+  const platformless = index.children.filter((child) => child.platform === null);
+  return platformless.length === 1 ? platformless[0] : undefined;
 }
 
 /** A platform two children of the index share (Windows images differing only in os.version), or null. */

@@ -106,9 +106,10 @@ describe("what the new image is", () => {
     const cluster = new FakeCluster({ pods, objects: owners });
     proxy.requests.length = 0;
     planOf(await runPlan(cluster, ["plan", "--resolver", "registry", "-o", "json"]));
-    // The moved tag: HEAD, its manifest and v1's (one image or two?), v2's config; the unmoved one: HEAD.
+    // The moved tag: HEAD, its manifest and v1's (one image or two?), and their configs (the platform
+    // each is for; v2's also what it is); the unmoved one: HEAD.
     expect(proxy.manifestRequests()).toEqual({ HEAD: 2, GET: 2 });
-    expect(proxy.requests.filter((r) => r.path.includes("/blobs/")).length).toBe(1);
+    expect(proxy.requests.filter((r) => r.path.includes("/blobs/")).length).toBe(2);
   });
 });
 

@@ -8,12 +8,12 @@ import { digestOf } from "./pods.js";
 /** The config digest a test manifest has unless told otherwise: one image per manifest. */
 export const configOf = (digest: string) => digestOf(`config of ${digest}`);
 
-/** A single image manifest as read by digest. */
+/** A single image manifest as read by digest, with its platform (linux/amd64 unless told otherwise). */
 export function singleManifest(
   digest: string,
-  extra: { config?: string; platform?: string | null } = {},
+  extra: { config?: string; platform?: string | null | undefined } = {},
 ): [string, ManifestInfo] {
-  return [digest, { ok: true, isIndex: false, config: configOf(digest), ...extra }];
+  return [digest, { ok: true, isIndex: false, config: configOf(digest), platform: "linux/amd64", ...extra }];
 }
 
 /** The tag points to `digest` (one manifest); `running` digests are readable, each a different image. */

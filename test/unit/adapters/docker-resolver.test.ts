@@ -248,8 +248,9 @@ describe("DockerResolver: RepoDigests of other repositories never count", () => 
 
     const mirrored = await verdicts([`nginx@${A}`, `mirror.example.com/library/nginx@${B}`]);
     expect(mirrored.rows).toEqual([["web-7d9c8b-mirror", "delete", "stale", ""]]);
-    // B unexplained: the tag's and B's manifests were read (one is no index; their configs differ).
-    expect(mirrored.subcommands).toEqual(["version", "pull", "image", "manifest", "manifest"]);
+    // B unexplained: the tag's and B's manifests were read (one is no index; their configs differ), then
+    // the tag's platform, to be compared with B's (read with B).
+    expect(mirrored.subcommands).toEqual(["version", "pull", "image", "manifest", "manifest", "manifest"]);
 
     // Had docker known B under nginx itself, the same pod would be current (the image did not change). B is
     // read once: docker's record holds for an image manifest, and for an index only on docker's platform.

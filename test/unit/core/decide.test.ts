@@ -211,8 +211,10 @@ describe("multi-arch tags", () => {
       { digest: arm64, platform: "linux/arm64/v8" },
     ],
   });
-  // Every platform manifest named here is readable, each with a config of its own.
-  const children = [AMD64, ARM64, digestOf("amd64 v1"), digestOf("arm64 v1")].map((d) => single(d));
+  // Every platform manifest named here is readable, each with a config of its own (its platform not read).
+  const children = [AMD64, ARM64, digestOf("amd64 v1"), digestOf("arm64 v1")].map((d) =>
+    single(d, { platform: undefined }),
+  );
   const indexTag = (manifests: [string, ManifestInfo][]): Resolution => ({
     tag: { ok: true, tag: { digest: INDEX, sameImageDigests: [], isIndex: true } },
     manifests: new Map([...children, ...manifests]),
@@ -253,6 +255,55 @@ describe("multi-arch tags", () => {
     ]);
     r.manifests = new Map([...r.manifests, single(oldArm, { platform: "linux/arm64/v8" })]);
     expect(plan([pod], { [nginx]: r }).pods[0]!.containers[0]!.status).toBe("stale");
+  });
+
+  it("a single image against the tag's single image: stale on the same platform, unknown on another", () => {
+    const [ARM_OLD, AMD_NEW] = [digestOf("arm64 only v1"), digestOf("amd64 only v2")];
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: ARM_OLD }] });
+    const tag = (running: string | null | undefined, now: string | null | undefined): Resolution => ({
+      tag: { ok: true, tag: { digest: AMD_NEW, sameImageDigests: [], isIndex: false } },
+      manifests: new Map([single(ARM_OLD, { platform: running }), single(AMD_NEW, { platform: now })]),
+    });
+    const needs = (r: Resolution) =>
+      manifestsToInspect(imagesInUse([pod]), new Map([[nginx, r]])).map((w) => w.need);
+    // Both read with their platforms from the start; one read without is read again with it.
+    expect(needs({ ...tag(undefined, undefined), manifests: new Map() })).toEqual([
+      { repository: "docker.io/library/nginx", digest: AMD_NEW, platform: true },
+      { repository: "docker.io/library/nginx", digest: ARM_OLD, platform: true },
+    ]);
+    expect(needs(tag(undefined, "linux/amd64"))).toEqual([
+      { repository: "docker.io/library/nginx", digest: ARM_OLD, platform: true },
+    ]);
+    // The tag was pushed again for amd64 only: an arm64 node has nothing to run from it.
+    expect(plan([pod], { [nginx]: tag("linux/arm64/v8", "linux/amd64") }).pods[0]).toMatchObject({
+      action: "none",
+      containers: [{ status: "unknown", reason: "the tag no longer has an image for linux/arm64/v8" }],
+    });
+    expect(plan([pod], { [nginx]: tag("linux/amd64", "linux/amd64") }).pods[0]!.action).toBe("delete");
+    // A config that states no platform leaves it to the digests.
+    expect(plan([pod], { [nginx]: tag(null, "linux/amd64") }).pods[0]!.action).toBe("delete");
+  });
+
+  it("the only child without a platform of each index: compared by config, as a platform's children are", () => {
+    const [OLD_INDEX, NEW_INDEX] = [digestOf("index v1, no platforms"), digestOf("index v2, no platforms")];
+    const [C1, C2] = [digestOf("child v1"), digestOf("child v2, recompressed")];
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
+    const index = (child: string): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: [{ digest: child, platform: null }],
+    });
+    const r = (c2Config: string): Resolution => ({
+      tag: { ok: true, tag: { digest: NEW_INDEX, sameImageDigests: [], isIndex: true } },
+      manifests: new Map([
+        [NEW_INDEX, index(C2)],
+        [OLD_INDEX, index(C1)],
+        single(C1),
+        single(C2, { config: c2Config }),
+      ]),
+    });
+    expect(plan([pod], { [nginx]: r(configOf(C1)) }).pods[0]!.containers[0]!.status).toBe("current");
+    expect(plan([pod], { [nginx]: r(configOf(C2)) }).pods[0]!.containers[0]!.status).toBe("stale");
   });
 
   it("a platform manifest whose platform the moved index no longer has is unknown, not stale", () => {
@@ -501,11 +552,12 @@ describe("the same image under another digest: current, never restarted forever"
     const pod = running(I);
     const one: ManifestInfo = { ok: true, isIndex: true, children: [{ digest: M, platform: "linux/amd64" }] };
     const tag = (manifests: [string, ManifestInfo][]) => tagAt(M, false, manifests);
+    // Both with their platforms: were they two images, they would be compared by platform too.
     expect(needed(pod, nginx, tag([]))).toEqual([
-      { repository: "docker.io/library/nginx", digest: M, platform: false },
-      { repository: "docker.io/library/nginx", digest: I, platform: false },
+      { repository: "docker.io/library/nginx", digest: M, platform: true },
+      { repository: "docker.io/library/nginx", digest: I, platform: true },
     ]);
-    expect(needed(pod, nginx, tag([single(M), [I, one]]))).toEqual([
+    expect(needed(pod, nginx, tag([single(M, { platform: undefined }), [I, one]]))).toEqual([
       { repository: "docker.io/library/nginx", digest: M, platform: true },
     ]);
     expect(verdict(pod, tag([single(M, { platform: "linux/amd64" }), [I, one]])).status).toBe("current");
@@ -636,7 +688,7 @@ describe("the same image under another digest: current, never restarted forever"
     });
     // The running manifest is read from the repository the node named.
     expect(needed(pod, "docker.io/library/b:main", tagAt(B, false, [single(B)]))).toEqual([
-      { repository: "docker.io/library/a", digest: M, platform: false },
+      { repository: "docker.io/library/a", digest: M, platform: true },
     ]);
   });
 });
@@ -928,6 +980,15 @@ describe("a read that failed decides nothing: unknown, never stale", () => {
       [[NEW, lost], single(OLD)],
       "could not read the tag's manifest: not found (404)",
     ],
+    // A registry that serves no manifest by digest: the running one's 404 says nothing of retention.
+    [
+      "both manifests, gone (404)",
+      [
+        [NEW, lost],
+        [OLD, lost],
+      ],
+      "could not read the tag's manifest: not found (404)",
+    ],
     [
       "the running manifest",
       [single(NEW), [OLD, busy]],
@@ -986,6 +1047,15 @@ describe("a read that failed decides nothing: unknown, never stale", () => {
         reason: `could not read the tag's image for linux/amd64: ${failure.reason}`,
       });
     }
+  });
+
+  it("a digest among docker's RepoDigests whose manifest cannot be read: unknown (it may be an index)", () => {
+    const r = resolution(NEW, null, [[OLD, busy]], [OLD]);
+    expect(container(runs(OLD), r)).toMatchObject({
+      status: "unknown",
+      reason:
+        "could not read the running manifest, to tell whether it is an index: the registry answered 503",
+    });
   });
 
   it("an index among docker's RepoDigests is compared platform by platform: docker's record is its own platform's", () => {

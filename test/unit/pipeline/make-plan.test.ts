@@ -65,8 +65,13 @@ function fakeResolver(
       inFlight--;
       return answer(ref, credentials);
     },
-    // Each digest its own image: a moved tag is stale.
-    inspectManifest: async (_ref, digest) => ({ ok: true, isIndex: false, config: configOf(digest) }),
+    // Each digest its own image, all of one platform: a moved tag is stale.
+    inspectManifest: async (_ref, digest, _credentials, options) => ({
+      ok: true,
+      isIndex: false,
+      config: configOf(digest),
+      ...(options?.platform ? { platform: "linux/amd64" } : {}),
+    }),
     describeImage: async () => ({ ok: false, reason: "not asked" }),
   };
   return { resolver, seen };

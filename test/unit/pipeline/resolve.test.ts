@@ -40,13 +40,19 @@ describe("a digest read in two repositories", () => {
     const resolver: Resolver = {
       name: "registry",
       resolveTag: async () => ({ ok: true, tag: { digest: TAG, sameImageDigests: [], isIndex: false } }),
-      async inspectManifest(ref, digest): Promise<ManifestInfo> {
+      async inspectManifest(ref, digest, _credentials, options): Promise<ManifestInfo> {
         if (ref.path === "other") {
           // The refusal arrives last.
           await new Promise((resolve) => setTimeout(resolve, 20));
           return { ok: false, reason: "access denied" };
         }
-        return { ok: true, isIndex: false, config: digest === TAG || digest === D ? config : null };
+        const platform = options?.platform ? { platform: "linux/amd64" } : {};
+        return {
+          ok: true,
+          isIndex: false,
+          config: digest === TAG || digest === D ? config : null,
+          ...platform,
+        };
       },
       describeImage: async () => ({ ok: true, created: null, labels: {} }),
     };
