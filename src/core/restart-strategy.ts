@@ -237,11 +237,10 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
   if (updateStrategyType(w) === "OnDelete") {
     return { why: `${name} updates OnDelete`, instead: "a rollout replaces no pod; use --strategy evict" };
   }
-  const partition = w.kind === "StatefulSet" ? (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
-  const held = facts.pods.filter((pod) => ordinalOf(pod, w.metadata.name) < partition);
+  const held = facts.pods.filter((pod) => heldByPartition(w, pod));
   if (held.length > 0) {
     return {
-      why: `${name}'s partition ${partition} keeps ${held.join(", ")} from rolling`,
+      why: `${name}'s partition ${partitionOf(w)} keeps ${held.join(", ")} from rolling`,
       instead: "lower the partition, or use --strategy evict",
     };
   }
@@ -270,6 +269,15 @@ function rolloutReason(w: Workload): string {
   const r = w.spec.updateStrategy?.rollingUpdate;
   const nodes = counted(w.status?.desiredNumberScheduled ?? 0, "node");
   return `rolling update of ${name}'s pods on ${nodes}, maxSurge ${r?.maxSurge ?? 0}, maxUnavailable ${r?.maxUnavailable ?? 1}`;
+}
+
+/** A StatefulSet's pod that its partition keeps from rolling: one whose ordinal is below it. */
+export function heldByPartition(w: Workload, pod: string): boolean {
+  return ordinalOf(pod, w.metadata.name) < partitionOf(w);
+}
+
+function partitionOf(w: Workload): number {
+  return w.kind === "StatefulSet" ? (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
 }
 
 /** A StatefulSet pod's ordinal (`db-2` → 2); pods named otherwise never count as held back. */

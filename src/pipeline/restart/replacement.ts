@@ -8,6 +8,7 @@ import type { PlanContainer, PlanPod } from "../../core/plan.js";
 import {
   backOnOldDigest,
   containersBackOnOldDigest,
+  hasEnded,
   type LabelSelector,
   livePods,
   notReadyPods,
@@ -179,12 +180,13 @@ function podRestart(
 }
 
 /**
- * After a rollout: the first of the workload's pods (not terminating) that still runs a digest one of the
- * planned pods was stale on, as a reason; null when none does.
+ * After a rollout: the first of the workload's pods (not terminating, not ended) that still runs a digest
+ * one of the planned pods was stale on, as a reason; null when none does. A pod that ended (one its
+ * kubelet evicted) stays until the pod garbage collector removes it: it is no replacement.
  */
 export function oldDigestAfterRollout(planned: readonly PlanPod[], pods: readonly Pod[]): string | null {
   for (const pod of pods) {
-    if (pod.metadata.deletionTimestamp) continue;
+    if (pod.metadata.deletionTimestamp || hasEnded(pod)) continue;
     for (const stale of planned) {
       const container = backOnOldDigest(stale, pod);
       if (container !== null) {

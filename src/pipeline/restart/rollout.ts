@@ -9,7 +9,7 @@
 import { isOptedOut, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { selectorString } from "../../core/readiness.js";
-import { decideRestart } from "../../core/restart-strategy.js";
+import { decideRestart, heldByPartition } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
 import {
   ownedPods,
@@ -131,6 +131,8 @@ async function rollOutWorkload(
   if (decision.strategy !== "rollout") {
     return { kind: "not-started", reason: `changed since the plan: ${decision.reason}` };
   }
+  // A stop (Ctrl-C, SIGTERM, a closed stdout) while the workload was read still starts nothing.
+  if (signal.aborted) return { kind: "not-started", reason: stopReason(signal) };
 
   const restartedAt = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
   const patched = await api.patchRestartedAt(
@@ -165,7 +167,9 @@ async function rollOutWorkload(
       patched: true,
     };
   }
-  const old = oldDigestAfterRollout(group, pods);
+  // Pods the rollout left alone (below a StatefulSet's partition) are no replacements.
+  const replaced = pods.filter((pod) => !heldByPartition(current, pod.metadata.name ?? ""));
+  const old = oldDigestAfterRollout(group, replaced);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;
 }

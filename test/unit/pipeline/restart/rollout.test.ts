@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
+import type { Pod } from "../../../../src/core/k8s.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
@@ -255,6 +256,63 @@ describe("read again right before the patch", () => {
   });
 });
 
+describe("the pods after a rollout that are no replacements", () => {
+  it("a pod of the old ReplicaSet that ended (evicted by its kubelet) and lingers: the rollout succeeded", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 2,
+      maxSurge: 1,
+      maxUnavailable: 0,
+      strategy: "rollout",
+    });
+    const ended: Pod = {
+      metadata: {
+        name: "web-r1-evicted",
+        namespace: "shop",
+        uid: "uid-web-r1-evicted",
+        labels: { ...pods[0]!.labels },
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-r1", uid: "uid-web-r1", controller: true },
+        ],
+      },
+      spec: { containers: [{ name: "app", image: "registry.test/shop/web:main" }], nodeName: "node-9" },
+      status: {
+        phase: "Failed",
+        containerStatuses: [
+          {
+            name: "app",
+            image: "registry.test/shop/web:main",
+            imageID: `registry.test/shop/web@${oldDigest}`,
+          },
+        ],
+      },
+    };
+    const list = cluster.listPodsBySelector.bind(cluster);
+    cluster.listPodsBySelector = async (namespace, selector) => [...(await list(namespace, selector)), ended];
+    const { reported, problems } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual(["Deployment/web rolled-out 2"]);
+    expect(problems).toEqual([]);
+  });
+
+  it("a StatefulSet's pods below its partition, which the rollout never replaces: no failure", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "StatefulSet",
+      name: "db",
+      replicas: 3,
+      partition: 2,
+      strategy: "rollout",
+    });
+    // Only db-2 planned (-l, or a canary tag that moved where the stable one did not).
+    const { reported, problems } = await runRestart(clock, cluster, pods.slice(2));
+    expect(reported).toEqual(["StatefulSet/db rolled-out 1"]);
+    expect(problems).toEqual([]);
+    expect(cluster.digests("db")).toMatchObject({ "db-0": oldDigest, "db-1": oldDigest });
+  });
+});
+
 describe("dry run, --no-wait, Ctrl-C", () => {
   it("a dry run sends the patch as a server dry run and waits for nothing", async () => {
     const { clock, cluster } = setup();
@@ -306,6 +364,29 @@ describe("dry run, --no-wait, Ctrl-C", () => {
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["in-progress", "in-progress", "not-started"]);
     expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
     expect(clock.elapsed()).toBe(2500);
+  });
+
+  it("a stop while the workload is read again before the patch: no rollout starts", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 2,
+      maxSurge: 1,
+      maxUnavailable: 0,
+      strategy: "rollout",
+    });
+    const abort = new AbortController();
+    const get = cluster.getWorkload.bind(cluster);
+    cluster.getWorkload = async (kind, namespace, name) => {
+      // SIGTERM reaches this process only: the read goes on, and answers.
+      abort.abort();
+      return get(kind, namespace, name);
+    };
+    const { reported, outcomes } = await runRestart(clock, cluster, pods, { signal: abort.signal });
+    expect(cluster.patches()).toEqual([]);
+    expect(reported).toEqual(["Deployment/web not-started: interrupted"]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["not-started", "not-started"]);
   });
 });
 
