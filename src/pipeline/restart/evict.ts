@@ -31,7 +31,7 @@ export async function evictGroup(
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, stopReason(options.signal));
     const readiness = waiting ? await readinessOf(pod) : null;
-    const before = readiness ? await readiness.snapshot() : null;
+    let before = readiness ? await readiness.snapshot() : null;
     // The reads above take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
     if (options.signal.aborted) return stop(index, stopReason(options.signal));
     // Only this pod is left: a later one of the group that is not Ready itself may still go.
@@ -40,8 +40,17 @@ export async function evictGroup(
       reporter.record(pod, { kind: "not-started", reason: short });
       continue;
     }
-    const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut);
+    // While a budget's refusal is waited out the other pods may stop being Ready: counted again each retry.
+    const stillShort = async () => {
+      before = readiness ? await readiness.snapshot() : null;
+      return before ? shortOfReadyPods(pod, before) : null;
+    };
+    const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut, stillShort);
     if (outcome === "stopped") return stop(index, stopReason(options.signal));
+    if (outcome.kind === "short") {
+      reporter.record(pod, { kind: "not-started", reason: outcome.reason });
+      continue;
+    }
     if (outcome.kind === "blocked") {
       waitedOut = waiting;
       reporter.record(pod, { kind: "not-started", reason: await blockedReason(api, pod, outcome.reason) });
@@ -59,13 +68,17 @@ export async function evictGroup(
   }
 }
 
-/** Evicts, retrying a refusal by a budget with doubling backoff until `mayWait` runs out (--wait-timeout). */
+/**
+ * Evicts, retrying a refusal by a budget with doubling backoff until `mayWait` runs out (--wait-timeout);
+ * before each retry `stillShort` says whether the pod's controller is now short of Ready pods.
+ */
 async function evictPatiently(
   api: RestartApi,
   pod: PlanPod,
   options: RestartOptions,
   mayWait: boolean,
-): Promise<EvictOutcome | "stopped"> {
+  stillShort: () => Promise<string | null>,
+): Promise<EvictOutcome | { kind: "short"; reason: string } | "stopped"> {
   const { clock } = options;
   const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
   let backoff = options.pollMs;
@@ -77,6 +90,9 @@ async function evictPatiently(
     if (left <= 0) return outcome;
     await clock.sleep(Math.min(backoff, left), options.signal);
     if (options.signal.aborted) return "stopped";
+    const short = await stillShort();
+    if (options.signal.aborted) return "stopped";
+    if (short) return { kind: "short", reason: short };
     backoff = Math.min(backoff * 2, maxBackoffMs);
   }
 }

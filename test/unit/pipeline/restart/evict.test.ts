@@ -111,6 +111,19 @@ describe("429: a budget forbids the disruption", () => {
     expect(reported).toEqual(["web-0 evicted"]);
   });
 
+  it("a pod that stops being Ready while a refusal is waited out keeps the Ready one from going", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
+    cluster.setBudget("guard", "web", 0);
+    clock.at(clock.now() + 1500, () => cluster.setUnready("web-1"));
+    clock.at(clock.now() + 2500, () => cluster.setBudget("guard", "web", 1));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 60_000 });
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 429", "1000 evict shop/web-0 → 429"]);
+    expect(reported).toEqual([
+      "web-0 not-started: ReplicaSet/web has 1 pod not Ready (web-1): restarting a Ready one now would leave it shorter",
+    ]);
+  });
+
   it("a budget that allows a disruption only while enough pods are Ready paces the evictions itself", async () => {
     const { clock, cluster } = setup();
     cluster.setMinAvailableBudget("guard", "web", 2);
