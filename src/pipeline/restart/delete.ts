@@ -57,8 +57,9 @@ interface Allowance {
 /**
  * Checks the disruption budgets of a pod's namespace before each deletion, waiting while they block.
  * Workloads are restarted side by side, and a budget may select pods of several: a deletion let through
- * counts against each of its budgets until the budget's status shows it (its disruptionsAllowed has gone
- * down since) or its replacement is up (with --no-wait, until it is sent), whichever comes first.
+ * counts against each of its budgets while the budget's status does not show it (its disruptionsAllowed has
+ * not gone down since by as many as were let through), until its replacement is up (with --no-wait, until
+ * it is sent).
  */
 export class BudgetGate {
   /** Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then. */
@@ -96,10 +97,22 @@ export class BudgetGate {
     }
   }
 
-  /** This run's deletions under the budget that its status, as just read, does not show yet. */
+  /**
+   * This run's deletions under the budget that its status, as just read, does not show yet. It shows at most
+   * as many as its disruptionsAllowed has gone down since the highest it was at a draw (one drop of one
+   * shows one deletion, however many were let through at that allowance), the earliest first. Once shown, a
+   * deletion stays shown: its replacement coming up raises the allowance again before the draw is released.
+   */
   private unseen(namespace: string, budget: DisruptionBudget): number {
     const draws = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
-    for (const draw of draws) if (budget.disruptionsAllowed < draw.allowedThen) draw.seen = true;
+    const shown = Math.max(0, ...draws.map((draw) => draw.allowedThen - budget.disruptionsAllowed));
+    let newlyShown = shown - draws.filter((draw) => draw.seen).length;
+    for (const draw of draws) {
+      if (newlyShown <= 0) break;
+      if (draw.seen) continue;
+      draw.seen = true;
+      newlyShown--;
+    }
     return draws.filter((draw) => !draw.seen).length;
   }
 
@@ -122,8 +135,8 @@ export class BudgetGate {
   }
 }
 
+/** A deletion let through: the budget's disruptionsAllowed when it was, and whether its status showed it. */
 interface Draw {
   allowedThen: number;
-  /** The budget's status has shown it: disruptionsAllowed went below allowedThen once. */
   seen: boolean;
 }

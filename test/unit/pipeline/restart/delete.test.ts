@@ -3,7 +3,9 @@
  * controllers side by side, budgets honoured, every replacement checked, Ctrl-C starts nothing new.
  */
 import { describe, expect, it } from "vitest";
+import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js";
 import type { PlanPod } from "../../../../src/core/plan.js";
+import { BudgetGate } from "../../../../src/pipeline/restart/delete.js";
 import type { RestartOptions } from "../../../../src/pipeline/restart/outcomes.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
@@ -244,5 +246,26 @@ describe("a budget over several controllers", () => {
     expect([web, canary]).toEqual(["0 delete shop/web-0", "0 delete shop/canary-0"]);
     // Two down: api waits for canary's replacement (3 s), not for web's wait to time out.
     expect(api).toBe("3000 delete shop/api-0");
+  });
+
+  it("a status that shows one of two deletions lets no third through", async () => {
+    // Read three times: 2 at the first two deletions (the status lags), then 1: it shows one of the two.
+    const statuses = [2, 2, 1];
+    const api = {
+      async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
+        const selector = { matchLabels: { tier: "web" } };
+        return [{ name: "shared", selector, disruptionsAllowed: statuses.shift()! }];
+      },
+    };
+    const options = { dryRun: false, wait: false, pollMs: 1000, signal: new AbortController().signal };
+    const gate = new BudgetGate(api, { ...options, clock: new FakeClock() } as unknown as RestartOptions);
+    const pod = (name: string) =>
+      ({ namespace: "shop", name, labels: { tier: "web" } }) as unknown as PlanPod;
+    // Held, not released: as under --wait until each replacement is up.
+    expect(typeof (await gate.waitUntilAllowed(pod("a-0")))).toBe("object");
+    expect(typeof (await gate.waitUntilAllowed(pod("b-0")))).toBe("object");
+    expect(await gate.waitUntilAllowed(pod("c-0"))).toBe(
+      "PodDisruptionBudget shared allows no disruption now",
+    );
   });
 });
