@@ -12,6 +12,7 @@ import {
   writeDockerConfig,
   writeEmptyDockerConfig,
 } from "./credentials/private-docker-config.js";
+import { credentialSecrets, redactSecrets } from "./credentials/secrets.js";
 import type { Docker } from "./docker.js";
 import { removePrivateDir } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
@@ -79,7 +80,8 @@ export class DockerResolver implements Resolver {
           : credential === null && credentials.length > 0
             ? " (with your docker config)"
             : "";
-        failures.push(`${pulled.reason}${who}`);
+        // A registry or token server may echo the request in its error, and docker quotes it.
+        failures.push(`${redactSecrets(pulled.reason, credentials.flatMap(credentialSecrets))}${who}`);
         // An interrupted pull is no verdict on the credential: the next one is not tried.
         if (signal?.aborted) break;
         continue;
@@ -122,7 +124,10 @@ export class DockerResolver implements Resolver {
       verbose: withPlatform,
     });
     // Never `missing`: docker's words do not prove the registry lost the manifest (see notFoundReason).
-    if (!manifest.ok) return { ok: false, reason: notFoundReason(manifest.reason) };
+    if (!manifest.ok) {
+      const reason = redactSecrets(manifest.reason, credentials.flatMap(credentialSecrets));
+      return { ok: false, reason: notFoundReason(reason) };
+    }
     return withPlatform ? verboseManifestInfo(manifest.value) : manifestInfo(manifest.value);
   }
 

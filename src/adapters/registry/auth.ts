@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Credential } from "../../core/keyring.js";
+import { basicCredentials, credentialSecrets, redactSecrets } from "../credentials/secrets.js";
 import type { TokenAnswer, TokenCache } from "./token-cache.js";
 import type { Transport } from "./transport.js";
 import type { RegistryAuthScheme } from "./www-authenticate.js";
@@ -132,17 +133,8 @@ export class Authenticator {
   }
 }
 
-/** What of a credential must never be shown, in the forms it is sent in. */
-export function credentialSecrets(credential: Credential | undefined | null): (string | undefined)[] {
-  if (!credential) return [];
-  const { username, password } = credential;
-  const pair =
-    username !== undefined && password !== undefined ? basic(username, password).slice(6) : undefined;
-  return [password, pair, credential.identityToken, credential.registryToken];
-}
-
 function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+  return `Basic ${basicCredentials(username, password)}`;
 }
 
 /** A cache key for a credential that holds no secret in readable form. */
@@ -161,12 +153,7 @@ function fingerprint(credential: Credential | null): string {
  */
 export function detailOf(body: Buffer, secrets: readonly (string | undefined)[] = []): string {
   // Before and after parsing: JSON may escape a secret's characters (Go writes & < > as \u0026…).
-  const blank = (text: string): string => {
-    let out = text;
-    for (const secret of secrets)
-      if (secret && secret.length >= 4) out = out.replaceAll(secret, "<redacted>");
-    return out;
-  };
+  const blank = (text: string): string => redactSecrets(text, secrets);
   const text = blank(body.toString("utf8").trim());
   if (text === "") return "";
   let message = "";

@@ -8,7 +8,8 @@
 import { type ImageRef, registryApiHost } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
 import { manifestAccept } from "../../core/manifest.js";
-import { type Authenticator, credentialSecrets, detailOf } from "./auth.js";
+import { credentialSecrets } from "../credentials/secrets.js";
+import { type Authenticator, detailOf } from "./auth.js";
 import type { Exchange, HttpAnswer, Transport } from "./transport.js";
 import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";
 

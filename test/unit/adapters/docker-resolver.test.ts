@@ -316,6 +316,41 @@ describe("DockerResolver: reading manifests by digest uses the pull's credential
   });
 });
 
+describe("DockerResolver: a registry that echoes the request in its error", () => {
+  const puller = { username: "puller", password: "PULLSECRETPW", source: "secret shop/regcred" };
+  const basicForm = Buffer.from("puller:PULLSECRETPW").toString("base64");
+  // docker quotes a 401 body it cannot parse whole; a misconfigured proxy's debug page echoes the header.
+  const echo = `Error response from daemon: Head "https://reg.example.com/v2/app/manifests/latest": error parsing HTTP 401 response body: invalid character 'A' looking for beginning of value: "Authorization: Basic ${basicForm} (PULLSECRETPW)"\n`;
+  const resolverEchoing = () => {
+    const exec: Exec = async (_file, args): Promise<ExecResult> => {
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
+      return { exitCode: 1, stdout: "", stderr: echo, interrupted: false };
+    };
+    return new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: false,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+  };
+
+  it("keeps the pull secret out of the reason, as the registry resolver does", async () => {
+    const resolver = resolverEchoing();
+    const ref = parseImageRef("reg.example.com/app:latest");
+    const pulled = await resolver.resolveTag(ref, [puller]);
+    const read = await resolver.inspectManifest({ ...ref, tag: null, digest: A }, A, [puller]);
+    resolver.close();
+    for (const answer of [pulled, read]) {
+      expect(answer.ok).toBe(false);
+      const reason = answer.ok ? "" : answer.reason;
+      expect(reason).toContain("Authorization: Basic <redacted> (<redacted>)");
+      expect(reason).not.toContain(basicForm);
+      expect(reason).not.toContain("PULLSECRETPW");
+    }
+  });
+});
+
 /**
  * What `docker manifest inspect` prints (stderr, exit 1) when it cannot read the running manifest, as
  * docker 20.10.24 (Debian bookworm's docker.io, the -docker image's CLI) and 28.2.2 printed it against a

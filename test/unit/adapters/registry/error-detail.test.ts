@@ -1,6 +1,7 @@
 /** What of a registry's or token server's error body a reason keeps: one short line, never a credential. */
 import { describe, expect, it } from "vitest";
-import { credentialSecrets, detailOf } from "../../../../src/adapters/registry/auth.js";
+import { credentialSecrets } from "../../../../src/adapters/credentials/secrets.js";
+import { detailOf } from "../../../../src/adapters/registry/auth.js";
 
 const body = (text: string) => Buffer.from(text);
 const puller = { username: "puller", password: "PULLSECRETPW", source: "secret shop/regcred" };

@@ -1,0 +1,27 @@
+/**
+ * A registry credential's secrets, in the forms they travel in, and text with them blanked: a registry, a
+ * token server or a proxy in front of them may echo a request (its Authorization header, its form body)
+ * in an error that reaches a reason, a log or a report.
+ */
+import type { Credential } from "../../core/keyring.js";
+
+/** What of a credential must never be shown, in the forms it is sent in. */
+export function credentialSecrets(credential: Credential | undefined | null): (string | undefined)[] {
+  if (!credential) return [];
+  const { username, password } = credential;
+  const pair =
+    username !== undefined && password !== undefined ? basicCredentials(username, password) : undefined;
+  return [password, pair, credential.identityToken, credential.registryToken];
+}
+
+/** `user:password` as a Basic Authorization header carries it, after `Basic `. */
+export function basicCredentials(username: string, password: string): string {
+  return Buffer.from(`${username}:${password}`).toString("base64");
+}
+
+/** The text with each secret (of 4 characters or more: a shorter one would blank ordinary words) blanked. */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret && secret.length >= 4) out = out.replaceAll(secret, "<redacted>");
+  return out;
+}
