@@ -51,6 +51,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(withoutUnknownFlagValue(text)),
     })
     .exitOverride()
     // Program flags (--version) only before the verb, so __complete receives every word as typed.
@@ -203,6 +204,14 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     if (named === null || named.has(command.name())) addFlags(command);
   }
   return program;
+}
+
+/**
+ * An unknown `--flag=value` named without its value, as kubectl names it: the flag may be another verb's
+ * `--webhook-url` or kubectl's `--password`, and the value a secret bound for a CI log.
+ */
+function withoutUnknownFlagValue(message: string): string {
+  return message.replace(/(unknown option '-{1,2}[^=']+)=[^']*'/, "$1'");
 }
 
 /**

@@ -39,4 +39,15 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("error: unknown option '--yes'");
   });
+
+  it.each([
+    [["plan", "--webhook-url=https://hooks.example.com/services/T0/B0/HOOKSECRET"], "--webhook-url"],
+    [["cron-status", "--webhook-url=https://hooks.example.com/services/T0/B0/HOOKSECRET"], "--webhook-url"],
+    [["plan", "--password=HOOKSECRET"], "--password"],
+  ])("an unknown %j is named without its value, as kubectl names it", async (args, flag) => {
+    const { code, stderr } = await runMain(args);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`error: unknown option '${flag}'`);
+    expect(stderr).not.toContain("HOOKSECRET");
+  });
 });
