@@ -115,7 +115,10 @@ async function readManifests(
           known?.ok === true &&
           !info.ok &&
           !(need.platform && !known.isIndex && known.platform === undefined);
-        if (!knowsMore && !readBefore) resolution.manifests.set(need.digest, info);
+        // Nor does one repository's 404 undo another's failed read: only a 404 where the pod runs it
+        // lets its digest decide, and which of the two a pod ran is not kept.
+        const failedBefore = known?.ok === false && known.missing !== true && !info.ok && info.missing;
+        if (!knowsMore && !readBefore && !failedBefore) resolution.manifests.set(need.digest, info);
       }),
     );
   }

@@ -64,6 +64,46 @@ describe("a digest read in two repositories", () => {
   });
 });
 
+describe("a digest two repositories fail to read", () => {
+  it("a 404 in one repository does not make another's failed read a deletion: unknown, not stale", async () => {
+    const TAG = digestOf("app:main now");
+    const D = digestOf("running, in two repositories");
+    const pods = [
+      makePod({
+        name: "web-a",
+        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+        containers: [{ name: "app", image: "reg.test/app:main", imageID: `reg.test/app@${D}` }],
+      }),
+      makePod({
+        name: "web-b",
+        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+        containers: [{ name: "app", image: "reg.test/app:main", imageID: `reg.test/other@${D}` }],
+      }),
+    ];
+    const resolver: Resolver = {
+      name: "registry",
+      resolveTag: async () => ({ ok: true, tag: { digest: TAG, sameImageDigests: [], isIndex: false } }),
+      async inspectManifest(ref, digest, _credentials, options): Promise<ManifestInfo> {
+        if (digest === D && ref.path === "app")
+          return { ok: false, reason: "rate limited by the registry (429)" };
+        if (digest === D) {
+          // The other repository's 404 arrives last.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return { ok: false, reason: `${D} not found (404)`, missing: true };
+        }
+        const platform = options?.platform ? { platform: "linux/amd64" } : {};
+        return { ok: true, isIndex: false, config: configOf(digest), ...platform };
+      },
+      describeImage: async () => ({ ok: true, created: null, labels: {} }),
+    };
+    const plan = await planWith(resolver, pods);
+    expect(plan.pods.map((p) => [p.name, p.action, p.containers[0]!.status])).toEqual([
+      ["web-a", "none", "unknown"],
+      ["web-b", "none", "unknown"],
+    ]);
+  });
+});
+
 describe("a platform read that failed", () => {
   it("says why, though the manifest itself was read before", async () => {
     // The node runs a two-platform index I; the tag T is now one manifest, read plainly first. Which
