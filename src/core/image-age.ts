@@ -3,7 +3,7 @@
  * A missing time, one in the future, or a reproducible build's fixed time (SOURCE_DATE_EPOCH, 1970) says
  * nothing about when the image was pushed. Pure: `now` is passed in.
  */
-import { formatAge } from "../util/age.js";
+import { exactDuration } from "../util/age.js";
 
 /** Build times this far ahead of our clock are clock skew, not the future. */
 const skewMs = 5 * 60_000;
@@ -34,10 +34,12 @@ export function buildTime(created: string | null, now: number): BuildTime {
  * the restart back too: --min-age promises "not before it is this old", which an unknown age cannot keep.
  */
 export function tooNewFor(created: string | null | undefined, minAgeMs: number, now: number): string | null {
-  const flag = `--min-age ${formatAge(minAgeMs)}`;
+  // Both exact to the flag's own precision, or an age rounded down could read as old enough.
+  const unit = minAgeMs % 1000 === 0 ? 1000 : 1;
+  const flag = `--min-age ${exactDuration(minAgeMs, unit)}`;
   if (created === undefined) return `the new image's build time could not be read: ${flag} cannot be checked`;
   const time = buildTime(created, now);
   if (!time.ok) return `${time.problem}: ${flag} cannot be checked`;
   const age = now - time.at;
-  return age < minAgeMs ? `new image is ${formatAge(age)} old, ${flag}` : null;
+  return age < minAgeMs ? `new image is ${exactDuration(age, unit)} old, ${flag}` : null;
 }

@@ -127,7 +127,7 @@ describe("--min-age", () => {
     const doc = planOf(
       await runPlan(cluster, ["plan", "--resolver", "registry", "-o", "json", "--min-age", "10m"]),
     );
-    expect(doc.pods[0]!.reason).toMatch(/^new image is 2m old, --min-age 10m$/);
+    expect(doc.pods[0]!.reason).toMatch(/^new image is 2m(\d+s)? old, --min-age 10m$/);
     expect(doc.pods.map((p) => [p.name, p.action, p.containers[0]!.status, p.reason]).slice(1)).toEqual([
       ["seasoned-1", "delete", "stale", ""],
       [

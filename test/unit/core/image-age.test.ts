@@ -3,6 +3,7 @@ import { buildTime, tooNewFor } from "../../../src/core/image-age.js";
 
 const now = Date.parse("2026-11-30T12:00:00Z");
 const minutes = (n: number) => n * 60_000;
+const hours = (n: number) => minutes(n * 60);
 
 describe("a new image's build time", () => {
   it("is trusted when it is a real time in the past (or within clock skew)", () => {
@@ -29,6 +30,15 @@ describe("--min-age", () => {
     expect(tooNewFor("2026-11-30T11:51:00Z", minutes(10), now)).toBe("new image is 9m old, --min-age 10m");
     expect(tooNewFor("2026-11-30T11:50:00Z", minutes(10), now)).toBeNull();
     expect(tooNewFor("2026-11-29T12:00:00Z", minutes(10), now)).toBeNull();
+  });
+
+  it("says both durations to the flag's precision: an age just short of it never reads as old enough", () => {
+    const ago = (ms: number) => new Date(now - ms).toISOString();
+    expect(tooNewFor(ago(130_000), 150_000, now)).toBe("new image is 2m10s old, --min-age 2m30s");
+    expect(tooNewFor(ago(hours(10) + minutes(10)), hours(10) + minutes(30), now)).toBe(
+      "new image is 10h10m old, --min-age 10h30m",
+    );
+    expect(tooNewFor(ago(100), 500, now)).toBe("new image is 100ms old, --min-age 500ms");
   });
 
   it("an untrusted or unread build time holds the restart back too, saying why", () => {

@@ -188,15 +188,15 @@ describe("cronStatus", () => {
       Scope:         namespace tools, pods matching app=web
       Resolver:      registry
       Image:         ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0
-      Last schedule: 2026-11-25T13:10:00Z (2m ago)
+      Last schedule: 2026-11-25T13:10:00Z (2m9s ago)
       Last success:  2026-11-25T13:11:09Z (60s ago)
       Active:        kubectl-autoupdate-29926870
       Last warning:  <none>
 
-      JOB                               TRIGGER    STATUS     STARTED   DURATION   RESULT
-      kubectl-autoupdate-manual-8r8nt   manual     Failed     63s ago   3s         BackoffLimitExceeded: Job has reached the specified backoff limit
-      kubectl-autoupdate-manual-lh9bp   manual     Complete   64s ago   4s         Nothing to restart: 0 stale, 0 unknown, 2 current (2 pods checked)
-      kubectl-autoupdate-29926870       schedule   Pending    2m ago    2m         <none>
+      JOB                               TRIGGER    STATUS     STARTED    DURATION   RESULT
+      kubectl-autoupdate-manual-8r8nt   manual     Failed     63s ago    3s         BackoffLimitExceeded: Job has reached the specified backoff limit
+      kubectl-autoupdate-manual-lh9bp   manual     Complete   64s ago    4s         Nothing to restart: 0 stale, 0 unknown, 2 current (2 pods checked)
+      kubectl-autoupdate-29926870       schedule   Pending    2m9s ago   2m9s       <none>
       "
     `);
   });
@@ -278,7 +278,7 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
       "e-5",
     ]);
     expect(heldRow(renderCronStatusTable(status, now))).toBe(
-      "Held:          ReplicaSet web/b-2 (recorded 12m ago), ReplicaSet shop/d-4 (recorded 1h12m ago), ReplicaSet shop/a-1 (recorded 3h12m ago) and 2 more",
+      "Held:          ReplicaSet web/b-2 (recorded 12m ago), ReplicaSet shop/d-4 (recorded 72m ago), ReplicaSet shop/a-1 (recorded 3h12m ago) and 2 more",
     );
     expect(toCronStatusDocument(status).held![0]).toEqual({
       namespace: "web",
