@@ -1,7 +1,7 @@
 /**
  * `kubectl autoupdate install-cron`: build the manifests → look for RBAC objects a run with the other scope
- * left behind → server-side apply the manifests, each part once a server dry run passed it (or only print
- * them with --dry-run) → delete those objects.
+ * left behind, and ask the server whether they may be deleted → server-side apply the manifests, each part
+ * once a server dry run passed it (or only print them with --dry-run) → delete those objects.
  */
 import { UsageError } from "../../errors.js";
 import { escapeTerminal } from "../../output/terminal-text.js";
@@ -21,7 +21,13 @@ import { dockerSocketWarning } from "../output/docker-socket-warning.js";
 import { renderObjectsJson, renderObjectsYaml } from "../output/objects.js";
 import { applyChecked } from "./checked-apply.js";
 import { contextNamespace, type InstallationOptions, installationWords } from "./installation.js";
-import { checkOtherScope, lookForOtherScope, pruneOtherScope } from "./other-scope.js";
+import {
+  checkOtherScope,
+  checkOtherScopeDeletable,
+  lookForOtherScope,
+  otherScopeLeft,
+  pruneOtherScope,
+} from "./other-scope.js";
 
 export interface InstallCronOptions extends InstallationOptions {
   /** Everything but the namespace, which may still come from the kubeconfig. */
@@ -64,6 +70,8 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   // A refusal quotes the cluster: escaped for the terminal.
   for (const warning of checkOtherScope(spec, cronJob, otherScope))
     io.stderr.write(`${escapeTerminal(warning)}\n`);
+  const left = otherScopeLeft(manifests, otherScope.found);
+  if (left.length > 0) await checkOtherScopeDeletable(deps, spec, left);
   const before = new Map(existing.map((o) => [objectKey(o), o.metadata.resourceVersion]));
   const order = manifests.map(objectKey);
   const applied = (await applyChecked(deps, manifests, existing, namespace)).sort(
@@ -73,7 +81,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     const change = applyChange(before.get(objectKey(object)), object.metadata.resourceVersion);
     report.write(`${objectRef(object.kind ?? "", object.metadata.name)} ${change}\n`);
   }
-  for (const line of await pruneOtherScope(deps, spec, manifests, otherScope.found)) {
+  for (const line of await pruneOtherScope(deps, spec, left)) {
     report.write(`${line}\n`);
   }
   if (options.output) io.stdout.write(render(manifests));

@@ -85,25 +85,52 @@ export function checkOtherScope(
   return warnings;
 }
 
-/** Deletes what the lookup found that this install does not make; a line for each, as kubectl says it. */
+/** What the lookup found that this install does not make: to be deleted once it is applied. */
+export function otherScopeLeft(
+  wanted: readonly InstallObject[],
+  found: readonly ServerObject[],
+): ServerObject[] {
+  const keep = new Set(wanted.map(objectKey));
+  return found.filter((o) => !keep.has(objectKey(o)));
+}
+
+/**
+ * Asks the server whether those objects may be deleted, before anything is applied: a deletion refused
+ * only afterwards would leave an -A install's ClusterRoleBinding granting every namespace to a ServiceAccount
+ * now meant for one.
+ */
+export async function checkOtherScopeDeletable(
+  deps: CronDeps,
+  spec: InstallSpec,
+  left: readonly ServerObject[],
+): Promise<void> {
+  try {
+    await deleteObjects(deps.kubectl, left.map(resourceRef), spec.namespace, true);
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    const named = left.map((o) => objectRef(o.kind ?? "", o.metadata.name)).join(", ");
+    throw new ToolFailedError(
+      `${named}, left from an earlier install, could not be deleted, so nothing was changed: ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Deletes those objects; a line for each, as kubectl says it. */
 export async function pruneOtherScope(
   deps: CronDeps,
   spec: InstallSpec,
-  wanted: readonly InstallObject[],
-  found: readonly ServerObject[],
+  stale: readonly ServerObject[],
 ): Promise<string[]> {
-  const keep = new Set(wanted.map(objectKey));
-  const stale = found.filter((o) => !keep.has(objectKey(o)));
   if (stale.length === 0) return [];
-  await deleteObjects(
-    deps.kubectl,
-    stale.map((o) => `${kindResources[o.kind ?? ""]}/${o.metadata.name}`),
-    spec.namespace,
-    false,
-  );
+  await deleteObjects(deps.kubectl, stale.map(resourceRef), spec.namespace, false);
   // Under -A a Role is kept only for the record, which --strategy rollout does not keep.
   const why = spec.allNamespaces
     ? "not needed: this install's rules are in its ClusterRole"
     : "left from a cluster-wide (-A) install";
   return stale.map((o) => `${objectRef(o.kind ?? "", o.metadata.name)} deleted (${why})`);
+}
+
+function resourceRef(object: ServerObject): string {
+  return `${kindResources[object.kind ?? ""]}/${object.metadata.name}`;
 }

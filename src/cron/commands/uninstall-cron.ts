@@ -1,7 +1,8 @@
 /**
  * `kubectl autoupdate uninstall-cron`: find everything install-cron created for --name in the namespace
- * (by label), then delete it; --dry-run asks the server what it would delete (--dry-run=server). An -A
- * install whose ClusterRole and ClusterRoleBinding cannot be looked for is left whole, saying who may remove it.
+ * (by label), ask the server whether it may all be deleted (--dry-run=server), then delete it; --dry-run
+ * only asks. An -A install whose ClusterRole and ClusterRoleBinding cannot be looked for is left whole,
+ * saying who may remove it.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../errors.js";
@@ -65,12 +66,26 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
   }
 
   const refs = objects.map(ref);
+  // kubectl goes on past an object it may not delete: asked first, a refused ClusterRoleBinding cannot be
+  // left granting every namespace to the next ServiceAccount of the name, its own deleted.
+  if (!options.dryRun) await checkDeletable(deps, refs, target.namespace);
   await deleteObjects(deps.kubectl, refs, target.namespace, options.dryRun);
   const suffix = options.dryRun ? " (server dry run)" : "";
   for (const object of objects) {
     io.stdout.write(`${objectRef(object.kind ?? "", object.metadata.name)} deleted${suffix}\n`);
   }
   if (options.dryRun) io.stderr.write("dry run: nothing was deleted\n");
+}
+
+async function checkDeletable(deps: CronDeps, refs: readonly string[], namespace: string): Promise<void> {
+  try {
+    await deleteObjects(deps.kubectl, refs, namespace, true);
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    throw new ToolFailedError(`nothing was deleted: the server refused part of it: ${error.message}`, {
+      cause: error,
+    });
+  }
 }
 
 function ref(object: ServerObject): string {

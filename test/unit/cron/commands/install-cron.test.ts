@@ -95,6 +95,23 @@ describe("install-cron switching scope", () => {
     );
     expect(cluster.held().filter((ref) => ref.startsWith("Cluster"))).toEqual([]);
   });
+
+  it("narrowing an -A install whose ClusterRoleBinding may be listed but not deleted: nothing changed", async () => {
+    const refused =
+      'Error from server (Forbidden): clusterrolebindings.rbac.authorization.k8s.io "tools:kubectl-autoupdate" is forbidden: User "ns-admin" cannot delete resource "clusterrolebindings"';
+    const cluster = new InstallCluster(installedObjects(true)).refuse(
+      (c) => c.args[0] === "delete" && c.args.some((a) => a.startsWith("clusterrole")),
+      refused,
+    );
+    const { error, out } = await install(cluster);
+    expect(error).toBeInstanceOf(ToolFailedError);
+    expect((error as Error).message).toBe(
+      `clusterrole.rbac.authorization.k8s.io/tools:kubectl-autoupdate, clusterrolebinding.rbac.authorization.k8s.io/tools:kubectl-autoupdate, left from an earlier install, could not be deleted, so nothing was changed: kubectl delete failed: ${refused}`,
+    );
+    expect(cluster.writes()).toEqual([]);
+    expect(cluster.held()).toContain("ClusterRoleBinding/tools:kubectl-autoupdate");
+    expect(out.stdout).toBe("");
+  });
 });
 
 describe("install-cron applies nothing the server has not checked", () => {

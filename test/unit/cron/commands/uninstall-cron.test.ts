@@ -90,4 +90,16 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
     expect(error).toBeUndefined();
     expect(cluster.held()).toEqual([]);
   });
+
+  it("a ClusterRoleBinding that may be listed but not deleted: nothing deleted, the ServiceAccount kept", async () => {
+    const cluster = new InstallCluster(installedObjects(true)).refuse(
+      (c) => c.args[0] === "delete" && c.args.some((a) => a.startsWith("clusterrolebinding")),
+      "Error from server (Forbidden): clusterrolebindings.rbac.authorization.k8s.io is forbidden\n",
+    );
+    const { error, out } = await uninstall(cluster);
+    expect((error as Error).message).toMatch(/^nothing was deleted: the server refused part of it: /);
+    expect(cluster.writes()).toEqual([]);
+    expect(cluster.held()).toEqual(installedObjects(true).map((o) => `${o.kind}/${o.metadata.name}`));
+    expect(out.stdout).toBe("");
+  });
 });
