@@ -142,9 +142,11 @@ export function checkTimeZone(input: string): Checked<string> {
     return refuse(`unknown time zone "${input}"; want an IANA name such as Europe/Berlin or UTC`);
   }
   // Zone names are case-sensitive on the server (Go's time.LoadLocation); Intl is not, and resolves an
-  // alias to another name (us/eastern to America/New_York). Every part of a zone name starts upper-case.
+  // alias to another name (us/eastern to America/New_York). Every part of a zone name starts upper-case,
+  // and none but NZ-CHAT has four capitals in a row (ASIA/KOLKATA, US/PACIFIC are refused by the server).
   const miscased = resolved && resolved !== input && resolved.toLowerCase() === input.toLowerCase();
-  if (miscased || input.split("/").some((part) => /^[a-z]/.test(part))) {
+  const shouted = input !== "NZ-CHAT" && /[A-Z]{4}/.test(input);
+  if (miscased || shouted || input.split("/").some((part) => /^[a-z]/.test(part))) {
     return refuse(`unknown time zone "${input}"; did you mean "${resolved}"? (names are case-sensitive)`);
   }
   return { ok: true, value: input };

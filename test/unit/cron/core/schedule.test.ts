@@ -90,6 +90,8 @@ describe("checkTimeZone", () => {
     "Etc/GMT+5",
     "Asia/Kolkata",
     "US/Eastern",
+    "NZ-CHAT",
+    "EST5EDT",
   ])("accepts %s", (zone) => {
     expect(checkTimeZone(zone)).toEqual({ ok: true, value: zone });
   });
@@ -103,6 +105,10 @@ describe("checkTimeZone", () => {
     // Aliases Intl resolves to another name: still the wrong case for the server.
     ["us/eastern", 'did you mean "America/New_York"? (names are case-sensitive)'],
     ["etc/utc", "(names are case-sensitive)"],
+    // Upper-case aliases: Intl resolves them to another name, the server knows none of them.
+    ["ASIA/KOLKATA", "(names are case-sensitive)"],
+    ["US/PACIFIC", "(names are case-sensitive)"],
+    ["AMERICA/NUUK", "(names are case-sensitive)"],
     ["+01:00", '"+01:00" is not an IANA time zone name'],
     ["+01", '"+01" is not an IANA time zone name'],
     ["-0500", '"-0500" is not an IANA time zone name'],
