@@ -69,6 +69,15 @@ describe("install-cron manifests", () => {
     }
   });
 
+  it("a name kubectl's reader takes for a number (`0o17`, `0b-1`) is quoted", () => {
+    for (const name of ["0o17", "0b-1"]) {
+      const text = renderObjectsYaml(manifestsFor({ namespace: "tools", name }));
+      expect(text).toContain(`name: "${name}"`);
+      expect(text).toContain(`app.kubernetes.io/instance: "${name}"`);
+      expect(text).not.toMatch(new RegExp(`: ${name}$`, "m"));
+    }
+  });
+
   it("the server-side dry run leaves out a binding whose Role does not exist yet (a namespace admin's first install)", () => {
     const kinds = (objects: InstallObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
     const first = manifestsFor({ namespace: "tools" });
