@@ -7,6 +7,7 @@ import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from
 import { escapeTerminal } from "../../output/terminal-text.js";
 import { createJob, getJob, jobCreateFailures, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
 import {
+  hasStarted,
   inProgressPhrase,
   type JobOutcome,
   jobFromCronJob,
@@ -135,7 +136,7 @@ function stillInProgress(deps: CronDeps, namespace: string, run: RunInProgress):
   const stop = `kubectl delete job ${run.name} --cascade=foreground ${words}`;
   const forbid = "(concurrencyPolicy Forbid)";
   const how = `job ${run.name} ${inProgressPhrase(run.state)} ${forbid}`;
-  if (run.state === "Running") {
+  if (hasStarted(run.state)) {
     return `${how}; follow it with ${followJob(deps, namespace, run.name)}, or stop it first with ${stop}`;
   }
   return `${how}; see why with kubectl describe job/${run.name} ${words}, or delete it first with ${stop}`;

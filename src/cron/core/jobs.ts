@@ -98,8 +98,19 @@ export interface NewJob {
   spec: Record<string, unknown>;
 }
 
-/** Where a Job stands. */
-export type JobState = "Pending" | "Running" | "Complete" | "Failed" | "Suspended";
+/**
+ * Where a Job stands, in `kubectl get jobs`' words. FailureTarget and SuccessCriteriaMet: the Job
+ * controller has decided (a deadline passed, a pod was evicted; or it succeeded) and waits for its pods to
+ * stop before it says Failed or Complete (Kubernetes 1.31 and later); the run may still be ending.
+ */
+export type JobState =
+  | "Pending"
+  | "Running"
+  | "Complete"
+  | "Failed"
+  | "Suspended"
+  | "FailureTarget"
+  | "SuccessCriteriaMet";
 
 /** A Job's state and, once finished, why and when. */
 export interface JobOutcome {
@@ -137,6 +148,12 @@ export function jobOutcome(job: JobObject): JobOutcome {
     };
   }
   if (job.spec?.suspend === true) return { state: "Suspended", finished: false };
+  const failing = condition(job, "FailureTarget");
+  if (failing) {
+    const reason = [failing.reason, failing.message].filter(Boolean).join(": ");
+    return { state: "FailureTarget", finished: false, reason: reason || undefined };
+  }
+  if (condition(job, "SuccessCriteriaMet")) return { state: "SuccessCriteriaMet", finished: false };
   // An active pod that is not Ready has not started (pulling, or waiting for a Secret): still Pending.
   const { active = 0, ready } = job.status ?? {};
   return { state: active > 0 && ready !== 0 ? "Running" : "Pending", finished: false };
@@ -288,5 +305,12 @@ export function runsInProgress(cronJob: CronJobObject, jobs: readonly JobObject[
 /** How a run in progress stands, after "job NAME". */
 export function inProgressPhrase(state: JobState): string {
   if (state === "Running") return "is still running";
+  if (state === "FailureTarget") return "has failed, and its pod is still stopping";
+  if (state === "SuccessCriteriaMet") return "has succeeded, and its pod is still stopping";
   return state === "Suspended" ? "is suspended, not finished" : "has not started yet";
+}
+
+/** A run whose pod has started: to be followed, not looked into. */
+export function hasStarted(state: JobState): boolean {
+  return state === "Running" || state === "FailureTarget" || state === "SuccessCriteriaMet";
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { applyChange } from "../../../../src/cron/core/apply-change.js";
 import {
   type CronJobObject,
+  inProgressPhrase,
   type JobObject,
   jobFromCronJob,
   jobOutcome,
@@ -85,6 +86,28 @@ describe("jobOutcome", () => {
     });
   });
 
+  it("a Job decided but whose pod is still stopping (Kubernetes 1.31+): kubectl's words, not Pending", () => {
+    const deciding = (type: string, reason?: string, message?: string) => ({
+      metadata: { name: "j" },
+      // The stopping pod is counted as terminating, no longer as active.
+      status: { active: 0, ready: 0, conditions: [{ type, status: "True", reason, message }] },
+    });
+    expect(
+      jobOutcome(
+        deciding("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline"),
+      ),
+    ).toEqual({
+      state: "FailureTarget",
+      finished: false,
+      reason: "DeadlineExceeded: Job was active longer than specified deadline",
+    });
+    expect(jobOutcome(deciding("SuccessCriteriaMet", "CompletionsReached"))).toEqual({
+      state: "SuccessCriteriaMet",
+      finished: false,
+    });
+    expect(inProgressPhrase("FailureTarget")).toBe("has failed, and its pod is still stopping");
+  });
+
   it("says why a Job's pod does not start, from the kubelet's waiting reasons", () => {
     const pod = (reason: string, message?: string) => ({
       metadata: { name: "p" },
@@ -113,11 +136,15 @@ describe("jobOutcome", () => {
     expect(whyNotStarted([scheduled])).toBeUndefined();
   });
 
-  it("a FailureTarget or SuccessCriteriaMet condition alone is not the end yet", () => {
+  it("a FailureTarget condition alone is not the end yet: the recorded Job before its pod stopped", () => {
     const failing = structuredClone(job("kubectl-autoupdate-manual-8r8nt"));
     failing.status!.conditions = failing.status!.conditions!.filter((c) => c.type !== "Failed");
     failing.status!.active = 0;
-    expect(jobOutcome(failing)).toEqual({ state: "Pending", finished: false });
+    expect(jobOutcome(failing)).toEqual({
+      state: "FailureTarget",
+      finished: false,
+      reason: "BackoffLimitExceeded: Job has reached the specified backoff limit",
+    });
   });
 });
 
