@@ -15,6 +15,17 @@ function setup() {
   return { clock, cluster: new InMemoryCluster(clock) };
 }
 
+/** Deployment web: two replicas, rolled one surge pod at a time (none down meanwhile). */
+const surgingWeb = (cluster: InMemoryCluster) =>
+  cluster.addController({
+    kind: "Deployment",
+    name: "web",
+    replicas: 2,
+    maxSurge: 1,
+    maxUnavailable: 0,
+    strategy: "rollout",
+  });
+
 describe("one rollout per controller", () => {
   it("rolled again for the same digest from another old one: the record keeps the earlier move too", async () => {
     const { clock, cluster } = setup();
@@ -259,14 +270,7 @@ describe("read again right before the patch", () => {
 describe("the pods after a rollout that are no replacements", () => {
   it("a pod of the old ReplicaSet that ended (evicted by its kubelet) and lingers: the rollout succeeded", async () => {
     const { clock, cluster } = setup();
-    const pods = cluster.addController({
-      kind: "Deployment",
-      name: "web",
-      replicas: 2,
-      maxSurge: 1,
-      maxUnavailable: 0,
-      strategy: "rollout",
-    });
+    const pods = surgingWeb(cluster);
     const ended: Pod = {
       metadata: {
         name: "web-r1-evicted",
@@ -343,14 +347,7 @@ describe("dry run, --no-wait, Ctrl-C", () => {
     const abort = new AbortController();
     clock.at(clock.now() + 2500, () => abort.abort());
     const pods = [
-      ...cluster.addController({
-        kind: "Deployment",
-        name: "web",
-        replicas: 2,
-        maxSurge: 1,
-        maxUnavailable: 0,
-        strategy: "rollout",
-      }),
+      ...surgingWeb(cluster),
       ...cluster.addController({ kind: "Deployment", name: "api", replicas: 1, strategy: "rollout" }),
     ];
     const { reported, outcomes } = await runRestart(clock, cluster, pods, {
@@ -368,14 +365,7 @@ describe("dry run, --no-wait, Ctrl-C", () => {
 
   it("a stop while the workload is read again before the patch: no rollout starts", async () => {
     const { clock, cluster } = setup();
-    const pods = cluster.addController({
-      kind: "Deployment",
-      name: "web",
-      replicas: 2,
-      maxSurge: 1,
-      maxUnavailable: 0,
-      strategy: "rollout",
-    });
+    const pods = surgingWeb(cluster);
     const abort = new AbortController();
     const get = cluster.getWorkload.bind(cluster);
     cluster.getWorkload = async (kind, namespace, name) => {
