@@ -298,7 +298,7 @@ describe("a restart in vain, kept in the record ConfigMap ($KUBECTL_AUTOUPDATE_R
     expect(result.code, result.stderr).toBe(0);
     expect(fake.podNames()).toEqual(["web-1", "web-2"]);
     expect(result.stdout).toMatch(
-      /web-1 .*skip .*ReplicaSet\/web-7d9c8b restarted a pod for [0-9a-f]{12} 1d ago, which came back on the old digest/,
+      /web-1 .*skip .*ReplicaSet\/web-7d9c8b restarted a pod for [0-9a-f]{12} 24h ago, which came back on the old digest/,
     );
     const reads = fake.calls().filter((c) => c.argv.includes("configmaps"));
     expect(reads.map((c) => c.argv)).toEqual([
