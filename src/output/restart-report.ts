@@ -125,6 +125,8 @@ export interface RestartRecord {
   outcomes: ReadonlyMap<PlanPod, PodOutcome>;
   problems: readonly ReplacementProblem[];
   rollouts: readonly RolloutReport[];
+  /** Evicted or deleted pods whose replacement was not checked: their controller's restart only started. */
+  unchecked?: ReadonlySet<PlanPod>;
 }
 
 /** One JSON line: what the run found and did, per controller too, for logs read by machines (the CronJob's). */
@@ -203,7 +205,10 @@ export function controllerOutcomes(record: RestartRecord, dryRun: boolean): Cont
       // Nothing evicted or deleted: stopped before, or every pod already gone or replaced since the plan.
       outcome = "not-started";
       reason ??= outcomes.some((o) => o.kind === "gone") ? "already gone" : "replaced since the plan";
-    } else outcome = dryRun ? "started" : "restarted";
+    } else {
+      const checked = !dryRun && !pods.some((pod) => record.unchecked?.has(pod));
+      outcome = checked ? "restarted" : "started";
+    }
     entries.push({
       summary: {
         namespace,

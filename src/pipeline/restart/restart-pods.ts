@@ -28,6 +28,8 @@ export interface RestartResult {
   outcomes: Map<PlanPod, PodOutcome>;
   problems: ReplacementProblem[];
   rollouts: RolloutReport[];
+  /** Evicted or deleted pods whose replacement was not checked (--no-wait, a stop, pods not counted). */
+  unchecked: Set<PlanPod>;
   warnings: string[];
   /**
    * The error that stopped the run (the cluster out of reach, a login expired; or any error that is not one
@@ -51,7 +53,13 @@ export async function restartPods(
   // on this signal, start nothing new, and end the checks under way.
   const stop = new AbortController();
   const options = { ...runOptions, signal: sharedSignal(AbortSignal.any([runOptions.signal, stop.signal])) };
-  const result: RestartResult = { outcomes: new Map(), problems: [], rollouts: [], warnings: [] };
+  const result: RestartResult = {
+    outcomes: new Map(),
+    problems: [],
+    rollouts: [],
+    unchecked: new Set(),
+    warnings: [],
+  };
   const reporter: GroupReporter = {
     options,
     record(pod, outcome) {
@@ -67,6 +75,7 @@ export async function restartPods(
       options.onRollout(report);
     },
     restarted(restart) {
+      if (restart.replacement.kind === "unchecked" && restart.pod) result.unchecked.add(restart.pod);
       // A server dry run restarted nothing.
       if (!options.dryRun) options.onRestarted?.(restart);
     },

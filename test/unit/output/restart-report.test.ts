@@ -251,6 +251,17 @@ describe("each controller's outcome says what happened to it", () => {
     expect(outcomeOf(outcomes, dryRun).controllers[0]).toMatchObject(expected);
   });
 
+  it("evicted, its replacement not checked (--no-wait, a stop): started, not restarted", () => {
+    const pods = [pod("legacy-0", "evict", legacy), pod("legacy-1", "evict", legacy)];
+    const plan = { resolver: "registry" as const, pods };
+    const evicted: PodOutcome = { kind: "evicted" };
+    const outcomes = new Map(pods.map((p) => [p, evicted]));
+    const record = { outcomes, problems: [], rollouts: [], unchecked: new Set([pods[1]!]) };
+    expect(JSON.parse(renderRunSummary(plan, record, false)).controllers[0]).toMatchObject({
+      outcome: "started",
+    });
+  });
+
   it("the counts account for every planned pod", () => {
     const summary = outcomeOf([
       { kind: "evicted" },

@@ -68,11 +68,13 @@ describe("evictions and deletions: one record per pod, on the controller that re
   it("--no-wait: recorded as not checked", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 2, strategy: "delete" });
-    const { restarted } = await runRestart(clock, cluster, pods, { wait: false });
+    const { restarted, unchecked } = await runRestart(clock, cluster, pods, { wait: false });
     expect(restarted.map(restartLine)).toEqual([
       "delete web-0 on ReplicaSet/web (uid-web): unchecked (--no-wait)",
       "delete web-1 on ReplicaSet/web (uid-web): unchecked (--no-wait)",
     ]);
+    // So the run's summary says they only started.
+    expect([...unchecked].map((p) => p.name)).toEqual(["web-0", "web-1"]);
     // What each was for, and when: the next runs tell a replacement back on the old digest by it.
     expect(restarted[0]!.replacement).toEqual({
       kind: "unchecked",
