@@ -44,28 +44,65 @@ export async function readRecord(
   return configMap?.data ?? {};
 }
 
+/**
+ * A patch is one argument of kubectl's, and Linux starts no program with an argument of 128 KiB or more
+ * (MAX_ARG_STRLEN): a run that records several hundred controllers at once writes in parts of at most this.
+ */
+const maxPatchBytes = 64 * 1024;
+
 /** Writes the changes; the reason when that failed, else null. Best-effort, like the Events. */
 export async function writeRecord(
   kubectl: Pick<Kubectl, "runUnchecked">,
   ref: RecordRef,
   changes: Readonly<Record<string, string | null>>,
 ): Promise<string | null> {
-  const patched = await kubectl.runUnchecked(
-    [
-      "patch",
-      "configmap",
-      ref.name,
-      `--namespace=${ref.namespace}`,
-      "--type=merge",
-      `--patch=${JSON.stringify({ data: changes })}`,
-      "-o",
-      "name",
-    ],
-    { timeoutMs: recordTimeoutMs },
-  );
-  if (patched.exitCode === 0) return null;
-  const reason = failure(patched);
-  if (!/\(NotFound\)/.test(reason)) return reason;
+  for (const [index, part] of patchParts(changes).entries()) {
+    const patched = await kubectl.runUnchecked(
+      [
+        "patch",
+        "configmap",
+        ref.name,
+        `--namespace=${ref.namespace}`,
+        "--type=merge",
+        `--patch=${JSON.stringify({ data: part })}`,
+        "-o",
+        "name",
+      ],
+      { timeoutMs: recordTimeoutMs },
+    );
+    if (patched.exitCode === 0) continue;
+    const reason = failure(patched);
+    // Made whole by create (its object goes on stdin), once the first part finds it missing.
+    if (index > 0 || !/\(NotFound\)/.test(reason)) return reason;
+    return createRecord(kubectl, ref, changes);
+  }
+  return null;
+}
+
+/** The changes in merge patches of at most maxPatchBytes each (one entry is ~400 bytes a move). */
+function patchParts(changes: Readonly<Record<string, string | null>>): Record<string, string | null>[] {
+  const parts: Record<string, string | null>[] = [];
+  let part: Record<string, string | null> = {};
+  let bytes = 0;
+  for (const [key, value] of Object.entries(changes)) {
+    const size = JSON.stringify(key).length + JSON.stringify(value).length + 2;
+    if (bytes > 0 && bytes + size > maxPatchBytes) {
+      parts.push(part);
+      part = {};
+      bytes = 0;
+    }
+    part[key] = value;
+    bytes += size;
+  }
+  parts.push(part);
+  return parts;
+}
+
+async function createRecord(
+  kubectl: Pick<Kubectl, "runUnchecked">,
+  ref: RecordRef,
+  changes: Readonly<Record<string, string | null>>,
+): Promise<string | null> {
   const data = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== null));
   const configMap = {
     apiVersion: "v1",

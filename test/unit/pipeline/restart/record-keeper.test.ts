@@ -114,6 +114,31 @@ describe("RecordKeeper", () => {
     ]);
   });
 
+  it("400 controllers left at once: written in parts, each argument far below Linux's 128 KiB", async () => {
+    const { kubectl, calls } = kubectlAnswering({ stdout: "" }, {});
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const longMove = `app=sha256:${"a".repeat(64)}>sha256:${"b".repeat(64)}`;
+    const uids = Array.from(
+      { length: 400 },
+      (_, i) => `0a1b2c3d-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    );
+    for (const [i, controllerUid] of uids.entries()) {
+      keeper.left({
+        namespace: "shop",
+        controller: { kind: "StatefulSet", name: `cache-${i}`, uid: controllerUid },
+        restartedFor: longMove,
+        at: now - 30 * 60_000,
+      });
+    }
+    expect(await keeper.save()).toBeNull();
+    const patches = calls.filter((c) => c.args[0] === "patch");
+    expect(patches.length).toBeGreaterThan(1);
+    expect(Math.max(...calls.flatMap((c) => c.args).map((a) => Buffer.byteLength(a)))).toBeLessThan(70_000);
+    // Every controller in exactly one part.
+    const keys = patches.flatMap((c) => Object.keys(patchOf(c.args).data));
+    expect(keys.sort()).toEqual(uids.map((u) => `shop.${u}`).sort());
+  });
+
   it("the cluster gone by the end of the run: the reason, never an error (the restarts are done)", async () => {
     const { kubectl } = kubectlAnswering({
       exitCode: 1,
