@@ -47,19 +47,19 @@ interface StoredController {
 /** How far ahead of this run's clock a stamp may be (another node's clock) and still count. */
 const clockSkewMs = 60 * 60 * 1000;
 
-/** A stamp as this tool writes it, not far ahead of `now`, in ms; NaN otherwise. */
-function stampTime(stamp: unknown, now: number): number {
+/** A stamp as this tool writes it, at most `aheadMs` ahead of `now`, in ms; NaN otherwise. */
+function stampTime(stamp: unknown, now: number, aheadMs: number): number {
   const time = typeof stamp === "string" && stampShape.test(stamp) ? Date.parse(stamp) : Number.NaN;
-  return time > now + clockSkewMs ? Number.NaN : time;
+  return time > now + aheadMs ? Number.NaN : time;
 }
 
 /**
  * The records of one entry, each checked; none when the entry is not one, or sits under another key. A
- * stamp far ahead of `now` (an edit, a clock gone wrong) is not read: it would never expire. Nor is an
- * unchecked record whose restart time does not read: taken for a checked one, it would leave pods that
- * restart never reached.
+ * stamp more than `aheadMs` ahead of `now` (an edit, a clock gone wrong) is not read: it would never
+ * expire. Nor is an unchecked record whose restart time does not read: taken for a checked one, it would
+ * leave pods that restart never reached.
  */
-function parseEntry(key: string, value: string, now: number): RememberedRestart[] {
+function parseEntry(key: string, value: string, now: number, aheadMs = clockSkewMs): RememberedRestart[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -75,11 +75,11 @@ function parseEntry(key: string, value: string, now: number): RememberedRestart[
   return restarts.flatMap((restart: unknown) => {
     const { restartedFor, at, uncheckedRestartAt } = (restart ?? {}) as Record<string, unknown>;
     if (typeof restartedFor !== "string" || restartedFor === "") return [];
-    const time = stampTime(at, now);
+    const time = stampTime(at, now, aheadMs);
     if (Number.isNaN(time)) return [];
     const record = { namespace: namespace as string, controller, restartedFor, at: time };
     if (uncheckedRestartAt === undefined) return [record];
-    const restartTime = stampTime(uncheckedRestartAt, now);
+    const restartTime = stampTime(uncheckedRestartAt, now, aheadMs);
     return Number.isNaN(restartTime) ? [] : [{ ...record, uncheckedRestartAt: restartTime }];
   });
 }
@@ -137,15 +137,18 @@ export function recordChanges(
   const changes: Record<string, string | null> = {};
   const stored = new Map(entries(data));
   const recordedByKey = groupBy(recorded, recordKey);
+  // Written by a run whose clock is behind another's, a stamp ahead of this one is kept (not read, not
+  // removed); only one ahead by more than a record lasts is taken for a clock gone wrong.
+  const parse = (key: string, value: string) => parseEntry(key, value, now, recordKeptForMs);
   for (const [key, value] of stored) {
     if (recordedByKey.has(key)) continue;
-    const records = parseEntry(key, value, now);
+    const records = parse(key, value);
     const kept = records.filter((r) => !expired(r, now));
     if (kept.length === records.length && kept.length > 0) continue;
     changes[key] = kept.length > 0 ? formatEntry(kept) : null;
   }
   for (const [key, fresh] of recordedByKey) {
-    const kept = parseEntry(key, stored.get(key) ?? "", now).filter((r) => !expired(r, now));
+    const kept = parse(key, stored.get(key) ?? "").filter((r) => !expired(r, now));
     changes[key] = formatEntry([...kept, ...fresh]);
   }
   return Object.keys(changes).length === 0 ? null : changes;

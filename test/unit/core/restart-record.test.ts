@@ -119,6 +119,21 @@ describe("the record ConfigMap of restarts in vain", () => {
     expect(recordsIn({ [`shop.${uid.web}`]: JSON.stringify(entry) }, now)).toEqual([]);
   });
 
+  it("a run whose clock is hours behind keeps the entries it cannot read yet, whatever it records", () => {
+    const data = afterRuns([now, [restart("db", now)]]);
+    const behind = now - 2 * hour;
+    expect(recordsIn(data, behind)).toEqual([]);
+    expect(recordChanges(data, [], behind)).toBeNull();
+    expect(recordChanges(data, [restart("web", behind)], behind)).not.toHaveProperty(`shop.${uid.db}`);
+    // Its own stamp on the same controller keeps the one ahead beside it.
+    const merged = patched(data, recordChanges(data, [restart("db", behind, otherMove)], behind));
+    expect(
+      recordsIn(merged, now)
+        .map((r) => r.restartedFor)
+        .sort(),
+    ).toEqual([move, otherMove].sort());
+  });
+
   it("nothing recorded and nothing expired: no patch", () => {
     const data = afterRuns([now, [restart("web", now)]]);
     expect(recordChanges(data, [], now + hour)).toBeNull();
