@@ -86,7 +86,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v node >/dev/null || die "node not found: install Node.js 20.19 or newer"
-# 20.19: what vite (vitest's) and knip declare; the bundle itself runs on 20.5 and newer (execa's floor).
+# 20.19: what vite (vitest's) and knip declare; the bundle runs on 20.5 and newer (execa's floor), its
+# launcher bin/kubectl-autoupdate on 20.10 and newer (an extensionless ES module).
 node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
   die "Node.js $(node -v) is too old: 20.19 or newer is needed"
 GO=$(command -v go || echo /usr/local/go/bin/go)
