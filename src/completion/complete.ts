@@ -55,6 +55,8 @@ export function complete(spec: CommandLineSpec, words: readonly string[]): Answe
   const before = words.slice(0, -1);
   if (before[0]?.startsWith("-")) return completeFlagsFirst(spec, before, toComplete);
   if (before.length === 0) {
+    // A verb's flag with its value (`--context=`) starts the flags-first form.
+    if (inlineValue([], toComplete) !== undefined) return completeFlagsFirst(spec, before, toComplete);
     if (toComplete.startsWith("-")) return flagNames(spec.flags, toComplete, new Set());
     return verbs(spec.verbs, toComplete);
   }
@@ -65,12 +67,8 @@ export function complete(spec: CommandLineSpec, words: readonly string[]): Answe
   const scan = scanFlags(verb, before.slice(1));
   if (scan.endOfFlags) return nothing();
   if (scan.awaitingValue) return flagValue(scan.awaitingValue, toComplete, scan.typed);
-  if (toComplete.startsWith("--") && toComplete.includes("=")) {
-    const eq = toComplete.indexOf("=");
-    const flag = verb.flags.find((f) => f.long === toComplete.slice(0, eq));
-    if (!flag?.takesValue) return nothing();
-    return flagValue(flag, toComplete.slice(eq + 1), scan.typed);
-  }
+  const inline = inlineValue(verb.flags, toComplete);
+  if (inline !== undefined) return inline ? flagValue(inline.flag, inline.prefix, scan.typed) : nothing();
   if (toComplete.startsWith("-")) return flagNames(verb.flags, toComplete, scan.given);
   // No verb takes arguments.
   return nothing();
@@ -83,25 +81,44 @@ export function complete(spec: CommandLineSpec, words: readonly string[]): Answe
 function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], toComplete: string): Answer {
   for (let at = 1; at < before.length; at++) {
     const verb = spec.verbs.find((v) => v.name === before[at]);
-    if (verb && onlyFlagsOf(verb, before.slice(0, at))) {
+    // Only after whole flags: in `-n plan`, plan is the namespace, as the run reads it.
+    if (verb && onlyFlagsOf(verb, before.slice(0, at), false)) {
       return complete(spec, [verb.name, ...before.slice(0, at), ...before.slice(at + 1), toComplete]);
     }
   }
-  const fitting = spec.verbs.filter((v) => onlyFlagsOf(v, before));
+  const fitting = spec.verbs.filter((v) => v.flags.length > 0 && onlyFlagsOf(v, before, true));
   const [first] = fitting;
   if (first === undefined) return nothing(Directive.error);
   const scan = scanFlags(first, before);
   if (scan.awaitingValue) return flagValue(scan.awaitingValue, toComplete, scan.typed);
+  // A value with its flag, as a value after one: the first fitting verb's.
+  const inline = inlineValue(first.flags, toComplete);
+  if (inline !== undefined) return inline ? flagValue(inline.flag, inline.prefix, scan.typed) : nothing();
   if (!toComplete.startsWith("-")) return verbs(fitting, toComplete);
   // Flags every such verb has: which verb comes is not known yet.
   const shared = first.flags.filter((f) => fitting.every((v) => v.flags.some((g) => g.key === f.key)));
   return flagNames(shared, toComplete, scan.given);
 }
 
-/** Whether the words are nothing but the verb's flags (a value-taking one's value may be still to come). */
-function onlyFlagsOf(verb: VerbSpec, words: readonly string[]): boolean {
+/** Whether the words are nothing but the verb's flags (with `valueMayFollow`, the last one's value to come). */
+function onlyFlagsOf(verb: VerbSpec, words: readonly string[], valueMayFollow: boolean): boolean {
   const lookup = (name: string) => verb.flags.find((f) => f.long === name || f.short === name);
-  return onlyFlags(words, lookup, { valueMayFollow: true });
+  return onlyFlags(words, lookup, { valueMayFollow });
+}
+
+/**
+ * A flag written with its value (`--namespace=we`, `-n=we`, as cobra takes both): the flag and the value so
+ * far; null when the flag is not one of `flags` or takes no value; undefined when the word is no such form.
+ */
+function inlineValue(
+  flags: readonly FlagSpec[],
+  word: string,
+): { flag: FlagSpec; prefix: string } | null | undefined {
+  const eq = word.indexOf("=");
+  if (!word.startsWith("-") || eq < 0) return undefined;
+  const name = word.slice(0, eq);
+  const flag = flags.find((f) => (name.startsWith("--") ? f.long === name : f.short === name));
+  return flag?.takesValue ? { flag, prefix: word.slice(eq + 1) } : null;
 }
 
 function verbs(all: readonly VerbSpec[], prefix: string): Answer {

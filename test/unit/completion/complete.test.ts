@@ -81,6 +81,9 @@ describe("the verb", () => {
     expect(values(at("-v", "6", "-h", "run"))).toEqual(["run-now"]);
     expect(values(at("-vA=false", "-n=web", "pl"))).toEqual(["plan"]);
     expect(values(at("-v6", "-n=web", "pl"))).toEqual(["plan"]);
+    // A flag's value named like a verb is its value, as the run reads `-n plan apply`.
+    expect(values(at("-n", "plan", ""))).toContain("apply");
+    expect(at("-n", "plan", "")).toMatchObject({ kind: "candidates" });
   });
 
   it("help takes a verb", () => {
@@ -146,6 +149,9 @@ describe("flag values", () => {
     expect(values(at("install-cron", "--resolver", ""))).toEqual(["registry", "docker"]);
     expect(values(at("apply", "--strategy", "e"))).toEqual(["evict"]);
     expect(values(at("apply", "--strategy=r"))).toEqual(["rollout"]);
+    // Short flags with `=` as cobra takes them, and flags with `=` before the verb.
+    expect(values(at("plan", "-o=j"))).toEqual(["json"]);
+    expect(values(at("-n", "web", "--output=w"))).toEqual(["wide"]);
     expect(values(at("cron-status", "--color", ""))).toEqual(["auto", "always", "never"]);
   });
 
@@ -189,6 +195,16 @@ describe("flag values", () => {
       flags: { yes: true, server: "https://api:6443", verbose: true, allNamespaces: false },
     });
     expect(at("plan", "-v=6", "-n", "")).toMatchObject({ flags: { verbose: true } });
+  });
+
+  it("a lookup's flag written with `=`, after the verb or first", () => {
+    expect(at("plan", "-n=we")).toMatchObject({ kind: "lookup", lookup: "namespaces", prefix: "we" });
+    expect(at("--context=d")).toMatchObject({ kind: "lookup", lookup: "contexts", prefix: "d" });
+    expect(at("plan", "--bogus=x")).toEqual({
+      kind: "candidates",
+      candidates: [],
+      directive: Directive.noFileComp,
+    });
   });
 
   it("contexts are looked up for --context", () => {
