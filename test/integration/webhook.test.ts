@@ -188,7 +188,8 @@ describe("the RunReport reaches the webhook", () => {
         kind: "Deployment",
         name: "web",
         strategy: "evict",
-        outcome: "restarted",
+        // Evicted under --no-wait: their replacements not checked.
+        outcome: "started",
         pods: ["web-1", "web-2"],
         images: [
           {
@@ -203,7 +204,7 @@ describe("the RunReport reaches the webhook", () => {
     ]);
     expect(report.text).toMatch(
       new RegExp(
-        `^kubectl-autoupdate apply: 2 evicted \\(of 2 planned\\)\\n• Deployment default/web \\(evict\\) restarted — .*hooked:main ${v1.slice(7, 14)} → ${v2.slice(7, 14)} \\(revision 9f8e7d1, built 1[23]m ago\\)$`,
+        `^kubectl-autoupdate apply: 2 evicted \\(of 2 planned\\)\\n• Deployment default/web \\(evict\\) started — .*hooked:main ${v1.slice(7, 14)} → ${v2.slice(7, 14)} \\(revision 9f8e7d1, built 1[23]m ago\\)$`,
       ),
     );
     expect(result.stderr).not.toContain("webhook");
