@@ -71,7 +71,8 @@ export class RegistryClient {
       chain.sort((a, b) => Number(b === known) - Number(a === known));
 
     const failures: string[] = [];
-    for (const credential of chain) {
+    let hidden: (Exchange & { ok: true; secrets: (string | undefined)[] }) | undefined;
+    for (const [index, credential] of chain.entries()) {
       const who = credential ? `with ${credential.source}` : "anonymous";
       let auth = hostAuth.auth;
       let scope = pullScope(ref.path);
@@ -105,7 +106,13 @@ export class RegistryClient {
         }
         const secrets = [authorization.header?.replace(/^\S+ /, ""), ...credentialSecrets(credential)];
         if (status !== 401 && status !== 403) {
-          this.workedWith.set(repository, credential);
+          // A registry may hide what a credential may not see behind a 404 (Artifactory, some Harbor and
+          // GitLab setups): the next credential is tried, as the kubelet tries each.
+          if (status === 404 && index < chain.length - 1) {
+            hidden = { ...exchange, secrets };
+            break;
+          }
+          if (status < 300) this.workedWith.set(repository, credential);
           return { ...exchange, secrets };
         }
         const challenge = registryAuthScheme(exchange.answer.headers.get("www-authenticate"));
@@ -129,6 +136,8 @@ export class RegistryClient {
         break;
       }
     }
+    // Not found with one credential, refused with the rest: the registry's answer, not a refusal.
+    if (hidden) return hidden;
     const none = credentials.length === 0 ? `; no credential matches ${ref.domain}` : "";
     return { ok: false, reason: `access denied: ${failures.join("; ")}${none}` };
   }

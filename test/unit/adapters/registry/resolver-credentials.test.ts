@@ -15,6 +15,47 @@ import {
   wrong,
 } from "../../../support/registry/fake-api.js";
 
+describe("registry resolver: a registry that hides a repository from a credential behind a 404", () => {
+  const DIGEST = `sha256:${"a".repeat(64)}`;
+  const basicFor = (user: string) => `Basic ${Buffer.from(`${user}:pw`).toString("base64")}`;
+  const other = { username: "other", password: "pw", source: "secret ns-b/other" };
+  const reader = { username: "reader", password: "pw", source: "secret ns-a/reader" };
+  // Artifactory's default, some Harbor and GitLab setups: what a credential may not see is not found.
+  const hiding = () =>
+    fakeFetch((req) => {
+      const url = new URL(req.url);
+      const challenge = { status: 401, headers: { "www-authenticate": 'Basic realm="r"' } };
+      if (url.pathname === "/v2/") return new Response("", challenge);
+      if (req.authorization === basicFor("reader")) {
+        const headers = { "content-type": dockerManifest, "docker-content-digest": DIGEST };
+        return new Response(req.method === "HEAD" ? null : manifestBody, { status: 200, headers });
+      }
+      if (req.authorization === basicFor("other")) {
+        return new Response('{"errors":[{"code":"NAME_UNKNOWN"}]}', { status: 404 });
+      }
+      return new Response("", challenge);
+    });
+
+  it("the next credential is tried, as the kubelet tries each", async () => {
+    const { fetch } = hiding();
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [other, reader])).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("a 404 is no credential that worked: it is not put first for the repository's other images", async () => {
+    const { fetch } = hiding();
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [other])).toMatchObject({ ok: false });
+    expect(await r.resolveTag(ref("reg.test/app:2"), [reader, other])).toMatchObject({ ok: true });
+    const running = await r.inspectManifest(ref("reg.test/app:2"), `sha256:${"b".repeat(64)}`, [
+      reader,
+      other,
+    ]);
+    expect(running).not.toMatchObject({ missing: true });
+  });
+});
+
 describe("registry resolver: credentials", () => {
   const manifests = {
     "app:1": { body: manifestBody, type: dockerManifest },
