@@ -11,7 +11,12 @@ export function credentialSecrets(credential: Credential | undefined | null): (s
   const { username, password } = credential;
   const pair =
     username !== undefined && password !== undefined ? basicCredentials(username, password) : undefined;
-  return [password, pair, credential.identityToken, credential.registryToken];
+  const { identityToken } = credential;
+  // A refresh token goes to the token server in a form body, where + / = are escaped.
+  const formEncoded = identityToken
+    ? new URLSearchParams({ t: identityToken }).toString().slice(2)
+    : undefined;
+  return [password, pair, identityToken, formEncoded, credential.registryToken];
 }
 
 /** `user:password` as a Basic Authorization header carries it, after `Basic `. */

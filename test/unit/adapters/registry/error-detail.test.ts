@@ -35,6 +35,16 @@ describe("detailOf", () => {
     }
   });
 
+  it("a refresh token echoed as it was sent, form-encoded (+ / = escaped), is blanked out too", () => {
+    const identityToken = "Zm9vYmFy+c2VjcmV0/dG9rZW4=";
+    const form = new URLSearchParams({ refresh_token: identityToken }).toString();
+    const detail = detailOf(
+      body(JSON.stringify({ error: `invalid_grant for grant_type=refresh_token&${form}` })),
+      credentialSecrets({ identityToken, source: "helper" }),
+    );
+    expect(detail).toBe(": invalid_grant for grant_type=refresh_token&refresh_token=<redacted>");
+  });
+
   it("a secret the JSON escapes (Go writes & < > as \\u0026…) is blanked out as parsed too", () => {
     const odd = { username: "puller", password: "p&ss<word>", source: "secret shop/regcred" };
     const text = '{"errors":[{"code":"UNAUTHORIZED","message":"bad password p\\u0026ss\\u003cword\\u003e"}]}';
