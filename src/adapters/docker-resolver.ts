@@ -81,9 +81,10 @@ export class DockerResolver implements Resolver {
             ? " (with your docker config)"
             : "";
         // A registry or token server may echo the request in its error, and docker quotes it.
-        failures.push(`${redactSecrets(pulled.reason, credentials.flatMap(credentialSecrets))}${who}`);
-        // An interrupted pull is no verdict on the credential: the next one is not tried.
-        if (signal?.aborted) break;
+        failures.push(`${this.redacted(pulled.reason)}${who}`);
+        // An interrupted pull is no verdict on the credential: the next one is not tried. Nor after a
+        // timeout: --pull-timeout is one image's, not each credential's.
+        if (signal?.aborted || pulled.interrupted) break;
         continue;
       }
       this.workedWith.set(repositoryOf(ref), configDir);
@@ -125,7 +126,7 @@ export class DockerResolver implements Resolver {
     });
     // Never `missing`: docker's words do not prove the registry lost the manifest (see notFoundReason).
     if (!manifest.ok) {
-      const reason = redactSecrets(manifest.reason, credentials.flatMap(credentialSecrets));
+      const reason = this.redacted(manifest.reason);
       return { ok: false, reason: notFoundReason(reason) };
     }
     return withPlatform ? verboseManifestInfo(manifest.value) : manifestInfo(manifest.value);
@@ -171,6 +172,14 @@ export class DockerResolver implements Resolver {
   private emptyConfigDir(): string {
     this.emptyConfig ??= writeEmptyDockerConfig(this.options.engine);
     return this.emptyConfig;
+  }
+
+  /**
+   * docker's error with every pull secret this run gave docker blanked: a manifest is read with the config
+   * another image's pull worked with, so its secrets need not be among the ones the reader was given.
+   */
+  private redacted(text: string): string {
+    return redactSecrets(text, [...this.configDirs.keys()].flatMap(credentialSecrets));
   }
 
   private configDirFor(ref: ImageRef, credential: Credential): string {

@@ -1,7 +1,8 @@
 /** The docker CLI: pull, image inspect, manifest inspect. Credentials arrive only as a --config directory. */
 import { type Exec, firstLine } from "./exec.js";
 
-export type DockerOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** `interrupted`: stopped by its timeout or a signal, which says nothing of the image or the credential. */
+export type DockerOutcome<T> = { ok: true; value: T } | { ok: false; reason: string; interrupted?: true };
 
 export interface DockerCallOptions {
   /** A private config directory holding the credentials for this call; the user's config when absent. */
@@ -89,7 +90,9 @@ export class Docker {
       timeoutMs: options.timeoutMs,
     });
     if (result.exitCode === 0) return { ok: true, value: result.stdout };
-    if (result.interrupted) return { ok: false, reason: `docker ${args[0]} timed out or was interrupted` };
+    if (result.interrupted) {
+      return { ok: false, reason: `docker ${args[0]} timed out or was interrupted`, interrupted: true };
+    }
     const line = firstLine(result.stderr) || `docker ${args[0]} exited ${result.exitCode}`;
     return { ok: false, reason: line.replace(/^Error response from daemon: /, "") };
   }

@@ -192,6 +192,35 @@ async function planOf(pod: ReturnType<typeof makePod>, resolver: DockerResolver)
   });
 }
 
+describe("DockerResolver: --pull-timeout is one image's", () => {
+  it("a pull that timed out is not tried again with the next credential", async () => {
+    const pulls: string[] = [];
+    const exec: Exec = async (_file, args): Promise<ExecResult> => {
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
+      pulls.push(verb!);
+      return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 300_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const credentials = [
+      { username: "u1", password: "p1-secret", source: "secret a/one" },
+      { username: "u2", password: "p2-secret", source: "secret a/two" },
+    ];
+    const answer = await resolver.resolveTag(parseImageRef("reg.example.com/app:1"), credentials);
+    resolver.close();
+    expect(answer).toEqual({
+      ok: false,
+      reason: "pull failed: docker pull timed out or was interrupted (with secret a/one)",
+    });
+    expect(pulls).toEqual(["pull"]);
+  });
+});
+
 describe("DockerResolver: every call to a registry or the engine is bounded by --pull-timeout", () => {
   it("pull, image inspect and manifest inspect (docker's registry client waits for an answer for ever)", async () => {
     const { resolver, timeouts } = resolverFor(A, [`nginx@${A}`]);
@@ -334,6 +363,35 @@ describe("DockerResolver: a registry that echoes the request in its error", () =
       engine: { configDir: "/nonexistent/.docker" },
     });
   };
+
+  it("a manifest read with the config another image's pull worked with: that config's secret blanked too", async () => {
+    const a = { username: "robot-a", password: "A-NAMESPACE-PW", source: "secret a/pull" };
+    const b = { username: "robot-b", password: "B-NAMESPACE-PW", source: "secret b/pull" };
+    const exec: Exec = async (_file, args): Promise<ExecResult> => {
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      const answer = (stdout: string) => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+      if (verb === "version") return answer("27.5.1\n");
+      if (verb === "pull") return answer(`Digest: ${A}\nStatus: Downloaded newer image\n`);
+      if (verb === "image") return answer(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
+      const pair = Buffer.from("robot-a:A-NAMESPACE-PW").toString("base64");
+      return {
+        exitCode: 1,
+        stdout: "",
+        stderr: `error: echo Basic ${pair} A-NAMESPACE-PW\n`,
+        interrupted: false,
+      };
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: false,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    expect((await resolver.resolveTag(parseImageRef("reg.example.com/app:1"), [a])).ok).toBe(true);
+    const read = await resolver.inspectManifest(parseImageRef("reg.example.com/app:2"), B, [b]);
+    resolver.close();
+    expect(read.ok ? "" : read.reason).toBe("error: echo Basic <redacted> <redacted>");
+  });
 
   it("keeps the pull secret out of the reason, as the registry resolver does", async () => {
     const resolver = resolverEchoing();
