@@ -7,6 +7,7 @@ import type { Credential } from "../core/keyring.js";
 import { manifestInfo, platformKey, stringLabels } from "../core/manifest.js";
 import type { ImageDescription, ManifestInfo, TagResolution } from "../core/resolution.js";
 import { ToolFailedError } from "../errors.js";
+import { Limiter } from "../util/limiter.js";
 import {
   type DockerEngineChoice,
   writeDockerConfig,
@@ -28,6 +29,11 @@ export interface DockerResolverOptions {
   userConfig: boolean;
   /** The user's docker context, which the private configs keep. */
   engine: DockerEngineChoice;
+  /**
+   * docker manifest reads at once (--concurrency): an older index of many platforms asks for two of each
+   * platform's manifests in one round, a docker process and registry round trip each. 4 when not given.
+   */
+  manifestReads?: number;
 }
 
 export class DockerResolver implements Resolver {
@@ -42,10 +48,14 @@ export class DockerResolver implements Resolver {
   /** What docker says of each pulled reference's image (this machine's platform). */
   private readonly pulled = new Map<string, ImageDescription>();
 
+  private readonly manifestReads: Limiter;
+
   constructor(
     private readonly docker: Docker,
     private readonly options: DockerResolverOptions,
-  ) {}
+  ) {
+    this.manifestReads = new Limiter(options.manifestReads ?? 4);
+  }
 
   private engine?: Promise<void>;
 
@@ -118,12 +128,14 @@ export class DockerResolver implements Resolver {
     const timeoutMs = this.options.pullTimeoutMs;
     // -v, when the platform matters, reads what the plain form reads (a manifest's config, an index's
     // children and theirs) and prints the platform beside the manifest: one call rather than two.
-    const manifest = await this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
-      configDir,
-      signal,
-      timeoutMs,
-      verbose: withPlatform,
-    });
+    const manifest = await this.manifestReads.run(() =>
+      this.docker.manifest(reference, this.options.isInsecure(ref.domain), {
+        configDir,
+        signal,
+        timeoutMs,
+        verbose: withPlatform,
+      }),
+    );
     // Never `missing`: docker's words do not prove the registry lost the manifest (see notFoundReason).
     if (!manifest.ok) {
       const reason = this.redacted(manifest.reason);

@@ -132,5 +132,6 @@ async function createResolver(
     pullTimeoutMs: options.pullTimeoutMs,
     userConfig: options.localCredentials,
     engine: userDockerEngine(env, env["HOME"] || homedir()),
+    manifestReads: options.concurrency,
   });
 }

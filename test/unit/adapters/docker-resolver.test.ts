@@ -28,6 +28,7 @@ const B = digestOf("repo digest B");
 const C = digestOf("repo digest C");
 
 const nginx = "docker.io/library/nginx";
+const ociManifest = "application/vnd.oci.image.manifest.v1+json";
 const local = "localhost:5000/app";
 
 describe("digestsOfRepository", () => {
@@ -191,6 +192,34 @@ async function planOf(pod: ReturnType<typeof makePod>, resolver: DockerResolver)
     resolutions,
   });
 }
+
+describe("DockerResolver: docker manifest processes at once are bounded", () => {
+  it("ten reads asked for together (an older index of five platforms, both sides) run two at a time", async () => {
+    let running = 0;
+    let most = 0;
+    const exec: Exec = async (_file, args): Promise<ExecResult> => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running--;
+      const digest = args.at(-1)!.split("@")[1]!;
+      const manifest = { schemaVersion: 2, mediaType: ociManifest, config: { digest: configOf(digest) } };
+      return { exitCode: 0, stdout: JSON.stringify(manifest), stderr: "", interrupted: false };
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+      manifestReads: 2,
+    });
+    const digests = Array.from({ length: 10 }, (_, i) => digestOf(`child ${i}`));
+    const ref = parseImageRef("reg.example.com/app:1");
+    const reads = await Promise.all(digests.map((d) => resolver.inspectManifest(ref, d, [])));
+    expect(reads.every((r) => r.ok)).toBe(true);
+    expect(most).toBe(2);
+  });
+});
 
 describe("DockerResolver: --pull-timeout is one image's", () => {
   it("a pull that timed out is not tried again with the next credential", async () => {
@@ -469,7 +498,6 @@ describe("DockerResolver: no answer of docker's proves the registry deleted a ma
 describe("DockerResolver: a manifest's platform is one `docker manifest inspect -v`", () => {
   const repository = "localhost:5000/app";
   const ref = { ...parseImageRef(repository), tag: null };
-  const ociManifest = "application/vnd.oci.image.manifest.v1+json";
   const single = (digest: string, mediaType = dockerManifest) => ({
     schemaVersion: 2,
     mediaType,
