@@ -162,7 +162,11 @@ export function rolloutInProgress(w: Workload): string | null {
     // Under OnDelete the controller never moves currentRevision up (before Kubernetes 1.36:
     // kubernetes/kubernetes#73492), so only the updated count says whether the pods caught up.
     const rolling = updateStrategyType(w) !== "OnDelete";
-    const revisionsApart = rolling && s.currentRevision !== s.updateRevision;
+    // A partition keeps the pods below it on the current revision for good: a rollout it lets through is
+    // done once the pods from it up are updated (as rolloutStatus judges), the revisions still apart.
+    const partition = rolling ? (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
+    const toUpdate = Math.max(0, replicas - partition);
+    const revisionsApart = rolling && partition === 0 && s.currentRevision !== s.updateRevision;
     // A rolling update with pods not available: under Parallel its controller deletes a Ready pod first,
     // under OrderedReady the rollout stalls. OnDelete has no rollout to harm; its pods are evicted one at a
     // time, a not-Ready one first. Available counts minReadySeconds too, where the server reports it.
@@ -170,8 +174,8 @@ export function rolloutInProgress(w: Workload): string | null {
       s.availableReplicas !== undefined
         ? [s.availableReplicas, "available"]
         : [s.readyReplicas ?? 0, "ready"];
-    if (revisionsApart || updated < replicas || (rolling && serving < replicas)) {
-      return `${updated} of ${replicas} on revision ${s.updateRevision ?? "?"}, ${serving} ${word}`;
+    if (revisionsApart || updated < toUpdate || (rolling && serving < replicas)) {
+      return `${updated} of ${toUpdate} on revision ${s.updateRevision ?? "?"}, ${serving} ${word}`;
     }
     return null;
   }

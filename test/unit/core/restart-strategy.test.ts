@@ -426,6 +426,26 @@ describe("the decision per controller: every kind and update strategy, under eac
     );
   });
 
+  it("a partitioned StatefulSet once rolled (pods below the partition on the old revision for good) is not mid-rollout", () => {
+    // Rolled from ordinal 2 up: db-2 on db-8a, db-0 and db-1 held on db-7f, as rolloutStatus calls done.
+    const rolled = workload("StatefulSet", {
+      spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
+      status: { updatedReplicas: 1, currentRevision: "db-7f", updateRevision: "db-8a" },
+    });
+    expect(decide("auto", "StatefulSet", facts(rolled, ["db-2"]))).toMatch(/^rollout: /);
+    expect(decide("auto", "StatefulSet", facts(rolled, ["db-0", "db-2"]))).toBe(
+      "evict: StatefulSet/db's partition 2 keeps db-0 from rolling: evicted one at a time",
+    );
+    // Still short of the pods it lets roll: mid-rollout.
+    const rolling = workload("StatefulSet", {
+      spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 1 } } },
+      status: { updatedReplicas: 1, currentRevision: "db-7f", updateRevision: "db-8a" },
+    });
+    expect(decide("auto", "StatefulSet", facts(rolling, ["db-2"]))).toBe(
+      "skip: StatefulSet/db is mid-rollout (1 of 2 on revision db-8a, 3 ready): left alone",
+    );
+  });
+
   it("an OnDelete StatefulSet with a pod not available is evicted, not left as mid-rollout: it has no rollout", () => {
     const crashLooping = workload("StatefulSet", {
       spec: { replicas: 3, updateStrategy: { type: "OnDelete" } },
