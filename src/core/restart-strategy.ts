@@ -94,9 +94,10 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.action === "delete" && restartTarget(p)),
     (p) => targetKey(p)!,
   );
-  // The pods opted out, by controller: its rollout would replace them too.
+  // The pods opted out, by controller: its rollout would replace them too (not one already going, which
+  // apply's check right before the patch leaves out as well).
   const optedOut = groupBy(
-    plan.pods.filter((p) => p.optedOut),
+    plan.pods.filter((p) => p.optedOut && !p.terminating),
     (p) => targetKey(p),
   );
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod

@@ -716,5 +716,12 @@ describe("the plan: one decision per controller, carried by each of its pods", (
       { strategy: "auto", workloads, unreadable: new Map(), owners: noOwners },
     );
     expect(other.pods[0]!.restart?.strategy).toBe("rollout");
+    // Nor does one already terminating, as apply's check before the patch leaves it out too.
+    const going = { ...optedOut, terminating: true };
+    const past = decideRestarts(
+      { ...plan, pods: [...plan.pods, going] },
+      { strategy: "auto", workloads, unreadable: new Map(), owners: noOwners },
+    );
+    expect(past.pods[0]!.restart?.strategy).toBe("rollout");
   });
 });
