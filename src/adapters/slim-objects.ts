@@ -25,12 +25,15 @@ import type { SharedValues } from "../util/shared-values.js";
 import type { ApartValues, ItemReader, Shape } from "./json-list-stream.js";
 
 /**
- * What listObjects keeps of an owner in between (a ReplicaSet, a Job): whom it belongs to, and a
- * ReplicaSet's replica count (a bare one of one replica is down while its pod is evicted).
+ * What listObjects keeps of an owner in between (a ReplicaSet, a Job): whom it belongs to, whether it is
+ * being deleted, and a ReplicaSet's replica count (a bare one of one replica is down while its pod is evicted).
  */
 export const ownerShape: Shape = {
   keep: {
-    metadata: { keep: { name: true, namespace: true, ownerReferences: true }, others: "drop" },
+    metadata: {
+      keep: { name: true, namespace: true, ownerReferences: true, deletionTimestamp: true },
+      others: "drop",
+    },
     spec: { keep: { replicas: true }, others: "drop" },
   },
   others: "drop",
@@ -44,6 +47,7 @@ export function slimOwner(kind: string | undefined, o: OwnerObject): OwnerObject
       name: o.metadata?.name,
       namespace: o.metadata?.namespace,
       ownerReferences: o.metadata?.ownerReferences,
+      ...(o.metadata?.deletionTimestamp ? { deletionTimestamp: o.metadata.deletionTimestamp } : {}),
     },
     ...(replicas !== undefined ? { spec: { replicas } } : {}),
   };
@@ -69,6 +73,7 @@ export const workloadShape: Shape = {
         uid: true,
         generation: true,
         resourceVersion: true,
+        deletionTimestamp: true,
         labels: true,
         // Not last-applied-configuration and the like: a whole manifest per workload.
         annotations: { keep: { [argoTrackingAnnotation]: true }, others: "drop" },
@@ -106,6 +111,7 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
       uid: m.uid,
       generation: m.generation,
       resourceVersion: m.resourceVersion,
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
       labels: m.labels,
       // Not last-applied-configuration and the like: a whole manifest per workload.
       annotations:

@@ -18,7 +18,7 @@ import {
   type Pod,
   type Volume,
 } from "./k8s.js";
-import { type OwnerIndex, ownersOf } from "./owners.js";
+import { isBeingDeleted, type OwnerIndex, ownersOf } from "./owners.js";
 import {
   type ContainerStatusVerdict,
   type NewImage,
@@ -180,7 +180,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
     const unsafe =
-      whyNotDeletable(pod, direct) ??
+      whyNotDeletable(pod, direct, input.owners) ??
       notOldEnough(containers, input) ??
       alreadyRestartedFor(restartedBefore, containers);
     if (unsafe !== null) [action, reason] = ["skip", unsafe];
@@ -219,7 +219,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
 }
 
 /** Null when deleting the pod is safe: a controller will bring it back on the new image. */
-function whyNotDeletable(pod: Pod, controller: OwnerReference | null): string | null {
+function whyNotDeletable(pod: Pod, controller: OwnerReference | null, owners: OwnerIndex): string | null {
   if (pod.metadata.annotations?.[mirrorPodAnnotation] !== undefined) {
     return "mirror pod of a static pod: change the manifest on its node instead";
   }
@@ -236,6 +236,9 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null): string | 
   }
   if (!recreatingControllers.has(controller.kind)) {
     return `owned by ${controller.kind}/${controller.name}, which is not known to recreate deleted pods`;
+  }
+  if (isBeingDeleted(owners, pod.metadata.namespace ?? "default", controller)) {
+    return `${controller.kind}/${controller.name} is being deleted: it would not bring the pod back`;
   }
   return null;
 }

@@ -34,22 +34,31 @@ export interface OwnerIndex {
   readonly controllers: ReadonlyMap<string, OwnerReference | null>;
   /** The replica counts of the ReplicaSets no Deployment rolls: their pods are restarted as their own. */
   readonly replicas: ReadonlyMap<string, number>;
+  /** Those being deleted (a finalizer holds them): they make no new pods. */
+  readonly deleting?: ReadonlySet<string>;
 }
 
 /** Indexes the listed ReplicaSets and Jobs. */
 export function indexOwners(objects: readonly OwnerObject[]): OwnerIndex {
   const controllers = new Map<string, OwnerReference | null>();
   const replicas = new Map<string, number>();
+  const deleting = new Set<string>();
   for (const object of objects) {
     const kind = object.kind ?? "";
     const key = ownerKey(object.metadata.namespace ?? "", kind, object.metadata.name);
     const controller = controllerOf(object.metadata);
     controllers.set(key, controller);
+    if (object.metadata.deletionTimestamp) deleting.add(key);
     const rolled = controller?.kind === "Deployment" && isBuiltInController(controller);
     const count = object.spec?.replicas;
     if (kind === "ReplicaSet" && !rolled && count !== undefined) replicas.set(key, count);
   }
-  return { controllers, replicas };
+  return { controllers, replicas, deleting };
+}
+
+/** Whether the pod's controller is a listed ReplicaSet or Job being deleted. */
+export function isBeingDeleted(index: OwnerIndex, namespace: string, controller: OwnerReference): boolean {
+  return index.deleting?.has(ownerKey(namespace, controller.kind, controller.name)) ?? false;
 }
 
 /** A listed ReplicaSet's replica count, when no Deployment rolls it. */

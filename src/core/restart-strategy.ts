@@ -164,6 +164,9 @@ export function decideRestart(
 
 function decideRestartOf(strategy: StrategyName, target: Owner, facts: ControllerFacts): RestartDecision {
   const name = `${target.kind}/${target.name}`;
+  if (facts.workload?.metadata.deletionTimestamp) {
+    return skip(`${name} is being deleted: it would not bring the pods back`);
+  }
   if (strategy === "delete") {
     return restart("delete", "--strategy delete: deleted one at a time, budgets checked before each");
   }

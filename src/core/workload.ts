@@ -41,6 +41,8 @@ export interface Workload {
     annotations?: Record<string, string>;
     /** Only the controller reference is kept: an operator's (the Grafana operator's Grafana, say). */
     ownerReferences?: OwnerReference[];
+    /** Set while it is being deleted (a finalizer holds it): its controller makes no new pods. */
+    deletionTimestamp?: string;
   };
   spec: {
     replicas?: number;

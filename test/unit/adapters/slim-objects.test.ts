@@ -147,6 +147,8 @@ describe("the shapes keep every field the slim objects read", () => {
     expect(slim[0]?.metadata.ownerReferences?.[0]?.kind).toBe("Deployment");
     // A ReplicaSet's replica count (a bare one of one replica is down while its pod is evicted); a Job has none.
     expect(slim.map((o) => o.spec)).toEqual([{ replicas: 3 }, undefined]);
+    // Being deleted: it makes no new pods.
+    expect(slim.map((o) => o.metadata.deletionTimestamp)).toEqual([undefined, "2026-11-20T10:00:00Z"]);
   });
 
   it("workloads: a paused Deployment with GitOps tracking, a partitioned StatefulSet an operator controls, a DaemonSet", () => {
@@ -169,5 +171,10 @@ describe("the shapes keep every field the slim objects read", () => {
     ]);
     expect(slim[0]?.metadata.ownerReferences).toBeUndefined();
     expect(slim[2]?.status?.numberAvailable).toBe(2);
+    expect(slim.map((w) => w.metadata.deletionTimestamp)).toEqual([
+      undefined,
+      undefined,
+      "2026-11-20T10:00:00Z",
+    ]);
   });
 });

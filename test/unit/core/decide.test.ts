@@ -746,6 +746,21 @@ describe("pod actions", () => {
     expect(pod.containers[0]!.status).toBe("stale");
   });
 
+  it("a pod whose ReplicaSet is being deleted (a finalizer holds it) is skipped: nothing would bring it back", () => {
+    const base = makeReplicaSet("web-7d9c8b", null);
+    const deleting = { ...base, metadata: { ...base.metadata, deletionTimestamp: "2026-11-20T10:00:00Z" } };
+    const decided = decidePlan({
+      resolver: "registry",
+      pods: [webPod()],
+      owners: indexOwners([deleting]),
+      resolutions: new Map([[nginx, resolved(NEW)]]),
+    }).pods[0]!;
+    expect(decided).toMatchObject({
+      action: "skip",
+      reason: "ReplicaSet/web-7d9c8b is being deleted: it would not bring the pod back",
+    });
+  });
+
   describe("a pod a rollout already made for the tag's digest, still on the old one: left, never rolled forever", () => {
     const restartedFor = (value: string) => ({ annotations: { "kubectl-autoupdate/restarted-for": value } });
     const short = NEW.slice("sha256:".length, "sha256:".length + 12);

@@ -446,6 +446,15 @@ describe("the decision per controller: every kind and update strategy, under eac
     );
   });
 
+  it("a workload being deleted (a finalizer holds it) is skipped, whatever --strategy: it would not bring its pods back", () => {
+    const deleting = workload("StatefulSet", { metadata: { deletionTimestamp: "2026-11-20T10:00:00Z" } });
+    for (const strategy of ["auto", "rollout", "evict", "delete"] as const) {
+      expect(decide(strategy, "StatefulSet", facts(deleting))).toBe(
+        "skip: StatefulSet/db is being deleted: it would not bring the pods back",
+      );
+    }
+  });
+
   it("an OnDelete StatefulSet with a pod not available is evicted, not left as mid-rollout: it has no rollout", () => {
     const crashLooping = workload("StatefulSet", {
       spec: { replicas: 3, updateStrategy: { type: "OnDelete" } },
