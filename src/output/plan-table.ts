@@ -98,8 +98,17 @@ function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance, now: numb
       c.latestImage ? newImageAge(c.latestImage, now) : "",
     ),
     actionText(pod, chalk),
-    ...plain(c.reason || podReason(pod)),
+    ...plain(wideReason(pod, c)),
   ];
+}
+
+/**
+ * The container's own reason (why it is unknown, a note on its verdict), else the pod's; for a pod that is
+ * skipped, why first, as the default table says it, then the container's.
+ */
+function wideReason(pod: PlanPod, c: PlanContainer): string {
+  if (pod.action !== "skip" || !c.reason || c.reason === pod.reason) return c.reason || podReason(pod);
+  return `${podReason(pod)}; ${c.reason}`;
 }
 
 /** The new image's age by its build time, kubectl-style; `?` when that time cannot be trusted. */

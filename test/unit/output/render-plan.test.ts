@@ -116,6 +116,9 @@ describe("renderPlan", () => {
     const out = rendered(optedOut, "table");
     expect(out.stderr).toBe("");
     expect(text(out.stdout)).toContain("0 stale, 0 unknown, 0 current, 1 opted out (1 pod checked)");
+    // -o wide says why it is skipped, as the table does, then why its container could not be checked.
+    const wide = text(rendered(optedOut, "wide").stdout);
+    expect(wide).toMatch(/skip\s+opted out with label kubectl-autoupdate\/ignore=true; \S/);
   });
 
   it("-o wide lists every container with its status and reason", () => {
