@@ -10,6 +10,17 @@ import { restartPods } from "../../src/pipeline/restart/restart-pods.js";
 import type { FakeClock } from "./fake-clock.js";
 import type { InMemoryCluster } from "./in-memory-cluster.js";
 
+/** Deployment web: two replicas, rolled one surge pod at a time (none down meanwhile). */
+export const surgingWeb = (cluster: InMemoryCluster) =>
+  cluster.addController({
+    kind: "Deployment",
+    name: "web",
+    replicas: 2,
+    maxSurge: 1,
+    maxUnavailable: 0,
+    strategy: "rollout",
+  });
+
 export const outcomeText = (outcome: PodOutcome | RolloutOutcome) =>
   "reason" in outcome ? `${outcome.kind}: ${outcome.reason}` : outcome.kind;
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
-import { restartLine, runRestart } from "../../../support/restart.js";
+import { restartLine, runRestart, surgingWeb } from "../../../support/restart.js";
 
 const timeout = () =>
   new ClusterAccessError(
@@ -71,14 +71,7 @@ describe("the cluster out of reach in one workload's restart", () => {
   it("a rollout under way is reported still in progress; workloads not begun are not started, whatever their strategy", async () => {
     const { clock, cluster } = setup();
     const pods = [
-      ...cluster.addController({
-        kind: "Deployment",
-        name: "web",
-        replicas: 2,
-        maxSurge: 1,
-        maxUnavailable: 0,
-        strategy: "rollout",
-      }),
+      ...surgingWeb(cluster),
       ...cluster.addController({ name: "api", replicas: 1, strategy: "evict" }),
       ...cluster.addController({ kind: "Deployment", name: "shop", replicas: 1, strategy: "rollout" }),
       ...cluster.addController({ name: "db", replicas: 1, strategy: "delete" }),

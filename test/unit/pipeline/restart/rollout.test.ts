@@ -8,23 +8,12 @@ import type { Pod } from "../../../../src/core/k8s.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
-import { runRestart } from "../../../support/restart.js";
+import { runRestart, surgingWeb } from "../../../support/restart.js";
 
 function setup() {
   const clock = new FakeClock();
   return { clock, cluster: new InMemoryCluster(clock) };
 }
-
-/** Deployment web: two replicas, rolled one surge pod at a time (none down meanwhile). */
-const surgingWeb = (cluster: InMemoryCluster) =>
-  cluster.addController({
-    kind: "Deployment",
-    name: "web",
-    replicas: 2,
-    maxSurge: 1,
-    maxUnavailable: 0,
-    strategy: "rollout",
-  });
 
 describe("one rollout per controller", () => {
   it("rolled again for the same digest from another old one: the record keeps the earlier move too", async () => {
