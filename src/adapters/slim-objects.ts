@@ -26,7 +26,8 @@ import type { ApartValues, ItemReader, Shape } from "./json-list-stream.js";
 
 /**
  * What listObjects keeps of an owner in between (a ReplicaSet, a Job): whom it belongs to, whether it is
- * being deleted, and a ReplicaSet's replica count (a bare one of one replica is down while its pod is evicted).
+ * being deleted, and a ReplicaSet's replica count (a bare one of one replica is down while its pod is
+ * evicted).
  */
 export const ownerShape: Shape = {
   keep: {

@@ -100,7 +100,7 @@ function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], to
   return flagNames(shared, toComplete, scan.given);
 }
 
-/** Whether the words are nothing but the verb's flags (with `valueMayFollow`, the last one's value to come). */
+/** Whether the words are nothing but the verb's flags (`valueMayFollow`: the last one's value may come). */
 function onlyFlagsOf(verb: VerbSpec, words: readonly string[], valueMayFollow: boolean): boolean {
   const lookup = (name: string) => verb.flags.find((f) => f.long === name || f.short === name);
   return onlyFlags(words, lookup, { valueMayFollow });

@@ -50,7 +50,7 @@ export function livePods<T extends Pod>(pods: readonly T[], controllerUid: strin
   return pods.filter((pod) => isLive(pod, controllerUid));
 }
 
-/** A pod that ran to its end (Succeeded, or Failed: one its kubelet evicted) and waits for garbage collection. */
+/** A pod that ran to its end (Succeeded, or Failed: one its kubelet evicted), left for garbage collection. */
 export function hasEnded(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === "Succeeded" || phase === "Failed";

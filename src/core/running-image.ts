@@ -146,7 +146,8 @@ function againstSingleTag(
   if (!latest) missing.push({ ...tagNeed, platform: true });
   if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: true });
   if (missing.length > 0) return needs(...missing);
-  // A registry that 404s the tag's manifest too serves no reads by digest: the running one's 404 proves nothing.
+  // A registry that 404s the tag's manifest too serves no reads by digest: the running one's 404 proves
+  // nothing.
   if (tagUnread(latest)) return unreadable("the tag's manifest", latest);
   if (old && !old.ok) return old.missing ? gone(old.reason) : unreadable("the running manifest", old);
   if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;

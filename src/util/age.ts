@@ -1,6 +1,7 @@
 /**
  * Durations as kubectl prints ages (apimachinery's HumanDuration): exact to the second below 10 minutes,
- * then coarser as they grow (1h30m, 30h, 3d5h, 400d, 2y15d). Negative ones, from clocks that disagree, are 0s.
+ * then coarser as they grow (90m, 3h20m, 30h, 3d5h, 400d, 2y15d). Negative ones (clocks that disagree) are
+ * 0s.
  */
 export function formatAge(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
