@@ -12,9 +12,9 @@ import {
   dryRunnable,
   fieldManager,
   type InstallObject,
-  kindResources,
   objectKey,
   objectRef,
+  resourceRef,
 } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 
@@ -54,7 +54,7 @@ async function undo(
   namespace: string,
   left: string,
 ): Promise<string> {
-  const refs = created.map((o) => `${kindResources[o.kind]}/${o.metadata.name}`);
+  const refs = created.map(resourceRef);
   const named = created.map((o) => objectRef(o.kind, o.metadata.name)).join(", ");
   try {
     await deleteObjects(deps.kubectl, refs, namespace, false);

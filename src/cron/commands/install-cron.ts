@@ -11,10 +11,10 @@ import type { CronJobObject } from "../core/jobs.js";
 import {
   buildInstallObjects,
   type InstallSpec,
-  kindResources,
   objectKey,
   objectRef,
   othersObjects,
+  resourceRef,
 } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
@@ -55,7 +55,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
 
   // What is there, and what the other scope left; then apply, then prune, reporting each object like kubectl.
   const report = options.output ? io.stderr : io.stdout;
-  const refs = manifests.map((m) => `${kindResources[m.kind]}/${m.metadata.name}`);
+  const refs = manifests.map(resourceRef);
   const [existing, otherScope] = await Promise.all([
     getObjects(deps.kubectl, refs, namespace),
     lookForOtherScope(deps, spec),

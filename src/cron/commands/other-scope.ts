@@ -16,6 +16,7 @@ import {
   kindResources,
   objectKey,
   objectRef,
+  resourceRef,
 } from "../core/objects.js";
 import { checksEveryNamespace } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
@@ -129,8 +130,4 @@ export async function pruneOtherScope(
     ? "not needed: this install's rules are in its ClusterRole"
     : "left from a cluster-wide (-A) install";
   return stale.map((o) => `${objectRef(o.kind ?? "", o.metadata.name)} deleted (${why})`);
-}
-
-function resourceRef(object: ServerObject): string {
-  return `${kindResources[object.kind ?? ""]}/${object.metadata.name}`;
 }

@@ -7,9 +7,15 @@
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../errors.js";
 import { escapeTerminal } from "../../output/terminal-text.js";
-import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
+import { deleteObjects, listByLabel } from "../adapters/kubectl.js";
 import type { CronJobObject } from "../core/jobs.js";
-import { clusterInstallSelector, installSelector, kindResources, objectRef } from "../core/objects.js";
+import {
+  clusterInstallSelector,
+  installSelector,
+  kindResources,
+  objectRef,
+  resourceRef,
+} from "../core/objects.js";
 import { checksEveryNamespace } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { clusterObjectsUnlistedError, clusterObjectsUnlistedWarning } from "../output/cluster-objects.js";
@@ -65,7 +71,7 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
     return;
   }
 
-  const refs = objects.map(ref);
+  const refs = objects.map(resourceRef);
   // kubectl goes on past an object it may not delete: asked first, a refused ClusterRoleBinding cannot be
   // left granting every namespace to the next ServiceAccount of the name, its own deleted.
   if (!options.dryRun) await checkDeletable(deps, refs, target.namespace);
@@ -86,8 +92,4 @@ async function checkDeletable(deps: CronDeps, refs: readonly string[], namespace
       cause: error,
     });
   }
-}
-
-function ref(object: ServerObject): string {
-  return `${kindResources[object.kind ?? ""] ?? object.kind}/${object.metadata.name}`;
 }

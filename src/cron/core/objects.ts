@@ -486,9 +486,18 @@ export const kindResources: Record<string, string> = {
   Job: "jobs.batch",
 };
 
+function resourceOf(kind: string): string {
+  return kindResources[kind] ?? kind.toLowerCase();
+}
+
+/** `cronjobs.batch/NAME`, the form kubectl takes as an argument to get or delete one object. */
+export function resourceRef(object: { kind?: string; metadata: { name: string } }): string {
+  return `${resourceOf(object.kind ?? "")}/${object.metadata.name}`;
+}
+
 /** `cronjob.batch/NAME`, the way kubectl names an object in its messages. */
 export function objectRef(kind: string, name: string): string {
-  const resource = kindResources[kind] ?? kind.toLowerCase();
+  const resource = resourceOf(kind);
   const dot = resource.indexOf(".");
   const singular = kind.toLowerCase();
   return dot >= 0 ? `${singular}${resource.slice(dot)}/${name}` : `${singular}/${name}`;
