@@ -12,10 +12,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   let program: Command | undefined;
   let words = argv;
   // As parsed once parsing got that far (`-Av`), else as typed.
+  // Completion's words are the line being typed, not this run's flags: it stays quiet on stderr.
   const verbose = () =>
-    program?.commands.some((command) => command.opts().verbose === true) ||
-    words.includes("--verbose") ||
-    words.includes("-v");
+    argv[0] !== "__complete" &&
+    (program?.commands.some((command) => command.opts().verbose === true) ||
+      words.includes("--verbose") ||
+      words.includes("-v"));
   try {
     program = createProgram(io, argv);
     if (argv.length === 0) {

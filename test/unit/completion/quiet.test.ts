@@ -1,0 +1,17 @@
+/** Completion runs main() on the words being typed: what they ask of a real run is not done for them. */
+import { describe, expect, it } from "vitest";
+import { runMain } from "../../support/cli.js";
+
+describe("__complete", () => {
+  it("a -v among the typed words prints nothing on stderr (the run's own peak RSS is for real runs)", async () => {
+    const result = await runMain(["__complete", "plan", "-v", "--concurrency", ""]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^:\d+\n/m);
+    expect(result.stderr).toBe("");
+  });
+
+  it("a real run with -v reports its peak RSS on stderr", async () => {
+    const result = await runMain(["--version", "-v"]);
+    expect(result.stderr).toMatch(/^peak RSS \d+ MB$/m);
+  });
+});
