@@ -3,9 +3,9 @@
  * a time, each only while every PodDisruptionBudget selecting it allows a disruption (a DELETE bypasses
  * budgets, so this tool checks them itself), and each replacement is checked before the next.
  */
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
-import { ToolFailedError } from "../../errors.js";
 import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./outcomes.js";
 import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
 
@@ -84,7 +84,9 @@ export class BudgetGate {
       try {
         selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
       } catch (error) {
-        if (!(error instanceof ToolFailedError)) throw error;
+        // The cluster out of reach stops the run (restartPods); a Ctrl-C reaches the kubectl too.
+        if (!isCallFailure(error)) throw error;
+        if (this.options.signal.aborted) return stopReason(this.options.signal);
         return `its PodDisruptionBudgets could not be read, and a deletion would bypass them (under --strategy evict the API server enforces them): ${error.message}`;
       }
       const blocking = selecting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);

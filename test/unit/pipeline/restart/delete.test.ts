@@ -3,8 +3,10 @@
  * controllers side by side, budgets honoured, every replacement checked, Ctrl-C starts nothing new.
  */
 import { describe, expect, it } from "vitest";
+import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js";
 import type { PlanPod } from "../../../../src/core/plan.js";
+import { ToolFailedError } from "../../../../src/errors.js";
 import { BudgetGate } from "../../../../src/pipeline/restart/delete.js";
 import type { RestartOptions } from "../../../../src/pipeline/restart/outcomes.js";
 import { FakeClock } from "../../../support/fake-clock.js";
@@ -182,6 +184,30 @@ describe("PodDisruptionBudgets", () => {
     expect(reported).toEqual([`web-0 not-started: ${reason}`, `web-1 not-started: ${reason}`]);
     expect(clock.elapsed()).toBe(0);
   });
+
+  it("budgets unreadable because the cluster is out of reach stop the run, as under evict and rollout", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ name: "a", replicas: 1 }),
+      ...cluster.addController({ name: "b", replicas: 1 }),
+      ...cluster.addController({ name: "c", replicas: 1 }),
+    ];
+    const lost = new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
+    let reads = 0;
+    cluster.listDisruptionBudgets = async () => {
+      reads++;
+      throw lost;
+    };
+    const { stoppedBy, reported } = await run(clock, cluster, pods, { concurrency: 1 });
+    expect(stoppedBy).toBe(lost);
+    expect(reported).toEqual([
+      "a-0 not-started: stopped on losing access to the cluster",
+      "b-0 not-started: stopped on losing access to the cluster",
+      "c-0 not-started: stopped on losing access to the cluster",
+    ]);
+    // Each call to an unreachable server may take a --request-timeout: asked once, not once per workload.
+    expect(reads).toBe(1);
+  });
 });
 
 describe("Ctrl-C", () => {
@@ -199,6 +225,19 @@ describe("Ctrl-C", () => {
     ]);
     expect(problems).toEqual([]);
     expect(clock.elapsed()).toBe(1500);
+  });
+
+  it("while the budgets are read (a terminal's Ctrl-C reaches that kubectl too): the pods say interrupted", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2 });
+    const controller = new AbortController();
+    cluster.listDisruptionBudgets = async () => {
+      controller.abort();
+      throw new ToolFailedError("kubectl get failed: timed out or interrupted");
+    };
+    const { reported } = await run(clock, cluster, pods, { signal: controller.signal });
+    expect(cluster.deletions()).toEqual([]);
+    expect(reported).toEqual(["web-0 not-started: interrupted", "web-1 not-started: interrupted"]);
   });
 });
 
