@@ -73,13 +73,23 @@ function restartTarget(pod: PlanPod): Owner | null {
   return pod.controller ? { kind: pod.controller.kind, name: pod.controller.name } : null;
 }
 
-/** The workload kinds to list before deciding: none for evict and delete, which read no controller. */
+/** Whether a strategy rolls workloads out (auto rolls those that can be, rollout each). */
+export function mayRoll(strategy: StrategyName): boolean {
+  return strategy === "auto" || strategy === "rollout";
+}
+
+/**
+ * The workload kinds to list before deciding: those of pods to restart. Evict and delete roll nothing, and
+ * read only the kinds that recreate their pods themselves (StatefulSet, DaemonSet): one being deleted would
+ * not. A Deployment's pods are recreated by a ReplicaSet, whose deletion the pods' owners show.
+ */
 export function workloadKindsToRead(plan: Plan, strategy: StrategyName): WorkloadKind[] {
-  if (strategy !== "auto" && strategy !== "rollout") return [];
+  const rolls = mayRoll(strategy);
   const kinds = new Set<WorkloadKind>();
   for (const pod of plan.pods) {
     const target = pod.action === "delete" ? restartTarget(pod) : null;
-    if (target && isWorkloadKind(target.kind)) kinds.add(target.kind);
+    if (!target || !isWorkloadKind(target.kind)) continue;
+    if (rolls || target.kind !== "Deployment") kinds.add(target.kind);
   }
   return [...kinds].sort();
 }

@@ -17,7 +17,8 @@ import {
 import type { OwnerObject, Pod, ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
 import { indexOwners, type OwnerIndex, ownerResourceOf, ownerResourcesToList } from "../core/owners.js";
-import { workloadKey } from "../core/restart-strategy.js";
+import type { StrategyName } from "../core/plan.js";
+import { mayRoll, workloadKey } from "../core/restart-strategy.js";
 import { onlyImages, withOnlyImages } from "../core/select-images.js";
 import type { Workload, WorkloadKind } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
@@ -158,8 +159,12 @@ export async function gatherWorkloads(
   kubectl: Pick<Kubectl, "listWorkloads">,
   scope: PodScope,
   kinds: readonly WorkloadKind[],
+  strategy: StrategyName,
   warnings: string[],
 ): Promise<{ workloads: Map<string, Workload>; unreadable: Map<WorkloadKind, string> }> {
+  const unread = mayRoll(strategy)
+    ? "their pods are evicted under auto, left under rollout"
+    : "whether one is being deleted is not known";
   const workloads = new Map<string, Workload>();
   const unreadable = new Map<WorkloadKind, string>();
   const where = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
@@ -172,9 +177,7 @@ export async function gatherWorkloads(
       } catch (error) {
         if (!(error instanceof ToolFailedError)) throw error;
         unreadable.set(kind, error.message);
-        warnings.push(
-          `${error.message} (${kind}s not read: their pods are evicted under auto, left under rollout)`,
-        );
+        warnings.push(`${error.message} (${kind}s not read: ${unread})`);
       }
     }),
   );

@@ -98,7 +98,7 @@ export async function makePlan(
   const decided = decidePlan({ ...input, nodePlatforms, minAgeMs: options.minAgeMs, now: options.now });
   const kinds = workloadKindsToRead(decided, options.strategy);
   if (kinds.length > 0) options.onPhase?.("Reading controllers");
-  const workloads = await gatherWorkloads(kubectl, options.scope, kinds, warnings);
+  const workloads = await gatherWorkloads(kubectl, options.scope, kinds, options.strategy, warnings);
   const plan = await leaveRestartedInVainPods(
     kubectl,
     decideRestarts(decided, { strategy: options.strategy, owners: inventory.owners, ...workloads }),

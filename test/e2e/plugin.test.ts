@@ -158,7 +158,7 @@ async function untilAuthorizerAgrees(rules: PolicyRule[], namespace: string, nam
 const podRules = (verbs: string[]): PolicyRule => ({ apiGroups: [""], resources: ["pods"], verbs });
 const ownerRules: PolicyRule[] = [
   { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
-  { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get"] },
+  { apiGroups: ["apps"], resources: ["statefulsets", "daemonsets"], verbs: ["get", "list"] },
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
   { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },

@@ -12,12 +12,17 @@ const planning = [
   "apps/replicasets:list",
   "batch/jobs:list",
 ];
-/** Pods one at a time: the recreating controller's selector (readiness), and the budgets. */
+/**
+ * Pods one at a time: the recreating controller's selector (readiness), StatefulSets and DaemonSets listed
+ * to see one being deleted, and the budgets.
+ */
 const paced = [
   "/replicationcontrollers:get",
   "apps/replicasets:get",
   "apps/statefulsets:get",
+  "apps/statefulsets:list",
   "apps/daemonsets:get",
+  "apps/daemonsets:list",
   "policy/poddisruptionbudgets:list",
 ];
 /** Rollouts: a list per kind to decide, a get before the patch and while following it, the patch. */

@@ -101,13 +101,16 @@ const requests = {
   plan: ["/pods:list", "/secrets:get", "/serviceaccounts:list", "apps/replicasets:list", "batch/jobs:list"],
   /**
    * Pods evicted or deleted one at a time: the recreating controller's selector (its pods are listed
-   * above), and the budgets (delete checks them before each deletion; evict names the one that refused).
+   * above), StatefulSets and DaemonSets listed to decide (one being deleted would not recreate its pods),
+   * and the budgets (delete checks them before each deletion; evict names the one that refused).
    */
   paced: [
     "/replicationcontrollers:get",
     "apps/replicasets:get",
     "apps/statefulsets:get",
+    "apps/statefulsets:list",
     "apps/daemonsets:get",
+    "apps/daemonsets:list",
     "policy/poddisruptionbudgets:list",
   ],
   delete: ["/pods:delete"],

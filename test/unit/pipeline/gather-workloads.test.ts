@@ -1,6 +1,7 @@
 /**
  * What the restart decision reads (pipeline/gather.ts gatherWorkloads, core's workloadKindsToRead): one
- * list per kind some pod to restart belongs to, only under auto and rollout; a refused list is a warning.
+ * list per kind some pod to restart belongs to (under evict and delete, only StatefulSets and DaemonSets, to
+ * see one being deleted); a refused list is a warning.
  */
 import { describe, expect, it } from "vitest";
 import type { Plan, PlanPod, StrategyName } from "../../../src/core/plan.js";
@@ -42,10 +43,10 @@ describe("which kinds are listed", () => {
   it.each<[StrategyName, WorkloadKind[]]>([
     ["auto", ["Deployment", "StatefulSet"]],
     ["rollout", ["Deployment", "StatefulSet"]],
-    ["evict", []],
-    ["delete", []],
+    ["evict", ["StatefulSet"]],
+    ["delete", ["StatefulSet"]],
   ])(
-    "%s: %j (only kinds of pods to restart; none when no controller decides anything)",
+    "%s: %j (only kinds of pods to restart; under evict and delete, only those that recreate their pods)",
     (strategy, kinds) => {
       expect(workloadKindsToRead(plan, strategy)).toEqual(kinds);
     },
@@ -80,6 +81,7 @@ describe("gatherWorkloads", () => {
       kubectl,
       scope,
       ["Deployment", "StatefulSet"],
+      "auto",
       warnings,
     );
     expect(calls.sort()).toEqual([
@@ -93,13 +95,28 @@ describe("gatherWorkloads", () => {
     ]);
   });
 
+  it("under evict and delete, a refused list says what is not known", async () => {
+    const kubectl = {
+      async listWorkloads(): Promise<Workload[]> {
+        throw new ToolFailedError(
+          "kubectl get failed: Error from server (Forbidden): daemonsets.apps is forbidden",
+        );
+      },
+    };
+    const warnings: string[] = [];
+    await gatherWorkloads(kubectl, { allNamespaces: true }, ["DaemonSet"], "evict", warnings);
+    expect(warnings).toEqual([
+      "kubectl get failed: Error from server (Forbidden): daemonsets.apps is forbidden (DaemonSets not read: whether one is being deleted is not known)",
+    ]);
+  });
+
   it("nothing to read, nothing called", async () => {
     const kubectl = {
       listWorkloads: () => {
         throw new Error("must not be called");
       },
     };
-    const result = await gatherWorkloads(kubectl, { allNamespaces: true }, [], []);
+    const result = await gatherWorkloads(kubectl, { allNamespaces: true }, [], "auto", []);
     expect(result.workloads.size).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * makePlan (pipeline/make-plan.ts): a tag whose pods name no pull secret is asked for while the pods still
  * stream in, once, and that answer stands unless it failed and other pods bring pull secrets after all;
- * resolving stays `--concurrency` at a time, early asks included.
+ * resolving stays `--concurrency` at a time, early asks included. And a pod whose StatefulSet is being
+ * deleted is left under every strategy.
  */
 import { describe, expect, it } from "vitest";
 import type { Kubectl, PodListListener, PodScope } from "../../../src/adapters/kubectl.js";
@@ -9,7 +10,9 @@ import type { Resolver } from "../../../src/adapters/resolver.js";
 import type { ImageRef } from "../../../src/core/image-ref.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import type { Credential } from "../../../src/core/keyring.js";
+import type { StrategyName } from "../../../src/core/plan.js";
 import type { TagResolution } from "../../../src/core/resolution.js";
+import type { Workload } from "../../../src/core/workload.js";
 import { ToolFailedError } from "../../../src/errors.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
 import { pullSecret } from "../../support/fake-kubectl.js";
@@ -243,4 +246,73 @@ describe("makePlan", () => {
       ]);
     });
   });
+});
+
+describe("a pod whose StatefulSet is being deleted", () => {
+  const dbPod = makePod({
+    name: "db-0",
+    owner: { kind: "StatefulSet", name: "db" },
+    containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD }],
+  });
+  /** Held by a finalizer while it is deleted: its controller makes no new pods. */
+  const deleting: Workload = {
+    kind: "StatefulSet",
+    metadata: {
+      name: "db",
+      namespace: "default",
+      uid: dbPod.metadata.ownerReferences![0]!.uid,
+      generation: 2,
+      deletionTimestamp: "2026-11-20T10:00:00Z",
+    },
+    spec: { replicas: 3, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } } },
+    status: {
+      observedGeneration: 2,
+      replicas: 3,
+      updatedReplicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+      currentRevision: "db-7f",
+      updateRevision: "db-7f",
+    },
+  };
+  const kubectl = {
+    async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
+      onPod?.(dbPod);
+      return [dbPod];
+    },
+    listObjects: async () => [],
+    listServiceAccounts: async () => [{ metadata: { name: "default", namespace: "default" } }],
+    getSecrets: async () => [],
+    getNodes: async () => [],
+    listWorkloads: async (kind: string) => (kind === "StatefulSet" ? [deleting] : []),
+    listRememberedRestarts: async () => [],
+  } as unknown as Kubectl;
+  const resolver: Resolver = {
+    name: "registry",
+    resolveTag: async () => ({ ok: true, tag: { digest: NEW, sameImageDigests: [], isIndex: false } }),
+    inspectManifest: async (_ref, digest, _credentials, options) => ({
+      ok: true,
+      isIndex: false,
+      config: configOf(digest),
+      ...(options?.platform ? { platform: "linux/amd64" } : {}),
+    }),
+    describeImage: async () => ({ ok: false, reason: "not asked" }),
+  };
+
+  it.each<StrategyName>(["auto", "rollout", "evict", "delete"])(
+    "is left under --strategy %s: evicted or deleted, it would not come back",
+    async (strategy) => {
+      const { plan } = await makePlan(kubectl, async () => resolver, {
+        scope,
+        strategy,
+        concurrency: 4,
+        now: Date.now(),
+      });
+      expect(plan.pods[0]!.containers[0]!.status).toBe("stale");
+      expect(plan.pods[0]).toMatchObject({
+        action: "skip",
+        reason: "StatefulSet/db is being deleted: it would not bring the pods back",
+      });
+    },
+  );
 });

@@ -17,7 +17,9 @@ const needed = [
   "policy/poddisruptionbudgets:list", // delete-pods: the budgets that select a pod
   "apps/replicasets:get", // delete-pods: the controller's selector
   "apps/statefulsets:get", // delete-pods
+  "apps/statefulsets:list", // gather: listWorkloads, whether a pod's StatefulSet is being deleted
   "apps/daemonsets:get", // delete-pods
+  "apps/daemonsets:list", // gather: listWorkloads, likewise
   "/replicationcontrollers:get", // delete-pods
   "events.k8s.io/events:create", // pipeline/restart/events.ts: an Event after each restart
   "events.k8s.io/events:list", // kubectl.listRememberedRestarts: restarts in vain its Events remember
@@ -40,8 +42,8 @@ describe("RBAC of the CronJob", () => {
       { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
       { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
       { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list"] },
-      { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"] },
-      { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get"] },
+      { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list"] },
+      { apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["get", "list"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] },
       { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["list"] },
       { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["list", "create"] },

@@ -38,6 +38,7 @@ async function restartUnder(
     cluster,
     { namespace: "shop", allNamespaces: false },
     kinds,
+    strategy,
     warnings,
   );
   const plan = decideRestarts(planned, { strategy, owners: indexOwners([]), ...workloads });
