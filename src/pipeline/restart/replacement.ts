@@ -116,7 +116,8 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
 /**
  * After a pod was evicted or deleted: waits for its replacement (unless not waiting), reports the restart,
  * and says why the controller's next pods are to be left (null: go on). A replacement that did not come
- * up as planned, or could not be waited for, stops the next pods; after the last pod it is a problem.
+ * up as planned is a problem, reported on its pod, and stops the next pods; so does one that could not be
+ * waited for, which is no problem after the last pod.
  */
 export async function checkReplacement(
   strategy: "evict" | "delete",
@@ -137,9 +138,8 @@ export async function checkReplacement(
       ? null
       : `the replacement of ${pod.name} could not be waited for: its controller's pods could not be counted`;
   }
-  if (!last) return problem.reason;
   if (!problem.stopped) reporter.recordProblem({ pod, reason: problem.reason });
-  return null;
+  return last ? null : problem.reason;
 }
 
 /**

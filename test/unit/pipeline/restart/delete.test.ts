@@ -97,6 +97,7 @@ describe("every replacement is checked", () => {
     const reason = "ReplicaSet/web did not have 3 ready pods within the wait timeout";
     expect(reported).toEqual([
       "web-0 deleted",
+      `web-0 problem: ${reason}`,
       `web-1 not-started: ${reason}`,
       `web-2 not-started: ${reason}`,
     ]);
@@ -113,13 +114,12 @@ describe("every replacement is checked", () => {
     });
     const { reported } = await run(clock, cluster, pods);
     expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
-    expect(reported).toEqual([
-      "web-0 deleted",
-      "web-1 not-started: the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
-    ]);
+    const reason =
+      "the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))";
+    expect(reported).toEqual(["web-0 deleted", `web-0 problem: ${reason}`, `web-1 not-started: ${reason}`]);
   });
 
-  it("the last (or only) pod's replacement is checked too, and a failure is reported on its own", async () => {
+  it("the last (or only) pod's replacement is checked too, and a failure is reported as for the others", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 1, readyAfterMs: Number.POSITIVE_INFINITY });
     const { reported, problems } = await run(clock, cluster, pods, { waitTimeoutMs: 5000 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../../src/core/plan.js";
 import { leaveRestartedInVain } from "../../../../src/core/restarted-for.js";
 import { ToolFailedError } from "../../../../src/errors.js";
+import { runSummary } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -40,12 +41,17 @@ describe("one pod at a time per controller", () => {
       replacementDigest: oldDigest,
       pullPolicy: "IfNotPresent",
     });
-    const { reported } = await runRestart(clock, cluster, pods);
+    const record = await runRestart(clock, cluster, pods);
     expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201"]);
-    expect(reported).toEqual([
+    const reason =
+      "the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))";
+    expect(record.reported).toEqual([
       "web-0 evicted",
-      "web-1 not-started: the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
+      `web-0 problem: ${reason}`,
+      `web-1 not-started: ${reason}`,
     ]);
+    // A workload not replaced as planned, whether or not the pod was its last.
+    expect(runSummary({ resolver: "registry", pods }, record, false).notReplaced).toBe(1);
   });
 
   it("the last pod's replacement is checked too", async () => {
@@ -82,7 +88,7 @@ describe("one pod at a time per controller", () => {
     const { reported, restarted } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 60_000 });
     const reason =
       "the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent)), and ReplicaSet/web did not have 2 ready pods within the wait timeout";
-    expect(reported).toEqual(["web-0 evicted", `web-1 not-started: ${reason}`]);
+    expect(reported).toEqual(["web-0 evicted", `web-0 problem: ${reason}`, `web-1 not-started: ${reason}`]);
     const replacement = restarted[0]!.replacement;
     expect(replacement).toEqual({ kind: "problem", reason, restartedFor: `app=${oldDigest}>${newDigest}` });
     // The next run reads that record from the Event and leaves the other pod.
