@@ -24,6 +24,20 @@ export function selectorString(selector: LabelSelector): string {
   return terms.join(",");
 }
 
+/**
+ * A selector of the labels every one of these pods has (`k=v,…`, sorted; "" when none): a controller's
+ * selector matches its pods' labels, so it finds those pods and few others.
+ */
+export function sharedLabelsSelector(pods: readonly { labels: Readonly<Record<string, string>> }[]): string {
+  const [first, ...rest] = pods;
+  if (!first) return "";
+  return Object.entries(first.labels)
+    .filter(([key, value]) => rest.every((pod) => pod.labels[key] === value))
+    .map(([key, value]) => `${key}=${value}`)
+    .sort()
+    .join(",");
+}
+
 /** Ready, not terminating pods controlled by `controllerUid`, leaving out `excludeUid`. */
 export function readyPodCount(
   pods: readonly PodWithConditions[],

@@ -18,6 +18,7 @@ import { formatAge } from "../util/age.js";
 import { groupBy } from "../util/group-by.js";
 import { shortDigest } from "./image-id.js";
 import { noWarnings, type Owner, type Plan, type PlanContainer, type PlanPod } from "./plan.js";
+import { sharedLabelsSelector } from "./readiness.js";
 
 export const restartedForAnnotation = "kubectl-autoupdate/restarted-for";
 /**
@@ -197,15 +198,9 @@ export function creationTimeQueries(plan: Plan, remembered: readonly RememberedR
   });
   const queries = new Map<string, PodQuery>();
   for (const pods of groupBy(toDate, (pod) => `${pod.namespace}/${pod.controller!.uid}`).values()) {
-    const [first, ...rest] = pods;
-    const shared = Object.entries(first!.labels).filter(([key, value]) =>
-      rest.every((pod) => pod.labels[key] === value),
-    );
-    const selector = shared
-      .map(([key, value]) => `${key}=${value}`)
-      .sort()
-      .join(",");
-    queries.set(`${first!.namespace} ${selector}`, { namespace: first!.namespace, selector });
+    const { namespace } = pods[0]!;
+    const selector = sharedLabelsSelector(pods);
+    queries.set(`${namespace} ${selector}`, { namespace, selector });
   }
   // Many controllers in one namespace take one list of its pods instead: a kubectl process each would make
   // the cost grow with the controllers rather than the pages.

@@ -8,7 +8,7 @@
 
 import { isOptedOut, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
-import { selectorString } from "../../core/readiness.js";
+import { selectorString, sharedLabelsSelector } from "../../core/readiness.js";
 import { decideRestart, heldByPartition } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
 import {
@@ -36,9 +36,11 @@ export async function rollOut(
 ): Promise<void> {
   const first = group[0]!;
   const controller = first.restart!.controller;
-  const read: { uid?: string } = {};
+  const read: WorkloadRead = {};
   const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter, read);
-  for (const pod of group) reporter.record(pod, podOutcomeOf(outcome, pod, reporter.options.dryRun));
+  for (const pod of group) {
+    reporter.record(pod, read.missing?.get(pod.uid) ?? podOutcomeOf(outcome, pod, reporter.options.dryRun));
+  }
   // Patched, then gone wrong: the pods were replaced, not as planned.
   if (outcome.kind === "failed" && outcome.patched) {
     reporter.recordProblem({ pod: first, reason: outcome.reason });
@@ -95,13 +97,20 @@ function podOutcomeOf(outcome: RolloutOutcome, pod: PlanPod, dryRun: boolean): P
   }
 }
 
+/** What reading the workload again before its rollout found. */
+interface WorkloadRead {
+  /** Its UID, which an Event on it names. */
+  uid?: string;
+  /** The planned pods no longer there, by UID: gone, or their name runs a new pod. */
+  missing?: ReadonlyMap<string, PodOutcome>;
+}
+
 async function rollOutWorkload(
   api: RestartApi,
   group: readonly PlanPod[],
   kind: WorkloadKind,
   { options }: GroupReporter,
-  /** Filled in once the workload is read: its UID, which an Event on it names. */
-  read: { uid?: string },
+  read: WorkloadRead,
 ): Promise<RolloutOutcome> {
   const { clock, signal } = options;
   const namespace = group[0]!.namespace;
@@ -111,14 +120,13 @@ async function rollOutWorkload(
 
   // Read again right before patching: paused, mid-rollout or changed since the plan means no rollout now.
   const current = await api.getWorkload(kind, namespace, target.name);
-  if (!current) return { kind: "not-started", reason: `${name} was not found` };
+  if (!current) return withoutWorkload(api, group, `${name} was not found`, read);
   read.uid = current.metadata.uid;
   // The pods it owns now, which the rollout would replace: all of them, beyond the plan's selection.
   const live = await podsOf(api, namespace, current);
-  const planned = new Set(group.map((p) => p.uid));
-  if (live && !live.some((p) => planned.has(p.metadata.uid ?? ""))) {
-    const names = new Set(live.map((p) => p.metadata.name));
-    return { kind: "replaced", gone: group.filter((p) => !names.has(p.name)).map((p) => p.name) };
+  if (live) {
+    read.missing = missingSincePlan(group, live);
+    if (read.missing.size === group.length) return replacedSincePlan(group, read.missing);
   }
   const decision = decideRestart(options.strategy, target, {
     workload: current,
@@ -143,7 +151,7 @@ async function rollOutWorkload(
     { restartedAt, restartedFor: rolloutRestartedFor(group) },
     options.dryRun,
   );
-  if (patched.kind === "gone") return { kind: "not-started", reason: `${name} was not found` };
+  if (patched.kind === "gone") return withoutWorkload(api, group, `${name} was not found`, read);
   if (patched.kind === "conflict") {
     return {
       kind: "failed",
@@ -172,6 +180,47 @@ async function rollOutWorkload(
   const old = oldDigestAfterRollout(group, replaced);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;
+}
+
+/** The planned pods that are not among `live`, by UID: gone, or their name runs a new pod. */
+function missingSincePlan(group: readonly PlanPod[], live: readonly Pod[]): Map<string, PodOutcome> {
+  const uids = new Set(live.map((p) => p.metadata.uid));
+  const names = new Set(live.map((p) => p.metadata.name));
+  const missing = new Map<string, PodOutcome>();
+  for (const pod of group) {
+    if (!uids.has(pod.uid))
+      missing.set(pod.uid, names.has(pod.name) ? { kind: "replaced" } : { kind: "gone" });
+  }
+  return missing;
+}
+
+/** None of the planned pods is left: nothing to roll, nor needed. */
+function replacedSincePlan(
+  group: readonly PlanPod[],
+  missing: ReadonlyMap<string, PodOutcome>,
+): RolloutOutcome {
+  const gone = group.filter((pod) => missing.get(pod.uid)?.kind === "gone").map((pod) => pod.name);
+  return { kind: "replaced", gone };
+}
+
+/**
+ * The workload is gone since the plan. Deleted with its pods (the usual cascade), its planned pods are
+ * gone too, as evicting them would have found; pods it left behind (an orphaning delete) are not restarted.
+ * They are looked for by the labels they share (pods being deleted count as gone).
+ */
+async function withoutWorkload(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  notFound: string,
+  read: WorkloadRead,
+): Promise<RolloutOutcome> {
+  const selector = sharedLabelsSelector(group);
+  if (selector === "") return { kind: "not-started", reason: notFound };
+  const pods = await api.listPodsBySelector(group[0]!.namespace, selector);
+  const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+  read.missing = missingSincePlan(group, live);
+  if (read.missing.size < group.length) return { kind: "not-started", reason: notFound };
+  return replacedSincePlan(group, read.missing);
 }
 
 /**

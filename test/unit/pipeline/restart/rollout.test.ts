@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import type { Pod } from "../../../../src/core/k8s.js";
+import type { PlanPod } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
@@ -253,6 +254,44 @@ describe("read again right before the patch", () => {
       'Deployment/web failed: Deployment/web changed while being patched: Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again',
     ]);
     expect(cluster.patches()).toHaveLength(1);
+  });
+});
+
+describe("pods gone since the plan", () => {
+  /** The plan's pods as they were for `name`, a workload deleted since: its pods and all, or (orphaned) not. */
+  const plannedFor = (pods: readonly PlanPod[], name: string, podsToo: boolean): PlanPod[] =>
+    pods.map((p, i) => ({
+      ...p,
+      ...(podsToo ? { name: `${name}-x${i}`, uid: `uid-${name}-x${i}` } : {}),
+      owner: { kind: p.owner!.kind, name },
+      restart: { ...p.restart!, controller: { ...p.restart!.controller, name } },
+    }));
+
+  it("a workload deleted with its pods: they are already gone, as an eviction would find, and nothing fails", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    const { outcomes, rollouts } = await runRestart(clock, cluster, plannedFor(pods, "old-web", true));
+    expect(cluster.patches()).toEqual([]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["gone", "gone"]);
+    expect(rollouts.map((r) => r.outcome.kind)).toEqual(["replaced"]);
+  });
+
+  it("a workload deleted leaving its pods (orphaned): they are not restarted, and that is said", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    const { reported } = await runRestart(clock, cluster, plannedFor(pods, "old-web", false));
+    expect(cluster.patches()).toEqual([]);
+    expect(reported).toEqual(["Deployment/old-web not-started: Deployment/old-web was not found"]);
+  });
+
+  it("one planned pod deleted by someone else: it is already gone, the other rolled", async () => {
+    const { clock, cluster } = setup();
+    const [kept, gone] = surgingWeb(cluster);
+    // The ReplicaSet replaced it under another name between the plan and the answer.
+    const planned = [kept!, { ...gone!, name: "web-r1-9", uid: "uid-web-r1-9" }];
+    const { outcomes, rollouts } = await runRestart(clock, cluster, planned);
+    expect(rollouts.map((r) => r.outcome.kind)).toEqual(["rolled-out"]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["rolled", "gone"]);
   });
 });
 
