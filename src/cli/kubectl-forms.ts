@@ -6,6 +6,7 @@
  * to judge.
  */
 import type { Command, Option } from "commander";
+import { UsageError } from "../errors.js";
 
 const truths = new Set(["1", "t", "T", "true", "TRUE", "True"]);
 const falsehoods = new Set(["0", "f", "F", "false", "FALSE", "False"]);
@@ -13,6 +14,32 @@ const falsehoods = new Set(["0", "f", "F", "false", "FALSE", "False"]);
 /** A boolean flag's `=value` as pflag (Go's strconv.ParseBool) reads it; undefined when it is none. */
 export function flagBoolean(value: string): boolean | undefined {
   return truths.has(value) ? true : falsehoods.has(value) ? false : undefined;
+}
+
+/**
+ * kubectl's `--dry-run` takes none, client or server. Each verb's dry run is one of the two: apply's and
+ * uninstall-cron's go to the server, install-cron's prints the objects without sending them.
+ */
+const dryRunKinds: Record<string, "client" | "server"> = {
+  apply: "server",
+  "uninstall-cron": "server",
+  "install-cron": "client",
+};
+
+/** A boolean flag's `=value`, kubectl's `--dry-run=server` among them; a usage error when it is none. */
+function booleanValue(verb: Command, option: Option, value: string): boolean {
+  const kind = option.long === "--dry-run" ? dryRunKinds[verb.name()] : undefined;
+  if (kind !== undefined && (value === "none" || value === kind)) return value === kind;
+  const on = flagBoolean(value);
+  if (on !== undefined) return on;
+  if (kind === undefined) {
+    throw new UsageError(
+      `invalid argument "${value}" for "${option.flags}": it takes true or false, or no value`,
+    );
+  }
+  throw new UsageError(
+    `invalid argument "${value}" for --dry-run: ${verb.name()}'s dry run is a ${kind} dry run (--dry-run or --dry-run=${kind})`,
+  );
 }
 
 /**
@@ -202,11 +229,10 @@ function rewritten(verb: Command, argv: readonly string[]): string[] {
     const [, flag, value] = assigned as unknown as [string, string, string];
     if (takesValue(option)) {
       push(word, option);
+    } else if (booleanValue(verb, option, value)) {
+      push(flag, option);
     } else {
-      const on = flagBoolean(value);
-      if (on === true) push(flag, option);
-      else if (on === false) unset(option);
-      else push(word);
+      unset(option);
     }
   }
   return words.map((given) => given.word);

@@ -144,8 +144,31 @@ describe("kubectl's forms of a flag", () => {
     expect(kubectlForms(createProgram(io, argv), argv)).toEqual(argv);
   });
 
-  it("a value commander would refuse is still refused: -A=maybe, -vA=maybe", async () => {
-    await expect(flagsOf(["plan", "-A=maybe"])).rejects.toThrow(/unknown option/);
-    await expect(flagsOf(["plan", "-vA=maybe"])).rejects.toThrow(/unknown option/);
+  it("a boolean's value that is neither true nor false is refused, naming the flag as kubectl does", async () => {
+    const refused =
+      'invalid argument "maybe" for "-A, --all-namespaces": it takes true or false, or no value';
+    await expect(flagsOf(["plan", "-A=maybe"])).rejects.toThrow(refused);
+    await expect(flagsOf(["plan", "-vA=maybe"])).rejects.toThrow(refused);
+    await expect(flagsOf(["apply", "--yes=y"])).rejects.toThrow('invalid argument "y" for "-y, --yes"');
+  });
+
+  it.each<[string[], Record<string, unknown>]>([
+    [["apply", "--dry-run=server"], { dryRun: true }],
+    [["apply", "--dry-run=none"], {}],
+    [["apply", "--dry-run=server", "--dry-run=none"], {}],
+    [["uninstall-cron", "--dry-run=server"], { dryRun: true }],
+    [["install-cron", "--dry-run=client"], { dryRun: true }],
+  ])("kubectl's --dry-run=none|client|server, the verb's own kind of dry run: %j", async (argv, expected) => {
+    const { dryRun } = await flagsOf(argv);
+    expect(dryRun === undefined ? {} : { dryRun }).toEqual(expected);
+  });
+
+  it("the other kind of dry run is refused, saying which one the verb makes", async () => {
+    await expect(flagsOf(["apply", "--dry-run=client"])).rejects.toThrow(
+      `invalid argument "client" for --dry-run: apply's dry run is a server dry run (--dry-run or --dry-run=server)`,
+    );
+    await expect(flagsOf(["install-cron", "--dry-run=server"])).rejects.toThrow(
+      "install-cron's dry run is a client dry run (--dry-run or --dry-run=client)",
+    );
   });
 });
