@@ -54,6 +54,8 @@ export interface KubectlConnection {
   as?: string;
   asGroups?: string[];
   asUid?: string;
+  cacheDir?: string;
+  disableCompression?: boolean;
 }
 
 /** Which pods: a namespace (or the context's), or all; with optional selectors. */
@@ -109,6 +111,8 @@ export class Kubectl {
     if (c.as) args.push(`--as=${c.as}`);
     for (const group of c.asGroups ?? []) args.push(`--as-group=${group}`);
     if (c.asUid) args.push(`--as-uid=${c.asUid}`);
+    if (c.cacheDir) args.push(`--cache-dir=${c.cacheDir}`);
+    if (c.disableCompression) args.push("--disable-compression=true");
     return args;
   }
 

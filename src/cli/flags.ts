@@ -27,6 +27,8 @@ export function addConnectionFlags(command: Command): Command {
       .option("--as <user>", "user to impersonate, passed to kubectl")
       .option("--as-group <group>", "group to impersonate (repeatable), passed to kubectl", collect)
       .option("--as-uid <uid>", "UID to impersonate, passed to kubectl")
+      .option("--cache-dir <path>", "kubectl's discovery and HTTP cache directory, passed to kubectl")
+      .option("--disable-compression", "ask the API server for uncompressed answers, passed to kubectl")
       // Refused with what to do instead (options.ts): passed on, it would sit in every kubectl's argv.
       .addOption(new Option("--token <token>").hideHelp())
       .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")

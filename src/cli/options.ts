@@ -130,6 +130,8 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
       as: raw.as,
       asGroups: raw.asGroup ?? [],
       asUid: raw.asUid,
+      cacheDir: raw.cacheDir,
+      disableCompression: raw.disableCompression === true,
     },
     kubectlPath: raw.kubectl || env["KUBECTL"] || env["KUBECTL_PATH"] || "kubectl",
     color,

@@ -47,6 +47,7 @@ const pathFlags = new Set([
   "--certificate-authority",
   "--client-certificate",
   "--client-key",
+  "--cache-dir",
 ]);
 
 /** `words`: the words after the plugin's name; the last is the one being completed. */

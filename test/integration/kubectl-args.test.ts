@@ -48,6 +48,9 @@ const connectionFlags = [
   "--tls-server-name",
   "kubernetes",
   "--insecure-skip-tls-verify",
+  "--cache-dir",
+  "/home/ops/.kube/cache",
+  "--disable-compression",
 ];
 /** As kubectl must receive them. */
 const passedThrough = [
@@ -66,6 +69,8 @@ const passedThrough = [
   "--as-group=devs",
   "--as-group=ops",
   "--as-uid=1234",
+  "--cache-dir=/home/ops/.kube/cache",
+  "--disable-compression=true",
 ];
 
 let registry: Registry;
@@ -211,7 +216,7 @@ describe("connection flags reach every kubectl call", () => {
       // Nothing else of the connection sneaks in under another spelling.
       expect(
         argv.filter((a) =>
-          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid)\b/.test(
+          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid|cache-dir|disable-compression)\b/.test(
             a,
           ),
         ),
@@ -289,7 +294,7 @@ describe("connection flags reach every kubectl call", () => {
     for (const { argv } of fake.calls()) {
       expect(
         argv.filter((a) =>
-          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid)(=|$)/.test(
+          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid|cache-dir|disable-compression)(=|$)/.test(
             a,
           ),
         ),

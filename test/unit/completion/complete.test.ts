@@ -159,7 +159,7 @@ describe("flag values", () => {
     expect(at("plan", "--selector", "")).toMatchObject({ candidates: [], directive: Directive.noFileComp });
     expect(at("plan", "--kubeconfig", "")).toMatchObject({ candidates: [], directive: Directive.default });
     expect(at("plan", "--kubectl=")).toMatchObject({ candidates: [], directive: Directive.default });
-    for (const flag of ["--certificate-authority", "--client-certificate", "--client-key"]) {
+    for (const flag of ["--certificate-authority", "--client-certificate", "--client-key", "--cache-dir"]) {
       expect(at("plan", flag, "")).toMatchObject({ candidates: [], directive: Directive.default });
     }
   });
