@@ -6,7 +6,7 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Kubectl, KubectlConnection } from "./kubectl.js";
 import {
   ClusterAccessError,
@@ -46,6 +46,8 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     kubeconfigExists: files.some((file) => existsSync(file)),
     now: input.now.toISOString(),
     ...(connection.server ? { serverFlag: connection.server } : {}),
+    ...(connection.cluster ? { clusterFlag: connection.cluster } : {}),
+    ...(connection.user ? { userFlag: connection.user } : {}),
   };
   const view = await readView(kubectl);
   if (!view) return { ...facts, ...(connection.context ? { context: connection.context } : {}) };
@@ -60,7 +62,7 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
   const auth = user ? authOf(user) : undefined;
   const notAfter =
     problem.kind === "unauthorized" && auth?.auth === "client-certificate"
-      ? await certificateNotAfter(kubectl, user ?? {})
+      ? await certificateNotAfter(kubectl, user ?? {}, files)
       : undefined;
   return {
     ...facts,
@@ -96,17 +98,19 @@ function authOf(user: Record<string, unknown>): Pick<KubeconfigFacts, "auth" | "
 
 /**
  * The client certificate's notAfter (ISO 8601), read from its file, or from the kubeconfig: the one field
- * asked for by jsonpath, so no key or token is ever read.
+ * asked for by jsonpath, so no key or token is ever read. `config view` prints a file's path as written,
+ * and kubectl reads a relative one beside the kubeconfig file naming it: one of `kubeconfigs`.
  */
 async function certificateNotAfter(
   kubectl: Kubectl,
   user: Record<string, unknown>,
+  kubeconfigs: readonly string[],
 ): Promise<string | undefined> {
   try {
     const file = user["client-certificate"];
     const pem =
       typeof file === "string"
-        ? readFileSync(file)
+        ? readFileSync(besideKubeconfig(file, kubeconfigs))
         : Buffer.from(
             (
               await kubectl.runUnchecked([
@@ -124,6 +128,18 @@ async function certificateNotAfter(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A path from a kubeconfig as kubectl reads it: a relative one beside the (first) kubeconfig file that has
+ * it, never in this process's working directory.
+ */
+function besideKubeconfig(path: string, kubeconfigs: readonly string[]): string {
+  if (isAbsolute(path)) return path;
+  const candidates = kubeconfigs.map((kubeconfig) => resolve(dirname(kubeconfig), path));
+  const found = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0];
+  if (found === undefined) throw new Error(`no kubeconfig file to read ${path} beside`);
+  return found;
 }
 
 /** The same failure, said with the kubeconfig, context and credentials that were used. */

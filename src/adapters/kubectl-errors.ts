@@ -143,6 +143,9 @@ export interface KubeconfigFacts {
   server?: string;
   /** The server --server named, which kubectl used instead of the kubeconfig's. */
   serverFlag?: string;
+  /** The kubeconfig cluster and user --cluster and --user named instead of the context's. */
+  clusterFlag?: string;
+  userFlag?: string;
   /** The context's user and how it authenticates. */
   user?: string;
   auth?: "token" | "client-certificate" | "credential-plugin" | "auth-provider" | "basic" | "none";
@@ -251,8 +254,10 @@ function serverText(server: string | undefined, facts: KubeconfigFacts): string 
 function checkCommand(facts: KubeconfigFacts): string {
   const kubeconfig = facts.kubeconfigSource === "flag" ? ` --kubeconfig ${facts.kubeconfig}` : "";
   const context = facts.context ? ` --context ${facts.context}` : "";
+  const cluster = facts.clusterFlag ? ` --cluster ${facts.clusterFlag}` : "";
+  const user = facts.userFlag ? ` --user ${facts.userFlag}` : "";
   const server = facts.serverFlag ? ` --server ${facts.serverFlag}` : "";
-  return `kubectl${kubeconfig}${context}${server} cluster-info`;
+  return `kubectl${kubeconfig}${context}${cluster}${user}${server} cluster-info`;
 }
 
 /** "2020-01-02 00:00 UTC" */

@@ -121,10 +121,14 @@ describe("explainClusterProblem", () => {
     );
   });
 
-  it("--server named the server: that one is said and checked, and no kubeconfig is missed", () => {
+  it("--server, --cluster or --user named: the check command uses them too, and no kubeconfig is missed", () => {
     const flagged = { ...home, serverFlag: "https://10.0.0.9:6443" };
     expect(explainClusterProblem({ kind: "refused", server: "10.0.0.9:6443" }, flagged)).toBe(
       'cannot reach the cluster of context "kind-dev" (kubeconfig /home/me/.kube/config): https://10.0.0.9:6443 refused the connection; is the cluster running? (kubectl --context kind-dev --server https://10.0.0.9:6443 cluster-info)',
+    );
+    const elsewhere = { ...home, clusterFlag: "other", userFlag: "ops" };
+    expect(explainClusterProblem({ kind: "refused", server: "https://127.0.0.1:7443" }, elsewhere)).toMatch(
+      /\(kubectl --context kind-dev --cluster other --user ops cluster-info\)$/,
     );
     const none = { ...flagged, kubeconfigExists: false, contexts: [], context: undefined };
     expect(explainClusterProblem({ kind: "refused", server: "10.0.0.9:6443" }, none)).toMatch(

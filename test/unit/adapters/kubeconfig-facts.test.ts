@@ -1,0 +1,80 @@
+/**
+ * explainClusterAccess after a 401 with a client certificate: the certificate kubectl sent is the one whose
+ * dates are read. `kubectl config view -o json` prints a relative `client-certificate: client.crt` as
+ * written, while kubectl reads it beside the kubeconfig file that names it.
+ */
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { explainClusterAccess } from "../../../src/adapters/kubeconfig-facts.js";
+import { ClusterAccessError } from "../../../src/adapters/kubectl-errors.js";
+import { repoRoot } from "../../support/cli.js";
+
+const expiredCertificate = join(repoRoot, "test", "fixtures", "kubectl-failures", "expired-client.crt");
+
+/** A kubectl that answers `config view -o json` with a view naming the certificate `client.crt`. */
+function fakeKubectl(dir: string): string {
+  const view = {
+    kind: "Config",
+    apiVersion: "v1",
+    clusters: [{ name: "dev", cluster: { server: "https://127.0.0.1:1" } }],
+    users: [{ name: "dev", user: { "client-certificate": "client.crt", "client-key": "client.key" } }],
+    contexts: [{ name: "dev", context: { cluster: "dev", user: "dev" } }],
+    "current-context": "dev",
+  };
+  const kubectl = join(dir, "kubectl");
+  writeFileSync(kubectl, `#!/bin/sh\ncat <<'JSON'\n${JSON.stringify(view)}\nJSON\n`);
+  chmodSync(kubectl, 0o755);
+  return kubectl;
+}
+
+const unauthorized = () => new ClusterAccessError("Unauthorized", { kind: "unauthorized" }, "");
+
+describe("a relative client certificate", () => {
+  it("is read beside the --kubeconfig file, as kubectl reads it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-relative-cert-"));
+    mkdirSync(join(dir, "kube"));
+    const kubeconfig = join(dir, "kube", "config");
+    writeFileSync(kubeconfig, "# read by the fake kubectl only\n");
+    copyFileSync(expiredCertificate, join(dir, "kube", "client.crt"));
+    const explained = await explainClusterAccess(
+      unauthorized(),
+      { HOME: dir },
+      { kubectlPath: fakeKubectl(dir), connection: { kubeconfig } },
+    );
+    expect(explained.message).toContain("its client certificate expired on 2020-01-02 00:00 UTC");
+  });
+
+  it("with several $KUBECONFIG files, beside the one that has it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-relative-cert-"));
+    for (const sub of ["a", "b"]) {
+      mkdirSync(join(dir, sub));
+      writeFileSync(join(dir, sub, "config"), "# read by the fake kubectl only\n");
+    }
+    copyFileSync(expiredCertificate, join(dir, "b", "client.crt"));
+    const explained = await explainClusterAccess(
+      unauthorized(),
+      { HOME: dir, KUBECONFIG: [join(dir, "a", "config"), join(dir, "b", "config")].join(delimiter) },
+      { kubectlPath: fakeKubectl(dir), connection: {} },
+    );
+    expect(explained.message).toContain("its client certificate expired on 2020-01-02 00:00 UTC");
+  });
+});
+
+describe("the command offered to check the connection", () => {
+  it("repeats --cluster and --user: without them it would try the context's own cluster", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-check-command-"));
+    const kubeconfig = join(dir, "config");
+    writeFileSync(kubeconfig, "# read by the fake kubectl only\n");
+    const refused = new ClusterAccessError("refused", { kind: "refused", server: "https://127.0.0.1:1" }, "");
+    const explained = await explainClusterAccess(
+      refused,
+      { HOME: dir },
+      { kubectlPath: fakeKubectl(dir), connection: { kubeconfig, cluster: "other", user: "ops" } },
+    );
+    expect(explained.message).toContain(
+      `(kubectl --kubeconfig ${kubeconfig} --context dev --cluster other --user ops cluster-info)`,
+    );
+  });
+});
