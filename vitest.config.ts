@@ -16,6 +16,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           globalSetup: ["test/support/tmpdir.setup.ts"],
+          setupFiles: ["test/support/assertions.setup.ts"],
         },
       },
       {

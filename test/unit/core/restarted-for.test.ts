@@ -138,6 +138,7 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
       [memory],
       now,
     );
+    expect(pods.map((pod) => pod.name)).toEqual(["web-a", "web-b"]);
     for (const pod of pods) {
       expect(pod).toMatchObject({
         action: "skip",
