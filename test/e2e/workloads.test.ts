@@ -173,7 +173,6 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
     const serving = await watchReady(cluster.sim.client, ns, `app=${name}`);
     const started = cluster.sim.now();
     const result = await plugin(["apply", "--yes", "-n", ns, "--resolver", resolver]);
-    const took = cluster.sim.now() - started;
     const counts = await serving.stop();
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(
@@ -215,8 +214,6 @@ describe.each(cases)("$kind with --resolver $title", (c) => {
         .filter((e) => e.at >= started && e.what === "terminating" && oldUids.has(e.uid));
       expect(stops.map((e) => e.pod)).toEqual(["web-2", "web-1", "web-0"]);
     }
-    // Sane: three sequential replacements take seconds, not the 5-minute wait timeout.
-    expect(took).toBeLessThan(60_000);
 
     for (const planner of planners) {
       const doc = await planJson(["-n", ns, "--resolver", planner]);

@@ -97,7 +97,8 @@ interface ShimCall {
 /**
  * A `docker` first on PATH. Each call appends `START pid ns sub cfg dirmode filemode DOCKER_CONFIG argv`;
  * `docker pull` sleeps $SHIM_PULL_SLEEP seconds first (killing its sleep on SIGTERM/SIGINT, or ignoring
- * them with SHIM_IGNORE_TERM=1) and fails with SHIM_PULL_FAIL=1; every call ends with `END pid ns rc`.
+ * them with SHIM_IGNORE_TERM=1, logging `IGNORED pid`) and fails with SHIM_PULL_FAIL=1; every call ends
+ * with `END pid ns rc`.
  */
 function dockerShim() {
   const dir = mkdtempSync(join(tmpdir(), "kau-docker-shim-"));
@@ -115,8 +116,13 @@ if [ "$sub" = pull ] && [ -n "$SHIM_PULL_SLEEP" ]; then
   sleep "$SHIM_PULL_SLEEP" </dev/null >/dev/null 2>&1 &
   sleeper=$!
   echo "SLEEPER $$ $sleeper" >> "$log"
-  if [ "$SHIM_IGNORE_TERM" = 1 ]; then trap '' TERM INT; else trap 'kill $sleeper; echo "KILLED $$" >> "$log"; exit 143' TERM INT; fi
-  wait $sleeper
+  if [ "$SHIM_IGNORE_TERM" = 1 ]; then
+    trap 'echo "IGNORED $$" >> "$log"' TERM INT
+    while kill -0 $sleeper 2>/dev/null; do wait $sleeper; done
+  else
+    trap 'kill $sleeper; echo "KILLED $$" >> "$log"; exit 143' TERM INT
+    wait $sleeper
+  fi
 fi
 if [ "$sub" = pull ] && [ "$SHIM_PULL_FAIL" = 1 ]; then
   echo "Error response from daemon: shim refuses to pull" >&2
@@ -361,7 +367,7 @@ describe("the private config is removed on every way out", () => {
         const configDir = shim.calls().find((c) => c.sub === "pull")!.configDir;
         run.child.kill(signal);
         // docker ignores the SIGTERM it is sent and would be killed only after 2 s: the second signal comes first.
-        await new Promise((r) => setTimeout(r, 500));
+        await until(() => /^IGNORED \d+$/m.test(shim.text()), "docker to ignore the first signal");
         expect(run.child.exitCode).toBeNull();
         run.child.kill(signal);
         const result = await run.done;

@@ -80,7 +80,7 @@ describe("the image", () => {
       "create",
       "deployment",
       "web",
-      "--image=registry.invalid/web:latest",
+      "--image=127.0.0.1:1/web:latest",
       "--replicas=2",
     ]);
     expect(created.code, created.stderr).toBe(0);

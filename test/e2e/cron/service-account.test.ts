@@ -39,9 +39,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     metadata: { name },
     type: "kubernetes.io/dockerconfigjson",
     data: {
-      ".dockerconfigjson": Buffer.from('{"auths":{"registry.example.com":{"auth":"dTpw"}}}').toString(
-        "base64",
-      ),
+      ".dockerconfigjson": Buffer.from('{"auths":{"127.0.0.1:1":{"auth":"dTpw"}}}').toString("base64"),
     },
   });
 
@@ -66,7 +64,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     ]);
     const podSpec = (sa?: string) => ({
       ...(sa ? { serviceAccountName: sa } : { imagePullSecrets: [{ name: "pull-a" }, { name: "missing" }] }),
-      containers: [{ name: "app", image: "registry.example.com/team/app:main", imagePullPolicy: "Always" }],
+      containers: [{ name: "app", image: "127.0.0.1:1/team/app:main", imagePullPolicy: "Always" }],
     });
     const template = (app: string, sa?: string) => ({ metadata: { labels: { app } }, spec: podSpec(sa) });
     const workloads = [
@@ -259,8 +257,16 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     await kk(["delete", "jobs", "-n", "t1", "-l", selector, "--cascade=foreground"]);
     // Named against their order, so the creation time decides, not the name. No kubelet: both stay unstarted.
     await kk(["create", "job", "run-b", "--from=cronjob/kubectl-autoupdate", "-n", "t1"]);
-    await new Promise((done) => setTimeout(done, 1100));
-    await kk(["create", "job", "run-a", "--from=cronjob/kubectl-autoupdate", "-n", "t1"]);
+    // Creation times are to the second: run-a is made again until it is a second later than run-b.
+    const createdAt = async (job: string) =>
+      (await json(["get", "job", job, "-n", "t1"])).metadata.creationTimestamp as string;
+    const first = await createdAt("run-b");
+    await until("run-a made a second after run-b", async () => {
+      await kk(["create", "job", "run-a", "--from=cronjob/kubectl-autoupdate", "-n", "t1"]);
+      if ((await createdAt("run-a")) > first) return true;
+      await kk(["delete", "job", "run-a", "-n", "t1", "--wait=true"]);
+      return undefined;
+    });
     const asJob = (name: string) =>
       runMain(
         [

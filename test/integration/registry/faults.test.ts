@@ -116,7 +116,6 @@ describe("registry resolver: faults", () => {
     expect(byRepo("broken")).toEqual(["HEAD 500", "HEAD 500"]);
     expect(byRepo("nodigest")).toEqual(["HEAD 200", "GET 200"]);
     expect(byRepo("locked")).toEqual(["HEAD 401"]);
-    expect(run.ms).toBeLessThan(20_000);
     expect(run.leftovers).toEqual([]);
   });
 
@@ -140,7 +139,6 @@ describe("registry resolver: faults", () => {
         "GET /v2/ hung",
         "GET /v2/ hung",
       ]);
-      expect(run.ms).toBeLessThan(15_000);
       expect(cluster.podNames()).toHaveLength(3);
     } finally {
       await stuck.stop();
@@ -159,7 +157,6 @@ describe("registry resolver: faults", () => {
       expect(rows(run)).toEqual([
         ["broken-1", "none", "unknown", `${slow.host}: no answer within 1000 ms (2 attempts)`],
       ]);
-      expect(run.ms).toBeLessThan(15_000);
     } finally {
       await slow.stop();
     }

@@ -3,7 +3,7 @@
  * real API server cannot be made to produce on demand): order, the overlap of two pages, the restart.
  */
 import { getEventListeners } from "node:events";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Exec, ExecOptions, ExecResult } from "../../../src/adapters/exec.js";
 import { parsedBy } from "../../../src/adapters/json-list-stream.js";
 import { listedResources } from "../../../src/adapters/list-request.js";
@@ -160,12 +160,14 @@ describe("readPagedList", () => {
     const pages = { ...threePages, t2: { items: ["e", "f", "g", "h", "i", "j"] } };
     const { result, kubectl } = read({ pages, breakOff: { t1: "error: unexpected EOF\n" } });
     await expect(result).rejects.toThrow(/^kubectl get failed: error: unexpected EOF$/);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(kubectl.log.map((l) => [l.token, l.aborted])).toEqual([
-      ["", false],
-      ["t1", false],
-      ["t2", true],
-    ]);
+    // Stopped once the list has failed: waited for as a condition, not a time.
+    await vi.waitFor(() =>
+      expect(kubectl.log.map((l) => [l.token, l.aborted])).toEqual([
+        ["", false],
+        ["t1", false],
+        ["t2", true],
+      ]),
+    );
   });
 
   it("the first page's failure is never taken for an expired token", async () => {

@@ -3,7 +3,7 @@
  * would stay still (TERM=dumb, $CI), although progress.ts tells ora it is enabled.
  */
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createProgress } from "../../../src/output/progress.js";
 
 /** A stderr that keeps what is written to it: a terminal `columns` wide (0: one that reports no width). */
@@ -22,11 +22,16 @@ function stderrOf(terminal: { columns: number } | null) {
   return { stream, text: () => chunks.join("") };
 }
 
-/** Shows progress for a while (ora loads, then draws every 80 ms); what reached stderr. */
+// Loaded once here, ora is ready within a turn of the event loop, and it draws its first frame on start.
+beforeAll(async () => {
+  await import("ora");
+});
+
+/** Shows progress until ora, already loaded, has had its turn to start; what reached stderr. */
 async function shown(env: Record<string, string>, stderr = stderrOf({ columns: 100 })): Promise<string> {
   const progress = createProgress(true, stderr.stream, env, false);
   progress.update("Listing pods");
-  await new Promise((done) => setTimeout(done, 400));
+  await new Promise((done) => setImmediate(done));
   progress.stop();
   return stderr.text();
 }

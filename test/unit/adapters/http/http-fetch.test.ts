@@ -4,9 +4,10 @@
  * or are the answer, failures have fetch's shape (TypeError with a cause, AbortError). Proxies:
  * test/integration/registry/proxy.test.ts.
  */
+import dns from "node:dns";
 import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { type AddressInfo, isIP, type Socket } from "node:net";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHttpFetch, type HttpResponse, httpFetch } from "../../../../src/adapters/http/http-fetch.js";
 import { readProxySettings } from "../../../../src/core/proxy.js";
 
@@ -247,9 +248,23 @@ describe("httpFetch", () => {
 /**
  * A proxy's refusals, which tinyproxy (the integration tests' real proxy) does not give: a 407 to a plain
  * http request (it answers 401, as an origin would), a CONNECT answered 403 or 502. The target host is
- * never contacted: the proxy answers for it.
+ * never contacted: the proxy answers for it, and a name lookup, which only a bypassed proxy would make, fails
+ * the test rather than leave this machine.
  */
 describe("createHttpFetch through a proxy", () => {
+  beforeEach(() => {
+    const lookup = dns.lookup;
+    vi.spyOn(dns, "lookup").mockImplementation(((hostname: string, ...rest: unknown[]) => {
+      if (hostname !== "localhost" && isIP(hostname) === 0) {
+        throw new Error(`a DNS lookup of ${hostname} in a unit test: the proxy was bypassed`);
+      }
+      return (lookup as (...args: unknown[]) => unknown)(hostname, ...rest);
+    }) as typeof dns.lookup);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   const through = (proxy: string) => {
     const result = readProxySettings({ HTTPS_PROXY: proxy, HTTP_PROXY: proxy });
     if (!result.ok) throw new Error(result.error);
