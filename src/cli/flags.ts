@@ -66,7 +66,11 @@ export function addPlanningFlags(command: Command): Command {
         .default(defaults.resolver),
     )
     .option("--concurrency <n>", "images resolved, and workloads restarted, at once", defaults.concurrency)
-    .option("--pull-timeout <duration>", "give up on one image after this long", defaults.pullTimeout)
+    .option(
+      "--pull-timeout <duration>",
+      "--resolver docker: give up on one image's pull after this long",
+      defaults.pullTimeout,
+    )
     .option(
       "--insecure-registry <host>",
       "registry reached over plain http (repeatable; loopback always is)",
