@@ -287,17 +287,7 @@ describe("a pod whose StatefulSet is being deleted", () => {
     listWorkloads: async (kind: string) => (kind === "StatefulSet" ? [deleting] : []),
     listRememberedRestarts: async () => [],
   } as unknown as Kubectl;
-  const resolver: Resolver = {
-    name: "registry",
-    resolveTag: async () => ({ ok: true, tag: { digest: NEW, sameImageDigests: [], isIndex: false } }),
-    inspectManifest: async (_ref, digest, _credentials, options) => ({
-      ok: true,
-      isIndex: false,
-      config: configOf(digest),
-      ...(options?.platform ? { platform: "linux/amd64" } : {}),
-    }),
-    describeImage: async () => ({ ok: false, reason: "not asked" }),
-  };
+  const { resolver } = fakeResolver([], () => moved);
 
   it.each<StrategyName>(["auto", "rollout", "evict", "delete"])(
     "is left under --strategy %s: evicted or deleted, it would not come back",
