@@ -1,5 +1,6 @@
 /** The docker CLI: pull, image inspect, manifest inspect. Credentials arrive only as a --config directory. */
-import { type Exec, firstLine } from "./exec.js";
+import type { Exec } from "./exec.js";
+import { firstLine } from "./exec-result.js";
 
 /** `interrupted`: stopped by its timeout or a signal, which says nothing of the image or the credential. */
 export type DockerOutcome<T> = { ok: true; value: T } | { ok: false; reason: string; interrupted?: true };

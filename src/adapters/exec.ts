@@ -1,6 +1,7 @@
 /** The one way this tool runs other programs. Never put a secret in `args`: argv is visible to every user. */
 import { execa } from "execa";
 import { ToolMissingError } from "../errors.js";
+import type { ExecResult } from "./exec-result.js";
 
 export interface ExecOptions {
   /** Written to the child's stdin (the way secrets reach credential helpers). */
@@ -14,21 +15,6 @@ export interface ExecOptions {
    * chunk is handed over: nothing else reads it, so the receiver may change it.
    */
   onStdout?: (chunk: Buffer | string) => void;
-}
-
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** True when the timeout or the signal ended it. */
-  interrupted: boolean;
-  /** The signal that killed it (e.g. SIGKILL), when one did. */
-  killedBy?: string;
-}
-
-/** `exit 2`, or `killed by SIGKILL`: how a run that failed ended, for messages. */
-export function howItEnded(result: ExecResult): string {
-  return result.killedBy ? `killed by ${result.killedBy}` : `exit ${result.exitCode}`;
 }
 
 /** Runs a program; resolves whatever its exit code, rejects only when it cannot be started. */
@@ -78,14 +64,4 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       ...(result.signal ? { killedBy: result.signal } : {}),
     };
   };
-}
-
-/** The first non-empty line of a tool's stderr, for one-line errors. */
-export function firstLine(text: string): string {
-  return (
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .find((l) => l !== "") ?? ""
-  );
 }

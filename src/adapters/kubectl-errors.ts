@@ -7,7 +7,7 @@
  * discovery retry) are never shown as the message; --verbose prints them whole.
  */
 import { ToolFailedError } from "../errors.js";
-import { type ExecResult, howItEnded } from "./exec.js";
+import { type ExecResult, howItEnded } from "./exec-result.js";
 
 /** Why kubectl could not talk to the cluster at all. */
 export type ClusterProblem =

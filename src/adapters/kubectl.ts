@@ -22,7 +22,8 @@ import { type Workload, type WorkloadKind, workloadResources } from "../core/wor
 import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
-import { type Exec, type ExecOptions, type ExecResult, firstLine, howItEnded } from "./exec.js";
+import type { Exec, ExecOptions } from "./exec.js";
+import { type ExecResult, firstLine, howItEnded } from "./exec-result.js";
 import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";

@@ -9,7 +9,8 @@
  * first page: the items read so far are dropped, none is read twice.
  */
 import { ToolFailedError } from "../errors.js";
-import type { Exec, ExecResult } from "./exec.js";
+import type { Exec } from "./exec.js";
+import type { ExecResult } from "./exec-result.js";
 import { type ItemReader, JsonListStream, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import {

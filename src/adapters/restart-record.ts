@@ -6,7 +6,7 @@
  */
 import type { RecordRef } from "../core/restart-record.js";
 import { ToolFailedError } from "../errors.js";
-import { type ExecResult, firstLine, howItEnded } from "./exec.js";
+import { type ExecResult, firstLine, howItEnded } from "./exec-result.js";
 import { type Kubectl, parseList } from "./kubectl.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 

@@ -222,7 +222,7 @@ async function explained(io: Io, options: ConnectionOptions, verb: () => Promise
   try {
     await verb();
   } catch (error) {
-    // Loaded only on failure: kubectl-errors.ts brings execa with it, which --version and --help never need.
+    // Loaded only on failure, which --version and --help never meet.
     const { ClusterAccessError } = await import("../adapters/kubectl-errors.js");
     if (!(error instanceof ClusterAccessError)) throw error;
     if (options.verbose) {

@@ -5,7 +5,8 @@
  * installation's.
  */
 import { PassThrough } from "node:stream";
-import type { Exec, ExecResult } from "../../src/adapters/exec.js";
+import type { Exec } from "../../src/adapters/exec.js";
+import type { ExecResult } from "../../src/adapters/exec-result.js";
 import { Kubectl } from "../../src/adapters/kubectl.js";
 import { kindResources } from "../../src/cron/core/objects.js";
 import type { CronDeps } from "../../src/cron/deps.js";

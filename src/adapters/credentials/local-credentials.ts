@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Credential } from "../../core/keyring.js";
 import { ToolMissingError } from "../../errors.js";
-import { type Exec, firstLine } from "../exec.js";
+import type { Exec } from "../exec.js";
+import { firstLine } from "../exec-result.js";
 import { type DockerConfigFile, helperCredential, localCredentialSources } from "./docker-config.js";
 
 /** What LocalCredentials reads and runs. */

@@ -1,6 +1,6 @@
 /** The kubectl calls of the CronJob verbs, over the shared Kubectl (its connection flags, its one exec). */
 
-import { firstLine, howItEnded } from "../../adapters/exec.js";
+import { firstLine, howItEnded } from "../../adapters/exec-result.js";
 import { type Kubectl, listSelected, parseList } from "../../adapters/kubectl.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";

@@ -3,7 +3,8 @@
  * kubectl killed mid-request (a terminal's Ctrl-C reaches the whole process group) may have sent it.
  */
 import { describe, expect, it } from "vitest";
-import type { Exec, ExecResult } from "../../../src/adapters/exec.js";
+import type { Exec } from "../../../src/adapters/exec.js";
+import type { ExecResult } from "../../../src/adapters/exec-result.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
 
 const kubectlAnswering = (result: ExecResult) => new Kubectl((async () => result) as Exec, "kubectl", {});

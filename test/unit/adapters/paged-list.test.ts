@@ -4,7 +4,8 @@
  */
 import { getEventListeners } from "node:events";
 import { describe, expect, it, vi } from "vitest";
-import type { Exec, ExecOptions, ExecResult } from "../../../src/adapters/exec.js";
+import type { Exec, ExecOptions } from "../../../src/adapters/exec.js";
+import type { ExecResult } from "../../../src/adapters/exec-result.js";
 import { parsedBy } from "../../../src/adapters/json-list-stream.js";
 import { listedResources } from "../../../src/adapters/list-request.js";
 import { readPagedList } from "../../../src/adapters/paged-list.js";

@@ -3,7 +3,8 @@
  * stand-in that answers as kubectl does and records the calls.
  */
 import { describe, expect, it } from "vitest";
-import type { ExecOptions, ExecResult } from "../../../../src/adapters/exec.js";
+import type { ExecOptions } from "../../../../src/adapters/exec.js";
+import type { ExecResult } from "../../../../src/adapters/exec-result.js";
 import type { RememberedRestart } from "../../../../src/core/restarted-for.js";
 import type { CompletedRestart } from "../../../../src/pipeline/restart/outcomes.js";
 import { RecordKeeper } from "../../../../src/pipeline/restart/record-keeper.js";
