@@ -22,7 +22,7 @@ import {
 } from "../output/restart-report.js";
 import { renderRunReport, runReport } from "../output/run-report.js";
 import { type RunSoFar, runResultLine } from "../output/run-result.js";
-import { escapeTerminal } from "../output/terminal-text.js";
+import { warningLine } from "../output/warning.js";
 import { EventRecorder } from "../pipeline/restart/events.js";
 import { RecordKeeper } from "../pipeline/restart/record-keeper.js";
 import { restartPods } from "../pipeline/restart/restart-pods.js";
@@ -230,7 +230,6 @@ async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
   if (!delivery.ok) warn(ctx, `webhook to ${webhook.host} not delivered: ${delivery.reason}`);
 }
 
-/** A warning line on stderr; what it says may quote the cluster or a webhook's answer: escaped. */
 function warn(ctx: Context<ApplyOptions>, text: string): void {
-  ctx.io.stderr.write(`${ctx.colors.stderr.yellow("Warning:")} ${escapeTerminal(text)}\n`);
+  ctx.io.stderr.write(warningLine(ctx.colors.stderr, text));
 }

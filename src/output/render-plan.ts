@@ -6,6 +6,7 @@ import type { StreamColors } from "./color.js";
 import { planJsonPieces, planYamlPieces } from "./plan-document.js";
 import { renderPlanTable, renderSummary } from "./plan-table.js";
 import { escapeTerminal } from "./terminal-text.js";
+import { warningLine } from "./warning.js";
 
 /** How the plan is printed: -o table (default), wide, json or yaml. */
 export type PlanFormat = "table" | "wide" | "json" | "yaml";
@@ -31,14 +32,13 @@ export interface RenderPlanInput {
 
 export function renderPlan(input: RenderPlanInput): RenderedPlan {
   const { plan, format, colors } = input;
-  const warning = colors.stderr.yellow("Warning:");
   // Warnings and notes quote registries, image labels and the cluster: escaped for the terminal.
-  const stderr = input.warnings.map((w) => `${warning} ${escapeTerminal(w)}\n`);
+  const stderr = input.warnings.map((w) => warningLine(colors.stderr, w));
   if (format === "json") return { stdout: planJsonPieces(plan), stderr: stderr.join("") };
   if (format === "yaml") return { stdout: planYamlPieces(plan), stderr: stderr.join("") };
 
   const wide = format === "wide";
-  for (const line of podWarnings(plan)) stderr.push(`${warning} ${escapeTerminal(line)}\n`);
+  for (const line of podWarnings(plan)) stderr.push(warningLine(colors.stderr, line));
   // An opted-out pod is the user's to leave alone (the CronJob's own pod, before its imageID is known).
   const unknown = plan.pods
     .filter((p) => !p.optedOut)

@@ -7,7 +7,7 @@ import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { readRecord } from "../../adapters/restart-record.js";
 import { type RecordRef, recordsIn } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
-import { escapeTerminal } from "../../output/terminal-text.js";
+import { warningLine } from "../../output/warning.js";
 import { listJobs, warningEvents } from "../adapters/kubectl.js";
 import type { WarningEvent } from "../core/jobs.js";
 import { installSelector } from "../core/objects.js";
@@ -97,7 +97,6 @@ async function readOrWarn<T>(deps: CronDeps, read: () => Promise<T>, otherwise: 
   }
 }
 
-/** A warning line; kubectl's error in it may quote the API server: escaped for the terminal. */
 function warn(deps: CronDeps, text: string): void {
-  deps.io.stderr.write(`${deps.colors.stderr.yellow("Warning:")} ${escapeTerminal(text)}\n`);
+  deps.io.stderr.write(warningLine(deps.colors.stderr, text));
 }

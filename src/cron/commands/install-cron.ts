@@ -4,7 +4,7 @@
  * once a server dry run passed it (or only print them with --dry-run) → delete those objects.
  */
 import { UsageError } from "../../errors.js";
-import { escapeTerminal } from "../../output/terminal-text.js";
+import { warningLine } from "../../output/warning.js";
 import { getObjects } from "../adapters/kubectl.js";
 import { applyChange } from "../core/apply-change.js";
 import type { CronJobObject } from "../core/jobs.js";
@@ -67,9 +67,9 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     );
   }
   const cronJob = existing.find((o) => o.kind === "CronJob") as CronJobObject | undefined;
-  // A refusal quotes the cluster: escaped for the terminal.
-  for (const warning of checkOtherScope(spec, cronJob, otherScope))
-    io.stderr.write(`${escapeTerminal(warning)}\n`);
+  for (const warning of checkOtherScope(spec, cronJob, otherScope)) {
+    io.stderr.write(warningLine(deps.colors.stderr, warning));
+  }
   const left = otherScopeLeft(manifests, otherScope.found);
   if (left.length > 0) await checkOtherScopeDeletable(deps, spec, left);
   const before = new Map(existing.map((o) => [objectKey(o), o.metadata.resourceVersion]));

@@ -8,7 +8,7 @@ import type { Kubectl } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { HeldBackError, ToolFailedError } from "../../errors.js";
 import type { StreamColors } from "../../output/color.js";
-import { escapeTerminal } from "../../output/terminal-text.js";
+import { warningLine } from "../../output/warning.js";
 import type { Clock } from "../../util/clock.js";
 import { listJobs } from "../adapters/kubectl.js";
 import { managedSelector } from "../core/objects.js";
@@ -48,9 +48,7 @@ export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | un
   const turn = await judge(deps.kubectl, own);
   if (turn.kind === "go") return undefined;
   if (turn.kind === "unknown") {
-    deps.io.stderr.write(
-      `${deps.colors.stderr.yellow("Warning:")} ${escapeTerminal(unsureLine(turn.why))}\n`,
-    );
+    deps.io.stderr.write(warningLine(deps.colors.stderr, unsureLine(turn.why)));
     return undefined;
   }
   const created = await deps.kubectl.createEvent(
@@ -58,7 +56,7 @@ export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | un
   );
   if (!created.ok) {
     deps.io.stderr.write(
-      `${deps.colors.stderr.yellow("Warning:")} could not record the skipped run: ${escapeTerminal(created.reason)}\n`,
+      warningLine(deps.colors.stderr, `could not record the skipped run: ${created.reason}`),
     );
   }
   if (turn.earlier.state === "Suspended") throw new HeldBackError(heldBySuspendedLine(turn, own.namespace));

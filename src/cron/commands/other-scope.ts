@@ -67,8 +67,7 @@ export function checkOtherScope(
   cronJob: CronJobObject | undefined,
   lookup: OtherScopeLookup,
 ): string[] {
-  const generic = (reason: string) =>
-    `warning: could not look for leftovers of an earlier install: ${reason}`;
+  const generic = (reason: string) => `could not look for leftovers of an earlier install: ${reason}`;
   const warnings: string[] = [];
   if (lookup.namespacedRefused !== undefined) warnings.push(generic(lookup.namespacedRefused));
   const reason = lookup.clusterRefused;

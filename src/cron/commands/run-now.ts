@@ -5,6 +5,7 @@
  */
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
 import { escapeTerminal } from "../../output/terminal-text.js";
+import { warningLine } from "../../output/warning.js";
 import { createJob, getJob, jobCreateFailures, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
 import {
   hasStarted,
@@ -58,9 +59,14 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
     const logs = await podLogs(deps.kubectl, target.namespace, pod.metadata.name);
     if (pods.length > 1) io.stdout.write(`==> pod/${pod.metadata.name} <==\n`);
     if (logs.ok) io.stdout.write(logs.text);
-    else io.stderr.write(`warning: no log from pod ${pod.metadata.name}: ${escapeTerminal(logs.reason)}\n`);
+    else
+      io.stderr.write(
+        warningLine(deps.colors.stderr, `no log from pod ${pod.metadata.name}: ${logs.reason}`),
+      );
   }
-  if (pods.length === 0) io.stderr.write(`warning: job ${name} has no pods left to read a log from\n`);
+  if (pods.length === 0) {
+    io.stderr.write(warningLine(deps.colors.stderr, `job ${name} has no pods left to read a log from`));
+  }
   if (finished.state === "Complete") {
     // What the run said it did (restarted what, or gave way to which run): one line, as cron-status shows it.
     const said = job.metadata.uid ? runResults(pods).get(job.metadata.uid) : undefined;

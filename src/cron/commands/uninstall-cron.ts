@@ -6,7 +6,7 @@
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../errors.js";
-import { escapeTerminal } from "../../output/terminal-text.js";
+import { warningLine } from "../../output/warning.js";
 import { deleteObjects, listByLabel } from "../adapters/kubectl.js";
 import type { CronJobObject } from "../core/jobs.js";
 import {
@@ -57,9 +57,9 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
     }
     const what = "the cluster-wide objects of an -A install";
     const warning = cronJob
-      ? `warning: could not look for ${what}: ${error.message}`
+      ? `could not look for ${what}: ${error.message}`
       : clusterObjectsUnlistedWarning(what, target, error.message);
-    io.stderr.write(`${escapeTerminal(warning)}\n`);
+    io.stderr.write(warningLine(deps.colors.stderr, warning));
     return [];
   });
   const order = [...namespacedKinds, ...clusterKinds];

@@ -25,5 +25,5 @@ export function clusterObjectsUnlistedError(
 
 /** No CronJob says whether the install was -A: the objects not looked for, named after the warning's words. */
 export function clusterObjectsUnlistedWarning(what: string, target: Installation, reason: string): string {
-  return `warning: could not look for ${what} (${clusterObjectRefs(target).join(", ")}): ${reason}`;
+  return `could not look for ${what} (${clusterObjectRefs(target).join(", ")}): ${reason}`;
 }

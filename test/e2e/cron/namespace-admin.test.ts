@@ -31,7 +31,7 @@ describe("install-cron as a namespace admin", () => {
       // ClusterRoles are beyond a namespace admin: an earlier -A install's cannot be looked for, and it says so,
       // naming them.
       expect(result.stderr).toContain(
-        `warning: could not look for leftovers of an earlier -A install (clusterrole/${ns}:kubectl-autoupdate, clusterrolebinding/${ns}:kubectl-autoupdate): kubectl get failed: Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "${user}" cannot list resource "clusterroles"`,
+        `Warning: could not look for leftovers of an earlier -A install (clusterrole/${ns}:kubectl-autoupdate, clusterrolebinding/${ns}:kubectl-autoupdate): kubectl get failed: Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "${user}" cannot list resource "clusterroles"`,
       );
       expect(result.stderr).not.toMatch(/^error:/m);
       const removed = await cli("uninstall-cron", "-n", ns, "--as", user);

@@ -110,7 +110,7 @@ describe("install-cron --dry-run", () => {
       "--docker-socket",
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("warning: --docker-socket mounts the node's /var/run/docker.sock");
+    expect(result.stderr).toContain("Warning: --docker-socket mounts the node's /var/run/docker.sock");
     expect(result.stderr).toContain("that is root on the node");
     expect(result.stdout).toContain("path: /var/run/docker.sock");
   });
@@ -343,7 +343,7 @@ describe("install-cron", () => {
     const result = await cli("install-cron", "-n", "tools");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
-      `warning: could not look for leftovers of an earlier -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): kubectl get failed: ${forbidden}`,
+      `Warning: could not look for leftovers of an earlier -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): kubectl get failed: ${forbidden}`,
     );
     expect(result.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
   });
@@ -468,7 +468,7 @@ describe("uninstall-cron", () => {
     const result = await cli("uninstall-cron", "-n", "tools");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe(
-      `warning: could not look for the cluster-wide objects of an -A install: kubectl get failed: ${forbidden}\n`,
+      `Warning: could not look for the cluster-wide objects of an -A install: kubectl get failed: ${forbidden}\n`,
     );
     expect(fake.writes().filter((c) => !c.argv.includes("--dry-run=server"))).toHaveLength(1);
     expect(result.stdout.split("\n")[0]).toBe("cronjob.batch/kubectl-autoupdate deleted");
@@ -494,7 +494,7 @@ describe("uninstall-cron", () => {
     const result = await cli("uninstall-cron", "-n", "tools");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe(
-      `warning: could not look for the cluster-wide objects of an -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): kubectl get failed: ${forbidden}\n`,
+      `Warning: could not look for the cluster-wide objects of an -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): kubectl get failed: ${forbidden}\n`,
     );
     expect(result.stdout).toBe("serviceaccount/kubectl-autoupdate deleted\n");
   });
@@ -620,7 +620,7 @@ describe("run-now", () => {
       .on(["logs"], { stderr: "Error from server (BadRequest): container is waiting\n", exitCode: 1 });
     const result = await cli("run-now", "-n", "tools", "--wait", "--poll-interval=10ms");
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("warning: no log from pod job-pod-1: Error from server (BadRequest)");
+    expect(result.stderr).toContain("Warning: no log from pod job-pod-1: Error from server (BadRequest)");
     expect(result.stderr).toContain(
       "error: job kubectl-autoupdate-manual-abcde failed: BackoffLimitExceeded: Job has reached the specified backoff limit",
     );

@@ -49,7 +49,7 @@ describe("install-cron when ClusterRoles may not be listed", () => {
     const { error, out } = await install(cluster);
     expect(error).toBeUndefined();
     expect(out.stderr).toContain(
-      `warning: could not look for leftovers of an earlier -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): ${forbidden}\n`,
+      `Warning: could not look for leftovers of an earlier -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): ${forbidden}\n`,
     );
     expect(out.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
   });
@@ -71,7 +71,7 @@ describe("install-cron when ClusterRoles may not be listed", () => {
     const { error, out } = await install(cluster);
     expect(error).toBeUndefined();
     expect(out.stderr).toContain(
-      `warning: could not look for leftovers of an earlier install: ${forbidden}\n`,
+      `Warning: could not look for leftovers of an earlier install: ${forbidden}\n`,
     );
   });
 
@@ -80,7 +80,7 @@ describe("install-cron when ClusterRoles may not be listed", () => {
     const { error, out } = await install(cluster, true);
     expect(error).toBeUndefined();
     expect(out.stderr).toContain(
-      `warning: could not look for leftovers of an earlier install: ${forbidden}\n`,
+      `Warning: could not look for leftovers of an earlier install: ${forbidden}\n`,
     );
   });
 });

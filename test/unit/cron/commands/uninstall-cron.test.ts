@@ -53,7 +53,7 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
     const { error, out } = await uninstall(cluster);
     expect(error).toBeUndefined();
     expect(out.stderr).toBe(
-      `warning: could not look for the cluster-wide objects of an -A install: ${forbidden}\n`,
+      `Warning: could not look for the cluster-wide objects of an -A install: ${forbidden}\n`,
     );
     expect(cluster.held()).toEqual([]);
   });
@@ -66,7 +66,7 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
     const { error, out } = await uninstall(cluster);
     expect(error).toBeUndefined();
     expect(out.stderr).toBe(
-      `warning: could not look for the cluster-wide objects of an -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): ${forbidden}\n`,
+      `Warning: could not look for the cluster-wide objects of an -A install (clusterrole/tools:kubectl-autoupdate, clusterrolebinding/tools:kubectl-autoupdate): ${forbidden}\n`,
     );
     expect(out.stdout).toBe(
       "configmap/kubectl-autoupdate deleted\nserviceaccount/kubectl-autoupdate deleted\n",
