@@ -162,6 +162,14 @@ function againstSingleTag(
   const platforms = old.children.filter((child) => child.platform !== null);
   const only = platforms.length === 1 ? platforms[0]!.platform : null;
   const platform = typeof nodePlatform === "string" ? nodePlatform : only;
+  // Two images for the platform that matters (Windows images told apart by os.version): which one the node
+  // runs is not known.
+  const mattering = platform ?? latest.platform;
+  if (mattering && old.children.filter((child) => child.platform === mattering).length > 1) {
+    return unknown(
+      `the running index has several images for ${mattering}, told apart by what is not compared`,
+    );
+  }
   if (platform === null) {
     // Which of the index's platforms the node runs is not known, and the verdict depends on it: on a node
     // of the tag's platform its child is the tag's image or not; on another, the tag has nothing to run.
