@@ -69,7 +69,7 @@ const namesListed = 3;
 /**
  * The warnings of the pods to restart, one line per workload and warning: the pods of one template say
  * the same thing (a pull policy, a GitOps owner), and a line per pod would repeat it a replica count of
- * times. A warning of one pod names it, as before; of several, the workload, the count and a few names.
+ * times. A warning of one pod names that pod; of several, the workload, the count and a few names.
  */
 function podWarnings(plan: Plan): string[] {
   type Group = { who: string; namespace: string; names: string[]; count: number; warning: string };

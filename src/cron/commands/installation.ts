@@ -6,18 +6,13 @@ import { getCronJob } from "../adapters/kubectl.js";
 import { cronDefaults } from "../core/defaults.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { checkNamespace } from "../core/names.js";
+import type { Installation } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 
 /** --name and -n as given (already checked); no -n means the kubeconfig context's namespace. */
 export interface InstallationOptions extends ConnectionOptions {
   name: string;
   namespace?: string;
-}
-
-/** An installation: its name and namespace. */
-export interface Installation {
-  name: string;
-  namespace: string;
 }
 
 /** The namespace from -n, else from the kubeconfig (checked: it names objects we create or read). */

@@ -8,6 +8,12 @@ import { ignoreLabel } from "../../core/k8s.js";
 import type { StrategyName } from "../../core/plan.js";
 import { cronDefaults } from "./defaults.js";
 
+/** An installation: its name and namespace. */
+export interface Installation {
+  name: string;
+  namespace: string;
+}
+
 /** What the user asked for, already checked. */
 export interface InstallSpec {
   /** Name of every namespaced object, and of the CronJob. */

@@ -67,7 +67,7 @@ export interface CronStatus {
   jobs: CronJobRun[];
   /**
    * Newest first; `unknown` when the record could not be read, null when the install keeps none
-   * (--strategy rollout, or made before install-cron kept one).
+   * (--strategy rollout, or a CronJob installed by a version that kept none).
    */
   held: HeldController[] | "unknown" | null;
 }

@@ -2,12 +2,7 @@
  * What install-cron and uninstall-cron say when an -A install's ClusterRole and ClusterRoleBinding cannot be
  * looked for (a namespace admin may not list them). Pure.
  */
-import { clusterObjectRefs } from "../core/objects.js";
-
-interface Installation {
-  name: string;
-  namespace: string;
-}
+import { clusterObjectRefs, type Installation } from "../core/objects.js";
 
 /**
  * The CronJob says the install was -A: its cluster-wide objects would outlive the command and keep granting

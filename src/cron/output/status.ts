@@ -104,7 +104,7 @@ export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders =
     ["Last success", when(status.lastSuccessfulTime, now)],
     ["Active", status.active.length > 0 ? status.active.join(", ") : "<none>"],
     ["Last warning", lastWarningText(status.lastWarning, now)],
-    // No row for an install that keeps no record (--strategy rollout, or made before).
+    // No row for an install that keeps no record (--strategy rollout, or installed by a version without one).
     ...(status.held === null ? [] : [["Held", held(status.held, now)] as [string, string]]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;

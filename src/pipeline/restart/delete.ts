@@ -1,7 +1,7 @@
 /**
- * The delete strategy, the seed's way kept as an explicit choice: pods of one workload are deleted one at
- * a time, each only while every PodDisruptionBudget selecting it allows a disruption (a DELETE bypasses
- * budgets, so this tool checks them itself), and each replacement is checked before the next.
+ * The delete strategy, k8s-auto-updater's way kept as an explicit choice: pods of one workload are deleted
+ * one at a time, each only while every PodDisruptionBudget selecting it allows a disruption (a DELETE
+ * bypasses budgets, so this tool checks them itself), and each replacement is checked before the next.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
