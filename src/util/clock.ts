@@ -4,7 +4,7 @@ export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
   /** Resolves after `ms`, or at once when `signal` aborts (callers check the signal themselves). */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
@@ -12,10 +12,10 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
+      signal?.addEventListener("abort", done, { once: true });
       function done() {
         clearTimeout(timer);
-        signal.removeEventListener("abort", done);
+        signal?.removeEventListener("abort", done);
         resolve();
       }
     }),

@@ -9,6 +9,7 @@
  * Counts requests by kind and keeps Docker Hub's rate-limit headers.
  */
 
+import { systemClock } from "../../util/clock.js";
 import { Limiter } from "../../util/limiter.js";
 import { type HttpFetchInit, type HttpHeaders, type HttpResponse, httpFetch } from "../http/http-fetch.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
@@ -148,7 +149,7 @@ export class Transport {
       }
       this.counts.retries++;
       this.options.log?.(`registry: retrying ${init.method} ${url.href} in ${wait} ms`);
-      await sleep(wait, signal);
+      await systemClock.sleep(wait, signal);
     }
   }
 
@@ -248,16 +249,4 @@ function classify(error: unknown, timedOut: boolean, timeoutMs: number): Failure
   // A TypeError without a cause is a request fetch refused to send (a bad header value, say).
   if (err?.name === "TypeError" && !cause) return { reason: detail, retryable: false, hostDown: false };
   return { reason: code ? `${detail} (${code})` : detail, retryable: true, hostDown: true };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
