@@ -211,7 +211,7 @@ async function leaveRestartedInVainPods(
   const all = remembered.flat();
   const queries = creationTimeQueries(plan, all);
   const createdAt = await readCreationTimes(kubectl, queries, options.concurrency, warnings);
-  return leaveRestartedInVain(plan, all, options.now ?? 0, createdAt);
+  return leaveRestartedInVain(plan, all, options.now, createdAt);
 }
 
 /**
