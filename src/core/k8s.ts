@@ -79,7 +79,7 @@ export interface ServiceAccount extends KubeObject {
 
 /** A Node, read only for the platform its kubelet reports. */
 export interface Node extends KubeObject {
-  status?: { nodeInfo?: { operatingSystem?: string; architecture?: string } };
+  status?: { nodeInfo?: { operatingSystem?: string; architecture?: string; kernelVersion?: string } };
 }
 
 /** `kubectl get … -o json` of several objects. */

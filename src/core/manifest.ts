@@ -57,7 +57,7 @@ export function configDigestOf(manifest: unknown): string | null {
   return typeof digest === "string" ? digest : null;
 }
 
-/** The platform an image config states (`os`, `architecture`, `variant`), or null. */
+/** The platform an image config states (`os`, `architecture`, `variant`, a Windows build), or null. */
 export function configPlatform(config: unknown): string | null {
   if (config === null || typeof config !== "object" || Array.isArray(config)) return null;
   return platformKey(config as Record<string, unknown>);
@@ -65,7 +65,8 @@ export function configPlatform(config: unknown): string | null {
 
 /**
  * `os/arch[/variant]`, with the defaults containerd fills in made explicit, so `linux/arm64` and
- * `linux/arm64/v8` are the same platform (and `linux/amd64/v1` is `linux/amd64`).
+ * `linux/arm64/v8` are the same platform (and `linux/amd64/v1` is `linux/amd64`). A Windows image's build
+ * follows (`windows/amd64 10.0.17763`): a process-isolated container runs only on a node of its build.
  */
 export function platformKey(platform: Record<string, unknown> | undefined): string | null {
   const os = platform?.["os"];
@@ -74,13 +75,28 @@ export function platformKey(platform: Record<string, unknown> | undefined): stri
   let variant = typeof platform?.["variant"] === "string" ? (platform["variant"] as string) : "";
   if (arch === "arm64" && variant === "") variant = "v8";
   if (arch === "amd64" && variant === "v1") variant = "";
-  return [os, arch, variant].filter(Boolean).join("/").toLowerCase();
+  const key = [os, arch, variant].filter(Boolean).join("/").toLowerCase();
+  const build = key.startsWith("windows/") ? windowsBuild(platform?.["os.version"]) : null;
+  return build ? `${key} ${build}` : key;
 }
 
-/** A Node's platform in the form index children name theirs (`linux/arm64/v8`); null when unstated. */
+/** `10.0.17763` of `10.0.17763.5329`: the build, which must match; the revision after it need not. */
+function windowsBuild(version: unknown): string | null {
+  if (typeof version !== "string") return null;
+  return /^(\d+\.\d+\.\d+)(?:\.\d+)?$/.exec(version.trim())?.[1] ?? null;
+}
+
+/** The label a Windows node's build is published in (`10.0.17763`). */
+const windowsBuildLabel = "node.kubernetes.io/windows-build";
+
+/**
+ * A Node's platform in the form index children name theirs (`linux/arm64/v8`, `windows/amd64 10.0.17763`);
+ * null when unstated. A Windows node's build is its label's, else its kernel version's.
+ */
 export function nodePlatformKey(node: Node): string | null {
   const info = node.status?.nodeInfo;
-  return platformKey({ os: info?.operatingSystem, architecture: info?.architecture });
+  const build = node.metadata.labels?.[windowsBuildLabel] ?? info?.kernelVersion;
+  return platformKey({ os: info?.operatingSystem, architecture: info?.architecture, "os.version": build });
 }
 
 /**

@@ -4,6 +4,8 @@ import {
   configPlatform,
   isIndexMediaType,
   manifestAccept,
+  nodePlatformKey,
+  platformKey,
   readManifest,
 } from "../../../src/core/manifest.js";
 
@@ -77,5 +79,35 @@ describe("manifests", () => {
       ok: false,
       reason: "unsupported manifest schemaVersion 1",
     });
+  });
+});
+
+describe("Windows builds", () => {
+  it("a Windows image's platform carries its build (not its revision); other platforms carry none", () => {
+    const w19 = { os: "windows", architecture: "amd64", "os.version": "10.0.17763.5329" };
+    expect(platformKey(w19)).toBe("windows/amd64 10.0.17763");
+    expect(platformKey({ ...w19, "os.version": "10.0.17763.6054" })).toBe("windows/amd64 10.0.17763");
+    expect(platformKey({ ...w19, "os.version": "10.0.20348.2227" })).toBe("windows/amd64 10.0.20348");
+    expect(platformKey({ os: "windows", architecture: "amd64" })).toBe("windows/amd64");
+    expect(platformKey({ os: "linux", architecture: "amd64", "os.version": "10.0.17763.1" })).toBe(
+      "linux/amd64",
+    );
+  });
+
+  it("a Windows node's build is its node.kubernetes.io/windows-build label's, else its kernel version's", () => {
+    const node = (labels: Record<string, string>, kernelVersion?: string) => ({
+      metadata: { name: "win-1", labels },
+      status: { nodeInfo: { operatingSystem: "windows", architecture: "amd64", kernelVersion } },
+    });
+    expect(nodePlatformKey(node({ "node.kubernetes.io/windows-build": "10.0.17763" }))).toBe(
+      "windows/amd64 10.0.17763",
+    );
+    expect(nodePlatformKey(node({}, "10.0.20348.2227"))).toBe("windows/amd64 10.0.20348");
+    expect(nodePlatformKey(node({}))).toBe("windows/amd64");
+    const linux = {
+      metadata: { name: "n1" },
+      status: { nodeInfo: { operatingSystem: "linux", architecture: "arm64", kernelVersion: "6.1.0-28" } },
+    };
+    expect(nodePlatformKey(linux)).toBe("linux/arm64/v8");
   });
 });
