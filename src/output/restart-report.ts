@@ -41,7 +41,7 @@ export function describeOutcome(
   }
 }
 
-/** The line after a controller's last restarted pod whose replacement did not come up as planned. */
+/** The line after a restarted pod whose replacement did not come up as planned. */
 export function describeReplacementProblem(problem: ReplacementProblem, chalk: ChalkInstance): string {
   const { pod } = problem;
   const reason = escapeTerminal(problem.reason);
@@ -70,8 +70,17 @@ export function describeRollout(report: RolloutReport, dryRun: boolean, chalk: C
     }
     case "not-started":
       return `${name} ${chalk.yellow("not restarted")}: ${escapeTerminal(outcome.reason)}`;
-    case "replaced":
-      return `${name} not restarted: its planned pods were replaced since the plan was made`;
+    case "replaced": {
+      // As each evicted pod's line would say: already gone, or replaced since the plan.
+      const gone = outcome.gone.length;
+      const what =
+        gone === report.pods.length
+          ? "its planned pods are already gone"
+          : gone === 0
+            ? "its planned pods were replaced since the plan was made"
+            : `its planned pods were replaced since the plan was made, or are already gone (${gone} of ${report.pods.length})`;
+      return `${name} not restarted: ${what}`;
+    }
     case "failed":
       return outcome.patched
         ? `${name} restarted (rollout), ${chalk.red("but")}: ${escapeTerminal(outcome.reason)}`

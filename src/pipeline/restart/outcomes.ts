@@ -103,7 +103,7 @@ export interface RestartOptions {
   clock: Clock;
   /** Each evicted or deleted pod, as it happens. */
   onOutcome: (pod: PlanPod, outcome: PodOutcome) => void;
-  /** The last evicted or deleted pod of a controller whose replacement did not come up as planned. */
+  /** An evicted or deleted pod whose replacement did not come up as planned. */
   onReplacementProblem: (problem: ReplacementProblem) => void;
   /** Each rollout, once it has ended (or was left). */
   onRollout: (report: RolloutReport) => void;

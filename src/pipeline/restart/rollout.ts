@@ -163,6 +163,15 @@ async function rollOutWorkload(
   if (options.dryRun || !options.wait) return { kind: "started" };
 
   const followed = await follow(api, kind, namespace, target.name, patched.generation, options);
+  // Failed and no longer going on: the workload was deleted during its rollout, and its planned pods
+  // most likely with it.
+  if (followed.kind === "failed" && !followed.ongoing) {
+    // Patched already: pods that cannot be looked for count as the rollout's.
+    read.missing = await missingNow(api, group).catch((error: unknown) => {
+      if (!(error instanceof ToolFailedError)) throw error;
+      return undefined;
+    });
+  }
   if (followed.kind !== "rolled-out") return followed;
   let pods: Pod[] = [];
   try {
@@ -206,7 +215,6 @@ function replacedSincePlan(
 /**
  * The workload is gone since the plan. Deleted with its pods (the usual cascade), its planned pods are
  * gone too, as evicting them would have found; pods it left behind (an orphaning delete) are not restarted.
- * They are looked for by the labels they share (pods being deleted count as gone).
  */
 async function withoutWorkload(
   api: RestartApi,
@@ -214,13 +222,28 @@ async function withoutWorkload(
   notFound: string,
   read: WorkloadRead,
 ): Promise<RolloutOutcome> {
+  const missing = await missingNow(api, group);
+  if (!missing) return { kind: "not-started", reason: notFound };
+  read.missing = missing;
+  if (missing.size < group.length) return { kind: "not-started", reason: notFound };
+  return replacedSincePlan(group, missing);
+}
+
+/**
+ * The planned pods no longer there, looked for by the labels they share (pods being deleted count as
+ * gone); undefined when they share none.
+ */
+async function missingNow(
+  api: RestartApi,
+  group: readonly PlanPod[],
+): Promise<Map<string, PodOutcome> | undefined> {
   const selector = sharedLabelsSelector(group);
-  if (selector === "") return { kind: "not-started", reason: notFound };
+  if (selector === "") return undefined;
   const pods = await api.listPodsBySelector(group[0]!.namespace, selector);
-  const live = pods.filter((p) => !p.metadata.deletionTimestamp);
-  read.missing = missingSincePlan(group, live);
-  if (read.missing.size < group.length) return { kind: "not-started", reason: notFound };
-  return replacedSincePlan(group, read.missing);
+  return missingSincePlan(
+    group,
+    pods.filter((p) => !p.metadata.deletionTimestamp),
+  );
 }
 
 /**

@@ -67,6 +67,11 @@ describe("lines", () => {
     [
       { kind: "replaced", gone: ["web-a"] },
       false,
+      "deployment.apps shop/web not restarted: its planned pods are already gone",
+    ],
+    [
+      { kind: "replaced", gone: [] },
+      false,
       "deployment.apps shop/web not restarted: its planned pods were replaced since the plan was made",
     ],
     [

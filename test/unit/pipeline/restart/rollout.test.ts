@@ -7,6 +7,8 @@ import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import type { Pod } from "../../../../src/core/k8s.js";
 import type { PlanPod } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
+import { makeChalk } from "../../../../src/output/color.js";
+import { describeRollout, runSummary } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart, surgingWeb } from "../../../support/restart.js";
@@ -274,6 +276,10 @@ describe("pods gone since the plan", () => {
     expect(cluster.patches()).toEqual([]);
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["gone", "gone"]);
     expect(rollouts.map((r) => r.outcome.kind)).toEqual(["replaced"]);
+    // Its line says what the counts say.
+    expect(describeRollout(rollouts[0]!, false, makeChalk(false))).toBe(
+      "deployment.apps shop/old-web not restarted: its planned pods are already gone",
+    );
   });
 
   it("a workload deleted leaving its pods (orphaned): they are not restarted, and that is said", async () => {
@@ -292,6 +298,28 @@ describe("pods gone since the plan", () => {
     const { outcomes, rollouts } = await runRestart(clock, cluster, planned);
     expect(rollouts.map((r) => r.outcome.kind)).toEqual(["rolled-out"]);
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["rolled", "gone"]);
+  });
+});
+
+describe("a workload deleted during its rollout", () => {
+  it("its planned pods, gone with it before any replacement was Ready, count as gone, not as replaced", async () => {
+    const { clock, cluster } = setup();
+    const pods = surgingWeb(cluster);
+    // `kubectl delete deployment web` 1 s after the patch: the workload and, by cascade, its pods are gone.
+    const deletedAt = clock.now() + 1000;
+    const get = cluster.getWorkload.bind(cluster);
+    cluster.getWorkload = async (kind, namespace, name) =>
+      clock.now() >= deletedAt ? null : get(kind, namespace, name);
+    const list = cluster.listPodsBySelector.bind(cluster);
+    cluster.listPodsBySelector = async (namespace, selector) =>
+      clock.now() >= deletedAt ? [] : list(namespace, selector);
+    const record = await runRestart(clock, cluster, pods);
+    expect(record.reported).toEqual(["Deployment/web failed: Deployment/web was deleted during its rollout"]);
+    expect([...record.outcomes.values()].map((o) => o.kind)).toEqual(["gone", "gone"]);
+    expect(runSummary({ resolver: "registry", pods }, record, false)).toMatchObject({
+      rolledOut: 0,
+      gone: 2,
+    });
   });
 });
 
