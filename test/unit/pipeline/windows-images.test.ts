@@ -32,33 +32,36 @@ const single = (digest: string): [string, ManifestInfo] => [
   { ok: true, isIndex: false, config: configOf(digest), platform: "windows/amd64" },
 ];
 
-const pod = makePod({
-  name: "web-1-abcde",
-  node: "win-1",
-  owner: { kind: "ReplicaSet", name: "web-1" },
-  containers: [{ name: "app", image: "app:latest", imageID: `docker.io/library/app@${OLD_INDEX}` }],
-});
+/** The pod on node win-1, running `app:latest` by this digest (containerd on Windows: the index's). */
+const podRunning = (digest: string) =>
+  makePod({
+    name: "web-1-abcde",
+    node: "win-1",
+    owner: { kind: "ReplicaSet", name: "web-1" },
+    containers: [{ name: "app", image: "app:latest", runningDigest: digest }],
+  });
 
 /** The nodes' Windows build (their node.kubernetes.io/windows-build label); none: not published. */
 let nodeBuild: string | undefined;
 
-const kubectl = {
-  async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
-    onPod?.(pod);
-    return [pod];
-  },
-  listObjects: async () => [makeReplicaSet("web-1", "web")],
-  listServiceAccounts: async () => [{ metadata: { name: "default", namespace: "default" } }],
-  getSecrets: async () => [],
-  getNodes: async (names: string[]) =>
-    names.map((name) => ({
-      kind: "Node",
-      metadata: { name, labels: nodeBuild ? { "node.kubernetes.io/windows-build": nodeBuild } : {} },
-      status: { nodeInfo: { operatingSystem: "windows", architecture: "amd64" } },
-    })),
-  listWorkloads: async () => [],
-  listRememberedRestarts: async () => [],
-} as unknown as Kubectl;
+const kubectlWith = (pod: ReturnType<typeof podRunning>) =>
+  ({
+    async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
+      onPod?.(pod);
+      return [pod];
+    },
+    listObjects: async () => [makeReplicaSet("web-1", "web")],
+    listServiceAccounts: async () => [{ metadata: { name: "default", namespace: "default" } }],
+    getSecrets: async () => [],
+    getNodes: async (names: string[]) =>
+      names.map((name) => ({
+        kind: "Node",
+        metadata: { name, labels: nodeBuild ? { "node.kubernetes.io/windows-build": nodeBuild } : {} },
+        status: { nodeInfo: { operatingSystem: "windows", architecture: "amd64" } },
+      })),
+    listWorkloads: async () => [],
+    listRememberedRestarts: async () => [],
+  }) as unknown as Kubectl;
 
 /** A registry where the tag names `tagDigest`, and these manifests are read by digest. */
 function registry(tagDigest: string, manifests: Map<string, ManifestInfo>): Resolver {
@@ -73,8 +76,9 @@ function registry(tagDigest: string, manifests: Map<string, ManifestInfo>): Reso
   };
 }
 
-const plan = (tagDigest: string, manifests: Map<string, ManifestInfo>) =>
-  makePlan(kubectl, async () => registry(tagDigest, manifests), {
+/** The plan of the pod running `running`, the tag now naming `tagDigest`. */
+const plan = (tagDigest: string, manifests: Map<string, ManifestInfo>, running = OLD_INDEX) =>
+  makePlan(kubectlWith(podRunning(running)), async () => registry(tagDigest, manifests), {
     scope: { allNamespaces: true },
     strategy: "auto",
     concurrency: 4,
@@ -118,26 +122,8 @@ describe("images and nodes that state their Windows build", () => {
 
   it("a single image pushed again built for another Windows build only: unknown for the old build's node", async () => {
     nodeBuild = "10.0.17763";
-    const running = makePod({
-      name: "web-1-abcde",
-      node: "win-1",
-      owner: { kind: "ReplicaSet", name: "web-1" },
-      containers: [{ name: "app", image: "app:latest", runningDigest: W19 }],
-    });
     const manifests = new Map([built(ltsc2019), built(ltsc2022)]);
-    const kubectlOf = {
-      ...kubectl,
-      listPods: async (_s: PodScope, { onPod }: PodListListener = {}) => {
-        onPod?.(running);
-        return [running];
-      },
-    } as unknown as Kubectl;
-    const { plan: made } = await makePlan(kubectlOf, async () => registry(W22, manifests), {
-      scope: { allNamespaces: true },
-      strategy: "auto",
-      concurrency: 4,
-      now: Date.now(),
-    });
+    const { plan: made } = await plan(W22, manifests, W19);
     expect(made.pods[0]!.containers[0]).toMatchObject({
       status: "unknown",
       reason: "the tag no longer has an image for windows/amd64 10.0.17763",
