@@ -10,12 +10,14 @@ import { checkName, checkNamespace, checkSecretName } from "../cron/core/names.j
 import { checkSchedule, checkTimeZone } from "../cron/core/schedule.js";
 import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
+import { cronStatusFormats, manifestFormats, resolverNames } from "./choices.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";
 import { parseJobProxy, type RawJobProxyFlags } from "./job-proxy-options.js";
 import {
   checkedValue,
   checkMinAge,
+  parseChoice,
   parseConnectionOptions,
   parseOutput,
   parseStrategy,
@@ -85,10 +87,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
       ? undefined
       : checkedValue(checkSelector(raw.selector), `invalid -l/--selector "${raw.selector}": `);
 
-  const resolver = raw.resolver ?? defaults.cron.resolver;
-  if (resolver !== "registry" && resolver !== "docker") {
-    throw new UsageError(`invalid value "${raw.resolver}" for --resolver; allowed: registry, docker`);
-  }
+  const resolver = parseChoice(raw.resolver, "--resolver", resolverNames, defaults.cron.resolver);
   const dockerSocket = raw.dockerSocket === true;
   if (resolver === "docker" && !dockerSocket) {
     throw new UsageError(
@@ -109,8 +108,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
     if (!(error instanceof InvalidImageRefError)) throw error;
     throw new UsageError(`invalid --image "${image}": ${error.message}`);
   }
-  const output =
-    raw.output === undefined ? undefined : parseOutput(raw.output, ["yaml", "json"] as const, "yaml");
+  const output = raw.output === undefined ? undefined : parseOutput(raw.output, manifestFormats, "yaml");
   if (raw.webhookUrl !== undefined) {
     throw new UsageError(
       "install-cron takes no webhook URL: it would be in the CronJob's spec for anyone who can read it. " +
@@ -157,7 +155,7 @@ export function parseRunNowOptions(raw: RawRunNowFlags, env: Env): RunNowOptions
 export function parseCronStatusOptions(raw: RawCronStatusFlags, env: Env): CronStatusOptions {
   return {
     ...parseInstallationOptions(raw, env),
-    output: parseOutput(raw.output, ["table", "json", "yaml"] as const, "table"),
+    output: parseOutput(raw.output, cronStatusFormats, "table"),
     noHeaders: raw.headers === false,
   };
 }

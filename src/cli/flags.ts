@@ -1,10 +1,19 @@
 /** The flags of every verb, declared for commander; defaults come from defaults.ts, parsing from options.ts. */
 import { type Command, Option } from "commander";
-import { strategyNames } from "../core/plan.js";
+import { colorModes, manifestFormats, planFormats, resolverNames, strategyNames } from "./choices.js";
 import { defaults } from "./defaults.js";
 
 /** Commander's way to take a repeatable flag. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * A flag taking one of `values`, which help and completion list. Unlike commander's `.choices()` it leaves
+ * the check to the option parsers, where every other value is checked, with kubectl's wording.
+ */
+export function oneOf(option: Option, values: readonly string[]): Option {
+  option.argChoices = [...values];
+  return option;
+}
 
 /** Every verb: kubectl's connection flags (passed through), the kubectl binary, colour, verbosity. */
 export function addConnectionFlags(command: Command): Command {
@@ -32,11 +41,7 @@ export function addConnectionFlags(command: Command): Command {
       // Refused with what to do instead (options.ts): passed on, it would sit in every kubectl's argv.
       .addOption(new Option("--token <token>").hideHelp())
       .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
-      .addOption(
-        new Option("--color <when>", "colour output")
-          .choices(["auto", "always", "never"])
-          .default(defaults.color),
-      )
+      .addOption(oneOf(new Option("--color <when>", "colour output"), colorModes).default(defaults.color))
       .option("-v, --verbose", "log every call on stderr; show stack traces")
   );
 }
@@ -48,22 +53,21 @@ export function addPlanningFlags(command: Command): Command {
     .option("-A, --all-namespaces", "check pods in every namespace")
     .option("-l, --selector <selector>", "label selector, as kubectl's -l (e.g. app=web,tier!=db)")
     .option("--field-selector <selector>", "field selector, as kubectl's (e.g. spec.nodeName=node-1)")
-    .addOption(
-      new Option("-o, --output <format>", "output format").choices(["table", "wide", "json", "yaml"]),
-    )
+    .addOption(oneOf(new Option("-o, --output <format>", "output format"), planFormats))
     .option("--no-headers", "print table rows without headers and summary")
     .addOption(
-      new Option(
-        "--strategy <name>",
-        "how apply restarts a controller's stale pods: auto (rollout where the controller keeps capacity, else evict), rollout, evict, delete",
-      )
-        .choices(strategyNames)
-        .default(defaults.strategy),
+      oneOf(
+        new Option(
+          "--strategy <name>",
+          "how apply restarts a controller's stale pods: auto (rollout where the controller keeps capacity, else evict), rollout, evict, delete",
+        ),
+        strategyNames,
+      ).default(defaults.strategy),
     )
     .addOption(
-      new Option("--resolver <name>", "how to learn a tag's current digest")
-        .choices(["docker", "registry"])
-        .default(defaults.resolver),
+      oneOf(new Option("--resolver <name>", "how to learn a tag's current digest"), resolverNames).default(
+        defaults.resolver,
+      ),
     )
     .option("--concurrency <n>", "images resolved, and workloads restarted, at once", defaults.concurrency)
     .option(
@@ -148,14 +152,15 @@ export function addInstallCronFlags(command: Command, defaultImageHelp: string):
       )
       .option("--suspend", "install it suspended (no scheduled runs; run-now still works)")
       .addOption(
-        new Option("--strategy <name>", "how the job's apply restarts pods; its RBAC follows")
-          .choices(strategyNames)
-          .default(defaults.strategy),
+        oneOf(
+          new Option("--strategy <name>", "how the job's apply restarts pods; its RBAC follows"),
+          strategyNames,
+        ).default(defaults.strategy),
       )
       .addOption(
-        new Option("--resolver <name>", "how the job learns a tag's digest")
-          .choices(["registry", "docker"])
-          .default(defaults.cron.resolver),
+        oneOf(new Option("--resolver <name>", "how the job learns a tag's digest"), resolverNames).default(
+          defaults.cron.resolver,
+        ),
       )
       .option(
         "--docker-socket",
@@ -183,7 +188,7 @@ export function addInstallCronFlags(command: Command, defaultImageHelp: string):
       )
       .option("--dry-run", "print the manifests; apply nothing")
       .addOption(
-        new Option("-o, --output <format>", "print the manifests in this format").choices(["yaml", "json"]),
+        oneOf(new Option("-o, --output <format>", "print the manifests in this format"), manifestFormats),
       )
   );
 }

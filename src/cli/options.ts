@@ -9,14 +9,13 @@ import type { PlanningOptions } from "../commands/context.js";
 import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
-import { type ResolverName, type StrategyName, strategyNames } from "../core/plan.js";
+import type { StrategyName } from "../core/plan.js";
 import { directOnly } from "../core/proxy.js";
 import { parseRecordRef, type RecordRef } from "../core/restart-record.js";
 import { ownJobEnv, recordConfigMapEnv, resultFileEnv } from "../cron/core/objects.js";
 import { UsageError } from "../errors.js";
-import type { ColorMode } from "../output/color.js";
-import type { PlanFormat } from "../output/render-plan.js";
 import type { Checked } from "../util/checked.js";
+import { colorModes, planFormats, resolverNames, strategyNames } from "./choices.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";
 import { parseProxyEnvironment } from "./proxy-environment.js";
@@ -69,26 +68,36 @@ export interface RawApplyFlags extends RawPlanningFlags, RawWebhookFlags {
   summaryJson?: boolean;
 }
 
-const planFormats: readonly PlanFormat[] = ["table", "wide", "json", "yaml"];
-const colors: readonly ColorMode[] = ["auto", "always", "never"];
-const resolvers: readonly ResolverName[] = ["docker", "registry"];
+/** The value of an enumerated flag (choices.ts), or `fallback` when it is not given. */
+export function parseChoice<T extends string>(
+  value: string | undefined,
+  flag: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const chosen = (value ?? fallback) as T;
+  if (!allowed.includes(chosen)) {
+    throw new UsageError(`invalid value "${value}" for ${flag}; allowed: ${allowed.join(", ")}`);
+  }
+  return chosen;
+}
 
 /** A value of --strategy. */
 export function parseStrategy(value: string | undefined): StrategyName {
-  const strategy = (value ?? defaults.strategy) as StrategyName;
-  if (!strategyNames.includes(strategy)) {
-    throw new UsageError(`invalid value "${value}" for --strategy; allowed: ${strategyNames.join(", ")}`);
-  }
-  return strategy;
+  return parseChoice(value, "--strategy", strategyNames, defaults.strategy);
 }
 
-/** A value of `-o`, refused the way kubectl refuses an unknown printer. */
+/**
+ * A value of `-o`, refused the way kubectl refuses an unknown printer; like kubectl's, `json` and `yaml`
+ * are taken in any case.
+ */
 export function parseOutput<T extends string>(
   value: string | undefined,
   allowed: readonly T[],
   fallback: T,
 ): T {
-  const output = (value ?? fallback) as T;
+  const lowered = value?.toLowerCase();
+  const output = (lowered === "json" || lowered === "yaml" ? lowered : (value ?? fallback)) as T;
   if (!allowed.includes(output)) {
     throw new UsageError(
       `unable to match a printer for output format "${value}"; allowed: ${allowed.join(", ")}`,
@@ -105,9 +114,7 @@ export function checkedValue<T>(checked: Checked<T>, prefix = ""): T {
 
 /** Connection flags; `env` supplies the kubectl default ($KUBECTL_PATH is set by kubectl ≥ 1.37). */
 export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): ConnectionOptions {
-  const color = (raw.color ?? defaults.color) as ColorMode;
-  if (!colors.includes(color))
-    throw new UsageError(`invalid value "${raw.color}" for --color; allowed: ${colors.join(", ")}`);
+  const color = parseChoice(raw.color, "--color", colorModes, defaults.color);
   if (raw.requestTimeout !== undefined) parseDuration(raw.requestTimeout, "--request-timeout");
   if (raw.token !== undefined) {
     throw new UsageError(
@@ -143,10 +150,7 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
 function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions {
   const output = parseOutput(raw.output, planFormats, defaults.output);
   const connection = parseConnectionOptions(raw, env);
-  const resolver = (raw.resolver ?? defaults.resolver) as ResolverName;
-  if (!resolvers.includes(resolver)) {
-    throw new UsageError(`invalid value "${raw.resolver}" for --resolver; allowed: ${resolvers.join(", ")}`);
-  }
+  const resolver = parseChoice(raw.resolver, "--resolver", resolverNames, defaults.resolver);
   const concurrency = wholeNumber(raw.concurrency ?? defaults.concurrency, "--concurrency", 1, 64);
   if (raw.namespace === "") throw new UsageError("--namespace must not be empty");
   const registryRetries = wholeNumber(

@@ -9,6 +9,7 @@ import packageJson from "../../package.json" with { type: "json" };
 import type { ConnectionOptions } from "../connection.js";
 import { defaultImage } from "../cron/core/image.js";
 import type { Io } from "../io.js";
+import { cronStatusFormats } from "./choices.js";
 import type {
   RawCronStatusFlags,
   RawInstallCronFlags,
@@ -22,6 +23,7 @@ import {
   addInstallationFlags,
   addInstallCronFlags,
   addPlanningFlags,
+  oneOf,
 } from "./flags.js";
 import type { RawApplyFlags, RawPlanFlags } from "./options.js";
 
@@ -170,7 +172,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     (command) =>
       addConnectionFlags(
         addInstallationFlags(command, installedNamespaceHelp)
-          .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json", "yaml"]))
+          .addOption(oneOf(new Option("-o, --output <format>", "output format"), cronStatusFormats))
           .option("--no-headers", "print the jobs table without headers"),
       ),
   ).action(async (raw: RawCronStatusFlags) => {

@@ -13,7 +13,7 @@ export interface FlagSpec {
   key: string;
   description: string;
   takesValue: boolean;
-  /** commander's `.choices()`, when the value is one of a list. */
+  /** The values the flag takes, when they are a list (flags.ts's `oneOf`). */
   choices?: readonly string[];
   /** May be given again (a collecting flag such as --image), so it is offered again. */
   repeatable: boolean;
@@ -51,8 +51,8 @@ function describeFlag(option: Option): FlagSpec {
     description: oneLine(option.description),
     takesValue: option.required || option.optional,
     ...(option.argChoices ? { choices: option.argChoices } : {}),
-    // A custom argument parser that is not commander's own for .choices() collects values (flags.ts's
-    // `collect`); commander has no other mark of a repeatable flag.
+    // A custom argument parser on a flag without a list of values collects them (flags.ts's `collect`);
+    // commander has no other mark of a repeatable flag.
     repeatable: option.variadic || (option.parseArg !== undefined && option.argChoices === undefined),
   };
 }

@@ -67,7 +67,8 @@ describe("usage", () => {
 
   it.each([
     [["plan", "--bogus"], "error: unknown option '--bogus'"],
-    [["plan", "-o", "xml"], "argument 'xml' is invalid"],
+    [["plan", "-o", "xml"], 'error: unable to match a printer for output format "xml"'],
+    [["apply", "--strategy", "recreate"], 'error: invalid value "recreate" for --strategy'],
     [["plan", "--concurrency", "0"], 'error: invalid value "0" for --concurrency'],
     [["plan", "--pull-timeout", "soon"], 'error: invalid value "soon" for --pull-timeout'],
     [["apply", "--wait-timeout", "x"], 'error: invalid value "x" for --wait-timeout'],

@@ -47,14 +47,20 @@ describe("bad input is refused before any kubectl call", () => {
     [["install-cron", "-n", "Bad_NS"], 'invalid namespace "Bad_NS"'],
     [
       ["install-cron", "--resolver", "skopeo"],
-      "argument 'skopeo' is invalid. Allowed choices are registry, docker",
+      'invalid value "skopeo" for --resolver; allowed: docker, registry',
     ],
-    [["install-cron", "-o", "table"], "argument 'table' is invalid. Allowed choices are yaml, json"],
+    [
+      ["install-cron", "-o", "table"],
+      'unable to match a printer for output format "table"; allowed: yaml, json',
+    ],
     [["install-cron", "--dry-run", "--schedule", "61 * * * *"], 'minute field "61"'],
     [["uninstall-cron", "--name", "x".repeat(60)], "want at most 52 lowercase letters"],
     [["run-now", "-n", "-bad"], 'invalid namespace "-bad"'],
     [["run-now", "--wait", "--timeout", "soon"], 'invalid value "soon" for --timeout'],
-    [["cron-status", "-o", "wide"], "argument 'wide' is invalid. Allowed choices are table, json, yaml"],
+    [
+      ["cron-status", "-o", "wide"],
+      'unable to match a printer for output format "wide"; allowed: table, json, yaml',
+    ],
   ])("%j", async (args, message) => {
     const result = await cli(...args);
     expect(result.code).toBe(1);

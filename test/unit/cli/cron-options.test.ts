@@ -24,6 +24,11 @@ describe("parseInstallCronOptions", () => {
     });
   });
 
+  it("-o json and yaml in any case, as kubectl's printers take them", () => {
+    expect(parseInstallCronOptions({ output: "JSON" }, {}).output).toBe("json");
+    expect(parseInstallCronOptions({ output: "YAML" }, {}).output).toBe("yaml");
+  });
+
   it("the default image follows the package version, with a -docker variant", () => {
     expect(defaultImage("registry", "1.2.3")).toBe("ghcr.io/kubectl-autoupdate/kubectl-autoupdate:1.2.3");
     expect(defaultImage("docker", "1.2.3")).toBe(
@@ -52,7 +57,7 @@ describe("parseInstallCronOptions", () => {
     [
       "unknown resolver",
       { resolver: "skopeo" },
-      'invalid value "skopeo" for --resolver; allowed: registry, docker',
+      'invalid value "skopeo" for --resolver; allowed: docker, registry',
     ],
     [
       "docker without socket",

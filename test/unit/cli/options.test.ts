@@ -299,6 +299,14 @@ describe("other values", () => {
   it.each(["table", "wide", "json", "yaml"])("-o %s is accepted", (output) => {
     expect(resolve({ output }).output).toBe(output);
   });
+
+  it("-o takes json and yaml in any case, as kubectl's printers do, and the table formats as written", () => {
+    expect(resolve({ output: "JSON" }).output).toBe("json");
+    expect(resolve({ output: "Yaml" }).output).toBe("yaml");
+    expect(usageError(() => resolve({ output: "Wide" }))).toBe(
+      'unable to match a printer for output format "Wide"; allowed: table, wide, json, yaml',
+    );
+  });
 });
 
 describe("apply in the CronJob's pod: its own Job, from the downward API", () => {

@@ -144,9 +144,9 @@ describe("flag values", () => {
     expect(values(at("plan", "-o", "j"))).toEqual(["json"]);
   });
 
-  it("--resolver, --strategy and --color offer commander's choices, with or without `=`", () => {
+  it("--resolver, --strategy and --color offer their values, with or without `=`", () => {
     expect(values(at("plan", "--resolver", ""))).toEqual(["docker", "registry"]);
-    expect(values(at("install-cron", "--resolver", ""))).toEqual(["registry", "docker"]);
+    expect(values(at("install-cron", "--resolver", ""))).toEqual(["docker", "registry"]);
     expect(values(at("apply", "--strategy", "e"))).toEqual(["evict"]);
     expect(values(at("apply", "--strategy=r"))).toEqual(["rollout"]);
     // Short flags with `=` as cobra takes them, and flags with `=` before the verb.
