@@ -19,15 +19,16 @@ import { escapeTerminal } from "./terminal-text.js";
 
 export interface PlanTableOptions {
   wide: boolean;
+  /** A NAMESPACE column first, as kubectl shows one when it lists every namespace (-A). */
+  namespaceColumn: boolean;
   /** The clock's time, for the new images' ages. */
   now: number;
   noHeaders: boolean;
   chalk: ChalkInstance;
 }
 
-const headers = ["namespace", "pod", "owner", "container", "image", "running", "latest", "action", "reason"];
+const headers = ["pod", "owner", "container", "image", "running", "latest", "action", "reason"];
 const wideHeaders = [
-  "namespace",
   "pod",
   "owner",
   "node",
@@ -47,21 +48,22 @@ const wideHeaders = [
  * how apply restarts the pod (rollout, evict, delete), and REASON why that way.
  */
 export function renderPlanTable(plan: Plan, options: PlanTableOptions): Iterable<string> {
-  const { chalk } = options;
+  const { chalk, namespaceColumn } = options;
   // Listed anew on each call (tablePieces reads them twice): a table of every pod is never held.
   function* rows(): Generator<string[]> {
     for (const pod of plan.pods) {
+      const lead = namespaceColumn ? plain(pod.namespace) : [];
       if (options.wide) {
-        for (const c of pod.containers) yield wideRow(pod, c, chalk, options.now);
+        for (const c of pod.containers) yield [...lead, ...wideRow(pod, c, chalk, options.now)];
         continue;
       }
       if (pod.action === "none") continue;
-      for (const c of pod.containers) if (c.status === "stale") yield row(pod, c, chalk);
+      for (const c of pod.containers) if (c.status === "stale") yield [...lead, ...row(pod, c, chalk)];
     }
   }
-  return {
-    [Symbol.iterator]: () => tablePieces(options.wide ? wideHeaders : headers, rows, options.noHeaders),
-  };
+  const columns = options.wide ? wideHeaders : headers;
+  const header = namespaceColumn ? ["namespace", ...columns] : columns;
+  return { [Symbol.iterator]: () => tablePieces(header, rows, options.noHeaders) };
 }
 
 /**
@@ -74,7 +76,6 @@ const plain = (...cells: string[]): string[] => cells.map(escapeTerminal);
 function row(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {
   return [
     ...plain(
-      pod.namespace,
       pod.name,
       ownerText(pod),
       containerName(c),
@@ -89,7 +90,7 @@ function row(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance): string[] {
 
 function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance, now: number): string[] {
   return [
-    ...plain(pod.namespace, pod.name, ownerText(pod), pod.node, containerName(c), c.image),
+    ...plain(pod.name, ownerText(pod), pod.node, containerName(c), c.image),
     statusText(c.status, chalk),
     ...plain(
       shortDigest(c.runningDigest),

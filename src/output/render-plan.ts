@@ -55,6 +55,7 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   }
   const table = renderPlanTable(plan, {
     wide,
+    namespaceColumn: input.namespace === null,
     noHeaders: input.noHeaders,
     chalk: colors.stdout,
     now: input.now,

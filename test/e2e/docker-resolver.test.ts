@@ -172,9 +172,7 @@ describe("docker resolver, tag moved or not", () => {
     const toDelete = moved.pods.filter((p) => p.action === "delete").map((p) => p.name);
 
     const table = await cli(["plan", "-n", ns]);
-    expect(table.stdout).toMatch(
-      /^NAMESPACE\s+POD\s+OWNER\s+CONTAINER\s+IMAGE\s+RUNNING\s+LATEST\s+ACTION\s+REASON\n/,
-    );
+    expect(table.stdout).toMatch(/^POD\s+OWNER\s+CONTAINER\s+IMAGE\s+RUNNING\s+LATEST\s+ACTION\s+REASON\n/);
     expect(table.stdout).toContain(
       `Deployment/web   app         ${image}   ${v1.slice(7, 19)}   ${v2.slice(7, 19)}   rollout   rolling update of Deployment/web's 2 pods`,
     );

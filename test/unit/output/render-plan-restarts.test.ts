@@ -81,10 +81,10 @@ describe("the table", () => {
       namespace: "default",
     });
     expect(text(out.stdout)).toMatchInlineSnapshot(`
-      "NAMESPACE   POD                OWNER                          CONTAINER   IMAGE          RUNNING        LATEST         ACTION    REASON
-      default     web-7d9c8b-x2x9q   Deployment/web                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   rollout   rolling update of Deployment/web's 2 pods, maxSurge 1, maxUnavailable 0
-      default     api-5f6d7c-k8s2d   Deployment/api                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   evict     Deployment/api is managed by Flux (label kustomize.toolkit.fluxcd.io/name): evicted one at a time rather than patched
-      default     legacy-q7w2e       ReplicationController/legacy   app         nginx:latest   3bfc269594ef   fb04dcb6970e   evict     ReplicationController/legacy has no rollout: evicted one at a time
+      "POD                OWNER                          CONTAINER   IMAGE          RUNNING        LATEST         ACTION    REASON
+      web-7d9c8b-x2x9q   Deployment/web                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   rollout   rolling update of Deployment/web's 2 pods, maxSurge 1, maxUnavailable 0
+      api-5f6d7c-k8s2d   Deployment/api                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   evict     Deployment/api is managed by Flux (label kustomize.toolkit.fluxcd.io/name): evicted one at a time rather than patched
+      legacy-q7w2e       ReplicationController/legacy   app         nginx:latest   3bfc269594ef   fb04dcb6970e   evict     ReplicationController/legacy has no rollout: evicted one at a time
 
       3 stale (3 to restart in 1 namespace, 0 skipped), 0 unknown, 0 current (3 pods checked)
       "

@@ -52,7 +52,7 @@ const rendered = (p: Plan, format: PlanFormat, namespace: string | null = "shop"
 
 describe("renderPlan", () => {
   it("prints the pods that need action, kubectl-style, with a summary; warnings go to stderr", () => {
-    const out = rendered(plan, "table");
+    const out = rendered(plan, "table", null);
     expect(text(out.stdout)).toMatchInlineSnapshot(`
       "NAMESPACE   POD                OWNER            CONTAINER   IMAGE          RUNNING        LATEST         ACTION   REASON
       default     web-7d9c8b-x2x9q   Deployment/web   app         nginx:latest   3bfc269594ef   fb04dcb6970e   delete   <none>
@@ -65,6 +65,17 @@ describe("renderPlan", () => {
       "Warning: pod default/web-7d9c8b-x2x9q: emptyDir volume cache: its data is lost with the pod\n" +
         "1 container could not be checked; -o wide shows why\n",
     );
+  });
+
+  it("shows NAMESPACE only for every namespace (-A), as kubectl get does", () => {
+    const inDefault = { ...plan, pods: plan.pods.filter((p) => p.namespace === "default") };
+    const lines = (format: PlanFormat, namespace: string | null) =>
+      text(rendered(inDefault, format, namespace).stdout).split("\n");
+    expect(lines("table", "default")[0]).toMatch(/^POD {2,}OWNER {2,}CONTAINER /);
+    expect(lines("table", "default")[1]).toMatch(/^web-7d9c8b-x2x9q {2,}Deployment\/web /);
+    expect(lines("wide", "default")[0]).toMatch(/^POD {2,}OWNER {2,}NODE /);
+    expect(lines("table", null)[0]).toMatch(/^NAMESPACE {2,}POD /);
+    expect(lines("wide", null)[1]).toMatch(/^default {2,}web-7d9c8b-x2x9q /);
   });
 
   it("one warning line per workload: a few of its pods named, the rest counted; a lone pod named as before", () => {
