@@ -3,6 +3,7 @@
 import type { DisruptionBudget } from "../core/disruption-budget.js";
 import {
   eventReporter,
+  type KubeEvent,
   type KubeList,
   type KubeObject,
   type Node,
@@ -535,14 +536,6 @@ export interface PodListListener {
   onPod?: (pod: Pod) => void;
   /** The list starts again (an expired continue token): the pods passed to onPod so far are dropped. */
   onRestart?: () => void;
-}
-
-/** An Event as events.k8s.io/v1 takes it (output/restart-event.ts builds them). */
-export interface KubeEvent {
-  apiVersion: "events.k8s.io/v1";
-  kind: "Event";
-  metadata: { generateName: string; namespace: string; annotations?: Record<string, string> };
-  [field: string]: unknown;
 }
 
 /**

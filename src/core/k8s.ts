@@ -1,4 +1,7 @@
-/** The parts of Kubernetes objects this tool reads, as `kubectl get -o json` prints them. */
+/**
+ * The parts of Kubernetes objects this tool reads, as `kubectl get -o json` prints them, and the Events it
+ * records.
+ */
 
 export interface OwnerReference {
   apiVersion?: string;
@@ -87,6 +90,14 @@ export interface KubeList<T> {
   apiVersion?: string;
   kind?: string;
   items: T[];
+}
+
+/** An Event as events.k8s.io/v1 takes it (output/restart-event.ts builds them). */
+export interface KubeEvent {
+  apiVersion: "events.k8s.io/v1";
+  kind: "Event";
+  metadata: { generateName: string; namespace: string; annotations?: Record<string, string> };
+  [field: string]: unknown;
 }
 
 /** The annotation the kubelet puts on the API mirror of a static pod. */

@@ -7,8 +7,7 @@
  * restart was for is on its Event when the replacement came back on the old digest, or was not checked
  * (core/restarted-for.ts).
  */
-import type { KubeEvent } from "../adapters/kubectl.js";
-import { eventReporter } from "../core/k8s.js";
+import { eventReporter, type KubeEvent } from "../core/k8s.js";
 import type { PlanContainer, PlanPod } from "../core/plan.js";
 import {
   heldEventReason,

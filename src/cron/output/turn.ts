@@ -3,7 +3,7 @@
  * (where `kubectl describe cronjob` and `kubectl get events` show it), and the JSON line that stands for
  * its RunSummary. Pure.
  */
-import type { KubeEvent } from "../../adapters/kubectl.js";
+import type { KubeEvent } from "../../core/k8s.js";
 import { controllerEvent, microTime, objectReference } from "../../output/restart-event.js";
 import { inProgressPhrase } from "../core/jobs.js";
 import { ownJobEnv } from "../core/objects.js";

@@ -4,7 +4,8 @@
  * API server answers), and a refused Event (RBAC, admission, a stuck API server) never fails a restart —
  * the refusals are summed up in one warning at the end.
  */
-import type { Kubectl, KubeEvent } from "../../adapters/kubectl.js";
+import type { Kubectl } from "../../adapters/kubectl.js";
+import type { KubeEvent } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { leftEvent, restartEvent } from "../../output/restart-event.js";

@@ -3,7 +3,7 @@
  * kubectl) summed up in one warning, never an error.
  */
 import { describe, expect, it } from "vitest";
-import type { KubeEvent } from "../../../../src/adapters/kubectl.js";
+import type { KubeEvent } from "../../../../src/core/k8s.js";
 import type { PlanPod } from "../../../../src/core/plan.js";
 import { EventRecorder } from "../../../../src/pipeline/restart/events.js";
 import type { CompletedRestart } from "../../../../src/pipeline/restart/outcomes.js";
