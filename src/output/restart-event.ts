@@ -9,13 +9,13 @@
  */
 import { eventReporter, type KubeEvent } from "../core/k8s.js";
 import type { PlanContainer, PlanPod } from "../core/plan.js";
+import type { CompletedRestart } from "../core/restart-outcomes.js";
 import {
   heldEventReason,
   type RememberedRestart,
   restartedForAnnotation,
   uncheckedRestartAtAnnotation,
 } from "../core/restarted-for.js";
-import type { CompletedRestart } from "../pipeline/restart/outcomes.js";
 
 const eventReasons = {
   updated: "ImageUpdated",

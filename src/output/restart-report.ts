@@ -4,7 +4,7 @@
  */
 import type { ChalkInstance } from "chalk";
 import { type Plan, type PlanPod, type RestartMethod, restartGroupKey, summarize } from "../core/plan.js";
-import type { PodOutcome, ReplacementProblem, RolloutReport } from "../pipeline/restart/outcomes.js";
+import type { PodOutcome, ReplacementProblem, RolloutReport } from "../core/restart-outcomes.js";
 import { counted } from "../util/counted.js";
 import { groupBy } from "../util/group-by.js";
 import { escapeTerminal } from "./terminal-text.js";

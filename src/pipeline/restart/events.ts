@@ -7,12 +7,12 @@
 import type { Kubectl } from "../../adapters/kubectl.js";
 import type { KubeEvent } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
+import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { leftEvent, restartEvent } from "../../output/restart-event.js";
 import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
 import { Limiter } from "../../util/limiter.js";
-import type { CompletedRestart } from "./outcomes.js";
 
 export class EventRecorder {
   private readonly pending: Promise<void>[] = [];

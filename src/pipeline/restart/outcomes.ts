@@ -1,6 +1,15 @@
-/** What restarting reports: each pod's outcome, each rollout's, and replacements that did not come up as planned. */
+/**
+ * What restarting takes and how it reports back: the kubectl calls, the options, each strategy's reporter,
+ * and why a run stopped.
+ */
 import type { Kubectl } from "../../adapters/kubectl.js";
-import type { Owner, PlanPod, RestartMethod, StrategyName } from "../../core/plan.js";
+import type { PlanPod, StrategyName } from "../../core/plan.js";
+import type {
+  CompletedRestart,
+  PodOutcome,
+  ReplacementProblem,
+  RolloutReport,
+} from "../../core/restart-outcomes.js";
 import type { Clock } from "../../util/clock.js";
 
 /** The kubectl calls restarting takes (an in-memory cluster in the unit tests). */
@@ -15,76 +24,6 @@ export type RestartApi = Pick<
   | "getWorkload"
   | "patchRestartedAt"
 >;
-
-export type PodOutcome =
-  | { kind: "deleted" }
-  | { kind: "evicted" }
-  /** Replaced by its controller's rollout (or, with --dry-run, the rollout was accepted by the server). */
-  | { kind: "rolled" }
-  /** Its controller's rollout was started and not followed to the end (--no-wait, the run stopped): it goes on on the server. */
-  | { kind: "in-progress" }
-  | { kind: "gone" }
-  | { kind: "replaced" }
-  | { kind: "failed"; reason: string }
-  | { kind: "not-started"; reason: string };
-
-/** A restarted pod (or rollout) whose replacement did not come up as planned: not Ready in time, or on the old digest. */
-export interface ReplacementProblem {
-  pod: PlanPod;
-  reason: string;
-}
-
-export type RolloutOutcome =
-  /** Followed to the end and checked: `pods` pods run the new template. */
-  | { kind: "rolled-out"; pods: number }
-  /** Patched and not followed (--dry-run, --no-wait). */
-  | { kind: "started" }
-  /** Patched, then the run stopped (interrupted, the cluster out of reach): the controller goes on rolling. */
-  | { kind: "in-progress"; progress: string }
-  /** Nothing patched. */
-  | { kind: "not-started"; reason: string }
-  /**
-   * Nothing patched, nor needed: none of its planned pods is left (someone rolled it since the plan).
-   * `gone`: those whose name no pod has now; the others' names run new pods.
-   */
-  | { kind: "replaced"; gone: readonly string[] }
-  /**
-   * `patched`: the rollout began and then failed (progress deadline, timeout, old digest); `ongoing`: it
-   * stopped short of replacing the pods (deadline, timeout), and the controller keeps at it.
-   */
-  | { kind: "failed"; reason: string; patched: boolean; ongoing?: boolean };
-
-export interface RolloutReport {
-  namespace: string;
-  controller: Owner;
-  /** The planned pods of this controller. */
-  pods: readonly PlanPod[];
-  outcome: RolloutOutcome;
-}
-
-/**
- * A restart that happened — a pod evicted or deleted, a workload patched to roll — and how its replacement
- * came up: what an Event records.
- */
-export interface CompletedRestart {
-  strategy: RestartMethod;
-  namespace: string;
-  /** The workload rolled out, or the controller that recreates the evicted or deleted pod. */
-  controller: { kind: string; name: string; uid?: string };
-  /** The evicted or deleted pod; absent for a rollout. */
-  pod?: PlanPod;
-  /** The planned pods it replaced: the evicted or deleted one, or all of a rolled controller's. */
-  pods: readonly PlanPod[];
-  /**
-   * How the replacement came up: on the new image, not checked (and why), or what went wrong — with what
-   * the restart was for (core/restarted-for.ts) when an evicted or deleted pod came back on the old digest,
-   * or was not checked (then with when it was restarted, ms: only pods made since may be its replacement).
-   */
-  replacement:
-    | { kind: "up" }
-    | { kind: "unchecked"; why: string; restartedFor?: string; restartedAt?: number }
-    | { kind: "problem"; reason: string; restartedFor?: string };
-}
 
 export interface RestartOptions {
   /** As asked: a rollout re-checks the workload against it right before patching. */

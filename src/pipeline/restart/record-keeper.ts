@@ -7,11 +7,11 @@
 
 import type { Kubectl } from "../../adapters/kubectl.js";
 import { readRecord, recordTimeoutMs, writeRecord } from "../../adapters/restart-record.js";
+import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import { type RecordRef, recordChanges } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import type { Clock } from "../../util/clock.js";
-import type { CompletedRestart } from "./outcomes.js";
 
 export class RecordKeeper {
   private readonly recorded: RememberedRestart[] = [];

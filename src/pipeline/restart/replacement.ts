@@ -15,17 +15,12 @@ import {
   readyPodCount,
   selectorString,
 } from "../../core/readiness.js";
+import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import { restartedForValue } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
 import { firstFew } from "../../util/first-few.js";
-import {
-  type CompletedRestart,
-  type GroupReporter,
-  type RestartApi,
-  type RestartOptions,
-  stopReason,
-} from "./outcomes.js";
+import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./outcomes.js";
 
 /** Resource names of the controllers that recreate an evicted or deleted pod. */
 const controllerResources: Record<string, string> = {

@@ -7,21 +7,13 @@
 
 import { ClusterAccessError, isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type PlanPod, restartGroupKey } from "../../core/plan.js";
+import type { PodOutcome, ReplacementProblem, RolloutReport } from "../../core/restart-outcomes.js";
 import { groupBy } from "../../util/group-by.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { sharedSignal } from "../../util/shared-signal.js";
 import { BudgetGate, deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
-import {
-  type GroupReporter,
-  type PodOutcome,
-  type ReplacementProblem,
-  type RestartApi,
-  type RestartOptions,
-  type RolloutReport,
-  RunStop,
-  stopReason,
-} from "./outcomes.js";
+import { type GroupReporter, type RestartApi, type RestartOptions, RunStop, stopReason } from "./outcomes.js";
 import { rollOut } from "./rollout.js";
 
 export interface RestartResult {

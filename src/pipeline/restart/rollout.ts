@@ -9,6 +9,7 @@
 import { isOptedOut, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { selectorString, sharedLabelsSelector } from "../../core/readiness.js";
+import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { decideRestart, heldByPartition } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
 import {
@@ -19,14 +20,7 @@ import {
   workloadName,
 } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
-import {
-  type CompletedRestart,
-  type GroupReporter,
-  type PodOutcome,
-  type RestartApi,
-  type RolloutOutcome,
-  stopReason,
-} from "./outcomes.js";
+import { type GroupReporter, type RestartApi, stopReason } from "./outcomes.js";
 import { oldDigestAfterRollout } from "./replacement.js";
 
 export async function rollOut(

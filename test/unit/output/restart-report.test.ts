@@ -1,6 +1,12 @@
 /** What apply prints as it restarts: per pod, per rollout, the closing count and the RunSummary line. */
 import { describe, expect, it } from "vitest";
 import type { PlanPod, RestartMethod } from "../../../src/core/plan.js";
+import type {
+  PodOutcome,
+  ReplacementProblem,
+  RolloutOutcome,
+  RolloutReport,
+} from "../../../src/core/restart-outcomes.js";
 import { makeChalk } from "../../../src/output/color.js";
 import {
   describeOutcome,
@@ -9,12 +15,6 @@ import {
   renderRestartSummary,
   renderRunSummary,
 } from "../../../src/output/restart-report.js";
-import type {
-  PodOutcome,
-  ReplacementProblem,
-  RolloutOutcome,
-  RolloutReport,
-} from "../../../src/pipeline/restart/outcomes.js";
 import { planPod } from "../../support/plan-pods.js";
 
 const chalk = makeChalk(false);

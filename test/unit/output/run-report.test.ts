@@ -1,8 +1,8 @@
 /** The RunReport a webhook receives: the document's fields, and its Slack-compatible text. */
 import { describe, expect, it } from "vitest";
 import type { Plan, PlanContainer, PlanPod, RestartMethod } from "../../../src/core/plan.js";
+import type { PodOutcome, RolloutReport } from "../../../src/core/restart-outcomes.js";
 import { renderRunReport, runReport } from "../../../src/output/run-report.js";
-import type { PodOutcome, RolloutReport } from "../../../src/pipeline/restart/outcomes.js";
 import { planContainer, planPod } from "../../support/plan-pods.js";
 
 const oldDigest = `sha256:${"0e02c92c72ee".padEnd(64, "0")}`;

@@ -1,9 +1,9 @@
 /** apply's one-line result, which the CronJob's pod keeps as its termination message. */
 import { describe, expect, it } from "vitest";
 import type { Plan, PlanContainer, PlanPod } from "../../../src/core/plan.js";
+import type { PodOutcome } from "../../../src/core/restart-outcomes.js";
 import type { RestartRecord } from "../../../src/output/restart-report.js";
 import { runResultLine } from "../../../src/output/run-result.js";
-import type { PodOutcome } from "../../../src/pipeline/restart/outcomes.js";
 import { planContainer, planPod } from "../../support/plan-pods.js";
 
 const pod = (name: string, action: PlanPod["action"], status: PlanContainer["status"] = "current"): PlanPod =>

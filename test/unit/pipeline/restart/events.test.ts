@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { KubeEvent } from "../../../../src/core/k8s.js";
 import type { PlanPod } from "../../../../src/core/plan.js";
+import type { CompletedRestart } from "../../../../src/core/restart-outcomes.js";
 import { EventRecorder } from "../../../../src/pipeline/restart/events.js";
-import type { CompletedRestart } from "../../../../src/pipeline/restart/outcomes.js";
 
 const forbidden =
   'Error from server (Forbidden): events.events.k8s.io is forbidden: User "system:serviceaccount:shop:limited" cannot create resource "events" in API group "events.k8s.io" in the namespace "shop"';

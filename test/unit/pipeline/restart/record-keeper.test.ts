@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { ExecOptions } from "../../../../src/adapters/exec.js";
 import type { ExecResult } from "../../../../src/adapters/exec-result.js";
+import type { CompletedRestart } from "../../../../src/core/restart-outcomes.js";
 import type { RememberedRestart } from "../../../../src/core/restarted-for.js";
-import type { CompletedRestart } from "../../../../src/pipeline/restart/outcomes.js";
 import { RecordKeeper } from "../../../../src/pipeline/restart/record-keeper.js";
 
 const now = Date.parse("2026-12-02T06:00:00Z");

@@ -2,8 +2,9 @@
 import { expect, it } from "vitest";
 import type { Pod } from "../../../../src/core/k8s.js";
 import type { PlanContainer, PlanPod } from "../../../../src/core/plan.js";
+import type { CompletedRestart } from "../../../../src/core/restart-outcomes.js";
 import { leaveRestartedInVain } from "../../../../src/core/restarted-for.js";
-import type { CompletedRestart, GroupReporter } from "../../../../src/pipeline/restart/outcomes.js";
+import type { GroupReporter } from "../../../../src/pipeline/restart/outcomes.js";
 import { checkReplacement } from "../../../../src/pipeline/restart/replacement.js";
 import { digestOf } from "../../../support/pods.js";
 
