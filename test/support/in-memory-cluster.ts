@@ -14,7 +14,7 @@ import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
 import type { LabelSelector, PodWithConditions } from "../../src/core/readiness.js";
 import type { Workload, WorkloadKind } from "../../src/core/workload.js";
 import { ToolFailedError } from "../../src/errors.js";
-import type { RestartApi } from "../../src/pipeline/restart/outcomes.js";
+import type { RestartApi } from "../../src/pipeline/restart/restart-options.js";
 import type { FakeClock } from "./fake-clock.js";
 
 export const oldDigest = `sha256:${"0".repeat(64)}`;

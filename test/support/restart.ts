@@ -1,7 +1,7 @@
 /** Runs apply's restarts against an InMemoryCluster on a FakeClock, and writes down what they reported. */
 import type { PlanPod } from "../../src/core/plan.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../src/core/restart-outcomes.js";
-import type { RestartOptions } from "../../src/pipeline/restart/outcomes.js";
+import type { RestartOptions } from "../../src/pipeline/restart/restart-options.js";
 import { restartPods } from "../../src/pipeline/restart/restart-pods.js";
 import type { FakeClock } from "./fake-clock.js";
 import type { InMemoryCluster } from "./in-memory-cluster.js";

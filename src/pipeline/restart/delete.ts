@@ -6,8 +6,8 @@
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
-import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./outcomes.js";
 import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
+import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./restart-options.js";
 
 export async function deleteGroup(
   api: RestartApi,

@@ -9,8 +9,8 @@ import type { EvictOutcome } from "../../adapters/kubectl.js";
 import { blockingBudgets, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
-import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./outcomes.js";
 import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
+import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./restart-options.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
 const maxBackoffMs = 10_000;

@@ -20,7 +20,7 @@ import { restartedForValue } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
 import { firstFew } from "../../util/first-few.js";
-import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./outcomes.js";
+import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./restart-options.js";
 
 /** Resource names of the controllers that recreate an evicted or deleted pod. */
 const controllerResources: Record<string, string> = {

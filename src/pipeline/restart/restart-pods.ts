@@ -13,7 +13,13 @@ import { mapLimit } from "../../util/map-limit.js";
 import { sharedSignal } from "../../util/shared-signal.js";
 import { BudgetGate, deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
-import { type GroupReporter, type RestartApi, type RestartOptions, RunStop, stopReason } from "./outcomes.js";
+import {
+  type GroupReporter,
+  type RestartApi,
+  type RestartOptions,
+  RunStop,
+  stopReason,
+} from "./restart-options.js";
 import { rollOut } from "./rollout.js";
 
 export interface RestartResult {

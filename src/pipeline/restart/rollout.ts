@@ -20,8 +20,8 @@ import {
   workloadName,
 } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
-import { type GroupReporter, type RestartApi, stopReason } from "./outcomes.js";
 import { oldDigestAfterRollout } from "./replacement.js";
+import { type GroupReporter, type RestartApi, stopReason } from "./restart-options.js";
 
 export async function rollOut(
   api: RestartApi,

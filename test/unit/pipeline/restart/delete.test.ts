@@ -8,7 +8,7 @@ import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js
 import type { PlanPod } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { BudgetGate } from "../../../../src/pipeline/restart/delete.js";
-import type { RestartOptions } from "../../../../src/pipeline/restart/outcomes.js";
+import type { RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";

@@ -4,8 +4,8 @@ import type { Pod } from "../../../../src/core/k8s.js";
 import type { PlanContainer, PlanPod } from "../../../../src/core/plan.js";
 import type { CompletedRestart } from "../../../../src/core/restart-outcomes.js";
 import { leaveRestartedInVain } from "../../../../src/core/restarted-for.js";
-import type { GroupReporter } from "../../../../src/pipeline/restart/outcomes.js";
 import { checkReplacement } from "../../../../src/pipeline/restart/replacement.js";
+import type { GroupReporter } from "../../../../src/pipeline/restart/restart-options.js";
 import { digestOf } from "../../../support/pods.js";
 
 const [APP0, APP1, SIDE0, SIDE1] = ["app v0", "app v1", "side v0", "side v1"].map(digestOf) as [
