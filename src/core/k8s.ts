@@ -92,7 +92,7 @@ export interface KubeList<T> {
   items: T[];
 }
 
-/** An Event as events.k8s.io/v1 takes it (output/restart-event.ts builds them). */
+/** An Event as events.k8s.io/v1 takes it (core/restart-event.ts builds them). */
 export interface KubeEvent {
   apiVersion: "events.k8s.io/v1";
   kind: "Event";

@@ -4,7 +4,7 @@
  * its RunSummary. Pure.
  */
 import type { KubeEvent } from "../../core/k8s.js";
-import { controllerEvent, microTime, objectReference } from "../../output/restart-event.js";
+import { controllerEvent, microTime, objectReference } from "../../core/restart-event.js";
 import { inProgressPhrase } from "../core/jobs.js";
 import { ownJobEnv } from "../core/objects.js";
 import type { Turn } from "../core/turn.js";

@@ -7,9 +7,9 @@
 import type { Kubectl } from "../../adapters/kubectl.js";
 import type { KubeEvent } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
+import { leftEvent, restartEvent } from "../../core/restart-event.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
-import { leftEvent, restartEvent } from "../../output/restart-event.js";
 import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
 import { Limiter } from "../../util/limiter.js";

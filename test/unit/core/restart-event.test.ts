@@ -1,8 +1,8 @@
 /** The Event recorded after each restart: its object as events.k8s.io/v1 takes it, and its note. */
 import { describe, expect, it } from "vitest";
 import type { PlanContainer, PlanPod } from "../../../src/core/plan.js";
+import { leftEvent, restartEvent, restartNote, truncateBytes } from "../../../src/core/restart-event.js";
 import type { CompletedRestart } from "../../../src/core/restart-outcomes.js";
-import { leftEvent, restartEvent, restartNote, truncateBytes } from "../../../src/output/restart-event.js";
 import { planContainer, planPod } from "../../support/plan-pods.js";
 
 const oldDigest = `sha256:${"0e02c92c72ee".padEnd(64, "0")}`;

@@ -7,15 +7,15 @@
  * restart was for is on its Event when the replacement came back on the old digest, or was not checked
  * (core/restarted-for.ts).
  */
-import { eventReporter, type KubeEvent } from "../core/k8s.js";
-import type { PlanContainer, PlanPod } from "../core/plan.js";
-import type { CompletedRestart } from "../core/restart-outcomes.js";
+import { eventReporter, type KubeEvent } from "./k8s.js";
+import type { PlanContainer, PlanPod } from "./plan.js";
+import type { CompletedRestart } from "./restart-outcomes.js";
 import {
   heldEventReason,
   type RememberedRestart,
   restartedForAnnotation,
   uncheckedRestartAtAnnotation,
-} from "../core/restarted-for.js";
+} from "./restarted-for.js";
 
 const eventReasons = {
   updated: "ImageUpdated",
