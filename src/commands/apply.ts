@@ -4,10 +4,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { ChalkInstance } from "chalk";
 import { writeResultFile } from "../adapters/result-file.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm } from "../adapters/terminal.js";
-import { type Plan, podsToRestart, summarize } from "../core/plan.js";
+import { type Plan, type PlanPod, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { leftToRecordAgain } from "../core/restarted-for.js";
 import type { OwnJob } from "../cron/commands/job-turn.js";
@@ -25,7 +26,7 @@ import { type RunSoFar, runResultLine } from "../output/run-result.js";
 import { warningLine } from "../output/warning.js";
 import { EventRecorder } from "../pipeline/restart/events.js";
 import { RecordKeeper } from "../pipeline/restart/record-keeper.js";
-import { restartPods } from "../pipeline/restart/restart-pods.js";
+import { type RestartResult, restartPods } from "../pipeline/restart/restart-pods.js";
 import { counted } from "../util/counted.js";
 import type { Context, PlanningOptions } from "./context.js";
 import { showPlan } from "./plan.js";
@@ -67,57 +68,108 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
   await postReport(ctx, run);
 }
 
+/** The plan shown, confirmed, its restarts made and reported; throws what ended the run short. */
 async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<void> {
-  const { io, options } = ctx;
-  // With -o json|yaml stdout holds only the document; the restart report goes to stderr.
-  const toStderr = options.output === "json" || options.output === "yaml";
-  const report = toStderr ? io.stderr : io.stdout;
-  if (options.ownJob) {
-    // Loaded only in the CronJob's pod.
-    const { takeTurn } = await import("../cron/commands/job-turn.js");
-    const summary = options.summaryJson ? report : null;
-    run.gaveWay = await takeTurn({ ...ctx, summary }, options.ownJob);
+  const report = reportOutput(ctx);
+  if (ctx.options.ownJob) {
+    run.gaveWay = await takeCronTurn(ctx, ctx.options.ownJob, report);
     if (run.gaveWay !== undefined) return;
   }
-  const result = await showPlan(ctx);
-  run.plan = result.plan;
-
-  const chalk = toStderr ? ctx.colors.stderr : ctx.colors.stdout;
-  const targets = podsToRestart(result.plan);
-  // A server dry run restarts nothing, so it records nothing either.
-  const records: Records | null = options.dryRun
-    ? null
-    : {
-        events: new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency),
-        kept: options.record ? new RecordKeeper(ctx.kubectl, options.record, ctx.clock) : null,
-      };
+  const { plan } = await showPlan(ctx);
+  run.plan = plan;
+  const targets = podsToRestart(plan);
+  const records = openRecords(ctx);
   if (targets.length === 0) {
-    recordLeftAgain(records, result.plan, ctx.clock.now());
-    await warnUnrecorded(ctx, records);
-    io.stderr.write("Nothing to restart.\n");
-    if (options.summaryJson) {
-      report.write(
-        renderRunSummary(result.plan, { outcomes: new Map(), problems: [], rollouts: [] }, options.dryRun),
-      );
-    }
+    await reportNothingToRestart(ctx, plan, records, report);
     return;
   }
-  const { namespacesToDelete } = summarize(result.plan);
-  if (!options.yes && !options.dryRun) {
-    if (io.stdin.isTTY !== true) {
-      throw new RefusedError(
-        `refusing to restart ${counted(targets.length, "pod")} without confirmation: stdin is not a terminal (pass --yes)`,
-      );
-    }
-    const question = `Restart ${counted(targets.length, "pod")} in ${counted(namespacesToDelete, "namespace")}? [y/N] `;
-    if (!(await confirm(question, io.stdin, io.stderr, io.signal)))
-      throw new RefusedError("nothing restarted");
-  }
-
+  await confirmRestarts(ctx, plan, targets);
   // What is being rolled out, once per image: old → new digest, revision, age.
-  for (const move of imageMoves(targets, ctx.clock.now())) report.write(`${move}\n`);
-  recordLeftAgain(records, result.plan, ctx.clock.now());
-  const restarted = await restartPods(ctx.kubectl, targets, {
+  for (const move of imageMoves(targets, ctx.clock.now())) report.out.write(`${move}\n`);
+  recordLeftAgain(records, plan, ctx.clock.now());
+  const restarted = await restartTargets(ctx, targets, records, report);
+  run.record = restarted;
+  await reportRestarts(ctx, plan, restarted, records, report);
+  throwIfIncomplete(restarted, ctx.io.signal);
+}
+
+/** Where the restart report goes, with its colours. */
+interface ReportOutput {
+  out: NodeJS.WriteStream;
+  chalk: ChalkInstance;
+}
+
+function reportOutput({ io, options, colors }: Context<ApplyOptions>): ReportOutput {
+  // With -o json|yaml stdout holds only the document; the restart report goes to stderr.
+  const toStderr = options.output === "json" || options.output === "yaml";
+  return toStderr ? { out: io.stderr, chalk: colors.stderr } : { out: io.stdout, chalk: colors.stdout };
+}
+
+/** Whether this run of the CronJob gives way to an earlier one still in progress: why, when it does. */
+async function takeCronTurn(
+  ctx: Context<ApplyOptions>,
+  ownJob: OwnJob,
+  report: ReportOutput,
+): Promise<string | undefined> {
+  // Loaded only in the CronJob's pod.
+  const { takeTurn } = await import("../cron/commands/job-turn.js");
+  const summary = ctx.options.summaryJson ? report.out : null;
+  return takeTurn({ ...ctx, summary }, ownJob);
+}
+
+/** Where this run records its restarts; a server dry run restarts nothing, so it records nothing either. */
+function openRecords(ctx: Context<ApplyOptions>): Records | null {
+  const { options } = ctx;
+  if (options.dryRun) return null;
+  return {
+    events: new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency),
+    kept: options.record ? new RecordKeeper(ctx.kubectl, options.record, ctx.clock) : null,
+  };
+}
+
+/** A plan with no pod to restart: the pods left are still recorded again, and the run says so. */
+async function reportNothingToRestart(
+  ctx: Context<ApplyOptions>,
+  plan: Plan,
+  records: Records | null,
+  report: ReportOutput,
+): Promise<void> {
+  recordLeftAgain(records, plan, ctx.clock.now());
+  await warnUnrecorded(ctx, records);
+  ctx.io.stderr.write("Nothing to restart.\n");
+  if (ctx.options.summaryJson) {
+    report.out.write(
+      renderRunSummary(plan, { outcomes: new Map(), problems: [], rollouts: [] }, ctx.options.dryRun),
+    );
+  }
+}
+
+/** Asks before restarting, unless --yes or --dry-run; without a terminal to ask on, refuses. */
+async function confirmRestarts(
+  { io, options }: Context<ApplyOptions>,
+  plan: Plan,
+  targets: readonly PlanPod[],
+): Promise<void> {
+  if (options.yes || options.dryRun) return;
+  if (io.stdin.isTTY !== true) {
+    throw new RefusedError(
+      `refusing to restart ${counted(targets.length, "pod")} without confirmation: stdin is not a terminal (pass --yes)`,
+    );
+  }
+  const { namespacesToDelete } = summarize(plan);
+  const question = `Restart ${counted(targets.length, "pod")} in ${counted(namespacesToDelete, "namespace")}? [y/N] `;
+  if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing restarted");
+}
+
+/** Restarts the planned pods, reporting each as it goes and recording each restart that happened. */
+function restartTargets(
+  ctx: Context<ApplyOptions>,
+  targets: readonly PlanPod[],
+  records: Records | null,
+  { out, chalk }: ReportOutput,
+): Promise<RestartResult> {
+  const { io, options } = ctx;
+  return restartPods(ctx.kubectl, targets, {
     strategy: options.strategy,
     dryRun: options.dryRun,
     wait: options.wait,
@@ -126,22 +178,35 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
     concurrency: options.concurrency,
     signal: io.signal,
     clock: ctx.clock,
-    onOutcome: (pod, outcome) => report.write(`${describeOutcome(pod, outcome, options.dryRun, chalk)}\n`),
-    onReplacementProblem: (problem) => report.write(`${describeReplacementProblem(problem, chalk)}\n`),
-    onRollout: (rollout) => report.write(`${describeRollout(rollout, options.dryRun, chalk)}\n`),
+    onOutcome: (pod, outcome) => out.write(`${describeOutcome(pod, outcome, options.dryRun, chalk)}\n`),
+    onReplacementProblem: (problem) => out.write(`${describeReplacementProblem(problem, chalk)}\n`),
+    onRollout: (rollout) => out.write(`${describeRollout(rollout, options.dryRun, chalk)}\n`),
     onRestarted: (restart) => {
       records?.events.record(restart);
       records?.kept?.restarted(restart);
     },
   });
-  run.record = restarted;
+}
+
+/** After the restarts: their warnings, the records that failed, the closing count and the RunSummary. */
+async function reportRestarts(
+  ctx: Context<ApplyOptions>,
+  plan: Plan,
+  restarted: RestartResult,
+  records: Records | null,
+  { out }: ReportOutput,
+): Promise<void> {
+  const { dryRun, summaryJson } = ctx.options;
   for (const warning of restarted.warnings) warn(ctx, warning);
   await warnUnrecorded(ctx, records);
-  report.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, options.dryRun));
-  if (options.summaryJson) report.write(renderRunSummary(result.plan, restarted, options.dryRun));
+  out.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, dryRun));
+  if (summaryJson) out.write(renderRunSummary(plan, restarted, dryRun));
+}
 
+/** Ends the run with its error: interrupted, stopped, or not every planned pod on the new image. */
+function throwIfIncomplete(restarted: RestartResult, signal: AbortSignal): void {
   const kinds = [...restarted.outcomes.values()].map((o) => o.kind);
-  if (io.signal.aborted) {
+  if (signal.aborted) {
     const rolling = kinds.includes("in-progress") ? "; a rollout started goes on on the server" : "";
     throw new InterruptedError(`interrupted: no further restarts were started${rolling}`);
   }
