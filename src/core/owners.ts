@@ -1,6 +1,6 @@
 /** Who owns a pod at the top: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, or the direct controller. */
 import { controllerOf, isBuiltInController, type OwnerObject, type OwnerReference, type Pod } from "./k8s.js";
-import type { Owner } from "./plan.js";
+import type { ControllerRef } from "./plan.js";
 
 /** Owner kinds that are listed to find the next owner up, with the resource kubectl lists them by. */
 const intermediateOwners = { ReplicaSet: "replicasets.apps", Job: "jobs.batch" } as const;
@@ -65,13 +65,16 @@ export function isBeingDeleted(index: OwnerIndex, namespace: string, controller:
 export function replicasOf(
   index: OwnerIndex,
   namespace: string,
-  owner: Pick<Owner, "kind" | "name">,
+  owner: Pick<ControllerRef, "kind" | "name">,
 ): number | undefined {
   return index.replicas.get(ownerKey(namespace, owner.kind, owner.name));
 }
 
 /** The pod's direct controller and the top one, following ReplicaSet and Job to theirs. */
-export function ownersOf(pod: Pod, index: OwnerIndex): { direct: OwnerReference | null; top: Owner | null } {
+export function ownersOf(
+  pod: Pod,
+  index: OwnerIndex,
+): { direct: OwnerReference | null; top: ControllerRef | null } {
   const direct = controllerOf(pod.metadata);
   if (!direct) return { direct: null, top: null };
   if (isIntermediateOwner(direct)) {
@@ -82,7 +85,7 @@ export function ownersOf(pod: Pod, index: OwnerIndex): { direct: OwnerReference 
 }
 
 /** With its apiVersion: a kind is the built-in one only in its group. */
-function ownerOf(ref: OwnerReference): Owner {
+function ownerOf(ref: OwnerReference): ControllerRef {
   return { kind: ref.kind, name: ref.name, apiVersion: ref.apiVersion };
 }
 

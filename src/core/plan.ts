@@ -16,7 +16,8 @@ export type StrategyName = (typeof strategyNames)[number];
 /** How apply restarts one controller's pods. */
 export type RestartMethod = "rollout" | "evict" | "delete";
 
-export interface Owner {
+/** A controlling object by kind and name: a pod's top owner, or the controller a restart is about. */
+export interface ControllerRef {
   kind: string;
   name: string;
   /** Not in the document: as the owner reference states it (a kind is the built-in one only in its group). */
@@ -35,8 +36,11 @@ export interface NewImage {
 /** How apply replaces a pod, and why that way. */
 export interface Restart {
   strategy: RestartMethod;
-  /** The controller the choice is about: the one rolled out, or the one that recreates an evicted pod. */
-  controller: Owner;
+  /**
+   * The controller the choice is about: the workload rolled out, or whose pods are evicted or deleted one at
+   * a time (a Deployment, not its ReplicaSet); for a pod of no workload, its own controller.
+   */
+  controller: ControllerRef;
   reason: string;
 }
 
@@ -67,7 +71,7 @@ export interface PlanPod {
   uid: string;
   /** Not in the document. */
   node: string;
-  owner: Owner | null;
+  owner: ControllerRef | null;
   /** Not in the document: the pod's labels, to find the disruption budgets that select it. */
   labels: Record<string, string>;
   /** Not in the document: already being deleted (its replacement is on the way). */
@@ -139,7 +143,10 @@ export function hasStalePods(plan: Plan): boolean {
   return plan.pods.some((pod) => pod.containers.some((c) => c.status === "stale"));
 }
 
-/** The workload a pod's restart belongs to: its pods go together (in one rollout, or one at a time). */
+/**
+ * The key of the group a pod's restart belongs to: its controller (`restart.controller`) and strategy. A
+ * group's pods go together, in one rollout or one at a time.
+ */
 export function restartGroupKey(pod: PlanPod, restart: Restart): string {
   const { kind, name } = restart.controller;
   return `${pod.namespace}/${restart.strategy}/${kind}/${name}`;

@@ -43,9 +43,9 @@ const apiVersions: Record<string, string> = {
 
 /** The Event for one restart; `now` is the clock's, `instance` the reporting host (the CronJob's pod name). */
 export function restartEvent(restart: CompletedRestart, now: number, instance: string): KubeEvent {
-  const { controller, namespace, pod, replacement } = restart;
+  const { regarding, namespace, pod, replacement } = restart;
   const failed = replacement.kind === "problem";
-  return controllerEvent(controller, namespace, restartRecord(replacement), {
+  return controllerEvent(regarding, namespace, restartRecord(replacement), {
     eventTime: microTime(now),
     reportingInstance: instance,
     action: actions[restart.strategy],

@@ -2,7 +2,7 @@
  * What restarting reports: each pod's outcome, each rollout's, replacements that did not come up as
  * planned, and each restart that happened (what its Event records).
  */
-import type { Owner, PlanPod, RestartMethod } from "./plan.js";
+import type { ControllerRef, PlanPod, RestartMethod } from "./plan.js";
 
 export type PodOutcome =
   | { kind: "deleted" }
@@ -44,7 +44,7 @@ export type RolloutOutcome =
 
 export interface RolloutReport {
   namespace: string;
-  controller: Owner;
+  controller: ControllerRef;
   /** The planned pods of this controller. */
   pods: readonly PlanPod[];
   outcome: RolloutOutcome;
@@ -57,8 +57,11 @@ export interface RolloutReport {
 export interface CompletedRestart {
   strategy: RestartMethod;
   namespace: string;
-  /** The workload rolled out, or the controller that recreates the evicted or deleted pod. */
-  controller: { kind: string; name: string; uid?: string };
+  /**
+   * What its Event is about (the Event's `regarding`): the workload rolled out, or the controller that
+   * recreates the evicted or deleted pod — for a Deployment's pod, its ReplicaSet.
+   */
+  regarding: { kind: string; name: string; uid?: string };
   /** The evicted or deleted pod; absent for a rollout. */
   pod?: PlanPod;
   /** The planned pods it replaced: the evicted or deleted one, or all of a rolled controller's. */

@@ -12,8 +12,8 @@ import { groupBy } from "../util/group-by.js";
 import { ignoreLabel, isBuiltInController } from "./k8s.js";
 import { type OwnerIndex, replicasOf } from "./owners.js";
 import {
+  type ControllerRef,
   noWarnings,
-  type Owner,
   type Plan,
   type PlanPod,
   type Restart,
@@ -69,7 +69,7 @@ export function workloadKey(namespace: string, kind: string, name: string): stri
  * otherwise its direct controller (a bare ReplicaSet, a ReplicationController, one owned by another group's
  * kind of the same name), which recreates it.
  */
-function restartTarget(pod: PlanPod): Owner | null {
+function restartTarget(pod: PlanPod): ControllerRef | null {
   if (pod.owner && isWorkloadKind(pod.owner.kind) && isBuiltInController(pod.owner)) return pod.owner;
   return pod.controller ? { kind: pod.controller.kind, name: pod.controller.name } : null;
 }
@@ -137,7 +137,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
 }
 
 /** What a controller's decision makes of each of its pods. */
-function decidedPod(decision: RestartDecision, target: Owner): (pod: PlanPod) => PlanPod {
+function decidedPod(decision: RestartDecision, target: ControllerRef): (pod: PlanPod) => PlanPod {
   if (decision.kind === "skip") {
     return (pod) => ({ ...pod, action: "skip", reason: decision.reason, warnings: noWarnings });
   }
@@ -161,7 +161,7 @@ function decidedPod(decision: RestartDecision, target: Owner): (pod: PlanPod) =>
  */
 export function decideRestart(
   strategy: StrategyName,
-  target: Owner,
+  target: ControllerRef,
   facts: ControllerFacts,
 ): RestartDecision {
   const decision = decideRestartOf(strategy, target, facts);
@@ -173,7 +173,11 @@ export function decideRestart(
   return { ...decision, warnings: [...decision.warnings, onlyPod] };
 }
 
-function decideRestartOf(strategy: StrategyName, target: Owner, facts: ControllerFacts): RestartDecision {
+function decideRestartOf(
+  strategy: StrategyName,
+  target: ControllerRef,
+  facts: ControllerFacts,
+): RestartDecision {
   const name = `${target.kind}/${target.name}`;
   if (facts.workload?.metadata.deletionTimestamp) {
     return skip(`${name} is being deleted: it would not bring the pods back`);

@@ -17,7 +17,7 @@
 import { formatAge } from "../util/age.js";
 import { groupBy } from "../util/group-by.js";
 import { shortDigest } from "./image-id.js";
-import { noWarnings, type Owner, type Plan, type PlanContainer, type PlanPod } from "./plan.js";
+import { type ControllerRef, noWarnings, type Plan, type PlanContainer, type PlanPod } from "./plan.js";
 import { sharedLabelsSelector } from "./readiness.js";
 
 export const restartedForAnnotation = "kubectl-autoupdate/restarted-for";
@@ -110,7 +110,7 @@ export function alreadyRestartedFor(
 export interface RememberedRestart {
   namespace: string;
   /** The controller that recreated the pod (the Event's `regarding`). */
-  controller: Owner & { uid: string };
+  controller: ControllerRef & { uid: string };
   restartedFor: string;
   /** When it was recorded (or last recorded again), ms. */
   at: number;

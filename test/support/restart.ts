@@ -60,7 +60,7 @@ export async function runRestart(
 
 /** A completed restart as a line: `evict web-0 on ReplicaSet/web (uid-web): up`. */
 export function restartLine(restart: CompletedRestart): string {
-  const { controller: c, replacement: r } = restart;
+  const { regarding: c, replacement: r } = restart;
   const what = restart.pod
     ? `${restart.strategy} ${restart.pod.name}`
     : `${restart.strategy} ${restart.pods.length} pods`;

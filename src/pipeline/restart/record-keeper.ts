@@ -24,10 +24,10 @@ export class RecordKeeper {
 
   /** A restart that happened: kept when it was one at a time and its pod came back on the old digest. */
   restarted(restart: CompletedRestart): void {
-    const { strategy, namespace, controller, replacement } = restart;
+    const { strategy, namespace, regarding, replacement } = restart;
     if (strategy === "rollout" || replacement.kind !== "problem") return;
-    if (!replacement.restartedFor || controller.uid === undefined) return;
-    const { kind, name, uid } = controller;
+    if (!replacement.restartedFor || regarding.uid === undefined) return;
+    const { kind, name, uid } = regarding;
     this.recorded.push({
       namespace,
       controller: { kind, name, uid },

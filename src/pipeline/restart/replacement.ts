@@ -167,7 +167,7 @@ function podRestart(
   return {
     strategy,
     namespace: pod.namespace,
-    controller: pod.controller ?? pod.restart!.controller,
+    regarding: pod.controller ?? pod.restart!.controller,
     pod,
     pods: [pod],
     replacement,

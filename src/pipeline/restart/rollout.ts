@@ -44,7 +44,7 @@ export async function rollOut(
     reporter.restarted({
       strategy: "rollout",
       namespace: first.namespace,
-      controller: { ...controller, uid: read.uid },
+      regarding: { ...controller, uid: read.uid },
       pods: group,
       replacement,
     });

@@ -26,7 +26,7 @@ function pod(name: string, containers = [container()]): PlanPod {
 const rollout = (replacement: CompletedRestart["replacement"]): CompletedRestart => ({
   strategy: "rollout",
   namespace: "shop",
-  controller: { kind: "Deployment", name: "web", uid: "uid-web" },
+  regarding: { kind: "Deployment", name: "web", uid: "uid-web" },
   pods: [pod("web-7d9c8b-a"), pod("web-7d9c8b-b")],
   replacement,
 });
@@ -60,7 +60,7 @@ describe("the Event object", () => {
       {
         strategy: "evict",
         namespace: "shop",
-        controller: { kind: "StatefulSet", name: "db", uid: "uid-db" },
+        regarding: { kind: "StatefulSet", name: "db", uid: "uid-db" },
         pod: evicted,
         pods: [evicted],
         replacement: {
@@ -96,7 +96,7 @@ describe("the Event object", () => {
       {
         strategy: "delete",
         namespace: "shop",
-        controller: { kind: "ReplicationController", name: "legacy" },
+        regarding: { kind: "ReplicationController", name: "legacy" },
         pod: deleted,
         pods: [deleted],
         replacement: { kind: "unchecked", why: "--no-wait" },
@@ -123,7 +123,7 @@ describe("the Event object", () => {
     const restart = (replacement: CompletedRestart["replacement"]): CompletedRestart => ({
       strategy: "evict",
       namespace: "shop",
-      controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
+      regarding: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
       pod: evicted,
       pods: [evicted],
       replacement,
@@ -163,7 +163,7 @@ describe("the Event object", () => {
   it("the name prefix passes as a DNS subdomain with the server's part after it, however long the object's name", () => {
     const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
     for (const name of ["web", "a".repeat(253), `${"a".repeat(199)}-b`, `${"a".repeat(198)}.-b`]) {
-      const restart = { ...rollout({ kind: "up" }), controller: { kind: "Deployment", name } };
+      const restart = { ...rollout({ kind: "up" }), regarding: { kind: "Deployment", name } };
       const prefix = restartEvent(restart, now, "h").metadata.generateName;
       expect(`${prefix}x7k2p`).toMatch(subdomain);
       expect(`${prefix}x7k2p`.length).toBeLessThanOrEqual(253);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { indexOwners, type OwnerIndex } from "../../../src/core/owners.js";
-import type { Owner, Plan, PlanPod, StrategyName } from "../../../src/core/plan.js";
+import type { ControllerRef, Plan, PlanPod, StrategyName } from "../../../src/core/plan.js";
 import {
   type ControllerFacts,
   decideRestart,
@@ -564,7 +564,7 @@ describe("the decision per controller: every kind and update strategy, under eac
 describe("the plan: one decision per controller, carried by each of its pods", () => {
   const pod = (
     name: string,
-    owner: Owner,
+    owner: ControllerRef,
     controller: { kind: string; name: string },
     action: PlanPod["action"] = "delete",
   ): PlanPod => ({

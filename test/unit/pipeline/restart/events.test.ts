@@ -16,7 +16,7 @@ function restart(name: string): CompletedRestart {
   return {
     strategy: "evict",
     namespace: "shop",
-    controller: { kind: "StatefulSet", name: "db", uid: "uid-db" },
+    regarding: { kind: "StatefulSet", name: "db", uid: "uid-db" },
     pod,
     pods: [pod],
     replacement: { kind: "up" },

@@ -35,7 +35,7 @@ function restart(
   return {
     strategy,
     namespace: "shop",
-    controller: { kind: "ReplicaSet", name: "web-7d9c8b", ...(controllerUid ? { uid: controllerUid } : {}) },
+    regarding: { kind: "ReplicaSet", name: "web-7d9c8b", ...(controllerUid ? { uid: controllerUid } : {}) },
     pods: [],
     replacement,
   };
