@@ -10,7 +10,7 @@ import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm } from "../adapters/terminal.js";
 import { type Plan, type PlanPod, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
-import { leftToRecordAgain } from "../core/restarted-for.js";
+import { holdsToRecordAgain } from "../core/restarted-for.js";
 import type { OwnJob } from "../cron/commands/job-turn.js";
 import { failureMessage, InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
@@ -86,7 +86,7 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   await confirmRestarts(ctx, plan, targets);
   // What is being rolled out, once per image: old → new digest, revision, age.
   for (const move of imageMoves(targets, ctx.clock.now())) report.out.write(`${move}\n`);
-  recordLeftAgain(records, plan, ctx.clock.now());
+  recordHoldsAgain(records, plan, ctx.clock.now());
   const restarted = await restartTargets(ctx, targets, records, report);
   run.record = restarted;
   await reportRestarts(ctx, plan, restarted, records, report);
@@ -134,7 +134,7 @@ async function reportNothingToRestart(
   records: Records | null,
   report: ReportOutput,
 ): Promise<void> {
-  recordLeftAgain(records, plan, ctx.clock.now());
+  recordHoldsAgain(records, plan, ctx.clock.now());
   await warnUnrecorded(ctx, records);
   ctx.io.stderr.write("Nothing to restart.\n");
   if (ctx.options.summaryJson) {
@@ -227,10 +227,10 @@ interface Records {
 }
 
 /** Pods left since their controller restarted one in vain: recorded again before the first record expires. */
-function recordLeftAgain(records: Records | null, plan: Plan, now: number): void {
-  for (const { left, pods } of leftToRecordAgain(plan, now)) {
-    records?.events.recordLeft(left, pods);
-    records?.kept?.left(left);
+function recordHoldsAgain(records: Records | null, plan: Plan, now: number): void {
+  for (const { hold, pods } of holdsToRecordAgain(plan, now)) {
+    records?.events.recordHold(hold, pods);
+    records?.kept?.held(hold);
   }
 }
 

@@ -86,8 +86,8 @@ export interface PlanPod {
   containers: PlanContainer[];
   /** With action delete, once the restart strategy is decided (core/restart-strategy.ts). */
   restart?: Restart;
-  /** Not in the document: left since its controller restarted a pod in vain (core/restarted-for.ts). */
-  left?: RememberedRestart;
+  /** Not in the document: held since its controller restarted a pod in vain (core/restarted-for.ts). */
+  heldBy?: RememberedRestart;
   /** Not in the document: the restarted-for record the pod carries from an earlier rollout's template. */
   restartedBefore?: string;
 }

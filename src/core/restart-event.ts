@@ -20,7 +20,7 @@ import {
 const eventReasons = {
   updated: "ImageUpdated",
   failed: "ImageUpdateFailed",
-  left: heldEventReason,
+  held: heldEventReason,
 } as const;
 
 /** events.k8s.io/v1 validation: the note is at most 1 kB, the reporting instance at most 128 characters. */
@@ -67,21 +67,21 @@ function restartRecord(replacement: CompletedRestart["replacement"]): EventRecor
 }
 
 /**
- * Normal `ImageUpdateHeld` on a controller whose pods a run left since one of them was restarted in vain
+ * Normal `ImageUpdateHeld` on a controller whose pods a run held since one of them was restarted in vain
  * (core/restarted-for.ts): the same record again, so the next runs still know once the first Event expires.
  */
-export function leftEvent(
-  left: RememberedRestart,
+export function holdEvent(
+  hold: RememberedRestart,
   pods: readonly PlanPod[],
   now: number,
   instance: string,
 ): KubeEvent {
   const names = pods.map((p) => p.name).join(", ");
-  return controllerEvent(left.controller, left.namespace, left, {
+  return controllerEvent(hold.controller, hold.namespace, hold, {
     eventTime: microTime(now),
     reportingInstance: instance,
     action: "Hold",
-    reason: eventReasons.left,
+    reason: eventReasons.held,
     type: "Normal",
     note: `Left pod${pods.length > 1 ? "s" : ""} ${names}: ${pods[0]?.reason ?? ""}`,
   });

@@ -256,10 +256,10 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
   if (updateStrategyType(w) === "OnDelete") {
     return { why: `${name} updates OnDelete`, instead: "a rollout replaces no pod; use --strategy evict" };
   }
-  const held = facts.pods.filter((pod) => heldByPartition(w, pod));
-  if (held.length > 0) {
+  const kept = facts.pods.filter((pod) => belowPartition(w, pod));
+  if (kept.length > 0) {
     return {
-      why: `${name}'s partition ${partitionOf(w)} keeps ${held.join(", ")} from rolling`,
+      why: `${name}'s partition ${partitionOf(w)} keeps ${kept.join(", ")} from rolling`,
       instead: "lower the partition, or use --strategy evict",
     };
   }
@@ -291,7 +291,7 @@ function rolloutReason(w: Workload): string {
 }
 
 /** A StatefulSet's pod that its partition keeps from rolling: one whose ordinal is below it. */
-export function heldByPartition(w: Workload, pod: string): boolean {
+export function belowPartition(w: Workload, pod: string): boolean {
   return ordinalOf(pod, w.metadata.name) < partitionOf(w);
 }
 

@@ -2,7 +2,7 @@
  * What a restart was for: each stale container's move, from the digest it ran to the digest its tag named
  * (`app=sha256:OLD>sha256:NEW`). A pod that after such a restart still runs that old digest, while its tag
  * still names that new one, is proof that restarting does not help (its node starts the cached image under
- * IfNotPresent, or a pull is given the old digest): plan leaves it, so a workload is restarted once per
+ * IfNotPresent, or a pull is given the old digest): plan holds it, so a workload is restarted once per
  * move of its tag, not on every run. A pod on any other digest is judged afresh (the tag went back, say).
  *
  * Two records say it. A rollout writes it into the template beside restartedAt, so every pod it makes
@@ -83,7 +83,7 @@ function restartedInVain(
 }
 
 /** `HEAD on the old digest: the node started its cached image (…); left until the tag moves`. */
-function leftReason(head: (digest: string) => string, tried: readonly PlanContainer[]): string {
+function heldReason(head: (digest: string) => string, tried: readonly PlanContainer[]): string {
   const first = tried[0]!;
   const names = `container${tried.length > 1 ? "s" : ""} ${tried.map((c) => c.name).join(", ")}`;
   const cause =
@@ -100,7 +100,7 @@ export function alreadyRestartedFor(
 ): string | null {
   if (annotation === undefined) return null;
   const tried = restartedInVain(movesOf(annotation), containers);
-  return tried && leftReason((digest) => `already restarted for ${digest} and back`, tried);
+  return tried && heldReason((digest) => `already restarted for ${digest} and back`, tried);
 }
 
 /**
@@ -213,12 +213,12 @@ export function creationTimeQueries(plan: Plan, remembered: readonly RememberedR
 const controllerQueriesPerNamespace = 4;
 
 /**
- * Leaves the pods to be evicted or deleted whose controller had a pod restarted in vain for the digests
+ * Holds the pods to be evicted or deleted whose controller had a pod restarted in vain for the digests
  * they lack (see the top of this file) — after an unchecked restart, only those made since (`createdAt`,
- * ms by pod UID); each left pod keeps the remembered restart, for apply to record again before the API
+ * ms by pod UID); each held pod keeps the remembered restart, for apply to record again before the API
  * server lets the Event expire.
  */
-export function leaveRestartedInVain(
+export function holdRestartedInVain(
   plan: Plan,
   remembered: readonly RememberedRestart[],
   now: number,
@@ -244,9 +244,9 @@ export function leaveRestartedInVain(
         return {
           ...rest,
           action: "skip",
-          reason: leftReason(head, tried),
+          reason: heldReason(head, tried),
           warnings: noWarnings,
-          left: memory,
+          heldBy: memory,
         };
       }
       return pod;
@@ -261,8 +261,8 @@ export function leaveRestartedInVain(
  */
 const recordAgainAfterMs = 20 * 60 * 1000;
 
-/** The remembered restarts to record again, each with the pods left for it. */
-export function leftToRecordAgain(plan: Plan, now: number): { left: RememberedRestart; pods: PlanPod[] }[] {
-  const due = plan.pods.filter((pod) => pod.left && now - pod.left.at >= recordAgainAfterMs);
-  return [...groupBy(due, (pod) => pod.left!)].map(([left, pods]) => ({ left, pods }));
+/** The remembered restarts to record again, each with the pods held for it. */
+export function holdsToRecordAgain(plan: Plan, now: number): { hold: RememberedRestart; pods: PlanPod[] }[] {
+  const due = plan.pods.filter((pod) => pod.heldBy && now - pod.heldBy.at >= recordAgainAfterMs);
+  return [...groupBy(due, (pod) => pod.heldBy!)].map(([hold, pods]) => ({ hold, pods }));
 }

@@ -14,7 +14,7 @@ import { type RecordRef, recordsIn } from "../core/restart-record.js";
 import { decideRestarts, workloadKindsToRead } from "../core/restart-strategy.js";
 import {
   creationTimeQueries,
-  leaveRestartedInVain,
+  holdRestartedInVain,
   type PodQuery,
   type RememberedRestart,
 } from "../core/restarted-for.js";
@@ -99,7 +99,7 @@ export async function makePlan(
   const kinds = workloadKindsToRead(decided, options.strategy);
   if (kinds.length > 0) options.onPhase?.("Reading controllers");
   const workloads = await gatherWorkloads(kubectl, options.scope, kinds, options.strategy, warnings);
-  const plan = await leaveRestartedInVainPods(
+  const plan = await holdRestartedInVainPods(
     kubectl,
     decideRestarts(decided, { strategy: options.strategy, owners: inventory.owners, ...workloads }),
     options,
@@ -181,11 +181,11 @@ function pullSecretCredentials(inventory: Inventory, image: ImageInUse, reposito
 }
 
 /**
- * Pods to be evicted or deleted whose controller restarted one in vain are left (core/restarted-for.ts):
+ * Pods to be evicted or deleted whose controller restarted one in vain are held (core/restarted-for.ts):
  * this tool's Events, and the record ConfigMap when there is one, are read only when some pod is to be
- * evicted or deleted; the pods' creation times only for those an unchecked restart may have left.
+ * evicted or deleted; the pods' creation times only for those an unchecked restart may hold.
  */
-async function leaveRestartedInVainPods(
+async function holdRestartedInVainPods(
   kubectl: Kubectl,
   plan: Plan,
   options: Pick<MakePlanOptions, "scope" | "now" | "record" | "concurrency">,
@@ -211,7 +211,7 @@ async function leaveRestartedInVainPods(
   const all = remembered.flat();
   const queries = creationTimeQueries(plan, all);
   const createdAt = await readCreationTimes(kubectl, queries, options.concurrency, warnings);
-  return leaveRestartedInVain(plan, all, options.now, createdAt);
+  return holdRestartedInVain(plan, all, options.now, createdAt);
 }
 
 /**

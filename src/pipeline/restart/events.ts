@@ -7,7 +7,7 @@
 import type { Kubectl } from "../../adapters/kubectl.js";
 import type { KubeEvent } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
-import { leftEvent, restartEvent } from "../../core/restart-event.js";
+import { holdEvent, restartEvent } from "../../core/restart-event.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import type { Clock } from "../../util/clock.js";
@@ -34,9 +34,9 @@ export class EventRecorder {
     this.create((now) => restartEvent(restart, now, this.instance));
   }
 
-  /** The pods a run left, on their controller: keeps what it remembers from expiring. */
-  recordLeft(left: RememberedRestart, pods: readonly PlanPod[]): void {
-    this.create((now) => leftEvent(left, pods, now, this.instance));
+  /** The pods a run held, on their controller: keeps what it remembers from expiring. */
+  recordHold(hold: RememberedRestart, pods: readonly PlanPod[]): void {
+    this.create((now) => holdEvent(hold, pods, now, this.instance));
   }
 
   /**

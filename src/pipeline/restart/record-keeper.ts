@@ -36,9 +36,9 @@ export class RecordKeeper {
     });
   }
 
-  /** A remembered restart the run left pods for: stamped again, so it lasts while runs still need it. */
-  left(left: RememberedRestart): void {
-    this.recorded.push({ ...left, at: this.clock.now() });
+  /** A remembered restart the run held pods for: stamped again, so it lasts while runs still need it. */
+  held(hold: RememberedRestart): void {
+    this.recorded.push({ ...hold, at: this.clock.now() });
   }
 
   /** Writes what the run recorded; why it could not, or null. */

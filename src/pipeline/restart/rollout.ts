@@ -10,7 +10,7 @@ import { isOptedOut, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { selectorString, sharedLabelsSelector } from "../../core/readiness.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
-import { decideRestart, heldByPartition } from "../../core/restart-strategy.js";
+import { belowPartition, decideRestart } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
 import {
   ownedPods,
@@ -179,7 +179,7 @@ async function rollOutWorkload(
     };
   }
   // Pods the rollout left alone (below a StatefulSet's partition) are no replacements.
-  const replaced = pods.filter((pod) => !heldByPartition(current, pod.metadata.name ?? ""));
+  const replaced = pods.filter((pod) => !belowPartition(current, pod.metadata.name ?? ""));
   const old = oldDigestAfterRollout(group, replaced);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;

@@ -1,7 +1,7 @@
 /** The Event recorded after each restart: its object as events.k8s.io/v1 takes it, and its note. */
 import { describe, expect, it } from "vitest";
 import type { PlanContainer, PlanPod } from "../../../src/core/plan.js";
-import { leftEvent, restartEvent, restartNote, truncateBytes } from "../../../src/core/restart-event.js";
+import { holdEvent, restartEvent, restartNote, truncateBytes } from "../../../src/core/restart-event.js";
 import type { CompletedRestart } from "../../../src/core/restart-outcomes.js";
 import { planContainer, planPod } from "../../support/plan-pods.js";
 
@@ -226,7 +226,7 @@ describe("the Event that records pods left again", () => {
       reason:
         "ReplicaSet/web-7d9c8b restarted a pod for c7ede51f2d83 30m ago, which came back on the old digest",
     }));
-    expect(leftEvent(left, pods, now, "cron-1")).toEqual({
+    expect(holdEvent(left, pods, now, "cron-1")).toEqual({
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
       metadata: {
@@ -259,7 +259,7 @@ describe("the Event that records pods left again", () => {
       at: now - 30 * 60_000,
       uncheckedRestartAt: Date.parse("2026-11-30T11:29:58Z"),
     };
-    const event = leftEvent(
+    const event = holdEvent(
       left,
       [{ ...pod("web-7d9c8b-a"), action: "skip", reason: "made since" }],
       now,

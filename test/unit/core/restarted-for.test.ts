@@ -3,8 +3,8 @@ import type { Plan, PlanContainer, PlanPod, RestartMethod } from "../../../src/c
 import {
   alreadyRestartedFor,
   creationTimeQueries,
-  leaveRestartedInVain,
-  leftToRecordAgain,
+  holdRestartedInVain,
+  holdsToRecordAgain,
   mergeRemembered,
   type RememberedRestart,
   restartedForValue,
@@ -130,7 +130,7 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
 
   it("every pod of that controller to be evicted or deleted is left, with why and the record", () => {
     const memory = remembered(`app=${OLD}>${NEW}`);
-    const { pods } = leaveRestartedInVain(
+    const { pods } = holdRestartedInVain(
       plan(
         planned("web-a", "evict", container("app", "stale", NEW)),
         planned("web-b", "delete", container("app", "stale", NEW)),
@@ -144,7 +144,7 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
         action: "skip",
         reason: `ReplicaSet/web-7d9c8b restarted a pod for ${NEW.slice(7, 19)} 12m ago, which came back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
         warnings: [],
-        left: memory,
+        heldBy: memory,
       });
       expect(pod.restart).toBeUndefined();
     }
@@ -153,18 +153,18 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
   it("not when the tag moved since, another controller was meant, or the pod is rolled out (the template says it)", () => {
     const stale = container("app", "stale", NEW);
     expect(
-      leaveRestartedInVain(plan(planned("a", "evict", stale)), [remembered(`app=${OLD}>${OTHER}`)], now)
+      holdRestartedInVain(plan(planned("a", "evict", stale)), [remembered(`app=${OLD}>${OTHER}`)], now)
         .pods[0]!.action,
     ).toBe("delete");
     expect(
-      leaveRestartedInVain(
+      holdRestartedInVain(
         plan(planned("a", "evict", stale)),
         [remembered(`app=${OLD}>${NEW}`, 5, "uid-other")],
         now,
       ).pods[0]!.action,
     ).toBe("delete");
     expect(
-      leaveRestartedInVain(plan(planned("a", "rollout", stale)), [remembered(`app=${OLD}>${NEW}`)], now)
+      holdRestartedInVain(plan(planned("a", "rollout", stale)), [remembered(`app=${OLD}>${NEW}`)], now)
         .pods[0]!.action,
     ).toBe("delete");
   });
@@ -172,7 +172,7 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
   it("the newest record is the one named; records 20 minutes old or more are recorded again, once per record", () => {
     const older = remembered(`app=${OLD}>${NEW}`, 50);
     const newer = remembered(`app=${OLD}>${NEW}`, 25);
-    const left = leaveRestartedInVain(
+    const held = holdRestartedInVain(
       plan(
         planned("a", "evict", container("app", "stale", NEW)),
         planned("b", "evict", container("app", "stale", NEW)),
@@ -180,9 +180,9 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
       [older, newer],
       now,
     );
-    expect(left.pods.map((p) => p.left)).toEqual([newer, newer]);
-    expect(leftToRecordAgain(left, now)).toEqual([{ left: newer, pods: left.pods }]);
-    expect(leftToRecordAgain(left, now - 6 * 60_000)).toEqual([]);
+    expect(held.pods.map((p) => p.heldBy)).toEqual([newer, newer]);
+    expect(holdsToRecordAgain(held, now)).toEqual([{ hold: newer, pods: held.pods }]);
+    expect(holdsToRecordAgain(held, now - 6 * 60_000)).toEqual([]);
   });
 });
 
@@ -220,7 +220,7 @@ describe("pods evicted or deleted before without checking their replacement (--n
       ["uid-web-new", restartedAt + 2000],
       ["uid-web-old", restartedAt - 3 * 24 * 60 * 60_000],
     ]);
-    const { pods } = leaveRestartedInVain(
+    const { pods } = holdRestartedInVain(
       plan(
         planned("web-new", labels, stale()),
         planned("web-old", labels, stale()),
@@ -233,7 +233,7 @@ describe("pods evicted or deleted before without checking their replacement (--n
     expect(pods[0]).toMatchObject({
       action: "skip",
       reason: `ReplicaSet/web-7d9c8b restarted a pod for ${NEW.slice(7, 19)} 12m ago without checking its replacement, and this pod, made since, came back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
-      left: memory,
+      heldBy: memory,
     });
     // Never reached by that run (a budget refused it), or its creation time unknown: still to restart.
     expect(pods.slice(1).map((p) => p.action)).toEqual(["delete", "delete"]);
@@ -242,7 +242,7 @@ describe("pods evicted or deleted before without checking their replacement (--n
   it("made up to a minute before the restart counts as since (two clocks, whole seconds); earlier does not", () => {
     const at = (ms: number) => new Map([["uid-web-a", restartedAt + ms]]);
     const left = (ms: number) =>
-      leaveRestartedInVain(plan(planned("web-a", labels, stale())), [unchecked()], now, at(ms)).pods[0]!
+      holdRestartedInVain(plan(planned("web-a", labels, stale())), [unchecked()], now, at(ms)).pods[0]!
         .action;
     expect(left(-59_000)).toBe("skip");
     expect(left(-61_000)).toBe("delete");
@@ -252,11 +252,11 @@ describe("pods evicted or deleted before without checking their replacement (--n
     const createdAt = new Map([["uid-web-a", restartedAt + 2000]]);
     const sidecar = container("side", "stale", OTHER);
     expect(
-      leaveRestartedInVain(plan(planned("web-a", labels, stale(), sidecar)), [unchecked()], now, createdAt)
+      holdRestartedInVain(plan(planned("web-a", labels, stale(), sidecar)), [unchecked()], now, createdAt)
         .pods[0]!.action,
     ).toBe("delete");
     expect(
-      leaveRestartedInVain(
+      holdRestartedInVain(
         plan(planned("web-a", labels, stale())),
         [unchecked(`app=${OLD}>${OTHER}`)],
         now,
@@ -272,12 +272,12 @@ describe("pods evicted or deleted before without checking their replacement (--n
       restartedFor: `app=${OLD}>${NEW}`,
       at: now - 30 * 60_000,
     };
-    const { pods } = leaveRestartedInVain(
+    const { pods } = holdRestartedInVain(
       plan(planned("web-old", labels, stale())),
       [unchecked(), checked],
       now,
     );
-    expect(pods[0]).toMatchObject({ action: "skip", left: checked });
+    expect(pods[0]).toMatchObject({ action: "skip", heldBy: checked });
     expect(pods[0]!.reason).toMatch(
       /^ReplicaSet\/web-7d9c8b restarted a pod for \S+ 30m ago, which came back/,
     );
@@ -289,14 +289,14 @@ describe("pods evicted or deleted before without checking their replacement (--n
     expect(mergeRemembered([first, second])).toEqual([{ ...second, uncheckedRestartAt: now - 30 * 60_000 }]);
     // A pod made between the two restarts is made since the first: left, and recorded again, once.
     const createdAt = new Map([["uid-web-a", now - 28 * 60_000]]);
-    const left = leaveRestartedInVain(
+    const held = holdRestartedInVain(
       plan(planned("web-a", labels, stale())),
       [first, second],
       now,
       createdAt,
     );
-    expect(left.pods[0]).toMatchObject({ action: "skip", left: { uncheckedRestartAt: now - 30 * 60_000 } });
-    expect(leftToRecordAgain(left, now).map((r) => r.left)).toEqual([
+    expect(held.pods[0]).toMatchObject({ action: "skip", heldBy: { uncheckedRestartAt: now - 30 * 60_000 } });
+    expect(holdsToRecordAgain(held, now).map((r) => r.hold)).toEqual([
       { ...second, uncheckedRestartAt: now - 30 * 60_000 },
     ]);
   });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../../src/core/plan.js";
-import { leaveRestartedInVain } from "../../../../src/core/restarted-for.js";
+import { holdRestartedInVain } from "../../../../src/core/restarted-for.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { runSummary } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
@@ -96,7 +96,7 @@ describe("one pod at a time per controller", () => {
     const remembered = [
       { namespace: "shop", controller, restartedFor: `app=${oldDigest}>${newDigest}`, at: 0 },
     ];
-    const next = leaveRestartedInVain({ resolver: "registry", pods: [pods[1]!] }, remembered, 60_000);
+    const next = holdRestartedInVain({ resolver: "registry", pods: [pods[1]!] }, remembered, 60_000);
     expect(next.pods[0]!.action).toBe("skip");
   });
 });

@@ -92,7 +92,7 @@ describe("RecordKeeper", () => {
       restartedFor: move,
       at: now - 30 * 60_000,
     };
-    keeper.left(left);
+    keeper.held(left);
     expect(await keeper.save()).toBeNull();
     expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!).restarts).toEqual([
       { restartedFor: move, at: "2026-12-02T06:00:00.000Z" },
@@ -102,7 +102,7 @@ describe("RecordKeeper", () => {
   it("an unchecked restart the run left pods for keeps when that restart was", async () => {
     const { kubectl, calls } = kubectlAnswering({ stdout: "" }, {});
     const keeper = new RecordKeeper(kubectl, ref, clock);
-    keeper.left({
+    keeper.held({
       namespace: "shop",
       controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid },
       restartedFor: move,
@@ -124,7 +124,7 @@ describe("RecordKeeper", () => {
       (_, i) => `0a1b2c3d-0000-4000-8000-${String(i).padStart(12, "0")}`,
     );
     for (const [i, controllerUid] of uids.entries()) {
-      keeper.left({
+      keeper.held({
         namespace: "shop",
         controller: { kind: "StatefulSet", name: `cache-${i}`, uid: controllerUid },
         restartedFor: longMove,

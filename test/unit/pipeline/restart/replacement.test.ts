@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import type { Pod } from "../../../../src/core/k8s.js";
 import type { PlanContainer, PlanPod } from "../../../../src/core/plan.js";
 import type { CompletedRestart } from "../../../../src/core/restart-outcomes.js";
-import { leaveRestartedInVain } from "../../../../src/core/restarted-for.js";
+import { holdRestartedInVain } from "../../../../src/core/restarted-for.js";
 import { checkReplacement } from "../../../../src/pipeline/restart/replacement.js";
 import type { GroupReporter } from "../../../../src/pipeline/restart/restart-options.js";
 import { digestOf } from "../../../support/pods.js";
@@ -64,6 +64,6 @@ it("only the containers that came back on their old digest are recorded: a sibli
 
   const sibling = { ...planned, name: "web-1-c", uid: "uid-c" } as PlanPod;
   const remembered = [{ namespace: "shop", controller: rs, restartedFor: record.restartedFor!, at: 0 }];
-  const { pods } = leaveRestartedInVain({ resolver: "registry", pods: [sibling] }, remembered, 60_000);
+  const { pods } = holdRestartedInVain({ resolver: "registry", pods: [sibling] }, remembered, 60_000);
   expect(pods[0]!.action).toBe("delete");
 });
