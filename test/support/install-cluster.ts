@@ -8,7 +8,7 @@ import { PassThrough } from "node:stream";
 import type { Exec } from "../../src/adapters/exec.js";
 import type { ExecResult } from "../../src/adapters/exec-result.js";
 import { Kubectl } from "../../src/adapters/kubectl.js";
-import { kindResources } from "../../src/cron/core/objects.js";
+import { kindResources } from "../../src/cron/core/object-refs.js";
 import type { CronDeps } from "../../src/cron/deps.js";
 import { makeChalk } from "../../src/output/color.js";
 import { FakeClock } from "./fake-clock.js";

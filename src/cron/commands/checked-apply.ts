@@ -7,15 +7,8 @@
  */
 import { ToolFailedError } from "../../errors.js";
 import { applyServerSide, deleteObjects, type ServerObject } from "../adapters/kubectl.js";
-import {
-  appliedFirst,
-  dryRunnable,
-  fieldManager,
-  type InstallObject,
-  objectKey,
-  objectRef,
-  resourceRef,
-} from "../core/objects.js";
+import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
+import { appliedFirst, dryRunnable, fieldManager, type InstallObject } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 
 /** Applies `wanted` once the server has checked it; what the server stored, in the order applied. */

@@ -8,14 +8,8 @@ import { warningLine } from "../../output/warning.js";
 import { getObjects } from "../adapters/kubectl.js";
 import { applyChange } from "../core/apply-change.js";
 import type { CronJobObject } from "../core/jobs.js";
-import {
-  buildInstallObjects,
-  type InstallSpec,
-  objectKey,
-  objectRef,
-  othersObjects,
-  resourceRef,
-} from "../core/objects.js";
+import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
+import { buildInstallObjects, type InstallSpec, othersObjects } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
 import { renderObjectsJson, renderObjectsYaml } from "../output/objects.js";

@@ -8,15 +8,12 @@ import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../errors.js";
 import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
 import type { CronJobObject } from "../core/jobs.js";
+import { kindResources, objectKey, objectRef, resourceRef } from "../core/object-refs.js";
 import {
   clusterInstallSelector,
   type InstallObject,
   type InstallSpec,
   installSelector,
-  kindResources,
-  objectKey,
-  objectRef,
-  resourceRef,
 } from "../core/objects.js";
 import { checksEveryNamespace } from "../core/status.js";
 import type { CronDeps } from "../deps.js";

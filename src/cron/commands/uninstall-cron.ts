@@ -9,13 +9,8 @@ import { ToolFailedError } from "../../errors.js";
 import { warningLine } from "../../output/warning.js";
 import { deleteObjects, listByLabel } from "../adapters/kubectl.js";
 import type { CronJobObject } from "../core/jobs.js";
-import {
-  clusterInstallSelector,
-  installSelector,
-  kindResources,
-  objectRef,
-  resourceRef,
-} from "../core/objects.js";
+import { kindResources, objectRef, resourceRef } from "../core/object-refs.js";
+import { clusterInstallSelector, installSelector } from "../core/objects.js";
 import { checksEveryNamespace } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { clusterObjectsUnlistedError, clusterObjectsUnlistedWarning } from "../output/cluster-objects.js";

@@ -7,6 +7,7 @@
 import { ignoreLabel } from "../../core/k8s.js";
 import type { StrategyName } from "../../core/plan.js";
 import { cronDefaults } from "./defaults.js";
+import { objectKey, objectRef } from "./object-refs.js";
 
 /** An installation: its name and namespace. */
 export interface Installation {
@@ -279,11 +280,6 @@ function presentKeys(existing: readonly { kind?: string; metadata: { name: strin
   return new Set(existing.map(objectKey));
 }
 
-/** `Kind/name`, which tells one object of an installation from the others. */
-export function objectKey(object: { kind?: string; metadata: { name: string } }): string {
-  return `${object.kind}/${object.metadata.name}`;
-}
-
 /** The command the job's container runs. */
 function jobCommand(spec: InstallSpec): string[] {
   const command = ["kubectl-autoupdate", "apply", "--yes", "--summary-json", "--color=never"];
@@ -481,33 +477,4 @@ function proxyEnvironment(proxy: JobProxy | undefined): object[] {
     // the kubelet): never through the proxy.
     { name: "NO_PROXY", value: [...proxy.bypass, "$(KUBERNETES_SERVICE_HOST)"].join(",") },
   ];
-}
-
-/** The resource name kubectl takes for each kind install-cron creates (and run-now's Job). */
-export const kindResources: Record<string, string> = {
-  ServiceAccount: "serviceaccounts",
-  ConfigMap: "configmaps",
-  Role: "roles.rbac.authorization.k8s.io",
-  RoleBinding: "rolebindings.rbac.authorization.k8s.io",
-  ClusterRole: "clusterroles.rbac.authorization.k8s.io",
-  ClusterRoleBinding: "clusterrolebindings.rbac.authorization.k8s.io",
-  CronJob: "cronjobs.batch",
-  Job: "jobs.batch",
-};
-
-function resourceOf(kind: string): string {
-  return kindResources[kind] ?? kind.toLowerCase();
-}
-
-/** `cronjobs.batch/NAME`, the form kubectl takes as an argument to get or delete one object. */
-export function resourceRef(object: { kind?: string; metadata: { name: string } }): string {
-  return `${resourceOf(object.kind ?? "")}/${object.metadata.name}`;
-}
-
-/** `cronjob.batch/NAME`, the way kubectl names an object in its messages. */
-export function objectRef(kind: string, name: string): string {
-  const resource = resourceOf(kind);
-  const dot = resource.indexOf(".");
-  const singular = kind.toLowerCase();
-  return dot >= 0 ? `${singular}${resource.slice(dot)}/${name}` : `${singular}/${name}`;
 }

@@ -8,9 +8,7 @@ import {
   dryRunnable,
   type InstallObject,
   type InstallSpec,
-  objectRef,
   othersObjects,
-  resourceRef,
 } from "../../../../src/cron/core/objects.js";
 import { renderObjectsJson, renderObjectsYaml } from "../../../../src/cron/output/objects.js";
 
@@ -348,27 +346,5 @@ describe("objects already there under the installation's names", () => {
         { kind: "ClusterRole", metadata: { name: role.metadata.name, labels: elsewhere } },
       ]),
     ).toHaveLength(1);
-  });
-});
-
-describe("naming an object to kubectl", () => {
-  it("as an argument to get or delete: the plural resource with its API group", () => {
-    const cronJob = { kind: "CronJob", metadata: { name: "autoupdate" } };
-    expect(resourceRef(cronJob)).toBe("cronjobs.batch/autoupdate");
-    expect(resourceRef({ kind: "ServiceAccount", metadata: { name: "autoupdate" } })).toBe(
-      "serviceaccounts/autoupdate",
-    );
-    expect(resourceRef({ kind: "ClusterRoleBinding", metadata: { name: "tools:autoupdate" } })).toBe(
-      "clusterrolebindings.rbac.authorization.k8s.io/tools:autoupdate",
-    );
-  });
-
-  it("in a message: the singular, as kubectl's own messages write it", () => {
-    expect(objectRef("CronJob", "autoupdate")).toBe("cronjob.batch/autoupdate");
-    expect(objectRef("ServiceAccount", "autoupdate")).toBe("serviceaccount/autoupdate");
-  });
-
-  it("a kind it has no resource for falls back to the kind in lower case", () => {
-    expect(resourceRef({ kind: "Lease", metadata: { name: "x" } })).toBe("lease/x");
   });
 });
