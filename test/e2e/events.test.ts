@@ -10,7 +10,7 @@
  *   happens, one warning line, exit 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autoupdateRules } from "../../src/cron/core/objects.js";
+import { autoupdateRules } from "../../src/cron/core/rbac.js";
 import { pushCraftedImage } from "../support/crafted-image.js";
 import { apply, kk, plugin, settledWorkloads, useCluster } from "../support/e2e.js";
 import { anonymous } from "../support/registry/distribution.js";

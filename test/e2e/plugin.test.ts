@@ -6,7 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { PolicyRule } from "../../src/cron/core/objects.js";
+import type { PolicyRule } from "../../src/cron/core/rbac.js";
 import type { Pod } from "../simulator/index.js";
 import type { CliResult } from "../support/cli.js";
 import {
