@@ -12,7 +12,7 @@ import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/ima
 import type { StrategyName } from "../core/plan.js";
 import { directOnly } from "../core/proxy.js";
 import { parseRecordRef, type RecordRef } from "../core/restart-record.js";
-import { ownJobEnv, recordConfigMapEnv, resultFileEnv } from "../cron/core/objects.js";
+import { ownJobEnv, recordConfigMapEnv, resultFileEnv } from "../cron/core/job-contract.js";
 import { UsageError } from "../errors.js";
 import type { Checked } from "../util/checked.js";
 import { colorModes, planFormats, resolverNames, strategyNames } from "./choices.js";

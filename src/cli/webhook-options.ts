@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { WebhookTarget } from "../commands/apply.js";
-import { webhookUrlEnv } from "../cron/core/objects.js";
+import { webhookUrlEnv } from "../cron/core/job-contract.js";
 import { UsageError } from "../errors.js";
 import { defaults } from "./defaults.js";
 import { parseDuration } from "./duration.js";

@@ -7,6 +7,13 @@
 import { ignoreLabel } from "../../core/k8s.js";
 import type { StrategyName } from "../../core/plan.js";
 import { cronDefaults } from "./defaults.js";
+import {
+  jobContainerName,
+  ownJobEnv,
+  recordConfigMapEnv,
+  resultFileEnv,
+  webhookUrlEnv,
+} from "./job-contract.js";
 import { objectKey, objectRef } from "./object-refs.js";
 import { autoupdateRules, recordRules } from "./rbac.js";
 
@@ -47,38 +54,11 @@ export interface InstallSpec {
  */
 export type JobProxy = ({ url: string } | { secret: string }) & { bypass: string[] };
 
-/** The variable the job's apply reads the webhook URL from (cli/webhook-options.ts reads it). */
-export const webhookUrlEnv = "KUBECTL_AUTOUPDATE_WEBHOOK_URL";
-
-/**
- * The variables the job's apply reads its own Job from (the downward API fills them in), to give way to an
- * earlier run of the CronJob still in progress (cron/core/turn.ts).
- */
-export const ownJobEnv = {
-  name: "KUBECTL_AUTOUPDATE_JOB",
-  namespace: "KUBECTL_AUTOUPDATE_JOB_NAMESPACE",
-} as const;
-
-/**
- * Where apply writes its one-line result. The CronJob's container names its termination message file, so the
- * kubelet keeps the line in the pod's status, where cron-status reads it per Job.
- */
-export const resultFileEnv = "KUBECTL_AUTOUPDATE_RESULT_FILE";
-
-/**
- * The ConfigMap, `NAMESPACE/NAME`, where plan and apply read and apply keeps the restarts in vain beyond the
- * Events (core/restart-record.ts). install-cron makes one per installation and names it here.
- */
-export const recordConfigMapEnv = "KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP";
-
 /** The kubelet's default `terminationMessagePath`, stated in the container as well. */
 const terminationMessagePath = "/dev/termination-log";
 
 /** The field manager of every server-side apply; also the managed-by label value. */
 export const fieldManager = "kubectl-autoupdate";
-
-/** The job pod's one container of ours: its log is the run's (an injected sidecar's is not). */
-export const jobContainerName = "kubectl-autoupdate";
 
 /** Label keys every object carries; `instance` tells several installations apart. */
 const labelKeys = {

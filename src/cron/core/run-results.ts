@@ -4,7 +4,7 @@
  * pod's status as long as the pod exists. Pure.
  */
 import { controllerOf, type ObjectMeta } from "../../core/k8s.js";
-import { jobContainerName } from "./objects.js";
+import { jobContainerName } from "./job-contract.js";
 
 interface Terminated {
   exitCode?: number;

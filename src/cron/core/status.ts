@@ -5,6 +5,7 @@
 import { parseRecordRef, type RecordRef } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { groupBy } from "../../util/group-by.js";
+import { jobContainerName, recordConfigMapEnv } from "./job-contract.js";
 import {
   type CronJobObject,
   compare,
@@ -17,7 +18,6 @@ import {
   manualAnnotation,
   type WarningEvent,
 } from "./jobs.js";
-import { jobContainerName, recordConfigMapEnv } from "./objects.js";
 
 /** One Job in cron-status. */
 interface CronJobRun {

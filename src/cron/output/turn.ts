@@ -5,8 +5,8 @@
  */
 import type { KubeEvent } from "../../core/k8s.js";
 import { controllerEvent, microTime, objectReference } from "../../core/restart-event.js";
+import { ownJobEnv } from "../core/job-contract.js";
 import { inProgressPhrase } from "../core/jobs.js";
-import { ownJobEnv } from "../core/objects.js";
 import type { Turn } from "../core/turn.js";
 
 export type GiveWay = Extract<Turn, { kind: "give-way" }>;
