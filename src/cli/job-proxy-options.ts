@@ -4,8 +4,8 @@
  */
 
 import { parseProxyUrl, unsupportedProxy } from "../core/proxy.js";
+import type { JobProxy } from "../cron/core/installation.js";
 import { checkSecretName } from "../cron/core/names.js";
-import type { JobProxy } from "../cron/core/objects.js";
 import { UsageError } from "../errors.js";
 import { checkedValue } from "./options.js";
 

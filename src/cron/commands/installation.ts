@@ -4,9 +4,9 @@ import { ToolFailedError, UsageError } from "../../errors.js";
 import { shellWords } from "../../util/shell-words.js";
 import { getCronJob } from "../adapters/kubectl.js";
 import { cronDefaults } from "../core/defaults.js";
+import type { Installation } from "../core/installation.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { checkNamespace } from "../core/names.js";
-import type { Installation } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 
 /** --name and -n as given (already checked); no -n means the kubeconfig context's namespace. */

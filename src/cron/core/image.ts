@@ -1,6 +1,6 @@
 /** The image the CronJob runs unless --image says otherwise. Pure. */
 import packageJson from "../../../package.json" with { type: "json" };
-import type { InstallSpec } from "./objects.js";
+import type { InstallSpec } from "./installation.js";
 
 /** Where `npm run image` publishes; README says how to build and push it. */
 const imageRepository = "ghcr.io/kubectl-autoupdate/kubectl-autoupdate";

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { parseInstallCronOptions, type RawInstallCronFlags } from "../../../../src/cli/cron-options.js";
 import { ignoreLabel } from "../../../../src/core/k8s.js";
+import type { InstallSpec } from "../../../../src/cron/core/installation.js";
 import {
   appliedFirst,
   buildInstallObjects,
   dryRunnable,
   type InstallObject,
-  type InstallSpec,
   othersObjects,
 } from "../../../../src/cron/core/objects.js";
 import { renderObjectsJson, renderObjectsYaml } from "../../../../src/cron/output/objects.js";
