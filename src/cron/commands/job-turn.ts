@@ -11,7 +11,7 @@ import type { StreamColors } from "../../output/color.js";
 import { warningLine } from "../../output/warning.js";
 import type { Clock } from "../../util/clock.js";
 import { listJobs } from "../adapters/kubectl.js";
-import { managedSelector } from "../core/objects.js";
+import { managedSelector } from "../core/install-labels.js";
 import { type Turn, turnOf } from "../core/turn.js";
 import {
   gaveWayResult,

@@ -7,10 +7,11 @@
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../errors.js";
 import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
+import { clusterInstallSelector, installSelector } from "../core/install-labels.js";
 import type { InstallSpec } from "../core/installation.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { kindResources, objectKey, objectRef, resourceRef } from "../core/object-refs.js";
-import { clusterInstallSelector, type InstallObject, installSelector } from "../core/objects.js";
+import type { InstallObject } from "../core/objects.js";
 import { checksEveryNamespace } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { clusterObjectsUnlistedError, clusterObjectsUnlistedWarning } from "../output/cluster-objects.js";

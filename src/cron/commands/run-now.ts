@@ -7,6 +7,7 @@ import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from
 import { escapeTerminal } from "../../output/terminal-text.js";
 import { warningLine } from "../../output/warning.js";
 import { createJob, getJob, jobCreateFailures, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
+import { installSelector } from "../core/install-labels.js";
 import {
   hasStarted,
   inProgressPhrase,
@@ -18,7 +19,6 @@ import {
   whyNoPod,
   whyNotStarted,
 } from "../core/jobs.js";
-import { installSelector } from "../core/objects.js";
 import { runResults } from "../core/run-results.js";
 import type { CronDeps } from "../deps.js";
 import { findInstallation, type InstallationOptions, kubectlWords, requireCronJob } from "./installation.js";

@@ -6,7 +6,8 @@
  */
 import { ignoreLabel } from "../../core/k8s.js";
 import { cronDefaults } from "./defaults.js";
-import { fieldManager, type InstallSpec, type JobProxy } from "./installation.js";
+import { clusterInstallLabels, installLabels } from "./install-labels.js";
+import type { InstallSpec, JobProxy } from "./installation.js";
 import {
   jobContainerName,
   ownJobEnv,
@@ -14,64 +15,11 @@ import {
   resultFileEnv,
   webhookUrlEnv,
 } from "./job-contract.js";
-import { objectKey, objectRef } from "./object-refs.js";
+import { objectKey } from "./object-refs.js";
 import { autoupdateRules, recordRules } from "./rbac.js";
 
 /** The kubelet's default `terminationMessagePath`, stated in the container as well. */
 const terminationMessagePath = "/dev/termination-log";
-
-/** Label keys every object carries; `instance` tells several installations apart. */
-const labelKeys = {
-  name: "app.kubernetes.io/name",
-  managedBy: "app.kubernetes.io/managed-by",
-  instance: "app.kubernetes.io/instance",
-  /** On cluster-scoped objects only: the namespace of the installation they belong to. */
-  namespace: "kubectl-autoupdate/namespace",
-} as const;
-
-/** Labels of every object of one installation. */
-function installLabels(name: string): Record<string, string> {
-  return {
-    [labelKeys.name]: "kubectl-autoupdate",
-    [labelKeys.managedBy]: fieldManager,
-    [labelKeys.instance]: name,
-  };
-}
-
-/**
- * Which of the objects already there under the installation's names someone else made: they lack its
- * labels. install-cron must not take them over (server-side apply with --force-conflicts would), since
- * uninstall-cron would then delete them as its own.
- */
-export function othersObjects(
-  wanted: readonly InstallObject[],
-  existing: readonly { kind?: string; metadata: { name: string; labels?: Record<string, string> } }[],
-): string[] {
-  const labelsOf = new Map(wanted.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.labels]));
-  const others: string[] = [];
-  for (const object of existing) {
-    const labels = labelsOf.get(`${object.kind}/${object.metadata.name}`);
-    if (!labels) continue;
-    const ours = [labelKeys.managedBy, labelKeys.instance, labelKeys.namespace].every(
-      (key) => labels[key] === undefined || object.metadata.labels?.[key] === labels[key],
-    );
-    if (!ours) others.push(objectRef(object.kind ?? "", object.metadata.name));
-  }
-  return others;
-}
-
-/** The selector that finds every installation's namespaced objects. */
-export const managedSelector = `${labelKeys.managedBy}=${fieldManager}`;
-
-/** The selector that finds an installation's namespaced objects. */
-export function installSelector(name: string): string {
-  return `${managedSelector},${labelKeys.instance}=${name}`;
-}
-
-/** The selector that finds an installation's cluster-scoped objects. */
-export function clusterInstallSelector(name: string, namespace: string): string {
-  return `${installSelector(name)},${labelKeys.namespace}=${namespace}`;
-}
 
 /**
  * Name of the ClusterRole and ClusterRoleBinding: cluster-wide, so it carries the namespace. ":" can't
@@ -161,7 +109,7 @@ function keepsRecord(spec: Pick<InstallSpec, "strategy">): boolean {
 /** The objects to apply, in apply order (the ServiceAccount before what refers to it). */
 export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
   const labels = installLabels(spec.name);
-  const clusterLabels = { ...labels, [labelKeys.namespace]: spec.namespace };
+  const clusterLabels = clusterInstallLabels(spec.name, spec.namespace);
   const meta = () => ({ name: spec.name, namespace: spec.namespace, labels: { ...labels } });
   const serviceAccount: InstallObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta() };
   const roleName = spec.allNamespaces ? clusterObjectName(spec) : spec.name;

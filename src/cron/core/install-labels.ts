@@ -1,0 +1,65 @@
+/**
+ * The labels that mark an installation's objects as its own, and the selectors that find them: several
+ * installations share a cluster, and none may take over or delete another's objects. Pure.
+ */
+import { fieldManager } from "./installation.js";
+import { objectRef } from "./object-refs.js";
+import type { InstallObject } from "./objects.js";
+
+/** Label keys every object carries; `instance` tells several installations apart. */
+const labelKeys = {
+  name: "app.kubernetes.io/name",
+  managedBy: "app.kubernetes.io/managed-by",
+  instance: "app.kubernetes.io/instance",
+  /** On cluster-scoped objects only: the namespace of the installation they belong to. */
+  namespace: "kubectl-autoupdate/namespace",
+} as const;
+
+/** Labels of every object of one installation. */
+export function installLabels(name: string): Record<string, string> {
+  return {
+    [labelKeys.name]: "kubectl-autoupdate",
+    [labelKeys.managedBy]: fieldManager,
+    [labelKeys.instance]: name,
+  };
+}
+
+/** Labels of an -A install's cluster-scoped objects: the installation's, and the namespace it is in. */
+export function clusterInstallLabels(name: string, namespace: string): Record<string, string> {
+  return { ...installLabels(name), [labelKeys.namespace]: namespace };
+}
+
+/**
+ * Which of the objects already there under the installation's names someone else made: they lack its
+ * labels. install-cron must not take them over (server-side apply with --force-conflicts would), since
+ * uninstall-cron would then delete them as its own.
+ */
+export function othersObjects(
+  wanted: readonly InstallObject[],
+  existing: readonly { kind?: string; metadata: { name: string; labels?: Record<string, string> } }[],
+): string[] {
+  const labelsOf = new Map(wanted.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.labels]));
+  const others: string[] = [];
+  for (const object of existing) {
+    const labels = labelsOf.get(`${object.kind}/${object.metadata.name}`);
+    if (!labels) continue;
+    const ours = [labelKeys.managedBy, labelKeys.instance, labelKeys.namespace].every(
+      (key) => labels[key] === undefined || object.metadata.labels?.[key] === labels[key],
+    );
+    if (!ours) others.push(objectRef(object.kind ?? "", object.metadata.name));
+  }
+  return others;
+}
+
+/** The selector that finds every installation's namespaced objects. */
+export const managedSelector = `${labelKeys.managedBy}=${fieldManager}`;
+
+/** The selector that finds an installation's namespaced objects. */
+export function installSelector(name: string): string {
+  return `${managedSelector},${labelKeys.instance}=${name}`;
+}
+
+/** The selector that finds an installation's cluster-scoped objects. */
+export function clusterInstallSelector(name: string, namespace: string): string {
+  return `${installSelector(name)},${labelKeys.namespace}=${namespace}`;
+}
