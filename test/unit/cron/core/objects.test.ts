@@ -3,12 +3,7 @@ import YAML from "yaml";
 import { parseInstallCronOptions, type RawInstallCronFlags } from "../../../../src/cli/cron-options.js";
 import { ignoreLabel } from "../../../../src/core/k8s.js";
 import type { InstallSpec } from "../../../../src/cron/core/installation.js";
-import {
-  appliedFirst,
-  buildInstallObjects,
-  dryRunnable,
-  type InstallObject,
-} from "../../../../src/cron/core/objects.js";
+import { buildInstallObjects, type InstallObject } from "../../../../src/cron/core/objects.js";
 import { renderObjectsJson, renderObjectsYaml } from "../../../../src/cron/output/objects.js";
 
 /** The spec install-cron builds from these flags, installed in namespace "tools". */
@@ -75,33 +70,6 @@ describe("install-cron manifests", () => {
       expect(text).toContain(`app.kubernetes.io/instance: "${name}"`);
       expect(text).not.toMatch(new RegExp(`: ${name}$`, "m"));
     }
-  });
-
-  it("the server-side dry run leaves out a binding whose Role does not exist yet (a namespace admin's first install)", () => {
-    const kinds = (objects: InstallObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
-    const first = manifestsFor({ namespace: "tools" });
-    expect(kinds(dryRunnable(first, []))).not.toContain("RoleBinding/kubectl-autoupdate");
-    expect(kinds(dryRunnable(first, []))).toContain("Role/kubectl-autoupdate");
-    // Installed before: the Role is there, and the binding is checked with the rest.
-    expect(dryRunnable(first, [{ kind: "Role", metadata: { name: "kubectl-autoupdate" } }])).toEqual(first);
-    const cluster = manifestsFor({ namespace: "tools", allNamespaces: true });
-    const name = "tools:kubectl-autoupdate";
-    expect(kinds(dryRunnable(cluster, []))).not.toContain(`ClusterRoleBinding/${name}`);
-    expect(
-      dryRunnable(cluster, [
-        { kind: "ClusterRole", metadata: { name } },
-        { kind: "Role", metadata: { name: "kubectl-autoupdate" } },
-      ]),
-    ).toEqual(cluster);
-  });
-
-  it("applied first, so that a binding can be checked: the ServiceAccount and the Roles not there yet", () => {
-    const kinds = (objects: InstallObject[]) => objects.map((o) => o.kind);
-    const cluster = manifestsFor({ namespace: "tools", allNamespaces: true });
-    expect(kinds(appliedFirst(cluster, []))).toEqual(["ServiceAccount", "ClusterRole", "Role"]);
-    // The record's Role of an earlier namespaced install is there: it waits for the rest's check.
-    const role = [{ kind: "Role", metadata: { name: "kubectl-autoupdate" } }];
-    expect(kinds(appliedFirst(cluster, role))).toEqual(["ServiceAccount", "ClusterRole"]);
   });
 
   it("-o json prints the same objects as a v1 List", () => {
