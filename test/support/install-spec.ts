@@ -1,6 +1,6 @@
 /** install-cron's spec and what it made, as the CronJob form's tests need them. */
+import { buildInstallObjects } from "../../src/cron/core/install-objects.js";
 import type { InstallSpec } from "../../src/cron/core/installation.js";
-import { buildInstallObjects } from "../../src/cron/core/objects.js";
 
 /** The spec of `install-cron -n tools`, with what a test varies. */
 export function installSpec(overrides: Partial<InstallSpec> = {}): InstallSpec {

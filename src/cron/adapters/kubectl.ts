@@ -4,9 +4,9 @@ import { firstLine, howItEnded } from "../../adapters/exec-result.js";
 import { type Kubectl, listSelected, parseList } from "../../adapters/kubectl.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
+import type { InstallObject } from "../core/install-objects.js";
 import { jobContainerName } from "../core/job-contract.js";
 import type { CronJobObject, JobObject, NewJob, WaitingPod, WarningEvent } from "../core/jobs.js";
-import type { InstallObject } from "../core/objects.js";
 
 /** An object as the server returned it. */
 export interface ServerObject extends KubeObject {

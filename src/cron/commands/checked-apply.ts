@@ -8,9 +8,9 @@
 import { ToolFailedError } from "../../errors.js";
 import { applyServerSide, deleteObjects, type ServerObject } from "../adapters/kubectl.js";
 import { appliedFirst, dryRunnable } from "../core/apply-order.js";
+import type { InstallObject } from "../core/install-objects.js";
 import { fieldManager } from "../core/installation.js";
 import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
-import type { InstallObject } from "../core/objects.js";
 import type { CronDeps } from "../deps.js";
 
 /** Applies `wanted` once the server has checked it; what the server stored, in the order applied. */

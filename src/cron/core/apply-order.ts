@@ -2,8 +2,8 @@
  * Which of install-cron's objects a server-side dry run can check, and which are applied first so that the
  * rest can be. Pure.
  */
+import type { InstallObject } from "./install-objects.js";
 import { objectKey } from "./object-refs.js";
-import type { InstallObject } from "./objects.js";
 
 /**
  * The objects a server-side dry run can check before anything is applied: all but a binding whose Role

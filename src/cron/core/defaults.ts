@@ -1,6 +1,6 @@
 /**
- * The CronJob's Job and pod tuning (README documents these). Apart from objects.ts so that --help can show
- * the defaults without loading how the objects are built.
+ * The CronJob's Job and pod tuning (README documents these). Apart from install-objects.ts so that --help can
+ * show the defaults without loading how the objects are built.
  */
 export const cronDefaults = {
   schedule: "*/10 * * * *",

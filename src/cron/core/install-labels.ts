@@ -2,9 +2,9 @@
  * The labels that mark an installation's objects as its own, and the selectors that find them: several
  * installations share a cluster, and none may take over or delete another's objects. Pure.
  */
+import type { InstallObject } from "./install-objects.js";
 import { fieldManager } from "./installation.js";
 import { objectRef } from "./object-refs.js";
-import type { InstallObject } from "./objects.js";
 
 /** Label keys every object carries; `instance` tells several installations apart. */
 const labelKeys = {

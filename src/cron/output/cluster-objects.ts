@@ -2,8 +2,8 @@
  * What install-cron and uninstall-cron say when an -A install's ClusterRole and ClusterRoleBinding cannot be
  * looked for (a namespace admin may not list them). Pure.
  */
+import { clusterObjectRefs } from "../core/install-objects.js";
 import type { Installation } from "../core/installation.js";
-import { clusterObjectRefs } from "../core/objects.js";
 
 /**
  * The CronJob says the install was -A: its cluster-wide objects would outlive the command and keep granting

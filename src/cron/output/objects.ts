@@ -1,6 +1,6 @@
 /** install-cron's manifests as text: a YAML stream (as `kubectl apply -f` reads it) or a JSON List. */
 import { toYaml } from "../../output/yaml.js";
-import type { InstallObject } from "../core/objects.js";
+import type { InstallObject } from "../core/install-objects.js";
 
 /** `---`-separated YAML documents, one per object. */
 export function renderObjectsYaml(objects: readonly InstallObject[]): string {

@@ -4,8 +4,8 @@
  * accept exactly what kube-apiserver accepts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildInstallObjects } from "../../../src/cron/core/install-objects.js";
 import type { InstallSpec } from "../../../src/cron/core/installation.js";
-import { buildInstallObjects } from "../../../src/cron/core/objects.js";
 import { checkSchedule, checkTimeZone } from "../../../src/cron/core/schedule.js";
 import { cli, useCronCluster } from "../../support/cron-cluster.js";
 import { kubectl } from "../../support/e2e.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appliedFirst, dryRunnable } from "../../../../src/cron/core/apply-order.js";
-import { buildInstallObjects, type InstallObject } from "../../../../src/cron/core/objects.js";
+import { buildInstallObjects, type InstallObject } from "../../../../src/cron/core/install-objects.js";
 import { installSpec } from "../../../support/install-spec.js";
 
 describe("install-cron's apply order", () => {

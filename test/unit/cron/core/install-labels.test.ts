@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { othersObjects } from "../../../../src/cron/core/install-labels.js";
-import { buildInstallObjects, type InstallObject } from "../../../../src/cron/core/objects.js";
+import { buildInstallObjects, type InstallObject } from "../../../../src/cron/core/install-objects.js";
 import { installSpec } from "../../../support/install-spec.js";
 
 describe("objects already there under the installation's names", () => {

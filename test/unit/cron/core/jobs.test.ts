@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { applyChange } from "../../../../src/cron/core/apply-change.js";
+import { buildInstallObjects } from "../../../../src/cron/core/install-objects.js";
 import {
   type CronJobObject,
   inProgressPhrase,
@@ -14,7 +15,6 @@ import {
   whyNoPod,
   whyNotStarted,
 } from "../../../../src/cron/core/jobs.js";
-import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
 import { cronStatus, recordRefOf } from "../../../../src/cron/core/status.js";
 import { turnOf } from "../../../../src/cron/core/turn.js";
 import { renderCronStatusTable, toCronStatusDocument } from "../../../../src/cron/output/status.js";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { StrategyName } from "../../../../src/core/plan.js";
-import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
+import { buildInstallObjects } from "../../../../src/cron/core/install-objects.js";
 import { autoupdateRules, type PolicyRule, recordRules } from "../../../../src/cron/core/rbac.js";
 import { installSpec } from "../../../support/install-spec.js";
 import { recordingEvents, rulesByStrategy } from "../../../support/strategy-rules.js";

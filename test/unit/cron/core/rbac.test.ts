@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildInstallObjects } from "../../../../src/cron/core/objects.js";
+import { buildInstallObjects } from "../../../../src/cron/core/install-objects.js";
 import { autoupdateRules, type PolicyRule } from "../../../../src/cron/core/rbac.js";
 import { installSpec } from "../../../support/install-spec.js";
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { parseInstallCronOptions, type RawInstallCronFlags } from "../../../../src/cli/cron-options.js";
 import { ignoreLabel } from "../../../../src/core/k8s.js";
+import { buildInstallObjects, type InstallObject } from "../../../../src/cron/core/install-objects.js";
 import type { InstallSpec } from "../../../../src/cron/core/installation.js";
-import { buildInstallObjects, type InstallObject } from "../../../../src/cron/core/objects.js";
 import { renderObjectsJson, renderObjectsYaml } from "../../../../src/cron/output/objects.js";
 
 /** The spec install-cron builds from these flags, installed in namespace "tools". */

@@ -17,6 +17,19 @@ import {
 } from "./job-contract.js";
 import { autoupdateRules, recordRules } from "./rbac.js";
 
+/** A Kubernetes object as sent to the API server. */
+export interface InstallObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
 /** The kubelet's default `terminationMessagePath`, stated in the container as well. */
 const terminationMessagePath = "/dev/termination-log";
 
@@ -32,19 +45,6 @@ function clusterObjectName(spec: Pick<InstallSpec, "name" | "namespace">): strin
 export function clusterObjectRefs(installation: Pick<InstallSpec, "name" | "namespace">): string[] {
   const name = clusterObjectName(installation);
   return [`clusterrole/${name}`, `clusterrolebinding/${name}`];
-}
-
-/** A Kubernetes object as sent to the API server. */
-export interface InstallObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels: Record<string, string>;
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
 }
 
 /** The command the job's container runs. */
