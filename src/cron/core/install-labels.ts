@@ -4,7 +4,7 @@
  */
 import type { InstallObject } from "./install-objects.js";
 import { fieldManager } from "./installation.js";
-import { objectRef } from "./object-refs.js";
+import { objectKey, objectRef } from "./object-refs.js";
 
 /** Label keys every object carries; `instance` tells several installations apart. */
 const labelKeys = {
@@ -38,10 +38,10 @@ export function othersObjects(
   wanted: readonly InstallObject[],
   existing: readonly { kind?: string; metadata: { name: string; labels?: Record<string, string> } }[],
 ): string[] {
-  const labelsOf = new Map(wanted.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.labels]));
+  const labelsOf = new Map(wanted.map((o) => [objectKey(o), o.metadata.labels]));
   const others: string[] = [];
   for (const object of existing) {
-    const labels = labelsOf.get(`${object.kind}/${object.metadata.name}`);
+    const labels = labelsOf.get(objectKey(object));
     if (!labels) continue;
     const ours = [labelKeys.managedBy, labelKeys.instance, labelKeys.namespace].every(
       (key) => labels[key] === undefined || object.metadata.labels?.[key] === labels[key],
