@@ -78,18 +78,18 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   const { plan } = await showPlan(ctx);
   run.plan = plan;
   const targets = podsToRestart(plan);
-  const records = openRecords(ctx);
+  const recorders = openRecorders(ctx);
   if (targets.length === 0) {
-    await reportNothingToRestart(ctx, plan, records, report);
+    await reportNothingToRestart(ctx, plan, recorders, report);
     return;
   }
   await confirmRestarts(ctx, plan, targets);
   // What is being rolled out, once per image: old → new digest, revision, age.
   for (const move of imageMoves(targets, ctx.clock.now())) report.out.write(`${move}\n`);
-  recordHoldsAgain(records, plan, ctx.clock.now());
-  const restarted = await restartTargets(ctx, targets, records, report);
-  run.record = restarted;
-  await reportRestarts(ctx, plan, restarted, records, report);
+  recordHoldsAgain(recorders, plan, ctx.clock.now());
+  const restarted = await restartTargets(ctx, targets, recorders, report);
+  run.restarted = restarted;
+  await reportRestarts(ctx, plan, restarted, recorders, report);
   throwIfIncomplete(restarted, ctx.io.signal);
 }
 
@@ -117,13 +117,13 @@ async function takeCronTurn(
   return takeTurn({ ...ctx, summary }, ownJob);
 }
 
-/** Where this run records its restarts; a server dry run restarts nothing, so it records nothing either. */
-function openRecords(ctx: Context<ApplyOptions>): Records | null {
+/** What records this run's restarts; a server dry run restarts nothing, so it records nothing either. */
+function openRecorders(ctx: Context<ApplyOptions>): Recorders | null {
   const { options } = ctx;
   if (options.dryRun) return null;
   return {
     events: new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency),
-    kept: options.record ? new RecordKeeper(ctx.kubectl, options.record, ctx.clock) : null,
+    keeper: options.record ? new RecordKeeper(ctx.kubectl, options.record, ctx.clock) : null,
   };
 }
 
@@ -131,11 +131,11 @@ function openRecords(ctx: Context<ApplyOptions>): Records | null {
 async function reportNothingToRestart(
   ctx: Context<ApplyOptions>,
   plan: Plan,
-  records: Records | null,
+  recorders: Recorders | null,
   report: ReportOutput,
 ): Promise<void> {
-  recordHoldsAgain(records, plan, ctx.clock.now());
-  await warnUnrecorded(ctx, records);
+  recordHoldsAgain(recorders, plan, ctx.clock.now());
+  await warnUnrecorded(ctx, recorders);
   ctx.io.stderr.write("Nothing to restart.\n");
   if (ctx.options.summaryJson) {
     report.out.write(
@@ -165,7 +165,7 @@ async function confirmRestarts(
 function restartTargets(
   ctx: Context<ApplyOptions>,
   targets: readonly PlanPod[],
-  records: Records | null,
+  recorders: Recorders | null,
   { out, chalk }: ReportOutput,
 ): Promise<RestartResult> {
   const { io, options } = ctx;
@@ -182,8 +182,8 @@ function restartTargets(
     onReplacementProblem: (problem) => out.write(`${describeReplacementProblem(problem, chalk)}\n`),
     onRollout: (rollout) => out.write(`${describeRollout(rollout, options.dryRun, chalk)}\n`),
     onRestarted: (restart) => {
-      records?.events.record(restart);
-      records?.kept?.restarted(restart);
+      recorders?.events.record(restart);
+      recorders?.keeper?.restarted(restart);
     },
   });
 }
@@ -193,12 +193,12 @@ async function reportRestarts(
   ctx: Context<ApplyOptions>,
   plan: Plan,
   restarted: RestartResult,
-  records: Records | null,
+  recorders: Recorders | null,
   { out }: ReportOutput,
 ): Promise<void> {
   const { dryRun, summaryJson } = ctx.options;
   for (const warning of restarted.warnings) warn(ctx, warning);
-  await warnUnrecorded(ctx, records);
+  await warnUnrecorded(ctx, recorders);
   out.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, dryRun));
   if (summaryJson) out.write(renderRunSummary(plan, restarted, dryRun));
 }
@@ -220,23 +220,23 @@ function throwIfIncomplete(restarted: RestartResult, signal: AbortSignal): void 
   }
 }
 
-/** Where a run records its restarts: an Event each, and the restarts in vain in the record ConfigMap. */
-interface Records {
+/** What records a run's restarts: an Event each, and the restarts in vain in the record ConfigMap. */
+interface Recorders {
   events: EventRecorder;
-  kept: RecordKeeper | null;
+  keeper: RecordKeeper | null;
 }
 
 /** Pods left since their controller restarted one in vain: recorded again before the first record expires. */
-function recordHoldsAgain(records: Records | null, plan: Plan, now: number): void {
+function recordHoldsAgain(recorders: Recorders | null, plan: Plan, now: number): void {
   for (const { hold, pods } of holdsToRecordAgain(plan, now)) {
-    records?.events.recordHold(hold, pods);
-    records?.kept?.held(hold);
+    recorders?.events.recordHold(hold, pods);
+    recorders?.keeper?.held(hold);
   }
 }
 
 /** Waits for the Events in flight and keeps the record; one warning line for each that failed. */
-async function warnUnrecorded(ctx: Context<ApplyOptions>, records: Records | null): Promise<void> {
-  const [unrecorded, unkept] = await Promise.all([records?.events.settle(), records?.kept?.save()]);
+async function warnUnrecorded(ctx: Context<ApplyOptions>, recorders: Recorders | null): Promise<void> {
+  const [unrecorded, unkept] = await Promise.all([recorders?.events.settle(), recorders?.keeper?.save()]);
   if (unrecorded) warn(ctx, unrecorded);
   const ref = ctx.options.record;
   if (unkept && ref) {
@@ -263,7 +263,7 @@ async function keepResult(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
  */
 async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unknown): Promise<void> {
   const target = ctx.options.webhook;
-  if (!target || (error === undefined && run.record === undefined)) return;
+  if (!target || (error === undefined && run.restarted === undefined)) return;
   if (target.url.protocol === "https:") trustSystemCertificates(ctx.io.env);
   const failure =
     error === undefined

@@ -45,7 +45,7 @@ const apiVersions: Record<string, string> = {
 export function restartEvent(restart: CompletedRestart, now: number, instance: string): KubeEvent {
   const { regarding, namespace, pod, replacement } = restart;
   const failed = replacement.kind === "problem";
-  return controllerEvent(regarding, namespace, restartRecord(replacement), {
+  return controllerEvent(regarding, namespace, rememberedOf(replacement), {
     eventTime: microTime(now),
     reportingInstance: instance,
     action: actions[restart.strategy],
@@ -57,18 +57,18 @@ export function restartEvent(restart: CompletedRestart, now: number, instance: s
 }
 
 /** What the restart was for, when its replacement came back on the old digest or was not checked. */
-function restartRecord(replacement: CompletedRestart["replacement"]): EventRecord | undefined {
+function rememberedOf(replacement: CompletedRestart["replacement"]): RememberedOnEvent | undefined {
   if (replacement.kind === "up" || !replacement.restartedFor) return undefined;
   const { restartedFor } = replacement;
   if (replacement.kind === "problem") return { restartedFor };
-  // Without its time an unchecked record would read as a checked one.
+  // Without its time an unchecked restart would read as a checked one.
   const { restartedAt } = replacement;
   return restartedAt === undefined ? undefined : { restartedFor, uncheckedRestartAt: restartedAt };
 }
 
 /**
  * Normal `ImageUpdateHeld` on a controller whose pods a run held since one of them was restarted in vain
- * (core/restarted-for.ts): the same record again, so the next runs still know once the first Event expires.
+ * (core/restarted-for.ts): the same remembered restart again, so the next runs still know once the first Event expires.
  */
 export function holdEvent(
   hold: RememberedRestart,
@@ -88,13 +88,13 @@ export function holdEvent(
 }
 
 /** What a restart was for, as an Event records it (annotations). */
-type EventRecord = Pick<RememberedRestart, "restartedFor" | "uncheckedRestartAt">;
+type RememberedOnEvent = Pick<RememberedRestart, "restartedFor" | "uncheckedRestartAt">;
 
 /** An Event of this tool on a controller, naming what a restart was for when it records one. */
 export function controllerEvent(
   controller: { kind: string; name: string; uid?: string },
   namespace: string,
-  record: EventRecord | undefined,
+  remembered: RememberedOnEvent | undefined,
   fields: {
     eventTime: string;
     reportingInstance: string;
@@ -112,7 +112,7 @@ export function controllerEvent(
     metadata: {
       generateName: eventNamePrefix(controller.name),
       namespace,
-      ...(record ? { annotations: recordAnnotations(record) } : {}),
+      ...(remembered ? { annotations: rememberedAnnotations(remembered) } : {}),
     },
     ...facts,
     reportingController: eventReporter,
@@ -123,7 +123,10 @@ export function controllerEvent(
   };
 }
 
-function recordAnnotations({ restartedFor, uncheckedRestartAt }: EventRecord): Record<string, string> {
+function rememberedAnnotations({
+  restartedFor,
+  uncheckedRestartAt,
+}: RememberedOnEvent): Record<string, string> {
   return {
     [restartedForAnnotation]: restartedFor,
     ...(uncheckedRestartAt !== undefined

@@ -24,12 +24,12 @@ export interface RecordRef {
 export const recordKeptForMs = 8 * 24 * 60 * 60 * 1000;
 
 /** Namespaces have no dots, UIDs no dots: the key is unique per controller and a valid ConfigMap key. */
-function recordKey(restart: Pick<RememberedRestart, "namespace" | "controller">): string {
+function entryKey(restart: Pick<RememberedRestart, "namespace" | "controller">): string {
   return `${restart.namespace}.${restart.controller.uid}`;
 }
 
 /** A namespace, a dot and a UID as the API server makes them: no key of anyone else's looks like it. */
-const recordKeyShape =
+const entryKeyShape =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The stamps this tool writes (Date#toISOString). */
@@ -71,7 +71,7 @@ function parseEntry(key: string, value: string, now: number, aheadMs = clockSkew
   const named = [namespace, kind, name, uid].every((field) => typeof field === "string" && field !== "");
   if (!named || !Array.isArray(restarts)) return [];
   const controller = { kind: kind as string, name: name as string, uid: uid as string };
-  if (key !== recordKey({ namespace: namespace as string, controller })) return [];
+  if (key !== entryKey({ namespace: namespace as string, controller })) return [];
   return restarts.flatMap((restart: unknown) => {
     const { restartedFor, at, uncheckedRestartAt } = (restart ?? {}) as Record<string, unknown>;
     if (typeof restartedFor !== "string" || restartedFor === "") return [];
@@ -90,14 +90,14 @@ function expired(record: RememberedRestart, now: number): boolean {
 
 /** This tool's entries of a ConfigMap's data, by key. */
 function entries(data: Readonly<Record<string, string>> | undefined): [string, string][] {
-  return Object.entries(data ?? {}).filter(([key]) => recordKeyShape.test(key));
+  return Object.entries(data ?? {}).filter(([key]) => entryKeyShape.test(key));
 }
 
 /**
  * The records a ConfigMap's data holds at `now`; entries that do not read as one, and records no run has
  * needed for eight days (removed at the next write), are left out.
  */
-export function recordsIn(
+export function rememberedIn(
   data: Readonly<Record<string, string>> | undefined,
   now: number,
 ): RememberedRestart[] {
@@ -136,7 +136,7 @@ export function recordChanges(
 ): Record<string, string | null> | null {
   const changes: Record<string, string | null> = {};
   const stored = new Map(entries(data));
-  const recordedByKey = groupBy(recorded, recordKey);
+  const recordedByKey = groupBy(recorded, entryKey);
   // Written by a run whose clock is behind another's, a stamp ahead of this one is kept (not read, not
   // removed); only one ahead by more than a record lasts is taken for a clock gone wrong.
   const parse = (key: string, value: string) => parseEntry(key, value, now, recordKeptForMs);

@@ -5,7 +5,7 @@
  * IfNotPresent, or a pull is given the old digest): plan holds it, so a workload is restarted once per
  * move of its tag, not on every run. A pod on any other digest is judged afresh (the tag went back, say).
  *
- * Two records say it. A rollout writes it into the template beside restartedAt, so every pod it makes
+ * Two places keep it. A rollout writes it into the template beside restartedAt, so every pod it makes
  * carries it. An eviction or deletion leaves no trace on the replacement (this tool may not patch pods), so
  * the Warning Event recorded for it carries it instead, which lasts as long as the API server keeps Events;
  * where a record ConfigMap is kept (core/restart-record.ts), it lasts there too.
@@ -29,7 +29,7 @@ export const uncheckedRestartAtAnnotation = "kubectl-autoupdate/unchecked-restar
 /** The reason of the Event that records a hold again (its unchecked restart time: the API server's clock). */
 export const heldEventReason = "ImageUpdateHeld";
 
-/** The record of a restart for these containers' moves (the stale ones with both digests known). */
+/** What a restart for these containers' moves was for (the stale ones with both digests known). */
 export function restartedForValue(containers: Iterable<PlanContainer>): string | null {
   const moves = new Set<string>();
   for (const c of containers) {
@@ -63,7 +63,7 @@ export function rolloutRestartedFor(pods: readonly PlanPod[]): string | null {
   return [...moves].sort().join(",");
 }
 
-/** A record's moves, `app=sha256:OLD>sha256:NEW` each. */
+/** A remembered restart's moves, `app=sha256:OLD>sha256:NEW` each. */
 function movesOf(value: string): Set<string> {
   return new Set(value.split(",").map((move) => move.trim()));
 }
@@ -131,17 +131,17 @@ function madeSince(uncheckedRestartAt: number, createdAt: number | undefined): b
 }
 
 /**
- * One record per controller, moves and kind (checked or not): the newest time it was recorded, and for
+ * One remembered restart per controller, moves and kind (checked or not): the newest time it was recorded, and for
  * an unchecked one the earliest restart (a pod made after any of them was made after the first). Each
  * unchecked eviction has its Event, so a controller's many pods would otherwise each bring one.
  */
 export function mergeRemembered(remembered: readonly RememberedRestart[]): RememberedRestart[] {
   const merged = new Map<string, RememberedRestart>();
-  for (const record of remembered) {
-    const { namespace, controller, restartedFor, uncheckedRestartAt } = record;
+  for (const restart of remembered) {
+    const { namespace, controller, restartedFor, uncheckedRestartAt } = restart;
     const key = `${namespace}/${controller.uid} ${restartedFor} ${uncheckedRestartAt === undefined}`;
     const kept = merged.get(key);
-    const newer = !kept || record.at >= kept.at ? record : kept;
+    const newer = !kept || restart.at >= kept.at ? restart : kept;
     if (kept?.uncheckedRestartAt === undefined || uncheckedRestartAt === undefined) {
       merged.set(key, newer);
     } else {
@@ -161,7 +161,7 @@ interface Memory {
 
 /**
  * The remembered restarts of the controller of a pod to be evicted or deleted (none for any other pod):
- * the checked ones first, newest first; each record's moves read once, a controller's pods are many.
+ * the checked ones first, newest first; each remembered restart's moves read once, a controller's pods are many.
  */
 function memoriesOf(remembered: readonly RememberedRestart[]): (pod: PlanPod) => Memory[] {
   const ordered = mergeRemembered(remembered).sort(
@@ -255,9 +255,9 @@ export function holdRestartedInVain(
 }
 
 /**
- * How old a remembered restart may get before a run that leaves pods for it records it again. The API
+ * How old a remembered restart may get before a run that holds pods for it records it again. The API
  * server keeps Events for --event-ttl (1 h by default): a CronJob running more often than that keeps the
- * record alive, at three Events an hour at most.
+ * remembered restart alive, at three Events an hour at most.
  */
 const recordAgainAfterMs = 20 * 60 * 1000;
 

@@ -130,7 +130,7 @@ export interface ControllerSummary {
   reason?: string;
 }
 
-export interface RestartRecord {
+export interface RestartOutcomes {
   outcomes: ReadonlyMap<PlanPod, PodOutcome>;
   problems: readonly ReplacementProblem[];
   rollouts: readonly RolloutReport[];
@@ -139,14 +139,14 @@ export interface RestartRecord {
 }
 
 /** One JSON line: what the run found and did, per controller too, for logs read by machines (the CronJob's). */
-export function renderRunSummary(plan: Plan, record: RestartRecord, dryRun: boolean): string {
-  return `${JSON.stringify(runSummary(plan, record, dryRun))}\n`;
+export function renderRunSummary(plan: Plan, restarted: RestartOutcomes, dryRun: boolean): string {
+  return `${JSON.stringify(runSummary(plan, restarted, dryRun))}\n`;
 }
 
 /** The RunSummary: the plan's counts, what became of the planned pods, and each controller's outcome. */
-export function runSummary(plan: Plan, record: RestartRecord, dryRun: boolean) {
+export function runSummary(plan: Plan, restarted: RestartOutcomes, dryRun: boolean) {
   const summary = summarize(plan);
-  const all = [...record.outcomes.values()];
+  const all = [...restarted.outcomes.values()];
   const count = (kind: PodOutcome["kind"]) => all.filter((o) => o.kind === kind).length;
   const planned = (strategy: RestartMethod) =>
     plan.pods.filter((p) => p.action === "delete" && p.restart?.strategy === strategy).length;
@@ -168,9 +168,9 @@ export function runSummary(plan: Plan, record: RestartRecord, dryRun: boolean) {
     failed: count("failed") + count("not-started"),
     gone: count("gone"),
     replacedSincePlan: count("replaced"),
-    notReplaced: record.problems.length,
+    notReplaced: restarted.problems.length,
     restarts: { rollout: planned("rollout"), evict: planned("evict"), delete: planned("delete") },
-    controllers: controllerOutcomes(record, dryRun).map(({ summary }) => summary),
+    controllers: controllerOutcomes(restarted, dryRun).map(({ summary }) => summary),
   };
 }
 
@@ -183,8 +183,8 @@ export interface ControllerOutcome {
 }
 
 /** Each restarted controller's summary and pods: rollouts first, then evictions and deletions. */
-export function controllerOutcomes(record: RestartRecord, dryRun: boolean): ControllerOutcome[] {
-  const entries: ControllerOutcome[] = record.rollouts.map((report) => ({
+export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean): ControllerOutcome[] {
+  const entries: ControllerOutcome[] = restarted.rollouts.map((report) => ({
     summary: {
       namespace: report.namespace,
       kind: report.controller.kind,
@@ -195,14 +195,14 @@ export function controllerOutcomes(record: RestartRecord, dryRun: boolean): Cont
     },
     pods: report.pods,
   }));
-  const oneAtATime = [...record.outcomes.keys()].filter(
+  const oneAtATime = [...restarted.outcomes.keys()].filter(
     (pod) => pod.restart && pod.restart.strategy !== "rollout",
   );
   const groups = groupBy(oneAtATime, (pod) => restartGroupKey(pod, pod.restart!));
   for (const pods of groups.values()) {
     const { restart, namespace } = pods[0]!;
-    const outcomes = pods.map((pod) => record.outcomes.get(pod)!);
-    const problem = record.problems.find((p) => pods.includes(p.pod));
+    const outcomes = pods.map((pod) => restarted.outcomes.get(pod)!);
+    const problem = restarted.problems.find((p) => pods.includes(p.pod));
     const failed = outcomes.find((o) => o.kind === "failed");
     const notStarted = outcomes.find((o) => o.kind === "not-started");
     const acted = outcomes.some((o) => o.kind === "evicted" || o.kind === "deleted");
@@ -215,7 +215,7 @@ export function controllerOutcomes(record: RestartRecord, dryRun: boolean): Cont
       outcome = "not-started";
       reason ??= outcomes.some((o) => o.kind === "gone") ? "already gone" : "replaced since the plan";
     } else {
-      const checked = !dryRun && !pods.some((pod) => record.unchecked?.has(pod));
+      const checked = !dryRun && !pods.some((pod) => restarted.unchecked?.has(pod));
       outcome = checked ? "restarted" : "started";
     }
     entries.push({

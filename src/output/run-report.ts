@@ -10,7 +10,7 @@ import { planApiVersion } from "./plan-document.js";
 import {
   type ControllerSummary,
   controllerOutcomes,
-  type RestartRecord,
+  type RestartOutcomes,
   type RunSummary,
   renderRestartSummary,
   runSummary,
@@ -63,7 +63,7 @@ export interface RunReportInput {
   now: number;
   dryRun: boolean;
   plan?: Plan;
-  record?: RestartRecord;
+  restarted?: RestartOutcomes;
   /** Why the run failed; `interrupted` for SIGINT/SIGTERM. */
   error?: { message: string; interrupted: boolean };
 }
@@ -72,8 +72,8 @@ export interface RunReportInput {
 const maxTextLines = 20;
 
 export function runReport(input: RunReportInput): RunReport {
-  const { plan, record, error } = input;
-  const controllers = record ? controllerOutcomes(record, input.dryRun) : [];
+  const { plan, restarted, error } = input;
+  const controllers = restarted ? controllerOutcomes(restarted, input.dryRun) : [];
   const restarts = controllers.map(
     ({ summary: s, pods }): RestartEntry => ({
       namespace: s.namespace,
@@ -94,17 +94,17 @@ export function runReport(input: RunReportInput): RunReport {
     outcome: error ? (error.interrupted ? "interrupted" : "failed") : "succeeded",
     ...(error ? { error: error.message } : {}),
     dryRun: input.dryRun,
-    summary: plan ? runSummary(plan, record ?? emptyRecord, input.dryRun) : null,
+    summary: plan ? runSummary(plan, restarted ?? noRestarts, input.dryRun) : null,
     restarts,
   };
-  return { ...report, text: reportText(report, controllers, record, input.now) };
+  return { ...report, text: reportText(report, controllers, restarted, input.now) };
 }
 
 export function renderRunReport(report: RunReport): string {
   return JSON.stringify(report);
 }
 
-const emptyRecord: RestartRecord = { outcomes: new Map(), problems: [], rollouts: [] };
+const noRestarts: RestartOutcomes = { outcomes: new Map(), problems: [], rollouts: [] };
 
 function imageChanges(pods: readonly PlanPod[]): ImageChange[] {
   const seen = new Map<string, ImageChange>();
@@ -132,11 +132,11 @@ function imageChanges(pods: readonly PlanPod[]): ImageChange[] {
 function reportText(
   report: Omit<RunReport, "text">,
   controllers: ReturnType<typeof controllerOutcomes>,
-  record: RestartRecord | undefined,
+  restarted: RestartOutcomes | undefined,
   now: number,
 ): string {
-  const counts = record
-    ? renderRestartSummary(record.outcomes, record.problems.length, report.dryRun).trimEnd()
+  const counts = restarted
+    ? renderRestartSummary(restarted.outcomes, restarted.problems.length, report.dryRun).trimEnd()
     : "";
   const head =
     report.outcome === "succeeded"

@@ -5,11 +5,11 @@
  */
 import { type Plan, summarize } from "../core/plan.js";
 import { renderSummary } from "./plan-table.js";
-import { type RestartRecord, renderRestartSummary } from "./restart-report.js";
+import { type RestartOutcomes, renderRestartSummary } from "./restart-report.js";
 
 export interface RunSoFar {
   plan?: Plan;
-  record?: RestartRecord;
+  restarted?: RestartOutcomes;
   /** The run gave way to another run in progress: why, in the result's words. */
   gaveWay?: string;
 }
@@ -28,12 +28,17 @@ const maxErrorLength = 1000;
  */
 export function runResultLine(run: RunSoFar, dryRun: boolean, error?: string): string {
   if (run.gaveWay !== undefined) return run.gaveWay;
-  const said = run.record && error?.endsWith("; see above") ? undefined : error;
+  const said = run.restarted && error?.endsWith("; see above") ? undefined : error;
   const failed = said === undefined ? [] : [`error: ${cut(said)}`];
   if (!run.plan) return failed[0] ?? "error: the run ended before its plan was made";
   const checked = renderSummary(summarize(run.plan), run.plan.pods.length).trimEnd();
-  if (!run.record) return failed.length > 0 ? `${checked}; ${failed[0]}` : `Nothing to restart: ${checked}`;
-  const restarted = renderRestartSummary(run.record.outcomes, run.record.problems.length, dryRun).trimEnd();
+  if (!run.restarted)
+    return failed.length > 0 ? `${checked}; ${failed[0]}` : `Nothing to restart: ${checked}`;
+  const restarted = renderRestartSummary(
+    run.restarted.outcomes,
+    run.restarted.problems.length,
+    dryRun,
+  ).trimEnd();
   return [restarted, checked, ...failed].join("; ");
 }
 

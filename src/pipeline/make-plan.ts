@@ -10,7 +10,7 @@ import { type Credential, Keyring } from "../core/keyring.js";
 import { nodePlatformKey } from "../core/manifest.js";
 import type { Plan, StrategyName } from "../core/plan.js";
 import type { TagResolution } from "../core/resolution.js";
-import { type RecordRef, recordsIn } from "../core/restart-record.js";
+import { type RecordRef, rememberedIn } from "../core/restart-record.js";
 import { decideRestarts, workloadKindsToRead } from "../core/restart-strategy.js";
 import {
   creationTimeQueries,
@@ -202,7 +202,7 @@ async function holdRestartedInVainPods(
     ),
     record
       ? readRemembered(
-          async () => recordsIn(await readRecord(kubectl, record), options.now),
+          async () => rememberedIn(await readRecord(kubectl, record), options.now),
           `configmap ${record.namespace}/${record.name} could not be read`,
           warnings,
         )

@@ -5,7 +5,7 @@
 import { listSelected } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { readRecord } from "../../adapters/restart-record.js";
-import { type RecordRef, recordsIn } from "../../core/restart-record.js";
+import { type RecordRef, rememberedIn } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { warningLine } from "../../output/warning.js";
 import { listJobs, warningEvents } from "../adapters/kubectl.js";
@@ -83,7 +83,7 @@ async function readHeld(
     );
     return "unknown";
   }
-  return recordsIn(data, deps.clock.now());
+  return rememberedIn(data, deps.clock.now());
 }
 
 /** A part of the status beyond the Jobs: when it cannot be read, a warning and `otherwise`. */

@@ -19,7 +19,7 @@ export async function deleteGroup(
   const waiting = options.wait && !options.dryRun;
   const readinessOf = readinessByController(api);
   const stop = (from: number, reason: string) => {
-    for (const rest of group.slice(from)) reporter.record(rest, { kind: "not-started", reason });
+    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason });
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, stopReason(options.signal));
@@ -33,11 +33,11 @@ export async function deleteGroup(
       // Only this pod is left: a later one of the group that is not Ready itself may still go.
       const short = before && shortOfReadyPods(pod, before);
       if (short) {
-        reporter.record(pod, { kind: "not-started", reason: short });
+        reporter.report(pod, { kind: "not-started", reason: short });
         continue;
       }
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
-      reporter.record(pod, outcome);
+      reporter.report(pod, outcome);
       if (outcome.kind !== "deleted") continue;
       const last = index === group.length - 1;
       const waited = waiting ? { readiness, before } : null;

@@ -26,7 +26,7 @@ export async function evictGroup(
   // One wait for a budget per controller: once waited out, its other pods are tried once each.
   let waitedOut = false;
   const stop = (from: number, reason: string) => {
-    for (const rest of group.slice(from)) reporter.record(rest, { kind: "not-started", reason });
+    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason });
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, stopReason(options.signal));
@@ -37,7 +37,7 @@ export async function evictGroup(
     // Only this pod is left: a later one of the group that is not Ready itself may still go.
     const short = before && shortOfReadyPods(pod, before);
     if (short) {
-      reporter.record(pod, { kind: "not-started", reason: short });
+      reporter.report(pod, { kind: "not-started", reason: short });
       continue;
     }
     // While a budget's refusal is waited out the other pods may stop being Ready: counted again each retry.
@@ -48,19 +48,19 @@ export async function evictGroup(
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut, stillShort);
     if (outcome === "stopped") return stop(index, stopReason(options.signal));
     if (outcome.kind === "short") {
-      reporter.record(pod, { kind: "not-started", reason: outcome.reason });
+      reporter.report(pod, { kind: "not-started", reason: outcome.reason });
       continue;
     }
     if (outcome.kind === "blocked") {
       waitedOut = waiting;
-      reporter.record(pod, { kind: "not-started", reason: await blockedReason(api, pod, outcome.reason) });
+      reporter.report(pod, { kind: "not-started", reason: await blockedReason(api, pod, outcome.reason) });
       continue;
     }
     if (outcome.kind === "several-budgets") {
-      reporter.record(pod, { kind: "failed", reason: await severalBudgetsReason(api, pod) });
+      reporter.report(pod, { kind: "failed", reason: await severalBudgetsReason(api, pod) });
       continue;
     }
-    reporter.record(pod, outcome);
+    reporter.report(pod, outcome);
     if (outcome.kind !== "evicted") continue;
     const last = index === group.length - 1;
     const why = await checkReplacement("evict", pod, waiting ? { readiness, before } : null, last, reporter);

@@ -1,7 +1,7 @@
 /**
  * Keeps the restarts in vain of one apply run in the record ConfigMap (core/restart-record.ts), beside
  * their Events: each pod evicted or deleted that came back on the old digest, and each remembered restart
- * the run left pods for and stamped again. Written once, at the end, and best-effort: a refusal is one
+ * the run held pods for and stamped again. Written once, at the end, and best-effort: a refusal is one
  * warning, never a failed restart.
  */
 

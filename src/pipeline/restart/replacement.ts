@@ -133,7 +133,7 @@ export async function checkReplacement(
       ? null
       : `the replacement of ${pod.name} could not be waited for: its controller's pods could not be counted`;
   }
-  if (!problem.stopped) reporter.recordProblem({ pod, reason: problem.reason });
+  if (!problem.stopped) reporter.reportProblem({ pod, reason: problem.reason });
   return last ? null : problem.reason;
 }
 

@@ -53,9 +53,9 @@ export interface RestartOptions {
 /** How one controller's strategy reports back to restartPods. */
 export interface GroupReporter {
   options: RestartOptions;
-  record(pod: PlanPod, outcome: PodOutcome): void;
-  recordProblem(problem: ReplacementProblem): void;
-  recordRollout(report: RolloutReport): void;
+  report(pod: PlanPod, outcome: PodOutcome): void;
+  reportProblem(problem: ReplacementProblem): void;
+  reportRollout(report: RolloutReport): void;
   restarted(restart: CompletedRestart): void;
 }
 

@@ -60,15 +60,15 @@ export async function restartPods(
   };
   const reporter: GroupReporter = {
     options,
-    record(pod, outcome) {
+    report(pod, outcome) {
       result.outcomes.set(pod, outcome);
       if (pod.restart?.strategy !== "rollout") options.onOutcome(pod, outcome);
     },
-    recordProblem(problem) {
+    reportProblem(problem) {
       result.problems.push(problem);
       if (problem.pod.restart?.strategy !== "rollout") options.onReplacementProblem(problem);
     },
-    recordRollout(report) {
+    reportRollout(report) {
       result.rollouts.push(report);
       options.onRollout(report);
     },
@@ -105,11 +105,11 @@ function leaveGroup(
   reporter: GroupReporter,
 ): void {
   for (const pod of group) {
-    if (!result.outcomes.has(pod)) reporter.record(pod, { kind: "not-started", reason });
+    if (!result.outcomes.has(pod)) reporter.report(pod, { kind: "not-started", reason });
   }
   const { restart, namespace } = group[0]!;
   if (restart!.strategy === "rollout") {
-    reporter.recordRollout({
+    reporter.reportRollout({
       namespace,
       controller: restart!.controller,
       pods: group,

@@ -33,11 +33,11 @@ export async function rollOut(
   const read: WorkloadRead = {};
   const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter, read);
   for (const pod of group) {
-    reporter.record(pod, read.missing?.get(pod.uid) ?? podOutcomeOf(outcome, pod, reporter.options.dryRun));
+    reporter.report(pod, read.missing?.get(pod.uid) ?? podOutcomeOf(outcome, pod, reporter.options.dryRun));
   }
   // Patched, then gone wrong: the pods were replaced, not as planned.
   if (outcome.kind === "failed" && outcome.patched) {
-    reporter.recordProblem({ pod: first, reason: outcome.reason });
+    reporter.reportProblem({ pod: first, reason: outcome.reason });
   }
   const replacement = replacementOf(outcome, reporter.options.signal);
   if (replacement) {
@@ -49,7 +49,7 @@ export async function rollOut(
       replacement,
     });
   }
-  reporter.recordRollout({ namespace: first.namespace, controller, pods: group, outcome });
+  reporter.reportRollout({ namespace: first.namespace, controller, pods: group, outcome });
 }
 
 /** How a patched workload's pods came up; null when nothing was patched. */

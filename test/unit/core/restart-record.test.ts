@@ -3,7 +3,7 @@ import {
   parseRecordRef,
   recordChanges,
   recordKeptForMs,
-  recordsIn,
+  rememberedIn,
 } from "../../../src/core/restart-record.js";
 import type { RememberedRestart } from "../../../src/core/restarted-for.js";
 import { digestOf } from "../../support/pods.js";
@@ -51,13 +51,13 @@ describe("the record ConfigMap of restarts in vain", () => {
       uid: uid.web,
       restarts: [{ restartedFor: move, at: "2026-12-02T05:00:00.000Z" }],
     });
-    expect(recordsIn(patched({}, changes), now)).toEqual([web]);
+    expect(rememberedIn(patched({}, changes), now)).toEqual([web]);
   });
 
   it("two moves of one controller (pods back on different old digests) are both kept, across runs", () => {
     // Run 1: a pod on one node comes back on v1; run 2: a pod on another node comes back on v0.
     const data = afterRuns([now - day, [restart("web", now - day)]], [now, [restart("web", now, otherMove)]]);
-    expect(recordsIn(data, now).map((r) => r.restartedFor)).toEqual([otherMove, move]);
+    expect(rememberedIn(data, now).map((r) => r.restartedFor)).toEqual([otherMove, move]);
   });
 
   it("a move recorded again is stamped again, once; other controllers' entries stay untouched", () => {
@@ -65,7 +65,7 @@ describe("the record ConfigMap of restarts in vain", () => {
     const changes = recordChanges(data, [restart("web", now - hour), restart("web", now)], now);
     // Only web's key is in the patch: the merge leaves db's as it is.
     expect(Object.keys(changes ?? {})).toEqual([`shop.${uid.web}`]);
-    expect(recordsIn(patched(data, changes), now)).toEqual([
+    expect(rememberedIn(patched(data, changes), now)).toEqual([
       restart("db", now - 2 * hour),
       restart("web", now),
     ]);
@@ -76,7 +76,7 @@ describe("the record ConfigMap of restarts in vain", () => {
       [now - 9 * day, [restart("db", now - 9 * day)]],
       [now - day, [restart("web", now - day)]],
     );
-    expect(recordsIn(data, now).map((r) => r.controller.name)).toEqual(["web"]);
+    expect(rememberedIn(data, now).map((r) => r.controller.name)).toEqual(["web"]);
     // Removed by the next write, whatever it is for.
     const changes = recordChanges(data, [restart("web", now)], now);
     expect(changes).toEqual({ [`shop.${uid.db}`]: null, [`shop.${uid.web}`]: expect.any(String) });
@@ -85,7 +85,7 @@ describe("the record ConfigMap of restarts in vain", () => {
       [now - 9 * day, [restart("web", now - 9 * day, otherMove)]],
       [now, [restart("web", now)]],
     );
-    expect(recordsIn(both, now).map((r) => r.restartedFor)).toEqual([move]);
+    expect(rememberedIn(both, now).map((r) => r.restartedFor)).toEqual([move]);
     expect(JSON.parse(both[`shop.${uid.web}`]!).restarts).toHaveLength(1);
   });
 
@@ -104,31 +104,31 @@ describe("the record ConfigMap of restarts in vain", () => {
   it("a weekly schedule keeps its records: a week apart, give or take the run's own length", () => {
     expect(recordKeptForMs).toBe(8 * day);
     const data = afterRuns([now - 7 * day - hour, [restart("web", now - 7 * day - hour)]]);
-    expect(recordsIn(data, now)).toHaveLength(1);
+    expect(rememberedIn(data, now)).toHaveLength(1);
   });
 
   it("a stamp far ahead of the clock is not read (it would never expire), nor one not in the form this tool writes", () => {
     // Another node's clock a little ahead: read.
     const skewed = afterRuns([now + 10 * 60_000, [restart("web", now + 10 * 60_000)]]);
-    expect(recordsIn(skewed, now)).toHaveLength(1);
+    expect(rememberedIn(skewed, now)).toHaveLength(1);
     const ahead = afterRuns([now + 30 * day, [restart("web", now + 30 * day)]]);
-    expect(recordsIn(ahead, now)).toEqual([]);
+    expect(rememberedIn(ahead, now)).toEqual([]);
     expect(recordChanges(ahead, [], now)).toEqual({ [`shop.${uid.web}`]: null });
     const entry = JSON.parse(skewed[`shop.${uid.web}`]!);
     entry.restarts[0].at = "12/01/2026";
-    expect(recordsIn({ [`shop.${uid.web}`]: JSON.stringify(entry) }, now)).toEqual([]);
+    expect(rememberedIn({ [`shop.${uid.web}`]: JSON.stringify(entry) }, now)).toEqual([]);
   });
 
   it("a run whose clock is hours behind keeps the entries it cannot read yet, whatever it records", () => {
     const data = afterRuns([now, [restart("db", now)]]);
     const behind = now - 2 * hour;
-    expect(recordsIn(data, behind)).toEqual([]);
+    expect(rememberedIn(data, behind)).toEqual([]);
     expect(recordChanges(data, [], behind)).toBeNull();
     expect(recordChanges(data, [restart("web", behind)], behind)).not.toHaveProperty(`shop.${uid.db}`);
     // Its own stamp on the same controller keeps the one ahead beside it.
     const merged = patched(data, recordChanges(data, [restart("db", behind, otherMove)], behind));
     expect(
-      recordsIn(merged, now)
+      rememberedIn(merged, now)
         .map((r) => r.restartedFor)
         .sort(),
     ).toEqual([move, otherMove].sort());
@@ -148,7 +148,7 @@ describe("the record ConfigMap of restarts in vain", () => {
       note: "kept by someone",
       "team.owner": "ops",
     };
-    expect(recordsIn(data, now)).toEqual([]);
+    expect(rememberedIn(data, now)).toEqual([]);
     expect(recordChanges(data, [], now)).toEqual({ [`shop.${uid.web}`]: null, [`shop.${uid.db}`]: null });
   });
 });
@@ -169,7 +169,7 @@ describe("an unchecked restart the runs left pods for (--no-wait, an interrupt)"
       },
       { restartedFor: move, at: "2026-12-02T05:00:00.000Z" },
     ]);
-    expect(recordsIn(data, now)).toEqual([unchecked(now, now - day), restart("web", now - hour)]);
+    expect(rememberedIn(data, now)).toEqual([unchecked(now, now - day), restart("web", now - hour)]);
   });
 
   it("stamped again, it keeps the earliest restart", () => {
@@ -177,13 +177,13 @@ describe("an unchecked restart the runs left pods for (--no-wait, an interrupt)"
       [now - hour, [unchecked(now - hour, now - 2 * hour)]],
       [now, [unchecked(now, now - hour)]],
     );
-    expect(recordsIn(data, now)).toEqual([unchecked(now, now - 2 * hour)]);
+    expect(rememberedIn(data, now)).toEqual([unchecked(now, now - 2 * hour)]);
   });
 
   it("one whose restart time does not read is not read at all: taken for a checked one, it would leave more", () => {
     const entry = JSON.parse(afterRuns([now, [unchecked(now, now - hour)]])[`shop.${uid.web}`]!);
     entry.restarts[0].uncheckedRestartAt = "yesterday";
-    expect(recordsIn({ [`shop.${uid.web}`]: JSON.stringify(entry) }, now)).toEqual([]);
+    expect(rememberedIn({ [`shop.${uid.web}`]: JSON.stringify(entry) }, now)).toEqual([]);
   });
 });
 

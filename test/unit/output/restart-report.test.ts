@@ -223,8 +223,12 @@ describe("each controller's outcome says what happened to it", () => {
   const outcomeOf = (outcomes: PodOutcome[], dryRun = false) => {
     const pods = outcomes.map((_, i) => pod(`legacy-${i}`, "evict", legacy));
     const plan = { resolver: "registry" as const, pods };
-    const record = { outcomes: new Map(pods.map((p, i) => [p, outcomes[i]!])), problems: [], rollouts: [] };
-    return JSON.parse(renderRunSummary(plan, record, dryRun));
+    const restarted = {
+      outcomes: new Map(pods.map((p, i) => [p, outcomes[i]!])),
+      problems: [],
+      rollouts: [],
+    };
+    return JSON.parse(renderRunSummary(plan, restarted, dryRun));
   };
 
   it.each<[string, PodOutcome[], boolean, object]>([
@@ -261,8 +265,8 @@ describe("each controller's outcome says what happened to it", () => {
     const plan = { resolver: "registry" as const, pods };
     const evicted: PodOutcome = { kind: "evicted" };
     const outcomes = new Map(pods.map((p) => [p, evicted]));
-    const record = { outcomes, problems: [], rollouts: [], unchecked: new Set([pods[1]!]) };
-    expect(JSON.parse(renderRunSummary(plan, record, false)).controllers[0]).toMatchObject({
+    const restarted = { outcomes, problems: [], rollouts: [], unchecked: new Set([pods[1]!]) };
+    expect(JSON.parse(renderRunSummary(plan, restarted, false)).controllers[0]).toMatchObject({
       outcome: "started",
     });
   });
@@ -283,10 +287,10 @@ describe("a workload someone rolled since the plan, as each strategy finds it", 
     const pods = [pod("web-a", strategy), pod("web-b", strategy)];
     const rollouts =
       strategy === "rollout" ? [rollout({ kind: "replaced", gone: ["web-a", "web-b"] }, pods)] : [];
-    const record = { outcomes: new Map(pods.map((p) => [p, outcome])), problems: [], rollouts };
+    const restarted = { outcomes: new Map(pods.map((p) => [p, outcome])), problems: [], rollouts };
     return {
-      summary: JSON.parse(renderRunSummary({ resolver: "registry", pods }, record, false)),
-      count: renderRestartSummary(record.outcomes, 0, false),
+      summary: JSON.parse(renderRunSummary({ resolver: "registry", pods }, restarted, false)),
+      count: renderRestartSummary(restarted.outcomes, 0, false),
     };
   };
 

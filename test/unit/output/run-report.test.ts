@@ -38,7 +38,7 @@ const webPods = [pod("web-a", "rollout", web), pod("web-b", "rollout", web)];
 const dbPods = [pod("db-0", "evict", db), pod("db-1", "evict", db)];
 const plan: Plan = { resolver: "registry", strategy: "auto", pods: [...webPods, ...dbPods] };
 
-function record(dbOutcome: PodOutcome = { kind: "evicted" }) {
+function outcomes(dbOutcome: PodOutcome = { kind: "evicted" }) {
   const rollout: RolloutReport = {
     namespace: "shop",
     controller: web,
@@ -59,7 +59,7 @@ function record(dbOutcome: PodOutcome = { kind: "evicted" }) {
 
 describe("the RunReport document", () => {
   it("kind and apiVersion, the RunSummary, and per controller its strategy, outcome, pods and what moved", () => {
-    const report = runReport({ id: "run-1", now, dryRun: false, plan, record: record() });
+    const report = runReport({ id: "run-1", now, dryRun: false, plan, restarted: outcomes() });
     expect(report).toMatchObject({
       apiVersion: "kubectl-autoupdate/v1",
       kind: "RunReport",
@@ -111,7 +111,7 @@ describe("the RunReport document", () => {
       now,
       dryRun: false,
       plan,
-      record: record(refused),
+      restarted: outcomes(refused),
       error: { message: "some planned pods were not restarted", interrupted: false },
     });
     expect(report.outcome).toBe("failed");
@@ -142,7 +142,7 @@ describe("the RunReport document", () => {
       now,
       dryRun: false,
       plan,
-      record: record(),
+      restarted: outcomes(),
       error: { message: "interrupted: no further restarts were started", interrupted: true },
     });
     expect(report.outcome).toBe("interrupted");
@@ -154,7 +154,7 @@ describe("the RunReport document", () => {
 
 describe("its text, for chat webhooks", () => {
   it("the counts, then a line per controller naming the move, revision and age", () => {
-    const report = runReport({ id: "r", now, dryRun: false, plan, record: record() });
+    const report = runReport({ id: "r", now, dryRun: false, plan, restarted: outcomes() });
     expect(report.text).toBe(
       [
         "kubectl-autoupdate apply: 2 replaced by rollout, 2 evicted (of 4 planned)",
@@ -165,7 +165,7 @@ describe("its text, for chat webhooks", () => {
   });
 
   it("a dry run says so", () => {
-    const report = runReport({ id: "r", now, dryRun: true, plan, record: record() });
+    const report = runReport({ id: "r", now, dryRun: true, plan, restarted: outcomes() });
     expect(report.dryRun).toBe(true);
     expect(report.text.split("\n")[0]).toBe(
       "kubectl-autoupdate apply: 2 replaced by rollout, 2 evicted (of 4 planned, server dry run)",
@@ -178,7 +178,7 @@ describe("its text, for chat webhooks", () => {
       now,
       dryRun: false,
       plan,
-      record: record({ kind: "failed", reason: "Error from server: <html> & more" }),
+      restarted: outcomes({ kind: "failed", reason: "Error from server: <html> & more" }),
     });
     expect(report.text).toContain(
       "• StatefulSet shop/db (evict) failed: Error from server: &lt;html&gt; &amp; more — registry.example.com",
@@ -197,7 +197,7 @@ describe("its text, for chat webhooks", () => {
       now,
       dryRun: false,
       plan: { resolver: "registry", pods: many },
-      record: { outcomes, problems: [], rollouts: [] },
+      restarted: { outcomes, problems: [], rollouts: [] },
     });
     const lines = report.text.split("\n");
     expect(lines).toHaveLength(22);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Plan, PlanContainer, PlanPod } from "../../../src/core/plan.js";
 import type { PodOutcome } from "../../../src/core/restart-outcomes.js";
-import type { RestartRecord } from "../../../src/output/restart-report.js";
+import type { RestartOutcomes } from "../../../src/output/restart-report.js";
 import { runResultLine } from "../../../src/output/run-result.js";
 import { planContainer, planPod } from "../../support/plan-pods.js";
 
@@ -19,7 +19,7 @@ const plan: Plan = {
   resolver: "registry",
   pods: [...stale, pod("api-a", "none"), pod("db-a", "none", "unknown")],
 };
-const record = (...kinds: PodOutcome["kind"][]): RestartRecord => ({
+const outcomes = (...kinds: PodOutcome["kind"][]): RestartOutcomes => ({
   outcomes: new Map(stale.map((p, i) => [p, { kind: kinds[i] } as PodOutcome])),
   problems: [],
   rollouts: [],
@@ -35,17 +35,17 @@ describe("runResultLine", () => {
   });
 
   it("restarts: what became of them, then what was checked", () => {
-    expect(runResultLine({ plan, record: record("evicted", "evicted") }, false)).toBe(
+    expect(runResultLine({ plan, restarted: outcomes("evicted", "evicted") }, false)).toBe(
       `2 evicted (of 2 planned); ${checked}`,
     );
-    expect(runResultLine({ plan, record: record("evicted", "evicted") }, true)).toBe(
+    expect(runResultLine({ plan, restarted: outcomes("evicted", "evicted") }, true)).toBe(
       `2 evicted (of 2 planned, server dry run); ${checked}`,
     );
   });
 
   it("a failed restart: its count says it, not the error pointing at the lines above", () => {
     const line = runResultLine(
-      { plan, record: { ...record("evicted", "failed") } },
+      { plan, restarted: { ...outcomes("evicted", "failed") } },
       false,
       "some planned pods were not restarted; see above",
     );
@@ -54,7 +54,7 @@ describe("runResultLine", () => {
 
   it("an interruption after restarts began follows their count", () => {
     const line = runResultLine(
-      { plan, record: record("evicted", "not-started") },
+      { plan, restarted: outcomes("evicted", "not-started") },
       false,
       "interrupted: no further restarts were started",
     );
@@ -77,7 +77,7 @@ describe("runResultLine", () => {
   });
 
   it("a long error is cut, so that the kubelet's last 4 KiB still hold the counts", () => {
-    const line = runResultLine({ plan, record: record("evicted", "evicted") }, false, "x".repeat(5000));
+    const line = runResultLine({ plan, restarted: outcomes("evicted", "evicted") }, false, "x".repeat(5000));
     expect(line.startsWith(`2 evicted (of 2 planned); ${checked}; error: xxx`)).toBe(true);
     expect(line.endsWith("x…")).toBe(true);
     expect(line.length).toBeLessThan(1200);

@@ -51,7 +51,7 @@ it("only the containers that came back on their old digest are recorded: a sibli
   const reporter = {
     options: { wait: true, clock: { now: () => 0 } },
     restarted: (r: CompletedRestart) => restarted.push(r),
-    recordProblem: () => {},
+    reportProblem: () => {},
   } as unknown as GroupReporter;
   const readiness = {
     snapshot: async () => ({ ready: 1, uids: new Set<string>(), notReady: [] }),
