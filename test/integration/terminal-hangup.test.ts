@@ -57,18 +57,6 @@ if how != "gone":
 print(child.wait(timeout=120))
 `;
 
-/**
- * The run's exit code, 141, once its stdout is a terminal that hung up. Node.js before 22.17 crashes in its
- * own exit handler instead, restoring the settings of a terminal that is gone (fixed by nodejs/node#58200),
- * after the run has done everything: there, that crash is all a run can end with.
- */
-function expectEndedAsOutputGone(code: number, stderr: string): void {
-  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  const nodeExitsQuietly = major > 22 || (major === 22 && minor >= 17);
-  if (nodeExitsQuietly) expect(code, stderr).toBe(141);
-  else expect(code < 0 && stderr.includes("node::ResetStdio"), stderr).toBe(true);
-}
-
 let registry: Registry;
 let image: string;
 let v1: string;
@@ -201,7 +189,7 @@ describe("the terminal hangs up", () => {
     expect(readFileSync(resultFile, "utf8")).toMatch(
       /^2 evicted, 1 not started \(of 3 planned\); .*; error: interrupted/,
     );
-    expectEndedAsOutputGone(code, stderr);
+    expect(code, stderr).toBe(141);
   });
 
   it("mid-apply, another terminal (EIO alone): the failed write stops the run; a later SIGHUP is no second signal", async () => {
@@ -222,6 +210,6 @@ describe("the terminal hangs up", () => {
     expect(readFileSync(resultFile, "utf8")).toMatch(
       new RegExp(`^${evicted.length} evicted(, 1 not started)? \\(of 3 planned\\); .*; error: interrupted`),
     );
-    expectEndedAsOutputGone(code, stderr);
+    expect(code, stderr).toBe(141);
   });
 });
