@@ -173,7 +173,7 @@ describe("output", () => {
         "rolling update of Deployment/web's 3 pods, maxSurge 25%, maxUnavailable 25%",
       );
     }
-    expect(podRows.find((r) => r.includes(" debug "))).toMatch(/skip\s+no controller owns it/);
+    expect(podRows.find((r) => r.startsWith("debug "))).toMatch(/skip\s+no controller owns it/);
     expect(table.stdout).toContain(
       "4 stale (3 to restart in 1 namespace, 1 skipped), 0 unknown, 0 current (4 pods checked)",
     );
