@@ -127,7 +127,7 @@ function openRecorders(ctx: Context<ApplyOptions>): Recorders | null {
   };
 }
 
-/** A plan with no pod to restart: the pods left are still recorded again, and the run says so. */
+/** A plan with no pod to restart: the holds are still recorded again, and the run says so. */
 async function reportNothingToRestart(
   ctx: Context<ApplyOptions>,
   plan: Plan,
@@ -226,7 +226,7 @@ interface Recorders {
   keeper: RecordKeeper | null;
 }
 
-/** Pods left since their controller restarted one in vain: recorded again before the first record expires. */
+/** Pods held since their controller restarted one in vain: recorded again before the first Event expires. */
 function recordHoldsAgain(recorders: Recorders | null, plan: Plan, now: number): void {
   for (const { hold, pods } of holdsToRecordAgain(plan, now)) {
     recorders?.events.recordHold(hold, pods);

@@ -1,11 +1,12 @@
 /**
  * A ConfigMap that remembers restarts in vain (core/restarted-for.ts) for longer than the API server keeps
  * Events: one data key per controller, `NAMESPACE.UID`, holding that controller and each move it was
- * restarted for in vain (one record each: pods on different nodes may come back on different old digests),
- * and each move of a restart not checked that a run has since left pods for (with when that restart was).
- * A record lasts while runs keep leaving pods for it (each such run stamps it again, as it records the Event
- * again); eight days after it last did it is no longer read, and the next write removes it: by then its tag
- * has moved or its controller is gone (or the runs stopped for that long, and one more restart is fair).
+ * restarted for in vain (one remembered restart each: pods on different nodes may come back on different old
+ * digests), and each move of a restart not checked that a run has since held pods for (with when that
+ * restart was). A remembered restart lasts while runs keep holding pods for it (each such run stamps it
+ * again, as it records the Event again); eight days after it last did it is no longer read, and the next
+ * write removes it: by then its tag has moved or its controller is gone (or the runs stopped for that long,
+ * and one more restart is fair).
  * Keys of any other shape are not this tool's: never read, never removed.
  */
 import { groupBy } from "../util/group-by.js";
@@ -18,7 +19,7 @@ export interface RecordRef {
 }
 
 /**
- * How long a record no run has needed stays: a week, and a day more so that a weekly schedule (runs a week
+ * How long a remembered restart no run has needed stays: a week, and a day more so that a weekly schedule (runs a week
  * apart, give or take their own length) keeps it.
  */
 export const recordKeptForMs = 8 * 24 * 60 * 60 * 1000;
@@ -54,10 +55,10 @@ function stampTime(stamp: unknown, now: number, aheadMs: number): number {
 }
 
 /**
- * The records of one entry, each checked; none when the entry is not one, or sits under another key. A
+ * The remembered restarts of one entry, each checked; none when the entry is not one, or sits under another key. A
  * stamp more than `aheadMs` ahead of `now` (an edit, a clock gone wrong) is not read: it would never
- * expire. Nor is an unchecked record whose restart time does not read: taken for a checked one, it would
- * leave pods that restart never reached.
+ * expire. Nor is an unchecked one whose restart time does not read: taken for a checked one, it would
+ * hold pods that restart never reached.
  */
 function parseEntry(key: string, value: string, now: number, aheadMs = clockSkewMs): RememberedRestart[] {
   let parsed: unknown;
@@ -77,15 +78,15 @@ function parseEntry(key: string, value: string, now: number, aheadMs = clockSkew
     if (typeof restartedFor !== "string" || restartedFor === "") return [];
     const time = stampTime(at, now, aheadMs);
     if (Number.isNaN(time)) return [];
-    const record = { namespace: namespace as string, controller, restartedFor, at: time };
-    if (uncheckedRestartAt === undefined) return [record];
+    const remembered = { namespace: namespace as string, controller, restartedFor, at: time };
+    if (uncheckedRestartAt === undefined) return [remembered];
     const restartTime = stampTime(uncheckedRestartAt, now, aheadMs);
-    return Number.isNaN(restartTime) ? [] : [{ ...record, uncheckedRestartAt: restartTime }];
+    return Number.isNaN(restartTime) ? [] : [{ ...remembered, uncheckedRestartAt: restartTime }];
   });
 }
 
-function expired(record: RememberedRestart, now: number): boolean {
-  return now - record.at > recordKeptForMs;
+function expired(remembered: RememberedRestart, now: number): boolean {
+  return now - remembered.at > recordKeptForMs;
 }
 
 /** This tool's entries of a ConfigMap's data, by key. */
@@ -94,8 +95,8 @@ function entries(data: Readonly<Record<string, string>> | undefined): [string, s
 }
 
 /**
- * The records a ConfigMap's data holds at `now`; entries that do not read as one, and records no run has
- * needed for eight days (removed at the next write), are left out.
+ * The remembered restarts a ConfigMap's data holds at `now`; entries that do not read as one, and those no
+ * run has needed for eight days (removed at the next write), are left out.
  */
 export function rememberedIn(
   data: Readonly<Record<string, string>> | undefined,
@@ -104,9 +105,9 @@ export function rememberedIn(
   return entries(data).flatMap(([key, value]) => parseEntry(key, value, now).filter((r) => !expired(r, now)));
 }
 
-/** One controller's records as stored, one per move (and kind), the newest stamp of each. */
-function formatEntry(records: readonly RememberedRestart[]): string {
-  const latest = mergeRemembered(records).sort((a, b) => b.at - a.at);
+/** One controller's remembered restarts as stored, one per move (and kind), the newest stamp of each. */
+function formatEntry(remembered: readonly RememberedRestart[]): string {
+  const latest = mergeRemembered(remembered).sort((a, b) => b.at - a.at);
   const { namespace, controller } = latest[0]!;
   const stored: StoredController = {
     namespace,
@@ -125,9 +126,9 @@ function formatEntry(records: readonly RememberedRestart[]): string {
 }
 
 /**
- * The merge patch of the ConfigMap's data: each controller this run recorded for, with its records kept
- * and this run's added or stamped again; entries that no longer read, or whose records all expired,
- * removed (null). Null when nothing changes.
+ * The merge patch of the ConfigMap's data: each controller this run recorded for, with what it remembers
+ * kept and this run's added or stamped again; entries that no longer read, or whose remembered restarts all
+ * expired, removed (null). Null when nothing changes.
  */
 export function recordChanges(
   data: Readonly<Record<string, string>> | undefined,
@@ -138,13 +139,13 @@ export function recordChanges(
   const stored = new Map(entries(data));
   const recordedByKey = groupBy(recorded, entryKey);
   // Written by a run whose clock is behind another's, a stamp ahead of this one is kept (not read, not
-  // removed); only one ahead by more than a record lasts is taken for a clock gone wrong.
+  // removed); only one ahead by more than a remembered restart lasts is taken for a clock gone wrong.
   const parse = (key: string, value: string) => parseEntry(key, value, now, recordKeptForMs);
   for (const [key, value] of stored) {
     if (recordedByKey.has(key)) continue;
-    const records = parse(key, value);
-    const kept = records.filter((r) => !expired(r, now));
-    if (kept.length === records.length && kept.length > 0) continue;
+    const remembered = parse(key, value);
+    const kept = remembered.filter((r) => !expired(r, now));
+    if (kept.length === remembered.length && kept.length > 0) continue;
     changes[key] = kept.length > 0 ? formatEntry(kept) : null;
   }
   for (const [key, fresh] of recordedByKey) {

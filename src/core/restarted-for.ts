@@ -93,7 +93,7 @@ function heldReason(head: (digest: string) => string, tried: readonly PlanContai
   return `${head(shortDigest(first.latestDigest))} on the old digest${cause}; left until the tag moves`;
 }
 
-/** Why a pod a rollout made (its annotation, from the template) is left although stale; null: it is not. */
+/** Why a pod a rollout made (its annotation, from the template) is held although stale; null: it is not. */
 export function alreadyRestartedFor(
   annotation: string | undefined,
   containers: readonly PlanContainer[],

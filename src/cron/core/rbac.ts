@@ -88,7 +88,7 @@ export function autoupdateRules(strategy: StrategyName): PolicyRule[] {
 
 /**
  * The job's record of restarts in vain (core/restart-record.ts): read before pods go one at a time, patched
- * after a restart in vain or a run that left pods for one. Only that ConfigMap, which install-cron makes.
+ * after a restart in vain or a run that held pods for one. Only that ConfigMap, which install-cron makes.
  */
 export function recordRules(name: string): PolicyRule[] {
   return [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [name], verbs: ["get", "patch"] }];

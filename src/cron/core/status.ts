@@ -32,14 +32,14 @@ interface CronJobRun {
   finished?: string;
 }
 
-/** A controller whose pods the runs leave since one of them was restarted in vain (core/restarted-for.ts). */
+/** A controller whose pods the runs hold since one of them was restarted in vain (core/restarted-for.ts). */
 interface HeldController {
   namespace: string;
   kind: string;
   name: string;
-  /** Each move its pods were restarted for in vain (core/restarted-for.ts), newest record first. */
+  /** Each move its pods were restarted for in vain (core/restarted-for.ts), newest first. */
   restartedFor: string[];
-  /** When a run last recorded it (the restart, or a run that left its pods). */
+  /** When a run last recorded it (the restart, or a run that held its pods). */
   recorded: string;
 }
 
@@ -156,7 +156,7 @@ export function cronStatus(
   };
 }
 
-/** One entry per controller, newest record first. */
+/** One entry per controller, newest first. */
 function heldControllers(remembered: readonly RememberedRestart[]): HeldController[] {
   const newestFirst = [...remembered].sort((a, b) => b.at - a.at);
   const byController = groupBy(newestFirst, (r) => `${r.namespace}/${r.controller.uid}`);

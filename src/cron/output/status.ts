@@ -65,7 +65,7 @@ function duration(start: string | undefined, end: string | undefined, now: Date)
 const heldShown = 3;
 
 /**
- * The controllers whose pods the runs leave since one was restarted in vain, newest record first:
+ * The controllers whose pods the runs hold since one was restarted in vain, newest first:
  * `ReplicaSet shop/web-7d9c8b (recorded 3h ago), … and 2 more`.
  */
 function held(controllers: Exclude<CronStatus["held"], null>, now: Date): string {
