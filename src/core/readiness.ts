@@ -4,7 +4,7 @@
  */
 import { parseImageId } from "./image-id.js";
 import type { Pod } from "./k8s.js";
-import type { PlanPod } from "./plan.js";
+import type { PlanContainer, PlanPod } from "./plan.js";
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -87,12 +87,13 @@ export type PodWithConditions = Pod & {
 };
 
 /**
- * The first container of `replacement` that runs the digest the deleted pod was stale on. Null when none
- * does. The message names the likely cause: under IfNotPresent or Never the node started its cached old
- * image; under Always it pulled, so the runtime reports that digest for what the tag gives it now.
+ * The first of `stale` (a restarted pod's containers, or staleContainersOf) that `replacement` runs on the
+ * same old digest again. Null when none does. The message names the likely cause: under IfNotPresent or
+ * Never the node started its cached old image; under Always it pulled, so the runtime reports that digest
+ * for what the tag gives it now.
  */
-export function backOnOldDigest(deleted: PlanPod, replacement: Pod): string | null {
-  const container = containersBackOnOldDigest(deleted, replacement)[0];
+export function backOnOldDigest(stale: readonly PlanContainer[], replacement: Pod): string | null {
+  const container = containersBackOnOldDigest(stale, replacement)[0];
   if (container === undefined) return null;
   const cause =
     container.pullPolicy === "Always"
@@ -101,15 +102,35 @@ export function backOnOldDigest(deleted: PlanPod, replacement: Pod): string | nu
   return `container ${container.name}: ${cause}`;
 }
 
-/** The deleted pod's stale containers that `replacement` runs on the same old digest again. */
-export function containersBackOnOldDigest(deleted: PlanPod, replacement: Pod): PlanPod["containers"] {
+/** Those of `stale`'s stale containers that `replacement` runs on the same old digest again. */
+export function containersBackOnOldDigest(
+  stale: readonly PlanContainer[],
+  replacement: Pod,
+): PlanContainer[] {
   const statuses = [
     ...(replacement.status?.containerStatuses ?? []),
     ...(replacement.status?.initContainerStatuses ?? []),
   ];
-  return deleted.containers.filter((container) => {
+  return stale.filter((container) => {
     if (container.status !== "stale" || container.runningDigest === null) return false;
     const now = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
     return now.kind === "repo-digest" && now.digest === container.runningDigest;
   });
+}
+
+/**
+ * The stale containers of `planned` with a known old digest, each name, digest and pull policy once: the
+ * pods of one template share them, and a rollout's check of every new pod against every planned pod would
+ * cost their product.
+ */
+export function staleContainersOf(planned: readonly PlanPod[]): PlanContainer[] {
+  const distinct = new Map<string, PlanContainer>();
+  for (const pod of planned) {
+    for (const container of pod.containers) {
+      if (container.status !== "stale" || container.runningDigest === null) continue;
+      const key = `${container.name} ${container.runningDigest} ${container.pullPolicy}`;
+      if (!distinct.has(key)) distinct.set(key, container);
+    }
+  }
+  return [...distinct.values()];
 }

@@ -14,6 +14,7 @@ import {
   notReadyPods,
   readyPodCount,
   selectorString,
+  staleContainersOf,
 } from "../../core/readiness.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import { restartedForValue } from "../../core/restarted-for.js";
@@ -85,11 +86,11 @@ async function replacementProblem(
 /** The first of the controller's new pods that runs a digest `pod` was stale on, as a problem; else null. */
 function backOnOldDigestAmong(pod: PlanPod, replacements: readonly Pod[]): Problem | null {
   for (const replacement of replacements) {
-    const container = backOnOldDigest(pod, replacement);
+    const container = backOnOldDigest(pod.containers, replacement);
     if (container === null) continue;
     return {
       reason: `the replacement of ${pod.name} runs the old digest again (${container})`,
-      inVain: containersBackOnOldDigest(pod, replacement),
+      inVain: containersBackOnOldDigest(pod.containers, replacement),
     };
   }
   return null;
@@ -180,14 +181,11 @@ function podRestart(
  * kubelet evicted) stays until the pod garbage collector removes it: it is no replacement.
  */
 export function oldDigestAfterRollout(planned: readonly PlanPod[], pods: readonly Pod[]): string | null {
+  const stale = staleContainersOf(planned);
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp || hasEnded(pod)) continue;
-    for (const stale of planned) {
-      const container = backOnOldDigest(stale, pod);
-      if (container !== null) {
-        return `pod ${pod.metadata.name} runs the old digest (${container})`;
-      }
-    }
+    const container = backOnOldDigest(stale, pod);
+    if (container !== null) return `pod ${pod.metadata.name} runs the old digest (${container})`;
   }
   return null;
 }

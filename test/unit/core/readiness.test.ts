@@ -35,10 +35,10 @@ describe("after a deletion", () => {
       owner: rs,
       containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }],
     });
-    expect(backOnOldDigest(planned, cached)).toBe(
+    expect(backOnOldDigest(planned.containers, cached)).toBe(
       "container app: the node started its cached image (imagePullPolicy IfNotPresent)",
     );
-    expect(backOnOldDigest(planned, pulled)).toBeNull();
+    expect(backOnOldDigest(planned.containers, pulled)).toBeNull();
   });
 
   it("counts the controller's Ready pods, leaving out the deleted one and terminating ones", () => {
