@@ -6,7 +6,7 @@
  * are tried without a second wait.
  */
 import type { EvictOutcome } from "../../adapters/kubectl.js";
-import { blockingBudgets, selectingBudgets } from "../../core/disruption-budget.js";
+import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
@@ -25,6 +25,12 @@ export async function evictGroup(
   const readinessOf = readinessByController(api);
   // One wait for a budget per controller: once waited out, its other pods are tried once each.
   let waitedOut = false;
+  // The budgets that refused a pod are named from one read per group: its other pods meet the same ones.
+  let budgets: Promise<DisruptionBudget[] | null> | undefined;
+  const budgetsOnce = () => {
+    budgets ??= readBudgets(api, group[0]!.namespace);
+    return budgets;
+  };
   const stop = (from: number, reason: string) => {
     for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason });
   };
@@ -53,11 +59,14 @@ export async function evictGroup(
     }
     if (outcome.kind === "blocked") {
       waitedOut = waiting;
-      reporter.report(pod, { kind: "not-started", reason: await blockedReason(api, pod, outcome.reason) });
+      reporter.report(pod, {
+        kind: "not-started",
+        reason: blockedReason(await budgetsOnce(), pod, outcome.reason),
+      });
       continue;
     }
     if (outcome.kind === "several-budgets") {
-      reporter.report(pod, { kind: "failed", reason: await severalBudgetsReason(api, pod) });
+      reporter.report(pod, { kind: "failed", reason: severalBudgetsReason(await budgetsOnce(), pod) });
       continue;
     }
     reporter.report(pod, outcome);
@@ -99,31 +108,27 @@ async function evictPatiently(
 
 /**
  * A refusal by a budget, naming it. kubectl prints only the Status message ("Cannot evict pod as it would
- * violate the pod's disruption budget."), not its cause naming the budget: the names come from one list
- * of the namespace's budgets at that moment.
+ * violate the pod's disruption budget."), not its cause naming the budget: the names come from a list of
+ * the namespace's budgets read after the first refusal.
  */
-async function blockedReason(api: RestartApi, pod: PlanPod, refusal: string): Promise<string> {
-  const names = await budgetNames(api, pod, true);
+function blockedReason(budgets: DisruptionBudget[] | null, pod: PlanPod, refusal: string): string {
+  const names = budgets ? blockingBudgets(budgets, pod.labels).map((b) => b.name) : [];
   if (names.length > 0) return `PodDisruptionBudget ${names.join(", ")} allows no disruption now`;
   return `a PodDisruptionBudget allows no disruption now (${refusal})`;
 }
 
-async function severalBudgetsReason(api: RestartApi, pod: PlanPod): Promise<string> {
-  const names = await budgetNames(api, pod, false);
+function severalBudgetsReason(budgets: DisruptionBudget[] | null, pod: PlanPod): string {
+  const names = budgets ? selectingBudgets(budgets, pod.labels).map((b) => b.name) : [];
   const which = names.length > 0 ? ` (${names.join(", ")})` : "";
   return `more than one PodDisruptionBudget selects it${which}, and the Eviction API refuses such pods: leave one budget, or use --strategy delete`;
 }
 
-/** The budgets selecting the pod (only those allowing no disruption, with `blockingOnly`); none if unreadable. */
-async function budgetNames(api: RestartApi, pod: PlanPod, blockingOnly: boolean): Promise<string[]> {
+/** The namespace's budgets, or null when they cannot be read (the reasons then name none). */
+async function readBudgets(api: RestartApi, namespace: string): Promise<DisruptionBudget[] | null> {
   try {
-    const budgets = await api.listDisruptionBudgets(pod.namespace);
-    const selecting = blockingOnly
-      ? blockingBudgets(budgets, pod.labels)
-      : selectingBudgets(budgets, pod.labels);
-    return selecting.map((b) => b.name);
+    return await api.listDisruptionBudgets(namespace);
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
-    return [];
+    return null;
   }
 }

@@ -167,6 +167,21 @@ describe("429: a budget forbids the disruption", () => {
     ]);
   });
 
+  it("the budget that refused a group's pods is named from one read of the budgets, however many pods it holds", async () => {
+    const budgetReads = async (replicas: number) => {
+      const { clock, cluster } = setup();
+      cluster.setBudget("guard", "web", 0);
+      const pods = cluster.addController({ name: "web", replicas, strategy: "evict" });
+      const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 2000 });
+      expect(reported).toHaveLength(replicas);
+      for (const line of reported)
+        expect(line).toMatch(/ PodDisruptionBudget guard allows no disruption now$/);
+      return cluster.calls.filter((call) => call.includes(" list budgets ")).length;
+    };
+    expect(await budgetReads(2)).toBe(1);
+    expect(await budgetReads(20)).toBe(1);
+  });
+
   it("budgets that cannot be listed: the pod is left with the API server's own words", async () => {
     const { clock, cluster } = setup();
     cluster.setBudget("guard", "web", 0);
