@@ -6,22 +6,36 @@
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "./image-ref.js";
 import type { Container, Pod } from "./k8s.js";
 
-export function onlyImages(pods: readonly Pod[], keys: ReadonlySet<string>): Pod[] {
+/** What `--image` keeps of a pod: only the containers running these references; null when it has none. */
+export type ImageSelection = (pod: Pod) => Pod | null;
+
+/** The selection of these references; each image it meets is parsed once, however many pods run it. */
+export function imageSelection(keys: ReadonlySet<string>): ImageSelection {
+  const selected = new Map<string, boolean>();
+  const wanted = (c: Container) => {
+    const image = c.image ?? "";
+    let kept = selected.get(image);
+    if (kept === undefined) {
+      kept = keys.has(normalized(image));
+      selected.set(image, kept);
+    }
+    return kept;
+  };
+  return (pod) => {
+    const containers = pod.spec.containers.filter(wanted);
+    const initContainers = pod.spec.initContainers?.filter(wanted) ?? [];
+    if (containers.length + initContainers.length === 0) return null;
+    return { ...pod, spec: { ...pod.spec, containers, initContainers } };
+  };
+}
+
+export function onlyImages(pods: readonly Pod[], select: ImageSelection): Pod[] {
   const selected: Pod[] = [];
   for (const pod of pods) {
-    const kept = withOnlyImages(pod, keys);
+    const kept = select(pod);
     if (kept) selected.push(kept);
   }
   return selected;
-}
-
-/** The pod with only the containers running these references; null when it has none. */
-export function withOnlyImages(pod: Pod, keys: ReadonlySet<string>): Pod | null {
-  const wanted = (c: Container) => keys.has(normalized(c.image ?? ""));
-  const containers = pod.spec.containers.filter(wanted);
-  const initContainers = pod.spec.initContainers?.filter(wanted) ?? [];
-  if (containers.length + initContainers.length === 0) return null;
-  return { ...pod, spec: { ...pod.spec, containers, initContainers } };
 }
 
 /** The key an image is compared by; an invalid reference matches nothing. */

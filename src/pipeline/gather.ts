@@ -19,7 +19,7 @@ import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core
 import { indexOwners, type OwnerIndex, ownerResourceOf, ownerResourcesToList } from "../core/owners.js";
 import type { StrategyName } from "../core/plan.js";
 import { mayRoll, workloadKey } from "../core/restart-strategy.js";
-import { onlyImages, withOnlyImages } from "../core/select-images.js";
+import { imageSelection, onlyImages } from "../core/select-images.js";
 import type { Workload, WorkloadKind } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
@@ -59,6 +59,7 @@ const listedStep = 1000;
 /** Lists what the plan needs from the cluster. */
 export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherOptions): Promise<Inventory> {
   const { only, onTagReady } = options;
+  const select = only ? imageSelection(only) : null;
   const warnings: string[] = [];
   const warn = (line: string) => warnings.push(line);
   // Started at the first pod that shows they are needed, so they run while the rest of the pods stream in
@@ -105,7 +106,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
       const startsOwners = resource !== null && !ownerLists.has(resource);
       const startsAccounts = !accounts.started && needsAccountSecrets(pod);
       if (!startsOwners && !startsAccounts && !onTagReady) return;
-      const selected = only ? withOnlyImages(pod, only) : pod;
+      const selected = select ? select(pod) : pod;
       if (!selected) return;
       if (startsOwners) ownerList(resource);
       if (startsAccounts && needsAccountSecrets(selected)) accounts.start();
@@ -116,7 +117,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
       count = 0;
     },
   });
-  const pods = only ? onlyImages(listed, only) : listed;
+  const pods = select ? onlyImages(listed, select) : listed;
 
   const images = imagesToResolve(imagesInUse(pods));
   const [ownerObjects, accountSecrets] = await Promise.all([

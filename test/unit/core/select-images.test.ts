@@ -1,5 +1,12 @@
-import { describe, expect, it } from "vitest";
-import { onlyImages } from "../../../src/core/select-images.js";
+import { describe, expect, it, vi } from "vitest";
+
+vi.mock("../../../src/core/image-ref.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../../src/core/image-ref.js")>();
+  return { ...original, parseImageRef: vi.fn(original.parseImageRef) };
+});
+
+import { parseImageRef } from "../../../src/core/image-ref.js";
+import { imageSelection, onlyImages } from "../../../src/core/select-images.js";
 import { digestOf, makePod } from "../../support/pods.js";
 
 describe("--image", () => {
@@ -23,7 +30,7 @@ describe("--image", () => {
   ];
 
   it("keeps only containers running the references (normalized) and pods left with some", () => {
-    const selected = onlyImages(pods, new Set(["docker.io/library/nginx:latest"]));
+    const selected = onlyImages(pods, imageSelection(new Set(["docker.io/library/nginx:latest"])));
     expect(
       selected.map((p) => [
         p.metadata.name,
@@ -36,7 +43,22 @@ describe("--image", () => {
   });
 
   it("leaves the listed pods as they were", () => {
-    onlyImages(pods, new Set(["ghcr.io/org/api:main"]));
+    onlyImages(pods, imageSelection(new Set(["ghcr.io/org/api:main"])));
     expect(pods[0]!.spec.containers).toHaveLength(2);
+  });
+
+  it("parses each image once, however many pods run it", () => {
+    const many = Array.from({ length: 1000 }, (_, i) =>
+      makePod({
+        name: `web-${i}`,
+        containers: [
+          { name: "app", image: "nginx", runningDigest: D },
+          { name: "sidecar", image: "envoy:1", runningDigest: D },
+        ],
+      }),
+    );
+    vi.mocked(parseImageRef).mockClear();
+    expect(onlyImages(many, imageSelection(new Set(["docker.io/library/nginx:latest"])))).toHaveLength(1000);
+    expect(vi.mocked(parseImageRef)).toHaveBeenCalledTimes(2);
   });
 });
