@@ -1,24 +1,25 @@
 /** The executable's entry: wires the real process to main() and handles signals. */
 
 import { closeSync } from "node:fs";
+import { isatty } from "node:tty";
 import packageJson from "../package.json" with { type: "json" };
 import { removePrivateDirs } from "./adapters/private-dir.js";
 import { sharedSignal } from "./util/shared-signal.js";
+
+/** The standard descriptors that were terminals when the run started. */
+const startedOnTerminals = [0, 1, 2].filter((fd) => isatty(fd));
 
 const controller = new AbortController();
 sharedSignal(controller.signal);
 /** The shell's exit code for a process a signal ended: 128 + its number. */
 const exitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 let signalled = false;
-/** A SIGHUP came: the terminal hung up, or its session ended. */
-let hungUp = false;
 const onSignal = (signal: keyof typeof exitCodes) => {
-  if (signal === "SIGHUP") hungUp = true;
   // First signal: stop starting new work and let the command report. Second: leave at once. A run stopping
   // because its output is gone has had no signal yet: a terminal that hung up may send SIGHUP after that.
   if (signalled) {
     removePrivateDirs();
-    exit(exitCodes[signal], hungUp || outputGone);
+    exit(exitCodes[signal]);
   }
   signalled = true;
   controller.abort(new Error(`received ${signal}`));
@@ -76,26 +77,25 @@ if (argv.length === 1 && argv[0] === "--version") {
 function exitWhenWritten(code: number): void {
   let pending = 2;
   const done = () => {
-    if (--pending === 0) exit(outputGone ? 141 : code, hungUp || outputGone);
+    if (--pending === 0) exit(outputGone ? 141 : code);
   };
   process.stdout.write("", done);
   process.stderr.write("", done);
 }
 
 /**
- * Ends the process. Once the terminal may have hung up, stdout and stderr are closed first: Node.js before
- * 22.17 restores the settings of the terminals it started on at exit, and aborts when that fails on one
- * that is gone (nodejs/node#58200), where it skips a closed descriptor. (A hung-up terminal no longer says
- * it is one, so both are closed.) Everything written has been handed to the OS by then.
+ * Ends the process. A terminal that hung up since the start is closed first: Node.js before 22.17 restores
+ * the settings of the terminals it started on at exit, and aborts when that fails on one that is gone
+ * (nodejs/node#58200), where it skips a closed descriptor. A hung-up terminal no longer says it is one.
+ * Everything written has been handed to the OS by then.
  */
-function exit(code: number, terminalGone: boolean): never {
-  if (terminalGone) {
-    for (const fd of [1, 2]) {
-      try {
-        closeSync(fd);
-      } catch {
-        // Closed already: nothing to restore.
-      }
+function exit(code: number): never {
+  for (const fd of startedOnTerminals) {
+    if (isatty(fd)) continue;
+    try {
+      closeSync(fd);
+    } catch {
+      // Closed already: nothing to restore.
     }
   }
   process.exit(code);

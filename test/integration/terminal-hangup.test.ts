@@ -25,7 +25,8 @@ const run = promisify(execFile);
  * Runs a command with stdout on a new pseudo-terminal and prints its exit code (negative: the signal that
  * ended it). argv: how, until, hupAfter, stderr file, command…
  *   how: `gone` (the terminal hung up before the command starts), `session` (it is the command's
- *   controlling terminal: hanging up sends SIGHUP too) or `other` (not its controlling terminal: EIO alone);
+ *   controlling terminal and its stdin, as in an interactive shell: hanging up sends SIGHUP too) or `other`
+ *   (not its controlling terminal: EIO alone);
  *   until: the text the command prints before the terminal hangs up;
  *   hupAfter: seconds after the hang-up to send the command a SIGHUP (negative: none).
  */
@@ -39,7 +40,8 @@ if how == "gone":
 def controlling_terminal():
     fcntl.ioctl(1, termios.TIOCSCTTY, 0)
 with open(stderr_path, "w") as stderr:
-    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=slave, stderr=stderr,
+    child = subprocess.Popen(command, stdin=slave if how == "session" else subprocess.DEVNULL,
+                             stdout=slave, stderr=stderr,
                              start_new_session=True,
                              preexec_fn=controlling_terminal if how == "session" else None)
 os.close(slave)
