@@ -1,13 +1,21 @@
 /** The executable's entry: wires the real process to main() and handles signals. */
 
-import { closeSync } from "node:fs";
-import { isatty } from "node:tty";
+import { closeSync, fstatSync, writeSync } from "node:fs";
 import packageJson from "../package.json" with { type: "json" };
 import { removePrivateDirs } from "./adapters/private-dir.js";
 import { sharedSignal } from "./util/shared-signal.js";
 
-/** The standard descriptors that were terminals when the run started. */
-const startedOnTerminals = [0, 1, 2].filter((fd) => isatty(fd));
+/**
+ * The standard descriptors that started on a character device (a terminal, or /dev/null). Asked with fstat:
+ * node:tty would cost a few milliseconds of start-up.
+ */
+const startedOnDevices = [0, 1, 2].filter((fd) => {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
+});
 
 const controller = new AbortController();
 sharedSignal(controller.signal);
@@ -86,17 +94,20 @@ function exitWhenWritten(code: number): void {
 /**
  * Ends the process. A terminal that hung up since the start is closed first: Node.js before 22.17 restores
  * the settings of the terminals it started on at exit, and aborts when that fails on one that is gone
- * (nodejs/node#58200), where it skips a closed descriptor. A hung-up terminal no longer says it is one.
- * Everything written has been handed to the OS by then.
+ * (nodejs/node#58200), where it skips a closed descriptor. Everything written has been handed to the OS by
+ * then.
  */
 function exit(code: number): never {
-  for (const fd of startedOnTerminals) {
-    if (isatty(fd)) continue;
-    try {
-      closeSync(fd);
-    } catch {
-      // Closed already: nothing to restore.
-    }
-  }
+  for (const fd of startedOnDevices) if (hungUp(fd)) closeSync(fd);
   process.exit(code);
+}
+
+/** Whether `fd` is a terminal that hung up: writing nothing to it fails with EIO. */
+function hungUp(fd: number): boolean {
+  try {
+    writeSync(fd, "");
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EIO";
+  }
 }
