@@ -56,54 +56,36 @@ describe("the check after a rollout reads each pod a bounded number of times", (
     expect(large).toBeLessThanOrEqual(2 * 80);
   });
 
+  const containers = [planContainer()];
+  /** A running pod of the workload, on `version`'s digest of the image. */
+  const runningPod = (name: string, version: string) =>
+    ({
+      metadata: { name, uid: name },
+      spec: { containers: [{ name: "app", image: containers[0]!.image }] },
+      status: {
+        phase: "Running",
+        containerStatuses: [
+          {
+            name: "app",
+            image: containers[0]!.image,
+            imageID: `registry.example.com/shop/web@${digestOf(version)}`,
+          },
+        ],
+      },
+    }) as unknown as Pod;
+
   it("200 planned pods and 200 new pods on the new digest: each new pod's statuses read once", () => {
     const n = 200;
-    const containers = [planContainer()];
     const planned = Array.from({ length: n }, (_, i) => planPod(`web-${i}`, { containers }));
     const reads = { n: 0 };
-    const pods = Array.from({ length: n }, (_, i) =>
-      counting(
-        {
-          metadata: { name: `web-new-${i}`, uid: `new-${i}` },
-          spec: { containers: [{ name: "app", image: containers[0]!.image }] },
-          status: {
-            phase: "Running",
-            containerStatuses: [
-              {
-                name: "app",
-                image: containers[0]!.image,
-                imageID: `registry.example.com/shop/web@${digestOf("v2")}`,
-              },
-            ],
-          },
-        } as unknown as Pod,
-        reads,
-      ),
-    );
+    const pods = Array.from({ length: n }, (_, i) => counting(runningPod(`web-new-${i}`, "v2"), reads));
     expect(oldDigestAfterRollout(planned, pods)).toBeNull();
     expect(reads.n).toBe(n);
   });
 
   it("still names the first new pod back on the old digest", () => {
-    const containers = [planContainer()];
     const planned = [planPod("web-0", { containers }), planPod("web-1", { containers })];
-    const pod = (name: string, version: string) =>
-      ({
-        metadata: { name, uid: name },
-        spec: { containers: [{ name: "app", image: containers[0]!.image }] },
-        status: {
-          phase: "Running",
-          containerStatuses: [
-            {
-              name: "app",
-              image: containers[0]!.image,
-              imageID: `registry.example.com/shop/web@${digestOf(version)}`,
-            },
-          ],
-        },
-      }) as unknown as Pod;
-    expect(oldDigestAfterRollout(planned, [pod("web-a", "v2"), pod("web-b", "v1")])).toMatch(
-      /^pod web-b runs the old digest \(container app: /,
-    );
+    const pods = [runningPod("web-a", "v2"), runningPod("web-b", "v1")];
+    expect(oldDigestAfterRollout(planned, pods)).toMatch(/^pod web-b runs the old digest \(container app: /);
   });
 });
