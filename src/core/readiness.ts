@@ -112,7 +112,7 @@ export function containersBackOnOldDigest(
     ...(replacement.status?.initContainerStatuses ?? []),
   ];
   return stale.filter((container) => {
-    if (container.status !== "stale" || container.runningDigest === null) return false;
+    if (!staleOnKnownDigest(container)) return false;
     const now = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
     return now.kind === "repo-digest" && now.digest === container.runningDigest;
   });
@@ -127,10 +127,15 @@ export function staleContainersOf(planned: readonly PlanPod[]): PlanContainer[] 
   const distinct = new Map<string, PlanContainer>();
   for (const pod of planned) {
     for (const container of pod.containers) {
-      if (container.status !== "stale" || container.runningDigest === null) continue;
+      if (!staleOnKnownDigest(container)) continue;
       const key = `${container.name} ${container.runningDigest} ${container.pullPolicy}`;
       if (!distinct.has(key)) distinct.set(key, container);
     }
   }
   return [...distinct.values()];
+}
+
+/** A stale container whose old digest is known: what a replacement can be caught running again. */
+function staleOnKnownDigest(container: PlanContainer): boolean {
+  return container.status === "stale" && container.runningDigest !== null;
 }
