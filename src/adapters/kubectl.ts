@@ -12,7 +12,7 @@ import {
   type Secret,
   type ServiceAccount,
 } from "../core/k8s.js";
-import type { LabelSelector } from "../core/readiness.js";
+import type { LabelSelector, PodWithConditions } from "../core/readiness.js";
 import {
   heldEventReason,
   type RememberedRestart,
@@ -31,7 +31,9 @@ import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
 import {
   type CreatedPod,
+  controllerPodShape,
   createdPodShape,
+  ownedReplicaSetShape,
   ownerShape,
   podReader,
   podShape,
@@ -165,18 +167,21 @@ export class Kubectl {
     return items;
   }
 
-  /** A list of one resource in scope, read page by page (see paged-list.ts). */
+  /**
+   * A list of one resource in scope, read page by page (see paged-list.ts). The plan's lists stop with the
+   * run; `toTheEnd` lists are the checks of restarts already made, which a stopping run still finishes.
+   */
   private async pagedList<T>(
     resource: string,
     scope: PodScope,
     shape: Shape | undefined,
     read: ItemReader<T>,
-    warn?: Warn,
-    onRestart?: () => void,
+    { warn, onRestart, toTheEnd = false }: { warn?: Warn; onRestart?: () => void; toTheEnd?: boolean } = {},
   ): Promise<T[]> {
     const listed = listedResources[resource];
     if (!listed) throw new Error(`no API path known for ${resource}`);
     const namespace = await this.namespaceOf(scope);
+    const signal = toTheEnd ? undefined : this.listSignal;
     return readPagedList({
       exec: this.exec,
       kubectl: this.binary,
@@ -188,7 +193,7 @@ export class Kubectl {
       read,
       warn,
       ...(onRestart ? { onRestart } : {}),
-      ...(this.listSignal ? { signal: this.listSignal } : {}),
+      ...(signal ? { signal } : {}),
     });
   }
 
@@ -234,8 +239,7 @@ export class Kubectl {
         onPod?.(pod);
         return pod;
       },
-      warn,
-      onRestart,
+      { warn, onRestart },
     );
   }
 
@@ -269,7 +273,7 @@ export class Kubectl {
           unselected,
           ownerShape,
           parsedBy((o: OwnerObject) => slimOwner(kind, o)),
-          warn,
+          { warn },
         );
       }),
     );
@@ -290,7 +294,7 @@ export class Kubectl {
         metadata: { name: sa.metadata?.name, namespace: sa.metadata?.namespace },
         imagePullSecrets: sa.imagePullSecrets,
       })),
-      warn,
+      { warn },
     );
   }
 
@@ -334,12 +338,27 @@ export class Kubectl {
 
   /** ReplicaSets matching a label selector in one namespace: a Deployment's, to tell which pods it owns. */
   listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
-    return listSelected<KubeObject>(this, "replicasets.apps", namespace, { label: selector });
+    return this.pagedList(
+      "replicasets.apps",
+      { namespace, allNamespaces: false, selector },
+      ownedReplicaSetShape,
+      parsedBy((rs: KubeObject) => rs),
+      { toTheEnd: true },
+    );
   }
 
-  /** Pods matching a label selector in one namespace, whole (with conditions). */
-  listPodsBySelector(namespace: string, selector: string): Promise<Pod[]> {
-    return listSelected<Pod>(this, "pods", namespace, { label: selector });
+  /**
+   * A controller's pods, found by its label selector in one namespace, page by page and cut to what the
+   * checks around a restart read (controllerPodShape): polled while a replacement starts.
+   */
+  listPodsBySelector(namespace: string, selector: string): Promise<PodWithConditions[]> {
+    return this.pagedList(
+      "pods",
+      { namespace, allNamespaces: false, selector },
+      controllerPodShape,
+      parsedBy((pod: PodWithConditions) => pod),
+      { toTheEnd: true },
+    );
   }
 
   /**
@@ -375,7 +394,7 @@ export class Kubectl {
       unselected,
       workloadShape,
       parsedBy((w: Workload) => slimWorkload(kind, w)),
-      warn,
+      { warn },
     );
   }
 

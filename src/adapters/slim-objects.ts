@@ -64,6 +64,50 @@ export const createdPodShape: Shape = {
   others: "drop",
 };
 
+/** What the pods' readers keep of each container and its status (env, probes, mounts are not read). */
+const containerShape: Shape = { keep: { name: true, image: true, imagePullPolicy: true }, others: "drop" };
+const containerStatusShape: Shape = { keep: { name: true, image: true, imageID: true }, others: "drop" };
+
+/**
+ * What the checks around a restart read of a controller's pods (core/readiness.ts, ownedPods): whose they
+ * are, whether they are Ready, and the digests they run. A DaemonSet evicted pod by pod has all its pods
+ * read at every poll, so the rest of each pod (env, probes, managedFields) is left in the pipe.
+ */
+export const controllerPodShape: Shape = {
+  keep: {
+    metadata: {
+      keep: {
+        name: true,
+        namespace: true,
+        uid: true,
+        labels: true,
+        ownerReferences: true,
+        deletionTimestamp: true,
+      },
+      others: "drop",
+    },
+    spec: { keep: { containers: containerShape, initContainers: containerShape }, others: "drop" },
+    status: {
+      keep: {
+        phase: true,
+        conditions: { keep: { type: true, status: true }, others: "drop" },
+        containerStatuses: containerStatusShape,
+        initContainerStatuses: containerStatusShape,
+      },
+      others: "drop",
+    },
+  },
+  others: "drop",
+};
+
+/** What ownedPods reads of a Deployment's ReplicaSets: which are the Deployment's, by UID. */
+export const ownedReplicaSetShape: Shape = {
+  keep: {
+    metadata: { keep: { name: true, namespace: true, uid: true, ownerReferences: true }, others: "drop" },
+  },
+  others: "drop",
+};
+
 /** What slimWorkload reads, cut out of each listed workload before parsing (not its pod template). */
 export const workloadShape: Shape = {
   keep: {
@@ -151,10 +195,6 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
   };
 }
 
-/** What slimPod reads, cut out of each pod before parsing (env, probes, mounts, conditions are not). */
-const containerShape: Shape = { keep: { name: true, image: true, imagePullPolicy: true }, others: "drop" };
-const containerStatusShape: Shape = { keep: { name: true, image: true, imageID: true }, others: "drop" };
-
 /** The slots of what differs between the pods of one controller (see podReader). */
 const NAME = 0;
 const UID = 1;
@@ -162,6 +202,7 @@ const NODE = 2;
 /** Each pod has its own service-account token volume (kube-api-access-xxxxx). */
 const VOLUMES = 3;
 
+/** What slimPod reads, cut out of each pod before parsing (env, probes, mounts, conditions are not). */
 export const podShape: Shape = {
   keep: {
     metadata: {

@@ -1,23 +1,8 @@
 /** What the next runs read back of this tool's Events: one list, the server keeping only this tool's. */
 import { describe, expect, it } from "vitest";
-import type { Exec } from "../../../src/adapters/exec.js";
-import { Kubectl } from "../../../src/adapters/kubectl.js";
+import { kubectlListing } from "../../support/listing-kubectl.js";
 
 const digest = `sha256:${"c".repeat(64)}`;
-
-function kubectlListing(items: unknown[]) {
-  const calls: string[][] = [];
-  const exec = (async (
-    _file: string,
-    args: readonly string[],
-    options?: { onStdout?: (c: string) => void },
-  ) => {
-    calls.push([...args]);
-    options?.onStdout?.(JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    return { exitCode: 0, stdout: "", stderr: "", interrupted: false };
-  }) as Exec;
-  return { calls, kubectl: new Kubectl(exec, "kubectl", { context: "prod" }) };
-}
 
 const event = (overrides: Record<string, unknown>) => ({
   apiVersion: "events.k8s.io/v1",
@@ -43,9 +28,11 @@ const event = (overrides: Record<string, unknown>) => ({
 describe("the restarts this tool's Events remember", () => {
   it("one list of the namespace's Events by this tool; those naming what a restart was for, with when", async () => {
     const { calls, kubectl } = kubectlListing([
-      event({}),
-      event({ series: { count: 3, lastObservedTime: "2026-12-01T11:40:00.000000Z" } }),
-      event({ metadata: { namespace: "shop", name: "web.autoupdate-ok" }, reason: "ImageUpdated" }),
+      [
+        event({}),
+        event({ series: { count: 3, lastObservedTime: "2026-12-01T11:40:00.000000Z" } }),
+        event({ metadata: { namespace: "shop", name: "web.autoupdate-ok" }, reason: "ImageUpdated" }),
+      ],
     ]);
     expect(await kubectl.listRememberedRestarts({ namespace: "shop", allNamespaces: false })).toEqual([
       {
@@ -82,7 +69,7 @@ describe("the restarts this tool's Events remember", () => {
         },
         reason: "ImageUpdated",
       });
-    const { kubectl } = kubectlListing([unchecked("2026-12-01T10:59:58.500Z"), unchecked("soon")]);
+    const { kubectl } = kubectlListing([[unchecked("2026-12-01T10:59:58.500Z"), unchecked("soon")]]);
     expect(await kubectl.listRememberedRestarts({ namespace: "shop", allNamespaces: false })).toEqual([
       {
         namespace: "shop",
@@ -111,7 +98,7 @@ describe("the restarts this tool's Events remember", () => {
         eventTime: "2026-12-01T12:03:01.000000Z",
         reason,
       });
-    const { kubectl } = kubectlListing([skewed("ImageUpdated"), skewed("ImageUpdateHeld")]);
+    const { kubectl } = kubectlListing([[skewed("ImageUpdated"), skewed("ImageUpdateHeld")]]);
     const remembered = await kubectl.listRememberedRestarts({ namespace: "shop", allNamespaces: false });
     expect(remembered.map((r) => new Date(r.uncheckedRestartAt!).toISOString())).toEqual([
       "2026-12-01T12:00:00.000Z",
@@ -120,7 +107,7 @@ describe("the restarts this tool's Events remember", () => {
   });
 
   it("-A reads every namespace's", async () => {
-    const { calls, kubectl } = kubectlListing([]);
+    const { calls, kubectl } = kubectlListing([[]]);
     expect(await kubectl.listRememberedRestarts({ allNamespaces: true })).toEqual([]);
     expect(calls[0]).toContain("--all-namespaces");
   });
@@ -134,9 +121,7 @@ describe("when the pods that an unchecked restart may have left were made", () =
       status: { phase: "Running" },
     });
     const { calls, kubectl } = kubectlListing([
-      pod("uid-a", "2026-12-01T11:00:01Z"),
-      pod("uid-b", "2026-11-20T10:00:00Z"),
-      pod("uid-c"),
+      [pod("uid-a", "2026-12-01T11:00:01Z"), pod("uid-b", "2026-11-20T10:00:00Z"), pod("uid-c")],
     ]);
     const times = await kubectl.listPodCreationTimes("shop", "app=web,pod-template-hash=7d9c8b");
     expect([...times]).toEqual([

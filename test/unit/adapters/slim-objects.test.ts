@@ -11,6 +11,8 @@ import {
   type Shape,
 } from "../../../src/adapters/json-list-stream.js";
 import {
+  controllerPodShape,
+  ownedReplicaSetShape,
   ownerShape,
   podReader,
   podShape,
@@ -19,8 +21,23 @@ import {
   slimWorkload,
   workloadShape,
 } from "../../../src/adapters/slim-objects.js";
-import type { OwnerObject, Pod } from "../../../src/core/k8s.js";
-import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
+import {
+  controllerOf,
+  isOptedOut,
+  type KubeObject,
+  type OwnerObject,
+  type Pod,
+} from "../../../src/core/k8s.js";
+import type { PlanContainer } from "../../../src/core/plan.js";
+import {
+  backOnOldDigest,
+  hasEnded,
+  livePods,
+  notReadyPods,
+  type PodWithConditions,
+  readyPodCount,
+} from "../../../src/core/readiness.js";
+import { ownedPods, type Workload, type WorkloadKind } from "../../../src/core/workload.js";
 import { SharedValues } from "../../../src/util/shared-values.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/objects/${name}`, import.meta.url));
@@ -176,5 +193,80 @@ describe("the shapes keep every field the slim objects read", () => {
       undefined,
       "2026-11-20T10:00:00Z",
     ]);
+  });
+
+  it("a controller's pods, polled while a replacement starts: every check reads the same of the cut pods", () => {
+    const [pod] = (JSON.parse(fixture("pods.json").toString()) as { items: PodWithConditions[] }).items;
+    const { deletionTimestamp: _, ...running } = pod!.metadata;
+    const variant = (name: string, status: Partial<NonNullable<Pod["status"]>> & object, labels = {}) => ({
+      ...pod!,
+      metadata: { ...running, name, uid: `uid-${name}`, labels: { ...running.labels, ...labels } },
+      status: { ...pod!.status, ...status },
+    });
+    const starting = { conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady" }] };
+    const items = [
+      pod!,
+      variant("web-ready", {}),
+      variant("web-starting", starting),
+      variant("web-ended", { phase: "Failed", ...starting }),
+      variant("web-opted-out", {}, { "kubectl-autoupdate/ignore": "true" }),
+    ];
+    const list = Buffer.from(JSON.stringify({ kind: "PodList", items }));
+    const whole = (JSON.parse(list.toString()) as { items: PodWithConditions[] }).items;
+    const slim = cut(list, controllerPodShape, () => parsedBy((p: PodWithConditions) => p));
+    const app = pod!.status!.containerStatuses![0]!;
+    const stale: PlanContainer[] = [
+      {
+        name: app.name,
+        init: false,
+        image: app.image ?? "",
+        ref: null,
+        runningDigest: app.imageID!.split("@")[1]!,
+        latestDigest: `sha256:${"e".repeat(64)}`,
+        status: "stale",
+        reason: "",
+        pullPolicy: "IfNotPresent",
+      },
+    ];
+    const replicaSet = controllerOf(pod!.metadata)!.uid!;
+    const checks = (pods: PodWithConditions[]) => ({
+      ready: readyPodCount(pods, replicaSet),
+      notReady: notReadyPods(pods, replicaSet),
+      live: livePods(pods, replicaSet).map((p) => p.metadata.name),
+      ended: pods.map(hasEnded),
+      optedOut: pods.map((p) => isOptedOut(p.metadata)),
+      owned: ownedPods({ kind: "Deployment", metadata: { name: "web", uid: "uid-deployment" } }, pods, [
+        {
+          metadata: {
+            name: "web-7d9c8b6f5",
+            uid: replicaSet,
+            ownerReferences: [{ kind: "Deployment", name: "web", uid: "uid-deployment", controller: true }],
+          },
+        },
+      ]).map((p) => p.metadata.name),
+      backOnOldDigest: pods.map((p) => backOnOldDigest(stale, p)),
+      who: pods.map(({ metadata: m }) => [m.namespace, m.name, m.uid]),
+    });
+    expect(checks(slim)).toEqual(checks(whole));
+    // The pods exercise every check: each one answers differently for some pod.
+    expect(checks(whole)).toMatchObject({
+      ready: 2,
+      notReady: ["web-starting"],
+      live: ["web-ready", "web-starting", "web-ended", "web-opted-out"],
+      ended: [false, false, false, true, false],
+      optedOut: [false, false, false, false, true],
+    });
+    expect(checks(whole).backOnOldDigest[1]).toMatch(/cached image/);
+    // What no check reads stays in the pipe: env, probes, container states, managedFields, IPs.
+    expect(JSON.stringify(slim)).not.toMatch(/managedFields|OOMKilled|podIP|lastTransitionTime|"env"/);
+  });
+
+  it("a Deployment's ReplicaSets: whose they are, and their UID", () => {
+    const list = fixture("owners.json");
+    const whole = (JSON.parse(list.toString()) as { items: KubeObject[] }).items;
+    const slim = cut(list, ownedReplicaSetShape, () => parsedBy((rs: KubeObject) => rs));
+    const whose = (sets: KubeObject[]) => sets.map((rs) => [rs.metadata.uid, controllerOf(rs.metadata)?.uid]);
+    expect(whose(slim)).toEqual(whose(whole));
+    expect(whose(whole)[0]).toEqual([expect.any(String), expect.any(String)]);
   });
 });
