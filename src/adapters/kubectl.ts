@@ -498,22 +498,23 @@ export class Kubectl {
 
   /**
    * The restarts in vain this tool's own Events remember (core/restarted-for.ts), in the pods' namespace
-   * or all: one list, filtered by the server to this tool's Events.
+   * or all: one paged list, filtered by the server to this tool's Events. Paged, as every restart has an
+   * Event: a run that evicted a large DaemonSet leaves thousands for the next runs to read.
    */
   async listRememberedRestarts(
     scope: Pick<PodScope, "namespace" | "allNamespaces">,
   ): Promise<RememberedRestart[]> {
-    const namespace = await this.namespaceOf(scope);
-    const where = namespace === undefined ? ["--all-namespaces"] : [`--namespace=${namespace}`];
-    const args = [
-      "get",
+    const ours = {
+      namespace: scope.namespace,
+      allNamespaces: scope.allNamespaces,
+      fieldSelector: `reportingController=${eventReporter}`,
+    };
+    const remembered = await this.pagedList(
       "events.events.k8s.io",
-      ...where,
-      `--field-selector=reportingController=${eventReporter}`,
-      "-o",
-      "json",
-    ];
-    const remembered = await this.list(args, "get events", rememberedRestart);
+      ours,
+      undefined,
+      parsedBy(rememberedRestart),
+    );
     return remembered.filter((r) => r !== null);
   }
 

@@ -12,7 +12,7 @@ export interface ListedResource {
   kind: string;
 }
 
-/** The resources the plan lists, by the name kubectl knows them under (core/owners.ts names them). */
+/** The resources listed page by page, by the name kubectl knows them under (core/owners.ts names most). */
 export const listedResources: Readonly<Record<string, ListedResource>> = {
   pods: { prefix: "/api/v1", plural: "pods", kind: "Pod" },
   serviceaccounts: { prefix: "/api/v1", plural: "serviceaccounts", kind: "ServiceAccount" },
@@ -21,6 +21,7 @@ export const listedResources: Readonly<Record<string, ListedResource>> = {
   "deployments.apps": { prefix: "/apis/apps/v1", plural: "deployments", kind: "Deployment" },
   "statefulsets.apps": { prefix: "/apis/apps/v1", plural: "statefulsets", kind: "StatefulSet" },
   "daemonsets.apps": { prefix: "/apis/apps/v1", plural: "daemonsets", kind: "DaemonSet" },
+  "events.events.k8s.io": { prefix: "/apis/events.k8s.io/v1", plural: "events", kind: "Event" },
 };
 
 /** What one page asks for. `namespace` undefined means every namespace. */
