@@ -20,13 +20,12 @@ export async function pagedRead(
   const t0 = process.hrtime.bigint();
   let pages = 0;
   let bytes = 0;
-  let current = readPage(kubectl, env, `${path}?limit=${pageSize}`);
+  const first = `${path}${path.includes("?") ? "&" : "?"}limit=${pageSize}`;
+  let current = readPage(kubectl, env, first);
   for (;;) {
     pages++;
     const token = await current.token;
-    const next = token
-      ? readPage(kubectl, env, `${path}?limit=${pageSize}&continue=${encodeURIComponent(token)}`)
-      : null;
+    const next = token ? readPage(kubectl, env, `${first}&continue=${encodeURIComponent(token)}`) : null;
     bytes += await current.done;
     if (!next) break;
     current = next;
