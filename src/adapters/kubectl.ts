@@ -338,25 +338,25 @@ export class Kubectl {
 
   /** ReplicaSets matching a label selector in one namespace: a Deployment's, to tell which pods it owns. */
   listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
-    return this.pagedList(
-      "replicasets.apps",
-      { namespace, allNamespaces: false, selector },
-      ownedReplicaSetShape,
-      parsedBy((rs: KubeObject) => rs),
-      { toTheEnd: true },
-    );
+    return this.checkedList("replicasets.apps", namespace, selector, ownedReplicaSetShape);
   }
 
   /**
-   * A controller's pods, found by its label selector in one namespace, page by page and cut to what the
-   * checks around a restart read (controllerPodShape): polled while a replacement starts.
+   * A controller's pods, found by its label selector in one namespace, cut to what the checks around a
+   * restart read (controllerPodShape): polled while a replacement starts.
    */
   listPodsBySelector(namespace: string, selector: string): Promise<PodWithConditions[]> {
+    return this.checkedList("pods", namespace, selector, controllerPodShape);
+  }
+
+  /** What a label selector finds in one namespace, for the checks of restarts made: read to the end. */
+  private checkedList<T>(resource: string, namespace: string, selector: string, shape: Shape): Promise<T[]> {
+    const scope = { namespace, allNamespaces: false, selector };
     return this.pagedList(
-      "pods",
-      { namespace, allNamespaces: false, selector },
-      controllerPodShape,
-      parsedBy((pod: PodWithConditions) => pod),
+      resource,
+      scope,
+      shape,
+      parsedBy((item: T) => item),
       { toTheEnd: true },
     );
   }
