@@ -169,7 +169,8 @@ export class Kubectl {
 
   /**
    * A list of one resource in scope, read page by page (see paged-list.ts). The plan's lists stop with the
-   * run; `toTheEnd` lists are the checks of restarts already made, which a stopping run still finishes.
+   * run. `toTheEnd` lists are those read while restarting, around each restart: a stopping run finishes
+   * the one it is reading, then checks that it is stopping.
    */
   private async pagedList<T>(
     resource: string,
@@ -247,12 +248,13 @@ export class Kubectl {
    * When each pod a label selector finds in one namespace was made, ms by UID: a list as the pods' own (the
    * same `list` right), cut to those two fields.
    */
-  async listPodCreationTimes(namespace: string, selector: string): Promise<Map<string, number>> {
+  async listPodCreationTimes(namespace: string, selector: string, warn?: Warn): Promise<Map<string, number>> {
     const pods = await this.pagedList(
       "pods",
       { namespace, allNamespaces: false, selector },
       createdPodShape,
       parsedBy((pod: CreatedPod) => pod),
+      { warn },
     );
     const times = new Map<string, number>();
     for (const { metadata } of pods) {
@@ -503,6 +505,7 @@ export class Kubectl {
    */
   async listRememberedRestarts(
     scope: Pick<PodScope, "namespace" | "allNamespaces">,
+    warn?: Warn,
   ): Promise<RememberedRestart[]> {
     const ours = {
       namespace: scope.namespace,
@@ -514,6 +517,7 @@ export class Kubectl {
       ours,
       undefined,
       parsedBy(rememberedRestart),
+      { warn },
     );
     return remembered.filter((r) => r !== null);
   }

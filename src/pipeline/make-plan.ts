@@ -196,7 +196,7 @@ async function holdRestartedInVainPods(
   const { record } = options;
   const remembered = await Promise.all([
     readRemembered(
-      () => kubectl.listRememberedRestarts(options.scope),
+      () => kubectl.listRememberedRestarts(options.scope, (line) => warnings.push(line)),
       "this tool's Events could not be read",
       warnings,
     ),
@@ -229,7 +229,9 @@ async function readCreationTimes(
     queries.map((query) =>
       limiter.run(async () => {
         try {
-          return await kubectl.listPodCreationTimes(query.namespace, query.selector);
+          return await kubectl.listPodCreationTimes(query.namespace, query.selector, (line) =>
+            warnings.push(line),
+          );
         } catch (error) {
           if (!isCallFailure(error)) throw error;
           const what = `the pods of namespace ${query.namespace} could not be listed for their creation times`;

@@ -7,7 +7,9 @@
  * two budgets, 404, 409); a log of every call with the time it was made, and the lowest Ready count each
  * controller ever had. For fast unit tests of pacing; the e2e tests run the real thing.
  */
+import { JsonListStream, parsedBy, type Shape } from "../../src/adapters/json-list-stream.js";
 import type { DeleteOutcome, EvictOutcome, PatchOutcome } from "../../src/adapters/kubectl.js";
+import { controllerPodShape, ownedReplicaSetShape } from "../../src/adapters/slim-objects.js";
 import { type DisruptionBudget, selectorMatches } from "../../src/core/disruption-budget.js";
 import type { KubeObject, Pod } from "../../src/core/k8s.js";
 import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
@@ -228,18 +230,19 @@ export class InMemoryCluster implements RestartApi {
     return null;
   }
 
-  async listPodsBySelector(namespace: string, selector: string): Promise<Pod[]> {
+  async listPodsBySelector(namespace: string, selector: string): Promise<PodWithConditions[]> {
     this.log(`list pods ${namespace} ${selector}`);
     const terms = selector.split(",").map((term) => term.split("=") as [string, string]);
-    return this.pods.filter(
+    const found = this.pods.filter(
       (p) => p.metadata.namespace === namespace && terms.every(([k, v]) => p.metadata.labels?.[k] === v),
     );
+    return asListed(found, controllerPodShape);
   }
 
   async listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
     this.log(`list replicasets ${namespace} ${selector}`);
     const terms = selector.split(",").map((term) => term.split("=") as [string, string]);
-    return this.controllers
+    const found = this.controllers
       .filter((c) => c.spec.kind === "Deployment" && c.spec.namespace === namespace)
       .flatMap((c) =>
         Array.from({ length: c.revision }, (_, i) => {
@@ -258,6 +261,7 @@ export class InMemoryCluster implements RestartApi {
         }),
       )
       .filter((rs) => terms.every(([k, v]) => rs.metadata.labels[k] === v));
+    return asListed(found, ownedReplicaSetShape);
   }
 
   async deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<DeleteOutcome> {
@@ -734,4 +738,14 @@ function ownedBy(pod: Pod, c: Controller): boolean {
   if (c.spec.kind === "Deployment")
     return ref.kind === "ReplicaSet" && ref.name.startsWith(`${c.spec.name}-r`);
   return ref.uid === c.uid;
+}
+
+/** Objects as the Kubectl adapter lists them: cut to its shape, so a check reading a field it drops fails here. */
+function asListed<T>(items: readonly T[], shape: Shape): T[] {
+  const listed: T[] = [];
+  const read = parsedBy((item: T) => item);
+  const stream = new JsonListStream((text, apart) => listed.push(read(text, apart)), undefined, shape);
+  stream.write(Buffer.from(JSON.stringify({ items })));
+  stream.end();
+  return listed;
 }

@@ -1,11 +1,19 @@
 /**
- * A Kubectl adapter over a kubectl that prints lists from memory: each call gets the next of `pages` (one
- * page, or the pages of a paged read in turn, a continue token on all but the last).
+ * A Kubectl adapter over a kubectl that prints lists from memory: `pages` are one list's pages (a continue
+ * token on all but the last); a call without a token gets the first. With `expireFirstContinue`, the first
+ * continued call is answered 410 Expired, as the API server answers a token it no longer keeps.
  */
 import type { Exec } from "../../src/adapters/exec.js";
 import { Kubectl } from "../../src/adapters/kubectl.js";
 
-export function kubectlListing(pages: unknown[][], listSignal?: AbortSignal) {
+const expired =
+  "Error from server (Expired): The provided continue parameter is too old to display a consistent list result.";
+
+export function kubectlListing(
+  pages: unknown[][],
+  listSignal?: AbortSignal,
+  { expireFirstContinue = false } = {},
+) {
   /** Each call's arguments, and whether it was told to stop (its signal aborted) as it started. */
   const calls: string[][] = [];
   const stopped: boolean[] = [];
@@ -14,8 +22,13 @@ export function kubectlListing(pages: unknown[][], listSignal?: AbortSignal) {
     args: readonly string[],
     options?: { onStdout?: (c: string) => void; signal?: AbortSignal },
   ) => {
-    const page = calls.length;
     calls.push([...args]);
+    const continued = args.some((a) => a.includes("continue="));
+    if (continued && expireFirstContinue) {
+      expireFirstContinue = false;
+      return { exitCode: 1, stdout: "", stderr: `${expired}\n`, interrupted: false };
+    }
+    const page = continued ? Number(/continue=page-(\d+)/.exec(args.at(-1) ?? "")?.[1]) : 0;
     stopped.push(options?.signal?.aborted === true);
     const metadata = page + 1 < pages.length ? { continue: `page-${page + 1}` } : {};
     options?.onStdout?.(

@@ -119,6 +119,19 @@ describe("the restarts this tool's Events remember", () => {
     ]);
   });
 
+  it("a continue token that expired: the list is read again from its first page, and the warning says so", async () => {
+    const pages = [[event({})], [event({ reason: "ImageUpdateHeld" })]];
+    const { calls, kubectl } = kubectlListing(pages, undefined, { expireFirstContinue: true });
+    const warnings: string[] = [];
+    const scope = { namespace: "shop", allNamespaces: false };
+    const remembered = await kubectl.listRememberedRestarts(scope, (line) => warnings.push(line));
+    expect(remembered).toHaveLength(2);
+    expect(calls).toHaveLength(4);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^the get events.events.k8s.io list took longer .*410 Expired/),
+    ]);
+  });
+
   it("-A reads every namespace's", async () => {
     const { calls, kubectl } = kubectlListing([[]]);
     expect(await kubectl.listRememberedRestarts({ allNamespaces: true })).toEqual([]);

@@ -70,7 +70,7 @@ describe("the lists the checks around a restart read", () => {
     // The run is stopping (its signal aborted): these are still read to the end, the plan's are not.
     expect(stopped).toEqual([false, false]);
     await kubectl.listPodCreationTimes("shop", "app=web");
-    expect(stopped.slice(2)).toEqual([true]);
+    expect(stopped.slice(2)).toEqual([true, true]);
   });
 
   it("a Deployment's ReplicaSets: paged too, each cut to its name, UID and owners", async () => {

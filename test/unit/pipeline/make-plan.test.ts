@@ -32,7 +32,11 @@ const pod = (name: string, image: string, imagePullSecrets?: string[]) =>
   });
 
 /** A kubectl whose pods stream in one at a time; `events` records the list's end. */
-function fakeKubectl(pods: Pod[], events: string[], remembered: () => Promise<unknown[]> = async () => []) {
+function fakeKubectl(
+  pods: Pod[],
+  events: string[],
+  remembered: (scope: PodScope, warn?: (line: string) => void) => Promise<unknown[]> = async () => [],
+) {
   return {
     async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
       for (const p of pods) {
@@ -191,11 +195,30 @@ describe("makePlan", () => {
     ]);
   });
 
+  it("an Events list that had to start again (410 Expired): its warning is the plan's", async () => {
+    const events: string[] = [];
+    const { resolver } = fakeResolver(events, () => moved);
+    const restarted =
+      "the get events.events.k8s.io list took longer than the API server keeps its continue token";
+    const kubectl = fakeKubectl([pod("web-a", "nginx:latest")], events, async (_scope, warn) => {
+      warn?.(restarted);
+      return [];
+    });
+    const options = { scope, strategy: "auto" as const, concurrency: 4, now: Date.now() };
+    const { plan: made, warnings } = await makePlan(kubectl, async () => resolver, options);
+    expect(made.pods[0]).toMatchObject({ action: "delete" });
+    expect(warnings).toEqual([restarted]);
+  });
+
   describe("an eviction not checked before (--no-wait): only pods made since are taken for its replacements", () => {
     const now = Date.now();
     const restartedAt = now - 10 * 60_000;
     async function planWith(
-      creationTimes: (namespace: string, selector: string) => Promise<Map<string, number>>,
+      creationTimes: (
+        namespace: string,
+        selector: string,
+        warn?: (line: string) => void,
+      ) => Promise<Map<string, number>>,
     ) {
       const events: string[] = [];
       const { resolver } = fakeResolver(events, () => moved);
@@ -212,9 +235,9 @@ describe("makePlan", () => {
       ]);
       const queries: string[] = [];
       Object.assign(kubectl, {
-        listPodCreationTimes: async (namespace: string, selector: string) => {
+        listPodCreationTimes: async (namespace: string, selector: string, warn?: (line: string) => void) => {
           queries.push(`${namespace} ${selector}`);
-          return creationTimes(namespace, selector);
+          return creationTimes(namespace, selector, warn);
         },
       });
       const options = { scope, strategy: "auto" as const, concurrency: 4, now };
@@ -234,6 +257,15 @@ describe("makePlan", () => {
       expect(made.pods[0]!.reason).toMatch(
         /without checking its replacement, and this pod, made since, came back/,
       );
+    });
+
+    it("a list of creation times that had to start again: its warning is the plan's", async () => {
+      const restarted = "the get pods list took longer than the API server keeps its continue token";
+      const { warnings } = await planWith(async (_namespace, _selector, warn) => {
+        warn?.(restarted);
+        return new Map();
+      });
+      expect(warnings).toEqual([restarted]);
     });
 
     it("creation times that cannot be read: a warning, and the pods are restarted as planned", async () => {
