@@ -39,17 +39,6 @@ const lookups: Record<string, Lookup> = {
   "--context": "contexts",
 };
 
-/** Flags whose value is a path: the shell completes file names. */
-const pathFlags = new Set([
-  "--kubeconfig",
-  "--kubectl",
-  "--docker",
-  "--certificate-authority",
-  "--client-certificate",
-  "--client-key",
-  "--cache-dir",
-]);
-
 /** `words`: the words after the plugin's name; the last is the one being completed. */
 export function complete(spec: CommandLineSpec, words: readonly string[]): Answer {
   const toComplete = words.at(-1) ?? "";
@@ -154,7 +143,7 @@ function flagValue(flag: FlagSpec, prefix: string, typed: TypedFlags): Answer {
       directive: Directive.noFileComp,
     };
   }
-  return nothing(flag.long && pathFlags.has(flag.long) ? Directive.default : Directive.noFileComp);
+  return nothing(flag.path ? Directive.default : Directive.noFileComp);
 }
 
 function nothing(directive: number = Directive.noFileComp): Answer {

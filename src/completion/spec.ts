@@ -17,6 +17,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** May be given again (a collecting flag such as --image), so it is offered again. */
   repeatable: boolean;
+  /** Its value is a file (declared `<path>`): the shell completes file names. */
+  path: boolean;
 }
 
 export interface VerbSpec {
@@ -54,6 +56,7 @@ function describeFlag(option: Option): FlagSpec {
     // A custom argument parser on a flag without a list of values collects them (flags.ts's `collect`);
     // commander has no other mark of a repeatable flag.
     repeatable: option.variadic || (option.parseArg !== undefined && option.argChoices === undefined),
+    path: /<path>/.test(option.flags),
   };
 }
 

@@ -162,6 +162,9 @@ describe("flag values", () => {
     for (const flag of ["--certificate-authority", "--client-certificate", "--client-key", "--cache-dir"]) {
       expect(at("plan", flag, "")).toMatchObject({ candidates: [], directive: Directive.default });
     }
+    // The URL's file, which README recommends over the URL in argv.
+    expect(at("apply", "--webhook-url-file", "")).toMatchObject({ directive: Directive.default });
+    expect(at("apply", "--webhook-url-file=")).toMatchObject({ directive: Directive.default });
   });
 
   it("kubectl's forms of the flags typed so far reach the lookup as kubectl reads them", () => {
