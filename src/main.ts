@@ -11,13 +11,12 @@ import { escapeTerminal, escapeTerminalLines } from "./output/terminal-text.js";
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let program: Command | undefined;
   let words = argv;
-  // As parsed once parsing got that far (`-Av`), else as typed.
+  // As parsed once parsing got that far, else as written after kubectl's forms (`-Av`, `-v=6`) became
+  // --verbose: a `-v` left is another flag's value or unknown.
   // Completion's words are the line being typed, not this run's flags: it stays quiet on stderr.
   const verbose = () =>
     argv[0] !== "__complete" &&
-    (program?.commands.some((command) => command.opts().verbose === true) ||
-      words.includes("--verbose") ||
-      words.includes("-v"));
+    (program?.commands.some((command) => command.opts().verbose === true) || words.includes("--verbose"));
   try {
     program = createProgram(io, argv);
     if (argv.length === 0) {

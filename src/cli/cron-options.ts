@@ -108,7 +108,8 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
     if (!(error instanceof InvalidImageRefError)) throw error;
     throw new UsageError(`invalid --image "${image}": ${error.message}`);
   }
-  const output = raw.output === undefined ? undefined : parseOutput(raw.output, manifestFormats, "yaml");
+  // Empty, as kubectl takes it: not given.
+  const output = raw.output ? parseOutput(raw.output, manifestFormats, "yaml") : undefined;
   if (raw.webhookUrl !== undefined) {
     throw new UsageError(
       "install-cron takes no webhook URL: it would be in the CronJob's spec for anyone who can read it. " +

@@ -89,7 +89,7 @@ export function parseStrategy(value: string | undefined): StrategyName {
 
 /**
  * A value of `-o`, refused the way kubectl refuses an unknown printer; like kubectl's, `json` and `yaml`
- * are taken in any case.
+ * are taken in any case, and an empty value (`-o "$FORMAT"` with it unset) is the default.
  */
 export function parseOutput<T extends string>(
   value: string | undefined,
@@ -97,7 +97,7 @@ export function parseOutput<T extends string>(
   fallback: T,
 ): T {
   const lowered = value?.toLowerCase();
-  const output = (lowered === "json" || lowered === "yaml" ? lowered : (value ?? fallback)) as T;
+  const output = (lowered === "json" || lowered === "yaml" ? lowered : value || fallback) as T;
   if (!allowed.includes(output)) {
     throw new UsageError(
       `unable to match a printer for output format "${value}"; allowed: ${allowed.join(", ")}`,

@@ -54,11 +54,18 @@ function checkedUrl(text: string, where: string): URL {
   return url;
 }
 
+/** Why a file could not be read, in words, for the usual errno codes. */
+const unreadable: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EISDIR: "it is a directory",
+};
+
 function readUrlFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new UsageError(`cannot read --webhook-url-file ${path}: ${code}`);
+    throw new UsageError(`cannot read --webhook-url-file ${path}: ${unreadable[code] ?? code}`);
   }
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseInstallCronOptions, type RawInstallCronFlags } from "../../../src/cli/cron-options.js";
+import {
+  parseCronStatusOptions,
+  parseInstallCronOptions,
+  type RawInstallCronFlags,
+} from "../../../src/cli/cron-options.js";
 import { defaultImage } from "../../../src/cron/core/image.js";
 import { UsageError } from "../../../src/errors.js";
 
@@ -27,6 +31,9 @@ describe("parseInstallCronOptions", () => {
   it("-o json and yaml in any case, as kubectl's printers take them", () => {
     expect(parseInstallCronOptions({ output: "JSON" }, {}).output).toBe("json");
     expect(parseInstallCronOptions({ output: "YAML" }, {}).output).toBe("yaml");
+    // Empty (`-o "$FORMAT"` with it unset): not given, as kubectl takes it.
+    expect(parseInstallCronOptions({ output: "" }, {}).output).toBeUndefined();
+    expect(parseCronStatusOptions({ output: "" }, {}).output).toBe("table");
   });
 
   it("the default image follows the package version, with a -docker variant", () => {

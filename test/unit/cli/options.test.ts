@@ -300,6 +300,10 @@ describe("other values", () => {
     expect(resolve({ output }).output).toBe(output);
   });
 
+  it('an empty -o (`-o "$FORMAT"` with it unset) is the default output, as kubectl takes it', () => {
+    expect(resolve({ output: "" }).output).toBe("table");
+  });
+
   it("-o takes json and yaml in any case, as kubectl's printers do, and the table formats as written", () => {
     expect(resolve({ output: "JSON" }).output).toBe("json");
     expect(resolve({ output: "Yaml" }).output).toBe("yaml");

@@ -99,7 +99,7 @@ describe("a bad URL is refused without being quoted", () => {
       `the URL in --webhook-url-file ${file} is not one URL`,
     );
     expect(refusal(() => parseWebhookOptions({ webhookUrlFile: "/nonexistent/url" }, {}))).toBe(
-      "cannot read --webhook-url-file /nonexistent/url: ENOENT",
+      "cannot read --webhook-url-file /nonexistent/url: no such file",
     );
   });
 
