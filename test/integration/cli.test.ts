@@ -74,14 +74,24 @@ describe("usage", () => {
     [["apply", "--wait-timeout", "x"], 'error: invalid value "x" for --wait-timeout'],
     [["apply", "--wait-timeout", "0s"], "error: --wait-timeout must be longer than 0 (or use --no-wait)"],
     [["frobnicate"], "error: unknown command 'frobnicate'"],
-  ])("%j is a one-line usage error, exit 1", async (args, message) => {
-    const cluster = staleCluster();
-    const result = await run(cluster, args);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(message);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(cluster.calls()).toEqual([]);
-  });
+  ])(
+    "%j is a usage error in one line (and the parser's, where the usage is), exit 1",
+    async (args, message) => {
+      const cluster = staleCluster();
+      const result = await run(cluster, args);
+      expect(result.code).toBe(1);
+      const [first, ...rest] = result.stderr.trim().split("\n");
+      expect(first).toContain(message);
+      // The option parser's errors, as kubectl's: the verb's help (or the program's) is named after them.
+      const parsers = message.includes("unknown option") || message.includes("unknown command");
+      const usage =
+        args[0] === "frobnicate"
+          ? "Run 'kubectl autoupdate --help'"
+          : `See 'kubectl autoupdate ${args[0]} --help'`;
+      expect(rest).toEqual(parsers ? [`${usage} for usage.`] : []);
+      expect(cluster.calls()).toEqual([]);
+    },
+  );
 });
 
 describe("a reader that stops reading", () => {

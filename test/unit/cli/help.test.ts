@@ -17,8 +17,43 @@ describe("help and version, with only the named verb's flags declared", () => {
     const { code, stdout } = await runMain(["--help"]);
     expect(code).toBe(0);
     for (const verb of verbs) expect(stdout).toMatch(new RegExp(`^  ${verb} \\[options\\] `, "m"));
-    expect(stdout).toMatch(/^ {2}help \[command\] /m);
+    expect(stdout).toMatch(/^ {2}help \[verb\] /m);
   });
+
+  it("help for a verb that does not exist names it", async () => {
+    expect(await runMain(["help", "frob"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `error: unknown help topic "frob"; run 'kubectl autoupdate --help' for the verbs\n`,
+    });
+  });
+
+  it.each([
+    [["plan", "--foo"], "error: unknown option '--foo'"],
+    [["plan", "-n"], "error: option '-n, --namespace <namespace>' argument missing"],
+    [["plan", "web"], "error: too many arguments for 'plan'. Expected 0 arguments but got 1."],
+    [["cron-status", "--bogus"], "error: unknown option '--bogus'"],
+  ])("%j: the parser's error, then where the verb's usage is, as kubectl says", async (args, error) => {
+    const { code, stderr } = await runMain(args);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`${error}\nSee 'kubectl autoupdate ${args[0]} --help' for usage.\n`);
+  });
+
+  it("an unknown verb: the error, then where the usage is", async () => {
+    expect((await runMain(["frob"])).stderr).toBe(
+      "error: unknown command 'frob'\nRun 'kubectl autoupdate --help' for usage.\n",
+    );
+  });
+
+  it.each([[["plan", "--as", "-v", "--color", "bogus"]], [["-v"]]])(
+    "%j: a -v that is a value or unknown is no --verbose: no stack trace, no peak RSS",
+    async (args) => {
+      const { code, stderr } = await runMain(args);
+      expect(code).toBe(1);
+      expect(stderr.trim().split("\n")).toHaveLength(args[0] === "-v" ? 2 : 1);
+      expect(stderr).not.toMatch(/peak RSS| {4}at /);
+    },
+  );
 
   it("no verb at all: the program's help on stdout, exit 0, as kubectl answers a bare command", async () => {
     const bare = await runMain([]);

@@ -11,7 +11,7 @@ describe("__complete", () => {
   });
 
   it("a real run with -v reports its peak RSS on stderr", async () => {
-    const result = await runMain(["--version", "-v"]);
+    const result = await runMain(["plan", "-v", "--help"]);
     expect(result.stderr).toMatch(/^peak RSS \d+ MB$/m);
   });
 });
