@@ -187,11 +187,13 @@ export class DockerResolver implements Resolver {
   }
 
   /**
-   * docker's error with every pull secret this run gave docker blanked: a manifest is read with the config
-   * another image's pull worked with, so its secrets need not be among the ones the reader was given.
+   * docker's error with every pull secret this run gave docker blanked (a manifest is read with the config
+   * another image's pull worked with, so its secrets need not be among the ones the reader was given), and
+   * those of the user's own docker config.
    */
   private redacted(text: string): string {
-    return redactSecrets(text, [...this.configDirs.keys()].flatMap(credentialSecrets));
+    const given = [...this.configDirs.keys()].flatMap(credentialSecrets);
+    return redactSecrets(text, [...given, ...(this.options.engine.authSecrets ?? [])]);
   }
 
   private configDirFor(ref: ImageRef, credential: Credential): string {

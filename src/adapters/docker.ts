@@ -1,4 +1,6 @@
 /** The docker CLI: pull, image inspect, manifest inspect. Credentials arrive only as a --config directory. */
+
+import { withoutUrlSecrets } from "../util/url-secrets.js";
 import type { Exec } from "./exec.js";
 import { firstLine } from "./exec-result.js";
 
@@ -89,12 +91,16 @@ export class Docker {
     const result = await this.exec(this.binary, [...configArgs, ...args], {
       signal: options.signal,
       timeoutMs: options.timeoutMs,
+      // docker 28.3 and later read credentials from DOCKER_AUTH_CONFIG before --config's: with a config
+      // chosen here (one pull secret, or none), the user's would be sent instead.
+      ...(options.configDir ? { env: { DOCKER_AUTH_CONFIG: undefined } } : {}),
     });
     if (result.exitCode === 0) return { ok: true, value: result.stdout };
     if (result.interrupted) {
       return { ok: false, reason: `docker ${args[0]} timed out or was interrupted`, interrupted: true };
     }
     const line = firstLine(result.stderr) || `docker ${args[0]} exited ${result.exitCode}`;
-    return { ok: false, reason: line.replace(/^Error response from daemon: /, "") };
+    // docker quotes the URLs it fetched: a presigned blob URL's query is a key to the blob.
+    return { ok: false, reason: withoutUrlSecrets(line.replace(/^Error response from daemon: /, "")) };
   }
 }

@@ -6,14 +6,17 @@
  */
 import { existsSync, readFileSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Credential } from "../../core/keyring.js";
+import { type Credential, type DockerAuths, keyedCredentials } from "../../core/keyring.js";
 import { createPrivateDir, writePrivateFile } from "../private-dir.js";
 import { dockerServerAddress } from "./docker-config.js";
+import { credentialSecrets } from "./secrets.js";
 
 /** Where the user's docker config lives, and the context it names (none: the default engine). */
 export interface DockerEngineChoice {
   configDir: string;
   currentContext?: string;
+  /** The secrets of its `auths`, which docker may quote back in an error: blanked there. */
+  authSecrets?: readonly string[];
 }
 
 /** The user's choice of engine, from `$DOCKER_CONFIG` (or ~/.docker) config.json; an unreadable one names none. */
@@ -26,11 +29,20 @@ export function userDockerEngine(
   try {
     const config = JSON.parse(readFileSync(join(configDir, "config.json"), "utf8")) as {
       currentContext?: unknown;
+      auths?: DockerAuths;
     };
     const context = config.currentContext;
-    return typeof context === "string" && context !== "" && context !== "default"
-      ? { configDir, currentContext: context }
-      : { configDir };
+    const auths = config.auths !== null && typeof config.auths === "object" ? config.auths : {};
+    const authSecrets = keyedCredentials(auths, "docker config auths")
+      .flatMap(({ credential }) => credentialSecrets(credential))
+      .filter((secret) => secret !== undefined);
+    return {
+      configDir,
+      ...(typeof context === "string" && context !== "" && context !== "default"
+        ? { currentContext: context }
+        : {}),
+      ...(authSecrets.length > 0 ? { authSecrets } : {}),
+    };
   } catch {
     return { configDir };
   }

@@ -8,9 +8,11 @@
  * faked at the exec boundary) and the verdict.
  */
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { userDockerEngine } from "../../../src/adapters/credentials/private-docker-config.js";
 import { Docker } from "../../../src/adapters/docker.js";
 import { DockerResolver, digestsOfRepository } from "../../../src/adapters/docker-resolver.js";
 import type { Exec } from "../../../src/adapters/exec.js";
@@ -605,5 +607,84 @@ describe("DockerResolver: a manifest's platform is one `docker manifest inspect 
       reason: "docker manifest inspect -v printed no manifest",
     });
     expect(calls.map((call) => call.includes("-v"))).toEqual([false, true]);
+  });
+});
+
+describe("DockerResolver: what docker says of a failed pull keeps other secrets out too", () => {
+  /** A docker whose pull fails with `stderr`; each call's arguments and environment kept. */
+  const failingPull = (stderr: string) => {
+    const calls: { args: string[]; env?: Record<string, string | undefined> }[] = [];
+    const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
+      calls.push({ args: [...args], ...(options?.env ? { env: options.env } : {}) });
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
+      return { exitCode: 1, stdout: "", stderr, interrupted: false };
+    };
+    return { calls, docker: new Docker(exec, "docker") };
+  };
+  const reasonOf = async (
+    resolver: DockerResolver,
+    credentials: Parameters<DockerResolver["resolveTag"]>[1],
+  ) => {
+    const answer = await resolver.resolveTag(parseImageRef("127.0.0.1:5000/app:latest"), credentials);
+    resolver.close();
+    expect(answer.ok).toBe(false);
+    return answer.ok ? "" : answer.reason;
+  };
+
+  // A blob a registry redirects to object storage: the presigned URL's query is a key to it.
+  const signature = "9f0c1d2e3b4a5f6e7d8c9b0a1f2e3d4c";
+  const signed = `http://127.0.0.1:9000/registry/blobs/sha256/6d/data?X-Amz-Credential=ASIAEXAMPLE%2F20261203&X-Amz-Security-Token=SESSIONTOKEN&X-Amz-Signature=${signature}`;
+  it.each([
+    // The containerd image store's wording (docker 28), then the classic store's.
+    [
+      `failed to copy: httpReadSeeker: failed open: failed to do request: Get "${signed}": connection refused\n`,
+    ],
+    [`error pulling image configuration: Get ${signed}: EOF\n`],
+  ])("a signed URL docker quotes is named without its query: %s", async (stderr) => {
+    const resolver = new DockerResolver(failingPull(stderr).docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const reason = await reasonOf(resolver, []);
+    expect(reason).toContain("http://127.0.0.1:9000/registry/blobs/sha256/6d/data?…");
+    expect(reason).not.toMatch(/SESSIONTOKEN|ASIAEXAMPLE|9f0c1d2e/);
+  });
+
+  it("the user's own docker config credential, echoed back by the registry, is blanked as a pull secret is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-docker-config-"));
+    const pair = Buffer.from("me:MY-OWN-DOCKER-PASSWORD").toString("base64");
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { "127.0.0.1:5000": { auth: pair } } }));
+    const echo = `Error response from daemon: Head "https://127.0.0.1:5000/v2/app/manifests/latest": error parsing HTTP 401 response body: "Authorization: Basic ${pair} (MY-OWN-DOCKER-PASSWORD)"\n`;
+    const resolver = new DockerResolver(failingPull(echo).docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: userDockerEngine({ DOCKER_CONFIG: dir }, "/nonexistent"),
+    });
+    const reason = await reasonOf(resolver, []);
+    rmSync(dir, { recursive: true });
+    expect(reason).toContain("Authorization: Basic <redacted> (<redacted>)");
+  });
+
+  it("with a config chosen here (a pull secret's, or none), docker does not get the user's DOCKER_AUTH_CONFIG", async () => {
+    // docker 28.3 and later read it before the config's credentials (GitLab CI sets it).
+    const { calls, docker } = failingPull("unauthorized\n");
+    const resolver = new DockerResolver(docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const secret = { username: "puller", password: "PULL-SECRET-PW", source: "secret web/regcred" };
+    await reasonOf(resolver, [secret]);
+    const pulls = calls.filter((c) => c.args.includes("pull"));
+    // The pull secret's config, then the user's own (which may well be DOCKER_AUTH_CONFIG).
+    expect(pulls.map((c) => [c.args[0], c.env])).toEqual([
+      ["--config", { DOCKER_AUTH_CONFIG: undefined }],
+      ["pull", undefined],
+    ]);
   });
 });

@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { withoutUrlSecrets } from "../../../src/util/url-secrets.js";
+
+describe("withoutUrlSecrets", () => {
+  it("leaves out each URL's query and user info, and keeps the rest of the text", () => {
+    expect(withoutUrlSecrets('Get "https://cdn.test/a/data?X-Amz-Signature=abc&t=1": EOF')).toBe(
+      'Get "https://cdn.test/a/data?…": EOF',
+    );
+    expect(withoutUrlSecrets("Get https://cdn.test/data?verify=1700-abc: EOF")).toBe(
+      "Get https://cdn.test/data?…: EOF",
+    );
+    expect(withoutUrlSecrets("proxyconnect tcp: http://me:pw@127.0.0.1:3128 refused")).toBe(
+      "proxyconnect tcp: http://127.0.0.1:3128 refused",
+    );
+    expect(withoutUrlSecrets('manifest for "app:latest" not found: manifest unknown')).toBe(
+      'manifest for "app:latest" not found: manifest unknown',
+    );
+  });
+});
