@@ -13,7 +13,7 @@ import type {
 } from "./cron-options.js";
 import { defaults } from "./defaults.js";
 import { addConnectionFlags, addInstallationFlags, addInstallCronFlags, oneOf } from "./flags.js";
-import { type DeclareVerb, verbAction } from "./verb.js";
+import { type DeclareVerb, examples, verbAction } from "./verb.js";
 
 const installedNamespaceHelp = "namespace it was installed in (default: the context's)";
 
@@ -25,6 +25,20 @@ export function declareCronVerbs(program: Command, io: Io, verb: DeclareVerb): v
       .description(
         "install a CronJob that runs `apply --yes` on a schedule, with a ServiceAccount and least-privilege RBAC\n" +
           "(server-side apply: running it again changes nothing; other flags update the installation in place)",
+      )
+      .addHelpText(
+        "after",
+        examples(
+          [
+            "Every 10 minutes, the pods of namespace web labelled tier=frontend",
+            "install-cron -n web -l tier=frontend",
+          ],
+          [
+            "Nightly at 03:00 Berlin time, every namespace, installed in ops",
+            'install-cron -n ops -A --schedule "0 3 * * *" --time-zone Europe/Berlin',
+          ],
+          ["What would be applied, as YAML; nothing is", "install-cron -n web --dry-run"],
+        ),
       ),
     (command) =>
       addConnectionFlags(
@@ -47,7 +61,16 @@ export function declareCronVerbs(program: Command, io: Io, verb: DeclareVerb): v
   );
 
   verb(
-    program.command("uninstall-cron").description("delete everything install-cron created (found by label)"),
+    program
+      .command("uninstall-cron")
+      .description("delete everything install-cron created (found by label)")
+      .addHelpText(
+        "after",
+        examples(
+          ["What would be deleted (a server dry run); nothing is", "uninstall-cron -n web --dry-run"],
+          ["Delete the installation in namespace web", "uninstall-cron -n web"],
+        ),
+      ),
     (command) =>
       addConnectionFlags(
         addInstallationFlags(command, installedNamespaceHelp).option(
@@ -68,7 +91,14 @@ export function declareCronVerbs(program: Command, io: Io, verb: DeclareVerb): v
   verb(
     program
       .command("run-now")
-      .description("start a Job from the CronJob now, as `kubectl create job --from=cronjob/…`"),
+      .description("start a Job from the CronJob now, as `kubectl create job --from=cronjob/…`")
+      .addHelpText(
+        "after",
+        examples([
+          "Start a run now, follow it, print its log and exit with its outcome",
+          "run-now -n web --wait",
+        ]),
+      ),
     (command) =>
       addConnectionFlags(
         addInstallationFlags(command, installedNamespaceHelp)
@@ -95,7 +125,14 @@ export function declareCronVerbs(program: Command, io: Io, verb: DeclareVerb): v
   verb(
     program
       .command("cron-status")
-      .description("schedule, time zone, suspension, last runs and the recent Jobs of the CronJob"),
+      .description("schedule, time zone, suspension, last runs and the recent Jobs of the CronJob")
+      .addHelpText(
+        "after",
+        examples(
+          ["The schedule, the recent runs, what each did and what they hold back", "cron-status -n web"],
+          ["The same as a document, for machines", "cron-status -n web -o json"],
+        ),
+      ),
     (command) =>
       addConnectionFlags(
         addInstallationFlags(command, installedNamespaceHelp)

@@ -4,11 +4,27 @@ import type { Context, PlanningOptions } from "../commands/context.js";
 import type { Io } from "../io.js";
 import { addApplyFlags, addPlanningFlags } from "./flags.js";
 import type { RawApplyFlags, RawPlanFlags } from "./options.js";
-import { type DeclareVerb, verbAction } from "./verb.js";
+import { type DeclareVerb, examples, verbAction } from "./verb.js";
 
 export function declarePlanVerbs(program: Command, io: Io, verb: DeclareVerb): void {
-  verb(program.command("plan").description("list pods whose image tag has moved (read-only)"), (command) =>
-    addPlanningFlags(command.option("--exit-code", "exit 2 when any pod is stale (for CI gates)")),
+  verb(
+    program
+      .command("plan")
+      .description("list pods whose image tag has moved (read-only)")
+      .addHelpText(
+        "after",
+        examples(
+          ["The stale pods of the context's namespace", "plan"],
+          ["Every pod and container in the cluster, with its status and reason", "plan -A -o wide"],
+          ["The Plan document of the pods labelled app=web, for machines", "plan -l app=web -o json"],
+          [
+            "Ask the registry (one HEAD per tag) instead of docker pull; exit 2 when anything is stale",
+            "plan --resolver registry --exit-code",
+          ],
+        ),
+      ),
+    (command) =>
+      addPlanningFlags(command.option("--exit-code", "exit 2 when any pod is stale (for CI gates)")),
   ).action(
     planningAction(
       io,
@@ -22,6 +38,25 @@ export function declarePlanVerbs(program: Command, io: Io, verb: DeclareVerb): v
       .command("apply")
       .description(
         "restart the stale pods the plan shows, as --strategy says (a rollout, or evictions or deletions one at a time)",
+      )
+      .addHelpText(
+        "after",
+        examples(
+          ["Show the plan, then ask before restarting", "apply"],
+          ["Restart without asking (CronJobs, scripts)", "apply --yes"],
+          [
+            "Send every patch, eviction or deletion to the server as a dry run: nothing changes",
+            "apply --dry-run",
+          ],
+          [
+            "Evict the stale pods one at a time rather than roll their workloads",
+            "apply --yes --strategy evict",
+          ],
+          [
+            "Only containers running this image, leaving new images built in the last 10 minutes for later",
+            "apply --yes --image registry.example.com/shop/web:main --min-age 10m",
+          ],
+        ),
       ),
     (command) => addPlanningFlags(addApplyFlags(command)),
   ).action(

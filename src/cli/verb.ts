@@ -41,3 +41,9 @@ async function explained(io: Io, options: ConnectionOptions, verb: () => Promise
     throw await explainClusterAccess(error, io.env, options);
   }
 }
+
+/** A verb's examples, as kubectl's help lays them out: each a comment, then the command. */
+export function examples(...lines: readonly (readonly [comment: string, command: string])[]): string {
+  const shown = lines.map(([comment, command]) => `  # ${comment}\n  kubectl autoupdate ${command}`);
+  return `\nExamples:\n${shown.join("\n\n")}`;
+}

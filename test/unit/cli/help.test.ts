@@ -20,6 +20,12 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect(stdout).toMatch(/^ {2}help \[verb\] /m);
   });
 
+  it.each(verbs)("%s --help ends with examples of the verb, as kubectl's help does", async (verb) => {
+    const { stdout } = await runMain([verb, "--help"]);
+    const [, examples] = stdout.split("\nExamples:\n");
+    expect(examples).toMatch(new RegExp(`^  # .+\n  kubectl autoupdate ${verb}( |$)`, "m"));
+  });
+
   it("help for a verb that does not exist names it", async () => {
     expect(await runMain(["help", "frob"])).toEqual({
       code: 1,
