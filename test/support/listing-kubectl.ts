@@ -23,13 +23,13 @@ export function kubectlListing(
     options?: { onStdout?: (c: string) => void; signal?: AbortSignal },
   ) => {
     calls.push([...args]);
+    stopped.push(options?.signal?.aborted === true);
     const continued = args.some((a) => a.includes("continue="));
     if (continued && expireFirstContinue) {
       expireFirstContinue = false;
       return { exitCode: 1, stdout: "", stderr: `${expired}\n`, interrupted: false };
     }
     const page = continued ? Number(/continue=page-(\d+)/.exec(args.at(-1) ?? "")?.[1]) : 0;
-    stopped.push(options?.signal?.aborted === true);
     const metadata = page + 1 < pages.length ? { continue: `page-${page + 1}` } : {};
     options?.onStdout?.(
       JSON.stringify({ apiVersion: "v1", kind: "List", metadata, items: pages[page] ?? [] }),
