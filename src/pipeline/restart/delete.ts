@@ -25,6 +25,8 @@ export async function deleteGroup(
     if (options.signal.aborted) return stop(index, stopReason(options.signal));
     const allowed = await budgets.waitUntilAllowed(pod);
     if (typeof allowed === "string") return stop(index, allowed);
+    // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
+    let heldUntilShown = false;
     try {
       const readiness = waiting ? await readinessOf(pod) : null;
       const before = readiness ? await readiness.snapshot() : null;
@@ -39,12 +41,13 @@ export async function deleteGroup(
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
       reporter.report(pod, outcome);
       if (outcome.kind !== "deleted") continue;
+      heldUntilShown = !waiting;
       const last = index === group.length - 1;
       const waited = waiting ? { readiness, before } : null;
       const why = await checkReplacement("delete", pod, waited, last, reporter);
       if (why !== null) return stop(index + 1, why);
     } finally {
-      allowed.release();
+      if (!heldUntilShown) allowed.release();
     }
   }
 }
@@ -58,8 +61,8 @@ interface Allowance {
  * Checks the disruption budgets of a pod's namespace before each deletion, waiting while they block.
  * Workloads are restarted side by side, and a budget may select pods of several: a deletion let through
  * counts against each of its budgets while the budget's status does not show it (its disruptionsAllowed has
- * not gone down since by as many as were let through), until its replacement is up (with --no-wait, until
- * it is sent).
+ * not gone down since by as many as were let through), until its replacement is up (with --no-wait, for the
+ * rest of the run: nothing sees the replacement come up).
  */
 export class BudgetGate {
   /** Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then. */

@@ -162,6 +162,16 @@ describe("PodDisruptionBudgets", () => {
     expect(clock.elapsed()).toBe(0);
   });
 
+  it("with --no-wait a deletion counts against its budget for the rest of the run, while its status lags", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 1);
+    const pods = cluster.addController({ name: "web", replicas: 3, readyAfterMs: Number.POSITIVE_INFINITY });
+    const { reported } = await run(clock, cluster, pods, { wait: false });
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
+    const reason = "PodDisruptionBudget guard allows no disruption now";
+    expect(reported).toEqual(["web-0 deleted", `web-1 not-started: ${reason}`, `web-2 not-started: ${reason}`]);
+  });
+
   it("another pod of the controller not Ready: no Ready pod is deleted", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 2 });
