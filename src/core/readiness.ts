@@ -59,6 +59,16 @@ export function notReadyPods(pods: readonly PodWithConditions[], controllerUid: 
     .map((pod) => pod.metadata.name);
 }
 
+/**
+ * The names of the pods controlled by `controllerUid` that are terminating and have not ended. A StatefulSet
+ * or DaemonSet makes a pod's successor only once it is gone, so until then each is one pod short.
+ */
+export function terminatingPods(pods: readonly PodWithConditions[], controllerUid: string): string[] {
+  return pods
+    .filter((pod) => pod.metadata.deletionTimestamp && isControlledBy(pod, controllerUid) && !hasEnded(pod))
+    .map((pod) => pod.metadata.name);
+}
+
 /** The pods controlled by `controllerUid`, not terminating. */
 export function livePods<T extends Pod>(pods: readonly T[], controllerUid: string): T[] {
   return pods.filter((pod) => isLive(pod, controllerUid));
@@ -71,10 +81,11 @@ export function hasEnded(pod: Pod): boolean {
 }
 
 function isLive(pod: PodWithConditions, controllerUid: string): boolean {
-  return (
-    !pod.metadata.deletionTimestamp &&
-    pod.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === controllerUid) === true
-  );
+  return !pod.metadata.deletionTimestamp && isControlledBy(pod, controllerUid);
+}
+
+function isControlledBy(pod: Pod, controllerUid: string): boolean {
+  return pod.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === controllerUid) === true;
 }
 
 function isReady(pod: PodWithConditions): boolean {

@@ -167,6 +167,13 @@ export class InMemoryCluster implements RestartApi {
     this.sample();
   }
 
+  /** The pod is terminating and stays so (a drain's eviction, its node gone): deleted, not yet removed. */
+  setTerminating(podName: string): void {
+    const pod = this.pods.find((p) => p.metadata.name === podName)!;
+    pod.metadata.deletionTimestamp = new Date(this.clock.now()).toISOString();
+    this.sample();
+  }
+
   /** Labels a pod, as `kubectl label` would (an opt-out, say). */
   labelPod(podName: string, labels: Record<string, string>): void {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;

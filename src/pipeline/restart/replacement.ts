@@ -15,6 +15,7 @@ import {
   readyPodCount,
   selectorString,
   staleContainersOf,
+  terminatingPods,
 } from "../../core/readiness.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import { restartedForValue } from "../../core/restarted-for.js";
@@ -31,10 +32,19 @@ const controllerResources: Record<string, string> = {
   ReplicationController: "replicationcontrollers",
 };
 
+/**
+ * The controllers that make a pod's successor only once the pod is gone. A ReplicaSet makes it as soon as
+ * the pod is terminating, and that successor counts as not Ready until it is up.
+ */
+const replacedOnceGone = new Set(["StatefulSet", "DaemonSet"]);
+
 export interface Snapshot {
   ready: number;
   uids: Set<string>;
-  /** The controller's pods that are not Ready (not terminating). */
+  /**
+   * The controller's pods that are not Ready (not terminating), and for a StatefulSet or DaemonSet those
+   * terminating too (`NAME terminating`): it is short of each until it is gone.
+   */
   notReady: string[];
 }
 
@@ -225,7 +235,12 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
       return {
         ready: readyPodCount(pods, controller.uid),
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
-        notReady: notReadyPods(pods, controller.uid),
+        notReady: [
+          ...notReadyPods(pods, controller.uid),
+          ...(replacedOnceGone.has(controller.kind)
+            ? terminatingPods(pods, controller.uid).map((name) => `${name} terminating`)
+            : []),
+        ],
       };
     },
     async waitFor(before, goneUid, options) {

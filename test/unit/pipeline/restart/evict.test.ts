@@ -296,6 +296,27 @@ describe("what counts as the replacement being up", () => {
     expect(cluster.lowestReady("web")).toBe(1);
   });
 
+  it.each(["StatefulSet", "DaemonSet"] as const)(
+    "a %s pod terminating is one pod short until it is gone: no Ready pod is evicted meanwhile",
+    async (kind) => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({ kind, name: "db", replicas: 3, strategy: "evict" });
+      cluster.setTerminating("db-2");
+      const { reported } = await runRestart(clock, cluster, pods.slice(0, 2));
+      expect(cluster.evictions()).toEqual([]);
+      const reason = `${kind}/db has 1 pod not Ready (db-2 terminating): restarting a Ready one now would leave it shorter`;
+      expect(reported).toEqual([`db-0 not-started: ${reason}`, `db-1 not-started: ${reason}`]);
+    },
+  );
+
+  it("a ReplicaSet's pod terminating is not counted short: a ReplicaSet makes its successor at once, counted until Ready", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
+    cluster.setTerminating("web-2");
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
+    expect(reported).toEqual(["web-0 evicted"]);
+  });
+
   it("a pod an autoscaler adds meanwhile does not stand in for the replacement: the next pod waits for it", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
