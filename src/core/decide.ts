@@ -18,7 +18,7 @@ import {
   type Pod,
   type Volume,
 } from "./k8s.js";
-import { isBeingDeleted, type OwnerIndex, ownersOf } from "./owners.js";
+import { isBeingDeleted, isListed, type OwnerIndex, ownersOf } from "./owners.js";
 import {
   type ContainerStatusVerdict,
   type NewImage,
@@ -236,6 +236,9 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null, owners: Ow
   }
   if (!recreatingControllers.has(controller.kind)) {
     return `owned by ${controller.kind}/${controller.name}, which is not known to recreate deleted pods`;
+  }
+  if (controller.kind === "ReplicaSet" && !isListed(owners, pod.metadata.namespace ?? "default", controller)) {
+    return `ReplicaSet/${controller.name} was not in the list of ReplicaSets (made since it was read?): whether a Deployment rolls it is not known`;
   }
   if (isBeingDeleted(owners, pod.metadata.namespace ?? "default", controller)) {
     return `${controller.kind}/${controller.name} is being deleted: it would not bring the pod back`;

@@ -61,6 +61,14 @@ export function isBeingDeleted(index: OwnerIndex, namespace: string, controller:
   return index.deleting?.has(ownerKey(namespace, controller.kind, controller.name)) ?? false;
 }
 
+/**
+ * Whether the pod's controller, a ReplicaSet or Job, was in its list. One made after the list was read (the
+ * pods are listed while it runs) has an owner that is not known: a Deployment may be rolling it.
+ */
+export function isListed(index: OwnerIndex, namespace: string, controller: OwnerReference): boolean {
+  return index.controllers.has(ownerKey(namespace, controller.kind, controller.name));
+}
+
 /** A listed ReplicaSet's replica count, when no Deployment rolls it. */
 export function replicasOf(
   index: OwnerIndex,

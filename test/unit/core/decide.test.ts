@@ -18,7 +18,11 @@ import { configOf, singleManifest } from "../../support/resolutions.js";
 const OLD = digestOf("web v1");
 const NEW = digestOf("web v2");
 const rs = { kind: "ReplicaSet", name: "web-7d9c8b" };
-const owners = indexOwners([makeReplicaSet("web-7d9c8b", "web"), makeJob("backup-29210", "backup")]);
+const owners = indexOwners([
+  makeReplicaSet("web-7d9c8b", "web"),
+  makeReplicaSet("web-7d9c8b", "web", "shop"),
+  makeJob("backup-29210", "backup"),
+]);
 
 const single = singleManifest;
 
@@ -758,6 +762,20 @@ describe("pod actions", () => {
     expect(decided).toMatchObject({
       action: "skip",
       reason: "ReplicaSet/web-7d9c8b is being deleted: it would not bring the pod back",
+    });
+  });
+
+  it("a pod whose ReplicaSet is not in the list (made after it was read) is skipped: a Deployment may roll it", () => {
+    const decided = decidePlan({
+      resolver: "registry",
+      pods: [webPod()],
+      owners: indexOwners([makeJob("backup-29210", "backup")]),
+      resolutions: new Map([[nginx, resolved(NEW)]]),
+    }).pods[0]!;
+    expect(decided).toMatchObject({
+      action: "skip",
+      reason:
+        "ReplicaSet/web-7d9c8b was not in the list of ReplicaSets (made since it was read?): whether a Deployment rolls it is not known",
     });
   });
 
