@@ -237,7 +237,10 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null, owners: Ow
   if (!recreatingControllers.has(controller.kind)) {
     return `owned by ${controller.kind}/${controller.name}, which is not known to recreate deleted pods`;
   }
-  if (controller.kind === "ReplicaSet" && !isListed(owners, pod.metadata.namespace ?? "default", controller)) {
+  if (
+    controller.kind === "ReplicaSet" &&
+    !isListed(owners, pod.metadata.namespace ?? "default", controller)
+  ) {
     return `ReplicaSet/${controller.name} was not in the list of ReplicaSets (made since it was read?): whether a Deployment rolls it is not known`;
   }
   if (isBeingDeleted(owners, pod.metadata.namespace ?? "default", controller)) {

@@ -74,5 +74,5 @@ export interface CompletedRestart {
   replacement:
     | { kind: "up" }
     | { kind: "unchecked"; why: string; restartedFor?: string; restartedAt?: number }
-    | { kind: "problem"; reason: string; restartedFor?: string };
+    | { kind: "problem"; reason: string; restartedFor?: string; restartedAt?: number };
 }

@@ -26,7 +26,9 @@ export class RecordKeeper {
   restarted(restart: CompletedRestart): void {
     const { strategy, namespace, regarding, replacement } = restart;
     if (strategy === "rollout" || replacement.kind !== "problem") return;
-    if (!replacement.restartedFor || regarding.uid === undefined) return;
+    // One not up in time is remembered as not checked: its Event holds it, as one made under --no-wait.
+    if (!replacement.restartedFor || replacement.restartedAt !== undefined || regarding.uid === undefined)
+      return;
     const { kind, name, uid } = regarding;
     this.recorded.push({
       namespace,

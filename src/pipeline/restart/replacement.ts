@@ -152,7 +152,9 @@ export async function checkReplacement(
  * What an evicted or deleted pod's restart was, on the controller that recreates it: `problem` is
  * replacementProblem's answer, or undefined when the replacement was not waited for. A replacement back on
  * the old digest names what the restart was for: its Event keeps the next runs from trying again. So does
- * one not checked, with the pod's moves and when it went: the next runs tell its replacement by that.
+ * one not checked, with the pod's moves and when it went: the next runs tell its replacement by that. A
+ * replacement that was not up in time and not seen on the old digest (its image still pulling) is one not
+ * checked too: it may yet come up on the old digest, after the run.
  */
 function podRestart(
   strategy: "evict" | "delete",
@@ -163,10 +165,13 @@ function podRestart(
 ): CompletedRestart {
   // Only the containers that came back: a sibling stale on another one may still be helped by a restart.
   const restartedFor = problem ? restartedForValue(problem.inVain) : null;
-  const unchecked = (why: string): CompletedRestart["replacement"] => {
-    const moves = restartedForValue(pod.containers);
-    return { kind: "unchecked", why, ...(moves ? { restartedFor: moves, restartedAt } : {}) };
-  };
+  const moves = restartedForValue(pod.containers);
+  const madeSince = moves ? { restartedFor: moves, restartedAt } : {};
+  const unchecked = (why: string): CompletedRestart["replacement"] => ({
+    kind: "unchecked",
+    why,
+    ...madeSince,
+  });
   const replacement: CompletedRestart["replacement"] =
     problem === undefined
       ? unchecked(options.wait ? "its controller's pods could not be counted" : "--no-wait")
@@ -174,7 +179,7 @@ function podRestart(
         ? { kind: "up" }
         : problem.stopped
           ? unchecked(problem.reason)
-          : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : {}) };
+          : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : madeSince) };
   return {
     strategy,
     namespace: pod.namespace,

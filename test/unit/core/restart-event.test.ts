@@ -146,6 +146,19 @@ describe("the Event object", () => {
       "ci",
     );
     expect(timeless.metadata.annotations).toBeUndefined();
+    // Not up in time, and not seen on the old digest: a Warning, remembered as not checked.
+    const slow = restartEvent(
+      restart({
+        kind: "problem",
+        reason: "not Ready in time",
+        restartedFor: `app=${newDigest}`,
+        restartedAt,
+      }),
+      now,
+      "ci",
+    );
+    expect(slow).toMatchObject({ reason: "ImageUpdateFailed", type: "Warning" });
+    expect(slow.metadata.annotations).toEqual(event.metadata.annotations);
   });
 
   it("a failed rollout (patched, then past its progress deadline) is a Warning too", () => {

@@ -57,12 +57,15 @@ describe("evictions and deletions: one record per pod, on the controller that re
       strategy: "delete",
       readyAfterMs: Number.POSITIVE_INFINITY,
     });
+    const startedAt = clock.now();
     const { restarted } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
     expect(restarted.map(restartLine)).toEqual([
       "delete web-0 on ReplicaSet/web (uid-web): problem: ReplicaSet/web did not have 1 ready pod within the wait timeout",
     ]);
-    // Nothing it was for: a replacement not Ready may well be on the new digest, and may be tried again.
-    expect(restarted[0]!.replacement).not.toHaveProperty("restartedFor");
+    // What it was for, for the pods made since, as for one not checked: a replacement that comes up on the
+    // old digest after the run is held by the next; one on the new digest is current, and older pods go on.
+    expect(restarted[0]!.replacement).toMatchObject({ restartedFor: `app=${oldDigest}>${newDigest}` });
+    expect(restarted[0]!.replacement).toHaveProperty("restartedAt", startedAt);
   });
 
   it("--no-wait: recorded as not checked", async () => {

@@ -169,7 +169,11 @@ describe("PodDisruptionBudgets", () => {
     const { reported } = await run(clock, cluster, pods, { wait: false });
     expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
     const reason = "PodDisruptionBudget guard allows no disruption now";
-    expect(reported).toEqual(["web-0 deleted", `web-1 not-started: ${reason}`, `web-2 not-started: ${reason}`]);
+    expect(reported).toEqual([
+      "web-0 deleted",
+      `web-1 not-started: ${reason}`,
+      `web-2 not-started: ${reason}`,
+    ]);
   });
 
   it("another pod of the controller not Ready: no Ready pod is deleted", async () => {

@@ -62,16 +62,19 @@ describe("one pod at a time per controller", () => {
       strategy: "evict",
       readyAfterMs: Number.POSITIVE_INFINITY,
     });
+    const startedAt = clock.now();
     const { reported, problems, restarted } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
     expect(reported).toEqual([
       "web-0 evicted",
       "web-0 problem: ReplicaSet/web did not have 1 ready pod within the wait timeout",
     ]);
     expect(problems).toHaveLength(1);
-    // On the new digest, only slow: nothing says a restart would not help.
+    // Not seen on the old digest: remembered as a restart not checked, for the pods made since it.
     expect(restarted[0]!.replacement).toEqual({
       kind: "problem",
       reason: "ReplicaSet/web did not have 1 ready pod within the wait timeout",
+      restartedFor: `app=${oldDigest}>${newDigest}`,
+      restartedAt: startedAt,
     });
   });
 

@@ -78,6 +78,14 @@ describe("RecordKeeper", () => {
       restart("evict", { kind: "unchecked", why: "--no-wait", restartedFor: move, restartedAt: now }),
     );
     keeper.restarted(restart("evict", { kind: "problem", reason: "not Ready in time" }));
+    keeper.restarted(
+      restart("evict", {
+        kind: "problem",
+        reason: "not Ready in time",
+        restartedFor: move,
+        restartedAt: now,
+      }),
+    );
     keeper.restarted(restart("evict", cameBack, null));
     expect(await keeper.save()).toBeNull();
     expect(calls).toEqual([]);
