@@ -130,6 +130,24 @@ export function containersBackOnOldDigest(
 }
 
 /**
+ * Those of `stale`'s stale containers that `replacement` runs on a digest that is neither their old one nor
+ * the tag's, each as running that digest.
+ */
+export function containersOnOtherDigests(stale: readonly PlanContainer[], replacement: Pod): PlanContainer[] {
+  const statuses = [
+    ...(replacement.status?.containerStatuses ?? []),
+    ...(replacement.status?.initContainerStatuses ?? []),
+  ];
+  return stale.flatMap((container) => {
+    if (!staleOnKnownDigest(container)) return [];
+    const now = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
+    if (now.kind !== "repo-digest") return [];
+    if (now.digest === container.runningDigest || now.digest === container.latestDigest) return [];
+    return [{ ...container, runningDigest: now.digest }];
+  });
+}
+
+/**
  * The stale containers of `planned` with a known old digest, each name, digest and pull policy once: the
  * pods of one template share them, and a rollout's check of every new pod against every planned pod would
  * cost their product.

@@ -58,7 +58,8 @@ export function restartEvent(restart: CompletedRestart, now: number, instance: s
 
 /** What the restart was for, when its replacement came back on the old digest or was not checked. */
 function rememberedOf(replacement: CompletedRestart["replacement"]): RememberedOnEvent | undefined {
-  if (replacement.kind === "up" || !replacement.restartedFor) return undefined;
+  if (!replacement.restartedFor) return undefined;
+  if (replacement.kind === "up") return { restartedFor: replacement.restartedFor };
   const { restartedFor, restartedAt } = replacement;
   if (restartedAt !== undefined) return { restartedFor, uncheckedRestartAt: restartedAt };
   // Without its time an unchecked restart would read as a checked one.

@@ -71,8 +71,8 @@ export interface CompletedRestart {
    * the restart was for (core/restarted-for.ts) when an evicted or deleted pod came back on the old digest,
    * or was not checked (then with when it was restarted, ms: only pods made since may be its replacement).
    */
-  replacement:
-    | { kind: "up" }
+  replacement: /** `restartedFor`: the moves of stale containers it came back on a digest the plan did not name. */
+    | { kind: "up"; restartedFor?: string }
     | { kind: "unchecked"; why: string; restartedFor?: string; restartedAt?: number }
     | { kind: "problem"; reason: string; restartedFor?: string; restartedAt?: number };
 }

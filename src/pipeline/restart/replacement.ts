@@ -8,6 +8,7 @@ import type { PlanContainer, PlanPod } from "../../core/plan.js";
 import {
   backOnOldDigest,
   containersBackOnOldDigest,
+  containersOnOtherDigests,
   hasEnded,
   type LabelSelector,
   livePods,
@@ -74,7 +75,17 @@ interface Problem {
 }
 
 /**
- * Null when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong, or
+ * The replacement is Ready, on none of the old digests. `elsewhere`: its stale containers that run a digest
+ * the plan did not name either, each with that digest as the one it runs: a node's cached image older
+ * still (IfNotPresent), or another name of the new one (a platform's manifest, another repository digest).
+ * Only a plan can tell which: the next run judges it by what the restart records.
+ */
+interface Up {
+  elsewhere: PlanContainer[];
+}
+
+/**
+ * Up when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong, or
  * (`stopped`) that the run stopped before it could be checked.
  */
 async function replacementProblem(
@@ -82,10 +93,15 @@ async function replacementProblem(
   before: Snapshot,
   pod: PlanPod,
   options: RestartOptions,
-): Promise<Problem | null> {
+): Promise<Problem | Up> {
   const waited = await readiness.waitFor(before, pod.uid, options);
   if (waited === null) return { reason: stopReason(options.signal), inVain: [], stopped: true };
-  if ("ready" in waited) return backOnOldDigestAmong(pod, waited.ready);
+  if ("ready" in waited) {
+    const back = backOnOldDigestAmong(pod, waited.ready);
+    return (
+      back ?? { elsewhere: waited.ready.flatMap((ready) => containersOnOtherDigests(pod.containers, ready)) }
+    );
+  }
   const { timedOut, started } = waited;
   // A new pod on the old digest proves the restart in vain, Ready or not: left unrecorded, a slow start
   // would have every run restart another pod of the controller.
@@ -137,7 +153,7 @@ export async function checkReplacement(
   const { readiness, before } = waiting ?? { readiness: null, before: null };
   const problem = readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
   reporter.restarted(podRestart(strategy, pod, problem, restartedAt, options));
-  if (problem === null || waiting === null) return null;
+  if ((problem && "elsewhere" in problem) || waiting === null) return null;
   if (problem === undefined) {
     // Not counted, so not waited for: going on could stop the controller's pods faster than they return.
     return last
@@ -159,11 +175,19 @@ export async function checkReplacement(
 function podRestart(
   strategy: "evict" | "delete",
   pod: PlanPod,
-  problem: Problem | null | undefined,
+  problem: Problem | Up | undefined,
   restartedAt: number,
   options: RestartOptions,
 ): CompletedRestart {
   // Only the containers that came back: a sibling stale on another one may still be helped by a restart.
+  if (problem && "elsewhere" in problem) {
+    // What it came back on, for the next runs: restarting again for the same move would bring the same.
+    const cameBackOn = restartedForValue(problem.elsewhere);
+    return {
+      ...podRestartOf(strategy, pod),
+      replacement: { kind: "up", ...(cameBackOn ? { restartedFor: cameBackOn } : {}) },
+    };
+  }
   const restartedFor = problem ? restartedForValue(problem.inVain) : null;
   const moves = restartedForValue(pod.containers);
   const madeSince = moves ? { restartedFor: moves, restartedAt } : {};
@@ -175,18 +199,19 @@ function podRestart(
   const replacement: CompletedRestart["replacement"] =
     problem === undefined
       ? unchecked(options.wait ? "its controller's pods could not be counted" : "--no-wait")
-      : problem === null
-        ? { kind: "up" }
-        : problem.stopped
-          ? unchecked(problem.reason)
-          : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : madeSince) };
+      : problem.stopped
+        ? unchecked(problem.reason)
+        : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : madeSince) };
+  return { ...podRestartOf(strategy, pod), replacement };
+}
+
+function podRestartOf(strategy: "evict" | "delete", pod: PlanPod): Omit<CompletedRestart, "replacement"> {
   return {
     strategy,
     namespace: pod.namespace,
     regarding: pod.controller ?? pod.restart!.controller,
     pod,
     pods: [pod],
-    replacement,
   };
 }
 

@@ -159,6 +159,12 @@ describe("the Event object", () => {
     );
     expect(slow).toMatchObject({ reason: "ImageUpdateFailed", type: "Warning" });
     expect(slow.metadata.annotations).toEqual(event.metadata.annotations);
+    // Up on a digest the plan did not name: Normal, with what it came back on, as a checked record.
+    const elsewhere = restartEvent(restart({ kind: "up", restartedFor: `app=${newDigest}` }), now, "ci");
+    expect(elsewhere).toMatchObject({ reason: "ImageUpdated", type: "Normal" });
+    expect(elsewhere.metadata.annotations).toEqual({
+      "kubectl-autoupdate/restarted-for": `app=${newDigest}`,
+    });
   });
 
   it("a failed rollout (patched, then past its progress deadline) is a Warning too", () => {

@@ -102,6 +102,37 @@ describe("one pod at a time per controller", () => {
     const next = holdRestartedInVain({ resolver: "registry", pods: [pods[1]!] }, remembered, 60_000);
     expect(next.pods[0]!.action).toBe("skip");
   });
+
+  it("a replacement Ready on a third digest (another old image its node had cached) records what it came back on", async () => {
+    const { clock, cluster } = setup();
+    const thirdDigest = `sha256:${"2".repeat(64)}`;
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 2,
+      strategy: "evict",
+      replacementDigest: thirdDigest,
+      pullPolicy: "IfNotPresent",
+    });
+    const { reported, restarted } = await runRestart(clock, cluster, pods.slice(0, 1));
+    // Up: only a plan can tell whether that digest is old or another name of the new image.
+    expect(reported).toEqual(["web-0 evicted"]);
+    const move = `app=${thirdDigest}>${newDigest}`;
+    expect(restarted[0]!.replacement).toEqual({ kind: "up", restartedFor: move });
+    // The next run's plan finds the replacement stale on that digest, and the record leaves it: evicted
+    // again, it could land on a node with yet another old image, at every run.
+    const replacement = {
+      ...pods[0]!,
+      name: "web-2",
+      containers: pods[0]!.containers.map((c) => ({ ...c, runningDigest: thirdDigest })),
+    };
+    const remembered = [{ namespace: "shop", controller: pods[0]!.controller!, restartedFor: move, at: 0 }];
+    const next = holdRestartedInVain(
+      { resolver: "registry", pods: [replacement, pods[1]!] },
+      remembered,
+      60_000,
+    );
+    expect(next.pods.map((p) => p.action)).toEqual(["skip", "delete"]);
+  });
 });
 
 describe("429: a budget forbids the disruption", () => {
