@@ -12,6 +12,7 @@ import type { InstallObject } from "../core/install-objects.js";
 import { fieldManager } from "../core/installation.js";
 import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
 import type { CronDeps } from "../deps.js";
+import { kubectlWords } from "./installation.js";
 
 /** Applies `wanted` once the server has checked it; what the server stored, in the order applied. */
 export async function applyChecked(
@@ -56,6 +57,6 @@ async function undo(
     return `${left}: ${named}, applied first to check the bindings against, deleted again`;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return `${named}, applied first to check the bindings against, could not be deleted again (${why}); delete ${created.length === 1 ? "it" : "them"}: kubectl delete ${refs.join(" ")} -n ${namespace}`;
+    return `${named}, applied first to check the bindings against, could not be deleted again (${why}); delete ${created.length === 1 ? "it" : "them"}: kubectl delete ${refs.join(" ")} ${kubectlWords(deps, namespace)}`;
   }
 }

@@ -4,6 +4,7 @@
  * real API server's refusals are in the e2e tests.
  */
 import { describe, expect, it } from "vitest";
+import { Kubectl } from "../../../../src/adapters/kubectl.js";
 import { type InstallCronOptions, installCronCommand } from "../../../../src/cron/commands/install-cron.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
@@ -202,5 +203,41 @@ describe("install-cron applies nothing the server has not checked", () => {
       ["apply", all],
     ]);
     expect(out.stdout).toContain("cronjob.batch/kubectl-autoupdate configured\n");
+  });
+});
+
+describe("the hint after a refused first install names the cluster it was run against", () => {
+  it("its `kubectl delete …` carries --context, as every other hint does", async () => {
+    const cluster = new InstallCluster()
+      .refuse(
+        (c) => c.kinds.includes("RoleBinding"),
+        "Error from server (Forbidden): rolebindings.rbac.authorization.k8s.io is forbidden\n",
+      )
+      .refuse((c) => c.args[0] === "delete", "Error from server (Forbidden): serviceaccounts is forbidden\n");
+    const { deps } = cronVerbDeps(cluster.exec);
+    // The same cluster, reached with --context=prod: run as told without it, the command would delete in
+    // the current context's cluster, where an install of the same name may live.
+    deps.kubectl = new Kubectl(
+      async (file, args, o) => {
+        expect(args[0]).toBe("--context=prod");
+        return cluster.exec(file, args.slice(1), o);
+      },
+      "kubectl",
+      { context: "prod" },
+    );
+    const options: InstallCronOptions = {
+      name: "kubectl-autoupdate",
+      namespace: "tools",
+      connection: { context: "prod" },
+      kubectlPath: "kubectl",
+      color: "never",
+      verbose: false,
+      spec: installSpec(),
+      dryRun: false,
+    };
+    const error = await installCronCommand(deps, options).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toMatch(
+      /; delete them: kubectl delete serviceaccounts\/kubectl-autoupdate roles\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate -n tools --context=prod$/,
+    );
   });
 });
