@@ -3,6 +3,7 @@
  * does, unless a run is in progress; with --wait, follow it to the end, print its pods' logs and exit with
  * its outcome.
  */
+import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
 import { escapeTerminal } from "../../output/terminal-text.js";
 import { warningLine } from "../../output/warning.js";
@@ -54,22 +55,24 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
   }
 
   const finished = await waitForJob(deps, target.namespace, job, options);
-  const pods = job.metadata.uid ? await jobPods(deps.kubectl, target.namespace, job.metadata.uid) : [];
-  for (const pod of pods) {
+  // Null when they cannot be listed (said as a warning): the Job's outcome is still the exit code.
+  const pods = job.metadata.uid ? await podsToRead(deps, target.namespace, job.metadata.uid) : [];
+  const listed = pods ?? [];
+  for (const pod of listed) {
     const logs = await podLogs(deps.kubectl, target.namespace, pod.metadata.name);
-    if (pods.length > 1) io.stdout.write(`==> pod/${pod.metadata.name} <==\n`);
+    if (listed.length > 1) io.stdout.write(`==> pod/${pod.metadata.name} <==\n`);
     if (logs.ok) io.stdout.write(logs.text);
     else
       io.stderr.write(
         warningLine(deps.colors.stderr, `no log from pod ${pod.metadata.name}: ${logs.reason}`),
       );
   }
-  if (pods.length === 0) {
+  if (pods?.length === 0) {
     io.stderr.write(warningLine(deps.colors.stderr, `job ${name} has no pods left to read a log from`));
   }
   if (finished.state === "Complete") {
     // What the run said it did (restarted what, or gave way to which run): one line, as cron-status shows it.
-    const said = job.metadata.uid ? runResults(pods).get(job.metadata.uid) : undefined;
+    const said = job.metadata.uid ? runResults(listed).get(job.metadata.uid) : undefined;
     io.stderr.write(`job.batch/${name} complete${said ? `: ${escapeTerminal(said)}` : ""}\n`);
     return;
   }
@@ -87,13 +90,29 @@ async function waitForJob(
   const { name, uid } = created.metadata;
   const deadline = clock.now() + options.timeoutMs;
   let last = "";
+  let failure = "";
   for (;;) {
     if (io.signal.aborted) {
       throw new InterruptedError(
         `stopped waiting; job ${name} keeps running (${followJob(deps, namespace, name)})`,
       );
     }
-    const job = await getJob(deps.kubectl, name, namespace);
+    // A read that fails is asked again at the next poll (an API server's leader changing, say): one failed
+    // read is no verdict on the Job, whose outcome is the exit code.
+    const job = await getJob(deps.kubectl, name, namespace).catch((error: unknown) => {
+      if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+      failure = error.message;
+      return "unread" as const;
+    });
+    if (job === "unread") {
+      if (clock.now() >= deadline) {
+        throw new JobFailedError(
+          `job ${name} could not be read within --timeout (${failure}); it keeps running (${followJob(deps, namespace, name)})`,
+        );
+      }
+      await clock.sleep(options.pollMs, io.signal);
+      continue;
+    }
     if (!job) throw new JobFailedError(`job ${name} disappeared while waiting for it`);
     const outcome = jobOutcome(job);
     // A pod that does not start says why (a missing Secret, an image that cannot be pulled): shown, as the
@@ -112,6 +131,23 @@ async function waitForJob(
       );
     }
     await clock.sleep(options.pollMs, io.signal);
+  }
+}
+
+/** The finished Job's pods, to print their logs; null, with a warning, when they cannot be listed. */
+async function podsToRead(
+  deps: CronDeps,
+  namespace: string,
+  jobUid: string,
+): Promise<Awaited<ReturnType<typeof jobPods>> | null> {
+  try {
+    return await jobPods(deps.kubectl, namespace, jobUid);
+  } catch (error) {
+    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+    deps.io.stderr.write(
+      warningLine(deps.colors.stderr, `no log: the job's pods could not be listed: ${error.message}`),
+    );
+    return null;
   }
 }
 

@@ -14,8 +14,16 @@ import { cronVerbDeps } from "../../../support/install-cluster.js";
 
 type JobState = "Pending" | "Running" | "Complete" | "Failed";
 
-/** A Job whose state follows a timeline: [milliseconds since start, state]; `listed`, the Jobs there before. */
-function cluster(clock: FakeClock, timeline: [number, JobState][], listed: unknown[] = []) {
+/**
+ * A Job whose state follows a timeline: [milliseconds since start, state]; `listed`, the Jobs there before;
+ * `refuse`, kubectl's error for the calls that fail (by their words and how many gets of the Job came before).
+ */
+function cluster(
+  clock: FakeClock,
+  timeline: [number, JobState][],
+  listed: unknown[] = [],
+  refuse: (text: string, gets: number) => string | undefined = () => undefined,
+) {
   const start = clock.now();
   const gets: number[] = [];
   const stateNow = (): JobState => {
@@ -35,6 +43,8 @@ function cluster(clock: FakeClock, timeline: [number, JobState][], listed: unkno
   };
   const exec: Exec = async (_file, args) => {
     const text = args.join(" ");
+    const refusal = refuse(text, gets.length);
+    if (refusal !== undefined) return { exitCode: 1, stdout: "", stderr: refusal, interrupted: false };
     const answer = (stdout: unknown) => ({
       exitCode: 0,
       stdout: typeof stdout === "string" ? stdout : JSON.stringify(stdout),
@@ -116,6 +126,46 @@ describe("run-now --wait", () => {
       "job kubectl-autoupdate-manual-abcde still Running after --timeout; it keeps running",
     );
     expect(gets.at(-1)).toBe(10_000);
+  });
+
+  it("a read of the Job that fails is asked again at the next poll: the exit code is still the Job's", async () => {
+    const clock = new FakeClock();
+    const leaderChanged = "Error from server (InternalError): etcdserver: leader changed";
+    let refused = 0;
+    const { exec, gets } = cluster(clock, [[5000, "Complete"]], [], (text, done) =>
+      text.startsWith("get jobs.batch kubectl") && done === 1 && refused++ === 0 ? leaderChanged : undefined,
+    );
+    const { deps: d, out } = deps(clock, exec);
+    await clock.run(runNowCommand(d, options));
+    expect(gets).toEqual([0, 4000, 6000]);
+    expect(out.stderr).toContain("job.batch/kubectl-autoupdate-manual-abcde complete\n");
+  });
+
+  it("a Job that cannot be read until --timeout: says why, and that it keeps running", async () => {
+    const clock = new FakeClock();
+    const { exec } = cluster(clock, [[0, "Running"]], [], (text) =>
+      text.startsWith("get jobs.batch kubectl")
+        ? "Error from server (InternalError): etcdserver: timeout"
+        : undefined,
+    );
+    const { deps: d } = deps(clock, exec);
+    await expect(clock.run(runNowCommand(d, { ...options, timeoutMs: 10_000 }))).rejects.toThrow(
+      /^job kubectl-autoupdate-manual-abcde could not be read within --timeout \(.*etcdserver: timeout\); it keeps running/,
+    );
+  });
+
+  it("a completed Job whose pods may not be listed: exit 0, with a warning that there is no log", async () => {
+    const clock = new FakeClock();
+    const forbidden =
+      'Error from server (Forbidden): pods is forbidden: User "ops" cannot list resource "pods"';
+    const { exec } = cluster(clock, [[1000, "Complete"]], [], (text) =>
+      text.startsWith("get pods") ? forbidden : undefined,
+    );
+    const { deps: d, out } = deps(clock, exec);
+    await clock.run(runNowCommand(d, options));
+    expect(out.stderr).toMatch(/Warning: no log: the job's pods could not be listed: .*pods is forbidden/);
+    expect(out.stderr).toContain("job.batch/kubectl-autoupdate-manual-abcde complete\n");
+    expect(out.stdout).toBe("");
   });
 
   it("Ctrl-C stops waiting at once; the Job keeps running", async () => {
