@@ -12,6 +12,7 @@ import { buildInstallObjects } from "../core/install-objects.js";
 import type { InstallSpec } from "../core/installation.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
+import { runChanges } from "../core/run-changes.js";
 import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
 import { renderObjectsJson, renderObjectsYaml } from "../output/objects.js";
@@ -66,6 +67,16 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   for (const warning of checkOtherScope(spec, cronJob, otherScope)) {
     io.stderr.write(warningLine(deps.colors.stderr, warning));
   }
+  const wanted = manifests.find((o) => o.kind === "CronJob") as unknown as CronJobObject;
+  const changes = cronJob ? runChanges(cronJob, wanted) : [];
+  if (changes.length > 0) {
+    io.stderr.write(
+      warningLine(
+        deps.colors.stderr,
+        `this install changes what the runs do: ${changes.join(", ")} (a flag not given is back at its default)`,
+      ),
+    );
+  }
   const left = otherScopeLeft(manifests, otherScope.found);
   if (left.length > 0) await checkOtherScopeDeletable(deps, spec, left);
   const before = new Map(existing.map((o) => [objectKey(o), o.metadata.resourceVersion]));
@@ -84,7 +95,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
 
   const scope = spec.allNamespaces ? "every namespace" : `namespace ${namespace}`;
   const state = spec.suspend
-    ? "suspended; resume with install-cron without --suspend"
+    ? "suspended; resume with install-cron, its other flags the same, without --suspend"
     : `runs "${spec.schedule}"`;
   const target = installationWords(deps, { name: spec.name, namespace });
   io.stderr.write(

@@ -89,7 +89,7 @@ function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | 
 }
 
 /** The tool's container in the job's pod (a sidecar may have been added beside it by hand). */
-function jobContainerOf(cronJob: CronJobObject) {
+export function jobContainerOf(cronJob: CronJobObject) {
   const containers = cronJob.spec.jobTemplate.spec.template?.spec?.containers ?? [];
   return containers.find((c) => c.name === jobContainerName) ?? containers[0];
 }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Kubectl } from "../../../../src/adapters/kubectl.js";
 import { type InstallCronOptions, installCronCommand } from "../../../../src/cron/commands/install-cron.js";
+import { buildInstallObjects } from "../../../../src/cron/core/install-objects.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
 import { installedObjects, installSpec } from "../../../support/install-spec.js";
@@ -239,5 +240,28 @@ describe("the hint after a refused first install names the cluster it was run ag
     expect((error as Error).message).toMatch(
       /; delete them: kubectl delete serviceaccounts\/kubectl-autoupdate roles\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate -n tools --context=prod$/,
     );
+  });
+});
+
+describe("install-cron again with other flags", () => {
+  it("says what the runs now do differently: a flag not given is back at its default", async () => {
+    const earlier = buildInstallObjects(installSpec({ strategy: "evict", selector: "tier=frontend" })).map(
+      (o) => ({
+        ...o,
+        metadata: { ...o.metadata, resourceVersion: "7" },
+      }),
+    );
+    // `install-cron -n tools --schedule "0 3 * * *"`, meant only to change the schedule.
+    const { error, out } = await install(new InstallCluster(earlier));
+    expect(error).toBeUndefined();
+    expect(out.stderr).toContain(
+      "Warning: this install changes what the runs do: --selector tier=frontend dropped, --strategy evict → auto (a flag not given is back at its default)\n",
+    );
+  });
+
+  it("the same flags again: no warning", async () => {
+    const { error, out } = await install(new InstallCluster(installedObjects(false)));
+    expect(error).toBeUndefined();
+    expect(out.stderr).not.toContain("changes what the runs do");
   });
 });

@@ -1,0 +1,48 @@
+/** What installing again changes in what the runs do, told from the CronJob there and the one to apply. */
+import { describe, expect, it } from "vitest";
+import { buildInstallObjects } from "../../../../src/cron/core/install-objects.js";
+import type { InstallSpec } from "../../../../src/cron/core/installation.js";
+import type { CronJobObject } from "../../../../src/cron/core/jobs.js";
+import { runChanges } from "../../../../src/cron/core/run-changes.js";
+import { installSpec } from "../../../support/install-spec.js";
+
+const cronJobOf = (overrides: Partial<InstallSpec>) =>
+  buildInstallObjects(installSpec(overrides)).find((o) => o.kind === "CronJob") as unknown as CronJobObject;
+
+describe("runChanges", () => {
+  it("nothing when only the schedule, suspension or time zone changes", () => {
+    const earlier = cronJobOf({ strategy: "evict", selector: "tier=frontend" });
+    const again = cronJobOf({
+      strategy: "evict",
+      selector: "tier=frontend",
+      schedule: "0 3 * * *",
+      suspend: true,
+    });
+    expect(runChanges(earlier, again)).toEqual([]);
+  });
+
+  it("a flag left out is back at its default: each change named, old → new", () => {
+    const earlier = cronJobOf({ strategy: "evict", selector: "tier=frontend", minAge: "1h" });
+    const again = cronJobOf({ strategy: "auto" });
+    expect(runChanges(earlier, again)).toEqual([
+      "--selector tier=frontend dropped",
+      "--min-age 1h dropped",
+      "--strategy evict → auto",
+    ]);
+  });
+
+  it("the scope, a flag added and the image", () => {
+    const earlier = cronJobOf({});
+    const again = cronJobOf({
+      allNamespaces: true,
+      selector: "tier=web",
+      image: "registry.example/kau:0.2.0",
+    });
+    expect(runChanges(earlier, again)).toEqual([
+      "--namespace tools dropped",
+      "--all-namespaces added",
+      "--selector tier=web added",
+      "image ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0 → registry.example/kau:0.2.0",
+    ]);
+  });
+});
