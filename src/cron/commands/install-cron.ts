@@ -102,4 +102,11 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     `CronJob ${namespace}/${spec.name} checks ${scope}; ${state}${spec.timeZone ? ` (${spec.timeZone})` : ""}.\n` +
       `Run it now: kubectl autoupdate run-now ${target} --wait\n`,
   );
+  if (spec.allNamespaces) {
+    // The cluster-wide grant has no owner in the namespace: deleting the namespace leaves it to whoever
+    // makes a ServiceAccount of this name there again.
+    io.stderr.write(
+      `Remove it with kubectl autoupdate uninstall-cron ${target}, not by deleting namespace ${namespace}: its ClusterRoleBinding would outlive it.\n`,
+    );
+  }
 }

@@ -265,3 +265,17 @@ describe("install-cron again with other flags", () => {
     expect(out.stderr).not.toContain("changes what the runs do");
   });
 });
+
+describe("what install-cron says at the end", () => {
+  it("how to run it now; after an -A install, how to remove it: not by deleting the namespace", async () => {
+    const namespaced = await install(new InstallCluster());
+    expect(namespaced.out.stderr).toContain(
+      'CronJob tools/kubectl-autoupdate checks namespace tools; runs "*/10 * * * *".\nRun it now: kubectl autoupdate run-now -n tools --wait\n',
+    );
+    expect(namespaced.out.stderr).not.toContain("Remove it");
+    const everywhere = await install(new InstallCluster(), true);
+    expect(everywhere.out.stderr).toMatch(
+      /Remove it with kubectl autoupdate uninstall-cron -n tools, not by deleting namespace tools: its ClusterRoleBinding would outlive it.\n$/,
+    );
+  });
+});
