@@ -17,8 +17,12 @@ export const cronDefaults = {
   ttlSecondsAfterFinished: 86400,
   /** The uid/gid of the image's user (Dockerfile); set here too so any --image runs non-root. */
   runAsUser: 65532,
+  /**
+   * The request is what a run of a small cluster holds, Node.js and three kubectl at ~45 MB each: a pod far
+   * above its request is among the first evicted under memory pressure, a run cut off mid-restart.
+   */
   resources: {
-    requests: { cpu: "50m", memory: "128Mi" },
+    requests: { cpu: "50m", memory: "256Mi" },
     limits: { cpu: "1", memory: "1Gi" },
   },
   /** /tmp is the only writable path (private docker config dirs, kubectl's cache). */

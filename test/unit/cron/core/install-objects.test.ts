@@ -215,7 +215,7 @@ describe("install-cron manifests", () => {
       capabilities: { drop: ["ALL"] },
     });
     expect(container.resources).toEqual({
-      requests: { cpu: "50m", memory: "128Mi" },
+      requests: { cpu: "50m", memory: "256Mi" },
       limits: { cpu: "1", memory: "1Gi" },
     });
     expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
