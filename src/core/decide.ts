@@ -181,6 +181,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   else if (staleCount > 0) {
     const unsafe =
       whyNotDeletable(pod, direct, input.owners) ??
+      withoutImageToRun(containers) ??
       notOldEnough(containers, input) ??
       alreadyRestartedFor(restartedBefore, containers);
     if (unsafe !== null) [action, reason] = ["skip", unsafe];
@@ -247,6 +248,17 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null, owners: Ow
     return `${controller.kind}/${controller.name} is being deleted: it would not bring the pod back`;
   }
   return null;
+}
+
+/**
+ * Why a pod with a stale container is not restarted for it: another of its containers has no image a new
+ * pod could run, so the replacement could not start. Null when every container has one.
+ */
+function withoutImageToRun(containers: readonly PlanContainer[]): string | null {
+  const missing = containers.find((c) => c.noImageToRun);
+  return missing
+    ? `container ${missing.name} (${missing.image}): ${missing.reason}, so a new pod could not start it`
+    : null;
 }
 
 /** The build time and the OCI labels a plan shows of a new image; absent labels stay absent. */
@@ -370,7 +382,11 @@ function decideContainer(
     );
   }
   if (!resolution) return result("unknown", "not resolved");
-  if (!resolution.tag.ok) return result("unknown", resolution.tag.reason);
+  if (!resolution.tag.ok) {
+    const failed = result("unknown", resolution.tag.reason);
+    if (resolution.tag.missing) failed.noImageToRun = true;
+    return failed;
+  }
 
   const judgement = judge(
     { digest: running.digest, repository: running.repository },
@@ -384,6 +400,7 @@ function decideContainer(
   }
   if ("needNodePlatform" in judgement) return result("unknown", judgement.reason, latest);
   const decided = result(judgement.status, judgement.reason, latest);
+  if (judgement.noImageToRun) decided.noImageToRun = true;
   const described = resolution.newImage?.description;
   if (judgement.status === "stale" && described?.ok) decided.latestImage = newImageFacts(described);
   return decided;

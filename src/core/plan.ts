@@ -59,6 +59,11 @@ export interface PlanContainer {
   reason: string;
   /** Not in the document: the pull policy, for the warning and for wide output. */
   pullPolicy: string;
+  /**
+   * Not in the document: unknown because the tag has no image a new pod could run (the registry does not
+   * have it; none for the node's platform). Restarting the pod would leave it unable to start.
+   */
+  noImageToRun?: true;
 }
 
 /** Most pods have none: one list for all of them rather than an empty one each (150,000 of them). */

@@ -13,8 +13,11 @@ export interface TagDigest {
   isIndex: boolean | null;
 }
 
-/** The outcome of resolving one reference; a failure carries the reason shown to users. */
-export type TagResolution = { ok: true; tag: TagDigest } | { ok: false; reason: string };
+/**
+ * The outcome of resolving one reference; a failure carries the reason shown to users. `missing`: the
+ * registry does not have the tag (404), so a pod started now could not pull it either.
+ */
+export type TagResolution = { ok: true; tag: TagDigest } | { ok: false; reason: string; missing?: true };
 
 /** One child of an index: its digest and platform (`linux/arm64/v8`), when the index says. */
 export interface IndexChild {

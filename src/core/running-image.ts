@@ -17,7 +17,8 @@ export interface ManifestNeed {
 
 /** A verdict on one running digest, or what must be learned first to reach one. */
 export type DigestJudgement =
-  | { status: "current" | "stale" | "unknown"; reason: string }
+  /** `noImageToRun`: unknown because the tag has no image for the platform, which a new pod could not run. */
+  | { status: "current" | "stale" | "unknown"; reason: string; noImageToRun?: true }
   | { needs: ManifestNeed[] }
   /** The node's platform decides (the tag moved for some platforms only, say); `reason` if it cannot be known. */
   | { needNodePlatform: true; reason: string };
@@ -43,6 +44,11 @@ type Index = Extract<ManifestInfo, { isIndex: true }>;
 const current = (reason = ""): DigestJudgement => ({ status: "current", reason });
 const stale: DigestJudgement = { status: "stale", reason: "" };
 const unknown = (reason: string): DigestJudgement => ({ status: "unknown", reason });
+const noImageFor = (platforms: string): DigestJudgement => ({
+  status: "unknown",
+  reason: `the tag no longer has an image for ${platforms}`,
+  noImageToRun: true,
+});
 const needs = (...list: ManifestNeed[]): DigestJudgement => ({ needs: list });
 const byNode = (reason: string): DigestJudgement => ({ needNodePlatform: true, reason });
 const sameConfig = (config: string) => current(`the same image (config ${config}) under another digest`);
@@ -183,7 +189,7 @@ function againstSingleTag(
     return nodePlatform === undefined ? byNode(why) : unknown(why);
   }
   if (latest.platform !== null && latest.platform !== platform) {
-    return unknown(`the tag no longer has an image for ${platform}`);
+    return noImageFor(platform);
   }
   const mine = old.children.find((child) => child.platform === platform);
   if (!mine) return stale;
@@ -213,7 +219,7 @@ function singleAgainstSingle(
     missing.push({ repository: running.repository, digest: running.digest, platform: true });
   if (missing.length > 0) return needs(...missing);
   if (old.platform && latest.platform && old.platform !== latest.platform) {
-    return unknown(`the tag no longer has an image for ${old.platform}`);
+    return noImageFor(old.platform);
   }
   return stale;
 }
@@ -231,7 +237,7 @@ function platformManifestAgainstIndex(
 ): DigestJudgement {
   if (old.platform === null || old.platform === undefined) return stale;
   const now = latest.children.find((child) => child.platform === old.platform);
-  if (!now) return unknown(`the tag no longer has an image for ${old.platform}`);
+  if (!now) return noImageFor(old.platform);
   const child = manifests.get(now.digest);
   if (!child) return needs({ repository: tagRepository, digest: now.digest, platform: false });
   if (tagUnread(child)) return unreadable(`the tag's image for ${old.platform}`, child);
@@ -284,13 +290,13 @@ function comparePlatforms(
 
   if (mine) {
     const change = changes.get(mine);
-    if (change === "removed") return unknown(`the tag no longer has an image for ${nodePlatform}`);
+    if (change === "removed") return noImageFor(mine.platform ?? String(nodePlatform));
     return change === "unchanged" ? current() : stale;
   }
   const removed = considered.filter((child) => child.platform !== null && changes.get(child) === "removed");
   if (removed.length > 0) {
     const platforms = removed.map((child) => child.platform).join(", ");
-    return unknown(`the tag no longer has an image for ${platforms}`);
+    return noImageFor(platforms);
   }
   const unchanged = considered.filter((child) => changes.get(child) === "unchanged").length;
   if (unchanged === considered.length) return current();

@@ -96,7 +96,7 @@ export class RegistryResolver implements Resolver {
       }
       // No digest header (some registries omit it) or HEAD not allowed: read the manifest and hash it.
       if (status === 200 || status === 405) return await this.resolveByGet(ref, ref.tag, credentials, signal);
-      return { ok: false, reason: failureOf(head, `tag ${ref.tag}`) };
+      return tagFailure(head, ref.tag);
     } catch (error) {
       return {
         ok: false,
@@ -180,7 +180,7 @@ export class RegistryResolver implements Resolver {
     const got = await this.client.manifest("GET", ref, tag, credentials, signal);
     if (!got.ok) return got;
     const { status, body } = got.answer;
-    if (status !== 200) return { ok: false, reason: failureOf(got, `tag ${tag}`) };
+    if (status !== 200) return tagFailure(got, tag);
     const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
     const info = readManifest(body.toString("utf8"));
     if (!info.ok) return info;
@@ -270,6 +270,12 @@ export class RegistryResolver implements Resolver {
       return { ok: false, reason: `config ${digest} is not JSON` };
     }
   }
+}
+
+/** A tag the registry answered for without a digest; a 404 says it does not have it. */
+function tagFailure(got: Extract<ManifestAnswer, { ok: true }>, tag: string): TagResolution {
+  const reason = failureOf(got, `tag ${tag}`);
+  return got.answer.status === 404 ? { ok: false, reason, missing: true } : { ok: false, reason };
 }
 
 /** Why a request the registry accepted failed: its status and error body, without what the request carried. */

@@ -765,6 +765,62 @@ describe("pod actions", () => {
     });
   });
 
+  describe("a stale container beside one whose tag has no image a new pod could run", () => {
+    const SIDE = digestOf("side v1");
+    const side = "docker.io/library/side:main";
+    const pod = webPod({
+      containers: [
+        { name: "app", image: "nginx:latest", runningDigest: OLD },
+        { name: "side", image: "side:main", runningDigest: SIDE },
+      ],
+    });
+    const withSide = (sideResolution: Resolution) =>
+      plan([pod], { [nginx]: resolved(NEW), [side]: sideResolution }).pods[0]!;
+
+    it("the registry has no such tag (404): skipped, as the replacement could not pull it", () => {
+      const decided = withSide({
+        tag: { ok: false, reason: "tag main not found (404)", missing: true },
+        manifests: new Map(),
+      });
+      expect(decided).toMatchObject({
+        action: "skip",
+        reason: "container side (side:main): tag main not found (404), so a new pod could not start it",
+      });
+      expect(decided.containers.map((c) => c.status)).toEqual(["stale", "unknown"]);
+    });
+
+    it("the tag has no image for the node's platform any more: skipped", () => {
+      const [ARM_SIDE, AMD_SIDE] = [digestOf("side arm64 v1"), digestOf("side amd64 v2")];
+      const armPod = webPod({
+        containers: [
+          { name: "app", image: "nginx:latest", runningDigest: OLD },
+          { name: "side", image: "side:main", runningDigest: ARM_SIDE },
+        ],
+      });
+      const amdOnly: Resolution = {
+        tag: { ok: true, tag: { digest: AMD_SIDE, sameImageDigests: [], isIndex: false } },
+        manifests: new Map([
+          single(ARM_SIDE, { platform: "linux/arm64/v8" }),
+          single(AMD_SIDE, { platform: "linux/amd64" }),
+        ]),
+      };
+      const decided = plan([armPod], { [nginx]: resolved(NEW), [side]: amdOnly }).pods[0]!;
+      expect(decided).toMatchObject({
+        action: "skip",
+        reason:
+          "container side (side:main): the tag no longer has an image for linux/arm64/v8, so a new pod could not start it",
+      });
+    });
+
+    it("a read that failed (a 503, a refused login) says nothing of the image: the pod is restarted", () => {
+      const decided = withSide({
+        tag: { ok: false, reason: "the registry answered 503" },
+        manifests: new Map(),
+      });
+      expect(decided.action).toBe("delete");
+    });
+  });
+
   it("a pod whose ReplicaSet is not in the list (made after it was read) is skipped: a Deployment may roll it", () => {
     const decided = decidePlan({
       resolver: "registry",

@@ -18,7 +18,7 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     (manifest: (req: Seen, attempt: number) => Response | "hang") => (req: Seen, attempt: number) =>
       req.url.endsWith("/v2/") ? new Response("{}") : manifest(req, attempt);
 
-  it("404", async () => {
+  it("404: the registry does not have the tag (a new pod could not pull it either)", async () => {
     const { fetch } = fakeFetch(
       plainRegistry(
         () =>
@@ -30,6 +30,7 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     expect(await resolver(fetch).resolveTag(ref("reg.test/app:gone"), [])).toEqual({
       ok: false,
       reason: "tag gone not found (404)",
+      missing: true,
     });
   });
 
