@@ -14,6 +14,7 @@ import { holdsToRecordAgain } from "../core/restarted-for.js";
 import type { OwnJob } from "../cron/commands/job-turn.js";
 import { failureMessage, InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
+import { restartQuestion } from "../output/restart-question.js";
 import {
   describeOutcome,
   describeReplacementProblem,
@@ -157,7 +158,7 @@ async function confirmRestarts(
     );
   }
   const { namespacesToDelete } = summarize(plan);
-  const question = `Restart ${counted(targets.length, "pod")} in ${counted(namespacesToDelete, "namespace")}? [y/N] `;
+  const question = restartQuestion(targets, namespacesToDelete);
   if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing restarted");
 }
 

@@ -413,7 +413,9 @@ describe("confirmation on a terminal", () => {
     const { ns } = scenario("read");
     const before = await podUids(ns);
     const { code, out } = await onTerminal(["apply", "-n", ns], "n");
-    expect(out).toContain("Restart 3 pods in 1 namespace? [y/N]");
+    expect(out).toContain(
+      "Restart 3 pods in 1 namespace (rolling out 1 workload: all its pods are replaced)? [y/N]",
+    );
     expect(code, out).toBe(1);
     expect(await podUids(ns)).toEqual(before);
   });
@@ -422,7 +424,9 @@ describe("confirmation on a terminal", () => {
     const { ns, v2 } = scenario("yes");
     const before = await podUids(ns);
     const { code, out } = await onTerminal(["apply", "-n", ns, "--no-wait"], "y");
-    expect(out).toContain("Restart 3 pods in 1 namespace? [y/N]");
+    expect(out).toContain(
+      "Restart 3 pods in 1 namespace (rolling out 1 workload: all its pods are replaced)? [y/N]",
+    );
     expect(code, out).toBe(0);
     expect(out).toContain(`deployment.apps ${ns}/web restart started (rollout, not followed: --no-wait)`);
     const left = await gone(
