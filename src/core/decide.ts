@@ -68,7 +68,9 @@ export function manifestsToInspect(
 /**
  * The platform manifest that stands for the tag's new image, to be described (build time, labels): only
  * when some node runs another image of the tag. For a multi-arch tag, the platform a running platform
- * manifest states, else the index's only platform, else linux/amd64, else its first.
+ * manifest states, else a platform that moved since a running index (--min-age must see the image the
+ * stale pods would get, not an unchanged one), else the index's only platform, else linux/amd64, else its
+ * first.
  */
 export function newImageToDescribe(image: ImageInUse, resolution: Resolution): string | null {
   if (!resolution.tag.ok) return null;
@@ -86,8 +88,19 @@ export function newImageToDescribe(image: ImageInUse, resolution: Resolution): s
   });
   const byPlatform = (platform: string | null | undefined) =>
     latest.children.find((child) => platform && child.platform === platform);
+  const runningIndexes = [...image.running.values()].flatMap((running) => {
+    const info = resolution.manifests.get(running.digest);
+    return info?.ok && info.isIndex ? [info] : [];
+  });
+  const movedSince = latest.children.find((child) =>
+    runningIndexes.some((old) => {
+      const before = old.children.find((c) => c.platform === child.platform);
+      return before !== undefined && before.digest !== child.digest;
+    }),
+  );
   const chosen =
     runningPlatforms.map(byPlatform).find((child) => child !== undefined) ??
+    movedSince ??
     (latest.children.length === 1 ? latest.children[0] : undefined) ??
     byPlatform("linux/amd64") ??
     latest.children[0];

@@ -91,10 +91,12 @@ const windowsBuildLabel = "node.kubernetes.io/windows-build";
 
 /**
  * A Node's platform in the form index children name theirs (`linux/arm64/v8`, `windows/amd64 10.0.17763`);
- * null when unstated. A Windows node's build is its label's, else its kernel version's.
+ * null when unstated. A Windows node's build is its label's, else its kernel version's. A 32-bit ARM node
+ * says `arm` with no variant, where images say `arm/v6` or `arm/v7`: which one it runs is not known (null).
  */
 export function nodePlatformKey(node: Node): string | null {
   const info = node.status?.nodeInfo;
+  if (info?.architecture === "arm") return null;
   const build = node.metadata.labels?.[windowsBuildLabel] ?? info?.kernelVersion;
   return platformKey({ os: info?.operatingSystem, architecture: info?.architecture, "os.version": build });
 }

@@ -191,8 +191,10 @@ function againstSingleTag(
   if (latest.platform !== null && latest.platform !== platform) {
     return noImageFor(platform);
   }
-  const mine = old.children.find((child) => child.platform === platform);
-  if (!mine) return stale;
+  // An index's only child that names no platform stands for any; with none for the node, what it runs
+  // from the index is not known.
+  const mine = old.children.find((child) => child.platform === platform) ?? lonePlatformless(old);
+  if (!mine) return unknown(`the running index has no image for ${platform}`);
   if (mine.digest === tagNeed.digest) return current();
   const child = manifests.get(mine.digest);
   if (!child) return needs({ repository: running.repository, digest: mine.digest, platform: false });
@@ -295,8 +297,11 @@ function comparePlatforms(
   }
   const removed = considered.filter((child) => child.platform !== null && changes.get(child) === "removed");
   if (removed.length > 0) {
+    // A node of another platform still has its image: the node's platform decides.
     const platforms = removed.map((child) => child.platform).join(", ");
-    return noImageFor(platforms);
+    const why = `the tag no longer has an image for ${platforms}, and the node's platform is not known`;
+    if (nodePlatform === undefined) return byNode(why);
+    return unknown(why);
   }
   const unchanged = considered.filter((child) => changes.get(child) === "unchanged").length;
   if (unchanged === considered.length) return current();

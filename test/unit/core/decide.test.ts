@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { decidePlan, manifestsToInspect, nodesToInspect } from "../../../src/core/decide.js";
+import {
+  decidePlan,
+  manifestsToInspect,
+  newImageToDescribe,
+  nodesToInspect,
+} from "../../../src/core/decide.js";
 import { imagesInUse } from "../../../src/core/images-in-use.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import { indexOwners } from "../../../src/core/owners.js";
@@ -434,6 +439,51 @@ describe("multi-arch tags", () => {
     });
   });
 
+  it("an index whose only child names no platform, against the tag's single manifest: that child stands for the node's", () => {
+    const M = digestOf("the tag's manifest");
+    const I = digestOf("an index holding M without a platform");
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: I }] });
+    const r: Resolution = {
+      tag: { ok: true, tag: { digest: M, sameImageDigests: [], isIndex: false } },
+      manifests: new Map<string, ManifestInfo>([
+        single(M, { platform: "linux/amd64" }),
+        [I, { ok: true, isIndex: true, children: [{ digest: M, platform: null }] }],
+      ]),
+    };
+    const onAmd64 = decidePlan({
+      resolver: "registry",
+      pods: [pod],
+      owners,
+      resolutions: new Map([[nginx, r]]),
+      nodePlatforms: new Map([[pod.spec.nodeName!, "linux/amd64"]]),
+    }).pods[0]!;
+    // It runs the tag's very manifest: never stale (it would come back on the same index at every run).
+    expect(onAmd64).toMatchObject({ action: "none", containers: [{ status: "current" }] });
+  });
+
+  it("--min-age sees the platform that moved: the image described is the one the stale pods would get", () => {
+    const AMD = digestOf("amd64, unchanged");
+    const [ARM1, ARM2] = [digestOf("arm64 v1"), digestOf("arm64 v2")];
+    const OLD_INDEX = digestOf("index with arm64 v1");
+    const NEW_INDEX = digestOf("index with arm64 v2");
+    const index = (arm: string): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: AMD, platform: "linux/amd64" },
+        { digest: arm, platform: "linux/arm64/v8" },
+      ],
+    });
+    const r: Resolution = {
+      tag: { ok: true, tag: { digest: NEW_INDEX, sameImageDigests: [], isIndex: true } },
+      manifests: new Map([[NEW_INDEX, index(ARM2)], [OLD_INDEX, index(ARM1)], single(ARM1), single(ARM2)]),
+    };
+    const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
+    const [image] = imagesInUse([pod]);
+    // Not linux/amd64's unchanged image, whose build time could be months old.
+    expect(newImageToDescribe(image!, r)).toBe(ARM2);
+  });
+
   it("a platform the tag no longer has is never stale: the replacement might find nothing to run", () => {
     const OLD_INDEX = digestOf("index v1");
     const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
@@ -446,9 +496,31 @@ describe("multi-arch tags", () => {
       [INDEX, armOnly],
       [OLD_INDEX, indexInfo(digestOf("amd64 v1"), digestOf("arm64 v1"))],
     ]);
+    // Which platform the node runs decides: a node of another platform still has its image.
     expect(plan([pod], { [nginx]: r }).pods[0]).toMatchObject({
       action: "none",
-      containers: [{ status: "unknown", reason: "the tag no longer has an image for linux/amd64" }],
+      containers: [
+        {
+          status: "unknown",
+          reason: "the tag no longer has an image for linux/amd64, and the node's platform is not known",
+        },
+      ],
+    });
+    expect(
+      nodesToInspect({ resolver: "registry", pods: [pod], owners, resolutions: new Map([[nginx, r]]) }),
+    ).toEqual([pod.spec.nodeName]);
+    const onAmd64 = decidePlan({
+      resolver: "registry",
+      pods: [pod],
+      owners,
+      resolutions: new Map([[nginx, r]]),
+      nodePlatforms: new Map([[pod.spec.nodeName!, "linux/amd64"]]),
+    }).pods[0]!;
+    expect(onAmd64).toMatchObject({
+      action: "none",
+      containers: [
+        { status: "unknown", reason: "the tag no longer has an image for linux/amd64", noImageToRun: true },
+      ],
     });
   });
 

@@ -110,4 +110,12 @@ describe("Windows builds", () => {
     };
     expect(nodePlatformKey(linux)).toBe("linux/arm64/v8");
   });
+
+  it("a 32-bit ARM node says `arm` with no variant, where images say arm/v6 or arm/v7: not known exactly", () => {
+    const pi = {
+      metadata: { name: "pi-1" },
+      status: { nodeInfo: { operatingSystem: "linux", architecture: "arm", kernelVersion: "6.6.31" } },
+    };
+    expect(nodePlatformKey(pi)).toBeNull();
+  });
 });
