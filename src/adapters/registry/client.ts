@@ -72,6 +72,13 @@ export class RegistryClient {
 
     const failures: string[] = [];
     let hidden: (Exchange & { ok: true; secrets: (string | undefined)[] }) | undefined;
+    // A credential the registry never answered (its token request failed): a 404 to another then proves
+    // nothing missing, as the one that may see the repository was not heard.
+    let unheard = false;
+    const notFound = (who: string): ManifestAnswer => ({
+      ok: false,
+      reason: `not found (404) ${who}, and ${failures.join("; ")}: whether the registry has it is not known`,
+    });
     for (const [index, credential] of chain.entries()) {
       const who = credential ? `with ${credential.source}` : "anonymous";
       let auth = hostAuth.auth;
@@ -82,6 +89,7 @@ export class RegistryClient {
         const authorization = await this.authenticator.authorize(auth, scope, credential, signal);
         if (!authorization.ok) {
           failures.push(`${authorization.reason} (${who})`);
+          unheard = true;
           break;
         }
         const headers: Record<string, string> = { accept: method === "BLOB" ? "*/*" : manifestAccept };
@@ -96,9 +104,14 @@ export class RegistryClient {
         if (!exchange.ok) return exchange;
         const { status } = exchange.answer;
         const answeredBy = exchange.answer.url;
+        // An answer over plain http from a https registry (a redirect down) could be anyone's on the way.
+        if (url.protocol === "https:" && answeredBy.protocol === "http:") {
+          return { ok: false, reason: `the registry redirected to plain http (${answeredBy.host}): refused` };
+        }
         // A refusal from where a redirect led (an object store) says nothing of this credential, and its
-        // challenge names a realm the registry never did: answering it would hand the credential there.
-        if ((status === 401 || status === 403) && answeredBy.origin !== url.origin) {
+        // challenge names a realm the registry never did: answering it would hand the credential there. Nor
+        // does a 404 from there (a regional backend behind the registry) say the registry lacks it.
+        if ((status === 401 || status === 403 || status === 404) && answeredBy.origin !== url.origin) {
           return {
             ok: false,
             reason: `the registry redirected to ${answeredBy.host}, which answered ${status}`,
@@ -112,6 +125,7 @@ export class RegistryClient {
             hidden = { ...exchange, secrets };
             break;
           }
+          if (status === 404 && unheard) return notFound(who);
           if (status < 300) this.workedWith.set(repository, credential);
           return { ...exchange, secrets };
         }
@@ -137,7 +151,7 @@ export class RegistryClient {
       }
     }
     // Not found with one credential, refused with the rest: the registry's answer, not a refusal.
-    if (hidden) return hidden;
+    if (hidden) return unheard ? notFound("with one credential") : hidden;
     const none = credentials.length === 0 ? `; no credential matches ${ref.domain}` : "";
     return { ok: false, reason: `access denied: ${failures.join("; ")}${none}` };
   }
