@@ -48,6 +48,8 @@ export interface ControllerFacts {
   pods: readonly string[];
   /** Its pods opted out with the ignore label, which a rollout would replace as well. */
   optedOut?: readonly string[];
+  /** Its pods left for a container with no image to run, whose replacements a rollout would leave unable to start. */
+  noImageToRun?: readonly string[];
 }
 
 export interface RestartInput {
@@ -111,6 +113,12 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.optedOut && !p.terminating),
     (p) => targetKey(p),
   );
+  // The pods left because a container has no image to run (on a platform the tag dropped, say): a rollout
+  // would replace them too, with pods that could not start.
+  const noImageToRun = groupBy(
+    plan.pods.filter((p) => !p.terminating && p.containers.some((c) => c.noImageToRun)),
+    (p) => targetKey(p),
+  );
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -124,6 +132,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       replicas: kind ? undefined : replicasOf(input.owners, namespace, target),
       pods: pods.map((p) => p.name),
       optedOut: optedOut.get(key)?.map((p) => p.name),
+      noImageToRun: noImageToRun.get(key)?.map((p) => p.name),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);
@@ -247,6 +256,13 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
   if (optedOut.length > 0) {
     return {
       why: `${name}'s rollout would also replace ${firstFew(optedOut)}, opted out with ${ignoreLabel}=true`,
+      instead: "use --strategy evict",
+    };
+  }
+  const unstartable = facts.noImageToRun ?? [];
+  if (unstartable.length > 0) {
+    return {
+      why: `${name}'s rollout would also replace ${firstFew(unstartable)}, whose new pods could not start (a container with no image to run)`,
       instead: "use --strategy evict",
     };
   }

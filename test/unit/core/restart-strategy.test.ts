@@ -733,4 +733,29 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     );
     expect(past.pods[0]!.restart?.strategy).toBe("rollout");
   });
+
+  it("a pod left for a container with no image to run keeps its controller from rolling: auto evicts the others", () => {
+    const base = pod("web-7d9c8b-d", web, rs, "skip");
+    const unstartable: PlanPod = {
+      ...base,
+      reason:
+        "container side (side:main): the tag no longer has an image for linux/s390x, so a new pod could not start it",
+      containers: [
+        ...base.containers,
+        { ...base.containers[0]!, name: "side", status: "unknown", noImageToRun: true },
+      ],
+    };
+    const workloads = new Map([["shop/Deployment/web", workload("Deployment")]]);
+    const input = { workloads, unreadable: new Map(), owners: noOwners };
+    const withIt = { ...plan, pods: [...plan.pods, unstartable] };
+    const why =
+      "Deployment/web's rollout would also replace web-7d9c8b-d, whose new pods could not start (a container with no image to run)";
+    const auto = decideRestarts(withIt, { strategy: "auto", ...input });
+    expect(auto.pods[0]!.restart).toMatchObject({
+      strategy: "evict",
+      reason: `${why}: evicted one at a time`,
+    });
+    const rollout = decideRestarts(withIt, { strategy: "rollout", ...input });
+    expect(rollout.pods[0]).toMatchObject({ action: "skip", reason: `${why}: use --strategy evict` });
+  });
 });
