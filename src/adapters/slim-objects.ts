@@ -86,7 +86,10 @@ export const controllerPodShape: Shape = {
       },
       others: "drop",
     },
-    spec: { keep: { containers: containerShape, initContainers: containerShape }, others: "drop" },
+    spec: {
+      keep: { nodeName: true, containers: containerShape, initContainers: containerShape },
+      others: "drop",
+    },
     status: {
       keep: {
         phase: true,

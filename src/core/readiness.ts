@@ -62,10 +62,20 @@ export function notReadyPods(pods: readonly PodWithConditions[], controllerUid: 
 /**
  * The names of the pods controlled by `controllerUid` that are terminating and have not ended. A StatefulSet
  * or DaemonSet makes a pod's successor only once it is gone, so until then each is one pod short.
+ * `successorOnNode`: a DaemonSet's, which makes it at once under a rolling update's surge; a terminating pod
+ * whose node already runs a live pod of it is not missing.
  */
-export function terminatingPods(pods: readonly PodWithConditions[], controllerUid: string): string[] {
+export function terminatingPods(
+  pods: readonly PodWithConditions[],
+  controllerUid: string,
+  successorOnNode = false,
+): string[] {
+  const served = successorOnNode
+    ? new Set(livePods(pods, controllerUid).map((pod) => pod.spec.nodeName))
+    : new Set<string | undefined>();
   return pods
     .filter((pod) => pod.metadata.deletionTimestamp && isControlledBy(pod, controllerUid) && !hasEnded(pod))
+    .filter((pod) => !(pod.spec.nodeName && served.has(pod.spec.nodeName)))
     .map((pod) => pod.metadata.name);
 }
 

@@ -268,7 +268,9 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
         notReady: [
           ...notReadyPods(pods, controller.uid),
           ...(replacedOnceGone.has(controller.kind)
-            ? terminatingPods(pods, controller.uid).map((name) => `${name} terminating`)
+            ? terminatingPods(pods, controller.uid, controller.kind === "DaemonSet").map(
+                (name) => `${name} terminating`,
+              )
             : []),
         ],
       };

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
-import { backOnOldDigest, notReadyPods, readyPodCount } from "../../../src/core/readiness.js";
+import {
+  backOnOldDigest,
+  notReadyPods,
+  readyPodCount,
+  terminatingPods,
+} from "../../../src/core/readiness.js";
 import { digestOf, makePod } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
 
@@ -67,5 +72,26 @@ describe("after a deletion", () => {
     expect(notReadyPods(pods, "rs-uid")).toEqual(["d"]);
     // A pod that has ended (evicted by its kubelet, Failed) was replaced already: it is not one short.
     expect(notReadyPods([...pods, pod("e", { uid: "e", phase: "Failed" })], "rs-uid")).toEqual(["d"]);
+  });
+
+  it("terminating pods: each one short for a StatefulSet; for a DaemonSet, only where no successor runs on its node", () => {
+    const ds = { kind: "DaemonSet", name: "agent", uid: "ds-uid" };
+    const pod = (name: string, node: string, terminating: boolean) =>
+      makePod({
+        name,
+        uid: name,
+        node,
+        owner: ds,
+        containers: [{ name: "app", image: "agent", runningDigest: NEW }],
+        ...(terminating ? { deletionTimestamp: "2026-11-20T11:00:00Z" } : {}),
+      });
+    const pods = [
+      pod("agent-a", "n1", true),
+      pod("agent-b", "n1", false), // its successor, made at once under maxSurge
+      pod("agent-c", "n2", true), // none on n2 yet
+      pod("agent-d", "n3", false),
+    ];
+    expect(terminatingPods(pods, "ds-uid")).toEqual(["agent-a", "agent-c"]);
+    expect(terminatingPods(pods, "ds-uid", true)).toEqual(["agent-c"]);
   });
 });
