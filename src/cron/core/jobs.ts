@@ -52,8 +52,13 @@ export interface CronJobObject {
               image?: string;
               command?: string[];
               args?: string[];
-              env?: { name: string; value?: string }[];
+              env?: {
+                name: string;
+                value?: string;
+                valueFrom?: { secretKeyRef?: { name?: string; key?: string } };
+              }[];
             }[];
+            volumes?: { name: string }[];
           };
         };
         [key: string]: unknown;

@@ -1,29 +1,67 @@
 /**
  * What installing again changes in what the runs do. Every flag install-cron is not given goes back to its
- * default, so a run re-installed only to change --schedule may lose its --strategy or -l and gain rights
- * or pods it did not have: said, not left to a `configured` line.
+ * default, so a run re-installed only to change --schedule may lose its --strategy, -l, webhook or proxy,
+ * and gain rights or pods it did not have: said, not left to a `configured` line.
  */
+import { webhookUrlEnv } from "./job-contract.js";
 import type { CronJobObject } from "./jobs.js";
 import { jobContainerOf } from "./status.js";
 
-/** Each change of the job's flags and image, `--strategy evict → auto`; empty when none. */
+/**
+ * Each change of the job's flags, the install-cron flags kept in its environment and volumes, and its
+ * image: `--strategy evict → auto`, `--webhook-secret hook dropped`; empty when none.
+ */
 export function runChanges(installed: CronJobObject, wanted: CronJobObject): string[] {
-  const before = jobContainerOf(installed);
-  const after = jobContainerOf(wanted);
-  const flagsBefore = flagsOf([...(before?.command ?? []), ...(before?.args ?? [])]);
-  const flagsAfter = flagsOf([...(after?.command ?? []), ...(after?.args ?? [])]);
+  const before = settingsOf(installed);
+  const after = settingsOf(wanted);
   const changes: string[] = [];
-  for (const name of new Set([...flagsBefore.keys(), ...flagsAfter.keys()])) {
-    const was = flagsBefore.get(name);
-    const now = flagsAfter.get(name);
+  const names = new Set([...before.keys(), ...after.keys()]);
+  names.delete("image");
+  for (const name of [...names, "image"]) {
+    const was = before.get(name);
+    const now = after.get(name);
     if (was === now) continue;
     if (was === undefined) changes.push(now === "" ? `${name} added` : `${name} ${now} added`);
     else if (now === undefined) changes.push(was === "" ? `${name} dropped` : `${name} ${was} dropped`);
     else changes.push(`${name} ${was} → ${now}`);
   }
-  if (before?.image !== after?.image)
-    changes.push(`image ${before?.image ?? "none"} → ${after?.image ?? "none"}`);
   return changes;
+}
+
+/** The install-cron flags that live in the job's environment, by the variable each sets. */
+const envFlags: Record<string, string> = {
+  [webhookUrlEnv]: "--webhook-secret",
+  HTTPS_PROXY: "--proxy",
+  NO_PROXY: "--proxy-bypass",
+};
+
+/** The run's settings by flag name: its command's flags, then the environment's, the socket and the image. */
+function settingsOf(cronJob: CronJobObject): Map<string, string> {
+  const container = jobContainerOf(cronJob);
+  const settings = flagsOf([...(container?.command ?? []), ...(container?.args ?? [])]);
+  for (const variable of container?.env ?? []) {
+    const flag = envFlags[variable.name];
+    if (flag === undefined) continue;
+    const secret = variable.valueFrom?.secretKeyRef?.name;
+    // A proxy given by Secret is --proxy-secret; the bypass list ends with the API server's own address.
+    if (flag === "--proxy" && secret !== undefined) settings.set("--proxy-secret", secret);
+    else if (flag === "--proxy-bypass") {
+      const bypass = bypassOf(variable.value ?? "");
+      if (bypass !== "") settings.set(flag, bypass);
+    } else settings.set(flag, secret ?? variable.value ?? "");
+  }
+  const volumes = cronJob.spec.jobTemplate.spec.template?.spec?.volumes ?? [];
+  if (volumes.some((volume) => volume.name === "docker-socket")) settings.set("--docker-socket", "");
+  settings.set("image", container?.image ?? "none");
+  return settings;
+}
+
+/** What --proxy-bypass gave: the NO_PROXY list without the API server's address install-cron adds. */
+function bypassOf(noProxy: string): string {
+  return noProxy
+    .split(",")
+    .filter((entry) => entry !== "" && !entry.startsWith("$("))
+    .join(",");
 }
 
 /** `--name=value` and `--name` words by name; the first word, the program, and the verb are not flags. */

@@ -31,6 +31,24 @@ describe("runChanges", () => {
     ]);
   });
 
+  it("what lives in the job's environment and volumes: the webhook, the proxy, the docker socket", () => {
+    const earlier = cronJobOf({
+      webhookSecret: "hook",
+      proxy: { url: "http://proxy.example:3128", bypass: ["10.0.0.0/8"] },
+      dockerSocket: true,
+      resolver: "docker",
+    });
+    expect(runChanges(earlier, cronJobOf({ resolver: "docker" }))).toEqual([
+      "--webhook-secret hook dropped",
+      "--proxy http://proxy.example:3128 dropped",
+      "--proxy-bypass 10.0.0.0/8 dropped",
+      "--docker-socket dropped",
+    ]);
+    const bySecret = cronJobOf({ proxy: { secret: "egress", bypass: [] } });
+    expect(runChanges(cronJobOf({ proxy: { secret: "egress", bypass: [] } }), bySecret)).toEqual([]);
+    expect(runChanges(bySecret, cronJobOf({}))).toEqual(["--proxy-secret egress dropped"]);
+  });
+
   it("the scope, a flag added and the image", () => {
     const earlier = cronJobOf({});
     const again = cronJobOf({
