@@ -3,7 +3,7 @@
  * does, unless a run is in progress; with --wait, follow it to the end, print its pods' logs and exit with
  * its outcome.
  */
-import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
 import { escapeTerminal } from "../../output/terminal-text.js";
 import { warningLine } from "../../output/warning.js";
@@ -98,9 +98,9 @@ async function waitForJob(
       );
     }
     // A read that fails is asked again at the next poll (an API server's leader changing, say): one failed
-    // read is no verdict on the Job, whose outcome is the exit code.
+    // read is no verdict on the Job, whose outcome is the exit code. A refusal (RBAC) would only repeat.
     const job = await getJob(deps.kubectl, name, namespace).catch((error: unknown) => {
-      if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+      if (!isCallFailure(error) || refused.test(error.message)) throw error;
       failure = error.message;
       return "unread" as const;
     });
@@ -134,6 +134,9 @@ async function waitForJob(
   }
 }
 
+/** kubectl's words for a request the API server refused for who asks, which asking again will not change. */
+const refused = /\((Forbidden|Unauthorized)\)/;
+
 /** The finished Job's pods, to print their logs; null, with a warning, when they cannot be listed. */
 async function podsToRead(
   deps: CronDeps,
@@ -143,7 +146,7 @@ async function podsToRead(
   try {
     return await jobPods(deps.kubectl, namespace, jobUid);
   } catch (error) {
-    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
+    if (!isCallFailure(error)) throw error;
     deps.io.stderr.write(
       warningLine(deps.colors.stderr, `no log: the job's pods could not be listed: ${error.message}`),
     );

@@ -154,6 +154,19 @@ describe("run-now --wait", () => {
     );
   });
 
+  it("a read of the Job refused (RBAC) is not asked again: asking would only repeat it", async () => {
+    const clock = new FakeClock();
+    const forbidden =
+      'Error from server (Forbidden): jobs.batch "x" is forbidden: User "ops" cannot get resource "jobs"';
+    const { exec, gets } = cluster(clock, [[0, "Running"]], [], (text) =>
+      text.startsWith("get jobs.batch kubectl") ? forbidden : undefined,
+    );
+    const { deps: d } = deps(clock, exec);
+    await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(/is forbidden/);
+    expect(gets).toEqual([]);
+    expect(clock.elapsed()).toBe(0);
+  });
+
   it("a completed Job whose pods may not be listed: exit 0, with a warning that there is no log", async () => {
     const clock = new FakeClock();
     const forbidden =
