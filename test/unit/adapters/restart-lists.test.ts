@@ -55,7 +55,10 @@ describe("the lists the checks around a restart read", () => {
         labels: { app: "web" },
         ownerReferences: [owner],
       },
-      spec: { containers: [{ name: "app", image: "web:main", imagePullPolicy: "Always" }] },
+      spec: {
+        nodeName: "node-1",
+        containers: [{ name: "app", image: "web:main", imagePullPolicy: "Always" }],
+      },
       status: {
         phase: "Running",
         conditions: [{ type: "Ready", status: "True" }],

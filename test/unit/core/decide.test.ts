@@ -61,6 +61,17 @@ function webPod(overrides: Partial<PodSpec> = {}, runtime: Runtime = "containerd
 
 const nginx = "docker.io/library/nginx:latest";
 
+/** One nginx pod's plan once its node was read: the node's platform known. */
+function onPlatform(pod: Pod, resolution: Resolution, platform: string) {
+  return decidePlan({
+    resolver: "registry",
+    pods: [pod],
+    owners,
+    resolutions: new Map([[nginx, resolution]]),
+    nodePlatforms: new Map([[pod.spec.nodeName!, platform]]),
+  }).pods[0]!;
+}
+
 describe("container verdicts", () => {
   it.each(["containerd", "cri-dockerd", "cri-o"] as const)(
     "%s: a moved tag is stale, and the pod deleted",
@@ -450,13 +461,7 @@ describe("multi-arch tags", () => {
         [I, { ok: true, isIndex: true, children: [{ digest: M, platform: null }] }],
       ]),
     };
-    const onAmd64 = decidePlan({
-      resolver: "registry",
-      pods: [pod],
-      owners,
-      resolutions: new Map([[nginx, r]]),
-      nodePlatforms: new Map([[pod.spec.nodeName!, "linux/amd64"]]),
-    }).pods[0]!;
+    const onAmd64 = onPlatform(pod, r, "linux/amd64");
     // It runs the tag's very manifest: never stale (it would come back on the same index at every run).
     expect(onAmd64).toMatchObject({ action: "none", containers: [{ status: "current" }] });
   });
@@ -466,17 +471,14 @@ describe("multi-arch tags", () => {
     const [ARM1, ARM2] = [digestOf("arm64 v1"), digestOf("arm64 v2")];
     const OLD_INDEX = digestOf("index with arm64 v1");
     const NEW_INDEX = digestOf("index with arm64 v2");
-    const index = (arm: string): ManifestInfo => ({
-      ok: true,
-      isIndex: true,
-      children: [
-        { digest: AMD, platform: "linux/amd64" },
-        { digest: arm, platform: "linux/arm64/v8" },
-      ],
-    });
     const r: Resolution = {
       tag: { ok: true, tag: { digest: NEW_INDEX, sameImageDigests: [], isIndex: true } },
-      manifests: new Map([[NEW_INDEX, index(ARM2)], [OLD_INDEX, index(ARM1)], single(ARM1), single(ARM2)]),
+      manifests: new Map([
+        [NEW_INDEX, indexInfo(AMD, ARM2)],
+        [OLD_INDEX, indexInfo(AMD, ARM1)],
+        single(ARM1),
+        single(ARM2),
+      ]),
     };
     const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
     const [image] = imagesInUse([pod]);
@@ -509,13 +511,7 @@ describe("multi-arch tags", () => {
     expect(
       nodesToInspect({ resolver: "registry", pods: [pod], owners, resolutions: new Map([[nginx, r]]) }),
     ).toEqual([pod.spec.nodeName]);
-    const onAmd64 = decidePlan({
-      resolver: "registry",
-      pods: [pod],
-      owners,
-      resolutions: new Map([[nginx, r]]),
-      nodePlatforms: new Map([[pod.spec.nodeName!, "linux/amd64"]]),
-    }).pods[0]!;
+    const onAmd64 = onPlatform(pod, r, "linux/amd64");
     expect(onAmd64).toMatchObject({
       action: "none",
       containers: [
