@@ -264,10 +264,13 @@ function comparePlatforms(
   nodePlatform: NodePlatform,
 ): DigestJudgement {
   const now = new Map(latest.children.map((child) => [child.platform ?? child.digest, child.digest]));
-  const mine = nodePlatform ? old.children.find((child) => child.platform === nodePlatform) : undefined;
-  const considered = mine ? [mine] : old.children;
   // Children without a platform are paired by digest; the one such child of each index, with each other.
+  // That one stands for any platform, the node's too when no child names it.
   const oldLone = lonePlatformless(old);
+  const mine = nodePlatform
+    ? (old.children.find((child) => child.platform === nodePlatform) ?? oldLone)
+    : undefined;
+  const considered = mine ? [mine] : old.children;
   const latestLone = lonePlatformless(latest);
 
   const missing: ManifestNeed[] = [];
@@ -295,13 +298,14 @@ function comparePlatforms(
     if (change === "removed") return noImageFor(mine.platform ?? String(nodePlatform));
     return change === "unchanged" ? current() : stale;
   }
-  const removed = considered.filter((child) => child.platform !== null && changes.get(child) === "removed");
+  const removed = considered.filter((child) => changes.get(child) === "removed");
   if (removed.length > 0) {
-    // A node of another platform still has its image: the node's platform decides.
-    const platforms = removed.map((child) => child.platform).join(", ");
+    // A node of another platform still has its image: the node's platform decides. When it cannot be
+    // known, the node may be one the tag no longer has an image for.
+    const platforms = removed.map((child) => child.platform ?? "its image without a platform").join(", ");
     const why = `the tag no longer has an image for ${platforms}, and the node's platform is not known`;
     if (nodePlatform === undefined) return byNode(why);
-    return unknown(why);
+    return { ...unknown(why), noImageToRun: true };
   }
   const unchanged = considered.filter((child) => changes.get(child) === "unchanged").length;
   if (unchanged === considered.length) return current();
