@@ -18,9 +18,13 @@ import type { RegistryAuthScheme } from "./www-authenticate.js";
  * The header to send (null: none), or why this credential cannot be used. `forget`: the header carries a
  * cached token; call it when the registry refuses that token, so the next authorize() fetches a new one.
  */
+/**
+ * `refused`: the credential was heard and turned down (the token server's 401 or 403), or cannot be used at
+ * all; otherwise what it would have been told is not known (a token server that did not answer, say).
+ */
 export type Authorization =
   | { ok: true; header: string | null; forget?: () => void }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; refused?: true };
 
 /** docker's minimumTokenLifetimeSeconds: shorter (or missing) lifetimes count as 60 s. */
 const minimumLifetimeSeconds = 60;
@@ -46,7 +50,11 @@ export class Authenticator {
     if (auth.scheme === "basic") {
       if (!credential) return { ok: true, header: null };
       if (credential.username === undefined || credential.password === undefined) {
-        return { ok: false, reason: "the registry wants a username and password; this credential has none" };
+        return {
+          ok: false,
+          reason: "the registry wants a username and password; this credential has none",
+          refused: true,
+        };
       }
       return { ok: true, header: basic(credential.username, credential.password) };
     }
@@ -106,7 +114,7 @@ export class Authenticator {
       const headers: Record<string, string> = {};
       if (credential) {
         if (credential.username === undefined || credential.password === undefined) {
-          return { ok: false, reason: "credential has neither a password nor a token" };
+          return { ok: false, reason: "credential has neither a password nor a token", refused: true };
         }
         headers["authorization"] = basic(credential.username, credential.password);
       }
@@ -116,7 +124,8 @@ export class Authenticator {
     const { status, body } = exchange.answer;
     if (status !== 200) {
       const secrets = credentialSecrets(credential);
-      return { ok: false, reason: `token server ${realm.host} answered ${status}${detailOf(body, secrets)}` };
+      const reason = `token server ${realm.host} answered ${status}${detailOf(body, secrets)}`;
+      return status === 401 || status === 403 ? { ok: false, reason, refused: true } : { ok: false, reason };
     }
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {

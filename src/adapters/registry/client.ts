@@ -5,7 +5,7 @@
  * request is anonymous (an anonymous token for Bearer registries). A challenge is taken only from the
  * registry itself, never from another origin a redirect led to: the registry's credentials go nowhere else.
  */
-import { type ImageRef, registryApiHost } from "../../core/image-ref.js";
+import { type ImageRef, isDigest, registryApiHost } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
 import { manifestAccept } from "../../core/manifest.js";
 import { credentialSecrets } from "../credentials/secrets.js";
@@ -61,6 +61,7 @@ export class RegistryClient {
   ): Promise<ManifestAnswer> {
     const host = registryApiHost(ref);
     const url = new URL(`${this.baseUrl(host)}/v2/${ref.path}/${resource}`);
+    const byDigest = isDigest(resource.slice(resource.indexOf("/") + 1));
     const hostAuth = await this.hostAuth(host, signal);
     if (!hostAuth.ok) return hostAuth;
 
@@ -72,8 +73,8 @@ export class RegistryClient {
 
     const failures: string[] = [];
     let hidden: (Exchange & { ok: true; secrets: (string | undefined)[] }) | undefined;
-    // A credential the registry never answered (its token request failed): a 404 to another then proves
-    // nothing missing, as the one that may see the repository was not heard.
+    // A credential the registry never answered (its token request got no answer): a 404 to another then
+    // proves nothing missing, as the one that may see the repository was not heard. One turned down was.
     let unheard = false;
     const notFound = (who: string): ManifestAnswer => ({
       ok: false,
@@ -89,7 +90,7 @@ export class RegistryClient {
         const authorization = await this.authenticator.authorize(auth, scope, credential, signal);
         if (!authorization.ok) {
           failures.push(`${authorization.reason} (${who})`);
-          unheard = true;
+          if (!authorization.refused) unheard = true;
           break;
         }
         const headers: Record<string, string> = { accept: method === "BLOB" ? "*/*" : manifestAccept };
@@ -104,8 +105,9 @@ export class RegistryClient {
         if (!exchange.ok) return exchange;
         const { status } = exchange.answer;
         const answeredBy = exchange.answer.url;
-        // An answer over plain http from a https registry (a redirect down) could be anyone's on the way.
-        if (url.protocol === "https:" && answeredBy.protocol === "http:") {
+        // A tag's answer over plain http from a https registry (a redirect down) could be anyone's on the way;
+        // what is read by digest is checked against the digest.
+        if (!byDigest && url.protocol === "https:" && answeredBy.protocol === "http:") {
           return { ok: false, reason: `the registry redirected to plain http (${answeredBy.host}): refused` };
         }
         // A refusal from where a redirect led (an object store) says nothing of this credential, and its

@@ -7,7 +7,8 @@
 /** A token and its lifetime (`cached`: not fetched for this request), or why the token server refused. */
 export type TokenAnswer =
   | { ok: true; token: string; expiresInSeconds: number; cached?: boolean }
-  | { ok: false; reason: string };
+  /** `refused`: the token server heard the credential and said no (401, 403). */
+  | { ok: false; reason: string; refused?: true };
 
 /** Tokens are dropped this long before they expire, for clock skew and request time. */
 const earlyMs = 5_000;

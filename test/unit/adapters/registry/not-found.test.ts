@@ -6,11 +6,14 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
+  ci,
   dockerManifest,
   fakeFetch,
   manifestBody,
   ref,
   resolver,
+  tokenRegistry,
+  wrong,
 } from "../../../support/registry/fake-api.js";
 
 const sha = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
@@ -166,5 +169,37 @@ describe("plain http only for loopback and --insecure-registry hosts (README)", 
       ok: false,
       reason: "the registry redirected to plain http (reg.test): refused",
     });
+  });
+});
+
+describe("a credential the token server turned down (401) was heard", () => {
+  it("an expired pull secret before the working one: the tag's 404 is still the registry's (missing)", async () => {
+    const { fetch } = fakeFetch(tokenRegistry({}));
+    const answer = await resolver(fetch).resolveTag(ref("reg.test/app:gone"), [wrong, ci]);
+    expect(answer).toMatchObject({ ok: false, missing: true });
+  });
+});
+
+describe("a blob (config) the registry redirects to plain-http storage", () => {
+  it("is read: it is checked against its digest, which no one on the way can forge", async () => {
+    const config = JSON.stringify({ os: "linux", architecture: "amd64", created: "2026-01-01T00:00:00Z" });
+    const body = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: dockerManifest,
+      config: { digest: sha(config) },
+      layers: [],
+    });
+    const { fetch } = fakeFetch((req) => {
+      const url = new URL(req.url);
+      if (url.host === "minio.test") return new Response(config);
+      if (url.pathname === "/v2/") return new Response("{}");
+      if (url.pathname.includes("/blobs/"))
+        return new Response(null, { status: 307, headers: { location: `http://minio.test${url.pathname}` } });
+      return new Response(req.method === "HEAD" ? null : body, {
+        headers: { "content-type": dockerManifest, "docker-content-digest": sha(body) },
+      });
+    });
+    const described = await resolver(fetch).describeImage(ref("reg.test/app:1"), sha(body), []);
+    expect(described).toMatchObject({ ok: true, created: "2026-01-01T00:00:00Z" });
   });
 });
