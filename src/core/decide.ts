@@ -28,6 +28,7 @@ import {
   type PlanPod,
   type ResolverName,
 } from "./plan.js";
+import { hasEnded } from "./readiness.js";
 import type { ImageDescription, Resolution } from "./resolution.js";
 import { alreadyRestartedFor, restartedForAnnotation } from "./restarted-for.js";
 import {
@@ -214,6 +215,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
     uid: pod.metadata.uid ?? "",
     node: pod.spec.nodeName ?? "",
     terminating: pod.metadata.deletionTimestamp !== undefined,
+    ended: hasEnded(pod),
     labels: pod.metadata.labels ?? {},
     owner: top && shared.value(`owner ${top.apiVersion} ${top.kind}/${top.name}`, () => top),
     controller:

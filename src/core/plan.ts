@@ -81,6 +81,8 @@ export interface PlanPod {
   labels: Record<string, string>;
   /** Not in the document: already being deleted (its replacement is on the way). */
   terminating: boolean;
+  /** Not in the document: it ran to its end (Succeeded, Failed), and its controller has replaced it. */
+  ended: boolean;
   /** Not in the document: labelled kubectl-autoupdate/ignore=true, so skipped whatever its containers say. */
   optedOut?: boolean;
   /** Not in the document: the direct controller, whose readiness apply waits for between deletions. */

@@ -71,7 +71,11 @@ export function terminatingPods(
   successorOnNode = false,
 ): string[] {
   const served = successorOnNode
-    ? new Set(livePods(pods, controllerUid).map((pod) => pod.spec.nodeName))
+    ? new Set(
+        livePods(pods, controllerUid)
+          .filter((pod) => !hasEnded(pod))
+          .map((pod) => pod.spec.nodeName),
+      )
     : new Set<string | undefined>();
   return pods
     .filter((pod) => pod.metadata.deletionTimestamp && isControlledBy(pod, controllerUid) && !hasEnded(pod))

@@ -108,15 +108,15 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     (p) => targetKey(p)!,
   );
   // The pods opted out, by controller: its rollout would replace them too (not one already going, which
-  // apply's check right before the patch leaves out as well).
+  // apply's check right before the patch leaves out as well, nor one that ended: it was replaced already).
   const optedOut = groupBy(
-    plan.pods.filter((p) => p.optedOut && !p.terminating),
+    plan.pods.filter((p) => p.optedOut && !p.terminating && !p.ended),
     (p) => targetKey(p),
   );
   // The pods left because a container has no image to run (on a platform the tag dropped, say): a rollout
   // would replace them too, with pods that could not start.
   const noImageToRun = groupBy(
-    plan.pods.filter((p) => !p.terminating && p.containers.some((c) => c.noImageToRun)),
+    plan.pods.filter((p) => !p.terminating && !p.ended && p.containers.some((c) => c.noImageToRun)),
     (p) => targetKey(p),
   );
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod

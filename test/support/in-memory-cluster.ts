@@ -698,6 +698,7 @@ export class InMemoryCluster implements RestartApi {
       owner,
       labels: { ...pod.metadata.labels },
       terminating: false,
+      ended: false,
       controller: { kind: direct.kind, name: direct.name, uid: direct.uid! },
       action: "delete",
       reason: "",

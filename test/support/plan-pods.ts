@@ -29,6 +29,7 @@ export function planPod(name: string, overrides: Partial<PlanPod> = {}): PlanPod
     owner: { kind: "Deployment", name: "web" },
     labels: {},
     terminating: false,
+    ended: false,
     controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid: "uid-rs" },
     action: "delete",
     reason: "",

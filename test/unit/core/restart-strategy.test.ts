@@ -575,6 +575,7 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     owner,
     labels: {},
     terminating: false,
+    ended: false,
     controller: { ...controller, uid: `uid-${controller.name}` },
     action,
     reason: action === "skip" ? "already terminating" : "",

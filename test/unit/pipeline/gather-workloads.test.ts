@@ -22,6 +22,7 @@ const pod = (
   owner,
   labels: {},
   terminating: false,
+  ended: false,
   controller: { kind: owner.kind === "Deployment" ? "ReplicaSet" : owner.kind, name: owner.name, uid: "u" },
   action,
   reason: "",
