@@ -70,8 +70,9 @@ export interface CompletedRestart {
    * How the replacement came up: on the new image, not checked (and why), or what went wrong — with what
    * the restart was for (core/restarted-for.ts) when an evicted or deleted pod came back on the old digest,
    * or was not checked (then with when it was restarted, ms: only pods made since may be its replacement).
+   * One up may name the moves of stale containers that came back on a digest the plan did not name.
    */
-  replacement: /** `restartedFor`: the moves of stale containers it came back on a digest the plan did not name. */
+  replacement:
     | { kind: "up"; restartedFor?: string }
     | { kind: "unchecked"; why: string; restartedFor?: string; restartedAt?: number }
     | { kind: "problem"; reason: string; restartedFor?: string; restartedAt?: number };

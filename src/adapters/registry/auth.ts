@@ -17,8 +17,6 @@ import type { RegistryAuthScheme } from "./www-authenticate.js";
 /**
  * The header to send (null: none), or why this credential cannot be used. `forget`: the header carries a
  * cached token; call it when the registry refuses that token, so the next authorize() fetches a new one.
- */
-/**
  * `refused`: the credential was heard and turned down (the token server's 401 or 403), or cannot be used at
  * all; otherwise what it would have been told is not known (a token server that did not answer, say).
  */

@@ -179,7 +179,6 @@ function podRestart(
   restartedAt: number,
   options: RestartOptions,
 ): CompletedRestart {
-  // Only the containers that came back: a sibling stale on another one may still be helped by a restart.
   if (problem && "elsewhere" in problem) {
     // What it came back on, for the next runs: restarting again for the same move would bring the same.
     const cameBackOn = restartedForValue(problem.elsewhere);
@@ -188,6 +187,7 @@ function podRestart(
       replacement: { kind: "up", ...(cameBackOn ? { restartedFor: cameBackOn } : {}) },
     };
   }
+  // Only the containers that came back: a sibling stale on another one may still be helped by a restart.
   const restartedFor = problem ? restartedForValue(problem.inVain) : null;
   const moves = restartedForValue(pod.containers);
   const madeSince = moves ? { restartedFor: moves, restartedAt } : {};
