@@ -132,15 +132,10 @@ export function containersBackOnOldDigest(
   stale: readonly PlanContainer[],
   replacement: Pod,
 ): PlanContainer[] {
-  const statuses = [
-    ...(replacement.status?.containerStatuses ?? []),
-    ...(replacement.status?.initContainerStatuses ?? []),
-  ];
-  return stale.filter((container) => {
-    if (!staleOnKnownDigest(container)) return false;
-    const now = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
-    return now.kind === "repo-digest" && now.digest === container.runningDigest;
-  });
+  const runs = digestsRunBy(replacement);
+  return stale.filter(
+    (container) => staleOnKnownDigest(container) && runs(container.name) === container.runningDigest,
+  );
 }
 
 /**
@@ -148,17 +143,21 @@ export function containersBackOnOldDigest(
  * the tag's, each as running that digest.
  */
 export function containersOnOtherDigests(stale: readonly PlanContainer[], replacement: Pod): PlanContainer[] {
-  const statuses = [
-    ...(replacement.status?.containerStatuses ?? []),
-    ...(replacement.status?.initContainerStatuses ?? []),
-  ];
+  const runs = digestsRunBy(replacement);
   return stale.flatMap((container) => {
-    if (!staleOnKnownDigest(container)) return [];
-    const now = parseImageId(statuses.find((s) => s.name === container.name)?.imageID);
-    if (now.kind !== "repo-digest") return [];
-    if (now.digest === container.runningDigest || now.digest === container.latestDigest) return [];
-    return [{ ...container, runningDigest: now.digest }];
+    const now = staleOnKnownDigest(container) ? runs(container.name) : null;
+    if (now === null || now === container.runningDigest || now === container.latestDigest) return [];
+    return [{ ...container, runningDigest: now }];
   });
+}
+
+/** The repository digest a pod's container (or init container) runs, by name; null when it names none. */
+function digestsRunBy(pod: Pod): (name: string) => string | null {
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+  return (name) => {
+    const id = parseImageId(statuses.find((s) => s.name === name)?.imageID);
+    return id.kind === "repo-digest" ? id.digest : null;
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { webhookUrlEnv } from "./job-contract.js";
 import type { CronJobObject } from "./jobs.js";
-import { jobContainerOf } from "./status.js";
+import { flagsOf, jobCommandOf, jobContainerOf } from "./status.js";
 
 /**
  * Each change of the job's flags, the install-cron flags kept in its environment and volumes, and its
@@ -38,7 +38,7 @@ const envFlags: Record<string, string> = {
 /** The run's settings by flag name: its command's flags, then the environment's, the socket and the image. */
 function settingsOf(cronJob: CronJobObject): Map<string, string> {
   const container = jobContainerOf(cronJob);
-  const settings = flagsOf([...(container?.command ?? []), ...(container?.args ?? [])]);
+  const settings = flagsOf(jobCommandOf(cronJob));
   for (const variable of container?.env ?? []) {
     const flag = envFlags[variable.name];
     if (flag === undefined) continue;
@@ -62,15 +62,4 @@ function bypassOf(noProxy: string): string {
     .split(",")
     .filter((entry) => entry !== "" && !entry.startsWith("$("))
     .join(",");
-}
-
-/** `--name=value` and `--name` words by name; the first word, the program, and the verb are not flags. */
-function flagsOf(words: readonly string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (const word of words) {
-    if (!word.startsWith("--")) continue;
-    const at = word.indexOf("=");
-    flags.set(at === -1 ? word : word.slice(0, at), at === -1 ? "" : word.slice(at + 1));
-  }
-  return flags;
 }

@@ -74,10 +74,8 @@ export interface CronStatus {
 
 /** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
 function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
-  const value = (flag: string) => {
-    const arg = command.find((a) => a.startsWith(`${flag}=`));
-    return arg === undefined ? null : arg.slice(flag.length + 1);
-  };
+  const flags = flagsOf(command);
+  const value = (flag: string) => flags.get(flag) ?? null;
   return {
     scope: {
       allNamespaces: command.includes("--all-namespaces") || command.includes("-A"),
@@ -88,6 +86,24 @@ function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | 
   };
 }
 
+/** The words the job's container runs: its command, then its args. */
+export function jobCommandOf(cronJob: CronJobObject): string[] {
+  const container = jobContainerOf(cronJob);
+  return [...(container?.command ?? []), ...(container?.args ?? [])];
+}
+
+/** `--name=value` and `--name` words by name (the first of a name counts); other words are not flags. */
+export function flagsOf(words: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const word of words) {
+    if (!word.startsWith("--")) continue;
+    const at = word.indexOf("=");
+    const name = at === -1 ? word : word.slice(0, at);
+    if (!flags.has(name)) flags.set(name, at === -1 ? "" : word.slice(at + 1));
+  }
+  return flags;
+}
+
 /** The tool's container in the job's pod (a sidecar may have been added beside it by hand). */
 export function jobContainerOf(cronJob: CronJobObject) {
   const containers = cronJob.spec.jobTemplate.spec.template?.spec?.containers ?? [];
@@ -96,8 +112,7 @@ export function jobContainerOf(cronJob: CronJobObject) {
 
 /** Whether the CronJob's runs check every namespace: an -A install, whose rights are a ClusterRole's. */
 export function checksEveryNamespace(cronJob: CronJobObject): boolean {
-  const container = jobContainerOf(cronJob);
-  return scopeOfCommand([...(container?.command ?? []), ...(container?.args ?? [])]).scope.allNamespaces;
+  return scopeOfCommand(jobCommandOf(cronJob)).scope.allNamespaces;
 }
 
 /** The record ConfigMap the job's container names (install-cron sets it), or null for an install keeping none. */
@@ -136,7 +151,7 @@ export function cronStatus(
     };
   });
   const container = jobContainerOf(cronJob);
-  const { scope, resolver } = scopeOfCommand([...(container?.command ?? []), ...(container?.args ?? [])]);
+  const { scope, resolver } = scopeOfCommand(jobCommandOf(cronJob));
   return {
     name: cronJob.metadata.name,
     namespace: cronJob.metadata.namespace ?? "",
