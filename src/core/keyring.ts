@@ -152,7 +152,8 @@ function credentialOf(entry: unknown, source: string): Credential | null {
 }
 
 /**
- * Reads the auths of a pull secret's data (base64, as `kubectl get secret -o json` prints it).
+ * Reads the auths of a pull secret's data (base64, as `kubectl get secret -o json` prints it), with only the
+ * fields the kubelet's keyring reads: a token it would not pull with must not decide a plan either.
  * Returns null for a secret of another type or with unreadable content.
  */
 export function pullSecretAuths(secret: {
@@ -164,7 +165,9 @@ export function pullSecretAuths(secret: {
     return value === undefined ? undefined : JSON.parse(Buffer.from(value, "base64").toString("utf8"));
   };
   const asAuths = (value: unknown) =>
-    value !== null && typeof value === "object" && !Array.isArray(value) ? (value as DockerAuths) : null;
+    value !== null && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).map(([location, entry]) => [location, kubeletFields(entry)]))
+      : null;
   try {
     if (secret.type === "kubernetes.io/dockerconfigjson")
       return asAuths(read(".dockerconfigjson")?.auths ?? {});
@@ -173,4 +176,11 @@ export function pullSecretAuths(secret: {
     return null;
   }
   return null;
+}
+
+/** The kubelet's DockerConfigEntry reads `auth`, `username` and `password`, not docker's token fields. */
+function kubeletFields(entry: unknown): DockerAuths[string] {
+  if (entry === null || typeof entry !== "object") return {};
+  const { auth, username, password } = entry as Record<string, unknown>;
+  return { auth, username, password } as DockerAuths[string];
 }

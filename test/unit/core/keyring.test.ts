@@ -146,6 +146,26 @@ describe("pullSecretAuths", () => {
       expect(pullSecretAuths(odd)).toBeNull();
     }
   });
+  it("keeps only what the kubelet pulls with: docker's token fields are no credential in a pull secret", () => {
+    const secret = {
+      type: "kubernetes.io/dockerconfigjson",
+      data: {
+        ".dockerconfigjson": b64({
+          auths: {
+            "a.io": { identitytoken: "refresh-token" },
+            "b.io": { registrytoken: "bearer-token" },
+            "c.io": { ...basic("ok"), identitytoken: "refresh-token" },
+          },
+        }),
+      },
+    };
+    expect(keyedCredentials(pullSecretAuths(secret)!, "secret ns/tokens")).toEqual([
+      {
+        key: "c.io",
+        credential: { username: "ok", password: expect.any(String), source: "secret ns/tokens" },
+      },
+    ]);
+  });
   it("ignores other types and unreadable data", () => {
     expect(pullSecretAuths({ type: "Opaque", data: { ".dockerconfigjson": b64({}) } })).toBeNull();
     expect(
