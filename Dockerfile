@@ -15,6 +15,9 @@ FROM scratch AS base
 ARG TARGETARCH
 ADD dist/image/linux-${TARGETARCH}/rootfs.tar /
 COPY dist/image/linux-${TARGETARCH}/kubectl dist/image/linux-${TARGETARCH}/kubectl-autoupdate /usr/local/bin/
+# The licences of the plugin, of the npm packages and Node.js inside it, and of kubectl; the Debian
+# packages' own are in /usr/share/doc/*/copyright.
+COPY dist/image/linux-${TARGETARCH}/licenses/ /usr/share/licenses/
 # The CronJob keeps the root filesystem read-only and mounts an emptyDir at /tmp: all writes go there.
 ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp KUBECACHEDIR=/tmp/kube-cache
 # Numeric, so the kubelet can check runAsNonRoot.
@@ -26,6 +29,7 @@ CMD ["--help"]
 FROM base AS with-docker
 ARG TARGETARCH
 COPY dist/image/linux-${TARGETARCH}/docker /usr/local/bin/docker
+COPY dist/image/linux-${TARGETARCH}/docker.copyright /usr/share/licenses/docker/copyright
 
 # The default target.
 FROM base AS plugin

@@ -7,11 +7,13 @@
 //   (a Node single-executable application holds one script). CommonJS, because an ES module's imports of
 //   Node's own modules are all loaded before it runs (https, tls, crypto, readline... for --version too),
 //   while a bundled CommonJS file requires them only when the code that needs them first runs: --version
-//   starts ~50 ms sooner.
+//   starts ~50 ms sooner;
+// - dist/THIRD_PARTY_LICENSES: the licences of the npm packages both hold.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { build } from "esbuild";
 import { mergeStartChunks } from "./merge-start-chunks.mjs";
+import { thirdPartyLicenses } from "./third-party-licenses.mjs";
 
 /**
  * Commander requires node:child_process when it loads, for subcommands run as separate executables, which
@@ -77,10 +79,12 @@ await Promise.all([
       writeFileSync(path, mentionsRequire(text) ? `${requireBanner}\n${text}` : text);
     }
   }),
+  // Both builds hold the same packages: this one's inputs name them for THIRD_PARTY_LICENSES.
   build({
     ...common,
     entryPoints: ["src/bin.ts"],
     format: "cjs",
     outfile: "dist/kubectl-autoupdate.single.cjs",
-  }),
+    metafile: true,
+  }).then(({ metafile }) => writeFileSync("dist/THIRD_PARTY_LICENSES", thirdPartyLicenses(metafile))),
 ]);

@@ -27,7 +27,7 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 CACHE_ROOT=${KUBECTL_AUTOUPDATE_CACHE:-${HOME}/.cache/kubectl-autoupdate}
 # 1980-01-01T00:00:00Z, as the krew archives.
 EPOCH=315532800
-RECIPE=1
+RECIPE=2
 
 die() { echo "image: $*" >&2; exit 1; }
 
@@ -54,7 +54,7 @@ rootfs() {
   local arch=$1 out=$2 key dir work
   key="${arch}-$(date -u +%Y%m%d)-r${RECIPE}"
   dir=${CACHE_ROOT}/image-rootfs/${key}
-  if [[ ! -f ${dir}/rootfs.tar || ! -x ${dir}/docker ]]; then
+  if [[ ! -f ${dir}/rootfs.tar || ! -x ${dir}/docker || ! -f ${dir}/docker.copyright || ! -f ${dir}/Apache-2.0 ]]; then
     command -v mmdebstrap >/dev/null || die "mmdebstrap not found (apt-get install mmdebstrap)"
     [[ -f ${KEYRING} ]] || die "${KEYRING} not found (apt-get install debian-archive-keyring)"
     echo "image: making the ${arch} root filesystem from Debian ${SUITE} (${MIRROR})" >&2
@@ -62,9 +62,10 @@ rootfs() {
     work=$(mktemp -d "${CACHE_ROOT}/image-rootfs/.work-XXXXXX")
     mkdir -p "${work}/debs"
     # extract: the packages are unpacked, not installed (no maintainer scripts), so any architecture
-    # works without emulation. The hook fetches two more packages we take single files from.
+    # works without emulation. The hook fetches three more packages we take single files from (base-files:
+    # the Apache-2.0 text, kubectl's licence; installing it would bring mawk).
     if ! mmdebstrap --variant=extract --architectures="${arch}" --include="${LIBRARIES}" \
-      --extract-hook="cd '${work}/debs' && APT_CONFIG=\"\$MMDEBSTRAP_APT_CONFIG\" apt-get download -q ca-certificates docker.io" \
+      --extract-hook="cd '${work}/debs' && APT_CONFIG=\"\$MMDEBSTRAP_APT_CONFIG\" apt-get download -q base-files ca-certificates docker.io" \
       "${SUITE}" "${work}/root" \
       "deb [signed-by=${KEYRING}] ${MIRROR} ${SUITE} main" \
       "deb [signed-by=${KEYRING}] ${MIRROR} ${SUITE}-updates main" \
@@ -74,7 +75,10 @@ rootfs() {
       die "mmdebstrap failed"
     fi
     local root=${work}/root
-    rm -rf "${root:?}/usr/share/doc" "${root:?}/usr/share/man" "${root:?}/usr/share/info" \
+    # Of the docs, only each package's copyright file stays: its licence, which must travel with it.
+    find "${root}/usr/share/doc" -mindepth 1 \( -type f -o -type l \) ! -name copyright -delete
+    find "${root}/usr/share/doc" -mindepth 1 -type d -empty -delete
+    rm -rf "${root:?}/usr/share/man" "${root:?}/usr/share/info" \
       "${root:?}/usr/share/lintian" "${root:?}/usr/share/locale" "${root:?}/var/cache/apt" \
       "${root:?}/var/lib/apt" "${root:?}/var/log" "${root:?}/dev"
     # The CA bundle, as update-ca-certificates would write it (it is ca-certificates' maintainer script).
@@ -82,7 +86,8 @@ rootfs() {
     mkdir -p "${root}/etc/ssl/certs"
     find "${work}/ca/usr/share/ca-certificates" -name '*.crt' | LC_ALL=C sort | xargs cat \
       >"${root}/etc/ssl/certs/ca-certificates.crt"
-    dpkg-deb --fsys-tarfile "${work}/debs"/docker.io_*.deb | tar -x -C "${work}" ./usr/bin/docker
+    dpkg-deb --fsys-tarfile "${work}/debs"/docker.io_*.deb |
+      tar -x -C "${work}" ./usr/bin/docker ./usr/share/doc/docker.io/copyright
     printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/tmp:/sbin/nologin\n' \
       >"${root}/etc/passwd"
     printf 'root:x:0:\nnonroot:x:65532:\n' >"${root}/etc/group"
@@ -94,10 +99,26 @@ rootfs() {
     mkdir -p "${dir}"
     mv "${work}/rootfs.tar" "${dir}/rootfs.tar"
     mv "${work}/usr/bin/docker" "${dir}/docker"
+    mv "${work}/usr/share/doc/docker.io/copyright" "${dir}/docker.copyright"
+    dpkg-deb --fsys-tarfile "${work}/debs"/base-files_*.deb |
+      tar -x -O ./usr/share/common-licenses/Apache-2.0 >"${dir}/Apache-2.0"
     rm -rf "${work}"
   fi
   cp "${dir}/rootfs.tar" "${out}/rootfs.tar"
   cp "${dir}/docker" "${out}/docker"
+  cp "${dir}/docker.copyright" "${out}/docker.copyright"
+  mkdir -p "${out}/licenses/kubectl"
+  cp "${dir}/Apache-2.0" "${out}/licenses/kubectl/LICENSE"
+}
+
+# licenses OUT: the plugin's, Node.js's (inside the executable) and the bundled npm packages', for
+# /usr/share/licenses/ beside kubectl's (rootfs put it there).
+licenses() {
+  local out=$1/licenses/kubectl-autoupdate
+  mkdir -p "${out}"
+  cp LICENSE dist/THIRD_PARTY_LICENSES "${out}/"
+  cp "$(node --input-type=module -e 'import { nodeLicense } from "./scripts/node-binaries.mjs"; console.log(nodeLicense())')" \
+    "${out}/LICENSE-node"
 }
 
 for arch in "${archs[@]}"; do
@@ -117,6 +138,7 @@ for arch in "${archs[@]}"; do
   rootfs "${arch}" "${out}"
   cp "${kubectl}" "${out}/kubectl"
   cp "${exe}" "${out}/kubectl-autoupdate"
+  licenses "${out}"
   chmod 0755 "${out}/kubectl" "${out}/kubectl-autoupdate" "${out}/docker"
 done
 [[ ${context_only} -eq 0 ]] || exit 0

@@ -17,7 +17,7 @@ export function releaseUri(p, tag) {
 
 /** What goes in a platform's archive, as krew's `files` entries (archive path → installed path). */
 export function archiveFiles(p) {
-  return [p.exe, "LICENSE", "LICENSE-node", ...completionFiles(p).map((f) => f.name)];
+  return [p.exe, "LICENSE", "LICENSE-node", "THIRD_PARTY_LICENSES", ...completionFiles(p).map((f) => f.name)];
 }
 
 /**

@@ -79,6 +79,7 @@ try {
       [p.exe, executablePath(p)],
       ["LICENSE", "LICENSE"],
       ["LICENSE-node", nodeLicense()],
+      ["THIRD_PARTY_LICENSES", "dist/THIRD_PARTY_LICENSES"],
       ...completionFiles(p).map((f) => [f.name, f.source]),
     ];
     const executables = new Set([

@@ -4,9 +4,9 @@
  * CronJob runs it: user 65532, read-only root filesystem, a tmpfs at /tmp (the CronJob's emptyDir). Its
  * `plan` talks to a real control plane (test/testbed) over the host's loopback.
  */
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../support/cli.js";
 import { dockerEnv } from "../support/images.js";
@@ -36,6 +36,24 @@ const runImage = (image: string, args: string[], options: string[] = []) =>
     image,
     ...args,
   ]);
+
+/** The files under a directory of an image, as paths relative to it (read from a container never started). */
+async function filesIn(image: string, dir: string): Promise<string[]> {
+  const created = await docker(["create", image]);
+  expect(created.code, created.stderr).toBe(0);
+  const container = created.stdout.trim();
+  const out = mkdtempSync(join(tmpdir(), "kau-image-files-"));
+  try {
+    const copied = await docker(["cp", `${container}:${dir}/.`, out]);
+    expect(copied.code, copied.stderr).toBe(0);
+    return readdirSync(out, { recursive: true, withFileTypes: true })
+      .filter((entry) => !entry.isDirectory())
+      .map((entry) => relative(out, join(entry.parentPath, entry.name)));
+  } finally {
+    await docker(["rm", container]);
+    rmSync(out, { recursive: true, force: true });
+  }
+}
 
 beforeAll(async () => {
   testbed = await launchTestbed("kau-image-testbed-");
@@ -69,6 +87,21 @@ describe("the image", () => {
     expect(JSON.parse(k.stdout)).toMatchObject({ clientVersion: { gitVersion: "v1.35.4" } });
     const d = await runImage(`${tag}-docker`, ["--version"], ["--entrypoint", "docker"]);
     expect(d.stdout).toMatch(/^Docker version \d+\./);
+  });
+
+  it("carries the licences of what it holds", async () => {
+    const files = await filesIn(`${tag}-docker`, "/usr/share/licenses");
+    expect(files.sort()).toEqual([
+      "docker/copyright",
+      "kubectl-autoupdate/LICENSE",
+      "kubectl-autoupdate/LICENSE-node",
+      "kubectl-autoupdate/THIRD_PARTY_LICENSES",
+      "kubectl/LICENSE",
+    ]);
+    // The Debian packages' own, each beside its package, and nothing else of their docs.
+    const docs = await filesIn(tag, "/usr/share/doc");
+    expect(docs).toContain("libc6/copyright");
+    expect(docs.filter((f) => !f.endsWith("/copyright"))).toEqual([]);
   });
 
   it("plans against a real control plane from inside the container", async () => {

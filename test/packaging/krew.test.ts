@@ -58,11 +58,12 @@ const entryFor = (p: Platform) =>
   manifest.spec.platforms.find(
     (e) => e.selector.matchLabels.os === p.os && e.selector.matchLabels.arch === p.arch,
   )!;
-/** What krew extracts: the executable, the licences, and the completion helper except on Windows. */
+/** What krew extracts: the executable, the licences (its own, Node.js's, the bundled packages'), and the completion helper except on Windows. */
 const filesOf = (p: Platform) => [
   p.exe,
   "LICENSE",
   "LICENSE-node",
+  "THIRD_PARTY_LICENSES",
   ...(p.os === "windows" ? [] : ["kubectl_complete-autoupdate"]),
 ];
 const archiveFor = (p: Platform) =>
