@@ -12,6 +12,7 @@ import {
   type Secret,
   type ServiceAccount,
 } from "../core/k8s.js";
+import { isDnsLabel, isObjectName } from "../core/object-name.js";
 import type { LabelSelector, PodWithConditions } from "../core/readiness.js";
 import {
   heldEventReason,
@@ -300,17 +301,21 @@ export class Kubectl {
     );
   }
 
-  /** Named objects of one kind in one namespace; missing ones are left out rather than failing. */
+  /**
+   * Named objects of one kind in one namespace; missing ones are left out rather than failing, and so are
+   * names no object can have (see objectName).
+   */
   async getNamed<T extends KubeObject>(
     resource: string,
     namespace: string,
     names: readonly string[],
   ): Promise<T[]> {
-    if (names.length === 0) return [];
+    const possible = names.filter(isObjectName);
+    if (possible.length === 0) return [];
     const out = await this.run([
       "get",
       resource,
-      ...names,
+      ...possible,
       `--namespace=${namespace}`,
       "--ignore-not-found",
       "-o",
@@ -320,12 +325,13 @@ export class Kubectl {
     return parseList<T>(out, `get ${resource}`);
   }
 
-  /** One object as JSON, or null when it does not exist. */
+  /** One object as JSON, or null when it does not exist (or no object can have that name: see objectName). */
   async getObject<T extends KubeObject>(
     resource: string,
     name: string,
     namespace: string,
   ): Promise<T | null> {
+    if (!isObjectName(name)) return null;
     const out = await this.run([
       "get",
       resource,
@@ -368,6 +374,7 @@ export class Kubectl {
    * with the same name is never touched. A dry run goes to the server (RBAC and admission run, nothing changes).
    */
   async deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<DeleteOutcome> {
+    objectName(namespace, name);
     const args = dryRun
       ? ["delete", "pod", name, `--namespace=${namespace}`, "--dry-run=server", "--wait=false"]
       : ["delete", "--raw", `/api/v1/namespaces/${namespace}/pods/${name}`, "-f", "-"];
@@ -421,6 +428,7 @@ export class Kubectl {
     restart: { restartedAt: string; restartedFor: string | null },
     dryRun: boolean,
   ): Promise<PatchOutcome> {
+    objectName(namespace, name);
     // null removes an earlier rollout's restarted-for: it was for another digest.
     const annotations = {
       [restartedAtAnnotation]: restart.restartedAt,
@@ -464,6 +472,7 @@ export class Kubectl {
    * "Error from server (Conflict): … the UID in the precondition (…) does not match the UID in record …".
    */
   async evictPod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<EvictOutcome> {
+    objectName(namespace, name);
     const eviction = {
       apiVersion: "policy/v1",
       kind: "Eviction",
@@ -637,6 +646,19 @@ export type DeleteOutcome =
   | { kind: "gone" }
   | { kind: "replaced" }
   | { kind: "failed"; reason: string };
+
+/**
+ * Checks a name from the cluster before it becomes a word of kubectl's argv or part of a --raw path.
+ * kubectl takes a word that looks like a flag for one wherever it stands: a pull secret or owner named
+ * `--server=https://…` would send the kubeconfig's token there. The API server checks the names of objects,
+ * not of references to them, and no object can have a name that fails this.
+ */
+function objectName(namespace: string, name: string): void {
+  if (isDnsLabel(namespace) && isObjectName(name)) return;
+  throw new ToolFailedError(
+    `refusing to name ${JSON.stringify(`${namespace}/${name}`)} to kubectl: no object can have that name`,
+  );
+}
 
 function checked(result: ExecResult, what: string): ExecResult {
   if (result.exitCode === 0) return result;

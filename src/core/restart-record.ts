@@ -10,6 +10,7 @@
  * Keys of any other shape are not this tool's: never read, never removed.
  */
 import { groupBy } from "../util/group-by.js";
+import { isDnsLabel, isObjectName } from "./object-name.js";
 import { mergeRemembered, type RememberedRestart } from "./restarted-for.js";
 
 /** Where the record is kept: `NAMESPACE/NAME` of a ConfigMap. */
@@ -155,14 +156,10 @@ export function recordChanges(
   return Object.keys(changes).length === 0 ? null : changes;
 }
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
 /** `NAMESPACE/NAME`, or null when it is not one. */
 export function parseRecordRef(text: string): RecordRef | null {
   const [namespace, name, ...rest] = text.split("/");
   if (rest.length > 0 || namespace === undefined || name === undefined) return null;
-  if (!dnsLabel.test(namespace) || namespace.length > 63) return null;
-  if (!dnsSubdomain.test(name) || name.length > 253) return null;
+  if (!isDnsLabel(namespace) || !isObjectName(name)) return null;
   return { namespace, name };
 }

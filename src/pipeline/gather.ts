@@ -16,6 +16,7 @@ import {
 } from "../core/images-in-use.js";
 import type { OwnerObject, Pod, ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
+import { isObjectName } from "../core/object-name.js";
 import { indexOwners, type OwnerIndex, ownerResourceOf, ownerResourcesToList } from "../core/owners.js";
 import type { StrategyName } from "../core/plan.js";
 import { mayRoll, workloadKey } from "../core/restart-strategy.js";
@@ -280,6 +281,12 @@ async function getByNamespace<T extends { metadata: { name: string } }>(
     // A reference with no name (`imagePullSecrets: [{}]`, which the API server only warns about) names
     // nothing the kubelet would read; asked for, it would be `kubectl get secrets undefined`.
     if (typeof name !== "string" || name === "") continue;
+    // The API server does not check a reference's name: one no Secret can have is someone's trick.
+    if (!isObjectName(name)) {
+      const warning = `namespace ${namespace} names a pull secret ${JSON.stringify(name)}, which no Secret can be called: ignored`;
+      if (!warnings.includes(warning)) warnings.push(warning);
+      continue;
+    }
     if (!byNamespace.has(namespace)) byNamespace.set(namespace, new Set());
     byNamespace.get(namespace)!.add(name);
   }

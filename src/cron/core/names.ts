@@ -1,7 +1,6 @@
 /** Names of an installation: --name (a CronJob name) and its namespace, as the API server checks them. Pure. */
+import { isDnsLabel, isObjectName } from "../../core/object-name.js";
 import type { Checked } from "../../util/checked.js";
-
-const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** CronJob names leave room for the 11 characters the controller appends to Job names. */
 const maxCronJobName = 52;
@@ -9,7 +8,7 @@ const maxCronJobName = 52;
 /** Checks --name; the message names the flag. */
 export function checkName(name: string): Checked<string> {
   if (name.length === 0) return { ok: false, message: "--name must not be empty" };
-  if (name.length > maxCronJobName || !dns1123Label.test(name)) {
+  if (!isDnsLabel(name, maxCronJobName)) {
     return {
       ok: false,
       message: `invalid --name "${name}": want at most ${maxCronJobName} lowercase letters, digits or "-", starting and ending with a letter or digit`,
@@ -21,7 +20,7 @@ export function checkName(name: string): Checked<string> {
 /** Checks a namespace name (-n, or the kubeconfig's). */
 export function checkNamespace(namespace: string): Checked<string> {
   if (namespace.length === 0) return { ok: false, message: "--namespace must not be empty" };
-  if (namespace.length > 63 || !dns1123Label.test(namespace)) {
+  if (!isDnsLabel(namespace)) {
     return {
       ok: false,
       message: `invalid namespace "${namespace}": want at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`,
@@ -30,11 +29,9 @@ export function checkNamespace(namespace: string): Checked<string> {
   return { ok: true, value: namespace };
 }
 
-const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** Checks a flag naming a Secret (a DNS subdomain, as the API server wants it). */
 export function checkSecretName(name: string, flag: string): Checked<string> {
-  if (name.length > 253 || !dns1123Subdomain.test(name)) {
+  if (!isObjectName(name)) {
     return {
       ok: false,
       message: `invalid ${flag} "${name}": want a Secret's name (at most 253 lowercase letters, digits, "-" or ".")`,

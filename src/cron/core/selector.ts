@@ -2,6 +2,7 @@
  * Label selectors as kubectl's `-l` reads them (apimachinery labels.Parse), checked at install time: the
  * CronJob would otherwise carry a bad selector and fail on every run. Pure.
  */
+import { isObjectName } from "../../core/object-name.js";
 import type { Checked } from "../../util/checked.js";
 
 type Token =
@@ -38,14 +39,13 @@ function tokenize(text: string): Token[] {
 }
 
 const nameRe = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-const dnsSubdomainRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A label key: optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
 function labelKeyProblem(key: string): string | null {
   const slash = key.lastIndexOf("/");
   const prefix = slash >= 0 ? key.slice(0, slash) : null;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== null && (prefix.length > 253 || !dnsSubdomainRe.test(prefix))) {
+  if (prefix !== null && !isObjectName(prefix)) {
     return `label key "${key}" has an invalid prefix "${prefix}" (want a lowercase DNS name)`;
   }
   if (name.length === 0 || name.length > 63 || !nameRe.test(name)) {
