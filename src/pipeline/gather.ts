@@ -5,6 +5,7 @@
  * actually referenced, one `get` per namespace.
  */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
+import { isCallFailure } from "../adapters/kubectl-errors.js";
 import {
   type ImageInUse,
   imagesInUse,
@@ -22,7 +23,6 @@ import type { StrategyName } from "../core/plan.js";
 import { mayRoll, workloadKey } from "../core/restart-strategy.js";
 import { imageSelection, onlyImages } from "../core/select-images.js";
 import type { Workload, WorkloadKind } from "../core/workload.js";
-import { ToolFailedError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
 import { StartOnce } from "../util/start-once.js";
 
@@ -146,7 +146,7 @@ async function jobsOrNone(
   try {
     return await kubectl.listObjects(["jobs.batch"], scope, warn);
   } catch (error) {
-    if (!(error instanceof ToolFailedError)) throw error;
+    if (!isCallFailure(error)) throw error;
     warn(`could not list Jobs (their pods' owner is shown as the Job, not its CronJob): ${error.message}`);
     return [];
   }
@@ -177,7 +177,7 @@ export async function gatherWorkloads(
           workloads.set(workloadKey(w.metadata.namespace ?? "", kind, w.metadata.name), w);
         }
       } catch (error) {
-        if (!(error instanceof ToolFailedError)) throw error;
+        if (!isCallFailure(error)) throw error;
         unreadable.set(kind, error.message);
         warnings.push(`${error.message} (${kind}s not read: ${unread})`);
       }
@@ -222,7 +222,7 @@ async function listServiceAccounts(
     }
   } catch (error) {
     // Without them the pods' own pull secrets and the user's docker config still apply.
-    if (!(error instanceof ToolFailedError)) throw error;
+    if (!isCallFailure(error)) throw error;
     warnings.push(`${error.message} (ServiceAccounts' pull secrets not used)`);
   }
   return accounts;
@@ -296,7 +296,7 @@ async function getByNamespace<T extends { metadata: { name: string } }>(
       for (const object of await get(namespace, [...names]))
         found.set(`${namespace}/${object.metadata.name}`, object);
     } catch (error) {
-      if (!(error instanceof ToolFailedError)) throw error;
+      if (!isCallFailure(error)) throw error;
       warnings.push(`${error.message} (namespace ${namespace})`);
     }
   });

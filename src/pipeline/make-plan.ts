@@ -165,7 +165,7 @@ async function readNodePlatforms(
     for (const node of await kubectl.getNodes(names))
       platforms.set(node.metadata.name, nodePlatformKey(node));
   } catch (error) {
-    if (!(error instanceof ToolFailedError)) throw error;
+    if (!isCallFailure(error)) throw error;
     warnings.push(
       `${error.message}: a multi-arch tag moved for some platforms only, and without the nodes' platforms its pods stay unknown`,
     );

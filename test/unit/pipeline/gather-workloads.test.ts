@@ -4,6 +4,7 @@
  * see one being deleted); a refused list is a warning.
  */
 import { describe, expect, it } from "vitest";
+import { ClusterAccessError } from "../../../src/adapters/kubectl-errors.js";
 import type { Plan, PlanPod, StrategyName } from "../../../src/core/plan.js";
 import { workloadKindsToRead } from "../../../src/core/restart-strategy.js";
 import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
@@ -109,6 +110,19 @@ describe("gatherWorkloads", () => {
     expect(warnings).toEqual([
       "kubectl get failed: Error from server (Forbidden): daemonsets.apps is forbidden (DaemonSets not read: whether one is being deleted is not known)",
     ]);
+  });
+
+  it("the cluster lost (not a refusal) stops the run: auto would evict a Deployment's pods", async () => {
+    const kubectl = {
+      async listWorkloads(): Promise<Workload[]> {
+        throw new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
+      },
+    };
+    const warnings: string[] = [];
+    await expect(
+      gatherWorkloads(kubectl, { allNamespaces: true }, ["Deployment"], "auto", warnings),
+    ).rejects.toBeInstanceOf(ClusterAccessError);
+    expect(warnings).toEqual([]);
   });
 
   it("nothing to read, nothing called", async () => {

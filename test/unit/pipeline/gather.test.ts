@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Kubectl, PodListListener, PodScope } from "../../../src/adapters/kubectl.js";
+import { ClusterAccessError } from "../../../src/adapters/kubectl-errors.js";
 import type { KubeObject, Pod, ServiceAccount } from "../../../src/core/k8s.js";
 import { ToolFailedError } from "../../../src/errors.js";
 import { gather } from "../../../src/pipeline/gather.js";
@@ -33,8 +34,13 @@ const job = (name: string) =>
 /** A kubectl whose pod list streams `pods` and records, in order, what was asked and when the list ended. */
 function fakeKubectl(
   pods: Pod[],
-  options: { accountsFail?: boolean; restartAfter?: number; refused?: string } = {},
+  options: { accountsFail?: boolean; restartAfter?: number; refused?: string; lost?: string } = {},
 ) {
+  /** The cluster out of reach for one read (a timeout, an expired login), not a refusal. */
+  const lostFor = (resource: string) => {
+    if (options.lost === resource)
+      throw new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
+  };
   const events: string[] = [];
   const secretsAsked: string[] = [];
   const kubectl = {
@@ -51,12 +57,14 @@ function fakeKubectl(
     },
     async listObjects(resources: readonly string[]): Promise<KubeObject[]> {
       events.push(`list ${resources.join(",")}`);
+      for (const resource of resources) lostFor(resource);
       if (resources.includes(options.refused ?? ""))
         throw new ToolFailedError(`kubectl get failed: Forbidden`);
       return [];
     },
     async listServiceAccounts(): Promise<ServiceAccount[]> {
       events.push("list serviceaccounts");
+      lostFor("serviceaccounts");
       if (options.accountsFail) throw new ToolFailedError("kubectl get serviceaccounts: forbidden");
       return [
         { metadata: { name: "default", namespace: "default" }, imagePullSecrets: [{ name: "regcred" }] },
@@ -65,6 +73,7 @@ function fakeKubectl(
     },
     async getSecrets(namespace: string, names: string[]): Promise<never[]> {
       secretsAsked.push(`${namespace} ${names.join(" ")}`);
+      lostFor("secrets");
       return [];
     },
   };
@@ -84,6 +93,14 @@ describe("gather: an owner list refused", () => {
   it("ReplicaSets: an error, since they decide whether a pod is rolled with its Deployment", async () => {
     const { kubectl } = fakeKubectl([web("web-a"), job("job-a")], { refused: "replicasets.apps" });
     await expect(gather(kubectl, scope, { concurrency: 4 })).rejects.toThrow("kubectl get failed: Forbidden");
+  });
+});
+
+describe("gather: the cluster lost during a read that may be refused", () => {
+  it.each(["jobs.batch", "serviceaccounts", "secrets"])("%s: the run stops, not a warning", async (lost) => {
+    const pods = [web("web-a"), web("web-b", { imagePullSecrets: ["regcred"] }), job("job-a")];
+    const { kubectl } = fakeKubectl(pods, { lost });
+    await expect(gather(kubectl, scope, { concurrency: 4 })).rejects.toBeInstanceOf(ClusterAccessError);
   });
 });
 
