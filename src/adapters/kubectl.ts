@@ -25,9 +25,9 @@ import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
 import type { Exec, ExecOptions } from "./exec.js";
-import { type ExecResult, firstLine, howItEnded } from "./exec-result.js";
+import { type ExecResult, howItEnded } from "./exec-result.js";
 import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-list-stream.js";
-import { kubectlFailure } from "./kubectl-errors.js";
+import { kubectlFailure, readKubectlStderr } from "./kubectl-errors.js";
 import { listedResources } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
 import {
@@ -381,7 +381,7 @@ export class Kubectl {
     const body = JSON.stringify({ apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } });
     const result = await this.runUnchecked(args, dryRun ? {} : { input: body });
     if (result.exitCode === 0) return { kind: "deleted" };
-    const line = firstLine(result.stderr) || unanswered(result, "deletion");
+    const line = readKubectlStderr(result.stderr).line || unanswered(result, "deletion");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
     return { kind: "failed", reason: line };
@@ -455,7 +455,7 @@ export class Kubectl {
       const [object] = parseList<Workload>(result.stdout, `patch ${workloadResources[kind]}`);
       return { kind: "patched", generation: object?.metadata.generation ?? 0 };
     }
-    const line = firstLine(result.stderr) || unanswered(result, "patch");
+    const line = readKubectlStderr(result.stderr).line || unanswered(result, "patch");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line)) return { kind: "conflict", reason: line };
     return { kind: "failed", reason: line };
@@ -484,7 +484,7 @@ export class Kubectl {
       input: JSON.stringify(eviction),
     });
     if (result.exitCode === 0) return { kind: "evicted" };
-    const line = firstLine(result.stderr) || unanswered(result, "eviction");
+    const line = readKubectlStderr(result.stderr).line || unanswered(result, "eviction");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
     if (/\(TooManyRequests\)/.test(line)) return { kind: "blocked", reason: line };
@@ -557,7 +557,10 @@ export class Kubectl {
     const reason = result.interrupted
       ? `no answer within ${eventTimeoutMs / 1000}s`
       : // kubectl create names its input; here it is always stdin, which says nothing.
-        (firstLine(result.stderr) || howItEnded(result)).replace('error when creating "STDIN": ', "");
+        (readKubectlStderr(result.stderr).line || howItEnded(result)).replace(
+          'error when creating "STDIN": ',
+          "",
+        );
     return { ok: false, reason };
   }
 }

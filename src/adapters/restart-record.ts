@@ -6,9 +6,9 @@
  */
 import type { RecordRef } from "../core/restart-record.js";
 import { ToolFailedError } from "../errors.js";
-import { type ExecResult, firstLine, howItEnded } from "./exec-result.js";
+import { type ExecResult, howItEnded } from "./exec-result.js";
 import { type Kubectl, parseList } from "./kubectl.js";
-import { kubectlFailure } from "./kubectl-errors.js";
+import { kubectlFailure, readKubectlStderr } from "./kubectl-errors.js";
 
 /**
  * Like an Event, the record is a side note: a slow API server must not hold the run's end for long. (The
@@ -123,5 +123,5 @@ async function createRecord(
 
 function failure(result: ExecResult): string {
   if (result.interrupted) return `no answer within ${recordTimeoutMs / 1000}s`;
-  return firstLine(result.stderr) || howItEnded(result);
+  return readKubectlStderr(result.stderr).line || howItEnded(result);
 }

@@ -1,7 +1,8 @@
 /** The kubectl calls of the CronJob verbs, over the shared Kubectl (its connection flags, its one exec). */
 
-import { firstLine, howItEnded } from "../../adapters/exec-result.js";
+import { howItEnded } from "../../adapters/exec-result.js";
 import { type Kubectl, listSelected, parseList } from "../../adapters/kubectl.js";
+import { readKubectlStderr } from "../../adapters/kubectl-errors.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
 import type { InstallObject } from "../core/install-objects.js";
@@ -153,5 +154,5 @@ export async function podLogs(
     `--container=${jobContainerName}`,
   ]);
   if (result.exitCode === 0) return { ok: true, text: result.stdout };
-  return { ok: false, reason: firstLine(result.stderr) || howItEnded(result) };
+  return { ok: false, reason: readKubectlStderr(result.stderr).line || howItEnded(result) };
 }

@@ -2,10 +2,13 @@
  * What the Kubectl adapter makes of a change (eviction, deletion, patch) that kubectl did not answer: a
  * kubectl killed mid-request (a terminal's Ctrl-C reaches the whole process group) may have sent it.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Exec } from "../../../src/adapters/exec.js";
 import type { ExecResult } from "../../../src/adapters/exec-result.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
+import { repoRoot } from "../../support/cli.js";
 
 const kubectlAnswering = (result: ExecResult) => new Kubectl((async () => result) as Exec, "kubectl", {});
 const restart = { restartedAt: "2026-12-01T00:00:00Z", restartedFor: null };
@@ -88,6 +91,60 @@ describe("the rollout's patch", () => {
     expect(patch.spec.template.metadata.annotations).toEqual({
       "kubectl.kubernetes.io/restartedAt": "2026-12-01T00:00:00Z",
       "kubectl-autoupdate/restarted-for": null,
+    });
+  });
+});
+
+describe("kubectl's log lines before its answer are not its answer", () => {
+  const failing = (stderr: string) =>
+    kubectlAnswering({ exitCode: 1, stdout: "", stderr, interrupted: false });
+  /** What kubectl ≥ 1.31 prints before its answer while an aggregated API (metrics-server) is down. */
+  const staleDiscovery =
+    'E1130 15:54:31.186231   13286 memcache.go:265] "Unhandled Error" err="couldn\'t get resource list for metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1"\n'.repeat(
+      3,
+    );
+  const klog = /^[IWEF]\d{4} /;
+
+  it("a patch: NotFound is gone, Conflict a conflict, a refusal says kubectl's error", async () => {
+    const patch = (stderr: string) =>
+      failing(`${staleDiscovery}${stderr}\n`).patchRestartedAt(
+        "Deployment",
+        "shop",
+        "web",
+        "7",
+        restart,
+        false,
+      );
+    expect(await patch('Error from server (NotFound): deployments.apps "web" not found')).toEqual({
+      kind: "gone",
+    });
+    expect(
+      (
+        await patch(
+          'Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "web": the object has been modified',
+        )
+      ).kind,
+    ).toBe("conflict");
+    expect(await patch('Error from server (Forbidden): deployments.apps "web" is forbidden')).toEqual({
+      kind: "failed",
+      reason: 'Error from server (Forbidden): deployments.apps "web" is forbidden',
+    });
+  });
+
+  it("a patch while the cluster is out of reach (recorded): the reason is not a log line", async () => {
+    const stderr = readFileSync(join(repoRoot, "test/fixtures/kubectl-failures/refused.stderr"), "utf8");
+    expect(stderr).toMatch(klog);
+    const outcome = await failing(stderr).patchRestartedAt("Deployment", "shop", "web", "7", restart, false);
+    expect(outcome).toEqual({ kind: "failed", reason: expect.not.stringMatching(klog) });
+  });
+
+  it("a dry-run deletion of a pod gone meanwhile is gone; a refused Event says kubectl's error", async () => {
+    const gone = `${staleDiscovery}Error from server (NotFound): pods "web-0" not found\n`;
+    expect(await failing(gone).deletePod("shop", "web-0", "uid", true)).toEqual({ kind: "gone" });
+    const refused = `${staleDiscovery}Error from server (Forbidden): error when creating "STDIN": events.events.k8s.io is forbidden\n`;
+    expect(await failing(refused).createEvent({} as never)).toEqual({
+      ok: false,
+      reason: "Error from server (Forbidden): events.events.k8s.io is forbidden",
     });
   });
 });
