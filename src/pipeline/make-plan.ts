@@ -18,7 +18,7 @@ import {
   type PodQuery,
   type RememberedRestart,
 } from "../core/restarted-for.js";
-import { InterruptedError, ToolFailedError } from "../errors.js";
+import { InterruptedError } from "../errors.js";
 import { Limiter } from "../util/limiter.js";
 import { gather, gatherWorkloads, type Inventory } from "./gather.js";
 import { resolveImages } from "./resolve.js";

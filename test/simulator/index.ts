@@ -10,9 +10,8 @@
 import { KubeClient, KubeError, type KubeObject } from "./kube-client.js";
 import { type NodeSpec, type NodeTimings, type Pod, type SimEvent, SimNode } from "./node.js";
 
-export { KubeClient, KubeError } from "./kube-client.js";
+export { KubeClient } from "./kube-client.js";
 export type { NodeSpec, Pod, SimEvent } from "./node.js";
-export type { Runtime } from "./runtime.js";
 
 export interface SimulatorOptions {
   kubeconfig: string;
@@ -31,7 +30,7 @@ const defaultTimings: NodeTimings = {
 };
 
 /** Label on every simulated Node, so tests can select them (and nodeSelector can pick a runtime). */
-export const simulatedLabel = "kubectl-autoupdate.test/simulated";
+const simulatedLabel = "kubectl-autoupdate.test/simulated";
 export const runtimeLabel = "kubectl-autoupdate.test/runtime";
 
 export interface PodQuery {
@@ -130,7 +129,7 @@ export class Simulator {
 }
 
 /** One line per pod: name, node, phase, and each container's imageID or waiting reason. */
-export function describePod(p: Pod): string {
+function describePod(p: Pod): string {
   const containers = (p.status?.containerStatuses ?? [])
     .map((s) => `${s.name}=${s.imageID || Object.values(s.state)[0]?.["reason"] || "?"}`)
     .join(" ");

@@ -63,7 +63,7 @@ type ClusterEntry = {
 };
 
 /** Reads the current context's server, CA and client certificate (embedded data or file paths). */
-export function readKubeconfig(path: string): Credentials {
+function readKubeconfig(path: string): Credentials {
   const config = YAML.parse(readFileSync(path, "utf8")) as {
     "current-context"?: string;
     contexts: { name: string; context: { cluster: string; user: string } }[];

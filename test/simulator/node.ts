@@ -70,7 +70,7 @@ export interface Pod extends KubeObject {
   };
 }
 
-export interface ContainerStatus {
+interface ContainerStatus {
   name: string;
   image: string;
   imageID: string;

@@ -29,7 +29,7 @@ function verbOf(method: string, named: boolean, watch: boolean): string {
 }
 
 /** `/api/v1/namespaces/NS/pods/NAME/eviction` → `/pods/eviction:create`; null for what is not a resource. */
-export function rbacTuple(method: string, address: string): string | null {
+function rbacTuple(method: string, address: string): string | null {
   const url = new URL(address);
   const parts = url.pathname.split("/").filter(Boolean);
   // Discovery and /openapi are non-resource URLs every account may read.

@@ -20,8 +20,7 @@ export interface CraftedImage {
 const sha256 = (data: Buffer | string) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
 const configType = "application/vnd.oci.image.config.v1+json";
 const layerType = "application/vnd.oci.image.layer.v1.tar+gzip";
-export const ociManifestType = "application/vnd.oci.image.manifest.v1+json";
-export const ociIndexType = "application/vnd.oci.image.index.v1+json";
+const ociManifestType = "application/vnd.oci.image.manifest.v1+json";
 
 /** Pushes the image as `repository:tag` (or only by digest when `tag` is null); returns the manifest digest. */
 export async function pushCraftedImage(
@@ -52,36 +51,6 @@ export async function pushCraftedImage(
   });
   const digest = await putManifest(host, repository, tag, manifest, ociManifestType);
   return { manifest: digest, config: sha256(config) };
-}
-
-/** Pushes an index of already pushed manifests (each with its platform) as `repository:tag`. */
-export async function pushCraftedIndex(
-  host: string,
-  repository: string,
-  tag: string | null,
-  children: { digest: string; platform: { os: string; architecture: string; variant?: string } }[],
-): Promise<string> {
-  const manifests = await Promise.all(
-    children.map(async (child) => {
-      const body = await fetchManifest(host, repository, child.digest);
-      return {
-        mediaType: ociManifestType,
-        size: body.length,
-        digest: child.digest,
-        platform: child.platform,
-      };
-    }),
-  );
-  const index = JSON.stringify({ schemaVersion: 2, mediaType: ociIndexType, manifests });
-  return putManifest(host, repository, tag, index, ociIndexType);
-}
-
-async function fetchManifest(host: string, repository: string, digest: string): Promise<Buffer> {
-  const response = await fetch(`http://${host}/v2/${repository}/manifests/${digest}`, {
-    headers: { accept: `${ociManifestType}, ${ociIndexType}` },
-  });
-  if (response.status !== 200) throw new Error(`registry GET manifest answered ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
 }
 
 async function putManifest(

@@ -32,7 +32,7 @@ interface Refusal {
   stderr: string;
 }
 
-export const forbiddenClusterRoles =
+const forbiddenClusterRoles =
   'Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope\n';
 
 const resourceKinds = new Map(Object.entries(kindResources).map(([kind, resource]) => [resource, kind]));

@@ -12,7 +12,7 @@ export function digestOf(label: string): string {
 
 export type Runtime = "containerd" | "cri-dockerd" | "cri-o";
 
-export interface ContainerSpec {
+interface ContainerSpec {
   name: string;
   image: string;
   /** What the node runs: the digest in imageID. Omit for a container that has not started. */

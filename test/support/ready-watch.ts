@@ -84,10 +84,3 @@ export async function watchReady(
     },
   };
 }
-
-/** The lowest count from `fromMs` on (the count standing then included). */
-export function lowestFrom(counts: readonly ReadyCount[], fromMs = 0): number {
-  const standing = counts.filter((c) => c.at <= fromMs).at(-1);
-  const later = counts.filter((c) => c.at > fromMs);
-  return Math.min(...[standing, ...later].filter((c) => c !== undefined).map((c) => c.ready));
-}

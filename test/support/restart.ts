@@ -17,7 +17,7 @@ export const surgingWeb = (cluster: InMemoryCluster) =>
     strategy: "rollout",
   });
 
-export const outcomeText = (outcome: PodOutcome | RolloutOutcome) =>
+const outcomeText = (outcome: PodOutcome | RolloutOutcome) =>
   "reason" in outcome ? `${outcome.kind}: ${outcome.reason}` : outcome.kind;
 
 /** Each report as a line: `web-0 evicted`, `web-0 problem: …`, `Deployment/web rolled-out`. */

@@ -13,8 +13,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const ociManifest = "application/vnd.oci.image.manifest.v1+json";
-export const ociIndex = "application/vnd.oci.image.index.v1+json";
+const ociManifest = "application/vnd.oci.image.manifest.v1+json";
+const ociIndex = "application/vnd.oci.image.index.v1+json";
 const ociConfig = "application/vnd.oci.image.config.v1+json";
 const ociLayer = "application/vnd.oci.image.layer.v1.tar";
 
@@ -42,7 +42,7 @@ export interface ImageOptions {
 const sha256 = (data: Buffer) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
 
 /** A tar holding one file, deterministic (mtime 0, root-owned), as a layer. */
-export function singleFileTar(name: string, content: Buffer, mode = 0o644): Buffer {
+function singleFileTar(name: string, content: Buffer, mode = 0o644): Buffer {
   const header = Buffer.alloc(512);
   const field = (offset: number, length: number, value: string) =>
     header.write(value, offset, length, "ascii");

@@ -35,7 +35,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export interface ScriptOptions {
+interface ScriptOptions {
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
   /** Copy the script's stderr (its progress lines) to ours as it arrives, not only on failure. */
@@ -43,7 +43,7 @@ export interface ScriptOptions {
 }
 
 /** Runs test/testbed/NAME ARGS in a new process group; resolves to its stdout, rejects with its stderr's tail. */
-export function runScript(name: string, args: string[], options: ScriptOptions): Promise<string> {
+function runScript(name: string, args: string[], options: ScriptOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(scripts, name), args, {
       detached: true,
@@ -153,7 +153,7 @@ export interface RealNode {
 }
 
 /** build-node.sh: containerd, crictl and the pause image, built if the cache lacks them (cold: a few minutes). */
-export async function buildNode(): Promise<string> {
+async function buildNode(): Promise<string> {
   const out = await runScript("build-node.sh", [], { timeoutMs: 60 * minute, live: true });
   return out.trim().split("\n").pop()!;
 }

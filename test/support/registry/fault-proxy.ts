@@ -7,14 +7,14 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
-export type Fault =
+type Fault =
   | { kind: "status"; status: number; headers?: Record<string, string>; body?: string }
   | { kind: "hang" }
   | { kind: "strip-digest" }
   | { kind: "add-headers"; headers: Record<string, string> }
   | { kind: "replace-body"; body: string; headers?: Record<string, string> };
 
-export interface Rule {
+interface Rule {
   method?: string;
   /** Matches the request path (query excluded). */
   path: RegExp;
@@ -23,7 +23,7 @@ export interface Rule {
   times?: number;
 }
 
-export interface ProxiedRequest {
+interface ProxiedRequest {
   method: string;
   path: string;
   status: number | "hung";

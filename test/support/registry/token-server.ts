@@ -34,7 +34,7 @@ export interface TokenServerOptions {
   accessTokenField?: boolean;
 }
 
-export interface TokenCall {
+interface TokenCall {
   method: string;
   /** Who asked: a username, or null for anonymous. */
   user: string | null;
@@ -214,7 +214,7 @@ function signJwt(header: object, claims: object, key: string, alg: string): stri
  * libtrust's key ID (docker/libtrust util.go keyIDFromCryptoKey): SHA-256 of the DER SubjectPublicKeyInfo,
  * first 240 bits, base32 without padding, in groups of four joined by colons.
  */
-export function libtrustKeyId(certPem: string): string {
+function libtrustKeyId(certPem: string): string {
   const spki = createPublicKey(certPem).export({ type: "spki", format: "der" });
   const digest = createHash("sha256").update(spki).digest().subarray(0, 30);
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
