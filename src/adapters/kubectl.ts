@@ -14,12 +14,8 @@ import {
 } from "../core/k8s.js";
 import { isDnsLabel, isObjectName } from "../core/object-name.js";
 import type { LabelSelector, PodWithConditions } from "../core/readiness.js";
-import {
-  heldEventReason,
-  type RememberedRestart,
-  restartedForAnnotation,
-  uncheckedRestartAtAnnotation,
-} from "../core/restarted-for.js";
+import { rememberedRestart } from "../core/restart-event.js";
+import { type RememberedRestart, restartedForAnnotation } from "../core/restarted-for.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
@@ -572,51 +568,6 @@ export interface PodListListener {
   onPod?: (pod: Pod) => void;
   /** The list starts again (an expired continue token): the pods passed to onPod so far are dropped. */
   onRestart?: () => void;
-}
-
-/**
- * An Event of this tool as the list reads it: what it remembers, or null (most record a restart that went
- * well; an unchecked one whose restart time does not read could be taken for a checked one).
- */
-function rememberedRestart(event: RestartEvent): RememberedRestart | null {
-  const restartedFor = event.metadata?.annotations?.[restartedForAnnotation];
-  const { kind, name, uid } = event.regarding ?? {};
-  if (!restartedFor || !kind || !name || !uid) return null;
-  const at = Date.parse(
-    event.series?.lastObservedTime ?? event.eventTime ?? event.metadata?.creationTimestamp ?? "",
-  );
-  const remembered = {
-    namespace: event.metadata?.namespace ?? "default",
-    controller: { kind, name, uid },
-    restartedFor,
-    at: Number.isNaN(at) ? 0 : at,
-  };
-  const unchecked = event.metadata?.annotations?.[uncheckedRestartAtAnnotation];
-  if (unchecked === undefined) return remembered;
-  const uncheckedRestartAt = Date.parse(unchecked);
-  if (Number.isNaN(uncheckedRestartAt)) return null;
-  return { ...remembered, uncheckedRestartAt: uncheckedRestartAt + serverClockAhead(event) };
-}
-
-interface RestartEvent {
-  metadata?: { namespace?: string; creationTimestamp?: string; annotations?: Record<string, string> };
-  eventTime?: string;
-  reason?: string;
-  series?: { lastObservedTime?: string };
-  regarding?: { kind?: string; name?: string; uid?: string };
-}
-
-/**
- * How far the API server's clock was ahead of the restarting machine's when the restart's own Event was
- * made (its creation against its eventTime): its unchecked restart time is on that machine's clock, which
- * a laptop's may be minutes off, and is compared with pods' creation times. A hold's Event carries a time
- * already on the server's clock.
- */
-function serverClockAhead(event: RestartEvent): number {
-  if (event.reason === heldEventReason) return 0;
-  const server = Date.parse(event.metadata?.creationTimestamp ?? "");
-  const writer = Date.parse(event.eventTime ?? "");
-  return Number.isNaN(server) || Number.isNaN(writer) ? 0 : server - writer;
 }
 
 /** An Event is a side note: a slow API server must not hold the run's end for long. */

@@ -5,7 +5,8 @@
  * came up on the new image (or was not checked); Warning `ImageUpdateFailed` when it came back on the old
  * digest, was not Ready in time, or the rollout failed after the patch. What an evicted or deleted pod's
  * restart was for is on its Event when the replacement came back on the old digest, or was not checked
- * (core/restarted-for.ts).
+ * (core/restarted-for.ts). The next runs read those Events back (rememberedRestart): what they write and
+ * how it is read are here together.
  */
 import { eventReporter, type KubeEvent } from "./k8s.js";
 import type { PlanContainer, PlanPod } from "./plan.js";
@@ -195,4 +196,50 @@ export function truncateBytes(text: string, max: number): string {
   const head = Buffer.from(text).subarray(0, max - Buffer.byteLength(ellipsis));
   // A character cut in half decodes as U+FFFD: drop it.
   return head.toString("utf8").replace(/\uFFFD$/, "") + ellipsis;
+}
+
+/**
+ * An Event of this tool as the list reads it: what it remembers, or null (most record a restart that went
+ * well; an unchecked one whose restart time does not read could be taken for a checked one).
+ */
+export function rememberedRestart(event: ListedRestartEvent): RememberedRestart | null {
+  const restartedFor = event.metadata?.annotations?.[restartedForAnnotation];
+  const { kind, name, uid } = event.regarding ?? {};
+  if (!restartedFor || !kind || !name || !uid) return null;
+  const at = Date.parse(
+    event.series?.lastObservedTime ?? event.eventTime ?? event.metadata?.creationTimestamp ?? "",
+  );
+  const remembered = {
+    namespace: event.metadata?.namespace ?? "default",
+    controller: { kind, name, uid },
+    restartedFor,
+    at: Number.isNaN(at) ? 0 : at,
+  };
+  const unchecked = event.metadata?.annotations?.[uncheckedRestartAtAnnotation];
+  if (unchecked === undefined) return remembered;
+  const uncheckedRestartAt = Date.parse(unchecked);
+  if (Number.isNaN(uncheckedRestartAt)) return null;
+  return { ...remembered, uncheckedRestartAt: uncheckedRestartAt + serverClockAhead(event) };
+}
+
+/** The parts of a listed Event (events.k8s.io/v1) this tool reads back. */
+export interface ListedRestartEvent {
+  metadata?: { namespace?: string; creationTimestamp?: string; annotations?: Record<string, string> };
+  eventTime?: string;
+  reason?: string;
+  series?: { lastObservedTime?: string };
+  regarding?: { kind?: string; name?: string; uid?: string };
+}
+
+/**
+ * How far the API server's clock was ahead of the restarting machine's when the restart's own Event was
+ * made (its creation against its eventTime): its unchecked restart time is on that machine's clock, which
+ * a laptop's may be minutes off, and is compared with pods' creation times. A hold's Event carries a time
+ * already on the server's clock.
+ */
+function serverClockAhead(event: ListedRestartEvent): number {
+  if (event.reason === heldEventReason) return 0;
+  const server = Date.parse(event.metadata?.creationTimestamp ?? "");
+  const writer = Date.parse(event.eventTime ?? "");
+  return Number.isNaN(server) || Number.isNaN(writer) ? 0 : server - writer;
 }
