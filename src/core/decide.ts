@@ -18,6 +18,7 @@ import {
   type Pod,
   type Volume,
 } from "./k8s.js";
+import { isRecreatingController } from "./kind-resources.js";
 import { isBeingDeleted, isListed, type OwnerIndex, ownersOf } from "./owners.js";
 import {
   type ContainerStatusVerdict,
@@ -38,9 +39,6 @@ import {
   type NodePlatform,
   type RunningDigest,
 } from "./running-image.js";
-
-/** Controllers known to replace a deleted pod with a new one from the same template (built-in ones only). */
-const recreatingControllers = new Set(["ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet"]);
 
 /** The manifests to read (by digest) before every running digest of these images can be judged. */
 export function manifestsToInspect(
@@ -250,7 +248,7 @@ function whyNotDeletable(pod: Pod, controller: OwnerReference | null, owners: Ow
   if (controller.kind === "Job") {
     return "Job pod has not finished: deleting it would count as a failure against the Job's backoffLimit";
   }
-  if (!recreatingControllers.has(controller.kind)) {
+  if (!isRecreatingController(controller.kind)) {
     return `owned by ${controller.kind}/${controller.name}, which is not known to recreate deleted pods`;
   }
   if (

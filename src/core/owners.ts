@@ -1,9 +1,10 @@
 /** Who owns a pod at the top: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, or the direct controller. */
 import { controllerOf, isBuiltInController, type OwnerObject, type OwnerReference, type Pod } from "./k8s.js";
+import { kindResources } from "./kind-resources.js";
 import type { ControllerRef } from "./plan.js";
 
 /** Owner kinds that are listed to find the next owner up, with the resource kubectl lists them by. */
-const intermediateOwners = { ReplicaSet: "replicasets.apps", Job: "jobs.batch" } as const;
+const intermediateOwners = { ReplicaSet: kindResources.ReplicaSet, Job: kindResources.Job } as const;
 
 /** The resources to list for these pods' owners: only kinds some pod is directly controlled by. */
 export function ownerResourcesToList(pods: readonly Pod[]): string[] {

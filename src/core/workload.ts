@@ -3,15 +3,16 @@
  * restart decision and the rollout follower read them. Pure: the objects come from kubectl.
  */
 import { controllerOf, type KubeObject, type OwnerReference, type Pod } from "./k8s.js";
+import { kindResources } from "./kind-resources.js";
 import type { LabelSelector } from "./readiness.js";
 
 export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet";
 
 /** The resource kubectl lists and patches each kind by. */
 export const workloadResources: Record<WorkloadKind, string> = {
-  Deployment: "deployments.apps",
-  StatefulSet: "statefulsets.apps",
-  DaemonSet: "daemonsets.apps",
+  Deployment: kindResources.Deployment,
+  StatefulSet: kindResources.StatefulSet,
+  DaemonSet: kindResources.DaemonSet,
 };
 
 export function isWorkloadKind(kind: string): kind is WorkloadKind {

@@ -8,7 +8,7 @@ import { PassThrough } from "node:stream";
 import type { Exec } from "../../src/adapters/exec.js";
 import type { ExecResult } from "../../src/adapters/exec-result.js";
 import { Kubectl } from "../../src/adapters/kubectl.js";
-import { kindResources } from "../../src/cron/core/object-refs.js";
+import { kindResources } from "../../src/core/kind-resources.js";
 import type { CronDeps } from "../../src/cron/deps.js";
 import { makeChalk } from "../../src/output/color.js";
 import { FakeClock } from "./fake-clock.js";
@@ -35,7 +35,9 @@ interface Refusal {
 const forbiddenClusterRoles =
   'Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope\n';
 
-const resourceKinds = new Map(Object.entries(kindResources).map(([kind, resource]) => [resource, kind]));
+const resourceKinds = new Map<string, string>(
+  Object.entries(kindResources).map(([kind, resource]) => [resource, kind]),
+);
 
 export class InstallCluster {
   readonly calls: InstallCall[] = [];

@@ -5,13 +5,14 @@
  * what is asked for now.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
+import { kindResources } from "../../core/kind-resources.js";
 import { ToolFailedError } from "../../errors.js";
 import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
 import { clusterInstallSelector, installSelector } from "../core/install-labels.js";
 import type { InstallObject } from "../core/install-objects.js";
 import type { InstallSpec } from "../core/installation.js";
 import type { CronJobObject } from "../core/jobs.js";
-import { kindResources, objectKey, objectRef, resourceRef } from "../core/object-refs.js";
+import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
 import { checksEveryNamespace } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { clusterObjectsUnlistedError, clusterObjectsUnlistedWarning } from "../output/cluster-objects.js";
@@ -38,9 +39,9 @@ export async function lookForOtherScope(deps: CronDeps, spec: InstallSpec): Prom
       },
     );
   const [namespaced, cluster] = await Promise.all([
-    lookup([kindResources.Role!, kindResources.RoleBinding!], installSelector(spec.name), spec.namespace),
+    lookup([kindResources.Role, kindResources.RoleBinding], installSelector(spec.name), spec.namespace),
     lookup(
-      [kindResources.ClusterRole!, kindResources.ClusterRoleBinding!],
+      [kindResources.ClusterRole, kindResources.ClusterRoleBinding],
       clusterInstallSelector(spec.name, spec.namespace),
       null,
     ),

@@ -5,12 +5,13 @@
  * saying who may remove it.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
+import { kindResources } from "../../core/kind-resources.js";
 import { ToolFailedError } from "../../errors.js";
 import { warningLine } from "../../output/warning.js";
 import { deleteObjects, listByLabel } from "../adapters/kubectl.js";
 import { clusterInstallSelector, installSelector } from "../core/install-labels.js";
 import type { CronJobObject } from "../core/jobs.js";
-import { kindResources, objectRef, resourceRef } from "../core/object-refs.js";
+import { objectRef, resourceRef } from "../core/object-refs.js";
 import { checksEveryNamespace } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { clusterObjectsUnlistedError, clusterObjectsUnlistedWarning } from "../output/cluster-objects.js";
@@ -21,8 +22,8 @@ export interface UninstallCronOptions extends InstallationOptions {
 }
 
 /** Namespaced kinds, in deletion order: the CronJob first so it starts no Job meanwhile. */
-const namespacedKinds = ["CronJob", "Job", "ConfigMap", "RoleBinding", "Role", "ServiceAccount"];
-const clusterKinds = ["ClusterRoleBinding", "ClusterRole"];
+const namespacedKinds = ["CronJob", "Job", "ConfigMap", "RoleBinding", "Role", "ServiceAccount"] as const;
+const clusterKinds = ["ClusterRoleBinding", "ClusterRole"] as const;
 
 /** Lists the installation by label, then deletes it (or asks the server what it would delete). */
 export async function uninstallCronCommand(deps: CronDeps, options: UninstallCronOptions): Promise<void> {
@@ -31,14 +32,14 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
 
   const namespaced = await listByLabel(
     deps.kubectl,
-    namespacedKinds.map((k) => kindResources[k]!),
+    namespacedKinds.map((k) => kindResources[k]),
     installSelector(target.name),
     target.namespace,
   );
   // Someone who may act only in the namespace may not list ClusterRoles; a namespaced install has none.
   const cluster = await listByLabel(
     deps.kubectl,
-    clusterKinds.map((k) => kindResources[k]!),
+    clusterKinds.map((k) => kindResources[k]),
     clusterInstallSelector(target.name, target.namespace),
     null,
   ).catch((error: unknown) => {
@@ -57,7 +58,7 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
     io.stderr.write(warningLine(deps.colors.stderr, warning));
     return [];
   });
-  const order = [...namespacedKinds, ...clusterKinds];
+  const order: readonly string[] = [...namespacedKinds, ...clusterKinds];
   const objects = [...namespaced, ...cluster].sort(
     (a, b) => order.indexOf(a.kind ?? "") - order.indexOf(b.kind ?? ""),
   );

@@ -1,19 +1,11 @@
 /** How install-cron names an object: to kubectl, in messages as kubectl does, and among its own. Pure. */
 
-/** The resource name kubectl takes for each kind install-cron creates (and run-now's Job). */
-export const kindResources: Record<string, string> = {
-  ServiceAccount: "serviceaccounts",
-  ConfigMap: "configmaps",
-  Role: "roles.rbac.authorization.k8s.io",
-  RoleBinding: "rolebindings.rbac.authorization.k8s.io",
-  ClusterRole: "clusterroles.rbac.authorization.k8s.io",
-  ClusterRoleBinding: "clusterrolebindings.rbac.authorization.k8s.io",
-  CronJob: "cronjobs.batch",
-  Job: "jobs.batch",
-};
+import { kindResources } from "../../core/kind-resources.js";
 
 function resourceOf(kind: string): string {
-  return kindResources[kind] ?? kind.toLowerCase();
+  return Object.hasOwn(kindResources, kind)
+    ? kindResources[kind as keyof typeof kindResources]
+    : kind.toLowerCase();
 }
 
 /** `cronjobs.batch/NAME`, the form kubectl takes as an argument to get or delete one object. */

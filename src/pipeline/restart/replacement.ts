@@ -3,7 +3,9 @@
  * before and the replacement is one of them, and no replacement runs the old digest again, Ready or not (a
  * node's cached image under IfNotPresent) — the last (or only) pod's replacement included.
  */
+
 import type { Pod } from "../../core/k8s.js";
+import { isRecreatingController, kindResources } from "../../core/kind-resources.js";
 import type { PlanContainer, PlanPod } from "../../core/plan.js";
 import {
   backOnOldDigest,
@@ -24,14 +26,6 @@ import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
 import { firstFew } from "../../util/first-few.js";
 import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./restart-options.js";
-
-/** Resource names of the controllers that recreate an evicted or deleted pod. */
-const controllerResources: Record<string, string> = {
-  ReplicaSet: "replicasets.apps",
-  StatefulSet: "statefulsets.apps",
-  DaemonSet: "daemonsets.apps",
-  ReplicationController: "replicationcontrollers",
-};
 
 /**
  * The controllers that make a pod's successor only once the pod is gone. A ReplicaSet makes it as soon as
@@ -250,8 +244,8 @@ export function readinessByController(api: RestartApi): (pod: PlanPod) => Promis
 /** Counts the pod's direct controller's Ready pods through the controller's own selector. */
 async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readiness | null> {
   const controller = pod.controller;
-  const resource = controller ? controllerResources[controller.kind] : undefined;
-  if (!controller || !resource) return null;
+  if (!controller || !isRecreatingController(controller.kind)) return null;
+  const resource = kindResources[controller.kind];
   const object = await api.getObject<{
     metadata: { name: string };
     spec?: { selector?: LabelSelector | Record<string, string> };
