@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Four kinds of tests, each a project: `npx vitest run --project unit` runs one.
-//   unit         pure code and renderers, no processes
+//   unit         pure code and renderers, and adapters against fakes (a few run a small script: sh, a fake kubectl)
 //   integration  the CLI against a real Docker engine and real registries (kubectl faked: test/bin/kubectl)
 //   e2e          the CLI against a real control plane (test/testbed), with a simulated kubelet, a real
 //                node (test/e2e/real-node/: kubelet + containerd) or without nodes (test/e2e/cron/)

@@ -11,7 +11,7 @@ import { confirm } from "../adapters/terminal.js";
 import { type Plan, type PlanPod, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { holdsToRecordAgain } from "../core/restarted-for.js";
-import type { OwnJob } from "../cron/commands/job-turn.js";
+import type { OwnJob } from "../cron/core/job-contract.js";
 import { failureMessage, InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
 import { restartQuestion } from "../output/restart-question.js";

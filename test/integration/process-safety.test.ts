@@ -424,7 +424,7 @@ describe("interrupts", () => {
   });
 
   // "First signal: stop starting new work" (bin.ts): no pull with the next credential (your docker config)
-  // nor of the next image, each of which used to spawn a `docker pull` killed at once.
+  // nor of the next image: each would be a `docker pull` started only to be killed.
   it("an interrupt starts no further pull: neither another credential for the same image nor the next image", async () => {
     const cluster = clusterFor(images.slice(0, 3));
     const shim = dockerShim();

@@ -12,6 +12,7 @@ import { warningLine } from "../../output/warning.js";
 import type { Clock } from "../../util/clock.js";
 import { listJobs } from "../adapters/kubectl.js";
 import { managedSelector } from "../core/install-labels.js";
+import type { OwnJob } from "../core/job-contract.js";
 import { type Turn, turnOf } from "../core/turn.js";
 import {
   gaveWayResult,
@@ -22,12 +23,6 @@ import {
   runSkippedJson,
   unsureLine,
 } from "../output/turn.js";
-
-/** The Job this run is, from the downward API (empty name: the cluster sets no job-name label). */
-export interface OwnJob {
-  name: string;
-  namespace: string;
-}
 
 export interface TurnDeps {
   kubectl: Kubectl;

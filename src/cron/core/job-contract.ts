@@ -15,6 +15,12 @@ export const ownJobEnv = {
   namespace: "KUBECTL_AUTOUPDATE_JOB_NAMESPACE",
 } as const;
 
+/** The Job this run is, read from ownJobEnv (empty name: the cluster sets no job-name label). */
+export interface OwnJob {
+  name: string;
+  namespace: string;
+}
+
 /**
  * Where apply writes its one-line result. The CronJob's container names its termination message file, so the
  * kubelet keeps the line in the pod's status, where cron-status reads it per Job.
