@@ -27,7 +27,7 @@ export class RefusedError extends AutoupdateError {}
  */
 export class HeldBackError extends AutoupdateError {}
 
-/** Some deletions failed; the others were reported. */
+/** Some restarts failed (a deletion, an eviction, a rollout); the others were reported. */
 export class PartialFailureError extends AutoupdateError {}
 
 /**

@@ -157,8 +157,8 @@ async function confirmRestarts(
       `refusing to restart ${counted(targets.length, "pod")} without confirmation: stdin is not a terminal (pass --yes)`,
     );
   }
-  const { namespacesToDelete } = summarize(plan);
-  const question = restartQuestion(targets, namespacesToDelete);
+  const { namespacesToRestart } = summarize(plan);
+  const question = restartQuestion(targets, namespacesToRestart);
   if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing restarted");
 }
 

@@ -192,7 +192,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
     const unsafe =
-      whyNotDeletable(pod, direct, input.owners) ??
+      whyNotRestartable(pod, direct, input.owners) ??
       withoutImageToRun(containers) ??
       notOldEnough(containers, input) ??
       alreadyRestartedFor(restartedBefore, containers);
@@ -202,7 +202,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
       const volumeWarnings = (pod.spec.volumes ?? []).flatMap(lostWithPod);
       action = "delete";
       warnings = shared.value(`warnings ${volumeWarnings.join("\u0001")} ${containersKey}`, () =>
-        deletionWarnings(volumeWarnings, containers),
+        restartWarnings(volumeWarnings, containers),
       );
     }
   }
@@ -232,8 +232,8 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   };
 }
 
-/** Null when deleting the pod is safe: a controller will bring it back on the new image. */
-function whyNotDeletable(pod: Pod, controller: OwnerReference | null, owners: OwnerIndex): string | null {
+/** Null when restarting the pod is safe: a controller will bring it back on the new image. */
+function whyNotRestartable(pod: Pod, controller: OwnerReference | null, owners: OwnerIndex): string | null {
   if (pod.metadata.annotations?.[mirrorPodAnnotation] !== undefined) {
     return "mirror pod of a static pod: change the manifest on its node instead";
   }
@@ -305,7 +305,7 @@ function lostWithPod(volume: Volume): string[] {
   return [];
 }
 
-function deletionWarnings(
+function restartWarnings(
   volumeWarnings: readonly string[],
   containers: readonly PlanContainer[],
 ): readonly string[] {

@@ -109,36 +109,36 @@ export interface Plan {
 /** Counts for the summary line; a pod counts once, by its most pressing state. */
 export interface PlanSummary {
   /** Pods with action delete: apply restarts them. */
-  toDelete: number;
+  toRestart: number;
   skipped: number;
   unknown: number;
   current: number;
   /** Pods labelled to be left alone, none of whose containers is stale. */
   optedOut: number;
-  namespacesToDelete: number;
+  namespacesToRestart: number;
 }
 
 /** Summarizes a plan for the closing line of the table and the CronJob's JSON log line. */
 export function summarize(plan: Plan): PlanSummary {
   const summary: PlanSummary = {
-    toDelete: 0,
+    toRestart: 0,
     skipped: 0,
     unknown: 0,
     current: 0,
     optedOut: 0,
-    namespacesToDelete: 0,
+    namespacesToRestart: 0,
   };
   const namespaces = new Set<string>();
   for (const pod of plan.pods) {
     if (pod.action === "delete") {
-      summary.toDelete++;
+      summary.toRestart++;
       namespaces.add(pod.namespace);
     } else if (pod.optedOut && !pod.containers.some((c) => c.status === "stale")) summary.optedOut++;
     else if (pod.action === "skip") summary.skipped++;
     else if (pod.containers.some((c) => c.status === "unknown")) summary.unknown++;
     else summary.current++;
   }
-  summary.namespacesToDelete = namespaces.size;
+  summary.namespacesToRestart = namespaces.size;
   return summary;
 }
 

@@ -154,9 +154,9 @@ function statusText(status: ContainerStatusVerdict, chalk: ChalkInstance): strin
  * verdict; every skipped pod is a stale one apply will not restart.
  */
 export function renderSummary(summary: PlanSummary, total: number): string {
-  const stale = summary.toDelete + summary.skipped;
-  const where = summary.toDelete > 0 ? ` in ${counted(summary.namespacesToDelete, "namespace")}` : "";
-  const split = stale > 0 ? ` (${summary.toDelete} to restart${where}, ${summary.skipped} skipped)` : "";
+  const stale = summary.toRestart + summary.skipped;
+  const where = summary.toRestart > 0 ? ` in ${counted(summary.namespacesToRestart, "namespace")}` : "";
+  const split = stale > 0 ? ` (${summary.toRestart} to restart${where}, ${summary.skipped} skipped)` : "";
   const optedOut = summary.optedOut > 0 ? `, ${summary.optedOut} opted out` : "";
   return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current${optedOut} (${counted(total, "pod")} checked)\n`;
 }

@@ -156,7 +156,7 @@ export function runSummary(plan: Plan, restarted: RestartOutcomes, dryRun: boole
     ...(plan.strategy ? { strategy: plan.strategy } : {}),
     dryRun,
     pods: plan.pods.length,
-    stale: summary.toDelete + summary.skipped,
+    stale: summary.toRestart + summary.skipped,
     skipped: summary.skipped,
     unknown: summary.unknown,
     current: summary.current,

@@ -1094,12 +1094,12 @@ describe("pod actions", () => {
       webPod({ name: "other-ns", namespace: "shop" }),
     ];
     expect(summarize(plan(pods, { [nginx]: resolved(NEW) }))).toEqual({
-      toDelete: 2,
+      toRestart: 2,
       skipped: 1,
       unknown: 1,
       current: 1,
       optedOut: 0,
-      namespacesToDelete: 2,
+      namespacesToRestart: 2,
     });
   });
 });
