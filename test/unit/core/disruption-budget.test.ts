@@ -12,6 +12,7 @@ describe("label selectors", () => {
     [{ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["front"] }] }, false],
     [{ matchExpressions: [{ key: "canary", operator: "NotIn", values: ["yes"] }] }, true],
     [{ matchExpressions: [{ key: "app", operator: "Exists" }] }, true],
+    [{ matchExpressions: [{ key: "canary", operator: "Exists" }] }, false],
     [{ matchExpressions: [{ key: "app", operator: "DoesNotExist" }] }, false],
     [
       { matchLabels: { app: "web" }, matchExpressions: [{ key: "missing", operator: "In", values: ["x"] }] },
