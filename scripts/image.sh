@@ -8,12 +8,14 @@
 #   scripts/image.sh                       build both targets for this machine's architecture
 #   scripts/image.sh --context-only --arch amd64 --arch arm64
 #                                          only prepare dist/image/linux-<arch>/ (the release's buildx)
+#   scripts/image.sh --rootfs-only         only make the root filesystem, into the cache (CI, before tests)
 #
 # Options: --arch ARCH (amd64|arm64, repeatable; default: this machine's), --tag REPO:TAG (default
 # ghcr.io/kubectl-autoupdate/kubectl-autoupdate:<package version>; the docker target gets -docker),
-# --context-only. kubectl: KUBECTL_<ARCH> (e.g. KUBECTL_ARM64=/path/kubectl), else for this machine's
+# --context-only, --rootfs-only. kubectl: KUBECTL_<ARCH> (e.g. KUBECTL_ARM64=/path/kubectl), else for this machine's
 # architecture the one test/testbed/build.sh builds (a static Go binary, built once and cached).
-# Environment: KUBECTL_AUTOUPDATE_CACHE (cache root), DEBIAN_MIRROR (default http://deb.debian.org/debian).
+# Environment: KUBECTL_AUTOUPDATE_CACHE (cache root), DEBIAN_MIRROR (default http://deb.debian.org/debian),
+# KUBECTL_AUTOUPDATE_OFFLINE=1 (use the cached root filesystem, whatever its day; fail without one: tests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -34,11 +36,13 @@ die() { echo "image: $*" >&2; exit 1; }
 archs=()
 tag=""
 context_only=0
+rootfs_only=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --arch) archs+=("${2:?--arch needs amd64 or arm64}"); shift 2 ;;
     --tag) tag=${2:?--tag needs REPO:TAG}; shift 2 ;;
     --context-only) context_only=1; shift ;;
+    --rootfs-only) rootfs_only=1; shift ;;
     -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
@@ -51,10 +55,16 @@ tag=${tag:-ghcr.io/kubectl-autoupdate/kubectl-autoupdate:${version}}
 # rootfs ARCH OUT: the base filesystem as a tar, and Debian's docker CLI beside it. Kept in the cache for
 # the day (Debian's security updates arrive between days, so a day-old base is rebuilt).
 rootfs() {
-  local arch=$1 out=$2 key dir work
+  local arch=$1 out=$2 key dir work cached
   key="${arch}-$(date -u +%Y%m%d)-r${RECIPE}"
   dir=${CACHE_ROOT}/image-rootfs/${key}
+  if [[ -n ${KUBECTL_AUTOUPDATE_OFFLINE:-} ]]; then
+    cached=$(compgen -G "${CACHE_ROOT}/image-rootfs/${arch}-*-r${RECIPE}" | tail -n 1 || true)
+    [[ -n ${cached} ]] || die "KUBECTL_AUTOUPDATE_OFFLINE: no cached ${arch} root filesystem (scripts/image.sh --rootfs-only)"
+    dir=${cached}
+  fi
   if [[ ! -f ${dir}/rootfs.tar || ! -x ${dir}/docker || ! -f ${dir}/docker.copyright || ! -f ${dir}/Apache-2.0 ]]; then
+    [[ -z ${KUBECTL_AUTOUPDATE_OFFLINE:-} ]] || die "KUBECTL_AUTOUPDATE_OFFLINE: ${dir} is incomplete (scripts/image.sh --rootfs-only)"
     command -v mmdebstrap >/dev/null || die "mmdebstrap not found (apt-get install mmdebstrap)"
     [[ -f ${KEYRING} ]] || die "${KEYRING} not found (apt-get install debian-archive-keyring)"
     echo "image: making the ${arch} root filesystem from Debian ${SUITE} (${MIRROR})" >&2
@@ -104,6 +114,7 @@ rootfs() {
       tar -x -O ./usr/share/common-licenses/Apache-2.0 >"${dir}/Apache-2.0"
     rm -rf "${work}"
   fi
+  [[ -n ${out} ]] || return 0
   cp "${dir}/rootfs.tar" "${out}/rootfs.tar"
   cp "${dir}/docker" "${out}/docker"
   cp "${dir}/docker.copyright" "${out}/docker.copyright"
@@ -120,6 +131,12 @@ licenses() {
   cp "$(node --input-type=module -e 'import { nodeLicense } from "./scripts/node-binaries.mjs"; console.log(nodeLicense())')" \
     "${out}/LICENSE-node"
 }
+
+if [[ ${rootfs_only} -eq 1 ]]; then
+  mkdir -p "${CACHE_ROOT}/image-rootfs"
+  for arch in "${archs[@]}"; do rootfs "${arch}" ""; done
+  exit 0
+fi
 
 for arch in "${archs[@]}"; do
   case "${arch}" in amd64 | arm64) ;; *) die "unsupported architecture ${arch}" ;; esac

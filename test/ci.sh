@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine (as root) to a verdict:
 #   1. installs what the tests need (Debian's Docker engine and distribution registry, tools),
 #   2. npm ci, 3. builds or reuses the Kubernetes test bed (test/testbed/build.sh, cached), and the
-#      packaging tools (test/tools/build.sh: krew, its validator, actionlint; scripts/rcodesign.sh; cached),
+#      packaging tools (test/tools/build.sh: krew, its validator, actionlint; scripts/rcodesign.sh; cached)
+#      and what the packaging tests build from (Node.js binaries, the image's root filesystem; cached),
 #   4. smoke-tests the test bed (start, checks, stop: ~20 s; then with a real node: ~1 min),
 #   5. starts a private Docker engine, 6. lint, typecheck, build, every test project, 7. checks that the tests
 #   left no process, file, mount, cgroup, interface, iptables chain or kernel setting, 8. bench smoke,
@@ -48,6 +49,8 @@ named() {
 # /tmp/kau-* but the run directories of vitest runs (kau-run-*) and CI state (kau-ci-*): ours live in our
 # TMPDIR, so any of those in /tmp belongs to another run on the same machine.
 kau_dirs() { find /tmp -mindepth 1 -maxdepth 1 -name 'kau-*' ! -name 'kau-run-*' ! -name 'kau-ci-*' | sort; }
+# kubectl's caches in the home of the user running CI: the tests' kubectl keep theirs in the test beds.
+kube_cache() { find "${HOME}/.kube/cache" -mindepth 2 -maxdepth 2 2>/dev/null | sort; }
 
 state=""
 finish() {
@@ -103,6 +106,13 @@ step tools "krew, its manifest validator, actionlint (built once, then cached)"
 tools=$(GO="$GO" test/tools/build.sh)
 step rcodesign "rcodesign, the macOS signer (built once, then cached)"
 scripts/rcodesign.sh >/dev/null
+# The packaging tests build from these and fetch nothing themselves (they set KUBECTL_AUTOUPDATE_OFFLINE).
+step release-inputs "Node.js binaries and the image's Debian root filesystem (fetched once, then cached)"
+node --input-type=module -e '
+  import { PLATFORMS } from "./scripts/platforms.mjs";
+  import { nodeBinary } from "./scripts/node-binaries.mjs";
+  for (const p of PLATFORMS) nodeBinary(p);'
+scripts/image.sh --rootfs-only
 
 state=$(mktemp -d /tmp/kau-ci-XXXXXX)
 # Every temporary file of the tests and the bench goes under $state/tmp (test/support/tmpdir.setup.ts
@@ -129,6 +139,9 @@ npm run build
 
 step vitest "tests: unit, integration (real engine and registries), e2e (real control plane), cron, packaging"
 kau_before=$(kau_dirs)
+kube_cache_before=$(kube_cache)
+# Every kubectl a test runs without a cache directory of its own (and a home of its own) caches here.
+export KUBECACHEDIR="$state/kube-cache"
 # Kernel settings, iptables chains and default paths before the tests start real nodes.
 test/testbed/node-leftovers.sh record "$state/host-before"
 vitest_rc=0
@@ -143,12 +156,15 @@ fi
 
 step leftovers "leftovers of the tests"
 # Nothing may still run from the run's TMPDIR (control planes, engines, registries), nothing may be left
-# in it, and no /tmp/kau-* (the tests' prefix: a TMPDIR ignored) may have appeared outside it.
+# in it, and no /tmp/kau-* (the tests' prefix: a TMPDIR ignored) nor kubectl cache in ~/.kube/cache may
+# have appeared outside it.
 mapfile -t new_kau < <(comm -13 <(echo "$kau_before") <(kau_dirs))
+mapfile -t new_kube_cache < <(comm -13 <(echo "$kube_cache_before") <(kube_cache))
 left_procs=$(named "$TMPDIR/" "${new_kau[@]}")
 left_files=$(
   find "$TMPDIR" -mindepth 1 -maxdepth 1 -printf '  %p\n'
   [ ${#new_kau[@]} -eq 0 ] || printf '  %s\n' "${new_kau[@]}"
+  [ ${#new_kube_cache[@]} -eq 0 ] || printf '  %s\n' "${new_kube_cache[@]}"
 )
 if [ -n "$left_procs" ] || [ -n "$left_files" ]; then
   [ -z "$left_procs" ] || printf 'ci: processes the tests left running:\n%s\n' "$left_procs" >&2

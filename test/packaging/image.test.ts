@@ -21,7 +21,9 @@ let kubeconfig: string;
 
 const docker = (args: string[]) => run("docker", args, { env: dockerEnv() });
 const kubectl = (args: string[]) =>
-  run(join(testbed.bin, "kubectl"), args, { env: { ...process.env, KUBECONFIG: testbed.kubeconfig } });
+  run(join(testbed.bin, "kubectl"), args, {
+    env: { ...process.env, KUBECONFIG: testbed.kubeconfig, KUBECACHEDIR: join(testbed.dir, "kube-cache") },
+  });
 /** `docker run` as the CronJob's pod runs: non-root, read-only, /tmp writable. */
 const runImage = (image: string, args: string[], options: string[] = []) =>
   docker([
@@ -57,7 +59,10 @@ async function filesIn(image: string, dir: string): Promise<string[]> {
 
 beforeAll(async () => {
   testbed = await launchTestbed("kau-image-testbed-");
-  const build = await run(join(repoRoot, "scripts", "image.sh"), ["--tag", tag], { env: dockerEnv() });
+  // From the cached root filesystem (test/ci.sh makes it): tests fetch nothing from outside this machine.
+  const build = await run(join(repoRoot, "scripts", "image.sh"), ["--tag", tag], {
+    env: dockerEnv({ KUBECTL_AUTOUPDATE_OFFLINE: "1" }),
+  });
   expect(build.code, build.stderr).toBe(0);
   expect(build.stdout.trim().split("\n")).toEqual([tag, `${tag}-docker`]);
   // The admin kubeconfig, readable by the container's user (the test bed's own copy is private to root).

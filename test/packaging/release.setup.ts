@@ -27,8 +27,11 @@ declare module "vitest" {
 export default function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "kau-release-"));
   const t0 = Date.now();
-  execFileSync("node", ["scripts/sea.mjs"], { stdio: "inherit" });
+  // Tests fetch nothing from outside this machine: the Node.js binaries must be cached (test/ci.sh).
+  const offline = { ...process.env, KUBECTL_AUTOUPDATE_OFFLINE: "1" };
+  execFileSync("node", ["scripts/sea.mjs"], { stdio: "inherit", env: offline });
   const manifest = execFileSync("node", ["scripts/pack.mjs", "--out", dir], {
+    env: offline,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   }).trim();

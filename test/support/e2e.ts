@@ -25,7 +25,8 @@ export function kubectl(args: string[], input = "", env: NodeJS.ProcessEnv = {})
       kubectlPath(),
       args,
       {
-        env: { ...process.env, KUBECONFIG: tb.kubeconfig, ...env },
+        // Its discovery cache in the test bed's directory (stop.sh removes it), not the user's ~/.kube/cache.
+        env: { ...process.env, KUBECONFIG: tb.kubeconfig, KUBECACHEDIR: join(tb.dir, "kube-cache"), ...env },
         maxBuffer: 64 * 1024 * 1024,
         timeout: 120_000,
       },

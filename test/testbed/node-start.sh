@@ -367,7 +367,8 @@ launch kubelet "${KUBELET}" \
   --cert-dir="${DIR}/pki" \
   --hostname-override="${NAME}" \
   --node-ip="${NODE_IP}"
-K=("${KUBECTL}" --kubeconfig "${KUBECONFIG}")
+# Its discovery cache in the node's directory, not the home of whoever runs it.
+K=("${KUBECTL}" --kubeconfig "${KUBECONFIG}" --cache-dir "${DIR}/kube-cache")
 node_ready() {
   [[ $("${K[@]}" get node "${NAME}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]] &&
     # The node lifecycle controller lifts the not-ready taint of a new node that reports Ready.

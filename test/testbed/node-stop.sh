@@ -272,7 +272,8 @@ if [[ -n ${CP_DIR} && -n ${NODE_NAME} && -s ${CP_DIR}/env ]]; then
   kubeconfig=$(awk -F= '$1 == "KUBECONFIG" { print $2 }' "${CP_DIR}/env")
   bin=$(awk -F= '$1 == "TESTBED_BIN" { print $2 }' "${CP_DIR}/env")
   if [[ -x ${bin}/kubectl ]]; then
-    "${bin}/kubectl" --kubeconfig "${kubeconfig}" --request-timeout=10s delete node "${NODE_NAME}" \
+    "${bin}/kubectl" --kubeconfig "${kubeconfig}" --cache-dir "${CP_DIR}/kube-cache" --request-timeout=10s \
+      delete node "${NODE_NAME}" \
       --ignore-not-found --wait=false >/dev/null 2>&1 || true
   fi
 fi
