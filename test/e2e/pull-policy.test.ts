@@ -228,6 +228,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
 
     // The next run, --no-wait too, leaves both: made since those evictions and back on v1.
     const doc = await planJson(["-n", ns, "-l", "app=unchecked", "--strategy", "evict"]);
+    expect(doc.pods).toHaveLength(2);
     for (const pod of doc.pods) {
       expect(pod).toMatchObject({ action: "skip" });
       expect(pod.reason).toMatch(

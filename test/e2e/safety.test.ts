@@ -101,6 +101,7 @@ describe("a tag moved to an index with no image for the nodes' platform", () => 
 
   it("--resolver docker cannot pull it on this amd64 engine: unknown too", async () => {
     const doc = await planJson(["-n", ns, "-l", "app=arch", "--resolver", "docker"]);
+    expect(doc.pods).toHaveLength(3);
     for (const pod of doc.pods) {
       expect(pod.action).toBe("none");
       expect(pod.containers[0]).toMatchObject({

@@ -234,6 +234,7 @@ describe("a private registry behind a pull secret", () => {
     await kk(["delete", "secret", "regcred", "-n", priv]);
     for (const resolver of ["docker", "registry"]) {
       const doc = await planJson(["-n", priv, "--resolver", resolver]);
+      expect(doc.pods, resolver).toHaveLength(2);
       for (const pod of doc.pods) {
         expect(pod.action, resolver).toBe("none");
         expect(pod.containers[0]!.status, resolver).toBe("unknown");

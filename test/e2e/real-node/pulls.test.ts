@@ -67,6 +67,7 @@ describe("imagePullPolicy IfNotPresent, the old image cached on the node", () =>
 
   it("plan: stale, with the warning that the node may start its cached old image", async () => {
     const doc = await planJson(["-n", ns, "-l", "app in (cached,pair,always)", "--resolver", "registry"]);
+    expect(doc.pods).toHaveLength(4);
     for (const pod of doc.pods) {
       expect(pod.containers[0], pod.name).toMatchObject({
         status: "stale",
