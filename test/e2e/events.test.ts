@@ -7,8 +7,14 @@
  * - a StatefulSet's pod evicted: the Event on the StatefulSet, the pod related;
  * - a replacement that cannot pull its new image: Warning ImageUpdateFailed;
  * - install-cron's rules are enough to record it; a user without `events create`: the restart still
- *   happens, one warning line, exit 0.
+ *   happens, one warning line, exit 0;
+ * - the webhook: the run's RunReport, posted to a receiver on loopback.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { autoupdateRules } from "../../src/cron/core/rbac.js";
 import { pushCraftedImage } from "../support/crafted-image.js";
@@ -252,5 +258,68 @@ describe("RBAC", () => {
       `Warning: could not record 1 of 1 Event (the restarts are not affected): Error from server (Forbidden): events.events.k8s.io is forbidden: User "${user}" cannot create resource "events" in API group "events.k8s.io" in the namespace "${ns}"`,
     ]);
     expect((await ourEvents()).filter((e) => e.regarding.name === "quiet")).toEqual([]);
+  });
+});
+
+describe("the webhook", () => {
+  it("a real apply posts its RunReport: the rollout, its pods and the image's move", async () => {
+    const bodies: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString("utf8");
+      });
+      req.on("end", () => {
+        bodies.push(body);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const dir = mkdtempSync(join(tmpdir(), "kau-e2e-webhook-"));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook/secret-token`;
+      writeFileSync(join(dir, "url"), url);
+      const image = `${cluster.registry.host}/hook:main`;
+      const { v1, v2 } = await staleWorkload(
+        "hook",
+        deployment("hook", ns, 2, { image, pullPolicy: "Always" }),
+        2,
+      );
+      const result = await plugin([
+        "apply",
+        "--yes",
+        "-n",
+        ns,
+        "-l",
+        "app=hook",
+        "--resolver",
+        "registry",
+        "--webhook-url-file",
+        join(dir, "url"),
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(`${result.stdout}${result.stderr}`).not.toContain("secret-token");
+      expect(bodies).toHaveLength(1);
+      const report = JSON.parse(bodies[0]!) as Record<string, unknown>;
+      expect(report).toMatchObject({
+        kind: "RunReport",
+        outcome: "succeeded",
+        dryRun: false,
+        restarts: [
+          {
+            namespace: ns,
+            kind: "Deployment",
+            name: "hook",
+            strategy: "rollout",
+            outcome: "restarted",
+            pods: [expect.stringMatching(/^hook-/), expect.stringMatching(/^hook-/)],
+            images: [{ container: "app", image, oldDigest: v1, newDigest: v2 }],
+          },
+        ],
+      });
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
