@@ -43,7 +43,7 @@ while [[ $# -gt 0 ]]; do
     --tag) tag=${2:?--tag needs REPO:TAG}; shift 2 ;;
     --context-only) context_only=1; shift ;;
     --rootfs-only) rootfs_only=1; shift ;;
-    -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
