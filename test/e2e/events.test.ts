@@ -80,6 +80,10 @@ async function ourEvents(): Promise<EventV1[]> {
   return list.items.filter((e) => e.reportingController === "kubectl-autoupdate");
 }
 
+/** `apply --yes` of one app's pods in the namespace, tags read from the registry; `more` flags after. */
+const applyTo = (app: string, ...more: string[]) =>
+  plugin(["apply", "--yes", "-n", ns, "-l", `app=${app}`, "--resolver", "registry", ...more]);
+
 const uidOf = async (resource: string, name: string) =>
   (await kk(["get", resource, name, "-n", ns, "-o", "jsonpath={.metadata.uid}"])).trim();
 
@@ -91,7 +95,7 @@ describe("after a real apply, the Events are on the API server", () => {
       deployment("web", ns, 2, { image, pullPolicy: "Always" }),
       2,
     );
-    const result = await plugin(["apply", "--yes", "-n", ns, "-l", "app=web", "--resolver", "registry"]);
+    const result = await applyTo("web");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`deployment.apps ${ns}/web restarted (rollout): 2 pods replaced`);
     expect(result.stderr).not.toContain("Event");
@@ -135,18 +139,7 @@ describe("after a real apply, the Events are on the API server", () => {
   it("evicted pods: an Event each on the StatefulSet that recreates them, the pod related", async () => {
     const image = `${cluster.registry.host}/db:main`;
     const { v1, v2 } = await staleWorkload("db", statefulSet("db", ns, 1, { image, pullPolicy: "Always" }));
-    const result = await plugin([
-      "apply",
-      "--yes",
-      "-n",
-      ns,
-      "-l",
-      "app=db",
-      "--resolver",
-      "registry",
-      "--strategy",
-      "evict",
-    ]);
+    const result = await applyTo("db", "--strategy", "evict");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`pod ${ns}/db-0 evicted`);
     const events = (await ourEvents()).filter((e) => e.regarding.name === "db");
@@ -177,18 +170,7 @@ describe("after a real apply, the Events are on the API server", () => {
       path: /\/broken\/manifests\/main$/,
       fault: { kind: "status", status: 503 },
     });
-    const result = await plugin([
-      "apply",
-      "--yes",
-      "-n",
-      ns,
-      "-l",
-      "app=broken",
-      "--resolver",
-      "registry",
-      "--wait-timeout",
-      "6s",
-    ]);
+    const result = await applyTo("broken", "--wait-timeout", "6s");
     expect(result.code).toBe(1);
     const events = (await ourEvents()).filter((e) => e.regarding.name === "broken");
     expect(events).toHaveLength(1);
@@ -239,18 +221,7 @@ describe("RBAC", () => {
     const user = await account("no-events", rules);
     const image = `${cluster.registry.host}/quiet:main`;
     const { v2 } = await staleWorkload("quiet", deployment("quiet", ns, 1, { image, pullPolicy: "Always" }));
-    const result = await plugin([
-      "apply",
-      "--yes",
-      "-n",
-      ns,
-      "-l",
-      "app=quiet",
-      "--resolver",
-      "registry",
-      "--as",
-      user,
-    ]);
+    const result = await applyTo("quiet", "--as", user);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`deployment.apps ${ns}/quiet restarted (rollout): 1 pod replaced`);
     await cluster.sim.waitForPods({ namespace: ns, selector: "app=quiet", count: 1, digest: v2 });
@@ -285,18 +256,7 @@ describe("the webhook", () => {
         deployment("hook", ns, 2, { image, pullPolicy: "Always" }),
         2,
       );
-      const result = await plugin([
-        "apply",
-        "--yes",
-        "-n",
-        ns,
-        "-l",
-        "app=hook",
-        "--resolver",
-        "registry",
-        "--webhook-url-file",
-        join(dir, "url"),
-      ]);
+      const result = await applyTo("hook", "--webhook-url-file", join(dir, "url"));
       expect(result.code, result.stderr).toBe(0);
       expect(`${result.stdout}${result.stderr}`).not.toContain("secret-token");
       expect(bodies).toHaveLength(1);
