@@ -66,6 +66,13 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   // Started at the first pod that shows they are needed, so they run while the rest of the pods stream in
   // (with one page of pods, they would otherwise start only after it).
   const ownerLists = new Map<string, StartOnce<OwnerObject[]>>();
+  // An owner list that fails fails the run (ReplicaSets decide how their pods restart): the run ends
+  // then, rather than after the rest of the pods and, with --resolver docker, pulls of their images.
+  let ownerListFailed: (error: unknown) => void = () => {};
+  const ownerListFailure = new Promise<never>((_, reject) => {
+    ownerListFailed = reject;
+  });
+  ownerListFailure.catch(() => {});
   const ownerList = (resource: string) => {
     let list = ownerLists.get(resource);
     if (!list) {
@@ -75,6 +82,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
           : kubectl.listObjects([resource], scope, warn),
       );
       ownerLists.set(resource, list);
+      list.start().catch(ownerListFailed);
     }
     return list.start();
   };
@@ -97,7 +105,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
       .catch(() => {});
   };
   let count = 0;
-  const listed = await kubectl.listPods(scope, {
+  const listing = kubectl.listPods(scope, {
     warn,
     onPod: (pod) => {
       if (++count % listedStep === 0) options.onListed?.(count);
@@ -118,6 +126,8 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
       count = 0;
     },
   });
+  listing.catch(() => {});
+  const listed = await Promise.race([listing, ownerListFailure]);
   const pods = select ? onlyImages(listed, select) : listed;
 
   const images = imagesToResolve(imagesInUse(pods));

@@ -90,6 +90,17 @@ describe("gather: an owner list refused", () => {
     ]);
   });
 
+  it("ReplicaSets: the run ends at the refusal, not after the rest of the pods", async () => {
+    const { kubectl } = fakeKubectl([web("web-a")], { refused: "replicasets.apps" });
+    const endless = kubectl as unknown as { listPods: Kubectl["listPods"] };
+    // The first pod, then a list that never ends (a large cluster's, slowly served).
+    endless.listPods = async (_scope, { onPod } = {}) => {
+      onPod?.(web("web-a"));
+      return new Promise<Pod[]>(() => {});
+    };
+    await expect(gather(kubectl, scope, { concurrency: 4 })).rejects.toThrow("kubectl get failed: Forbidden");
+  });
+
   it("ReplicaSets: an error, since they decide whether a pod is rolled with its Deployment", async () => {
     const { kubectl } = fakeKubectl([web("web-a"), job("job-a")], { refused: "replicasets.apps" });
     await expect(gather(kubectl, scope, { concurrency: 4 })).rejects.toThrow("kubectl get failed: Forbidden");
