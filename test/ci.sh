@@ -119,6 +119,8 @@ state=$(mktemp -d /tmp/kau-ci-XXXXXX)
 # makes the run's directory in TMPDIR), so what is left there, or run from there, is a leftover of ours.
 mkdir "$state/tmp"
 export TMPDIR="$state/tmp"
+# Every kubectl run without a cache directory (or a home) of its own caches here, not in ~/.kube/cache.
+export KUBECACHEDIR="$state/kube-cache"
 
 step smoke "Kubernetes test bed smoke tests (start, checks, stop): the control plane, then with a real node"
 test/testbed/smoke.sh
@@ -140,8 +142,6 @@ npm run build
 step vitest "tests: unit, integration (real engine and registries), e2e (real control plane), cron, packaging"
 kau_before=$(kau_dirs)
 kube_cache_before=$(kube_cache)
-# Every kubectl a test runs without a cache directory of its own (and a home of its own) caches here.
-export KUBECACHEDIR="$state/kube-cache"
 # Kernel settings, iptables chains and default paths before the tests start real nodes.
 test/testbed/node-leftovers.sh record "$state/host-before"
 vitest_rc=0
