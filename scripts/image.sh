@@ -12,8 +12,8 @@
 #
 # Options: --arch ARCH (amd64|arm64, repeatable; default: this machine's), --tag REPO:TAG (default
 # ghcr.io/kubectl-autoupdate/kubectl-autoupdate:<package version>; the docker target gets -docker),
-# --context-only, --rootfs-only. kubectl: KUBECTL_<ARCH> (e.g. KUBECTL_ARM64=/path/kubectl), else for this machine's
-# architecture the one test/testbed/build.sh builds (a static Go binary, built once and cached).
+# --context-only, --rootfs-only. kubectl: KUBECTL_<ARCH> (e.g. KUBECTL_ARM64=/path/kubectl), else for this
+# machine's architecture the one test/testbed/build.sh builds (a static Go binary, built once and cached).
 # Environment: KUBECTL_AUTOUPDATE_CACHE (cache root), DEBIAN_MIRROR (default http://deb.debian.org/debian),
 # KUBECTL_AUTOUPDATE_OFFLINE=1 (use the cached root filesystem, whatever its day; fail without one: tests).
 set -euo pipefail

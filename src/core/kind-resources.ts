@@ -1,4 +1,7 @@
-/** The resource kubectl names each kind by (`kubectl get replicasets.apps`), for every kind this tool reads or changes. Pure. */
+/**
+ * The resource kubectl names each kind by (`kubectl get replicasets.apps`), for every kind this tool reads
+ * or changes. Pure.
+ */
 
 export const kindResources = {
   Pod: "pods",

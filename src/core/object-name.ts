@@ -3,7 +3,7 @@
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** A DNS-1123 label of at most `max` characters (63): a namespace's name, or a CronJob's with room to spare. */
+/** A DNS-1123 label of at most `max` characters (63): a namespace's name, or a CronJob's (shorter). */
 export function isDnsLabel(name: string, max = 63): boolean {
   return name.length <= max && dns1123Label.test(name);
 }
