@@ -63,13 +63,15 @@ if (argv.length === 1 && argv[0] === "--version") {
   process.stdout.write(`${packageJson.version}\n`);
 } else {
   // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
-  void import("./main.js")
-    .then(({ main }) =>
+  void Promise.all([import("./main.js"), import("node:os")])
+    .then(([{ main }, os]) =>
       main(argv, {
         stdout: process.stdout,
         stderr: process.stderr,
         stdin: process.stdin,
         env: process.env,
+        home: process.env["HOME"] || os.homedir(),
+        hostname: os.hostname(),
         signal: controller.signal,
         isOutputFailure: (error) => typeof error === "object" && error !== null && outputFailures.has(error),
       }),

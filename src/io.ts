@@ -6,6 +6,10 @@ export interface Io {
   stderr: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
   env: Readonly<Record<string, string | undefined>>;
+  /** The user's home ($HOME, else the system's record), where docker's and kubectl's files are. */
+  home: string;
+  /** This machine's name: who recorded an Event. */
+  hostname: string;
   /** Aborted on SIGINT/SIGTERM/SIGHUP, and when stdout or stderr can no longer be written. */
   signal: AbortSignal;
   /** Whether this error is a failed write to stdout or stderr: their reader has gone (bin.ts exits 141). */

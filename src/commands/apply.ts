@@ -3,7 +3,6 @@
  * recorded as an Event on its workload; with a webhook, the run's report is posted at the end.
  */
 import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import type { ChalkInstance } from "chalk";
 import { writeResultFile } from "../adapters/result-file.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
@@ -123,7 +122,7 @@ function openRecorders(ctx: Context<ApplyOptions>): Recorders | null {
   const { options } = ctx;
   if (options.dryRun) return null;
   return {
-    events: new EventRecorder(ctx.kubectl, ctx.clock, hostname(), options.concurrency),
+    events: new EventRecorder(ctx.kubectl, ctx.clock, ctx.io.hostname, options.concurrency),
     keeper: options.record ? new RecordKeeper(ctx.kubectl, options.record, ctx.clock) : null,
   };
 }

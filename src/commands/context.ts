@@ -1,5 +1,4 @@
 /** What plan and apply run with: the options, and the adapters built from them. */
-import { homedir } from "node:os";
 import { LocalCredentials } from "../adapters/credentials/local-credentials.js";
 import type { Exec } from "../adapters/exec.js";
 import type { PodScope } from "../adapters/kubectl.js";
@@ -69,7 +68,7 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
   let resolver: Promise<Resolver> | undefined;
   const local =
     options.localCredentials && options.resolver === "registry"
-      ? new LocalCredentials({ exec: connection.exec, env: io.env, home: io.env["HOME"] || homedir() })
+      ? new LocalCredentials({ exec: connection.exec, env: io.env, home: io.home })
       : null;
   return {
     ...connection,
@@ -77,7 +76,7 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
     options,
     clock: systemClock,
     resolver() {
-      resolver ??= createResolver(connection.exec, options, io.env, connection.debug);
+      resolver ??= createResolver(connection.exec, options, io, connection.debug);
       return resolver;
     },
     ...(local
@@ -91,7 +90,7 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
 async function createResolver(
   exec: Exec,
   options: PlanningOptions,
-  env: NodeJS.ProcessEnv,
+  io: Pick<Io, "env" | "home">,
   debug: (line: string) => void,
 ): Promise<Resolver> {
   const insecure = new Set(options.insecureRegistries);
@@ -102,7 +101,7 @@ async function createResolver(
       import("../adapters/registry/resolver.js"),
       import("../adapters/registry/retry-policy.js"),
     ]);
-    const certificates = trustSystemCertificates(env);
+    const certificates = trustSystemCertificates(io.env);
     debug(`registry: trusting ${certificates} CA certificates of the system besides Node's own`);
     const { https, http } = options.proxy;
     for (const [scheme, proxy] of [
@@ -131,7 +130,7 @@ async function createResolver(
     isInsecure,
     pullTimeoutMs: options.pullTimeoutMs,
     userConfig: options.localCredentials,
-    engine: userDockerEngine(env, env["HOME"] || homedir()),
+    engine: userDockerEngine(io.env, io.home),
     manifestReads: options.concurrency,
   });
 }

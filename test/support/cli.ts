@@ -3,6 +3,7 @@
  * this process with collected streams (runMain), which is faster and lets a test abort it.
  */
 import { execFile } from "node:child_process";
+import { homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import type { Io } from "../../src/io.js";
@@ -60,6 +61,9 @@ export async function runMain(
     stderr: stderr.stream,
     stdin,
     env: { NO_COLOR: "1", ...options.env },
+    // As bin.ts reads them, so a test's HOME is the home its run reads.
+    home: options.env?.["HOME"] || homedir(),
+    hostname: hostname(),
     signal: options.signal ?? new AbortController().signal,
   };
   const code = await main(args, io);

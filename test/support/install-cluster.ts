@@ -160,6 +160,8 @@ export function cronVerbDeps(
       stderr: stream("stderr"),
       stdin: process.stdin,
       env: {},
+      home: "/home/tester",
+      hostname: "test-host",
       signal,
     },
     kubectl: new Kubectl(exec, "kubectl", {}),

@@ -3,7 +3,6 @@
  * it scheduled, so a scheduled run could start while a run-now Job is still restarting pods (and two
  * run-now at once both start). The job's apply asks here first.
  */
-import { hostname } from "node:os";
 import type { Kubectl } from "../../adapters/kubectl.js";
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { HeldBackError, ToolFailedError } from "../../errors.js";
@@ -26,7 +25,7 @@ import {
 
 export interface TurnDeps {
   kubectl: Kubectl;
-  io: { stderr: NodeJS.WritableStream };
+  io: { stderr: NodeJS.WritableStream; hostname: string };
   colors: StreamColors;
   clock: Clock;
   /** Where the RunSummary would go, when asked for one. */
@@ -47,7 +46,7 @@ export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | un
     return undefined;
   }
   const created = await deps.kubectl.createEvent(
-    giveWayEvent(turn, own.namespace, deps.clock.now(), hostname()),
+    giveWayEvent(turn, own.namespace, deps.clock.now(), deps.io.hostname),
   );
   if (!created.ok) {
     deps.io.stderr.write(

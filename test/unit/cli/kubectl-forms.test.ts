@@ -13,6 +13,8 @@ const io: Io = {
   stderr: new PassThrough() as unknown as NodeJS.WriteStream,
   stdin: new PassThrough() as unknown as NodeJS.ReadStream,
   env: {},
+  home: "/home/tester",
+  hostname: "test-host",
   signal: new AbortController().signal,
 };
 

@@ -71,6 +71,8 @@ function context(options: Partial<ApplyOptions>) {
     stderr: stderr as unknown as NodeJS.WriteStream,
     stdin: new PassThrough() as unknown as NodeJS.ReadStream,
     env: {},
+    home: "/home/tester",
+    hostname: "test-host",
     signal: new AbortController().signal,
   };
   const ctx = {

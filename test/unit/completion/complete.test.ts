@@ -16,6 +16,8 @@ const io: Io = {
   stderr: stream(),
   stdin: new PassThrough() as unknown as NodeJS.ReadStream,
   env: {},
+  home: "/home/tester",
+  hostname: "test-host",
   signal: new AbortController().signal,
 };
 const spec = describeProgram(createProgram(io));
