@@ -14,7 +14,8 @@ export type PodOutcome =
   | { kind: "gone" }
   | { kind: "replaced" }
   | { kind: "failed"; reason: string }
-  | { kind: "not-started"; reason: string };
+  /** `stopped`: left because the run stopped (a signal, the cluster out of reach), not for its own sake. */
+  | { kind: "not-started"; reason: string; stopped?: true };
 
 /** A restarted pod (or rollout) whose replacement did not come up as planned: not Ready in time, or on the old digest. */
 export interface ReplacementProblem {

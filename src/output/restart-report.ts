@@ -209,7 +209,13 @@ export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean):
     const trouble = failed ?? notStarted;
     let outcome: ControllerSummary["outcome"];
     let reason = trouble && "reason" in trouble ? trouble.reason : problem?.reason;
-    if (failed || (acted && (notStarted || problem))) outcome = "failed";
+    // Cut short by the run's stop, as a rollout the run stopped following: what was done, and what not.
+    const cut = notStarted && outcomes.every((o) => o.kind !== "not-started" || o.stopped);
+    if (acted && cut && !failed && !problem) {
+      outcome = "in-progress";
+      const done = outcomes.filter((o) => o.kind === "evicted" || o.kind === "deleted").length;
+      reason = `${reason}: ${done} of ${pods.length} pods ${pastTense[restart!.strategy]}`;
+    } else if (failed || (acted && (notStarted || problem))) outcome = "failed";
     else if (!acted) {
       // Nothing evicted or deleted: stopped before, or every pod already gone or replaced since the plan.
       outcome = "not-started";

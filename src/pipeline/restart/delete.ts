@@ -19,7 +19,8 @@ export async function deleteGroup(
   const waiting = options.wait && !options.dryRun;
   const readinessOf = readinessByController(api);
   const stop = (from: number, reason: string) => {
-    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason });
+    const stopped = options.signal.aborted ? { stopped: true as const } : {};
+    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason, ...stopped });
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, stopReason(options.signal));

@@ -32,7 +32,8 @@ export async function evictGroup(
     return budgets;
   };
   const stop = (from: number, reason: string) => {
-    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason });
+    const stopped = options.signal.aborted ? { stopped: true as const } : {};
+    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason, ...stopped });
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, stopReason(options.signal));

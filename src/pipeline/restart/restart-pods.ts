@@ -91,7 +91,7 @@ export async function restartPods(
       }
       const stopped = options.signal.aborted || !isCallFailure(error);
       const reason = stopped ? stopReason(options.signal) : error.message;
-      leaveGroup(group, reason, result, reporter);
+      leaveGroup(group, { reason, ...(stopped ? { stopped: true as const } : {}) }, result, reporter);
     }
   });
   return result;
@@ -100,12 +100,13 @@ export async function restartPods(
 /** The planned pods of a group stopped by an error that have no outcome yet: not started, and why. */
 function leaveGroup(
   group: readonly PlanPod[],
-  reason: string,
+  left: { reason: string; stopped?: true },
   result: RestartResult,
   reporter: GroupReporter,
 ): void {
+  const { reason } = left;
   for (const pod of group) {
-    if (!result.outcomes.has(pod)) reporter.report(pod, { kind: "not-started", reason });
+    if (!result.outcomes.has(pod)) reporter.report(pod, { kind: "not-started", ...left });
   }
   const { restart, namespace } = group[0]!;
   if (restart!.strategy === "rollout") {

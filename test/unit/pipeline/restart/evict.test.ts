@@ -488,3 +488,37 @@ describe("Ctrl-C while the next pod's controller is read", () => {
     expect(reported).toEqual(["web-0 evicted", "web-1 not-started: interrupted"]);
   });
 });
+
+describe("a group the run stopped after its first eviction", () => {
+  it("is in progress, saying how many of its pods went, not failed as a refusal would be", async () => {
+    const { clock, cluster } = setup();
+    const abort = new AbortController();
+    // web-0 is evicted at once; its replacement is Ready only at 3 s.
+    clock.at(clock.now() + 1500, () => abort.abort());
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
+    const result = await runRestart(clock, cluster, pods, { signal: abort.signal });
+    expect(result.reported).toEqual([
+      "web-0 evicted",
+      "web-1 not-started: interrupted",
+      "web-2 not-started: interrupted",
+    ]);
+    const [controller] = runSummary({ resolver: "registry", pods }, result, false).controllers;
+    expect(controller).toMatchObject({ outcome: "in-progress", reason: "interrupted: 1 of 3 pods evicted" });
+  });
+
+  it("a pod left for its own sake (a budget waited out) keeps the group failed", async () => {
+    const { clock, cluster } = setup();
+    const abort = new AbortController();
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
+    const result = await runRestart(clock, cluster, pods, { signal: abort.signal });
+    const outcomes = new Map(result.outcomes);
+    outcomes.set(pods[1]!, { kind: "not-started", reason: "refused by budget web" });
+    outcomes.set(pods[2]!, { kind: "not-started", reason: "interrupted", stopped: true });
+    const [controller] = runSummary(
+      { resolver: "registry", pods },
+      { ...result, outcomes },
+      false,
+    ).controllers;
+    expect(controller).toMatchObject({ outcome: "failed", reason: "refused by budget web" });
+  });
+});
