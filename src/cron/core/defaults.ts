@@ -13,6 +13,11 @@ export const cronDefaults = {
   backoffLimit: 0,
   /** apply waits for each replacement pod (5m each); 30 minutes bounds a stuck run. */
   activeDeadlineSeconds: 1800,
+  /**
+   * After SIGTERM (the deadline, a drain) a run still records what it restarted and posts its webhook
+   * (an Event 20 s, the record 2 × 20 s, the webhook up to 33 s): Kubernetes' 30 s would cut that short.
+   */
+  terminationGracePeriodSeconds: 120,
   /** Finished Jobs are removed after a day even if the history limits would keep them. */
   ttlSecondsAfterFinished: 86400,
   /** The uid/gid of the image's user (Dockerfile); set here too so any --image runs non-root. */

@@ -163,6 +163,7 @@ function cronJob(spec: InstallSpec): InstallObject {
               serviceAccountName: spec.name,
               automountServiceAccountToken: true,
               restartPolicy: "Never",
+              terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
               securityContext: podSecurity,
               containers: [
                 {
