@@ -11,6 +11,11 @@ export interface ExecResult {
   interrupted: boolean;
   /** The signal that killed it (e.g. SIGKILL), when one did. */
   killedBy?: string;
+  /**
+   * A signal this tool did not send killed it: a terminal's Ctrl-C reaches every process of its group,
+   * the children too, while this tool itself goes on to finish what it started.
+   */
+  killedFromOutside?: true;
 }
 
 /** `exit 2`, or `killed by SIGKILL`: how a run that failed ended, for messages. */

@@ -62,6 +62,7 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       stderr: String(result.stderr ?? ""),
       interrupted: result.timedOut || result.isCanceled || result.isTerminated === true,
       ...(result.signal ? { killedBy: result.signal } : {}),
+      ...(result.isTerminated && !result.timedOut && !result.isCanceled ? { killedFromOutside: true } : {}),
     };
   };
 }

@@ -135,6 +135,19 @@ export class Kubectl {
   }
 
   /**
+   * runUnchecked for a change, or its record, that must outlive a first Ctrl-C: the terminal kills the
+   * kubectl children with it, and one killed mid-request is asked once more. Each such call may be repeated:
+   * an eviction or deletion holds a UID precondition, an Event is a note, a merge patch writes the same.
+   */
+  async runChange(
+    args: readonly string[],
+    options: Pick<ExecOptions, "input" | "timeoutMs"> = {},
+  ): Promise<ExecResult> {
+    const result = await this.runUnchecked(args, options);
+    return result.killedFromOutside ? this.runUnchecked(args, options) : result;
+  }
+
+  /**
    * A `kubectl get -o json` list whose items are read as they stream in and reduced by `slim` one at a
    * time (kubectl itself still holds the whole list: only for small lists).
    */
@@ -375,7 +388,7 @@ export class Kubectl {
       ? ["delete", "pod", name, `--namespace=${namespace}`, "--dry-run=server", "--wait=false"]
       : ["delete", "--raw", `/api/v1/namespaces/${namespace}/pods/${name}`, "-f", "-"];
     const body = JSON.stringify({ apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } });
-    const result = await this.runUnchecked(args, dryRun ? {} : { input: body });
+    const result = await this.runChange(args, dryRun ? {} : { input: body });
     if (result.exitCode === 0) return { kind: "deleted" };
     const line = readKubectlStderr(result.stderr).line || unanswered(result, "deletion");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
@@ -476,7 +489,7 @@ export class Kubectl {
       deleteOptions: { preconditions: { uid }, ...(dryRun ? { dryRun: ["All"] } : {}) },
     };
     const path = `/api/v1/namespaces/${namespace}/pods/${name}/eviction`;
-    const result = await this.runUnchecked(["create", "--raw", path, "-f", "-"], {
+    const result = await this.runChange(["create", "--raw", path, "-f", "-"], {
       input: JSON.stringify(eviction),
     });
     if (result.exitCode === 0) return { kind: "evicted" };
@@ -541,22 +554,20 @@ export class Kubectl {
    * or a stuck API server is an outcome for the caller to report, never an error; the wait is bounded.
    */
   async createEvent(event: KubeEvent): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const result = await this.exec(
-      this.binary,
-      [...this.connectionArgs(), "create", "-f", "-", "-o", "name"],
-      {
-        input: JSON.stringify(event),
-        timeoutMs: eventTimeoutMs,
-      },
-    );
+    const result = await this.runChange(["create", "-f", "-", "-o", "name"], {
+      input: JSON.stringify(event),
+      timeoutMs: eventTimeoutMs,
+    });
     if (result.exitCode === 0) return { ok: true };
-    const reason = result.interrupted
-      ? `no answer within ${eventTimeoutMs / 1000}s`
-      : // kubectl create names its input; here it is always stdin, which says nothing.
-        (readKubectlStderr(result.stderr).line || howItEnded(result)).replace(
-          'error when creating "STDIN": ',
-          "",
-        );
+    const reason = result.killedFromOutside
+      ? `kubectl was ${howItEnded(result)}`
+      : result.interrupted
+        ? `no answer within ${eventTimeoutMs / 1000}s`
+        : // kubectl create names its input; here it is always stdin, which says nothing.
+          (readKubectlStderr(result.stderr).line || howItEnded(result)).replace(
+            'error when creating "STDIN": ',
+            "",
+          );
     return { ok: false, reason };
   }
 }

@@ -18,7 +18,7 @@ export const recordTimeoutMs = 20_000;
 
 /** The ConfigMap's data; undefined when there is no such ConfigMap yet. */
 export async function readRecord(
-  kubectl: Pick<Kubectl, "runUnchecked">,
+  kubectl: Pick<Kubectl, "runChange">,
   ref: RecordRef,
   timeoutMs?: number,
 ): Promise<Record<string, string> | undefined> {
@@ -31,8 +31,8 @@ export async function readRecord(
     "-o",
     "json",
   ];
-  const result = await kubectl.runUnchecked(args, timeoutMs === undefined ? {} : { timeoutMs });
-  if (result.exitCode !== 0 && result.interrupted && timeoutMs !== undefined) {
+  const result = await kubectl.runChange(args, timeoutMs === undefined ? {} : { timeoutMs });
+  if (result.exitCode !== 0 && result.interrupted && !result.killedFromOutside && timeoutMs !== undefined) {
     throw new ToolFailedError(`kubectl get configmaps: no answer within ${timeoutMs / 1000}s`);
   }
   if (result.exitCode !== 0) throw kubectlFailure(result, "kubectl get");
@@ -52,12 +52,12 @@ const maxPatchBytes = 64 * 1024;
 
 /** Writes the changes; the reason when that failed, else null. Best-effort, like the Events. */
 export async function writeRecord(
-  kubectl: Pick<Kubectl, "runUnchecked">,
+  kubectl: Pick<Kubectl, "runChange">,
   ref: RecordRef,
   changes: Readonly<Record<string, string | null>>,
 ): Promise<string | null> {
   for (const [index, part] of patchParts(changes).entries()) {
-    const patched = await kubectl.runUnchecked(
+    const patched = await kubectl.runChange(
       [
         "patch",
         "configmap",
@@ -99,7 +99,7 @@ function patchParts(changes: Readonly<Record<string, string | null>>): Record<st
 }
 
 async function createRecord(
-  kubectl: Pick<Kubectl, "runUnchecked">,
+  kubectl: Pick<Kubectl, "runChange">,
   ref: RecordRef,
   changes: Readonly<Record<string, string | null>>,
 ): Promise<string | null> {
@@ -110,7 +110,7 @@ async function createRecord(
     metadata: { name: ref.name, namespace: ref.namespace },
     data,
   };
-  const created = await kubectl.runUnchecked(["create", "-f", "-", "-o", "name"], {
+  const created = await kubectl.runChange(["create", "-f", "-", "-o", "name"], {
     input: JSON.stringify(configMap),
     timeoutMs: recordTimeoutMs,
   });
@@ -122,6 +122,7 @@ async function createRecord(
 }
 
 function failure(result: ExecResult): string {
+  if (result.killedFromOutside) return `kubectl was ${howItEnded(result)}`;
   if (result.interrupted) return `no answer within ${recordTimeoutMs / 1000}s`;
   return readKubectlStderr(result.stderr).line || howItEnded(result);
 }

@@ -45,6 +45,61 @@ describe("a change kubectl did not answer", () => {
   });
 });
 
+describe("a change whose kubectl a signal from outside killed (the terminal's Ctrl-C)", () => {
+  const fromOutside: ExecResult = { ...killed, interrupted: true, killedFromOutside: true };
+  /** A kubectl killed on its first call, answering `then` on the next. */
+  const killedOnce = (then: ExecResult) => {
+    const calls: string[] = [];
+    const exec = (async (_binary: string, args: readonly string[]) => {
+      calls.push(args.join(" "));
+      return calls.length === 1 ? fromOutside : then;
+    }) as Exec;
+    return { calls, kubectl: new Kubectl(exec, "kubectl", {}) };
+  };
+  const ok: ExecResult = { exitCode: 0, stdout: "", stderr: "", interrupted: false };
+
+  it("is asked once more: the eviction, the deletion and the Event that records them go through", async () => {
+    const evicting = killedOnce(ok);
+    expect(await evicting.kubectl.evictPod("shop", "web-0", "uid", false)).toEqual({ kind: "evicted" });
+    expect(evicting.calls).toHaveLength(2);
+    expect(evicting.calls[1]).toBe(evicting.calls[0]);
+    const deleting = killedOnce(ok);
+    expect(await deleting.kubectl.deletePod("shop", "web-0", "uid", false)).toEqual({ kind: "deleted" });
+    const recording = killedOnce(ok);
+    expect(await recording.kubectl.createEvent({} as never)).toEqual({ ok: true });
+    expect(recording.calls).toHaveLength(2);
+  });
+
+  it("killed again: the Event's reason says so, not that the API server did not answer", async () => {
+    const twice = killedOnce(fromOutside);
+    expect(await twice.kubectl.createEvent({} as never)).toEqual({
+      ok: false,
+      reason: "kubectl was killed by SIGINT",
+    });
+    expect(twice.calls).toHaveLength(2);
+  });
+
+  it("its own timeout is not asked again", async () => {
+    let calls = 0;
+    const timedOut: ExecResult = {
+      exitCode: -1,
+      stdout: "",
+      stderr: "",
+      interrupted: true,
+      killedBy: "SIGTERM",
+    };
+    const exec = (async () => {
+      calls++;
+      return timedOut;
+    }) as Exec;
+    expect(await new Kubectl(exec, "kubectl", {}).createEvent({} as never)).toEqual({
+      ok: false,
+      reason: "no answer within 20s",
+    });
+    expect(calls).toBe(1);
+  });
+});
+
 describe("the rollout's patch", () => {
   const patchOf = async (restartedFor: string | null) => {
     let args: readonly string[] = [];

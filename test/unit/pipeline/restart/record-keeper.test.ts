@@ -18,7 +18,7 @@ const ref = { namespace: "ops", name: "kubectl-autoupdate" };
 function kubectlAnswering(...answers: Partial<ExecResult>[]) {
   const calls: { args: readonly string[]; options: Pick<ExecOptions, "input" | "timeoutMs"> }[] = [];
   const kubectl = {
-    runUnchecked: async (args: readonly string[], options: Pick<ExecOptions, "input" | "timeoutMs"> = {}) => {
+    runChange: async (args: readonly string[], options: Pick<ExecOptions, "input" | "timeoutMs"> = {}) => {
       calls.push({ args, options });
       const answer = answers[Math.min(calls.length - 1, answers.length - 1)]!;
       return { exitCode: 0, stdout: "", stderr: "", interrupted: false, ...answer };

@@ -1,0 +1,32 @@
+/**
+ * The exec wrapper on real processes: which ends it tells apart. A child killed by a signal this tool did
+ * not send (a terminal's Ctrl-C reaches the whole process group) is not one its timeout or its run stopped.
+ */
+import { describe, expect, it } from "vitest";
+import { createExec } from "../../../src/adapters/exec.js";
+
+const exec = createExec();
+
+describe("how a child ended", () => {
+  it("killed by a signal from elsewhere: killedFromOutside", async () => {
+    const result = await exec("sh", ["-c", "kill -TERM $$"]);
+    expect(result).toMatchObject({ killedBy: "SIGTERM", interrupted: true, killedFromOutside: true });
+  });
+
+  it("ended by its own timeout, or by the run's signal: not from outside", async () => {
+    const timedOut = await exec("sh", ["-c", "exec sleep 5"], { timeoutMs: 50 });
+    expect(timedOut.interrupted).toBe(true);
+    expect(timedOut.killedFromOutside).toBeUndefined();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 50);
+    const cancelled = await exec("sh", ["-c", "exec sleep 5"], { signal: stop.signal });
+    expect(cancelled.interrupted).toBe(true);
+    expect(cancelled.killedFromOutside).toBeUndefined();
+  });
+
+  it("an exit, even a failing one, is no kill", async () => {
+    const result = await exec("sh", ["-c", "exit 3"]);
+    expect(result).toMatchObject({ exitCode: 3, interrupted: false });
+    expect(result.killedFromOutside).toBeUndefined();
+  });
+});
