@@ -40,6 +40,8 @@ export function addConnectionFlags(command: Command): Command {
       .option("--disable-compression", "ask the API server for uncompressed answers, passed to kubectl")
       // Refused with what to do instead (options.ts): passed on, it would sit in every kubectl's argv.
       .addOption(new Option("--token <token>").hideHelp())
+      .addOption(new Option("--username <name>").hideHelp())
+      .addOption(new Option("--password <password>").hideHelp())
       .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
       .addOption(oneOf(new Option("--color <when>", "colour output"), colorModes).default(defaults.color))
       .option("-v, --verbose", "log every call on stderr; show stack traces")

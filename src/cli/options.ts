@@ -30,6 +30,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface RawConnectionFlags extends Omit<KubectlConnection, "asGroups"> {
   asGroup?: string[];
   token?: string;
+  username?: string;
+  password?: string;
   kubectl?: string;
   color?: string;
   verbose?: boolean;
@@ -119,6 +121,11 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
   if (raw.token !== undefined) {
     throw new UsageError(
       "--token is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); keep the token in a file and name it in a kubeconfig user (kubectl config set-credentials NAME, then kubectl config set users.NAME.tokenFile FILE), and pass --user NAME, or use a context that has it",
+    );
+  }
+  if (raw.username !== undefined || raw.password !== undefined) {
+    throw new UsageError(
+      "--username and --password are not taken: the password would be in the argv of every kubectl this runs, readable by other users (ps); put both in a kubeconfig user (kubectl config set-credentials NAME --username=… --password=…) and pass --user NAME",
     );
   }
   return {

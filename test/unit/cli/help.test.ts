@@ -84,11 +84,18 @@ describe("help and version, with only the named verb's flags declared", () => {
   it.each([
     [["plan", "--webhook-url=https://hooks.example.com/services/T0/B0/HOOKSECRET"], "--webhook-url"],
     [["cron-status", "--webhook-url=https://hooks.example.com/services/T0/B0/HOOKSECRET"], "--webhook-url"],
-    [["plan", "--password=HOOKSECRET"], "--password"],
+    [["plan", "--api-key=HOOKSECRET"], "--api-key"],
   ])("an unknown %j is named without its value, as kubectl names it", async (args, flag) => {
     const { code, stderr } = await runMain(args);
     expect(code).toBe(1);
     expect(stderr).toContain(`error: unknown option '${flag}'`);
+    expect(stderr).not.toContain("HOOKSECRET");
+  });
+
+  it("kubectl's --password is refused with what to do instead, never quoted", async () => {
+    const { code, stderr } = await runMain(["plan", "--password=HOOKSECRET"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("--username and --password are not taken");
     expect(stderr).not.toContain("HOOKSECRET");
   });
 });

@@ -84,6 +84,16 @@ describe("--token", () => {
   });
 });
 
+describe("--username and --password", () => {
+  it("are refused as --token is, without quoting either", () => {
+    for (const raw of [{ password: "s3cr3t" }, { username: "me", password: "s3cr3t" }, { username: "me" }]) {
+      const message = usageError(() => resolve(raw));
+      expect(message).toMatch(/^--username and --password are not taken: the password would be in the argv/);
+      expect(message).not.toContain("s3cr3t");
+    }
+  });
+});
+
 describe("defaults", () => {
   it("no flags: the README's defaults", () => {
     expect(resolve()).toEqual({
