@@ -22,6 +22,9 @@ interface ConfigView {
   users?: { name: string; user?: Record<string, unknown> }[] | null;
 }
 
+/** The connection flags the facts name by themselves; the check command repeats the rest as given. */
+const namedInFacts = /^--(kubeconfig|context|cluster|user|server)=/;
+
 interface FactsInput {
   /** kubectl with the same connection flags as the call that failed. */
   kubectl: Kubectl;
@@ -48,6 +51,9 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     ...(connection.server ? { serverFlag: connection.server } : {}),
     ...(connection.cluster ? { clusterFlag: connection.cluster } : {}),
     ...(connection.user ? { userFlag: connection.user } : {}),
+    otherFlags: kubectl.connectionArgs().filter((arg) => !namedInFacts.test(arg)),
+    ...(connection.certificateAuthority ? { certificateAuthorityFlag: connection.certificateAuthority } : {}),
+    ...(connection.clientCertificate ? { clientCertificateFlag: connection.clientCertificate } : {}),
   };
   const view = await readView(kubectl);
   if (!view) return { ...facts, ...(connection.context ? { context: connection.context } : {}) };
@@ -59,10 +65,18 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
   const userName = connection.user || entry?.user;
   const server = view.clusters?.find((c) => c.name === clusterName)?.cluster?.server;
   const user = view.users?.find((u) => u.name === userName)?.user;
-  const auth = user ? authOf(user) : undefined;
+  // A client certificate given by flag is the one kubectl sent, read from where the flag says.
+  const auth = connection.clientCertificate
+    ? { auth: "client-certificate" as const }
+    : user
+      ? authOf(user)
+      : undefined;
+  const certificateUser = connection.clientCertificate
+    ? { "client-certificate": resolve(connection.clientCertificate) }
+    : (user ?? {});
   const notAfter =
     problem.kind === "unauthorized" && auth?.auth === "client-certificate"
-      ? await certificateNotAfter(kubectl, user ?? {}, files)
+      ? await certificateNotAfter(kubectl, certificateUser, files)
       : undefined;
   return {
     ...facts,

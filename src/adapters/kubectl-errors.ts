@@ -2,11 +2,13 @@
  * kubectl's failures to reach a cluster, read from its stderr and said in one line that names the kubeconfig
  * and context and what to do. Pure: kubectl 1.35's wording (measured against the test bed: no kubeconfig,
  * no current context, an unknown context, a closed port, a server that never answers, a CA that is not the
- * cluster's, a bad token, an expired client certificate, a missing or failing credential plugin) is matched
- * here and nowhere else. Its klog lines ("E1130 … memcache.go:265] "Unhandled Error" …", repeated for each
- * discovery retry) are never shown as the message; --verbose prints them whole.
+ * cluster's, a bad token, an expired client certificate, a missing or failing credential plugin, one whose
+ * interactiveMode is Always) is matched here and nowhere else. Its klog lines ("E1130 … memcache.go:265]
+ * "Unhandled Error" …", repeated for each discovery retry) are never shown as the message; --verbose prints
+ * them whole.
  */
 import { ToolFailedError } from "../errors.js";
+import { shellWords } from "../util/shell-words.js";
 import { type ExecResult, howItEnded } from "./exec-result.js";
 
 /** Why kubectl could not talk to the cluster at all. */
@@ -22,6 +24,8 @@ export type ClusterProblem =
   | { kind: "unauthorized" }
   | { kind: "plugin-missing"; command: string }
   | { kind: "plugin-failed"; command: string; detail?: string }
+  /** The credential plugin's interactiveMode is Always, and kubectl run by this tool has no terminal. */
+  | { kind: "plugin-needs-terminal" }
   | { kind: "no-such-context"; context: string }
   /** No --context and no current context (kubectl says so only where it needs one: config view --minify). */
   | { kind: "no-current-context" }
@@ -103,6 +107,9 @@ function classify(
   const detail = unable[1] ?? "";
   const missing = /getting credentials: exec: executable (\S+) not found/.exec(detail);
   if (missing) return { problem: { kind: "plugin-missing", command: missing[1] ?? "" } };
+  if (/getting credentials: exec plugin cannot support interactive mode/.test(detail)) {
+    return { problem: { kind: "plugin-needs-terminal" } };
+  }
   const failed = /getting credentials: exec: executable (\S+) failed/.exec(detail);
   if (failed) {
     // What the plugin itself printed passes through kubectl's stderr: the first such line says why.
@@ -146,6 +153,11 @@ export interface KubeconfigFacts {
   /** The kubeconfig cluster and user --cluster and --user named instead of the context's. */
   clusterFlag?: string;
   userFlag?: string;
+  /** The other connection flags the call was given (`--as=ops`, `--request-timeout=5s`), as kubectl's words. */
+  otherFlags?: readonly string[];
+  /** The CA file and client certificate named by flags, which kubectl used instead of the kubeconfig's. */
+  certificateAuthorityFlag?: string;
+  clientCertificateFlag?: string;
   /** The context's user and how it authenticates. */
   user?: string;
   auth?: "token" | "client-certificate" | "credential-plugin" | "auth-provider" | "basic" | "none";
@@ -176,13 +188,15 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
     case "unreachable":
       return `cannot reach the cluster${where}: ${problem.detail}; check the server address and your network (${check})`;
     case "untrusted":
-      return `cannot trust the cluster${where}: ${serverText(problem.server, facts)} presented a certificate that ${untrustedText(problem.detail)}; get a current kubeconfig for this cluster (was it recreated?)`;
+      return `cannot trust the cluster${where}: ${serverText(problem.server, facts)} presented a certificate that ${untrustedText(problem.detail, facts)}`;
     case "unauthorized":
       return unauthorizedText(where, facts);
     case "plugin-missing":
       return `cannot get credentials${where}: the kubeconfig's credential plugin ${problem.command} is not installed (or not on PATH); install it, then try again`;
     case "plugin-failed":
       return `cannot get credentials${where}: the kubeconfig's credential plugin ${problem.command} failed${problem.detail ? `: ${problem.detail}` : ""}; log in again with your cluster provider's tool`;
+    case "plugin-needs-terminal":
+      return `cannot get credentials${where}: the kubeconfig's credential plugin${facts.authCommand ? ` ${facts.authCommand}` : ""} asks for a terminal (interactiveMode: Always), which the kubectl this tool runs never has; set that user's interactiveMode to IfAvailable in the kubeconfig, or use credentials that need no prompt`;
     case "no-such-context":
       return `context "${problem.context}" is not in kubeconfig ${facts.kubeconfig ?? "(unknown)"}${sourceText(facts)}${contexts.length > 0 ? `, which has ${list(contexts)}` : ""}; see kubectl config get-contexts`;
     case "no-current-context":
@@ -211,11 +225,17 @@ function unauthorizedText(where: string, facts: KubeconfigFacts): string {
   const user = facts.user ? ` of user "${facts.user}"` : "";
   const rejected = `the cluster${where} rejected the credentials${user} (Unauthorized)`;
   switch (facts.auth) {
-    case "client-certificate":
+    case "client-certificate": {
+      const flag = facts.clientCertificateFlag;
+      const certificate = flag
+        ? `the client certificate ${flag} (--client-certificate)`
+        : "its client certificate";
+      const fix = flag ? "give a current one" : "get a current kubeconfig from your cluster's provider";
       if (facts.certificateNotAfter && facts.now && facts.certificateNotAfter < facts.now) {
-        return `${rejected}: its client certificate expired on ${utcMinute(facts.certificateNotAfter)}; renew it or get a current kubeconfig from your cluster's provider`;
+        return `${rejected}: ${certificate} expired on ${utcMinute(facts.certificateNotAfter)}; renew it or ${fix}`;
       }
-      return `${rejected}: the cluster does not accept its client certificate (signed by another CA?); get a current kubeconfig from your cluster's provider`;
+      return `${rejected}: the cluster does not accept ${certificate} (signed by another CA?); ${fix}`;
+    }
     case "token":
       return `${rejected}: its token is invalid or has expired; get a new token or a current kubeconfig from your cluster's provider`;
     case "credential-plugin":
@@ -228,10 +248,16 @@ function unauthorizedText(where: string, facts: KubeconfigFacts): string {
   }
 }
 
-function untrustedText(detail: string): string {
-  if (/unknown authority/.test(detail)) return "the kubeconfig's certificate-authority did not sign";
-  if (/expired or is not yet valid/.test(detail)) return "has expired or is not yet valid";
-  return `failed verification (${detail})`;
+function untrustedText(detail: string, facts: KubeconfigFacts): string {
+  const flag = facts.certificateAuthorityFlag;
+  const fix = flag
+    ? "check that --certificate-authority names this cluster's CA"
+    : "get a current kubeconfig for this cluster (was it recreated?)";
+  if (/unknown authority/.test(detail)) {
+    return `${flag ? `the CA in ${flag} (--certificate-authority)` : "the kubeconfig's certificate-authority"} did not sign; ${fix}`;
+  }
+  if (/expired or is not yet valid/.test(detail)) return `has expired or is not yet valid; ${fix}`;
+  return `failed verification (${detail}); ${fix}`;
 }
 
 /** ` of context "kind-dev" (kubeconfig /home/me/.kube/config)`, with whatever is known. */
@@ -252,12 +278,13 @@ function serverText(server: string | undefined, facts: KubeconfigFacts): string 
 
 /** The kubectl command that shows the same failure, for the user to try after fixing it. */
 function checkCommand(facts: KubeconfigFacts): string {
-  const kubeconfig = facts.kubeconfigSource === "flag" ? ` --kubeconfig ${facts.kubeconfig}` : "";
-  const context = facts.context ? ` --context ${facts.context}` : "";
-  const cluster = facts.clusterFlag ? ` --cluster ${facts.clusterFlag}` : "";
-  const user = facts.userFlag ? ` --user ${facts.userFlag}` : "";
-  const server = facts.serverFlag ? ` --server ${facts.serverFlag}` : "";
-  return `kubectl${kubeconfig}${context}${cluster}${user}${server} cluster-info`;
+  const words = ["kubectl"];
+  if (facts.kubeconfigSource === "flag" && facts.kubeconfig) words.push("--kubeconfig", facts.kubeconfig);
+  if (facts.context) words.push("--context", facts.context);
+  if (facts.clusterFlag) words.push("--cluster", facts.clusterFlag);
+  if (facts.userFlag) words.push("--user", facts.userFlag);
+  if (facts.serverFlag) words.push("--server", facts.serverFlag);
+  return shellWords([...words, ...(facts.otherFlags ?? []), "cluster-info"]);
 }
 
 /** "2020-01-02 00:00 UTC" */

@@ -78,3 +78,57 @@ describe("the command offered to check the connection", () => {
     );
   });
 });
+
+describe("flags that stand in for the kubeconfig's TLS files", () => {
+  it("--client-certificate: the certificate kubectl sent is the one read, and named", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-flag-cert-"));
+    const kubeconfig = join(dir, "config");
+    writeFileSync(kubeconfig, "# read by the fake kubectl only\n");
+    // The kubeconfig's client.crt does not exist; the flag's certificate expired.
+    const explained = await explainClusterAccess(
+      unauthorized(),
+      { HOME: dir },
+      { kubectlPath: fakeKubectl(dir), connection: { kubeconfig, clientCertificate: expiredCertificate } },
+    );
+    expect(explained.message).toContain(
+      `the client certificate ${expiredCertificate} (--client-certificate) expired on 2020-01-02 00:00 UTC; renew it or give a current one`,
+    );
+  });
+
+  it("--certificate-authority: that CA is named, not the kubeconfig's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-flag-ca-"));
+    const kubeconfig = join(dir, "config");
+    writeFileSync(kubeconfig, "# read by the fake kubectl only\n");
+    const untrusted = new ClusterAccessError(
+      "untrusted",
+      { kind: "untrusted", server: "https://127.0.0.1:1", detail: "certificate signed by unknown authority" },
+      "",
+    );
+    const ca = join(dir, "ca.pem");
+    const explained = await explainClusterAccess(
+      untrusted,
+      { HOME: dir },
+      { kubectlPath: fakeKubectl(dir), connection: { kubeconfig, certificateAuthority: ca } },
+    );
+    expect(explained.message).toContain(
+      `presented a certificate that the CA in ${ca} (--certificate-authority) did not sign; check that --certificate-authority names this cluster's CA`,
+    );
+  });
+});
+
+describe("the check command, as a shell reads it", () => {
+  it("quotes a path with a space and repeats every connection flag of the call", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau check command-"));
+    const kubeconfig = join(dir, "my config");
+    writeFileSync(kubeconfig, "# read by the fake kubectl only\n");
+    const timeout = new ClusterAccessError("timeout", { kind: "timeout", server: "https://127.0.0.1:1" }, "");
+    const explained = await explainClusterAccess(
+      timeout,
+      { HOME: dir },
+      { kubectlPath: fakeKubectl(dir), connection: { kubeconfig, requestTimeout: "2m", as: "ops" } },
+    );
+    expect(explained.message).toContain(
+      `(kubectl --kubeconfig '${kubeconfig}' --context dev --request-timeout=2m --as=ops cluster-info)`,
+    );
+  });
+});

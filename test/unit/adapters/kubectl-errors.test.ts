@@ -167,3 +167,20 @@ describe("explainClusterProblem", () => {
     );
   });
 });
+
+describe("a credential plugin that needs a terminal", () => {
+  // kubectl 1.35.4's words when the user's exec plugin has interactiveMode: Always and stdin is a pipe, as
+  // it always is for the kubectl this tool runs.
+  const stderr =
+    "Unable to connect to the server: getting credentials: exec plugin cannot support interactive mode: standard input is not a terminal\n";
+
+  it("is a credential problem with its fix, not the network's", () => {
+    const { problem } = readKubectlStderr(stderr);
+    expect(problem).toEqual({ kind: "plugin-needs-terminal" });
+    expect(
+      explainClusterProblem(problem!, { context: "sso", kubeconfig: "/k", authCommand: "kubelogin" }),
+    ).toBe(
+      "cannot get credentials of context \"sso\" (kubeconfig /k): the kubeconfig's credential plugin kubelogin asks for a terminal (interactiveMode: Always), which the kubectl this tool runs never has; set that user's interactiveMode to IfAvailable in the kubeconfig, or use credentials that need no prompt",
+    );
+  });
+});
