@@ -53,8 +53,10 @@ kau_dirs() { find /tmp -mindepth 1 -maxdepth 1 -name 'kau-*' ! -name 'kau-run-*'
 kube_cache() { find "${HOME}/.kube/cache" -mindepth 2 -maxdepth 2 2>/dev/null | sort; }
 
 state=""
+policy_rc=""
 finish() {
   local rc=$? left joined
+  [ -z "$policy_rc" ] || rm -f "$policy_rc"
   if [ -n "$state" ]; then
     step stop "stop the Docker engine, remove $state"
     test/infra/dockerd.sh stop "$state/dockerd" || rc=1
@@ -72,21 +74,36 @@ finish() {
   exit "$rc"
 }
 trap finish EXIT
+# A signal ends the run with the shell's code for it, which finish reports as a failure.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 step apt "system packages"
 # runc, containernetworking-plugins, iproute2, procps: the test bed's real node (test/testbed/node-start.sh);
 # binutils-aarch64-linux-gnu, mmdebstrap, zip, shellcheck: the executables, the image, the archives, actionlint.
 # tinyproxy: the registry resolver and the webhook behind HTTPS_PROXY/HTTP_PROXY.
 # python3: a pseudo-terminal that hangs up under the CLI (test/integration/terminal-hangup.test.ts).
+# gcc, libc6-dev, binutils: cargo's build of rcodesign compiles C, and the x64 executables are stripped.
 packages=(docker.io docker-registry apache2-utils openssl jq curl ca-certificates tar gzip util-linux time
-  runc containernetworking-plugins iproute2 procps binutils-aarch64-linux-gnu mmdebstrap zip shellcheck
-  tinyproxy python3)
+  runc containernetworking-plugins iproute2 procps binutils binutils-aarch64-linux-gnu gcc libc6-dev
+  mmdebstrap zip shellcheck tinyproxy python3)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing Debian packages (${missing[*]}) and not root to install them"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # No package's service may start (dockerd, containerd, the registry, tinyproxy): the tests start their
+  # own, a system containerd would be taken up by the tests' dockerd, and nothing may be left running.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy_rc=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy_rc"
+    chmod 755 "$policy_rc"
+  fi
+  # A fresh machine's unattended-upgrades may hold dpkg's lock for a while after boot.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+  [ -z "${policy_rc:-}" ] || rm -f "$policy_rc"
 fi
 command -v node >/dev/null || die "node not found: install Node.js 20.19 or newer"
 # 20.19: what vite (vitest's) and knip declare; the bundle runs on 20.5 and newer (execa's floor), its
@@ -99,13 +116,14 @@ GO=$(command -v go || echo /usr/local/go/bin/go)
 step "npm ci" "npm ci"
 npm ci --no-audit --no-fund
 
+# First the one that needs Rust: a machine without cargo fails here, not after the Go builds.
+step rcodesign "rcodesign, the macOS signer (built once, then cached)"
+scripts/rcodesign.sh >/dev/null
 step testbed "Kubernetes test bed (built once, then cached in ~/.cache/kubectl-autoupdate)"
 GO="$GO" test/testbed/build.sh >/dev/null
 
 step tools "krew, its manifest validator, actionlint (built once, then cached)"
 tools=$(GO="$GO" test/tools/build.sh)
-step rcodesign "rcodesign, the macOS signer (built once, then cached)"
-scripts/rcodesign.sh >/dev/null
 # The packaging tests build from these and fetch nothing themselves (they set KUBECTL_AUTOUPDATE_OFFLINE).
 step release-inputs "Node.js binaries and the image's Debian root filesystem (fetched once, then cached)"
 node --input-type=module -e '
