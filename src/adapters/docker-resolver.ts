@@ -17,6 +17,7 @@ import { credentialSecrets, redactSecrets } from "./credentials/secrets.js";
 import type { Docker } from "./docker.js";
 import { removePrivateDir } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
+import { withoutDocker } from "./resolver.js";
 
 export interface DockerResolverOptions {
   /** Hosts reached over plain http (loopback, --insecure-registry): docker manifest inspect needs --insecure. */
@@ -155,7 +156,9 @@ export class DockerResolver implements Resolver {
   /** A stopped engine is one clear error, not a plan where every image is unknown. */
   private async checkEngine(signal?: AbortSignal): Promise<void> {
     const answer = await this.docker.ping(signal);
-    if (!answer.ok) throw new ToolFailedError(`docker cannot reach its engine: ${answer.reason}`);
+    if (!answer.ok) {
+      throw new ToolFailedError(`docker cannot reach its engine: ${answer.reason} (or ${withoutDocker})`);
+    }
   }
 
   /**

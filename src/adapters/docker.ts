@@ -97,7 +97,13 @@ export class Docker {
     });
     if (result.exitCode === 0) return { ok: true, value: result.stdout };
     if (result.interrupted) {
-      return { ok: false, reason: `docker ${args[0]} timed out or was interrupted`, interrupted: true };
+      // `image inspect`, `manifest inspect`: the subcommand and its verb.
+      const what = `docker ${args[0] === "image" || args[0] === "manifest" ? args.slice(0, 2).join(" ") : args[0]}`;
+      const why =
+        options.signal?.aborted || result.killedFromOutside
+          ? "was interrupted"
+          : `did not finish within ${(options.timeoutMs ?? 0) / 1000}s`;
+      return { ok: false, reason: `${what} ${why}`, interrupted: true };
     }
     const line = firstLine(result.stderr) || `docker ${args[0]} exited ${result.exitCode}`;
     // docker quotes the URLs it fetched: a presigned blob URL's query is a key to the blob.

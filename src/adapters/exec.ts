@@ -24,6 +24,8 @@ export type Exec = (file: string, args: readonly string[], options?: ExecOptions
 export interface ToolHint {
   /** The flag or variable that names it, e.g. `--kubectl or KUBECTL`. */
   override: string;
+  /** A way to do without it, e.g. `use --resolver registry, which needs no Docker`. */
+  instead?: string;
 }
 
 /** Secrets this tool reads from its own environment that no child needs (kubectl's credential plugins, docker's helpers): withheld. */
@@ -52,7 +54,11 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
     const result = await subprocess;
     if (result.code === "ENOENT" || result.code === "EACCES") {
       const hint = hints[file] ?? Object.entries(hints).find(([name]) => file.endsWith(`/${name}`))?.[1];
-      const fix = hint ? `; install it or point ${hint.override} at it` : "";
+      const fix = !hint
+        ? ""
+        : hint.instead
+          ? `; install it, point ${hint.override} at it, or ${hint.instead}`
+          : `; install it or point ${hint.override} at it`;
       const problem = result.code === "ENOENT" ? "not found" : "not executable";
       throw new ToolMissingError(`${file}: ${problem}${fix}`);
     }

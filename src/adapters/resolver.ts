@@ -33,3 +33,6 @@ export interface Resolver {
   /** Resolving is over: let go of what it needed on disk (the docker resolver's pull secrets). */
   close?(): void;
 }
+
+/** What to do instead when the default resolver's Docker is missing or unreachable. */
+export const withoutDocker = "use --resolver registry, which needs no Docker";

@@ -120,7 +120,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
     raw.webhookSecret === undefined
       ? undefined
       : checkedValue(checkSecretName(raw.webhookSecret, "--webhook-secret"));
-  const proxy = parseJobProxy(raw, resolver);
+  const proxy = parseJobProxy(raw);
 
   return {
     ...installation,

@@ -18,19 +18,17 @@ export interface RawJobProxyFlags {
 /** What --proxy-bypass takes: hosts, domains, `*.` globs, IP addresses, CIDR ranges, ports. */
 const bypassEntry = /^[a-z0-9.*:[\]/_-]+$/i;
 
-export function parseJobProxy(raw: RawJobProxyFlags, resolver: "registry" | "docker"): JobProxy | undefined {
+/**
+ * With --resolver docker the engine pulls through its own proxy settings, but the docker CLI reads the
+ * manifests itself, from the job's pod: it goes through this proxy too, as the webhook does.
+ */
+export function parseJobProxy(raw: RawJobProxyFlags): JobProxy | undefined {
   if (raw.proxy !== undefined && raw.proxySecret !== undefined) {
     throw new UsageError("give --proxy or --proxy-secret, not both");
   }
   if (raw.proxy === undefined && raw.proxySecret === undefined) {
     if (raw.proxyBypass !== undefined) throw new UsageError("--proxy-bypass needs --proxy or --proxy-secret");
     return undefined;
-  }
-  if (resolver === "docker") {
-    throw new UsageError(
-      "--proxy and --proxy-secret are for --resolver registry: with --resolver docker the node's Docker " +
-        "engine pulls, through its own proxy settings",
-    );
   }
   const bypass = (raw.proxyBypass ?? "")
     .split(",")

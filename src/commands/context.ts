@@ -2,7 +2,7 @@
 import { LocalCredentials } from "../adapters/credentials/local-credentials.js";
 import type { Exec } from "../adapters/exec.js";
 import type { PodScope } from "../adapters/kubectl.js";
-import type { Resolver } from "../adapters/resolver.js";
+import { type Resolver, withoutDocker } from "../adapters/resolver.js";
 import { type Connection, type ConnectionOptions, connect } from "../connection.js";
 import { isLoopbackHost, parseImageRef } from "../core/image-ref.js";
 import type { Credential } from "../core/keyring.js";
@@ -57,7 +57,9 @@ export interface Context<O extends PlanningOptions = PlanningOptions> extends Co
 }
 
 export function createContext<O extends PlanningOptions>(io: Io, options: O): Context<O> {
-  const connection = connect(io, options, { [options.dockerPath]: { override: "--docker (or DOCKER)" } });
+  const connection = connect(io, options, {
+    [options.dockerPath]: { override: "--docker (or DOCKER)", instead: withoutDocker },
+  });
   const machineOutput = options.output === "json" || options.output === "yaml";
   const progress = createProgress(
     !machineOutput && !options.verbose,

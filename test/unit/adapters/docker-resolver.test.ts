@@ -224,6 +224,27 @@ describe("DockerResolver: docker manifest processes at once are bounded", () => 
   });
 });
 
+describe("DockerResolver: an engine out of reach", () => {
+  it("is one error naming the resolver that needs no Docker", async () => {
+    const exec: Exec = async () => ({
+      exitCode: 1,
+      stdout: "",
+      stderr:
+        "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
+      interrupted: false,
+    });
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    await expect(resolver.resolveTag(parseImageRef("reg.example.com/app:1"), [])).rejects.toThrow(
+      "docker cannot reach its engine: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running? (or use --resolver registry, which needs no Docker)",
+    );
+  });
+});
+
 describe("DockerResolver: --pull-timeout is one image's", () => {
   it("a pull that timed out is not tried again with the next credential", async () => {
     const pulls: string[] = [];
@@ -247,7 +268,7 @@ describe("DockerResolver: --pull-timeout is one image's", () => {
     resolver.close();
     expect(answer).toEqual({
       ok: false,
-      reason: "pull failed: docker pull timed out or was interrupted (with secret a/one)",
+      reason: "pull failed: docker pull did not finish within 300s (with secret a/one)",
     });
     expect(pulls).toEqual(["pull"]);
   });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createExec } from "../../../src/adapters/exec.js";
+import { withoutDocker } from "../../../src/adapters/resolver.js";
 
 const exec = createExec();
 
@@ -28,5 +29,20 @@ describe("how a child ended", () => {
     const result = await exec("sh", ["-c", "exit 3"]);
     expect(result).toMatchObject({ exitCode: 3, interrupted: false });
     expect(result.killedFromOutside).toBeUndefined();
+  });
+});
+
+describe("a program that is not there", () => {
+  it("names the flag that points at it, and the way to do without it when there is one", async () => {
+    const hinted = createExec({
+      "/nonexistent/docker": { override: "--docker (or DOCKER)", instead: withoutDocker },
+      "/nonexistent/kubectl": { override: "--kubectl (or KUBECTL)" },
+    });
+    await expect(hinted("/nonexistent/docker", ["version"])).rejects.toThrow(
+      "/nonexistent/docker: not found; install it, point --docker (or DOCKER) at it, or use --resolver registry, which needs no Docker",
+    );
+    await expect(hinted("/nonexistent/kubectl", ["version"])).rejects.toThrow(
+      "/nonexistent/kubectl: not found; install it or point --kubectl (or KUBECTL) at it",
+    );
   });
 });

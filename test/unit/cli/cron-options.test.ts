@@ -144,6 +144,13 @@ describe("install-cron's proxy", () => {
     });
   });
 
+  it("--resolver docker takes one too: the docker CLI reads the manifests from the job's pod", () => {
+    expect(proxyOf({ proxy: "proxy.corp:3128", resolver: "docker", dockerSocket: true })).toEqual({
+      url: "proxy.corp:3128",
+      bypass: [],
+    });
+  });
+
   it.each<[string, RawInstallCronFlags, string]>([
     ["both", { proxy: "http://p:3128", proxySecret: "egress" }, "give --proxy or --proxy-secret, not both"],
     ["a bypass without a proxy", { proxyBypass: ".corp" }, "--proxy-bypass needs --proxy or --proxy-secret"],
@@ -162,11 +169,6 @@ describe("install-cron's proxy", () => {
       "a bypass entry the kubelet would expand",
       { proxy: "p:3128", proxyBypass: "a.corp,$(HOME)" },
       'invalid --proxy-bypass entry "$(HOME)"',
-    ],
-    [
-      "--resolver docker",
-      { proxy: "p:3128", resolver: "docker", dockerSocket: true },
-      "--proxy and --proxy-secret are for --resolver registry",
     ],
   ])("refuses %s", (_, flags, message) => {
     expect(refusal(flags)).toContain(message);
