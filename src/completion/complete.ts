@@ -29,9 +29,9 @@ export type Lookup = "namespaces" | "contexts";
 /** A flag's values, written as the user typed them: what a lookup passes on to kubectl (--context …). */
 export type TypedFlags = Record<string, string | string[] | boolean>;
 
-export type Answer =
-  | { kind: "candidates"; candidates: Candidate[]; directive: number }
-  | { kind: "lookup"; lookup: Lookup; prefix: string; flags: TypedFlags };
+type Candidates = { kind: "candidates"; candidates: Candidate[]; directive: number };
+
+export type Answer = Candidates | { kind: "lookup"; lookup: Lookup; prefix: string; flags: TypedFlags };
 
 /** Flags whose values are read from the cluster or the kubeconfig, by long name. */
 const lookups: Record<string, Lookup> = {
@@ -47,7 +47,14 @@ export function complete(spec: CommandLineSpec, words: readonly string[]): Answe
   if (before.length === 0) {
     // A verb's flag with its value (`--context=`) starts the flags-first form.
     if (inlineValue([], toComplete) !== undefined) return completeFlagsFirst(spec, before, toComplete);
-    if (toComplete.startsWith("-")) return flagNames(spec.flags, toComplete, new Set());
+    if (toComplete.startsWith("-")) {
+      // The program's own (--version, --help) and, as flags may come before the verb, every verb's.
+      const own = flagNames(spec.flags, toComplete, new Set());
+      const shared = completeFlagsFirst(spec, before, toComplete);
+      const more = shared.kind === "candidates" ? shared.candidates : [];
+      const seen = new Set(own.candidates.map((c) => c.value));
+      return { ...own, candidates: [...own.candidates, ...more.filter((c) => !seen.has(c.value))] };
+    }
     return verbs(spec.verbs, toComplete);
   }
   const verb = spec.verbs.find((v) => v.name === before[0]);
@@ -76,7 +83,10 @@ function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], to
       return complete(spec, [verb.name, ...before.slice(0, at), ...before.slice(at + 1), toComplete]);
     }
   }
-  const fitting = spec.verbs.filter((v) => v.flags.length > 0 && onlyFlagsOf(v, before, true));
+  // Not help: its flags (-v, -h) would narrow the list to them.
+  const fitting = spec.verbs.filter(
+    (v) => v.name !== "help" && v.flags.length > 0 && onlyFlagsOf(v, before, true),
+  );
   const [first] = fitting;
   if (first === undefined) return nothing(Directive.error);
   const scan = scanFlags(first, before);
@@ -106,7 +116,8 @@ function inlineValue(
 ): { flag: FlagSpec; prefix: string } | null | undefined {
   const eq = word.indexOf("=");
   if (!word.startsWith("-") || eq < 0) return undefined;
-  const name = word.slice(0, eq);
+  // Short flags run together (`-yn=we`): the value is the last one's, as cobra and the run read it.
+  const name = word.startsWith("--") ? word.slice(0, eq) : `-${word.slice(eq - 1, eq)}`;
   const flag = flags.find((f) => (name.startsWith("--") ? f.long === name : f.short === name));
   return flag?.takesValue ? { flag, prefix: word.slice(eq + 1) } : null;
 }
@@ -122,7 +133,7 @@ function verbs(all: readonly VerbSpec[], prefix: string): Answer {
 }
 
 /** As cobra: `-` offers long and short names, `--x` long ones; a flag already given only if repeatable. */
-function flagNames(flags: readonly FlagSpec[], prefix: string, given: ReadonlySet<FlagSpec>): Answer {
+function flagNames(flags: readonly FlagSpec[], prefix: string, given: ReadonlySet<FlagSpec>): Candidates {
   const candidates: Candidate[] = [];
   for (const flag of flags) {
     if (given.has(flag) && !flag.repeatable) continue;

@@ -10,7 +10,12 @@ import type { Lookup, TypedFlags } from "./complete.js";
 const lookupTimeoutMs = 5000;
 
 /** The names the lookup finds, or null when kubectl failed (no cluster, no permission, too slow). */
-export async function lookUp(lookup: Lookup, typed: TypedFlags, io: Io): Promise<string[] | null> {
+export async function lookUp(
+  lookup: Lookup,
+  typed: TypedFlags,
+  io: Io,
+  timeoutMs = lookupTimeoutMs,
+): Promise<string[] | null> {
   const { createExec } = await import("../adapters/exec.js");
   const { Kubectl } = await import("../adapters/kubectl.js");
   const options = parseConnectionOptions(typed as RawConnectionFlags, io.env);
@@ -21,8 +26,12 @@ export async function lookUp(lookup: Lookup, typed: TypedFlags, io: Io): Promise
   const kubectl = new Kubectl(createExec(), options.kubectlPath, connection);
   const args =
     lookup === "contexts" ? ["config", "get-contexts", "-o", "name"] : ["get", "namespaces", "-o", "name"];
-  const result = await kubectl.runUnchecked(args, { signal: AbortSignal.timeout(lookupTimeoutMs) });
-  if (result.exitCode !== 0) return null;
+  const answer = kubectl.runUnchecked(args, { signal: AbortSignal.timeout(timeoutMs) });
+  // kubectl is killed at the timeout, but what it started (a credential plugin waiting for a login in a
+  // browser) may hold its stderr open for minutes: the TAB does not wait for that.
+  const late = new Promise<null>((resolve) => setTimeout(resolve, timeoutMs + 500, null).unref());
+  const result = await Promise.race([answer, late]);
+  if (result === null || result.exitCode !== 0) return null;
   return result.stdout
     .split("\n")
     .map((line) => line.trim().replace(/^namespace\//, ""))

@@ -55,8 +55,12 @@ describe("the verb", () => {
     expect(values(at("x"))).toEqual([]);
   });
 
-  it("offers the program's own flags before a verb", () => {
-    expect(values(at("--"))).toEqual(["--version", "--help"]);
+  it("offers the program's own flags before a verb, then those every verb has", () => {
+    const offered = values(at("--"));
+    expect(offered.slice(0, 2)).toEqual(["--version", "--help"]);
+    expect(offered).toContain("--context");
+    expect(offered).not.toContain("--selector");
+    expect(new Set(offered).size).toBe(offered.length);
   });
 
   it("an unknown verb is an error: nothing to offer", () => {
@@ -228,5 +232,22 @@ describe("the answer", () => {
       formatAnswer([{ value: "plan", description: "list pods" }, { value: "apply" }], Directive.noFileComp),
     ).toBe("plan\tlist pods\napply\n:4\n");
     expect(formatAnswer([], Directive.error)).toBe(":1\n");
+  });
+});
+
+describe("flags before the verb, from the first word", () => {
+  it("the first word offers every verb's flags beside the program's own", () => {
+    expect(values(at("--cont"))).toEqual(["--context"]);
+    expect(values(at("--vers"))).toEqual(["--version"]);
+    expect(values(at("-n", "web", "--cont"))).toEqual(["--context"]);
+  });
+
+  it("-v (kubectl's log level) before the verb does not narrow the flags to help's", () => {
+    expect(values(at("-v", "--cont"))).toEqual(["--context"]);
+    expect(values(at("-v", "pl"))).toEqual(["plan"]);
+  });
+
+  it("a value after short flags run together and =: the last flag's, as the run reads it", () => {
+    expect(at("apply", "-yn=we")).toMatchObject({ kind: "lookup", lookup: "namespaces", prefix: "we" });
   });
 });

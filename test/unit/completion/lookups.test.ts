@@ -1,0 +1,49 @@
+/**
+ * completion's kubectl lookups on a real process: a TAB is bounded even when kubectl leaves a child that
+ * holds its output open (a credential plugin waiting for a login), which outlives kubectl's own kill.
+ */
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { lookUp } from "../../../src/completion/lookups.js";
+import type { Io } from "../../../src/io.js";
+
+const io: Io = {
+  stdout: new PassThrough() as unknown as NodeJS.WriteStream,
+  stderr: new PassThrough() as unknown as NodeJS.WriteStream,
+  stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+  env: {},
+  home: "/home/tester",
+  hostname: "test-host",
+  signal: new AbortController().signal,
+};
+
+/** A kubectl that runs `script`. */
+function fakeKubectl(script: string): { kubectl: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), "kau-lookup-"));
+  const kubectl = join(dir, "kubectl");
+  writeFileSync(kubectl, `#!/bin/sh\n${script}\n`);
+  chmodSync(kubectl, 0o755);
+  return { kubectl, dir };
+}
+
+describe("a namespace lookup", () => {
+  it("gives up at its timeout even while a child of kubectl holds its stderr open", async () => {
+    // Without the bound, the lookup would wait for the child's 60 s, far past the test's own timeout.
+    const { kubectl, dir } = fakeKubectl(
+      'sleep 60 >/dev/null &\necho $! >"$(dirname "$0")/child"\nexec sleep 60',
+    );
+    try {
+      expect(await lookUp("namespaces", { kubectl }, io, 200)).toBeNull();
+    } finally {
+      process.kill(Number(readFileSync(join(dir, "child"), "utf8")));
+    }
+  });
+
+  it("reads kubectl's answer when it comes in time", async () => {
+    const { kubectl } = fakeKubectl("printf 'namespace/default\\nnamespace/web\\n'");
+    expect(await lookUp("namespaces", { kubectl }, io, 5000)).toEqual(["default", "web"]);
+  });
+});
