@@ -54,6 +54,7 @@ kube_cache() { find "${HOME}/.kube/cache" -mindepth 2 -maxdepth 2 2>/dev/null | 
 
 state=""
 policy_rc=""
+reached_end=""
 finish() {
   local rc=$? left joined
   [ -z "$policy_rc" ] || rm -f "$policy_rc"
@@ -70,14 +71,16 @@ finish() {
   end_step
   joined=$(printf '%s, ' "${times[@]}")
   printf '\nci: step times: %s; total %ss\n' "${joined%, }" "$((SECONDS - started))" >&2
+  # A signal (Ctrl-C, SIGTERM) ends the script between steps with status 0: only a run that reached its
+  # end is green. (Trapping the signals instead would hold finish until the running step ends.)
+  if [ "$rc" = 0 ] && [ -z "$reached_end" ]; then
+    printf 'ci: stopped before the end (interrupted?)\n' >&2
+    rc=1
+  fi
   if [ "$rc" = 0 ]; then printf 'ci: all green\n' >&2; fi
   exit "$rc"
 }
 trap finish EXIT
-# A signal ends the run with the shell's code for it, which finish reports as a failure.
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 step apt "system packages"
 # runc, containernetworking-plugins, iproute2, procps: the test bed's real node (test/testbed/node-start.sh);
@@ -94,16 +97,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing Debian packages (${missing[*]}) and not root to install them"
   # No package's service may start (dockerd, containerd, the registry, tinyproxy): the tests start their
   # own, a system containerd would be taken up by the tests' dockerd, and nothing may be left running.
+  # (Where systemd runs, the packages still enable them for the next boot.)
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     policy_rc=/usr/sbin/policy-rc.d
     printf '#!/bin/sh\nexit 101\n' >"$policy_rc"
     chmod 755 "$policy_rc"
   fi
-  # A fresh machine's unattended-upgrades may hold dpkg's lock for a while after boot.
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  # A fresh machine's apt-daily and unattended-upgrades may hold apt's locks for a while after boot:
+  # install waits for dpkg's; update takes the lists' lock without waiting, so it is tried again.
+  for attempt in $(seq 20); do
+    if update_err=$(apt-get update -qq 2>&1 >/dev/null); then break; fi
+    [[ "$update_err" == *"Could not get lock"* && "$attempt" -lt 20 ]] || die "apt-get update failed: $update_err"
+    sleep 30
+  done
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
-  [ -z "${policy_rc:-}" ] || rm -f "$policy_rc"
+  if [ -n "$policy_rc" ]; then
+    rm -f "$policy_rc"
+    policy_rc=""
+  fi
 fi
 command -v node >/dev/null || die "node not found: install Node.js 20.19 or newer"
 # 20.19: what vite (vitest's) and knip declare; the bundle runs on 20.5 and newer (execa's floor), its
@@ -202,3 +214,4 @@ echo "ci: no process, file, mount, cgroup, interface, iptables chain or kernel s
 
 step bench "benchmark smoke"
 npm run bench -- --smoke
+reached_end=1
