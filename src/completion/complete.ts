@@ -116,10 +116,16 @@ function inlineValue(
 ): { flag: FlagSpec; prefix: string } | null | undefined {
   const eq = word.indexOf("=");
   if (!word.startsWith("-") || eq < 0) return undefined;
-  // Short flags run together (`-yn=we`): the value is the last one's, as cobra and the run read it.
-  const name = word.startsWith("--") ? word.slice(0, eq) : `-${word.slice(eq - 1, eq)}`;
-  const flag = flags.find((f) => (name.startsWith("--") ? f.long === name : f.short === name));
-  return flag?.takesValue ? { flag, prefix: word.slice(eq + 1) } : null;
+  const prefix = word.slice(eq + 1);
+  if (word.startsWith("--")) {
+    const flag = flags.find((f) => f.long === word.slice(0, eq));
+    return flag?.takesValue ? { flag, prefix } : null;
+  }
+  // Short flags run together (`-yn=we`), read as the run reads them: the value is the last one's, unless
+  // a flag before the `=` took the rest as its value (`-lapp=web` is a selector).
+  const read = shortFlags(word.slice(0, eq), (name) => flags.find((f) => f.short === name));
+  const last = read?.at(-1);
+  return last?.flag.takesValue && last.value === undefined ? { flag: last.flag, prefix } : null;
 }
 
 function verbs(all: readonly VerbSpec[], prefix: string): Answer {

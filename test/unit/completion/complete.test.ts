@@ -249,5 +249,17 @@ describe("flags before the verb, from the first word", () => {
 
   it("a value after short flags run together and =: the last flag's, as the run reads it", () => {
     expect(at("apply", "-yn=we")).toMatchObject({ kind: "lookup", lookup: "namespaces", prefix: "we" });
+    expect(at("plan", "-n=")).toMatchObject({ kind: "lookup", lookup: "namespaces", prefix: "" });
+    // -l takes the rest of the word: `region=e` is its selector, not -n's value.
+    expect(at("apply", "-lregion=e")).toEqual({
+      kind: "candidates",
+      candidates: [],
+      directive: Directive.noFileComp,
+    });
+    expect(at("plan", "-lrepo=")).toEqual({
+      kind: "candidates",
+      candidates: [],
+      directive: Directive.noFileComp,
+    });
   });
 });
