@@ -136,15 +136,17 @@ export class Kubectl {
 
   /**
    * runUnchecked for a change, or its record, that must outlive a first Ctrl-C: the terminal kills the
-   * kubectl children with it, and one killed mid-request is asked once more. Each such call may be repeated:
-   * an eviction or deletion holds a UID precondition, an Event is a note, a merge patch writes the same.
+   * kubectl children with it, and one killed mid-request is asked once more (`repeated`). Each such call
+   * may be repeated: an eviction or deletion holds a UID precondition, a merge patch writes the same, a
+   * create of what exists fails, and an Event is a note (one sent twice is two).
    */
   async runChange(
     args: readonly string[],
     options: Pick<ExecOptions, "input" | "timeoutMs"> = {},
-  ): Promise<ExecResult> {
+  ): Promise<ExecResult & { repeated?: true }> {
     const result = await this.runUnchecked(args, options);
-    return result.killedFromOutside ? this.runUnchecked(args, options) : result;
+    if (!result.killedFromOutside) return result;
+    return { ...(await this.runUnchecked(args, options)), repeated: true };
   }
 
   /**
@@ -391,8 +393,9 @@ export class Kubectl {
     const result = await this.runChange(args, dryRun ? {} : { input: body });
     if (result.exitCode === 0) return { kind: "deleted" };
     const line = readKubectlStderr(result.stderr).line || unanswered(result, "deletion");
-    if (/\(NotFound\)/.test(line)) return { kind: "gone" };
-    if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
+    const gone = goneOrReplaced(line);
+    // Sent again after a kill: the pod gone, or another under its name, is the first one's doing.
+    if (gone) return result.repeated ? { kind: "deleted" } : { kind: gone };
     return { kind: "failed", reason: line };
   }
 
@@ -494,8 +497,8 @@ export class Kubectl {
     });
     if (result.exitCode === 0) return { kind: "evicted" };
     const line = readKubectlStderr(result.stderr).line || unanswered(result, "eviction");
-    if (/\(NotFound\)/.test(line)) return { kind: "gone" };
-    if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return { kind: "replaced" };
+    const gone = goneOrReplaced(line);
+    if (gone) return result.repeated ? { kind: "evicted" } : { kind: gone };
     if (/\(TooManyRequests\)/.test(line)) return { kind: "blocked", reason: line };
     if (/more than one PodDisruptionBudget/i.test(line)) return { kind: "several-budgets", reason: line };
     return { kind: "failed", reason: line };
@@ -570,6 +573,13 @@ export class Kubectl {
           );
     return { ok: false, reason };
   }
+}
+
+/** A pod change refused because the pod is gone (NotFound) or another has its name (the UID precondition). */
+function goneOrReplaced(line: string): "gone" | "replaced" | null {
+  if (/\(NotFound\)/.test(line)) return "gone";
+  if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return "replaced";
+  return null;
 }
 
 /** Who hears about a pod list as it is read. */

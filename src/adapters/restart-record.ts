@@ -18,7 +18,7 @@ export const recordTimeoutMs = 20_000;
 
 /** The ConfigMap's data; undefined when there is no such ConfigMap yet. */
 export async function readRecord(
-  kubectl: Pick<Kubectl, "runChange">,
+  kubectl: Pick<Kubectl, "runUnchecked">,
   ref: RecordRef,
   timeoutMs?: number,
 ): Promise<Record<string, string> | undefined> {
@@ -31,8 +31,8 @@ export async function readRecord(
     "-o",
     "json",
   ];
-  const result = await kubectl.runChange(args, timeoutMs === undefined ? {} : { timeoutMs });
-  if (result.exitCode !== 0 && result.interrupted && !result.killedFromOutside && timeoutMs !== undefined) {
+  const result = await kubectl.runUnchecked(args, timeoutMs === undefined ? {} : { timeoutMs });
+  if (result.exitCode !== 0 && result.interrupted && timeoutMs !== undefined) {
     throw new ToolFailedError(`kubectl get configmaps: no answer within ${timeoutMs / 1000}s`);
   }
   if (result.exitCode !== 0) throw kubectlFailure(result, "kubectl get");
@@ -56,6 +56,16 @@ export async function writeRecord(
   ref: RecordRef,
   changes: Readonly<Record<string, string | null>>,
 ): Promise<string | null> {
+  return writeParts(kubectl, ref, changes, true);
+}
+
+/** writeRecord's patches; `mayCreate`: a missing record is made, once. */
+async function writeParts(
+  kubectl: Pick<Kubectl, "runChange">,
+  ref: RecordRef,
+  changes: Readonly<Record<string, string | null>>,
+  mayCreate: boolean,
+): Promise<string | null> {
   for (const [index, part] of patchParts(changes).entries()) {
     const patched = await kubectl.runChange(
       [
@@ -73,8 +83,10 @@ export async function writeRecord(
     if (patched.exitCode === 0) continue;
     const reason = failure(patched);
     // Made whole by create (its object goes on stdin), once the first part finds it missing.
-    if (index > 0 || !/\(NotFound\)/.test(reason)) return reason;
-    return createRecord(kubectl, ref, changes);
+    if (index > 0 || !mayCreate || !/\(NotFound\)/.test(reason)) return reason;
+    const created = await createRecord(kubectl, ref, changes);
+    // Made meanwhile (by another run, or by this create sent twice): patched as it is now.
+    return created === "exists" ? writeParts(kubectl, ref, changes, false) : created;
   }
   return null;
 }
@@ -102,7 +114,7 @@ async function createRecord(
   kubectl: Pick<Kubectl, "runChange">,
   ref: RecordRef,
   changes: Readonly<Record<string, string | null>>,
-): Promise<string | null> {
+): Promise<string | null | "exists"> {
   const data = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== null));
   const configMap = {
     apiVersion: "v1",
@@ -115,6 +127,7 @@ async function createRecord(
     timeoutMs: recordTimeoutMs,
   });
   if (created.exitCode === 0) return null;
+  if (/\(AlreadyExists\)/.test(readKubectlStderr(created.stderr).line)) return "exists";
   // kubectl create names its input; here it is always stdin, which says nothing.
   const why = failure(created).replace('error when creating "STDIN": ', "");
   // install-cron makes it, and its job may not create one (create cannot be limited to a name).

@@ -17,7 +17,7 @@ export class RecordKeeper {
   private readonly recorded: RememberedRestart[] = [];
 
   constructor(
-    private readonly kubectl: Pick<Kubectl, "runChange">,
+    private readonly kubectl: Pick<Kubectl, "runUnchecked" | "runChange">,
     private readonly ref: RecordRef,
     private readonly clock: Pick<Clock, "now">,
   ) {}

@@ -70,6 +70,32 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     expect(recording.calls).toHaveLength(2);
   });
 
+  it("the repeat finds the pod gone, or another under its name: the first one went through", async () => {
+    const notFound = { ...ok, exitCode: 1, stderr: 'Error from server (NotFound): pods "web-0" not found\n' };
+    const conflict = {
+      ...ok,
+      exitCode: 1,
+      stderr:
+        'Error from server (Conflict): Operation cannot be fulfilled on Pod "web-0": Precondition failed: UID in precondition: uid, UID in object meta: uid-2\n',
+    };
+    expect(await killedOnce(notFound).kubectl.evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "evicted",
+    });
+    expect(await killedOnce(conflict).kubectl.evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "evicted",
+    });
+    expect(await killedOnce(notFound).kubectl.deletePod("shop", "web-0", "uid", false)).toEqual({
+      kind: "deleted",
+    });
+    // Not repeated, the same answers mean what they say.
+    expect(await kubectlAnswering(notFound).evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "gone",
+    });
+    expect(await kubectlAnswering(conflict).deletePod("shop", "web-0", "uid", false)).toEqual({
+      kind: "replaced",
+    });
+  });
+
   it("killed again: the Event's reason says so, not that the API server did not answer", async () => {
     const twice = killedOnce(fromOutside);
     expect(await twice.kubectl.createEvent({} as never)).toEqual({

@@ -17,14 +17,12 @@ const ref = { namespace: "ops", name: "kubectl-autoupdate" };
 /** kubectl answering each call with the next of `answers` (the last repeats); every call kept. */
 function kubectlAnswering(...answers: Partial<ExecResult>[]) {
   const calls: { args: readonly string[]; options: Pick<ExecOptions, "input" | "timeoutMs"> }[] = [];
-  const kubectl = {
-    runChange: async (args: readonly string[], options: Pick<ExecOptions, "input" | "timeoutMs"> = {}) => {
-      calls.push({ args, options });
-      const answer = answers[Math.min(calls.length - 1, answers.length - 1)]!;
-      return { exitCode: 0, stdout: "", stderr: "", interrupted: false, ...answer };
-    },
+  const run = async (args: readonly string[], options: Pick<ExecOptions, "input" | "timeoutMs"> = {}) => {
+    calls.push({ args, options });
+    const answer = answers[Math.min(calls.length - 1, answers.length - 1)]!;
+    return { exitCode: 0, stdout: "", stderr: "", interrupted: false, ...answer };
   };
-  return { kubectl, calls };
+  return { kubectl: { runUnchecked: run, runChange: run }, calls };
 }
 
 function restart(
@@ -203,5 +201,23 @@ describe("RecordKeeper", () => {
       kind: "ConfigMap",
       metadata: { name: "kubectl-autoupdate", namespace: "ops" },
     });
+  });
+
+  it("made meanwhile (another run, or this create sent twice): patched as it is now, not said to be missing", async () => {
+    const { kubectl, calls } = kubectlAnswering(
+      { stdout: "" },
+      { exitCode: 1, stderr: 'Error from server (NotFound): configmaps "kubectl-autoupdate" not found\n' },
+      {
+        exitCode: 1,
+        stderr:
+          'Error from server (AlreadyExists): error when creating "STDIN": configmaps "kubectl-autoupdate" already exists\n',
+      },
+      { stdout: "configmap/kubectl-autoupdate\n" },
+    );
+    const keeper = new RecordKeeper(kubectl, ref, clock);
+    keeper.restarted(restart("evict", cameBack));
+    expect(await keeper.save()).toBeNull();
+    expect(calls.map((c) => c.args[0])).toEqual(["get", "patch", "create", "patch"]);
+    expect(calls[3]!.args).toEqual(calls[1]!.args);
   });
 });
