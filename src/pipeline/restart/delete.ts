@@ -7,7 +7,13 @@ import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
-import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./restart-options.js";
+import {
+  type GroupReporter,
+  type Left,
+  leftByStop,
+  type RestartApi,
+  type RestartOptions,
+} from "./restart-options.js";
 
 export async function deleteGroup(
   api: RestartApi,
@@ -18,21 +24,20 @@ export async function deleteGroup(
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
   const readinessOf = readinessByController(api);
-  const stop = (from: number, reason: string) => {
-    const stopped = options.signal.aborted ? { stopped: true as const } : {};
-    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason, ...stopped });
+  const stop = (from: number, left: Left) => {
+    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", ...left });
   };
   for (const [index, pod] of group.entries()) {
-    if (options.signal.aborted) return stop(index, stopReason(options.signal));
+    if (options.signal.aborted) return stop(index, leftByStop(options.signal));
     const allowed = await budgets.waitUntilAllowed(pod);
-    if (typeof allowed === "string") return stop(index, allowed);
+    if ("reason" in allowed) return stop(index, allowed);
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
     let heldUntilShown = false;
     try {
       const readiness = waiting ? await readinessOf(pod) : null;
       const before = readiness ? await readiness.snapshot() : null;
       // The reads above take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
-      if (options.signal.aborted) return stop(index, stopReason(options.signal));
+      if (options.signal.aborted) return stop(index, leftByStop(options.signal));
       // Only this pod is left: a later one of the group that is not Ready itself may still go.
       const short = before && shortOfReadyPods(pod, before);
       if (short) {
@@ -78,7 +83,7 @@ export class BudgetGate {
    * The allowance when the pod may be deleted now (or after waiting), else why not. When its budgets
    * cannot be read the pod is left at once: a DELETE would bypass them unseen.
    */
-  async waitUntilAllowed(pod: PlanPod): Promise<Allowance | string> {
+  async waitUntilAllowed(pod: PlanPod): Promise<Allowance | Left> {
     // A server dry run consumes no budget.
     if (this.options.dryRun) return { release() {} };
     const { clock } = this.options;
@@ -90,14 +95,18 @@ export class BudgetGate {
       } catch (error) {
         // The cluster out of reach stops the run (restartPods); a Ctrl-C reaches the kubectl too.
         if (!isCallFailure(error)) throw error;
-        if (this.options.signal.aborted) return stopReason(this.options.signal);
-        return `its PodDisruptionBudgets could not be read, and a deletion would bypass them (under --strategy evict the API server enforces them): ${error.message}`;
+        if (this.options.signal.aborted) return leftByStop(this.options.signal);
+        return {
+          reason: `its PodDisruptionBudgets could not be read, and a deletion would bypass them (under --strategy evict the API server enforces them): ${error.message}`,
+        };
       }
       const blocking = selecting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
       if (blocking.length === 0) return this.draw(pod.namespace, selecting);
-      if (this.options.signal.aborted) return stopReason(this.options.signal);
+      if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
-        return `PodDisruptionBudget ${blocking.map((b) => b.name).join(", ")} allows no disruption now`;
+        return {
+          reason: `PodDisruptionBudget ${blocking.map((b) => b.name).join(", ")} allows no disruption now`,
+        };
       }
       await clock.sleep(this.options.pollMs, this.options.signal);
     }

@@ -10,7 +10,13 @@ import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
-import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./restart-options.js";
+import {
+  type GroupReporter,
+  type Left,
+  leftByStop,
+  type RestartApi,
+  type RestartOptions,
+} from "./restart-options.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
 const maxBackoffMs = 10_000;
@@ -31,16 +37,15 @@ export async function evictGroup(
     budgets ??= readBudgets(api, group[0]!.namespace);
     return budgets;
   };
-  const stop = (from: number, reason: string) => {
-    const stopped = options.signal.aborted ? { stopped: true as const } : {};
-    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", reason, ...stopped });
+  const stop = (from: number, left: Left) => {
+    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", ...left });
   };
   for (const [index, pod] of group.entries()) {
-    if (options.signal.aborted) return stop(index, stopReason(options.signal));
+    if (options.signal.aborted) return stop(index, leftByStop(options.signal));
     const readiness = waiting ? await readinessOf(pod) : null;
     let before = readiness ? await readiness.snapshot() : null;
     // The reads above take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
-    if (options.signal.aborted) return stop(index, stopReason(options.signal));
+    if (options.signal.aborted) return stop(index, leftByStop(options.signal));
     // Only this pod is left: a later one of the group that is not Ready itself may still go.
     const short = before && shortOfReadyPods(pod, before);
     if (short) {
@@ -53,7 +58,7 @@ export async function evictGroup(
       return before ? shortOfReadyPods(pod, before) : null;
     };
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut, stillShort);
-    if (outcome === "stopped") return stop(index, stopReason(options.signal));
+    if (outcome === "stopped") return stop(index, leftByStop(options.signal));
     if (outcome.kind === "short") {
       reporter.report(pod, { kind: "not-started", reason: outcome.reason });
       continue;

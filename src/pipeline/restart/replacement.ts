@@ -25,7 +25,14 @@ import { restartedForValue } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
 import { firstFew } from "../../util/first-few.js";
-import { type GroupReporter, type RestartApi, type RestartOptions, stopReason } from "./restart-options.js";
+import {
+  type GroupReporter,
+  type Left,
+  leftByStop,
+  type RestartApi,
+  type RestartOptions,
+  stopReason,
+} from "./restart-options.js";
 
 /**
  * The controllers that make a pod's successor only once the pod is gone. A ReplicaSet makes it as soon as
@@ -141,7 +148,7 @@ export async function checkReplacement(
   waiting: { readiness: Readiness | null; before: Snapshot | null } | null,
   last: boolean,
   reporter: GroupReporter,
-): Promise<string | null> {
+): Promise<Left | null> {
   const { options } = reporter;
   const restartedAt = options.clock.now();
   const { readiness, before } = waiting ?? { readiness: null, before: null };
@@ -152,10 +159,13 @@ export async function checkReplacement(
     // Not counted, so not waited for: going on could stop the controller's pods faster than they return.
     return last
       ? null
-      : `the replacement of ${pod.name} could not be waited for: its controller's pods could not be counted`;
+      : {
+          reason: `the replacement of ${pod.name} could not be waited for: its controller's pods could not be counted`,
+        };
   }
   if (!problem.stopped) reporter.reportProblem({ pod, reason: problem.reason });
-  return last ? null : problem.reason;
+  if (last) return null;
+  return problem.stopped ? leftByStop(options.signal) : { reason: problem.reason };
 }
 
 /**

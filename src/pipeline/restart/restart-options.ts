@@ -68,3 +68,14 @@ export class RunStop {
 export function stopReason(signal: AbortSignal): string {
   return signal.reason instanceof RunStop ? signal.reason.reason : "interrupted";
 }
+
+/** Why a group's next pods are left: `stopped` when it is the run's stop, not anything of their own. */
+export interface Left {
+  reason: string;
+  stopped?: true;
+}
+
+/** The pods the run's stop leaves. */
+export function leftByStop(signal: AbortSignal): Left {
+  return { reason: stopReason(signal), stopped: true };
+}

@@ -15,10 +15,11 @@ import { BudgetGate, deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
 import {
   type GroupReporter,
+  type Left,
+  leftByStop,
   type RestartApi,
   type RestartOptions,
   RunStop,
-  stopReason,
 } from "./restart-options.js";
 import { rollOut } from "./rollout.js";
 
@@ -90,8 +91,7 @@ export async function restartPods(
         stop.abort(runStopFor(error));
       }
       const stopped = options.signal.aborted || !isCallFailure(error);
-      const reason = stopped ? stopReason(options.signal) : error.message;
-      leaveGroup(group, { reason, ...(stopped ? { stopped: true as const } : {}) }, result, reporter);
+      leaveGroup(group, stopped ? leftByStop(options.signal) : { reason: error.message }, result, reporter);
     }
   });
   return result;
@@ -100,7 +100,7 @@ export async function restartPods(
 /** The planned pods of a group stopped by an error that have no outcome yet: not started, and why. */
 function leaveGroup(
   group: readonly PlanPod[],
-  left: { reason: string; stopped?: true },
+  left: Left,
   result: RestartResult,
   reporter: GroupReporter,
 ): void {

@@ -521,4 +521,24 @@ describe("a group the run stopped after its first eviction", () => {
     ).controllers;
     expect(controller).toMatchObject({ outcome: "failed", reason: "refused by budget web" });
   });
+
+  it("a pod left for its own sake while a Ctrl-C arrives is not one the stop left", async () => {
+    const { clock, cluster } = setup();
+    const abort = new AbortController();
+    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+    cluster.getObject = async () => null;
+    const evict = cluster.evictPod.bind(cluster);
+    cluster.evictPod = async (...args) => {
+      const outcome = await evict(...args);
+      abort.abort();
+      return outcome;
+    };
+    const result = await runRestart(clock, cluster, pods, { signal: abort.signal });
+    expect(result.outcomes.get(pods[1]!)).toEqual({
+      kind: "not-started",
+      reason: "the replacement of web-0 could not be waited for: its controller's pods could not be counted",
+    });
+    const [controller] = runSummary({ resolver: "registry", pods }, result, false).controllers;
+    expect(controller).toMatchObject({ outcome: "failed" });
+  });
 });
