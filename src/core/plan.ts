@@ -144,10 +144,11 @@ export function summarize(plan: Plan): PlanSummary {
 
 /**
  * Whether `plan --exit-code` fails: some container is stale, whatever its pod's action (to delete, skipped,
- * or already terminating: until its replacement runs, the workload still runs the old image).
+ * or already terminating: until its replacement runs, the workload still runs the old image) — but not in
+ * a pod that has finished: it runs nothing, and no apply restarts it, so the gate could never pass.
  */
 export function hasStalePods(plan: Plan): boolean {
-  return plan.pods.some((pod) => pod.containers.some((c) => c.status === "stale"));
+  return plan.pods.some((pod) => !pod.ended && pod.containers.some((c) => c.status === "stale"));
 }
 
 /**

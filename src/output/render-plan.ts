@@ -34,16 +34,21 @@ export function renderPlan(input: RenderPlanInput): RenderedPlan {
   const { plan, format, colors } = input;
   // Warnings and notes quote registries, image labels and the cluster: escaped for the terminal.
   const stderr = input.warnings.map((w) => warningLine(colors.stderr, w));
-  if (format === "json") return { stdout: planJsonPieces(plan), stderr: stderr.join("") };
-  if (format === "yaml") return { stdout: planYamlPieces(plan), stderr: stderr.join("") };
-
-  const wide = format === "wide";
-  for (const line of podWarnings(plan)) stderr.push(warningLine(colors.stderr, line));
   // An opted-out pod is the user's to leave alone (the CronJob's own pod, before its imageID is known).
   const unknown = plan.pods
     .filter((p) => !p.optedOut)
     .flatMap((p) => p.containers)
     .filter((c) => c.status === "unknown").length;
+  if (format === "json" || format === "yaml") {
+    // A CI gate reading the document passes on unknown containers: said where a log shows it.
+    if (unknown > 0)
+      stderr.push(`${counted(unknown, "container")} could not be checked; the plan says why\n`);
+    const stdout = format === "json" ? planJsonPieces(plan) : planYamlPieces(plan);
+    return { stdout, stderr: stderr.join("") };
+  }
+
+  const wide = format === "wide";
+  for (const line of podWarnings(plan)) stderr.push(warningLine(colors.stderr, line));
   if (unknown > 0 && !wide) {
     stderr.push(`${counted(unknown, "container")} could not be checked; -o wide shows why\n`);
   }

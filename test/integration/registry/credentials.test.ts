@@ -193,7 +193,7 @@ describe("local credentials: docker config and credential helpers", () => {
     const empty = helperHome({ credHelpers: { [basic.host]: "test" } }, {});
     const none = await runPlan(cluster, ["plan", "--resolver", "registry", "-o", "json"], empty);
     expect(rows(none)[0]!.slice(1, 3)).toEqual(["none", "unknown"]);
-    expect(none.stderr).toBe("");
+    expect(none.stderr).toBe("1 container could not be checked; the plan says why\n");
     expect(empty.calls()).toEqual([{ argv: ["get"], stdin: basic.host }]);
   });
 });

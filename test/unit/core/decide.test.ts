@@ -1075,11 +1075,13 @@ describe("pod actions", () => {
     expect(decided.containers.map((c) => c.status)).toEqual(["stale", "unknown"]);
   });
 
-  it("--exit-code counts every pod with a stale container: to delete, skipped, or already terminating", () => {
+  it("--exit-code counts every running pod with a stale container: to delete, skipped, or already terminating", () => {
     const gate = (pods: Pod[]) => hasStalePods(plan(pods, { [nginx]: resolved(NEW) }));
     expect(gate([webPod()])).toBe(true);
     expect(gate([webPod({ owner: null })])).toBe(true);
     expect(gate([webPod({ deletionTimestamp: "2026-11-20T11:00:00Z" })])).toBe(true);
+    // A finished pod (a CronJob's last Job's) runs nothing and is never restarted: it would fail the gate for good.
+    expect(gate([webPod({ phase: "Succeeded" }), webPod({ name: "failed", phase: "Failed" })])).toBe(false);
     expect(gate([webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }] })])).toBe(
       false,
     );

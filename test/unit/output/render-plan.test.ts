@@ -197,7 +197,12 @@ describe("renderPlan", () => {
 
   it("json and yaml print only the document; nothing found says so on stderr, naming where, as kubectl get", () => {
     const json = { plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, colors, now } as const;
-    expect(renderPlan({ ...json, namespace: "shop" }).stderr).toBe("Warning: w\n");
+    // The unknown count too: a CI gate reading the document passes on them, and its log should say so.
+    for (const format of ["json", "yaml"] as const) {
+      expect(renderPlan({ ...json, format, namespace: "shop" }).stderr).toBe(
+        "Warning: w\n1 container could not be checked; the plan says why\n",
+      );
+    }
     const none: Plan = { resolver: "docker", pods: [] };
     const empty = rendered(none, "table");
     expect({ ...empty, stdout: text(empty.stdout) }).toEqual({
