@@ -59,7 +59,7 @@ export class Docker {
         ok: true,
         value: {
           repoDigests: Array.isArray(parsed.RepoDigests) ? parsed.RepoDigests.map(String) : [],
-          created: typeof parsed.Created === "string" ? parsed.Created : null,
+          created: buildTime(parsed.Created),
           labels: parsed.Labels ?? null,
         },
       };
@@ -109,4 +109,13 @@ export class Docker {
     // docker quotes the URLs it fetched: a presigned blob URL's query is a key to the blob.
     return { ok: false, reason: withoutUrlSecrets(line.replace(/^Error response from daemon: /, "")) };
   }
+}
+
+/**
+ * An image's build time as docker prints it, or null when the image states none: docker 25 and later
+ * print "" for a config without `created`, earlier ones Go's zero time (moby/moby#47374).
+ */
+function buildTime(created: unknown): string | null {
+  if (typeof created !== "string" || created === "" || created.startsWith("0001-01-01T00:00:00")) return null;
+  return created;
 }

@@ -709,3 +709,31 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     ]);
   });
 });
+
+describe("docker image inspect's Created, for a config that states none", () => {
+  const dockerPrinting = (created: unknown) =>
+    new Docker(
+      async () => ({
+        exitCode: 0,
+        stdout: `${JSON.stringify({ RepoDigests: [], Created: created, Labels: null })}\n`,
+        stderr: "",
+        interrupted: false,
+      }),
+      "docker",
+    );
+
+  it.each([[""], ["0001-01-01T00:00:00Z"], [null]])(
+    "%j is null, as the registry resolver has it",
+    async (created) => {
+      const inspected = await dockerPrinting(created).inspectImage("reg.example.com/app:1");
+      expect(inspected).toMatchObject({ ok: true, value: { created: null } });
+    },
+  );
+
+  it("a stated time is kept as docker prints it", async () => {
+    const inspected = await dockerPrinting("2026-11-28T09:14:03.123456789Z").inspectImage(
+      "reg.example.com/app:1",
+    );
+    expect(inspected).toMatchObject({ ok: true, value: { created: "2026-11-28T09:14:03.123456789Z" } });
+  });
+});
