@@ -3,18 +3,34 @@
  * (no anchors), and strings are quoted wherever YAML 1.1 would read them as something else (`no`, `on`,
  * `y`, timestamps). kubectl and many scripts read YAML 1.1, where `namespace: no` is a boolean; kubectl's
  * reader (go-yaml v2) also takes `0o17` and `0b-1` for integers, which YAML 1.1 itself does not, so a
- * string that begins like a prefixed number is quoted too (a name such as `0o17` is a valid DNS label).
+ * string that begins like a prefixed number is quoted too (a name such as `0o17` is a valid DNS label), as
+ * is one go-yaml reads as a number once it drops every `_` (`0_x1F`, `1e_5`), and `=` and `<<`, YAML 1.1's
+ * value and merge keys, which PyYAML's safe_load refuses (losing the whole document).
  */
-import YAML, { isScalar } from "yaml";
+import YAML, { isScalar, type Tags } from "yaml";
 
-const options = { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" } as const;
+const options = {
+  lineWidth: 0,
+  aliasDuplicateObjects: false,
+  version: "1.1",
+  // Written out, a merge key would be `<<` whatever the quoting asked: this tool writes none.
+  customTags: (tags: Tags) => tags.filter((tag) => typeof tag === "string" || tag.tag !== mergeTag),
+} as const;
+const mergeTag = "tag:yaml.org,2002:merge";
 const prefixedNumber = /^[-+]?0[box]/i;
+/** What Go's strconv takes for a number (after go-yaml drops the underscores). */
+const goNumber = /^[-+]?(?:0[box][0-9a-f]+|(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$/i;
+
+function readAsOther(value: string): boolean {
+  if (value === "=" || value === "<<" || prefixedNumber.test(value)) return true;
+  return value.includes("_") && goNumber.test(value.replaceAll("_", ""));
+}
 
 export function toYaml(value: unknown): string {
   const document = new YAML.Document(value, options);
   YAML.visit(document, {
     Scalar(_key, node) {
-      if (isScalar(node) && typeof node.value === "string" && prefixedNumber.test(node.value)) {
+      if (isScalar(node) && typeof node.value === "string" && readAsOther(node.value)) {
         node.type = "QUOTE_DOUBLE";
       }
     },
