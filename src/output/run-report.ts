@@ -5,6 +5,7 @@
  * A published contract like the Plan: fields are listed one by one.
  */
 import type { NewImage, Plan, PlanPod } from "../core/plan.js";
+import { isoSeconds } from "../util/iso-seconds.js";
 import { imageMoves } from "./image-move.js";
 import { planApiVersion } from "./plan-document.js";
 import {
@@ -90,7 +91,7 @@ export function runReport(input: RunReportInput): RunReport {
     apiVersion: planApiVersion,
     kind: "RunReport",
     id: input.id,
-    time: new Date(input.now).toISOString().replace(/\.\d+Z$/, "Z"),
+    time: isoSeconds(input.now),
     outcome: error ? (error.interrupted ? "interrupted" : "failed") : "succeeded",
     ...(error ? { error: error.message } : {}),
     dryRun: input.dryRun,

@@ -3,6 +3,7 @@
  * CronJob's Jobs are still in progress. Pure.
  */
 import type { ObjectMeta } from "../../core/k8s.js";
+import { isoSeconds } from "../../util/iso-seconds.js";
 
 /** The annotation `kubectl create job --from=cronjob/…` puts on a Job started by hand. */
 export const manualAnnotation = "cronjob.kubernetes.io/instantiate";
@@ -252,7 +253,7 @@ export function lastWarning(
   return {
     reason: latest.reason ?? "",
     message: latest.message ?? "",
-    time: time === 0 ? null : new Date(time).toISOString(),
+    time: time === 0 ? null : isoSeconds(time),
   };
 }
 

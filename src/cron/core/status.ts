@@ -5,6 +5,7 @@
 import { parseRecordRef, type RecordRef } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { groupBy } from "../../util/group-by.js";
+import { isoSeconds } from "../../util/iso-seconds.js";
 import { jobContainerName, recordConfigMapEnv } from "./job-contract.js";
 import {
   type CronJobObject,
@@ -182,7 +183,7 @@ function heldControllers(remembered: readonly RememberedRestart[]): HeldControll
       kind: controller.kind,
       name: controller.name,
       restartedFor: records.map((r) => r.restartedFor),
-      recorded: new Date(at).toISOString(),
+      recorded: isoSeconds(at),
     };
   });
 }

@@ -20,6 +20,7 @@ import {
   workloadName,
 } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
+import { isoSeconds } from "../../util/iso-seconds.js";
 import { oldDigestAfterRollout } from "./replacement.js";
 import { type GroupReporter, type RestartApi, stopReason } from "./restart-options.js";
 
@@ -136,7 +137,7 @@ async function rollOutWorkload(
   // A stop (Ctrl-C, SIGTERM, a closed stdout) while the workload was read still starts nothing.
   if (signal.aborted) return { kind: "not-started", reason: stopReason(signal) };
 
-  const restartedAt = new Date(clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+  const restartedAt = isoSeconds(clock.now());
   const patched = await api.patchRestartedAt(
     kind,
     namespace,

@@ -312,13 +312,13 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
       kind: "ReplicaSet",
       name: "b-2",
       restartedFor: ["app=sha256:aaa>sha256:bbb"],
-      recorded: "2026-11-25T13:00:00.000Z",
+      recorded: "2026-11-25T13:00:00Z",
     });
     expect(toCronStatusDocument(status).held).toHaveLength(5);
     expect((status.held as object[])[2]).toMatchObject({
       name: "a-1",
       restartedFor: ["app=sha256:aaa>sha256:bbb", "app=sha256:ccc>sha256:bbb"],
-      recorded: "2026-11-25T10:00:00.000Z",
+      recorded: "2026-11-25T10:00:00Z",
     });
   });
 
@@ -461,7 +461,7 @@ describe("cronStatus: what the CronJob controller last warned about", () => {
     expect(toCronStatusDocument(status).lastWarning).toEqual({
       reason: "FailedCreate",
       message: quota.message,
-      time: "2026-11-25T13:12:00.000Z",
+      time: "2026-11-25T13:12:00Z",
     });
   });
 
