@@ -2,21 +2,12 @@
  * kubectl's ways of writing a flag (pflag's), rewritten for commander: `-n=web` is the namespace "web"
  * (commander alone reads "=web"), a boolean takes `=true`/`=false`, `-v=N` and `-vN` are kubectl's log level.
  */
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { kubectlForms } from "../../../src/cli/kubectl-forms.js";
 import { createProgram } from "../../../src/cli/program.js";
-import type { Io } from "../../../src/io.js";
+import { testIo } from "../../support/test-io.js";
 
-const io: Io = {
-  stdout: new PassThrough() as unknown as NodeJS.WriteStream,
-  stderr: new PassThrough() as unknown as NodeJS.WriteStream,
-  stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-  env: {},
-  home: "/home/tester",
-  hostname: "test-host",
-  signal: new AbortController().signal,
-};
+const io = testIo();
 
 /** The flags commander hands the verb for these words, once rewritten. */
 async function flagsOf(argv: string[]): Promise<Record<string, unknown>> {

@@ -19,6 +19,7 @@ import { AutoupdateError, RefusedError } from "../../../src/errors.js";
 import { makeChalk } from "../../../src/output/color.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import { makeCronJobRun } from "../../support/pods.js";
+import { testIo } from "../../support/test-io.js";
 
 let server: Server;
 let posts: string[];
@@ -66,15 +67,7 @@ function context(options: Partial<ApplyOptions>) {
   stderr.on("data", (chunk) => {
     said += String(chunk);
   });
-  const io = {
-    stdout: new PassThrough() as unknown as NodeJS.WriteStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-    env: {},
-    home: "/home/tester",
-    hostname: "test-host",
-    signal: new AbortController().signal,
-  };
+  const io = testIo({ stderr: stderr as unknown as NodeJS.WriteStream });
   const ctx = {
     io,
     options: {

@@ -2,24 +2,14 @@
  * Completion decided on the real program's definitions (createProgram): verbs, each verb's own flags,
  * commander's choices, the lookups with the connection flags typed so far, and cobra's directives.
  */
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createProgram } from "../../../src/cli/program.js";
 import { type Answer, complete, Directive } from "../../../src/completion/complete.js";
 import { formatAnswer } from "../../../src/completion/protocol.js";
 import { describeProgram } from "../../../src/completion/spec.js";
-import type { Io } from "../../../src/io.js";
+import { testIo } from "../../support/test-io.js";
 
-const stream = () => new PassThrough() as unknown as NodeJS.WriteStream;
-const io: Io = {
-  stdout: stream(),
-  stderr: stream(),
-  stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-  env: {},
-  home: "/home/tester",
-  hostname: "test-host",
-  signal: new AbortController().signal,
-};
+const io = testIo();
 const spec = describeProgram(createProgram(io));
 
 const at = (...words: string[]) => complete(spec, words);

@@ -5,20 +5,11 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { lookUp } from "../../../src/completion/lookups.js";
-import type { Io } from "../../../src/io.js";
+import { testIo } from "../../support/test-io.js";
 
-const io: Io = {
-  stdout: new PassThrough() as unknown as NodeJS.WriteStream,
-  stderr: new PassThrough() as unknown as NodeJS.WriteStream,
-  stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-  env: {},
-  home: "/home/tester",
-  hostname: "test-host",
-  signal: new AbortController().signal,
-};
+const io = testIo();
 
 /** A kubectl that runs `script`. */
 function fakeKubectl(script: string): { kubectl: string; dir: string } {
