@@ -25,7 +25,8 @@ const requests = {
   /**
    * Pods evicted or deleted one at a time: the recreating controller's selector (its pods are listed
    * above), StatefulSets and DaemonSets listed to decide (one being deleted would not recreate its pods),
-   * and the budgets (delete checks them before each deletion; evict names the one that refused).
+   * and the budgets (read once per namespace to restart held workloads last; delete checks them before each
+   * deletion; evict names the one that refused).
    */
   paced: [
     "/replicationcontrollers:get",

@@ -11,6 +11,7 @@ import type { PodOutcome, ReplacementProblem, RolloutReport } from "../../core/r
 import { groupBy } from "../../util/group-by.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { sharedSignal } from "../../util/shared-signal.js";
+import { blockedLast } from "./blocked-last.js";
 import { BudgetGate, deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
 import {
@@ -80,7 +81,17 @@ export async function restartPods(
     },
   };
   const budgets = new BudgetGate(api, options);
-  await mapLimit([...groups.values()], options.concurrency, async (group) => {
+  let ordered: (readonly PlanPod[])[];
+  try {
+    ordered = await blockedLast(api, [...groups.values()], options);
+  } catch (error) {
+    // The cluster out of reach before any restart: every workload is left, as a stop leaves them.
+    result.stoppedBy = error;
+    stop.abort(runStopFor(error));
+    for (const group of groups.values()) leaveGroup(group, leftByStop(options.signal), result, reporter);
+    return result;
+  }
+  await mapLimit(ordered, options.concurrency, async (group) => {
     try {
       await restartGroup(api, group, budgets, reporter);
     } catch (error) {

@@ -1,0 +1,38 @@
+/**
+ * The order workloads are restarted in: those a PodDisruptionBudget holds now go last. Each such workload
+ * holds a --concurrency slot for up to --wait-timeout while its budget is waited out; first in the API's
+ * order, as they are at every run, a few of them would keep the CronJob from ever reaching the rest
+ * before its deadline. One budget list per namespace; a list refused changes nothing (the workload meets
+ * it itself), a cluster out of reach is thrown.
+ */
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
+import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
+import type { PlanPod } from "../../core/plan.js";
+import { mapLimit } from "../../util/map-limit.js";
+import type { RestartApi, RestartOptions } from "./restart-options.js";
+
+export async function blockedLast(
+  api: Pick<RestartApi, "listDisruptionBudgets">,
+  groups: readonly (readonly PlanPod[])[],
+  options: Pick<RestartOptions, "concurrency" | "wait" | "dryRun">,
+): Promise<(readonly PlanPod[])[]> {
+  // Only a wait holds a slot: a dry run or --no-wait leaves a refused pod at once.
+  if (!options.wait || options.dryRun) return [...groups];
+  const oneAtATime = (group: readonly PlanPod[]) => group[0]!.restart!.strategy !== "rollout";
+  const namespaces = [...new Set(groups.filter(oneAtATime).map((group) => group[0]!.namespace))];
+  const budgets = new Map<string, readonly DisruptionBudget[]>();
+  await mapLimit(namespaces, options.concurrency, async (namespace) => {
+    try {
+      budgets.set(namespace, await api.listDisruptionBudgets(namespace));
+    } catch (error) {
+      // Refused: its workloads read the budgets again, and say so.
+      if (!isCallFailure(error)) throw error;
+    }
+  });
+  const held = (group: readonly PlanPod[]) =>
+    oneAtATime(group) &&
+    group.some((pod) =>
+      selectingBudgets(budgets.get(pod.namespace) ?? [], pod.labels).some((b) => b.disruptionsAllowed < 1),
+    );
+  return [...groups.filter((group) => !held(group)), ...groups.filter(held)];
+}

@@ -1,0 +1,53 @@
+/**
+ * Workloads a PodDisruptionBudget holds now are restarted last: each holds a --concurrency slot while its
+ * budget is waited out, and first in the API's order, as at every run, a few would starve the rest.
+ */
+import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../../support/fake-clock.js";
+import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
+import { runRestart } from "../../../support/restart.js";
+
+function setup() {
+  const clock = new FakeClock();
+  return { clock, cluster: new InMemoryCluster(clock) };
+}
+
+describe("workloads held by a budget go last", () => {
+  it("one slot, a held workload listed first: the others are restarted before its wait", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "held", 0);
+    const pods = [
+      ...cluster.addController({ name: "held", replicas: 1, strategy: "evict" }),
+      ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
+    ];
+    const { reported } = await runRestart(clock, cluster, pods, { concurrency: 1, waitTimeoutMs: 5000 });
+    expect(cluster.evictions()[0]).toBe("0 evict shop/web-0 → 201");
+    expect(reported).toEqual([
+      "web-0 evicted",
+      "held-0 not-started: PodDisruptionBudget guard allows no disruption now",
+    ]);
+  });
+
+  it("budgets that cannot be listed leave the order as planned", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "held", 0);
+    cluster.budgetsUnreadable = true;
+    const pods = [
+      ...cluster.addController({ name: "held", replicas: 1, strategy: "evict" }),
+      ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
+    ];
+    await runRestart(clock, cluster, pods, { concurrency: 1, waitTimeoutMs: 5000 });
+    expect(cluster.evictions()[0]).toBe("0 evict shop/held-0 → 429");
+  });
+
+  it("--no-wait holds no slot: nothing is read, nothing reordered", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "held", 0);
+    const pods = [
+      ...cluster.addController({ name: "held", replicas: 1, strategy: "evict" }),
+      ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
+    ];
+    await runRestart(clock, cluster, pods, { concurrency: 1, wait: false });
+    expect(cluster.evictions()).toEqual(["0 evict shop/held-0 → 429", "0 evict shop/web-0 → 201"]);
+  });
+});
