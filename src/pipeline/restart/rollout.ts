@@ -243,15 +243,14 @@ async function missingNow(
 
 /**
  * The workload's own pods now, found through its selector (null without one); a Deployment's through its
- * ReplicaSets, read beside them.
+ * ReplicaSets, read after them: one kubectl at a time per workload, so that with the Events apply's
+ * kubectl stay within twice --concurrency (README).
  */
 async function podsOf(api: RestartApi, namespace: string, workload: Workload): Promise<Pod[] | null> {
   const selector = workload.spec.selector ? selectorString(workload.spec.selector) : "";
   if (selector === "") return null;
-  const [pods, replicaSets] = await Promise.all([
-    api.listPodsBySelector(namespace, selector),
-    workload.kind === "Deployment" ? api.listReplicaSets(namespace, selector) : [],
-  ]);
+  const pods = await api.listPodsBySelector(namespace, selector);
+  const replicaSets = workload.kind === "Deployment" ? await api.listReplicaSets(namespace, selector) : [];
   return ownedPods(workload, pods, replicaSets);
 }
 
