@@ -235,7 +235,7 @@ describe("docker trouble restarts nothing", () => {
     const result = await plugin(["apply", "-n", ns, "--yes", "--docker", "/nonexistent/docker"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      "error: /nonexistent/docker: not found; install it or point --docker (or DOCKER) at it\n",
+      "error: /nonexistent/docker: not found; install it, point --docker (or DOCKER) at it, or use --resolver registry, which needs no Docker\n",
     );
     expect(await podUids(ns)).toEqual(before);
   });
