@@ -2,7 +2,9 @@
  * Records an Event for each restart, best-effort: Events are created side by side with the restarts (never
  * delaying the next one), at most --concurrency at once (under --no-wait restarts come faster than a stuck
  * API server answers), and a refused Event (RBAC, admission, a stuck API server) never fails a restart —
- * the refusals are summed up in one warning at the end.
+ * the refusals are summed up in one warning at the end. After a few refused in a row the rest are not
+ * sent: 5,000 restarts would otherwise run 5,000 kubectl for a role without Events, or hold the end of
+ * the run 20 s for every --concurrency of them while the API server does not answer.
  */
 import type { Kubectl } from "../../adapters/kubectl.js";
 import type { KubeEvent } from "../../core/k8s.js";
@@ -14,10 +16,15 @@ import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
 import { Limiter } from "../../util/limiter.js";
 
+/** Refused in a row, after which the rest are not sent. */
+const refusalsToGiveUp = 3;
+
 export class EventRecorder {
   private readonly pending: Promise<void>[] = [];
   private recorded = 0;
   private readonly refusals: string[] = [];
+  private refusedInARow = 0;
+  private notSent = 0;
   private readonly limiter: Limiter;
 
   constructor(
@@ -45,17 +52,25 @@ export class EventRecorder {
    */
   private create(build: (now: number) => KubeEvent): void {
     this.pending.push(
-      this.limiter
-        .run(() => this.api.createEvent(build(this.clock.now())))
-        .then(
-          (created) => {
-            if (created.ok) this.recorded++;
-            else this.refusals.push(created.reason);
-          },
-          (error: unknown) => {
-            this.refusals.push(error instanceof Error ? error.message : String(error));
-          },
-        ),
+      this.limiter.run(async () => {
+        if (this.refusedInARow >= refusalsToGiveUp) {
+          this.notSent++;
+          return;
+        }
+        let created: Awaited<ReturnType<typeof this.api.createEvent>>;
+        try {
+          created = await this.api.createEvent(build(this.clock.now()));
+        } catch (error) {
+          created = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+        }
+        if (created.ok) {
+          this.recorded++;
+          this.refusedInARow = 0;
+        } else {
+          this.refusals.push(created.reason);
+          this.refusedInARow++;
+        }
+      }),
     );
   }
 
@@ -63,9 +78,14 @@ export class EventRecorder {
   async settle(): Promise<string | null> {
     await Promise.all(this.pending);
     if (this.refusals.length === 0) return null;
-    const total = this.recorded + this.refusals.length;
+    const unrecorded = this.refusals.length + this.notSent;
+    const total = this.recorded + unrecorded;
     const others = new Set(this.refusals).size - 1;
     const more = others > 0 ? ` (and ${counted(others, "other reason")})` : "";
-    return `could not record ${this.refusals.length} of ${counted(total, "Event")} (the restarts are not affected): ${this.refusals[0]}${more}`;
+    const gaveUp =
+      this.notSent > 0
+        ? `; after ${refusalsToGiveUp} refused in a row, ${this.notSent} more were not sent`
+        : "";
+    return `could not record ${unrecorded} of ${counted(total, "Event")} (the restarts are not affected): ${this.refusals[0]}${more}${gaveUp}`;
   }
 }

@@ -87,6 +87,25 @@ describe("EventRecorder", () => {
     );
   });
 
+  it("refused three times in a row: the rest are not sent, and the warning counts them", async () => {
+    const fake = api(async () => ({ ok: false, reason: forbidden }));
+    const recorder = new EventRecorder(fake, clock, "h", 1);
+    for (let i = 0; i < 100; i++) recorder.record(restart(`db-${i}`));
+    expect(await recorder.settle()).toBe(
+      `could not record 100 of 100 Events (the restarts are not affected): ${forbidden}; after 3 refused in a row, 97 more were not sent`,
+    );
+    expect(fake.sent).toHaveLength(3);
+  });
+
+  it("one recorded between refusals starts the count again", async () => {
+    let n = 0;
+    const fake = api(async () => (++n % 3 === 0 ? { ok: true } : { ok: false, reason: forbidden }));
+    const recorder = new EventRecorder(fake, clock, "h", 1);
+    for (let i = 0; i < 9; i++) recorder.record(restart(`db-${i}`));
+    await recorder.settle();
+    expect(fake.sent).toHaveLength(9);
+  });
+
   it("the same refusal for every Event: no 'other reasons'", async () => {
     const recorder = new EventRecorder(
       api(async () => ({ ok: false, reason: forbidden })),
