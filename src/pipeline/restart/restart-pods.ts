@@ -1,7 +1,8 @@
 /**
  * Restarting the planned pods without taking a workload down: each pod goes the way the plan chose for
- * its controller (rollout, evict, delete). Workloads proceed side by side, up to --concurrency; a
- * workload's own pods go one at a time (evict, delete) or in one rollout. On SIGINT, or once the cluster is
+ * its controller (rollout, evict, delete). Workloads proceed side by side, up to --concurrency, those a
+ * budget holds now last (blocked-last.ts); a workload's own pods go one at a time (evict, delete) or in
+ * one rollout. On SIGINT, or once the cluster is
  * out of reach, nothing new starts.
  */
 
