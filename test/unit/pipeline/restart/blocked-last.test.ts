@@ -12,14 +12,19 @@ function setup() {
   return { clock, cluster: new InMemoryCluster(clock) };
 }
 
+/** Two workloads in the API's order: "held", whose budget allows no disruption, then "web". */
+function heldThenWeb(cluster: InMemoryCluster) {
+  cluster.setBudget("guard", "held", 0);
+  return [
+    ...cluster.addController({ name: "held", replicas: 1, strategy: "evict" }),
+    ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
+  ];
+}
+
 describe("workloads held by a budget go last", () => {
   it("one slot, a held workload listed first: the others are restarted before its wait", async () => {
     const { clock, cluster } = setup();
-    cluster.setBudget("guard", "held", 0);
-    const pods = [
-      ...cluster.addController({ name: "held", replicas: 1, strategy: "evict" }),
-      ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
-    ];
+    const pods = heldThenWeb(cluster);
     const { reported } = await runRestart(clock, cluster, pods, { concurrency: 1, waitTimeoutMs: 5000 });
     expect(cluster.evictions()[0]).toBe("0 evict shop/web-0 → 201");
     expect(reported).toEqual([
@@ -30,24 +35,19 @@ describe("workloads held by a budget go last", () => {
 
   it("budgets that cannot be listed leave the order as planned", async () => {
     const { clock, cluster } = setup();
-    cluster.setBudget("guard", "held", 0);
     cluster.budgetsUnreadable = true;
-    const pods = [
-      ...cluster.addController({ name: "held", replicas: 1, strategy: "evict" }),
-      ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
-    ];
+    const pods = heldThenWeb(cluster);
     await runRestart(clock, cluster, pods, { concurrency: 1, waitTimeoutMs: 5000 });
     expect(cluster.evictions()[0]).toBe("0 evict shop/held-0 → 429");
   });
 
   it("--no-wait holds no slot: nothing is read, nothing reordered", async () => {
     const { clock, cluster } = setup();
-    cluster.setBudget("guard", "held", 0);
-    const pods = [
-      ...cluster.addController({ name: "held", replicas: 1, strategy: "evict" }),
-      ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
-    ];
+    const pods = heldThenWeb(cluster);
     await runRestart(clock, cluster, pods, { concurrency: 1, wait: false });
     expect(cluster.evictions()).toEqual(["0 evict shop/held-0 → 429", "0 evict shop/web-0 → 201"]);
+    // The budgets are read only to name the one that refused, after the refusal.
+    const first = (text: string) => cluster.calls.findIndex((call) => call.includes(text));
+    expect(first(" list budgets ")).toBeGreaterThan(first("evict shop/held-0"));
   });
 });
