@@ -46,10 +46,16 @@ export class ExitCode extends AutoupdateError {
 }
 
 /**
- * The message a failed run ends with on stderr (after `error: `): once a signal has stopped the run, whatever
- * failed on its way out reads as the interruption it is.
+ * Whether `error` ends the run as interrupted, `signalled` saying whether a signal came: once one has, whatever
+ * failed on its way out reads as the interruption it is. Not restarts that failed (PartialFailureError): apply
+ * throws that only for outcomes all in before any signal.
  */
-export function failureMessage(error: unknown, interrupted: boolean): string {
-  if (interrupted && !(error instanceof InterruptedError)) return "interrupted";
+export function endsInterrupted(error: unknown, signalled: boolean): boolean {
+  return error instanceof InterruptedError || (signalled && !(error instanceof PartialFailureError));
+}
+
+/** The message a failed run ends with on stderr (after `error: `). */
+export function failureMessage(error: unknown, signalled: boolean): string {
+  if (endsInterrupted(error, signalled) && !(error instanceof InterruptedError)) return "interrupted";
   return error instanceof Error ? error.message : String(error);
 }

@@ -11,7 +11,13 @@ import { type Plan, type PlanPod, podsToRestart, summarize } from "../core/plan.
 import type { ProxySettings } from "../core/proxy.js";
 import { holdsToRecordAgain } from "../core/restarted-for.js";
 import type { OwnJob } from "../cron/core/job-contract.js";
-import { failureMessage, InterruptedError, PartialFailureError, RefusedError } from "../errors.js";
+import {
+  endsInterrupted,
+  failureMessage,
+  InterruptedError,
+  PartialFailureError,
+  RefusedError,
+} from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
 import { restartQuestion } from "../output/restart-question.js";
 import {
@@ -89,8 +95,10 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   recordHoldsAgain(recorders, plan, ctx.clock.now());
   const restarted = await restartTargets(ctx, targets, recorders, report);
   run.restarted = restarted;
+  // A signal once every restart is made and checked (while the Events are recorded) cuts none short.
+  const cutShort = ctx.io.signal.aborted;
   await reportRestarts(ctx, plan, restarted, recorders, report);
-  throwIfIncomplete(restarted, ctx.io.signal);
+  throwIfIncomplete(restarted, cutShort);
 }
 
 /** Where the restart report goes, with its colours. */
@@ -203,10 +211,13 @@ async function reportRestarts(
   if (summaryJson) out.write(renderRunSummary(plan, restarted, dryRun));
 }
 
-/** Ends the run with its error: interrupted, stopped, or not every planned pod on the new image. */
-function throwIfIncomplete(restarted: RestartResult, signal: AbortSignal): void {
+/**
+ * Ends the run with its error: interrupted (`cutShort`: a signal came while restarting), stopped, or not
+ * every planned pod on the new image.
+ */
+function throwIfIncomplete(restarted: RestartResult, cutShort: boolean): void {
   const kinds = [...restarted.outcomes.values()].map((o) => o.kind);
-  if (signal.aborted) {
+  if (cutShort) {
     const rolling = kinds.includes("in-progress") ? "; a rollout started goes on on the server" : "";
     throw new InterruptedError(`interrupted: no further restarts were started${rolling}`);
   }
@@ -270,7 +281,7 @@ async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
       ? undefined
       : {
           message: failureMessage(error, ctx.io.signal.aborted).replace(/; see above$/, ""),
-          interrupted: error instanceof InterruptedError || ctx.io.signal.aborted,
+          interrupted: endsInterrupted(error, ctx.io.signal.aborted),
         };
   const report = runReport({
     id: randomUUID(),

@@ -3,12 +3,16 @@
  * side is test/e2e/events.test.ts): one `kubectl create -f -` per restart with the Event on stdin and the
  * connection flags on argv; a refused Event (RBAC) fails nothing and is reported once; a dry run records none.
  */
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliPath } from "../support/cli.js";
 import { pushCraftedImage } from "../support/crafted-image.js";
-import { FakeCluster } from "../support/fake-kubectl.js";
+import { FakeCluster, fakeBin } from "../support/fake-kubectl.js";
 import { digestOf, makePod, makeReplicaSet, uuidOf } from "../support/pods.js";
 import { type Registry, startRegistry } from "../support/registry/distribution.js";
-import { deploymentPod, removeTempDirs, runPlan } from "../support/registry/harness.js";
+import { deploymentPod, makeHome, removeTempDirs, runPlan } from "../support/registry/harness.js";
 
 const revision = "9f8e7d1c0b2a39485766554433221100ffeeddcc";
 let registry: Registry;
@@ -153,6 +157,50 @@ const failedEvent = (minutesAgo: number, restartedFor = `app=${v1}>${v2}`) => ({
   },
 });
 const withEvent = (event: object) => cluster({ objects: [makeReplicaSet("web-7d9c8b", null), event] });
+
+describe("a signal once every restart is made", () => {
+  it("SIGTERM while the Events are recorded: they are, and the run ends on its outcomes (exit 0), not interrupted", async () => {
+    const fake = cluster();
+    // Every Event takes two seconds: the signal comes after the last eviction, while they are recorded.
+    const kubectl = join(fake.dir, "kubectl");
+    const wrapper = ["#!/bin/sh", 'case "$*" in *"create -f - -o name"*) sleep 2 ;; esac'];
+    writeFileSync(kubectl, `${[...wrapper, `exec "${fakeBin}/kubectl" "$@"`].join("\n")}\n`, { mode: 0o755 });
+    const resultFile = join(fake.dir, "termination-log");
+    const home = makeHome({ auths: {} });
+    const child = spawn(process.execPath, [cliPath, ...apply, "--kubectl", kubectl], {
+      env: {
+        ...process.env,
+        ...fake.env(),
+        HOME: home.dir,
+        DOCKER_CONFIG: home.dockerConfig,
+        TMPDIR: home.tmp,
+        NO_COLOR: "1",
+        KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let signalled = false;
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      if (signalled || (stdout.match(/ evicted\n/g) ?? []).length < 3) return;
+      // Once: a second signal leaves at once.
+      signalled = child.kill("SIGTERM");
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stdout).toContain("3 evicted (of 3 planned)");
+    expect(stderr).not.toContain("interrupted");
+    expect(fake.events()).toHaveLength(3);
+    const result = readFileSync(resultFile, "utf8");
+    expect(result).toMatch(/^3 evicted \(of 3 planned\); /);
+    expect(result).not.toContain("error");
+    expect(code, stderr).toBe(0);
+  });
+});
 
 describe("a restart in vain, remembered by its Event", () => {
   it("leaves that ReplicaSet's stale pods, evicts the others; this tool's Events are read once", async () => {

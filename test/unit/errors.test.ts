@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import {
+  endsInterrupted,
+  failureMessage,
+  InterruptedError,
+  PartialFailureError,
+  ToolFailedError,
+} from "../../src/errors.js";
+
+describe("what a failed run ends with once a signal came", () => {
+  it("whatever broke on its way out reads as the interruption", () => {
+    const broken = new ToolFailedError("kubectl get exited with signal SIGTERM");
+    expect(endsInterrupted(broken, true)).toBe(true);
+    expect(failureMessage(broken, true)).toBe("interrupted");
+    expect(failureMessage(broken, false)).toBe("kubectl get exited with signal SIGTERM");
+  });
+
+  it("an interruption keeps its own message", () => {
+    const stopped = new InterruptedError("interrupted: no further restarts were started");
+    expect(endsInterrupted(stopped, false)).toBe(true);
+    expect(failureMessage(stopped, true)).toBe("interrupted: no further restarts were started");
+  });
+
+  it("restarts that failed before the signal stay failed restarts", () => {
+    const failed = new PartialFailureError("some planned pods were not restarted; see above");
+    expect(endsInterrupted(failed, true)).toBe(false);
+    expect(failureMessage(failed, true)).toBe("some planned pods were not restarted; see above");
+  });
+});
