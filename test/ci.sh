@@ -187,12 +187,12 @@ if [ -s "$state/vitest.json" ]; then
     | group_by(.p) | map("\(.[0].p) \(((map(.e) | max) - (map(.s) | min)) / 1000 | round)s")
     | "ci: vitest projects, first test to last: " + join(", ")' "$state/vitest.json" >&2 || true
 fi
-[ "$vitest_rc" = 0 ] || die "tests failed (vitest exit $vitest_rc)"
 
 step leftovers "leftovers of the tests"
-# Nothing may still run from the run's TMPDIR (control planes, engines, registries), nothing may be left
-# in it, and no /tmp/kau-* (the tests' prefix: a TMPDIR ignored) nor kubectl cache in ~/.kube/cache may
-# have appeared outside it.
+# Checked after failed tests too: a failure's cleanup is where leftovers hide. Nothing may still run from
+# the run's TMPDIR (control planes, engines, registries), nothing may be left in it, and no /tmp/kau-* (the
+# tests' prefix: a TMPDIR ignored) nor kubectl cache in ~/.kube/cache may have appeared outside it.
+left=()
 mapfile -t new_kau < <(comm -13 <(echo "$kau_before") <(kau_dirs))
 mapfile -t new_kube_cache < <(comm -13 <(echo "$kube_cache_before") <(kube_cache))
 left_procs=$(named "$TMPDIR/" "${new_kau[@]}")
@@ -204,17 +204,20 @@ left_files=$(
 if [ -n "$left_procs" ] || [ -n "$left_files" ]; then
   [ -z "$left_procs" ] || printf 'ci: processes the tests left running:\n%s\n' "$left_procs" >&2
   [ -z "$left_files" ] || printf 'ci: files and directories the tests left:\n%s\n' "$left_files" >&2
-  die "the tests left processes or files behind (see above): every setup must stop what it starts"
+  left+=("the tests left processes or files behind (see above): every setup must stop what it starts")
 fi
 # A real node's kubelet, containerd, shims, containers, cgroups, bridges, mounts, iptables chains and kernel
 # settings (test/testbed/node-stop.sh undoes them; this proves it).
 if ! left_node=$(test/testbed/node-leftovers.sh check "$state/host-before"); then
   printf 'ci: what the real nodes left:\n%s\n' "$left_node" >&2
-  die "a real node left something behind (see above)"
+  left+=("a real node left something behind (see above)")
 fi
 if ip link show kau-local0 >/dev/null 2>&1; then
-  die "the tests left the bridge kau-local0 behind (test/support/local-address.setup.ts removes it)"
+  left+=("the tests left the bridge kau-local0 behind (test/support/local-address.setup.ts removes it)")
 fi
+for problem in "${left[@]}"; do printf 'ci: %s\n' "$problem" >&2; done
+[ "$vitest_rc" = 0 ] || die "tests failed (vitest exit $vitest_rc)"
+[ ${#left[@]} -eq 0 ] || die "leftovers (see above)"
 echo "ci: no process, file, mount, cgroup, interface, iptables chain or kernel setting left behind" >&2
 
 step bench "benchmark smoke"
