@@ -20,7 +20,7 @@ import {
   type RestartMethod,
   type StrategyName,
 } from "./plan.js";
-import { rollingUpdateStopsEveryPod } from "./rolling-update.js";
+import { rollingUpdateStopsEveryPod, rollsOneAtATime } from "./rolling-update.js";
 import {
   controllingOwner,
   gitOpsManager,
@@ -298,7 +298,7 @@ function rolloutReason(w: Workload): string {
     const r = w.spec.updateStrategy?.rollingUpdate;
     const partition = r?.partition ?? 0;
     const which = partition > 0 ? `pods from ordinal ${partition}` : counted(w.spec.replicas ?? 1, "pod");
-    const pace = r?.maxUnavailable === undefined ? "one at a time" : `maxUnavailable ${r.maxUnavailable}`;
+    const pace = rollsOneAtATime(w) ? "one at a time" : `maxUnavailable ${r?.maxUnavailable}`;
     return `rolling update of ${name}'s ${which}, ${pace} from the highest ordinal`;
   }
   const r = w.spec.updateStrategy?.rollingUpdate;

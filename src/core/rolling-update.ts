@@ -37,7 +37,7 @@ export function rollingUpdateStopsEveryPod(w: Workload): string | null {
     const unavailable = rolling?.maxUnavailable;
     const maxUnavailable = Math.max(1, scaled(unavailable ?? 1, replicas, Math.floor));
     if (replicas < 1 || (rolling?.partition ?? 0) > 0 || maxUnavailable < replicas) return null;
-    return unavailable === undefined
+    return rollsOneAtATime(w)
       ? "its one replica is deleted before its replacement is made"
       : `maxUnavailable ${unavailable} of ${counted(replicas, "replica")}`;
   }
@@ -61,6 +61,15 @@ function scaled(value: IntOrPercent, total: number, round: (n: number) => number
 }
 
 /** Both resolved to 0 would never progress: Deployment and DaemonSet controllers then take one unavailable. */
+/**
+ * Whether a StatefulSet's rolling update takes its pods one at a time: maxUnavailable unset, or 1, which
+ * newer API servers fill in when it is unset (1.37 does, 1.35 does not).
+ */
+export function rollsOneAtATime(w: Workload): boolean {
+  const unavailable = w.spec.updateStrategy?.rollingUpdate?.maxUnavailable;
+  return unavailable === undefined || unavailable === 1;
+}
+
 function fenceposts(maxSurge: number, maxUnavailable: number): [number, number] {
   return maxSurge === 0 && maxUnavailable === 0 ? [0, 1] : [maxSurge, maxUnavailable];
 }

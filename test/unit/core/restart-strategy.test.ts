@@ -188,6 +188,17 @@ describe("the decision per controller: every kind and update strategy, under eac
       "evict: StatefulSet/db's rollout stops every pod at once (its one replica is deleted before its replacement is made): evicted one at a time ! StatefulSet/db has one replica: it is down until its replacement is Ready",
     ],
     [
+      "StatefulSet with maxUnavailable 1, as newer API servers fill in: one at a time",
+      "auto",
+      "StatefulSet",
+      facts(
+        workload("StatefulSet", {
+          spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } } },
+        }),
+      ),
+      "rollout: rolling update of StatefulSet/db's 3 pods, one at a time from the highest ordinal",
+    ],
+    [
       "StatefulSet with maxUnavailable 2 of 3",
       "auto",
       "StatefulSet",

@@ -76,6 +76,11 @@ describe("rollingUpdateStopsEveryPod", () => {
       statefulSet(1),
       "its one replica is deleted before its replacement is made",
     ],
+    [
+      "StatefulSet of one replica, maxUnavailable 1 as newer API servers fill in",
+      statefulSet(1, { maxUnavailable: 1 }),
+      "its one replica is deleted before its replacement is made",
+    ],
     ["StatefulSet of three, one at a time", statefulSet(3), null],
     [
       "StatefulSet, maxUnavailable 100%",
