@@ -60,7 +60,6 @@ function scaled(value: IntOrPercent, total: number, round: (n: number) => number
   return percent ? round((Number(percent[1]) * total) / 100) : Number.NaN;
 }
 
-/** Both resolved to 0 would never progress: Deployment and DaemonSet controllers then take one unavailable. */
 /**
  * Whether a StatefulSet's rolling update takes its pods one at a time: maxUnavailable unset, or 1, which
  * newer API servers fill in when it is unset (1.37 does, 1.35 does not).
@@ -70,6 +69,7 @@ export function rollsOneAtATime(w: Workload): boolean {
   return unavailable === undefined || unavailable === 1;
 }
 
+/** Both resolved to 0 would never progress: Deployment and DaemonSet controllers then take one unavailable. */
 function fenceposts(maxSurge: number, maxUnavailable: number): [number, number] {
   return maxSurge === 0 && maxUnavailable === 0 ? [0, 1] : [maxSurge, maxUnavailable];
 }
