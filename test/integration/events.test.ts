@@ -192,6 +192,7 @@ describe("a signal once every restart is made", () => {
       stderr += chunk;
     });
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(signalled).toBe(true);
     expect(stdout).toContain("3 evicted (of 3 planned)");
     expect(stderr).not.toContain("interrupted");
     expect(fake.events()).toHaveLength(3);
