@@ -80,7 +80,12 @@ export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; l
     if (line.trim() !== "") own.push(line.trim());
   }
   const server = serverIn(stderr);
-  const line = own.find((l) => /^(error|Error|Unable|The connection)/.test(l)) ?? own[0] ?? "";
+  const first = own.find((l) => /^(error|Error|Unable|The connection)/.test(l)) ?? own[0] ?? "";
+  // RBAC's escalation check names the rules not held on the lines after: they are what to ask for.
+  const notHeld = first.endsWith("not currently held:")
+    ? own.slice(own.indexOf(first) + 1).filter((l) => l.startsWith("{"))
+    : [];
+  const line = [first, ...notHeld].join(" ");
   return { line, ...(classify(line, own, server) ?? {}) };
 }
 

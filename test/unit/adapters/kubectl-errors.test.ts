@@ -72,6 +72,18 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
     expect(error.message).toBe(`kubectl get failed: ${forbidden.trim()}`);
   });
 
+  it("a refused escalation names the rules not held, which kubectl lists on the lines after", () => {
+    // kubectl 1.34 against its API server, as a namespace admin applying a Role with Events of events.k8s.io.
+    const stderr = [
+      'Error from server (Forbidden): roles.rbac.authorization.k8s.io "r" is forbidden: user "u1" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:',
+      '{APIGroups:["events.k8s.io"], Resources:["events"], Verbs:["list" "create"]}',
+      "",
+    ].join("\n");
+    expect(readKubectlStderr(stderr).line).toBe(
+      'Error from server (Forbidden): roles.rbac.authorization.k8s.io "r" is forbidden: user "u1" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held: {APIGroups:["events.k8s.io"], Resources:["events"], Verbs:["list" "create"]}',
+    );
+  });
+
   it("a cluster problem is a ClusterAccessError keeping kubectl's whole output, and says something without the kubeconfig's facts", () => {
     const stderr = recorded("refused");
     const error = kubectlFailure({ exitCode: 1, stdout: "", stderr, interrupted: false }, "kubectl get");
