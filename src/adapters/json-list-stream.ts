@@ -41,6 +41,25 @@ export function parsedBy<T>(slim: (item: never) => T): ItemReader<T> {
   return (text) => slim(JSON.parse(text) as never);
 }
 
+/**
+ * A value already parsed, cut to a Shape as the stream cuts an item's text (an apart member stays in
+ * place): for objects that come one at a time, as a watch's do.
+ */
+export function cutParsed(value: unknown, shape: Shape): unknown {
+  if (Array.isArray(value)) return value.map((element) => cutParsed(element, shape));
+  if (value === null || typeof value !== "object") return value;
+  const kept: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    const rule = shape.keep[key];
+    if (rule === undefined) {
+      if (shape.others === "keep") kept[key] = member;
+    } else {
+      kept[key] = rule === true || "apart" in rule ? member : cutParsed(member, rule as Shape);
+    }
+  }
+  return kept;
+}
+
 /** Every member, but server-side apply's bookkeeping: a quarter of a pod's bytes, never read here. */
 const withoutManagedFields: Shape = {
   keep: { metadata: { keep: { managedFields: { keep: {}, others: "drop" } }, others: "keep" } },

@@ -24,7 +24,7 @@ import type { Exec, ExecOptions } from "./exec.js";
 import { type ExecResult, howItEnded } from "./exec-result.js";
 import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-list-stream.js";
 import { kubectlFailure, readKubectlStderr } from "./kubectl-errors.js";
-import { listedResources } from "./list-request.js";
+import { listedResources, type WatchQuery } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
 import {
   type CreatedPod,
@@ -38,6 +38,7 @@ import {
   slimWorkload,
   workloadShape,
 } from "./slim-objects.js";
+import { type WatchChange, type WatchEnd, watchObjects } from "./watch.js";
 
 /** kubectl's own connection flags, passed through unchanged. */
 export interface KubectlConnection {
@@ -189,7 +190,17 @@ export class Kubectl {
     scope: PodScope,
     shape: Shape | undefined,
     read: ItemReader<T>,
-    { warn, onRestart, toTheEnd = false }: { warn?: Warn; onRestart?: () => void; toTheEnd?: boolean } = {},
+    {
+      warn,
+      onRestart,
+      onVersion,
+      toTheEnd = false,
+    }: {
+      warn?: Warn;
+      onRestart?: () => void;
+      onVersion?: (resourceVersion: string) => void;
+      toTheEnd?: boolean;
+    } = {},
   ): Promise<T[]> {
     const listed = listedResources[resource];
     if (!listed) throw new Error(`no API path known for ${resource}`);
@@ -206,6 +217,7 @@ export class Kubectl {
       read,
       warn,
       ...(onRestart ? { onRestart } : {}),
+      ...(onVersion ? { onVersion } : {}),
       ...(signal ? { signal } : {}),
     });
   }
@@ -362,21 +374,53 @@ export class Kubectl {
 
   /**
    * A controller's pods, found by its label selector in one namespace, cut to what the checks around a
-   * restart read (controllerPodShape): polled while a replacement starts.
+   * restart read (controllerPodShape). `onVersion` is told the list's resourceVersion, from which
+   * watchPodsBySelector follows them.
    */
-  listPodsBySelector(namespace: string, selector: string): Promise<PodWithConditions[]> {
-    return this.checkedList("pods", namespace, selector, controllerPodShape);
+  listPodsBySelector(
+    namespace: string,
+    selector: string,
+    onVersion?: (resourceVersion: string) => void,
+  ): Promise<PodWithConditions[]> {
+    return this.checkedList("pods", namespace, selector, controllerPodShape, onVersion);
+  }
+
+  /**
+   * Follows the pods listPodsBySelector read, from its resourceVersion: each change as it happens, until the
+   * watch ends (the API server ends it after `timeoutSeconds`), fails or `signal` stops it.
+   */
+  watchPodsBySelector(
+    query: WatchQuery,
+    onChange: (change: WatchChange<PodWithConditions>) => void,
+    signal: AbortSignal,
+  ): Promise<WatchEnd> {
+    return watchObjects({
+      exec: this.exec,
+      kubectl: this.binary,
+      connectionArgs: this.connectionArgs(),
+      resource: listedResources.pods!,
+      query,
+      shape: controllerPodShape,
+      onChange,
+      signal,
+    });
   }
 
   /** What a label selector finds in one namespace, for the checks of restarts made: read to the end. */
-  private checkedList<T>(resource: string, namespace: string, selector: string, shape: Shape): Promise<T[]> {
+  private checkedList<T>(
+    resource: string,
+    namespace: string,
+    selector: string,
+    shape: Shape,
+    onVersion?: (resourceVersion: string) => void,
+  ): Promise<T[]> {
     const scope = { namespace, allNamespaces: false, selector };
     return this.pagedList(
       resource,
       scope,
       shape,
       parsedBy((item: T) => item),
-      { toTheEnd: true },
+      { toTheEnd: true, ...(onVersion ? { onVersion } : {}) },
     );
   }
 

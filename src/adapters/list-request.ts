@@ -50,6 +50,32 @@ export function pageUri(resource: ListedResource, query: PageQuery): string {
   return `${resource.prefix}${where}/${resource.plural}?${params}`;
 }
 
+/** What a watch asks for: changes after `resourceVersion` (a list's), until the server ends it. */
+export interface WatchQuery {
+  namespace: string;
+  labelSelector: string;
+  resourceVersion: string;
+  timeoutSeconds: number;
+}
+
+/** The request URI of a watch of a namespace's objects, as `kubectl get --raw` streams it. */
+export function watchUri(resource: ListedResource, query: WatchQuery): string {
+  const params = new URLSearchParams({
+    labelSelector: query.labelSelector.trim(),
+    watch: "true",
+    resourceVersion: query.resourceVersion,
+    timeoutSeconds: String(query.timeoutSeconds),
+  });
+  return `${resource.prefix}/namespaces/${encodeURIComponent(query.namespace)}/${resource.plural}?${params}`;
+}
+
+/** The resourceVersion in a list's metadata (what a watch of it starts from), or null. */
+export function resourceVersionOf(metadata: unknown): string | null {
+  if (metadata === null || typeof metadata !== "object") return null;
+  const version = (metadata as { resourceVersion?: unknown }).resourceVersion;
+  return typeof version === "string" && version !== "" ? version : null;
+}
+
 /** The continue token in a page's metadata, or null on the last page. */
 export function continueTokenOf(metadata: unknown): string | null {
   if (metadata === null || typeof metadata !== "object") return null;

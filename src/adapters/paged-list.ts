@@ -19,6 +19,7 @@ import {
   type ListedResource,
   type PageQuery,
   pageUri,
+  resourceVersionOf,
 } from "./list-request.js";
 
 /** Items per page. The plan's memory does not depend on it (pages stream); see README "Cost". */
@@ -38,6 +39,11 @@ export interface PagedListRequest<T> {
   shape?: Shape;
   read: ItemReader<T>;
   warn?: (line: string) => void;
+  /**
+   * The list's resourceVersion, from its first page (continued pages keep it): where a watch of the same
+   * objects starts. Told again when the list restarts.
+   */
+  onVersion?: (resourceVersion: string) => void;
   /** The list starts again from its first page: every item read so far is dropped. */
   onRestart?: () => void;
   /** Stops the pages in flight (SIGTERM reaches this process only, not its kubectl children). */
@@ -117,7 +123,11 @@ function startPage<T>(request: PagedListRequest<T>, continueToken: string | unde
   let broken: unknown;
   const stream = new JsonListStream(
     (text, apart) => items.push(request.read(text, apart)),
-    (metadata) => foundToken(continueTokenOf(metadata)),
+    (metadata) => {
+      const version = continueToken === undefined ? resourceVersionOf(metadata) : null;
+      if (version !== null) request.onVersion?.(version);
+      foundToken(continueTokenOf(metadata));
+    },
     request.shape,
   );
   const run = request.exec(request.kubectl, [...request.connectionArgs, "get", "--raw", uri], {

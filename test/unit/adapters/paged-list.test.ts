@@ -51,7 +51,9 @@ function scripted(script: Script) {
     }
     if (script.fail?.[token]) return done({ exitCode: 1, stderr: script.fail[token] });
     const page = script.pages[token]!;
-    const metadata = page.next ? { resourceVersion: "7", continue: page.next } : { resourceVersion: "7" };
+    // A continued page's resourceVersion differs here, to show which page the list's is taken from.
+    const resourceVersion = token === "" ? "7" : `7.${token}`;
+    const metadata = page.next ? { resourceVersion, continue: page.next } : { resourceVersion };
     // The API server's order: kind and metadata first, then the items, one chunk each.
     options.onStdout?.(
       `{"kind":"PodList","apiVersion":"v1","metadata":${JSON.stringify(metadata)},"items":[`,
@@ -89,6 +91,7 @@ function read(script: Script, warnings: string[] = [], signal?: AbortSignal, eve
     }),
     warn: (line) => warnings.push(line),
     onRestart: () => events.push("restart"),
+    onVersion: (version) => events.push(`version ${version}`),
   });
   return { result, kubectl };
 }
@@ -116,10 +119,13 @@ describe("readPagedList", () => {
     expect(await result).toEqual(["a", "b", "c", "d", "e"]);
     expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1", "t2", "", "t1", "t2"]);
     // The reader is told before the first page is read again (a count of items read starts over).
+    // The list's resourceVersion (a watch's start) is told again from the new first page.
     expect(events.slice(events.indexOf("restart"))).toEqual([
       "restart",
+      "version 7",
       ...["a", "b", "c", "d", "e"].map((n) => `read ${n}`),
     ]);
+    expect(events.filter((e) => e.startsWith("version"))).toEqual(["version 7", "version 7"]);
     expect(events.filter((e) => e === "restart")).toHaveLength(1);
     expect(warnings).toEqual([
       "the get pods list took longer than the API server keeps its continue token (410 Expired after 4 read); read it again from the start",
