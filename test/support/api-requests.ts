@@ -52,11 +52,11 @@ export function recordingKubectl(real: string): RequestRecorder {
     path,
     [
       "#!/usr/bin/env bash",
-      `err=$(mktemp); "${real}" -v=6 "$@" 2>"$err"; rc=$?`,
-      `grep -F '"Response"' "$err" >> "${log}"`,
-      // What kubectl prints without -v: not its log entries, some of which span lines (a response object).
-      `awk '/^[IWEF][0-9][0-9][0-9][0-9] /{k=1; next} k && /^([[:space:]]|[]}])/{next} {k=0; print}' "$err" >&2`,
-      `rm -f "$err"; exit $rc`,
+      // kubectl takes this process's place, so a stop (the end of a watch) reaches it; one awk sorts its
+      // stderr as it comes: the request lines to the log, and to stderr what kubectl prints without -v (not
+      // its log entries, some of which span lines: a response object). The plugin reads stderr to its end,
+      // so the log is written before the call is over.
+      `exec "${real}" -v=6 "$@" 2> >(awk -v logfile='${log}' '/"Response"/{print >> logfile} /^[IWEF][0-9][0-9][0-9][0-9] /{k=1; next} k && /^([[:space:]]|[]}])/{next} {k=0; print}' >&2)`,
       "",
     ].join("\n"),
   );

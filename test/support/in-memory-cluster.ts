@@ -10,6 +10,7 @@
 import { JsonListStream, parsedBy, type Shape } from "../../src/adapters/json-list-stream.js";
 import type { DeleteOutcome, EvictOutcome, PatchOutcome } from "../../src/adapters/kubectl.js";
 import { controllerPodShape, ownedReplicaSetShape } from "../../src/adapters/slim-objects.js";
+import type { WatchEnd } from "../../src/adapters/watch.js";
 import { type DisruptionBudget, selectorMatches } from "../../src/core/disruption-budget.js";
 import type { KubeObject, Pod } from "../../src/core/k8s.js";
 import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
@@ -244,6 +245,15 @@ export class InMemoryCluster implements RestartApi {
       (p) => p.metadata.namespace === namespace && terms.every(([k, v]) => p.metadata.labels?.[k] === v),
     );
     return asListed(found, controllerPodShape);
+  }
+
+  /**
+   * Never asked: listPodsBySelector gives no resourceVersion to watch from, so the restarts read the pods
+   * by a list at every poll. The watch is tested on its own (followed-pods.test.ts) and in the e2e tests.
+   */
+  async watchPodsBySelector(): Promise<WatchEnd> {
+    this.log("watch pods");
+    return { kind: "refused", reason: "the in-memory cluster serves no watch" };
   }
 
   async listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {

@@ -13,10 +13,11 @@ const planning = [
   "batch/jobs:list",
 ];
 /**
- * Pods one at a time: the recreating controller's selector (readiness), StatefulSets and DaemonSets listed
- * to see one being deleted, and the budgets.
+ * Pods one at a time: the recreating controller's selector and its pods watched (readiness), StatefulSets
+ * and DaemonSets listed to see one being deleted, and the budgets.
  */
 const paced = [
+  "/pods:watch",
   "/replicationcontrollers:get",
   "apps/replicasets:get",
   "apps/statefulsets:get",

@@ -23,12 +23,13 @@ const requests = {
    */
   plan: ["/pods:list", "/secrets:get", "/serviceaccounts:list", "apps/replicasets:list", "batch/jobs:list"],
   /**
-   * Pods evicted or deleted one at a time: the recreating controller's selector (its pods are listed
-   * above), StatefulSets and DaemonSets listed to decide (one being deleted would not recreate its pods),
+   * Pods evicted or deleted one at a time: the recreating controller's selector, its pods watched while
+   * its pods go (they are listed above; pipeline/restart/followed-pods.ts), StatefulSets and DaemonSets listed to decide (one being deleted would not recreate its pods),
    * and the budgets (read once per namespace to restart held workloads last; delete checks them before each
    * deletion; evict names the one that refused).
    */
   paced: [
+    "/pods:watch",
     "/replicationcontrollers:get",
     "apps/replicasets:get",
     "apps/statefulsets:get",
@@ -63,7 +64,7 @@ const requestsByStrategy: Record<StrategyName, string[]> = {
 };
 
 const groupOrder = ["", "apps", "batch", "policy", "events.k8s.io"];
-const verbOrder = ["get", "list", "patch", "create", "delete"];
+const verbOrder = ["get", "list", "watch", "patch", "create", "delete"];
 
 /**
  * Exactly the API requests an `apply --strategy=STRATEGY` run makes, and no more, one rule per resource.

@@ -6,7 +6,12 @@
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
-import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
+import {
+  type ControllersReadiness,
+  checkReplacement,
+  readinessByController,
+  shortOfReadyPods,
+} from "./replacement.js";
 import {
   type GroupReporter,
   type Left,
@@ -21,9 +26,23 @@ export async function deleteGroup(
   budgets: BudgetGate,
   reporter: GroupReporter,
 ): Promise<void> {
+  const readiness = readinessByController(api, reporter.options.signal);
+  try {
+    await deleteEach(api, group, budgets, reporter, readiness);
+  } finally {
+    await readiness.stop();
+  }
+}
+
+async function deleteEach(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  budgets: BudgetGate,
+  reporter: GroupReporter,
+  controllers: ControllersReadiness,
+): Promise<void> {
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
-  const readinessOf = readinessByController(api);
   const stop = (from: number, left: Left) => {
     for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", ...left });
   };
@@ -34,9 +53,9 @@ export async function deleteGroup(
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
     let heldUntilShown = false;
     try {
-      const readiness = waiting ? await readinessOf(pod) : null;
+      const readiness = waiting ? await controllers.of(pod) : null;
       const before = readiness ? await readiness.snapshot() : null;
-      // The reads above take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
+      // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
       if (options.signal.aborted) return stop(index, leftByStop(options.signal));
       // Only this pod is left: a later one of the group that is not Ready itself may still go.
       const short = before && shortOfReadyPods(pod, before);

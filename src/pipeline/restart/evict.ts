@@ -9,7 +9,12 @@ import type { EvictOutcome } from "../../adapters/kubectl.js";
 import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
-import { checkReplacement, readinessByController, shortOfReadyPods } from "./replacement.js";
+import {
+  type ControllersReadiness,
+  checkReplacement,
+  readinessByController,
+  shortOfReadyPods,
+} from "./replacement.js";
 import {
   type GroupReporter,
   type Left,
@@ -26,9 +31,22 @@ export async function evictGroup(
   group: readonly PlanPod[],
   reporter: GroupReporter,
 ): Promise<void> {
+  const readiness = readinessByController(api, reporter.options.signal);
+  try {
+    await evictEach(api, group, reporter, readiness);
+  } finally {
+    await readiness.stop();
+  }
+}
+
+async function evictEach(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  reporter: GroupReporter,
+  controllers: ControllersReadiness,
+): Promise<void> {
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
-  const readinessOf = readinessByController(api);
   // One wait for a budget per controller: once waited out, its other pods are tried once each.
   let waitedOut = false;
   // The budgets that refused a pod are named from one read per group: its other pods meet the same ones.
@@ -42,9 +60,9 @@ export async function evictGroup(
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, leftByStop(options.signal));
-    const readiness = waiting ? await readinessOf(pod) : null;
+    const readiness = waiting ? await controllers.of(pod) : null;
     let before = readiness ? await readiness.snapshot() : null;
-    // The reads above take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
+    // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
     if (options.signal.aborted) return stop(index, leftByStop(options.signal));
     // Only this pod is left: a later one of the group that is not Ready itself may still go.
     const short = before && shortOfReadyPods(pod, before);

@@ -25,6 +25,7 @@ import { restartedForValue } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import { counted } from "../../util/counted.js";
 import { firstFew } from "../../util/first-few.js";
+import { FollowedPods } from "./followed-pods.js";
 import {
   type GroupReporter,
   type Left,
@@ -234,25 +235,45 @@ export function oldDigestAfterRollout(planned: readonly PlanPod[], pods: readonl
   return null;
 }
 
+/** The readiness of the controllers of one group's pods, followed until `stop`. */
+export interface ControllersReadiness {
+  /** The pod's controller's, found once per controller; null when its pods cannot be counted. */
+  of(pod: PlanPod): Promise<Readiness | null>;
+  /** Stops following every controller's pods, and waits for it. */
+  stop(): Promise<void>;
+}
+
 /**
- * Each pod's controller's readiness, read once per controller (a Deployment's pods may belong to more than
- * one ReplicaSet); null for a pod whose controller's pods cannot be counted.
+ * Each pod's controller's readiness, found once per controller (a Deployment's pods may belong to more
+ * than one ReplicaSet), its pods followed until `stop` or `signal`.
  */
-export function readinessByController(api: RestartApi): (pod: PlanPod) => Promise<Readiness | null> {
-  const read = new Map<string, Promise<Readiness | null>>();
-  return (pod) => {
-    const key = `${pod.namespace}/${pod.controller?.uid ?? ""}`;
-    let readiness = read.get(key);
-    if (!readiness) {
-      readiness = controllerReadiness(api, pod);
-      read.set(key, readiness);
-    }
-    return readiness;
+export function readinessByController(api: RestartApi, signal: AbortSignal): ControllersReadiness {
+  const found = new Map<string, Promise<ControllerReadiness | null>>();
+  return {
+    of(pod) {
+      const key = `${pod.namespace}/${pod.controller?.uid ?? ""}`;
+      let readiness = found.get(key);
+      if (!readiness) {
+        readiness = controllerReadiness(api, pod, signal);
+        found.set(key, readiness);
+      }
+      return readiness;
+    },
+    async stop() {
+      const all = await Promise.all([...found.values()].map((readiness) => readiness.catch(() => null)));
+      await Promise.all(all.map((readiness) => readiness?.pods.stop()));
+    },
   };
 }
 
+type ControllerReadiness = Readiness & { pods: FollowedPods };
+
 /** Counts the pod's direct controller's Ready pods through the controller's own selector. */
-async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readiness | null> {
+async function controllerReadiness(
+  api: RestartApi,
+  pod: PlanPod,
+  signal: AbortSignal,
+): Promise<ControllerReadiness | null> {
   const controller = pod.controller;
   if (!controller || !isRecreatingController(controller.kind)) return null;
   const resource = kindResources[controller.kind];
@@ -262,10 +283,11 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
   }>(resource, controller.name, pod.namespace);
   const selector = selectorOf(controller.kind, object?.spec?.selector);
   if (selector === "") return null;
-  const list = () => api.listPodsBySelector(pod.namespace, selector);
+  const followed = new FollowedPods(api, pod.namespace, selector, signal);
   return {
+    pods: followed,
     async snapshot() {
-      const pods = await list();
+      const pods = await followed.read();
       return {
         ready: readyPodCount(pods, controller.uid),
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
@@ -285,8 +307,10 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
       let failure = "";
       let started: Pod[] = [];
       for (;;) {
+        // The last read, at the deadline, is a list: a verdict of failure must not rest on a stalled watch.
+        const atDeadline = clock.now() >= deadline;
         // A list that fails is asked again at the next poll: one failed read is no verdict on the pods.
-        const pods = await list().catch((error: unknown) => {
+        const pods = await followed.read(atDeadline).catch((error: unknown) => {
           if (!(error instanceof ToolFailedError)) throw error;
           failure = error.message;
           return null;
@@ -301,7 +325,7 @@ async function controllerReadiness(api: RestartApi, pod: PlanPod): Promise<Readi
         const enough = pods ? readyPodCount(pods, controller.uid, goneUid) >= before.ready : false;
         if (fresh.length > 0 && starting.length === 0 && enough) return { ready: fresh };
         if (options.signal.aborted) return null;
-        if (clock.now() >= deadline) {
+        if (atDeadline) {
           const name = `${controller.kind}/${controller.name}`;
           const timedOut = (reason: string) => ({ timedOut: reason, started });
           if (!pods)

@@ -17,6 +17,7 @@ export type RestartApi = Pick<
   Kubectl,
   | "getObject"
   | "listPodsBySelector"
+  | "watchPodsBySelector"
   | "listReplicaSets"
   | "deletePod"
   | "listDisruptionBudgets"

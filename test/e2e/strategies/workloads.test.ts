@@ -364,8 +364,23 @@ describe.each(strategies)("--strategy %s", (strategy) => {
       "registry",
       "--strategy",
       strategy,
+      "--verbose",
     ]);
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+
+    // Each controller whose pods go one at a time has its pods listed once and then watched while its
+    // replacements start, not listed again at every poll.
+    const byController = result.stderr
+      .split("\n")
+      .filter(
+        (l) =>
+          l.startsWith("exec: ") &&
+          l.includes(` get --raw /api/v1/namespaces/${ns}/pods?`) &&
+          l.includes("labelSelector="),
+      );
+    const watches = byController.filter((l) => l.includes("watch=true"));
+    expect(watches, byController.join("\n")).toHaveLength(oneByOne.length);
+    if (rolled.length === 0) expect(byController, byController.join("\n")).toHaveLength(2 * oneByOne.length);
 
     for (const p of rolled) {
       const replaced = `${p.subject.pods} ${p.subject.pods === 1 ? "pod" : "pods"} replaced`;

@@ -42,10 +42,12 @@ describe("the CronJob's RBAC per strategy", () => {
       ],
     ],
   ])(
-    "%s writes only %j: pods delete only for delete, no update, no watch, no wildcard",
+    "%s writes only %j: pods delete only for delete, no update, a watch only of pods, no wildcard",
     (strategy, writes) => {
       const rules = autoupdateRules(strategy);
-      expect(tuples(rules).filter((t) => !/:(get|list)$/.test(t))).toEqual(writes);
+      expect(tuples(rules).filter((t) => !/:(get|list|watch)$/.test(t))).toEqual(writes);
+      const watched = strategy === "rollout" ? [] : ["/pods:watch"];
+      expect(tuples(rules).filter((t) => t.endsWith(":watch"))).toEqual(watched);
       expect(JSON.stringify(rules)).not.toContain("*");
       for (const rule of rules) expect(Object.keys(rule).sort()).toEqual(["apiGroups", "resources", "verbs"]);
     },
@@ -53,7 +55,7 @@ describe("the CronJob's RBAC per strategy", () => {
 
   it("one rule per resource, core group first", () => {
     expect(autoupdateRules("auto")).toEqual([
-      { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] },
       { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
       { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
       { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },

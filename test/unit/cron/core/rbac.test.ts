@@ -10,6 +10,7 @@ import { installSpec } from "../../../support/install-spec.js";
  */
 const needed = [
   "/pods:list", // kubectl.listPods, listPodsBySelector (waiting for a replacement)
+  "/pods:watch", // kubectl.watchPodsBySelector (waiting for a replacement)
   "/pods:delete", // kubectl.deletePod: delete --raw …/pods/NAME, or delete pod --dry-run=server
   "/secrets:get", // kubectl.getSecrets: get secrets a b --ignore-not-found
   "/serviceaccounts:list", // kubectl.listServiceAccounts
@@ -38,7 +39,7 @@ function tuples(rules: readonly PolicyRule[]): string[] {
 describe("RBAC of the CronJob", () => {
   it("lists exactly these rules", () => {
     expect(autoupdateRules("delete")).toEqual([
-      { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch", "delete"] },
       { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
       { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["list"] },
       { apiGroups: [""], resources: ["replicationcontrollers"], verbs: ["get"] },
@@ -61,7 +62,7 @@ describe("RBAC of the CronJob", () => {
     for (const rule of autoupdateRules("delete")) {
       expect(Object.keys(rule).sort()).toEqual(["apiGroups", "resources", "verbs"]);
     }
-    const writes = tuples(autoupdateRules("delete")).filter((t) => !/:(get|list)$/.test(t));
+    const writes = tuples(autoupdateRules("delete")).filter((t) => !/:(get|list|watch)$/.test(t));
     expect(writes).toEqual(["/pods:delete", "events.k8s.io/events:create"]);
   });
 

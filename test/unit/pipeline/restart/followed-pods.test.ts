@@ -1,0 +1,126 @@
+/**
+ * FollowedPods: one list, then a watch keeps the pods current, so reads cost no request; a watch that ended
+ * is replaced by a list at the next read, one refused leaves every read to a list.
+ */
+import { describe, expect, it } from "vitest";
+import type { WatchChange, WatchEnd } from "../../../../src/adapters/watch.js";
+import type { PodWithConditions } from "../../../../src/core/readiness.js";
+import { FollowedPods } from "../../../../src/pipeline/restart/followed-pods.js";
+
+const pod = (name: string, ready = "True"): PodWithConditions =>
+  ({
+    metadata: { name, uid: `uid-${name}`, namespace: "shop" },
+    spec: { containers: [] },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: ready }] },
+  }) as PodWithConditions;
+
+/** An API whose lists return `pods` (with a resourceVersion unless `versionless`) and whose watches the test drives. */
+function scriptedApi(pods: PodWithConditions[], { versionless = false } = {}) {
+  const calls: string[] = [];
+  const watches: {
+    query: unknown;
+    change: (c: WatchChange<PodWithConditions>) => void;
+    end: (e: WatchEnd) => void;
+    signal: AbortSignal;
+  }[] = [];
+  let version = 0;
+  const api = {
+    async listPodsBySelector(namespace: string, selector: string, onVersion?: (v: string) => void) {
+      calls.push(`list ${namespace} ${selector}`);
+      if (!versionless) onVersion?.(String(++version));
+      return [...pods];
+    },
+    watchPodsBySelector(
+      query: unknown,
+      onChange: (c: WatchChange<PodWithConditions>) => void,
+      signal: AbortSignal,
+    ): Promise<WatchEnd> {
+      calls.push(`watch from ${(query as { resourceVersion: string }).resourceVersion}`);
+      return new Promise((resolve) => {
+        watches.push({ query, change: onChange, end: resolve, signal });
+        signal.addEventListener("abort", () => resolve({ kind: "closed" }), { once: true });
+      });
+    },
+  };
+  return { api, calls, watches };
+}
+
+const names = (pods: readonly PodWithConditions[]) =>
+  pods.map((p) => `${p.metadata.name}:${p.status?.conditions?.[0]?.status}`).sort();
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe("FollowedPods", () => {
+  it("lists once, then reads what the watch from that list's resourceVersion brings, with no request", async () => {
+    const { api, calls, watches } = scriptedApi([pod("web-a"), pod("web-b")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    expect(names(await followed.read())).toEqual(["web-a:True", "web-b:True"]);
+    expect(watches[0]!.query).toEqual({
+      namespace: "shop",
+      labelSelector: "app=web",
+      resourceVersion: "1",
+      timeoutSeconds: 300,
+    });
+    watches[0]!.change({ type: "DELETED", object: pod("web-a") });
+    watches[0]!.change({ type: "ADDED", object: pod("web-c", "False") });
+    expect(names(await followed.read())).toEqual(["web-b:True", "web-c:False"]);
+    watches[0]!.change({ type: "MODIFIED", object: pod("web-c") });
+    expect(names(await followed.read())).toEqual(["web-b:True", "web-c:True"]);
+    expect(calls).toEqual(["list shop app=web", "watch from 1"]);
+    await followed.stop();
+  });
+
+  it("a watch that ended (its timeout, a failure) gives way to a list at the next read, and a new watch from it", async () => {
+    const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    await followed.read();
+    watches[0]!.change({ type: "ADDED", object: pod("web-b") });
+    watches[0]!.end({ kind: "failed", reason: "the watch of pods ended: 410 Expired" });
+    await settle();
+    // The list is the truth now: web-b, seen only by the watch that failed, is not in it.
+    expect(names(await followed.read())).toEqual(["web-a:True"]);
+    expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web", "watch from 2"]);
+    await followed.stop();
+  });
+
+  it("a refused watch leaves every read to a list, and is not asked again", async () => {
+    const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    await followed.read();
+    watches[0]!.end({ kind: "refused", reason: "pods is forbidden" });
+    await settle();
+    await followed.read();
+    await followed.read();
+    expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web", "list shop app=web"]);
+  });
+
+  it("a list without a resourceVersion is not watched from", async () => {
+    const { api, calls } = scriptedApi([pod("web-a")], { versionless: true });
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    await followed.read();
+    await followed.read();
+    expect(calls).toEqual(["list shop app=web", "list shop app=web"]);
+  });
+
+  it("read(listed) lists though a watch runs, and leaves the watch as it is", async () => {
+    const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    await followed.read();
+    watches[0]!.change({ type: "ADDED", object: pod("web-b") });
+    expect(names(await followed.read(true))).toEqual(["web-a:True"]);
+    expect(names(await followed.read())).toEqual(["web-a:True", "web-b:True"]);
+    expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web"]);
+    await followed.stop();
+  });
+
+  it("stop, or the run's signal, stops the watch; stop waits for it to end; no watch starts after", async () => {
+    const run = new AbortController();
+    const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", run.signal);
+    await followed.read();
+    run.abort();
+    expect(watches[0]!.signal.aborted).toBe(true);
+    await followed.stop();
+    await followed.read();
+    expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web"]);
+  });
+});
