@@ -67,7 +67,8 @@ export async function watchObjects<T>(request: WatchRequest<T>): Promise<WatchEn
         },
       },
     );
-    readLine(partial);
+    // A stop may cut an event off mid-line: that is no output of the wrong kind.
+    if (!request.signal.aborted) readLine(partial);
     if (failure !== null) return { kind: "failed", reason: failure };
     if (request.signal.aborted || result.exitCode === 0) return { kind: "closed" };
     const reason = kubectlFailure(result, "kubectl get").message;

@@ -1,9 +1,11 @@
 /**
  * A controller's pods as the checks around its restarts read them: before each restart, and at every poll
- * while a replacement starts. One list, then a watch from its resourceVersion keeps them current, so a poll
- * costs no request; it cost a list of all the controller's pods, ~10 for each pod restarted. When the watch
- * ends (the API server ends each after `watchSeconds`) or fails, the next read lists again and starts
- * another; where watching is refused (no `watch` on pods), every read lists.
+ * while a replacement starts. One list, then a watch from its resourceVersion keeps them current, so a read
+ * costs no request; a list of all the controller's pods at every read cost ~10 lists for each pod restarted.
+ * Every list starts the watch again from it: when the watch ended (the API server ends each after
+ * `watchSeconds`) or failed, when a read must be a list, and when the watch has brought nothing for
+ * `quietReads` reads in a row (a proxy may hold a stream back; a replacement's start changes its pod every
+ * few seconds). Where watching is refused (no `watch` on pods), every read lists.
  */
 import type { WatchChange, WatchEnd } from "../../adapters/watch.js";
 import type { PodWithConditions } from "../../core/readiness.js";
@@ -11,13 +13,22 @@ import type { RestartApi } from "./restart-options.js";
 
 /** How long the API server keeps one watch: it also bounds how long a watch outlives a run killed hard. */
 const watchSeconds = 300;
+/** Reads (one a poll) after which a watch that brought nothing is checked by a list. */
+const quietReads = 10;
+
+interface Watch {
+  pods: Map<string, PodWithConditions>;
+  /** Reads since its last change. */
+  quiet: number;
+  stop: AbortController;
+  ended: Promise<void>;
+}
 
 export class FollowedPods {
-  /** The pods by UID while a watch keeps them current; null when the next read must list. */
-  private watched: Map<string, PodWithConditions> | null = null;
-  private watch: Promise<void> | null = null;
+  /** The running watch: its pods are current. */
+  private watch: Watch | null = null;
   private refused = false;
-  private readonly stopped = new AbortController();
+  private stopped = false;
 
   constructor(
     private readonly api: Pick<RestartApi, "listPodsBySelector" | "watchPodsBySelector">,
@@ -25,49 +36,67 @@ export class FollowedPods {
     private readonly selector: string,
     signal: AbortSignal,
   ) {
-    if (signal.aborted) this.stopped.abort();
-    else signal.addEventListener("abort", () => this.stopped.abort(), { once: true });
+    if (signal.aborted) this.stopped = true;
+    else signal.addEventListener("abort", () => void this.stop(), { once: true });
   }
 
   /**
    * The pods now: as watched, or listed (a failed list throws, as listPodsBySelector does). `listed`: read
-   * by a list whatever the watch holds, for a verdict that must not rest on a watch that may have stalled
-   * (a proxy that holds the stream back).
+   * by a list whatever the watch holds, for a verdict that must not rest on a watch.
    */
   async read(listed = false): Promise<PodWithConditions[]> {
-    if (this.watched && !listed) return [...this.watched.values()];
+    const watch = this.watch;
+    if (watch && !listed && watch.quiet++ < quietReads) return [...watch.pods.values()];
+    await this.unwatch();
     let version: string | null = null;
     const pods = await this.api.listPodsBySelector(this.namespace, this.selector, (v) => {
       version = v;
     });
-    if (version !== null && this.watch === null && !this.refused && !this.stopped.signal.aborted)
-      this.follow(pods, version);
+    if (version !== null && this.watch === null && !this.refused && !this.stopped) this.follow(pods, version);
     return pods;
   }
 
-  /** Stops the watch and waits for its kubectl to end. */
+  /** Stops the watch and waits for its kubectl to end; nothing is watched after. */
   async stop(): Promise<void> {
-    this.stopped.abort();
-    await this.watch;
+    this.stopped = true;
+    await this.unwatch();
+  }
+
+  private async unwatch(): Promise<void> {
+    const watch = this.watch;
+    if (!watch) return;
+    watch.stop.abort();
+    await watch.ended;
   }
 
   private follow(pods: readonly PodWithConditions[], resourceVersion: string): void {
-    const watched = new Map(pods.map((pod) => [uidOf(pod), pod]));
-    this.watched = watched;
     const query = {
       namespace: this.namespace,
       labelSelector: this.selector,
       resourceVersion,
       timeoutSeconds: watchSeconds,
     };
-    this.watch = this.api
-      .watchPodsBySelector(query, (change) => applyChange(watched, change), this.stopped.signal)
-      .catch((error: unknown): WatchEnd => ({ kind: "failed", reason: String(error) }))
-      .then((end) => {
-        if (end.kind === "refused") this.refused = true;
-        this.watched = null;
-        this.watch = null;
-      });
+    const stop = new AbortController();
+    const watch: Watch = {
+      pods: new Map(pods.map((pod) => [uidOf(pod), pod])),
+      quiet: 0,
+      stop,
+      ended: this.api
+        .watchPodsBySelector(
+          query,
+          (change) => {
+            applyChange(watch.pods, change);
+            watch.quiet = 0;
+          },
+          stop.signal,
+        )
+        .catch((error: unknown): WatchEnd => ({ kind: "failed", reason: String(error) }))
+        .then((end) => {
+          if (end.kind === "refused") this.refused = true;
+          if (this.watch === watch) this.watch = null;
+        }),
+    };
+    this.watch = watch;
   }
 }
 

@@ -3,6 +3,7 @@
  * character across chunks), and the ways a watch ends that a real API server does not produce on demand (an
  * ERROR event, a refusal, output that is not events).
  */
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import type { Exec, ExecOptions } from "../../../src/adapters/exec.js";
 import type { ExecResult } from "../../../src/adapters/exec-result.js";
@@ -141,6 +142,25 @@ describe("watchObjects", () => {
       reason: "kubectl get --raw pods?watch printed what is not a watch event",
     });
     expect(changes).toEqual([]);
+  });
+
+  it("a UTF-8 character split at every byte offset, and a last line without its newline", async () => {
+    const bytes = Buffer.from(line("ADDED", pod("web-ü")) + line("ADDED", pod("web-é")).trimEnd());
+    for (let cut = 1; cut < 24; cut++) {
+      const { changes } = await watch(scripted([bytes.toString()], {}, cut).exec);
+      expect(changes.map((c) => c.object.metadata.uid)).toEqual(["uid-web-ü", "uid-web-é"]);
+    }
+  });
+
+  it("a stop that cuts an event off mid-line ends it closed; its listener on the signal is removed", async () => {
+    const stop = new AbortController();
+    const exec: Exec = async (_file, _args, options: ExecOptions = {}) => {
+      options.onStdout?.('{"type":"ADDED","object":{"metadata":{"name":"a","ui');
+      stop.abort();
+      return { exitCode: -1, stdout: "", stderr: "", interrupted: true, killedBy: "SIGTERM" };
+    };
+    expect((await watch(exec, stop.signal)).end).toEqual({ kind: "closed" });
+    expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
   });
 
   it("its stop signal ends it closed, its kubectl stopped", async () => {

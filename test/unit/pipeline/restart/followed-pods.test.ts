@@ -14,8 +14,11 @@ const pod = (name: string, ready = "True"): PodWithConditions =>
     status: { phase: "Running", conditions: [{ type: "Ready", status: ready }] },
   }) as PodWithConditions;
 
-/** An API whose lists return `pods` (with a resourceVersion unless `versionless`) and whose watches the test drives. */
-function scriptedApi(pods: PodWithConditions[], { versionless = false } = {}) {
+/**
+ * An API whose lists return `pods` (with a resourceVersion unless `versionless`) and whose watches the test
+ * drives.
+ */
+function scriptedApi(pods: PodWithConditions[], { versionless = false, endsLate = false } = {}) {
   const calls: string[] = [];
   const watches: {
     query: unknown;
@@ -38,7 +41,8 @@ function scriptedApi(pods: PodWithConditions[], { versionless = false } = {}) {
       calls.push(`watch from ${(query as { resourceVersion: string }).resourceVersion}`);
       return new Promise((resolve) => {
         watches.push({ query, change: onChange, end: resolve, signal });
-        signal.addEventListener("abort", () => resolve({ kind: "closed" }), { once: true });
+        // A stopped kubectl ends at once, or (endsLate) when the test says.
+        if (!endsLate) signal.addEventListener("abort", () => resolve({ kind: "closed" }), { once: true });
       });
     },
   };
@@ -101,26 +105,77 @@ describe("FollowedPods", () => {
     expect(calls).toEqual(["list shop app=web", "list shop app=web"]);
   });
 
-  it("read(listed) lists though a watch runs, and leaves the watch as it is", async () => {
+  it("read(listed) lists though a watch runs, and watches again from that list", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
     const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
     await followed.read();
     watches[0]!.change({ type: "ADDED", object: pod("web-b") });
     expect(names(await followed.read(true))).toEqual(["web-a:True"]);
-    expect(names(await followed.read())).toEqual(["web-a:True", "web-b:True"]);
-    expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web"]);
+    expect(watches[0]!.signal.aborted).toBe(true);
+    expect(names(await followed.read())).toEqual(["web-a:True"]);
+    expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web", "watch from 2"]);
     await followed.stop();
   });
 
-  it("stop, or the run's signal, stops the watch; stop waits for it to end; no watch starts after", async () => {
-    const run = new AbortController();
+  it("a watch that brought nothing for 10 reads is checked by a list, and watched again from it", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    await followed.read();
+    for (let i = 0; i < 9; i++) await followed.read();
+    // A change starts the count again.
+    watches[0]!.change({ type: "MODIFIED", object: pod("web-a", "False") });
+    for (let i = 0; i < 10; i++) await followed.read();
+    expect(calls).toEqual(["list shop app=web", "watch from 1"]);
+    // The list, not the watch (stalled behind a proxy, say), says web-a is Ready.
+    expect(names(await followed.read())).toEqual(["web-a:True"]);
+    expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web", "watch from 2"]);
+    expect(watches[0]!.signal.aborted).toBe(true);
+    await followed.stop();
+  });
+
+  it("two reads at once start one watch", async () => {
+    const { api, calls } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    await Promise.all([followed.read(), followed.read()]);
+    expect(calls).toEqual(["list shop app=web", "list shop app=web", "watch from 1"]);
+    await followed.stop();
+  });
+
+  it("stop, or the run's signal, stops the watch; stop waits for its kubectl to end; no watch starts after", async () => {
+    const run = new AbortController();
+    const { api, calls, watches } = scriptedApi([pod("web-a")], { endsLate: true });
     const followed = new FollowedPods(api, "shop", "app=web", run.signal);
     await followed.read();
     run.abort();
     expect(watches[0]!.signal.aborted).toBe(true);
-    await followed.stop();
+    let stopped = false;
+    const stopping = followed.stop().then(() => {
+      stopped = true;
+    });
+    await settle();
+    expect(stopped).toBe(false);
+    watches[0]!.end({ kind: "closed" });
+    await stopping;
     await followed.read();
     expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web"]);
+  });
+
+  it("a stop while a list is in flight: no watch starts after it", async () => {
+    let listed: () => void = () => {};
+    const { api, calls } = scriptedApi([pod("web-a")]);
+    const list = api.listPodsBySelector;
+    api.listPodsBySelector = async (namespace, selector, onVersion) => {
+      await new Promise<void>((r) => {
+        listed = r;
+      });
+      return list(namespace, selector, onVersion);
+    };
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const reading = followed.read();
+    await settle();
+    await followed.stop();
+    listed();
+    await reading;
+    expect(calls).toEqual(["list shop app=web"]);
   });
 });
