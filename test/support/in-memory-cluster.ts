@@ -9,8 +9,9 @@
  */
 import { JsonListStream, parsedBy, type Shape } from "../../src/adapters/json-list-stream.js";
 import type { DeleteOutcome, EvictOutcome, PatchOutcome } from "../../src/adapters/kubectl.js";
+import type { WatchQuery } from "../../src/adapters/list-request.js";
 import { controllerPodShape, ownedReplicaSetShape } from "../../src/adapters/slim-objects.js";
-import type { WatchEnd } from "../../src/adapters/watch.js";
+import type { WatchChange, WatchEnd } from "../../src/adapters/watch.js";
 import { type DisruptionBudget, selectorMatches } from "../../src/core/disruption-budget.js";
 import type { KubeObject, Pod } from "../../src/core/k8s.js";
 import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
@@ -103,6 +104,13 @@ export class InMemoryCluster implements RestartApi {
   /** The next patch answers 409, as when the object changed after it was read. */
   conflictOnPatch = false;
 
+  /**
+   * A watch sends each change of the pods it selects from its list's resourceVersion, as an API server's
+   * does; off, it is refused, as for an account without `watch`, and the restarts list at every poll.
+   */
+  watchable = true;
+  private readonly watchers = new Set<PodWatcher>();
+
   constructor(private readonly clock: FakeClock) {}
 
   /** A controller with `replicas` Ready pods on the old digest; returns the plan's pods for them. */
@@ -179,6 +187,7 @@ export class InMemoryCluster implements RestartApi {
   labelPod(podName: string, labels: Record<string, string>): void {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;
     pod.metadata.labels = { ...pod.metadata.labels, ...labels };
+    this.sample();
   }
 
   /** Ready pods of a controller now. */
@@ -238,8 +247,41 @@ export class InMemoryCluster implements RestartApi {
     return null;
   }
 
-  async listPodsBySelector(namespace: string, selector: string): Promise<PodWithConditions[]> {
+  async listPodsBySelector(
+    namespace: string,
+    selector: string,
+    onVersion?: (resourceVersion: string) => void,
+  ): Promise<PodWithConditions[]> {
     this.log(`list pods ${namespace} ${selector}`);
+    onVersion?.(String(this.clock.now()));
+    return this.selectedPods(namespace, selector);
+  }
+
+  async watchPodsBySelector(
+    query: WatchQuery,
+    onChange: (change: WatchChange<PodWithConditions>) => void,
+    signal: AbortSignal,
+  ): Promise<WatchEnd> {
+    this.log(`watch pods ${query.namespace} ${query.labelSelector}`);
+    if (!this.watchable) return { kind: "refused", reason: "pods is forbidden: cannot watch" };
+    // Nothing changes between a list and its watch here (no clock tick, no call): the watch starts from
+    // the pods as they are.
+    const watcher: PodWatcher = {
+      select: () => this.selectedPods(query.namespace, query.labelSelector),
+      sent: new Map(),
+      onChange,
+    };
+    for (const pod of watcher.select()) watcher.sent.set(pod.metadata.uid!, JSON.stringify(pod));
+    this.watchers.add(watcher);
+    await new Promise((resolve) => {
+      if (signal.aborted) resolve(null);
+      else signal.addEventListener("abort", resolve, { once: true });
+    });
+    this.watchers.delete(watcher);
+    return { kind: "closed" };
+  }
+
+  private selectedPods(namespace: string, selector: string): PodWithConditions[] {
     const terms = selector.split(",").map((term) => term.split("=") as [string, string]);
     const found = this.pods.filter(
       (p) => p.metadata.namespace === namespace && terms.every(([k, v]) => p.metadata.labels?.[k] === v),
@@ -247,13 +289,23 @@ export class InMemoryCluster implements RestartApi {
     return asListed(found, controllerPodShape);
   }
 
-  /**
-   * Never asked: listPodsBySelector gives no resourceVersion to watch from, so the restarts read the pods
-   * by a list at every poll. The watch is tested on its own (followed-pods.test.ts) and in the e2e tests.
-   */
-  async watchPodsBySelector(): Promise<WatchEnd> {
-    this.log("watch pods");
-    return { kind: "refused", reason: "the in-memory cluster serves no watch" };
+  /** Sends each watch the changes of its pods since what it last sent. */
+  private sendChanges(): void {
+    for (const watcher of this.watchers) {
+      const now = new Map(watcher.select().map((pod) => [pod.metadata.uid!, pod]));
+      for (const [uid, text] of watcher.sent) {
+        if (now.has(uid)) continue;
+        watcher.sent.delete(uid);
+        watcher.onChange({ type: "DELETED", object: JSON.parse(text) });
+      }
+      for (const [uid, pod] of now) {
+        const text = JSON.stringify(pod);
+        const was = watcher.sent.get(uid);
+        if (was === text) continue;
+        watcher.sent.set(uid, text);
+        watcher.onChange({ type: was === undefined ? "ADDED" : "MODIFIED", object: pod });
+      }
+    }
   }
 
   async listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
@@ -684,11 +736,13 @@ export class InMemoryCluster implements RestartApi {
     return Number.isFinite(c.spec.progressDeadlineMs) && revision > 1;
   }
 
+  /** After every change of the pods: the lowest Ready count of each controller, and the watches. */
   private sample(): void {
     for (const c of this.controllers) {
       const ready = this.podsOf(c).filter(isReady).length;
       this.lowest.set(c.spec.name, Math.min(this.lowest.get(c.spec.name) ?? ready, ready));
     }
+    this.sendChanges();
   }
 
   private log(call: string): void {
@@ -766,4 +820,11 @@ function asListed<T>(items: readonly T[], shape: Shape): T[] {
   stream.write(Buffer.from(JSON.stringify({ items })));
   stream.end();
   return listed;
+}
+
+/** A watch of the pods a selector finds: what it has sent of each, by UID, as JSON. */
+interface PodWatcher {
+  select(): PodWithConditions[];
+  sent: Map<string, string>;
+  onChange(change: WatchChange<PodWithConditions>): void;
 }

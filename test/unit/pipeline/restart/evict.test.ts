@@ -32,6 +32,31 @@ describe("one pod at a time per controller", () => {
     expect(cluster.lowestReady("web")).toBe(2);
   });
 
+  it("its controller's pods are listed once and then watched; where watching is refused, listed at every check", async () => {
+    const reads = (cluster: InMemoryCluster) =>
+      cluster.calls.filter((c) => / (list|watch) pods /.test(c)).map((c) => c.replace(/ shop .*/, ""));
+    const watched = setup();
+    await runRestart(
+      watched.clock,
+      watched.cluster,
+      watched.cluster.addController({ name: "web", replicas: 3, strategy: "evict" }),
+    );
+    expect(reads(watched.cluster)).toEqual(["0 list pods", "0 watch pods"]);
+
+    const polled = setup();
+    polled.cluster.watchable = false;
+    await runRestart(
+      polled.clock,
+      polled.cluster,
+      polled.cluster.addController({ name: "web", replicas: 3, strategy: "evict" }),
+    );
+    expect(polled.cluster.evictions()).toEqual(watched.cluster.evictions());
+    const lists = reads(polled.cluster).filter((c) => c.endsWith("list pods"));
+    // Before each of the 3 pods and at each poll (1 s) until its replacement is Ready (3 s).
+    expect(lists.length).toBeGreaterThanOrEqual(3 * 4);
+    expect(reads(polled.cluster)).toContain("0 watch pods");
+  });
+
   it("a replacement back on the old digest spares the controller's other pods", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({
