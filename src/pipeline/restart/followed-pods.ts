@@ -29,15 +29,16 @@ export class FollowedPods {
   private watch: Watch | null = null;
   private refused = false;
   private stopped = false;
+  private readonly onAbort = () => void this.stop();
 
   constructor(
     private readonly api: Pick<RestartApi, "listPodsBySelector" | "watchPodsBySelector">,
     private readonly namespace: string,
     private readonly selector: string,
-    signal: AbortSignal,
+    private readonly signal: AbortSignal,
   ) {
     if (signal.aborted) this.stopped = true;
-    else signal.addEventListener("abort", () => void this.stop(), { once: true });
+    else signal.addEventListener("abort", this.onAbort, { once: true });
   }
 
   /**
@@ -59,6 +60,7 @@ export class FollowedPods {
   /** Stops the watch and waits for its kubectl to end; nothing is watched after. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.signal.removeEventListener("abort", this.onAbort);
     await this.unwatch();
   }
 

@@ -2,6 +2,7 @@
  * FollowedPods: one list, then a watch keeps the pods current, so reads cost no request; a watch that ended
  * is replaced by a list at the next read, one refused leaves every read to a list.
  */
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import type { WatchChange, WatchEnd } from "../../../../src/adapters/watch.js";
 import type { PodWithConditions } from "../../../../src/core/readiness.js";
@@ -56,7 +57,8 @@ const settle = () => new Promise((r) => setImmediate(r));
 describe("FollowedPods", () => {
   it("lists once, then reads what the watch from that list's resourceVersion brings, with no request", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a"), pod("web-b")]);
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const run = new AbortController();
+    const followed = new FollowedPods(api, "shop", "app=web", run.signal);
     expect(names(await followed.read())).toEqual(["web-a:True", "web-b:True"]);
     expect(watches[0]!.query).toEqual({
       namespace: "shop",
@@ -71,6 +73,8 @@ describe("FollowedPods", () => {
     expect(names(await followed.read())).toEqual(["web-b:True", "web-c:True"]);
     expect(calls).toEqual(["list shop app=web", "watch from 1"]);
     await followed.stop();
+    // The run's signal keeps no listener of a controller done with.
+    expect(getEventListeners(run.signal, "abort")).toHaveLength(0);
   });
 
   it("a watch that ended (its timeout, a failure) gives way to a list at the next read, and a new watch from it", async () => {
@@ -156,6 +160,7 @@ describe("FollowedPods", () => {
     expect(stopped).toBe(false);
     watches[0]!.end({ kind: "closed" });
     await stopping;
+    expect(getEventListeners(run.signal, "abort")).toHaveLength(0);
     await followed.read();
     expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web"]);
   });
