@@ -43,13 +43,14 @@ describe("RBAC: exactly what apply needs", () => {
       everyone,
     );
     const list = await kk(["auth", "can-i", "--list", `--as=${sa}`, "-n", "t1"]);
-    expect(list).toMatch(/^pods\s+\[\]\s+\[\]\s+\[list\]$/m);
+    expect(list).toMatch(/^pods\s+\[\]\s+\[\]\s+\[list watch\]$/m);
     expect(list).toMatch(/^pods\/eviction\s+\[\]\s+\[\]\s+\[create\]$/m);
     expect(list).toMatch(/^deployments\.apps\s+\[\]\s+\[\]\s+\[get list patch\]$/m);
   });
 
   it.each([
     ["list", "pods", "t1", "yes"],
+    ["watch", "pods", "t1", "yes"],
     ["create", "pods/eviction", "t1", "yes"],
     ["patch", "deployments.apps", "t1", "yes"],
     ["get", "daemonsets.apps", "t1", "yes"],
@@ -65,7 +66,7 @@ describe("RBAC: exactly what apply needs", () => {
     ["delete", "pods", "t1", "no"],
     ["create", "pods", "t1", "no"],
     ["patch", "pods", "t1", "no"],
-    ["watch", "pods", "t1", "no"],
+    ["watch", "pods", "other", "no"],
     ["update", "deployments.apps", "t1", "no"],
     ["watch", "deployments.apps", "t1", "no"],
     ["list", "secrets", "t1", "no"],

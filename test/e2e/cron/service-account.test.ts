@@ -153,7 +153,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
     expect(apply.stdout.trim().split("\n").at(-1)).toMatch(/^\{"kind":"RunSummary"/);
   });
 
-  it("every other call apply makes is allowed: owners by name, pods by selector, eviction (dry run and real), a rollout's reads and patch, an Event", async () => {
+  it("every other call apply makes is allowed: owners by name, pods by selector and their watch, eviction (dry run and real), a rollout's reads and patch, an Event", async () => {
     const kubectl = new Kubectl(createExec(), recorder.path, { kubeconfig: saKubeconfig });
     expect((await kubectl.getSecrets("t1", ["pull-a", "missing"])).map((s) => s.metadata.name)).toEqual([
       "pull-a",
@@ -177,8 +177,15 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       );
     }
     expect(await kubectl.listDisruptionBudgets("t1")).toEqual([]);
-    const web = await kubectl.listPodsBySelector("t1", "app=web");
+    let listedAt = "";
+    const web = await kubectl.listPodsBySelector("t1", "app=web", (version) => {
+      listedAt = version;
+    });
     expect(web).toHaveLength(2);
+    // While they go one at a time: a watch of them from that list (the API server ends it after a second).
+    const query = { namespace: "t1", labelSelector: "app=web", resourceVersion: listedAt, timeoutSeconds: 1 };
+    const watched = await kubectl.watchPodsBySelector(query, () => {}, new AbortController().signal);
+    expect(watched).toEqual({ kind: "closed" });
     // A rollout's check of a Deployment's own pods: its ReplicaSets, by its selector.
     expect((await kubectl.listReplicaSets("t1", "app=web")).map((o) => o.metadata.name)).toEqual([
       rs[0]!.metadata.name,

@@ -85,6 +85,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
   it("kubectl auth can-i: the ServiceAccount may do exactly what apply needs, in its namespace only", async () => {
     const allowed = [
       ["list", "pods"],
+      ["watch", "pods"],
       ["create", "pods/eviction"],
       ["get", "secrets"],
       ["list", "serviceaccounts"],
@@ -107,7 +108,6 @@ describe("install-cron, run-now, uninstall-cron", () => {
     ];
     const denied = [
       ["get", "pods"],
-      ["watch", "pods"],
       ["create", "pods"],
       ["patch", "pods"],
       ["delete", "pods"],
@@ -179,7 +179,7 @@ describe("install-cron, run-now, uninstall-cron", () => {
     const rules = (await resourceRules(sa)).filter((rule) => !everyAccount.has(rule)).sort();
     expect(rules).toEqual(
       [
-        "pods [list]",
+        "pods [list watch]",
         "pods/eviction [create]",
         "secrets [get]",
         "serviceaccounts [list]",
