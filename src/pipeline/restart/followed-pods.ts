@@ -9,6 +9,7 @@
  */
 import type { WatchChange, WatchEnd } from "../../adapters/watch.js";
 import type { PodWithConditions } from "../../core/readiness.js";
+import type { Clock } from "../../util/clock.js";
 import type { RestartApi } from "./restart-options.js";
 
 /** How long the API server keeps one watch: it also bounds how long a watch outlives a run killed hard. */
@@ -20,6 +21,8 @@ interface Watch {
   pods: Map<string, PodWithConditions>;
   /** Reads since its last change. */
   quiet: number;
+  /** Told of each change, and of its end. */
+  wakers: Set<() => void>;
   stop: AbortController;
   ended: Promise<void>;
 }
@@ -57,6 +60,25 @@ export class FollowedPods {
     return pods;
   }
 
+  /**
+   * Waits `ms`, or less: until the watch brings a change or ends, so a check follows the pods as they change
+   * rather than a poll behind (a replacement is often Ready within a second of its eviction).
+   */
+  async pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+    const watch = this.watch;
+    if (!watch) return clock.sleep(ms, signal);
+    const woken = new AbortController();
+    const wake = () => woken.abort();
+    watch.wakers.add(wake);
+    signal.addEventListener("abort", wake, { once: true });
+    try {
+      await clock.sleep(ms, woken.signal);
+    } finally {
+      watch.wakers.delete(wake);
+      signal.removeEventListener("abort", wake);
+    }
+  }
+
   /** Stops the watch and waits for its kubectl to end; nothing is watched after. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -79,9 +101,13 @@ export class FollowedPods {
       timeoutSeconds: watchSeconds,
     };
     const stop = new AbortController();
+    const wakeAll = () => {
+      for (const wake of watch.wakers) wake();
+    };
     const watch: Watch = {
       pods: new Map(pods.map((pod) => [uidOf(pod), pod])),
       quiet: 0,
+      wakers: new Set(),
       stop,
       ended: this.api
         .watchPodsBySelector(
@@ -89,6 +115,7 @@ export class FollowedPods {
           (change) => {
             applyChange(watch.pods, change);
             watch.quiet = 0;
+            wakeAll();
           },
           stop.signal,
         )
@@ -96,6 +123,7 @@ export class FollowedPods {
         .then((end) => {
           if (end.kind === "refused") this.refused = true;
           if (this.watch === watch) this.watch = null;
+          wakeAll();
         }),
     };
     this.watch = watch;

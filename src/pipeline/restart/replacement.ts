@@ -340,7 +340,7 @@ async function controllerReadiness(
             );
           return timedOut(`${name} had no new Ready pod within the wait timeout`);
         }
-        await clock.sleep(options.pollMs, options.signal);
+        await followed.pause(clock, options.pollMs, options.signal);
       }
     },
   };

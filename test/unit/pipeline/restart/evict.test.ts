@@ -57,6 +57,25 @@ describe("one pod at a time per controller", () => {
     expect(reads(polled.cluster)).toContain("0 watch pods");
   });
 
+  it("watched, the next pod goes once the last replacement is Ready, not at the next poll", async () => {
+    const watched = setup();
+    const spec = { name: "web", replicas: 3, strategy: "evict", readyAfterMs: 2500 } as const;
+    await runRestart(watched.clock, watched.cluster, watched.cluster.addController(spec));
+    expect(watched.cluster.evictions()).toEqual([
+      "0 evict shop/web-0 → 201",
+      "2500 evict shop/web-1 → 201",
+      "5000 evict shop/web-2 → 201",
+    ]);
+    const polled = setup();
+    polled.cluster.watchable = false;
+    await runRestart(polled.clock, polled.cluster, polled.cluster.addController(spec));
+    expect(polled.cluster.evictions()).toEqual([
+      "0 evict shop/web-0 → 201",
+      "3000 evict shop/web-1 → 201",
+      "6000 evict shop/web-2 → 201",
+    ]);
+  });
+
   it("a replacement back on the old digest spares the controller's other pods", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({

@@ -137,6 +137,38 @@ describe("FollowedPods", () => {
     await followed.stop();
   });
 
+  it("pause waits the poll, or less: until the watch brings a change or ends; without a watch, the poll", async () => {
+    const slept: string[] = [];
+    const clock = {
+      now: () => 0,
+      sleep: (ms: number, signal?: AbortSignal) =>
+        new Promise<void>((resolve) => {
+          slept.push(`sleep ${ms}`);
+          const woken = () => {
+            slept.push("woken");
+            resolve();
+          };
+          signal?.addEventListener("abort", woken, { once: true });
+        }),
+    };
+    const run = new AbortController();
+    const { api, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", run.signal);
+    await followed.read();
+    const changed = followed.pause(clock, 1000, run.signal);
+    watches[0]!.change({ type: "MODIFIED", object: pod("web-a", "False") });
+    await changed;
+    const ended = followed.pause(clock, 1000, run.signal);
+    watches[0]!.end({ kind: "closed" });
+    await ended;
+    expect(slept).toEqual(["sleep 1000", "woken", "sleep 1000", "woken"]);
+    // The watch is gone: the clock's own sleep, which the run's signal ends.
+    const polled = followed.pause(clock, 1000, run.signal);
+    run.abort();
+    await polled;
+    expect(slept).toEqual(["sleep 1000", "woken", "sleep 1000", "woken", "sleep 1000", "woken"]);
+  });
+
   it("two reads at once start one watch", async () => {
     const { api, calls } = scriptedApi([pod("web-a")]);
     const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
