@@ -5,7 +5,8 @@
  * Every list starts the watch again from it: when the watch ended (the API server ends each after
  * `watchSeconds`) or failed, when a read must be a list, and when the watch has brought nothing for
  * `quietReads` reads in a row (a proxy may hold a stream back; a replacement's start changes its pod every
- * few seconds). Where watching is refused (no `watch` on pods), every read lists.
+ * few seconds). Where watching is refused (no `watch` on pods), or every watch fails before it brings
+ * anything (`failuresToGiveUp` in a row: a proxy that cuts streams), every read lists.
  */
 import type { WatchChange, WatchEnd } from "../../adapters/watch.js";
 import type { PodWithConditions } from "../../core/readiness.js";
@@ -16,13 +17,17 @@ import type { RestartApi } from "./restart-options.js";
 const watchSeconds = 300;
 /** Reads (one a poll) after which a watch that brought nothing is checked by a list. */
 const quietReads = 10;
+/** Watches in a row that failed before bringing any change, after which the reads only list. */
+const failuresToGiveUp = 3;
 
 interface Watch {
   pods: Map<string, PodWithConditions>;
   /** Reads since its last change. */
   quiet: number;
-  /** Told of each change, and of its end. */
+  /** Told of each change. */
   wakers: Set<() => void>;
+  /** It brought a change. */
+  changed: boolean;
   stop: AbortController;
   ended: Promise<void>;
 }
@@ -30,7 +35,9 @@ interface Watch {
 export class FollowedPods {
   /** The running watch: its pods are current. */
   private watch: Watch | null = null;
-  private refused = false;
+  /** Watching is given up: refused, or failed too often. */
+  private givenUp = false;
+  private failures = 0;
   private stopped = false;
   private readonly onAbort = () => void this.stop();
 
@@ -56,13 +63,14 @@ export class FollowedPods {
     const pods = await this.api.listPodsBySelector(this.namespace, this.selector, (v) => {
       version = v;
     });
-    if (version !== null && this.watch === null && !this.refused && !this.stopped) this.follow(pods, version);
+    if (version !== null && this.watch === null && !this.givenUp && !this.stopped) this.follow(pods, version);
     return pods;
   }
 
   /**
-   * Waits `ms`, or less: until the watch brings a change or ends, so a check follows the pods as they change
-   * rather than a poll behind (a replacement is often Ready within a second of its eviction).
+   * Waits `ms`, or less: until the watch brings a change, so a check follows the pods as they change rather
+   * than a poll behind (a replacement is often Ready within a second of its eviction). A watch that ends
+   * wakes no one: the next read lists, a poll later, however soon watches end.
    */
   async pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
     const watch = this.watch;
@@ -101,13 +109,11 @@ export class FollowedPods {
       timeoutSeconds: watchSeconds,
     };
     const stop = new AbortController();
-    const wakeAll = () => {
-      for (const wake of watch.wakers) wake();
-    };
     const watch: Watch = {
       pods: new Map(pods.map((pod) => [uidOf(pod), pod])),
       quiet: 0,
       wakers: new Set(),
+      changed: false,
       stop,
       ended: this.api
         .watchPodsBySelector(
@@ -115,15 +121,16 @@ export class FollowedPods {
           (change) => {
             applyChange(watch.pods, change);
             watch.quiet = 0;
-            wakeAll();
+            watch.changed = true;
+            for (const wake of watch.wakers) wake();
           },
           stop.signal,
         )
         .catch((error: unknown): WatchEnd => ({ kind: "failed", reason: String(error) }))
         .then((end) => {
-          if (end.kind === "refused") this.refused = true;
+          this.failures = end.kind === "failed" && !watch.changed ? this.failures + 1 : 0;
+          if (end.kind === "refused" || this.failures >= failuresToGiveUp) this.givenUp = true;
           if (this.watch === watch) this.watch = null;
-          wakeAll();
         }),
     };
     this.watch = watch;

@@ -101,6 +101,39 @@ describe("FollowedPods", () => {
     expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web", "list shop app=web"]);
   });
 
+  it("watches that fail before bringing anything, 3 in a row, are given up: the reads only list", async () => {
+    const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    for (let i = 0; i < 3; i++) {
+      await followed.read();
+      watches[i]!.end({ kind: "failed", reason: "the watch of pods ended: 500" });
+      await settle();
+    }
+    await followed.read();
+    await followed.read();
+    const lists = Array(5).fill("list shop app=web");
+    expect(calls.filter((c) => c.startsWith("list"))).toEqual(lists);
+    expect(calls.filter((c) => c.startsWith("watch"))).toEqual([
+      "watch from 1",
+      "watch from 2",
+      "watch from 3",
+    ]);
+  });
+
+  it("a watch that brought a change before failing does not count toward giving up", async () => {
+    const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    for (let i = 0; i < 4; i++) {
+      await followed.read();
+      if (i === 1) watches[i]!.change({ type: "ADDED", object: pod("web-b") });
+      watches[i]!.end({ kind: "failed", reason: "the watch of pods ended: 410 Expired" });
+      await settle();
+    }
+    await followed.read();
+    expect(calls.filter((c) => c.startsWith("watch"))).toHaveLength(5);
+    await followed.stop();
+  });
+
   it("a list without a resourceVersion is not watched from", async () => {
     const { api, calls } = scriptedApi([pod("web-a")], { versionless: true });
     const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
@@ -137,7 +170,7 @@ describe("FollowedPods", () => {
     await followed.stop();
   });
 
-  it("pause waits the poll, or less: until the watch brings a change or ends; without a watch, the poll", async () => {
+  it("pause waits the poll, or less: until the watch brings a change", async () => {
     const slept: string[] = [];
     const clock = {
       now: () => 0,
@@ -158,15 +191,16 @@ describe("FollowedPods", () => {
     const changed = followed.pause(clock, 1000, run.signal);
     watches[0]!.change({ type: "MODIFIED", object: pod("web-a", "False") });
     await changed;
-    const ended = followed.pause(clock, 1000, run.signal);
+    expect(slept).toEqual(["sleep 1000", "woken"]);
+    // A watch that ends wakes no one (the next read lists, a poll later, however soon watches end); with
+    // none, the clock's own sleep, which only the run's signal cuts short.
+    const ending = followed.pause(clock, 1000, run.signal);
     watches[0]!.end({ kind: "closed" });
-    await ended;
-    expect(slept).toEqual(["sleep 1000", "woken", "sleep 1000", "woken"]);
-    // The watch is gone: the clock's own sleep, which the run's signal ends.
-    const polled = followed.pause(clock, 1000, run.signal);
+    await settle();
+    expect(slept).toEqual(["sleep 1000", "woken", "sleep 1000"]);
     run.abort();
-    await polled;
-    expect(slept).toEqual(["sleep 1000", "woken", "sleep 1000", "woken", "sleep 1000", "woken"]);
+    await ending;
+    expect(slept).toEqual(["sleep 1000", "woken", "sleep 1000", "woken"]);
   });
 
   it("two reads at once start one watch", async () => {
