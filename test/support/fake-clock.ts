@@ -30,16 +30,20 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer: Timer = { at: this.time + ms, wake: resolve };
-      this.timers.push(timer);
-      signal.addEventListener(
-        "abort",
-        () => {
-          this.timers = this.timers.filter((t) => t !== timer);
+      // Removed when the timer fires, as systemClock does: a wait's signal outlives many sleeps.
+      const aborted = () => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        resolve();
+      };
+      const timer: Timer = {
+        at: this.time + ms,
+        wake: () => {
+          signal.removeEventListener("abort", aborted);
           resolve();
         },
-        { once: true },
-      );
+      };
+      this.timers.push(timer);
+      signal.addEventListener("abort", aborted, { once: true });
     });
   }
 

@@ -5,8 +5,8 @@
  * Every list starts the watch again from it: when the watch ended (the API server ends each after
  * `watchSeconds`) or failed, when a read must be a list, and when the watch has brought nothing for
  * `quietReads` reads in a row (a proxy may hold a stream back; a replacement's start changes its pod every
- * few seconds). Where watching is refused (no `watch` on pods), or every watch fails before it brings
- * anything (`failuresToGiveUp` in a row: a proxy that cuts streams), every read lists.
+ * few seconds). Where watching is refused (no `watch` on pods), or every watch ends unasked before it
+ * brings anything (`failuresToGiveUp` in a row: a proxy that cuts streams), every read lists.
  */
 import type { WatchChange, WatchEnd } from "../../adapters/watch.js";
 import type { PodWithConditions } from "../../core/readiness.js";
@@ -17,7 +17,7 @@ import type { RestartApi } from "./restart-options.js";
 const watchSeconds = 300;
 /** Reads (one a poll) after which a watch that brought nothing is checked by a list. */
 const quietReads = 10;
-/** Watches in a row that failed before bringing any change, after which the reads only list. */
+/** Watches in a row that ended unasked before bringing any change, after which the reads only list. */
 const failuresToGiveUp = 3;
 
 interface Watch {
@@ -128,7 +128,9 @@ export class FollowedPods {
         )
         .catch((error: unknown): WatchEnd => ({ kind: "failed", reason: String(error) }))
         .then((end) => {
-          this.failures = end.kind === "failed" && !watch.changed ? this.failures + 1 : 0;
+          // An end not asked for, before any change: failed, or closed at once (a proxy ending streams).
+          const early = end.kind !== "refused" && !watch.changed && !stop.signal.aborted;
+          this.failures = early ? this.failures + 1 : 0;
           if (end.kind === "refused" || this.failures >= failuresToGiveUp) this.givenUp = true;
           if (this.watch === watch) this.watch = null;
         }),
