@@ -31,8 +31,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return report(error, io, verbose());
   } finally {
     removePrivateDirs();
-    // Our own process only (a child's peak, e.g. kubectl's, is not included): the benchmark reads it.
-    if (verbose()) io.stderr.write(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
+    if (verbose()) io.stderr.write(`${ownUsage(process.resourceUsage())}\n`);
   }
 }
 
@@ -52,4 +51,13 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   if (verbose && error instanceof Error && error.stack)
     io.stderr.write(`${escapeTerminalLines(error.stack)}\n`);
   return error instanceof AutoupdateError ? error.exitCode : 1;
+}
+
+/**
+ * This process's own peak memory and CPU time (a child's, e.g. kubectl's, is not included), for --verbose:
+ * the benchmark reads the line.
+ */
+function ownUsage(usage: NodeJS.ResourceUsage): string {
+  const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+  return `peak RSS ${Math.round(usage.maxRSS / 1024)} MB, CPU ${cpuSeconds.toFixed(2)} s`;
 }

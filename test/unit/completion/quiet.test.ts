@@ -10,8 +10,8 @@ describe("__complete", () => {
     expect(result.stderr).toBe("");
   });
 
-  it("a real run with -v reports its peak RSS on stderr", async () => {
+  it("a real run with -v reports its own peak RSS and CPU time on stderr", async () => {
     const result = await runMain(["plan", "-v", "--help"]);
-    expect(result.stderr).toMatch(/^peak RSS \d+ MB$/m);
+    expect(result.stderr).toMatch(/^peak RSS \d+ MB, CPU \d+\.\d\d s$/m);
   });
 });
