@@ -1,13 +1,14 @@
 /**
- * Time and memory of processes. GNU time (`/usr/bin/time`, Debian package `time`) reports a process's
- * peak RSS when it is reaped; its figure includes the process's own reaped children, so it is used only
- * for leaves (kubectl). The plugin's own peak comes from its `--verbose` report. Every kubectl the plugin
- * (or the benchmark) runs goes through a shim that runs the real one under GNU time and appends one line
- * per call — start, end, peak RSS, exit code, argv — to a log. The shim also caps each kubectl's address
+ * Time, memory and CPU of processes. GNU time (`/usr/bin/time`, Debian package `time`) reports a process's
+ * peak RSS and CPU time when it is reaped; its figures include the process's own reaped children, so they
+ * are used only for leaves (kubectl). The plugin's own peak and CPU come from its `--verbose` report. Every
+ * kubectl the plugin (or the benchmark) runs goes through a shim that runs the real one under GNU time and
+ * appends one line per call — start, end, peak RSS, CPU, exit code, argv — to a log. What the whole
+ * machine's cores were busy with comes from /proc/stat: the fake API server, the registry, every process. The shim also caps each kubectl's address
  * space (prlimit, util-linux): `kubectl get pods -A -o json` needs ~130 KB of memory per pod, ~20 GB at
  * 150,000 pods, and the benchmark shares its machine; a kubectl over the cap dies with "out of memory".
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -63,6 +64,8 @@ interface KubectlCall {
   start: number;
   end: number;
   peakRssMb: number;
+  /** user + system */
+  cpuSeconds: number;
   code: number;
   argv: string;
 }
@@ -83,7 +86,7 @@ export function kubectlShim(dir: string, realKubectl: string, addressSpaceGb: nu
     `#!/bin/bash
 start=$EPOCHREALTIME
 rss="${log}.$$"
-${gnuTime} -q -f %M -o "$rss" prlimit --as=${Math.round(addressSpaceGb * 2 ** 30)} -- ${JSON.stringify(realKubectl)} "$@"
+${gnuTime} -q -f '%M %U %S' -o "$rss" prlimit --as=${Math.round(addressSpaceGb * 2 ** 30)} -- ${JSON.stringify(realKubectl)} "$@"
 rc=$?
 end=$EPOCHREALTIME
 printf '%s %s %s %s %s\\n' "$start" "$end" "$(<"$rss")" "$rc" "$*" >>${JSON.stringify(log)}
@@ -101,11 +104,12 @@ exit $rc
         .split("\n")
         .filter(Boolean)
         .map((line) => {
-          const [start, end, kb, code, ...argv] = line.split(" ");
+          const [start, end, kb, user, system, code, ...argv] = line.split(" ");
           return {
             start: Number(start) * 1000,
             end: Number(end) * 1000,
             peakRssMb: Math.round(Number(kb) / 1024),
+            cpuSeconds: Number(user) + Number(system),
             code: Number(code),
             argv: argv.join(" "),
           };
@@ -126,4 +130,22 @@ export function spread(xs: readonly number[], digits = 2): string {
 /** The 1-minute load average, to say when the machine was busy. */
 export function loadAverage(): number {
   return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+}
+
+const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/**
+ * CPU seconds the machine's cores have spent running anything since boot (/proc/stat's user, nice, system,
+ * irq and softirq; not idle, iowait, or steal, a virtual machine's time taken by its host): the difference
+ * over a run, divided by its time, is how many cores it kept busy.
+ */
+export function machineBusySeconds(): number {
+  const ticks = readFileSync("/proc/stat", "utf8")
+    .split("\n", 1)[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = ticks;
+  return (user + nice + system + irq + softirq) / ticksPerSecond;
 }

@@ -12,7 +12,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultPageSize } from "../src/adapters/paged-list.js";
@@ -22,6 +22,7 @@ import {
   type KubectlShim,
   kubectlShim,
   loadAverage,
+  machineBusySeconds,
   median,
   requireGnuTime,
   spread,
@@ -151,10 +152,21 @@ interface PlanMeasurement {
   kubectlCalls: number;
   kubectlPeakRssMb: number | null;
   peakRssMb: number | null;
+  cpu: CpuUse[];
   stale: number;
   load: number[];
   /** Why the run failed (e.g. its kubectl went over the cap); the numbers are then up to the failure. */
   failure: string | null;
+}
+
+/**
+ * CPU seconds one run used: the plugin's own (null: a build that does not report it), its kubectl's, and
+ * the whole machine's (those two, the fake API server, the registry, anything else running).
+ */
+interface CpuUse {
+  plugin: number | null;
+  kubectl: number;
+  machine: number;
 }
 
 /** Reading the same pods without planning: the raw pages, or `kubectl get pods -A -o json`. */
@@ -166,6 +178,7 @@ interface ReadMeasurement {
   kubectlPeakRssMb: number;
   kubectlCalls: number;
   megabytes: number | null;
+  cpu: CpuUse[];
   load: number[];
   failure: string | null;
 }
@@ -215,13 +228,17 @@ async function planRun(
   const args = ["plan", "-A", ...format, "--resolver", resolver, "--concurrency", "8", "--verbose"];
   const [file, argv] =
     extraNodeArgs.length > 0 ? [process.execPath, [...extraNodeArgs, cli, ...args]] : [cli, args];
+  const busy = machineBusySeconds();
   const run = await timed(file, [...argv, "--kubectl", shim.path], {
     env,
     keepStdout: true,
     rssFile: join(work, "plugin.rss"),
   });
-  const rss = /^peak RSS (\d+) MB$/m.exec(run.stderr)?.[1];
-  if (rss === undefined) throw new Error(`no peak RSS line in:\n${run.stderr.slice(-2000)}`);
+  const machine = machineBusySeconds() - busy;
+  // A build before the CPU time was reported prints the peak alone.
+  const usage = /^peak RSS (\d+) MB(?:, CPU ([\d.]+) s)?$/m.exec(run.stderr);
+  if (!usage) throw new Error(`no peak RSS line in:\n${run.stderr.slice(-2000)}`);
+  const [, rss, pluginCpu] = usage;
   const calls = shim.calls();
   const podCalls = calls.filter((c) => /get --raw \S*\/pods\?|get pods/.test(c.argv));
   const failure = run.code === 0 ? null : (/^error: .*$/m.exec(run.stderr)?.[0] ?? `exit ${run.code}`);
@@ -232,8 +249,13 @@ async function planRun(
     peakRssMb: Number(rss),
     kubectlCalls: calls.length,
     kubectlPeakRssMb: Math.max(...calls.map((c) => c.peakRssMb)),
+    cpu: { plugin: pluginCpu === undefined ? null : Number(pluginCpu), kubectl: kubectlCpu(calls), machine },
     failure,
   };
+}
+
+function kubectlCpu(calls: readonly { cpuSeconds: number }[]): number {
+  return calls.reduce((sum, c) => sum + c.cpuSeconds, 0);
 }
 
 /** Pods to restart (the Plan document's action "delete", however done), or the table's summary line's. */
@@ -268,6 +290,7 @@ async function measurePlan(
     kubectlCalls: 0,
     kubectlPeakRssMb: null,
     peakRssMb: null,
+    cpu: [],
     stale: 0,
     load: [],
     failure: null,
@@ -287,6 +310,7 @@ async function measurePlan(
       m.peakRssMb = Math.max(m.peakRssMb ?? 0, result.peakRssMb);
       m.kubectlCalls = result.kubectlCalls;
       m.kubectlPeakRssMb = Math.max(m.kubectlPeakRssMb ?? 0, result.kubectlPeakRssMb);
+      m.cpu.push(result.cpu);
       m.failure = result.failure;
     }
     if (registry) Object.assign(m, countRequests(registry.accessLog, from));
@@ -328,12 +352,14 @@ async function measureRead(
     kubectlPeakRssMb: 0,
     kubectlCalls: 0,
     megabytes: null,
+    cpu: [],
     load: [],
     failure: null,
   };
   for (let r = 0; r < size.reps && !m.failure; r++) {
     m.load.push(loadAverage());
     shim.reset();
+    const busy = machineBusySeconds();
     if (how === "paged") {
       const path = controller
         ? `/api/v1/namespaces/${controller.namespace}/pods?labelSelector=${encodeURIComponent(controller.selector)}`
@@ -351,6 +377,7 @@ async function measureRead(
       m.seconds.push(run.seconds);
     }
     const calls = shim.calls();
+    m.cpu.push({ plugin: null, kubectl: kubectlCpu(calls), machine: machineBusySeconds() - busy });
     m.kubectlCalls = calls.length;
     m.kubectlPeakRssMb = Math.max(m.kubectlPeakRssMb, ...calls.map((c) => c.peakRssMb));
   }
@@ -445,7 +472,7 @@ async function main() {
   for (const p of scalePods) {
     fake.serve(modelOf(p, 0));
     await measureRead("paged", { source: "fake", pods: p, reps: scaleReps }, env, shim);
-    await measureRead("get -o json", { source: "fake", pods: p, reps: getReps }, env, shim);
+    if (getReps > 0) await measureRead("get -o json", { source: "fake", pods: p, reps: getReps }, env, shim);
     if (p === Math.max(...scalePods)) {
       for (const size of pageSizes.filter((s) => s !== defaultPageSize)) {
         await measureRead("paged", { source: "fake", pods: p, reps: scaleReps, pageSize: size }, env, shim);
@@ -523,8 +550,8 @@ interface ControllerPods {
 
 function planTable(rows: readonly PlanMeasurement[]): string {
   const lines = [
-    "| source | method | pods | unique | moved | median s | spread s | list phase s | vs read | vs seed | HEAD | GET | kubectl calls | plugin peak RSS MB | kubectl peak RSS MB | stale found |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| source | method | pods | unique | moved | median s | spread s | list phase s | vs read | vs seed | HEAD | GET | kubectl calls | plugin peak RSS MB | kubectl peak RSS MB | plugin CPU s | kubectl CPU s | machine CPU s | cores busy | stale found |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const m of rows) {
     const seed = plans.find((s) => s.method === "seed" && s.pods === m.pods && s.moved === m.moved);
@@ -534,7 +561,7 @@ function planTable(rows: readonly PlanMeasurement[]): string {
     const vsSeed = seed && m.method !== "seed" ? `${(median(seed.seconds) / med).toFixed(1)}×` : "";
     const list = m.listSeconds.length > 0 ? median(m.listSeconds).toFixed(2) : "-";
     lines.push(
-      `| ${m.source} | ${m.method} | ${m.pods} | ${m.unique} | ${m.moved} | ${failed(m.failure, med)} | ${spread(m.seconds)} | ${list} | ${vsRead} | ${vsSeed} | ${m.heads} | ${m.gets} | ${m.method === "seed" ? "-" : m.kubectlCalls} | ${m.peakRssMb ?? "-"} | ${m.kubectlPeakRssMb ?? "-"} | ${m.stale} |`,
+      `| ${m.source} | ${m.method} | ${m.pods} | ${m.unique} | ${m.moved} | ${failed(m.failure, med)} | ${spread(m.seconds)} | ${list} | ${vsRead} | ${vsSeed} | ${m.heads} | ${m.gets} | ${m.method === "seed" ? "-" : m.kubectlCalls} | ${m.peakRssMb ?? "-"} | ${m.kubectlPeakRssMb ?? "-"} | ${cpuCells(m, true)} | ${m.stale} |`,
     );
   }
   return lines.join("\n");
@@ -547,22 +574,65 @@ function failed(failure: string | null, seconds: number): string {
 
 function readTable(): string {
   const lines = [
-    "| source | pods | read | median s | spread s | kubectl calls | kubectl peak RSS MB | MB read |",
-    "|---|---|---|---|---|---|---|---|",
+    "| source | pods | read | median s | spread s | kubectl calls | kubectl peak RSS MB | MB read | kubectl CPU s | machine CPU s | cores busy |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of reads) {
     lines.push(
-      `| ${r.source} | ${r.pods} | ${r.how} | ${failed(r.failure, median(r.seconds))} | ${spread(r.seconds)} | ${r.kubectlCalls} | ${r.kubectlPeakRssMb} | ${r.megabytes?.toFixed(0) ?? "-"} |`,
+      `| ${r.source} | ${r.pods} | ${r.how} | ${failed(r.failure, median(r.seconds))} | ${spread(r.seconds)} | ${r.kubectlCalls} | ${r.kubectlPeakRssMb} | ${r.megabytes?.toFixed(0) ?? "-"} | ${cpuCells(r, false)} |`,
     );
   }
   return lines.join("\n");
 }
 
+/** Medians of the CPU seconds a measurement's runs used, and of the cores each kept busy ("-": none measured). */
+function cpuCells(m: { cpu: CpuUse[]; seconds: number[] }, withPlugin: boolean): string {
+  const of = (xs: (number | null)[]) => {
+    const known = xs.filter((x): x is number => x !== null);
+    return known.length > 0 ? median(known).toFixed(2) : "-";
+  };
+  const cells = [
+    of(m.cpu.map((c) => c.kubectl)),
+    of(m.cpu.map((c) => c.machine)),
+    of(m.cpu.map((c, i) => c.machine / m.seconds[i]!)),
+  ];
+  return (withPlugin ? [of(m.cpu.map((c) => c.plugin)), ...cells] : cells).join(" | ");
+}
+
+/**
+ * Whether a plan's time at scale is bound by the machine's cores: the CPU everything used while it ran,
+ * spread evenly over every core, is the least time it could take here, and so the least "vs read".
+ */
+function cpuBounds(): string[] {
+  const cores = availableParallelism();
+  const lines: string[] = [];
+  for (const m of plans.filter((x) => x.method === "registry" && !x.failure)) {
+    const read = readMeasurementOf(m.source, m.pods);
+    if (!read || m.cpu.length === 0 || read.cpu.length === 0) continue;
+    const least = median(m.cpu.map((c) => c.machine)) / cores;
+    const readSeconds = median(read.seconds);
+    const plugin = m.cpu.some((c) => c.plugin === null)
+      ? ""
+      : `, the plugin ${median(m.cpu.map((c) => c.plugin!)).toFixed(2)} s`;
+    lines.push(
+      `cpu: ${m.source} P=${m.pods} K=${m.moved}: the plan used ${median(m.cpu.map((c) => c.machine)).toFixed(2)} s of the machine's CPU ` +
+        `(kubectl ${median(m.cpu.map((c) => c.kubectl)).toFixed(2)} s${plugin}); on ${cores} cores it cannot take less than ` +
+        `${least.toFixed(2)} s, ${(least / readSeconds).toFixed(2)}× the read (${readSeconds.toFixed(2)} s, ` +
+        `${median(read.cpu.map((c) => c.machine)).toFixed(2)} s of CPU); it took ${median(m.seconds).toFixed(2)} s`,
+    );
+  }
+  return lines;
+}
+
 /** "Merely reading the same pods from the same source": the raw pages at the plugin's page size. */
-function readOf(source: string, p: number): number | null {
-  const r = reads.find(
+function readMeasurementOf(source: string, p: number): ReadMeasurement | undefined {
+  return reads.find(
     (x) => x.source === source && x.pods === p && x.how === `get --raw, ${defaultPageSize} a page`,
   );
+}
+
+function readOf(source: string, p: number): number | null {
+  const r = readMeasurementOf(source, p);
   return r ? median(r.seconds) : null;
 }
 
@@ -685,6 +755,7 @@ function report() {
     for (const t of profile.top)
       out.push(`| ${t.name} | ${t.ms.toFixed(0)} | ${(t.share * 100).toFixed(1)}% |`);
   }
+  out.push("", ...cpuBounds());
   for (const note of notes) out.push(`note: ${note}`);
   process.stdout.write(`${out.join("\n")}\n`);
   const checked = targets();
@@ -693,7 +764,7 @@ function report() {
   if (!save) return;
   writeFileSync(
     save,
-    `${JSON.stringify({ date: new Date().toISOString(), cli, output, registryDelayMs, plans, reads, startup, profile, notes, targets: checked }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), cli, output, registryDelayMs, cores: availableParallelism(), plans, reads, cpu: cpuBounds(), startup, profile, notes, targets: checked }, null, 2)}\n`,
   );
   if (checked.some((c) => !c.met)) throw new Error("a target was missed (see above)");
 }
