@@ -2,6 +2,7 @@
 import { hasStalePods } from "../core/plan.js";
 import { ExitCode } from "../errors.js";
 import { writePieces } from "../io.js";
+import type { PlanRenderer } from "../output/render-plan.js";
 import { makePlan, type PlanResult } from "../pipeline/make-plan.js";
 import type { Context, PlanningOptions } from "./context.js";
 
@@ -19,9 +20,9 @@ export async function planCommand(ctx: Context<PlanOptions>): Promise<void> {
 /** The plan both verbs print: made while the spinner runs, then printed (table or document). */
 export async function showPlan(ctx: Context): Promise<PlanResult> {
   const { options } = ctx;
-  let made: [PlanResult, typeof import("../output/render-plan.js")];
+  let made: [PlanResult, PlanRenderer];
   try {
-    // The renderers (yaml, cli-table3) load while the plan is being made.
+    // The format's renderer (the yaml library, or cli-table3) loads while the plan is being made.
     made = await Promise.all([
       makePlan(ctx.kubectl, () => ctx.resolver(), {
         scope: options.scope,
@@ -39,15 +40,14 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
           ctx.debug(text);
         },
       }),
-      import("../output/render-plan.js"),
+      import("../output/render-plan.js").then(({ planRenderer }) => planRenderer(options.output)),
     ]);
   } finally {
     ctx.progress.stop();
   }
-  const [result, { renderPlan }] = made;
+  const [result, renderPlan] = made;
   const rendered = renderPlan({
     ...result,
-    format: options.output,
     noHeaders: options.noHeaders,
     colors: ctx.colors,
     now: ctx.clock.now(),

@@ -1,15 +1,15 @@
 /**
  * The Plan document (apiVersion kubectl-autoupdate/v1): a published contract that other tools read.
- * Fields are listed one by one here so that nothing internal leaks into it by accident.
+ * Fields are listed one by one here so that nothing internal leaks into it by accident. Printed as JSON
+ * here, as YAML by plan-document-yaml.ts (which alone loads the yaml library).
  */
 import type { Plan, PlanContainer } from "../core/plan.js";
-import { toYaml } from "./yaml.js";
 
 export const planApiVersion = "kubectl-autoupdate/v1";
 
 type PlanPod = Plan["pods"][number];
 
-function documentHead(plan: Plan) {
+export function documentHead(plan: Plan) {
   return {
     apiVersion: planApiVersion,
     kind: "Plan",
@@ -19,7 +19,7 @@ function documentHead(plan: Plan) {
 }
 
 /** A pod's members but its containers, which come last. */
-function podFields(pod: PlanPod) {
+export function podFields(pod: PlanPod) {
   return {
     namespace: pod.namespace,
     name: pod.name,
@@ -39,7 +39,7 @@ function podFields(pod: PlanPod) {
   };
 }
 
-function containerDocuments(containers: readonly PlanContainer[]) {
+export function containerDocuments(containers: readonly PlanContainer[]) {
   return containers.map((c) => ({
     name: c.name,
     init: c.init,
@@ -76,32 +76,12 @@ export function* planJsonPieces(plan: Plan): Generator<string> {
   yield "  ]\n}\n";
 }
 
-/** The document as toYaml prints it whole, byte for byte, one pod at a time (see planJsonPieces). */
-export function* planYamlPieces(plan: Plan): Generator<string> {
-  const head = toYaml(documentHead(plan));
-  if (plan.pods.length === 0) {
-    yield `${head}pods: []\n`;
-    return;
-  }
-  yield `${head}pods:\n`;
-  yield* podPieces(
-    plan.pods,
-    // The pods sequence's items are at two spaces, their members at four, containers' items at six.
-    (containers) =>
-      containers.length === 0 ? " []\n" : `\n${indented(toYaml(containerDocuments(containers)), "      ")}`,
-    (pod, containers) => {
-      const fields = indented(toYaml(podFields(pod)), "    ");
-      return `  - ${fields.slice(4)}    containers:${containers}`;
-    },
-  );
-}
-
 /**
  * The pods' texts, in pieces of ~64 KB. Pods that came to the same verdicts share one containers list
  * (decide.ts), whose text is made once; the cache of those texts is emptied when it grows large, so pods
  * that share nothing cost no memory for it.
  */
-function* podPieces(
+export function* podPieces(
   pods: readonly PlanPod[],
   containersText: (containers: readonly PlanContainer[]) => string,
   podText: (pod: PlanPod, containers: string, last: boolean) => string,
@@ -123,13 +103,4 @@ function* podPieces(
     }
   }
   if (batch !== "") yield batch;
-}
-
-/**
- * Each line but an empty one (a block scalar's blank line stays blank when nested) moved right. Lines are
- * what YAML breaks at, "\n" only: a regex's multiline ^ also starts one after U+2028 and U+2029, which a
- * quoted value may hold as they are.
- */
-function indented(text: string, by: string): string {
-  return text.replace(/(^|\n)(?=[^\n])/g, `$1${by}`);
 }

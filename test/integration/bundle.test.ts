@@ -1,7 +1,8 @@
 /**
  * The bundle's shape (scripts/build.mjs): what a start loads. `--version` reads one file and no option
  * parser, and the program is one more; the verbs' chunks import what they share with those from them, so
- * each module still exists once (a typed error thrown by a verb is the class main() knows).
+ * each module still exists once (a typed error thrown by a verb is the class main() knows). A plan's
+ * printer loads what its format needs.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -43,6 +44,19 @@ describe("the bundle", () => {
     for (const file of files)
       for (const [, specifier] of read(file).matchAll(/(?:from|import)\s*\(?\s*"(\.\.?\/[^"]+)"/g))
         expect(existsSync(join(dist, dirname(file), specifier!)), `${file} imports ${specifier}`).toBe(true);
+  });
+
+  it("prints a JSON plan without loading the yaml library or cli-table3, which the other formats load", () => {
+    const renderPlan = files.find((file) => file.startsWith("chunks/render-plan-"))!;
+    const renderer = (form: RegExp) => `chunks/${form.exec(read(renderPlan))![1]}`;
+    const loads = (file: string, marker: RegExp) =>
+      [...staticClosure(renderPlan), ...staticClosure(file)].some((f) => marker.test(read(f)));
+    const yaml = /Symbol\.for\("yaml\.alias"\)/;
+    const table = /node_modules\/cli-table3\//;
+    const json = renderer(/import\("\.\/(plan-document-(?!yaml-)[^"]+)"\)/);
+    expect([loads(json, yaml), loads(json, table)]).toEqual([false, false]);
+    expect(loads(renderer(/import\("\.\/(plan-document-yaml-[^"]+)"\)/), yaml)).toBe(true);
+    expect(loads(renderer(/import\("\.\/(plan-table-[^"]+)"\)/), table)).toBe(true);
   });
 
   it.each([

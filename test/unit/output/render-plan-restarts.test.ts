@@ -8,7 +8,7 @@ import { indexOwners } from "../../../src/core/owners.js";
 import { decideRestarts } from "../../../src/core/restart-strategy.js";
 import type { Workload } from "../../../src/core/workload.js";
 import { makeChalk } from "../../../src/output/color.js";
-import { renderPlan } from "../../../src/output/render-plan.js";
+import { planRenderer } from "../../../src/output/render-plan.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
 
@@ -69,12 +69,11 @@ const plan = (strategy: "auto" | "rollout") =>
   });
 
 describe("the table", () => {
-  it("ACTION is how apply restarts each pod, REASON why", () => {
-    const out = renderPlan({
+  it("ACTION is how apply restarts each pod, REASON why", async () => {
+    const out = (await planRenderer("table"))({
       plan: plan("auto"),
       warnings: [],
       notes: [],
-      format: "table",
       noHeaders: false,
       colors,
       now: 0,
@@ -92,12 +91,11 @@ describe("the table", () => {
     expect(out.stderr).toBe("");
   });
 
-  it("-o wide shows the same; a rollout's warning goes to stderr with the pod's other warnings", () => {
-    const out = renderPlan({
+  it("-o wide shows the same; a rollout's warning goes to stderr with the pod's other warnings", async () => {
+    const out = (await planRenderer("wide"))({
       plan: plan("rollout"),
       warnings: [],
       notes: [],
-      format: "wide",
       noHeaders: true,
       colors,
       now: 0,
@@ -116,14 +114,13 @@ describe("the table", () => {
 });
 
 describe("the Plan document", () => {
-  it("adds the strategy asked for and each restart; action values and apiVersion stay", () => {
+  it("adds the strategy asked for and each restart; action values and apiVersion stay", async () => {
     const doc = JSON.parse(
       text(
-        renderPlan({
+        (await planRenderer("json"))({
           plan: plan("rollout"),
           warnings: [],
           notes: [],
-          format: "json",
           noHeaders: false,
           colors,
           now: 0,

@@ -4,11 +4,11 @@ import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import type { Plan } from "../../../src/core/plan.js";
 import { makeChalk } from "../../../src/output/color.js";
-import { type PlanFormat, renderPlan } from "../../../src/output/render-plan.js";
+import { type PlanFormat, planRenderer } from "../../../src/output/render-plan.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
 
-/** What renderPlan writes to stdout, in one string. */
+/** What a renderer writes to stdout, in one string. */
 const text = (pieces: Iterable<string>) => [...pieces].join("");
 
 const OLD = digestOf("v1");
@@ -46,11 +46,13 @@ const plan = decidePlan({
 });
 const colors = { stdout: makeChalk(false), stderr: makeChalk(false) };
 const now = Date.parse("2026-11-30T12:00:00Z");
-/** renderPlan with no warnings or notes, headers shown, of the pods in namespace shop. */
+const formats = ["table", "wide", "json", "yaml"] as const;
+const renderers = new Map(await Promise.all(formats.map(async (f) => [f, await planRenderer(f)] as const)));
+/** The format's renderer with no warnings or notes, headers shown, of the pods in namespace shop. */
 const rendered = (p: Plan, format: PlanFormat, namespace: string | null = "shop") =>
-  renderPlan({ plan: p, warnings: [], notes: [], format, noHeaders: false, colors, now, namespace });
+  renderers.get(format)!({ plan: p, warnings: [], notes: [], noHeaders: false, colors, now, namespace });
 
-describe("renderPlan", () => {
+describe("planRenderer", () => {
   it("prints the pods that need action, kubectl-style, with a summary; warnings go to stderr", () => {
     const out = rendered(plan, "table", null);
     expect(text(out.stdout)).toMatchInlineSnapshot(`
@@ -133,11 +135,10 @@ describe("renderPlan", () => {
   });
 
   it("-o wide lists every container with its status and reason", () => {
-    const out = renderPlan({
+    const out = renderers.get("wide")!({
       plan,
       warnings: [],
       notes: ["docker.io: 97 of 100 pulls left"],
-      format: "wide",
       noHeaders: true,
       colors,
       now,
@@ -169,11 +170,10 @@ describe("renderPlan", () => {
       })),
     };
     const render = (format: PlanFormat) =>
-      renderPlan({
+      renderers.get(format)!({
         plan: labelled,
         warnings: [hostile],
         notes: [hostile],
-        format,
         noHeaders: true,
         colors,
         now,
@@ -196,10 +196,10 @@ describe("renderPlan", () => {
   });
 
   it("json and yaml print only the document; nothing found says so on stderr, naming where, as kubectl get", () => {
-    const json = { plan, warnings: ["w"], notes: [], format: "json", noHeaders: false, colors, now } as const;
+    const input = { plan, warnings: ["w"], notes: [], noHeaders: false, colors, now, namespace: "shop" };
     // The unknown count too: a CI gate reading the document passes on them, and its log should say so.
     for (const format of ["json", "yaml"] as const) {
-      expect(renderPlan({ ...json, format, namespace: "shop" }).stderr).toBe(
+      expect(renderers.get(format)!(input).stderr).toBe(
         "Warning: w\n1 container could not be checked; the plan says why\n",
       );
     }
