@@ -48,6 +48,12 @@ export class DockerResolver implements Resolver {
   private readonly workedWith = new Map<string, string | undefined>();
   /** What docker says of each pulled reference's image (this machine's platform). */
   private readonly pulled = new Map<string, ImageDescription>();
+  /**
+   * Each pull's digest (`repository@digest`) and the platform of the image docker pulled with it, which is
+   * that manifest's own when it names one image; and the plain reads of those digests (see inspectManifest).
+   */
+  private readonly pulledPlatforms = new Map<string, string | null>();
+  private readonly pulledManifests = new Map<string, Promise<ManifestInfo>>();
 
   private readonly manifestReads: Limiter;
 
@@ -109,6 +115,8 @@ export class DockerResolver implements Resolver {
       const digests = digestsOfRepository(inspected.value.repoDigests, repositoryOf(ref));
       const digest = pulled.value;
       if (digest === null) return { ok: false, reason: "docker pull printed no digest" };
+      const { platform } = inspected.value;
+      if (platform !== undefined) this.pulledPlatforms.set(`${repositoryOf(ref)}@${digest}`, platform);
       return {
         ok: true,
         tag: { digest, sameImageDigests: digests.filter((d) => d !== digest), isIndex: null },
@@ -124,6 +132,30 @@ export class DockerResolver implements Resolver {
     { platform: withPlatform = false, signal }: { platform?: boolean; signal?: AbortSignal } = {},
   ): Promise<ManifestInfo> {
     const reference = `${repositoryOf(ref)}@${digest}`;
+    const pulledPlatform = this.pulledPlatforms.get(reference);
+    if (pulledPlatform !== undefined) {
+      // The tag's own manifest. When a plain read shows that it names one image, that is the image docker
+      // pulled and inspected: its platform is known, and asking for it then costs no second manifest read
+      // (a GET that Docker Hub counts against the pull limit).
+      let plain = this.pulledManifests.get(reference);
+      if (!withPlatform) {
+        plain ??= this.readManifest(ref, reference, credentials, false, signal);
+        this.pulledManifests.set(reference, plain);
+        return plain;
+      }
+      const info = await plain;
+      if (info?.ok && !info.isIndex) return { ...info, platform: pulledPlatform };
+    }
+    return this.readManifest(ref, reference, credentials, withPlatform, signal);
+  }
+
+  private async readManifest(
+    ref: ImageRef,
+    reference: string,
+    credentials: readonly Credential[],
+    withPlatform: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<ManifestInfo> {
     const configDir = this.configForReading(ref, credentials);
     // The pull's bound holds here too: docker's registry client has no timeout of its own for an answer.
     const timeoutMs = this.options.pullTimeoutMs;

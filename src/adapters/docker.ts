@@ -1,5 +1,6 @@
 /** The docker CLI: pull, image inspect, manifest inspect. Credentials arrive only as a --config directory. */
 
+import { platformKey } from "../core/manifest.js";
 import { withoutUrlSecrets } from "../util/url-secrets.js";
 import type { Exec } from "./exec.js";
 import { firstLine } from "./exec-result.js";
@@ -19,6 +20,8 @@ export interface LocalImage {
   repoDigests: string[];
   created: string | null;
   labels: unknown;
+  /** Its config's platform, as platformKey writes one (null: the config states none; undefined: not said). */
+  platform: string | null | undefined;
 }
 
 export class Docker {
@@ -46,7 +49,8 @@ export class Docker {
    */
   async inspectImage(reference: string, options: DockerCallOptions = {}): Promise<DockerOutcome<LocalImage>> {
     const format =
-      '{"RepoDigests":{{json .RepoDigests}},"Created":{{json .Created}},"Labels":{{json .Config.Labels}}}';
+      '{"RepoDigests":{{json .RepoDigests}},"Created":{{json .Created}},"Labels":{{json .Config.Labels}},' +
+      '"Platform":{"os":{{json .Os}},"architecture":{{json .Architecture}},"variant":{{json .Variant}},"os.version":{{json .OsVersion}}}}';
     const result = await this.call(["image", "inspect", "--format", format, reference], options);
     if (!result.ok) return result;
     try {
@@ -54,6 +58,7 @@ export class Docker {
         RepoDigests?: unknown;
         Created?: unknown;
         Labels?: unknown;
+        Platform?: Record<string, unknown>;
       };
       return {
         ok: true,
@@ -61,6 +66,7 @@ export class Docker {
           repoDigests: Array.isArray(parsed.RepoDigests) ? parsed.RepoDigests.map(String) : [],
           created: buildTime(parsed.Created),
           labels: parsed.Labels ?? null,
+          platform: parsed.Platform === undefined ? undefined : platformKey(parsed.Platform),
         },
       };
     } catch {

@@ -132,10 +132,16 @@ function verboseEntry(
 }
 
 /**
- * A docker at the exec boundary: answers version, pull (with a Digest line) and image inspect; `failing`
- * makes `manifest inspect` of a digest exit 1 with that stderr.
+ * A docker at the exec boundary: answers version, pull (with a Digest line) and image inspect (with the
+ * pulled image's `platform` when given); `failing` makes `manifest inspect` of a digest exit 1 with that
+ * stderr.
  */
-function fakeDocker(pulled: string, repoDigests: string[], failing: Record<string, string> = {}) {
+function fakeDocker(
+  pulled: string,
+  repoDigests: string[],
+  failing: Record<string, string> = {},
+  platform?: Record<string, string>,
+) {
   const calls: string[][] = [];
   /** Each call's subcommand and the timeout it was given. */
   const timeouts: string[] = [];
@@ -150,9 +156,8 @@ function fakeDocker(pulled: string, repoDigests: string[], failing: Record<strin
         `latest: Pulling from app\nDigest: ${pulled}\nStatus: Image is up to date for ${args.at(-1)}\n`,
       );
     if (sub === "image") {
-      return ok(
-        `${JSON.stringify({ RepoDigests: repoDigests, Created: "2026-11-30T11:00:00Z", Labels: null })}\n`,
-      );
+      const image = { RepoDigests: repoDigests, Created: "2026-11-30T11:00:00Z", Labels: null };
+      return ok(`${JSON.stringify(platform ? { ...image, Platform: platform } : image)}\n`);
     }
     // Every digest is a single image manifest (not an index), each an image of its own.
     if (sub === "manifest") {
@@ -168,8 +173,13 @@ function fakeDocker(pulled: string, repoDigests: string[], failing: Record<strin
   return { docker: new Docker(exec, "docker"), calls, timeouts };
 }
 
-const resolverFor = (pulled: string, repoDigests: string[], failing: Record<string, string> = {}) => {
-  const { docker, calls, timeouts } = fakeDocker(pulled, repoDigests, failing);
+const resolverFor = (
+  pulled: string,
+  repoDigests: string[],
+  failing: Record<string, string> = {},
+  platform?: Record<string, string>,
+) => {
+  const { docker, calls, timeouts } = fakeDocker(pulled, repoDigests, failing, platform);
   return {
     timeouts,
     resolver: new DockerResolver(docker, {
@@ -339,6 +349,40 @@ describe("DockerResolver: RepoDigests of other repositories never count", () => 
     const own = await verdicts([`nginx@${A}`, `nginx@${B}`]);
     expect(own.rows).toEqual([["web-7d9c8b-mirror", "none", "current", ""]]);
     expect(own.subcommands).toEqual(["version", "pull", "image", "manifest"]);
+  });
+});
+
+describe("DockerResolver: the tag's platform is the pulled image's", () => {
+  // The node runs B; the tag points to A now, another image (every manifest here is amd64's).
+  const pod = makePod({
+    name: "web-7d9c8b-x2x9q",
+    runtime: "cri-dockerd",
+    owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+    containers: [{ name: "app", image: "nginx:latest", runningDigest: B }],
+  });
+  const planWith = async (platform: Record<string, string>) => {
+    const { resolver, calls } = resolverFor(A, [`nginx@${A}`], {}, platform);
+    const plan = await planOf(pod, resolver);
+    const container = plan.pods[0]!.containers[0]!;
+    return {
+      verdict: [container.status, container.reason],
+      manifestReads: calls.filter((c) => c.includes("manifest")).map((c) => c.slice(c.indexOf("manifest"))),
+    };
+  };
+
+  it("the tag's single manifest is read once: its platform comes from docker image inspect", async () => {
+    const { verdict, manifestReads } = await planWith(amd64);
+    expect(verdict).toEqual(["stale", ""]);
+    expect(manifestReads).toEqual([
+      ["manifest", "inspect", `${nginx}@${A}`],
+      ["manifest", "inspect", "-v", `${nginx}@${B}`],
+    ]);
+  });
+
+  it("and is what the verdict compares: an arm64 image pulled for a node running amd64's is no image for it", async () => {
+    const { verdict, manifestReads } = await planWith({ architecture: "arm64", os: "linux" });
+    expect(verdict).toEqual(["unknown", "the tag no longer has an image for linux/amd64"]);
+    expect(manifestReads).toHaveLength(2);
   });
 });
 
