@@ -20,7 +20,10 @@ export interface LocalImage {
   repoDigests: string[];
   created: string | null;
   labels: unknown;
-  /** Its config's platform, as platformKey writes one (null: the config states none; undefined: not said). */
+  /**
+   * Its config's platform, as platformKey writes one (null: none stated; undefined: docker printed none). An
+   * os the config leaves out is the engine's own (linux): the image is run as such.
+   */
   platform: string | null | undefined;
 }
 

@@ -71,7 +71,8 @@ export function configPlatform(config: unknown): string | null {
 export function platformKey(platform: Record<string, unknown> | undefined): string | null {
   const os = platform?.["os"];
   const arch = platform?.["architecture"];
-  if (typeof os !== "string" || typeof arch !== "string") return null;
+  // docker prints "" for what a config leaves out: no platform stated, as when the keys are absent.
+  if (typeof os !== "string" || typeof arch !== "string" || os === "" || arch === "") return null;
   let variant = typeof platform?.["variant"] === "string" ? (platform["variant"] as string) : "";
   if (arch === "arm64" && variant === "") variant = "v8";
   if (arch === "amd64" && variant === "v1") variant = "";

@@ -82,6 +82,15 @@ describe("manifests", () => {
   });
 });
 
+describe("platformKey", () => {
+  it("an os or architecture left empty (as docker prints what a config leaves out) states no platform", () => {
+    expect(platformKey({ os: "", architecture: "" })).toBeNull();
+    expect(platformKey({ os: "", architecture: "amd64" })).toBeNull();
+    expect(platformKey({ os: "linux", architecture: "" })).toBeNull();
+    expect(platformKey({ os: "linux", architecture: "amd64", variant: "" })).toBe("linux/amd64");
+  });
+});
+
 describe("Windows builds", () => {
   it("a Windows image's platform carries its build (not its revision); other platforms carry none", () => {
     const w19 = { os: "windows", architecture: "amd64", "os.version": "10.0.17763.5329" };
