@@ -601,7 +601,8 @@ function cpuCells(m: { cpu: CpuUse[]; seconds: number[] }, withPlugin: boolean):
 
 /**
  * Whether a plan's time at scale is bound by the machine's cores: the CPU everything used while it ran,
- * spread evenly over every core, is the least time it could take here, and so the least "vs read".
+ * spread evenly over every core, is the least time it could take here, and so the least "vs read". The
+ * machine's CPU counts every process on it: the bench wants the machine to itself.
  */
 function cpuBounds(): string[] {
   const cores = availableParallelism();
