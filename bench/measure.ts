@@ -1,12 +1,13 @@
 /**
  * Time, memory and CPU of processes. GNU time (`/usr/bin/time`, Debian package `time`) reports a process's
- * peak RSS and CPU time when it is reaped; its figures include the process's own reaped children, so they
- * are used only for leaves (kubectl). The plugin's own peak and CPU come from its `--verbose` report. Every
+ * peak RSS and CPU time when it is reaped; its figures include the process's own reaped children, so they are
+ * used only for leaves (kubectl). The plugin's own peak and CPU come from its `--verbose` report. Every
  * kubectl the plugin (or the benchmark) runs goes through a shim that runs the real one under GNU time and
- * appends one line per call — start, end, peak RSS, CPU, exit code, argv — to a log. What the whole
- * machine's cores were busy with comes from /proc/stat: the fake API server, the registry, every process. The shim also caps each kubectl's address
- * space (prlimit, util-linux): `kubectl get pods -A -o json` needs ~130 KB of memory per pod, ~20 GB at
- * 150,000 pods, and the benchmark shares its machine; a kubectl over the cap dies with "out of memory".
+ * appends one line per call — start, end, peak RSS, CPU, exit code, argv — to a log. What the whole machine's
+ * cores were busy with comes from /proc/stat: the fake API server, the registry, every process. The shim also
+ * caps each kubectl's address space (prlimit, util-linux): `kubectl get pods -A -o json` needs ~130 KB of
+ * memory per pod, ~20 GB at 150,000 pods, and the benchmark shares its machine; a kubectl over the cap dies
+ * with "out of memory".
  */
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -53,7 +53,8 @@ export class Docker {
   async inspectImage(reference: string, options: DockerCallOptions = {}): Promise<DockerOutcome<LocalImage>> {
     const format =
       '{"RepoDigests":{{json .RepoDigests}},"Created":{{json .Created}},"Labels":{{json .Config.Labels}},' +
-      '"Platform":{"os":{{json .Os}},"architecture":{{json .Architecture}},"variant":{{json .Variant}},"os.version":{{json .OsVersion}}}}';
+      '"Platform":{"os":{{json .Os}},"architecture":{{json .Architecture}},' +
+      '"variant":{{json .Variant}},"os.version":{{json .OsVersion}}}}';
     const result = await this.call(["image", "inspect", "--format", format, reference], options);
     if (!result.ok) return result;
     try {
