@@ -119,6 +119,28 @@ const registryDelayMs = Number(values["registry-delay"] ?? 0);
 const output = values.output === "table" ? "table" : "json";
 const save = smoke ? null : resolve(values.save ?? join(root, "bench", "last-results.json"));
 
+// Checked before anything starts: a count of 0 repetitions would otherwise fail only after minutes of work.
+const counts: [string, number[], number][] = [
+  ["--pods", [pods], 1],
+  ["--unique", [unique], 1],
+  ["--moved", movedSizes, 0],
+  ["--reps", [reps], 1],
+  ["--scale-pods", scalePods, 1],
+  ["--scale-moved", scaleMoved, 0],
+  ["--scale-reps", [scaleReps], 1],
+  ["--get-reps", [getReps], 0],
+  ["--page-sizes", pageSizes, 1],
+  ["--apiserver-pods", [apiserverPods], 0],
+  ["--startup-reps", [startupReps], 0],
+];
+for (const [flag, given, least] of counts) {
+  if (given.some((n) => !Number.isInteger(n) || n < least)) {
+    const skip = flag === "--scale-reps" ? " (--scale-pods 0 skips the scale sizes)" : "";
+    process.stderr.write(`bench: ${flag} takes whole numbers of at least ${least}${skip}\n`);
+    process.exit(2);
+  }
+}
+
 const work = mkdtempSync(join(tmpdir(), "kau-bench-"));
 const cleanups: (() => void)[] = [() => rmSync(work, { recursive: true, force: true })];
 process.on("exit", () => {
