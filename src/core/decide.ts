@@ -400,6 +400,14 @@ function decideContainer(
     if (resolution.tag.missing) failed.noImageToRun = true;
     return failed;
   }
+  // A verdict must be one a restart record can name (running and tag digest): without it, a restart that
+  // brings back the cached old image would be made again at every run.
+  if (documented(latest) === null) {
+    return result(
+      "unknown",
+      `its tag points to a digest of an algorithm this tool does not compare (sha256 only): ${latest}`,
+    );
+  }
 
   const judgement = judge(
     { digest: running.digest, repository: running.repository },

@@ -163,6 +163,19 @@ describe("container verdicts", () => {
     });
   });
 
+  it("a tag that points to a digest of another algorithm: unknown, not stale", () => {
+    // A stale verdict needs both digests in the restart record, or a restart in vain would repeat forever.
+    const sha512 = `sha512:${"cd".repeat(64)}`;
+    const [pod] = plan([webPod()], { [nginx]: resolved(sha512) }).pods;
+    expect(pod).toMatchObject({ action: "none" });
+    expect(pod!.containers[0]).toMatchObject({
+      status: "unknown",
+      runningDigest: OLD,
+      latestDigest: null,
+      reason: `its tag points to a digest of an algorithm this tool does not compare (sha256 only): ${sha512}`,
+    });
+  });
+
   it.each([
     ["a bare sha256 image ID (kind load)", OLD, "bare image ID"],
     ["a bare 64-hex ID (CRI-O raw ID)", OLD.slice(7), "bare image ID"],
