@@ -56,6 +56,11 @@ export interface ControllerSpec {
   progressDeadlineMs?: number;
   /** How long the controller takes to see a patched template (its observedGeneration lags that long). */
   observeAfterMs?: number;
+  /**
+   * StatefulSet, DaemonSet: how long a pod evicted or deleted stays terminating (its grace period) before
+   * it is gone and the controller makes its successor (0: at once).
+   */
+  terminationGraceMs?: number;
 }
 
 interface Controller {
@@ -133,6 +138,7 @@ export class InMemoryCluster implements RestartApi {
         paused: false,
         progressDeadlineMs: Number.POSITIVE_INFINITY,
         observeAfterMs: 500,
+        terminationGraceMs: 0,
         ...spec,
         maxSurge: spec.maxSurge ?? (kind === "Deployment" ? Math.ceil(replicas / 4) : 0),
         maxUnavailable: spec.maxUnavailable ?? (kind === "Deployment" ? Math.floor(replicas / 4) : 1),
@@ -540,7 +546,12 @@ export class InMemoryCluster implements RestartApi {
         break;
       }
       case "DaemonSet": {
-        for (let n = pods.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
+        // One pod per node: a node without one (its pod gone, or a node that joined) gets one.
+        const nodes = new Set(pods.map((p) => p.spec?.nodeName));
+        for (let n = 0; n < replicas; n++) {
+          const node = `node-${n}`;
+          if (!nodes.has(node)) this.startPod(c, c.spec.replacementDigest, false, undefined, revision, node);
+        }
         if (c.spec.updateStrategy === "RollingUpdate") {
           const unavailable = replicas - ready.length;
           const next = old.find(isReady) ?? old[0];
@@ -664,12 +675,22 @@ export class InMemoryCluster implements RestartApi {
     return this.pods.find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
   }
 
-  /** A pod removed by a client: its controller reacts at once. */
+  /** A pod removed by a client: its controller reacts once it is gone (after its grace period). */
   private removePod(pod: PodWithConditions): void {
-    this.pods = this.pods.filter((p) => p !== pod);
-    this.sample();
     const controller = this.controllers.find((c) => ownedBy(pod, c))!;
-    this.reconcile(controller);
+    const gone = () => {
+      this.pods = this.pods.filter((p) => p !== pod);
+      this.sample();
+      this.reconcile(controller);
+    };
+    const grace = controller.spec.terminationGraceMs;
+    if (grace === 0) {
+      gone();
+      return;
+    }
+    pod.metadata.deletionTimestamp = new Date(this.clock.now()).toISOString();
+    this.sample();
+    this.clock.at(this.clock.now() + grace, gone);
   }
 
   /** A pod removed by its own controller (the next step of a rollout). */
@@ -688,6 +709,7 @@ export class InMemoryCluster implements RestartApi {
     ready = false,
     ordinal?: number,
     revision = c.observedRevision,
+    node?: string,
   ): PodWithConditions {
     const kind = c.spec.kind;
     const n = c.created++;
@@ -709,7 +731,10 @@ export class InMemoryCluster implements RestartApi {
         labels: { ...c.podLabels, ...(kind === "Deployment" ? { "pod-template-hash": `r${revision}` } : {}) },
         ownerReferences: [{ ...direct, controller: true }],
       },
-      spec: { containers: [{ name: "app", image: "registry.test/shop/web:main" }], nodeName: `node-${n}` },
+      spec: {
+        containers: [{ name: "app", image: "registry.test/shop/web:main" }],
+        nodeName: node ?? `node-${n}`,
+      },
       status: {
         phase: "Running",
         containerStatuses: [

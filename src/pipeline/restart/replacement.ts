@@ -57,13 +57,16 @@ export interface Snapshot {
  */
 type Waited = { ready: Pod[] } | { timedOut: string; started: Pod[] };
 
+/** The pod evicted or deleted, as far as telling its successor goes. */
+export type GonePod = Pick<PlanPod, "uid" | "name" | "node">;
+
 export interface Readiness {
   snapshot(): Promise<Snapshot>;
   /**
-   * Waits until there are as many Ready pods as before without `goneUid`, and every new pod is Ready; null
-   * when the run stopped first (Ctrl-C, the cluster out of reach).
+   * Waits until there are as many Ready pods as before without `gone`, every new pod is Ready, and one of
+   * them is `gone`'s successor; null when the run stopped first (Ctrl-C, the cluster out of reach).
    */
-  waitFor(before: Snapshot, goneUid: string, options: RestartOptions): Promise<Waited | null>;
+  waitFor(before: Snapshot, gone: GonePod, options: RestartOptions): Promise<Waited | null>;
 }
 
 /**
@@ -96,7 +99,7 @@ async function replacementProblem(
   pod: PlanPod,
   options: RestartOptions,
 ): Promise<Problem | Up> {
-  const waited = await readiness.waitFor(before, pod.uid, options);
+  const waited = await readiness.waitFor(before, pod, options);
   if (waited === null) return { reason: stopReason(options.signal), inVain: [], stopped: true };
   if ("ready" in waited) {
     const back = backOnOldDigestAmong(pod, waited.ready);
@@ -301,7 +304,7 @@ async function controllerReadiness(
         ],
       };
     },
-    async waitFor(before, goneUid, options) {
+    async waitFor(before, gone, options) {
       const { clock } = options;
       const deadline = clock.now() + options.waitTimeoutMs;
       let failure = "";
@@ -322,8 +325,9 @@ async function controllerReadiness(
         if (pods) started = livePods(added, controller.uid);
         const fresh = added.filter((p) => readyPodCount([p], controller.uid) === 1);
         const starting = notReadyPods(added, controller.uid);
-        const enough = pods ? readyPodCount(pods, controller.uid, goneUid) >= before.ready : false;
-        if (fresh.length > 0 && starting.length === 0 && enough) return { ready: fresh };
+        const enough = pods ? readyPodCount(pods, controller.uid, gone.uid) >= before.ready : false;
+        const succeeded = fresh.some((p) => isSuccessor(controller.kind, gone, p));
+        if (succeeded && starting.length === 0 && enough) return { ready: fresh };
         if (options.signal.aborted) return null;
         if (atDeadline) {
           const name = `${controller.kind}/${controller.name}`;
@@ -338,12 +342,26 @@ async function controllerReadiness(
             return timedOut(
               `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} not Ready within the wait timeout`,
             );
-          return timedOut(`${name} had no new Ready pod within the wait timeout`);
+          if (fresh.length === 0) return timedOut(`${name} had no new Ready pod within the wait timeout`);
+          return timedOut(`${name} had no Ready successor of ${gone.name} within the wait timeout`);
         }
         await followed.pause(clock, options.pollMs, options.signal);
       }
     },
   };
+}
+
+/**
+ * Whether a new pod of the controller is the gone pod's successor. A StatefulSet or DaemonSet makes it only
+ * once the gone pod is gone, which may take its whole grace period: until then a pod made for another
+ * reason (a scale-up, a node that joined) is Ready and new, and must not pass for it. The successor has the
+ * gone pod's name (a StatefulSet's) or its node (a DaemonSet's). A ReplicaSet's starts at once, and counts
+ * as not Ready until it is up, so any new pod will do.
+ */
+function isSuccessor(kind: string, gone: GonePod, pod: Pod): boolean {
+  if (kind === "StatefulSet") return pod.metadata.name === gone.name;
+  if (kind === "DaemonSet" && gone.node !== "") return pod.spec?.nodeName === gone.node;
+  return true;
 }
 
 /** A controller's selector as `-l` text: a ReplicationController's is a plain map of labels. */

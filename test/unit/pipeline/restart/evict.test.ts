@@ -406,6 +406,37 @@ describe("what counts as the replacement being up", () => {
     expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201", "3000 evict shop/web-1 → 201"]);
   });
 
+  it.each(["StatefulSet", "DaemonSet"] as const)(
+    "a %s pod added while the evicted one terminates does not stand in for its successor, made once it is gone",
+    async (kind) => {
+      const { clock, cluster } = setup();
+      const spec = { kind, name: "db", replicas: 2, strategy: "evict", updateStrategy: "OnDelete" } as const;
+      const pods = cluster.addController({ ...spec, terminationGraceMs: 30_000 });
+      // db-0 terminates for 30 s; a pod added at 1 s (a scale-up, a node that joined) is Ready at 1.1 s.
+      clock.at(1000, () => cluster.scaleTo("db", 3, 100));
+      const { reported, problems } = await runRestart(clock, cluster, pods);
+      // db-0's successor is made at 30 s and Ready 0.1 s later (the scale-up's pace): only then may db-1 go.
+      expect(cluster.evictions()).toEqual(["0 evict shop/db-0 → 201", "30100 evict shop/db-1 → 201"]);
+      expect(reported).toEqual(["db-0 evicted", "db-1 evicted"]);
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it("a StatefulSet's successor that never comes up is waited for until the timeout, whatever else is Ready", async () => {
+    const { clock, cluster } = setup();
+    const spec = { kind: "StatefulSet", name: "db", replicas: 2, strategy: "evict" } as const;
+    const pods = cluster.addController({
+      ...spec,
+      updateStrategy: "OnDelete",
+      terminationGraceMs: 10 * 60_000,
+    });
+    clock.at(1000, () => cluster.scaleTo("db", 3, 100));
+    const { reported, problems } = await runRestart(clock, cluster, pods.slice(0, 1));
+    const reason = "StatefulSet/db had no Ready successor of db-0 within the wait timeout";
+    expect(reported).toEqual(["db-0 evicted", `db-0 problem: ${reason}`]);
+    expect(problems.map((p) => `${p.pod.name}: ${p.reason}`)).toEqual([`db-0: ${reason}`]);
+  });
+
   it("another pod of the controller not Ready (a bad image from the last run, say): no Ready pod goes", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });

@@ -58,7 +58,7 @@ async function waitTenSeconds(end: () => WatchEnd) {
     pollMs: 1000,
     waitTimeoutMs: 10_000,
   } as unknown as RestartOptions;
-  const waited = await clock.run(readiness.waitFor(before, "uid-web-1-a", options));
+  const waited = await clock.run(readiness.waitFor(before, pod, options));
   await controllers.stop();
   return { waited, calls, elapsed: clock.elapsed() };
 }
