@@ -109,8 +109,9 @@ describe("the other platforms' executables", async () => {
       const bytes = readFileSync(executable(p));
       expect(bytes.length).toBeGreaterThan(50e6);
       expect(binaryKind(bytes)).toBe(`${p.os}/${p.arch}`);
-      // The blob holds the bundle's text as is (no code cache, no snapshot).
+      // The blob holds the bundle's text as is (no code cache, no snapshot), and the V8 option it runs with.
       expect(bytes.includes("Find pods that run an old digest of a mutable tag")).toBe(true);
+      expect(bytes.includes("--max-semi-space-size=8")).toBe(true);
     },
   );
 
