@@ -58,7 +58,7 @@ export interface Snapshot {
 type Waited = { ready: Pod[] } | { timedOut: string; started: Pod[] };
 
 /** The pod evicted or deleted, as far as telling its successor goes. */
-export type GonePod = Pick<PlanPod, "uid" | "name" | "node">;
+type GonePod = Pick<PlanPod, "uid" | "name" | "node">;
 
 export interface Readiness {
   snapshot(): Promise<Snapshot>;
