@@ -2,7 +2,8 @@
  * Registry credentials from pull secrets, matched to an image the way the kubelet's keyring does
  * (pkg/credentialprovider/keyring.go): keys are host[:port][/path] as written with the scheme and /v1/ or
  * /v2/ removed, compared case-sensitively, `*.` globs match one label each, more specific keys come first,
- * every match is tried, and Docker Hub's key (`https://index.docker.io/v1/`) serves docker.io images.
+ * every match is tried, and Docker Hub's key (`https://index.docker.io/v1/`) serves docker.io images (and,
+ * unlike the kubelet's, no other registry: see isDockerHub).
  */
 
 /** One registry credential. Lives in memory only. */
@@ -113,13 +114,14 @@ function globMatch(pattern: string, value: string): boolean {
   return new RegExp(`^${re}$`).test(value);
 }
 
-/** Docker Hub images, as the kubelet's isDefaultRegistryMatch sees them. */
+/**
+ * Docker Hub images. The repository is normalized, so its registry is named (`docker.io/library/nginx`).
+ * The kubelet's isDefaultRegistryMatch sees the image as written and also takes `localhost/app`, or a host
+ * of one label (`Registry/app`), for Hub's, sending Hub's credential there: not done here.
+ */
 function isDockerHub(repository: string): boolean {
-  const [first, ...rest] = repository.split("/");
-  if (!first) return false;
-  if (rest.length === 0) return true;
-  if (first === "docker.io" || first === hubHost) return true;
-  return !/[.:]/.test(first);
+  const domain = repository.split("/")[0];
+  return domain === "docker.io" || domain === hubHost;
 }
 
 /** The credential of one entry; null when it has none usable (or is not an entry at all: secrets are anyone's). */

@@ -82,6 +82,13 @@ describe("Keyring.lookup", () => {
     expect(users(ring({ "https://index.docker.io/v1/": basic("hub") }), "ghcr.io/a/b")).toEqual([]);
   });
 
+  it("never sends Hub's credential to localhost or a one-label host, as the kubelet's match would", () => {
+    const hub = ring({ "https://index.docker.io/v1/": basic("hub") });
+    expect(users(hub, "localhost/app")).toEqual([]);
+    expect(users(hub, "Registry/app")).toEqual([]);
+    expect(users(hub, "index.docker.io/library/nginx")).toEqual(["hub"]);
+  });
+
   it("keeps several secrets for the same key, in order (rotation)", () => {
     const k = new Keyring([
       ...keyedCredentials({ "reg.io": basic("old") }, "secret ns/old"),
