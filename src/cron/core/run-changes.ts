@@ -48,12 +48,25 @@ function settingsOf(cronJob: CronJobObject): Map<string, string> {
     else if (flag === "--proxy-bypass") {
       const bypass = bypassOf(variable.value ?? "");
       if (bypass !== "") settings.set(flag, bypass);
-    } else settings.set(flag, secret ?? variable.value ?? "");
+    } else settings.set(flag, secret ?? shownLiteral(flag, variable.value ?? ""));
   }
   const volumes = cronJob.spec.jobTemplate.spec.template?.spec?.volumes ?? [];
   if (volumes.some((volume) => volume.name === "docker-socket")) settings.set("--docker-socket", "");
   settings.set("image", container?.image ?? "none");
   return settings;
+}
+
+/**
+ * A value install-cron would have put in a Secret (a webhook URL), or a proxy URL with a user, path or query,
+ * is in the CronJob only because someone wrote it there by hand: the warning names the proxy's origin, and
+ * neither, as it may carry a token or password.
+ */
+function shownLiteral(flag: string, value: string): string {
+  if (flag !== "--proxy") return "(a value set by hand)";
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (url === null) return "(a value set by hand)";
+  const plain = url.username === "" && url.password === "" && url.search === "" && url.pathname === "/";
+  return plain ? value : `${url.protocol}//${url.host}`;
 }
 
 /** What --proxy-bypass gave: the NO_PROXY list without the API server's address install-cron adds. */

@@ -4,6 +4,7 @@ import { buildInstallObjects } from "../../../../src/cron/core/install-objects.j
 import type { InstallSpec } from "../../../../src/cron/core/installation.js";
 import type { CronJobObject } from "../../../../src/cron/core/jobs.js";
 import { runChanges } from "../../../../src/cron/core/run-changes.js";
+import { jobContainerOf } from "../../../../src/cron/core/status.js";
 import { installSpec } from "../../../support/install-spec.js";
 
 const cronJobOf = (overrides: Partial<InstallSpec>) =>
@@ -47,6 +48,21 @@ describe("runChanges", () => {
     const bySecret = cronJobOf({ proxy: { secret: "egress", bypass: [] } });
     expect(runChanges(cronJobOf({ proxy: { secret: "egress", bypass: [] } }), bySecret)).toEqual([]);
     expect(runChanges(bySecret, cronJobOf({}))).toEqual(["--proxy-secret egress dropped"]);
+  });
+
+  it("a webhook URL or a proxy's password written into the CronJob by hand is not repeated", () => {
+    const byHand = cronJobOf({});
+    const container = jobContainerOf(byHand)!;
+    container.env = [
+      ...(container.env ?? []),
+      { name: "KUBECTL_AUTOUPDATE_WEBHOOK_URL", value: "https://hooks.example/services/T0/B0/TOKEN123" },
+      { name: "HTTPS_PROXY", value: "http://alice:Pw9secret@proxy.example:3128" },
+    ];
+    const changes = runChanges(byHand, cronJobOf({}));
+    expect(changes).toEqual([
+      "--webhook-secret (a value set by hand) dropped",
+      "--proxy http://proxy.example:3128 dropped",
+    ]);
   });
 
   it("the scope, a flag added and the image", () => {
