@@ -110,7 +110,11 @@ export class LocalCredentials {
       return null;
     }
     if (result.exitCode !== 0) {
-      const said = firstLine(result.stdout) || firstLine(result.stderr);
+      // Helpers print their errors on stdout; a failing one may have printed its answer there first.
+      const said =
+        [firstLine(result.stdout), firstLine(result.stderr)].find(
+          (line) => line !== "" && !/"Secret"|^\s*\{/.test(line),
+        ) ?? "";
       // "credentials not found in native keychain" is the protocol's way of saying "none".
       if (!/credentials not found/i.test(said)) {
         this.problems.push(

@@ -122,6 +122,18 @@ describe("LocalCredentials", () => {
       "docker-credential-broken get failed for b: error getting credentials - err: exit status 1, out: `keychain locked`",
     ]);
 
+    // A helper that printed its answer, then failed: the warning does not repeat what it printed.
+    const leaky: Exec = async () => ({
+      exitCode: 1,
+      stdout: '{"ServerURL":"c","Username":"bob","Secret":"S3cr3t-helper-pw"}\n',
+      stderr: "",
+      interrupted: false,
+    });
+    const c = home({ credHelpers: { c: "leaky" } });
+    const failing = new LocalCredentials({ exec: leaky, env: c.env, home: c.home });
+    expect(await failing.lookup("c")).toEqual([]);
+    expect(failing.warnings()).toEqual(["docker-credential-leaky get failed for c: exit 1"]);
+
     const bad = home("{not json");
     const unreadable = new LocalCredentials({ exec: missing.exec, env: bad.env, home: bad.home });
     expect(await unreadable.lookup("a")).toEqual([]);
