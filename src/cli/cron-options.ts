@@ -12,7 +12,7 @@ import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
 import { cronStatusFormats, manifestFormats, resolverNames } from "./choices.js";
 import { defaults } from "./defaults.js";
-import { parseDuration } from "./duration.js";
+import { timerDuration } from "./duration.js";
 import { parseJobProxy, type RawJobProxyFlags } from "./job-proxy-options.js";
 import {
   checkedValue,
@@ -148,8 +148,8 @@ export function parseRunNowOptions(raw: RawRunNowFlags, env: Env): RunNowOptions
   return {
     ...parseInstallationOptions(raw, env),
     wait: raw.wait === true,
-    timeoutMs: parseDuration(raw.timeout ?? defaults.cron.runTimeout, "--timeout"),
-    pollMs: parseDuration(raw.pollInterval ?? defaults.cron.pollInterval, "--poll-interval"),
+    timeoutMs: timerDuration(raw.timeout ?? defaults.cron.runTimeout, "--timeout"),
+    pollMs: timerDuration(raw.pollInterval ?? defaults.cron.pollInterval, "--poll-interval"),
   };
 }
 

@@ -11,3 +11,13 @@ export function parseDuration(text: string, flag: string): number {
   }
   return parts.reduce((sum, p) => sum + Number(p[1]) * (units[p[2]!] ?? 0), 0);
 }
+
+/** The longest a Node.js timer waits (2^31 - 1 ms, ~24.8 days): asked for longer, it fires at once. */
+const longestTimerMs = 2 ** 31 - 1;
+
+/** A duration something waits for with a timer: refused beyond what a timer can hold. */
+export function timerDuration(text: string, flag: string): number {
+  const ms = parseDuration(text, flag);
+  if (ms > longestTimerMs) throw new UsageError(`${flag} must be at most 596h, not ${text}`);
+  return ms;
+}

@@ -17,7 +17,7 @@ import { UsageError } from "../errors.js";
 import type { Checked } from "../util/checked.js";
 import { colorModes, planFormats, resolverNames, strategyNames } from "./choices.js";
 import { defaults } from "./defaults.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration, timerDuration } from "./duration.js";
 import { parseProxyEnvironment } from "./proxy-environment.js";
 import { parseWebhookOptions, type RawWebhookFlags } from "./webhook-options.js";
 
@@ -193,7 +193,9 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     // docker's daemon has proxy settings of its own.
     proxy: resolver === "registry" ? parseProxyEnvironment(env) : directOnly,
     ...(raw.image ? { images: new Set(raw.image.map(imageKey)) } : {}),
-    ...(raw.minAge !== undefined ? { minAgeMs: positiveDuration(raw.minAge, "--min-age") } : {}),
+    ...(raw.minAge !== undefined
+      ? { minAgeMs: positiveDuration(raw.minAge, "--min-age", undefined, parseDuration) }
+      : {}),
     strategy: parseStrategy(raw.strategy),
     ...recordOf(env),
   };
@@ -225,7 +227,7 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
     // 0 would restart and then fail at once, the replacement unchecked: not waiting is --no-wait.
     waitTimeoutMs:
       raw.wait === false
-        ? parseDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout")
+        ? timerDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout")
         : positiveDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout", "--no-wait"),
     summaryJson: raw.summaryJson === true,
     ...(webhook ? { webhook } : {}),
@@ -248,8 +250,9 @@ function wholeNumber(text: string, flag: string, min: number, max: number): numb
   return value;
 }
 
-function positiveDuration(text: string, flag: string, instead?: string): number {
-  const ms = parseDuration(text, flag);
+/** A duration longer than 0; one a timer waits for unless `parse` says otherwise (--min-age: an age). */
+function positiveDuration(text: string, flag: string, instead?: string, parse = timerDuration): number {
+  const ms = parse(text, flag);
   if (ms <= 0) throw new UsageError(`${flag} must be longer than 0${instead ? ` (or use ${instead})` : ""}`);
   return ms;
 }
@@ -266,7 +269,7 @@ function imageKey(value: string): string {
 
 /** --min-age as given, checked: install-cron passes it on to the job as written. */
 export function checkMinAge(value: string): string {
-  positiveDuration(value, "--min-age");
+  positiveDuration(value, "--min-age", undefined, parseDuration);
   return value;
 }
 

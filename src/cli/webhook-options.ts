@@ -8,7 +8,7 @@ import type { WebhookTarget } from "../commands/apply.js";
 import { webhookUrlEnv } from "../cron/core/job-contract.js";
 import { UsageError } from "../errors.js";
 import { defaults } from "./defaults.js";
-import { parseDuration } from "./duration.js";
+import { timerDuration } from "./duration.js";
 import { parseProxyEnvironment } from "./proxy-environment.js";
 
 export interface RawWebhookFlags {
@@ -21,7 +21,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** The webhook to post to, or undefined when none is configured. */
 export function parseWebhookOptions(raw: RawWebhookFlags, env: Env): WebhookTarget | undefined {
-  const timeoutMs = parseDuration(raw.webhookTimeout ?? defaults.webhookTimeout, "--webhook-timeout");
+  const timeoutMs = timerDuration(raw.webhookTimeout ?? defaults.webhookTimeout, "--webhook-timeout");
   if (timeoutMs <= 0) throw new UsageError("--webhook-timeout must be longer than 0");
   if (raw.webhookUrl !== undefined && raw.webhookUrlFile !== undefined) {
     throw new UsageError("give --webhook-url or --webhook-url-file, not both");

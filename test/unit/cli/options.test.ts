@@ -285,6 +285,17 @@ describe("durations", () => {
     );
   });
 
+  it("a timeout a timer cannot hold (over ~24.8 days, which Node.js would cut to 1 ms) is refused; an age is not", () => {
+    expect(resolve({ registryTimeout: "596h" }).registryTimeoutMs).toBe(596 * 3_600_000);
+    for (const [flag, raw] of [
+      ["--registry-timeout", { registryTimeout: "1000h" }],
+      ["--pull-timeout", { pullTimeout: "1000h" }],
+    ] as const) {
+      expect(usageError(() => resolve(raw))).toBe(`${flag} must be at most 596h, not 1000h`);
+    }
+    expect(resolve({ minAge: "1000h" }).minAgeMs).toBe(1000 * 3_600_000);
+  });
+
   it("--request-timeout is checked but passed to kubectl as written", () => {
     expect(resolve({ requestTimeout: "1m30s" }).connection.requestTimeout).toBe("1m30s");
     expect(usageError(() => resolve({ requestTimeout: "later" }))).toBe(

@@ -107,5 +107,8 @@ describe("a bad URL is refused without being quoted", () => {
     expect(refusal(() => parseWebhookOptions({ webhookTimeout: "0s" }, {}))).toBe(
       "--webhook-timeout must be longer than 0",
     );
+    expect(refusal(() => parseWebhookOptions({ webhookTimeout: "1000h" }, {}))).toBe(
+      "--webhook-timeout must be at most 596h, not 1000h",
+    );
   });
 });
