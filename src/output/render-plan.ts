@@ -72,7 +72,7 @@ function renderTable(
   if (wide) for (const note of input.notes) stderr.push(`${escapeTerminal(note)}\n`);
   if (plan.pods.length === 0) {
     // As kubectl get says it, naming where it looked: a mistyped -n finds nothing too.
-    const where = input.namespace === null ? "" : ` in ${input.namespace} namespace.`;
+    const where = input.namespace === null ? "" : ` in ${escapeTerminal(input.namespace)} namespace.`;
     return { stdout: [], stderr: `${stderr.join("")}No resources found${where}\n` };
   }
   const table = renderPlanTable(plan, {

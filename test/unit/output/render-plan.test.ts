@@ -210,6 +210,10 @@ describe("planRenderer", () => {
       stderr: "No resources found in shop namespace.\n",
     });
     expect(rendered(none, "wide", null).stderr).toBe("No resources found\n");
+    // The namespace is the user's -n or the kubeconfig's: escaped like any text the plugin did not write.
+    expect(rendered(none, "table", "x\u001b]0;title\u0007\u202ey").stderr).toBe(
+      "No resources found in x^[]0;title^G\\u202ey namespace.\n",
+    );
     for (const format of ["json", "yaml"] as const) expect(rendered(none, format).stderr).toBe("");
   });
 });
