@@ -58,8 +58,8 @@ function settingsOf(cronJob: CronJobObject): Map<string, string> {
 
 /**
  * A value install-cron would have put in a Secret (a webhook URL), or a proxy URL with a user, path or query,
- * is in the CronJob only because someone wrote it there by hand: the warning names the proxy's origin, and
- * neither, as it may carry a token or password.
+ * is in the CronJob only because someone wrote it there by hand, and may carry a token or password: the
+ * warning shows such a proxy by its origin alone, and a webhook URL not at all.
  */
 function shownLiteral(flag: string, value: string): string {
   if (flag !== "--proxy") return "(a value set by hand)";
