@@ -50,7 +50,10 @@ named() {
 # TMPDIR, so any of those in /tmp belongs to another run on the same machine.
 kau_dirs() { find /tmp -mindepth 1 -maxdepth 1 -name 'kau-*' ! -name 'kau-run-*' ! -name 'kau-ci-*' | sort; }
 # kubectl's caches in the home of the user running CI: the tests' kubectl keep theirs in the test beds.
-kube_cache() { find "${HOME}/.kube/cache" -mindepth 2 -maxdepth 2 2>/dev/null | sort; }
+kube_cache() {
+  [ -d "${HOME}/.kube/cache" ] || return 0
+  find "${HOME}/.kube/cache" -mindepth 2 -maxdepth 2 | sort
+}
 
 state=""
 policy_rc=""
@@ -81,6 +84,8 @@ finish() {
   exit "$rc"
 }
 trap finish EXIT
+# set -e ends the run at a failing command without a word: say which.
+trap 'printf "ci: stopped: \`%s\` failed (line %s)\n" "$BASH_COMMAND" "$LINENO" >&2' ERR
 
 step apt "system packages"
 # runc, containernetworking-plugins, iproute2, procps: the test bed's real node (test/testbed/node-start.sh);
