@@ -1,15 +1,38 @@
-/** Durations as kubectl writes them: `30s`, `5m`, `1h30m`, `500ms`; a bare number means seconds. */
+/**
+ * Durations as kubectl reads them (Go's time.ParseDuration): `30s`, `5m`, `1h30m`, `500ms`, `.5s`, `250us`;
+ * a bare whole number means seconds, as kubectl's --request-timeout takes it. In milliseconds, possibly
+ * fractional.
+ */
 import { UsageError } from "../errors.js";
 
-const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const msPerUnit: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "\u00b5s": 1e-3,
+  "\u03bcs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** One number and its unit; Go takes `1.` and `.5`, not `.` alone. Longer units first: `ms` before `m`. */
+const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gy;
 
 export function parseDuration(text: string, flag: string): number {
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+  part.lastIndex = 0;
+  let ms = 0;
+  let end = 0;
+  for (let m = part.exec(text); m !== null; m = part.exec(text)) {
+    ms += Number(m[1]) * msPerUnit[m[2]!]!;
+    end = part.lastIndex;
+  }
+  if (end === 0 || end !== text.length) {
     throw new UsageError(`invalid value "${text}" for ${flag}: want a duration such as 30s, 5m or 1h`);
   }
-  return parts.reduce((sum, p) => sum + Number(p[1]) * (units[p[2]!] ?? 0), 0);
+  // Go counts whole nanoseconds: 1.1s is 1100 ms, not 1100.0000000000002.
+  return Math.round(ms * 1e6) / 1e6;
 }
 
 /** The longest a Node.js timer waits (2^31 - 1 ms, ~24.8 days): asked for longer, it fires at once. */

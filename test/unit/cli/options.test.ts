@@ -261,12 +261,20 @@ describe("durations", () => {
     ["1.5s", 1500],
     ["2m30s", 150_000],
     ["45", 45_000],
+    // Go's forms, which kubectl takes for --request-timeout
+    [".5s", 500],
+    ["1.s", 1000],
+    ["1.1s", 1100],
+    ["250us", 0.25],
+    ["250\u00b5s", 0.25],
+    ["1500000ns", 1.5],
+    ["1h0.5m1ms", 3_630_001],
   ])("--pull-timeout %s is %d ms", (value, ms) => {
     expect(resolve({ pullTimeout: value }).pullTimeoutMs).toBe(ms);
     expect(parseDuration(value, "--x")).toBe(ms);
   });
 
-  it.each(["soon", "1d", "5 m", "m5", "-5s", "", "5s!"])(
+  it.each(["soon", "1d", "5 m", "m5", "-5s", "", "5s!", ".s", "1.5", "5S", "5s5"])(
     "--pull-timeout %j is a usage error naming the flag",
     (value) => {
       expect(usageError(() => resolve({ pullTimeout: value }))).toBe(
