@@ -206,9 +206,7 @@ export function rememberedRestart(event: ListedRestartEvent): RememberedRestart 
   const restartedFor = event.metadata?.annotations?.[restartedForAnnotation];
   const { kind, name, uid } = event.regarding ?? {};
   if (!restartedFor || !kind || !name || !uid) return null;
-  const at = Date.parse(
-    event.series?.lastObservedTime ?? event.eventTime ?? event.metadata?.creationTimestamp ?? "",
-  );
+  const at = rememberedAt(event);
   const remembered = {
     namespace: event.metadata?.namespace ?? "default",
     controller: { kind, name, uid },
@@ -220,6 +218,18 @@ export function rememberedRestart(event: ListedRestartEvent): RememberedRestart 
   const uncheckedRestartAt = Date.parse(unchecked);
   if (Number.isNaN(uncheckedRestartAt)) return null;
   return { ...remembered, uncheckedRestartAt: uncheckedRestartAt + serverClockAhead(event) };
+}
+
+/**
+ * When the Event was last written, on the API server's clock, by which the server drops it (--event-ttl)
+ * and a run must write it again before: the writer's clock (eventTime, to the microsecond) may run minutes
+ * off, which the Event's creation (the server's clock, to the second) shows.
+ */
+function rememberedAt(event: ListedRestartEvent): number {
+  const written = Date.parse(event.series?.lastObservedTime ?? event.eventTime ?? "");
+  if (Number.isNaN(written)) return Date.parse(event.metadata?.creationTimestamp ?? "");
+  const ahead = clockAhead(event);
+  return Math.abs(ahead) < 1000 ? written : written + ahead;
 }
 
 /** The parts of a listed Event (events.k8s.io/v1) this tool reads back. */
@@ -238,7 +248,11 @@ export interface ListedRestartEvent {
  * already on the server's clock.
  */
 function serverClockAhead(event: ListedRestartEvent): number {
-  if (event.reason === heldEventReason) return 0;
+  return event.reason === heldEventReason ? 0 : clockAhead(event);
+}
+
+/** The Event's creation (the server's clock) less its eventTime (its writer's); 0 when either is missing. */
+function clockAhead(event: ListedRestartEvent): number {
   const server = Date.parse(event.metadata?.creationTimestamp ?? "");
   const writer = Date.parse(event.eventTime ?? "");
   return Number.isNaN(server) || Number.isNaN(writer) ? 0 : server - writer;

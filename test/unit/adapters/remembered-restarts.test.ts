@@ -53,6 +53,25 @@ describe("the restarts this tool's Events remember", () => {
     ]);
   });
 
+  it("when, on the API server's clock, which drops the Event: a writer's clock minutes off is corrected", async () => {
+    // A laptop 15 minutes fast: read as 15 minutes younger, the Event would not be written again before
+    // the server dropped it, and the next run would restart the pods once more.
+    const { kubectl } = kubectlListing([
+      [
+        event({ eventTime: "2026-12-01T11:15:00.123000Z" }),
+        event({
+          eventTime: "2026-12-01T11:15:00.123000Z",
+          series: { count: 2, lastObservedTime: "2026-12-01T11:55:00.000000Z" },
+        }),
+      ],
+    ]);
+    const remembered = await kubectl.listRememberedRestarts({ namespace: "shop", allNamespaces: false });
+    expect(remembered.map((r) => new Date(r.at).toISOString())).toEqual([
+      "2026-12-01T11:00:00.000Z",
+      "2026-12-01T11:39:59.877Z",
+    ]);
+  });
+
   it("page by page: a run that restarted thousands of pods left an Event for each", async () => {
     const failed = (n: number) =>
       event({ metadata: { namespace: "shop", name: `web-${n}.autoupdate-x7k2p`, annotations: {} } });
