@@ -15,7 +15,12 @@ import {
 import { isDnsLabel, isObjectName } from "../core/object-name.js";
 import type { LabelSelector, PodWithConditions } from "../core/readiness.js";
 import { rememberedRestart } from "../core/restart-event.js";
-import { type RememberedRestart, restartedForAnnotation } from "../core/restarted-for.js";
+import {
+  type RememberedRestart,
+  recordedRestartedAtAnnotation,
+  restartedAtAnnotation,
+  restartedForAnnotation,
+} from "../core/restarted-for.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
@@ -485,10 +490,12 @@ export class Kubectl {
     dryRun: boolean,
   ): Promise<PatchOutcome> {
     objectName(namespace, name);
-    // null removes an earlier rollout's restarted-for: it was for another digest.
+    // A new restartedAt makes the controller roll. null removes an earlier rollout's restarted-for: it was
+    // for another digest. The record names its restartedAt, so a later `kubectl rollout restart` voids it.
     const annotations = {
       [restartedAtAnnotation]: restart.restartedAt,
       [restartedForAnnotation]: restart.restartedFor,
+      [recordedRestartedAtAnnotation]: restart.restartedFor === null ? null : restart.restartedAt,
     };
     const patch = {
       metadata: { resourceVersion },
@@ -653,9 +660,6 @@ export type PatchOutcome =
   | { kind: "gone" }
   | { kind: "conflict"; reason: string }
   | { kind: "failed"; reason: string };
-
-/** The template annotation `kubectl rollout restart` sets; a new value makes the controller roll. */
-const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
 
 /** Who changed the template, in the workload's managedFields. */
 const patchFieldManager = "kubectl-autoupdate";

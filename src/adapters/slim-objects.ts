@@ -13,7 +13,12 @@ import {
   type Pod,
   type Volume,
 } from "../core/k8s.js";
-import { restartedForAnnotation } from "../core/restarted-for.js";
+import {
+  recordedRestartedAtAnnotation,
+  restartedAtAnnotation,
+  restartedForAnnotation,
+  templateRestartedFor,
+} from "../core/restarted-for.js";
 import {
   argoTrackingAnnotation,
   type Workload,
@@ -216,7 +221,12 @@ export const podShape: Shape = {
         labels: true,
         // Others are often per pod (a CNI's pod IP), and none is read.
         annotations: {
-          keep: { [mirrorPodAnnotation]: true, [restartedForAnnotation]: true },
+          keep: {
+            [mirrorPodAnnotation]: true,
+            [restartedForAnnotation]: true,
+            [restartedAtAnnotation]: true,
+            [recordedRestartedAtAnnotation]: true,
+          },
           others: "drop",
         },
         ownerReferences: true,
@@ -247,13 +257,16 @@ export const podShape: Shape = {
   others: "drop",
 };
 
-/** The two annotations the plan reads, shared: a rolled workload's pods all carry one restarted-for value. */
+/**
+ * The two annotations the plan reads, shared: a rolled workload's pods all carry one restarted-for value.
+ * A restarted-for the template was restarted since is left out.
+ */
 function keptAnnotations(
   annotations: Record<string, string> | undefined,
   shared: SharedValues,
 ): Record<string, string> | undefined {
   const mirror = annotations?.[mirrorPodAnnotation] !== undefined;
-  const restartedFor = annotations?.[restartedForAnnotation];
+  const restartedFor = templateRestartedFor(annotations);
   if (!mirror && restartedFor === undefined) return undefined;
   return shared.value(`annotations ${mirror} ${restartedFor ?? ""}`, () => ({
     ...(mirror ? { [mirrorPodAnnotation]: "" } : {}),

@@ -31,7 +31,7 @@ import {
 } from "./plan.js";
 import { hasEnded } from "./readiness.js";
 import type { ImageDescription, Resolution } from "./resolution.js";
-import { alreadyRestartedFor, restartedForAnnotation } from "./restarted-for.js";
+import { alreadyRestartedFor, templateRestartedFor } from "./restarted-for.js";
 import {
   type DigestJudgement,
   judgeRunningDigest,
@@ -188,7 +188,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   let reason = "";
   let warnings: readonly string[] = noWarnings;
   const optedOut = isOptedOut(pod.metadata);
-  const restartedBefore = pod.metadata.annotations?.[restartedForAnnotation];
+  const restartedBefore = templateRestartedFor(pod.metadata.annotations);
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
     const unsafe =

@@ -21,6 +21,10 @@ import { type ControllerRef, noWarnings, type Plan, type PlanContainer, type Pla
 import { sharedLabelsSelector } from "./readiness.js";
 
 export const restartedForAnnotation = "kubectl-autoupdate/restarted-for";
+/** kubectl rollout restart's annotation, which a rollout of this tool sets too. */
+export const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+/** Beside a rollout's restarted-for in the template: the restartedAt the same patch set. */
+export const recordedRestartedAtAnnotation = "kubectl-autoupdate/restarted-at";
 /**
  * Beside restarted-for on the Event of a restart whose replacement was not checked: when it was. On the
  * restart's own Event, by the clock of the machine that restarted it; on a hold's Event, by the API server's.
@@ -91,6 +95,19 @@ function heldReason(head: (digest: string) => string, tried: readonly PlanContai
       ? ` though pulled (${names})`
       : `: the node started its cached image (imagePullPolicy ${first.pullPolicy} on ${names})`;
   return `${head(shortDigest(first.latestDigest))} on the old digest${cause}; left until the tag moves`;
+}
+
+/**
+ * The restarted-for a rollout of this tool left in the pod's template, unless the template was restarted
+ * since by someone else (`kubectl rollout restart` changes restartedAt only): the pods that made ran what
+ * the tag named then, and prove nothing of this tool's restart. A record without its restartedAt still
+ * holds: holding is the side that cannot restart forever.
+ */
+export function templateRestartedFor(annotations: Record<string, string> | undefined): string | undefined {
+  const restartedFor = annotations?.[restartedForAnnotation];
+  const recordedAt = annotations?.[recordedRestartedAtAnnotation];
+  if (restartedFor === undefined || recordedAt === undefined) return restartedFor;
+  return annotations?.[restartedAtAnnotation] === recordedAt ? restartedFor : undefined;
 }
 
 /** Why a pod a rollout made (its annotation, from the template) is held although stale; null: it is not. */

@@ -151,7 +151,7 @@ describe("the rollout's patch", () => {
     return JSON.parse(args.find((a) => a.startsWith("--patch="))!.slice("--patch=".length));
   };
 
-  it("sets restartedAt and what the rollout is for in the template, under the resourceVersion read", async () => {
+  it("sets restartedAt and what the rollout is for, with that restartedAt, in the template, under the resourceVersion read", async () => {
     expect(await patchOf(`app=sha256:${"a".repeat(64)}`)).toEqual({
       metadata: { resourceVersion: "7" },
       spec: {
@@ -160,6 +160,7 @@ describe("the rollout's patch", () => {
             annotations: {
               "kubectl.kubernetes.io/restartedAt": "2026-12-01T00:00:00Z",
               "kubectl-autoupdate/restarted-for": `app=sha256:${"a".repeat(64)}`,
+              "kubectl-autoupdate/restarted-at": "2026-12-01T00:00:00Z",
             },
           },
         },
@@ -172,6 +173,7 @@ describe("the rollout's patch", () => {
     expect(patch.spec.template.metadata.annotations).toEqual({
       "kubectl.kubernetes.io/restartedAt": "2026-12-01T00:00:00Z",
       "kubectl-autoupdate/restarted-for": null,
+      "kubectl-autoupdate/restarted-at": null,
     });
   });
 });

@@ -88,6 +88,26 @@ describe("the shapes keep every field the slim objects read", () => {
     expect(slim[1]?.metadata.annotations).toEqual({ "kubernetes.io/config.mirror": "" });
   });
 
+  it("a rollout's record is kept while the template's restartedAt is the one it names, and dropped after another", () => {
+    const [pod] = (JSON.parse(fixture("pods.json").toString()) as { items: Pod[] }).items;
+    const recordedAt = (at: string): Pod => ({
+      ...pod!,
+      metadata: {
+        ...pod!.metadata,
+        annotations: { ...pod!.metadata.annotations, "kubectl-autoupdate/restarted-at": at },
+      },
+    });
+    const list = Buffer.from(
+      JSON.stringify({ items: [recordedAt("2026-11-20T09:59:00Z"), recordedAt("2026-11-19T08:00:00Z")] }),
+    );
+    const [ours, since] = cut(list, podShape, () => podReader(new SharedValues()));
+    expect(ours?.metadata.annotations).toEqual({
+      "kubectl-autoupdate/restarted-for": `app=sha256:${"c".repeat(64)}`,
+    });
+    // `kubectl rollout restart` set restartedAt since: the pods prove nothing of the recorded restart.
+    expect(since?.metadata.annotations).toBeUndefined();
+  });
+
   it("pods read in chunks of every size, compact or indented, handed over or not, make the same slim pods", () => {
     const items = (JSON.parse(fixture("pods.json").toString()) as { items: Pod[] }).items;
     const expected = items.map((pod) => slimPod(pod, new SharedValues()));

@@ -963,6 +963,24 @@ describe("pod actions", () => {
       expect(both.reason).toContain("though pulled (containers app, side)");
     });
 
+    it("the template restarted since by someone else (kubectl rollout restart): the record proves nothing", () => {
+      // Rolled for v1 → v2 at 10:00; the tag went back to v1 and ops ran `kubectl rollout restart` at
+      // 11:00; the tag is on v2 again. No restart for v1 → v2 has come back on v1.
+      const record = (restartedAt: string) => ({
+        "kubectl-autoupdate/restarted-for": `app=${OLD}>${NEW}`,
+        "kubectl-autoupdate/restarted-at": "2026-01-02T10:00:00Z",
+        "kubectl.kubernetes.io/restartedAt": restartedAt,
+      });
+      const since = only({ annotations: record("2026-01-02T11:00:00Z"), containers: [cached] });
+      expect(since.action).toBe("delete");
+      expect(since.restartedBefore).toBeUndefined();
+      const ours = only({ annotations: record("2026-01-02T10:00:00Z"), containers: [cached] });
+      expect(ours).toMatchObject({
+        action: "skip",
+        reason: expect.stringContaining("already restarted for"),
+      });
+    });
+
     it("current containers and a malformed value change nothing", () => {
       const current = only({
         ...restartedFor(`app=${OLD}>${NEW}`),
