@@ -60,7 +60,9 @@ for (const stream of [process.stdout, process.stderr]) {
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === "--version") {
   // Answered before the option parser loads: it is most of what start-up costs here.
-  process.stdout.write(`${packageJson.version}\n`);
+  process.stdout.write(`${packageJson.version}\n`, (error) => {
+    if (error) process.exitCode = 141;
+  });
 } else {
   // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
   void Promise.all([import("./main.js"), import("node:os")])
@@ -86,8 +88,11 @@ if (argv.length === 1 && argv[0] === "--version") {
  */
 function exitWhenWritten(code: number): void {
   let pending = 2;
-  const done = () => {
-    if (--pending === 0) exit(outputGone ? 141 : code);
+  // A write's callback may learn of the closed pipe before the stream's "error" event does.
+  let failed = false;
+  const done = (error?: Error | null) => {
+    if (error) failed = true;
+    if (--pending === 0) exit(outputGone || failed ? 141 : code);
   };
   process.stdout.write("", done);
   process.stderr.write("", done);

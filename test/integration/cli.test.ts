@@ -110,6 +110,20 @@ describe("a reader that stops reading", () => {
     expect({ code, stderr }).toEqual({ code: 141, stderr: "" });
   });
 
+  it.each([["--version"], ["--help"], ["plan", "--help"]])(
+    "%s, written all at once at the end, ends with 141 too",
+    async (...args) => {
+      const child = spawn(process.execPath, [cliPath, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      const [code] = (await once(child, "close")) as [number];
+      expect({ code, stderr }).toEqual({ code: 141, stderr: "" });
+    },
+  );
+
   it("stderr's reader gone (`2> >(head -1)`) ends the run the same way, not with a crash", async () => {
     const cluster = staleCluster();
     // -v writes every call on stderr, so the closed pipe is met at once.
