@@ -94,5 +94,6 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
  * `--webhook-url` or kubectl's `--password`, and the value a secret bound for a CI log.
  */
 function withoutUnknownFlagValue(message: string): string {
-  return message.replace(/(unknown option '-{1,2}[^=']+)=[^']*'/, "$1'");
+  // To the line's last quote: the value may hold quotes of its own.
+  return message.replace(/(unknown option '-{1,2}[^=']+)=.*'/, "$1'");
 }

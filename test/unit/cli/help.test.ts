@@ -85,6 +85,7 @@ describe("help and version, with only the named verb's flags declared", () => {
     [["plan", "--webhook-url=https://hooks.example.com/services/T0/B0/HOOKSECRET"], "--webhook-url"],
     [["cron-status", "--webhook-url=https://hooks.example.com/services/T0/B0/HOOKSECRET"], "--webhook-url"],
     [["plan", "--api-key=HOOKSECRET"], "--api-key"],
+    [["plan", "--webhook-url=https://hooks.example.com/T0/a'b/HOOKSECRET"], "--webhook-url"],
   ])("an unknown %j is named without its value, as kubectl names it", async (args, flag) => {
     const { code, stderr } = await runMain(args);
     expect(code).toBe(1);
