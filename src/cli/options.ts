@@ -117,7 +117,8 @@ export function checkedValue<T>(checked: Checked<T>, prefix = ""): T {
 /** Connection flags; `env` supplies the kubectl default ($KUBECTL_PATH is set by kubectl ≥ 1.37). */
 export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): ConnectionOptions {
   const color = parseChoice(raw.color, "--color", colorModes, defaults.color);
-  if (raw.requestTimeout !== undefined) parseDuration(raw.requestTimeout, "--request-timeout");
+  // Empty is kubectl's default (no timeout set), as kubectl takes it: `--request-timeout="$T"`, T unset.
+  if (raw.requestTimeout) parseDuration(raw.requestTimeout, "--request-timeout");
   if (raw.token !== undefined) {
     throw new UsageError(
       "--token is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); keep the token in a file and name it in a kubeconfig user (kubectl config set-credentials NAME, then kubectl config set users.NAME.tokenFile FILE), and pass --user NAME, or use a context that has it",

@@ -309,6 +309,8 @@ describe("durations", () => {
     expect(usageError(() => resolve({ requestTimeout: "later" }))).toBe(
       'invalid value "later" for --request-timeout: want a duration such as 30s, 5m or 1h',
     );
+    // As kubectl: empty sets none.
+    expect(resolve({ requestTimeout: "" }).connection.requestTimeout).toBe("");
   });
 });
 
