@@ -3,7 +3,7 @@
  * and context and what to do. Pure: kubectl 1.35's wording (measured against the test bed: no kubeconfig,
  * no current context, an unknown context, a closed port, a server that never answers, a CA that is not the
  * cluster's, a bad token, an expired client certificate, a missing or failing credential plugin, one whose
- * interactiveMode is Always) is matched here and nowhere else. Its klog lines ("E1130 … memcache.go:265]
+ * interactiveMode is Always, a user with no credentials at all) is matched here and nowhere else. Its klog lines ("E1130 … memcache.go:265]
  * "Unhandled Error" …", repeated for each discovery retry) are never shown as the message; --verbose prints
  * them whole.
  */
@@ -26,6 +26,8 @@ export type ClusterProblem =
   | { kind: "plugin-failed"; command: string; detail?: string }
   /** The credential plugin's interactiveMode is Always, and kubectl run by this tool has no terminal. */
   | { kind: "plugin-needs-terminal" }
+  /** The user has no credentials for an https server: kubectl asked for a username on a stdin that is empty. */
+  | { kind: "login-prompt" }
   | { kind: "no-such-context"; context: string }
   /** No --context and no current context (kubectl says so only where it needs one: config view --minify). */
   | { kind: "no-current-context" }
@@ -105,6 +107,8 @@ function classify(
     /^error: context "(.+)" does not exist$/.exec(line);
   if (context) return { problem: { kind: "no-such-context", context: context[1] ?? "" } };
   if (/^error: current-context must exist/.test(line)) return { problem: { kind: "no-current-context" } };
+  // Its prompt ("Please enter Username:") went to stdout; the stdin this tool gives kubectl is empty.
+  if (line === "error: EOF") return { problem: { kind: "login-prompt" } };
   const file = /^error: stat (.+): no such file or directory$/.exec(line);
   if (file) return { problem: { kind: "no-kubeconfig-file", path: file[1] ?? "" } };
   const unable = /^Unable to connect to the server: (.*)$/.exec(line);
@@ -202,6 +206,8 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
       return `cannot get credentials${where}: the kubeconfig's credential plugin ${problem.command} failed${problem.detail ? `: ${problem.detail}` : ""}; log in again with your cluster provider's tool`;
     case "plugin-needs-terminal":
       return `cannot get credentials${where}: the kubeconfig's credential plugin${facts.authCommand ? ` ${facts.authCommand}` : ""} asks for a terminal (interactiveMode: Always), which the kubectl this tool runs never has; set that user's interactiveMode to IfAvailable in the kubeconfig, or use credentials that need no prompt`;
+    case "login-prompt":
+      return `cannot log in to the cluster${where}: the kubeconfig gives ${facts.user ? `user "${facts.user}"` : "its context"} no credentials, so kubectl asked for a username, which the kubectl this tool runs cannot answer; add credentials with kubectl config set-credentials, or use a context that has them`;
     case "no-such-context":
       return `context "${problem.context}" is not in kubeconfig ${facts.kubeconfig ?? "(unknown)"}${sourceText(facts)}${contexts.length > 0 ? `, which has ${list(contexts)}` : ""}; see kubectl config get-contexts`;
     case "no-current-context":

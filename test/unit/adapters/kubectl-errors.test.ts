@@ -45,6 +45,8 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
     ["unknown-context-raw", { kind: "no-such-context", context: "nope" }],
     ["no-current-context-minify", { kind: "no-current-context" }],
     ["kubeconfig-flag-missing", { kind: "no-kubeconfig-file", path: "/tmp/fr/nope.kubeconfig" }],
+    // A context with no user, on an https server: kubectl prompts for a username and reads an empty stdin.
+    ["login-prompt", { kind: "login-prompt" }],
   ])("%s", (name, problem) => {
     expect(readKubectlStderr(recorded(name)).problem).toEqual(problem);
   });
@@ -176,6 +178,18 @@ describe("explainClusterProblem", () => {
       explainClusterProblem({ kind: "no-such-context", context: "nope" }, { ...home, context: "nope" }),
     ).toBe(
       'context "nope" is not in kubeconfig /home/me/.kube/config, which has kind-dev, prod; see kubectl config get-contexts',
+    );
+  });
+});
+
+describe("a user without credentials", () => {
+  it("says kubectl asked for a login it cannot be given, and what to do", () => {
+    const { problem } = readKubectlStderr(recorded("login-prompt"));
+    expect(explainClusterProblem(problem!, { context: "dev", kubeconfig: "/k" })).toBe(
+      'cannot log in to the cluster of context "dev" (kubeconfig /k): the kubeconfig gives its context no credentials, so kubectl asked for a username, which the kubectl this tool runs cannot answer; add credentials with kubectl config set-credentials, or use a context that has them',
+    );
+    expect(explainClusterProblem(problem!, { context: "dev", kubeconfig: "/k", user: "me" })).toContain(
+      'gives user "me" no credentials',
     );
   });
 });
