@@ -82,6 +82,8 @@ function checkField(field: string, spec: FieldSpec): string | null {
       const step = number(stepText);
       if (step === null) return `step "${stepText}" is not a number`;
       if (step === 0) return "a step must be at least 1";
+      // Go's int: robfig/cron refuses a larger step ("value out of range").
+      if (BigInt(stepText) > maxInt64) return `step "${stepText}" is out of range`;
     }
     if (range === "*" || range === "?") continue;
     if (range.startsWith("-")) return `"${item}": negative numbers are not allowed`;
@@ -111,6 +113,8 @@ function value(text: string, item: string, spec: FieldSpec): number | string {
     ? `"${text}" is neither a number nor a ${spec.name === "month" ? "month" : "day"} name`
     : `"${text}" is not a number`;
 }
+
+const maxInt64 = 2n ** 63n - 1n;
 
 /** Whole decimal numbers as Go's strconv.Atoi reads them (a leading + is allowed). */
 function number(text: string): number | null {

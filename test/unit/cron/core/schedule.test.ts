@@ -11,6 +11,7 @@ describe("checkSchedule", () => {
     ["0 9 ? * SUN", "0 9 ? * SUN"],
     ["30 2 1 */3 0", "30 2 1 */3 0"],
     ["*/61 * * * *", "*/61 * * * *"],
+    ["*/9223372036854775807 * * * *", "*/9223372036854775807 * * * *"],
     ["07 +3 * * 6", "07 +3 * * 6"],
     ["  0   3 * *\t*  ", "0 3 * * *"],
     ["@hourly", "@hourly"],
@@ -52,6 +53,10 @@ describe("checkSchedule", () => {
     ["mon * * * *", 'minute field "mon": "mon" is not a number (minute is 0-59)'],
     ["30-10 * * * *", 'minute field "30-10": the range 30-10 runs backwards (minute is 0-59)'],
     ["*/0 * * * *", 'minute field "*/0": a step must be at least 1 (minute is 0-59)'],
+    [
+      "0/9223372036854775808 * * * *",
+      'minute field "0/9223372036854775808": step "9223372036854775808" is out of range (minute is 0-59)',
+    ],
     ["*/x * * * *", 'minute field "*/x": step "x" is not a number (minute is 0-59)'],
     ["1/2/3 * * * *", 'minute field "1/2/3": too many "/" in "1/2/3" (minute is 0-59)'],
     ["1-2-3 * * * *", 'minute field "1-2-3": too many "-" in "1-2-3" (minute is 0-59)'],
