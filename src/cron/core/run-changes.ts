@@ -3,6 +3,7 @@
  * default, so a run re-installed only to change --schedule may lose its --strategy, -l, webhook or proxy,
  * and gain rights or pods it did not have: said, not left to a `configured` line.
  */
+import { parseProxyUrl } from "../../core/proxy.js";
 import { webhookUrlEnv } from "./job-contract.js";
 import type { CronJobObject } from "./jobs.js";
 import { flagsOf, jobCommandOf, jobContainerOf } from "./status.js";
@@ -63,9 +64,15 @@ function settingsOf(cronJob: CronJobObject): Map<string, string> {
  */
 function shownLiteral(flag: string, value: string): string {
   if (flag !== "--proxy") return "(a value set by hand)";
-  const url = URL.canParse(value) ? new URL(value) : null;
-  if (url === null) return "(a value set by hand)";
-  const plain = url.username === "" && url.password === "" && url.search === "" && url.pathname === "/";
+  // Read as the runs read it: without a scheme, `user:password@host:port` is http://, not a scheme "user:".
+  const url = parseProxyUrl(value);
+  if (typeof url === "string") return "(a value set by hand)";
+  const plain =
+    url.username === "" &&
+    url.password === "" &&
+    url.search === "" &&
+    url.hash === "" &&
+    (url.pathname === "/" || url.pathname === "");
   return plain ? value : `${url.protocol}//${url.host}`;
 }
 

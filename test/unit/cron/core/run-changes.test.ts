@@ -65,6 +65,23 @@ describe("runChanges", () => {
     ]);
   });
 
+  it("a proxy without a scheme, as install-cron takes it: its change is seen, a password written by hand is not shown", () => {
+    const proxied = (url: string) => cronJobOf({ proxy: { url, bypass: [] } });
+    expect(runChanges(proxied("10.0.0.1:3128"), proxied("10.0.0.2:3128"))).toEqual([
+      "--proxy 10.0.0.1:3128 → 10.0.0.2:3128",
+    ]);
+    expect(runChanges(proxied("proxy.corp:3128"), cronJobOf({}))).toEqual([
+      "--proxy proxy.corp:3128 dropped",
+    ]);
+    const byHand = cronJobOf({});
+    const container = jobContainerOf(byHand)!;
+    container.env = [
+      ...(container.env ?? []),
+      { name: "HTTPS_PROXY", value: "s3cr3tapikey:@proxy.example:3128" },
+    ];
+    expect(runChanges(byHand, cronJobOf({}))).toEqual(["--proxy http://proxy.example:3128 dropped"]);
+  });
+
   it("the scope, a flag added and the image", () => {
     const earlier = cronJobOf({});
     const again = cronJobOf({
