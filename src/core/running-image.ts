@@ -122,7 +122,7 @@ function judgeSameRepository(
   if (!old.ok) {
     return unknown(`could not read the running index to compare platforms: ${old.reason}`);
   }
-  if (!old.isIndex) return platformManifestAgainstIndex(old, latest, tagRepository, manifests);
+  if (!old.isIndex) return platformManifestAgainstIndex(old, latest, tagRepository, manifests, nodePlatform);
   const oldTwice = repeatedPlatform(old);
   if (oldTwice) {
     return unknown(
@@ -236,15 +236,46 @@ function platformManifestAgainstIndex(
   latest: Index,
   tagRepository: string,
   manifests: Manifests,
+  nodePlatform: NodePlatform,
 ): DigestJudgement {
-  if (old.platform === null || old.platform === undefined) return stale;
+  if (old.config === null) return unknown("the running manifest names no config to compare");
+  if (!old.platform)
+    return platformlessAgainstIndex(old.config, latest, tagRepository, manifests, nodePlatform);
   const now = latest.children.find((child) => child.platform === old.platform);
   if (!now) return noImageFor(old.platform);
   const child = manifests.get(now.digest);
   if (!child) return needs({ repository: tagRepository, digest: now.digest, platform: false });
   if (tagUnread(child)) return unreadable(`the tag's image for ${old.platform}`, child);
-  if (!child.ok || child.isIndex || old.config === null) return stale;
+  if (child.isIndex) return unknown(`the tag's image for ${old.platform} is itself an index`);
   return child.config === old.config ? sameConfig(old.config) : stale;
+}
+
+/**
+ * A running manifest whose config states no platform, against the tag's index: the same image when any of
+ * the index's images has its config. Otherwise the tag names none of it, and the node's platform says
+ * whether a new pod would find an image to run.
+ */
+function platformlessAgainstIndex(
+  config: string,
+  latest: Index,
+  tagRepository: string,
+  manifests: Manifests,
+  nodePlatform: NodePlatform,
+): DigestJudgement {
+  const unread = latest.children.filter((child) => !manifests.has(child.digest));
+  if (unread.length > 0) {
+    return needs(...unread.map(({ digest }) => ({ repository: tagRepository, digest, platform: false })));
+  }
+  for (const { digest, platform } of latest.children) {
+    const child = manifests.get(digest)!;
+    if (tagUnread(child)) return unreadable(`the tag's image for ${platform ?? digest}`, child);
+    if (!child.isIndex && child.config === config) return sameConfig(config);
+  }
+  if (lonePlatformless(latest)) return stale;
+  const why = "the running image states no platform, and the node's platform is not known";
+  if (nodePlatform === undefined) return byNode(why);
+  if (nodePlatform === null) return unknown(why);
+  return latest.children.some((child) => child.platform === nodePlatform) ? stale : noImageFor(nodePlatform);
 }
 
 /**
