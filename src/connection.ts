@@ -4,6 +4,7 @@ import { Kubectl, type KubectlConnection } from "./adapters/kubectl.js";
 import type { Io } from "./io.js";
 import { type ColorMode, type StreamColors, streamColors } from "./output/color.js";
 import { escapeTerminal } from "./output/terminal-text.js";
+import { warningLine } from "./output/warning.js";
 
 /** How a verb reaches the cluster and talks to the user. */
 export interface ConnectionOptions {
@@ -33,6 +34,13 @@ export function connect(
     if (options.verbose) io.stderr.write(`${colors.stderr.dim(escapeTerminal(line))}\n`);
   };
   const exec = createExec({ [options.kubectlPath]: { override: "--kubectl (or KUBECTL)" }, ...tools }, debug);
-  const kubectl = new Kubectl(exec, options.kubectlPath, options.connection, io.signal);
+  // Each once, as kubectl's own warning handler does within a call: a dry run and its apply warn alike.
+  const warned = new Set<string>();
+  const serverWarning = (text: string) => {
+    if (warned.has(text)) return;
+    warned.add(text);
+    io.stderr.write(warningLine(colors.stderr, text));
+  };
+  const kubectl = new Kubectl(exec, options.kubectlPath, options.connection, io.signal, serverWarning);
   return { colors, debug, exec, kubectl };
 }

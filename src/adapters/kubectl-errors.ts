@@ -307,3 +307,11 @@ function list(names: readonly string[]): string {
   const shown = names.slice(0, 5).join(", ");
   return names.length > 5 ? `${shown}, … (${names.length} in all)` : shown;
 }
+
+/** What the API server warned of (its Warning headers, which kubectl prints as `Warning: …` lines). */
+export function serverWarnings(stderr: string): string[] {
+  return stderr.split("\n").flatMap((line) => {
+    const text = /^Warning: (.+)$/.exec(line.trimEnd())?.[1];
+    return text ? [text] : [];
+  });
+}

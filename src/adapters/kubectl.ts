@@ -28,7 +28,7 @@ import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespa
 import type { Exec, ExecOptions } from "./exec.js";
 import { type ExecResult, howItEnded } from "./exec-result.js";
 import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-list-stream.js";
-import { kubectlFailure, readKubectlStderr } from "./kubectl-errors.js";
+import { kubectlFailure, readKubectlStderr, serverWarnings } from "./kubectl-errors.js";
 import { listedResources, type WatchQuery } from "./list-request.js";
 import { readPagedList } from "./paged-list.js";
 import {
@@ -96,6 +96,8 @@ export class Kubectl {
     private readonly connection: KubectlConnection,
     /** Stops the paged lists (read only): a run interrupted mid-list need not read the rest. */
     private readonly listSignal?: AbortSignal,
+    /** Told what the API server warned of in a call that succeeded (PodSecurity, a deprecated API), as kubectl prints it. */
+    private readonly onServerWarning?: (text: string) => void,
   ) {
     this.exec = withoutKuberc(exec);
   }
@@ -129,7 +131,9 @@ export class Kubectl {
     options: { input?: string; signal?: AbortSignal } = {},
   ): Promise<string> {
     const result = await this.exec(this.binary, [...this.connectionArgs(), ...args], options);
-    return checked(result, `kubectl ${args[0] ?? ""}`).stdout;
+    const { stdout, stderr } = checked(result, `kubectl ${args[0] ?? ""}`);
+    if (this.onServerWarning) for (const text of serverWarnings(stderr)) this.onServerWarning(text);
+    return stdout;
   }
 
   /** Like run, but returns the result whatever the exit code, for callers that report per item. */

@@ -80,6 +80,19 @@ describe("manifests against the API server's schemas and validation", () => {
     expect(socket.stderr).toContain('volume "docker-socket" uses restricted volume type "hostPath"');
     expect(socket.stderr).toContain("runAsNonRoot != true");
     expect(socket.stderr).toContain("runAsUser=0");
+    // install-cron itself passes the server's warning on, as kubectl does: once, though its dry run warned too.
+    const installed = await cli(
+      "install-cron",
+      "-n",
+      "restricted",
+      "--resolver",
+      "docker",
+      "--docker-socket",
+      "--suspend",
+    );
+    expect(installed.code).toBe(0);
+    expect(installed.stderr.split('Warning: would violate PodSecurity "restricted:latest"')).toHaveLength(2);
+    expect((await cli("uninstall-cron", "-n", "restricted")).code).toBe(0);
   });
 
   const spec = (schedule: string, timeZone?: string): InstallSpec => ({
