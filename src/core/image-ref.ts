@@ -28,7 +28,8 @@ const digestRe = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-
 const hexLengths: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
 const dockerHub = "docker.io";
-const pathMaxLength = 255;
+/** The whole name, registry and path, as the kubelet counts it (distribution's NameTotalLengthMax). */
+const nameMaxLength = 255;
 
 /** True for a registry host as image references name one: `host[:port]`, `[ipv6]:port`. */
 export function isRegistryHost(value: string): boolean {
@@ -84,8 +85,8 @@ export function parseImageRef(input: string): ImageRef {
     throw new InvalidImageRefError(`repository name "${path}" must be lowercase`);
   }
   if (!pathRe.test(path)) throw new InvalidImageRefError(`invalid repository name "${path}"`);
-  if (path.length > pathMaxLength) {
-    throw new InvalidImageRefError(`repository name must not be more than ${pathMaxLength} characters`);
+  if (domain.length + 1 + path.length > nameMaxLength) {
+    throw new InvalidImageRefError(`repository name must not be more than ${nameMaxLength} characters`);
   }
 
   if (tag === null && digest === null) tag = "latest";

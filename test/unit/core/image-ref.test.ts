@@ -12,6 +12,8 @@ const d = `sha256:${"a".repeat(64)}`;
 describe("parseImageRef normalizes like distribution/reference", () => {
   it.each([
     ["nginx", "docker.io/library/nginx:latest"],
+    // The longest name: 255 characters, registry and path.
+    [`example.com/${"a".repeat(243)}`, `example.com/${"a".repeat(243)}:latest`],
     ["nginx:1.25", "docker.io/library/nginx:1.25"],
     ["library/nginx", "docker.io/library/nginx:latest"],
     ["bitnami/redis:7", "docker.io/bitnami/redis:7"],
@@ -59,6 +61,9 @@ describe("parseImageRef normalizes like distribution/reference", () => {
     ["app/-x", "invalid repository name"],
     ["exa mple.com/app", "invalid"],
     [`example.com/${"a".repeat(256)}`, "must not be more than 255 characters"],
+    // The kubelet counts the registry too: example.com/ and 244 more is 256.
+    [`example.com/${"a".repeat(244)}`, "must not be more than 255 characters"],
+    [`${"a".repeat(250)}`, "must not be more than 255 characters"],
   ])("rejects %j", (input, message) => {
     expect(() => parseImageRef(input)).toThrow(InvalidImageRefError);
     expect(() => parseImageRef(input)).toThrow(message);
