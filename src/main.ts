@@ -3,7 +3,7 @@ import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
 import { kubectlForms } from "./cli/kubectl-forms.js";
 import { createProgram } from "./cli/program.js";
-import { AutoupdateError, ExitCode, failureMessage, InterruptedError } from "./errors.js";
+import { AutoupdateError, ExitCode, failureMessage, InterruptedError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { escapeTerminal, escapeTerminalLines } from "./output/terminal-text.js";
 
@@ -24,6 +24,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(program.helpInformation());
       return 0;
     }
+    const verbless = flagsWithoutVerb(program, argv);
+    if (verbless) throw new UsageError(verbless);
     words = kubectlForms(program, argv);
     await program.parseAsync([...words], { from: "user" });
     return 0;
@@ -33,6 +35,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     removePrivateDirs();
     if (verbose()) io.stderr.write(`${ownUsage(process.resourceUsage())}\n`);
   }
+}
+
+/**
+ * Why words of flags name no verb (`kubectl autoupdate -n web`), or null: the flags are a verb's, and
+ * commander would call the first an unknown option. Its value is left out: it may be a secret.
+ */
+function flagsWithoutVerb(program: Command, argv: readonly string[]): string | null {
+  const first = argv[0] ?? "";
+  if (!first.startsWith("-") || ["--help", "-h", "--version"].includes(first)) return null;
+  if (program.commands.some((verb) => argv.includes(verb.name()))) return null;
+  const flag = first.replace(/=.*$/, "");
+  return `${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs`;
 }
 
 function report(error: unknown, io: Io, verbose: boolean): number {

@@ -45,6 +45,18 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect(stderr).toBe(`${error}\nSee 'kubectl autoupdate ${args[0]} --help' for usage.\n`);
   });
 
+  it.each([[["-n", "web"]], [["--webhook-url=https://hooks.example/SECRET"]], [["-A", "-o", "wide"]]])(
+    "flags with no verb (%j) ask for one, naming the first flag without its value",
+    async (args) => {
+      const flag = args[0]!.replace(/=.*$/, "");
+      expect(await runMain(args)).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `error: ${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs\n`,
+      });
+    },
+  );
+
   it("an unknown verb: the error, then where the usage is", async () => {
     expect((await runMain(["frob"])).stderr).toBe(
       "error: unknown command 'frob'\nRun 'kubectl autoupdate --help' for usage.\n",
@@ -56,7 +68,7 @@ describe("help and version, with only the named verb's flags declared", () => {
     async (args) => {
       const { code, stderr } = await runMain(args);
       expect(code).toBe(1);
-      expect(stderr.trim().split("\n")).toHaveLength(args[0] === "-v" ? 2 : 1);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
       expect(stderr).not.toMatch(/peak RSS| {4}at /);
     },
   );
