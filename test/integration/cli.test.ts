@@ -95,32 +95,30 @@ describe("usage", () => {
 });
 
 describe("a reader that stops reading", () => {
-  it("ends the run quietly with 141, as SIGPIPE ends kubectl (`plan | head`)", async () => {
-    const cluster = staleCluster();
-    const child = spawn(process.execPath, [cliPath, "plan", "-o", "json", "--resolver", "registry"], {
-      env: { ...process.env, ...cluster.env(), NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  /** The run's exit code and stderr when its stdout's reader has gone before it writes. */
+  async function withStdoutGone(args: string[], env: NodeJS.ProcessEnv = process.env) {
+    const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.destroy();
     let stderr = "";
     child.stderr.on("data", (chunk) => {
       stderr += chunk;
     });
     const [code] = (await once(child, "close")) as [number];
-    expect({ code, stderr }).toEqual({ code: 141, stderr: "" });
+    return { code, stderr };
+  }
+
+  it("ends the run quietly with 141, as SIGPIPE ends kubectl (`plan | head`)", async () => {
+    const env = { ...process.env, ...staleCluster().env(), NO_COLOR: "1" };
+    expect(await withStdoutGone(["plan", "-o", "json", "--resolver", "registry"], env)).toEqual({
+      code: 141,
+      stderr: "",
+    });
   });
 
   it.each([["--version"], ["--help"], ["plan", "--help"]])(
     "%s, written all at once at the end, ends with 141 too",
     async (...args) => {
-      const child = spawn(process.execPath, [cliPath, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      child.stdout.destroy();
-      let stderr = "";
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      const [code] = (await once(child, "close")) as [number];
-      expect({ code, stderr }).toEqual({ code: 141, stderr: "" });
+      expect(await withStdoutGone(args)).toEqual({ code: 141, stderr: "" });
     },
   );
 
