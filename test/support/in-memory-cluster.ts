@@ -15,7 +15,7 @@ import type { WatchChange, WatchEnd } from "../../src/adapters/watch.js";
 import { type DisruptionBudget, selectorMatches } from "../../src/core/disruption-budget.js";
 import type { KubeObject, Pod } from "../../src/core/k8s.js";
 import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
-import type { LabelSelector, PodWithConditions } from "../../src/core/readiness.js";
+import { hasEnded, type LabelSelector, type PodWithConditions } from "../../src/core/readiness.js";
 import type { Workload, WorkloadKind } from "../../src/core/workload.js";
 import { ToolFailedError } from "../../src/errors.js";
 import type { RestartApi } from "../../src/pipeline/restart/restart-options.js";
@@ -187,6 +187,18 @@ export class InMemoryCluster implements RestartApi {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;
     pod.metadata.deletionTimestamp = new Date(this.clock.now()).toISOString();
     this.sample();
+  }
+
+  /**
+   * The pod ended and lingers (its kubelet evicted it: phase Failed) until collected; its controller no
+   * longer counts it, and makes another.
+   */
+  setFailed(podName: string): void {
+    const pod = this.pods.find((p) => p.metadata.name === podName)!;
+    pod.status!.phase = "Failed";
+    pod.status!.conditions = [{ type: "Ready", status: "False" }];
+    this.sample();
+    this.reconcile(this.controllers.find((c) => ownedBy(pod, c))!);
   }
 
   /** Labels a pod, as `kubectl label` would (an opt-out, say). */
@@ -699,8 +711,9 @@ export class InMemoryCluster implements RestartApi {
     this.sample();
   }
 
+  /** A controller's pods as it counts them: not those that ended. */
   private podsOf(c: Controller): PodWithConditions[] {
-    return this.pods.filter((p) => ownedBy(p, c));
+    return this.pods.filter((p) => ownedBy(p, c) && !hasEnded(p));
   }
 
   private startPod(

@@ -8,7 +8,7 @@
 
 import { isOptedOut, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
-import { selectorString, sharedLabelsSelector } from "../../core/readiness.js";
+import { hasEnded, selectorString, sharedLabelsSelector } from "../../core/readiness.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { belowPartition, decideRestart } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
@@ -127,7 +127,8 @@ async function rollOutWorkload(
     workload: current,
     pods: group.map((p) => p.name),
     optedOut: (live ?? [])
-      .filter((p) => isOptedOut(p.metadata) && !p.metadata.deletionTimestamp)
+      // As the plan counts them: not one going, nor one that ended (replaced already).
+      .filter((p) => isOptedOut(p.metadata) && !p.metadata.deletionTimestamp && !hasEnded(p))
       .map((p) => p.metadata.name),
   });
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };

@@ -47,6 +47,19 @@ describe("one rollout per controller", () => {
     ]);
   });
 
+  it("a pod opted out that has ended (evicted by its kubelet, lingering): rolled, as the plan counts it", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 3, strategy: "rollout" });
+    const ended = pods[2]!.name;
+    cluster.labelPod(ended, { "kubectl-autoupdate/ignore": "true" });
+    cluster.setFailed(ended);
+    // Its controller's new pod is Ready, the workload whole again.
+    await clock.run(clock.sleep(5000, new AbortController().signal));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 2), { strategy: "auto" });
+    expect(cluster.patches()).toHaveLength(1);
+    expect(reported).toEqual([expect.stringMatching(/^Deployment\/web rolled-out/)]);
+  });
+
   it("its planned pods all gone since the plan (someone rolled it meanwhile): not rolled again, and no failure", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
