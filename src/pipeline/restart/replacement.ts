@@ -4,7 +4,7 @@
  * node's cached image under IfNotPresent) — the last (or only) pod's replacement included.
  */
 
-import type { Pod } from "../../core/k8s.js";
+import { controllerOf, type Pod } from "../../core/k8s.js";
 import { isRecreatingController, kindResources } from "../../core/kind-resources.js";
 import type { PlanContainer, PlanPod } from "../../core/plan.js";
 import {
@@ -136,7 +136,9 @@ function backOnOldDigestAmong(pod: PlanPod, replacements: readonly Pod[]): Probl
 export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
   const { notReady } = before;
   if (notReady.length === 0 || notReady.includes(pod.name)) return null;
-  const controller = pod.controller ?? pod.restart!.controller;
+  // A Deployment's pods not Ready may be any of its ReplicaSets'.
+  const controller =
+    (pod.owner?.kind === "Deployment" ? pod.owner : pod.controller) ?? pod.restart!.controller;
   return `${controller.kind}/${controller.name} has ${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)}): restarting a Ready one now would leave it shorter`;
 }
 
@@ -286,7 +288,8 @@ async function controllerReadiness(
   }>(resource, controller.name, pod.namespace);
   const selector = selectorOf(controller.kind, object?.spec?.selector);
   if (selector === "") return null;
-  const followed = new FollowedPods(api, pod.namespace, selector, signal);
+  const siblings = await siblingReplicaSets(api, pod, object?.spec?.selector as LabelSelector | undefined);
+  const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
   return {
     pods: followed,
     async snapshot() {
@@ -296,6 +299,7 @@ async function controllerReadiness(
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
         notReady: [
           ...notReadyPods(pods, controller.uid),
+          ...(siblings?.uids.flatMap((uid) => notReadyPods(pods, uid)) ?? []),
           ...(replacedOnceGone.has(controller.kind)
             ? terminatingPods(pods, controller.uid, controller.kind === "DaemonSet").map(
                 (name) => `${name} terminating`,
@@ -365,6 +369,40 @@ function isSuccessor(kind: string, gone: GonePod, pod: Pod): boolean {
 }
 
 /** A controller's selector as `-l` text: a ReplicationController's is a plain map of labels. */
+/** The label a Deployment adds to each of its ReplicaSets' selectors, with the ReplicaSet's own value. */
+const templateHashLabel = "pod-template-hash";
+
+/**
+ * The other ReplicaSets of the pod's Deployment (the new one of a rollout that never came up, say), and the
+ * selector of all the Deployment's pods (its ReplicaSet's, less the template hash): their pods not Ready
+ * leave the workload short as much as its own ReplicaSet's do. Null for another controller, or when they
+ * cannot be read (the pod's own ReplicaSet is counted still).
+ */
+async function siblingReplicaSets(
+  api: RestartApi,
+  pod: PlanPod,
+  selector: LabelSelector | undefined,
+): Promise<{ selector: string; uids: string[] } | null> {
+  const deployment = pod.owner?.kind === "Deployment" ? pod.owner.name : undefined;
+  const own = pod.controller;
+  if (!deployment || own?.kind !== "ReplicaSet" || !selector?.matchLabels?.[templateHashLabel]) return null;
+  const { [templateHashLabel]: _, ...matchLabels } = selector.matchLabels;
+  const all = selectorString({ ...selector, matchLabels });
+  if (all === "") return null;
+  const replicaSets = await api.listReplicaSets(pod.namespace, all).catch((error: unknown) => {
+    if (error instanceof ToolFailedError) return null;
+    throw error;
+  });
+  if (replicaSets === null) return null;
+  const uids = replicaSets
+    .filter((rs) => {
+      const owner = controllerOf(rs.metadata);
+      return owner?.kind === "Deployment" && owner.name === deployment && rs.metadata.uid !== own.uid;
+    })
+    .flatMap((rs) => rs.metadata.uid ?? []);
+  return { selector: all, uids };
+}
+
 function selectorOf(kind: string, selector: LabelSelector | Record<string, string> | undefined): string {
   if (!selector) return "";
   if (kind === "ReplicationController")

@@ -449,6 +449,40 @@ describe("what counts as the replacement being up", () => {
     expect(cluster.lowestReady("web")).toBe(2);
   });
 
+  it.each(["evict", "delete"] as const)(
+    "%s: a Deployment already short in another ReplicaSet (a rollout whose new pods never come up): no Ready pod goes",
+    async (strategy) => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 4, strategy });
+      // Someone's rollout of a template whose pods never become Ready: one old pod gone, new ones waiting.
+      cluster.edit("web", { readyAfterMs: Number.POSITIVE_INFINITY });
+      const web = (await cluster.getWorkload("Deployment", "shop", "web"))!;
+      const rolled = { restartedAt: "2026-11-30T11:00:00Z", restartedFor: null };
+      await cluster.patchRestartedAt(
+        "Deployment",
+        "shop",
+        "web",
+        web.metadata.resourceVersion!,
+        rolled,
+        false,
+      );
+      await clock.run(clock.sleep(1000, new AbortController().signal));
+      expect(cluster.readyPods("web")).toBe(3);
+      const still = new Set(
+        (await cluster.listPodsBySelector("shop", "app=web")).map((p) => p.metadata.name),
+      );
+      const { reported } = await runRestart(
+        clock,
+        cluster,
+        pods.filter((p) => still.has(p.name)),
+        { strategy },
+      );
+      expect([...cluster.evictions(), ...cluster.deletions()]).toEqual([]);
+      expect(reported[0]).toMatch(/^web-r1-\S+ not-started: Deployment\/web has 2 pods not Ready \(web-r2-/);
+      expect(cluster.lowestReady("web")).toBe(3);
+    },
+  );
+
   it("a Ready pod left for a sibling not Ready does not hold back that sibling, which costs no capacity", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
