@@ -21,6 +21,27 @@ const prefixedNumber = /^[-+]?0[box]/i;
 /** What Go's strconv takes for a number (after go-yaml drops the underscores). */
 const goNumber = /^[-+]?(?:0[box][0-9a-f]+|(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)$/i;
 
+/**
+ * Characters YAML readers refuse raw (DEL, C1 controls, U+FFFE/U+FFFF: the whole document is lost), read as
+ * line breaks (NEL, U+2028, U+2029), or a plain scalar cannot hold (a tab): such a string is double-quoted,
+ * and these escaped within it. An image label or a registry's message may hold any of them.
+ */
+const unprintable = /[\t\x7f-\x9f\u2028\u2029\ufffe\uffff]/;
+const unprintableAll = new RegExp(unprintable.source, "g");
+const namedEscapes: Record<string, string> = { "\t": "\\t", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P" };
+
+function escaped(character: string): string {
+  const code = character.charCodeAt(0);
+  return namedEscapes[character] ?? (code < 0x100 ? `\\x${code.toString(16)}` : `\\u${code.toString(16)}`);
+}
+
+/** A string the writer would not write so that it reads back the same: quoted. */
+function mustQuote(value: string): boolean {
+  // Lines of spaces alone go in a block scalar without the indentation they need: "  \n" reads "\n".
+  const blankLines = value.includes("\n") && value.trim() === "" && /[ \t]/.test(value);
+  return blankLines || unprintable.test(value) || readAsOther(value);
+}
+
 function readAsOther(value: string): boolean {
   if (value === "=" || value === "<<" || prefixedNumber.test(value)) return true;
   return value.includes("_") && goNumber.test(value.replaceAll("_", ""));
@@ -30,10 +51,11 @@ export function toYaml(value: unknown): string {
   const document = new YAML.Document(value, options);
   YAML.visit(document, {
     Scalar(_key, node) {
-      if (isScalar(node) && typeof node.value === "string" && readAsOther(node.value)) {
+      if (isScalar(node) && typeof node.value === "string" && mustQuote(node.value)) {
         node.type = "QUOTE_DOUBLE";
       }
     },
   });
-  return document.toString(options);
+  // Only double-quoted strings hold them now, where an escape reads back as the character.
+  return document.toString(options).replace(unprintableAll, escaped);
 }

@@ -33,3 +33,29 @@ describe("strings other readers would take for something else", () => {
     },
   );
 });
+
+describe("characters readers refuse, or read as something else, raw (an image label may hold any)", () => {
+  it.each([
+    // Refused raw by go-yaml and PyYAML: the whole document would be lost.
+    ["Web\u009b31mApp", "Web\\x9b31mApp"],
+    ["Web\u007fApp", "Web\\x7fApp"],
+    ["Web\ufffeApp", "Web\\ufffeApp"],
+    // Line breaks to YAML, which would split or change the string.
+    ["Web\u0085App", "Web\\NApp"],
+    ["Web\u2028App", "Web\\LApp"],
+    ["Web\u2029App", "Web\\PApp"],
+    // A plain scalar cannot hold a tab (PyYAML).
+    ["Web\tApp", "Web\\tApp"],
+    // Lines of spaces alone would lose their spaces in a block scalar.
+    ["  \n", " \\ \\n"],
+    ["  \n  \n", " \\ \\n \\ \\n"],
+  ])("%j is double-quoted, escaped", (value, inQuotes) => {
+    const written = toYaml({ v: value });
+    expect(written).toBe(`v: "${inQuotes}"\n`);
+    expect(YAML.parse(written, { version: "1.1" })).toEqual({ v: value });
+  });
+
+  it("a key is written the same way", () => {
+    expect(toYaml({ "a\u2028b": 1 })).toBe('"a\\Lb": 1\n');
+  });
+});
