@@ -132,22 +132,17 @@ export class BudgetGate {
   }
 
   /**
-   * This run's deletions under the budget that its status, as just read, does not show yet. It shows at most
-   * as many as its disruptionsAllowed has gone down since the highest it was at a draw (one drop of one
-   * shows one deletion, however many were let through at that allowance), the earliest first. Once shown, a
-   * deletion stays shown: its replacement coming up raises the allowance again before the draw is released.
+   * This run's deletions under the budget that its status, as just read, does not show yet. Of those not
+   * shown before, it shows at most as many as its disruptionsAllowed has gone down since the highest it was
+   * at one of their draws (one drop of one shows one deletion, however many were let through at that
+   * allowance), the earliest first. Once shown, a deletion stays shown: its replacement coming up raises the
+   * allowance again before the draw is released (with --no-wait, never), and must not hide a later one.
    */
   private unseen(namespace: string, budget: DisruptionBudget): number {
-    const draws = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
-    const shown = Math.max(0, ...draws.map((draw) => draw.allowedThen - budget.disruptionsAllowed));
-    let newlyShown = shown - draws.filter((draw) => draw.seen).length;
-    for (const draw of draws) {
-      if (newlyShown <= 0) break;
-      if (draw.seen) continue;
-      draw.seen = true;
-      newlyShown--;
-    }
-    return draws.filter((draw) => !draw.seen).length;
+    const unseen = (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => !draw.seen);
+    const shown = Math.max(0, ...unseen.map((draw) => draw.allowedThen - budget.disruptionsAllowed));
+    for (const draw of unseen.slice(0, shown)) draw.seen = true;
+    return Math.max(0, unseen.length - shown);
   }
 
   private draw(namespace: string, budgets: readonly DisruptionBudget[]): Allowance {

@@ -321,4 +321,28 @@ describe("a budget over several controllers", () => {
       reason: "PodDisruptionBudget shared allows no disruption now",
     });
   });
+
+  it("--no-wait: a deletion shown once its predecessor's replacement is back counts as shown too", async () => {
+    // Draws are never released under --no-wait: a shown one whose replacement is back must not hide the next.
+    let status = 1;
+    const api = {
+      async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
+        return [{ name: "shared", selector: { matchLabels: { tier: "web" } }, disruptionsAllowed: status }];
+      },
+    };
+    const options = { dryRun: false, wait: false, pollMs: 1000, signal: new AbortController().signal };
+    const gate = new BudgetGate(api, { ...options, clock: new FakeClock() } as unknown as RestartOptions);
+    const pod = (name: string) =>
+      ({ namespace: "shop", name, labels: { tier: "web" } }) as unknown as PlanPod;
+    const blocked = { reason: "PodDisruptionBudget shared allows no disruption now" };
+    expect(await gate.waitUntilAllowed(pod("a-0"))).toHaveProperty("release");
+    status = 0; // a-0's deletion shows
+    expect(await gate.waitUntilAllowed(pod("b-0"))).toEqual(blocked);
+    status = 1; // a-0's replacement is Ready
+    expect(await gate.waitUntilAllowed(pod("b-0"))).toHaveProperty("release");
+    status = 0; // b-0's deletion shows
+    expect(await gate.waitUntilAllowed(pod("c-0"))).toEqual(blocked);
+    status = 1; // b-0's replacement is Ready: none of this run's deletions is unshown
+    expect(await gate.waitUntilAllowed(pod("c-0"))).toHaveProperty("release");
+  });
 });
