@@ -9,6 +9,7 @@
  */
 import { ToolFailedError } from "../errors.js";
 import { shellWords } from "../util/shell-words.js";
+import { withoutUrlSecrets } from "../util/url-secrets.js";
 import { type ExecResult, howItEnded } from "./exec-result.js";
 
 /** Why kubectl could not talk to the cluster at all. */
@@ -283,8 +284,9 @@ function sourceText(facts: KubeconfigFacts): string {
 }
 
 /** The kubeconfig's URL first: kubectl names the server without its scheme in some failures (get --raw). */
+/** The server, as the kubeconfig or --server names it: a user and password in its URL left out. */
 function serverText(server: string | undefined, facts: KubeconfigFacts): string {
-  return facts.serverFlag || facts.server || server || "the server";
+  return withoutUrlSecrets(facts.serverFlag || facts.server || server || "the server");
 }
 
 /** The kubectl command that shows the same failure, for the user to try after fixing it. */

@@ -36,10 +36,14 @@ const envFlags: Record<string, string> = {
   NO_PROXY: "--proxy-bypass",
 };
 
+/** Flags whose value is a secret, which install-cron never writes into the command: only a hand can. */
+const secretFlags = ["--webhook-url", "--token", "--password", "--username"];
+
 /** The run's settings by flag name: its command's flags, then the environment's, the socket and the image. */
 function settingsOf(cronJob: CronJobObject): Map<string, string> {
   const container = jobContainerOf(cronJob);
   const settings = flagsOf(jobCommandOf(cronJob));
+  for (const flag of secretFlags) if (settings.get(flag)) settings.set(flag, "(a value set by hand)");
   for (const variable of container?.env ?? []) {
     const flag = envFlags[variable.name];
     if (flag === undefined) continue;

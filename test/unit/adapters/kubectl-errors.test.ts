@@ -182,6 +182,15 @@ describe("explainClusterProblem", () => {
   });
 });
 
+describe("a server URL with a password in it (a kubeconfig written by hand)", () => {
+  it("is named without it", () => {
+    const facts = { context: "c", kubeconfig: "/k", server: "https://admin:s3cretPw@127.0.0.1:1" };
+    const message = explainClusterProblem({ kind: "refused", server: "https://127.0.0.1:1" }, facts);
+    expect(message).toContain("https://127.0.0.1:1 refused the connection");
+    expect(message).not.toContain("s3cretPw");
+  });
+});
+
 describe("a user without credentials", () => {
   it("says kubectl asked for a login it cannot be given, and what to do", () => {
     const { problem } = readKubectlStderr(recorded("login-prompt"));

@@ -63,6 +63,11 @@ describe("runChanges", () => {
       "--webhook-secret (a value set by hand) dropped",
       "--proxy http://proxy.example:3128 dropped",
     ]);
+    // In the command too: apply takes --webhook-url.
+    const inArgs = cronJobOf({});
+    const job = jobContainerOf(inArgs)!;
+    job.args = [...(job.args ?? []), "--webhook-url=https://hooks.example/services/T0/B0/TOKEN123"];
+    expect(runChanges(inArgs, cronJobOf({}))).toEqual(["--webhook-url (a value set by hand) dropped"]);
   });
 
   it("a proxy without a scheme, as install-cron takes it: its change is seen, a password written by hand is not shown", () => {
