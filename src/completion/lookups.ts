@@ -24,18 +24,31 @@ export async function lookUp(
       ? { kubeconfig: options.connection.kubeconfig }
       : { requestTimeout: "4s", ...withoutUndefined(options.connection) };
   const kubectl = new Kubectl(createExec(), options.kubectlPath, connection);
-  const args =
-    lookup === "contexts" ? ["config", "get-contexts", "-o", "name"] : ["get", "namespaces", "-o", "name"];
+  // The kubeconfig's context names exactly, from its JSON: a name may hold anything (`namespace/prod`,
+  // spaces, a newline), which get-contexts' lines would change.
+  const args = lookup === "contexts" ? ["config", "view", "-o", "json"] : ["get", "namespaces", "-o", "name"];
   const answer = kubectl.runUnchecked(args, { signal: AbortSignal.timeout(timeoutMs) });
   // kubectl is killed at the timeout, but what it started (a credential plugin waiting for a login in a
   // browser) may hold its stderr open for minutes: the TAB does not wait for that.
   const late = new Promise<null>((resolve) => setTimeout(resolve, timeoutMs + 500, null).unref());
   const result = await Promise.race([answer, late]);
   if (result === null || result.exitCode !== 0) return null;
-  return result.stdout
-    .split("\n")
-    .map((line) => line.trim().replace(/^namespace\//, ""))
-    .filter((name) => name !== "");
+  const names = lookup === "contexts" ? contextNames(result.stdout) : namespaceNames(result.stdout);
+  // A control character would break the answer's lines, or reach the terminal.
+  return names?.filter((name) => name !== "" && !/[\x00-\x1f\x7f]/.test(name)) ?? null;
+}
+
+function namespaceNames(stdout: string): string[] {
+  return stdout.split("\n").map((line) => line.trim().replace(/^namespace\//, ""));
+}
+
+function contextNames(stdout: string): string[] | null {
+  try {
+    const config = JSON.parse(stdout) as { contexts?: { name?: unknown }[] | null };
+    return (config.contexts ?? []).flatMap(({ name }) => (typeof name === "string" ? [name] : []));
+  } catch {
+    return null;
+  }
 }
 
 function withoutUndefined<T extends object>(object: T): Partial<T> {

@@ -38,3 +38,23 @@ describe("a namespace lookup", () => {
     expect(await lookUp("namespaces", { kubectl }, io, 5000)).toEqual(["default", "web"]);
   });
 });
+
+describe("a context lookup", () => {
+  it("offers the kubeconfig's names exactly, leaving out those a control character would break", async () => {
+    const config = {
+      contexts: [
+        { name: "namespace/prod" },
+        { name: " padded " },
+        { name: "multi\nline" },
+        { name: "\u001b]0;owned\u0007" },
+        { name: "kind-dev" },
+      ],
+    };
+    const { kubectl } = fakeKubectl(`cat <<'EOF'\n${JSON.stringify(config)}\nEOF`);
+    expect(await lookUp("contexts", { kubectl }, io, 5000)).toEqual([
+      "namespace/prod",
+      " padded ",
+      "kind-dev",
+    ]);
+  });
+});
