@@ -135,7 +135,9 @@ function backOnOldDigestAmong(pod: PlanPod, replacements: readonly Pod[]): Probl
  */
 export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
   const { notReady } = before;
-  if (notReady.length === 0 || notReady.includes(pod.name)) return null;
+  // A pod gone since the plan costs nothing more (its successor may be the one not Ready): the eviction or
+  // deletion finds it gone, by its UID.
+  if (notReady.length === 0 || notReady.includes(pod.name) || !before.uids.has(pod.uid)) return null;
   // A Deployment's pods not Ready may be any of its ReplicaSets'.
   const controller =
     (pod.owner?.kind === "Deployment" ? pod.owner : pod.controller) ?? pod.restart!.controller;

@@ -483,6 +483,17 @@ describe("what counts as the replacement being up", () => {
     },
   );
 
+  it.each(["evict", "delete"] as const)(
+    "%s: a planned pod deleted by someone since the plan, its successor not Ready yet: gone, not a failure",
+    async (strategy) => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({ name: "api", replicas: 1, strategy });
+      await cluster.deletePod("shop", "api-0", pods[0]!.uid, false);
+      const { reported } = await runRestart(clock, cluster, pods, { strategy });
+      expect(reported).toEqual(["api-0 gone"]);
+    },
+  );
+
   it("a Ready pod left for a sibling not Ready does not hold back that sibling, which costs no capacity", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
