@@ -517,15 +517,44 @@ export class Kubectl {
       "json",
     ];
     if (dryRun) args.push("--dry-run=server");
-    const result = await this.runUnchecked(args);
+    const result = await this.runChange(args);
     if (result.exitCode === 0) {
       const [object] = parseList<Workload>(result.stdout, `patch ${workloadResources[kind]}`);
       return { kind: "patched", generation: object?.metadata.generation ?? 0 };
     }
     const line = readKubectlStderr(result.stderr).line || unanswered(result, "patch");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
-    if (/\(Conflict\)/.test(line)) return { kind: "conflict", reason: line };
+    if (/\(Conflict\)/.test(line)) {
+      // Asked again after a kill: the first patch may have gone through, which changed the resourceVersion.
+      const generation = result.repeated
+        ? await this.generationRestartedAt(kind, namespace, name, restart)
+        : null;
+      return generation === null ? { kind: "conflict", reason: line } : { kind: "patched", generation };
+    }
     return { kind: "failed", reason: line };
+  }
+
+  /** The workload's generation when its template carries this restartedAt (this patch went through); else null. */
+  private async generationRestartedAt(
+    kind: WorkloadKind,
+    namespace: string,
+    name: string,
+    restart: { restartedAt: string },
+  ): Promise<number | null> {
+    type Patched = KubeObject & {
+      metadata: { generation?: number };
+      spec?: { template?: { metadata?: { annotations?: Record<string, string> } } };
+    };
+    const object = await this.getObject<Patched>(workloadResources[kind], name, namespace).catch(
+      (error: unknown) => {
+        if (error instanceof ToolFailedError) return null;
+        throw error;
+      },
+    );
+    const annotations = object?.spec?.template?.metadata?.annotations;
+    return annotations?.[restartedAtAnnotation] === restart.restartedAt
+      ? (object?.metadata.generation ?? 0)
+      : null;
   }
 
   /**

@@ -96,6 +96,38 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     });
   });
 
+  it("the rollout's patch, asked again, meets a Conflict: patched if the template has its restartedAt", async () => {
+    const restartedAt = "2026-12-01T00:00:00Z";
+    const conflict = {
+      ...ok,
+      exitCode: 1,
+      stderr:
+        'Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "web": the object has been modified\n',
+    };
+    const workload = (at: string) => ({
+      ...ok,
+      stdout: JSON.stringify({
+        metadata: { name: "web", generation: 5 },
+        spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": at } } } },
+      }),
+    });
+    const patching = (found: ExecResult) => {
+      const answers = [fromOutside, conflict, found];
+      const exec = (async () => answers.shift()!) as Exec;
+      return new Kubectl(exec, "kubectl", {}).patchRestartedAt(
+        "Deployment",
+        "shop",
+        "web",
+        "7",
+        { restartedAt, restartedFor: null },
+        false,
+      );
+    };
+    expect(await patching(workload(restartedAt))).toEqual({ kind: "patched", generation: 5 });
+    // Someone else's change: a conflict, as without the repeat.
+    expect(await patching(workload("2026-11-30T09:00:00Z"))).toMatchObject({ kind: "conflict" });
+  });
+
   it("killed again: the Event's reason says so, not that the API server did not answer", async () => {
     const twice = killedOnce(fromOutside);
     expect(await twice.kubectl.createEvent({} as never)).toEqual({
