@@ -3,9 +3,9 @@
  * and context and what to do. Pure: kubectl 1.35's wording (measured against the test bed: no kubeconfig,
  * no current context, an unknown context, a closed port, a server that never answers, a CA that is not the
  * cluster's, a bad token, an expired client certificate, a missing or failing credential plugin, one whose
- * interactiveMode is Always, a user with no credentials at all) is matched here and nowhere else. Its klog lines ("E1130 … memcache.go:265]
- * "Unhandled Error" …", repeated for each discovery retry) are never shown as the message; --verbose prints
- * them whole.
+ * interactiveMode is Always, a user with no credentials at all) is matched here and nowhere else. Its klog
+ * lines ("E1130 … memcache.go:265] "Unhandled Error" …", repeated for each discovery retry) are never shown
+ * as the message; --verbose prints them whole.
  */
 import { ToolFailedError } from "../errors.js";
 import { shellWords } from "../util/shell-words.js";
@@ -283,8 +283,10 @@ function sourceText(facts: KubeconfigFacts): string {
   return facts.kubeconfigSource === "env" ? " from $KUBECONFIG" : "";
 }
 
-/** The kubeconfig's URL first: kubectl names the server without its scheme in some failures (get --raw). */
-/** The server, as the kubeconfig or --server names it: a user and password in its URL left out. */
+/**
+ * The server, the kubeconfig's URL first (kubectl names it without its scheme in some failures, get --raw),
+ * a user and password in it left out.
+ */
 function serverText(server: string | undefined, facts: KubeconfigFacts): string {
   return withoutUrlSecrets(facts.serverFlag || facts.server || server || "the server");
 }
