@@ -7,6 +7,7 @@ import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import { type ConfigView, parseConfigView } from "./config-view.js";
 import type { Kubectl, KubectlConnection } from "./kubectl.js";
 import {
   ClusterAccessError,
@@ -14,13 +15,6 @@ import {
   explainClusterProblem,
   type KubeconfigFacts,
 } from "./kubectl-errors.js";
-
-interface ConfigView {
-  "current-context"?: string;
-  contexts?: { name: string; context?: { cluster?: string; user?: string } }[] | null;
-  clusters?: { name: string; cluster?: { server?: string } }[] | null;
-  users?: { name: string; user?: Record<string, unknown> }[] | null;
-}
 
 /** The connection flags the facts name by themselves; the check command repeats the rest as given. */
 const namedInFacts = /^--(kubeconfig|context|cluster|user|server)=/;
@@ -92,7 +86,7 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
 async function readView(kubectl: Kubectl): Promise<ConfigView | undefined> {
   try {
     const result = await kubectl.runUnchecked(["config", "view", "-o", "json"]);
-    return result.exitCode === 0 ? (JSON.parse(result.stdout) as ConfigView) : undefined;
+    return result.exitCode === 0 ? parseConfigView(result.stdout) : undefined;
   } catch {
     return undefined;
   }

@@ -2,6 +2,8 @@
  * The values completion reads from kubectl: namespaces from the cluster the typed flags point at,
  * contexts from the kubeconfig. Bounded in time, as a TAB must not hang on an unreachable cluster.
  */
+
+import { parseConfigView } from "../adapters/config-view.js";
 import { parseConnectionOptions, type RawConnectionFlags } from "../cli/options.js";
 import type { Io } from "../io.js";
 import type { Lookup, TypedFlags } from "./complete.js";
@@ -43,12 +45,8 @@ function namespaceNames(stdout: string): string[] {
 }
 
 function contextNames(stdout: string): string[] | null {
-  try {
-    const config = JSON.parse(stdout) as { contexts?: { name?: unknown }[] | null };
-    return (config.contexts ?? []).flatMap(({ name }) => (typeof name === "string" ? [name] : []));
-  } catch {
-    return null;
-  }
+  const view = parseConfigView(stdout);
+  return view ? (view.contexts ?? []).flatMap(({ name }) => (typeof name === "string" ? [name] : [])) : null;
 }
 
 function withoutUndefined<T extends object>(object: T): Partial<T> {
