@@ -15,6 +15,12 @@ export interface ExecOptions {
    * chunk is handed over: nothing else reads it, so the receiver may change it.
    */
   onStdout?: (chunk: Buffer | string) => void;
+  /**
+   * Runs it in a process group of its own, stopped whole when `signal` aborts or this process exits: a
+   * server that runs until stopped (kubectl proxy) must not outlive the run, not even behind a wrapper
+   * script that runs kubectl as its child. POSIX only.
+   */
+  ownGroup?: boolean;
 }
 
 /** Runs a program; resolves whatever its exit code, rejects only when it cannot be started. */
@@ -49,9 +55,12 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       // execa's exit cleanup (signal-exit) can re-raise SIGINT and kill us before apply reports;
       // children are stopped through cancelSignal instead, which main aborts on SIGINT/SIGTERM.
       cleanup: false,
+      detached: options.ownGroup === true,
     });
     if (options.onStdout) subprocess.stdout?.on("data", options.onStdout);
+    const stopGroup = options.ownGroup ? groupStopper(subprocess.pid, options.signal) : undefined;
     const result = await subprocess;
+    stopGroup?.();
     if (result.code === "ENOENT" || result.code === "EACCES") {
       const hint = hints[file] ?? Object.entries(hints).find(([name]) => file.endsWith(`/${name}`))?.[1];
       const fix = !hint
@@ -70,5 +79,27 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       ...(result.signal ? { killedBy: result.signal } : {}),
       ...(result.isTerminated && !result.timedOut && !result.isCanceled ? { killedFromOutside: true } : {}),
     };
+  };
+}
+
+/**
+ * Stops a process group (SIGTERM to -pid) when `signal` aborts or this process exits, until the returned
+ * function is called (its leader has ended; what it started is stopped with it).
+ */
+function groupStopper(pid: number | undefined, signal: AbortSignal | undefined): () => void {
+  if (pid === undefined) return () => {};
+  const stop = () => {
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  };
+  signal?.addEventListener("abort", stop, { once: true });
+  process.on("exit", stop);
+  return () => {
+    stop();
+    signal?.removeEventListener("abort", stop);
+    process.off("exit", stop);
   };
 }

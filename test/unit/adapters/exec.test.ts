@@ -2,6 +2,7 @@
  * The exec wrapper on real processes: which ends it tells apart. A child killed by a signal this tool did
  * not send (a terminal's Ctrl-C reaches the whole process group) is not one its timeout or its run stopped.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createExec } from "../../../src/adapters/exec.js";
 import { withoutDocker } from "../../../src/adapters/resolver.js";
@@ -29,6 +30,41 @@ describe("how a child ended", () => {
     const result = await exec("sh", ["-c", "exit 3"]);
     expect(result).toMatchObject({ exitCode: 3, interrupted: false });
     expect(result.killedFromOutside).toBeUndefined();
+  });
+});
+
+describe("a child in a process group of its own", () => {
+  /** Whether a process still runs: not gone, and no zombie waiting for an init that may not reap it. */
+  const alive = (pid: number) => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+
+  it("stopping it stops what it started too: a server behind a wrapper script that does not exec it", async () => {
+    const stop = new AbortController();
+    let server = 0;
+    const run = exec("sh", ["-c", "sleep 30 & echo $!; wait"], {
+      ownGroup: true,
+      signal: stop.signal,
+      onStdout: (chunk) => {
+        server = Number(String(chunk).trim());
+        stop.abort();
+      },
+    });
+    expect((await run).interrupted).toBe(true);
+    expect(server).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(server)).toBe(false);
+  });
+
+  it("what it leaves running when it ends is stopped then", async () => {
+    const result = await exec("sh", ["-c", "sleep 30 >/dev/null 2>&1 & echo $!"], { ownGroup: true });
+    expect(result.exitCode).toBe(0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(Number(result.stdout.trim()))).toBe(false);
   });
 });
 
