@@ -30,6 +30,7 @@ import { type ExecResult, howItEnded } from "./exec-result.js";
 import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-list-stream.js";
 import { kubectlFailure, readKubectlStderr, serverWarnings } from "./kubectl-errors.js";
 import { listedResources, type WatchQuery } from "./list-request.js";
+import { startPageProxy } from "./page-proxy.js";
 import { readPagedList } from "./paged-list.js";
 import {
   type CreatedPod,
@@ -58,6 +59,8 @@ export interface KubectlConnection {
   tlsServerName?: string;
   insecureSkipTlsVerify?: boolean;
   requestTimeout?: string;
+  /** The same in ms, for what reaches the API server through kubectl proxy, which does not apply it. */
+  requestTimeoutMs?: number;
   as?: string;
   asGroups?: string[];
   asUid?: string;
@@ -228,6 +231,15 @@ export class Kubectl {
       ...(onRestart ? { onRestart } : {}),
       ...(onVersion ? { onVersion } : {}),
       ...(signal ? { signal } : {}),
+      startProxy: (stopped) =>
+        startPageProxy({
+          plural: listed.plural,
+          exec: this.exec,
+          kubectl: this.binary,
+          connectionArgs: this.connectionArgs(),
+          timeoutMs: this.connection.requestTimeoutMs,
+          ...(stopped ? { signal: stopped } : {}),
+        }),
     });
   }
 

@@ -1,11 +1,13 @@
 /**
- * A list read page by page, as the API server serves it: one `kubectl get --raw` per page (`limit`, then
- * `continue`), each page's items read by `read` as they stream in. kubectl's --raw copies the response
- * body to stdout as it arrives, so neither kubectl nor this process ever holds more than the slim items.
+ * A list read page by page, as the API server serves it (`limit`, then `continue`), each page's items read
+ * by `read` as they stream in: the first page by `kubectl get --raw`, which copies the response body to
+ * stdout as it arrives, and the pages after it through one `kubectl proxy` (page-proxy.ts) when one can be
+ * started, else each by a `kubectl get --raw` of its own. Neither kubectl nor this process ever holds more
+ * than the slim items.
  *
- * The next page's kubectl starts as soon as the current page's continue token is read (the API server
- * sends the List's metadata before its items), so its start-up overlaps the current page's transfer; at
- * most two pages are in flight. A continue token that expired (410 Gone) restarts the list once from the
+ * The next page starts as soon as the current page's continue token is read (the API server sends the
+ * List's metadata before its items), so it overlaps the current page's transfer; at most two pages are in
+ * flight. A continue token that expired (410 Gone) restarts the list once from the
  * first page: the items read so far are dropped, none is read twice.
  */
 import { ToolFailedError } from "../errors.js";
@@ -21,6 +23,7 @@ import {
   pageUri,
   resourceVersionOf,
 } from "./list-request.js";
+import type { PageProxy } from "./page-proxy.js";
 
 /** Items per page. The plan's memory does not depend on it (pages stream); see README "Cost". */
 export const defaultPageSize = 2000;
@@ -48,12 +51,24 @@ export interface PagedListRequest<T> {
   onRestart?: () => void;
   /** Stops the pages in flight (SIGTERM reaches this process only, not its kubectl children). */
   signal?: AbortSignal;
+  /** Starts the proxy that serves the continued pages; without one, each page is a kubectl of its own. */
+  startProxy?: (signal?: AbortSignal) => Promise<PageProxy | null>;
 }
 
 /** Reads every page; restarts once when a continue token expired. */
 export async function readPagedList<T>(request: PagedListRequest<T>): Promise<T[]> {
+  const { startProxy, signal } = request;
+  const proxy = proxyOnDemand(startProxy && (() => startProxy(signal)));
   try {
-    return await readAllPages(request);
+    return await readListTwice(request, proxy);
+  } finally {
+    proxy.close();
+  }
+}
+
+async function readListTwice<T>(request: PagedListRequest<T>, proxy: ProxyOnDemand): Promise<T[]> {
+  try {
+    return await readAllPages(request, proxy);
   } catch (error) {
     if (!(error instanceof ContinueExpired)) throw error;
     request.warn?.(
@@ -63,10 +78,33 @@ export async function readPagedList<T>(request: PagedListRequest<T>): Promise<T[
     request.onRestart?.();
   }
   try {
-    return await readAllPages(request);
+    return await readAllPages(request, proxy);
   } catch (error) {
     throw error instanceof ContinueExpired ? error.failure : error;
   }
+}
+
+/** The proxy, started when the first continued page needs it; none once it stopped answering. */
+interface ProxyOnDemand {
+  get(): Promise<PageProxy | null>;
+  lost(): void;
+  close(): void;
+}
+
+function proxyOnDemand(start: (() => Promise<PageProxy | null>) | undefined): ProxyOnDemand {
+  let started: Promise<PageProxy | null> | undefined;
+  let lost = false;
+  return {
+    get: () => {
+      if (lost || !start) return Promise.resolve(null);
+      started ??= start().catch(() => null);
+      return started;
+    },
+    lost: () => {
+      lost = true;
+    },
+    close: () => void started?.then((proxy) => proxy?.close()),
+  };
 }
 
 class ContinueExpired extends Error {
@@ -78,12 +116,12 @@ class ContinueExpired extends Error {
   }
 }
 
-async function readAllPages<T>(request: PagedListRequest<T>): Promise<T[]> {
+async function readAllPages<T>(request: PagedListRequest<T>, proxy: ProxyOnDemand): Promise<T[]> {
   const items: T[] = [];
-  let page = startPage(request, undefined);
+  let page = startPage(request, undefined, null);
   for (;;) {
     const token = await page.continueToken;
-    const next = token === null ? null : startPage(request, token);
+    const next = token === null ? null : startPage(request, token, await proxy.get(), proxy.lost);
     const failure = await page.ended;
     if (failure) {
       next?.abort();
@@ -105,7 +143,12 @@ interface Page<T> {
   abort(): void;
 }
 
-function startPage<T>(request: PagedListRequest<T>, continueToken: string | undefined): Page<T> {
+function startPage<T>(
+  request: PagedListRequest<T>,
+  continueToken: string | undefined,
+  proxy: PageProxy | null,
+  proxyLost: () => void = () => {},
+): Page<T> {
   const uri = pageUri(request.resource, {
     ...request.query,
     limit: request.pageSize ?? defaultPageSize,
@@ -130,18 +173,27 @@ function startPage<T>(request: PagedListRequest<T>, continueToken: string | unde
     },
     request.shape,
   );
-  const run = request.exec(request.kubectl, [...request.connectionArgs, "get", "--raw", uri], {
-    signal: controller.signal,
-    onStdout: (chunk) => {
-      if (broken !== undefined) return;
-      try {
-        stream.write(chunk, true);
-      } catch (error) {
-        broken = error;
-        controller.abort();
-      }
-    },
-  });
+  const onStdout = (chunk: Buffer | string) => {
+    if (broken !== undefined) return;
+    try {
+      stream.write(chunk, true);
+    } catch (error) {
+      broken = error;
+      controller.abort();
+    }
+  };
+  const viaKubectl = () =>
+    request.exec(request.kubectl, [...request.connectionArgs, "get", "--raw", uri], {
+      signal: controller.signal,
+      onStdout,
+    });
+  const run = proxy
+    ? proxy.get(uri, { signal: controller.signal, onStdout }).then((result) => {
+        if (!result.unreached) return result;
+        proxyLost();
+        return viaKubectl();
+      })
+    : viaKubectl();
   run.finally(() => request.signal?.removeEventListener("abort", stop)).catch(() => {});
   const ended = run.then(
     (result) => {

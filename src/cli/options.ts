@@ -118,7 +118,9 @@ export function checkedValue<T>(checked: Checked<T>, prefix = ""): T {
 export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): ConnectionOptions {
   const color = parseChoice(raw.color, "--color", colorModes, defaults.color);
   // Empty is kubectl's default (no timeout set), as kubectl takes it: `--request-timeout="$T"`, T unset.
-  if (raw.requestTimeout) parseDuration(raw.requestTimeout, "--request-timeout");
+  const requestTimeoutMs = raw.requestTimeout
+    ? parseDuration(raw.requestTimeout, "--request-timeout")
+    : undefined;
   if (raw.token !== undefined) {
     throw new UsageError(
       "--token is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); keep the token in a file and name it in a kubeconfig user (kubectl config set-credentials NAME, then kubectl config set users.NAME.tokenFile FILE), and pass --user NAME, or use a context that has it",
@@ -142,6 +144,7 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
       tlsServerName: raw.tlsServerName,
       insecureSkipTlsVerify: raw.insecureSkipTlsVerify === true,
       requestTimeout: raw.requestTimeout,
+      requestTimeoutMs,
       as: raw.as,
       asGroups: raw.asGroup ?? [],
       asUid: raw.asUid,

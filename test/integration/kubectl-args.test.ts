@@ -506,12 +506,31 @@ describe("pages", () => {
     expect(new Set(pages.map((argv) => listRequest(argv).continueToken)).size).toBe(3);
     // The owners too: two ReplicaSets, two pages.
     expect(fake.calls().filter((c) => kindOf(c.argv) === "get replicasets")).toHaveLength(2);
+    // The continued pages came through one kubectl proxy per list longer than a page (pods, ReplicaSets,
+    // ServiceAccounts); it logs each page as a get --raw.
+    const proxies = fake.calls().filter((c) => c.argv.includes("proxy"));
+    expect(proxies).toHaveLength(3);
+    for (const { argv } of proxies) expect(argv.at(-1)).toMatch(/^--unix-socket=\/.*\/proxy\.sock$/);
     for (const { argv } of fake.calls()) {
       expect(
         argv.filter((a) => passedThrough.includes(a)),
         argv.join(" "),
       ).toEqual(passedThrough);
     }
+  });
+
+  it("where kubectl proxy does not start, each continued page is a kubectl of its own, with the same result", async () => {
+    const fake = tune(cluster(), { pageSize: 1, noProxy: true });
+    const run = await runPlan(fake, ["plan", "-A", "--resolver", "registry", "-o", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(planOf(run).pods.map((p) => p.name)).toEqual([
+      "web-7d9c8b-aaaaa",
+      "api-7d9c8b-bbbbb",
+      "web-7d9c8b-ccccc",
+    ]);
+    expect(podPages(fake)).toHaveLength(3);
+    expect(fake.calls().filter((c) => c.argv.includes("proxy"))).toHaveLength(3);
   });
 
   it("an expired continue token restarts the list once, with a warning, and no pod twice", async () => {

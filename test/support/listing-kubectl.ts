@@ -1,7 +1,8 @@
 /**
  * A Kubectl adapter over a kubectl that prints lists from memory: `pages` are one list's pages (a continue
  * token on all but the last); a call without a token gets the first. With `expireFirstContinue`, the first
- * continued call is answered 410 Expired, as the API server answers a token it no longer keeps.
+ * continued call is answered 410 Expired, as the API server answers a token it no longer keeps. It has no
+ * `kubectl proxy` (that call fails, unrecorded), so every page is a call of its own.
  */
 import type { Exec } from "../../src/adapters/exec.js";
 import { Kubectl } from "../../src/adapters/kubectl.js";
@@ -22,6 +23,7 @@ export function kubectlListing(
     args: readonly string[],
     options?: { onStdout?: (c: string) => void; signal?: AbortSignal },
   ) => {
+    if (args.includes("proxy")) return { exitCode: 1, stdout: "", stderr: "", interrupted: false };
     calls.push([...args]);
     stopped.push(options?.signal?.aborted === true);
     const continued = args.some((a) => a.includes("continue="));

@@ -8,6 +8,7 @@ import type { Exec, ExecOptions } from "../../../src/adapters/exec.js";
 import type { ExecResult } from "../../../src/adapters/exec-result.js";
 import { parsedBy } from "../../../src/adapters/json-list-stream.js";
 import { listedResources } from "../../../src/adapters/list-request.js";
+import type { PageProxy } from "../../../src/adapters/page-proxy.js";
 import { readPagedList } from "../../../src/adapters/paged-list.js";
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
@@ -73,10 +74,43 @@ function scripted(script: Script) {
   return { exec, log, maxInFlight: () => maxInFlight };
 }
 
+/**
+ * A page proxy over the same script: `via` records which way each page went; after `answers` pages it has
+ * gone (the next page never reaches it).
+ */
+function scriptedProxy(exec: Exec, via: string[], answers = Number.POSITIVE_INFINITY) {
+  const events: string[] = [];
+  const proxy: PageProxy = {
+    get: async (uri, options) => {
+      if (answers-- <= 0) {
+        via.push("proxy gone");
+        return {
+          exitCode: 1,
+          stdout: "",
+          stderr: "error: kubectl proxy: gone\n",
+          interrupted: false,
+          unreached: true,
+        };
+      }
+      via.push("proxy");
+      return exec("kubectl", ["get", "--raw", uri], options);
+    },
+    close: () => events.push("closed"),
+  };
+  return { proxy, events };
+}
+
 /** `events` gets each item read (`read a`) and each restart, in order. */
-function read(script: Script, warnings: string[] = [], signal?: AbortSignal, events: string[] = []) {
+function read(
+  script: Script,
+  warnings: string[] = [],
+  signal?: AbortSignal,
+  events: string[] = [],
+  startProxy?: (exec: Exec) => Promise<PageProxy | null>,
+) {
   const kubectl = scripted(script);
   const result = readPagedList({
+    ...(startProxy ? { startProxy: () => startProxy(kubectl.exec) } : {}),
     ...(signal ? { signal } : {}),
     exec: kubectl.exec,
     kubectl: "kubectl",
@@ -103,6 +137,48 @@ const threePages: Script["pages"] = {
 };
 
 describe("readPagedList", () => {
+  it("continued pages go through one proxy, started at the first token and closed at the end", async () => {
+    const via: string[] = [];
+    let started = 0;
+    let closed: string[] = [];
+    const { result, kubectl } = read({ pages: threePages }, [], undefined, [], async (exec) => {
+      started++;
+      const fake = scriptedProxy(exec, via);
+      closed = fake.events;
+      return fake.proxy;
+    });
+    expect(await result).toEqual(["a", "b", "c", "d", "e"]);
+    expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1", "t2"]);
+    expect(via).toEqual(["proxy", "proxy"]);
+    expect(started).toBe(1);
+    await tick();
+    expect(closed).toEqual(["closed"]);
+  });
+
+  it("a proxy that has gone leaves the page it missed, and the rest, to a kubectl each", async () => {
+    const via: string[] = [];
+    const { result, kubectl } = read(
+      { pages: threePages },
+      [],
+      undefined,
+      [],
+      async (exec) => scriptedProxy(exec, via, 0).proxy,
+    );
+    expect(await result).toEqual(["a", "b", "c", "d", "e"]);
+    expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1", "t2"]);
+    expect(via).toEqual(["proxy gone"]);
+  });
+
+  it("a list of one page starts no proxy", async () => {
+    let started = 0;
+    const { result } = read({ pages: { "": { items: ["a"] } } }, [], undefined, [], async () => {
+      started++;
+      return null;
+    });
+    expect(await result).toEqual(["a"]);
+    expect(started).toBe(0);
+  });
+
   it("follows the tokens, keeps the order, and starts the next page while the current one streams", async () => {
     const { result, kubectl } = read({ pages: threePages });
     expect(await result).toEqual(["a", "b", "c", "d", "e"]);

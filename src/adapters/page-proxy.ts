@@ -1,0 +1,200 @@
+/**
+ * One `kubectl proxy` that serves the continued pages of a long list. Every `kubectl get --raw` is a kubectl
+ * of its own: ~60 ms of CPU to start, a TLS handshake and, with a credential plugin, a token of its own.
+ * At 150,000 pods, 75 of them cost more CPU than reading the pages. Through one proxy the pages cost one
+ * kubectl, with the same flags and credentials and the same requests (RBAC sees the same lists).
+ *
+ * The proxy listens on a Unix socket in a private directory (0700), so no other user reaches the
+ * credentials it carries, and it lives only as long as the list. A page's answer is told as `kubectl get
+ * --raw` tells it (an ExecResult, its failure in kubectl's words), so paging reads both alike.
+ */
+import { Agent, type IncomingMessage, request } from "node:http";
+import { join } from "node:path";
+import type { Exec } from "./exec.js";
+import type { ExecResult } from "./exec-result.js";
+import { createPrivateDir, removePrivateDir } from "./private-dir.js";
+
+export interface PageProxy {
+  /** One page, its body streamed to `onStdout`; resolves as an exec does (never rejects). */
+  get(
+    uri: string,
+    options: { signal: AbortSignal; onStdout: (chunk: Buffer | string) => void },
+  ): Promise<ExecResult & { unreached?: true }>;
+  close(): void;
+}
+
+export interface PageProxyRequest {
+  /** The resource listed (`pods`): its proxy's directory is named after it, so `ps` tells them apart. */
+  plural: string;
+  exec: Exec;
+  kubectl: string;
+  connectionArgs: readonly string[];
+  /** `--request-timeout` in ms (0 or none: no limit): kubectl proxy takes the flag but does not apply it. */
+  timeoutMs?: number;
+  /** Stops waiting for the proxy to listen (the list was stopped). */
+  signal?: AbortSignal;
+}
+
+/** How long the proxy may take to listen before the pages go back to one kubectl each. */
+const startTimeoutMs = 10_000;
+
+/** What kubectl proxy prints once it listens. */
+const listening = "Starting to serve on ";
+
+/** Starts the proxy; null when it did not come up (the caller reads the pages one kubectl each). */
+export async function startPageProxy(proxyRequest: PageProxyRequest): Promise<PageProxy | null> {
+  // Node.js reaches a Unix socket through a named pipe on Windows, which kubectl does not serve.
+  if (process.platform === "win32") return null;
+  const dir = createPrivateDir(`kubectl-autoupdate-proxy-${proxyRequest.plural}`);
+  const socketPath = join(dir, "proxy.sock");
+  const stop = new AbortController();
+  let printed: string | null = "";
+  let told: (up: boolean) => void = () => {};
+  const up = new Promise<boolean>((resolve) => {
+    told = resolve;
+  });
+  const run = proxyRequest.exec(
+    proxyRequest.kubectl,
+    // --append-server-path: a server URL's path (a proxy such as Rancher's) is kept, as get --raw keeps it.
+    [...proxyRequest.connectionArgs, "proxy", "--append-server-path=true", `--unix-socket=${socketPath}`],
+    {
+      signal: stop.signal,
+      ownGroup: true,
+      onStdout: (chunk) => {
+        if (printed === null) return;
+        printed += String(chunk);
+        if (!printed.includes(listening)) return;
+        printed = null;
+        told(true);
+      },
+    },
+  );
+  run.then(
+    () => told(false),
+    () => told(false),
+  );
+  const timer = setTimeout(() => told(false), startTimeoutMs);
+  const giveUp = () => told(false);
+  proxyRequest.signal?.addEventListener("abort", giveUp, { once: true });
+  if (proxyRequest.signal?.aborted) giveUp();
+  const started = await up;
+  clearTimeout(timer);
+  proxyRequest.signal?.removeEventListener("abort", giveUp);
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const close = () => {
+    agent.destroy();
+    stop.abort();
+    removePrivateDir(dir);
+  };
+  if (!started) {
+    close();
+    return null;
+  }
+  return {
+    get: (uri, options) => getPage(agent, socketPath, uri, options, proxyRequest.timeoutMs),
+    close,
+  };
+}
+
+function getPage(
+  agent: Agent,
+  socketPath: string,
+  uri: string,
+  { signal, onStdout }: { signal: AbortSignal; onStdout: (chunk: Buffer | string) => void },
+  timeoutMs: number | undefined,
+): Promise<ExecResult & { unreached?: true }> {
+  return new Promise((resolve) => {
+    let answered = false;
+    let timedOut = false;
+    const failed = (stderr: string, unreached = false) =>
+      resolve({
+        exitCode: 1,
+        stdout: "",
+        stderr,
+        interrupted: signal.aborted || timedOut,
+        ...(unreached ? { unreached: true as const } : {}),
+      });
+    // kubectl's words for its Client.Timeout, which covers the whole request, its body included.
+    const deadline = () =>
+      `Unable to connect to the server: context deadline exceeded (Client.Timeout ${answered ? "or context cancellation while reading body" : "exceeded while awaiting headers"})\n`;
+    const call = request(
+      { socketPath, path: uri, agent, signal, headers: { host: "localhost", accept: "application/json" } },
+      (response) => {
+        answered = true;
+        if (response.statusCode !== 200) {
+          bodyOf(response).then((body) => failed(statusFailure(response.statusCode ?? 0, body, uri)));
+          return;
+        }
+        response.on("data", onStdout);
+        response.on("error", () => {});
+        response.on("close", () => {
+          if (response.complete) resolve({ exitCode: 0, stdout: "", stderr: "", interrupted: false });
+          else if (timedOut) failed(deadline());
+          else failed(signal.aborted ? "" : `error: the page from ${uri} ended part way\n`);
+        });
+      },
+    );
+    const timer =
+      timeoutMs && timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            call.destroy();
+          }, timeoutMs)
+        : undefined;
+    call.on("close", () => clearTimeout(timer));
+    call.on("error", (error) => {
+      if (answered) return;
+      if (timedOut) failed(deadline());
+      else if (signal.aborted) failed("");
+      // Nothing reached the proxy (it has gone): the page can still be read by a kubectl of its own.
+      else failed(`error: kubectl proxy: ${error.message}\n`, true);
+    });
+    call.end();
+  });
+}
+
+/** A failed answer's body, up to 64 KB (a Status is small). */
+function bodyOf(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = "";
+    response.setEncoding("utf8");
+    response.on("data", (text: string) => {
+      if (body.length < 65_536) body += text;
+    });
+    response.on("end", () => resolve(body));
+    response.on("close", () => resolve(body));
+    response.on("error", () => {});
+  });
+}
+
+/**
+ * A failed page as `kubectl get --raw` prints it: the API server's Status as `Error from server (Reason):
+ * message` (a 401 as kubectl's login line); anything else (kubectl proxy's own 500 when it cannot reach the
+ * server, a proxy's page) as `error: CODE while accessing URI: text`.
+ */
+export function statusFailure(code: number, body: string, uri: string): string {
+  const status = statusOf(body);
+  if (code === 401) {
+    return `error: You must be logged in to the server (${status?.message || "Unauthorized"})\n`;
+  }
+  if (status?.message) {
+    return status.reason
+      ? `Error from server (${status.reason}): ${status.message}\n`
+      : `Error from server: ${status.message}\n`;
+  }
+  const text = body.trim().split("\n")[0] ?? "";
+  return `error: ${code} while accessing ${uri}${text ? `: ${text}` : ""}\n`;
+}
+
+function statusOf(body: string): { reason?: string; message?: string } | null {
+  try {
+    const parsed = JSON.parse(body) as { kind?: unknown; reason?: unknown; message?: unknown };
+    if (parsed?.kind !== "Status") return null;
+    return {
+      ...(typeof parsed.reason === "string" && parsed.reason ? { reason: parsed.reason } : {}),
+      ...(typeof parsed.message === "string" ? { message: parsed.message } : {}),
+    };
+  } catch {
+    return null;
+  }
+}

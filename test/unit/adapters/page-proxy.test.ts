@@ -1,0 +1,192 @@
+/**
+ * The page proxy over a real HTTP server on the Unix socket, standing in for kubectl proxy (the answers a
+ * real API server cannot be made to give on demand: a 410, a server that never answers, a proxy that dies).
+ */
+import { existsSync } from "node:fs";
+import { createServer, type RequestListener, type Server } from "node:http";
+import { dirname } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Exec } from "../../../src/adapters/exec.js";
+import { readKubectlStderr } from "../../../src/adapters/kubectl-errors.js";
+import { isExpiredContinue } from "../../../src/adapters/list-request.js";
+import { type PageProxy, startPageProxy, statusFailure } from "../../../src/adapters/page-proxy.js";
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** An Exec whose `kubectl proxy` is `answer` served on the socket it is given; every call is recorded. */
+function proxyExec(answer: RequestListener, { listens = true } = {}) {
+  const calls: string[][] = [];
+  let stopped = false;
+  const exec: Exec = async (_file, args, options = {}) => {
+    calls.push([...args]);
+    if (!listens) return { exitCode: 1, stdout: "", stderr: "error: no proxy\n", interrupted: false };
+    const socket = args.find((a) => a.startsWith("--unix-socket="))!.slice("--unix-socket=".length);
+    const server = createServer(answer);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    options.onStdout?.(`Starting to serve on ${socket}\n`);
+    await new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve()));
+    stopped = true;
+    server.close();
+    return { exitCode: 0, stdout: "", stderr: "", interrupted: true };
+  };
+  return { exec, calls, stopped: () => stopped };
+}
+
+async function page(proxy: PageProxy, uri = "/api/v1/pods?limit=2&continue=abc") {
+  let body = "";
+  const result = await proxy.get(uri, {
+    signal: new AbortController().signal,
+    onStdout: (chunk) => {
+      body += chunk.toString();
+    },
+  });
+  return { ...result, body };
+}
+
+describe("startPageProxy", () => {
+  it("runs kubectl proxy with the connection flags on a socket in a private directory; pages stream through it; close stops it and removes the directory", async () => {
+    const hosts: string[] = [];
+    const fake = proxyExec((request, response) => {
+      hosts.push(String(request.headers.host));
+      response.writeHead(200).end(`{"kind":"PodList","path":"${request.url}"}`);
+    });
+    const proxy = await startPageProxy({
+      plural: "pods",
+      exec: fake.exec,
+      kubectl: "kubectl",
+      connectionArgs: ["--context=prod"],
+    });
+    expect(proxy).not.toBeNull();
+    const [args] = fake.calls;
+    expect(args?.slice(0, 3)).toEqual(["--context=prod", "proxy", "--append-server-path=true"]);
+    const socket = args!.at(-1)!.slice("--unix-socket=".length);
+    expect(socket).toMatch(/\/kubectl-autoupdate-proxy-pods-[^/]+\/proxy\.sock$/);
+    const answered = await page(proxy!);
+    expect(answered).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(answered.body).toBe('{"kind":"PodList","path":"/api/v1/pods?limit=2&continue=abc"}');
+    // kubectl proxy refuses any other Host.
+    expect(hosts).toEqual(["localhost"]);
+    proxy!.close();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(fake.stopped()).toBe(true);
+    expect(existsSync(dirname(socket))).toBe(false);
+  });
+
+  it("a proxy that ends without listening gives none, and leaves no directory", async () => {
+    const fake = proxyExec(() => {}, { listens: false });
+    expect(
+      await startPageProxy({ plural: "pods", exec: fake.exec, kubectl: "kubectl", connectionArgs: [] }),
+    ).toBeNull();
+    const socket = fake.calls[0]!.at(-1)!.slice("--unix-socket=".length);
+    expect(existsSync(dirname(socket))).toBe(false);
+  });
+
+  it("the API server's Status comes back in kubectl's words: an expired token is recognised as one", async () => {
+    const fake = proxyExec((_request, response) => {
+      response.writeHead(410, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          kind: "Status",
+          status: "Failure",
+          reason: "Expired",
+          message: "The provided continue parameter is too old",
+          code: 410,
+        }),
+      );
+    });
+    const proxy = (await startPageProxy({
+      plural: "pods",
+      exec: fake.exec,
+      kubectl: "kubectl",
+      connectionArgs: [],
+    }))!;
+    const answered = await page(proxy);
+    proxy.close();
+    expect(answered).toMatchObject({
+      exitCode: 1,
+      stderr: "Error from server (Expired): The provided continue parameter is too old\n",
+      body: "",
+    });
+    expect(isExpiredContinue(answered.stderr)).toBe(true);
+  });
+
+  it("--request-timeout, which kubectl proxy does not apply, ends a page that is not answered in time, as kubectl says it", async () => {
+    const fake = proxyExec(() => {});
+    const proxy = (await startPageProxy({
+      plural: "pods",
+      exec: fake.exec,
+      kubectl: "kubectl",
+      connectionArgs: [],
+      timeoutMs: 50,
+    }))!;
+    const answered = await page(proxy);
+    proxy.close();
+    expect(answered).toMatchObject({
+      exitCode: 1,
+      interrupted: true,
+      stderr:
+        "Unable to connect to the server: context deadline exceeded (Client.Timeout exceeded while awaiting headers)\n",
+    });
+    expect(answered.unreached).toBeUndefined();
+  });
+
+  it("a page the proxy never received (it has gone) is marked so, to be read another way", async () => {
+    const fake = proxyExec((_request, response) => response.writeHead(200).end("{}"));
+    const proxy = (await startPageProxy({
+      plural: "pods",
+      exec: fake.exec,
+      kubectl: "kubectl",
+      connectionArgs: [],
+    }))!;
+    for (const server of servers) server.close();
+    const answered = await page(proxy);
+    proxy.close();
+    expect(answered).toMatchObject({ exitCode: 1, unreached: true });
+  });
+
+  it("a page cut off part way fails: it cannot be read again into the same list", async () => {
+    const fake = proxyExec((_request, response) => {
+      response.writeHead(200);
+      response.write('{"kind":"PodList","items":[');
+      setTimeout(() => response.destroy(), 5);
+    });
+    const proxy = (await startPageProxy({
+      plural: "pods",
+      exec: fake.exec,
+      kubectl: "kubectl",
+      connectionArgs: [],
+    }))!;
+    const answered = await page(proxy);
+    proxy.close();
+    expect(answered).toMatchObject({ exitCode: 1, body: '{"kind":"PodList","items":[' });
+    expect(answered.stderr).toMatch(
+      /^error: the page from \/api\/v1\/pods\?limit=2&continue=abc ended part way\n$/,
+    );
+    expect(answered.unreached).toBeUndefined();
+  });
+});
+
+describe("statusFailure", () => {
+  it("a 401 is kubectl's login line, which reads as unauthorized", () => {
+    const line = statusFailure(
+      401,
+      '{"kind":"Status","reason":"Unauthorized","message":"Unauthorized"}',
+      "/x",
+    );
+    expect(line).toBe("error: You must be logged in to the server (Unauthorized)\n");
+    expect(readKubectlStderr(line).problem).toEqual({ kind: "unauthorized" });
+  });
+
+  it("a Status without a reason, and an answer that is no Status (kubectl proxy's own 500)", () => {
+    expect(statusFailure(500, '{"kind":"Status","message":"etcd is down"}', "/x")).toBe(
+      "Error from server: etcd is down\n",
+    );
+    expect(statusFailure(500, "dial tcp 10.0.0.1:6443: connect: connection refused\n", "/api/v1/pods")).toBe(
+      "error: 500 while accessing /api/v1/pods: dial tcp 10.0.0.1:6443: connect: connection refused\n",
+    );
+    expect(isExpiredContinue(statusFailure(410, "", "/api/v1/pods?continue=x"))).toBe(true);
+  });
+});
