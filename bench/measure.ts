@@ -10,7 +10,7 @@
  * with "out of memory".
  */
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const gnuTime = "/usr/bin/time";
@@ -74,21 +74,46 @@ interface KubectlCall {
 /** A kubectl that records each call; `log` is emptied with `reset` between runs. */
 export interface KubectlShim {
   path: string;
-  calls(): KubectlCall[];
+  /** Every call recorded, once none runs any more (a stopped kubectl proxy records after its plan ends). */
+  calls(): Promise<KubectlCall[]>;
   reset(): void;
+}
+
+/** Whether any process runs `path` (its command line names it). */
+function running(path: string): boolean {
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").includes(path)) return true;
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return false;
 }
 
 export function kubectlShim(dir: string, realKubectl: string, addressSpaceGb: number): KubectlShim {
   const path = join(dir, "kubectl");
   const log = join(dir, "kubectl-calls.log");
   // bash's EPOCHREALTIME and $(<file) need no extra process: the shim adds GNU time's fork and little else.
+  // A kubectl that runs until stopped (kubectl proxy) is stopped with SIGTERM to the shim's process group:
+  // GNU time, in a session of its own, is spared, and only its kubectl is passed the signal, so time still
+  // writes what the call cost.
   writeFileSync(
     path,
     `#!/bin/bash
 start=$EPOCHREALTIME
 rss="${log}.$$"
-${gnuTime} -q -f '%M %U %S' -o "$rss" prlimit --as=${Math.round(addressSpaceGb * 2 ** 30)} -- ${JSON.stringify(realKubectl)} "$@"
+setsid ${gnuTime} -q -f '%M %U %S' -o "$rss" prlimit --as=${Math.round(addressSpaceGb * 2 ** 30)} -- ${JSON.stringify(realKubectl)} "$@" &
+timer=$!
+trap 'pkill -TERM -P $timer' TERM
+wait $timer
 rc=$?
+# A trapped signal ends the wait early: wait again, for time to write its record.
+if [ $rc -ge 128 ] && kill -0 $timer 2>/dev/null; then
+  wait $timer
+  rc=$?
+fi
 end=$EPOCHREALTIME
 printf '%s %s %s %s %s\\n' "$start" "$end" "$(<"$rss")" "$rc" "$*" >>${JSON.stringify(log)}
 rm -f "$rss"
@@ -100,8 +125,11 @@ exit $rc
   return {
     path,
     reset: () => writeFileSync(log, ""),
-    calls: () =>
-      readFileSync(log, "utf8")
+    calls: async () => {
+      for (let waited = 0; running(path) && waited < 10_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return readFileSync(log, "utf8")
         .split("\n")
         .filter(Boolean)
         .map((line) => {
@@ -114,7 +142,8 @@ exit $rc
             code: Number(code),
             argv: argv.join(" "),
           };
-        }),
+        });
+    },
   };
 }
 

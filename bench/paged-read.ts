@@ -1,9 +1,15 @@
 /**
- * The least a plan's pod list can cost: the same `kubectl get --raw` pages the plugin reads, the next
- * page started as soon as the current page's continue token has arrived (at most two at once, as the
- * plugin does), every byte read and dropped. "Merely reading the same pods from the same source."
+ * The least a plan's pod list can cost: the same pages the plugin reads, the next page started as soon as
+ * the current page's continue token has arrived (at most two at once, as the plugin does), every byte read
+ * and dropped. "Merely reading the same pods from the same source." Each page by a `kubectl get --raw` of
+ * its own, or, `viaProxy`, as the plugin reads them: the first so, the rest through one `kubectl proxy` on
+ * a Unix socket.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface PagedRead {
   seconds: number;
@@ -11,60 +17,140 @@ export interface PagedRead {
   bytes: number;
 }
 
+interface PageRead {
+  token: Promise<string | null>;
+  done: Promise<number>;
+}
+
 export async function pagedRead(
   kubectl: string,
   env: NodeJS.ProcessEnv,
   path: string,
   pageSize: number,
+  viaProxy = false,
 ): Promise<PagedRead> {
   const t0 = process.hrtime.bigint();
   let pages = 0;
   let bytes = 0;
+  let proxy: Proxy | null = null;
   const first = `${path}${path.includes("?") ? "&" : "?"}limit=${pageSize}`;
   let current = readPage(kubectl, env, first);
-  for (;;) {
-    pages++;
-    const token = await current.token;
-    const next = token ? readPage(kubectl, env, `${first}&continue=${encodeURIComponent(token)}`) : null;
-    bytes += await current.done;
-    if (!next) break;
-    current = next;
+  try {
+    for (;;) {
+      pages++;
+      const token = await current.token;
+      let next: PageRead | null = null;
+      if (token) {
+        const uri = `${first}&continue=${encodeURIComponent(token)}`;
+        if (viaProxy) proxy ??= await startProxy(kubectl, env);
+        next = proxy ? proxy.read(uri) : readPage(kubectl, env, uri);
+      }
+      bytes += await current.done;
+      if (!next) break;
+      current = next;
+    }
+  } finally {
+    proxy?.stop();
   }
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, pages, bytes };
 }
 
-function readPage(kubectl: string, env: NodeJS.ProcessEnv, uri: string) {
-  const child = spawn(kubectl, ["get", "--raw", uri], { env, stdio: ["ignore", "pipe", "pipe"] });
+interface Proxy {
+  read(uri: string): PageRead;
+  stop(): void;
+}
+
+async function startProxy(kubectl: string, env: NodeJS.ProcessEnv): Promise<Proxy> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-proxy-"));
+  const socketPath = join(dir, "proxy.sock");
+  // A group of its own, stopped whole: the bench's kubectl is a wrapper (GNU time) around the real one.
+  const child: ChildProcess = spawn(kubectl, ["proxy", `--unix-socket=${socketPath}`], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    let printed = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      printed += chunk.toString();
+      if (printed.includes("Starting to serve on")) resolve();
+    });
+    child.on("close", (code) => reject(new Error(`kubectl proxy: exit ${code}`)));
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  return {
+    read: (uri) => {
+      const page = scanned();
+      const call = request({ socketPath, path: uri, agent, headers: { host: "localhost" } }, (response) => {
+        if (response.statusCode !== 200) page.fail(new Error(`kubectl proxy ${uri}: ${response.statusCode}`));
+        response.on("data", page.chunk);
+        response.on("end", page.end);
+      });
+      call.on("error", page.fail);
+      call.end();
+      return page;
+    },
+    stop: () => {
+      agent.destroy();
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A page's continue token, read off its head, and its byte count. */
+function scanned() {
   let head: string | null = "";
+  let bytes = 0;
   let found: (token: string | null) => void = () => {};
   const token = new Promise<string | null>((resolve) => {
     found = resolve;
   });
-  let bytes = 0;
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (head === null) return;
-    head += chunk.toString("latin1", 0, Math.min(chunk.length, 4096));
-    // The List's metadata comes before its items.
-    const items = head.indexOf('"items":');
-    if (items !== -1 || head.length > 65536) {
-      found(/"continue":"([^"]+)"/.exec(head.slice(0, items === -1 ? undefined : items))?.[1] ?? null);
-      head = null;
-    }
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  let ended: (bytes: number) => void = () => {};
+  let failed: (error: Error) => void = () => {};
   const done = new Promise<number>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      found(null);
-      if (code === 0) resolve(bytes);
-      else reject(new Error(`kubectl get --raw ${uri}: exit ${code}: ${stderr.trim()}`));
-    });
+    ended = resolve;
+    failed = reject;
   });
   // A page that fails while the one before it is still read is reported when its turn comes.
   done.catch(() => {});
-  return { token, done };
+  return {
+    token,
+    done,
+    chunk: (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (head === null) return;
+      head += chunk.toString("latin1", 0, Math.min(chunk.length, 4096));
+      // The List's metadata comes before its items.
+      const items = head.indexOf('"items":');
+      if (items !== -1 || head.length > 65536) {
+        found(/"continue":"([^"]+)"/.exec(head.slice(0, items === -1 ? undefined : items))?.[1] ?? null);
+        head = null;
+      }
+    },
+    end: () => {
+      found(null);
+      ended(bytes);
+    },
+    fail: (error: Error) => {
+      found(null);
+      failed(error);
+    },
+  };
+}
+
+function readPage(kubectl: string, env: NodeJS.ProcessEnv, uri: string): PageRead {
+  const child = spawn(kubectl, ["get", "--raw", uri], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const page = scanned();
+  let stderr = "";
+  child.stdout.on("data", page.chunk);
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.on("error", page.fail);
+  child.on("close", (code) => {
+    if (code === 0) page.end();
+    else page.fail(new Error(`kubectl get --raw ${uri}: exit ${code}: ${stderr.trim()}`));
+  });
+  return page;
 }

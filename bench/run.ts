@@ -261,8 +261,11 @@ async function planRun(
   const usage = /^peak RSS (\d+) MB(?:, CPU ([\d.]+) s)?$/m.exec(run.stderr);
   if (!usage) throw new Error(`no peak RSS line in:\n${run.stderr.slice(-2000)}`);
   const [, rss, pluginCpu] = usage;
-  const calls = shim.calls();
-  const podCalls = calls.filter((c) => /get --raw \S*\/pods\?|get pods/.test(c.argv));
+  const calls = await shim.calls();
+  // The pod list's calls: its first page, and the proxy that serves the rest (named after pods).
+  const podCalls = calls.filter((c) =>
+    /get --raw \S*\/pods\?|get pods|kubectl-autoupdate-proxy-pods-/.test(c.argv),
+  );
   const failure = run.code === 0 ? null : (/^error: .*$/m.exec(run.stderr)?.[0] ?? `exit ${run.code}`);
   return {
     seconds: run.seconds,
@@ -355,7 +358,7 @@ function* podsOf(model: ClusterModel): Generator<{ image: string; running: strin
 }
 
 async function measureRead(
-  how: "paged" | "get -o json",
+  how: "paged" | "proxied" | "get -o json",
   size: { source: "fake" | "apiserver"; pods: number; reps: number; pageSize?: number },
   env: NodeJS.ProcessEnv,
   shim: KubectlShim,
@@ -365,9 +368,9 @@ async function measureRead(
   const where = controller ? `-n ${controller.namespace} -l ${controller.selector}` : "-A";
   const m: ReadMeasurement = {
     how:
-      how === "paged"
-        ? `get --raw, ${pageSize} a page${controller ? `, ${where}` : ""}`
-        : `get pods ${where} -o json`,
+      how === "get -o json"
+        ? `get pods ${where} -o json`
+        : `${how === "proxied" ? proxiedRead : "get --raw"}, ${pageSize} a page${controller ? `, ${where}` : ""}`,
     source: size.source,
     pods: size.pods,
     seconds: [],
@@ -382,11 +385,11 @@ async function measureRead(
     m.load.push(loadAverage());
     shim.reset();
     const busy = machineBusySeconds();
-    if (how === "paged") {
+    if (how !== "get -o json") {
       const path = controller
         ? `/api/v1/namespaces/${controller.namespace}/pods?labelSelector=${encodeURIComponent(controller.selector)}`
         : "/api/v1/pods";
-      const read = await pagedRead(shim.path, env, path, pageSize);
+      const read = await pagedRead(shim.path, env, path, pageSize, how === "proxied");
       m.seconds.push(read.seconds);
       m.megabytes = read.bytes / 1e6;
     } else {
@@ -398,7 +401,7 @@ async function measureRead(
       if (run.code !== 0) m.failure = `exit ${run.code}: ${run.stderr.trim().split("\n")[0]}`;
       m.seconds.push(run.seconds);
     }
-    const calls = shim.calls();
+    const calls = await shim.calls();
     m.cpu.push({ plugin: null, kubectl: kubectlCpu(calls), machine: machineBusySeconds() - busy });
     m.kubectlCalls = calls.length;
     m.kubectlPeakRssMb = Math.max(m.kubectlPeakRssMb, ...calls.map((c) => c.peakRssMb));
@@ -409,6 +412,19 @@ async function measureRead(
   );
   reads.push(m);
   return m;
+}
+
+/** The read through kubectl proxy, where the kubectl measured has one (a plan without it reads a page each). */
+async function measureProxiedRead(
+  size: { source: "fake" | "apiserver"; pods: number; reps: number },
+  env: NodeJS.ProcessEnv,
+  shim: KubectlShim,
+): Promise<void> {
+  try {
+    await measureRead("proxied", size, env, shim);
+  } catch (error) {
+    log(`read through kubectl proxy ${size.source} P=${size.pods}: not measured: ${error}`);
+  }
 }
 
 function testbedKubectl(): string {
@@ -494,6 +510,7 @@ async function main() {
   for (const p of scalePods) {
     fake.serve(modelOf(p, 0));
     await measureRead("paged", { source: "fake", pods: p, reps: scaleReps }, env, shim);
+    await measureProxiedRead({ source: "fake", pods: p, reps: scaleReps }, env, shim);
     if (getReps > 0) await measureRead("get -o json", { source: "fake", pods: p, reps: getReps }, env, shim);
     if (p === Math.max(...scalePods)) {
       for (const size of pageSizes.filter((s) => s !== defaultPageSize)) {
@@ -552,6 +569,7 @@ async function realApiServer(shim: KubectlShim) {
     for (const pageSize of [...new Set([defaultPageSize, ...pageSizes])]) {
       await measureRead("paged", { ...size, pageSize }, env, shim);
     }
+    await measureProxiedRead(size, env, shim);
     await measurePlan("registry", { ...size, moved: 0 }, env, shim, null, null);
     // What apply lists at every poll while an evicted pod's replacement starts: its controller's pods.
     // fillWithPods gives each namespace a tenth of the pods, all with one pod-template-hash.
@@ -647,11 +665,17 @@ function cpuBounds(): string[] {
   return lines;
 }
 
-/** "Merely reading the same pods from the same source": the raw pages at the plugin's page size. */
+/** How the plugin reads a list longer than a page: the first by get --raw, the rest through kubectl proxy. */
+const proxiedRead = "get --raw, then kubectl proxy";
+
+/**
+ * "Merely reading the same pods from the same source": the pages at the plugin's page size, read as the
+ * plugin reads them (through kubectl proxy) where that was measured, else each by a get --raw of its own.
+ */
 function readMeasurementOf(source: string, p: number): ReadMeasurement | undefined {
-  return reads.find(
-    (x) => x.source === source && x.pods === p && x.how === `get --raw, ${defaultPageSize} a page`,
-  );
+  const at = (how: string) =>
+    reads.find((x) => x.source === source && x.pods === p && x.how === `${how}, ${defaultPageSize} a page`);
+  return at(proxiedRead) ?? at("get --raw");
 }
 
 function readOf(source: string, p: number): number | null {
