@@ -47,6 +47,21 @@ async function page(proxy: PageProxy, uri = "/api/v1/pods?limit=2&continue=abc")
   return { ...result, body };
 }
 
+/** One page through a proxy that answers with `answer`; the proxy closed after it. */
+async function onePage(answer: RequestListener, timeoutMs?: number) {
+  const fake = proxyExec(answer);
+  const proxy = (await startPageProxy({
+    plural: "pods",
+    exec: fake.exec,
+    kubectl: "kubectl",
+    connectionArgs: [],
+    ...(timeoutMs ? { timeoutMs } : {}),
+  }))!;
+  const answered = await page(proxy);
+  proxy.close();
+  return answered;
+}
+
 describe("startPageProxy", () => {
   it("runs kubectl proxy with the connection flags on a socket in a private directory; pages stream through it; close stops it and removes the directory", async () => {
     const hosts: string[] = [];
@@ -86,7 +101,7 @@ describe("startPageProxy", () => {
   });
 
   it("the API server's Status comes back in kubectl's words: an expired token is recognised as one", async () => {
-    const fake = proxyExec((_request, response) => {
+    const answered = await onePage((_request, response) => {
       response.writeHead(410, { "content-type": "application/json" }).end(
         JSON.stringify({
           kind: "Status",
@@ -97,14 +112,6 @@ describe("startPageProxy", () => {
         }),
       );
     });
-    const proxy = (await startPageProxy({
-      plural: "pods",
-      exec: fake.exec,
-      kubectl: "kubectl",
-      connectionArgs: [],
-    }))!;
-    const answered = await page(proxy);
-    proxy.close();
     expect(answered).toMatchObject({
       exitCode: 1,
       stderr: "Error from server (Expired): The provided continue parameter is too old\n",
@@ -114,16 +121,7 @@ describe("startPageProxy", () => {
   });
 
   it("--request-timeout, which kubectl proxy does not apply, ends a page that is not answered in time, as kubectl says it", async () => {
-    const fake = proxyExec(() => {});
-    const proxy = (await startPageProxy({
-      plural: "pods",
-      exec: fake.exec,
-      kubectl: "kubectl",
-      connectionArgs: [],
-      timeoutMs: 50,
-    }))!;
-    const answered = await page(proxy);
-    proxy.close();
+    const answered = await onePage(() => {}, 50);
     expect(answered).toMatchObject({
       exitCode: 1,
       interrupted: true,
@@ -148,19 +146,11 @@ describe("startPageProxy", () => {
   });
 
   it("a page cut off part way fails: it cannot be read again into the same list", async () => {
-    const fake = proxyExec((_request, response) => {
+    const answered = await onePage((_request, response) => {
       response.writeHead(200);
       response.write('{"kind":"PodList","items":[');
       setTimeout(() => response.destroy(), 5);
     });
-    const proxy = (await startPageProxy({
-      plural: "pods",
-      exec: fake.exec,
-      kubectl: "kubectl",
-      connectionArgs: [],
-    }))!;
-    const answered = await page(proxy);
-    proxy.close();
     expect(answered).toMatchObject({ exitCode: 1, body: '{"kind":"PodList","items":[' });
     expect(answered.stderr).toMatch(
       /^error: the page from \/api\/v1\/pods\?limit=2&continue=abc ended part way\n$/,
