@@ -82,24 +82,36 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
   };
 }
 
+/** The process groups running now (their leaders' pids), stopped when this process exits. */
+const runningGroups = new Set<number>();
+
+function stopGroupOf(pid: number): void {
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {
+    // Already gone.
+  }
+}
+
 /**
  * Stops a process group (SIGTERM to -pid) when `signal` aborts or this process exits, until the returned
- * function is called (its leader has ended; what it started is stopped with it).
+ * function is called (its leader has ended; what it started is stopped with it). One exit listener serves
+ * every group, however many lists run at once.
  */
 function groupStopper(pid: number | undefined, signal: AbortSignal | undefined): () => void {
   if (pid === undefined) return () => {};
-  const stop = () => {
-    try {
-      process.kill(-pid, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-  };
+  if (runningGroups.size === 0) process.on("exit", stopRunningGroups);
+  runningGroups.add(pid);
+  const stop = () => stopGroupOf(pid);
   signal?.addEventListener("abort", stop, { once: true });
-  process.on("exit", stop);
   return () => {
     stop();
     signal?.removeEventListener("abort", stop);
-    process.off("exit", stop);
+    runningGroups.delete(pid);
+    if (runningGroups.size === 0) process.off("exit", stopRunningGroups);
   };
+}
+
+function stopRunningGroups(): void {
+  for (const pid of runningGroups) stopGroupOf(pid);
 }

@@ -60,6 +60,19 @@ describe("a child in a process group of its own", () => {
     expect(alive(server)).toBe(false);
   });
 
+  it("one exit listener serves every group running at once", async () => {
+    const before = process.listenerCount("exit");
+    const stop = new AbortController();
+    const runs = Array.from({ length: 12 }, () =>
+      exec("sh", ["-c", "exec sleep 30"], { ownGroup: true, signal: stop.signal }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(process.listenerCount("exit")).toBe(before + 1);
+    stop.abort();
+    await Promise.all(runs);
+    expect(process.listenerCount("exit")).toBe(before);
+  });
+
   it("what it leaves running when it ends is stopped then", async () => {
     const result = await exec("sh", ["-c", "sleep 30 >/dev/null 2>&1 & echo $!"], { ownGroup: true });
     expect(result.exitCode).toBe(0);
