@@ -6,7 +6,8 @@
  *
  * The proxy listens on a Unix socket in a private directory (0700), so no other user reaches the
  * credentials it carries, and it lives only as long as the list. A page's answer is told as `kubectl get
- * --raw` tells it (an ExecResult, its failure in kubectl's words), so paging reads both alike.
+ * --raw` tells it (an ExecResult, its failure in kubectl's words), so paging reads both alike; what kubectl
+ * would have retried or told in words of its own is left to a kubectl of its own.
  */
 import { Agent, type IncomingMessage, request } from "node:http";
 import { join } from "node:path";
@@ -14,12 +15,18 @@ import type { Exec } from "./exec.js";
 import type { ExecResult } from "./exec-result.js";
 import { createPrivateDir, removePrivateDir } from "./private-dir.js";
 
+/**
+ * A page's answer, as an exec of `kubectl get --raw` would end. `readByKubectl`: nothing of it was read,
+ * and a kubectl of its own should read it (see getPage).
+ */
+type PageResult = ExecResult & { readByKubectl?: true };
+
 export interface PageProxy {
   /** One page, its body streamed to `onStdout`; resolves as an exec does (never rejects). */
   get(
     uri: string,
     options: { signal: AbortSignal; onStdout: (chunk: Buffer | string) => void },
-  ): Promise<ExecResult & { unreached?: true }>;
+  ): Promise<PageResult>;
   close(): void;
 }
 
@@ -46,7 +53,8 @@ export async function startPageProxy(proxyRequest: PageProxyRequest): Promise<Pa
   // Node.js reaches a Unix socket through a named pipe on Windows, which kubectl does not serve.
   if (process.platform === "win32") return null;
   const dir = createPrivateDir(`kubectl-autoupdate-proxy-${proxyRequest.plural}`);
-  const socketPath = join(dir, "proxy.sock");
+  // Short: a socket's path has at most 104 bytes on macOS, whose temporary directory takes ~50.
+  const socketPath = join(dir, "sock");
   const stop = new AbortController();
   let printed: string | null = "";
   let told: (up: boolean) => void = () => {};
@@ -96,33 +104,44 @@ export async function startPageProxy(proxyRequest: PageProxyRequest): Promise<Pa
   };
 }
 
+/** The longest a Node.js timer waits (~24.8 days); kubectl takes longer timeouts, which then never end a page. */
+const longestTimerMs = 2 ** 31 - 1;
+
 function getPage(
   agent: Agent,
   socketPath: string,
   uri: string,
   { signal, onStdout }: { signal: AbortSignal; onStdout: (chunk: Buffer | string) => void },
   timeoutMs: number | undefined,
-): Promise<ExecResult & { unreached?: true }> {
+): Promise<PageResult> {
   return new Promise((resolve) => {
     let answered = false;
     let timedOut = false;
-    const failed = (stderr: string, unreached = false) =>
-      resolve({
-        exitCode: 1,
-        stdout: "",
-        stderr,
-        interrupted: signal.aborted || timedOut,
-        ...(unreached ? { unreached: true as const } : {}),
-      });
+    const failed = (stderr: string) =>
+      resolve({ exitCode: 1, stdout: "", stderr, interrupted: signal.aborted || timedOut });
+    const forKubectl = (why: string) =>
+      resolve({ exitCode: 1, stdout: "", stderr: why, interrupted: false, readByKubectl: true });
     // kubectl's words for its Client.Timeout, which covers the whole request, its body included.
     const deadline = () =>
-      `Unable to connect to the server: context deadline exceeded (Client.Timeout ${answered ? "or context cancellation while reading body" : "exceeded while awaiting headers"})\n`;
+      answered
+        ? "error: context deadline exceeded (Client.Timeout or context cancellation while reading body)\n"
+        : "Unable to connect to the server: context deadline exceeded (Client.Timeout exceeded while awaiting headers)\n";
     const call = request(
       { socketPath, path: uri, agent, signal, headers: { host: "localhost", accept: "application/json" } },
       (response) => {
         answered = true;
         if (response.statusCode !== 200) {
-          bodyOf(response).then((body) => failed(statusFailure(response.statusCode ?? 0, body, uri)));
+          bodyOf(response).then((body) => {
+            const code = response.statusCode ?? 0;
+            const status = statusFailure(code, body);
+            // kubectl retries what says when to ask again (a throttled 429, a 503), and reads the proxy's
+            // own failure to reach the server (plain text) as a cluster it cannot reach: it does both.
+            if (response.headers["retry-after"] !== undefined || status === null) {
+              forKubectl(`error: kubectl proxy answered ${code}\n`);
+            } else {
+              failed(status);
+            }
+          });
           return;
         }
         response.on("data", onStdout);
@@ -135,7 +154,7 @@ function getPage(
       },
     );
     const timer =
-      timeoutMs && timeoutMs > 0
+      timeoutMs && timeoutMs > 0 && timeoutMs <= longestTimerMs
         ? setTimeout(() => {
             timedOut = true;
             call.destroy();
@@ -147,7 +166,7 @@ function getPage(
       if (timedOut) failed(deadline());
       else if (signal.aborted) failed("");
       // Nothing reached the proxy (it has gone): the page can still be read by a kubectl of its own.
-      else failed(`error: kubectl proxy: ${error.message}\n`, true);
+      else forKubectl(`error: kubectl proxy: ${error.message}\n`);
     });
     call.end();
   });
@@ -168,22 +187,19 @@ function bodyOf(response: IncomingMessage): Promise<string> {
 }
 
 /**
- * A failed page as `kubectl get --raw` prints it: the API server's Status as `Error from server (Reason):
- * message` (a 401 as kubectl's login line); anything else (kubectl proxy's own 500 when it cannot reach the
- * server, a proxy's page) as `error: CODE while accessing URI: text`.
+ * The API server's Status as `kubectl get --raw` prints it: `Error from server (Reason): message`, a 401 as
+ * kubectl's login line; null for an answer that is no Status.
  */
-export function statusFailure(code: number, body: string, uri: string): string {
+export function statusFailure(code: number, body: string): string | null {
   const status = statusOf(body);
+  if (status === null) return null;
   if (code === 401) {
-    return `error: You must be logged in to the server (${status?.message || "Unauthorized"})\n`;
+    return `error: You must be logged in to the server (${status.message || "Unauthorized"})\n`;
   }
-  if (status?.message) {
-    return status.reason
-      ? `Error from server (${status.reason}): ${status.message}\n`
-      : `Error from server: ${status.message}\n`;
-  }
-  const text = body.trim().split("\n")[0] ?? "";
-  return `error: ${code} while accessing ${uri}${text ? `: ${text}` : ""}\n`;
+  if (!status.message) return null;
+  return status.reason
+    ? `Error from server (${status.reason}): ${status.message}\n`
+    : `Error from server: ${status.message}\n`;
 }
 
 function statusOf(body: string): { reason?: string; message?: string } | null {

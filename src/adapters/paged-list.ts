@@ -189,7 +189,7 @@ function startPage<T>(
     });
   const run = proxy
     ? proxy.get(uri, { signal: controller.signal, onStdout }).then((result) => {
-        if (!result.unreached) return result;
+        if (!result.readByKubectl) return result;
         proxyLost();
         return viaKubectl();
       })

@@ -84,7 +84,9 @@ describe("a list longer than a page, through kubectl proxy", () => {
     expect(calls).toHaveLength(2);
     expect(calls[0]!.slice(0, 3)).toEqual([`--kubeconfig=${kubeconfig}`, "get", "--raw"]);
     expect(calls[1]!.slice(0, 2)).toEqual([`--kubeconfig=${kubeconfig}`, "proxy"]);
-    expect(calls[1]!.at(-1)).toMatch(/^--unix-socket=\/.+\/proxy\.sock$/);
+    expect(calls[1]!.at(-1)).toMatch(
+      /^--unix-socket=\/.+\/kubectl-autoupdate-proxy-serviceaccounts-[^/]+\/sock$/,
+    );
   });
 
   it("where the identity may not list, the first page says so in kubectl's words and no proxy starts", async () => {

@@ -510,7 +510,8 @@ describe("pages", () => {
     // ServiceAccounts); it logs each page as a get --raw.
     const proxies = fake.calls().filter((c) => c.argv.includes("proxy"));
     expect(proxies).toHaveLength(3);
-    for (const { argv } of proxies) expect(argv.at(-1)).toMatch(/^--unix-socket=\/.*\/proxy\.sock$/);
+    for (const { argv } of proxies)
+      expect(argv.at(-1)).toMatch(/^--unix-socket=\/.*\/kubectl-autoupdate-proxy-[a-z]+-[^/]+\/sock$/);
     for (const { argv } of fake.calls()) {
       expect(
         argv.filter((a) => passedThrough.includes(a)),

@@ -79,7 +79,7 @@ describe("startPageProxy", () => {
     const [args] = fake.calls;
     expect(args?.slice(0, 3)).toEqual(["--context=prod", "proxy", "--append-server-path=true"]);
     const socket = args!.at(-1)!.slice("--unix-socket=".length);
-    expect(socket).toMatch(/\/kubectl-autoupdate-proxy-pods-[^/]+\/proxy\.sock$/);
+    expect(socket).toMatch(/\/kubectl-autoupdate-proxy-pods-[^/]+\/sock$/);
     const answered = await page(proxy!);
     expect(answered).toMatchObject({ exitCode: 0, stderr: "" });
     expect(answered.body).toBe('{"kind":"PodList","path":"/api/v1/pods?limit=2&continue=abc"}');
@@ -128,7 +128,14 @@ describe("startPageProxy", () => {
       stderr:
         "Unable to connect to the server: context deadline exceeded (Client.Timeout exceeded while awaiting headers)\n",
     });
-    expect(answered.unreached).toBeUndefined();
+    expect(answered.readByKubectl).toBeUndefined();
+  });
+
+  it("a --request-timeout beyond what a timer holds (kubectl takes 600h) sets none, rather than one that fires at once", async () => {
+    const answered = await onePage((_request, response) => {
+      setTimeout(() => response.writeHead(200).end("{}"), 20);
+    }, 600 * 3_600_000);
+    expect(answered).toMatchObject({ exitCode: 0, stderr: "", body: "{}" });
   });
 
   it("a page the proxy never received (it has gone) is marked so, to be read another way", async () => {
@@ -142,7 +149,38 @@ describe("startPageProxy", () => {
     for (const server of servers) server.close();
     const answered = await page(proxy);
     proxy.close();
-    expect(answered).toMatchObject({ exitCode: 1, unreached: true });
+    expect(answered).toMatchObject({ exitCode: 1, readByKubectl: true });
+  });
+
+  it("what kubectl would retry (Retry-After) or tell in its own words (kubectl proxy's plain-text 500 when it cannot reach the server) is left to a kubectl of its own", async () => {
+    const throttled = await onePage((_request, response) => {
+      response.writeHead(429, { "content-type": "application/json", "retry-after": "1" }).end(
+        JSON.stringify({
+          kind: "Status",
+          reason: "TooManyRequests",
+          message: "Too many requests",
+          code: 429,
+        }),
+      );
+    });
+    expect(throttled).toMatchObject({ exitCode: 1, readByKubectl: true });
+    const unreachable = await onePage((_request, response) => {
+      response
+        .writeHead(500, { "content-type": "text/plain; charset=utf-8" })
+        .end("dial tcp 127.0.0.1:6443: connect: connection refused\n");
+    });
+    expect(unreachable).toMatchObject({ exitCode: 1, readByKubectl: true });
+    // A server error the API server states is the page's answer, as kubectl prints it.
+    const failing = await onePage((_request, response) => {
+      response
+        .writeHead(500, { "content-type": "application/json" })
+        .end(JSON.stringify({ kind: "Status", reason: "InternalError", message: "etcd is down", code: 500 }));
+    });
+    expect(failing).toMatchObject({
+      exitCode: 1,
+      stderr: "Error from server (InternalError): etcd is down\n",
+    });
+    expect(failing.readByKubectl).toBeUndefined();
   });
 
   it("a page cut off part way fails: it cannot be read again into the same list", async () => {
@@ -155,28 +193,22 @@ describe("startPageProxy", () => {
     expect(answered.stderr).toMatch(
       /^error: the page from \/api\/v1\/pods\?limit=2&continue=abc ended part way\n$/,
     );
-    expect(answered.unreached).toBeUndefined();
+    expect(answered.readByKubectl).toBeUndefined();
   });
 });
 
 describe("statusFailure", () => {
   it("a 401 is kubectl's login line, which reads as unauthorized", () => {
-    const line = statusFailure(
-      401,
-      '{"kind":"Status","reason":"Unauthorized","message":"Unauthorized"}',
-      "/x",
-    );
+    const line = statusFailure(401, '{"kind":"Status","reason":"Unauthorized","message":"Unauthorized"}')!;
     expect(line).toBe("error: You must be logged in to the server (Unauthorized)\n");
     expect(readKubectlStderr(line).problem).toEqual({ kind: "unauthorized" });
   });
 
-  it("a Status without a reason, and an answer that is no Status (kubectl proxy's own 500)", () => {
-    expect(statusFailure(500, '{"kind":"Status","message":"etcd is down"}', "/x")).toBe(
+  it("a Status without a reason; an answer that is no Status is none", () => {
+    expect(statusFailure(500, '{"kind":"Status","message":"etcd is down"}')).toBe(
       "Error from server: etcd is down\n",
     );
-    expect(statusFailure(500, "dial tcp 10.0.0.1:6443: connect: connection refused\n", "/api/v1/pods")).toBe(
-      "error: 500 while accessing /api/v1/pods: dial tcp 10.0.0.1:6443: connect: connection refused\n",
-    );
-    expect(isExpiredContinue(statusFailure(410, "", "/api/v1/pods?continue=x"))).toBe(true);
+    expect(statusFailure(500, "dial tcp 10.0.0.1:6443: connect: connection refused\n")).toBeNull();
+    expect(statusFailure(410, "")).toBeNull();
   });
 });

@@ -89,7 +89,7 @@ function scriptedProxy(exec: Exec, via: string[], answers = Number.POSITIVE_INFI
           stdout: "",
           stderr: "error: kubectl proxy: gone\n",
           interrupted: false,
-          unreached: true,
+          readByKubectl: true,
         };
       }
       via.push("proxy");
