@@ -134,8 +134,8 @@ function getPage(
           bodyOf(response).then((body) => {
             const code = response.statusCode ?? 0;
             const status = statusFailure(code, body);
-            // kubectl retries what says when to ask again (a throttled 429, a 503), and reads the proxy's
-            // own failure to reach the server (plain text) as a cluster it cannot reach: it does both.
+            // kubectl retries an answer that says when to ask again (a throttled 429, a 503), and tells the
+            // proxy's own failure to reach the server (plain text) as a cluster out of reach: both are its.
             if (response.headers["retry-after"] !== undefined || status === null) {
               forKubectl(`error: kubectl proxy answered ${code}\n`);
             } else {

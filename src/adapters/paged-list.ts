@@ -7,8 +7,8 @@
  *
  * The next page starts as soon as the current page's continue token is read (the API server sends the
  * List's metadata before its items), so it overlaps the current page's transfer; at most two pages are in
- * flight. A continue token that expired (410 Gone) restarts the list once from the
- * first page: the items read so far are dropped, none is read twice.
+ * flight. A continue token that expired (410 Gone) restarts the list once from the first page: the items
+ * read so far are dropped, none is read twice.
  */
 import { ToolFailedError } from "../errors.js";
 import type { Exec } from "./exec.js";
