@@ -2,14 +2,12 @@
  * The least a plan's pod list can cost: the same pages the plugin reads, the next page started as soon as
  * the current page's continue token has arrived (at most two at once, as the plugin does), every byte read
  * and dropped. "Merely reading the same pods from the same source." Each page by a `kubectl get --raw` of
- * its own, or, `viaProxy`, as the plugin reads them: the first so, the rest through one `kubectl proxy` on
- * a Unix socket.
+ * its own, or, `viaProxy`, as the plugin reads them: the first so, the rest through the plugin's own page
+ * proxy (src/adapters/page-proxy.ts).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { createExec, type Exec } from "../src/adapters/exec.js";
+import { startPageProxy } from "../src/adapters/page-proxy.js";
 
 export interface PagedRead {
   seconds: number;
@@ -61,40 +59,21 @@ interface Proxy {
 }
 
 async function startProxy(kubectl: string, env: NodeJS.ProcessEnv): Promise<Proxy> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-proxy-"));
-  const socketPath = join(dir, "proxy.sock");
-  // A group of its own, stopped whole: the bench's kubectl is a wrapper (GNU time) around the real one.
-  const child: ChildProcess = spawn(kubectl, ["proxy", `--unix-socket=${socketPath}`], {
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  await new Promise<void>((resolve, reject) => {
-    let printed = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      printed += chunk.toString();
-      if (printed.includes("Starting to serve on")) resolve();
-    });
-    child.on("close", (code) => reject(new Error(`kubectl proxy: exit ${code}`)));
-  });
-  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const run = createExec();
+  const exec: Exec = (file, args, options = {}) =>
+    run(file, args, { ...options, env: { ...env, ...options.env } });
+  const proxy = await startPageProxy({ plural: "pods", exec, kubectl, connectionArgs: [] });
+  if (!proxy) throw new Error("kubectl proxy did not start");
   return {
     read: (uri) => {
       const page = scanned();
-      const call = request({ socketPath, path: uri, agent, headers: { host: "localhost" } }, (response) => {
-        if (response.statusCode !== 200) page.fail(new Error(`kubectl proxy ${uri}: ${response.statusCode}`));
-        response.on("data", page.chunk);
-        response.on("end", page.end);
+      void proxy.get(uri, { signal: new AbortController().signal, onStdout: page.chunk }).then((result) => {
+        if (result.exitCode === 0) page.end();
+        else page.fail(new Error(`kubectl proxy ${uri}: ${result.stderr.trim()}`));
       });
-      call.on("error", page.fail);
-      call.end();
       return page;
     },
-    stop: () => {
-      agent.destroy();
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => proxy.close(),
   };
 }
 
@@ -117,10 +96,13 @@ function scanned() {
   return {
     token,
     done,
-    chunk: (chunk: Buffer) => {
+    chunk: (chunk: Buffer | string) => {
       bytes += chunk.length;
       if (head === null) return;
-      head += chunk.toString("latin1", 0, Math.min(chunk.length, 4096));
+      head +=
+        typeof chunk === "string"
+          ? chunk.slice(0, 4096)
+          : chunk.toString("latin1", 0, Math.min(chunk.length, 4096));
       // The List's metadata comes before its items.
       const items = head.indexOf('"items":');
       if (items !== -1 || head.length > 65536) {
