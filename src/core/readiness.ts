@@ -83,6 +83,36 @@ export function terminatingPods(
     .map((pod) => pod.metadata.name);
 }
 
+/** What a controller says of how many pods it should have: its object as the API server serves it. */
+export interface ControllerCounts {
+  spec?: { replicas?: number };
+  status?: { desiredNumberScheduled?: number };
+}
+
+/**
+ * How many pods the controller should have: a DaemonSet one per node it is to run on, the others their
+ * replica count (1 when unset, as the API server defaults it). Undefined when the DaemonSet has not said.
+ */
+export function desiredPodCount(kind: string, controller: ControllerCounts): number | undefined {
+  if (kind === "DaemonSet") return controller.status?.desiredNumberScheduled;
+  return controller.spec?.replicas ?? 1;
+}
+
+/**
+ * How many pods the controller is short of what it should have, pods terminating counted (they are not
+ * Ready already) and ended ones not (replaced already): a quota or an admission webhook refusing the pods
+ * it makes, say. Each one missing is capacity lost already, which no pod of it shows.
+ */
+export function missingPodCount(
+  pods: readonly Pod[],
+  controllerUid: string,
+  desired: number | undefined,
+): number {
+  if (desired === undefined) return 0;
+  const made = pods.filter((pod) => isControlledBy(pod, controllerUid) && !hasEnded(pod)).length;
+  return Math.max(0, desired - made);
+}
+
 /** The pods controlled by `controllerUid`, not terminating. */
 export function livePods<T extends Pod>(pods: readonly T[], controllerUid: string): T[] {
   return pods.filter((pod) => isLive(pod, controllerUid));

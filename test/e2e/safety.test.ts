@@ -8,6 +8,8 @@
  * - under --strategy delete (a DELETE bypasses budgets, so apply checks them itself), a
  *   PodDisruptionBudget that allows no disruption stops apply before any deletion.
  *   (test/e2e/strategies/budgets.test.ts: the Eviction API enforcing them.)
+ * - a ReplicaSet short of pods it cannot make (Pod Security admission refusing them) has none of its
+ *   Ready pods evicted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apply, kk, planJson, plugin, settledWorkloads, until, useCluster } from "../support/e2e.js";
@@ -276,5 +278,52 @@ describe("PodDisruptionBudgets", () => {
     expect(result.stdout).toContain("2 deleted (of 2 planned)");
     await cluster.sim.waitForPods({ namespace: ns, selector: "app=guarded", count: 2, digest: v2 });
     expect(cluster.sim.errors).toEqual([]);
+  });
+});
+
+describe("a ReplicaSet that cannot make all its pods", () => {
+  const shortNs = "e2e-safety-short";
+  let v1: string;
+
+  beforeAll(async () => {
+    await cluster.namespace(shortNs);
+    const image = `${cluster.registry.host}/short:latest`;
+    v1 = await pushImage(image, "short v1");
+    await apply(deployment("short", shortNs, 2, { image }));
+    await cluster.sim.waitForPods({ namespace: shortNs, selector: "app=short", count: 2, digest: v1 });
+    await settledWorkloads(shortNs);
+    // The namespace tightened after its pods were made: they run on, the ReplicaSet's third is refused.
+    await kk(["label", "namespace", shortNs, "pod-security.kubernetes.io/enforce=restricted"]);
+    await kk(["scale", "deployment", "short", "-n", shortNs, "--replicas=3"]);
+    await until("the ReplicaSet's third pod refused by Pod Security admission", async () => {
+      const events = await kk(["get", "events", "-n", shortNs, "--field-selector=reason=FailedCreate"]);
+      return events.includes("PodSecurity") ? true : undefined;
+    });
+    await pushImage(image, "short v2");
+  });
+
+  it("--strategy evict: its Ready pods are left, naming what it is short of", async () => {
+    const result = await plugin([
+      "apply",
+      "--yes",
+      "-n",
+      shortNs,
+      "--resolver",
+      "registry",
+      "--strategy",
+      "evict",
+    ]);
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${shortNs}/`));
+    expect(lines, result.stdout + result.stderr).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(
+        /not evicted: ReplicaSet\/short-[a-z0-9]+ has 2 of the 3 pods it should have: restarting a Ready one now would leave it shorter$/,
+      );
+    }
+    expect(result.code).toBe(1);
+    const pods = JSON.parse(await kk(["get", "pods", "-n", shortNs, "-o", "json"])).items as {
+      status: { containerStatuses?: { imageID: string }[] };
+    }[];
+    expect(pods.map((p) => p.status.containerStatuses?.[0]?.imageID.split("@")[1])).toEqual([v1, v1]);
   });
 });

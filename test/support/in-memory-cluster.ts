@@ -52,6 +52,8 @@ export interface ControllerSpec {
   /** On its pods, and its selector (`app=<name>` when not said). */
   podLabels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** A ResourceQuota's pod limit in its namespace, as far as this controller goes: it makes no pod beyond. */
+  podQuota?: number;
   /** Deployment: a rollout whose new pods never become Ready is marked ProgressDeadlineExceeded after this. */
   progressDeadlineMs?: number;
   /** How long the controller takes to see a patched template (its observedGeneration lags that long). */
@@ -139,6 +141,7 @@ export class InMemoryCluster implements RestartApi {
         progressDeadlineMs: Number.POSITIVE_INFINITY,
         observeAfterMs: 500,
         terminationGraceMs: 0,
+        podQuota: Number.POSITIVE_INFINITY,
         ...spec,
         maxSurge: spec.maxSurge ?? (kind === "Deployment" ? Math.ceil(replicas / 4) : 0),
         maxUnavailable: spec.maxUnavailable ?? (kind === "Deployment" ? Math.floor(replicas / 4) : 1),
@@ -158,7 +161,9 @@ export class InMemoryCluster implements RestartApi {
       deadlineExceeded: false,
     };
     this.controllers.push(controller);
-    const pods = Array.from({ length: replicas }, (_, i) => this.startPod(controller, oldDigest, true, i));
+    const pods = Array.from({ length: replicas }, (_, i) =>
+      this.startPod(controller, oldDigest, true, i),
+    ).filter((pod) => pod !== undefined);
     this.sample();
     return pods.map((pod) => this.planPod(controller, pod));
   }
@@ -249,16 +254,26 @@ export class InMemoryCluster implements RestartApi {
   async getObject<T>(resource: string, name: string, namespace: string): Promise<T | null> {
     this.log(`get ${resource} ${namespace}/${name}`);
     for (const c of this.controllers.filter((c) => c.spec.namespace === namespace)) {
+      const { kind, replicas } = c.spec;
       if (c.spec.name === name) {
         // A ReplicationController's selector is a plain map of labels, not a LabelSelector.
-        const selector = c.spec.kind === "ReplicationController" ? c.podLabels : { matchLabels: c.podLabels };
-        return { metadata: { name }, spec: { selector } } as T;
+        const selector = kind === "ReplicationController" ? c.podLabels : { matchLabels: c.podLabels };
+        return (
+          kind === "DaemonSet"
+            ? { metadata: { name }, spec: { selector }, status: { desiredNumberScheduled: replicas } }
+            : { metadata: { name }, spec: { selector, replicas } }
+        ) as T;
       }
-      if (c.spec.kind === "Deployment") {
+      if (kind === "Deployment") {
         const revision = /-r(\d+)$/.exec(name)?.[1];
         if (revision && name === rsName(c, Number(revision))) {
           const selector = { matchLabels: { ...c.podLabels, "pod-template-hash": `r${revision}` } };
-          return { metadata: { name }, spec: { selector } } as T;
+          // The Deployment scales its current ReplicaSet to its replicas, an older one to what it has left.
+          const own =
+            Number(revision) === c.observedRevision
+              ? replicas
+              : this.podsOf(c).filter((p) => this.revisionOf.get(p) === Number(revision)).length;
+          return { metadata: { name }, spec: { selector, replicas: own } } as T;
         }
       }
     }
@@ -723,7 +738,8 @@ export class InMemoryCluster implements RestartApi {
     ordinal?: number,
     revision = c.observedRevision,
     node?: string,
-  ): PodWithConditions {
+  ): PodWithConditions | undefined {
+    if (this.podsOf(c).length >= c.spec.podQuota) return undefined;
     const kind = c.spec.kind;
     const n = c.created++;
     const name =

@@ -9,11 +9,14 @@ import { isRecreatingController, kindResources } from "../../core/kind-resources
 import type { PlanContainer, PlanPod } from "../../core/plan.js";
 import {
   backOnOldDigest,
+  type ControllerCounts,
   containersBackOnOldDigest,
   containersOnOtherDigests,
+  desiredPodCount,
   hasEnded,
   type LabelSelector,
   livePods,
+  missingPodCount,
   notReadyPods,
   readyPodCount,
   selectorString,
@@ -49,6 +52,8 @@ export interface Snapshot {
    * terminating too (`NAME terminating`): it is short of each until it is gone.
    */
   notReady: string[];
+  /** The pods it should have (`desired`) and has not made (`count`); absent when none is missing. */
+  missing?: { count: number; desired: number };
 }
 
 /**
@@ -129,19 +134,30 @@ function backOnOldDigestAmong(pod: PlanPod, replacements: readonly Pod[]): Probl
 
 /**
  * Why a Ready pod of the controller must not go now: another of its pods is not Ready (a replacement that
- * never came up, a crash loop, a pod that cannot be scheduled), and taking a Ready one would leave the
- * workload shorter still; null when none is, or the pod itself is not Ready (its going costs no capacity).
- * Across runs this keeps a bad image from taking one more pod down at every run.
+ * never came up, a crash loop, a pod that cannot be scheduled), or it has fewer pods than it should (a
+ * quota refusing one), and taking a Ready one would leave the workload shorter still; null when neither,
+ * or the pod itself is not Ready (its going costs no capacity). Across runs this keeps a bad image from
+ * taking one more pod down at every run.
  */
 export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
-  const { notReady } = before;
+  const { notReady, missing } = before;
   // A pod gone since the plan costs nothing more (its successor may be the one not Ready): the eviction or
   // deletion finds it gone, by its UID.
-  if (notReady.length === 0 || notReady.includes(pod.name) || !before.uids.has(pod.uid)) return null;
+  if ((notReady.length === 0 && !missing) || notReady.includes(pod.name) || !before.uids.has(pod.uid))
+    return null;
+  const own = pod.controller ?? pod.restart!.controller;
   // A Deployment's pods not Ready may be any of its ReplicaSets'.
-  const controller =
-    (pod.owner?.kind === "Deployment" ? pod.owner : pod.controller) ?? pod.restart!.controller;
-  return `${controller.kind}/${controller.name} has ${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)}): restarting a Ready one now would leave it shorter`;
+  const workload = pod.owner?.kind === "Deployment" ? pod.owner : own;
+  const has = (c: { kind: string; name: string }, what: string) => `${c.kind}/${c.name} has ${what}`;
+  const notReadyPart = `${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)})`;
+  const missingPart =
+    missing && `${missing.desired - missing.count} of the ${counted(missing.desired, "pod")} it should have`;
+  let says: string;
+  if (!missingPart) says = has(workload, notReadyPart);
+  else if (notReady.length === 0) says = has(own, missingPart);
+  else if (workload === own) says = has(own, `${notReadyPart} and ${missingPart}`);
+  else says = `${has(workload, notReadyPart)}; ${has(own, missingPart)}`;
+  return `${says}: restarting a Ready one now would leave it shorter`;
 }
 
 /**
@@ -283,20 +299,25 @@ async function controllerReadiness(
 ): Promise<ControllerReadiness | null> {
   const controller = pod.controller;
   if (!controller || !isRecreatingController(controller.kind)) return null;
-  const resource = kindResources[controller.kind];
-  const object = await api.getObject<{
-    metadata: { name: string };
-    spec?: { selector?: LabelSelector | Record<string, string> };
-  }>(resource, controller.name, pod.namespace);
+  const object = await api.getObject<
+    ControllerCounts & {
+      metadata: { name: string };
+      spec?: { selector?: LabelSelector | Record<string, string> };
+    }
+  >(kindResources[controller.kind], controller.name, pod.namespace);
   const selector = selectorOf(controller.kind, object?.spec?.selector);
   if (selector === "") return null;
   const siblings = await siblingReplicaSets(api, pod, object?.spec?.selector as LabelSelector | undefined);
   const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
+  // As read before its first pod goes: a scale during the run changes what "as many as before" means anyway.
+  const desired = object ? desiredPodCount(controller.kind, object) : undefined;
   return {
     pods: followed,
     async snapshot() {
       const pods = await followed.read();
+      const missing = missingPodCount(pods, controller.uid, desired);
       return {
+        ...(missing > 0 ? { missing: { count: missing, desired: desired! } } : {}),
         ready: readyPodCount(pods, controller.uid),
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
         notReady: [
@@ -370,7 +391,6 @@ function isSuccessor(kind: string, gone: GonePod, pod: Pod): boolean {
   return true;
 }
 
-/** A controller's selector as `-l` text: a ReplicationController's is a plain map of labels. */
 /** The label a Deployment adds to each of its ReplicaSets' selectors, with the ReplicaSet's own value. */
 const templateHashLabel = "pod-template-hash";
 
@@ -405,6 +425,7 @@ async function siblingReplicaSets(
   return { selector: all, uids };
 }
 
+/** A controller's selector as `-l` text: a ReplicationController's is a plain map of labels. */
 function selectorOf(kind: string, selector: LabelSelector | Record<string, string> | undefined): string {
   if (!selector) return "";
   if (kind === "ReplicationController")

@@ -3,6 +3,8 @@ import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import {
   backOnOldDigest,
+  desiredPodCount,
+  missingPodCount,
   notReadyPods,
   readyPodCount,
   terminatingPods,
@@ -72,6 +74,38 @@ describe("after a deletion", () => {
     expect(notReadyPods(pods, "rs-uid")).toEqual(["d"]);
     // A pod that has ended (evicted by its kubelet, Failed) was replaced already: it is not one short.
     expect(notReadyPods([...pods, pod("e", { uid: "e", phase: "Failed" })], "rs-uid")).toEqual(["d"]);
+  });
+
+  it("pods missing: what the controller should have less what it made, terminating ones counted, ended ones not", () => {
+    const pod = (name: string, extra = {}) =>
+      makePod({
+        name,
+        owner: rs,
+        containers: [{ name: "app", image: "nginx", runningDigest: NEW }],
+        ...extra,
+      });
+    const pods = [
+      pod("a", { uid: "a" }),
+      pod("b", { uid: "b", deletionTimestamp: "2026-11-20T11:00:00Z" }),
+      pod("c", { uid: "c", phase: "Failed" }),
+      makePod({
+        name: "other",
+        uid: "o",
+        owner: { kind: "ReplicaSet", name: "x", uid: "x" },
+        containers: [{ name: "a", image: "n", runningDigest: NEW }],
+      }),
+    ];
+    expect(missingPodCount(pods, "rs-uid", 3)).toBe(1);
+    expect(missingPodCount(pods, "rs-uid", 2)).toBe(0);
+    // Scaled down, pods not yet gone: nothing missing.
+    expect(missingPodCount(pods, "rs-uid", 1)).toBe(0);
+    expect(missingPodCount(pods, "rs-uid", undefined)).toBe(0);
+
+    expect(desiredPodCount("ReplicaSet", { spec: { replicas: 4 } })).toBe(4);
+    expect(desiredPodCount("StatefulSet", { spec: {} })).toBe(1);
+    expect(desiredPodCount("DaemonSet", { status: { desiredNumberScheduled: 5 } })).toBe(5);
+    // A DaemonSet that has not said yet: no count to hold pods by.
+    expect(desiredPodCount("DaemonSet", { spec: {} })).toBeUndefined();
   });
 
   it("terminating pods: each one short for a StatefulSet; for a DaemonSet, only where no successor runs on its node", () => {

@@ -176,6 +176,16 @@ describe("PodDisruptionBudgets", () => {
     ]);
   });
 
+  it("the controller short of pods (a quota refused one): no Ready pod is deleted", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, podQuota: 2 });
+    const { reported } = await run(clock, cluster, pods);
+    expect(cluster.deletions()).toEqual([]);
+    const reason =
+      "ReplicaSet/web has 2 of the 3 pods it should have: restarting a Ready one now would leave it shorter";
+    expect(reported).toEqual([`web-0 not-started: ${reason}`, `web-1 not-started: ${reason}`]);
+  });
+
   it("another pod of the controller not Ready: no Ready pod is deleted", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 2 });

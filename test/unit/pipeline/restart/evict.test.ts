@@ -389,6 +389,53 @@ describe("what counts as the replacement being up", () => {
     },
   );
 
+  it.each(["ReplicaSet", "StatefulSet", "DaemonSet"] as const)(
+    "a %s with fewer pods than it should have (a quota refused one): no Ready pod goes",
+    async (kind) => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({ kind, name: "db", replicas: 3, podQuota: 2, strategy: "evict" });
+      expect(pods.map((p) => p.name)).toEqual(["db-0", "db-1"]);
+      const { reported } = await runRestart(clock, cluster, pods);
+      expect(cluster.evictions()).toEqual([]);
+      const reason = `${kind}/db has 2 of the 3 pods it should have: restarting a Ready one now would leave it shorter`;
+      expect(reported).toEqual([`db-0 not-started: ${reason}`, `db-1 not-started: ${reason}`]);
+    },
+  );
+
+  it("short of pods and with one not Ready: the Ready pod is left, naming both; the one not Ready still goes", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, podQuota: 2, strategy: "evict" });
+    cluster.setUnready("web-1");
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-1 → 201"]);
+    expect(reported).toEqual([
+      "web-0 not-started: ReplicaSet/web has 1 pod not Ready (web-1) and 2 of the 3 pods it should have: restarting a Ready one now would leave it shorter",
+      "web-1 evicted",
+    ]);
+  });
+
+  it("a Deployment's ReplicaSet short of pods is named, beside the Deployment's pods not Ready", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 4,
+      podQuota: 3,
+      strategy: "evict",
+    });
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
+    expect(cluster.evictions()).toEqual([]);
+    expect(reported).toEqual([
+      "web-r1-0 not-started: ReplicaSet/web-r1 has 3 of the 4 pods it should have: restarting a Ready one now would leave it shorter",
+    ]);
+
+    cluster.setUnready("web-r1-2");
+    const again = await runRestart(clock, cluster, pods.slice(0, 1));
+    expect(again.reported).toEqual([
+      "web-r1-0 not-started: Deployment/web has 1 pod not Ready (web-r1-2); ReplicaSet/web-r1 has 3 of the 4 pods it should have: restarting a Ready one now would leave it shorter",
+    ]);
+  });
+
   it("a ReplicaSet's pod terminating is not counted short: a ReplicaSet makes its successor at once, counted until Ready", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
