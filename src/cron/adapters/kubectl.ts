@@ -4,7 +4,9 @@ import { howItEnded } from "../../adapters/exec-result.js";
 import { type Kubectl, listSelected, parseList } from "../../adapters/kubectl.js";
 import { readKubectlStderr } from "../../adapters/kubectl-errors.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
+import { kindResources } from "../../core/kind-resources.js";
 import { ToolFailedError } from "../../errors.js";
+import { managedSelector } from "../core/install-labels.js";
 import type { InstallObject } from "../core/install-objects.js";
 import { jobContainerName } from "../core/job-contract.js";
 import type { CronJobObject, JobObject, NewJob, WaitingPod, WarningEvent } from "../core/jobs.js";
@@ -38,6 +40,19 @@ export async function listByLabel(
   const args = ["get", resources.join(","), `--selector=${selector}`, "-o", "json"];
   if (namespace !== null) args.push(`--namespace=${namespace}`);
   return parseList<ServerObject>(await kubectl.run(args), `get ${resources.join(",")}`);
+}
+
+/** The CronJobs of every installation, in every namespace: they carry the installations' labels. */
+export async function listInstalledCronJobs(kubectl: Kubectl): Promise<CronJobObject[]> {
+  const args = [
+    "get",
+    kindResources.CronJob,
+    "--all-namespaces",
+    `--selector=${managedSelector}`,
+    "-o",
+    "json",
+  ];
+  return parseList<CronJobObject>(await kubectl.run(args), `get ${kindResources.CronJob}`);
 }
 
 /**

@@ -1,17 +1,21 @@
 /**
  * `kubectl autoupdate install-cron`: build the manifests → look for RBAC objects a run with the other scope
  * left behind, and ask the server whether they may be deleted → server-side apply the manifests, each part
- * once a server dry run passed it (or only print them with --dry-run) → delete those objects.
+ * once a server dry run passed it (or only print them with --dry-run) → delete those objects → warn of other
+ * installations checking the same namespaces.
  */
+
+import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { UsageError } from "../../errors.js";
 import { warningLine } from "../../output/warning.js";
-import { getObjects } from "../adapters/kubectl.js";
+import { getObjects, listInstalledCronJobs } from "../adapters/kubectl.js";
 import { applyChange } from "../core/apply-change.js";
 import { othersObjects } from "../core/install-labels.js";
 import { buildInstallObjects } from "../core/install-objects.js";
 import type { InstallSpec } from "../core/installation.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
+import { overlappingInstallWarnings } from "../core/overlap.js";
 import { runChanges } from "../core/run-changes.js";
 import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
@@ -53,9 +57,14 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   // What is there, and what the other scope left; then apply, then prune, reporting each object like kubectl.
   const report = options.output ? io.stderr : io.stdout;
   const refs = manifests.map(resourceRef);
-  const [existing, otherScope] = await Promise.all([
+  const [existing, otherScope, installed] = await Promise.all([
     getObjects(deps.kubectl, refs, namespace),
     lookForOtherScope(deps, spec),
+    // A namespace admin may not list CronJobs everywhere: then there is nothing to compare with.
+    listInstalledCronJobs(deps.kubectl).catch((error: unknown) => {
+      if (isCallFailure(error)) return [];
+      throw error;
+    }),
   ]);
   const others = othersObjects(manifests, existing);
   if (others.length > 0) {
@@ -92,6 +101,10 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     report.write(`${line}\n`);
   }
   if (options.output) io.stdout.write(render(manifests));
+  // Said once installed: a failed install leaves nothing to overlap.
+  for (const warning of overlappingInstallWarnings(spec, installed)) {
+    io.stderr.write(warningLine(deps.colors.stderr, warning));
+  }
 
   const scope = spec.allNamespaces ? "every namespace" : `namespace ${namespace}`;
   const state = spec.suspend

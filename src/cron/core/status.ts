@@ -111,9 +111,14 @@ export function jobContainerOf(cronJob: CronJobObject) {
   return containers.find((c) => c.name === jobContainerName) ?? containers[0];
 }
 
+/** What the CronJob's runs check, as its job's command says. */
+export function scopeOf(cronJob: CronJobObject): CronStatus["scope"] {
+  return scopeOfCommand(jobCommandOf(cronJob)).scope;
+}
+
 /** Whether the CronJob's runs check every namespace: an -A install, whose rights are a ClusterRole's. */
 export function checksEveryNamespace(cronJob: CronJobObject): boolean {
-  return scopeOfCommand(jobCommandOf(cronJob)).scope.allNamespaces;
+  return scopeOf(cronJob).allNamespaces;
 }
 
 /** The record ConfigMap the job's container names (install-cron sets it), or null for an install keeping none. */

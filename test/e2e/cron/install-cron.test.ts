@@ -1,7 +1,7 @@
 /**
  * install-cron against the real API server (test/testbed) without nodes: server-side apply by its own field
- * manager, a second run that changes nothing, updates in place, -A and back, and refusals that leave nothing
- * (a binding refused by admission included).
+ * manager, a second run that changes nothing, updates in place, -A and back, refusals that leave nothing
+ * (a binding refused by admission included), and a warning of another installation in the same namespace.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli, clusterRbacOf, json, selector, useCronCluster, versions } from "../../support/cron-cluster.js";
@@ -248,5 +248,16 @@ describe("install-cron", () => {
     } finally {
       await kk(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "e2e-no-bindings"]);
     }
+  });
+
+  it("warns of another installation checking the same namespace, and installs beside it", async () => {
+    const result = await cli("install-cron", "-n", "t1", "--name", "beside");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      "Warning: CronJob t1/kubectl-autoupdate, another installation, checks namespace t1 too: the runs of two installations do not take turns and could each restart a pod of the same workload at once; suspend or uninstall one of them, or narrow their scopes apart\n",
+    );
+    expect(result.stdout).toContain("cronjob.batch/beside created\n");
+    const removed = await cli("uninstall-cron", "-n", "t1", "--name", "beside");
+    expect(removed.code, removed.stderr).toBe(0);
   });
 });

@@ -42,7 +42,7 @@ describe("install-cron when ClusterRoles may not be listed", () => {
     expect((error as Error).message).toBe(
       `the CronJob tools/kubectl-autoupdate checks every namespace (-A), and clusterrole/tools:kubectl-autoupdate and clusterrolebinding/tools:kubectl-autoupdate, which grant its ServiceAccount rights in every namespace, cannot be looked for, so nothing was changed; someone allowed to list and delete ClusterRoles and ClusterRoleBindings must run this install-cron: ${forbidden}`,
     );
-    expect(cluster.calls.map((c) => c.args[0])).toEqual(["get", "get", "get"]);
+    expect(cluster.calls.map((c) => c.args[0])).toEqual(["get", "get", "get", "get"]);
     expect(out.stdout).toBe("");
   });
 
@@ -277,5 +277,37 @@ describe("what install-cron says at the end", () => {
     expect(everywhere.out.stderr).toMatch(
       /Remove it with kubectl autoupdate uninstall-cron -n tools, not by deleting namespace tools: its ClusterRoleBinding would outlive it.\n$/,
     );
+  });
+});
+
+describe("install-cron beside other installations", () => {
+  const cronJobOf = (overrides: Partial<typeof spec>) =>
+    buildInstallObjects({ ...spec, ...overrides }).find((o) => o.kind === "CronJob")!;
+
+  it("warns of one checking every namespace, and installs", async () => {
+    const cluster = new InstallCluster([
+      cronJobOf({ name: "everywhere", namespace: "ops", allNamespaces: true }),
+      cronJobOf({ name: "elsewhere", namespace: "web" }),
+    ]);
+    const { error, out } = await install(cluster);
+    expect(error).toBeUndefined();
+    expect(out.stderr).toContain(
+      "Warning: CronJob ops/everywhere, another installation, checks every namespace too: the runs of two installations do not take turns and could each restart a pod of the same workload at once; suspend or uninstall one of them, or narrow their scopes apart\n",
+    );
+    expect(out.stderr).not.toContain("web/elsewhere");
+    expect(out.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
+  });
+
+  it("a user who may not list CronJobs in every namespace: installed, nothing to compare with", async () => {
+    const cluster = new InstallCluster([
+      cronJobOf({ name: "everywhere", namespace: "ops", allNamespaces: true }),
+    ]).refuse(
+      (call) => call.args.includes("--all-namespaces"),
+      'Error from server (Forbidden): cronjobs.batch is forbidden: User "ns-admin" cannot list resource "cronjobs" in API group "batch" at the cluster scope\n',
+    );
+    const { error, out } = await install(cluster);
+    expect(error).toBeUndefined();
+    expect(out.stderr).not.toContain("Warning");
+    expect(out.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
   });
 });
