@@ -108,10 +108,14 @@ export const controllerPodShape: Shape = {
   others: "drop",
 };
 
-/** What ownedPods reads of a Deployment's ReplicaSets: which are the Deployment's, by UID. */
+/**
+ * What is read of a Deployment's ReplicaSets: which are the Deployment's, by UID (ownedPods), and how many
+ * pods each should have (a restart's capacity checks).
+ */
 export const ownedReplicaSetShape: Shape = {
   keep: {
     metadata: { keep: { name: true, namespace: true, uid: true, ownerReferences: true }, others: "drop" },
+    spec: { keep: { replicas: true }, others: "drop" },
   },
   others: "drop",
 };

@@ -268,12 +268,10 @@ export class InMemoryCluster implements RestartApi {
         const revision = /-r(\d+)$/.exec(name)?.[1];
         if (revision && name === rsName(c, Number(revision))) {
           const selector = { matchLabels: { ...c.podLabels, "pod-template-hash": `r${revision}` } };
-          // The Deployment scales its current ReplicaSet to its replicas, an older one to what it has left.
-          const own =
-            Number(revision) === c.observedRevision
-              ? replicas
-              : this.podsOf(c).filter((p) => this.revisionOf.get(p) === Number(revision)).length;
-          return { metadata: { name }, spec: { selector, replicas: own } } as T;
+          return {
+            metadata: { name },
+            spec: { selector, replicas: this.replicaSetReplicas(c, Number(revision)) },
+          } as T;
         }
       }
     }
@@ -359,11 +357,24 @@ export class InMemoryCluster implements RestartApi {
               labels,
               ownerReferences: [{ ...owner, controller: true }],
             },
+            spec: { replicas: this.replicaSetReplicas(c, i + 1) },
           };
         }),
       )
       .filter((rs) => terms.every(([k, v]) => rs.metadata.labels[k] === v));
     return asListed(found, ownedReplicaSetShape);
+  }
+
+  /**
+   * The replica count a Deployment gives its ReplicaSet of `revision`: an older one what it has left, the
+   * current one its replicas, less what the older ones keep beyond the surge.
+   */
+  private replicaSetReplicas(c: Controller, revision: number): number {
+    const pods = this.podsOf(c);
+    const older = pods.filter((p) => this.revisionOf.get(p)! < c.observedRevision).length;
+    if (revision !== c.observedRevision)
+      return pods.filter((p) => this.revisionOf.get(p) === revision).length;
+    return Math.min(c.spec.replicas, c.spec.replicas + c.spec.maxSurge - older);
   }
 
   async deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<DeleteOutcome> {
@@ -523,7 +534,7 @@ export class InMemoryCluster implements RestartApi {
         let total = pods.length;
         let freshCount = fresh.length;
         while (freshCount < replicas && total < replicas + c.spec.maxSurge) {
-          this.startPod(c, c.spec.replacementDigest);
+          if (!this.startPod(c, c.spec.replacementDigest)) break;
           freshCount++;
           total++;
         }
@@ -539,7 +550,7 @@ export class InMemoryCluster implements RestartApi {
         }
         // Room made by the old pods lets more new ones start.
         while (freshCount < replicas && total < replicas + c.spec.maxSurge) {
-          this.startPod(c, c.spec.replacementDigest);
+          if (!this.startPod(c, c.spec.replacementDigest)) break;
           freshCount++;
           total++;
         }

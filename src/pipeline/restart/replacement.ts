@@ -4,7 +4,7 @@
  * node's cached image under IfNotPresent) — the last (or only) pod's replacement included.
  */
 
-import { controllerOf, type Pod } from "../../core/k8s.js";
+import { controllerOf, type OwnerObject, type Pod } from "../../core/k8s.js";
 import { isRecreatingController, kindResources } from "../../core/kind-resources.js";
 import type { PlanContainer, PlanPod } from "../../core/plan.js";
 import {
@@ -52,8 +52,24 @@ export interface Snapshot {
    * terminating too (`NAME terminating`): it is short of each until it is gone.
    */
   notReady: string[];
-  /** The pods it should have (`desired`) and has not made (`count`); absent when none is missing. */
-  missing?: { count: number; desired: number };
+  /** Each of its ReplicaSets (or itself) with fewer pods than it should have; absent when none. */
+  missing?: Shortfall[];
+}
+
+/** A controller, and how many pods it should have (undefined: it does not say). */
+interface Counted {
+  kind: string;
+  name: string;
+  uid: string;
+  desired: number | undefined;
+}
+
+/** A controller that has made fewer pods than it should have (`desired`). */
+interface Shortfall {
+  kind: string;
+  name: string;
+  made: number;
+  desired: number;
 }
 
 /**
@@ -140,23 +156,25 @@ function backOnOldDigestAmong(pod: PlanPod, replacements: readonly Pod[]): Probl
  * taking one more pod down at every run.
  */
 export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
-  const { notReady, missing } = before;
+  const { notReady, missing = [] } = before;
   // A pod gone since the plan costs nothing more (its successor may be the one not Ready): the eviction or
   // deletion finds it gone, by its UID.
-  if ((notReady.length === 0 && !missing) || notReady.includes(pod.name) || !before.uids.has(pod.uid))
+  if (notReady.length + missing.length === 0 || notReady.includes(pod.name) || !before.uids.has(pod.uid))
     return null;
-  const own = pod.controller ?? pod.restart!.controller;
   // A Deployment's pods not Ready may be any of its ReplicaSets'.
-  const workload = pod.owner?.kind === "Deployment" ? pod.owner : own;
-  const has = (c: { kind: string; name: string }, what: string) => `${c.kind}/${c.name} has ${what}`;
-  const notReadyPart = `${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)})`;
-  const missingPart =
-    missing && `${missing.desired - missing.count} of the ${counted(missing.desired, "pod")} it should have`;
-  let says: string;
-  if (!missingPart) says = has(workload, notReadyPart);
-  else if (notReady.length === 0) says = has(own, missingPart);
-  else if (workload === own) says = has(own, `${notReadyPart} and ${missingPart}`);
-  else says = `${has(workload, notReadyPart)}; ${has(own, missingPart)}`;
+  const workload = (pod.owner?.kind === "Deployment" ? pod.owner : pod.controller) ?? pod.restart!.controller;
+  const short = missing.map((m) => ({
+    kind: m.kind,
+    name: m.name,
+    has: `${m.made} of the ${counted(m.desired, "pod")} it should have`,
+  }));
+  if (notReady.length > 0) {
+    const has = `${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)})`;
+    const same = short.find((s) => s.kind === workload.kind && s.name === workload.name);
+    if (same) same.has = `${has} and ${same.has}`;
+    else short.unshift({ kind: workload.kind, name: workload.name, has });
+  }
+  const says = short.map((s) => `${s.kind}/${s.name} has ${s.has}`).join("; ");
   return `${says}: restarting a Ready one now would leave it shorter`;
 }
 
@@ -299,30 +317,58 @@ async function controllerReadiness(
 ): Promise<ControllerReadiness | null> {
   const controller = pod.controller;
   if (!controller || !isRecreatingController(controller.kind)) return null;
-  const object = await api.getObject<
-    ControllerCounts & {
-      metadata: { name: string };
-      spec?: { selector?: LabelSelector | Record<string, string> };
-    }
-  >(kindResources[controller.kind], controller.name, pod.namespace);
+  const resource = kindResources[controller.kind];
+  const read = () =>
+    api.getObject<
+      ControllerCounts & {
+        metadata: { name: string };
+        spec?: { selector?: LabelSelector | Record<string, string> };
+      }
+    >(resource, controller.name, pod.namespace);
+  const object = await read();
   const selector = selectorOf(controller.kind, object?.spec?.selector);
   if (selector === "") return null;
-  const siblings = await siblingReplicaSets(api, pod, object?.spec?.selector as LabelSelector | undefined);
+  const siblingSelector = object?.spec?.selector as LabelSelector | undefined;
+  const siblings = await siblingReplicaSets(api, pod, siblingSelector);
   const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
-  // As read before its first pod goes: a scale during the run changes what "as many as before" means anyway.
-  const desired = object ? desiredPodCount(controller.kind, object) : undefined;
+  /** How many pods it, and the other ReplicaSets of its Deployment, should have. */
+  const countsOf = (own: ControllerCounts | null, others: SiblingReplicaSets | null): Counted[] => [
+    { ...controller, desired: own ? desiredPodCount(controller.kind, own) : undefined },
+    ...(others?.replicaSets.map((rs) => ({ kind: "ReplicaSet", ...rs })) ?? []),
+  ];
+  let counts = countsOf(object, siblings);
+  // The counts were read just now for the first snapshot; a later one that finds a shortfall reads them
+  // again, as an autoscaler may have scaled the controller down since.
+  let fresh = true;
   return {
     pods: followed,
     async snapshot() {
       const pods = await followed.read();
-      const missing = missingPodCount(pods, controller.uid, desired);
+      const shortfalls = () =>
+        counts.flatMap(({ kind, name, uid, desired }) => {
+          const missing = missingPodCount(pods, uid, desired);
+          return missing > 0 ? [{ kind, name, made: desired! - missing, desired: desired! }] : [];
+        });
+      let missing = shortfalls();
+      if (missing.length > 0 && !fresh) {
+        // Unread, the counts stay as they were: a hold is the safe side.
+        const reread = await Promise.all([read(), siblingReplicaSets(api, pod, siblingSelector)]).catch(
+          (error: unknown) => {
+            if (!(error instanceof ToolFailedError)) throw error;
+            return null;
+          },
+        );
+        if (reread) counts = countsOf(...reread);
+        missing = shortfalls();
+      }
+      fresh = false;
       return {
-        ...(missing > 0 ? { missing: { count: missing, desired: desired! } } : {}),
+        ...(missing.length > 0 ? { missing } : {}),
         ready: readyPodCount(pods, controller.uid),
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
         notReady: [
           ...notReadyPods(pods, controller.uid),
-          ...(siblings?.uids.flatMap((uid) => notReadyPods(pods, uid)) ?? []),
+          ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
           ...(replacedOnceGone.has(controller.kind)
             ? terminatingPods(pods, controller.uid, controller.kind === "DaemonSet").map(
                 (name) => `${name} terminating`,
@@ -394,17 +440,23 @@ function isSuccessor(kind: string, gone: GonePod, pod: Pod): boolean {
 /** The label a Deployment adds to each of its ReplicaSets' selectors, with the ReplicaSet's own value. */
 const templateHashLabel = "pod-template-hash";
 
+/** The other ReplicaSets of a pod's Deployment, and the selector of all the Deployment's pods. */
+interface SiblingReplicaSets {
+  selector: string;
+  replicaSets: { name: string; uid: string; desired: number }[];
+}
+
 /**
- * The other ReplicaSets of the pod's Deployment (the new one of a rollout that never came up, say), and the
- * selector of all the Deployment's pods (its ReplicaSet's, less the template hash): their pods not Ready
- * leave the workload short as much as its own ReplicaSet's do. Null for another controller, or when they
- * cannot be read (the pod's own ReplicaSet is counted still).
+ * The other ReplicaSets of the pod's Deployment (the new one of a rollout that never came up, say), with the
+ * pods each should have, and the selector of all the Deployment's pods (its ReplicaSet's, less the template
+ * hash): their pods not Ready, or not made, leave the workload short as much as its own ReplicaSet's do.
+ * Null for another controller, or when they cannot be read (the pod's own ReplicaSet is counted still).
  */
 async function siblingReplicaSets(
   api: RestartApi,
   pod: PlanPod,
   selector: LabelSelector | undefined,
-): Promise<{ selector: string; uids: string[] } | null> {
+): Promise<SiblingReplicaSets | null> {
   const deployment = pod.owner?.kind === "Deployment" ? pod.owner.name : undefined;
   const own = pod.controller;
   if (!deployment || own?.kind !== "ReplicaSet" || !selector?.matchLabels?.[templateHashLabel]) return null;
@@ -416,13 +468,19 @@ async function siblingReplicaSets(
     throw error;
   });
   if (replicaSets === null) return null;
-  const uids = replicaSets
-    .filter((rs) => {
-      const owner = controllerOf(rs.metadata);
-      return owner?.kind === "Deployment" && owner.name === deployment && rs.metadata.uid !== own.uid;
-    })
-    .flatMap((rs) => rs.metadata.uid ?? []);
-  return { selector: all, uids };
+  return {
+    selector: all,
+    replicaSets: (replicaSets as OwnerObject[])
+      .filter((rs) => {
+        const owner = controllerOf(rs.metadata);
+        return owner?.kind === "Deployment" && owner.name === deployment && rs.metadata.uid !== own.uid;
+      })
+      .flatMap((rs) =>
+        rs.metadata.uid
+          ? [{ name: rs.metadata.name, uid: rs.metadata.uid, desired: rs.spec?.replicas ?? 1 }]
+          : [],
+      ),
+  };
 }
 
 /** A controller's selector as `-l` text: a ReplicationController's is a plain map of labels. */

@@ -76,14 +76,16 @@ describe("the lists the checks around a restart read", () => {
     expect(stopped.slice(2)).toEqual([true, true]);
   });
 
-  it("a Deployment's ReplicaSets: paged too, each cut to its name, UID and owners", async () => {
+  it("a Deployment's ReplicaSets: paged too, each cut to its name, UID, owners and replica count", async () => {
     const replicaSet = {
       metadata: { name: "web-7d9c8b", namespace: "shop", uid: "uid-rs", ownerReferences: [owner] },
       spec: { replicas: 3, template: { spec: { containers: [{ name: "app", image: "web:main" }] } } },
       status: { replicas: 3 },
     };
     const { calls, stopped, kubectl } = kubectlListing([[replicaSet]]);
-    expect(await kubectl.listReplicaSets("shop", "app=web")).toEqual([{ metadata: replicaSet.metadata }]);
+    expect(await kubectl.listReplicaSets("shop", "app=web")).toEqual([
+      { metadata: replicaSet.metadata, spec: { replicas: 3 } },
+    ]);
     expect(calls).toEqual([
       [
         "--context=prod",

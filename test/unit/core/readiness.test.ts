@@ -48,25 +48,23 @@ describe("after a deletion", () => {
     expect(backOnOldDigest(planned.containers, pulled)).toBeNull();
   });
 
+  /** A pod of the ReplicaSet, and one of another controller that no count may take for it. */
+  const pod = (name: string, extra = {}) =>
+    makePod({ name, owner: rs, containers: [{ name: "app", image: "nginx", runningDigest: NEW }], ...extra });
+  const othersPod = makePod({
+    name: "other",
+    uid: "o",
+    owner: { kind: "ReplicaSet", name: "x", uid: "x" },
+    containers: [{ name: "a", image: "n", runningDigest: NEW }],
+  });
+
   it("counts the controller's Ready pods, leaving out the deleted one and terminating ones", () => {
-    const pod = (name: string, extra = {}) =>
-      makePod({
-        name,
-        owner: rs,
-        containers: [{ name: "app", image: "nginx", runningDigest: NEW }],
-        ...extra,
-      });
     const pods = [
       pod("a", { uid: "a" }),
       pod("b", { uid: "b" }),
       pod("c", { uid: "c", deletionTimestamp: "2026-11-20T11:00:00Z" }),
       pod("d", { uid: "d", phase: "Pending" }),
-      makePod({
-        name: "other",
-        uid: "o",
-        owner: { kind: "ReplicaSet", name: "x", uid: "x" },
-        containers: [{ name: "a", image: "n", runningDigest: NEW }],
-      }),
+      othersPod,
     ];
     expect(readyPodCount(pods, "rs-uid")).toBe(2);
     expect(readyPodCount(pods, "rs-uid", "a")).toBe(1);
@@ -77,23 +75,11 @@ describe("after a deletion", () => {
   });
 
   it("pods missing: what the controller should have less what it made, terminating ones counted, ended ones not", () => {
-    const pod = (name: string, extra = {}) =>
-      makePod({
-        name,
-        owner: rs,
-        containers: [{ name: "app", image: "nginx", runningDigest: NEW }],
-        ...extra,
-      });
     const pods = [
       pod("a", { uid: "a" }),
       pod("b", { uid: "b", deletionTimestamp: "2026-11-20T11:00:00Z" }),
       pod("c", { uid: "c", phase: "Failed" }),
-      makePod({
-        name: "other",
-        uid: "o",
-        owner: { kind: "ReplicaSet", name: "x", uid: "x" },
-        containers: [{ name: "a", image: "n", runningDigest: NEW }],
-      }),
+      othersPod,
     ];
     expect(missingPodCount(pods, "rs-uid", 3)).toBe(1);
     expect(missingPodCount(pods, "rs-uid", 2)).toBe(0);

@@ -436,6 +436,48 @@ describe("what counts as the replacement being up", () => {
     ]);
   });
 
+  it("a Deployment held short by a quota once a rollout began: its new ReplicaSet's pods not made hold the Ready ones", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 4,
+      podQuota: 3,
+      strategy: "evict",
+    });
+    // A template change: the old ReplicaSet is scaled to the 3 it has, the new one up to the surge, whose
+    // pods the quota refuses.
+    await cluster.patchRestartedAt(
+      "Deployment",
+      "shop",
+      "web",
+      "100",
+      { restartedAt: "x", restartedFor: null },
+      false,
+    );
+    await clock.run(clock.sleep(1000, new AbortController().signal));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
+    expect(cluster.evictions()).toEqual([]);
+    expect(reported).toEqual([
+      "web-r1-0 not-started: ReplicaSet/web-r2 has 0 of the 2 pods it should have: restarting a Ready one now would leave it shorter",
+    ]);
+  });
+
+  it("scaled down while a budget is waited out: the replica count is read again before a shortfall holds a pod", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 4, strategy: "evict" });
+    cluster.setBudget("guard", "web", 0);
+    const start = clock.now();
+    // An autoscaler scales the ReplicaSet to 3, which deletes web-3; later the budget allows a disruption.
+    clock.at(start + 2000, () => {
+      cluster.scaleTo("web", 3, 3000);
+      void cluster.deletePod("shop", "web-3", "uid-web-3-3", false);
+    });
+    clock.at(start + 4000, () => cluster.setBudget("guard", "web", 1));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
+    expect(reported).toEqual(["web-0 evicted"]);
+  });
+
   it("a ReplicaSet's pod terminating is not counted short: a ReplicaSet makes its successor at once, counted until Ready", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
