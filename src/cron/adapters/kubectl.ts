@@ -42,16 +42,13 @@ export async function listByLabel(
   return parseList<ServerObject>(await kubectl.run(args), `get ${resources.join(",")}`);
 }
 
-/** The CronJobs of every installation, in every namespace: they carry the installations' labels. */
-export async function listInstalledCronJobs(kubectl: Kubectl): Promise<CronJobObject[]> {
-  const args = [
-    "get",
-    kindResources.CronJob,
-    "--all-namespaces",
-    `--selector=${managedSelector}`,
-    "-o",
-    "json",
-  ];
+/** The CronJobs of the installations in `namespace` (null: in every one), found by their labels. */
+export async function listInstalledCronJobs(
+  kubectl: Kubectl,
+  namespace: string | null,
+): Promise<CronJobObject[]> {
+  const where = namespace === null ? "--all-namespaces" : `--namespace=${namespace}`;
+  const args = ["get", kindResources.CronJob, where, `--selector=${managedSelector}`, "-o", "json"];
   return parseList<CronJobObject>(await kubectl.run(args), `get ${kindResources.CronJob}`);
 }
 

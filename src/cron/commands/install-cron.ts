@@ -60,11 +60,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   const [existing, otherScope, installed] = await Promise.all([
     getObjects(deps.kubectl, refs, namespace),
     lookForOtherScope(deps, spec),
-    // A namespace admin may not list CronJobs everywhere: then there is nothing to compare with.
-    listInstalledCronJobs(deps.kubectl).catch((error: unknown) => {
-      if (isCallFailure(error)) return [];
-      throw error;
-    }),
+    otherInstallations(deps, namespace),
   ]);
   const others = othersObjects(manifests, existing);
   if (others.length > 0) {
@@ -122,4 +118,17 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
       `Remove it with kubectl autoupdate uninstall-cron ${target}, not by deleting namespace ${namespace}: its ClusterRoleBinding would outlive it.\n`,
     );
   }
+}
+
+/**
+ * The installations' CronJobs in every namespace; for a namespace admin, who may not list them everywhere,
+ * those in this namespace; none when even that is refused (the comparison is advice, not a check).
+ */
+async function otherInstallations(deps: CronDeps, namespace: string): Promise<CronJobObject[]> {
+  const unlisted = (error: unknown) => {
+    if (isCallFailure(error)) return null;
+    throw error;
+  };
+  const everywhere = await listInstalledCronJobs(deps.kubectl, null).catch(unlisted);
+  return everywhere ?? (await listInstalledCronJobs(deps.kubectl, namespace).catch(unlisted)) ?? [];
 }

@@ -5,7 +5,7 @@
  */
 import type { InstallSpec } from "./installation.js";
 import type { CronJobObject } from "./jobs.js";
-import { scopeOf } from "./status.js";
+import { type CronStatus, scopeOf } from "./status.js";
 
 /**
  * One warning per other installation checking a namespace this one checks. A suspended one (or this one
@@ -21,9 +21,18 @@ export function overlappingInstallWarnings(
     if ((name === spec.name && namespace === spec.namespace) || cronJob.spec.suspend === true) return [];
     const scope = scopeOf(cronJob);
     if (!spec.allNamespaces && !scope.allNamespaces && scope.namespace !== spec.namespace) return [];
-    const checks = scope.allNamespaces ? "every namespace" : `namespace ${scope.namespace}`;
+    const shared = sharedScope(spec, scope);
     return [
-      `CronJob ${namespace}/${name}, another installation, checks ${checks} too: the runs of two installations do not take turns and could each restart a pod of the same workload at once; suspend or uninstall one of them, or narrow their scopes apart`,
+      `CronJob ${namespace}/${name}, another installation, also checks ${shared}: the runs of two installations do not take turns and could each restart a pod of the same workload at once; suspend or uninstall one of them, or narrow their scopes apart`,
     ];
   });
+}
+
+/** What both check: the narrower scope, and how the other covers it when it checks every namespace. */
+function sharedScope(
+  spec: Pick<InstallSpec, "namespace" | "allNamespaces">,
+  other: CronStatus["scope"],
+): string {
+  if (spec.allNamespaces) return other.allNamespaces ? "every namespace" : `namespace ${other.namespace}`;
+  return `namespace ${spec.namespace}${other.allNamespaces ? " (it checks every namespace)" : ""}`;
 }

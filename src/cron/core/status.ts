@@ -73,16 +73,25 @@ export interface CronStatus {
   held: HeldController[] | "unknown" | null;
 }
 
-/** Reads the scope back from the container command that install-cron wrote (see jobCommand). */
+/**
+ * Reads the scope back from the container command that install-cron wrote (see jobCommand), or someone
+ * edited: the namespace flags in any of the forms apply takes, the last word for each winning.
+ */
 function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
   const flags = flagsOf(command);
   const value = (flag: string) => flags.get(flag) ?? null;
+  let allNamespaces = false;
+  let namespace: string | null = null;
+  for (const [i, word] of command.entries()) {
+    if (word === "-A" || word === "--all-namespaces" || word === "--all-namespaces=true")
+      allNamespaces = true;
+    else if (word === "--all-namespaces=false") allNamespaces = false;
+    else if (word === "-n" || word === "--namespace") namespace = command[i + 1] ?? null;
+    else if (word.startsWith("--namespace=")) namespace = word.slice("--namespace=".length);
+    else if (/^-n./.test(word)) namespace = word.slice(word[2] === "=" ? 3 : 2);
+  }
   return {
-    scope: {
-      allNamespaces: command.includes("--all-namespaces") || command.includes("-A"),
-      namespace: value("--namespace"),
-      selector: value("--selector"),
-    },
+    scope: { allNamespaces, namespace, selector: value("--selector") },
     resolver: value("--resolver"),
   };
 }
@@ -111,9 +120,15 @@ export function jobContainerOf(cronJob: CronJobObject) {
   return containers.find((c) => c.name === jobContainerName) ?? containers[0];
 }
 
-/** What the CronJob's runs check, as its job's command says. */
+/**
+ * What the CronJob's runs check, as its job's command says; with no namespace named, the CronJob's own (the
+ * job's kubectl falls back to its ServiceAccount's).
+ */
 export function scopeOf(cronJob: CronJobObject): CronStatus["scope"] {
-  return scopeOfCommand(jobCommandOf(cronJob)).scope;
+  const scope = scopeOfCommand(jobCommandOf(cronJob)).scope;
+  return scope.allNamespaces || scope.namespace !== null
+    ? scope
+    : { ...scope, namespace: cronJob.metadata.namespace ?? null };
 }
 
 /** Whether the CronJob's runs check every namespace: an -A install, whose rights are a ClusterRole's. */

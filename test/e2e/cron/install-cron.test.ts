@@ -254,7 +254,7 @@ describe("install-cron", () => {
     const result = await cli("install-cron", "-n", "t1", "--name", "beside");
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
-      "Warning: CronJob t1/kubectl-autoupdate, another installation, checks namespace t1 too: the runs of two installations do not take turns and could each restart a pod of the same workload at once; suspend or uninstall one of them, or narrow their scopes apart\n",
+      "Warning: CronJob t1/kubectl-autoupdate, another installation, also checks namespace t1: the runs of two installations do not take turns and could each restart a pod of the same workload at once; suspend or uninstall one of them, or narrow their scopes apart\n",
     );
     expect(result.stdout).toContain("cronjob.batch/beside created\n");
     const removed = await cli("uninstall-cron", "-n", "t1", "--name", "beside");

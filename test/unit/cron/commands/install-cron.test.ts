@@ -292,22 +292,36 @@ describe("install-cron beside other installations", () => {
     const { error, out } = await install(cluster);
     expect(error).toBeUndefined();
     expect(out.stderr).toContain(
-      "Warning: CronJob ops/everywhere, another installation, checks every namespace too: the runs of two installations do not take turns and could each restart a pod of the same workload at once; suspend or uninstall one of them, or narrow their scopes apart\n",
+      "Warning: CronJob ops/everywhere, another installation, also checks namespace tools (it checks every namespace): the runs of two installations do not take turns and could each restart a pod of the same workload at once; suspend or uninstall one of them, or narrow their scopes apart\n",
     );
     expect(out.stderr).not.toContain("web/elsewhere");
     expect(out.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
   });
 
-  it("a user who may not list CronJobs in every namespace: installed, nothing to compare with", async () => {
-    const cluster = new InstallCluster([
-      cronJobOf({ name: "everywhere", namespace: "ops", allNamespaces: true }),
-    ]).refuse(
-      (call) => call.args.includes("--all-namespaces"),
-      'Error from server (Forbidden): cronjobs.batch is forbidden: User "ns-admin" cannot list resource "cronjobs" in API group "batch" at the cluster scope\n',
-    );
-    const { error, out } = await install(cluster);
+  it("a namespace admin, who may not list CronJobs in every namespace: warned of those in this one", async () => {
+    const refusedEverywhere = (cluster: InstallCluster) =>
+      cluster.refuse(
+        (call) => call.args.includes("--all-namespaces"),
+        'Error from server (Forbidden): cronjobs.batch is forbidden: User "ns-admin" cannot list resource "cronjobs" in API group "batch" at the cluster scope\n',
+      );
+    const beside = refusedEverywhere(new InstallCluster([cronJobOf({ name: "beside" })]));
+    const { error, out } = await install(beside);
     expect(error).toBeUndefined();
-    expect(out.stderr).not.toContain("Warning");
-    expect(out.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
+    expect(out.stderr).toContain(
+      "Warning: CronJob tools/beside, another installation, also checks namespace tools: the runs",
+    );
+    expect(beside.calls.map((c) => c.args.slice(0, 3).join(" "))).toContain(
+      "get cronjobs.batch --namespace=tools",
+    );
+
+    // Refused there too: installed all the same, without a word about it.
+    const nowhere = refusedEverywhere(new InstallCluster([cronJobOf({ name: "beside" })])).refuse(
+      (call) => call.args[1] === "cronjobs.batch",
+      'Error from server (Forbidden): cronjobs.batch is forbidden: User "x" cannot list resource "cronjobs"\n',
+    );
+    const refused = await install(nowhere);
+    expect(refused.error).toBeUndefined();
+    expect(refused.out.stderr).not.toContain("Warning");
+    expect(refused.out.stdout).toContain("cronjob.batch/kubectl-autoupdate created\n");
   });
 });
