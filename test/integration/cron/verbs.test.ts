@@ -148,7 +148,7 @@ describe("install-cron", () => {
   const sentBy = (calls: { argv: string[]; stdin: string }[]) =>
     calls.filter(isApply).flatMap((c) => JSON.parse(c.stdin).items);
 
-  it("what is there and leftovers of the other scope read first; then each part applied once a server dry run passed it", async () => {
+  it("what is there, leftovers of the other scope and other installations read first; then each part applied once a server dry run passed it", async () => {
     const result = await cli("install-cron", "-n", "tools", "--kubeconfig", "/k/config", "--as", "admin");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
@@ -162,8 +162,8 @@ describe("install-cron", () => {
       ].join("\n"),
     );
     const calls = fake.calls();
-    // The three reads run side by side, in any order; nothing is applied before all three have answered.
-    const [reads, writes] = [calls.slice(0, 3), calls.slice(3)];
+    // The four reads run side by side, in any order; nothing is applied before all four have answered.
+    const [reads, writes] = [calls.slice(0, 4), calls.slice(4)];
     expect(reads.map((c) => c.argv).sort()).toEqual([
       [
         "--kubeconfig=/k/config",
@@ -171,6 +171,17 @@ describe("install-cron", () => {
         "get",
         "clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io",
         "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate,kubectl-autoupdate/namespace=tools",
+        "-o",
+        "json",
+      ],
+      // Other installations, to warn of one checking the same namespaces.
+      [
+        "--kubeconfig=/k/config",
+        "--as=admin",
+        "get",
+        "cronjobs.batch",
+        "--all-namespaces",
+        "--selector=app.kubernetes.io/managed-by=kubectl-autoupdate",
         "-o",
         "json",
       ],
