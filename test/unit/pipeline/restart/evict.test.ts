@@ -402,19 +402,8 @@ describe("what counts as the replacement being up", () => {
     },
   );
 
-  it("short of pods and with one not Ready: the Ready pod is left, naming both; the one not Ready still goes", async () => {
-    const { clock, cluster } = setup();
-    const pods = cluster.addController({ name: "web", replicas: 3, podQuota: 2, strategy: "evict" });
-    cluster.setUnready("web-1");
-    const { reported } = await runRestart(clock, cluster, pods);
-    expect(cluster.evictions()).toEqual(["0 evict shop/web-1 → 201"]);
-    expect(reported).toEqual([
-      "web-0 not-started: ReplicaSet/web has 1 pod not Ready (web-1) and 2 of the 3 pods it should have: restarting a Ready one now would leave it shorter",
-      "web-1 evicted",
-    ]);
-  });
-
-  it("a Deployment's ReplicaSet short of pods is named, beside the Deployment's pods not Ready", async () => {
+  /** A Deployment of 4 replicas that a quota holds at 3 pods. */
+  const shortDeployment = () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({
       kind: "Deployment",
@@ -423,6 +412,11 @@ describe("what counts as the replacement being up", () => {
       podQuota: 3,
       strategy: "evict",
     });
+    return { clock, cluster, pods };
+  };
+
+  it("a Deployment's ReplicaSet short of pods is named, beside the Deployment's pods not Ready", async () => {
+    const { clock, cluster, pods } = shortDeployment();
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
     expect(cluster.evictions()).toEqual([]);
     expect(reported).toEqual([
@@ -437,14 +431,7 @@ describe("what counts as the replacement being up", () => {
   });
 
   it("a Deployment held short by a quota once a rollout began: its new ReplicaSet's pods not made hold the Ready ones", async () => {
-    const { clock, cluster } = setup();
-    const pods = cluster.addController({
-      kind: "Deployment",
-      name: "web",
-      replicas: 4,
-      podQuota: 3,
-      strategy: "evict",
-    });
+    const { clock, cluster, pods } = shortDeployment();
     // A template change: the old ReplicaSet is scaled to the 3 it has, the new one up to the surge, whose
     // pods the quota refuses.
     await cluster.patchRestartedAt(
@@ -583,17 +570,24 @@ describe("what counts as the replacement being up", () => {
     },
   );
 
-  it("a Ready pod left for a sibling not Ready does not hold back that sibling, which costs no capacity", async () => {
-    const { clock, cluster } = setup();
-    const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
-    cluster.setUnready("web-1");
-    const { reported } = await runRestart(clock, cluster, pods);
-    expect(cluster.evictions()).toEqual(["0 evict shop/web-1 → 201"]);
-    expect(reported).toEqual([
-      "web-0 not-started: ReplicaSet/web has 1 pod not Ready (web-1): restarting a Ready one now would leave it shorter",
-      "web-1 evicted",
-    ]);
-  });
+  it.each([
+    { replicas: 2, podQuota: undefined, has: "1 pod not Ready (web-1)" },
+    // Short of a pod too (a quota): the reason names both.
+    { replicas: 3, podQuota: 2, has: "1 pod not Ready (web-1) and 2 of the 3 pods it should have" },
+  ])(
+    "a Ready pod left for a sibling not Ready does not hold back that sibling, which costs no capacity ($has)",
+    async ({ replicas, podQuota, has }) => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({ name: "web", replicas, podQuota, strategy: "evict" });
+      cluster.setUnready("web-1");
+      const { reported } = await runRestart(clock, cluster, pods);
+      expect(cluster.evictions()).toEqual(["0 evict shop/web-1 → 201"]);
+      expect(reported).toEqual([
+        `web-0 not-started: ReplicaSet/web has ${has}: restarting a Ready one now would leave it shorter`,
+        "web-1 evicted",
+      ]);
+    },
+  );
 
   it("a pod that was not Ready, replaced on the old digest: the problem is found", async () => {
     const { clock, cluster } = setup();
