@@ -24,6 +24,7 @@ import {
   describeOutcome,
   describeReplacementProblem,
   describeRollout,
+  describeUncheckedReplacement,
   renderRestartSummary,
   renderRunSummary,
 } from "../output/restart-report.js";
@@ -190,6 +191,9 @@ function restartTargets(
     onReplacementProblem: (problem) => out.write(`${describeReplacementProblem(problem, chalk)}\n`),
     onRollout: (rollout) => out.write(`${describeRollout(rollout, options.dryRun, chalk)}\n`),
     onRestarted: (restart) => {
+      // Under --no-wait none is checked, as asked: no line for each.
+      const unchecked = options.wait ? describeUncheckedReplacement(restart) : null;
+      if (unchecked) out.write(`${unchecked}\n`);
       recorders?.events.record(restart);
       recorders?.keeper?.restarted(restart);
     },

@@ -4,7 +4,12 @@
  */
 import type { ChalkInstance } from "chalk";
 import { type Plan, type PlanPod, type RestartMethod, restartGroupKey, summarize } from "../core/plan.js";
-import type { PodOutcome, ReplacementProblem, RolloutReport } from "../core/restart-outcomes.js";
+import type {
+  CompletedRestart,
+  PodOutcome,
+  ReplacementProblem,
+  RolloutReport,
+} from "../core/restart-outcomes.js";
 import { counted } from "../util/counted.js";
 import { groupBy } from "../util/group-by.js";
 import { escapeTerminal } from "./terminal-text.js";
@@ -46,6 +51,17 @@ export function describeReplacementProblem(problem: ReplacementProblem, chalk: C
   const { pod } = problem;
   const reason = escapeTerminal(problem.reason);
   return `pod ${pod.namespace}/${pod.name} ${verbOf(pod)}, ${chalk.red("but")}: ${reason}`;
+}
+
+/**
+ * The line after a restarted pod whose replacement was not checked, saying why: its controller scaled down
+ * meanwhile, its pods not countable, the run stopped. Null for anything else.
+ */
+export function describeUncheckedReplacement(restart: CompletedRestart): string | null {
+  const { pod, replacement } = restart;
+  if (!pod || replacement.kind !== "unchecked") return null;
+  const why = escapeTerminal(replacement.why);
+  return `pod ${pod.namespace}/${pod.name} ${verbOf(pod)}, its replacement not checked: ${why}`;
 }
 
 /** `deployment.apps shop/web`: kubectl's resource name, and the namespace as pod lines show it (-A runs). */

@@ -9,7 +9,9 @@
  *   PodDisruptionBudget that allows no disruption stops apply before any deletion.
  *   (test/e2e/strategies/budgets.test.ts: the Eviction API enforcing them.)
  * - a ReplicaSet short of pods it cannot make (Pod Security admission refusing them) has none of its
- *   Ready pods evicted.
+ *   Ready pods evicted;
+ * - a Deployment scaled down while an evicted pod's replacement is still unscheduled: the replacement the
+ *   scale-down deleted is not waited for, and the other pods go on.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apply, kk, planJson, plugin, settledWorkloads, until, useCluster } from "../support/e2e.js";
@@ -325,5 +327,49 @@ describe("a ReplicaSet that cannot make all its pods", () => {
       status: { containerStatuses?: { imageID: string }[] };
     }[];
     expect(pods.map((p) => p.status.containerStatuses?.[0]?.imageID.split("@")[1])).toEqual([v1, v1]);
+  });
+});
+
+describe("an autoscaler scaling a Deployment down while an evicted pod's replacement starts", () => {
+  const scaledNs = "e2e-safety-scaled";
+  const nodes = ["safe-a", "safe-b"];
+  let v2: string;
+
+  beforeAll(async () => {
+    await cluster.namespace(scaledNs);
+    const image = `${cluster.registry.host}/scaled:latest`;
+    const v1 = await pushImage(image, "scaled v1");
+    await apply(deployment("scaled", scaledNs, 3, { image }));
+    await cluster.sim.waitForPods({ namespace: scaledNs, selector: "app=scaled", count: 3, digest: v1 });
+    await settledWorkloads(scaledNs);
+    v2 = await pushImage(image, "scaled v2");
+  });
+
+  afterAll(async () => {
+    for (const node of nodes) await kk(["uncordon", node]).catch(() => "");
+  });
+
+  it("--strategy evict: the replacement the scale-down deleted is not waited for, and the other pods go on", async () => {
+    // Cordoned nodes keep the first replacement unscheduled, so the scale-down deletes it.
+    for (const node of nodes) await kk(["cordon", node]);
+    const run = plugin(["apply", "--yes", "-n", scaledNs, "--strategy", "evict", "--wait-timeout", "90s"]);
+    await until("the first replacement, unscheduled", async () => {
+      const pods = JSON.parse(await kk(["get", "pods", "-n", scaledNs, "-o", "json"])).items as {
+        spec: { nodeName?: string };
+      }[];
+      return pods.some((p) => !p.spec.nodeName) ? true : undefined;
+    });
+    await kk(["scale", "deployment", "scaled", "-n", scaledNs, "--replicas=2"]);
+    for (const node of nodes) await kk(["uncordon", node]);
+    const result = await run;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^pod ${scaledNs}/scaled-[a-z0-9-]+ evicted, its replacement not checked: ReplicaSet/scaled-[a-z0-9]+ was scaled down to 2 pods meanwhile, and made no replacement of scaled-[a-z0-9-]+$`,
+        "m",
+      ),
+    );
+    expect(result.stdout).toContain("3 evicted (of 3 planned)");
+    await cluster.sim.waitForPods({ namespace: scaledNs, selector: "app=scaled", count: 2, digest: v2 });
   });
 });

@@ -517,9 +517,14 @@ export class InMemoryCluster implements RestartApi {
     const { replicas } = c.spec;
     switch (c.spec.kind) {
       case "ReplicaSet":
-      case "ReplicationController":
+      case "ReplicationController": {
         for (let n = pods.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
+        // A scale-down deletes the pods least worth keeping first: not Ready, then the newest.
+        const active = pods.filter((p) => !p.metadata.deletionTimestamp);
+        const byWorth = [...active].reverse().sort((a, b) => Number(isReady(a)) - Number(isReady(b)));
+        for (const pod of byWorth.slice(0, Math.max(0, active.length - replicas))) this.removePod(pod);
         break;
+      }
       case "Deployment": {
         if (c.spec.paused || old.length === 0) {
           for (let n = pods.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
@@ -558,6 +563,10 @@ export class InMemoryCluster implements RestartApi {
       }
       case "StatefulSet": {
         const byOrdinal = new Map(pods.map((p) => [ordinalOf(p), p]));
+        // A scale-down deletes the highest ordinals.
+        for (const pod of pods) {
+          if (ordinalOf(pod) >= replicas && !pod.metadata.deletionTimestamp) this.removePod(pod);
+        }
         for (let ordinal = 0; ordinal < replicas; ordinal++) {
           if (!byOrdinal.has(ordinal)) {
             const at = ordinal >= c.spec.partition ? revision : c.currentRevision;

@@ -1,7 +1,8 @@
 /**
  * The checks after every restart, whatever the strategy: the controller has as many Ready pods again as
- * before and the replacement is one of them, and no replacement runs the old digest again, Ready or not (a
- * node's cached image under IfNotPresent) — the last (or only) pod's replacement included.
+ * before (or, scaled down meanwhile, as it should have now) and the replacement is one of them, and no
+ * replacement runs the old digest again, Ready or not (a node's cached image under IfNotPresent) — the last
+ * (or only) pod's replacement included.
  */
 
 import { controllerOf, type OwnerObject, type Pod } from "../../core/k8s.js";
@@ -73,10 +74,14 @@ interface Shortfall {
 }
 
 /**
- * How a wait for a replacement ended: `ready`, the controller's new pods, all Ready; or how it `timedOut`,
- * with the new pods it had started by then (from the last list read), Ready or not.
+ * How a wait for a replacement ended: `ready`, the controller's new pods, all Ready; `notReplaced`, why
+ * the controller, scaled down meanwhile, made none and needs none; or how it `timedOut`, with the new
+ * pods it had started by then (from the last list read), Ready or not.
  */
-type Waited = { ready: Pod[] } | { timedOut: string; started: Pod[] };
+type Waited = { ready: Pod[] } | { notReplaced: string } | { timedOut: string; started: Pod[] };
+
+/** While a wait finds the controller with fewer pods than before, how often its replica count is read. */
+const recountEveryMs = 10_000;
 
 /** The pod evicted or deleted, as far as telling its successor goes. */
 type GonePod = Pick<PlanPod, "uid" | "name" | "node">;
@@ -85,7 +90,8 @@ export interface Readiness {
   snapshot(): Promise<Snapshot>;
   /**
    * Waits until there are as many Ready pods as before without `gone`, every new pod is Ready, and one of
-   * them is `gone`'s successor; null when the run stopped first (Ctrl-C, the cluster out of reach).
+   * them is `gone`'s successor; or, scaled down meanwhile, until the controller has no more pods than it
+   * should now, all Ready; null when the run stopped first (Ctrl-C, the cluster out of reach).
    */
   waitFor(before: Snapshot, gone: GonePod, options: RestartOptions): Promise<Waited | null>;
 }
@@ -110,6 +116,11 @@ interface Up {
   elsewhere: PlanContainer[];
 }
 
+/** No replacement came, nor was one needed: the controller was scaled down meanwhile. Nothing to check. */
+interface NotReplaced {
+  notReplaced: string;
+}
+
 /**
  * Up when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong, or
  * (`stopped`) that the run stopped before it could be checked.
@@ -119,9 +130,10 @@ async function replacementProblem(
   before: Snapshot,
   pod: PlanPod,
   options: RestartOptions,
-): Promise<Problem | Up> {
+): Promise<Problem | Up | NotReplaced> {
   const waited = await readiness.waitFor(before, pod, options);
   if (waited === null) return { reason: stopReason(options.signal), inVain: [], stopped: true };
+  if ("notReplaced" in waited) return waited;
   if ("ready" in waited) {
     const back = backOnOldDigestAmong(pod, waited.ready);
     return (
@@ -196,7 +208,7 @@ export async function checkReplacement(
   const { readiness, before } = waiting ?? { readiness: null, before: null };
   const problem = readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
   reporter.restarted(podRestart(strategy, pod, problem, restartedAt, options));
-  if ((problem && "elsewhere" in problem) || waiting === null) return null;
+  if ((problem && ("elsewhere" in problem || "notReplaced" in problem)) || waiting === null) return null;
   if (problem === undefined) {
     // Not counted, so not waited for: going on could stop the controller's pods faster than they return.
     return last
@@ -221,7 +233,7 @@ export async function checkReplacement(
 function podRestart(
   strategy: "evict" | "delete",
   pod: PlanPod,
-  problem: Problem | Up | undefined,
+  problem: Problem | Up | NotReplaced | undefined,
   restartedAt: number,
   options: RestartOptions,
 ): CompletedRestart {
@@ -234,7 +246,7 @@ function podRestart(
     };
   }
   // Only the containers that came back: a sibling stale on another one may still be helped by a restart.
-  const restartedFor = problem ? restartedForValue(problem.inVain) : null;
+  const restartedFor = problem && "inVain" in problem ? restartedForValue(problem.inVain) : null;
   const moves = restartedForValue(pod.containers);
   const madeSince = moves ? { restartedFor: moves, restartedAt } : {};
   const unchecked = (why: string): CompletedRestart["replacement"] => ({
@@ -245,9 +257,11 @@ function podRestart(
   const replacement: CompletedRestart["replacement"] =
     problem === undefined
       ? unchecked(options.wait ? "its controller's pods could not be counted" : "--no-wait")
-      : problem.stopped
-        ? unchecked(problem.reason)
-        : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : madeSince) };
+      : "notReplaced" in problem
+        ? unchecked(problem.notReplaced)
+        : problem.stopped
+          ? unchecked(problem.reason)
+          : { kind: "problem", reason: problem.reason, ...(restartedFor ? { restartedFor } : madeSince) };
   return { ...podRestartOf(strategy, pod), replacement };
 }
 
@@ -337,6 +351,15 @@ async function controllerReadiness(
     ...(others?.replicaSets.map((rs) => ({ kind: "ReplicaSet", ...rs })) ?? []),
   ];
   let counts = countsOf(object, siblings);
+  /** How many pods it should have now; undefined when that cannot be read (a wait then goes on as it was). */
+  const readDesired = () =>
+    read().then(
+      (now) => (now ? desiredPodCount(controller.kind, now) : undefined),
+      (error: unknown) => {
+        if (!(error instanceof ToolFailedError)) throw error;
+        return undefined;
+      },
+    );
   // The counts were read just now for the first snapshot; a later one that finds a shortfall reads them
   // again, as an autoscaler may have scaled the controller down since.
   let fresh = true;
@@ -380,8 +403,12 @@ async function controllerReadiness(
     async waitFor(before, gone, options) {
       const { clock } = options;
       const deadline = clock.now() + options.waitTimeoutMs;
+      const name = `${controller.kind}/${controller.name}`;
       let failure = "";
       let started: Pod[] = [];
+      // Scaled down meanwhile (an autoscaler), the controller needs only the pods it should have now.
+      let desired: number | undefined;
+      let recountAt = clock.now();
       for (;;) {
         // The last read, at the deadline, is a list: a verdict of failure must not rest on a stalled watch.
         const atDeadline = clock.now() >= deadline;
@@ -398,19 +425,32 @@ async function controllerReadiness(
         if (pods) started = livePods(added, controller.uid);
         const fresh = added.filter((p) => readyPodCount([p], controller.uid) === 1);
         const starting = notReadyPods(added, controller.uid);
-        const enough = pods ? readyPodCount(pods, controller.uid, gone.uid) >= before.ready : false;
+        const kept = livePods(pods ?? [], controller.uid).filter((p) => p.metadata.uid !== gone.uid);
+        // Fewer pods than before: read how many it should have, now and then, and at the last poll.
+        if (pods && kept.length < before.ready && (clock.now() >= recountAt || atDeadline)) {
+          recountAt = clock.now() + recountEveryMs;
+          desired = (await readDesired()) ?? desired;
+        }
+        const wanted = Math.min(before.ready, desired ?? before.ready);
+        const enough = pods ? readyPodCount(pods, controller.uid, gone.uid) >= wanted : false;
         const succeeded = fresh.some((p) => isSuccessor(controller.kind, gone, p));
         if (succeeded && starting.length === 0 && enough) return { ready: fresh };
+        // All it should have now are Ready, and no more are to come (a StatefulSet or DaemonSet makes a
+        // successor only once the gone pod is gone).
+        const goneYet =
+          !replacedOnceGone.has(controller.kind) || !pods?.some((p) => p.metadata.uid === gone.uid);
+        if (wanted < before.ready && enough && starting.length === 0 && kept.length <= wanted && goneYet) {
+          return {
+            notReplaced: `${name} was scaled down to ${counted(desired!, "pod")} meanwhile, and made no replacement of ${gone.name}`,
+          };
+        }
         if (options.signal.aborted) return null;
         if (atDeadline) {
-          const name = `${controller.kind}/${controller.name}`;
           const timedOut = (reason: string) => ({ timedOut: reason, started });
           if (!pods)
             return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
           if (!enough)
-            return timedOut(
-              `${name} did not have ${counted(before.ready, "ready pod")} within the wait timeout`,
-            );
+            return timedOut(`${name} did not have ${counted(wanted, "ready pod")} within the wait timeout`);
           if (starting.length > 0)
             return timedOut(
               `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} not Ready within the wait timeout`,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { PlanPod, RestartMethod } from "../../../src/core/plan.js";
 import type {
+  CompletedRestart,
   PodOutcome,
   ReplacementProblem,
   RolloutOutcome,
@@ -12,6 +13,7 @@ import {
   describeOutcome,
   describeReplacementProblem,
   describeRollout,
+  describeUncheckedReplacement,
   renderRestartSummary,
   renderRunSummary,
 } from "../../../src/output/restart-report.js";
@@ -103,6 +105,21 @@ describe("lines", () => {
     );
     const problem: ReplacementProblem = { pod: pod("p", "evict"), reason: said };
     expect(describeReplacementProblem(problem, chalk)).toBe(`pod shop/p evicted, but: ${shown}`);
+    const restart = (replacement: CompletedRestart["replacement"]): CompletedRestart => {
+      const evicted = pod("p", "evict");
+      return {
+        strategy: "evict",
+        namespace: "shop",
+        regarding: evicted.restart!.controller,
+        pod: evicted,
+        pods: [evicted],
+        replacement,
+      };
+    };
+    expect(describeUncheckedReplacement(restart({ kind: "unchecked", why: said }))).toBe(
+      `pod shop/p evicted, its replacement not checked: ${shown}`,
+    );
+    expect(describeUncheckedReplacement(restart({ kind: "up" }))).toBeNull();
   });
 
   it("rollouts of workloads of the same name in two namespaces (-A) are told apart", () => {

@@ -10,7 +10,7 @@ import { ToolFailedError } from "../../../../src/errors.js";
 import { runSummary } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
-import { runRestart } from "../../../support/restart.js";
+import { restartLine, runRestart } from "../../../support/restart.js";
 
 function setup() {
   const clock = new FakeClock();
@@ -463,6 +463,34 @@ describe("what counts as the replacement being up", () => {
     clock.at(start + 4000, () => cluster.setBudget("guard", "web", 1));
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
     expect(reported).toEqual(["web-0 evicted"]);
+  });
+
+  it("scaled down while the replacement starts, which the scale-down deletes: the run goes on, the restart unchecked", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 4, strategy: "evict" });
+    // web-0's replacement (web-4) would be Ready at 3 s; an autoscaler scales to 3 at 1 s, and the
+    // ReplicaSet deletes the pod least worth keeping: that replacement, not Ready yet.
+    clock.at(clock.now() + 1000, () => cluster.scaleTo("web", 3, 3000));
+    const { reported, problems, restarted } = await runRestart(clock, cluster, pods.slice(0, 2));
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201", "1000 evict shop/web-1 → 201"]);
+    expect(reported).toEqual(["web-0 evicted", "web-1 evicted"]);
+    expect(problems).toEqual([]);
+    expect(restarted.map(restartLine)).toEqual([
+      "evict web-0 on ReplicaSet/web (uid-web): unchecked (ReplicaSet/web was scaled down to 3 pods meanwhile, and made no replacement of web-0)",
+      "evict web-1 on ReplicaSet/web (uid-web): up",
+    ]);
+  });
+
+  it("a StatefulSet scaled down below the evicted pod's ordinal makes no successor: the run goes on", async () => {
+    const { clock, cluster } = setup();
+    const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
+    const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: 5000 });
+    clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 2, 100));
+    const { reported, problems } = await runRestart(clock, cluster, [pods[2]!, pods[0]!]);
+    // db-2 is gone at 5 s and no successor comes; the replica count, read at 0 s, is read again at 10 s.
+    expect(cluster.evictions()).toEqual(["0 evict shop/db-2 → 201", "10000 evict shop/db-0 → 201"]);
+    expect(reported).toEqual(["db-2 evicted", "db-0 evicted"]);
+    expect(problems).toEqual([]);
   });
 
   it("a ReplicaSet's pod terminating is not counted short: a ReplicaSet makes its successor at once, counted until Ready", async () => {

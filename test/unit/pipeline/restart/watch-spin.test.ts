@@ -24,7 +24,10 @@ function api(clock: FakeClock, end: () => WatchEnd) {
   const at = () => clock.elapsed();
   const scripted = {
     async getObject() {
-      return { metadata: { name: "web-1" }, spec: { selector: { matchLabels: { app: "web" } } } };
+      return {
+        metadata: { name: "web-1" },
+        spec: { replicas: 2, selector: { matchLabels: { app: "web" } } },
+      };
     },
     async listPodsBySelector(_ns: string, _sel: string, onVersion?: (v: string) => void) {
       calls.push(`${at()} list`);
