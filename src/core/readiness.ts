@@ -85,8 +85,19 @@ export function terminatingPods(
 
 /** What a controller says of how many pods it should have: its object as the API server serves it. */
 export interface ControllerCounts {
-  spec?: { replicas?: number };
+  /** `ordinals.start`: a StatefulSet's first ordinal (0 when unset). */
+  spec?: { replicas?: number; ordinals?: { start?: number } };
   status?: { desiredNumberScheduled?: number };
+}
+
+/**
+ * Whether a StatefulSet's pod (`NAME-ORDINAL`) is beyond the ordinals its replica count now reaches: scaled
+ * down, it gets no successor, so while it terminates the StatefulSet is short of nothing it should have.
+ */
+export function isScaledAway(statefulSet: string, podName: string, counts: ControllerCounts): boolean {
+  const ordinal = podName.startsWith(`${statefulSet}-`) ? podName.slice(statefulSet.length + 1) : "";
+  if (!/^\d+$/.test(ordinal)) return false;
+  return Number(ordinal) >= (counts.spec?.ordinals?.start ?? 0) + (counts.spec?.replicas ?? 1);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   containersOnOtherDigests,
   desiredPodCount,
   hasEnded,
+  isScaledAway,
   type LabelSelector,
   livePods,
   missingPodCount,
@@ -351,6 +352,7 @@ async function controllerReadiness(
     ...(others?.replicaSets.map((rs) => ({ kind: "ReplicaSet", ...rs })) ?? []),
   ];
   let counts = countsOf(object, siblings);
+  let own = object;
   /** How many pods it should have now; undefined when that cannot be read (a wait then goes on as it was). */
   const readDesired = () =>
     read().then(
@@ -381,10 +383,16 @@ async function controllerReadiness(
             return null;
           },
         );
-        if (reread) counts = countsOf(...reread);
+        if (reread) {
+          counts = countsOf(...reread);
+          own = reread[0];
+        }
         missing = shortfalls();
       }
       fresh = false;
+      // A StatefulSet's pod that a scale-down removes gets no successor: its going leaves nothing short.
+      const scaledAway = (name: string) =>
+        controller.kind === "StatefulSet" && own !== null && isScaledAway(controller.name, name, own);
       return {
         ...(missing.length > 0 ? { missing } : {}),
         ready: readyPodCount(pods, controller.uid),
@@ -393,9 +401,9 @@ async function controllerReadiness(
           ...notReadyPods(pods, controller.uid),
           ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
           ...(replacedOnceGone.has(controller.kind)
-            ? terminatingPods(pods, controller.uid, controller.kind === "DaemonSet").map(
-                (name) => `${name} terminating`,
-              )
+            ? terminatingPods(pods, controller.uid, controller.kind === "DaemonSet")
+                .filter((name) => !scaledAway(name))
+                .map((name) => `${name} terminating`)
             : []),
         ],
       };

@@ -4,6 +4,7 @@ import { indexOwners } from "../../../src/core/owners.js";
 import {
   backOnOldDigest,
   desiredPodCount,
+  isScaledAway,
   missingPodCount,
   notReadyPods,
   readyPodCount,
@@ -92,6 +93,17 @@ describe("after a deletion", () => {
     expect(desiredPodCount("DaemonSet", { status: { desiredNumberScheduled: 5 } })).toBe(5);
     // A DaemonSet that has not said yet: no count to hold pods by.
     expect(desiredPodCount("DaemonSet", { spec: {} })).toBeUndefined();
+  });
+
+  it("a StatefulSet's pod beyond the ordinals its replica count reaches is scaled away: no successor is made", () => {
+    expect(isScaledAway("db", "db-2", { spec: { replicas: 2 } })).toBe(true);
+    expect(isScaledAway("db", "db-1", { spec: { replicas: 2 } })).toBe(false);
+    // Ordinals from 5: db-5 and db-6 are kept.
+    expect(isScaledAway("db", "db-6", { spec: { replicas: 2, ordinals: { start: 5 } } })).toBe(false);
+    expect(isScaledAway("db", "db-7", { spec: { replicas: 2, ordinals: { start: 5 } } })).toBe(true);
+    // Another StatefulSet's name that starts alike, or no ordinal: not this one's to judge.
+    expect(isScaledAway("db", "db-main-3", { spec: { replicas: 1 } })).toBe(false);
+    expect(isScaledAway("db", "dbx-3", { spec: { replicas: 1 } })).toBe(false);
   });
 
   it("terminating pods: each one short for a StatefulSet; for a DaemonSet, only where no successor runs on its node", () => {

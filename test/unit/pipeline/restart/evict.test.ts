@@ -389,6 +389,16 @@ describe("what counts as the replacement being up", () => {
     },
   );
 
+  it("a StatefulSet scaled down, its pod beyond the new count terminating: no successor is to come, so it holds nothing", async () => {
+    const { clock, cluster } = setup();
+    const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
+    const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: 30_000 });
+    cluster.scaleTo("db", 2, 100);
+    const { reported, problems } = await runRestart(clock, cluster, pods.slice(0, 2));
+    expect(reported).toEqual(["db-0 evicted", "db-1 evicted"]);
+    expect(problems).toEqual([]);
+  });
+
   it.each(["ReplicaSet", "StatefulSet", "DaemonSet"] as const)(
     "a %s with fewer pods than it should have (a quota refused one): no Ready pod goes",
     async (kind) => {
