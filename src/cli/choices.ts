@@ -4,13 +4,13 @@
  */
 import type { ResolverName } from "../core/plan.js";
 import type { ColorMode } from "../output/color.js";
-import type { PlanFormat } from "../output/render-plan.js";
+import type { PlanFormat } from "../output/plan-format.js";
 
 export { strategyNames } from "../core/plan.js";
 
 export const colorModes = ["auto", "always", "never"] as const satisfies readonly ColorMode[];
 export const resolverNames = ["docker", "registry"] as const satisfies readonly ResolverName[];
-export const planFormats = ["table", "wide", "json", "yaml"] as const satisfies readonly PlanFormat[];
+export const planFormats = ["table", "wide", "json", "yaml", "name"] as const satisfies readonly PlanFormat[];
 /** install-cron's manifests. */
 export const manifestFormats = ["yaml", "json"] as const;
 export const cronStatusFormats = ["table", "json", "yaml"] as const;

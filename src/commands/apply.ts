@@ -19,6 +19,7 @@ import {
   RefusedError,
 } from "../errors.js";
 import { imageMoves } from "../output/image-move.js";
+import { isMachineFormat } from "../output/plan-format.js";
 import { restartQuestion } from "../output/restart-question.js";
 import {
   describeOutcome,
@@ -109,9 +110,10 @@ interface ReportOutput {
 }
 
 function reportOutput({ io, options, colors }: Context<ApplyOptions>): ReportOutput {
-  // With -o json|yaml stdout holds only the document; the restart report goes to stderr.
-  const toStderr = options.output === "json" || options.output === "yaml";
-  return toStderr ? { out: io.stderr, chalk: colors.stderr } : { out: io.stdout, chalk: colors.stdout };
+  // With -o json|yaml|name stdout holds only what was asked for; the restart report goes to stderr.
+  return isMachineFormat(options.output)
+    ? { out: io.stderr, chalk: colors.stderr }
+    : { out: io.stdout, chalk: colors.stdout };
 }
 
 /** Whether this run of the CronJob gives way to an earlier one still in progress: why, when it does. */

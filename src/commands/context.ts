@@ -11,8 +11,8 @@ import { type ProxySettings, proxyAddress } from "../core/proxy.js";
 import type { RecordRef } from "../core/restart-record.js";
 import type { Io } from "../io.js";
 import { shouldColor } from "../output/color.js";
+import { isMachineFormat, type PlanFormat } from "../output/plan-format.js";
 import { createProgress, type Progress } from "../output/progress.js";
-import type { PlanFormat } from "../output/render-plan.js";
 import { type Clock, systemClock } from "../util/clock.js";
 
 /** What plan and apply share: the pods in scope, how to resolve their images, how to print the plan. */
@@ -60,7 +60,7 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
   const connection = connect(io, options, {
     [options.dockerPath]: { override: "--docker (or DOCKER)", instead: withoutDocker },
   });
-  const machineOutput = options.output === "json" || options.output === "yaml";
+  const machineOutput = isMachineFormat(options.output);
   const progress = createProgress(
     !machineOutput && !options.verbose,
     io.stderr,

@@ -1,14 +1,12 @@
 /** Everything `plan` prints, as strings: the document or table on stdout, warnings on stderr. */
 
-import { type Plan, summarize } from "../core/plan.js";
+import { type Plan, podsToRestart, summarize } from "../core/plan.js";
 import { counted } from "../util/counted.js";
 import type { StreamColors } from "./color.js";
+import type { PlanFormat } from "./plan-format.js";
 import type * as PlanTable from "./plan-table.js";
 import { escapeTerminal } from "./terminal-text.js";
 import { warningLine } from "./warning.js";
-
-/** How the plan is printed: -o table (default), wide, json or yaml. */
-export type PlanFormat = "table" | "wide" | "json" | "yaml";
 
 interface RenderedPlan {
   /** In pieces, to be written in order: a large Plan document is never one string. */
@@ -43,6 +41,7 @@ export async function planRenderer(format: PlanFormat): Promise<PlanRenderer> {
     const { planYamlPieces } = await import("./plan-document-yaml.js");
     return (input) => renderDocument(input, planYamlPieces);
   }
+  if (format === "name") return renderNames;
   const table = await import("./plan-table.js");
   return (input) => renderTable(input, format === "wide", table);
 }
@@ -85,6 +84,18 @@ function renderTable(
   if (input.noHeaders) return { stdout: table, stderr: stderr.join("") };
   const summary = () => renderSummary(summarize(plan), plan.pods.length);
   return { stdout: { [Symbol.iterator]: () => tableThenSummary(table, summary) }, stderr: stderr.join("") };
+}
+
+/**
+ * `pod/NAME`, a line for each pod apply would restart, as `kubectl get -o name` names pods (without the
+ * namespace, under -A too); the warnings as the table gives them.
+ */
+function renderNames(input: RenderPlanInput): RenderedPlan {
+  const { plan, colors } = input;
+  const stderr = [...input.warnings, ...podWarnings(plan)].map((w) => warningLine(colors.stderr, w));
+  const unknown = unknownContainers(plan);
+  if (unknown > 0) stderr.push(`${counted(unknown, "container")} could not be checked; -o wide shows why\n`);
+  return { stdout: podsToRestart(plan).map((pod) => `pod/${pod.name}\n`), stderr: stderr.join("") };
 }
 
 /** Containers that could not be checked; an opted-out pod is the user's to leave alone (the CronJob's own). */

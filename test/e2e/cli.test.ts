@@ -150,6 +150,20 @@ describe("output", () => {
     });
   });
 
+  it("-o name prints a line for each pod apply would restart, as kubectl get -o name names pods", async () => {
+    const { ns } = scenario("read");
+    const [doc, names] = await Promise.all([
+      plugin(["plan", "-n", ns, "-o", "json"]),
+      plugin(["plan", "-n", ns, "-o", "name"]),
+    ]);
+    expect(names.code, names.stderr).toBe(0);
+    const toRestart = (JSON.parse(doc.stdout) as PlanDoc).pods.filter((p) => p.action === "delete");
+    expect(toRestart.length).toBeGreaterThan(0);
+    expect(names.stdout).toBe(toRestart.map((p) => `pod/${p.name}\n`).join(""));
+    // What kubectl takes back: each name is a pod of that namespace.
+    expect(await kk(["get", "-n", ns, "-o", "name", ...names.stdout.trim().split("\n")])).toBe(names.stdout);
+  });
+
   it("the table, --no-headers, -o wide, and colour only when asked", async () => {
     const { ns, v1, v2 } = scenario("read");
     const table = await plugin(["plan", "-n", ns]);

@@ -68,7 +68,7 @@ describe("kubectl __complete autoupdate", () => {
       candidates: ["--resolver\thow to learn a tag's current digest"],
       directive: ":4",
     });
-    expect((await tab("plan", "-o", "")).candidates).toEqual(["table", "wide", "json", "yaml"]);
+    expect((await tab("plan", "-o", "")).candidates).toEqual(["table", "wide", "json", "yaml", "name"]);
     expect((await tab("cron-status", "-o", "")).candidates).toEqual(["table", "json", "yaml"]);
     expect((await tab("apply", "--strategy", "")).candidates).toEqual(["auto", "rollout", "evict", "delete"]);
     expect((await tab("plan", "--resolver=")).candidates).toEqual(["docker", "registry"]);

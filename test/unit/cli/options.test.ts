@@ -318,7 +318,7 @@ describe("other values", () => {
   it.each<[RawPlanFlags, string]>([
     [
       { output: "xml" },
-      'unable to match a printer for output format "xml"; allowed: table, wide, json, yaml',
+      'unable to match a printer for output format "xml"; allowed: table, wide, json, yaml, name',
     ],
     [{ color: "sometimes" }, 'invalid value "sometimes" for --color; allowed: auto, always, never'],
     [{ resolver: "crane" }, 'invalid value "crane" for --resolver; allowed: docker, registry'],
@@ -327,7 +327,7 @@ describe("other values", () => {
     expect(usageError(() => resolve(raw))).toBe(message);
   });
 
-  it.each(["table", "wide", "json", "yaml"])("-o %s is accepted", (output) => {
+  it.each(["table", "wide", "json", "yaml", "name"])("-o %s is accepted", (output) => {
     expect(resolve({ output }).output).toBe(output);
   });
 
@@ -339,7 +339,7 @@ describe("other values", () => {
     expect(resolve({ output: "JSON" }).output).toBe("json");
     expect(resolve({ output: "Yaml" }).output).toBe("yaml");
     expect(usageError(() => resolve({ output: "Wide" }))).toBe(
-      'unable to match a printer for output format "Wide"; allowed: table, wide, json, yaml',
+      'unable to match a printer for output format "Wide"; allowed: table, wide, json, yaml, name',
     );
   });
 });

@@ -134,7 +134,7 @@ describe("flag names", () => {
 
 describe("flag values", () => {
   it("-o offers each verb's own formats", () => {
-    expect(values(at("plan", "-o", ""))).toEqual(["table", "wide", "json", "yaml"]);
+    expect(values(at("plan", "-o", ""))).toEqual(["table", "wide", "json", "yaml", "name"]);
     expect(values(at("cron-status", "--output", ""))).toEqual(["table", "json", "yaml"]);
     expect(values(at("install-cron", "-o", ""))).toEqual(["yaml", "json"]);
     expect(values(at("plan", "-o", "j"))).toEqual(["json"]);

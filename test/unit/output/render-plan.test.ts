@@ -4,7 +4,8 @@ import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import type { Plan } from "../../../src/core/plan.js";
 import { makeChalk } from "../../../src/output/color.js";
-import { type PlanFormat, planRenderer } from "../../../src/output/render-plan.js";
+import type { PlanFormat } from "../../../src/output/plan-format.js";
+import { planRenderer } from "../../../src/output/render-plan.js";
 import { toYaml } from "../../../src/output/yaml.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
@@ -47,7 +48,7 @@ const plan = decidePlan({
 });
 const colors = { stdout: makeChalk(false), stderr: makeChalk(false) };
 const now = Date.parse("2026-11-30T12:00:00Z");
-const formats = ["table", "wide", "json", "yaml"] as const;
+const formats = ["table", "wide", "json", "yaml", "name"] as const;
 const renderers = new Map(await Promise.all(formats.map(async (f) => [f, await planRenderer(f)] as const)));
 /** The format's renderer with no warnings or notes, headers shown, of the pods in namespace shop. */
 const rendered = (p: Plan, format: PlanFormat, namespace: string | null = "shop") =>
@@ -216,6 +217,19 @@ describe("planRenderer", () => {
       "No resources found in x^[]0;title^G\\u202ey namespace.\n",
     );
     for (const format of ["json", "yaml"] as const) expect(rendered(none, format).stderr).toBe("");
+  });
+
+  it("-o name: a line for each pod apply would restart, as kubectl names pods; warnings as the table's", () => {
+    // Under -A too, as `kubectl get pods -A -o name` prints them: without the namespace.
+    const out = rendered(plan, "name", null);
+    expect(text(out.stdout)).toBe("pod/web-7d9c8b-x2x9q\n");
+    expect(out.stderr).toBe(
+      "Warning: pod default/web-7d9c8b-x2x9q: emptyDir volume cache: its data is lost with the pod\n" +
+        "1 container could not be checked; -o wide shows why\n",
+    );
+    // Nothing to restart: nothing printed, as kubectl prints no name for no object.
+    const none = rendered({ resolver: "docker", pods: [] }, "name");
+    expect({ stdout: text(none.stdout), stderr: none.stderr }).toEqual({ stdout: "", stderr: "" });
   });
 });
 
