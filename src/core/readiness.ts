@@ -124,6 +124,43 @@ export function missingPodCount(
   return Math.max(0, desired - made);
 }
 
+/** What a wait for a replacement read of its controller, scaled down since the pod went. */
+export interface ScaledDown {
+  /** How many pods it should have now, and its object as it said so. */
+  desired: number;
+  counts: ControllerCounts;
+  /** Its pods that should be serving just before the pod went, that pod included. */
+  liveBefore: number;
+}
+
+/**
+ * Whether a controller scaled down since `gone` went needs no replacement of it: it should have fewer pods
+ * than it had, has that many besides `gone`, all Ready, and nothing else the list holds is starting (a
+ * Deployment's other ReplicaSets: a rollout under way). A StatefulSet makes a successor for every ordinal
+ * its count still reaches, once the pod is gone, so only a pod scaled away needs none, and only once gone.
+ * A DaemonSet's count falls with any node that leaves, so its successor is always taken as due.
+ */
+export function needsNoReplacement(
+  pods: readonly PodWithConditions[],
+  controller: { kind: string; name: string; uid: string },
+  gone: { uid: string; name: string },
+  scaled: ScaledDown,
+): boolean {
+  if (controller.kind === "DaemonSet" || scaled.desired >= scaled.liveBefore) return false;
+  if (controller.kind === "StatefulSet") {
+    if (!isScaledAway(controller.name, gone.name, scaled.counts)) return false;
+    if (pods.some((pod) => pod.metadata.uid === gone.uid)) return false;
+  }
+  const kept = servingPods(pods, controller.uid).filter((pod) => pod.metadata.uid !== gone.uid);
+  if (kept.length !== scaled.desired) return false;
+  return pods.every((pod) => pod.metadata.deletionTimestamp || hasEnded(pod) || isReady(pod));
+}
+
+/** The pods controlled by `controllerUid` that should be serving: not terminating, not ended. */
+export function servingPods<T extends Pod>(pods: readonly T[], controllerUid: string): T[] {
+  return livePods(pods, controllerUid).filter((pod) => !hasEnded(pod));
+}
+
 /** The pods controlled by `controllerUid`, not terminating. */
 export function livePods<T extends Pod>(pods: readonly T[], controllerUid: string): T[] {
   return pods.filter((pod) => isLive(pod, controllerUid));

@@ -365,7 +365,7 @@ describe("an autoscaler scaling a Deployment down while an evicted pod's replace
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(
       new RegExp(
-        `^pod ${scaledNs}/scaled-[a-z0-9-]+ evicted, its replacement not checked: ReplicaSet/scaled-[a-z0-9]+ was scaled down to 2 pods meanwhile, and made no replacement of scaled-[a-z0-9-]+$`,
+        `^pod ${scaledNs}/scaled-[a-z0-9-]+ evicted, its replacement not checked: ReplicaSet/scaled-[a-z0-9]+ was scaled down meanwhile, to 2 pods, all Ready: scaled-[a-z0-9-]+ needs no replacement$`,
         "m",
       ),
     );

@@ -563,15 +563,23 @@ export class InMemoryCluster implements RestartApi {
       }
       case "StatefulSet": {
         const byOrdinal = new Map(pods.map((p) => [ordinalOf(p), p]));
-        // A scale-down deletes the highest ordinals.
-        for (const pod of pods) {
-          if (ordinalOf(pod) >= replicas && !pod.metadata.deletionTimestamp) this.removePod(pod);
-        }
         for (let ordinal = 0; ordinal < replicas; ordinal++) {
           if (!byOrdinal.has(ordinal)) {
             const at = ordinal >= c.spec.partition ? revision : c.currentRevision;
             this.startPod(c, c.spec.replacementDigest, false, ordinal, at);
           }
+        }
+        // A scale-down (OrderedReady) deletes the highest ordinal beyond the count, one at a time, once every
+        // pod below the count is Ready and none is terminating.
+        const now = this.podsOf(c);
+        const kept = now.filter((p) => ordinalOf(p) < replicas);
+        const settled = kept.length === replicas && kept.every(isReady);
+        const beyond = now
+          .filter((p) => ordinalOf(p) >= replicas)
+          .sort((a, b) => ordinalOf(b) - ordinalOf(a));
+        if (settled && beyond[0] && !now.some((p) => p.metadata.deletionTimestamp)) {
+          this.removePod(beyond[0]);
+          return;
         }
         if (
           c.spec.updateStrategy === "RollingUpdate" &&

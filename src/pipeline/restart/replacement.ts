@@ -19,9 +19,12 @@ import {
   type LabelSelector,
   livePods,
   missingPodCount,
+  needsNoReplacement,
   notReadyPods,
   readyPodCount,
+  type ScaledDown,
   selectorString,
+  servingPods,
   staleContainersOf,
   terminatingPods,
 } from "../../core/readiness.js";
@@ -48,6 +51,8 @@ const replacedOnceGone = new Set(["StatefulSet", "DaemonSet"]);
 
 export interface Snapshot {
   ready: number;
+  /** Its pods that should be serving, Ready or not: not terminating, not ended. */
+  live: number;
   uids: Set<string>;
   /**
    * The controller's pods that are not Ready (not terminating), and for a StatefulSet or DaemonSet those
@@ -344,7 +349,7 @@ async function controllerReadiness(
   const selector = selectorOf(controller.kind, object?.spec?.selector);
   if (selector === "") return null;
   const siblingSelector = object?.spec?.selector as LabelSelector | undefined;
-  const siblings = await siblingReplicaSets(api, pod, siblingSelector);
+  let siblings = await siblingReplicaSets(api, pod, siblingSelector);
   const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
   /** How many pods it, and the other ReplicaSets of its Deployment, should have. */
   const countsOf = (own: ControllerCounts | null, others: SiblingReplicaSets | null): Counted[] => [
@@ -353,29 +358,40 @@ async function controllerReadiness(
   ];
   let counts = countsOf(object, siblings);
   let own = object;
-  /** How many pods it should have now; undefined when that cannot be read (a wait then goes on as it was). */
-  const readDesired = () =>
+  /** The controller as it is now; null when that cannot be read (what was read before stands). */
+  const readAgain = () =>
     read().then(
-      (now) => (now ? desiredPodCount(controller.kind, now) : undefined),
+      (now) => {
+        if (now) own = now;
+        return now;
+      },
       (error: unknown) => {
         if (!(error instanceof ToolFailedError)) throw error;
-        return undefined;
+        return null;
       },
     );
-  // The counts were read just now for the first snapshot; a later one that finds a shortfall reads them
-  // again, as an autoscaler may have scaled the controller down since.
+  // A StatefulSet's pod that a scale-down removes gets no successor: it neither counts as made nor, while
+  // it terminates, leaves the StatefulSet short.
+  const scaledAway = (name: string) =>
+    controller.kind === "StatefulSet" && own !== null && isScaledAway(controller.name, name, own);
+  // The counts were read just now for the first snapshot; a later one that finds a shortfall, or a
+  // StatefulSet's pod terminating, reads them again, as an autoscaler may have scaled it down since.
   let fresh = true;
   return {
     pods: followed,
     async snapshot() {
       const pods = await followed.read();
-      const shortfalls = () =>
-        counts.flatMap(({ kind, name, uid, desired }) => {
-          const missing = missingPodCount(pods, uid, desired);
+      const shortfalls = () => {
+        const made = pods.filter((p) => !scaledAway(p.metadata.name));
+        return counts.flatMap(({ kind, name, uid, desired }) => {
+          const missing = missingPodCount(made, uid, desired);
           return missing > 0 ? [{ kind, name, made: desired! - missing, desired: desired! }] : [];
         });
+      };
       let missing = shortfalls();
-      if (missing.length > 0 && !fresh) {
+      const terminating =
+        controller.kind === "StatefulSet" && terminatingPods(pods, controller.uid).length > 0;
+      if ((missing.length > 0 || terminating) && !fresh) {
         // Unread, the counts stay as they were: a hold is the safe side.
         const reread = await Promise.all([read(), siblingReplicaSets(api, pod, siblingSelector)]).catch(
           (error: unknown) => {
@@ -386,16 +402,15 @@ async function controllerReadiness(
         if (reread) {
           counts = countsOf(...reread);
           own = reread[0];
+          siblings = reread[1] ?? siblings;
         }
         missing = shortfalls();
       }
       fresh = false;
-      // A StatefulSet's pod that a scale-down removes gets no successor: its going leaves nothing short.
-      const scaledAway = (name: string) =>
-        controller.kind === "StatefulSet" && own !== null && isScaledAway(controller.name, name, own);
       return {
         ...(missing.length > 0 ? { missing } : {}),
         ready: readyPodCount(pods, controller.uid),
+        live: servingPods(pods, controller.uid).length,
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
         notReady: [
           ...notReadyPods(pods, controller.uid),
@@ -414,8 +429,9 @@ async function controllerReadiness(
       const name = `${controller.kind}/${controller.name}`;
       let failure = "";
       let started: Pod[] = [];
-      // Scaled down meanwhile (an autoscaler), the controller needs only the pods it should have now.
-      let desired: number | undefined;
+      // Scaled down meanwhile (an autoscaler), the controller needs only the pods it should have now: read
+      // during this wait, as a count read before the pod went may be one it has since left.
+      let scaled: ScaledDown | undefined;
       let recountAt = clock.now();
       for (;;) {
         // The last read, at the deadline, is a list: a verdict of failure must not rest on a stalled watch.
@@ -433,23 +449,22 @@ async function controllerReadiness(
         if (pods) started = livePods(added, controller.uid);
         const fresh = added.filter((p) => readyPodCount([p], controller.uid) === 1);
         const starting = notReadyPods(added, controller.uid);
-        const kept = livePods(pods ?? [], controller.uid).filter((p) => p.metadata.uid !== gone.uid);
+        const kept = servingPods(pods ?? [], controller.uid).filter((p) => p.metadata.uid !== gone.uid);
         // Fewer pods than before: read how many it should have, now and then, and at the last poll.
-        if (pods && kept.length < before.ready && (clock.now() >= recountAt || atDeadline)) {
+        if (pods && kept.length < before.live && (clock.now() >= recountAt || atDeadline)) {
           recountAt = clock.now() + recountEveryMs;
-          desired = (await readDesired()) ?? desired;
+          const now = await readAgain();
+          const desired = now ? desiredPodCount(controller.kind, now) : undefined;
+          if (now && desired !== undefined) scaled = { desired, counts: now, liveBefore: before.live };
         }
-        const wanted = Math.min(before.ready, desired ?? before.ready);
+        const wanted = Math.min(before.ready, scaled?.desired ?? before.ready);
         const enough = pods ? readyPodCount(pods, controller.uid, gone.uid) >= wanted : false;
         const succeeded = fresh.some((p) => isSuccessor(controller.kind, gone, p));
         if (succeeded && starting.length === 0 && enough) return { ready: fresh };
-        // All it should have now are Ready, and no more are to come (a StatefulSet or DaemonSet makes a
-        // successor only once the gone pod is gone).
-        const goneYet =
-          !replacedOnceGone.has(controller.kind) || !pods?.some((p) => p.metadata.uid === gone.uid);
-        if (wanted < before.ready && enough && starting.length === 0 && kept.length <= wanted && goneYet) {
+        if (pods && scaled && needsNoReplacement(pods, controller, gone, scaled)) {
+          const now = `${counted(scaled.desired, "pod")}, all Ready`;
           return {
-            notReplaced: `${name} was scaled down to ${counted(desired!, "pod")} meanwhile, and made no replacement of ${gone.name}`,
+            notReplaced: `${name} was scaled down meanwhile, to ${now}: ${gone.name} needs no replacement`,
           };
         }
         if (options.signal.aborted) return null;

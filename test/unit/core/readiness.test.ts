@@ -6,6 +6,7 @@ import {
   desiredPodCount,
   isScaledAway,
   missingPodCount,
+  needsNoReplacement,
   notReadyPods,
   readyPodCount,
   terminatingPods,
@@ -93,6 +94,49 @@ describe("after a deletion", () => {
     expect(desiredPodCount("DaemonSet", { status: { desiredNumberScheduled: 5 } })).toBe(5);
     // A DaemonSet that has not said yet: no count to hold pods by.
     expect(desiredPodCount("DaemonSet", { spec: {} })).toBeUndefined();
+  });
+
+  it("a controller scaled down since a pod went needs no replacement only with all it should have Ready, nothing due", () => {
+    const rsPods = ["a", "b", "c"].map((name) => pod(name, { uid: name }));
+    const gone = { uid: "g", name: "g" };
+    const scaled = { desired: 3, counts: { spec: { replicas: 3 } }, liveBefore: 4 };
+    const decide = (pods: typeof rsPods, kind = "ReplicaSet", by = scaled, left = gone) =>
+      needsNoReplacement(pods, { kind, name: rs.name, uid: rs.uid }, left, by);
+    expect(decide(rsPods)).toBe(true);
+    // The gone pod, terminating, and a pod that has ended are no pods it keeps.
+    const terminating = pod("g", { uid: "g", deletionTimestamp: "2026-11-20T11:00:00Z" });
+    expect(decide([...rsPods, terminating, pod("e", { uid: "e", phase: "Failed" })])).toBe(true);
+    // Not scaled below what it had; one more still to come; one not Ready.
+    expect(decide(rsPods, "ReplicaSet", { ...scaled, liveBefore: 3 })).toBe(false);
+    expect(decide(rsPods.slice(0, 2))).toBe(false);
+    expect(decide([...rsPods.slice(0, 2), pod("c", { uid: "c", phase: "Pending" })])).toBe(false);
+    // Another ReplicaSet's pod starting (a rollout under way): the Deployment is short meanwhile.
+    const starting = makePod({
+      ...othersPod.metadata,
+      name: "new",
+      uid: "n",
+      owner: { kind: "ReplicaSet", name: "x", uid: "x" },
+      phase: "Pending",
+      containers: [{ name: "a", image: "n", runningDigest: NEW }],
+    });
+    expect(decide([...rsPods, starting])).toBe(false);
+    // A DaemonSet's count falls with any node that leaves: its successor is taken as due.
+    expect(decide(rsPods, "DaemonSet")).toBe(false);
+  });
+
+  it("a StatefulSet scaled down needs no successor only of a pod scaled away, and only once it is gone", () => {
+    const sts = { kind: "StatefulSet", name: "db", uid: "rs-uid" };
+    const kept = ["db-0", "db-1"].map((name) => pod(name, { uid: name }));
+    const scaled = { desired: 2, counts: { spec: { replicas: 2 } }, liveBefore: 3 };
+    // db-2 is beyond the new count: once gone, nothing is due.
+    expect(needsNoReplacement(kept, sts, { uid: "db-2", name: "db-2" }, scaled)).toBe(true);
+    const terminating = pod("db-2", { uid: "db-2", deletionTimestamp: "2026-11-20T11:00:00Z" });
+    expect(needsNoReplacement([...kept, terminating], sts, { uid: "db-2", name: "db-2" }, scaled)).toBe(
+      false,
+    );
+    // db-0 is within it: its successor comes once it is gone, whatever the others are meanwhile.
+    const others = ["db-1", "db-2"].map((name) => pod(name, { uid: name }));
+    expect(needsNoReplacement(others, sts, { uid: "db-0", name: "db-0" }, scaled)).toBe(false);
   });
 
   it("a StatefulSet's pod beyond the ordinals its replica count reaches is scaled away: no successor is made", () => {

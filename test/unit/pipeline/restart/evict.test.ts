@@ -486,7 +486,7 @@ describe("what counts as the replacement being up", () => {
     expect(reported).toEqual(["web-0 evicted", "web-1 evicted"]);
     expect(problems).toEqual([]);
     expect(restarted.map(restartLine)).toEqual([
-      "evict web-0 on ReplicaSet/web (uid-web): unchecked (ReplicaSet/web was scaled down to 3 pods meanwhile, and made no replacement of web-0)",
+      "evict web-0 on ReplicaSet/web (uid-web): unchecked (ReplicaSet/web was scaled down meanwhile, to 3 pods, all Ready: web-0 needs no replacement)",
       "evict web-1 on ReplicaSet/web (uid-web): up",
     ]);
   });
@@ -501,6 +501,69 @@ describe("what counts as the replacement being up", () => {
     expect(cluster.evictions()).toEqual(["0 evict shop/db-2 → 201", "10000 evict shop/db-0 → 201"]);
     expect(reported).toEqual(["db-2 evicted", "db-0 evicted"]);
     expect(problems).toEqual([]);
+  });
+
+  it("a pod that was not Ready evicted, then its ReplicaSet scaled down to the Ready ones: the run goes on", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 4, strategy: "evict" });
+    cluster.setUnready("web-0");
+    // Scaled to 3 at 1 s: the ReplicaSet deletes web-0's replacement, still starting.
+    clock.at(clock.now() + 1000, () => cluster.scaleTo("web", 3, 3000));
+    const { reported, restarted } = await runRestart(clock, cluster, pods.slice(0, 2));
+    expect(reported).toEqual(["web-0 evicted", "web-1 evicted"]);
+    expect(restarted.map(restartLine)[0]).toContain("unchecked (ReplicaSet/web was scaled down meanwhile");
+  });
+
+  it("a rollout begun during the wait scales the old ReplicaSet down: its new pods starting still hold the next pod", async () => {
+    const { clock, cluster } = setup();
+    const spec = { kind: "Deployment", name: "web", replicas: 4, maxSurge: 1, maxUnavailable: 1 } as const;
+    const pods = cluster.addController({ ...spec, strategy: "evict", readyAfterMs: 20_000 });
+    // At 1 s the Deployment is rolled: its controller scales the old ReplicaSet down by its pod not Ready
+    // (web-r1-0's replacement), and starts new pods, Ready 20 s later.
+    const roll = () =>
+      void cluster.patchRestartedAt(
+        "Deployment",
+        "shop",
+        "web",
+        "100",
+        { restartedAt: "x", restartedFor: null },
+        false,
+      );
+    clock.at(clock.now() + 1000, roll);
+    await runRestart(clock, cluster, pods.slice(0, 2));
+    // The eviction took one of 4 before the rollout began, which then has its maxUnavailable of 1 taken
+    // already: 3 Ready at least, the next eviction only once the new pods are up.
+    expect(cluster.lowestReady("web")).toBe(3);
+    expect(Number(cluster.evictions()[1]?.split(" ")[0] ?? Infinity)).toBeGreaterThanOrEqual(21_000);
+  });
+
+  it("a StatefulSet scaled down mid-run: its pod scaled away, terminating, holds nothing once the count is read again", async () => {
+    const { clock, cluster } = setup();
+    const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
+    const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: 30_000 });
+    // db-0 is gone at 30 s, its successor Ready at 33 s; scaled to 2 at 31 s, db-2 then terminates for 30 s.
+    clock.at(clock.now() + 31_000, () => cluster.scaleTo("db", 2, 3000));
+    const { reported, problems } = await runRestart(clock, cluster, pods.slice(0, 2));
+    expect(reported).toEqual(["db-0 evicted", "db-1 evicted"]);
+    expect(problems).toEqual([]);
+    expect(Number(cluster.evictions()[1]!.split(" ")[0])).toBeLessThan(61_000);
+  });
+
+  it("a StatefulSet short of a pod it cannot make, and scaled down: its pod scaled away is not counted as made", async () => {
+    const { clock, cluster } = setup();
+    const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
+    const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: 30_000 });
+    // db-1 is gone and refused (a quota); then the StatefulSet is scaled to 2, and db-2 terminates.
+    cluster.edit("db", { podQuota: 2 });
+    await clock.run(cluster.deletePod("shop", "db-1", pods[1]!.uid, false));
+    await clock.run(clock.sleep(31_000, new AbortController().signal));
+    cluster.scaleTo("db", 2, 100);
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
+    // 1 Ready of the 2 it should have: db-0 stays.
+    expect(cluster.evictions()).toEqual([]);
+    expect(reported).toEqual([
+      "db-0 not-started: StatefulSet/db has 1 of the 2 pods it should have: restarting a Ready one now would leave it shorter",
+    ]);
   });
 
   it("a ReplicaSet's pod terminating is not counted short: a ReplicaSet makes its successor at once, counted until Ready", async () => {

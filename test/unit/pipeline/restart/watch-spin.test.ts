@@ -54,7 +54,7 @@ async function waitTenSeconds(end: () => WatchEnd) {
     controller: rs,
   } as unknown as PlanPod;
   const readiness = (await controllers.of(pod))!;
-  const before = { ready: 2, uids: new Set(["uid-web-1-a", "uid-web-1-b"]), notReady: [] };
+  const before = { ready: 2, live: 2, uids: new Set(["uid-web-1-a", "uid-web-1-b"]), notReady: [] };
   const options = {
     clock,
     signal: run.signal,
