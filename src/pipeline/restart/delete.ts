@@ -8,10 +8,10 @@ import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-b
 import type { PlanPod } from "../../core/plan.js";
 import {
   type ControllersReadiness,
-  checkReplacement,
   readinessByController,
   shortOfReadyPods,
-} from "./replacement.js";
+} from "./controller-readiness.js";
+import { checkReplacement } from "./replacement.js";
 import {
   type GroupReporter,
   type Left,

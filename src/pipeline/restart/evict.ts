@@ -11,10 +11,10 @@ import type { PlanPod } from "../../core/plan.js";
 import { ToolFailedError } from "../../errors.js";
 import {
   type ControllersReadiness,
-  checkReplacement,
   readinessByController,
   shortOfReadyPods,
-} from "./replacement.js";
+} from "./controller-readiness.js";
+import { checkReplacement } from "./replacement.js";
 import {
   type GroupReporter,
   type Left,

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { WatchEnd } from "../../../../src/adapters/watch.js";
 import type { PlanPod } from "../../../../src/core/plan.js";
 import type { PodWithConditions } from "../../../../src/core/readiness.js";
-import { readinessByController } from "../../../../src/pipeline/restart/replacement.js";
+import { readinessByController } from "../../../../src/pipeline/restart/controller-readiness.js";
 import type { RestartApi, RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 

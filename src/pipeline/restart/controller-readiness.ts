@@ -1,0 +1,377 @@
+/**
+ * How many Ready pods a controller has, and what it is short of, before a pod of it is evicted or deleted;
+ * then the wait until it has them again (or, scaled down meanwhile, as many as it should have now), its
+ * pods followed by a watch (a list where watching is refused).
+ */
+
+import { controllerOf, type OwnerObject, type Pod } from "../../core/k8s.js";
+import { isRecreatingController, kindResources } from "../../core/kind-resources.js";
+import type { PlanPod } from "../../core/plan.js";
+import {
+  type ControllerCounts,
+  desiredPodCount,
+  isScaledAway,
+  type LabelSelector,
+  livePods,
+  missingPodCount,
+  needsNoReplacement,
+  notReadyPods,
+  readyPodCount,
+  type ScaledDown,
+  selectorString,
+  servingPods,
+  terminatingPods,
+} from "../../core/readiness.js";
+import { ToolFailedError } from "../../errors.js";
+import { counted } from "../../util/counted.js";
+import { firstFew } from "../../util/first-few.js";
+import { FollowedPods } from "./followed-pods.js";
+import type { RestartApi, RestartOptions } from "./restart-options.js";
+
+/**
+ * The controllers that make a pod's successor only once the pod is gone. A ReplicaSet makes it as soon as
+ * the pod is terminating, and that successor counts as not Ready until it is up.
+ */
+const replacedOnceGone = new Set(["StatefulSet", "DaemonSet"]);
+
+export interface Snapshot {
+  ready: number;
+  /** Its pods that should be serving, Ready or not: not terminating, not ended. */
+  live: number;
+  uids: Set<string>;
+  /**
+   * The controller's pods that are not Ready (not terminating), and for a StatefulSet or DaemonSet those
+   * terminating too (`NAME terminating`): it is short of each until it is gone.
+   */
+  notReady: string[];
+  /** Each of its ReplicaSets (or itself) with fewer pods than it should have; absent when none. */
+  missing?: Shortfall[];
+}
+
+/** A controller, and how many pods it should have (undefined: it does not say). */
+interface Counted {
+  kind: string;
+  name: string;
+  uid: string;
+  desired: number | undefined;
+}
+
+/** A controller that has made fewer pods than it should have (`desired`). */
+interface Shortfall {
+  kind: string;
+  name: string;
+  made: number;
+  desired: number;
+}
+
+/**
+ * How a wait for a replacement ended: `ready`, the controller's new pods, all Ready; `notReplaced`, why
+ * the controller, scaled down meanwhile, needs none; or how it `timedOut`, with the new pods it had started
+ * by then (from the last list read), Ready or not.
+ */
+type Waited = { ready: Pod[] } | { notReplaced: string } | { timedOut: string; started: Pod[] };
+
+/** While a wait finds the controller with fewer pods than before, how often its replica count is read. */
+const recountEveryMs = 10_000;
+
+/** The pod evicted or deleted, as far as telling its successor goes. */
+type GonePod = Pick<PlanPod, "uid" | "name" | "node">;
+
+export interface Readiness {
+  snapshot(): Promise<Snapshot>;
+  /**
+   * Waits until there are as many Ready pods as before without `gone`, every new pod is Ready, and one of
+   * them is `gone`'s successor; or, scaled down meanwhile, until the controller has as many pods as it
+   * should now besides `gone`, all Ready, and nothing else is due (core/readiness.ts needsNoReplacement);
+   * null when the run stopped first (Ctrl-C, the cluster out of reach).
+   */
+  waitFor(before: Snapshot, gone: GonePod, options: RestartOptions): Promise<Waited | null>;
+}
+
+/**
+ * Why a Ready pod of the controller must not go now: another of its pods is not Ready (a replacement that
+ * never came up, a crash loop, a pod that cannot be scheduled), or it has fewer pods than it should (a
+ * quota refusing one), and taking a Ready one would leave the workload shorter still; null when neither,
+ * or the pod itself is not Ready (its going costs no capacity). Across runs this keeps a bad image from
+ * taking one more pod down at every run.
+ */
+export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
+  const { notReady, missing = [] } = before;
+  // A pod gone since the plan costs nothing more (its successor may be the one not Ready): the eviction or
+  // deletion finds it gone, by its UID.
+  if (notReady.length + missing.length === 0 || notReady.includes(pod.name) || !before.uids.has(pod.uid))
+    return null;
+  // A Deployment's pods not Ready may be any of its ReplicaSets'.
+  const workload = (pod.owner?.kind === "Deployment" ? pod.owner : pod.controller) ?? pod.restart!.controller;
+  const short = missing.map((m) => ({
+    kind: m.kind,
+    name: m.name,
+    has: `${m.made} of the ${counted(m.desired, "pod")} it should have`,
+  }));
+  if (notReady.length > 0) {
+    const has = `${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)})`;
+    const same = short.find((s) => s.kind === workload.kind && s.name === workload.name);
+    if (same) same.has = `${has} and ${same.has}`;
+    else short.unshift({ kind: workload.kind, name: workload.name, has });
+  }
+  const says = short.map((s) => `${s.kind}/${s.name} has ${s.has}`).join("; ");
+  return `${says}: restarting a Ready one now would leave it shorter`;
+}
+
+/** The readiness of the controllers of one group's pods, followed until `stop`. */
+export interface ControllersReadiness {
+  /** The pod's controller's, found once per controller; null when its pods cannot be counted. */
+  of(pod: PlanPod): Promise<Readiness | null>;
+  /** Stops following every controller's pods, and waits for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Each pod's controller's readiness, found once per controller (a Deployment's pods may belong to more
+ * than one ReplicaSet), its pods followed until `stop` or `signal`.
+ */
+export function readinessByController(api: RestartApi, signal: AbortSignal): ControllersReadiness {
+  const found = new Map<string, Promise<ControllerReadiness | null>>();
+  return {
+    of(pod) {
+      const key = `${pod.namespace}/${pod.controller?.uid ?? ""}`;
+      let readiness = found.get(key);
+      if (!readiness) {
+        readiness = controllerReadiness(api, pod, signal);
+        found.set(key, readiness);
+      }
+      return readiness;
+    },
+    async stop() {
+      const all = await Promise.all([...found.values()].map((readiness) => readiness.catch(() => null)));
+      await Promise.all(all.map((readiness) => readiness?.pods.stop()));
+    },
+  };
+}
+
+type ControllerReadiness = Readiness & { pods: FollowedPods };
+
+/** Counts the pod's direct controller's Ready pods through the controller's own selector. */
+async function controllerReadiness(
+  api: RestartApi,
+  pod: PlanPod,
+  signal: AbortSignal,
+): Promise<ControllerReadiness | null> {
+  const controller = pod.controller;
+  if (!controller || !isRecreatingController(controller.kind)) return null;
+  const resource = kindResources[controller.kind];
+  const read = () =>
+    api.getObject<
+      ControllerCounts & {
+        metadata: { name: string };
+        spec?: { selector?: LabelSelector | Record<string, string> };
+      }
+    >(resource, controller.name, pod.namespace);
+  const object = await read();
+  const selector = selectorOf(controller.kind, object?.spec?.selector);
+  if (selector === "") return null;
+  const siblingSelector = object?.spec?.selector as LabelSelector | undefined;
+  let siblings = await siblingReplicaSets(api, pod, siblingSelector);
+  const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
+  /** How many pods it, and the other ReplicaSets of its Deployment, should have. */
+  const countsOf = (own: ControllerCounts | null, others: SiblingReplicaSets | null): Counted[] => [
+    { ...controller, desired: own ? desiredPodCount(controller.kind, own) : undefined },
+    ...(others?.replicaSets.map((rs) => ({ kind: "ReplicaSet", ...rs })) ?? []),
+  ];
+  let counts = countsOf(object, siblings);
+  let own = object;
+  /** The controller as it is now; null when that cannot be read (what was read before stands). */
+  const readAgain = () =>
+    read().then(
+      (now) => {
+        if (now) own = now;
+        return now;
+      },
+      (error: unknown) => {
+        if (!(error instanceof ToolFailedError)) throw error;
+        return null;
+      },
+    );
+  // A StatefulSet's pod that a scale-down removes gets no successor: it neither counts as made nor, while
+  // it terminates, leaves the StatefulSet short.
+  const scaledAway = (name: string) =>
+    controller.kind === "StatefulSet" && own !== null && isScaledAway(controller.name, name, own);
+  // The counts were read just now for the first snapshot; a later one that finds a shortfall, or a
+  // StatefulSet's pod terminating, reads them again, as an autoscaler may have scaled it down since.
+  let fresh = true;
+  return {
+    pods: followed,
+    async snapshot() {
+      const pods = await followed.read();
+      const shortfalls = () => {
+        const made = pods.filter((p) => !scaledAway(p.metadata.name));
+        return counts.flatMap(({ kind, name, uid, desired }) => {
+          const missing = missingPodCount(made, uid, desired);
+          return missing > 0 ? [{ kind, name, made: desired! - missing, desired: desired! }] : [];
+        });
+      };
+      let missing = shortfalls();
+      const terminating =
+        controller.kind === "StatefulSet" && terminatingPods(pods, controller.uid).length > 0;
+      if ((missing.length > 0 || terminating) && !fresh) {
+        // Unread, the counts stay as they were: a hold is the safe side.
+        const reread = await Promise.all([read(), siblingReplicaSets(api, pod, siblingSelector)]).catch(
+          (error: unknown) => {
+            if (!(error instanceof ToolFailedError)) throw error;
+            return null;
+          },
+        );
+        if (reread) {
+          counts = countsOf(...reread);
+          own = reread[0];
+          siblings = reread[1] ?? siblings;
+        }
+        missing = shortfalls();
+      }
+      fresh = false;
+      return {
+        ...(missing.length > 0 ? { missing } : {}),
+        ready: readyPodCount(pods, controller.uid),
+        live: servingPods(pods, controller.uid).length,
+        uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
+        notReady: [
+          ...notReadyPods(pods, controller.uid),
+          ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
+          ...(replacedOnceGone.has(controller.kind)
+            ? terminatingPods(pods, controller.uid, controller.kind === "DaemonSet")
+                .filter((name) => !scaledAway(name))
+                .map((name) => `${name} terminating`)
+            : []),
+        ],
+      };
+    },
+    async waitFor(before, gone, options) {
+      const { clock } = options;
+      const deadline = clock.now() + options.waitTimeoutMs;
+      const name = `${controller.kind}/${controller.name}`;
+      let failure = "";
+      let started: Pod[] = [];
+      // Scaled down meanwhile (an autoscaler), the controller needs only the pods it should have now: read
+      // during this wait, as a count read before the pod went may be one it has since left.
+      let scaled: ScaledDown | undefined;
+      let recountAt = clock.now();
+      for (;;) {
+        // The last read, at the deadline, is a list: a verdict of failure must not rest on a stalled watch.
+        const atDeadline = clock.now() >= deadline;
+        // A list that fails is asked again at the next poll: one failed read is no verdict on the pods.
+        const pods = await followed.read(atDeadline).catch((error: unknown) => {
+          if (!(error instanceof ToolFailedError)) throw error;
+          failure = error.message;
+          return null;
+        });
+        // As many Ready as before, and every new pod Ready: the gone pod's replacement must be up even
+        // when the gone pod was not Ready (crash-looping) and so not counted before, and a pod the
+        // controller added meanwhile (a scale-up) must not stand in for a replacement still starting.
+        const added = pods?.filter((p) => !before.uids.has(p.metadata.uid ?? "")) ?? [];
+        if (pods) started = livePods(added, controller.uid);
+        const fresh = added.filter((p) => readyPodCount([p], controller.uid) === 1);
+        const starting = notReadyPods(added, controller.uid);
+        const kept = servingPods(pods ?? [], controller.uid).filter((p) => p.metadata.uid !== gone.uid);
+        // Fewer pods than before: read how many it should have, now and then, and at the last poll.
+        if (pods && kept.length < before.live && (clock.now() >= recountAt || atDeadline)) {
+          recountAt = clock.now() + recountEveryMs;
+          const now = await readAgain();
+          const desired = now ? desiredPodCount(controller.kind, now) : undefined;
+          if (now && desired !== undefined) scaled = { desired, counts: now, liveBefore: before.live };
+        }
+        const wanted = Math.min(before.ready, scaled?.desired ?? before.ready);
+        const enough = pods ? readyPodCount(pods, controller.uid, gone.uid) >= wanted : false;
+        const succeeded = fresh.some((p) => isSuccessor(controller.kind, gone, p));
+        if (succeeded && starting.length === 0 && enough) return { ready: fresh };
+        if (pods && scaled && needsNoReplacement(pods, controller, gone, scaled)) {
+          const now = `${counted(scaled.desired, "pod")}, all Ready`;
+          return {
+            notReplaced: `${name} was scaled down meanwhile, to ${now}: ${gone.name} needs no replacement`,
+          };
+        }
+        if (options.signal.aborted) return null;
+        if (atDeadline) {
+          const timedOut = (reason: string) => ({ timedOut: reason, started });
+          if (!pods)
+            return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
+          if (!enough)
+            return timedOut(`${name} did not have ${counted(wanted, "ready pod")} within the wait timeout`);
+          if (starting.length > 0)
+            return timedOut(
+              `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} not Ready within the wait timeout`,
+            );
+          if (fresh.length === 0) return timedOut(`${name} had no new Ready pod within the wait timeout`);
+          return timedOut(`${name} had no Ready successor of ${gone.name} within the wait timeout`);
+        }
+        await followed.pause(clock, options.pollMs, options.signal);
+      }
+    },
+  };
+}
+
+/**
+ * Whether a new pod of the controller is the gone pod's successor. A StatefulSet or DaemonSet makes it only
+ * once the gone pod is gone, which may take its whole grace period: until then a pod made for another
+ * reason (a scale-up, a node that joined) is Ready and new, and must not pass for it. The successor has the
+ * gone pod's name (a StatefulSet's) or its node (a DaemonSet's). A ReplicaSet's starts at once, and counts
+ * as not Ready until it is up, so any new pod will do.
+ */
+function isSuccessor(kind: string, gone: GonePod, pod: Pod): boolean {
+  if (kind === "StatefulSet") return pod.metadata.name === gone.name;
+  if (kind === "DaemonSet" && gone.node !== "") return pod.spec?.nodeName === gone.node;
+  return true;
+}
+
+/** The label a Deployment adds to each of its ReplicaSets' selectors, with the ReplicaSet's own value. */
+const templateHashLabel = "pod-template-hash";
+
+/** The other ReplicaSets of a pod's Deployment, and the selector of all the Deployment's pods. */
+interface SiblingReplicaSets {
+  selector: string;
+  replicaSets: { name: string; uid: string; desired: number }[];
+}
+
+/**
+ * The other ReplicaSets of the pod's Deployment (the new one of a rollout that never came up, say), with the
+ * pods each should have, and the selector of all the Deployment's pods (its ReplicaSet's, less the template
+ * hash): their pods not Ready, or not made, leave the workload short as much as its own ReplicaSet's do.
+ * Null for another controller, or when they cannot be read (the pod's own ReplicaSet is counted still).
+ */
+async function siblingReplicaSets(
+  api: RestartApi,
+  pod: PlanPod,
+  selector: LabelSelector | undefined,
+): Promise<SiblingReplicaSets | null> {
+  const deployment = pod.owner?.kind === "Deployment" ? pod.owner.name : undefined;
+  const own = pod.controller;
+  if (!deployment || own?.kind !== "ReplicaSet" || !selector?.matchLabels?.[templateHashLabel]) return null;
+  const { [templateHashLabel]: _, ...matchLabels } = selector.matchLabels;
+  const all = selectorString({ ...selector, matchLabels });
+  if (all === "") return null;
+  const replicaSets = await api.listReplicaSets(pod.namespace, all).catch((error: unknown) => {
+    if (error instanceof ToolFailedError) return null;
+    throw error;
+  });
+  if (replicaSets === null) return null;
+  return {
+    selector: all,
+    replicaSets: (replicaSets as OwnerObject[])
+      .filter((rs) => {
+        const owner = controllerOf(rs.metadata);
+        return owner?.kind === "Deployment" && owner.name === deployment && rs.metadata.uid !== own.uid;
+      })
+      .flatMap((rs) =>
+        rs.metadata.uid
+          ? [{ name: rs.metadata.name, uid: rs.metadata.uid, desired: rs.spec?.replicas ?? 1 }]
+          : [],
+      ),
+  };
+}
+
+/** A controller's selector as `-l` text: a ReplicationController's is a plain map of labels. */
+function selectorOf(kind: string, selector: LabelSelector | Record<string, string> | undefined): string {
+  if (!selector) return "";
+  if (kind === "ReplicationController")
+    return selectorString({ matchLabels: selector as Record<string, string> });
+  return selectorString(selector as LabelSelector);
+}
