@@ -17,6 +17,14 @@ function setup() {
   return { clock, cluster: new InMemoryCluster(clock) };
 }
 
+/** StatefulSet db: 3 Ready pods, restarted only when deleted (OnDelete), each terminating `graceMs`. */
+function statefulDb(graceMs: number) {
+  const { clock, cluster } = setup();
+  const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
+  const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: graceMs });
+  return { clock, cluster, pods };
+}
+
 describe("one pod at a time per controller", () => {
   it("evicts the next pod only once the last one's replacement is Ready", async () => {
     const { clock, cluster } = setup();
@@ -390,9 +398,7 @@ describe("what counts as the replacement being up", () => {
   );
 
   it("a StatefulSet scaled down, its pod beyond the new count terminating: no successor is to come, so it holds nothing", async () => {
-    const { clock, cluster } = setup();
-    const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
-    const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: 30_000 });
+    const { clock, cluster, pods } = statefulDb(30_000);
     cluster.scaleTo("db", 2, 100);
     const { reported, problems } = await runRestart(clock, cluster, pods.slice(0, 2));
     expect(reported).toEqual(["db-0 evicted", "db-1 evicted"]);
@@ -492,9 +498,7 @@ describe("what counts as the replacement being up", () => {
   });
 
   it("a StatefulSet scaled down below the evicted pod's ordinal makes no successor: the run goes on", async () => {
-    const { clock, cluster } = setup();
-    const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
-    const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: 5000 });
+    const { clock, cluster, pods } = statefulDb(5000);
     clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 2, 100));
     const { reported, problems } = await runRestart(clock, cluster, [pods[2]!, pods[0]!]);
     // db-2 is gone at 5 s and no successor comes; the replica count, read at 0 s, is read again at 10 s.
@@ -538,9 +542,7 @@ describe("what counts as the replacement being up", () => {
   });
 
   it("a StatefulSet scaled down mid-run: its pod scaled away, terminating, holds nothing once the count is read again", async () => {
-    const { clock, cluster } = setup();
-    const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
-    const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: 30_000 });
+    const { clock, cluster, pods } = statefulDb(30_000);
     // db-0 is gone at 30 s, its successor Ready at 33 s; scaled to 2 at 31 s, db-2 then terminates for 30 s.
     clock.at(clock.now() + 31_000, () => cluster.scaleTo("db", 2, 3000));
     const { reported, problems } = await runRestart(clock, cluster, pods.slice(0, 2));
@@ -550,9 +552,7 @@ describe("what counts as the replacement being up", () => {
   });
 
   it("a StatefulSet short of a pod it cannot make, and scaled down: its pod scaled away is not counted as made", async () => {
-    const { clock, cluster } = setup();
-    const spec = { kind: "StatefulSet", name: "db", replicas: 3, strategy: "evict" } as const;
-    const pods = cluster.addController({ ...spec, updateStrategy: "OnDelete", terminationGraceMs: 30_000 });
+    const { clock, cluster, pods } = statefulDb(30_000);
     // db-1 is gone and refused (a quota); then the StatefulSet is scaled to 2, and db-2 terminates.
     cluster.edit("db", { podQuota: 2 });
     await clock.run(cluster.deletePod("shop", "db-1", pods[1]!.uid, false));
