@@ -135,16 +135,19 @@ export interface ScaledDown {
 
 /**
  * Whether a controller scaled down since `gone` went needs no replacement of it: it should have fewer pods
- * than it had, has that many besides `gone`, all Ready, and nothing else the list holds is starting (a
- * Deployment's other ReplicaSets: a rollout under way). A StatefulSet makes a successor for every ordinal
- * its count still reaches, once the pod is gone, so only a pod scaled away needs none, and only once gone.
- * A DaemonSet's count falls with any node that leaves, so its successor is always taken as due.
+ * than it had, has that many besides `gone`, all Ready, and no other pod of the workload (`workload`: the
+ * UIDs of the controller and its Deployment's other ReplicaSets, a rollout's new one among them) is
+ * starting; another workload's pods that the list holds (a canary's, sharing labels) are not its to wait
+ * for. A StatefulSet makes a successor for every ordinal its count still reaches, once the pod is gone, so
+ * only a pod scaled away needs none, and only once gone. A DaemonSet's count falls with any node that
+ * leaves, so its successor is always taken as due.
  */
 export function needsNoReplacement(
   pods: readonly PodWithConditions[],
   controller: { kind: string; name: string; uid: string },
   gone: { uid: string; name: string },
   scaled: ScaledDown,
+  workload: ReadonlySet<string>,
 ): boolean {
   if (controller.kind === "DaemonSet" || scaled.desired >= scaled.liveBefore) return false;
   if (controller.kind === "StatefulSet") {
@@ -153,7 +156,7 @@ export function needsNoReplacement(
   }
   const kept = servingPods(pods, controller.uid).filter((pod) => pod.metadata.uid !== gone.uid);
   if (kept.length !== scaled.desired) return false;
-  return pods.every((pod) => pod.metadata.deletionTimestamp || hasEnded(pod) || isReady(pod));
+  return [...workload].every((uid) => notReadyPods(pods, uid).length === 0);
 }
 
 /** The pods controlled by `controllerUid` that should be serving: not terminating, not ended. */

@@ -116,6 +116,13 @@ export class InMemoryCluster implements RestartApi {
    * does; off, it is refused, as for an account without `watch`, and the restarts list at every poll.
    */
   watchable = true;
+  /**
+   * A list shows a pod only this long after it is made, as a client reading a lagging cache: it sees a
+   * pod gone before the successor its controller made at once.
+   */
+  listLagMs = 0;
+  /** When each pod was made, by UID (lists hand out copies). */
+  private readonly madeAt = new Map<string, number>();
   private readonly watchers = new Set<PodWatcher>();
 
   constructor(private readonly clock: FakeClock) {}
@@ -285,7 +292,8 @@ export class InMemoryCluster implements RestartApi {
   ): Promise<PodWithConditions[]> {
     this.log(`list pods ${namespace} ${selector}`);
     onVersion?.(String(this.clock.now()));
-    return this.selectedPods(namespace, selector);
+    const seen = (pod: Pod) => this.clock.now() - (this.madeAt.get(pod.metadata.uid!) ?? 0) >= this.listLagMs;
+    return this.selectedPods(namespace, selector).filter(seen);
   }
 
   async watchPodsBySelector(
@@ -801,6 +809,8 @@ export class InMemoryCluster implements RestartApi {
       },
     };
     this.revisionOf.set(pod, revision);
+    // The pods a test starts with were made long ago.
+    this.madeAt.set(pod.metadata.uid!, ready ? Number.NEGATIVE_INFINITY : this.clock.now());
     this.pods.push(pod);
     if (!ready && Number.isFinite(c.spec.readyAfterMs) && !c.deadlineExceeded && !this.stalled(c, revision)) {
       this.clock.at(this.clock.now() + c.spec.readyAfterMs, () => {

@@ -171,64 +171,51 @@ async function controllerReadiness(
   const selector = selectorOf(controller.kind, object?.spec?.selector);
   if (selector === "") return null;
   const siblingSelector = object?.spec?.selector as LabelSelector | undefined;
-  let siblings = await siblingReplicaSets(api, pod, siblingSelector);
+  const listSiblings = () => siblingReplicaSets(api, pod, siblingSelector);
+  // Without the other ReplicaSets, the controller's own pods are still followed and counted.
+  let siblings = await listSiblings().catch(unreadAs(null));
   const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
-  /** How many pods it, and the other ReplicaSets of its Deployment, should have. */
-  const countsOf = (own: ControllerCounts | null, others: SiblingReplicaSets | null): Counted[] => [
-    { ...controller, desired: own ? desiredPodCount(controller.kind, own) : undefined },
-    ...(others?.replicaSets.map((rs) => ({ kind: "ReplicaSet", ...rs })) ?? []),
-  ];
-  let counts = countsOf(object, siblings);
   let own = object;
-  /** The controller as it is now; null when that cannot be read (what was read before stands). */
-  const readAgain = () =>
-    read().then(
-      (now) => {
-        if (now) own = now;
-        return now;
-      },
-      (error: unknown) => {
-        if (!(error instanceof ToolFailedError)) throw error;
-        return null;
-      },
-    );
+  /**
+   * Reads the controller and its Deployment's other ReplicaSets again, as an autoscaler or a rollout may
+   * have changed them; false when that fails, and what was read before stands (a hold is the safe side).
+   */
+  const readCounts = async () => {
+    const now = await Promise.all([read(), listSiblings()]).catch(unreadAs(null));
+    if (now === null) return false;
+    [own, siblings] = [now[0] ?? own, now[1]];
+    return true;
+  };
+  /** How many pods it, and the other ReplicaSets of its Deployment, should have. */
+  const counts = (): Counted[] => [
+    { ...controller, desired: own ? desiredPodCount(controller.kind, own) : undefined },
+    ...(siblings?.replicaSets.map((rs) => ({ kind: "ReplicaSet", ...rs })) ?? []),
+  ];
+  /** The controller and its Deployment's other ReplicaSets, by UID: the pods of the workload. */
+  const workload = () => new Set([controller.uid, ...(siblings?.replicaSets.map((rs) => rs.uid) ?? [])]);
   // A StatefulSet's pod that a scale-down removes gets no successor: it neither counts as made nor, while
   // it terminates, leaves the StatefulSet short.
   const scaledAway = (name: string) =>
     controller.kind === "StatefulSet" && own !== null && isScaledAway(controller.name, name, own);
-  // The counts were read just now for the first snapshot; a later one that finds a shortfall, or a
-  // StatefulSet's pod terminating, reads them again, as an autoscaler may have scaled it down since.
+  // The counts were read just now for the first snapshot; each later one reads them again, as an
+  // autoscaler may have scaled the controller up (a quota then refusing the pods) or down since.
   let fresh = true;
+  /** What the controller, as last read, says against the pods it had before the pod went. */
+  const scaledDown = (before: Snapshot): ScaledDown | undefined => {
+    const desired = own ? desiredPodCount(controller.kind, own) : undefined;
+    return own && desired !== undefined ? { desired, counts: own, liveBefore: before.live } : undefined;
+  };
   return {
     pods: followed,
     async snapshot() {
       const pods = await followed.read();
-      const shortfalls = () => {
-        const made = pods.filter((p) => !scaledAway(p.metadata.name));
-        return counts.flatMap(({ kind, name, uid, desired }) => {
-          const missing = missingPodCount(made, uid, desired);
-          return missing > 0 ? [{ kind, name, made: desired! - missing, desired: desired! }] : [];
-        });
-      };
-      let missing = shortfalls();
-      const terminating =
-        controller.kind === "StatefulSet" && terminatingPods(pods, controller.uid).length > 0;
-      if ((missing.length > 0 || terminating) && !fresh) {
-        // Unread, the counts stay as they were: a hold is the safe side.
-        const reread = await Promise.all([read(), siblingReplicaSets(api, pod, siblingSelector)]).catch(
-          (error: unknown) => {
-            if (!(error instanceof ToolFailedError)) throw error;
-            return null;
-          },
-        );
-        if (reread) {
-          counts = countsOf(...reread);
-          own = reread[0];
-          siblings = reread[1] ?? siblings;
-        }
-        missing = shortfalls();
-      }
+      if (!fresh) await readCounts();
       fresh = false;
+      const made = pods.filter((p) => !scaledAway(p.metadata.name));
+      const missing = counts().flatMap(({ kind, name, uid, desired }) => {
+        const short = missingPodCount(made, uid, desired);
+        return short > 0 ? [{ kind, name, made: desired! - short, desired: desired! }] : [];
+      });
       return {
         ...(missing.length > 0 ? { missing } : {}),
         ready: readyPodCount(pods, controller.uid),
@@ -275,19 +262,22 @@ async function controllerReadiness(
         // Fewer pods than before: read how many it should have, now and then, and at the last poll.
         if (pods && kept.length < before.live && (clock.now() >= recountAt || atDeadline)) {
           recountAt = clock.now() + recountEveryMs;
-          const now = await readAgain();
-          const desired = now ? desiredPodCount(controller.kind, now) : undefined;
-          if (now && desired !== undefined) scaled = { desired, counts: now, liveBefore: before.live };
+          scaled = (await readCounts()) ? scaledDown(before) : scaled;
         }
         const wanted = Math.min(before.ready, scaled?.desired ?? before.ready);
         const enough = pods ? readyPodCount(pods, controller.uid, gone.uid) >= wanted : false;
         const succeeded = fresh.some((p) => isSuccessor(controller.kind, gone, p));
         if (succeeded && starting.length === 0 && enough) return { ready: fresh };
-        if (pods && scaled && needsNoReplacement(pods, controller, gone, scaled)) {
-          const now = `${counted(scaled.desired, "pod")}, all Ready`;
-          return {
-            notReplaced: `${name} was scaled down meanwhile, to ${now}: ${gone.name} needs no replacement`,
-          };
+        if (pods && scaled && needsNoReplacement(pods, controller, gone, scaled, workload())) {
+          // Decided on counts read now: a scale-down undone since the last read must not pass for one, and
+          // a rollout begun since shows its new ReplicaSet, whose pods starting count.
+          scaled = (await readCounts()) ? scaledDown(before) : undefined;
+          if (scaled && needsNoReplacement(pods, controller, gone, scaled, workload())) {
+            const now = `${counted(scaled.desired, "pod")}, all Ready`;
+            return {
+              notReplaced: `${name} was scaled down meanwhile, to ${now}: ${gone.name} needs no replacement`,
+            };
+          }
         }
         if (options.signal.aborted) return null;
         if (atDeadline) {
@@ -335,7 +325,7 @@ interface SiblingReplicaSets {
  * The other ReplicaSets of the pod's Deployment (the new one of a rollout that never came up, say), with the
  * pods each should have, and the selector of all the Deployment's pods (its ReplicaSet's, less the template
  * hash): their pods not Ready, or not made, leave the workload short as much as its own ReplicaSet's do.
- * Null for another controller, or when they cannot be read (the pod's own ReplicaSet is counted still).
+ * Null for another controller; a list that fails throws (ToolFailedError).
  */
 async function siblingReplicaSets(
   api: RestartApi,
@@ -348,11 +338,7 @@ async function siblingReplicaSets(
   const { [templateHashLabel]: _, ...matchLabels } = selector.matchLabels;
   const all = selectorString({ ...selector, matchLabels });
   if (all === "") return null;
-  const replicaSets = await api.listReplicaSets(pod.namespace, all).catch((error: unknown) => {
-    if (error instanceof ToolFailedError) return null;
-    throw error;
-  });
-  if (replicaSets === null) return null;
+  const replicaSets = await api.listReplicaSets(pod.namespace, all);
   return {
     selector: all,
     replicaSets: (replicaSets as OwnerObject[])
@@ -374,4 +360,12 @@ function selectorOf(kind: string, selector: LabelSelector | Record<string, strin
   if (kind === "ReplicationController")
     return selectorString({ matchLabels: selector as Record<string, string> });
   return selectorString(selector as LabelSelector);
+}
+
+/** A failed kubectl call read as `value`; anything else is thrown on. */
+function unreadAs<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if (!(error instanceof ToolFailedError)) throw error;
+    return value;
+  };
 }

@@ -100,8 +100,10 @@ describe("after a deletion", () => {
     const rsPods = ["a", "b", "c"].map((name) => pod(name, { uid: name }));
     const gone = { uid: "g", name: "g" };
     const scaled = { desired: 3, counts: { spec: { replicas: 3 } }, liveBefore: 4 };
+    // The workload: this ReplicaSet and its Deployment's other one, x.
+    const workload = new Set([rs.uid, "x"]);
     const decide = (pods: typeof rsPods, kind = "ReplicaSet", by = scaled, left = gone) =>
-      needsNoReplacement(pods, { kind, name: rs.name, uid: rs.uid }, left, by);
+      needsNoReplacement(pods, { kind, name: rs.name, uid: rs.uid }, left, by, workload);
     expect(decide(rsPods)).toBe(true);
     // The gone pod, terminating, and a pod that has ended are no pods it keeps.
     const terminating = pod("g", { uid: "g", deletionTimestamp: "2026-11-20T11:00:00Z" });
@@ -120,23 +122,34 @@ describe("after a deletion", () => {
       containers: [{ name: "a", image: "n", runningDigest: NEW }],
     });
     expect(decide([...rsPods, starting])).toBe(false);
+    // Another workload's pod that the selector finds too (a canary's), not Ready: not this one's to wait for.
+    const canary = {
+      ...starting,
+      metadata: {
+        ...starting.metadata,
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "canary", uid: "c", controller: true },
+        ],
+      },
+    };
+    expect(decide([...rsPods, canary])).toBe(true);
     // A DaemonSet's count falls with any node that leaves: its successor is taken as due.
     expect(decide(rsPods, "DaemonSet")).toBe(false);
   });
 
   it("a StatefulSet scaled down needs no successor only of a pod scaled away, and only once it is gone", () => {
     const sts = { kind: "StatefulSet", name: "db", uid: "rs-uid" };
+    const workload = new Set([sts.uid]);
     const kept = ["db-0", "db-1"].map((name) => pod(name, { uid: name }));
     const scaled = { desired: 2, counts: { spec: { replicas: 2 } }, liveBefore: 3 };
     // db-2 is beyond the new count: once gone, nothing is due.
-    expect(needsNoReplacement(kept, sts, { uid: "db-2", name: "db-2" }, scaled)).toBe(true);
+    expect(needsNoReplacement(kept, sts, { uid: "db-2", name: "db-2" }, scaled, workload)).toBe(true);
     const terminating = pod("db-2", { uid: "db-2", deletionTimestamp: "2026-11-20T11:00:00Z" });
-    expect(needsNoReplacement([...kept, terminating], sts, { uid: "db-2", name: "db-2" }, scaled)).toBe(
-      false,
-    );
+    const stillThere = [...kept, terminating];
+    expect(needsNoReplacement(stillThere, sts, { uid: "db-2", name: "db-2" }, scaled, workload)).toBe(false);
     // db-0 is within it: its successor comes once it is gone, whatever the others are meanwhile.
     const others = ["db-1", "db-2"].map((name) => pod(name, { uid: name }));
-    expect(needsNoReplacement(others, sts, { uid: "db-0", name: "db-0" }, scaled)).toBe(false);
+    expect(needsNoReplacement(others, sts, { uid: "db-0", name: "db-0" }, scaled, workload)).toBe(false);
   });
 
   it("a StatefulSet's pod beyond the ordinals its replica count reaches is scaled away: no successor is made", () => {

@@ -566,6 +566,62 @@ describe("what counts as the replacement being up", () => {
     ]);
   });
 
+  it("scaled down while another workload's pod that its selector finds (a canary's) crash-loops: the run goes on", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 4, strategy: "evict" });
+    cluster.addController({ name: "web-canary", replicas: 1, podLabels: { app: "web", track: "canary" } });
+    cluster.setUnready("web-canary-0");
+    clock.at(clock.now() + 1000, () => cluster.scaleTo("web", 3, 3000));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 2));
+    expect(reported).toEqual(["web-0 evicted", "web-1 evicted"]);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201", "1000 evict shop/web-1 → 201"]);
+  });
+
+  it("scaled up during a wait, a quota refusing the new pods: the next pod's count is read again, and holds it", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 4, podQuota: 4, strategy: "evict" });
+    clock.at(clock.now() + 1000, () => cluster.scaleTo("web", 6, 3000));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 2));
+    expect(reported).toEqual([
+      "web-0 evicted",
+      "web-1 not-started: ReplicaSet/web has 4 of the 6 pods it should have: restarting a Ready one now would leave it shorter",
+    ]);
+  });
+
+  it("scaled down and back up between two reads of the count: the pod's successor is due, and checked", async () => {
+    const { clock, cluster, pods } = statefulDb(28_000);
+    cluster.watchable = false;
+    // Lists show a new pod 0.3 s late: db-2 is seen gone before its successor, made at once at 28 s.
+    cluster.listLagMs = 300;
+    clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 2, 3000));
+    clock.at(clock.now() + 25_000, () => cluster.scaleTo("db", 3, 3000));
+    const { reported, restarted } = await runRestart(clock, cluster, [pods[2]!, pods[0]!]);
+    expect(restarted.map(restartLine)[0]).toBe("evict db-2 on StatefulSet/db (uid-db): up");
+    expect(reported).toEqual(["db-2 evicted", "db-0 evicted"]);
+  });
+
+  it("a Deployment's other ReplicaSets unread at a later pod (a failed list): their shortfall read before still holds", async () => {
+    const { clock, cluster } = setup();
+    const spec = { kind: "Deployment", name: "web", replicas: 4, maxSurge: 1, maxUnavailable: 0 } as const;
+    const pods = cluster.addController({ ...spec, strategy: "evict", podQuota: 4 });
+    // A rollout whose surge pod the quota refuses: web-r2 should have 1 pod, and has none.
+    const roll = { restartedAt: "x", restartedFor: null };
+    await clock.run(cluster.patchRestartedAt("Deployment", "shop", "web", "100", roll, false));
+    await clock.run(clock.sleep(1000, new AbortController().signal));
+    const list = cluster.listReplicaSets.bind(cluster);
+    let lists = 0;
+    cluster.listReplicaSets = async (namespace, selector) => {
+      if (++lists === 2)
+        throw new ToolFailedError("kubectl get failed: the server was unable to return a response");
+      return list(namespace, selector);
+    };
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 2));
+    expect(cluster.evictions()).toEqual([]);
+    const held =
+      "ReplicaSet/web-r2 has 0 of the 1 pod it should have: restarting a Ready one now would leave it shorter";
+    expect(reported).toEqual([`web-r1-0 not-started: ${held}`, `web-r1-1 not-started: ${held}`]);
+  });
+
   it("a ReplicaSet's pod terminating is not counted short: a ReplicaSet makes its successor at once, counted until Ready", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
