@@ -298,7 +298,7 @@ function checkCommand(facts: KubeconfigFacts): string {
   if (facts.context) words.push("--context", facts.context);
   if (facts.clusterFlag) words.push("--cluster", facts.clusterFlag);
   if (facts.userFlag) words.push("--user", facts.userFlag);
-  if (facts.serverFlag) words.push("--server", facts.serverFlag);
+  if (facts.serverFlag) words.push("--server", withoutUrlSecrets(facts.serverFlag));
   return shellWords([...words, ...(facts.otherFlags ?? []), "cluster-info"]);
 }
 

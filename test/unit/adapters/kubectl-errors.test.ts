@@ -140,6 +140,11 @@ describe("explainClusterProblem", () => {
     expect(explainClusterProblem({ kind: "refused", server: "10.0.0.9:6443" }, flagged)).toBe(
       'cannot reach the cluster of context "kind-dev" (kubeconfig /home/me/.kube/config): https://10.0.0.9:6443 refused the connection; is the cluster running? (kubectl --context kind-dev --server https://10.0.0.9:6443 cluster-info)',
     );
+    // A password in it (the CLI refuses one; this is the last guard) is not repeated.
+    const withPassword = { ...home, serverFlag: "https://admin:s3cr3t@10.0.0.9:6443" };
+    expect(explainClusterProblem({ kind: "refused", server: "10.0.0.9:6443" }, withPassword)).not.toContain(
+      "s3cr3t",
+    );
     const elsewhere = { ...home, clusterFlag: "other", userFlag: "ops" };
     expect(explainClusterProblem({ kind: "refused", server: "https://127.0.0.1:7443" }, elsewhere)).toMatch(
       /\(kubectl --context kind-dev --cluster other --user ops cluster-info\)$/,

@@ -94,6 +94,26 @@ describe("--username and --password", () => {
   });
 });
 
+describe("--server with credentials in its URL", () => {
+  it("is refused as --password is, without quoting it; a plain URL or host:port is taken", () => {
+    for (const server of [
+      "https://admin:s3cr3t@10.0.0.1:6443",
+      "admin:s3cr3t@10.0.0.1:6443",
+      "https://tok@h",
+    ]) {
+      const message = usageError(() => resolve({ server }));
+      expect(message).toMatch(
+        /^--server with a user or password in its URL is not taken: it would be in the argv/,
+      );
+      expect(message).not.toContain("s3cr3t");
+    }
+    expect(resolve({ server: "https://10.0.0.1:6443/k8s/clusters/c-1" }).connection.server).toBe(
+      "https://10.0.0.1:6443/k8s/clusters/c-1",
+    );
+    expect(resolve({ server: "10.0.0.1:6443" }).connection.server).toBe("10.0.0.1:6443");
+  });
+});
+
 describe("defaults", () => {
   it("no flags: the README's defaults", () => {
     expect(resolve()).toEqual({

@@ -12,6 +12,11 @@ describe("withoutUrlSecrets", () => {
     expect(withoutUrlSecrets("proxyconnect tcp: http://me:pw@127.0.0.1:3128 refused")).toBe(
       "proxyconnect tcp: http://127.0.0.1:3128 refused",
     );
+    // A password may hold a quote, unencoded, as kubectl takes it from a kubeconfig.
+    expect(withoutUrlSecrets("https://admin:it's-s3cr3t@10.0.0.1:6443 refused")).toBe(
+      "https://10.0.0.1:6443 refused",
+    );
+    expect(withoutUrlSecrets("'https://h/x' and 'u@v'")).toBe("'https://h/x' and 'u@v'");
     expect(withoutUrlSecrets('manifest for "app:latest" not found: manifest unknown')).toBe(
       'manifest for "app:latest" not found: manifest unknown',
     );
