@@ -416,8 +416,12 @@ function decideContainer(
     nodePlatform,
   );
   if ("needs" in judgement) {
+    const [why] = judgement.needs.flatMap((n) => {
+      const reason = resolution.unread?.get(`${n.repository}@${n.digest}`);
+      return reason === undefined ? [] : [`could not read ${n.repository}@${n.digest}: ${reason}`];
+    });
     const digests = judgement.needs.map((n) => n.digest).join(", ");
-    return result("unknown", `manifest ${digests} was not read`, latest);
+    return result("unknown", why ?? `manifest ${digests} was not read`, latest);
   }
   if ("needNodePlatform" in judgement) return result("unknown", judgement.reason, latest);
   const decided = result(judgement.status, judgement.reason, latest);

@@ -186,7 +186,8 @@ function againstSingleTag(
       return needs({ repository: running.repository, digest: candidate.digest, platform: false });
     }
     const why = `the tag now names an image for ${latest.platform ?? "one platform"} only, and the node's platform is not known`;
-    return nodePlatform === undefined ? byNode(why) : unknown(why);
+    // As comparePlatforms marks its twin: the node may be one the tag no longer has an image for.
+    return nodePlatform === undefined ? byNode(why) : { ...unknown(why), noImageToRun: true };
   }
   if (latest.platform !== null && latest.platform !== platform) {
     return noImageFor(platform);
@@ -199,7 +200,9 @@ function againstSingleTag(
   const child = manifests.get(mine.digest);
   if (!child) return needs({ repository: running.repository, digest: mine.digest, platform: false });
   if (failedRead(child)) return unreadable(`the running index's image for ${platform}`, child);
-  if (!child.ok || child.isIndex) return stale;
+  if (child.ok && child.isIndex)
+    return unknown(`the running index's image for ${platform} is itself an index`);
+  if (!child.ok) return stale;
   return child.config === latest.config ? sameConfig(latest.config) : stale;
 }
 
@@ -318,6 +321,10 @@ function comparePlatforms(
       if (!b) missing.push({ repository: latestRepository, digest: latestDigest, platform: false });
       if (failedRead(a)) return unreadable(`the running index's image for ${child.platform}`, a);
       if (tagUnread(b)) return unreadable(`the tag's image for ${child.platform}`, b);
+      // A nested index's images are not compared: which of them the node runs is not known.
+      if (a?.ok && a.isIndex)
+        return unknown(`the running index's image for ${child.platform} is itself an index`);
+      if (b?.ok && b.isIndex) return unknown(`the tag's image for ${child.platform} is itself an index`);
       const same = a?.ok && !a.isIndex && b?.ok && !b.isIndex && a.config !== null && a.config === b.config;
       changes.set(child, same ? "unchanged" : "moved");
     }

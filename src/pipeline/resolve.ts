@@ -25,6 +25,8 @@ export interface ResolveOptions {
 /** A manifest by `repository@digest`, read at most once (again only to learn its platform). */
 type ReadOnce = (id: string, platform: boolean, read: () => Promise<ManifestInfo>) => Promise<ManifestInfo>;
 
+type ResolutionBeingRead = Resolution & { manifests: Map<string, ManifestInfo>; unread: Map<string, string> };
+
 /** Rounds of manifest reads: tag and running manifest, their children, and a spare. */
 const maxManifestRounds = 4;
 
@@ -61,7 +63,7 @@ export async function resolveImages(
     const tag =
       (await options.earlyAnswer?.(image)) ??
       (await resolver.resolveTag(image.ref, credentials, options.signal));
-    const resolution: Resolution & { manifests: Map<string, ManifestInfo> } = { tag, manifests: new Map() };
+    const resolution: ResolutionBeingRead = { tag, manifests: new Map(), unread: new Map() };
     resolutions.set(image.key, resolution);
     await readManifests(image, resolution, credentials, { resolver, readOnce, ...options });
     const digest = interrupted() ? null : newImageToDescribe(image, resolution);
@@ -85,7 +87,7 @@ export async function resolveImages(
  */
 async function readManifests(
   image: ImageInUse,
-  resolution: Resolution & { manifests: Map<string, ManifestInfo> },
+  resolution: ResolutionBeingRead,
   credentials: Credential[],
   options: ResolveOptions & { resolver: Resolver; readOnce: ReadOnce },
 ): Promise<void> {
@@ -106,6 +108,12 @@ async function readManifests(
             signal: options.signal,
           });
         });
+        // Another repository's failed read decides nothing for the tag's own pods (a retention policy there
+        // may have deleted what the tag's repository still has): kept apart, for the reason it gives.
+        if (!info.ok && !isOwn) {
+          resolution.unread.set(`${need.repository}@${need.digest}`, info.reason);
+          return;
+        }
         // A manifest already read with its platform keeps it when another verdict reads it without; one
         // read in some repository stays read when another repository refuses it (a digest names one content).
         const known = resolution.manifests.get(need.digest);

@@ -97,3 +97,84 @@ describe("a running index whose lone platformless child the tag no longer has (i
     });
   });
 });
+
+describe("a running index against a tag that now names one image, on a node whose platform is not known", () => {
+  it("marks the verdict as having maybe no image to run, as the index-against-index case does", () => {
+    const OLD_INDEX = digestOf("index: amd64 + arm/v7");
+    const T = digestOf("the tag now: amd64 v2 alone");
+    const manifests = new Map<string, ManifestInfo>([
+      [
+        OLD_INDEX,
+        {
+          ok: true,
+          isIndex: true,
+          children: [
+            { digest: digestOf("amd64 v1"), platform: "linux/amd64" },
+            { digest: digestOf("arm/v7 v1"), platform: "linux/arm/v7" },
+          ],
+        },
+      ],
+      [T, { ok: true, isIndex: false, config: digestOf("config v2"), platform: "linux/amd64" }],
+      [digestOf("amd64 v1"), { ok: true, isIndex: false, config: digestOf("config v1") }],
+    ]);
+    // null: the Node was read, but which 32-bit ARM variant it runs is not known (or it could not be read).
+    const verdict = judgeRunningDigest(
+      { digest: OLD_INDEX, repository: "docker.io/library/agent" },
+      "docker.io/library/agent",
+      { digest: T, sameImageDigests: [], isIndex: false },
+      manifests,
+      null,
+    );
+    expect(verdict).toEqual({
+      status: "unknown",
+      reason: "the tag now names an image for linux/amd64 only, and the node's platform is not known",
+      noImageToRun: true,
+    });
+  });
+});
+
+describe("a running index whose image for the node's platform is itself an index", () => {
+  const NESTED = digestOf("a nested index for amd64");
+  const D = digestOf("amd64 manifest");
+  const config = digestOf("config");
+  const indexOf = (digest: string): ManifestInfo => ({
+    ok: true,
+    isIndex: true,
+    children: [{ digest, platform: "linux/amd64" }],
+  });
+  const judge = (tag: { digest: string; isIndex: boolean }, manifests: Map<string, ManifestInfo>) =>
+    judgeRunningDigest(
+      { digest: digestOf("running index"), repository: "docker.io/library/app" },
+      "docker.io/library/app",
+      { ...tag, sameImageDigests: [] },
+      manifests,
+      "linux/amd64",
+    );
+
+  it("is not compared, against a tag that names one image: unknown, not stale", () => {
+    const manifests = new Map<string, ManifestInfo>([
+      [digestOf("running index"), indexOf(NESTED)],
+      [NESTED, indexOf(D)],
+      [D, { ok: true, isIndex: false, config, platform: "linux/amd64" }],
+    ]);
+    expect(judge({ digest: D, isIndex: false }, manifests)).toEqual({
+      status: "unknown",
+      reason: "the running index's image for linux/amd64 is itself an index",
+    });
+  });
+
+  it("is not compared, against a tag's index whose image for it is another nested index: unknown, not stale", () => {
+    const OTHER = digestOf("another nested index for amd64, holding the same D");
+    const TAG = digestOf("the tag's index");
+    const manifests = new Map<string, ManifestInfo>([
+      [digestOf("running index"), indexOf(NESTED)],
+      [TAG, indexOf(OTHER)],
+      [NESTED, indexOf(D)],
+      [OTHER, indexOf(D)],
+    ]);
+    expect(judge({ digest: TAG, isIndex: true }, manifests)).toEqual({
+      status: "unknown",
+      reason: "the running index's image for linux/amd64 is itself an index",
+    });
+  });
+});

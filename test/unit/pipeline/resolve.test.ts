@@ -104,6 +104,71 @@ describe("a digest two repositories fail to read", () => {
   });
 });
 
+describe("a digest another repository no longer has", () => {
+  it("does not make a pod of the tag's own repository stale, which runs it inside an index read later", async () => {
+    // Pod A runs the old index I of reg.test/app, whose amd64 child D has the tag's config: A is current.
+    // Pod B's node names D in reg.test/app-build, whose retention policy deleted it: a 404 there, read
+    // in the first round, before A's verdict asks for D (in the second, once I is read).
+    const TAG = digestOf("app:main now: the amd64 image alone");
+    const I = digestOf("app:main before: an index holding D");
+    const D = digestOf("amd64 manifest D, the tag's config");
+    const pod = (name: string, imageID: string) =>
+      makePod({
+        name,
+        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+        containers: [{ name: "app", image: "reg.test/app:main", imageID }],
+      });
+    const pods = [pod("web-a", `reg.test/app@${I}`), pod("web-b", `reg.test/app-build@${D}`)];
+    const resolver: Resolver = {
+      name: "registry",
+      resolveTag: async () => ({ ok: true, tag: { digest: TAG, sameImageDigests: [], isIndex: false } }),
+      async inspectManifest(ref, digest, _credentials, options): Promise<ManifestInfo> {
+        if (ref.path === "app-build")
+          return { ok: false, reason: `${digest} not found (404)`, missing: true };
+        if (digest === I)
+          return { ok: true, isIndex: true, children: [{ digest: D, platform: "linux/amd64" }] };
+        const platform = options?.platform ? { platform: "linux/amd64" } : {};
+        return { ok: true, isIndex: false, config: configOf(TAG), ...platform };
+      },
+      describeImage: async () => ({ ok: true, created: null, labels: {} }),
+    };
+    const plan = await planWith(resolver, pods);
+    expect(plan.pods.map((p) => [p.name, p.action, p.containers[0]!.status])).toEqual([
+      ["web-a", "none", "current"],
+      ["web-b", "none", "current"],
+    ]);
+  });
+
+  it("a pod that runs it only there is unknown, and says why", async () => {
+    const TAG = digestOf("app:main now");
+    const D = digestOf("deleted in app-build");
+    const pods = [
+      makePod({
+        name: "web-b",
+        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+        containers: [{ name: "app", image: "reg.test/app:main", imageID: `reg.test/app-build@${D}` }],
+      }),
+    ];
+    const resolver: Resolver = {
+      name: "registry",
+      resolveTag: async () => ({ ok: true, tag: { digest: TAG, sameImageDigests: [], isIndex: false } }),
+      async inspectManifest(ref, digest, _credentials, options): Promise<ManifestInfo> {
+        if (ref.path === "app-build")
+          return { ok: false, reason: `${digest} not found (404)`, missing: true };
+        const platform = options?.platform ? { platform: "linux/amd64" } : {};
+        return { ok: true, isIndex: false, config: configOf(digest), ...platform };
+      },
+      describeImage: async () => ({ ok: true, created: null, labels: {} }),
+    };
+    const [b] = (await planWith(resolver, pods)).pods;
+    expect([b!.action, b!.containers[0]!.status, b!.containers[0]!.reason]).toEqual([
+      "none",
+      "unknown",
+      `could not read reg.test/app-build@${D}: ${D} not found (404)`,
+    ]);
+  });
+});
+
 describe("a platform read that failed", () => {
   it("says why, though the manifest itself was read before", async () => {
     // The node runs a two-platform index I; the tag T is now one manifest, read plainly first. Which
