@@ -65,22 +65,22 @@ export function manifestsToInspect(
 }
 
 /**
- * The platform manifest that stands for the tag's new image, to be described (build time, labels): only
+ * The platform manifests that stand for the tag's new image, to be described (build time, labels): only
  * when some node runs another image of the tag. For a multi-arch tag, the platform a running platform
- * manifest states, else a platform that moved since a running index (--min-age must see the image the
- * stale pods would get, not an unchanged one), else the index's only platform, else linux/amd64, else its
- * first.
+ * manifest states, else every platform that moved since a running index (--min-age must see the image the
+ * stale pods would get, not an unchanged one, and which platform they run is not known: the youngest
+ * decides), else the index's only platform, else linux/amd64, else its first.
  */
-export function newImageToDescribe(image: ImageInUse, resolution: Resolution): string | null {
-  if (!resolution.tag.ok) return null;
+export function newImagesToDescribe(image: ImageInUse, resolution: Resolution): string[] {
+  if (!resolution.tag.ok) return [];
   const moved = [...image.running.values()].some((running) => {
     const judgement = judge(running, image.ref, resolution, undefined);
     return ("status" in judgement && judgement.status === "stale") || "needNodePlatform" in judgement;
   });
-  if (!moved) return null;
+  if (!moved) return [];
   const tagDigest = resolution.tag.tag.digest;
   const latest = resolution.manifests.get(tagDigest);
-  if (!latest?.ok || !latest.isIndex) return tagDigest;
+  if (!latest?.ok || !latest.isIndex) return [tagDigest];
   const runningPlatforms = [...image.running.values()].map((running) => {
     const info = resolution.manifests.get(running.digest);
     return info?.ok && !info.isIndex ? info.platform : undefined;
@@ -91,19 +91,20 @@ export function newImageToDescribe(image: ImageInUse, resolution: Resolution): s
     const info = resolution.manifests.get(running.digest);
     return info?.ok && info.isIndex ? [info] : [];
   });
-  const movedSince = latest.children.find((child) =>
+  const movedSince = latest.children.filter((child) =>
     runningIndexes.some((old) => {
       const before = old.children.find((c) => c.platform === child.platform);
       return before !== undefined && before.digest !== child.digest;
     }),
   );
+  const known = runningPlatforms.map(byPlatform).find((child) => child !== undefined);
+  if (known) return [known.digest];
+  if (movedSince.length > 0) return movedSince.map((child) => child.digest);
   const chosen =
-    runningPlatforms.map(byPlatform).find((child) => child !== undefined) ??
-    movedSince ??
     (latest.children.length === 1 ? latest.children[0] : undefined) ??
     byPlatform("linux/amd64") ??
     latest.children[0];
-  return chosen?.digest ?? null;
+  return chosen ? [chosen.digest] : [];
 }
 
 function judge(

@@ -4,6 +4,7 @@
  * nothing about when the image was pushed. Pure: `now` is passed in.
  */
 import { exactDuration } from "../util/age.js";
+import type { ImageDescription } from "./resolution.js";
 
 /** Build times this far ahead of our clock are clock skew, not the future. */
 const skewMs = 5 * 60_000;
@@ -42,4 +43,22 @@ export function tooNewFor(created: string | null | undefined, minAgeMs: number, 
   if (!time.ok) return `${time.problem}: ${flag} cannot be checked`;
   const age = now - time.at;
   return age < minAgeMs ? `new image is ${exactDuration(age, unit)} old, ${flag}` : null;
+}
+
+/**
+ * Of several images the stale pods may get (a multi-arch tag rebuilt for several platforms, the nodes' not
+ * known), the one --min-age must judge: one whose build time cannot be trusted or read, else the youngest.
+ */
+export function youngestImage<T extends { description: ImageDescription }>(
+  images: readonly T[],
+): T | undefined {
+  const at = ({ description }: T) => {
+    if (!description.ok || description.created === null) return Number.POSITIVE_INFINITY;
+    const time = Date.parse(description.created);
+    return Number.isNaN(time) || time < reproducibleBefore ? Number.POSITIVE_INFINITY : time;
+  };
+  return images.reduce<T | undefined>(
+    (young, image) => (young && at(young) >= at(image) ? young : image),
+    undefined,
+  );
 }

@@ -4,7 +4,8 @@
  * tag's answer does not explain — manifests by digest.
  */
 import type { Resolver } from "../adapters/resolver.js";
-import { manifestsToInspect, newImageToDescribe } from "../core/decide.js";
+import { manifestsToInspect, newImagesToDescribe } from "../core/decide.js";
+import { youngestImage } from "../core/image-age.js";
 import { parseImageRef, repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
@@ -66,13 +67,15 @@ export async function resolveImages(
     const resolution: ResolutionBeingRead = { tag, manifests: new Map(), unread: new Map() };
     resolutions.set(image.key, resolution);
     await readManifests(image, resolution, credentials, { resolver, readOnce, ...options });
-    const digest = interrupted() ? null : newImageToDescribe(image, resolution);
-    if (digest !== null) {
-      resolution.newImage = {
+    const digests = interrupted() ? [] : newImagesToDescribe(image, resolution);
+    const described = await Promise.all(
+      digests.map(async (digest) => ({
         digest,
         description: await resolver.describeImage(image.ref, digest, credentials, options.signal),
-      };
-    }
+      })),
+    );
+    const newImage = youngestImage(described);
+    if (newImage) resolution.newImage = newImage;
     options.onProgress?.(++done, images.length);
   };
   // In the order listed, each image holding a slot while its work goes on.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   decidePlan,
   manifestsToInspect,
-  newImageToDescribe,
+  newImagesToDescribe,
   nodesToInspect,
 } from "../../../src/core/decide.js";
 import { imagesInUse } from "../../../src/core/images-in-use.js";
@@ -496,7 +496,7 @@ describe("multi-arch tags", () => {
     const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
     const [image] = imagesInUse([pod]);
     // Not linux/amd64's unchanged image, whose build time could be months old.
-    expect(newImageToDescribe(image!, r)).toBe(ARM2);
+    expect(newImagesToDescribe(image!, r)).toEqual([ARM2]);
   });
 
   it("a platform the tag no longer has is never stale: the replacement might find nothing to run", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildTime, tooNewFor } from "../../../src/core/image-age.js";
+import { buildTime, tooNewFor, youngestImage } from "../../../src/core/image-age.js";
 
 const now = Date.parse("2026-11-30T12:00:00Z");
 const minutes = (n: number) => n * 60_000;
@@ -51,5 +51,23 @@ describe("--min-age", () => {
     expect(tooNewFor(undefined, minutes(10), now)).toBe(
       "the new image's build time could not be read: --min-age 10m cannot be checked",
     );
+  });
+});
+
+describe("youngestImage", () => {
+  const image = (digest: string, created: string | null) => ({
+    digest,
+    description: { ok: true as const, created, labels: {} },
+  });
+  it("picks the youngest, or one whose build time cannot be trusted or read", () => {
+    const old = image("a", "2026-10-01T00:00:00Z");
+    const young = image("b", "2026-11-19T00:00:00Z");
+    expect(youngestImage([old, young])?.digest).toBe("b");
+    expect(youngestImage([young, old])?.digest).toBe("b");
+    expect(youngestImage([young, image("c", null)])?.digest).toBe("c");
+    expect(youngestImage([young, image("d", "1970-01-01T00:00:00Z")])?.digest).toBe("d");
+    const failed = { digest: "e", description: { ok: false as const, reason: "429" } };
+    expect(youngestImage([young, failed])?.digest).toBe("e");
+    expect(youngestImage([])).toBeUndefined();
   });
 });

@@ -169,6 +169,64 @@ describe("a digest another repository no longer has", () => {
   });
 });
 
+describe("--min-age, when a multi-arch tag was rebuilt for several platforms", () => {
+  it("judges the youngest of the images the stale pods may get, the nodes' platforms not being known", async () => {
+    const NOW = Date.parse("2026-11-20T12:00:00Z");
+    const [A1, A2] = [digestOf("amd64 v1"), digestOf("amd64 v2, 30 days old")];
+    const [B1, B2] = [digestOf("arm64 v1"), digestOf("arm64 v2, 5 minutes old")];
+    const [OLD_INDEX, NEW_INDEX] = [digestOf("index A1 B1"), digestOf("index A2 B2")];
+    const index = (amd: string, arm: string): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: amd, platform: "linux/amd64" },
+        { digest: arm, platform: "linux/arm64/v8" },
+      ],
+    });
+    const created: Record<string, string> = {
+      [A2]: new Date(NOW - 30 * 86_400_000).toISOString(),
+      [B2]: new Date(NOW - 5 * 60_000).toISOString(),
+    };
+    const described: string[] = [];
+    const resolver: Resolver = {
+      name: "registry",
+      resolveTag: async () => ({ ok: true, tag: { digest: NEW_INDEX, sameImageDigests: [], isIndex: true } }),
+      async inspectManifest(_ref, digest): Promise<ManifestInfo> {
+        if (digest === OLD_INDEX) return index(A1, B1);
+        if (digest === NEW_INDEX) return index(A2, B2);
+        return { ok: true, isIndex: false, config: configOf(digest) };
+      },
+      async describeImage(_ref, digest) {
+        described.push(digest);
+        return { ok: true, created: created[digest] ?? null, labels: {} };
+      },
+    };
+    // An arm64 node kept the old index; both platforms were rebuilt since, at different times.
+    const pods = [
+      makePod({
+        name: "web-arm",
+        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+        containers: [{ name: "app", image: "reg.test/app:main", runningDigest: OLD_INDEX }],
+      }),
+    ];
+    const resolutions = await resolveImages(imagesToResolve(imagesInUse(pods)), resolver, {
+      limiter: new Limiter(4),
+      credentialsFor: async () => [],
+    });
+    const [pod] = decidePlan({
+      resolver: "registry",
+      pods,
+      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+      resolutions,
+      minAgeMs: 3_600_000,
+      now: NOW,
+    }).pods;
+    expect(described.sort()).toEqual([A2, B2].sort());
+    expect(pod!.containers[0]!.status).toBe("stale");
+    expect([pod!.action, pod!.containers[0]!.latestImage?.created]).toEqual(["skip", created[B2]]);
+  });
+});
+
 describe("a platform read that failed", () => {
   it("says why, though the manifest itself was read before", async () => {
     // The node runs a two-platform index I; the tag T is now one manifest, read plainly first. Which
