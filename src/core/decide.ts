@@ -36,6 +36,7 @@ import {
   type DigestJudgement,
   judgeRunningDigest,
   type ManifestNeed,
+  type Manifests,
   type NodePlatform,
   type RunningDigest,
 } from "./running-image.js";
@@ -66,10 +67,11 @@ export function manifestsToInspect(
 
 /**
  * The platform manifests that stand for the tag's new image, to be described (build time, labels): only
- * when some node runs another image of the tag. For a multi-arch tag, the platform a running platform
- * manifest states, else every platform that moved since a running index (--min-age must see the image the
- * stale pods would get, not an unchanged one, and which platform they run is not known: the youngest
- * decides), else the index's only platform, else linux/amd64, else its first.
+ * when some node runs another image of the tag. For a multi-arch tag, the platforms running platform
+ * manifests state, and every platform that moved since a running index (--min-age must see the images the
+ * stale pods would get, not an unchanged one, and which platform a pod on an index runs is not known: the
+ * youngest decides); else the index's only platform, else linux/amd64, else its first. The first stands
+ * for the rest when only one is described.
  */
 export function newImagesToDescribe(image: ImageInUse, resolution: Resolution): string[] {
   if (!resolution.tag.ok) return [];
@@ -97,9 +99,10 @@ export function newImagesToDescribe(image: ImageInUse, resolution: Resolution): 
       return before !== undefined && before.digest !== child.digest;
     }),
   );
-  const known = runningPlatforms.map(byPlatform).find((child) => child !== undefined);
-  if (known) return [known.digest];
-  if (movedSince.length > 0) return movedSince.map((child) => child.digest);
+  // A platform a pod's runtime names first (CRI-O), then those that moved under the pods that run an index.
+  const named = runningPlatforms.flatMap((platform) => byPlatform(platform) ?? []);
+  const candidates = [...new Set([...named, ...movedSince].map((child) => child.digest))];
+  if (candidates.length > 0) return candidates;
   const chosen =
     (latest.children.length === 1 ? latest.children[0] : undefined) ??
     byPlatform("linux/amd64") ??
@@ -114,13 +117,22 @@ function judge(
   nodePlatform: NodePlatform,
 ): DigestJudgement {
   if (!resolution.tag.ok) return { status: "unknown", reason: resolution.tag.reason };
-  return judgeRunningDigest(
-    running,
-    repositoryOf(ref),
-    resolution.tag.tag,
-    resolution.manifests,
-    nodePlatform,
-  );
+  const manifests = readFrom(resolution, running.repository);
+  return judgeRunningDigest(running, repositoryOf(ref), resolution.tag.tag, manifests, nodePlatform);
+}
+
+/**
+ * The manifests read, as a pod running a digest of `repository` sees them: every one read, and the reads
+ * that failed in that repository. Another repository's failure (its retention policy deleted what the
+ * tag's repository still has) is not this pod's to judge by.
+ */
+function readFrom(resolution: Resolution, repository: string): Manifests {
+  const { manifests, unread } = resolution;
+  const failedHere = (digest: string) => unread?.get(`${repository}@${digest}`);
+  return {
+    get: (digest) => manifests.get(digest) ?? failedHere(digest),
+    has: (digest) => manifests.has(digest) || failedHere(digest) !== undefined,
+  };
 }
 
 export interface PlanInput {
@@ -417,12 +429,8 @@ function decideContainer(
     nodePlatform,
   );
   if ("needs" in judgement) {
-    const [why] = judgement.needs.flatMap((n) => {
-      const reason = resolution.unread?.get(`${n.repository}@${n.digest}`);
-      return reason === undefined ? [] : [`could not read ${n.repository}@${n.digest}: ${reason}`];
-    });
     const digests = judgement.needs.map((n) => n.digest).join(", ");
-    return result("unknown", why ?? `manifest ${digests} was not read`, latest);
+    return result("unknown", `manifest ${digests} was not read`, latest);
   }
   if ("needNodePlatform" in judgement) return result("unknown", judgement.reason, latest);
   const decided = result(judgement.status, judgement.reason, latest);

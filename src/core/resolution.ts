@@ -50,10 +50,10 @@ export interface Resolution {
   /** Manifests read by digest (the tag's, the running ones, their children), only those a verdict needed. */
   manifests: ReadonlyMap<string, ManifestInfo>;
   /**
-   * Why a manifest could not be read from another repository than the tag's, by `repository@digest`: a
-   * digest names one content, but one repository's failure says nothing of another's, so it is kept apart.
+   * Reads that failed in another repository than the tag's, by `repository@digest`: a digest names one
+   * content, but one repository's failure says nothing of another's, so each is kept apart.
    */
-  unread?: ReadonlyMap<string, string>;
+  unread?: ReadonlyMap<string, Extract<ManifestInfo, { ok: false }>>;
   /** The image the tag points to now, described once per run, only when some node runs another. */
   newImage?: { digest: string; description: ImageDescription };
 }

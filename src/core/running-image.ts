@@ -37,7 +37,8 @@ export type NodePlatform = string | null | undefined;
 
 const mixedMoveReason = "the tag moved for some platforms only, and the node's platform is not known";
 
-type Manifests = ReadonlyMap<string, ManifestInfo>;
+/** The manifests read, by digest, as the running side's repository sees them (core/decide.ts readFrom). */
+export type Manifests = Pick<ReadonlyMap<string, ManifestInfo>, "get" | "has">;
 type Single = Extract<ManifestInfo, { isIndex: false }>;
 type Index = Extract<ManifestInfo, { isIndex: true }>;
 

@@ -76,6 +76,7 @@ export async function makePlan(
   const resolutions = await resolveImages(inventory.images, resolver, {
     limiter,
     signal: options.signal,
+    describeEveryMoved: options.minAgeMs !== undefined,
     credentialsFor: async (image, repository) => [
       ...pullSecretCredentials(inventory, image, repository),
       ...((await options.extraCredentials?.(repository)) ?? []),

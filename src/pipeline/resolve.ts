@@ -21,12 +21,20 @@ export interface ResolveOptions {
   earlyAnswer?: (image: ImageInUse) => Promise<TagResolution | undefined>;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /**
+   * --min-age: of a multi-arch tag rebuilt for several platforms, describe each image the stale pods may
+   * get (a config blob each), as the youngest decides; otherwise the first stands for them.
+   */
+  describeEveryMoved?: boolean;
 }
 
 /** A manifest by `repository@digest`, read at most once (again only to learn its platform). */
 type ReadOnce = (id: string, platform: boolean, read: () => Promise<ManifestInfo>) => Promise<ManifestInfo>;
 
-type ResolutionBeingRead = Resolution & { manifests: Map<string, ManifestInfo>; unread: Map<string, string> };
+type ResolutionBeingRead = Resolution & {
+  manifests: Map<string, ManifestInfo>;
+  unread: Map<string, Extract<ManifestInfo, { ok: false }>>;
+};
 
 /** Rounds of manifest reads: tag and running manifest, their children, and a spare. */
 const maxManifestRounds = 4;
@@ -67,7 +75,8 @@ export async function resolveImages(
     const resolution: ResolutionBeingRead = { tag, manifests: new Map(), unread: new Map() };
     resolutions.set(image.key, resolution);
     await readManifests(image, resolution, credentials, { resolver, readOnce, ...options });
-    const digests = interrupted() ? [] : newImagesToDescribe(image, resolution);
+    const candidates = interrupted() ? [] : newImagesToDescribe(image, resolution);
+    const digests = options.describeEveryMoved ? candidates : candidates.slice(0, 1);
     const described = await Promise.all(
       digests.map(async (digest) => ({
         digest,
@@ -114,7 +123,7 @@ async function readManifests(
         // Another repository's failed read decides nothing for the tag's own pods (a retention policy there
         // may have deleted what the tag's repository still has): kept apart, for the reason it gives.
         if (!info.ok && !isOwn) {
-          resolution.unread.set(`${need.repository}@${need.digest}`, info.reason);
+          resolution.unread.set(`${need.repository}@${need.digest}`, info);
           return;
         }
         // A manifest already read with its platform keeps it when another verdict reads it without; one

@@ -1,7 +1,7 @@
 /** Resolving with a scripted resolver: what is read, and which answer stands when two reads meet. */
 import { describe, expect, it } from "vitest";
 import type { Resolver } from "../../../src/adapters/resolver.js";
-import { decidePlan } from "../../../src/core/decide.js";
+import { decidePlan, nodesToInspect } from "../../../src/core/decide.js";
 import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import { indexOwners } from "../../../src/core/owners.js";
@@ -139,91 +139,144 @@ describe("a digest another repository no longer has", () => {
     ]);
   });
 
-  it("a pod that runs it only there is unknown, and says why", async () => {
-    const TAG = digestOf("app:main now");
-    const D = digestOf("deleted in app-build");
-    const pods = [
-      makePod({
-        name: "web-b",
-        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
-        containers: [{ name: "app", image: "reg.test/app:main", imageID: `reg.test/app-build@${D}` }],
-      }),
-    ];
-    const resolver: Resolver = {
-      name: "registry",
-      resolveTag: async () => ({ ok: true, tag: { digest: TAG, sameImageDigests: [], isIndex: false } }),
-      async inspectManifest(ref, digest, _credentials, options): Promise<ManifestInfo> {
-        if (ref.path === "app-build")
-          return { ok: false, reason: `${digest} not found (404)`, missing: true };
-        const platform = options?.platform ? { platform: "linux/amd64" } : {};
-        return { ok: true, isIndex: false, config: configOf(digest), ...platform };
-      },
-      describeImage: async () => ({ ok: true, created: null, labels: {} }),
-    };
-    const [b] = (await planWith(resolver, pods)).pods;
-    expect([b!.action, b!.containers[0]!.status, b!.containers[0]!.reason]).toEqual([
-      "none",
-      "unknown",
-      `could not read reg.test/app-build@${D}: ${D} not found (404)`,
-    ]);
+  it("a pod that runs it only there, on an arm64 node the tag no longer has an image for, is still held", async () => {
+    // The agent runs an index I named in agent-build, whose amd64 child that repository cannot read; the
+    // tag now names an amd64 image only. Its failure there is the agent's to go on from: its node is read
+    // and, arm64, keeps the pod (its stale app container with it), as a failure stored by digest did.
+    const APP = { old: digestOf("app old"), now: digestOf("app new") };
+    const AGENT_TAG = digestOf("agent:main now: amd64 only");
+    const I = digestOf("agent index the node runs, named in agent-build");
+    const [A1, A2] = [digestOf("agent amd64"), digestOf("agent arm64")];
+    const pod = makePod({
+      name: "web-1",
+      node: "arm-node",
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      containers: [
+        { name: "app", image: "reg.test/app:main", runningDigest: APP.old },
+        { name: "agent", image: "reg.test/agent:main", imageID: `reg.test/agent-build@${I}` },
+      ],
+    });
+    for (const failure of [
+      { ok: false as const, reason: "rate limited by the registry (429)" },
+      { ok: false as const, reason: "not found (404)", missing: true as const },
+    ]) {
+      const resolver: Resolver = {
+        name: "registry",
+        resolveTag: async (ref) => ({
+          ok: true,
+          tag: { digest: ref.path === "app" ? APP.now : AGENT_TAG, sameImageDigests: [], isIndex: false },
+        }),
+        async inspectManifest(ref, digest, _credentials, options): Promise<ManifestInfo> {
+          if (digest === I) {
+            const children = [
+              { digest: A1, platform: "linux/amd64" },
+              { digest: A2, platform: "linux/arm64/v8" },
+            ];
+            return { ok: true, isIndex: true, children };
+          }
+          if (digest === A1 && ref.path === "agent-build") return failure;
+          const platform = options?.platform ? { platform: "linux/amd64" } : {};
+          return { ok: true, isIndex: false, config: configOf(digest), ...platform };
+        },
+        describeImage: async () => ({ ok: true, created: null, labels: {} }),
+      };
+      const resolutions = await resolveImages(imagesToResolve(imagesInUse([pod])), resolver, {
+        limiter: new Limiter(4),
+        credentialsFor: async () => [],
+      });
+      const input = {
+        resolver: "registry" as const,
+        pods: [pod],
+        owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+        resolutions,
+      };
+      expect(nodesToInspect(input)).toEqual(["arm-node"]);
+      const [decided] = decidePlan({
+        ...input,
+        nodePlatforms: new Map([["arm-node", "linux/arm64/v8"]]),
+      }).pods;
+      const agent = decided!.containers.find((c) => c.name === "agent")!;
+      expect([decided!.action, agent.status, agent.noImageToRun]).toEqual(["skip", "unknown", true]);
+    }
   });
 });
 
 describe("--min-age, when a multi-arch tag was rebuilt for several platforms", () => {
-  it("judges the youngest of the images the stale pods may get, the nodes' platforms not being known", async () => {
-    const NOW = Date.parse("2026-11-20T12:00:00Z");
-    const [A1, A2] = [digestOf("amd64 v1"), digestOf("amd64 v2, 30 days old")];
-    const [B1, B2] = [digestOf("arm64 v1"), digestOf("arm64 v2, 5 minutes old")];
-    const [OLD_INDEX, NEW_INDEX] = [digestOf("index A1 B1"), digestOf("index A2 B2")];
-    const index = (amd: string, arm: string): ManifestInfo => ({
-      ok: true,
-      isIndex: true,
-      children: [
-        { digest: amd, platform: "linux/amd64" },
-        { digest: arm, platform: "linux/arm64/v8" },
-      ],
+  const NOW = Date.parse("2026-11-20T12:00:00Z");
+  const [A1, A2] = [digestOf("amd64 v1"), digestOf("amd64 v2, 30 days old")];
+  const [B1, B2] = [digestOf("arm64 v1"), digestOf("arm64 v2, 5 minutes old")];
+  const [OLD_INDEX, NEW_INDEX] = [digestOf("index A1 B1"), digestOf("index A2 B2")];
+  const index = (amd: string, arm: string): ManifestInfo => ({
+    ok: true,
+    isIndex: true,
+    children: [
+      { digest: amd, platform: "linux/amd64" },
+      { digest: arm, platform: "linux/arm64/v8" },
+    ],
+  });
+  const created: Record<string, string> = {
+    [A2]: new Date(NOW - 30 * 86_400_000).toISOString(),
+    [B2]: new Date(NOW - 5 * 60_000).toISOString(),
+  };
+  const pod = (name: string, runningDigest: string) =>
+    makePod({
+      name,
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      containers: [{ name: "app", image: "reg.test/app:main", runningDigest }],
     });
-    const created: Record<string, string> = {
-      [A2]: new Date(NOW - 30 * 86_400_000).toISOString(),
-      [B2]: new Date(NOW - 5 * 60_000).toISOString(),
-    };
+  /** The plan under --min-age 1h (or without), and the images described. */
+  async function planOf(pods: Pod[], minAge: boolean) {
     const described: string[] = [];
     const resolver: Resolver = {
       name: "registry",
       resolveTag: async () => ({ ok: true, tag: { digest: NEW_INDEX, sameImageDigests: [], isIndex: true } }),
-      async inspectManifest(_ref, digest): Promise<ManifestInfo> {
+      async inspectManifest(_ref, digest, _credentials, options): Promise<ManifestInfo> {
         if (digest === OLD_INDEX) return index(A1, B1);
         if (digest === NEW_INDEX) return index(A2, B2);
-        return { ok: true, isIndex: false, config: configOf(digest) };
+        const amd = digest === A1 || digest === A2;
+        const platform = options?.platform ? { platform: amd ? "linux/amd64" : "linux/arm64/v8" } : {};
+        return { ok: true, isIndex: false, config: configOf(digest), ...platform };
       },
       async describeImage(_ref, digest) {
         described.push(digest);
         return { ok: true, created: created[digest] ?? null, labels: {} };
       },
     };
-    // An arm64 node kept the old index; both platforms were rebuilt since, at different times.
-    const pods = [
-      makePod({
-        name: "web-arm",
-        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
-        containers: [{ name: "app", image: "reg.test/app:main", runningDigest: OLD_INDEX }],
-      }),
-    ];
     const resolutions = await resolveImages(imagesToResolve(imagesInUse(pods)), resolver, {
       limiter: new Limiter(4),
       credentialsFor: async () => [],
+      describeEveryMoved: minAge,
     });
-    const [pod] = decidePlan({
+    const plan = decidePlan({
       resolver: "registry",
       pods,
       owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
       resolutions,
-      minAgeMs: 3_600_000,
+      ...(minAge ? { minAgeMs: 3_600_000 } : {}),
       now: NOW,
-    }).pods;
-    expect(described.sort()).toEqual([A2, B2].sort());
-    expect(pod!.containers[0]!.status).toBe("stale");
-    expect([pod!.action, pod!.containers[0]!.latestImage?.created]).toEqual(["skip", created[B2]]);
+    });
+    return { plan, described: described.sort() };
+  }
+
+  it("judges the youngest of the images the stale pods may get, the nodes' platforms not being known", async () => {
+    // An arm64 node kept the old index; both platforms were rebuilt since, at different times.
+    const { plan, described } = await planOf([pod("web-arm", OLD_INDEX)], true);
+    expect(described).toEqual([A2, B2].sort());
+    const [decided] = plan.pods;
+    expect(decided!.containers[0]!.status).toBe("stale");
+    expect([decided!.action, decided!.containers[0]!.latestImage?.created]).toEqual(["skip", created[B2]]);
+  });
+
+  it("a runtime naming its platform's image (CRI-O, amd64) does not stand for a pod on an index (arm64)", async () => {
+    const { plan, described } = await planOf([pod("web-amd", A1), pod("web-arm", OLD_INDEX)], true);
+    expect(described).toEqual([A2, B2].sort());
+    expect(plan.pods.map((p) => p.action)).toEqual(["skip", "skip"]);
+  });
+
+  it("without --min-age, one image stands for them: one config read", async () => {
+    const { plan, described } = await planOf([pod("web-arm", OLD_INDEX)], false);
+    expect(described).toHaveLength(1);
+    expect(plan.pods[0]!.action).toBe("delete");
   });
 });
 

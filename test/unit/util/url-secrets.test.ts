@@ -17,6 +17,13 @@ describe("withoutUrlSecrets", () => {
       "https://10.0.0.1:6443 refused",
     );
     expect(withoutUrlSecrets("'https://h/x' and 'u@v'")).toBe("'https://h/x' and 'u@v'");
+    // Or an @: Go's url.Parse, as kubectl reads a server, ends user info at the last one.
+    expect(withoutUrlSecrets("https://admin:p@ss@10.0.0.1:6443 refused")).toBe(
+      "https://10.0.0.1:6443 refused",
+    );
+    expect(withoutUrlSecrets("Get \"https://host/v2/\": x509: 'foo@bar'")).toBe(
+      "Get \"https://host/v2/\": x509: 'foo@bar'",
+    );
     expect(withoutUrlSecrets('manifest for "app:latest" not found: manifest unknown')).toBe(
       'manifest for "app:latest" not found: manifest unknown',
     );
