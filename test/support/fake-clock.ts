@@ -27,6 +27,11 @@ export class FakeClock implements Clock {
     return this.time - since;
   }
 
+  /** Lets `ms` pass, with whatever is due meanwhile (a controller reacting, a pod becoming Ready). */
+  advance(ms: number): Promise<void> {
+    return this.run(this.sleep(ms, new AbortController().signal));
+  }
+
   sleep(ms: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {

@@ -458,7 +458,7 @@ describe("what counts as the replacement being up", () => {
       { restartedAt: "x", restartedFor: null },
       false,
     );
-    await clock.run(clock.sleep(1000, new AbortController().signal));
+    await clock.advance(1000);
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
     expect(cluster.evictions()).toEqual([]);
     expect(reported).toEqual([
@@ -556,7 +556,7 @@ describe("what counts as the replacement being up", () => {
     // db-1 is gone and refused (a quota); then the StatefulSet is scaled to 2, and db-2 terminates.
     cluster.edit("db", { podQuota: 2 });
     await clock.run(cluster.deletePod("shop", "db-1", pods[1]!.uid, false));
-    await clock.run(clock.sleep(31_000, new AbortController().signal));
+    await clock.advance(31_000);
     cluster.scaleTo("db", 2, 100);
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
     // 1 Ready of the 2 it should have: db-0 stays.
@@ -607,7 +607,7 @@ describe("what counts as the replacement being up", () => {
     // A rollout whose surge pod the quota refuses: web-r2 should have 1 pod, and has none.
     const roll = { restartedAt: "x", restartedFor: null };
     await clock.run(cluster.patchRestartedAt("Deployment", "shop", "web", "100", roll, false));
-    await clock.run(clock.sleep(1000, new AbortController().signal));
+    await clock.advance(1000);
     const list = cluster.listReplicaSets.bind(cluster);
     let lists = 0;
     cluster.listReplicaSets = async (namespace, selector) => {
@@ -699,7 +699,7 @@ describe("what counts as the replacement being up", () => {
         rolled,
         false,
       );
-      await clock.run(clock.sleep(1000, new AbortController().signal));
+      await clock.advance(1000);
       expect(cluster.readyPods("web")).toBe(3);
       const still = new Set(
         (await cluster.listPodsBySelector("shop", "app=web")).map((p) => p.metadata.name),

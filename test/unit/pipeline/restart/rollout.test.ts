@@ -54,7 +54,7 @@ describe("one rollout per controller", () => {
     cluster.labelPod(ended, { "kubectl-autoupdate/ignore": "true" });
     cluster.setFailed(ended);
     // Its controller's new pod is Ready, the workload whole again.
-    await clock.run(clock.sleep(5000, new AbortController().signal));
+    await clock.advance(5000);
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 2), { strategy: "auto" });
     expect(cluster.patches()).toHaveLength(1);
     expect(reported).toEqual([expect.stringMatching(/^Deployment\/web rolled-out/)]);
