@@ -121,7 +121,8 @@ async function readManifests(
           });
         });
         // Another repository's failed read decides nothing for the tag's own pods (a retention policy there
-        // may have deleted what the tag's repository still has): kept apart, for the reason it gives.
+        // may have deleted what the tag's repository still has): kept apart, for the pods that run the
+        // digest from there (core/decide.ts readFrom).
         if (!info.ok && !isOwn) {
           resolution.unread.set(`${need.repository}@${need.digest}`, info);
           return;
