@@ -30,6 +30,8 @@ export interface Resolver {
   ): Promise<ImageDescription>;
   /** Facts worth a line in wide or verbose output (e.g. Docker Hub's remaining pulls). */
   notes?(): string[];
+  /** Trouble worth a line on stderr whatever the output (e.g. a spent --max-requests). */
+  warnings?(): string[];
   /** Resolving is over: let go of what it needed on disk (the docker resolver's pull secrets). */
   close?(): void;
 }

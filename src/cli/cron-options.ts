@@ -19,6 +19,7 @@ import {
   checkMinAge,
   parseChoice,
   parseConnectionOptions,
+  parseMaxRequests,
   parseOutput,
   parseStrategy,
   type RawConnectionFlags,
@@ -42,6 +43,7 @@ export interface RawInstallCronFlags extends RawInstallationFlags, RawJobProxyFl
   dockerSocket?: boolean;
   image?: string;
   minAge?: string;
+  maxRequests?: string;
   strategy?: string;
   webhookSecret?: string;
   webhookUrl?: string;
@@ -135,6 +137,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
       dockerSocket,
       image,
       ...(raw.minAge !== undefined ? { minAge: checkMinAge(raw.minAge) } : {}),
+      ...(raw.maxRequests !== undefined ? { maxRequests: parseMaxRequests(raw.maxRequests, resolver) } : {}),
       ...(webhookSecret !== undefined ? { webhookSecret } : {}),
       ...(proxy !== undefined ? { proxy } : {}),
       strategy: parseStrategy(raw.strategy),

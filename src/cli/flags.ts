@@ -97,6 +97,10 @@ export function addPlanningFlags(command: Command): Command {
       defaults.registryRetries,
     )
     .option(
+      "--max-requests <n>",
+      "--resolver registry: send at most this many requests to registries (tokens and retries included); images left unasked are unknown",
+    )
+    .option(
       "--image <ref>",
       "only containers running this image reference (repeatable; nginx means docker.io/library/nginx:latest)",
       collect,
@@ -170,6 +174,7 @@ export function addInstallCronFlags(command: Command, defaultImageHelp: string):
       )
       .option("--image <ref>", defaultImageHelp)
       .option("--min-age <duration>", "the job acts only on new images built at least this long ago")
+      .option("--max-requests <n>", "the job sends at most this many requests to registries in a run")
       .option(
         "--webhook-secret <name>",
         "the job posts its RunReport to the URL in this Secret's key `url` (injected as an environment variable)",

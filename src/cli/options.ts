@@ -9,7 +9,7 @@ import type { PlanningOptions } from "../commands/context.js";
 import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
-import type { StrategyName } from "../core/plan.js";
+import type { ResolverName, StrategyName } from "../core/plan.js";
 import { directOnly } from "../core/proxy.js";
 import { parseRecordRef, type RecordRef } from "../core/restart-record.js";
 import { ownJobEnv, recordConfigMapEnv, resultFileEnv } from "../cron/core/job-contract.js";
@@ -53,6 +53,7 @@ interface RawPlanningFlags extends RawConnectionFlags {
   localCredentials?: boolean;
   registryTimeout?: string;
   registryRetries?: string;
+  maxRequests?: string;
   image?: string[];
   minAge?: string;
   strategy?: string;
@@ -181,6 +182,7 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     "--registry-timeout",
   );
   const pullTimeoutMs = positiveDuration(raw.pullTimeout ?? defaults.pullTimeout, "--pull-timeout");
+  const maxRequests = raw.maxRequests === undefined ? undefined : parseMaxRequests(raw.maxRequests, resolver);
 
   return {
     ...connection,
@@ -200,6 +202,7 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     localCredentials: raw.localCredentials !== false,
     registryTimeoutMs,
     registryRetries,
+    ...(maxRequests !== undefined ? { maxRequests } : {}),
     // docker's daemon has proxy settings of its own.
     proxy: resolver === "registry" ? parseProxyEnvironment(env) : directOnly,
     ...(raw.image ? { images: new Set(raw.image.map(imageKey)) } : {}),
@@ -250,6 +253,17 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
 function ownJobOf(env: Env): Pick<ApplyOptions, "ownJob"> {
   const namespace = env[ownJobEnv.namespace];
   return namespace ? { ownJob: { name: env[ownJobEnv.name] ?? "", namespace } } : {};
+}
+
+/** --max-requests: a budget of the requests the plugin sends itself, which the docker resolver leaves to docker. */
+export function parseMaxRequests(text: string, resolver: ResolverName): number {
+  const max = wholeNumber(text, "--max-requests", 1, 1_000_000);
+  if (resolver !== "registry") {
+    throw new UsageError(
+      "--max-requests needs --resolver registry: it counts the requests the plugin sends, and docker sends its own",
+    );
+  }
+  return max;
 }
 
 function wholeNumber(text: string, flag: string, min: number, max: number): number {

@@ -29,6 +29,8 @@ export interface PlanningOptions extends ConnectionOptions {
   /** --resolver registry: per-request timeout and retries of 429/5xx/network errors, and the proxies. */
   registryTimeoutMs: number;
   registryRetries: number;
+  /** --max-requests: requests the run may send to registries; unbounded when absent. */
+  maxRequests?: number;
   proxy: ProxySettings;
   /** --image: only containers running these references (normalized); all when absent. */
   images?: ReadonlySet<string>;
@@ -118,6 +120,7 @@ async function createResolver(
       proxy: options.proxy,
       timeoutMs: options.registryTimeoutMs,
       retry: { ...defaultRetryPolicy, retries: options.registryRetries },
+      maxRequests: options.maxRequests,
       log: options.verbose ? debug : undefined,
       // -o wide prints the notes itself; --verbose alone logs them.
       logNotes: options.output !== "wide",

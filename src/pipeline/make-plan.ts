@@ -106,7 +106,7 @@ export async function makePlan(
     options,
     warnings,
   );
-  warnings.push(...(options.extraWarnings?.() ?? []));
+  warnings.push(...(resolver.warnings?.() ?? []), ...(options.extraWarnings?.() ?? []));
   if (options.signal?.aborted) {
     throw new InterruptedError("interrupted before the plan was complete: nothing printed");
   }

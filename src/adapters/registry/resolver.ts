@@ -17,6 +17,7 @@ import type { Resolver } from "../resolver.js";
 import { Authenticator, detailOf } from "./auth.js";
 import { type ManifestAnswer, RegistryClient } from "./client.js";
 import { rateLimitNote } from "./rate-limit.js";
+import { RequestBudget, RequestBudgetSpentError } from "./request-budget.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.js";
 import { TokenCache } from "./token-cache.js";
 import { type RequestStats, Transport, type TransportOptions } from "./transport.js";
@@ -33,6 +34,8 @@ export interface RegistryResolverOptions {
   /** Requests in flight at once, overall and per registry host. */
   maxConcurrent?: number;
   maxConcurrentPerHost?: number;
+  /** --max-requests: requests the run may send to registries and token services; unbounded when absent. */
+  maxRequests?: number;
   /** --verbose lines: every request, the request counts, the notes. */
   log?: (line: string) => void;
   /** Also log the notes (when -o wide does not print them). */
@@ -51,6 +54,7 @@ const defaultMaxConcurrentPerHost = 8;
 export class RegistryResolver implements Resolver {
   readonly name: ResolverName = "registry";
   private readonly transport: Transport;
+  private readonly budget: RequestBudget;
   private readonly client: RegistryClient;
   /** Manifests read (or learned from a GET by tag) by repository@digest, each at most once. */
   private readonly manifests = new Map<string, Promise<ManifestInfo>>();
@@ -61,7 +65,9 @@ export class RegistryResolver implements Resolver {
   >();
 
   constructor(private readonly options: RegistryResolverOptions) {
+    this.budget = new RequestBudget(options.maxRequests);
     this.transport = new Transport({
+      budget: this.budget,
       timeoutMs: options.timeoutMs,
       retry: options.retry ?? defaultRetryPolicy,
       maxConcurrent: options.maxConcurrent ?? defaultMaxConcurrent,
@@ -98,10 +104,7 @@ export class RegistryResolver implements Resolver {
       if (status === 200 || status === 405) return await this.resolveByGet(ref, ref.tag, credentials, signal);
       return tagFailure(head, ref.tag);
     } catch (error) {
-      return {
-        ok: false,
-        reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
-      };
+      return { ok: false, reason: thrownReason(error) };
     }
   }
 
@@ -116,10 +119,7 @@ export class RegistryResolver implements Resolver {
     const key = `${repositoryOf(ref)}@${digest}`;
     const platformKey = `${key} platform`;
     const guarded = (read: Promise<ManifestInfo>) =>
-      read.catch((error: unknown) => ({
-        ok: false as const,
-        reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
-      }));
+      read.catch((error: unknown) => ({ ok: false as const, reason: thrownReason(error) }));
     let plain = this.manifests.get(key);
     if (!plain) {
       plain = guarded(this.readByDigest(ref, digest, credentials, signal));
@@ -164,6 +164,12 @@ export class RegistryResolver implements Resolver {
     );
     if (this.options.logNotes) for (const note of notes) this.options.log?.(note);
     return notes;
+  }
+
+  /** What stderr must tell: a budget that left images unknown. */
+  warnings(): string[] {
+    const warning = this.budget.warning();
+    return warning === null ? [] : [warning];
   }
 
   /** Requests sent so far, by kind (for --verbose and the benchmark). */
@@ -244,7 +250,7 @@ export class RegistryResolver implements Resolver {
     if (!known) {
       known = this.readConfig(ref, digest, credentials, signal).catch((error: unknown) => ({
         ok: false as const,
-        reason: `registry client error: ${error instanceof Error ? error.message : String(error)}`,
+        reason: thrownReason(error),
       }));
       this.configs.set(key, known);
     }
@@ -285,6 +291,12 @@ function failureOf(got: Extract<ManifestAnswer, { ok: true }>, what: string): st
   if (status === 404) return `${what} not found (404${detail})`;
   if (status === 429) return `rate limited by the registry (429${detail})`;
   return `the registry answered ${status}${detail}`;
+}
+
+/** Why a read ended in an exception: the spent budget says so itself; anything else is a bug of ours. */
+function thrownReason(error: unknown): string {
+  if (error instanceof RequestBudgetSpentError) return error.message;
+  return `registry client error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 function clip(text: string): string {

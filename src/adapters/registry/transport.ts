@@ -6,13 +6,14 @@
  * name resolution, that its proxy refuses, or that stays unreachable after its retries, is not asked again
  * in this run, so one dead registry costs one timeout sequence, not one per image. A host that has answered
  * before is only slow or flaky: it is given up on after a few requests failed that way, not after the first.
- * Counts requests by kind and keeps Docker Hub's rate-limit headers.
+ * Counts requests by kind, keeps Docker Hub's rate-limit headers, and sends none beyond the run's budget.
  */
 
 import { systemClock } from "../../util/clock.js";
 import { Limiter } from "../../util/limiter.js";
 import { type HttpFetchInit, type HttpHeaders, type HttpResponse, httpFetch } from "../http/http-fetch.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
+import type { RequestBudget } from "./request-budget.js";
 import {
   givesUpOnHost,
   isRetryableStatus,
@@ -58,6 +59,8 @@ export interface TransportOptions {
   maxConcurrentPerHost: number;
   /** Larger bodies are refused: manifests are at most 4 MiB by the distribution spec. */
   maxBodyBytes?: number;
+  /** --max-requests: a request beyond it throws RequestBudgetSpentError instead of being sent. */
+  budget?: RequestBudget;
   log?: (line: string) => void;
   /** Test seams. */
   fetch?: Fetch;
@@ -118,7 +121,7 @@ export class Transport {
     return { ...this.counts };
   }
 
-  /** Sends one request, retrying what is worth retrying. Never throws. */
+  /** Sends one request, retrying what is worth retrying. Throws only when the budget is spent. */
   async request(kind: RequestKind, url: URL, init: HttpRequest, signal?: AbortSignal): Promise<Exchange> {
     const host = url.host;
     const down = this.unreachable.get(host);
@@ -177,6 +180,7 @@ export class Transport {
   }
 
   private async send(kind: RequestKind, url: URL, init: HttpRequest, signal?: AbortSignal): Promise<Attempt> {
+    this.options.budget?.take();
     this.counts[kind]++;
     const started = this.now();
     const timeout = AbortSignal.timeout(this.options.timeoutMs);

@@ -55,6 +55,7 @@ function jobCommand(spec: InstallSpec): string[] {
   command.push(`--resolver=${spec.resolver}`);
   if (spec.minAge !== undefined) command.push(`--min-age=${spec.minAge}`);
   command.push(`--strategy=${spec.strategy ?? "auto"}`);
+  if (spec.maxRequests !== undefined) command.push(`--max-requests=${spec.maxRequests}`);
   return command;
 }
 

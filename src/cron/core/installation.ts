@@ -24,6 +24,8 @@ export interface InstallSpec {
   image: string;
   /** --min-age as given, passed on to the job. */
   minAge?: string;
+  /** --max-requests, passed on to the job. */
+  maxRequests?: number;
   /** How the job's apply restarts pods (absent: auto, apply's default); the RBAC follows it. */
   strategy?: StrategyName;
   /** A Secret whose key `url` is the webhook the job posts its RunReport to; its value is never read here. */

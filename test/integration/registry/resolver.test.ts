@@ -178,6 +178,47 @@ describe("registry resolver: tags moved or not", () => {
   });
 });
 
+describe("registry resolver: --max-requests", () => {
+  it("no request beyond the budget reaches the registry; what was not asked is unknown, said on stderr, not restarted", async () => {
+    const names = ["budget-a", "budget-b", "budget-c"];
+    const pods = [];
+    for (const name of names) {
+      const v1 = await pushImage(`${open.host}/${name}:latest`, `${name} v1`);
+      await pushImage(`${open.host}/${name}:latest`, `${name} v2`);
+      pods.push(deploymentPod(`${name}-1`, `${proxy.host}/${name}:latest`, v1));
+    }
+    const cluster = new FakeCluster({ pods, objects: owners });
+
+    proxy.requests.length = 0;
+    // The version check and one HEAD: one tag is asked about, and it moved; its manifests are not read.
+    const run = await runPlan(cluster, [...registryPlan, "--max-requests", "2"]);
+    expect(proxy.requests).toHaveLength(2);
+    const statuses = rows(run).map(([, action, status, reason]) => `${action} ${status} ${reason}`);
+    const spent = "not asked: the run's 2 registry requests (--max-requests) were spent";
+    // The tag asked about moved, but its manifests, which would prove the pod stale, were not read.
+    expect(statuses.filter((s) => s.startsWith("none unknown ") && s.endsWith(spent))).toHaveLength(3);
+    expect(run.stderr).toMatch(/registry: all 2 requests of --max-requests were sent, and \d+ more were not/);
+
+    const applied = await runPlan(cluster, [
+      "apply",
+      "--resolver",
+      "registry",
+      "--max-requests",
+      "2",
+      "--yes",
+    ]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(cluster.podNames()).toEqual(names.map((name) => `${name}-1`));
+
+    // With room, the same pods are stale.
+    const roomy = await runPlan(cluster, [...registryPlan, "--max-requests", "100"]);
+    expect(rows(roomy).map(([, action, status]) => `${action} ${status}`)).toEqual(
+      names.map(() => "delete stale"),
+    );
+    expect(roomy.stderr).not.toContain("--max-requests");
+  });
+});
+
 describe("registry resolver: Basic auth (htpasswd)", () => {
   const user = { user: "ci", password: "b4sic-Pa55word" };
   let priv: Registry;

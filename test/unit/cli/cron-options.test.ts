@@ -28,6 +28,16 @@ describe("parseInstallCronOptions", () => {
     });
   });
 
+  it("--max-requests is passed on to the job; refused with --resolver docker, whose pulls are docker's", () => {
+    expect(parseInstallCronOptions({ maxRequests: "500" }, {}).spec.maxRequests).toBe(500);
+    expect(() => parseInstallCronOptions({ maxRequests: "0" }, {})).toThrow(
+      'invalid value "0" for --max-requests: want a whole number from 1 to 1000000',
+    );
+    expect(() =>
+      parseInstallCronOptions({ maxRequests: "500", resolver: "docker", dockerSocket: true }, {}),
+    ).toThrow("--max-requests needs --resolver registry");
+  });
+
   it("-o json and yaml in any case, as kubectl's printers take them", () => {
     expect(parseInstallCronOptions({ output: "JSON" }, {}).output).toBe("json");
     expect(parseInstallCronOptions({ output: "YAML" }, {}).output).toBe("yaml");

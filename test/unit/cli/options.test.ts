@@ -271,6 +271,25 @@ describe("--registry-retries", () => {
   });
 });
 
+describe("--max-requests", () => {
+  it("absent: no budget; given: a whole number from 1", () => {
+    expect(resolve({ resolver: "registry" })).not.toHaveProperty("maxRequests");
+    expect(resolve({ resolver: "registry", maxRequests: "250" }).maxRequests).toBe(250);
+  });
+
+  it.each(["0", "-3", "1.5", "lots", ""])("%j is a usage error", (value) => {
+    expect(usageError(() => resolve({ resolver: "registry", maxRequests: value }))).toBe(
+      `invalid value "${value}" for --max-requests: want a whole number from 1 to 1000000`,
+    );
+  });
+
+  it("with --resolver docker it is refused: docker's pulls are not the plugin's to count", () => {
+    expect(usageError(() => resolve({ resolver: "docker", maxRequests: "10" }))).toBe(
+      "--max-requests needs --resolver registry: it counts the requests the plugin sends, and docker sends its own",
+    );
+  });
+});
+
 describe("durations", () => {
   it.each([
     ["30s", 30_000],

@@ -88,6 +88,11 @@ describe("install-cron manifests", () => {
     ["--time-zone", { timeZone: "Europe/Berlin" }, ['spec.timeZone: undefined -> "Europe/Berlin"']],
     ["--suspend", { suspend: true }, ["spec.suspend: false -> true"]],
     [
+      "--max-requests",
+      { maxRequests: "500" },
+      ['spec.jobTemplate.spec.template.spec.containers.0.command.8: undefined -> "--max-requests=500"'],
+    ],
+    [
       "--image",
       { image: "registry.example.com/tools/kubectl-autoupdate@sha256:" + "a".repeat(64) },
       [
