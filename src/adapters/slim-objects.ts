@@ -98,7 +98,8 @@ export const controllerPodShape: Shape = {
     status: {
       keep: {
         phase: true,
-        conditions: { keep: { type: true, status: true }, others: "drop" },
+        // When Ready began: a controller's minReadySeconds counts from it.
+        conditions: { keep: { type: true, status: true, lastTransitionTime: true }, others: "drop" },
         containerStatuses: containerStatusShape,
         initContainerStatuses: containerStatusShape,
       },

@@ -85,8 +85,11 @@ export function terminatingPods(
 
 /** What a controller says of how many pods it should have: its object as the API server serves it. */
 export interface ControllerCounts {
-  /** `ordinals.start`: a StatefulSet's first ordinal (0 when unset). */
-  spec?: { replicas?: number; ordinals?: { start?: number } };
+  /**
+   * `ordinals.start`: a StatefulSet's first ordinal (0 when unset); `minReadySeconds`: how long a pod must
+   * have been Ready to count as available.
+   */
+  spec?: { replicas?: number; ordinals?: { start?: number }; minReadySeconds?: number };
   status?: { desiredNumberScheduled?: number };
 }
 
@@ -189,8 +192,37 @@ function isReady(pod: PodWithConditions): boolean {
 
 /** A pod with the conditions readiness needs (the plan's slim pods drop them). */
 export type PodWithConditions = Pod & {
-  status?: Pod["status"] & { conditions?: { type: string; status: string }[] };
+  status?: Pod["status"] & {
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+  };
 };
+
+/**
+ * The pods as their controller counts them under `minReadySeconds`: a pod Ready for less than that is not
+ * available yet, and is taken here as not Ready, so that a new image that passes its probe and crashes
+ * seconds later does not let the next pod go. A Ready condition without a transition time (the API server
+ * always sets one) counts as available.
+ */
+export function asAvailable<T extends PodWithConditions>(
+  pods: readonly T[],
+  minReadySeconds: number,
+  now: number,
+): T[] {
+  if (minReadySeconds <= 0) return [...pods];
+  return pods.map((pod) => {
+    const conditions = pod.status?.conditions ?? [];
+    const ready = conditions.find((c) => c.type === "Ready" && c.status === "True");
+    const since = Date.parse(ready?.lastTransitionTime ?? "");
+    if (!ready || Number.isNaN(since) || since + minReadySeconds * 1000 <= now) return pod;
+    const unavailable = conditions.map((c) => (c === ready ? { ...c, status: "False" } : c));
+    return { ...pod, status: { ...pod.status, conditions: unavailable } };
+  });
+}
+
+/** How pods short of Ready are named: with minReadySeconds, Ready for that long. */
+export function notReadyWords(minReadySeconds: number): string {
+  return minReadySeconds > 0 ? `not Ready for ${minReadySeconds} s (minReadySeconds)` : "not Ready";
+}
 
 /**
  * The first of `stale` (a restarted pod's containers, or staleContainersOf) that `replacement` runs on the

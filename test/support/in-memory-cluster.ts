@@ -63,6 +63,8 @@ export interface ControllerSpec {
    * it is gone and the controller makes its successor (0: at once).
    */
   terminationGraceMs?: number;
+  /** How long a new pod must have been Ready to count as available (on the controller's spec; 0: at once). */
+  minReadySeconds?: number;
 }
 
 interface Controller {
@@ -148,6 +150,7 @@ export class InMemoryCluster implements RestartApi {
         progressDeadlineMs: Number.POSITIVE_INFINITY,
         observeAfterMs: 500,
         terminationGraceMs: 0,
+        minReadySeconds: 0,
         podQuota: Number.POSITIVE_INFINITY,
         ...spec,
         maxSurge: spec.maxSurge ?? (kind === "Deployment" ? Math.ceil(replicas / 4) : 0),
@@ -190,7 +193,7 @@ export class InMemoryCluster implements RestartApi {
   /** The pod stops being Ready (a crash loop, a failing readiness probe). */
   setUnready(podName: string): void {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;
-    pod.status!.conditions = [{ type: "Ready", status: "False" }];
+    pod.status!.conditions = [this.readyCondition(false)];
     this.sample();
   }
 
@@ -208,7 +211,7 @@ export class InMemoryCluster implements RestartApi {
   setFailed(podName: string): void {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;
     pod.status!.phase = "Failed";
-    pod.status!.conditions = [{ type: "Ready", status: "False" }];
+    pod.status!.conditions = [this.readyCondition(false)];
     this.sample();
     this.reconcile(this.controllers.find((c) => ownedBy(pod, c))!);
   }
@@ -256,19 +259,29 @@ export class InMemoryCluster implements RestartApi {
     controller.resourceVersion++;
   }
 
+  /** A Ready condition as the kubelet sets it: its transition time is now. */
+  private readyCondition(ready: boolean) {
+    const lastTransitionTime = new Date(this.clock.now()).toISOString();
+    return { type: "Ready", status: ready ? "True" : "False", lastTransitionTime };
+  }
+
   // ---- the API ------------------------------------------------------------------------------------------
 
   async getObject<T>(resource: string, name: string, namespace: string): Promise<T | null> {
     this.log(`get ${resource} ${namespace}/${name}`);
     for (const c of this.controllers.filter((c) => c.spec.namespace === namespace)) {
-      const { kind, replicas } = c.spec;
+      const { kind, replicas, minReadySeconds } = c.spec;
       if (c.spec.name === name) {
         // A ReplicationController's selector is a plain map of labels, not a LabelSelector.
         const selector = kind === "ReplicationController" ? c.podLabels : { matchLabels: c.podLabels };
         return (
           kind === "DaemonSet"
-            ? { metadata: { name }, spec: { selector }, status: { desiredNumberScheduled: replicas } }
-            : { metadata: { name }, spec: { selector, replicas } }
+            ? {
+                metadata: { name },
+                spec: { selector, minReadySeconds },
+                status: { desiredNumberScheduled: replicas },
+              }
+            : { metadata: { name }, spec: { selector, replicas, minReadySeconds } }
         ) as T;
       }
       if (kind === "Deployment") {
@@ -277,7 +290,7 @@ export class InMemoryCluster implements RestartApi {
           const selector = { matchLabels: { ...c.podLabels, "pod-template-hash": `r${revision}` } };
           return {
             metadata: { name },
-            spec: { selector, replicas: this.replicaSetReplicas(c, Number(revision)) },
+            spec: { selector, replicas: this.replicaSetReplicas(c, Number(revision)), minReadySeconds },
           } as T;
         }
       }
@@ -805,7 +818,10 @@ export class InMemoryCluster implements RestartApi {
         containerStatuses: [
           { name: "app", image: "registry.test/shop/web:main", imageID: `registry.test/shop/web@${digest}` },
         ],
-        conditions: ready ? [{ type: "Ready", status: "True" }] : [],
+        // The pods a test starts with became Ready long ago.
+        conditions: ready
+          ? [{ ...this.readyCondition(true), lastTransitionTime: "2026-01-01T00:00:00Z" }]
+          : [],
       },
     };
     this.revisionOf.set(pod, revision);
@@ -815,7 +831,7 @@ export class InMemoryCluster implements RestartApi {
     if (!ready && Number.isFinite(c.spec.readyAfterMs) && !c.deadlineExceeded && !this.stalled(c, revision)) {
       this.clock.at(this.clock.now() + c.spec.readyAfterMs, () => {
         if (!this.pods.includes(pod)) return;
-        pod.status!.conditions = [{ type: "Ready", status: "True" }];
+        pod.status!.conditions = [this.readyCondition(true)];
         this.sample();
         this.reconcile(c);
       });

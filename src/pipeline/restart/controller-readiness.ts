@@ -8,6 +8,7 @@ import { controllerOf, type OwnerObject, type Pod } from "../../core/k8s.js";
 import { isRecreatingController, kindResources } from "../../core/kind-resources.js";
 import type { PlanPod } from "../../core/plan.js";
 import {
+  asAvailable,
   type ControllerCounts,
   desiredPodCount,
   isScaledAway,
@@ -16,6 +17,7 @@ import {
   missingPodCount,
   needsNoReplacement,
   notReadyPods,
+  notReadyWords,
   readyPodCount,
   type ScaledDown,
   selectorString,
@@ -23,6 +25,7 @@ import {
   terminatingPods,
 } from "../../core/readiness.js";
 import { ToolFailedError } from "../../errors.js";
+import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
 import { firstFew } from "../../util/first-few.js";
 import { FollowedPods } from "./followed-pods.js";
@@ -46,6 +49,8 @@ export interface Snapshot {
   notReady: string[];
   /** Each of its ReplicaSets (or itself) with fewer pods than it should have; absent when none. */
   missing?: Shortfall[];
+  /** The controller's minReadySeconds: its pods Ready for less are counted as not Ready (absent: 0). */
+  minReadySeconds?: number;
 }
 
 /** A controller, and how many pods it should have (undefined: it does not say). */
@@ -109,7 +114,7 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
     has: `${m.made} of the ${counted(m.desired, "pod")} it should have`,
   }));
   if (notReady.length > 0) {
-    const has = `${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)})`;
+    const has = `${counted(notReady.length, "pod")} ${notReadyWords(before.minReadySeconds ?? 0)} (${firstFew(notReady)})`;
     const same = short.find((s) => s.kind === workload.kind && s.name === workload.name);
     if (same) same.has = `${has} and ${same.has}`;
     else short.unshift({ kind: workload.kind, name: workload.name, has });
@@ -130,14 +135,18 @@ export interface ControllersReadiness {
  * Each pod's controller's readiness, found once per controller (a Deployment's pods may belong to more
  * than one ReplicaSet), its pods followed until `stop` or `signal`.
  */
-export function readinessByController(api: RestartApi, signal: AbortSignal): ControllersReadiness {
+export function readinessByController(
+  api: RestartApi,
+  signal: AbortSignal,
+  clock: Clock,
+): ControllersReadiness {
   const found = new Map<string, Promise<ControllerReadiness | null>>();
   return {
     of(pod) {
       const key = `${pod.namespace}/${pod.controller?.uid ?? ""}`;
       let readiness = found.get(key);
       if (!readiness) {
-        readiness = controllerReadiness(api, pod, signal);
+        readiness = controllerReadiness(api, pod, signal, clock);
         found.set(key, readiness);
       }
       return readiness;
@@ -156,6 +165,7 @@ async function controllerReadiness(
   api: RestartApi,
   pod: PlanPod,
   signal: AbortSignal,
+  clock: Clock,
 ): Promise<ControllerReadiness | null> {
   const controller = pod.controller;
   if (!controller || !isRecreatingController(controller.kind)) return null;
@@ -197,6 +207,9 @@ async function controllerReadiness(
   // it terminates, leaves the StatefulSet short.
   const scaledAway = (name: string) =>
     controller.kind === "StatefulSet" && own !== null && isScaledAway(controller.name, name, own);
+  const minReadySeconds = () => own?.spec?.minReadySeconds ?? 0;
+  /** The pods as the controller counts them now: Ready only once Ready for its minReadySeconds. */
+  const available = (pods: Pod[]) => asAvailable(pods, minReadySeconds(), clock.now());
   // The counts were read just now for the first snapshot; each later one reads them again, as an
   // autoscaler may have scaled the controller up (a quota then refusing the pods) or down since.
   let fresh = true;
@@ -208,9 +221,10 @@ async function controllerReadiness(
   return {
     pods: followed,
     async snapshot() {
-      const pods = await followed.read();
+      const listed = await followed.read();
       if (!fresh) await readCounts();
       fresh = false;
+      const pods = available(listed);
       const made = pods.filter((p) => !scaledAway(p.metadata.name));
       const missing = counts().flatMap(({ kind, name, uid, desired }) => {
         const short = missingPodCount(made, uid, desired);
@@ -221,6 +235,7 @@ async function controllerReadiness(
         ready: readyPodCount(pods, controller.uid),
         live: servingPods(pods, controller.uid).length,
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
+        minReadySeconds: minReadySeconds(),
         notReady: [
           ...notReadyPods(pods, controller.uid),
           ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
@@ -233,7 +248,6 @@ async function controllerReadiness(
       };
     },
     async waitFor(before, gone, options) {
-      const { clock } = options;
       const deadline = clock.now() + options.waitTimeoutMs;
       const name = `${controller.kind}/${controller.name}`;
       let failure = "";
@@ -246,11 +260,12 @@ async function controllerReadiness(
         // The last read, at the deadline, is a list: a verdict of failure must not rest on a stalled watch.
         const atDeadline = clock.now() >= deadline;
         // A list that fails is asked again at the next poll: one failed read is no verdict on the pods.
-        const pods = await followed.read(atDeadline).catch((error: unknown) => {
+        const listed = await followed.read(atDeadline).catch((error: unknown) => {
           if (!(error instanceof ToolFailedError)) throw error;
           failure = error.message;
           return null;
         });
+        const pods = listed && available(listed);
         // As many Ready as before, and every new pod Ready: the gone pod's replacement must be up even
         // when the gone pod was not Ready (crash-looping) and so not counted before, and a pod the
         // controller added meanwhile (a scale-up) must not stand in for a replacement still starting.
@@ -284,11 +299,17 @@ async function controllerReadiness(
           const timedOut = (reason: string) => ({ timedOut: reason, started });
           if (!pods)
             return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
-          if (!enough)
-            return timedOut(`${name} did not have ${counted(wanted, "ready pod")} within the wait timeout`);
+          if (!enough) {
+            const min = minReadySeconds();
+            const ready =
+              min > 0
+                ? `${counted(wanted, "pod")} Ready for ${min} s (minReadySeconds)`
+                : counted(wanted, "ready pod");
+            return timedOut(`${name} did not have ${ready} within the wait timeout`);
+          }
           if (starting.length > 0)
             return timedOut(
-              `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} not Ready within the wait timeout`,
+              `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} ${notReadyWords(minReadySeconds())} within the wait timeout`,
             );
           if (fresh.length === 0) return timedOut(`${name} had no new Ready pod within the wait timeout`);
           return timedOut(`${name} had no Ready successor of ${gone.name} within the wait timeout`);

@@ -26,7 +26,7 @@ export async function deleteGroup(
   budgets: BudgetGate,
   reporter: GroupReporter,
 ): Promise<void> {
-  const readiness = readinessByController(api, reporter.options.signal);
+  const readiness = readinessByController(api, reporter.options.signal, reporter.options.clock);
   try {
     await deleteEach(api, group, budgets, reporter, readiness);
   } finally {

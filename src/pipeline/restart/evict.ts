@@ -31,7 +31,7 @@ export async function evictGroup(
   group: readonly PlanPod[],
   reporter: GroupReporter,
 ): Promise<void> {
-  const readiness = readinessByController(api, reporter.options.signal);
+  const readiness = readinessByController(api, reporter.options.signal, reporter.options.clock);
   try {
     await evictEach(api, group, reporter, readiness);
   } finally {

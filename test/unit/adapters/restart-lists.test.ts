@@ -61,7 +61,7 @@ describe("the lists the checks around a restart read", () => {
       },
       status: {
         phase: "Running",
-        conditions: [{ type: "Ready", status: "True" }],
+        conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-12-01T11:00:00Z" }],
         containerStatuses: [{ name: "app", image: "web:main", imageID: `web@${digest}` }],
       },
     });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import {
+  asAvailable,
   backOnOldDigest,
   desiredPodCount,
   isScaledAway,
@@ -182,5 +183,38 @@ describe("after a deletion", () => {
     ];
     expect(terminatingPods(pods, "ds-uid")).toEqual(["agent-a", "agent-c"]);
     expect(terminatingPods(pods, "ds-uid", true)).toEqual(["agent-c"]);
+  });
+});
+
+describe("asAvailable: minReadySeconds", () => {
+  const now = Date.parse("2026-11-30T12:00:30Z");
+  const pod = (name: string, status: string, since?: string) => ({
+    metadata: { name },
+    status: { conditions: [{ type: "Ready", status, ...(since ? { lastTransitionTime: since } : {}) }] },
+  });
+  const ready = (pods: ReturnType<typeof pod>[]) =>
+    pods.map((p) => `${p.metadata.name} ${p.status.conditions[0]!.status}`);
+  const pods = [
+    pod("long-ready", "True", "2026-11-30T11:00:00Z"),
+    pod("ready-30s-ago", "True", "2026-11-30T12:00:00Z"),
+    pod("ready-29s-ago", "True", "2026-11-30T12:00:01Z"),
+    pod("no-time", "True"),
+    pod("not-ready", "False", "2026-11-30T11:00:00Z"),
+  ];
+
+  it("a pod Ready for less than minReadySeconds is taken as not Ready; the rest as they are", () => {
+    expect(ready(asAvailable(pods, 30, now))).toEqual([
+      "long-ready True",
+      "ready-30s-ago True",
+      "ready-29s-ago False",
+      "no-time True",
+      "not-ready False",
+    ]);
+    // The pods given are not changed.
+    expect(pods[2]!.status.conditions[0]!.status).toBe("True");
+  });
+
+  it("0 (the default): every Ready pod counts at once", () => {
+    expect(ready(asAvailable(pods, 0, now))).toEqual(ready(pods));
   });
 });

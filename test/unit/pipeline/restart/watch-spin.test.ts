@@ -46,7 +46,7 @@ async function waitTenSeconds(end: () => WatchEnd) {
   const clock = new FakeClock();
   const { scripted, calls } = api(clock, end);
   const run = new AbortController();
-  const controllers = readinessByController(scripted, run.signal);
+  const controllers = readinessByController(scripted, run.signal, clock);
   const pod = {
     namespace: "shop",
     name: "web-1-a",
