@@ -407,6 +407,22 @@ export class Kubectl {
   }
 
   /**
+   * One pod as it is now, cut as a controller's pods are, or null when there is none of that name: a list
+   * by field selector, with the `list` right the plan uses (the CronJob's Role grants no `get` of pods).
+   */
+  async readPod(namespace: string, name: string): Promise<PodWithConditions | null> {
+    const scope = { namespace, allNamespaces: false, fieldSelector: `metadata.name=${name}` };
+    const pods = await this.pagedList(
+      "pods",
+      scope,
+      controllerPodShape,
+      parsedBy((pod: PodWithConditions) => pod),
+      { toTheEnd: true },
+    );
+    return pods.find((pod) => pod.metadata.name === name) ?? null;
+  }
+
+  /**
    * Follows the pods listPodsBySelector read, from its resourceVersion: each change as it happens, until the
    * watch ends (the API server ends it after `timeoutSeconds`), fails or `signal` stops it.
    */

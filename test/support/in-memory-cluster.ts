@@ -223,6 +223,19 @@ export class InMemoryCluster implements RestartApi {
     this.sample();
   }
 
+  /**
+   * The pod's controller lets it go (its labels changed, or the controller was deleted leaving its pods):
+   * no owner any more, and the controller, short of it, makes another.
+   */
+  releasePod(podName: string): void {
+    const pod = this.pods.find((p) => p.metadata.name === podName)!;
+    const controller = this.controllers.find((c) => ownedBy(pod, c))!;
+    pod.metadata.ownerReferences = [];
+    pod.metadata.labels = { released: "true" };
+    this.sample();
+    this.reconcile(controller);
+  }
+
   /** Ready pods of a controller now. */
   readyPods(name: string): number {
     const controller = this.controllers.find((c) => c.spec.name === name)!;
@@ -307,6 +320,12 @@ export class InMemoryCluster implements RestartApi {
     onVersion?.(String(this.clock.now()));
     const seen = (pod: Pod) => this.clock.now() - (this.madeAt.get(pod.metadata.uid!) ?? 0) >= this.listLagMs;
     return this.selectedPods(namespace, selector).filter(seen);
+  }
+
+  async readPod(namespace: string, name: string): Promise<PodWithConditions | null> {
+    this.log(`read pod ${namespace}/${name}`);
+    const pod = this.pods.find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+    return pod ? asListed([pod], controllerPodShape)[0]! : null;
   }
 
   async watchPodsBySelector(

@@ -14,7 +14,8 @@ export interface PolicyRule {
 
 /**
  * The API requests each part of an `apply` run makes, as `group/resource:verb`. Secrets are read by name,
- * never listed; pods are deleted and evicted without a GET first; workloads are patched, never updated.
+ * never listed; a pod is read before its eviction or deletion by a list of its name, not a GET; workloads
+ * are patched, never updated.
  */
 const requests = {
   /**

@@ -6,6 +6,7 @@
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
+import { leftSincePlan } from "../../core/since-plan.js";
 import {
   type ControllersReadiness,
   readinessByController,
@@ -48,6 +49,11 @@ async function deleteEach(
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, leftByStop(options.signal));
+    const changed = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+    if (changed) {
+      reporter.report(pod, { kind: "not-started", reason: changed });
+      continue;
+    }
     const allowed = await budgets.waitUntilAllowed(pod);
     if ("reason" in allowed) return stop(index, allowed);
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.

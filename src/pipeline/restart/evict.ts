@@ -8,6 +8,7 @@
 import type { EvictOutcome } from "../../adapters/kubectl.js";
 import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
+import { leftSincePlan } from "../../core/since-plan.js";
 import { ToolFailedError } from "../../errors.js";
 import {
   type ControllersReadiness,
@@ -60,6 +61,11 @@ async function evictEach(
   };
   for (const [index, pod] of group.entries()) {
     if (options.signal.aborted) return stop(index, leftByStop(options.signal));
+    const changed = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+    if (changed) {
+      reporter.report(pod, { kind: "not-started", reason: changed });
+      continue;
+    }
     const readiness = waiting ? await controllers.of(pod) : null;
     let before = readiness ? await readiness.snapshot() : null;
     // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.

@@ -17,6 +17,7 @@ export type RestartApi = Pick<
   Kubectl,
   | "getObject"
   | "listPodsBySelector"
+  | "readPod"
   | "watchPodsBySelector"
   | "listReplicaSets"
   | "deletePod"

@@ -76,6 +76,24 @@ describe("the lists the checks around a restart read", () => {
     expect(stopped.slice(2)).toEqual([true, true]);
   });
 
+  it("one pod before it goes: a list by its name (the `list` right), cut as a controller's pods are", async () => {
+    const { calls, kubectl } = kubectlListing([[pod(2)]]);
+    const read = await kubectl.readPod("shop", "web-7d9c8b-2");
+    expect(read).toMatchObject({
+      metadata: { uid: "uid-2", ownerReferences: [owner], labels: { app: "web" } },
+    });
+    expect(JSON.stringify(read)).not.toMatch(/managedFields|podIP|"env"/);
+    expect(calls).toEqual([
+      [
+        "--context=prod",
+        "get",
+        "--raw",
+        "/api/v1/namespaces/shop/pods?limit=2000&fieldSelector=metadata.name%3Dweb-7d9c8b-2",
+      ],
+    ]);
+    expect(await kubectlListing([[]]).kubectl.readPod("shop", "gone")).toBeNull();
+  });
+
   it("a Deployment's ReplicaSets: paged too, each cut to its name, UID, owners and replica count", async () => {
     const replicaSet = {
       metadata: { name: "web-7d9c8b", namespace: "shop", uid: "uid-rs", ownerReferences: [owner] },

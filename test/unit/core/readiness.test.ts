@@ -9,6 +9,7 @@ import {
   missingPodCount,
   needsNoReplacement,
   notReadyPods,
+  type PodWithConditions,
   readyPodCount,
   terminatingPods,
 } from "../../../src/core/readiness.js";
@@ -188,12 +189,13 @@ describe("after a deletion", () => {
 
 describe("asAvailable: minReadySeconds", () => {
   const now = Date.parse("2026-11-30T12:00:30Z");
-  const pod = (name: string, status: string, since?: string) => ({
+  const pod = (name: string, status: string, since?: string): PodWithConditions => ({
     metadata: { name },
+    spec: { containers: [] },
     status: { conditions: [{ type: "Ready", status, ...(since ? { lastTransitionTime: since } : {}) }] },
   });
-  const ready = (pods: ReturnType<typeof pod>[]) =>
-    pods.map((p) => `${p.metadata.name} ${p.status.conditions[0]!.status}`);
+  const ready = (pods: PodWithConditions[]) =>
+    pods.map((p) => `${p.metadata.name} ${p.status?.conditions?.[0]?.status}`);
   const pods = [
     pod("long-ready", "True", "2026-11-30T11:00:00Z"),
     pod("ready-30s-ago", "True", "2026-11-30T12:00:00Z"),
@@ -211,7 +213,7 @@ describe("asAvailable: minReadySeconds", () => {
       "not-ready False",
     ]);
     // The pods given are not changed.
-    expect(pods[2]!.status.conditions[0]!.status).toBe("True");
+    expect(pods[2]!.status?.conditions?.[0]?.status).toBe("True");
   });
 
   it("0 (the default): every Ready pod counts at once", () => {

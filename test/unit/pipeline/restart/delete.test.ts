@@ -79,12 +79,17 @@ describe("one pod at a time per controller", () => {
     expect(problems).toEqual([]);
   });
 
-  it("a dry run reads no budget and waits for nothing", async () => {
+  it("a dry run reads no budget and waits for nothing: each pod is read, then deleted as a dry run", async () => {
     const { clock, cluster } = setup();
     cluster.setBudget("guard", "web", 0);
     const pods = cluster.addController({ name: "web", replicas: 2 });
     await run(clock, cluster, pods, { dryRun: true });
-    expect(cluster.calls).toEqual(["0 delete shop/web-0 (dry run)", "0 delete shop/web-1 (dry run)"]);
+    expect(cluster.calls).toEqual([
+      "0 read pod shop/web-0",
+      "0 delete shop/web-0 (dry run)",
+      "0 read pod shop/web-1",
+      "0 delete shop/web-1 (dry run)",
+    ]);
   });
 });
 

@@ -1,0 +1,86 @@
+/**
+ * A pod planned to be evicted or deleted one at a time is read again right before it goes: one opted out
+ * since the plan, or no longer its controller's (taken out of it, or the controller deleted leaving its
+ * pods), is left; gone, nothing would recreate it.
+ */
+import { describe, expect, it } from "vitest";
+import type { PlanPod } from "../../../../src/core/plan.js";
+import { leftSincePlan } from "../../../../src/core/since-plan.js";
+import { FakeClock } from "../../../support/fake-clock.js";
+import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
+import { runRestart } from "../../../support/restart.js";
+
+function web(strategy: "evict" | "delete") {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods = cluster.addController({ name: "web", replicas: 3, strategy });
+  const touched = () => (strategy === "evict" ? cluster.evictions() : cluster.deletions());
+  return { clock, cluster, pods, touched };
+}
+
+const went = (strategy: "evict" | "delete") => (strategy === "evict" ? "evicted" : "deleted");
+
+describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
+  it("a pod opted out while its siblings go is left, with the reason", async () => {
+    const { clock, cluster, pods, touched } = web(strategy);
+    // While web-0's replacement is awaited, web-2 is opted out.
+    clock.at(clock.now() + 1000, () => cluster.labelPod("web-2", { "kubectl-autoupdate/ignore": "true" }));
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-0", "shop/web-1"]);
+    expect(reported).toEqual([
+      `web-0 ${went(strategy)}`,
+      `web-1 ${went(strategy)}`,
+      "web-2 not-started: opted out since the plan (kubectl-autoupdate/ignore=true)",
+    ]);
+  });
+
+  it("a pod its controller let go since the plan is left", async () => {
+    const { clock, cluster, pods, touched } = web(strategy);
+    // While web-0's replacement is awaited, web-1 is taken out of the ReplicaSet, which makes another.
+    clock.at(clock.now() + 1000, () => cluster.releasePod("web-1"));
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-0", "shop/web-2"]);
+    expect(reported).toContain(
+      "web-1 not-started: no longer owned by ReplicaSet/web since the plan: nothing would recreate it",
+    );
+  });
+
+  it("--no-wait too: the pod is read before it goes", async () => {
+    const { clock, cluster, pods, touched } = web(strategy);
+    cluster.releasePod("web-1");
+    await runRestart(clock, cluster, pods, { wait: false });
+    expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-0", "shop/web-2"]);
+  });
+});
+
+describe("leftSincePlan", () => {
+  const planned = {
+    namespace: "shop",
+    name: "web-0",
+    uid: "u-0",
+    controller: { kind: "ReplicaSet", name: "web", uid: "rs" },
+  } as PlanPod;
+  const owned = [{ kind: "ReplicaSet", name: "web", uid: "rs", controller: true }];
+  const now = (uid: string, ownerReferences = owned, labels: Record<string, string> = {}) => ({
+    metadata: { name: "web-0", uid, ownerReferences, labels },
+    spec: { containers: [] },
+  });
+
+  it("gone, or another pod of its name now: nothing to say (the eviction, by UID, finds it gone)", () => {
+    expect(leftSincePlan(planned, null)).toBeNull();
+    expect(leftSincePlan(planned, now("u-successor", []))).toBeNull();
+  });
+
+  it("still its controller's and not opted out: it may go", () => {
+    expect(leftSincePlan(planned, now("u-0"))).toBeNull();
+  });
+
+  it("owned by another controller now, or by none, or opted out: left", () => {
+    const other = [{ kind: "ReplicaSet", name: "web", uid: "rs-new", controller: true }];
+    expect(leftSincePlan(planned, now("u-0", other))).toMatch(/^no longer owned by ReplicaSet\/web/);
+    expect(leftSincePlan(planned, now("u-0", []))).toMatch(/^no longer owned by ReplicaSet\/web/);
+    expect(leftSincePlan(planned, now("u-0", owned, { "kubectl-autoupdate/ignore": "true" }))).toBe(
+      "opted out since the plan (kubectl-autoupdate/ignore=true)",
+    );
+  });
+});
