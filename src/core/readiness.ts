@@ -113,9 +113,11 @@ export function desiredPodCount(kind: string, controller: ControllerCounts): num
 }
 
 /**
- * How many pods the controller is short of what it should have, pods terminating counted (they are not
- * Ready already) and ended ones not (replaced already): a quota or an admission webhook refusing the pods
- * it makes, say. Each one missing is capacity lost already, which no pod of it shows.
+ * How many pods the controller is short of what it should have, of `pods` those that have not ended (ended
+ * ones are replaced already): a quota or an admission webhook refusing the pods it makes, say. Each one
+ * missing is capacity lost already, which no pod of it shows. A StatefulSet's or DaemonSet's pod
+ * terminating counts (it is held as not Ready until gone); a ReplicaSet's is left out by the caller, as it
+ * is replaced at once.
  */
 export function missingPodCount(
   pods: readonly Pod[],

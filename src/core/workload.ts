@@ -172,7 +172,7 @@ export function rolloutInProgress(w: Workload): string | null {
     const revisionsApart = rolling && partition === 0 && s.currentRevision !== s.updateRevision;
     // A rolling update with pods not available: under Parallel its controller deletes a Ready pod first,
     // under OrderedReady the rollout stalls. OnDelete has no rollout to harm; its pods are evicted one at a
-    // time, a not-Ready one first. Available counts minReadySeconds too, where the server reports it.
+    // time, in plan order. Available counts minReadySeconds too, where the server reports it.
     const [serving, word] =
       s.availableReplicas !== undefined
         ? [s.availableReplicas, "available"]

@@ -202,6 +202,8 @@ export class InMemoryCluster implements RestartApi {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;
     pod.metadata.deletionTimestamp = new Date(this.clock.now()).toISOString();
     this.sample();
+    const controller = this.controllers.find((c) => ownedBy(pod, c));
+    if (controller) this.reconcile(controller);
   }
 
   /**
@@ -558,9 +560,10 @@ export class InMemoryCluster implements RestartApi {
     switch (c.spec.kind) {
       case "ReplicaSet":
       case "ReplicationController": {
-        for (let n = pods.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
-        // A scale-down deletes the pods least worth keeping first: not Ready, then the newest.
+        // A pod terminating is replaced at once (a quota that still counts it may refuse its successor).
         const active = pods.filter((p) => !p.metadata.deletionTimestamp);
+        for (let n = active.length; n < replicas; n++) this.startPod(c, c.spec.replacementDigest);
+        // A scale-down deletes the pods least worth keeping first: not Ready, then the newest.
         const byWorth = [...active].reverse().sort((a, b) => Number(isReady(a)) - Number(isReady(b)));
         for (const pod of byWorth.slice(0, Math.max(0, active.length - replicas))) this.removePod(pod);
         break;

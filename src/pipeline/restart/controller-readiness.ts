@@ -225,7 +225,13 @@ async function controllerReadiness(
       if (!fresh) await readCounts();
       fresh = false;
       const pods = available(listed);
-      const made = pods.filter((p) => !scaledAway(p.metadata.name));
+      // A ReplicaSet's pod terminating is replaced at once: until its successor is made (a quota that still
+      // counts the terminating pod may refuse it), the ReplicaSet is one short.
+      const made = pods.filter(
+        (p) =>
+          !scaledAway(p.metadata.name) &&
+          (replacedOnceGone.has(controller.kind) || !p.metadata.deletionTimestamp),
+      );
       const missing = counts().flatMap(({ kind, name, uid, desired }) => {
         const short = missingPodCount(made, uid, desired);
         return short > 0 ? [{ kind, name, made: desired! - short, desired: desired! }] : [];

@@ -626,8 +626,24 @@ describe("what counts as the replacement being up", () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
     cluster.setTerminating("web-2");
+    const starting = await runRestart(clock, cluster, pods.slice(0, 1));
+    expect(starting.reported).toEqual([
+      "web-0 not-started: ReplicaSet/web has 1 pod not Ready (web-3): restarting a Ready one now would leave it shorter",
+    ]);
+    await clock.advance(3000);
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
     expect(reported).toEqual(["web-0 evicted"]);
+  });
+
+  it("a ReplicaSet's pod terminating whose successor a quota refuses (it still counts the pod) holds the Ready ones", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3, podQuota: 3, strategy: "evict" });
+    cluster.setTerminating("web-2");
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
+    expect(cluster.evictions()).toEqual([]);
+    expect(reported).toEqual([
+      "web-0 not-started: ReplicaSet/web has 2 of the 3 pods it should have: restarting a Ready one now would leave it shorter",
+    ]);
   });
 
   it("a pod an autoscaler adds meanwhile does not stand in for the replacement: the next pod waits for it", async () => {
