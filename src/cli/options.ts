@@ -170,7 +170,6 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
   const connection = parseConnectionOptions(raw, env);
   const resolver = parseChoice(raw.resolver, "--resolver", resolverNames, defaults.resolver);
   const concurrency = wholeNumber(raw.concurrency ?? defaults.concurrency, "--concurrency", 1, 64);
-  if (raw.namespace === "") throw new UsageError("--namespace must not be empty");
   const registryRetries = wholeNumber(
     raw.registryRetries ?? defaults.registryRetries,
     "--registry-retries",
@@ -187,7 +186,8 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
   return {
     ...connection,
     scope: {
-      namespace: raw.namespace,
+      // Empty (`-n "$NS"` with it unset), as kubectl takes it: the context's namespace.
+      namespace: raw.namespace === "" ? undefined : raw.namespace,
       allNamespaces: raw.allNamespaces === true,
       selector: raw.selector,
       fieldSelector: raw.fieldSelector,

@@ -59,7 +59,14 @@ export function complete(spec: CommandLineSpec, words: readonly string[]): Answe
   }
   const verb = spec.verbs.find((v) => v.name === before[0]);
   if (!verb) return nothing(Directive.error);
-  if (verb.name === "help") return before.length === 1 ? verbs(spec.verbs, toComplete) : nothing();
+  // help's topics are the other verbs: `help help` is no topic.
+  if (verb.name === "help")
+    return before.length === 1
+      ? verbs(
+          spec.verbs.filter((v) => v.name !== "help"),
+          toComplete,
+        )
+      : nothing();
 
   const scan = scanFlags(verb, before.slice(1));
   if (scan.endOfFlags) return nothing();

@@ -137,15 +137,16 @@ describe("the terminal hangs up", () => {
   });
 
   /**
-   * The wrapper: web-7d9c8b-bbbbb's eviction takes a second, each Event three. The terminal hangs up once
-   * aaaaa's eviction is printed, so bbbbb's is in flight and its line meets the closed terminal.
+   * The wrapper: web-7d9c8b-bbbbb's eviction says so on the terminal and takes a second, each Event three.
+   * The terminal hangs up once bbbbb's eviction has begun, so it is in flight and its line meets the closed
+   * terminal.
    */
   function slowKubectl(cluster: FakeCluster): string {
     const path = join(cluster.dir, "kubectl");
     const script = [
       "#!/bin/sh",
       'case "$*" in',
-      "  *pods/web-7d9c8b-bbbbb/eviction*) sleep 1 ;;",
+      "  *pods/web-7d9c8b-bbbbb/eviction*) echo 'evicting web-7d9c8b-bbbbb' > /dev/tty; sleep 1 ;;",
       '  *"create -f - -o name"*) sleep 3 ;;',
       "esac",
       `exec "${fakeBin}/kubectl" "$@"`,
@@ -180,7 +181,7 @@ describe("the terminal hangs up", () => {
     const cluster = staleCluster();
     const resultFile = join(cluster.dir, "termination-log");
     const { code, stderr } = await onTerminal(cluster, "session", apply(cluster), {
-      until: "pod default/web-7d9c8b-aaaaa evicted",
+      until: "evicting web-7d9c8b-bbbbb",
       env: { KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile },
     });
     expect(stderr).not.toMatch(stackTrace);

@@ -33,12 +33,16 @@ export class RequestBudget {
     return this.refusedCount;
   }
 
-  /** One line for stderr once the budget stopped a request, else null. */
+  /**
+   * One line for stderr once the budget stopped a request, else null. It names no count of requests not
+   * sent: one refused may stand for many (a host whose version check was refused is not asked again).
+   */
   warning(): string | null {
     if (this.refusedCount === 0) return null;
     return (
-      `registry: all ${this.max} requests of --max-requests were sent, and ${this.refusedCount} more were not: ` +
-      "the images they were for are unknown and left alone; raise --max-requests or narrow the scope"
+      `registry: --max-requests ${this.max}: every request it allows was sent, and more were needed: ` +
+      "containers whose verdict needed them are unknown and left alone (the plan says which), and a new " +
+      "image may lack its build time; raise --max-requests or narrow the scope"
     );
   }
 }

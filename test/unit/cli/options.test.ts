@@ -271,6 +271,12 @@ describe("--registry-retries", () => {
   });
 });
 
+describe("-n with an empty value", () => {
+  it('is not given, as kubectl takes it (`-n "$NS"` with it unset): the context\'s namespace', () => {
+    expect(resolve({ namespace: "" }).scope.namespace).toBeUndefined();
+  });
+});
+
 describe("--max-requests", () => {
   it("absent: no budget; given: a whole number from 1", () => {
     expect(resolve({ resolver: "registry" })).not.toHaveProperty("maxRequests");
@@ -361,7 +367,6 @@ describe("other values", () => {
     ],
     [{ color: "sometimes" }, 'invalid value "sometimes" for --color; allowed: auto, always, never'],
     [{ resolver: "crane" }, 'invalid value "crane" for --resolver; allowed: docker, registry'],
-    [{ namespace: "" }, "--namespace must not be empty"],
   ])("%j is refused: %s", (raw, message) => {
     expect(usageError(() => resolve(raw))).toBe(message);
   });

@@ -82,8 +82,10 @@ describe("the verb", () => {
     expect(at("-n", "plan", "")).toMatchObject({ kind: "candidates" });
   });
 
-  it("help takes a verb", () => {
+  it("help takes a verb, but not help itself", () => {
     expect(values(at("help", "ap"))).toEqual(["apply"]);
+    expect(values(at("help", ""))).toContain("plan");
+    expect(values(at("help", ""))).not.toContain("help");
   });
 });
 

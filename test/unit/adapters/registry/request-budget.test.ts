@@ -27,8 +27,9 @@ describe("RequestBudget", () => {
     expect(() => budget.take()).toThrow(spent(2));
     expect(budget.refused).toBe(2);
     expect(budget.warning()).toBe(
-      "registry: all 2 requests of --max-requests were sent, and 2 more were not: the images they were for " +
-        "are unknown and left alone; raise --max-requests or narrow the scope",
+      "registry: --max-requests 2: every request it allows was sent, and more were needed: containers whose " +
+        "verdict needed them are unknown and left alone (the plan says which), and a new image may lack its " +
+        "build time; raise --max-requests or narrow the scope",
     );
   });
 
@@ -62,7 +63,7 @@ describe("registry resolver under --max-requests", () => {
       "HEAD /v2/a/manifests/1",
     ]);
     expect(r.warnings()).toEqual([
-      expect.stringContaining("all 2 requests of --max-requests were sent, and 1 more"),
+      expect.stringContaining("--max-requests 2: every request it allows was sent"),
     ]);
   });
 
