@@ -7,14 +7,7 @@
  */
 import type { Command, Option } from "commander";
 import { UsageError } from "../errors.js";
-
-const truths = new Set(["1", "t", "T", "true", "TRUE", "True"]);
-const falsehoods = new Set(["0", "f", "F", "false", "FALSE", "False"]);
-
-/** A boolean flag's `=value` as pflag (Go's strconv.ParseBool) reads it; undefined when it is none. */
-export function flagBoolean(value: string): boolean | undefined {
-  return truths.has(value) ? true : falsehoods.has(value) ? false : undefined;
-}
+import { flagBoolean } from "../util/flag-boolean.js";
 
 /**
  * kubectl's `--dry-run` takes none, client or server. Each verb's dry run is one of the two: apply's and

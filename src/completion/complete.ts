@@ -3,7 +3,8 @@
  * completed, "" for a new word), either the candidates themselves or the cluster lookup that gives them.
  * The answer follows cobra's `__complete` conventions, which kubectl relays to the shell.
  */
-import { flagBoolean, logLevelAt, onlyFlags, shortFlags } from "../cli/kubectl-forms.js";
+import { logLevelAt, onlyFlags, shortFlags } from "../cli/kubectl-forms.js";
+import { flagBoolean } from "../util/flag-boolean.js";
 import type { CommandLineSpec, FlagSpec, VerbSpec } from "./spec.js";
 
 /** cobra's ShellCompDirective bits. */

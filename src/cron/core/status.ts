@@ -4,6 +4,7 @@
  */
 import { parseRecordRef, type RecordRef } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
+import { flagBoolean } from "../../util/flag-boolean.js";
 import { groupBy } from "../../util/group-by.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
 import { jobContainerName, recordConfigMapEnv } from "./job-contract.js";
@@ -75,25 +76,31 @@ export interface CronStatus {
 
 /**
  * Reads the scope back from the container command that install-cron wrote (see jobCommand), or someone
- * edited: the namespace flags in any of the forms apply takes, the last word for each winning.
+ * edited: the namespace and selector flags in the forms apply takes, the last word for each winning. An
+ * `-A` whose value apply would refuse counts as every namespace: the guards that read it err safe.
  */
 function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
-  const flags = flagsOf(command);
-  const value = (flag: string) => flags.get(flag) ?? null;
   let allNamespaces = false;
   let namespace: string | null = null;
+  let selector: string | null = null;
   for (const [i, word] of command.entries()) {
-    if (word === "-A" || word === "--all-namespaces" || word === "--all-namespaces=true")
-      allNamespaces = true;
-    else if (word === "--all-namespaces=false") allNamespaces = false;
-    else if (word === "-n" || word === "--namespace") namespace = command[i + 1] ?? null;
-    else if (word.startsWith("--namespace=")) namespace = word.slice("--namespace=".length);
-    else if (/^-n./.test(word)) namespace = word.slice(word[2] === "=" ? 3 : 2);
+    const all = /^(?:-A|--all-namespaces)(?:=(.*))?$/.exec(word);
+    if (all) allNamespaces = all[1] === undefined || flagBoolean(all[1]) !== false;
+    else namespace = flagValue(word, command[i + 1], "-n", "--namespace") ?? namespace;
+    selector = flagValue(word, command[i + 1], "-l", "--selector") ?? selector;
   }
   return {
-    scope: { allNamespaces, namespace, selector: value("--selector") },
-    resolver: value("--resolver"),
+    scope: { allNamespaces, namespace, selector },
+    resolver: flagsOf(command).get("--resolver") ?? null,
   };
+}
+
+/** The value `word` (and `next`, the word after it) gives a flag: `-n web`, `-nweb`, `-n=web`, `--namespace=web`. */
+function flagValue(word: string, next: string | undefined, short: string, long: string): string | null {
+  if (word === short || word === long) return next ?? null;
+  if (word.startsWith(`${long}=`)) return word.slice(long.length + 1);
+  if (word.startsWith(short) && word.length > 2) return word.slice(word[2] === "=" ? 3 : 2);
+  return null;
 }
 
 /** The words the job's container runs: its command, then its args. */

@@ -650,7 +650,7 @@ describe("what counts as the replacement being up", () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
     // The replacement of web-0 is Ready at 3 s; a pod added at 0.5 s is Ready at 0.6 s.
-    clock.at(500, () => cluster.scaleTo("web", 3, 100));
+    clock.at(clock.now() + 500, () => cluster.scaleTo("web", 3, 100));
     await runRestart(clock, cluster, pods);
     expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201", "3000 evict shop/web-1 → 201"]);
   });
@@ -662,7 +662,7 @@ describe("what counts as the replacement being up", () => {
       const spec = { kind, name: "db", replicas: 2, strategy: "evict", updateStrategy: "OnDelete" } as const;
       const pods = cluster.addController({ ...spec, terminationGraceMs: 30_000 });
       // db-0 terminates for 30 s; a pod added at 1 s (a scale-up, a node that joined) is Ready at 1.1 s.
-      clock.at(1000, () => cluster.scaleTo("db", 3, 100));
+      clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 3, 100));
       const { reported, problems } = await runRestart(clock, cluster, pods);
       // db-0's successor is made at 30 s and Ready 0.1 s later (the scale-up's pace): only then may db-1 go.
       expect(cluster.evictions()).toEqual(["0 evict shop/db-0 → 201", "30100 evict shop/db-1 → 201"]);
@@ -679,7 +679,7 @@ describe("what counts as the replacement being up", () => {
       updateStrategy: "OnDelete",
       terminationGraceMs: 10 * 60_000,
     });
-    clock.at(1000, () => cluster.scaleTo("db", 3, 100));
+    clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 3, 100));
     const { reported, problems } = await runRestart(clock, cluster, pods.slice(0, 1));
     const reason = "StatefulSet/db had no Ready successor of db-0 within the wait timeout";
     expect(reported).toEqual(["db-0 evicted", `db-0 problem: ${reason}`]);
