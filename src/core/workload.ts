@@ -172,7 +172,8 @@ export function rolloutInProgress(w: Workload): string | null {
     const revisionsApart = rolling && partition === 0 && s.currentRevision !== s.updateRevision;
     // A rolling update with pods not available: under Parallel its controller deletes a Ready pod first,
     // under OrderedReady the rollout stalls. OnDelete has no rollout to harm; its pods are evicted one at a
-    // time, in plan order. Available counts minReadySeconds too, where the server reports it.
+    // time, a not-Ready one before the Ready ones it holds. Available counts minReadySeconds too, where the
+    // server reports it.
     const [serving, word] =
       s.availableReplicas !== undefined
         ? [s.availableReplicas, "available"]

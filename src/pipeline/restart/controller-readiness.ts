@@ -123,6 +123,17 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
   return `${says}: restarting a Ready one now would leave it shorter`;
 }
 
+/**
+ * Whether what holds a Ready pod is only pods still to come in its group that are not Ready (a crash
+ * loop the new image fixes): they go first, costing no capacity, and this one after them, rather than
+ * being left for a later run.
+ */
+export function heldOnlyByLater(before: Snapshot, later: readonly PlanPod[]): boolean {
+  const { notReady, missing = [] } = before;
+  const names = new Set(later.map((pod) => pod.name));
+  return missing.length === 0 && notReady.length > 0 && notReady.every((name) => names.has(name));
+}
+
 /** The readiness of the controllers of one group's pods, followed until `stop`. */
 export interface ControllersReadiness {
   /** The pod's controller's, found once per controller; null when its pods cannot be counted. */

@@ -9,6 +9,7 @@ import type { PlanPod } from "../../core/plan.js";
 import { leftSincePlan } from "../../core/since-plan.js";
 import {
   type ControllersReadiness,
+  heldOnlyByLater,
   readinessByController,
   shortOfReadyPods,
 } from "./controller-readiness.js";
@@ -37,17 +38,21 @@ export async function deleteGroup(
 
 async function deleteEach(
   api: RestartApi,
-  group: readonly PlanPod[],
+  planned: readonly PlanPod[],
   budgets: BudgetGate,
   reporter: GroupReporter,
   controllers: ControllersReadiness,
 ): Promise<void> {
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
+  // A pod held only by later ones not Ready goes after them, once (heldOnlyByLater).
+  const group = [...planned];
+  const deferred = new Set<string>();
   const stop = (from: number, left: Left) => {
     for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", ...left });
   };
-  for (const [index, pod] of group.entries()) {
+  for (let index = 0; index < group.length; index++) {
+    const pod = group[index]!;
     if (options.signal.aborted) return stop(index, leftByStop(options.signal));
     const changed = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
     if (changed) {
@@ -65,6 +70,11 @@ async function deleteEach(
       if (options.signal.aborted) return stop(index, leftByStop(options.signal));
       // Only this pod is left: a later one of the group that is not Ready itself may still go.
       const short = before && shortOfReadyPods(pod, before);
+      if (short && !deferred.has(pod.uid) && heldOnlyByLater(before!, group.slice(index + 1))) {
+        deferred.add(pod.uid);
+        group.push(pod);
+        continue;
+      }
       if (short) {
         reporter.report(pod, { kind: "not-started", reason: short });
         continue;
