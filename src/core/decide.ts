@@ -202,14 +202,16 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   let warnings: readonly string[] = noWarnings;
   const optedOut = isOptedOut(pod.metadata);
   const restartedBefore = templateRestartedFor(pod.metadata.annotations);
+  let heldByTemplate = false;
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
     const unsafe =
       whyNotRestartable(pod, direct, input.owners) ??
       withoutImageToRun(containers) ??
-      notOldEnough(containers, input) ??
-      alreadyRestartedFor(restartedBefore, containers);
-    if (unsafe !== null) [action, reason] = ["skip", unsafe];
+      notOldEnough(containers, input);
+    const held = unsafe === null ? alreadyRestartedFor(restartedBefore, containers) : null;
+    heldByTemplate = held !== null;
+    if (unsafe !== null || held !== null) [action, reason] = ["skip", (unsafe ?? held)!];
     else {
       // The same for every pod of a template: shared, as the containers are.
       const volumeWarnings = (pod.spec.volumes ?? []).flatMap(lostWithPod);
@@ -241,6 +243,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
     reason,
     warnings,
     optedOut,
+    heldByTemplate,
     restartedBefore: action === "delete" ? restartedBefore : undefined,
   };
 }

@@ -95,6 +95,11 @@ export interface PlanPod {
   restart?: Restart;
   /** Not in the document: held since its controller restarted a pod in vain (core/restarted-for.ts). */
   heldBy?: RememberedRestart;
+  /**
+   * Not in the document: left until the tag moves, as its template's record says a rollout of this tool
+   * already brought it back on this digest (a rollout would replace it in vain again).
+   */
+  heldByTemplate?: boolean;
   /** Not in the document: the restarted-for record the pod carries from an earlier rollout's template. */
   restartedBefore?: string;
 }

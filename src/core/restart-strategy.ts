@@ -50,6 +50,8 @@ export interface ControllerFacts {
   optedOut?: readonly string[];
   /** Its pods left for a container with no image to run, whose replacements a rollout would leave unable to start. */
   noImageToRun?: readonly string[];
+  /** Its pods left until the tag moves (a rollout already brought them back on their digest). */
+  heldByTemplate?: readonly string[];
 }
 
 export interface RestartInput {
@@ -119,6 +121,11 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => !p.terminating && !p.ended && p.containers.some((c) => c.noImageToRun)),
     (p) => targetKey(p),
   );
+  // The pods left until the tag moves: a rollout would replace them in vain once more.
+  const heldByTemplate = groupBy(
+    plan.pods.filter((p) => p.heldByTemplate && !p.terminating && !p.ended),
+    (p) => targetKey(p),
+  );
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -133,6 +140,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       pods: pods.map((p) => p.name),
       optedOut: optedOut.get(key)?.map((p) => p.name),
       noImageToRun: noImageToRun.get(key)?.map((p) => p.name),
+      heldByTemplate: heldByTemplate.get(key)?.map((p) => p.name),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);
@@ -263,6 +271,13 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
   if (unstartable.length > 0) {
     return {
       why: `${name}'s rollout would also replace ${firstFew(unstartable)}, whose new pods could not start (a container with no image to run)`,
+      instead: "use --strategy evict",
+    };
+  }
+  const held = facts.heldByTemplate ?? [];
+  if (held.length > 0) {
+    return {
+      why: `${name}'s rollout would also replace ${firstFew(held)}, left until the tag moves (a rollout already brought them back on their digest)`,
       instead: "use --strategy evict",
     };
   }

@@ -700,6 +700,26 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     ]);
   });
 
+  it("a pod left until the tag moves keeps its controller from rolling (it would come back in vain again): auto evicts", () => {
+    const held: PlanPod = {
+      ...pod("web-7d9c8b-d", web, rs, "skip"),
+      reason: "already restarted for sha256:… and back: left until the tag moves",
+      heldByTemplate: true,
+    };
+    const workloads = new Map([["shop/Deployment/web", workload("Deployment")]]);
+    const input = { workloads, unreadable: new Map(), owners: noOwners };
+    const withHeld = { ...plan, pods: [...plan.pods, held] };
+    const why =
+      "Deployment/web's rollout would also replace web-7d9c8b-d, left until the tag moves (a rollout already brought them back on their digest)";
+    const auto = decideRestarts(withHeld, { strategy: "auto", ...input });
+    expect(auto.pods[0]!.restart).toMatchObject({
+      strategy: "evict",
+      reason: `${why}: evicted one at a time`,
+    });
+    const rollout = decideRestarts(withHeld, { strategy: "rollout", ...input });
+    expect(rollout.pods[0]).toMatchObject({ action: "skip", reason: `${why}: use --strategy evict` });
+  });
+
   it("a pod opted out keeps its controller from rolling (the rollout would replace it too): auto evicts", () => {
     const optedOut: PlanPod = {
       ...pod("web-7d9c8b-d", web, rs, "skip"),
