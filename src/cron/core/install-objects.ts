@@ -30,6 +30,9 @@ export interface InstallObject {
   [key: string]: unknown;
 }
 
+/** Injection of Istio's and Linkerd's sidecars turned off for the job's pod (see the template). */
+const meshSidecarsOff = { "sidecar.istio.io/inject": "false", "linkerd.io/inject": "disabled" };
+
 /** The kubelet's default `terminationMessagePath`, stated in the container as well. */
 const terminationMessagePath = "/dev/termination-log";
 
@@ -158,8 +161,9 @@ function cronJob(spec: InstallSpec): InstallObject {
           activeDeadlineSeconds: d.activeDeadlineSeconds,
           ttlSecondsAfterFinished: d.ttlSecondsAfterFinished,
           template: {
-            // The tool never restarts its own pods (ignoreLabel); Job pods are skipped anyway.
-            metadata: { labels: { ...labels, [ignoreLabel]: "true" } },
+            // The tool never restarts its own pods (ignoreLabel); Job pods are skipped anyway. A mesh's
+            // sidecar would outlive the run and keep the Job from ending, until its deadline.
+            metadata: { labels: { ...labels, [ignoreLabel]: "true" }, annotations: { ...meshSidecarsOff } },
             spec: {
               serviceAccountName: spec.name,
               automountServiceAccountToken: true,

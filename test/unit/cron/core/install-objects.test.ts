@@ -123,6 +123,14 @@ describe("install-cron manifests", () => {
     expect(withoutCommand(changed)).toBe(withoutCommand(base));
   });
 
+  it("the job's pod turns off mesh sidecar injection: a proxy that outlives the run keeps the Job from ending", () => {
+    const template = cronJobOf(manifestsFor({ namespace: "tools" })).spec.jobTemplate.spec.template;
+    expect(template.metadata.annotations).toEqual({
+      "sidecar.istio.io/inject": "false",
+      "linkerd.io/inject": "disabled",
+    });
+  });
+
   it("--name renames every object, the binding's references and the labels' instance", () => {
     const changed = manifestsFor({ namespace: "tools", name: "nightly" });
     expect(changed.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
