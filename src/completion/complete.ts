@@ -3,8 +3,9 @@
  * completed, "" for a new word), either the candidates themselves or the cluster lookup that gives them.
  * The answer follows cobra's `__complete` conventions, which kubectl relays to the shell.
  */
-import { logLevelAt, onlyFlags, shortFlags } from "../cli/kubectl-forms.js";
+import { logLevelAt, onlyFlags } from "../cli/kubectl-forms.js";
 import { flagBoolean } from "../util/flag-boolean.js";
+import { shortFlags } from "../util/short-flags.js";
 import type { CommandLineSpec, FlagSpec, VerbSpec } from "./spec.js";
 
 /** cobra's ShellCompDirective bits. */

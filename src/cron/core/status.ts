@@ -7,6 +7,7 @@ import type { RememberedRestart } from "../../core/restarted-for.js";
 import { flagBoolean } from "../../util/flag-boolean.js";
 import { groupBy } from "../../util/group-by.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
+import { shortFlags } from "../../util/short-flags.js";
 import { jobContainerName, recordConfigMapEnv } from "./job-contract.js";
 import {
   type CronJobObject,
@@ -75,32 +76,60 @@ export interface CronStatus {
 }
 
 /**
+ * The short flags the job's `apply` takes (src/cli/flags.ts; a test holds the two together), and whether
+ * each takes a value, so that a hand-edited command is read as apply reads it: `-Av`, `-yn=web`, `-l app`.
+ */
+export const applyShortFlags: ReadonlyMap<string, { takesValue: boolean }> = new Map([
+  ["-A", { takesValue: false }],
+  ["-h", { takesValue: false }],
+  ["-l", { takesValue: true }],
+  ["-n", { takesValue: true }],
+  ["-o", { takesValue: true }],
+  ["-s", { takesValue: true }],
+  ["-v", { takesValue: false }],
+  ["-y", { takesValue: false }],
+]);
+
+/**
  * Reads the scope back from the container command that install-cron wrote (see jobCommand), or someone
  * edited: the namespace and selector flags in the forms apply takes, the last word for each winning. An
- * `-A` whose value apply would refuse counts as every namespace: the guards that read it err safe.
+ * `-A` whose value apply would refuse counts as every namespace: the guards that read it err safe. An
+ * empty namespace is none, as apply takes it (the CronJob's own).
  */
 function scopeOfCommand(command: readonly string[]): Pick<CronStatus, "scope" | "resolver"> {
   let allNamespaces = false;
   let namespace: string | null = null;
   let selector: string | null = null;
-  for (const [i, word] of command.entries()) {
-    const all = /^(?:-A|--all-namespaces)(?:=(.*))?$/.exec(word);
-    if (all) allNamespaces = all[1] === undefined || flagBoolean(all[1]) !== false;
-    else namespace = flagValue(word, command[i + 1], "-n", "--namespace") ?? namespace;
-    selector = flagValue(word, command[i + 1], "-l", "--selector") ?? selector;
+  const everyNamespace = (value: string | undefined) => value === undefined || flagBoolean(value) !== false;
+  for (let i = 0; i < command.length; i++) {
+    const word = command[i]!;
+    const next = command[i + 1];
+    if (word.startsWith("--")) {
+      const [name, value] = word.includes("=")
+        ? [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]
+        : [word, undefined];
+      if (name === "--all-namespaces") allNamespaces = everyNamespace(value);
+      else if (name === "--namespace" || name === "--selector") {
+        const given = value ?? next ?? "";
+        if (value === undefined) i++;
+        if (name === "--namespace") namespace = given || null;
+        else selector = given || null;
+      }
+      continue;
+    }
+    for (const flag of (word.startsWith("-") && shortFlags(word, (f) => applyShortFlags.get(f))) || []) {
+      if (flag.name === "-A") allNamespaces = everyNamespace(flag.value);
+      if (!flag.flag.takesValue) continue;
+      const given = flag.value ?? next ?? "";
+      if (flag.value === undefined) i++;
+      if (flag.name === "-n") namespace = given || null;
+      if (flag.name === "-l") selector = given || null;
+    }
   }
   return {
     scope: { allNamespaces, namespace, selector },
     resolver: flagsOf(command).get("--resolver") ?? null,
   };
-}
-
-/** The value `word` (and `next`, the word after it) gives a flag: `-n web`, `-nweb`, `-n=web`, `--namespace=web`. */
-function flagValue(word: string, next: string | undefined, short: string, long: string): string | null {
-  if (word === short || word === long) return next ?? null;
-  if (word.startsWith(`${long}=`)) return word.slice(long.length + 1);
-  if (word.startsWith(short) && word.length > 2) return word.slice(word[2] === "=" ? 3 : 2);
-  return null;
 }
 
 /** The words the job's container runs: its command, then its args. */

@@ -3,12 +3,20 @@
  * `--all-namespaces=True` is every namespace to the guards too, and `-l SELECTOR` is the selector.
  */
 import { describe, expect, it } from "vitest";
+import { createProgram } from "../../../../src/cli/program.js";
+import { describeProgram } from "../../../../src/completion/spec.js";
 import { uninstallCronCommand } from "../../../../src/cron/commands/uninstall-cron.js";
 import type { CronJobObject } from "../../../../src/cron/core/jobs.js";
-import { checksEveryNamespace, cronStatus, scopeOf } from "../../../../src/cron/core/status.js";
+import {
+  applyShortFlags,
+  checksEveryNamespace,
+  cronStatus,
+  scopeOf,
+} from "../../../../src/cron/core/status.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
 import { installedObjects } from "../../../support/install-spec.js";
+import { testIo } from "../../../support/test-io.js";
 
 type Installed = ReturnType<typeof installedObjects>;
 
@@ -36,6 +44,39 @@ describe("the scope read back from the job's command", () => {
       expect(checksEveryNamespace(cronJobOf(edited))).toBe(true);
     },
   );
+
+  it.each(["-Av", "-vA", "-yA", "-yA=true", "-Av6"])(
+    "%s, short flags combined, is every namespace",
+    (flag) => {
+      const edited = withCommand(installedObjects(true), (w) =>
+        w.map((x) => (x === "--all-namespaces" ? flag : x)),
+      );
+      expect(checksEveryNamespace(cronJobOf(edited))).toBe(true);
+    },
+  );
+
+  it.each([
+    [["-yn=shop", "-vl=app=web"], "shop", "app=web"],
+    [["-vn", "shop", "-l", "app=web"], "shop", "app=web"],
+    [["-nshop", "-lapp=web"], "shop", "app=web"],
+    // Empty, as apply takes it: the CronJob's own namespace.
+    [["--namespace="], "tools", null],
+    [["-n", ""], "tools", null],
+  ])("%j: namespace %s, selector %s", (words, namespace, selector) => {
+    const cronJob = cronJobOf(
+      withCommand(installedObjects(false), (w) => [
+        ...w.filter((x) => !x.startsWith("--namespace")),
+        ...words,
+      ]),
+    );
+    expect(scopeOf(cronJob)).toMatchObject({ namespace, selector });
+  });
+
+  it("the short flags it reads are the ones apply takes", () => {
+    const apply = describeProgram(createProgram(testIo())).verbs.find((v) => v.name === "apply")!;
+    const cli = apply.flags.filter((f) => f.short).map((f) => [f.short, f.takesValue]);
+    expect([...applyShortFlags].map(([name, f]) => [name, f.takesValue]).sort()).toEqual(cli.sort());
+  });
 
   it.each(["-A=false", "--all-namespaces=0", "--all-namespaces=F"])("%s is not", (flag) => {
     const edited = withCommand(installedObjects(true), (w) =>
