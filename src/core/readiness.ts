@@ -188,7 +188,8 @@ function isControlledBy(pod: Pod, controllerUid: string): boolean {
   return pod.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === controllerUid) === true;
 }
 
-function isReady(pod: PodWithConditions): boolean {
+/** Whether the pod's Ready condition is True. */
+export function isReady(pod: PodWithConditions): boolean {
   return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 }
 
@@ -202,28 +203,31 @@ export type PodWithConditions = Pod & {
 /**
  * The pods as their controller counts them under `minReadySeconds`: a pod Ready for less than that is not
  * available yet, and is taken here as not Ready, so that a new image that passes its probe and crashes
- * seconds later does not let the next pod go. A Ready condition without a transition time (the API server
- * always sets one) counts as available.
+ * seconds later does not let the next pod go. `since` says when a Ready pod turned Ready (by default its
+ * condition's transition time); undefined counts as long ago (the API server always sets the time).
  */
 export function asAvailable<T extends PodWithConditions>(
   pods: readonly T[],
   minReadySeconds: number,
   now: number,
+  since: (pod: T) => number | undefined = readySince,
 ): T[] {
   if (minReadySeconds <= 0) return [...pods];
   return pods.map((pod) => {
-    const conditions = pod.status?.conditions ?? [];
-    const ready = conditions.find((c) => c.type === "Ready" && c.status === "True");
-    const since = Date.parse(ready?.lastTransitionTime ?? "");
-    if (!ready || Number.isNaN(since) || since + minReadySeconds * 1000 <= now) return pod;
-    const unavailable = conditions.map((c) => (c === ready ? { ...c, status: "False" } : c));
-    return { ...pod, status: { ...pod.status, conditions: unavailable } };
+    const turned = isReady(pod) ? since(pod) : undefined;
+    if (turned === undefined || turned + minReadySeconds * 1000 <= now) return pod;
+    const conditions = (pod.status?.conditions ?? []).map((c) =>
+      c.type === "Ready" ? { ...c, status: "False" } : c,
+    );
+    return { ...pod, status: { ...pod.status, conditions } };
   });
 }
 
-/** How pods short of Ready are named: with minReadySeconds, Ready for that long. */
-export function notReadyWords(minReadySeconds: number): string {
-  return minReadySeconds > 0 ? `not Ready for ${minReadySeconds} s (minReadySeconds)` : "not Ready";
+/** When the pod's Ready condition last changed, by the API server's clock; undefined when not said. */
+export function readySince(pod: PodWithConditions): number | undefined {
+  const ready = pod.status?.conditions?.find((c) => c.type === "Ready");
+  const at = Date.parse(ready?.lastTransitionTime ?? "");
+  return Number.isNaN(at) ? undefined : at;
 }
 
 /**

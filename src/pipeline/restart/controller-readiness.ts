@@ -11,14 +11,15 @@ import {
   asAvailable,
   type ControllerCounts,
   desiredPodCount,
+  isReady,
   isScaledAway,
   type LabelSelector,
   livePods,
   missingPodCount,
   needsNoReplacement,
   notReadyPods,
-  notReadyWords,
   readyPodCount,
+  readySince,
   type ScaledDown,
   selectorString,
   servingPods,
@@ -49,7 +50,13 @@ export interface Snapshot {
   notReady: string[];
   /** Each of its ReplicaSets (or itself) with fewer pods than it should have; absent when none. */
   missing?: Shortfall[];
-  /** The controller's minReadySeconds: its pods Ready for less are counted as not Ready (absent: 0). */
+  /**
+   * Its pods Ready, but for less than its minReadySeconds: serving, yet not available to the controller,
+   * so they hold its other pods as one not Ready does; absent when none.
+   */
+  settling?: string[];
+  /** When the last of `settling` will have been Ready for minReadySeconds, ms. */
+  settledAt?: number;
   minReadySeconds?: number;
 }
 
@@ -102,10 +109,12 @@ export interface Readiness {
  */
 export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
   const { notReady, missing = [] } = before;
+  // The pod itself settling is serving: its going costs capacity, but it holds nothing of its own.
+  const settling = (before.settling ?? []).filter((name) => name !== pod.name);
   // A pod gone since the plan costs nothing more (its successor may be the one not Ready): the eviction or
   // deletion finds it gone, by its UID.
-  if (notReady.length + missing.length === 0 || notReady.includes(pod.name) || !before.uids.has(pod.uid))
-    return null;
+  if (notReady.length + settling.length + missing.length === 0) return null;
+  if (notReady.includes(pod.name) || !before.uids.has(pod.uid)) return null;
   // A Deployment's pods not Ready may be any of its ReplicaSets'.
   const workload = (pod.owner?.kind === "Deployment" ? pod.owner : pod.controller) ?? pod.restart!.controller;
   const short = missing.map((m) => ({
@@ -113,8 +122,16 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
     name: m.name,
     has: `${m.made} of the ${counted(m.desired, "pod")} it should have`,
   }));
-  if (notReady.length > 0) {
-    const has = `${counted(notReady.length, "pod")} ${notReadyWords(before.minReadySeconds ?? 0)} (${firstFew(notReady)})`;
+  const unready = [
+    ...(notReady.length > 0 ? [`${counted(notReady.length, "pod")} not Ready (${firstFew(notReady)})`] : []),
+    ...(settling.length > 0
+      ? [
+          `${counted(settling.length, "pod")} Ready for less than its minReadySeconds (${before.minReadySeconds} s: ${firstFew(settling)})`,
+        ]
+      : []),
+  ];
+  if (unready.length > 0) {
+    const has = unready.join(" and ");
     const same = short.find((s) => s.kind === workload.kind && s.name === workload.name);
     if (same) same.has = `${has} and ${same.has}`;
     else short.unshift({ kind: workload.kind, name: workload.name, has });
@@ -129,9 +146,34 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
  * being left for a later run.
  */
 export function heldOnlyByLater(before: Snapshot, later: readonly PlanPod[]): boolean {
-  const { notReady, missing = [] } = before;
+  const { notReady, missing = [], settling = [] } = before;
   const names = new Set(later.map((pod) => pod.name));
-  return missing.length === 0 && notReady.length > 0 && notReady.every((name) => names.has(name));
+  if (missing.length > 0 || settling.length > 0) return false;
+  return notReady.length > 0 && notReady.every((name) => names.has(name));
+}
+
+/**
+ * The snapshot once the pods that hold `pod` only by settling (Ready, not yet for minReadySeconds: a
+ * scale-up a moment ago) have settled: waited for, up to --wait-timeout, rather than leaving the pod for a
+ * later run. Anything else that holds it is not waited for.
+ */
+export async function settledSnapshot(
+  readiness: Readiness,
+  before: Snapshot,
+  pod: PlanPod,
+  options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
+): Promise<Snapshot> {
+  const { clock } = options;
+  const deadline = clock.now() + options.waitTimeoutMs;
+  let now = before;
+  for (;;) {
+    const settling = (now.settling ?? []).filter((name) => name !== pod.name);
+    const otherwise = now.notReady.length + (now.missing?.length ?? 0);
+    if (settling.length === 0 || otherwise > 0 || now.settledAt === undefined) return now;
+    if (now.settledAt > deadline || options.signal.aborted) return now;
+    await clock.sleep(Math.max(0, now.settledAt - clock.now()), options.signal);
+    now = await readiness.snapshot();
+  }
 }
 
 /** The readiness of the controllers of one group's pods, followed until `stop`. */
@@ -219,8 +261,31 @@ async function controllerReadiness(
   const scaledAway = (name: string) =>
     controller.kind === "StatefulSet" && own !== null && isScaledAway(controller.name, name, own);
   const minReadySeconds = () => own?.spec?.minReadySeconds ?? 0;
+  // When each pod turned Ready: seen turning Ready during the run, by this clock (the API server's may
+  // differ, and a skew must neither cut minReadySeconds short nor stretch it); else its condition's time,
+  // but never later than now.
+  const readyAt = new Map<string, number>();
+  const seenNotReady = new Set<string>();
+  const readyTimes = (pods: readonly Pod[]) => {
+    for (const pod of pods) {
+      const uid = pod.metadata.uid ?? "";
+      if (!isReady(pod)) {
+        seenNotReady.add(uid);
+        readyAt.delete(uid);
+      } else if (!readyAt.has(uid)) {
+        const stated = readySince(pod);
+        readyAt.set(
+          uid,
+          seenNotReady.has(uid) ? clock.now() : Math.min(clock.now(), stated ?? Number.NEGATIVE_INFINITY),
+        );
+      }
+    }
+  };
   /** The pods as the controller counts them now: Ready only once Ready for its minReadySeconds. */
-  const available = (pods: Pod[]) => asAvailable(pods, minReadySeconds(), clock.now());
+  const available = (pods: Pod[]) => {
+    readyTimes(pods);
+    return asAvailable(pods, minReadySeconds(), clock.now(), (pod) => readyAt.get(pod.metadata.uid ?? ""));
+  };
   // The counts were read just now for the first snapshot; each later one reads them again, as an
   // autoscaler may have scaled the controller up (a quota then refusing the pods) or down since.
   let fresh = true;
@@ -236,6 +301,19 @@ async function controllerReadiness(
       if (!fresh) await readCounts();
       fresh = false;
       const pods = available(listed);
+      const notReady = [
+        ...notReadyPods(listed, controller.uid),
+        ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(listed, rs.uid)) ?? []),
+      ];
+      const settling = [
+        ...notReadyPods(pods, controller.uid),
+        ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
+      ].filter((name) => !notReady.includes(name));
+      const settledAt = Math.max(
+        ...listed
+          .filter((p) => settling.includes(p.metadata.name))
+          .map((p) => (readyAt.get(p.metadata.uid ?? "") ?? 0) + minReadySeconds() * 1000),
+      );
       // A ReplicaSet's pod terminating is replaced at once: until its successor is made (a quota that still
       // counts the terminating pod may refuse it), the ReplicaSet is one short.
       const made = pods.filter(
@@ -253,9 +331,9 @@ async function controllerReadiness(
         live: servingPods(pods, controller.uid).length,
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
         minReadySeconds: minReadySeconds(),
+        ...(settling.length > 0 ? { settling, settledAt } : {}),
         notReady: [
-          ...notReadyPods(pods, controller.uid),
-          ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
+          ...notReady,
           ...(replacedOnceGone.has(controller.kind)
             ? terminatingPods(pods, controller.uid, controller.kind === "DaemonSet")
                 .filter((name) => !scaledAway(name))
@@ -265,7 +343,8 @@ async function controllerReadiness(
       };
     },
     async waitFor(before, gone, options) {
-      const deadline = clock.now() + options.waitTimeoutMs;
+      // --wait-timeout is for the replacement to come up; minReadySeconds more for it to be available.
+      const deadline = clock.now() + options.waitTimeoutMs + minReadySeconds() * 1000;
       const name = `${controller.kind}/${controller.name}`;
       let failure = "";
       let started: Pod[] = [];
@@ -326,7 +405,7 @@ async function controllerReadiness(
           }
           if (starting.length > 0)
             return timedOut(
-              `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} ${notReadyWords(minReadySeconds())} within the wait timeout`,
+              `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} ${minReadySeconds() > 0 ? `not Ready for its minReadySeconds (${minReadySeconds()} s)` : "not Ready"} within the wait timeout`,
             );
           if (fresh.length === 0) return timedOut(`${name} had no new Ready pod within the wait timeout`);
           return timedOut(`${name} had no Ready successor of ${gone.name} within the wait timeout`);

@@ -11,6 +11,7 @@ import {
   type ControllersReadiness,
   heldOnlyByLater,
   readinessByController,
+  settledSnapshot,
   shortOfReadyPods,
 } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
@@ -59,13 +60,22 @@ async function deleteEach(
       reporter.report(pod, { kind: "not-started", reason: changed });
       continue;
     }
+    const asked = options.clock.now();
     const allowed = await budgets.waitUntilAllowed(pod);
     if ("reason" in allowed) return stop(index, allowed);
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
     let heldUntilShown = false;
     try {
       const readiness = waiting ? await controllers.of(pod) : null;
-      const before = readiness ? await readiness.snapshot() : null;
+      // A wait for the budgets may have taken minutes: the pod is read again after it.
+      const since =
+        options.clock.now() > asked && leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+      if (since) {
+        reporter.report(pod, { kind: "not-started", reason: since });
+        continue;
+      }
+      let before = readiness ? await readiness.snapshot() : null;
+      if (readiness && before) before = await settledSnapshot(readiness, before, pod, options);
       // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
       if (options.signal.aborted) return stop(index, leftByStop(options.signal));
       // Only this pod is left: a later one of the group that is not Ready itself may still go.

@@ -14,6 +14,7 @@ import {
   type ControllersReadiness,
   heldOnlyByLater,
   readinessByController,
+  settledSnapshot,
   shortOfReadyPods,
 } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
@@ -73,6 +74,7 @@ async function evictEach(
     }
     const readiness = waiting ? await controllers.of(pod) : null;
     let before = readiness ? await readiness.snapshot() : null;
+    if (readiness && before) before = await settledSnapshot(readiness, before, pod, options);
     // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
     if (options.signal.aborted) return stop(index, leftByStop(options.signal));
     // Only this pod is left: a later one of the group that is not Ready itself may still go.
@@ -87,7 +89,10 @@ async function evictEach(
       continue;
     }
     // While a budget's refusal is waited out the other pods may stop being Ready: counted again each retry.
+    // So may the pod itself be opted out or let go meanwhile.
     const stillShort = async () => {
+      const since = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+      if (since) return since;
       before = readiness ? await readiness.snapshot() : null;
       return before ? shortOfReadyPods(pod, before) : null;
     };

@@ -84,3 +84,17 @@ describe("leftSincePlan", () => {
     );
   });
 });
+
+describe.each(["evict", "delete"] as const)("--strategy %s, after a wait for a budget", (strategy) => {
+  it("a pod opted out while its budget is waited out is left, not restarted", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy });
+    cluster.setBudget("guard", "web", 0);
+    // 20 s into the budget's wait an engineer opts web-0 out to debug it; at 40 s the budget allows one.
+    clock.at(clock.now() + 20_000, () => cluster.labelPod("web-0", { "kubectl-autoupdate/ignore": "true" }));
+    clock.at(clock.now() + 40_000, () => cluster.setBudget("guard", "web", 1));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 300_000 });
+    expect(reported[0]).toMatch(/web-0 not-started: opted out since the plan/);
+  });
+});
