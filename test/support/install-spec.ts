@@ -1,6 +1,7 @@
 /** install-cron's spec and what it made, as the CronJob form's tests need them. */
 import { buildInstallObjects } from "../../src/cron/core/install-objects.js";
 import type { InstallSpec } from "../../src/cron/core/installation.js";
+import type { CronJobObject } from "../../src/cron/core/jobs.js";
 
 /** The spec of `install-cron -n tools`, with what a test varies. */
 export function installSpec(overrides: Partial<InstallSpec> = {}): InstallSpec {
@@ -23,4 +24,17 @@ export function installedObjects(allNamespaces: boolean) {
     ...o,
     metadata: { ...o.metadata, resourceVersion: "7" },
   }));
+}
+
+type Installed = ReturnType<typeof installedObjects>;
+
+/** The installed objects, the CronJob's command rewritten by hand. */
+export function withJobCommand(objects: Installed, edit: (words: string[]) => string[]): Installed {
+  return objects.map((o) => {
+    if (o.kind !== "CronJob") return o;
+    const edited = structuredClone(o) as unknown as CronJobObject;
+    const container = edited.spec.jobTemplate.spec.template!.spec!.containers![0]!;
+    container.command = edit(container.command ?? []);
+    return edited as unknown as Installed[number];
+  });
 }

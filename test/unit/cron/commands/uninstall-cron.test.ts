@@ -10,7 +10,7 @@ import {
 } from "../../../../src/cron/commands/uninstall-cron.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
-import { installedObjects } from "../../../support/install-spec.js";
+import { installedObjects, withJobCommand } from "../../../support/install-spec.js";
 
 const options: UninstallCronOptions = {
   name: "kubectl-autoupdate",
@@ -45,6 +45,19 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
       );
       expect(cluster.calls.filter((c) => c.args[0] === "delete")).toEqual([]);
       expect(out.stdout).toBe("");
+    },
+  );
+
+  it.each(["--all-namespaces=True", "-Av"])(
+    "an -A install whose command was edited by hand to %s, which apply also takes: nothing deleted",
+    async (flag) => {
+      const edited = withJobCommand(installedObjects(true), (words) =>
+        words.map((word) => (word === "--all-namespaces" ? flag : word)),
+      );
+      const cluster = new InstallCluster(edited).refuseClusterLists();
+      const { error } = await uninstall(cluster);
+      expect(error).toBeInstanceOf(ToolFailedError);
+      expect(cluster.calls.filter((c) => c.args[0] === "delete")).toEqual([]);
     },
   );
 

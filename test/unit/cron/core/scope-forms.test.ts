@@ -1,11 +1,11 @@
 /**
  * The scope read back from the job's command, in every form the job's apply takes: a hand-edited
- * `--all-namespaces=True` is every namespace to the guards too, and `-l SELECTOR` is the selector.
+ * `--all-namespaces=True` or `-Av` is every namespace to the guards too (uninstall-cron.test.ts), and
+ * `-l SELECTOR` is the selector.
  */
 import { describe, expect, it } from "vitest";
 import { createProgram } from "../../../../src/cli/program.js";
 import { describeProgram } from "../../../../src/completion/spec.js";
-import { uninstallCronCommand } from "../../../../src/cron/commands/uninstall-cron.js";
 import type { CronJobObject } from "../../../../src/cron/core/jobs.js";
 import {
   applyShortFlags,
@@ -13,32 +13,17 @@ import {
   cronStatus,
   scopeOf,
 } from "../../../../src/cron/core/status.js";
-import { ToolFailedError } from "../../../../src/errors.js";
-import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
-import { installedObjects } from "../../../support/install-spec.js";
+import { installedObjects, withJobCommand } from "../../../support/install-spec.js";
 import { testIo } from "../../../support/test-io.js";
 
-type Installed = ReturnType<typeof installedObjects>;
-
-/** The installed objects, the CronJob's command rewritten by hand. */
-function withCommand(objects: Installed, edit: (words: string[]) => string[]): Installed {
-  return objects.map((o) => {
-    if (o.kind !== "CronJob") return o;
-    const edited = structuredClone(o) as unknown as CronJobObject;
-    const container = edited.spec.jobTemplate.spec.template!.spec!.containers![0]!;
-    container.command = edit(container.command ?? []);
-    return edited as unknown as (typeof objects)[number];
-  });
-}
-
-const cronJobOf = (objects: Installed) =>
+const cronJobOf = (objects: ReturnType<typeof installedObjects>) =>
   objects.find((o) => o.kind === "CronJob") as unknown as CronJobObject;
 
 describe("the scope read back from the job's command", () => {
   it.each(["-A", "-A=true", "--all-namespaces=1", "--all-namespaces=True", "--all-namespaces=t", "-A=yes"])(
     "%s is every namespace (a value apply would refuse too: the guards err safe)",
     (flag) => {
-      const edited = withCommand(installedObjects(true), (w) =>
+      const edited = withJobCommand(installedObjects(true), (w) =>
         w.map((x) => (x === "--all-namespaces" ? flag : x)),
       );
       expect(checksEveryNamespace(cronJobOf(edited))).toBe(true);
@@ -48,7 +33,7 @@ describe("the scope read back from the job's command", () => {
   it.each(["-Av", "-vA", "-yA", "-yA=true", "-Av6"])(
     "%s, short flags combined, is every namespace",
     (flag) => {
-      const edited = withCommand(installedObjects(true), (w) =>
+      const edited = withJobCommand(installedObjects(true), (w) =>
         w.map((x) => (x === "--all-namespaces" ? flag : x)),
       );
       expect(checksEveryNamespace(cronJobOf(edited))).toBe(true);
@@ -64,7 +49,7 @@ describe("the scope read back from the job's command", () => {
     [["-n", ""], "tools", null],
   ])("%j: namespace %s, selector %s", (words, namespace, selector) => {
     const cronJob = cronJobOf(
-      withCommand(installedObjects(false), (w) => [
+      withJobCommand(installedObjects(false), (w) => [
         ...w.filter((x) => !x.startsWith("--namespace")),
         ...words,
       ]),
@@ -79,7 +64,7 @@ describe("the scope read back from the job's command", () => {
   });
 
   it.each(["-A=false", "--all-namespaces=0", "--all-namespaces=F"])("%s is not", (flag) => {
-    const edited = withCommand(installedObjects(true), (w) =>
+    const edited = withJobCommand(installedObjects(true), (w) =>
       w.map((x) => (x === "--all-namespaces" ? flag : x)),
     );
     expect(checksEveryNamespace(cronJobOf(edited))).toBe(false);
@@ -92,7 +77,7 @@ describe("the scope read back from the job's command", () => {
     ["-l=tier=frontend"],
     ["--selector=tier=frontend"],
   ])("%s %s is the selector, in cron-status too", (...words) => {
-    const cronJob = cronJobOf(withCommand(installedObjects(false), (w) => [...w, ...words]));
+    const cronJob = cronJobOf(withJobCommand(installedObjects(false), (w) => [...w, ...words]));
     expect(scopeOf(cronJob).selector).toBe("tier=frontend");
     const status = cronStatus(
       { ...cronJob, metadata: { ...cronJob.metadata, uid: "u" } },
@@ -102,28 +87,5 @@ describe("the scope read back from the job's command", () => {
       [],
     );
     expect(status.scope.selector).toBe("tier=frontend");
-  });
-
-  it("uninstall-cron by a namespace admin of a hand-edited --all-namespaces=True install deletes nothing", async () => {
-    const objects = withCommand(installedObjects(true), (w) =>
-      w.map((x) => (x === "--all-namespaces" ? "--all-namespaces=True" : x)),
-    );
-    const cluster = new InstallCluster(objects).refuseClusterLists();
-    const { deps } = cronVerbDeps(cluster.exec);
-    const options = {
-      name: "kubectl-autoupdate",
-      namespace: "tools",
-      dryRun: false,
-      connection: {},
-      kubectlPath: "kubectl",
-      color: "never",
-      verbose: false,
-    } as unknown as Parameters<typeof uninstallCronCommand>[1];
-    const error = await uninstallCronCommand(deps, options).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ToolFailedError);
-    expect(cluster.writes()).toEqual([]);
   });
 });
