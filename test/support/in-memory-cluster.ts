@@ -197,6 +197,13 @@ export class InMemoryCluster implements RestartApi {
     this.sample();
   }
 
+  /** The pod turns Ready (again) now, as its kubelet would set it. */
+  setReady(podName: string): void {
+    const pod = this.pods.find((p) => p.metadata.name === podName)!;
+    pod.status!.conditions = [this.readyCondition(true)];
+    this.sample();
+  }
+
   /** The pod is terminating and stays so (a drain's eviction, its node gone): deleted, not yet removed. */
   setTerminating(podName: string): void {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;

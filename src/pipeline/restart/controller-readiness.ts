@@ -55,8 +55,8 @@ export interface Snapshot {
    * so they hold its other pods as one not Ready does; absent when none.
    */
   settling?: string[];
-  /** When the last of `settling` will have been Ready for minReadySeconds, ms. */
-  settledAt?: number;
+  /** When each of `settling` will have been Ready for minReadySeconds, ms, by name. */
+  settlesAt?: ReadonlyMap<string, number>;
   minReadySeconds?: number;
 }
 
@@ -145,9 +145,10 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
  * loop the new image fixes): they go first, costing no capacity, and this one after them, rather than
  * being left for a later run.
  */
-export function heldOnlyByLater(before: Snapshot, later: readonly PlanPod[]): boolean {
-  const { notReady, missing = [], settling = [] } = before;
-  const names = new Set(later.map((pod) => pod.name));
+export function heldOnlyByLater(before: Snapshot, pod: PlanPod, later: readonly PlanPod[]): boolean {
+  const { notReady, missing = [] } = before;
+  const settling = (before.settling ?? []).filter((name) => name !== pod.name);
+  const names = new Set(later.map((p) => p.name));
   if (missing.length > 0 || settling.length > 0) return false;
   return notReady.length > 0 && notReady.every((name) => names.has(name));
 }
@@ -155,24 +156,30 @@ export function heldOnlyByLater(before: Snapshot, later: readonly PlanPod[]): bo
 /**
  * The snapshot once the pods that hold `pod` only by settling (Ready, not yet for minReadySeconds: a
  * scale-up a moment ago) have settled: waited for, up to --wait-timeout, rather than leaving the pod for a
- * later run. Anything else that holds it is not waited for.
+ * later run. Anything else that holds it is not waited for. `waited`: time passed, so what was read of the
+ * pod and its budgets before may be old.
  */
 export async function settledSnapshot(
   readiness: Readiness,
   before: Snapshot,
   pod: PlanPod,
   options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
-): Promise<Snapshot> {
+): Promise<{ snapshot: Snapshot; waited: boolean }> {
   const { clock } = options;
   const deadline = clock.now() + options.waitTimeoutMs;
-  let now = before;
+  let snapshot = before;
+  let waited = false;
   for (;;) {
-    const settling = (now.settling ?? []).filter((name) => name !== pod.name);
-    const otherwise = now.notReady.length + (now.missing?.length ?? 0);
-    if (settling.length === 0 || otherwise > 0 || now.settledAt === undefined) return now;
-    if (now.settledAt > deadline || options.signal.aborted) return now;
-    await clock.sleep(Math.max(0, now.settledAt - clock.now()), options.signal);
-    now = await readiness.snapshot();
+    const settling = (snapshot.settling ?? []).filter((name) => name !== pod.name);
+    const otherwise = snapshot.notReady.length + (snapshot.missing?.length ?? 0);
+    if (settling.length === 0 || otherwise > 0) return { snapshot, waited };
+    const settledAt = Math.max(
+      ...settling.map((name) => snapshot.settlesAt?.get(name) ?? Number.POSITIVE_INFINITY),
+    );
+    if (settledAt > deadline || options.signal.aborted) return { snapshot, waited };
+    await clock.sleep(Math.max(0, settledAt - clock.now()), options.signal);
+    waited = true;
+    snapshot = await readiness.snapshot();
   }
 }
 
@@ -266,14 +273,22 @@ async function controllerReadiness(
   // but never later than now.
   const readyAt = new Map<string, number>();
   const seenNotReady = new Set<string>();
+  // The Ready condition's transition time as last read: a newer one is a fresh turn to Ready, though no
+  // read saw the pod not Ready in between (a restart between two polls).
+  const transitions = new Map<string, number | undefined>();
   const readyTimes = (pods: readonly Pod[]) => {
     for (const pod of pods) {
       const uid = pod.metadata.uid ?? "";
+      const stated = readySince(pod);
+      const turnedAgain =
+        transitions.has(uid) && stated !== undefined && stated > (transitions.get(uid) ?? stated);
+      transitions.set(uid, stated);
       if (!isReady(pod)) {
         seenNotReady.add(uid);
         readyAt.delete(uid);
+      } else if (turnedAgain) {
+        readyAt.set(uid, clock.now());
       } else if (!readyAt.has(uid)) {
-        const stated = readySince(pod);
         readyAt.set(
           uid,
           seenNotReady.has(uid) ? clock.now() : Math.min(clock.now(), stated ?? Number.NEGATIVE_INFINITY),
@@ -309,10 +324,10 @@ async function controllerReadiness(
         ...notReadyPods(pods, controller.uid),
         ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
       ].filter((name) => !notReady.includes(name));
-      const settledAt = Math.max(
-        ...listed
+      const settlesAt = new Map(
+        listed
           .filter((p) => settling.includes(p.metadata.name))
-          .map((p) => (readyAt.get(p.metadata.uid ?? "") ?? 0) + minReadySeconds() * 1000),
+          .map((p) => [p.metadata.name, (readyAt.get(p.metadata.uid ?? "") ?? 0) + minReadySeconds() * 1000]),
       );
       // A ReplicaSet's pod terminating is replaced at once: until its successor is made (a quota that still
       // counts the terminating pod may refuse it), the ReplicaSet is one short.
@@ -331,7 +346,7 @@ async function controllerReadiness(
         live: servingPods(pods, controller.uid).length,
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
         minReadySeconds: minReadySeconds(),
-        ...(settling.length > 0 ? { settling, settledAt } : {}),
+        ...(settling.length > 0 ? { settling, settlesAt } : {}),
         notReady: [
           ...notReady,
           ...(replacedOnceGone.has(controller.kind)

@@ -6,14 +6,7 @@
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
-import { leftSincePlan } from "../../core/since-plan.js";
-import {
-  type ControllersReadiness,
-  heldOnlyByLater,
-  readinessByController,
-  settledSnapshot,
-  shortOfReadyPods,
-} from "./controller-readiness.js";
+import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
 import {
   type GroupReporter,
@@ -22,6 +15,7 @@ import {
   type RestartApi,
   type RestartOptions,
 } from "./restart-options.js";
+import { standingAfterWait, Turns } from "./standing.js";
 
 export async function deleteGroup(
   api: RestartApi,
@@ -46,57 +40,35 @@ async function deleteEach(
 ): Promise<void> {
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
-  // A pod held only by later ones not Ready goes after them, once (heldOnlyByLater).
-  const group = [...planned];
-  const deferred = new Set<string>();
-  const stop = (from: number, left: Left) => {
-    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", ...left });
-  };
-  for (let index = 0; index < group.length; index++) {
-    const pod = group[index]!;
-    if (options.signal.aborted) return stop(index, leftByStop(options.signal));
-    const changed = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
-    if (changed) {
-      reporter.report(pod, { kind: "not-started", reason: changed });
-      continue;
-    }
+  const turns = new Turns(planned, reporter);
+  // Held or not is decided before the budgets are asked: what they allow must still hold at the deletion.
+  for await (const turn of turns.each(api, controllers, waiting)) {
+    const { index, pod, readiness } = turn;
+    let before = turn.before;
     const asked = options.clock.now();
     const allowed = await budgets.waitUntilAllowed(pod);
-    if ("reason" in allowed) return stop(index, allowed);
+    if ("reason" in allowed) return turns.stop(index, allowed);
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
     let heldUntilShown = false;
     try {
-      const readiness = waiting ? await controllers.of(pod) : null;
-      // A wait for the budgets may have taken minutes: the pod is read again after it.
-      const since =
-        options.clock.now() > asked && leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
-      if (since) {
-        reporter.report(pod, { kind: "not-started", reason: since });
-        continue;
-      }
-      let before = readiness ? await readiness.snapshot() : null;
-      if (readiness && before) before = await settledSnapshot(readiness, before, pod, options);
-      // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
-      if (options.signal.aborted) return stop(index, leftByStop(options.signal));
-      // Only this pod is left: a later one of the group that is not Ready itself may still go.
-      const short = before && shortOfReadyPods(pod, before);
-      if (short && !deferred.has(pod.uid) && heldOnlyByLater(before!, group.slice(index + 1))) {
-        deferred.add(pod.uid);
-        group.push(pod);
-        continue;
-      }
-      if (short) {
-        reporter.report(pod, { kind: "not-started", reason: short });
-        continue;
+      // A wait for the budgets may have taken minutes: the pod and its controller's are read again after it.
+      if (options.clock.now() > asked) {
+        const now = await standingAfterWait(api, pod, readiness, options, false);
+        if ("left" in now) {
+          reporter.report(pod, { kind: "not-started", reason: now.left });
+          continue;
+        }
+        before = now.before;
+        if (options.signal.aborted) return turns.stopped(index);
       }
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
       reporter.report(pod, outcome);
       if (outcome.kind !== "deleted") continue;
       heldUntilShown = !waiting;
-      const last = index === group.length - 1;
+      const last = turns.isLast(index);
       const waited = waiting ? { readiness, before } : null;
       const why = await checkReplacement("delete", pod, waited, last, reporter);
-      if (why !== null) return stop(index + 1, why);
+      if (why !== null) return turns.stop(index + 1, why);
     } finally {
       if (!heldUntilShown) allowed.release();
     }

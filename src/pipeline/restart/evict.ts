@@ -8,23 +8,11 @@
 import type { EvictOutcome } from "../../adapters/kubectl.js";
 import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
-import { leftSincePlan } from "../../core/since-plan.js";
 import { ToolFailedError } from "../../errors.js";
-import {
-  type ControllersReadiness,
-  heldOnlyByLater,
-  readinessByController,
-  settledSnapshot,
-  shortOfReadyPods,
-} from "./controller-readiness.js";
+import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
-import {
-  type GroupReporter,
-  type Left,
-  leftByStop,
-  type RestartApi,
-  type RestartOptions,
-} from "./restart-options.js";
+import type { GroupReporter, RestartApi, RestartOptions } from "./restart-options.js";
+import { standingAfterWait, Turns } from "./standing.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
 const maxBackoffMs = 10_000;
@@ -50,54 +38,28 @@ async function evictEach(
 ): Promise<void> {
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
-  // A pod held only by later ones not Ready goes after them, once (heldOnlyByLater).
-  const group = [...planned];
-  const deferred = new Set<string>();
+  const turns = new Turns(planned, reporter);
   // One wait for a budget per controller: once waited out, its other pods are tried once each.
   let waitedOut = false;
   // The budgets that refused a pod are named from one read per group: its other pods meet the same ones.
   let budgets: Promise<DisruptionBudget[] | null> | undefined;
   const budgetsOnce = () => {
-    budgets ??= readBudgets(api, group[0]!.namespace);
+    budgets ??= readBudgets(api, planned[0]!.namespace);
     return budgets;
   };
-  const stop = (from: number, left: Left) => {
-    for (const rest of group.slice(from)) reporter.report(rest, { kind: "not-started", ...left });
-  };
-  for (let index = 0; index < group.length; index++) {
-    const pod = group[index]!;
-    if (options.signal.aborted) return stop(index, leftByStop(options.signal));
-    const changed = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
-    if (changed) {
-      reporter.report(pod, { kind: "not-started", reason: changed });
-      continue;
-    }
-    const readiness = waiting ? await controllers.of(pod) : null;
-    let before = readiness ? await readiness.snapshot() : null;
-    if (readiness && before) before = await settledSnapshot(readiness, before, pod, options);
-    // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
-    if (options.signal.aborted) return stop(index, leftByStop(options.signal));
-    // Only this pod is left: a later one of the group that is not Ready itself may still go.
-    const short = before && shortOfReadyPods(pod, before);
-    if (short && !deferred.has(pod.uid) && heldOnlyByLater(before!, group.slice(index + 1))) {
-      deferred.add(pod.uid);
-      group.push(pod);
-      continue;
-    }
-    if (short) {
-      reporter.report(pod, { kind: "not-started", reason: short });
-      continue;
-    }
+  for await (const turn of turns.each(api, controllers, waiting)) {
+    const { index, pod, readiness } = turn;
+    let before = turn.before;
     // While a budget's refusal is waited out the other pods may stop being Ready: counted again each retry.
     // So may the pod itself be opted out or let go meanwhile.
     const stillShort = async () => {
-      const since = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
-      if (since) return since;
-      before = readiness ? await readiness.snapshot() : null;
-      return before ? shortOfReadyPods(pod, before) : null;
+      const now = await standingAfterWait(api, pod, readiness, options, true);
+      if ("left" in now) return now.left;
+      before = now.before;
+      return null;
     };
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut, stillShort);
-    if (outcome === "stopped") return stop(index, leftByStop(options.signal));
+    if (outcome === "stopped") return turns.stopped(index);
     if (outcome.kind === "short") {
       reporter.report(pod, { kind: "not-started", reason: outcome.reason });
       continue;
@@ -116,9 +78,9 @@ async function evictEach(
     }
     reporter.report(pod, outcome);
     if (outcome.kind !== "evicted") continue;
-    const last = index === group.length - 1;
+    const last = turns.isLast(index);
     const why = await checkReplacement("evict", pod, waiting ? { readiness, before } : null, last, reporter);
-    if (why !== null) return stop(index + 1, why);
+    if (why !== null) return turns.stop(index + 1, why);
   }
 }
 

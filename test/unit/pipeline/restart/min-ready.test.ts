@@ -144,3 +144,116 @@ describe.each(["evict", "delete"] as const)("--strategy %s, minReadySeconds 30",
     expect(reported.filter((l) => l.includes("not-started"))).toEqual([]);
   });
 });
+
+/** What a wait for settling pods, a budget's refusal or a sibling's restart between two reads leaves true. */
+describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
+  it("a pod opted out while apply waits for a settling sibling is left", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy, minReadySeconds: 60 });
+    // An autoscaler adds web-3 (Ready 1 s later); apply starts 10 s after: web-3 settles at ~61 s.
+    cluster.scaleTo("web", 4, 1000);
+    await clock.advance(10_000);
+    // 20 s into the wait for web-3 to settle, web-0 is opted out.
+    clock.at(clock.now() + 20_000, () => cluster.labelPod("web-0", { "kubectl-autoupdate/ignore": "true" }));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 300_000 });
+    expect(reported[0]).toBe("web-0 not-started: opted out since the plan (kubectl-autoupdate/ignore=true)");
+  });
+});
+
+describe("--strategy delete", () => {
+  it("a budget that allows no disruption by the time the settle wait ends is honoured", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "delete", minReadySeconds: 60 });
+    cluster.setBudget("web-pdb", "web", 1);
+    cluster.scaleTo("web", 4, 1000);
+    await clock.advance(10_000);
+    // While apply waits for web-3 to settle, the budget stops allowing disruptions (another disruption
+    // elsewhere under the same budget, an admin tightening it).
+    clock.at(clock.now() + 20_000, () => cluster.setBudget("web-pdb", "web", 0));
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 300_000 });
+    expect(cluster.deletions()).toEqual([]);
+    expect(reported[0]).toMatch(/web-0 not-started: PodDisruptionBudget web-pdb allows no disruption now/);
+  });
+});
+
+describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
+  it("the pod itself settling is not waited for: a sibling settling within --wait-timeout is", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy, minReadySeconds: 60 });
+    // An autoscaler adds web-3 (Ready at 1 s, available at 61 s).
+    cluster.scaleTo("web", 4, 1000);
+    // web-0 restarts in place: Ready again at 50 s, available at 110 s.
+    await clock.advance(49_000);
+    cluster.setUnready("web-0");
+    await clock.advance(1_000);
+    cluster.setReady("web-0");
+    await clock.advance(5_000);
+    // At 55 s, --wait-timeout 30 s: web-3 settles at 61 s, well within it; web-0 itself holds nothing.
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 30_000 });
+    expect(reported[0]).toMatch(/^web-0 (evicted|deleted)$/);
+  });
+
+  it("a pod settling itself is still moved behind a later crash-looping pod", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy, minReadySeconds: 30 });
+    // web-2 crash-loops (the new image fixes it); web-0 restarted in place 5 s ago and is Ready again.
+    cluster.setUnready("web-2");
+    cluster.setUnready("web-0");
+    await clock.advance(1_000);
+    cluster.setReady("web-0");
+    await clock.advance(5_000);
+    const { reported } = await runRestart(clock, cluster, [pods[0]!, pods[2]!], { waitTimeoutMs: 300_000 });
+    expect(reported.filter((l) => l.includes("not-started"))).toEqual([]);
+  });
+});
+
+it("--strategy evict: a pod scaled up during the budget wait is waited for, not a reason to leave", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict", minReadySeconds: 30 });
+  cluster.setBudget("web-pdb", "web", 0);
+  clock.at(clock.now() + 2_000, () => cluster.scaleTo("web", 4, 1000));
+  clock.at(clock.now() + 5_000, () => cluster.setBudget("web-pdb", "web", 1));
+  const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 300_000 });
+  expect(reported[0]).toBe("web-0 evicted");
+});
+
+it("--strategy evict: a sibling that flapped during the budget backoff holds the pod for minReadySeconds", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict", minReadySeconds: 30 });
+  // The budget refuses at first; apply retries at 1, 3, 7, 15, 25 s.
+  cluster.setBudget("web-pdb", "web", 0);
+  clock.at(clock.now() + 20_000, () => cluster.setBudget("web-pdb", "web", 1));
+  // web-1 restarts (liveness) between the reads at 7 s and 15 s: NotReady at 8 s, Ready again at 9 s.
+  clock.at(clock.now() + 8_000, () => cluster.setUnready("web-1"));
+  clock.at(clock.now() + 9_000, () => cluster.setReady("web-1"));
+  await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 300_000 });
+  const evicted = cluster
+    .evictions()
+    .filter((l) => l.endsWith("201"))
+    .map((l) => Number(l.split(" ")[0]));
+  // web-1 is available again from 39 s: web-0 must not go before.
+  expect(evicted.every((t) => t >= 39_000)).toBe(true);
+});
+
+it("--strategy delete: a sibling that flapped while apply waited on the budget gate holds the pod", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods = cluster.addController({ name: "web", replicas: 3, strategy: "delete", minReadySeconds: 30 });
+  // web-0 goes first (replaced by web-3, available at ~33 s); then web-1 waits on the gate until 60 s.
+  clock.at(clock.now() + 20_000, () => cluster.setBudget("web-pdb", "web", 0));
+  clock.at(clock.now() + 60_000, () => cluster.setBudget("web-pdb", "web", 1));
+  // web-2 restarts during that wait: Ready again at 41 s, available from 71 s.
+  clock.at(clock.now() + 40_000, () => cluster.setUnready("web-2"));
+  clock.at(clock.now() + 41_000, () => cluster.setReady("web-2"));
+  await runRestart(clock, cluster, pods.slice(0, 2), { waitTimeoutMs: 300_000 });
+  const deleted = cluster.deletions().map((l) => [Number(l.split(" ")[0]), l.split(" ")[2]]);
+  expect(deleted[0]).toEqual([0, "shop/web-0"]);
+  // Not while web-2 has been Ready for less than 30 s.
+  expect(deleted.slice(1).every(([t]) => (t as number) >= 71_000)).toBe(true);
+});

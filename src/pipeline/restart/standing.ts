@@ -1,0 +1,163 @@
+/**
+ * Whether a pod to be evicted or deleted one at a time may go now, as its controller's pods say just
+ * before: held (another pod not Ready, settling, or missing), moved behind later pods of its run that hold
+ * it, or free to go with the snapshot its replacement's wait starts from.
+ */
+import type { PlanPod } from "../../core/plan.js";
+import { leftSincePlan } from "../../core/since-plan.js";
+import {
+  type ControllersReadiness,
+  heldOnlyByLater,
+  type Readiness,
+  type Snapshot,
+  settledSnapshot,
+  shortOfReadyPods,
+} from "./controller-readiness.js";
+import {
+  type GroupReporter,
+  type Left,
+  leftByStop,
+  type RestartApi,
+  type RestartOptions,
+} from "./restart-options.js";
+
+type Standing =
+  | { kind: "go"; before: Snapshot | null }
+  | { kind: "left"; reason: string }
+  /** Held only by later pods of its run that are not Ready: it goes after them. */
+  | { kind: "later" };
+
+/**
+ * Reads the controller's pods (none without `readiness`: --no-wait, a dry run), waiting for pods that only
+ * settle; after such a wait the pod is read again, as minutes may have passed. `later`: the pods still to
+ * come in its run, when it may be moved behind them.
+ */
+async function standingOf(
+  api: Pick<RestartApi, "readPod">,
+  pod: PlanPod,
+  readiness: Readiness | null,
+  options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
+  later?: readonly PlanPod[],
+): Promise<Standing> {
+  if (!readiness) return { kind: "go", before: null };
+  const settled = await settledSnapshot(readiness, await readiness.snapshot(), pod, options);
+  if (settled.waited) {
+    const since = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+    if (since) return { kind: "left", reason: since };
+  }
+  const before = settled.snapshot;
+  const short = shortOfReadyPods(pod, before);
+  if (short && later && heldOnlyByLater(before, pod, later)) return { kind: "later" };
+  return short ? { kind: "left", reason: short } : { kind: "go", before };
+}
+
+/**
+ * After a wait for a budget, which may have lasted minutes: the pod read again, and its controller's pods.
+ * `settle`: wait for settling pods too (evict, whose budget the API server checks at the eviction; not
+ * delete, whose budgets were asked before and must still hold at the deletion).
+ */
+export async function standingAfterWait(
+  api: Pick<RestartApi, "readPod">,
+  pod: PlanPod,
+  readiness: Readiness | null,
+  options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
+  settle: boolean,
+): Promise<{ left: string } | { before: Snapshot | null }> {
+  const since = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+  if (since) return { left: since };
+  if (!readiness) return { before: null };
+  if (settle) {
+    const standing = await standingOf(api, pod, readiness, options);
+    return standing.kind === "left"
+      ? { left: standing.reason }
+      : { before: standing.kind === "go" ? standing.before : null };
+  }
+  const before = await readiness.snapshot();
+  const short = shortOfReadyPods(pod, before);
+  return short ? { left: short } : { before };
+}
+
+/** A pod's turn: it goes, with what its replacement's wait starts from; or it was reported, or moved. */
+export type Turn =
+  | { kind: "go"; readiness: Readiness | null; before: Snapshot | null }
+  | { kind: "passed" }
+  | { kind: "stopped" };
+
+/**
+ * The pods of one workload in the order they go, one at a time (evict, delete): each read again right
+ * before its turn; one held only by later pods that are not Ready moves behind them, once.
+ */
+export class Turns {
+  readonly pods: PlanPod[];
+  private readonly moved = new Set<string>();
+
+  constructor(
+    planned: readonly PlanPod[],
+    private readonly reporter: GroupReporter,
+  ) {
+    this.pods = [...planned];
+  }
+
+  /**
+   * Each pod whose turn it is to go, with its index in `pods`; the others are reported here (left), moved
+   * behind, or, once the run stops, reported with the stop.
+   */
+  async *each(
+    api: Pick<RestartApi, "readPod">,
+    controllers: ControllersReadiness,
+    waiting: boolean,
+  ): AsyncGenerator<{ index: number; pod: PlanPod; readiness: Readiness | null; before: Snapshot | null }> {
+    for (let index = 0; index < this.pods.length; index++) {
+      const turn = await this.take(index, api, controllers, waiting);
+      if (turn.kind === "stopped") return this.stopped(index);
+      if (turn.kind === "go") yield { index, pod: this.pods[index]!, ...turn };
+    }
+  }
+
+  /** Whether the pod at `index` goes last. */
+  isLast(index: number): boolean {
+    return index === this.pods.length - 1;
+  }
+
+  /** The turn of the pod at `index`: left (reported here), moved, the run stopped, or it goes. */
+  private async take(
+    index: number,
+    api: Pick<RestartApi, "readPod">,
+    controllers: ControllersReadiness,
+    waiting: boolean,
+  ): Promise<Turn> {
+    const { options } = this.reporter;
+    const pod = this.pods[index]!;
+    if (options.signal.aborted) return { kind: "stopped" };
+    const changed = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+    if (changed) return this.leave(pod, changed);
+    const readiness = waiting ? await controllers.of(pod) : null;
+    const later = this.moved.has(pod.uid) ? undefined : this.pods.slice(index + 1);
+    const standing = await standingOf(api, pod, readiness, options, later);
+    // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
+    if (options.signal.aborted) return { kind: "stopped" };
+    if (standing.kind === "later") {
+      this.moved.add(pod.uid);
+      this.pods.push(pod);
+      return { kind: "passed" };
+    }
+    // Only this pod is left: a later one of the group that is not Ready itself may still go.
+    if (standing.kind === "left") return this.leave(pod, standing.reason);
+    return { kind: "go", readiness, before: standing.before };
+  }
+
+  /** Reports every pod from `from` on as not started, for `left`'s reason. */
+  stop(from: number, left: Left): void {
+    for (const rest of this.pods.slice(from)) this.reporter.report(rest, { kind: "not-started", ...left });
+  }
+
+  /** The run's stop, for the pods from `from` on. */
+  stopped(from: number): void {
+    this.stop(from, leftByStop(this.reporter.options.signal));
+  }
+
+  private leave(pod: PlanPod, reason: string): Turn {
+    this.reporter.report(pod, { kind: "not-started", reason });
+    return { kind: "passed" };
+  }
+}
