@@ -211,7 +211,8 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
       notOldEnough(containers, input);
     const held = unsafe === null ? alreadyRestartedFor(restartedBefore, containers) : null;
     heldByTemplate = held !== null;
-    if (unsafe !== null || held !== null) [action, reason] = ["skip", (unsafe ?? held)!];
+    const skipped = unsafe ?? held;
+    if (skipped !== null) [action, reason] = ["skip", skipped];
     else {
       // The same for every pod of a template: shared, as the containers are.
       const volumeWarnings = (pod.spec.volumes ?? []).flatMap(lostWithPod);

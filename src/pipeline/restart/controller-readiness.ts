@@ -110,7 +110,7 @@ export interface Readiness {
 export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
   const { notReady, missing = [] } = before;
   // The pod itself settling is serving: its going costs capacity, but it holds nothing of its own.
-  const settling = (before.settling ?? []).filter((name) => name !== pod.name);
+  const settling = settlingBesides(before, pod);
   // A pod gone since the plan costs nothing more (its successor may be the one not Ready): the eviction or
   // deletion finds it gone, by its UID.
   if (notReady.length + settling.length + missing.length === 0) return null;
@@ -140,6 +140,11 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
   return `${says}: restarting a Ready one now would leave it shorter`;
 }
 
+/** The pods settling besides `pod` itself, whose own settling holds nothing. */
+function settlingBesides(before: Snapshot, pod: PlanPod): string[] {
+  return (before.settling ?? []).filter((name) => name !== pod.name);
+}
+
 /**
  * Whether what holds a Ready pod is only pods still to come in its group that are not Ready (a crash
  * loop the new image fixes): they go first, costing no capacity, and this one after them, rather than
@@ -147,7 +152,7 @@ export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null 
  */
 export function heldOnlyByLater(before: Snapshot, pod: PlanPod, later: readonly PlanPod[]): boolean {
   const { notReady, missing = [] } = before;
-  const settling = (before.settling ?? []).filter((name) => name !== pod.name);
+  const settling = settlingBesides(before, pod);
   const names = new Set(later.map((p) => p.name));
   if (missing.length > 0 || settling.length > 0) return false;
   return notReady.length > 0 && notReady.every((name) => names.has(name));
@@ -170,7 +175,7 @@ export async function settledSnapshot(
   let snapshot = before;
   let waited = false;
   for (;;) {
-    const settling = (snapshot.settling ?? []).filter((name) => name !== pod.name);
+    const settling = settlingBesides(snapshot, pod);
     const otherwise = snapshot.notReady.length + (snapshot.missing?.length ?? 0);
     if (settling.length === 0 || otherwise > 0) return { snapshot, waited };
     const settledAt = Math.max(
@@ -263,6 +268,11 @@ async function controllerReadiness(
   ];
   /** The controller and its Deployment's other ReplicaSets, by UID: the pods of the workload. */
   const workload = () => new Set([controller.uid, ...(siblings?.replicaSets.map((rs) => rs.uid) ?? [])]);
+  /** The names of the workload's pods (its own and its Deployment's other ReplicaSets') not Ready. */
+  const workloadNotReady = (pods: readonly Pod[]) => [
+    ...notReadyPods(pods, controller.uid),
+    ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
+  ];
   // A StatefulSet's pod that a scale-down removes gets no successor: it neither counts as made nor, while
   // it terminates, leaves the StatefulSet short.
   const scaledAway = (name: string) =>
@@ -316,14 +326,8 @@ async function controllerReadiness(
       if (!fresh) await readCounts();
       fresh = false;
       const pods = available(listed);
-      const notReady = [
-        ...notReadyPods(listed, controller.uid),
-        ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(listed, rs.uid)) ?? []),
-      ];
-      const settling = [
-        ...notReadyPods(pods, controller.uid),
-        ...(siblings?.replicaSets.flatMap((rs) => notReadyPods(pods, rs.uid)) ?? []),
-      ].filter((name) => !notReady.includes(name));
+      const notReady = workloadNotReady(listed);
+      const settling = workloadNotReady(pods).filter((name) => !notReady.includes(name));
       const settlesAt = new Map(
         listed
           .filter((p) => settling.includes(p.metadata.name))

@@ -21,6 +21,11 @@ import {
   type RestartOptions,
 } from "./restart-options.js";
 
+/** The pod read again: why it must be left now that it has changed since the plan, or null. */
+async function changedSincePlan(api: Pick<RestartApi, "readPod">, pod: PlanPod): Promise<string | null> {
+  return leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+}
+
 type Standing =
   | { kind: "go"; before: Snapshot | null }
   | { kind: "left"; reason: string }
@@ -42,7 +47,7 @@ async function standingOf(
   if (!readiness) return { kind: "go", before: null };
   const settled = await settledSnapshot(readiness, await readiness.snapshot(), pod, options);
   if (settled.waited) {
-    const since = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+    const since = await changedSincePlan(api, pod);
     if (since) return { kind: "left", reason: since };
   }
   const before = settled.snapshot;
@@ -63,7 +68,7 @@ export async function standingAfterWait(
   options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
   settle: boolean,
 ): Promise<{ left: string } | { before: Snapshot | null }> {
-  const since = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+  const since = await changedSincePlan(api, pod);
   if (since) return { left: since };
   if (!readiness) return { before: null };
   if (settle) {
@@ -78,7 +83,7 @@ export async function standingAfterWait(
 }
 
 /** A pod's turn: it goes, with what its replacement's wait starts from; or it was reported, or moved. */
-export type Turn =
+type Turn =
   | { kind: "go"; readiness: Readiness | null; before: Snapshot | null }
   | { kind: "passed" }
   | { kind: "stopped" };
@@ -129,7 +134,7 @@ export class Turns {
     const { options } = this.reporter;
     const pod = this.pods[index]!;
     if (options.signal.aborted) return { kind: "stopped" };
-    const changed = leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+    const changed = await changedSincePlan(api, pod);
     if (changed) return this.leave(pod, changed);
     const readiness = waiting ? await controllers.of(pod) : null;
     const later = this.moved.has(pod.uid) ? undefined : this.pods.slice(index + 1);
