@@ -143,7 +143,14 @@ export const workloadShape: Shape = {
       others: "drop",
     },
     spec: {
-      keep: { replicas: true, selector: true, paused: true, strategy: true, updateStrategy: true },
+      keep: {
+        replicas: true,
+        selector: true,
+        paused: true,
+        strategy: true,
+        updateStrategy: true,
+        ordinals: true,
+      },
       others: "drop",
     },
     status: true,
@@ -186,6 +193,7 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
       paused: spec.paused,
       strategy: spec.strategy,
       updateStrategy: spec.updateStrategy,
+      ...(spec.ordinals ? { ordinals: spec.ordinals } : {}),
     },
     status: st && {
       observedGeneration: st.observedGeneration,

@@ -5,6 +5,7 @@
 import { parseImageId } from "./image-id.js";
 import type { Pod } from "./k8s.js";
 import type { PlanContainer, PlanPod } from "./plan.js";
+import { podOrdinal } from "./workload.js";
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -98,9 +99,8 @@ export interface ControllerCounts {
  * down, it gets no successor, so while it terminates the StatefulSet is short of nothing it should have.
  */
 export function isScaledAway(statefulSet: string, podName: string, counts: ControllerCounts): boolean {
-  const ordinal = podName.startsWith(`${statefulSet}-`) ? podName.slice(statefulSet.length + 1) : "";
-  if (!/^\d+$/.test(ordinal)) return false;
-  return Number(ordinal) >= (counts.spec?.ordinals?.start ?? 0) + (counts.spec?.replicas ?? 1);
+  const ordinal = podOrdinal(statefulSet, podName);
+  return ordinal !== null && ordinal >= (counts.spec?.ordinals?.start ?? 0) + (counts.spec?.replicas ?? 1);
 }
 
 /**

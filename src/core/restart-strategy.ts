@@ -25,6 +25,7 @@ import {
   controllingOwner,
   gitOpsManager,
   isWorkloadKind,
+  podOrdinal,
   rolloutInProgress,
   updateStrategyType,
   type Workload,
@@ -312,7 +313,10 @@ function rolloutReason(w: Workload): string {
   if (w.kind === "StatefulSet") {
     const r = w.spec.updateStrategy?.rollingUpdate;
     const partition = r?.partition ?? 0;
-    const which = partition > 0 ? `pods from ordinal ${partition}` : counted(w.spec.replicas ?? 1, "pod");
+    const which =
+      partition > 0
+        ? `pods from ordinal ${startOrdinal(w) + partition}`
+        : counted(w.spec.replicas ?? 1, "pod");
     const pace = rollsOneAtATime(w) ? "one at a time" : `maxUnavailable ${r?.maxUnavailable}`;
     return `rolling update of ${name}'s ${which}, ${pace} from the highest ordinal`;
   }
@@ -321,19 +325,22 @@ function rolloutReason(w: Workload): string {
   return `rolling update of ${name}'s pods on ${nodes}, maxSurge ${r?.maxSurge ?? 0}, maxUnavailable ${r?.maxUnavailable ?? 1}`;
 }
 
-/** A StatefulSet's pod that its partition keeps from rolling: one whose ordinal is below it. */
+/**
+ * A StatefulSet's pod that its partition keeps from rolling: one below it, counted from the set's first
+ * ordinal (with `ordinals.start: 1` and partition 2, db-1 and db-2 are kept).
+ */
 export function belowPartition(w: Workload, pod: string): boolean {
-  return ordinalOf(pod, w.metadata.name) < partitionOf(w);
+  // A pod named otherwise never counts as held back.
+  const ordinal = podOrdinal(w.metadata.name, pod) ?? Number.POSITIVE_INFINITY;
+  return ordinal - startOrdinal(w) < partitionOf(w);
+}
+
+function startOrdinal(w: Workload): number {
+  return w.kind === "StatefulSet" ? (w.spec.ordinals?.start ?? 0) : 0;
 }
 
 function partitionOf(w: Workload): number {
   return w.kind === "StatefulSet" ? (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
-}
-
-/** A StatefulSet pod's ordinal (`db-2` → 2); pods named otherwise never count as held back. */
-function ordinalOf(pod: string, statefulSet: string): number {
-  const suffix = pod.startsWith(`${statefulSet}-`) ? pod.slice(statefulSet.length + 1) : "";
-  return /^\d+$/.test(suffix) ? Number(suffix) : Number.POSITIVE_INFINITY;
 }
 
 function restart(strategy: RestartMethod, reason: string): Extract<RestartDecision, { kind: "restart" }> {

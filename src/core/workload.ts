@@ -54,6 +54,8 @@ export interface Workload {
       type?: string;
       rollingUpdate?: { maxSurge?: IntOrPercent; maxUnavailable?: IntOrPercent };
     };
+    /** StatefulSet: its first pod's ordinal, from which its partition counts (spec.ordinals). */
+    ordinals?: { start?: number };
     /** StatefulSet, DaemonSet. */
     updateStrategy?: {
       type?: string;
@@ -103,6 +105,12 @@ export function ownedPods<T extends Pod>(
 }
 
 /** RollingUpdate or Recreate (Deployment), RollingUpdate or OnDelete (StatefulSet, DaemonSet). */
+/** A StatefulSet's pod's ordinal, from its name (`db-2` → 2); null for a pod named otherwise. */
+export function podOrdinal(statefulSet: string, podName: string): number | null {
+  const suffix = podName.startsWith(`${statefulSet}-`) ? podName.slice(statefulSet.length + 1) : "";
+  return /^\d+$/.test(suffix) ? Number(suffix) : null;
+}
+
 export function updateStrategyType(w: Workload): string {
   const type = w.kind === "Deployment" ? w.spec.strategy?.type : w.spec.updateStrategy?.type;
   return type ?? "RollingUpdate";

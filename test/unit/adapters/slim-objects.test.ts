@@ -203,6 +203,8 @@ describe("the shapes keep every field the slim objects read", () => {
       "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web",
     });
     expect(slim[1]?.spec.updateStrategy?.rollingUpdate?.partition).toBe(1);
+    // Its partition counts from its first ordinal.
+    expect(slim[1]?.spec.ordinals).toEqual({ start: 1 });
     // The controller reference alone, and only what names it.
     expect(slim[1]?.metadata.ownerReferences).toEqual([
       { apiVersion: "k8s.mariadb.com/v1alpha1", kind: "MariaDB", name: "db", controller: true },

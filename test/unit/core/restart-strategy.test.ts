@@ -97,6 +97,10 @@ const onDeleteDs = workload("DaemonSet", { spec: { updateStrategy: { type: "OnDe
 const partitioned = workload("StatefulSet", {
   spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
 });
+/** Pods db-1, db-2, db-3: partition 2 counts from db-1, so only db-3 rolls. */
+const partitionedFromOne = workload("StatefulSet", {
+  spec: { ordinals: { start: 1 }, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
+});
 const argo = workload("Deployment", {
   metadata: { annotations: { "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web" } },
 });
@@ -250,6 +254,20 @@ describe("the decision per controller: every kind and update strategy, under eac
       "StatefulSet",
       facts(partitioned, ["db-2"]),
       "rollout: rolling update of StatefulSet/db's pods from ordinal 2, one at a time from the highest ordinal",
+    ],
+    [
+      "a partition counted from ordinals.start, holding a pod whose ordinal is the partition",
+      "auto",
+      "StatefulSet",
+      facts(partitionedFromOne, ["db-2", "db-3"]),
+      "evict: StatefulSet/db's partition 2 keeps db-2 from rolling: evicted one at a time",
+    ],
+    [
+      "a partition counted from ordinals.start, above every stale pod",
+      "auto",
+      "StatefulSet",
+      facts(partitionedFromOne, ["db-3"]),
+      "rollout: rolling update of StatefulSet/db's pods from ordinal 3, one at a time from the highest ordinal",
     ],
     [
       "Argo CD's tracking annotation",
