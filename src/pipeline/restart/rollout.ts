@@ -135,6 +135,12 @@ async function rollOutWorkload(
   if (decision.strategy !== "rollout") {
     return { kind: "not-started", reason: `changed since the plan: ${decision.reason}` };
   }
+  // Under --strategy rollout a workload that became Recreate (or managed by GitOps…) still rolls, with a
+  // warning: one the plan did not print means a rollout the user was not shown.
+  const unshown = decision.warnings.filter((warning) => !group[0]!.warnings.includes(warning));
+  if (unshown.length > 0) {
+    return { kind: "not-started", reason: `changed since the plan: ${unshown.join("; ")}` };
+  }
   // A stop (Ctrl-C, SIGTERM, a closed stdout) while the workload was read still starts nothing.
   if (signal.aborted) return { kind: "not-started", reason: stopReason(signal) };
 

@@ -249,6 +249,58 @@ describe("read again right before the patch", () => {
     expect(cluster.patches()).toEqual([]);
   });
 
+  describe("under rollout, a warning the plan did not print", () => {
+    const recreate =
+      "Deployment/web uses the Recreate strategy: its rollout stops every pod before the new ones start";
+
+    it("a workload that became Recreate since the plan is left: the plan promised a rolling update", async () => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({
+        kind: "Deployment",
+        name: "web",
+        replicas: 2,
+        strategy: "rollout",
+      });
+      cluster.edit("web", { updateStrategy: "Recreate" });
+      const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
+      expect(reported).toEqual([`Deployment/web not-started: changed since the plan: ${recreate}`]);
+      expect(cluster.patches()).toEqual([]);
+      expect(cluster.lowestReady("web")).toBe(2);
+    });
+
+    it("a rollout that now stops every pod at once is left", async () => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({
+        kind: "Deployment",
+        name: "web",
+        replicas: 2,
+        maxSurge: 1,
+        maxUnavailable: 0,
+        strategy: "rollout",
+      });
+      cluster.edit("web", { maxSurge: 0, maxUnavailable: 2 });
+      const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
+      expect(reported).toEqual([
+        "Deployment/web not-started: changed since the plan: Deployment/web's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 2 of 2 replicas)",
+      ]);
+      expect(cluster.patches()).toEqual([]);
+    });
+
+    it("the Recreate rollout the plan warned of is rolled", async () => {
+      const { clock, cluster } = setup();
+      const planned = cluster.addController({
+        kind: "Deployment",
+        name: "web",
+        replicas: 2,
+        strategy: "rollout",
+      });
+      cluster.edit("web", { updateStrategy: "Recreate" });
+      const pods = planned.map((p) => ({ ...p, warnings: [recreate] }));
+      await runRestart(clock, cluster, pods, { strategy: "rollout" });
+      expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
+    });
+  });
+
   it("a StatefulSet with a pod not Ready since the plan is not rolled: its controller could delete a Ready one", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3, strategy: "rollout" });
