@@ -54,10 +54,14 @@ export async function resolveImages(
   const resolutions = new Map<string, Resolution>();
   const interrupted = () => options.signal?.aborted === true;
   // Images of one repository may need the same manifest: it is read once, with its platform if any asks.
+  // A failed read is no answer for another image, whose credentials may see what the first one's could not
+  // (a registry answers 404 for what a credential may not see): that image asks again.
   const reads = new Map<string, { platform: boolean; info: Promise<ManifestInfo> }>();
   const readOnce: ReadOnce = (id, platform, read) => {
     const known = reads.get(id);
-    if (known && (known.platform || !platform)) return known.info;
+    if (known && (known.platform || !platform)) {
+      return known.info.then((earlier) => (earlier.ok ? earlier : read()));
+    }
     const info = read();
     reads.set(id, { platform, info });
     return info;

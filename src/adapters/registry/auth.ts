@@ -145,7 +145,7 @@ function basic(username: string, password: string): string {
 }
 
 /** A cache key for a credential that holds no secret in readable form. */
-function fingerprint(credential: Credential | null): string {
+export function fingerprint(credential: Credential | null): string {
   if (!credential) return "anonymous";
   const { username, password, identityToken, registryToken } = credential;
   return createHash("sha256")

@@ -12,9 +12,10 @@ import { configPlatform, describeConfig, isIndexMediaType, readManifest } from "
 import type { ResolverName } from "../../core/plan.js";
 import type { ProxySettings } from "../../core/proxy.js";
 import type { ImageDescription, ManifestInfo, TagResolution } from "../../core/resolution.js";
+import { ContentReads } from "../../util/content-reads.js";
 import { createHttpFetch } from "../http/http-fetch.js";
 import type { Resolver } from "../resolver.js";
-import { Authenticator, detailOf } from "./auth.js";
+import { Authenticator, detailOf, fingerprint } from "./auth.js";
 import { type ManifestAnswer, RegistryClient } from "./client.js";
 import { rateLimitNote } from "./rate-limit.js";
 import { RequestBudget, RequestBudgetSpentError } from "./request-budget.js";
@@ -56,12 +57,11 @@ export class RegistryResolver implements Resolver {
   private readonly transport: Transport;
   private readonly budget: RequestBudget;
   private readonly client: RegistryClient;
-  /** Manifests read (or learned from a GET by tag) by repository@digest, each at most once. */
-  private readonly manifests = new Map<string, Promise<ManifestInfo>>();
-  /** Image configs read by repository@digest, each at most once (a blob GET). */
-  private readonly configs = new Map<
-    string,
-    Promise<{ ok: true; config: unknown } | { ok: false; reason: string }>
+  /** Manifests read (or learned from a GET by tag) by repository@digest. */
+  private readonly manifests = new ContentReads<ManifestInfo>();
+  /** Image configs read by repository@digest (a blob GET). */
+  private readonly configs = new ContentReads<
+    { ok: true; config: unknown } | { ok: false; reason: string }
   >();
 
   constructor(private readonly options: RegistryResolverOptions) {
@@ -120,23 +120,18 @@ export class RegistryResolver implements Resolver {
     const platformKey = `${key} platform`;
     const guarded = (read: Promise<ManifestInfo>) =>
       read.catch((error: unknown) => ({ ok: false as const, reason: thrownReason(error) }));
-    let plain = this.manifests.get(key);
-    if (!plain) {
-      plain = guarded(this.readByDigest(ref, digest, credentials, signal));
-      this.manifests.set(key, plain);
-    }
-    let withPlatform = this.manifests.get(platformKey);
+    const asker = chainOf(credentials);
+    const plain = this.manifests.read(key, asker, () =>
+      guarded(this.readByDigest(ref, digest, credentials, signal)),
+    );
     if (!platform) {
       // What a platform read learned is more, unless its config could not be read.
-      const more = await withPlatform;
+      const more = await this.manifests.known(platformKey);
       return more?.ok ? more : plain;
     }
-    if (!withPlatform) {
-      const read = plain;
-      withPlatform = guarded(read.then((info) => this.addPlatform(ref, info, credentials, signal)));
-      this.manifests.set(platformKey, withPlatform);
-    }
-    return withPlatform;
+    return this.manifests.read(platformKey, asker, () =>
+      guarded(plain.then((info) => this.addPlatform(ref, info, credentials, signal))),
+    );
   }
 
   async describeImage(
@@ -191,7 +186,7 @@ export class RegistryResolver implements Resolver {
     const info = readManifest(body.toString("utf8"));
     if (!info.ok) return info;
     // The body is in hand: a later inspectManifest of this digest needs no request.
-    this.manifests.set(`${repositoryOf(ref)}@${digest}`, Promise.resolve(info));
+    this.manifests.learned(`${repositoryOf(ref)}@${digest}`, info);
     // What the body is (the digest is its hash) over its Content-Type: a proxy cache may mislabel an index.
     return { ok: true, tag: { digest, sameImageDigests: [], isIndex: info.isIndex } };
   }
@@ -238,7 +233,7 @@ export class RegistryResolver implements Resolver {
     return { ...info, platform: configPlatform(read.config) };
   }
 
-  /** An image config blob as JSON, read once per repository@digest and checked against its digest. */
+  /** An image config blob as JSON, by repository@digest, checked against its digest. */
   private config(
     ref: ImageRef,
     digest: string,
@@ -246,15 +241,12 @@ export class RegistryResolver implements Resolver {
     signal?: AbortSignal,
   ): Promise<{ ok: true; config: unknown } | { ok: false; reason: string }> {
     const key = `${repositoryOf(ref)}@${digest}`;
-    let known = this.configs.get(key);
-    if (!known) {
-      known = this.readConfig(ref, digest, credentials, signal).catch((error: unknown) => ({
+    return this.configs.read(key, chainOf(credentials), () =>
+      this.readConfig(ref, digest, credentials, signal).catch((error: unknown) => ({
         ok: false as const,
         reason: thrownReason(error),
-      }));
-      this.configs.set(key, known);
-    }
-    return known;
+      })),
+    );
   }
 
   private async readConfig(
@@ -301,4 +293,9 @@ function thrownReason(error: unknown): string {
 
 function clip(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Who asks, for reads by digest: the credentials tried, in their order. */
+function chainOf(credentials: readonly Credential[]): string {
+  return credentials.map(fingerprint).join(" ");
 }
