@@ -87,6 +87,9 @@ interface Failure {
 
 type Attempt = { ok: true; answer: HttpAnswer } | ({ ok: false } & Failure);
 
+/** An attempt not made: its host was given up on for the run. */
+const givenUp: Attempt = { ok: false, reason: "given up on", retryable: false, hostDown: false };
+
 /** Network error codes of TLS trust. */
 const tlsCodes = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_)/;
 
@@ -100,6 +103,8 @@ export class Transport {
   private readonly global: Limiter;
   private readonly perHost = new Map<string, Limiter>();
   private readonly unreachable = new Map<string, string>();
+  /** Hosts not heard from yet, while one request asks them first: `heard` once they answer or it ends. */
+  private readonly probes = new Map<string, { heard: Promise<void>; hear: () => void }>();
   /** Hosts that have answered in this run, with how many of their requests have failed on the network. */
   private readonly answered = new Map<string, number>();
   private readonly counts: RequestStats = { ping: 0, head: 0, get: 0, token: 0, blob: 0, retries: 0 };
@@ -124,11 +129,34 @@ export class Transport {
   /** Sends one request, retrying what is worth retrying. Throws only when the budget is spent. */
   async request(kind: RequestKind, url: URL, init: HttpRequest, signal?: AbortSignal): Promise<Exchange> {
     const host = url.host;
-    const down = this.unreachable.get(host);
-    if (down !== undefined) return { ok: false, reason: down };
+    // A host not heard from yet is asked one request at a time until it answers: if it never does, it costs
+    // one timeout sequence, not one for each request waiting for it (a token server: one per repository).
+    for (let probe = this.probes.get(host); probe; probe = this.probes.get(host)) await probe.heard;
+    if (this.unreachable.has(host)) return { ok: false, reason: this.unreachable.get(host)! };
+    if (this.answered.has(host)) return this.requestWithRetries(kind, url, init, signal);
+    const probe = { heard: Promise.resolve(), hear: () => {} };
+    probe.heard = new Promise<void>((resolve) => {
+      probe.hear = resolve;
+    });
+    this.probes.set(host, probe);
+    try {
+      return await this.requestWithRetries(kind, url, init, signal);
+    } finally {
+      this.hear(host);
+    }
+  }
+
+  private async requestWithRetries(
+    kind: RequestKind,
+    url: URL,
+    init: HttpRequest,
+    signal?: AbortSignal,
+  ): Promise<Exchange> {
+    const host = url.host;
     for (let retry = 0; ; retry++) {
       if (signal?.aborted) return { ok: false, reason: "interrupted" };
       const attempt = await this.attempt(kind, url, init, signal);
+      if (attempt === givenUp) return { ok: false, reason: this.unreachable.get(host)! };
       let wait: number | null;
       if (attempt.ok) {
         const { status, headers } = attempt.answer;
@@ -156,6 +184,12 @@ export class Transport {
     }
   }
 
+  /** The requests waiting for the host's first answer go on: it answered, or its first asker is done. */
+  private hear(host: string): void {
+    this.probes.get(host)?.hear();
+    this.probes.delete(host);
+  }
+
   /** Whether a request that failed on the network means the host is not worth asking again. */
   private givesUpOn(host: string, transient: boolean): boolean {
     const before = this.answered.get(host);
@@ -175,8 +209,14 @@ export class Transport {
       hostLimit = new Limiter(this.options.maxConcurrentPerHost);
       this.perHost.set(url.host, hostLimit);
     }
-    // The host's slot first, so a request waiting for a busy registry does not hold a global slot.
-    return hostLimit.run(() => this.global.run(() => this.send(kind, url, init, signal)));
+    // The host's slot first, so a request waiting for a busy registry does not hold a global slot. Given up
+    // on while it waited (or before a retry), the host is not asked: one dead host costs one timeout
+    // sequence, not one per request queued for it (a token server: one per repository).
+    return hostLimit.run(() =>
+      this.unreachable.has(url.host)
+        ? Promise.resolve(givenUp)
+        : this.global.run(() => this.send(kind, url, init, signal)),
+    );
   }
 
   private async send(kind: RequestKind, url: URL, init: HttpRequest, signal?: AbortSignal): Promise<Attempt> {
@@ -195,6 +235,7 @@ export class Transport {
       });
       const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
       if (!this.answered.has(url.host)) this.answered.set(url.host, 0);
+      this.hear(url.host);
       if (kind === "head" || kind === "get") this.noteRateLimit(url.host, response.headers);
       this.options.log?.(`registry: ${label} → ${response.status} in ${this.now() - started} ms`);
       const answer = { url: new URL(response.url), status: response.status, headers: response.headers, body };

@@ -1,6 +1,7 @@
 /** Registry faults end the resolver's answer in { ok: false }, against the in-process fake of the registry API. */
 import { describe, expect, it } from "vitest";
 import {
+  bearer,
   dockerManifest,
   fakeFetch,
   INDEX,
@@ -81,6 +82,40 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
       expect(answer).toEqual({ ok: false, reason: "reg.test: no answer within 50 ms (3 attempts)" });
     }
     expect(seen).toHaveLength(3);
+  });
+
+  it("a token server that never answers costs one timeout sequence, not one per repository", async () => {
+    const { fetch, seen } = fakeFetch((req) =>
+      new URL(req.url).host === "auth.test"
+        ? "hang"
+        : new Response("{}", { status: 401, headers: { "www-authenticate": bearer } }),
+    );
+    const r = resolver(fetch, { timeoutMs: 40, maxConcurrentPerHost: 2 });
+    const names = Array.from({ length: 12 }, (_, i) => `app${i}`);
+    const answers = await Promise.all(names.map((n) => r.resolveTag(ref(`reg.test/${n}:1`), [])));
+    for (const answer of answers) expect(answer).toMatchObject({ ok: false });
+    // Each repository has a scope of its own, so a token request of its own: only the first is sent.
+    expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(3);
+  });
+
+  it("a token server's first answer lets the requests waiting for it go on side by side", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const { fetch } = fakeFetch(async (req) => {
+      const url = new URL(req.url);
+      if (url.host !== "auth.test") {
+        if (req.authorization) return new Response("{}", { status: 404 });
+        return new Response("{}", { status: 401, headers: { "www-authenticate": bearer } });
+      }
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      inFlight--;
+      return new Response(JSON.stringify({ token: "t" }));
+    });
+    const r = resolver(fetch, { maxConcurrentPerHost: 4 });
+    const names = Array.from({ length: 9 }, (_, i) => `app${i}`);
+    await Promise.all(names.map((n) => r.resolveTag(ref(`reg.test/${n}:1`), [])));
+    expect(most).toBe(4);
   });
 
   it("a registry that answered before is only slow: given up on after three requests time out, not one", async () => {
