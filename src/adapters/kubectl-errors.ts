@@ -65,6 +65,10 @@ export function kubectlFailure(result: ExecResult, what: string): ToolFailedErro
 /** klog's line header: severity, date, time, thread, file:line]. */
 const klogLine = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]+\] /;
 
+/** The lines in which kubectl says it could not reach or log in to the server. */
+const clusterAccessLine =
+  /^(Unable to connect to the server: |The connection to the server |error: You must be logged in to the server)/;
+
 /** kubectl's own lines (its klog lines and their indented continuations left out) and what they mean. */
 export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; line: string } {
   const all = stderr.split("\n");
@@ -83,7 +87,13 @@ export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; l
     if (line.trim() !== "") own.push(line.trim());
   }
   const server = serverIn(stderr);
-  const first = own.find((l) => /^(error|Error|Unable|The connection)/.test(l)) ?? own[0] ?? "";
+  // kubectl's own word on reaching the server first: a failing credential plugin's line comes before it, and
+  // often starts with "error" too (kubelogin's `error: get-token: …`, aws's `Error when retrieving token`).
+  const first =
+    own.find((l) => clusterAccessLine.test(l)) ??
+    own.find((l) => /^(error|Error|Unable|The connection)/.test(l)) ??
+    own[0] ??
+    "";
   // RBAC's escalation check names the rules not held on the lines after: they are what to ask for.
   const notHeld = first.endsWith("not currently held:")
     ? own.slice(own.indexOf(first) + 1).filter((l) => l.startsWith("{"))

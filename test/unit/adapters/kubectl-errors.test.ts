@@ -61,6 +61,18 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
     );
   });
 
+  // The real plugins' own lines, before kubectl's, often start with "error" too.
+  it.each([
+    ["kubectl", "error: get-token: authentication error: authcode-browser error: context deadline exceeded"],
+    ["aws", "Error when retrieving token from sso: Token has expired and refresh failed"],
+    ["kubelogin", "Error: failed to get token: AADSTS700082: The refresh token has expired"],
+  ])("a credential plugin (%s) whose own line starts with error: the plugin failed", (command, said) => {
+    const stderr = `${said}\nUnable to connect to the server: getting credentials: exec: executable ${command} failed with exit code 1\n`;
+    expect(readKubectlStderr(stderr).problem).toEqual({ kind: "plugin-failed", command, detail: said });
+    const error = kubectlFailure({ exitCode: 1, stdout: "", stderr, interrupted: false }, "kubectl get");
+    expect(error).toBeInstanceOf(ClusterAccessError);
+  });
+
   it("anything else is not a cluster problem: the error keeps kubectl's line", () => {
     const forbidden =
       'Error from server (Forbidden): pods is forbidden: User "nobody" cannot list resource "pods" in API group "" in the namespace "default"\n';
