@@ -70,7 +70,7 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     : (user ?? {});
   const notAfter =
     problem.kind === "unauthorized" && auth?.auth === "client-certificate"
-      ? await certificateNotAfter(kubectl, certificateUser, files)
+      ? await certificateNotAfter(kubectl, userName, certificateUser, files)
       : undefined;
   return {
     ...facts,
@@ -106,16 +106,20 @@ function authOf(user: Record<string, unknown>): Pick<KubeconfigFacts, "auth" | "
 
 /**
  * The client certificate's notAfter (ISO 8601), read from its file, or from the kubeconfig: the one field
- * asked for by jsonpath, so no key or token is ever read. `config view` prints a file's path as written,
- * and kubectl reads a relative one beside the kubeconfig file naming it: one of `kubeconfigs`.
+ * of user `userName` asked for by jsonpath, so no key or token is ever read (by name: `--minify` would
+ * keep the context's user, not `--user`'s). `config view` prints a file's path as written, and kubectl
+ * reads a relative one beside the kubeconfig file naming it: one of `kubeconfigs`.
  */
 async function certificateNotAfter(
   kubectl: Kubectl,
+  userName: string | undefined,
   user: Record<string, unknown>,
   kubeconfigs: readonly string[],
 ): Promise<string | undefined> {
   try {
     const file = user["client-certificate"];
+    // jsonpath has no escapes: a name it cannot quote is not asked for.
+    if (typeof file !== "string" && (!userName || /["\\]/.test(userName))) return undefined;
     const pem =
       typeof file === "string"
         ? readFileSync(besideKubeconfig(file, kubeconfigs))
@@ -125,9 +129,8 @@ async function certificateNotAfter(
                 "config",
                 "view",
                 "--raw",
-                "--minify",
                 "-o",
-                "jsonpath={.users[0].user.client-certificate-data}",
+                `jsonpath={.users[?(@.name=="${userName}")].user.client-certificate-data}`,
               ])
             ).stdout.trim(),
             "base64",

@@ -3,7 +3,7 @@
  * dates are read. `kubectl config view -o json` prints a relative `client-certificate: client.crt` as
  * written, while kubectl reads it beside the kubeconfig file that names it.
  */
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -58,6 +58,46 @@ describe("a relative client certificate", () => {
       { HOME: dir, KUBECONFIG: [join(dir, "a", "config"), join(dir, "b", "config")].join(delimiter) },
       { kubectlPath: fakeKubectl(dir), connection: {} },
     );
+    expect(explained.message).toContain("its client certificate expired on 2020-01-02 00:00 UTC");
+  });
+});
+
+describe("a certificate inside the kubeconfig (client-certificate-data)", () => {
+  /** A kubectl whose kubeconfig has users dev and ops, each with an inline certificate; ops's expired. */
+  function inlineKubectl(dir: string): string {
+    const user = { "client-certificate-data": "DATA+OMITTED", "client-key-data": "DATA+OMITTED" };
+    const view = {
+      kind: "Config",
+      apiVersion: "v1",
+      clusters: [{ name: "dev", cluster: { server: "https://127.0.0.1:1" } }],
+      users: [
+        { name: "dev", user },
+        { name: "ops", user },
+      ],
+      contexts: [{ name: "dev", context: { cluster: "dev", user: "dev" } }],
+      "current-context": "dev",
+    };
+    const expired = readFileSync(expiredCertificate).toString("base64");
+    const kubectl = join(dir, "kubectl");
+    // As kubectl answers: by the user's name, that user's data; `--minify` would keep the context's user, dev.
+    writeFileSync(
+      kubectl,
+      `#!/bin/sh\ncase "$*" in\n  *'@.name=="ops"'*) printf %s '${expired}' ;;\n  *--raw*) printf %s 'bm90IGEgY2VydGlmaWNhdGU=' ;;\n  *) cat <<'JSON'\n${JSON.stringify(view)}\nJSON\n  ;;\nesac\n`,
+    );
+    chmodSync(kubectl, 0o755);
+    return kubectl;
+  }
+
+  it("with --user, that user's is read, not the context's user's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-inline-cert-"));
+    const kubeconfig = join(dir, "config");
+    writeFileSync(kubeconfig, "# read by the fake kubectl only\n");
+    const explained = await explainClusterAccess(
+      unauthorized(),
+      { HOME: dir },
+      { kubectlPath: inlineKubectl(dir), connection: { kubeconfig, user: "ops" } },
+    );
+    expect(explained.message).toContain('user "ops"');
     expect(explained.message).toContain("its client certificate expired on 2020-01-02 00:00 UTC");
   });
 });
