@@ -99,7 +99,10 @@ const partitioned = workload("StatefulSet", {
 });
 /** Pods db-1, db-2, db-3: partition 2 counts from db-1, so only db-3 rolls. */
 const partitionedFromOne = workload("StatefulSet", {
-  spec: { ordinals: { start: 1 }, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
+  spec: {
+    ordinals: { start: 1 },
+    updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } },
+  },
 });
 const argo = workload("Deployment", {
   metadata: { annotations: { "argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web" } },

@@ -252,9 +252,8 @@ describe("read again right before the patch", () => {
   describe("under rollout, a warning the plan did not print", () => {
     const recreate =
       "Deployment/web uses the Recreate strategy: its rollout stops every pod before the new ones start";
-
-    it("a workload that became Recreate since the plan is left: the plan promised a rolling update", async () => {
-      const { clock, cluster } = setup();
+    /** Planned as a rolling update; Recreate by the time apply reads it again. */
+    const becameRecreate = (cluster: InMemoryCluster) => {
       const pods = cluster.addController({
         kind: "Deployment",
         name: "web",
@@ -262,6 +261,12 @@ describe("read again right before the patch", () => {
         strategy: "rollout",
       });
       cluster.edit("web", { updateStrategy: "Recreate" });
+      return pods;
+    };
+
+    it("a workload that became Recreate since the plan is left: the plan promised a rolling update", async () => {
+      const { clock, cluster } = setup();
+      const pods = becameRecreate(cluster);
       const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
       expect(reported).toEqual([`Deployment/web not-started: changed since the plan: ${recreate}`]);
       expect(cluster.patches()).toEqual([]);
@@ -270,14 +275,7 @@ describe("read again right before the patch", () => {
 
     it("a rollout that now stops every pod at once is left", async () => {
       const { clock, cluster } = setup();
-      const pods = cluster.addController({
-        kind: "Deployment",
-        name: "web",
-        replicas: 2,
-        maxSurge: 1,
-        maxUnavailable: 0,
-        strategy: "rollout",
-      });
+      const pods = surgingWeb(cluster);
       cluster.edit("web", { maxSurge: 0, maxUnavailable: 2 });
       const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
       expect(reported).toEqual([
@@ -288,14 +286,7 @@ describe("read again right before the patch", () => {
 
     it("the Recreate rollout the plan warned of is rolled", async () => {
       const { clock, cluster } = setup();
-      const planned = cluster.addController({
-        kind: "Deployment",
-        name: "web",
-        replicas: 2,
-        strategy: "rollout",
-      });
-      cluster.edit("web", { updateStrategy: "Recreate" });
-      const pods = planned.map((p) => ({ ...p, warnings: [recreate] }));
+      const pods = becameRecreate(cluster).map((p) => ({ ...p, warnings: [recreate] }));
       await runRestart(clock, cluster, pods, { strategy: "rollout" });
       expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
     });
