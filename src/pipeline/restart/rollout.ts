@@ -136,8 +136,10 @@ async function rollOutWorkload(
     return { kind: "not-started", reason: `changed since the plan: ${decision.reason}` };
   }
   // Under --strategy rollout a workload that became Recreate (or managed by GitOps…) still rolls, with a
-  // warning: one the plan did not print means a rollout the user was not shown.
-  const unshown = decision.warnings.filter((warning) => !group[0]!.warnings.includes(warning));
+  // warning: one the plan did not print means a rollout the user was not shown. Its counts (replicas,
+  // nodes) may have changed with an autoscaler meanwhile; what it warns of may not.
+  const shown = new Set(group[0]!.warnings.map(withoutCounts));
+  const unshown = decision.warnings.filter((warning) => !shown.has(withoutCounts(warning)));
   if (unshown.length > 0) {
     return { kind: "not-started", reason: `changed since the plan: ${unshown.join("; ")}` };
   }
@@ -311,4 +313,8 @@ async function follow(
 
 function replacedPods(w: Workload): number {
   return w.kind === "DaemonSet" ? (w.status?.updatedNumberScheduled ?? 0) : (w.status?.updatedReplicas ?? 0);
+}
+
+function withoutCounts(warning: string): string {
+  return warning.replace(/\d+/g, "#");
 }

@@ -284,6 +284,26 @@ describe("read again right before the patch", () => {
       expect(cluster.patches()).toEqual([]);
     });
 
+    it("the rollout the plan warned stops every pod is rolled after an autoscaler added a replica", async () => {
+      const { clock, cluster } = setup();
+      const planned = cluster.addController({
+        kind: "Deployment",
+        name: "web",
+        replicas: 2,
+        maxSurge: 0,
+        maxUnavailable: 4,
+        strategy: "rollout",
+      });
+      const warned =
+        "Deployment/web's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 4 of 2 replicas)";
+      cluster.scaleTo("web", 3, 0);
+      await clock.advance(5000);
+      const pods = planned.map((p) => ({ ...p, warnings: [warned] }));
+      const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
+      expect(reported.join("\n")).not.toContain("changed since the plan");
+      expect(cluster.patches()).toEqual(["5000 patch Deployment shop/web restartedAt=2026-11-30T12:00:05Z"]);
+    });
+
     it("the Recreate rollout the plan warned of is rolled", async () => {
       const { clock, cluster } = setup();
       const pods = becameRecreate(cluster).map((p) => ({ ...p, warnings: [recreate] }));
