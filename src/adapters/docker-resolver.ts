@@ -78,7 +78,11 @@ export class DockerResolver implements Resolver {
     const attempts: (Credential | null)[] = [...credentials];
     if (this.options.userConfig) attempts.push(null);
     const failures: string[] = [];
+    // --pull-timeout is one image's: the credentials tried in turn share it.
+    const deadline = Date.now() + this.options.pullTimeoutMs;
     for (const credential of attempts.length > 0 ? attempts : [undefined]) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
       // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
       const configDir =
         credential === undefined
@@ -86,19 +90,18 @@ export class DockerResolver implements Resolver {
           : credential
             ? this.configDirFor(ref, credential)
             : undefined;
-      const pulled = await this.docker.pull(reference, {
-        configDir,
-        signal,
-        timeoutMs: this.options.pullTimeoutMs,
-      });
+      const pulled = await this.docker.pull(reference, { configDir, signal, timeoutMs: left });
       if (!pulled.ok) {
         const who = credential
           ? ` (with ${credential.source})`
           : credential === null && credentials.length > 0
             ? " (with your docker config)"
             : "";
+        const rest = left < this.options.pullTimeoutMs && pulled.interrupted && !signal?.aborted;
         // A registry or token server may echo the request in its error, and docker quotes it.
-        failures.push(`${this.redacted(pulled.reason)}${who}`);
+        failures.push(
+          `${this.redacted(pulled.reason)}${rest ? ", what was left of --pull-timeout" : ""}${who}`,
+        );
         // An interrupted pull is no verdict on the credential: the next one is not tried. Nor after a
         // timeout: --pull-timeout is one image's, not each credential's.
         if (signal?.aborted || pulled.interrupted) break;

@@ -11,7 +11,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { userDockerEngine } from "../../../src/adapters/credentials/private-docker-config.js";
 import { Docker } from "../../../src/adapters/docker.js";
 import { DockerResolver, digestsOfRepository } from "../../../src/adapters/docker-resolver.js";
@@ -779,5 +779,47 @@ describe("docker image inspect's Created, for a config that states none", () => 
       "reg.example.com/app:1",
     );
     expect(inspected).toMatchObject({ ok: true, value: { created: "2026-11-28T09:14:03.123456789Z" } });
+  });
+});
+
+describe("DockerResolver: --pull-timeout is one image's, shared by the credentials tried in turn", () => {
+  it("a pull that fails slowly leaves the next credential what is left, and none after it is spent", async () => {
+    vi.useFakeTimers();
+    try {
+      const given: (number | undefined)[] = [];
+      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
+        const verb = args[0] === "--config" ? args[2] : args[0];
+        if (verb === "version") return { exitCode: 0, stdout: "28.5.2\n", stderr: "", interrupted: false };
+        given.push(options?.timeoutMs);
+        // Layers downloaded, then the disk is full: a failure after 600 ms, unless the timeout comes first.
+        const limit = options?.timeoutMs ?? Number.POSITIVE_INFINITY;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(600, limit)));
+        if (limit < 600) return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
+        const stderr = "failed to register layer: no space left on device\n";
+        return { exitCode: 1, stdout: "", stderr, interrupted: false };
+      };
+      const resolver = new DockerResolver(new Docker(exec, "docker"), {
+        isInsecure: () => false,
+        pullTimeoutMs: 1000,
+        userConfig: true,
+        engine: { configDir: "/nonexistent/.docker" },
+      });
+      const credentials = [
+        { username: "u1", password: "p1", source: "secret a/one" },
+        { username: "u2", password: "p2", source: "secret a/two" },
+      ];
+      const answer = resolver.resolveTag(parseImageRef("reg.example.com/app:1"), credentials);
+      await vi.runAllTimersAsync();
+      expect(await answer).toEqual({
+        ok: false,
+        reason:
+          "pull failed: failed to register layer: no space left on device (with secret a/one); docker pull did not finish within 0.4s, what was left of --pull-timeout (with secret a/two)",
+      });
+      // The user's own config, third in line, was not tried: the image's time was spent.
+      expect(given).toEqual([1000, 400]);
+      resolver.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
