@@ -80,9 +80,14 @@ export class DockerResolver implements Resolver {
     const failures: string[] = [];
     // --pull-timeout is one image's: the credentials tried in turn share it.
     const deadline = Date.now() + this.options.pullTimeoutMs;
-    for (const credential of attempts.length > 0 ? attempts : [undefined]) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
+    const tried = attempts.length > 0 ? attempts : [undefined];
+    for (const [index, credential] of tried.entries()) {
+      const left = index === 0 ? this.options.pullTimeoutMs : deadline - Date.now();
+      if (left <= 0) {
+        const untried = tried.slice(index).map((c) => (c ? c.source : "your docker config"));
+        failures.push(`--pull-timeout was spent before ${untried.join(", ")} could be tried`);
+        break;
+      }
       // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
       const configDir =
         credential === undefined

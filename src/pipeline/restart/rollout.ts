@@ -315,6 +315,7 @@ function replacedPods(w: Workload): number {
   return w.kind === "DaemonSet" ? (w.status?.updatedNumberScheduled ?? 0) : (w.status?.updatedReplicas ?? 0);
 }
 
+/** `maxUnavailable 4 of 2 replicas` → `maxUnavailable # of # replica`: a count, and its noun's plural. */
 function withoutCounts(warning: string): string {
-  return warning.replace(/\d+/g, "#");
+  return warning.replace(/\d+(?: ([a-z]+?)s?\b)?/g, (_, noun?: string) => (noun ? `# ${noun}` : "#"));
 }

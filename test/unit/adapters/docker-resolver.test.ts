@@ -783,6 +783,40 @@ describe("docker image inspect's Created, for a config that states none", () => 
 });
 
 describe("DockerResolver: --pull-timeout is one image's, shared by the credentials tried in turn", () => {
+  it("a pull that ends as the time runs out: the credentials left are named as not tried", async () => {
+    vi.useFakeTimers();
+    try {
+      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
+        const verb = args[0] === "--config" ? args[2] : args[0];
+        if (verb === "version") return { exitCode: 0, stdout: "28.5.2\n", stderr: "", interrupted: false };
+        // A token server answering its 401 late: docker exits 1, not killed, as the time runs out.
+        await new Promise((resolve) => setTimeout(resolve, options?.timeoutMs ?? 0));
+        const stderr = "unauthorized: authentication required\n";
+        return { exitCode: 1, stdout: "", stderr, interrupted: false };
+      };
+      const resolver = new DockerResolver(new Docker(exec, "docker"), {
+        isInsecure: () => false,
+        pullTimeoutMs: 1000,
+        userConfig: true,
+        engine: { configDir: "/nonexistent/.docker" },
+      });
+      const credentials = [
+        { username: "u1", password: "p1", source: "secret a/one" },
+        { username: "u2", password: "p2", source: "secret a/two" },
+      ];
+      const answer = resolver.resolveTag(parseImageRef("reg.example.com/app:1"), credentials);
+      await vi.runAllTimersAsync();
+      expect(await answer).toEqual({
+        ok: false,
+        reason:
+          "pull failed: unauthorized: authentication required (with secret a/one); --pull-timeout was spent before secret a/two, your docker config could be tried",
+      });
+      resolver.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("a pull that fails slowly leaves the next credential what is left, and none after it is spent", async () => {
     vi.useFakeTimers();
     try {

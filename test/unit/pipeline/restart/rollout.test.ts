@@ -284,19 +284,19 @@ describe("read again right before the patch", () => {
       expect(cluster.patches()).toEqual([]);
     });
 
-    it("the rollout the plan warned stops every pod is rolled after an autoscaler added a replica", async () => {
+    it("the rollout the plan warned stops every pod is rolled after an autoscaler added a replica (1 replica, then 2)", async () => {
       const { clock, cluster } = setup();
       const planned = cluster.addController({
         kind: "Deployment",
         name: "web",
-        replicas: 2,
+        replicas: 1,
         maxSurge: 0,
         maxUnavailable: 4,
         strategy: "rollout",
       });
       const warned =
-        "Deployment/web's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 4 of 2 replicas)";
-      cluster.scaleTo("web", 3, 0);
+        "Deployment/web's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 4 of 1 replica)";
+      cluster.scaleTo("web", 2, 0);
       await clock.advance(5000);
       const pods = planned.map((p) => ({ ...p, warnings: [warned] }));
       const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
