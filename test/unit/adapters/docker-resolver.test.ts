@@ -21,6 +21,7 @@ import { decidePlan } from "../../../src/core/decide.js";
 import { parseImageRef, repositoryOf } from "../../../src/core/image-ref.js";
 import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
 import { indexOwners } from "../../../src/core/owners.js";
+import type { TagResolution } from "../../../src/core/resolution.js";
 import { resolveImages } from "../../../src/pipeline/resolve.js";
 import { Limiter } from "../../../src/util/limiter.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
@@ -255,32 +256,82 @@ describe("DockerResolver: an engine out of reach", () => {
   });
 });
 
-describe("DockerResolver: --pull-timeout is one image's", () => {
+describe("DockerResolver: --pull-timeout is one image's, shared by the credentials tried in turn", () => {
+  /**
+   * One pull of reg.example.com/app:1 with two pull secrets and then the user's config, each pull answered
+   * by `pull` (given the timeout it was handed) on fake timers; the answer and every timeout handed out.
+   */
+  async function pullWith(
+    pullTimeoutMs: number,
+    pull: (timeoutMs: number) => Promise<ExecResult>,
+  ): Promise<{ answer: TagResolution; given: number[] }> {
+    vi.useFakeTimers();
+    try {
+      const given: number[] = [];
+      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
+        const verb = args[0] === "--config" ? args[2] : args[0];
+        if (verb === "version") return { exitCode: 0, stdout: "28.5.2\n", stderr: "", interrupted: false };
+        given.push(options?.timeoutMs ?? Number.POSITIVE_INFINITY);
+        return pull(options?.timeoutMs ?? Number.POSITIVE_INFINITY);
+      };
+      const resolver = new DockerResolver(new Docker(exec, "docker"), {
+        isInsecure: () => false,
+        pullTimeoutMs,
+        userConfig: true,
+        engine: { configDir: "/nonexistent/.docker" },
+      });
+      const credentials = [
+        { username: "u1", password: "p1-secret", source: "secret a/one" },
+        { username: "u2", password: "p2-secret", source: "secret a/two" },
+      ];
+      const answering = resolver.resolveTag(parseImageRef("reg.example.com/app:1"), credentials);
+      await vi.runAllTimersAsync();
+      const answer = await answering;
+      resolver.close();
+      return { answer, given };
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+  const elapse = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const timedOut: ExecResult = { exitCode: -1, stdout: "", stderr: "", interrupted: true };
+  const failed = (stderr: string): ExecResult => ({ exitCode: 1, stdout: "", stderr, interrupted: false });
+
   it("a pull that timed out is not tried again with the next credential", async () => {
-    const pulls: string[] = [];
-    const exec: Exec = async (_file, args): Promise<ExecResult> => {
-      const verb = args[0] === "--config" ? args[2] : args[0];
-      if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
-      pulls.push(verb!);
-      return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
-    };
-    const resolver = new DockerResolver(new Docker(exec, "docker"), {
-      isInsecure: () => false,
-      pullTimeoutMs: 300_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
-    const credentials = [
-      { username: "u1", password: "p1-secret", source: "secret a/one" },
-      { username: "u2", password: "p2-secret", source: "secret a/two" },
-    ];
-    const answer = await resolver.resolveTag(parseImageRef("reg.example.com/app:1"), credentials);
-    resolver.close();
+    const { answer, given } = await pullWith(300_000, async () => timedOut);
     expect(answer).toEqual({
       ok: false,
       reason: "pull failed: docker pull did not finish within 300s (with secret a/one)",
     });
-    expect(pulls).toEqual(["pull"]);
+    expect(given).toEqual([300_000]);
+  });
+
+  it("a pull that fails slowly leaves the next credential what is left, and none after it is spent", async () => {
+    // Layers downloaded, then the disk is full: a failure after 600 ms, unless the timeout comes first.
+    const { answer, given } = await pullWith(1000, async (timeoutMs) => {
+      await elapse(Math.min(600, timeoutMs));
+      return timeoutMs < 600 ? timedOut : failed("failed to register layer: no space left on device\n");
+    });
+    expect(answer).toEqual({
+      ok: false,
+      reason:
+        "pull failed: failed to register layer: no space left on device (with secret a/one); docker pull did not finish within 0.4s, what was left of --pull-timeout (with secret a/two)",
+    });
+    // The user's own config, third in line, was not tried: the image's time was spent.
+    expect(given).toEqual([1000, 400]);
+  });
+
+  it("a pull that ends as the time runs out: the credentials left are named as not tried", async () => {
+    // A token server answering its 401 late: docker exits 1, not killed, as the time runs out.
+    const { answer } = await pullWith(1000, async (timeoutMs) => {
+      await elapse(timeoutMs);
+      return failed("unauthorized: authentication required\n");
+    });
+    expect(answer).toEqual({
+      ok: false,
+      reason:
+        "pull failed: unauthorized: authentication required (with secret a/one); --pull-timeout was spent before secret a/two, your docker config could be tried",
+    });
   });
 });
 
@@ -779,81 +830,5 @@ describe("docker image inspect's Created, for a config that states none", () => 
       "reg.example.com/app:1",
     );
     expect(inspected).toMatchObject({ ok: true, value: { created: "2026-11-28T09:14:03.123456789Z" } });
-  });
-});
-
-describe("DockerResolver: --pull-timeout is one image's, shared by the credentials tried in turn", () => {
-  it("a pull that ends as the time runs out: the credentials left are named as not tried", async () => {
-    vi.useFakeTimers();
-    try {
-      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
-        const verb = args[0] === "--config" ? args[2] : args[0];
-        if (verb === "version") return { exitCode: 0, stdout: "28.5.2\n", stderr: "", interrupted: false };
-        // A token server answering its 401 late: docker exits 1, not killed, as the time runs out.
-        await new Promise((resolve) => setTimeout(resolve, options?.timeoutMs ?? 0));
-        const stderr = "unauthorized: authentication required\n";
-        return { exitCode: 1, stdout: "", stderr, interrupted: false };
-      };
-      const resolver = new DockerResolver(new Docker(exec, "docker"), {
-        isInsecure: () => false,
-        pullTimeoutMs: 1000,
-        userConfig: true,
-        engine: { configDir: "/nonexistent/.docker" },
-      });
-      const credentials = [
-        { username: "u1", password: "p1", source: "secret a/one" },
-        { username: "u2", password: "p2", source: "secret a/two" },
-      ];
-      const answer = resolver.resolveTag(parseImageRef("reg.example.com/app:1"), credentials);
-      await vi.runAllTimersAsync();
-      expect(await answer).toEqual({
-        ok: false,
-        reason:
-          "pull failed: unauthorized: authentication required (with secret a/one); --pull-timeout was spent before secret a/two, your docker config could be tried",
-      });
-      resolver.close();
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
-  it("a pull that fails slowly leaves the next credential what is left, and none after it is spent", async () => {
-    vi.useFakeTimers();
-    try {
-      const given: (number | undefined)[] = [];
-      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
-        const verb = args[0] === "--config" ? args[2] : args[0];
-        if (verb === "version") return { exitCode: 0, stdout: "28.5.2\n", stderr: "", interrupted: false };
-        given.push(options?.timeoutMs);
-        // Layers downloaded, then the disk is full: a failure after 600 ms, unless the timeout comes first.
-        const limit = options?.timeoutMs ?? Number.POSITIVE_INFINITY;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(600, limit)));
-        if (limit < 600) return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
-        const stderr = "failed to register layer: no space left on device\n";
-        return { exitCode: 1, stdout: "", stderr, interrupted: false };
-      };
-      const resolver = new DockerResolver(new Docker(exec, "docker"), {
-        isInsecure: () => false,
-        pullTimeoutMs: 1000,
-        userConfig: true,
-        engine: { configDir: "/nonexistent/.docker" },
-      });
-      const credentials = [
-        { username: "u1", password: "p1", source: "secret a/one" },
-        { username: "u2", password: "p2", source: "secret a/two" },
-      ];
-      const answer = resolver.resolveTag(parseImageRef("reg.example.com/app:1"), credentials);
-      await vi.runAllTimersAsync();
-      expect(await answer).toEqual({
-        ok: false,
-        reason:
-          "pull failed: failed to register layer: no space left on device (with secret a/one); docker pull did not finish within 0.4s, what was left of --pull-timeout (with secret a/two)",
-      });
-      // The user's own config, third in line, was not tried: the image's time was spent.
-      expect(given).toEqual([1000, 400]);
-      resolver.close();
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });
