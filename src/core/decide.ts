@@ -441,5 +441,9 @@ function decideContainer(
   if (judgement.noImageToRun) decided.noImageToRun = true;
   const described = resolution.newImage?.description;
   if (judgement.status === "stale" && described?.ok) decided.latestImage = newImageFacts(described);
+  const index = resolution.manifests.get(resolution.tag.tag.digest);
+  if (judgement.status === "stale" && index?.ok && index.isIndex && index.children.length > 0) {
+    decided.latestImages = [...new Set(index.children.map((child) => child.digest))].sort().join("+");
+  }
   return decided;
 }

@@ -55,6 +55,12 @@ export interface PlanContainer {
   latestDigest: string | null;
   /** What the tag's new image says of itself; only on stale containers, when its config could be read. */
   latestImage?: NewImage;
+  /**
+   * Not in the document: on a stale container whose tag names an index, its images' digests
+   * (`sha256:a+sha256:b`, attestations left out), which an index published again around the same images
+   * keeps: restart records name the move by them too (core/restarted-for.ts).
+   */
+  latestImages?: string;
   status: ContainerStatusVerdict;
   reason: string;
   /** Not in the document: the pull policy, for the warning and for wide output. */

@@ -33,15 +33,23 @@ export const uncheckedRestartAtAnnotation = "kubectl-autoupdate/unchecked-restar
 /** The reason of the Event that records a hold again (its unchecked restart time: the API server's clock). */
 export const heldEventReason = "ImageUpdateHeld";
 
-/** What a restart for these containers' moves was for (the stale ones with both digests known). */
+/**
+ * What a restart for these containers' moves was for (the stale ones with both digests known). A move to
+ * an index is named twice: by its digest, and by its images' (latestImages), which an index published
+ * again around the same images keeps (new attestations alone give it a new digest).
+ */
 export function restartedForValue(containers: Iterable<PlanContainer>): string | null {
   const moves = new Set<string>();
   for (const c of containers) {
-    if (c.status === "stale" && c.runningDigest !== null && c.latestDigest !== null) {
-      moves.add(`${c.name}=${c.runningDigest}>${c.latestDigest}`);
-    }
+    for (const target of targetsOf(c)) moves.add(`${c.name}=${c.runningDigest}>${target}`);
   }
   return moves.size === 0 ? null : [...moves].sort().join(",");
+}
+
+/** The names a stale container's move goes by: its tag's digest, and for an index its images'. */
+function targetsOf(c: PlanContainer): string[] {
+  if (c.status !== "stale" || c.runningDigest === null || c.latestDigest === null) return [];
+  return c.latestImages === undefined ? [c.latestDigest] : [c.latestDigest, c.latestImages];
 }
 
 /**
@@ -82,7 +90,9 @@ function restartedInVain(
   containers: readonly PlanContainer[],
 ): PlanContainer[] | null {
   const stale = containers.filter((c) => c.status === "stale");
-  const tried = stale.filter((c) => moves.has(`${c.name}=${c.runningDigest}>${c.latestDigest}`));
+  const tried = stale.filter((c) =>
+    targetsOf(c).some((target) => moves.has(`${c.name}=${c.runningDigest}>${target}`)),
+  );
   return tried.length > 0 && tried.length === stale.length ? tried : null;
 }
 

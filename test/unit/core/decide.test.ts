@@ -10,6 +10,7 @@ import type { Pod } from "../../../src/core/k8s.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import { hasStalePods, summarize } from "../../../src/core/plan.js";
 import type { ManifestInfo, Resolution } from "../../../src/core/resolution.js";
+import { restartedForValue } from "../../../src/core/restarted-for.js";
 import {
   digestOf,
   makeJob,
@@ -979,6 +980,30 @@ describe("pod actions", () => {
         action: "skip",
         reason: expect.stringContaining("already restarted for"),
       });
+    });
+
+    it("an index published again around the same images (new attestations): still the restart tried", () => {
+      const M = digestOf("web v2, amd64");
+      const [I1, I2] = [digestOf("index of v2, built"), digestOf("index of v2, attested again")];
+      const onIndex = (index: string, child: string): Resolution => ({
+        tag: { ok: true, tag: { digest: index, sameImageDigests: [], isIndex: true } },
+        manifests: new Map([
+          [index, { ok: true, isIndex: true, children: [{ digest: child, platform: "linux/amd64" }] }],
+          [OLD, { ok: true, isIndex: false, config: configOf(OLD), platform: "linux/amd64" }],
+          [child, { ok: true, isIndex: false, config: configOf(child), platform: "linux/amd64" }],
+        ]),
+      });
+      const planned = (annotation: string | undefined, resolution: Resolution) =>
+        plan([webPod({ ...(annotation ? restartedFor(annotation) : {}), containers: [cached] })], {
+          [nginx]: resolution,
+        }).pods[0]!;
+      // The rollout for I1 recorded both names of its move; its pods came back on OLD.
+      const first = planned(undefined, onIndex(I1, M));
+      const record = restartedForValue(first.containers)!;
+      expect(record.split(",")).toEqual([`app=${OLD}>${I1}`, `app=${OLD}>${M}`].sort());
+      expect(planned(record, onIndex(I2, M))).toMatchObject({ action: "skip" });
+      // A new image under the new index is a move of its own.
+      expect(planned(record, onIndex(I2, digestOf("web v3, amd64"))).action).toBe("delete");
     });
 
     it("current containers and a malformed value change nothing", () => {

@@ -47,6 +47,12 @@ describe("what a restart is for", () => {
     expect(value).toBe(`app=${OLD}>${NEW},app=${OTHER}>${NEW},side=${OLD}>${OTHER}`);
   });
 
+  it("a move to an index by its digest and by its images', which an index published again keeps", () => {
+    const images = `${digestOf("amd64")}+${digestOf("arm64")}`;
+    const value = restartedForValue([{ ...container("app", "stale", NEW), latestImages: images }]);
+    expect(value?.split(",")).toEqual([`app=${OLD}>${NEW}`, `app=${OLD}>${images}`].sort());
+  });
+
   it("nothing stale with both digests known: none", () => {
     expect(
       restartedForValue([
