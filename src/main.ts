@@ -45,7 +45,8 @@ function flagsWithoutVerb(program: Command, argv: readonly string[]): string | n
   const first = argv[0] ?? "";
   if (!first.startsWith("-") || ["--help", "-h", "--version"].includes(first)) return null;
   if (program.commands.some((verb) => argv.includes(verb.name()))) return null;
-  const flag = first.replace(/=.*$/, "");
+  // The value may hold line breaks (a secret read from a file often ends in one).
+  const flag = first.replace(/=[\s\S]*$/, "");
   return `${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs`;
 }
 

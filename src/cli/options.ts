@@ -182,6 +182,15 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
   );
   const pullTimeoutMs = positiveDuration(raw.pullTimeout ?? defaults.pullTimeout, "--pull-timeout");
   const maxRequests = raw.maxRequests === undefined ? undefined : parseMaxRequests(raw.maxRequests, resolver);
+  for (const [flag, given] of [
+    ["--registry-timeout", raw.registryTimeout],
+    ["--registry-retries", raw.registryRetries],
+  ] as const) {
+    // Taken and then left unused, it would promise a bound docker's pulls do not keep.
+    if (given !== undefined && resolver !== "registry") {
+      throw new UsageError(`${flag} needs --resolver registry: docker's pulls are bounded by --pull-timeout`);
+    }
+  }
 
   return {
     ...connection,

@@ -94,6 +94,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
  * `--webhook-url` or kubectl's `--password`, and the value a secret bound for a CI log.
  */
 function withoutUnknownFlagValue(message: string): string {
-  // To the line's last quote: the value may hold quotes of its own.
-  return message.replace(/(unknown option '-{1,2}[^=']+)=.*'/, "$1'");
+  // To the message's last quote: the value may hold quotes and line breaks of its own (a secret read from a
+  // file often ends in one).
+  return message.replace(/(unknown option '-{1,2}[^=']+)=[\s\S]*'/, "$1'");
 }

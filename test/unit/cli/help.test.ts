@@ -45,17 +45,20 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect(stderr).toBe(`${error}\nSee 'kubectl autoupdate ${args[0]} --help' for usage.\n`);
   });
 
-  it.each([[["-n", "web"]], [["--webhook-url=https://hooks.example/SECRET"]], [["-A", "-o", "wide"]]])(
-    "flags with no verb (%j) ask for one, naming the first flag without its value",
-    async (args) => {
-      const flag = args[0]!.replace(/=.*$/, "");
-      expect(await runMain(args)).toEqual({
-        code: 1,
-        stdout: "",
-        stderr: `error: ${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs\n`,
-      });
-    },
-  );
+  it.each([
+    [["-n", "web"]],
+    [["--webhook-url=https://hooks.example/SECRET"]],
+    // A secret read from a file, its line break kept.
+    [["--webhook-url=https://hooks.example/SECRET\n"]],
+    [["-A", "-o", "wide"]],
+  ])("flags with no verb (%j) ask for one, naming the first flag without its value", async (args) => {
+    const flag = args[0]!.replace(/=[\s\S]*$/, "");
+    expect(await runMain(args)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `error: ${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs\n`,
+    });
+  });
 
   it("an unknown verb: the error, then where the usage is", async () => {
     expect((await runMain(["frob"])).stderr).toBe(
@@ -98,6 +101,7 @@ describe("help and version, with only the named verb's flags declared", () => {
     [["cron-status", "--webhook-url=https://hooks.example.com/services/T0/B0/HOOKSECRET"], "--webhook-url"],
     [["plan", "--api-key=HOOKSECRET"], "--api-key"],
     [["plan", "--webhook-url=https://hooks.example.com/T0/a'b/HOOKSECRET"], "--webhook-url"],
+    [["plan", "--webhook-url=https://hooks.example.com/T0/B0/HOOKSECRET\n"], "--webhook-url"],
   ])("an unknown %j is named without its value, as kubectl names it", async (args, flag) => {
     const { code, stderr } = await runMain(args);
     expect(code).toBe(1);

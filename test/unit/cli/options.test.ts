@@ -261,12 +261,21 @@ describe("--registry-retries", () => {
     ["0", 0],
     ["10", 10],
   ])("%s is accepted", (value, expected) => {
-    expect(resolve({ registryRetries: value }).registryRetries).toBe(expected);
+    expect(resolve({ resolver: "registry", registryRetries: value }).registryRetries).toBe(expected);
   });
 
   it.each(["11", "-1", "0.5", "many"])("%j is a usage error", (value) => {
     expect(usageError(() => resolve({ registryRetries: value }))).toBe(
       `invalid value "${value}" for --registry-retries: want a whole number from 0 to 10`,
+    );
+  });
+
+  it("it and --registry-timeout need --resolver registry: taken with docker's, they would bound nothing", () => {
+    expect(usageError(() => resolve({ registryRetries: "0" }))).toBe(
+      "--registry-retries needs --resolver registry: docker's pulls are bounded by --pull-timeout",
+    );
+    expect(usageError(() => resolve({ resolver: "docker", registryTimeout: "5s" }))).toBe(
+      "--registry-timeout needs --resolver registry: docker's pulls are bounded by --pull-timeout",
     );
   });
 });
@@ -329,7 +338,7 @@ describe("durations", () => {
   );
 
   it("--registry-timeout is parsed, and 0 is refused (a request that may never take any time)", () => {
-    expect(resolve({ registryTimeout: "250ms" }).registryTimeoutMs).toBe(250);
+    expect(resolve({ resolver: "registry", registryTimeout: "250ms" }).registryTimeoutMs).toBe(250);
     expect(usageError(() => resolve({ registryTimeout: "0s" }))).toBe(
       "--registry-timeout must be longer than 0",
     );
@@ -339,7 +348,9 @@ describe("durations", () => {
   });
 
   it("a timeout a timer cannot hold (over ~24.8 days, which Node.js would cut to 1 ms) is refused; an age is not", () => {
-    expect(resolve({ registryTimeout: "596h" }).registryTimeoutMs).toBe(596 * 3_600_000);
+    expect(resolve({ resolver: "registry", registryTimeout: "596h" }).registryTimeoutMs).toBe(
+      596 * 3_600_000,
+    );
     for (const [flag, raw] of [
       ["--registry-timeout", { registryTimeout: "1000h" }],
       ["--pull-timeout", { pullTimeout: "1000h" }],
