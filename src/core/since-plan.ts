@@ -21,3 +21,11 @@ export function leftSincePlan(planned: PlanPod, current: Pod | null): string | n
   }
   return null;
 }
+
+/**
+ * Whether a planned pod is being deleted since the plan (a drain, its node taken away): its controller
+ * replaces it without this run, and a restart of it would wait for a replacement made already.
+ */
+export function goingSincePlan(planned: PlanPod, current: Pod | null): boolean {
+  return current?.metadata.uid === planned.uid && current.metadata.deletionTimestamp !== undefined;
+}

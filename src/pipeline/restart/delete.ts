@@ -55,7 +55,7 @@ async function deleteEach(
       if (options.clock.now() > asked) {
         const now = await standingAfterWait(api, pod, readiness, options, false);
         if ("left" in now) {
-          reporter.report(pod, { kind: "not-started", reason: now.left });
+          reporter.report(pod, now.left);
           continue;
         }
         before = now.before;

@@ -8,6 +8,7 @@
 import type { EvictOutcome } from "../../adapters/kubectl.js";
 import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
+import type { PodOutcome } from "../../core/restart-outcomes.js";
 import { ToolFailedError } from "../../errors.js";
 import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
@@ -60,8 +61,8 @@ async function evictEach(
     };
     const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut, stillShort);
     if (outcome === "stopped") return turns.stopped(index);
-    if (outcome.kind === "short") {
-      reporter.report(pod, { kind: "not-started", reason: outcome.reason });
+    if (outcome.kind === "left") {
+      reporter.report(pod, outcome.outcome);
       continue;
     }
     if (outcome.kind === "blocked") {
@@ -93,8 +94,8 @@ async function evictPatiently(
   pod: PlanPod,
   options: RestartOptions,
   mayWait: boolean,
-  stillShort: () => Promise<string | null>,
-): Promise<EvictOutcome | { kind: "short"; reason: string } | "stopped"> {
+  stillShort: () => Promise<PodOutcome | null>,
+): Promise<EvictOutcome | { kind: "left"; outcome: PodOutcome } | "stopped"> {
   const { clock } = options;
   const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
   let backoff = options.pollMs;
@@ -106,9 +107,9 @@ async function evictPatiently(
     if (left <= 0) return outcome;
     await clock.sleep(Math.min(backoff, left), options.signal);
     if (options.signal.aborted) return "stopped";
-    const short = await stillShort();
+    const changed = await stillShort();
     if (options.signal.aborted) return "stopped";
-    if (short) return { kind: "short", reason: short };
+    if (changed) return { kind: "left", outcome: changed };
     backoff = Math.min(backoff * 2, maxBackoffMs);
   }
 }

@@ -4,7 +4,8 @@
  * it, or free to go with the snapshot its replacement's wait starts from.
  */
 import type { PlanPod } from "../../core/plan.js";
-import { leftSincePlan } from "../../core/since-plan.js";
+import type { PodOutcome } from "../../core/restart-outcomes.js";
+import { goingSincePlan, leftSincePlan } from "../../core/since-plan.js";
 import {
   type ControllersReadiness,
   heldOnlyByLater,
@@ -21,14 +22,20 @@ import {
   type RestartOptions,
 } from "./restart-options.js";
 
-/** The pod read again: why it must be left now that it has changed since the plan, or null. */
-async function changedSincePlan(api: Pick<RestartApi, "readPod">, pod: PlanPod): Promise<string | null> {
-  return leftSincePlan(pod, await api.readPod(pod.namespace, pod.name));
+/**
+ * The pod read again: what it comes to now that it has changed since the plan (left, with why; or going
+ * already, which fails nothing), or null.
+ */
+async function changedSincePlan(api: Pick<RestartApi, "readPod">, pod: PlanPod): Promise<PodOutcome | null> {
+  const current = await api.readPod(pod.namespace, pod.name);
+  if (goingSincePlan(pod, current)) return { kind: "gone" };
+  const left = leftSincePlan(pod, current);
+  return left === null ? null : { kind: "not-started", reason: left };
 }
 
 type Standing =
   | { kind: "go"; before: Snapshot | null }
-  | { kind: "left"; reason: string }
+  | { kind: "left"; outcome: PodOutcome }
   /** Held only by later pods of its run that are not Ready: it goes after them. */
   | { kind: "later" };
 
@@ -48,12 +55,12 @@ async function standingOf(
   const settled = await settledSnapshot(readiness, await readiness.snapshot(), pod, options);
   if (settled.waited) {
     const since = await changedSincePlan(api, pod);
-    if (since) return { kind: "left", reason: since };
+    if (since) return { kind: "left", outcome: since };
   }
   const before = settled.snapshot;
   const short = shortOfReadyPods(pod, before);
   if (short && later && heldOnlyByLater(before, pod, later)) return { kind: "later" };
-  return short ? { kind: "left", reason: short } : { kind: "go", before };
+  return short ? { kind: "left", outcome: { kind: "not-started", reason: short } } : { kind: "go", before };
 }
 
 /**
@@ -67,19 +74,19 @@ export async function standingAfterWait(
   readiness: Readiness | null,
   options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
   settle: boolean,
-): Promise<{ left: string } | { before: Snapshot | null }> {
+): Promise<{ left: PodOutcome } | { before: Snapshot | null }> {
   const since = await changedSincePlan(api, pod);
   if (since) return { left: since };
   if (!readiness) return { before: null };
   if (settle) {
     const standing = await standingOf(api, pod, readiness, options);
     return standing.kind === "left"
-      ? { left: standing.reason }
+      ? { left: standing.outcome }
       : { before: standing.kind === "go" ? standing.before : null };
   }
   const before = await readiness.snapshot();
   const short = shortOfReadyPods(pod, before);
-  return short ? { left: short } : { before };
+  return short ? { left: { kind: "not-started", reason: short } } : { before };
 }
 
 /** A pod's turn: it goes, with what its replacement's wait starts from; or it was reported, or moved. */
@@ -147,7 +154,7 @@ export class Turns {
       return { kind: "passed" };
     }
     // Only this pod is left: a later one of the group that is not Ready itself may still go.
-    if (standing.kind === "left") return this.leave(pod, standing.reason);
+    if (standing.kind === "left") return this.leave(pod, standing.outcome);
     return { kind: "go", readiness, before: standing.before };
   }
 
@@ -161,8 +168,8 @@ export class Turns {
     this.stop(from, leftByStop(this.reporter.options.signal));
   }
 
-  private leave(pod: PlanPod, reason: string): Turn {
-    this.reporter.report(pod, { kind: "not-started", reason });
+  private leave(pod: PlanPod, outcome: PodOutcome): Turn {
+    this.reporter.report(pod, outcome);
     return { kind: "passed" };
   }
 }

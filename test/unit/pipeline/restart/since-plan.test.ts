@@ -1,11 +1,11 @@
 /**
  * A pod planned to be evicted or deleted one at a time is read again right before it goes: one opted out
  * since the plan, or no longer its controller's (taken out of it, or the controller deleted leaving its
- * pods), is left; gone, nothing would recreate it.
+ * pods), is left; gone, nothing would recreate it. One being deleted since (a drain) is going already.
  */
 import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../../src/core/plan.js";
-import { leftSincePlan } from "../../../../src/core/since-plan.js";
+import { goingSincePlan, leftSincePlan } from "../../../../src/core/since-plan.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -45,6 +45,17 @@ describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
     );
   });
 
+  it("a pod being deleted since the plan (a drain) is already going: not restarted, no failure", async () => {
+    const { clock, cluster, pods, touched } = web(strategy);
+    // After the plan a drain takes web-0: its ReplicaSet makes its successor at once, Ready 3 s later.
+    cluster.setTerminating("web-0");
+    await clock.advance(10_000);
+    const { reported, problems } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 60_000 });
+    expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-1", "shop/web-2"]);
+    expect(reported).toEqual(["web-0 gone", `web-1 ${went(strategy)}`, `web-2 ${went(strategy)}`]);
+    expect(problems).toEqual([]);
+  });
+
   it("--no-wait too: the pod is read before it goes", async () => {
     const { clock, cluster, pods, touched } = web(strategy);
     cluster.releasePod("web-1");
@@ -73,6 +84,17 @@ describe("leftSincePlan", () => {
 
   it("still its controller's and not opted out: it may go", () => {
     expect(leftSincePlan(planned, now("u-0"))).toBeNull();
+  });
+
+  it("being deleted now: going already; its successor of the same name is not", () => {
+    const deleting = (uid: string) => ({
+      ...now(uid),
+      metadata: { ...now(uid).metadata, deletionTimestamp: "2026-11-30T12:00:00Z" },
+    });
+    expect(goingSincePlan(planned, deleting("u-0"))).toBe(true);
+    expect(goingSincePlan(planned, now("u-0"))).toBe(false);
+    expect(goingSincePlan(planned, deleting("u-successor"))).toBe(false);
+    expect(goingSincePlan(planned, null)).toBe(false);
   });
 
   it("owned by another controller now, or by none, or opted out: left", () => {
