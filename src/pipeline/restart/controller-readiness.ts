@@ -280,13 +280,17 @@ async function controllerReadiness(
   const minReadySeconds = () => own?.spec?.minReadySeconds ?? 0;
   // When each pod turned Ready: seen turning Ready during the run, by this clock (the API server's may
   // differ, and a skew must neither cut minReadySeconds short nor stretch it); else its condition's time,
-  // but never later than now.
+  // but never later than now. A pod made during the run (not in the first read) is timed from when it was
+  // first seen Ready, by this clock, though no read saw it not Ready: a clock ahead of the API server's
+  // would otherwise count a replacement available at once.
   const readyAt = new Map<string, number>();
   const seenNotReady = new Set<string>();
+  let firstRead: Set<string> | undefined;
   // The Ready condition's transition time as last read: a newer one is a fresh turn to Ready, though no
   // read saw the pod not Ready in between (a restart between two polls).
   const transitions = new Map<string, number | undefined>();
   const readyTimes = (pods: readonly Pod[]) => {
+    firstRead ??= new Set(pods.map((pod) => pod.metadata.uid ?? ""));
     for (const pod of pods) {
       const uid = pod.metadata.uid ?? "";
       const stated = readySince(pod);
@@ -299,10 +303,8 @@ async function controllerReadiness(
       } else if (turnedAgain) {
         readyAt.set(uid, clock.now());
       } else if (!readyAt.has(uid)) {
-        readyAt.set(
-          uid,
-          seenNotReady.has(uid) ? clock.now() : Math.min(clock.now(), stated ?? Number.NEGATIVE_INFINITY),
-        );
+        const sinceSeen = seenNotReady.has(uid) || !firstRead.has(uid);
+        readyAt.set(uid, sinceSeen ? clock.now() : Math.min(clock.now(), stated ?? Number.NEGATIVE_INFINITY));
       }
     }
   };

@@ -135,6 +135,26 @@ describe.each(["evict", "delete"] as const)("--strategy %s, minReadySeconds 30",
     expect(calls).toHaveLength(1);
   });
 
+  it("the same, where no read saw the replacement not Ready (no watch, a list behind): it stops the run", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(serverClock(clock, 120_000));
+    // Every read lists (no `watch` right), and a list shows the replacement only a poll after it is made.
+    cluster.watchable = false;
+    cluster.listLagMs = 1000;
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 3,
+      strategy,
+      minReadySeconds: 30,
+      readyAfterMs: 500,
+    });
+    // web-3 (web-0's replacement) is Ready at 0.5 s, first read Ready, and crashes at 10 s.
+    clock.at(clock.now() + 10_000, () => cluster.setUnready("web-3"));
+    await runRestart(clock, cluster, pods, { waitTimeoutMs: 60_000 });
+    const calls = strategy === "evict" ? cluster.evictions() : cluster.deletions();
+    expect(calls).toHaveLength(1);
+  });
+
   it("--wait-timeout 60s under minReadySeconds 120: a healthy replacement is not reported as a problem", async () => {
     const clock = new FakeClock();
     const cluster = new InMemoryCluster(clock);
