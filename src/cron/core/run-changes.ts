@@ -1,7 +1,8 @@
 /**
- * What installing again changes in what the runs do. Every flag install-cron is not given goes back to its
- * default, so a run re-installed only to change --schedule may lose its --strategy, -l, webhook or proxy,
- * and gain rights or pods it did not have: said, not left to a `configured` line.
+ * What installing again changes in what the runs do, and when. Every flag install-cron is not given goes
+ * back to its default, so a run re-installed only to add --min-age may lose its --strategy, -l, webhook or
+ * proxy, gain rights or pods it did not have, or go from 03:00 to every 10 minutes: said, not left to a
+ * `configured` line.
  */
 import { parseProxyUrl } from "../../core/proxy.js";
 import { webhookUrlEnv } from "./job-contract.js";
@@ -9,8 +10,9 @@ import type { CronJobObject } from "./jobs.js";
 import { flagsOf, jobCommandOf, jobContainerOf } from "./status.js";
 
 /**
- * Each change of the job's flags, the install-cron flags kept in its environment and volumes, and its
- * image: `--strategy evict → auto`, `--webhook-secret hook dropped`; empty when none.
+ * Each change of the job's flags, the install-cron flags kept in its environment and volumes, its
+ * schedule and its image: `--strategy evict → auto`, `--webhook-secret hook dropped`, `--schedule
+ * "0 3 * * *" → "@hourly"`; empty when none.
  */
 export function runChanges(installed: CronJobObject, wanted: CronJobObject): string[] {
   const before = settingsOf(installed);
@@ -57,6 +59,9 @@ function settingsOf(cronJob: CronJobObject): Map<string, string> {
   }
   const volumes = cronJob.spec.jobTemplate.spec.template?.spec?.volumes ?? [];
   if (volumes.some((volume) => volume.name === "docker-socket")) settings.set("--docker-socket", "");
+  settings.set("--schedule", JSON.stringify(cronJob.spec.schedule));
+  if (cronJob.spec.timeZone) settings.set("--time-zone", cronJob.spec.timeZone);
+  if (cronJob.spec.suspend) settings.set("--suspend", "");
   settings.set("image", container?.image ?? "none");
   return settings;
 }

@@ -11,15 +11,25 @@ const cronJobOf = (overrides: Partial<InstallSpec>) =>
   buildInstallObjects(installSpec(overrides)).find((o) => o.kind === "CronJob") as unknown as CronJobObject;
 
 describe("runChanges", () => {
-  it("nothing when only the schedule, suspension or time zone changes", () => {
-    const earlier = cronJobOf({ strategy: "evict", selector: "tier=frontend" });
-    const again = cronJobOf({
+  it("nothing when the same flags are given again", () => {
+    const flags: Partial<InstallSpec> = {
       strategy: "evict",
       selector: "tier=frontend",
       schedule: "0 3 * * *",
-      suspend: true,
-    });
-    expect(runChanges(earlier, again)).toEqual([]);
+    };
+    expect(runChanges(cronJobOf(flags), cronJobOf(flags))).toEqual([]);
+  });
+
+  it("when the runs come: a nightly job given again without its schedule and time zone, or suspended", () => {
+    const nightly = cronJobOf({ strategy: "evict", schedule: "0 3 * * *", timeZone: "Europe/Berlin" });
+    expect(runChanges(nightly, cronJobOf({ strategy: "evict" }))).toEqual([
+      '--schedule "0 3 * * *" → "*/10 * * * *"',
+      "--time-zone Europe/Berlin dropped",
+    ]);
+    const suspended = cronJobOf({ strategy: "evict", schedule: "0 3 * * *", suspend: true });
+    expect(runChanges(cronJobOf({ strategy: "evict", schedule: "0 3 * * *" }), suspended)).toEqual([
+      "--suspend added",
+    ]);
   });
 
   it("a flag left out is back at its default: each change named, old → new", () => {
