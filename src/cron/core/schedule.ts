@@ -68,7 +68,46 @@ export function checkSchedule(input: string): Checked<string> {
     const problem = checkField(field, spec);
     if (problem) return refuse(`${spec.name} field "${field}": ${problem} (${spec.name} is ${spec.hint})`);
   }
+  const never = neverComes(fields);
+  if (never) return refuse(never);
   return { ok: true, value: fields.join(" ") };
+}
+
+/** The most days each month has (February's 29 come in a leap year). */
+const daysIn = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Why checked fields never come, or null: with any day of the week, the day of the month decides
+ * (robfig/cron), and 30 February never comes. The server takes such a schedule, and its CronJob never runs.
+ */
+function neverComes(fields: readonly string[]): string | null {
+  const [, , dayOfMonth, month, dayOfWeek] = fields as [string, string, string, string, string];
+  if (!["*", "?"].includes(dayOfWeek) || ["*", "?"].includes(dayOfMonth)) return null;
+  const days = valuesOf(dayOfMonth, cronFields[2]!);
+  const inMonths = valuesOf(month, cronFields[3]!);
+  if ([...inMonths].some((m) => [...days].some((day) => day <= daysIn[m - 1]!))) return null;
+  return `day-of-month "${dayOfMonth}" never comes in month "${month}": the CronJob would never run`;
+}
+
+/** The values a field checkField took names. */
+function valuesOf(field: string, spec: FieldSpec): Set<number> {
+  const values = new Set<number>();
+  for (const item of field.split(",")) {
+    const [range, stepText] = item.split("/") as [string, string | undefined];
+    const step = stepText === undefined ? 1 : Number(stepText);
+    const bounds = range === "*" || range === "?" ? [] : range.split("-");
+    const start = bounds.length === 0 ? spec.min : (value(bounds[0]!, item, spec) as number);
+    const end =
+      bounds.length === 0
+        ? spec.max
+        : bounds.length === 2
+          ? (value(bounds[1]!, item, spec) as number)
+          : stepText !== undefined
+            ? spec.max
+            : start;
+    for (let v = start; v <= end; v += step) values.add(v);
+  }
+  return values;
 }
 
 /** list = item {"," item}; item = ("*" | "?" | value ["-" value]) ["/" step] */

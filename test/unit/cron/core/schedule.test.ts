@@ -21,6 +21,10 @@ describe("checkSchedule", () => {
     ["@monthly", "@monthly"],
     ["@yearly", "@yearly"],
     ["@annually", "@annually"],
+    // A day of the month some chosen month has; with a day of the week too, either may match.
+    ["0 3 29 2 *", "0 3 29 2 *"],
+    ["0 3 31 1-2 *", "0 3 31 1-2 *"],
+    ["0 3 30 2 mon", "0 3 30 2 mon"],
   ])("accepts %j", (input, normalized) => {
     expect(checkSchedule(input)).toEqual({ ok: true, value: normalized });
   });
@@ -72,6 +76,20 @@ describe("checkSchedule", () => {
     expect(result.ok).toBe(false);
     expect(result.ok ? "" : result.message).toContain(message);
   });
+
+  it.each([
+    ["0 3 30 2 *", "30", "2"],
+    ["0 3 31 4,6,9,11 ?", "31", "4,6,9,11"],
+    ["0 0 30-31 feb *", "30-31", "feb"],
+  ])(
+    "refuses %j, which never comes (the server takes it, and its CronJob never runs)",
+    (input, day, month) => {
+      expect(checkSchedule(input)).toEqual({
+        ok: false,
+        message: `day-of-month "${day}" never comes in month "${month}": the CronJob would never run`,
+      });
+    },
+  );
 
   it.each([
     ["TZ=Europe/Berlin 0 3 * * *", "--time-zone Europe/Berlin"],
