@@ -86,15 +86,14 @@ export function addPlanningFlags(command: Command): Command {
       "--no-local-credentials",
       "use only the pods' pull secrets, not your docker config and credential helpers",
     )
+    // Their defaults are told, not set: one given with another resolver is refused (options.ts).
     .option(
       "--registry-timeout <duration>",
-      "--resolver registry: timeout of each registry request",
-      defaults.registryTimeout,
+      `--resolver registry: timeout of each registry request (default: "${defaults.registryTimeout}")`,
     )
     .option(
       "--registry-retries <n>",
-      "--resolver registry: retries of 429, 5xx and network errors",
-      defaults.registryRetries,
+      `--resolver registry: retries of 429, 5xx and network errors (default: "${defaults.registryRetries}")`,
     )
     .option(
       "--max-requests <n>",

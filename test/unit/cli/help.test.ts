@@ -109,6 +109,19 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect(stderr).not.toContain("HOOKSECRET");
   });
 
+  it("registry-only flags: refused with docker's resolver when given, never when not", async () => {
+    // A kubectl that cannot run: the run gets past its flags and stops at the cluster.
+    for (const verb of ["plan", "apply"]) {
+      const plain = await runMain([verb, "--kubectl", "/nonexistent/kubectl"]);
+      expect(plain.stderr).not.toContain("needs --resolver registry");
+    }
+    const given = await runMain(["plan", "--registry-retries", "0"]);
+    expect(given).toMatchObject({ code: 1 });
+    expect(given.stderr).toContain(
+      "--registry-retries needs --resolver registry: docker's pulls are bounded by --pull-timeout",
+    );
+  });
+
   it("kubectl's --password is refused with what to do instead, never quoted", async () => {
     const { code, stderr } = await runMain(["plan", "--password=HOOKSECRET"]);
     expect(code).toBe(1);
