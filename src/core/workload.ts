@@ -104,13 +104,13 @@ export function ownedPods<T extends Pod>(
   return pods.filter((pod) => controllers.has(controllerOf(pod.metadata)?.uid ?? ""));
 }
 
-/** RollingUpdate or Recreate (Deployment), RollingUpdate or OnDelete (StatefulSet, DaemonSet). */
 /** A StatefulSet's pod's ordinal, from its name (`db-2` → 2); null for a pod named otherwise. */
 export function podOrdinal(statefulSet: string, podName: string): number | null {
   const suffix = podName.startsWith(`${statefulSet}-`) ? podName.slice(statefulSet.length + 1) : "";
   return /^\d+$/.test(suffix) ? Number(suffix) : null;
 }
 
+/** RollingUpdate or Recreate (Deployment), RollingUpdate or OnDelete (StatefulSet, DaemonSet). */
 export function updateStrategyType(w: Workload): string {
   const type = w.kind === "Deployment" ? w.spec.strategy?.type : w.spec.updateStrategy?.type;
   return type ?? "RollingUpdate";
