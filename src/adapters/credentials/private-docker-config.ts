@@ -26,26 +26,37 @@ export function userDockerEngine(
 ): DockerEngineChoice {
   // Absolute: the private config's link to its context store must not resolve inside the temp dir.
   const configDir = resolve(env["DOCKER_CONFIG"] || join(home, ".docker"));
+  const config = readJsonObject(() => readFileSync(join(configDir, "config.json"), "utf8"));
+  const context = config?.["currentContext"];
+  // docker 28.3 and later authenticate from $DOCKER_AUTH_CONFIG (GitLab CI sets it) before config.json.
+  const authSecrets = [config, readJsonObject(() => env["DOCKER_AUTH_CONFIG"])].flatMap((source) =>
+    secretsOfAuths(source?.["auths"]),
+  );
+  return {
+    configDir,
+    ...(typeof context === "string" && context !== "" && context !== "default"
+      ? { currentContext: context }
+      : {}),
+    ...(authSecrets.length > 0 ? { authSecrets } : {}),
+  };
+}
+
+/** The JSON object a text holds; undefined when there is none, or it is not an object. */
+function readJsonObject(read: () => string | undefined): Record<string, unknown> | undefined {
   try {
-    const config = JSON.parse(readFileSync(join(configDir, "config.json"), "utf8")) as {
-      currentContext?: unknown;
-      auths?: DockerAuths;
-    };
-    const context = config.currentContext;
-    const auths = config.auths !== null && typeof config.auths === "object" ? config.auths : {};
-    const authSecrets = keyedCredentials(auths, "docker config auths")
-      .flatMap(({ credential }) => credentialSecrets(credential))
-      .filter((secret) => secret !== undefined);
-    return {
-      configDir,
-      ...(typeof context === "string" && context !== "" && context !== "default"
-        ? { currentContext: context }
-        : {}),
-      ...(authSecrets.length > 0 ? { authSecrets } : {}),
-    };
+    const text = read();
+    const value: unknown = text === undefined ? undefined : JSON.parse(text);
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
   } catch {
-    return { configDir };
+    return undefined;
   }
+}
+
+function secretsOfAuths(auths: unknown): string[] {
+  if (auths === null || typeof auths !== "object") return [];
+  return keyedCredentials(auths as DockerAuths, "docker config auths")
+    .flatMap(({ credential }) => credentialSecrets(credential))
+    .filter((secret) => secret !== undefined);
 }
 
 /** The config.json content for one credential on one registry. */

@@ -785,6 +785,23 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     expect(reason).toContain("Authorization: Basic <redacted> (<redacted>)");
   });
 
+  it("a DOCKER_AUTH_CONFIG credential echoed back by the registry is blanked too", async () => {
+    // docker 28.3 and later authenticate from it when the pull uses the user's own setup (GitLab CI sets it).
+    const pair = Buffer.from("ci-bot:CI-REGISTRY-PASSWORD").toString("base64");
+    const env = {
+      DOCKER_CONFIG: "/nonexistent/.docker",
+      DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "127.0.0.1:5000": { auth: pair } } }),
+    };
+    const echo = `Error response from daemon: Head "https://127.0.0.1:5000/v2/app/manifests/latest": error parsing HTTP 401 response body: "Authorization: Basic ${pair} (CI-REGISTRY-PASSWORD)"\n`;
+    const resolver = new DockerResolver(failingPull(echo).docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: userDockerEngine(env, "/nonexistent"),
+    });
+    expect(await reasonOf(resolver, [])).toContain("Authorization: Basic <redacted> (<redacted>)");
+  });
+
   it("with a config chosen here (a pull secret's, or none), docker does not get the user's DOCKER_AUTH_CONFIG", async () => {
     // docker 28.3 and later read it before the config's credentials (GitLab CI sets it).
     const { calls, docker } = failingPull("unauthorized\n");
