@@ -4,6 +4,15 @@
  */
 import type { ObjectMeta } from "../../core/k8s.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
+import { withoutUrlSecrets } from "../../util/url-secrets.js";
+
+/**
+ * A message of the cluster's (a kubelet's pull error, a controller's Event) as shown here: without its URLs'
+ * queries and user info, as a presigned blob URL's query is a key to the blob (ECR, GCR and the like).
+ */
+function said(message: string | undefined): string {
+  return message ? `: ${withoutUrlSecrets(message)}` : "";
+}
 
 /** The annotation `kubectl create job --from=cronjob/…` puts on a Job started by hand. */
 export const manualAnnotation = "cronjob.kubernetes.io/instantiate";
@@ -133,6 +142,11 @@ function condition(job: JobObject, type: string): JobCondition | undefined {
   return job.status?.conditions?.find((c) => c.type === type && c.status === "True");
 }
 
+/** `Reason: message`, either alone; undefined when the condition has neither. */
+function conditionReason({ reason, message }: JobCondition): string | undefined {
+  return `${reason ?? ""}${reason ? said(message) : message ? withoutUrlSecrets(message) : ""}` || undefined;
+}
+
 /** Reads a Job's conditions the way `kubectl wait --for=condition=Complete|Failed` does. */
 export function jobOutcome(job: JobObject): JobOutcome {
   const complete = condition(job, "Complete");
@@ -145,19 +159,17 @@ export function jobOutcome(job: JobObject): JobOutcome {
   }
   const failed = condition(job, "Failed");
   if (failed) {
-    const reason = [failed.reason, failed.message].filter(Boolean).join(": ");
     return {
       state: "Failed",
       finished: true,
-      reason: reason || undefined,
+      reason: conditionReason(failed),
       finishedAt: failed.lastTransitionTime,
     };
   }
   if (job.spec?.suspend === true) return { state: "Suspended", finished: false };
   const failing = condition(job, "FailureTarget");
   if (failing) {
-    const reason = [failing.reason, failing.message].filter(Boolean).join(": ");
-    return { state: "FailureTarget", finished: false, reason: reason || undefined };
+    return { state: "FailureTarget", finished: false, reason: conditionReason(failing) };
   }
   if (condition(job, "SuccessCriteriaMet")) return { state: "SuccessCriteriaMet", finished: false };
   // An active pod that is not Ready has not started (pulling, or waiting for a Secret): still Pending.
@@ -193,15 +205,13 @@ export function whyNotStarted(pods: readonly WaitingPod[]): string | undefined {
       (c) => c.type === "PodScheduled" && c.status === "False",
     );
     if (unscheduled) {
-      const said = unscheduled.message ? `: ${unscheduled.message}` : "";
-      return `pod ${pod.metadata.name}: ${unscheduled.reason ?? "not scheduled"}${said}`;
+      return `pod ${pod.metadata.name}: ${unscheduled.reason ?? "not scheduled"}${said(unscheduled.message)}`;
     }
     const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
     for (const { state } of statuses) {
       const waiting = state?.waiting;
       if (!waiting?.reason || startingReasons.has(waiting.reason)) continue;
-      const said = waiting.message ? `: ${waiting.message}` : "";
-      return `pod ${pod.metadata.name}: ${waiting.reason}${said}`;
+      return `pod ${pod.metadata.name}: ${waiting.reason}${said(waiting.message)}`;
     }
   }
   return undefined;
@@ -237,7 +247,7 @@ function latestEvent(events: readonly WarningEvent[]): WarningEvent | undefined 
 export function whyNoPod(events: readonly WarningEvent[]): string | undefined {
   const latest = latestEvent(events.filter((e) => e.reason === "FailedCreate"));
   if (latest === undefined) return undefined;
-  return `${latest.reason}${latest.message ? `: ${latest.message}` : ""}`;
+  return `${latest.reason}${said(latest.message)}`;
 }
 
 /**
@@ -252,7 +262,7 @@ export function lastWarning(
   const time = happenedAt(latest);
   return {
     reason: latest.reason ?? "",
-    message: latest.message ?? "",
+    message: withoutUrlSecrets(latest.message ?? ""),
     time: time === 0 ? null : isoSeconds(time),
   };
 }

@@ -11,6 +11,7 @@ import {
   type JobObject,
   jobFromCronJob,
   jobOutcome,
+  lastWarning,
   type WarningEvent,
   whyNoPod,
   whyNotStarted,
@@ -120,6 +121,27 @@ describe("jobOutcome", () => {
       'pod p: CreateContainerConfigError: secret "hook" not found',
     );
     expect(whyNotStarted([pod("ImagePullBackOff")])).toBe("pod p: ImagePullBackOff");
+  });
+
+  it("the cluster's messages are shown without a URL's query: a presigned blob URL's is a key to the blob", () => {
+    const signed =
+      "https://bucket.s3.eu-west-1.amazonaws.com/sha256:6d?X-Amz-Security-Token=SESSIONTOKEN&X-Amz-Signature=9f0c";
+    const message = `failed to pull and unpack image "x": failed to do request: Get "${signed}": i/o timeout`;
+    const shown =
+      'failed to pull and unpack image "x": failed to do request: Get "https://bucket.s3.eu-west-1.amazonaws.com/sha256:6d?…": i/o timeout';
+    const waiting = {
+      metadata: { name: "p" },
+      status: { containerStatuses: [{ name: "c", state: { waiting: { reason: "ErrImagePull", message } } }] },
+    };
+    expect(whyNotStarted([waiting])).toBe(`pod p: ErrImagePull: ${shown}`);
+    const event = { reason: "FailedCreate", message, lastTimestamp: "2026-12-02T10:00:00Z" };
+    expect(whyNoPod([event])).toBe(`FailedCreate: ${shown}`);
+    expect(lastWarning([event])?.message).toBe(shown);
+    const failed = {
+      metadata: { name: "j" },
+      status: { conditions: [{ type: "Failed", status: "True", reason: "PodFailurePolicy", message }] },
+    };
+    expect(jobOutcome(failed).reason).toBe(`PodFailurePolicy: ${shown}`);
   });
 
   it("says why a Job's pod is not scheduled (no node has what it requests)", () => {
