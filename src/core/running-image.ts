@@ -278,7 +278,8 @@ function platformlessAgainstIndex(
   if (lonePlatformless(latest)) return stale;
   const why = "the running image states no platform, and the node's platform is not known";
   if (nodePlatform === undefined) return byNode(why);
-  if (nodePlatform === null) return unknown(why);
+  // Unread node: a new pod might land where the tag has no image for it, so the pod is held.
+  if (nodePlatform === null) return { ...unknown(why), noImageToRun: true };
   return latest.children.some((child) => child.platform === nodePlatform) ? stale : noImageFor(nodePlatform);
 }
 

@@ -3,9 +3,11 @@
  * index: only proven stale when none of the index's images has its config and the node can run the tag.
  */
 import { describe, expect, it } from "vitest";
-import type { ManifestInfo } from "../../../src/core/resolution.js";
+import { decidePlan } from "../../../src/core/decide.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import type { ManifestInfo, Resolution } from "../../../src/core/resolution.js";
 import { judgeRunningDigest, type NodePlatform } from "../../../src/core/running-image.js";
-import { digestOf } from "../../support/pods.js";
+import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { singleManifest } from "../../support/resolutions.js";
 
 const repository = "registry.example/app";
@@ -55,7 +57,8 @@ describe("a running manifest whose config states no platform, against the tag's 
     expect(judge(all, "linux/amd64")).toEqual({ status: "stale", reason: "" });
     expect(judge(all, "linux/s390x")).toMatchObject({ status: "unknown", noImageToRun: true });
     expect(judge(all, undefined)).toMatchObject({ needNodePlatform: true });
-    expect(judge(all, null)).toMatchObject({ status: "unknown" });
+    // A node that could not be read (the CronJob may not get nodes): a new pod might find nothing to run.
+    expect(judge(all, null)).toMatchObject({ status: "unknown", noImageToRun: true });
   });
 
   it("an image of the index that could not be read, or is an index itself, proves nothing", () => {
@@ -68,4 +71,38 @@ describe("a running manifest whose config states no platform, against the tag's 
     const nested: ManifestInfo = { ok: true, isIndex: true, children: [] };
     expect(judge([index, platformed, [AMD, nested]], "linux/amd64")).toMatchObject({ status: "unknown" });
   });
+});
+
+it("on a node that could not be read, a stale sibling container does not get the pod restarted", () => {
+  const appResolution: Resolution = {
+    tag: { ok: true, tag: { digest: INDEX, sameImageDigests: [], isIndex: true } },
+    manifests: new Map([index, running, singleManifest(AMD), singleManifest(ARM)]),
+  };
+  const [SIDE_OLD, SIDE_NEW] = [digestOf("side v1"), digestOf("side v2")];
+  const sideResolution: Resolution = {
+    tag: { ok: true, tag: { digest: SIDE_NEW, sameImageDigests: [], isIndex: false } },
+    manifests: new Map([singleManifest(SIDE_OLD), singleManifest(SIDE_NEW)]),
+  };
+  const pod = makePod({
+    name: "web-7d9c8b-a",
+    owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+    node: "node-1",
+    containers: [
+      { name: "app", image: `${repository}:main`, runningDigest: RUNNING },
+      { name: "side", image: "registry.example/side:main", runningDigest: SIDE_OLD },
+    ],
+  });
+  const decided = decidePlan({
+    resolver: "registry",
+    pods: [pod],
+    owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+    resolutions: new Map([
+      [`${repository}:main`, appResolution],
+      ["registry.example/side:main", sideResolution],
+    ]),
+    // What a refused `kubectl get nodes` leaves.
+    nodePlatforms: new Map(),
+  }).pods[0]!;
+  expect(decided.containers.map((c) => c.status)).toEqual(["unknown", "stale"]);
+  expect(decided.action).toBe("skip");
 });
