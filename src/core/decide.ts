@@ -203,12 +203,13 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
   const optedOut = isOptedOut(pod.metadata);
   const restartedBefore = templateRestartedFor(pod.metadata.annotations);
   let heldByTemplate = false;
+  let heldByMinAge = false;
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
-    const unsafe =
-      whyNotRestartable(pod, direct, input.owners) ??
-      withoutImageToRun(containers) ??
-      notOldEnough(containers, input);
+    const notRestartable = whyNotRestartable(pod, direct, input.owners) ?? withoutImageToRun(containers);
+    const tooYoung = notRestartable === null ? notOldEnough(containers, input) : null;
+    heldByMinAge = tooYoung !== null;
+    const unsafe = notRestartable ?? tooYoung;
     const held = unsafe === null ? alreadyRestartedFor(restartedBefore, containers) : null;
     heldByTemplate = held !== null;
     const skipped = unsafe ?? held;
@@ -245,6 +246,7 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
     warnings,
     optedOut,
     heldByTemplate,
+    heldByMinAge,
     restartedBefore: action === "delete" ? restartedBefore : undefined,
   };
 }

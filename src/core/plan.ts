@@ -106,6 +106,8 @@ export interface PlanPod {
    * already brought it back on this digest (a rollout would replace it in vain again).
    */
   heldByTemplate?: boolean;
+  /** Not in the document: left by --min-age, as a stale container's new image is younger than it. */
+  heldByMinAge?: boolean;
   /** Not in the document: the restarted-for record the pod carries from an earlier rollout's template. */
   restartedBefore?: string;
 }

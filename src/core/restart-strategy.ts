@@ -53,6 +53,8 @@ export interface ControllerFacts {
   noImageToRun?: readonly string[];
   /** Its pods left until the tag moves (a rollout already brought them back on their digest). */
   heldByTemplate?: readonly string[];
+  /** The pods left by --min-age (a rollout would replace them with the image too young to act on). */
+  heldByMinAge?: readonly string[];
 }
 
 export interface RestartInput {
@@ -127,6 +129,11 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.heldByTemplate && !p.terminating && !p.ended),
     (p) => targetKey(p),
   );
+  // The pods left by --min-age: a rollout would replace them too, with the image not old enough yet.
+  const heldByMinAge = groupBy(
+    plan.pods.filter((p) => p.heldByMinAge && !p.terminating && !p.ended),
+    (p) => targetKey(p),
+  );
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -142,6 +149,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       optedOut: optedOut.get(key)?.map((p) => p.name),
       noImageToRun: noImageToRun.get(key)?.map((p) => p.name),
       heldByTemplate: heldByTemplate.get(key)?.map((p) => p.name),
+      heldByMinAge: heldByMinAge.get(key)?.map((p) => p.name),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);
@@ -279,6 +287,13 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
   if (held.length > 0) {
     return {
       why: `${name}'s rollout would also replace ${firstFew(held)}, left until the tag moves (a rollout already brought them back on their digest)`,
+      instead: "use --strategy evict",
+    };
+  }
+  const young = facts.heldByMinAge ?? [];
+  if (young.length > 0) {
+    return {
+      why: `${name}'s rollout would also replace ${firstFew(young)}, whose new image is younger than --min-age`,
       instead: "use --strategy evict",
     };
   }
