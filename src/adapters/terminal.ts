@@ -1,6 +1,17 @@
 /** Asking the user at the terminal. */
 import { createInterface } from "node:readline/promises";
 
+/**
+ * Why the user cannot be asked here, or null: the answer is read from stdin and the question written to
+ * stderr, so both must be the terminal (`apply 2>apply.log` would ask where nobody sees it, and fill the
+ * file with the line editor's cursor codes).
+ */
+export function whyCannotAsk(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream): string | null {
+  if (stdin.isTTY !== true) return "stdin is not a terminal";
+  if (stderr.isTTY !== true) return "stderr is not a terminal, so the question could not be seen";
+  return null;
+}
+
 /** Asks a yes/no question on stderr; only `y` or `yes` is yes. An abort (SIGINT) answers no. */
 export async function confirm(
   question: string,

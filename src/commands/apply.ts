@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { ChalkInstance } from "chalk";
 import { writeResultFile } from "../adapters/result-file.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
-import { confirm } from "../adapters/terminal.js";
+import { confirm, whyCannotAsk } from "../adapters/terminal.js";
 import { type Plan, type PlanPod, podsToRestart, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { holdsToRecordAgain } from "../core/restarted-for.js";
@@ -162,9 +162,10 @@ async function confirmRestarts(
   targets: readonly PlanPod[],
 ): Promise<void> {
   if (options.yes || options.dryRun) return;
-  if (io.stdin.isTTY !== true) {
+  const cannotAsk = whyCannotAsk(io.stdin, io.stderr);
+  if (cannotAsk !== null) {
     throw new RefusedError(
-      `refusing to restart ${counted(targets.length, "pod")} without confirmation: stdin is not a terminal (pass --yes)`,
+      `refusing to restart ${counted(targets.length, "pod")} without confirmation: ${cannotAsk} (pass --yes)`,
     );
   }
   const { namespacesToRestart } = summarize(plan);
