@@ -51,7 +51,11 @@ export function keyedCredentials(auths: DockerAuths, source: string): KeyedCrede
 export class Keyring {
   constructor(private readonly entries: readonly KeyedCredential[]) {}
 
-  /** Credentials for an image repository (`docker.io/library/nginx`), most specific key first. */
+  /**
+   * Credentials for an image repository (`docker.io/library/nginx`), most specific key first. One secret
+   * copied into every namespace (a reflector's, Kyverno's) is one credential: each copy would be asked
+   * in turn for the same answer.
+   */
   lookup(repository: string): Credential[] {
     const keys = [...new Set(this.entries.map((e) => e.key))].sort().reverse();
     const matches: Credential[] = [];
@@ -59,9 +63,20 @@ export class Keyring {
       if (!keyMatches(key, repository)) continue;
       for (const e of this.entries) if (e.key === key) matches.push(e.credential);
     }
-    if (matches.length > 0 || !isDockerHub(repository)) return matches;
-    return this.entries.filter((e) => e.key === hubHost).map((e) => e.credential);
+    if (matches.length > 0 || !isDockerHub(repository)) return firstOfEach(matches);
+    return firstOfEach(this.entries.filter((e) => e.key === hubHost).map((e) => e.credential));
   }
+}
+
+/** The credentials with those that repeat an earlier one's secrets left out (the first names its source). */
+function firstOfEach(credentials: readonly Credential[]): Credential[] {
+  const seen = new Set<string>();
+  return credentials.filter(({ username, password, identityToken, registryToken }) => {
+    const secrets = JSON.stringify([username, password, identityToken, registryToken]);
+    if (seen.has(secrets)) return false;
+    seen.add(secrets);
+    return true;
+  });
 }
 
 /** The keyring key of a config location: scheme and a leading /v1/ or /v2/ removed. */

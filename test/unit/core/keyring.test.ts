@@ -97,6 +97,22 @@ describe("Keyring.lookup", () => {
     expect(k.lookup("reg.io/app").map((c) => c.source)).toEqual(["secret ns/old", "secret ns/new"]);
   });
 
+  it("one secret copied into many namespaces is tried once, under its first source; other secrets stay", () => {
+    const copies = ["shop", "web", "api"].map((ns) =>
+      keyedCredentials({ "reg.io": basic("ci") }, `secret ${ns}/regcred`),
+    );
+    const hub = ["shop", "web"].map((ns) =>
+      keyedCredentials({ "https://index.docker.io/v1/": basic("hub") }, `secret ${ns}/hub`),
+    );
+    const k = new Keyring([
+      ...copies.flat(),
+      ...keyedCredentials({ "reg.io": basic("other") }, "secret web/other"),
+      ...hub.flat(),
+    ]);
+    expect(k.lookup("reg.io/app").map((c) => c.source)).toEqual(["secret shop/regcred", "secret web/other"]);
+    expect(k.lookup("docker.io/library/nginx").map((c) => c.source)).toEqual(["secret shop/hub"]);
+  });
+
   it("reads auth, username/password, identity and registry tokens; skips empty entries", () => {
     const k = ring({
       "a.io": { username: "u", password: "p" },
