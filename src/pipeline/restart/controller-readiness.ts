@@ -256,7 +256,10 @@ async function controllerReadiness(
    * have changed them; false when that fails, and what was read before stands (a hold is the safe side).
    */
   const readCounts = async () => {
-    const now = await Promise.all([read(), listSiblings()]).catch(unreadAs(null));
+    // One after the other: beside the watch of its pods, a workload runs at most two kubectl at once.
+    const now = await read()
+      .then(async (object) => [object, await listSiblings()] as const)
+      .catch(unreadAs(null));
     if (now === null) return false;
     [own, siblings] = [now[0] ?? own, now[1]];
     return true;
