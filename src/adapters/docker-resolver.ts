@@ -50,10 +50,9 @@ export class DockerResolver implements Resolver {
   private readonly pulled = new Map<string, ImageDescription>();
   /**
    * Each pull's digest (`repository@digest`) and the platform of the image docker pulled with it, which is
-   * that manifest's own when it names one image; and the plain reads of those digests (see inspectManifest).
+   * that manifest's own when it names one image (see inspectManifest).
    */
   private readonly pulledPlatforms = new Map<string, string | null>();
-  private readonly pulledManifests = new Map<string, Promise<ManifestInfo>>();
 
   private readonly manifestReads: Limiter;
 
@@ -145,14 +144,10 @@ export class DockerResolver implements Resolver {
       // The tag's own manifest. When a plain read shows that it names one image, that is the image docker
       // pulled and inspected: its platform is known, and asking for it then costs no second manifest read
       // (a GET that Docker Hub counts against the pull limit).
-      let plain = this.pulledManifests.get(reference);
-      if (!withPlatform) {
-        plain ??= this.readManifest(ref, reference, credentials, false, signal);
-        this.pulledManifests.set(reference, plain);
-        return plain;
-      }
+      const plain = this.readManifest(ref, reference, credentials, false, signal);
+      if (!withPlatform) return plain;
       const info = await plain;
-      if (info?.ok && !info.isIndex) return { ...info, platform: pulledPlatform };
+      if (info.ok && !info.isIndex) return { ...info, platform: pulledPlatform };
     }
     return this.readManifest(ref, reference, credentials, withPlatform, signal);
   }
@@ -165,6 +160,27 @@ export class DockerResolver implements Resolver {
     signal: AbortSignal | undefined,
   ): Promise<ManifestInfo> {
     const configDir = this.configForReading(ref, credentials);
+    // Tags of one repository may need the same manifest, read with the same config: one answer, a failure
+    // too (the pipeline asks again after a failure, for readers whose credentials differ).
+    const key = `${reference} ${withPlatform} ${configDir ?? ""}`;
+    let read = this.manifestsRead.get(key);
+    if (!read) {
+      read = this.readManifestWith(ref, reference, configDir, withPlatform, signal);
+      this.manifestsRead.set(key, read);
+    }
+    return read;
+  }
+
+  /** Manifests read, by reference, form (plain or -v) and the config read with. */
+  private readonly manifestsRead = new Map<string, Promise<ManifestInfo>>();
+
+  private async readManifestWith(
+    ref: ImageRef,
+    reference: string,
+    configDir: string | undefined,
+    withPlatform: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<ManifestInfo> {
     // The pull's bound holds here too: docker's registry client has no timeout of its own for an answer.
     const timeoutMs = this.options.pullTimeoutMs;
     // -v, when the platform matters, reads what the plain form reads (a manifest's config, an index's
@@ -220,6 +236,7 @@ export class DockerResolver implements Resolver {
     for (const byHost of this.configDirs.values()) for (const dir of byHost.values()) removePrivateDir(dir);
     this.configDirs.clear();
     this.workedWith.clear();
+    this.manifestsRead.clear();
     if (this.emptyConfig) removePrivateDir(this.emptyConfig);
     this.emptyConfig = undefined;
   }

@@ -235,6 +235,40 @@ describe("DockerResolver: docker manifest processes at once are bounded", () => 
   });
 });
 
+describe("DockerResolver: a manifest read once per config", () => {
+  it("tags of one repository asking for one digest it cannot read: one docker manifest process", async () => {
+    const calls: string[][] = [];
+    const exec: Exec = async (_file, args): Promise<ExecResult> => {
+      calls.push(args);
+      return {
+        exitCode: 1,
+        stdout: "",
+        stderr: "no such manifest: reg.example.com/app\n",
+        interrupted: false,
+      };
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const running = digestOf("the build every tag ran");
+    const reads = await Promise.all(
+      ["a", "b", "c"].map((tag) =>
+        resolver.inspectManifest(parseImageRef(`reg.example.com/app:${tag}`), running, []),
+      ),
+    );
+    expect(reads.map((r) => r.ok)).toEqual([false, false, false]);
+    expect(calls).toHaveLength(1);
+    // With other credentials it is asked again: a registry may hide from one what it shows another.
+    const secret = { username: "puller", password: "PULL-SECRET-PW", source: "secret web/regcred" };
+    await resolver.inspectManifest(parseImageRef("reg.example.com/app:d"), running, [secret]);
+    expect(calls).toHaveLength(2);
+    resolver.close();
+  });
+});
+
 describe("DockerResolver: an engine out of reach", () => {
   it("is one error naming the resolver that needs no Docker", async () => {
     const exec: Exec = async () => ({
