@@ -237,7 +237,7 @@ describe("DockerResolver: docker manifest processes at once are bounded", () => 
 
 describe("DockerResolver: a manifest read once per config", () => {
   it("tags of one repository asking for one digest it cannot read: one docker manifest process", async () => {
-    const calls: string[][] = [];
+    const calls: (readonly string[])[] = [];
     const exec: Exec = async (_file, args): Promise<ExecResult> => {
       calls.push(args);
       return {
