@@ -269,33 +269,21 @@ function decideRestartOf(
 /** Why the controller's own rollout would not replace these pods, and what to do instead. */
 function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; instead: string } | null {
   const name = workloadName(w);
-  const optedOut = facts.optedOut ?? [];
-  if (optedOut.length > 0) {
-    return {
-      why: `${name}'s rollout would also replace ${firstFew(optedOut)}, opted out with ${ignoreLabel}=true`,
-      instead: "use --strategy evict",
-    };
-  }
-  const unstartable = facts.noImageToRun ?? [];
-  if (unstartable.length > 0) {
-    return {
-      why: `${name}'s rollout would also replace ${firstFew(unstartable)}, whose new pods could not start (a container with no image to run)`,
-      instead: "use --strategy evict",
-    };
-  }
-  const held = facts.heldByTemplate ?? [];
-  if (held.length > 0) {
-    return {
-      why: `${name}'s rollout would also replace ${firstFew(held)}, left until the tag moves (a rollout already brought them back on their digest)`,
-      instead: "use --strategy evict",
-    };
-  }
-  const young = facts.heldByMinAge ?? [];
-  if (young.length > 0) {
-    return {
-      why: `${name}'s rollout would also replace ${firstFew(young)}, whose new image is younger than --min-age`,
-      instead: "use --strategy evict",
-    };
+  // Pods the rollout would replace besides the stale ones, and should not (a partition keeps those below it).
+  const leftAlone: [readonly string[] | undefined, string][] = [
+    [facts.optedOut, `opted out with ${ignoreLabel}=true`],
+    [facts.noImageToRun, "whose new pods could not start (a container with no image to run)"],
+    [facts.heldByTemplate, "left until the tag moves (a rollout already brought them back on their digest)"],
+    [facts.heldByMinAge, "held by --min-age"],
+  ];
+  for (const [pods, why] of leftAlone) {
+    const replaced = (pods ?? []).filter((pod) => !belowPartition(w, pod));
+    if (replaced.length > 0) {
+      return {
+        why: `${name}'s rollout would also replace ${firstFew(replaced)}, ${why}`,
+        instead: "use --strategy evict",
+      };
+    }
   }
   if (w.kind === "Deployment" && w.spec.paused === true) {
     return { why: `${name} is paused`, instead: "`kubectl rollout resume` it, or use --strategy evict" };

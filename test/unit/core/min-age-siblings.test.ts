@@ -65,8 +65,7 @@ it("a pod held by --min-age keeps its Deployment from rolling for a sibling: aut
     unreadable: new Map(),
     owners,
   };
-  const why =
-    "Deployment/web's rollout would also replace web-7d9c8b-old, whose new image is younger than --min-age";
+  const why = "Deployment/web's rollout would also replace web-7d9c8b-old, held by --min-age";
   expect(decideRestarts(decided, { strategy: "auto", ...input }).pods[1]!.restart).toMatchObject({
     strategy: "evict",
     reason: `${why}: evicted one at a time`,

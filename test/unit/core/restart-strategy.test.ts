@@ -259,6 +259,26 @@ describe("the decision per controller: every kind and update strategy, under eac
       "rollout: rolling update of StatefulSet/db's pods from ordinal 2, one at a time from the highest ordinal",
     ],
     [
+      "pods left alone below a partition, which its rollout does not replace either",
+      "auto",
+      "StatefulSet",
+      {
+        ...facts(partitioned, ["db-2"]),
+        optedOut: ["db-0"],
+        noImageToRun: ["db-1"],
+        heldByTemplate: ["db-0"],
+        heldByMinAge: ["db-1"],
+      },
+      "rollout: rolling update of StatefulSet/db's pods from ordinal 2, one at a time from the highest ordinal",
+    ],
+    [
+      "a pod held by --min-age at the partition, which its rollout would replace",
+      "auto",
+      "StatefulSet",
+      { ...facts(partitioned, ["db-3"]), heldByMinAge: ["db-1", "db-2"] },
+      "evict: StatefulSet/db's rollout would also replace db-2, held by --min-age: evicted one at a time",
+    ],
+    [
       "a partition counted from ordinals.start, holding a pod whose ordinal is the partition",
       "auto",
       "StatefulSet",
