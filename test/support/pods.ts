@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Pod } from "../../src/core/k8s.js";
+import type { Workload } from "../../src/core/workload.js";
 
 /** A stable fake digest: sha256 of a label. */
 export function digestOf(label: string): string {
@@ -315,6 +316,25 @@ export function makeReplicaSet(name: string, deployment: string | null, namespac
     },
     spec: { replicas: 3, selector: { matchLabels: { app: name.replace(/-[a-z0-9]+$/, "") } } },
     status: { replicas: 3, readyReplicas: 3 },
+  };
+}
+
+/** A Deployment as the restart decision reads it: settled, rolling 25% at a time. */
+export function settledDeployment(name: string, namespace: string, replicas: number): Workload {
+  return {
+    kind: "Deployment",
+    metadata: { name, namespace, generation: 4, resourceVersion: "900" },
+    spec: {
+      replicas,
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } },
+    },
+    status: {
+      observedGeneration: 4,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
+    },
   };
 }
 

@@ -9,8 +9,7 @@ import { indexOwners } from "../../../src/core/owners.js";
 import { podsToRestart } from "../../../src/core/plan.js";
 import type { Resolution } from "../../../src/core/resolution.js";
 import { decideRestarts } from "../../../src/core/restart-strategy.js";
-import type { Workload } from "../../../src/core/workload.js";
-import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { digestOf, makePod, makeReplicaSet, settledDeployment } from "../../support/pods.js";
 import { singleManifest } from "../../support/resolutions.js";
 
 const D1 = digestOf("web v1");
@@ -23,15 +22,7 @@ const resolution: Resolution = {
   tag: { ok: true, tag: { digest: NEW, sameImageDigests: [], isIndex: false } },
   manifests: new Map([singleManifest(D0), singleManifest(D1), singleManifest(NEW)]),
 };
-const web: Workload = {
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "default", generation: 4, resourceVersion: "900" },
-  spec: {
-    replicas: 2,
-    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } },
-  },
-  status: { observedGeneration: 4, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
-};
+const web = settledDeployment("web", "default", 2);
 // The template (so every pod) carries what this tool's last rollout was for: D1 → NEW.
 const annotations = { "kubectl-autoupdate/restarted-for": `app=${D1}>${NEW}` };
 const pod = (name: string, node: string, runningDigest: string) =>

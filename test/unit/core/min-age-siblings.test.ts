@@ -7,8 +7,7 @@ import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import type { Resolution } from "../../../src/core/resolution.js";
 import { decideRestarts } from "../../../src/core/restart-strategy.js";
-import type { Workload } from "../../../src/core/workload.js";
-import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { digestOf, makePod, makeReplicaSet, settledDeployment } from "../../support/pods.js";
 import { singleManifest } from "../../support/resolutions.js";
 
 const rs = { kind: "ReplicaSet", name: "web-7d9c8b" };
@@ -22,15 +21,7 @@ function moved(oldDigest: string, newDigest: string, created: string): Resolutio
   };
 }
 
-const deployment: Workload = {
-  kind: "Deployment",
-  metadata: { name: "web", namespace: "default", generation: 4, resourceVersion: "900" },
-  spec: {
-    replicas: 2,
-    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } },
-  },
-  status: { observedGeneration: 4, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
-};
+const deployment = settledDeployment("web", "default", 2);
 
 it("a pod held by --min-age keeps its Deployment from rolling for a sibling: auto evicts the sibling alone", () => {
   const [APP_OLD, APP_NEW] = [digestOf("app v1"), digestOf("app v2, built 3 minutes ago")];
