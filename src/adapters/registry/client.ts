@@ -9,7 +9,7 @@ import { type ImageRef, isDigest, registryApiHost } from "../../core/image-ref.j
 import type { Credential } from "../../core/keyring.js";
 import { manifestAccept } from "../../core/manifest.js";
 import { credentialSecrets } from "../credentials/secrets.js";
-import { type Authenticator, detailOf } from "./auth.js";
+import { type Authenticator, detailOf, fingerprint } from "./auth.js";
 import type { Exchange, HttpAnswer, Transport } from "./transport.js";
 import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";
 
@@ -26,8 +26,11 @@ type HostAuth = { ok: true; auth: RegistryAuthScheme } | { ok: false; reason: st
 /** Manifest requests with the credential chain, one registry API per host. */
 export class RegistryClient {
   private readonly hosts = new Map<string, Promise<HostAuth>>();
-  /** The credential that worked for a repository, tried first next time (e.g. for the GET after a HEAD). */
-  private readonly workedWith = new Map<string, Credential | null>();
+  /**
+   * The fingerprint of the credential that worked for a repository, tried first next time (e.g. for the
+   * GET after a HEAD).
+   */
+  private readonly workedWith = new Map<string, string>();
 
   constructor(
     private readonly transport: Transport,
@@ -67,9 +70,10 @@ export class RegistryClient {
 
     const repository = `${host}/${ref.path}`;
     const chain: (Credential | null)[] = credentials.length > 0 ? [...credentials] : [null];
+    // By its secrets: another image's chain may hold the same secret under another namespace's copy.
     const known = this.workedWith.get(repository);
-    if (known !== undefined && chain.includes(known))
-      chain.sort((a, b) => Number(b === known) - Number(a === known));
+    const first = known === undefined ? -1 : chain.findIndex((c) => fingerprint(c) === known);
+    if (first > 0) chain.unshift(...chain.splice(first, 1));
 
     const failures: string[] = [];
     let hidden: (Exchange & { ok: true; secrets: (string | undefined)[] }) | undefined;
@@ -128,7 +132,7 @@ export class RegistryClient {
             break;
           }
           if (status === 404 && unheard) return notFound(who);
-          if (status < 300) this.workedWith.set(repository, credential);
+          if (status < 300) this.workedWith.set(repository, fingerprint(credential));
           return { ...exchange, secrets };
         }
         const challenge = registryAuthScheme(exchange.answer.headers.get("www-authenticate"));

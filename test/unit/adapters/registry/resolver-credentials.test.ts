@@ -89,6 +89,20 @@ describe("registry resolver: credentials", () => {
     });
   });
 
+  it("the credential that worked for a repository goes first for its other tags, under any secret's name", async () => {
+    const { fetch, seen } = fakeFetch(
+      tokenRegistry({ ...manifests, "app:2": { body: manifestBody, type: dockerManifest } }),
+    );
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({ ok: true });
+    const before = seen.length;
+    // The same secret copied into another namespace, after a rotated-out one there.
+    const copy = { ...ci, source: "secret shop/regcred" };
+    expect(await r.resolveTag(ref("reg.test/app:2"), [wrong, copy])).toMatchObject({ ok: true });
+    const wrongPair = `Basic ${Buffer.from(`${wrong.username}:${wrong.password}`).toString("base64")}`;
+    expect(seen.slice(before).filter((s) => s.authorization === wrongPair)).toEqual([]);
+  });
+
   it("identity token: OAuth2 refresh_token grant; registry token: sent as the Bearer token", async () => {
     const { fetch, seen } = fakeFetch(tokenRegistry(manifests));
     const r = resolver(fetch);
