@@ -22,6 +22,21 @@ export async function readRecord(
   ref: RecordRef,
   timeoutMs?: number,
 ): Promise<Record<string, string> | undefined> {
+  return (await readRecordVersion(kubectl, ref, timeoutMs))?.data;
+}
+
+/** The ConfigMap as read to be written: its data, and the resourceVersion a write is made against. */
+export interface RecordRead {
+  data: Record<string, string>;
+  resourceVersion: string | undefined;
+}
+
+/** The ConfigMap's data and resourceVersion; undefined when there is no such ConfigMap yet. */
+export async function readRecordVersion(
+  kubectl: Pick<Kubectl, "runUnchecked">,
+  ref: RecordRef,
+  timeoutMs?: number,
+): Promise<RecordRead | undefined> {
   const args = [
     "get",
     "configmaps",
@@ -37,11 +52,11 @@ export async function readRecord(
   }
   if (result.exitCode !== 0) throw kubectlFailure(result, "kubectl get");
   if (result.stdout.trim() === "") return undefined;
-  const [configMap] = parseList<{ metadata: object; data?: Record<string, string> }>(
+  const [configMap] = parseList<{ metadata?: { resourceVersion?: string }; data?: Record<string, string> }>(
     result.stdout,
     "get configmaps",
   );
-  return configMap?.data ?? {};
+  return { data: configMap?.data ?? {}, resourceVersion: configMap?.metadata?.resourceVersion };
 }
 
 /**
@@ -50,23 +65,24 @@ export async function readRecord(
  */
 const maxPatchBytes = 64 * 1024;
 
-/** Writes the changes; the reason when that failed, else null. Best-effort, like the Events. */
+/**
+ * Writes the changes made against `read` (undefined: there was no record); the reason when that failed,
+ * else null. "changed": the record changed since it was read (another run wrote it), and the changes are to
+ * be made again against what it holds now, or they would undo that run's. Best-effort, like the Events.
+ */
 export async function writeRecord(
   kubectl: Pick<Kubectl, "runChange">,
   ref: RecordRef,
   changes: Readonly<Record<string, string | null>>,
-): Promise<string | null> {
-  return writeParts(kubectl, ref, changes, true);
-}
-
-/** writeRecord's patches; `mayCreate`: a missing record is made, once. */
-async function writeParts(
-  kubectl: Pick<Kubectl, "runChange">,
-  ref: RecordRef,
-  changes: Readonly<Record<string, string | null>>,
-  mayCreate: boolean,
-): Promise<string | null> {
-  for (const [index, part] of patchParts(changes).entries()) {
+  read: RecordRead | undefined,
+): Promise<string | null | "changed"> {
+  if (read === undefined) {
+    // Made whole by create (its object goes on stdin); made meanwhile by another run: read again.
+    const created = await createRecord(kubectl, ref, changes);
+    return created === "exists" ? "changed" : created;
+  }
+  let resourceVersion = read.resourceVersion;
+  for (const part of patchParts(changes)) {
     const patched = await kubectl.runChange(
       [
         "patch",
@@ -74,19 +90,18 @@ async function writeParts(
         ref.name,
         `--namespace=${ref.namespace}`,
         "--type=merge",
-        `--patch=${JSON.stringify({ data: part })}`,
+        `--patch=${JSON.stringify({ metadata: { resourceVersion }, data: part })}`,
         "-o",
-        "name",
+        "jsonpath={.metadata.resourceVersion}",
       ],
       { timeoutMs: recordTimeoutMs },
     );
-    if (patched.exitCode === 0) continue;
-    const reason = failure(patched);
-    // Made whole by create (its object goes on stdin), once the first part finds it missing.
-    if (index > 0 || !mayCreate || !/\(NotFound\)/.test(reason)) return reason;
-    const created = await createRecord(kubectl, ref, changes);
-    // Made meanwhile (by another run, or by this create sent twice): patched as it is now.
-    return created === "exists" ? writeParts(kubectl, ref, changes, false) : created;
+    if (patched.exitCode !== 0) {
+      const reason = failure(patched);
+      return /\((Conflict|NotFound)\)/.test(reason) ? "changed" : reason;
+    }
+    // The next part is made against this one's result.
+    resourceVersion = patched.stdout.trim() || undefined;
   }
   return null;
 }

@@ -6,7 +6,7 @@
  * restart was). A remembered restart lasts while runs keep holding pods for it (each such run stamps it
  * again, as it records the Event again); eight days after it last did it is no longer read, and the next
  * write removes it: by then its tag has moved or its controller is gone (or the runs stopped for that long,
- * and one more restart is fair).
+ * and one more restart is fair). The oldest go sooner when the record would outgrow what a ConfigMap holds.
  * Keys of any other shape are not this tool's: never read, never removed.
  */
 import { groupBy } from "../util/group-by.js";
@@ -150,10 +150,67 @@ export function recordChanges(
     changes[key] = kept.length > 0 ? formatEntry(kept) : null;
   }
   for (const [key, fresh] of recordedByKey) {
-    const kept = parse(key, stored.get(key) ?? "").filter((r) => !expired(r, now));
+    // A stamp of a move this run recorded, further ahead than another node's clock may be, came from a clock
+    // gone ahead: this run's own replaces it, or the newest stamp would be one no run reads.
+    const moves = new Set(fresh.map((r) => r.restartedFor));
+    const ahead = (r: RememberedRestart) => moves.has(r.restartedFor) && r.at > now + clockSkewMs;
+    const kept = parse(key, stored.get(key) ?? "").filter((r) => !expired(r, now) && !ahead(r));
     changes[key] = formatEntry([...kept, ...fresh]);
   }
-  return Object.keys(changes).length === 0 ? null : changes;
+  if (Object.keys(changes).length === 0) return null;
+  return withinBudget(stored, changes, parse);
+}
+
+/**
+ * What this tool's entries may take of the ConfigMap: an object may be 1 MiB at most, and a record past that
+ * would take no write at all (every run's record lost until its oldest moves expire).
+ */
+export const recordBudgetBytes = 900 * 1024;
+
+function bytesOf(data: ReadonlyMap<string, string>): number {
+  let bytes = 0;
+  for (const [key, value] of data) bytes += key.length + value.length;
+  return bytes;
+}
+
+/**
+ * The changes, with the oldest remembered restarts of every entry left out when the record would outgrow
+ * recordBudgetBytes: those are the moves no run has needed for longest (this run's are the newest).
+ */
+function withinBudget(
+  stored: ReadonlyMap<string, string>,
+  changes: Record<string, string | null>,
+  parse: (key: string, value: string) => RememberedRestart[],
+): Record<string, string | null> {
+  const after = new Map(stored);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) after.delete(key);
+    else after.set(key, value);
+  }
+  if (bytesOf(after) <= recordBudgetBytes) return changes;
+  const remembered = new Map([...after].map(([key, value]) => [key, parse(key, value)]));
+  const since = (cut: number) =>
+    new Map(
+      [...remembered].flatMap(([key, all]) => {
+        const kept = all.filter((r) => r.at >= cut);
+        return kept.length > 0 ? [[key, formatEntry(kept)] as const] : [];
+      }),
+    );
+  // The earliest cut that fits: times in order, the first of them kept.
+  const times = [...new Set([...remembered.values()].flat().map((r) => r.at))].sort((a, b) => a - b);
+  let [low, high] = [0, times.length - 1];
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (bytesOf(since(times[middle]!)) <= recordBudgetBytes) high = middle;
+    else low = middle + 1;
+  }
+  const fitted = since(times[low] ?? Number.POSITIVE_INFINITY);
+  const shrunk: Record<string, string | null> = {};
+  for (const key of new Set([...stored.keys(), ...after.keys()])) {
+    const value = fitted.get(key) ?? null;
+    if (value !== (stored.get(key) ?? null)) shrunk[key] = value;
+  }
+  return shrunk;
 }
 
 /** `NAMESPACE/NAME`, or null when it is not one. */

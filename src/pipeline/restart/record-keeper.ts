@@ -6,7 +6,12 @@
  */
 
 import type { Kubectl } from "../../adapters/kubectl.js";
-import { readRecord, recordTimeoutMs, writeRecord } from "../../adapters/restart-record.js";
+import {
+  type RecordRead,
+  readRecordVersion,
+  recordTimeoutMs,
+  writeRecord,
+} from "../../adapters/restart-record.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import { type RecordRef, recordChanges } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
@@ -46,15 +51,24 @@ export class RecordKeeper {
   /** Writes what the run recorded; why it could not, or null. */
   async save(): Promise<string | null> {
     if (this.recorded.length === 0) return null;
-    let data: Record<string, string> | undefined;
-    try {
-      data = await readRecord(this.kubectl, this.ref, recordTimeoutMs);
-    } catch (error) {
-      // Even a cluster gone by now: the restarts are done, and this is a side note.
-      if (!(error instanceof ToolFailedError)) throw error;
-      return error.message;
+    // Another run may write it at the same time (the CronJob's, and one by hand): each write is made against
+    // what was read, and made again when the record changed in between.
+    for (let attempt = 1; attempt <= writeAttempts; attempt++) {
+      let read: RecordRead | undefined;
+      try {
+        read = await readRecordVersion(this.kubectl, this.ref, recordTimeoutMs);
+      } catch (error) {
+        // Even a cluster gone by now: the restarts are done, and this is a side note.
+        if (!(error instanceof ToolFailedError)) throw error;
+        return error.message;
+      }
+      const changes = recordChanges(read?.data, this.recorded, this.clock.now());
+      if (changes === null) return null;
+      const written = await writeRecord(this.kubectl, this.ref, changes, read);
+      if (written !== "changed") return written;
     }
-    const changes = recordChanges(data, this.recorded, this.clock.now());
-    return changes === null ? null : writeRecord(this.kubectl, this.ref, changes);
+    return `it changed ${writeAttempts} times while this run wrote it (other runs writing it at once)`;
   }
 }
+
+const writeAttempts = 3;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   parseRecordRef,
+  recordBudgetBytes,
   recordChanges,
   recordKeptForMs,
   rememberedIn,
@@ -132,6 +133,49 @@ describe("the record ConfigMap of restarts in vain", () => {
         .map((r) => r.restartedFor)
         .sort(),
     ).toEqual([move, otherMove].sort());
+  });
+
+  it("a move recorded again over a stamp from a clock gone ahead: this run's stamp, which runs can read, replaces it", () => {
+    // A laptop a day ahead recorded it; this run, on time, restarted the pod in vain again.
+    const data = afterRuns([now + day, [restart("web", now + day)]]);
+    expect(rememberedIn(data, now)).toEqual([]);
+    const again = patched(data, recordChanges(data, [restart("web", now)], now));
+    expect(rememberedIn(again, now)).toEqual([restart("web", now)]);
+    // Another move's stamp ahead stays, as a clock behind another's keeps it (above).
+    const both = afterRuns([now + day, [restart("web", now + day, otherMove)]], [now, [restart("web", now)]]);
+    expect(JSON.parse(both[`shop.${uid.web}`]!).restarts.map((r: { at: string }) => r.at)).toEqual([
+      "2026-12-03T06:00:00.000Z",
+      "2026-12-02T06:00:00.000Z",
+    ]);
+  });
+
+  it("stays within its budget of the 1 MiB a ConfigMap may hold: the moves no run needed for longest go first", () => {
+    // 100 controllers, a new move each every two hours for five days: ~1.3 MB kept whole.
+    const controllers = Array.from(
+      { length: 100 },
+      (_, i) => `0a1b2c3d-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    );
+    let data: Record<string, string> = {};
+    const runs = 60;
+    for (let run = 0; run < runs; run++) {
+      const at = now - (runs - run) * 2 * hour;
+      const recorded = controllers.map((id, i) => ({
+        namespace: "shop",
+        controller: { kind: "StatefulSet", name: `cache-${i}`, uid: id },
+        restartedFor: `app=${digestOf(`old ${i}`)}>${digestOf(`run ${run}`)}`,
+        at,
+      }));
+      data = patched(data, recordChanges(data, recorded, at));
+      const bytes = Object.entries(data).reduce((n, [k, v]) => n + k.length + v.length, 0);
+      expect(bytes).toBeLessThanOrEqual(recordBudgetBytes);
+      // What this run recorded is all there.
+      expect(rememberedIn(data, at).filter((r) => r.at === at)).toHaveLength(controllers.length);
+    }
+    const kept = rememberedIn(data, now);
+    expect(kept.length).toBeLessThan(runs * controllers.length);
+    // The oldest left out, never one newer than one kept.
+    const oldestKept = Math.min(...kept.map((r) => r.at));
+    expect(kept).toHaveLength(controllers.length * ((now - oldestKept) / (2 * hour)));
   });
 
   it("nothing recorded and nothing expired: no patch", () => {

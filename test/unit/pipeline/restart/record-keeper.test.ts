@@ -41,14 +41,17 @@ function restart(
 
 const clock = { now: () => now };
 const cameBack = { kind: "problem", reason: "runs the old digest", restartedFor: move } as const;
+/** `kubectl get` of a record that exists, at resourceVersion 7. */
+const existing = { stdout: '{"metadata":{"name":"x","resourceVersion":"7"},"data":{}}' };
 const patchOf = (args: readonly string[]) =>
   JSON.parse(args.find((a) => a.startsWith("--patch="))!.slice("--patch=".length)) as {
+    metadata: { resourceVersion?: string };
     data: Record<string, string | null>;
   };
 
 describe("RecordKeeper", () => {
   it("keeps a pod evicted or deleted that came back on its old digest: one read, one merge patch of its key", async () => {
-    const { kubectl, calls } = kubectlAnswering({ stdout: '{"metadata":{"name":"x"},"data":{}}' }, {});
+    const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
     const keeper = new RecordKeeper(kubectl, ref, clock);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBeNull();
@@ -58,6 +61,8 @@ describe("RecordKeeper", () => {
     ]);
     // Both bounded: the restarts are done, a slow API server must not hold the run's end.
     expect(calls.map((c) => c.options.timeoutMs)).toEqual([20_000, 20_000]);
+    // Made against what was read: a record another run wrote meanwhile is a Conflict, not overwritten.
+    expect(patchOf(calls[1]!.args).metadata).toEqual({ resourceVersion: "7" });
     expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!)).toMatchObject({
       kind: "ReplicaSet",
       name: "web-7d9c8b",
@@ -90,7 +95,7 @@ describe("RecordKeeper", () => {
   });
 
   it("a remembered restart the run left pods for is stamped with the run's time", async () => {
-    const { kubectl, calls } = kubectlAnswering({ stdout: "" }, {});
+    const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
     const keeper = new RecordKeeper(kubectl, ref, clock);
     const left: RememberedRestart = {
       namespace: "shop",
@@ -106,7 +111,7 @@ describe("RecordKeeper", () => {
   });
 
   it("an unchecked restart the run left pods for keeps when that restart was", async () => {
-    const { kubectl, calls } = kubectlAnswering({ stdout: "" }, {});
+    const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
     const keeper = new RecordKeeper(kubectl, ref, clock);
     keeper.held({
       namespace: "shop",
@@ -122,8 +127,14 @@ describe("RecordKeeper", () => {
   });
 
   it("400 controllers left at once: written in parts, each argument far below Linux's 128 KiB", async () => {
-    const { kubectl, calls } = kubectlAnswering({ stdout: "" }, {});
-    const keeper = new RecordKeeper(kubectl, ref, clock);
+    let version = 7;
+    const { kubectl, calls } = kubectlAnswering(existing);
+    const answering = kubectl.runChange;
+    const runChange: typeof answering = async (args, options) =>
+      args[0] === "patch"
+        ? { ...(await answering(args, options)), stdout: String(++version) }
+        : answering(args, options);
+    const keeper = new RecordKeeper({ runUnchecked: kubectl.runUnchecked, runChange }, ref, clock);
     const longMove = `app=sha256:${"a".repeat(64)}>sha256:${"b".repeat(64)}`;
     const uids = Array.from(
       { length: 400 },
@@ -141,6 +152,10 @@ describe("RecordKeeper", () => {
     const patches = calls.filter((c) => c.args[0] === "patch");
     expect(patches.length).toBeGreaterThan(1);
     expect(Math.max(...calls.flatMap((c) => c.args).map((a) => Buffer.byteLength(a)))).toBeLessThan(70_000);
+    // Each part made against the one before it.
+    expect(patches.map((c) => patchOf(c.args).metadata.resourceVersion)).toEqual(
+      patches.map((_, i) => String(7 + i)),
+    );
     // Every controller in exactly one part.
     const keys = patches.flatMap((c) => Object.keys(patchOf(c.args).data));
     expect(keys.sort()).toEqual(uids.map((u) => `shop.${u}`).sort());
@@ -162,7 +177,7 @@ describe("RecordKeeper", () => {
   it("a patch refused for another reason than NotFound: that reason, and no create", async () => {
     const forbidden =
       'Error from server (Forbidden): configmaps "kubectl-autoupdate" is forbidden: User "dev" cannot patch resource "configmaps" in API group "" in the namespace "ops"';
-    const { kubectl, calls } = kubectlAnswering({ stdout: "" }, { exitCode: 1, stderr: `${forbidden}\n` });
+    const { kubectl, calls } = kubectlAnswering(existing, { exitCode: 1, stderr: `${forbidden}\n` });
     const keeper = new RecordKeeper(kubectl, ref, clock);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBe(forbidden);
@@ -185,7 +200,6 @@ describe("RecordKeeper", () => {
   it("no ConfigMap and no right to make one: says to run install-cron again", async () => {
     const { kubectl, calls } = kubectlAnswering(
       { stdout: "" },
-      { exitCode: 1, stderr: 'Error from server (NotFound): configmaps "kubectl-autoupdate" not found\n' },
       {
         exitCode: 1,
         stderr:
@@ -197,27 +211,72 @@ describe("RecordKeeper", () => {
     expect(await keeper.save()).toBe(
       'it does not exist and could not be made (for an installation\'s, run install-cron again with the flags it was installed with): Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:ops:kubectl-autoupdate" cannot create resource "configmaps" in API group "" in the namespace "ops"',
     );
-    expect(JSON.parse(calls[2]!.options.input!)).toMatchObject({
+    expect(calls.map((c) => c.args[0])).toEqual(["get", "create"]);
+    expect(JSON.parse(calls[1]!.options.input!)).toMatchObject({
       kind: "ConfigMap",
       metadata: { name: "kubectl-autoupdate", namespace: "ops" },
     });
   });
 
-  it("made meanwhile (another run, or this create sent twice): patched as it is now, not said to be missing", async () => {
+  it("made meanwhile (another run, or this create sent twice): read again and patched, not said to be missing", async () => {
     const { kubectl, calls } = kubectlAnswering(
       { stdout: "" },
-      { exitCode: 1, stderr: 'Error from server (NotFound): configmaps "kubectl-autoupdate" not found\n' },
       {
         exitCode: 1,
         stderr:
           'Error from server (AlreadyExists): error when creating "STDIN": configmaps "kubectl-autoupdate" already exists\n',
       },
-      { stdout: "configmap/kubectl-autoupdate\n" },
+      existing,
+      { stdout: "8" },
     );
     const keeper = new RecordKeeper(kubectl, ref, clock);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBeNull();
-    expect(calls.map((c) => c.args[0])).toEqual(["get", "patch", "create", "patch"]);
-    expect(calls[3]!.args).toEqual(calls[1]!.args);
+    expect(calls.map((c) => c.args[0])).toEqual(["get", "create", "get", "patch"]);
+  });
+
+  it("two runs writing it at once: the one refused for a Conflict reads again and merges again, so both are kept", async () => {
+    let data: Record<string, string> = {};
+    let resourceVersion = 1;
+    const read = { resolve: () => {} };
+    const bothRead = new Promise<void>((resolve) => {
+      let reads = 0;
+      read.resolve = () => {
+        if (++reads === 2) resolve();
+      };
+    });
+    const run = async (args: readonly string[]): Promise<ExecResult> => {
+      const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+      if (args[0] === "get") {
+        const printed = JSON.stringify({
+          metadata: { name: ref.name, resourceVersion: `${resourceVersion}` },
+          data,
+        });
+        read.resolve();
+        return ok(printed);
+      }
+      await bothRead;
+      const patch = patchOf(args);
+      if (patch.metadata.resourceVersion !== `${resourceVersion}`) {
+        return {
+          exitCode: 1,
+          stdout: "",
+          stderr: "Error from server (Conflict): the object has been modified\n",
+          interrupted: false,
+        };
+      }
+      data = { ...data, ...(patch.data as Record<string, string>) };
+      return ok(`${++resourceVersion}`);
+    };
+    const kubectl = { runUnchecked: run, runChange: run };
+    const [cron, manual] = [new RecordKeeper(kubectl, ref, clock), new RecordKeeper(kubectl, ref, clock)];
+    const other = "app=sha256:ccc>sha256:bbb";
+    cron.restarted(restart("evict", cameBack));
+    manual.restarted(restart("evict", { ...cameBack, restartedFor: other }));
+    expect(await Promise.all([cron.save(), manual.save()])).toEqual([null, null]);
+    const kept = JSON.parse(data[`shop.${uid}`]!).restarts.map(
+      (r: { restartedFor: string }) => r.restartedFor,
+    );
+    expect(kept.sort()).toEqual([move, other].sort());
   });
 });
