@@ -91,7 +91,11 @@ export interface ControllerCounts {
    * have been Ready to count as available.
    */
   spec?: { replicas?: number; ordinals?: { start?: number }; minReadySeconds?: number };
-  status?: { desiredNumberScheduled?: number };
+  /**
+   * A DaemonSet's: the nodes it is to run on, and those that run a pod of it they should not (a taint it does
+   * not tolerate, a node selector it no longer matches, added while the pod ran: the pod keeps running).
+   */
+  status?: { desiredNumberScheduled?: number; numberMisscheduled?: number };
 }
 
 /**

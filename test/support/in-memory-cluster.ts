@@ -301,7 +301,7 @@ export class InMemoryCluster implements RestartApi {
             ? {
                 metadata: { name },
                 spec: { selector, minReadySeconds },
-                status: { desiredNumberScheduled: replicas },
+                status: { desiredNumberScheduled: replicas, numberMisscheduled: this.misscheduled(c) },
               }
             : { metadata: { name }, spec: { selector, replicas, minReadySeconds } }
         ) as T;
@@ -670,6 +670,17 @@ export class InMemoryCluster implements RestartApi {
       }
     }
     this.sample();
+  }
+
+  /**
+   * A DaemonSet's nodes that run a live pod of it but are beyond the nodes it schedules to (node-0 up to its
+   * replicas): as a node tainted since the pod started.
+   */
+  private misscheduled(c: Controller): number {
+    const nodes = this.podsOf(c)
+      .filter((p) => !p.metadata.deletionTimestamp && !hasEnded(p))
+      .map((p) => Number(/^node-(\d+)$/.exec(p.spec?.nodeName ?? "")?.[1] ?? -1));
+    return new Set(nodes.filter((n) => n >= c.spec.replicas)).size;
   }
 
   private workloadOf(c: Controller): Workload {

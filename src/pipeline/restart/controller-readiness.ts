@@ -50,6 +50,8 @@ export interface Snapshot {
   notReady: string[];
   /** Each of its ReplicaSets (or itself) with fewer pods than it should have; absent when none. */
   missing?: Shortfall[];
+  /** A DaemonSet's pods on nodes it no longer schedules to, which would get no successor; absent when none. */
+  misscheduled?: number;
   /**
    * Its pods Ready, but for less than its minReadySeconds: serving, yet not available to the controller,
    * so they hold its other pods as one not Ready does; absent when none.
@@ -105,10 +107,16 @@ export interface Readiness {
  * never came up, a crash loop, a pod that cannot be scheduled), or it has fewer pods than it should (a
  * quota refusing one), and taking a Ready one would leave the workload shorter still; null when neither,
  * or the pod itself is not Ready (its going costs no capacity). Across runs this keeps a bad image from
- * taking one more pod down at every run.
+ * taking one more pod down at every run. A DaemonSet that runs pods on nodes it no longer schedules to
+ * holds every pod, Ready or not: any may be one of those, whose node would lose the daemon for good.
  */
 export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
-  const { notReady, missing = [] } = before;
+  const { notReady, missing = [], misscheduled = 0 } = before;
+  // Which of its pods those are is not known here (it would take the nodes' taints and labels): none goes.
+  if (misscheduled > 0) {
+    const name = `${pod.controller?.kind}/${pod.controller?.name}`;
+    return `${name} runs ${counted(misscheduled, "pod")} on nodes it no longer schedules to (a taint it does not tolerate, a node selector it no longer matches), and one restarted there would get no successor: delete those by hand, or let it schedule there again`;
+  }
   // The pod itself settling is serving: its going costs capacity, but it holds nothing of its own.
   const settling = settlingBesides(before, pod);
   // A pod gone since the plan costs nothing more (its successor may be the one not Ready): the eviction or
@@ -151,10 +159,10 @@ function settlingBesides(before: Snapshot, pod: PlanPod): string[] {
  * being left for a later run.
  */
 export function heldOnlyByLater(before: Snapshot, pod: PlanPod, later: readonly PlanPod[]): boolean {
-  const { notReady, missing = [] } = before;
+  const { notReady, missing = [], misscheduled = 0 } = before;
   const settling = settlingBesides(before, pod);
   const names = new Set(later.map((p) => p.name));
-  if (missing.length > 0 || settling.length > 0) return false;
+  if (missing.length > 0 || settling.length > 0 || misscheduled > 0) return false;
   return notReady.length > 0 && notReady.every((name) => names.has(name));
 }
 
@@ -349,8 +357,10 @@ async function controllerReadiness(
         const short = missingPodCount(made, uid, desired);
         return short > 0 ? [{ kind, name, made: desired! - short, desired: desired! }] : [];
       });
+      const misscheduled = controller.kind === "DaemonSet" ? (own?.status?.numberMisscheduled ?? 0) : 0;
       return {
         ...(missing.length > 0 ? { missing } : {}),
+        ...(misscheduled > 0 ? { misscheduled } : {}),
         ready: readyPodCount(pods, controller.uid),
         live: servingPods(pods, controller.uid).length,
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),

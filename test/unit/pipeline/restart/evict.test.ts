@@ -418,6 +418,19 @@ describe("what counts as the replacement being up", () => {
     },
   );
 
+  it("a DaemonSet that runs a pod on a node it no longer schedules to (tainted since): no pod goes, as that one would get no successor", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "DaemonSet", name: "agent", replicas: 3, strategy: "evict" });
+    // node-2 no longer wanted: agent-2 keeps running there.
+    cluster.edit("agent", { replicas: 2 });
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(cluster.evictions()).toEqual([]);
+    expect(cluster.readyPods("agent")).toBe(3);
+    const reason =
+      "DaemonSet/agent runs 1 pod on nodes it no longer schedules to (a taint it does not tolerate, a node selector it no longer matches), and one restarted there would get no successor: delete those by hand, or let it schedule there again";
+    expect(reported).toEqual(pods.map((p) => `${p.name} not-started: ${reason}`));
+  });
+
   /** A Deployment of 4 replicas that a quota holds at 3 pods. */
   const shortDeployment = () => {
     const { clock, cluster } = setup();
