@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { type ConfigView, parseConfigView } from "./config-view.js";
+import { probeInCluster } from "./default-namespace.js";
 import type { Kubectl, KubectlConnection } from "./kubectl.js";
 import {
   ClusterAccessError,
@@ -49,6 +50,15 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     ...(connection.certificateAuthority ? { certificateAuthorityFlag: connection.certificateAuthority } : {}),
     ...(connection.clientCertificate ? { clientCertificateFlag: connection.clientCertificate } : {}),
   };
+  // No kubeconfig, in a pod (the CronJob's job): kubectl uses the pod's ServiceAccount, not a file.
+  if (
+    kubeconfigSource === "default" &&
+    !facts.kubeconfigExists &&
+    !connection.server &&
+    probeInCluster(env)
+  ) {
+    return { ...facts, inCluster: true, server: inClusterServer(env) };
+  }
   const view = await readView(kubectl);
   if (!view) return { ...facts, ...(connection.context ? { context: connection.context } : {}) };
 
@@ -81,6 +91,12 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     ...(auth ?? {}),
     ...(notAfter ? { certificateNotAfter: notAfter } : {}),
   };
+}
+
+/** The API server as client-go's in-cluster config names it. */
+function inClusterServer(env: Readonly<Record<string, string | undefined>>): string {
+  const host = env["KUBERNETES_SERVICE_HOST"] ?? "";
+  return `https://${host.includes(":") ? `[${host}]` : host}:${env["KUBERNETES_SERVICE_PORT"]}`;
 }
 
 async function readView(kubectl: Kubectl): Promise<ConfigView | undefined> {

@@ -162,6 +162,8 @@ export interface KubeconfigFacts {
   kubeconfigSource?: "flag" | "env" | "default";
   /** False when no file of it exists. */
   kubeconfigExists?: boolean;
+  /** No kubeconfig, in a pod: kubectl used the in-cluster config (the pod's ServiceAccount). */
+  inCluster?: boolean;
   /** Every context of the kubeconfig. */
   contexts?: readonly string[];
   /** The context used (--context, or the current context), when there is one. */
@@ -196,7 +198,13 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
   const contexts = facts.contexts ?? [];
   // Without a context kubectl falls back to http://localhost:8080: say why there was no context.
   const withoutContext = problem.kind === "refused" || problem.kind === "no-current-context";
-  if (withoutContext && facts.kubeconfig !== undefined && !facts.context && !facts.serverFlag) {
+  if (
+    withoutContext &&
+    facts.kubeconfig !== undefined &&
+    !facts.context &&
+    !facts.serverFlag &&
+    !facts.inCluster
+  ) {
     const noContext = noContextText(facts, contexts);
     if (noContext) return noContext;
   }
@@ -244,6 +252,9 @@ function noContextText(facts: KubeconfigFacts, contexts: readonly string[]): str
 }
 
 function unauthorizedText(where: string, facts: KubeconfigFacts): string {
+  if (facts.inCluster) {
+    return `the cluster${where} rejected this pod's ServiceAccount token (Unauthorized): check that its ServiceAccount still exists and its token is mounted (automountServiceAccountToken)`;
+  }
   const user = facts.user ? ` of user "${facts.user}"` : "";
   const rejected = `the cluster${where} rejected the credentials${user} (Unauthorized)`;
   switch (facts.auth) {
@@ -284,6 +295,7 @@ function untrustedText(detail: string, facts: KubeconfigFacts): string {
 
 /** ` of context "kind-dev" (kubeconfig /home/me/.kube/config)`, with whatever is known. */
 function whereText(facts: KubeconfigFacts): string {
+  if (facts.inCluster) return " (in-cluster config: this pod's ServiceAccount)";
   const context = facts.context ? ` of context "${facts.context}"` : "";
   const kubeconfig = facts.kubeconfig ? ` (kubeconfig ${facts.kubeconfig}${sourceText(facts)})` : "";
   return `${context}${kubeconfig}`;

@@ -129,6 +129,22 @@ describe("explainClusterProblem", () => {
     );
   });
 
+  it("in a pod with no kubeconfig (the CronJob's job): the in-cluster config is named, not a kubeconfig to make", () => {
+    const pod: KubeconfigFacts = {
+      kubeconfig: "/tmp/.kube/config",
+      kubeconfigSource: "default",
+      kubeconfigExists: false,
+      inCluster: true,
+      server: "https://10.96.0.1:443",
+    };
+    expect(explainClusterProblem({ kind: "refused", server: "10.96.0.1:443" }, pod)).toBe(
+      "cannot reach the cluster (in-cluster config: this pod's ServiceAccount): https://10.96.0.1:443 refused the connection; is the cluster running? (kubectl cluster-info)",
+    );
+    expect(explainClusterProblem({ kind: "unauthorized" }, pod)).toBe(
+      "the cluster (in-cluster config: this pod's ServiceAccount) rejected this pod's ServiceAccount token (Unauthorized): check that its ServiceAccount still exists and its token is mounted (automountServiceAccountToken)",
+    );
+  });
+
   it("a kubeconfig without contexts, or without a current one", () => {
     expect(explainClusterProblem(fallback, { ...home, contexts: [], context: undefined })).toBe(
       "no cluster configured: kubeconfig /home/me/.kube/config has no contexts; add one (kubectl config set-context) or point --kubeconfig at another kubeconfig",

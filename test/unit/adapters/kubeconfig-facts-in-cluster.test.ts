@@ -1,0 +1,73 @@
+/**
+ * The CronJob's pod has no kubeconfig: kubectl uses the in-cluster config (the pod's ServiceAccount). A
+ * failure to reach or be let into the cluster names that, not a kubeconfig file the job never uses (and no
+ * kubectl is run to read one: the path given here does not exist).
+ */
+import { describe, expect, it, vi } from "vitest";
+
+// The pod's mounted ServiceAccount (as client-go's in-cluster check and default-namespace.ts's probe see it).
+const sa = "/var/run/secrets/kubernetes.io/serviceaccount";
+vi.mock("node:fs", async (original) => {
+  const fs = await original<typeof import("node:fs")>();
+  const statSync = ((path: string, ...rest: unknown[]) =>
+    String(path).startsWith(sa)
+      ? ({ isFile: () => true } as ReturnType<typeof fs.statSync>)
+      : (fs.statSync as (...a: unknown[]) => unknown)(path, ...rest)) as typeof fs.statSync;
+  const readFileSync = ((path: unknown, ...rest: unknown[]) =>
+    String(path) === `${sa}/namespace`
+      ? "tools"
+      : (fs.readFileSync as (...a: unknown[]) => unknown)(path, ...rest)) as typeof fs.readFileSync;
+  const existsSync = (path: unknown) => String(path).startsWith(sa) || fs.existsSync(path as string);
+  return {
+    ...fs,
+    default: { ...fs, statSync, readFileSync, existsSync },
+    statSync,
+    readFileSync,
+    existsSync,
+  };
+});
+
+const { kubectlFailure, ClusterAccessError } = await import("../../../src/adapters/kubectl-errors.js");
+const { explainClusterAccess } = await import("../../../src/adapters/kubeconfig-facts.js");
+
+/** The environment the CronJob's container runs with (install-objects.ts sets HOME=/tmp; the kubelet the rest). */
+const podEnv = {
+  HOME: "/nonexistent/home",
+  KUBERNETES_SERVICE_HOST: "10.96.0.1",
+  KUBERNETES_SERVICE_PORT: "443",
+  KUBECTL_AUTOUPDATE_JOB: "kubectl-autoupdate-29926880",
+  KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "tools",
+};
+
+describe("the job's last log line when the API server refuses the in-cluster connection", () => {
+  it("does not say that no cluster is configured, nor point at a kubeconfig the job does not use", async () => {
+    const stderr =
+      "The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?\n";
+    const error = kubectlFailure(
+      { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
+      "kubectl get",
+    );
+    expect(error).toBeInstanceOf(ClusterAccessError);
+    const explained = await explainClusterAccess(error as InstanceType<typeof ClusterAccessError>, podEnv, {
+      kubectlPath: "/nonexistent/kubectl",
+      connection: {},
+    });
+    expect(explained.message).not.toMatch(/no cluster configured|kind create cluster/);
+    expect(explained.message).not.toContain(".kube/config");
+    expect(explained.message).toContain("10.96.0.1:443");
+  });
+
+  it("an Unauthorized in-cluster token is not blamed on a kubeconfig from 'your cluster's provider'", async () => {
+    const stderr = "error: You must be logged in to the server (Unauthorized)\n";
+    const error = kubectlFailure(
+      { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
+      "kubectl get",
+    );
+    const explained = await explainClusterAccess(error as InstanceType<typeof ClusterAccessError>, podEnv, {
+      kubectlPath: "/nonexistent/kubectl",
+      connection: {},
+    });
+    expect(explained.message).not.toContain(".kube/config");
+    expect(explained.message).not.toMatch(/get a current kubeconfig/);
+  });
+});
