@@ -212,6 +212,7 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
       desiredNumberScheduled: st.desiredNumberScheduled,
       updatedNumberScheduled: st.updatedNumberScheduled,
       numberAvailable: st.numberAvailable,
+      numberMisscheduled: st.numberMisscheduled,
     },
   };
 }

@@ -92,8 +92,8 @@ export interface ControllerCounts {
    */
   spec?: { replicas?: number; ordinals?: { start?: number }; minReadySeconds?: number };
   /**
-   * A DaemonSet's: the nodes it is to run on, and those that run a pod of it they should not (a taint it does
-   * not tolerate, a node selector it no longer matches, added while the pod ran: the pod keeps running).
+   * A DaemonSet's: the nodes it is to run on, and those that run a pod of it they should not (see
+   * core/workload.ts daemonPodsWithoutSuccessor).
    */
   status?: { desiredNumberScheduled?: number; numberMisscheduled?: number };
 }

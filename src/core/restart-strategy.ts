@@ -23,6 +23,7 @@ import {
 import { rollingUpdateStopsEveryPod, rollsOneAtATime } from "./rolling-update.js";
 import {
   controllingOwner,
+  daemonPodsWithoutSuccessor,
   gitOpsManager,
   isWorkloadKind,
   podOrdinal,
@@ -208,6 +209,11 @@ function decideRestartOf(
   if (facts.workload?.metadata.deletionTimestamp) {
     return skip(`${name} is being deleted: it would not bring the pods back`);
   }
+  const withoutSuccessor =
+    facts.workload?.kind === "DaemonSet"
+      ? daemonPodsWithoutSuccessor(name, facts.workload.status?.numberMisscheduled)
+      : null;
+  if (withoutSuccessor) return skip(withoutSuccessor);
   if (strategy === "delete") {
     return restart("delete", "--strategy delete: deleted one at a time, budgets checked before each");
   }

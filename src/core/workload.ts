@@ -74,6 +74,8 @@ export interface Workload {
     desiredNumberScheduled?: number;
     updatedNumberScheduled?: number;
     numberAvailable?: number;
+    /** Nodes that run a pod of it they should not: see daemonPodsWithoutSuccessor. */
+    numberMisscheduled?: number;
   };
 }
 
@@ -259,4 +261,16 @@ export function rolloutStatus(w: Workload, generation: number): RolloutStatus {
 
 function waiting(progress: string): RolloutStatus {
   return { state: "waiting", progress };
+}
+
+/**
+ * Why no pod of a DaemonSet may be restarted while it runs pods on nodes it no longer schedules to (a
+ * NoSchedule taint it does not tolerate, added while they ran: a node not Ready, one being removed, one
+ * tainted by hand): such a pod, restarted, gets no successor, and its node loses the daemon for good (its
+ * own rollout deletes them too). Which pods those are would take the nodes' taints. Null when it runs none.
+ */
+export function daemonPodsWithoutSuccessor(name: string, misscheduled: number | undefined): string | null {
+  if (!misscheduled) return null;
+  const pods = misscheduled === 1 ? "a pod on a node" : `pods on ${misscheduled} nodes`;
+  return `${name} runs ${pods} it no longer schedules to (a NoSchedule taint it does not tolerate: a node not Ready, being removed, or tainted; kubectl describe daemonset shows them as misscheduled), and any of its pods restarted there would get no successor`;
 }

@@ -25,6 +25,7 @@ import {
   servingPods,
   terminatingPods,
 } from "../../core/readiness.js";
+import { daemonPodsWithoutSuccessor } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
 import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
@@ -108,15 +109,15 @@ export interface Readiness {
  * quota refusing one), and taking a Ready one would leave the workload shorter still; null when neither,
  * or the pod itself is not Ready (its going costs no capacity). Across runs this keeps a bad image from
  * taking one more pod down at every run. A DaemonSet that runs pods on nodes it no longer schedules to
- * holds every pod, Ready or not: any may be one of those, whose node would lose the daemon for good.
+ * holds every pod, Ready or not (core/workload.ts daemonPodsWithoutSuccessor).
  */
 export function shortOfReadyPods(pod: PlanPod, before: Snapshot): string | null {
   const { notReady, missing = [], misscheduled = 0 } = before;
-  // Which of its pods those are is not known here (it would take the nodes' taints and labels): none goes.
-  if (misscheduled > 0) {
-    const name = `${pod.controller?.kind}/${pod.controller?.name}`;
-    return `${name} runs ${counted(misscheduled, "pod")} on nodes it no longer schedules to (a taint it does not tolerate, a node selector it no longer matches), and one restarted there would get no successor: delete those by hand, or let it schedule there again`;
-  }
+  const withoutSuccessor = daemonPodsWithoutSuccessor(
+    `${pod.controller?.kind}/${pod.controller?.name}`,
+    misscheduled,
+  );
+  if (withoutSuccessor) return withoutSuccessor;
   // The pod itself settling is serving: its going costs capacity, but it holds nothing of its own.
   const settling = settlingBesides(before, pod);
   // A pod gone since the plan costs nothing more (its successor may be the one not Ready): the eviction or

@@ -211,6 +211,8 @@ describe("the shapes keep every field the slim objects read", () => {
     ]);
     expect(slim[0]?.metadata.ownerReferences).toBeUndefined();
     expect(slim[2]?.status?.numberAvailable).toBe(2);
+    // Pods on nodes it no longer schedules to would get no successor (core/workload.ts).
+    expect(slim[2]?.status?.numberMisscheduled).toBe(0);
     expect(slim.map((w) => w.metadata.deletionTimestamp)).toEqual([
       undefined,
       undefined,

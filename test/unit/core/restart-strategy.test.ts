@@ -259,6 +259,13 @@ describe("the decision per controller: every kind and update strategy, under eac
       "rollout: rolling update of StatefulSet/db's pods from ordinal 2, one at a time from the highest ordinal",
     ],
     [
+      "a DaemonSet running pods on nodes it no longer schedules to (its rollout deletes them, making none)",
+      "auto",
+      "DaemonSet",
+      facts(workload("DaemonSet", { status: { numberMisscheduled: 2 } })),
+      "skip: DaemonSet/agent runs pods on 2 nodes it no longer schedules to (a NoSchedule taint it does not tolerate: a node not Ready, being removed, or tainted; kubectl describe daemonset shows them as misscheduled), and any of its pods restarted there would get no successor",
+    ],
+    [
       "pods left alone below a partition, which its rollout does not replace either",
       "auto",
       "StatefulSet",

@@ -427,7 +427,7 @@ describe("what counts as the replacement being up", () => {
     expect(cluster.evictions()).toEqual([]);
     expect(cluster.readyPods("agent")).toBe(3);
     const reason =
-      "DaemonSet/agent runs 1 pod on nodes it no longer schedules to (a taint it does not tolerate, a node selector it no longer matches), and one restarted there would get no successor: delete those by hand, or let it schedule there again";
+      "DaemonSet/agent runs a pod on a node it no longer schedules to (a NoSchedule taint it does not tolerate: a node not Ready, being removed, or tainted; kubectl describe daemonset shows them as misscheduled), and any of its pods restarted there would get no successor";
     expect(reported).toEqual(pods.map((p) => `${p.name} not-started: ${reason}`));
   });
 
