@@ -158,7 +158,29 @@ export function recordChanges(
     changes[key] = formatEntry([...kept, ...fresh]);
   }
   if (Object.keys(changes).length === 0) return null;
-  return withinBudget(stored, changes, parse);
+  const budget = Math.min(recordBudgetBytes, configMapBytes - bytesOf(othersIn(data)));
+  return smallerFirst(stored, withinBudget(stored, changes, parse, budget));
+}
+
+/** What an API server lets a ConfigMap's data hold. */
+const configMapBytes = 1024 * 1024;
+
+/** The keys that are not this tool's, which count against the ConfigMap's size too. */
+function othersIn(data: Readonly<Record<string, string>> | undefined): Map<string, string> {
+  return new Map(Object.entries(data ?? {}).filter(([key]) => !entryKeyShape.test(key)));
+}
+
+/**
+ * The changes in the order they are best written in (they go in parts): removals and entries that shrink
+ * first, so that no part takes a record at its limit over it before the parts that make room.
+ */
+function smallerFirst(
+  stored: ReadonlyMap<string, string>,
+  changes: Record<string, string | null>,
+): Record<string, string | null> {
+  const growth = ([key, value]: [string, string | null]) =>
+    (value?.length ?? 0) - (stored.get(key)?.length ?? -key.length);
+  return Object.fromEntries(Object.entries(changes).sort((a, b) => growth(a) - growth(b)));
 }
 
 /**
@@ -175,19 +197,20 @@ function bytesOf(data: ReadonlyMap<string, string>): number {
 
 /**
  * The changes, with the oldest remembered restarts of every entry left out when the record would outgrow
- * recordBudgetBytes: those are the moves no run has needed for longest (this run's are the newest).
+ * `budget`: those are the moves no run has needed for longest (this run's are the newest).
  */
 function withinBudget(
   stored: ReadonlyMap<string, string>,
   changes: Record<string, string | null>,
   parse: (key: string, value: string) => RememberedRestart[],
+  budget: number,
 ): Record<string, string | null> {
   const after = new Map(stored);
   for (const [key, value] of Object.entries(changes)) {
     if (value === null) after.delete(key);
     else after.set(key, value);
   }
-  if (bytesOf(after) <= recordBudgetBytes) return changes;
+  if (bytesOf(after) <= budget) return changes;
   const remembered = new Map([...after].map(([key, value]) => [key, parse(key, value)]));
   const since = (cut: number) =>
     new Map(
@@ -201,7 +224,7 @@ function withinBudget(
   let [low, high] = [0, times.length - 1];
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
-    if (bytesOf(since(times[middle]!)) <= recordBudgetBytes) high = middle;
+    if (bytesOf(since(times[middle]!)) <= budget) high = middle;
     else low = middle + 1;
   }
   const fitted = since(times[low] ?? Number.POSITIVE_INFINITY);

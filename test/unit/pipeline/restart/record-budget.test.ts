@@ -1,0 +1,152 @@
+/**
+ * The record ConfigMap's size against the 1 MiB the API server lets a ConfigMap's data hold, every key
+ * counted: a write past it is refused whole, and the run's record is lost.
+ */
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import type { ExecResult } from "../../../../src/adapters/exec-result.js";
+import { recordChanges } from "../../../../src/core/restart-record.js";
+import type { RememberedRestart } from "../../../../src/core/restarted-for.js";
+import { RecordKeeper } from "../../../../src/pipeline/restart/record-keeper.js";
+
+const now = Date.parse("2026-12-02T06:00:00Z");
+const hour = 3_600_000;
+const day = 24 * hour;
+/** What the API server allows a ConfigMap's data + binaryData (validation: corev1.MaxSecretSize). */
+const configMapLimit = 1024 * 1024;
+const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
+const uidOf = (ns: string, i: number) =>
+  `${createHash("md5")
+    .update(`${ns}${i}`)
+    .digest("hex")
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5")}`;
+const bytes = (data: Record<string, string>) =>
+  Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+
+function entry(ns: string, i: number, moves: [string, number][]): [string, string] {
+  const uid = uidOf(ns, i);
+  const value = JSON.stringify({
+    namespace: ns,
+    kind: "ReplicaSet",
+    name: `app-${i}`,
+    uid,
+    restarts: moves
+      .sort((a, b) => b[1] - a[1])
+      .map(([restartedFor, at]) => ({ restartedFor, at: new Date(at).toISOString() })),
+  });
+  return [`${ns}.${uid}`, value];
+}
+
+function fresh(ns: string, i: number, restartedFor: string, at: number): RememberedRestart {
+  return {
+    namespace: ns,
+    controller: { kind: "ReplicaSet", name: `app-${i}`, uid: uidOf(ns, i) },
+    restartedFor,
+    at,
+  };
+}
+
+function patched(data: Record<string, string>, changes: Record<string, string | null> | null) {
+  const result = { ...data };
+  for (const [key, value] of Object.entries(changes ?? {})) {
+    if (value === null) delete result[key];
+    else result[key] = value;
+  }
+  return result;
+}
+
+describe("the record's 900 KiB budget", () => {
+  it("leaves room for the keys of others the ConfigMap holds (the 1 MiB counts every key)", () => {
+    // A ConfigMap named by hand that holds 200 KiB of someone else's keys ("Keys not of that shape are left alone").
+    const data: Record<string, string> = { "settings.yaml": "x".repeat(200 * 1024) };
+    for (let i = 0; bytes(data) < 200 * 1024 + 880 * 1024; i++) {
+      const [key, value] = entry("shop", i, [[`app=${digest(`o${i}`)}>${digest("n")}`, now - 3 * day]]);
+      data[key] = value;
+    }
+    const recorded = Array.from({ length: 50 }, (_, i) =>
+      fresh("shop", 100_000 + i, `app=${digest(`f${i}`)}>${digest("n")}`, now),
+    );
+    const after = patched(data, recordChanges(data, recorded, now));
+    // The API server refuses any write that leaves the data above 1 MiB.
+    expect(bytes(after)).toBeLessThanOrEqual(configMapLimit);
+  });
+
+  it("a record already at the 1 MiB limit (as the unbounded version left it) takes this run's write again", async () => {
+    // What the API server holds: keys sorted, as `kubectl get -o json` prints them.
+    let data: Record<string, string> = {};
+    let resourceVersion = 1;
+    // Namespace `ci`: controllers whose tag moves every run, so all their moves are recent.
+    const ci = 150;
+    const move = (i: number, run: number) =>
+      `app=${digest(`ci ${i} ${run}`)}>${digest(`ci ${i} ${run + 1}`)}`;
+    const stored: [string, string][] = [];
+    for (let i = 0; i < ci; i++) {
+      stored.push(
+        entry(
+          "ci",
+          i,
+          [1, 2, 3].map((run) => [move(i, run), now - run * 2 * hour] as [string, number]),
+        ),
+      );
+    }
+    // Namespace `shop`: older moves, filling the rest right up to the limit (writes past it were refused).
+    let total = stored.reduce((n, [k, v]) => n + k.length + v.length, 0);
+    for (let i = 0; ; i++) {
+      const moves = Array.from({ length: 8 }, (_, m) => [
+        `app=${digest(`shop ${i} ${m}`)}>${digest(`shop ${i} ${m + 1}`)}`,
+        now - (7 * day - (i % 100) * hour - m * 60_000),
+      ]) as [string, number][];
+      const e = entry("shop", i, moves);
+      if (total + e[0].length + e[1].length > configMapLimit - 1500) break;
+      stored.push(e);
+      total += e[0].length + e[1].length;
+    }
+    data = Object.fromEntries(stored.sort(([a], [b]) => (a < b ? -1 : 1)));
+    expect(bytes(data)).toBeLessThanOrEqual(configMapLimit);
+
+    const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+    const run = async (args: readonly string[]): Promise<ExecResult> => {
+      if (args[0] === "get") {
+        return ok(
+          JSON.stringify({
+            metadata: { name: "kubectl-autoupdate", resourceVersion: `${resourceVersion}` },
+            data,
+          }),
+        );
+      }
+      if (args[0] !== "patch") throw new Error(`unexpected kubectl ${args.join(" ")}`);
+      const patch = JSON.parse(args.find((a) => a.startsWith("--patch="))!.slice(8)) as {
+        metadata: { resourceVersion?: string };
+        data: Record<string, string | null>;
+      };
+      if (patch.metadata.resourceVersion !== `${resourceVersion}`) {
+        return {
+          exitCode: 1,
+          stdout: "",
+          stderr: "Error from server (Conflict): the object has been modified\n",
+          interrupted: false,
+        };
+      }
+      const next = patched(data, patch.data);
+      if (bytes(next) > configMapLimit) {
+        return {
+          exitCode: 1,
+          stdout: "",
+          stderr: `The ConfigMap "kubectl-autoupdate" is invalid: []: Too long: must have at most ${configMapLimit} bytes\n`,
+          interrupted: false,
+        };
+      }
+      data = next;
+      return ok(`${++resourceVersion}`);
+    };
+    const keeper = new RecordKeeper(
+      { runUnchecked: run, runChange: run },
+      { namespace: "ops", name: "kubectl-autoupdate" },
+      { now: () => now },
+    );
+    // This run: every ci controller restarted in vain for its newest move.
+    for (let i = 0; i < ci; i++) keeper.held(fresh("ci", i, move(i, 0), now));
+    expect(await keeper.save()).toBeNull();
+    expect(bytes(data)).toBeLessThanOrEqual(900 * 1024);
+  });
+});
