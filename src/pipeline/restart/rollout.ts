@@ -12,6 +12,7 @@ import { hasEnded, selectorString, sharedLabelsSelector } from "../../core/readi
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { belowPartition, decideRestart } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
+import { goingSincePlan, leftSincePlan } from "../../core/since-plan.js";
 import {
   ownedPods,
   rolloutStatus,
@@ -120,7 +121,7 @@ async function rollOutWorkload(
   // The pods it owns now, which the rollout would replace: all of them, beyond the plan's selection.
   const live = await podsOf(api, namespace, current);
   if (live) {
-    read.missing = missingSincePlan(group, live);
+    read.missing = await stillThere(api, missingSincePlan(group, live), group);
     if (read.missing.size === group.length) return replacedSincePlan(group, read.missing);
   }
   const decision = decideRestart(options.strategy, target, {
@@ -203,6 +204,29 @@ function missingSincePlan(group: readonly PlanPod[], live: readonly Pod[]): Map<
   for (const pod of group) {
     if (!uids.has(pod.uid))
       missing.set(pod.uid, names.has(pod.name) ? { kind: "replaced" } : { kind: "gone" });
+  }
+  return missing;
+}
+
+/** How many planned pods missing from the workload are looked for by name: not one per pod of a rollout. */
+const lookedFor = 10;
+
+/**
+ * The missing pods with those still there under their UID (taken out of the workload by a change of their
+ * labels, to debug one out of service, say) left as not started: the rollout does not replace them, and they
+ * run the old digest on. Only a few are looked for: many missing at once were replaced by a rollout since.
+ */
+async function stillThere(
+  api: Pick<RestartApi, "readPod">,
+  missing: Map<string, PodOutcome>,
+  group: readonly PlanPod[],
+): Promise<Map<string, PodOutcome>> {
+  const gone = group.filter((pod) => missing.get(pod.uid)?.kind === "gone");
+  if (gone.length > lookedFor) return missing;
+  for (const pod of gone) {
+    const current = await api.readPod(pod.namespace, pod.name);
+    const left = goingSincePlan(pod, current) ? null : leftSincePlan(pod, current);
+    if (left !== null) missing.set(pod.uid, { kind: "not-started", reason: left });
   }
   return missing;
 }

@@ -72,6 +72,29 @@ describe("one rollout per controller", () => {
     expect(restarted).toEqual([]);
   });
 
+  it("a planned pod taken out of it since the plan (relabelled to debug it): not rolled with it, and not gone", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 2,
+      maxSurge: 1,
+      maxUnavailable: 0,
+      strategy: "rollout",
+    });
+    const released = pods[0]!;
+    cluster.releasePod(released.name);
+    await clock.advance(5000);
+    const record = await runRestart(clock, cluster, pods);
+    // Still there under its UID, on the old digest, which the rollout does not replace.
+    expect((await cluster.readPod("shop", released.name))?.metadata.uid).toBe(released.uid);
+    expect(record.outcomes.get(released)).toEqual({
+      kind: "not-started",
+      reason: "no longer owned by ReplicaSet/web-r1 since the plan: nothing would recreate it",
+    });
+    expect(runSummary({ resolver: "registry", pods }, record, false).gone).toBe(0);
+  });
+
   it("a StatefulSet's planned pods replaced under the same names: each replaced since the plan, as an eviction's 409 says", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 2, strategy: "rollout" });
