@@ -55,7 +55,11 @@ export interface RestartOptions {
 /** How one controller's strategy reports back to restartPods. */
 export interface GroupReporter {
   options: RestartOptions;
-  report(pod: PlanPod, outcome: PodOutcome): void;
+  /**
+   * A pod's outcome. A rollout's pods are reported in its own line, unless `ownLine`: a pod the rollout left
+   * for a reason of its own (taken out of the workload since the plan).
+   */
+  report(pod: PlanPod, outcome: PodOutcome, ownLine?: boolean): void;
   reportProblem(problem: ReplacementProblem): void;
   reportRollout(report: RolloutReport): void;
   restarted(restart: CompletedRestart): void;

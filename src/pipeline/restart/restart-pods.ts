@@ -63,9 +63,9 @@ export async function restartPods(
   };
   const reporter: GroupReporter = {
     options,
-    report(pod, outcome) {
+    report(pod, outcome, ownLine = false) {
       result.outcomes.set(pod, outcome);
-      if (pod.restart?.strategy !== "rollout") options.onOutcome(pod, outcome);
+      if (pod.restart?.strategy !== "rollout" || ownLine) options.onOutcome(pod, outcome);
     },
     reportProblem(problem) {
       result.problems.push(problem);

@@ -21,6 +21,7 @@ import {
   workloadName,
 } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
+import { firstFew } from "../../util/first-few.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
 import { oldDigestAfterRollout } from "./replacement.js";
 import { type GroupReporter, type RestartApi, stopReason } from "./restart-options.js";
@@ -35,7 +36,12 @@ export async function rollOut(
   const read: WorkloadRead = {};
   const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter, read);
   for (const pod of group) {
-    reporter.report(pod, read.missing?.get(pod.uid) ?? podOutcomeOf(outcome, pod, reporter.options.dryRun));
+    const own = read.missing?.get(pod.uid);
+    reporter.report(
+      pod,
+      own ?? podOutcomeOf(outcome, pod, reporter.options.dryRun),
+      own?.kind === "not-started",
+    );
   }
   // Patched, then gone wrong: the pods were replaced, not as planned.
   if (outcome.kind === "failed" && outcome.patched) {
@@ -231,13 +237,23 @@ async function stillThere(
   return missing;
 }
 
-/** None of the planned pods is left: nothing to roll, nor needed. */
+/**
+ * None of the planned pods is left to the workload: nothing to roll. Replaced since the plan; or, some taken
+ * out of it and running on, left (each says why in a line of its own).
+ */
 function replacedSincePlan(
   group: readonly PlanPod[],
   missing: ReadonlyMap<string, PodOutcome>,
 ): RolloutOutcome {
   const gone = group.filter((pod) => missing.get(pod.uid)?.kind === "gone").map((pod) => pod.name);
-  return { kind: "replaced", gone };
+  const left = group.filter((pod) => missing.get(pod.uid)?.kind === "not-started").map((pod) => pod.name);
+  if (left.length === 0) return { kind: "replaced", gone };
+  const are = left.length === 1 ? "is" : "are";
+  const reason =
+    left.length === group.length
+      ? `its planned ${left.length === 1 ? "pod" : "pods"} ${firstFew(left)} ${are} no longer its own`
+      : `of its planned pods, ${firstFew(left)} ${are} no longer its own, and the others are gone or were replaced`;
+  return { kind: "not-started", reason };
 }
 
 /**

@@ -93,6 +93,22 @@ describe("one rollout per controller", () => {
       reason: "no longer owned by ReplicaSet/web-r1 since the plan: nothing would recreate it",
     });
     expect(runSummary({ resolver: "registry", pods }, record, false).gone).toBe(0);
+    // Named in a line of its own: the rollout's line speaks for the pods it replaced.
+    expect(record.reported).toContain(
+      "web-r1-0 not-started: no longer owned by ReplicaSet/web-r1 since the plan: nothing would recreate it",
+    );
+  });
+
+  it("its only planned pod taken out of it since the plan: not rolled, and not said to be replaced", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    cluster.releasePod(pods[0]!.name);
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1));
+    expect(cluster.patches()).toEqual([]);
+    expect(reported).toEqual([
+      "web-r1-0 not-started: no longer owned by ReplicaSet/web-r1 since the plan: nothing would recreate it",
+      "Deployment/web not-started: its planned pod web-r1-0 is no longer its own",
+    ]);
   });
 
   it("a StatefulSet's planned pods replaced under the same names: each replaced since the plan, as an eviction's 409 says", async () => {
