@@ -101,9 +101,15 @@ export class Docker {
     const result = await this.exec(this.binary, [...configArgs, ...args], {
       signal: options.signal,
       timeoutMs: options.timeoutMs,
-      // docker 28.3 and later read credentials from DOCKER_AUTH_CONFIG before --config's: with a config
-      // chosen here (one pull secret, or none), the user's would be sent instead.
-      ...(options.configDir ? { env: { DOCKER_AUTH_CONFIG: undefined } } : {}),
+      env: {
+        // With content trust on, a pull reads the tag's last signed digest, which the kubelet does not: a pod on
+        // a newer unsigned push would be judged stale.
+        DOCKER_CONTENT_TRUST: undefined,
+        DOCKER_CONTENT_TRUST_SERVER: undefined,
+        // docker 28.3 and later read credentials from DOCKER_AUTH_CONFIG before --config's: with a config
+        // chosen here (one pull secret, or none), the user's would be sent instead.
+        ...(options.configDir ? { DOCKER_AUTH_CONFIG: undefined } : {}),
+      },
     });
     if (result.exitCode === 0) return { ok: true, value: result.stdout };
     if (result.interrupted) {

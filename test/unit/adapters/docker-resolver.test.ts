@@ -834,10 +834,12 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     const secret = { username: "puller", password: "PULL-SECRET-PW", source: "secret web/regcred" };
     await reasonOf(resolver, [secret]);
     const pulls = calls.filter((c) => c.args.includes("pull"));
-    // The pull secret's config, then the user's own (which may well be DOCKER_AUTH_CONFIG).
+    // The pull secret's config, then the user's own (which may well be DOCKER_AUTH_CONFIG). Never content
+    // trust: a pull would read the tag's last signed digest, which the kubelet does not.
+    const noTrust = { DOCKER_CONTENT_TRUST: undefined, DOCKER_CONTENT_TRUST_SERVER: undefined };
     expect(pulls.map((c) => [c.args[0], c.env])).toEqual([
-      ["--config", { DOCKER_AUTH_CONFIG: undefined }],
-      ["pull", undefined],
+      ["--config", { ...noTrust, DOCKER_AUTH_CONFIG: undefined }],
+      ["pull", noTrust],
     ]);
   });
 });
