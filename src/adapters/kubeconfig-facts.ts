@@ -50,13 +50,10 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     ...(connection.certificateAuthority ? { certificateAuthorityFlag: connection.certificateAuthority } : {}),
     ...(connection.clientCertificate ? { clientCertificateFlag: connection.clientCertificate } : {}),
   };
-  // No kubeconfig, in a pod (the CronJob's job): kubectl uses the pod's ServiceAccount, not a file.
-  if (
-    kubeconfigSource === "default" &&
-    !facts.kubeconfigExists &&
-    !connection.server &&
-    probeInCluster(env)
-  ) {
+  // No kubeconfig, in a pod (the CronJob's job): kubectl uses the pod's ServiceAccount, not a file. Files
+  // $KUBECONFIG names that do not exist are passed over as no kubeconfig; only --kubeconfig's must exist.
+  const noFile = kubeconfigSource !== "flag" && !facts.kubeconfigExists;
+  if (noFile && !connection.server && probeInCluster(env)) {
     return { ...facts, inCluster: true, server: inClusterServer(env) };
   }
   const view = await readView(kubectl);

@@ -285,10 +285,15 @@ function untrustedText(detail: string, facts: KubeconfigFacts): string {
   const flag = facts.certificateAuthorityFlag;
   const fix = flag
     ? "check that --certificate-authority names this cluster's CA"
-    : "get a current kubeconfig for this cluster (was it recreated?)";
-  if (/unknown authority/.test(detail)) {
-    return `${flag ? `the CA in ${flag} (--certificate-authority)` : "the kubeconfig's certificate-authority"} did not sign; ${fix}`;
-  }
+    : facts.inCluster
+      ? "a pod started since the cluster's CA changed mounts the new one"
+      : "get a current kubeconfig for this cluster (was it recreated?)";
+  const ca = flag
+    ? `the CA in ${flag} (--certificate-authority)`
+    : facts.inCluster
+      ? "the CA mounted in this pod (its ServiceAccount's ca.crt)"
+      : "the kubeconfig's certificate-authority";
+  if (/unknown authority/.test(detail)) return `${ca} did not sign; ${fix}`;
   if (/expired or is not yet valid/.test(detail)) return `has expired or is not yet valid; ${fix}`;
   return `failed verification (${detail}); ${fix}`;
 }

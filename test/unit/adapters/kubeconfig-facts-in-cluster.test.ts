@@ -70,4 +70,19 @@ describe("the job's last log line when the API server refuses the in-cluster con
     expect(explained.message).not.toContain(".kube/config");
     expect(explained.message).not.toMatch(/get a current kubeconfig/);
   });
+
+  it("$KUBECONFIG naming files that do not exist is no kubeconfig either: kubectl used the in-cluster config", async () => {
+    const stderr =
+      "The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?\n";
+    const error = kubectlFailure(
+      { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
+      "kubectl get",
+    );
+    const explained = await explainClusterAccess(
+      error as InstanceType<typeof ClusterAccessError>,
+      { ...podEnv, KUBECONFIG: "/nonexistent/kubeconfig" },
+      { kubectlPath: "/nonexistent/kubectl", connection: {} },
+    );
+    expect(explained.message).toContain("(in-cluster config: this pod's ServiceAccount)");
+  });
 });

@@ -140,6 +140,14 @@ describe("explainClusterProblem", () => {
     expect(explainClusterProblem({ kind: "refused", server: "10.96.0.1:443" }, pod)).toBe(
       "cannot reach the cluster (in-cluster config: this pod's ServiceAccount): https://10.96.0.1:443 refused the connection; is the cluster running? (kubectl cluster-info)",
     );
+    expect(
+      explainClusterProblem(
+        { kind: "untrusted", detail: "x509: certificate signed by unknown authority" },
+        pod,
+      ),
+    ).toBe(
+      "cannot trust the cluster (in-cluster config: this pod's ServiceAccount): https://10.96.0.1:443 presented a certificate that the CA mounted in this pod (its ServiceAccount's ca.crt) did not sign; a pod started since the cluster's CA changed mounts the new one",
+    );
     expect(explainClusterProblem({ kind: "unauthorized" }, pod)).toBe(
       "the cluster (in-cluster config: this pod's ServiceAccount) rejected this pod's ServiceAccount token (Unauthorized): check that its ServiceAccount still exists and its token is mounted (automountServiceAccountToken)",
     );
