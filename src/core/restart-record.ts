@@ -189,9 +189,22 @@ function smallerFirst(
  */
 export const recordBudgetBytes = 900 * 1024;
 
+/** What data takes of the API server's limit: its keys and values in UTF-8 (another's may not be ASCII). */
 function bytesOf(data: ReadonlyMap<string, string>): number {
   let bytes = 0;
-  for (const [key, value] of data) bytes += key.length + value.length;
+  for (const [key, value] of data) bytes += utf8Length(key) + utf8Length(value);
+  return bytes;
+}
+
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // Two bytes more for U+0800 and up, one for U+0080 and up; a surrogate pair (4 bytes) is two units.
+    if (unit >= 0xd800 && unit <= 0xdfff) bytes += 1;
+    else if (unit >= 0x800) bytes += 2;
+    else if (unit >= 0x80) bytes += 1;
+  }
   return bytes;
 }
 

@@ -149,4 +149,19 @@ describe("the record's 900 KiB budget", () => {
     expect(await keeper.save()).toBeNull();
     expect(bytes(data)).toBeLessThanOrEqual(900 * 1024);
   });
+
+  it("others' keys are counted in bytes, as the API server counts them (UTF-8), not in characters", () => {
+    const data: Record<string, string> = { notes: "運用メモ".repeat(50_000) }; // 600,000 bytes
+    for (let i = 0; i < 100; i++) {
+      const [key, value] = entry("shop", i, [
+        [`app=${digest(`o${i}`)}>${digest("n")}|${"x".repeat(2300)}`, now - (100 - i) * hour],
+      ]);
+      data[key] = value;
+    }
+    expect(bytes(data)).toBeLessThan(configMapLimit);
+    const recorded = Array.from({ length: 100 }, (_, j) =>
+      fresh("shop", 1000 + j, `app=${digest(`f${j}`)}>${digest("n")}|${"x".repeat(2300)}`, now),
+    );
+    expect(bytes(patched(data, recordChanges(data, recorded, now)))).toBeLessThanOrEqual(configMapLimit);
+  });
 });
