@@ -8,6 +8,7 @@ import {
 } from "../../../src/core/restart-record.js";
 import type { RememberedRestart } from "../../../src/core/restarted-for.js";
 import { digestOf } from "../../support/pods.js";
+import { patched } from "../../support/record-configmap.js";
 
 const move = `app=${digestOf("v1")}>${digestOf("v2")}`;
 const otherMove = `app=${digestOf("v0")}>${digestOf("v2")}`;
@@ -18,19 +19,6 @@ const uid = { web: "0a1b2c3d-0000-4000-8000-000000000001", db: "0a1b2c3d-0000-40
 
 function restart(name: keyof typeof uid, at: number, restartedFor = move): RememberedRestart {
   return { namespace: "shop", controller: { kind: "ReplicaSet", name, uid: uid[name] }, restartedFor, at };
-}
-
-/** The ConfigMap's data after a merge patch: null removes a key. */
-function patched(
-  data: Record<string, string>,
-  changes: Record<string, string | null> | null,
-): Record<string, string> {
-  const result = { ...data };
-  for (const [key, value] of Object.entries(changes ?? {})) {
-    if (value === null) delete result[key];
-    else result[key] = value;
-  }
-  return result;
 }
 
 /** Runs in turn: each writes what it recorded over what the ones before left. */

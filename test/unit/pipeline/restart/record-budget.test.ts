@@ -4,24 +4,25 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { ExecResult } from "../../../../src/adapters/exec-result.js";
 import { recordChanges } from "../../../../src/core/restart-record.js";
 import type { RememberedRestart } from "../../../../src/core/restarted-for.js";
 import { RecordKeeper } from "../../../../src/pipeline/restart/record-keeper.js";
+import {
+  dataBytes as bytes,
+  configMapLimit,
+  patched,
+  recordConfigMap,
+} from "../../../support/record-configmap.js";
 
 const now = Date.parse("2026-12-02T06:00:00Z");
 const hour = 3_600_000;
 const day = 24 * hour;
-/** What the API server allows a ConfigMap's data + binaryData (validation: corev1.MaxSecretSize). */
-const configMapLimit = 1024 * 1024;
 const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
 const uidOf = (ns: string, i: number) =>
   `${createHash("md5")
     .update(`${ns}${i}`)
     .digest("hex")
     .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5")}`;
-const bytes = (data: Record<string, string>) =>
-  Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 
 function entry(ns: string, i: number, moves: [string, number][]): [string, string] {
   const uid = uidOf(ns, i);
@@ -46,15 +47,6 @@ function fresh(ns: string, i: number, restartedFor: string, at: number): Remembe
   };
 }
 
-function patched(data: Record<string, string>, changes: Record<string, string | null> | null) {
-  const result = { ...data };
-  for (const [key, value] of Object.entries(changes ?? {})) {
-    if (value === null) delete result[key];
-    else result[key] = value;
-  }
-  return result;
-}
-
 describe("the record's 900 KiB budget", () => {
   it("leaves room for the keys of others the ConfigMap holds (the 1 MiB counts every key)", () => {
     // A ConfigMap named by hand that holds 200 KiB of someone else's keys ("Keys not of that shape are left alone").
@@ -72,9 +64,6 @@ describe("the record's 900 KiB budget", () => {
   });
 
   it("a record already at the 1 MiB limit (as the unbounded version left it) takes this run's write again", async () => {
-    // What the API server holds: keys sorted, as `kubectl get -o json` prints them.
-    let data: Record<string, string> = {};
-    let resourceVersion = 1;
     // Namespace `ci`: controllers whose tag moves every run, so all their moves are recent.
     const ci = 150;
     const move = (i: number, run: number) =>
@@ -101,53 +90,20 @@ describe("the record's 900 KiB budget", () => {
       stored.push(e);
       total += e[0].length + e[1].length;
     }
-    data = Object.fromEntries(stored.sort(([a], [b]) => (a < b ? -1 : 1)));
+    // What the API server holds: keys sorted, as `kubectl get -o json` prints them.
+    const data = Object.fromEntries(stored.sort(([a], [b]) => (a < b ? -1 : 1)));
     expect(bytes(data)).toBeLessThanOrEqual(configMapLimit);
 
-    const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
-    const run = async (args: readonly string[]): Promise<ExecResult> => {
-      if (args[0] === "get") {
-        return ok(
-          JSON.stringify({
-            metadata: { name: "kubectl-autoupdate", resourceVersion: `${resourceVersion}` },
-            data,
-          }),
-        );
-      }
-      if (args[0] !== "patch") throw new Error(`unexpected kubectl ${args.join(" ")}`);
-      const patch = JSON.parse(args.find((a) => a.startsWith("--patch="))!.slice(8)) as {
-        metadata: { resourceVersion?: string };
-        data: Record<string, string | null>;
-      };
-      if (patch.metadata.resourceVersion !== `${resourceVersion}`) {
-        return {
-          exitCode: 1,
-          stdout: "",
-          stderr: "Error from server (Conflict): the object has been modified\n",
-          interrupted: false,
-        };
-      }
-      const next = patched(data, patch.data);
-      if (bytes(next) > configMapLimit) {
-        return {
-          exitCode: 1,
-          stdout: "",
-          stderr: `The ConfigMap "kubectl-autoupdate" is invalid: []: Too long: must have at most ${configMapLimit} bytes\n`,
-          interrupted: false,
-        };
-      }
-      data = next;
-      return ok(`${++resourceVersion}`);
-    };
+    const server = recordConfigMap(data);
     const keeper = new RecordKeeper(
-      { runUnchecked: run, runChange: run },
+      server.kubectl,
       { namespace: "ops", name: "kubectl-autoupdate" },
       { now: () => now },
     );
     // This run: every ci controller restarted in vain for its newest move.
     for (let i = 0; i < ci; i++) keeper.held(fresh("ci", i, move(i, 0), now));
     expect(await keeper.save()).toBeNull();
-    expect(bytes(data)).toBeLessThanOrEqual(900 * 1024);
+    expect(bytes(server.data())).toBeLessThanOrEqual(900 * 1024);
   });
 
   it("others' keys are counted in bytes, as the API server counts them (UTF-8), not in characters", () => {

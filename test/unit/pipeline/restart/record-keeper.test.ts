@@ -8,6 +8,7 @@ import type { ExecResult } from "../../../../src/adapters/exec-result.js";
 import type { CompletedRestart } from "../../../../src/core/restart-outcomes.js";
 import type { RememberedRestart } from "../../../../src/core/restarted-for.js";
 import { RecordKeeper } from "../../../../src/pipeline/restart/record-keeper.js";
+import { recordConfigMap } from "../../../support/record-configmap.js";
 
 const now = Date.parse("2026-12-02T06:00:00Z");
 const uid = "0a1b2c3d-0000-4000-8000-000000000001";
@@ -236,45 +237,20 @@ describe("RecordKeeper", () => {
   });
 
   it("two runs writing it at once: the one refused for a Conflict reads again and merges again, so both are kept", async () => {
-    let data: Record<string, string> = {};
-    let resourceVersion = 1;
-    const read = { resolve: () => {} };
-    const bothRead = new Promise<void>((resolve) => {
-      let reads = 0;
-      read.resolve = () => {
-        if (++reads === 2) resolve();
-      };
+    // Both read before either writes.
+    let reads = 0;
+    let bothRead = () => {};
+    const read = new Promise<void>((resolve) => {
+      bothRead = resolve;
     });
-    const run = async (args: readonly string[]): Promise<ExecResult> => {
-      const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
-      if (args[0] === "get") {
-        const printed = JSON.stringify({
-          metadata: { name: ref.name, resourceVersion: `${resourceVersion}` },
-          data,
-        });
-        read.resolve();
-        return ok(printed);
-      }
-      await bothRead;
-      const patch = patchOf(args);
-      if (patch.metadata.resourceVersion !== `${resourceVersion}`) {
-        return {
-          exitCode: 1,
-          stdout: "",
-          stderr: "Error from server (Conflict): the object has been modified\n",
-          interrupted: false,
-        };
-      }
-      data = { ...data, ...(patch.data as Record<string, string>) };
-      return ok(`${++resourceVersion}`);
-    };
-    const kubectl = { runUnchecked: run, runChange: run };
+    const server = recordConfigMap({}, { onGet: () => ++reads === 2 && bothRead(), beforePatch: () => read });
+    const kubectl = server.kubectl;
     const [cron, manual] = [new RecordKeeper(kubectl, ref, clock), new RecordKeeper(kubectl, ref, clock)];
     const other = "app=sha256:ccc>sha256:bbb";
     cron.restarted(restart("evict", cameBack));
     manual.restarted(restart("evict", { ...cameBack, restartedFor: other }));
     expect(await Promise.all([cron.save(), manual.save()])).toEqual([null, null]);
-    const kept = JSON.parse(data[`shop.${uid}`]!).restarts.map(
+    const kept = JSON.parse(server.data()[`shop.${uid}`]!).restarts.map(
       (r: { restartedFor: string }) => r.restartedFor,
     );
     expect(kept.sort()).toEqual([move, other].sort());

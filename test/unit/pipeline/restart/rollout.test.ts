@@ -74,14 +74,7 @@ describe("one rollout per controller", () => {
 
   it("a planned pod taken out of it since the plan (relabelled to debug it): not rolled with it, and not gone", async () => {
     const { clock, cluster } = setup();
-    const pods = cluster.addController({
-      kind: "Deployment",
-      name: "web",
-      replicas: 2,
-      maxSurge: 1,
-      maxUnavailable: 0,
-      strategy: "rollout",
-    });
+    const pods = surgingWeb(cluster);
     const released = pods[0]!;
     cluster.releasePod(released.name);
     await clock.advance(5000);
