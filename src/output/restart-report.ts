@@ -207,7 +207,7 @@ export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean):
       name: report.controller.name,
       strategy: "rollout",
       pods: report.pods.length,
-      ...rolloutSummary(report),
+      ...rolloutSummary(report, leftByRollout(restarted, report)),
     },
     pods: report.pods,
   }));
@@ -256,8 +256,27 @@ export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean):
   return entries;
 }
 
-function rolloutSummary(report: RolloutReport): Pick<ControllerSummary, "outcome" | "reason"> {
+/**
+ * A rolled workload's planned pods left for reasons of their own (taken out of it since the plan: the
+ * rollout does not replace them), as the evict path's pods not started: `NAME: reason`.
+ */
+function leftByRollout(restarted: RestartOutcomes, report: RolloutReport): string[] {
+  if (report.outcome.kind === "not-started") return [];
+  return report.pods.flatMap((pod) => {
+    const outcome = restarted.outcomes.get(pod);
+    return outcome?.kind === "not-started" ? [`${pod.name}: ${outcome.reason}`] : [];
+  });
+}
+
+function rolloutSummary(
+  report: RolloutReport,
+  left: readonly string[],
+): Pick<ControllerSummary, "outcome" | "reason"> {
   const { outcome } = report;
+  // Rolled, and some planned pods left running the old digest: failed, as an evicted workload's would be.
+  if ((outcome.kind === "rolled-out" || outcome.kind === "started") && left.length > 0) {
+    return { outcome: "failed", reason: left.join("; ") };
+  }
   switch (outcome.kind) {
     case "rolled-out":
       return { outcome: "restarted" };

@@ -85,7 +85,15 @@ describe("one rollout per controller", () => {
       kind: "not-started",
       reason: "no longer owned by ReplicaSet/web-r1 since the plan: nothing would recreate it",
     });
-    expect(runSummary({ resolver: "registry", pods }, record, false).gone).toBe(0);
+    const summary = runSummary({ resolver: "registry", pods }, record, false);
+    expect(summary.gone).toBe(0);
+    // Rolled, with a planned pod left on the old digest: failed, as an evicted workload's would be.
+    expect(summary.controllers).toEqual([
+      expect.objectContaining({
+        outcome: "failed",
+        reason: "web-r1-0: no longer owned by ReplicaSet/web-r1 since the plan: nothing would recreate it",
+      }),
+    ]);
     // Named in a line of its own: the rollout's line speaks for the pods it replaced.
     expect(record.reported).toContain(
       "web-r1-0 not-started: no longer owned by ReplicaSet/web-r1 since the plan: nothing would recreate it",
