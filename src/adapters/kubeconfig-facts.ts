@@ -61,6 +61,10 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
 
   const contexts = (view.contexts ?? []).map((c) => c.name);
   const context = connection.context || view["current-context"] || undefined;
+  // A kubeconfig that names no context (empty, as a CI image's may be) is no kubeconfig either.
+  if (!context && !connection.cluster && !connection.server && probeInCluster(env)) {
+    return { ...facts, inCluster: true, server: inClusterServer(env) };
+  }
   const entry = view.contexts?.find((c) => c.name === context)?.context;
   const clusterName = connection.cluster || entry?.cluster;
   const userName = connection.user || entry?.user;

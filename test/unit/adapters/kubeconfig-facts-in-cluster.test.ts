@@ -1,8 +1,10 @@
 /**
  * The CronJob's pod has no kubeconfig: kubectl uses the in-cluster config (the pod's ServiceAccount). A
- * failure to reach or be let into the cluster names that, not a kubeconfig file the job never uses (and no
- * kubectl is run to read one: the path given here does not exist).
+ * failure to reach or be let into the cluster names that, not a kubeconfig file the job never uses.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 
 // The pod's mounted ServiceAccount (as client-go's in-cluster check and default-namespace.ts's probe see it).
@@ -83,6 +85,30 @@ describe("the job's last log line when the API server refuses the in-cluster con
       { ...podEnv, KUBECONFIG: "/nonexistent/kubeconfig" },
       { kubectlPath: "/nonexistent/kubectl", connection: {} },
     );
+    expect(explained.message).toContain("(in-cluster config: this pod's ServiceAccount)");
+  });
+
+  it("a kubeconfig that names no context (an empty file a CI image made) is none either", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-in-cluster-"));
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, "");
+    // kubectl config view of an empty kubeconfig.
+    const kubectl = join(dir, "kubectl");
+    const view =
+      '{"kind":"Config","apiVersion":"v1","clusters":null,"users":null,"contexts":null,"current-context":""}';
+    writeFileSync(kubectl, `#!/bin/sh\necho '${view}'\n`, { mode: 0o755 });
+    const stderr =
+      "The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?\n";
+    const error = kubectlFailure(
+      { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
+      "kubectl get",
+    );
+    const explained = await explainClusterAccess(
+      error as InstanceType<typeof ClusterAccessError>,
+      { ...podEnv, KUBECONFIG: kubeconfig },
+      { kubectlPath: kubectl, connection: {} },
+    );
+    rmSync(dir, { recursive: true });
     expect(explained.message).toContain("(in-cluster config: this pod's ServiceAccount)");
   });
 });
