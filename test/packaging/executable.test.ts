@@ -141,6 +141,53 @@ describe("the other platforms' executables", async () => {
   });
 });
 
+describe("what the executables need to start, as README's Install section says it", async () => {
+  const all = await platforms();
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const install = readme.slice(
+    readme.indexOf("## Install"),
+    readme.indexOf("\n## ", readme.indexOf("## Install") + 1),
+  );
+  // glibc's own, and GCC's runtime, which every glibc system with a package manager has (apt needs it).
+  const everywhere = /^(libc|libm|libdl|libpthread|librt|ld-linux[-\w]*|libstdc\+\+|libgcc_s)\.so/;
+
+  it.each(all.filter((p) => p.os === "linux").map((p) => [`${p.os}/${p.arch}`, p] as const))(
+    "%s: every shared library beyond glibc's is named (a minimal image leaves libatomic out)",
+    async (_name, p) => {
+      const { code, stdout } = await run("readelf", ["-d", executable(p)]);
+      expect(code).toBe(0);
+      const needed = [...stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]!);
+      expect(needed).toContain("libc.so.6");
+      for (const library of needed.filter((name) => !everywhere.test(name)))
+        expect(install).toContain(library);
+    },
+  );
+
+  it.each(all.filter((p) => p.os === "darwin").map((p) => [`${p.os}/${p.arch}`, p] as const))(
+    "%s: the oldest macOS it loads on is named",
+    (_name, p) => {
+      const minimum = macOsMinimum(readFileSync(executable(p)));
+      expect(minimum).toMatch(/^\d+\.\d+$/);
+      expect(install).toContain(`macOS ${minimum} or newer`);
+    },
+  );
+});
+
+/** The minimum macOS of a 64-bit Mach-O file (LC_BUILD_VERSION's minos), as "13.5". */
+function macOsMinimum(bytes: Buffer): string | undefined {
+  const commands = bytes.readUInt32LE(16);
+  let at = 32;
+  for (let i = 0; i < commands; i++) {
+    const [command, size] = [bytes.readUInt32LE(at), bytes.readUInt32LE(at + 4)];
+    if (command === 0x32) {
+      const minos = bytes.readUInt32LE(at + 12);
+      return `${minos >>> 16}.${(minos >>> 8) & 0xff}`;
+    }
+    at += size;
+  }
+  return undefined;
+}
+
 describe("reproducible", () => {
   it("the same bundle gives the same executables, byte for byte", async () => {
     const out = mkdtempSync(join(tmpdir(), "kau-sea-again-"));
