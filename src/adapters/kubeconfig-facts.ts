@@ -50,22 +50,26 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     ...(connection.certificateAuthority ? { certificateAuthorityFlag: connection.certificateAuthority } : {}),
     ...(connection.clientCertificate ? { clientCertificateFlag: connection.clientCertificate } : {}),
   };
-  // No kubeconfig, in a pod (the CronJob's job): kubectl uses the pod's ServiceAccount, not a file. Files
-  // $KUBECONFIG names that do not exist are passed over as no kubeconfig; only --kubeconfig's must exist.
-  const noFile = kubeconfigSource !== "flag" && !facts.kubeconfigExists;
-  if (noFile && !connection.server && probeInCluster(env)) {
-    return { ...facts, inCluster: true, server: inClusterServer(env) };
-  }
+  // In a pod (the CronJob's job), kubectl uses the pod's ServiceAccount when what the kubeconfig and the
+  // flags make is the default config: no file (files $KUBECONFIG names that do not exist are passed over;
+  // only --kubeconfig's must exist), no context, or one naming neither cluster nor user; and no flag that
+  // sets a connection setting (--request-timeout, --as… make kubectl keep the default, localhost:8080).
+  const settingFlags = facts.otherFlags!.filter((flag) => !flag.startsWith("--cache-dir="));
+  const mayBeInCluster =
+    settingFlags.length === 0 &&
+    !connection.server &&
+    !connection.cluster &&
+    !connection.user &&
+    probeInCluster(env);
+  const inCluster = { ...facts, inCluster: true, server: inClusterServer(env) };
+  if (mayBeInCluster && kubeconfigSource !== "flag" && !facts.kubeconfigExists) return inCluster;
   const view = await readView(kubectl);
   if (!view) return { ...facts, ...(connection.context ? { context: connection.context } : {}) };
 
   const contexts = (view.contexts ?? []).map((c) => c.name);
   const context = connection.context || view["current-context"] || undefined;
-  // A kubeconfig that names no context (empty, as a CI image's may be) is no kubeconfig either.
-  if (!context && !connection.cluster && !connection.server && probeInCluster(env)) {
-    return { ...facts, inCluster: true, server: inClusterServer(env) };
-  }
   const entry = view.contexts?.find((c) => c.name === context)?.context;
+  if (mayBeInCluster && (!context || (entry && !entry.cluster && !entry.user))) return inCluster;
   const clusterName = connection.cluster || entry?.cluster;
   const userName = connection.user || entry?.user;
   const server = view.clusters?.find((c) => c.name === clusterName)?.cluster?.server;

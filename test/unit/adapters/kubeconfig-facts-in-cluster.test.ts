@@ -88,15 +88,13 @@ describe("the job's last log line when the API server refuses the in-cluster con
     expect(explained.message).toContain("(in-cluster config: this pod's ServiceAccount)");
   });
 
-  it("a kubeconfig that names no context (an empty file a CI image made) is none either", async () => {
+  /** The line for a refused connection, with a kubeconfig file whose `config view` prints `view`. */
+  async function refusedWith(view: object, connection: Record<string, string> = {}): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), "kau-in-cluster-"));
     const kubeconfig = join(dir, "kubeconfig");
     writeFileSync(kubeconfig, "");
-    // kubectl config view of an empty kubeconfig.
     const kubectl = join(dir, "kubectl");
-    const view =
-      '{"kind":"Config","apiVersion":"v1","clusters":null,"users":null,"contexts":null,"current-context":""}';
-    writeFileSync(kubectl, `#!/bin/sh\necho '${view}'\n`, { mode: 0o755 });
+    writeFileSync(kubectl, `#!/bin/sh\necho '${JSON.stringify(view)}'\n`, { mode: 0o755 });
     const stderr =
       "The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?\n";
     const error = kubectlFailure(
@@ -106,9 +104,31 @@ describe("the job's last log line when the API server refuses the in-cluster con
     const explained = await explainClusterAccess(
       error as InstanceType<typeof ClusterAccessError>,
       { ...podEnv, KUBECONFIG: kubeconfig },
-      { kubectlPath: kubectl, connection: {} },
+      { kubectlPath: kubectl, connection },
     );
     rmSync(dir, { recursive: true });
-    expect(explained.message).toContain("(in-cluster config: this pod's ServiceAccount)");
+    return explained.message;
+  }
+  const empty = {
+    kind: "Config",
+    apiVersion: "v1",
+    clusters: null,
+    users: null,
+    contexts: null,
+    "current-context": "",
+  };
+
+  it("a kubeconfig that names no context (an empty file a CI image made), or one naming neither cluster nor user, is none either", async () => {
+    expect(await refusedWith(empty)).toContain("(in-cluster config: this pod's ServiceAccount)");
+    const namespaceOnly = {
+      ...empty,
+      contexts: [{ name: "ci", context: { namespace: "ci" } }],
+      "current-context": "ci",
+    };
+    expect(await refusedWith(namespaceOnly)).toContain("(in-cluster config: this pod's ServiceAccount)");
+  });
+
+  it("a flag that sets a connection setting (--request-timeout) keeps kubectl off the in-cluster config", async () => {
+    expect(await refusedWith(empty, { requestTimeout: "5s" })).not.toContain("in-cluster config");
   });
 });
