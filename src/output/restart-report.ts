@@ -273,9 +273,12 @@ function rolloutSummary(
   left: readonly string[],
 ): Pick<ControllerSummary, "outcome" | "reason"> {
   const { outcome } = report;
-  // Rolled, and some planned pods left running the old digest: failed, as an evicted workload's would be.
-  if ((outcome.kind === "rolled-out" || outcome.kind === "started") && left.length > 0) {
-    return { outcome: "failed", reason: left.join("; ") };
+  // Rolled (patched), and some planned pods left running the old digest, which no rollout replaces: failed,
+  // as an evicted workload's would be, naming them beside what else went wrong.
+  if (left.length > 0 && outcome.kind !== "not-started" && outcome.kind !== "replaced") {
+    const besides =
+      outcome.kind === "in-progress" ? outcome.progress : outcome.kind === "failed" ? outcome.reason : "";
+    return { outcome: "failed", reason: [besides, ...left].filter(Boolean).join("; ") };
   }
   switch (outcome.kind) {
     case "rolled-out":

@@ -100,6 +100,25 @@ describe("one rollout per controller", () => {
     );
   });
 
+  it("a pod taken out of it, and the rollout cut short by Ctrl-C: failed, naming the pod beside the progress", async () => {
+    const { clock, cluster } = setup();
+    const pods = surgingWeb(cluster);
+    cluster.releasePod(pods[0]!.name);
+    await clock.advance(5000);
+    const stop = new AbortController();
+    clock.at(clock.now() + 2500, () => stop.abort());
+    const record = await runRestart(clock, cluster, pods, { signal: stop.signal });
+    expect(record.rollouts.map((r) => r.outcome.kind)).toEqual(["in-progress"]);
+    expect(runSummary({ resolver: "registry", pods }, record, false).controllers).toEqual([
+      expect.objectContaining({
+        outcome: "failed",
+        reason: expect.stringMatching(
+          /^\d of 2 new replicas updated; web-r1-0: no longer owned by ReplicaSet\/web-r1 since the plan/,
+        ),
+      }),
+    ]);
+  });
+
   it("its only planned pod taken out of it since the plan: not rolled, and not said to be replaced", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
