@@ -57,8 +57,9 @@ const caveats = (version) => `
 plan and apply resolve tags with \`docker pull\` by default, which needs a
 docker CLI and engine; \`--resolver registry\` asks the registry instead and
 needs neither (the CronJob uses it by default). On Linux the plugin needs
-glibc 2.28+ and libatomic.so.1 (apt-get install libatomic1, or dnf install
-libatomic, on a minimal system); on macOS, 13.5 or newer.
+glibc 2.28+, libstdc++, libgcc_s and libatomic.so.1 (apt-get install
+libatomic1, or dnf install libatomic, on a minimal system); on macOS, 13.5
+or newer.
 
 Shell completion (kubectl 1.26+, Linux and macOS): copy the completion
 helper next to krew's link (~/.krew: your $KREW_ROOT, if set):
