@@ -185,6 +185,20 @@ describe("one pod at a time per controller", () => {
     );
     expect(next.pods.map((p) => p.action)).toEqual(["skip", "delete"]);
   });
+
+  it("a replacement pulled Always on a third digest: the tag moved during the run, and nothing is recorded", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 2,
+      strategy: "evict",
+      replacementDigest: `sha256:${"3".repeat(64)}`,
+      pullPolicy: "Always",
+    });
+    const { restarted } = await runRestart(clock, cluster, pods.slice(0, 1));
+    // A restart would pull the tag afresh (after a rollback to the planned digest, say): nothing to hold.
+    expect(restarted[0]!.replacement).toEqual({ kind: "up" });
+  });
 });
 
 describe("429: a budget forbids the disruption", () => {
