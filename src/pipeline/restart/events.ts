@@ -2,9 +2,12 @@
  * Records an Event for each restart, best-effort: Events are created side by side with the restarts (never
  * delaying the next one), at most --concurrency at once (under --no-wait restarts come faster than a stuck
  * API server answers), and a refused Event (RBAC, admission, a stuck API server) never fails a restart —
- * the refusals are summed up in one warning at the end. After a few refused in a row the rest are not
- * sent: 5,000 restarts would otherwise run 5,000 kubectl for a role without Events, or hold the end of
- * the run 20 s for every --concurrency of them while the API server does not answer.
+ * the refusals are summed up in one warning at the end. After a few refused in a row in a namespace, the
+ * rest there are not sent, and after refusals in a row in a few namespaces, none: 5,000 restarts would
+ * otherwise run 5,000 kubectl for a role without Events, or hold the end of the run 20 s for every
+ * --concurrency of them while the API server does not answer. A refusal in one namespace (its own RBAC,
+ * admission policy or quota) says nothing of the others, where an Event may be the record that keeps a
+ * restart in vain from being made again.
  */
 import type { Kubectl } from "../../adapters/kubectl.js";
 import type { KubeEvent } from "../../core/k8s.js";
@@ -16,14 +19,16 @@ import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
 import { Limiter } from "../../util/limiter.js";
 
-/** Refused in a row, after which the rest are not sent. */
+/** Refused in a row in a namespace, after which the rest there are not sent; in as many namespaces, none. */
 const refusalsToGiveUp = 3;
 
 export class EventRecorder {
   private readonly pending: Promise<void>[] = [];
   private recorded = 0;
   private readonly refusals: string[] = [];
-  private refusedInARow = 0;
+  /** Refusals in a row, by namespace; and the namespaces of the refusals in a row across all of them. */
+  private readonly refusedInARow = new Map<string, number>();
+  private readonly refusingNamespaces = new Set<string>();
   private notSent = 0;
   private readonly limiter: Limiter;
 
@@ -38,22 +43,27 @@ export class EventRecorder {
   }
 
   record(restart: CompletedRestart): void {
-    this.create((now) => restartEvent(restart, now, this.instance));
+    this.create(restart.namespace, (now) => restartEvent(restart, now, this.instance));
   }
 
   /** The pods a run held, on their controller: keeps what it remembers from expiring. */
   recordHold(hold: RememberedRestart, pods: readonly PlanPod[]): void {
-    this.create((now) => holdEvent(hold, pods, now, this.instance));
+    this.create(hold.namespace, (now) => holdEvent(hold, pods, now, this.instance));
+  }
+
+  private givenUp(namespace: string): boolean {
+    const everywhere = this.refusingNamespaces.size >= refusalsToGiveUp;
+    return everywhere || (this.refusedInARow.get(namespace) ?? 0) >= refusalsToGiveUp;
   }
 
   /**
    * The Event's time is taken as it is sent, not as it is queued: a reader takes the gap between that time
    * and the server's creation of it for the clocks' difference (an unchecked restart's time is shifted by it).
    */
-  private create(build: (now: number) => KubeEvent): void {
+  private create(namespace: string, build: (now: number) => KubeEvent): void {
     this.pending.push(
       this.limiter.run(async () => {
-        if (this.refusedInARow >= refusalsToGiveUp) {
+        if (this.givenUp(namespace)) {
           this.notSent++;
           return;
         }
@@ -65,10 +75,12 @@ export class EventRecorder {
         }
         if (created.ok) {
           this.recorded++;
-          this.refusedInARow = 0;
+          this.refusedInARow.delete(namespace);
+          this.refusingNamespaces.clear();
         } else {
           this.refusals.push(created.reason);
-          this.refusedInARow++;
+          this.refusedInARow.set(namespace, (this.refusedInARow.get(namespace) ?? 0) + 1);
+          this.refusingNamespaces.add(namespace);
         }
       }),
     );

@@ -11,11 +11,11 @@ import { EventRecorder } from "../../../../src/pipeline/restart/events.js";
 const forbidden =
   'Error from server (Forbidden): events.events.k8s.io is forbidden: User "system:serviceaccount:shop:limited" cannot create resource "events" in API group "events.k8s.io" in the namespace "shop"';
 
-function restart(name: string): CompletedRestart {
-  const pod = { namespace: "shop", name, uid: `uid-${name}`, containers: [] } as unknown as PlanPod;
+function restart(name: string, namespace = "shop"): CompletedRestart {
+  const pod = { namespace, name, uid: `uid-${name}`, containers: [] } as unknown as PlanPod;
   return {
     strategy: "evict",
-    namespace: "shop",
+    namespace,
     regarding: { kind: "StatefulSet", name: "db", uid: "uid-db" },
     pod,
     pods: [pod],
@@ -95,6 +95,22 @@ describe("EventRecorder", () => {
       `could not record 100 of 100 Events (the restarts are not affected): ${forbidden}; after 3 refused in a row, 97 more were not sent`,
     );
     expect(fake.sent).toHaveLength(3);
+  });
+
+  it("refused in one namespace (its own policy): the others' Events are still sent; refused in three, none", async () => {
+    const fake = api(async (event) =>
+      event.metadata.namespace === "locked" ? { ok: false, reason: forbidden } : { ok: true },
+    );
+    const recorder = new EventRecorder(fake, clock, "h", 1);
+    for (let i = 0; i < 5; i++) recorder.record(restart(`db-${i}`, "locked"));
+    recorder.record(restart("web-0", "shop"));
+    await recorder.settle();
+    expect(fake.sent.map((e) => e.metadata.namespace)).toEqual(["locked", "locked", "locked", "shop"]);
+    const everywhere = api(async () => ({ ok: false, reason: forbidden }));
+    const refused = new EventRecorder(everywhere, clock, "h", 1);
+    for (const namespace of ["a", "b", "c", "d", "e"]) refused.record(restart(`db-${namespace}`, namespace));
+    await refused.settle();
+    expect(everywhere.sent.map((e) => e.metadata.namespace)).toEqual(["a", "b", "c"]);
   });
 
   it("one recorded between refusals starts the count again", async () => {
