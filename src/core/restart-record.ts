@@ -115,15 +115,19 @@ function formatEntry(remembered: readonly RememberedRestart[]): string {
     kind: controller.kind,
     name: controller.name,
     uid: controller.uid,
-    restarts: latest.map((r) => ({
-      restartedFor: r.restartedFor,
-      at: new Date(r.at).toISOString(),
-      ...(r.uncheckedRestartAt !== undefined
-        ? { uncheckedRestartAt: new Date(r.uncheckedRestartAt).toISOString() }
-        : {}),
-    })),
+    restarts: latest.map(storedRestart),
   };
   return JSON.stringify(stored);
+}
+
+function storedRestart(r: RememberedRestart): StoredController["restarts"][number] {
+  return {
+    restartedFor: r.restartedFor,
+    at: new Date(r.at).toISOString(),
+    ...(r.uncheckedRestartAt !== undefined
+      ? { uncheckedRestartAt: new Date(r.uncheckedRestartAt).toISOString() }
+      : {}),
+  };
 }
 
 /**
@@ -223,27 +227,34 @@ function withinBudget(
     if (value === null) after.delete(key);
     else after.set(key, value);
   }
-  if (bytesOf(after) <= budget) return changes;
+  let bytes = bytesOf(after);
+  if (bytes <= budget) return changes;
   const remembered = new Map([...after].map(([key, value]) => [key, parse(key, value)]));
-  const since = (cut: number) =>
-    new Map(
-      [...remembered].flatMap(([key, all]) => {
-        const kept = all.filter((r) => r.at >= cut);
-        return kept.length > 0 ? [[key, formatEntry(kept)] as const] : [];
-      }),
-    );
-  // The earliest cut that fits: times in order, the first of them kept.
-  const times = [...new Set([...remembered.values()].flat().map((r) => r.at))].sort((a, b) => a - b);
-  let [low, high] = [0, times.length - 1];
-  while (low < high) {
-    const middle = Math.floor((low + high) / 2);
-    if (bytesOf(since(times[middle]!)) <= budget) high = middle;
-    else low = middle + 1;
+  // Each entry's size, and how many of its restarts are left, as the oldest go one by one: a restart is its
+  // stored form and a comma; the last one takes its whole entry, key included.
+  const sizes = new Map([...after].map(([key, value]) => [key, utf8Length(value)]));
+  const left = new Map([...remembered].map(([key, all]) => [key, all.length]));
+  const oldestFirst = [...remembered]
+    .flatMap(([key, all]) => all.map((restart) => ({ key, restart })))
+    .sort((a, b) => a.restart.at - b.restart.at);
+  const dropped = new Set<RememberedRestart>();
+  for (const { key, restart } of oldestFirst) {
+    if (bytes <= budget) break;
+    dropped.add(restart);
+    const remaining = left.get(key)! - 1;
+    left.set(key, remaining);
+    const size =
+      remaining === 0
+        ? utf8Length(key) + sizes.get(key)!
+        : utf8Length(JSON.stringify(storedRestart(restart))) + 1;
+    sizes.set(key, sizes.get(key)! - size);
+    bytes -= size;
   }
-  const fitted = since(times[low] ?? Number.POSITIVE_INFINITY);
   const shrunk: Record<string, string | null> = {};
   for (const key of new Set([...stored.keys(), ...after.keys()])) {
-    const value = fitted.get(key) ?? null;
+    const all = remembered.get(key) ?? [];
+    const kept = all.filter((r) => !dropped.has(r));
+    const value = kept.length === 0 ? null : kept.length === all.length ? after.get(key)! : formatEntry(kept);
     if (value !== (stored.get(key) ?? null)) shrunk[key] = value;
   }
   return shrunk;
