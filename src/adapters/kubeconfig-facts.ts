@@ -69,7 +69,12 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
   const contexts = (view.contexts ?? []).map((c) => c.name);
   const context = connection.context || view["current-context"] || undefined;
   const entry = view.contexts?.find((c) => c.name === context)?.context;
-  if (mayBeInCluster && (!context || (entry && !entry.cluster && !entry.user))) return inCluster;
+  // A context's cluster or user that the kubeconfig does not have counts as none: kubectl takes the defaults.
+  const namesNone = (name: string | undefined, have: readonly { name: string }[] | null | undefined) =>
+    !name || !have?.some((item) => item.name === name);
+  const defaultContext =
+    entry && namesNone(entry.cluster, view.clusters) && namesNone(entry.user, view.users);
+  if (mayBeInCluster && (!context || defaultContext)) return inCluster;
   const clusterName = connection.cluster || entry?.cluster;
   const userName = connection.user || entry?.user;
   const server = view.clusters?.find((c) => c.name === clusterName)?.cluster?.server;

@@ -230,31 +230,28 @@ function withinBudget(
   let bytes = bytesOf(after);
   if (bytes <= budget) return changes;
   const remembered = new Map([...after].map(([key, value]) => [key, parse(key, value)]));
-  // Each entry's size, and how many of its restarts are left, as the oldest go one by one: a restart is its
-  // stored form and a comma; the last one takes its whole entry, key included.
-  const sizes = new Map([...after].map(([key, value]) => [key, utf8Length(value)]));
-  const left = new Map([...remembered].map(([key, all]) => [key, all.length]));
   const oldestFirst = [...remembered]
     .flatMap(([key, all]) => all.map((restart) => ({ key, restart })))
     .sort((a, b) => a.restart.at - b.restart.at);
-  const dropped = new Set<RememberedRestart>();
+  // The oldest go one by one, each time its entry written again and measured (one an older version wrote
+  // may take other room once written again), until the record fits.
+  const current = new Map(after);
+  const left = new Map(remembered);
   for (const { key, restart } of oldestFirst) {
     if (bytes <= budget) break;
-    dropped.add(restart);
-    const remaining = left.get(key)! - 1;
-    left.set(key, remaining);
-    const size =
-      remaining === 0
-        ? utf8Length(key) + sizes.get(key)!
-        : utf8Length(JSON.stringify(storedRestart(restart))) + 1;
-    sizes.set(key, sizes.get(key)! - size);
-    bytes -= size;
+    const rest = left.get(key)!.filter((r) => r !== restart);
+    left.set(key, rest);
+    bytes -= utf8Length(key) + utf8Length(current.get(key)!);
+    if (rest.length === 0) current.delete(key);
+    else {
+      const value = formatEntry(rest);
+      current.set(key, value);
+      bytes += utf8Length(key) + utf8Length(value);
+    }
   }
   const shrunk: Record<string, string | null> = {};
   for (const key of new Set([...stored.keys(), ...after.keys()])) {
-    const all = remembered.get(key) ?? [];
-    const kept = all.filter((r) => !dropped.has(r));
-    const value = kept.length === 0 ? null : kept.length === all.length ? after.get(key)! : formatEntry(kept);
+    const value = current.get(key) ?? null;
     if (value !== (stored.get(key) ?? null)) shrunk[key] = value;
   }
   return shrunk;

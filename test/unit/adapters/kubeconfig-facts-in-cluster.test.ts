@@ -126,6 +126,13 @@ describe("the job's last log line when the API server refuses the in-cluster con
       "current-context": "ci",
     };
     expect(await refusedWith(namespaceOnly)).toContain("(in-cluster config: this pod's ServiceAccount)");
+    // Names the kubeconfig does not have are none: kubectl takes the defaults for them.
+    const dangling = {
+      ...empty,
+      contexts: [{ name: "ci", context: { cluster: "gone", user: "gone" } }],
+      "current-context": "ci",
+    };
+    expect(await refusedWith(dangling)).toContain("(in-cluster config: this pod's ServiceAccount)");
   });
 
   it("a flag that sets a connection setting (--request-timeout) keeps kubectl off the in-cluster config", async () => {
