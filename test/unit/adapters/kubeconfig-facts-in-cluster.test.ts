@@ -41,51 +41,42 @@ const podEnv = {
   KUBECTL_AUTOUPDATE_JOB_NAMESPACE: "tools",
 };
 
+const refused =
+  "The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?\n";
+
+/** The one line for kubectl's `stderr`, in the pod's environment; no kubectl runs unless one is given. */
+async function explained(
+  stderr: string,
+  env: Record<string, string> = podEnv,
+  kubectlPath = "/nonexistent/kubectl",
+  connection: Record<string, string> = {},
+): Promise<string> {
+  const error = kubectlFailure(
+    { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
+    "kubectl get",
+  );
+  expect(error).toBeInstanceOf(ClusterAccessError);
+  const access = error as InstanceType<typeof ClusterAccessError>;
+  return (await explainClusterAccess(access, env, { kubectlPath, connection })).message;
+}
+
 describe("the job's last log line when the API server refuses the in-cluster connection", () => {
   it("does not say that no cluster is configured, nor point at a kubeconfig the job does not use", async () => {
-    const stderr =
-      "The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?\n";
-    const error = kubectlFailure(
-      { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
-      "kubectl get",
-    );
-    expect(error).toBeInstanceOf(ClusterAccessError);
-    const explained = await explainClusterAccess(error as InstanceType<typeof ClusterAccessError>, podEnv, {
-      kubectlPath: "/nonexistent/kubectl",
-      connection: {},
-    });
-    expect(explained.message).not.toMatch(/no cluster configured|kind create cluster/);
-    expect(explained.message).not.toContain(".kube/config");
-    expect(explained.message).toContain("10.96.0.1:443");
+    const message = await explained(refused);
+    expect(message).not.toMatch(/no cluster configured|kind create cluster/);
+    expect(message).not.toContain(".kube/config");
+    expect(message).toContain("10.96.0.1:443");
   });
 
   it("an Unauthorized in-cluster token is not blamed on a kubeconfig from 'your cluster's provider'", async () => {
-    const stderr = "error: You must be logged in to the server (Unauthorized)\n";
-    const error = kubectlFailure(
-      { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
-      "kubectl get",
-    );
-    const explained = await explainClusterAccess(error as InstanceType<typeof ClusterAccessError>, podEnv, {
-      kubectlPath: "/nonexistent/kubectl",
-      connection: {},
-    });
-    expect(explained.message).not.toContain(".kube/config");
-    expect(explained.message).not.toMatch(/get a current kubeconfig/);
+    const message = await explained("error: You must be logged in to the server (Unauthorized)\n");
+    expect(message).not.toContain(".kube/config");
+    expect(message).not.toMatch(/get a current kubeconfig/);
   });
 
   it("$KUBECONFIG naming files that do not exist is no kubeconfig either: kubectl used the in-cluster config", async () => {
-    const stderr =
-      "The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?\n";
-    const error = kubectlFailure(
-      { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
-      "kubectl get",
-    );
-    const explained = await explainClusterAccess(
-      error as InstanceType<typeof ClusterAccessError>,
-      { ...podEnv, KUBECONFIG: "/nonexistent/kubeconfig" },
-      { kubectlPath: "/nonexistent/kubectl", connection: {} },
-    );
-    expect(explained.message).toContain("(in-cluster config: this pod's ServiceAccount)");
+    const message = await explained(refused, { ...podEnv, KUBECONFIG: "/nonexistent/kubeconfig" });
+    expect(message).toContain("(in-cluster config: this pod's ServiceAccount)");
   });
 
   /** The line for a refused connection, with a kubeconfig file whose `config view` prints `view`. */
@@ -95,19 +86,9 @@ describe("the job's last log line when the API server refuses the in-cluster con
     writeFileSync(kubeconfig, "");
     const kubectl = join(dir, "kubectl");
     writeFileSync(kubectl, `#!/bin/sh\necho '${JSON.stringify(view)}'\n`, { mode: 0o755 });
-    const stderr =
-      "The connection to the server 10.96.0.1:443 was refused - did you specify the right host or port?\n";
-    const error = kubectlFailure(
-      { exitCode: 1, stdout: "", stderr, interrupted: false } as never,
-      "kubectl get",
-    );
-    const explained = await explainClusterAccess(
-      error as InstanceType<typeof ClusterAccessError>,
-      { ...podEnv, KUBECONFIG: kubeconfig },
-      { kubectlPath: kubectl, connection },
-    );
+    const message = await explained(refused, { ...podEnv, KUBECONFIG: kubeconfig }, kubectl, connection);
     rmSync(dir, { recursive: true });
-    return explained.message;
+    return message;
   }
   const empty = {
     kind: "Config",
