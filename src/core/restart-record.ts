@@ -196,19 +196,7 @@ export const recordBudgetBytes = 900 * 1024;
 /** What data takes of the API server's limit: its keys and values in UTF-8 (another's may not be ASCII). */
 function bytesOf(data: ReadonlyMap<string, string>): number {
   let bytes = 0;
-  for (const [key, value] of data) bytes += utf8Length(key) + utf8Length(value);
-  return bytes;
-}
-
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    // Two bytes more for U+0800 and up, one for U+0080 and up; a surrogate pair (4 bytes) is two units.
-    if (unit >= 0xd800 && unit <= 0xdfff) bytes += 1;
-    else if (unit >= 0x800) bytes += 2;
-    else if (unit >= 0x80) bytes += 1;
-  }
+  for (const [key, value] of data) bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   return bytes;
 }
 
@@ -241,12 +229,12 @@ function withinBudget(
     if (bytes <= budget) break;
     const rest = left.get(key)!.filter((r) => r !== restart);
     left.set(key, rest);
-    bytes -= utf8Length(key) + utf8Length(current.get(key)!);
+    bytes -= Buffer.byteLength(key) + Buffer.byteLength(current.get(key)!);
     if (rest.length === 0) current.delete(key);
     else {
       const value = formatEntry(rest);
       current.set(key, value);
-      bytes += utf8Length(key) + utf8Length(value);
+      bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
     }
   }
   const shrunk: Record<string, string | null> = {};
