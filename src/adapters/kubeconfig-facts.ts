@@ -20,6 +20,9 @@ import {
 /** The connection flags the facts name by themselves; the check command repeats the rest as given. */
 const namedInFacts = /^--(kubeconfig|context|cluster|user|server)=/;
 
+/** `--request-timeout` of zero in any of kubectl's forms ("0", "0s", "0m0s"): no timeout, the default. */
+const zeroRequestTimeout = /^--request-timeout=(0+(\.0*)?(ns|us|µs|ms|s|m|h)?)+$/;
+
 interface FactsInput {
   /** kubectl with the same connection flags as the call that failed. */
   kubectl: Kubectl;
@@ -54,7 +57,10 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
   // flags make is the default config: no file (files $KUBECONFIG names that do not exist are passed over;
   // only --kubeconfig's must exist), no context, or one naming neither cluster nor user; and no flag that
   // sets a connection setting (--request-timeout, --as… make kubectl keep the default, localhost:8080).
-  const settingFlags = facts.otherFlags!.filter((flag) => !flag.startsWith("--cache-dir="));
+  // A zero --request-timeout is the default's own value, so it sets nothing.
+  const settingFlags = facts.otherFlags!.filter(
+    (flag) => !flag.startsWith("--cache-dir=") && !zeroRequestTimeout.test(flag),
+  );
   const mayBeInCluster =
     settingFlags.length === 0 &&
     !connection.server &&

@@ -119,4 +119,13 @@ describe("the job's last log line when the API server refuses the in-cluster con
   it("a flag that sets a connection setting (--request-timeout) keeps kubectl off the in-cluster config", async () => {
     expect(await refusedWith(empty, { requestTimeout: "5s" })).not.toContain("in-cluster config");
   });
+
+  it("a zero --request-timeout is kubectl's default, so kubectl still used the in-cluster config", async () => {
+    for (const requestTimeout of ["0", "0s", "0m0s"]) {
+      expect(await refusedWith(empty, { requestTimeout })).toContain(
+        "(in-cluster config: this pod's ServiceAccount)",
+      );
+    }
+    expect(await refusedWith(empty, { requestTimeout: "0.5s" })).not.toContain("in-cluster config");
+  });
 });
