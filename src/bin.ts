@@ -43,26 +43,34 @@ process.on("exit", removePrivateDirs);
  * at once instead, or throwing from here (an uncaught exception), could leave a restart unchecked.
  */
 let outputGone = false;
-/** Every error stdout and stderr failed with: main() says nothing of them (there is no one to tell). */
+/**
+ * A write that failed for another reason (a full disk: ENOSPC): the output is lost though someone may be
+ * reading, so the run stops the same way but says so, and fails with 1, as kubectl does; 141 would pass
+ * for a reader that merely stopped early.
+ */
+let outputBroken: string | null = null;
+/** Every error stdout and stderr failed with: main() says nothing of them (bin.ts does, or no one can). */
 const outputFailures = new WeakSet<object>();
+const readerGoneCodes = new Set(["EPIPE", "EIO", "ECONNRESET"]);
+function outputFailed(stream: NodeJS.WriteStream, error: Error): void {
+  outputFailures.add(error);
+  // Once stopped, a later write's own failure says nothing new.
+  if (outputGone || outputBroken !== null) return;
+  const name = stream === process.stdout ? "stdout" : "stderr";
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  if (readerGoneCodes.has(code)) outputGone = true;
+  else outputBroken = `cannot write to ${name}: ${error.message.replace(/^[A-Z]+: |, write$/g, "")}`;
+  controller.abort(new Error(`${name} can no longer be written`));
+}
 for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: Error) => {
-    outputFailures.add(error);
-    // Once gone, a later write's own failure says nothing new.
-    if (outputGone) return;
-    outputGone = true;
-    controller.abort(
-      new Error(`${stream === process.stdout ? "stdout" : "stderr"} can no longer be written`),
-    );
-  });
+  stream.on("error", (error: Error) => outputFailed(stream, error));
 }
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === "--version") {
   // Answered before the option parser loads: it is most of what start-up costs here.
-  process.stdout.write(`${packageJson.version}\n`, (error) => {
-    if (error) process.exitCode = 141;
-  });
+  process.stdout.write(`${packageJson.version}\n`);
+  exitWhenWritten(0);
 } else {
   // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).
   void Promise.all([import("./main.js"), import("node:os")])
@@ -88,14 +96,16 @@ if (argv.length === 1 && argv[0] === "--version") {
  */
 function exitWhenWritten(code: number): void {
   let pending = 2;
-  // A write's callback may learn of the closed pipe before the stream's "error" event does.
-  let failed = false;
-  const done = (error?: Error | null) => {
-    if (error) failed = true;
-    if (--pending === 0) exit(outputGone || failed ? 141 : code);
+  // A write's callback may learn of the failure before the stream's "error" event does.
+  const doneWith = (stream: NodeJS.WriteStream) => (error?: Error | null) => {
+    if (error) outputFailed(stream, error);
+    if (--pending > 0) return;
+    if (outputBroken === null) exit(outputGone ? 141 : code);
+    // Said on stderr unless stderr is what broke; the exit code says it either way.
+    process.stderr.write(`error: ${outputBroken}\n`, () => exit(1));
   };
-  process.stdout.write("", done);
-  process.stderr.write("", done);
+  process.stdout.write("", doneWith(process.stdout));
+  process.stderr.write("", doneWith(process.stderr));
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { cliPath, repoRoot, runCli } from "../support/cli.js";
@@ -133,6 +133,25 @@ describe("a reader that stops reading", () => {
     child.stdout.resume();
     const [code] = (await once(child, "close")) as [number];
     expect(code).toBe(141);
+  });
+
+  it("a write that fails with a reader still there (a full disk) is an error, exit 1, not a quiet 141", async () => {
+    const full = openSync("/dev/full", "w");
+    const env = { ...process.env, ...staleCluster().env(), NO_COLOR: "1" };
+    const child = spawn(process.execPath, [cliPath, "plan", "-o", "json", "--resolver", "registry"], {
+      env,
+      stdio: ["ignore", full, "pipe"],
+    });
+    closeSync(full);
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = (await once(child, "close")) as [number];
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: "error: cannot write to stdout: no space left on device\n",
+    });
   });
 });
 
