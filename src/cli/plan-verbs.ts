@@ -18,13 +18,15 @@ export function declarePlanVerbs(program: Command, io: Io, verb: DeclareVerb): v
           ["Every pod and container in the cluster, with its status and reason", "plan -A -o wide"],
           ["The Plan document of the pods labelled app=web, for machines", "plan -l app=web -o json"],
           [
-            "Ask the registry (one HEAD per tag) instead of docker pull; exit 2 when anything is stale",
+            "Ask the registry (one HEAD per tag) instead of docker pull; exit 2 when a pod is stale",
             "plan --resolver registry --exit-code",
           ],
         ),
       ),
     (command) =>
-      addPlanningFlags(command.option("--exit-code", "exit 2 when any pod is stale (for CI gates)")),
+      addPlanningFlags(
+        command.option("--exit-code", "exit 2 when any pod is stale, finished ones aside (for CI gates)"),
+      ),
   ).action(
     planningAction(
       io,
