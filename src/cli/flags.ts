@@ -72,10 +72,11 @@ export function addPlanningFlags(command: Command): Command {
       ),
     )
     .option("--concurrency <n>", "images resolved, and workloads restarted, at once", defaults.concurrency)
+    // The resolvers' own flags have their defaults told, not set: one given with the other resolver is
+    // refused (options.ts).
     .option(
       "--pull-timeout <duration>",
-      "--resolver docker: give up on one image's pull after this long",
-      defaults.pullTimeout,
+      `--resolver docker: give up on one image's pull after this long (default: "${defaults.pullTimeout}")`,
     )
     .option(
       "--insecure-registry <host>",
@@ -86,7 +87,6 @@ export function addPlanningFlags(command: Command): Command {
       "--no-local-credentials",
       "use only the pods' pull secrets, not your docker config and credential helpers",
     )
-    // Their defaults are told, not set: one given with another resolver is refused (options.ts).
     .option(
       "--registry-timeout <duration>",
       `--resolver registry: timeout of each registry request (default: "${defaults.registryTimeout}")`,

@@ -182,13 +182,21 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
   );
   const pullTimeoutMs = positiveDuration(raw.pullTimeout ?? defaults.pullTimeout, "--pull-timeout");
   const maxRequests = raw.maxRequests === undefined ? undefined : parseMaxRequests(raw.maxRequests, resolver);
+  // A flag of one resolver, taken and then left unused by the other, would promise what is not kept.
   for (const [flag, given] of [
     ["--registry-timeout", raw.registryTimeout],
     ["--registry-retries", raw.registryRetries],
   ] as const) {
-    // Taken and then left unused, it would promise a bound docker's pulls do not keep.
     if (given !== undefined && resolver !== "registry") {
       throw new UsageError(`${flag} needs --resolver registry: docker's pulls are bounded by --pull-timeout`);
+    }
+  }
+  for (const [flag, given] of [
+    ["--pull-timeout", raw.pullTimeout],
+    ["--docker", raw.docker],
+  ] as const) {
+    if (given !== undefined && resolver !== "docker") {
+      throw new UsageError(`${flag} needs --resolver docker: the registry resolver runs no docker`);
     }
   }
 

@@ -193,7 +193,6 @@ describe("defaults", () => {
       color: "never",
       resolver: "registry",
       concurrency: "8",
-      pullTimeout: "90s",
       insecureRegistry: ["registry.lan:5000"],
       localCredentials: false,
       registryTimeout: "2s",
@@ -230,7 +229,6 @@ describe("defaults", () => {
       color: "never",
       resolver: "registry",
       concurrency: 8,
-      pullTimeoutMs: 90_000,
       insecureRegistries: ["registry.lan:5000"],
       localCredentials: false,
       registryTimeoutMs: 2000,
@@ -277,6 +275,19 @@ describe("--registry-retries", () => {
     expect(usageError(() => resolve({ resolver: "docker", registryTimeout: "5s" }))).toBe(
       "--registry-timeout needs --resolver registry: docker's pulls are bounded by --pull-timeout",
     );
+  });
+
+  it("--pull-timeout and --docker need --resolver docker: taken with the registry's, they would do nothing", () => {
+    expect(usageError(() => resolve({ resolver: "registry", pullTimeout: "90s" }))).toBe(
+      "--pull-timeout needs --resolver docker: the registry resolver runs no docker",
+    );
+    expect(usageError(() => resolve({ resolver: "registry", docker: "/opt/docker" }))).toBe(
+      "--docker needs --resolver docker: the registry resolver runs no docker",
+    );
+    expect(resolve({ resolver: "docker", pullTimeout: "90s", docker: "/opt/docker" })).toMatchObject({
+      pullTimeoutMs: 90_000,
+      dockerPath: "/opt/docker",
+    });
   });
 });
 
