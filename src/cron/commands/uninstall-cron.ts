@@ -21,9 +21,22 @@ export interface UninstallCronOptions extends InstallationOptions {
   dryRun: boolean;
 }
 
-/** Namespaced kinds, in deletion order: the CronJob first so it starts no Job meanwhile. */
 const namespacedKinds = ["CronJob", "Job", "ConfigMap", "RoleBinding", "Role", "ServiceAccount"] as const;
 const clusterKinds = ["ClusterRoleBinding", "ClusterRole"] as const;
+/**
+ * The order kubectl deletes them in, one by one: the CronJob first so it starts no Job meanwhile; the grants
+ * before the ServiceAccount, so that a deletion cut short (a timeout, Ctrl-C) may leave an account with no
+ * rights, never a binding to every namespace waiting for the next ServiceAccount of the name.
+ */
+const deletionOrder: readonly string[] = [
+  "CronJob",
+  "Job",
+  ...clusterKinds,
+  "ConfigMap",
+  "RoleBinding",
+  "Role",
+  "ServiceAccount",
+];
 
 /** Lists the installation by label, then deletes it (or asks the server what it would delete). */
 export async function uninstallCronCommand(deps: CronDeps, options: UninstallCronOptions): Promise<void> {
@@ -58,9 +71,8 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
     io.stderr.write(warningLine(deps.colors.stderr, warning));
     return [];
   });
-  const order: readonly string[] = [...namespacedKinds, ...clusterKinds];
   const objects = [...namespaced, ...cluster].sort(
-    (a, b) => order.indexOf(a.kind ?? "") - order.indexOf(b.kind ?? ""),
+    (a, b) => deletionOrder.indexOf(a.kind ?? "") - deletionOrder.indexOf(b.kind ?? ""),
   );
   if (objects.length === 0) {
     io.stderr.write(`Nothing to uninstall: no objects of ${target.name} in namespace ${target.namespace}.\n`);

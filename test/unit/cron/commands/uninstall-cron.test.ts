@@ -104,6 +104,17 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
     expect(cluster.held()).toEqual([]);
   });
 
+  it("the grants go before the ServiceAccount: a deletion cut short leaves no binding to every namespace for the next account of the name", async () => {
+    const cluster = new InstallCluster(installedObjects(true));
+    await uninstall(cluster);
+    const deletion = cluster.calls.find((c) => c.args[0] === "delete" && !c.dryRun)!;
+    const kinds = deletion.args.filter((a) => a.includes("/")).map((ref) => ref.replace(/[./].*$/, ""));
+    expect(kinds.indexOf("clusterrolebindings")).toBeGreaterThan(kinds.indexOf("cronjobs"));
+    expect(kinds.indexOf("clusterroles")).toBeLessThan(kinds.indexOf("serviceaccounts"));
+    expect(kinds.indexOf("clusterrolebindings")).toBeLessThan(kinds.indexOf("serviceaccounts"));
+    expect(kinds.indexOf("rolebindings")).toBeLessThan(kinds.indexOf("serviceaccounts"));
+  });
+
   it("a ClusterRoleBinding that may be listed but not deleted: nothing deleted, the ServiceAccount kept", async () => {
     const cluster = new InstallCluster(installedObjects(true)).refuse(
       (c) => c.args[0] === "delete" && c.args.some((a) => a.startsWith("clusterrolebinding")),
