@@ -192,11 +192,13 @@ export function decideRestart(
   facts: ControllerFacts,
 ): RestartDecision {
   const decision = decideRestartOf(strategy, target, facts);
-  const replicas = facts.workload ? facts.workload.spec.replicas : facts.replicas;
+  const w = facts.workload;
+  const daemonSet = w?.kind === "DaemonSet";
+  const replicas = daemonSet ? w.status?.desiredNumberScheduled : w ? w.spec.replicas : facts.replicas;
   if (decision.kind === "skip" || decision.strategy === "rollout" || replicas !== 1) {
     return decision;
   }
-  const onlyPod = `${target.kind}/${target.name} has one replica: it is down until its replacement is Ready`;
+  const onlyPod = `${target.kind}/${target.name} ${daemonSet ? "runs on one node" : "has one replica"}: it is down until its replacement is Ready`;
   return { ...decision, warnings: [...decision.warnings, onlyPod] };
 }
 

@@ -15,8 +15,8 @@ import { type IntOrPercent, updateStrategyType, type Workload } from "./workload
  *   says more, so a single replica, or maxUnavailable covering them all, leaves none. A partition keeps the
  *   pods below it.
  * - DaemonSet: one pod per node, each replaced by deleting it first unless maxSurge is set; that is its way
- *   on every node, and evicting does the same pod by pod. Only maxUnavailable covering every node of
- *   several stops them all at once.
+ *   on every node, and evicting does the same pod by pod, within its budgets. It stops them all at once when
+ *   maxUnavailable covers every node, as it does when there is one.
  */
 export function rollingUpdateStopsEveryPod(w: Workload): string | null {
   if (updateStrategyType(w) !== "RollingUpdate") return null;
@@ -48,8 +48,10 @@ export function rollingUpdateStopsEveryPod(w: Workload): string | null {
     scaled(surge, nodes, Math.ceil),
     scaled(unavailable, nodes, Math.ceil),
   );
-  if (nodes < 2 || maxSurge > 0 || maxUnavailable < nodes) return null;
-  return `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(nodes, "node")}`;
+  if (nodes < 1 || maxSurge > 0 || maxUnavailable < nodes) return null;
+  return nodes === 1
+    ? "it runs on one node, and its pod there is deleted before its replacement is made"
+    : `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(nodes, "node")}`;
 }
 
 /** A count, or a percentage of `total` rounded as the controller rounds that field. */

@@ -144,7 +144,7 @@ describe("a reader that stops reading", () => {
     });
     closeSync(full);
     let stderr = "";
-    child.stderr.on("data", (chunk) => {
+    child.stderr!.on("data", (chunk) => {
       stderr += chunk;
     });
     const [code] = (await once(child, "close")) as [number];

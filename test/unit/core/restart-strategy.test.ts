@@ -117,6 +117,9 @@ const surgeless = workload("Deployment", {
   spec: { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } },
 });
 const singleSts = workload("StatefulSet", { spec: { replicas: 1 } });
+const oneNodeDs = workload("DaemonSet", {
+  status: { desiredNumberScheduled: 1, updatedNumberScheduled: 1, numberAvailable: 1 },
+});
 const allNodesAtOnce = workload("DaemonSet", {
   spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "100%" } } },
 });
@@ -222,6 +225,27 @@ describe("the decision per controller: every kind and update strategy, under eac
       "DaemonSet",
       facts(allNodesAtOnce),
       "evict: DaemonSet/agent's rollout stops every pod at once (maxSurge 0, maxUnavailable 100% of 2 nodes): evicted one at a time",
+    ],
+    [
+      "DaemonSet on one node (its rollout deletes the pod there first)",
+      "auto",
+      "DaemonSet",
+      facts(oneNodeDs),
+      "evict: DaemonSet/agent's rollout stops every pod at once (it runs on one node, and its pod there is deleted before its replacement is made): evicted one at a time ! DaemonSet/agent runs on one node: it is down until its replacement is Ready",
+    ],
+    [
+      "DaemonSet on one node that surges (its new pod starts first)",
+      "auto",
+      "DaemonSet",
+      facts(
+        workload("DaemonSet", {
+          spec: {
+            updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          },
+          status: { desiredNumberScheduled: 1, updatedNumberScheduled: 1, numberAvailable: 1 },
+        }),
+      ),
+      "rollout: rolling update of DaemonSet/agent's pods on 1 node, maxSurge 1, maxUnavailable 0",
     ],
     [
       "paused Deployment",

@@ -98,7 +98,17 @@ describe("rollingUpdateStopsEveryPod", () => {
       null,
     ],
     ["StatefulSet, OnDelete", statefulSet(1, {}, "OnDelete"), null],
-    ["DaemonSet on one node: each node's pod is replaced that way", daemonSet(1), null],
+    [
+      "DaemonSet on one node: its only pod stops before its replacement is made",
+      daemonSet(1),
+      "it runs on one node, and its pod there is deleted before its replacement is made",
+    ],
+    [
+      "DaemonSet on one node with a surge: the new pod starts first",
+      daemonSet(1, { maxSurge: 1, maxUnavailable: 0 }),
+      null,
+    ],
+    ["DaemonSet on no node: nothing to stop", daemonSet(0), null],
     ["DaemonSet, defaults (maxUnavailable 1) on three nodes", daemonSet(3), null],
     [
       "DaemonSet, maxUnavailable 100% on three nodes",
