@@ -45,6 +45,10 @@ const cluster = useCluster({
 
 const namespaceOf = (s: Strategy) => `e2e-rbac-${s}`;
 const onDelete = { updateStrategy: { type: "OnDelete" } };
+/** On one node a DaemonSet is rolled only when it surges: otherwise its rollout deletes its only pod first. */
+const surge = {
+  updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+};
 const spec = <T extends { spec: object }>(o: T, extra: object): T => ({
   ...o,
   spec: { ...o.spec, ...extra },
@@ -69,7 +73,7 @@ function workloads(ns: string, image: string) {
     spec(deployment("recreate", ns, 1, o), { strategy: { type: "Recreate" } }),
     statefulSet("db", ns, 2, o),
     spec(statefulSet("ondelete", ns, 1, o), onDelete),
-    daemonSet("agent", ns, oneNode),
+    spec(daemonSet("agent", ns, oneNode), surge),
     spec(daemonSet("od-agent", ns, oneNode), onDelete),
     {
       apiVersion: "v1",

@@ -44,9 +44,23 @@ const workloads = (c: Case) => [
   ...(c.strategy === "auto" ? [{ kind: "Deployment", name: "batch", pods: 1 }] : []),
 ];
 const podCount = (c: Case) => workloads(c).reduce((n, w) => n + w.pods, 0);
-/** How `plan --strategy S` restarts a workload's pods (auto: Recreate is evicted, the rest rolled out). */
+/**
+ * How `plan --strategy S` restarts a workload's pods. auto evicts the Recreate Deployment and the DaemonSet
+ * (on one node, its rollout deletes its only pod first), and rolls the rest out.
+ */
 const restartOf = (c: Case, name: string) =>
-  c.strategy === "auto" ? (name === "batch" ? "evict" : "rollout") : c.strategy;
+  c.strategy === "auto" ? (name === "batch" || name === "agent" ? "evict" : "rollout") : c.strategy;
+/** What the plan warns of for a workload's pods: each way, a workload of one pod is down meanwhile. */
+const warningsOf = (c: Case, name: string): string[] => {
+  if (name === "batch")
+    return ["Deployment/batch has one replica: it is down until its replacement is Ready"];
+  if (name !== "agent") return [];
+  return restartOf(c, name) === "rollout"
+    ? [
+        "DaemonSet/agent's rollout stops every pod before the new ones are Ready (it runs on one node, and its pod there is deleted before its replacement is made)",
+      ]
+    : ["DaemonSet/agent runs on one node: it is down until its replacement is Ready"];
+};
 
 /** The version pushed as `kind`: a single amd64 manifest, or an index of amd64 and arm64 images. */
 async function push(c: Case, version: string, form: Form): Promise<Pushed> {
@@ -131,12 +145,7 @@ describe("each strategy in its namespace: Deployment, StatefulSet, DaemonSet on 
       expect(doc.strategy).toBe(c.strategy);
       expect(doc.pods, c.strategy).toHaveLength(podCount(c));
       for (const pod of doc.pods) {
-        // auto evicts batch, a Deployment of one replica: down until its replacement is Ready, and says so.
-        const warnings =
-          restartOf(c, pod.owner!.name) === "evict" && c.strategy === "auto"
-            ? ["Deployment/batch has one replica: it is down until its replacement is Ready"]
-            : [];
-        expect(pod, pod.name).toMatchObject({ action: "delete", warnings });
+        expect(pod, pod.name).toMatchObject({ action: "delete", warnings: warningsOf(c, pod.owner!.name) });
         expect(pod.restart?.strategy, `${c.strategy} ${pod.name}`).toBe(restartOf(c, pod.owner!.name));
         expect(pod.containers[0], pod.name).toMatchObject({
           status: "stale",
