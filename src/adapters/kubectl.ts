@@ -621,13 +621,18 @@ export class Kubectl {
     const args = ["get", "poddisruptionbudgets.policy", `--namespace=${namespace}`, "-o", "json"];
     type Pdb = {
       metadata?: { name?: string };
-      spec?: { selector?: LabelSelector };
-      status?: { disruptionsAllowed?: number };
+      spec?: { selector?: LabelSelector; unhealthyPodEvictionPolicy?: string };
+      status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number };
     };
     return this.list(args, "get poddisruptionbudgets", (pdb: Pdb) => ({
       name: pdb.metadata?.name ?? "",
       selector: pdb.spec?.selector ?? null,
       disruptionsAllowed: pdb.status?.disruptionsAllowed ?? 0,
+      ...(pdb.status?.currentHealthy !== undefined ? { currentHealthy: pdb.status.currentHealthy } : {}),
+      ...(pdb.status?.desiredHealthy !== undefined ? { desiredHealthy: pdb.status.desiredHealthy } : {}),
+      ...(pdb.spec?.unhealthyPodEvictionPolicy
+        ? { unhealthyPodEvictionPolicy: pdb.spec.unhealthyPodEvictionPolicy }
+        : {}),
     }));
   }
 

@@ -10,6 +10,22 @@ export interface DisruptionBudget {
   /** policy/v1: an empty selector selects every pod of the namespace; a missing one selects none. */
   selector: LabelSelector | null;
   disruptionsAllowed: number;
+  /** The Ready pods it selects, and how many it wants Ready (its status; absent when not reported). */
+  currentHealthy?: number;
+  desiredHealthy?: number;
+  /** Its spec.unhealthyPodEvictionPolicy: IfHealthyBudget (the default) or AlwaysAllow. */
+  unhealthyPodEvictionPolicy?: string;
+}
+
+/**
+ * Whether the budget lets a pod that is not Ready go without counting it as a disruption, as the Eviction
+ * API does: always under AlwaysAllow; under IfHealthyBudget while the budget has the Ready pods it wants.
+ * Such a pod takes no Ready pod away (a crash-looping one is often why disruptionsAllowed is 0).
+ */
+export function letsUnreadyPodGo(budget: DisruptionBudget): boolean {
+  if (budget.unhealthyPodEvictionPolicy === "AlwaysAllow") return true;
+  const desired = budget.desiredHealthy ?? 0;
+  return desired > 0 && (budget.currentHealthy ?? 0) >= desired;
 }
 
 /** Whether a label selector (matchLabels and matchExpressions) selects a pod with these labels. */

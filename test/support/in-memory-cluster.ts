@@ -12,7 +12,11 @@ import type { DeleteOutcome, EvictOutcome, PatchOutcome } from "../../src/adapte
 import type { WatchQuery } from "../../src/adapters/list-request.js";
 import { controllerPodShape, ownedReplicaSetShape } from "../../src/adapters/slim-objects.js";
 import type { WatchChange, WatchEnd } from "../../src/adapters/watch.js";
-import { type DisruptionBudget, selectorMatches } from "../../src/core/disruption-budget.js";
+import {
+  type DisruptionBudget,
+  letsUnreadyPodGo,
+  selectorMatches,
+} from "../../src/core/disruption-budget.js";
 import type { KubeObject, Pod } from "../../src/core/k8s.js";
 import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
 import { hasEnded, type LabelSelector, type PodWithConditions } from "../../src/core/readiness.js";
@@ -455,7 +459,9 @@ export class InMemoryCluster implements RestartApi {
           "Error from server: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
       });
     }
-    if (selecting.length === 1 && selecting[0]!.disruptionsAllowed < 1) {
+    // As the API server: a pod not Ready goes while its budget has the Ready pods it wants.
+    const free = !isReady(pod) && selecting.length === 1 && letsUnreadyPodGo(selecting[0]!);
+    if (selecting.length === 1 && selecting[0]!.disruptionsAllowed < 1 && !free) {
       return answer(429, {
         kind: "blocked",
         reason:
@@ -781,9 +787,16 @@ export class InMemoryCluster implements RestartApi {
         const ready = this.pods.filter(
           (p) => p.metadata.namespace === namespace && p.metadata.labels?.["app"] === b.app && isReady(p),
         ).length;
-        const disruptionsAllowed =
-          typeof b.allowed === "number" ? b.allowed : Math.max(0, ready - b.allowed.minAvailable);
-        return { name: b.name, selector: { matchLabels: { app: b.app } }, disruptionsAllowed };
+        const selector = { matchLabels: { app: b.app } };
+        if (typeof b.allowed === "number") return { name: b.name, selector, disruptionsAllowed: b.allowed };
+        const { minAvailable } = b.allowed;
+        return {
+          name: b.name,
+          selector,
+          disruptionsAllowed: Math.max(0, ready - minAvailable),
+          currentHealthy: ready,
+          desiredHealthy: minAvailable,
+        };
       });
   }
 

@@ -4,7 +4,7 @@
  * bypasses budgets, so this tool checks them itself), and each replacement is checked before the next.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
+import { type DisruptionBudget, letsUnreadyPodGo, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
@@ -46,7 +46,7 @@ async function deleteEach(
     const { index, pod, readiness } = turn;
     let before = turn.before;
     const asked = options.clock.now();
-    const allowed = await budgets.waitUntilAllowed(pod);
+    const allowed = await budgets.waitUntilAllowed(pod, before?.notReady.includes(pod.name) === true);
     if ("reason" in allowed) return turns.stop(index, allowed);
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
     let heldUntilShown = false;
@@ -98,14 +98,16 @@ export class BudgetGate {
 
   /**
    * The allowance when the pod may be deleted now (or after waiting), else why not. When its budgets
-   * cannot be read the pod is left at once: a DELETE would bypass them unseen.
+   * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod not Ready when its
+   * turn came goes where the budgets let such a pod go (letsUnreadyPodGo), drawing nothing from them; only
+   * at the first look, as it may be Ready by a later one.
    */
-  async waitUntilAllowed(pod: PlanPod): Promise<Allowance | Left> {
+  async waitUntilAllowed(pod: PlanPod, notReady = false): Promise<Allowance | Left> {
     // A server dry run consumes no budget.
     if (this.options.dryRun) return { release() {} };
     const { clock } = this.options;
     const deadline = clock.now() + (this.options.wait ? this.options.waitTimeoutMs : 0);
-    for (;;) {
+    for (let first = true; ; first = false) {
       let selecting: DisruptionBudget[];
       try {
         selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
@@ -117,8 +119,9 @@ export class BudgetGate {
           reason: `its PodDisruptionBudgets could not be read, and a deletion would bypass them (under --strategy evict the API server enforces them): ${error.message}`,
         };
       }
-      const blocking = selecting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
-      if (blocking.length === 0) return this.draw(pod.namespace, selecting);
+      const counting = first && notReady ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
+      const blocking = counting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
+      if (blocking.length === 0) return this.draw(pod.namespace, counting);
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
         return {

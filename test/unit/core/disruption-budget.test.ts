@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockingBudgets, selectorMatches } from "../../../src/core/disruption-budget.js";
+import { blockingBudgets, letsUnreadyPodGo, selectorMatches } from "../../../src/core/disruption-budget.js";
 import { selectorString } from "../../../src/core/readiness.js";
 
 describe("label selectors", () => {
@@ -48,5 +48,31 @@ describe("blockingBudgets", () => {
     ];
     expect(blockingBudgets(budgets, { app: "web" }).map((b) => b.name)).toEqual(["web-pdb", "everything"]);
     expect(blockingBudgets(budgets.slice(1, 3), { app: "web" })).toEqual([]);
+  });
+});
+
+describe("letsUnreadyPodGo: a pod not Ready, as the Eviction API judges it", () => {
+  const budget = { name: "guard", selector: {}, disruptionsAllowed: 0 };
+  it.each([
+    [
+      "healthy: as many Ready pods as it wants (IfHealthyBudget, the default)",
+      { currentHealthy: 2, desiredHealthy: 2 },
+      true,
+    ],
+    ["short of Ready pods", { currentHealthy: 1, desiredHealthy: 2 }, false],
+    ["wanting none (a status not yet written)", { currentHealthy: 0, desiredHealthy: 0 }, false],
+    ["no status at all", {}, false],
+    [
+      "short, but AlwaysAllow",
+      { currentHealthy: 0, desiredHealthy: 2, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+      true,
+    ],
+    [
+      "short, IfHealthyBudget said",
+      { currentHealthy: 1, desiredHealthy: 2, unhealthyPodEvictionPolicy: "IfHealthyBudget" },
+      false,
+    ],
+  ])("%s: %s", (_, status, expected) => {
+    expect(letsUnreadyPodGo({ ...budget, ...status })).toBe(expected);
   });
 });

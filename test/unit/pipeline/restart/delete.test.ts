@@ -202,6 +202,32 @@ describe("PodDisruptionBudgets", () => {
     ]);
   });
 
+  it("a crash-looping stale pod that alone zeroes a healthy budget goes, as the Eviction API lets it; the Ready ones wait for its replacement", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3 });
+    // maxUnavailable 1 of 3: web-2 not Ready leaves 2 Ready of the 2 wanted, so 0 disruptions allowed.
+    cluster.setMinAvailableBudget("guard", "web", 2);
+    cluster.setUnready("web-2");
+    const { reported } = await run(clock, cluster, [pods[2]!, pods[0]!, pods[1]!]);
+    expect(cluster.deletions().map((d) => d.replace(/^\d+ /, ""))).toEqual([
+      "delete shop/web-2",
+      "delete shop/web-0",
+      "delete shop/web-1",
+    ]);
+    expect(reported.filter((line) => line.includes("not-started"))).toEqual([]);
+    expect(cluster.lowestReady("web")).toBe(2);
+  });
+
+  it("a pod not Ready under a budget short of Ready pods waits like any other", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3 });
+    cluster.setMinAvailableBudget("guard", "web", 3);
+    cluster.setUnready("web-2");
+    const { reported } = await run(clock, cluster, [pods[2]!], { waitTimeoutMs: 10_000 });
+    expect(cluster.deletions()).toEqual([]);
+    expect(reported).toEqual(["web-2 not-started: PodDisruptionBudget guard allows no disruption now"]);
+  });
+
   it("budgets that cannot be read leave the pods at once: a deletion would bypass them unseen", async () => {
     const { clock, cluster } = setup();
     cluster.budgetsUnreadable = true;
