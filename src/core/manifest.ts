@@ -64,21 +64,29 @@ export function configPlatform(config: unknown): string | null {
 }
 
 /**
- * `os/arch[/variant]`, with the defaults containerd fills in made explicit, so `linux/arm64` and
- * `linux/arm64/v8` are the same platform (and `linux/amd64/v1` is `linux/amd64`). A Windows image's build
- * follows (`windows/amd64 10.0.17763`): a process-isolated container runs only on a node of its build.
+ * `os/arch[/variant]`, with the defaults containerd fills in made explicit (its platforms.Normalize), so
+ * `linux/arm64` and `linux/arm64/v8` are the same platform, as are `linux/arm` and `linux/arm/v7` (a bare
+ * `7` is `v7`), and `linux/amd64/v1` is `linux/amd64`. A Windows image's build follows
+ * (`windows/amd64 10.0.17763`): a process-isolated container runs only on a node of its build.
  */
 export function platformKey(platform: Record<string, unknown> | undefined): string | null {
   const os = platform?.["os"];
   const arch = platform?.["architecture"];
   // docker prints "" for what a config leaves out: no platform stated, as when the keys are absent.
   if (typeof os !== "string" || typeof arch !== "string" || os === "" || arch === "") return null;
-  let variant = typeof platform?.["variant"] === "string" ? (platform["variant"] as string) : "";
-  if (arch === "arm64" && variant === "") variant = "v8";
-  if (arch === "amd64" && variant === "v1") variant = "";
+  const stated = typeof platform?.["variant"] === "string" ? (platform["variant"] as string) : "";
+  const variant = normalVariant(arch.toLowerCase(), stated.toLowerCase());
   const key = [os, arch, variant].filter(Boolean).join("/").toLowerCase();
   const build = key.startsWith("windows/") ? windowsBuild(platform?.["os.version"]) : null;
   return build ? `${key} ${build}` : key;
+}
+
+function normalVariant(arch: string, variant: string): string {
+  if (arch === "amd64" && variant === "v1") return "";
+  if (arch === "arm64" && (variant === "" || variant === "8")) return "v8";
+  if (arch === "arm" && (variant === "" || variant === "7")) return "v7";
+  if (arch === "arm" && ["5", "6", "8"].includes(variant)) return `v${variant}`;
+  return variant;
 }
 
 /** `10.0.17763` of `10.0.17763.5329`: the build, which must match; the revision after it need not. */

@@ -89,6 +89,24 @@ describe("platformKey", () => {
     expect(platformKey({ os: "linux", architecture: "" })).toBeNull();
     expect(platformKey({ os: "linux", architecture: "amd64", variant: "" })).toBe("linux/amd64");
   });
+
+  it.each([
+    [{ architecture: "arm" }, "linux/arm/v7"],
+    [{ architecture: "arm", variant: "7" }, "linux/arm/v7"],
+    [{ architecture: "arm", variant: "v7" }, "linux/arm/v7"],
+    [{ architecture: "arm", variant: "6" }, "linux/arm/v6"],
+    [{ architecture: "arm", variant: "v6" }, "linux/arm/v6"],
+    [{ architecture: "arm64" }, "linux/arm64/v8"],
+    [{ architecture: "arm64", variant: "8" }, "linux/arm64/v8"],
+    [{ architecture: "ARM64", variant: "V8" }, "linux/arm64/v8"],
+    [{ architecture: "amd64", variant: "v1" }, "linux/amd64"],
+    [{ architecture: "amd64", variant: "v3" }, "linux/amd64/v3"],
+  ])(
+    "%j is %s, as containerd normalizes it (a rebuild that states the default is the same platform)",
+    (p, key) => {
+      expect(platformKey({ os: "linux", ...p })).toBe(key);
+    },
+  );
 });
 
 describe("Windows builds", () => {
