@@ -60,9 +60,17 @@ const parsedImages = new Memo(parse);
 const runningImages = new Memo(parseImageId);
 const pullPolicies = new Memo(defaultPullPolicy);
 
+/**
+ * An image named by its ID (`sha256:<64 hex>`). It parses as the Docker Hub tag library/sha256:<hex>, but the
+ * runtimes (containerd's CRI, CRI-O) take it as the local image of that ID: pinned, nothing to ask a
+ * registry about.
+ */
+const imageIdRe = /^sha256:[a-f0-9]{64}$/;
+
 function parse(image: string): ContainerView["parsed"] {
   try {
     const ref = parseImageRef(image);
+    if (imageIdRe.test(image)) return { ok: true, ref: { ...ref, tag: null, digest: image }, key: image };
     return { ok: true, ref, key: formatImageRef(ref) };
   } catch (error) {
     if (error instanceof InvalidImageRefError) return { ok: false, reason: error.message };

@@ -376,6 +376,7 @@ function decideContainer(
 
   if (!view.parsed.ok) return result("unknown", `invalid image reference: ${view.parsed.reason}`);
   const { ref, key } = view.parsed;
+  if (ref.digest === view.image) return result("pinned", "pinned by image ID");
   if (ref.digest !== null) return result("pinned", "pinned by digest", ref.digest);
 
   const resolution = resolutions.get(key);
