@@ -1,6 +1,7 @@
 /** What every verb builds from its connection flags: colour, the --verbose log, the one exec, kubectl. */
 import { createExec, type Exec, type ToolHint } from "./adapters/exec.js";
 import { Kubectl, type KubectlConnection } from "./adapters/kubectl.js";
+import { relayingWaitingMessages } from "./adapters/waiting-messages.js";
 import type { Io } from "./io.js";
 import { type ColorMode, type StreamColors, streamColors } from "./output/color.js";
 import { escapeTerminal } from "./output/terminal-text.js";
@@ -41,6 +42,15 @@ export function connect(
     warned.add(text);
     io.stderr.write(warningLine(colors.stderr, text));
   };
-  const kubectl = new Kubectl(exec, options.kubectlPath, options.connection, io.signal, serverWarning);
+  // Over the spinner's line, if one is drawn: it is drawn again below.
+  const clearLine = io.stderr.isTTY ? "\r\u001b[2K" : "";
+  const waitingMessage = (line: string) => io.stderr.write(`${clearLine}${escapeTerminal(line)}\n`);
+  const kubectl = new Kubectl(
+    relayingWaitingMessages(exec, waitingMessage),
+    options.kubectlPath,
+    options.connection,
+    io.signal,
+    serverWarning,
+  );
   return { colors, debug, exec, kubectl };
 }

@@ -15,6 +15,8 @@ export interface ExecOptions {
    * chunk is handed over: nothing else reads it, so the receiver may change it.
    */
   onStdout?: (chunk: Buffer | string) => void;
+  /** Also sees stderr as it arrives; stderr is still buffered for the result. */
+  onStderr?: (chunk: Buffer | string) => void;
   /**
    * Runs it in a process group of its own, stopped whole when `signal` aborts or this process exits: a
    * server that runs until stopped (kubectl proxy) must not outlive the run, not even behind a wrapper
@@ -58,6 +60,7 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       detached: options.ownGroup === true,
     });
     if (options.onStdout) subprocess.stdout?.on("data", options.onStdout);
+    if (options.onStderr) subprocess.stderr?.on("data", options.onStderr);
     const stopGroup = options.ownGroup ? groupStopper(subprocess.pid, options.signal) : undefined;
     const result = await subprocess;
     stopGroup?.();
