@@ -103,10 +103,10 @@ export class BudgetGate {
    * at the first look, as it may be Ready by a later one.
    */
   async waitUntilAllowed(pod: PlanPod, notReady = false): Promise<Allowance | Left> {
-    // A server dry run consumes no budget.
-    if (this.options.dryRun) return { release() {} };
-    const { clock } = this.options;
-    const deadline = clock.now() + (this.options.wait ? this.options.waitTimeoutMs : 0);
+    const { clock, dryRun } = this.options;
+    // A server dry run of a DELETE checks no budget: they are read as for the real run, but not waited for,
+    // and a dry run draws nothing from them.
+    const deadline = clock.now() + (this.options.wait && !dryRun ? this.options.waitTimeoutMs : 0);
     for (let first = true; ; first = false) {
       let selecting: DisruptionBudget[];
       try {
@@ -121,7 +121,7 @@ export class BudgetGate {
       }
       const counting = first && notReady ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
       const blocking = counting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
-      if (blocking.length === 0) return this.draw(pod.namespace, counting);
+      if (blocking.length === 0) return dryRun ? { release() {} } : this.draw(pod.namespace, counting);
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
         return {

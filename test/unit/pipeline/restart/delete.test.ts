@@ -79,17 +79,29 @@ describe("one pod at a time per controller", () => {
     expect(problems).toEqual([]);
   });
 
-  it("a dry run reads no budget and waits for nothing: each pod is read, then deleted as a dry run", async () => {
+  it("a dry run waits for nothing: each pod is read, its budgets read, then it is deleted as a dry run", async () => {
     const { clock, cluster } = setup();
-    cluster.setBudget("guard", "web", 0);
+    cluster.setBudget("guard", "web", 1);
     const pods = cluster.addController({ name: "web", replicas: 2 });
     await run(clock, cluster, pods, { dryRun: true });
     expect(cluster.calls).toEqual([
       "0 read pod shop/web-0",
+      "0 list budgets shop",
       "0 delete shop/web-0 (dry run)",
       "0 read pod shop/web-1",
+      "0 list budgets shop",
       "0 delete shop/web-1 (dry run)",
     ]);
+  });
+
+  it("a dry run reports a budget that allows no disruption at once, as the real run would after its wait", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "web", 0);
+    const pods = cluster.addController({ name: "web", replicas: 2 });
+    const { reported } = await run(clock, cluster, pods, { dryRun: true });
+    expect(cluster.deletions()).toEqual([]);
+    expect(reported[0]).toBe("web-0 not-started: PodDisruptionBudget guard allows no disruption now");
+    expect(clock.now() - Date.parse("2026-11-30T12:00:00Z")).toBe(0);
   });
 });
 
