@@ -38,7 +38,8 @@ const wideHeaders = [
   "running",
   "latest",
   "new revision",
-  "age",
+  // The new image's, since its build: a bare AGE reads as the pod's, as in every kubectl table.
+  "new age",
   "action",
   "reason",
 ];

@@ -78,7 +78,7 @@ describe("what the new image is", () => {
     }
 
     const wide = await runPlan(cluster, ["plan", "--resolver", "registry", "-o", "wide"]);
-    expect(wide.stdout).toMatch(/NEW REVISION\s+AGE/);
+    expect(wide.stdout).toMatch(/NEW REVISION\s+NEW AGE/);
     expect(wide.stdout).toMatch(/9f8e7d1\s+1[23]m\s+evict/);
   });
 
