@@ -42,24 +42,39 @@ async function deleteEach(
   const waiting = options.wait && !options.dryRun;
   const turns = new Turns(planned, reporter);
   // Held or not is decided before the budgets are asked: what they allow must still hold at the deletion.
-  for await (const turn of turns.each(api, controllers, waiting)) {
+  nextPod: for await (const turn of turns.each(api, controllers, waiting)) {
     const { index, pod, readiness } = turn;
     let before = turn.before;
-    const asked = options.clock.now();
-    const allowed = await budgets.waitUntilAllowed(pod, before?.notReady.includes(pod.name) === true);
+    let asked = options.clock.now();
+    // Not Ready, as its controller's pods say: as the turn found them, or read again once time has passed.
+    const notReady = async () => {
+      const now = readiness && options.clock.now() > asked ? await readiness.snapshot() : before;
+      return now?.notReady.includes(pod.name) === true;
+    };
+    let allowed = await budgets.waitUntilAllowed(pod, notReady);
     if ("reason" in allowed) return turns.stop(index, allowed);
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
     let heldUntilShown = false;
     try {
       // A wait for the budgets may have taken minutes: the pod and its controller's are read again after it.
-      if (options.clock.now() > asked) {
+      // One let through because it was not Ready, and Ready by now, is asked for again as a Ready one.
+      while (options.clock.now() > asked) {
         const now = await standingAfterWait(api, pod, readiness, options, false);
         if ("left" in now) {
           reporter.report(pod, now.left);
-          continue;
+          continue nextPod;
         }
         before = now.before;
         if (options.signal.aborted) return turns.stopped(index);
+        if (!allowed.asUnready || before?.notReady.includes(pod.name)) break;
+        allowed.release();
+        asked = options.clock.now();
+        const again = await budgets.waitUntilAllowed(pod);
+        if ("reason" in again) {
+          allowed = { release() {} };
+          return turns.stop(index, again);
+        }
+        allowed = again;
       }
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
       reporter.report(pod, outcome);
@@ -78,6 +93,8 @@ async function deleteEach(
 /** A deletion let through by the budgets selecting the pod, held against them until `release`. */
 interface Allowance {
   release(): void;
+  /** Let through by some budget only because the pod was not Ready: it must still not be at the deletion. */
+  asUnready?: boolean;
 }
 
 /**
@@ -98,16 +115,19 @@ export class BudgetGate {
 
   /**
    * The allowance when the pod may be deleted now (or after waiting), else why not. When its budgets
-   * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod not Ready when its
-   * turn came goes where the budgets let such a pod go (letsUnreadyPodGo), drawing nothing from them; only
-   * at the first look, as it may be Ready by a later one.
+   * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod `notReady` says is
+   * not Ready at a look goes where the budgets let such a pod go (letsUnreadyPodGo), drawing nothing from
+   * them (the allowance says so: `asUnready`).
    */
-  async waitUntilAllowed(pod: PlanPod, notReady = false): Promise<Allowance | Left> {
+  async waitUntilAllowed(
+    pod: PlanPod,
+    notReady: () => boolean | Promise<boolean> = () => false,
+  ): Promise<Allowance | Left> {
     const { clock, dryRun } = this.options;
     // A server dry run of a DELETE checks no budget: they are read as for the real run, but not waited for,
     // and a dry run draws nothing from them.
     const deadline = clock.now() + (this.options.wait && !dryRun ? this.options.waitTimeoutMs : 0);
-    for (let first = true; ; first = false) {
+    for (;;) {
       let selecting: DisruptionBudget[];
       try {
         selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
@@ -119,9 +139,13 @@ export class BudgetGate {
           reason: `its PodDisruptionBudgets could not be read, and a deletion would bypass them (under --strategy evict the API server enforces them): ${error.message}`,
         };
       }
-      const counting = first && notReady ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
+      const excused = selecting.some(letsUnreadyPodGo) && (await notReady());
+      const counting = excused ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
       const blocking = counting.filter((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
-      if (blocking.length === 0) return dryRun ? { release() {} } : this.draw(pod.namespace, counting);
+      if (blocking.length === 0) {
+        const allowance = dryRun ? { release() {} } : this.draw(pod.namespace, counting);
+        return { ...allowance, asUnready: counting.length < selecting.length };
+      }
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
         return {

@@ -230,6 +230,41 @@ describe("PodDisruptionBudgets", () => {
     expect(cluster.lowestReady("web")).toBe(2);
   });
 
+  it("a pod still not Ready goes once its budget has its Ready pods again, not only if it had them at the first look", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3 });
+    // web-1 restarts on its own (a liveness probe) and is back Ready at 3 s: guard is healthy from then.
+    cluster.setMinAvailableBudget("guard", "web", 2);
+    cluster.setUnready("web-2");
+    cluster.setUnready("web-1");
+    clock.at(clock.now() + 3000, () => cluster.setReady("web-1"));
+    const { reported } = await run(clock, cluster, [pods[2]!], { waitTimeoutMs: 30_000 });
+    expect(reported).toEqual(["web-2 deleted"]);
+    expect(cluster.deletions()).toEqual(["3000 delete shop/web-2"]);
+  });
+
+  it("a pod let through as not Ready, and Ready by its deletion, is asked for again as a Ready one", async () => {
+    const { clock } = setup();
+    /** Budgets that let a pod not Ready go always; a list takes 200 ms, as a kubectl call does. */
+    class SlowBudgets extends InMemoryCluster {
+      override async listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
+        await clock.sleep(200, new AbortController().signal);
+        const budgets = await super.listDisruptionBudgets(namespace);
+        return budgets.map((b) => ({ ...b, unhealthyPodEvictionPolicy: "AlwaysAllow" }));
+      }
+    }
+    const cluster = new SlowBudgets(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3 });
+    cluster.setMinAvailableBudget("guard", "web", 3);
+    cluster.setUnready("web-2");
+    // Ready again after the budgets let it through as not Ready, before its deletion: guard (3 Ready of the
+    // 3 it wants) allows no disruption.
+    clock.at(clock.now() + 300, () => cluster.setReady("web-2"));
+    const { reported } = await run(clock, cluster, [pods[2]!], { waitTimeoutMs: 5000 });
+    expect(cluster.deletions()).toEqual([]);
+    expect(reported).toEqual(["web-2 not-started: PodDisruptionBudget guard allows no disruption now"]);
+  });
+
   it("a pod not Ready under a budget short of Ready pods waits like any other", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3 });
