@@ -51,7 +51,8 @@ let outputGone = false;
 let outputBroken: string | null = null;
 /** Every error stdout and stderr failed with: main() says nothing of them (bin.ts does, or no one can). */
 const outputFailures = new WeakSet<object>();
-const readerGoneCodes = new Set(["EPIPE", "EIO", "ECONNRESET"]);
+// EOF: how Node.js on Windows reports a pipe whose reader has closed.
+const readerGoneCodes = new Set(["EPIPE", "EIO", "ECONNRESET", "EOF"]);
 function outputFailed(stream: NodeJS.WriteStream, error: Error): void {
   outputFailures.add(error);
   // Once stopped, a later write's own failure says nothing new.

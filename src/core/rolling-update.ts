@@ -49,9 +49,8 @@ export function rollingUpdateStopsEveryPod(w: Workload): string | null {
     scaled(unavailable, nodes, Math.ceil),
   );
   if (nodes < 1 || maxSurge > 0 || maxUnavailable < nodes) return null;
-  return nodes === 1
-    ? "it runs on one node, and its pod there is deleted before its replacement is made"
-    : `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(nodes, "node")}`;
+  // One wording whatever the count: apply compares the plan's warning with its own, counts aside.
+  return `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(nodes, "node")}`;
 }
 
 /** A count, or a percentage of `total` rounded as the controller rounds that field. */

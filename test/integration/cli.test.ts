@@ -135,6 +135,23 @@ describe("a reader that stops reading", () => {
     expect(code).toBe(141);
   });
 
+  it("a closed pipe as Node.js on Windows reports it (EOF) ends the run quietly with 141 too", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", join(repoRoot, "test/support/failing-stdout.mjs"), cliPath, "--version"],
+      {
+        env: { ...process.env, FAILING_STDOUT_CODE: "EOF" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = (await once(child, "close")) as [number];
+    expect({ code, stderr }).toEqual({ code: 141, stderr: "" });
+  });
+
   it("a write that fails with a reader still there (a full disk) is an error, exit 1, not a quiet 141", async () => {
     const full = openSync("/dev/full", "w");
     const env = { ...process.env, ...staleCluster().env(), NO_COLOR: "1" };

@@ -57,7 +57,7 @@ const warningsOf = (c: Case, name: string): string[] => {
   if (name !== "agent") return [];
   return restartOf(c, name) === "rollout"
     ? [
-        "DaemonSet/agent's rollout stops every pod before the new ones are Ready (it runs on one node, and its pod there is deleted before its replacement is made)",
+        "DaemonSet/agent's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 1 of 1 node)",
       ]
     : ["DaemonSet/agent runs on one node: it is down until its replacement is Ready"];
 };

@@ -231,7 +231,7 @@ describe("the decision per controller: every kind and update strategy, under eac
       "auto",
       "DaemonSet",
       facts(oneNodeDs),
-      "evict: DaemonSet/agent's rollout stops every pod at once (it runs on one node, and its pod there is deleted before its replacement is made): evicted one at a time ! DaemonSet/agent runs on one node: it is down until its replacement is Ready",
+      "evict: DaemonSet/agent's rollout stops every pod at once (maxSurge 0, maxUnavailable 1 of 1 node): evicted one at a time ! DaemonSet/agent runs on one node: it is down until its replacement is Ready",
     ],
     [
       "DaemonSet on one node that surges (its new pod starts first)",

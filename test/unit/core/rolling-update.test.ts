@@ -101,7 +101,7 @@ describe("rollingUpdateStopsEveryPod", () => {
     [
       "DaemonSet on one node: its only pod stops before its replacement is made",
       daemonSet(1),
-      "it runs on one node, and its pod there is deleted before its replacement is made",
+      "maxSurge 0, maxUnavailable 1 of 1 node",
     ],
     [
       "DaemonSet on one node with a surge: the new pod starts first",

@@ -363,6 +363,26 @@ describe("read again right before the patch", () => {
       expect(cluster.patches()).toEqual(["5000 patch Deployment shop/web restartedAt=2026-11-30T12:00:05Z"]);
     });
 
+    it("a DaemonSet the plan warned stops every pod is rolled after nodes left, down to one", async () => {
+      const { clock, cluster } = setup();
+      const planned = cluster.addController({
+        kind: "DaemonSet",
+        name: "agent",
+        replicas: 3,
+        maxSurge: 0,
+        maxUnavailable: 3,
+        strategy: "rollout",
+      });
+      const warned =
+        "DaemonSet/agent's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 3 of 3 nodes)";
+      cluster.scaleTo("agent", 1, 1000);
+      await clock.advance(5000);
+      const pods = planned.map((p) => ({ ...p, warnings: [warned] }));
+      const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
+      expect(reported.join("\n")).not.toContain("changed since the plan");
+      expect(cluster.patches()).toEqual(["5000 patch DaemonSet shop/agent restartedAt=2026-11-30T12:00:05Z"]);
+    });
+
     it("the Recreate rollout the plan warned of is rolled", async () => {
       const { clock, cluster } = setup();
       const pods = becameRecreate(cluster).map((p) => ({ ...p, warnings: [recreate] }));
