@@ -239,6 +239,12 @@ export function rolloutStatus(w: Workload, generation: number): RolloutStatus {
     const replicas = w.spec.replicas ?? 1;
     const ready = s.readyReplicas ?? 0;
     if (ready < replicas) return waiting(`${ready} of ${replicas} pods ready`);
+    // Beyond `kubectl rollout status`: its controller calls the revisions one once every pod is Ready,
+    // before minReadySeconds have passed (kubernetes/kubernetes#136831); available counts them.
+    const available = s.availableReplicas;
+    if (available !== undefined && available < replicas) {
+      return waiting(`${available} of ${replicas} pods available`);
+    }
     const partition = w.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
     const updated = s.updatedReplicas ?? 0;
     if (partition > 0) {

@@ -93,6 +93,11 @@ describe("rolloutStatus, as kubectl rollout status judges", () => {
     ],
     ["StatefulSet done", statefulSet({ ...settled, currentRevision: "b", updateRevision: "b" }), "done"],
     [
+      "StatefulSet on one revision, every pod Ready, the last not yet for minReadySeconds (kubernetes#136831)",
+      statefulSet({ ...settled, availableReplicas: 2, currentRevision: "b", updateRevision: "b" }),
+      "waiting: 2 of 3 pods available",
+    ],
+    [
       "DaemonSet pods not yet updated",
       daemonSet({
         observedGeneration: 5,
