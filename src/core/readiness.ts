@@ -95,7 +95,26 @@ export interface ControllerCounts {
    * A DaemonSet's: the nodes it is to run on, and those that run a pod of it they should not (see
    * core/workload.ts daemonPodsWithoutSuccessor).
    */
-  status?: { desiredNumberScheduled?: number; numberMisscheduled?: number };
+  status?: {
+    desiredNumberScheduled?: number;
+    numberMisscheduled?: number;
+    /** How many of its pods are Ready, and available (Ready for minReadySeconds by the API server's clock). */
+    readyReplicas?: number;
+    availableReplicas?: number;
+    numberReady?: number;
+    numberAvailable?: number;
+  };
+}
+
+/**
+ * How many of a controller's pods are Ready but not yet available, as its status counts them: by the API
+ * server's clock, which may be apart from this one. 0 when its status does not say.
+ */
+export function readyNotAvailable(counts: ControllerCounts): number {
+  const s = counts.status ?? {};
+  const ready = s.readyReplicas ?? s.numberReady;
+  const available = s.availableReplicas ?? s.numberAvailable;
+  return ready === undefined || available === undefined ? 0 : Math.max(0, ready - available);
 }
 
 /**

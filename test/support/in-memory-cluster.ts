@@ -19,7 +19,12 @@ import {
 } from "../../src/core/disruption-budget.js";
 import type { KubeObject, Pod } from "../../src/core/k8s.js";
 import type { PlanPod, RestartMethod } from "../../src/core/plan.js";
-import { hasEnded, type LabelSelector, type PodWithConditions } from "../../src/core/readiness.js";
+import {
+  hasEnded,
+  type LabelSelector,
+  type PodWithConditions,
+  readySince,
+} from "../../src/core/readiness.js";
 import type { Workload, WorkloadKind } from "../../src/core/workload.js";
 import { ToolFailedError } from "../../src/errors.js";
 import type { RestartApi } from "../../src/pipeline/restart/restart-options.js";
@@ -300,23 +305,36 @@ export class InMemoryCluster implements RestartApi {
       if (c.spec.name === name) {
         // A ReplicationController's selector is a plain map of labels, not a LabelSelector.
         const selector = kind === "ReplicationController" ? c.podLabels : { matchLabels: c.podLabels };
+        const { ready, available } = this.readyCounts(this.podsOf(c), minReadySeconds);
         return (
           kind === "DaemonSet"
             ? {
                 metadata: { name },
                 spec: { selector, minReadySeconds },
-                status: { desiredNumberScheduled: replicas, numberMisscheduled: this.misscheduled(c) },
+                status: {
+                  desiredNumberScheduled: replicas,
+                  numberMisscheduled: this.misscheduled(c),
+                  numberReady: ready,
+                  numberAvailable: available,
+                },
               }
-            : { metadata: { name }, spec: { selector, replicas, minReadySeconds } }
+            : {
+                metadata: { name },
+                spec: { selector, replicas, minReadySeconds },
+                status: { readyReplicas: ready, availableReplicas: available },
+              }
         ) as T;
       }
       if (kind === "Deployment") {
         const revision = /-r(\d+)$/.exec(name)?.[1];
         if (revision && name === rsName(c, Number(revision))) {
           const selector = { matchLabels: { ...c.podLabels, "pod-template-hash": `r${revision}` } };
+          const pods = this.podsOf(c).filter((p) => this.revisionOf.get(p) === Number(revision));
+          const { ready, available } = this.readyCounts(pods, minReadySeconds);
           return {
             metadata: { name },
             spec: { selector, replicas: this.replicaSetReplicas(c, Number(revision)), minReadySeconds },
+            status: { readyReplicas: ready, availableReplicas: available },
           } as T;
         }
       }
@@ -829,6 +847,13 @@ export class InMemoryCluster implements RestartApi {
   }
 
   /** A controller's pods as it counts them: not those that ended. */
+  /** Its pods Ready, and available (Ready for minReadySeconds by this, the API server's, clock), as a status counts them. */
+  private readyCounts(pods: readonly PodWithConditions[], minReadySeconds = 0) {
+    const ready = pods.filter((p) => isReady(p) && !p.metadata.deletionTimestamp);
+    const available = ready.filter((p) => (readySince(p) ?? 0) + minReadySeconds * 1000 <= this.clock.now());
+    return { ready: ready.length, available: available.length };
+  }
+
   private podsOf(c: Controller): PodWithConditions[] {
     return this.pods.filter((p) => ownedBy(p, c) && !hasEnded(p));
   }

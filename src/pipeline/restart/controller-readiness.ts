@@ -18,6 +18,7 @@ import {
   missingPodCount,
   needsNoReplacement,
   notReadyPods,
+  readyNotAvailable,
   readyPodCount,
   readySince,
   type ScaledDown,
@@ -302,7 +303,21 @@ async function controllerReadiness(
   // read saw the pod not Ready in between (a restart between two polls).
   const transitions = new Map<string, number | undefined>();
   const readyTimes = (pods: readonly Pod[]) => {
-    firstRead ??= new Set(pods.map((pod) => pod.metadata.uid ?? ""));
+    if (!firstRead) {
+      firstRead = new Set(pods.map((pod) => pod.metadata.uid ?? ""));
+      // The pods already Ready are timed by their conditions, the API server's clock: this one ahead of it
+      // would count them available too early. When its status counts more of them Ready but not yet
+      // available than their conditions say here, that many of the last to turn Ready are timed from now.
+      const unavailable = minReadySeconds() > 0 && own ? readyNotAvailable(own) : 0;
+      const settles = (pod: Pod) => (readySince(pod) ?? 0) + minReadySeconds() * 1000 > clock.now();
+      const newest = pods
+        .filter((pod) => isReady(pod) && controllerOf(pod.metadata)?.uid === controller.uid)
+        .sort((a, b) => (readySince(b) ?? 0) - (readySince(a) ?? 0))
+        .slice(0, unavailable);
+      if (newest.filter(settles).length < unavailable) {
+        for (const pod of newest) if (!settles(pod)) readyAt.set(pod.metadata.uid ?? "", clock.now());
+      }
+    }
     for (const pod of pods) {
       const uid = pod.metadata.uid ?? "";
       const stated = readySince(pod);

@@ -135,6 +135,22 @@ describe.each(["evict", "delete"] as const)("--strategy %s, minReadySeconds 30",
     expect(calls).toHaveLength(1);
   });
 
+  it("local clock 2 min ahead of the cluster: a pod an autoscaler made Ready 10 s before the run still holds the next one", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(serverClock(clock, 120_000));
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy, minReadySeconds: 60 });
+    // web-3: Ready at 1 s by the cluster's clock; its condition reads 2 min old here.
+    cluster.scaleTo("web", 4, 1000);
+    await clock.advance(11_000);
+    const started = clock.now();
+    await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 300_000 });
+    const [first] = (strategy === "evict" ? cluster.evictions() : cluster.deletions()).map(
+      (line) => Number(line.split(" ")[0]) + Date.parse("2026-11-30T12:00:00Z") - started,
+    );
+    // The cluster's status counts it Ready but not yet available: it is timed from the run's start.
+    expect(first).toBeGreaterThanOrEqual(50_000);
+  });
+
   it("the same, where no read saw the replacement not Ready (no watch, a list behind): it stops the run", async () => {
     const clock = new FakeClock();
     const cluster = new InMemoryCluster(serverClock(clock, 120_000));
