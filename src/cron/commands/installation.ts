@@ -4,6 +4,7 @@ import { ToolFailedError, UsageError } from "../../errors.js";
 import { shellWords } from "../../util/shell-words.js";
 import { getCronJob } from "../adapters/kubectl.js";
 import { cronDefaults } from "../core/defaults.js";
+import { installSelector, isInstallations } from "../core/install-labels.js";
 import type { Installation } from "../core/installation.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { checkNamespace } from "../core/names.js";
@@ -36,6 +37,13 @@ export async function requireCronJob(deps: CronDeps, target: Installation): Prom
   if (!cronJob) {
     throw new ToolFailedError(
       `no CronJob ${target.name} in namespace ${target.namespace}; install it with: kubectl autoupdate install-cron ${installationWords(deps, target)}`,
+    );
+  }
+  // Someone else's CronJob of that name: its Jobs are not found as this installation's runs, so a run
+  // started beside one of them would not wait its turn.
+  if (!isInstallations(cronJob, target.name)) {
+    throw new ToolFailedError(
+      `the CronJob ${target.name} in namespace ${target.namespace} was not made by install-cron (it lacks the labels ${installSelector(target.name)}); name the installation with --name`,
     );
   }
   return cronJob;

@@ -51,6 +51,15 @@ export function othersObjects(
   return others;
 }
 
+/** Whether an object carries the labels of the installation of that name: install-cron made it. */
+export function isInstallations(
+  object: { metadata: { labels?: Record<string, string> } },
+  name: string,
+): boolean {
+  const labels = object.metadata.labels ?? {};
+  return labels[labelKeys.managedBy] === fieldManager && labels[labelKeys.instance] === name;
+}
+
 /** The selector that finds every installation's namespaced objects. */
 export const managedSelector = `${labelKeys.managedBy}=${fieldManager}`;
 

@@ -8,6 +8,7 @@ import type { Exec } from "../../../../src/adapters/exec.js";
 import { Kubectl } from "../../../../src/adapters/kubectl.js";
 import { podLogs } from "../../../../src/cron/adapters/kubectl.js";
 import { JobFailedError, type RunNowOptions, runNowCommand } from "../../../../src/cron/commands/run-now.js";
+import { installLabels } from "../../../../src/cron/core/install-labels.js";
 import { InterruptedError, RefusedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { cronVerbDeps } from "../../../support/install-cluster.js";
@@ -52,8 +53,9 @@ function cluster(
       interrupted: false,
     });
     if (text.startsWith("get cronjobs.batch")) {
+      const name = args[2] ?? "";
       return answer({
-        metadata: { name: "kubectl-autoupdate", namespace: "tools", uid: "cron-uid" },
+        metadata: { name, namespace: "tools", uid: "cron-uid", labels: installLabels(name) },
         spec: { jobTemplate: { metadata: {}, spec: { template: { spec: { containers: [] } } } } },
       });
     }
@@ -69,6 +71,9 @@ function cluster(
   };
   return { exec, gets };
 }
+
+/** The installation's labels, as install-cron puts them on its CronJob. */
+const ours = installLabels("kubectl-autoupdate");
 
 function deps(clock: FakeClock, exec: Exec, signal = new AbortController().signal) {
   return cronVerbDeps(exec, { clock, signal });
@@ -288,6 +293,22 @@ describe("the commands it tells you to run next name this installation in this c
     );
   });
 
+  it("someone else's CronJob of that name (without the installation's labels) is not run", async () => {
+    const clock = new FakeClock();
+    const { exec } = cluster(clock, [[0, "Running"]]);
+    const foreign: Exec = async (file, args, o) => {
+      const result = await exec(file, args, o);
+      if (!args.join(" ").startsWith("get cronjobs.batch")) return result;
+      const cronJob = JSON.parse(result.stdout);
+      delete cronJob.metadata.labels;
+      return { ...result, stdout: JSON.stringify(cronJob) };
+    };
+    const { deps: d } = deps(clock, foreign);
+    await expect(clock.run(runNowCommand(d, { ...options, wait: false }))).rejects.toThrow(
+      "the CronJob kubectl-autoupdate in namespace tools was not made by install-cron (it lacks the labels app.kubernetes.io/managed-by=kubectl-autoupdate,app.kubernetes.io/instance=kubectl-autoupdate); name the installation with --name",
+    );
+  });
+
   it("no CronJob: install-cron with -n, --name and the connection flags", async () => {
     const clock = new FakeClock();
     const none: Exec = async () => ({ exitCode: 0, stdout: "", stderr: "", interrupted: false });
@@ -339,7 +360,7 @@ describe("run-now --wait on a Job whose pod does not start", () => {
       const text = args.join(" ");
       if (text.startsWith("get cronjobs.batch")) {
         return answer({
-          metadata: { name: "kubectl-autoupdate", namespace: "tools", uid: "cron-uid" },
+          metadata: { name: "kubectl-autoupdate", namespace: "tools", uid: "cron-uid", labels: ours },
           spec: { jobTemplate: { metadata: {}, spec: { template: { spec: { containers: [] } } } } },
         });
       }
