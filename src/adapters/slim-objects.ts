@@ -117,6 +117,8 @@ export const ownedReplicaSetShape: Shape = {
   keep: {
     metadata: { keep: { name: true, namespace: true, uid: true, ownerReferences: true }, others: "drop" },
     spec: { keep: { replicas: true }, others: "drop" },
+    // Its pods Ready, and available by the API server's clock (controller-readiness.ts).
+    status: { keep: { readyReplicas: true, availableReplicas: true }, others: "drop" },
   },
   others: "drop",
 };

@@ -84,3 +84,13 @@ export class FakeClock implements Clock {
 async function idle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/** The cluster's clock for an in-memory cluster, `skewMs` behind `clock`, the one apply reads. */
+export function serverClock(clock: FakeClock, skewMs: number): FakeClock {
+  return {
+    now: () => clock.now() - skewMs,
+    at: (at: number, run: () => void) => clock.at(at + skewMs, run),
+    elapsed: () => clock.elapsed(),
+    sleep: (ms: number, signal: AbortSignal) => clock.sleep(ms, signal),
+  } as unknown as FakeClock;
+}

@@ -329,12 +329,10 @@ export class InMemoryCluster implements RestartApi {
         const revision = /-r(\d+)$/.exec(name)?.[1];
         if (revision && name === rsName(c, Number(revision))) {
           const selector = { matchLabels: { ...c.podLabels, "pod-template-hash": `r${revision}` } };
-          const pods = this.podsOf(c).filter((p) => this.revisionOf.get(p) === Number(revision));
-          const { ready, available } = this.readyCounts(pods, minReadySeconds);
           return {
             metadata: { name },
             spec: { selector, replicas: this.replicaSetReplicas(c, Number(revision)), minReadySeconds },
-            status: { readyReplicas: ready, availableReplicas: available },
+            status: this.replicaSetStatus(c, Number(revision)),
           } as T;
         }
       }
@@ -429,6 +427,7 @@ export class InMemoryCluster implements RestartApi {
               ownerReferences: [{ ...owner, controller: true }],
             },
             spec: { replicas: this.replicaSetReplicas(c, i + 1) },
+            status: this.replicaSetStatus(c, i + 1),
           };
         }),
       )
@@ -852,6 +851,13 @@ export class InMemoryCluster implements RestartApi {
     const ready = pods.filter((p) => isReady(p) && !p.metadata.deletionTimestamp);
     const available = ready.filter((p) => (readySince(p) ?? 0) + minReadySeconds * 1000 <= this.clock.now());
     return { ready: ready.length, available: available.length };
+  }
+
+  /** A Deployment's ReplicaSet's status: the pods of its revision Ready, and available. */
+  private replicaSetStatus(c: Controller, revision: number) {
+    const pods = this.podsOf(c).filter((p) => this.revisionOf.get(p) === revision);
+    const { ready, available } = this.readyCounts(pods, c.spec.minReadySeconds);
+    return { readyReplicas: ready, availableReplicas: available };
   }
 
   private podsOf(c: Controller): PodWithConditions[] {

@@ -308,14 +308,17 @@ async function controllerReadiness(
       // The pods already Ready are timed by their conditions, the API server's clock: this one ahead of it
       // would count them available too early. When its status counts more of them Ready but not yet
       // available than their conditions say here, that many of the last to turn Ready are timed from now.
-      const unavailable = minReadySeconds() > 0 && own ? readyNotAvailable(own) : 0;
-      const settles = (pod: Pod) => (readySince(pod) ?? 0) + minReadySeconds() * 1000 > clock.now();
-      const newest = pods
-        .filter((pod) => isReady(pod) && controllerOf(pod.metadata)?.uid === controller.uid)
-        .sort((a, b) => (readySince(b) ?? 0) - (readySince(a) ?? 0))
-        .slice(0, unavailable);
-      if (newest.filter(settles).length < unavailable) {
-        for (const pod of newest) if (!settles(pod)) readyAt.set(pod.metadata.uid ?? "", clock.now());
+      // Each of a Deployment's ReplicaSets counts its own.
+      if (minReadySeconds() > 0) {
+        const counted = [
+          { uid: controller.uid, unavailable: own ? readyNotAvailable(own) : 0 },
+          ...(siblings?.replicaSets ?? []),
+        ];
+        for (const { uid, unavailable } of counted) {
+          for (const pod of settlingByStatus(pods, uid, unavailable, minReadySeconds(), clock.now())) {
+            readyAt.set(pod.metadata.uid ?? "", clock.now());
+          }
+        }
       }
     }
     for (const pod of pods) {
@@ -485,7 +488,8 @@ const templateHashLabel = "pod-template-hash";
 /** The other ReplicaSets of a pod's Deployment, and the selector of all the Deployment's pods. */
 interface SiblingReplicaSets {
   selector: string;
-  replicaSets: { name: string; uid: string; desired: number }[];
+  /** `unavailable`: its pods Ready but not yet available, as its status counts them. */
+  replicaSets: { name: string; uid: string; desired: number; unavailable: number }[];
 }
 
 /**
@@ -515,10 +519,39 @@ async function siblingReplicaSets(
       })
       .flatMap((rs) =>
         rs.metadata.uid
-          ? [{ name: rs.metadata.name, uid: rs.metadata.uid, desired: rs.spec?.replicas ?? 1 }]
+          ? [
+              {
+                name: rs.metadata.name,
+                uid: rs.metadata.uid,
+                desired: rs.spec?.replicas ?? 1,
+                unavailable: readyNotAvailable(rs as ControllerCounts),
+              },
+            ]
           : [],
       ),
   };
+}
+
+/**
+ * Of a controller's pods Ready (and not terminating, which its status no longer counts), those its status
+ * says are not yet available but their conditions, read against this clock, say are: the last to turn
+ * Ready, up to `unavailable` settling in all.
+ */
+function settlingByStatus(
+  pods: readonly Pod[],
+  uid: string,
+  unavailable: number,
+  minReadySeconds: number,
+  now: number,
+): Pod[] {
+  const settles = (pod: Pod) => (readySince(pod) ?? 0) + minReadySeconds * 1000 > now;
+  const newest = pods
+    .filter(
+      (pod) => isReady(pod) && !pod.metadata.deletionTimestamp && controllerOf(pod.metadata)?.uid === uid,
+    )
+    .sort((a, b) => (readySince(b) ?? 0) - (readySince(a) ?? 0))
+    .slice(0, unavailable);
+  return newest.filter(settles).length < unavailable ? newest.filter((pod) => !settles(pod)) : [];
 }
 
 /** A controller's selector as `-l` text: a ReplicationController's is a plain map of labels. */

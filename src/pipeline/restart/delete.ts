@@ -6,6 +6,7 @@
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { type DisruptionBudget, letsUnreadyPodGo, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
+import { isReady } from "../../core/readiness.js";
 import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
 import {
@@ -46,9 +47,14 @@ async function deleteEach(
     const { index, pod, readiness } = turn;
     let before = turn.before;
     let asked = options.clock.now();
-    // Not Ready, as its controller's pods say: as the turn found them, or read again once time has passed.
+    // Not Ready, as its controller's pods say: as the turn found them, or read again once time has passed;
+    // where they are not followed (a dry run, --no-wait), as the pod itself says.
     const notReady = async () => {
-      const now = readiness && options.clock.now() > asked ? await readiness.snapshot() : before;
+      if (!readiness) {
+        const current = await api.readPod(pod.namespace, pod.name);
+        return current !== null && current.metadata.uid === pod.uid && !isReady(current);
+      }
+      const now = options.clock.now() > asked ? await readiness.snapshot() : before;
       return now?.notReady.includes(pod.name) === true;
     };
     let allowed = await budgets.waitUntilAllowed(pod, notReady);
@@ -57,7 +63,7 @@ async function deleteEach(
     let heldUntilShown = false;
     try {
       // A wait for the budgets may have taken minutes: the pod and its controller's are read again after it.
-      // One let through because it was not Ready, and Ready by now, is asked for again as a Ready one.
+      // One let through because it was not Ready, and Ready by now, is asked for again.
       while (options.clock.now() > asked) {
         const now = await standingAfterWait(api, pod, readiness, options, false);
         if ("left" in now) {
@@ -69,7 +75,7 @@ async function deleteEach(
         if (!allowed.asUnready || before?.notReady.includes(pod.name)) break;
         allowed.release();
         asked = options.clock.now();
-        const again = await budgets.waitUntilAllowed(pod);
+        const again = await budgets.waitUntilAllowed(pod, notReady);
         if ("reason" in again) {
           allowed = { release() {} };
           return turns.stop(index, again);

@@ -94,15 +94,19 @@ describe("the lists the checks around a restart read", () => {
     expect(await kubectlListing([[]]).kubectl.readPod("shop", "gone")).toBeNull();
   });
 
-  it("a Deployment's ReplicaSets: paged too, each cut to its name, UID, owners and replica count", async () => {
+  it("a Deployment's ReplicaSets: paged too, each cut to its name, UID, owners, replica count and Ready and available pods", async () => {
     const replicaSet = {
       metadata: { name: "web-7d9c8b", namespace: "shop", uid: "uid-rs", ownerReferences: [owner] },
       spec: { replicas: 3, template: { spec: { containers: [{ name: "app", image: "web:main" }] } } },
-      status: { replicas: 3 },
+      status: { replicas: 3, readyReplicas: 3, availableReplicas: 2, fullyLabeledReplicas: 3 },
     };
     const { calls, stopped, kubectl } = kubectlListing([[replicaSet]]);
     expect(await kubectl.listReplicaSets("shop", "app=web")).toEqual([
-      { metadata: replicaSet.metadata, spec: { replicas: 3 } },
+      {
+        metadata: replicaSet.metadata,
+        spec: { replicas: 3 },
+        status: { readyReplicas: 3, availableReplicas: 2 },
+      },
     ]);
     expect(calls).toEqual([
       [

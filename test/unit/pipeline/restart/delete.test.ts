@@ -243,26 +243,70 @@ describe("PodDisruptionBudgets", () => {
     expect(cluster.deletions()).toEqual(["3000 delete shop/web-2"]);
   });
 
-  it("a pod let through as not Ready, and Ready by its deletion, is asked for again as a Ready one", async () => {
-    const { clock } = setup();
-    /** Budgets that let a pod not Ready go always; a list takes 200 ms, as a kubectl call does. */
-    class SlowBudgets extends InMemoryCluster {
+  /**
+   * Budgets that let a pod not Ready go always (AlwaysAllow); their list, and a read of a pod, take 200 ms,
+   * as a kubectl call does.
+   */
+  function slowAlwaysAllow(clock: FakeClock): InMemoryCluster {
+    const slow = () => clock.sleep(200, new AbortController().signal);
+    return new (class extends InMemoryCluster {
       override async listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
-        await clock.sleep(200, new AbortController().signal);
+        await slow();
         const budgets = await super.listDisruptionBudgets(namespace);
         return budgets.map((b) => ({ ...b, unhealthyPodEvictionPolicy: "AlwaysAllow" }));
       }
-    }
-    const cluster = new SlowBudgets(clock);
+      override async readPod(namespace: string, name: string) {
+        await slow();
+        return super.readPod(namespace, name);
+      }
+    })(clock);
+  }
+
+  it("a pod let through as not Ready, and Ready by its deletion, is asked for again: held while Ready", async () => {
+    const { clock } = setup();
+    const cluster = slowAlwaysAllow(clock);
     const pods = cluster.addController({ name: "web", replicas: 3 });
+    // minAvailable 3 of 3: no disruption of a Ready pod, ever; a pod not Ready goes (AlwaysAllow).
     cluster.setMinAvailableBudget("guard", "web", 3);
     cluster.setUnready("web-2");
-    // Ready again after the budgets let it through as not Ready, before its deletion: guard (3 Ready of the
-    // 3 it wants) allows no disruption.
+    // Ready again after the budgets let it through as not Ready, before its deletion, and from then on.
     clock.at(clock.now() + 300, () => cluster.setReady("web-2"));
     const { reported } = await run(clock, cluster, [pods[2]!], { waitTimeoutMs: 5000 });
     expect(cluster.deletions()).toEqual([]);
     expect(reported).toEqual(["web-2 not-started: PodDisruptionBudget guard allows no disruption now"]);
+  });
+
+  it("a crash-looping pod Ready for a moment at the read before its deletion goes once it is not Ready again", async () => {
+    const { clock } = setup();
+    const cluster = slowAlwaysAllow(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3 });
+    cluster.setMinAvailableBudget("guard", "web", 3);
+    cluster.setUnready("web-2");
+    // Let through as not Ready at 600 ms; Ready at 700 ms (the read before the deletion sees it so); at 2 s
+    // its container crashes again.
+    clock.at(clock.now() + 700, () => cluster.setReady("web-2"));
+    clock.at(clock.now() + 2000, () => cluster.setUnready("web-2"));
+    const { reported } = await run(clock, cluster, [pods[2]!], { waitTimeoutMs: 30_000 });
+    expect(reported[0]).toBe("web-2 deleted");
+    expect(Number(cluster.deletions()[0]?.split(" ")[0])).toBeLessThan(5000);
+  });
+
+  describe("where the controller's pods are not followed, the pod's own readiness counts", () => {
+    const crashLooping = () => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({ name: "web", replicas: 3 });
+      cluster.setMinAvailableBudget("guard", "web", 2);
+      cluster.setUnready("web-2");
+      return { clock, cluster, pod: pods[2]! };
+    };
+    it("a dry run previews the deletion the real run makes", async () => {
+      const { clock, cluster, pod } = crashLooping();
+      expect((await run(clock, cluster, [pod], { dryRun: true })).reported).toEqual(["web-2 deleted"]);
+    });
+    it("--no-wait deletes it as a waiting run does", async () => {
+      const { clock, cluster, pod } = crashLooping();
+      expect((await run(clock, cluster, [pod], { wait: false })).reported).toEqual(["web-2 deleted"]);
+    });
   });
 
   it("a pod not Ready under a budget short of Ready pods waits like any other", async () => {

@@ -4,7 +4,7 @@
  * soon after does not take the next pod down.
  */
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../../support/fake-clock.js";
+import { FakeClock, serverClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
 
@@ -112,16 +112,6 @@ describe("pods Ready for less than minReadySeconds", () => {
     expect(reported.filter((l) => l.includes("not-started"))).toEqual([]);
   });
 });
-
-/** The cluster's clock, `skewMs` behind the one apply reads. */
-function serverClock(clock: FakeClock, skewMs: number): FakeClock {
-  return {
-    now: () => clock.now() - skewMs,
-    at: (at: number, run: () => void) => clock.at(at + skewMs, run),
-    elapsed: () => clock.elapsed(),
-    sleep: (ms: number, signal: AbortSignal) => clock.sleep(ms, signal),
-  } as unknown as FakeClock;
-}
 
 describe.each(["evict", "delete"] as const)("--strategy %s, minReadySeconds 30", (strategy) => {
   it("local clock 2 min ahead of the cluster: a replacement that crashes 10 s after Ready still stops the run", async () => {
