@@ -13,7 +13,7 @@ const kubectlsOwn =
   /^(error: |Error from server|Unable to connect to the server|The connection to the server|Warning: |[IWEF]\d{4} \d\d:\d\d:\d\d)/;
 
 /** How long a line must be followed by quiet, its kubectl still running, to be taken as a wait for the user. */
-export const quietMs = 1000;
+const quietMs = 1000;
 
 /** `exec` whose calls relay, each line once, what a running kubectl's stderr says while it waits. */
 export function relayingWaitingMessages(exec: Exec, relay: (line: string) => void, quiet = quietMs): Exec {
