@@ -276,6 +276,20 @@ export class InMemoryCluster implements RestartApi {
     );
   }
 
+  /** Someone else's rollout of a Deployment (`kubectl rollout restart`): its template changes now. */
+  async rollOutElsewhere(name: string, namespace = "shop"): Promise<void> {
+    const workload = (await this.getWorkload("Deployment", namespace, name))!;
+    const rolled = { restartedAt: "2026-11-30T11:00:00Z", restartedFor: null };
+    await this.patchRestartedAt(
+      "Deployment",
+      namespace,
+      name,
+      workload.metadata.resourceVersion!,
+      rolled,
+      false,
+    );
+  }
+
   /** Scales a controller now, its new pods Ready after `readyAfterMs`, as an autoscaler would. */
   scaleTo(name: string, replicas: number, readyAfterMs: number): void {
     const controller = this.controllers.find((c) => c.spec.name === name)!;

@@ -732,16 +732,7 @@ describe("what counts as the replacement being up", () => {
       const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 4, strategy });
       // Someone's rollout of a template whose pods never become Ready: one old pod gone, new ones waiting.
       cluster.edit("web", { readyAfterMs: Number.POSITIVE_INFINITY });
-      const web = (await cluster.getWorkload("Deployment", "shop", "web"))!;
-      const rolled = { restartedAt: "2026-11-30T11:00:00Z", restartedFor: null };
-      await cluster.patchRestartedAt(
-        "Deployment",
-        "shop",
-        "web",
-        web.metadata.resourceVersion!,
-        rolled,
-        false,
-      );
+      await cluster.rollOutElsewhere("web");
       await clock.advance(1000);
       expect(cluster.readyPods("web")).toBe(3);
       const still = new Set(

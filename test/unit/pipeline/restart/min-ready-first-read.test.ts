@@ -29,16 +29,7 @@ describe.each(["evict", "delete"] as const)(
         });
         // Someone's rollout: its first new pod is made at 0.5 s and Ready at 1.5 s. The Deployment controller
         // waits for it to be available (60 s) before it takes an old pod down: held here by a pause.
-        const web = (await cluster.getWorkload("Deployment", "shop", "web"))!;
-        const rolled = { restartedAt: "2026-11-30T11:00:00Z", restartedFor: null };
-        await cluster.patchRestartedAt(
-          "Deployment",
-          "shop",
-          "web",
-          web.metadata.resourceVersion!,
-          rolled,
-          false,
-        );
+        await cluster.rollOutElsewhere("web");
         await clock.advance(1200);
         cluster.edit("web", { paused: true });
         await clock.advance(10_300);

@@ -343,44 +343,29 @@ describe("read again right before the patch", () => {
       expect(cluster.patches()).toEqual([]);
     });
 
-    it("the rollout the plan warned stops every pod is rolled after an autoscaler added a replica (1 replica, then 2)", async () => {
+    it.each([
+      [
+        "a Deployment, after an autoscaler added a replica (1 replica, then 2)",
+        { kind: "Deployment", name: "web", replicas: 1, maxUnavailable: 4, scaledTo: 2 },
+        "Deployment/web's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 4 of 1 replica)",
+      ],
+      [
+        "a DaemonSet, after nodes left, down to one",
+        { kind: "DaemonSet", name: "agent", replicas: 3, maxUnavailable: 3, scaledTo: 1 },
+        "DaemonSet/agent's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 3 of 3 nodes)",
+      ],
+    ] as const)("the rollout the plan warned stops every pod is rolled: %s", async (_, w, warned) => {
       const { clock, cluster } = setup();
-      const planned = cluster.addController({
-        kind: "Deployment",
-        name: "web",
-        replicas: 1,
-        maxSurge: 0,
-        maxUnavailable: 4,
-        strategy: "rollout",
-      });
-      const warned =
-        "Deployment/web's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 4 of 1 replica)";
-      cluster.scaleTo("web", 2, 0);
+      const { scaledTo, ...controller } = w;
+      const planned = cluster.addController({ ...controller, maxSurge: 0, strategy: "rollout" });
+      cluster.scaleTo(w.name, scaledTo, 0);
       await clock.advance(5000);
       const pods = planned.map((p) => ({ ...p, warnings: [warned] }));
       const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
       expect(reported.join("\n")).not.toContain("changed since the plan");
-      expect(cluster.patches()).toEqual(["5000 patch Deployment shop/web restartedAt=2026-11-30T12:00:05Z"]);
-    });
-
-    it("a DaemonSet the plan warned stops every pod is rolled after nodes left, down to one", async () => {
-      const { clock, cluster } = setup();
-      const planned = cluster.addController({
-        kind: "DaemonSet",
-        name: "agent",
-        replicas: 3,
-        maxSurge: 0,
-        maxUnavailable: 3,
-        strategy: "rollout",
-      });
-      const warned =
-        "DaemonSet/agent's rollout stops every pod before the new ones are Ready (maxSurge 0, maxUnavailable 3 of 3 nodes)";
-      cluster.scaleTo("agent", 1, 1000);
-      await clock.advance(5000);
-      const pods = planned.map((p) => ({ ...p, warnings: [warned] }));
-      const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
-      expect(reported.join("\n")).not.toContain("changed since the plan");
-      expect(cluster.patches()).toEqual(["5000 patch DaemonSet shop/agent restartedAt=2026-11-30T12:00:05Z"]);
+      expect(cluster.patches()).toEqual([
+        `5000 patch ${w.kind} shop/${w.name} restartedAt=2026-11-30T12:00:05Z`,
+      ]);
     });
 
     it("the Recreate rollout the plan warned of is rolled", async () => {
