@@ -45,13 +45,29 @@ export class ExitCode extends AutoupdateError {
   }
 }
 
+/** The errors that ended the restarts before any signal came (see endedBeforeSignal). */
+const beforeSignal = new WeakSet<object>();
+
+/**
+ * Marks the error the restarts ended with, all in before any signal (the cluster out of reach): a signal
+ * that comes while their Events are recorded must not make it read as an interruption.
+ */
+export function endedBeforeSignal(error: unknown): unknown {
+  if (typeof error === "object" && error !== null) beforeSignal.add(error);
+  return error;
+}
+
 /**
  * Whether `error` ends the run as interrupted, `signalled` saying whether a signal came: once one has, whatever
- * failed on its way out reads as the interruption it is. Not restarts that failed (PartialFailureError): apply
- * throws that only for outcomes all in before any signal.
+ * failed on its way out reads as the interruption it is. Not restarts that failed (PartialFailureError), nor
+ * an error marked endedBeforeSignal: apply throws those only for outcomes all in before any signal.
  */
 export function endsInterrupted(error: unknown, signalled: boolean): boolean {
-  return error instanceof InterruptedError || (signalled && !(error instanceof PartialFailureError));
+  if (error instanceof InterruptedError) return true;
+  const settled =
+    error instanceof PartialFailureError ||
+    (typeof error === "object" && error !== null && beforeSignal.has(error));
+  return signalled && !settled;
 }
 
 /** The message a failed run ends with on stderr (after `error: `). */

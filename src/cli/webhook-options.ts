@@ -62,6 +62,12 @@ const unreadable: Record<string, string> = {
 };
 
 function readUrlFile(path: string): string {
+  // A URL given where its file belongs: its path is a secret (Slack's token), not to be echoed to a log.
+  if (path.includes("://")) {
+    throw new UsageError(
+      "--webhook-url-file takes a file holding the URL and was given a URL: put it in $KUBECTL_AUTOUPDATE_WEBHOOK_URL, or in a file",
+    );
+  }
   try {
     return readFileSync(path, "utf8");
   } catch (error) {

@@ -12,6 +12,7 @@ import type { ProxySettings } from "../core/proxy.js";
 import { holdsToRecordAgain } from "../core/restarted-for.js";
 import type { OwnJob } from "../cron/core/job-contract.js";
 import {
+  endedBeforeSignal,
   endsInterrupted,
   failureMessage,
   InterruptedError,
@@ -229,7 +230,7 @@ function throwIfIncomplete(restarted: RestartResult, cutShort: boolean): void {
     throw new InterruptedError(`interrupted: no further restarts were started${rolling}`);
   }
   // The cluster out of reach stopped the restarts: what was done is reported above, the error ends the run.
-  if (restarted.stoppedBy !== undefined) throw restarted.stoppedBy;
+  if (restarted.stoppedBy !== undefined) throw endedBeforeSignal(restarted.stoppedBy);
   if (kinds.includes("failed") || kinds.includes("not-started")) {
     throw new PartialFailureError("some planned pods were not restarted; see above");
   }

@@ -143,13 +143,33 @@ function reportText(
     report.outcome === "succeeded"
       ? `kubectl-autoupdate apply: ${counts}`
       : `kubectl-autoupdate apply ${report.outcome === "interrupted" ? "was interrupted" : "failed"}: ${report.error ?? ""}${counts ? `\n${counts}` : ""}`;
-  const bullets = controllers.slice(0, maxTextLines).map(({ summary: s, pods }) => {
+  // What went wrong first: the bullets that fit may not reach the end.
+  const worstFirst = [...controllers].sort(
+    (a, b) => Number(a.summary.outcome === "restarted") - Number(b.summary.outcome === "restarted"),
+  );
+  const bullets: string[] = [];
+  let length = head.length;
+  for (const { summary: s, pods } of worstFirst) {
     const moves = imageMoves(pods, now).join(", ");
     const why = s.reason ? `: ${s.reason}` : "";
-    return `• ${s.kind} ${s.namespace}/${s.name} (${s.strategy}) ${s.outcome}${why} — ${moves}`;
-  });
-  if (controllers.length > maxTextLines) bullets.push(`… and ${controllers.length - maxTextLines} more`);
-  return escapeMrkdwn([head, ...bullets].join("\n"));
+    const bullet = clipped(
+      `• ${s.kind} ${s.namespace}/${s.name} (${s.strategy}) ${s.outcome}${why} — ${moves}`,
+    );
+    if (bullets.length === maxTextLines || length + bullet.length + 1 > maxTextLength) break;
+    bullets.push(bullet);
+    length += bullet.length + 1;
+  }
+  if (controllers.length > bullets.length) bullets.push(`… and ${controllers.length - bullets.length} more`);
+  return escapeMrkdwn([clipped(head, maxTextLength / 2), ...bullets].join("\n"));
+}
+
+/** A chat message's text stays under Slack's 4,000 characters (Rocket.Chat refuses more than 5,000). */
+const maxTextLength = 3500;
+/** The most one bullet takes, so that a long reason leaves room for the others. */
+const maxBulletLength = 400;
+
+function clipped(text: string, max = maxBulletLength): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** Slack reads `&`, `<` and `>` as markup: they are escaped, as its formatting rules ask. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  endedBeforeSignal,
   endsInterrupted,
   failureMessage,
   InterruptedError,
@@ -19,6 +20,12 @@ describe("what a failed run ends with once a signal came", () => {
     const stopped = new InterruptedError("interrupted: no further restarts were started");
     expect(endsInterrupted(stopped, false)).toBe(true);
     expect(failureMessage(stopped, true)).toBe("interrupted: no further restarts were started");
+  });
+
+  it("the cluster lost before the signal (the restarts stopped, their Events still being recorded) stays the cause", () => {
+    const lost = endedBeforeSignal(new ToolFailedError("cannot reach the cluster: connection refused"));
+    expect(endsInterrupted(lost, true)).toBe(false);
+    expect(failureMessage(lost, true)).toBe("cannot reach the cluster: connection refused");
   });
 
   it("restarts that failed before the signal stay failed restarts", () => {

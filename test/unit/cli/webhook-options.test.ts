@@ -103,6 +103,14 @@ describe("a bad URL is refused without being quoted", () => {
     );
   });
 
+  it("a URL given to --webhook-url-file (where its file belongs) is refused without being quoted", () => {
+    const given = "https://hooks.slack.com/services/T0001/B0002/s3cr3tT0k3n";
+    const message = refusal(() => parseWebhookOptions({ webhookUrlFile: given }, {}));
+    expect(message).toBe(
+      "--webhook-url-file takes a file holding the URL and was given a URL: put it in $KUBECTL_AUTOUPDATE_WEBHOOK_URL, or in a file",
+    );
+  });
+
   it("--webhook-timeout must be a positive duration", () => {
     expect(refusal(() => parseWebhookOptions({ webhookTimeout: "0s" }, {}))).toBe(
       "--webhook-timeout must be longer than 0",

@@ -205,3 +205,50 @@ describe("its text, for chat webhooks", () => {
     expect(report.restarts).toHaveLength(23);
   });
 });
+
+describe("the text a chat shows", () => {
+  /** Each Deployment's one pod rolled out, and the run's RunReport with `more` outcomes after them. */
+  function rolledOut(names: readonly string[], more: [PlanPod, PodOutcome][] = []) {
+    const pods = names.map((name) => pod(`${name}-7d9c8b6f5-x2x9q`, "rollout", { kind: "Deployment", name }));
+    const rollouts: RolloutReport[] = pods.map((p) => ({
+      namespace: "shop",
+      controller: p.restart!.controller,
+      pods: [p],
+      outcome: { kind: "rolled-out", pods: 1 },
+    }));
+    const outcomes = new Map<PlanPod, PodOutcome>([
+      ...pods.map((p): [PlanPod, PodOutcome] => [p, { kind: "rolled" }]),
+      ...more,
+    ]);
+    return runReport({
+      id: "r",
+      now,
+      dryRun: false,
+      plan: { resolver: "registry", strategy: "auto", pods: [...pods, ...more.map(([p]) => p)] },
+      restarted: { outcomes, problems: [], rollouts },
+      ...(more.length > 0
+        ? { error: { message: "some planned pods were not restarted", interrupted: false } }
+        : {}),
+    });
+  }
+
+  it("names what failed first: 21 workloads rolled out do not push it past the bullets shown", () => {
+    const names = Array.from({ length: 21 }, (_, i) => `web${i}`);
+    const broken = pod("cache-0", "evict", { kind: "StatefulSet", name: "cache" });
+    const report = rolledOut(names, [[broken, { kind: "failed", reason: "two budgets select it" }]]);
+    expect(report.text.split("\n")[2]).toMatch(
+      /^• StatefulSet shop\/cache \(evict\) failed: two budgets select it/,
+    );
+    expect(report.text).toContain("… and 2 more");
+  });
+
+  it("stays under a chat message's 4,000 characters (Slack's; Rocket.Chat refuses more than 5,000)", () => {
+    const names = Array.from(
+      { length: 20 },
+      (_, i) => `checkout-payments-api-gateway-${"x".repeat(150)}-${i}`,
+    );
+    const report = rolledOut(names);
+    expect(report.text.length).toBeLessThanOrEqual(4000);
+    expect(report.text).toMatch(/… and \d+ more$/);
+  });
+});
