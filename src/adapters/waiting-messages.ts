@@ -19,18 +19,30 @@ const quietMs = 1000;
 export function relayingWaitingMessages(exec: Exec, relay: (line: string) => void, quiet = quietMs): Exec {
   return async (file, args, options = {}) => {
     let partial = "";
+    // How much of `partial` was relayed already: a prompt that waits on its line ("Enter the code: ").
+    let partialRelayed = 0;
     const pending: string[] = [];
     let timer: NodeJS.Timeout | undefined;
+    const theirs = (line: string) => line.trim() !== "" && !kubectlsOwn.test(line);
     const flush = () => {
       for (const line of pending.splice(0)) relay(line);
+      if (theirs(partial.slice(partialRelayed))) {
+        relay(partial.slice(partialRelayed));
+        partialRelayed = partial.length;
+      }
     };
     const onStderr = (chunk: Buffer | string) => {
       options.onStderr?.(chunk);
       const lines = (partial + String(chunk)).split("\n");
+      const ended = lines.length > 1;
       partial = lines.pop() ?? "";
-      const theirs = lines.filter((line) => line.trim() !== "" && !kubectlsOwn.test(line));
-      if (theirs.length === 0) return;
-      pending.push(...theirs);
+      if (ended && partialRelayed > 0) {
+        lines[0] = lines[0]!.slice(partialRelayed);
+        partialRelayed = 0;
+      }
+      const said = lines.filter(theirs);
+      pending.push(...said);
+      if (said.length === 0 && !theirs(partial.slice(partialRelayed))) return;
       clearTimeout(timer);
       timer = setTimeout(flush, quiet);
     };

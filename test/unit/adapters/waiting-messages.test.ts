@@ -69,3 +69,12 @@ esac
     }
   });
 });
+
+describe("a prompt that waits on its own line", () => {
+  it("is relayed once quiet, and the rest of its line later, once", async () => {
+    const { relayed } = await run(
+      `printf 'Enter the code: ' >&2; sleep 0.4; printf 'F7XK\\n' >&2; sleep 0.3; echo '{}'`,
+    );
+    expect(relayed).toEqual(["Enter the code: ", "F7XK"]);
+  });
+});
