@@ -152,9 +152,9 @@ function reportText(
   for (const { summary: s, pods } of worstFirst) {
     const moves = imageMoves(pods, now).join(", ");
     const why = s.reason ? `: ${s.reason}` : "";
-    const bullet = clipped(
-      `• ${s.kind} ${s.namespace}/${s.name} (${s.strategy}) ${s.outcome}${why} — ${moves}`,
-    );
+    // On one line: a reason quoting the cluster may hold line breaks, which would read as bullets of their own.
+    const line = `• ${s.kind} ${s.namespace}/${s.name} (${s.strategy}) ${s.outcome}${why} — ${moves}`;
+    const bullet = clipped(line.replace(/\s*\n\s*/g, " "));
     if (bullets.length === maxTextLines || length + bullet.length + 1 > maxTextLength) break;
     bullets.push(bullet);
     length += bullet.length + 1;

@@ -242,6 +242,13 @@ describe("the text a chat shows", () => {
     expect(report.text).toContain("… and 2 more");
   });
 
+  it("keeps each controller on one line: a reason quoting the cluster with line breaks makes no bullet of its own", () => {
+    const broken = pod("cache-0", "evict", { kind: "StatefulSet", name: "cache" });
+    const reason = "admission webhook denied:\n• Deployment shop/web (rollout) restarted";
+    const report = rolledOut([], [[broken, { kind: "failed", reason }]]);
+    expect(report.text.split("\n").filter((line) => line.startsWith("•"))).toHaveLength(1);
+  });
+
   it("stays under a chat message's 4,000 characters (Slack's; Rocket.Chat refuses more than 5,000)", () => {
     const names = Array.from(
       { length: 20 },
