@@ -72,6 +72,7 @@ function readUrlFile(path: string): string {
     return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new UsageError(`cannot read --webhook-url-file ${path}: ${unreadable[code] ?? code}`);
+    // Not quoted: a URL given in its place, its scheme left off, would be.
+    throw new UsageError(`cannot read --webhook-url-file: ${unreadable[code] ?? code}`);
   }
 }

@@ -113,8 +113,9 @@ export interface ControllerCounts {
 export function readyNotAvailable(counts: ControllerCounts): number {
   const s = counts.status ?? {};
   const ready = s.readyReplicas ?? s.numberReady;
-  const available = s.availableReplicas ?? s.numberAvailable;
-  return ready === undefined || available === undefined ? 0 : Math.max(0, ready - available);
+  // The API server leaves a count of 0 out (omitempty): Ready pods and none available states no available.
+  const available = s.availableReplicas ?? s.numberAvailable ?? 0;
+  return ready === undefined ? 0 : Math.max(0, ready - available);
 }
 
 /**

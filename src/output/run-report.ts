@@ -139,37 +139,62 @@ function reportText(
   const counts = restarted
     ? renderRestartSummary(restarted.outcomes, restarted.problems.length, report.dryRun).trimEnd()
     : "";
+  // The error cut, the counts kept; each piece escaped before it is measured.
   const head =
     report.outcome === "succeeded"
-      ? `kubectl-autoupdate apply: ${counts}`
-      : `kubectl-autoupdate apply ${report.outcome === "interrupted" ? "was interrupted" : "failed"}: ${report.error ?? ""}${counts ? `\n${counts}` : ""}`;
-  // What went wrong first: the bullets that fit may not reach the end.
-  const worstFirst = [...controllers].sort(
-    (a, b) => Number(a.summary.outcome === "restarted") - Number(b.summary.outcome === "restarted"),
-  );
+      ? escapeMrkdwn(`kubectl-autoupdate apply: ${counts}`)
+      : [
+          clipped(
+            escapeMrkdwn(
+              `kubectl-autoupdate apply ${report.outcome === "interrupted" ? "was interrupted" : "failed"}: ${oneLine(report.error ?? "")}`,
+            ),
+            maxHeadLength,
+          ),
+          ...(counts ? [escapeMrkdwn(counts)] : []),
+        ].join("\n");
+  // What went wrong first, then what is still under way, then what restarted: the bullets that fit may not
+  // reach the end.
+  const worstFirst = [...controllers].sort((a, b) => rank(a.summary.outcome) - rank(b.summary.outcome));
   const bullets: string[] = [];
   let length = head.length;
   for (const { summary: s, pods } of worstFirst) {
     const moves = imageMoves(pods, now).join(", ");
     const why = s.reason ? `: ${s.reason}` : "";
-    // On one line: a reason quoting the cluster may hold line breaks, which would read as bullets of their own.
     const line = `• ${s.kind} ${s.namespace}/${s.name} (${s.strategy}) ${s.outcome}${why} — ${moves}`;
-    const bullet = clipped(line.replace(/\s*\n\s*/g, " "));
+    const bullet = clipped(escapeMrkdwn(oneLine(line)), maxBulletLength);
     if (bullets.length === maxTextLines || length + bullet.length + 1 > maxTextLength) break;
     bullets.push(bullet);
     length += bullet.length + 1;
   }
   if (controllers.length > bullets.length) bullets.push(`… and ${controllers.length - bullets.length} more`);
-  return escapeMrkdwn([clipped(head, maxTextLength / 2), ...bullets].join("\n"));
+  return [head, ...bullets].join("\n");
 }
 
 /** A chat message's text stays under Slack's 4,000 characters (Rocket.Chat refuses more than 5,000). */
 const maxTextLength = 3500;
-/** The most one bullet takes, so that a long reason leaves room for the others. */
+/** The most one bullet, or the run's error, takes: a long one leaves room for the others. */
 const maxBulletLength = 400;
+const maxHeadLength = 1000;
 
-function clipped(text: string, max = maxBulletLength): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+const outcomeRanks: Record<string, number> = { failed: 0, "not-started": 0, "in-progress": 1, started: 1 };
+function rank(outcome: string): number {
+  return outcomeRanks[outcome] ?? 2;
+}
+
+/** On one line: text quoting the cluster may hold line breaks, which would read as bullets of their own. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ");
+}
+
+/** At most `max` UTF-16 units, cut between characters (an emoji is not split), `…` marking the cut. */
+function clipped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = max - 1;
+  if (/[\uD800-\uDBFF]/.test(text[cut - 1] ?? "")) cut--;
+  // An entity (`&amp;`) is not split either.
+  const entity = text.lastIndexOf("&", cut);
+  if (entity >= 0 && entity > cut - 5 && !text.slice(entity, cut).includes(";")) cut = entity;
+  return `${text.slice(0, cut)}…`;
 }
 
 /** Slack reads `&`, `<` and `>` as markup: they are escaped, as its formatting rules ask. */

@@ -335,7 +335,7 @@ export class InMemoryCluster implements RestartApi {
             : {
                 metadata: { name },
                 spec: { selector, replicas, minReadySeconds },
-                status: { readyReplicas: ready, availableReplicas: available },
+                status: this.withoutZeros({ readyReplicas: ready, availableReplicas: available }),
               }
         ) as T;
       }
@@ -867,11 +867,16 @@ export class InMemoryCluster implements RestartApi {
     return { ready: ready.length, available: available.length };
   }
 
+  /** A status as the API server writes it: counts of 0 left out (omitempty). */
+  private withoutZeros<T extends Record<string, number | undefined>>(status: T): Partial<T> {
+    return Object.fromEntries(Object.entries(status).filter(([, count]) => count !== 0)) as Partial<T>;
+  }
+
   /** A Deployment's ReplicaSet's status: the pods of its revision Ready, and available. */
   private replicaSetStatus(c: Controller, revision: number) {
     const pods = this.podsOf(c).filter((p) => this.revisionOf.get(p) === revision);
     const { ready, available } = this.readyCounts(pods, c.spec.minReadySeconds);
-    return { readyReplicas: ready, availableReplicas: available };
+    return this.withoutZeros({ readyReplicas: ready, availableReplicas: available });
   }
 
   private podsOf(c: Controller): PodWithConditions[] {

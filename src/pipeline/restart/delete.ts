@@ -72,7 +72,8 @@ async function deleteEach(
         }
         before = now.before;
         if (options.signal.aborted) return turns.stopped(index);
-        if (!allowed.asUnready || before?.notReady.includes(pod.name)) break;
+        // Without the controller's pods followed, the pod read for the budgets is all there is to go by.
+        if (!allowed.asUnready || !readiness || before?.notReady.includes(pod.name)) break;
         allowed.release();
         asked = options.clock.now();
         const again = await budgets.waitUntilAllowed(pod, notReady);

@@ -99,7 +99,7 @@ describe("a bad URL is refused without being quoted", () => {
       `the URL in --webhook-url-file ${file} is not one URL`,
     );
     expect(refusal(() => parseWebhookOptions({ webhookUrlFile: "/nonexistent/url" }, {}))).toBe(
-      "cannot read --webhook-url-file /nonexistent/url: no such file",
+      "cannot read --webhook-url-file: no such file",
     );
   });
 
@@ -108,6 +108,10 @@ describe("a bad URL is refused without being quoted", () => {
     const message = refusal(() => parseWebhookOptions({ webhookUrlFile: given }, {}));
     expect(message).toBe(
       "--webhook-url-file takes a file holding the URL and was given a URL: put it in $KUBECTL_AUTOUPDATE_WEBHOOK_URL, or in a file",
+    );
+    const schemeless = "hooks.slack.com/services/T0001/B0002/s3cr3tT0k3n";
+    expect(refusal(() => parseWebhookOptions({ webhookUrlFile: schemeless }, {}))).toBe(
+      "cannot read --webhook-url-file: no such file",
     );
   });
 

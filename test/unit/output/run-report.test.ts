@@ -1,7 +1,7 @@
 /** The RunReport a webhook receives: the document's fields, and its Slack-compatible text. */
 import { describe, expect, it } from "vitest";
 import type { Plan, PlanContainer, PlanPod, RestartMethod } from "../../../src/core/plan.js";
-import type { PodOutcome, RolloutReport } from "../../../src/core/restart-outcomes.js";
+import type { PodOutcome, RolloutOutcome, RolloutReport } from "../../../src/core/restart-outcomes.js";
 import { renderRunReport, runReport } from "../../../src/output/run-report.js";
 import { planContainer, planPod } from "../../support/plan-pods.js";
 
@@ -208,13 +208,17 @@ describe("its text, for chat webhooks", () => {
 
 describe("the text a chat shows", () => {
   /** Each Deployment's one pod rolled out, and the run's RunReport with `more` outcomes after them. */
-  function rolledOut(names: readonly string[], more: [PlanPod, PodOutcome][] = []) {
+  function rolledOut(
+    names: readonly string[],
+    more: [PlanPod, PodOutcome][] = [],
+    { rollout = { kind: "rolled-out", pods: 1 }, error }: { rollout?: RolloutOutcome; error?: string } = {},
+  ) {
     const pods = names.map((name) => pod(`${name}-7d9c8b6f5-x2x9q`, "rollout", { kind: "Deployment", name }));
     const rollouts: RolloutReport[] = pods.map((p) => ({
       namespace: "shop",
       controller: p.restart!.controller,
       pods: [p],
-      outcome: { kind: "rolled-out", pods: 1 },
+      outcome: rollout,
     }));
     const outcomes = new Map<PlanPod, PodOutcome>([
       ...pods.map((p): [PlanPod, PodOutcome] => [p, { kind: "rolled" }]),
@@ -226,8 +230,8 @@ describe("the text a chat shows", () => {
       dryRun: false,
       plan: { resolver: "registry", strategy: "auto", pods: [...pods, ...more.map(([p]) => p)] },
       restarted: { outcomes, problems: [], rollouts },
-      ...(more.length > 0
-        ? { error: { message: "some planned pods were not restarted", interrupted: false } }
+      ...(more.length > 0 || error
+        ? { error: { message: error ?? "some planned pods were not restarted", interrupted: false } }
         : {}),
     });
   }
@@ -240,6 +244,39 @@ describe("the text a chat shows", () => {
       /^• StatefulSet shop\/cache \(evict\) failed: two budgets select it/,
     );
     expect(report.text).toContain("… and 2 more");
+  });
+
+  it("under --no-wait too, where every rollout is only started, what failed comes first", () => {
+    const names = Array.from({ length: 21 }, (_, i) => `web${i}`);
+    const broken = pod("cache-0", "delete", { kind: "StatefulSet", name: "cache" });
+    const report = rolledOut(names, [[broken, { kind: "failed", reason: "forbidden" }]], {
+      rollout: { kind: "started" },
+    });
+    expect(report.text.split("\n")[2]).toMatch(/^• StatefulSet shop\/cache \(delete\) failed: forbidden/);
+  });
+
+  it("a run error quoting a proxy's HTML page is cut, escaped within the bound, and leaves room for what failed", () => {
+    const page = `<html><body>${"<p>upstream connect error &amp; reset</p>".repeat(60)}`.slice(0, 2048);
+    const error = `Error from server (InternalError): an error on the server ("${page}") has prevented the request from succeeding`;
+    const broken = Array.from({ length: 12 }, (_, i) =>
+      pod(`cache${i}-0`, "evict", { kind: "StatefulSet", name: `cache${i}` }),
+    );
+    const report = rolledOut(
+      [],
+      broken.map((p): [PlanPod, PodOutcome] => [p, { kind: "failed", reason: "a <none> && <nil> denial" }]),
+      { error },
+    );
+    expect(report.text.length).toBeLessThanOrEqual(4000);
+    expect(report.text.split("\n").filter((line) => line.startsWith("•"))).toHaveLength(12);
+  });
+
+  it("a line cut at its length is not cut inside an emoji", () => {
+    const broken = pod("cache-0", "evict", { kind: "StatefulSet", name: "cache" });
+    const prefix = "• StatefulSet shop/cache (evict) failed: ";
+    const reason = "x".repeat(398 - prefix.length) + "🚨".repeat(50);
+    const report = rolledOut([], [[broken, { kind: "failed", reason }]]);
+    const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    expect(report.text).not.toMatch(loneSurrogate);
   });
 
   it("keeps each controller on one line: a reason quoting the cluster with line breaks makes no bullet of its own", () => {

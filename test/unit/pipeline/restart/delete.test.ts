@@ -291,6 +291,25 @@ describe("PodDisruptionBudgets", () => {
     expect(Number(cluster.deletions()[0]?.split(" ")[0])).toBeLessThan(5000);
   });
 
+  it.each([
+    ["--no-wait", { wait: false }],
+    ["--dry-run", { dryRun: true }],
+  ] as const)(
+    "%s, kubectl calls taking time: a crash-looping pod goes after a few reads, not in a loop of them",
+    async (_, options) => {
+      const { clock } = setup();
+      const stop = new AbortController();
+      const cluster = slowAlwaysAllow(clock);
+      const pods = cluster.addController({ name: "web", replicas: 3 });
+      cluster.setMinAvailableBudget("guard", "web", 2);
+      cluster.setUnready("web-2");
+      // A loop of reads is cut after a minute, as a Ctrl-C would.
+      clock.at(clock.now() + 60_000, () => stop.abort());
+      const { reported } = await run(clock, cluster, [pods[2]!], { ...options, signal: stop.signal });
+      expect(reported).toEqual(["web-2 deleted"]);
+    },
+  );
+
   describe("where the controller's pods are not followed, the pod's own readiness counts", () => {
     const crashLooping = () => {
       const { clock, cluster } = setup();
