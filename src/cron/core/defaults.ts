@@ -20,8 +20,6 @@ export const cronDefaults = {
   terminationGracePeriodSeconds: 120,
   /** Finished Jobs are removed after a day even if the history limits would keep them. */
   ttlSecondsAfterFinished: 86400,
-  /** The uid/gid of the image's user (Dockerfile); set here too so any --image runs non-root. */
-  runAsUser: 65532,
   /**
    * The request is what a run of a small cluster holds, Node.js and three kubectl at ~45 MB each: a pod far
    * above its request is among the first evicted under memory pressure, a run cut off mid-restart.

@@ -4,6 +4,7 @@
  * the record under --strategy rollout), and a batch/v1 CronJob running `kubectl-autoupdate apply --yes`.
  * Pure: same spec, same objects.
  */
+
 import { ignoreLabel } from "../../core/k8s.js";
 import { cronDefaults } from "./defaults.js";
 import { clusterInstallLabels, installLabels } from "./install-labels.js";
@@ -127,10 +128,12 @@ function cronJob(spec: InstallSpec): InstallObject {
   const d = cronDefaults;
   // The docker socket is owned by root (root:docker 0660): the only exception to the hardened context.
   const asRoot = spec.dockerSocket;
+  // The image runs as its own numeric non-root user (65532 in this tool's, and its mirrors'), which
+  // runAsNonRoot has the kubelet check; a user given here would be refused where the platform assigns one
+  // (OpenShift's restricted SCC gives each namespace a range).
   const podSecurity = {
     runAsNonRoot: !asRoot,
-    runAsUser: asRoot ? 0 : d.runAsUser,
-    runAsGroup: asRoot ? 0 : d.runAsUser,
+    ...(asRoot ? { runAsUser: 0, runAsGroup: 0 } : {}),
     seccompProfile: { type: "RuntimeDefault" },
   };
   const volumes: object[] = [{ name: "tmp", emptyDir: { sizeLimit: d.tmpSizeLimit } }];
@@ -167,6 +170,8 @@ function cronJob(spec: InstallSpec): InstallObject {
             spec: {
               serviceAccountName: spec.name,
               automountServiceAccountToken: true,
+              // Its image is Linux's only: a Windows node (AKS and EKS pools are not tainted) cannot pull it.
+              nodeSelector: { "kubernetes.io/os": "linux" },
               restartPolicy: "Never",
               terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
               securityContext: podSecurity,

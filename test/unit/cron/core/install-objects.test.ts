@@ -213,12 +213,11 @@ describe("install-cron manifests", () => {
 
   it("hardened: non-root, read-only root fs, no escalation, no capabilities, RuntimeDefault seccomp, limits", () => {
     const pod = cronJobOf(base).spec.jobTemplate.spec.template.spec;
-    expect(pod.securityContext).toEqual({
-      runAsNonRoot: true,
-      runAsUser: 65532,
-      runAsGroup: 65532,
-      seccompProfile: { type: "RuntimeDefault" },
-    });
+    // The image's own user, checked non-root by the kubelet: a uid given here would be refused where the
+    // platform assigns one (OpenShift's restricted SCC, a range per namespace).
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    // Its image is Linux's only: never scheduled to a Windows node, which cannot pull it.
+    expect(pod.nodeSelector).toEqual({ "kubernetes.io/os": "linux" });
     const container = pod.containers[0];
     expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false,
@@ -239,8 +238,8 @@ describe("install-cron manifests", () => {
     const docker = manifestsFor({ namespace: "tools", resolver: "docker", dockerSocket: true });
     expect(changes(cronJobOf(base), cronJobOf(docker))).toEqual([
       "spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot: true -> false",
-      "spec.jobTemplate.spec.template.spec.securityContext.runAsUser: 65532 -> 0",
-      "spec.jobTemplate.spec.template.spec.securityContext.runAsGroup: 65532 -> 0",
+      "spec.jobTemplate.spec.template.spec.securityContext.runAsUser: undefined -> 0",
+      "spec.jobTemplate.spec.template.spec.securityContext.runAsGroup: undefined -> 0",
       'spec.jobTemplate.spec.template.spec.containers.0.image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0" -> "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0-docker"',
       'spec.jobTemplate.spec.template.spec.containers.0.command.6: "--resolver=registry" -> "--resolver=docker"',
       "spec.jobTemplate.spec.template.spec.containers.0.securityContext.runAsNonRoot: true -> false",
