@@ -15,7 +15,8 @@ export const cronDefaults = {
   activeDeadlineSeconds: 1800,
   /**
    * After SIGTERM (the deadline, a drain) a run still records what it restarted and posts its webhook
-   * (an Event 20 s, the record 2 × 20 s, the webhook up to 33 s): Kubernetes' 30 s would cut that short.
+   * (an Event 20 s, the record 2 × 20 s, the webhook up to ~50 s: three tries, a Retry-After of up to 10 s
+   * between them): Kubernetes' 30 s would cut that short.
    */
   terminationGracePeriodSeconds: 120,
   /** Finished Jobs are removed after a day even if the history limits would keep them. */
