@@ -18,31 +18,15 @@ const quietMs = 1000;
 /** `exec` whose calls relay, each line once, what a running kubectl's stderr says while it waits. */
 export function relayingWaitingMessages(exec: Exec, relay: (line: string) => void, quiet = quietMs): Exec {
   return async (file, args, options = {}) => {
-    let partial = "";
-    // How much of `partial` was relayed already: a prompt that waits on its line ("Enter the code: ").
-    let partialRelayed = 0;
-    const pending: string[] = [];
+    const said = new StderrLines();
     let timer: NodeJS.Timeout | undefined;
-    const theirs = (line: string) => line.trim() !== "" && !kubectlsOwn.test(line);
     const flush = () => {
-      for (const line of pending.splice(0)) relay(line);
-      if (theirs(partial.slice(partialRelayed))) {
-        relay(partial.slice(partialRelayed));
-        partialRelayed = partial.length;
-      }
+      for (const line of said.toRelay()) relay(line);
     };
     const onStderr = (chunk: Buffer | string) => {
       options.onStderr?.(chunk);
-      const lines = (partial + String(chunk)).split("\n");
-      const ended = lines.length > 1;
-      partial = lines.pop() ?? "";
-      if (ended && partialRelayed > 0) {
-        lines[0] = lines[0]!.slice(partialRelayed);
-        partialRelayed = 0;
-      }
-      const said = lines.filter(theirs);
-      pending.push(...said);
-      if (said.length === 0 && !theirs(partial.slice(partialRelayed))) return;
+      // Only something new to say starts the wait for quiet; a spinner redrawing its line does not.
+      if (!said.add(String(chunk))) return;
       clearTimeout(timer);
       timer = setTimeout(flush, quiet);
     };
@@ -52,4 +36,57 @@ export function relayingWaitingMessages(exec: Exec, relay: (line: string) => voi
       clearTimeout(timer);
     }
   };
+}
+
+/**
+ * A kubectl's stderr as it arrives, kept as what is still to be relayed: the lines ended that are not
+ * kubectl's own, and the line not ended yet (a prompt waiting on its line, "Enter the code: "), shown once
+ * and its rest once it ends. A line rewritten with `\r` (a spinner, a counter) reads as what it shows last.
+ */
+class StderrLines {
+  private readonly ended: string[] = [];
+  private open = "";
+  /** How much of the open line was relayed already. */
+  private shown = 0;
+
+  /** Takes a chunk; whether it brought something new to relay (a line ended, or one begun). */
+  add(chunk: string): boolean {
+    const parts = (this.open + chunk).split("\n");
+    const begun = this.open === "";
+    this.open = parts.pop() ?? "";
+    let news = false;
+    for (const [index, part] of parts.entries()) {
+      const line = shownOf(part);
+      const rest = index === 0 ? line.slice(this.shown) : line;
+      // What a shown line gained while it waited: words are worth a line, a poll's dots are not.
+      const dotsOnly = index === 0 && this.shown > 0 && !/[\p{L}\p{N}]/u.test(rest);
+      if (index === 0) this.shown = 0;
+      if (theirs(rest) && !dotsOnly) {
+        this.ended.push(rest);
+        news = true;
+      }
+    }
+    return news || (begun || parts.length > 0 ? theirs(shownOf(this.open)) : false);
+  }
+
+  /** What to relay now; each piece once. */
+  toRelay(): string[] {
+    const lines = this.ended.splice(0);
+    const open = shownOf(this.open);
+    if (this.shown === 0 && theirs(open)) {
+      lines.push(open);
+      this.shown = open.length;
+    }
+    return lines;
+  }
+}
+
+/** What a line rewritten with `\r` shows last (a `\r\n` line end is no rewrite). */
+function shownOf(line: string): string {
+  const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+  return text.slice(text.lastIndexOf("\r") + 1);
+}
+
+function theirs(line: string): boolean {
+  return line.trim() !== "" && !kubectlsOwn.test(line);
 }

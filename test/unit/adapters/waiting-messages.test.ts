@@ -70,6 +70,31 @@ esac
   });
 });
 
+describe("what a plugin draws while it waits", () => {
+  it("a spinner after the sign-in line (\\r redraws, no line end) does not hold the sign-in line back", async () => {
+    const spin = Array.from({ length: 8 }, (_, i) => `printf '\\r${"|/-\\\\"[i % 4]}' >&2; sleep 0.05`).join(
+      "; ",
+    );
+    // The spinner turns until the kubectl ends: never a quiet second after the line.
+    const { relayed } = await run(`echo '${signIn}' >&2; ${spin}; echo '{}'`);
+    expect(relayed[0]).toBe(signIn);
+  });
+
+  it("a line ended by \\r\\n, or redrawn with \\r, is relayed as it shows, without a \\r", async () => {
+    const { relayed } = await run(
+      `printf 'Open the page\\r\\n' >&2; printf 'Waiting 1/3' >&2; sleep 0.3; printf '\\rWaiting 2/3' >&2; sleep 0.3; printf '\\n' >&2; sleep 0.3`,
+    );
+    expect(relayed).toEqual(["Open the page", "Waiting 1/3"]);
+  });
+
+  it("a line that waits and gains a dot per poll is relayed once, not once per dot", async () => {
+    const { relayed } = await run(
+      `printf 'Waiting for the device' >&2; sleep 0.3; printf '.' >&2; sleep 0.3; printf '.' >&2; sleep 0.3; printf '\\n' >&2; sleep 0.3`,
+    );
+    expect(relayed).toEqual(["Waiting for the device"]);
+  });
+});
+
 describe("a prompt that waits on its own line", () => {
   it("is relayed once quiet, and the rest of its line later, once", async () => {
     const { relayed } = await run(
