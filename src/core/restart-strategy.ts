@@ -9,8 +9,8 @@
 import { counted } from "../util/counted.js";
 import { firstFew } from "../util/first-few.js";
 import { groupBy } from "../util/group-by.js";
-import { ignoreLabel, isBuiltInController } from "./k8s.js";
-import { type OwnerIndex, replicasOf } from "./owners.js";
+import { ignoreLabel, isBuiltInController, isOptedOut, type Pod } from "./k8s.js";
+import { type OwnerIndex, ownersOf, replicasOf } from "./owners.js";
 import {
   type ControllerRef,
   noWarnings,
@@ -20,6 +20,7 @@ import {
   type RestartMethod,
   type StrategyName,
 } from "./plan.js";
+import { hasEnded } from "./readiness.js";
 import { rollingUpdateStopsEveryPod, rollsOneAtATime } from "./rolling-update.js";
 import {
   controllingOwner,
@@ -66,6 +67,11 @@ export interface RestartInput {
   unreadable: ReadonlyMap<WorkloadKind, string>;
   /** The owners listed while gathering, for a bare ReplicaSet's replica count. */
   owners: OwnerIndex;
+  /**
+   * Pods opted out outside a scope narrowed by a selector, by the workloadKey of what restarts them
+   * (optedOutByTarget): a rollout of their workload would replace them too.
+   */
+  optedOutElsewhere?: ReadonlyMap<string, readonly string[]>;
 }
 
 export function workloadKey(namespace: string, kind: string, name: string): string {
@@ -80,6 +86,35 @@ export function workloadKey(namespace: string, kind: string, name: string): stri
 function restartTarget(pod: PlanPod): ControllerRef | null {
   if (pod.owner && isWorkloadKind(pod.owner.kind) && isBuiltInController(pod.owner)) return pod.owner;
   return pod.controller ? { kind: pod.controller.kind, name: pod.controller.name } : null;
+}
+
+/**
+ * The pods opted out (and not going, nor ended), by the workloadKey of what restarts them, as the plan's
+ * pods are grouped: for pods listed outside the plan's scope.
+ */
+export function optedOutByTarget(pods: readonly Pod[], owners: OwnerIndex): Map<string, string[]> {
+  const byTarget = new Map<string, string[]>();
+  for (const pod of pods) {
+    if (!isOptedOut(pod.metadata) || pod.metadata.deletionTimestamp || hasEnded(pod)) continue;
+    const { direct, top } = ownersOf(pod, owners);
+    const target =
+      top && isWorkloadKind(top.kind) && isBuiltInController(top)
+        ? top
+        : direct && { kind: direct.kind, name: direct.name };
+    if (!target) continue;
+    const key = workloadKey(pod.metadata.namespace ?? "default", target.kind, target.name);
+    byTarget.set(key, [...(byTarget.get(key) ?? []), pod.metadata.name]);
+  }
+  return byTarget;
+}
+
+/** The opted-out pods in scope and outside it, each once; undefined when none. */
+function optedOutOf(
+  inScope: readonly string[] | undefined,
+  elsewhere: readonly string[] | undefined,
+): string[] | undefined {
+  const all = [...new Set([...(inScope ?? []), ...(elsewhere ?? [])])];
+  return all.length > 0 ? all : undefined;
 }
 
 /** Whether a strategy rolls workloads out (auto rolls those that can be, rollout each). */
@@ -147,7 +182,10 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       unreadable: kind ? input.unreadable.get(kind) : undefined,
       replicas: kind ? undefined : replicasOf(input.owners, namespace, target),
       pods: pods.map((p) => p.name),
-      optedOut: optedOut.get(key)?.map((p) => p.name),
+      optedOut: optedOutOf(
+        optedOut.get(key)?.map((p) => p.name),
+        input.optedOutElsewhere?.get(key),
+      ),
       noImageToRun: noImageToRun.get(key)?.map((p) => p.name),
       heldByTemplate: heldByTemplate.get(key)?.map((p) => p.name),
       heldByMinAge: heldByMinAge.get(key)?.map((p) => p.name),

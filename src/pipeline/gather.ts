@@ -15,12 +15,12 @@ import {
   type TagInUse,
   tagsWorthResolving,
 } from "../core/images-in-use.js";
-import type { OwnerObject, Pod, ServiceAccount } from "../core/k8s.js";
+import { ignoreLabel, type OwnerObject, type Pod, type ServiceAccount } from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
 import { isObjectName } from "../core/object-name.js";
 import { indexOwners, type OwnerIndex, ownerResourceOf, ownerResourcesToList } from "../core/owners.js";
 import type { StrategyName } from "../core/plan.js";
-import { mayRoll, workloadKey } from "../core/restart-strategy.js";
+import { mayRoll, optedOutByTarget, workloadKey } from "../core/restart-strategy.js";
 import { imageSelection, onlyImages } from "../core/select-images.js";
 import type { Workload, WorkloadKind } from "../core/workload.js";
 import { mapLimit } from "../util/map-limit.js";
@@ -194,6 +194,39 @@ export async function gatherWorkloads(
     }),
   );
   return { workloads, unreadable };
+}
+
+/**
+ * Under a scope narrowed by -l or --field-selector, the pods opted out in its namespaces, in the selection
+ * or not, by what restarts them: a rollout of their workload would replace those outside it too, so the
+ * choice of one must see them. One list, by the opt-out label; a refusal leaves the choice to the pods in
+ * scope, with a warning (apply's check right before a patch still reads every pod of the workload).
+ */
+export async function listOptedOutElsewhere(
+  kubectl: Pick<Kubectl, "listPods">,
+  scope: PodScope,
+  strategy: StrategyName,
+  owners: OwnerIndex,
+  warnings: string[],
+): Promise<Map<string, string[]> | undefined> {
+  if (!mayRoll(strategy) || (!scope.selector && !scope.fieldSelector)) return undefined;
+  const optedOut = {
+    namespace: scope.namespace,
+    allNamespaces: scope.allNamespaces,
+    selector: `${ignoreLabel}=true`,
+  };
+  try {
+    return optedOutByTarget(
+      await kubectl.listPods(optedOut, { warn: (line) => warnings.push(line) }),
+      owners,
+    );
+  } catch (error) {
+    if (!isCallFailure(error)) throw error;
+    warnings.push(
+      `${error.message} (pods opted out outside the selection not read: a rollout may be refused at apply)`,
+    );
+    return undefined;
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 } from "../core/restarted-for.js";
 import { InterruptedError } from "../errors.js";
 import { Limiter } from "../util/limiter.js";
-import { gather, gatherWorkloads, type Inventory } from "./gather.js";
+import { gather, gatherWorkloads, type Inventory, listOptedOutElsewhere } from "./gather.js";
 import { resolveImages } from "./resolve.js";
 
 export interface MakePlanOptions {
@@ -99,10 +99,20 @@ export async function makePlan(
   const decided = decidePlan({ ...input, nodePlatforms, minAgeMs: options.minAgeMs, now: options.now });
   const kinds = workloadKindsToRead(decided, options.strategy);
   if (kinds.length > 0) options.onPhase?.("Reading controllers");
-  const workloads = await gatherWorkloads(kubectl, options.scope, kinds, options.strategy, warnings);
+  const [workloads, optedOutElsewhere] = await Promise.all([
+    gatherWorkloads(kubectl, options.scope, kinds, options.strategy, warnings),
+    // Read only when something may be rolled out.
+    kinds.length > 0 &&
+      listOptedOutElsewhere(kubectl, options.scope, options.strategy, inventory.owners, warnings),
+  ]);
   const plan = await holdRestartedInVainPods(
     kubectl,
-    decideRestarts(decided, { strategy: options.strategy, owners: inventory.owners, ...workloads }),
+    decideRestarts(decided, {
+      strategy: options.strategy,
+      owners: inventory.owners,
+      ...workloads,
+      ...(optedOutElsewhere ? { optedOutElsewhere } : {}),
+    }),
     options,
     warnings,
   );
