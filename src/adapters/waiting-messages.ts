@@ -21,14 +21,14 @@ export function relayingWaitingMessages(exec: Exec, relay: (line: string) => voi
     const said = new StderrLines();
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
+      timer = undefined;
       for (const line of said.toRelay()) relay(line);
     };
     const onStderr = (chunk: Buffer | string) => {
       options.onStderr?.(chunk);
-      // Only something new to say starts the wait for quiet; a spinner redrawing its line does not.
-      if (!said.add(String(chunk))) return;
-      clearTimeout(timer);
-      timer = setTimeout(flush, quiet);
+      // Something new to say is relayed once its kubectl has run on for `quiet` after it; a spinner or a
+      // counter redrawing its line says nothing new.
+      if (said.add(String(chunk)) && timer === undefined) timer = setTimeout(flush, quiet);
     };
     try {
       return await exec(file, args, { ...options, onStderr });
@@ -40,45 +40,55 @@ export function relayingWaitingMessages(exec: Exec, relay: (line: string) => voi
 
 /**
  * A kubectl's stderr as it arrives, kept as what is still to be relayed: the lines ended that are not
- * kubectl's own, and the line not ended yet (a prompt waiting on its line, "Enter the code: "), shown once
- * and its rest once it ends. A line rewritten with `\r` (a spinner, a counter) reads as what it shows last.
+ * kubectl's own, and the line not ended yet (a prompt waiting on its line, "Enter the code: "). A line
+ * redrawn with `\r` (a spinner, a counter, a status turned into instructions) reads as what it shows last;
+ * of a line already relayed, only new words are relayed again.
  */
 class StderrLines {
   private readonly ended: string[] = [];
   private open = "";
-  /** How much of the open line was relayed already. */
-  private shown = 0;
+  /** What of the open line was relayed already. */
+  private shown = "";
 
-  /** Takes a chunk; whether it brought something new to relay (a line ended, or one begun). */
+  /** Takes a chunk; whether it brought something new to relay. */
   add(chunk: string): boolean {
     const parts = (this.open + chunk).split("\n");
-    const begun = this.open === "";
     this.open = parts.pop() ?? "";
-    let news = false;
     for (const [index, part] of parts.entries()) {
       const line = shownOf(part);
-      const rest = index === 0 ? line.slice(this.shown) : line;
-      // What a shown line gained while it waited: words are worth a line, a poll's dots are not.
-      const dotsOnly = index === 0 && this.shown > 0 && !/[\p{L}\p{N}]/u.test(rest);
-      if (index === 0) this.shown = 0;
-      if (theirs(rest) && !dotsOnly) {
-        this.ended.push(rest);
-        news = true;
-      }
+      const news = index === 0 ? newsAfter(this.shown, line) : worthRelaying(line) ? line : null;
+      if (index === 0) this.shown = "";
+      if (news !== null) this.ended.push(news);
     }
-    return news || (begun || parts.length > 0 ? theirs(shownOf(this.open)) : false);
+    return this.ended.length > 0 || newsAfter(this.shown, shownOf(this.open)) !== null;
   }
 
   /** What to relay now; each piece once. */
   toRelay(): string[] {
     const lines = this.ended.splice(0);
     const open = shownOf(this.open);
-    if (this.shown === 0 && theirs(open)) {
-      lines.push(open);
-      this.shown = open.length;
+    const news = newsAfter(this.shown, open);
+    if (news !== null) {
+      lines.push(news);
+      this.shown = open;
     }
     return lines;
   }
+}
+
+/**
+ * What of `line` is worth relaying when `shown` of it was relayed before: all of it, where nothing was or
+ * it was redrawn into other words; what it gained, where that has words; else null.
+ */
+function newsAfter(shown: string, line: string): string | null {
+  if (!worthRelaying(line)) return null;
+  if (shown === "") return line;
+  if (line.startsWith(shown)) {
+    const gained = line.slice(shown.length);
+    return hasWords(gained) ? gained : null;
+  }
+  // A counter ticking ("Waiting 9s", "Waiting 10s") is the same line.
+  return withoutNumbers(line) === withoutNumbers(shown) ? null : line;
 }
 
 /** What a line rewritten with `\r` shows last (a `\r\n` line end is no rewrite). */
@@ -87,6 +97,15 @@ function shownOf(line: string): string {
   return text.slice(text.lastIndexOf("\r") + 1);
 }
 
-function theirs(line: string): boolean {
-  return line.trim() !== "" && !kubectlsOwn.test(line);
+/** Words, not kubectl's own: a spinner's frame or a poll's dots are not worth a line. */
+function worthRelaying(line: string): boolean {
+  return hasWords(line) && !kubectlsOwn.test(line);
+}
+
+function hasWords(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}
+
+function withoutNumbers(text: string): string {
+  return text.replace(/\d+/g, "#").trim();
 }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createExec } from "../../../src/adapters/exec.js";
 import { relayingWaitingMessages } from "../../../src/adapters/waiting-messages.js";
 import { runMain } from "../../support/cli.js";
@@ -101,5 +101,76 @@ describe("a prompt that waits on its own line", () => {
       `printf 'Enter the code: ' >&2; sleep 0.4; printf 'F7XK\\n' >&2; sleep 0.3; echo '{}'`,
     );
     expect(relayed).toEqual(["Enter the code: ", "F7XK"]);
+  });
+});
+
+/** What is relayed of a kubectl that writes the given stderr chunks at the given times (ms), then ends at `endAt`. */
+async function relayed(chunks: [number, string][], endAt: number) {
+  const out: string[] = [];
+  const fake = async (
+    _f: string,
+    _a: readonly string[],
+    options: { onStderr?: (c: string) => void } = {},
+  ) => {
+    for (const [at, chunk] of chunks) setTimeout(() => options.onStderr?.(chunk), at);
+    await new Promise((r) => setTimeout(r, endAt));
+    return { exitCode: 0, stdout: "{}", stderr: chunks.map((c) => c[1]).join("") };
+  };
+  const exec = relayingWaitingMessages(fake as never, (line) => out.push(line), 1000);
+  const p = exec("kubectl", []);
+  await vi.advanceTimersByTimeAsync(endAt + 1);
+  await p;
+  return out;
+}
+
+describe("lines redrawn while a kubectl waits (fake timers)", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("a counter redrawn with \\r from 9s to 10s, then ended: relays no fragment of it", async () => {
+    const out = await relayed(
+      [
+        [0, "Waiting for sign-in 9s"],
+        [1500, "\rWaiting for sign-in 10s\n"],
+      ],
+      5000,
+    );
+    expect(out).toEqual(["Waiting for sign-in 9s"]);
+  });
+
+  it("a status line redrawn into the sign-in instructions, after it was relayed: the instructions are shown while it waits", async () => {
+    const signIn = "Open https://microsoft.com/devicelogin and enter the code F7XK2PQ9M";
+    const out = await relayed(
+      [
+        [0, "Starting device-code login..."],
+        [1500, `\r${signIn}`],
+      ],
+      60_000,
+    );
+    expect(out).toContain(signIn);
+  });
+
+  it("a spinner (\\r redraws) before the sign-in line on the same line: the sign-in is shown while it waits", async () => {
+    const signIn = "To sign in, open https://microsoft.com/devicelogin and enter the code F7XK2PQ9M.";
+    const spin: [number, string][] = Array.from({ length: 30 }, (_, i) => [i * 100, `\r${"|/-\\"[i % 4]}`]);
+    const out = await relayed([...spin, [3000, `\r${signIn}`]], 60_000);
+    expect(out).toContain(signIn);
+  });
+
+  it("a spinner alone is not relayed as a line", async () => {
+    const spin: [number, string][] = Array.from({ length: 30 }, (_, i) => [i * 100, `\r${"|/-\\"[i % 4]}`]);
+    const out = await relayed(spin, 10_000);
+    expect(out).toEqual([]);
+  });
+
+  it("a prompt whose first chunk is only a \\r (a line clear) is relayed while it waits", async () => {
+    const out = await relayed(
+      [
+        [0, "\r"],
+        [1, "Enter the code: "],
+      ],
+      10_000,
+    );
+    expect(out).toEqual(["Enter the code: "]);
   });
 });
