@@ -8,9 +8,12 @@
  */
 import type { Exec } from "./exec.js";
 
-/** kubectl's own stderr lines: its errors and the server's warnings (reported otherwise), and klog's. */
+/**
+ * kubectl's own stderr lines: its errors and the server's warnings (reported otherwise), klog's, and Go's
+ * standard log's (kubectl proxy's reverse proxy logs a page cut short so).
+ */
 const kubectlsOwn =
-  /^(error: |Error from server|Unable to connect to the server|The connection to the server|Warning: |[IWEF]\d{4} \d\d:\d\d:\d\d)/;
+  /^(error: |Error from server|Unable to connect to the server|The connection to the server|Warning: |[IWEF]\d{4} \d\d:\d\d:\d\d|\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d )/;
 
 /** How long a line must be followed by quiet, its kubectl still running, to be taken as a wait for the user. */
 const quietMs = 1000;
@@ -18,17 +21,22 @@ const quietMs = 1000;
 /** `exec` whose calls relay, each line once, what a running kubectl's stderr says while it waits. */
 export function relayingWaitingMessages(exec: Exec, relay: (line: string) => void, quiet = quietMs): Exec {
   return async (file, args, options = {}) => {
-    const said = new StderrLines();
+    const said = new StderrLines(quiet);
     let timer: NodeJS.Timeout | undefined;
-    const flush = () => {
+    const due = () => {
       timer = undefined;
-      for (const line of said.toRelay()) relay(line);
+      for (const line of said.toRelay(Date.now())) relay(line);
+      wait();
+    };
+    // Until the next piece is old enough; what a call prints and then ends with is never relayed.
+    const wait = () => {
+      const next = said.nextDue();
+      if (next !== null && timer === undefined) timer = setTimeout(due, Math.max(0, next - Date.now()));
     };
     const onStderr = (chunk: Buffer | string) => {
       options.onStderr?.(chunk);
-      // Something new to say is relayed once its kubectl has run on for `quiet` after it; a spinner or a
-      // counter redrawing its line says nothing new.
-      if (said.add(String(chunk)) && timer === undefined) timer = setTimeout(flush, quiet);
+      said.add(String(chunk), Date.now());
+      wait();
     };
     try {
       return await exec(file, args, { ...options, onStderr });
@@ -39,36 +47,51 @@ export function relayingWaitingMessages(exec: Exec, relay: (line: string) => voi
 }
 
 /**
- * A kubectl's stderr as it arrives, kept as what is still to be relayed: the lines ended that are not
- * kubectl's own, and the line not ended yet (a prompt waiting on its line, "Enter the code: "). A line
+ * A kubectl's stderr as it arrives, kept as what is still to be relayed, each piece once its kubectl has run
+ * on for `quiet` after it: the lines ended that are not kubectl's own, and the line not ended yet (a prompt
+ * waiting on its line, "Enter the code: "), judged as it shows once it has stayed so that long. A line
  * redrawn with `\r` (a spinner, a counter, a status turned into instructions) reads as what it shows last;
  * of a line already relayed, only new words are relayed again.
  */
 class StderrLines {
-  private readonly ended: string[] = [];
+  private ended: { text: string; at: number }[] = [];
   private open = "";
+  /** When the open line last changed what it shows. */
+  private openAt = 0;
   /** What of the open line was relayed already. */
   private shown = "";
 
-  /** Takes a chunk; whether it brought something new to relay. */
-  add(chunk: string): boolean {
+  constructor(private readonly quiet: number) {}
+
+  add(chunk: string, now: number): void {
+    const before = shownOf(this.open);
     const parts = (this.open + chunk).split("\n");
     this.open = parts.pop() ?? "";
     for (const [index, part] of parts.entries()) {
       const line = shownOf(part);
       const news = index === 0 ? newsAfter(this.shown, line) : worthRelaying(line) ? line : null;
       if (index === 0) this.shown = "";
-      if (news !== null) this.ended.push(news);
+      if (news !== null) this.ended.push({ text: news, at: now });
     }
-    return this.ended.length > 0 || newsAfter(this.shown, shownOf(this.open)) !== null;
+    // A counter ticking in it ("Waiting 9s", "Waiting 10s") does not make it new.
+    if (parts.length > 0 || withoutNumbers(shownOf(this.open)) !== withoutNumbers(before)) this.openAt = now;
   }
 
-  /** What to relay now; each piece once. */
-  toRelay(): string[] {
-    const lines = this.ended.splice(0);
+  /** When the next piece will be old enough to relay; null when there is none to relay. */
+  nextDue(): number | null {
+    const open = newsAfter(this.shown, shownOf(this.open)) !== null ? [this.openAt] : [];
+    const times = [...this.ended.map((line) => line.at), ...open];
+    return times.length > 0 ? Math.min(...times) + this.quiet : null;
+  }
+
+  /** The pieces old enough by `now`; each once. */
+  toRelay(now: number): string[] {
+    const old = (at: number) => at + this.quiet <= now;
+    const lines = this.ended.filter((line) => old(line.at)).map((line) => line.text);
+    this.ended = this.ended.filter((line) => !old(line.at));
     const open = shownOf(this.open);
     const news = newsAfter(this.shown, open);
-    if (news !== null) {
+    if (news !== null && old(this.openAt)) {
       lines.push(news);
       this.shown = open;
     }

@@ -173,4 +173,45 @@ describe("lines redrawn while a kubectl waits (fake timers)", () => {
     );
     expect(out).toEqual(["Enter the code: "]);
   });
+
+  it("a plugin's error printed 10 ms before kubectl exits is not relayed (it was not followed by 1 s of running)", async () => {
+    const out = await relayed(
+      [
+        [0, "Opening the sign-in page in your browser\n"],
+        [990, "Error: failed to get token: refresh token expired\n"],
+      ],
+      1010,
+    );
+    expect(out).not.toContain("Error: failed to get token: refresh token expired");
+  });
+
+  it("a kubectl error line arriving in two chunks around the flush is not relayed as a fragment", async () => {
+    const out = await relayed(
+      [
+        [0, `${signIn}\n`],
+        [999, "Error from serv"],
+        [1001, 'er (Forbidden): pods is forbidden: User "x" cannot list resource "pods"\n'],
+      ],
+      1002,
+    );
+    expect(out).toEqual([signIn]);
+  });
+
+  it("kubectl proxy's Go log line (httputil ReverseProxy, a page cut short) is kubectl's own, not relayed", async () => {
+    const out = await relayed(
+      [[0, "2024/12/05 10:00:00 httputil: ReverseProxy read error during body copy: unexpected EOF\n"]],
+      5000,
+    );
+    expect(out).toEqual([]);
+  });
+
+  it("a line whose counter ticks every second is relayed once, while it waits", async () => {
+    const ticks: [number, string][] = Array.from({ length: 6 }, (_, i) => [
+      i * 1000,
+      `\rWaiting for sign-in ${i + 1}s`,
+    ]);
+    const out = await relayed(ticks, 6500);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^Waiting for sign-in \d+s$/);
+  });
 });
