@@ -2,9 +2,9 @@
  * What a kubectl's credential plugin tells the user while it waits for them: a device-code login (Azure's
  * kubelogin, oidc-login without a browser) prints "open this page and enter this code" and waits. kubectl
  * passes the plugin's stderr through as its own, which this tool captures, so the run would sit on its
- * spinner with the instructions unseen. A stderr line that is not kubectl's own (an error, a Warning, a
- * klog line) and is followed by quiet, its kubectl still running, is relayed; what a call prints and then
- * ends with stays in its captured stderr, for the error it may make.
+ * spinner with the instructions unseen. A stderr line of words that is not kubectl's own (an error, a
+ * Warning, a log line) is relayed once its kubectl has run on for a second after it; what a call prints and
+ * then ends with stays in its captured stderr, for the error it may make.
  */
 import type { Exec } from "./exec.js";
 
@@ -15,7 +15,7 @@ import type { Exec } from "./exec.js";
 const kubectlsOwn =
   /^(error: |Error from server|Unable to connect to the server|The connection to the server|Warning: |[IWEF]\d{4} \d\d:\d\d:\d\d|\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d )/;
 
-/** How long a line must be followed by quiet, its kubectl still running, to be taken as a wait for the user. */
+/** How long a kubectl must run on after a line for the line to be taken as a wait for the user. */
 const quietMs = 1000;
 
 /** `exec` whose calls relay, each line once, what a running kubectl's stderr says while it waits. */
