@@ -4,7 +4,6 @@
  * the record under --strategy rollout), and a batch/v1 CronJob running `kubectl-autoupdate apply --yes`.
  * Pure: same spec, same objects.
  */
-
 import { ignoreLabel } from "../../core/k8s.js";
 import { cronDefaults } from "./defaults.js";
 import { clusterInstallLabels, installLabels } from "./install-labels.js";
@@ -170,8 +169,6 @@ function cronJob(spec: InstallSpec): InstallObject {
             spec: {
               serviceAccountName: spec.name,
               automountServiceAccountToken: true,
-              // Its image is Linux's only: a Windows node (AKS and EKS pools are not tainted) cannot pull it.
-              nodeSelector: { "kubernetes.io/os": "linux" },
               restartPolicy: "Never",
               terminationGracePeriodSeconds: d.terminationGracePeriodSeconds,
               securityContext: podSecurity,

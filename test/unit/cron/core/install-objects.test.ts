@@ -216,8 +216,9 @@ describe("install-cron manifests", () => {
     // The image's own user, checked non-root by the kubelet: a uid given here would be refused where the
     // platform assigns one (OpenShift's restricted SCC, a range per namespace).
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
-    // Its image is Linux's only: never scheduled to a Windows node, which cannot pull it.
-    expect(pod.nodeSelector).toEqual({ "kubernetes.io/os": "linux" });
+    // No nodeSelector: it is an atomic map, so one set here would take over any added by hand on each
+    // install (README: where the job runs).
+    expect(pod.nodeSelector).toBeUndefined();
     const container = pod.containers[0];
     expect(container.securityContext).toEqual({
       allowPrivilegeEscalation: false,
