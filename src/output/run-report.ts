@@ -4,7 +4,9 @@
  * outcome, and a `text` summing it up for chat webhooks (Slack's incoming webhooks read only `text`).
  * A published contract like the Plan: fields are listed one by one.
  */
+
 import type { NewImage, Plan, PlanPod } from "../core/plan.js";
+import { clipped } from "../util/clipped.js";
 import { isoSeconds } from "../util/iso-seconds.js";
 import { imageMoves } from "./image-move.js";
 import { planApiVersion } from "./plan-document.js";
@@ -144,7 +146,7 @@ function reportText(
     report.outcome === "succeeded"
       ? escapeMrkdwn(`kubectl-autoupdate apply: ${counts}`)
       : [
-          clipped(
+          clippedMrkdwn(
             escapeMrkdwn(
               `kubectl-autoupdate apply ${report.outcome === "interrupted" ? "was interrupted" : "failed"}: ${oneLine(report.error ?? "")}`,
             ),
@@ -161,7 +163,7 @@ function reportText(
     const moves = imageMoves(pods, now).join(", ");
     const why = s.reason ? `: ${s.reason}` : "";
     const line = `• ${s.kind} ${s.namespace}/${s.name} (${s.strategy}) ${s.outcome}${why} — ${moves}`;
-    const bullet = clipped(escapeMrkdwn(oneLine(line)), maxBulletLength);
+    const bullet = clippedMrkdwn(escapeMrkdwn(oneLine(line)), maxBulletLength);
     if (bullets.length === maxTextLines || length + bullet.length + 1 > maxTextLength) break;
     bullets.push(bullet);
     length += bullet.length + 1;
@@ -186,15 +188,12 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, " ");
 }
 
-/** At most `max` UTF-16 units, cut between characters (an emoji is not split), `…` marking the cut. */
-function clipped(text: string, max: number): string {
+/** Escaped text clipped as util/clipped.ts clips it, an entity (`&amp;`) not split either. */
+function clippedMrkdwn(text: string, max: number): string {
   if (text.length <= max) return text;
-  let cut = max - 1;
-  if (/[\uD800-\uDBFF]/.test(text[cut - 1] ?? "")) cut--;
-  // An entity (`&amp;`) is not split either.
-  const entity = text.lastIndexOf("&", cut);
-  if (entity >= 0 && entity > cut - 5 && !text.slice(entity, cut).includes(";")) cut = entity;
-  return `${text.slice(0, cut)}…`;
+  const entity = text.lastIndexOf("&", max - 1);
+  const split = entity >= 0 && entity > max - 6 && !text.slice(entity, max - 1).includes(";");
+  return clipped(text, split ? entity + 1 : max);
 }
 
 /** Slack reads `&`, `<` and `>` as markup: they are escaped, as its formatting rules ask. */

@@ -3,7 +3,9 @@
  * Written where a scheduler keeps it (the CronJob's container's termination message, which cron-status
  * shows per Job). Pure.
  */
+
 import { type Plan, summarize } from "../core/plan.js";
+import { clipped } from "../util/clipped.js";
 import { renderSummary } from "./plan-table.js";
 import { type RestartOutcomes, renderRestartSummary } from "./restart-report.js";
 
@@ -29,7 +31,7 @@ const maxErrorLength = 1000;
 export function runResultLine(run: RunSoFar, dryRun: boolean, error?: string): string {
   if (run.gaveWay !== undefined) return run.gaveWay;
   const said = run.restarted && error?.endsWith("; see above") ? undefined : error;
-  const failed = said === undefined ? [] : [`error: ${cut(said)}`];
+  const failed = said === undefined ? [] : [`error: ${clipped(said, maxErrorLength)}`];
   if (!run.plan) return failed[0] ?? "error: the run ended before its plan was made";
   const checked = renderSummary(summarize(run.plan), run.plan.pods.length).trimEnd();
   if (!run.restarted)
@@ -40,8 +42,4 @@ export function runResultLine(run: RunSoFar, dryRun: boolean, error?: string): s
     dryRun,
   ).trimEnd();
   return [restarted, checked, ...failed].join("; ");
-}
-
-function cut(text: string): string {
-  return text.length <= maxErrorLength ? text : `${text.slice(0, maxErrorLength - 1)}…`;
 }
