@@ -4,6 +4,8 @@
  */
 import { controllerOf, ignoreLabel, isOptedOut, type Pod } from "./k8s.js";
 import type { PlanPod } from "./plan.js";
+import { belowPartition } from "./restart-strategy.js";
+import { updateStrategyType, type Workload } from "./workload.js";
 
 /**
  * Why a pod planned to be evicted or deleted one at a time must be left now, as read just before: opted
@@ -28,4 +30,42 @@ export function leftSincePlan(planned: PlanPod, current: Pod | null): string | n
  */
 export function goingSincePlan(planned: PlanPod, current: Pod | null): boolean {
   return current?.metadata.uid === planned.uid && current.metadata.deletionTimestamp !== undefined;
+}
+
+/** The label a StatefulSet's pod names its template's revision by (as its status' revisions do). */
+const revisionLabel = "controller-revision-hash";
+/** A DaemonSet's template generation: on its pods as a label, on the DaemonSet as an annotation. */
+const templateGenerationLabel = "pod-template-generation";
+const templateGenerationAnnotation = "deprecated.daemonset.template.generation";
+
+/**
+ * Why a StatefulSet's or DaemonSet's pod must be left: its controller's template changed since the pod was
+ * made (someone's update, which OnDelete leaves for whoever deletes the pods), so a replacement would run
+ * that change, not only the new digest the plan showed. Null when a replacement would be made from the
+ * pod's own template, or when the controller does not say.
+ */
+export function templateChangedFor(current: Pod, controller: Workload): string | null {
+  const name = `${controller.kind}/${controller.metadata.name}`;
+  const labels = current.metadata.labels ?? {};
+  if (controller.kind === "DaemonSet") {
+    // The API server moves the annotation with each template change; the controller labels pods with it.
+    const made = labels[templateGenerationLabel];
+    const now = controller.metadata.annotations?.[templateGenerationAnnotation];
+    if (made === undefined || now === undefined || made === now) return null;
+    return `${name}'s template changed since ${current.metadata.name} was made (generation ${made}, now ${now}): its replacement would run that change too`;
+  }
+  if (controller.kind !== "StatefulSet") return null;
+  const s = controller.status ?? {};
+  // The revisions are the controller's: until it has seen the latest change they may be the old ones.
+  if ((s.observedGeneration ?? 0) < (controller.metadata.generation ?? 0)) {
+    return `${name} changed and its controller has not caught up yet: what a replacement of ${current.metadata.name} would run is not known`;
+  }
+  // A rolling update's partition keeps the pods below it on the current revision; OnDelete makes every
+  // pod from the update revision (its current revision never moves).
+  const rolling = updateStrategyType(controller) !== "OnDelete";
+  const expected =
+    rolling && belowPartition(controller, current.metadata.name) ? s.currentRevision : s.updateRevision;
+  const made = labels[revisionLabel];
+  if (made === undefined || expected === undefined || made === expected) return null;
+  return `${name}'s template changed since ${current.metadata.name} was made (revision ${made}, now ${expected}): its replacement would run that change too`;
 }

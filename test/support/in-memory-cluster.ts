@@ -276,12 +276,18 @@ export class InMemoryCluster implements RestartApi {
     );
   }
 
-  /** Someone else's rollout of a Deployment (`kubectl rollout restart`): its template changes now. */
+  /**
+   * Someone else's change of a workload's template (`kubectl rollout restart`, `kubectl set image`): it
+   * changes now, and its controller acts on it as its update strategy says (OnDelete: not at all).
+   */
   async rollOutElsewhere(name: string, namespace = "shop"): Promise<void> {
-    const workload = (await this.getWorkload("Deployment", namespace, name))!;
+    const { kind } = this.controllers.find(
+      (c) => c.spec.name === name && c.spec.namespace === namespace,
+    )!.spec;
+    const workload = (await this.getWorkload(kind as WorkloadKind, namespace, name))!;
     const rolled = { restartedAt: "2026-11-30T11:00:00Z", restartedFor: null };
     await this.patchRestartedAt(
-      "Deployment",
+      kind as WorkloadKind,
       namespace,
       name,
       workload.metadata.resourceVersion!,
@@ -320,10 +326,24 @@ export class InMemoryCluster implements RestartApi {
         // A ReplicationController's selector is a plain map of labels, not a LabelSelector.
         const selector = kind === "ReplicationController" ? c.podLabels : { matchLabels: c.podLabels };
         const { ready, available } = this.readyCounts(this.podsOf(c), minReadySeconds);
+        // A StatefulSet's and a DaemonSet's template revision, as its pods name theirs.
+        const { metadata: m, spec: w, status: st } = this.workloadOf(c);
+        const revisions =
+          kind === "StatefulSet"
+            ? {
+                metadata: { name, generation: m.generation },
+                spec: { updateStrategy: w.updateStrategy },
+                status: {
+                  observedGeneration: st?.observedGeneration,
+                  currentRevision: st?.currentRevision,
+                  updateRevision: st?.updateRevision,
+                },
+              }
+            : { metadata: { name }, spec: {}, status: {} };
         return (
           kind === "DaemonSet"
             ? {
-                metadata: { name },
+                metadata: { name, annotations: { [templateGenerationAnnotation]: String(c.revision) } },
                 spec: { selector, minReadySeconds },
                 status: {
                   desiredNumberScheduled: replicas,
@@ -333,9 +353,12 @@ export class InMemoryCluster implements RestartApi {
                 },
               }
             : {
-                metadata: { name },
-                spec: { selector, replicas, minReadySeconds },
-                status: this.withoutZeros({ readyReplicas: ready, availableReplicas: available }),
+                metadata: revisions.metadata,
+                spec: { selector, replicas, minReadySeconds, ...revisions.spec },
+                status: {
+                  ...this.withoutZeros({ readyReplicas: ready, availableReplicas: available }),
+                  ...revisions.status,
+                },
               }
         ) as T;
       }
@@ -909,7 +932,7 @@ export class InMemoryCluster implements RestartApi {
         name,
         namespace: c.spec.namespace,
         uid: `uid-${name}-${n}`,
-        labels: { ...c.podLabels, ...(kind === "Deployment" ? { "pod-template-hash": `r${revision}` } : {}) },
+        labels: { ...c.podLabels, ...revisionLabels(c, revision) },
         ownerReferences: [{ ...direct, controller: true }],
       },
       spec: {
@@ -1038,4 +1061,21 @@ interface PodWatcher {
   select(): PodWithConditions[];
   sent: Map<string, string>;
   onChange(change: WatchChange<PodWithConditions>): void;
+}
+
+/** The DaemonSet's template generation, as the API server keeps it (its pods carry it as a label). */
+const templateGenerationAnnotation = "deprecated.daemonset.template.generation";
+
+/** How a controller's pod names the template revision it was made from. */
+function revisionLabels(c: Controller, revision: number): Record<string, string> {
+  switch (c.spec.kind) {
+    case "Deployment":
+      return { "pod-template-hash": `r${revision}` };
+    case "StatefulSet":
+      return { "controller-revision-hash": `${c.spec.name}-r${revision}` };
+    case "DaemonSet":
+      return { "pod-template-generation": String(revision) };
+    default:
+      return {};
+  }
 }

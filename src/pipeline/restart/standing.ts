@@ -3,9 +3,12 @@
  * before: held (another pod not Ready, settling, or missing), moved behind later pods of its run that hold
  * it, or free to go with the snapshot its replacement's wait starts from.
  */
+
+import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
-import { goingSincePlan, leftSincePlan } from "../../core/since-plan.js";
+import { goingSincePlan, leftSincePlan, templateChangedFor } from "../../core/since-plan.js";
+import { type Workload, workloadResources } from "../../core/workload.js";
 import {
   type ControllersReadiness,
   heldOnlyByLater,
@@ -26,11 +29,30 @@ import {
  * The pod read again: what it comes to now that it has changed since the plan (left, with why; or going
  * already, which fails nothing), or null.
  */
-async function changedSincePlan(api: Pick<RestartApi, "readPod">, pod: PlanPod): Promise<PodOutcome | null> {
+async function changedSincePlan(api: PodReads, pod: PlanPod): Promise<PodOutcome | null> {
   const current = await api.readPod(pod.namespace, pod.name);
   if (goingSincePlan(pod, current)) return { kind: "gone" };
-  const left = leftSincePlan(pod, current);
-  return left === null ? null : { kind: "not-started", reason: left };
+  const left = leftSincePlan(pod, current) ?? (current && (await templateChange(api, pod, current)));
+  return left ? { kind: "not-started", reason: left } : null;
+}
+
+/** The reads a pod's standing takes: the pod, and its StatefulSet or DaemonSet. */
+type PodReads = Pick<RestartApi, "readPod" | "getObject">;
+
+/**
+ * Why the pod must be left as its StatefulSet or DaemonSet is now: its template changed since the pod was
+ * made, which a replacement would take. A controller gone holds nothing here: the pod's owner check stands
+ * for it.
+ */
+async function templateChange(api: PodReads, planned: PlanPod, current: Pod): Promise<string | null> {
+  const controller = planned.controller;
+  if (!controller || !(controller.kind === "StatefulSet" || controller.kind === "DaemonSet")) return null;
+  const object = await api.getObject<Workload>(
+    workloadResources[controller.kind],
+    controller.name,
+    planned.namespace,
+  );
+  return object ? templateChangedFor(current, { ...object, kind: controller.kind }) : null;
 }
 
 type Standing =
@@ -45,7 +67,7 @@ type Standing =
  * come in its run, when it may be moved behind them.
  */
 async function standingOf(
-  api: Pick<RestartApi, "readPod">,
+  api: PodReads,
   pod: PlanPod,
   readiness: Readiness | null,
   options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
@@ -69,7 +91,7 @@ async function standingOf(
  * delete, whose budgets were asked before and must still hold at the deletion).
  */
 export async function standingAfterWait(
-  api: Pick<RestartApi, "readPod">,
+  api: PodReads,
   pod: PlanPod,
   readiness: Readiness | null,
   options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
@@ -115,7 +137,7 @@ export class Turns {
    * behind, or, once the run stops, reported with the stop.
    */
   async *each(
-    api: Pick<RestartApi, "readPod">,
+    api: PodReads,
     controllers: ControllersReadiness,
     waiting: boolean,
   ): AsyncGenerator<{ index: number; pod: PlanPod; readiness: Readiness | null; before: Snapshot | null }> {
@@ -134,7 +156,7 @@ export class Turns {
   /** The turn of the pod at `index`: left (reported here), moved, the run stopped, or it goes. */
   private async take(
     index: number,
-    api: Pick<RestartApi, "readPod">,
+    api: PodReads,
     controllers: ControllersReadiness,
     waiting: boolean,
   ): Promise<Turn> {

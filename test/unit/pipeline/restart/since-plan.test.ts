@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../../src/core/plan.js";
-import { goingSincePlan, leftSincePlan } from "../../../../src/core/since-plan.js";
+import { goingSincePlan, leftSincePlan, templateChangedFor } from "../../../../src/core/since-plan.js";
+import type { Workload } from "../../../../src/core/workload.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -118,5 +119,126 @@ describe.each(["evict", "delete"] as const)("--strategy %s, after a wait for a b
     clock.at(clock.now() + 40_000, () => cluster.setBudget("guard", "web", 1));
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 300_000 });
     expect(reported[0]).toMatch(/web-0 not-started: opted out since the plan/);
+  });
+});
+
+describe.each(["evict", "delete"] as const)(
+  "--strategy %s, a template changed since the plan",
+  (strategy) => {
+    const changed = (name: string, pod: string) =>
+      new RegExp(`^${pod} not-started: ${name}'s template changed since ${pod} was made \\(`);
+
+    it.each(["StatefulSet", "DaemonSet"] as const)(
+      "%s updated OnDelete: no pod goes, as its replacement would run the change",
+      async (kind) => {
+        const clock = new FakeClock();
+        const cluster = new InMemoryCluster(clock);
+        const spec = { kind, name: "db", replicas: 2, strategy, updateStrategy: "OnDelete" } as const;
+        const pods = cluster.addController(spec);
+        // Someone's change, whose rollout OnDelete leaves to whoever deletes the pods.
+        await cluster.rollOutElsewhere("db");
+        await clock.advance(1000);
+        const { reported } = await runRestart(clock, cluster, pods, { strategy });
+        expect([...cluster.evictions(), ...cluster.deletions()]).toEqual([]);
+        expect(reported).toHaveLength(2);
+        for (const line of reported) expect(line).toMatch(changed(`${kind}/db`, line.split(" ")[0]!));
+      },
+    );
+
+    it("changed while the first replacement is awaited: the pods after it are left", async () => {
+      const clock = new FakeClock();
+      const cluster = new InMemoryCluster(clock);
+      const spec = {
+        kind: "StatefulSet",
+        name: "db",
+        replicas: 3,
+        strategy,
+        updateStrategy: "OnDelete",
+      } as const;
+      const pods = cluster.addController(spec);
+      clock.at(clock.now() + 1000, () => void cluster.rollOutElsewhere("db"));
+      const { reported } = await runRestart(clock, cluster, pods, { strategy });
+      expect(reported[0]).toBe(`${pods[0]!.name} ${went(strategy)}`);
+      expect(reported.slice(1)).toEqual([
+        expect.stringMatching(changed("StatefulSet/db", pods[1]!.name)),
+        expect.stringMatching(changed("StatefulSet/db", pods[2]!.name)),
+      ]);
+    });
+
+    it("--no-wait too: the controller is read before each pod goes", async () => {
+      const clock = new FakeClock();
+      const cluster = new InMemoryCluster(clock);
+      const spec = {
+        kind: "DaemonSet",
+        name: "agent",
+        replicas: 2,
+        strategy,
+        updateStrategy: "OnDelete",
+      } as const;
+      const pods = cluster.addController(spec);
+      await cluster.rollOutElsewhere("agent");
+      const { reported } = await runRestart(clock, cluster, pods, { strategy, wait: false });
+      expect([...cluster.evictions(), ...cluster.deletions()]).toEqual([]);
+      expect(reported).toHaveLength(2);
+    });
+  },
+);
+
+describe("templateChangedFor", () => {
+  const pod = (name: string, labels: Record<string, string>) => ({
+    metadata: { name, labels },
+    spec: { containers: [] },
+  });
+  const statefulSet = (
+    status: Workload["status"],
+    updateStrategy: NonNullable<Workload["spec"]["updateStrategy"]> = { type: "OnDelete" },
+    generation = 2,
+  ): Workload => ({
+    kind: "StatefulSet",
+    metadata: { name: "db", generation },
+    spec: { replicas: 3, updateStrategy, ordinals: { start: 1 } },
+    status: { observedGeneration: 2, ...status },
+  });
+  const onRevision = (name: string, revision: string) => pod(name, { "controller-revision-hash": revision });
+
+  it("a StatefulSet's pod on its update revision may go; one on an earlier revision is left", () => {
+    const sts = statefulSet({ currentRevision: "db-a", updateRevision: "db-b" });
+    expect(templateChangedFor(onRevision("db-1", "db-b"), sts)).toBeNull();
+    expect(templateChangedFor(onRevision("db-1", "db-a"), sts)).toBe(
+      "StatefulSet/db's template changed since db-1 was made (revision db-a, now db-b): its replacement would run that change too",
+    );
+  });
+
+  it("below a rolling update's partition (counted from the first ordinal) a pod is remade on the current revision", () => {
+    const partitioned = { type: "RollingUpdate", rollingUpdate: { partition: 2 } };
+    const sts = statefulSet({ currentRevision: "db-a", updateRevision: "db-b" }, partitioned);
+    // Ordinals 1 and 2 are below the partition (2 from the first ordinal, 1); 3 is not.
+    expect(templateChangedFor(onRevision("db-2", "db-a"), sts)).toBeNull();
+    expect(templateChangedFor(onRevision("db-3", "db-a"), sts)).toMatch(/revision db-a, now db-b/);
+    expect(templateChangedFor(onRevision("db-1", "db-b"), sts)).toMatch(/revision db-b, now db-a/);
+  });
+
+  it("a change its controller has not seen yet: what a replacement would run is not known, left", () => {
+    const sts = statefulSet({ currentRevision: "db-a", updateRevision: "db-a" }, undefined, 3);
+    expect(templateChangedFor(onRevision("db-1", "db-a"), sts)).toMatch(
+      /^StatefulSet\/db changed and its controller has not caught up yet/,
+    );
+  });
+
+  it("a DaemonSet's pod of an earlier template generation is left; revisions or labels unsaid hold nothing", () => {
+    const daemonSet = (generation: string | undefined): Workload => ({
+      kind: "DaemonSet",
+      metadata: {
+        name: "agent",
+        ...(generation ? { annotations: { "deprecated.daemonset.template.generation": generation } } : {}),
+      },
+      spec: {},
+    });
+    const made = pod("agent-x", { "pod-template-generation": "3" });
+    expect(templateChangedFor(made, daemonSet("3"))).toBeNull();
+    expect(templateChangedFor(made, daemonSet("4"))).toMatch(/generation 3, now 4/);
+    expect(templateChangedFor(made, daemonSet(undefined))).toBeNull();
+    expect(templateChangedFor(pod("agent-x", {}), daemonSet("4"))).toBeNull();
+    expect(templateChangedFor(pod("db-1", {}), statefulSet({ updateRevision: "db-b" }))).toBeNull();
   });
 });
