@@ -32,6 +32,8 @@ import { kubectlFailure, readKubectlStderr, serverWarnings } from "./kubectl-err
 import { listedResources, type WatchQuery } from "./list-request.js";
 import { startPageProxy } from "./page-proxy.js";
 import { readPagedList } from "./paged-list.js";
+import { decodePod } from "./pod-protobuf.js";
+import type { ProtobufItemReader } from "./protobuf-list-stream.js";
 import {
   type CreatedPod,
   controllerPodShape,
@@ -41,6 +43,7 @@ import {
   podReader,
   podShape,
   slimOwner,
+  slimPod,
   slimWorkload,
   workloadShape,
 } from "./slim-objects.js";
@@ -207,11 +210,13 @@ export class Kubectl {
       onRestart,
       onVersion,
       toTheEnd = false,
+      readProtobuf,
     }: {
       warn?: Warn;
       onRestart?: () => void;
       onVersion?: (resourceVersion: string) => void;
       toTheEnd?: boolean;
+      readProtobuf?: ProtobufItemReader<T>;
     } = {},
   ): Promise<T[]> {
     const listed = listedResources[resource];
@@ -227,6 +232,7 @@ export class Kubectl {
       query: { namespace, labelSelector: scope.selector, fieldSelector: scope.fieldSelector },
       shape,
       read,
+      ...(readProtobuf ? { readProtobuf } : {}),
       warn,
       ...(onRestart ? { onRestart } : {}),
       ...(onVersion ? { onVersion } : {}),
@@ -275,18 +281,17 @@ export class Kubectl {
    */
   listPods(scope: PodScope, listener: PodListListener = {}): Promise<Pod[]> {
     const { warn, onPod, onRestart } = listener;
-    const read = podReader(new SharedValues());
-    return this.pagedList(
-      "pods",
-      scope,
-      podShape,
-      (text, apart) => {
-        const pod = read(text, apart);
-        onPod?.(pod);
-        return pod;
-      },
-      { warn, onRestart },
-    );
+    const shared = new SharedValues();
+    const read = podReader(shared);
+    const seen = (pod: Pod) => {
+      onPod?.(pod);
+      return pod;
+    };
+    return this.pagedList("pods", scope, podShape, (text, apart) => seen(read(text, apart)), {
+      warn,
+      onRestart,
+      readProtobuf: (bytes, start, end) => seen(slimPod(decodePod(bytes, start, end), shared)),
+    });
   }
 
   /**

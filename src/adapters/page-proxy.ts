@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { Exec } from "./exec.js";
 import type { ExecResult } from "./exec-result.js";
 import { createPrivateDir, removePrivateDir } from "./private-dir.js";
+import { isProtobufBody, protobufStatus } from "./protobuf-list-stream.js";
 
 /**
  * A page's answer, as an exec of `kubectl get --raw` would end. `readByKubectl`: nothing of it was read,
@@ -23,11 +24,17 @@ type PageResult = ExecResult & { readByKubectl?: true };
 
 export interface PageProxy {
   /** One page, its body streamed to `onStdout`; resolves as an exec does (never rejects). */
-  get(
-    uri: string,
-    options: { signal: AbortSignal; onStdout: (chunk: Buffer | string) => void },
-  ): Promise<PageResult>;
+  get(uri: string, options: PageOptions): Promise<PageResult>;
   close(): void;
+}
+
+interface PageOptions {
+  signal: AbortSignal;
+  onStdout: (chunk: Buffer | string) => void;
+  /** The media types asked for (JSON when not given). */
+  accept?: string;
+  /** The media type served, told before the body. */
+  onContentType?: (type: string) => void;
 }
 
 export interface PageProxyRequest {
@@ -111,7 +118,7 @@ function getPage(
   agent: Agent,
   socketPath: string,
   uri: string,
-  { signal, onStdout }: { signal: AbortSignal; onStdout: (chunk: Buffer | string) => void },
+  { signal, onStdout, accept = "application/json", onContentType }: PageOptions,
   timeoutMs: number | undefined,
 ): Promise<PageResult> {
   return new Promise((resolve) => {
@@ -127,7 +134,7 @@ function getPage(
         ? "error: context deadline exceeded (Client.Timeout or context cancellation while reading body)\n"
         : "Unable to connect to the server: context deadline exceeded (Client.Timeout exceeded while awaiting headers)\n";
     const call = request(
-      { socketPath, path: uri, agent, signal, headers: { host: "localhost", accept: "application/json" } },
+      { socketPath, path: uri, agent, signal, headers: { host: "localhost", accept } },
       (response) => {
         answered = true;
         if (response.statusCode !== 200) {
@@ -144,6 +151,7 @@ function getPage(
           });
           return;
         }
+        onContentType?.(response.headers["content-type"] ?? "");
         response.on("data", onStdout);
         response.on("error", () => {});
         response.on("close", () => {
@@ -173,24 +181,28 @@ function getPage(
 }
 
 /** A failed answer's body, up to 64 KB (a Status is small). */
-function bodyOf(response: IncomingMessage): Promise<string> {
+function bodyOf(response: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve) => {
-    let body = "";
-    response.setEncoding("utf8");
-    response.on("data", (text: string) => {
-      if (body.length < 65_536) body += text;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const done = () => resolve(Buffer.concat(chunks));
+    response.on("data", (chunk: Buffer) => {
+      if (length >= 65_536) return;
+      chunks.push(chunk);
+      length += chunk.length;
     });
-    response.on("end", () => resolve(body));
-    response.on("close", () => resolve(body));
+    response.on("end", done);
+    response.on("close", done);
     response.on("error", () => {});
   });
 }
 
 /**
- * The API server's Status as `kubectl get --raw` prints it: `Error from server (Reason): message`, a 401 as
- * kubectl's login line; null for an answer that is no Status.
+ * The API server's Status (as JSON, or as protobuf when that was asked for) as `kubectl get --raw` prints
+ * it: `Error from server (Reason): message`, a 401 as kubectl's login line; null for an answer that is no
+ * Status.
  */
-export function statusFailure(code: number, body: string): string | null {
+export function statusFailure(code: number, body: Buffer | string): string | null {
   const status = statusOf(body);
   if (status === null) return null;
   if (code === 401) {
@@ -202,9 +214,10 @@ export function statusFailure(code: number, body: string): string | null {
     : `Error from server: ${status.message}\n`;
 }
 
-function statusOf(body: string): { reason?: string; message?: string } | null {
+function statusOf(body: Buffer | string): { reason?: string; message?: string } | null {
+  if (typeof body !== "string" && isProtobufBody(body)) return protobufStatus(body);
   try {
-    const parsed = JSON.parse(body) as { kind?: unknown; reason?: unknown; message?: unknown };
+    const parsed = JSON.parse(String(body)) as { kind?: unknown; reason?: unknown; message?: unknown };
     if (parsed?.kind !== "Status") return null;
     return {
       ...(typeof parsed.reason === "string" && parsed.reason ? { reason: parsed.reason } : {}),

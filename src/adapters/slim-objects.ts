@@ -226,7 +226,18 @@ const NODE = 2;
 /** Each pod has its own service-account token volume (kube-api-access-xxxxx). */
 const VOLUMES = 3;
 
-/** What slimPod reads, cut out of each pod before parsing (env, probes, mounts, conditions are not). */
+/** The annotations of a pod the plan reads (others are often per pod, a CNI's pod IP, say). */
+export const podAnnotations = [
+  mirrorPodAnnotation,
+  restartedForAnnotation,
+  restartedAtAnnotation,
+  recordedRestartedAtAnnotation,
+] as const;
+
+/**
+ * What slimPod reads, cut out of each pod before parsing (env, probes, mounts, conditions are not). A pod
+ * read as protobuf is read to the same fields (pod-protobuf.ts).
+ */
 export const podShape: Shape = {
   keep: {
     metadata: {
@@ -235,16 +246,7 @@ export const podShape: Shape = {
         namespace: true,
         uid: { apart: UID },
         labels: true,
-        // Others are often per pod (a CNI's pod IP), and none is read.
-        annotations: {
-          keep: {
-            [mirrorPodAnnotation]: true,
-            [restartedForAnnotation]: true,
-            [restartedAtAnnotation]: true,
-            [recordedRestartedAtAnnotation]: true,
-          },
-          others: "drop",
-        },
+        annotations: { keep: Object.fromEntries(podAnnotations.map((key) => [key, true])), others: "drop" },
         ownerReferences: true,
         deletionTimestamp: true,
       },

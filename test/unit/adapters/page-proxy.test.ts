@@ -10,6 +10,7 @@ import type { Exec } from "../../../src/adapters/exec.js";
 import { readKubectlStderr } from "../../../src/adapters/kubectl-errors.js";
 import { isExpiredContinue } from "../../../src/adapters/list-request.js";
 import { type PageProxy, startPageProxy, statusFailure } from "../../../src/adapters/page-proxy.js";
+import { status } from "../../support/protobuf.js";
 
 const servers: Server[] = [];
 afterEach(() => {
@@ -116,6 +117,45 @@ describe("startPageProxy", () => {
       exitCode: 1,
       stderr: "Error from server (Expired): The provided continue parameter is too old\n",
       body: "",
+    });
+    expect(isExpiredContinue(answered.stderr)).toBe(true);
+  });
+
+  it("asks for the media types given, and tells the one served before the body", async () => {
+    const fake = proxyExec((request, response) => {
+      response
+        .writeHead(200, { "content-type": "application/vnd.kubernetes.protobuf" })
+        .end(`accept: ${request.headers.accept}`);
+    });
+    const proxy = (await startPageProxy({
+      plural: "pods",
+      exec: fake.exec,
+      kubectl: "k",
+      connectionArgs: [],
+    }))!;
+    const told: string[] = [];
+    await proxy.get("/api/v1/pods?limit=2&continue=abc", {
+      signal: new AbortController().signal,
+      accept: "application/vnd.kubernetes.protobuf, application/json",
+      onContentType: (type) => told.push(`type ${type}`),
+      onStdout: (chunk) => told.push(String(chunk)),
+    });
+    proxy.close();
+    expect(told).toEqual([
+      "type application/vnd.kubernetes.protobuf",
+      "accept: application/vnd.kubernetes.protobuf, application/json",
+    ]);
+  });
+
+  it("a Status served as protobuf (asked for first) is told alike: an expired token is recognised", async () => {
+    const answered = await onePage((_request, response) => {
+      response
+        .writeHead(410, { "content-type": "application/vnd.kubernetes.protobuf" })
+        .end(status("Expired", "The provided continue parameter is too old"));
+    });
+    expect(answered).toMatchObject({
+      exitCode: 1,
+      stderr: "Error from server (Expired): The provided continue parameter is too old\n",
     });
     expect(isExpiredContinue(answered.stderr)).toBe(true);
   });

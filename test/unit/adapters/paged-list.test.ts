@@ -10,6 +10,8 @@ import { parsedBy } from "../../../src/adapters/json-list-stream.js";
 import { listedResources } from "../../../src/adapters/list-request.js";
 import type { PageProxy } from "../../../src/adapters/page-proxy.js";
 import { readPagedList } from "../../../src/adapters/paged-list.js";
+import { decodePod } from "../../../src/adapters/pod-protobuf.js";
+import { podPage } from "../../support/protobuf.js";
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
@@ -270,5 +272,68 @@ describe("readPagedList", () => {
     const quiet = new AbortController();
     expect(await read({ pages: threePages }, [], quiet.signal).result).toEqual(["a", "b", "c", "d", "e"]);
     expect(getEventListeners(quiet.signal, "abort")).toEqual([]);
+  });
+});
+
+describe("pages served as protobuf", () => {
+  /** The scripted pages through a proxy that serves the continued ones as protobuf when asked for it. */
+  async function readBoth(servesProtobuf: boolean) {
+    const kubectl = scripted({ pages: threePages });
+    const accepted: (string | undefined)[] = [];
+    const readAs: string[] = [];
+    const proxy: PageProxy = {
+      get: async (uri, options) => {
+        accepted.push(options.accept);
+        const token = new URL(uri, "https://api.invalid").searchParams.get("continue") ?? "";
+        if (!servesProtobuf) {
+          options.onContentType?.("application/json");
+          return kubectl.exec("kubectl", ["get", "--raw", uri], options);
+        }
+        options.onContentType?.("application/vnd.kubernetes.protobuf");
+        const page = threePages[token]!;
+        const body = podPage(page.items, `7.${token}`, page.next);
+        // Split inside an item: the stream carries the rest over.
+        options.onStdout(body.subarray(0, body.length - 3));
+        options.onStdout(body.subarray(body.length - 3));
+        return { exitCode: 0, stdout: "", stderr: "", interrupted: false };
+      },
+      close: () => {},
+    };
+    const names = await readPagedList({
+      startProxy: async () => proxy,
+      exec: kubectl.exec,
+      kubectl: "kubectl",
+      connectionArgs: [],
+      resource: listedResources["pods"]!,
+      name: "get pods",
+      query: {},
+      pageSize: 2,
+      read: parsedBy((item: { metadata: { name: string } }) => {
+        readAs.push("json");
+        return item.metadata.name;
+      }),
+      readProtobuf: (bytes, start, end) => {
+        readAs.push("protobuf");
+        return decodePod(bytes, start, end).metadata.name;
+      },
+    });
+    return { names, accepted, readAs };
+  }
+
+  it("the proxy is asked for protobuf first; what it serves as protobuf is read as protobuf", async () => {
+    const { names, accepted, readAs } = await readBoth(true);
+    expect(names).toEqual(["a", "b", "c", "d", "e"]);
+    expect(accepted).toEqual([
+      "application/vnd.kubernetes.protobuf, application/json",
+      "application/vnd.kubernetes.protobuf, application/json",
+    ]);
+    // The first page is kubectl get --raw's JSON (the pages overlap: read in any order).
+    expect(readAs.sort()).toEqual(["json", "json", "protobuf", "protobuf", "protobuf"]);
+  });
+
+  it("an API server that serves JSON instead is read as JSON", async () => {
+    const { names, readAs } = await readBoth(false);
+    expect(names).toEqual(["a", "b", "c", "d", "e"]);
+    expect(readAs).toEqual(["json", "json", "json", "json", "json"]);
   });
 });

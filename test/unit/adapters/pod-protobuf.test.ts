@@ -1,0 +1,120 @@
+/**
+ * Pods the API server serves as protobuf are read to the same slim pods as the same pods served as JSON.
+ * The fixtures are one list read both ways from the test bed's API server (v1.35) through `kubectl proxy`
+ * (`Accept: application/vnd.kubernetes.protobuf`, and JSON): the pods of pods-served-manifest.json, their
+ * statuses patched in (an init container that ran, a container still creating, with no imageID), one
+ * being deleted (a finalizer holds it), a mirror pod, one never scheduled. status-served.pb is the
+ * API server's answer to a bad continue token, asked for as protobuf.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { JsonListStream } from "../../../src/adapters/json-list-stream.js";
+import { continueTokenOf, resourceVersionOf } from "../../../src/adapters/list-request.js";
+import { statusFailure } from "../../../src/adapters/page-proxy.js";
+import { decodePod } from "../../../src/adapters/pod-protobuf.js";
+import { type ListMetadata, ProtobufListStream } from "../../../src/adapters/protobuf-list-stream.js";
+import { podReader, podShape, slimPod } from "../../../src/adapters/slim-objects.js";
+import type { Pod } from "../../../src/core/k8s.js";
+import { SharedValues } from "../../../src/util/shared-values.js";
+
+const fixtures = join(import.meta.dirname, "..", "..", "fixtures", "objects");
+const servedJson = readFileSync(join(fixtures, "pods-served.json"));
+const servedProtobuf = readFileSync(join(fixtures, "pods-served.pb"));
+
+function readJson(body: Buffer): Pod[] {
+  const read = podReader(new SharedValues());
+  const pods: Pod[] = [];
+  const stream = new JsonListStream((text, apart) => pods.push(read(text, apart)), undefined, podShape);
+  stream.write(body);
+  stream.end();
+  return pods;
+}
+
+/** The body in the chunks given by `cuts`, as a socket might split it. */
+function readProtobuf(body: Buffer, cuts: number[] = []): { pods: Pod[]; metadata: ListMetadata[] } {
+  const shared = new SharedValues();
+  const pods: Pod[] = [];
+  const metadata: ListMetadata[] = [];
+  const stream = new ProtobufListStream(
+    (bytes, start, end) => pods.push(slimPod(decodePod(bytes, start, end), shared)),
+    (m) => metadata.push(m),
+  );
+  let from = 0;
+  for (const cut of [...cuts, body.length]) {
+    stream.write(Buffer.from(body.subarray(from, cut)));
+    from = cut;
+  }
+  stream.end();
+  return { pods, metadata };
+}
+
+/** As the plan keeps them: what is undefined is as good as absent. */
+const plain = (pods: Pod[]) => JSON.parse(JSON.stringify(pods)) as unknown;
+
+describe("pods served as protobuf", () => {
+  const expected = plain(readJson(servedJson));
+
+  it("read to the same slim pods as the same pods served as JSON", () => {
+    const { pods } = readProtobuf(servedProtobuf);
+    expect(pods.map((p) => p.metadata.name)).toEqual(["db-0", "pending", "static-node-a", "web-5f7c9-abcde"]);
+    expect(plain(pods)).toEqual(expected);
+    // What the fixture is there for, read as JSON reads it.
+    const [db, pending, mirror, web] = pods as [Pod, Pod, Pod, Pod];
+    expect(db.metadata.deletionTimestamp).toMatch(/^2026-12-05T14:14:04Z$/);
+    expect(db.metadata.ownerReferences).toEqual([
+      { apiVersion: "apps/v1", kind: "StatefulSet", name: "db", uid: expect.any(String), controller: false },
+    ]);
+    expect(pending.spec.nodeName).toBeUndefined();
+    expect(pending.status?.phase).toBe("Pending");
+    expect(mirror.metadata.annotations).toEqual({ "kubernetes.io/config.mirror": "" });
+    expect(web.status?.containerStatuses?.[1]).toEqual({
+      name: "sidecar",
+      image: "registry.test/proxy@sha256:2222222222222222222222222222222222222222222222222222222222222222",
+      imageID: "",
+    });
+    expect(web.spec.imagePullSecrets).toEqual([{ name: "regcred" }, {}]);
+    expect(web.spec.volumes).toEqual([
+      { name: "scratch", emptyDir: {} },
+      { name: "data", ephemeral: {} },
+    ]);
+  });
+
+  it("however the body is split: at every byte, and in three chunks anywhere", () => {
+    for (let cut = 1; cut < servedProtobuf.length; cut++) {
+      expect(plain(readProtobuf(servedProtobuf, [cut]).pods)).toEqual(expected);
+    }
+    for (let a = 1; a < servedProtobuf.length; a += 211) {
+      for (let b = a + 1; b < servedProtobuf.length; b += 197) {
+        expect(plain(readProtobuf(servedProtobuf, [a, b]).pods)).toEqual(expected);
+      }
+    }
+  });
+
+  it("hands over the List's metadata as JSON's: its resourceVersion, no continue token on the last page", () => {
+    const { metadata } = readProtobuf(servedProtobuf);
+    expect(metadata).toHaveLength(1);
+    const json = JSON.parse(servedJson.toString()) as { metadata: unknown };
+    expect(resourceVersionOf(metadata[0])).toBe(resourceVersionOf(json.metadata));
+    expect(continueTokenOf(metadata[0])).toBeNull();
+  });
+
+  it("a body cut short, or one that is not the API server's protobuf, is refused", () => {
+    for (const end of [2, 40, servedProtobuf.length - 1]) {
+      expect(() => readProtobuf(servedProtobuf.subarray(0, end))).toThrow(SyntaxError);
+    }
+    expect(() => readProtobuf(Buffer.from('{"kind":"PodList","items":[]}'))).toThrow(SyntaxError);
+  });
+});
+
+describe("a Status served as protobuf", () => {
+  it("is told as kubectl tells the same Status served as JSON", () => {
+    expect(statusFailure(400, readFileSync(join(fixtures, "status-served.pb")))).toMatch(
+      /^Error from server \(BadRequest\): invalid continue token: .+\n$/,
+    );
+  });
+
+  it("a protobuf body that is no Status is none", () => {
+    expect(statusFailure(500, servedProtobuf)).toBeNull();
+  });
+});
