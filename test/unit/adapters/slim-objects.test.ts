@@ -298,3 +298,41 @@ describe("the shapes keep every field the slim objects read", () => {
     expect(whose(whole)[0]).toEqual([expect.any(String), expect.any(String)]);
   });
 });
+
+describe("values shared between pods", () => {
+  const pod = (namespace: string, name: string, containers: object[], statuses: object[]) => ({
+    metadata: { name, namespace, uid: `uid-${name}` },
+    spec: { nodeName: "node-1", containers },
+    status: { phase: "Running", containerStatuses: statuses },
+  });
+  // Another tenant's pod, listed first (its namespace sorts first), whose image (free text to the API
+  // server) spells out the separators of a joined key: one container where the victim has two.
+  const crafted = pod(
+    "aaa",
+    "x",
+    [{ name: "app", image: "app:1\u0000Always\u0000\u0001proxy\u0000proxy:2", imagePullPolicy: "Always" }],
+    [{ name: "app", image: "app:1\u0000sha256:a\u0000\u0001proxy\u0000proxy:2", imageID: "" }],
+  );
+  const victim = pod(
+    "shop",
+    "web-1",
+    [
+      { name: "app", image: "app:1", imagePullPolicy: "Always" },
+      { name: "proxy", image: "proxy:2", imagePullPolicy: "Always" },
+    ],
+    [
+      { name: "app", image: "app:1", imageID: "sha256:a" },
+      { name: "proxy", image: "proxy:2", imageID: "" },
+    ],
+  );
+
+  it("a pod keeps its own containers and statuses, whatever another pod's images spell", () => {
+    const read = podReader(new SharedValues());
+    const pods: Pod[] = [];
+    const stream = new JsonListStream((text, apart) => pods.push(read(text, apart)), undefined, podShape);
+    stream.write(JSON.stringify({ kind: "PodList", metadata: {}, items: [crafted, victim] }));
+    stream.end();
+    expect(pods[1]!.spec.containers).toEqual(victim.spec.containers);
+    expect(pods[1]!.status?.containerStatuses).toEqual(victim.status.containerStatuses);
+  });
+});
