@@ -18,9 +18,10 @@ import { isProtobufBody, protobufStatus } from "./protobuf-list-stream.js";
 
 /**
  * A page's answer, as an exec of `kubectl get --raw` would end. `readByKubectl`: nothing of it was read,
- * and a kubectl of its own should read it (see getPage).
+ * and a kubectl of its own should read it (see getPage); `proxyGone`: and so should the pages after it, as
+ * the proxy no longer answers.
  */
-type PageResult = ExecResult & { readByKubectl?: true };
+type PageResult = ExecResult & { readByKubectl?: true; proxyGone?: true };
 
 export interface PageProxy {
   /** One page, its body streamed to `onStdout`; resolves as an exec does (never rejects). */
@@ -126,8 +127,15 @@ function getPage(
     let timedOut = false;
     const failed = (stderr: string) =>
       resolve({ exitCode: 1, stdout: "", stderr, interrupted: signal.aborted || timedOut });
-    const forKubectl = (why: string) =>
-      resolve({ exitCode: 1, stdout: "", stderr: why, interrupted: false, readByKubectl: true });
+    const forKubectl = (why: string, gone?: "gone") =>
+      resolve({
+        exitCode: 1,
+        stdout: "",
+        stderr: why,
+        interrupted: false,
+        readByKubectl: true,
+        ...(gone ? { proxyGone: true } : {}),
+      });
     // kubectl's words for its Client.Timeout, which covers the whole request, its body included.
     const deadline = () =>
       answered
@@ -174,7 +182,7 @@ function getPage(
       if (timedOut) failed(deadline());
       else if (signal.aborted) failed("");
       // Nothing reached the proxy (it has gone): the page can still be read by a kubectl of its own.
-      else forKubectl(`error: kubectl proxy: ${error.message}\n`);
+      else forKubectl(`error: kubectl proxy: ${error.message}\n`, "gone");
     });
     call.end();
   });

@@ -213,7 +213,9 @@ function startPage<T>(
         })
         .then((result) => {
           if (!result.readByKubectl) return result;
-          proxyLost();
+          // Throttled, or the proxy's own failure to reach the server: kubectl retries this page, and the
+          // proxy serves the next one. Only a proxy that no longer answers leaves every page to kubectl.
+          if (result.proxyGone) proxyLost();
           return viaKubectl();
         })
     : viaKubectl();

@@ -189,7 +189,7 @@ describe("startPageProxy", () => {
     for (const server of servers) server.close();
     const answered = await page(proxy);
     proxy.close();
-    expect(answered).toMatchObject({ exitCode: 1, readByKubectl: true });
+    expect(answered).toMatchObject({ exitCode: 1, readByKubectl: true, proxyGone: true });
   });
 
   it("what kubectl would retry (Retry-After) or tell in its own words (kubectl proxy's plain-text 500 when it cannot reach the server) is left to a kubectl of its own", async () => {
@@ -204,12 +204,15 @@ describe("startPageProxy", () => {
       );
     });
     expect(throttled).toMatchObject({ exitCode: 1, readByKubectl: true });
+    // The proxy answered: the pages after it still go through it.
+    expect(throttled.proxyGone).toBeUndefined();
     const unreachable = await onePage((_request, response) => {
       response
         .writeHead(500, { "content-type": "text/plain; charset=utf-8" })
         .end("dial tcp 127.0.0.1:6443: connect: connection refused\n");
     });
     expect(unreachable).toMatchObject({ exitCode: 1, readByKubectl: true });
+    expect(unreachable.proxyGone).toBeUndefined();
     // A server error the API server states is the page's answer, as kubectl prints it.
     const failing = await onePage((_request, response) => {
       response

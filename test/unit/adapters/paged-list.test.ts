@@ -92,6 +92,7 @@ function scriptedProxy(exec: Exec, via: string[], answers = Number.POSITIVE_INFI
           stderr: "error: kubectl proxy: gone\n",
           interrupted: false,
           readByKubectl: true,
+          proxyGone: true,
         };
       }
       via.push("proxy");
@@ -169,6 +170,27 @@ describe("readPagedList", () => {
     expect(await result).toEqual(["a", "b", "c", "d", "e"]);
     expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1", "t2"]);
     expect(via).toEqual(["proxy gone"]);
+  });
+
+  it("a page the proxy leaves to kubectl (throttled: 429 with Retry-After) takes only that page from it", async () => {
+    const via: string[] = [];
+    let throttled = false;
+    const { result, kubectl } = read({ pages: threePages }, [], undefined, [], async (exec) => ({
+      get: async (uri, options) => {
+        if (!throttled) {
+          throttled = true;
+          via.push("proxy throttled");
+          const answer = { exitCode: 1, stdout: "", stderr: "error: kubectl proxy answered 429\n" };
+          return { ...answer, interrupted: false, readByKubectl: true };
+        }
+        via.push("proxy");
+        return exec("kubectl", ["get", "--raw", uri], options);
+      },
+      close: () => {},
+    }));
+    expect(await result).toEqual(["a", "b", "c", "d", "e"]);
+    expect(kubectl.log.map((l) => l.token)).toEqual(["", "t1", "t2"]);
+    expect(via).toEqual(["proxy throttled", "proxy"]);
   });
 
   it("a list of one page starts no proxy", async () => {
