@@ -297,6 +297,17 @@ export function containersOnOtherDigests(stale: readonly PlanContainer[], replac
   });
 }
 
+/**
+ * Whether `pod` already runs every one of `stale`'s stale containers on its tag's new digest: a container
+ * restarted since the plan (a crash, a liveness probe) under imagePullPolicy Always pulled the tag again.
+ * False when no stale container's old digest is known.
+ */
+export function runsNewDigests(stale: readonly PlanContainer[], pod: Pod): boolean {
+  const known = stale.filter(staleOnKnownDigest);
+  const runs = digestsRunBy(pod);
+  return known.length > 0 && known.every((c) => c.latestDigest !== null && runs(c.name) === c.latestDigest);
+}
+
 /** The repository digest a pod's container (or init container) runs, by name; null when it names none. */
 function digestsRunBy(pod: Pod): (name: string) => string | null {
   const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];

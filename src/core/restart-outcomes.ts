@@ -12,7 +12,8 @@ export type PodOutcome =
   /** Its controller's rollout was started and not followed to the end (--no-wait, the run stopped): it goes on on the server. */
   | { kind: "in-progress" }
   | { kind: "gone" }
-  | { kind: "replaced" }
+  /** Replaced since the plan, or (`reason`) restarted onto the new digest by its own containers' restart. */
+  | { kind: "replaced"; reason?: string }
   | { kind: "failed"; reason: string }
   /** `stopped`: left because the run stopped (a signal, the cluster out of reach), not for its own sake. */
   | { kind: "not-started"; reason: string; stopped?: true };

@@ -4,6 +4,7 @@
  */
 import { controllerOf, ignoreLabel, isOptedOut, type Pod } from "./k8s.js";
 import type { PlanPod } from "./plan.js";
+import { runsNewDigests } from "./readiness.js";
 import { belowPartition } from "./restart-strategy.js";
 import { updateStrategyType, type Workload } from "./workload.js";
 
@@ -22,6 +23,14 @@ export function leftSincePlan(planned: PlanPod, current: Pod | null): string | n
     return `no longer owned by ${controller.kind}/${controller.name} since the plan: nothing would recreate it`;
   }
   return null;
+}
+
+/**
+ * Whether a planned pod needs no restart any more: it runs the new digest of each of its stale containers,
+ * which restarted since the plan (pulling the tag again, imagePullPolicy Always).
+ */
+export function currentSincePlan(planned: PlanPod, current: Pod | null): boolean {
+  return current?.metadata.uid === planned.uid && runsNewDigests(planned.containers, current);
 }
 
 /**

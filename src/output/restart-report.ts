@@ -38,7 +38,7 @@ export function describeOutcome(
     case "gone":
       return `${name} already gone`;
     case "replaced":
-      return `${name} not ${verb}: it was replaced since the plan was made`;
+      return `${name} not ${verb}: ${outcome.reason ?? "it was replaced since the plan was made"}`;
     case "failed":
       return `${name} ${chalk.red(`not ${verb}`)}: ${escapeTerminal(outcome.reason)}`;
     case "not-started":

@@ -234,6 +234,13 @@ export class InMemoryCluster implements RestartApi {
     this.reconcile(this.controllers.find((c) => ownedBy(pod, c))!);
   }
 
+  /** The pod's containers restart (a crash, a liveness probe) and pull the tag again: now on `digest`. */
+  restartContainers(podName: string, digest: string): void {
+    const pod = this.pods.find((p) => p.metadata.name === podName)!;
+    for (const status of pod.status!.containerStatuses!) status.imageID = `registry.test/shop/web@${digest}`;
+    this.sample();
+  }
+
   /** Labels a pod, as `kubectl label` would (an opt-out, say). */
   labelPod(podName: string, labels: Record<string, string>): void {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;

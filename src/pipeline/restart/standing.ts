@@ -7,7 +7,12 @@
 import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
-import { goingSincePlan, leftSincePlan, templateChangedFor } from "../../core/since-plan.js";
+import {
+  currentSincePlan,
+  goingSincePlan,
+  leftSincePlan,
+  templateChangedFor,
+} from "../../core/since-plan.js";
 import { type Workload, workloadResources } from "../../core/workload.js";
 import {
   type ControllersReadiness,
@@ -32,9 +37,13 @@ import {
 async function changedSincePlan(api: PodReads, pod: PlanPod): Promise<PodOutcome | null> {
   const current = await api.readPod(pod.namespace, pod.name);
   if (goingSincePlan(pod, current)) return { kind: "gone" };
+  if (currentSincePlan(pod, current)) return { kind: "replaced", reason: restartedOnto };
   const left = leftSincePlan(pod, current) ?? (current && (await templateChange(api, pod, current)));
   return left ? { kind: "not-started", reason: left } : null;
 }
+
+/** Why a pod running the new digest already is not restarted. */
+const restartedOnto = "its containers restarted onto the new image since the plan was made";
 
 /** The reads a pod's standing takes: the pod, and its StatefulSet or DaemonSet. */
 type PodReads = Pick<RestartApi, "readPod" | "getObject">;

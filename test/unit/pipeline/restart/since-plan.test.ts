@@ -8,7 +8,7 @@ import type { PlanPod } from "../../../../src/core/plan.js";
 import { goingSincePlan, leftSincePlan, templateChangedFor } from "../../../../src/core/since-plan.js";
 import type { Workload } from "../../../../src/core/workload.js";
 import { FakeClock } from "../../../support/fake-clock.js";
-import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
+import { InMemoryCluster, newDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
 
 function web(strategy: "evict" | "delete") {
@@ -33,6 +33,18 @@ describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
       `web-1 ${went(strategy)}`,
       "web-2 not-started: opted out since the plan (kubectl-autoupdate/ignore=true)",
     ]);
+  });
+
+  it("a pod whose containers restarted onto the new digest since the plan (pulling Always) is not restarted", async () => {
+    const { clock, cluster, pods, touched } = web(strategy);
+    // While web-0's replacement is awaited, web-1 crashes and its kubelet pulls the tag again.
+    clock.at(clock.now() + 1000, () => cluster.restartContainers("web-1", newDigest));
+    const { reported, problems } = await runRestart(clock, cluster, pods);
+    expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-0", "shop/web-2"]);
+    expect(reported).toContain(
+      "web-1 replaced: its containers restarted onto the new image since the plan was made",
+    );
+    expect(problems).toEqual([]);
   });
 
   it("a pod its controller let go since the plan is left", async () => {
