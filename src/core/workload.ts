@@ -164,7 +164,10 @@ export function rolloutInProgress(w: Workload): string | null {
     const desired = s.desiredNumberScheduled ?? 0;
     const updated = s.updatedNumberScheduled ?? 0;
     const available = s.numberAvailable ?? 0;
-    if (updated < desired || available < desired) {
+    // OnDelete has no rollout a pod not available could harm (as for a StatefulSet): its pods are evicted one
+    // at a time, a not-Ready one before the Ready ones it would hold.
+    const rolling = updateStrategyType(w) !== "OnDelete";
+    if (updated < desired || (rolling && available < desired)) {
       return `${updated} of ${desired} updated, ${available} available`;
     }
     return null;

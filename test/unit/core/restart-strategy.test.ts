@@ -548,6 +548,19 @@ describe("the decision per controller: every kind and update strategy, under eac
     );
   });
 
+  it("so is an OnDelete DaemonSet with a pod not available; one whose template its pods have not caught up with is left", () => {
+    const onDelete = (status: Workload["status"]) =>
+      workload("DaemonSet", { spec: { updateStrategy: { type: "OnDelete" } }, status });
+    const crashLooping = onDelete({ desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 2 });
+    expect(decide("auto", "DaemonSet", facts(crashLooping))).toMatch(
+      /^evict: DaemonSet\/agent updates OnDelete: evicted one at a time/,
+    );
+    const behind = onDelete({ desiredNumberScheduled: 3, updatedNumberScheduled: 2, numberAvailable: 3 });
+    expect(decide("auto", "DaemonSet", facts(behind))).toBe(
+      "skip: DaemonSet/agent is mid-rollout (2 of 3 updated, 3 available): left alone",
+    );
+  });
+
   it("the only replica evicted (GitOps, Recreate, maxSurge 0, paused) says the workload is down meanwhile; rolled, it does not", () => {
     const single = (w: Workload) => ({ ...w, spec: { ...w.spec, replicas: 1 } });
     const down = "Deployment/web has one replica: it is down until its replacement is Ready";
