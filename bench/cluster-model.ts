@@ -52,7 +52,7 @@ const proxyContainer = {
 /** A template with @@KEY@@ markers, cut once into literal parts and keys. */
 class Template {
   private readonly parts: string[];
-  constructor(text: string) {
+  constructor(readonly text: string) {
     this.parts = text.split(/@@(\w+)@@/);
   }
   render(values: Record<string, string>): string {
@@ -421,13 +421,21 @@ function hex(n: number, width: number): string {
 
 /** The API server's JSON of pod `j`. */
 export function renderPod(model: ClusterModel, j: number): string {
+  return podTemplate.render(podValues(model, j));
+}
+
+/** The pod's JSON with its `@@KEY@@` markers, for a protobuf template of the same pods. */
+export const podTemplateJson = podTemplate.text;
+
+/** What fills pod `j`'s markers. */
+export function podValues(model: ClusterModel, j: number): Record<string, string> {
   const d = deploymentOf(j);
   const tag = d % model.unique;
   const app = `web-${d}`;
   const rs = `${app}-5f7c9d8b6`;
   const image = imageOf(model, tag);
   const node = j % 1000;
-  return podTemplate.render({
+  return {
     NAME: `${rs}-${j.toString(36).padStart(5, "0")}`,
     RS: rs,
     NS: namespaceOf(d),
@@ -442,7 +450,7 @@ export function renderPod(model: ClusterModel, j: number): string {
     HOSTIP: `10.0.${node >> 8}.${node & 255}`,
     PODIP: `10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`,
     CID: hex(j, 63),
-  });
+  };
 }
 
 /** The ReplicaSet of Deployment `d`. */

@@ -3,11 +3,17 @@
  * the current page's continue token has arrived (at most two at once, as the plugin does), every byte read
  * and dropped. "Merely reading the same pods from the same source." Each page by a `kubectl get --raw` of
  * its own, or, `viaProxy`, as the plugin reads them: the first so, the rest through the plugin's own page
- * proxy (src/adapters/page-proxy.ts).
+ * proxy (src/adapters/page-proxy.ts), asked for as protobuf first. A protobuf page's framing is read up to
+ * its continue token; every other byte is only counted.
  */
 import { spawn } from "node:child_process";
 import { createExec, type Exec } from "../src/adapters/exec.js";
 import { startPageProxy } from "../src/adapters/page-proxy.js";
+import {
+  ProtobufListStream,
+  protobufFirst,
+  protobufMediaType,
+} from "../src/adapters/protobuf-list-stream.js";
 
 export interface PagedRead {
   seconds: number;
@@ -67,7 +73,14 @@ async function startProxy(kubectl: string, env: NodeJS.ProcessEnv): Promise<Prox
   return {
     read: (uri) => {
       const page = scanned();
-      void proxy.get(uri, { signal: new AbortController().signal, onStdout: page.chunk }).then((result) => {
+      // As the plugin asks for its pods: protobuf first, which a real API server (and the fake) serves.
+      const options = {
+        signal: new AbortController().signal,
+        onStdout: page.chunk,
+        accept: protobufFirst,
+        onContentType: page.contentType,
+      };
+      void proxy.get(uri, options).then((result) => {
         if (result.exitCode === 0) page.end();
         else page.fail(new Error(`kubectl proxy ${uri}: ${result.stderr.trim()}`));
       });
@@ -80,6 +93,8 @@ async function startProxy(kubectl: string, env: NodeJS.ProcessEnv): Promise<Prox
 /** A page's continue token, read off its head, and its byte count. */
 function scanned() {
   let head: string | null = "";
+  /** Served as protobuf: its framing read up to the List's metadata. */
+  let framing: ProtobufListStream | null = null;
   let bytes = 0;
   let found: (token: string | null) => void = () => {};
   const token = new Promise<string | null>((resolve) => {
@@ -96,9 +111,23 @@ function scanned() {
   return {
     token,
     done,
+    contentType: (type: string) => {
+      if (type.split(";")[0] !== protobufMediaType) return;
+      framing = new ProtobufListStream(
+        () => {},
+        (metadata) => {
+          found(metadata.continue || null);
+          head = null;
+        },
+      );
+    },
     chunk: (chunk: Buffer | string) => {
       bytes += chunk.length;
       if (head === null) return;
+      if (framing) {
+        framing.write(chunk);
+        return;
+      }
       head +=
         typeof chunk === "string"
           ? chunk.slice(0, 4096)

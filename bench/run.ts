@@ -11,8 +11,8 @@
  *   npm run bench -- --help       every option
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultPageSize } from "../src/adapters/paged-list.js";
@@ -30,6 +30,7 @@ import {
 } from "./measure.js";
 import { pagedRead } from "./paged-read.js";
 import { type SelfTime, topSelfTimes } from "./profile.js";
+import { loadSchema, type ProtoSchema } from "./protobuf-encoder.js";
 import { fillWithPods, startTestbed } from "./real-apiserver.js";
 import {
   countRequests,
@@ -45,7 +46,7 @@ import { type Executable, measureStartup, type Startup, startupRatios } from "./
 const root = resolve(import.meta.dirname, "..");
 
 const usage = `npm run bench -- [options]
-  --smoke                 CI size: 40 pods (seed, docker, registry), 2,000 pods on the paged fake, start-up ×5
+  --smoke                 CI size: 40 pods (seed, docker, registry), 4,500 pods on the paged fake, start-up ×5
   --cli PATH              the plugin to measure (default bin/kubectl-autoupdate, built first); any executable,
                           e.g. a self-contained build: start-up, plans and profile all run PATH
   --kubectl PATH          the real kubectl (default: the test bed's, from test/testbed/build.sh)
@@ -61,6 +62,8 @@ const usage = `npm run bench -- [options]
   --startup-reps N        start-up runs per command (default 20; 0: skip)
   --kubectl-cap-gb N      address-space cap of every kubectl (default 6): \`get pods -A -o json\` needs ~20 GB
                           at 150,000 pods; over the cap it dies, and the run says so
+  --fake-json             the paged fake serves pods as JSON only, as for a kind without protobuf (default:
+                          protobuf when asked for first, as the API server serves pods)
   --registry-delay MS     ms added each way between the registry and whoever asks it (a delaying TCP proxy on
                           loopback, which the pods name), as for a registry across a network (default 0)
   --profile               one plan at the largest scale size under node --cpu-prof: top self times
@@ -87,6 +90,7 @@ const { values } = parseArgs({
     "startup-reps": { type: "string" },
     "kubectl-cap-gb": { type: "string" },
     "registry-delay": { type: "string" },
+    "fake-json": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     output: { type: "string", default: "json" },
     save: { type: "string" },
@@ -106,7 +110,8 @@ const unique = Number(values.unique ?? (smoke ? 4 : 100));
 const movedSizes = numbers(values.moved, smoke ? [1] : [10, 20]);
 const reps = Number(values.reps ?? (smoke ? 1 : 3));
 const methods = (values.methods ?? "seed,docker,registry").split(",") as Method[];
-const scalePods = numbers(values["scale-pods"], smoke ? [2000] : [150_000]).filter((n) => n > 0);
+// The smoke size is over two pages, so its plans read pages through the proxy, as protobuf.
+const scalePods = numbers(values["scale-pods"], smoke ? [4500] : [150_000]).filter((n) => n > 0);
 const scaleMoved = numbers(values["scale-moved"], smoke ? [0, 1] : [0, 10]);
 const scaleReps = Number(values["scale-reps"] ?? (smoke ? 1 : 3));
 const getReps = Number(values["get-reps"] ?? 1);
@@ -116,6 +121,7 @@ const startupReps = Number(values["startup-reps"] ?? (smoke ? 5 : 20));
 const cli = resolve(values.cli ?? join(root, "bin", "kubectl-autoupdate"));
 const kubectlCapGb = Number(values["kubectl-cap-gb"] ?? 6);
 const registryDelayMs = Number(values["registry-delay"] ?? 0);
+const fakeJson = values["fake-json"] === true;
 const output = values.output === "table" ? "table" : "json";
 const save = smoke ? null : resolve(values.save ?? join(root, "bench", "last-results.json"));
 
@@ -435,6 +441,24 @@ function testbedKubectl(): string {
   return join(bin.trim(), "kubectl");
 }
 
+/**
+ * The messages of a pod as the test bed's Kubernetes defines them: its k8s.io/api and apimachinery
+ * generated.proto, in the Go module cache its build fetched them into (test/testbed/build-lib.sh).
+ */
+function podSchema(): ProtoSchema {
+  const goMod = readFileSync(join(root, "test", "testbed", "kube", "go.mod"), "utf8");
+  const version = /^\s*k8s\.io\/api => k8s\.io\/api (v[\w.-]+)$/m.exec(goMod)?.[1];
+  if (!version) throw new Error("no k8s.io/api version in test/testbed/kube/go.mod");
+  const cache = process.env["KUBECTL_AUTOUPDATE_CACHE"] ?? join(homedir(), ".cache", "kubectl-autoupdate");
+  try {
+    return loadSchema(join(cache, "testbed", "go", "mod"), version);
+  } catch (error) {
+    throw new Error(
+      `the pods' protobuf messages (k8s.io/api ${version}) are not in the test bed's module cache; run test/testbed/build.sh: ${String(error)}`,
+    );
+  }
+}
+
 async function main() {
   requireGnuTime();
   if (values.cli === undefined)
@@ -474,7 +498,7 @@ async function main() {
     return n;
   };
 
-  const fake = await startFakeApiServer();
+  const fake = await startFakeApiServer(fakeJson ? null : podSchema());
   cleanups.push(() => void fake.close());
   const env = kubectlEnv(fakeKubeconfig(fake.url));
 

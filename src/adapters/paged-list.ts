@@ -24,7 +24,12 @@ import {
   resourceVersionOf,
 } from "./list-request.js";
 import type { PageProxy } from "./page-proxy.js";
-import { type ProtobufItemReader, ProtobufListStream, protobufMediaType } from "./protobuf-list-stream.js";
+import {
+  type ProtobufItemReader,
+  ProtobufListStream,
+  protobufFirst,
+  protobufMediaType,
+} from "./protobuf-list-stream.js";
 
 /** Items per page. The plan's memory does not depend on it (pages stream); see README "Cost". */
 export const defaultPageSize = 2000;
@@ -268,9 +273,6 @@ interface ListStream {
   write(chunk: Buffer | string, handedOver?: boolean): void;
   end(): void;
 }
-
-/** Protobuf if the API server has it for this kind, else JSON (kubectl's own choice for built-in kinds). */
-const protobufFirst = `${protobufMediaType}, application/json`;
 
 function isProtobuf(contentType: string): boolean {
   return contentType.split(";")[0]!.trim().toLowerCase() === protobufMediaType;

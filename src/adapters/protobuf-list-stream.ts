@@ -12,6 +12,9 @@ import { ProtobufReader } from "./protobuf-reader.js";
 /** The media type of the API server's protobuf, for built-in kinds only. */
 export const protobufMediaType = "application/vnd.kubernetes.protobuf";
 
+/** Protobuf if the API server has it for this kind, else JSON (kubectl's own choice for built-in kinds). */
+export const protobufFirst = `${protobufMediaType}, application/json`;
+
 /** Makes something of an item, given the bytes of its message: `bytes[start, end)`. */
 export type ProtobufItemReader<T> = (bytes: Buffer, start: number, end: number) => T;
 
