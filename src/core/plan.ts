@@ -3,6 +3,7 @@
  * Its JSON form is a published contract (apiVersion kubectl-autoupdate/v1); see output/plan-document.ts.
  */
 
+import { isBuiltInController } from "./k8s.js";
 import type { RememberedRestart } from "./restarted-for.js";
 
 export type ContainerStatusVerdict = "stale" | "current" | "pinned" | "unknown";
@@ -171,6 +172,23 @@ export function hasStalePods(plan: Plan): boolean {
 export function restartGroupKey(pod: PlanPod, restart: Restart): string {
   const { kind, name } = restart.controller;
   return `${pod.namespace}/${restart.strategy}/${kind}/${name}`;
+}
+
+/**
+ * The pods that go one after another: one controller's, or, one at a time too, those of every controller
+ * under one top owner no built-in workload rolls (an Argo Rollout's stable and canary ReplicaSets, an
+ * OpenShift DeploymentConfig's ReplicationControllers), which serve as one.
+ */
+export function restartTurnKey(pod: PlanPod, restart: Restart): string {
+  const { owner } = pod;
+  const { controller } = restart;
+  const sharedOwner =
+    restart.strategy !== "rollout" &&
+    owner !== null &&
+    !isBuiltInController(owner) &&
+    (owner.kind !== controller.kind || owner.name !== controller.name);
+  if (!sharedOwner) return restartGroupKey(pod, restart);
+  return `${pod.namespace}/${restart.strategy}/owner/${owner.apiVersion ?? ""}/${owner.kind}/${owner.name}`;
 }
 
 /** The pods apply restarts: exactly those the plan marks `delete`. */

@@ -7,7 +7,7 @@
  */
 
 import { ClusterAccessError, isCallFailure } from "../../adapters/kubectl-errors.js";
-import { type PlanPod, restartGroupKey } from "../../core/plan.js";
+import { type PlanPod, restartTurnKey } from "../../core/plan.js";
 import type { PodOutcome, ReplacementProblem, RolloutReport } from "../../core/restart-outcomes.js";
 import { groupBy } from "../../util/group-by.js";
 import { mapLimit } from "../../util/map-limit.js";
@@ -45,10 +45,11 @@ export async function restartPods(
   pods: readonly PlanPod[],
   runOptions: RestartOptions,
 ): Promise<RestartResult> {
-  // One group per workload: a Deployment's pods in two ReplicaSets (mid-rollout) go one at a time too.
+  // One group per workload: a Deployment's pods in two ReplicaSets (mid-rollout) go one at a time too, and so
+  // do an Argo Rollout's.
   const groups = groupBy(pods, (pod) => {
     if (!pod.restart) throw new Error(`internal: pod ${pod.namespace}/${pod.name} has no restart decided`);
-    return restartGroupKey(pod, pod.restart);
+    return restartTurnKey(pod, pod.restart);
   });
   // An error that is every workload's trouble stops the run as a first Ctrl-C does: the strategies see it
   // on this signal, start nothing new, and end the checks under way.

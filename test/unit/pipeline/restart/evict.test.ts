@@ -26,6 +26,28 @@ function statefulDb(graceMs: number) {
 }
 
 describe("one pod at a time per controller", () => {
+  it.each(["evict", "delete"] as const)(
+    "%s: the ReplicaSets of one Argo Rollout (stable and canary) take turns too, as one workload",
+    async (strategy) => {
+      const { clock, cluster } = setup();
+      const rollout = { kind: "Rollout", name: "web", apiVersion: "argoproj.io/v1alpha1" };
+      const replicaSet = (name: string, replicas: number) =>
+        cluster
+          .addController({
+            name,
+            replicas,
+            strategy,
+            podLabels: { app: "web", "rollouts-pod-template-hash": name },
+          })
+          .map((pod) => ({ ...pod, owner: rollout }));
+      const pods = [...replicaSet("web-6d4f", 2), ...replicaSet("web-8c2b", 1)];
+      await runRestart(clock, cluster, pods, { strategy });
+      const went = [...cluster.evictions(), ...cluster.deletions()].map((call) => Number(call.split(" ")[0]));
+      // Each goes once the last one's replacement is Ready (3 s), whichever ReplicaSet it is in.
+      expect(went).toEqual([0, 3000, 6000]);
+    },
+  );
+
   it("evicts the next pod only once the last one's replacement is Ready", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict" });
