@@ -16,6 +16,10 @@ import { availableParallelism, homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultPageSize } from "../src/adapters/paged-list.js";
+import { decodePod } from "../src/adapters/pod-protobuf.js";
+import { ProtobufListStream } from "../src/adapters/protobuf-list-stream.js";
+import { slimPod } from "../src/adapters/slim-objects.js";
+import { SharedValues } from "../src/util/shared-values.js";
 import { type ClusterModel, imageOf, tagOf } from "./cluster-model.js";
 import { startFakeApiServer } from "./fake-apiserver.js";
 import {
@@ -30,7 +34,7 @@ import {
 } from "./measure.js";
 import { pagedRead } from "./paged-read.js";
 import { type SelfTime, topSelfTimes } from "./profile.js";
-import { loadSchema, type ProtoSchema } from "./protobuf-encoder.js";
+import { encode, loadSchema, type ProtoSchema } from "./protobuf-encoder.js";
 import { fillWithPods, startTestbed } from "./real-apiserver.js";
 import {
   countRequests,
@@ -450,13 +454,28 @@ function podSchema(): ProtoSchema {
   const version = /^\s*k8s\.io\/api => k8s\.io\/api (v[\w.-]+)$/m.exec(goMod)?.[1];
   if (!version) throw new Error("no k8s.io/api version in test/testbed/kube/go.mod");
   const cache = process.env["KUBECTL_AUTOUPDATE_CACHE"] ?? join(homedir(), ".cache", "kubectl-autoupdate");
+  let schema: ProtoSchema;
   try {
-    return loadSchema(join(cache, "testbed", "go", "mod"), version);
+    schema = loadSchema(join(cache, "testbed", "go", "mod"), version);
   } catch (error) {
     throw new Error(
       `the pods' protobuf messages (k8s.io/api ${version}) are not in the test bed's module cache; run test/testbed/build.sh: ${String(error)}`,
     );
   }
+  // The pods the real API server served both ways (the unit tests' fixtures): encoded here from their JSON,
+  // they must read as what it served.
+  const fixtures = join(root, "test", "fixtures", "objects");
+  const served = JSON.parse(readFileSync(join(fixtures, "pods-served.json"), "utf8")) as { items: unknown[] };
+  const encoded = served.items.map((pod) => encode(schema, "k8s.io.api.core.v1.Pod", pod));
+  const real: Buffer[] = [];
+  const stream = new ProtobufListStream((bytes, start, end) => real.push(bytes.subarray(start, end)));
+  stream.write(readFileSync(join(fixtures, "pods-served.pb")));
+  stream.end();
+  const slim = (pod: Buffer) => JSON.stringify(slimPod(decodePod(pod, 0, pod.length), new SharedValues()));
+  if (encoded.some((pod, i) => slim(pod) !== slim(real[i]!))) {
+    throw new Error("the fake's protobuf of the fixture pods does not read as the real API server's");
+  }
+  return schema;
 }
 
 async function main() {

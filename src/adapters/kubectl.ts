@@ -32,7 +32,7 @@ import { kubectlFailure, readKubectlStderr, serverWarnings } from "./kubectl-err
 import { listedResources, type WatchQuery } from "./list-request.js";
 import { startPageProxy } from "./page-proxy.js";
 import { readPagedList } from "./paged-list.js";
-import { decodePod } from "./pod-protobuf.js";
+import { protobufPodReader } from "./pod-protobuf.js";
 import type { ProtobufItemReader } from "./protobuf-list-stream.js";
 import {
   type CreatedPod,
@@ -43,7 +43,6 @@ import {
   podReader,
   podShape,
   slimOwner,
-  slimPod,
   slimWorkload,
   workloadShape,
 } from "./slim-objects.js";
@@ -283,6 +282,7 @@ export class Kubectl {
     const { warn, onPod, onRestart } = listener;
     const shared = new SharedValues();
     const read = podReader(shared);
+    const readProtobuf = protobufPodReader(shared);
     const seen = (pod: Pod) => {
       onPod?.(pod);
       return pod;
@@ -290,7 +290,7 @@ export class Kubectl {
     return this.pagedList("pods", scope, podShape, (text, apart) => seen(read(text, apart)), {
       warn,
       onRestart,
-      readProtobuf: (bytes, start, end) => seen(slimPod(decodePod(bytes, start, end), shared)),
+      readProtobuf: (bytes, start, end) => seen(readProtobuf(bytes, start, end)),
     });
   }
 

@@ -369,7 +369,10 @@ export function slimPod(pod: Pod, shared: SharedValues): Pod {
  * A pod's emptyDir and generic ephemeral volumes, the only ones read (their data goes with the pod);
  * undefined when none.
  */
-function volumesLostWithPod(volumes: Volume[] | undefined, shared: SharedValues): Volume[] | undefined {
+export function volumesLostWithPod(
+  volumes: Volume[] | undefined,
+  shared: SharedValues,
+): Volume[] | undefined {
   const lost = Array.isArray(volumes)
     ? volumes.filter((v) => v?.emptyDir !== undefined || v?.ephemeral !== undefined)
     : [];
@@ -384,7 +387,7 @@ function volumesLostWithPod(volumes: Volume[] | undefined, shared: SharedValues)
 }
 
 /** Templates kept: the pods of one controller come one after another (the API server lists by name). */
-const recentTemplates = 64;
+export const recentTemplates = 64;
 
 /**
  * Reads pods cut by podShape. What is left once the apart members are out (namespace, labels, owner,

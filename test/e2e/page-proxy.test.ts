@@ -15,8 +15,8 @@ import { parsedBy } from "../../src/adapters/json-list-stream.js";
 import { listedResources } from "../../src/adapters/list-request.js";
 import { startPageProxy } from "../../src/adapters/page-proxy.js";
 import { readPagedList } from "../../src/adapters/paged-list.js";
-import { decodePod } from "../../src/adapters/pod-protobuf.js";
-import { podReader, podShape, slimPod } from "../../src/adapters/slim-objects.js";
+import { protobufPodReader } from "../../src/adapters/pod-protobuf.js";
+import { podReader, podShape } from "../../src/adapters/slim-objects.js";
 import { SharedValues } from "../../src/util/shared-values.js";
 import {
   apply,
@@ -112,6 +112,7 @@ describe("pods through kubectl proxy, asked for as protobuf first", () => {
     const connectionArgs = [`--kubeconfig=${testbed().kubeconfig}`];
     const shared = new SharedValues();
     const read = podReader(shared);
+    const readProtobuf = protobufPodReader(shared);
     let servedAsProtobuf = 0;
     const pods = await readPagedList({
       exec,
@@ -127,7 +128,7 @@ describe("pods through kubectl proxy, asked for as protobuf first", () => {
         ? {
             readProtobuf: (bytes: Buffer, start: number, end: number) => {
               servedAsProtobuf++;
-              return slimPod(decodePod(bytes, start, end), shared);
+              return readProtobuf(bytes, start, end);
             },
           }
         : {}),

@@ -12,8 +12,9 @@ import { describe, expect, it } from "vitest";
 import { JsonListStream } from "../../../src/adapters/json-list-stream.js";
 import { continueTokenOf, resourceVersionOf } from "../../../src/adapters/list-request.js";
 import { statusFailure } from "../../../src/adapters/page-proxy.js";
-import { decodePod } from "../../../src/adapters/pod-protobuf.js";
+import { decodePod, protobufPodReader } from "../../../src/adapters/pod-protobuf.js";
 import { type ListMetadata, ProtobufListStream } from "../../../src/adapters/protobuf-list-stream.js";
+import { ProtobufReader } from "../../../src/adapters/protobuf-reader.js";
 import { podReader, podShape, slimPod } from "../../../src/adapters/slim-objects.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import { SharedValues } from "../../../src/util/shared-values.js";
@@ -33,11 +34,11 @@ function readJson(body: Buffer): Pod[] {
 
 /** The body in the chunks given by `cuts`, as a socket might split it. */
 function readProtobuf(body: Buffer, cuts: number[] = []): { pods: Pod[]; metadata: ListMetadata[] } {
-  const shared = new SharedValues();
+  const read = protobufPodReader(new SharedValues());
   const pods: Pod[] = [];
   const metadata: ListMetadata[] = [];
   const stream = new ProtobufListStream(
-    (bytes, start, end) => pods.push(slimPod(decodePod(bytes, start, end), shared)),
+    (bytes, start, end) => pods.push(read(bytes, start, end)),
     (m) => metadata.push(m),
   );
   let from = 0;
@@ -116,5 +117,79 @@ describe("a Status served as protobuf", () => {
 
   it("a protobuf body that is no Status is none", () => {
     expect(statusFailure(500, servedProtobuf)).toBeNull();
+  });
+});
+
+describe("the pods of one controller", () => {
+  /** The fixture's pods, each as its message's bytes. */
+  const items: Buffer[] = [];
+  const stream = new ProtobufListStream((bytes, start, end) =>
+    items.push(Buffer.from(bytes.subarray(start, end))),
+  );
+  stream.write(servedProtobuf);
+  stream.end();
+  const web = items[3]!;
+
+  /** The message with field `number`'s first value replaced (its length, and its message's, made anew). */
+  function replaced(message: Buffer, number: number, value: (old: Buffer) => Buffer): Buffer {
+    const parts: Buffer[] = [];
+    let done = false;
+    for (const reader = new ProtobufReader(message, 0, message.length); reader.more(); ) {
+      const from = reader.pos;
+      const { field, wire } = reader.key();
+      if (wire !== 2 || field !== number || done) {
+        reader.skip(wire);
+        parts.push(message.subarray(from, reader.pos));
+        continue;
+      }
+      const { start, end } = reader.span();
+      const bytes = value(message.subarray(start, end));
+      parts.push(Buffer.from([(number << 3) | 2]), varint(bytes.length), bytes);
+      done = true;
+    }
+    return Buffer.concat(parts);
+  }
+  const varint = (n: number) => {
+    const out: number[] = [];
+    for (; n >= 128; n = Math.floor(n / 128)) out.push((n % 128) | 128);
+    return Buffer.from([...out, n]);
+  };
+  const text = (value: string) => () => Buffer.from(value);
+  /** The web pod as another of its ReplicaSet's: another name, UID and node. */
+  const sibling = (name: string) =>
+    replaced(
+      replaced(web, 1, (meta) => replaced(replaced(meta, 1, text(name)), 5, text(`uid-${name}`))),
+      2,
+      (spec) => replaced(spec, 10, text(`node-${name}`)),
+    );
+  const read = (pods: Buffer[]) => {
+    const reader = protobufPodReader(new SharedValues());
+    return pods.map((pod) => reader(pod, 0, pod.length));
+  };
+
+  it("share what they have in common, and each keeps its own name, UID and node", () => {
+    const other = sibling("web-5f7c9-zzzzz");
+    const [first, second] = read([web, other]) as [Pod, Pod];
+    expect(plain([second])).toEqual(plain([slimPod(decodePod(other, 0, other.length), new SharedValues())]));
+    expect(second.metadata).toMatchObject({ name: "web-5f7c9-zzzzz", uid: "uid-web-5f7c9-zzzzz" });
+    expect(second.spec.nodeName).toBe("node-web-5f7c9-zzzzz");
+    expect(second.spec.containers).toBe(first.spec.containers);
+    expect(second.status).toBe(first.status);
+  });
+
+  it("one whose container runs another digest (a status field the slim pod reads) has its own", () => {
+    const moved = replaced(web, 3, (status) =>
+      replaced(status, 8, (container) =>
+        replaced(
+          container,
+          7,
+          text("registry.test/web@sha256:9999999999999999999999999999999999999999999999999999999999999999"),
+        ),
+      ),
+    );
+    const [first, second] = read([web, moved]) as [Pod, Pod];
+    expect(second.status).not.toBe(first.status);
+    expect(second.status?.containerStatuses?.[0]?.imageID).toMatch(/sha256:9{64}$/);
+    expect(plain([second])).toEqual(plain([slimPod(decodePod(moved, 0, moved.length), new SharedValues())]));
   });
 });

@@ -551,7 +551,11 @@ describe("the decision per controller: every kind and update strategy, under eac
   it("so is an OnDelete DaemonSet with a pod not available; one whose template its pods have not caught up with is left", () => {
     const onDelete = (status: Workload["status"]) =>
       workload("DaemonSet", { spec: { updateStrategy: { type: "OnDelete" } }, status });
-    const crashLooping = onDelete({ desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 2 });
+    const crashLooping = onDelete({
+      desiredNumberScheduled: 3,
+      updatedNumberScheduled: 3,
+      numberAvailable: 2,
+    });
     expect(decide("auto", "DaemonSet", facts(crashLooping))).toMatch(
       /^evict: DaemonSet\/agent updates OnDelete: evicted one at a time/,
     );
