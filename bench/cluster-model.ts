@@ -157,7 +157,7 @@ const podTemplate = new Template(
       volumes: [
         { name: "config", configMap: { name: "@@APP@@-config", defaultMode: 420 } },
         {
-          name: "kube-api-access-x7k2p",
+          name: "kube-api-access-@@TOKEN@@",
           projected: {
             sources: [
               { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
@@ -187,7 +187,7 @@ const podTemplate = new Template(
           volumeMounts: [
             { name: "config", mountPath: "/etc/app" },
             {
-              name: "kube-api-access-x7k2p",
+              name: "kube-api-access-@@TOKEN@@",
               readOnly: true,
               mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
             },
@@ -450,6 +450,8 @@ export function podValues(model: ClusterModel, j: number): Record<string, string
     HOSTIP: `10.0.${node >> 8}.${node & 255}`,
     PODIP: `10.${(j >> 16) & 255}.${(j >> 8) & 255}.${j & 255}`,
     CID: hex(j, 63),
+    // The ServiceAccount admission names each pod's API token volume anew (kube-api-access-xxxxx).
+    TOKEN: j.toString(36).padStart(5, "0").slice(-5),
   };
 }
 

@@ -246,7 +246,7 @@ class PodScan {
   uid: string | undefined;
   nodeName: string | undefined;
   private bytes: Buffer = Buffer.alloc(0);
-  /** start, end, start, end… */
+  /** start, end, start, end… (or MARK, which: see keyFields) */
   private readonly key: number[] = [];
   private readonly volumeRanges: number[] = [];
   private lost = false;
@@ -264,8 +264,10 @@ class PodScan {
     this.key.length = 0;
     this.volumeRanges.length = 0;
     this.lost = false;
-    for (let pos = start; (pos = this.nextField(pos, end)) >= 0; ) {
+    for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       const [s, e] = [this.valueStart, this.valueEnd];
+      // Each part marked, so no field of one can pass for a field of the list before it.
+      if (this.field <= 3) this.key.push(MARK, PART + this.field);
       if (this.field === 1) this.metadata(s, e);
       else if (this.field === 2) this.spec(s, e);
       else if (this.field === 3) this.status(s, e);
@@ -274,7 +276,7 @@ class PodScan {
 
   private metadata(start: number, end: number): void {
     const { bytes, key } = this;
-    for (let pos = start; (pos = this.nextField(pos, end)) >= 0; ) {
+    for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       const { field, from, valueStart: s, valueEnd: e } = this;
       if (field === 1) this.name = bytes.toString("utf8", s, e);
       else if (field === 5) this.uid = e > s ? bytes.toString("utf8", s, e) : undefined;
@@ -285,36 +287,47 @@ class PodScan {
 
   private spec(start: number, end: number): void {
     const { bytes, key } = this;
-    for (let pos = start; (pos = this.nextField(pos, end)) >= 0; ) {
+    for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       const { field, from, valueStart: s, valueEnd: e } = this;
       if (field === 10) this.nodeName = e > s ? bytes.toString("utf8", s, e) : undefined;
       else if (field === 1) {
         this.volumeRanges.push(s, e);
         if (!this.lost) this.lost = this.goesWithPod(s, e);
-      } else if (field === 2 || field === 20 || field === 8 || field === 15) key.push(from, e);
+      } else if (field === 2 || field === 20) {
+        // A container holds what differs from pod to pod (the mount of its own API token volume,
+        // kube-api-access-xxxxx): only what is read goes in the key, after its tag (containers or init).
+        this.keyFields(field === 2 ? CONTAINER : INIT_CONTAINER, s, e, 1, 2, 14);
+      } else if (field === 8 || field === 15) key.push(from, e);
     }
   }
 
   private status(start: number, end: number): void {
     const { key } = this;
-    for (let pos = start; (pos = this.nextField(pos, end)) >= 0; ) {
+    for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       const { field, from, valueStart: s, valueEnd: e } = this;
       if (field === 1) key.push(from, e);
       else if (field === 8 || field === 10) {
-        // A container's status holds what changes with every restart (its state, its container ID): only
-        // what is read goes in the key, after the status' own tag, which tells the two lists apart.
-        key.push(from, from + 1);
-        for (let at = s; (at = this.nextField(at, e)) >= 0; ) {
-          const f = this.field;
-          if (f === 1 || f === 6 || f === 7) key.push(this.from, this.valueEnd);
-        }
+        // A container's status holds what changes with every restart (its state, its container ID).
+        this.keyFields(field === 8 ? STATUS : INIT_STATUS, s, e, 1, 6, 7);
       }
+    }
+  }
+
+  /**
+   * Puts in the key a mark of which list the message is in, then those of its fields numbered a, b or c:
+   * what is read of it. The mark is no byte range but (MARK, which): no bytes can spell it.
+   */
+  private keyFields(which: number, start: number, end: number, a: number, b: number, c: number): void {
+    this.key.push(MARK, which);
+    for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
+      const { field } = this;
+      if (field === a || field === b || field === c) this.key.push(this.from, this.valueEnd);
     }
   }
 
   /** A map entry's key (field 1). */
   private entryKey(start: number, end: number): string {
-    for (let pos = start; (pos = this.nextField(pos, end)) >= 0; ) {
+    for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       if (this.field === 1) return this.bytes.toString("utf8", this.valueStart, this.valueEnd);
     }
     return "";
@@ -322,10 +335,10 @@ class PodScan {
 
   /** Whether a volume's data goes with its pod: emptyDir (2) or ephemeral (29) in its VolumeSource (2). */
   private goesWithPod(start: number, end: number): boolean {
-    for (let pos = start; (pos = this.nextField(pos, end)) >= 0; ) {
+    for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       if (this.field !== 2) continue;
       const [s, e] = [this.valueStart, this.valueEnd];
-      for (let at = s; (at = this.nextField(at, e)) >= 0; ) {
+      for (let at = this.nextField(s, e); at >= 0; at = this.nextField(at, e)) {
         if (this.field === 2 || this.field === 29) return true;
       }
     }
@@ -348,18 +361,27 @@ class PodScan {
     const [a, b] = [this.key, other.key];
     if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i += 2) {
-      if (a[i + 1]! - a[i]! !== b[i + 1]! - b[i]!) return false;
+      if (a[i] === MARK || b[i] === MARK) {
+        if (a[i] !== b[i] || a[i + 1] !== b[i + 1]) return false;
+      } else if (a[i + 1]! - a[i]! !== b[i + 1]! - b[i]!) return false;
     }
     for (let i = 0; i < a.length; i += 2) {
+      if (a[i] === MARK) continue;
       if (this.bytes.compare(other.bytes, b[i]!, b[i + 1]!, a[i]!, a[i + 1]!) !== 0) return false;
     }
     return true;
   }
 
+  /** The key as text: its bytes as Latin-1, each mark a character beyond Latin-1. */
   keyText(): string {
+    const { key, bytes } = this;
     let text = "";
-    for (let i = 0; i < this.key.length; i += 2)
-      text += this.bytes.toString("latin1", this.key[i]!, this.key[i + 1]!);
+    for (let i = 0; i < key.length; i += 2) {
+      text +=
+        key[i] === MARK
+          ? String.fromCharCode(0x100 + key[i + 1]!)
+          : bytes.toString("latin1", key[i]!, key[i + 1]!);
+    }
     return text;
   }
 
@@ -385,12 +407,23 @@ class PodScan {
       if (wire === 0) {
         varintAt(bytes, pos, end);
         pos = varintEnd;
-      } else if (wire === 1 || wire === 5) pos += wire === 1 ? 8 : 4;
-      else throw new SyntaxError(`protobuf wire type ${wire} is not one the API server writes`);
+      } else if (wire === 1 || wire === 5) {
+        pos += wire === 1 ? 8 : 4;
+        if (pos > end) throw new SyntaxError("a protobuf field runs past its message");
+      } else throw new SyntaxError(`protobuf wire type ${wire} is not one the API server writes`);
     }
     return -1;
   }
 }
+
+/** A mark in a key (in place of a range's start), and which list the fields after it are of. */
+const MARK = -1;
+const CONTAINER = 1;
+const INIT_CONTAINER = 2;
+const STATUS = 3;
+const INIT_STATUS = 4;
+/** Then metadata, spec and status: PART + their field numbers. */
+const PART = 10;
 
 /** Where the last varint read (varintAt) ended. */
 let varintEnd = 0;
@@ -404,7 +437,8 @@ function varintAt(bytes: Buffer, pos: number, end: number): number {
       varintEnd = at;
       return value;
     }
-    if (scale > 2 ** 63) break;
+    // Ten bytes hold 64 bits: an eleventh is no varint.
+    if (scale >= 2 ** 63) break;
   }
   throw new SyntaxError("a protobuf varint runs past its message");
 }

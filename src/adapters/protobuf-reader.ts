@@ -45,7 +45,7 @@ export class ProtobufReader {
         this.pos = at;
         return value;
       }
-      if (scale > 2 ** 63) throw new SyntaxError("a protobuf varint longer than 10 bytes");
+      if (scale >= 2 ** 63) throw new SyntaxError("a protobuf varint longer than 10 bytes");
     }
     return null;
   }

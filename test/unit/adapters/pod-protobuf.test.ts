@@ -177,6 +177,24 @@ describe("the pods of one controller", () => {
     expect(second.status).toBe(first.status);
   });
 
+  it("share, as real replicas, though each mounts an API token volume of its own in every container", () => {
+    // Same-length replacements, as the ServiceAccount admission names each pod's kube-api-access volume.
+    const token = /kube-api-access-\w{5}/.exec(web.toString("latin1"))![0];
+    const replica = (n: number) => {
+      const bytes = Buffer.from(sibling(`web-5f7c9-zzzz${n}`));
+      const other = Buffer.from(`kube-api-access-zzzz${n}`);
+      for (let at = bytes.indexOf(token); at >= 0; at = bytes.indexOf(token, at + 1)) other.copy(bytes, at);
+      return bytes;
+    };
+    const [first, second] = read([replica(1), replica(2)]) as [Pod, Pod];
+    expect(replica(1).includes("kube-api-access-zzzz1")).toBe(true);
+    expect(second.status).toBe(first.status);
+    expect(second.spec.containers).toBe(first.spec.containers);
+    expect(plain([second])).toEqual(
+      plain([slimPod(decodePod(replica(2), 0, replica(2).length), new SharedValues())]),
+    );
+  });
+
   it("one whose container runs another digest (a status field the slim pod reads) has its own", () => {
     const moved = replaced(web, 3, (status) =>
       replaced(status, 8, (container) =>
@@ -191,5 +209,14 @@ describe("the pods of one controller", () => {
     expect(second.status).not.toBe(first.status);
     expect(second.status?.containerStatuses?.[0]?.imageID).toMatch(/sha256:9{64}$/);
     expect(plain([second])).toEqual(plain([slimPod(decodePod(moved, 0, moved.length), new SharedValues())]));
+  });
+});
+
+describe("the wire format", () => {
+  it("a varint of more than ten bytes (64 bits) is refused", () => {
+    const eleven = Buffer.from([...Array(10).fill(0x80), 0x01]);
+    expect(() => new ProtobufReader(eleven, 0, eleven.length).varint()).toThrow(SyntaxError);
+    const ten = Buffer.from([...Array(9).fill(0xff), 0x01]);
+    expect(new ProtobufReader(ten, 0, ten.length).varint()).toBeGreaterThan(2 ** 63);
   });
 });
