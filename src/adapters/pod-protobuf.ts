@@ -7,7 +7,7 @@
 import type { Container, ContainerStatus, OwnerReference, Pod, Volume } from "../core/k8s.js";
 import type { SharedValues } from "../util/shared-values.js";
 import type { ProtobufItemReader } from "./protobuf-list-stream.js";
-import { ProtobufReader } from "./protobuf-reader.js";
+import { ProtobufReader, varintAt, varintRead } from "./protobuf-reader.js";
 import { podAnnotations, recentTemplates, slimPod, volumesLostWithPod } from "./slim-objects.js";
 
 const LENGTH_DELIMITED = 2;
@@ -393,20 +393,20 @@ class PodScan {
     const { bytes } = this;
     while (pos < end) {
       this.from = pos;
-      const key = varintAt(bytes, pos, end);
-      pos = varintEnd;
+      const key = varint(bytes, pos, end);
+      pos = varintRead.end;
       const wire = key & 7;
       if (wire === LENGTH_DELIMITED) {
-        const length = varintAt(bytes, pos, end);
+        const length = varint(bytes, pos, end);
         this.field = key >>> 3;
-        this.valueStart = varintEnd;
-        this.valueEnd = varintEnd + length;
+        this.valueStart = varintRead.end;
+        this.valueEnd = varintRead.end + length;
         if (this.valueEnd > end) throw new SyntaxError("a protobuf field runs past its message");
         return this.valueEnd;
       }
       if (wire === 0) {
-        varintAt(bytes, pos, end);
-        pos = varintEnd;
+        varint(bytes, pos, end);
+        pos = varintRead.end;
       } else if (wire === 1 || wire === 5) {
         pos += wire === 1 ? 8 : 4;
         if (pos > end) throw new SyntaxError("a protobuf field runs past its message");
@@ -425,20 +425,9 @@ const INIT_STATUS = 4;
 /** Then metadata, spec and status: PART + their field numbers. */
 const PART = 10;
 
-/** Where the last varint read (varintAt) ended. */
-let varintEnd = 0;
-
-function varintAt(bytes: Buffer, pos: number, end: number): number {
-  let value = 0;
-  for (let at = pos, scale = 1; at < end; scale *= 128) {
-    const b = bytes[at++]!;
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) {
-      varintEnd = at;
-      return value;
-    }
-    // Ten bytes hold 64 bits: an eleventh is no varint.
-    if (scale >= 2 ** 63) break;
-  }
-  throw new SyntaxError("a protobuf varint runs past its message");
+/** The varint at bytes[pos…end), where it ends in `varintRead.end`; refused when the bytes end first. */
+function varint(bytes: Buffer, pos: number, end: number): number {
+  const value = varintAt(bytes, pos, end);
+  if (value < 0) throw new SyntaxError("a protobuf varint runs past its message");
+  return value;
 }

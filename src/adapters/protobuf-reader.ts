@@ -34,20 +34,10 @@ export class ProtobufReader {
 
   /** A varint, or null when the bytes end before it does (pos is then left where it was). */
   tryVarint(): number | null {
-    const { bytes, end } = this;
-    let at = this.pos;
-    let value = 0;
-    // Multiplying, not shifting: a length or a count fits 53 bits, and a shift wraps past 31.
-    for (let scale = 1; at < end; scale *= 128) {
-      const b = bytes[at++]!;
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) {
-        this.pos = at;
-        return value;
-      }
-      if (scale >= 2 ** 63) throw new SyntaxError("a protobuf varint longer than 10 bytes");
-    }
-    return null;
+    const value = varintAt(this.bytes, this.pos, this.end);
+    if (value < 0) return null;
+    this.pos = varintRead.end;
+    return value;
   }
 
   /** A length-delimited value's bounds; pos moves past it. */
@@ -98,4 +88,27 @@ export class ProtobufReader {
         throw new SyntaxError(`protobuf wire type ${wire} is not one the API server writes`);
     }
   }
+}
+
+/** Where the last varint varintAt read ended. */
+export const varintRead = { end: 0 };
+
+/**
+ * The varint at bytes[pos…end): its value, and where it ends in `varintRead.end`; -1 when the bytes end
+ * before it does.
+ */
+export function varintAt(bytes: Buffer, pos: number, end: number): number {
+  let value = 0;
+  // Multiplying, not shifting: a length or a count fits 53 bits, and a shift wraps past 31.
+  for (let at = pos, scale = 1; at < end; scale *= 128) {
+    const b = bytes[at++]!;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      varintRead.end = at;
+      return value;
+    }
+    // Ten bytes hold 64 bits: an eleventh is no varint.
+    if (scale >= 2 ** 63) throw new SyntaxError("a protobuf varint longer than 10 bytes");
+  }
+  return -1;
 }

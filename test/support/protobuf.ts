@@ -3,7 +3,7 @@
  * only, a Status): length-delimited fields, and the `k8s\0` envelope around a runtime.Unknown.
  */
 
-function varint(value: number): Buffer {
+export function varint(value: number): Buffer {
   const bytes: number[] = [];
   for (let v = value; ; v = Math.floor(v / 128)) {
     if (v < 128) {

@@ -18,6 +18,7 @@ import { ProtobufReader } from "../../../src/adapters/protobuf-reader.js";
 import { podReader, podShape, slimPod } from "../../../src/adapters/slim-objects.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import { SharedValues } from "../../../src/util/shared-values.js";
+import { varint } from "../../support/protobuf.js";
 
 const fixtures = join(import.meta.dirname, "..", "..", "fixtures", "objects");
 const servedJson = readFileSync(join(fixtures, "pods-served.json"));
@@ -149,11 +150,6 @@ describe("the pods of one controller", () => {
     }
     return Buffer.concat(parts);
   }
-  const varint = (n: number) => {
-    const out: number[] = [];
-    for (; n >= 128; n = Math.floor(n / 128)) out.push((n % 128) | 128);
-    return Buffer.from([...out, n]);
-  };
   const text = (value: string) => () => Buffer.from(value);
   /** The web pod as another of its ReplicaSet's: another name, UID and node. */
   const sibling = (name: string) =>

@@ -139,35 +139,36 @@ describe.each(["evict", "delete"] as const)(
   (strategy) => {
     const changed = (name: string, pod: string) =>
       new RegExp(`^${pod} not-started: ${name}'s template changed since ${pod} was made \\(`);
+    /** A controller updated OnDelete, its pods Ready on its template. */
+    const onDelete = (kind: "StatefulSet" | "DaemonSet", replicas: number) => {
+      const clock = new FakeClock();
+      const cluster = new InMemoryCluster(clock);
+      const pods = cluster.addController({
+        kind,
+        name: "db",
+        replicas,
+        strategy,
+        updateStrategy: "OnDelete",
+      });
+      return { clock, cluster, pods, touched: () => [...cluster.evictions(), ...cluster.deletions()] };
+    };
 
     it.each(["StatefulSet", "DaemonSet"] as const)(
       "%s updated OnDelete: no pod goes, as its replacement would run the change",
       async (kind) => {
-        const clock = new FakeClock();
-        const cluster = new InMemoryCluster(clock);
-        const spec = { kind, name: "db", replicas: 2, strategy, updateStrategy: "OnDelete" } as const;
-        const pods = cluster.addController(spec);
+        const { clock, cluster, pods, touched } = onDelete(kind, 2);
         // Someone's change, whose rollout OnDelete leaves to whoever deletes the pods.
         await cluster.rollOutElsewhere("db");
         await clock.advance(1000);
         const { reported } = await runRestart(clock, cluster, pods, { strategy });
-        expect([...cluster.evictions(), ...cluster.deletions()]).toEqual([]);
+        expect(touched()).toEqual([]);
         expect(reported).toHaveLength(2);
         for (const line of reported) expect(line).toMatch(changed(`${kind}/db`, line.split(" ")[0]!));
       },
     );
 
     it("changed while the first replacement is awaited: the pods after it are left", async () => {
-      const clock = new FakeClock();
-      const cluster = new InMemoryCluster(clock);
-      const spec = {
-        kind: "StatefulSet",
-        name: "db",
-        replicas: 3,
-        strategy,
-        updateStrategy: "OnDelete",
-      } as const;
-      const pods = cluster.addController(spec);
+      const { clock, cluster, pods } = onDelete("StatefulSet", 3);
       clock.at(clock.now() + 1000, () => void cluster.rollOutElsewhere("db"));
       const { reported } = await runRestart(clock, cluster, pods, { strategy });
       expect(reported[0]).toBe(`${pods[0]!.name} ${went(strategy)}`);
@@ -178,19 +179,10 @@ describe.each(["evict", "delete"] as const)(
     });
 
     it("--no-wait too: the controller is read before each pod goes", async () => {
-      const clock = new FakeClock();
-      const cluster = new InMemoryCluster(clock);
-      const spec = {
-        kind: "DaemonSet",
-        name: "agent",
-        replicas: 2,
-        strategy,
-        updateStrategy: "OnDelete",
-      } as const;
-      const pods = cluster.addController(spec);
-      await cluster.rollOutElsewhere("agent");
+      const { clock, cluster, pods, touched } = onDelete("DaemonSet", 2);
+      await cluster.rollOutElsewhere("db");
       const { reported } = await runRestart(clock, cluster, pods, { strategy, wait: false });
-      expect([...cluster.evictions(), ...cluster.deletions()]).toEqual([]);
+      expect(touched()).toEqual([]);
       expect(reported).toHaveLength(2);
     });
   },
