@@ -176,8 +176,8 @@ export function restartGroupKey(pod: PlanPod, restart: Restart): string {
 
 /**
  * The pods that go one after another: one controller's, or, one at a time too, those of every controller
- * under one top owner no built-in workload rolls (an Argo Rollout's stable and canary ReplicaSets, an
- * OpenShift DeploymentConfig's ReplicationControllers), which serve as one.
+ * under one top owner no built-in workload rolls (an Argo Rollout's stable and canary ReplicaSets), which
+ * serve as one.
  */
 export function restartTurnKey(pod: PlanPod, restart: Restart): string {
   const { owner } = pod;

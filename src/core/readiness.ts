@@ -305,7 +305,10 @@ export function containersOnOtherDigests(stale: readonly PlanContainer[], replac
 export function runsNewDigests(stale: readonly PlanContainer[], pod: Pod): boolean {
   const known = stale.filter(staleOnKnownDigest);
   const runs = digestsRunBy(pod);
-  return known.length > 0 && known.every((c) => c.latestDigest !== null && runs(c.name) === c.latestDigest);
+  // The tag's digest, or (CRI-O reports the platform's image of an index) one of its index's images.
+  const isNew = (c: PlanContainer, digest: string | null) =>
+    digest !== null && (digest === c.latestDigest || (c.latestImages?.split("+").includes(digest) ?? false));
+  return known.length > 0 && known.every((c) => isNew(c, runs(c.name)));
 }
 
 /** The repository digest a pod's container (or init container) runs, by name; null when it names none. */

@@ -61,6 +61,12 @@ export function templateChangedFor(current: Pod, controller: Workload): string |
     const made = labels[templateGenerationLabel];
     const now = controller.metadata.annotations?.[templateGenerationAnnotation];
     if (made === undefined || now === undefined || made === now) return null;
+    // A change undone (`kubectl rollout undo`) moves the annotation again, but the controller finds its pods
+    // on the template it is back on (by their revision hash): when it counts every pod updated, none is behind.
+    const s = controller.status ?? {};
+    const caughtUp = (s.observedGeneration ?? 0) >= (controller.metadata.generation ?? 0);
+    const desired = s.desiredNumberScheduled;
+    if (caughtUp && desired !== undefined && (s.updatedNumberScheduled ?? 0) >= desired) return null;
     return `${name}'s template changed since ${current.metadata.name} was made (generation ${made}, now ${now}): its replacement would run that change too`;
   }
   if (controller.kind !== "StatefulSet") return null;

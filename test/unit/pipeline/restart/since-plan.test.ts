@@ -47,6 +47,21 @@ describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
     expect(problems).toEqual([]);
   });
 
+  it("so is one whose runtime names its new image by the platform's manifest (CRI-O, an index's tag)", async () => {
+    const { clock, cluster, pods, touched } = web(strategy);
+    const platform = `sha256:${"a".repeat(64)}`;
+    const onIndex = pods.map((pod) => ({
+      ...pod,
+      containers: pod.containers.map((c) => ({ ...c, latestImages: `${platform}+sha256:${"b".repeat(64)}` })),
+    }));
+    clock.at(clock.now() + 1000, () => cluster.restartContainers("web-1", platform));
+    const { reported } = await runRestart(clock, cluster, onIndex);
+    expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-0", "shop/web-2"]);
+    expect(reported).toContain(
+      "web-1 replaced: its containers restarted onto the new image since the plan was made",
+    );
+  });
+
   it("a pod its controller let go since the plan is left", async () => {
     const { clock, cluster, pods, touched } = web(strategy);
     // While web-0's replacement is awaited, web-1 is taken out of the ReplicaSet, which makes another.
@@ -240,6 +255,16 @@ describe("templateChangedFor", () => {
     });
     const made = pod("agent-x", { "pod-template-generation": "3" });
     expect(templateChangedFor(made, daemonSet("3"))).toBeNull();
+    // A change undone: the annotation moved on, but the controller counts every pod on its template.
+    const reverted = { ...daemonSet("5"), metadata: { ...daemonSet("5").metadata, generation: 5 } };
+    const counts = { observedGeneration: 5, desiredNumberScheduled: 3, updatedNumberScheduled: 3 };
+    expect(templateChangedFor(made, { ...reverted, status: counts })).toBeNull();
+    expect(
+      templateChangedFor(made, { ...reverted, status: { ...counts, updatedNumberScheduled: 2 } }),
+    ).toMatch(/generation 3, now 5/);
+    expect(templateChangedFor(made, { ...reverted, status: { ...counts, observedGeneration: 4 } })).toMatch(
+      /generation 3, now 5/,
+    );
     expect(templateChangedFor(made, daemonSet("4"))).toMatch(/generation 3, now 4/);
     expect(templateChangedFor(made, daemonSet(undefined))).toBeNull();
     expect(templateChangedFor(pod("agent-x", {}), daemonSet("4"))).toBeNull();
