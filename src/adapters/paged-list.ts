@@ -2,8 +2,8 @@
  * A list read page by page, as the API server serves it (`limit`, then `continue`), each page's items read
  * by `read` as they stream in: the first page by `kubectl get --raw`, which copies the response body to
  * stdout as it arrives, and the pages after it through one `kubectl proxy` (page-proxy.ts) when one can be
- * started, else each by a `kubectl get --raw` of its own. Neither kubectl nor this process ever holds more
- * than the slim items.
+ * started (as protobuf, read by `readProtobuf`, where the caller has one), else each by a `kubectl get --raw`
+ * of its own. Neither kubectl nor this process ever holds more than the slim items.
  *
  * The next page starts as soon as the current page's continue token is read (the API server sends the
  * List's metadata before its items), so it overlaps the current page's transfer; at most two pages are in
