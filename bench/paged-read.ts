@@ -9,11 +9,7 @@
 import { spawn } from "node:child_process";
 import { createExec, type Exec } from "../src/adapters/exec.js";
 import { startPageProxy } from "../src/adapters/page-proxy.js";
-import {
-  ProtobufListStream,
-  protobufFirst,
-  protobufMediaType,
-} from "../src/adapters/protobuf-list-stream.js";
+import { isProtobufType, ProtobufListStream, protobufFirst } from "../src/adapters/protobuf-list-stream.js";
 
 export interface PagedRead {
   seconds: number;
@@ -112,7 +108,7 @@ function scanned() {
     token,
     done,
     contentType: (type: string) => {
-      if (type.split(";")[0] !== protobufMediaType) return;
+      if (!isProtobufType(type)) return;
       framing = new ProtobufListStream(
         () => {},
         (metadata) => {

@@ -25,10 +25,10 @@ import {
 } from "./list-request.js";
 import type { PageProxy } from "./page-proxy.js";
 import {
+  isProtobufType,
   type ProtobufItemReader,
   ProtobufListStream,
   protobufFirst,
-  protobufMediaType,
 } from "./protobuf-list-stream.js";
 
 /** Items per page. The plan's memory does not depend on it (pages stream); see README "Cost". */
@@ -188,7 +188,7 @@ function startPage<T>(
   const { readProtobuf } = request;
   // The proxy says which it served (an API server may serve a kind as JSON only): the stream follows.
   const onContentType = (type: string) => {
-    if (readProtobuf && isProtobuf(type)) {
+    if (readProtobuf && isProtobufType(type)) {
       stream = new ProtobufListStream(
         (bytes, start, end) => items.push(readProtobuf(bytes, start, end)),
         onMetadata,
@@ -272,10 +272,6 @@ function pageFailure(
 interface ListStream {
   write(chunk: Buffer | string, handedOver?: boolean): void;
   end(): void;
-}
-
-function isProtobuf(contentType: string): boolean {
-  return contentType.split(";")[0]!.trim().toLowerCase() === protobufMediaType;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { Container, ContainerStatus, OwnerReference, Pod, Volume } from "../core/k8s.js";
 import type { SharedValues } from "../util/shared-values.js";
 import type { ProtobufItemReader } from "./protobuf-list-stream.js";
-import { ProtobufReader, varintAt, varintRead } from "./protobuf-reader.js";
+import { ProtobufReader, valueEnd, varintAt, varintRead } from "./protobuf-reader.js";
 import { podAnnotations, recentTemplates, slimPod, volumesLostWithPod } from "./slim-objects.js";
 
 const LENGTH_DELIMITED = 2;
@@ -166,15 +166,20 @@ function podSpec(reader: ProtobufReader): Pod["spec"] {
   return spec;
 }
 
+/** A Volume's VolumeSource, and in it the sources whose data goes with the pod. */
+const VOLUME_SOURCE = 2;
+const EMPTY_DIR = 2;
+const EPHEMERAL = 29;
+
 /** A volume's name, and whether its data goes with the pod (emptyDir, a generic ephemeral volume). */
 function volume(reader: ProtobufReader): Volume {
   const read: Volume = { name: "" };
   messageFields(reader, (field, value) => {
     if (field === 1) read.name = textOf(value);
-    else if (field === 2) {
+    else if (field === VOLUME_SOURCE) {
       messageFields(value, (source) => {
-        if (source === 2) read.emptyDir = {};
-        else if (source === 29) read.ephemeral = {};
+        if (source === EMPTY_DIR) read.emptyDir = {};
+        else if (source === EPHEMERAL) read.ephemeral = {};
       });
     }
   });
@@ -333,13 +338,13 @@ class PodScan {
     return "";
   }
 
-  /** Whether a volume's data goes with its pod: emptyDir (2) or ephemeral (29) in its VolumeSource (2). */
+  /** Whether a volume's data goes with its pod (as `volume` reads it, without making one). */
   private goesWithPod(start: number, end: number): boolean {
     for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
-      if (this.field !== 2) continue;
+      if (this.field !== VOLUME_SOURCE) continue;
       const [s, e] = [this.valueStart, this.valueEnd];
       for (let at = this.nextField(s, e); at >= 0; at = this.nextField(at, e)) {
-        if (this.field === 2 || this.field === 29) return true;
+        if (this.field === EMPTY_DIR || this.field === EPHEMERAL) return true;
       }
     }
     return false;
@@ -404,13 +409,8 @@ class PodScan {
         if (this.valueEnd > end) throw new SyntaxError("a protobuf field runs past its message");
         return this.valueEnd;
       }
-      if (wire === 0) {
-        varint(bytes, pos, end);
-        pos = varintRead.end;
-      } else if (wire === 1 || wire === 5) {
-        pos += wire === 1 ? 8 : 4;
-        if (pos > end) throw new SyntaxError("a protobuf field runs past its message");
-      } else throw new SyntaxError(`protobuf wire type ${wire} is not one the API server writes`);
+      pos = valueEnd(bytes, pos, end, wire);
+      if (pos < 0 || pos > end) throw new SyntaxError("a protobuf field runs past its message");
     }
     return -1;
   }

@@ -15,6 +15,11 @@ export const protobufMediaType = "application/vnd.kubernetes.protobuf";
 /** Protobuf if the API server has it for this kind, else JSON (kubectl's own choice for built-in kinds). */
 export const protobufFirst = `${protobufMediaType}, application/json`;
 
+/** Whether a Content-Type is the API server's protobuf. */
+export function isProtobufType(contentType: string): boolean {
+  return contentType.split(";")[0]!.trim().toLowerCase() === protobufMediaType;
+}
+
 /** Makes something of an item, given the bytes of its message: `bytes[start, end)`. */
 export type ProtobufItemReader<T> = (bytes: Buffer, start: number, end: number) => T;
 

@@ -69,24 +69,32 @@ export class ProtobufReader {
 
   /** Passes over a value of that wire type; false when the bytes end first. */
   trySkip(wire: number): boolean {
-    switch (wire) {
-      case VARINT:
-        return this.tryVarint() !== null;
-      case FIXED64:
-        this.pos += 8;
-        return this.pos <= this.end;
-      case FIXED32:
-        this.pos += 4;
-        return this.pos <= this.end;
-      case LENGTH_DELIMITED: {
-        const length = this.tryVarint();
-        if (length === null) return false;
-        this.pos += length;
-        return true;
-      }
-      default:
-        throw new SyntaxError(`protobuf wire type ${wire} is not one the API server writes`);
+    const at = valueEnd(this.bytes, this.pos, this.end, wire);
+    if (at < 0) return false;
+    this.pos = at;
+    // A length-delimited value past the end is for the caller to tell (the chunk, or the message, ended).
+    return wire === LENGTH_DELIMITED || at <= this.end;
+  }
+}
+
+/**
+ * Where a value of that wire type, at bytes[pos…], ends (a length-delimited one: as its length says, which
+ * may be past `end`); -1 when its varint runs past `end`.
+ */
+export function valueEnd(bytes: Buffer, pos: number, end: number, wire: number): number {
+  switch (wire) {
+    case VARINT:
+      return varintAt(bytes, pos, end) < 0 ? -1 : varintRead.end;
+    case FIXED64:
+      return pos + 8;
+    case FIXED32:
+      return pos + 4;
+    case LENGTH_DELIMITED: {
+      const length = varintAt(bytes, pos, end);
+      return length < 0 ? -1 : varintRead.end + length;
     }
+    default:
+      throw new SyntaxError(`protobuf wire type ${wire} is not one the API server writes`);
   }
 }
 
