@@ -277,12 +277,12 @@ function key(number: number, wire: number): Buffer {
   return varint(number * 8 + wire);
 }
 
-function lengthDelimited(number: number, bytes: Buffer): Buffer {
+export function lengthDelimited(number: number, bytes: Buffer): Buffer {
   return Buffer.concat([key(number, 2), varint(bytes.length), bytes]);
 }
 
 /** A varint; a negative number as Go writes an int64: ten bytes of two's complement. */
-function varint(value: number): Buffer {
+export function varint(value: number): Buffer {
   if (value >= 0 && value < 128) return smallVarints[value]!;
   let v = value < 0 ? BigInt.asUintN(64, BigInt(value)) : BigInt(value);
   const bytes: number[] = [];

@@ -333,20 +333,8 @@ export class InMemoryCluster implements RestartApi {
         // A ReplicationController's selector is a plain map of labels, not a LabelSelector.
         const selector = kind === "ReplicationController" ? c.podLabels : { matchLabels: c.podLabels };
         const { ready, available } = this.readyCounts(this.podsOf(c), minReadySeconds);
-        // A StatefulSet's and a DaemonSet's template revision, as its pods name theirs.
-        const { metadata: m, spec: w, status: st } = this.workloadOf(c);
-        const revisions =
-          kind === "StatefulSet"
-            ? {
-                metadata: { name, generation: m.generation },
-                spec: { updateStrategy: w.updateStrategy },
-                status: {
-                  observedGeneration: st?.observedGeneration,
-                  currentRevision: st?.currentRevision,
-                  updateRevision: st?.updateRevision,
-                },
-              }
-            : { metadata: { name }, spec: {}, status: {} };
+        // A StatefulSet's template revisions, as its pods name theirs (a DaemonSet's: its generation, below).
+        const revisions = kind === "StatefulSet" ? this.statefulSetRevisions(c) : { spec: {}, status: {} };
         return (
           kind === "DaemonSet"
             ? {
@@ -360,7 +348,7 @@ export class InMemoryCluster implements RestartApi {
                 },
               }
             : {
-                metadata: revisions.metadata,
+                metadata: { name, generation: c.generation },
                 spec: { selector, replicas, minReadySeconds, ...revisions.spec },
                 status: {
                   ...this.withoutZeros({ readyReplicas: ready, availableReplicas: available }),
@@ -748,6 +736,15 @@ export class InMemoryCluster implements RestartApi {
       .filter((p) => !p.metadata.deletionTimestamp && !hasEnded(p))
       .map((p) => Number(/^node-(\d+)$/.exec(p.spec?.nodeName ?? "")?.[1] ?? -1));
     return new Set(nodes.filter((n) => n >= c.spec.replicas)).size;
+  }
+
+  private statefulSetRevisions(c: Controller) {
+    const { spec, status } = this.workloadOf(c);
+    const { observedGeneration, currentRevision, updateRevision } = status ?? {};
+    return {
+      spec: { updateStrategy: spec.updateStrategy },
+      status: { observedGeneration, currentRevision, updateRevision },
+    };
   }
 
   private workloadOf(c: Controller): Workload {
