@@ -23,7 +23,18 @@ export interface Io {
 export async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
   for (const piece of pieces) {
     if (isGone(stream)) return;
-    if (!stream.write(piece)) await Promise.race([once(stream, "drain"), once(stream, "close")]);
+    if (!stream.write(piece)) await drainedOrClosed(stream);
+  }
+}
+
+/** Whichever comes first; the other wait is taken back, or every wait would leave its listeners behind. */
+async function drainedOrClosed(stream: NodeJS.WritableStream): Promise<void> {
+  const waits = new AbortController();
+  const { signal } = waits;
+  try {
+    await Promise.race([once(stream, "drain", { signal }), once(stream, "close", { signal })]);
+  } finally {
+    waits.abort();
   }
 }
 

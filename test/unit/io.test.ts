@@ -1,0 +1,42 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { writePieces } from "../../src/io.js";
+
+/** A reader slower than the writer: every write waits a turn, so the stream is behind after each piece. */
+function slowStream(): { stream: Writable; written: string[] } {
+  const written: string[] = [];
+  const stream = new Writable({
+    highWaterMark: 4,
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString());
+      setImmediate(done);
+    },
+  });
+  return { stream, written };
+}
+
+describe("writePieces", () => {
+  it("writes every piece in order, waiting whenever the reader is behind", async () => {
+    const { stream, written } = slowStream();
+    const pieces = Array.from({ length: 30 }, (_, i) => `piece ${i}\n`);
+    await writePieces(stream, pieces);
+    expect(written).toEqual(pieces);
+  });
+
+  it("leaves no listener behind after each wait (a long plan waits thousands of times)", async () => {
+    const { stream } = slowStream();
+    const before = ["drain", "close", "error"].map((e) => stream.listenerCount(e));
+    await writePieces(
+      stream,
+      Array.from({ length: 30 }, () => "more than the high-water mark"),
+    );
+    expect(["drain", "close", "error"].map((e) => stream.listenerCount(e))).toEqual(before);
+  });
+
+  it("stops waiting when the stream closes before it drains", async () => {
+    const stream = new Writable({ highWaterMark: 4, write: () => {} });
+    const written = writePieces(stream, ["more than the high-water mark", "never written"]);
+    stream.destroy();
+    await expect(written).resolves.toBeUndefined();
+  });
+});
