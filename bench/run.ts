@@ -277,6 +277,9 @@ async function planRun(
     /get --raw \S*\/pods\?|get pods|kubectl-autoupdate-proxy-pods-/.test(c.argv),
   );
   const failure = run.code === 0 ? null : (/^error: .*$/m.exec(run.stderr)?.[0] ?? `exit ${run.code}`);
+  // Node's own warnings (a listener leak, say) show only at scale: a plan that prints one is a defect.
+  const nodeWarning = /^\(node:\d+\) \w*Warning: .*$/m.exec(run.stderr);
+  if (nodeWarning) throw new Error(`the plan printed Node's warning: ${nodeWarning[0]}`);
   return {
     seconds: run.seconds,
     listSeconds: (Math.max(...podCalls.map((c) => c.end)) - started) / 1000,
