@@ -3,6 +3,7 @@
  * container is proven stale and its pod is safe to delete.
  */
 
+import { IdentityMemo } from "../util/identity-memo.js";
 import { SharedValues } from "../util/shared-values.js";
 import { type ContainerView, containersOf } from "./containers.js";
 import { tooNewFor } from "./image-age.js";
@@ -10,6 +11,7 @@ import { type ImageRef, repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
 import {
   builtInControllers,
+  controllerOf,
   ignoreLabel,
   isBuiltInController,
   isOptedOut,
@@ -182,19 +184,60 @@ export function nodesToInspect(input: PlanInput): string[] {
 export function decidePlan(input: PlanInput): Plan {
   // Pods of one controller come to the same verdicts about the same containers: each verdict, owner and
   // controller is made once and shared, so a plan of 150,000 pods holds little more than a name per pod.
-  const shared = new SharedValues();
-  const pods = input.pods.map((pod) => decidePod(pod, input, shared));
+  const made: Made = {
+    shared: new SharedValues(),
+    owners: new IdentityMemo(),
+    verdicts: new IdentityMemo(),
+    warnings: new IdentityMemo(),
+  };
+  const pods = input.pods.map((pod) => decidePod(pod, input, made));
   return { resolver: input.resolver, pods };
 }
 
-function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
-  const { direct, top } = ownersOf(pod, input.owners);
-  const views = containersOf(pod);
+/** What pods share, made once: owners and controllers, verdicts (by containers), restart warnings. */
+interface Made {
+  shared: SharedValues;
+  owners: IdentityMemo<Pick<PlanPod, "owner" | "controller">>;
+  verdicts: IdentityMemo<PlanContainer[]>;
+  warnings: IdentityMemo<readonly string[]>;
+}
+
+function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
+  const { shared } = made;
+  const namespace = pod.metadata.namespace ?? "default";
+  const direct = controllerOf(pod.metadata);
+  const { owner, controller } = made.owners.get([pod.metadata.namespace, direct], () => {
+    const { top } = ownersOf(pod, input.owners);
+    return {
+      owner: top && shared.value(`owner ${top.apiVersion} ${top.kind}/${top.name}`, () => top),
+      controller:
+        direct &&
+        shared.value(`controller ${direct.kind}/${direct.name}/${direct.uid}`, () => ({
+          kind: direct.kind,
+          name: direct.name,
+          uid: direct.uid ?? "",
+        })),
+    };
+  });
   const node = pod.spec.nodeName ?? "";
   const nodePlatform = input.nodePlatforms ? (input.nodePlatforms.get(node) ?? null) : null;
-  const containersKey = `containers ${nodePlatform} ${views.map(viewKey).join("\u0001")}`;
-  const containers = shared.value(containersKey, () =>
-    views.map((view) => decideContainer(view, input.resolutions, nodePlatform)),
+  // The lists a controller's pods share (slimPod) are looked up by identity; equal lists that are not the
+  // same object still come to one shared verdict, by their text.
+  const { spec, status } = pod;
+  const containers = made.verdicts.get(
+    [
+      nodePlatform,
+      spec.containers,
+      spec.initContainers,
+      status?.containerStatuses,
+      status?.initContainerStatuses,
+    ],
+    () => {
+      const views = containersOf(pod);
+      return shared.value(`containers ${nodePlatform} ${views.map(viewKey).join("\u0001")}`, () =>
+        views.map((view) => decideContainer(view, input.resolutions, nodePlatform)),
+      );
+    },
   );
   const staleCount = containers.filter((c) => c.status === "stale").length;
   let action: PlanPod["action"] = "none";
@@ -216,30 +259,24 @@ function decidePod(pod: Pod, input: PlanInput, shared: SharedValues): PlanPod {
     if (skipped !== null) [action, reason] = ["skip", skipped];
     else {
       // The same for every pod of a template: shared, as the containers are.
-      const volumeWarnings = (pod.spec.volumes ?? []).flatMap(lostWithPod);
       action = "delete";
-      warnings = shared.value(`warnings ${volumeWarnings.join("\u0001")} ${containersKey}`, () =>
+      const volumeWarnings = (spec.volumes ?? []).flatMap(lostWithPod);
+      warnings = made.warnings.get([volumeWarnings.join("\u0001"), containers], () =>
         restartWarnings(volumeWarnings, containers),
       );
     }
   }
   // One literal, not a spread of a common part: V8 gives each spread copy a shape of its own.
   return {
-    namespace: pod.metadata.namespace ?? "default",
+    namespace,
     name: pod.metadata.name,
     uid: pod.metadata.uid ?? "",
     node: pod.spec.nodeName ?? "",
     terminating: pod.metadata.deletionTimestamp !== undefined,
     ended: hasEnded(pod),
     labels: pod.metadata.labels ?? {},
-    owner: top && shared.value(`owner ${top.apiVersion} ${top.kind}/${top.name}`, () => top),
-    controller:
-      direct &&
-      shared.value(`controller ${direct.kind}/${direct.name}/${direct.uid}`, () => ({
-        kind: direct.kind,
-        name: direct.name,
-        uid: direct.uid ?? "",
-      })),
+    owner,
+    controller,
     containers,
     action,
     reason,

@@ -435,6 +435,25 @@ describe("multi-arch tags", () => {
       expect(decided[3]!.containers[0]!.reason).toContain("the node's platform is not known");
     });
 
+    it("pods sharing their lists (as a controller's pods read from the API do): each node's own verdict", () => {
+      const [first, ...rest] = pods;
+      const sharing = rest.map((pod) => ({
+        ...pod,
+        spec: { ...pod.spec, containers: first!.spec.containers },
+        status: { ...pod.status, containerStatuses: first!.status!.containerStatuses },
+      }));
+      const decided = decidePlan({
+        ...input(
+          new Map([
+            ["amd-1", "linux/amd64"],
+            ["arm-1", "linux/arm64/v8"],
+          ]),
+        ),
+        pods: [first!, ...sharing],
+      }).pods;
+      expect(decided.map((p) => p.containers[0]!.status)).toEqual(["current", "stale", "unknown", "unknown"]);
+    });
+
     it("without node platforms (not read): all unknown, none stale", () => {
       expect(decidePlan(input()).pods.map((p) => p.containers[0]!.status)).toEqual([
         "unknown",
@@ -1066,6 +1085,61 @@ describe("pod actions", () => {
       "emptyDir volume cache: its data is lost with the pod",
       "ephemeral volume data: its claim and data are lost with the pod",
     ]);
+  });
+
+  it("pods that share some lists (as a controller's pods read from the API do) are judged by all of theirs", () => {
+    const first = webPod({
+      name: "web-a",
+      containers: [
+        { name: "setup", image: "nginx:latest", runningDigest: OLD, init: true },
+        { name: "app", image: "nginx:latest", runningDigest: OLD },
+      ],
+    });
+    const other = webPod({
+      name: "web-b",
+      containers: [
+        { name: "setup", image: "busybox:latest", runningDigest: NEW, init: true },
+        { name: "app", image: "nginx:latest", runningDigest: NEW },
+      ],
+    });
+    const sharing = (
+      name: string,
+      spec: Partial<Pod["spec"]>,
+      status: Partial<NonNullable<Pod["status"]>>,
+    ) => ({
+      metadata: { ...first.metadata, name },
+      spec: { ...first.spec, ...spec },
+      status: { ...first.status, ...status },
+    });
+    const decided = plan(
+      [
+        first,
+        sharing("new-statuses", {}, { containerStatuses: other.status!.containerStatuses }),
+        sharing("new-init-statuses", {}, { initContainerStatuses: other.status!.initContainerStatuses }),
+        sharing("new-init", { initContainers: other.spec.initContainers }, {}),
+        sharing("same", {}, {}),
+      ],
+      { [nginx]: resolved(NEW) },
+    ).pods;
+    expect(
+      decided.map((p) => [p.name, ...p.containers.map((c) => `${c.name} ${c.image} ${c.status}`)]),
+    ).toEqual([
+      ["web-a", "setup nginx:latest stale", "app nginx:latest stale"],
+      ["new-statuses", "setup nginx:latest stale", "app nginx:latest current"],
+      ["new-init-statuses", "setup nginx:latest current", "app nginx:latest stale"],
+      ["new-init", "setup busybox:latest unknown", "app nginx:latest stale"],
+      ["same", "setup nginx:latest stale", "app nginx:latest stale"],
+    ]);
+    expect(decided[4]!.containers).toBe(decided[0]!.containers);
+  });
+
+  it("pods of two namespaces that share their owner references have each namespace's owner", () => {
+    const listed = webPod({ name: "web-a" });
+    const elsewhere = { ...listed, metadata: { ...listed.metadata, name: "web-b", namespace: "unlisted" } };
+    const [a, b] = plan([listed, elsewhere], stale).pods;
+    expect(a!.owner).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "web" });
+    expect(b!.owner).toMatchObject({ kind: "ReplicaSet", name: "web-7d9c8b" });
+    expect(b!.reason).toContain("was not in the list of ReplicaSets");
   });
 
   it("pods of one template share one list of warnings; another emptyDir makes another list", () => {
