@@ -280,18 +280,18 @@ class PodScan {
   }
 
   private metadata(start: number, end: number): void {
-    const { bytes, key } = this;
+    const { bytes } = this;
     for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       const { field, from, valueStart: s, valueEnd: e } = this;
       if (field === 1) this.name = bytes.toString("utf8", s, e);
       else if (field === 5) this.uid = e > s ? bytes.toString("utf8", s, e) : undefined;
-      else if (field === 3 || field === 9 || field === 11 || field === 13) key.push(from, e);
-      else if (field === 12 && annotationsRead.has(this.entryKey(s, e))) key.push(from, e);
+      else if (field === 3 || field === 9 || field === 11 || field === 13) this.keyRange(from, e);
+      else if (field === 12 && annotationsRead.has(this.entryKey(s, e))) this.keyRange(from, e);
     }
   }
 
   private spec(start: number, end: number): void {
-    const { bytes, key } = this;
+    const { bytes } = this;
     for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       const { field, from, valueStart: s, valueEnd: e } = this;
       if (field === 10) this.nodeName = e > s ? bytes.toString("utf8", s, e) : undefined;
@@ -302,15 +302,14 @@ class PodScan {
         // A container holds what differs from pod to pod (the mount of its own API token volume,
         // kube-api-access-xxxxx): only what is read goes in the key, after its tag (containers or init).
         this.keyFields(field === 2 ? CONTAINER : INIT_CONTAINER, s, e, 1, 2, 14);
-      } else if (field === 8 || field === 15) key.push(from, e);
+      } else if (field === 8 || field === 15) this.keyRange(from, e);
     }
   }
 
   private status(start: number, end: number): void {
-    const { key } = this;
     for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       const { field, from, valueStart: s, valueEnd: e } = this;
-      if (field === 1) key.push(from, e);
+      if (field === 1) this.keyRange(from, e);
       else if (field === 8 || field === 10) {
         // A container's status holds what changes with every restart (its state, its container ID).
         this.keyFields(field === 8 ? STATUS : INIT_STATUS, s, e, 1, 6, 7);
@@ -326,8 +325,19 @@ class PodScan {
     this.key.push(MARK, which);
     for (let pos = this.nextField(start, end); pos >= 0; pos = this.nextField(pos, end)) {
       const { field } = this;
-      if (field === a || field === b || field === c) this.key.push(this.from, this.valueEnd);
+      if (field === a || field === b || field === c) this.keyRange(this.from, this.valueEnd);
     }
+  }
+
+  /**
+   * Puts bytes[from, end) in the key; a range that follows the last one on (labels, one field each) extends
+   * it: fewer, longer ranges to compare with the last pod's.
+   */
+  private keyRange(from: number, end: number): void {
+    const { key } = this;
+    const n = key.length;
+    if (n > 0 && key[n - 2] !== MARK && key[n - 1] === from) key[n - 1] = end;
+    else key.push(from, end);
   }
 
   /** A map entry's key (field 1). */
@@ -372,7 +382,7 @@ class PodScan {
     }
     for (let i = 0; i < a.length; i += 2) {
       if (a[i] === MARK) continue;
-      if (this.bytes.compare(other.bytes, b[i]!, b[i + 1]!, a[i]!, a[i + 1]!) !== 0) return false;
+      if (!sameBytes(this.bytes, a[i]!, other.bytes, b[i]!, a[i + 1]! - a[i]!)) return false;
     }
     return true;
   }
@@ -414,6 +424,16 @@ class PodScan {
     }
     return -1;
   }
+}
+
+/**
+ * Whether a[aStart…] and b[bStart…] hold the same `length` bytes. Most of a key's ranges are a few dozen
+ * bytes, which a loop compares sooner than Buffer.compare's checks and call into C++ would.
+ */
+function sameBytes(a: Buffer, aStart: number, b: Buffer, bStart: number, length: number): boolean {
+  if (length > 64) return a.compare(b, bStart, bStart + length, aStart, aStart + length) === 0;
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
 }
 
 /** A mark in a key (in place of a range's start), and which list the fields after it are of. */

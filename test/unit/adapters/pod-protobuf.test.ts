@@ -206,6 +206,22 @@ describe("the pods of one controller", () => {
     expect(second.status?.containerStatuses?.[0]?.imageID).toMatch(/sha256:9{64}$/);
     expect(plain([second])).toEqual(plain([slimPod(decodePod(moved, 0, moved.length), new SharedValues())]));
   });
+
+  it("one that differs in a few bytes of what the slim pod reads (a label, its phase) has its own", () => {
+    // Same lengths: only the bytes tell them apart.
+    const flipped = (value: Buffer) =>
+      Buffer.from(`${value.subarray(0, -1)}${value.at(-1) === 0x78 ? "y" : "x"}`);
+    const relabelled = replaced(web, 1, (meta) => replaced(meta, 11, (entry) => replaced(entry, 2, flipped)));
+    const phase = (bytes: Buffer) => replaced(bytes, 3, (status) => replaced(status, 1, text("Pending")));
+    const [first, second, third] = read([phase(web), relabelled, phase(relabelled)]) as [Pod, Pod, Pod];
+    expect(first.status?.phase).toBe("Pending");
+    expect(second.metadata.labels).not.toEqual(first.metadata.labels);
+    expect(second.status?.phase).toBe("Running");
+    expect(third.status?.phase).toBe("Pending");
+    expect(plain([second])).toEqual(
+      plain([slimPod(decodePod(relabelled, 0, relabelled.length), new SharedValues())]),
+    );
+  });
 });
 
 describe("the wire format", () => {
