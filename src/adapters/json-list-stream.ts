@@ -36,6 +36,19 @@ export type ApartValues = readonly (string | undefined)[];
 /** Makes something of an item, given its kept text (the Shape's, apart members left out). */
 export type ItemReader<T> = (text: string, apart: ApartValues) => T;
 
+/** An object's text that begins as the API server writes one: its metadata's name, then its namespace. */
+const leadingName =
+  /^\{\s*"metadata"\s*:\s*\{\s*"name"\s*:\s*"([^"\\]*)"\s*,\s*"namespace"\s*:\s*"([^"\\]*)"/;
+
+/**
+ * The `namespace/name` of an item, read from the start of its text without parsing it; null when it starts
+ * otherwise (a generateName between them, an escaped character): only parsing it can tell then.
+ */
+export function leadingObjectName(text: string): string | null {
+  const found = leadingName.exec(text);
+  return found ? `${found[2]}/${found[1]}` : null;
+}
+
 /** The reader for items whose text is parsed whole and handed to `slim`. */
 export function parsedBy<T>(slim: (item: never) => T): ItemReader<T> {
   return (text) => slim(JSON.parse(text) as never);

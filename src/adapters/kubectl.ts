@@ -27,7 +27,13 @@ import { SharedValues } from "../util/shared-values.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
 import type { Exec, ExecOptions } from "./exec.js";
 import { type ExecResult, howItEnded } from "./exec-result.js";
-import { type ItemReader, JsonListStream, parsedBy, type Shape } from "./json-list-stream.js";
+import {
+  type ItemReader,
+  JsonListStream,
+  leadingObjectName,
+  parsedBy,
+  type Shape,
+} from "./json-list-stream.js";
 import { kubectlFailure, readKubectlStderr, serverWarnings } from "./kubectl-errors.js";
 import { listedResources, type WatchQuery } from "./list-request.js";
 import { startPageProxy } from "./page-proxy.js";
@@ -486,22 +492,26 @@ export class Kubectl {
   }
 
   /**
-   * One list of a workload kind in the pods' namespace (or all), page by page like the pods: a large cluster
-   * has thousands of Deployments, which `kubectl get -o json` would hold whole. Slimmed to what the restart
-   * decision reads.
+   * The workloads of a kind named (`namespace/name`) in the pods' namespace (or all): one list, page by page
+   * like the pods, since a large cluster has thousands of Deployments, which `kubectl get -o json` would hold
+   * whole. Only those named are parsed, known by the start of their text where the API server writes their
+   * name and namespace; any other start is parsed to be known. Slimmed to what the restart decision reads.
    */
   async listWorkloads(
     kind: WorkloadKind,
     scope: Pick<PodScope, "namespace" | "allNamespaces">,
+    names: ReadonlySet<string>,
     warn?: Warn,
   ): Promise<Workload[]> {
     const unselected = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
-    return this.pagedList(
-      workloadResources[kind],
-      unselected,
-      workloadShape,
-      parsedBy((w: Workload) => slimWorkload(kind, w)),
-      { warn },
+    const parsed = parsedBy((w: Workload) => slimWorkload(kind, w));
+    const read: ItemReader<Workload | null> = (text, apart) => {
+      const name = leadingObjectName(text);
+      return name !== null && !names.has(name) ? null : parsed(text, apart);
+    };
+    const listed = await this.pagedList(workloadResources[kind], unselected, workloadShape, read, { warn });
+    return listed.filter(
+      (w): w is Workload => w !== null && names.has(`${w.metadata.namespace ?? ""}/${w.metadata.name}`),
     );
   }
 

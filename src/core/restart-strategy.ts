@@ -123,19 +123,21 @@ export function mayRoll(strategy: StrategyName): boolean {
 }
 
 /**
- * The workload kinds to list before deciding: those of pods to restart. Evict and delete roll nothing, and
- * read only the kinds that recreate their pods themselves (StatefulSet, DaemonSet): one being deleted would
- * not. A Deployment's pods are recreated by a ReplicaSet, whose deletion the pods' owners show.
+ * The workloads to read before deciding, by kind (kinds sorted), each as `namespace/name`: those of pods to
+ * restart. Evict and delete roll nothing, and read only the kinds that recreate their pods themselves
+ * (StatefulSet, DaemonSet): one being deleted would not. A Deployment's pods are recreated by a ReplicaSet,
+ * whose deletion the pods' owners show.
  */
-export function workloadKindsToRead(plan: Plan, strategy: StrategyName): WorkloadKind[] {
+export function workloadsToRead(plan: Plan, strategy: StrategyName): Map<WorkloadKind, Set<string>> {
   const rolls = mayRoll(strategy);
-  const kinds = new Set<WorkloadKind>();
+  const names = new Map<WorkloadKind, Set<string>>();
   for (const pod of plan.pods) {
     const target = pod.action === "delete" ? restartTarget(pod) : null;
-    if (!target || !isWorkloadKind(target.kind)) continue;
-    if (rolls || target.kind !== "Deployment") kinds.add(target.kind);
+    if (!target || !isWorkloadKind(target.kind) || !(rolls || target.kind !== "Deployment")) continue;
+    const ofKind = names.get(target.kind) ?? new Set<string>();
+    names.set(target.kind, ofKind.add(`${pod.namespace}/${target.name}`));
   }
-  return [...kinds].sort();
+  return new Map([...names].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The plan with each pod to restart given its restart, or turned into a skip with the reason. */

@@ -170,7 +170,7 @@ async function jobsOrNone(
 export async function gatherWorkloads(
   kubectl: Pick<Kubectl, "listWorkloads">,
   scope: PodScope,
-  kinds: readonly WorkloadKind[],
+  toRead: ReadonlyMap<WorkloadKind, ReadonlySet<string>>,
   strategy: StrategyName,
   warnings: string[],
 ): Promise<{ workloads: Map<string, Workload>; unreadable: Map<WorkloadKind, string> }> {
@@ -181,9 +181,9 @@ export async function gatherWorkloads(
   const unreadable = new Map<WorkloadKind, string>();
   const where = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
   await Promise.all(
-    kinds.map(async (kind) => {
+    [...toRead].map(async ([kind, names]) => {
       try {
-        for (const w of await kubectl.listWorkloads(kind, where, (line) => warnings.push(line))) {
+        for (const w of await kubectl.listWorkloads(kind, where, names, (line) => warnings.push(line))) {
           workloads.set(workloadKey(w.metadata.namespace ?? "", kind, w.metadata.name), w);
         }
       } catch (error) {

@@ -11,7 +11,7 @@ import { nodePlatformKey } from "../core/manifest.js";
 import type { Plan, StrategyName } from "../core/plan.js";
 import type { TagResolution } from "../core/resolution.js";
 import { type RecordRef, rememberedIn } from "../core/restart-record.js";
-import { decideRestarts, workloadKindsToRead } from "../core/restart-strategy.js";
+import { decideRestarts, workloadsToRead } from "../core/restart-strategy.js";
 import {
   creationTimeQueries,
   holdRestartedInVain,
@@ -97,12 +97,12 @@ export async function makePlan(
   const warnings = [...inventory.warnings];
   const nodePlatforms = await readNodePlatforms(kubectl, nodesToInspect(input), warnings);
   const decided = decidePlan({ ...input, nodePlatforms, minAgeMs: options.minAgeMs, now: options.now });
-  const kinds = workloadKindsToRead(decided, options.strategy);
-  if (kinds.length > 0) options.onPhase?.("Reading controllers");
+  const toRead = workloadsToRead(decided, options.strategy);
+  if (toRead.size > 0) options.onPhase?.("Reading controllers");
   const [workloads, optedOutElsewhere] = await Promise.all([
-    gatherWorkloads(kubectl, options.scope, kinds, options.strategy, warnings),
+    gatherWorkloads(kubectl, options.scope, toRead, options.strategy, warnings),
     // Read only when something may be rolled out.
-    kinds.length > 0 &&
+    toRead.size > 0 &&
       listOptedOutElsewhere(kubectl, options.scope, options.strategy, inventory.owners, warnings),
   ]);
   const plan = await holdRestartedInVainPods(

@@ -534,10 +534,12 @@ export class InMemoryCluster implements RestartApi {
   async listWorkloads(
     kind: WorkloadKind,
     scope: { namespace?: string; allNamespaces: boolean },
+    names: ReadonlySet<string>,
   ): Promise<Workload[]> {
     this.log(`list ${kind}s ${scope.allNamespaces ? "-A" : scope.namespace}`);
     return this.controllers
       .filter((c) => c.spec.kind === kind && (scope.allNamespaces || c.spec.namespace === scope.namespace))
+      .filter((c) => names.has(`${c.spec.namespace}/${c.spec.name}`))
       .map((c) => this.workloadOf(c));
   }
 

@@ -7,7 +7,9 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createExec } from "../../../src/adapters/exec.js";
+import { JsonListStream, leadingObjectName } from "../../../src/adapters/json-list-stream.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
+import { workloadShape } from "../../../src/adapters/slim-objects.js";
 import { type RequestRecorder, recordingKubectl } from "../../support/api-requests.js";
 import { runMain } from "../../support/cli.js";
 import { cli, json, needed, selector, useCronCluster } from "../../support/cron-cluster.js";
@@ -197,8 +199,16 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
       ["StatefulSet", "db"],
       ["DaemonSet", "agent"],
     ] as const) {
-      const listed = await kubectl.listWorkloads(kind, { namespace: "t1", allNamespaces: false });
+      const scope = { namespace: "t1", allNamespaces: false };
+      const listed = await kubectl.listWorkloads(kind, scope, new Set([`t1/${name}`]));
       expect(listed.map((w) => w.metadata.name)).toEqual([name]);
+      expect(await kubectl.listWorkloads(kind, scope, new Set(["t1/another"]))).toEqual([]);
+      // Known unparsed by the start of its text, as the API server writes it (cut to what is read).
+      const texts: string[] = [];
+      const stream = new JsonListStream((text) => texts.push(text), undefined, workloadShape);
+      stream.write(await kk(["get", "--raw", `/apis/apps/v1/namespaces/t1/${kind.toLowerCase()}s`]));
+      stream.end();
+      expect(texts.map(leadingObjectName)).toEqual([`t1/${name}`]);
       const workload = await kubectl.getWorkload(kind, "t1", name);
       expect(workload?.metadata.name).toBe(name);
       const patched = await kubectl.patchRestartedAt(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JsonListStream, type Shape } from "../../../src/adapters/json-list-stream.js";
+import { JsonListStream, leadingObjectName, type Shape } from "../../../src/adapters/json-list-stream.js";
 
 function read(chunks: (string | Buffer)[]): unknown[] {
   const items: unknown[] = [];
@@ -255,5 +255,29 @@ describe("JsonListStream: members apart", () => {
     stream.write('{"items": [ {"last" :  "a\\"b\\u00e9"  , "first":\n[ 1 ]\n} ]}');
     stream.end();
     expect(apart).toEqual([undefined, '"a\\"b\\u00e9"', "[ 1 ]"]);
+  });
+});
+
+describe("leadingObjectName: an item known by the start of its text", () => {
+  it("as the API server writes one (its name, then its namespace), with or without spaces", () => {
+    expect(leadingObjectName('{"metadata":{"name":"web","namespace":"shop","uid":"u"},"spec":{}}')).toBe(
+      "shop/web",
+    );
+    expect(leadingObjectName('{\n  "metadata": {\n    "name": "web",\n    "namespace": "shop"\n  }\n}')).toBe(
+      "shop/web",
+    );
+  });
+
+  it("any other start is not known: the item is parsed to know it", () => {
+    for (const text of [
+      '{"metadata":{"name":"web","generateName":"web-","namespace":"shop"}}',
+      '{"metadata":{"namespace":"shop","name":"web"}}',
+      '{"kind":"Deployment","metadata":{"name":"web","namespace":"shop"}}',
+      '{"metadata":{"name":"w\\u0065b","namespace":"shop"}}',
+      '{"metadata":{"name":"web"}}',
+    ]) {
+      expect(leadingObjectName(text)).toBeNull();
+      expect(JSON.parse(text).metadata.name).toBe("web");
+    }
   });
 });

@@ -9,7 +9,7 @@ import {
   type ControllerFacts,
   decideRestart,
   decideRestarts,
-  workloadKindsToRead,
+  workloadsToRead,
 } from "../../../src/core/restart-strategy.js";
 import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
 import { makeReplicaSet } from "../../support/pods.js";
@@ -773,7 +773,7 @@ describe("the plan: one decision per controller, carried by each of its pods", (
         ),
       ],
     };
-    expect(workloadKindsToRead(customPlan, "auto")).toEqual(["Deployment"]);
+    expect(workloadsToRead(customPlan, "auto")).toEqual(new Map([["Deployment", new Set(["shop/api"])]]));
     const decided = decideRestarts(customPlan, {
       strategy: "auto",
       workloads: new Map([

@@ -1,12 +1,12 @@
 /**
- * What the restart decision reads (pipeline/gather.ts gatherWorkloads, core's workloadKindsToRead): one
- * list per kind some pod to restart belongs to (under evict and delete, only StatefulSets and DaemonSets, to
- * see one being deleted); a refused list is a warning.
+ * What the restart decision reads (pipeline/gather.ts gatherWorkloads, core's workloadsToRead): one list
+ * per kind some pod to restart belongs to, for the workloads they belong to (under evict and delete, only
+ * StatefulSets and DaemonSets, to see one being deleted); a refused list is a warning.
  */
 import { describe, expect, it } from "vitest";
 import { ClusterAccessError } from "../../../src/adapters/kubectl-errors.js";
 import type { Plan, PlanPod, StrategyName } from "../../../src/core/plan.js";
-import { workloadKindsToRead } from "../../../src/core/restart-strategy.js";
+import { workloadsToRead } from "../../../src/core/restart-strategy.js";
 import type { Workload, WorkloadKind } from "../../../src/core/workload.js";
 import { ToolFailedError } from "../../../src/errors.js";
 import { gatherWorkloads } from "../../../src/pipeline/gather.js";
@@ -35,22 +35,27 @@ const plan: Plan = {
   pods: [
     pod("web-1", { kind: "Deployment", name: "web" }),
     pod("web-2", { kind: "Deployment", name: "web" }),
+    pod("api-1", { kind: "Deployment", name: "api" }),
+    pod("cache-1", { kind: "Deployment", name: "cache" }, "skip"),
     pod("db-0", { kind: "StatefulSet", name: "db" }),
     pod("agent-x", { kind: "DaemonSet", name: "agent" }, "none"),
     pod("legacy-y", { kind: "ReplicationController", name: "legacy" }),
   ],
 };
 
-describe("which kinds are listed", () => {
-  it.each<[StrategyName, WorkloadKind[]]>([
-    ["auto", ["Deployment", "StatefulSet"]],
-    ["rollout", ["Deployment", "StatefulSet"]],
-    ["evict", ["StatefulSet"]],
-    ["delete", ["StatefulSet"]],
+describe("which workloads are read", () => {
+  const rolled = { Deployment: ["shop/web", "shop/api"], StatefulSet: ["shop/db"] };
+  it.each<[StrategyName, Partial<Record<WorkloadKind, string[]>>]>([
+    ["auto", rolled],
+    ["rollout", rolled],
+    ["evict", { StatefulSet: ["shop/db"] }],
+    ["delete", { StatefulSet: ["shop/db"] }],
   ])(
-    "%s: %j (only kinds of pods to restart; under evict and delete, only those that recreate their pods)",
-    (strategy, kinds) => {
-      expect(workloadKindsToRead(plan, strategy)).toEqual(kinds);
+    "%s: %j (only those of pods to restart; under evict and delete, only kinds that recreate their pods)",
+    (strategy, names) => {
+      const toRead = workloadsToRead(plan, strategy);
+      expect(Object.fromEntries([...toRead].map(([kind, set]) => [kind, [...set]]))).toEqual(names);
+      expect([...toRead.keys()]).toEqual(Object.keys(names));
     },
   );
 });
@@ -62,8 +67,9 @@ describe("gatherWorkloads", () => {
       async listWorkloads(
         kind: WorkloadKind,
         scope: { namespace?: string; allNamespaces: boolean },
+        names: ReadonlySet<string>,
       ): Promise<Workload[]> {
-        calls.push(`${kind} ${JSON.stringify(scope)}`);
+        calls.push(`${kind} ${JSON.stringify(scope)} ${[...names]}`);
         if (kind === "StatefulSet") {
           throw new ToolFailedError(
             "kubectl get failed: Error from server (Forbidden): statefulsets.apps is forbidden",
@@ -82,13 +88,16 @@ describe("gatherWorkloads", () => {
     const { workloads, unreadable } = await gatherWorkloads(
       kubectl,
       scope,
-      ["Deployment", "StatefulSet"],
+      new Map([
+        ["Deployment", new Set(["shop/web"])],
+        ["StatefulSet", new Set(["shop/db"])],
+      ]),
       "auto",
       warnings,
     );
     expect(calls.sort()).toEqual([
-      'Deployment {"namespace":"shop","allNamespaces":false}',
-      'StatefulSet {"namespace":"shop","allNamespaces":false}',
+      'Deployment {"namespace":"shop","allNamespaces":false} shop/web',
+      'StatefulSet {"namespace":"shop","allNamespaces":false} shop/db',
     ]);
     expect([...workloads.keys()]).toEqual(["shop/Deployment/web"]);
     expect([...unreadable.keys()]).toEqual(["StatefulSet"]);
@@ -106,7 +115,13 @@ describe("gatherWorkloads", () => {
       },
     };
     const warnings: string[] = [];
-    await gatherWorkloads(kubectl, { allNamespaces: true }, ["DaemonSet"], "evict", warnings);
+    await gatherWorkloads(
+      kubectl,
+      { allNamespaces: true },
+      new Map([["DaemonSet", new Set(["shop/agent"])]]),
+      "evict",
+      warnings,
+    );
     expect(warnings).toEqual([
       "kubectl get failed: Error from server (Forbidden): daemonsets.apps is forbidden (DaemonSets not read: whether one is being deleted is not known)",
     ]);
@@ -120,7 +135,13 @@ describe("gatherWorkloads", () => {
     };
     const warnings: string[] = [];
     await expect(
-      gatherWorkloads(kubectl, { allNamespaces: true }, ["Deployment"], "auto", warnings),
+      gatherWorkloads(
+        kubectl,
+        { allNamespaces: true },
+        new Map([["Deployment", new Set(["shop/web"])]]),
+        "auto",
+        warnings,
+      ),
     ).rejects.toBeInstanceOf(ClusterAccessError);
     expect(warnings).toEqual([]);
   });
@@ -131,7 +152,7 @@ describe("gatherWorkloads", () => {
         throw new Error("must not be called");
       },
     };
-    const result = await gatherWorkloads(kubectl, { allNamespaces: true }, [], "auto", []);
+    const result = await gatherWorkloads(kubectl, { allNamespaces: true }, new Map(), "auto", []);
     expect(result.workloads.size).toBe(0);
   });
 });

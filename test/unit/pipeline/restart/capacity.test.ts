@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { indexOwners } from "../../../../src/core/owners.js";
 import type { Plan, StrategyName } from "../../../../src/core/plan.js";
-import { decideRestarts, workloadKindsToRead } from "../../../../src/core/restart-strategy.js";
+import { decideRestarts, workloadsToRead } from "../../../../src/core/restart-strategy.js";
 import { gatherWorkloads } from "../../../../src/pipeline/gather.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { type ControllerSpec, InMemoryCluster } from "../../../support/in-memory-cluster.js";
@@ -33,11 +33,11 @@ async function restartUnder(
   // The plan as decidePlan leaves it: pods to restart, how not yet decided.
   const planned: Plan = { resolver: "registry", pods: pods.map(({ restart: _, ...pod }) => pod) };
   const warnings: string[] = [];
-  const kinds = workloadKindsToRead(planned, strategy);
+  const toRead = workloadsToRead(planned, strategy);
   const workloads = await gatherWorkloads(
     cluster,
     { namespace: "shop", allNamespaces: false },
-    kinds,
+    toRead,
     strategy,
     warnings,
   );
