@@ -14,6 +14,15 @@ export interface ContainerView {
   pullPolicy: "Always" | "IfNotPresent" | "Never";
 }
 
+/**
+ * The lists containersOf reads. A controller's pods share them (one object each, as slimPod makes them):
+ * pods whose lists are the same objects have the same views, and what follows from those.
+ */
+export function containerLists(pod: Pod): readonly unknown[] {
+  const { spec, status } = pod;
+  return [spec.containers, spec.initContainers, status?.containerStatuses, status?.initContainerStatuses];
+}
+
 /** Init containers first, then app containers, each matched to its status by name. */
 export function containersOf(pod: Pod): ContainerView[] {
   const views: ContainerView[] = [];

@@ -5,7 +5,7 @@
 
 import { IdentityMemo } from "../util/identity-memo.js";
 import { SharedValues } from "../util/shared-values.js";
-import { type ContainerView, containersOf } from "./containers.js";
+import { type ContainerView, containerLists, containersOf } from "./containers.js";
 import { tooNewFor } from "./image-age.js";
 import { type ImageRef, repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
@@ -157,27 +157,25 @@ export interface PlanInput {
  */
 export function nodesToInspect(input: PlanInput): string[] {
   const nodes = new Set<string>();
+  // Pods that share their lists come to the same answer: asked once.
+  const decisive = new IdentityMemo<boolean>();
   for (const pod of input.pods) {
     const node = pod.spec.nodeName;
     if (!node || nodes.has(node)) continue;
-    for (const view of containersOf(pod)) {
-      const { parsed, running } = view;
-      if (!parsed.ok || running.kind !== "repo-digest" || running.repository === null) continue;
-      const resolution = input.resolutions.get(parsed.key);
-      if (!resolution?.tag.ok) continue;
-      const judgement = judge(
-        { digest: running.digest, repository: running.repository },
-        parsed.ref,
-        resolution,
-        undefined,
-      );
-      if ("needNodePlatform" in judgement) {
-        nodes.add(node);
-        break;
-      }
-    }
+    if (decisive.get(containerLists(pod), () => needsNodePlatform(pod, input))) nodes.add(node);
   }
   return [...nodes].sort();
+}
+
+/** Whether some container's verdict depends on the platform of the pod's node. */
+function needsNodePlatform(pod: Pod, input: PlanInput): boolean {
+  return containersOf(pod).some(({ parsed, running }) => {
+    if (!parsed.ok || running.kind !== "repo-digest" || running.repository === null) return false;
+    const resolution = input.resolutions.get(parsed.key);
+    if (!resolution?.tag.ok) return false;
+    const digest = { digest: running.digest, repository: running.repository };
+    return "needNodePlatform" in judge(digest, parsed.ref, resolution, undefined);
+  });
 }
 
 /** Decides every container and every pod in scope. */
@@ -221,24 +219,15 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
   });
   const node = pod.spec.nodeName ?? "";
   const nodePlatform = input.nodePlatforms ? (input.nodePlatforms.get(node) ?? null) : null;
-  // The lists a controller's pods share (slimPod) are looked up by identity; equal lists that are not the
-  // same object still come to one shared verdict, by their text.
-  const { spec, status } = pod;
-  const containers = made.verdicts.get(
-    [
-      nodePlatform,
-      spec.containers,
-      spec.initContainers,
-      status?.containerStatuses,
-      status?.initContainerStatuses,
-    ],
-    () => {
-      const views = containersOf(pod);
-      return shared.value(`containers ${nodePlatform} ${views.map(viewKey).join("\u0001")}`, () =>
-        views.map((view) => decideContainer(view, input.resolutions, nodePlatform)),
-      );
-    },
-  );
+  // The lists a controller's pods share are looked up by identity; equal lists that are not the same
+  // object still come to one shared verdict, by their text.
+  const { spec } = pod;
+  const containers = made.verdicts.get([nodePlatform, ...containerLists(pod)], () => {
+    const views = containersOf(pod);
+    return shared.value(`containers ${nodePlatform} ${views.map(viewKey).join("\u0001")}`, () =>
+      views.map((view) => decideContainer(view, input.resolutions, nodePlatform)),
+    );
+  });
   const staleCount = containers.filter((c) => c.status === "stale").length;
   let action: PlanPod["action"] = "none";
   let reason = "";

@@ -1,5 +1,6 @@
 /** The unique image references the pods use: each is resolved once, whatever the pod count. */
-import { type ContainerView, containersOf } from "./containers.js";
+import { IdentityMemo } from "../util/identity-memo.js";
+import { type ContainerView, containerLists, containersOf } from "./containers.js";
 import type { ImageRef } from "./image-ref.js";
 import type { Pod } from "./k8s.js";
 import type { RunningDigest } from "./running-image.js";
@@ -28,12 +29,14 @@ export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
   const byKey = new Map<string, ImageInUse>();
   const seenSecret = new Map<string, Set<string>>();
   const seenAccount = new Map<string, Set<string>>();
+  // Pods that share their lists run the same tags; what they add beyond their count repeats unless their
+  // namespace, pull secrets or ServiceAccount differ. Each is worked out once.
+  const tagsOf = new IdentityMemo<PodTags>();
+  const recorded = new IdentityMemo<true>();
   for (const pod of pods) {
-    const namespace = pod.metadata.namespace ?? "default";
-    const counted = new Set<string>();
-    for (const container of containersOf(pod)) {
-      if (!container.parsed.ok || container.parsed.ref.digest !== null) continue;
-      const { key, ref } = container.parsed;
+    const found = tagsOf.get(containerLists(pod), () => podTags(pod));
+    if (found.tags.length === 0) continue;
+    for (const { key, ref } of found.tags) {
       let use = byKey.get(key);
       if (!use) {
         use = { key, ref, pullSecrets: [], serviceAccounts: [], running: new Map(), podCount: 0 };
@@ -41,21 +44,44 @@ export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
         seenSecret.set(key, new Set());
         seenAccount.set(key, new Set());
       }
-      if (!counted.has(key)) {
-        counted.add(key);
-        use.podCount++;
-      }
-      const running = comparableRunning(container);
-      if (running) use.running.set(`${running.repository}@${running.digest}`, running);
-      const secrets = pod.spec.imagePullSecrets ?? [];
-      for (const { name } of secrets) addOnce(use.pullSecrets, seenSecret.get(key)!, { namespace, name });
-      if (secrets.length === 0) {
-        const name = pod.spec.serviceAccountName || "default";
-        addOnce(use.serviceAccounts, seenAccount.get(key)!, { namespace, name });
-      }
+      use.podCount++;
     }
+    const namespace = pod.metadata.namespace ?? "default";
+    const secrets = pod.spec.imagePullSecrets ?? [];
+    const account = secrets.length === 0 ? pod.spec.serviceAccountName || "default" : null;
+    recorded.get([found, namespace, pod.spec.imagePullSecrets, account], () => {
+      for (const { key, running } of found.running) {
+        byKey.get(key)!.running.set(`${running.repository}@${running.digest}`, running);
+      }
+      for (const { key } of found.tags) {
+        const use = byKey.get(key)!;
+        for (const { name } of secrets) addOnce(use.pullSecrets, seenSecret.get(key)!, { namespace, name });
+        if (account !== null)
+          addOnce(use.serviceAccounts, seenAccount.get(key)!, { namespace, name: account });
+      }
+      return true;
+    });
   }
   return [...byKey.values()];
+}
+
+/** A pod's tags (each once, in the order its containers name them) and the digests its nodes report of them. */
+interface PodTags {
+  tags: { key: string; ref: ImageRef }[];
+  running: { key: string; running: RunningDigest }[];
+}
+
+function podTags(pod: Pod): PodTags {
+  const tags = new Map<string, ImageRef>();
+  const running: PodTags["running"] = [];
+  for (const container of containersOf(pod)) {
+    if (!container.parsed.ok || container.parsed.ref.digest !== null) continue;
+    const { key, ref } = container.parsed;
+    if (!tags.has(key)) tags.set(key, ref);
+    const comparable = comparableRunning(container);
+    if (comparable) running.push({ key, running: comparable });
+  }
+  return { tags: [...tags].map(([key, ref]) => ({ key, ref })), running };
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import { isCallFailure } from "../adapters/kubectl-errors.js";
+import { containerLists } from "../core/containers.js";
 import {
   type ImageInUse,
   imagesInUse,
@@ -23,6 +24,7 @@ import type { StrategyName } from "../core/plan.js";
 import { mayRoll, optedOutByTarget, workloadKey } from "../core/restart-strategy.js";
 import { imageSelection, onlyImages } from "../core/select-images.js";
 import type { Workload, WorkloadKind } from "../core/workload.js";
+import { IdentityMemo } from "../util/identity-memo.js";
 import { mapLimit } from "../util/map-limit.js";
 import { StartOnce } from "../util/start-once.js";
 
@@ -88,9 +90,11 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   };
   const accounts = new StartOnce(() => listServiceAccounts(kubectl, scope, warnings));
   const announced = new Set<string>();
-  const examined = new ExaminedContainers();
+  // A pod's tags follow from its container lists alone, which a controller's pods share: asked once.
+  const examined = new IdentityMemo<Pod>();
   const announceTags = (pod: Pod) => {
-    if (!onTagReady || (pod.spec.imagePullSecrets ?? []).length > 0 || examined.again(pod)) return;
+    if (!onTagReady || (pod.spec.imagePullSecrets ?? []).length > 0) return;
+    if (examined.get(containerLists(pod), () => pod) !== pod) return;
     const tags = tagsWorthResolving(pod).filter((tag) => !announced.has(tag.key));
     if (tags.length === 0) return;
     for (const tag of tags) announced.add(tag.key);
@@ -226,29 +230,6 @@ export async function listOptedOutElsewhere(
       `${error.message} (pods opted out outside the selection not read: a rollout may be refused at apply)`,
     );
     return undefined;
-  }
-}
-
-/**
- * Pods of one controller share their lists of containers and of container statuses (slim-objects.ts), and
- * what a pod's tags are follows from those lists alone: a pair of them already looked at is not looked at
- * again. (A pod with init containers is always looked at: its pair does not say everything.)
- */
-class ExaminedContainers {
-  private readonly seen = new WeakMap<object, WeakSet<object>>();
-
-  /** Whether a pod with the same lists was looked at before; from now on, this one has been. */
-  again(pod: Pod): boolean {
-    const statuses = pod.status?.containerStatuses;
-    if (!statuses || pod.spec.initContainers || pod.status?.initContainerStatuses) return false;
-    let withStatuses = this.seen.get(pod.spec.containers);
-    if (!withStatuses) {
-      withStatuses = new WeakSet();
-      this.seen.set(pod.spec.containers, withStatuses);
-    }
-    if (withStatuses.has(statuses)) return true;
-    withStatuses.add(statuses);
-    return false;
   }
 }
 

@@ -442,6 +442,12 @@ describe("multi-arch tags", () => {
         spec: { ...pod.spec, containers: first!.spec.containers },
         status: { ...pod.status, containerStatuses: first!.status!.containerStatuses },
       }));
+      expect(nodesToInspect({ ...input(), pods: [first!, ...sharing] })).toEqual([
+        "amd-1",
+        "arm-1",
+        "odd-1",
+        "unread-1",
+      ]);
       const decided = decidePlan({
         ...input(
           new Map([

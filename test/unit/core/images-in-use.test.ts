@@ -77,6 +77,37 @@ describe("imagesInUse", () => {
       { repository: "docker.io/library/app", digest: NEW },
     ]);
   });
+
+  it("pods that share their lists (as a controller's pods do) are each counted, with their own namespace, secrets and account", () => {
+    const first = webPod({ name: "a", imagePullSecrets: ["regcred"] });
+    const sharing = (name: string, namespace: string, spec: Partial<Pod["spec"]>) => ({
+      ...first,
+      metadata: { ...first.metadata, name, namespace },
+      spec: { ...first.spec, ...spec },
+    });
+    const pods = [
+      first,
+      sharing("b", "default", {}),
+      sharing("c", "other", {}),
+      sharing("d", "default", { imagePullSecrets: [{ name: "mirror" }] }),
+      sharing("e", "default", { imagePullSecrets: undefined, serviceAccountName: "builder" }),
+      sharing("f", "default", { imagePullSecrets: undefined, serviceAccountName: "deployer" }),
+    ];
+    const [image] = imagesInUse(pods);
+    expect(image).toMatchObject({
+      key: nginx,
+      podCount: 6,
+      pullSecrets: [
+        { namespace: "default", name: "regcred" },
+        { namespace: "other", name: "regcred" },
+        { namespace: "default", name: "mirror" },
+      ],
+      serviceAccounts: [
+        { namespace: "default", name: "builder" },
+        { namespace: "default", name: "deployer" },
+      ],
+    });
+  });
 });
 
 describe("needsAccountSecrets", () => {
