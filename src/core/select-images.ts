@@ -21,10 +21,21 @@ export function imageSelection(keys: ReadonlySet<string>): ImageSelection {
     }
     return kept;
   };
+  // A controller's pods share their lists: so do their selections, or all that is worked out once per
+  // shared list (decide.ts, images-in-use.ts) would be worked out for every pod.
+  const keptOf = new WeakMap<readonly Container[], Container[]>();
+  const keep = (list: readonly Container[]) => {
+    let kept = keptOf.get(list);
+    if (kept === undefined) {
+      kept = list.filter(wanted);
+      keptOf.set(list, kept);
+    }
+    return kept;
+  };
   return (pod) => {
-    const containers = pod.spec.containers.filter(wanted);
-    const initContainers = pod.spec.initContainers?.filter(wanted) ?? [];
-    if (containers.length + initContainers.length === 0) return null;
+    const containers = keep(pod.spec.containers);
+    const initContainers = pod.spec.initContainers && keep(pod.spec.initContainers);
+    if (containers.length + (initContainers?.length ?? 0) === 0) return null;
     return { ...pod, spec: { ...pod.spec, containers, initContainers } };
   };
 }

@@ -61,4 +61,20 @@ describe("--image", () => {
     expect(onlyImages(many, imageSelection(new Set(["docker.io/library/nginx:latest"])))).toHaveLength(1000);
     expect(vi.mocked(parseImageRef)).toHaveBeenCalledTimes(2);
   });
+
+  it("pods that share their lists (a controller's, as read) share their selections", () => {
+    const first = makePod({
+      name: "web-1",
+      containers: [
+        { name: "init", image: "nginx", runningDigest: D, init: true },
+        { name: "app", image: "nginx", runningDigest: D },
+        { name: "sidecar", image: "envoy:1", runningDigest: D },
+      ],
+    });
+    const sibling = { ...first, metadata: { ...first.metadata, name: "web-2" } };
+    const [a, b] = onlyImages([first, sibling], imageSelection(new Set(["docker.io/library/nginx:latest"])));
+    expect(b!.spec.containers).toBe(a!.spec.containers);
+    expect(b!.spec.initContainers).toBe(a!.spec.initContainers);
+    expect(a!.spec.containers.map((c) => c.name)).toEqual(["app"]);
+  });
 });
