@@ -20,19 +20,27 @@ export async function blockedLast(
   if (!options.wait || options.dryRun) return [...groups];
   const oneAtATime = (group: readonly PlanPod[]) => group[0]!.restart!.strategy !== "rollout";
   const namespaces = [...new Set(groups.filter(oneAtATime).map((group) => group[0]!.namespace))];
-  const budgets = new Map<string, readonly DisruptionBudget[]>();
+  // Only a budget that allows no disruption now holds anything: usually none of a namespace's many.
+  const holding = new Map<string, readonly DisruptionBudget[]>();
   await mapLimit(namespaces, options.concurrency, async (namespace) => {
     try {
-      budgets.set(namespace, await api.listDisruptionBudgets(namespace));
+      const budgets = await api.listDisruptionBudgets(namespace);
+      holding.set(
+        namespace,
+        budgets.filter((b) => b.disruptionsAllowed < 1),
+      );
     } catch (error) {
       // Refused: its workloads read the budgets again, and say so.
       if (!isCallFailure(error)) throw error;
     }
   });
-  const held = (group: readonly PlanPod[]) =>
-    oneAtATime(group) &&
-    group.some((pod) =>
-      selectingBudgets(budgets.get(pod.namespace) ?? [], pod.labels).some((b) => b.disruptionsAllowed < 1),
-    );
-  return [...groups.filter((group) => !held(group)), ...groups.filter(held)];
+  const free: (readonly PlanPod[])[] = [];
+  const held: (readonly PlanPod[])[] = [];
+  for (const group of groups) {
+    const isHeld =
+      oneAtATime(group) &&
+      group.some((pod) => selectingBudgets(holding.get(pod.namespace) ?? [], pod.labels).length > 0);
+    (isHeld ? held : free).push(group);
+  }
+  return [...free, ...held];
 }

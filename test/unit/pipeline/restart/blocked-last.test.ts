@@ -3,8 +3,11 @@
  * budget is waited out, and first in the API's order, as at every run, a few would starve the rest.
  */
 import { describe, expect, it } from "vitest";
+import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js";
+import { blockedLast } from "../../../../src/pipeline/restart/blocked-last.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
+import { planPod } from "../../../support/plan-pods.js";
 import { runRestart } from "../../../support/restart.js";
 
 function setup() {
@@ -49,5 +52,36 @@ describe("workloads held by a budget go last", () => {
     // The budgets are read only to name the one that refused, after the refusal.
     const first = (text: string) => cluster.calls.findIndex((call) => call.includes(text));
     expect(first(" list budgets ")).toBeGreaterThan(first("evict shop/held-0"));
+  });
+});
+
+describe("the order's cost", () => {
+  it("grows with the pods and the budgets, not their product: only budgets allowing no disruption are matched", async () => {
+    const workloads = 200;
+    let selectorReads = 0;
+    // A budget for each workload, each allowing a disruption: none holds anything.
+    const budgets: DisruptionBudget[] = Array.from({ length: workloads }, (_, w) => {
+      const selector = { matchLabels: { app: `app${w}` } };
+      return {
+        name: `pdb${w}`,
+        get selector() {
+          selectorReads++;
+          return selector;
+        },
+        disruptionsAllowed: 1,
+      };
+    });
+    const groups = Array.from({ length: workloads }, (_, w) =>
+      Array.from({ length: 5 }, (_, i) =>
+        planPod(`app${w}-${i}`, {
+          labels: { app: `app${w}` },
+          restart: { strategy: "evict", controller: { kind: "StatefulSet", name: `app${w}` }, reason: "" },
+        }),
+      ),
+    );
+    const api = { listDisruptionBudgets: async () => budgets };
+    const ordered = await blockedLast(api, groups, { concurrency: 4, wait: true, dryRun: false });
+    expect(ordered).toEqual(groups);
+    expect(selectorReads).toBeLessThanOrEqual(2 * (workloads * 5 + workloads));
   });
 });
