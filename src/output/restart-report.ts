@@ -215,10 +215,20 @@ export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean):
     (pod) => pod.restart && pod.restart.strategy !== "rollout",
   );
   const groups = groupBy(oneAtATime, (pod) => restartGroupKey(pod, pod.restart!));
+  // Each pod's first problem, by where it stands among them: a group's is the first of its pods'.
+  const problemOf = new Map<PlanPod, { at: number; problem: ReplacementProblem }>();
+  restarted.problems.forEach((problem, at) => {
+    if (!problemOf.has(problem.pod)) problemOf.set(problem.pod, { at, problem });
+  });
   for (const pods of groups.values()) {
     const { restart, namespace } = pods[0]!;
     const outcomes = pods.map((pod) => restarted.outcomes.get(pod)!);
-    const problem = restarted.problems.find((p) => pods.includes(p.pod));
+    let first: { at: number; problem: ReplacementProblem } | undefined;
+    for (const pod of pods) {
+      const found = problemOf.get(pod);
+      if (found && (!first || found.at < first.at)) first = found;
+    }
+    const problem = first?.problem;
     const failed = outcomes.find((o) => o.kind === "failed");
     const notStarted = outcomes.find((o) => o.kind === "not-started");
     const acted = outcomes.some((o) => o.kind === "evicted" || o.kind === "deleted");

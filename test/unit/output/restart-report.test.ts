@@ -288,6 +288,32 @@ describe("each controller's outcome says what happened to it", () => {
     });
   });
 
+  it("each controller is given its first pod's problem, and finding it costs reads in proportion to the problems", () => {
+    let reads = 0;
+    const controllers = Array.from({ length: 150 }, (_, i) => ({ kind: "ReplicaSet", name: `rs${i}` }));
+    const pods = controllers.flatMap((c) => [pod(`${c.name}-0`, "evict", c), pod(`${c.name}-1`, "evict", c)]);
+    const problems = pods
+      .filter((_, i) => i % 2 === 1)
+      .map((p): ReplacementProblem => {
+        const problem = { pod: p, reason: `${p.name} came back on the old digest` };
+        return new Proxy(problem, {
+          get: (target, key) => {
+            if (key === "pod") reads++;
+            return target[key as keyof typeof target];
+          },
+        });
+      });
+    const evicted: PodOutcome = { kind: "evicted" };
+    const restarted = { outcomes: new Map(pods.map((p) => [p, evicted])), problems, rollouts: [] };
+    const summary = JSON.parse(renderRunSummary({ resolver: "registry", pods }, restarted, false));
+    expect(summary.controllers[7]).toMatchObject({
+      name: "rs7",
+      outcome: "failed",
+      reason: "rs7-1 came back on the old digest",
+    });
+    expect(reads).toBeLessThanOrEqual(4 * problems.length);
+  });
+
   it("the counts account for every planned pod", () => {
     const summary = outcomeOf([
       { kind: "evicted" },
