@@ -119,8 +119,8 @@ export class InMemoryCluster implements RestartApi {
   private budgets: BudgetEntry[] = [];
   private readonly lowest = new Map<string, number>();
   budgetsUnreadable = false;
-  /** The next patch answers 409, as when the object changed after it was read. */
-  conflictOnPatch = false;
+  /** The next this many patches answer 409, as when the object was written after it was read. */
+  conflictsOnPatch = 0;
 
   /**
    * A watch sends each change of the pods it selects from its list's resourceVersion, as an API server's
@@ -565,8 +565,8 @@ export class InMemoryCluster implements RestartApi {
       (c) => c.spec.kind === kind && c.spec.namespace === namespace && c.spec.name === name,
     );
     if (!c) return { kind: "gone" };
-    if (this.conflictOnPatch || resourceVersion !== String(c.resourceVersion)) {
-      this.conflictOnPatch = false;
+    if (this.conflictsOnPatch > 0 || resourceVersion !== String(c.resourceVersion)) {
+      this.conflictsOnPatch = Math.max(0, this.conflictsOnPatch - 1);
       return {
         kind: "conflict",
         reason: `Error from server (Conflict): Operation cannot be fulfilled on ${kind.toLowerCase()}s.apps "${name}": the object has been modified; please apply your changes to the latest version and try again`,

@@ -114,6 +114,43 @@ async function rollOutWorkload(
   { options }: GroupReporter,
   read: WorkloadRead,
 ): Promise<RolloutOutcome> {
+  const target = group[0]!.restart!.controller;
+  const name = `${target.kind}/${target.name}`;
+  // Any write to the workload between its read and the patch is a Conflict, its status's too (a pod of a
+  // large DaemonSet turning Ready, a node joining), while its pods are listed in between: read it again and
+  // decide again, a few times, as client-go's RetryOnConflict does. A change the plan did not show is still
+  // found by the decision.
+  for (let attempt = 1; ; attempt++) {
+    const patched = await readAndPatch(api, group, kind, options, read);
+    if ("kind" in patched && patched.kind === "conflict") {
+      if (attempt < patchAttempts) continue;
+      return {
+        kind: "failed",
+        reason: `${name} changed while being patched: ${patched.reason}`,
+        patched: false,
+      };
+    }
+    if (!("current" in patched)) return patched;
+    return afterPatch(api, group, kind, options, read, patched.current, patched.generation);
+  }
+}
+
+/** Reads of the workload, and patches, before a Conflict fails its rollout. */
+const patchAttempts = 3;
+
+/**
+ * Reads the workload and its pods again, decides again and patches it: its rollout's outcome when it ends
+ * here, a Conflict to read it again, or what was patched.
+ */
+async function readAndPatch(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  kind: WorkloadKind,
+  options: GroupReporter["options"],
+  read: WorkloadRead,
+): Promise<
+  RolloutOutcome | { kind: "conflict"; reason: string } | { current: Workload; generation: number }
+> {
   const { clock, signal } = options;
   const namespace = group[0]!.namespace;
   const target = group[0]!.restart!.controller;
@@ -163,17 +200,25 @@ async function rollOutWorkload(
     options.dryRun,
   );
   if (patched.kind === "gone") return withoutWorkload(api, group, `${name} was not found`, read);
-  if (patched.kind === "conflict") {
-    return {
-      kind: "failed",
-      reason: `${name} changed while being patched: ${patched.reason}`,
-      patched: false,
-    };
-  }
+  if (patched.kind === "conflict") return patched;
   if (patched.kind === "failed") return { kind: "failed", reason: patched.reason, patched: false };
   if (options.dryRun || !options.wait) return { kind: "started" };
+  return { current, generation: patched.generation };
+}
 
-  const followed = await follow(api, kind, namespace, target.name, patched.generation, options);
+/** Follows the patched workload's rollout and checks its pods. */
+async function afterPatch(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  kind: WorkloadKind,
+  options: GroupReporter["options"],
+  read: WorkloadRead,
+  current: Workload,
+  generation: number,
+): Promise<RolloutOutcome> {
+  const namespace = group[0]!.namespace;
+  const target = group[0]!.restart!.controller;
+  const followed = await follow(api, kind, namespace, target.name, generation, options);
   // Failed and no longer going on: the workload was deleted during its rollout, and its planned pods
   // most likely with it.
   if (followed.kind === "failed" && !followed.ongoing) {

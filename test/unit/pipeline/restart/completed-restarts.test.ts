@@ -175,7 +175,7 @@ describe("rollouts: one record per patched workload, with the workload's UID", (
       replicas: 1,
       strategy: "rollout",
     });
-    second.cluster.conflictOnPatch = true;
+    second.cluster.conflictsOnPatch = 3;
     expect((await runRestart(second.clock, second.cluster, api)).restarted).toEqual([]);
   });
 });

@@ -387,15 +387,55 @@ describe("read again right before the patch", () => {
     expect(cluster.patches()).toEqual([]);
   });
 
-  it("a workload changed between that read and the patch: Conflict, reported, not retried", async () => {
+  /** The workload written once (`change`) while its pods are listed after its read, as its controller does. */
+  const writtenWhileListed = (
+    cluster: InMemoryCluster,
+    name: string,
+    change: Parameters<InMemoryCluster["edit"]>[1],
+  ) => {
+    const list = cluster.listPodsBySelector.bind(cluster);
+    let written = false;
+    cluster.listPodsBySelector = async (...args: Parameters<typeof list>) => {
+      const listed = await list(...args);
+      if (!written) cluster.edit(name, change);
+      written = true;
+      return listed;
+    };
+  };
+
+  it("a status write between the read and the patch (a Conflict): read again, decided again, rolled out", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "DaemonSet",
+      name: "agent",
+      replicas: 4,
+      strategy: "rollout",
+    });
+    // Nothing but its resourceVersion moves, as when a node joins or one of its pods turns Ready.
+    writtenWhileListed(cluster, "agent", {});
+    const { reported } = await runRestart(clock, cluster, pods, { concurrency: 1 });
+    expect(reported).toEqual(["DaemonSet/agent rolled-out 4"]);
+    expect(cluster.patches()).toHaveLength(2);
+  });
+
+  it("a change the plan did not show, made between the read and the patch: found when read again", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
-    cluster.conflictOnPatch = true;
+    writtenWhileListed(cluster, "web", { paused: true });
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual([expect.stringMatching(/^Deployment\/web not-started: .*paused/)]);
+    expect(cluster.patches()).toHaveLength(1);
+  });
+
+  it("written again before every patch: three Conflicts, reported, no more tries", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    cluster.conflictsOnPatch = 3;
     const { reported } = await runRestart(clock, cluster, pods);
     expect(reported).toEqual([
       'Deployment/web failed: Deployment/web changed while being patched: Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again',
     ]);
-    expect(cluster.patches()).toHaveLength(1);
+    expect(cluster.patches()).toHaveLength(3);
   });
 });
 
