@@ -56,5 +56,10 @@ export function blockingBudgets(
   budgets: readonly DisruptionBudget[],
   labels: Readonly<Record<string, string>>,
 ): DisruptionBudget[] {
-  return selectingBudgets(budgets, labels).filter((b) => b.disruptionsAllowed < 1);
+  return selectingBudgets(budgets, labels).filter(allowsNoDisruption);
+}
+
+/** Whether the budget lets no pod it selects go now. */
+export function allowsNoDisruption(budget: DisruptionBudget): boolean {
+  return budget.disruptionsAllowed < 1;
 }

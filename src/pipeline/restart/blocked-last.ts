@@ -6,7 +6,7 @@
  * it itself), a cluster out of reach is thrown.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
+import { allowsNoDisruption, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { mapLimit } from "../../util/map-limit.js";
 import type { RestartApi, RestartOptions } from "./restart-options.js";
@@ -24,11 +24,7 @@ export async function blockedLast(
   const holding = new Map<string, readonly DisruptionBudget[]>();
   await mapLimit(namespaces, options.concurrency, async (namespace) => {
     try {
-      const budgets = await api.listDisruptionBudgets(namespace);
-      holding.set(
-        namespace,
-        budgets.filter((b) => b.disruptionsAllowed < 1),
-      );
+      holding.set(namespace, (await api.listDisruptionBudgets(namespace)).filter(allowsNoDisruption));
     } catch (error) {
       // Refused: its workloads read the budgets again, and say so.
       if (!isCallFailure(error)) throw error;

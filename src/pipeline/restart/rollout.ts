@@ -122,7 +122,7 @@ async function rollOutWorkload(
   // found by the decision.
   for (let attempt = 1; ; attempt++) {
     const patched = await readAndPatch(api, group, kind, options, read);
-    if ("kind" in patched && patched.kind === "conflict") {
+    if (patched.kind === "conflict") {
       if (attempt < patchAttempts) continue;
       return {
         kind: "failed",
@@ -130,7 +130,7 @@ async function rollOutWorkload(
         patched: false,
       };
     }
-    if (!("current" in patched)) return patched;
+    if (patched.kind !== "patched") return patched;
     return afterPatch(api, group, kind, options, read, patched.current, patched.generation);
   }
 }
@@ -149,7 +149,9 @@ async function readAndPatch(
   options: GroupReporter["options"],
   read: WorkloadRead,
 ): Promise<
-  RolloutOutcome | { kind: "conflict"; reason: string } | { current: Workload; generation: number }
+  | RolloutOutcome
+  | { kind: "conflict"; reason: string }
+  | { kind: "patched"; current: Workload; generation: number }
 > {
   const { clock, signal } = options;
   const namespace = group[0]!.namespace;
@@ -203,7 +205,7 @@ async function readAndPatch(
   if (patched.kind === "conflict") return patched;
   if (patched.kind === "failed") return { kind: "failed", reason: patched.reason, patched: false };
   if (options.dryRun || !options.wait) return { kind: "started" };
-  return { current, generation: patched.generation };
+  return { kind: "patched", current, generation: patched.generation };
 }
 
 /** Follows the patched workload's rollout and checks its pods. */
