@@ -9,10 +9,11 @@
  * --raw` tells it (an ExecResult, its failure in kubectl's words), so paging reads both alike; what kubectl
  * would have retried or told in words of its own is left to a kubectl of its own.
  */
-import { Agent, type IncomingMessage, request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import type { Exec } from "./exec.js";
 import type { ExecResult } from "./exec-result.js";
+import { HttpResponseReader, MalformedResponseError, type ResponseHead } from "./http/response-reader.js";
 import { createPrivateDir, removePrivateDir } from "./private-dir.js";
 import { isProtobufBody, protobufStatus } from "./protobuf-list-stream.js";
 
@@ -31,6 +32,7 @@ export interface PageProxy {
 
 interface PageOptions {
   signal: AbortSignal;
+  /** Each piece of the body, lent: it is read over by the next one, so what is kept must be copied. */
   onStdout: (chunk: Buffer | string) => void;
   /** The media types asked for (JSON when not given). */
   accept?: string;
@@ -96,9 +98,9 @@ export async function startPageProxy(proxyRequest: PageProxyRequest): Promise<Pa
   const started = await up;
   clearTimeout(timer);
   proxyRequest.signal?.removeEventListener("abort", giveUp);
-  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const sockets = new Set<Socket>();
   const close = () => {
-    agent.destroy();
+    for (const socket of sockets) socket.destroy();
     stop.abort();
     removePrivateDir(dir);
   };
@@ -107,7 +109,7 @@ export async function startPageProxy(proxyRequest: PageProxyRequest): Promise<Pa
     return null;
   }
   return {
-    get: (uri, options) => getPage(agent, socketPath, uri, options, proxyRequest.timeoutMs),
+    get: (uri, options) => getPage(sockets, socketPath, uri, options, proxyRequest.timeoutMs),
     close,
   };
 }
@@ -115,16 +117,31 @@ export async function startPageProxy(proxyRequest: PageProxyRequest): Promise<Pa
 /** The longest a Node.js timer waits (~24.8 days); kubectl takes longer timeouts, which then never end a page. */
 const longestTimerMs = 2 ** 31 - 1;
 
+/** What a connection reads into, over and over: a page's bytes make no garbage on their way in. */
+const readBufferBytes = 64 * 1024;
+
+/** A failed answer's body is kept up to this (a Status is small). */
+const maxFailureBody = 64 * 1024;
+
+/**
+ * One page over a connection of its own, closed after it. Node.js's HTTP client hands over each read in a
+ * buffer of its own, which is garbage once read; at 150,000 pods, hundreds of MB of them, which V8 frees
+ * only as its heap fills and which held ~30 MB of the plan's memory. Here every read lands in one buffer.
+ */
 function getPage(
-  agent: Agent,
+  sockets: Set<Socket>,
   socketPath: string,
   uri: string,
   { signal, onStdout, accept = "application/json", onContentType }: PageOptions,
   timeoutMs: number | undefined,
 ): Promise<PageResult> {
+  // The request line is written as it is: a URI must come encoded (pageUri's are).
+  if (/[\s\u007f]|[\u0000-\u001f]/.test(uri)) throw new TypeError(`not an encoded request URI: ${uri}`);
   return new Promise((resolve) => {
-    let answered = false;
+    let answer: ResponseHead | null = null;
     let timedOut = false;
+    const failureBody: Buffer[] = [];
+    let failureBytes = 0;
     const failed = (stderr: string) =>
       resolve({ exitCode: 1, stdout: "", stderr, interrupted: signal.aborted || timedOut });
     const forKubectl = (why: string, gone?: "gone") =>
@@ -138,70 +155,92 @@ function getPage(
       });
     // kubectl's words for its Client.Timeout, which covers the whole request, its body included.
     const deadline = () =>
-      answered
+      answer
         ? "error: context deadline exceeded (Client.Timeout or context cancellation while reading body)\n"
         : "Unable to connect to the server: context deadline exceeded (Client.Timeout exceeded while awaiting headers)\n";
-    const call = request(
-      { socketPath, path: uri, agent, signal, headers: { host: "localhost", accept } },
-      (response) => {
-        answered = true;
-        if (response.statusCode !== 200) {
-          bodyOf(response).then((body) => {
-            const code = response.statusCode ?? 0;
-            const status = statusFailure(code, body);
-            // kubectl retries an answer that says when to ask again (a throttled 429, a 503), and tells the
-            // proxy's own failure to reach the server (plain text) as a cluster out of reach: both are its.
-            if (response.headers["retry-after"] !== undefined || status === null) {
-              forKubectl(`error: kubectl proxy answered ${code}\n`);
-            } else {
-              failed(status);
-            }
-          });
-          return;
+    const reader = new HttpResponseReader(
+      (head) => {
+        answer = head;
+        if (head.status === 200) onContentType?.(head.headers.get("content-type") ?? "");
+      },
+      (piece) => {
+        if (answer?.status === 200) onStdout(piece);
+        else if (failureBytes < maxFailureBody) {
+          failureBody.push(Buffer.from(piece));
+          failureBytes += piece.length;
         }
-        onContentType?.(response.headers["content-type"] ?? "");
-        response.on("data", onStdout);
-        response.on("error", () => {});
-        response.on("close", () => {
-          if (response.complete) resolve({ exitCode: 0, stdout: "", stderr: "", interrupted: false });
-          else if (timedOut) failed(deadline());
-          else failed(signal.aborted ? "" : `error: the page from ${uri} ended part way\n`);
-        });
       },
     );
+    let brokenFraming = false;
+    let trouble: Error | undefined;
+    const readInto = Buffer.allocUnsafe(readBufferBytes);
+    const socket = connect({
+      path: socketPath,
+      onread: {
+        buffer: readInto,
+        // Returns whether to go on reading: always, as a page streams into its list as it comes.
+        callback: (length) => {
+          if (brokenFraming) return true;
+          try {
+            reader.write(readInto.subarray(0, length));
+          } catch (error) {
+            if (!(error instanceof MalformedResponseError)) throw error;
+            brokenFraming = true;
+            trouble = error;
+            socket.destroy();
+            return true;
+          }
+          if (reader.complete) socket.destroy();
+          return true;
+        },
+      },
+    });
+    sockets.add(socket);
+    const stop = () => socket.destroy();
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
     const timer =
       timeoutMs && timeoutMs > 0 && timeoutMs <= longestTimerMs
         ? setTimeout(() => {
             timedOut = true;
-            call.destroy();
+            socket.destroy();
           }, timeoutMs)
         : undefined;
-    call.on("close", () => clearTimeout(timer));
-    call.on("error", (error) => {
-      if (answered) return;
-      if (timedOut) failed(deadline());
-      else if (signal.aborted) failed("");
-      // Nothing reached the proxy (it has gone): the page can still be read by a kubectl of its own.
-      else forKubectl(`error: kubectl proxy: ${error.message}\n`, "gone");
+    socket.on("connect", () => {
+      socket.write(
+        `GET ${uri} HTTP/1.1\r\nHost: localhost\r\nAccept: ${accept}\r\nConnection: close\r\n\r\n`,
+      );
     });
-    call.end();
-  });
-}
+    socket.on("end", () => reader.end());
+    socket.on("error", (error) => {
+      trouble ??= error;
+    });
+    socket.on("close", () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", stop);
+      sockets.delete(socket);
+      if (answer === null) {
+        if (timedOut) failed(deadline());
+        else if (signal.aborted) failed("");
+        // No answer from the proxy (it has gone): the page can still be read by a kubectl of its own.
+        else forKubectl(`error: kubectl proxy: ${trouble?.message ?? "no answer"}\n`, "gone");
+      } else if (answer.status !== 200) {
+        failedAnswer(answer, Buffer.concat(failureBody));
+      } else if (reader.complete) resolve({ exitCode: 0, stdout: "", stderr: "", interrupted: false });
+      else if (timedOut) failed(deadline());
+      else failed(signal.aborted ? "" : `error: the page from ${uri} ended part way\n`);
+    });
 
-/** A failed answer's body, up to 64 KB (a Status is small). */
-function bodyOf(response: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const done = () => resolve(Buffer.concat(chunks));
-    response.on("data", (chunk: Buffer) => {
-      if (length >= 65_536) return;
-      chunks.push(chunk);
-      length += chunk.length;
-    });
-    response.on("end", done);
-    response.on("close", done);
-    response.on("error", () => {});
+    function failedAnswer(head: ResponseHead, body: Buffer) {
+      const status = statusFailure(head.status, body);
+      // kubectl retries an answer that says when to ask again (a throttled 429, a 503), and tells the
+      // proxy's own failure to reach the server (plain text) as a cluster out of reach: both are its.
+      if (head.headers.has("retry-after") || status === null) {
+        forKubectl(`error: kubectl proxy answered ${head.status}\n`);
+      } else {
+        failed(status);
+      }
+    }
   });
 }
 

@@ -195,15 +195,18 @@ function startPage<T>(
       );
     }
   };
-  const onStdout = (chunk: Buffer | string) => {
+  // kubectl's output is handed over; the proxy's pages are lent (page-proxy.ts), and a stream that keeps
+  // bytes past the call copies them.
+  const write = (chunk: Buffer | string, handedOver: boolean) => {
     if (broken !== undefined) return;
     try {
-      stream.write(chunk, true);
+      stream.write(chunk, handedOver);
     } catch (error) {
       broken = error;
       controller.abort();
     }
   };
+  const onStdout = (chunk: Buffer | string) => write(chunk, true);
   const viaKubectl = () =>
     request.exec(request.kubectl, [...request.connectionArgs, "get", "--raw", uri], {
       signal: controller.signal,
@@ -213,7 +216,7 @@ function startPage<T>(
     ? proxy
         .get(uri, {
           signal: controller.signal,
-          onStdout,
+          onStdout: (chunk) => write(chunk, false),
           ...(readProtobuf ? { accept: protobufFirst, onContentType } : {}),
         })
         .then((result) => {

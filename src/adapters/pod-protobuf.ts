@@ -206,8 +206,8 @@ function podStatus(reader: ProtobufReader): NonNullable<Pod["status"]> {
  * controller (all but its name, UID, node and volumes) is decoded and slimmed once per run of such pods, and
  * only those four are read per pod. A pod's key is the bytes of every field the slim pod is made of, each
  * whole (tag, length, value), in order; a pod whose key is the last pod's, or one of the last few, shares
- * its template. The last pod's key is compared where its bytes lie, and the scan allocates nothing but
- * the pod's own strings: 150,000 pods go through it.
+ * its template. The scan allocates nothing but the pod's own strings (150,000 pods go through it); a
+ * pod's bytes are lent, so the last pod's key is a copy, made only when it differs from the one before.
  */
 export function protobufPodReader(shared: SharedValues): ProtobufItemReader<Pod> {
   let templates = new Map<string, Pod>();
@@ -236,21 +236,27 @@ export function protobufPodReader(shared: SharedValues): ProtobufItemReader<Pod>
       },
       status: template.status,
     };
-    [last, scan] = [scan, last];
-    lastTemplate = template;
+    if (template !== lastTemplate) {
+      scan.keepKey();
+      [last, scan] = [scan, last];
+      lastTemplate = template;
+    }
     return pod;
   };
 }
 
 /**
  * One pod's own fields (name, UID, node, volumes) and its key: the byte ranges of the fields podShape keeps
- * but those, in the pod's buffer. Read again for each pod; two take turns, this pod's and the last one's.
+ * but those, in the pod's buffer (the last pod's in a copy). Read again for each pod; two take turns, this
+ * pod's and the last one's.
  */
 class PodScan {
   name = "";
   uid: string | undefined;
   nodeName: string | undefined;
   private bytes: Buffer = Buffer.alloc(0);
+  /** Where keepKey copies the key's bytes. */
+  private kept: Buffer = Buffer.alloc(0);
   /** start, end, start, end… (or MARK, which: see keyFields) */
   private readonly key: number[] = [];
   private readonly volumeRanges: number[] = [];
@@ -370,6 +376,23 @@ class PodScan {
       read.push(volume(new ProtobufReader(this.bytes, this.volumeRanges[i]!, this.volumeRanges[i + 1]!)));
     }
     return read;
+  }
+
+  /** Copies the key's bytes out of the pod's (lent) buffer, so it can be compared with the next pods'. */
+  keepKey(): void {
+    const { key } = this;
+    let length = 0;
+    for (let i = 0; i < key.length; i += 2) if (key[i] !== MARK) length += key[i + 1]! - key[i]!;
+    if (this.kept.length < length) this.kept = Buffer.allocUnsafe(Math.max(length, 2 * this.kept.length));
+    let at = 0;
+    for (let i = 0; i < key.length; i += 2) {
+      if (key[i] === MARK) continue;
+      const [start, end] = [key[i]!, key[i + 1]!];
+      this.bytes.copy(this.kept, at, start, end);
+      key[i] = at;
+      key[i + 1] = at += end - start;
+    }
+    this.bytes = this.kept;
   }
 
   sameKey(other: PodScan): boolean {

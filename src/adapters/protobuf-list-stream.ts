@@ -20,7 +20,10 @@ export function isProtobufType(contentType: string): boolean {
   return contentType.split(";")[0]!.trim().toLowerCase() === protobufMediaType;
 }
 
-/** Makes something of an item, given the bytes of its message: `bytes[start, end)`. */
+/**
+ * Makes something of an item, given the bytes of its message: `bytes[start, end)`. They are lent (a page
+ * read through the proxy is read into one buffer over and over): what is kept must be copied.
+ */
 export type ProtobufItemReader<T> = (bytes: Buffer, start: number, end: number) => T;
 
 /** A List's metadata, as the JSON stream hands it over. */

@@ -192,6 +192,26 @@ describe("startPageProxy", () => {
     expect(answered).toMatchObject({ exitCode: 1, readByKubectl: true, proxyGone: true });
   });
 
+  it("an answer that is no HTTP is the proxy's failure: the page is left to a kubectl of its own", async () => {
+    const answered = await onePage((request) => request.socket.end("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
+    expect(answered).toMatchObject({ exitCode: 1, readByKubectl: true, body: "" });
+    expect(answered.stderr).toBe("error: kubectl proxy: not an HTTP/1.1 status line: SSH-2.0-OpenSSH_9.2\n");
+  });
+
+  it("a body of a Content-Length, and one of chunks however small, are read whole", async () => {
+    const body = JSON.stringify({ kind: "PodList", items: [{ metadata: { name: "a" } }] });
+    const sized = await onePage((_request, response) =>
+      response.writeHead(200, { "content-length": String(body.length) }).end(body),
+    );
+    expect(sized).toMatchObject({ exitCode: 0, body });
+    const chunks = await onePage((_request, response) => {
+      response.writeHead(200);
+      for (const c of body) response.write(c);
+      response.end();
+    });
+    expect(chunks).toMatchObject({ exitCode: 0, body });
+  });
+
   it("what kubectl would retry (Retry-After) or tell in its own words (kubectl proxy's plain-text 500 when it cannot reach the server) is left to a kubectl of its own", async () => {
     const throttled = await onePage((_request, response) => {
       response.writeHead(429, { "content-type": "application/json", "retry-after": "1" }).end(

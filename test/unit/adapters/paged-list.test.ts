@@ -158,6 +158,30 @@ describe("readPagedList", () => {
     expect(closed).toEqual(["closed"]);
   });
 
+  it("pages through the proxy are read to the same items though it lends each piece in one buffer, overwritten after", async () => {
+    const lent = Buffer.alloc(3);
+    const { result } = read({ pages: threePages }, [], undefined, [], async (exec) => {
+      const { proxy } = scriptedProxy(exec, []);
+      return {
+        ...proxy,
+        get: (uri, options) =>
+          proxy.get(uri, {
+            ...options,
+            // Three bytes at a time: items and strings span pieces, which a stream must copy to keep.
+            onStdout: (chunk) => {
+              const bytes = Buffer.from(chunk);
+              for (let at = 0; at < bytes.length; at += lent.length) {
+                const n = bytes.copy(lent, 0, at);
+                options.onStdout(lent.subarray(0, n));
+                lent.fill("z");
+              }
+            },
+          }),
+      };
+    });
+    expect(await result).toEqual(["a", "b", "c", "d", "e"]);
+  });
+
   it("a proxy that has gone leaves the page it missed, and the rest, to a kubectl each", async () => {
     const via: string[] = [];
     const { result, kubectl } = read(

@@ -222,6 +222,24 @@ describe("the pods of one controller", () => {
       plain([slimPod(decodePod(relabelled, 0, relabelled.length), new SharedValues())]),
     );
   });
+
+  it("are told apart though each is read from one buffer that the next overwrites (a page through the proxy)", () => {
+    const flipped = (value: Buffer) =>
+      Buffer.from(`${value.subarray(0, -1)}${value.at(-1) === 0x78 ? "y" : "x"}`);
+    const relabelled = replaced(web, 1, (meta) => replaced(meta, 11, (entry) => replaced(entry, 2, flipped)));
+    const lent = Buffer.alloc(web.length);
+    const reader = protobufPodReader(new SharedValues());
+    const readLent = (pod: Buffer) => {
+      pod.copy(lent);
+      return reader(lent, 0, pod.length);
+    };
+    const order = [web, web, relabelled, relabelled, web];
+    const pods = order.map(readLent);
+    expect(plain(pods)).toEqual(plain(read(order)));
+    expect(pods[2]!.metadata.labels).not.toEqual(pods[1]!.metadata.labels);
+    expect(pods[3]!.spec.containers).toBe(pods[2]!.spec.containers);
+    expect(pods[4]!.metadata.labels).toEqual(pods[0]!.metadata.labels);
+  });
 });
 
 describe("the wire format", () => {
