@@ -101,8 +101,9 @@ export class HttpResponseReader {
     this.line = Buffer.alloc(0);
     // An interim answer (100 Continue) is followed by the real one.
     if (head.status >= 100 && head.status < 200) return bodyStart;
-    this.onHead(head);
+    // Framing this reader cannot follow is refused before the head is told: the answer is not read at all.
     this.state = bodyState(head);
+    this.onHead(head);
     if (this.state === "length") {
       this.left = Number(head.headers.get("content-length"));
       if (this.left === 0) this.state = "done";

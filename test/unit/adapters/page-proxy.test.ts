@@ -196,6 +196,10 @@ describe("startPageProxy", () => {
     const answered = await onePage((request) => request.socket.end("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
     expect(answered).toMatchObject({ exitCode: 1, readByKubectl: true, body: "" });
     expect(answered.stderr).toBe("error: kubectl proxy: not an HTTP/1.1 status line: SSH-2.0-OpenSSH_9.2\n");
+    const encoded = await onePage((_request, response) =>
+      response.writeHead(200, { "transfer-encoding": "gzip, chunked" }).end("{}"),
+    );
+    expect(encoded).toMatchObject({ exitCode: 1, readByKubectl: true, body: "" });
   });
 
   it("a body of a Content-Length, and one of chunks however small, are read whole", async () => {
