@@ -150,6 +150,13 @@ type Skip = typeof KEEP_VALUE | typeof REMOVE_MEMBER;
 const LIST_DEPTH = 1;
 const ITEM_DEPTH = 3;
 
+/**
+ * Whose a chunk's bytes are: the caller's (copied before they are cut), handed over (cut and kept where
+ * they lie), or lent (cut where they lie, valid only during the call: a reader that reads into one buffer
+ * over and over).
+ */
+export type ChunkUse = "copy" | "handed-over" | "lent";
+
 export class JsonListStream {
   private readonly itemShape: Compiled;
   private depth = 0;
@@ -202,11 +209,12 @@ export class JsonListStream {
   /**
    * Feeds the next chunk of kubectl's stdout. The kept text of the value being cut out is moved down
    * within the chunk, over what is removed (`out` is where it goes next), so a value that lies in one
-   * chunk is decoded in one piece. A chunk `handedOver` (read by nobody else) is cut where it lies;
-   * any other is copied first, and the caller's stays as it was.
+   * chunk is decoded in one piece. A chunk handed over or lent is cut where it lies; a lent one's text
+   * still to be read past the call is copied then, and the caller's stays as it was.
    */
-  write(chunk: Buffer | string, handedOver = false): void {
-    const bytes = handedOver && typeof chunk !== "string" ? chunk : Buffer.from(chunk);
+  write(chunk: Buffer | string, use: ChunkUse = "copy"): void {
+    const bytes = use !== "copy" && typeof chunk !== "string" ? chunk : Buffer.from(chunk);
+    const kept = use === "lent" ? (part: Buffer) => Buffer.from(part) : (part: Buffer) => part;
     const n = bytes.length;
     let depth = this.depth;
     let skipDepth = this.skipDepth;
@@ -263,8 +271,8 @@ export class JsonListStream {
       if (end >= n) {
         this.escaped = end > n;
         if (this.readingKey) this.keyHead = Buffer.concat([this.keyHead!, bytes]);
-        if (keptFrom >= 0) this.addPart(bytes);
-        if (apartFrom >= 0) this.apartParts.push(bytes);
+        if (keptFrom >= 0) this.addPart(kept(bytes));
+        if (apartFrom >= 0) this.apartParts.push(kept(bytes));
         return;
       }
       this.inString = false;
@@ -400,10 +408,10 @@ export class JsonListStream {
     }
     if (this.parts) {
       if (keptFrom >= 0) keep(n);
-      if (out > outStart) this.addPart(bytes.subarray(outStart, out));
+      if (out > outStart) this.addPart(kept(bytes.subarray(outStart, out)));
     }
     // The bytes past `out` are not written again: the apart text can stay where it lies.
-    if (apartFrom >= 0) this.apartParts.push(bytes.subarray(apartFrom, n));
+    if (apartFrom >= 0) this.apartParts.push(kept(bytes.subarray(apartFrom, n)));
     this.depth = depth;
     this.skipDepth = skipDepth;
     this.skip = skip;

@@ -183,7 +183,7 @@ export class Kubectl {
       onStdout: (chunk) => {
         if (broken !== undefined) return;
         try {
-          stream.write(chunk, true);
+          stream.write(chunk, "handed-over");
         } catch (error) {
           broken = error;
         }

@@ -13,7 +13,7 @@
 import { ToolFailedError } from "../errors.js";
 import type { Exec } from "./exec.js";
 import type { ExecResult } from "./exec-result.js";
-import { type ItemReader, JsonListStream, type Shape } from "./json-list-stream.js";
+import { type ChunkUse, type ItemReader, JsonListStream, type Shape } from "./json-list-stream.js";
 import { kubectlFailure } from "./kubectl-errors.js";
 import {
   continueTokenOf,
@@ -195,18 +195,17 @@ function startPage<T>(
       );
     }
   };
-  // kubectl's output is handed over; the proxy's pages are lent (page-proxy.ts), and a stream that keeps
-  // bytes past the call copies them.
-  const write = (chunk: Buffer | string, handedOver: boolean) => {
+  // kubectl's output is handed over; the proxy's pages are lent (page-proxy.ts).
+  const write = (chunk: Buffer | string, use: ChunkUse) => {
     if (broken !== undefined) return;
     try {
-      stream.write(chunk, handedOver);
+      stream.write(chunk, use);
     } catch (error) {
       broken = error;
       controller.abort();
     }
   };
-  const onStdout = (chunk: Buffer | string) => write(chunk, true);
+  const onStdout = (chunk: Buffer | string) => write(chunk, "handed-over");
   const viaKubectl = () =>
     request.exec(request.kubectl, [...request.connectionArgs, "get", "--raw", uri], {
       signal: controller.signal,
@@ -216,7 +215,7 @@ function startPage<T>(
     ? proxy
         .get(uri, {
           signal: controller.signal,
-          onStdout: (chunk) => write(chunk, false),
+          onStdout: (chunk) => write(chunk, "lent"),
           ...(readProtobuf ? { accept: protobufFirst, onContentType } : {}),
         })
         .then((result) => {
@@ -273,7 +272,7 @@ function pageFailure(
 
 /** A page's reader, whichever the API server served. */
 interface ListStream {
-  write(chunk: Buffer | string, handedOver?: boolean): void;
+  write(chunk: Buffer | string, use?: ChunkUse): void;
   end(): void;
 }
 

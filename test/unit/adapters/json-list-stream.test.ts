@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { JsonListStream, leadingObjectName, type Shape } from "../../../src/adapters/json-list-stream.js";
+import { chunkUses, writeInChunks } from "../../support/chunks.js";
 
 function read(chunks: (string | Buffer)[]): unknown[] {
   const items: unknown[] = [];
@@ -168,13 +169,10 @@ describe("JsonListStream: an item cut to a Shape before parsing", () => {
     ]) {
       const bytes = Buffer.from(text);
       for (let size = 1; size <= 64; size++) {
-        for (const handOver of [false, true]) {
+        for (const use of chunkUses) {
           const items: unknown[] = [];
           const stream = new JsonListStream((t) => items.push(JSON.parse(t)), undefined, shape);
-          for (let i = 0; i < bytes.length; i += size) {
-            const chunk = bytes.subarray(i, i + size);
-            stream.write(handOver ? Buffer.from(chunk) : chunk, handOver);
-          }
+          writeInChunks(stream, bytes, size, use);
           stream.end();
           expect(items).toEqual(text.includes("    ") ? [expected] : [expected, expected]);
         }
@@ -227,7 +225,7 @@ describe("JsonListStream: members apart", () => {
     for (const text of [JSON.stringify({ items }), JSON.stringify({ items }, null, 4)]) {
       const bytes = Buffer.from(text);
       for (const size of [1, 2, 3, 5, 11, 64, bytes.length]) {
-        for (const handOver of [false, true]) {
+        for (const use of chunkUses) {
           const seen: unknown[] = [];
           const stream = new JsonListStream(
             (t, apart) =>
@@ -238,10 +236,7 @@ describe("JsonListStream: members apart", () => {
             undefined,
             shape,
           );
-          for (let i = 0; i < bytes.length; i += size) {
-            const chunk = bytes.subarray(i, i + size);
-            stream.write(handOver ? Buffer.from(chunk) : chunk, handOver);
-          }
+          writeInChunks(stream, bytes, size, use);
           stream.end();
           expect(seen).toEqual(expected);
         }

@@ -40,6 +40,7 @@ import {
 } from "../../../src/core/readiness.js";
 import { ownedPods, type Workload, type WorkloadKind } from "../../../src/core/workload.js";
 import { SharedValues } from "../../../src/util/shared-values.js";
+import { chunkUses, writeInChunks } from "../../support/chunks.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/objects/${name}`, import.meta.url));
 
@@ -109,24 +110,17 @@ describe("the shapes keep every field the slim objects read", () => {
     expect(since?.metadata.annotations).toBeUndefined();
   });
 
-  it("pods read in chunks of every size, compact or indented, handed over or not, make the same slim pods", () => {
+  it("pods read in chunks of every size, compact or indented, the caller's, handed over or lent, make the same slim pods", () => {
     const items = (JSON.parse(fixture("pods.json").toString()) as { items: Pod[] }).items;
     const expected = items.map((pod) => slimPod(pod, new SharedValues()));
     for (const text of [JSON.stringify({ items }), JSON.stringify({ items }, null, 4)]) {
       const bytes = Buffer.from(text);
       for (let run = 0; run < 60; run++) {
         const size = chunkSizes(run + 1, run % 2 ? 40 : 3000);
-        // A chunk handed over is cut where it lies; any other is left as it was.
-        const handOver = run % 4 >= 2;
         const got: Pod[] = [];
         const read = podReader(new SharedValues());
         const stream = new JsonListStream((text, apart) => got.push(read(text, apart)), undefined, podShape);
-        for (let i = 0; i < bytes.length; ) {
-          const n = size();
-          const chunk = bytes.subarray(i, i + n);
-          stream.write(handOver ? Buffer.from(chunk) : chunk, handOver);
-          i += n;
-        }
+        writeInChunks(stream, bytes, size, chunkUses[Math.floor(run / 2) % chunkUses.length]!);
         stream.end();
         expect(got).toEqual(expected);
       }
