@@ -30,7 +30,12 @@ export function parseWebhookOptions(raw: RawWebhookFlags, env: Env): WebhookTarg
   if (raw.webhookUrl !== undefined) url = checkedUrl(raw.webhookUrl, "--webhook-url");
   else if (raw.webhookUrlFile !== undefined) {
     url = checkedUrl(readUrlFile(raw.webhookUrlFile), `the URL in --webhook-url-file ${raw.webhookUrlFile}`);
-  } else if (env[webhookUrlEnv]) url = checkedUrl(env[webhookUrlEnv], `$${webhookUrlEnv}`);
+  } else if (env[webhookUrlEnv] === "") {
+    // Set, so a webhook was meant (install-cron sets it from --webhook-secret's Secret): not quietly none.
+    throw new UsageError(
+      `$${webhookUrlEnv} is set but empty: set it to the webhook's URL (under install-cron, the url key of its --webhook-secret Secret), or unset it`,
+    );
+  } else if (env[webhookUrlEnv] !== undefined) url = checkedUrl(env[webhookUrlEnv], `$${webhookUrlEnv}`);
   return url ? { url, timeoutMs, proxy: parseProxyEnvironment(env) } : undefined;
 }
 

@@ -5,6 +5,7 @@
  * `configured` line.
  */
 import { parseProxyUrl } from "../../core/proxy.js";
+import { withoutUrlSecrets } from "../../util/url-secrets.js";
 import { webhookUrlEnv } from "./job-contract.js";
 import type { CronJobObject } from "./jobs.js";
 import { flagsOf, jobCommandOf, jobContainerOf } from "./status.js";
@@ -46,6 +47,8 @@ function settingsOf(cronJob: CronJobObject): Map<string, string> {
   const container = jobContainerOf(cronJob);
   const settings = flagsOf(jobCommandOf(cronJob));
   for (const flag of secretFlags) if (settings.get(flag)) settings.set(flag, "(a value set by hand)");
+  // A URL written by hand (--server=https://user:password@…) is shown without its user info and query.
+  for (const [flag, value] of settings) settings.set(flag, withoutUrlSecrets(value));
   for (const variable of container?.env ?? []) {
     const flag = envFlags[variable.name];
     if (flag === undefined) continue;

@@ -82,11 +82,19 @@ const daysIn = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  */
 function neverComes(fields: readonly string[]): string | null {
   const [, , dayOfMonth, month, dayOfWeek] = fields as [string, string, string, string, string];
-  if (!["*", "?"].includes(dayOfWeek) || ["*", "?"].includes(dayOfMonth)) return null;
+  if (!isAnyDay(dayOfWeek) || isAnyDay(dayOfMonth)) return null;
   const days = valuesOf(dayOfMonth, cronFields[2]!);
   const inMonths = valuesOf(month, cronFields[3]!);
   if ([...inMonths].some((m) => [...days].some((day) => day <= daysIn[m - 1]!))) return null;
   return `day-of-month "${dayOfMonth}" never comes in month "${month}": the CronJob would never run`;
+}
+
+/** Whether robfig/cron reads a day field as any day: an item `*` or `?` with no step or a step of 1. */
+function isAnyDay(field: string): boolean {
+  return field.split(",").some((item) => {
+    const [range, step] = item.split("/");
+    return (range === "*" || range === "?") && (step === undefined || Number(step) === 1);
+  });
 }
 
 /** The values a field checkField took names. */

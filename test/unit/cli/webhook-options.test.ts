@@ -40,8 +40,16 @@ function refusal(run: () => unknown): string {
 describe("where the URL comes from", () => {
   it("none configured: no webhook", () => {
     expect(parseWebhookOptions({}, {})).toBeUndefined();
-    expect(parseWebhookOptions({}, { [env]: "" })).toBeUndefined();
     expect(parseApplyOptions({}, {})).not.toHaveProperty("webhook");
+  });
+
+  it("the variable set but empty (a --webhook-secret Secret whose url is empty) is refused, as an empty flag is, not taken for none", () => {
+    expect(() => parseWebhookOptions({}, { [env]: "" })).toThrow(
+      new UsageError(
+        `$${env} is set but empty: set it to the webhook's URL (under install-cron, the url key of its --webhook-secret Secret), or unset it`,
+      ),
+    );
+    expect(() => parseWebhookOptions({ webhookUrl: "" }, {})).toThrow(/--webhook-url is not one URL/);
   });
 
   it("the environment, a file, the flag; the flag wins over the environment", () => {

@@ -78,6 +78,12 @@ describe("runChanges", () => {
     const job = jobContainerOf(inArgs)!;
     job.args = [...(job.args ?? []), "--webhook-url=https://hooks.example/services/T0/B0/TOKEN123"];
     expect(runChanges(inArgs, cronJobOf({}))).toEqual(["--webhook-url (a value set by hand) dropped"]);
+    // Nor a password in any URL written into a flag (apply refuses such a --server, but the warning is shown).
+    job.args = [...(job.args ?? []), "--server=https://admin:hunter2@api.example:6443/?token=x"];
+    expect(runChanges(inArgs, cronJobOf({}))).toEqual([
+      "--webhook-url (a value set by hand) dropped",
+      "--server https://api.example:6443/?… dropped",
+    ]);
   });
 
   it("a proxy without a scheme, as install-cron takes it: its change is seen, a password written by hand is not shown", () => {

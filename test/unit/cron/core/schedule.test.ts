@@ -81,6 +81,9 @@ describe("checkSchedule", () => {
     ["0 3 30 2 *", "30", "2"],
     ["0 3 31 4,6,9,11 ?", "31", "4,6,9,11"],
     ["0 0 30-31 feb *", "30-31", "feb"],
+    // Any day of the week as robfig/cron reads it: a step of 1 keeps it any day.
+    ["0 3 30 2 */1", "30", "2"],
+    ["0 0 31 4,6,9,11 ?/1", "31", "4,6,9,11"],
   ])(
     "refuses %j, which never comes (the server takes it, and its CronJob never runs)",
     (input, day, month) => {
