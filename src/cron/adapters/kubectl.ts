@@ -146,6 +146,13 @@ export function jobCreateFailures(
   });
 }
 
+/** The FailedCreate Events of a namespace's Jobs: why the Job controller could not make their pods. */
+export function jobsCreateFailures(kubectl: Kubectl, namespace: string): Promise<WarningEvent[]> {
+  return listSelected<WarningEvent>(kubectl, "events", namespace, {
+    field: "involvedObject.kind=Job,reason=FailedCreate",
+  });
+}
+
 /** The Warning Events about one object (by its UID), e.g. what the CronJob controller could not do. */
 export function warningEvents(kubectl: Kubectl, namespace: string, uid: string): Promise<WarningEvent[]> {
   return listSelected<WarningEvent>(kubectl, "events", namespace, {

@@ -8,9 +8,9 @@ import { readRecord } from "../../adapters/restart-record.js";
 import { type RecordRef, rememberedIn } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { warningLine } from "../../output/warning.js";
-import { listJobs, warningEvents } from "../adapters/kubectl.js";
+import { jobsCreateFailures, listJobs, warningEvents } from "../adapters/kubectl.js";
 import { installSelector } from "../core/install-labels.js";
-import type { WarningEvent } from "../core/jobs.js";
+import { type JobObject, type WarningEvent, withCreateFailures } from "../core/jobs.js";
 import { type RunPod, runResults } from "../core/run-results.js";
 import { cronStatus, recordRefOf } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
@@ -33,7 +33,13 @@ export async function cronStatusCommand(deps: CronDeps, options: CronStatusOptio
     readHeld(deps, recordRefOf(cronJob)),
     readWarnings(deps, target.namespace, cronJob.metadata.uid),
   ]);
-  const status = cronStatus(cronJob, jobs, results, held, warnings);
+  const status = cronStatus(
+    cronJob,
+    jobs,
+    await withWhyNoPod(deps, target.namespace, jobs, results),
+    held,
+    warnings,
+  );
   const { stdout } = deps.io;
   if (options.output === "json") stdout.write(renderCronStatusJson(status));
   else if (options.output === "yaml") stdout.write(renderCronStatusYaml(status));
@@ -48,6 +54,23 @@ function readRunResults(deps: CronDeps, namespace: string, selector: string) {
     new Map<string, string>(),
     "the runs' results are not shown",
   );
+}
+
+/** The results, and why the pods of Jobs without one could not be made: read only when some Job has none. */
+async function withWhyNoPod(
+  deps: CronDeps,
+  namespace: string,
+  jobs: readonly JobObject[],
+  results: ReadonlyMap<string, string>,
+): Promise<ReadonlyMap<string, string>> {
+  if (jobs.every((job) => job.metadata.uid === undefined || results.has(job.metadata.uid))) return results;
+  const failures = await readOrWarn(
+    deps,
+    () => jobsCreateFailures(deps.kubectl, namespace),
+    [],
+    "why the pods of runs that never ran could not be made is not shown",
+  );
+  return withCreateFailures(results, failures);
 }
 
 /** The CronJob's Warning Events: why no Job was made at its schedule (a quota, an admission policy). */

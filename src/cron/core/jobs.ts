@@ -2,7 +2,9 @@
  * CronJob and Job objects as kubectl prints them: the Job run-now makes, where a Job stands, and which of a
  * CronJob's Jobs are still in progress. Pure.
  */
+
 import type { ObjectMeta } from "../../core/k8s.js";
+import { groupBy } from "../../util/group-by.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
 import { withoutUrlSecrets } from "../../util/url-secrets.js";
 
@@ -219,6 +221,8 @@ export function whyNotStarted(pods: readonly WaitingPod[]): string | undefined {
 
 /** A Warning Event about a Job or a CronJob, as their controllers record one. */
 export interface WarningEvent {
+  /** What the Event is about, by UID. */
+  involvedObject?: { uid?: string };
   reason?: string;
   message?: string;
   lastTimestamp?: string;
@@ -248,6 +252,27 @@ export function whyNoPod(events: readonly WarningEvent[]): string | undefined {
   const latest = latestEvent(events.filter((e) => e.reason === "FailedCreate"));
   if (latest === undefined) return undefined;
   return `${latest.reason}${said(latest.message)}`;
+}
+
+/**
+ * Each run's result, and for a run without one (no pod of its Job ever ended) why its pod could not be
+ * made, from the Job controller's FailedCreate Events: a quota, a LimitRange, Pod Security refusing it.
+ * Without that, such a run reads as pending, then as a Job past its deadline, as one that hung would.
+ */
+export function withCreateFailures(
+  results: ReadonlyMap<string, string>,
+  failures: readonly WarningEvent[],
+): Map<string, string> {
+  const byJob = groupBy(
+    failures.filter((event) => event.involvedObject?.uid !== undefined),
+    (event) => event.involvedObject!.uid!,
+  );
+  const merged = new Map(results);
+  for (const [uid, events] of byJob) {
+    const why = whyNoPod(events);
+    if (!merged.has(uid) && why !== undefined) merged.set(uid, why);
+  }
+  return merged;
 }
 
 /**

@@ -885,6 +885,40 @@ describe("cron-status", () => {
     ]);
   });
 
+  it("a run whose pod the Job controller could not make says why (its FailedCreate), not only that it waits", async () => {
+    const refused = {
+      metadata: { name: "kubectl-autoupdate-29926870.1", creationTimestamp: "2026-11-25T13:10:01Z" },
+      involvedObject: {
+        kind: "Job",
+        name: "kubectl-autoupdate-29926870",
+        uid: "0404644b-dfac-4a5b-a42f-5dec8ba61617",
+      },
+      reason: "FailedCreate",
+      type: "Warning",
+      message:
+        'Error creating: pods "kubectl-autoupdate-29926870-x7k2p" is forbidden: maximum cpu usage per Container is 500m, but limit is 1',
+      lastTimestamp: "2026-11-25T13:10:01Z",
+    };
+    fake
+      .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
+      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "pods"], { stdout: JSON.stringify({ kind: "List", items: [] }) })
+      .on(["get", "events", "--field-selector=involvedObject.kind=Job,reason=FailedCreate"], {
+        stdout: JSON.stringify({ kind: "List", items: [refused] }),
+      })
+      .on(["get", "events"], { stdout: JSON.stringify({ kind: "List", items: [] }) });
+    const result = await cli("cron-status", "-n", "tools");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^kubectl-autoupdate-29926870 .*FailedCreate: Error creating: pods .* is forbidden: maximum cpu usage per Container is 500m, but limit is 1$/m,
+    );
+    const json = await cli("cron-status", "-n", "tools", "-o", "json");
+    const runs = (JSON.parse(json.stdout) as { jobs: { name: string; result?: string }[] }).jobs;
+    expect(runs.find((run) => run.name === "kubectl-autoupdate-29926870")?.result).toMatch(/^FailedCreate: /);
+    // The other runs' Jobs made no such Event: nothing is made up for them.
+    expect(runs.filter((run) => run.result?.startsWith("FailedCreate"))).toHaveLength(1);
+  });
+
   it("Events that cannot be read: a warning, Last warning <unknown>", async () => {
     fake
       .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })

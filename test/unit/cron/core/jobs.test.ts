@@ -15,6 +15,7 @@ import {
   type WarningEvent,
   whyNoPod,
   whyNotStarted,
+  withCreateFailures,
 } from "../../../../src/cron/core/jobs.js";
 import { cronStatus, recordRefOf } from "../../../../src/cron/core/status.js";
 import { turnOf } from "../../../../src/cron/core/turn.js";
@@ -457,6 +458,25 @@ describe("whyNoPod", () => {
 
   it("says nothing when the Job controller recorded no FailedCreate", () => {
     expect(whyNoPod([{ reason: "SuccessfulCreate", lastTimestamp: "2026-12-02T10:00:00Z" }])).toBeUndefined();
+  });
+
+  it("fills in the result of each run that has none, by its Job's UID; a run's own result stands", () => {
+    const about = (uid: string, message: string, at: string) => ({
+      ...failed(message, { lastTimestamp: at }),
+      involvedObject: { uid },
+    });
+    const results = new Map([["ran", "0 restarted"]]);
+    const merged = withCreateFailures(results, [
+      about("never", "quota exceeded", "2026-12-02T10:00:00Z"),
+      about("never", "denied by policy", "2026-12-02T10:05:00Z"),
+      about("ran", "quota exceeded", "2026-12-02T09:00:00Z"),
+      failed("of no Job", { lastTimestamp: "2026-12-02T10:00:00Z" }),
+    ]);
+    expect([...merged]).toEqual([
+      ["ran", "0 restarted"],
+      ["never", "FailedCreate: denied by policy"],
+    ]);
+    expect(results.size).toBe(1);
   });
 });
 
