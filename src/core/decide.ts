@@ -145,6 +145,8 @@ export interface PlanInput {
   resolutions: ReadonlyMap<string, Resolution>;
   /** Platforms of the nodes nodesToInspect() named (null: unreadable); without it, those stay unknown. */
   nodePlatforms?: ReadonlyMap<string, string | null>;
+  /** Pull secrets the kubelet cannot read, by `namespace/name`: why. A pod naming one is not restarted. */
+  unreadablePullSecrets?: ReadonlyMap<string, string>;
   /** --min-age: a stale container's new image must be at least this old (by its build time) to act on. */
   minAgeMs?: number;
   /** The clock's time, for --min-age. */
@@ -238,7 +240,10 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
   let heldByMinAge = false;
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
-    const notRestartable = whyNotRestartable(pod, direct, input.owners) ?? withoutImageToRun(containers);
+    const notRestartable =
+      whyNotRestartable(pod, direct, input.owners) ??
+      withoutImageToRun(containers) ??
+      withUnreadablePullSecret(pod, input.unreadablePullSecrets);
     const tooYoung = notRestartable === null ? notOldEnough(containers, input) : null;
     heldByMinAge = tooYoung !== null;
     const unsafe = notRestartable ?? tooYoung;
@@ -275,6 +280,24 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
     heldByMinAge,
     restartedBefore: action === "delete" ? restartedBefore : undefined,
   };
+}
+
+/**
+ * Why a pod that names a pull secret the kubelet cannot read is not restarted: the kubelet fails the keyring
+ * it makes of the pod's secrets, so a new pod could pull none of its images. Null when it names none.
+ */
+function withUnreadablePullSecret(
+  pod: Pod,
+  unreadable: ReadonlyMap<string, string> | undefined,
+): string | null {
+  if (unreadable === undefined || unreadable.size === 0) return null;
+  for (const { name } of pod.spec.imagePullSecrets ?? []) {
+    const why = unreadable.get(`${pod.metadata.namespace ?? "default"}/${name}`);
+    if (why !== undefined) {
+      return `pull secret ${name} cannot be read by the kubelet (${why}): a new pod could not pull its images`;
+    }
+  }
+  return null;
 }
 
 /** Null when restarting the pod is safe: a controller will bring it back on the new image. */

@@ -168,36 +168,88 @@ function credentialOf(entry: unknown, source: string): Credential | null {
   return usable ? credential : null;
 }
 
+/** A pull secret as the kubelet reads it: its auths, or why it cannot read it. */
+export type PullSecretRead = { auths: DockerAuths } | { unreadable: string };
+
 /**
- * Reads the auths of a pull secret's data (base64, as `kubectl get secret -o json` prints it), with only the
- * fields the kubelet's keyring reads: a token it would not pull with must not decide a plan either.
- * Returns null for a secret of another type or with unreadable content.
+ * Reads a pull secret's data (base64, as `kubectl get secret -o json` prints it) as the kubelet's keyring
+ * does, keeping only the fields it reads: a token it would not pull with must not decide a plan either.
+ * Null for a secret of another type or with no data, which the kubelet passes over. Content it cannot read
+ * (not JSON, a field of the wrong type, an `auth` that is not base64 of user:password) fails the keyring the
+ * kubelet makes for the pod, and so every pull of a pod naming the secret: `unreadable` says why.
  */
 export function pullSecretAuths(secret: {
   type?: string;
   data?: Record<string, string>;
-}): DockerAuths | null {
-  const read = (key: string) => {
-    const value = secret.data?.[key];
-    return value === undefined ? undefined : JSON.parse(Buffer.from(value, "base64").toString("utf8"));
-  };
-  const asAuths = (value: unknown) =>
-    value !== null && typeof value === "object" && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).map(([location, entry]) => [location, kubeletFields(entry)]))
-      : null;
+}): PullSecretRead | null {
+  const key =
+    secret.type === "kubernetes.io/dockerconfigjson"
+      ? ".dockerconfigjson"
+      : secret.type === "kubernetes.io/dockercfg"
+        ? ".dockercfg"
+        : null;
+  const data = key === null ? undefined : secret.data?.[key];
+  if (data === undefined || data === "") return null;
+  let parsed: unknown;
   try {
-    if (secret.type === "kubernetes.io/dockerconfigjson")
-      return asAuths(read(".dockerconfigjson")?.auths ?? {});
-    if (secret.type === "kubernetes.io/dockercfg") return asAuths(read(".dockercfg") ?? {});
+    parsed = JSON.parse(Buffer.from(data, "base64").toString("utf8"));
   } catch {
-    return null;
+    return { unreadable: `its ${key} is not JSON` };
   }
-  return null;
+  try {
+    if (key === ".dockercfg") return { auths: kubeletEntries(parsed) };
+    if (parsed === null) return { auths: {} };
+    if (typeof parsed !== "object" || Array.isArray(parsed)) throw new Unreadable("not an object");
+    return { auths: kubeletEntries(memberOf(parsed as Record<string, unknown>, "auths")) };
+  } catch (error) {
+    if (!(error instanceof Unreadable)) throw error;
+    return { unreadable: `its ${key}: ${error.message}` };
+  }
 }
 
-/** The kubelet's DockerConfigEntry reads `auth`, `username` and `password`, not docker's token fields. */
-function kubeletFields(entry: unknown): DockerAuths[string] {
-  if (entry === null || typeof entry !== "object") return {};
-  const { auth, username, password } = entry as Record<string, unknown>;
-  return { auth, username, password } as DockerAuths[string];
+class Unreadable extends Error {}
+
+/** A member by name, as Go's encoding/json finds it: its own spelling first, else in any case. */
+function memberOf(object: Record<string, unknown>, name: string): unknown {
+  if (name in object) return object[name];
+  const key = Object.keys(object).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : object[key];
+}
+
+/** The kubelet's DockerConfig: registries to entries, each with the fields DockerConfigEntry reads. */
+function kubeletEntries(value: unknown): DockerAuths {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) throw new Unreadable("auths is not an object");
+  const auths: DockerAuths = {};
+  for (const [location, entry] of Object.entries(value)) {
+    if (entry === null) continue;
+    if (typeof entry !== "object" || Array.isArray(entry)) {
+      throw new Unreadable(`the entry of ${location} is not an object`);
+    }
+    const fields: Record<string, string> = {};
+    for (const name of ["auth", "username", "password", "email"]) {
+      const field = memberOf(entry as Record<string, unknown>, name);
+      if (field === undefined || field === null) continue;
+      if (typeof field !== "string") throw new Unreadable(`${name} of ${location} is not a string`);
+      fields[name] = field;
+    }
+    if (fields["auth"] && !isBasicAuth(fields["auth"])) {
+      throw new Unreadable(`auth of ${location} is not base64 of username:password`);
+    }
+    auths[location] = { auth: fields["auth"], username: fields["username"], password: fields["password"] };
+  }
+  return auths;
+}
+
+/**
+ * Whether `auth` decodes as the kubelet decodes it: padded base64 when it ends with `=`, else unpadded (Go's
+ * decoders, which pass over line breaks and refuse anything else), to text with a colon.
+ */
+function isBasicAuth(auth: string): boolean {
+  const text = auth.replace(/[\r\n]/g, "");
+  const padded = auth.trim().endsWith("=");
+  const valid = padded
+    ? /^[A-Za-z0-9+/]*={1,2}$/.test(text) && text.length % 4 === 0
+    : /^[A-Za-z0-9+/]*$/.test(text) && text.length % 4 !== 1;
+  return valid && Buffer.from(text, "base64").toString("utf8").includes(":");
 }

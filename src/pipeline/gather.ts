@@ -35,6 +35,8 @@ export interface Inventory {
   images: ImageInUse[];
   /** Parsed pull secrets by `namespace/name`; absent when missing or not a pull secret. */
   pullSecrets: Map<string, KeyedCredential[]>;
+  /** Pull secrets the kubelet cannot read, by `namespace/name`: why (core/keyring.ts pullSecretAuths). */
+  unreadablePullSecrets: Map<string, string>;
   /** Extra pull secrets from ServiceAccounts, per image key (pods naming none of their own). */
   accountSecrets: Map<string, SecretRef[]>;
   /** Problems that did not stop the plan (an unreadable secret only leaves its images unresolved). */
@@ -143,8 +145,16 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   ]);
   const owners = indexOwners(ownerObjects.flat());
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
-  const pullSecrets = await readPullSecrets(kubectl, wanted, options.concurrency, warnings);
-  return { pods, owners, images, pullSecrets, accountSecrets, warnings };
+  const secrets = await readPullSecrets(kubectl, wanted, options.concurrency, warnings);
+  return {
+    pods,
+    owners,
+    images,
+    pullSecrets: secrets.parsed,
+    unreadablePullSecrets: secrets.unreadable,
+    accountSecrets,
+    warnings,
+  };
 }
 
 /**
@@ -283,11 +293,19 @@ async function readPullSecrets(
     warnings,
   );
   const parsed = new Map<string, KeyedCredential[]>();
+  const unreadable = new Map<string, string>();
   for (const [id, secret] of secrets) {
-    const auths = pullSecretAuths(secret);
-    if (auths) parsed.set(id, keyedCredentials(auths, `secret ${id}`));
+    const read = pullSecretAuths(secret);
+    if (read === null) continue;
+    if ("auths" in read) parsed.set(id, keyedCredentials(read.auths, `secret ${id}`));
+    else {
+      unreadable.set(id, read.unreadable);
+      warnings.push(
+        `secret ${id} cannot be read by the kubelet (${read.unreadable}): no new pod naming it could pull its images, so none of those pods is restarted`,
+      );
+    }
   }
-  return parsed;
+  return { parsed, unreadable };
 }
 
 /**

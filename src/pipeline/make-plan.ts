@@ -96,7 +96,13 @@ export async function makePlan(
   const input = { resolver: resolver.name, pods: inventory.pods, owners: inventory.owners, resolutions };
   const warnings = [...inventory.warnings];
   const nodePlatforms = await readNodePlatforms(kubectl, nodesToInspect(input), warnings);
-  const decided = decidePlan({ ...input, nodePlatforms, minAgeMs: options.minAgeMs, now: options.now });
+  const decided = decidePlan({
+    ...input,
+    nodePlatforms,
+    unreadablePullSecrets: inventory.unreadablePullSecrets,
+    minAgeMs: options.minAgeMs,
+    now: options.now,
+  });
   const toRead = workloadsToRead(decided, options.strategy);
   if (toRead.size > 0) options.onPhase?.("Reading controllers");
   const [workloads, optedOutElsewhere] = await Promise.all([

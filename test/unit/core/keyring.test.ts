@@ -131,68 +131,80 @@ describe("Keyring.lookup", () => {
 
 describe("pullSecretAuths", () => {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64");
+  const configJson = (config: unknown) => ({
+    type: "kubernetes.io/dockerconfigjson",
+    data: { ".dockerconfigjson": b64(config) },
+  });
+  /** The auths of a secret the kubelet reads. */
+  const authsOf = (secret: Parameters<typeof pullSecretAuths>[0]) => {
+    const read = pullSecretAuths(secret);
+    if (read === null || !("auths" in read)) throw new Error(`not read: ${JSON.stringify(read)}`);
+    return read.auths;
+  };
+
   it("reads kubernetes.io/dockerconfigjson", () => {
-    const secret = {
-      type: "kubernetes.io/dockerconfigjson",
-      data: { ".dockerconfigjson": b64({ auths: { "r.io": basic("x") } }) },
-    };
-    expect(pullSecretAuths(secret)).toEqual({ "r.io": basic("x") });
+    expect(authsOf(configJson({ auths: { "r.io": basic("x") } }))).toEqual({ "r.io": basic("x") });
   });
   it("reads the legacy kubernetes.io/dockercfg", () => {
     const secret = { type: "kubernetes.io/dockercfg", data: { ".dockercfg": b64({ "r.io": basic("y") }) } };
-    expect(pullSecretAuths(secret)).toEqual({ "r.io": basic("y") });
+    expect(authsOf(secret)).toEqual({ "r.io": basic("y") });
   });
-  it("a malformed entry is no credential, and the others still are: a pull secret is anyone's to write", () => {
-    const secret = {
-      type: "kubernetes.io/dockerconfigjson",
-      data: {
-        ".dockerconfigjson": b64({
-          auths: {
-            "a.io": null,
-            "b.io": { auth: 123456 },
-            "c.io": ["x"],
-            "d.io": { username: 1, password: 2 },
-            "e.io": basic("ok"),
-          },
-        }),
-      },
-    };
-    const auths = pullSecretAuths(secret)!;
-    expect(keyedCredentials(auths, "secret team-b/broken")).toEqual([
-      {
-        key: "e.io",
-        credential: expect.objectContaining({ username: "ok", source: "secret team-b/broken" }),
-      },
-    ]);
-    for (const auths of [[], "text", 42]) {
-      const odd = { type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": b64({ auths }) } };
-      expect(pullSecretAuths(odd)).toBeNull();
+  it("what the kubelet cannot read is unreadable, and says why: its keyring, so every pull of the pod, would fail", () => {
+    const token = Buffer.from("glpat-abcdef123456").toString("base64");
+    for (const [auths, why] of [
+      [{ "b.io": { auth: 123456 } }, "auth of b.io is not a string"],
+      [{ "c.io": ["x"] }, "the entry of c.io is not an object"],
+      [{ "d.io": { username: 1, password: 2 } }, "username of d.io is not a string"],
+      [{ "e.io": { auth: token } }, "auth of e.io is not base64 of username:password"],
+      [{ "f.io": { auth: "dXNlcjpwYXNz!" } }, "auth of f.io is not base64 of username:password"],
+      [[], "auths is not an object"],
+      ["text", "auths is not an object"],
+      [42, "auths is not an object"],
+    ] as const) {
+      expect(pullSecretAuths(configJson({ auths }))).toEqual({ unreadable: `its .dockerconfigjson: ${why}` });
     }
+    expect(
+      pullSecretAuths({ type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": "!!!" } }),
+    ).toEqual({ unreadable: "its .dockerconfigjson is not JSON" });
+  });
+  it("what the kubelet reads as Go does: a null entry is none, unpadded base64, members in any case", () => {
+    const unpadded = Buffer.from("u:p1").toString("base64").replace(/=+$/, "");
+    const auths = authsOf(
+      configJson({
+        auths: {
+          "a.io": null,
+          "b.io": { auth: unpadded },
+          "c.io": { Username: "u", Password: "p", Email: "e" },
+        },
+      }),
+    );
+    expect(
+      keyedCredentials(auths, "secret ns/s").map(({ key, credential }) => [key, credential.username]),
+    ).toEqual([
+      ["b.io", "u"],
+      ["c.io", "u"],
+    ]);
   });
   it("keeps only what the kubelet pulls with: docker's token fields are no credential in a pull secret", () => {
-    const secret = {
-      type: "kubernetes.io/dockerconfigjson",
-      data: {
-        ".dockerconfigjson": b64({
-          auths: {
-            "a.io": { identitytoken: "refresh-token" },
-            "b.io": { registrytoken: "bearer-token" },
-            "c.io": { ...basic("ok"), identitytoken: "refresh-token" },
-          },
-        }),
+    const secret = configJson({
+      auths: {
+        "a.io": { identitytoken: "refresh-token" },
+        "b.io": { registrytoken: "bearer-token" },
+        "c.io": { ...basic("ok"), identitytoken: "refresh-token" },
       },
-    };
-    expect(keyedCredentials(pullSecretAuths(secret)!, "secret ns/tokens")).toEqual([
+    });
+    expect(keyedCredentials(authsOf(secret), "secret ns/tokens")).toEqual([
       {
         key: "c.io",
         credential: { username: "ok", password: expect.any(String), source: "secret ns/tokens" },
       },
     ]);
   });
-  it("ignores other types and unreadable data", () => {
+  it("passes over other types, and a pull secret without its data, as the kubelet does", () => {
     expect(pullSecretAuths({ type: "Opaque", data: { ".dockerconfigjson": b64({}) } })).toBeNull();
+    expect(pullSecretAuths({ type: "kubernetes.io/dockerconfigjson", data: {} })).toBeNull();
     expect(
-      pullSecretAuths({ type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": "!!!" } }),
+      pullSecretAuths({ type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": "" } }),
     ).toBeNull();
   });
 });

@@ -104,6 +104,39 @@ async function plan(
 }
 
 describe("makePlan", () => {
+  it("leaves a pod naming a pull secret the kubelet cannot read (no new pod could pull), with a warning; its container is still stale", async () => {
+    const token = Buffer.from("glpat-abcdef123456").toString("base64");
+    const broken = {
+      ...pullSecret("regcred", "default", {}),
+      data: {
+        ".dockerconfigjson": Buffer.from(
+          JSON.stringify({ auths: { "registry.corp": { auth: token } } }),
+        ).toString("base64"),
+      },
+    };
+    const events: string[] = [];
+    const { resolver } = fakeResolver(events, () => moved);
+    const pods = [pod("web-a", "registry.corp/app:1", ["regcred"]), pod("web-b", "registry.corp/app:1")];
+    const kubectl = { ...fakeKubectl(pods, events), getSecrets: async () => [broken] } as unknown as Kubectl;
+    const { plan: made, warnings } = await makePlan(kubectl, async () => resolver, {
+      scope,
+      strategy: "auto",
+      concurrency: 2,
+      now: Date.now(),
+    });
+    const [named, other] = made.pods;
+    expect(named).toMatchObject({
+      action: "skip",
+      reason:
+        "pull secret regcred cannot be read by the kubelet (its .dockerconfigjson: auth of registry.corp is not base64 of username:password): a new pod could not pull its images",
+    });
+    expect(named!.containers[0]!.status).toBe("stale");
+    expect(other).toMatchObject({ action: "delete" });
+    expect(warnings).toContain(
+      "secret default/regcred cannot be read by the kubelet (its .dockerconfigjson: auth of registry.corp is not base64 of username:password): no new pod naming it could pull its images, so none of those pods is restarted",
+    );
+  });
+
   it("asks for a tag while the pods stream in, once, and uses that answer", async () => {
     const pods = [pod("web-a", "nginx:latest"), pod("web-b", "nginx:latest"), pod("web-c", "nginx:latest")];
     const { events, result } = await plan(pods, () => moved);
