@@ -166,12 +166,21 @@ export class RegistryClient {
     return `${this.isInsecure(host) ? "http" : "https"}://${host}`;
   }
 
-  /** The host's challenge, from one `GET /v2/` per host and run (shared by concurrent callers). */
+  /**
+   * The host's challenge, from one `GET /v2/` per host and run (shared by concurrent callers). One that
+   * failed (a 503 for a second, a timeout) is not kept: the next image asks again, rather than every image of
+   * the registry failing for the run; a host that stays out of reach is given up on by the transport.
+   */
   private hostAuth(host: string, signal?: AbortSignal): Promise<HostAuth> {
     let known = this.hosts.get(host);
     if (!known) {
-      known = this.ping(host, signal);
-      this.hosts.set(host, known);
+      const asked = this.ping(host, signal);
+      known = asked;
+      this.hosts.set(host, asked);
+      const forget = () => {
+        if (this.hosts.get(host) === asked) this.hosts.delete(host);
+      };
+      asked.then((auth) => auth.ok || forget(), forget);
     }
     return known;
   }

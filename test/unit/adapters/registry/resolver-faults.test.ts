@@ -74,6 +74,29 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(3);
   });
 
+  it("a 503 to the API version check fails that image only: the next one asks again, and is answered", async () => {
+    let busy = 3; // the first GET /v2/ and its two retries
+    const { fetch, seen } = fakeFetch((request) => {
+      if (new URL(request.url).pathname === "/v2/") {
+        return busy-- > 0 ? new Response("", { status: 503 }) : new Response("{}", { status: 200 });
+      }
+      return new Response(null, {
+        status: 200,
+        headers: { "content-type": dockerManifest, "docker-content-digest": MANIFEST },
+      });
+    });
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/a:1"), [])).toEqual({
+      ok: false,
+      reason: "reg.test answered 503 to the API version check",
+    });
+    expect(await r.resolveTag(ref("reg.test/b:1"), [])).toMatchObject({
+      ok: true,
+      tag: { digest: MANIFEST },
+    });
+    expect(seen.filter((s) => s.url.endsWith("/v2/"))).toHaveLength(4);
+  });
+
   it("a registry that never answers: timeout, retried, then every image of that host fails at once", async () => {
     const { fetch, seen } = fakeFetch(() => "hang");
     const r = resolver(fetch, { timeoutMs: 50 });
