@@ -120,7 +120,11 @@ async function fetchFollowing(
   for (let redirects = 0; ; redirects++) {
     const way = route(url);
     if (way.kind === "none") throw networkError(way.error);
-    const answer = await send({ url, route: way, method, headers, body, signal: init.signal });
+    const answer = await send({ url, route: way, method, headers, body, signal: init.signal }).catch(
+      (error: unknown) => {
+        throw url.origin === start.origin ? error : failedAfterRedirect(error, url);
+      },
+    );
     const status = answer.statusCode ?? 0;
     // A proxy given the URL answers for itself only when it wants credentials.
     if (way.kind === "forward" && status === 407) {
@@ -282,6 +286,19 @@ function bodyOf(answer: http.IncomingMessage): HttpBody {
 
 function networkError(cause: Error): TypeError {
   return new TypeError("fetch failed", { cause });
+}
+
+/**
+ * A failure at the origin a redirect led to (a registry's blob storage, a CDN), marked with its origin: the
+ * origin asked has answered, and one that cannot reach the other must not take it for down.
+ */
+export interface RedirectedFailure {
+  redirectedTo?: string;
+}
+
+function failedAfterRedirect(error: unknown, url: URL): unknown {
+  if (error instanceof Error) (error as Error & RedirectedFailure).redirectedTo = url.origin;
+  return error;
 }
 
 function without(headers: Record<string, string>, ...names: string[]): Record<string, string> {

@@ -11,7 +11,13 @@
 
 import { systemClock } from "../../util/clock.js";
 import { Limiter } from "../../util/limiter.js";
-import { type HttpFetchInit, type HttpHeaders, type HttpResponse, httpFetch } from "../http/http-fetch.js";
+import {
+  type HttpFetchInit,
+  type HttpHeaders,
+  type HttpResponse,
+  httpFetch,
+  type RedirectedFailure,
+} from "../http/http-fetch.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
 import type { RequestBudget } from "./request-budget.js";
 import {
@@ -277,6 +283,14 @@ async function readCapped(response: HttpResponse, max: number): Promise<Buffer> 
 }
 
 function classify(error: unknown, timedOut: boolean, timeoutMs: number): Failure {
+  const { redirectedTo } = (error ?? {}) as RedirectedFailure;
+  if (redirectedTo === undefined) return classifyFailure(error, timedOut, timeoutMs);
+  // The registry answered, with a redirect (to its blob storage): where that led is not the registry.
+  const failure = classifyFailure(error, timedOut, timeoutMs);
+  return { ...failure, reason: `redirected to ${redirectedTo}: ${failure.reason}`, hostDown: false };
+}
+
+function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): Failure {
   if (timedOut) return { reason: `no answer within ${timeoutMs} ms`, retryable: true, hostDown: true };
   if (error instanceof BodyTooLargeError) return { reason: error.message, retryable: false, hostDown: false };
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
