@@ -136,10 +136,10 @@ async function fetchFollowing(
       return await toResponse(answer, url, method);
     }
     answer.resume();
-    if (redirects === maxRedirects) throw networkError(new Error(`more than ${maxRedirects} redirects`));
+    if (redirects === maxRedirects) throw redirectRefused(`more than ${maxRedirects} redirects`);
     const next = new URL(location, url);
     if (next.protocol !== "http:" && next.protocol !== "https:") {
-      throw networkError(new Error(`redirect to ${next.protocol} refused`));
+      throw redirectRefused(`redirect to ${next.protocol} refused`);
     }
     // As fetch: 303, and 301/302 after a POST, go on as a GET without the body.
     if ((status === 303 && method !== "HEAD") || ((status === 301 || status === 302) && method === "POST")) {
@@ -151,9 +151,7 @@ async function fetchFollowing(
     // a 307 or 308 (a token request's refresh token), where fetch would send the body on.
     if (next.origin !== url.origin) {
       if (body !== undefined) {
-        throw networkError(
-          new Error(`redirect of a ${method} with a body to another origin (${next.host}) refused`),
-        );
+        throw redirectRefused(`redirect of a ${method} with a body to another origin (${next.host}) refused`);
       }
       headers = without(headers, "authorization");
     }
@@ -286,6 +284,13 @@ function bodyOf(answer: http.IncomingMessage): HttpBody {
 
 function networkError(cause: Error): TypeError {
   return new TypeError("fetch failed", { cause });
+}
+
+/** The code of a redirect this client will not follow: asking again gets the same answer. */
+export const redirectRefusedCode = "ERR_REDIRECT_REFUSED";
+
+function redirectRefused(message: string): TypeError {
+  return networkError(Object.assign(new Error(message), { code: redirectRefusedCode }));
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   type HttpResponse,
   httpFetch,
   type RedirectedFailure,
+  redirectRefusedCode,
 } from "../http/http-fetch.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
 import type { RequestBudget } from "./request-budget.js";
@@ -298,6 +299,8 @@ function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): 
   const cause = err?.cause;
   const code = cause?.code ?? "";
   const detail = cause?.message ?? err?.message ?? String(error);
+  // The registry answered, with a redirect this client will not follow: it is up, and will say the same again.
+  if (code === redirectRefusedCode) return { reason: detail, retryable: false, hostDown: false };
   if (isPermanent(code)) {
     return {
       reason: `${tlsCodes.test(code) ? "TLS error: " : ""}${detail}`,

@@ -36,6 +36,8 @@ beforeAll(async () => {
       });
       return response.end(request.method === "HEAD" ? undefined : manifest);
     }
+    if (url.startsWith("/v2/c/manifests/"))
+      return response.writeHead(302, { location: "ftp://mirror.test/c" }).end();
     if (url.startsWith("/v2/a/blobs/")) {
       return response.writeHead(307, { location: `https://127.0.0.1:${port}/storage/blob` }).end();
     }
@@ -61,5 +63,20 @@ describe("a failure where the registry's redirect led", () => {
     const b = await resolver.resolveTag(parseImageRef(`127.0.0.1:${port}/b:1`), []);
     expect(asked).toContain("HEAD /v2/b/manifests/1");
     expect(b).toEqual({ ok: true, tag: { digest: MANIFEST, sameImageDigests: [], isIndex: false } });
+  });
+
+  it("a redirect this client will not follow (out of http) fails that image at once, not retried, the registry not given up on", async () => {
+    const resolver = new RegistryResolver({
+      isInsecure: () => true,
+      timeoutMs: 2000,
+      retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 },
+    });
+    asked.length = 0;
+    expect(await resolver.resolveTag(parseImageRef(`127.0.0.1:${port}/c:1`), [])).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("redirect to ftp: refused"),
+    });
+    expect(asked.filter((line) => line.includes("/v2/c/"))).toEqual(["HEAD /v2/c/manifests/1"]);
+    expect(await resolver.resolveTag(parseImageRef(`127.0.0.1:${port}/b:1`), [])).toMatchObject({ ok: true });
   });
 });
