@@ -2,7 +2,6 @@
  * CronJob and Job objects as kubectl prints them: the Job run-now makes, where a Job stands, and which of a
  * CronJob's Jobs are still in progress. Pure.
  */
-
 import type { ObjectMeta } from "../../core/k8s.js";
 import { groupBy } from "../../util/group-by.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
