@@ -51,8 +51,12 @@ describe("help and version, with only the named verb's flags declared", () => {
     // A secret read from a file, its line break kept.
     [["--webhook-url=https://hooks.example/SECRET\n"]],
     [["-A", "-o", "wide"]],
+    // pflag's attached short value, and one after a boolean short flag: the value is cut all the same.
+    [["-shttps://admin:hunter2@api.example:6443"]],
+    [["-Ashttps://admin:hunter2@api.example:6443"]],
   ])("flags with no verb (%j) ask for one, naming the first flag without its value", async (args) => {
-    const flag = args[0]!.replace(/=[\s\S]*$/, "");
+    const word = args[0]!;
+    const flag = word.startsWith("--") ? word.replace(/=[\s\S]*$/, "") : word.slice(0, 2);
     expect(await runMain(args)).toEqual({
       code: 1,
       stdout: "",
