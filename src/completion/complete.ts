@@ -26,7 +26,7 @@ export interface Candidate {
 }
 
 /** Where the values of a flag come from, beyond commander's choices. */
-export type Lookup = "namespaces" | "contexts";
+export type Lookup = "namespaces" | "contexts" | "clusters" | "users";
 
 /** A flag's values, written as the user typed them: what a lookup passes on to kubectl (--context …). */
 export type TypedFlags = Record<string, string | string[] | boolean>;
@@ -39,6 +39,8 @@ export type Answer = Candidates | { kind: "lookup"; lookup: Lookup; prefix: stri
 const lookups: Record<string, Lookup> = {
   "--namespace": "namespaces",
   "--context": "contexts",
+  "--cluster": "clusters",
+  "--user": "users",
 };
 
 /** `words`: the words after the plugin's name; the last is the one being completed. */

@@ -1,6 +1,7 @@
 /**
  * The values completion reads from kubectl: namespaces from the cluster the typed flags point at,
- * contexts from the kubeconfig. Bounded in time, as a TAB must not hang on an unreachable cluster.
+ * contexts, clusters and users from the kubeconfig, as kubectl completes them. Bounded in time, as a TAB
+ * must not hang on an unreachable cluster.
  */
 
 import { parseConfigView } from "../adapters/config-view.js";
@@ -21,21 +22,21 @@ export async function lookUp(
   const { createExec } = await import("../adapters/exec.js");
   const { Kubectl } = await import("../adapters/kubectl.js");
   const options = parseConnectionOptions(typed as RawConnectionFlags, io.env);
-  const connection =
-    lookup === "contexts"
-      ? { kubeconfig: options.connection.kubeconfig }
-      : { requestTimeout: "4s", ...withoutUndefined(options.connection) };
+  const fromKubeconfig = lookup !== "namespaces";
+  const connection = fromKubeconfig
+    ? { kubeconfig: options.connection.kubeconfig }
+    : { requestTimeout: "4s", ...withoutUndefined(options.connection) };
   const kubectl = new Kubectl(createExec(), options.kubectlPath, connection);
-  // The kubeconfig's context names exactly, from its JSON: a name may hold anything (`namespace/prod`,
-  // spaces, a newline), which get-contexts' lines would change.
-  const args = lookup === "contexts" ? ["config", "view", "-o", "json"] : ["get", "namespaces", "-o", "name"];
+  // The kubeconfig's names exactly, from its JSON: a name may hold anything (`namespace/prod`, spaces, a
+  // newline), which get-contexts' lines would change.
+  const args = fromKubeconfig ? ["config", "view", "-o", "json"] : ["get", "namespaces", "-o", "name"];
   const answer = kubectl.runUnchecked(args, { signal: AbortSignal.timeout(timeoutMs) });
   // kubectl is killed at the timeout, but what it started (a credential plugin waiting for a login in a
   // browser) may hold its stderr open for minutes: the TAB does not wait for that.
   const late = new Promise<null>((resolve) => setTimeout(resolve, timeoutMs + 500, null).unref());
   const result = await Promise.race([answer, late]);
   if (result === null || result.exitCode !== 0) return null;
-  const names = lookup === "contexts" ? contextNames(result.stdout) : namespaceNames(result.stdout);
+  const names = fromKubeconfig ? kubeconfigNames(result.stdout, lookup) : namespaceNames(result.stdout);
   // A control character would break the answer's lines, or reach the terminal.
   return names?.filter((name) => name !== "" && !/[\x00-\x1f\x7f]/.test(name)) ?? null;
 }
@@ -44,9 +45,9 @@ function namespaceNames(stdout: string): string[] {
   return stdout.split("\n").map((line) => line.trim().replace(/^namespace\//, ""));
 }
 
-function contextNames(stdout: string): string[] | null {
+function kubeconfigNames(stdout: string, list: "contexts" | "clusters" | "users"): string[] | null {
   const view = parseConfigView(stdout);
-  return view ? (view.contexts ?? []).flatMap(({ name }) => (typeof name === "string" ? [name] : [])) : null;
+  return view ? (view[list] ?? []).flatMap(({ name }) => (typeof name === "string" ? [name] : [])) : null;
 }
 
 function withoutUndefined<T extends object>(object: T): Partial<T> {

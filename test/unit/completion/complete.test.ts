@@ -208,13 +208,15 @@ describe("flag values", () => {
     });
   });
 
-  it("contexts are looked up for --context", () => {
+  it("contexts are looked up for --context, clusters for --cluster and users for --user, as kubectl does", () => {
     expect(at("run-now", "--kubeconfig", "/k", "--context", "")).toEqual({
       kind: "lookup",
       lookup: "contexts",
       prefix: "",
       flags: { kubeconfig: "/k" },
     });
+    expect(at("plan", "--cluster", "pr")).toMatchObject({ kind: "lookup", lookup: "clusters", prefix: "pr" });
+    expect(at("apply", "--user=dev")).toMatchObject({ kind: "lookup", lookup: "users", prefix: "dev" });
   });
 });
 

@@ -57,4 +57,15 @@ describe("a context lookup", () => {
       "kind-dev",
     ]);
   });
+
+  it("clusters and users come from the same kubeconfig, each from its own list", async () => {
+    const config = {
+      contexts: [{ name: "dev" }],
+      clusters: [{ name: "dev-cluster" }, { name: "prod-cluster" }],
+      users: [{ name: "dev-admin" }, { name: "bad\nname" }],
+    };
+    const { kubectl } = fakeKubectl(`cat <<'EOF'\n${JSON.stringify(config)}\nEOF`);
+    expect(await lookUp("clusters", { kubectl }, io, 5000)).toEqual(["dev-cluster", "prod-cluster"]);
+    expect(await lookUp("users", { kubectl }, io, 5000)).toEqual(["dev-admin"]);
+  });
 });
