@@ -36,14 +36,14 @@ export function connect(
   };
   const exec = createExec({ [options.kubectlPath]: { override: "--kubectl (or KUBECTL)" }, ...tools }, debug);
   // Each once, as kubectl's own warning handler does within a call: a dry run and its apply warn alike.
+  // Over the spinner's line, if one is drawn: it is drawn again below.
+  const clearLine = io.stderr.isTTY ? "\r\u001b[2K" : "";
   const warned = new Set<string>();
   const serverWarning = (text: string) => {
     if (warned.has(text)) return;
     warned.add(text);
-    io.stderr.write(warningLine(colors.stderr, text));
+    io.stderr.write(`${clearLine}${warningLine(colors.stderr, text)}`);
   };
-  // Over the spinner's line, if one is drawn: it is drawn again below.
-  const clearLine = io.stderr.isTTY ? "\r\u001b[2K" : "";
   const waitingMessage = (line: string) => io.stderr.write(`${clearLine}${escapeTerminal(line)}\n`);
   const kubectl = new Kubectl(
     relayingWaitingMessages(exec, waitingMessage),

@@ -44,5 +44,11 @@ describe("the API server's warnings", () => {
     expect(await client.run(["apply", "--dry-run=server"])).toBe("{}\n");
     expect(await client.run(["apply"])).toBe("{}\n");
     expect(written).toBe(`Warning: ${podSecurity}\nWarning: ^[[2J\n`);
+    // On a terminal, where the spinner may be drawn, the line is cleared first, as for kubectl's waiting lines.
+    written = "";
+    Object.assign(stderr, { isTTY: true });
+    const onTerminal = connect(io, { connection: {}, kubectlPath: kubectl, color: "never", verbose: false });
+    await onTerminal.kubectl.run(["apply"]);
+    expect(written).toBe(`\r\u001b[2KWarning: ${podSecurity}\n\r\u001b[2KWarning: ^[[2J\n`);
   });
 });
