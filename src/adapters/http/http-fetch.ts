@@ -18,6 +18,7 @@ import https from "node:https";
 import { unbracket } from "../../core/ip-address.js";
 import { type ProxySettings, proxyAddress, proxyFor, unsupportedProxy } from "../../core/proxy.js";
 import { ProxyError, proxyAuthorization, proxyFailure, proxyRefusal, TunnelAgent } from "./proxy-tunnel.js";
+import { bodilessStatuses } from "./response-reader.js";
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true }),
@@ -26,8 +27,6 @@ const agents = {
 
 const maxRedirects = 20;
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
-/** Statuses whose response has no body whatever the headers say. */
-const bodilessStatuses = new Set([204, 205, 304]);
 
 export interface HttpFetchInit {
   method?: string;

@@ -19,7 +19,7 @@ const maxHeadBytes = 16 * 1024;
 /** A chunk's size line; extensions are allowed, not read. */
 const maxSizeLineBytes = 1024;
 /** Statuses whose response has no body whatever the headers say. */
-const bodilessStatuses = new Set([204, 304]);
+export const bodilessStatuses: ReadonlySet<number> = new Set([204, 205, 304]);
 
 type State =
   | "head"

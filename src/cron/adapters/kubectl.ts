@@ -135,22 +135,17 @@ export async function jobPods(
   );
 }
 
-/** The Job controller's FailedCreate Events about one Job (by its UID), in any order. */
+/**
+ * The Job controller's FailedCreate Events, in any order: about one Job (by its UID), or about every Job of
+ * the namespace (one list, where several Jobs may have none of their pods).
+ */
 export function jobCreateFailures(
   kubectl: Kubectl,
   namespace: string,
-  jobUid: string,
+  jobUid?: string,
 ): Promise<WarningEvent[]> {
-  return listSelected<WarningEvent>(kubectl, "events", namespace, {
-    field: `involvedObject.uid=${jobUid},reason=FailedCreate`,
-  });
-}
-
-/** The FailedCreate Events of a namespace's Jobs: why the Job controller could not make their pods. */
-export function jobsCreateFailures(kubectl: Kubectl, namespace: string): Promise<WarningEvent[]> {
-  return listSelected<WarningEvent>(kubectl, "events", namespace, {
-    field: "involvedObject.kind=Job,reason=FailedCreate",
-  });
+  const about = jobUid === undefined ? "involvedObject.kind=Job" : `involvedObject.uid=${jobUid}`;
+  return listSelected<WarningEvent>(kubectl, "events", namespace, { field: `${about},reason=FailedCreate` });
 }
 
 /** The Warning Events about one object (by its UID), e.g. what the CronJob controller could not do. */

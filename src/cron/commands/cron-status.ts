@@ -8,7 +8,7 @@ import { readRecord } from "../../adapters/restart-record.js";
 import { type RecordRef, rememberedIn } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { warningLine } from "../../output/warning.js";
-import { jobsCreateFailures, listJobs, warningEvents } from "../adapters/kubectl.js";
+import { jobCreateFailures, listJobs, warningEvents } from "../adapters/kubectl.js";
 import { installSelector } from "../core/install-labels.js";
 import { type JobObject, type WarningEvent, withCreateFailures } from "../core/jobs.js";
 import { type RunPod, runResults } from "../core/run-results.js";
@@ -66,7 +66,7 @@ async function withWhyNoPod(
   if (jobs.every((job) => job.metadata.uid === undefined || results.has(job.metadata.uid))) return results;
   const failures = await readOrWarn(
     deps,
-    () => jobsCreateFailures(deps.kubectl, namespace),
+    () => jobCreateFailures(deps.kubectl, namespace),
     [],
     "why the pods of runs that never ran could not be made is not shown",
   );
