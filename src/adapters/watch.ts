@@ -55,9 +55,12 @@ export async function watchObjects<T>(request: WatchRequest<T>): Promise<WatchEn
     if (failure !== null) controller.abort();
   };
   try {
+    // kubectl's --request-timeout bounds the whole response, a streamed one too: it would cut every watch
+    // shorter than its timeoutSeconds. The server's timeoutSeconds and the stop signal end it instead.
+    const connectionArgs = request.connectionArgs.filter((arg) => !arg.startsWith("--request-timeout="));
     const result = await request.exec(
       request.kubectl,
-      [...request.connectionArgs, "get", "--raw", watchUri(resource, query)],
+      [...connectionArgs, "get", "--raw", watchUri(resource, query)],
       {
         signal: controller.signal,
         onStdout: (chunk) => {

@@ -44,12 +44,12 @@ function scripted(chunks: string[], result: Partial<ExecResult> = {}, cut = 0) {
   return { exec, calls };
 }
 
-async function watch(exec: Exec, signal = new AbortController().signal) {
+async function watch(exec: Exec, signal = new AbortController().signal, connectionArgs = ["--context=c1"]) {
   const changes: WatchChange<ReturnType<typeof pod>>[] = [];
   const end = await watchObjects<ReturnType<typeof pod>>({
     exec,
     kubectl: "kubectl",
-    connectionArgs: ["--context=c1"],
+    connectionArgs,
     resource: listedResources.pods!,
     query: {
       namespace: "shop",
@@ -98,6 +98,13 @@ describe("watchObjects", () => {
       spec: { nodeName: "n1", containers: [{ name: "app", image: "app:1" }] },
       status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
     });
+  });
+
+  it("is not given --request-timeout, which kubectl would apply to the whole stream and so cut the watch", async () => {
+    const { exec, calls } = scripted([line("ADDED", pod("web-a"))]);
+    const connectionArgs = ["--context=c1", "--request-timeout=5s", "--as=ops"];
+    await watch(exec, new AbortController().signal, connectionArgs);
+    expect(calls[0]!.args.slice(0, 4)).toEqual(["--context=c1", "--as=ops", "get", "--raw"]);
   });
 
   it("an ERROR event (a resourceVersion too old) fails the watch and stops its kubectl", async () => {
