@@ -5,6 +5,7 @@
  * are retried with backoff (registry/retry-policy.ts's rules); any other answer is final. Redirects are not
  * followed: they would carry the report to another address.
  */
+import { blanked } from "../util/blanked.js";
 import type { Clock } from "../util/clock.js";
 import { type HttpFetch, httpFetch } from "./http/http-fetch.js";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "./registry/retry-policy.js";
@@ -122,12 +123,12 @@ type Attempt =
 
 /** Every form of the URL's secret parts replaced by "…" (a message from the network stack may quote it). */
 export function redactUrl(text: string, url: URL): string {
-  const secrets = [url.href, `${url.pathname}${url.search}`, url.pathname, url.search, url.hash]
-    .filter((part) => part.length > 1)
-    .sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const part of secrets) out = out.split(part).join("…");
-  return out;
+  const secrets = [url.href, `${url.pathname}${url.search}`, url.pathname, url.search, url.hash];
+  return blanked(
+    text,
+    secrets.filter((part) => part.length > 1),
+    "…",
+  );
 }
 
 function formatSeconds(ms: number): string {

@@ -4,6 +4,7 @@
  * in an error that reaches a reason, a log or a report.
  */
 import type { Credential } from "../../core/keyring.js";
+import { blanked } from "../../util/blanked.js";
 
 /** What of a credential must never be shown, in the forms it is sent in. */
 export function credentialSecrets(credential: Credential | undefined | null): (string | undefined)[] {
@@ -24,9 +25,14 @@ export function basicCredentials(username: string, password: string): string {
   return Buffer.from(`${username}:${password}`).toString("base64");
 }
 
-/** The text with each secret (of 4 characters or more: a shorter one would blank ordinary words) blanked. */
+/**
+ * The text with each secret (of 4 characters or more: a shorter one would blank ordinary words) blanked, as
+ * written and as quoted: docker prints a registry's answer it cannot parse quoted (Go's %q, which writes `"`,
+ * `\` and line breaks as JSON does), and a password may be a whole JSON key file (GCR's `_json_key`).
+ */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.replaceAll(secret, "<redacted>");
-  return out;
+  const forms = secrets
+    .filter((secret): secret is string => secret !== undefined && secret.length >= 4)
+    .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
+  return blanked(text, forms, "<redacted>");
 }

@@ -1,0 +1,45 @@
+/**
+ * redactSecrets: a pull secret's password as a registry's echo may carry it, written or quoted as docker
+ * quotes a body it cannot parse (Go's %q), among other secrets that contain one another.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  basicCredentials,
+  credentialSecrets,
+  redactSecrets,
+} from "../../../../src/adapters/credentials/secrets.js";
+
+/** docker's error for a 401 body it cannot parse, the body quoted as Go's %q quotes ASCII text. */
+const dockerQuoting = (body: string) =>
+  `Error response from daemon: Head "https://reg.example.com/v2/app/manifests/latest": error parsing HTTP 401 response body: invalid character 'A' looking for beginning of value: ${JSON.stringify(body)}`;
+
+describe("redactSecrets", () => {
+  it("blanks a password that is a JSON key file (GCR's _json_key) where docker quotes it", () => {
+    const key = [
+      "{",
+      '  "type": "service_account",',
+      '  "private_key_id": "0123456789abcdef0123456789abcdef01234567",',
+      '  "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwKEYMATERIAL\\n-----END PRIVATE KEY-----\\n",',
+      '  "client_email": "puller@shop-prod.iam.gserviceaccount.com"',
+      "}",
+    ].join("\n");
+    const credential = { username: "_json_key", password: key, source: "secret shop/gcr" };
+    const header = basicCredentials("_json_key", key);
+    const text = dockerQuoting(`Authorization: Basic ${header} (${key})`);
+    const redacted = redactSecrets(text, credentialSecrets(credential));
+    expect(redacted).toMatch(/: "Authorization: Basic <redacted> \(<redacted>\)"$/);
+    expect(redacted).not.toContain("KEYMATERIAL");
+    expect(redacted).not.toContain("0123456789abcdef");
+  });
+
+  it("blanks a longer secret whole when a shorter one it contains comes first", () => {
+    const secrets = ["Registry2024", "Registry2024-prod-9f3kQx"];
+    expect(redactSecrets("echo (Registry2024-prod-9f3kQx) and (Registry2024)", secrets)).toBe(
+      "echo (<redacted>) and (<redacted>)",
+    );
+  });
+
+  it("does not find a secret again inside a mark it wrote, and leaves secrets under 4 characters", () => {
+    expect(redactSecrets("dact:s3cret-dact x", ["s3cret-dact", "dact", "x"])).toBe("<redacted>:<redacted> x");
+  });
+});
