@@ -1,8 +1,8 @@
 /**
  * Where the user's docker config keeps the credential for a registry, looked up as docker does
- * (docker/cli cli/config/configfile/file.go, credentials/file_store.go): `credHelpers[host]`, then
- * `credsStore`, then `auths`; an `auths` key matches exactly or after ConvertToHostname. Pure: reading the
- * file and running helpers are the adapter's job.
+ * (docker/cli cli/config/configfile/file.go, credentials/file_store.go, native_store.go): one store a
+ * registry, `credHelpers[host]`, else `credsStore`, else `auths`; an `auths` key matches exactly or after
+ * ConvertToHostname. Pure: reading the file and running helpers are the adapter's job.
  */
 import { type Credential, type DockerAuths, keyedCredentials } from "../../core/keyring.js";
 
@@ -13,10 +13,19 @@ export interface DockerConfigFile {
   credsStore?: string;
 }
 
-/** One place to look, in order. */
-export type LocalCredentialSource =
-  | { kind: "helper"; helper: string; serverAddress: string; via: "credHelpers" | "credsStore" }
-  | { kind: "auths"; credential: Credential };
+/**
+ * The one store docker reads a registry's credential from: a helper, with the file's `auths` entry that
+ * docker falls back on only when the helper fails (not when it has nothing), or the file's `auths` alone.
+ */
+export type LocalCredentialStore =
+  | {
+      kind: "helper";
+      helper: string;
+      serverAddress: string;
+      via: "credHelpers" | "credsStore";
+      onFailure: Credential | null;
+    }
+  | { kind: "auths"; credential: Credential | null };
 
 /** Docker Hub's historical key; every other registry is keyed by host[:port]. */
 const dockerHubServerAddress = "https://index.docker.io/v1/";
@@ -39,23 +48,28 @@ function findKey<T>(map: Record<string, T> | undefined, serverAddress: string): 
   return Object.keys(map).find((key) => convertToHostname(key) === host);
 }
 
-/** The places to ask, most specific first; each helper appears once. */
-export function localCredentialSources(config: DockerConfigFile, domain: string): LocalCredentialSource[] {
+/**
+ * The store for a registry, as docker/cli's getConfiguredCredentialStore picks it: `credHelpers[host]` when
+ * the key is there (an empty name meaning the file), else `credsStore`, else the file. A helper that answers
+ * "not found" leaves docker with no credential: it asks no other store.
+ */
+export function localCredentialStore(config: DockerConfigFile, domain: string): LocalCredentialStore {
   const serverAddress = dockerServerAddress(domain);
-  const sources: LocalCredentialSource[] = [];
-  const helperKey = findKey(config.credHelpers, serverAddress);
-  const helper = helperKey === undefined ? undefined : config.credHelpers?.[helperKey];
-  if (helper) sources.push({ kind: "helper", helper, serverAddress, via: "credHelpers" });
-  if (config.credsStore && config.credsStore !== helper) {
-    sources.push({ kind: "helper", helper: config.credsStore, serverAddress, via: "credsStore" });
-  }
   const authKey = findKey(config.auths, serverAddress);
   const entry = authKey === undefined ? undefined : config.auths?.[authKey];
-  if (entry) {
-    const [keyed] = keyedCredentials({ [serverAddress]: entry }, "docker config auths");
-    if (keyed) sources.push({ kind: "auths", credential: keyed.credential });
+  const [keyed] = entry ? keyedCredentials({ [serverAddress]: entry }, "docker config auths") : [];
+  const fileCredential = keyed?.credential ?? null;
+  const helperKey = findKey(config.credHelpers, serverAddress);
+  if (helperKey !== undefined) {
+    const helper = config.credHelpers?.[helperKey];
+    if (!helper) return { kind: "auths", credential: fileCredential };
+    return { kind: "helper", helper, serverAddress, via: "credHelpers", onFailure: fileCredential };
   }
-  return sources;
+  if (config.credsStore) {
+    const helper = config.credsStore;
+    return { kind: "helper", helper, serverAddress, via: "credsStore", onFailure: fileCredential };
+  }
+  return { kind: "auths", credential: fileCredential };
 }
 
 /**

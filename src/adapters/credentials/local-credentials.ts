@@ -10,7 +10,9 @@ import type { Credential } from "../../core/keyring.js";
 import { ToolMissingError } from "../../errors.js";
 import type { Exec } from "../exec.js";
 import { firstLine } from "../exec-result.js";
-import { type DockerConfigFile, helperCredential, localCredentialSources } from "./docker-config.js";
+import { type DockerConfigFile, helperCredential, localCredentialStore } from "./docker-config.js";
+
+type HelperAnswer = Credential | null | "failed";
 
 /** What LocalCredentials reads and runs. */
 export interface LocalCredentialsOptions {
@@ -25,7 +27,6 @@ export interface LocalCredentialsOptions {
 export class LocalCredentials {
   private config?: DockerConfigFile;
   private readonly byDomain = new Map<string, Promise<Credential[]>>();
-  private readonly helperAnswers = new Map<string, Promise<Credential | null>>();
   private readonly problems: string[] = [];
 
   constructor(private readonly options: LocalCredentialsOptions) {}
@@ -51,16 +52,16 @@ export class LocalCredentials {
     return [...this.problems];
   }
 
-  /** Like docker, one store answers for a registry; the next is asked only when one has nothing. */
+  /** As docker reads it: one store for a registry; the file's entry only when its helper fails. */
   private async find(domain: string): Promise<Credential[]> {
-    for (const source of localCredentialSources(this.readConfig(), domain)) {
-      const credential =
-        source.kind === "auths"
-          ? source.credential
-          : await this.askHelper(source.helper, source.serverAddress, source.via);
-      if (credential) return [credential];
-    }
-    return [];
+    const store = localCredentialStore(this.readConfig(), domain);
+    const credential =
+      store.kind === "auths"
+        ? store.credential
+        : await this.runHelper(store.helper, store.serverAddress, store.via).then((answer) =>
+            answer === "failed" ? store.onFailure : answer,
+          );
+    return credential ? [credential] : [];
   }
 
   private readConfig(): DockerConfigFile {
@@ -85,17 +86,8 @@ export class LocalCredentials {
     return this.config;
   }
 
-  private askHelper(helper: string, serverAddress: string, via: string): Promise<Credential | null> {
-    const key = `${helper}\n${serverAddress}`;
-    let known = this.helperAnswers.get(key);
-    if (!known) {
-      known = this.runHelper(helper, serverAddress, via);
-      this.helperAnswers.set(key, known);
-    }
-    return known;
-  }
-
-  private async runHelper(helper: string, serverAddress: string, via: string): Promise<Credential | null> {
+  /** The helper's credential, null when it has none for the server, or "failed" (a warning says why). */
+  private async runHelper(helper: string, serverAddress: string, via: string): Promise<HelperAnswer> {
     const program = `docker-credential-${helper}`;
     let result: Awaited<ReturnType<Exec>>;
     try {
@@ -107,7 +99,7 @@ export class LocalCredentials {
     } catch (error) {
       if (!(error instanceof ToolMissingError)) throw error;
       this.problems.push(`${program} (docker config ${via}) is not on PATH; its credentials are not used`);
-      return null;
+      return "failed";
     }
     if (result.exitCode !== 0) {
       // Helpers print their errors on stdout; a failing one may have printed its answer there first.
@@ -116,19 +108,16 @@ export class LocalCredentials {
           (line) => line !== "" && !/"Secret"|^\s*\{/.test(line),
         ) ?? "";
       // "credentials not found in native keychain" is the protocol's way of saying "none".
-      if (!/credentials not found/i.test(said)) {
-        this.problems.push(
-          `${program} get failed for ${serverAddress}: ${said || `exit ${result.exitCode}`}`,
-        );
-      }
-      return null;
+      if (/credentials not found/i.test(said)) return null;
+      this.problems.push(`${program} get failed for ${serverAddress}: ${said || `exit ${result.exitCode}`}`);
+      return "failed";
     }
     let answer: unknown;
     try {
       answer = JSON.parse(result.stdout);
     } catch {
       this.problems.push(`${program} get printed something that is not JSON for ${serverAddress}`);
-      return null;
+      return "failed";
     }
     return helperCredential(answer, `docker config ${via} (${program})`);
   }

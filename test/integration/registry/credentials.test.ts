@@ -1,7 +1,7 @@
 /**
  * The credential chain both resolvers share: the pods' pull secrets first (kubelet order), then the user's
- * docker config — `credHelpers[host]` → `credsStore` → `auths` — with a real helper executable on PATH
- * (test/bin/docker-credential-test, which logs its calls). Real registries: htpasswd (Basic) and
+ * docker config — one store a registry: `credHelpers[host]`, else `credsStore`, else `auths` — with a real
+ * helper executable on PATH (test/bin/docker-credential-test, which logs its calls). Real registries: htpasswd (Basic) and
  * `auth: token` (Bearer, identity tokens through the OAuth2 refresh grant). The pull secrets come from the
  * pod, or from its ServiceAccount when it names none, in either secret format (dockerconfigjson, legacy
  * dockercfg), for both resolvers.

@@ -3,7 +3,7 @@ import {
   convertToHostname,
   dockerServerAddress,
   helperCredential,
-  localCredentialSources,
+  localCredentialStore,
 } from "../../../../src/adapters/credentials/docker-config.js";
 
 describe("local docker config lookup (docker's order)", () => {
@@ -16,20 +16,33 @@ describe("local docker config lookup (docker's order)", () => {
     expect(convertToHostname("reg.example.com")).toBe("reg.example.com");
   });
 
-  it("credHelpers[host], then credsStore, then auths", () => {
+  it("one store a registry: credHelpers[host], else credsStore, else auths; auths kept for a failing helper", () => {
+    const file = { username: "file", password: "pw-file", source: "docker config auths" };
     const config = {
-      credHelpers: { "reg.example.com": "ecr-login" },
+      credHelpers: { "reg.example.com": "ecr-login", "plain.example.com": "" },
       credsStore: "desktop",
-      auths: { "https://reg.example.com/v1/": auth("file") },
+      auths: { "https://reg.example.com/v1/": auth("file"), "plain.example.com": auth("file") },
     };
-    expect(localCredentialSources(config, "reg.example.com")).toEqual([
-      { kind: "helper", helper: "ecr-login", serverAddress: "reg.example.com", via: "credHelpers" },
-      { kind: "helper", helper: "desktop", serverAddress: "reg.example.com", via: "credsStore" },
-      { kind: "auths", credential: { username: "file", password: "pw-file", source: "docker config auths" } },
-    ]);
-    expect(localCredentialSources(config, "other.example.com")).toEqual([
-      { kind: "helper", helper: "desktop", serverAddress: "other.example.com", via: "credsStore" },
-    ]);
+    expect(localCredentialStore(config, "reg.example.com")).toEqual({
+      kind: "helper",
+      helper: "ecr-login",
+      serverAddress: "reg.example.com",
+      via: "credHelpers",
+      onFailure: file,
+    });
+    expect(localCredentialStore(config, "other.example.com")).toEqual({
+      kind: "helper",
+      helper: "desktop",
+      serverAddress: "other.example.com",
+      via: "credsStore",
+      onFailure: null,
+    });
+    // An empty helper name is docker's way of sending a registry to the file.
+    expect(localCredentialStore(config, "plain.example.com")).toEqual({ kind: "auths", credential: file });
+    expect(localCredentialStore({ auths: config.auths }, "reg.example.com")).toEqual({
+      kind: "auths",
+      credential: file,
+    });
   });
 
   it("matches auths exactly, then by hostname; Docker Hub by its URL", () => {
@@ -41,8 +54,10 @@ describe("local docker config lookup (docker's order)", () => {
         "empty.example.com": {},
       },
     };
-    const users = (domain: string) =>
-      localCredentialSources(config, domain).map((s) => (s.kind === "auths" ? s.credential : s.helper));
+    const users = (domain: string) => {
+      const store = localCredentialStore(config, domain);
+      return store.kind === "auths" && store.credential ? [store.credential] : [];
+    };
     expect(users("docker.io")).toEqual([
       { username: "hub", password: "pw-hub", source: "docker config auths" },
     ]);
@@ -52,7 +67,7 @@ describe("local docker config lookup (docker's order)", () => {
     expect(users("localhost:5001")).toEqual([{ identityToken: "idt", source: "docker config auths" }]);
     expect(users("empty.example.com")).toEqual([]);
     expect(users("localhost:5002")).toEqual([]);
-    expect(localCredentialSources({}, "docker.io")).toEqual([]);
+    expect(localCredentialStore({}, "docker.io")).toEqual({ kind: "auths", credential: null });
   });
 
   it("reads helper answers; <token> means an identity token", () => {

@@ -95,8 +95,11 @@ describe("LocalCredentials", () => {
     expect(calls[0]!.input).toBe("https://index.docker.io/v1/");
   });
 
-  it("falls through to the next store only when one has nothing; auths last", async () => {
-    const { exec, calls } = helpers({ ecr: {}, desktop: {} });
+  it("asks one store, as docker does: a helper with nothing for the registry leaves it without a credential", async () => {
+    const { exec, calls } = helpers({
+      ecr: {},
+      desktop: { "reg.example.com": { Username: "AWS", Secret: "STALE-DESKTOP-TOKEN" } },
+    });
     const auth = Buffer.from("file-user:file-pw").toString("base64");
     const h = home({
       credHelpers: { "reg.example.com": "ecr" },
@@ -104,11 +107,20 @@ describe("LocalCredentials", () => {
       auths: { "reg.example.com": { auth } },
     });
     const local = new LocalCredentials({ exec, env: h.env, home: h.home });
+    expect(await local.lookup("reg.example.com")).toEqual([]);
+    expect(calls.map((c) => c.file)).toEqual(["docker-credential-ecr"]);
+    expect(local.warnings()).toEqual([]);
+  });
+
+  it("a helper that fails leaves the file's own entry, as docker falls back on it", async () => {
+    const { exec } = helpers({ broken: "broken" });
+    const auth = Buffer.from("file-user:file-pw").toString("base64");
+    const h = home({ credsStore: "broken", auths: { "reg.example.com": { auth } } });
+    const local = new LocalCredentials({ exec, env: h.env, home: h.home });
     expect(await local.lookup("reg.example.com")).toEqual([
       { username: "file-user", password: "file-pw", source: "docker config auths" },
     ]);
-    expect(calls.map((c) => c.file)).toEqual(["docker-credential-ecr", "docker-credential-desktop"]);
-    expect(local.warnings()).toEqual([]);
+    expect(local.warnings()).toEqual([expect.stringContaining("docker-credential-broken get failed")]);
   });
 
   it("a missing or failing helper, an unreadable config: no credentials and a warning, never a throw", async () => {
