@@ -37,6 +37,10 @@ export interface DockerResolverOptions {
   manifestReads?: number;
 }
 
+/** docker's words for a tag with no image for its own platform (classic store, then containerd's). */
+const noImageForEngine =
+  /no matching manifest for \S+ in the manifest list entries|no match for platform in manifest/;
+
 export class DockerResolver implements Resolver {
   readonly name = "docker" as const;
   /** One private config directory per credential and registry host. */
@@ -109,6 +113,14 @@ export class DockerResolver implements Resolver {
         // An interrupted pull is no verdict on the credential: the next one is not tried. Nor after a
         // timeout: --pull-timeout is one image's, not each credential's.
         if (signal?.aborted || pulled.interrupted) break;
+        // The tag was read, and has no image for the engine's platform (an arm64 laptop, an amd64 cluster):
+        // no other credential changes that, and each would read the tag again.
+        if (noImageForEngine.test(pulled.reason)) {
+          failures.push(
+            "the tag has no image for this docker engine's platform: --resolver registry reads it",
+          );
+          break;
+        }
         continue;
       }
       this.workedWith.set(repositoryOf(ref), configDir);

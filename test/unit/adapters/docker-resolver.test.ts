@@ -822,6 +822,25 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     expect(await reasonOf(resolver, [])).toContain("Authorization: Basic <redacted> (<redacted>)");
   });
 
+  it("a tag with no image for the engine's platform is not read again with each other credential", async () => {
+    const { calls, docker } = failingPull(
+      "Error response from daemon: no matching manifest for linux/arm64/v8 in the manifest list entries\n",
+    );
+    const resolver = new DockerResolver(docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const first = { username: "a", password: "pw-first", source: "secret shop/a" };
+    const second = { username: "b", password: "pw-second", source: "secret shop/b" };
+    expect(await reasonOf(resolver, [first, second])).toBe(
+      "pull failed: no matching manifest for linux/arm64/v8 in the manifest list entries (with secret shop/a); " +
+        "the tag has no image for this docker engine's platform: --resolver registry reads it",
+    );
+    expect(calls.filter((call) => call.args.includes("pull"))).toHaveLength(1);
+  });
+
   it("with a config chosen here (a pull secret's, or none), docker does not get the user's DOCKER_AUTH_CONFIG", async () => {
     // docker 28.3 and later read it before the config's credentials (GitLab CI sets it).
     const { calls, docker } = failingPull("unauthorized\n");
