@@ -1,8 +1,9 @@
 /**
  * Where the user's docker config keeps the credential for a registry, looked up as docker does
  * (docker/cli cli/config/configfile/file.go, credentials/file_store.go, native_store.go): one store a
- * registry, `credHelpers[host]`, else `credsStore`, else `auths`; an `auths` key matches exactly or after
- * ConvertToHostname. Pure: reading the file and running helpers are the adapter's job.
+ * registry, `credHelpers[host]`, else `credsStore`, else `auths`, after `$DOCKER_AUTH_CONFIG`'s `auths`; an
+ * `auths` key matches exactly or after ConvertToHostname. Pure: reading the file and running helpers are the
+ * adapter's job.
  */
 import { type Credential, type DockerAuths, keyedCredentials } from "../../core/keyring.js";
 
@@ -53,12 +54,16 @@ function findKey<T>(map: Record<string, T> | undefined, serverAddress: string): 
  * the key is there (an empty name meaning the file), else `credsStore`, else the file. A helper that answers
  * "not found" leaves docker with no credential: it asks no other store.
  */
-export function localCredentialStore(config: DockerConfigFile, domain: string): LocalCredentialStore {
+export function localCredentialStore(
+  config: DockerConfigFile,
+  domain: string,
+  envAuths?: DockerAuths,
+): LocalCredentialStore {
   const serverAddress = dockerServerAddress(domain);
-  const authKey = findKey(config.auths, serverAddress);
-  const entry = authKey === undefined ? undefined : config.auths?.[authKey];
-  const [keyed] = entry ? keyedCredentials({ [serverAddress]: entry }, "docker config auths") : [];
-  const fileCredential = keyed?.credential ?? null;
+  // docker 28.3 and later look in $DOCKER_AUTH_CONFIG (GitLab CI sets it) before any store.
+  const fromEnv = authsCredential(envAuths, serverAddress, "DOCKER_AUTH_CONFIG");
+  if (fromEnv) return { kind: "auths", credential: fromEnv };
+  const fileCredential = authsCredential(config.auths, serverAddress, "docker config auths");
   const helperKey = findKey(config.credHelpers, serverAddress);
   if (helperKey !== undefined) {
     const helper = config.credHelpers?.[helperKey];
@@ -70,6 +75,13 @@ export function localCredentialStore(config: DockerConfigFile, domain: string): 
     return { kind: "helper", helper, serverAddress, via: "credsStore", onFailure: fileCredential };
   }
   return { kind: "auths", credential: fileCredential };
+}
+
+function authsCredential(auths: DockerAuths | undefined, serverAddress: string, source: string) {
+  const key = findKey(auths, serverAddress);
+  const entry = key === undefined ? undefined : auths?.[key];
+  const [keyed] = entry ? keyedCredentials({ [serverAddress]: entry }, source) : [];
+  return keyed?.credential ?? null;
 }
 
 /**

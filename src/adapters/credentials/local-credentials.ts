@@ -1,12 +1,12 @@
 /**
- * The user's own registry credentials, after the pods' pull secrets in the chain: the docker config
- * (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`) and its credential helpers, run through the
+ * The user's own registry credentials, after the pods' pull secrets in the chain: `$DOCKER_AUTH_CONFIG`, the
+ * docker config (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`) and its credential helpers, run through the
  * `docker-credential-<name> get` protocol (server address on stdin, JSON on stdout). Each registry is looked
  * up once per run, so a helper runs at most once per registry. Secrets stay in memory.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Credential } from "../../core/keyring.js";
+import type { Credential, DockerAuths } from "../../core/keyring.js";
 import { ToolMissingError } from "../../errors.js";
 import type { Exec } from "../exec.js";
 import { firstLine } from "../exec-result.js";
@@ -54,7 +54,7 @@ export class LocalCredentials {
 
   /** As docker reads it: one store for a registry; the file's entry only when its helper fails. */
   private async find(domain: string): Promise<Credential[]> {
-    const store = localCredentialStore(this.readConfig(), domain);
+    const store = localCredentialStore(this.readConfig(), domain, this.readEnvAuths());
     const credential =
       store.kind === "auths"
         ? store.credential
@@ -62,6 +62,26 @@ export class LocalCredentials {
             answer === "failed" ? store.onFailure : answer,
           );
     return credential ? [credential] : [];
+  }
+
+  private envAuths?: DockerAuths;
+
+  /** `$DOCKER_AUTH_CONFIG`'s `auths` (a JSON config in the environment), read once. */
+  private readEnvAuths(): DockerAuths | undefined {
+    const text = this.options.env["DOCKER_AUTH_CONFIG"];
+    if (this.envAuths || !text) return this.envAuths;
+    let parsed: { auths?: unknown } | null = null;
+    try {
+      parsed = JSON.parse(text) as { auths?: unknown } | null;
+    } catch {}
+    const auths = parsed !== null && typeof parsed === "object" ? parsed.auths : undefined;
+    if (auths === null || typeof auths !== "object") {
+      this.problems.push(
+        "$DOCKER_AUTH_CONFIG is not a docker config with auths; its credentials are not used",
+      );
+    }
+    this.envAuths = auths !== null && typeof auths === "object" ? (auths as DockerAuths) : {};
+    return this.envAuths;
   }
 
   private readConfig(): DockerConfigFile {

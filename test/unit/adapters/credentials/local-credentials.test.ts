@@ -112,6 +112,26 @@ describe("LocalCredentials", () => {
     expect(local.warnings()).toEqual([]);
   });
 
+  it("$DOCKER_AUTH_CONFIG's auths come before every store, as docker 28.3 reads them (GitLab CI sets it)", async () => {
+    const { exec, calls } = helpers({ desktop: { "other.example.com": { Username: "o", Secret: "o-pw" } } });
+    const auth = Buffer.from("ci-bot:ci-pw").toString("base64");
+    const h = home({ credsStore: "desktop" });
+    const env = { ...h.env, DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "reg.example.com": { auth } } }) };
+    const local = new LocalCredentials({ exec, env, home: h.home });
+    expect(await local.lookup("reg.example.com")).toEqual([
+      { username: "ci-bot", password: "ci-pw", source: "DOCKER_AUTH_CONFIG" },
+    ]);
+    expect(calls).toEqual([]);
+    expect(await local.lookup("other.example.com")).toEqual([
+      { username: "o", password: "o-pw", source: "docker config credsStore (docker-credential-desktop)" },
+    ]);
+    const broken = new LocalCredentials({ exec, env: { ...h.env, DOCKER_AUTH_CONFIG: "{" }, home: h.home });
+    await broken.lookup("reg.example.com");
+    expect(broken.warnings()).toEqual([
+      "$DOCKER_AUTH_CONFIG is not a docker config with auths; its credentials are not used",
+    ]);
+  });
+
   it("a helper that fails leaves the file's own entry, as docker falls back on it", async () => {
     const { exec } = helpers({ broken: "broken" });
     const auth = Buffer.from("file-user:file-pw").toString("base64");
