@@ -1,6 +1,6 @@
 /**
  * How old a new image is, by the `created` time its config states — and whether that time can be trusted.
- * A missing time, one in the future, or a reproducible build's fixed time (SOURCE_DATE_EPOCH, 1970) says
+ * A missing time, one in the future, or a reproducible build's fixed time (1970, Buildpacks' 1980) says
  * nothing about when the image was pushed. Pure: `now` is passed in.
  */
 import { exactDuration } from "../util/age.js";
@@ -10,6 +10,13 @@ import type { ImageDescription } from "./resolution.js";
 const skewMs = 5 * 60_000;
 /** Reproducible builds pin their time to the epoch (or a second after it); no real push is that old. */
 const reproducibleBefore = Date.parse("1971-01-01T00:00:00Z");
+/** Cloud Native Buildpacks (pack, kpack, Spring Boot's build-image) give every image this time. */
+const buildpacksTime = Date.parse("1980-01-01T00:00:01Z");
+
+/** A time a reproducible build writes whenever it is built. */
+function isFixedTime(at: number): boolean {
+  return at < reproducibleBefore || at === buildpacksTime;
+}
 
 export type BuildTime = { ok: true; at: number } | { ok: false; problem: string };
 
@@ -19,7 +26,7 @@ export function buildTime(created: string | null, now: number): BuildTime {
   const at = Date.parse(created);
   if (Number.isNaN(at))
     return { ok: false, problem: `the new image's build time "${created}" is unreadable` };
-  if (at < reproducibleBefore) {
+  if (isFixedTime(at)) {
     return {
       ok: false,
       problem: `the new image's build time is a reproducible build's fixed time (${created})`,
@@ -55,7 +62,7 @@ export function youngestImage<T extends { description: ImageDescription }>(
   const at = ({ description }: T) => {
     if (!description.ok || description.created === null) return Number.POSITIVE_INFINITY;
     const time = Date.parse(description.created);
-    return Number.isNaN(time) || time < reproducibleBefore ? Number.POSITIVE_INFINITY : time;
+    return Number.isNaN(time) || isFixedTime(time) ? Number.POSITIVE_INFINITY : time;
   };
   return images.reduce<T | undefined>(
     (young, image) => (young && at(young) >= at(image) ? young : image),

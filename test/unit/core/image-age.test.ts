@@ -16,6 +16,8 @@ describe("a new image's build time", () => {
     ["yesterday", 'build time "yesterday" is unreadable'],
     ["1970-01-01T00:00:00Z", "a reproducible build's fixed time (1970-01-01T00:00:00Z)"],
     ["1970-01-01T00:00:01Z", "a reproducible build's fixed time"],
+    // Cloud Native Buildpacks' time for every image they build.
+    ["1980-01-01T00:00:01Z", "a reproducible build's fixed time (1980-01-01T00:00:01Z)"],
     ["2026-11-30T12:30:00Z", "is in the future (2026-11-30T12:30:00Z)"],
   ])("is not trusted: %s", (created, problem) => {
     const time = buildTime(created, now);
@@ -66,6 +68,7 @@ describe("youngestImage", () => {
     expect(youngestImage([young, old])?.digest).toBe("b");
     expect(youngestImage([young, image("c", null)])?.digest).toBe("c");
     expect(youngestImage([young, image("d", "1970-01-01T00:00:00Z")])?.digest).toBe("d");
+    expect(youngestImage([young, image("f", "1980-01-01T00:00:01Z")])?.digest).toBe("f");
     const failed = { digest: "e", description: { ok: false as const, reason: "429" } };
     expect(youngestImage([young, failed])?.digest).toBe("e");
     expect(youngestImage([])).toBeUndefined();
