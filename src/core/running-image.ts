@@ -245,7 +245,8 @@ function platformManifestAgainstIndex(
   if (old.config === null) return unknown("the running manifest names no config to compare");
   if (!old.platform)
     return platformlessAgainstIndex(old.config, latest, tagRepository, manifests, nodePlatform);
-  const now = latest.children.find((child) => child.platform === old.platform);
+  // The index's only child without a platform stands for any.
+  const now = latest.children.find((child) => child.platform === old.platform) ?? lonePlatformless(latest);
   if (!now) return noImageFor(old.platform);
   const child = manifests.get(now.digest);
   if (!child) return needs({ repository: tagRepository, digest: now.digest, platform: false });
@@ -308,12 +309,18 @@ function comparePlatforms(
     : undefined;
   const considered = mine ? [mine] : old.children;
   const latestLone = lonePlatformless(latest);
+  // What stands for a child the tag's index does not name: its lone child without a platform, or, for the
+  // running index's lone one, the tag's image for the node's platform.
+  const standIn = (child: IndexChild): string | undefined => {
+    if (child.platform !== null) return latestLone?.digest;
+    if (child !== oldLone) return undefined;
+    return latestLone?.digest ?? (nodePlatform ? now.get(nodePlatform) : undefined);
+  };
 
   const missing: ManifestNeed[] = [];
   const changes = new Map<IndexChild, "unchanged" | "moved" | "removed">();
   for (const child of considered) {
-    const latestDigest =
-      now.get(child.platform ?? child.digest) ?? (child === oldLone ? latestLone?.digest : undefined);
+    const latestDigest = now.get(child.platform ?? child.digest) ?? standIn(child);
     if (latestDigest === undefined) changes.set(child, "removed");
     else if (latestDigest === child.digest) changes.set(child, "unchanged");
     else {
@@ -321,12 +328,13 @@ function comparePlatforms(
       const b = manifests.get(latestDigest);
       if (!a) missing.push({ repository: oldRepository, digest: child.digest, platform: false });
       if (!b) missing.push({ repository: latestRepository, digest: latestDigest, platform: false });
-      if (failedRead(a)) return unreadable(`the running index's image for ${child.platform}`, a);
-      if (tagUnread(b)) return unreadable(`the tag's image for ${child.platform}`, b);
+      const running = `the running index's ${imageFor(child)}`;
+      const tags = `the tag's ${imageFor(child)}`;
+      if (failedRead(a)) return unreadable(running, a);
+      if (tagUnread(b)) return unreadable(tags, b);
       // A nested index's images are not compared: which of them the node runs is not known.
-      if (a?.ok && a.isIndex)
-        return unknown(`the running index's image for ${child.platform} is itself an index`);
-      if (b?.ok && b.isIndex) return unknown(`the tag's image for ${child.platform} is itself an index`);
+      if (a?.ok && a.isIndex) return unknown(`${running} is itself an index`);
+      if (b?.ok && b.isIndex) return unknown(`${tags} is itself an index`);
       const same = a?.ok && !a.isIndex && b?.ok && !b.isIndex && a.config !== null && a.config === b.config;
       changes.set(child, same ? "unchanged" : "moved");
     }
@@ -355,6 +363,11 @@ function comparePlatforms(
   return unknown(
     `the tag moved for some platforms only, and the running index has no image for exactly the node's platform (${nodePlatform})`,
   );
+}
+
+/** "image for linux/amd64", or "image without a platform". */
+function imageFor(child: IndexChild): string {
+  return child.platform === null ? "image without a platform" : `image for ${child.platform}`;
 }
 
 /** The index's only child that names no platform, if it has exactly one. */

@@ -1,0 +1,79 @@
+/**
+ * An index whose only child names no platform (crane, regctl and oras build such) stands for any platform:
+ * containerd runs that child on every node. Against an index that names platforms, in either direction, and
+ * against a platform manifest (CRI-O), it is compared with the image for the node's platform, never taken
+ * for a platform the tag lost.
+ */
+import { describe, expect, it } from "vitest";
+import type { IndexChild, ManifestInfo } from "../../../src/core/resolution.js";
+import { judgeRunningDigest } from "../../../src/core/running-image.js";
+import { digestOf } from "../../support/pods.js";
+import { singleManifest } from "../../support/resolutions.js";
+
+const repository = "registry.example/app";
+const [RUNNING, TAG] = [digestOf("running index"), digestOf("tag's index")];
+const [LONE, AMD, ARM] = [digestOf("lone child"), digestOf("amd64 child"), digestOf("arm64 child")];
+const index = (digest: string, children: IndexChild[]): [string, ManifestInfo] => [
+  digest,
+  { ok: true, isIndex: true, children },
+];
+const named: IndexChild[] = [
+  { digest: AMD, platform: "linux/amd64" },
+  { digest: ARM, platform: "linux/arm64/v8" },
+];
+const image = (digest: string, config: string) => singleManifest(digest, { config: digestOf(config) });
+
+function judge(running: string, manifests: [string, ManifestInfo][]) {
+  return judgeRunningDigest(
+    { digest: running, repository },
+    repository,
+    { digest: TAG, sameImageDigests: [], isIndex: true },
+    new Map(manifests),
+    "linux/amd64",
+  );
+}
+
+describe("an index's only child without a platform", () => {
+  const runningLone = index(RUNNING, [{ digest: LONE, platform: null }]);
+  const tagLone = index(TAG, [{ digest: LONE, platform: null }]);
+
+  it("running, against the tag's index of platforms: compared with the node's platform's image", () => {
+    const tagNamed = index(TAG, named);
+    const moved = [runningLone, tagNamed, image(LONE, "v1"), image(AMD, "v2"), image(ARM, "v2 arm")];
+    expect(judge(RUNNING, moved)).toEqual({ status: "stale", reason: "" });
+    const same = [runningLone, tagNamed, image(LONE, "v1"), image(AMD, "v1"), image(ARM, "v2 arm")];
+    expect(judge(RUNNING, same)).toEqual({ status: "current", reason: "" });
+  });
+
+  it("in the tag's index, against a running index of platforms: stands for the node's platform", () => {
+    const runningNamed = index(RUNNING, named);
+    const same = [runningNamed, tagLone, image(AMD, "v1"), image(ARM, "v1 arm"), image(LONE, "v1")];
+    expect(judge(RUNNING, same)).toEqual({ status: "current", reason: "" });
+    const moved = [runningNamed, tagLone, image(AMD, "v1"), image(ARM, "v1 arm"), image(LONE, "v2")];
+    expect(judge(RUNNING, moved)).toEqual({ status: "stale", reason: "" });
+  });
+
+  it("in the tag's index, against a running platform manifest (CRI-O): compared by config", () => {
+    const platformManifest = singleManifest(AMD, { config: digestOf("v1"), platform: "linux/amd64" });
+    expect(judge(AMD, [tagLone, platformManifest, image(LONE, "v1")])).toMatchObject({ status: "current" });
+    expect(judge(AMD, [tagLone, platformManifest, image(LONE, "v2")])).toEqual({
+      status: "stale",
+      reason: "",
+    });
+  });
+
+  it("is named as an image without a platform where a read of it fails", () => {
+    const OTHER = digestOf("tag's lone child");
+    const tagOther = index(TAG, [{ digest: OTHER, platform: null }]);
+    const failed: ManifestInfo = { ok: false, reason: "503 Service Unavailable" };
+    expect(judge(RUNNING, [runningLone, tagOther, [LONE, failed], image(OTHER, "v2")])).toEqual({
+      status: "unknown",
+      reason: "could not read the running index's image without a platform: 503 Service Unavailable",
+    });
+    const nested = index(OTHER, []);
+    expect(judge(RUNNING, [runningLone, tagOther, image(LONE, "v1"), nested])).toEqual({
+      status: "unknown",
+      reason: "the tag's image without a platform is itself an index",
+    });
+  });
+});
