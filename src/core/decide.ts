@@ -463,7 +463,12 @@ function decideContainer(
       latest,
     );
   }
-  if (!resolution) return result("unknown", "not resolved");
+  // Another registry's digest (containerd names the smallest of an image's repository digests, from any
+  // registry it pulled the image from) is never read: the reason says so rather than that a read failed.
+  const fromElsewhere = running.repository.startsWith(`${ref.domain}/`)
+    ? null
+    : `runs an image from ${running.repository}, not from ${repositoryOf(ref)}`;
+  if (!resolution) return result("unknown", fromElsewhere ?? "not resolved");
   if (!resolution.tag.ok) {
     const failed = result("unknown", resolution.tag.reason);
     if (resolution.tag.missing) failed.noImageToRun = true;
@@ -486,7 +491,7 @@ function decideContainer(
   );
   if ("needs" in judgement) {
     const digests = judgement.needs.map((n) => n.digest).join(", ");
-    return result("unknown", `manifest ${digests} was not read`, latest);
+    return result("unknown", fromElsewhere ?? `manifest ${digests} was not read`, latest);
   }
   if ("needNodePlatform" in judgement) return result("unknown", judgement.reason, latest);
   const decided = result(judgement.status, judgement.reason, latest);

@@ -802,6 +802,16 @@ describe("the same image under another digest: current, never restarted forever"
       { repository: "docker.io/library/a", digest: M, platform: true },
     ]);
   });
+
+  it("a digest from another registry is never read, and the reason says where it is from", () => {
+    // containerd names the smallest of an image's repository digests, from any registry it pulled it from.
+    const pod = running(M, "nginx:latest", "registry.example.com/mirror/nginx");
+    const from = "runs an image from registry.example.com/mirror/nginx, not from docker.io/library/nginx";
+    expect(verdict(pod, tagAt(NEW, false, [single(NEW)]))).toMatchObject({ status: "unknown", reason: from });
+    const unresolved = decidePlan({ resolver: "registry", pods: [pod], owners, resolutions: new Map() });
+    expect(unresolved.pods[0]!.containers[0]).toMatchObject({ status: "unknown", reason: from });
+    expect(verdict(pod, tagAt(M, false, [single(M)])).status).toBe("current");
+  });
 });
 
 describe("pod actions", () => {
