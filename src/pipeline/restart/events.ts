@@ -3,18 +3,19 @@
  * delaying the next one), at most --concurrency at once (under --no-wait restarts come faster than a stuck
  * API server answers), and a refused Event (RBAC, admission, a stuck API server) never fails a restart —
  * the refusals are summed up in one warning at the end. After a few refused in a row in a namespace, the
- * rest there are not sent, and after refusals in a row in a few namespaces, none: 5,000 restarts would
- * otherwise run 5,000 kubectl for a role without Events, or hold the end of the run 20 s for every
- * --concurrency of them while the API server does not answer. A refusal in one namespace (its own RBAC,
- * admission policy or quota) says nothing of the others, where an Event may be the record that keeps a
- * restart in vain from being made again.
+ * rest there are not sent, and after refusals in a row in a few namespaces, none but the records: 5,000
+ * restarts would otherwise run 5,000 kubectl for a role without Events, or hold the end of the run 20 s for
+ * every --concurrency of them while the API server does not answer. A refusal in one namespace (its own
+ * RBAC, admission policy or quota) says nothing of the others, where an Event that records a restart in vain
+ * (or a hold) is what keeps it from being made again: those few are still sent where their namespace has
+ * not refused.
  */
 import type { Kubectl } from "../../adapters/kubectl.js";
 import type { KubeEvent } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { holdEvent, restartEvent } from "../../core/restart-event.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
-import type { RememberedRestart } from "../../core/restarted-for.js";
+import { type RememberedRestart, restartedForAnnotation } from "../../core/restarted-for.js";
 import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
 import { Limiter } from "../../util/limiter.js";
@@ -51,9 +52,11 @@ export class EventRecorder {
     this.create(hold.namespace, (now) => holdEvent(hold, pods, now, this.instance));
   }
 
-  private givenUp(namespace: string): boolean {
-    const everywhere = this.refusingNamespaces.size >= refusalsToGiveUp;
-    return everywhere || (this.refusedInARow.get(namespace) ?? 0) >= refusalsToGiveUp;
+  private givenUp(event: KubeEvent): boolean {
+    const namespace = event.metadata.namespace;
+    if ((this.refusedInARow.get(namespace) ?? 0) >= refusalsToGiveUp) return true;
+    const isRecord = event.metadata.annotations?.[restartedForAnnotation] !== undefined;
+    return !isRecord && this.refusingNamespaces.size >= refusalsToGiveUp;
   }
 
   /**
@@ -63,13 +66,14 @@ export class EventRecorder {
   private create(namespace: string, build: (now: number) => KubeEvent): void {
     this.pending.push(
       this.limiter.run(async () => {
-        if (this.givenUp(namespace)) {
+        const event = build(this.clock.now());
+        if (this.givenUp(event)) {
           this.notSent++;
           return;
         }
         let created: Awaited<ReturnType<typeof this.api.createEvent>>;
         try {
-          created = await this.api.createEvent(build(this.clock.now()));
+          created = await this.api.createEvent(event);
         } catch (error) {
           created = { ok: false, reason: error instanceof Error ? error.message : String(error) };
         }

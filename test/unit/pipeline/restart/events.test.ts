@@ -113,6 +113,27 @@ describe("EventRecorder", () => {
     expect(everywhere.sent.map((e) => e.metadata.namespace)).toEqual(["a", "b", "c"]);
   });
 
+  it("refused in three namespaces: a restart in vain is still recorded where its namespace has not refused", async () => {
+    const quota =
+      'Error from server (Forbidden): events.events.k8s.io "x" is forbidden: exceeded quota: events';
+    const fake = api(async (event) =>
+      event.metadata.namespace === "shop" ? { ok: true } : { ok: false, reason: quota },
+    );
+    const recorder = new EventRecorder(fake, clock, "h", 1);
+    for (const namespace of ["a", "b", "c"]) recorder.record(restart(`db-${namespace}`, namespace));
+    recorder.record(restart("web-0"));
+    // The replacement came back on the old digest: this Event is what keeps the next run from evicting again.
+    const inVain = restart("web-1");
+    const restartedFor = `app=sha256:${"0".repeat(64)}>sha256:${"1".repeat(64)}`;
+    recorder.record({
+      ...inVain,
+      replacement: { kind: "problem", reason: "old digest again", restartedFor },
+    });
+    await recorder.settle();
+    const shop = fake.sent.filter((event) => event.metadata.namespace === "shop");
+    expect(shop.map((event) => event["reason"])).toEqual(["ImageUpdateFailed"]);
+  });
+
   it("one recorded between refusals starts the count again", async () => {
     let n = 0;
     const fake = api(async () => (++n % 3 === 0 ? { ok: true } : { ok: false, reason: forbidden }));
