@@ -283,15 +283,14 @@ export function containersBackOnOldDigest(
 
 /**
  * Those of `stale`'s stale containers that `replacement` runs on a digest that is neither their old one nor
- * the tag's, each as running that digest: a node's cached image, which a restart would bring again. Not a
- * container pulled Always: its pull got what the tag named then, so the tag moved during the run, and a
- * restart would pull it afresh (after a rollback, say).
+ * the tag's, each as running that digest: a node's cached image, or under Always what a registry mirror
+ * still serves for the tag, which a restart would bring again. (Had the tag itself moved there during the
+ * run, the next plan finds those pods current, and the record holds nothing.)
  */
 export function containersOnOtherDigests(stale: readonly PlanContainer[], replacement: Pod): PlanContainer[] {
   const runs = digestsRunBy(replacement);
   return stale.flatMap((container) => {
-    const now =
-      staleOnKnownDigest(container) && container.pullPolicy !== "Always" ? runs(container.name) : null;
+    const now = staleOnKnownDigest(container) ? runs(container.name) : null;
     if (now === null || now === container.runningDigest || now === container.latestDigest) return [];
     return [{ ...container, runningDigest: now }];
   });

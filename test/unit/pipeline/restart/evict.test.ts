@@ -208,18 +208,23 @@ describe("one pod at a time per controller", () => {
     expect(next.pods.map((p) => p.action)).toEqual(["skip", "delete"]);
   });
 
-  it("a replacement pulled Always on a third digest: the tag moved during the run, and nothing is recorded", async () => {
+  it("a replacement pulled Always on a third digest (a registry mirror's older copy) records it too", async () => {
     const { clock, cluster } = setup();
+    const mirrorsCopy = `sha256:${"3".repeat(64)}`;
     const pods = cluster.addController({
       name: "web",
       replicas: 2,
       strategy: "evict",
-      replacementDigest: `sha256:${"3".repeat(64)}`,
+      replacementDigest: mirrorsCopy,
       pullPolicy: "Always",
     });
     const { restarted } = await runRestart(clock, cluster, pods.slice(0, 1));
-    // A restart would pull the tag afresh (after a rollback to the planned digest, say): nothing to hold.
-    expect(restarted[0]!.replacement).toEqual({ kind: "up" });
+    // Evicted again, each pod would pull the mirror's copy again, at every run. Had the tag itself moved
+    // there, the next plan finds the pods current and the record holds nothing.
+    expect(restarted[0]!.replacement).toEqual({
+      kind: "up",
+      restartedFor: `app=${mirrorsCopy}>${newDigest}`,
+    });
   });
 });
 
