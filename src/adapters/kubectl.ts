@@ -1,5 +1,6 @@
 /** kubectl, run as a child with the user's connection flags; returns typed objects. */
 
+import { homedir } from "node:os";
 import type { DisruptionBudget } from "../core/disruption-budget.js";
 import {
   eventReporter,
@@ -35,6 +36,7 @@ import {
   type Shape,
 } from "./json-list-stream.js";
 import { kubectlFailure, readKubectlStderr, serverWarnings } from "./kubectl-errors.js";
+import { kubercForCalls } from "./kuberc.js";
 import { listedResources, type WatchQuery } from "./list-request.js";
 import { startPageProxy } from "./page-proxy.js";
 import { readPagedList } from "./paged-list.js";
@@ -87,13 +89,12 @@ export interface PodScope {
 /** Where a list problem that did not stop it is reported (a restarted list). */
 export type Warn = (line: string) => void;
 
-/**
- * A user's kuberc (kubectl ≥ 1.34: defaults and aliases for people typing) must not reach this tool's
- * calls: a default `get -o wide` makes `get --raw` fail, a default `delete --interactive` `delete --raw`.
- */
+/** kubectl with the user's kuberc's credential plugin policy, without its defaults and aliases. */
 function withoutKuberc(exec: Exec): Exec {
-  return (file, args, options = {}) =>
-    exec(file, args, { ...options, env: { ...options.env, KUBERC: "off" } });
+  return async (file, args, options = {}) => {
+    const kuberc = await kubercForCalls(process.env, homedir());
+    return exec(file, args, { ...options, env: { ...options.env, KUBERC: kuberc } });
+  };
 }
 
 export class Kubectl {

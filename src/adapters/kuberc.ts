@@ -1,0 +1,62 @@
+/**
+ * What of the user's kuberc reaches this tool's kubectl calls. Its defaults and aliases are for people
+ * typing, and must not (a default `get -o wide` makes `get --raw` fail, a default `delete --interactive`
+ * `delete --raw`); its exec credential plugin policy (kubectl ≥ 1.35: `credentialPluginPolicy`,
+ * `credentialPluginAllowlist`) must: a kubeconfig's plugin the user's own kubectl refuses to run is not run
+ * by this tool's either. So kubectl gets a kuberc of the policy alone, or none (`off`).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createPrivateDir, writePrivateFile } from "./private-dir.js";
+
+const policyFields = ["credentialPluginPolicy", "credentialPluginAllowlist"] as const;
+
+const made = new Map<string, Promise<string>>();
+
+/** The KUBERC value for this tool's kubectl: a private kuberc holding the user's plugin policy, or `off`. */
+export function kubercForCalls(
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): Promise<string> {
+  // As kubectl finds it: $KUBERC (`off` for none), else ~/.kube/kuberc.
+  const path = env["KUBERC"] || join(home, ".kube", "kuberc");
+  if (path === "off") return Promise.resolve("off");
+  let kuberc = made.get(path);
+  if (!kuberc) {
+    kuberc = policyKuberc(path);
+    made.set(path, kuberc);
+  }
+  return kuberc;
+}
+
+async function policyKuberc(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return "off";
+  }
+  // Most kubercs hold no policy: the YAML parser is loaded only for one that may.
+  if (!policyFields.some((field) => text.includes(field))) return "off";
+  const { parse } = await import("yaml");
+  let preference: unknown;
+  try {
+    preference = parse(text);
+  } catch {
+    return "off";
+  }
+  if (preference === null || typeof preference !== "object") return "off";
+  const policy = Object.fromEntries(
+    policyFields.flatMap((field) => {
+      const value = (preference as Record<string, unknown>)[field];
+      return value === undefined ? [] : [[field, value]];
+    }),
+  );
+  if (Object.keys(policy).length === 0) return "off";
+  const content = JSON.stringify({
+    apiVersion: "kubectl.config.k8s.io/v1beta1",
+    kind: "Preference",
+    ...policy,
+  });
+  return writePrivateFile(createPrivateDir("kubectl-autoupdate-kuberc"), "kuberc", content);
+}

@@ -1,0 +1,85 @@
+/**
+ * The kuberc this tool's kubectl calls get: the user's exec credential plugin policy alone, so a plugin the
+ * user's own kubectl refuses to run is refused here too, and none of the defaults or aliases meant for
+ * people typing.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Exec } from "../../../src/adapters/exec.js";
+import { Kubectl } from "../../../src/adapters/kubectl.js";
+import { kubercForCalls } from "../../../src/adapters/kuberc.js";
+
+const homes: string[] = [];
+afterAll(() => {
+  for (const dir of homes) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A home whose ~/.kube/kuberc holds `text` (none when null). */
+function home(text: string | null): string {
+  const dir = mkdtempSync(join(tmpdir(), "kau-unit-kuberc-"));
+  homes.push(dir);
+  mkdirSync(join(dir, ".kube"));
+  if (text !== null) writeFileSync(join(dir, ".kube", "kuberc"), text);
+  return dir;
+}
+
+const head = "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\n";
+const wideByDefault =
+  "defaults:\n  - command: get\n    options:\n      - name: output\n        default: wide\n";
+
+describe("kubercForCalls", () => {
+  it("keeps the plugin policy and its allowlist, and nothing else, in a kuberc only the user can read", async () => {
+    const policy =
+      "credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n  - name: /usr/local/bin/kubelogin\n";
+    const kuberc = await kubercForCalls({}, home(head + wideByDefault + policy));
+    expect(kuberc).not.toBe("off");
+    expect(JSON.parse(readFileSync(kuberc, "utf8"))).toEqual({
+      apiVersion: "kubectl.config.k8s.io/v1beta1",
+      kind: "Preference",
+      credentialPluginPolicy: "Allowlist",
+      credentialPluginAllowlist: [{ name: "/usr/local/bin/kubelogin" }],
+    });
+    expect(statSync(kuberc).mode & 0o077).toBe(0);
+  });
+
+  it("reads the kuberc $KUBERC names, as kubectl does", async () => {
+    const elsewhere = join(home(null), "my-kuberc");
+    writeFileSync(elsewhere, `${head}credentialPluginPolicy: DenyAll\n`);
+    const kuberc = await kubercForCalls({ KUBERC: elsewhere }, home(null));
+    expect(JSON.parse(readFileSync(kuberc, "utf8"))).toMatchObject({ credentialPluginPolicy: "DenyAll" });
+  });
+
+  it("is off with no policy to keep: none, defaults and aliases only, KUBERC=off, or a kuberc not read", async () => {
+    expect(await kubercForCalls({}, home(null))).toBe("off");
+    expect(await kubercForCalls({}, home(head + wideByDefault))).toBe("off");
+    const policy = home(`${head}credentialPluginPolicy: DenyAll\n`);
+    expect(await kubercForCalls({ KUBERC: "off" }, policy)).toBe("off");
+    expect(await kubercForCalls({}, home("credentialPluginPolicy: [unclosed\n"))).toBe("off");
+  });
+
+  it("is what every kubectl this tool runs gets", async () => {
+    const saved = process.env["KUBERC"];
+    const policy = join(home(null), "kuberc");
+    writeFileSync(policy, `${head}${wideByDefault}credentialPluginPolicy: DenyAll\n`);
+    process.env["KUBERC"] = policy;
+    try {
+      const seen: (string | undefined)[] = [];
+      const exec: Exec = async (_file, _args, options) => {
+        seen.push(options?.env?.["KUBERC"]);
+        return { exitCode: 0, stdout: "shop\n", stderr: "", interrupted: false };
+      };
+      await new Kubectl(exec, "kubectl", {}).namespaceKubectlWouldUse();
+      expect(seen).toHaveLength(1);
+      expect(JSON.parse(readFileSync(seen[0]!, "utf8"))).toEqual({
+        apiVersion: "kubectl.config.k8s.io/v1beta1",
+        kind: "Preference",
+        credentialPluginPolicy: "DenyAll",
+      });
+    } finally {
+      if (saved === undefined) delete process.env["KUBERC"];
+      else process.env["KUBERC"] = saved;
+    }
+  });
+});
