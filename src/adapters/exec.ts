@@ -1,4 +1,5 @@
 /** The one way this tool runs other programs. Never put a secret in `args`: argv is visible to every user. */
+import type { ChildProcess } from "node:child_process";
 import { execa } from "execa";
 import { ToolMissingError } from "../errors.js";
 import type { ExecResult } from "./exec-result.js";
@@ -18,9 +19,9 @@ export interface ExecOptions {
   /** Also sees stderr as it arrives; stderr is still buffered for the result. */
   onStderr?: (chunk: Buffer | string) => void;
   /**
-   * Runs it in a process group of its own, stopped whole when `signal` aborts or this process exits: a
-   * server that runs until stopped (kubectl proxy) must not outlive the run, not even behind a wrapper
-   * script that runs kubectl as its child. POSIX only.
+   * Runs it in a process group of its own even with no `signal` or `timeoutMs`: a server that runs until
+   * stopped (kubectl proxy) must not outlive the run, not even behind a wrapper script that runs kubectl as
+   * its child. POSIX only.
    */
   ownGroup?: boolean;
 }
@@ -43,6 +44,12 @@ const withheldFromChildren = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: undefined };
 export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: string) => void): Exec {
   return async (file, args, options = {}) => {
     log?.(`exec: ${file} ${args.join(" ")}`);
+    // A call this tool may stop (a timeout, a signal) runs in a group of its own, stopped whole: what the
+    // program started (kubectl's credential plugin, holding its stderr) would otherwise keep the call
+    // waiting, past its timeout, and keep running after it. One it cannot stop stays in the terminal's
+    // group, where Ctrl-C reaches it.
+    const stoppable = options.signal !== undefined || options.timeoutMs !== undefined;
+    const ownGroup = process.platform !== "win32" && (options.ownGroup === true || stoppable);
     const subprocess = execa(file, args, {
       buffer: { stdout: options.onStdout === undefined },
       reject: false,
@@ -57,11 +64,11 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       // execa's exit cleanup (signal-exit) can re-raise SIGINT and kill us before apply reports;
       // children are stopped through cancelSignal instead, which main aborts on SIGINT/SIGTERM.
       cleanup: false,
-      detached: options.ownGroup === true,
+      detached: ownGroup,
     });
     if (options.onStdout) subprocess.stdout?.on("data", options.onStdout);
     if (options.onStderr) subprocess.stderr?.on("data", options.onStderr);
-    const stopGroup = options.ownGroup ? groupStopper(subprocess.pid, options.signal) : undefined;
+    const stopGroup = ownGroup ? groupStopper(subprocess, options.signal) : undefined;
     const result = await subprocess;
     stopGroup?.();
     if (result.code === "ENOENT" || result.code === "EACCES") {
@@ -88,26 +95,35 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
 /** The process groups running now (their leaders' pids), stopped when this process exits. */
 const runningGroups = new Set<number>();
 
-function stopGroupOf(pid: number): void {
+function stopGroupOf(pid: number, signal: NodeJS.Signals = "SIGTERM"): void {
   try {
-    process.kill(-pid, "SIGTERM");
+    process.kill(-pid, signal);
   } catch {
     // Already gone.
   }
 }
 
 /**
- * Stops a process group (SIGTERM to -pid) when `signal` aborts or this process exits, until the returned
- * function is called (its leader has ended; what it started is stopped with it). One exit listener serves
- * every group, however many lists run at once.
+ * Stops a process group (SIGTERM to -pid) when `signal` aborts, its leader ends (what it started is stopped
+ * with it, so a pipe it left open ends too; SIGKILL 2 s later if the pipes stay open) or this process exits,
+ * until the returned function is called. One exit listener serves every group, however many run at once.
  */
-function groupStopper(pid: number | undefined, signal: AbortSignal | undefined): () => void {
+function groupStopper(leader: ChildProcess, signal: AbortSignal | undefined): () => void {
+  const { pid } = leader;
   if (pid === undefined) return () => {};
   if (runningGroups.size === 0) process.on("exit", stopRunningGroups);
   runningGroups.add(pid);
   const stop = () => stopGroupOf(pid);
+  let kill: NodeJS.Timeout | undefined;
+  const ended = () => {
+    stop();
+    kill = setTimeout(() => stopGroupOf(pid, "SIGKILL"), 2000).unref();
+  };
+  leader.once("exit", ended);
   signal?.addEventListener("abort", stop, { once: true });
   return () => {
+    clearTimeout(kill);
+    leader.off("exit", ended);
     stop();
     signal?.removeEventListener("abort", stop);
     runningGroups.delete(pid);

@@ -113,6 +113,8 @@ dirmode=-; filemode=-
 if [ "$cfg" != "-" ]; then dirmode=$(stat -c %a "$cfg"); filemode=$(stat -c %a "$cfg/config.json" 2>/dev/null || echo none); fi
 echo "START $$ $(date +%s%N) $sub $cfg $dirmode $filemode \${DOCKER_CONFIG:-unset} $*" >> "$log"
 if [ "$sub" = pull ] && [ -n "$SHIM_PULL_SLEEP" ]; then
+  # Ignored before the sleep starts, so it ignores them too: docker is one process, signalled as a group.
+  if [ "$SHIM_IGNORE_TERM" = 1 ]; then trap '' TERM INT; fi
   sleep "$SHIM_PULL_SLEEP" </dev/null >/dev/null 2>&1 &
   sleeper=$!
   echo "SLEEPER $$ $sleeper" >> "$log"

@@ -9,6 +9,15 @@ import { withoutDocker } from "../../../src/adapters/resolver.js";
 
 const exec = createExec();
 
+/** Whether a process still runs: not gone, and no zombie waiting for an init that may not reap it. */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
 describe("how a child ended", () => {
   it("killed by a signal from elsewhere: killedFromOutside", async () => {
     const result = await exec("sh", ["-c", "kill -TERM $$"]);
@@ -34,15 +43,6 @@ describe("how a child ended", () => {
 });
 
 describe("a child in a process group of its own", () => {
-  /** Whether a process still runs: not gone, and no zombie waiting for an init that may not reap it. */
-  const alive = (pid: number) => {
-    try {
-      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-      return false;
-    }
-  };
-
   it("stopping it stops what it started too: a server behind a wrapper script that does not exec it", async () => {
     const stop = new AbortController();
     let server = 0;
@@ -78,6 +78,33 @@ describe("a child in a process group of its own", () => {
     expect(result.exitCode).toBe(0);
     await new Promise((r) => setTimeout(r, 100));
     expect(alive(Number(result.stdout.trim()))).toBe(false);
+  });
+});
+
+describe("a call this tool may stop (a timeout, a signal)", () => {
+  // kubectl runs its credential plugin with its own stderr: a plugin that hangs (a device-code login) holds
+  // the pipe this tool reads kubectl's stderr from.
+  const hangingPlugin = "sleep 8 </dev/null >/dev/null & echo $! >&2; wait";
+
+  it("is bounded by its timeout even when what it started holds its stderr, which is stopped too", async () => {
+    const started = Date.now();
+    const result = await exec("sh", ["-c", hangingPlugin], { timeoutMs: 300 });
+    expect(result.interrupted).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2500);
+    const plugin = Number(result.stderr.trim());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(plugin)).toBe(false);
+  });
+
+  it("is stopped by its signal, with what it started", async () => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const started = Date.now();
+    const result = await exec("sh", ["-c", hangingPlugin], { signal: stop.signal });
+    expect(result.interrupted).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2500);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(Number(result.stderr.trim()))).toBe(false);
   });
 });
 
