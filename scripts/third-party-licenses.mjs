@@ -23,8 +23,10 @@ export function thirdPartyLicenses(metafile) {
     if (file === undefined) throw new Error(`${dir}: no licence file to ship with the bundle`);
     seen.set(`${name}@${version}`, { name, version, license, text: readFileSync(join(dir, file), "utf8") });
   }
+  // By code unit, not the build machine's locale: the archives must not differ with its LANG.
+  const byCodeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
   const packages = [...seen.values()].sort(
-    (a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version),
+    (a, b) => byCodeUnits(a.name, b.name) || byCodeUnits(a.version, b.version),
   );
   const rule = "=".repeat(78);
   const sections = packages.map(
