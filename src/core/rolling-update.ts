@@ -53,6 +53,43 @@ export function rollingUpdateStopsEveryPod(w: Workload): string | null {
   return `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(nodes, "node")}`;
 }
 
+/**
+ * How many of the workload's Ready pods its rolling update may take out of service at once, as its controller
+ * resolves maxUnavailable (a surge does not lower it: the controller may use both). What a PodDisruptionBudget
+ * must allow for auto to roll it rather than evict its pods one at a time.
+ */
+export function rolloutTakesDown(w: Workload): number {
+  if (w.kind === "Deployment") {
+    const replicas = w.spec.replicas ?? 1;
+    const surge = w.spec.strategy?.rollingUpdate?.maxSurge ?? "25%";
+    const unavailable = w.spec.strategy?.rollingUpdate?.maxUnavailable ?? "25%";
+    if (updateStrategyType(w) !== "RollingUpdate") return replicas;
+    const [, maxUnavailable] = fenceposts(
+      scaled(surge, replicas, Math.ceil),
+      scaled(unavailable, replicas, Math.floor),
+    );
+    return atMost(maxUnavailable, replicas);
+  }
+  if (w.kind === "StatefulSet") {
+    const replicas = w.spec.replicas ?? 1;
+    const unavailable = w.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1;
+    return atMost(Math.max(1, scaled(unavailable, replicas, Math.floor)), replicas);
+  }
+  const nodes = w.status?.desiredNumberScheduled ?? 0;
+  const surge = w.spec.updateStrategy?.rollingUpdate?.maxSurge ?? 0;
+  const unavailable = w.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1;
+  const [maxSurge, maxUnavailable] = fenceposts(
+    scaled(surge, nodes, Math.ceil),
+    scaled(unavailable, nodes, Math.ceil),
+  );
+  return maxSurge > 0 ? 0 : atMost(maxUnavailable, nodes);
+}
+
+/** `count`, at most `total`; all of them when it could not be read. */
+function atMost(count: number, total: number): number {
+  return Number.isNaN(count) ? total : Math.min(count, total);
+}
+
 /** A count, or a percentage of `total` rounded as the controller rounds that field. */
 function scaled(value: IntOrPercent, total: number, round: (n: number) => number): number {
   if (typeof value === "number") return value;

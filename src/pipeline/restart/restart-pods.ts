@@ -13,7 +13,8 @@ import { groupBy } from "../../util/group-by.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { sharedSignal } from "../../util/shared-signal.js";
 import { blockedLast } from "./blocked-last.js";
-import { BudgetGate, deleteGroup } from "./delete.js";
+import { BudgetGate } from "./budget-gate.js";
+import { deleteGroup } from "./delete.js";
 import { evictGroup } from "./evict.js";
 import {
   type GroupReporter,
@@ -146,7 +147,7 @@ function restartGroup(
 ): Promise<void> {
   switch (group[0]!.restart!.strategy) {
     case "rollout":
-      return rollOut(api, group, reporter);
+      return rollOut(api, group, budgets, reporter);
     case "evict":
       return evictGroup(api, group, reporter);
     case "delete":

@@ -12,6 +12,7 @@ import { hasEnded, selectorString, sharedLabelsSelector } from "../../core/readi
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { belowPartition, decideRestart } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
+import { rolloutTakesDown } from "../../core/rolling-update.js";
 import { goingSincePlan, leftSincePlan } from "../../core/since-plan.js";
 import {
   ownedPods,
@@ -23,18 +24,20 @@ import {
 import { ToolFailedError } from "../../errors.js";
 import { firstFew } from "../../util/first-few.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
+import type { Allowance, BudgetGate } from "./budget-gate.js";
 import { oldDigestAfterRollout } from "./replacement.js";
 import { type GroupReporter, type RestartApi, stopReason } from "./restart-options.js";
 
 export async function rollOut(
   api: RestartApi,
   group: readonly PlanPod[],
+  budgets: BudgetGate,
   reporter: GroupReporter,
 ): Promise<void> {
   const first = group[0]!;
   const controller = first.restart!.controller;
   const read: WorkloadRead = {};
-  const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, reporter, read);
+  const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, budgets, reporter, read);
   for (const pod of group) {
     const own = read.missing?.get(pod.uid);
     reporter.report(
@@ -105,12 +108,29 @@ interface WorkloadRead {
   uid?: string;
   /** The planned pods no longer there, by UID: gone, or their name runs a new pod. */
   missing?: ReadonlyMap<string, PodOutcome>;
+  /** What its budgets let the rollout take down (auto), held until it is followed to its end. */
+  allowance?: Allowance;
 }
 
 async function rollOutWorkload(
   api: RestartApi,
   group: readonly PlanPod[],
   kind: WorkloadKind,
+  budgets: BudgetGate,
+  reporter: GroupReporter,
+  read: WorkloadRead,
+): Promise<RolloutOutcome> {
+  const outcome = await patchAndFollow(api, group, kind, budgets, reporter, read);
+  // Not followed (--no-wait): nothing sees its pods come back, so what it drew stays drawn for the run.
+  if (outcome.kind !== "started") read.allowance?.release();
+  return outcome;
+}
+
+async function patchAndFollow(
+  api: RestartApi,
+  group: readonly PlanPod[],
+  kind: WorkloadKind,
+  budgets: BudgetGate,
   { options }: GroupReporter,
   read: WorkloadRead,
 ): Promise<RolloutOutcome> {
@@ -121,7 +141,12 @@ async function rollOutWorkload(
   // decide again, a few times, as client-go's RetryOnConflict does. A change the plan did not show is still
   // found by the decision.
   for (let attempt = 1; ; attempt++) {
-    const patched = await readAndPatch(api, group, kind, options, read);
+    const patched = await readAndPatch(api, group, kind, budgets, options, read);
+    // Once, after waiting for its budgets: no attempt spent.
+    if (patched.kind === "read-again") {
+      attempt--;
+      continue;
+    }
     if (patched.kind === "conflict") {
       if (attempt < patchAttempts) continue;
       return {
@@ -146,11 +171,13 @@ async function readAndPatch(
   api: RestartApi,
   group: readonly PlanPod[],
   kind: WorkloadKind,
+  budgets: BudgetGate,
   options: GroupReporter["options"],
   read: WorkloadRead,
 ): Promise<
   | RolloutOutcome
   | { kind: "conflict"; reason: string }
+  | { kind: "read-again" }
   | { kind: "patched"; current: Workload; generation: number }
 > {
   const { clock, signal } = options;
@@ -188,6 +215,17 @@ async function readAndPatch(
   const unshown = decision.warnings.filter((warning) => !shown.has(withoutCounts(warning)));
   if (unshown.length > 0) {
     return { kind: "not-started", reason: `changed since the plan: ${unshown.join("; ")}` };
+  }
+  // The API server's budgets do not govern a rollout: under auto, which promises them, its budgets must
+  // allow as many disruptions as it takes pods out of service at once, counting rollouts running beside it.
+  const takesDown = options.strategy === "auto" ? rolloutTakesDown(current) : 0;
+  if (takesDown > 0 && !read.allowance) {
+    const by = `the rollout of ${name}`;
+    const allowed = await budgets.waitUntilAllowed(group[0]!, undefined, { disruptions: takesDown, by });
+    if (!("release" in allowed)) return { kind: "not-started", reason: allowed.reason };
+    read.allowance = allowed;
+    // Waited for: the workload may have changed meanwhile.
+    if (allowed.waited) return { kind: "read-again" };
   }
   // A stop (Ctrl-C, SIGTERM, a closed stdout) while the workload was read still starts nothing.
   if (signal.aborted) return { kind: "not-started", reason: stopReason(signal) };

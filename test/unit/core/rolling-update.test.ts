@@ -4,7 +4,7 @@
  * up, a StatefulSet's maxUnavailable down but at least 1.
  */
 import { describe, expect, it } from "vitest";
-import { rollingUpdateStopsEveryPod } from "../../../src/core/rolling-update.js";
+import { rollingUpdateStopsEveryPod, rolloutTakesDown } from "../../../src/core/rolling-update.js";
 import type { IntOrPercent, Workload } from "../../../src/core/workload.js";
 
 type Settings = { maxSurge?: IntOrPercent; maxUnavailable?: IntOrPercent };
@@ -128,5 +128,26 @@ describe("rollingUpdateStopsEveryPod", () => {
     ],
   ])("%s", (_, w, expected) => {
     expect(rollingUpdateStopsEveryPod(w)).toBe(expected);
+  });
+});
+
+describe("rolloutTakesDown: the Ready pods a rollout may take out of service at once", () => {
+  it.each<[string, Workload, number]>([
+    ["Deployment, defaults, 4 replicas: 25% rounded down", deployment(4), 1],
+    ["Deployment, defaults, 3 replicas: none (a surge of 1)", deployment(3), 0],
+    [
+      "Deployment, maxSurge 0 and maxUnavailable 0: the controller takes one",
+      deployment(3, { maxSurge: 0, maxUnavailable: 0 }),
+      1,
+    ],
+    ["Deployment, maxUnavailable 50% of 10", deployment(10, { maxUnavailable: "50%" }), 5],
+    ["Deployment, Recreate: every replica", deployment(5, undefined, "Recreate"), 5],
+    ["Deployment, a value the API would refuse: every replica", deployment(5, { maxUnavailable: "x" }), 5],
+    ["StatefulSet, one at a time", statefulSet(3), 1],
+    ["StatefulSet, maxUnavailable 2", statefulSet(5, { maxUnavailable: 2 }), 2],
+    ["DaemonSet, defaults: one node at a time", daemonSet(10), 1],
+    ["DaemonSet, maxSurge 1: none", daemonSet(10, { maxSurge: 1, maxUnavailable: 0 }), 0],
+  ])("%s", (_, workload, down) => {
+    expect(rolloutTakesDown(workload)).toBe(down);
   });
 });

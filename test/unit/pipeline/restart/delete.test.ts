@@ -7,7 +7,7 @@ import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js";
 import type { PlanPod } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
-import { BudgetGate } from "../../../../src/pipeline/restart/delete.js";
+import { BudgetGate } from "../../../../src/pipeline/restart/budget-gate.js";
 import type { RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
