@@ -33,7 +33,7 @@ function isIntermediateOwner(
 export interface OwnerIndex {
   /** Each one's controller reference. */
   readonly controllers: ReadonlyMap<string, OwnerReference | null>;
-  /** The replica counts of the ReplicaSets no Deployment rolls: their pods are restarted as their own. */
+  /** The listed ReplicaSets' replica counts: a workload of one pod is down while it is replaced. */
   readonly replicas: ReadonlyMap<string, number>;
   /** Those being deleted (a finalizer holds them): they make no new pods. */
   readonly deleting?: ReadonlySet<string>;
@@ -50,9 +50,8 @@ export function indexOwners(objects: readonly OwnerObject[]): OwnerIndex {
     const controller = controllerOf(object.metadata);
     controllers.set(key, controller);
     if (object.metadata.deletionTimestamp) deleting.add(key);
-    const rolled = controller?.kind === "Deployment" && isBuiltInController(controller);
     const count = object.spec?.replicas;
-    if (kind === "ReplicaSet" && !rolled && count !== undefined) replicas.set(key, count);
+    if (kind === "ReplicaSet" && count !== undefined) replicas.set(key, count);
   }
   return { controllers, replicas, deleting };
 }
@@ -70,7 +69,7 @@ export function isListed(index: OwnerIndex, namespace: string, controller: Owner
   return index.controllers.has(ownerKey(namespace, controller.kind, controller.name));
 }
 
-/** A listed ReplicaSet's replica count, when no Deployment rolls it. */
+/** A listed ReplicaSet's replica count. */
 export function replicasOf(
   index: OwnerIndex,
   namespace: string,

@@ -182,7 +182,12 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     const facts: ControllerFacts = {
       workload: input.workloads.get(key),
       unreadable: kind ? input.unreadable.get(kind) : undefined,
-      replicas: kind ? undefined : replicasOf(input.owners, namespace, target),
+      replicas:
+        kind === "Deployment"
+          ? deploymentReplicas(input.owners, pods)
+          : kind
+            ? undefined
+            : replicasOf(input.owners, namespace, target),
       pods: pods.map((p) => p.name),
       optedOut: optedOutOf(
         optedOut.get(key)?.map((p) => p.name),
@@ -201,6 +206,16 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     strategy: input.strategy,
     pods: plan.pods.map((pod) => decided.get(pod)?.(pod) ?? pod),
   };
+}
+
+/**
+ * A Deployment's pod count from its ReplicaSets' (all of those its stale pods run in), for when it is not
+ * read (evict and delete do not read Deployments): one pod is down while it is replaced.
+ */
+function deploymentReplicas(owners: OwnerIndex, pods: readonly PlanPod[]): number | undefined {
+  const sets = new Map(pods.flatMap((p) => (p.controller ? [[p.controller.name, p.controller]] : [])));
+  const counts = [...sets.values()].map((rs) => replicasOf(owners, pods[0]!.namespace, rs));
+  return counts.every((n) => n !== undefined) ? counts.reduce((a, b) => a + b, 0) : undefined;
 }
 
 /** What a controller's decision makes of each of its pods. */

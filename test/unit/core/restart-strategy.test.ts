@@ -736,6 +736,20 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     expect(warningsWith(noOwners)).toHaveLength(1);
   });
 
+  it("evicted or deleted, a Deployment of one pod (not read then) says so, by its ReplicaSets' counts", () => {
+    const one: Plan = { resolver: "registry", pods: [pod("web-7d9c8b-a", web, rs)] };
+    const listed = (replicas: number) =>
+      indexOwners([{ ...makeReplicaSet("web-7d9c8b", "web", "shop"), spec: { replicas } }]);
+    const warningsWith = (strategy: "evict" | "delete", owners: OwnerIndex) =>
+      decideRestarts(one, { strategy, workloads: new Map(), unreadable: new Map(), owners }).pods[0]!
+        .warnings;
+    const down = "Deployment/web has one replica: it is down until its replacement is Ready";
+    expect(warningsWith("evict", listed(1))).toContain(down);
+    expect(warningsWith("delete", listed(1))).toContain(down);
+    expect(warningsWith("evict", listed(3))).not.toContain(down);
+    expect(warningsWith("evict", noOwners)).not.toContain(down);
+  });
+
   it("a skipped controller's pods become skips with its reason, and lose their restart warnings", () => {
     const decided = decideRestarts(plan, {
       strategy: "rollout",
