@@ -25,6 +25,7 @@ import {
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
+import { contextNamespace, parseConfigView } from "./config-view.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
 import type { Exec, ExecOptions } from "./exec.js";
 import { type ExecResult, howItEnded } from "./exec-result.js";
@@ -274,8 +275,15 @@ export class Kubectl {
         "-o",
         "jsonpath={.contexts[0].context.namespace}",
       ]);
-      if (result.exitCode !== 0 && !isNoContext(result.stderr)) checked(result, "kubectl config");
-      const namespace = result.exitCode === 0 ? result.stdout.trim() : "";
+      let namespace = result.exitCode === 0 ? result.stdout.trim() : "";
+      if (/cannot locate (user|cluster)/.test(result.stderr)) {
+        // --minify checks the context's user and cluster entries, which a --user or --cluster given here
+        // may stand in for, as they do for kubectl get: the context's namespace is read from the whole view.
+        const whole = await this.runUnchecked(["config", "view", "-o", "json"]);
+        const view = whole.exitCode === 0 ? parseConfigView(whole.stdout) : undefined;
+        if (!view) throw kubectlFailure(whole.exitCode === 0 ? result : whole, "kubectl config");
+        namespace = contextNamespace(view, this.connection.context);
+      } else if (result.exitCode !== 0 && !isNoContext(result.stderr)) checked(result, "kubectl config");
       return defaultNamespace(namespace, namespace === "" ? probeInCluster() : null);
     })();
     return this.implicitNamespace;
