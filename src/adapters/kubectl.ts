@@ -644,14 +644,22 @@ export class Kubectl {
   listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
     const args = ["get", "poddisruptionbudgets.policy", `--namespace=${namespace}`, "-o", "json"];
     type Pdb = {
-      metadata?: { name?: string };
+      metadata?: { name?: string; generation?: number };
       spec?: { selector?: LabelSelector; unhealthyPodEvictionPolicy?: string };
-      status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number };
+      status?: {
+        disruptionsAllowed?: number;
+        currentHealthy?: number;
+        desiredHealthy?: number;
+        observedGeneration?: number;
+      };
     };
+    // A budget changed since its controller last wrote its status (tightened a moment ago) allows nothing
+    // yet, as the Eviction API refuses then: its disruptionsAllowed is the old spec's.
+    const processed = (pdb: Pdb) => (pdb.status?.observedGeneration ?? 0) >= (pdb.metadata?.generation ?? 0);
     return this.list(args, "get poddisruptionbudgets", (pdb: Pdb) => ({
       name: pdb.metadata?.name ?? "",
       selector: pdb.spec?.selector ?? null,
-      disruptionsAllowed: pdb.status?.disruptionsAllowed ?? 0,
+      disruptionsAllowed: processed(pdb) ? (pdb.status?.disruptionsAllowed ?? 0) : 0,
       ...(pdb.status?.currentHealthy !== undefined ? { currentHealthy: pdb.status.currentHealthy } : {}),
       ...(pdb.status?.desiredHealthy !== undefined ? { desiredHealthy: pdb.status.desiredHealthy } : {}),
       ...(pdb.spec?.unhealthyPodEvictionPolicy
