@@ -287,9 +287,17 @@ export function holdRestartedInVain(
  * remembered restart alive, at three Events an hour at most.
  */
 const recordAgainAfterMs = 20 * 60 * 1000;
+/**
+ * A record's time is the API server's, the run's `now` its own: a record that many minutes ahead of the run
+ * says its clock is behind, by how much is not known, so it is recorded again (at each run, until the
+ * clocks agree) rather than perhaps only after the server dropped it.
+ */
+const clockBehindMs = 5 * 60 * 1000;
 
 /** The remembered restarts to record again, each with the pods held for it. */
 export function holdsToRecordAgain(plan: Plan, now: number): { hold: RememberedRestart; pods: PlanPod[] }[] {
-  const due = plan.pods.filter((pod) => pod.heldBy && now - pod.heldBy.at >= recordAgainAfterMs);
+  const due = plan.pods.filter(
+    (pod) => pod.heldBy && (now - pod.heldBy.at >= recordAgainAfterMs || pod.heldBy.at - now > clockBehindMs),
+  );
   return [...groupBy(due, (pod) => pod.heldBy!)].map(([hold, pods]) => ({ hold, pods }));
 }

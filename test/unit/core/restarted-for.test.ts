@@ -190,6 +190,18 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
     expect(holdsToRecordAgain(held, now)).toEqual([{ hold: newer, pods: held.pods }]);
     expect(holdsToRecordAgain(held, now - 6 * 60_000)).toEqual([]);
   });
+
+  it("a record ahead of the run's clock (its clock behind the API server's) is recorded again", () => {
+    const fresh = remembered(`app=${OLD}>${NEW}`, 0);
+    const held = holdRestartedInVain(
+      plan(planned("a", "evict", container("app", "stale", NEW))),
+      [fresh],
+      now,
+    );
+    // Behind by more than skew: how far is not known, and waiting 20 minutes by this clock may be too late.
+    expect(holdsToRecordAgain(held, now - 4 * 60_000)).toEqual([]);
+    expect(holdsToRecordAgain(held, now - 45 * 60_000)).toEqual([{ hold: fresh, pods: held.pods }]);
+  });
 });
 
 describe("pods evicted or deleted before without checking their replacement (--no-wait, an interrupt)", () => {
