@@ -39,12 +39,17 @@ export class BudgetGate {
    * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod `notReady` says is
    * not Ready at a look goes where the budgets let such a pod go (letsUnreadyPodGo), drawing nothing from
    * them (the allowance says so: `asUnready`). A rollout asks for as many disruptions as it takes pods down
-   * at once (`disruptions`), for the pods its `pod` stands for.
+   * at once (`disruptions`), for the pods its `pod` stands for, and they count until it is released
+   * (`lasting`): it takes pods down step by step, and its budget's status shows some steps and not others.
    */
   async waitUntilAllowed(
     pod: PlanPod,
     notReady: () => boolean | Promise<boolean> = () => false,
-    { disruptions = 1, by = "a deletion" }: { disruptions?: number; by?: string } = {},
+    {
+      disruptions = 1,
+      by = "a deletion",
+      lasting = false,
+    }: { disruptions?: number; by?: string; lasting?: boolean } = {},
   ): Promise<Allowance | Left> {
     const { clock, dryRun } = this.options;
     // A server dry run of a DELETE checks no budget: they are read as for the real run, but not waited for,
@@ -68,7 +73,9 @@ export class BudgetGate {
         (b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < disruptions,
       );
       if (blocking.length === 0) {
-        const allowance = dryRun ? { release() {} } : this.draw(pod.namespace, counting, disruptions);
+        const allowance = dryRun
+          ? { release() {} }
+          : this.draw(pod.namespace, counting, disruptions, lasting);
         return { ...allowance, asUnready: counting.length < selecting.length, ...(waited ? { waited } : {}) };
       }
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
@@ -91,18 +98,25 @@ export class BudgetGate {
    * allowance again before the draw is released (with --no-wait, never), and must not hide a later one.
    */
   private unseen(namespace: string, budget: DisruptionBudget): number {
-    const unseen = (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => !draw.seen);
+    const drawn = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
+    const lasting = drawn.filter((draw) => draw.lasting).length;
+    const unseen = drawn.filter((draw) => !draw.lasting && !draw.seen);
     const shown = Math.max(0, ...unseen.map((draw) => draw.allowedThen - budget.disruptionsAllowed));
     for (const draw of unseen.slice(0, shown)) draw.seen = true;
-    return Math.max(0, unseen.length - shown);
+    return lasting + Math.max(0, unseen.length - shown);
   }
 
-  private draw(namespace: string, budgets: readonly DisruptionBudget[], disruptions: number): Allowance {
+  private draw(
+    namespace: string,
+    budgets: readonly DisruptionBudget[],
+    disruptions: number,
+    lasting: boolean,
+  ): Allowance {
     const taken = budgets.flatMap((budget) => {
       const key = `${namespace}/${budget.name}`;
       const draws = Array.from(
         { length: disruptions },
-        (): Draw => ({ allowedThen: budget.disruptionsAllowed, seen: false }),
+        (): Draw => ({ allowedThen: budget.disruptionsAllowed, seen: false, lasting }),
       );
       this.drawn.set(key, [...(this.drawn.get(key) ?? []), ...draws]);
       return draws.map((draw) => [key, draw] as const);
@@ -119,8 +133,12 @@ export class BudgetGate {
   }
 }
 
-/** A deletion let through: the budget's disruptionsAllowed when it was, and whether its status showed it. */
+/**
+ * A disruption let through: the budget's disruptionsAllowed when it was, and whether its status showed it; a
+ * rollout's counts until it is released, shown or not.
+ */
 interface Draw {
   allowedThen: number;
   seen: boolean;
+  lasting: boolean;
 }

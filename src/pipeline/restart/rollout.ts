@@ -120,10 +120,14 @@ async function rollOutWorkload(
   reporter: GroupReporter,
   read: WorkloadRead,
 ): Promise<RolloutOutcome> {
-  const outcome = await patchAndFollow(api, group, kind, budgets, reporter, read);
-  // Not followed (--no-wait): nothing sees its pods come back, so what it drew stays drawn for the run.
-  if (outcome.kind !== "started") read.allowance?.release();
-  return outcome;
+  let outcome: RolloutOutcome | undefined;
+  try {
+    outcome = await patchAndFollow(api, group, kind, budgets, reporter, read);
+    return outcome;
+  } finally {
+    // Not followed (--no-wait): nothing sees its pods come back, so what it drew stays drawn for the run.
+    if (outcome?.kind !== "started") read.allowance?.release();
+  }
 }
 
 async function patchAndFollow(
@@ -221,7 +225,11 @@ async function readAndPatch(
   const takesDown = options.strategy === "auto" ? rolloutTakesDown(current) : 0;
   if (takesDown > 0 && !read.allowance) {
     const by = `the rollout of ${name}`;
-    const allowed = await budgets.waitUntilAllowed(group[0]!, undefined, { disruptions: takesDown, by });
+    const allowed = await budgets.waitUntilAllowed(group[0]!, undefined, {
+      disruptions: takesDown,
+      by,
+      lasting: true,
+    });
     if (!("release" in allowed)) return { kind: "not-started", reason: allowed.reason };
     read.allowance = allowed;
     // Waited for: the workload may have changed meanwhile.

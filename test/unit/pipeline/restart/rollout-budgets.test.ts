@@ -5,10 +5,14 @@
  * anyway.
  */
 import { describe, expect, it } from "vitest";
+import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js";
 import { indexOwners } from "../../../../src/core/owners.js";
 import type { Plan, StrategyName } from "../../../../src/core/plan.js";
 import { decideRestarts, workloadsToRead } from "../../../../src/core/restart-strategy.js";
+import { ToolFailedError } from "../../../../src/errors.js";
 import { gatherWorkloads } from "../../../../src/pipeline/gather.js";
+import { BudgetGate } from "../../../../src/pipeline/restart/budget-gate.js";
+import type { RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { type ControllerSpec, InMemoryCluster } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -94,5 +98,62 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     );
     expect(result.patches).toBe(2);
     expect(result.fewest).toBe(7);
+  });
+
+  it("a rollout's draw counts until it ends, not only until its budget's status first shows it", async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    // One disruption allowed over blue and red; blue's rollout takes a pod down at each step, and its
+    // budget shows the full allowance again between steps (a new pod Ready during minReadySeconds).
+    let allowed = 1;
+    const api = {
+      listDisruptionBudgets: async (): Promise<DisruptionBudget[]> => [
+        { name: "guard", selector: { matchLabels: { app: "web" } }, disruptionsAllowed: allowed },
+      ],
+    };
+    const options = {
+      dryRun: false,
+      wait: true,
+      waitTimeoutMs: 120_000,
+      pollMs: 1000,
+      signal: new AbortController().signal,
+      clock,
+    };
+    const gate = new BudgetGate(api, options as unknown as RestartOptions);
+    const pod = (name: string) => ({ namespace: "shop", name, labels: { app: "web" } }) as never;
+    const rollout = (name: string) => ({
+      disruptions: 1,
+      by: `the rollout of Deployment/${name}`,
+      lasting: true,
+    });
+    const blue = await gate.waitUntilAllowed(pod("blue-0"), undefined, rollout("blue"));
+    for (const step of [0, 1, 2, 3]) {
+      clock.at(start + 1000 + step * 14_000, () => (allowed = 0));
+      clock.at(start + 5000 + step * 14_000, () => (allowed = 1));
+    }
+    clock.at(start + 60_000, () => "release" in blue && blue.release());
+    let redAt = 0;
+    await clock.run(
+      gate.waitUntilAllowed(pod("red-0"), undefined, rollout("red")).then(() => (redAt = clock.now())),
+    );
+    expect(redAt - start).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it("a rollout that fails after its draw gives it back: the next workload behind the budget rolls", async () => {
+    const result = await run("auto", [web("blue"), web("red")], (cluster) => {
+      cluster.setMinAvailableBudget("guard", "web", 7);
+      // blue's patch meets a Conflict, and reading blue again fails: blue is left.
+      cluster.conflictsOnPatch = 1;
+      const getWorkload = cluster.getWorkload.bind(cluster);
+      let reads = 0;
+      cluster.getWorkload = async (kind, namespace, name) => {
+        if (name === "blue" && ++reads === 2)
+          throw new ToolFailedError("kubectl get failed: etcdserver: request timed out");
+        return getWorkload(kind, namespace, name);
+      };
+    });
+    const rollouts = result.reported.filter((line) => line.startsWith("Deployment/")).sort();
+    expect(rollouts[0]).toMatch(/^Deployment\/blue not-started: kubectl get failed/);
+    expect(rollouts[1]).toBe("Deployment/red rolled-out 4");
   });
 });
