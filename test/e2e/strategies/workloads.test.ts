@@ -116,7 +116,7 @@ function expected(
   s: Subject,
 ): { method: Method | "skip"; reason: string; warning?: string } {
   const name = `${s.kind}/${s.name}`;
-  // auto evicting a workload or bare ReplicaSet of one replica says it is down meanwhile.
+  // Evicting or deleting a workload or bare ReplicaSet of one replica says it is down meanwhile.
   const down =
     s.pods === 1 && (s.kind === "Deployment" || s.kind === "StatefulSet" || s.kind === "ReplicaSet")
       ? { warning: `${name} has one replica: it is down until its replacement is Ready` }
@@ -130,12 +130,14 @@ function expected(
     return {
       method: "evict",
       reason: "--strategy evict: evicted one at a time, the API server enforces budgets",
+      ...down,
     };
   }
   if (strategy === "delete") {
     return {
       method: "delete",
       reason: "--strategy delete: deleted one at a time, budgets checked before each",
+      ...down,
     };
   }
   const auto = strategy === "auto";
