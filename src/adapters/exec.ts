@@ -1,5 +1,6 @@
 /** The one way this tool runs other programs. Never put a secret in `args`: argv is visible to every user. */
 import type { ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { execa } from "execa";
 import { ToolMissingError } from "../errors.js";
 import type { ExecResult } from "./exec-result.js";
@@ -44,12 +45,13 @@ const withheldFromChildren = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: undefined };
 export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: string) => void): Exec {
   return async (file, args, options = {}) => {
     log?.(`exec: ${file} ${args.join(" ")}`);
-    // A call this tool may stop (a timeout, a signal) runs in a group of its own, stopped whole: what the
-    // program started (kubectl's credential plugin, holding its stderr) would otherwise keep the call
-    // waiting, past its timeout, and keep running after it. One it cannot stop stays in the terminal's
-    // group, where Ctrl-C reaches it.
+    // Without a terminal (a CronJob, CI) a call this tool may stop (a timeout, a signal) runs in a group of
+    // its own, stopped whole: what the program started (kubectl's credential plugin, holding its stderr)
+    // would otherwise keep the call waiting past its timeout, and keep running after it. With one, children
+    // stay in its session: Ctrl-C reaches them and theirs, and a credential plugin may prompt on it.
     const stoppable = options.signal !== undefined || options.timeoutMs !== undefined;
-    const ownGroup = process.platform !== "win32" && (options.ownGroup === true || stoppable);
+    const ownGroup =
+      process.platform !== "win32" && (options.ownGroup === true || (stoppable && !hasTerminal()));
     const subprocess = execa(file, args, {
       buffer: { stdout: options.onStdout === undefined },
       reject: false,
@@ -90,6 +92,21 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       ...(result.isTerminated && !result.timedOut && !result.isCanceled ? { killedFromOutside: true } : {}),
     };
   };
+}
+
+let terminal: boolean | undefined;
+
+/** Whether this process has a controlling terminal, asked once. */
+function hasTerminal(): boolean {
+  if (terminal === undefined) {
+    try {
+      closeSync(openSync("/dev/tty", "r"));
+      terminal = true;
+    } catch {
+      terminal = false;
+    }
+  }
+  return terminal;
 }
 
 /** The process groups running now (their leaders' pids), stopped when this process exits. */

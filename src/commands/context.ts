@@ -72,7 +72,7 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
   let resolver: Promise<Resolver> | undefined;
   const local =
     options.localCredentials && options.resolver === "registry"
-      ? new LocalCredentials({ exec: connection.exec, env: io.env, home: io.home })
+      ? new LocalCredentials({ exec: connection.exec, env: io.env, home: io.home, signal: io.signal })
       : null;
   return {
     ...connection,

@@ -21,6 +21,8 @@ export interface LocalCredentialsOptions {
   /** The user's home, where ~/.docker lives when DOCKER_CONFIG is not set. */
   home: string;
   helperTimeoutMs?: number;
+  /** The run's: a helper still asked when it stops (Ctrl-C) is stopped with it. */
+  signal?: AbortSignal;
 }
 
 /** The user's docker config credentials per registry domain, looked up once per run. */
@@ -115,6 +117,7 @@ export class LocalCredentials {
       result = await this.options.exec(program, ["get"], {
         input: serverAddress,
         timeoutMs: this.options.helperTimeoutMs ?? 60_000,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
     } catch (error) {
       if (!(error instanceof ToolMissingError)) throw error;

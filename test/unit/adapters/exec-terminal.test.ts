@@ -1,0 +1,34 @@
+/**
+ * exec under a terminal (`script` gives the process one, as a user's shell does): a call it may stop stays
+ * in the terminal's session, so a credential plugin can prompt on /dev/tty (aws eks get-token's MFA code)
+ * and Ctrl-C reaches it. Without a terminal such a call runs in a group of its own (exec.test.ts).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "kau-unit-tty-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("exec under a terminal", () => {
+  it("a call with a timeout or a signal keeps the terminal for what it runs", () => {
+    const harness = join(dir, "harness.mts");
+    writeFileSync(
+      harness,
+      `import { createExec } from ${JSON.stringify(resolve("src/adapters/exec.ts"))};
+const exec = createExec();
+const tty = "(: </dev/tty) 2>/dev/null && echo tty-ok || echo no-tty";
+const timed = await exec("sh", ["-c", tty], { timeoutMs: 5000 });
+const signalled = await exec("sh", ["-c", tty], { signal: new AbortController().signal });
+console.log(JSON.stringify([timed.stdout.trim(), signalled.stdout.trim()]));
+`,
+    );
+    const command = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(harness)}`;
+    const ran = spawnSync("script", ["-qec", command, "/dev/null"], { encoding: "utf8", timeout: 30_000 });
+    const line = ran.stdout.split(/\r?\n/).find((text) => text.startsWith("["));
+    expect(line, ran.stdout + ran.stderr).toBeDefined();
+    expect(JSON.parse(line!)).toEqual(["tty-ok", "tty-ok"]);
+  });
+});
