@@ -38,20 +38,22 @@ async function policyKuberc(path: string): Promise<string> {
   }
   // Most kubercs hold no policy: the YAML parser is loaded only for one that may.
   if (!policyFields.some((field) => text.includes(field))) return "off";
-  const { parse } = await import("yaml");
-  let preference: unknown;
-  try {
-    preference = parse(text);
-  } catch {
-    return "off";
-  }
-  if (preference === null || typeof preference !== "object") return "off";
-  const policy = Object.fromEntries(
-    policyFields.flatMap((field) => {
-      const value = (preference as Record<string, unknown>)[field];
-      return value === undefined ? [] : [[field, value]];
-    }),
-  );
+  const { parseAllDocuments } = await import("yaml");
+  // As kubectl reads it: the first of its documents that is a Preference (a file may hold one per version).
+  const preference = parseAllDocuments(text)
+    .filter((document) => document.errors.length === 0)
+    .map((document): unknown => document.toJS())
+    .find((value) => (value as { kind?: unknown } | null)?.kind === "Preference") as
+    | Record<string, unknown>
+    | undefined;
+  // A policy this tool cannot read is not dropped: no plugin runs rather than any.
+  const policy = preference
+    ? Object.fromEntries(
+        policyFields.flatMap((field) =>
+          preference[field] === undefined ? [] : [[field, preference[field]]],
+        ),
+      )
+    : { credentialPluginPolicy: "DenyAll" };
   if (Object.keys(policy).length === 0) return "off";
   const content = JSON.stringify({
     apiVersion: "kubectl.config.k8s.io/v1beta1",

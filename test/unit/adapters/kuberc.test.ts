@@ -51,12 +51,23 @@ describe("kubercForCalls", () => {
     expect(JSON.parse(readFileSync(kuberc, "utf8"))).toMatchObject({ credentialPluginPolicy: "DenyAll" });
   });
 
-  it("is off with no policy to keep: none, defaults and aliases only, KUBERC=off, or a kuberc not read", async () => {
+  it("is off with no policy to keep: none, defaults and aliases only, or KUBERC=off", async () => {
     expect(await kubercForCalls({}, home(null))).toBe("off");
     expect(await kubercForCalls({}, home(head + wideByDefault))).toBe("off");
     const policy = home(`${head}credentialPluginPolicy: DenyAll\n`);
     expect(await kubercForCalls({ KUBERC: "off" }, policy)).toBe("off");
-    expect(await kubercForCalls({}, home("credentialPluginPolicy: [unclosed\n"))).toBe("off");
+  });
+
+  it("reads a kuberc of several documents as kubectl does: the first Preference", async () => {
+    const other = "apiVersion: kubectl.config.k8s.io/v1alpha1\nkind: Other\n";
+    const twice = `${other}---\n${head}credentialPluginPolicy: DenyAll\n---\n`;
+    const kuberc = await kubercForCalls({}, home(twice));
+    expect(JSON.parse(readFileSync(kuberc, "utf8"))).toMatchObject({ credentialPluginPolicy: "DenyAll" });
+  });
+
+  it("a policy it cannot read runs no plugin rather than any", async () => {
+    const kuberc = await kubercForCalls({}, home("credentialPluginPolicy: [unclosed\n"));
+    expect(JSON.parse(readFileSync(kuberc, "utf8"))).toMatchObject({ credentialPluginPolicy: "DenyAll" });
   });
 
   it("is what every kubectl this tool runs gets", async () => {
