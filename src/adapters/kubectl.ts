@@ -642,14 +642,21 @@ export class Kubectl {
 
   /** The PodDisruptionBudgets of one namespace, reduced to what apply checks. */
   listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
-    const args = ["get", "poddisruptionbudgets.policy", `--namespace=${namespace}`, "-o", "json"];
+    return this.listDisruptionBudgetsIn({ namespace, allNamespaces: false });
+  }
+
+  /** The budgets of a scope: one namespace (the context's when none is named), or all. */
+  listDisruptionBudgetsIn(scope: Pick<PodScope, "namespace" | "allNamespaces">): Promise<DisruptionBudget[]> {
+    const where = scope.allNamespaces ? ["-A"] : scope.namespace ? [`--namespace=${scope.namespace}`] : [];
+    const args = ["get", "poddisruptionbudgets.policy", ...where, "-o", "json"];
     type Pdb = {
-      metadata?: { name?: string; generation?: number };
+      metadata?: { name?: string; namespace?: string; generation?: number };
       spec?: { selector?: LabelSelector; unhealthyPodEvictionPolicy?: string };
       status?: {
         disruptionsAllowed?: number;
         currentHealthy?: number;
         desiredHealthy?: number;
+        expectedPods?: number;
         observedGeneration?: number;
       };
     };
@@ -658,8 +665,10 @@ export class Kubectl {
     const processed = (pdb: Pdb) => (pdb.status?.observedGeneration ?? 0) >= (pdb.metadata?.generation ?? 0);
     return this.list(args, "get poddisruptionbudgets", (pdb: Pdb) => ({
       name: pdb.metadata?.name ?? "",
+      namespace: pdb.metadata?.namespace ?? "",
       selector: pdb.spec?.selector ?? null,
       disruptionsAllowed: processed(pdb) ? (pdb.status?.disruptionsAllowed ?? 0) : 0,
+      ...(pdb.status?.expectedPods !== undefined ? { expectedPods: pdb.status.expectedPods } : {}),
       ...(pdb.status?.currentHealthy !== undefined ? { currentHealthy: pdb.status.currentHealthy } : {}),
       ...(pdb.status?.desiredHealthy !== undefined ? { desiredHealthy: pdb.status.desiredHealthy } : {}),
       ...(pdb.spec?.unhealthyPodEvictionPolicy

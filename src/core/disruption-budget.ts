@@ -7,12 +7,16 @@ import type { LabelSelector } from "./readiness.js";
 /** What apply reads of a PodDisruptionBudget. */
 export interface DisruptionBudget {
   name: string;
+  /** Its namespace, when listed beyond one. */
+  namespace?: string;
   /** policy/v1: an empty selector selects every pod of the namespace; a missing one selects none. */
   selector: LabelSelector | null;
   disruptionsAllowed: number;
   /** The Ready pods it selects, and how many it wants Ready (its status; absent when not reported). */
   currentHealthy?: number;
   desiredHealthy?: number;
+  /** The pods it counts, Ready or not (its status). */
+  expectedPods?: number;
   /** Its spec.unhealthyPodEvictionPolicy: IfHealthyBudget (the default) or AlwaysAllow. */
   unhealthyPodEvictionPolicy?: string;
 }
@@ -62,4 +66,15 @@ export function blockingBudgets(
 /** Whether the budget lets no pod it selects go now. */
 export function allowsNoDisruption(budget: DisruptionBudget): boolean {
   return budget.disruptionsAllowed < 1;
+}
+
+/**
+ * The most disruptions the budget allows at once, all its pods Ready: its expected pods less those it wants
+ * Ready. Undefined when its status does not say.
+ */
+export function mostDisruptionsAllowed(budget: DisruptionBudget): number | undefined {
+  const { expectedPods, desiredHealthy } = budget;
+  return expectedPods === undefined || desiredHealthy === undefined
+    ? undefined
+    : expectedPods - desiredHealthy;
 }

@@ -9,6 +9,7 @@
 import { counted } from "../util/counted.js";
 import { firstFew } from "../util/first-few.js";
 import { groupBy } from "../util/group-by.js";
+import { type DisruptionBudget, mostDisruptionsAllowed, selectingBudgets } from "./disruption-budget.js";
 import { ignoreLabel, isBuiltInController, isOptedOut, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf, replicasOf } from "./owners.js";
 import {
@@ -21,7 +22,7 @@ import {
   type StrategyName,
 } from "./plan.js";
 import { hasEnded } from "./readiness.js";
-import { rollingUpdateStopsEveryPod, rollsOneAtATime } from "./rolling-update.js";
+import { rollingUpdateStopsEveryPod, rolloutTakesDown, rollsOneAtATime } from "./rolling-update.js";
 import {
   controllingOwner,
   daemonPodsWithoutSuccessor,
@@ -57,6 +58,8 @@ export interface ControllerFacts {
   heldByTemplate?: readonly string[];
   /** The pods left by --min-age (a rollout would replace them with the image too young to act on). */
   heldByMinAge?: readonly string[];
+  /** The PodDisruptionBudgets selecting its pods, when they were read (auto). */
+  budgets?: readonly DisruptionBudget[];
 }
 
 export interface RestartInput {
@@ -72,6 +75,8 @@ export interface RestartInput {
    * (optedOutByTarget): a rollout of their workload would replace them too.
    */
   optedOutElsewhere?: ReadonlyMap<string, readonly string[]>;
+  /** The PodDisruptionBudgets by namespace, when they were read (auto). */
+  budgets?: ReadonlyMap<string, readonly DisruptionBudget[]>;
 }
 
 export function workloadKey(namespace: string, kind: string, name: string): string {
@@ -196,6 +201,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       noImageToRun: noImageToRun.get(key)?.map((p) => p.name),
       heldByTemplate: heldByTemplate.get(key)?.map((p) => p.name),
       heldByMinAge: heldByMinAge.get(key)?.map((p) => p.name),
+      budgets: input.budgets && selectingBudgets(input.budgets.get(namespace) ?? [], pods[0]!.labels),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);
@@ -298,6 +304,8 @@ function decideRestartOf(
   const operator = controllingOwner(w.metadata);
   if (auto && recreate) return evict(`${name} uses Recreate (a rollout stops every pod at once)`);
   if (auto && stopsEveryPod) return evict(`${name}'s rollout stops every pod at once (${stopsEveryPod})`);
+  const overBudget = auto ? budgetBelowRollout(w, facts.budgets) : null;
+  if (overBudget) return evict(overBudget);
   if (auto && operator) {
     return restart(
       "evict",
@@ -327,6 +335,22 @@ function decideRestartOf(
     );
   }
   return { ...restart("rollout", rolloutReason(w)), warnings };
+}
+
+/**
+ * Why a budget of the workload's pods could never let its rollout go (it takes more pods out of service at
+ * once than the budget allows with every pod Ready), or null. Under auto such pods are evicted one at a
+ * time: apply would wait for the budget in vain.
+ */
+function budgetBelowRollout(w: Workload, budgets: readonly DisruptionBudget[] | undefined): string | null {
+  const down = rolloutTakesDown(w);
+  for (const budget of budgets ?? []) {
+    const most = mostDisruptionsAllowed(budget);
+    if (most === undefined || most >= down) continue;
+    const allows = most < 1 ? "no disruption" : `at most ${counted(most, "disruption")}`;
+    return `PodDisruptionBudget ${budget.name} allows ${allows}, and ${workloadName(w)}'s rollout takes ${counted(down, "pod")} out of service at once`;
+  }
+  return null;
 }
 
 /** Why the controller's own rollout would not replace these pods, and what to do instead. */

@@ -7,6 +7,7 @@
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import { isCallFailure } from "../adapters/kubectl-errors.js";
 import { containerLists } from "../core/containers.js";
+import type { DisruptionBudget } from "../core/disruption-budget.js";
 import {
   type ImageInUse,
   imagesInUse,
@@ -24,6 +25,7 @@ import type { StrategyName } from "../core/plan.js";
 import { mayRoll, optedOutByTarget, workloadKey } from "../core/restart-strategy.js";
 import { imageSelection, onlyImages } from "../core/select-images.js";
 import type { Workload, WorkloadKind } from "../core/workload.js";
+import { groupBy } from "../util/group-by.js";
 import { IdentityMemo } from "../util/identity-memo.js";
 import { mapLimit } from "../util/map-limit.js";
 import { StartOnce } from "../util/start-once.js";
@@ -208,6 +210,29 @@ export async function gatherWorkloads(
     }),
   );
   return { workloads, unreadable };
+}
+
+/**
+ * Under auto, the PodDisruptionBudgets of the scope, by namespace: a workload whose rollout takes more pods
+ * out of service at once than a budget of its pods could ever allow is evicted instead. One list; a refusal
+ * leaves the choice to the workloads alone, with a warning (apply still waits for the budgets before a
+ * rollout).
+ */
+export async function gatherBudgets(
+  kubectl: Pick<Kubectl, "listDisruptionBudgetsIn">,
+  scope: PodScope,
+  strategy: StrategyName,
+  warnings: string[],
+): Promise<Map<string, DisruptionBudget[]> | undefined> {
+  if (strategy !== "auto") return undefined;
+  try {
+    const budgets = await kubectl.listDisruptionBudgetsIn(scope);
+    return groupBy(budgets, (budget) => budget.namespace ?? "");
+  } catch (error) {
+    if (!isCallFailure(error)) throw error;
+    warnings.push(`${error.message} (PodDisruptionBudgets not read: apply reads them before each rollout)`);
+    return undefined;
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 } from "../core/restarted-for.js";
 import { InterruptedError } from "../errors.js";
 import { Limiter } from "../util/limiter.js";
-import { gather, gatherWorkloads, type Inventory, listOptedOutElsewhere } from "./gather.js";
+import { gather, gatherBudgets, gatherWorkloads, type Inventory, listOptedOutElsewhere } from "./gather.js";
 import { resolveImages } from "./resolve.js";
 
 export interface MakePlanOptions {
@@ -105,11 +105,12 @@ export async function makePlan(
   });
   const toRead = workloadsToRead(decided, options.strategy);
   if (toRead.size > 0) options.onPhase?.("Reading controllers");
-  const [workloads, optedOutElsewhere] = await Promise.all([
+  const [workloads, optedOutElsewhere, budgets] = await Promise.all([
     gatherWorkloads(kubectl, options.scope, toRead, options.strategy, warnings),
     // Read only when something may be rolled out.
     toRead.size > 0 &&
       listOptedOutElsewhere(kubectl, options.scope, options.strategy, inventory.owners, warnings),
+    toRead.size > 0 && gatherBudgets(kubectl, options.scope, options.strategy, warnings),
   ]);
   const plan = await holdRestartedInVainPods(
     kubectl,
@@ -118,6 +119,7 @@ export async function makePlan(
       owners: inventory.owners,
       ...workloads,
       ...(optedOutElsewhere ? { optedOutElsewhere } : {}),
+      ...(budgets ? { budgets } : {}),
     }),
     options,
     warnings,

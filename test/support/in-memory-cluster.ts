@@ -521,6 +521,17 @@ export class InMemoryCluster implements RestartApi {
     return answer(201, { kind: "evicted" });
   }
 
+  /** The budgets of a scope, as the plan reads them under auto. */
+  async listDisruptionBudgetsIn(scope: {
+    namespace?: string;
+    allNamespaces: boolean;
+  }): Promise<DisruptionBudget[]> {
+    const namespaces = scope.allNamespaces
+      ? [...new Set(this.budgets.map((b) => b.namespace))]
+      : [scope.namespace ?? "shop"];
+    return namespaces.flatMap((namespace) => this.budgetsNow(namespace).map((b) => ({ ...b, namespace })));
+  }
+
   async listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
     this.log(`list budgets ${namespace}`);
     if (this.budgetsUnreadable) {
@@ -844,9 +855,10 @@ export class InMemoryCluster implements RestartApi {
     return this.budgets
       .filter((b) => b.namespace === namespace)
       .map((b) => {
-        const ready = this.pods.filter(
-          (p) => p.metadata.namespace === namespace && p.metadata.labels?.["app"] === b.app && isReady(p),
-        ).length;
+        const selected = this.pods.filter(
+          (p) => p.metadata.namespace === namespace && p.metadata.labels?.["app"] === b.app,
+        );
+        const ready = selected.filter(isReady).length;
         const selector = { matchLabels: { app: b.app } };
         if (typeof b.allowed === "number") return { name: b.name, selector, disruptionsAllowed: b.allowed };
         const { minAvailable } = b.allowed;
@@ -856,6 +868,7 @@ export class InMemoryCluster implements RestartApi {
           disruptionsAllowed: Math.max(0, ready - minAvailable),
           currentHealthy: ready,
           desiredHealthy: minAvailable,
+          expectedPods: selected.filter((p) => !p.metadata.deletionTimestamp).length,
         };
       });
   }

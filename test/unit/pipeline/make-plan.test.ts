@@ -52,6 +52,7 @@ function fakeKubectl(
       names.map((name) => pullSecret(name, namespace, { "docker.io": { username: "u", password: "p" } })),
     getNodes: async () => [],
     listWorkloads: async () => [],
+    listDisruptionBudgetsIn: async () => [],
     listRememberedRestarts: remembered,
   } as unknown as Kubectl;
 }
@@ -350,6 +351,7 @@ describe("a pod whose StatefulSet is being deleted", () => {
     getSecrets: async () => [],
     getNodes: async () => [],
     listWorkloads: async (kind: string) => (kind === "StatefulSet" ? [deleting] : []),
+    listDisruptionBudgetsIn: async () => [],
     listRememberedRestarts: async () => [],
   } as unknown as Kubectl;
   const { resolver } = fakeResolver([], () => moved);

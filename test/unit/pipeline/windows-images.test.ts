@@ -60,6 +60,7 @@ const kubectlWith = (pod: ReturnType<typeof podRunning>) =>
         status: { nodeInfo: { operatingSystem: "windows", architecture: "amd64" } },
       })),
     listWorkloads: async () => [],
+    listDisruptionBudgetsIn: async () => [],
     listRememberedRestarts: async () => [],
   }) as unknown as Kubectl;
 

@@ -10,7 +10,7 @@ import { indexOwners } from "../../../../src/core/owners.js";
 import type { Plan, StrategyName } from "../../../../src/core/plan.js";
 import { decideRestarts, workloadsToRead } from "../../../../src/core/restart-strategy.js";
 import { ToolFailedError } from "../../../../src/errors.js";
-import { gatherWorkloads } from "../../../../src/pipeline/gather.js";
+import { gatherBudgets, gatherWorkloads } from "../../../../src/pipeline/gather.js";
 import { BudgetGate } from "../../../../src/pipeline/restart/budget-gate.js";
 import type { RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
 import { FakeClock } from "../../../support/fake-clock.js";
@@ -23,6 +23,7 @@ async function run(
   specs: ControllerSpec[],
   setup: (cluster: InMemoryCluster, clock: FakeClock) => void,
   stale = specs.map((spec) => spec.name),
+  planReadsBudgets = true,
 ) {
   const clock = new FakeClock();
   const cluster = new InMemoryCluster(clock);
@@ -33,7 +34,13 @@ async function run(
   const planned: Plan = { resolver: "registry", pods: pods.map(({ restart: _, ...pod }) => pod) };
   const scope = { namespace: "shop", allNamespaces: false };
   const workloads = await gatherWorkloads(cluster, scope, workloadsToRead(planned, strategy), strategy, []);
-  const plan = decideRestarts(planned, { strategy, owners: indexOwners([]), ...workloads });
+  const budgets = planReadsBudgets ? await gatherBudgets(cluster, scope, strategy, []) : undefined;
+  const plan = decideRestarts(planned, {
+    strategy,
+    owners: indexOwners([]),
+    ...workloads,
+    ...(budgets ? { budgets } : {}),
+  });
   const ready = () => specs.reduce((n, spec) => n + cluster.readyPods(spec.name), 0);
   let fewest = ready();
   for (let t = 0; t < 600_000; t += 100)
@@ -53,9 +60,23 @@ const web = (name: string, extra: Partial<ControllerSpec> = {}): ControllerSpec 
 });
 
 describe("auto rolls a workload only as far as its budgets allow", () => {
-  it("a budget that wants every pod: not rolled, saying why; --strategy rollout rolls it", async () => {
+  it("a budget that could never let the rollout go: its pods are evicted within it instead, as the plan says", async () => {
+    const eight = web("blue", { replicas: 8, maxSurge: 2, maxUnavailable: 2 });
+    const auto = await run("auto", [eight], (cluster) => cluster.setMinAvailableBudget("guard", "web", 7));
+    expect(auto.plan.pods[0]!.restart).toMatchObject({
+      strategy: "evict",
+      reason:
+        "PodDisruptionBudget guard allows at most 1 disruption, and Deployment/blue's rollout takes 2 pods out of service at once: evicted one at a time",
+    });
+    expect(auto.patches).toBe(0);
+    expect(auto.fewest).toBe(7);
+    expect(auto.reported.filter((line) => line.endsWith(" evicted"))).toHaveLength(8);
+  });
+
+  it("a budget that wants every pod, now: not rolled at apply, saying why; --strategy rollout rolls it", async () => {
+    // The plan read no budget (its list refused, say): apply's own check before the patch holds.
     const guard = (cluster: InMemoryCluster) => cluster.setMinAvailableBudget("guard", "web", 4);
-    const auto = await run("auto", [web("blue")], guard);
+    const auto = await run("auto", [web("blue")], guard, ["blue"], false);
     expect(auto.plan.pods[0]!.restart?.strategy).toBe("rollout");
     expect(auto.patches).toBe(0);
     expect(auto.fewest).toBe(4);
