@@ -91,6 +91,27 @@ export class BudgetGate {
   }
 
   /**
+   * Whether a rollout of this run holds what a budget selecting the pod allows: the API server lets an
+   * eviction by the budget's status, which may not show that rollout's steps yet. Read only while some
+   * rollout in the pod's namespace holds a draw; a list refused leaves it to the API server.
+   */
+  async rolloutHolds(pod: PlanPod): Promise<boolean> {
+    const prefix = `${pod.namespace}/`;
+    const drawing = [...this.drawn].some(
+      ([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting),
+    );
+    if (!drawing) return false;
+    let selecting: DisruptionBudget[];
+    try {
+      selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
+    } catch (error) {
+      if (!isCallFailure(error)) throw error;
+      return false;
+    }
+    return selecting.some((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
+  }
+
+  /**
    * This run's deletions under the budget that its status, as just read, does not show yet. Of those not
    * shown before, it shows at most as many as its disruptionsAllowed has gone down since the highest it was
    * at one of their draws (one drop of one shows one deletion, however many were let through at that

@@ -10,6 +10,7 @@ import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../
 import type { PlanPod } from "../../core/plan.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
 import { ToolFailedError } from "../../errors.js";
+import type { BudgetGate } from "./budget-gate.js";
 import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./restart-options.js";
@@ -21,11 +22,12 @@ const maxBackoffMs = 10_000;
 export async function evictGroup(
   api: RestartApi,
   group: readonly PlanPod[],
+  budgets: BudgetGate,
   reporter: GroupReporter,
 ): Promise<void> {
   const readiness = readinessByController(api, reporter.options.signal, reporter.options.clock);
   try {
-    await evictEach(api, group, reporter, readiness);
+    await evictEach(api, group, budgets, reporter, readiness);
   } finally {
     await readiness.stop();
   }
@@ -34,6 +36,7 @@ export async function evictGroup(
 async function evictEach(
   api: RestartApi,
   planned: readonly PlanPod[],
+  gate: BudgetGate,
   reporter: GroupReporter,
   controllers: ControllersReadiness,
 ): Promise<void> {
@@ -59,7 +62,7 @@ async function evictEach(
       before = now.before;
       return null;
     };
-    const outcome = await evictPatiently(api, pod, options, waiting && !waitedOut, stillShort);
+    const outcome = await evictPatiently(api, gate, pod, options, waiting && !waitedOut, stillShort);
     if (outcome === "stopped") return turns.stopped(index);
     if (outcome.kind === "left") {
       reporter.report(pod, outcome.outcome);
@@ -91,6 +94,7 @@ async function evictEach(
  */
 async function evictPatiently(
   api: RestartApi,
+  gate: BudgetGate,
   pod: PlanPod,
   options: RestartOptions,
   mayWait: boolean,
@@ -100,7 +104,10 @@ async function evictPatiently(
   const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
   let backoff = options.pollMs;
   for (;;) {
-    const outcome = await api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun);
+    // A rollout beside it holding the budget is waited for as the API server's refusal is.
+    const outcome: EvictOutcome = (await gate.rolloutHolds(pod))
+      ? { kind: "blocked", reason: "a rollout of this run holds its PodDisruptionBudget" }
+      : await api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun);
     if (outcome.kind !== "blocked") return outcome;
     if (options.signal.aborted) return "stopped";
     const left = deadline - clock.now();

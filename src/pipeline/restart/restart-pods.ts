@@ -149,7 +149,7 @@ function restartGroup(
     case "rollout":
       return rollOut(api, group, budgets, reporter);
     case "evict":
-      return evictGroup(api, group, reporter);
+      return evictGroup(api, group, budgets, reporter);
     case "delete":
       return deleteGroup(api, group, budgets, reporter);
   }

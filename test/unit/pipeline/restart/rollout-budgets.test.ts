@@ -121,6 +121,21 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     expect(result.fewest).toBe(7);
   });
 
+  it("an eviction beside a rollout under one budget waits for it, as the budget's status may not show it yet", async () => {
+    // red uses Recreate: auto evicts its pods; blue is rolled. One budget over both allows one disruption.
+    const red = web("red", { replicas: 2, updateStrategy: "Recreate" });
+    const result = await run("auto", [web("blue"), red], (cluster) =>
+      cluster.setMinAvailableBudget("guard", "web", 5),
+    );
+    expect(result.plan.pods.map((pod) => pod.restart?.strategy)).toEqual([
+      ...Array(4).fill("rollout"),
+      "evict",
+      "evict",
+    ]);
+    expect(result.patches).toBe(1);
+    expect(result.fewest).toBe(5);
+  });
+
   it("a rollout's draw counts until it ends, not only until its budget's status first shows it", async () => {
     const clock = new FakeClock();
     const start = clock.now();
