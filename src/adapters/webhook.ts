@@ -2,12 +2,14 @@
  * Posts one JSON document to a webhook, in this process: the URL is a secret (chat
  * webhooks carry their token in the path), so it never goes into a child's argv, and messages and logs name
  * its host only. Bounded: each attempt has a timeout; network errors, timeouts, 408, 429 and 500/502/503/504
- * are retried with backoff (registry/retry-policy.ts's rules); any other answer is final. Redirects are not
+ * are retried with backoff (registry/retry-policy.ts's rules), but for a proxy's refusal, TLS trust and a name
+ * that does not resolve; any other answer is final. Redirects are not
  * followed: they would carry the report to another address.
  */
 import { blanked } from "../util/blanked.js";
 import type { Clock } from "../util/clock.js";
 import { type HttpFetch, httpFetch } from "./http/http-fetch.js";
+import { isPermanentFailure } from "./http/permanent-failures.js";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "./registry/retry-policy.js";
 
 /** Three attempts, 1 s then 2 s apart (halved by jitter at most), a Retry-After of up to 10 s honoured. */
@@ -91,7 +93,10 @@ export class Webhook {
         summary: `HTTP ${status}`,
       };
     } catch (error) {
-      return { kind: "refused", retryable: true, summary: this.networkError(error, timeoutMs) };
+      // A proxy's refusal, TLS trust, a name that does not resolve: asked again, each only repeats itself.
+      const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+      const retryable = !(typeof code === "string" && isPermanentFailure(code));
+      return { kind: "refused", retryable, summary: this.networkError(error, timeoutMs) };
     }
   }
 

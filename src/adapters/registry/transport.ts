@@ -19,6 +19,7 @@ import {
   type RedirectedFailure,
   redirectRefusedCode,
 } from "../http/http-fetch.js";
+import { isPermanentFailure, isTlsFailure } from "../http/permanent-failures.js";
 import { mergeRateLimit, parseRateLimit, type RateLimitState } from "./rate-limit.js";
 import type { RequestBudget } from "./request-budget.js";
 import {
@@ -96,14 +97,6 @@ type Attempt = { ok: true; answer: HttpAnswer } | ({ ok: false } & Failure);
 
 /** An attempt not made: its host was given up on for the run. */
 const givenUp: Attempt = { ok: false, reason: "given up on", retryable: false, hostDown: false };
-
-/** Network error codes of TLS trust. */
-const tlsCodes = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_)/;
-
-/** Codes that will not get better by asking again: TLS trust, name resolution, a proxy's refusal. */
-function isPermanent(code: string): boolean {
-  return tlsCodes.test(code) || code === "ENOTFOUND" || code === "ERR_PROXY_REFUSED";
-}
 
 /** The one way registry code reaches the network. */
 export class Transport {
@@ -301,9 +294,9 @@ function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): 
   const detail = cause?.message ?? err?.message ?? String(error);
   // The registry answered, with a redirect this client will not follow: it is up, and will say the same again.
   if (code === redirectRefusedCode) return { reason: detail, retryable: false, hostDown: false };
-  if (isPermanent(code)) {
+  if (isPermanentFailure(code)) {
     return {
-      reason: `${tlsCodes.test(code) ? "TLS error: " : ""}${detail}`,
+      reason: `${isTlsFailure(code) ? "TLS error: " : ""}${detail}`,
       retryable: false,
       hostDown: true,
     };

@@ -65,6 +65,17 @@ describe("delivery", () => {
     expect(calls.map((c) => c.at)).toEqual([0, 1000, 3000]);
   });
 
+  it.each([
+    ["a proxy's refusal (407)", "ERR_PROXY_REFUSED", "proxy http://127.0.0.1:3128 answered 407"],
+    ["an untrusted certificate", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "unable to verify the first certificate"],
+    ["a name that does not resolve", "ENOTFOUND", "getaddrinfo ENOTFOUND hooks.example.com"],
+  ])("%s is final: asked again it would only repeat itself", async (_, code, message) => {
+    const clock = new FakeClock();
+    const { calls, fetcher } = scripted(clock, fetchFailed(code, message), 200);
+    expect(await post(clock, fetcher)).toMatchObject({ ok: false, attempts: 1 });
+    expect(calls).toHaveLength(1);
+  });
+
   it("gives up after three attempts and says why, with the last answer", async () => {
     const clock = new FakeClock();
     const { calls, fetcher } = scripted(clock, 500);
