@@ -34,6 +34,12 @@ function entryKey(restart: Pick<RememberedRestart, "namespace" | "controller">):
 const entryKeyShape =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * What one controller's entry may hold: it is written as one argument of kubectl's (a merge patch), and Linux
+ * starts no program with an argument of 128 KiB or more, escapes and all; the newest restarts are kept.
+ */
+export const maxEntryBytes = 32 * 1024;
+
 /** The stamps this tool writes (Date#toISOString). */
 const stampShape = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
@@ -117,6 +123,8 @@ function formatEntry(remembered: readonly RememberedRestart[]): string {
     uid: controller.uid,
     restarts: latest.map(storedRestart),
   };
+  // A tag moving hourly for a week adds a remembered restart each time: past this, the oldest go.
+  while (stored.restarts.length > 1 && JSON.stringify(stored).length > maxEntryBytes) stored.restarts.pop();
   return JSON.stringify(stored);
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  maxEntryBytes,
   parseRecordRef,
   recordBudgetBytes,
   recordChanges,
@@ -167,6 +168,26 @@ describe("the record ConfigMap of restarts in vain", () => {
     expect(newer).toHaveLength(controllers.length * ((now - oldestKept) / (2 * hour) - 1));
     // Sixty runs of a megabyte each, read back after each: more than vitest's 5 s default on a busy machine.
   }, 60_000);
+
+  it("one controller's entry stays under what one kubectl argument may hold: a week of hourly moves keeps the newest", () => {
+    // A tag moving hourly, its pods back on their node's cached image each time, two containers a move.
+    const hourly = (i: number) =>
+      restart(
+        "web",
+        now - i * hour,
+        `app=${digestOf(`old ${i}`)}>${digestOf(`new ${i}`)},side=${digestOf(`s ${i}`)}>${digestOf(`t ${i}`)}`,
+      );
+    let data: Record<string, string> = {};
+    for (let i = 7 * 24; i >= 0; i--) data = patched(data, recordChanges(data, [hourly(i)], now - i * hour));
+    const entry = data[`shop.${uid.web}`]!;
+    expect(entry.length).toBeLessThanOrEqual(maxEntryBytes);
+    // Written into a merge patch, escaped: still well under Linux's 128 KiB for one argument.
+    expect(JSON.stringify({ data: { [`shop.${uid.web}`]: entry } }).length).toBeLessThan(128 * 1024);
+    const kept = rememberedIn(data, now);
+    expect(kept[0]).toEqual(hourly(0));
+    expect(kept.length).toBeGreaterThan(50);
+    expect(kept.length).toBeLessThan(7 * 24);
+  });
 
   it("nothing recorded and nothing expired: no patch", () => {
     const data = afterRuns([now, [restart("web", now)]]);
