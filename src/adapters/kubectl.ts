@@ -646,8 +646,11 @@ export class Kubectl {
   }
 
   /** The budgets of a scope: one namespace (the context's when none is named), or all. */
-  listDisruptionBudgetsIn(scope: Pick<PodScope, "namespace" | "allNamespaces">): Promise<DisruptionBudget[]> {
-    const where = scope.allNamespaces ? ["-A"] : scope.namespace ? [`--namespace=${scope.namespace}`] : [];
+  async listDisruptionBudgetsIn(
+    scope: Pick<PodScope, "namespace" | "allNamespaces">,
+  ): Promise<DisruptionBudget[]> {
+    const namespace = await this.namespaceOf(scope);
+    const where = namespace === undefined ? ["--all-namespaces"] : [`--namespace=${namespace}`];
     const args = ["get", "poddisruptionbudgets.policy", ...where, "-o", "json"];
     type Pdb = {
       metadata?: { name?: string; namespace?: string; generation?: number };

@@ -196,11 +196,12 @@ describe("connection flags reach every kubectl call", () => {
       ["api-7d9c8b-bbbbb", "none"],
     ]);
     const calls = fake.calls().map((c) => c.argv);
-    // A stale pod of a Deployment: the default strategy (auto) reads the Deployments to decide; none is
-    // served, so it is to be evicted, and this tool's Events are read for restarts in vain.
+    // A stale pod of a Deployment: the default strategy (auto) reads the Deployments and the budgets to
+    // decide; none is served, so it is to be evicted, and this tool's Events are read for restarts in vain.
     expect(calls.map(kindOf).sort()).toEqual([
       "get deployments",
       "get events",
+      "get poddisruptionbudgets",
       "get pods",
       "get replicasets",
       "get secrets",
@@ -311,7 +312,7 @@ describe("selection flags become kubectl's", () => {
     const run = await runPlan(fake, ["plan", "-n", "shop", "--resolver", "registry", "-o", "json"]);
     expect(run.code, run.stderr).toBe(0);
     const calls = fake.calls().map((c) => c.argv);
-    expect(calls).toHaveLength(6);
+    expect(calls).toHaveLength(7);
     for (const argv of calls) {
       expect(namespaceOf(argv), argv.join(" ")).toBe("shop");
       expect(argv).not.toContain("--all-namespaces");
@@ -334,7 +335,10 @@ describe("selection flags become kubectl's", () => {
       "web-7d9c8b-ccccc",
     ]);
     const calls = fake.calls().map((c) => c.argv);
-    const lists = calls.filter((a) => kindOf(a) !== "get secrets");
+    // The budgets are one small list (kubectl get), not paged.
+    const budgets = calls.filter((a) => kindOf(a) === "get poddisruptionbudgets");
+    expect(budgets).toEqual([expect.arrayContaining(["--all-namespaces"])]);
+    const lists = calls.filter((a) => !["get secrets", "get poddisruptionbudgets"].includes(kindOf(a)));
     expect(lists.map(kindOf).sort()).toEqual([
       "get deployments",
       "get events",
@@ -583,7 +587,7 @@ describe("$KUBECTL_PATH", () => {
       env: { PATH: path, KUBECTL_PATH: join(fakeBin, "kubectl") },
     });
     expect(planOf(viaPath).pods).toHaveLength(2);
-    expect(fake.calls().length).toBe(6);
+    expect(fake.calls().length).toBe(7);
 
     const missing = new FakeCluster({ pods: [] });
     const without = await runPlan(missing, args, { env: { PATH: path, KUBECTL_PATH: "" } });
@@ -607,6 +611,6 @@ describe("$KUBECTL_PATH", () => {
       env: { PATH: path, KUBECTL_PATH: kubectlPath },
     });
     expect(planOf(viaFlag).pods).toHaveLength(2);
-    expect(fake.calls()).toHaveLength(12);
+    expect(fake.calls()).toHaveLength(14);
   });
 });
