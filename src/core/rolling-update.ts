@@ -20,37 +20,20 @@ import { type IntOrPercent, updateStrategyType, type Workload } from "./workload
  */
 export function rollingUpdateStopsEveryPod(w: Workload): string | null {
   if (updateStrategyType(w) !== "RollingUpdate") return null;
+  const { total, maxSurge, maxUnavailable, surge, unavailable } = resolved(w);
+  if (total < 1 || maxUnavailable < total) return null;
   if (w.kind === "Deployment") {
-    const replicas = w.spec.replicas ?? 1;
-    const surge = w.spec.strategy?.rollingUpdate?.maxSurge ?? "25%";
-    const unavailable = w.spec.strategy?.rollingUpdate?.maxUnavailable ?? "25%";
-    const [, maxUnavailable] = fenceposts(
-      scaled(surge, replicas, Math.ceil),
-      scaled(unavailable, replicas, Math.floor),
-    );
-    if (replicas < 1 || maxUnavailable < replicas) return null;
-    return `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(replicas, "replica")}`;
+    return `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(total, "replica")}`;
   }
   if (w.kind === "StatefulSet") {
-    const replicas = w.spec.replicas ?? 1;
-    const rolling = w.spec.updateStrategy?.rollingUpdate;
-    const unavailable = rolling?.maxUnavailable;
-    const maxUnavailable = Math.max(1, scaled(unavailable ?? 1, replicas, Math.floor));
-    if (replicas < 1 || (rolling?.partition ?? 0) > 0 || maxUnavailable < replicas) return null;
+    if ((w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) > 0) return null;
     return rollsOneAtATime(w)
       ? "its one replica is deleted before its replacement is made"
-      : `maxUnavailable ${unavailable} of ${counted(replicas, "replica")}`;
+      : `maxUnavailable ${unavailable} of ${counted(total, "replica")}`;
   }
-  const nodes = w.status?.desiredNumberScheduled ?? 0;
-  const surge = w.spec.updateStrategy?.rollingUpdate?.maxSurge ?? 0;
-  const unavailable = w.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1;
-  const [maxSurge, maxUnavailable] = fenceposts(
-    scaled(surge, nodes, Math.ceil),
-    scaled(unavailable, nodes, Math.ceil),
-  );
-  if (nodes < 1 || maxSurge > 0 || maxUnavailable < nodes) return null;
+  if (maxSurge > 0) return null;
   // One wording whatever the count: apply compares the plan's warning with its own, counts aside.
-  return `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(nodes, "node")}`;
+  return `maxSurge ${surge}, maxUnavailable ${unavailable} of ${counted(total, "node")}`;
 }
 
 /**
@@ -59,30 +42,48 @@ export function rollingUpdateStopsEveryPod(w: Workload): string | null {
  * must allow for auto to roll it rather than evict its pods one at a time.
  */
 export function rolloutTakesDown(w: Workload): number {
+  const { total, maxSurge, maxUnavailable } = resolved(w);
+  if (w.kind === "Deployment" && updateStrategyType(w) !== "RollingUpdate") return total;
+  if (w.kind === "DaemonSet" && maxSurge > 0) return 0;
+  return atMost(maxUnavailable, total);
+}
+
+/**
+ * A rolling update's settings as written and as its controller resolves them, of the pods it counts (a
+ * DaemonSet's: its nodes): a Deployment's maxSurge rounded up and maxUnavailable down, a StatefulSet's
+ * maxUnavailable down (at least 1, no surge), a DaemonSet's both up.
+ */
+function resolved(w: Workload): {
+  total: number;
+  maxSurge: number;
+  maxUnavailable: number;
+  surge: IntOrPercent;
+  unavailable: IntOrPercent | undefined;
+} {
   if (w.kind === "Deployment") {
-    const replicas = w.spec.replicas ?? 1;
+    const total = w.spec.replicas ?? 1;
     const surge = w.spec.strategy?.rollingUpdate?.maxSurge ?? "25%";
     const unavailable = w.spec.strategy?.rollingUpdate?.maxUnavailable ?? "25%";
-    if (updateStrategyType(w) !== "RollingUpdate") return replicas;
-    const [, maxUnavailable] = fenceposts(
-      scaled(surge, replicas, Math.ceil),
-      scaled(unavailable, replicas, Math.floor),
+    const [maxSurge, maxUnavailable] = fenceposts(
+      scaled(surge, total, Math.ceil),
+      scaled(unavailable, total, Math.floor),
     );
-    return atMost(maxUnavailable, replicas);
+    return { total, maxSurge, maxUnavailable, surge, unavailable };
   }
   if (w.kind === "StatefulSet") {
-    const replicas = w.spec.replicas ?? 1;
-    const unavailable = w.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1;
-    return atMost(Math.max(1, scaled(unavailable, replicas, Math.floor)), replicas);
+    const total = w.spec.replicas ?? 1;
+    const unavailable = w.spec.updateStrategy?.rollingUpdate?.maxUnavailable;
+    const maxUnavailable = Math.max(1, scaled(unavailable ?? 1, total, Math.floor));
+    return { total, maxSurge: 0, maxUnavailable, surge: 0, unavailable };
   }
-  const nodes = w.status?.desiredNumberScheduled ?? 0;
+  const total = w.status?.desiredNumberScheduled ?? 0;
   const surge = w.spec.updateStrategy?.rollingUpdate?.maxSurge ?? 0;
   const unavailable = w.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1;
   const [maxSurge, maxUnavailable] = fenceposts(
-    scaled(surge, nodes, Math.ceil),
-    scaled(unavailable, nodes, Math.ceil),
+    scaled(surge, total, Math.ceil),
+    scaled(unavailable, total, Math.ceil),
   );
-  return maxSurge > 0 ? 0 : atMost(maxUnavailable, nodes);
+  return { total, maxSurge, maxUnavailable, surge, unavailable };
 }
 
 /** `count`, at most `total`; all of them when it could not be read. */
