@@ -1,8 +1,8 @@
 /**
  * The user's own registry credentials, after the pods' pull secrets in the chain: `$DOCKER_AUTH_CONFIG`, the
- * docker config (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`) and its credential helpers, run through the
- * `docker-credential-<name> get` protocol (server address on stdin, JSON on stdout). Each registry is looked
- * up once per run, so a helper runs at most once per registry. Secrets stay in memory.
+ * docker config (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`) and its credential helpers, run
+ * through the `docker-credential-<name> get` protocol (server address on stdin, JSON on stdout). Each
+ * registry is looked up once per run, so a helper runs at most once per registry. Secrets stay in memory.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
