@@ -55,6 +55,17 @@ export function selectingBudgets(
   return budgets.filter((b) => b.selector !== null && selectorMatches(b.selector, labels));
 }
 
+/** The budgets that select any of several pods, by their labels (a rollout replaces them all). */
+export function selectingAny(
+  budgets: readonly DisruptionBudget[],
+  labelSets: Iterable<Readonly<Record<string, string>>>,
+): DisruptionBudget[] {
+  const sets = [...labelSets];
+  return budgets.filter(
+    (b) => b.selector !== null && sets.some((labels) => selectorMatches(b.selector!, labels)),
+  );
+}
+
 /** The budgets that select the pod and allow no disruption now. */
 export function blockingBudgets(
   budgets: readonly DisruptionBudget[],

@@ -9,7 +9,7 @@
 import { counted } from "../util/counted.js";
 import { firstFew } from "../util/first-few.js";
 import { groupBy } from "../util/group-by.js";
-import { type DisruptionBudget, mostDisruptionsAllowed, selectingBudgets } from "./disruption-budget.js";
+import { type DisruptionBudget, mostDisruptionsAllowed, selectingAny } from "./disruption-budget.js";
 import { ignoreLabel, isBuiltInController, isOptedOut, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf, replicasOf } from "./owners.js";
 import {
@@ -201,7 +201,9 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       noImageToRun: noImageToRun.get(key)?.map((p) => p.name),
       heldByTemplate: heldByTemplate.get(key)?.map((p) => p.name),
       heldByMinAge: heldByMinAge.get(key)?.map((p) => p.name),
-      budgets: input.budgets && selectingBudgets(input.budgets.get(namespace) ?? [], pods[0]!.labels),
+      // Of every pod it restarts: a budget may select only some (a StatefulSet's primary).
+      budgets:
+        input.budgets && selectingAny(input.budgets.get(namespace) ?? [], new Set(pods.map((p) => p.labels))),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);

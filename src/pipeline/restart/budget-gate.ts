@@ -3,7 +3,12 @@
  * before auto rolls a workload out.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { type DisruptionBudget, letsUnreadyPodGo, selectingBudgets } from "../../core/disruption-budget.js";
+import {
+  type DisruptionBudget,
+  letsUnreadyPodGo,
+  selectingAny,
+  selectingBudgets,
+} from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { counted } from "../../util/counted.js";
 import { type Left, leftByStop, type RestartApi, type RestartOptions } from "./restart-options.js";
@@ -28,6 +33,8 @@ export interface Allowance {
 export class BudgetGate {
   /** Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then. */
   private readonly drawn = new Map<string, Draw[]>();
+  /** Rollouts reading their budgets now, by namespace: not drawn yet, but about to. */
+  private readonly reading = new Map<string, number>();
 
   constructor(
     private readonly api: Pick<RestartApi, "listDisruptionBudgets">,
@@ -39,8 +46,9 @@ export class BudgetGate {
    * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod `notReady` says is
    * not Ready at a look goes where the budgets let such a pod go (letsUnreadyPodGo), drawing nothing from
    * them (the allowance says so: `asUnready`). A rollout asks for as many disruptions as it takes pods down
-   * at once (`disruptions`), for the pods its `pod` stands for, and they count until it is released
-   * (`lasting`): it takes pods down step by step, and its budget's status shows some steps and not others.
+   * at once (`disruptions`), for every pod it replaces (`labelSets`: the labels of its pods), and they count
+   * until it is released (`lasting`): it takes pods down step by step, and its budget's status shows some
+   * steps and not others.
    */
   async waitUntilAllowed(
     pod: PlanPod,
@@ -49,45 +57,71 @@ export class BudgetGate {
       disruptions = 1,
       by = "a deletion",
       lasting = false,
-    }: { disruptions?: number; by?: string; lasting?: boolean } = {},
+      labelSets = [pod.labels],
+    }: {
+      disruptions?: number;
+      by?: string;
+      lasting?: boolean;
+      labelSets?: readonly Readonly<Record<string, string>>[];
+    } = {},
   ): Promise<Allowance | Left> {
     const { clock, dryRun } = this.options;
     // A server dry run of a DELETE checks no budget: they are read as for the real run, but not waited for,
     // and a dry run draws nothing from them.
     const deadline = clock.now() + (this.options.wait && !dryRun ? this.options.waitTimeoutMs : 0);
     for (let waited = false; ; waited = true) {
-      let selecting: DisruptionBudget[];
+      // While a rollout reads its budgets, evictions beside it wait (rolloutHolds): it has not drawn yet.
+      if (lasting) this.reading.set(pod.namespace, (this.reading.get(pod.namespace) ?? 0) + 1);
+      let decided: Allowance | Left | DisruptionBudget[];
       try {
-        selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
-      } catch (error) {
-        // The cluster out of reach stops the run (restartPods); a Ctrl-C reaches the kubectl too.
-        if (!isCallFailure(error)) throw error;
-        if (this.options.signal.aborted) return leftByStop(this.options.signal);
-        return {
-          reason: `its PodDisruptionBudgets could not be read, and ${by} would bypass them (under --strategy evict the API server enforces them): ${error.message}`,
-        };
+        decided = await this.tryOnce(pod, notReady, disruptions, by, lasting, labelSets);
+      } finally {
+        if (lasting) this.reading.set(pod.namespace, this.reading.get(pod.namespace)! - 1);
       }
-      const excused = selecting.some(letsUnreadyPodGo) && (await notReady());
-      const counting = excused ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
-      const blocking = counting.filter(
-        (b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < disruptions,
-      );
-      if (blocking.length === 0) {
-        const allowance = dryRun
-          ? { release() {} }
-          : this.draw(pod.namespace, counting, disruptions, lasting);
-        return { ...allowance, asUnready: counting.length < selecting.length, ...(waited ? { waited } : {}) };
-      }
+      if (!Array.isArray(decided)) return "release" in decided && waited ? { ...decided, waited } : decided;
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
-        const names = blocking.map((b) => b.name).join(", ");
-        const allows = disruptions === 1 ? "no disruption" : `fewer than ${disruptions} disruptions`;
-        const why =
-          by === "a deletion" ? "" : `: ${by} takes ${counted(disruptions, "pod")} out of service at once`;
-        return { reason: `PodDisruptionBudget ${names} allows ${allows} now${why}` };
+        // Its status alone would let it go: what holds it is this run's own rollouts.
+        const byRollouts = decided.every(
+          (b) => b.disruptionsAllowed >= disruptions && this.rolloutDraws(pod.namespace, b) > 0,
+        );
+        return { reason: blockedBy(decided, disruptions, by, byRollouts) };
       }
       await clock.sleep(this.options.pollMs, this.options.signal);
     }
+  }
+
+  /** One read of the budgets: the allowance, why the pod is left, or the budgets that block it now. */
+  private async tryOnce(
+    pod: PlanPod,
+    notReady: () => boolean | Promise<boolean>,
+    disruptions: number,
+    by: string,
+    lasting: boolean,
+    labelSets: readonly Readonly<Record<string, string>>[],
+  ): Promise<Allowance | Left | DisruptionBudget[]> {
+    let selecting: DisruptionBudget[];
+    try {
+      const listed = await this.api.listDisruptionBudgets(pod.namespace);
+      selecting = selectingAny(listed, labelSets);
+    } catch (error) {
+      // The cluster out of reach stops the run (restartPods); a Ctrl-C reaches the kubectl too.
+      if (!isCallFailure(error)) throw error;
+      if (this.options.signal.aborted) return leftByStop(this.options.signal);
+      return {
+        reason: `its PodDisruptionBudgets could not be read, and ${by} would bypass them (under --strategy evict the API server enforces them): ${error.message}`,
+      };
+    }
+    const excused = selecting.some(letsUnreadyPodGo) && (await notReady());
+    const counting = excused ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
+    const blocking = counting.filter(
+      (b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < disruptions,
+    );
+    if (blocking.length > 0) return blocking;
+    const allowance = this.options.dryRun
+      ? { release() {} }
+      : this.draw(pod.namespace, counting, disruptions, lasting);
+    return { ...allowance, asUnready: counting.length < selecting.length };
   }
 
   /**
@@ -95,7 +129,14 @@ export class BudgetGate {
    * eviction by the budget's status, which may not show that rollout's steps yet. Read only while some
    * rollout in the pod's namespace holds a draw; a list refused leaves it to the API server.
    */
+  /** How many disruptions rollouts of this run hold on the budget. */
+  private rolloutDraws(namespace: string, budget: DisruptionBudget): number {
+    return (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => draw.lasting).length;
+  }
+
   async rolloutHolds(pod: PlanPod): Promise<boolean> {
+    // A rollout reading its budgets may draw what this eviction would take: it goes first.
+    if ((this.reading.get(pod.namespace) ?? 0) > 0) return true;
     const prefix = `${pod.namespace}/`;
     const drawing = [...this.drawn].some(
       ([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting),
@@ -162,4 +203,19 @@ interface Draw {
   allowedThen: number;
   seen: boolean;
   lasting: boolean;
+}
+
+/** Why budgets still block a disruption at the deadline. */
+function blockedBy(
+  blocking: readonly DisruptionBudget[],
+  disruptions: number,
+  by: string,
+  byRollouts: boolean,
+): string {
+  const names = blocking.map((b) => b.name).join(", ");
+  const why =
+    by === "a deletion" ? "" : `: ${by} takes ${counted(disruptions, "pod")} out of service at once`;
+  if (byRollouts) return `PodDisruptionBudget ${names} is held by a rollout of this run${why}`;
+  const allows = disruptions === 1 ? "no disruption" : `fewer than ${disruptions} disruptions`;
+  return `PodDisruptionBudget ${names} allows ${allows} now${why}`;
 }

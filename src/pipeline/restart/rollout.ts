@@ -110,6 +110,8 @@ interface WorkloadRead {
   missing?: ReadonlyMap<string, PodOutcome>;
   /** What its budgets let the rollout take down (auto), held until it is followed to its end. */
   allowance?: Allowance;
+  /** How many disruptions that allowance is for. */
+  drawn?: number;
 }
 
 async function rollOutWorkload(
@@ -125,9 +127,15 @@ async function rollOutWorkload(
     outcome = await patchAndFollow(api, group, kind, budgets, reporter, read);
     return outcome;
   } finally {
-    // Not followed (--no-wait): nothing sees its pods come back, so what it drew stays drawn for the run.
-    if (outcome?.kind !== "started") read.allowance?.release();
+    // Still going on the server (--no-wait, the wait over, a stop): nothing sees its pods come back, so
+    // what it drew stays drawn for the run.
+    if (!stillRolling(outcome)) read.allowance?.release();
   }
+}
+
+function stillRolling(outcome: RolloutOutcome | undefined): boolean {
+  if (outcome?.kind === "started" || outcome?.kind === "in-progress") return true;
+  return outcome?.kind === "failed" && outcome.patched && outcome.ongoing === true;
 }
 
 async function patchAndFollow(
@@ -223,15 +231,25 @@ async function readAndPatch(
   // The API server's budgets do not govern a rollout: under auto, which promises them, its budgets must
   // allow as many disruptions as it takes pods out of service at once, counting rollouts running beside it.
   const takesDown = options.strategy === "auto" ? rolloutTakesDown(current) : 0;
+  // Drawn before a wait for fewer than it takes now (scaled up, its maxUnavailable raised): asked again.
+  if (read.allowance && takesDown > (read.drawn ?? 0)) {
+    read.allowance.release();
+    read.allowance = undefined;
+  }
   if (takesDown > 0 && !read.allowance) {
     const by = `the rollout of ${name}`;
+    // Every pod the rollout replaces: a budget may select only some (a StatefulSet's primary).
+    const labels = [...group.map((p) => p.labels), ...(live ?? []).map((p) => p.metadata.labels ?? {})];
+    const labelSets = [...new Map(labels.map((l) => [JSON.stringify(l), l])).values()];
     const allowed = await budgets.waitUntilAllowed(group[0]!, undefined, {
       disruptions: takesDown,
       by,
       lasting: true,
+      labelSets,
     });
     if (!("release" in allowed)) return { kind: "not-started", reason: allowed.reason };
     read.allowance = allowed;
+    read.drawn = takesDown;
     // Waited for: the workload may have changed meanwhile.
     if (allowed.waited) return { kind: "read-again" };
   }
