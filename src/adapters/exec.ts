@@ -70,7 +70,9 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
     });
     if (options.onStdout) subprocess.stdout?.on("data", options.onStdout);
     if (options.onStderr) subprocess.stderr?.on("data", options.onStderr);
-    const stopGroup = ownGroup ? groupStopper(subprocess, options.signal) : undefined;
+    const stopGroup = ownGroup
+      ? groupStopper(subprocess, options.signal, options.ownGroup === true)
+      : undefined;
     const result = await subprocess;
     stopGroup?.();
     if (result.code === "ENOENT" || result.code === "EACCES") {
@@ -121,27 +123,31 @@ function stopGroupOf(pid: number, signal: NodeJS.Signals = "SIGTERM"): void {
 }
 
 /**
- * Stops a process group (SIGTERM to -pid) when `signal` aborts, its leader ends (what it started is stopped
- * with it, so a pipe it left open ends too; SIGKILL 2 s later if the pipes stay open) or this process exits,
- * until the returned function is called. One exit listener serves every group, however many run at once.
+ * Stops a process group of its own: `whole` (a server, kubectl proxy), SIGTERM to -pid when `signal` aborts,
+ * its leader ends (what it started is stopped with it) or this process exits, and once the call is over.
+ * Otherwise only what holds its pipes 2 s after its leader ended (a hung credential plugin; a wrapper's
+ * logger still writing what it was given is let finish), SIGKILL 2 s later; the leader itself is stopped
+ * by its timeout or signal (execa). One exit listener serves every group, however many run at once.
  */
-function groupStopper(leader: ChildProcess, signal: AbortSignal | undefined): () => void {
+function groupStopper(leader: ChildProcess, signal: AbortSignal | undefined, whole: boolean): () => void {
   const { pid } = leader;
   if (pid === undefined) return () => {};
   if (runningGroups.size === 0) process.on("exit", stopRunningGroups);
   runningGroups.add(pid);
   const stop = () => stopGroupOf(pid);
-  let kill: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   const ended = () => {
-    stop();
-    kill = setTimeout(() => stopGroupOf(pid, "SIGKILL"), 2000).unref();
+    if (whole) stop();
+    const term = whole ? 0 : 2000;
+    if (!whole) timers.push(setTimeout(stop, term).unref());
+    timers.push(setTimeout(() => stopGroupOf(pid, "SIGKILL"), term + 2000).unref());
   };
   leader.once("exit", ended);
-  signal?.addEventListener("abort", stop, { once: true });
+  if (whole) signal?.addEventListener("abort", stop, { once: true });
   return () => {
-    clearTimeout(kill);
+    for (const timer of timers) clearTimeout(timer);
     leader.off("exit", ended);
-    stop();
+    if (whole) stop();
     signal?.removeEventListener("abort", stop);
     runningGroups.delete(pid);
     if (runningGroups.size === 0) process.off("exit", stopRunningGroups);
