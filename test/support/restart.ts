@@ -1,6 +1,9 @@
 /** Runs apply's restarts against an InMemoryCluster on a FakeClock, and writes down what they reported. */
-import type { PlanPod } from "../../src/core/plan.js";
+import { indexOwners } from "../../src/core/owners.js";
+import type { Plan, PlanPod, StrategyName } from "../../src/core/plan.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../src/core/restart-outcomes.js";
+import { decideRestarts, workloadsToRead } from "../../src/core/restart-strategy.js";
+import { gatherBudgets, gatherWorkloads } from "../../src/pipeline/gather.js";
 import type { RestartOptions } from "../../src/pipeline/restart/restart-options.js";
 import { restartPods } from "../../src/pipeline/restart/restart-pods.js";
 import type { FakeClock } from "./fake-clock.js";
@@ -16,6 +19,28 @@ export const surgingWeb = (cluster: InMemoryCluster) =>
     maxUnavailable: 0,
     strategy: "rollout",
   });
+
+/**
+ * The pods' restarts as the plan decides them in namespace shop: the workloads read, and under auto the
+ * budgets too (`readBudgets`: false as when their list is refused).
+ */
+export async function decidedPlan(
+  cluster: InMemoryCluster,
+  pods: readonly PlanPod[],
+  strategy: StrategyName,
+  readBudgets = true,
+): Promise<Plan> {
+  const planned: Plan = { resolver: "registry", pods: pods.map(({ restart: _, ...pod }) => pod) };
+  const scope = { namespace: "shop", allNamespaces: false };
+  const workloads = await gatherWorkloads(cluster, scope, workloadsToRead(planned, strategy), strategy, []);
+  const budgets = readBudgets ? await gatherBudgets(cluster, scope, strategy, []) : undefined;
+  return decideRestarts(planned, {
+    strategy,
+    owners: indexOwners([]),
+    ...workloads,
+    ...(budgets ? { budgets } : {}),
+  });
+}
 
 const outcomeText = (outcome: PodOutcome | RolloutOutcome) =>
   "reason" in outcome ? `${outcome.kind}: ${outcome.reason}` : outcome.kind;

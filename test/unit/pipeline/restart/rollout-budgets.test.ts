@@ -6,16 +6,13 @@
  */
 import { describe, expect, it } from "vitest";
 import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js";
-import { indexOwners } from "../../../../src/core/owners.js";
-import type { Plan, StrategyName } from "../../../../src/core/plan.js";
-import { decideRestarts, workloadsToRead } from "../../../../src/core/restart-strategy.js";
+import type { StrategyName } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
-import { gatherBudgets, gatherWorkloads } from "../../../../src/pipeline/gather.js";
 import { BudgetGate } from "../../../../src/pipeline/restart/budget-gate.js";
 import type { RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { type ControllerSpec, InMemoryCluster } from "../../../support/in-memory-cluster.js";
-import { runRestart } from "../../../support/restart.js";
+import { decidedPlan, runRestart } from "../../../support/restart.js";
 
 /** plan, decide and restart the stale pods; the fewest Ready app=web pods seen meanwhile. */
 async function run(
@@ -31,16 +28,7 @@ async function run(
     .flatMap((spec) => cluster.addController(spec))
     .filter((pod) => stale.includes(pod.restart!.controller.name.replace(/-r\d+$/, "")));
   setup(cluster, clock);
-  const planned: Plan = { resolver: "registry", pods: pods.map(({ restart: _, ...pod }) => pod) };
-  const scope = { namespace: "shop", allNamespaces: false };
-  const workloads = await gatherWorkloads(cluster, scope, workloadsToRead(planned, strategy), strategy, []);
-  const budgets = planReadsBudgets ? await gatherBudgets(cluster, scope, strategy, []) : undefined;
-  const plan = decideRestarts(planned, {
-    strategy,
-    owners: indexOwners([]),
-    ...workloads,
-    ...(budgets ? { budgets } : {}),
-  });
+  const plan = await decidedPlan(cluster, pods, strategy, planReadsBudgets);
   const ready = () => specs.reduce((n, spec) => n + cluster.readyPods(spec.name), 0);
   let fewest = ready();
   for (let t = 0; t < 600_000; t += 100)
