@@ -7,7 +7,18 @@ import { gatherBudgets, gatherWorkloads } from "../../src/pipeline/gather.js";
 import type { RestartOptions } from "../../src/pipeline/restart/restart-options.js";
 import { restartPods } from "../../src/pipeline/restart/restart-pods.js";
 import type { FakeClock } from "./fake-clock.js";
-import type { InMemoryCluster } from "./in-memory-cluster.js";
+import type { ControllerSpec, InMemoryCluster } from "./in-memory-cluster.js";
+
+/** A Deployment of 4 replicas, maxSurge 1 and maxUnavailable 1, one track of app=web (a budget over app=web spans them). */
+export const webTrack = (name: string, extra: Partial<ControllerSpec> = {}): ControllerSpec => ({
+  kind: "Deployment",
+  name,
+  replicas: 4,
+  maxSurge: 1,
+  maxUnavailable: 1,
+  podLabels: { app: "web", track: name },
+  ...extra,
+});
 
 /** Deployment web: two replicas, rolled one surge pod at a time (none down meanwhile). */
 export const surgingWeb = (cluster: InMemoryCluster) =>

@@ -7,17 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { type ControllerSpec, InMemoryCluster } from "../../../support/in-memory-cluster.js";
-import { decidedPlan, runRestart } from "../../../support/restart.js";
-
-const web = (name: string, extra: Partial<ControllerSpec> = {}): ControllerSpec => ({
-  kind: "Deployment",
-  name,
-  replicas: 4,
-  maxSurge: 1,
-  maxUnavailable: 1,
-  podLabels: { app: "web", track: name },
-  ...extra,
-});
+import { decidedPlan, runRestart, webTrack } from "../../../support/restart.js";
 
 /** A cluster of these workloads, their pods (of `stale` only, when given) planned under auto. */
 async function setUp(specs: ControllerSpec[], stale?: string) {
@@ -42,8 +32,8 @@ describe("auto's rollouts and their budgets over time", () => {
   it("a rollout still going on the server after --wait-timeout keeps its draw: the next one behind the budget waits", async () => {
     // blue's new pods take 40 s to be Ready: its rollout of 4 takes ~160 s, beyond --wait-timeout (60 s).
     const { clock, cluster, pods } = await setUp([
-      web("blue", { maxSurge: 0, readyAfterMs: 40_000 }),
-      web("red", { maxSurge: 0 }),
+      webTrack("blue", { maxSurge: 0, readyAfterMs: 40_000 }),
+      webTrack("red", { maxSurge: 0 }),
     ]);
     // One disruption allowed, by a status that does not show the rollout's steps.
     cluster.setBudget("guard", "web", 1);
@@ -63,8 +53,8 @@ describe("auto's rollouts and their budgets over time", () => {
   it("an eviction while a rollout's budget list is under way does not take a second pod down", async () => {
     // red uses Recreate: auto evicts its pods; blue is rolled. One budget over both allows one disruption.
     const { clock, cluster, pods } = await setUp([
-      web("blue"),
-      web("red", { replicas: 2, updateStrategy: "Recreate" }),
+      webTrack("blue"),
+      webTrack("red", { replicas: 2, updateStrategy: "Recreate" }),
     ]);
     cluster.setMinAvailableBudget("guard", "web", 5);
     const plan = await decidedPlan(cluster, pods, "auto");
@@ -82,7 +72,10 @@ describe("auto's rollouts and their budgets over time", () => {
   });
 
   it("a workload whose rollout takes more pods down after the wait than the allowance drawn asks again", async () => {
-    const { clock, cluster, pods } = await setUp([web("blue"), web("green", { replicas: 2 })], "blue");
+    const { clock, cluster, pods } = await setUp(
+      [webTrack("blue"), webTrack("green", { replicas: 2 })],
+      "blue",
+    );
     // guard over blue and green wants 5 of their 6 pods: one disruption, once green's pod is Ready again.
     cluster.setUnready("green-r1-1");
     cluster.setMinAvailableBudget("guard", "web", 5);
@@ -121,7 +114,7 @@ describe("auto's rollouts and their budgets over time", () => {
   });
 
   it("a rollout held by another rollout of this run says so, not that the budget allows no disruption", async () => {
-    const { clock, cluster, pods } = await setUp([web("blue"), web("red")]);
+    const { clock, cluster, pods } = await setUp([webTrack("blue"), webTrack("red")]);
     cluster.setMinAvailableBudget("guard", "web", 7);
     const plan = await decidedPlan(cluster, pods, "auto");
     const result = await runRestart(clock, cluster, plan.pods, { strategy: "auto", wait: false });

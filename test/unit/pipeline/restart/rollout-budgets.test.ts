@@ -12,7 +12,7 @@ import { BudgetGate } from "../../../../src/pipeline/restart/budget-gate.js";
 import type { RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { type ControllerSpec, InMemoryCluster } from "../../../support/in-memory-cluster.js";
-import { decidedPlan, runRestart } from "../../../support/restart.js";
+import { decidedPlan, runRestart, webTrack } from "../../../support/restart.js";
 
 /** plan, decide and restart the stale pods; the fewest Ready app=web pods seen meanwhile. */
 async function run(
@@ -37,19 +37,9 @@ async function run(
   return { plan, fewest: Math.min(fewest, ready()), patches: cluster.patches().length, ...result };
 }
 
-const web = (name: string, extra: Partial<ControllerSpec> = {}): ControllerSpec => ({
-  kind: "Deployment",
-  name,
-  replicas: 4,
-  maxSurge: 1,
-  maxUnavailable: 1,
-  podLabels: { app: "web", track: name },
-  ...extra,
-});
-
 describe("auto rolls a workload only as far as its budgets allow", () => {
   it("a budget that could never let the rollout go: its pods are evicted within it instead, as the plan says", async () => {
-    const eight = web("blue", { replicas: 8, maxSurge: 2, maxUnavailable: 2 });
+    const eight = webTrack("blue", { replicas: 8, maxSurge: 2, maxUnavailable: 2 });
     const auto = await run("auto", [eight], (cluster) => cluster.setMinAvailableBudget("guard", "web", 7));
     expect(auto.plan.pods[0]!.restart).toMatchObject({
       strategy: "evict",
@@ -64,20 +54,20 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
   it("a budget that wants every pod, now: not rolled at apply, saying why; --strategy rollout rolls it", async () => {
     // The plan read no budget (its list refused, say): apply's own check before the patch holds.
     const guard = (cluster: InMemoryCluster) => cluster.setMinAvailableBudget("guard", "web", 4);
-    const auto = await run("auto", [web("blue")], guard, ["blue"], false);
+    const auto = await run("auto", [webTrack("blue")], guard, ["blue"], false);
     expect(auto.plan.pods[0]!.restart?.strategy).toBe("rollout");
     expect(auto.patches).toBe(0);
     expect(auto.fewest).toBe(4);
     expect(auto.reported).toContain(
       "Deployment/blue not-started: PodDisruptionBudget guard allows no disruption now: the rollout of Deployment/blue takes 1 pod out of service at once",
     );
-    const asked = await run("rollout", [web("blue")], guard);
+    const asked = await run("rollout", [webTrack("blue")], guard);
     expect(asked.patches).toBe(1);
     expect(asked.fewest).toBe(3);
   });
 
   it("a rollout that takes no pod out of service (a surge only) needs nothing of its budgets", async () => {
-    const surgeOnly = web("blue", { maxUnavailable: 0 });
+    const surgeOnly = webTrack("blue", { maxUnavailable: 0 });
     const result = await run("auto", [surgeOnly], (cluster) =>
       cluster.setMinAvailableBudget("guard", "web", 4),
     );
@@ -86,10 +76,10 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
   });
 
   it("waits for a budget shared with a degraded workload, and rolls once it allows", async () => {
-    const green = web("green", { replicas: 2 });
+    const green = webTrack("green", { replicas: 2 });
     const result = await run(
       "auto",
-      [web("blue"), green],
+      [webTrack("blue"), green],
       (cluster, clock) => {
         cluster.setUnready("green-r1-1");
         cluster.setMinAvailableBudget("guard", "web", 5);
@@ -102,7 +92,7 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
   });
 
   it("two workloads behind one budget are rolled one after the other, not side by side", async () => {
-    const result = await run("auto", [web("blue"), web("red")], (cluster) =>
+    const result = await run("auto", [webTrack("blue"), webTrack("red")], (cluster) =>
       cluster.setMinAvailableBudget("guard", "web", 7),
     );
     expect(result.patches).toBe(2);
@@ -111,8 +101,8 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
 
   it("an eviction beside a rollout under one budget waits for it, as the budget's status may not show it yet", async () => {
     // red uses Recreate: auto evicts its pods; blue is rolled. One budget over both allows one disruption.
-    const red = web("red", { replicas: 2, updateStrategy: "Recreate" });
-    const result = await run("auto", [web("blue"), red], (cluster) =>
+    const red = webTrack("red", { replicas: 2, updateStrategy: "Recreate" });
+    const result = await run("auto", [webTrack("blue"), red], (cluster) =>
       cluster.setMinAvailableBudget("guard", "web", 5),
     );
     expect(result.plan.pods.map((pod) => pod.restart?.strategy)).toEqual([
@@ -164,7 +154,7 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
   });
 
   it("a rollout that fails after its draw gives it back: the next workload behind the budget rolls", async () => {
-    const result = await run("auto", [web("blue"), web("red")], (cluster) => {
+    const result = await run("auto", [webTrack("blue"), webTrack("red")], (cluster) => {
       cluster.setMinAvailableBudget("guard", "web", 7);
       // blue's patch meets a Conflict, and reading blue again fails: blue is left.
       cluster.conflictsOnPatch = 1;
