@@ -135,6 +135,8 @@ export class BudgetGate {
   }
 
   async rolloutHolds(pod: PlanPod): Promise<boolean> {
+    // A dry run draws nothing: the server's dry runs check what the budgets' status says.
+    if (this.options.dryRun) return false;
     // A rollout reading its budgets may draw what this eviction would take: it goes first.
     if ((this.reading.get(pod.namespace) ?? 0) > 0) return true;
     const prefix = `${pod.namespace}/`;

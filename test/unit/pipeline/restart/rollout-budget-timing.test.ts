@@ -71,6 +71,28 @@ describe("auto's rollouts and their budgets over time", () => {
     expect(fewest()).toBeGreaterThanOrEqual(5);
   });
 
+  it("a dry run draws nothing: an eviction beside a rollout reading its budgets is not held", async () => {
+    const { clock, cluster, pods } = await setUp([
+      webTrack("blue"),
+      webTrack("red", { replicas: 2, updateStrategy: "Recreate" }),
+    ]);
+    cluster.setMinAvailableBudget("guard", "web", 4);
+    const plan = await decidedPlan(cluster, pods, "auto");
+    const list = cluster.listDisruptionBudgets.bind(cluster);
+    cluster.listDisruptionBudgets = async (namespace: string): Promise<DisruptionBudget[]> => {
+      const answer = await list(namespace);
+      await clock.sleep(300, new AbortController().signal);
+      return answer;
+    };
+    const result = await runRestart(clock, cluster, plan.pods, {
+      strategy: "auto",
+      concurrency: 4,
+      dryRun: true,
+    });
+    expect(result.reported.filter((line) => line.includes("not-started"))).toEqual([]);
+    expect(result.reported).toEqual(expect.arrayContaining(["red-r1-0 evicted", "red-r1-1 evicted"]));
+  });
+
   it("a workload whose rollout takes more pods down after the wait than the allowance drawn asks again", async () => {
     const { clock, cluster, pods } = await setUp(
       [webTrack("blue"), webTrack("green", { replicas: 2 })],
