@@ -1,7 +1,7 @@
 /** kubectl, run as a child with the user's connection flags; returns typed objects. */
 
 import { homedir } from "node:os";
-import type { DisruptionBudget } from "../core/disruption-budget.js";
+import { allowedByStatus, type DisruptionBudget } from "../core/disruption-budget.js";
 import {
   eventReporter,
   type KubeEvent,
@@ -663,14 +663,11 @@ export class Kubectl {
         observedGeneration?: number;
       };
     };
-    // A budget changed since its controller last wrote its status (tightened a moment ago) allows nothing
-    // yet, as the Eviction API refuses then: its disruptionsAllowed is the old spec's.
-    const processed = (pdb: Pdb) => (pdb.status?.observedGeneration ?? 0) >= (pdb.metadata?.generation ?? 0);
     return this.list(args, "get poddisruptionbudgets", (pdb: Pdb) => ({
       name: pdb.metadata?.name ?? "",
       namespace: pdb.metadata?.namespace ?? "",
       selector: pdb.spec?.selector ?? null,
-      disruptionsAllowed: processed(pdb) ? (pdb.status?.disruptionsAllowed ?? 0) : 0,
+      disruptionsAllowed: allowedByStatus({ ...pdb.status, generation: pdb.metadata?.generation }),
       ...(pdb.status?.expectedPods !== undefined ? { expectedPods: pdb.status.expectedPods } : {}),
       ...(pdb.status?.currentHealthy !== undefined ? { currentHealthy: pdb.status.currentHealthy } : {}),
       ...(pdb.status?.desiredHealthy !== undefined ? { desiredHealthy: pdb.status.desiredHealthy } : {}),

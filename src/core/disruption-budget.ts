@@ -89,3 +89,16 @@ export function mostDisruptionsAllowed(budget: DisruptionBudget): number | undef
     ? undefined
     : expectedPods - desiredHealthy;
 }
+
+/**
+ * The disruptions a budget's status allows, as the Eviction API reads it: none while its status is behind its
+ * spec (changed since its controller last wrote it: the count is the old spec's).
+ */
+export function allowedByStatus(status: {
+  disruptionsAllowed?: number;
+  generation?: number;
+  observedGeneration?: number;
+}): number {
+  const processed = (status.observedGeneration ?? 0) >= (status.generation ?? 0);
+  return processed ? (status.disruptionsAllowed ?? 0) : 0;
+}

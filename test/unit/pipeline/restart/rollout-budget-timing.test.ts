@@ -28,6 +28,16 @@ function fewestReady(clock: FakeClock, cluster: InMemoryCluster, names: string[]
   return () => Math.min(fewest, ready());
 }
 
+/** A kubectl get takes a moment: the API server answers from the state when the request reached it. */
+function slowBudgetLists(clock: FakeClock, cluster: InMemoryCluster): void {
+  const list = cluster.listDisruptionBudgets.bind(cluster);
+  cluster.listDisruptionBudgets = async (namespace: string): Promise<DisruptionBudget[]> => {
+    const answer = await list(namespace);
+    await clock.sleep(300, new AbortController().signal);
+    return answer;
+  };
+}
+
 describe("auto's rollouts and their budgets over time", () => {
   it("a rollout still going on the server after --wait-timeout keeps its draw: the next one behind the budget waits", async () => {
     // blue's new pods take 40 s to be Ready: its rollout of 4 takes ~160 s, beyond --wait-timeout (60 s).
@@ -58,13 +68,7 @@ describe("auto's rollouts and their budgets over time", () => {
     ]);
     cluster.setMinAvailableBudget("guard", "web", 5);
     const plan = await decidedPlan(cluster, pods, "auto");
-    // A kubectl get takes a moment: the API server answers from the state when the request reached it.
-    const list = cluster.listDisruptionBudgets.bind(cluster);
-    cluster.listDisruptionBudgets = async (namespace: string): Promise<DisruptionBudget[]> => {
-      const answer = await list(namespace);
-      await clock.sleep(300, new AbortController().signal);
-      return answer;
-    };
+    slowBudgetLists(clock, cluster);
     const fewest = fewestReady(clock, cluster, ["blue", "red"]);
     await runRestart(clock, cluster, plan.pods, { strategy: "auto", concurrency: 4 });
     expect(cluster.patches()).toHaveLength(1);
@@ -78,12 +82,7 @@ describe("auto's rollouts and their budgets over time", () => {
     ]);
     cluster.setMinAvailableBudget("guard", "web", 4);
     const plan = await decidedPlan(cluster, pods, "auto");
-    const list = cluster.listDisruptionBudgets.bind(cluster);
-    cluster.listDisruptionBudgets = async (namespace: string): Promise<DisruptionBudget[]> => {
-      const answer = await list(namespace);
-      await clock.sleep(300, new AbortController().signal);
-      return answer;
-    };
+    slowBudgetLists(clock, cluster);
     const result = await runRestart(clock, cluster, plan.pods, {
       strategy: "auto",
       concurrency: 4,
