@@ -618,6 +618,7 @@ export class Kubectl {
    * budget." (the budget's name is only in the body's causes); 500 → "Error from server: This pod has more
    * than one PodDisruptionBudget, which the eviction subresource does not support."; a UID mismatch →
    * "Error from server (Conflict): … the UID in the precondition (…) does not match the UID in record …".
+   * Another 429 is an API server shedding load (API Priority and Fairness), after kubectl's own retries.
    */
   async evictPod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<EvictOutcome> {
     objectName(namespace, name);
@@ -635,7 +636,8 @@ export class Kubectl {
     const line = readKubectlStderr(result.stderr).line || unanswered(result, "eviction");
     const gone = goneOrReplaced(line);
     if (gone) return result.repeated ? { kind: "evicted" } : { kind: gone };
-    if (/\(TooManyRequests\)/.test(line)) return { kind: "blocked", reason: line };
+    if (/\(TooManyRequests\)/.test(line))
+      return { kind: /disruption budget/i.test(line) ? "blocked" : "throttled", reason: line };
     if (/more than one PodDisruptionBudget/i.test(line)) return { kind: "several-budgets", reason: line };
     return { kind: "failed", reason: line };
   }
@@ -758,6 +760,8 @@ export type EvictOutcome =
   | { kind: "replaced" }
   /** 429: a budget allows no disruption now. */
   | { kind: "blocked"; reason: string }
+  /** 429 for another reason: the API server sheds load (API Priority and Fairness), kubectl's retries spent. */
+  | { kind: "throttled"; reason: string }
   /** 500: more than one budget selects the pod, which the Eviction API does not support. */
   | { kind: "several-budgets"; reason: string }
   | { kind: "failed"; reason: string };

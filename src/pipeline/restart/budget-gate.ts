@@ -33,8 +33,8 @@ export interface Allowance {
 export class BudgetGate {
   /** Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then. */
   private readonly drawn = new Map<string, Draw[]>();
-  /** Rollouts reading their budgets now, by namespace: not drawn yet, but about to. */
-  private readonly reading = new Map<string, number>();
+  /** Rollouts reading their budgets now (their namespace and pods' labels): not drawn yet, but about to. */
+  private readonly reading = new Set<{ namespace: string; labelSets: readonly Labels[] }>();
 
   constructor(
     private readonly api: Pick<RestartApi, "listDisruptionBudgets">,
@@ -62,7 +62,7 @@ export class BudgetGate {
       disruptions?: number;
       by?: string;
       lasting?: boolean;
-      labelSets?: readonly Readonly<Record<string, string>>[];
+      labelSets?: readonly Labels[];
     } = {},
   ): Promise<Allowance | Left> {
     const { clock, dryRun } = this.options;
@@ -70,13 +70,14 @@ export class BudgetGate {
     // and a dry run draws nothing from them.
     const deadline = clock.now() + (this.options.wait && !dryRun ? this.options.waitTimeoutMs : 0);
     for (let waited = false; ; waited = true) {
-      // While a rollout reads its budgets, evictions beside it wait (rolloutHolds): it has not drawn yet.
-      if (lasting) this.reading.set(pod.namespace, (this.reading.get(pod.namespace) ?? 0) + 1);
+      // While a rollout reads its budgets, evictions under them wait (rolloutHolds): it has not drawn yet.
+      const reading = { namespace: pod.namespace, labelSets };
+      if (lasting) this.reading.add(reading);
       let decided: Allowance | Left | DisruptionBudget[];
       try {
         decided = await this.tryOnce(pod, notReady, disruptions, by, lasting, labelSets);
       } finally {
-        if (lasting) this.reading.set(pod.namespace, this.reading.get(pod.namespace)! - 1);
+        this.reading.delete(reading);
       }
       if (!Array.isArray(decided)) return "release" in decided && waited ? { ...decided, waited } : decided;
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
@@ -98,7 +99,7 @@ export class BudgetGate {
     disruptions: number,
     by: string,
     lasting: boolean,
-    labelSets: readonly Readonly<Record<string, string>>[],
+    labelSets: readonly Labels[],
   ): Promise<Allowance | Left | DisruptionBudget[]> {
     let selecting: DisruptionBudget[];
     try {
@@ -124,26 +125,27 @@ export class BudgetGate {
     return { ...allowance, asUnready: counting.length < selecting.length };
   }
 
-  /**
-   * Whether a rollout of this run holds what a budget selecting the pod allows: the API server lets an
-   * eviction by the budget's status, which may not show that rollout's steps yet. Read only while some
-   * rollout in the pod's namespace holds a draw; a list refused leaves it to the API server.
-   */
   /** How many disruptions rollouts of this run hold on the budget. */
   private rolloutDraws(namespace: string, budget: DisruptionBudget): number {
     return (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => draw.lasting).length;
   }
 
-  async rolloutHolds(pod: PlanPod): Promise<boolean> {
+  /**
+   * Whether a rollout of this run holds what a budget selecting the pod allows: the API server lets an
+   * eviction by the budget's status, which may not show that rollout's steps yet, nor a rollout reading its
+   * budgets now. A budget that lets a not-Ready pod go is left to the API server for such a pod, as it
+   * draws nothing from it. Read only while some rollout in the pod's namespace reads or holds a draw; a
+   * list refused leaves it to the API server.
+   */
+  async rolloutHolds(pod: PlanPod, notReady: () => boolean | Promise<boolean>): Promise<boolean> {
     // A dry run draws nothing: the server's dry runs check what the budgets' status says.
     if (this.options.dryRun) return false;
-    // A rollout reading its budgets may draw what this eviction would take: it goes first.
-    if ((this.reading.get(pod.namespace) ?? 0) > 0) return true;
+    const readingHere = [...this.reading].filter((r) => r.namespace === pod.namespace);
     const prefix = `${pod.namespace}/`;
     const drawing = [...this.drawn].some(
       ([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting),
     );
-    if (!drawing) return false;
+    if (readingHere.length === 0 && !drawing) return false;
     let selecting: DisruptionBudget[];
     try {
       selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
@@ -151,7 +153,13 @@ export class BudgetGate {
       if (!isCallFailure(error)) throw error;
       return false;
     }
-    return selecting.some((b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1);
+    const excused = selecting.some(letsUnreadyPodGo) && (await notReady());
+    const counting = excused ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
+    const read = readingHere.flatMap((r) => r.labelSets);
+    // A rollout reading a budget may draw what this eviction would take: it goes first.
+    return counting.some(
+      (b) => selectingAny([b], read).length > 0 || b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1,
+    );
   }
 
   /**
@@ -206,6 +214,8 @@ interface Draw {
   seen: boolean;
   lasting: boolean;
 }
+
+type Labels = Readonly<Record<string, string>>;
 
 /** Why budgets still block a disruption at the deadline. */
 function blockedBy(

@@ -4,12 +4,11 @@
  * bypasses budgets, so this tool checks them itself), and each replacement is checked before the next.
  */
 import type { PlanPod } from "../../core/plan.js";
-import { isReady } from "../../core/readiness.js";
 import type { BudgetGate } from "./budget-gate.js";
 import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
 import type { GroupReporter, RestartApi } from "./restart-options.js";
-import { standingAfterWait, Turns } from "./standing.js";
+import { readsNotReady, standingAfterWait, Turns } from "./standing.js";
 
 export async function deleteGroup(
   api: RestartApi,
@@ -43,10 +42,7 @@ async function deleteEach(
     // Not Ready, as its controller's pods say: as the turn found them, or read again once time has passed;
     // where they are not followed (a dry run, --no-wait), as the pod itself says.
     const notReady = async () => {
-      if (!readiness) {
-        const current = await api.readPod(pod.namespace, pod.name);
-        return current !== null && current.metadata.uid === pod.uid && !isReady(current);
-      }
+      if (!readiness) return readsNotReady(api, pod);
       const now = options.clock.now() > asked ? await readiness.snapshot() : before;
       return now?.notReady.includes(pod.name) === true;
     };

@@ -3,7 +3,7 @@
  * API server enforces every PodDisruptionBudget; each replacement is checked before the next, as with
  * delete. While a budget forbids the disruption (429) the eviction is retried with backoff, as
  * `kubectl drain` does, up to --wait-timeout; then that pod is left, naming the budget, and the others
- * are tried without a second wait.
+ * are tried without a second wait. A 429 of an API server shedding load is retried the same way.
  */
 import type { EvictOutcome } from "../../adapters/kubectl.js";
 import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
@@ -14,7 +14,7 @@ import type { BudgetGate } from "./budget-gate.js";
 import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./restart-options.js";
-import { standingAfterWait, Turns } from "./standing.js";
+import { readsNotReady, standingAfterWait, Turns } from "./standing.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
 const maxBackoffMs = 10_000;
@@ -62,18 +62,25 @@ async function evictEach(
       before = now.before;
       return null;
     };
-    const outcome = await evictPatiently(api, gate, pod, options, waiting && !waitedOut, stillShort);
+    // Not Ready, as its controller's pods were last seen; where they are not followed, as the pod reads now.
+    const notReady = () =>
+      readiness ? before?.notReady.includes(pod.name) === true : readsNotReady(api, pod);
+    const outcome = await evictPatiently(api, gate, pod, options, waiting && !waitedOut, {
+      stillShort,
+      notReady,
+    });
     if (outcome === "stopped") return turns.stopped(index);
     if (outcome.kind === "left") {
       reporter.report(pod, outcome.outcome);
       continue;
     }
-    if (outcome.kind === "blocked") {
+    if (outcome.kind === "blocked" || outcome.kind === "throttled") {
       waitedOut = waiting;
-      reporter.report(pod, {
-        kind: "not-started",
-        reason: blockedReason(await budgetsOnce(), pod, outcome.reason),
-      });
+      const reason =
+        outcome.kind === "throttled"
+          ? `the API server turned the eviction away as too many requests; run again later: ${outcome.reason}`
+          : blockedReason(await budgetsOnce(), pod, outcome.reason);
+      reporter.report(pod, { kind: "not-started", reason });
       continue;
     }
     if (outcome.kind === "several-budgets") {
@@ -89,8 +96,9 @@ async function evictEach(
 }
 
 /**
- * Evicts, retrying a refusal by a budget with doubling backoff until `mayWait` runs out (--wait-timeout);
- * before each retry `stillShort` says whether the pod's controller is now short of Ready pods.
+ * Evicts, retrying a refusal by a budget, or by an API server shedding load, with doubling backoff until
+ * `mayWait` runs out (--wait-timeout); before each retry `stillShort` says whether the pod's controller is
+ * now short of Ready pods.
  */
 async function evictPatiently(
   api: RestartApi,
@@ -98,17 +106,20 @@ async function evictPatiently(
   pod: PlanPod,
   options: RestartOptions,
   mayWait: boolean,
-  stillShort: () => Promise<PodOutcome | null>,
+  {
+    stillShort,
+    notReady,
+  }: { stillShort: () => Promise<PodOutcome | null>; notReady: () => boolean | Promise<boolean> },
 ): Promise<EvictOutcome | { kind: "left"; outcome: PodOutcome } | "stopped"> {
   const { clock } = options;
   const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
   let backoff = options.pollMs;
   for (;;) {
     // A rollout beside it holding the budget is waited for as the API server's refusal is.
-    const outcome: EvictOutcome = (await gate.rolloutHolds(pod))
+    const outcome: EvictOutcome = (await gate.rolloutHolds(pod, notReady))
       ? { kind: "blocked", reason: "a rollout of this run holds its PodDisruptionBudget" }
       : await api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun);
-    if (outcome.kind !== "blocked") return outcome;
+    if (outcome.kind !== "blocked" && outcome.kind !== "throttled") return outcome;
     if (options.signal.aborted) return "stopped";
     const left = deadline - clock.now();
     if (left <= 0) return outcome;

@@ -6,6 +6,7 @@
 
 import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
+import { isReady } from "../../core/readiness.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
 import {
   currentSincePlan,
@@ -40,6 +41,12 @@ async function changedSincePlan(api: PodReads, pod: PlanPod): Promise<PodOutcome
   if (currentSincePlan(pod, current)) return { kind: "replaced", reason: restartedOnto };
   const left = leftSincePlan(pod, current) ?? (current && (await templateChange(api, pod, current)));
   return left ? { kind: "not-started", reason: left } : null;
+}
+
+/** Whether the pod, read now, is the planned one and not Ready: where its controller's pods are not followed. */
+export async function readsNotReady(api: Pick<RestartApi, "readPod">, pod: PlanPod): Promise<boolean> {
+  const current = await api.readPod(pod.namespace, pod.name);
+  return current !== null && current.metadata.uid === pod.uid && !isReady(current);
 }
 
 /** Why a pod running the new digest already is not restarted. */

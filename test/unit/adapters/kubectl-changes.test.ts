@@ -45,6 +45,30 @@ describe("a change kubectl did not answer", () => {
   });
 });
 
+describe("an eviction refused with 429", () => {
+  const refused = (line: string): ExecResult => ({
+    exitCode: 1,
+    stdout: "",
+    stderr: `${line}\n`,
+    interrupted: false,
+  });
+  it("is a budget's refusal when it names the disruption budget, else an API server shedding load", async () => {
+    const budget =
+      "Error from server (TooManyRequests): Cannot evict pod as it would violate the pod's disruption budget.";
+    expect(await kubectlAnswering(refused(budget)).evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "blocked",
+      reason: budget,
+    });
+    // API Priority and Fairness, once kubectl's own retries are spent.
+    const shed =
+      "Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later";
+    expect(await kubectlAnswering(refused(shed)).evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "throttled",
+      reason: shed,
+    });
+  });
+});
+
 describe("a change whose kubectl a signal from outside killed (the terminal's Ctrl-C)", () => {
   const fromOutside: ExecResult = { ...killed, interrupted: true, killedFromOutside: true };
   /** A kubectl killed on its first call, answering `then` on the next. */

@@ -322,6 +322,31 @@ describe("429: a budget forbids the disruption", () => {
     ]);
   });
 
+  it.each([
+    [2, ["web-0 evicted", "web-1 evicted"], 60_000],
+    [
+      Number.POSITIVE_INFINITY,
+      [
+        "web-0 not-started: the API server turned the eviction away as too many requests; run again later: Error from server (TooManyRequests): Too many requests, please try again later.",
+        "web-1 not-started: the API server turned the eviction away as too many requests; run again later: Error from server (TooManyRequests): Too many requests, please try again later.",
+      ],
+      2000,
+    ],
+  ])(
+    "an API server shedding load (429, no budget) %s times is retried as a budget's refusal is, and named as what it is",
+    async (refusals, expected, waitTimeoutMs) => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
+      const shed = "Error from server (TooManyRequests): Too many requests, please try again later.";
+      const evict = cluster.evictPod.bind(cluster);
+      let left = refusals;
+      cluster.evictPod = async (...args) =>
+        left-- > 0 ? { kind: "throttled", reason: shed } : evict(...args);
+      const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs });
+      expect(reported).toEqual(expected);
+    },
+  );
+
   it("--no-wait: refused once, left at once", async () => {
     const { clock, cluster } = setup();
     cluster.setBudget("guard", "web", 0);

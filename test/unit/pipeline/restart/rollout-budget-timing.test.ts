@@ -1,6 +1,7 @@
 /**
  * How auto's rollouts and the evictions beside them share a PodDisruptionBudget over time: a rollout still
- * going when apply stops following it, an eviction while a rollout reads its budgets, a workload grown while
+ * going when apply stops following it, an eviction while a rollout reads its budgets (or of a pod the budget
+ * lets go), a workload grown while
  * its rollout waited, a budget over some of a workload's pods only, and what a held rollout is told.
  */
 import { describe, expect, it } from "vitest";
@@ -90,6 +91,35 @@ describe("auto's rollouts and their budgets over time", () => {
     });
     expect(result.reported.filter((line) => line.includes("not-started"))).toEqual([]);
     expect(result.reported).toEqual(expect.arrayContaining(["red-r1-0 evicted", "red-r1-1 evicted"]));
+  });
+
+  it("--no-wait: an eviction that no budget governs is not held by a rollout reading its budgets", async () => {
+    // red uses Recreate: auto evicts its pods; blue is rolled. No budget at all.
+    const { clock, cluster, pods } = await setUp([
+      webTrack("blue"),
+      webTrack("red", { replicas: 2, updateStrategy: "Recreate" }),
+    ]);
+    const plan = await decidedPlan(cluster, pods, "auto");
+    slowBudgetLists(clock, cluster);
+    const result = await runRestart(clock, cluster, plan.pods, { strategy: "auto", wait: false });
+    expect(result.reported.filter((line) => line.startsWith("red-"))).toEqual([
+      "red-r1-0 evicted",
+      "red-r1-1 evicted",
+    ]);
+  });
+
+  it("a not-Ready pod its budget lets go is evicted beside a rollout drawing on that budget", async () => {
+    // blue's rollout outlasts --wait-timeout; red-1, of a bare ReplicaSet under the same budget, crash-loops.
+    const { clock, cluster, pods } = await setUp([webTrack("blue", { maxSurge: 0, readyAfterMs: 40_000 })]);
+    const red = cluster.addController({ name: "red", replicas: 2, podLabels: { app: "web", track: "red" } });
+    cluster.setUnready("red-1");
+    // 5 Ready of the 4 wanted: the API server lets a not-Ready pod go, whatever this run's rollout draws.
+    cluster.setMinAvailableBudget("guard", "web", 4);
+    const stale = [...pods, ...red.filter((pod) => pod.name === "red-1")];
+    const plan = await decidedPlan(cluster, stale, "auto");
+    expect(plan.pods.map((pod) => pod.restart?.strategy)).toEqual([...Array(4).fill("rollout"), "evict"]);
+    const result = await runRestart(clock, cluster, plan.pods, { strategy: "auto", waitTimeoutMs: 60_000 });
+    expect(result.reported).toContain("red-1 evicted");
   });
 
   it("a workload whose rollout takes more pods down after the wait than the allowance drawn asks again", async () => {
