@@ -4,6 +4,7 @@ import { Kubectl, type KubectlConnection } from "./adapters/kubectl.js";
 import { relayingWaitingMessages } from "./adapters/waiting-messages.js";
 import type { Io } from "./io.js";
 import { type ColorMode, type StreamColors, streamColors } from "./output/color.js";
+import { canAnimate } from "./output/progress.js";
 import { escapeTerminal } from "./output/terminal-text.js";
 import { warningLine } from "./output/warning.js";
 
@@ -36,8 +37,9 @@ export function connect(
   };
   const exec = createExec({ [options.kubectlPath]: { override: "--kubectl (or KUBECTL)" }, ...tools }, debug);
   // Each once, as kubectl's own warning handler does within a call: a dry run and its apply warn alike.
-  // Over the spinner's line, if one is drawn: it is drawn again below.
-  const clearLine = io.stderr.isTTY ? "\r\u001b[2K" : "";
+  // Over the spinner's line, if one may be drawn: it is drawn again below. Not where none can be: such a
+  // terminal shows the codes as text.
+  const clearLine = canAnimate(io.stderr, io.env) ? "\r\u001b[2K" : "";
   const warned = new Set<string>();
   const serverWarning = (text: string) => {
     if (warned.has(text)) return;

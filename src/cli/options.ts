@@ -284,7 +284,8 @@ export function parseMaxRequests(text: string, resolver: ResolverName): number {
 }
 
 function wholeNumber(text: string, flag: string, min: number, max: number): number {
-  const value = Number(text);
+  // Digits only: Number() would read "" and " " as 0 (an unset "$RETRIES"), and "1e1" as 10.
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new UsageError(`invalid value "${text}" for ${flag}: want a whole number from ${min} to ${max}`);
   }

@@ -17,7 +17,10 @@ const silent: Progress = { update() {}, stop() {} };
  * TERM=dumb (Emacs' shell, some IDE consoles: the cursor codes would show as text) nor with $CI set (a
  * CI log keeps every frame): ora's own rule, which the isEnabled given below would skip.
  */
-function canAnimate(stream: NodeJS.WriteStream, env: Readonly<Record<string, string | undefined>>): boolean {
+export function canAnimate(
+  stream: NodeJS.WriteStream,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
   return stream.isTTY === true && stream.columns > 0 && env["TERM"] !== "dumb" && env["CI"] === undefined;
 }
 

@@ -2,7 +2,7 @@
  * What the API server warns of in a call that succeeds (a PodSecurity level the CronJob's docker socket
  * would violate, a deprecated API) reaches the user's stderr as kubectl prints it, once per run.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -44,11 +44,25 @@ describe("the API server's warnings", () => {
     expect(await client.run(["apply", "--dry-run=server"])).toBe("{}\n");
     expect(await client.run(["apply"])).toBe("{}\n");
     expect(written).toBe(`Warning: ${podSecurity}\nWarning: ^[[2J\n`);
-    // On a terminal, where the spinner may be drawn, the line is cleared first, as for kubectl's waiting lines.
-    written = "";
-    Object.assign(stderr, { isTTY: true });
-    const onTerminal = connect(io, { connection: {}, kubectlPath: kubectl, color: "never", verbose: false });
-    await onTerminal.kubectl.run(["apply"]);
-    expect(written).toBe(`\r\u001b[2KWarning: ${podSecurity}\n\r\u001b[2KWarning: ^[[2J\n`);
+    // On a terminal, where the spinner may be drawn, the line is cleared first, as for kubectl's waiting lines;
+    // not where none can be (Emacs' shell, a CI job on a pty), which would show the codes as text.
+    Object.assign(stderr, { isTTY: true, columns: 80 });
+    const onTerminal = async (env: Record<string, string>) => {
+      written = "";
+      const terminal = { ...io, env };
+      await connect(terminal, {
+        connection: {},
+        kubectlPath: kubectl,
+        color: "never",
+        verbose: false,
+      }).kubectl.run(["apply"]);
+      return written;
+    };
+    expect(await onTerminal({ TERM: "xterm" })).toBe(
+      `\r\u001b[2KWarning: ${podSecurity}\n\r\u001b[2KWarning: ^[[2J\n`,
+    );
+    expect(await onTerminal({ TERM: "dumb" })).toBe(`Warning: ${podSecurity}\nWarning: ^[[2J\n`);
+    expect(await onTerminal({ TERM: "xterm", CI: "true" })).toBe(`Warning: ${podSecurity}\nWarning: ^[[2J\n`);
+    rmSync(dir, { recursive: true });
   });
 });

@@ -262,7 +262,8 @@ describe("--registry-retries", () => {
     expect(resolve({ resolver: "registry", registryRetries: value }).registryRetries).toBe(expected);
   });
 
-  it.each(["11", "-1", "0.5", "many"])("%j is a usage error", (value) => {
+  // Empty ("$RETRIES" unset) is not 0 retries; nor is a number JavaScript would read where pflag would not.
+  it.each(["11", "-1", "0.5", "many", "", " ", "1e1", "0x2"])("%j is a usage error", (value) => {
     expect(usageError(() => resolve({ registryRetries: value }))).toBe(
       `invalid value "${value}" for --registry-retries: want a whole number from 0 to 10`,
     );
