@@ -21,20 +21,20 @@ const controller = new AbortController();
 sharedSignal(controller.signal);
 /** The shell's exit code for a process a signal ended: 128 + its number. */
 const exitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
-let signalled = false;
-const onSignal = (signal: keyof typeof exitCodes) => {
+type StopSignal = keyof typeof exitCodes;
+/** The signal that stopped the run, if one did. */
+let stoppedBy: StopSignal | null = null;
+const onSignal = (signal: StopSignal) => {
   // First signal: stop starting new work and let the command report. Second: leave at once. A run stopping
   // because its output is gone has had no signal yet: a terminal that hung up may send SIGHUP after that.
-  if (signalled) {
-    removePrivateDirs();
-    exit(exitCodes[signal]);
-  }
-  signalled = true;
+  const first = stoppedBy === null;
+  stoppedBy = signal;
+  if (!first) return exit(exitCodes[signal]);
   controller.abort(new Error(`received ${signal}`));
 };
 // SIGHUP too (the terminal closed, ssh dropped): by default it would end the process without "exit",
 // leaving a private docker config behind.
-for (const signal of Object.keys(exitCodes) as (keyof typeof exitCodes)[]) process.on(signal, onSignal);
+for (const signal of Object.keys(exitCodes) as StopSignal[]) process.on(signal, onSignal);
 process.on("exit", removePrivateDirs);
 /**
  * Set once a write to stdout or stderr fails: their reader has gone (`| head` closed the pipe: EPIPE; the
@@ -101,7 +101,7 @@ function exitWhenWritten(code: number): void {
   const doneWith = (stream: NodeJS.WriteStream) => (error?: Error | null) => {
     if (error) outputFailed(stream, error);
     if (--pending > 0) return;
-    if (outputBroken === null) exit(outputGone ? 141 : code);
+    if (outputBroken === null) return exit(outputGone ? 141 : code);
     // Said on stderr unless stderr is what broke; the exit code says it either way.
     process.stderr.write(`error: ${outputBroken}\n`, () => exit(1));
   };
@@ -115,9 +115,23 @@ function exitWhenWritten(code: number): void {
  * (nodejs/node#58200), where it skips a closed descriptor. Everything written has been handed to the OS by
  * then.
  */
-function exit(code: number): never {
+function exit(code: number): void {
   for (const fd of startedOnDevices) if (hungUp(fd)) closeSync(fd);
-  process.exit(code);
+  if (stoppedBy === "SIGINT") endByInterrupt();
+  else process.exit(code);
+}
+
+/**
+ * Ends the process by SIGINT, as Ctrl-C ends kubectl. A shell running it in a loop or a script stops there
+ * only when its child died of SIGINT: a child that exits is taken to have handled the interrupt, and the
+ * loop goes on to its next command. A process the signal cannot end (PID 1 of a container ignores it)
+ * leaves with the shell's code for it.
+ */
+function endByInterrupt(): void {
+  removePrivateDirs();
+  process.removeAllListeners("SIGINT");
+  process.kill(process.pid, "SIGINT");
+  setTimeout(() => process.exit(exitCodes.SIGINT), 500);
 }
 
 /** Whether `fd` is a terminal that hung up: writing nothing to it fails with EIO. */

@@ -31,8 +31,8 @@ export class HeldBackError extends AutoupdateError {}
 export class PartialFailureError extends AutoupdateError {}
 
 /**
- * SIGINT or SIGTERM stopped the run. Exit 1 like any other error: the Plan contract allows only 0, 1 and
- * 2 (a second signal still leaves at once with the shell's 130/143).
+ * A signal stopped the run. Exit 1 like any other error: the Plan contract allows only 0, 1 and 2. After a
+ * Ctrl-C the process then ends by that SIGINT (bin.ts), as a shell running it needs to see.
  */
 export class InterruptedError extends AutoupdateError {}
 

@@ -181,23 +181,33 @@ interface Spawned {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
+/** The environment spawnPlan gives the CLI. */
+function planEnv(cluster: FakeCluster, shim: Shim, home: Home, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NO_COLOR: "1",
+    ...cluster.env(),
+    ...shimEnv(shim),
+    DOCKER_HOST: inject("dockerHost"),
+    DOCKER_CONFIG: home.dockerConfig,
+    HOME: home.dir,
+    TMPDIR: home.tmp,
+    ...extra,
+  };
+}
+
 /** Starts the CLI as runPlan would, but hands back the child so a test can signal it. */
 function spawnPlan(cluster: FakeCluster, shim: Shim, args: string[], extra: NodeJS.ProcessEnv = {}): Spawned {
   const home = makeHome({ auths: {} });
   const child = spawn(process.execPath, [cliPath, ...args], {
-    env: {
-      ...process.env,
-      NO_COLOR: "1",
-      ...cluster.env(),
-      ...shimEnv(shim),
-      DOCKER_HOST: inject("dockerHost"),
-      DOCKER_CONFIG: home.dockerConfig,
-      HOME: home.dir,
-      TMPDIR: home.tmp,
-      ...extra,
-    },
+    env: planEnv(cluster, shim, home, extra),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return { child, home, done: outcome(child) };
+}
+
+/** How the child ended, and what it printed. */
+function outcome(child: ChildProcess): Spawned["done"] {
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => {
@@ -206,13 +216,9 @@ function spawnPlan(cluster: FakeCluster, shim: Shim, args: string[], extra: Node
   child.stderr!.on("data", (d) => {
     stderr += d;
   });
-  const done = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-  }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, home, done };
+  return new Promise((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
 }
 
 /** Waits until `check` holds, polling; fails after `ms`. */
@@ -328,8 +334,12 @@ describe("the private config is removed on every way out", () => {
     expect(run.leftovers).toEqual([]);
   });
 
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    it(`${signal} mid-pull: exit 1, no plan on stdout, one "error: interrupted" line, the directory gone`, async () => {
+  // SIGTERM: exit 1. Ctrl-C: the process dies of SIGINT, as kubectl does, so a shell loop around it stops.
+  for (const [signal, ending] of [
+    ["SIGINT", { signal: "SIGINT", code: null }],
+    ["SIGTERM", { signal: null, code: 1 }],
+  ] as const) {
+    it(`${signal} mid-pull: ${ending.signal ?? `exit ${ending.code}`}, no plan on stdout, one "error: interrupted" line, the directory gone`, async () => {
       const cluster = clusterFor([images[0]!]);
       const shim = dockerShim();
       const run = spawnPlan(cluster, shim, ["plan"], { SHIM_PULL_SLEEP: "60" });
@@ -339,8 +349,7 @@ describe("the private config is removed on every way out", () => {
         expect(existsSync(configDir)).toBe(true);
         run.child.kill(signal);
         const result = await run.done;
-        expect(result.signal).toBeNull();
-        expect(result.code, result.stderr).toBe(1);
+        expect({ signal: result.signal, code: result.code }, result.stderr).toEqual(ending);
         expect(result.stdout).toBe("");
         expect(result.stderr.split("\n").filter(Boolean)).toEqual([
           expect.stringMatching(/^error: interrupted/),
@@ -356,11 +365,11 @@ describe("the private config is removed on every way out", () => {
     });
   }
 
-  for (const [signal, code] of [
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
+  for (const [signal, ending] of [
+    ["SIGINT", { signal: "SIGINT", code: null }],
+    ["SIGTERM", { signal: null, code: 143 }],
   ] as const) {
-    it(`a second ${signal} while docker ignores the first leaves at once (${code}), the directory gone`, async () => {
+    it(`a second ${signal} while docker ignores the first leaves at once (${ending.signal ?? ending.code}), the directory gone`, async () => {
       const cluster = clusterFor([images[0]!]);
       const shim = dockerShim();
       const run = spawnPlan(cluster, shim, ["plan"], { SHIM_PULL_SLEEP: "20", SHIM_IGNORE_TERM: "1" });
@@ -373,7 +382,7 @@ describe("the private config is removed on every way out", () => {
         expect(run.child.exitCode).toBeNull();
         run.child.kill(signal);
         const result = await run.done;
-        expect(result.code, result.stderr).toBe(code);
+        expect({ signal: result.signal, code: result.code }, result.stderr).toEqual(ending);
         expect(result.stdout).toBe("");
         expect(existsSync(configDir)).toBe(false);
         expect(leftovers(run.home.tmp)).toEqual([]);
@@ -436,7 +445,7 @@ describe("interrupts", () => {
       await until(pullInProgress(shim), "the first pull to start");
       run.child.kill("SIGINT");
       const result = await run.done;
-      expect(result.code, result.stderr).toBe(1);
+      expect(result.signal, result.stderr).toBe("SIGINT");
       const pulls = result.stderr
         .split("\n")
         .filter((l) => /^exec: \S*docker .*\bpull\b/.test(l))
@@ -444,6 +453,35 @@ describe("interrupts", () => {
       expect(pulls).toEqual([`exec: docker --config <private> pull ${images[0]}`]);
     } finally {
       run.child.kill("SIGKILL");
+      killSleepers(shim);
+    }
+  });
+  it("Ctrl-C in a shell loop around plan stops the loop, as it stops a loop of kubectl commands", async () => {
+    const cluster = clusterFor([images[0]!]);
+    const shim = dockerShim();
+    const home = makeHome({ auths: {} });
+    // bash goes on to a loop's next command unless its child died of the SIGINT (wait and cooperative exit).
+    const loop = 'for ns in one two; do "$0" "$1" plan -n "$ns"; echo "after $ns"; done';
+    const bash = spawn("bash", ["-c", loop, process.execPath, cliPath], {
+      env: planEnv(cluster, shim, home, { SHIM_PULL_SLEEP: "60" }),
+      stdio: ["ignore", "pipe", "pipe"],
+      // A terminal's foreground job: its Ctrl-C sends SIGINT to the whole process group.
+      detached: true,
+    });
+    const ended = outcome(bash);
+    try {
+      await until(pullInProgress(shim), "the pull to start");
+      process.kill(-bash.pid!, "SIGINT");
+      const result = await ended;
+      expect(result.stderr).toContain("error: interrupted");
+      expect({ stdout: result.stdout, signal: result.signal }).toEqual({ stdout: "", signal: "SIGINT" });
+      expect(shim.calls().filter((c) => c.sub === "pull")).toHaveLength(1);
+    } finally {
+      try {
+        process.kill(-bash.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
       killSleepers(shim);
     }
   });
