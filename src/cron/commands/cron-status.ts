@@ -70,7 +70,7 @@ async function withWhyNoPod(
     [],
     "why the pods of runs that never ran could not be made is not shown",
   );
-  return withCreateFailures(results, failures);
+  return withCreateFailures(results, failures, jobs);
 }
 
 /** The CronJob's Warning Events: why no Job was made at its schedule (a quota, an admission policy). */

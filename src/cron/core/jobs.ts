@@ -38,6 +38,8 @@ export interface JobObject {
     ready?: number;
     succeeded?: number;
     failed?: number;
+    /** Pods stopping (Kubernetes ≥ 1.29), counted apart from active ones. */
+    terminating?: number;
     startTime?: string;
     completionTime?: string;
     conditions?: JobCondition[];
@@ -173,9 +175,11 @@ export function jobOutcome(job: JobObject): JobOutcome {
     return { state: "FailureTarget", finished: false, reason: conditionReason(failing) };
   }
   if (condition(job, "SuccessCriteriaMet")) return { state: "SuccessCriteriaMet", finished: false };
-  // An active pod that is not Ready has not started (pulling, or waiting for a Secret): still Pending.
-  const { active = 0, ready } = job.status ?? {};
-  return { state: active > 0 && ready !== 0 ? "Running" : "Pending", finished: false };
+  // An active pod that is not Ready has not started (pulling, or waiting for a Secret): still Pending. A pod
+  // stopping (drained, deleted) is still finishing its run, its report and record: Running, as kubectl says.
+  const { active = 0, ready, terminating = 0 } = job.status ?? {};
+  const running = (active > 0 && ready !== 0) || (active === 0 && terminating > 0);
+  return { state: running ? "Running" : "Pending", finished: false };
 }
 
 /** A container of a Job's pods as the kubelet reports it while it cannot start. */
@@ -261,9 +265,12 @@ export function whyNoPod(events: readonly WarningEvent[]): string | undefined {
 export function withCreateFailures(
   results: ReadonlyMap<string, string>,
   failures: readonly WarningEvent[],
+  jobs: readonly JobObject[],
 ): Map<string, string> {
+  // A Job whose pod was made after a refusal (a quota still counting the last run's pod) is not refused.
+  const podless = new Set(jobs.filter(madeNoPod).flatMap((job) => job.metadata.uid ?? []));
   const byJob = groupBy(
-    failures.filter((event) => event.involvedObject?.uid !== undefined),
+    failures.filter((event) => podless.has(event.involvedObject?.uid ?? "")),
     (event) => event.involvedObject!.uid!,
   );
   const merged = new Map(results);
@@ -272,6 +279,12 @@ export function withCreateFailures(
     if (!merged.has(uid) && why !== undefined) merged.set(uid, why);
   }
   return merged;
+}
+
+/** Whether the Job's status counts no pod of it, in any state. */
+function madeNoPod(job: JobObject): boolean {
+  const { active = 0, succeeded = 0, failed = 0, terminating = 0 } = job.status ?? {};
+  return active + succeeded + failed + terminating === 0;
 }
 
 /**

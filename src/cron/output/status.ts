@@ -110,7 +110,13 @@ export function renderCronStatusTable(status: CronStatus, now: Date, noHeaders =
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   // The values and the Jobs' results are the cluster's text (a run's termination message, a Job's reason).
   const block = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${escapeTerminal(v)}`.trimEnd()).join("\n");
-  if (status.jobs.length === 0) return `${block}\n\nNo jobs yet.\n`;
+  if (status.jobs.length === 0) {
+    // Each Job is removed a day after it finished (ttlSecondsAfterFinished): a weekly run's often are.
+    const none = status.lastScheduleTime
+      ? "No jobs: each is removed a day after it finished."
+      : "No jobs yet.";
+    return `${block}\n\n${none}\n`;
+  }
   const table = renderTable(
     ["job", "trigger", "status", "started", "duration", "result"],
     status.jobs.map((job) =>

@@ -88,6 +88,13 @@ describe("jobOutcome", () => {
     });
   });
 
+  it("a Job whose only pod is stopping, undecided (drained; podReplacementPolicy Failed): Running, as kubectl says", () => {
+    // The run is still ending (its report, Events and record) within the pod's grace period.
+    const stopping = { metadata: { name: "j" }, status: { active: 0, ready: 0, terminating: 1 } };
+    expect(jobOutcome(stopping)).toEqual({ state: "Running", finished: false });
+    expect(inProgressPhrase(jobOutcome(stopping).state)).toBe("is still running");
+  });
+
   it("a Job decided but whose pod is still stopping (Kubernetes 1.31+): kubectl's words, not Pending", () => {
     const deciding = (type: string, reason?: string, message?: string) => ({
       metadata: { name: "j" },
@@ -249,6 +256,17 @@ describe("cronStatus", () => {
       kubectl-autoupdate-29926870       schedule   Pending    2m9s ago   2m9s       <none>
       "
     `);
+  });
+
+  it("no Jobs: none yet, or, once the CronJob has run, each removed a day after it finished (weekly: most days)", () => {
+    const now = new Date("2026-11-25T13:12:09Z");
+    const last = (table: string) => table.trimEnd().split("\n").at(-1);
+    expect(last(renderCronStatusTable({ ...status, jobs: [], lastScheduleTime: null }, now))).toBe(
+      "No jobs yet.",
+    );
+    expect(
+      last(renderCronStatusTable({ ...status, jobs: [], lastScheduleTime: "2026-11-22T00:00:00Z" }, now)),
+    ).toBe("No jobs: each is removed a day after it finished.");
   });
 
   it("a run's result is the cluster's text: the table shows it escaped, on its one row", () => {
@@ -460,18 +478,28 @@ describe("whyNoPod", () => {
     expect(whyNoPod([{ reason: "SuccessfulCreate", lastTimestamp: "2026-12-02T10:00:00Z" }])).toBeUndefined();
   });
 
-  it("fills in the result of each run that has none, by its Job's UID; a run's own result stands", () => {
+  it("fills in the result of each run that made no pod, by its Job's UID; a run's own result stands", () => {
     const about = (uid: string, message: string, at: string) => ({
       ...failed(message, { lastTimestamp: at }),
       involvedObject: { uid },
     });
+    const job = (uid: string, status: JobObject["status"] = {}): JobObject => ({
+      metadata: { name: uid, uid },
+      status,
+    });
     const results = new Map([["ran", "0 restarted"]]);
-    const merged = withCreateFailures(results, [
-      about("never", "quota exceeded", "2026-12-02T10:00:00Z"),
-      about("never", "denied by policy", "2026-12-02T10:05:00Z"),
-      about("ran", "quota exceeded", "2026-12-02T09:00:00Z"),
-      failed("of no Job", { lastTimestamp: "2026-12-02T10:00:00Z" }),
-    ]);
+    const merged = withCreateFailures(
+      results,
+      [
+        about("never", "quota exceeded", "2026-12-02T10:00:00Z"),
+        about("never", "denied by policy", "2026-12-02T10:05:00Z"),
+        about("ran", "quota exceeded", "2026-12-02T09:00:00Z"),
+        // Refused once (a quota still counting the last run's pod), then made: running, not refused.
+        about("retried", "quota exceeded", "2026-12-02T10:00:00Z"),
+        failed("of no Job", { lastTimestamp: "2026-12-02T10:00:00Z" }),
+      ],
+      [job("never"), job("ran", { succeeded: 1 }), job("retried", { active: 1, ready: 1 })],
+    );
     expect([...merged]).toEqual([
       ["ran", "0 restarted"],
       ["never", "FailedCreate: denied by policy"],
