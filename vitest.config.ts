@@ -29,6 +29,7 @@ export default defineConfig({
             "test/support/docker-engine.setup.ts",
             "test/support/local-address.setup.ts",
           ],
+          setupFiles: ["test/support/assertions.setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -43,6 +44,7 @@ export default defineConfig({
             "test/support/docker-engine.setup.ts",
             "test/support/testbed.setup.ts",
           ],
+          setupFiles: ["test/support/assertions.setup.ts"],
           // One control plane for the project: files take turns, so one file's DaemonSets and scheduling
           // never meet another's simulated nodes; and after the other projects, to spare 2-core machines.
           fileParallelism: false,
@@ -61,6 +63,7 @@ export default defineConfig({
             "test/packaging/release.setup.ts",
             "test/support/docker-engine.setup.ts",
           ],
+          setupFiles: ["test/support/assertions.setup.ts"],
           // Last: it makes ~600 MB of executables and archives, and its image test starts a control plane.
           sequence: { groupOrder: 3 },
           fileParallelism: false,

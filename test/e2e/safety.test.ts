@@ -164,9 +164,7 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
 
   it("the rollout's new pod cannot pull: all three old pods keep serving v1, apply stops at the wait timeout", async () => {
     const { v1, pods } = await failingPulls("outage", 3);
-    const started = Date.now();
     const result = await applyTo("outage", "6s");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
       new RegExp(
@@ -217,9 +215,7 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
 
   it("one at a time (--strategy evict): one pod evicted, its replacement cannot pull, apply stops at the wait timeout", async () => {
     const { v1 } = await failingPulls("paced", 3);
-    const started = Date.now();
     const result = await applyTo("paced", "6s", "--strategy", "evict");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("error: some planned pods were not restarted; see above");
     const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));

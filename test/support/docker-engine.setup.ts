@@ -1,11 +1,12 @@
 /**
- * vitest globalSetup: a real Docker engine for the run. Reuses the one in $DOCKER_HOST when it answers
- * (test/ci.sh starts one); otherwise starts a private one with test/infra/dockerd.sh and stops it after
- * (and its watchdog does, DOCKERD_WATCH_PID, if this process dies first).
- * If no engine can run, the run fails: integration tests never skip silently.
+ * vitest globalSetup: a real Docker engine for the run. Reuses the one in $DOCKER_HOST when test/infra/
+ * dockerd.sh started it (test/ci.sh does) and it answers; otherwise starts a private one the same way and
+ * stops it after (and its watchdog does, DOCKERD_WATCH_PID, if this process dies first). Never another
+ * engine (a developer's own, a remote one): the tests' images and pulls would stay in it, or go over the
+ * network. If no engine can run, the run fails: integration tests never skip silently.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -31,9 +32,17 @@ function answers(host: string): boolean {
   }
 }
 
+/** Whether the engine at `host` is one test/infra/dockerd.sh started: its socket beside its log, in its directory. */
+function startedForTests(host: string): boolean {
+  const socket = /^unix:\/\/(\/.+)\/docker\.sock$/.exec(host);
+  return (
+    socket !== null && existsSync(join(socket[1]!, "dockerd.log")) && existsSync(join(socket[1]!, "data"))
+  );
+}
+
 export default function setup(project: TestProject) {
   const existing = process.env["DOCKER_HOST"];
-  if (existing && answers(existing)) {
+  if (existing && startedForTests(existing) && answers(existing)) {
     project.provide("dockerHost", existing);
     return;
   }

@@ -121,7 +121,6 @@ describe("a budget allowing no disruption (maxUnavailable 0)", () => {
 
   it("--strategy evict: each eviction answers 429; apply retries until --wait-timeout, then leaves the pods naming the budget, exit 1", async () => {
     const before = await podsOf("guarded");
-    const started = Date.now();
     const result = await plugin([
       "apply",
       "--yes",
@@ -135,9 +134,7 @@ describe("a budget allowing no disruption (maxUnavailable 0)", () => {
       "5s",
       "-v",
     ]);
-    const took = Date.now() - started;
     expect(result.code).toBe(1);
-    expect(took).toBeGreaterThanOrEqual(5000);
     const lines = result.stdout.split("\n").filter((l) => l.startsWith(`pod ${ns}/`));
     expect(lines).toHaveLength(2);
     for (const line of lines)

@@ -117,7 +117,9 @@ describe("the job's last log line when the API server refuses the in-cluster con
   });
 
   it("a flag that sets a connection setting (--request-timeout) keeps kubectl off the in-cluster config", async () => {
-    expect(await refusedWith(empty, { requestTimeout: "5s" })).not.toContain("in-cluster config");
+    const message = await refusedWith(empty, { requestTimeout: "5s" });
+    expect(message).toMatch(/^no cluster configured: kubeconfig \S+ from \$KUBECONFIG has no contexts/);
+    expect(message).not.toContain("in-cluster config");
   });
 
   it("a zero --request-timeout is kubectl's default, so kubectl still used the in-cluster config", async () => {

@@ -182,7 +182,7 @@ describe("lines redrawn while a kubectl waits (fake timers)", () => {
       ],
       1010,
     );
-    expect(out).not.toContain("Error: failed to get token: refresh token expired");
+    expect(out).toEqual(["Opening the sign-in page in your browser"]);
   });
 
   it("a kubectl error line arriving in two chunks around the flush is not relayed as a fragment", async () => {

@@ -67,7 +67,7 @@ describe("indexOwners", () => {
     expect(replicasOf(index, "default", { kind: "ReplicaSet", name: "legacy-5c" })).toBe(1);
     expect(replicasOf(index, "default", { kind: "ReplicaSet", name: "canary-6d" })).toBe(3);
     // A Deployment's: its count when evict or delete do not read the Deployment.
-    expect(replicasOf(index, "default", { kind: "ReplicaSet", name: "web-7d9c8b" })).toBeDefined();
+    expect(replicasOf(index, "default", { kind: "ReplicaSet", name: "web-7d9c8b" })).toBe(3);
     expect(replicasOf(index, "other", { kind: "ReplicaSet", name: "legacy-5c" })).toBeUndefined();
   });
 });

@@ -277,6 +277,8 @@ describe("the text a chat shows", () => {
     const report = rolledOut([], [[broken, { kind: "failed", reason }]]);
     const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
     expect(report.text).not.toMatch(loneSurrogate);
+    // Cut where the first emoji began: before it, not inside it.
+    expect(report.text).toContain("x…");
   });
 
   it("keeps each controller on one line: a reason quoting the cluster with line breaks makes no bullet of its own", () => {

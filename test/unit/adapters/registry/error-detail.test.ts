@@ -55,5 +55,6 @@ describe("detailOf", () => {
     const token = `tok-${"z".repeat(200)}`;
     const detail = detailOf(body(`${"a".repeat(150)} ${token}`), [token]);
     expect(detail).not.toContain("zzzz");
+    expect(detail).toMatch(/^: a{150} <redac/);
   });
 });
