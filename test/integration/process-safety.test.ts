@@ -461,7 +461,7 @@ describe("interrupts", () => {
     const shim = dockerShim();
     const home = makeHome({ auths: {} });
     // bash goes on to a loop's next command unless its child died of the SIGINT (wait and cooperative exit).
-    const loop = 'for ns in one two; do "$0" "$1" plan -n "$ns"; echo "after $ns"; done';
+    const loop = 'for run in one two; do "$0" "$1" plan; echo "after $run"; done';
     const bash = spawn("bash", ["-c", loop, process.execPath, cliPath], {
       env: planEnv(cluster, shim, home, { SHIM_PULL_SLEEP: "60" }),
       stdio: ["ignore", "pipe", "pipe"],

@@ -899,9 +899,15 @@ describe("cron-status", () => {
         'Error creating: pods "kubectl-autoupdate-29926870-x7k2p" is forbidden: maximum cpu usage per Container is 500m, but limit is 1',
       lastTimestamp: "2026-11-25T13:10:01Z",
     };
+    // The recorded Job had its pod made (unscheduled: active 1); this one's pod was refused: no pod at all.
+    const jobs = JSON.parse(fixture("cron", "jobs.json")) as {
+      items: { metadata: { name: string }; status: object }[];
+    };
+    const podless = jobs.items.find((job) => job.metadata.name === "kubectl-autoupdate-29926870")!;
+    podless.status = { ...podless.status, active: 0 };
     fake
       .on(["get", "cronjobs.batch"], { stdout: fixture("cron", "cronjob.json") })
-      .on(["get", "jobs.batch"], { stdout: fixture("cron", "jobs.json") })
+      .on(["get", "jobs.batch"], { stdout: JSON.stringify(jobs) })
       .on(["get", "pods"], { stdout: JSON.stringify({ kind: "List", items: [] }) })
       .on(["get", "events", "--field-selector=involvedObject.kind=Job,reason=FailedCreate"], {
         stdout: JSON.stringify({ kind: "List", items: [refused] }),
