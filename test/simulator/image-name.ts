@@ -3,6 +3,8 @@
  * here independently of src/core so that the simulator does not share the product's mistakes.
  */
 
+import { networkInterfaces } from "node:os";
+
 export interface ImageName {
   /** Registry host[:port], `docker.io` for Docker Hub. */
   domain: string;
@@ -77,6 +79,16 @@ export function qualifiedRef(name: ImageName): string {
 /** The registry host the API is reached on (Docker Hub's API is not on docker.io). */
 export function apiHost(domain: string): string {
   return domain === "docker.io" ? "registry-1.docker.io" : domain;
+}
+
+/**
+ * Whether a registry host is on this machine: loopback, or an address of one of its interfaces (those the
+ * test bed creates). The tests send traffic nowhere else, so the simulator pulls from nowhere else.
+ */
+export function onThisMachine(domain: string): boolean {
+  const host = domain.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  if (isLoopback(domain)) return true;
+  return Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => a.address === host));
 }
 
 /** Loopback registries are spoken to over plain HTTP, as containerd and docker do. */

@@ -5,7 +5,7 @@
  * pull secrets, matched to the image the way the kubelet's keyring does.
  */
 import { createHash } from "node:crypto";
-import { apiHost, type ImageName, isLoopback } from "./image-name.js";
+import { apiHost, type ImageName, isLoopback, onThisMachine } from "./image-name.js";
 
 const indexTypes = [
   "application/vnd.oci.image.index.v1+json",
@@ -102,6 +102,14 @@ async function pullWith(
   return { digest: top.digest, platformDigest: top.digest, configDigest: configOf(top.body), isIndex: false };
 }
 
+/** A pod naming a registry elsewhere fails to pull, saying so, rather than send traffic off this machine. */
+function refuseOffMachine(url: string): void {
+  const { host } = new URL(url);
+  if (!onThisMachine(host)) {
+    throw new PullError(`the simulated kubelet pulls only from this machine, not from ${host}: ${url}`);
+  }
+}
+
 function configOf(body: string): string {
   const digest = (JSON.parse(body) as { config?: { digest?: string } }).config?.digest;
   if (!digest) throw new PullError("manifest has no config");
@@ -159,6 +167,7 @@ class Session {
   }
 
   private async get(url: string): Promise<Response> {
+    refuseOffMachine(url);
     try {
       return await fetch(url, {
         headers: { Accept: accept, ...(this.authorization ? { Authorization: this.authorization } : {}) },
@@ -187,6 +196,7 @@ class Session {
     );
     if (!params["realm"]) throw new PullError(`bearer challenge without realm: "${header}"`);
     const tokenUrl = new URL(params["realm"]);
+    refuseOffMachine(tokenUrl.href);
     if (params["service"]) tokenUrl.searchParams.set("service", params["service"]);
     tokenUrl.searchParams.set("scope", params["scope"] ?? `repository:${this.name.path}:pull`);
     const answer = await fetch(tokenUrl, {
