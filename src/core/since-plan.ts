@@ -33,6 +33,9 @@ export function currentSincePlan(planned: PlanPod, current: Pod | null): boolean
   return current?.metadata.uid === planned.uid && runsNewDigests(planned.containers, current);
 }
 
+/** Why a pod current since the plan is not restarted. */
+export const restartedOnto = "its containers restarted onto the new image since the plan was made";
+
 /**
  * Whether a planned pod is being deleted since the plan (a drain, its node taken away): its controller
  * replaces it without this run, and a restart of it would wait for a replacement made already.

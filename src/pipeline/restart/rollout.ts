@@ -13,7 +13,7 @@ import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/re
 import { belowPartition, decideRestart } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
 import { rolloutTakesDown } from "../../core/rolling-update.js";
-import { goingSincePlan, leftSincePlan } from "../../core/since-plan.js";
+import { currentSincePlan, goingSincePlan, leftSincePlan, restartedOnto } from "../../core/since-plan.js";
 import {
   ownedPods,
   rolloutStatus,
@@ -205,8 +205,15 @@ async function readAndPatch(
   // The pods it owns now, which the rollout would replace: all of them, beyond the plan's selection.
   const live = await podsOf(api, namespace, current);
   if (live) {
-    read.missing = await stillThere(api, missingSincePlan(group, live), group);
-    if (read.missing.size === group.length) return replacedSincePlan(group, read.missing);
+    const missing = await stillThere(api, missingSincePlan(group, live), group);
+    read.missing = missing;
+    // Every planned pod still there runs the new digest already (it pulled the tag again): none is stale.
+    const byUid = new Map(live.map((pod) => [pod.metadata.uid, pod]));
+    const there = group.filter((pod) => !missing.has(pod.uid));
+    if (there.every((pod) => currentSincePlan(pod, byUid.get(pod.uid) ?? null))) {
+      for (const pod of there) missing.set(pod.uid, { kind: "replaced", reason: restartedOnto });
+      return replacedSincePlan(group, missing);
+    }
   }
   const decision = decideRestart(options.strategy, target, {
     workload: current,

@@ -12,6 +12,7 @@ import {
   currentSincePlan,
   goingSincePlan,
   leftSincePlan,
+  restartedOnto,
   templateChangedFor,
 } from "../../core/since-plan.js";
 import { type Workload, workloadResources } from "../../core/workload.js";
@@ -48,9 +49,6 @@ export async function readsNotReady(api: Pick<RestartApi, "readPod">, pod: PlanP
   const current = await api.readPod(pod.namespace, pod.name);
   return current !== null && current.metadata.uid === pod.uid && !isReady(current);
 }
-
-/** Why a pod running the new digest already is not restarted. */
-const restartedOnto = "its containers restarted onto the new image since the plan was made";
 
 /** The reads a pod's standing takes: the pod, and its StatefulSet or DaemonSet. */
 type PodReads = Pick<RestartApi, "readPod" | "getObject">;

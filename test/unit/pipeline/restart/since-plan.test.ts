@@ -1,7 +1,8 @@
 /**
  * A pod planned to be evicted or deleted one at a time is read again right before it goes: one opted out
  * since the plan, or no longer its controller's (taken out of it, or the controller deleted leaving its
- * pods), is left; gone, nothing would recreate it. One being deleted since (a drain) is going already.
+ * pods), is left; gone, nothing would recreate it. One being deleted since (a drain) is going already. A
+ * workload whose planned pods all run the new digest by then is not rolled.
  */
 import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../../src/core/plan.js";
@@ -89,6 +90,33 @@ describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
     cluster.releasePod("web-1");
     await runRestart(clock, cluster, pods, { wait: false });
     expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-0", "shop/web-2"]);
+  });
+});
+
+describe("a rollout", () => {
+  it("of a workload whose planned pods all run the new digest since the plan is not made: none is stale now", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 3, strategy: "rollout" });
+    for (const pod of pods) cluster.restartContainers(pod.name, newDigest);
+    const { reported, outcomes } = await runRestart(clock, cluster, pods, { strategy: "auto" });
+    expect(cluster.patches()).toEqual([]);
+    expect(reported).toEqual(["Deployment/web replaced"]);
+    expect([...outcomes.values()]).toEqual(
+      pods.map(() => ({
+        kind: "replaced",
+        reason: "its containers restarted onto the new image since the plan was made",
+      })),
+    );
+  });
+
+  it("of a workload with one planned pod still stale is made", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 3, strategy: "rollout" });
+    for (const pod of pods.slice(1)) cluster.restartContainers(pod.name, newDigest);
+    await runRestart(clock, cluster, pods, { strategy: "auto" });
+    expect(cluster.patches()).toHaveLength(1);
   });
 });
 
