@@ -58,17 +58,21 @@ export class BudgetGate {
       by = "a deletion",
       lasting = false,
       labelSets = [pod.labels],
+      mayWait = true,
     }: {
       disruptions?: number;
       by?: string;
       lasting?: boolean;
       labelSets?: readonly Labels[];
+      /** False once a wait of its controller's ran out: asked once. */
+      mayWait?: boolean;
     } = {},
   ): Promise<Allowance | Left> {
     const { clock, dryRun } = this.options;
     // A server dry run of a DELETE checks no budget: they are read as for the real run, but not waited for,
     // and a dry run draws nothing from them.
-    const deadline = clock.now() + (this.options.wait && !dryRun ? this.options.waitTimeoutMs : 0);
+    const waits = mayWait && this.options.wait && !dryRun;
+    const deadline = clock.now() + (waits ? this.options.waitTimeoutMs : 0);
     for (let waited = false; ; waited = true) {
       // While a rollout reads its budgets, evictions under them wait (rolloutHolds): it has not drawn yet.
       const reading = { namespace: pod.namespace, labelSets };
@@ -86,7 +90,7 @@ export class BudgetGate {
         const byRollouts = decided.every(
           (b) => b.disruptionsAllowed >= disruptions && this.rolloutDraws(pod.namespace, b) > 0,
         );
-        return { reason: blockedBy(decided, disruptions, by, byRollouts) };
+        return { reason: blockedBy(decided, disruptions, by, byRollouts), blocked: true };
       }
       await clock.sleep(this.options.pollMs, this.options.signal);
     }

@@ -7,7 +7,7 @@ import type { PlanPod } from "../../core/plan.js";
 import type { BudgetGate } from "./budget-gate.js";
 import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
-import type { GroupReporter, RestartApi } from "./restart-options.js";
+import type { GroupReporter, Left, RestartApi } from "./restart-options.js";
 import { readsNotReady, standingAfterWait, Turns } from "./standing.js";
 
 export async function deleteGroup(
@@ -34,6 +34,18 @@ async function deleteEach(
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
   const turns = new Turns(planned, reporter);
+  // One wait for a budget per controller, as under evict: once waited out, its other pods are asked once each.
+  let waitedOut = false;
+  /** A pod its budgets leave: it alone when they allow no disruption; all the rest when they cannot be read. */
+  const leave = (index: number, pod: PlanPod, left: Left): "next" | "stop" => {
+    if (!left.blocked) {
+      turns.stop(index, left);
+      return "stop";
+    }
+    waitedOut = waiting;
+    reporter.report(pod, { kind: "not-started", reason: left.reason });
+    return "next";
+  };
   // Held or not is decided before the budgets are asked: what they allow must still hold at the deletion.
   nextPod: for await (const turn of turns.each(api, controllers, waiting)) {
     const { index, pod, readiness } = turn;
@@ -46,8 +58,11 @@ async function deleteEach(
       const now = options.clock.now() > asked ? await readiness.snapshot() : before;
       return now?.notReady.includes(pod.name) === true;
     };
-    let allowed = await budgets.waitUntilAllowed(pod, notReady);
-    if ("reason" in allowed) return turns.stop(index, allowed);
+    let allowed = await budgets.waitUntilAllowed(pod, notReady, { mayWait: !waitedOut });
+    if ("reason" in allowed) {
+      if (leave(index, pod, allowed) === "stop") return;
+      continue;
+    }
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
     let heldUntilShown = false;
     try {
@@ -65,10 +80,11 @@ async function deleteEach(
         if (!allowed.asUnready || !readiness || before?.notReady.includes(pod.name)) break;
         allowed.release();
         asked = options.clock.now();
-        const again = await budgets.waitUntilAllowed(pod, notReady);
+        const again = await budgets.waitUntilAllowed(pod, notReady, { mayWait: !waitedOut });
         if ("reason" in again) {
           allowed = { release() {} };
-          return turns.stop(index, again);
+          if (leave(index, pod, again) === "stop") return;
+          continue nextPod;
         }
         allowed = again;
       }

@@ -159,7 +159,7 @@ describe("PodDisruptionBudgets", () => {
     expect(cluster.deletions()).toEqual(["5000 delete shop/web-0"]);
   });
 
-  it("leaves the pod, naming the budget, when it still blocks at the wait timeout", async () => {
+  it("leaves the pod, naming the budget, when it still blocks at the wait timeout; the others are asked once each", async () => {
     const { clock, cluster } = setup();
     cluster.setBudget("guard", "web", 0);
     const pods = cluster.addController({ name: "web", replicas: 2 });
@@ -168,6 +168,20 @@ describe("PodDisruptionBudgets", () => {
     const reason = "PodDisruptionBudget guard allows no disruption now";
     expect(reported).toEqual([`web-0 not-started: ${reason}`, `web-1 not-started: ${reason}`]);
     expect(clock.elapsed()).toBe(30_000);
+  });
+
+  it("a budget over one pod only (a StatefulSet's primary) leaves that pod; the others, which it does not select, go", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3 });
+    // The plan read db-0 with the primary's label; the only budget selects it alone and allows nothing.
+    const planned = pods.map((pod, i) => (i === 0 ? { ...pod, labels: { app: "db-primary" } } : pod));
+    cluster.setBudget("db-primary", "db-primary", 0);
+    const { reported } = await run(clock, cluster, planned, { waitTimeoutMs: 10_000 });
+    expect(reported).toEqual([
+      "db-0 not-started: PodDisruptionBudget db-primary allows no disruption now",
+      "db-1 deleted",
+      "db-2 deleted",
+    ]);
   });
 
   it("with --no-wait a blocking budget is not waited for", async () => {
@@ -470,6 +484,7 @@ describe("a budget over several controllers", () => {
     expect(await gate.waitUntilAllowed(pod("b-0"))).toHaveProperty("release");
     expect(await gate.waitUntilAllowed(pod("c-0"))).toEqual({
       reason: "PodDisruptionBudget shared allows no disruption now",
+      blocked: true,
     });
   });
 
@@ -485,7 +500,7 @@ describe("a budget over several controllers", () => {
     const gate = new BudgetGate(api, { ...options, clock: new FakeClock() } as unknown as RestartOptions);
     const pod = (name: string) =>
       ({ namespace: "shop", name, labels: { tier: "web" } }) as unknown as PlanPod;
-    const blocked = { reason: "PodDisruptionBudget shared allows no disruption now" };
+    const blocked = { reason: "PodDisruptionBudget shared allows no disruption now", blocked: true };
     expect(await gate.waitUntilAllowed(pod("a-0"))).toHaveProperty("release");
     status = 0; // a-0's deletion shows
     expect(await gate.waitUntilAllowed(pod("b-0"))).toEqual(blocked);
