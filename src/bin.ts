@@ -84,6 +84,7 @@ if (argv.length === 1 && argv[0] === "--version") {
         home: process.env["HOME"] || os.homedir(),
         hostname: os.hostname(),
         signal: controller.signal,
+        interrupt: () => onSignal("SIGINT"),
         isOutputFailure: (error) => typeof error === "object" && error !== null && outputFailures.has(error),
       }),
     )

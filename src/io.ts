@@ -12,6 +12,11 @@ export interface Io {
   hostname: string;
   /** Aborted on SIGINT/SIGTERM/SIGHUP, and when stdout or stderr can no longer be written. */
   signal: AbortSignal;
+  /**
+   * A Ctrl-C read as a key (a prompt's line editor puts the terminal in raw mode, where it sends no SIGINT):
+   * stops the run as the SIGINT would have.
+   */
+  interrupt?(): void;
   /** Whether this error is a failed write to stdout or stderr: their reader has gone (bin.ts exits 141). */
   isOutputFailure?(error: unknown): boolean;
 }

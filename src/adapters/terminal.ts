@@ -12,16 +12,26 @@ export function whyCannotAsk(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStrea
   return null;
 }
 
-/** Asks a yes/no question on stderr; only `y` or `yes` is yes. An abort (SIGINT) answers no. */
+/**
+ * Asks a yes/no question on stderr; only `y` or `yes` is yes. An abort (SIGINT) answers no; so does a Ctrl-C
+ * typed at the question, which the line editor reads as a key: `interrupted` is told of it first, as the
+ * run would be of the SIGINT it stands for.
+ */
 export async function confirm(
   question: string,
   stdin: NodeJS.ReadStream,
   stderr: NodeJS.WriteStream,
   signal: AbortSignal,
+  interrupted: () => void = () => {},
 ): Promise<boolean> {
   const rl = createInterface({ input: stdin, output: stderr, terminal: stdin.isTTY === true });
+  const asked = new AbortController();
+  rl.on("SIGINT", () => {
+    interrupted();
+    asked.abort();
+  });
   try {
-    const answer = await rl.question(question, { signal });
+    const answer = await rl.question(question, { signal: AbortSignal.any([signal, asked.signal]) });
     return /^(y|yes)$/i.test(answer.trim());
   } catch {
     return false;

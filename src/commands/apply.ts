@@ -171,7 +171,13 @@ async function confirmRestarts(
   }
   const { namespacesToRestart } = summarize(plan);
   const question = restartQuestion(targets, namespacesToRestart);
-  if (!(await confirm(question, io.stdin, io.stderr, io.signal))) throw new RefusedError("nothing restarted");
+  let interrupted = false;
+  const yes = await confirm(question, io.stdin, io.stderr, io.signal, () => {
+    interrupted = true;
+    io.interrupt?.();
+  });
+  if (interrupted) throw new InterruptedError("interrupted at the question: nothing restarted");
+  if (!yes) throw new RefusedError("nothing restarted");
 }
 
 /** Restarts the planned pods, reporting each as it goes and recording each restart that happened. */

@@ -402,7 +402,7 @@ describe("apply", () => {
 describe("confirmation on a terminal", () => {
   /** Runs the plugin under `script`, which gives it a pseudo-terminal, and types `answer`. */
   function onTerminal(args: string[], answer: string) {
-    const wrapper = join(scratch, `run-${answer}.sh`);
+    const wrapper = join(scratch, `run-${Buffer.from(answer).toString("hex")}.sh`);
     const exports = Object.entries({ ...pluginEnv(), NO_COLOR: "1" })
       .map(([k, v]) => `export ${k}='${v}'`)
       .join("\n");
@@ -432,6 +432,16 @@ describe("confirmation on a terminal", () => {
       "Restart 3 pods in 1 namespace (rolling out 1 workload: all its pods are replaced)? [y/N]",
     );
     expect(code, out).toBe(1);
+    expect(await podUids(ns)).toEqual(before);
+  });
+
+  it("Ctrl-C at the question (a key to the line editor, not a signal) ends it as an interrupt: nothing restarted, SIGINT", async () => {
+    const { ns } = scenario("read");
+    const before = await podUids(ns);
+    const { code, out } = await onTerminal(["apply", "-n", ns], "\x03");
+    expect(out).toContain("error: interrupted at the question: nothing restarted");
+    // script(1) gives the child's end as bash does: 128 + the signal's number.
+    expect(code, out).toBe(130);
     expect(await podUids(ns)).toEqual(before);
   });
 

@@ -91,7 +91,8 @@ describe("pods served as protobuf", () => {
         expect(plain(readProtobuf(servedProtobuf, [a, b]).pods)).toEqual(expected);
       }
     }
-  });
+    // Thousands of reads: more than the default 5 s on a busy 2-core machine.
+  }, 60_000);
 
   it("hands over the List's metadata as JSON's: its resourceVersion, no continue token on the last page", () => {
     const { metadata } = readProtobuf(servedProtobuf);

@@ -1,5 +1,6 @@
-import { expect, it } from "vitest";
-import { whyCannotAsk } from "../../../src/adapters/terminal.js";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { confirm, whyCannotAsk } from "../../../src/adapters/terminal.js";
 
 const stream = (isTTY: boolean) => ({ isTTY }) as unknown as NodeJS.ReadStream & NodeJS.WriteStream;
 
@@ -10,4 +11,46 @@ it("asks only with stdin and stderr both the terminal: not where the question co
   expect(whyCannotAsk(stream(true), stream(false))).toBe(
     "stderr is not a terminal, so the question could not be seen",
   );
+});
+
+describe("the question", () => {
+  /** A terminal: stdin a TTY whose raw mode the line editor sets, stderr a TTY showing the question. */
+  function terminal() {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin });
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    let shown = "";
+    stderr.on("data", (chunk) => {
+      shown += chunk;
+    });
+    return {
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stderr: stderr as unknown as NodeJS.WriteStream,
+      type: (keys: string) => stdin.write(keys),
+      shown: () => shown,
+    };
+  }
+
+  it.each([
+    ["y\r", true],
+    ["yes\r", true],
+    ["n\r", false],
+    ["\r", false],
+  ])("%j answers %s", async (keys, yes) => {
+    const tty = terminal();
+    const answer = confirm("Restart? [y/N] ", tty.stdin, tty.stderr, new AbortController().signal);
+    tty.type(keys);
+    expect(await answer).toBe(yes);
+  });
+
+  it("Ctrl-C typed at it (a key in the line editor's raw mode, not a signal) is told as an interrupt", async () => {
+    const tty = terminal();
+    let interrupted = 0;
+    const answer = confirm("Restart? [y/N] ", tty.stdin, tty.stderr, new AbortController().signal, () => {
+      interrupted++;
+    });
+    tty.type("\x03");
+    expect(await answer).toBe(false);
+    expect(interrupted).toBe(1);
+    expect(tty.shown()).toContain("Restart? [y/N] ");
+  });
 });
