@@ -48,8 +48,9 @@ export async function planRenderer(format: PlanFormat): Promise<PlanRenderer> {
 
 function renderDocument(input: RenderPlanInput, pieces: (plan: Plan) => Iterable<string>): RenderedPlan {
   const { plan, colors } = input;
-  // Warnings and notes quote registries, image labels and the cluster: escaped for the terminal.
-  const stderr = input.warnings.map((w) => warningLine(colors.stderr, w));
+  // Warnings and notes quote registries, image labels and the cluster: escaped for the terminal. The pods'
+  // own are in the document too, but apply may ask before anyone reads it.
+  const stderr = [...input.warnings, ...podWarnings(plan)].map((w) => warningLine(colors.stderr, w));
   // A CI gate reading the document passes on unknown containers: said where a log shows it.
   const unknown = unknownContainers(plan);
   if (unknown > 0) stderr.push(`${counted(unknown, "container")} could not be checked; the plan says why\n`);

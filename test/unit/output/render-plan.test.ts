@@ -197,12 +197,13 @@ describe("planRenderer", () => {
     expect(json.pods[0]!.containers[0]!.image).toBe(`nginx:latest${hostile}`);
   });
 
-  it("json and yaml print only the document; nothing found says so on stderr, naming where, as kubectl get", () => {
+  it("json and yaml print only the document, the warnings on stderr; nothing found says so on stderr, naming where, as kubectl get", () => {
     const input = { plan, warnings: ["w"], notes: [], noHeaders: false, colors, now, namespace: "shop" };
-    // The unknown count too: a CI gate reading the document passes on them, and its log should say so.
+    // The unknown count too: a CI gate reading the document passes on them, and its log should say so. The
+    // pods' warnings as the table says them: apply -o json may ask before anyone reads the document.
     for (const format of ["json", "yaml"] as const) {
       expect(renderers.get(format)!(input).stderr).toBe(
-        "Warning: w\n1 container could not be checked; the plan says why\n",
+        "Warning: w\nWarning: pod default/web-7d9c8b-x2x9q: emptyDir volume cache: its data is lost with the pod\n1 container could not be checked; the plan says why\n",
       );
     }
     const none: Plan = { resolver: "docker", pods: [] };
