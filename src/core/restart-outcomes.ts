@@ -34,10 +34,11 @@ export type RolloutOutcome =
   /** Nothing patched. */
   | { kind: "not-started"; reason: string }
   /**
-   * Nothing patched, nor needed: none of its planned pods is left (someone rolled it since the plan).
-   * `gone`: those whose name no pod has now; the others' names run new pods.
+   * Nothing patched, nor needed: none of its planned pods is left (someone rolled it since the plan), or
+   * those left run the new digest already. `gone`: those whose name no pod has now; `current`: those whose
+   * containers restarted onto the new image; the others' names run new pods.
    */
-  | { kind: "replaced"; gone: readonly string[] }
+  | { kind: "replaced"; gone: readonly string[]; current?: readonly string[] }
   /**
    * `patched`: the rollout began and then failed (progress deadline, timeout, old digest); `ongoing`: it
    * stopped short of replacing the pods (deadline, timeout), and the controller keeps at it.

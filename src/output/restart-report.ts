@@ -86,22 +86,29 @@ export function describeRollout(report: RolloutReport, dryRun: boolean, chalk: C
     }
     case "not-started":
       return `${name} ${chalk.yellow("not restarted")}: ${escapeTerminal(outcome.reason)}`;
-    case "replaced": {
-      // As each evicted pod's line would say: already gone, or replaced since the plan.
-      const gone = outcome.gone.length;
-      const what =
-        gone === report.pods.length
-          ? "its planned pods are already gone"
-          : gone === 0
-            ? "its planned pods were replaced since the plan was made"
-            : `its planned pods were replaced since the plan was made, or are already gone (${gone} of ${report.pods.length})`;
-      return `${name} not restarted: ${what}`;
-    }
+    case "replaced":
+      return `${name} not restarted: ${whyNothingToRoll(outcome, report.pods.length)}`;
     case "failed":
       return outcome.patched
         ? `${name} restarted (rollout), ${chalk.red("but")}: ${escapeTerminal(outcome.reason)}`
         : `${name} ${chalk.red("not restarted")}: ${escapeTerminal(outcome.reason)}`;
   }
+}
+
+/** As each evicted pod's line would say: already gone, replaced since the plan, or on the new image already. */
+function whyNothingToRoll(
+  { gone, current = [] }: { gone: readonly string[]; current?: readonly string[] },
+  planned: number,
+): string {
+  if (current.length === planned)
+    return "its planned pods restarted onto the new image since the plan was made";
+  if (gone.length === planned) return "its planned pods are already gone";
+  if (current.length === 0) {
+    return gone.length === 0
+      ? "its planned pods were replaced since the plan was made"
+      : `its planned pods were replaced since the plan was made, or are already gone (${gone.length} of ${planned})`;
+  }
+  return `its planned pods were replaced since the plan was made, restarted onto the new image or are already gone (${current.length} on the new image, ${gone.length} gone, of ${planned})`;
 }
 
 /** `2 replaced by rollout, 1 evicted, 1 failed (of 4 planned)`: the planned pods by what became of them. */

@@ -356,8 +356,9 @@ async function stillThere(
 }
 
 /**
- * None of the planned pods is left to the workload: nothing to roll. Replaced since the plan; or, some taken
- * out of it and running on, left (each says why in a line of its own).
+ * None of the planned pods is left to the workload, or those left run the new digest already: nothing to
+ * roll. Replaced since the plan; or, some taken out of it and running on, left (each says why in a line of its
+ * own).
  */
 function replacedSincePlan(
   group: readonly PlanPod[],
@@ -365,7 +366,15 @@ function replacedSincePlan(
 ): RolloutOutcome {
   const gone = group.filter((pod) => missing.get(pod.uid)?.kind === "gone").map((pod) => pod.name);
   const left = group.filter((pod) => missing.get(pod.uid)?.kind === "not-started").map((pod) => pod.name);
-  if (left.length === 0) return { kind: "replaced", gone };
+  const current = group
+    .filter((pod) => {
+      const outcome = missing.get(pod.uid);
+      return outcome?.kind === "replaced" && outcome.reason === restartedOnto;
+    })
+    .map((pod) => pod.name);
+  if (left.length === 0) {
+    return { kind: "replaced", gone, ...(current.length > 0 ? { current } : {}) };
+  }
   const are = left.length === 1 ? "is" : "are";
   const reason =
     left.length === group.length

@@ -77,6 +77,11 @@ describe("lines", () => {
       "deployment.apps shop/web not restarted: its planned pods were replaced since the plan was made",
     ],
     [
+      { kind: "replaced", gone: [], current: ["web-a"] },
+      false,
+      "deployment.apps shop/web not restarted: its planned pods restarted onto the new image since the plan was made",
+    ],
+    [
       { kind: "failed", reason: "Deployment/web: ProgressDeadlineExceeded", patched: true },
       false,
       "deployment.apps shop/web restarted (rollout), but: Deployment/web: ProgressDeadlineExceeded",
@@ -88,6 +93,14 @@ describe("lines", () => {
     ],
   ])("rollout %j", (outcome, dryRun, line) => {
     expect(describeRollout(rollout(outcome), dryRun, chalk)).toBe(line);
+  });
+
+  it("a rollout with nothing left to roll, its planned pods gone, replaced and on the new image: each counted", () => {
+    const pods = ["web-a", "web-b", "web-c"].map((name) => pod(name, "rollout"));
+    const outcome: RolloutOutcome = { kind: "replaced", gone: ["web-a"], current: ["web-b"] };
+    expect(describeRollout(rollout(outcome, pods), false, chalk)).toBe(
+      "deployment.apps shop/web not restarted: its planned pods were replaced since the plan was made, restarted onto the new image or are already gone (1 on the new image, 1 gone, of 3)",
+    );
   });
 
   it("a reason quoting the cluster is escaped for the terminal: one line, no control character", () => {

@@ -4,10 +4,14 @@
  * pods), is left; gone, nothing would recreate it. One being deleted since (a drain) is going already. A
  * workload whose planned pods all run the new digest by then is not rolled.
  */
+
+import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import type { PlanPod } from "../../../../src/core/plan.js";
+import type { RolloutReport } from "../../../../src/core/restart-outcomes.js";
 import { goingSincePlan, leftSincePlan, templateChangedFor } from "../../../../src/core/since-plan.js";
 import type { Workload } from "../../../../src/core/workload.js";
+import { describeRollout } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -99,9 +103,15 @@ describe("a rollout", () => {
     const cluster = new InMemoryCluster(clock);
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 3, strategy: "rollout" });
     for (const pod of pods) cluster.restartContainers(pod.name, newDigest);
-    const { reported, outcomes } = await runRestart(clock, cluster, pods, { strategy: "auto" });
+    const rollouts: RolloutReport[] = [];
+    const { outcomes } = await runRestart(clock, cluster, pods, {
+      strategy: "auto",
+      onRollout: (report) => rollouts.push(report),
+    });
     expect(cluster.patches()).toEqual([]);
-    expect(reported).toEqual(["Deployment/web replaced"]);
+    expect(rollouts.map((report) => describeRollout(report, false, new Chalk({ level: 0 })))).toEqual([
+      "deployment.apps shop/web not restarted: its planned pods restarted onto the new image since the plan was made",
+    ]);
     expect([...outcomes.values()]).toEqual(
       pods.map(() => ({
         kind: "replaced",
