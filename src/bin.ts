@@ -84,7 +84,7 @@ if (argv.length === 1 && argv[0] === "--version") {
         home: process.env["HOME"] || os.homedir(),
         hostname: os.hostname(),
         signal: controller.signal,
-        interrupt: () => onSignal("SIGINT"),
+        interrupt: interruptGroup,
         isOutputFailure: (error) => typeof error === "object" && error !== null && outputFailures.has(error),
       }),
     )
@@ -111,6 +111,19 @@ function exitWhenWritten(code: number): void {
 }
 
 /**
+ * A Ctrl-C read as a key (at a question, in the line editor's raw mode): sent as the terminal would have sent
+ * it, SIGINT to this process group, so a script running this in a loop (its shell in the same group, with no
+ * job control) stops too, and this process takes it as any first Ctrl-C.
+ */
+function interruptGroup(): void {
+  try {
+    process.kill(0, "SIGINT");
+  } catch {
+    onSignal("SIGINT");
+  }
+}
+
+/**
  * Ends the process. A terminal that hung up since the start is closed first: Node.js before 22.17 restores
  * the settings of the terminals it started on at exit, and aborts when that fails on one that is gone
  * (nodejs/node#58200), where it skips a closed descriptor. Everything written has been handed to the OS by
@@ -129,7 +142,9 @@ function exit(code: number): void {
  * leaves with the shell's code for it.
  */
 function endByInterrupt(): void {
-  removePrivateDirs();
+  // What process.exit would run first (a signal skips it): the private directories removed, and the process
+  // groups of calls still running (a kubectl proxy, a write outliving the first Ctrl-C) stopped.
+  process.emit("exit", exitCodes.SIGINT);
   process.removeAllListeners("SIGINT");
   process.kill(process.pid, "SIGINT");
   setTimeout(() => process.exit(exitCodes.SIGINT), 500);

@@ -12,7 +12,7 @@
  *  - --concurrency bounds the pulls in flight, and reaches that bound.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -219,6 +219,15 @@ function outcome(child: ChildProcess): Spawned["done"] {
   return new Promise((resolve) =>
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
+}
+
+/** Whether a process still runs: not gone, and no zombie. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 /** Waits until `check` holds, polling; fails after `ms`. */
@@ -456,6 +465,46 @@ describe("interrupts", () => {
       killSleepers(shim);
     }
   });
+  it("a second Ctrl-C, which ends the run by SIGINT at once, still stops the process groups of its calls", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kau-second-sigint-"));
+    const started = join(dir, "started");
+    // Without a terminal each kubectl runs in a process group of its own (adapters/exec.ts). This one's pod
+    // list hangs in a child it waits for, through a SIGTERM too: as a write meant to outlive a first Ctrl-C.
+    const kubectl = join(dir, "kubectl");
+    const list = `trap : TERM; sleep 120 & echo $! > ${started}; while kill -0 $! 2>/dev/null; do wait; done`;
+    writeFileSync(
+      kubectl,
+      `#!/bin/sh\ncase "$*" in *pods*) ${list} ;; esac\necho '{"kind":"List","items":[]}'\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const child = spawn(process.execPath, [cliPath, "plan", "-n", "shop", "--kubectl", kubectl], {
+      env: { ...process.env, NO_COLOR: "1", TMPDIR: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+      // A session of its own: no controlling terminal, as in a CronJob or CI.
+      detached: true,
+    });
+    const ended = outcome(child);
+    let sleeper = 0;
+    try {
+      await until(
+        () => existsSync(started) && readFileSync(started, "utf8").trim() !== "",
+        "the list to start",
+      );
+      sleeper = Number(readFileSync(started, "utf8").trim());
+      child.kill("SIGINT");
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill("SIGINT");
+      const result = await ended;
+      expect(result.signal, result.stderr).toBe("SIGINT");
+      await until(() => !running(sleeper), "the list's kubectl and its child to be stopped", 5000);
+    } finally {
+      if (sleeper > 0 && running(sleeper)) process.kill(sleeper, "SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("Ctrl-C in a shell loop around plan stops the loop, as it stops a loop of kubectl commands", async () => {
     const cluster = clusterFor([images[0]!]);
     const shim = dockerShim();
@@ -483,6 +532,48 @@ describe("interrupts", () => {
         // already gone
       }
       killSleepers(shim);
+    }
+  });
+
+  it("Ctrl-C at apply's question, in a script's loop on a terminal, stops the loop too", async () => {
+    const cluster = clusterFor([moving]);
+    const shim = dockerShim();
+    const home = makeHome({ auths: {} });
+    const dir = mkdtempSync(join(tmpdir(), "kau-question-loop-"));
+    // A script (no job control: its shell shares the process group) run on a terminal (script(1) gives it
+    // one). The line editor reads the Ctrl-C as a key, so nobody got a SIGINT unless the plugin sends it.
+    const loop = join(dir, "loop.sh");
+    writeFileSync(
+      loop,
+      `for run in one two; do "${process.execPath}" "${cliPath}" apply; echo "after $run"; done\n`,
+    );
+    const exports = Object.entries(planEnv(cluster, shim, home, {}))
+      .filter(([name]) => /^[A-Z_][A-Z0-9_]*$/.test(name))
+      .map(([name, value]) => `export ${name}='${String(value).replaceAll("'", "'\\''")}'`);
+    const wrapper = join(dir, "run.sh");
+    writeFileSync(wrapper, `${exports.join("\n")}\nexec bash ${loop}\n`, { mode: 0o755 });
+    const child = spawn("script", ["-qec", `sh ${wrapper}`, "/dev/null"]);
+    let out = "";
+    let questions = 0;
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const asked = out.split("[y/N]").length - 1;
+      if (asked > questions) {
+        questions = asked;
+        child.stdin.write("\x03");
+      }
+    });
+    const code = await new Promise<number | null>((done) => child.on("exit", (c) => done(c)));
+    try {
+      expect(out).toContain("error: interrupted at the question: nothing restarted");
+      expect({ questions, afterOne: out.includes("after one"), code }).toEqual({
+        questions: 1,
+        afterOne: false,
+        code: 130,
+      });
+      expect(cluster.podNames()).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
