@@ -5,6 +5,7 @@
 
 import { IdentityMemo } from "../util/identity-memo.js";
 import { SharedValues } from "../util/shared-values.js";
+import { withoutUrlSecrets } from "../util/url-secrets.js";
 import { type ContainerView, containerLists, containersOf } from "./containers.js";
 import { tooNewFor } from "./image-age.js";
 import { type ImageRef, repositoryOf } from "./image-ref.js";
@@ -342,13 +343,17 @@ function withoutImageToRun(containers: readonly PlanContainer[]): string | null 
     : null;
 }
 
-/** The build time and the OCI labels a plan shows of a new image; absent labels stay absent. */
+/**
+ * The build time and the OCI labels a plan shows of a new image; absent labels stay absent. A CI often sets
+ * the source from its clone URL, token included (`https://oauth2:glpat-…@gitlab…`): URLs go without their
+ * user info and query, as everywhere this tool quotes one, since the plan and the webhook's report carry them.
+ */
 function newImageFacts(description: Extract<ImageDescription, { ok: true }>): NewImage {
   const facts: NewImage = { created: description.created };
   const label = (name: string) => description.labels[`org.opencontainers.image.${name}`];
   for (const name of ["revision", "source", "version", "title"] as const) {
     const value = label(name);
-    if (value !== undefined) facts[name] = value;
+    if (value !== undefined) facts[name] = withoutUrlSecrets(value);
   }
   return facts;
 }
