@@ -35,6 +35,8 @@ const onSignal = (signal: StopSignal) => {
 // SIGHUP too (the terminal closed, ssh dropped): by default it would end the process without "exit",
 // leaving a private docker config behind.
 for (const signal of Object.keys(exitCodes) as StopSignal[]) process.on(signal, onSignal);
+// Ctrl-\ quits at once, as it does kubectl, but not before what "exit" does: by default it would skip it.
+process.on("SIGQUIT", () => endBy("SIGQUIT", 131));
 process.on("exit", removePrivateDirs);
 /**
  * Set once a write to stdout or stderr fails: their reader has gone (`| head` closed the pipe: EPIPE; the
@@ -131,23 +133,23 @@ function interruptGroup(): void {
  */
 function exit(code: number): void {
   for (const fd of startedOnDevices) if (hungUp(fd)) closeSync(fd);
-  if (stoppedBy === "SIGINT") endByInterrupt();
+  // Ended by the Ctrl-C, as kubectl is: a shell running it in a loop or a script stops there only when its
+  // child died of SIGINT; a child that exits is taken to have handled the interrupt, and the loop goes on.
+  if (stoppedBy === "SIGINT") endBy("SIGINT", exitCodes.SIGINT);
   else process.exit(code);
 }
 
 /**
- * Ends the process by SIGINT, as Ctrl-C ends kubectl. A shell running it in a loop or a script stops there
- * only when its child died of SIGINT: a child that exits is taken to have handled the interrupt, and the
- * loop goes on to its next command. A process the signal cannot end (PID 1 of a container ignores it)
- * leaves with the shell's code for it.
+ * Ends the process by `signal`. A process the signal cannot end (PID 1 of a container ignores it) leaves
+ * with the shell's code for it.
  */
-function endByInterrupt(): void {
+function endBy(signal: NodeJS.Signals, code: number): void {
   // What process.exit would run first (a signal skips it): the private directories removed, and the process
   // groups of calls still running (a kubectl proxy, a write outliving the first Ctrl-C) stopped.
-  process.emit("exit", exitCodes.SIGINT);
-  process.removeAllListeners("SIGINT");
-  process.kill(process.pid, "SIGINT");
-  setTimeout(() => process.exit(exitCodes.SIGINT), 500);
+  process.emit("exit", code);
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  setTimeout(() => process.exit(code), 500);
 }
 
 /** Whether `fd` is a terminal that hung up: writing nothing to it fails with EIO. */

@@ -374,6 +374,29 @@ describe("the private config is removed on every way out", () => {
     });
   }
 
+  it("Ctrl-\\ (SIGQUIT) mid-pull quits at once, as kubectl does, but not before the directory is gone and the pull stopped", async () => {
+    const cluster = clusterFor([images[0]!]);
+    const shim = dockerShim();
+    const run = spawnPlan(cluster, shim, ["plan"], { SHIM_PULL_SLEEP: "60" });
+    try {
+      await until(pullInProgress(shim), "the pull to start");
+      const configDir = shim.calls().find((c) => c.sub === "pull")!.configDir;
+      const pull = shim.sleepers();
+      run.child.kill("SIGQUIT");
+      const result = await run.done;
+      expect({ signal: result.signal, code: result.code }, result.stderr).toEqual({
+        signal: "SIGQUIT",
+        code: null,
+      });
+      expect(existsSync(configDir)).toBe(false);
+      expect(leftovers(run.home.tmp)).toEqual([]);
+      await until(() => !pull.some(running), "the pull to be stopped", 5000);
+    } finally {
+      run.child.kill("SIGKILL");
+      killSleepers(shim);
+    }
+  });
+
   for (const [signal, ending] of [
     ["SIGINT", { signal: "SIGINT", code: null }],
     ["SIGTERM", { signal: null, code: 143 }],
