@@ -291,9 +291,14 @@ export function containersOnOtherDigests(stale: readonly PlanContainer[], replac
   const runs = digestsRunBy(replacement);
   return stale.flatMap((container) => {
     const now = staleOnKnownDigest(container) ? runs(container.name) : null;
-    if (now === null || now === container.runningDigest || now === container.latestDigest) return [];
+    if (now === null || now === container.runningDigest || isNewDigest(container, now)) return [];
     return [{ ...container, runningDigest: now }];
   });
+}
+
+/** The tag's digest, or (CRI-O reports the platform's image of an index) one of its index's images. */
+function isNewDigest(container: PlanContainer, digest: string): boolean {
+  return digest === container.latestDigest || (container.latestImages?.split("+").includes(digest) ?? false);
 }
 
 /**
@@ -304,10 +309,13 @@ export function containersOnOtherDigests(stale: readonly PlanContainer[], replac
 export function runsNewDigests(stale: readonly PlanContainer[], pod: Pod): boolean {
   const known = stale.filter(staleOnKnownDigest);
   const runs = digestsRunBy(pod);
-  // The tag's digest, or (CRI-O reports the platform's image of an index) one of its index's images.
-  const isNew = (c: PlanContainer, digest: string | null) =>
-    digest !== null && (digest === c.latestDigest || (c.latestImages?.split("+").includes(digest) ?? false));
-  return known.length > 0 && known.every((c) => isNew(c, runs(c.name)));
+  return (
+    known.length > 0 &&
+    known.every((c) => {
+      const digest = runs(c.name);
+      return digest !== null && isNewDigest(c, digest);
+    })
+  );
 }
 
 /** The repository digest a pod's container (or init container) runs, by name; null when it names none. */

@@ -430,8 +430,11 @@ async function controllerReadiness(
         }
         const wanted = Math.min(before.ready, scaled?.desired ?? before.ready);
         const enough = pods ? readyPodCount(pods, controller.uid, gone.uid) >= wanted : false;
-        const succeeded = fresh.some((p) => isSuccessor(controller.kind, gone, p));
-        if (succeeded && starting.length === 0 && enough) return { ready: fresh };
+        // What the gone pod's replacement runs is judged on its successors alone: a pod a StatefulSet or
+        // DaemonSet made for another reason (a scale-up, a node that joined with the old image cached) is no
+        // verdict on this restart.
+        const successors = fresh.filter((p) => isSuccessor(controller.kind, gone, p));
+        if (successors.length > 0 && starting.length === 0 && enough) return { ready: successors };
         if (pods && scaled && needsNoReplacement(pods, controller, gone, scaled, workload())) {
           // Decided on counts read now: a scale-down undone since the last read must not pass for one, and
           // a rollout begun since shows its new ReplicaSet, whose pods starting count.
@@ -445,7 +448,10 @@ async function controllerReadiness(
         }
         if (options.signal.aborted) return null;
         if (atDeadline) {
-          const timedOut = (reason: string) => ({ timedOut: reason, started });
+          const timedOut = (reason: string) => ({
+            timedOut: reason,
+            started: started.filter((p) => isSuccessor(controller.kind, gone, p)),
+          });
           if (!pods)
             return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
           if (!enough) {

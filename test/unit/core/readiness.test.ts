@@ -4,6 +4,7 @@ import { indexOwners } from "../../../src/core/owners.js";
 import {
   asAvailable,
   backOnOldDigest,
+  containersOnOtherDigests,
   desiredPodCount,
   isScaledAway,
   missingPodCount,
@@ -50,6 +51,23 @@ describe("after a deletion", () => {
       "container app: the node started its cached image (imagePullPolicy IfNotPresent)",
     );
     expect(backOnOldDigest(planned.containers, pulled)).toBeNull();
+  });
+
+  it("a replacement on another digest than the tag's is recorded so; one on a platform's image of the tag's index (CRI-O) is not", () => {
+    const [OTHER, PLATFORM] = [digestOf("v0, cached"), digestOf("v2 for amd64")];
+    const onIndex = planned.containers.map((c) => ({
+      ...c,
+      latestImages: `${PLATFORM}+${digestOf("v2 for arm64")}`,
+    }));
+    const running = (digest: string) =>
+      makePod({
+        name: "web-7d9c8b-new",
+        owner: rs,
+        containers: [{ name: "app", image: "nginx:latest", runningDigest: digest }],
+      });
+    expect(containersOnOtherDigests(onIndex, running(OTHER)).map((c) => c.runningDigest)).toEqual([OTHER]);
+    expect(containersOnOtherDigests(onIndex, running(PLATFORM))).toEqual([]);
+    expect(containersOnOtherDigests(onIndex, running(NEW))).toEqual([]);
   });
 
   /** A pod of the ReplicaSet, and one of another controller that no count may take for it. */
