@@ -243,6 +243,20 @@ async function until(check: () => boolean, what: string, ms = 30_000): Promise<v
 const pullInProgress = (shim: Shim) => () =>
   shim.calls().some((c) => c.sub === "pull" && c.configDir !== "-") && shim.sleepers().length > 0;
 
+/** plan of one image, its pull asleep in the shim: the run, the shim and the pull's private config. */
+async function planMidPull(extra: NodeJS.ProcessEnv = {}) {
+  const shim = dockerShim();
+  const run = spawnPlan(clusterFor([images[0]!]), shim, ["plan"], { SHIM_PULL_SLEEP: "60", ...extra });
+  try {
+    await until(pullInProgress(shim), "the pull to start");
+  } catch (error) {
+    run.child.kill("SIGKILL");
+    killSleepers(shim);
+    throw error;
+  }
+  return { shim, run, configDir: shim.calls().find((c) => c.sub === "pull")!.configDir };
+}
+
 /** Kills any sleep the shim left behind (a shim killed with SIGKILL cannot reap it). */
 function killSleepers(shim: Shim): void {
   for (const pid of shim.sleepers()) {
@@ -349,12 +363,8 @@ describe("the private config is removed on every way out", () => {
     ["SIGTERM", { signal: null, code: 1 }],
   ] as const) {
     it(`${signal} mid-pull: ${ending.signal ?? `exit ${ending.code}`}, no plan on stdout, one "error: interrupted" line, the directory gone`, async () => {
-      const cluster = clusterFor([images[0]!]);
-      const shim = dockerShim();
-      const run = spawnPlan(cluster, shim, ["plan"], { SHIM_PULL_SLEEP: "60" });
+      const { shim, run, configDir } = await planMidPull();
       try {
-        await until(pullInProgress(shim), "the pull to start");
-        const configDir = shim.calls().find((c) => c.sub === "pull")!.configDir;
         expect(existsSync(configDir)).toBe(true);
         run.child.kill(signal);
         const result = await run.done;
@@ -375,12 +385,8 @@ describe("the private config is removed on every way out", () => {
   }
 
   it("Ctrl-\\ (SIGQUIT) mid-pull quits at once, as kubectl does, but not before the directory is gone and the pull stopped", async () => {
-    const cluster = clusterFor([images[0]!]);
-    const shim = dockerShim();
-    const run = spawnPlan(cluster, shim, ["plan"], { SHIM_PULL_SLEEP: "60" });
+    const { shim, run, configDir } = await planMidPull();
     try {
-      await until(pullInProgress(shim), "the pull to start");
-      const configDir = shim.calls().find((c) => c.sub === "pull")!.configDir;
       const pull = shim.sleepers();
       run.child.kill("SIGQUIT");
       const result = await run.done;
@@ -402,12 +408,8 @@ describe("the private config is removed on every way out", () => {
     ["SIGTERM", { signal: null, code: 143 }],
   ] as const) {
     it(`a second ${signal} while docker ignores the first leaves at once (${ending.signal ?? ending.code}), the directory gone`, async () => {
-      const cluster = clusterFor([images[0]!]);
-      const shim = dockerShim();
-      const run = spawnPlan(cluster, shim, ["plan"], { SHIM_PULL_SLEEP: "20", SHIM_IGNORE_TERM: "1" });
+      const { shim, run, configDir } = await planMidPull({ SHIM_PULL_SLEEP: "20", SHIM_IGNORE_TERM: "1" });
       try {
-        await until(pullInProgress(shim), "the pull to start");
-        const configDir = shim.calls().find((c) => c.sub === "pull")!.configDir;
         run.child.kill(signal);
         // docker ignores the SIGTERM it is sent and would be killed only after 2 s: the second signal comes first.
         await until(() => /^IGNORED \d+$/m.test(shim.text()), "docker to ignore the first signal");
