@@ -257,8 +257,10 @@ async function controllerReadiness(
   if (selector === "") return null;
   const siblingSelector = object?.spec?.selector as LabelSelector | undefined;
   const listSiblings = () => siblingReplicaSets(api, pod, siblingSelector);
-  // Without the other ReplicaSets, the controller's own pods are still followed and counted.
+  // Without the other ReplicaSets, the controller's own pods are still followed and counted: for the whole
+  // wait, as their pods are not followed then, and would read as none.
   let siblings = await listSiblings().catch(unreadAs(null));
+  const withSiblings = siblings !== null;
   const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
   let own = object;
   /**
@@ -271,7 +273,7 @@ async function controllerReadiness(
       .then(async (object) => [object, await listSiblings()] as const)
       .catch(unreadAs(null));
     if (now === null) return false;
-    [own, siblings] = [now[0] ?? own, now[1]];
+    [own, siblings] = [now[0] ?? own, withSiblings ? now[1] : null];
     return true;
   };
   /** How many pods it, and the other ReplicaSets of its Deployment, should have. */

@@ -1,0 +1,40 @@
+/**
+ * A Deployment caught mid-rollout has pods in two ReplicaSets, and its evicted pods are counted against both.
+ * When the first list of its ReplicaSets fails, only the evicted pod's own ReplicaSet is followed, for the
+ * whole wait: the other's pods, never listed, must not read as missing once a later list finds it.
+ */
+import { expect, it } from "vitest";
+import { ToolFailedError } from "../../../../src/errors.js";
+import { FakeClock } from "../../../support/fake-clock.js";
+import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
+import { runRestart } from "../../../support/restart.js";
+
+it("a first list of the ReplicaSets that fails leaves the other ReplicaSet out, not short of every pod", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const spec = { kind: "Deployment", name: "web", replicas: 4, maxSurge: 1, maxUnavailable: 0 } as const;
+  const planned = cluster.addController({ ...spec, strategy: "evict" });
+  // Someone's rollout, paused once web-r2 has 2 pods: web-r1 keeps 3, web-r2 has 2, all Ready.
+  const restart = { restartedAt: "2026-11-30T11:00:00Z", restartedFor: null };
+  await clock.run(cluster.patchRestartedAt("Deployment", "shop", "web", "100", restart, false));
+  clock.at(clock.now() + 3600, () => cluster.edit("web", { paused: true }));
+  await clock.advance(10_000);
+  const live = await cluster.listPodsBySelector("shop", "app=web");
+  expect(live.map((pod) => pod.metadata.name)).toEqual([
+    "web-r1-1",
+    "web-r1-2",
+    "web-r1-3",
+    "web-r2-4",
+    "web-r2-5",
+  ]);
+  const list = cluster.listReplicaSets.bind(cluster);
+  let lists = 0;
+  cluster.listReplicaSets = async (namespace, selector) => {
+    if (++lists === 1)
+      throw new ToolFailedError("kubectl get failed: the server was unable to return a response");
+    return list(namespace, selector);
+  };
+  const stale = planned.filter((pod) => live.some((p) => p.metadata.uid === pod.uid)).slice(0, 2);
+  const { reported } = await runRestart(clock, cluster, stale);
+  expect(reported).toEqual(stale.map((pod) => `${pod.name} evicted`));
+});
