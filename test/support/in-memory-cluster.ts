@@ -119,6 +119,8 @@ export class InMemoryCluster implements RestartApi {
   private budgets: BudgetEntry[] = [];
   private readonly lowest = new Map<string, number>();
   budgetsUnreadable = false;
+  private replicaSetLists = 0;
+  private failingReplicaSetList = 0;
   /** The next this many patches answer 409, as when the object was written after it was read. */
   conflictsOnPatch = 0;
 
@@ -239,6 +241,11 @@ export class InMemoryCluster implements RestartApi {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;
     for (const status of pod.status!.containerStatuses!) status.imageID = `registry.test/shop/web@${digest}`;
     this.sample();
+  }
+
+  /** The `nth` list of ReplicaSets from now (1: the next) fails, as a transient API error would. */
+  failReplicaSetList(nth: number): void {
+    this.failingReplicaSetList = this.replicaSetLists + nth;
   }
 
   /** Labels a pod, as `kubectl label` would (an opt-out, say). */
@@ -442,6 +449,9 @@ export class InMemoryCluster implements RestartApi {
 
   async listReplicaSets(namespace: string, selector: string): Promise<KubeObject[]> {
     this.log(`list replicasets ${namespace} ${selector}`);
+    if (++this.replicaSetLists === this.failingReplicaSetList) {
+      throw new ToolFailedError("kubectl get failed: the server was unable to return a response");
+    }
     const terms = selector.split(",").map((term) => term.split("=") as [string, string]);
     const found = this.controllers
       .filter((c) => c.spec.kind === "Deployment" && c.spec.namespace === namespace)

@@ -687,13 +687,7 @@ describe("what counts as the replacement being up", () => {
     const roll = { restartedAt: "x", restartedFor: null };
     await clock.run(cluster.patchRestartedAt("Deployment", "shop", "web", "100", roll, false));
     await clock.advance(1000);
-    const list = cluster.listReplicaSets.bind(cluster);
-    let lists = 0;
-    cluster.listReplicaSets = async (namespace, selector) => {
-      if (++lists === 2)
-        throw new ToolFailedError("kubectl get failed: the server was unable to return a response");
-      return list(namespace, selector);
-    };
+    cluster.failReplicaSetList(2);
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 2));
     expect(cluster.evictions()).toEqual([]);
     const held =

@@ -20,6 +20,10 @@ async function setUp(specs: ControllerSpec[], stale?: string) {
   return { clock, cluster, pods };
 }
 
+/** blue, rolled under auto, and red (Recreate), whose 2 pods auto evicts: both app=web. */
+const rolledAndEvicted = () =>
+  setUp([webTrack("blue"), webTrack("red", { replicas: 2, updateStrategy: "Recreate" })]);
+
 /** The fewest Ready pods of these workloads, sampled every 100 ms of the fake clock. */
 function fewestReady(clock: FakeClock, cluster: InMemoryCluster, names: string[]) {
   const ready = () => names.reduce((n, name) => n + cluster.readyPods(name), 0);
@@ -63,10 +67,7 @@ describe("auto's rollouts and their budgets over time", () => {
 
   it("an eviction while a rollout's budget list is under way does not take a second pod down", async () => {
     // red uses Recreate: auto evicts its pods; blue is rolled. One budget over both allows one disruption.
-    const { clock, cluster, pods } = await setUp([
-      webTrack("blue"),
-      webTrack("red", { replicas: 2, updateStrategy: "Recreate" }),
-    ]);
+    const { clock, cluster, pods } = await rolledAndEvicted();
     cluster.setMinAvailableBudget("guard", "web", 5);
     const plan = await decidedPlan(cluster, pods, "auto");
     slowBudgetLists(clock, cluster);
@@ -77,10 +78,7 @@ describe("auto's rollouts and their budgets over time", () => {
   });
 
   it("a dry run draws nothing: an eviction beside a rollout reading its budgets is not held", async () => {
-    const { clock, cluster, pods } = await setUp([
-      webTrack("blue"),
-      webTrack("red", { replicas: 2, updateStrategy: "Recreate" }),
-    ]);
+    const { clock, cluster, pods } = await rolledAndEvicted();
     cluster.setMinAvailableBudget("guard", "web", 4);
     const plan = await decidedPlan(cluster, pods, "auto");
     slowBudgetLists(clock, cluster);
@@ -95,10 +93,7 @@ describe("auto's rollouts and their budgets over time", () => {
 
   it("--no-wait: an eviction that no budget governs is not held by a rollout reading its budgets", async () => {
     // red uses Recreate: auto evicts its pods; blue is rolled. No budget at all.
-    const { clock, cluster, pods } = await setUp([
-      webTrack("blue"),
-      webTrack("red", { replicas: 2, updateStrategy: "Recreate" }),
-    ]);
+    const { clock, cluster, pods } = await rolledAndEvicted();
     const plan = await decidedPlan(cluster, pods, "auto");
     slowBudgetLists(clock, cluster);
     const result = await runRestart(clock, cluster, plan.pods, { strategy: "auto", wait: false });

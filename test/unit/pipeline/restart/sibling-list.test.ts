@@ -4,7 +4,6 @@
  * whole wait: the other's pods, never listed, must not read as missing once a later list finds it.
  */
 import { expect, it } from "vitest";
-import { ToolFailedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -27,13 +26,7 @@ it("a first list of the ReplicaSets that fails leaves the other ReplicaSet out, 
     "web-r2-4",
     "web-r2-5",
   ]);
-  const list = cluster.listReplicaSets.bind(cluster);
-  let lists = 0;
-  cluster.listReplicaSets = async (namespace, selector) => {
-    if (++lists === 1)
-      throw new ToolFailedError("kubectl get failed: the server was unable to return a response");
-    return list(namespace, selector);
-  };
+  cluster.failReplicaSetList(1);
   const stale = planned.filter((pod) => live.some((p) => p.metadata.uid === pod.uid)).slice(0, 2);
   const { reported } = await runRestart(clock, cluster, stale);
   expect(reported).toEqual(stale.map((pod) => `${pod.name} evicted`));
