@@ -1,7 +1,8 @@
 // Bundles the CLI and its dependencies, so the plugin needs only `node`:
-// - dist/kubectl-autoupdate.mjs + dist/chunks/: split at the CLI's dynamic imports, so `--version`, `--help`
-//   and a refused flag read a small entry file and leave execa, chalk, ora, yaml and the registry client
-//   unread (bin/kubectl-autoupdate runs this); the entry file and the program's chunk each hold the
+// - dist/kubectl-autoupdate.mjs + dist/chunks/: split at the CLI's dynamic imports, so `--version` and
+//   `--help` are answered by a small entry file alone (the program's help is made here, at build time), a
+//   refused flag reads the program's chunk too, and all leave execa, chalk, ora, yaml and the registry
+//   client unread (bin/kubectl-autoupdate runs this); the entry file and the program's chunk each hold the
 //   modules they import (merge-start-chunks.mjs);
 // - dist/kubectl-autoupdate.single.cjs: the same in one CommonJS file, for the self-contained executables
 //   (a Node single-executable application holds one script). CommonJS, because an ES module's imports of
@@ -9,6 +10,7 @@
 //   while a bundled CommonJS file requires them only when the code that needs them first runs: --version
 //   starts ~50 ms sooner;
 // - dist/THIRD_PARTY_LICENSES: the licences of the npm packages both hold.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { build } from "esbuild";
@@ -46,6 +48,24 @@ const common = {
 };
 
 /**
+ * The program's help, as `kubectl autoupdate --help` prints it, made by the sources' own program: the entry
+ * file prints it for `--help`, `-h` and a bare command without loading the option parser, which is most of
+ * what those starts cost. Its width is fixed (src/cli/program.ts), so it is the text of every terminal.
+ */
+async function programHelp() {
+  const script = `import { createProgram } from "./program.js";
+process.stdout.write(createProgram({ stdout: process.stdout, stderr: process.stderr }, ["--help"]).helpInformation());`;
+  const { outputFiles } = await build({
+    ...common,
+    stdin: { contents: script, resolveDir: "src/cli", sourcefile: "program-help.ts", loader: "ts" },
+    format: "cjs",
+    legalComments: "none",
+    write: false,
+  });
+  return execFileSync(process.execPath, ["-"], { input: outputFiles[0].text, encoding: "utf8" });
+}
+
+/**
  * Whether an output file may call require() (a line of code, not of a comment, that names it; a string
  * that does is a harmless false positive). Only those get one: each import of node:module costs time at
  * start.
@@ -58,12 +78,16 @@ function mentionsRequire(text) {
 const requireBanner =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
+/** What the entry file is built with: the help it prints. */
+const define = { PROGRAM_HELP: JSON.stringify(await programHelp()) };
+
 // Chunk names carry a hash: without this, every build would leave the last one's chunks behind.
 rmSync("dist/chunks", { recursive: true, force: true });
 
 await Promise.all([
   build({
     ...common,
+    define,
     entryPoints: { "kubectl-autoupdate": "src/bin.ts" },
     format: "esm",
     outdir: "dist",
@@ -82,6 +106,7 @@ await Promise.all([
   // Both builds hold the same packages: this one's inputs name them for THIRD_PARTY_LICENSES.
   build({
     ...common,
+    define,
     entryPoints: ["src/bin.ts"],
     format: "cjs",
     outfile: "dist/kubectl-autoupdate.single.cjs",

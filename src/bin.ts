@@ -69,10 +69,20 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error: Error) => outputFailed(stream, error));
 }
 
+/** The program's help, made at build time (scripts/build.mjs); undefined when run from the sources. */
+declare const PROGRAM_HELP: string | undefined;
+const programHelp = typeof PROGRAM_HELP === "string" ? PROGRAM_HELP : undefined;
+
 const argv = process.argv.slice(2);
+// Both answered before the option parser loads: it is most of what start-up costs here.
 if (argv.length === 1 && argv[0] === "--version") {
-  // Answered before the option parser loads: it is most of what start-up costs here.
   process.stdout.write(`${packageJson.version}\n`);
+  exitWhenWritten(0);
+} else if (
+  programHelp !== undefined &&
+  (argv.length === 0 || (argv.length === 1 && ["--help", "-h"].includes(argv[0]!)))
+) {
+  process.stdout.write(programHelp);
   exitWhenWritten(0);
 } else {
   // No top-level await: the self-contained executables run this file as CommonJS (scripts/build.mjs).

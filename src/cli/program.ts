@@ -12,6 +12,12 @@ import { declarePlanVerbs } from "./plan-verbs.js";
 import type { DeclareVerb } from "./verb.js";
 
 const programName = "kubectl autoupdate";
+/**
+ * The help's width in every terminal, as kubectl's help is the same text in any: the same words wrap at the
+ * same places in a README, a CI log and a terminal, and the entry file can print the program's help as made
+ * at build time (scripts/build.mjs).
+ */
+const helpWidth = 80;
 
 /**
  * Builds the program; `io` is the process, or a test's streams. With `argv`, the words of the run, only
@@ -43,6 +49,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     // Program flags (--version) only before the verb, so __complete receives every word as typed.
     .enablePositionalOptions()
     .configureHelp({
+      helpWidth,
       // Every verb has flags, declared or not yet: the list of commands says so either way.
       subcommandTerm: (command) =>
         verbs.has(command) ? `${command.name()} [options]` : new Help().subcommandTerm(command),

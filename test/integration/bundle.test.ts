@@ -4,10 +4,12 @@
  * each module still exists once (a typed error thrown by a verb is the class main() knows). A plan's
  * printer loads what its format needs.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../support/cli.js";
+import { repoRoot, runMain } from "../support/cli.js";
 
 const dist = join(repoRoot, "dist");
 const read = (file: string) => readFileSync(join(dist, file), "utf8");
@@ -31,6 +33,22 @@ describe("the bundle", () => {
   it("answers --version from one file, without the option parser", () => {
     expect([...entry]).toEqual(["kubectl-autoupdate.mjs"]);
     expect(read("kubectl-autoupdate.mjs")).not.toMatch(optionParser);
+  });
+
+  it.each([
+    ["--help", ["--help"]],
+    ["-h", ["-h"]],
+    ["a bare command", []],
+  ])("answers %s from the entry file alone with the program's help", async (_, args) => {
+    // The entry file with no chunks beside it: loading the program's would fail.
+    const alone = join(mkdtempSync(join(tmpdir(), "kau-entry-")), "kubectl-autoupdate.mjs");
+    copyFileSync(join(dist, "kubectl-autoupdate.mjs"), alone);
+    const printed = spawnSync(process.execPath, [alone, ...args], { encoding: "utf8" });
+    expect([printed.status, printed.stdout, printed.stderr]).toEqual([
+      0,
+      (await runMain(["--help"])).stdout,
+      "",
+    ]);
   });
 
   it("loads the program as one module beyond what the entry file loads", () => {

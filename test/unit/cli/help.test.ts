@@ -85,6 +85,21 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect(bare).toEqual({ code: 0, stdout: (await runMain(["--help"])).stdout, stderr: "" });
   });
 
+  it("wraps at 80 columns in a terminal of any width, as kubectl's help reads the same in any", async () => {
+    // Commander asks this process's stdout for the width, not the run's.
+    const stdout = process.stdout as { isTTY?: boolean; columns?: number };
+    const { isTTY, columns } = stdout;
+    const helpIn = async (width: number) => {
+      Object.assign(stdout, { isTTY: true, columns: width });
+      try {
+        return [(await runMain(["--help"])).stdout, (await runMain(["apply", "--help"])).stdout];
+      } finally {
+        Object.assign(stdout, { isTTY, columns });
+      }
+    };
+    expect(await helpIn(200)).toEqual(await helpIn(40));
+  });
+
   it.each(verbs)("%s --help and help %s print the verb's flags", async (verb) => {
     const flagHelp = await runMain([verb, "--help"]);
     expect(flagHelp.code).toBe(0);
