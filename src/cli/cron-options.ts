@@ -16,7 +16,7 @@ import { timerDuration } from "./duration.js";
 import { parseJobProxy, type RawJobProxyFlags } from "./job-proxy-options.js";
 import {
   checkedValue,
-  checkMinAge,
+  minAgeOf,
   parseChoice,
   parseConnectionOptions,
   parseMaxRequests,
@@ -123,6 +123,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
       ? undefined
       : checkedValue(checkSecretName(raw.webhookSecret, "--webhook-secret"));
   const proxy = parseJobProxy(raw);
+  const minAge = minAgeOf(raw.minAge);
 
   return {
     ...installation,
@@ -136,7 +137,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
       resolver,
       dockerSocket,
       image,
-      ...(raw.minAge !== undefined ? { minAge: checkMinAge(raw.minAge) } : {}),
+      ...(minAge !== undefined ? { minAge } : {}),
       ...(raw.maxRequests !== undefined ? { maxRequests: parseMaxRequests(raw.maxRequests, resolver) } : {}),
       ...(webhookSecret !== undefined ? { webhookSecret } : {}),
       ...(proxy !== undefined ? { proxy } : {}),

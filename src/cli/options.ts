@@ -91,8 +91,8 @@ export function parseStrategy(value: string | undefined): StrategyName {
 }
 
 /**
- * A value of `-o`, refused the way kubectl refuses an unknown printer; like kubectl's, `json` and `yaml`
- * are taken in any case, and an empty value (`-o "$FORMAT"` with it unset) is the default.
+ * A value of `-o`, refused the way kubectl refuses an unknown printer; like kubectl's, `json`, `yaml` and
+ * `name` are taken in any case (`wide` is not), and an empty value (`-o "$FORMAT"` with it unset) is the default.
  */
 export function parseOutput<T extends string>(
   value: string | undefined,
@@ -100,7 +100,9 @@ export function parseOutput<T extends string>(
   fallback: T,
 ): T {
   const lowered = value?.toLowerCase();
-  const output = (lowered === "json" || lowered === "yaml" ? lowered : value || fallback) as T;
+  const output = (
+    lowered === "json" || lowered === "yaml" || lowered === "name" ? lowered : value || fallback
+  ) as T;
   if (!allowed.includes(output)) {
     throw new UsageError(
       `unable to match a printer for output format "${value}"; allowed: ${allowed.join(", ")}`,
@@ -170,6 +172,7 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
   const connection = parseConnectionOptions(raw, env);
   const resolver = parseChoice(raw.resolver, "--resolver", resolverNames, defaults.resolver);
   const concurrency = wholeNumber(raw.concurrency ?? defaults.concurrency, "--concurrency", 1, 64);
+  const minAge = minAgeOf(raw.minAge);
   const registryRetries = wholeNumber(
     raw.registryRetries ?? defaults.registryRetries,
     "--registry-retries",
@@ -223,9 +226,7 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     // docker's daemon has proxy settings of its own.
     proxy: resolver === "registry" ? parseProxyEnvironment(env) : directOnly,
     ...(raw.image ? { images: new Set(raw.image.map(imageKey)) } : {}),
-    ...(raw.minAge !== undefined
-      ? { minAgeMs: positiveDuration(raw.minAge, "--min-age", undefined, parseDuration) }
-      : {}),
+    ...(minAge !== undefined ? { minAgeMs: parseDuration(minAge, "--min-age") } : {}),
     strategy: parseStrategy(raw.strategy),
     ...recordOf(env),
   };
@@ -292,9 +293,9 @@ function wholeNumber(text: string, flag: string, min: number, max: number): numb
   return value;
 }
 
-/** A duration longer than 0; one a timer waits for unless `parse` says otherwise (--min-age: an age). */
-function positiveDuration(text: string, flag: string, instead?: string, parse = timerDuration): number {
-  const ms = parse(text, flag);
+/** A duration longer than 0 that a timer waits for. */
+function positiveDuration(text: string, flag: string, instead?: string): number {
+  const ms = timerDuration(text, flag);
   if (ms <= 0) throw new UsageError(`${flag} must be longer than 0${instead ? ` (or use ${instead})` : ""}`);
   return ms;
 }
@@ -309,10 +310,13 @@ function imageKey(value: string): string {
   }
 }
 
-/** --min-age as given, checked: install-cron passes it on to the job as written. */
-export function checkMinAge(value: string): string {
-  positiveDuration(value, "--min-age", undefined, parseDuration);
-  return value;
+/**
+ * --min-age as given, checked, or undefined for no hold: 0 and an empty value (`--min-age "$AGE"` with it
+ * unset) hold nothing back. install-cron passes it on to the job as written.
+ */
+export function minAgeOf(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  return parseDuration(value, "--min-age") === 0 ? undefined : value;
 }
 
 function insecureRegistryHost(value: string): string {

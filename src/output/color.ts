@@ -3,7 +3,10 @@ import { Chalk, type ChalkInstance } from "chalk";
 
 export type ColorMode = "auto" | "always" | "never";
 
-/** Whether to colour: an explicit --color wins; auto means a terminal, no NO_COLOR, and not TERM=dumb. */
+/**
+ * Whether to colour: an explicit --color wins; auto means a terminal, no NO_COLOR, and not TERM=dumb, unless
+ * FORCE_COLOR says otherwise (`0` or `false`: never; another value: even in a CI log), as for Node.js and chalk.
+ */
 export function shouldColor(
   mode: ColorMode,
   isTTY: boolean,
@@ -11,6 +14,8 @@ export function shouldColor(
 ): boolean {
   if (mode !== "auto") return mode === "always";
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
+  const force = env["FORCE_COLOR"];
+  if (force !== undefined && force !== "") return force !== "0" && force !== "false";
   if (env["TERM"] === "dumb") return false;
   return isTTY;
 }

@@ -28,6 +28,15 @@ describe("parseInstallCronOptions", () => {
     });
   });
 
+  it("--min-age is passed on as written; 0 and an empty value hold nothing back, so none is passed", () => {
+    expect(parseInstallCronOptions({ minAge: "1h30m" }, {}).spec.minAge).toBe("1h30m");
+    for (const minAge of ["0", "0m", ""])
+      expect(parseInstallCronOptions({ minAge }, {}).spec).not.toHaveProperty("minAge");
+    expect(() => parseInstallCronOptions({ minAge: "1 hour" }, {})).toThrow(
+      'invalid value "1 hour" for --min-age: want a duration such as 30s, 5m or 1h',
+    );
+  });
+
   it("--max-requests is passed on to the job; refused with --resolver docker, whose pulls are docker's", () => {
     expect(parseInstallCronOptions({ maxRequests: "500" }, {}).spec.maxRequests).toBe(500);
     expect(() => parseInstallCronOptions({ maxRequests: "0" }, {})).toThrow(

@@ -372,6 +372,13 @@ describe("durations", () => {
     expect(resolve({ minAge: "1000h" }).minAgeMs).toBe(1000 * 3_600_000);
   });
 
+  it('--min-age 0 and an empty --min-age (`--min-age "$AGE"` with it unset) hold nothing back', () => {
+    for (const minAge of ["0", "0s", ""]) expect(resolve({ minAge })).not.toHaveProperty("minAgeMs");
+    expect(usageError(() => resolve({ minAge: "soon" }))).toBe(
+      'invalid value "soon" for --min-age: want a duration such as 30s, 5m or 1h',
+    );
+  });
+
   it("--request-timeout is checked but passed to kubectl as written", () => {
     expect(resolve({ requestTimeout: "1m30s" }).connection.requestTimeout).toBe("1m30s");
     expect(usageError(() => resolve({ requestTimeout: "later" }))).toBe(
@@ -402,9 +409,10 @@ describe("other values", () => {
     expect(resolve({ output: "" }).output).toBe("table");
   });
 
-  it("-o takes json and yaml in any case, as kubectl's printers do, and the table formats as written", () => {
+  it("-o takes json, yaml and name in any case, as kubectl's printers do, and the table formats as written", () => {
     expect(resolve({ output: "JSON" }).output).toBe("json");
     expect(resolve({ output: "Yaml" }).output).toBe("yaml");
+    expect(resolve({ output: "NAME" }).output).toBe("name");
     expect(usageError(() => resolve({ output: "Wide" }))).toBe(
       'unable to match a printer for output format "Wide"; allowed: table, wide, json, yaml, name',
     );

@@ -8,6 +8,13 @@ describe("shouldColor", () => {
     ["auto", true, { NO_COLOR: "1" }, false],
     ["auto", true, { NO_COLOR: "" }, true],
     ["auto", true, { TERM: "dumb" }, false],
+    ["auto", true, { FORCE_COLOR: "0" }, false],
+    ["auto", true, { FORCE_COLOR: "false" }, false],
+    ["auto", false, { FORCE_COLOR: "1" }, true],
+    ["auto", false, { FORCE_COLOR: "true", TERM: "dumb" }, true],
+    ["auto", false, { FORCE_COLOR: "" }, false],
+    ["auto", false, { FORCE_COLOR: "1", NO_COLOR: "1" }, false],
+    ["never", true, { FORCE_COLOR: "1" }, false],
     ["always", false, { NO_COLOR: "1" }, true],
     ["never", true, {}, false],
   ] as const)("%s tty=%s %j → %s", (mode, tty, env, expected) => {
