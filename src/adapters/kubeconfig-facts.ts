@@ -154,7 +154,7 @@ async function certificateNotAfter(
     if (typeof file !== "string" && (!userName || /["\\]/.test(userName))) return undefined;
     const pem =
       typeof file === "string"
-        ? readFileSync(besideKubeconfig(file, kubeconfigs))
+        ? readFileSync(await besideKubeconfig(file, userName, kubeconfigs))
         : Buffer.from(
             (
               await kubectl.runUnchecked([
@@ -174,15 +174,37 @@ async function certificateNotAfter(
 }
 
 /**
- * A path from a kubeconfig as kubectl reads it: a relative one beside the (first) kubeconfig file that has
- * it, never in this process's working directory.
+ * A path of user `userName`'s as kubectl reads it: a relative one beside the kubeconfig file that defines
+ * that user (the first of `kubeconfigs` to: merging keeps the first), never in this process's working
+ * directory. Each cluster's directory may hold its own `client.crt`: another file's would be the wrong one.
  */
-function besideKubeconfig(path: string, kubeconfigs: readonly string[]): string {
+async function besideKubeconfig(
+  path: string,
+  userName: string | undefined,
+  kubeconfigs: readonly string[],
+): Promise<string> {
   if (isAbsolute(path)) return path;
-  const candidates = kubeconfigs.map((kubeconfig) => resolve(dirname(kubeconfig), path));
-  const found = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0];
-  if (found === undefined) throw new Error(`no kubeconfig file to read ${path} beside`);
-  return found;
+  const file = kubeconfigs.length === 1 ? kubeconfigs[0] : await fileDefiningUser(userName, kubeconfigs);
+  if (file === undefined) throw new Error(`no kubeconfig file known to define the user of ${path}`);
+  return resolve(dirname(file), path);
+}
+
+async function fileDefiningUser(
+  userName: string | undefined,
+  kubeconfigs: readonly string[],
+): Promise<string | undefined> {
+  if (userName === undefined) return undefined;
+  const { parse } = await import("yaml");
+  return kubeconfigs.find((file) => {
+    try {
+      const users = (parse(readFileSync(file, "utf8")) as { users?: unknown } | null)?.users;
+      return (
+        Array.isArray(users) && users.some((user) => (user as { name?: unknown } | null)?.name === userName)
+      );
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The same failure, said with the kubeconfig, context and credentials that were used. */

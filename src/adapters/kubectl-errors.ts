@@ -25,6 +25,10 @@ export type ClusterProblem =
   | { kind: "unauthorized" }
   | { kind: "plugin-missing"; command: string }
   | { kind: "plugin-failed"; command: string; detail?: string }
+  /** kubectl's credential plugin policy (the kuberc's, kubectl ≥ 1.35) does not let the plugin run. */
+  | { kind: "plugin-not-allowed"; detail: string }
+  /** Another failure to get the kubeconfig user's credentials (a plugin that is not executable). */
+  | { kind: "no-credentials"; detail: string }
   /** The credential plugin's interactiveMode is Always, and kubectl run by this tool has no terminal. */
   | { kind: "plugin-needs-terminal" }
   /** The user has no credentials for an https server: kubectl asked for a username on a stdin that is empty. */
@@ -125,7 +129,10 @@ function classify(
   const unable = /^Unable to connect to the server: (.*)$/.exec(line);
   if (!unable) return undefined;
   const detail = unable[1] ?? "";
-  const missing = /getting credentials: exec: executable (\S+) not found/.exec(detail);
+  // By name on PATH, or by a path that is not there.
+  const missing =
+    /getting credentials: exec: executable (\S+) not found/.exec(detail) ??
+    /getting credentials: exec: fork\/exec (\S+): no such file or directory/.exec(detail);
   if (missing) return { problem: { kind: "plugin-missing", command: missing[1] ?? "" } };
   if (/getting credentials: exec plugin cannot support interactive mode/.test(detail)) {
     return { problem: { kind: "plugin-needs-terminal" } };
@@ -136,6 +143,15 @@ function classify(
     const said = own.find((l) => l !== line);
     return {
       problem: { kind: "plugin-failed", command: failed[1] ?? "", ...(said ? { detail: said } : {}) },
+    };
+  }
+  const credentials = /getting credentials: (.*)$/.exec(detail);
+  if (credentials) {
+    const why = credentials[1] ?? "";
+    return {
+      problem: /not allowed: policy set to|not permitted by the credential plugin allowlist/.test(why)
+        ? { kind: "plugin-not-allowed", detail: why }
+        : { kind: "no-credentials", detail: why },
     };
   }
   if (/x509:|tls: failed to verify/.test(detail)) {
@@ -223,6 +239,10 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
       return `cannot get credentials${where}: the kubeconfig's credential plugin ${problem.command} is not installed (or not on PATH); install it, then try again`;
     case "plugin-failed":
       return `cannot get credentials${where}: the kubeconfig's credential plugin ${problem.command} failed${problem.detail ? `: ${problem.detail}` : ""}; log in again with your cluster provider's tool`;
+    case "plugin-not-allowed":
+      return `cannot get credentials${where}: kubectl's credential plugin policy does not let the kubeconfig's plugin run (${problem.detail}); allow it in your kuberc (credentialPluginPolicy, credentialPluginAllowlist), whose policy this tool's kubectl follows`;
+    case "no-credentials":
+      return `cannot get credentials${where}: ${problem.detail}; check the credentials of ${facts.user ? `user "${facts.user}"` : "its user"} in the kubeconfig (is its credential plugin an executable file?)`;
     case "plugin-needs-terminal":
       return `cannot get credentials${where}: the kubeconfig's credential plugin${facts.authCommand ? ` ${facts.authCommand}` : ""} asks for a terminal (interactiveMode: Always), which the kubectl this tool runs never has; set that user's interactiveMode to IfAvailable in the kubeconfig, or use credentials that need no prompt`;
     case "login-prompt":
@@ -294,7 +314,11 @@ function untrustedText(detail: string, facts: KubeconfigFacts): string {
       ? "the CA mounted in this pod (its ServiceAccount's ca.crt)"
       : "the kubeconfig's certificate-authority";
   if (/unknown authority/.test(detail)) return `${ca} did not sign; ${fix}`;
-  if (/expired or is not yet valid/.test(detail)) return `has expired or is not yet valid; ${fix}`;
+  // The server presents it to every client: a new kubeconfig cannot help.
+  const expired = /expired or is not yet valid(?:: (.*))?/.exec(detail);
+  if (expired) {
+    return `has expired or is not yet valid${expired[1] ? ` (${expired[1]})` : ""}; check this machine's clock, or have the cluster's certificates renewed (kubeadm: kubeadm certs renew)`;
+  }
   return `failed verification (${detail}); ${fix}`;
 }
 

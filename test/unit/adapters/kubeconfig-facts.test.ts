@@ -46,12 +46,20 @@ describe("a relative client certificate", () => {
     expect(explained.message).toContain("its client certificate expired on 2020-01-02 00:00 UTC");
   });
 
-  it("with several $KUBECONFIG files, beside the one that has it", async () => {
+  it("with several $KUBECONFIG files, beside the one that defines the user, not another that has one", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kau-relative-cert-"));
-    for (const sub of ["a", "b"]) {
-      mkdirSync(join(dir, sub));
-      writeFileSync(join(dir, sub, "config"), "# read by the fake kubectl only\n");
+    // One directory per cluster, each with its own client.crt: a's belongs to user ops.
+    for (const [sub, user] of [
+      ["a", "ops"],
+      ["b", "dev"],
+    ]) {
+      mkdirSync(join(dir, sub!));
+      writeFileSync(
+        join(dir, sub!, "config"),
+        `users:\n- name: ${user}\n  user: {client-certificate: client.crt, client-key: client.key}\n`,
+      );
     }
+    writeFileSync(join(dir, "a", "client.crt"), "ops's certificate, never read here\n");
     copyFileSync(expiredCertificate, join(dir, "b", "client.crt"));
     const explained = await explainClusterAccess(
       unauthorized(),

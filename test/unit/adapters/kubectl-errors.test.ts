@@ -162,6 +162,47 @@ describe("explainClusterProblem", () => {
     );
   });
 
+  it.each([
+    [
+      "refused by the kuberc's credential plugin policy",
+      'plugin "aws" not allowed: policy set to "DenyAll"',
+      'kubectl\'s credential plugin policy does not let the kubeconfig\'s plugin run (plugin "aws" not allowed: policy set to "DenyAll"); allow it in your kuberc',
+    ],
+    [
+      "left out of the kuberc's allowlist",
+      'plugin path "/usr/bin/aws" is not permitted by the credential plugin allowlist',
+      "kubectl's credential plugin policy does not let the kubeconfig's plugin run",
+    ],
+    [
+      "named by a path that is not there",
+      "exec: fork/exec /usr/local/bin/aws-iam-authenticator: no such file or directory",
+      "the kubeconfig's credential plugin /usr/local/bin/aws-iam-authenticator is not installed",
+    ],
+    [
+      "not executable",
+      "exec: fork/exec /opt/bin/kubelogin: permission denied",
+      'exec: fork/exec /opt/bin/kubelogin: permission denied; check the credentials of user "kind-dev" in the kubeconfig',
+    ],
+  ])(
+    "a credential plugin kubectl did not run (%s): a credential problem, not the network",
+    (_, why, said) => {
+      const { problem } = readKubectlStderr(`Unable to connect to the server: getting credentials: ${why}\n`);
+      const line = explainClusterProblem(problem!, home);
+      expect(line).toMatch(
+        /^cannot get credentials of context "kind-dev" \(kubeconfig \/home\/me\/.kube\/config\): /,
+      );
+      expect(line).toContain(said);
+    },
+  );
+
+  it("the server's certificate expired (or this machine's clock is off): no kubeconfig can help", () => {
+    const stderr =
+      "Unable to connect to the server: tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-03-02T10:00:00Z is after 2026-02-28T09:12:41Z\n";
+    expect(explainClusterProblem(readKubectlStderr(stderr).problem!, home)).toBe(
+      "cannot trust the cluster of context \"kind-dev\" (kubeconfig /home/me/.kube/config): https://127.0.0.1:6443 presented a certificate that has expired or is not yet valid (current time 2026-03-02T10:00:00Z is after 2026-02-28T09:12:41Z); check this machine's clock, or have the cluster's certificates renewed (kubeadm: kubeadm certs renew)",
+    );
+  });
+
   it("a server that refuses or does not answer", () => {
     expect(explainClusterProblem({ kind: "refused", server: "https://127.0.0.1:6443" }, home)).toBe(
       'cannot reach the cluster of context "kind-dev" (kubeconfig /home/me/.kube/config): https://127.0.0.1:6443 refused the connection; is the cluster running? (kubectl --context kind-dev cluster-info)',
