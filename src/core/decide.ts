@@ -192,7 +192,54 @@ export function decidePlan(input: PlanInput): Plan {
     warnings: new IdentityMemo(),
   };
   const pods = input.pods.map((pod) => decidePod(pod, input, made));
-  return { resolver: input.resolver, pods };
+  return { resolver: input.resolver, pods: leaveCachedImages(pods) };
+}
+
+/**
+ * Pods whose new pod would start the node's cached old image, left with why. Under imagePullPolicy Never the
+ * kubelet never pulls. A DaemonSet's new pod runs on the node of the pod it replaces, which holds the old image
+ * under the tag (it runs it): under IfNotPresent that image is started again, unless the node has the tag's
+ * new image already (a container there runs it). A Deployment's may land on a node that pulls: it is tried,
+ * with a warning, and checked.
+ */
+function leaveCachedImages(pods: PlanPod[]): PlanPod[] {
+  const mayStartCached = (pod: PlanPod) =>
+    pod.action === "delete" &&
+    pod.containers.some(
+      (c) => c.status === "stale" && (c.pullPolicy === "Never" || pod.controller?.kind === "DaemonSet"),
+    );
+  if (!pods.some(mayStartCached)) return pods;
+  const newOnNode = new Set<string>();
+  for (const pod of pods) {
+    for (const c of pod.containers) if (c.status === "current") newOnNode.add(`${pod.node} ${c.ref}`);
+  }
+  return pods.map((pod) => {
+    const why = mayStartCached(pod) ? startsCachedImage(pod, newOnNode) : null;
+    if (why === null) return pod;
+    return {
+      ...pod,
+      action: "skip",
+      reason: why,
+      warnings: noWarnings,
+      leftOnCachedImage: true,
+      restartedBefore: undefined,
+    };
+  });
+}
+
+function startsCachedImage(pod: PlanPod, newOnNode: ReadonlySet<string>): string | null {
+  const sameNode = pod.controller?.kind === "DaemonSet";
+  for (const c of pod.containers) {
+    if (c.status !== "stale" || c.pullPolicy === "Always") continue;
+    if (sameNode && newOnNode.has(`${pod.node} ${c.ref}`)) continue;
+    if (sameNode) {
+      return `imagePullPolicy ${c.pullPolicy} on container ${c.name}: a DaemonSet's new pod runs on this node, which would start its cached old image again; set imagePullPolicy: Always`;
+    }
+    if (c.pullPolicy === "Never") {
+      return `imagePullPolicy Never on container ${c.name}: the kubelet never pulls, so a new pod would start a node's old image; set imagePullPolicy: Always`;
+    }
+  }
+  return null;
 }
 
 /** What pods share, made once: owners and controllers, verdicts (by containers), restart warnings. */

