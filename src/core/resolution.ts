@@ -30,9 +30,13 @@ export interface IndexChild {
  * (what identifies the image: runtimes key images by it) and, when asked for, the platform its config states
  * (null: not stated; absent: not asked).
  */
+/**
+ * `readByTag`: learned from the GET of its tag (the registry sent no digest header), not read by digest, so
+ * whether the registry serves manifests by digest is not known.
+ */
 export type ManifestInfo =
-  | { ok: true; isIndex: true; children: readonly IndexChild[] }
-  | { ok: true; isIndex: false; config: string | null; platform?: string | null }
+  | { ok: true; isIndex: true; children: readonly IndexChild[]; readByTag?: true }
+  | { ok: true; isIndex: false; config: string | null; platform?: string | null; readByTag?: true }
   /** `missing`: the registry does not have it (404), as opposed to a read that failed. */
   | { ok: false; reason: string; missing?: true };
 

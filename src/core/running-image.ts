@@ -156,7 +156,16 @@ function againstSingleTag(
   // A registry that 404s the tag's manifest too serves no reads by digest: the running one's 404 proves
   // nothing.
   if (tagUnread(latest)) return unreadable("the tag's manifest", latest);
-  if (old && !old.ok) return old.missing ? gone(old.reason) : unreadable("the running manifest", old);
+  if (old && !old.ok) {
+    if (!old.missing) return unreadable("the running manifest", old);
+    // Nor does it prove anything when the tag's manifest came with its tag: the registry may serve none by digest.
+    if (latest?.ok && latest.readByTag) {
+      return unknown(
+        `could not read the running manifest (${old.reason}), and this registry's manifests were read only by their tag (it sends no digest header): whether it serves reads by digest is not known`,
+      );
+    }
+    return gone(old.reason);
+  }
   if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;
   if (!old.isIndex) {
     if (old.config === latest.config) return sameConfig(latest.config);

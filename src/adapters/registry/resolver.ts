@@ -186,7 +186,7 @@ export class RegistryResolver implements Resolver {
     const info = readManifest(body.toString("utf8"));
     if (!info.ok) return info;
     // The body is in hand: a later inspectManifest of this digest needs no request.
-    this.manifests.learned(`${repositoryOf(ref)}@${digest}`, info);
+    this.manifests.learned(`${repositoryOf(ref)}@${digest}`, { ...info, readByTag: true });
     // What the body is (the digest is its hash) over its Content-Type: a proxy cache may mislabel an index.
     return { ok: true, tag: { digest, sameImageDigests: [], isIndex: info.isIndex } };
   }

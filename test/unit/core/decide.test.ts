@@ -1294,6 +1294,16 @@ describe("a read that failed decides nothing: unknown, never stale", () => {
       ],
       "could not read the tag's manifest: not found (404)",
     ],
+    // Nor when the tag's manifest came with its GET by tag (no digest header): that registry may serve no
+    // manifest by digest either.
+    [
+      "the running manifest, gone (404), beside a tag's manifest read by its tag",
+      [
+        [NEW, { ...single(NEW)[1], readByTag: true } as ManifestInfo],
+        [OLD, lost],
+      ],
+      "could not read the running manifest (not found (404)), and this registry's manifests were read only by their tag (it sends no digest header): whether it serves reads by digest is not known",
+    ],
     [
       "the running manifest",
       [single(NEW), [OLD, busy]],
