@@ -159,7 +159,10 @@ export class RegistryClient {
     // Not found with one credential, refused with the rest: the registry's answer, not a refusal.
     if (hidden) return unheard ? notFound("with one credential") : hidden;
     const none = credentials.length === 0 ? `; no credential matches ${ref.domain}` : "";
-    return { ok: false, reason: `access denied: ${failures.join("; ")}${none}` };
+    // Denied only when every credential was heard and turned down: a token service that failed, timed out or
+    // limited its rate said nothing of them.
+    const outcome = unheard ? "could not get access" : "access denied";
+    return { ok: false, reason: `${outcome}: ${failures.join("; ")}${none}` };
   }
 
   private baseUrl(host: string): string {

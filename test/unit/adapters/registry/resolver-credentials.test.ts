@@ -71,6 +71,26 @@ describe("registry resolver: credentials", () => {
     expect(new URL(token.url).searchParams.get("scope")).toBe("repository:app:pull".replace("app", "pub"));
   });
 
+  it.each([
+    [
+      "down (503)",
+      new Response("upstream unavailable", { status: 503 }),
+      "answered 503: upstream unavailable",
+    ],
+    ["limiting its rate (429)", new Response("", { status: 429 }), "answered 429"],
+  ])("a token server %s did not deny the credential: not said as access denied", async (_, answer, said) => {
+    const { fetch } = fakeFetch((req) =>
+      new URL(req.url).host === "auth.test"
+        ? answer.clone()
+        : new Response("{}", { status: 401, headers: { "www-authenticate": bearer } }),
+    );
+    const failed = await resolver(fetch).resolveTag(ref("reg.test/app:1"), [ci]);
+    expect(failed).toEqual({
+      ok: false,
+      reason: `could not get access: token server auth.test ${said} (with ${ci.source})`,
+    });
+  });
+
   it("tries each credential in order until one works, and says which failed", async () => {
     const { fetch } = fakeFetch(tokenRegistry(manifests));
     const r = resolver(fetch);
