@@ -27,13 +27,16 @@ export class RecordKeeper {
     private readonly clock: Pick<Clock, "now">,
   ) {}
 
-  /** A restart that happened: kept when it was one at a time and its pod came back on the old digest. */
+  /**
+   * A restart that happened: kept when it was one at a time and its pod came back on an old digest, the one
+   * it ran or another its node had cached (up, but a restart for the same move would bring the same).
+   */
   restarted(restart: CompletedRestart): void {
     const { strategy, namespace, regarding, replacement } = restart;
-    if (strategy === "rollout" || replacement.kind !== "problem") return;
+    if (strategy === "rollout" || replacement.kind === "unchecked") return;
     // One not up in time is remembered as not checked: its Event holds it, as one made under --no-wait.
-    if (!replacement.restartedFor || replacement.restartedAt !== undefined || regarding.uid === undefined)
-      return;
+    const notUpInTime = replacement.kind === "problem" && replacement.restartedAt !== undefined;
+    if (!replacement.restartedFor || notUpInTime || regarding.uid === undefined) return;
     const { kind, name, uid } = regarding;
     this.recorded.push({
       namespace,

@@ -51,25 +51,32 @@ const patchOf = (args: readonly string[]) =>
   };
 
 describe("RecordKeeper", () => {
-  it("keeps a pod evicted or deleted that came back on its old digest: one read, one merge patch of its key", async () => {
-    const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
-    const keeper = new RecordKeeper(kubectl, ref, clock);
-    keeper.restarted(restart("evict", cameBack));
-    expect(await keeper.save()).toBeNull();
-    expect(calls.map((c) => c.args.slice(0, 3))).toEqual([
-      ["get", "configmaps", "kubectl-autoupdate"],
-      ["patch", "configmap", "kubectl-autoupdate"],
-    ]);
-    // Both bounded: the restarts are done, a slow API server must not hold the run's end.
-    expect(calls.map((c) => c.options.timeoutMs)).toEqual([20_000, 20_000]);
-    // Made against what was read: a record another run wrote meanwhile is a Conflict, not overwritten.
-    expect(patchOf(calls[1]!.args).metadata).toEqual({ resourceVersion: "7" });
-    expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!)).toMatchObject({
-      kind: "ReplicaSet",
-      name: "web-7d9c8b",
-      restarts: [{ restartedFor: move, at: "2026-12-02T06:00:00.000Z" }],
-    });
-  });
+  it.each([
+    ["its old digest", cameBack],
+    // Up, but on another digest its node had cached: a daily run, long after its Event, would restart it again.
+    ["another old digest", { kind: "up", restartedFor: move } as const],
+  ])(
+    "keeps a pod evicted or deleted that came back on %s: one read, one merge patch of its key",
+    async (_, back) => {
+      const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
+      const keeper = new RecordKeeper(kubectl, ref, clock);
+      keeper.restarted(restart("evict", back));
+      expect(await keeper.save()).toBeNull();
+      expect(calls.map((c) => c.args.slice(0, 3))).toEqual([
+        ["get", "configmaps", "kubectl-autoupdate"],
+        ["patch", "configmap", "kubectl-autoupdate"],
+      ]);
+      // Both bounded: the restarts are done, a slow API server must not hold the run's end.
+      expect(calls.map((c) => c.options.timeoutMs)).toEqual([20_000, 20_000]);
+      // Made against what was read: a record another run wrote meanwhile is a Conflict, not overwritten.
+      expect(patchOf(calls[1]!.args).metadata).toEqual({ resourceVersion: "7" });
+      expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!)).toMatchObject({
+        kind: "ReplicaSet",
+        name: "web-7d9c8b",
+        restarts: [{ restartedFor: move, at: "2026-12-02T06:00:00.000Z" }],
+      });
+    },
+  );
 
   it("keeps nothing, and calls nothing, for a rollout, a replacement that came up or was not checked, or no UID", async () => {
     const { kubectl, calls } = kubectlAnswering({});
