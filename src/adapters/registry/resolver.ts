@@ -44,6 +44,8 @@ export interface RegistryResolverOptions {
   /** Test seams for the transport. */
   fetch?: TransportOptions["fetch"];
   random?: () => number;
+  /** The clock's time, ms (a Retry-After's end); the system's by default. */
+  now?: () => number;
 }
 
 /** Requests in flight at once, overall: well above --concurrency's default, a bound for big runs. */
@@ -75,6 +77,7 @@ export class RegistryResolver implements Resolver {
       log: options.log,
       fetch: options.fetch ?? createHttpFetch({ proxy: options.proxy, connectTimeoutMs: options.timeoutMs }),
       random: options.random,
+      now: options.now,
     });
     const authenticator = new Authenticator(this.transport, new TokenCache(), options.isInsecure);
     this.client = new RegistryClient(this.transport, authenticator, options.isInsecure);

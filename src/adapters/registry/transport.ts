@@ -109,6 +109,8 @@ export class Transport {
   private readonly answered = new Map<string, number>();
   private readonly counts: RequestStats = { ping: 0, head: 0, get: 0, token: 0, blob: 0, retries: 0 };
   readonly rateLimits = new Map<string, RateLimitState>();
+  /** Hosts that asked for a pause (a Retry-After): when it ends, and what they answered with it. */
+  private readonly paused = new Map<string, { until: number; status: number }>();
   private readonly fetch: Fetch;
   private readonly random: () => number;
   private readonly now: () => number;
@@ -133,6 +135,18 @@ export class Transport {
     // one timeout sequence, not one for each request waiting for it (a token server: one per repository).
     for (let probe = this.probes.get(host); probe; probe = this.probes.get(host)) await probe.heard;
     if (this.unreachable.has(host)) return { ok: false, reason: this.unreachable.get(host)! };
+    // A host that asked for a pause is not asked before it ends: each request would earn its own 429. One too
+    // long to wait for leaves the request unanswered at once, saying until when.
+    const pause = this.paused.get(host);
+    const left = pause ? pause.until - this.now() : 0;
+    if (pause && left > this.options.retry.maxRetryAfterMs) {
+      const until = new Date(pause.until).toISOString().replace(/\.\d+Z$/, "Z");
+      return {
+        ok: false,
+        reason: `${host} answered ${pause.status} and asked for no requests until ${until}`,
+      };
+    }
+    if (left > 0) await systemClock.sleep(left, signal);
     if (this.answered.has(host)) return this.requestWithRetries(kind, url, init, signal);
     const probe = { heard: Promise.resolve(), hear: () => {} };
     probe.heard = new Promise<void>((resolve) => {
@@ -161,12 +175,9 @@ export class Transport {
       if (attempt.ok) {
         const { status, headers } = attempt.answer;
         if (!isRetryableStatus(status)) return attempt;
-        wait = retryDelay(
-          this.options.retry,
-          retry,
-          this.random(),
-          parseRetryAfter(headers.get("retry-after"), this.now()),
-        );
+        const retryAfter = parseRetryAfter(headers.get("retry-after"), this.now());
+        if (retryAfter !== null) this.pause(host, status, retryAfter);
+        wait = retryDelay(this.options.retry, retry, this.random(), retryAfter);
         if (wait === null) return attempt;
       } else {
         if (signal?.aborted) return { ok: false, reason: "interrupted" };
@@ -182,6 +193,11 @@ export class Transport {
       this.options.log?.(`registry: retrying ${init.method} ${url.href} in ${wait} ms`);
       await systemClock.sleep(wait, signal);
     }
+  }
+
+  private pause(host: string, status: number, forMs: number): void {
+    const until = this.now() + forMs;
+    if (until > (this.paused.get(host)?.until ?? 0)) this.paused.set(host, { until, status });
   }
 
   /** The requests waiting for the host's first answer go on: it answered, or its first asker is done. */

@@ -65,6 +65,26 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     expect(seen.filter((s) => s.method === "HEAD")).toHaveLength(1);
   });
 
+  it("a Retry-After beyond the cap holds the registry's other images too: none is sent before it ends", async () => {
+    const now = Date.parse("2026-11-30T12:00:00Z");
+    const { fetch, seen } = fakeFetch(
+      plainRegistry(() => new Response("", { status: 429, headers: { "retry-after": "3600" } })),
+    );
+    const r = resolver(fetch, { now: () => now });
+    expect(await r.resolveTag(ref("reg.test/app:1"), [])).toEqual({
+      ok: false,
+      reason: "rate limited by the registry (429)",
+    });
+    const sent = seen.length;
+    for (const image of ["reg.test/b:1", "reg.test/c:1"]) {
+      expect(await r.resolveTag(ref(image), [])).toEqual({
+        ok: false,
+        reason: "reg.test answered 429 and asked for no requests until 2026-11-30T13:00:00Z",
+      });
+    }
+    expect(seen).toHaveLength(sent);
+  });
+
   it("500 until the retries run out", async () => {
     const { fetch, seen } = fakeFetch(plainRegistry(() => new Response("oops", { status: 500 })));
     expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [])).toEqual({
