@@ -135,18 +135,6 @@ export class Transport {
     // one timeout sequence, not one for each request waiting for it (a token server: one per repository).
     for (let probe = this.probes.get(host); probe; probe = this.probes.get(host)) await probe.heard;
     if (this.unreachable.has(host)) return { ok: false, reason: this.unreachable.get(host)! };
-    // A host that asked for a pause is not asked before it ends: each request would earn its own 429. One too
-    // long to wait for leaves the request unanswered at once, saying until when.
-    const pause = this.paused.get(host);
-    const left = pause ? pause.until - this.now() : 0;
-    if (pause && left > this.options.retry.maxRetryAfterMs) {
-      const until = new Date(pause.until).toISOString().replace(/\.\d+Z$/, "Z");
-      return {
-        ok: false,
-        reason: `${host} answered ${pause.status} and asked for no requests until ${until}`,
-      };
-    }
-    if (left > 0) await systemClock.sleep(left, signal);
     if (this.answered.has(host)) return this.requestWithRetries(kind, url, init, signal);
     const probe = { heard: Promise.resolve(), hear: () => {} };
     probe.heard = new Promise<void>((resolve) => {
@@ -176,7 +164,6 @@ export class Transport {
         const { status, headers } = attempt.answer;
         if (!isRetryableStatus(status)) return attempt;
         const retryAfter = parseRetryAfter(headers.get("retry-after"), this.now());
-        if (retryAfter !== null) this.pause(host, status, retryAfter);
         wait = retryDelay(this.options.retry, retry, this.random(), retryAfter);
         if (wait === null) return attempt;
       } else {
@@ -228,11 +215,30 @@ export class Transport {
     // The host's slot first, so a request waiting for a busy registry does not hold a global slot. Given up
     // on while it waited (or before a retry), the host is not asked: one dead host costs one timeout
     // sequence, not one per request queued for it (a token server: one per repository).
-    return hostLimit.run(() =>
-      this.unreachable.has(url.host)
-        ? Promise.resolve(givenUp)
-        : this.global.run(() => this.send(kind, url, init, signal)),
-    );
+    return hostLimit.run(async () => {
+      if (this.unreachable.has(url.host)) return givenUp;
+      const paused = await this.outlastPause(url.host, signal);
+      if (paused !== null) return { ok: false, reason: paused, retryable: false, hostDown: false };
+      return this.global.run(() => this.send(kind, url, init, signal));
+    });
+  }
+
+  /**
+   * Waits until the host's pause (a Retry-After) ends, checked just before a request would be sent: each
+   * request sent meanwhile would earn its own 429. One too long to wait for is why the request is not sent.
+   */
+  private async outlastPause(host: string, signal?: AbortSignal): Promise<string | null> {
+    for (let pause = this.paused.get(host); pause; pause = this.paused.get(host)) {
+      const left = pause.until - this.now();
+      if (left <= 0) return null;
+      if (left > this.options.retry.maxRetryAfterMs) {
+        const until = new Date(pause.until).toISOString().replace(/\.\d+Z$/, "Z");
+        return `asked for no requests until ${until} (it answered ${pause.status} with Retry-After)`;
+      }
+      await systemClock.sleep(left, signal);
+      if (signal?.aborted) return "interrupted";
+    }
+    return null;
   }
 
   private async send(kind: RequestKind, url: URL, init: HttpRequest, signal?: AbortSignal): Promise<Attempt> {
@@ -251,6 +257,11 @@ export class Transport {
       });
       const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
       if (!this.answered.has(url.host)) this.answered.set(url.host, 0);
+      // Before the requests waiting for the host's first answer go on: they must see a pause it asked for.
+      if (isRetryableStatus(response.status)) {
+        const retryAfter = parseRetryAfter(response.headers.get("retry-after"), this.now());
+        if (retryAfter !== null) this.pause(url.host, response.status, retryAfter);
+      }
       this.hear(url.host);
       if (kind === "head" || kind === "get") this.noteRateLimit(url.host, response.headers);
       this.options.log?.(`registry: ${label} → ${response.status} in ${this.now() - started} ms`);

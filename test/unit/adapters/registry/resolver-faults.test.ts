@@ -79,7 +79,8 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     for (const image of ["reg.test/b:1", "reg.test/c:1"]) {
       expect(await r.resolveTag(ref(image), [])).toEqual({
         ok: false,
-        reason: "reg.test answered 429 and asked for no requests until 2026-11-30T13:00:00Z",
+        reason:
+          "reg.test: asked for no requests until 2026-11-30T13:00:00Z (it answered 429 with Retry-After)",
       });
     }
     expect(seen).toHaveLength(sent);

@@ -1,0 +1,69 @@
+/**
+ * A registry's Retry-After pauses every request to it, not only the one it answered: requests waiting for the
+ * host's first answer, queued for its slot, or for a token, are not sent before the pause ends, and one too
+ * long to wait for (over the cap) leaves them unanswered at once.
+ */
+import { describe, expect, it } from "vitest";
+import { Transport } from "../../../../src/adapters/registry/transport.js";
+import { bearer, fakeFetch, ref, resolver } from "../../../support/registry/fake-api.js";
+
+const now = Date.parse("2026-11-30T12:00:00Z");
+const pauseReason =
+  "reg.test: asked for no requests until 2026-11-30T13:00:00Z (it answered 429 with Retry-After)";
+const anHour = () => new Response("", { status: 429, headers: { "retry-after": "3600" } });
+
+/** A transport whose fetch answers the nth request with `answer(n)`, a few ms later. */
+function transport(perHost: number, answer: (n: number) => Response) {
+  let sent = 0;
+  const fetch = (async (url: URL) => {
+    sent++;
+    const response = answer(sent);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return Object.defineProperty(response, "url", { value: String(url) });
+  }) as never;
+  const t = new Transport({
+    timeoutMs: 2000,
+    retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 },
+    maxConcurrent: 32,
+    maxConcurrentPerHost: perHost,
+    fetch,
+    now: () => now,
+  });
+  return { t, sent: () => sent };
+}
+
+const heads = (t: Transport) =>
+  Promise.all(
+    [1, 2, 3, 4, 5].map((n) =>
+      t.request("head", new URL(`https://reg.test/v2/app${n}/manifests/1`), { method: "HEAD" }),
+    ),
+  );
+
+describe("a registry's Retry-After", () => {
+  it("holds the requests that waited for the host's first answer", async () => {
+    const { t, sent } = transport(8, anHour);
+    const [first, ...others] = await heads(t);
+    expect(first).toMatchObject({ ok: true, answer: { status: 429 } });
+    expect(others).toEqual(Array(4).fill({ ok: false, reason: pauseReason }));
+    expect(sent()).toBe(1);
+  });
+
+  it("holds the requests queued for the host's slot", async () => {
+    const { t, sent } = transport(1, (n) => (n === 1 ? new Response("{}") : anHour()));
+    // The host has answered before: no request waits for a first answer.
+    await t.request("get", new URL("https://reg.test/v2/"), { method: "GET" });
+    await heads(t);
+    expect(sent()).toBe(2);
+  });
+
+  it("of a token server: one token request for several images, not one each", async () => {
+    const { fetch, seen } = fakeFetch((request) =>
+      new URL(request.url).host === "auth.test"
+        ? anHour()
+        : new Response("{}", { status: 401, headers: { "www-authenticate": bearer } }),
+    );
+    const r = resolver(fetch, { now: () => now });
+    await Promise.all(["a", "b", "c", "d"].map((name) => r.resolveTag(ref(`reg.test/${name}:1`), [])));
+    expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(1);
+  });
+});
