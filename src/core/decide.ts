@@ -192,47 +192,23 @@ export function decidePlan(input: PlanInput): Plan {
     warnings: new IdentityMemo(),
   };
   const pods = input.pods.map((pod) => decidePod(pod, input, made));
-  return { resolver: input.resolver, pods: leaveCachedImages(pods) };
+  return { resolver: input.resolver, pods };
 }
 
 /**
- * Pods whose new pod would start the node's cached old image, left with why. Under imagePullPolicy Never the
+ * Why the pod's new pod would start a node's cached old image, or null. Under imagePullPolicy Never the
  * kubelet never pulls. A DaemonSet's new pod runs on the node of the pod it replaces, which holds the old image
- * under the tag (it runs it): under IfNotPresent that image is started again, unless the node has the tag's
- * new image already (a container there runs it). A Deployment's may land on a node that pulls: it is tried,
- * with a warning, and checked.
+ * under the tag (it runs it), so under IfNotPresent that image is started again. (A node may have pulled the
+ * tag since for another pod, but the pods in scope cannot show that of every node: left alike, whatever the
+ * scope.) A Deployment's new pod may land on a node that pulls: it is tried, with a warning, and checked.
  */
-function leaveCachedImages(pods: PlanPod[]): PlanPod[] {
-  const mayStartCached = (pod: PlanPod) =>
-    pod.action === "delete" &&
-    pod.containers.some(
-      (c) => c.status === "stale" && (c.pullPolicy === "Never" || pod.controller?.kind === "DaemonSet"),
-    );
-  if (!pods.some(mayStartCached)) return pods;
-  const newOnNode = new Set<string>();
-  for (const pod of pods) {
-    for (const c of pod.containers) if (c.status === "current") newOnNode.add(`${pod.node} ${c.ref}`);
-  }
-  return pods.map((pod) => {
-    const why = mayStartCached(pod) ? startsCachedImage(pod, newOnNode) : null;
-    if (why === null) return pod;
-    return {
-      ...pod,
-      action: "skip",
-      reason: why,
-      warnings: noWarnings,
-      leftOnCachedImage: true,
-      restartedBefore: undefined,
-    };
-  });
-}
-
-function startsCachedImage(pod: PlanPod, newOnNode: ReadonlySet<string>): string | null {
-  const sameNode = pod.controller?.kind === "DaemonSet";
-  for (const c of pod.containers) {
+function startsCachedImage(
+  containers: readonly PlanContainer[],
+  controller: OwnerReference | null,
+): string | null {
+  for (const c of containers) {
     if (c.status !== "stale" || c.pullPolicy === "Always") continue;
-    if (sameNode && newOnNode.has(`${pod.node} ${c.ref}`)) continue;
-    if (sameNode) {
+    if (controller?.kind === "DaemonSet") {
       return `imagePullPolicy ${c.pullPolicy} on container ${c.name}: a DaemonSet's new pod runs on this node, which would start its cached old image again; set imagePullPolicy: Always`;
     }
     if (c.pullPolicy === "Never") {
@@ -286,15 +262,18 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
   const restartedBefore = templateRestartedFor(pod.metadata.annotations);
   let heldByTemplate = false;
   let heldByMinAge = false;
+  let leftOnCachedImage = false;
   if (optedOut) [action, reason] = ["skip", `opted out with label ${ignoreLabel}=true`];
   else if (staleCount > 0) {
     const notRestartable =
       whyNotRestartable(pod, direct, input.owners) ??
       withoutImageToRun(containers) ??
       withUnreadablePullSecret(pod, input.unreadablePullSecrets);
-    const tooYoung = notRestartable === null ? notOldEnough(containers, input) : null;
+    const cached = notRestartable === null ? startsCachedImage(containers, direct) : null;
+    leftOnCachedImage = cached !== null;
+    const tooYoung = notRestartable === null && cached === null ? notOldEnough(containers, input) : null;
     heldByMinAge = tooYoung !== null;
-    const unsafe = notRestartable ?? tooYoung;
+    const unsafe = notRestartable ?? cached ?? tooYoung;
     const held = unsafe === null ? alreadyRestartedFor(restartedBefore, containers) : null;
     heldByTemplate = held !== null;
     const skipped = unsafe ?? held;
@@ -326,6 +305,7 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
     optedOut,
     heldByTemplate,
     heldByMinAge,
+    leftOnCachedImage,
     restartedBefore: action === "delete" ? restartedBefore : undefined,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Pods whose new pod would start a node's cached old image are left, with why: under imagePullPolicy Never
  * the kubelet never pulls; a DaemonSet's new pod runs on the same node, which under IfNotPresent starts the
- * old image it holds under the tag, unless the node already has the new one.
+ * old image it holds under the tag.
  */
 import { describe, expect, it } from "vitest";
 import { decidePlan } from "../../../src/core/decide.js";
@@ -64,18 +64,23 @@ describe("a DaemonSet's stale pod under IfNotPresent", () => {
     );
   });
 
-  it("on a node that has the new image already (a container there runs it) is restarted, on its own", () => {
-    // n2's other pod pulled the tag under Always: n2 holds the new image under the tag now.
+  it("is left whatever other pods the run lists on its node: the decision does not depend on the scope", () => {
+    // n2's other pod pulled the tag under Always; a run scoped to the DaemonSet's namespace would not list it.
     const other = makePod({
       name: "puller",
       node: "n2",
       owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
       containers: [{ name: "pull", image, runningDigest: NEW, imagePullPolicy: "Always" }],
     });
-    const [n1, n2] = restarts([agentPod("n1", OLD), agentPod("n2", OLD), other]);
-    expect(n1).toMatchObject({ action: "skip", restart: undefined });
-    // Rolling the DaemonSet would replace agent-n1 too, in vain: the pod is evicted instead.
-    expect(n2).toMatchObject({ action: "delete", restart: "evict" });
+    const scoped = restarts([agentPod("n1", OLD), agentPod("n2", OLD)]);
+    expect(restarts([agentPod("n1", OLD), agentPod("n2", OLD), other]).slice(0, 2)).toEqual(scoped);
+  });
+
+  it("beside a pod of its DaemonSet under Always (a template changed mid-rollout): that one is evicted, not rolled", () => {
+    const [left, evicted] = restarts([agentPod("n1", OLD), agentPod("n2", OLD, "Always")]);
+    expect(left).toMatchObject({ action: "skip", restart: undefined });
+    // Rolling the DaemonSet would replace agent-n1 too, in vain.
+    expect(evicted).toMatchObject({ action: "delete", restart: "evict" });
   });
 
   it("under Always is rolled out as before", () => {
