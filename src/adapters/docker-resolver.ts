@@ -37,9 +37,14 @@ export interface DockerResolverOptions {
   manifestReads?: number;
 }
 
-/** docker's words for a tag with no image for its own platform (classic store, then containerd's). */
+/**
+ * docker's words for a tag with no image for its own platform (classic store, then containerd's); a Windows
+ * engine names its OS build after the platform.
+ */
 const noImageForEngine =
-  /no matching manifest for \S+ in the manifest list entries|no match for platform in manifest/;
+  /no matching manifest for .+? in the manifest list entries|no match for platform in manifest/;
+/** docker's words for a tag the registry does not have (classic store, then containerd's). */
+const tagNotFound = /\bmanifest unknown\b|^failed to resolve reference "[^"]+": .*: not found$/;
 
 export class DockerResolver implements Resolver {
   readonly name = "docker" as const;
@@ -81,6 +86,8 @@ export class DockerResolver implements Resolver {
     const attempts: (Credential | null)[] = [...credentials];
     if (this.options.userConfig) attempts.push(null);
     const failures: string[] = [];
+    // Whether every pull was told the tag is not there: then no new pod could pull it either.
+    let notFound = true;
     // --pull-timeout is one image's: the credentials tried in turn share it.
     const deadline = Date.now() + this.options.pullTimeoutMs;
     const tried = attempts.length > 0 ? attempts : [undefined];
@@ -89,6 +96,7 @@ export class DockerResolver implements Resolver {
       if (left <= 0) {
         const untried = tried.slice(index).map((c) => (c ? c.source : "your docker config"));
         failures.push(`--pull-timeout was spent before ${untried.join(", ")} could be tried`);
+        notFound = false;
         break;
       }
       // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
@@ -100,6 +108,7 @@ export class DockerResolver implements Resolver {
             : undefined;
       const pulled = await this.docker.pull(reference, { configDir, signal, timeoutMs: left });
       if (!pulled.ok) {
+        notFound &&= !pulled.interrupted && tagNotFound.test(pulled.reason);
         const who = credential
           ? ` (with ${credential.source})`
           : credential === null && credentials.length > 0
@@ -141,7 +150,8 @@ export class DockerResolver implements Resolver {
         tag: { digest, sameImageDigests: digests.filter((d) => d !== digest), isIndex: null },
       };
     }
-    return { ok: false, reason: `pull failed: ${failures.join("; ")}` };
+    const reason = `pull failed: ${failures.join("; ")}`;
+    return notFound && failures.length > 0 ? { ok: false, reason, missing: true } : { ok: false, reason };
   }
 
   async inspectManifest(

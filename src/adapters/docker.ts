@@ -121,7 +121,12 @@ export class Docker {
           : `did not finish within ${(options.timeoutMs ?? 0) / 1000}s`;
       return { ok: false, reason: `${what} ${why}`, interrupted: true };
     }
-    const line = firstLine(result.stderr) || `docker ${args[0]} exited ${result.exitCode}`;
+    // docker warns first when it cannot read the user's config (root-owned after `sudo docker login`): its
+    // error is the line after.
+    const line =
+      firstLine(result.stderr.replace(/^\s*WARNING:.*$/gm, "")) ||
+      firstLine(result.stderr) ||
+      `docker ${args[0]} exited ${result.exitCode}`;
     // docker quotes the URLs it fetched: a presigned blob URL's query is a key to the blob.
     return { ok: false, reason: withoutUrlSecrets(line.replace(/^Error response from daemon: /, "")) };
   }

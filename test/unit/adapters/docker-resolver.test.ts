@@ -746,28 +746,30 @@ describe("DockerResolver: a manifest's platform is one `docker manifest inspect 
   });
 });
 
+/** A docker whose pulls all fail with `stderr`; every call kept. */
+const failingPull = (stderr: string) => {
+  const calls: { args: string[]; env?: Record<string, string | undefined> }[] = [];
+  const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
+    calls.push({ args: [...args], ...(options?.env ? { env: options.env } : {}) });
+    const verb = args[0] === "--config" ? args[2] : args[0];
+    if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
+    return { exitCode: 1, stdout: "", stderr, interrupted: false };
+  };
+  return { calls, docker: new Docker(exec, "docker") };
+};
+/** Why resolving 127.0.0.1:5000/app:latest failed. */
+const reasonOf = async (
+  resolver: DockerResolver,
+  credentials: Parameters<DockerResolver["resolveTag"]>[1],
+) => {
+  const answer = await resolver.resolveTag(parseImageRef("127.0.0.1:5000/app:latest"), credentials);
+  resolver.close();
+  expect(answer.ok).toBe(false);
+  return answer.ok ? "" : answer.reason;
+};
+
 describe("DockerResolver: what docker says of a failed pull keeps other secrets out too", () => {
   /** A docker whose pull fails with `stderr`; each call's arguments and environment kept. */
-  const failingPull = (stderr: string) => {
-    const calls: { args: string[]; env?: Record<string, string | undefined> }[] = [];
-    const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
-      calls.push({ args: [...args], ...(options?.env ? { env: options.env } : {}) });
-      const verb = args[0] === "--config" ? args[2] : args[0];
-      if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
-      return { exitCode: 1, stdout: "", stderr, interrupted: false };
-    };
-    return { calls, docker: new Docker(exec, "docker") };
-  };
-  const reasonOf = async (
-    resolver: DockerResolver,
-    credentials: Parameters<DockerResolver["resolveTag"]>[1],
-  ) => {
-    const answer = await resolver.resolveTag(parseImageRef("127.0.0.1:5000/app:latest"), credentials);
-    resolver.close();
-    expect(answer.ok).toBe(false);
-    return answer.ok ? "" : answer.reason;
-  };
-
   // A blob a registry redirects to object storage: the presigned URL's query is a key to it.
   const signature = "9f0c1d2e3b4a5f6e7d8c9b0a1f2e3d4c";
   const signed = `http://127.0.0.1:9000/registry/blobs/sha256/6d/data?X-Amz-Credential=ASIAEXAMPLE%2F20261203&X-Amz-Security-Token=SESSIONTOKEN&X-Amz-Signature=${signature}`;
@@ -860,6 +862,79 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
       ["--config", { ...noTrust, DOCKER_AUTH_CONFIG: undefined }],
       ["pull", noTrust],
     ]);
+  });
+});
+
+describe("DockerResolver: what docker's failed pull says", () => {
+  it("a Windows engine's words for a tag with no image for its platform (its OS build named too)", async () => {
+    const { calls, docker } = failingPull(
+      "Error response from daemon: no matching manifest for windows/amd64 10.0.20348 in the manifest list entries\n",
+    );
+    const resolver = new DockerResolver(docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const secret = { username: "a", password: "pw-first", source: "secret shop/a" };
+    expect(await reasonOf(resolver, [secret])).toContain("--resolver registry reads it");
+    expect(calls.filter((call) => call.args.includes("pull"))).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      "classic store",
+      "Error response from daemon: manifest for 127.0.0.1:5000/app:latest not found: manifest unknown: manifest unknown\n",
+    ],
+    [
+      "containerd store",
+      'Error response from daemon: failed to resolve reference "127.0.0.1:5000/app:latest": 127.0.0.1:5000/app:latest: not found\n',
+    ],
+  ])("a tag docker says is not there (%s) is missing: no new pod could pull it", async (_, stderr) => {
+    const resolver = new DockerResolver(failingPull(stderr).docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const answer = await resolver.resolveTag(parseImageRef("127.0.0.1:5000/app:latest"), []);
+    resolver.close();
+    expect(answer).toMatchObject({ ok: false, missing: true });
+  });
+
+  it("a tag not found with one credential and refused with another is not missing: which is right is not known", async () => {
+    let pulls = 0;
+    const exec: Exec = async (_file, args): Promise<ExecResult> => {
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
+      const stderr = ++pulls === 1 ? "manifest unknown\n" : "unauthorized: authentication required\n";
+      return { exitCode: 1, stdout: "", stderr, interrupted: false };
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const secret = { username: "a", password: "pw-first", source: "secret shop/a" };
+    const answer = await resolver.resolveTag(parseImageRef("127.0.0.1:5000/app:latest"), [secret]);
+    resolver.close();
+    expect(answer).toEqual({ ok: false, reason: expect.stringContaining("unauthorized") });
+  });
+
+  it("docker's warning that it cannot read the user's config is not taken for its error", async () => {
+    const warning =
+      "WARNING: Error loading config file: /home/me/.docker/config.json: open /home/me/.docker/config.json: permission denied\n";
+    const resolver = new DockerResolver(
+      failingPull(`${warning}Error response from daemon: unauthorized: authentication required\n`).docker,
+      {
+        isInsecure: () => false,
+        pullTimeoutMs: 60_000,
+        userConfig: true,
+        engine: { configDir: "/nonexistent/.docker" },
+      },
+    );
+    expect(await reasonOf(resolver, [])).toBe("pull failed: unauthorized: authentication required");
   });
 });
 
