@@ -18,7 +18,9 @@ import { parseArgs } from "node:util";
 import { nodeBinary } from "./node-binaries.mjs";
 import { executablePath, hostPlatform, NODE_VERSION, platformName, selectPlatforms } from "./platforms.mjs";
 
-const bundle = resolve("dist/kubectl-autoupdate.single.cjs");
+// Relative, as --build-sea is run from here: Node keeps `main` in the blob, and an absolute path would put
+// the checkout's directory into every executable, which would then differ from one built elsewhere.
+const bundle = "dist/kubectl-autoupdate.single.cjs";
 statSync(bundle); // `npm run build` first
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: "string" } } });
 const platforms = selectPlatforms(positionals);

@@ -5,7 +5,7 @@
  * bundle injected, macOS's ad-hoc signature valid (rcodesign verify), Windows' stale signature gone.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -201,6 +201,23 @@ describe("reproducible", () => {
       expect(statSync(rebuilt).size).toBe(statSync(executable(p)).size);
       expect(readFileSync(rebuilt).equals(readFileSync(executable(p)))).toBe(true);
     }
+  });
+
+  it("built in another directory, byte for byte the same: the checkout's path is in none", async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "kau-checkout-"));
+    mkdirSync(join(elsewhere, "dist"));
+    copyFileSync(
+      join(repoRoot, "dist", "kubectl-autoupdate.single.cjs"),
+      join(elsewhere, "dist", "kubectl-autoupdate.single.cjs"),
+    );
+    const out = join(elsewhere, "out");
+    const again = await run("node", [join(repoRoot, "scripts", "sea.mjs"), "--out", out, "linux/amd64"], {
+      cwd: elsewhere,
+    });
+    expect(again.code, again.stderr).toBe(0);
+    const rebuilt = readFileSync(join(out, "linux-amd64", "kubectl-autoupdate"));
+    expect(rebuilt.includes(Buffer.from(repoRoot))).toBe(false);
+    expect(rebuilt.equals(readFileSync(linux))).toBe(true);
   });
 });
 
