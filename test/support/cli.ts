@@ -28,6 +28,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input = ""):
         done({ code, stdout, stderr });
       },
     );
+    // It may end without reading its input (a usage error): its exit says so, not a write's EPIPE.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(input);
   });
 }

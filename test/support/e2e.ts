@@ -34,6 +34,8 @@ export function kubectl(args: string[], input = "", env: NodeJS.ProcessEnv = {})
         done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
       },
     );
+    // kubectl may end without reading its input (an error found first): its exit says so, not a write's EPIPE.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(input);
   });
 }
