@@ -31,6 +31,15 @@ const A = digestOf("repo digest A");
 const B = digestOf("repo digest B");
 const C = digestOf("repo digest C");
 
+/** A resolver over `docker` with the defaults: a minute per pull, the user's config last, no engine chosen. */
+const resolverOf = (docker: Docker) =>
+  new DockerResolver(docker, {
+    isInsecure: () => false,
+    pullTimeoutMs: 60_000,
+    userConfig: true,
+    engine: { configDir: "/nonexistent/.docker" },
+  });
+
 const nginx = "docker.io/library/nginx";
 const ociManifest = "application/vnd.oci.image.manifest.v1+json";
 const local = "localhost:5000/app";
@@ -183,12 +192,7 @@ const resolverFor = (
   const { docker, calls, timeouts } = fakeDocker(pulled, repoDigests, failing, platform);
   return {
     timeouts,
-    resolver: new DockerResolver(docker, {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    }),
+    resolver: resolverOf(docker),
     calls,
   };
 };
@@ -264,12 +268,7 @@ describe("DockerResolver: an engine out of reach", () => {
         "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
       interrupted: false,
     });
-    const resolver = new DockerResolver(new Docker(exec, "docker"), {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
+    const resolver = resolverOf(new Docker(exec, "docker"));
     await expect(resolver.resolveTag(parseImageRef("reg.example.com/app:1"), [])).rejects.toThrow(
       "docker cannot reach its engine: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running? (or use --resolver registry, which needs no Docker)",
     );
@@ -780,12 +779,7 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     ],
     [`error pulling image configuration: Get ${signed}: EOF\n`],
   ])("a signed URL docker quotes is named without its query: %s", async (stderr) => {
-    const resolver = new DockerResolver(failingPull(stderr).docker, {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
+    const resolver = resolverOf(failingPull(stderr).docker);
     const reason = await reasonOf(resolver, []);
     expect(reason).toContain("http://127.0.0.1:9000/registry/blobs/sha256/6d/data?…");
     expect(reason).not.toMatch(/SESSIONTOKEN|ASIAEXAMPLE|9f0c1d2e/);
@@ -828,12 +822,7 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     const { calls, docker } = failingPull(
       "Error response from daemon: no matching manifest for linux/arm64/v8 in the manifest list entries\n",
     );
-    const resolver = new DockerResolver(docker, {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
+    const resolver = resolverOf(docker);
     const first = { username: "a", password: "pw-first", source: "secret shop/a" };
     const second = { username: "b", password: "pw-second", source: "secret shop/b" };
     expect(await reasonOf(resolver, [first, second])).toBe(
@@ -846,12 +835,7 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
   it("with a config chosen here (a pull secret's, or none), docker does not get the user's DOCKER_AUTH_CONFIG", async () => {
     // docker 28.3 and later read it before the config's credentials (GitLab CI sets it).
     const { calls, docker } = failingPull("unauthorized\n");
-    const resolver = new DockerResolver(docker, {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
+    const resolver = resolverOf(docker);
     const secret = { username: "puller", password: "PULL-SECRET-PW", source: "secret web/regcred" };
     await reasonOf(resolver, [secret]);
     const pulls = calls.filter((c) => c.args.includes("pull"));
@@ -870,12 +854,7 @@ describe("DockerResolver: what docker's failed pull says", () => {
     const { calls, docker } = failingPull(
       "Error response from daemon: no matching manifest for windows/amd64 10.0.20348 in the manifest list entries\n",
     );
-    const resolver = new DockerResolver(docker, {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
+    const resolver = resolverOf(docker);
     const secret = { username: "a", password: "pw-first", source: "secret shop/a" };
     expect(await reasonOf(resolver, [secret])).toContain("--resolver registry reads it");
     expect(calls.filter((call) => call.args.includes("pull"))).toHaveLength(1);
@@ -891,12 +870,7 @@ describe("DockerResolver: what docker's failed pull says", () => {
       'Error response from daemon: failed to resolve reference "127.0.0.1:5000/app:latest": 127.0.0.1:5000/app:latest: not found\n',
     ],
   ])("a tag docker says is not there (%s) is missing: no new pod could pull it", async (_, stderr) => {
-    const resolver = new DockerResolver(failingPull(stderr).docker, {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
+    const resolver = resolverOf(failingPull(stderr).docker);
     const answer = await resolver.resolveTag(parseImageRef("127.0.0.1:5000/app:latest"), []);
     resolver.close();
     expect(answer).toMatchObject({ ok: false, missing: true });
@@ -910,12 +884,7 @@ describe("DockerResolver: what docker's failed pull says", () => {
       const stderr = ++pulls === 1 ? "manifest unknown\n" : "unauthorized: authentication required\n";
       return { exitCode: 1, stdout: "", stderr, interrupted: false };
     };
-    const resolver = new DockerResolver(new Docker(exec, "docker"), {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: true,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
+    const resolver = resolverOf(new Docker(exec, "docker"));
     const secret = { username: "a", password: "pw-first", source: "secret shop/a" };
     const answer = await resolver.resolveTag(parseImageRef("127.0.0.1:5000/app:latest"), [secret]);
     resolver.close();
