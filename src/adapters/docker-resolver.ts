@@ -88,6 +88,7 @@ export class DockerResolver implements Resolver {
     const failures: string[] = [];
     // Whether every pull was told the tag is not there: then no new pod could pull it either.
     let notFound = true;
+    let timedOut = false;
     // --pull-timeout is one image's: the credentials tried in turn share it.
     const deadline = Date.now() + this.options.pullTimeoutMs;
     const tried = attempts.length > 0 ? attempts : [undefined];
@@ -121,6 +122,8 @@ export class DockerResolver implements Resolver {
         );
         // An interrupted pull is no verdict on the credential: the next one is not tried. Nor after a
         // timeout: --pull-timeout is one image's, not each credential's.
+        // A whole --pull-timeout without an answer: another credential would wait as long.
+        timedOut = pulled.interrupted === true && !signal?.aborted && left === this.options.pullTimeoutMs;
         if (signal?.aborted || pulled.interrupted) break;
         // The tag was read, and has no image for the engine's platform (an arm64 laptop, an amd64 cluster):
         // no other credential changes that, and each would read the tag again.
@@ -151,6 +154,7 @@ export class DockerResolver implements Resolver {
       };
     }
     const reason = `pull failed: ${failures.join("; ")}`;
+    if (timedOut) return { ok: false, reason, unanswered: true };
     return notFound && failures.length > 0 ? { ok: false, reason, missing: true } : { ok: false, reason };
   }
 

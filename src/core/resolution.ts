@@ -17,7 +17,13 @@ export interface TagDigest {
  * The outcome of resolving one reference; a failure carries the reason shown to users. `missing`: the
  * registry does not have the tag (404), so a pod started now could not pull it either.
  */
-export type TagResolution = { ok: true; tag: TagDigest } | { ok: false; reason: string; missing?: true };
+/**
+ * A failure is `missing` when the registry does not have the tag, `unanswered` when it did not answer in time:
+ * another credential would not be answered sooner.
+ */
+export type TagResolution =
+  | { ok: true; tag: TagDigest }
+  | { ok: false; reason: string; missing?: true; unanswered?: true };
 
 /** One child of an index: its digest and platform (`linux/arm64/v8`), when the index says. */
 export interface IndexChild {

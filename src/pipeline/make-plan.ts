@@ -81,10 +81,11 @@ export async function makePlan(
       ...pullSecretCredentials(inventory, image, repository),
       ...((await options.extraCredentials?.(repository)) ?? []),
     ],
-    // Asked with no pull secret: that answer stands unless it failed and the pods name secrets after all.
+    // Asked with no pull secret: that answer stands unless it failed and the pods name secrets after all
+    // (and the registry answered: a pull that ran out of --pull-timeout would only run out again).
     earlyAnswer: async (image) => {
       const answer = await early.answer(image.key);
-      if (answer === undefined || answer.ok) return answer;
+      if (answer === undefined || answer.ok || answer.unanswered) return answer;
       return pullSecretCredentials(inventory, image, repositoryOf(image.ref)).length === 0
         ? answer
         : undefined;

@@ -321,6 +321,7 @@ describe("DockerResolver: --pull-timeout is one image's, shared by the credentia
     expect(answer).toEqual({
       ok: false,
       reason: "pull failed: docker pull did not finish within 300s (with secret a/one)",
+      unanswered: true,
     });
     expect(given).toEqual([300_000]);
   });

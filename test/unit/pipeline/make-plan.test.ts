@@ -163,6 +163,17 @@ describe("makePlan", () => {
     expect(result.plan.pods.map((p) => p.containers[0]!.status)).toEqual(["stale", "stale"]);
   });
 
+  it("does not ask again, with the secrets, a tag whose early pull ran out of time: it would again", async () => {
+    const pods = [pod("web-a", "app:1"), pod("web-b", "app:1", ["regcred"])];
+    const { events, result } = await plan(pods, () => ({
+      ok: false,
+      reason: "pull failed: docker pull did not finish within 300s",
+      unanswered: true,
+    }));
+    expect(events).toEqual(["ask library/app:1 with none", "pods listed"]);
+    expect(result.plan.pods.map((p) => p.containers[0]!.status)).toEqual(["unknown", "unknown"]);
+  });
+
   it("does not ask again a tag refused early when no pod names a secret: nothing would change", async () => {
     const { events, result } = await plan([pod("web-a", "app:1"), pod("web-b", "app:1")], () => denied);
     expect(events).toEqual(["ask library/app:1 with none", "pods listed"]);
