@@ -201,6 +201,7 @@ export function slimWorkload(kind: WorkloadKind, w: Workload): Workload {
       observedGeneration: st.observedGeneration,
       replicas: st.replicas,
       updatedReplicas: st.updatedReplicas,
+      currentReplicas: st.currentReplicas,
       readyReplicas: st.readyReplicas,
       availableReplicas: st.availableReplicas,
       conditions: st.conditions?.map(({ type, status, reason, message }) => ({

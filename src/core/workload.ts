@@ -66,6 +66,8 @@ export interface Workload {
     observedGeneration?: number;
     replicas?: number;
     updatedReplicas?: number;
+    /** A StatefulSet's pods on its current revision (neither count holds a terminating pod). */
+    currentReplicas?: number;
     readyReplicas?: number;
     availableReplicas?: number;
     conditions?: WorkloadCondition[];
@@ -193,6 +195,14 @@ export function rolloutInProgress(w: Workload): string | null {
         : [s.readyReplicas ?? 0, "ready"];
     if (revisionsApart || updated < toUpdate || (rolling && serving < replicas)) {
       return `${updated} of ${toUpdate} on revision ${s.updateRevision ?? "?"}, ${serving} ${word}`;
+    }
+    // A scale-down under way: the pods beyond the count go by themselves, and a rollout would replace none.
+    if ((s.replicas ?? 0) > replicas) return `scaling down: ${s.replicas} pods, ${replicas} wanted`;
+    // A pod terminating (a drain) is counted Ready until it stops, but on no revision: with a partition the
+    // counts above miss it, and under Parallel the controller would take another pod down beside it.
+    if (rolling && s.currentReplicas !== undefined) {
+      const onRevisions = s.currentRevision === s.updateRevision ? updated : s.currentReplicas + updated;
+      if (onRevisions < replicas) return `only ${onRevisions} of ${replicas} pods up and not terminating`;
     }
     return null;
   }

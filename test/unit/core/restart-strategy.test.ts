@@ -116,7 +116,10 @@ const allUnavailable = workload("Deployment", {
 const surgeless = workload("Deployment", {
   spec: { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } },
 });
-const singleSts = workload("StatefulSet", { spec: { replicas: 1 } });
+const singleSts = workload("StatefulSet", {
+  spec: { replicas: 1 },
+  status: { replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 },
+});
 const oneNodeDs = workload("DaemonSet", {
   status: { desiredNumberScheduled: 1, updatedNumberScheduled: 1, numberAvailable: 1 },
 });
