@@ -148,6 +148,11 @@ export interface PlanInput {
   nodePlatforms?: ReadonlyMap<string, string | null>;
   /** Pull secrets the kubelet cannot read, by `namespace/name`: why. A pod naming one is not restarted. */
   unreadablePullSecrets?: ReadonlyMap<string, string>;
+  /**
+   * The pull secrets' names of ServiceAccounts, by `namespace/name`: a new pod naming none of its own gets its
+   * ServiceAccount's at admission, as one made since the ServiceAccount gained them already has.
+   */
+  accountPullSecrets?: ReadonlyMap<string, readonly string[]>;
   /** --min-age: a stale container's new image must be at least this old (by its build time) to act on. */
   minAgeMs?: number;
   /** The clock's time, for --min-age. */
@@ -268,7 +273,7 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
     const notRestartable =
       whyNotRestartable(pod, direct, input.owners) ??
       withoutImageToRun(containers) ??
-      withUnreadablePullSecret(pod, input.unreadablePullSecrets);
+      withUnreadablePullSecret(pod, input.unreadablePullSecrets, input.accountPullSecrets);
     const cached = notRestartable === null ? startsCachedImage(containers, direct) : null;
     leftOnCachedImage = cached !== null;
     const tooYoung = notRestartable === null && cached === null ? notOldEnough(containers, input) : null;
@@ -311,18 +316,25 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
 }
 
 /**
- * Why a pod that names a pull secret the kubelet cannot read is not restarted: the kubelet fails the keyring
- * it makes of the pod's secrets, so a new pod could pull none of its images. Null when it names none.
+ * Why a pod whose new pod would name a pull secret the kubelet cannot read is not restarted: the kubelet fails
+ * the keyring it makes of the pod's secrets, so a new pod could pull none of its images. Its own secrets, or,
+ * naming none, its ServiceAccount's, which admission gives the new pod. Null when there is none.
  */
 function withUnreadablePullSecret(
   pod: Pod,
   unreadable: ReadonlyMap<string, string> | undefined,
+  accountPullSecrets: ReadonlyMap<string, readonly string[]> | undefined,
 ): string | null {
   if (unreadable === undefined || unreadable.size === 0) return null;
-  for (const { name } of pod.spec.imagePullSecrets ?? []) {
-    const why = unreadable.get(`${pod.metadata.namespace ?? "default"}/${name}`);
+  const namespace = pod.metadata.namespace ?? "default";
+  const own = (pod.spec.imagePullSecrets ?? []).map(({ name }) => name);
+  const account = pod.spec.serviceAccountName || "default";
+  const names = own.length > 0 ? own : (accountPullSecrets?.get(`${namespace}/${account}`) ?? []);
+  const whose = own.length > 0 ? "" : ` of ServiceAccount ${account}`;
+  for (const name of names) {
+    const why = unreadable.get(`${namespace}/${name}`);
     if (why !== undefined) {
-      return `pull secret ${name} cannot be read by the kubelet (${why}): a new pod could not pull its images`;
+      return `pull secret ${name}${whose} cannot be read by the kubelet (${why}): a new pod could not pull its images`;
     }
   }
   return null;

@@ -41,6 +41,8 @@ export interface Inventory {
   unreadablePullSecrets: Map<string, string>;
   /** Extra pull secrets from ServiceAccounts, per image key (pods naming none of their own). */
   accountSecrets: Map<string, SecretRef[]>;
+  /** The pull secrets' names of those ServiceAccounts, by `namespace/name`: a new pod of theirs gets them. */
+  accountPullSecrets: Map<string, string[]>;
   /** Problems that did not stop the plan (an unreadable secret only leaves its images unresolved). */
   warnings: string[];
 }
@@ -139,12 +141,13 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   const pods = select ? onlyImages(listed, select) : listed;
 
   const images = imagesToResolve(imagesInUse(pods));
-  const [ownerObjects, accountSecrets] = await Promise.all([
+  const [ownerObjects, found] = await Promise.all([
     Promise.all(ownerResourcesToList(pods).map(ownerList)),
     images.some((image) => image.serviceAccounts.length > 0)
-      ? accounts.start().then((found) => serviceAccountSecrets(found, images))
-      : new Map<string, SecretRef[]>(),
+      ? accounts.start()
+      : new Map<string, ServiceAccount>(),
   ]);
+  const accountSecrets = serviceAccountSecrets(found, images);
   const owners = indexOwners(ownerObjects.flat());
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
   const secrets = await readPullSecrets(kubectl, wanted, options.concurrency, warnings);
@@ -155,6 +158,11 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
     pullSecrets: secrets.parsed,
     unreadablePullSecrets: secrets.unreadable,
     accountSecrets,
+    accountPullSecrets: new Map(
+      [...found].flatMap(([id, account]) =>
+        account.imagePullSecrets?.length ? [[id, account.imagePullSecrets.map(({ name }) => name)]] : [],
+      ),
+    ),
     warnings,
   };
 }

@@ -101,6 +101,7 @@ export async function makePlan(
     ...input,
     nodePlatforms,
     unreadablePullSecrets: inventory.unreadablePullSecrets,
+    accountPullSecrets: inventory.accountPullSecrets,
     minAgeMs: options.minAgeMs,
     now: options.now,
   });

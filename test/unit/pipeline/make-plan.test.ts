@@ -138,6 +138,48 @@ describe("makePlan", () => {
     );
   });
 
+  it("leaves a pod naming no pull secret whose ServiceAccount's the kubelet cannot read: its new pod gets it", async () => {
+    const token = Buffer.from("glpat-abcdef123456").toString("base64");
+    const broken = {
+      ...pullSecret("regcred", "default", {}),
+      data: {
+        ".dockerconfigjson": Buffer.from(
+          JSON.stringify({ auths: { "registry.corp": { auth: token } } }),
+        ).toString("base64"),
+      },
+    };
+    const events: string[] = [];
+    const { resolver } = fakeResolver(events, () => moved);
+    const built = makePod({
+      name: "web-a",
+      owner: { kind: "ReplicaSet", name: "web-1" },
+      serviceAccountName: "builder",
+      containers: [{ name: "app", image: "registry.corp/app:1", runningDigest: OLD }],
+    });
+    const kubectl = {
+      ...fakeKubectl([built, pod("web-b", "registry.corp/app:1")], events),
+      listServiceAccounts: async () => [
+        { metadata: { name: "builder", namespace: "default" }, imagePullSecrets: [{ name: "regcred" }] },
+        { metadata: { name: "default", namespace: "default" } },
+      ],
+      getSecrets: async () => [broken],
+    } as unknown as Kubectl;
+    const { plan: made } = await makePlan(kubectl, async () => resolver, {
+      scope,
+      strategy: "auto",
+      concurrency: 2,
+      now: Date.now(),
+    });
+    expect(made.pods.map((p) => [p.name, p.action, p.reason])).toEqual([
+      [
+        "web-a",
+        "skip",
+        "pull secret regcred of ServiceAccount builder cannot be read by the kubelet (its .dockerconfigjson: auth of registry.corp is not base64 of username:password): a new pod could not pull its images",
+      ],
+      ["web-b", "delete", ""],
+    ]);
+  });
+
   it("asks for a tag while the pods stream in, once, and uses that answer", async () => {
     const pods = [pod("web-a", "nginx:latest"), pod("web-b", "nginx:latest"), pod("web-c", "nginx:latest")];
     const { events, result } = await plan(pods, () => moved);
