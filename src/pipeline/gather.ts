@@ -366,13 +366,26 @@ async function getByNamespace<T extends { metadata: { name: string } }>(
     byNamespace.get(namespace)!.add(name);
   }
   const found = new Map<string, T>();
+  const getInto = async (namespace: string, names: string[]) => {
+    for (const object of await get(namespace, names))
+      found.set(`${namespace}/${object.metadata.name}`, object);
+  };
   await mapLimit([...byNamespace], concurrency, async ([namespace, names]) => {
     try {
-      for (const object of await get(namespace, [...names]))
-        found.set(`${namespace}/${object.metadata.name}`, object);
+      await getInto(namespace, [...names]);
     } catch (error) {
       if (!isCallFailure(error)) throw error;
-      warnings.push(`${error.message} (namespace ${namespace})`);
+      if (names.size === 1) return void warnings.push(`${error.message} (namespace ${namespace})`);
+      // A role may let one be read and not another (resourceNames): each is asked alone, so a refusal of one
+      // does not lose the others.
+      for (const name of names) {
+        try {
+          await getInto(namespace, [name]);
+        } catch (one) {
+          if (!isCallFailure(one)) throw one;
+          warnings.push(`${one.message} (namespace ${namespace})`);
+        }
+      }
     }
   });
   return found;

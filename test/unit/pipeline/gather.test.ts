@@ -9,6 +9,7 @@ import { ClusterAccessError } from "../../../src/adapters/kubectl-errors.js";
 import type { KubeObject, Pod, ServiceAccount } from "../../../src/core/k8s.js";
 import { ToolFailedError } from "../../../src/errors.js";
 import { gather } from "../../../src/pipeline/gather.js";
+import { pullSecret } from "../../support/fake-kubectl.js";
 import { digestOf, makePod } from "../../support/pods.js";
 
 const OLD = digestOf("v1");
@@ -142,6 +143,27 @@ describe("gather", () => {
     const { kubectl, secretsAsked } = fakeKubectl([pod]);
     await gather(kubectl, scope, { concurrency: 4 });
     expect(secretsAsked).toEqual(["default own"]);
+  });
+
+  it("a secret a role forbids (resourceNames) does not lose the others named beside it: each is asked alone", async () => {
+    const { kubectl, secretsAsked } = fakeKubectl([
+      web("web-a", { imagePullSecrets: ["regcred", "other-team"] }),
+    ]);
+    const readable = pullSecret("regcred", "default", {
+      "registry.corp": { username: "ci", password: "pw" },
+    });
+    (kubectl as { getSecrets: unknown }).getSecrets = async (namespace: string, names: string[]) => {
+      secretsAsked.push(`${namespace} ${names.join(" ")}`);
+      if (names.includes("other-team"))
+        throw new ToolFailedError('kubectl get failed: secrets "other-team" is forbidden');
+      return [readable];
+    };
+    const gathered = await gather(kubectl, scope, { concurrency: 4 });
+    expect(secretsAsked).toEqual(["default regcred other-team", "default regcred", "default other-team"]);
+    expect(gathered.pullSecrets.get("default/regcred")?.map((k) => k.key)).toEqual(["registry.corp"]);
+    expect(gathered.warnings).toEqual([
+      'kubectl get failed: secrets "other-team" is forbidden (namespace default)',
+    ]);
   });
 
   it("starts nothing for pods --image leaves out", async () => {
