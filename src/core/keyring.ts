@@ -200,7 +200,13 @@ export function pullSecretAuths(secret: {
     if (key === ".dockercfg") return { auths: kubeletEntries(parsed) };
     if (parsed === null) return { auths: {} };
     if (typeof parsed !== "object" || Array.isArray(parsed)) throw new Unreadable("not an object");
-    return { auths: kubeletEntries(memberOf(parsed as Record<string, unknown>, "auths")) };
+    const object = parsed as Record<string, unknown>;
+    // The kubelet reads HttpHeaders too (a map of strings): one of another type fails the whole secret.
+    const headers = memberOf(object, "HttpHeaders");
+    if (headers !== undefined && headers !== null && !isStringMap(headers)) {
+      throw new Unreadable("HttpHeaders is not an object of strings");
+    }
+    return { auths: kubeletEntries(memberOf(object, "auths")) };
   } catch (error) {
     if (!(error instanceof Unreadable)) throw error;
     return { unreadable: `its ${key}: ${error.message}` };
@@ -212,8 +218,14 @@ class Unreadable extends Error {}
 /** A member by name, as Go's encoding/json finds it: its own spelling first, else in any case. */
 function memberOf(object: Record<string, unknown>, name: string): unknown {
   if (name in object) return object[name];
-  const key = Object.keys(object).find((k) => k.toLowerCase() === name);
+  const key = Object.keys(object).find((k) => k.toLowerCase() === name.toLowerCase());
   return key === undefined ? undefined : object[key];
+}
+
+/** Whether Go would read `value` into a map[string]string (a null value reads as ""). */
+function isStringMap(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((v) => v === null || typeof v === "string");
 }
 
 /** The kubelet's DockerConfig: registries to entries, each with the fields DockerConfigEntry reads. */

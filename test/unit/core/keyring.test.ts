@@ -167,6 +167,20 @@ describe("pullSecretAuths", () => {
       pullSecretAuths({ type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": "!!!" } }),
     ).toEqual({ unreadable: "its .dockerconfigjson is not JSON" });
   });
+  it("HttpHeaders the kubelet cannot read as a map of strings makes the whole secret unreadable", () => {
+    for (const headers of [{ "X-Build": 42 }, "User-Agent: ci", ["x"]]) {
+      expect(pullSecretAuths(configJson({ auths: { "r.io": basic("x") }, HttpHeaders: headers }))).toEqual({
+        unreadable: "its .dockerconfigjson: HttpHeaders is not an object of strings",
+      });
+    }
+    // Its name in any case, as Go reads it; strings, null values and none at all are read.
+    expect(pullSecretAuths(configJson({ auths: {}, httpheaders: 1 }))).toHaveProperty("unreadable");
+    for (const headers of [{ "User-Agent": "ci", "X-None": null }, null, undefined]) {
+      expect(authsOf(configJson({ auths: { "r.io": basic("x") }, HttpHeaders: headers }))).toEqual({
+        "r.io": basic("x"),
+      });
+    }
+  });
   it("what the kubelet reads as Go does: a null entry is none, unpadded base64, members in any case", () => {
     const unpadded = Buffer.from("u:p1").toString("base64").replace(/=+$/, "");
     const auths = authsOf(
