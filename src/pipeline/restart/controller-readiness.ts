@@ -273,7 +273,9 @@ async function controllerReadiness(
       .then(async (object) => [object, await listSiblings()] as const)
       .catch(unreadAs(null));
     if (now === null) return false;
-    [own, siblings] = [now[0] ?? own, withSiblings ? now[1] : null];
+    // Read before and not found now: deleted (a ReplicaSet a rollout left at 0, past its history limit), so
+    // it wants no pod, as one scaled to 0.
+    [own, siblings] = [now[0] ?? (own && wantingNone(controller.kind, own)), withSiblings ? now[1] : null];
     return true;
   };
   /** How many pods it, and the other ReplicaSets of its Deployment, should have. */
@@ -576,4 +578,11 @@ function unreadAs<T>(value: T): (error: unknown) => T {
     if (!(error instanceof ToolFailedError)) throw error;
     return value;
   };
+}
+
+/** A controller's counts once it is deleted: it wants no pod. */
+function wantingNone<T extends ControllerCounts>(kind: string, counts: T): T {
+  return kind === "DaemonSet"
+    ? { ...counts, status: { ...counts.status, desiredNumberScheduled: 0 } }
+    : { ...counts, spec: { ...counts.spec, replicas: 0 } };
 }
