@@ -224,7 +224,11 @@ async function readAndPatch(
       .map((p) => p.metadata.name),
   });
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };
-  if (decision.strategy !== "rollout") {
+  // What the plan said the rollout does (its pace: maxSurge, maxUnavailable, a partition) must still hold;
+  // the pods and nodes it counts may have changed with an autoscaler meanwhile.
+  const pace = (reason: string) => reason.replace(/\b\d+ (pod|node)s?\b/g, "# $1");
+  const printed = group[0]!.restart!.reason;
+  if (decision.strategy !== "rollout" || (printed !== "" && pace(decision.reason) !== pace(printed))) {
     return { kind: "not-started", reason: `changed since the plan: ${decision.reason}` };
   }
   // Under --strategy rollout a workload that became Recreate (or managed by GitOps…) still rolls, with a

@@ -11,7 +11,7 @@ import { makeChalk } from "../../../../src/output/color.js";
 import { describeRollout, runSummary } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
-import { runRestart, surgingWeb } from "../../../support/restart.js";
+import { decidedPlan, runRestart, surgingWeb } from "../../../support/restart.js";
 
 function setup() {
   const clock = new FakeClock();
@@ -295,6 +295,52 @@ describe("read again right before the patch", () => {
     expect(reported).toEqual([`Deployment/web not-started: ${reason}`]);
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["not-started", "not-started"]);
     expect(cluster.patches()).toEqual([]);
+  });
+
+  it("a rollout whose pace changed since the plan (maxUnavailable 0, then 3 of 4) is left: the plan printed the other", async () => {
+    const { clock, cluster } = setup();
+    const controller = {
+      kind: "Deployment",
+      name: "web",
+      replicas: 4,
+      maxSurge: 1,
+      maxUnavailable: 0,
+    } as const;
+    const plan = await decidedPlan(
+      cluster,
+      cluster.addController({ ...controller, strategy: "rollout" }),
+      "auto",
+    );
+    expect(plan.pods[0]!.restart!.reason).toBe(
+      "rolling update of Deployment/web's 4 pods, maxSurge 1, maxUnavailable 0",
+    );
+    cluster.edit("web", { maxSurge: 0, maxUnavailable: 3 });
+    const { reported } = await runRestart(clock, cluster, plan.pods, { strategy: "auto" });
+    expect(reported).toEqual([
+      "Deployment/web not-started: changed since the plan: rolling update of Deployment/web's 4 pods, maxSurge 0, maxUnavailable 3",
+    ]);
+    expect(cluster.lowestReady("web")).toBe(4);
+  });
+
+  it("a rollout whose replicas an autoscaler changed since the plan still goes: its pace is the plan's", async () => {
+    const { clock, cluster } = setup();
+    const controller = {
+      kind: "Deployment",
+      name: "web",
+      replicas: 4,
+      maxSurge: 1,
+      maxUnavailable: 0,
+    } as const;
+    const plan = await decidedPlan(
+      cluster,
+      cluster.addController({ ...controller, strategy: "rollout" }),
+      "auto",
+    );
+    cluster.scaleTo("web", 5, 0);
+    await clock.advance(5000);
+    const { reported } = await runRestart(clock, cluster, plan.pods, { strategy: "auto" });
+    expect(reported.join("\n")).not.toContain("changed since the plan");
+    expect(cluster.patches()).toHaveLength(1);
   });
 
   it("under auto, a workload that became Recreate since the plan is left, not evicted behind the plan's back", async () => {
