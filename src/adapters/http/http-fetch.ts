@@ -17,7 +17,14 @@ import http from "node:http";
 import https from "node:https";
 import { unbracket } from "../../core/ip-address.js";
 import { type ProxySettings, proxyAddress, proxyFor, unsupportedProxy } from "../../core/proxy.js";
-import { ProxyError, proxyAuthorization, proxyFailure, proxyRefusal, TunnelAgent } from "./proxy-tunnel.js";
+import {
+  credentialsRefused,
+  ProxyError,
+  proxyAuthorization,
+  proxyFailure,
+  proxyRefusal,
+  TunnelAgent,
+} from "./proxy-tunnel.js";
 import { bodilessStatuses } from "./response-reader.js";
 
 const agents = {
@@ -74,9 +81,14 @@ export const httpFetch: HttpFetch = createHttpFetch();
 /** A fetch that sends each request direct or through its proxy (one keep-alive agent per proxy). */
 export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
   const proxyAgents = new Map<string, http.Agent>();
+  /** Proxies that refused their credentials (407), by URL: asked again, each would count a failed login. */
+  const refused = new Map<string, ProxyError>();
+  const onRefused = (proxy: URL) => (refusal: ProxyError) => refused.set(proxy.href, refusal);
   const route = (url: URL): Route => {
     const proxy = options.proxy ? proxyFor(options.proxy, url) : null;
     if (proxy === null) return { kind: "origin", agent: agents[url.protocol as keyof typeof agents] };
+    const refusal = refused.get(proxy.href);
+    if (refusal) return { kind: "none", error: refusal };
     const unsupported = unsupportedProxy(proxy);
     if (unsupported !== null) {
       // Not a direct connection in its place: the user said this host is reached through that proxy.
@@ -88,11 +100,13 @@ export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
     if (!agent) {
       agent =
         url.protocol === "https:"
-          ? new TunnelAgent(proxy, options.connectTimeoutMs ?? 30_000)
+          ? new TunnelAgent(proxy, options.connectTimeoutMs ?? 30_000, onRefused(proxy))
           : new http.Agent({ keepAlive: true });
       proxyAgents.set(key, agent);
     }
-    return url.protocol === "https:" ? { kind: "origin", agent } : { kind: "forward", agent, proxy };
+    return url.protocol === "https:"
+      ? { kind: "origin", agent }
+      : { kind: "forward", agent, proxy, onRefused: onRefused(proxy) };
   };
   return (input, init = {}) => fetchFollowing(new URL(input), init, route);
 }
@@ -103,7 +117,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
  */
 type Route =
   | { kind: "origin"; agent: http.Agent }
-  | { kind: "forward"; agent: http.Agent; proxy: URL }
+  | { kind: "forward"; agent: http.Agent; proxy: URL; onRefused: (refusal: ProxyError) => void }
   | { kind: "none"; error: ProxyError };
 
 /** Sends the request, following redirects; resolves once the final answer's headers have arrived. */
@@ -128,6 +142,7 @@ async function fetchFollowing(
     // A proxy given the URL answers for itself only when it wants credentials.
     if (way.kind === "forward" && status === 407) {
       answer.resume();
+      way.onRefused(credentialsRefused(way.proxy, answer));
       throw networkError(proxyRefusal(way.proxy, `${method} ${url.host}`, answer));
     }
     const location = answer.headers.location;

@@ -28,14 +28,29 @@ type ConnectOptions = tls.ConnectionOptions & { host: string; port: number };
 type Created = (error: Error | null, socket?: Duplex) => void;
 
 export class TunnelAgent extends https.Agent {
+  /** The proxy's refusal of its credentials (407): every later tunnel fails with it, and none is asked for. */
+  private refused: ProxyError | null = null;
+  /** Whether the proxy has answered a CONNECT with its credentials (and taken them). */
+  private answered = false;
+  /** Tunnels waiting for the proxy's first answer to its credentials, asked for one at a time till then. */
+  private waiting: (() => void)[] | null = null;
+
   constructor(
     private readonly proxy: URL,
     private readonly connectTimeoutMs: number,
+    /** Told of a refusal of the proxy's credentials: the requests routed to it after that are not sent. */
+    private readonly onRefused: (refusal: ProxyError) => void = () => {},
   ) {
     super({ keepAlive: true });
   }
 
   override createConnection(options: ConnectOptions, created: Created): undefined {
+    if (this.refused) return void created(this.refused);
+    // A proxy that refuses its login is sent it once, not once per host at once: a directory-backed proxy
+    // locks the account after a few.
+    const login = Object.keys(proxyAuthorization(this.proxy)).length > 0 && !this.answered;
+    if (login && this.waiting) return void this.waiting.push(() => this.createConnection(options, created));
+    if (login) this.waiting = [];
     const target = `${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
     const connect = http.request({
       hostname: unbracket(this.proxy.hostname),
@@ -51,11 +66,19 @@ export class TunnelAgent extends https.Agent {
       if (settled) return;
       settled = true;
       created(error, socket);
+      // The tunnels waiting for this answer go on: refused at once after a 407, else each asks.
+      const waiting = this.waiting;
+      this.waiting = null;
+      for (const go of waiting ?? []) go();
     };
     connect.once("connect", (answer, socket) => {
       // The timeout was for the CONNECT: the tunnel lives on, idle in the pool between requests.
       socket.setTimeout(0);
       connect.removeAllListeners("timeout");
+      if (answer.statusCode === 407) {
+        this.refused = credentialsRefused(this.proxy, answer);
+        this.onRefused(this.refused);
+      } else this.answered = true;
       if (answer.statusCode !== 200) {
         socket.destroy();
         settle(proxyRefusal(this.proxy, `CONNECT ${target}`, answer));
@@ -83,6 +106,15 @@ export function proxyAuthorization(proxy: URL): Record<string, string> {
 export function proxyFailure(proxy: URL, error: Error & { code?: string }): ProxyError {
   if (error instanceof ProxyError) return error;
   return new ProxyError(`proxy ${proxyAddress(proxy)}: ${error.message}`, error.code);
+}
+
+/** A proxy's refusal of its credentials (407), for the requests after the one it answered: not sent. */
+export function credentialsRefused(proxy: URL, answer: http.IncomingMessage): ProxyError {
+  const text = `407${answer.statusMessage ? ` ${answer.statusMessage}` : ""}`;
+  return new ProxyError(
+    `proxy ${proxyAddress(proxy)} refused its credentials (${text}): not asked again in this run`,
+    "ERR_PROXY_REFUSED",
+  );
 }
 
 /** Statuses a proxy may answer with that can change by asking again. */

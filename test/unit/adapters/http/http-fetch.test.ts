@@ -295,6 +295,48 @@ describe("createHttpFetch through a proxy", () => {
     });
   });
 
+  describe("a proxy that refused its credentials (407) is not sent them again: each would be a failed login", () => {
+    /** A proxy answering every CONNECT 407; the hosts whose CONNECT carried credentials. */
+    async function refusingProxy() {
+      const proxy = await serve((_req, res) => res.writeHead(407, { "content-length": "0" }).end());
+      const logins: string[] = [];
+      proxy.server.on("connect", (req: http.IncomingMessage, socket: Socket) => {
+        if (req.headers["proxy-authorization"]) logins.push(String(req.url));
+        socket.end("HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n");
+      });
+      return { fetch: through(`http://svc:expired@${proxy.base.slice("http://".length)}`), logins };
+    }
+    const refused = { cause: { code: "ERR_PROXY_REFUSED" } };
+
+    it("for the next hosts, asked one after the other", async () => {
+      const { fetch, logins } = await refusingProxy();
+      for (const host of ["registry-1.docker.io", "quay.io", "ghcr.io"]) {
+        await expect(fetch(`https://${host}/v2/`)).rejects.toMatchObject(refused);
+      }
+      expect(logins).toEqual(["registry-1.docker.io:443"]);
+      await expect(fetch("https://quay.io/v2/")).rejects.toMatchObject({
+        cause: { message: expect.stringMatching(/refused its credentials \(407 .*\): not asked again/) },
+      });
+    });
+
+    it("for hosts asked at the same time: the first asks, the others wait for its answer", async () => {
+      const { fetch, logins } = await refusingProxy();
+      const hosts = ["registry-1.docker.io", "quay.io", "ghcr.io", "registry.k8s.io"];
+      const answers = await Promise.allSettled(hosts.map((host) => fetch(`https://${host}/v2/`)));
+      expect(answers.map((a) => a.status)).toEqual(hosts.map(() => "rejected"));
+      expect(logins).toHaveLength(1);
+    });
+
+    it("nor plain http's, which the proxy is sent whole", async () => {
+      const proxy = await serve((_req, res) => res.writeHead(407, { "content-length": "0" }).end());
+      const fetch = through(`http://svc:expired@${proxy.base.slice("http://".length)}`);
+      for (const host of ["a.example", "b.example"]) {
+        await expect(fetch(`http://${host}/v2/`)).rejects.toMatchObject(refused);
+      }
+      expect(proxy.seen).toHaveLength(1);
+    });
+  });
+
   it("chooses the way again at each redirect; the proxy's credentials never reach an origin", async () => {
     const origin = await serve((req, res) => {
       res.writeHead(200, {
