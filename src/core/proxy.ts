@@ -82,9 +82,14 @@ export function proxyFor(settings: ProxySettings, url: URL): URL | null {
   return goesDirect(settings.noProxy, host, port) ? null : proxy;
 }
 
-/** `host:port` of a proxy: all that is ever shown of it (its URL may carry credentials). */
+/**
+ * `host:port` of a proxy: all that is ever shown of it (its URL may carry credentials). Its port when the URL
+ * names none is the one Go's clients (kubectl, docker) would reach it on: 443 for https, 1080 for SOCKS.
+ */
 export function proxyAddress(proxy: URL): string {
-  return `${proxy.hostname}:${proxy.port || "80"}`;
+  const port =
+    proxy.port || (proxy.protocol === "https:" ? "443" : proxy.protocol.startsWith("socks") ? "1080" : "80");
+  return `${proxy.hostname}:${port}`;
 }
 
 /** The upper-case variable if set and not empty, else the lower-case one; which one it was. */

@@ -219,7 +219,8 @@ function sendOnce({ url, route, method, headers, body, signal }: Outgoing): Prom
           ? http.request({
               hostname: unbracket(route.proxy.hostname),
               port: route.proxy.port || 80,
-              path: url.href,
+              // The absolute form, without a fragment (never sent) or user info.
+              path: `${url.protocol}//${url.host}${url.pathname}${url.search}`,
               method,
               headers: { host: url.host, ...headers, ...proxyAuthorization(route.proxy) },
               agent: route.agent,

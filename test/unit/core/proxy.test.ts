@@ -122,3 +122,14 @@ describe("proxyFor", () => {
     expect(route({ ...env, NO_PROXY: noProxy }, url)).toBe(expected);
   });
 });
+
+describe("proxyAddress", () => {
+  it.each([
+    ["http://proxy.corp", "proxy.corp:80"],
+    ["https://proxy.corp", "proxy.corp:443"],
+    ["socks5://proxy.corp", "proxy.corp:1080"],
+    ["https://user:pw@proxy.corp:8443", "proxy.corp:8443"],
+  ])("%s is named by the port it is reached on: %s", (url, named) => {
+    expect(proxyAddress(new URL(url))).toBe(named);
+  });
+});

@@ -279,9 +279,12 @@ describe("createHttpFetch through a proxy", () => {
         .end();
     });
     const address = proxy.base.slice("http://".length);
-    const ok = await through(`http://alice:p%40ss@${address}`)("http://registry.example:5000/v2/");
+    const ok = await through(`http://alice:p%40ss@${address}`)("http://registry.example:5000/v2/?n=1#top");
     expect(ok.status).toBe(200);
-    expect(proxy.seen.map((s) => `${s.method} ${s.url}`)).toEqual(["GET http://registry.example:5000/v2/"]);
+    // The URL in its absolute form, without its fragment, which is never sent.
+    expect(proxy.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "GET http://registry.example:5000/v2/?n=1",
+    ]);
 
     await expect(
       through(`http://alice:wrong@${address}`)("http://registry.example:5000/v2/"),
