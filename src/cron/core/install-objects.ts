@@ -176,6 +176,9 @@ function cronJob(spec: InstallSpec): InstallObject {
                 {
                   name: jobContainerName,
                   image: spec.image,
+                  // A tag may move (a build pushed to --image's :main): each run pulls what it names now, as
+                  // this tool tells others to. An image pinned by digest is the same everywhere.
+                  imagePullPolicy: spec.image.includes("@") ? "IfNotPresent" : "Always",
                   command: jobCommand(spec),
                   env: [
                     { name: "HOME", value: "/tmp" },

@@ -93,10 +93,19 @@ describe("install-cron manifests", () => {
       ['spec.jobTemplate.spec.template.spec.containers.0.command.8: undefined -> "--max-requests=500"'],
     ],
     [
-      "--image",
+      "--image by tag",
+      { image: "registry.example.com/tools/kubectl-autoupdate:main" },
+      [
+        `spec.jobTemplate.spec.template.spec.containers.0.image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0" -> "registry.example.com/tools/kubectl-autoupdate:main"`,
+      ],
+    ],
+    // Pinned, it is pulled only where missing: a tag is pulled at each run, as it may have moved.
+    [
+      "--image by digest",
       { image: "registry.example.com/tools/kubectl-autoupdate@sha256:" + "a".repeat(64) },
       [
         `spec.jobTemplate.spec.template.spec.containers.0.image: "ghcr.io/kubectl-autoupdate/kubectl-autoupdate:0.1.0" -> "registry.example.com/tools/kubectl-autoupdate@sha256:${"a".repeat(64)}"`,
+        'spec.jobTemplate.spec.template.spec.containers.0.imagePullPolicy: "Always" -> "IfNotPresent"',
       ],
     ],
   ])("%s changes only the CronJob field it is about", (_flag, flags, expected) => {
