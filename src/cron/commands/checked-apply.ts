@@ -23,7 +23,16 @@ export async function applyChecked(
 ): Promise<ServerObject[]> {
   const { kubectl } = deps;
   const checkable = dryRunnable(wanted, existing);
-  await applyServerSide(kubectl, checkable, fieldManager, true);
+  const left = existing.length === 0 ? "nothing was installed" : "the installation was left as it was";
+  try {
+    await applyServerSide(kubectl, checkable, fieldManager, true);
+  } catch (error) {
+    // A dry run: said, as kubectl's own words leave it open whether some objects were applied.
+    if (!(error instanceof ToolFailedError)) throw error;
+    throw new ToolFailedError(`${error.message}; ${left} (the server refused it at a dry run)`, {
+      cause: error,
+    });
+  }
   if (checkable.length === wanted.length) return applyServerSide(kubectl, wanted, fieldManager);
 
   const first = appliedFirst(wanted, existing);
@@ -35,7 +44,6 @@ export async function applyChecked(
     if (!(error instanceof ToolFailedError)) throw error;
     const present = new Set(existing.map(objectKey));
     const created = first.filter((o) => !present.has(objectKey(o)));
-    const left = existing.length === 0 ? "nothing was installed" : "the installation was left as it was";
     throw new ToolFailedError(`${error.message}; ${await undo(deps, created, namespace, left)}`, {
       cause: error,
     });

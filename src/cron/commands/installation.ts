@@ -1,7 +1,9 @@
 /** Which installation a CronJob verb means: --name, and -n or the kubeconfig's namespace. */
+
 import type { ConnectionOptions } from "../../connection.js";
 import { ToolFailedError, UsageError } from "../../errors.js";
 import { shellWords } from "../../util/shell-words.js";
+import { withoutUrlSecrets } from "../../util/url-secrets.js";
 import { getCronJob } from "../adapters/kubectl.js";
 import { cronDefaults } from "../core/defaults.js";
 import { installSelector, isInstallations } from "../core/install-labels.js";
@@ -55,7 +57,7 @@ export async function requireCronJob(deps: CronDeps, target: Installation): Prom
  */
 export function installationWords(deps: CronDeps, target: Installation): string {
   const name = target.name === cronDefaults.name ? [] : ["--name", target.name];
-  return shellWords(["-n", target.namespace, ...name, ...deps.kubectl.connectionArgs()]);
+  return shellWords(["-n", target.namespace, ...name, ...connectionWords(deps)]);
 }
 
 /**
@@ -63,6 +65,11 @@ export function installationWords(deps: CronDeps, target: Installation): string 
  * cut a `kubectl logs -f` short.
  */
 export function kubectlWords(deps: CronDeps, namespace: string): string {
-  const connection = deps.kubectl.connectionArgs().filter((arg) => !arg.startsWith("--request-timeout="));
+  const connection = connectionWords(deps).filter((arg) => !arg.startsWith("--request-timeout="));
   return shellWords(["-n", namespace, ...connection]);
+}
+
+/** The connection flags as given, a URL's user info left out (the CLI refuses one; this is the last guard). */
+function connectionWords(deps: CronDeps): string[] {
+  return deps.kubectl.connectionArgs().map(withoutUrlSecrets);
 }

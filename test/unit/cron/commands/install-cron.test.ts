@@ -4,6 +4,7 @@
  * real API server's refusals are in the e2e tests.
  */
 import { describe, expect, it } from "vitest";
+import type { Exec } from "../../../../src/adapters/exec.js";
 import { Kubectl } from "../../../../src/adapters/kubectl.js";
 import { type InstallCronOptions, installCronCommand } from "../../../../src/cron/commands/install-cron.js";
 import { buildInstallObjects } from "../../../../src/cron/core/install-objects.js";
@@ -277,6 +278,50 @@ describe("what install-cron says at the end", () => {
     expect(everywhere.out.stderr).toMatch(
       /Remove it with kubectl autoupdate uninstall-cron -n tools, not by deleting namespace tools: its ClusterRoleBinding would outlive it.\n$/,
     );
+  });
+});
+
+describe("install-cron refused at its first server dry run", () => {
+  it("says nothing was applied: kubectl's own words leave it open (it applies a List object by object)", async () => {
+    const escalation =
+      'Error from server (Forbidden): roles.rbac.authorization.k8s.io "kubectl-autoupdate" is forbidden: user "alice" is attempting to grant RBAC permissions not currently held\n';
+    const cluster = new InstallCluster().refuse((c) => c.args[0] === "apply" && c.dryRun, escalation);
+    const { error } = await install(cluster);
+    expect(cluster.writes()).toEqual([]);
+    expect((error as Error).message).toMatch(
+      /; nothing was installed \(the server refused it at a dry run\)$/,
+    );
+  });
+});
+
+describe("the commands install-cron says to run next", () => {
+  it("keep the connection flags but never a password in --server's URL (the CLI refuses one; a last guard)", async () => {
+    const server = "https://admin:s3cretPw@10.0.0.1:6443";
+    const cluster = new InstallCluster();
+    // The cluster's fake answers by verb: the connection flag is dropped before it.
+    const exec: Exec = (file, argv, options) =>
+      cluster.exec(
+        file,
+        argv.filter((a) => !a.startsWith("--server=")),
+        options,
+      );
+    const { deps, out } = cronVerbDeps(exec);
+    deps.kubectl = new Kubectl(exec, "kubectl", { server });
+    const options: InstallCronOptions = {
+      name: spec.name,
+      namespace: "tools",
+      connection: { server },
+      kubectlPath: "kubectl",
+      color: "never",
+      verbose: false,
+      spec,
+      dryRun: false,
+    };
+    await installCronCommand(deps, options);
+    expect(out.stderr).toContain(
+      "Run it now: kubectl autoupdate run-now -n tools --server=https://10.0.0.1:6443 --wait",
+    );
+    expect(out.stderr).not.toContain("s3cretPw");
   });
 });
 
