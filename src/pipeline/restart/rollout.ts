@@ -295,7 +295,7 @@ async function afterPatch(
 ): Promise<RolloutOutcome> {
   const namespace = group[0]!.namespace;
   const target = group[0]!.restart!.controller;
-  const followed = await follow(api, kind, namespace, target.name, generation, options);
+  const followed = await follow(api, kind, namespace, target.name, current.metadata.uid, generation, options);
   // Failed and no longer going on: the workload was deleted during its rollout, and its planned pods
   // most likely with it.
   if (followed.kind === "failed" && !followed.ongoing) {
@@ -440,6 +440,7 @@ async function follow(
   kind: WorkloadKind,
   namespace: string,
   workload: string,
+  uid: string | undefined,
   generation: number,
   options: GroupReporter["options"],
 ): Promise<RolloutOutcome> {
@@ -455,6 +456,12 @@ async function follow(
     });
     if (w === null)
       return { kind: "failed", reason: `${kind}/${workload} was deleted during its rollout`, patched: true };
+    // Another object under its name (`kubectl replace --force`, a GitOps tool's Replace): the one patched is
+    // gone, and the new one's generation is not the patch's.
+    if (w && uid !== undefined && w.metadata.uid !== undefined && w.metadata.uid !== uid) {
+      const reason = `${kind}/${workload} was deleted and created again during its rollout`;
+      return { kind: "failed", reason, patched: true };
+    }
     if (w) {
       const status = rolloutStatus(w, generation);
       if (status.state === "done") return { kind: "rolled-out", pods: replacedPods(w) };

@@ -528,6 +528,28 @@ describe("pods gone since the plan", () => {
 });
 
 describe("a workload deleted during its rollout", () => {
+  it("and created again under its name (kubectl replace --force): said at once, not waited for till the timeout", async () => {
+    const { clock, cluster } = setup();
+    const pods = surgingWeb(cluster);
+    // 2 s after the patch: another object, another UID, at generation 1 (the patched one was at 2).
+    const recreatedAt = clock.now() + 2000;
+    const get = cluster.getWorkload.bind(cluster);
+    cluster.getWorkload = async (kind, namespace, name) => {
+      const w = await get(kind, namespace, name);
+      if (!w || clock.now() < recreatedAt) return w;
+      return {
+        ...w,
+        metadata: { ...w.metadata, uid: "uid-web-again", generation: 1 },
+        status: { ...w.status, observedGeneration: 1 },
+      };
+    };
+    const record = await runRestart(clock, cluster, pods, { waitTimeoutMs: 300_000 });
+    expect(record.reported).toEqual([
+      "Deployment/web failed: Deployment/web was deleted and created again during its rollout",
+    ]);
+    expect(clock.elapsed()).toBeLessThan(10_000);
+  });
+
   it("its planned pods, gone with it before any replacement was Ready, count as gone, not as replaced", async () => {
     const { clock, cluster } = setup();
     const pods = surgingWeb(cluster);
