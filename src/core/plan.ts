@@ -43,6 +43,8 @@ export interface Restart {
    */
   controller: ControllerRef;
   reason: string;
+  /** Not in the document: a rollout's pace as planned (core/restart-strategy.ts rolloutPace). */
+  pace?: string;
 }
 
 export interface PlanContainer {

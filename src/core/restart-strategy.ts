@@ -37,7 +37,7 @@ import {
 } from "./workload.js";
 
 export type RestartDecision =
-  | { kind: "restart"; strategy: RestartMethod; reason: string; warnings: string[] }
+  | { kind: "restart"; strategy: RestartMethod; reason: string; warnings: string[]; pace?: string }
   | { kind: "skip"; reason: string };
 
 /** What is known of one pod's controller when deciding. */
@@ -240,7 +240,12 @@ function decidedPod(decision: RestartDecision, target: ControllerRef): (pod: Pla
   if (decision.kind === "skip") {
     return (pod) => ({ ...pod, action: "skip", reason: decision.reason, warnings: noWarnings });
   }
-  const restart: Restart = { strategy: decision.strategy, controller: target, reason: decision.reason };
+  const restart: Restart = {
+    strategy: decision.strategy,
+    controller: target,
+    reason: decision.reason,
+    ...(decision.pace !== undefined ? { pace: decision.pace } : {}),
+  };
   const extended = new Map<readonly string[], readonly string[]>();
   const warningsOf = (own: readonly string[]) => {
     if (decision.warnings.length === 0) return own;
@@ -345,7 +350,7 @@ function decideRestartOf(
       `${name} is managed by ${operator}: its operator may write the template back, rolling the pods again and dropping the restarted-for record`,
     );
   }
-  return { ...restart("rollout", rolloutReason(w)), warnings };
+  return { ...restart("rollout", rolloutReason(w)), pace: rolloutPace(w), warnings };
 }
 
 /**
@@ -398,6 +403,21 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
     };
   }
   return null;
+}
+
+/**
+ * What a rollout's pace is made of, apart from how many pods and nodes it has (an autoscaler may change
+ * those): apply rolls a workload only at the pace the plan printed.
+ */
+export function rolloutPace(w: Workload): string {
+  const type = updateStrategyType(w);
+  if (w.kind === "Deployment") {
+    const r = w.spec.strategy?.rollingUpdate;
+    return type === "Recreate" ? type : `${type} ${r?.maxSurge ?? "25%"} ${r?.maxUnavailable ?? "25%"}`;
+  }
+  const r = w.spec.updateStrategy?.rollingUpdate;
+  if (w.kind === "StatefulSet") return `${type} ${partitionOf(w)} ${r?.maxUnavailable ?? 1}`;
+  return `${type} ${r?.maxSurge ?? 0} ${r?.maxUnavailable ?? 1}`;
 }
 
 /** What the rollout will do, in the controller's own terms. */

@@ -10,7 +10,7 @@ import { isOptedOut, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { hasEnded, selectorString, sharedLabelsSelector } from "../../core/readiness.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
-import { belowPartition, decideRestart } from "../../core/restart-strategy.js";
+import { belowPartition, decideRestart, rolloutPace } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
 import { rolloutTakesDown } from "../../core/rolling-update.js";
 import { currentSincePlan, goingSincePlan, leftSincePlan, restartedOnto } from "../../core/since-plan.js";
@@ -224,11 +224,10 @@ async function readAndPatch(
       .map((p) => p.metadata.name),
   });
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };
-  // What the plan said the rollout does (its pace: maxSurge, maxUnavailable, a partition) must still hold;
-  // the pods and nodes it counts may have changed with an autoscaler meanwhile.
-  const pace = (reason: string) => reason.replace(/\b\d+ (pod|node)s?\b/g, "# $1");
-  const printed = group[0]!.restart!.reason;
-  if (decision.strategy !== "rollout" || (printed !== "" && pace(decision.reason) !== pace(printed))) {
+  // The pace the plan printed (maxSurge, maxUnavailable, a partition) must still hold; the pods and nodes
+  // it counts may have changed with an autoscaler meanwhile.
+  const planned = group[0]!.restart!.pace;
+  if (decision.strategy !== "rollout" || (planned !== undefined && planned !== rolloutPace(current))) {
     return { kind: "not-started", reason: `changed since the plan: ${decision.reason}` };
   }
   // Under --strategy rollout a workload that became Recreate (or managed by GitOps…) still rolls, with a

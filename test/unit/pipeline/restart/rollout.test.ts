@@ -322,6 +322,19 @@ describe("read again right before the patch", () => {
     expect(cluster.lowestReady("web")).toBe(4);
   });
 
+  it("a Recreate Deployment an autoscaler took from 1 pod to 2 since the plan still rolls under rollout", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 1, strategy: "rollout" });
+    cluster.edit("web", { updateStrategy: "Recreate" });
+    const plan = await decidedPlan(cluster, pods, "rollout");
+    expect(plan.pods[0]!.restart).toMatchObject({ strategy: "rollout", pace: "Recreate" });
+    cluster.scaleTo("web", 2, 0);
+    await clock.advance(5000);
+    const { reported } = await runRestart(clock, cluster, plan.pods, { strategy: "rollout" });
+    expect(reported.join("\n")).not.toContain("changed since the plan");
+    expect(cluster.patches()).toHaveLength(1);
+  });
+
   it("a rollout whose replicas an autoscaler changed since the plan still goes: its pace is the plan's", async () => {
     const { clock, cluster } = setup();
     const controller = {
