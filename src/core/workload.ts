@@ -200,8 +200,10 @@ export function rolloutInProgress(w: Workload): string | null {
     if ((s.replicas ?? 0) > replicas) return `scaling down: ${s.replicas} pods, ${replicas} wanted`;
     // A pod terminating (a drain) is counted Ready until it stops, but on no revision: with a partition the
     // counts above miss it, and under Parallel the controller would take another pod down beside it.
-    if (rolling && s.currentReplicas !== undefined) {
-      const onRevisions = s.currentRevision === s.updateRevision ? updated : s.currentReplicas + updated;
+    // The API server leaves out a count of 0 (currentReplicas is omitempty): read where the revisions are.
+    if (rolling && s.updateRevision !== undefined) {
+      const onRevisions =
+        s.currentRevision === s.updateRevision ? updated : (s.currentReplicas ?? 0) + updated;
       if (onRevisions < replicas) return `only ${onRevisions} of ${replicas} pods up and not terminating`;
     }
     return null;

@@ -111,8 +111,12 @@ export function proxyFailure(proxy: URL, error: Error & { code?: string }): Prox
 /** A proxy's refusal of its credentials (407), for the requests after the one it answered: not sent. */
 export function credentialsRefused(proxy: URL, answer: http.IncomingMessage): ProxyError {
   const text = `407${answer.statusMessage ? ` ${answer.statusMessage}` : ""}`;
+  const what =
+    Object.keys(proxyAuthorization(proxy)).length > 0
+      ? "refused its credentials"
+      : "wants credentials, which its URL gives none of";
   return new ProxyError(
-    `proxy ${proxyAddress(proxy)} refused its credentials (${text}): not asked again in this run`,
+    `proxy ${proxyAddress(proxy)} ${what} (${text}): not asked again in this run`,
     "ERR_PROXY_REFUSED",
   );
 }

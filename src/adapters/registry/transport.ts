@@ -258,7 +258,8 @@ export class Transport {
       const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
       if (!this.answered.has(url.host)) this.answered.set(url.host, 0);
       // Before the requests waiting for the host's first answer go on: they must see a pause it asked for.
-      if (isRetryableStatus(response.status)) {
+      // Only the host's own: a redirect's (a CDN's) asks nothing of the registry.
+      if (isRetryableStatus(response.status) && new URL(response.url).host === url.host) {
         const retryAfter = parseRetryAfter(response.headers.get("retry-after"), this.now());
         if (retryAfter !== null) this.pause(url.host, response.status, retryAfter);
       }

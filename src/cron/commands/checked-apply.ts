@@ -5,6 +5,7 @@
  * checked only once its Role exists; then the ServiceAccount and the new Roles are applied first, the rest
  * checked, and on a refusal what this run created is deleted again.
  */
+import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../errors.js";
 import { applyServerSide, deleteObjects, type ServerObject } from "../adapters/kubectl.js";
 import { appliedFirst, dryRunnable } from "../core/apply-order.js";
@@ -27,8 +28,9 @@ export async function applyChecked(
   try {
     await applyServerSide(kubectl, checkable, fieldManager, true);
   } catch (error) {
-    // A dry run: said, as kubectl's own words leave it open whether some objects were applied.
-    if (!(error instanceof ToolFailedError)) throw error;
+    // A dry run: said, as kubectl's own words leave it open whether some objects were applied. A cluster out
+    // of reach is no refusal, and is explained as such.
+    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
     throw new ToolFailedError(`${error.message}; ${left} (the server refused it at a dry run)`, {
       cause: error,
     });

@@ -516,7 +516,7 @@ describe("the decision per controller: every kind and update strategy, under eac
     // Rolled from ordinal 2 up: db-2 on db-8a, db-0 and db-1 held on db-7f, as rolloutStatus calls done.
     const rolled = workload("StatefulSet", {
       spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
-      status: { updatedReplicas: 1, currentRevision: "db-7f", updateRevision: "db-8a" },
+      status: { updatedReplicas: 1, currentReplicas: 2, currentRevision: "db-7f", updateRevision: "db-8a" },
     });
     expect(decide("auto", "StatefulSet", facts(rolled, ["db-2"]))).toMatch(/^rollout: /);
     expect(decide("auto", "StatefulSet", facts(rolled, ["db-0", "db-2"]))).toBe(

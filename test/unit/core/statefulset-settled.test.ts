@@ -38,6 +38,18 @@ describe("a StatefulSet with a pod terminating, still Ready", () => {
     },
   );
 
+  it("with the server's status, which leaves out a count of 0 (currentReplicas is omitempty)", () => {
+    // A canary of 2, partition 1: db-0 (the one pod on the old revision) drained, db-1 on the new one.
+    const canary = {
+      replicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      updatedReplicas: 1,
+      updateRevision: "db-8a",
+    };
+    expect(rolloutInProgress(db(1, canary, 2))).toBe("only 1 of 2 pods up and not terminating");
+  });
+
   it("with a partition and revisions apart, the pods below it on the current one count too", () => {
     const settled = { ...drained, currentReplicas: 1, updatedReplicas: 2, updateRevision: "db-8a" };
     expect(rolloutInProgress(db(1, settled))).toBeNull();

@@ -330,6 +330,15 @@ describe("createHttpFetch through a proxy", () => {
       expect(logins).toHaveLength(1);
     });
 
+    it("without credentials in its URL, it is said to want some, not to have refused them", async () => {
+      const proxy = await serve((_req, res) => res.writeHead(407, { "content-length": "0" }).end());
+      const fetch = through(proxy.base.slice("http://".length));
+      await expect(fetch("http://a.example/")).rejects.toMatchObject(refused);
+      await expect(fetch("http://b.example/")).rejects.toMatchObject({
+        cause: { message: expect.stringContaining("wants credentials, which its URL gives none of (407") },
+      });
+    });
+
     it("nor plain http's, which the proxy is sent whole", async () => {
       const proxy = await serve((_req, res) => res.writeHead(407, { "content-length": "0" }).end());
       const fetch = through(`http://svc:expired@${proxy.base.slice("http://".length)}`);

@@ -66,4 +66,31 @@ describe("a registry's Retry-After", () => {
     await Promise.all(["a", "b", "c", "d"].map((name) => r.resolveTag(ref(`reg.test/${name}:1`), [])));
     expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(1);
   });
+
+  it("from a CDN a redirect led to (a blob's) pauses nothing of the registry's own", async () => {
+    const sent: string[] = [];
+    const cdn = (url: URL) =>
+      url.pathname.includes("/blobs/")
+        ? Object.defineProperty(new Response("", { status: 503, headers: { "retry-after": "60" } }), "url", {
+            value: "https://cdn.example/blob?sig=x",
+          })
+        : Object.defineProperty(new Response("{}"), "url", { value: String(url) });
+    const t = new Transport({
+      timeoutMs: 2000,
+      retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 30_000 },
+      maxConcurrent: 8,
+      maxConcurrentPerHost: 4,
+      fetch: (async (url: URL) => {
+        sent.push(url.href);
+        return cdn(url);
+      }) as never,
+      now: () => now,
+    });
+    await t.request("blob", new URL("https://reg.test/v2/app/blobs/sha256:aa"), { method: "GET" });
+    const head = await t.request("head", new URL("https://reg.test/v2/other/manifests/1"), {
+      method: "HEAD",
+    });
+    expect(head).toMatchObject({ ok: true, answer: { status: 200 } });
+    expect(sent).toContain("https://reg.test/v2/other/manifests/1");
+  });
 });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { Exec } from "../../../../src/adapters/exec.js";
 import { Kubectl } from "../../../../src/adapters/kubectl.js";
+import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import { type InstallCronOptions, installCronCommand } from "../../../../src/cron/commands/install-cron.js";
 import { buildInstallObjects } from "../../../../src/cron/core/install-objects.js";
 import { ToolFailedError } from "../../../../src/errors.js";
@@ -291,6 +292,14 @@ describe("install-cron refused at its first server dry run", () => {
     expect((error as Error).message).toMatch(
       /; nothing was installed \(the server refused it at a dry run\)$/,
     );
+  });
+
+  it("the cluster lost there (an expired login) is no refusal: it stays a cluster-access failure, to be explained", async () => {
+    const lost = "error: You must be logged in to the server (Unauthorized)\n";
+    const cluster = new InstallCluster().refuse((c) => c.args[0] === "apply" && c.dryRun, lost);
+    const { error } = await install(cluster);
+    expect(error).toBeInstanceOf(ClusterAccessError);
+    expect((error as Error).message).not.toContain("refused it at a dry run");
   });
 });
 
