@@ -1,9 +1,10 @@
 /**
  * The order workloads are restarted in: those a PodDisruptionBudget holds now go last. Each such workload
- * holds a --concurrency slot for up to --wait-timeout while its budget is waited out; first in the API's
- * order, as they are at every run, a few of them would keep the CronJob from ever reaching the rest
- * before its deadline. One budget list per namespace; a list refused changes nothing (the workload meets
- * it itself), a cluster out of reach is thrown.
+ * holds a --concurrency slot for up to --wait-timeout while its budget is waited out (an eviction's, or under
+ * auto a rollout's, which apply holds to its budgets itself); first in the API's order, as they are at every
+ * run, a few of them would keep the CronJob from ever reaching the rest before its deadline. One budget list
+ * per namespace; a list refused changes nothing (the workload meets it itself), a cluster out of reach is
+ * thrown.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { allowsNoDisruption, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
@@ -14,12 +15,13 @@ import type { RestartApi, RestartOptions } from "./restart-options.js";
 export async function blockedLast(
   api: Pick<RestartApi, "listDisruptionBudgets">,
   groups: readonly (readonly PlanPod[])[],
-  options: Pick<RestartOptions, "concurrency" | "wait" | "dryRun">,
+  options: Pick<RestartOptions, "concurrency" | "wait" | "dryRun" | "strategy">,
 ): Promise<(readonly PlanPod[])[]> {
   // Only a wait holds a slot: a dry run or --no-wait leaves a refused pod at once.
   if (!options.wait || options.dryRun) return [...groups];
-  const oneAtATime = (group: readonly PlanPod[]) => group[0]!.restart!.strategy !== "rollout";
-  const namespaces = [...new Set(groups.filter(oneAtATime).map((group) => group[0]!.namespace))];
+  const waitsForBudgets = (group: readonly PlanPod[]) =>
+    group[0]!.restart!.strategy !== "rollout" || options.strategy === "auto";
+  const namespaces = [...new Set(groups.filter(waitsForBudgets).map((group) => group[0]!.namespace))];
   // Only a budget that allows no disruption now holds anything: usually none of a namespace's many.
   const holding = new Map<string, readonly DisruptionBudget[]>();
   await mapLimit(namespaces, options.concurrency, async (namespace) => {
@@ -34,7 +36,7 @@ export async function blockedLast(
   const held: (readonly PlanPod[])[] = [];
   for (const group of groups) {
     const isHeld =
-      oneAtATime(group) &&
+      waitsForBudgets(group) &&
       group.some((pod) => selectingBudgets(holding.get(pod.namespace) ?? [], pod.labels).length > 0);
     (isHeld ? held : free).push(group);
   }

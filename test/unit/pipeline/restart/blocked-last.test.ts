@@ -36,6 +36,32 @@ describe("workloads held by a budget go last", () => {
     ]);
   });
 
+  it("a rollout its budget holds, under auto (which holds a rollout to its budgets), goes last too", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "held", 0);
+    const pods = [
+      ...cluster.addController({
+        kind: "Deployment",
+        name: "held",
+        replicas: 3,
+        maxSurge: 0,
+        maxUnavailable: 1,
+        strategy: "rollout",
+      }),
+      ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" }),
+    ];
+    const { reported } = await runRestart(clock, cluster, pods, {
+      strategy: "auto",
+      concurrency: 1,
+      waitTimeoutMs: 60_000,
+    });
+    expect(cluster.evictions()[0]).toBe("0 evict shop/web-0 → 201");
+    expect(reported).toEqual([
+      "web-0 evicted",
+      "Deployment/held not-started: PodDisruptionBudget guard allows no disruption now: the rollout of Deployment/held takes 1 pod out of service at once",
+    ]);
+  });
+
   it("budgets that cannot be listed leave the order as planned", async () => {
     const { clock, cluster } = setup();
     cluster.budgetsUnreadable = true;
@@ -80,7 +106,12 @@ describe("the order's cost", () => {
       ),
     );
     const api = { listDisruptionBudgets: async () => budgets };
-    const ordered = await blockedLast(api, groups, { concurrency: 4, wait: true, dryRun: false });
+    const ordered = await blockedLast(api, groups, {
+      concurrency: 4,
+      wait: true,
+      dryRun: false,
+      strategy: "auto",
+    });
     expect(ordered).toEqual(groups);
     expect(selectorReads).toBeLessThanOrEqual(2 * (workloads * 5 + workloads));
   });
