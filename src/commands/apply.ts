@@ -69,8 +69,10 @@ export async function applyCommand(ctx: Context<ApplyOptions>): Promise<void> {
     await applyPlan(ctx, run);
   } catch (error) {
     await keepResult(ctx, run, error);
-    // A refusal ("no" at the prompt, no --yes) is no run to report.
-    if (!(error instanceof RefusedError)) await postReport(ctx, run, error);
+    // A refusal ("no" at the prompt, no --yes), or a Ctrl-C at the prompt, is no run to report.
+    if (!(error instanceof RefusedError || error instanceof InterruptedAtQuestion)) {
+      await postReport(ctx, run, error);
+    }
     throw error;
   }
   await keepResult(ctx, run);
@@ -156,6 +158,9 @@ async function reportNothingToRestart(
   }
 }
 
+/** A Ctrl-C typed at the question: an interrupt (the process ends by SIGINT), but, like a "no", no run. */
+class InterruptedAtQuestion extends InterruptedError {}
+
 /** Asks before restarting, unless --yes or --dry-run; without a terminal to ask on, refuses. */
 async function confirmRestarts(
   { io, options }: Context<ApplyOptions>,
@@ -176,7 +181,7 @@ async function confirmRestarts(
     interrupted = true;
     io.interrupt?.();
   });
-  if (interrupted) throw new InterruptedError("interrupted at the question: nothing restarted");
+  if (interrupted) throw new InterruptedAtQuestion("interrupted at the question: nothing restarted");
   if (!yes) throw new RefusedError("nothing restarted");
 }
 
