@@ -153,6 +153,8 @@ export interface PlanInput {
    * ServiceAccount's at admission, as one made since the ServiceAccount gained them already has.
    */
   accountPullSecrets?: ReadonlyMap<string, readonly string[]>;
+  /** Every ServiceAccount in scope, by `namespace/name`, when listed: a new pod naming another is refused. */
+  serviceAccounts?: ReadonlySet<string>;
   /** --min-age: a stale container's new image must be at least this old (by its build time) to act on. */
   minAgeMs?: number;
   /** The clock's time, for --min-age. */
@@ -273,6 +275,7 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
     const notRestartable =
       whyNotRestartable(pod, direct, input.owners) ??
       withoutImageToRun(containers) ??
+      withoutServiceAccount(pod, input.serviceAccounts) ??
       withUnreadablePullSecret(pod, input.unreadablePullSecrets, input.accountPullSecrets);
     const cached = notRestartable === null ? startsCachedImage(containers, direct) : null;
     leftOnCachedImage = cached !== null;
@@ -313,6 +316,18 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
     leftOnCachedImage,
     restartedBefore: action === "delete" ? restartedBefore : undefined,
   };
+}
+
+/**
+ * Why a pod whose ServiceAccount is gone (a chart renamed it) is not restarted: admission refuses every new pod
+ * naming a ServiceAccount that does not exist, so its replacement would never be made. Null when it exists,
+ * or when the ServiceAccounts were not listed.
+ */
+function withoutServiceAccount(pod: Pod, accounts: ReadonlySet<string> | undefined): string | null {
+  const account = pod.spec.serviceAccountName || "default";
+  if (accounts === undefined || accounts.has(`${pod.metadata.namespace ?? "default"}/${account}`))
+    return null;
+  return `its ServiceAccount ${account} does not exist: admission refuses a new pod naming it`;
 }
 
 /**

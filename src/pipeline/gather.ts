@@ -1,8 +1,9 @@
 /**
  * Gathering: kubectl calls that grow with pages, never with pods — the pod list (one call per page);
  * alongside it, each started by the first pod that needs it, the lists of the owners in between
- * (ReplicaSets, Jobs) and of the ServiceAccounts (for pods naming no pull secret); then the pull secrets
- * actually referenced, one `get` per namespace.
+ * (ReplicaSets, Jobs) and of the ServiceAccounts (their pull secrets, for pods naming none; whether each
+ * pod's still exists, whenever a pod may be stale); then the pull secrets actually referenced, one `get` per
+ * namespace.
  */
 import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import { isCallFailure } from "../adapters/kubectl-errors.js";
@@ -43,6 +44,8 @@ export interface Inventory {
   accountSecrets: Map<string, SecretRef[]>;
   /** The pull secrets' names of those ServiceAccounts, by `namespace/name`: a new pod of theirs gets them. */
   accountPullSecrets: Map<string, string[]>;
+  /** Every ServiceAccount in scope, by `namespace/name`, when they were listed. */
+  serviceAccounts?: Set<string>;
   /** Problems that did not stop the plan (an unreadable secret only leaves its images unresolved). */
   warnings: string[];
 }
@@ -108,7 +111,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
     accounts
       .start()
       .then((found) => {
-        if ((found.get(account)?.imagePullSecrets ?? []).length > 0) return;
+        if ((found?.get(account)?.imagePullSecrets ?? []).length > 0) return;
         for (const tag of tags) onTagReady(tag);
       })
       // The ServiceAccount list is awaited below, which reports its failure.
@@ -141,12 +144,12 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   const pods = select ? onlyImages(listed, select) : listed;
 
   const images = imagesToResolve(imagesInUse(pods));
-  const [ownerObjects, found] = await Promise.all([
+  // Whenever a pod may be stale: its new pod needs its ServiceAccount to exist (admission refuses it else).
+  const [ownerObjects, listedAccounts] = await Promise.all([
     Promise.all(ownerResourcesToList(pods).map(ownerList)),
-    images.some((image) => image.serviceAccounts.length > 0)
-      ? accounts.start()
-      : new Map<string, ServiceAccount>(),
+    images.length > 0 ? accounts.start() : null,
   ]);
+  const found = listedAccounts ?? new Map<string, ServiceAccount>();
   const accountSecrets = serviceAccountSecrets(found, images);
   const owners = indexOwners(ownerObjects.flat());
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
@@ -158,6 +161,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
     pullSecrets: secrets.parsed,
     unreadablePullSecrets: secrets.unreadable,
     accountSecrets,
+    ...(listedAccounts ? { serviceAccounts: new Set(listedAccounts.keys()) } : {}),
     accountPullSecrets: new Map(
       [...found].flatMap(([id, account]) =>
         account.imagePullSecrets?.length ? [[id, account.imagePullSecrets.map(({ name }) => name)]] : [],
@@ -277,11 +281,12 @@ export async function listOptedOutElsewhere(
 }
 
 /** The ServiceAccounts in scope by `namespace/name`; a refusal is a warning and none. */
+/** The ServiceAccounts in scope by `namespace/name`; null when they could not be listed (with a warning). */
 async function listServiceAccounts(
   kubectl: Kubectl,
   scope: PodScope,
   warnings: string[],
-): Promise<Map<string, ServiceAccount>> {
+): Promise<Map<string, ServiceAccount> | null> {
   const accounts = new Map<string, ServiceAccount>();
   try {
     for (const sa of await kubectl.listServiceAccounts(scope, (line) => warnings.push(line))) {
@@ -290,7 +295,8 @@ async function listServiceAccounts(
   } catch (error) {
     // Without them the pods' own pull secrets and the user's docker config still apply.
     if (!isCallFailure(error)) throw error;
-    warnings.push(`${error.message} (ServiceAccounts' pull secrets not used)`);
+    warnings.push(`${error.message} (ServiceAccounts' pull secrets not used, nor checked to exist)`);
+    return null;
   }
   return accounts;
 }

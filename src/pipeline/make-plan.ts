@@ -102,6 +102,7 @@ export async function makePlan(
     nodePlatforms,
     unreadablePullSecrets: inventory.unreadablePullSecrets,
     accountPullSecrets: inventory.accountPullSecrets,
+    ...(inventory.serviceAccounts ? { serviceAccounts: inventory.serviceAccounts } : {}),
     minAgeMs: options.minAgeMs,
     now: options.now,
   });

@@ -131,10 +131,20 @@ describe("gather", () => {
     ]);
   });
 
-  it("lists no ServiceAccounts when every pod names its own pull secrets", async () => {
+  it("lists the ServiceAccounts once the pods are listed when every pod names its own pull secrets", async () => {
+    // Their pull secrets are not needed, but whether each pod's ServiceAccount exists is: its new pod needs it.
     const { kubectl, events } = fakeKubectl([web("web-a", { imagePullSecrets: ["own"] })]);
-    await gather(kubectl, scope, { concurrency: 4 });
-    expect(events).toEqual(["list replicasets.apps", "pods listed"]);
+    const inventory = await gather(kubectl, scope, { concurrency: 4 });
+    expect(events).toEqual(["list replicasets.apps", "pods listed", "list serviceaccounts"]);
+    expect(inventory.serviceAccounts).toEqual(new Set(["default/default", "default/plain"]));
+  });
+
+  it("lists no ServiceAccounts when no pod may be stale (every image pinned)", async () => {
+    const pinned = web("web-a", { image: `nginx@${OLD}` });
+    const { kubectl, events } = fakeKubectl([pinned]);
+    const inventory = await gather(kubectl, scope, { concurrency: 4 });
+    expect(events).not.toContain("list serviceaccounts");
+    expect(inventory).not.toHaveProperty("serviceAccounts");
   });
 
   it("asks for no secret a reference without a name stands for (imagePullSecrets: [{}])", async () => {
@@ -251,7 +261,7 @@ describe("gather", () => {
     const { kubectl } = fakeKubectl([web("web-a"), web("web-b")], { accountsFail: true });
     const inventory = await gather(kubectl, scope, { concurrency: 4 });
     expect(inventory.warnings).toEqual([
-      "kubectl get serviceaccounts: forbidden (ServiceAccounts' pull secrets not used)",
+      "kubectl get serviceaccounts: forbidden (ServiceAccounts' pull secrets not used, nor checked to exist)",
     ]);
   });
 });

@@ -180,6 +180,24 @@ describe("makePlan", () => {
     ]);
   });
 
+  it("leaves a pod whose ServiceAccount is gone: admission would refuse its new pod", async () => {
+    const renamed = makePod({
+      name: "web-a",
+      owner: { kind: "ReplicaSet", name: "web-1" },
+      serviceAccountName: "web-runner",
+      containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD }],
+    });
+    const { result } = await plan([renamed, pod("web-b", "nginx:latest")], () => moved);
+    expect(result.plan.pods.map((p) => [p.name, p.action, p.reason])).toEqual([
+      [
+        "web-a",
+        "skip",
+        "its ServiceAccount web-runner does not exist: admission refuses a new pod naming it",
+      ],
+      ["web-b", "delete", ""],
+    ]);
+  });
+
   it("asks for a tag while the pods stream in, once, and uses that answer", async () => {
     const pods = [pod("web-a", "nginx:latest"), pod("web-b", "nginx:latest"), pod("web-c", "nginx:latest")];
     const { events, result } = await plan(pods, () => moved);

@@ -30,7 +30,11 @@ function kubectlWith(pods: Pod[], workloads: Workload[], owners: unknown[] = [],
       return listed;
     },
     listObjects: async () => owners,
-    listServiceAccounts: async () => [],
+    // Every namespace has its default ServiceAccount.
+    listServiceAccounts: async () =>
+      [...new Set(pods.map((p) => p.metadata.namespace ?? "default"))].map((namespace) => ({
+        metadata: { name: "default", namespace },
+      })),
     getSecrets: async () => [],
     getNodes: async (names: readonly string[]) =>
       names.map((name) => ({
