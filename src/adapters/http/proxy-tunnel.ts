@@ -50,6 +50,10 @@ export class TunnelAgent extends https.Agent {
     // locks the account after a few.
     const login = Object.keys(proxyAuthorization(this.proxy)).length > 0 && !this.answered;
     if (login && this.waiting) return void this.waiting.push(() => this.createConnection(options, created));
+    // The others wait for the proxy's answer only so long: a proxy checks a login before it reaches the host,
+    // so one slow to answer took it and waits on the host, which must not hold every other host's tunnel.
+    const heard = login ? setTimeout(() => this.release(), loginAnswerMs) : undefined;
+    heard?.unref();
     if (login) this.waiting = [];
     const target = `${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
     const connect = http.request({
@@ -66,10 +70,8 @@ export class TunnelAgent extends https.Agent {
       if (settled) return;
       settled = true;
       created(error, socket);
-      // The tunnels waiting for this answer go on: refused at once after a 407, else each asks.
-      const waiting = this.waiting;
-      this.waiting = null;
-      for (const go of waiting ?? []) go();
+      clearTimeout(heard);
+      this.release();
     };
     connect.once("connect", (answer, socket) => {
       // The timeout was for the CONNECT: the tunnel lives on, idle in the pool between requests.
@@ -78,7 +80,7 @@ export class TunnelAgent extends https.Agent {
       if (answer.statusCode === 407) {
         this.refused = credentialsRefused(this.proxy, answer);
         this.onRefused(this.refused);
-      } else this.answered = true;
+      }
       if (answer.statusCode !== 200) {
         socket.destroy();
         settle(proxyRefusal(this.proxy, `CONNECT ${target}`, answer));
@@ -93,7 +95,22 @@ export class TunnelAgent extends https.Agent {
     connect.end();
     return undefined;
   }
+
+  /**
+   * The tunnels waiting for the proxy's first answer go on, each asking for itself from now on: refused at
+   * once after a 407; after anything else (a tunnel, another refusal, no connection at all) the login was
+   * not what failed.
+   */
+  private release(): void {
+    if (!this.refused) this.answered = true;
+    const waiting = this.waiting;
+    this.waiting = null;
+    for (const go of waiting ?? []) go();
+  }
 }
+
+/** How long tunnels wait for the proxy's first answer to its login before asking for themselves. */
+const loginAnswerMs = 2000;
 
 /** The header that carries the proxy URL's credentials, if it has any (checked when the URL was read). */
 export function proxyAuthorization(proxy: URL): Record<string, string> {

@@ -330,6 +330,28 @@ describe("createHttpFetch through a proxy", () => {
       expect(logins).toHaveLength(1);
     });
 
+    it("a first tunnel the proxy is slow to answer (it took the login, the host is slow) does not hold the others", async () => {
+      const proxy = await serve(() => undefined);
+      const held: Socket[] = [];
+      proxy.server.on("connect", (req: http.IncomingMessage, socket: Socket) => {
+        // slow.example's CONNECT is never answered; the others are refused at once.
+        if (req.url?.startsWith("slow.example")) return void held.push(socket);
+        socket.end("HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
+      });
+      const result = readProxySettings({
+        HTTPS_PROXY: `http://svc:pw@${proxy.base.slice("http://".length)}`,
+      });
+      if (!result.ok) throw new Error(result.error);
+      const fetch = createHttpFetch({ proxy: result.settings, connectTimeoutMs: 600_000 });
+      const slow = fetch("https://slow.example/v2/").catch((error: unknown) => error);
+      // Answered long before the slow tunnel's timeout: it waited only for the proxy's first answer to its login.
+      await expect(fetch("https://fast.example/v2/")).rejects.toMatchObject({
+        cause: { message: expect.stringContaining("answered CONNECT fast.example:443 with 403") },
+      });
+      for (const socket of held) socket.destroy();
+      expect(await slow).toBeInstanceOf(Error);
+    });
+
     it("without credentials in its URL, it is said to want some, not to have refused them", async () => {
       const proxy = await serve((_req, res) => res.writeHead(407, { "content-length": "0" }).end());
       const fetch = through(proxy.base.slice("http://".length));
