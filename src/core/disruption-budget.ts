@@ -75,7 +75,7 @@ export function blockingBudgets(
 }
 
 /** Whether the budget lets no pod it selects go now. */
-export function allowsNoDisruption(budget: DisruptionBudget): boolean {
+function allowsNoDisruption(budget: DisruptionBudget): boolean {
   return budget.disruptionsAllowed < 1;
 }
 

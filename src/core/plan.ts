@@ -45,6 +45,8 @@ export interface Restart {
   reason: string;
   /** Not in the document: a rollout's pace as planned (core/restart-strategy.ts rolloutPace). */
   pace?: string;
+  /** Not in the document: how many pods a rollout takes out of service at once, which its budgets must allow. */
+  takesDown?: number;
 }
 
 export interface PlanContainer {

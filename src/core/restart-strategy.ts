@@ -37,7 +37,14 @@ import {
 } from "./workload.js";
 
 export type RestartDecision =
-  | { kind: "restart"; strategy: RestartMethod; reason: string; warnings: string[]; pace?: string }
+  | {
+      kind: "restart";
+      strategy: RestartMethod;
+      reason: string;
+      warnings: string[];
+      pace?: string;
+      takesDown?: number;
+    }
   | { kind: "skip"; reason: string };
 
 /** What is known of one pod's controller when deciding. */
@@ -245,6 +252,7 @@ function decidedPod(decision: RestartDecision, target: ControllerRef): (pod: Pla
     controller: target,
     reason: decision.reason,
     ...(decision.pace !== undefined ? { pace: decision.pace } : {}),
+    ...(decision.takesDown !== undefined ? { takesDown: decision.takesDown } : {}),
   };
   const extended = new Map<readonly string[], readonly string[]>();
   const warningsOf = (own: readonly string[]) => {
@@ -350,7 +358,12 @@ function decideRestartOf(
       `${name} is managed by ${operator}: its operator may write the template back, rolling the pods again and dropping the restarted-for record`,
     );
   }
-  return { ...restart("rollout", rolloutReason(w)), pace: rolloutPace(w), warnings };
+  return {
+    ...restart("rollout", rolloutReason(w)),
+    pace: rolloutPace(w),
+    takesDown: rolloutTakesDown(w),
+    warnings,
+  };
 }
 
 /**

@@ -142,7 +142,9 @@ async function fetchFollowing(
     // A proxy given the URL answers for itself only when it wants credentials.
     if (way.kind === "forward" && status === 407) {
       answer.resume();
-      way.onRefused(credentialsRefused(way.proxy, answer));
+      // Refused credentials are not sent again; a proxy sent none may let other hosts through without.
+      if (Object.keys(proxyAuthorization(way.proxy)).length > 0)
+        way.onRefused(credentialsRefused(way.proxy, answer));
       throw networkError(proxyRefusal(way.proxy, `${method} ${url.host}`, answer));
     }
     const location = answer.headers.location;

@@ -52,7 +52,7 @@ export class TunnelAgent extends https.Agent {
     if (login && this.waiting) return void this.waiting.push(() => this.createConnection(options, created));
     // The others wait for the proxy's answer only so long: a proxy checks a login before it reaches the host,
     // so one slow to answer took it and waits on the host, which must not hold every other host's tunnel.
-    const heard = login ? setTimeout(() => this.release(), loginAnswerMs) : undefined;
+    const heard = login ? setTimeout(() => this.release(true), loginAnswerMs) : undefined;
     heard?.unref();
     if (login) this.waiting = [];
     const target = `${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
@@ -66,18 +66,22 @@ export class TunnelAgent extends https.Agent {
       timeout: this.connectTimeoutMs,
     });
     let settled = false;
+    let answered = false;
     const settle = (error: Error | null, socket?: Duplex) => {
       if (settled) return;
       settled = true;
       created(error, socket);
       clearTimeout(heard);
-      this.release();
+      this.release(answered);
     };
     connect.once("connect", (answer, socket) => {
       // The timeout was for the CONNECT: the tunnel lives on, idle in the pool between requests.
       socket.setTimeout(0);
       connect.removeAllListeners("timeout");
-      if (answer.statusCode === 407) {
+      answered = true;
+      // Refused credentials are not sent again; a proxy that wants some and was sent none may let other hosts
+      // through without (a login asked for some destinations only).
+      if (answer.statusCode === 407 && login) {
         this.refused = credentialsRefused(this.proxy, answer);
         this.onRefused(this.refused);
       }
@@ -97,12 +101,12 @@ export class TunnelAgent extends https.Agent {
   }
 
   /**
-   * The tunnels waiting for the proxy's first answer go on, each asking for itself from now on: refused at
-   * once after a 407; after anything else (a tunnel, another refusal, no connection at all) the login was
-   * not what failed.
+   * The tunnels waiting for the proxy's first answer go on: refused at once after a 407; after another answer
+   * (`answered`: a tunnel, another refusal, or none within loginAnswerMs) each asks for itself from now on;
+   * after no connection at all, the next of them asks alone, as the first did.
    */
-  private release(): void {
-    if (!this.refused) this.answered = true;
+  private release(answered: boolean): void {
+    if (answered && !this.refused) this.answered = true;
     const waiting = this.waiting;
     this.waiting = null;
     for (const go of waiting ?? []) go();
@@ -128,12 +132,8 @@ export function proxyFailure(proxy: URL, error: Error & { code?: string }): Prox
 /** A proxy's refusal of its credentials (407), for the requests after the one it answered: not sent. */
 export function credentialsRefused(proxy: URL, answer: http.IncomingMessage): ProxyError {
   const text = `407${answer.statusMessage ? ` ${answer.statusMessage}` : ""}`;
-  const what =
-    Object.keys(proxyAuthorization(proxy)).length > 0
-      ? "refused its credentials"
-      : "wants credentials, which its URL gives none of";
   return new ProxyError(
-    `proxy ${proxyAddress(proxy)} ${what} (${text}): not asked again in this run`,
+    `proxy ${proxyAddress(proxy)} refused its credentials (${text}): not asked again in this run`,
     "ERR_PROXY_REFUSED",
   );
 }

@@ -7,7 +7,7 @@
  * thrown.
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { allowsNoDisruption, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
+import { type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import { mapLimit } from "../../util/map-limit.js";
 import type { RestartApi, RestartOptions } from "./restart-options.js";
@@ -19,14 +19,24 @@ export async function blockedLast(
 ): Promise<(readonly PlanPod[])[]> {
   // Only a wait holds a slot: a dry run or --no-wait leaves a refused pod at once.
   if (!options.wait || options.dryRun) return [...groups];
-  const waitsForBudgets = (group: readonly PlanPod[]) =>
-    group[0]!.restart!.strategy !== "rollout" || options.strategy === "auto";
-  const namespaces = [...new Set(groups.filter(waitsForBudgets).map((group) => group[0]!.namespace))];
-  // Only a budget that allows no disruption now holds anything: usually none of a namespace's many.
+  // The disruptions a group waits for its budgets to allow: an eviction's one, a rollout's (under auto) as
+  // many as it takes out of service at once; none under --strategy rollout, which budgets do not govern.
+  const needs = (group: readonly PlanPod[]) => {
+    const { strategy, takesDown } = group[0]!.restart!;
+    if (strategy !== "rollout") return 1;
+    return options.strategy === "auto" ? (takesDown ?? 1) : 0;
+  };
+  const most = Math.max(0, ...groups.map(needs));
+  const namespaces = [...new Set(groups.filter((g) => needs(g) > 0).map((group) => group[0]!.namespace))];
+  // Only a budget that allows fewer now than some group needs holds anything: usually none of a namespace's.
   const holding = new Map<string, readonly DisruptionBudget[]>();
   await mapLimit(namespaces, options.concurrency, async (namespace) => {
     try {
-      holding.set(namespace, (await api.listDisruptionBudgets(namespace)).filter(allowsNoDisruption));
+      const budgets = await api.listDisruptionBudgets(namespace);
+      holding.set(
+        namespace,
+        budgets.filter((budget) => budget.disruptionsAllowed < most),
+      );
     } catch (error) {
       // Refused: its workloads read the budgets again, and say so.
       if (!isCallFailure(error)) throw error;
@@ -35,9 +45,14 @@ export async function blockedLast(
   const free: (readonly PlanPod[])[] = [];
   const held: (readonly PlanPod[])[] = [];
   for (const group of groups) {
+    const need = needs(group);
     const isHeld =
-      waitsForBudgets(group) &&
-      group.some((pod) => selectingBudgets(holding.get(pod.namespace) ?? [], pod.labels).length > 0);
+      need > 0 &&
+      group.some((pod) =>
+        selectingBudgets(holding.get(pod.namespace) ?? [], pod.labels).some(
+          (b) => b.disruptionsAllowed < need,
+        ),
+      );
     (isHeld ? held : free).push(group);
   }
   return [...free, ...held];

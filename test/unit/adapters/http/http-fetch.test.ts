@@ -352,13 +352,31 @@ describe("createHttpFetch through a proxy", () => {
       expect(await slow).toBeInstanceOf(Error);
     });
 
-    it("without credentials in its URL, it is said to want some, not to have refused them", async () => {
-      const proxy = await serve((_req, res) => res.writeHead(407, { "content-length": "0" }).end());
+    it("without credentials in its URL, a 407 is that host's alone: the proxy may let others through", async () => {
+      // A login asked for some destinations only (squid: the registries allowed before `allow authenticated`).
+      const proxy = await serve((req, res) =>
+        res.writeHead(req.url?.includes("private.example") ? 407 : 200, { "content-length": "0" }).end(),
+      );
       const fetch = through(proxy.base.slice("http://".length));
-      await expect(fetch("http://a.example/")).rejects.toMatchObject(refused);
-      await expect(fetch("http://b.example/")).rejects.toMatchObject({
-        cause: { message: expect.stringContaining("wants credentials, which its URL gives none of (407") },
+      await expect(fetch("http://private.example/")).rejects.toMatchObject(refused);
+      expect((await fetch("http://registry.example/")).status).toBe(200);
+      expect(proxy.seen).toHaveLength(2);
+    });
+
+    it("a first tunnel that got no connection at all is no answer: the next still asks alone", async () => {
+      const proxy = await serve(() => undefined);
+      let connects = 0;
+      const logins: string[] = [];
+      proxy.server.on("connect", (req: http.IncomingMessage, socket: Socket) => {
+        // The first is dropped (the proxy restarting); every later one is refused its login.
+        if (connects++ === 0) return void socket.destroy();
+        logins.push(String(req.url));
+        socket.end("HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n");
       });
+      const fetch = through(`http://svc:expired@${proxy.base.slice("http://".length)}`);
+      const hosts = ["a.example", "b.example", "c.example", "d.example", "e.example"];
+      await Promise.allSettled(hosts.map((host) => fetch(`https://${host}/v2/`)));
+      expect(logins).toHaveLength(1);
     });
 
     it("nor plain http's, which the proxy is sent whole", async () => {

@@ -62,6 +62,29 @@ describe("workloads held by a budget go last", () => {
     ]);
   });
 
+  it("a rollout its budget allows fewer disruptions now than it takes at once (1 of 2) goes last too", async () => {
+    const { clock, cluster } = setup();
+    cluster.setBudget("guard", "held", 1);
+    const controller = {
+      kind: "Deployment",
+      name: "held",
+      replicas: 4,
+      maxSurge: 0,
+      maxUnavailable: 2,
+    } as const;
+    const held = cluster
+      .addController({ ...controller, strategy: "rollout" })
+      .map((pod) => ({ ...pod, restart: { ...pod.restart!, takesDown: 2 } }));
+    const pods = [...held, ...cluster.addController({ name: "web", replicas: 1, strategy: "evict" })];
+    const { reported } = await runRestart(clock, cluster, pods, {
+      strategy: "auto",
+      concurrency: 1,
+      waitTimeoutMs: 60_000,
+    });
+    expect(cluster.evictions()[0]).toBe("0 evict shop/web-0 → 201");
+    expect(reported[0]).toBe("web-0 evicted");
+  });
+
   it("budgets that cannot be listed leave the order as planned", async () => {
     const { clock, cluster } = setup();
     cluster.budgetsUnreadable = true;

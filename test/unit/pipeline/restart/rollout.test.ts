@@ -327,7 +327,7 @@ describe("read again right before the patch", () => {
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 1, strategy: "rollout" });
     cluster.edit("web", { updateStrategy: "Recreate" });
     const plan = await decidedPlan(cluster, pods, "rollout");
-    expect(plan.pods[0]!.restart).toMatchObject({ strategy: "rollout", pace: "Recreate" });
+    expect(plan.pods[0]!.restart).toMatchObject({ strategy: "rollout", pace: "Recreate", takesDown: 1 });
     cluster.scaleTo("web", 2, 0);
     await clock.advance(5000);
     const { reported } = await runRestart(clock, cluster, plan.pods, { strategy: "rollout" });
