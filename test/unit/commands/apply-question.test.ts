@@ -3,10 +3,8 @@
  * report: no RunReport is posted to the webhook (on loopback). apply runs in process on the in-memory
  * cluster, its plan given.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, beforeEach, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import type { ApplyOptions } from "../../../src/commands/apply.js";
 import type { Context } from "../../../src/commands/context.js";
 import type { Plan, PlanPod } from "../../../src/core/plan.js";
@@ -15,33 +13,14 @@ import { makeChalk } from "../../../src/output/color.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import { InMemoryCluster } from "../../support/in-memory-cluster.js";
 import { testIo } from "../../support/test-io.js";
+import { webhookReceiver } from "../../support/webhook-receiver.js";
 
 const given: { plan?: Plan } = {};
 vi.mock("../../../src/commands/plan.js", () => ({
   showPlan: async () => ({ plan: given.plan, warnings: [], notes: [] }),
 }));
 
-let server: Server;
-let posts: string[] = [];
-let url: URL;
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      posts.push(body);
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-beforeEach(() => {
-  posts = [];
-});
+const webhook = webhookReceiver();
 
 /** A terminal on stdin and stderr; `keys` typed once the question is shown. */
 function terminal(keys: string) {
@@ -84,7 +63,7 @@ async function answer(keys: string) {
       concurrency: 4,
       strategy: "auto",
       webhook: {
-        url,
+        url: webhook.url,
         timeoutMs: 5000,
         proxy: { https: null, http: null, noProxy: { all: false, addresses: [], ranges: [], domains: [] } },
       },
@@ -105,7 +84,7 @@ async function answer(keys: string) {
 it('"n" restarts nothing and posts nothing: a refusal is no run', async () => {
   const refused = await answer("n\r");
   expect(refused.error?.message).toBe("nothing restarted");
-  expect([refused.evictions, posts]).toEqual([[], []]);
+  expect([refused.evictions, webhook.posts]).toEqual([[], []]);
 });
 
 it("a Ctrl-C typed there restarts nothing and posts nothing either, and is still an interrupt", async () => {
@@ -113,5 +92,5 @@ it("a Ctrl-C typed there restarts nothing and posts nothing either, and is still
   expect(interrupted.shown).toContain("Restart 2 pods in 1 namespace? [y/N] ");
   expect(interrupted.error?.message).toBe("interrupted at the question: nothing restarted");
   expect(interrupted.error).toBeInstanceOf(InterruptedError);
-  expect([interrupted.evictions, posts]).toEqual([[], []]);
+  expect([interrupted.evictions, webhook.posts]).toEqual([[], []]);
 });

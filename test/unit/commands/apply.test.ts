@@ -5,12 +5,10 @@
  * against the fake kubectl is in test/integration/webhook.test.ts and cli.test.ts.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Exec } from "../../../src/adapters/exec.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
 import { type ApplyOptions, applyCommand } from "../../../src/commands/apply.js";
@@ -20,28 +18,9 @@ import { makeChalk } from "../../../src/output/color.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import { makeCronJobRun } from "../../support/pods.js";
 import { testIo } from "../../support/test-io.js";
+import { webhookReceiver } from "../../support/webhook-receiver.js";
 
-let server: Server;
-let posts: string[];
-let url: URL;
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      posts.push(body);
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-beforeEach(() => {
-  posts = [];
-});
+const webhook = webhookReceiver();
 
 const job = (name: string, created: string, suspend: boolean) =>
   makeCronJobRun(name, "tools", created, suspend);
@@ -76,7 +55,7 @@ function context(options: Partial<ApplyOptions>) {
       summaryJson: true,
       output: "table",
       webhook: {
-        url,
+        url: webhook.url,
         timeoutMs: 5000,
         proxy: { https: null, http: null, noProxy: { all: false, addresses: [], ranges: [], domains: [] } },
       },
@@ -99,8 +78,8 @@ describe("a run held back by a suspended Job", () => {
     const error = await applyCommand(ctx).catch((e: unknown) => e);
     const message =
       "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate is suspended, not finished: no run restarts anything until it is resumed or deleted (kubectl delete job kubectl-autoupdate-29926870 -n tools)";
-    expect(posts).toHaveLength(1);
-    expect(JSON.parse(posts[0]!)).toMatchObject({
+    expect(webhook.posts).toHaveLength(1);
+    expect(JSON.parse(webhook.posts[0]!)).toMatchObject({
       kind: "RunReport",
       outcome: "failed",
       error: message,

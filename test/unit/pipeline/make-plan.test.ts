@@ -104,21 +104,27 @@ async function plan(
   return { events, seen, result };
 }
 
+/** Pull secret default/regcred whose `auth` is a bare token, which the kubelet cannot read. */
+const unreadableSecret = {
+  ...pullSecret("regcred", "default", {}),
+  data: {
+    ".dockerconfigjson": Buffer.from(
+      JSON.stringify({
+        auths: { "registry.corp": { auth: Buffer.from("glpat-abcdef123456").toString("base64") } },
+      }),
+    ).toString("base64"),
+  },
+};
+
 describe("makePlan", () => {
   it("leaves a pod naming a pull secret the kubelet cannot read (no new pod could pull), with a warning; its container is still stale", async () => {
-    const token = Buffer.from("glpat-abcdef123456").toString("base64");
-    const broken = {
-      ...pullSecret("regcred", "default", {}),
-      data: {
-        ".dockerconfigjson": Buffer.from(
-          JSON.stringify({ auths: { "registry.corp": { auth: token } } }),
-        ).toString("base64"),
-      },
-    };
     const events: string[] = [];
     const { resolver } = fakeResolver(events, () => moved);
     const pods = [pod("web-a", "registry.corp/app:1", ["regcred"]), pod("web-b", "registry.corp/app:1")];
-    const kubectl = { ...fakeKubectl(pods, events), getSecrets: async () => [broken] } as unknown as Kubectl;
+    const kubectl = {
+      ...fakeKubectl(pods, events),
+      getSecrets: async () => [unreadableSecret],
+    } as unknown as Kubectl;
     const { plan: made, warnings } = await makePlan(kubectl, async () => resolver, {
       scope,
       strategy: "auto",
@@ -139,15 +145,6 @@ describe("makePlan", () => {
   });
 
   it("leaves a pod naming no pull secret whose ServiceAccount's the kubelet cannot read: its new pod gets it", async () => {
-    const token = Buffer.from("glpat-abcdef123456").toString("base64");
-    const broken = {
-      ...pullSecret("regcred", "default", {}),
-      data: {
-        ".dockerconfigjson": Buffer.from(
-          JSON.stringify({ auths: { "registry.corp": { auth: token } } }),
-        ).toString("base64"),
-      },
-    };
     const events: string[] = [];
     const { resolver } = fakeResolver(events, () => moved);
     const built = makePod({
@@ -162,7 +159,7 @@ describe("makePlan", () => {
         { metadata: { name: "builder", namespace: "default" }, imagePullSecrets: [{ name: "regcred" }] },
         { metadata: { name: "default", namespace: "default" } },
       ],
-      getSecrets: async () => [broken],
+      getSecrets: async () => [unreadableSecret],
     } as unknown as Kubectl;
     const { plan: made } = await makePlan(kubectl, async () => resolver, {
       scope,

@@ -297,20 +297,15 @@ describe("read again right before the patch", () => {
     expect(cluster.patches()).toEqual([]);
   });
 
+  /** The plan of Deployment web, 4 pods rolled one at a time with a surge (maxSurge 1, maxUnavailable 0). */
+  const surgingPlan = (cluster: InMemoryCluster) => {
+    const web = { kind: "Deployment", name: "web", replicas: 4, maxSurge: 1, maxUnavailable: 0 } as const;
+    return decidedPlan(cluster, cluster.addController({ ...web, strategy: "rollout" }), "auto");
+  };
+
   it("a rollout whose pace changed since the plan (maxUnavailable 0, then 3 of 4) is left: the plan printed the other", async () => {
     const { clock, cluster } = setup();
-    const controller = {
-      kind: "Deployment",
-      name: "web",
-      replicas: 4,
-      maxSurge: 1,
-      maxUnavailable: 0,
-    } as const;
-    const plan = await decidedPlan(
-      cluster,
-      cluster.addController({ ...controller, strategy: "rollout" }),
-      "auto",
-    );
+    const plan = await surgingPlan(cluster);
     expect(plan.pods[0]!.restart!.reason).toBe(
       "rolling update of Deployment/web's 4 pods, maxSurge 1, maxUnavailable 0",
     );
@@ -337,18 +332,7 @@ describe("read again right before the patch", () => {
 
   it("a rollout whose replicas an autoscaler changed since the plan still goes: its pace is the plan's", async () => {
     const { clock, cluster } = setup();
-    const controller = {
-      kind: "Deployment",
-      name: "web",
-      replicas: 4,
-      maxSurge: 1,
-      maxUnavailable: 0,
-    } as const;
-    const plan = await decidedPlan(
-      cluster,
-      cluster.addController({ ...controller, strategy: "rollout" }),
-      "auto",
-    );
+    const plan = await surgingPlan(cluster);
     cluster.scaleTo("web", 5, 0);
     await clock.advance(5000);
     const { reported } = await runRestart(clock, cluster, plan.pods, { strategy: "auto" });
