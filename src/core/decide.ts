@@ -19,6 +19,7 @@ import {
   mirrorPodAnnotation,
   type OwnerReference,
   type Pod,
+  serviceAccountOf,
   type Volume,
 } from "./k8s.js";
 import { isRecreatingController } from "./kind-resources.js";
@@ -324,7 +325,7 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
  * or when the ServiceAccounts were not listed.
  */
 function withoutServiceAccount(pod: Pod, accounts: ReadonlySet<string> | undefined): string | null {
-  const account = pod.spec.serviceAccountName || "default";
+  const account = serviceAccountOf(pod);
   if (accounts === undefined || accounts.has(`${pod.metadata.namespace ?? "default"}/${account}`))
     return null;
   return `its ServiceAccount ${account} does not exist: admission refuses a new pod naming it`;
@@ -343,7 +344,7 @@ function withUnreadablePullSecret(
   if (unreadable === undefined || unreadable.size === 0) return null;
   const namespace = pod.metadata.namespace ?? "default";
   const own = (pod.spec.imagePullSecrets ?? []).map(({ name }) => name);
-  const account = pod.spec.serviceAccountName || "default";
+  const account = serviceAccountOf(pod);
   const names = own.length > 0 ? own : (accountPullSecrets?.get(`${namespace}/${account}`) ?? []);
   const whose = own.length > 0 ? "" : ` of ServiceAccount ${account}`;
   for (const name of names) {

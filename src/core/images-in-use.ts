@@ -2,7 +2,7 @@
 import { IdentityMemo } from "../util/identity-memo.js";
 import { type ContainerView, containerLists, containersOf } from "./containers.js";
 import type { ImageRef } from "./image-ref.js";
-import type { Pod } from "./k8s.js";
+import { type Pod, serviceAccountOf } from "./k8s.js";
 import type { RunningDigest } from "./running-image.js";
 
 /** A secret reference: pull secrets are namespaced. */
@@ -48,7 +48,7 @@ export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
     }
     const namespace = pod.metadata.namespace ?? "default";
     const secrets = pod.spec.imagePullSecrets ?? [];
-    const account = secrets.length === 0 ? pod.spec.serviceAccountName || "default" : null;
+    const account = secrets.length === 0 ? serviceAccountOf(pod) : null;
     recorded.get([found, namespace, pod.spec.imagePullSecrets, account], () => {
       for (const { key, running } of found.running) {
         byKey.get(key)!.running.set(`${running.repository}@${running.digest}`, running);

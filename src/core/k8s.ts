@@ -109,6 +109,11 @@ export const eventReporter = "kubectl-autoupdate";
 /** A pod with this label set to "true" is never restarted (the tool's own CronJob pods carry it). */
 export const ignoreLabel = "kubectl-autoupdate/ignore";
 
+/** The ServiceAccount a pod runs as: the one it names, else its namespace's `default`, as admission sets it. */
+export function serviceAccountOf(pod: Pick<Pod, "spec">): string {
+  return pod.spec.serviceAccountName || "default";
+}
+
 /** Whether the object is opted out with the ignore label. */
 export function isOptedOut(meta: Pick<ObjectMeta, "labels">): boolean {
   return meta.labels?.[ignoreLabel] === "true";

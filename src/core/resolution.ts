@@ -34,11 +34,8 @@ export interface IndexChild {
 /**
  * A manifest read by digest: an index with its children, or a single image manifest with its config digest
  * (what identifies the image: runtimes key images by it) and, when asked for, the platform its config states
- * (null: not stated; absent: not asked).
- */
-/**
- * `readByTag`: learned from the GET of its tag (the registry sent no digest header), not read by digest, so
- * whether the registry serves manifests by digest is not known.
+ * (null: not stated; absent: not asked). `readByTag`: learned from the GET of its tag instead (the registry
+ * sent no digest header), so whether the registry serves manifests by digest is not known.
  */
 export type ManifestInfo =
   | { ok: true; isIndex: true; children: readonly IndexChild[]; readByTag?: true }

@@ -18,7 +18,13 @@ import {
   type TagInUse,
   tagsWorthResolving,
 } from "../core/images-in-use.js";
-import { ignoreLabel, type OwnerObject, type Pod, type ServiceAccount } from "../core/k8s.js";
+import {
+  ignoreLabel,
+  type OwnerObject,
+  type Pod,
+  type ServiceAccount,
+  serviceAccountOf,
+} from "../core/k8s.js";
 import { type KeyedCredential, keyedCredentials, pullSecretAuths } from "../core/keyring.js";
 import { isObjectName } from "../core/object-name.js";
 import { indexOwners, type OwnerIndex, ownerResourceOf, ownerResourcesToList } from "../core/owners.js";
@@ -107,7 +113,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
     const tags = tagsWorthResolving(pod).filter((tag) => !announced.has(tag.key));
     if (tags.length === 0) return;
     for (const tag of tags) announced.add(tag.key);
-    const account = `${pod.metadata.namespace ?? "default"}/${pod.spec.serviceAccountName || "default"}`;
+    const account = `${pod.metadata.namespace ?? "default"}/${serviceAccountOf(pod)}`;
     accounts
       .start()
       .then((found) => {
@@ -280,7 +286,6 @@ export async function listOptedOutElsewhere(
   }
 }
 
-/** The ServiceAccounts in scope by `namespace/name`; a refusal is a warning and none. */
 /** The ServiceAccounts in scope by `namespace/name`; null when they could not be listed (with a warning). */
 async function listServiceAccounts(
   kubectl: Kubectl,

@@ -26,7 +26,7 @@ export async function blockedLast(
     if (strategy !== "rollout") return 1;
     return options.strategy === "auto" ? (takesDown ?? 1) : 0;
   };
-  const most = Math.max(0, ...groups.map(needs));
+  const most = groups.reduce((max, group) => Math.max(max, needs(group)), 0);
   const namespaces = [...new Set(groups.filter((g) => needs(g) > 0).map((group) => group[0]!.namespace))];
   // Only a budget that allows fewer now than some group needs holds anything: usually none of a namespace's.
   const holding = new Map<string, readonly DisruptionBudget[]>();
