@@ -138,6 +138,8 @@ export interface PlanSummary {
   current: number;
   /** Pods labelled to be left alone, none of whose containers is stale. */
   optedOut: number;
+  /** Pods that ran to their end, not opted out: they run nothing, so none of them is stale or current. */
+  finished: number;
   namespacesToRestart: number;
 }
 
@@ -149,6 +151,7 @@ export function summarize(plan: Plan): PlanSummary {
     unknown: 0,
     current: 0,
     optedOut: 0,
+    finished: 0,
     namespacesToRestart: 0,
   };
   const namespaces = new Set<string>();
@@ -157,6 +160,7 @@ export function summarize(plan: Plan): PlanSummary {
       summary.toRestart++;
       namespaces.add(pod.namespace);
     } else if (pod.optedOut && !pod.containers.some((c) => c.status === "stale")) summary.optedOut++;
+    else if (pod.ended) summary.finished++;
     else if (pod.action === "skip") summary.skipped++;
     else if (pod.containers.some((c) => c.status === "unknown")) summary.unknown++;
     else summary.current++;

@@ -152,12 +152,14 @@ function statusText(status: ContainerStatusVerdict, chalk: ChalkInstance): strin
 
 /**
  * `4 stale (3 to restart in 2 namespaces, 1 skipped), 2 unknown, 10 current (16 pods checked)`: pods by
- * verdict; every skipped pod is a stale one apply will not restart.
+ * verdict; every skipped pod is a stale one apply will not restart. A pod that has finished is none of
+ * these: it runs nothing.
  */
 export function renderSummary(summary: PlanSummary, total: number): string {
   const stale = summary.toRestart + summary.skipped;
   const where = summary.toRestart > 0 ? ` in ${counted(summary.namespacesToRestart, "namespace")}` : "";
   const split = stale > 0 ? ` (${summary.toRestart} to restart${where}, ${summary.skipped} skipped)` : "";
   const optedOut = summary.optedOut > 0 ? `, ${summary.optedOut} opted out` : "";
-  return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current${optedOut} (${counted(total, "pod")} checked)\n`;
+  const finished = summary.finished > 0 ? `, ${summary.finished} finished` : "";
+  return `${stale} stale${split}, ${summary.unknown} unknown, ${summary.current} current${optedOut}${finished} (${counted(total, "pod")} checked)\n`;
 }

@@ -184,6 +184,7 @@ export function runSummary(plan: Plan, restarted: RestartOutcomes, dryRun: boole
     unknown: summary.unknown,
     current: summary.current,
     optedOut: summary.optedOut,
+    finished: summary.finished,
     deleted: count("deleted"),
     evicted: count("evicted"),
     rolledOut: count("rolled"),

@@ -1240,6 +1240,13 @@ describe("pod actions", () => {
       webPod({ name: "fresh", containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }] }),
       webPod({ name: "kind", containers: [{ name: "app", image: "nginx:latest", imageID: NEW }] }),
       webPod({ name: "other-ns", namespace: "shop" }),
+      // Stale and current containers alike: a finished pod runs nothing, as plan --exit-code agrees.
+      webPod({ name: "done", phase: "Succeeded" }),
+      webPod({
+        name: "failed",
+        phase: "Failed",
+        containers: [{ name: "app", image: "nginx:latest", imageID: NEW }],
+      }),
     ];
     expect(summarize(plan(pods, { [nginx]: resolved(NEW) }))).toEqual({
       toRestart: 2,
@@ -1247,6 +1254,7 @@ describe("pod actions", () => {
       unknown: 1,
       current: 1,
       optedOut: 0,
+      finished: 2,
       namespacesToRestart: 2,
     });
   });

@@ -136,6 +136,26 @@ describe("planRenderer", () => {
     expect(wide).toMatch(/skip\s+opted out with label kubectl-autoupdate\/ignore=true; \S/);
   });
 
+  it("a finished pod on the old image is counted as finished, not stale: it runs nothing", () => {
+    const finished = decidePlan({
+      resolver: "registry",
+      owners: indexOwners([]),
+      resolutions: new Map([["docker.io/library/nginx:latest", resolved(NEW)]]),
+      pods: [
+        makePod({
+          name: "report-29210-7kq2p",
+          owner: { kind: "Job", name: "report-29210" },
+          phase: "Succeeded",
+          containers: [{ name: "run", image: "nginx:latest", runningDigest: OLD }],
+        }),
+      ],
+    });
+    expect(finished.pods[0]).toMatchObject({ action: "skip", reason: "pod has finished (Succeeded)" });
+    expect(text(rendered(finished, "table").stdout)).toContain(
+      "0 stale, 0 unknown, 0 current, 1 finished (1 pod checked)",
+    );
+  });
+
   it("-o wide lists every container with its status and reason", () => {
     const out = renderers.get("wide")!({
       plan,

@@ -216,6 +216,7 @@ describe("the RunSummary line", () => {
       unknown: 0,
       current: 0,
       optedOut: 0,
+      finished: 0,
       deleted: 0,
       evicted: 1,
       rolledOut: 2,
