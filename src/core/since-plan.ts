@@ -4,7 +4,7 @@
  */
 import { controllerOf, ignoreLabel, isOptedOut, type Pod } from "./k8s.js";
 import type { PlanPod } from "./plan.js";
-import { runsNewDigests } from "./readiness.js";
+import { hasEnded, runsNewDigests } from "./readiness.js";
 import { belowPartition } from "./restart-strategy.js";
 import { updateStrategyType, type Workload } from "./workload.js";
 
@@ -37,11 +37,13 @@ export function currentSincePlan(planned: PlanPod, current: Pod | null): boolean
 export const restartedOnto = "its containers restarted onto the new image since the plan was made";
 
 /**
- * Whether a planned pod is being deleted since the plan (a drain, its node taken away): its controller
- * replaces it without this run, and a restart of it would wait for a replacement made already.
+ * Whether a planned pod is being deleted since the plan (a drain, its node taken away), or has ended (its
+ * kubelet evicted it under node pressure: Failed, lingering until collected): its controller replaces it
+ * without this run, and a restart of it would wait for a replacement made already.
  */
 export function goingSincePlan(planned: PlanPod, current: Pod | null): boolean {
-  return current?.metadata.uid === planned.uid && current.metadata.deletionTimestamp !== undefined;
+  if (current?.metadata.uid !== planned.uid) return false;
+  return current.metadata.deletionTimestamp !== undefined || hasEnded(current);
 }
 
 /** The label a StatefulSet's pod names its template's revision by (as its status' revisions do). */

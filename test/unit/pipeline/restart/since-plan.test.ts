@@ -1,8 +1,8 @@
 /**
  * A pod planned to be evicted or deleted one at a time is read again right before it goes: one opted out
  * since the plan, or no longer its controller's (taken out of it, or the controller deleted leaving its
- * pods), is left; gone, nothing would recreate it. One being deleted since (a drain) is going already. A
- * workload whose planned pods all run the new digest by then is not rolled.
+ * pods), is left; gone, nothing would recreate it. One being deleted since (a drain), or ended (its kubelet
+ * evicted it), is going already. A workload whose planned pods all run the new digest by then is not rolled.
  */
 
 import { Chalk } from "chalk";
@@ -82,6 +82,17 @@ describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
     const { clock, cluster, pods, touched } = web(strategy);
     // After the plan a drain takes web-0: its ReplicaSet makes its successor at once, Ready 3 s later.
     cluster.setTerminating("web-0");
+    await clock.advance(10_000);
+    const { reported, problems } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 60_000 });
+    expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-1", "shop/web-2"]);
+    expect(reported).toEqual(["web-0 gone", `web-1 ${went(strategy)}`, `web-2 ${went(strategy)}`]);
+    expect(problems).toEqual([]);
+  });
+
+  it("a pod its kubelet evicted since the plan (Failed, lingering) is gone: not restarted, its siblings go", async () => {
+    const { clock, cluster, pods, touched } = web(strategy);
+    // Node pressure after the plan: web-0 fails, and its ReplicaSet replaces it at once.
+    cluster.setFailed("web-0");
     await clock.advance(10_000);
     const { reported, problems } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 60_000 });
     expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-1", "shop/web-2"]);
