@@ -94,7 +94,7 @@ async function deleteEach(
       heldUntilShown = !waiting;
       const last = turns.isLast(index);
       const waited = waiting ? { readiness, before } : null;
-      const why = await checkReplacement("delete", pod, waited, last, reporter);
+      const why = await checkReplacement("delete", pod, planned, waited, last, reporter);
       if (why !== null) return turns.stop(index + 1, why);
     } finally {
       if (!heldUntilShown) allowed.release();

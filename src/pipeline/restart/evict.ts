@@ -90,7 +90,14 @@ async function evictEach(
     reporter.report(pod, outcome);
     if (outcome.kind !== "evicted") continue;
     const last = turns.isLast(index);
-    const why = await checkReplacement("evict", pod, waiting ? { readiness, before } : null, last, reporter);
+    const why = await checkReplacement(
+      "evict",
+      pod,
+      planned,
+      waiting ? { readiness, before } : null,
+      last,
+      reporter,
+    );
     if (why !== null) return turns.stop(index + 1, why);
   }
 }

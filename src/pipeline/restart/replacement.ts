@@ -52,19 +52,23 @@ interface NotReplaced {
 
 /**
  * Up when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong, or
- * (`stopped`) that the run stopped before it could be checked.
+ * (`stopped`) that the run stopped before it could be checked. `planned`: the run's pods, of which those of
+ * the pod's controller name the old digests a replacement may come back on (a node's cached image, which
+ * another of them was found running).
  */
 async function replacementProblem(
   readiness: Readiness,
   before: Snapshot,
   pod: PlanPod,
+  planned: readonly PlanPod[],
   options: RestartOptions,
 ): Promise<Problem | Up | NotReplaced> {
   const waited = await readiness.waitFor(before, pod, options);
   if (waited === null) return { reason: stopReason(options.signal), inVain: [], stopped: true };
   if ("notReplaced" in waited) return waited;
+  const stale = staleContainersOf([pod, ...planned.filter((p) => isSibling(p, pod))]);
   if ("ready" in waited) {
-    const back = backOnOldDigestAmong(pod, waited.ready);
+    const back = backOnOldDigestAmong(pod, stale, waited.ready);
     return (
       back ?? { elsewhere: waited.ready.flatMap((ready) => containersOnOtherDigests(pod.containers, ready)) }
     );
@@ -72,18 +76,30 @@ async function replacementProblem(
   const { timedOut, started } = waited;
   // A new pod on the old digest proves the restart in vain, Ready or not: left unrecorded, a slow start
   // would have every run restart another pod of the controller.
-  const back = backOnOldDigestAmong(pod, started);
+  const back = backOnOldDigestAmong(pod, stale, started);
   return back ? { ...back, reason: `${back.reason}, and ${timedOut}` } : { reason: timedOut, inVain: [] };
 }
 
-/** The first of the controller's new pods that runs a digest `pod` was stale on, as a problem; else null. */
-function backOnOldDigestAmong(pod: PlanPod, replacements: readonly Pod[]): Problem | null {
+/** Another planned pod of the same controller. */
+function isSibling(other: PlanPod, pod: PlanPod): boolean {
+  return other !== pod && other.controller !== null && other.controller.uid === pod.controller?.uid;
+}
+
+/**
+ * The first of the controller's new pods that runs a digest one of `stale` was stale on (`pod`'s own, or a
+ * sibling's), as a problem; else null.
+ */
+function backOnOldDigestAmong(
+  pod: PlanPod,
+  stale: readonly PlanContainer[],
+  replacements: readonly Pod[],
+): Problem | null {
   for (const replacement of replacements) {
-    const container = backOnOldDigest(pod.containers, replacement);
+    const container = backOnOldDigest(stale, replacement);
     if (container === null) continue;
     return {
       reason: `the replacement of ${pod.name} runs the old digest again (${container})`,
-      inVain: containersBackOnOldDigest(pod.containers, replacement),
+      inVain: containersBackOnOldDigest(stale, replacement),
     };
   }
   return null;
@@ -98,6 +114,7 @@ function backOnOldDigestAmong(pod: PlanPod, replacements: readonly Pod[]): Probl
 export async function checkReplacement(
   strategy: "evict" | "delete",
   pod: PlanPod,
+  planned: readonly PlanPod[],
   waiting: { readiness: Readiness | null; before: Snapshot | null } | null,
   last: boolean,
   reporter: GroupReporter,
@@ -105,7 +122,8 @@ export async function checkReplacement(
   const { options } = reporter;
   const restartedAt = options.clock.now();
   const { readiness, before } = waiting ?? { readiness: null, before: null };
-  const problem = readiness && before ? await replacementProblem(readiness, before, pod, options) : undefined;
+  const problem =
+    readiness && before ? await replacementProblem(readiness, before, pod, planned, options) : undefined;
   reporter.restarted(podRestart(strategy, pod, problem, restartedAt, options));
   if ((problem && ("elsewhere" in problem || "notReplaced" in problem)) || waiting === null) return null;
   if (problem === undefined) {

@@ -128,6 +128,29 @@ describe("one pod at a time per controller", () => {
     expect(runSummary({ resolver: "registry", pods }, record, false).notReplaced).toBe(1);
   });
 
+  it("a replacement on the old digest another of its pods was found running is back on an old digest too", async () => {
+    const { clock, cluster } = setup();
+    // Two nodes cached two old digests of the tag (IfNotPresent): the plan found web-1 on the older one.
+    const older = `sha256:${"2".repeat(64)}`;
+    const [web0, web1] = cluster.addController({
+      name: "web",
+      replicas: 2,
+      strategy: "evict",
+      pullPolicy: "IfNotPresent",
+      replacementDigest: older,
+    });
+    const onOlder = { ...web1!, containers: web1!.containers.map((c) => ({ ...c, runningDigest: older })) };
+    const record = await runRestart(clock, cluster, [web0!, onOlder]);
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201"]);
+    const reason =
+      "the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))";
+    expect(record.reported).toEqual([
+      "web-0 evicted",
+      `web-0 problem: ${reason}`,
+      `web-1 not-started: ${reason}`,
+    ]);
+  });
+
   it("the last pod's replacement is checked too", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({

@@ -58,7 +58,7 @@ it("only the containers that came back on their old digest are recorded: a sibli
     waitFor: async () => ({ ready: [replacement] }),
   };
   const before = { ready: 1, live: 1, uids: new Set<string>(), notReady: [] };
-  await checkReplacement("evict", planned, { readiness, before }, true, reporter);
+  await checkReplacement("evict", planned, [planned], { readiness, before }, true, reporter);
   const record = restarted[0]!.replacement as { kind: string; restartedFor?: string };
   expect(record).toMatchObject({ kind: "problem", restartedFor: `app=${APP0}>${APP1}` });
 
