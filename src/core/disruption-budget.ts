@@ -32,6 +32,22 @@ export function letsUnreadyPodGo(budget: DisruptionBudget): boolean {
   return desired > 0 && (budget.currentHealthy ?? 0) >= desired;
 }
 
+/** How a pod about to go stands for its budgets: Ready, running but not Ready, or Pending (never started). */
+export type PodHealth = "ready" | "unready" | "pending";
+
+/**
+ * The budgets a pod's going draws from, as the Eviction API counts it: none for a Pending pod (it ignores
+ * budgets for a pod not running yet: one stuck in its init containers, often why a budget is at 0); for one
+ * not Ready, those that do not let it go (letsUnreadyPodGo); for a Ready one, all that select it.
+ */
+export function countingBudgets(
+  selecting: readonly DisruptionBudget[],
+  health: PodHealth,
+): DisruptionBudget[] {
+  if (health === "pending") return [];
+  return health === "unready" ? selecting.filter((b) => !letsUnreadyPodGo(b)) : [...selecting];
+}
+
 /** Whether a label selector (matchLabels and matchExpressions) selects a pod with these labels. */
 export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {

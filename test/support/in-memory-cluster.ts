@@ -208,6 +208,14 @@ export class InMemoryCluster implements RestartApi {
     this.sample();
   }
 
+  /** The pod never started (its init containers crash-loop): phase Pending, not Ready. */
+  setPending(podName: string): void {
+    const pod = this.pods.find((p) => p.metadata.name === podName)!;
+    pod.status!.phase = "Pending";
+    pod.status!.conditions = [this.readyCondition(false)];
+    this.sample();
+  }
+
   /** The pod turns Ready (again) now, as its kubelet would set it. */
   setReady(podName: string): void {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;

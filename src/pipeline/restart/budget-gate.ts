@@ -4,8 +4,10 @@
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import {
+  countingBudgets,
   type DisruptionBudget,
   letsUnreadyPodGo,
+  type PodHealth,
   selectingAny,
   selectingBudgets,
 } from "../../core/disruption-budget.js";
@@ -16,8 +18,11 @@ import { type Left, leftByStop, type RestartApi, type RestartOptions } from "./r
 /** Disruptions let through by the budgets selecting the pods, held against them until `release`. */
 export interface Allowance {
   release(): void;
-  /** Let through by some budget only because the pod was not Ready: it must still not be at the deletion. */
-  asUnready?: boolean;
+  /**
+   * Let through by some budget only because the pod was not Ready, or Pending: it must still be so at the
+   * deletion.
+   */
+  letAs?: Exclude<PodHealth, "ready">;
   /** Let through only after waiting: what was read before may have changed. */
   waited?: boolean;
 }
@@ -43,16 +48,16 @@ export class BudgetGate {
 
   /**
    * The allowance when the pod may be deleted now (or after waiting), else why not. When its budgets
-   * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod `notReady` says is
-   * not Ready at a look goes where the budgets let such a pod go (letsUnreadyPodGo), drawing nothing from
-   * them (the allowance says so: `asUnready`). A rollout asks for as many disruptions as it takes pods down
+   * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod `health` says is not
+   * Ready, or Pending, at a look goes where the budgets let such a pod go (countingBudgets), drawing nothing
+   * from them (the allowance says so: `letAs`). A rollout asks for as many disruptions as it takes pods down
    * at once (`disruptions`), for every pod it replaces (`labelSets`: the labels of its pods), and they count
    * until it is released (`lasting`): it takes pods down step by step, and its budget's status shows some
    * steps and not others.
    */
   async waitUntilAllowed(
     pod: PlanPod,
-    notReady: () => boolean | Promise<boolean> = () => false,
+    health?: () => PodHealth | Promise<PodHealth>,
     {
       disruptions = 1,
       by = "a deletion",
@@ -79,7 +84,7 @@ export class BudgetGate {
       if (lasting) this.reading.add(reading);
       let decided: Allowance | Left | DisruptionBudget[];
       try {
-        decided = await this.tryOnce(pod, notReady, disruptions, by, lasting, labelSets);
+        decided = await this.tryOnce(pod, health, disruptions, by, lasting, labelSets);
       } finally {
         this.reading.delete(reading);
       }
@@ -99,7 +104,7 @@ export class BudgetGate {
   /** One read of the budgets: the allowance, why the pod is left, or the budgets that block it now. */
   private async tryOnce(
     pod: PlanPod,
-    notReady: () => boolean | Promise<boolean>,
+    health: (() => PodHealth | Promise<PodHealth>) | undefined,
     disruptions: number,
     by: string,
     lasting: boolean,
@@ -117,16 +122,21 @@ export class BudgetGate {
         reason: `its PodDisruptionBudgets could not be read, and ${by} would bypass them (under --strategy evict the API server enforces them): ${error.message}`,
       };
     }
-    const excused = selecting.some(letsUnreadyPodGo) && (await notReady());
-    const counting = excused ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
-    const blocking = counting.filter(
-      (b) => b.disruptionsAllowed - this.unseen(pod.namespace, b) < disruptions,
-    );
+    const blocks = (b: DisruptionBudget, look = false) =>
+      b.disruptionsAllowed - this.unseen(pod.namespace, b, look) < disruptions;
+    // The pod is looked at only where that may change what its going draws or whether it may go; what the
+    // budgets allow is counted after the look, with the draw: other restarts may draw meanwhile.
+    const looked = health !== undefined && selecting.some((b) => letsUnreadyPodGo(b) || blocks(b, true));
+    const healthNow = looked ? await health() : "ready";
+    const counting = countingBudgets(selecting, healthNow);
+    const blocking = counting.filter((b) => blocks(b));
     if (blocking.length > 0) return blocking;
     const allowance = this.options.dryRun
       ? { release() {} }
       : this.draw(pod.namespace, counting, disruptions, lasting);
-    return { ...allowance, asUnready: counting.length < selecting.length };
+    return counting.length < selecting.length && healthNow !== "ready"
+      ? { ...allowance, letAs: healthNow }
+      : allowance;
   }
 
   /** How many disruptions rollouts of this run hold on the budget. */
@@ -137,11 +147,11 @@ export class BudgetGate {
   /**
    * Whether a rollout of this run holds what a budget selecting the pod allows: the API server lets an
    * eviction by the budget's status, which may not show that rollout's steps yet, nor a rollout reading its
-   * budgets now. A budget that lets a not-Ready pod go is left to the API server for such a pod, as it
-   * draws nothing from it. Read only while some rollout in the pod's namespace reads or holds a draw; a
+   * budgets now. A budget that lets a not-Ready (or Pending) pod go is left to the API server for such a pod,
+   * as it draws nothing from it. Read only while some rollout in the pod's namespace reads or holds a draw; a
    * list refused leaves it to the API server.
    */
-  async rolloutHolds(pod: PlanPod, notReady: () => boolean | Promise<boolean>): Promise<boolean> {
+  async rolloutHolds(pod: PlanPod, health: () => PodHealth | Promise<PodHealth>): Promise<boolean> {
     // A dry run draws nothing: the server's dry runs check what the budgets' status says.
     if (this.options.dryRun) return false;
     const readingHere = [...this.reading].filter((r) => r.namespace === pod.namespace);
@@ -157,8 +167,7 @@ export class BudgetGate {
       if (!isCallFailure(error)) throw error;
       return false;
     }
-    const excused = selecting.some(letsUnreadyPodGo) && (await notReady());
-    const counting = excused ? selecting.filter((b) => !letsUnreadyPodGo(b)) : selecting;
+    const counting = selecting.length > 0 ? countingBudgets(selecting, await health()) : [];
     const read = readingHere.flatMap((r) => r.labelSets);
     // A rollout reading a budget may draw what this eviction would take: it goes first.
     return counting.some(
@@ -173,12 +182,13 @@ export class BudgetGate {
    * allowance), the earliest first. Once shown, a deletion stays shown: its replacement coming up raises the
    * allowance again before the draw is released (with --no-wait, never), and must not hide a later one.
    */
-  private unseen(namespace: string, budget: DisruptionBudget): number {
+  private unseen(namespace: string, budget: DisruptionBudget, look = false): number {
     const drawn = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
     const lasting = drawn.filter((draw) => draw.lasting).length;
     const unseen = drawn.filter((draw) => !draw.lasting && !draw.seen);
     const shown = Math.max(0, ...unseen.map((draw) => draw.allowedThen - budget.disruptionsAllowed));
-    for (const draw of unseen.slice(0, shown)) draw.seen = true;
+    // Marked once per read of the budget: a second count of the same read would mark later draws seen too.
+    if (!look) for (const draw of unseen.slice(0, shown)) draw.seen = true;
     return lasting + Math.max(0, unseen.length - shown);
   }
 

@@ -4,6 +4,7 @@
  * pods followed by a watch (a list where watching is refused).
  */
 
+import type { PodHealth } from "../../core/disruption-budget.js";
 import { controllerOf, type OwnerObject, type Pod } from "../../core/k8s.js";
 import { isRecreatingController, kindResources } from "../../core/kind-resources.js";
 import type { PlanPod } from "../../core/plan.js";
@@ -50,6 +51,8 @@ export interface Snapshot {
    * terminating too (`NAME terminating`): it is short of each until it is gone.
    */
   notReady: string[];
+  /** Those of `notReady` still Pending (never started): the Eviction API ignores budgets for them. */
+  pending?: string[];
   /** Each of its ReplicaSets (or itself) with fewer pods than it should have; absent when none. */
   missing?: Shortfall[];
   /** A DaemonSet's pods on nodes it no longer schedules to, which would get no successor; absent when none. */
@@ -62,6 +65,12 @@ export interface Snapshot {
   /** When each of `settling` will have been Ready for minReadySeconds, ms, by name. */
   settlesAt?: ReadonlyMap<string, number>;
   minReadySeconds?: number;
+}
+
+/** How a pod stands for its budgets, as its controller's pods were last seen (no snapshot: Ready). */
+export function healthIn(snapshot: Snapshot | null | undefined, name: string): PodHealth {
+  if (snapshot?.pending?.includes(name)) return "pending";
+  return snapshot?.notReady.includes(name) ? "unready" : "ready";
 }
 
 /** A controller, and how many pods it should have (undefined: it does not say). */
@@ -363,6 +372,9 @@ async function controllerReadiness(
       fresh = false;
       const pods = available(listed);
       const notReady = workloadNotReady(listed);
+      const pending = listed
+        .filter((p) => p.status?.phase === "Pending" && notReady.includes(p.metadata.name))
+        .map((p) => p.metadata.name);
       const settling = workloadNotReady(pods).filter((name) => !notReady.includes(name));
       const settlesAt = new Map(
         listed
@@ -389,6 +401,7 @@ async function controllerReadiness(
         uids: new Set(pods.map((p) => p.metadata.uid ?? "")),
         minReadySeconds: minReadySeconds(),
         ...(settling.length > 0 ? { settling, settlesAt } : {}),
+        ...(pending.length > 0 ? { pending } : {}),
         notReady: [
           ...notReady,
           ...(replacedOnceGone.has(controller.kind)

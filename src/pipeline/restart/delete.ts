@@ -5,10 +5,10 @@
  */
 import type { PlanPod } from "../../core/plan.js";
 import type { BudgetGate } from "./budget-gate.js";
-import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
+import { type ControllersReadiness, healthIn, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
 import type { GroupReporter, Left, RestartApi } from "./restart-options.js";
-import { readsNotReady, standingAfterWait, Turns } from "./standing.js";
+import { readsHealth, standingAfterWait, Turns } from "./standing.js";
 
 export async function deleteGroup(
   api: RestartApi,
@@ -51,14 +51,13 @@ async function deleteEach(
     const { index, pod, readiness } = turn;
     let before = turn.before;
     let asked = options.clock.now();
-    // Not Ready, as its controller's pods say: as the turn found them, or read again once time has passed;
+    // Ready or not, as its controller's pods say: as the turn found them, or read again once time has passed;
     // where they are not followed (a dry run, --no-wait), as the pod itself says.
-    const notReady = async () => {
-      if (!readiness) return readsNotReady(api, pod);
-      const now = options.clock.now() > asked ? await readiness.snapshot() : before;
-      return now?.notReady.includes(pod.name) === true;
+    const health = async () => {
+      if (!readiness) return readsHealth(api, pod);
+      return healthIn(options.clock.now() > asked ? await readiness.snapshot() : before, pod.name);
     };
-    let allowed = await budgets.waitUntilAllowed(pod, notReady, { mayWait: !waitedOut });
+    let allowed = await budgets.waitUntilAllowed(pod, health, { mayWait: !waitedOut });
     if ("reason" in allowed) {
       if (leave(index, pod, allowed) === "stop") return;
       continue;
@@ -67,7 +66,7 @@ async function deleteEach(
     let heldUntilShown = false;
     try {
       // A wait for the budgets may have taken minutes: the pod and its controller's are read again after it.
-      // One let through because it was not Ready, and Ready by now, is asked for again.
+      // One let through because it was not Ready (or Pending), and no longer so, is asked for again.
       while (options.clock.now() > asked) {
         const now = await standingAfterWait(api, pod, readiness, options, false);
         if ("left" in now) {
@@ -77,10 +76,11 @@ async function deleteEach(
         before = now.before;
         if (options.signal.aborted) return turns.stopped(index);
         // Without the controller's pods followed, the pod read for the budgets is all there is to go by.
-        if (!allowed.asUnready || !readiness || before?.notReady.includes(pod.name)) break;
+        const still = healthIn(before, pod.name);
+        if (!allowed.letAs || !readiness || still === "pending" || still === allowed.letAs) break;
         allowed.release();
         asked = options.clock.now();
-        const again = await budgets.waitUntilAllowed(pod, notReady, { mayWait: !waitedOut });
+        const again = await budgets.waitUntilAllowed(pod, health, { mayWait: !waitedOut });
         if ("reason" in again) {
           allowed = { release() {} };
           if (leave(index, pod, again) === "stop") return;

@@ -6,15 +6,20 @@
  * are tried without a second wait. A 429 of an API server shedding load is retried the same way.
  */
 import type { EvictOutcome } from "../../adapters/kubectl.js";
-import { blockingBudgets, type DisruptionBudget, selectingBudgets } from "../../core/disruption-budget.js";
+import {
+  blockingBudgets,
+  type DisruptionBudget,
+  type PodHealth,
+  selectingBudgets,
+} from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
 import { ToolFailedError } from "../../errors.js";
 import type { BudgetGate } from "./budget-gate.js";
-import { type ControllersReadiness, readinessByController } from "./controller-readiness.js";
+import { type ControllersReadiness, healthIn, readinessByController } from "./controller-readiness.js";
 import { checkReplacement } from "./replacement.js";
 import type { GroupReporter, RestartApi, RestartOptions } from "./restart-options.js";
-import { readsNotReady, standingAfterWait, Turns } from "./standing.js";
+import { readsHealth, standingAfterWait, Turns } from "./standing.js";
 
 /** The backoff between refused evictions doubles from the poll interval up to this. */
 const maxBackoffMs = 10_000;
@@ -62,12 +67,11 @@ async function evictEach(
       before = now.before;
       return null;
     };
-    // Not Ready, as its controller's pods were last seen; where they are not followed, as the pod reads now.
-    const notReady = () =>
-      readiness ? before?.notReady.includes(pod.name) === true : readsNotReady(api, pod);
+    // Ready or not, as its controller's pods were last seen; where they are not followed, as the pod reads now.
+    const health = () => (readiness ? healthIn(before, pod.name) : readsHealth(api, pod));
     const outcome = await evictPatiently(api, gate, pod, options, waiting && !waitedOut, {
       stillShort,
-      notReady,
+      health,
     });
     if (outcome === "stopped") return turns.stopped(index);
     if (outcome.kind === "left") {
@@ -115,15 +119,15 @@ async function evictPatiently(
   mayWait: boolean,
   {
     stillShort,
-    notReady,
-  }: { stillShort: () => Promise<PodOutcome | null>; notReady: () => boolean | Promise<boolean> },
+    health,
+  }: { stillShort: () => Promise<PodOutcome | null>; health: () => PodHealth | Promise<PodHealth> },
 ): Promise<EvictOutcome | { kind: "left"; outcome: PodOutcome } | "stopped"> {
   const { clock } = options;
   const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
   let backoff = options.pollMs;
   for (;;) {
     // A rollout beside it holding the budget is waited for as the API server's refusal is.
-    const outcome: EvictOutcome = (await gate.rolloutHolds(pod, notReady))
+    const outcome: EvictOutcome = (await gate.rolloutHolds(pod, health))
       ? { kind: "blocked", reason: "a rollout of this run holds its PodDisruptionBudget" }
       : await api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun);
     if (outcome.kind !== "blocked" && outcome.kind !== "throttled") return outcome;

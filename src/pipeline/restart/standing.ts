@@ -4,6 +4,7 @@
  * it, or free to go with the snapshot its replacement's wait starts from.
  */
 
+import type { PodHealth } from "../../core/disruption-budget.js";
 import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { isReady } from "../../core/readiness.js";
@@ -44,10 +45,14 @@ async function changedSincePlan(api: PodReads, pod: PlanPod): Promise<PodOutcome
   return left ? { kind: "not-started", reason: left } : null;
 }
 
-/** Whether the pod, read now, is the planned one and not Ready: where its controller's pods are not followed. */
-export async function readsNotReady(api: Pick<RestartApi, "readPod">, pod: PlanPod): Promise<boolean> {
+/**
+ * How the pod, read now, stands for its budgets: where its controller's pods are not followed. Another pod
+ * under its name, or none, is excused nothing.
+ */
+export async function readsHealth(api: Pick<RestartApi, "readPod">, pod: PlanPod): Promise<PodHealth> {
   const current = await api.readPod(pod.namespace, pod.name);
-  return current !== null && current.metadata.uid === pod.uid && !isReady(current);
+  if (current === null || current.metadata.uid !== pod.uid || isReady(current)) return "ready";
+  return current.status?.phase === "Pending" ? "pending" : "unready";
 }
 
 /** The reads a pod's standing takes: the pod, and its StatefulSet or DaemonSet. */

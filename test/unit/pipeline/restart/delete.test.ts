@@ -244,6 +244,17 @@ describe("PodDisruptionBudgets", () => {
     expect(cluster.lowestReady("web")).toBe(2);
   });
 
+  it("a stale pod still Pending goes whatever its budget allows, as the Eviction API lets it: it takes no Ready pod away", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 3 });
+    // minAvailable 3 of 3: no disruption ever, and web-2, stuck in its init containers, is why it is at 0.
+    cluster.setMinAvailableBudget("guard", "web", 3);
+    cluster.setPending("web-2");
+    const { reported } = await run(clock, cluster, [pods[2]!]);
+    expect(reported).toEqual(["web-2 deleted"]);
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-2"]);
+  });
+
   it("a pod still not Ready goes once its budget has its Ready pods again, not only if it had them at the first look", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ name: "web", replicas: 3 });
