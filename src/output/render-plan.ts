@@ -99,10 +99,13 @@ function renderNames(input: RenderPlanInput): RenderedPlan {
   return { stdout: podsToRestart(plan).map((pod) => `pod/${pod.name}\n`), stderr: stderr.join("") };
 }
 
-/** Containers that could not be checked; an opted-out pod is the user's to leave alone (the CronJob's own). */
+/**
+ * Containers that could not be checked; an opted-out pod is the user's to leave alone (the CronJob's own), and
+ * one that has finished runs nothing (as the closing line counts it).
+ */
 function unknownContainers(plan: Plan): number {
   return plan.pods
-    .filter((p) => !p.optedOut)
+    .filter((p) => !p.optedOut && !p.ended)
     .flatMap((p) => p.containers)
     .filter((c) => c.status === "unknown").length;
 }

@@ -156,6 +156,27 @@ describe("planRenderer", () => {
     );
   });
 
+  it.each(["table", "name", "json"] as const)(
+    "-o %s: a finished pod's container that never started is not one that could not be checked",
+    (format) => {
+      const failed = decidePlan({
+        resolver: "registry",
+        owners: indexOwners([]),
+        resolutions: new Map([["docker.io/library/nginx:latest", resolved(NEW)]]),
+        pods: [
+          makePod({
+            name: "migrate-29210-7kq2p",
+            owner: { kind: "Job", name: "migrate-29210" },
+            phase: "Failed",
+            containers: [{ name: "run", image: "nginx:latest" }],
+          }),
+        ],
+      });
+      expect(failed.pods[0]!.containers[0]!.status).toBe("unknown");
+      expect(rendered(failed, format).stderr).toBe("");
+    },
+  );
+
   it("-o wide lists every container with its status and reason", () => {
     const out = renderers.get("wide")!({
       plan,
