@@ -30,6 +30,12 @@ const unprintable = /[\t\x7f-\x9f\u2028\u2029\ufffe\uffff]/;
 const unprintableAll = new RegExp(unprintable.source, "g");
 const namedEscapes: Record<string, string> = { "\t": "\\t", "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P" };
 
+/**
+ * A UTF-16 half without its other half (JSON.parse makes one of a `\ud83d` escape): no YAML escape names it,
+ * and go-yaml refuses the whole document. Written as U+FFFD, as Go's encoders write it.
+ */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 function escaped(character: string): string {
   const code = character.charCodeAt(0);
   return namedEscapes[character] ?? (code < 0x100 ? `\\x${code.toString(16)}` : `\\u${code.toString(16)}`);
@@ -51,9 +57,9 @@ export function toYaml(value: unknown): string {
   const document = new YAML.Document(value, options);
   YAML.visit(document, {
     Scalar(_key, node) {
-      if (isScalar(node) && typeof node.value === "string" && mustQuote(node.value)) {
-        node.type = "QUOTE_DOUBLE";
-      }
+      if (!isScalar(node) || typeof node.value !== "string") return;
+      node.value = node.value.replace(loneSurrogate, "\ufffd");
+      if (mustQuote(node.value)) node.type = "QUOTE_DOUBLE";
     },
   });
   // Only double-quoted strings hold them now, where an escape reads back as the character.

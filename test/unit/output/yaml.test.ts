@@ -58,4 +58,10 @@ describe("characters readers refuse, or read as something else, raw (an image la
   it("a key is written the same way", () => {
     expect(toYaml({ "a\u2028b": 1 })).toBe('"a\\Lb": 1\n');
   });
+
+  it("half a UTF-16 pair (JSON.parse makes one of a `\\ud83d` escape) is U+FFFD: no YAML escape names it", () => {
+    expect(toYaml({ v: "1.4.0\ud83d", "k\udc00": "ok", pair: "\ud83d\ude00" })).toBe(
+      "v: 1.4.0\ufffd\nk\ufffd: ok\npair: \ud83d\ude00\n",
+    );
+  });
 });
