@@ -29,8 +29,17 @@ export function checkNamespace(namespace: string): Checked<string> {
   return { ok: true, value: namespace };
 }
 
-/** Checks a flag naming a Secret (a DNS subdomain, as the API server wants it). */
+/**
+ * Checks a flag naming a Secret (a DNS subdomain, as the API server wants it). A URL given in the name's
+ * place is not quoted: it is the secret (a webhook's token, a proxy's password), not to be echoed to a log.
+ */
 export function checkSecretName(name: string, flag: string): Checked<string> {
+  if (/[:/@]/.test(name)) {
+    return {
+      ok: false,
+      message: `${flag} takes a Secret's name and was given a URL (not repeated here): put the URL in a Secret's key url (kubectl create secret generic NAME --from-file=url=FILE) and pass its NAME`,
+    };
+  }
   if (!isObjectName(name)) {
     return {
       ok: false,

@@ -124,6 +124,22 @@ describe("install-cron's webhook", () => {
     );
   });
 
+  it.each([
+    ["--webhook-secret", { webhookSecret: url }, "s3cr3t"],
+    ["--proxy-secret", { proxySecret: "http://svc-user:hunter2@proxy.corp:3128" }, "hunter2"],
+  ])("%s given the URL itself is refused without quoting it: it is the secret", (flag, raw, secret) => {
+    const message = (() => {
+      try {
+        parseInstallCronOptions(raw, {});
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    })();
+    expect(message).toContain(`${flag} takes a Secret's name and was given a URL (not repeated here)`);
+    expect(message).not.toContain(secret);
+  });
+
   it("--webhook-url is refused with the way to a Secret, and the URL is not quoted", () => {
     let message = "";
     try {
