@@ -138,14 +138,17 @@ export function jobCommandOf(cronJob: CronJobObject): string[] {
   return [...(container?.command ?? []), ...(container?.args ?? [])];
 }
 
-/** `--name=value` and `--name` words by name (the first of a name counts); other words are not flags. */
+/**
+ * `--name=value` and `--name` words by name; other words are not flags. The last of a name counts, as the
+ * run's own option parser takes it (a flag appended to the job's args by hand overrides install-cron's).
+ */
 export function flagsOf(words: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (const word of words) {
     if (!word.startsWith("--")) continue;
     const at = word.indexOf("=");
     const name = at === -1 ? word : word.slice(0, at);
-    if (!flags.has(name)) flags.set(name, at === -1 ? "" : word.slice(at + 1));
+    flags.set(name, at === -1 ? "" : word.slice(at + 1));
   }
   return flags;
 }

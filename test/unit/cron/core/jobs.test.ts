@@ -209,6 +209,16 @@ describe("cronStatus", () => {
     ]);
   });
 
+  it("a flag appended to the job's args by hand counts, as the run's option parser takes the last", () => {
+    const container = cronJob.spec.jobTemplate.spec.template!.spec!.containers[0]!;
+    const edited = structuredClone(cronJob);
+    edited.spec.jobTemplate.spec.template!.spec!.containers[0]!.args = [
+      ...(container.args ?? []),
+      "--resolver=docker",
+    ];
+    expect(cronStatus(edited, jobs, results, null, []).resolver).toBe("docker");
+  });
+
   it("each Job with what its run said, if it said anything", () => {
     expect(status.jobs.map((j) => j.result)).toEqual([
       undefined,
