@@ -58,8 +58,9 @@ export function toYaml(value: unknown): string {
   YAML.visit(document, {
     Scalar(_key, node) {
       if (!isScalar(node) || typeof node.value !== "string") return;
-      node.value = node.value.replace(loneSurrogate, "\ufffd");
-      if (mustQuote(node.value)) node.type = "QUOTE_DOUBLE";
+      const value = node.value.replace(loneSurrogate, "\ufffd");
+      node.value = value;
+      if (mustQuote(value)) node.type = "QUOTE_DOUBLE";
     },
   });
   // Only double-quoted strings hold them now, where an escape reads back as the character.

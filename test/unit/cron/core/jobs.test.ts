@@ -210,12 +210,10 @@ describe("cronStatus", () => {
   });
 
   it("a flag appended to the job's args by hand counts, as the run's option parser takes the last", () => {
-    const container = cronJob.spec.jobTemplate.spec.template!.spec!.containers[0]!;
     const edited = structuredClone(cronJob);
-    edited.spec.jobTemplate.spec.template!.spec!.containers[0]!.args = [
-      ...(container.args ?? []),
-      "--resolver=docker",
-    ];
+    const container = edited.spec.jobTemplate.spec.template?.spec?.containers?.[0];
+    if (!container) throw new Error("the recorded CronJob has no container");
+    container.args = [...(container.args ?? []), "--resolver=docker"];
     expect(cronStatus(edited, jobs, results, null, []).resolver).toBe("docker");
   });
 
