@@ -91,7 +91,13 @@ async function readListTwice<T>(request: PagedListRequest<T>, proxy: ProxyOnDema
   try {
     return await readAllPages(request, proxy);
   } catch (error) {
-    throw error instanceof ContinueExpired ? error.failure : error;
+    if (!(error instanceof ContinueExpired)) throw error;
+    // kubectl's own advice, to start a new list, is what was just done.
+    throw new ToolFailedError(
+      `the ${request.name} list took longer than the API server keeps its continue token again, read from ` +
+        `the start (410 Expired after ${error.itemsRead} read): narrow it with -n, -l or --field-selector, or ` +
+        "run closer to the API server",
+    );
   }
 }
 

@@ -256,10 +256,10 @@ describe("readPagedList", () => {
     ]);
   });
 
-  it("a second expiry is the error, kubectl's line", async () => {
+  it("a second expiry is the error: the list named, and what to do other than what was done", async () => {
     const { result } = read({ pages: threePages, expire: ["t1", "t1"] });
     await expect(result).rejects.toThrow(
-      /^kubectl get failed: Error from server \(Expired\): The provided continue parameter is too old$/,
+      /^the get pods list took longer than the API server keeps its continue token again, read from the start \(410 Expired after 2 read\): narrow it with -n, -l or --field-selector, or run closer to the API server$/,
     );
   });
 
