@@ -205,7 +205,9 @@ async function readAndPatch(
   // The pods it owns now, which the rollout would replace: all of them, beyond the plan's selection.
   const live = await podsOf(api, namespace, current);
   if (live) {
-    const missing = await stillThere(api, missingSincePlan(group, live), group);
+    // A planned pod going or ended since (a drain, its kubelet's eviction) is gone: its controller replaces it.
+    const staying = live.filter((pod) => !pod.metadata.deletionTimestamp && !hasEnded(pod));
+    const missing = await stillThere(api, missingSincePlan(group, staying), group);
     read.missing = missing;
     // Every planned pod still there runs the new digest already (it pulled the tag again): none is stale.
     const byUid = new Map(live.map((pod) => [pod.metadata.uid, pod]));

@@ -131,6 +131,19 @@ describe("a rollout", () => {
     );
   });
 
+  it("of a workload whose planned pods ended since the plan (its kubelet evicted them) is not made: they are gone", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 3, strategy: "rollout" });
+    // web-0 failed (lingering until collected, replaced already); the others pulled the tag again.
+    cluster.setFailed(pods[0]!.name);
+    for (const pod of pods.slice(1)) cluster.restartContainers(pod.name, newDigest);
+    await clock.advance(10_000);
+    const { outcomes } = await runRestart(clock, cluster, pods, { strategy: "auto" });
+    expect(cluster.patches()).toEqual([]);
+    expect([...outcomes.values()].map((outcome) => outcome.kind)).toEqual(["gone", "replaced", "replaced"]);
+  });
+
   it("of a workload with one planned pod still stale is made", async () => {
     const clock = new FakeClock();
     const cluster = new InMemoryCluster(clock);
