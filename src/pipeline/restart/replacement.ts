@@ -52,9 +52,8 @@ interface NotReplaced {
 
 /**
  * Up when the evicted or deleted pod's replacement is Ready on a new digest; else what went wrong, or
- * (`stopped`) that the run stopped before it could be checked. `planned`: the run's pods, of which those of
- * the pod's controller name the old digests a replacement may come back on (a node's cached image, which
- * another of them was found running).
+ * (`stopped`) that the run stopped before it could be checked. `planned`: the pods restarted with it, whose
+ * old digests its replacement may come back on too (a node's cached image, which another was found running).
  */
 async function replacementProblem(
   readiness: Readiness,
@@ -66,7 +65,7 @@ async function replacementProblem(
   const waited = await readiness.waitFor(before, pod, options);
   if (waited === null) return { reason: stopReason(options.signal), inVain: [], stopped: true };
   if ("notReplaced" in waited) return waited;
-  const stale = staleContainersOf([pod, ...planned.filter((p) => isSibling(p, pod))]);
+  const stale = oldDigestsFor(pod, planned);
   if ("ready" in waited) {
     const back = backOnOldDigestAmong(pod, stale, waited.ready);
     return (
@@ -80,9 +79,15 @@ async function replacementProblem(
   return back ? { ...back, reason: `${back.reason}, and ${timedOut}` } : { reason: timedOut, inVain: [] };
 }
 
-/** Another planned pod of the same controller. */
-function isSibling(other: PlanPod, pod: PlanPod): boolean {
-  return other !== pod && other.controller !== null && other.controller.uid === pod.controller?.uid;
+/**
+ * The stale containers a replacement of `pod` may come back on: its own, and those of the other pods planned
+ * with it (its workload's, under another ReplicaSet too) that run the same image under the same name.
+ */
+function oldDigestsFor(pod: PlanPod, planned: readonly PlanPod[]): PlanContainer[] {
+  const images = new Map(pod.containers.map((c) => [c.name, c.image]));
+  return staleContainersOf([pod, ...planned.filter((p) => p !== pod)]).filter(
+    (c) => images.get(c.name) === c.image,
+  );
 }
 
 /**

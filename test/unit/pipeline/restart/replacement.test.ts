@@ -67,3 +67,45 @@ it("only the containers that came back on their old digest are recorded: a sibli
   const { pods } = holdRestartedInVain({ resolver: "registry", pods: [sibling] }, remembered, 60_000);
   expect(pods[0]!.action).toBe("delete");
 });
+
+it("a replacement on the old digest another pod of its workload runs (under another ReplicaSet) is back on an old digest; another image's is not", async () => {
+  const deployment = { kind: "Deployment", name: "web" };
+  const pod = (name: string, rs: string, container: PlanContainer) =>
+    ({
+      namespace: "shop",
+      name,
+      uid: `uid-${name}`,
+      owner: deployment,
+      controller: { kind: "ReplicaSet", name: rs, uid: `uid-${rs}` },
+      action: "delete",
+      containers: [container],
+      restart: { strategy: "evict", controller: deployment, reason: "" },
+    }) as unknown as PlanPod;
+  const OLDER = digestOf("app older");
+  // Mid-rollout, one at a time: web-r1-a runs APP0; web-r2-b, the other ReplicaSet's, the node's older image.
+  const a = pod("web-r1-a", "web-r1", stale("app", APP0, APP1, "IfNotPresent"));
+  const b = pod("web-r2-b", "web-r2", stale("app", OLDER, APP1, "IfNotPresent"));
+  // A canary of another image whose old digest is, by chance, the one the replacement runs: no verdict.
+  const canary = pod("web-canary-c", "web-canary", {
+    ...stale("app", OLDER, APP1, "IfNotPresent"),
+    image: "shop/web-canary:main",
+  });
+  const checked = async (planned: PlanPod[]) => {
+    const restarted: CompletedRestart[] = [];
+    const reporter = {
+      options: { wait: true, clock: { now: () => 0 } },
+      restarted: (r: CompletedRestart) => restarted.push(r),
+      reportProblem: () => {},
+    } as unknown as GroupReporter;
+    const replacement = {
+      metadata: { name: "web-r1-d", uid: "uid-d" },
+      status: { containerStatuses: [{ name: "app", imageID: `docker.io/shop/app@${OLDER}` }] },
+    } as unknown as Pod;
+    const before = { ready: 2, live: 2, uids: new Set<string>(), notReady: [] };
+    const readiness = { snapshot: async () => before, waitFor: async () => ({ ready: [replacement] }) };
+    await checkReplacement("evict", a, planned, { readiness, before }, false, reporter);
+    return restarted[0]!.replacement.kind;
+  };
+  expect(await checked([a, b])).toBe("problem");
+  expect(await checked([a, canary])).toBe("up");
+});
