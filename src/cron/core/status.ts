@@ -139,16 +139,19 @@ export function jobCommandOf(cronJob: CronJobObject): string[] {
 }
 
 /**
- * `--name=value` and `--name` words by name; other words are not flags. The last of a name counts, as the
- * run's own option parser takes it (a flag appended to the job's args by hand overrides install-cron's).
+ * The long flags by name: `--name=value`, `--name value` (apply takes no arguments, so a word after a flag
+ * that is no flag itself is its value: the form a hand edit of the job's args uses) and `--name`. The last of
+ * a name counts, as the run's own option parser takes it (a flag appended by hand overrides install-cron's).
  */
 export function flagsOf(words: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
-  for (const word of words) {
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
     if (!word.startsWith("--")) continue;
     const at = word.indexOf("=");
-    const name = at === -1 ? word : word.slice(0, at);
-    flags.set(name, at === -1 ? "" : word.slice(at + 1));
+    if (at !== -1) flags.set(word.slice(0, at), word.slice(at + 1));
+    else if (words[i + 1] !== undefined && !words[i + 1]!.startsWith("-")) flags.set(word, words[++i]!);
+    else flags.set(word, "");
   }
   return flags;
 }

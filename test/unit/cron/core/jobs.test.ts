@@ -213,7 +213,11 @@ describe("cronStatus", () => {
     const edited = structuredClone(cronJob);
     const container = edited.spec.jobTemplate.spec.template?.spec?.containers?.[0];
     if (!container) throw new Error("the recorded CronJob has no container");
-    container.args = [...(container.args ?? []), "--resolver=docker"];
+    const args = container.args ?? [];
+    container.args = [...args, "--resolver=docker"];
+    expect(cronStatus(edited, jobs, results, null, []).resolver).toBe("docker");
+    // As two words, the way a hand edit of the YAML list writes it.
+    container.args = [...args, "--resolver", "docker", "--yes"];
     expect(cronStatus(edited, jobs, results, null, []).resolver).toBe("docker");
   });
 
