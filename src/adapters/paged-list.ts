@@ -19,6 +19,7 @@ import {
   continueTokenOf,
   isExpiredContinue,
   type ListedResource,
+  listedResources,
   type PageQuery,
   pageUri,
   resourceVersionOf,
@@ -92,11 +93,13 @@ async function readListTwice<T>(request: PagedListRequest<T>, proxy: ProxyOnDema
     return await readAllPages(request, proxy);
   } catch (error) {
     if (!(error instanceof ContinueExpired)) throw error;
-    // kubectl's own advice, to start a new list, is what was just done.
+    // kubectl's own advice, to start a new list, is what was just done. Only the pods' list takes the
+    // selectors; the others are narrowed by namespace alone.
+    const narrowers = request.resource === listedResources.pods ? "-n, -l or --field-selector" : "-n";
     throw new ToolFailedError(
       `the ${request.name} list took longer than the API server keeps its continue token again, read from ` +
-        `the start (410 Expired after ${error.itemsRead} read): narrow it with -n, -l or --field-selector, or ` +
-        "run closer to the API server",
+        `the start (410 Expired after ${error.itemsRead} read): narrow it with ${narrowers}, or run closer ` +
+        "to the API server",
     );
   }
 }

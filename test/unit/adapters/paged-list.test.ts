@@ -110,6 +110,7 @@ function read(
   signal?: AbortSignal,
   events: string[] = [],
   startProxy?: (exec: Exec) => Promise<PageProxy | null>,
+  resource = "pods",
 ) {
   const kubectl = scripted(script);
   const result = readPagedList({
@@ -118,8 +119,8 @@ function read(
     exec: kubectl.exec,
     kubectl: "kubectl",
     connectionArgs: ["--context=prod"],
-    resource: listedResources["pods"]!,
-    name: "get pods",
+    resource: listedResources[resource]!,
+    name: `get ${resource}`,
     query: {},
     pageSize: 2,
     read: parsedBy((item: { metadata: { name: string } }) => {
@@ -260,6 +261,14 @@ describe("readPagedList", () => {
     const { result } = read({ pages: threePages, expire: ["t1", "t1"] });
     await expect(result).rejects.toThrow(
       /^the get pods list took longer than the API server keeps its continue token again, read from the start \(410 Expired after 2 read\): narrow it with -n, -l or --field-selector, or run closer to the API server$/,
+    );
+  });
+
+  it("a second expiry of a list the selectors do not narrow says -n alone", async () => {
+    const script = { pages: threePages, expire: ["t1", "t1"] };
+    const { result } = read(script, [], undefined, [], undefined, "replicasets.apps");
+    await expect(result).rejects.toThrow(
+      /^the get replicasets.apps list .*: narrow it with -n, or run closer/,
     );
   });
 
