@@ -69,7 +69,9 @@ export interface RawUninstallCronFlags extends RawInstallationFlags {
 /** --name and -n, checked before any kubectl call. */
 function parseInstallationOptions(raw: RawInstallationFlags, env: Env): InstallationOptions {
   const name = checkedValue(checkName(raw.name ?? defaults.cron.name));
-  const namespace = raw.namespace === undefined ? undefined : checkedValue(checkNamespace(raw.namespace));
+  // Empty (`-n "$NS"` with it unset), as kubectl and plan take it: the context's namespace.
+  const given = raw.namespace === "" ? undefined : raw.namespace;
+  const namespace = given === undefined ? undefined : checkedValue(checkNamespace(given));
   return { ...parseConnectionOptions(raw, env), name, namespace };
 }
 

@@ -55,6 +55,11 @@ describe("parseInstallCronOptions", () => {
     expect(parseCronStatusOptions({ output: "" }, {}).output).toBe("table");
   });
 
+  it('-n "" (an unset variable) is the context\'s namespace, as plan and kubectl take it', () => {
+    expect(parseInstallCronOptions({ namespace: "" }, {}).namespace).toBeUndefined();
+    expect(parseCronStatusOptions({ namespace: "" }, {}).namespace).toBeUndefined();
+  });
+
   it("the default image follows the package version, with a -docker variant", () => {
     expect(defaultImage("registry", "1.2.3")).toBe("ghcr.io/kubectl-autoupdate/kubectl-autoupdate:1.2.3");
     expect(defaultImage("docker", "1.2.3")).toBe(
@@ -71,7 +76,6 @@ describe("parseInstallCronOptions", () => {
     ],
     ["--name too long for Job names", { name: "a".repeat(53) }, "want at most 52 lowercase"],
     ["--name with a colon", { name: "a:b" }, 'invalid --name "a:b"'],
-    ["-n empty", { namespace: "" }, "--namespace must not be empty"],
     ["-n invalid", { namespace: "Tools_1" }, 'invalid namespace "Tools_1"'],
     ["bad schedule", { schedule: "* * * *" }, 'invalid --schedule "* * * *": want 5 fields'],
     ["out of range", { schedule: "0 25 * * *" }, 'invalid --schedule "0 25 * * *": hour field "25"'],
