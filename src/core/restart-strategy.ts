@@ -69,6 +69,11 @@ export interface ControllerFacts {
   leftOnCachedImage?: readonly string[];
   /** The PodDisruptionBudgets selecting its pods, when they were read (auto). */
   budgets?: readonly DisruptionBudget[];
+  /**
+   * Under a scope a selector narrowed, its pods the plan has: those outside it were not judged (held, opted
+   * out, on a node the tag dropped), and its rollout would replace them too. Undefined: the scope is whole.
+   */
+  podsInScope?: number;
 }
 
 export interface RestartInput {
@@ -86,6 +91,8 @@ export interface RestartInput {
   optedOutElsewhere?: ReadonlyMap<string, readonly string[]>;
   /** The PodDisruptionBudgets by namespace, when they were read (auto). */
   budgets?: ReadonlyMap<string, readonly DisruptionBudget[]>;
+  /** The scope is narrowed by a selector (-l, --field-selector): a workload may have pods outside it. */
+  narrowed?: boolean;
 }
 
 export function workloadKey(namespace: string, kind: string, name: string): string {
@@ -192,6 +199,13 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.leftOnCachedImage && !p.terminating && !p.ended),
     (p) => targetKey(p),
   );
+  // Under a selector, each workload's pods in scope (not going, nor ended): a rollout replaces the others too.
+  const inScope = input.narrowed
+    ? groupBy(
+        plan.pods.filter((p) => !p.terminating && !p.ended),
+        (p) => targetKey(p),
+      )
+    : undefined;
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -220,6 +234,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       // Of every pod it restarts: a budget may select only some (a StatefulSet's primary).
       budgets:
         input.budgets && selectingAny(input.budgets.get(namespace) ?? [], new Set(pods.map((p) => p.labels))),
+      ...(inScope ? { podsInScope: inScope.get(key)?.length ?? 0 } : {}),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);
@@ -322,6 +337,12 @@ function decideRestartOf(
 
   const blocked = whyNoRollout(w, facts);
   if (blocked) return auto ? evict(blocked.why) : skip(`${blocked.why}: ${blocked.instead}`);
+  const unjudged = auto ? podsOutsideScope(w, facts) : 0;
+  if (unjudged > 0) {
+    return evict(
+      `${name}'s rollout would also replace its ${counted(unjudged, "pod")} outside the selection, which this plan did not judge`,
+    );
+  }
   const recreate = updateStrategyType(w) === "Recreate";
   const stopsEveryPod = rollingUpdateStopsEveryPod(w);
   const gitOps = gitOpsManager(w.metadata);
@@ -380,6 +401,20 @@ function budgetBelowRollout(w: Workload, budgets: readonly DisruptionBudget[] | 
     return `PodDisruptionBudget ${budget.name} allows ${allows}, and ${workloadName(w)}'s rollout takes ${counted(down, "pod")} out of service at once`;
   }
   return null;
+}
+
+/**
+ * How many of the workload's pods a narrowed scope left out, by the pods its status counts (a DaemonSet's,
+ * one per node it should run on); 0 when the scope is whole. `--strategy rollout` rolls it all the same, as
+ * asked: a rollout's template is the workload's.
+ */
+function podsOutsideScope(w: Workload, facts: ControllerFacts): number {
+  if (facts.podsInScope === undefined) return 0;
+  const pods =
+    w.kind === "DaemonSet"
+      ? (w.status?.desiredNumberScheduled ?? 0)
+      : (w.status?.replicas ?? w.spec.replicas ?? 1);
+  return Math.max(0, pods - facts.podsInScope);
 }
 
 /** Why the controller's own rollout would not replace these pods, and what to do instead. */

@@ -123,6 +123,7 @@ export async function makePlan(
       ...workloads,
       ...(optedOutElsewhere ? { optedOutElsewhere } : {}),
       ...(budgets ? { budgets } : {}),
+      narrowed: Boolean(options.scope.selector?.trim() || options.scope.fieldSelector?.trim()),
     }),
     options,
     warnings,
