@@ -85,7 +85,8 @@ export function parseImageRef(input: string): ImageRef {
     throw new InvalidImageRefError(`repository name "${path}" must be lowercase`);
   }
   if (!pathRe.test(path)) throw new InvalidImageRefError(`invalid repository name "${path}"`);
-  if (domain.length + 1 + path.length > nameMaxLength) {
+  // Only the path counts, as in distribution/reference (v0.6.0, which the kubelet and containerd use).
+  if (path.length > nameMaxLength) {
     throw new InvalidImageRefError(`repository name must not be more than ${nameMaxLength} characters`);
   }
 

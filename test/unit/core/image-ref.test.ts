@@ -12,8 +12,11 @@ const d = `sha256:${"a".repeat(64)}`;
 describe("parseImageRef normalizes like distribution/reference", () => {
   it.each([
     ["nginx", "docker.io/library/nginx:latest"],
-    // The longest name: 255 characters, registry and path.
-    [`example.com/${"a".repeat(243)}`, `example.com/${"a".repeat(243)}:latest`],
+    // The longest path, 255 characters, whatever the registry's name (distribution/reference counts the path).
+    [
+      `registry.gitlab.example.com/${"a".repeat(255)}`,
+      `registry.gitlab.example.com/${"a".repeat(255)}:latest`,
+    ],
     ["nginx:1.25", "docker.io/library/nginx:1.25"],
     ["library/nginx", "docker.io/library/nginx:latest"],
     ["bitnami/redis:7", "docker.io/bitnami/redis:7"],
@@ -61,8 +64,7 @@ describe("parseImageRef normalizes like distribution/reference", () => {
     ["app/-x", "invalid repository name"],
     ["exa mple.com/app", "invalid"],
     [`example.com/${"a".repeat(256)}`, "must not be more than 255 characters"],
-    // The kubelet counts the registry too: example.com/ and 244 more is 256.
-    [`example.com/${"a".repeat(244)}`, "must not be more than 255 characters"],
+    // Docker Hub's official images are library/ and the name: 8 + 250 is 258.
     [`${"a".repeat(250)}`, "must not be more than 255 characters"],
   ])("rejects %j", (input, message) => {
     expect(() => parseImageRef(input)).toThrow(InvalidImageRefError);
