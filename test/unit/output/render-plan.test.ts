@@ -136,8 +136,9 @@ describe("planRenderer", () => {
     expect(wide).toMatch(/skip\s+opted out with label kubectl-autoupdate\/ignore=true; \S/);
   });
 
-  it("a finished pod on the old image is counted as finished, not stale: it runs nothing", () => {
-    const finished = decidePlan({
+  /** The plan of one Job's pod that has finished, its container on the old digest or never started. */
+  const finishedJobPod = (phase: "Succeeded" | "Failed", runningDigest?: string) =>
+    decidePlan({
       resolver: "registry",
       owners: indexOwners([]),
       resolutions: new Map([["docker.io/library/nginx:latest", resolved(NEW)]]),
@@ -145,11 +146,14 @@ describe("planRenderer", () => {
         makePod({
           name: "report-29210-7kq2p",
           owner: { kind: "Job", name: "report-29210" },
-          phase: "Succeeded",
-          containers: [{ name: "run", image: "nginx:latest", runningDigest: OLD }],
+          phase,
+          containers: [{ name: "run", image: "nginx:latest", ...(runningDigest ? { runningDigest } : {}) }],
         }),
       ],
     });
+
+  it("a finished pod on the old image is counted as finished, not stale: it runs nothing", () => {
+    const finished = finishedJobPod("Succeeded", OLD);
     expect(finished.pods[0]).toMatchObject({ action: "skip", reason: "pod has finished (Succeeded)" });
     expect(text(rendered(finished, "table").stdout)).toContain(
       "0 stale, 0 unknown, 0 current, 1 finished (1 pod checked)",
@@ -159,19 +163,7 @@ describe("planRenderer", () => {
   it.each(["table", "name", "json"] as const)(
     "-o %s: a finished pod's container that never started is not one that could not be checked",
     (format) => {
-      const failed = decidePlan({
-        resolver: "registry",
-        owners: indexOwners([]),
-        resolutions: new Map([["docker.io/library/nginx:latest", resolved(NEW)]]),
-        pods: [
-          makePod({
-            name: "migrate-29210-7kq2p",
-            owner: { kind: "Job", name: "migrate-29210" },
-            phase: "Failed",
-            containers: [{ name: "run", image: "nginx:latest" }],
-          }),
-        ],
-      });
+      const failed = finishedJobPod("Failed");
       expect(failed.pods[0]!.containers[0]!.status).toBe("unknown");
       expect(rendered(failed, format).stderr).toBe("");
     },

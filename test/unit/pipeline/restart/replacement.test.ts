@@ -26,6 +26,20 @@ const stale = (name: string, running: string, latest: string, pullPolicy: string
   pullPolicy,
 });
 
+/** What checkReplacement records for `pod`, restarted with `planned`, whose replacement is Ready as `replacement`. */
+async function recorded(pod: PlanPod, planned: PlanPod[], replacement: Pod) {
+  const restarted: CompletedRestart[] = [];
+  const reporter = {
+    options: { wait: true, clock: { now: () => 0 } },
+    restarted: (r: CompletedRestart) => restarted.push(r),
+    reportProblem: () => {},
+  } as unknown as GroupReporter;
+  const before = { ready: 1, live: 1, uids: new Set<string>(), notReady: [] };
+  const readiness = { snapshot: async () => before, waitFor: async () => ({ ready: [replacement] }) };
+  await checkReplacement("evict", pod, planned, { readiness, before }, true, reporter);
+  return restarted[0]!.replacement as { kind: string; restartedFor?: string };
+}
+
 it("only the containers that came back on their old digest are recorded: a sibling stale on another one is still restarted", async () => {
   const rs = { kind: "ReplicaSet", name: "web-1", uid: "uid-rs" };
   const planned = {
@@ -47,19 +61,7 @@ it("only the containers that came back on their old digest are recorded: a sibli
       ],
     },
   } as unknown as Pod;
-  const restarted: CompletedRestart[] = [];
-  const reporter = {
-    options: { wait: true, clock: { now: () => 0 } },
-    restarted: (r: CompletedRestart) => restarted.push(r),
-    reportProblem: () => {},
-  } as unknown as GroupReporter;
-  const readiness = {
-    snapshot: async () => ({ ready: 1, live: 1, uids: new Set<string>(), notReady: [] }),
-    waitFor: async () => ({ ready: [replacement] }),
-  };
-  const before = { ready: 1, live: 1, uids: new Set<string>(), notReady: [] };
-  await checkReplacement("evict", planned, [planned], { readiness, before }, true, reporter);
-  const record = restarted[0]!.replacement as { kind: string; restartedFor?: string };
+  const record = await recorded(planned, [planned], replacement);
   expect(record).toMatchObject({ kind: "problem", restartedFor: `app=${APP0}>${APP1}` });
 
   const sibling = { ...planned, name: "web-1-c", uid: "uid-c" } as PlanPod;
@@ -90,22 +92,11 @@ it("a replacement on the old digest another pod of its workload runs (under anot
     ...stale("app", OLDER, APP1, "IfNotPresent"),
     image: "shop/web-canary:main",
   });
-  const checked = async (planned: PlanPod[]) => {
-    const restarted: CompletedRestart[] = [];
-    const reporter = {
-      options: { wait: true, clock: { now: () => 0 } },
-      restarted: (r: CompletedRestart) => restarted.push(r),
-      reportProblem: () => {},
-    } as unknown as GroupReporter;
-    const replacement = {
-      metadata: { name: "web-r1-d", uid: "uid-d" },
-      status: { containerStatuses: [{ name: "app", imageID: `docker.io/shop/app@${OLDER}` }] },
-    } as unknown as Pod;
-    const before = { ready: 2, live: 2, uids: new Set<string>(), notReady: [] };
-    const readiness = { snapshot: async () => before, waitFor: async () => ({ ready: [replacement] }) };
-    await checkReplacement("evict", a, planned, { readiness, before }, false, reporter);
-    return restarted[0]!.replacement.kind;
-  };
+  const replacement = {
+    metadata: { name: "web-r1-d", uid: "uid-d" },
+    status: { containerStatuses: [{ name: "app", imageID: `docker.io/shop/app@${OLDER}` }] },
+  } as unknown as Pod;
+  const checked = async (planned: PlanPod[]) => (await recorded(a, planned, replacement)).kind;
   expect(await checked([a, b])).toBe("problem");
   expect(await checked([a, canary])).toBe("up");
 });
