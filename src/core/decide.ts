@@ -7,7 +7,7 @@ import { IdentityMemo } from "../util/identity-memo.js";
 import { SharedValues } from "../util/shared-values.js";
 import { withoutUrlSecrets } from "../util/url-secrets.js";
 import { type ContainerView, containerLists, containersOf } from "./containers.js";
-import { tooNewFor, youngestImage } from "./image-age.js";
+import { tooNewFor } from "./image-age.js";
 import { type ImageRef, repositoryOf } from "./image-ref.js";
 import type { ImageInUse } from "./images-in-use.js";
 import {
@@ -413,24 +413,6 @@ function newImageFacts(description: Extract<ImageDescription, { ok: true }>): Ne
   return facts;
 }
 
-/**
- * The new image a stale container would get, of those described: its platform's, when its runtime names the
- * platform (CRI-O) or its node's was read, so that --min-age judges it by its own image whatever other pods
- * are in scope; else the youngest, which stands for the rest.
- */
-function newImageFor(resolution: Resolution, runningDigest: string, nodePlatform: string | null) {
-  const described = resolution.newImages ?? [];
-  if (described.length <= 1 || !resolution.tag.ok) return described[0];
-  const latest = resolution.manifests.get(resolution.tag.tag.digest);
-  const running = resolution.manifests.get(runningDigest);
-  const platform = running?.ok && !running.isIndex ? (running.platform ?? nodePlatform) : nodePlatform;
-  const own =
-    platform && latest?.ok && latest.isIndex
-      ? latest.children.find((child) => child.platform === platform)
-      : undefined;
-  return described.find((image) => image.digest === own?.digest) ?? youngestImage(described);
-}
-
 /** --min-age: why a stale container's new image is not acted on yet, or null. */
 function notOldEnough(containers: readonly PlanContainer[], input: PlanInput): string | null {
   if (input.minAgeMs === undefined) return null;
@@ -574,7 +556,7 @@ function decideContainer(
   if ("needNodePlatform" in judgement) return result("unknown", judgement.reason, latest);
   const decided = result(judgement.status, judgement.reason, latest);
   if (judgement.noImageToRun) decided.noImageToRun = true;
-  const described = newImageFor(resolution, running.digest, nodePlatform)?.description;
+  const described = resolution.newImage?.description;
   if (judgement.status === "stale" && described?.ok) decided.latestImage = newImageFacts(described);
   const index = resolution.manifests.get(resolution.tag.tag.digest);
   if (judgement.status === "stale" && index?.ok && index.isIndex && index.children.length > 0) {

@@ -61,9 +61,6 @@ export interface Resolution {
    * content, but one repository's failure says nothing of another's, so each is kept apart.
    */
   unread?: ReadonlyMap<string, Extract<ManifestInfo, { ok: false }>>;
-  /**
-   * The images the tag points to now, described once per run, only when some node runs another: one, which
-   * stands for the rest; under --min-age, each image a stale pod may get (a multi-arch tag's platforms).
-   */
-  newImages?: readonly { digest: string; description: ImageDescription }[];
+  /** The image the tag points to now, described once per run, only when some node runs another. */
+  newImage?: { digest: string; description: ImageDescription };
 }

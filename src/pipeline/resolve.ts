@@ -5,6 +5,7 @@
  */
 import type { Resolver } from "../adapters/resolver.js";
 import { manifestsToInspect, newImagesToDescribe } from "../core/decide.js";
+import { youngestImage } from "../core/image-age.js";
 import { parseImageRef, repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
@@ -86,7 +87,8 @@ export async function resolveImages(
         description: await resolver.describeImage(image.ref, digest, credentials, options.signal),
       })),
     );
-    if (described.length > 0) resolution.newImages = described;
+    const newImage = youngestImage(described);
+    if (newImage) resolution.newImage = newImage;
     options.onProgress?.(++done, images.length);
   };
   // In the order listed, each image holding a slot while its work goes on.

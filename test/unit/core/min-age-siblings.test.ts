@@ -17,7 +17,7 @@ function moved(oldDigest: string, newDigest: string, created: string): Resolutio
   return {
     tag: { ok: true, tag: { digest: newDigest, sameImageDigests: [], isIndex: false } },
     manifests: new Map([singleManifest(oldDigest), singleManifest(newDigest)]),
-    newImages: [{ digest: newDigest, description: { ok: true, created, labels: {} } }],
+    newImage: { digest: newDigest, description: { ok: true, created, labels: {} } },
   };
 }
 

@@ -31,7 +31,7 @@ it("keeps the labels, a source URL without the clone token it was given", () => 
         {
           tag: { ok: true, tag: { digest: NEW, sameImageDigests: [], isIndex: false } },
           manifests: new Map([singleManifest(OLD), singleManifest(NEW)]),
-          newImages: [{ digest: NEW, description: { ok: true, created: "2026-11-29T12:00:00Z", labels } }],
+          newImage: { digest: NEW, description: { ok: true, created: "2026-11-29T12:00:00Z", labels } },
         },
       ],
     ]),
