@@ -70,10 +70,11 @@ export interface ControllerFacts {
   /** The PodDisruptionBudgets selecting its pods, when they were read (auto). */
   budgets?: readonly DisruptionBudget[];
   /**
-   * Under a scope a selector narrowed, its pods the plan has: those outside it were not judged (held, opted
-   * out, on a node the tag dropped), and its rollout would replace them too. Undefined: the scope is whole.
+   * Under a scope a selector narrowed, the names of its pods the plan has: those outside it were not judged
+   * (held, opted out, on a node the tag dropped), and its rollout would replace them too. Undefined: the
+   * scope is whole.
    */
-  podsInScope?: number;
+  podsInScope?: readonly string[];
 }
 
 export interface RestartInput {
@@ -234,7 +235,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       // Of every pod it restarts: a budget may select only some (a StatefulSet's primary).
       budgets:
         input.budgets && selectingAny(input.budgets.get(namespace) ?? [], new Set(pods.map((p) => p.labels))),
-      ...(inScope ? { podsInScope: inScope.get(key)?.length ?? 0 } : {}),
+      ...(inScope ? { podsInScope: inScope.get(key)?.map((p) => p.name) ?? [] } : {}),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);
@@ -404,9 +405,9 @@ function budgetBelowRollout(w: Workload, budgets: readonly DisruptionBudget[] | 
 }
 
 /**
- * How many of the workload's pods a narrowed scope left out, by the pods its status counts (a DaemonSet's,
- * one per node it should run on); 0 when the scope is whole. `--strategy rollout` rolls it all the same, as
- * asked: a rollout's template is the workload's.
+ * How many of the pods the workload's rollout replaces a narrowed scope left out, by the pods its status
+ * counts (a DaemonSet's, one per node it should run on; a StatefulSet's from its partition up); 0 when the
+ * scope is whole. `--strategy rollout` rolls it all the same, as asked: a rollout's template is the workload's.
  */
 function podsOutsideScope(w: Workload, facts: ControllerFacts): number {
   if (facts.podsInScope === undefined) return 0;
@@ -414,7 +415,8 @@ function podsOutsideScope(w: Workload, facts: ControllerFacts): number {
     w.kind === "DaemonSet"
       ? (w.status?.desiredNumberScheduled ?? 0)
       : (w.status?.replicas ?? w.spec.replicas ?? 1);
-  return Math.max(0, pods - facts.podsInScope);
+  const rolled = facts.podsInScope.filter((pod) => !belowPartition(w, pod)).length;
+  return Math.max(0, pods - partitionOf(w) - rolled);
 }
 
 /** Why the controller's own rollout would not replace these pods, and what to do instead. */

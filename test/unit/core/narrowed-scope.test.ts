@@ -9,6 +9,7 @@ import { indexOwners } from "../../../src/core/owners.js";
 import type { StrategyName } from "../../../src/core/plan.js";
 import type { Resolution } from "../../../src/core/resolution.js";
 import { decideRestarts } from "../../../src/core/restart-strategy.js";
+import type { Workload } from "../../../src/core/workload.js";
 import { digestOf, makePod, makeReplicaSet, settledDeployment } from "../../support/pods.js";
 import { singleManifest } from "../../support/resolutions.js";
 
@@ -61,5 +62,43 @@ describe("a workload only part of which a selector chose", () => {
 
   it("is rolled under --strategy rollout, as asked: its template is the workload's", () => {
     expect(restartOf("rollout", 1, true)?.strategy).toBe("rollout");
+  });
+
+  it("counts a StatefulSet's pods from its partition up: those below it its rollout leaves alone", () => {
+    // 3 replicas, partition 2: db-2 is the canary, on the update revision; -l track=canary selects it alone.
+    const db: Workload = {
+      kind: "StatefulSet",
+      metadata: { name: "db", namespace: "default", generation: 3 },
+      spec: { replicas: 3, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
+      status: {
+        observedGeneration: 3,
+        replicas: 3,
+        readyReplicas: 3,
+        availableReplicas: 3,
+        currentReplicas: 2,
+        updatedReplicas: 1,
+        currentRevision: "db-6f7c9",
+        updateRevision: "db-8d2e1",
+      },
+    };
+    const canary = makePod({
+      name: "db-2",
+      owner: { kind: "StatefulSet", name: "db" },
+      containers: [{ name: "db", image: "nginx:latest", runningDigest: OLD }],
+    });
+    const decided = decidePlan({
+      resolver: "registry",
+      pods: [canary],
+      owners,
+      resolutions: new Map([["docker.io/library/nginx:latest", resolution]]),
+    });
+    const plan = decideRestarts(decided, {
+      strategy: "auto",
+      owners,
+      workloads: new Map([["default/StatefulSet/db", db]]),
+      unreadable: new Map(),
+      narrowed: true,
+    });
+    expect(plan.pods[0]!.restart?.strategy).toBe("rollout");
   });
 });
