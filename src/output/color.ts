@@ -5,9 +5,8 @@ export type ColorMode = "auto" | "always" | "never";
 
 /**
  * Whether to colour: an explicit --color wins; auto means a terminal, no NO_COLOR, and not TERM=dumb, unless
- * FORCE_COLOR says otherwise (`0` or `false`: never; another value: even in a CI log), as for Node.js and chalk.
- * Empty, either variable is unset, as no-color.org and force-color.org read them (Node.js takes an empty
- * FORCE_COLOR as on).
+ * FORCE_COLOR says otherwise (`0` or `false`: never; another value: even in a CI log), as for Node.js and chalk;
+ * but an empty one is unset, as an empty NO_COLOR is, as force-color.org reads it (Node.js takes it as on).
  */
 export function shouldColor(
   mode: ColorMode,
