@@ -38,6 +38,8 @@ export interface Allowance {
 export class BudgetGate {
   /** Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then. */
   private readonly drawn = new Map<string, Draw[]>();
+  /** Draws made so far, numbering each. */
+  private draws = 0;
   /** Rollouts reading their budgets now (their namespace and pods' labels): not drawn yet, but about to. */
   private readonly reading = new Set<{ namespace: string; labelSets: readonly Labels[] }>();
 
@@ -126,7 +128,10 @@ export class BudgetGate {
       b.disruptionsAllowed - this.unseen(pod.namespace, b, look) < disruptions;
     // The pod is looked at only where that may change what its going draws or whether it may go; what the
     // budgets allow is counted after the look, with the draw: other restarts may draw meanwhile.
-    const looked = health !== undefined && selecting.some((b) => letsUnreadyPodGo(b) || blocks(b, true));
+    // A pod let through draws from the budgets that count it: a Pending one from none.
+    const draws = !this.options.dryRun && selecting.length > 0;
+    const looked =
+      health !== undefined && (draws || selecting.some((b) => letsUnreadyPodGo(b) || blocks(b, true)));
     const healthNow = looked ? await health() : "ready";
     const counting = countingBudgets(selecting, healthNow);
     const blocking = counting.filter((b) => blocks(b));
@@ -177,16 +182,23 @@ export class BudgetGate {
 
   /**
    * This run's deletions under the budget that its status, as just read, does not show yet. Of those not
-   * shown before, it shows at most as many as its disruptionsAllowed has gone down since the highest it was
-   * at one of their draws (one drop of one shows one deletion, however many were let through at that
-   * allowance), the earliest first. Once shown, a deletion stays shown: its replacement coming up raises the
+   * shown before, it shows at most as many as its disruptionsAllowed has gone down since one of their draws
+   * (one drop of one shows one deletion, however many were let through at that allowance, and however often
+   * it is read), the earliest first. Once shown, a deletion stays shown: its replacement coming up raises the
    * allowance again before the draw is released (with --no-wait, never), and must not hide a later one.
    */
   private unseen(namespace: string, budget: DisruptionBudget, look = false): number {
     const drawn = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
     const lasting = drawn.filter((draw) => draw.lasting).length;
-    const unseen = drawn.filter((draw) => !draw.lasting && !draw.seen);
-    const shown = Math.max(0, ...unseen.map((draw) => draw.allowedThen - budget.disruptionsAllowed));
+    const held = drawn.filter((draw) => !draw.lasting);
+    const unseen = held.filter((draw) => !draw.seen);
+    // A drop since a draw's allowance shows this run's deletions its allowance did not show yet; those of
+    // them shown already were counted at an earlier read, and are not counted again.
+    const shownSince = (draw: Draw) => held.filter((d) => d.seen && d.number >= draw.since).length;
+    const shown = Math.max(
+      0,
+      ...unseen.map((draw) => draw.allowedThen - budget.disruptionsAllowed - shownSince(draw)),
+    );
     // Marked once per read of the budget: a second count of the same read would mark later draws seen too.
     if (!look) for (const draw of unseen.slice(0, shown)) draw.seen = true;
     return lasting + Math.max(0, unseen.length - shown);
@@ -200,9 +212,17 @@ export class BudgetGate {
   ): Allowance {
     const taken = budgets.flatMap((budget) => {
       const key = `${namespace}/${budget.name}`;
+      // The first of this run's deletions under the budget its status did not show when it was read.
+      const since = (this.drawn.get(key) ?? []).find((d) => !d.lasting && !d.seen)?.number ?? this.draws;
       const draws = Array.from(
         { length: disruptions },
-        (): Draw => ({ allowedThen: budget.disruptionsAllowed, seen: false, lasting }),
+        (): Draw => ({
+          allowedThen: budget.disruptionsAllowed,
+          seen: false,
+          lasting,
+          number: this.draws++,
+          since,
+        }),
       );
       this.drawn.set(key, [...(this.drawn.get(key) ?? []), ...draws]);
       return draws.map((draw) => [key, draw] as const);
@@ -227,6 +247,9 @@ interface Draw {
   allowedThen: number;
   seen: boolean;
   lasting: boolean;
+  /** Its place among the run's draws, and that of the first its allowance did not show (itself, or earlier). */
+  number: number;
+  since: number;
 }
 
 type Labels = Readonly<Record<string, string>>;

@@ -477,49 +477,62 @@ describe("a budget over several controllers", () => {
     expect(api).toBe("3000 delete shop/api-0");
   });
 
-  it("a status that shows one of two deletions lets no third through", async () => {
-    // Read three times: 2 at the first two deletions (the status lags), then 1: it shows one of the two.
-    const statuses = [2, 2, 1];
+  /** A gate over one budget, shared, over tier=web, whose status allows what `allowed` says at each read. */
+  function sharedBudget(allowed: () => number, options: Partial<RestartOptions> = {}) {
     const api = {
       async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
         const selector = { matchLabels: { tier: "web" } };
-        return [{ name: "shared", selector, disruptionsAllowed: statuses.shift()! }];
+        return [{ name: "shared", selector, disruptionsAllowed: allowed() }];
       },
     };
-    const options = { dryRun: false, wait: false, pollMs: 1000, signal: new AbortController().signal };
-    const gate = new BudgetGate(api, { ...options, clock: new FakeClock() } as unknown as RestartOptions);
-    const pod = (name: string) =>
-      ({ namespace: "shop", name, labels: { tier: "web" } }) as unknown as PlanPod;
+    const clock = new FakeClock();
+    const signal = new AbortController().signal;
+    const all = { dryRun: false, wait: false, pollMs: 1000, signal, clock, ...options };
+    return { gate: new BudgetGate(api, all as unknown as RestartOptions), clock };
+  }
+  const pod = (name: string) => ({ namespace: "shop", name, labels: { tier: "web" } }) as unknown as PlanPod;
+  const blocked = { reason: "PodDisruptionBudget shared allows no disruption now", blocked: true };
+
+  it("a status that shows one of two deletions lets no third through, however often it is read", async () => {
+    // 2 at the first two deletions (the status lags), then 1: it shows one of the two, read again and again.
+    const statuses = [2, 2];
+    const { gate } = sharedBudget(() => statuses.shift() ?? 1);
     // Held, not released: as under --wait until each replacement is up.
     expect(await gate.waitUntilAllowed(pod("a-0"))).toHaveProperty("release");
     expect(await gate.waitUntilAllowed(pod("b-0"))).toHaveProperty("release");
-    expect(await gate.waitUntilAllowed(pod("c-0"))).toEqual({
-      reason: "PodDisruptionBudget shared allows no disruption now",
-      blocked: true,
-    });
+    expect(await gate.waitUntilAllowed(pod("c-0"))).toEqual(blocked);
+    // The same drop is not counted for b-0 at a second read.
+    expect(await gate.waitUntilAllowed(pod("d-0"))).toEqual(blocked);
+  });
+
+  it("under --wait, the polls that read the unchanged status again let no third through either", async () => {
+    let allowed = 2;
+    const { gate, clock } = sharedBudget(() => allowed, { wait: true, waitTimeoutMs: 3000 });
+    expect(await gate.waitUntilAllowed(pod("a-0"), undefined, { mayWait: false })).toHaveProperty("release");
+    expect(await gate.waitUntilAllowed(pod("b-0"), undefined, { mayWait: false })).toHaveProperty("release");
+    allowed = 1;
+    expect(await clock.run(gate.waitUntilAllowed(pod("c-0")))).toEqual(blocked);
   });
 
   it("--no-wait: a deletion shown once its predecessor's replacement is back counts as shown too", async () => {
     // Draws are never released under --no-wait: a shown one whose replacement is back must not hide the next.
-    let status = 1;
-    const api = {
-      async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
-        return [{ name: "shared", selector: { matchLabels: { tier: "web" } }, disruptionsAllowed: status }];
-      },
-    };
-    const options = { dryRun: false, wait: false, pollMs: 1000, signal: new AbortController().signal };
-    const gate = new BudgetGate(api, { ...options, clock: new FakeClock() } as unknown as RestartOptions);
-    const pod = (name: string) =>
-      ({ namespace: "shop", name, labels: { tier: "web" } }) as unknown as PlanPod;
-    const blocked = { reason: "PodDisruptionBudget shared allows no disruption now", blocked: true };
+    let allowed = 1;
+    const { gate } = sharedBudget(() => allowed);
     expect(await gate.waitUntilAllowed(pod("a-0"))).toHaveProperty("release");
-    status = 0; // a-0's deletion shows
+    allowed = 0; // a-0's deletion shows
     expect(await gate.waitUntilAllowed(pod("b-0"))).toEqual(blocked);
-    status = 1; // a-0's replacement is Ready
+    allowed = 1; // a-0's replacement is Ready
     expect(await gate.waitUntilAllowed(pod("b-0"))).toHaveProperty("release");
-    status = 0; // b-0's deletion shows
+    allowed = 0; // b-0's deletion shows
     expect(await gate.waitUntilAllowed(pod("c-0"))).toEqual(blocked);
-    status = 1; // b-0's replacement is Ready: none of this run's deletions is unshown
+    allowed = 1; // b-0's replacement is Ready: none of this run's deletions is unshown
     expect(await gate.waitUntilAllowed(pod("c-0"))).toHaveProperty("release");
+  });
+
+  it("--no-wait: a Pending pod's deletion draws nothing, as the Eviction API counts it", async () => {
+    // One disruption allowed, before and after: the Pending pod was not healthy.
+    const { gate } = sharedBudget(() => 1);
+    expect(await gate.waitUntilAllowed(pod("web-pending"), () => "pending")).toHaveProperty("release");
+    expect(await gate.waitUntilAllowed(pod("web-ready"), () => "ready")).toHaveProperty("release");
   });
 });
