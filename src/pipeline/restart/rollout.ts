@@ -406,8 +406,8 @@ async function withoutWorkload(
 }
 
 /**
- * The planned pods no longer there, looked for by the labels they share (pods being deleted count as
- * gone); undefined when they share none.
+ * The planned pods no longer there, looked for by the labels they share (pods being deleted, or ended, count
+ * as gone); undefined when they share none.
  */
 async function missingNow(
   api: RestartApi,
@@ -418,7 +418,7 @@ async function missingNow(
   const pods = await api.listPodsBySelector(group[0]!.namespace, selector);
   return missingSincePlan(
     group,
-    pods.filter((p) => !p.metadata.deletionTimestamp),
+    pods.filter((p) => !p.metadata.deletionTimestamp && !hasEnded(p)),
   );
 }
 

@@ -513,6 +513,15 @@ describe("pods gone since the plan", () => {
     expect(reported).toEqual(["Deployment/old-web not-started: Deployment/old-web was not found"]);
   });
 
+  it("a workload deleted leaving its pods, one of which ended since (its kubelet evicted it): that one is gone", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
+    cluster.setFailed(pods[0]!.name);
+    const { outcomes } = await runRestart(clock, cluster, plannedFor(pods, "old-web", false));
+    expect(cluster.patches()).toEqual([]);
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["gone", "not-started"]);
+  });
+
   it("one planned pod deleted by someone else: it is already gone, the other rolled", async () => {
     const { clock, cluster } = setup();
     const [kept, gone] = surgingWeb(cluster);
