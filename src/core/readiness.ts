@@ -198,6 +198,11 @@ export function livePods<T extends Pod>(pods: readonly T[], controllerUid: strin
   return pods.filter((pod) => isLive(pod, controllerUid));
 }
 
+/** A pod neither being deleted nor ended: one its controller still counts, and has not replaced. */
+export function isStaying(pod: Pod): boolean {
+  return !pod.metadata.deletionTimestamp && !hasEnded(pod);
+}
+
 /** A pod that ran to its end (Succeeded, or Failed: one its kubelet evicted), left for garbage collection. */
 export function hasEnded(pod: Pod): boolean {
   const phase = pod.status?.phase;

@@ -4,7 +4,7 @@
  */
 import { controllerOf, ignoreLabel, isOptedOut, type Pod } from "./k8s.js";
 import type { PlanPod } from "./plan.js";
-import { hasEnded, runsNewDigests } from "./readiness.js";
+import { isStaying, runsNewDigests } from "./readiness.js";
 import { belowPartition } from "./restart-strategy.js";
 import { updateStrategyType, type Workload } from "./workload.js";
 
@@ -42,8 +42,7 @@ export const restartedOnto = "its containers restarted onto the new image since 
  * without this run, and a restart of it would wait for a replacement made already.
  */
 export function goingSincePlan(planned: PlanPod, current: Pod | null): boolean {
-  if (current?.metadata.uid !== planned.uid) return false;
-  return current.metadata.deletionTimestamp !== undefined || hasEnded(current);
+  return current?.metadata.uid === planned.uid && !isStaying(current);
 }
 
 /** The label a StatefulSet's pod names its template's revision by (as its status' revisions do). */

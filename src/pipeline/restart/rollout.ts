@@ -8,7 +8,7 @@
 
 import { isOptedOut, type Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
-import { hasEnded, selectorString, sharedLabelsSelector } from "../../core/readiness.js";
+import { isStaying, selectorString, sharedLabelsSelector } from "../../core/readiness.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { belowPartition, decideRestart, rolloutPace } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
@@ -206,7 +206,7 @@ async function readAndPatch(
   const live = await podsOf(api, namespace, current);
   if (live) {
     // A planned pod going or ended since (a drain, its kubelet's eviction) is gone: its controller replaces it.
-    const staying = live.filter((pod) => !pod.metadata.deletionTimestamp && !hasEnded(pod));
+    const staying = live.filter(isStaying);
     const missing = await stillThere(api, missingSincePlan(group, staying), group);
     read.missing = missing;
     // Every planned pod still there runs the new digest already (it pulled the tag again): none is stale.
@@ -222,7 +222,7 @@ async function readAndPatch(
     pods: group.map((p) => p.name),
     optedOut: (live ?? [])
       // As the plan counts them: not one going, nor one that ended (replaced already).
-      .filter((p) => isOptedOut(p.metadata) && !p.metadata.deletionTimestamp && !hasEnded(p))
+      .filter((p) => isOptedOut(p.metadata) && isStaying(p))
       .map((p) => p.metadata.name),
   });
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };
@@ -416,10 +416,7 @@ async function missingNow(
   const selector = sharedLabelsSelector(group);
   if (selector === "") return undefined;
   const pods = await api.listPodsBySelector(group[0]!.namespace, selector);
-  return missingSincePlan(
-    group,
-    pods.filter((p) => !p.metadata.deletionTimestamp && !hasEnded(p)),
-  );
+  return missingSincePlan(group, pods.filter(isStaying));
 }
 
 /**
