@@ -126,12 +126,12 @@ export class BudgetGate {
     }
     const blocks = (b: DisruptionBudget, look = false) =>
       b.disruptionsAllowed - this.unseen(pod.namespace, b, look) < disruptions;
-    // The pod is looked at only where that may change what its going draws or whether it may go; what the
-    // budgets allow is counted after the look, with the draw: other restarts may draw meanwhile.
-    // A pod let through draws from the budgets that count it: a Pending one from none.
-    const draws = !this.options.dryRun && selecting.length > 0;
+    // The pod is looked at where that may change what its going draws (a Pending one draws from none) or
+    // whether it may go; what the budgets allow is counted after the look, with the draw: other restarts may
+    // draw meanwhile.
+    const mayDraw = !this.options.dryRun && selecting.length > 0;
     const looked =
-      health !== undefined && (draws || selecting.some((b) => letsUnreadyPodGo(b) || blocks(b, true)));
+      health !== undefined && (mayDraw || selecting.some((b) => letsUnreadyPodGo(b) || blocks(b, true)));
     const healthNow = looked ? await health() : "ready";
     const counting = countingBudgets(selecting, healthNow);
     const blocking = counting.filter((b) => blocks(b));
