@@ -1,12 +1,13 @@
 /** The CronJob verbs' flags → typed options, in options.ts's style: a bad value throws UsageError first. */
 import { InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
+import { checkNamespace } from "../core/object-name.js";
 import type { CronStatusOptions } from "../cron/commands/cron-status.js";
 import type { InstallCronOptions } from "../cron/commands/install-cron.js";
 import type { InstallationOptions } from "../cron/commands/installation.js";
 import type { RunNowOptions } from "../cron/commands/run-now.js";
 import type { UninstallCronOptions } from "../cron/commands/uninstall-cron.js";
 import { defaultImage } from "../cron/core/image.js";
-import { checkName, checkNamespace, checkSecretName } from "../cron/core/names.js";
+import { checkName, checkSecretName } from "../cron/core/names.js";
 import { checkSchedule, checkTimeZone } from "../cron/core/schedule.js";
 import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";

@@ -9,6 +9,7 @@ import type { PlanningOptions } from "../commands/context.js";
 import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
+import { checkNamespace } from "../core/object-name.js";
 import type { ResolverName, StrategyName } from "../core/plan.js";
 import { directOnly } from "../core/proxy.js";
 import { parseRecordRef, type RecordRef } from "../core/restart-record.js";
@@ -207,7 +208,7 @@ function parsePlanningOptions(raw: RawPlanningFlags, env: Env): PlanningOptions 
     ...connection,
     scope: {
       // Empty (`-n "$NS"` with it unset), as kubectl takes it: the context's namespace.
-      namespace: raw.namespace === "" ? undefined : raw.namespace,
+      namespace: raw.namespace ? checkedValue(checkNamespace(raw.namespace)) : undefined,
       allNamespaces: raw.allNamespaces === true,
       selector: raw.selector,
       fieldSelector: raw.fieldSelector,

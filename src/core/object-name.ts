@@ -1,4 +1,5 @@
 /** The forms of Kubernetes names, as the API server checks them (apimachinery's validation). Pure. */
+import type { Checked } from "../util/checked.js";
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -14,4 +15,19 @@ export function isDnsLabel(name: string, max = 63): boolean {
  */
 export function isObjectName(name: string): boolean {
   return name.length <= 253 && dns1123Subdomain.test(name);
+}
+
+/**
+ * Checks a namespace name (-n, or the kubeconfig's). No namespace can have another name, and one that is no
+ * path segment (`a/b`, `..`) would change the path of every request made with it.
+ */
+export function checkNamespace(namespace: string): Checked<string> {
+  if (namespace.length === 0) return { ok: false, message: "--namespace must not be empty" };
+  if (!isDnsLabel(namespace)) {
+    return {
+      ok: false,
+      message: `invalid namespace "${namespace}": want at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`,
+    };
+  }
+  return { ok: true, value: namespace };
 }

@@ -1,6 +1,7 @@
 /** Which installation a CronJob verb means: --name, and -n or the kubeconfig's namespace. */
 
 import type { ConnectionOptions } from "../../connection.js";
+import { checkNamespace } from "../../core/object-name.js";
 import { ToolFailedError, UsageError } from "../../errors.js";
 import { shellWords } from "../../util/shell-words.js";
 import { withoutUrlSecrets } from "../../util/url-secrets.js";
@@ -9,7 +10,6 @@ import { cronDefaults } from "../core/defaults.js";
 import { installSelector, isInstallations } from "../core/install-labels.js";
 import type { Installation } from "../core/installation.js";
 import type { CronJobObject } from "../core/jobs.js";
-import { checkNamespace } from "../core/names.js";
 import type { CronDeps } from "../deps.js";
 
 /** --name and -n as given (already checked); no -n means the kubeconfig context's namespace. */

@@ -1,4 +1,4 @@
-/** Names of an installation: --name (a CronJob name) and its namespace, as the API server checks them. Pure. */
+/** The names install-cron is given (--name, the Secrets its flags name), as the API server checks them. Pure. */
 import { isDnsLabel, isObjectName } from "../../core/object-name.js";
 import type { Checked } from "../../util/checked.js";
 
@@ -15,18 +15,6 @@ export function checkName(name: string): Checked<string> {
     };
   }
   return { ok: true, value: name };
-}
-
-/** Checks a namespace name (-n, or the kubeconfig's). */
-export function checkNamespace(namespace: string): Checked<string> {
-  if (namespace.length === 0) return { ok: false, message: "--namespace must not be empty" };
-  if (!isDnsLabel(namespace)) {
-    return {
-      ok: false,
-      message: `invalid namespace "${namespace}": want at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`,
-    };
-  }
-  return { ok: true, value: namespace };
 }
 
 /**

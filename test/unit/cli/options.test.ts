@@ -292,10 +292,19 @@ describe("--registry-retries", () => {
   });
 });
 
-describe("-n with an empty value", () => {
-  it('is not given, as kubectl takes it (`-n "$NS"` with it unset): the context\'s namespace', () => {
+describe("-n", () => {
+  it('with an empty value is not given, as kubectl takes it (`-n "$NS"` with it unset): the context\'s namespace', () => {
     expect(resolve({ namespace: "" }).scope.namespace).toBeUndefined();
   });
+
+  it.each(["a/b", "..", "Web", "a%2Fb"])(
+    "%s, no namespace's name, is refused before any request: it would change the list's path",
+    (namespace) => {
+      expect(usageError(() => resolve({ namespace }))).toBe(
+        `invalid namespace "${namespace}": want at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`,
+      );
+    },
+  );
 });
 
 describe("--max-requests", () => {
