@@ -1,5 +1,5 @@
 /**
- * Durations as kubectl reads them (Go's time.ParseDuration): `30s`, `5m`, `1h30m`, `500ms`, `.5s`, `250us`;
+ * Durations as kubectl reads them (Go's time.ParseDuration): `30s`, `5m`, `1h30m`, `500ms`, `.5s`, `+250us`;
  * a bare whole number means seconds, as kubectl's --request-timeout takes it. In milliseconds, possibly
  * fractional.
  */
@@ -19,7 +19,9 @@ const msPerUnit: Record<string, number> = {
 /** One number and its unit; Go takes `1.` and `.5`, not `.` alone. Longer units first: `ms` before `m`. */
 const part = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gy;
 
-export function parseDuration(text: string, flag: string): number {
+export function parseDuration(given: string, flag: string): number {
+  // Go takes a sign; a negative duration means nothing for any of these flags.
+  const text = given.startsWith("+") ? given.slice(1) : given;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   part.lastIndex = 0;
   let ms = 0;
@@ -29,7 +31,7 @@ export function parseDuration(text: string, flag: string): number {
     end = part.lastIndex;
   }
   if (end === 0 || end !== text.length) {
-    throw new UsageError(`invalid value "${text}" for ${flag}: want a duration such as 30s, 5m or 1h`);
+    throw new UsageError(`invalid value "${given}" for ${flag}: want a duration such as 30s, 5m or 1h`);
   }
   // Go counts whole nanoseconds: 1.1s is 1100 ms, not 1100.0000000000002.
   return Math.round(ms * 1e6) / 1e6;

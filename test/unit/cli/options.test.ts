@@ -344,12 +344,14 @@ describe("durations", () => {
     ["250\u00b5s", 0.25],
     ["1500000ns", 1.5],
     ["1h0.5m1ms", 3_630_001],
+    ["+30s", 30_000],
+    ["+45", 45_000],
   ])("--pull-timeout %s is %d ms", (value, ms) => {
     expect(resolve({ pullTimeout: value }).pullTimeoutMs).toBe(ms);
     expect(parseDuration(value, "--x")).toBe(ms);
   });
 
-  it.each(["soon", "1d", "5 m", "m5", "-5s", "", "5s!", ".s", "1.5", "5S", "5s5"])(
+  it.each(["soon", "1d", "5 m", "m5", "-5s", "+", "++5s", "", "5s!", ".s", "1.5", "5S", "5s5"])(
     "--pull-timeout %j is a usage error naming the flag",
     (value) => {
       expect(usageError(() => resolve({ pullTimeout: value }))).toBe(
