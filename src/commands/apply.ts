@@ -7,7 +7,7 @@ import type { ChalkInstance } from "chalk";
 import { writeResultFile } from "../adapters/result-file.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm, whyCannotAsk } from "../adapters/terminal.js";
-import { type Plan, type PlanPod, podsToRestart, summarize } from "../core/plan.js";
+import { type Plan, type PlanPod, podsToRestart, staleLeftByWorkload, summarize } from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { holdsToRecordAgain } from "../core/restarted-for.js";
 import type { OwnJob } from "../cron/core/job-contract.js";
@@ -98,7 +98,7 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   // What is being rolled out, once per image: old → new digest, revision, age.
   for (const move of imageMoves(targets, ctx.clock.now())) report.out.write(`${move}\n`);
   recordHoldsAgain(recorders, plan, ctx.clock.now());
-  const restarted = await restartTargets(ctx, targets, recorders, report);
+  const restarted = await restartTargets(ctx, plan, targets, recorders, report);
   run.restarted = restarted;
   // A signal once every restart is made and checked (while the Events are recorded) cuts none short.
   const cutShort = ctx.io.signal.aborted;
@@ -188,6 +188,7 @@ async function confirmRestarts(
 /** Restarts the planned pods, reporting each as it goes and recording each restart that happened. */
 function restartTargets(
   ctx: Context<ApplyOptions>,
+  plan: Plan,
   targets: readonly PlanPod[],
   recorders: Recorders | null,
   { out, chalk }: ReportOutput,
@@ -205,6 +206,7 @@ function restartTargets(
     onOutcome: (pod, outcome) => out.write(`${describeOutcome(pod, outcome, options.dryRun, chalk)}\n`),
     onReplacementProblem: (problem) => out.write(`${describeReplacementProblem(problem, chalk)}\n`),
     onRollout: (rollout) => out.write(`${describeRollout(rollout, options.dryRun, chalk)}\n`),
+    staleLeft: staleLeftByWorkload(plan),
     onRestarted: (restart) => {
       // Under --no-wait none is checked, as asked: no line for each.
       const unchecked = options.wait ? describeUncheckedReplacement(restart) : null;

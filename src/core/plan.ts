@@ -178,6 +178,29 @@ export function hasStalePods(plan: Plan): boolean {
   return plan.pods.some((pod) => !pod.ended && pod.containers.some((c) => c.status === "stale"));
 }
 
+/** The workload a pod belongs to: its top owner, else its controller; null for a pod of none. */
+export function workloadKey(pod: PlanPod): string | null {
+  const owner = pod.owner ?? pod.controller;
+  return owner ? `${pod.namespace}/${owner.kind}/${owner.name}` : null;
+}
+
+/**
+ * The pods the plan leaves (held, opted out, going already) that run a stale digest, by workload: a
+ * replacement that starts one of their digests is back on an old image as surely as on its own pod's.
+ */
+export function staleLeftByWorkload(plan: Plan): Map<string, PlanPod[]> {
+  const left = new Map<string, PlanPod[]>();
+  for (const pod of plan.pods) {
+    if (pod.action === "delete" || !pod.containers.some((c) => c.status === "stale")) continue;
+    const key = workloadKey(pod);
+    if (key === null) continue;
+    const pods = left.get(key);
+    if (pods) pods.push(pod);
+    else left.set(key, [pod]);
+  }
+  return left;
+}
+
 /**
  * The key of the group a pod's restart belongs to: its controller (`restart.controller`) and strategy. A
  * group's pods go together, in one rollout or one at a time.

@@ -6,7 +6,7 @@
  */
 
 import type { Pod } from "../../core/k8s.js";
-import type { PlanContainer, PlanPod } from "../../core/plan.js";
+import { type PlanContainer, type PlanPod, workloadKey } from "../../core/plan.js";
 import {
   backOnOldDigest,
   containersBackOnOldDigest,
@@ -65,7 +65,7 @@ async function replacementProblem(
   const waited = await readiness.waitFor(before, pod, options);
   if (waited === null) return { reason: stopReason(options.signal), inVain: [], stopped: true };
   if ("notReplaced" in waited) return waited;
-  const stale = oldDigestsFor(pod, planned);
+  const stale = oldDigestsFor(pod, planned, options);
   if ("ready" in waited) {
     const back = backOnOldDigestAmong(pod, stale, waited.ready);
     return (
@@ -81,13 +81,28 @@ async function replacementProblem(
 
 /**
  * The stale containers a replacement of `pod` may come back on: its own, and those of the other pods planned
- * with it (its workload's, under another ReplicaSet too) that run the same image under the same name.
+ * with it (its workload's, under another ReplicaSet too) or left by the plan in its workload (held, opted
+ * out) that run the same image under the same name.
  */
-function oldDigestsFor(pod: PlanPod, planned: readonly PlanPod[]): PlanContainer[] {
+function oldDigestsFor(pod: PlanPod, planned: readonly PlanPod[], options: RestartOptions): PlanContainer[] {
   const images = new Map(pod.containers.map((c) => [c.name, c.image]));
-  return staleContainersOf([pod, ...planned.filter((p) => p !== pod)]).filter(
-    (c) => images.get(c.name) === c.image,
+  const others = withStaleLeft(
+    planned.filter((p) => p !== pod),
+    pod,
+    options,
   );
+  return staleContainersOf([pod, ...others]).filter((c) => images.get(c.name) === c.image);
+}
+
+/** `pods`, and the pods the plan left in `pod`'s workload on a stale digest. */
+export function withStaleLeft(
+  pods: readonly PlanPod[],
+  pod: PlanPod,
+  options: Pick<RestartOptions, "staleLeft">,
+): readonly PlanPod[] {
+  const key = workloadKey(pod);
+  const left = key === null ? undefined : options.staleLeft?.get(key);
+  return left ? [...pods, ...left] : pods;
 }
 
 /**

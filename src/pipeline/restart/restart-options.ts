@@ -50,6 +50,8 @@ export interface RestartOptions {
   onRollout: (report: RolloutReport) => void;
   /** Each restart that happened (not under --dry-run), once its replacement is checked. */
   onRestarted?: (restart: CompletedRestart) => void;
+  /** The plan's pods left alone that run a stale digest, by workload (core's staleLeftByWorkload). */
+  staleLeft?: ReadonlyMap<string, readonly PlanPod[]>;
 }
 
 /** How one controller's strategy reports back to restartPods. */

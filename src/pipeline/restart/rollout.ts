@@ -25,7 +25,7 @@ import { ToolFailedError } from "../../errors.js";
 import { firstFew } from "../../util/first-few.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
 import type { Allowance, BudgetGate } from "./budget-gate.js";
-import { oldDigestAfterRollout } from "./replacement.js";
+import { oldDigestAfterRollout, withStaleLeft } from "./replacement.js";
 import { type GroupReporter, type RestartApi, stopReason } from "./restart-options.js";
 
 export async function rollOut(
@@ -320,7 +320,7 @@ async function afterPatch(
   }
   // Pods the rollout left alone (below a StatefulSet's partition) are no replacements.
   const replaced = pods.filter((pod) => !belowPartition(current, pod.metadata.name ?? ""));
-  const old = oldDigestAfterRollout(group, replaced);
+  const old = oldDigestAfterRollout(withStaleLeft(group, group[0]!, options), replaced);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;
 }

@@ -4,7 +4,7 @@
  * backoff until --wait-timeout), 500 with several budgets, 404, 409 — each reported, the rest going on.
  */
 import { describe, expect, it } from "vitest";
-import type { PlanPod } from "../../../../src/core/plan.js";
+import { type PlanPod, podsToRestart, staleLeftByWorkload } from "../../../../src/core/plan.js";
 import { holdRestartedInVain } from "../../../../src/core/restarted-for.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { runSummary } from "../../../../src/output/restart-report.js";
@@ -222,6 +222,45 @@ describe("one pod at a time per controller", () => {
       60_000,
     );
     expect(next.pods.map((p) => p.action)).toEqual(["skip", "delete"]);
+  });
+
+  it("a replacement on the old digest a held pod of its workload runs is back on an old digest: the rest left", async () => {
+    const { clock, cluster } = setup();
+    // Every new pod starts its node's cached image, the one an earlier run's replacement came back on.
+    const [held, b, c] = cluster.addController({
+      name: "web",
+      replicas: 3,
+      strategy: "evict",
+      pullPolicy: "IfNotPresent",
+      replacementDigest: oldDigest,
+    });
+    // web-0 runs that digest and is held for it; web-1 and web-2, on an older image still, are planned.
+    const older = `sha256:${"4".repeat(64)}`;
+    const onOlder = (pod: PlanPod) => ({
+      ...pod,
+      containers: pod.containers.map((container) => ({ ...container, runningDigest: older })),
+    });
+    const remembered = [
+      {
+        namespace: "shop",
+        controller: held!.controller!,
+        restartedFor: `app=${oldDigest}>${newDigest}`,
+        at: 0,
+      },
+    ];
+    const plan = holdRestartedInVain(
+      { resolver: "registry", pods: [held!, onOlder(b!), onOlder(c!)] },
+      remembered,
+      60_000,
+    );
+    expect(plan.pods.map((p) => p.action)).toEqual(["skip", "delete", "delete"]);
+
+    const { reported } = await runRestart(clock, cluster, podsToRestart(plan), {
+      staleLeft: staleLeftByWorkload(plan),
+    });
+    const why =
+      "the replacement of web-1 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent))";
+    expect(reported).toEqual(["web-1 evicted", `web-1 problem: ${why}`, `web-2 not-started: ${why}`]);
   });
 
   it("a replacement pulled Always on a third digest (a registry mirror's older copy) records it too", async () => {

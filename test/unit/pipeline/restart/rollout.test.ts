@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import type { Pod } from "../../../../src/core/k8s.js";
-import type { PlanPod } from "../../../../src/core/plan.js";
+import { type PlanPod, staleLeftByWorkload } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { makeChalk } from "../../../../src/output/color.js";
 import { describeRollout, runSummary } from "../../../../src/output/restart-report.js";
@@ -255,6 +255,28 @@ describe("a rollout that does not end well is reported", () => {
     expect(problems).toHaveLength(1);
     // The pods were replaced, just not as planned.
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["rolled", "rolled"]);
+  });
+  it("a new pod on the old digest a pod the plan left runs (held, opted out) is reported too", async () => {
+    const { clock, cluster } = setup();
+    const [left, planned] = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 2,
+      strategy: "rollout",
+      replacementDigest: oldDigest,
+      pullPolicy: "IfNotPresent",
+    });
+    // The planned pod runs an older image still; the one left runs the digest the new pods start.
+    const older = `sha256:${"4".repeat(64)}`;
+    const onOlder = {
+      ...planned!,
+      containers: planned!.containers.map((container) => ({ ...container, runningDigest: older })),
+    };
+    const staleLeft = staleLeftByWorkload({ resolver: "registry", pods: [{ ...left!, action: "skip" }] });
+    const { reported } = await runRestart(clock, cluster, [onOlder], { staleLeft });
+    expect(reported).toEqual([
+      expect.stringMatching(/^Deployment\/web failed: pod web-r2-\d runs the old digest/),
+    ]);
   });
 });
 
