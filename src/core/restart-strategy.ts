@@ -200,13 +200,15 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.leftOnCachedImage && !p.terminating && !p.ended),
     (p) => targetKey(p),
   );
-  // Under a selector, each workload's pods in scope (not going, nor ended): a rollout replaces the others too.
-  const inScope = input.narrowed
-    ? groupBy(
-        plan.pods.filter((p) => !p.terminating && !p.ended),
-        (p) => targetKey(p),
-      )
-    : undefined;
+  // Each workload's pods in scope (not going, nor ended), current ones too: a rollout replaces them all, so
+  // its budgets are theirs, and under a selector the pods outside it are the others.
+  const inScope =
+    input.narrowed || input.budgets
+      ? groupBy(
+          plan.pods.filter((p) => !p.terminating && !p.ended),
+          (p) => targetKey(p),
+        )
+      : undefined;
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -232,10 +234,14 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       heldByTemplate: heldByTemplate.get(key)?.map((p) => p.name),
       heldByMinAge: heldByMinAge.get(key)?.map((p) => p.name),
       leftOnCachedImage: leftOnCachedImage.get(key)?.map((p) => p.name),
-      // Of every pod it restarts: a budget may select only some (a StatefulSet's primary).
+      // Of every pod its rollout replaces: a budget may select only some (a StatefulSet's primary, current).
       budgets:
-        input.budgets && selectingAny(input.budgets.get(namespace) ?? [], new Set(pods.map((p) => p.labels))),
-      ...(inScope ? { podsInScope: inScope.get(key)?.map((p) => p.name) ?? [] } : {}),
+        input.budgets &&
+        selectingAny(
+          input.budgets.get(namespace) ?? [],
+          new Set((inScope?.get(key) ?? pods).map((p) => p.labels)),
+        ),
+      ...(input.narrowed ? { podsInScope: inScope?.get(key)?.map((p) => p.name) ?? [] } : {}),
     };
     const decision = decideRestart(input.strategy, target, facts);
     const decide = decidedPod(decision, target);

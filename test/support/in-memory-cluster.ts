@@ -107,6 +107,8 @@ interface BudgetEntry {
   app: string;
   /** A fixed number of allowed disruptions, or minAvailable over the app's Ready pods. */
   allowed: number | { minAvailable: number };
+  /** Labels the budget selects besides `app` (a StatefulSet's primary, say). */
+  labels: Record<string, string>;
 }
 
 export class InMemoryCluster implements RestartApi {
@@ -192,13 +194,19 @@ export class InMemoryCluster implements RestartApi {
   /** A budget over `app=<controller>` pods; change it later with `clock.at(…, () => cluster.setBudget(…))`. */
   setBudget(name: string, app: string, disruptionsAllowed: number, namespace = "shop"): void {
     this.budgets = this.budgets.filter((b) => b.name !== name);
-    this.budgets.push({ namespace, name, app, allowed: disruptionsAllowed });
+    this.budgets.push({ namespace, name, app, allowed: disruptionsAllowed, labels: {} });
   }
 
-  /** A budget that allows disruptions while more than `minAvailable` of the app's pods are Ready. */
-  setMinAvailableBudget(name: string, app: string, minAvailable: number, namespace = "shop"): void {
+  /** A budget that allows disruptions while more than `minAvailable` of the pods it selects are Ready. */
+  setMinAvailableBudget(
+    name: string,
+    app: string,
+    minAvailable: number,
+    namespace = "shop",
+    labels = {},
+  ): void {
     this.budgets = this.budgets.filter((b) => b.name !== name);
-    this.budgets.push({ namespace, name, app, allowed: { minAvailable } });
+    this.budgets.push({ namespace, name, app, allowed: { minAvailable }, labels });
   }
 
   /** The pod stops being Ready (a crash loop, a failing readiness probe). */
@@ -873,11 +881,14 @@ export class InMemoryCluster implements RestartApi {
     return this.budgets
       .filter((b) => b.namespace === namespace)
       .map((b) => {
+        const matchLabels = { ...b.labels, app: b.app };
         const selected = this.pods.filter(
-          (p) => p.metadata.namespace === namespace && p.metadata.labels?.["app"] === b.app,
+          (p) =>
+            p.metadata.namespace === namespace &&
+            Object.entries(matchLabels).every(([key, value]) => p.metadata.labels?.[key] === value),
         );
         const ready = selected.filter(isReady).length;
-        const selector = { matchLabels: { app: b.app } };
+        const selector = { matchLabels };
         if (typeof b.allowed === "number") return { name: b.name, selector, disruptionsAllowed: b.allowed };
         const { minAvailable } = b.allowed;
         return {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { DisruptionBudget } from "../../../../src/core/disruption-budget.js";
-import type { StrategyName } from "../../../../src/core/plan.js";
+import { type PlanPod, podsToRestart, type StrategyName } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { BudgetGate } from "../../../../src/pipeline/restart/budget-gate.js";
 import type { RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
@@ -49,6 +49,30 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     expect(auto.patches).toBe(0);
     expect(auto.fewest).toBe(7);
     expect(auto.reported.filter((line) => line.endsWith(" evicted"))).toHaveLength(8);
+  });
+
+  it("a budget over a current pod only (a StatefulSet's primary) counts too: the rollout would replace it", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const [db0, db1, db2] = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3 });
+    cluster.labelPod("db-1", { role: "primary" });
+    cluster.setMinAvailableBudget("db-primary", "db", 1, "shop", { role: "primary" });
+    // Only db-2 is stale: db-0 and the primary db-1 are on the new image already.
+    const current = (pod: PlanPod, labels = pod.labels): PlanPod => ({
+      ...pod,
+      labels,
+      action: "none",
+      containers: pod.containers.map((c) => ({ ...c, status: "current", runningDigest: c.latestDigest })),
+    });
+    const scope = [current(db0!), current(db1!, { ...db1!.labels, role: "primary" }), db2!];
+    const plan = await decidedPlan(cluster, scope, "auto");
+    expect(plan.pods[2]!.restart).toMatchObject({
+      strategy: "evict",
+      reason:
+        "PodDisruptionBudget db-primary allows no disruption, and StatefulSet/db's rollout takes 1 pod out of service at once: evicted one at a time",
+    });
+    const { reported } = await runRestart(clock, cluster, podsToRestart(plan));
+    expect(reported).toEqual(["db-2 evicted"]);
   });
 
   it("a budget that wants every pod, now: not rolled at apply, saying why; --strategy rollout rolls it", async () => {
