@@ -578,31 +578,41 @@ export class Kubectl {
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line)) {
       // Asked again after a kill: the first patch may have gone through, which changed the resourceVersion.
-      const generation = result.repeated
-        ? await this.generationRestartedAt(kind, namespace, name, restart)
-        : null;
-      return generation === null ? { kind: "conflict", reason: line } : { kind: "patched", generation };
+      const landed = result.repeated ? await this.restartedAtLanded(kind, namespace, name, restart) : null;
+      return typeof landed === "number"
+        ? { kind: "patched", generation: landed }
+        : { kind: "conflict", reason: line };
     }
-    return { kind: "failed", reason: line };
+    if (dryRun || refusedOutright.test(line)) return { kind: "failed", reason: line };
+    // A timeout, a server error, a connection cut after the request went: the patch may have been made.
+    const landed = await this.restartedAtLanded(kind, namespace, name, restart);
+    if (typeof landed === "number") return { kind: "patched", generation: landed };
+    return landed === "unread"
+      ? { kind: "failed", reason: line, perhapsPatched: true }
+      : { kind: "failed", reason: line };
   }
 
-  /** The workload's generation when its template carries this restartedAt (this patch went through); else null. */
-  private async generationRestartedAt(
+  /**
+   * The workload's generation when its template carries this restartedAt (the patch went through); null when
+   * it does not; "unread" when the workload could not be read.
+   */
+  private async restartedAtLanded(
     kind: WorkloadKind,
     namespace: string,
     name: string,
     restart: { restartedAt: string },
-  ): Promise<number | null> {
+  ): Promise<number | null | "unread"> {
     type Patched = KubeObject & {
       metadata: { generation?: number };
       spec?: { template?: { metadata?: { annotations?: Record<string, string> } } };
     };
-    const object = await this.getObject<Patched>(workloadResources[kind], name, namespace).catch(
-      (error: unknown) => {
-        if (error instanceof ToolFailedError) return null;
-        throw error;
-      },
-    );
+    let object: Patched | null;
+    try {
+      object = await this.getObject<Patched>(workloadResources[kind], name, namespace);
+    } catch (error) {
+      if (error instanceof ToolFailedError) return "unread";
+      throw error;
+    }
     const annotations = object?.spec?.template?.metadata?.annotations;
     return annotations?.[restartedAtAnnotation] === restart.restartedAt
       ? (object?.metadata.generation ?? 0)
@@ -770,7 +780,15 @@ export type PatchOutcome =
   | { kind: "patched"; generation: number }
   | { kind: "gone" }
   | { kind: "conflict"; reason: string }
-  | { kind: "failed"; reason: string };
+  /** `perhapsPatched`: the request may have reached the server, and the workload could not be read to tell. */
+  | { kind: "failed"; reason: string; perhapsPatched?: true };
+
+/**
+ * kubectl's words for a request the API server answered by refusing it, unmade: no need to look whether it
+ * was made. Any other failure (a timeout, a server error, no answer) may follow a write that went through.
+ */
+const refusedOutright =
+  /\((Forbidden|Unauthorized|Invalid|BadRequest|MethodNotAllowed|NotAcceptable|UnsupportedMediaType|RequestEntityTooLarge|TooManyRequests)\)/;
 
 /** Who changed the template, in the workload's managedFields. */
 const patchFieldManager = "kubectl-autoupdate";

@@ -42,8 +42,9 @@ export type RolloutOutcome =
   /**
    * `patched`: the rollout began and then failed (progress deadline, timeout, old digest); `ongoing`: it
    * stopped short of replacing the pods (deadline, timeout), and the controller keeps at it.
+   * `perhapsPatched`: the patch failed without an answer (a timeout) and the workload could not be read after.
    */
-  | { kind: "failed"; reason: string; patched: boolean; ongoing?: boolean };
+  | { kind: "failed"; reason: string; patched: boolean; ongoing?: boolean; perhapsPatched?: true };
 
 export interface RolloutReport {
   namespace: string;

@@ -135,7 +135,10 @@ async function rollOutWorkload(
 
 function stillRolling(outcome: RolloutOutcome | undefined): boolean {
   if (outcome?.kind === "started" || outcome?.kind === "in-progress") return true;
-  return outcome?.kind === "failed" && outcome.patched && outcome.ongoing === true;
+  return (
+    outcome?.kind === "failed" &&
+    ((outcome.patched && outcome.ongoing === true) || outcome.perhapsPatched === true)
+  );
 }
 
 async function patchAndFollow(
@@ -279,7 +282,12 @@ async function readAndPatch(
   );
   if (patched.kind === "gone") return withoutWorkload(api, group, `${name} was not found`, read);
   if (patched.kind === "conflict") return patched;
-  if (patched.kind === "failed") return { kind: "failed", reason: patched.reason, patched: false };
+  if (patched.kind === "failed") {
+    if (!patched.perhapsPatched) return { kind: "failed", reason: patched.reason, patched: false };
+    // Its pods may be going: what its budgets let it take down stays drawn for the run, as for --no-wait.
+    const reason = `${patched.reason}; whether the patch was made could not be read: ${name} may be rolling`;
+    return { kind: "failed", reason, patched: false, perhapsPatched: true };
+  }
   if (options.dryRun || !options.wait) return { kind: "started" };
   return { kind: "patched", current, generation: patched.generation };
 }

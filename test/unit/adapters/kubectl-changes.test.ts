@@ -25,9 +25,11 @@ describe("a change kubectl did not answer", () => {
       kind: "failed",
       reason: "kubectl was killed by SIGINT before it answered: the deletion may have reached the server",
     });
+    // Nor could the workload be read to tell.
     expect(await kubectl.patchRestartedAt("Deployment", "shop", "web", "7", restart, false)).toEqual({
       kind: "failed",
       reason: "kubectl was killed by SIGINT before it answered: the patch may have reached the server",
+      perhapsPatched: true,
     });
   });
 
@@ -152,6 +154,60 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     expect(await patching(workload("2026-11-30T09:00:00Z"))).toMatchObject({ kind: "conflict" });
   });
 
+  it("the rollout's patch failing without a refusal (a Timeout) is looked for: made, not made, or not told", async () => {
+    const restartedAt = "2026-12-01T00:00:00Z";
+    const timedOut = {
+      ...ok,
+      exitCode: 1,
+      stderr: "Error from server (Timeout): Timeout: request did not complete within requested timeout\n",
+    };
+    const workload = (at: string) => ({
+      ...ok,
+      stdout: JSON.stringify({
+        metadata: { name: "web", generation: 5 },
+        spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": at } } } },
+      }),
+    });
+    const unreadable = { ...timedOut, stderr: "Unable to connect to the server: dial tcp: i/o timeout\n" };
+    const patching = (...answers: ExecResult[]) => {
+      const calls: string[][] = [];
+      const exec = (async (_file: string, args: string[]) => {
+        calls.push(args);
+        return answers.shift()!;
+      }) as Exec;
+      const patched = new Kubectl(exec, "kubectl", {}).patchRestartedAt(
+        "Deployment",
+        "shop",
+        "web",
+        "7",
+        { restartedAt, restartedFor: null },
+        false,
+      );
+      return { patched, calls };
+    };
+    expect(await patching(timedOut, workload(restartedAt)).patched).toEqual({
+      kind: "patched",
+      generation: 5,
+    });
+    expect(await patching(timedOut, workload("2026-11-30T09:00:00Z")).patched).toEqual({
+      kind: "failed",
+      reason: timedOut.stderr.trim(),
+    });
+    expect(await patching(timedOut, unreadable).patched).toEqual({
+      kind: "failed",
+      reason: timedOut.stderr.trim(),
+      perhapsPatched: true,
+    });
+    // A refusal is an answer: nothing was made, nothing to look for.
+    const forbidden = {
+      ...timedOut,
+      stderr: 'Error from server (Forbidden): deployments.apps "web" is forbidden\n',
+    };
+    const refused = patching(forbidden);
+    expect(await refused.patched).toMatchObject({ kind: "failed" });
+    expect(refused.calls).toHaveLength(1);
+  });
+
   it("killed again: the Event's reason says so, not that the API server did not answer", async () => {
     const twice = killedOnce(fromOutside);
     expect(await twice.kubectl.createEvent({} as never)).toEqual({
@@ -274,7 +330,11 @@ describe("kubectl's log lines before its answer are not its answer", () => {
     const stderr = readFileSync(join(repoRoot, "test/fixtures/kubectl-failures/refused.stderr"), "utf8");
     expect(stderr).toMatch(klog);
     const outcome = await failing(stderr).patchRestartedAt("Deployment", "shop", "web", "7", restart, false);
-    expect(outcome).toEqual({ kind: "failed", reason: expect.not.stringMatching(klog) });
+    expect(outcome).toEqual({
+      kind: "failed",
+      reason: expect.not.stringMatching(klog),
+      perhapsPatched: true,
+    });
   });
 
   it("a dry-run deletion of a pod gone meanwhile is gone; a refused Event says kubectl's error", async () => {

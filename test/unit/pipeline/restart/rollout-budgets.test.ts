@@ -75,6 +75,29 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     expect(reported).toEqual(["db-2 evicted"]);
   });
 
+  it("a patch that may have been made (a Timeout, the workload unread after) keeps its budget share drawn", async () => {
+    const blue = webTrack("blue");
+    const red = webTrack("red");
+    const result = await run("auto", [blue, red], (cluster) => {
+      cluster.setMinAvailableBudget("guard", "web", 7);
+      // blue's patch is made, but its answer is lost and the workload cannot be read to tell.
+      const patch = cluster.patchRestartedAt.bind(cluster);
+      cluster.patchRestartedAt = async (kind, namespace, name, ...rest) => {
+        const outcome = await patch(kind, namespace, name, ...rest);
+        if (name !== "blue" || outcome.kind !== "patched") return outcome;
+        return { kind: "failed", reason: "Error from server (Timeout): Timeout", perhapsPatched: true };
+      };
+    });
+    const outcome = result.rollouts.find((r) => r.controller.name === "blue")!.outcome;
+    expect(outcome).toMatchObject({
+      kind: "failed",
+      reason: expect.stringContaining("Deployment/blue may be rolling"),
+    });
+    // red waits for blue's share, which is never released in this run: the budget is not overdrawn.
+    expect(result.fewest).toBeGreaterThanOrEqual(7);
+    expect(result.reported).toContainEqual(expect.stringMatching(/^Deployment\/red not-started: /));
+  });
+
   it("a budget that wants every pod, now: not rolled at apply, saying why; --strategy rollout rolls it", async () => {
     // The plan read no budget (its list refused, say): apply's own check before the patch holds.
     const guard = (cluster: InMemoryCluster) => cluster.setMinAvailableBudget("guard", "web", 4);
