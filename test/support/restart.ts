@@ -21,7 +21,7 @@ export const webTrack = (name: string, extra: Partial<ControllerSpec> = {}): Con
 });
 
 /** Deployment web: two replicas, rolled one surge pod at a time (none down meanwhile). */
-export const surgingWeb = (cluster: InMemoryCluster) =>
+export const surgingWeb = (cluster: InMemoryCluster, spec: Partial<ControllerSpec> = {}) =>
   cluster.addController({
     kind: "Deployment",
     name: "web",
@@ -29,6 +29,7 @@ export const surgingWeb = (cluster: InMemoryCluster) =>
     maxSurge: 1,
     maxUnavailable: 0,
     strategy: "rollout",
+    ...spec,
   });
 
 /**

@@ -39,7 +39,7 @@ export async function rollOut(
   const read: WorkloadRead = {};
   const outcome = await rollOutWorkload(api, group, controller.kind as WorkloadKind, budgets, reporter, read);
   for (const pod of group) {
-    const own = read.missing?.get(pod.uid);
+    const own = read.own?.get(pod.uid);
     reporter.report(
       pod,
       own ?? podOutcomeOf(outcome, pod, reporter.options.dryRun),
@@ -106,8 +106,11 @@ function podOutcomeOf(outcome: RolloutOutcome, pod: PlanPod, dryRun: boolean): P
 interface WorkloadRead {
   /** Its UID, which an Event on it names. */
   uid?: string;
-  /** The planned pods no longer there, by UID: gone, or their name runs a new pod. */
-  missing?: ReadonlyMap<string, PodOutcome>;
+  /**
+   * What became of the planned pods whose outcome is their own, not the rollout's, by UID: gone, or their name
+   * runs a new pod; left by a change of their own; still there after the rollout, not replaced.
+   */
+  own?: ReadonlyMap<string, PodOutcome>;
   /** What its budgets let the rollout take down (auto), held until it is followed to its end. */
   allowance?: Allowance;
   /** How many disruptions that allowance is for. */
@@ -211,7 +214,7 @@ async function readAndPatch(
     // A planned pod going or ended since (a drain, its kubelet's eviction) is gone: its controller replaces it.
     const staying = live.filter(isStaying);
     const missing = await stillThere(api, missingSincePlan(group, staying), group);
-    read.missing = missing;
+    read.own = missing;
     // Every planned pod still there runs the new digest already (it pulled the tag again): none is stale.
     const byUid = new Map(live.map((pod) => [pod.metadata.uid, pod]));
     const there = group.filter((pod) => !missing.has(pod.uid));
@@ -308,11 +311,13 @@ async function afterPatch(
   // Failed and no longer going on: the workload was deleted during its rollout, and its planned pods
   // most likely with it.
   if (followed.kind === "failed" && !followed.ongoing) {
-    // Patched already: pods that cannot be looked for count as the rollout's.
-    read.missing = await missingNow(api, group).catch((error: unknown) => {
+    // Patched already: pods that cannot be looked for count as the rollout's. Those still there (the garbage
+    // collector has yet to remove them, or an orphaning delete left them) were not replaced.
+    const missing = await missingNow(api, group).catch((error: unknown) => {
       if (!(error instanceof ToolFailedError)) throw error;
       return undefined;
     });
+    if (missing) read.own = notReplacedBesides(group, missing, followed.reason);
   }
   if (followed.kind !== "rolled-out") return followed;
   let pods: Pod[] = [];
@@ -328,6 +333,15 @@ async function afterPatch(
   }
   // Pods the rollout left alone (below a StatefulSet's partition) are no replacements.
   const replaced = pods.filter((pod) => !belowPartition(current, pod.metadata.name ?? ""));
+  // Planned pods still there under their UID after a rollout that is done: their template was written back
+  // before the controller replaced them (a GitOps tool, an operator, `kubectl rollout undo`).
+  const live = new Set(replaced.filter(isStaying).map((pod) => pod.metadata.uid));
+  const unreplaced = group.filter((pod) => live.has(pod.uid));
+  if (unreplaced.length > 0) {
+    const reason = `the rollout did not replace ${firstFew(unreplaced.map((pod) => pod.name))}: the workload's template was changed back since the patch (a GitOps tool, an operator, kubectl rollout undo)`;
+    read.own = notReplacedBesides(group, missingSincePlan(group, replaced.filter(isStaying)), reason);
+    return { kind: "failed", reason, patched: true };
+  }
   const old = oldDigestAfterRollout(withStaleLeft(group, group[0]!, options), replaced);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;
@@ -343,6 +357,15 @@ function missingSincePlan(group: readonly PlanPod[], live: readonly Pod[]): Map<
       missing.set(pod.uid, names.has(pod.name) ? { kind: "replaced" } : { kind: "gone" });
   }
   return missing;
+}
+
+/** `missing`, and every other planned pod as failed for `reason`: still there, not replaced. */
+function notReplacedBesides(
+  group: readonly PlanPod[],
+  missing: ReadonlyMap<string, PodOutcome>,
+  reason: string,
+): Map<string, PodOutcome> {
+  return new Map(group.map((pod) => [pod.uid, missing.get(pod.uid) ?? { kind: "failed", reason }]));
 }
 
 /** How many planned pods missing from the workload are looked for by name: not one per pod of a rollout. */
@@ -408,7 +431,7 @@ async function withoutWorkload(
 ): Promise<RolloutOutcome> {
   const missing = await missingNow(api, group);
   if (!missing) return { kind: "not-started", reason: notFound };
-  read.missing = missing;
+  read.own = missing;
   if (missing.size < group.length) return { kind: "not-started", reason: notFound };
   return replacedSincePlan(group, missing);
 }

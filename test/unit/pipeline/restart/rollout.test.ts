@@ -597,6 +597,62 @@ describe("a workload deleted during its rollout", () => {
       gone: 2,
     });
   });
+  it("its planned pods still there, the garbage collector not yet at them, were not replaced", async () => {
+    const { clock, cluster } = setup();
+    const pods = surgingWeb(cluster);
+    const deletedAt = clock.now() + 1000;
+    const get = cluster.getWorkload.bind(cluster);
+    cluster.getWorkload = async (kind, namespace, name) =>
+      clock.now() >= deletedAt ? null : get(kind, namespace, name);
+    const record = await runRestart(clock, cluster, pods);
+    expect(record.reported).toEqual(["Deployment/web failed: Deployment/web was deleted during its rollout"]);
+    const outcomes = [...record.outcomes.values()];
+    expect(outcomes).toEqual(
+      pods.map(() => ({ kind: "failed", reason: "Deployment/web was deleted during its rollout" })),
+    );
+    expect(runSummary({ resolver: "registry", pods }, record, false)).toMatchObject({
+      rolledOut: 0,
+      failed: 2,
+    });
+  });
+});
+
+describe("a rollout whose template was written back before the controller replaced the pods", () => {
+  it("its planned pods, still there, are not replaced by it, and no pull is blamed", async () => {
+    const { clock, cluster } = setup();
+    // The controller never acts on the patch: the template is written back first (a GitOps tool's sync).
+    const pods = surgingWeb(cluster, { observeAfterMs: Number.POSITIVE_INFINITY });
+    let patched = false;
+    const patch = cluster.patchRestartedAt.bind(cluster);
+    cluster.patchRestartedAt = async (...args) => {
+      patched = true;
+      return patch(...args);
+    };
+    const get = cluster.getWorkload.bind(cluster);
+    cluster.getWorkload = async (kind, namespace, name) => {
+      const w = await get(kind, namespace, name);
+      if (!w || !patched) return w;
+      // Written back (one generation more) and observed: the old ReplicaSet is the current one again.
+      const generation = (w.metadata.generation ?? 0) + 1;
+      return {
+        ...w,
+        metadata: { ...w.metadata, generation },
+        status: { ...w.status, observedGeneration: generation },
+      };
+    };
+    const record = await runRestart(clock, cluster, pods);
+    const reason =
+      "the rollout did not replace web-r1-0, web-r1-1: the workload's template was changed back since the patch (a GitOps tool, an operator, kubectl rollout undo)";
+    expect(record.reported).toEqual([`Deployment/web failed: ${reason}`]);
+    expect([...record.outcomes.values()]).toEqual([
+      { kind: "failed", reason },
+      { kind: "failed", reason },
+    ]);
+    expect(runSummary({ resolver: "registry", pods }, record, false)).toMatchObject({
+      rolledOut: 0,
+      failed: 2,
+    });
+  });
 });
 
 describe("the pods after a rollout that are no replacements", () => {
