@@ -31,6 +31,11 @@ export interface DockerResolverOptions {
   /** The user's docker context, which the private configs keep. */
   engine: DockerEngineChoice;
   /**
+   * The user's own credentials for a registry, as docker finds them (a credential helper asked): docker may
+   * quote them back in an error, so they are blanked there. Asked only once a call with that config failed.
+   */
+  userCredentials?: (domain: string) => Promise<readonly Credential[]>;
+  /**
    * docker manifest reads at once (--concurrency): an older index of many platforms asks for two of each
    * platform's manifests in one round, a docker process and registry round trip each. 4 when not given.
    */
@@ -117,9 +122,8 @@ export class DockerResolver implements Resolver {
             : "";
         const rest = left < this.options.pullTimeoutMs && pulled.interrupted && !signal?.aborted;
         // A registry or token server may echo the request in its error, and docker quotes it.
-        failures.push(
-          `${this.redacted(pulled.reason)}${rest ? ", what was left of --pull-timeout" : ""}${who}`,
-        );
+        const said = await this.redactedAfter(pulled.reason, configDir, ref.domain);
+        failures.push(`${said}${rest ? ", what was left of --pull-timeout" : ""}${who}`);
         // An interrupted pull is no verdict on the credential: the next one is not tried. Nor after a
         // timeout: --pull-timeout is one image's, not each credential's.
         // A whole --pull-timeout without an answer: another credential would wait as long.
@@ -221,7 +225,7 @@ export class DockerResolver implements Resolver {
     );
     // Never `missing`: docker's words do not prove the registry lost the manifest (see notFoundReason).
     if (!manifest.ok) {
-      const reason = this.redacted(manifest.reason);
+      const reason = await this.redactedAfter(manifest.reason, configDir, ref.domain);
       return { ok: false, reason: notFoundReason(reason) };
     }
     return withPlatform ? verboseManifestInfo(manifest.value) : manifestInfo(manifest.value);
@@ -280,6 +284,17 @@ export class DockerResolver implements Resolver {
   private redacted(text: string): string {
     const given = [...this.configDirs.keys()].flatMap(credentialSecrets);
     return redactSecrets(text, [...given, ...(this.options.engine.authSecrets ?? [])]);
+  }
+
+  /**
+   * docker's error after a call made with `configDir`, redacted; made with the user's own config (undefined),
+   * the credential docker found there for `domain` is blanked too (a helper's, which no file holds).
+   */
+  private async redactedAfter(text: string, configDir: string | undefined, domain: string): Promise<string> {
+    const { userCredentials } = this.options;
+    const own =
+      configDir === undefined && userCredentials ? await userCredentials(domain).catch(() => []) : [];
+    return redactSecrets(this.redacted(text), own.flatMap(credentialSecrets));
   }
 
   private configDirFor(ref: ImageRef, credential: Credential): string {

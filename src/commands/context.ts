@@ -94,7 +94,7 @@ export function createContext<O extends PlanningOptions>(io: Io, options: O): Co
 async function createResolver(
   exec: Exec,
   options: PlanningOptions,
-  io: Pick<Io, "env" | "home">,
+  io: Pick<Io, "env" | "home" | "signal">,
   debug: (line: string) => void,
 ): Promise<Resolver> {
   const insecure = new Set(options.insecureRegistries);
@@ -131,11 +131,16 @@ async function createResolver(
     import("../adapters/docker-resolver.js"),
     import("../adapters/credentials/private-docker-config.js"),
   ]);
+  // docker reads the user's config itself; this reads it only to blank what docker may quote of it.
+  const own = options.localCredentials
+    ? new LocalCredentials({ exec, env: io.env, home: io.home, signal: io.signal })
+    : null;
   return new DockerResolver(new Docker(exec, options.dockerPath), {
     isInsecure,
     pullTimeoutMs: options.pullTimeoutMs,
     userConfig: options.localCredentials,
     engine: userDockerEngine(io.env, io.home),
     manifestReads: options.concurrency,
+    ...(own ? { userCredentials: (domain: string) => own.lookup(domain) } : {}),
   });
 }

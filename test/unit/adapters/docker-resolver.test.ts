@@ -802,6 +802,24 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     expect(reason).toContain("Authorization: Basic <redacted> (<redacted>)");
   });
 
+  it("a credential docker's own helper keeps (credsStore, credHelpers), echoed back, is blanked: the helper is asked", async () => {
+    const pair = Buffer.from("me:HELPER-KEPT-PASSWORD").toString("base64");
+    const echo = `Error response from daemon: Head "https://127.0.0.1:5000/v2/app/manifests/latest": error parsing HTTP 401 response body: "Authorization: Basic ${pair} (HELPER-KEPT-PASSWORD)"\n`;
+    const asked: string[] = [];
+    const resolver = new DockerResolver(failingPull(echo).docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: userDockerEngine({ DOCKER_CONFIG: "/nonexistent/.docker" }, "/nonexistent"),
+      userCredentials: async (domain) => {
+        asked.push(domain);
+        return [{ username: "me", password: "HELPER-KEPT-PASSWORD", source: "docker config credsStore" }];
+      },
+    });
+    expect(await reasonOf(resolver, [])).toContain("Authorization: Basic <redacted> (<redacted>)");
+    expect(asked).toEqual(["127.0.0.1:5000"]);
+  });
+
   it("a DOCKER_AUTH_CONFIG credential echoed back by the registry is blanked too", async () => {
     // docker 28.3 and later authenticate from it when the pull uses the user's own setup (GitLab CI sets it).
     const pair = Buffer.from("ci-bot:CI-REGISTRY-PASSWORD").toString("base64");
