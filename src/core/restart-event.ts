@@ -12,6 +12,7 @@ import { eventReporter, type KubeEvent } from "./k8s.js";
 import type { PlanContainer, PlanPod } from "./plan.js";
 import type { CompletedRestart } from "./restart-outcomes.js";
 import {
+  firstRecordedAtAnnotation,
   heldEventReason,
   type RememberedRestart,
   restartedForAnnotation,
@@ -78,18 +79,25 @@ export function holdEvent(
   instance: string,
 ): KubeEvent {
   const names = pods.map((p) => p.name).join(", ");
-  return controllerEvent(hold.controller, hold.namespace, hold, {
-    eventTime: microTime(now),
-    reportingInstance: instance,
-    action: "Hold",
-    reason: eventReasons.held,
-    type: "Normal",
-    note: `Left pod${pods.length > 1 ? "s" : ""} ${names}: ${pods[0]?.reason ?? ""}`,
-  });
+  // A checked one's restart was when it was first recorded; an unchecked one names its restart's time.
+  const firstAt = hold.uncheckedRestartAt === undefined ? { firstAt: hold.firstAt ?? hold.at } : {};
+  return controllerEvent(
+    hold.controller,
+    hold.namespace,
+    { ...hold, ...firstAt },
+    {
+      eventTime: microTime(now),
+      reportingInstance: instance,
+      action: "Hold",
+      reason: eventReasons.held,
+      type: "Normal",
+      note: `Left pod${pods.length > 1 ? "s" : ""} ${names}: ${pods[0]?.reason ?? ""}`,
+    },
+  );
 }
 
 /** What a restart was for, as an Event records it (annotations). */
-type RememberedOnEvent = Pick<RememberedRestart, "restartedFor" | "uncheckedRestartAt">;
+type RememberedOnEvent = Pick<RememberedRestart, "restartedFor" | "uncheckedRestartAt" | "firstAt">;
 
 /** An Event of this tool on a controller, naming what a restart was for when it records one. */
 export function controllerEvent(
@@ -127,12 +135,14 @@ export function controllerEvent(
 function rememberedAnnotations({
   restartedFor,
   uncheckedRestartAt,
+  firstAt,
 }: RememberedOnEvent): Record<string, string> {
   return {
     [restartedForAnnotation]: restartedFor,
     ...(uncheckedRestartAt !== undefined
       ? { [uncheckedRestartAtAnnotation]: new Date(uncheckedRestartAt).toISOString() }
       : {}),
+    ...(firstAt !== undefined ? { [firstRecordedAtAnnotation]: new Date(firstAt).toISOString() } : {}),
   };
 }
 
@@ -206,12 +216,16 @@ export function rememberedRestart(event: ListedRestartEvent): RememberedRestart 
   const restartedFor = event.metadata?.annotations?.[restartedForAnnotation];
   const { kind, name, uid } = event.regarding ?? {};
   if (!restartedFor || !kind || !name || !uid) return null;
-  const at = rememberedAt(event);
+  const read = rememberedAt(event);
+  const at = Number.isNaN(read) ? 0 : read;
+  // A hold's Event: when the restart was first recorded, by the API server's clock as `at` is.
+  const firstAt = Date.parse(event.metadata?.annotations?.[firstRecordedAtAnnotation] ?? "");
   const remembered = {
     namespace: event.metadata?.namespace ?? "default",
     controller: { kind, name, uid },
     restartedFor,
-    at: Number.isNaN(at) ? 0 : at,
+    at,
+    ...(firstAt < at ? { firstAt } : {}),
   };
   const unchecked = event.metadata?.annotations?.[uncheckedRestartAtAnnotation];
   if (unchecked === undefined) return remembered;

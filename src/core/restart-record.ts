@@ -49,7 +49,7 @@ interface StoredController {
   kind: string;
   name: string;
   uid: string;
-  restarts: { restartedFor: string; at: string; uncheckedRestartAt?: string }[];
+  restarts: { restartedFor: string; at: string; firstAt?: string; uncheckedRestartAt?: string }[];
 }
 
 /** How far ahead of this run's clock a stamp may be (another node's clock) and still count. */
@@ -81,11 +81,19 @@ function parseEntry(key: string, value: string, now: number, aheadMs = clockSkew
   const controller = { kind: kind as string, name: name as string, uid: uid as string };
   if (key !== entryKey({ namespace: namespace as string, controller })) return [];
   return restarts.flatMap((restart: unknown) => {
-    const { restartedFor, at, uncheckedRestartAt } = (restart ?? {}) as Record<string, unknown>;
+    const { restartedFor, at, firstAt, uncheckedRestartAt } = (restart ?? {}) as Record<string, unknown>;
     if (typeof restartedFor !== "string" || restartedFor === "") return [];
     const time = stampTime(at, now, aheadMs);
     if (Number.isNaN(time)) return [];
-    const remembered = { namespace: namespace as string, controller, restartedFor, at: time };
+    // Only for the age a held pod's reason gives: one that does not read is left out, not the restart.
+    const first = stampTime(firstAt, now, aheadMs);
+    const remembered = {
+      namespace: namespace as string,
+      controller,
+      restartedFor,
+      at: time,
+      ...(first < time ? { firstAt: first } : {}),
+    };
     if (uncheckedRestartAt === undefined) return [remembered];
     const restartTime = stampTime(uncheckedRestartAt, now, aheadMs);
     return Number.isNaN(restartTime) ? [] : [{ ...remembered, uncheckedRestartAt: restartTime }];
@@ -132,6 +140,7 @@ function storedRestart(r: RememberedRestart): StoredController["restarts"][numbe
   return {
     restartedFor: r.restartedFor,
     at: new Date(r.at).toISOString(),
+    ...(r.firstAt !== undefined ? { firstAt: new Date(r.firstAt).toISOString() } : {}),
     ...(r.uncheckedRestartAt !== undefined
       ? { uncheckedRestartAt: new Date(r.uncheckedRestartAt).toISOString() }
       : {}),

@@ -30,6 +30,8 @@ export const recordedRestartedAtAnnotation = "kubectl-autoupdate/restarted-at";
  * restart's own Event, by the clock of the machine that restarted it; on a hold's Event, by the API server's.
  */
 export const uncheckedRestartAtAnnotation = "kubectl-autoupdate/unchecked-restart-at";
+/** On a hold's Event: when the restart it holds pods for was first recorded (by the API server's clock). */
+export const firstRecordedAtAnnotation = "kubectl-autoupdate/first-recorded-at";
 /** The reason of the Event that records a hold again (its unchecked restart time: the API server's clock). */
 export const heldEventReason = "ImageUpdateHeld";
 
@@ -141,6 +143,11 @@ export interface RememberedRestart {
   restartedFor: string;
   /** When it was recorded (or last recorded again), ms. */
   at: number;
+  /**
+   * A checked one recorded again for pods it held: when it was first recorded, ms (its restart); a restart
+   * made again since is a record of its own, without.
+   */
+  firstAt?: number;
   /** Only when the replacement was not checked: when the pod was restarted, ms, by the API server's clock. */
   uncheckedRestartAt?: number;
 }
@@ -158,9 +165,10 @@ function madeSince(uncheckedRestartAt: number, createdAt: number | undefined): b
 }
 
 /**
- * One remembered restart per controller, moves and kind (checked or not): the newest time it was recorded, and for
- * an unchecked one the earliest restart (a pod made after any of them was made after the first). Each
- * unchecked eviction has its Event, so a controller's many pods would otherwise each bring one.
+ * One remembered restart per controller, moves and kind (checked or not): the newest time it was recorded (with
+ * when that record says its restart was first recorded), and for an unchecked one the earliest restart (a pod
+ * made after any of them was made after the first). Each unchecked eviction has its Event, so a controller's
+ * many pods would otherwise each bring one.
  */
 export function mergeRemembered(remembered: readonly RememberedRestart[]): RememberedRestart[] {
   const merged = new Map<string, RememberedRestart>();
@@ -261,7 +269,7 @@ export function holdRestartedInVain(
         const { kind, name } = memory.controller;
         const unchecked = memory.uncheckedRestartAt;
         if (unchecked !== undefined && !madeSince(unchecked, createdAt.get(pod.uid))) continue;
-        const age = formatAge(now - (unchecked ?? memory.at));
+        const age = formatAge(now - (unchecked ?? memory.firstAt ?? memory.at));
         const how =
           unchecked === undefined
             ? ", which came back"

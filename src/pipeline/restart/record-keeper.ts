@@ -48,7 +48,8 @@ export class RecordKeeper {
 
   /** A remembered restart the run held pods for: stamped again, so it lasts while runs still need it. */
   held(hold: RememberedRestart): void {
-    this.recorded.push({ ...hold, at: this.clock.now() });
+    const firstAt = hold.uncheckedRestartAt === undefined ? { firstAt: hold.firstAt ?? hold.at } : {};
+    this.recorded.push({ ...hold, ...firstAt, at: this.clock.now() });
   }
 
   /** Writes what the run recorded; why it could not, or null. */

@@ -251,7 +251,11 @@ describe("the Event that records pods left again", () => {
       metadata: {
         generateName: "web-7d9c8b.autoupdate-",
         namespace: "shop",
-        annotations: { "kubectl-autoupdate/restarted-for": `app=${newDigest}` },
+        // When the restart was: the age held pods give it, once this Event is all that remembers it.
+        annotations: {
+          "kubectl-autoupdate/restarted-for": `app=${newDigest}`,
+          "kubectl-autoupdate/first-recorded-at": "2026-11-30T11:30:00.123Z",
+        },
       },
       eventTime: "2026-11-30T12:00:00.123000Z",
       reportingController: "kubectl-autoupdate",

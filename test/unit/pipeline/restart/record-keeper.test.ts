@@ -102,7 +102,7 @@ describe("RecordKeeper", () => {
     expect(calls).toEqual([]);
   });
 
-  it("a remembered restart the run left pods for is stamped with the run's time", async () => {
+  it("a remembered restart the run left pods for is stamped with the run's time, keeping when it was first", async () => {
     const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
     const keeper = new RecordKeeper(kubectl, ref, clock);
     const left: RememberedRestart = {
@@ -114,7 +114,7 @@ describe("RecordKeeper", () => {
     keeper.held(left);
     expect(await keeper.save()).toBeNull();
     expect(JSON.parse(patchOf(calls[1]!.args).data[`shop.${uid}`]!).restarts).toEqual([
-      { restartedFor: move, at: "2026-12-02T06:00:00.000Z" },
+      { restartedFor: move, at: "2026-12-02T06:00:00.000Z", firstAt: "2026-12-02T05:30:00.000Z" },
     ]);
   });
 
