@@ -1,31 +1,66 @@
 /**
- * bin/kubectl-autoupdate, the launcher a source install puts on PATH: an extensionless ES module (it sits
- * under the package's "type": "module"), which Node.js runs only from 20.10 (nodejs/node#49974; before,
- * ERR_UNKNOWN_FILE_EXTENSION). The Node.js the package asks for must run it.
+ * bin/kubectl-autoupdate, the launcher a source install puts on PATH: CommonJS (bin/package.json), which any
+ * Node.js reads, so that one older than the bundle needs, or a checkout not built yet, is told what to do in
+ * one line. (An extensionless ES module, as it was, dies in Node's module loader before 20.10.)
  */
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "../../..");
 const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
-describe("the launcher and the Node.js the package asks for", () => {
-  it("engines.node is no older than what runs an extensionless ES module", () => {
-    const launcher = readFileSync(join(root, "bin", "kubectl-autoupdate"), "utf8");
-    const binPackage = join(root, "bin", "package.json");
-    const type = existsSync(binPackage)
-      ? JSON.parse(readFileSync(binPackage, "utf8")).type
-      : packageJson.type;
-    const isModule = type === "module" && /^import\s/m.test(launcher);
-    const [major, minor] = /(\d+)\.(\d+)/.exec(packageJson.engines.node)!.slice(1).map(Number) as [
-      number,
-      number,
-    ];
-    const runsIt = major > 20 || (major === 20 && minor >= 10);
-    expect({ floor: packageJson.engines.node, runsLauncher: !isModule || runsIt }).toEqual({
-      floor: packageJson.engines.node,
-      runsLauncher: true,
-    });
+/** The launcher copied where no bundle is built, and a preload making Node.js say it is `version`. */
+function unbuiltCheckout(version: string) {
+  const dir = mkdtempSync(join(tmpdir(), "kau-launcher-"));
+  mkdirSync(join(dir, "bin"));
+  for (const file of ["kubectl-autoupdate", "package.json"]) {
+    copyFileSync(join(root, "bin", file), join(dir, "bin", file));
+  }
+  const preload = join(dir, "node-version.cjs");
+  writeFileSync(
+    preload,
+    `Object.defineProperty(process.versions, "node", { value: ${JSON.stringify(version)} });
+Object.defineProperty(process, "version", { value: "v${version}" });\n`,
+  );
+  const result = spawnSync(
+    process.execPath,
+    ["--require", preload, join(dir, "bin", "kubectl-autoupdate"), "plan"],
+    {
+      encoding: "utf8",
+    },
+  );
+  return { dir, status: result.status, stderr: result.stderr };
+}
+
+describe("the launcher", () => {
+  it("asks for the Node.js engines.node names", () => {
+    expect(packageJson.engines.node).toBe(">=20.10");
   });
+
+  it.each(["20.9.0", "18.20.8", "12.22.12"])(
+    "on Node.js %s refuses in one line naming the one it needs",
+    (version) => {
+      const { status, stderr } = unbuiltCheckout(version);
+      expect({ status, stderr }).toEqual({
+        status: 1,
+        stderr: `error: kubectl-autoupdate needs Node.js 20.10 or newer, and this is v${version}: install a newer one, or the self-contained executable (see the README's Install)\n`,
+      });
+    },
+  );
+
+  it.each(["20.10.0", "22.0.0"])(
+    "on Node.js %s, in a checkout not built, says how to build it",
+    (version) => {
+      const { dir, status, stderr } = unbuiltCheckout(version);
+      expect(status).toBe(1);
+      expect(stderr).toMatch(
+        /^error: kubectl-autoupdate is not built here \(Cannot find module '.*'.*\): run /,
+      );
+      expect(stderr).toBe(`${stderr.split("\n")[0]}\n`);
+      expect(stderr).toContain(`run \`npm ci && npm run build\` in ${dir}\n`);
+    },
+  );
 });
