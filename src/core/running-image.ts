@@ -137,8 +137,8 @@ function judgeSameRepository(
  * The tag names one image manifest. A different digest is the same image when the running manifest has the
  * tag's config, or is an index holding the tag's manifest (or its config) for the node's platform; it is
  * stale only when the tag's image is for the platform the node runs. A running manifest the registry no
- * longer has leaves the verdict where digests alone put it (stale), once the tag's own manifest is read;
- * any other failed read leaves it unknown.
+ * longer has leaves the verdict where digests alone put it (stale), once the tag's own manifest is read and
+ * is for the node's platform; any other failed read leaves it unknown.
  */
 function againstSingleTag(
   running: RunningDigest,
@@ -164,7 +164,7 @@ function againstSingleTag(
         `could not read the running manifest (${old.reason}), and this registry's manifests were read only by their tag (it sends no digest header): whether it serves reads by digest is not known`,
       );
     }
-    return gone(old.reason);
+    return goneOnNode(old.reason, latest, tagNeed, nodePlatform);
   }
   if (!latest?.ok || latest.isIndex || !old?.ok || latest.config === null) return stale;
   if (!old.isIndex) {
@@ -214,6 +214,26 @@ function againstSingleTag(
     return unknown(`the running index's image for ${platform} is itself an index`);
   if (!child.ok) return stale;
   return child.config === latest.config ? sameConfig(latest.config) : stale;
+}
+
+/**
+ * The running manifest is gone; the tag names one image. Its digest alone decides on a node of the image's
+ * platform; on a node of another, the tag has nothing to run (a pod there would not start), so the node's
+ * platform is asked for when the image states one. Where the nodes cannot be read (the CronJob may not),
+ * the digest alone decides, as it did before platforms were compared: most clusters run one platform, and a
+ * registry's retention policy deletes old manifests every day.
+ */
+function goneOnNode(
+  why: string,
+  latest: ManifestInfo | undefined,
+  tagNeed: ManifestNeed,
+  nodePlatform: NodePlatform,
+): DigestJudgement {
+  if (!latest?.ok || latest.isIndex || latest.platform === null) return gone(why);
+  if (latest.platform === undefined) return needs({ ...tagNeed, platform: true });
+  if (nodePlatform === undefined) return byNode(`the running manifest could not be read (${why})`);
+  if (nodePlatform === null || nodePlatform === latest.platform) return gone(why);
+  return noImageFor(nodePlatform);
 }
 
 /**

@@ -174,8 +174,8 @@ class EarlyTags {
 
 /**
  * The platforms of the nodes whose platform decides a verdict (a multi-arch tag moved for some platforms
- * only): one `kubectl get nodes`, only when there are such nodes. Reading Nodes needs cluster-wide access;
- * without it those containers stay unknown, with a warning.
+ * only; a running manifest the registry deleted): one `kubectl get nodes`, only when there are such nodes.
+ * Reading Nodes needs cluster-wide access; without it those verdicts are left as the warning says.
  */
 async function readNodePlatforms(
   kubectl: Kubectl,
@@ -190,7 +190,7 @@ async function readNodePlatforms(
   } catch (error) {
     if (!isCallFailure(error)) throw error;
     warnings.push(
-      `${error.message}: a multi-arch tag moved for some platforms only, and without the nodes' platforms its pods stay unknown`,
+      `${error.message}: without the nodes' platforms, pods of a multi-arch tag that moved for some platforms only stay unknown, and those whose running manifest the registry deleted are judged by its digest alone`,
     );
   }
   return platforms;

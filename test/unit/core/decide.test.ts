@@ -760,11 +760,29 @@ describe("the same image under another digest: current, never restarted forever"
       "current",
     );
     expect(verdict(pod, tagAt(NEWER, false, [single(M), single(NEWER)])).status).toBe("stale");
-    // Digests alone decide when the old manifest is gone from the registry (as before these reads).
+    // Digests alone decide when the old manifest is gone from the registry (as before these reads), on a
+    // node of the tag's image's platform, or where that image states none.
     const gone: ManifestInfo = { ok: false, reason: "manifest unknown", missing: true };
-    expect(verdict(pod, tagAt(NEWER, false, [[M, gone], single(NEWER)]))).toMatchObject({
+    const lost = tagAt(NEWER, false, [[M, gone], single(NEWER)]);
+    expect(verdict(pod, lost, new Map([["node-1", "linux/amd64"]]))).toMatchObject({
       status: "stale",
       // Said, since a replacement of the same image comes back on it (seen on a real node).
+      reason: "the running manifest could not be read (manifest unknown), so its digest alone decides",
+    });
+    expect(verdict(pod, tagAt(NEWER, false, [[M, gone], single(NEWER, { platform: null })])).status).toBe(
+      "stale",
+    );
+    // On a node of another platform the tag has nothing to run now: a restart would not start.
+    expect(
+      nodesToInspect({ resolver: "registry", pods: [pod], owners, resolutions: new Map([[nginx, lost]]) }),
+    ).toEqual(["node-1"]);
+    expect(verdict(pod, lost, new Map([["node-1", "linux/arm64/v8"]]))).toMatchObject({
+      status: "unknown",
+      reason: "the tag no longer has an image for linux/arm64/v8",
+    });
+    // Where the nodes cannot be read (the CronJob may not), the digest alone decides, as it did.
+    expect(verdict(pod, lost, new Map([["node-1", null]]))).toMatchObject({
+      status: "stale",
       reason: "the running manifest could not be read (manifest unknown), so its digest alone decides",
     });
   });
