@@ -88,6 +88,8 @@ async function deleteEach(
         }
         allowed = again;
       }
+      // A stop while the budgets were read still starts nothing.
+      if (options.signal.aborted) return turns.stopped(index);
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
       reporter.report(pod, outcome);
       if (outcome.kind !== "deleted") continue;

@@ -127,7 +127,10 @@ async function evictPatiently(
   let backoff = options.pollMs;
   for (;;) {
     // A rollout beside it holding the budget is waited for as the API server's refusal is.
-    const outcome: EvictOutcome = (await gate.rolloutHolds(pod, health))
+    const held = await gate.rolloutHolds(pod, health);
+    // A stop while the budgets were read still starts nothing.
+    if (options.signal.aborted) return "stopped";
+    const outcome: EvictOutcome = held
       ? { kind: "blocked", reason: "a rollout of this run holds its PodDisruptionBudget" }
       : await api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun);
     if (outcome.kind !== "blocked" && outcome.kind !== "throttled") return outcome;

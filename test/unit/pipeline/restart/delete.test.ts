@@ -536,3 +536,21 @@ describe("a budget over several controllers", () => {
     expect(await gate.waitUntilAllowed(pod("web-ready"), () => "ready")).toHaveProperty("release");
   });
 });
+
+describe("a stop while the budgets are read before a deletion", () => {
+  it("deletes nothing after it", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "web", replicas: 2 });
+    cluster.setBudget("guard", "web", 1);
+    const stop = new AbortController();
+    const list = cluster.listDisruptionBudgets.bind(cluster);
+    cluster.listDisruptionBudgets = async (namespace) => {
+      // web-1's turn: SIGTERM comes while kubectl lists the budgets.
+      if (cluster.deletions().length === 1) stop.abort(new Error("received SIGTERM"));
+      return list(namespace);
+    };
+    const { reported } = await run(clock, cluster, pods, { signal: stop.signal });
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
+    expect(reported).toEqual(["web-0 deleted", "web-1 not-started: interrupted"]);
+  });
+});

@@ -10,7 +10,7 @@ import { ToolFailedError } from "../../../../src/errors.js";
 import { runSummary } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
-import { restartLine, runRestart } from "../../../support/restart.js";
+import { decidedPlan, restartLine, runRestart, webTrack } from "../../../support/restart.js";
 
 function setup() {
   const clock = new FakeClock();
@@ -997,6 +997,28 @@ describe("Ctrl-C while the next pod's controller is read", () => {
     const { reported } = await runRestart(clock, cluster, pods, { signal: abort.signal });
     expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201"]);
     expect(reported).toEqual(["web-0 evicted", "web-1 not-started: interrupted"]);
+  });
+});
+
+describe("a stop while an eviction beside a rollout reads its budgets", () => {
+  it("evicts nothing after it", async () => {
+    const { clock, cluster } = setup();
+    // blue is rolled under auto, red (Recreate) evicted a pod at a time; one budget over both.
+    const specs = [webTrack("blue"), webTrack("red", { replicas: 2, updateStrategy: "Recreate" })];
+    const pods = specs.flatMap((spec) => cluster.addController(spec));
+    cluster.setBudget("guard", "web", 3);
+    const plan = await decidedPlan(cluster, pods, "auto");
+    const stop = new AbortController();
+    const list = cluster.listDisruptionBudgets.bind(cluster);
+    cluster.listDisruptionBudgets = async (namespace) => {
+      const budgets = await list(namespace);
+      // red-r1-1's turn: SIGTERM comes while kubectl lists the budgets.
+      if (cluster.evictions().length === 1) stop.abort(new Error("received SIGTERM"));
+      return budgets;
+    };
+    const { reported } = await runRestart(clock, cluster, plan.pods, { signal: stop.signal });
+    expect(cluster.evictions()).toHaveLength(1);
+    expect(reported).toContain("red-r1-1 not-started: interrupted");
   });
 });
 
