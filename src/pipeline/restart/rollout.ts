@@ -325,6 +325,8 @@ async function afterPatch(
     pods = (await podsOf(api, namespace, current)) ?? [];
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
+    // Ctrl-C ends kubectl too: the run stopped before the check, which says nothing of the rollout.
+    if (options.signal.aborted) return { kind: "in-progress", progress: "rolled out, its pods not checked" };
     return {
       kind: "failed",
       reason: `its pods could not be checked for the old digest: ${error.message}`,
@@ -480,7 +482,8 @@ async function follow(
     // A read that fails is asked again at the next poll: the rollout goes on on the server meanwhile.
     const w = await api.getWorkload(kind, namespace, workload).catch((error: unknown) => {
       if (!(error instanceof ToolFailedError)) throw error;
-      progress = `its last read failed: ${error.message}`;
+      // A read Ctrl-C ended (it ends kubectl too) says nothing of the rollout's progress.
+      if (!signal.aborted) progress = `its last read failed: ${error.message}`;
       return undefined;
     });
     if (w === null)

@@ -617,6 +617,33 @@ describe("a workload deleted during its rollout", () => {
   });
 });
 
+describe("Ctrl-C just as a rollout is done, while its pods are listed for the check", () => {
+  it("leaves the check undone, not failed: no problem, an unchecked replacement", async () => {
+    const { clock, cluster } = setup();
+    const pods = surgingWeb(cluster);
+    const ctrlC = new AbortController();
+    const patch = cluster.patchRestartedAt.bind(cluster);
+    let patched = false;
+    cluster.patchRestartedAt = async (...args) => {
+      patched = true;
+      return patch(...args);
+    };
+    const list = cluster.listPodsBySelector.bind(cluster);
+    cluster.listPodsBySelector = async (namespace, selector) => {
+      if (!patched) return list(namespace, selector);
+      // The terminal's Ctrl-C stops the run and kills the kubectl listing the pods.
+      ctrlC.abort(new Error("received SIGINT"));
+      throw new ToolFailedError("kubectl get failed: killed by SIGINT");
+    };
+    const { reported, problems, restarted } = await runRestart(clock, cluster, pods, {
+      signal: ctrlC.signal,
+    });
+    expect(reported).toEqual(["Deployment/web in-progress (rolled out, its pods not checked)"]);
+    expect(problems).toEqual([]);
+    expect(restarted.map((r) => r.replacement.kind)).toEqual(["unchecked"]);
+  });
+});
+
 describe("a rollout whose template was written back before the controller replaced the pods", () => {
   it("its planned pods, still there, are not replaced by it, and no pull is blamed", async () => {
     const { clock, cluster } = setup();
