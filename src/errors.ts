@@ -57,6 +57,12 @@ export function endedBeforeSignal(error: unknown): unknown {
   return error;
 }
 
+/** `said`, an error saying `error` again in other words, marked as `error` was (endedBeforeSignal). */
+export function sayingAgain<E>(error: unknown, said: E): E {
+  if (typeof error === "object" && error !== null && beforeSignal.has(error)) endedBeforeSignal(said);
+  return said;
+}
+
 /**
  * Whether `error` ends the run as interrupted, `signalled` saying whether a signal came: once one has, whatever
  * failed on its way out reads as the interruption it is. Not restarts that failed (PartialFailureError), nor

@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import type { ConnectionOptions } from "../connection.js";
+import { sayingAgain } from "../errors.js";
 import type { Io } from "../io.js";
 
 /** Declares a verb whose flags `addFlags` adds when the run needs them; returns the verb. */
@@ -38,7 +39,7 @@ async function explained(io: Io, options: ConnectionOptions, verb: () => Promise
       io.stderr.write(`kubectl's output:\n${escapeTerminalLines(error.kubectlOutput)}`);
     }
     const { explainClusterAccess } = await import("../adapters/kubeconfig-facts.js");
-    throw await explainClusterAccess(error, io.env, options);
+    throw sayingAgain(error, await explainClusterAccess(error, io.env, options));
   }
 }
 
