@@ -216,11 +216,22 @@ export class Transport {
     // on while it waited (or before a retry), the host is not asked: one dead host costs one timeout
     // sequence, not one per request queued for it (a token server: one per repository).
     return hostLimit.run(async () => {
-      if (this.unreachable.has(url.host)) return givenUp;
-      const paused = await this.outlastPause(url.host, signal);
-      if (paused !== null) return { ok: false, reason: paused, retryable: false, hostDown: false };
-      return this.global.run(() => this.send(kind, url, init, signal));
+      for (;;) {
+        if (this.unreachable.has(url.host)) return givenUp;
+        const paused = await this.outlastPause(url.host, signal);
+        if (paused !== null) return { ok: false, reason: paused, retryable: false, hostDown: false };
+        // A pause the host asked for while this request waited for a global slot (others' registries slow)
+        // holds it too: the slot is given back, and the pause waited out, rather than sent into.
+        const sent = await this.global.run(async () =>
+          this.pausedNow(url.host) ? null : this.send(kind, url, init, signal),
+        );
+        if (sent !== null) return sent;
+      }
     });
+  }
+
+  private pausedNow(host: string): boolean {
+    return (this.paused.get(host)?.until ?? 0) > this.now();
   }
 
   /**

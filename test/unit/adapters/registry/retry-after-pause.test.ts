@@ -40,6 +40,39 @@ const heads = (t: Transport) =>
   );
 
 describe("a registry's Retry-After", () => {
+  it("holds the requests that passed the pause check while waiting for a global slot", async () => {
+    const sent: string[] = [];
+    const fetch = (async (url: URL) => {
+      sent.push(`${url.host}${url.pathname}`);
+      // Another registry is slow: it holds the only global slot while reg.test's requests queue for it.
+      const slow = url.host === "other.test" && url.pathname !== "/v2/";
+      await new Promise((resolve) => setTimeout(resolve, slow ? 50 : 5));
+      const limited = url.host === "reg.test" && url.pathname !== "/v2/";
+      const response = limited ? anHour() : new Response("{}", { status: 200 });
+      return Object.defineProperty(response, "url", { value: String(url) });
+    }) as never;
+    const t = new Transport({
+      timeoutMs: 2000,
+      retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 },
+      maxConcurrent: 1,
+      maxConcurrentPerHost: 8,
+      fetch,
+      now: () => now,
+    });
+    // Both hosts have answered once, so nothing waits for a first answer.
+    for (const host of ["reg.test", "other.test"]) {
+      await t.request("ping", new URL(`https://${host}/v2/`), { method: "GET" });
+    }
+    const slow = t.request("head", new URL("https://other.test/v2/app/manifests/1"), { method: "HEAD" });
+    const [first, ...others] = await heads(t);
+    await slow;
+    expect(first).toMatchObject({ ok: true, answer: { status: 429 } });
+    expect(others).toEqual(Array(4).fill({ ok: false, reason: pauseReason }));
+    expect(sent.filter((path) => path.startsWith("reg.test/v2/app"))).toEqual([
+      "reg.test/v2/app1/manifests/1",
+    ]);
+  });
+
   it("holds the requests that waited for the host's first answer", async () => {
     const { t, sent } = transport(8, anHour);
     const [first, ...others] = await heads(t);
