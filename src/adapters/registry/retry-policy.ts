@@ -21,11 +21,13 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxRetryAfterMs: 30_000,
 };
 
-/** Statuses worth asking again: timeouts, rate limits and transient server trouble (not 501). */
+/**
+ * Statuses worth asking again: timeouts, rate limits and server trouble, a CDN's in front of a registry too
+ * (520–524), but not what no retry changes (501 Not Implemented, 505 HTTP Version Not Supported).
+ */
 export function isRetryableStatus(status: number): boolean {
-  return (
-    status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504
-  );
+  if (status === 408 || status === 429) return true;
+  return status >= 500 && status <= 599 && status !== 501 && status !== 505;
 }
 
 /** Retry-After in ms: delta-seconds or an HTTP date; null when absent or unreadable. */

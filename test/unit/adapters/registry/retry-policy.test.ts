@@ -9,9 +9,9 @@ import {
 describe("retry policy", () => {
   const policy = { retries: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
 
-  it("retries timeouts, rate limits and transient server errors only", () => {
-    expect([408, 429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
-    expect([200, 301, 401, 403, 404, 405, 501].some(isRetryableStatus)).toBe(false);
+  it("retries timeouts, rate limits and server errors, a CDN's too; not what no retry changes", () => {
+    expect([408, 429, 500, 502, 503, 504, 520, 522, 524, 599].every(isRetryableStatus)).toBe(true);
+    expect([200, 301, 401, 403, 404, 405, 501, 505].some(isRetryableStatus)).toBe(false);
   });
 
   it("backs off exponentially with jitter, capped, and stops after the last retry", () => {
