@@ -172,6 +172,21 @@ function number(text: string): number | null {
 const zonePart = /^[A-Za-z.\-_0-9+]{1,14}$/;
 
 /**
+ * The zones of tzdata with no area, as the API server's Go finds them (time.LoadLocation). ICU, which this
+ * runtime asks, knows more: Java's three-letter IDs (PST, IST, CST, BST…), which the server refuses.
+ */
+const zonesWithoutArea = new Set(
+  (
+    "CET CST6CDT Cuba EET EST EST5EDT Egypt Eire GB GB-Eire GMT GMT+0 GMT-0 GMT0 Greenwich HST Hongkong Iceland " +
+    "Iran Israel Jamaica Japan Kwajalein Libya MET MST MST7MDT NZ NZ-CHAT Navajo PRC PST8PDT Poland Portugal ROC " +
+    "ROK Singapore Turkey UCT UTC Universal W-SU WET Zulu"
+  ).split(" "),
+);
+
+/** Names ICU still knows that tzdata has dropped (2020b): the server refuses them. */
+const droppedFromTzdata = /^(SystemV\/|US\/Pacific-New$)/;
+
+/**
  * Checks an IANA time zone name for `spec.timeZone`: the server's naming rules, then whether this
  * runtime's time zone database knows it (the server's own database has the last word).
  */
@@ -199,6 +214,9 @@ export function checkTimeZone(input: string): Checked<string> {
   const shouted = input !== "NZ-CHAT" && /[A-Z]{4}/.test(input);
   if (miscased || shouted || input.split("/").some((part) => /^[a-z]/.test(part))) {
     return refuse(`unknown time zone "${input}"; did you mean "${resolved}"? (names are case-sensitive)`);
+  }
+  if ((!input.includes("/") && !zonesWithoutArea.has(input)) || droppedFromTzdata.test(input)) {
+    return refuse(`unknown time zone "${input}"; want an IANA name such as Europe/Berlin or UTC`);
   }
   return { ok: true, value: input };
 }

@@ -118,6 +118,9 @@ describe("checkTimeZone", () => {
     "US/Eastern",
     "NZ-CHAT",
     "EST5EDT",
+    "EST",
+    "Japan",
+    "America/Coral_Harbour",
   ])("accepts %s", (zone) => {
     expect(checkTimeZone(zone)).toEqual({ ok: true, value: zone });
   });
@@ -141,6 +144,12 @@ describe("checkTimeZone", () => {
     ["../etc/passwd", '"../etc/passwd" is not an IANA time zone name'],
     ["Europe//Berlin", '"Europe//Berlin" is not an IANA time zone name'],
     ["America/VeryLongCityNameX", "is not an IANA time zone name"],
+    // Names ICU knows and the server's Go refuses: Java's three-letter IDs, and what tzdata dropped.
+    ["PST", 'unknown time zone "PST"'],
+    ["IST", 'unknown time zone "IST"'],
+    ["BST", 'unknown time zone "BST"'],
+    ["SystemV/EST5", 'unknown time zone "SystemV/EST5"'],
+    ["US/Pacific-New", 'unknown time zone "US/Pacific-New"'],
   ])("refuses %j", (zone, message) => {
     const result = checkTimeZone(zone);
     expect(result.ok).toBe(false);
