@@ -16,7 +16,8 @@ import type { InstallSpec } from "../core/installation.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
 import { overlappingInstallWarnings } from "../core/overlap.js";
-import { runChanges } from "../core/run-changes.js";
+import { handArgsOf, runChanges } from "../core/run-changes.js";
+import { flagsOf } from "../core/status.js";
 import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
 import { renderObjectsJson, renderObjectsYaml } from "../output/objects.js";
@@ -79,6 +80,16 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
       warningLine(
         deps.colors.stderr,
         `this install changes what the runs do: ${changes.join(", ")} (a flag not given is back at its default)`,
+      ),
+    );
+  }
+  // Named, not quoted: a hand may have written a secret there (--webhook-url).
+  const handFlags = [...flagsOf(cronJob ? handArgsOf(cronJob) : []).keys()];
+  if (handFlags.length > 0) {
+    io.stderr.write(
+      warningLine(
+        deps.colors.stderr,
+        `the job's args, added by hand, stay and come after install-cron's flags: ${handFlags.join(", ")} (its rights follow install-cron's --strategy; remove them with kubectl patch)`,
       ),
     );
   }

@@ -13,11 +13,12 @@ import { flagsOf, jobCommandOf, jobContainerOf } from "./status.js";
 /**
  * Each change of the job's flags, the install-cron flags kept in its environment and volumes, its
  * schedule and its image: `--strategy evict → auto`, `--webhook-secret hook dropped`, `--schedule
- * "0 3 * * *" → "@hourly"`; empty when none.
+ * "0 3 * * *" → "@hourly"`; empty when none. install-cron sets the container's command, never its args:
+ * flags added there by hand stay (server-side apply leaves what another manager owns), after the command's.
  */
 export function runChanges(installed: CronJobObject, wanted: CronJobObject): string[] {
   const before = settingsOf(installed);
-  const after = settingsOf(wanted);
+  const after = settingsOf(wanted, handArgsOf(installed));
   const changes: string[] = [];
   const names = new Set([...before.keys(), ...after.keys()]);
   names.delete("image");
@@ -42,10 +43,18 @@ const envFlags: Record<string, string> = {
 /** Flags whose value is a secret, which install-cron never writes into the command: only a hand can. */
 const secretFlags = ["--webhook-url", "--token", "--password", "--username"];
 
-/** The run's settings by flag name: its command's flags, then the environment's, the socket and the image. */
-function settingsOf(cronJob: CronJobObject): Map<string, string> {
+/** The job's args, which only a hand writes (install-cron sets the command). */
+export function handArgsOf(cronJob: CronJobObject): string[] {
+  return jobContainerOf(cronJob)?.args ?? [];
+}
+
+/**
+ * The run's settings by flag name: its command's flags (then `keptArgs`, args install-cron leaves in place),
+ * then the environment's, the socket and the image.
+ */
+function settingsOf(cronJob: CronJobObject, keptArgs: readonly string[] = []): Map<string, string> {
   const container = jobContainerOf(cronJob);
-  const settings = flagsOf(jobCommandOf(cronJob));
+  const settings = flagsOf([...jobCommandOf(cronJob), ...keptArgs]);
   for (const flag of secretFlags) if (settings.get(flag)) settings.set(flag, "(a value set by hand)");
   // A URL written by hand (--server=https://user:password@…) is shown without its user info and query.
   for (const [flag, value] of settings) settings.set(flag, withoutUrlSecrets(value));

@@ -9,6 +9,8 @@ import { Kubectl } from "../../../../src/adapters/kubectl.js";
 import { ClusterAccessError } from "../../../../src/adapters/kubectl-errors.js";
 import { type InstallCronOptions, installCronCommand } from "../../../../src/cron/commands/install-cron.js";
 import { buildInstallObjects } from "../../../../src/cron/core/install-objects.js";
+import type { CronJobObject } from "../../../../src/cron/core/jobs.js";
+import { jobContainerOf } from "../../../../src/cron/core/status.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { cronVerbDeps, InstallCluster } from "../../../support/install-cluster.js";
 import { installedObjects, installSpec } from "../../../support/install-spec.js";
@@ -265,6 +267,22 @@ describe("install-cron again with other flags", () => {
     const { error, out } = await install(new InstallCluster(installedObjects(false)));
     expect(error).toBeUndefined();
     expect(out.stderr).not.toContain("changes what the runs do");
+  });
+
+  it("flags a hand added to the job's args: named as staying, not as dropped, their values not quoted", async () => {
+    const patched = installedObjects(false).map((o) => {
+      if (o.kind !== "CronJob") return o;
+      const cronJob = structuredClone(o) as unknown as CronJobObject;
+      jobContainerOf(cronJob)!.args = ["--concurrency=8", "--webhook-url=https://hooks.example/T0/SECRET"];
+      return cronJob as unknown as typeof o;
+    });
+    const { error, out } = await install(new InstallCluster(patched));
+    expect(error).toBeUndefined();
+    expect(out.stderr).not.toContain("changes what the runs do");
+    expect(out.stderr).toContain(
+      "Warning: the job's args, added by hand, stay and come after install-cron's flags: --concurrency, --webhook-url (its rights follow install-cron's --strategy; remove them with kubectl patch)\n",
+    );
+    expect(out.stderr).not.toContain("SECRET");
   });
 });
 

@@ -73,17 +73,30 @@ describe("runChanges", () => {
       "--webhook-secret (a value set by hand) dropped",
       "--proxy http://proxy.example:3128 dropped",
     ]);
-    // In the command too: apply takes --webhook-url.
-    const inArgs = cronJobOf({});
-    const job = jobContainerOf(inArgs)!;
-    job.args = [...(job.args ?? []), "--webhook-url=https://hooks.example/services/T0/B0/TOKEN123"];
-    expect(runChanges(inArgs, cronJobOf({}))).toEqual(["--webhook-url (a value set by hand) dropped"]);
+    // In the command too, written over install-cron's (apply takes --webhook-url): gone with the command.
+    const inCommand = cronJobOf({});
+    const job = jobContainerOf(inCommand)!;
+    job.command = [...(job.command ?? []), "--webhook-url=https://hooks.example/services/T0/B0/TOKEN123"];
+    expect(runChanges(inCommand, cronJobOf({}))).toEqual(["--webhook-url (a value set by hand) dropped"]);
     // Nor a password in any URL written into a flag (apply refuses such a --server, but the warning is shown).
-    job.args = [...(job.args ?? []), "--server=https://admin:hunter2@api.example:6443/?token=x"];
-    expect(runChanges(inArgs, cronJobOf({}))).toEqual([
+    job.command = [...job.command, "--server=https://admin:hunter2@api.example:6443/?token=x"];
+    expect(runChanges(inCommand, cronJobOf({}))).toEqual([
       "--webhook-url (a value set by hand) dropped",
       "--server https://api.example:6443/?… dropped",
     ]);
+  });
+
+  it("flags added by hand to the job's args stay: install-cron sets only the command, and they come after it", () => {
+    const patched = (args: string[]) => {
+      const cronJob = cronJobOf({ strategy: "evict" });
+      jobContainerOf(cronJob)!.args = args;
+      return cronJob;
+    };
+    expect(runChanges(patched(["--concurrency=8"]), cronJobOf({ strategy: "evict" }))).toEqual([]);
+    // One that overrides install-cron's own still does after the install: no change to tell.
+    expect(runChanges(patched(["--strategy=delete"]), cronJobOf({ strategy: "auto" }))).toEqual([]);
+    // What the command changes under them is told as before.
+    expect(runChanges(patched(["--concurrency=8"]), cronJobOf({}))).toEqual(["--strategy evict → auto"]);
   });
 
   it("a proxy without a scheme, as install-cron takes it: its change is seen, a password written by hand is not shown", () => {
