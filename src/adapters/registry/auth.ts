@@ -125,11 +125,15 @@ export class Authenticator {
       const reason = `token server ${realm.host} answered ${status}${detailOf(body, secrets)}`;
       return status === 401 || status === 403 ? { ok: false, reason, refused: true } : { ok: false, reason };
     }
-    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown } | null;
     try {
       parsed = JSON.parse(body.toString("utf8"));
     } catch {
       return { ok: false, reason: `token server ${realm.host} answered something that is not JSON` };
+    }
+    // JSON, but no object: `null`, a string, a list.
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      return { ok: false, reason: `token server ${realm.host} answered no token` };
     }
     const token = typeof parsed.token === "string" && parsed.token ? parsed.token : parsed.access_token;
     if (typeof token !== "string" || token === "") {

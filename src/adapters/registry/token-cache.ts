@@ -34,16 +34,23 @@ export class TokenCache {
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
     const started = this.now();
-    const promise = fetchToken().then((answer) => {
-      this.pending.delete(key);
-      if (answer.ok) {
-        this.entries.set(key, {
-          token: answer.token,
-          expiresAt: started + answer.expiresInSeconds * 1000 - earlyMs,
-        });
-      }
-      return answer;
-    });
+    // Shared while in flight only: a fetch that failed, even by throwing, is not the answer for later asks.
+    const promise = fetchToken().then(
+      (answer) => {
+        this.pending.delete(key);
+        if (answer.ok) {
+          this.entries.set(key, {
+            token: answer.token,
+            expiresAt: started + answer.expiresInSeconds * 1000 - earlyMs,
+          });
+        }
+        return answer;
+      },
+      (error: unknown) => {
+        this.pending.delete(key);
+        throw error;
+      },
+    );
     this.pending.set(key, promise);
     return promise;
   }

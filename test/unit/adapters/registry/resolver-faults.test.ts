@@ -142,6 +142,23 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(3);
   });
 
+  it("a token server answering JSON that is no object: no token, said so; the next ask is asked again", async () => {
+    let tokens = 0;
+    const { fetch } = fakeFetch((req) => {
+      const url = new URL(req.url);
+      if (url.host === "auth.test")
+        return new Response(++tokens === 1 ? "null" : JSON.stringify({ token: "t" }));
+      if (req.authorization) return new Response(null, { headers: { "docker-content-digest": MANIFEST } });
+      return new Response("{}", { status: 401, headers: { "www-authenticate": bearer } });
+    });
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/app:1"), [])).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("token server auth.test answered no token"),
+    });
+    expect(await r.resolveTag(ref("reg.test/app:2"), [])).toMatchObject({ ok: true });
+  });
+
   it("a token server's first answer lets the requests waiting for it go on side by side", async () => {
     let inFlight = 0;
     let most = 0;
