@@ -122,69 +122,57 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     });
   });
 
+  /** The rollout's patch, kubectl answering each of its calls in turn with `answers`. */
+  const restartedAt = "2026-12-01T00:00:00Z";
+  const patching = (...answers: ExecResult[]) => {
+    const calls: string[][] = [];
+    const exec = (async (_file: string, args: string[]) => {
+      calls.push(args);
+      return answers.shift()!;
+    }) as Exec;
+    const patched = new Kubectl(exec, "kubectl", {}).patchRestartedAt(
+      "Deployment",
+      "shop",
+      "web",
+      "7",
+      { restartedAt, restartedFor: null },
+      false,
+    );
+    return { patched, calls };
+  };
+  /** The workload as read back, its template's restartedAt `at`. */
+  const workload = (at: string) => ({
+    ...ok,
+    stdout: JSON.stringify({
+      metadata: { name: "web", generation: 5 },
+      spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": at } } } },
+    }),
+  });
+
   it("the rollout's patch, asked again, meets a Conflict: patched if the template has its restartedAt", async () => {
-    const restartedAt = "2026-12-01T00:00:00Z";
     const conflict = {
       ...ok,
       exitCode: 1,
       stderr:
         'Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "web": the object has been modified\n',
     };
-    const workload = (at: string) => ({
-      ...ok,
-      stdout: JSON.stringify({
-        metadata: { name: "web", generation: 5 },
-        spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": at } } } },
-      }),
+    expect(await patching(fromOutside, conflict, workload(restartedAt)).patched).toEqual({
+      kind: "patched",
+      generation: 5,
     });
-    const patching = (found: ExecResult) => {
-      const answers = [fromOutside, conflict, found];
-      const exec = (async () => answers.shift()!) as Exec;
-      return new Kubectl(exec, "kubectl", {}).patchRestartedAt(
-        "Deployment",
-        "shop",
-        "web",
-        "7",
-        { restartedAt, restartedFor: null },
-        false,
-      );
-    };
-    expect(await patching(workload(restartedAt))).toEqual({ kind: "patched", generation: 5 });
     // Someone else's change: a conflict, as without the repeat.
-    expect(await patching(workload("2026-11-30T09:00:00Z"))).toMatchObject({ kind: "conflict" });
+    expect(await patching(fromOutside, conflict, workload("2026-11-30T09:00:00Z")).patched).toMatchObject({
+      kind: "conflict",
+    });
   });
 
   it("the rollout's patch failing without a refusal (a Timeout) is looked for: made, not made, or not told", async () => {
-    const restartedAt = "2026-12-01T00:00:00Z";
     const timedOut = {
       ...ok,
       exitCode: 1,
       stderr: "Error from server (Timeout): Timeout: request did not complete within requested timeout\n",
     };
-    const workload = (at: string) => ({
-      ...ok,
-      stdout: JSON.stringify({
-        metadata: { name: "web", generation: 5 },
-        spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": at } } } },
-      }),
-    });
     const unreadable = { ...timedOut, stderr: "Unable to connect to the server: dial tcp: i/o timeout\n" };
-    const patching = (...answers: ExecResult[]) => {
-      const calls: string[][] = [];
-      const exec = (async (_file: string, args: string[]) => {
-        calls.push(args);
-        return answers.shift()!;
-      }) as Exec;
-      const patched = new Kubectl(exec, "kubectl", {}).patchRestartedAt(
-        "Deployment",
-        "shop",
-        "web",
-        "7",
-        { restartedAt, restartedFor: null },
-        false,
-      );
-      return { patched, calls };
-    };
     expect(await patching(timedOut, workload(restartedAt)).patched).toEqual({
       kind: "patched",
       generation: 5,

@@ -12,19 +12,26 @@ const pauseReason =
   "reg.test: asked for no requests until 2026-11-30T13:00:00Z (it answered 429 with Retry-After)";
 const anHour = () => new Response("", { status: 429, headers: { "retry-after": "3600" } });
 
-/** A transport whose fetch answers the nth request with `answer(n)`, a few ms later. */
-function transport(perHost: number, answer: (n: number) => Response) {
+/**
+ * A transport whose fetch answers the nth request, to `url`, with `answer(n, url)`, `delayMs(url)` later
+ * (5 ms); at most `maxConcurrent` requests in flight (32).
+ */
+function transport(
+  perHost: number,
+  answer: (n: number, url: URL) => Response,
+  { maxConcurrent = 32, delayMs = () => 5 }: { maxConcurrent?: number; delayMs?: (url: URL) => number } = {},
+) {
   let sent = 0;
   const fetch = (async (url: URL) => {
     sent++;
-    const response = answer(sent);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const response = answer(sent, url);
+    await new Promise((resolve) => setTimeout(resolve, delayMs(url)));
     return Object.defineProperty(response, "url", { value: String(url) });
   }) as never;
   const t = new Transport({
     timeoutMs: 2000,
     retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 },
-    maxConcurrent: 32,
+    maxConcurrent,
     maxConcurrentPerHost: perHost,
     fetch,
     now: () => now,
@@ -42,23 +49,16 @@ const heads = (t: Transport) =>
 describe("a registry's Retry-After", () => {
   it("holds the requests that passed the pause check while waiting for a global slot", async () => {
     const sent: string[] = [];
-    const fetch = (async (url: URL) => {
-      sent.push(`${url.host}${url.pathname}`);
-      // Another registry is slow: it holds the only global slot while reg.test's requests queue for it.
-      const slow = url.host === "other.test" && url.pathname !== "/v2/";
-      await new Promise((resolve) => setTimeout(resolve, slow ? 50 : 5));
-      const limited = url.host === "reg.test" && url.pathname !== "/v2/";
-      const response = limited ? anHour() : new Response("{}", { status: 200 });
-      return Object.defineProperty(response, "url", { value: String(url) });
-    }) as never;
-    const t = new Transport({
-      timeoutMs: 2000,
-      retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 },
-      maxConcurrent: 1,
-      maxConcurrentPerHost: 8,
-      fetch,
-      now: () => now,
-    });
+    // Another registry is slow: it holds the only global slot while reg.test's requests queue for it.
+    const isVersionCheck = (url: URL) => url.pathname === "/v2/";
+    const { t } = transport(
+      8,
+      (_, url) => {
+        sent.push(`${url.host}${url.pathname}`);
+        return url.host === "reg.test" && !isVersionCheck(url) ? anHour() : new Response("{}");
+      },
+      { maxConcurrent: 1, delayMs: (url) => (url.host === "other.test" && !isVersionCheck(url) ? 50 : 5) },
+    );
     // Both hosts have answered once, so nothing waits for a first answer.
     for (const host of ["reg.test", "other.test"]) {
       await t.request("ping", new URL(`https://${host}/v2/`), { method: "GET" });

@@ -18,6 +18,17 @@ function setup() {
   return { clock, cluster: new InMemoryCluster(clock) };
 }
 
+/** Whether the cluster has been asked to patch a workload yet, for a fake that changes what it answers after. */
+function patchSeen(cluster: InMemoryCluster): () => boolean {
+  let patched = false;
+  const patch = cluster.patchRestartedAt.bind(cluster);
+  cluster.patchRestartedAt = async (...args) => {
+    patched = true;
+    return patch(...args);
+  };
+  return () => patched;
+}
+
 describe("one rollout per controller", () => {
   it("rolled again for the same digest from another old one: the record keeps the earlier move too", async () => {
     const { clock, cluster } = setup();
@@ -622,15 +633,10 @@ describe("Ctrl-C just as a rollout is done, while its pods are listed for the ch
     const { clock, cluster } = setup();
     const pods = surgingWeb(cluster);
     const ctrlC = new AbortController();
-    const patch = cluster.patchRestartedAt.bind(cluster);
-    let patched = false;
-    cluster.patchRestartedAt = async (...args) => {
-      patched = true;
-      return patch(...args);
-    };
+    const patched = patchSeen(cluster);
     const list = cluster.listPodsBySelector.bind(cluster);
     cluster.listPodsBySelector = async (namespace, selector) => {
-      if (!patched) return list(namespace, selector);
+      if (!patched()) return list(namespace, selector);
       // The terminal's Ctrl-C stops the run and kills the kubectl listing the pods.
       ctrlC.abort(new Error("received SIGINT"));
       throw new ToolFailedError("kubectl get failed: killed by SIGINT");
@@ -649,16 +655,11 @@ describe("a rollout whose template was written back before the controller replac
     const { clock, cluster } = setup();
     // The controller never acts on the patch: the template is written back first (a GitOps tool's sync).
     const pods = surgingWeb(cluster, { observeAfterMs: Number.POSITIVE_INFINITY });
-    let patched = false;
-    const patch = cluster.patchRestartedAt.bind(cluster);
-    cluster.patchRestartedAt = async (...args) => {
-      patched = true;
-      return patch(...args);
-    };
+    const patched = patchSeen(cluster);
     const get = cluster.getWorkload.bind(cluster);
     cluster.getWorkload = async (kind, namespace, name) => {
       const w = await get(kind, namespace, name);
-      if (!w || !patched) return w;
+      if (!w || !patched()) return w;
       // Written back (one generation more) and observed: the old ReplicaSet is the current one again.
       const generation = (w.metadata.generation ?? 0) + 1;
       return {
