@@ -18,6 +18,16 @@ function setup() {
   return { clock, cluster: new InMemoryCluster(clock) };
 }
 
+/** Deployment/web's rollout failed for `reason`, and each of its planned `pods` with it, none replaced. */
+function expectNotReplaced(record: Awaited<ReturnType<typeof runRestart>>, pods: PlanPod[], reason: string) {
+  expect(record.reported).toEqual([`Deployment/web failed: ${reason}`]);
+  expect([...record.outcomes.values()]).toEqual(pods.map(() => ({ kind: "failed", reason })));
+  expect(runSummary({ resolver: "registry", pods }, record, false)).toMatchObject({
+    rolledOut: 0,
+    failed: pods.length,
+  });
+}
+
 /** Whether the cluster has been asked to patch a workload yet, for a fake that changes what it answers after. */
 function patchSeen(cluster: InMemoryCluster): () => boolean {
   let patched = false;
@@ -616,15 +626,7 @@ describe("a workload deleted during its rollout", () => {
     cluster.getWorkload = async (kind, namespace, name) =>
       clock.now() >= deletedAt ? null : get(kind, namespace, name);
     const record = await runRestart(clock, cluster, pods);
-    expect(record.reported).toEqual(["Deployment/web failed: Deployment/web was deleted during its rollout"]);
-    const outcomes = [...record.outcomes.values()];
-    expect(outcomes).toEqual(
-      pods.map(() => ({ kind: "failed", reason: "Deployment/web was deleted during its rollout" })),
-    );
-    expect(runSummary({ resolver: "registry", pods }, record, false)).toMatchObject({
-      rolledOut: 0,
-      failed: 2,
-    });
+    expectNotReplaced(record, pods, "Deployment/web was deleted during its rollout");
   });
 });
 
@@ -669,17 +671,11 @@ describe("a rollout whose template was written back before the controller replac
       };
     };
     const record = await runRestart(clock, cluster, pods);
-    const reason =
-      "the rollout did not replace web-r1-0, web-r1-1: the workload's template was changed back since the patch (a GitOps tool, an operator, kubectl rollout undo)";
-    expect(record.reported).toEqual([`Deployment/web failed: ${reason}`]);
-    expect([...record.outcomes.values()]).toEqual([
-      { kind: "failed", reason },
-      { kind: "failed", reason },
-    ]);
-    expect(runSummary({ resolver: "registry", pods }, record, false)).toMatchObject({
-      rolledOut: 0,
-      failed: 2,
-    });
+    expectNotReplaced(
+      record,
+      pods,
+      "the rollout did not replace web-r1-0, web-r1-1: the workload's template was changed back since the patch (a GitOps tool, an operator, kubectl rollout undo)",
+    );
   });
 });
 
