@@ -18,6 +18,15 @@ function setup() {
   return { clock, cluster: new InMemoryCluster(clock) };
 }
 
+/** The workload is deleted 1 s from now (its pods are left to the test); when. */
+function deletedSoon(clock: FakeClock, cluster: InMemoryCluster): number {
+  const deletedAt = clock.now() + 1000;
+  const get = cluster.getWorkload.bind(cluster);
+  cluster.getWorkload = async (kind, namespace, name) =>
+    clock.now() >= deletedAt ? null : get(kind, namespace, name);
+  return deletedAt;
+}
+
 /** Deployment/web's rollout failed for `reason`, and each of its planned `pods` with it, none replaced. */
 function expectNotReplaced(record: Awaited<ReturnType<typeof runRestart>>, pods: PlanPod[], reason: string) {
   expect(record.reported).toEqual([`Deployment/web failed: ${reason}`]);
@@ -603,10 +612,7 @@ describe("a workload deleted during its rollout", () => {
     const { clock, cluster } = setup();
     const pods = surgingWeb(cluster);
     // `kubectl delete deployment web` 1 s after the patch: the workload and, by cascade, its pods are gone.
-    const deletedAt = clock.now() + 1000;
-    const get = cluster.getWorkload.bind(cluster);
-    cluster.getWorkload = async (kind, namespace, name) =>
-      clock.now() >= deletedAt ? null : get(kind, namespace, name);
+    const deletedAt = deletedSoon(clock, cluster);
     const list = cluster.listPodsBySelector.bind(cluster);
     cluster.listPodsBySelector = async (namespace, selector) =>
       clock.now() >= deletedAt ? [] : list(namespace, selector);
@@ -618,13 +624,11 @@ describe("a workload deleted during its rollout", () => {
       gone: 2,
     });
   });
+
   it("its planned pods still there, the garbage collector not yet at them, were not replaced", async () => {
     const { clock, cluster } = setup();
     const pods = surgingWeb(cluster);
-    const deletedAt = clock.now() + 1000;
-    const get = cluster.getWorkload.bind(cluster);
-    cluster.getWorkload = async (kind, namespace, name) =>
-      clock.now() >= deletedAt ? null : get(kind, namespace, name);
+    deletedSoon(clock, cluster);
     const record = await runRestart(clock, cluster, pods);
     expectNotReplaced(record, pods, "Deployment/web was deleted during its rollout");
   });
