@@ -18,6 +18,18 @@ function setup() {
   return { clock, cluster: new InMemoryCluster(clock) };
 }
 
+/** Deployment web of 2 pods, rolled, whose new pods start their node's cached old image (IfNotPresent). */
+function onCachedOldImage(cluster: InMemoryCluster): PlanPod[] {
+  return cluster.addController({
+    kind: "Deployment",
+    name: "web",
+    replicas: 2,
+    strategy: "rollout",
+    replacementDigest: oldDigest,
+    pullPolicy: "IfNotPresent",
+  });
+}
+
 /** The workload is deleted 1 s from now (its pods are left to the test); when. */
 function deletedSoon(clock: FakeClock, cluster: InMemoryCluster): number {
   const deletedAt = clock.now() + 1000;
@@ -270,14 +282,7 @@ describe("a rollout that does not end well is reported", () => {
 
   it("new pods on the old digest after the rollout (a node's cached image) are reported", async () => {
     const { clock, cluster } = setup();
-    const pods = cluster.addController({
-      kind: "Deployment",
-      name: "web",
-      replicas: 2,
-      strategy: "rollout",
-      replacementDigest: oldDigest,
-      pullPolicy: "IfNotPresent",
-    });
+    const pods = onCachedOldImage(cluster);
     const { reported, problems, outcomes } = await runRestart(clock, cluster, pods);
     expect(reported).toEqual([
       "Deployment/web failed: pod web-r2-2 runs the old digest (container app: the node started its cached image (imagePullPolicy IfNotPresent))",
@@ -286,16 +291,10 @@ describe("a rollout that does not end well is reported", () => {
     // The pods were replaced, just not as planned.
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["rolled", "rolled"]);
   });
+
   it("a new pod on the old digest a pod the plan left runs (held, opted out) is reported too", async () => {
     const { clock, cluster } = setup();
-    const [left, planned] = cluster.addController({
-      kind: "Deployment",
-      name: "web",
-      replicas: 2,
-      strategy: "rollout",
-      replacementDigest: oldDigest,
-      pullPolicy: "IfNotPresent",
-    });
+    const [left, planned] = onCachedOldImage(cluster);
     // The planned pod runs an older image still; the one left runs the digest the new pods start.
     const older = `sha256:${"4".repeat(64)}`;
     const onOlder = {
