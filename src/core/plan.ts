@@ -178,21 +178,21 @@ export function hasStalePods(plan: Plan): boolean {
   return plan.pods.some((pod) => !pod.ended && pod.containers.some((c) => c.status === "stale"));
 }
 
-/** The workload a pod belongs to: its top owner, else its controller; null for a pod of none. */
-export function workloadKey(pod: PlanPod): string | null {
+/** A key for the workload a pod belongs to: its top owner, else its controller; null for a pod of none. */
+export function topOwnerKey(pod: PlanPod): string | null {
   const owner = pod.owner ?? pod.controller;
   return owner ? `${pod.namespace}/${owner.kind}/${owner.name}` : null;
 }
 
 /**
- * The pods the plan leaves (held, opted out, going already) that run a stale digest, by workload: a
+ * The pods the plan leaves (held, opted out, going already) that run a stale digest, by topOwnerKey: a
  * replacement that starts one of their digests is back on an old image as surely as on its own pod's.
  */
 export function staleLeftByWorkload(plan: Plan): Map<string, PlanPod[]> {
   const left = new Map<string, PlanPod[]>();
   for (const pod of plan.pods) {
     if (pod.action === "delete" || !pod.containers.some((c) => c.status === "stale")) continue;
-    const key = workloadKey(pod);
+    const key = topOwnerKey(pod);
     if (key === null) continue;
     const pods = left.get(key);
     if (pods) pods.push(pod);

@@ -6,7 +6,7 @@
  */
 
 import type { Pod } from "../../core/k8s.js";
-import { type PlanContainer, type PlanPod, workloadKey } from "../../core/plan.js";
+import { type PlanContainer, type PlanPod, topOwnerKey } from "../../core/plan.js";
 import {
   backOnOldDigest,
   containersBackOnOldDigest,
@@ -100,7 +100,7 @@ export function withStaleLeft(
   pod: PlanPod,
   options: Pick<RestartOptions, "staleLeft">,
 ): readonly PlanPod[] {
-  const key = workloadKey(pod);
+  const key = topOwnerKey(pod);
   const left = key === null ? undefined : options.staleLeft?.get(key);
   return left ? [...pods, ...left] : pods;
 }
