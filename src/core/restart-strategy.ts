@@ -200,15 +200,16 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.leftOnCachedImage && !p.terminating && !p.ended),
     (p) => targetKey(p),
   );
-  // Each workload's pods in scope (not going, nor ended), current ones too: a rollout replaces them all, so
-  // its budgets are theirs, and under a selector the pods outside it are the others.
-  const inScope =
-    input.narrowed || input.budgets
-      ? groupBy(
-          plan.pods.filter((p) => !p.terminating && !p.ended),
-          (p) => targetKey(p),
-        )
-      : undefined;
+  // Under a selector, each workload's pods in scope (not going, nor ended): a rollout replaces the others too.
+  const inScope = input.narrowed
+    ? groupBy(
+        plan.pods.filter((p) => !p.terminating && !p.ended),
+        (p) => targetKey(p),
+      )
+    : undefined;
+  // The pods in scope a budget selects, current ones too: a rollout replaces them all, so their budgets are
+  // its own. Looked at once per label set, which a controller's pods share.
+  const budgeted = input.budgets ? budgetedPods(plan.pods, input.budgets, targetKey) : undefined;
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -239,7 +240,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
         input.budgets &&
         selectingAny(
           input.budgets.get(namespace) ?? [],
-          new Set((inScope?.get(key) ?? pods).map((p) => p.labels)),
+          new Set([...pods, ...(budgeted?.get(key) ?? [])].map((p) => p.labels)),
         ),
       ...(input.narrowed ? { podsInScope: inScope?.get(key)?.map((p) => p.name) ?? [] } : {}),
     };
@@ -252,6 +253,35 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     strategy: input.strategy,
     pods: plan.pods.map((pod) => decided.get(pod)?.(pod) ?? pod),
   };
+}
+
+/** The pods not going nor ended whose labels some budget of their namespace selects, by `key`. */
+function budgetedPods(
+  pods: readonly PlanPod[],
+  budgets: ReadonlyMap<string, readonly DisruptionBudget[]>,
+  key: (pod: PlanPod) => string | null,
+): Map<string | null, PlanPod[]> {
+  // By namespace, then label set: one label set may be shared by pods of several namespaces.
+  const selected = new Map<string, Map<Readonly<Record<string, string>>, boolean>>();
+  const isSelected = (pod: PlanPod) => {
+    const inNamespace = budgets.get(pod.namespace);
+    if (!inNamespace?.length) return false;
+    let known = selected.get(pod.namespace);
+    if (!known) {
+      known = new Map();
+      selected.set(pod.namespace, known);
+    }
+    let is = known.get(pod.labels);
+    if (is === undefined) {
+      is = selectingAny(inNamespace, [pod.labels]).length > 0;
+      known.set(pod.labels, is);
+    }
+    return is;
+  };
+  return groupBy(
+    pods.filter((p) => !p.terminating && !p.ended && isSelected(p)),
+    key,
+  );
 }
 
 /**
