@@ -33,6 +33,14 @@ export function currentSincePlan(planned: PlanPod, current: Pod | null): boolean
   return current?.metadata.uid === planned.uid && runsNewDigests(planned.containers, current);
 }
 
+/**
+ * Why a planned pod must be left now that its controller is being deleted (a finalizer holds it; an
+ * orphaning delete leaves its pods running): it makes no new pods.
+ */
+export function controllerDeletingSincePlan(controller: { kind: string; name: string }): string {
+  return `${controller.kind}/${controller.name} is being deleted since the plan: it would not bring the pod back`;
+}
+
 /** Why a pod current since the plan is not restarted. */
 export const restartedOnto = "its containers restarted onto the new image since the plan was made";
 

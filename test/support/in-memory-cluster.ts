@@ -97,6 +97,8 @@ interface Controller {
   currentRevision: number;
   rolloutStartedAt: number;
   deadlineExceeded: boolean;
+  /** Set once it is being deleted, a finalizer holding it: it makes no new pods. */
+  deletionTimestamp?: string;
   /** Template changes seen by the controller; until then it keeps the old revision's pods. */
   observedRevision: number;
 }
@@ -264,6 +266,15 @@ export class InMemoryCluster implements RestartApi {
     this.failingReplicaSetList = this.replicaSetLists + nth;
   }
 
+  /**
+   * The controller is being deleted from now on, a finalizer holding it (an orphaning delete, an operator's
+   * finalizer): it makes no new pods, and its pods stay.
+   */
+  setDeleting(name: string): void {
+    const c = this.controllers.find((c) => c.spec.name === name)!;
+    c.deletionTimestamp = new Date(this.clock.now()).toISOString();
+  }
+
   /** Labels a pod, as `kubectl label` would (an opt-out, say). */
   labelPod(podName: string, labels: Record<string, string>): void {
     const pod = this.pods.find((p) => p.metadata.name === podName)!;
@@ -361,7 +372,11 @@ export class InMemoryCluster implements RestartApi {
         return (
           kind === "DaemonSet"
             ? {
-                metadata: { name, annotations: { [templateGenerationAnnotation]: String(c.revision) } },
+                metadata: {
+                  name,
+                  annotations: { [templateGenerationAnnotation]: String(c.revision) },
+                  ...this.deleting(c),
+                },
                 spec: { selector, minReadySeconds },
                 status: {
                   desiredNumberScheduled: replicas,
@@ -371,7 +386,7 @@ export class InMemoryCluster implements RestartApi {
                 },
               }
             : {
-                metadata: { name, generation: c.generation },
+                metadata: { name, generation: c.generation, ...this.deleting(c) },
                 spec: { selector, replicas, minReadySeconds, ...revisions.spec },
                 status: {
                   ...this.withoutZeros({ readyReplicas: ready, availableReplicas: available }),
@@ -651,6 +666,8 @@ export class InMemoryCluster implements RestartApi {
   // ---- the controllers ----------------------------------------------------------------------------------
 
   private reconcile(c: Controller): void {
+    // One being deleted makes no new pods.
+    if (c.deletionTimestamp) return;
     // A controller never goes beyond what it has seen; until then it keeps its pods as they are.
     const revision = c.observedRevision;
     const pods = this.podsOf(c);
@@ -786,6 +803,10 @@ export class InMemoryCluster implements RestartApi {
     };
   }
 
+  private deleting(c: Controller): { deletionTimestamp?: string } {
+    return c.deletionTimestamp ? { deletionTimestamp: c.deletionTimestamp } : {};
+  }
+
   private workloadOf(c: Controller): Workload {
     const pods = this.podsOf(c);
     const ready = pods.filter(isReady).length;
@@ -798,6 +819,7 @@ export class InMemoryCluster implements RestartApi {
       resourceVersion: String(c.resourceVersion),
       labels: { ...c.spec.labels },
       annotations: { ...c.spec.annotations },
+      ...this.deleting(c),
     };
     const selector: LabelSelector = { matchLabels: { ...c.podLabels } };
     const rolling = { maxSurge: c.spec.maxSurge, maxUnavailable: c.spec.maxUnavailable };

@@ -55,6 +55,11 @@ export interface Snapshot {
   pending?: string[];
   /** Each of its ReplicaSets (or itself) with fewer pods than it should have; absent when none. */
   missing?: Shortfall[];
+  /**
+   * The controller is being deleted, a finalizer holding it (an orphaning delete leaves its pods running):
+   * it makes no new pods. (One found deleted has its pods collected, or orphaned: the pod's owner check.)
+   */
+  controllerDeleting?: true;
   /** A DaemonSet's pods on nodes it no longer schedules to, which would get no successor; absent when none. */
   misscheduled?: number;
   /**
@@ -257,7 +262,7 @@ async function controllerReadiness(
   const read = () =>
     api.getObject<
       ControllerCounts & {
-        metadata: { name: string };
+        metadata: { name: string; deletionTimestamp?: string };
         spec?: { selector?: LabelSelector | Record<string, string> };
       }
     >(resource, controller.name, pod.namespace);
@@ -394,6 +399,7 @@ async function controllerReadiness(
       });
       const misscheduled = controller.kind === "DaemonSet" ? (own?.status?.numberMisscheduled ?? 0) : 0;
       return {
+        ...(own?.metadata.deletionTimestamp ? { controllerDeleting: true } : {}),
         ...(missing.length > 0 ? { missing } : {}),
         ...(misscheduled > 0 ? { misscheduled } : {}),
         ready: readyPodCount(pods, controller.uid),

@@ -10,6 +10,7 @@ import type { PlanPod } from "../../core/plan.js";
 import { isReady } from "../../core/readiness.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
 import {
+  controllerDeletingSincePlan,
   currentSincePlan,
   goingSincePlan,
   leftSincePlan,
@@ -59,9 +60,9 @@ export async function readsHealth(api: Pick<RestartApi, "readPod">, pod: PlanPod
 type PodReads = Pick<RestartApi, "readPod" | "getObject">;
 
 /**
- * Why the pod must be left as its StatefulSet or DaemonSet is now: its template changed since the pod was
- * made, which a replacement would take. A controller gone holds nothing here: the pod's owner check stands
- * for it.
+ * Why the pod must be left as its StatefulSet or DaemonSet is now: being deleted, it makes no new pods; its
+ * template changed since the pod was made, which a replacement would take. A controller gone holds nothing
+ * here: the pod's owner check stands for it. (A ReplicaSet's deletion is seen in its pods' snapshot.)
  */
 async function templateChange(api: PodReads, planned: PlanPod, current: Pod): Promise<string | null> {
   const controller = planned.controller;
@@ -71,6 +72,7 @@ async function templateChange(api: PodReads, planned: PlanPod, current: Pod): Pr
     controller.name,
     planned.namespace,
   );
+  if (object?.metadata.deletionTimestamp) return controllerDeletingSincePlan(controller);
   return object ? templateChangedFor(current, { ...object, kind: controller.kind }) : null;
 }
 
@@ -99,6 +101,12 @@ async function standingOf(
     if (since) return { kind: "left", outcome: since };
   }
   const before = settled.snapshot;
+  if (before.controllerDeleting && pod.controller) {
+    return {
+      kind: "left",
+      outcome: { kind: "not-started", reason: controllerDeletingSincePlan(pod.controller) },
+    };
+  }
   const short = shortOfReadyPods(pod, before);
   if (short && later && heldOnlyByLater(before, pod, later)) return { kind: "later" };
   return short ? { kind: "left", outcome: { kind: "not-started", reason: short } } : { kind: "go", before };

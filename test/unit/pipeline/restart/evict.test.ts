@@ -1000,6 +1000,45 @@ describe("Ctrl-C while the next pod's controller is read", () => {
   });
 });
 
+describe("a controller being deleted since the plan (a finalizer holds it)", () => {
+  it.each([
+    ["StatefulSet", "evict"],
+    ["StatefulSet", "delete"],
+    ["ReplicaSet", "evict"],
+    ["ReplicaSet", "delete"],
+  ] as const)("%s, --strategy %s: its pods are left, not restarted into nothing", async (kind, strategy) => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind,
+      name: "db",
+      replicas: 2,
+      strategy,
+      updateStrategy: "OnDelete",
+    });
+    cluster.setDeleting("db");
+    const { reported } = await runRestart(clock, cluster, pods, { strategy });
+    expect([...cluster.evictions(), ...cluster.deletions()]).toEqual([]);
+    const why = `${kind}/db is being deleted since the plan: it would not bring the pod back`;
+    expect(reported).toEqual(pods.map((pod) => `${pod.name} not-started: ${why}`));
+  });
+
+  it("--no-wait: a StatefulSet's deletion is seen where its template is read", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "StatefulSet",
+      name: "db",
+      replicas: 1,
+      updateStrategy: "OnDelete",
+    });
+    cluster.setDeleting("db");
+    const { reported } = await runRestart(clock, cluster, pods, { strategy: "evict", wait: false });
+    expect(cluster.evictions()).toEqual([]);
+    expect(reported).toEqual([
+      "db-0 not-started: StatefulSet/db is being deleted since the plan: it would not bring the pod back",
+    ]);
+  });
+});
+
 describe("a stop while an eviction beside a rollout reads its budgets", () => {
   it("evicts nothing after it", async () => {
     const { clock, cluster } = setup();
