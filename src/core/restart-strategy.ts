@@ -41,6 +41,8 @@ export type RestartDecision =
       kind: "restart";
       strategy: RestartMethod;
       reason: string;
+      /** Why `auto` evicts rather than rolls: the reason without what it then does. */
+      noRollout?: string;
       warnings: string[];
       pace?: string;
       takesDown?: number;
@@ -360,7 +362,10 @@ function decideRestartOf(
     return restart("evict", "--strategy evict: evicted one at a time, the API server enforces budgets");
   }
   const auto = strategy === "auto";
-  const evict = (why: string) => restart("evict", `${why}: evicted one at a time`);
+  const evict = (why: string, instead = "evicted one at a time") => ({
+    ...restart("evict", `${why}: ${instead}`),
+    noRollout: why,
+  });
   if (!isWorkloadKind(target.kind)) {
     return auto ? evict(`${name} has no rollout`) : skip(`${name} has no rollout: use --strategy evict`);
   }
@@ -389,13 +394,13 @@ function decideRestartOf(
   const overBudget = auto ? budgetBelowRollout(w, facts.budgets) : null;
   if (overBudget) return evict(overBudget);
   if (auto && operator) {
-    return restart(
-      "evict",
-      `${name} is managed by ${operator} (its template is the operator's): evicted one at a time rather than patched`,
+    return evict(
+      `${name} is managed by ${operator} (its template is the operator's)`,
+      "evicted one at a time rather than patched",
     );
   }
   if (auto && gitOps) {
-    return restart("evict", `${name} is managed by ${gitOps}: evicted one at a time rather than patched`);
+    return evict(`${name} is managed by ${gitOps}`, "evicted one at a time rather than patched");
   }
   const warnings: string[] = [];
   if (recreate) {

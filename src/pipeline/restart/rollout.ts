@@ -235,7 +235,12 @@ async function readAndPatch(
   // The pace the plan printed (maxSurge, maxUnavailable, a partition) must still hold; the pods and nodes
   // it counts may have changed with an autoscaler meanwhile.
   const planned = group[0]!.restart!.pace;
-  if (decision.strategy !== "rollout" || (planned !== undefined && planned !== rolloutPace(current))) {
+  if (decision.strategy !== "rollout") {
+    // Evicting instead would be a restart the plan did not print: left for the next run's plan to show.
+    const why = decision.noRollout ?? decision.reason;
+    return { kind: "not-started", reason: `changed since the plan: ${why}; left for the next run` };
+  }
+  if (planned !== undefined && planned !== rolloutPace(current)) {
     return { kind: "not-started", reason: `changed since the plan: ${decision.reason}` };
   }
   // Under --strategy rollout a workload that became Recreate (or managed by GitOps…) still rolls, with a

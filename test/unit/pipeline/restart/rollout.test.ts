@@ -85,7 +85,7 @@ describe("one rollout per controller", () => {
     const { reported } = await runRestart(clock, cluster, pods.slice(0, 2), { strategy: "auto" });
     expect(cluster.patches()).toEqual([]);
     expect(reported).toEqual([
-      `Deployment/web not-started: changed since the plan: Deployment/web's rollout would also replace ${ignored}, opted out with kubectl-autoupdate/ignore=true: evicted one at a time`,
+      `Deployment/web not-started: changed since the plan: Deployment/web's rollout would also replace ${ignored}, opted out with kubectl-autoupdate/ignore=true; left for the next run`,
     ]);
   });
 
@@ -397,7 +397,7 @@ describe("read again right before the patch", () => {
     cluster.edit("web", { updateStrategy: "Recreate" });
     const { reported } = await runRestart(clock, cluster, pods, { strategy: "auto" });
     expect(reported).toEqual([
-      "Deployment/web not-started: changed since the plan: Deployment/web uses Recreate (a rollout stops every pod at once): evicted one at a time",
+      "Deployment/web not-started: changed since the plan: Deployment/web uses Recreate (a rollout stops every pod at once); left for the next run",
     ]);
     expect(cluster.patches()).toEqual([]);
   });
