@@ -487,11 +487,16 @@ export class Kubectl {
    */
   async deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<DeleteOutcome> {
     objectName(namespace, name);
-    const args = dryRun
-      ? ["delete", "pod", name, `--namespace=${namespace}`, "--dry-run=server", "--wait=false"]
-      : ["delete", "--raw", `/api/v1/namespaces/${namespace}/pods/${name}`, "-f", "-"];
-    const body = JSON.stringify({ apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } });
-    const result = await this.runChange(args, dryRun ? {} : { input: body });
+    const args = ["delete", "--raw", `/api/v1/namespaces/${namespace}/pods/${name}`, "-f", "-"];
+    // A dry run is the same request, which the server answers as it would the real one (a successor under
+    // the pod's name included), without deleting.
+    const body = JSON.stringify({
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      preconditions: { uid },
+      ...(dryRun ? { dryRun: ["All"] } : {}),
+    });
+    const result = await this.runChange(args, { input: body });
     if (result.exitCode === 0) return { kind: "deleted" };
     const line = readKubectlStderr(result.stderr).line || unanswered(result, "deletion");
     const gone = goneOrReplaced(line);

@@ -262,8 +262,12 @@ describe("connection flags reach every kubectl call", () => {
       ...connectionFlags,
     ]);
     expect(dryRun.code, dryRun.stderr).toBe(0);
-    const dryDelete = dry.calls().find((c) => kindOf(c.argv) === "delete pod");
-    expect(dryDelete?.argv).toEqual(expect.arrayContaining([...passedThrough, "--dry-run=server"]));
+    const dryDelete = dry.calls().find((c) => kindOf(c.argv) === "delete --raw");
+    expect(dryDelete?.argv).toEqual(expect.arrayContaining(passedThrough));
+    expect(JSON.parse(dryDelete?.stdin ?? "{}")).toMatchObject({
+      dryRun: ["All"],
+      preconditions: { uid: expect.any(String) },
+    });
     expect(dry.podNames()).toHaveLength(3);
   });
 

@@ -226,6 +226,27 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
   });
 });
 
+describe("a pod's deletion", () => {
+  it("a dry run is the same request, UID precondition and all, with dryRun: a successor is not previewed as deleted", async () => {
+    const calls: { args: readonly string[]; input?: string }[] = [];
+    const exec = (async (_file: string, args: readonly string[], options?: { input?: string }) => {
+      calls.push({ args, input: options?.input });
+      return { exitCode: 0, stdout: "{}", stderr: "", interrupted: false };
+    }) as unknown as Exec;
+    const kubectl = new Kubectl(exec, "kubectl", {});
+    await kubectl.deletePod("shop", "db-0", "uid-planned", false);
+    await kubectl.deletePod("shop", "db-0", "uid-planned", true);
+    const [real, dry] = calls;
+    expect(dry!.args).toEqual(real!.args);
+    expect(JSON.parse(real!.input!)).toEqual({
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      preconditions: { uid: "uid-planned" },
+    });
+    expect(JSON.parse(dry!.input!)).toEqual({ ...JSON.parse(real!.input!), dryRun: ["All"] });
+  });
+});
+
 describe("the rollout's patch", () => {
   const patchOf = async (restartedFor: string | null) => {
     let args: readonly string[] = [];

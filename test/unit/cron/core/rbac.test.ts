@@ -11,7 +11,7 @@ import { installSpec } from "../../../support/install-spec.js";
 const needed = [
   "/pods:list", // kubectl.listPods, listPodsBySelector (waiting for a replacement)
   "/pods:watch", // kubectl.watchPodsBySelector (waiting for a replacement)
-  "/pods:delete", // kubectl.deletePod: delete --raw …/pods/NAME, or delete pod --dry-run=server
+  "/pods:delete", // kubectl.deletePod: delete --raw …/pods/NAME (a dry run too)
   "/secrets:get", // kubectl.getSecrets: get secrets a b --ignore-not-found
   "/serviceaccounts:list", // kubectl.listServiceAccounts
   "apps/replicasets:list", // gather: get replicasets.apps,jobs.batch
