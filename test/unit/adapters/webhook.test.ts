@@ -98,7 +98,13 @@ describe("delivery", () => {
     expect(await post(later, slow.fetcher)).toEqual({ ok: false, reason: "HTTP 429", attempts: 1 });
   });
 
-  it.each([400, 401, 403, 404, 410, 501])("HTTP %i is final: not retried", async (status) => {
+  it.each([502, 504, 522])("HTTP %i, a gateway's or a CDN's, is retried", async (status) => {
+    const clock = new FakeClock();
+    const { fetcher } = scripted(clock, status, 200);
+    expect(await post(clock, fetcher)).toEqual({ ok: true, status: 200, attempts: 2 });
+  });
+
+  it.each([400, 401, 403, 404, 410, 501, 505])("HTTP %i is final: not retried", async (status) => {
     const clock = new FakeClock();
     const { calls, fetcher } = scripted(clock, status);
     expect(await post(clock, fetcher)).toEqual({ ok: false, reason: `HTTP ${status}`, attempts: 1 });
