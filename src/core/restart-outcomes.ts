@@ -25,8 +25,11 @@ export interface ReplacementProblem {
 }
 
 export type RolloutOutcome =
-  /** Followed to the end and checked: `pods` pods run the new template. */
-  | { kind: "rolled-out"; pods: number }
+  /**
+   * Followed to the end and checked: `pods` pods run the new template. `unchecked`: why its pods were not
+   * checked for the old digest after all (the run stopped then).
+   */
+  | { kind: "rolled-out"; pods: number; unchecked?: string }
   /** Patched and not followed (--dry-run, --no-wait). */
   | { kind: "started" }
   /** Patched, then the run stopped (interrupted, the cluster out of reach): the controller goes on rolling. */

@@ -74,8 +74,11 @@ export function describeRollout(report: RolloutReport, dryRun: boolean, chalk: C
   const name = workloadRef(report);
   const { outcome } = report;
   switch (outcome.kind) {
-    case "rolled-out":
-      return `${name} restarted (rollout): ${counted(outcome.pods, "pod")} replaced`;
+    case "rolled-out": {
+      const replaced = `${name} restarted (rollout): ${counted(outcome.pods, "pod")} replaced`;
+      if (!outcome.unchecked) return replaced;
+      return `${replaced}, ${chalk.yellow("not checked")} for the old digest (${escapeTerminal(outcome.unchecked)})`;
+    }
     case "started":
       return dryRun
         ? `${name} restarted (rollout, server dry run)`

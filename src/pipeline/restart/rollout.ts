@@ -67,7 +67,7 @@ export async function rollOut(
 function replacementOf(outcome: RolloutOutcome, signal: AbortSignal): CompletedRestart["replacement"] | null {
   switch (outcome.kind) {
     case "rolled-out":
-      return { kind: "up" };
+      return outcome.unchecked ? { kind: "unchecked", why: outcome.unchecked } : { kind: "up" };
     case "started":
       return { kind: "unchecked", why: "--no-wait" };
     case "in-progress":
@@ -331,7 +331,7 @@ async function afterPatch(
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;
     // Ctrl-C ends kubectl too: the run stopped before the check, which says nothing of the rollout.
-    if (options.signal.aborted) return { kind: "in-progress", progress: "rolled out, its pods not checked" };
+    if (options.signal.aborted) return { ...followed, unchecked: stopReason(options.signal) };
     return {
       kind: "failed",
       reason: `its pods could not be checked for the old digest: ${error.message}`,
@@ -346,7 +346,10 @@ async function afterPatch(
   const unreplaced = group.filter((pod) => live.has(pod.uid));
   if (unreplaced.length > 0) {
     const reason = `the rollout did not replace ${firstFew(unreplaced.map((pod) => pod.name))}: the workload's template was changed back since the patch (a GitOps tool, an operator, kubectl rollout undo)`;
-    read.own = notReplacedBesides(group, missingSincePlan(group, replaced.filter(isStaying)), reason);
+    // Those that went went with this rollout (ones gone before the patch have their own outcome already).
+    const own = new Map(read.own);
+    for (const pod of unreplaced) own.set(pod.uid, { kind: "failed", reason });
+    read.own = own;
     return { kind: "failed", reason, patched: true };
   }
   const old = oldDigestAfterRollout(withStaleLeft(group, group[0]!, options), replaced);

@@ -50,6 +50,11 @@ describe("lines", () => {
 
   it.each<[RolloutOutcome, boolean, string]>([
     [{ kind: "rolled-out", pods: 3 }, false, "deployment.apps shop/web restarted (rollout): 3 pods replaced"],
+    [
+      { kind: "rolled-out", pods: 3, unchecked: "interrupted" },
+      false,
+      "deployment.apps shop/web restarted (rollout): 3 pods replaced, not checked for the old digest (interrupted)",
+    ],
     [{ kind: "started" }, true, "deployment.apps shop/web restarted (rollout, server dry run)"],
     [
       { kind: "started" },

@@ -649,9 +649,9 @@ describe("Ctrl-C just as a rollout is done, while its pods are listed for the ch
     const { reported, problems, restarted } = await runRestart(clock, cluster, pods, {
       signal: ctrlC.signal,
     });
-    expect(reported).toEqual(["Deployment/web in-progress (rolled out, its pods not checked)"]);
+    expect(reported).toEqual(["Deployment/web rolled-out 2"]);
     expect(problems).toEqual([]);
-    expect(restarted.map((r) => r.replacement.kind)).toEqual(["unchecked"]);
+    expect(restarted.map((r) => r.replacement)).toEqual([{ kind: "unchecked", why: "interrupted" }]);
   });
 });
 
@@ -679,6 +679,36 @@ describe("a rollout whose template was written back before the controller replac
       pods,
       "the rollout did not replace web-r1-0, web-r1-1: the workload's template was changed back since the patch (a GitOps tool, an operator, kubectl rollout undo)",
     );
+  });
+});
+
+describe("a rollout written back after it replaced some of the planned pods", () => {
+  it("those it replaced are rolled, those still there failed", async () => {
+    const { clock, cluster } = setup();
+    const pods = surgingWeb(cluster, { observeAfterMs: Number.POSITIVE_INFINITY });
+    const patched = patchSeen(cluster);
+    const get = cluster.getWorkload.bind(cluster);
+    // After the patch: the rollout took web-r1-0 down, then the template was written back and observed.
+    cluster.getWorkload = async (kind, namespace, name) => {
+      const w = await get(kind, namespace, name);
+      if (!w || !patched()) return w;
+      const generation = (w.metadata.generation ?? 0) + 1;
+      return {
+        ...w,
+        metadata: { ...w.metadata, generation },
+        status: { ...w.status, observedGeneration: generation },
+      };
+    };
+    const list = cluster.listPodsBySelector.bind(cluster);
+    cluster.listPodsBySelector = async (namespace, selector) => {
+      const listed = await list(namespace, selector);
+      return patched() ? listed.filter((p) => p.metadata.name !== "web-r1-0") : listed;
+    };
+    const { outcomes } = await runRestart(clock, cluster, pods);
+    expect(pods.map((pod) => outcomes.get(pod))).toEqual([
+      { kind: "rolled" },
+      { kind: "failed", reason: expect.stringMatching(/^the rollout did not replace web-r1-1: /) },
+    ]);
   });
 });
 
