@@ -48,8 +48,12 @@ export interface DockerResolverOptions {
  */
 const noImageForEngine =
   /no matching manifest for .+? in the manifest list entries|no match for platform in manifest/;
-/** docker's words for a tag the registry does not have (classic store, then containerd's). */
-const tagNotFound = /\bmanifest unknown\b|^failed to resolve reference "[^"]+": .*: not found$/;
+/**
+ * docker's words for a tag the registry does not have: its manifest, or its whole repository (the classic
+ * store's `repository … not found: name unknown`), then the containerd store's.
+ */
+const tagNotFound =
+  /\bmanifest unknown\b|\brepository \S+ not found: name unknown\b|^failed to resolve reference "[^"]+": .*: not found$/;
 
 export class DockerResolver implements Resolver {
   readonly name = "docker" as const;

@@ -885,6 +885,10 @@ describe("DockerResolver: what docker's failed pull says", () => {
       "Error response from daemon: manifest for 127.0.0.1:5000/app:latest not found: manifest unknown: manifest unknown\n",
     ],
     [
+      "classic store, the repository gone (ECR's deleted repository)",
+      "Error response from daemon: repository 127.0.0.1:5000/app not found: name unknown: The repository with name 'app' does not exist in the registry\n",
+    ],
+    [
       "containerd store",
       'Error response from daemon: failed to resolve reference "127.0.0.1:5000/app:latest": 127.0.0.1:5000/app:latest: not found\n',
     ],
