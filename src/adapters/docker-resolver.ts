@@ -182,6 +182,8 @@ export class DockerResolver implements Resolver {
       if (!withPlatform) return plain;
       const info = await plain;
       if (info.ok && !info.isIndex) return { ...info, platform: pulledPlatform };
+      // An index states its children's platforms, as the verbose read would: not read again.
+      if (info.ok) return info;
     }
     return this.readManifest(ref, reference, credentials, withPlatform, signal);
   }

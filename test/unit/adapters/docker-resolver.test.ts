@@ -729,6 +729,47 @@ describe("DockerResolver: a manifest's platform is one `docker manifest inspect 
     expect(calls.map((call) => call.includes("-v"))).toEqual([true, false]);
   });
 
+  it("an index a tag was pulled at, asked for with its platform: one read, its children's platforms its own", async () => {
+    const index = digestOf("index app:v2 was pulled at");
+    const list = {
+      schemaVersion: 2,
+      mediaType: "application/vnd.docker.distribution.manifest.list.v2+json",
+      manifests: [
+        { mediaType: dockerManifest, size: 263, digest: A, platform: amd64 },
+        { mediaType: dockerManifest, size: 263, digest: B, platform: arm64 },
+      ],
+    };
+    const manifestCalls: string[][] = [];
+    const exec: Exec = async (_file, args) => {
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      const answer = (stdout: unknown) => ({
+        exitCode: 0,
+        stdout: typeof stdout === "string" ? stdout : JSON.stringify(stdout),
+        stderr: "",
+        interrupted: false,
+      });
+      if (verb === "version") return answer("28.5.2\n");
+      if (verb === "pull")
+        return answer(`Digest: ${index}\nStatus: Image is up to date for ${args.at(-1)}\n`);
+      if (verb === "image")
+        return answer({ RepoDigests: [], Created: "2026-11-30T11:00:00Z", Platform: amd64 });
+      manifestCalls.push([...args]);
+      return answer(list);
+    };
+    const resolver = resolverOf(new Docker(exec, "docker"));
+    const tag = { ...ref, tag: "v2" };
+    expect(await resolver.resolveTag(tag, [])).toMatchObject({ ok: true });
+    expect(await resolver.inspectManifest(tag, index, [], { platform: true })).toEqual({
+      ok: true,
+      isIndex: true,
+      children: [
+        { digest: A, platform: "linux/amd64" },
+        { digest: B, platform: "linux/arm64/v8" },
+      ],
+    });
+    expect(manifestCalls).toHaveLength(1);
+  });
+
   it("without the platform, the plain answer; a -v answer holding no manifest is a failure, not a manifest", async () => {
     const { resolver, calls } = dockerAnswering({
       [A]: { plain: single(A), verbose: { Ref: `${repository}@${A}` } },
