@@ -12,7 +12,7 @@ import type {
 } from "../core/restart-outcomes.js";
 import { counted } from "../util/counted.js";
 import { groupBy } from "../util/group-by.js";
-import { escapeTerminal } from "./terminal-text.js";
+import { escapeTerminal, terminalSafeJson } from "./terminal-text.js";
 
 const pastTense: Record<RestartMethod, string> = { rollout: "rolled", evict: "evicted", delete: "deleted" };
 
@@ -166,7 +166,8 @@ export interface RestartOutcomes {
 
 /** One JSON line: what the run found and did, per controller too, for logs read by machines (the CronJob's). */
 export function renderRunSummary(plan: Plan, restarted: RestartOutcomes, dryRun: boolean): string {
-  return `${JSON.stringify(runSummary(plan, restarted, dryRun))}\n`;
+  // Beside the report, on a terminal: its strings quote the cluster (a webhook's denial, kubectl's errors).
+  return `${terminalSafeJson(JSON.stringify(runSummary(plan, restarted, dryRun)))}\n`;
 }
 
 /** The RunSummary: the plan's counts, what became of the planned pods, and each controller's outcome. */

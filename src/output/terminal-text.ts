@@ -28,6 +28,22 @@ function visible(char: string): string {
   return code > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, "0")}`;
 }
 
+/**
+ * JSON text for a terminal (a line such as the RunSummary, printed beside the report): what JSON.stringify
+ * leaves raw of the above (C1 controls, default-ignorable code points) written as `\u` escapes, which a JSON
+ * reader reads back as the same string.
+ */
+export function terminalSafeJson(json: string): string {
+  if (!control.test(json)) return json;
+  return json.replace(controls, (char) => {
+    if (char.length === 1 && char.charCodeAt(0) < 0x20) return char; // never raw: JSON.stringify escaped it
+    return [...char]
+      .flatMap((c) => Array.from({ length: c.length }, (_, i) => c.charCodeAt(i)))
+      .map((unit) => `\\u${unit.toString(16).padStart(4, "0")}`)
+      .join("");
+  });
+}
+
 /** The same for text whose lines are its shape (a stack trace, kubectl's own output): each line escaped. */
 export function escapeTerminalLines(text: string): string {
   return text.split("\n").map(escapeTerminal).join("\n");

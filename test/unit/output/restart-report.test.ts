@@ -187,6 +187,20 @@ describe("the closing count", () => {
 });
 
 describe("the RunSummary line", () => {
+  it("quotes the cluster's words with nothing a terminal would act on: C1 controls and bidi marks escaped", () => {
+    const denied = pod("web-a", "evict");
+    const reason = "admission webhook denied the request: \u009b2J\u202e txt.exe";
+    const plan = { resolver: "registry" as const, strategy: "evict" as const, pods: [denied] };
+    const restarted = {
+      outcomes: new Map<PlanPod, PodOutcome>([[denied, { kind: "failed", reason }]]),
+      problems: [],
+      rollouts: [],
+    };
+    const line = renderRunSummary(plan, restarted, false);
+    expect(line).not.toMatch(/[\u0080-\u009f\u202e]/u);
+    expect(JSON.parse(line).controllers[0].reason).toBe(reason);
+  });
+
   it("per controller, the strategy used and the outcome; counts by strategy; the old fields stay", () => {
     const web = [pod("web-a", "rollout"), pod("web-b", "rollout")];
     const legacy = { kind: "ReplicationController", name: "legacy" };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeTerminal, escapeTerminalLines } from "../../../src/output/terminal-text.js";
+import { escapeTerminal, escapeTerminalLines, terminalSafeJson } from "../../../src/output/terminal-text.js";
 
 describe("escapeTerminal", () => {
   it("writes ESC and CR as kubectl's printers.EscapeTerminal does: ^[ and \\r", () => {
@@ -47,5 +47,21 @@ describe("escapeTerminalLines", () => {
     expect(escapeTerminalLines("Error: denied \u001b]0;x\u0007\n    at main (bin.js:1:1)\n")).toBe(
       "Error: denied ^[]0;x^G\n    at main (bin.js:1:1)\n",
     );
+  });
+});
+
+describe("terminalSafeJson", () => {
+  it("writes what a terminal would act on or hide as \\u escapes, the same string to a JSON reader", () => {
+    const reason = "denied: \u009b2J\u009b31mnothing to see\u202e txt.exe\u007f \u{e0041}";
+    const json = terminalSafeJson(JSON.stringify({ reason }));
+    expect(json).toBe(
+      '{"reason":"denied: \\u009b2J\\u009b31mnothing to see\\u202e txt.exe\\u007f \\udb40\\udc41"}',
+    );
+    expect(JSON.parse(json)).toEqual({ reason });
+  });
+
+  it("leaves JSON with nothing to escape as it is", () => {
+    const json = JSON.stringify({ reason: "a\nb\u0007 ünïcödé 漢字" });
+    expect(terminalSafeJson(json)).toBe(json);
   });
 });
