@@ -50,6 +50,12 @@ describe("escapeTerminalLines", () => {
   });
 });
 
+describe("escapeTerminal: line and paragraph separators", () => {
+  it("U+2028 and U+2029, where a log viewer may break a row, are \\u escapes", () => {
+    expect(escapeTerminal("web\u2028v1.4\u2029")).toBe("web\\u2028v1.4\\u2029");
+  });
+});
+
 describe("terminalSafeJson", () => {
   it("writes what a terminal would act on or hide as \\u escapes, the same string to a JSON reader", () => {
     const reason = "denied: \u009b2J\u009b31mnothing to see\u202e txt.exe\u007f \u{e0041}";
