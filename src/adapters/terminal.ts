@@ -24,12 +24,27 @@ export async function confirm(
   signal: AbortSignal,
   interrupted: () => void = () => {},
 ): Promise<boolean> {
+  // A terminal that hung up (ssh dropped, the window closed) refuses to leave raw mode (EIO) when the line
+  // editor closes on the input's end: an uncaught exception, and Node.js then aborts restoring that terminal.
+  // Gone, it has nothing to restore.
+  const setRawMode = stdin.setRawMode;
+  if (typeof setRawMode === "function") {
+    stdin.setRawMode = (mode: boolean) => {
+      try {
+        return setRawMode.call(stdin, mode);
+      } catch {
+        return stdin;
+      }
+    };
+  }
   const rl = createInterface({ input: stdin, output: stderr, terminal: stdin.isTTY === true });
   const asked = new AbortController();
   rl.on("SIGINT", () => {
     interrupted();
     asked.abort();
   });
+  // The input ended (Ctrl-D, or the terminal gone): no answer, which is no.
+  rl.on("close", () => asked.abort());
   try {
     const answer = await rl.question(question, { signal: AbortSignal.any([signal, asked.signal]) });
     return /^(y|yes)$/i.test(answer.trim());
@@ -37,5 +52,6 @@ export async function confirm(
     return false;
   } finally {
     rl.close();
+    if (typeof setRawMode === "function") stdin.setRawMode = setRawMode;
   }
 }

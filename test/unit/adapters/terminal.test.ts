@@ -42,6 +42,20 @@ describe("the question", () => {
     expect(await answer).toBe(yes);
   });
 
+  it("the terminal hanging up (raw mode refused with EIO, the input ended) answers no, with nothing thrown", async () => {
+    const tty = terminal();
+    const stdin = tty.stdin as unknown as { setRawMode: (mode: boolean) => unknown; end: () => void };
+    const refused = (mode: boolean) => {
+      if (!mode) throw Object.assign(new Error("setRawMode EIO"), { code: "EIO" });
+      return stdin;
+    };
+    stdin.setRawMode = refused;
+    const answer = confirm("Restart? [y/N] ", tty.stdin, tty.stderr, new AbortController().signal);
+    stdin.end();
+    expect(await answer).toBe(false);
+    expect(stdin.setRawMode).toBe(refused);
+  });
+
   it("Ctrl-C typed at it (a key in the line editor's raw mode, not a signal) is told as an interrupt", async () => {
     const tty = terminal();
     let interrupted = 0;
