@@ -72,9 +72,9 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
     if (options.onStderr) subprocess.stderr?.on("data", options.onStderr);
     const stopGroup = ownGroup
       ? groupStopper(subprocess, options.signal, options.ownGroup === true)
-      : undefined;
+      : stoppedAtExit(subprocess);
     const result = await subprocess;
-    stopGroup?.();
+    stopGroup();
     if (result.code === "ENOENT" || result.code === "EACCES") {
       const hint = hints[file] ?? Object.entries(hints).find(([name]) => file.endsWith(`/${name}`))?.[1];
       const fix = !hint
@@ -113,6 +113,30 @@ function hasTerminal(): boolean {
 
 /** The process groups running now (their leaders' pids), stopped when this process exits. */
 const runningGroups = new Set<number>();
+/**
+ * The calls running now in this process's own group: stopped when it exits too, ended before they were
+ * (an error, a second signal, a quit): a deletion must not go on unreported after the run, nor a pull.
+ */
+const runningChildren = new Set<ChildProcess>();
+
+/** Keeps `child` to be stopped if this process exits while it runs; returns what forgets it. */
+function stoppedAtExit(child: ChildProcess): () => void {
+  if (child.pid === undefined) return () => {};
+  watchExit();
+  runningChildren.add(child);
+  return () => {
+    runningChildren.delete(child);
+    unwatchExit();
+  };
+}
+
+function watchExit(): void {
+  if (runningGroups.size === 0 && runningChildren.size === 0) process.on("exit", stopRunningCalls);
+}
+
+function unwatchExit(): void {
+  if (runningGroups.size === 0 && runningChildren.size === 0) process.off("exit", stopRunningCalls);
+}
 
 function stopGroupOf(pid: number, signal: NodeJS.Signals = "SIGTERM"): void {
   try {
@@ -132,7 +156,7 @@ function stopGroupOf(pid: number, signal: NodeJS.Signals = "SIGTERM"): void {
 function groupStopper(leader: ChildProcess, signal: AbortSignal | undefined, whole: boolean): () => void {
   const { pid } = leader;
   if (pid === undefined) return () => {};
-  if (runningGroups.size === 0) process.on("exit", stopRunningGroups);
+  watchExit();
   runningGroups.add(pid);
   const stop = () => stopGroupOf(pid);
   const timers: NodeJS.Timeout[] = [];
@@ -150,10 +174,11 @@ function groupStopper(leader: ChildProcess, signal: AbortSignal | undefined, who
     if (whole) stop();
     signal?.removeEventListener("abort", stop);
     runningGroups.delete(pid);
-    if (runningGroups.size === 0) process.off("exit", stopRunningGroups);
+    unwatchExit();
   };
 }
 
-function stopRunningGroups(): void {
+function stopRunningCalls(): void {
   for (const pid of runningGroups) stopGroupOf(pid);
+  for (const child of runningChildren) child.kill("SIGTERM");
 }

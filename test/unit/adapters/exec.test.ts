@@ -85,6 +85,23 @@ describe("a child in a process group of its own", () => {
   });
 });
 
+describe("a call running when this process exits (an error, a second signal)", () => {
+  it("is stopped with it, in this process's group too: a deletion does not go on unreported", async () => {
+    const exitsMidCall = [
+      'import { createExec } from "./src/adapters/exec.ts";',
+      'createExec()("sh", ["-c", "echo $$; exec sleep 30"], {',
+      "  onStdout: (pid) => { process.stdout.write(String(pid)); process.exit(1); },",
+      "});",
+    ].join("\n");
+    const run = await exec(process.execPath, ["--import", "tsx", "--input-type=module", "-e", exitsMidCall], {
+      env: { NODE_NO_WARNINGS: "1" },
+    });
+    const pid = Number(run.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    expect(await ends(pid)).toBe(true);
+  });
+});
+
 describe("a call this tool may stop (a timeout, a signal)", () => {
   // kubectl runs its credential plugin with its own stderr: a plugin that hangs (a device-code login) holds
   // the pipe this tool reads kubectl's stderr from.
