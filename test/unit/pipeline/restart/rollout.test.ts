@@ -49,6 +49,26 @@ function expectNotReplaced(record: Awaited<ReturnType<typeof runRestart>>, pods:
   });
 }
 
+/**
+ * Once patched, the workload reads as written back and observed (one generation more, the old ReplicaSet
+ * current again: its rollout done), as after a GitOps tool's sync or `kubectl rollout undo`. Whether patched.
+ */
+function writtenBackAfterPatch(cluster: InMemoryCluster): () => boolean {
+  const patched = patchSeen(cluster);
+  const get = cluster.getWorkload.bind(cluster);
+  cluster.getWorkload = async (kind, namespace, name) => {
+    const w = await get(kind, namespace, name);
+    if (!w || !patched()) return w;
+    const generation = (w.metadata.generation ?? 0) + 1;
+    return {
+      ...w,
+      metadata: { ...w.metadata, generation },
+      status: { ...w.status, observedGeneration: generation },
+    };
+  };
+  return patched;
+}
+
 /** Whether the cluster has been asked to patch a workload yet, for a fake that changes what it answers after. */
 function patchSeen(cluster: InMemoryCluster): () => boolean {
   let patched = false;
@@ -660,19 +680,7 @@ describe("a rollout whose template was written back before the controller replac
     const { clock, cluster } = setup();
     // The controller never acts on the patch: the template is written back first (a GitOps tool's sync).
     const pods = surgingWeb(cluster, { observeAfterMs: Number.POSITIVE_INFINITY });
-    const patched = patchSeen(cluster);
-    const get = cluster.getWorkload.bind(cluster);
-    cluster.getWorkload = async (kind, namespace, name) => {
-      const w = await get(kind, namespace, name);
-      if (!w || !patched()) return w;
-      // Written back (one generation more) and observed: the old ReplicaSet is the current one again.
-      const generation = (w.metadata.generation ?? 0) + 1;
-      return {
-        ...w,
-        metadata: { ...w.metadata, generation },
-        status: { ...w.status, observedGeneration: generation },
-      };
-    };
+    writtenBackAfterPatch(cluster);
     const record = await runRestart(clock, cluster, pods);
     expectNotReplaced(
       record,
@@ -686,19 +694,8 @@ describe("a rollout written back after it replaced some of the planned pods", ()
   it("those it replaced are rolled, those still there failed", async () => {
     const { clock, cluster } = setup();
     const pods = surgingWeb(cluster, { observeAfterMs: Number.POSITIVE_INFINITY });
-    const patched = patchSeen(cluster);
-    const get = cluster.getWorkload.bind(cluster);
     // After the patch: the rollout took web-r1-0 down, then the template was written back and observed.
-    cluster.getWorkload = async (kind, namespace, name) => {
-      const w = await get(kind, namespace, name);
-      if (!w || !patched()) return w;
-      const generation = (w.metadata.generation ?? 0) + 1;
-      return {
-        ...w,
-        metadata: { ...w.metadata, generation },
-        status: { ...w.status, observedGeneration: generation },
-      };
-    };
+    const patched = writtenBackAfterPatch(cluster);
     const list = cluster.listPodsBySelector.bind(cluster);
     cluster.listPodsBySelector = async (namespace, selector) => {
       const listed = await list(namespace, selector);
