@@ -304,7 +304,10 @@ function rolloutSummary(
   }
   switch (outcome.kind) {
     case "rolled-out":
-      return { outcome: "restarted" };
+      // As an evicted workload's whose replacement was not checked: begun, not known done as planned.
+      return outcome.unchecked
+        ? { outcome: "started", reason: `not checked for the old digest (${outcome.unchecked})` }
+        : { outcome: "restarted" };
     case "started":
       return { outcome: "started" };
     case "in-progress":

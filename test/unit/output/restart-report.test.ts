@@ -321,6 +321,18 @@ describe("each controller's outcome says what happened to it", () => {
     });
   });
 
+  it("rolled out, its old-digest check cut by a stop: started, saying so, not restarted", () => {
+    const pods = [pod("web-0", "rollout"), pod("web-1", "rollout")];
+    const plan = { resolver: "registry" as const, pods };
+    const outcomes = new Map<PlanPod, PodOutcome>(pods.map((p) => [p, { kind: "rolled" }]));
+    const rolled = rollout({ kind: "rolled-out", pods: 2, unchecked: "interrupted" }, pods);
+    const restarted = { outcomes, problems: [], rollouts: [rolled] };
+    expect(JSON.parse(renderRunSummary(plan, restarted, false)).controllers[0]).toMatchObject({
+      outcome: "started",
+      reason: "not checked for the old digest (interrupted)",
+    });
+  });
+
   it("each controller is given its first pod's problem, and finding it costs reads in proportion to the problems", () => {
     let reads = 0;
     const controllers = Array.from({ length: 150 }, (_, i) => ({ kind: "ReplicaSet", name: `rs${i}` }));
