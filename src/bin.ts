@@ -97,6 +97,7 @@ if (argv.length === 1 && argv[0] === "--version") {
         hostname: os.hostname(),
         signal: controller.signal,
         interrupt: interruptGroup,
+        quit: quitGroup,
         isOutputFailure: (error) => typeof error === "object" && error !== null && outputFailures.has(error),
       }),
     )
@@ -132,6 +133,15 @@ function interruptGroup(): void {
     process.kill(0, "SIGINT");
   } catch {
     onSignal("SIGINT");
+  }
+}
+
+/** A Ctrl-\ read as a key: SIGQUIT to this process group, as the terminal would have sent it. */
+function quitGroup(): void {
+  try {
+    process.kill(0, "SIGQUIT");
+  } catch {
+    endBy("SIGQUIT", 131);
   }
 }
 

@@ -17,6 +17,8 @@ export interface Io {
    * stops the run as the SIGINT would have.
    */
   interrupt?(): void;
+  /** A Ctrl-\ read as a key, likewise: quits as the SIGQUIT would have. */
+  quit?(): void;
   /** Whether this error is a failed write to stdout or stderr: their reader has gone (bin.ts exits 141). */
   isOutputFailure?(error: unknown): boolean;
 }

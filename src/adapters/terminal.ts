@@ -15,7 +15,7 @@ export function whyCannotAsk(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStrea
 /**
  * Asks a yes/no question on stderr; only `y` or `yes` is yes. An abort (SIGINT) answers no; so does a Ctrl-C
  * typed at the question, which the line editor reads as a key: `interrupted` is told of it first, as the
- * run would be of the SIGINT it stands for.
+ * run would be of the SIGINT it stands for. A Ctrl-\ typed there is told to `quit`, for the SIGQUIT.
  */
 export async function confirm(
   question: string,
@@ -23,6 +23,7 @@ export async function confirm(
   stderr: NodeJS.WriteStream,
   signal: AbortSignal,
   interrupted: () => void = () => {},
+  quit: () => void = () => {},
 ): Promise<boolean> {
   // A terminal that hung up (ssh dropped, the window closed) refuses to leave raw mode (EIO) when the line
   // editor closes on the input's end: an uncaught exception, and Node.js then aborts restoring that terminal.
@@ -45,12 +46,18 @@ export async function confirm(
   });
   // The input ended (Ctrl-D, or the terminal gone): no answer, which is no.
   rl.on("close", () => asked.abort());
+  // Raw mode sends no SIGQUIT for Ctrl-\: the byte would go into the answer.
+  const quitKey = (chunk: Buffer | string) => {
+    if (String(chunk).includes("\x1c")) quit();
+  };
+  stdin.on("data", quitKey);
   try {
     const answer = await rl.question(question, { signal: AbortSignal.any([signal, asked.signal]) });
     return /^(y|yes)$/i.test(answer.trim());
   } catch {
     return false;
   } finally {
+    stdin.off("data", quitKey);
     rl.close();
     if (typeof setRawMode === "function") stdin.setRawMode = setRawMode;
   }

@@ -177,10 +177,17 @@ async function confirmRestarts(
   const { namespacesToRestart } = summarize(plan);
   const question = restartQuestion(targets, namespacesToRestart);
   let interrupted = false;
-  const yes = await confirm(question, io.stdin, io.stderr, io.signal, () => {
-    interrupted = true;
-    io.interrupt?.();
-  });
+  const yes = await confirm(
+    question,
+    io.stdin,
+    io.stderr,
+    io.signal,
+    () => {
+      interrupted = true;
+      io.interrupt?.();
+    },
+    () => io.quit?.(),
+  );
   if (interrupted) throw new InterruptedAtQuestion("interrupted at the question: nothing restarted");
   if (!yes) throw new RefusedError("nothing restarted");
 }

@@ -56,6 +56,19 @@ describe("the question", () => {
     expect(stdin.setRawMode).toBe(refused);
   });
 
+  it("Ctrl-\\ typed at it (raw mode sends no SIGQUIT) is told as a quit, not taken into the answer", async () => {
+    const tty = terminal();
+    let quits = 0;
+    const stop = new AbortController();
+    const answer = confirm("Restart? [y/N] ", tty.stdin, tty.stderr, stop.signal, undefined, () => {
+      quits++;
+      stop.abort();
+    });
+    tty.type("\x1c");
+    expect(await answer).toBe(false);
+    expect(quits).toBe(1);
+  });
+
   it("Ctrl-C typed at it (a key in the line editor's raw mode, not a signal) is told as an interrupt", async () => {
     const tty = terminal();
     let interrupted = 0;
