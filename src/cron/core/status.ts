@@ -42,7 +42,7 @@ interface HeldController {
   name: string;
   /** Each move its pods were restarted for in vain (core/restarted-for.ts), newest first. */
   restartedFor: string[];
-  /** When a run last recorded it (the restart, or a run that held its pods). */
+  /** When its restart in vain was first recorded (later runs that hold its pods record it again). */
   recorded: string;
 }
 
@@ -239,13 +239,15 @@ function heldControllers(remembered: readonly RememberedRestart[]): HeldControll
   const newestFirst = [...remembered].sort((a, b) => b.at - a.at);
   const byController = groupBy(newestFirst, (r) => `${r.namespace}/${r.controller.uid}`);
   return [...byController.values()].map((records) => {
-    const { namespace, controller, at } = records[0]!;
+    const { namespace, controller } = records[0]!;
+    // When the newest restart in vain was first recorded: each run that holds it stamps it again.
+    const { firstAt, at } = records[0]!;
     return {
       namespace,
       kind: controller.kind,
       name: controller.name,
       restartedFor: records.map((r) => r.restartedFor),
-      recorded: isoSeconds(at),
+      recorded: isoSeconds(firstAt ?? at),
     };
   });
 }

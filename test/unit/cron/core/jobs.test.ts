@@ -375,6 +375,16 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
     });
   });
 
+  it("a restart in vain the runs have recorded again since is as old as its first record", () => {
+    // Restarted 3 h ago; a run 10 minutes ago held its pods and stamped it again.
+    const held = [{ ...remembered("a-1", "2026-11-25T13:02:00Z"), firstAt: at("2026-11-25T10:12:00Z") }];
+    const status = cronStatus(cronJob, jobs, new Map(), held, []);
+    expect(heldRow(renderCronStatusTable(status, now))).toBe(
+      "Held:          ReplicaSet shop/a-1 (recorded 3h ago)",
+    );
+    expect(toCronStatusDocument(status).held![0]).toMatchObject({ recorded: "2026-11-25T10:12:00Z" });
+  });
+
   it("an empty record is <none>; one not readable <unknown>; an install keeping none has no row; null in the document for both", () => {
     expect(heldRow(renderCronStatusTable(cronStatus(cronJob, jobs, new Map(), [], []), now))).toBe(
       "Held:          <none>",
