@@ -785,7 +785,7 @@ export type PatchOutcome =
   | { kind: "patched"; generation: number }
   | { kind: "gone" }
   | { kind: "conflict"; reason: string }
-  /** `perhapsPatched`: the request may have reached the server, and the workload could not be read to tell. */
+  /** `perhapsPatched`: the request may have reached the server, and the workload could not be read after. */
   | { kind: "failed"; reason: string; perhapsPatched?: true };
 
 /**

@@ -2,9 +2,9 @@
  * Posts one JSON document to a webhook, in this process: the URL is a secret (chat
  * webhooks carry their token in the path), so it never goes into a child's argv, and messages and logs name
  * its host only. Bounded: each attempt has a timeout; network errors, timeouts, 408, 429 and every 5xx but
- * 501 and 505 are retried with backoff (registry/retry-policy.ts's rules), but for a proxy's refusal, TLS trust and a name
- * that does not resolve; any other answer is final. Redirects are not followed: they would carry the report
- * to another address.
+ * 501 and 505 are retried with backoff (registry/retry-policy.ts's rules), but for a proxy's refusal, TLS
+ * trust and a name that does not resolve; any other answer is final. Redirects are not followed: they would
+ * carry the report to another address.
  */
 import { blanked } from "../util/blanked.js";
 import type { Clock } from "../util/clock.js";

@@ -45,7 +45,7 @@ export type RolloutOutcome =
   /**
    * `patched`: the rollout began and then failed (progress deadline, timeout, old digest); `ongoing`: it
    * stopped short of replacing the pods (deadline, timeout), and the controller keeps at it.
-   * `perhapsPatched`: the patch failed without an answer (a timeout) and the workload could not be read after.
+   * `perhapsPatched`: the patch failed without an answer (a timeout), and the workload was not read after.
    */
   | { kind: "failed"; reason: string; patched: boolean; ongoing?: boolean; perhapsPatched?: true };
 

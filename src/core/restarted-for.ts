@@ -165,10 +165,10 @@ function madeSince(uncheckedRestartAt: number, createdAt: number | undefined): b
 }
 
 /**
- * One remembered restart per controller, moves and kind (checked or not): the newest time it was recorded (with
- * when that record says its restart was first recorded), and for an unchecked one the earliest restart (a pod
- * made after any of them was made after the first). Each unchecked eviction has its Event, so a controller's
- * many pods would otherwise each bring one.
+ * One remembered restart per controller, moves and kind (checked or not): the newest time it was recorded
+ * (with when that record says its restart was first recorded), and for an unchecked one the earliest restart
+ * (a pod made after any of them was made after the first). Each unchecked eviction has its Event, so a
+ * controller's many pods would otherwise each bring one.
  */
 export function mergeRemembered(remembered: readonly RememberedRestart[]): RememberedRestart[] {
   const merged = new Map<string, RememberedRestart>();

@@ -1,4 +1,4 @@
-/** The names install-cron is given (--name, the Secrets its flags name), as the API server checks them. Pure. */
+/** The names install-cron is given (--name, the Secrets its flags name), as the API server checks them. */
 import { isDnsLabel, isObjectName } from "../../core/object-name.js";
 import type { Checked } from "../../util/checked.js";
 

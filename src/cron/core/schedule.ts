@@ -177,9 +177,9 @@ const zonePart = /^[A-Za-z.\-_0-9+]{1,14}$/;
  */
 const zonesWithoutArea = new Set(
   (
-    "CET CST6CDT Cuba EET EST EST5EDT Egypt Eire GB GB-Eire GMT GMT+0 GMT-0 GMT0 Greenwich HST Hongkong Iceland " +
-    "Iran Israel Jamaica Japan Kwajalein Libya MET MST MST7MDT NZ NZ-CHAT Navajo PRC PST8PDT Poland Portugal ROC " +
-    "ROK Singapore Turkey UCT UTC Universal W-SU WET Zulu"
+    "CET CST6CDT Cuba EET EST EST5EDT Egypt Eire GB GB-Eire GMT GMT+0 GMT-0 GMT0 Greenwich HST Hongkong " +
+    "Iceland Iran Israel Jamaica Japan Kwajalein Libya MET MST MST7MDT NZ NZ-CHAT Navajo PRC PST8PDT Poland " +
+    "Portugal ROC ROK Singapore Turkey UCT UTC Universal W-SU WET Zulu"
   ).split(" "),
 );
 

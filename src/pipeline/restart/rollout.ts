@@ -107,8 +107,8 @@ interface WorkloadRead {
   /** Its UID, which an Event on it names. */
   uid?: string;
   /**
-   * What became of the planned pods whose outcome is their own, not the rollout's, by UID: gone, or their name
-   * runs a new pod; left by a change of their own; still there after the rollout, not replaced.
+   * What became of the planned pods whose outcome is their own, not the rollout's, by UID: gone, or their
+   * name runs a new pod; left by a change of their own; still there after the rollout, not replaced.
    */
   own?: ReadonlyMap<string, PodOutcome>;
   /** What its budgets let the rollout take down (auto), held until it is followed to its end. */
