@@ -239,9 +239,8 @@ function heldControllers(remembered: readonly RememberedRestart[]): HeldControll
   const newestFirst = [...remembered].sort((a, b) => b.at - a.at);
   const byController = groupBy(newestFirst, (r) => `${r.namespace}/${r.controller.uid}`);
   return [...byController.values()].map((records) => {
-    const { namespace, controller } = records[0]!;
-    // When the newest restart in vain was first recorded: each run that holds it stamps it again.
-    const { firstAt, at } = records[0]!;
+    // When the newest restart in vain was first recorded (firstAt): each run that holds it stamps it again.
+    const { namespace, controller, firstAt, at } = records[0]!;
     return {
       namespace,
       kind: controller.kind,
