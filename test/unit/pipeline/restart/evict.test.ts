@@ -1023,19 +1023,12 @@ describe("a controller being deleted since the plan (a finalizer holds it)", () 
   });
 
   it("--no-wait: a StatefulSet's deletion is seen where its template is read", async () => {
-    const { clock, cluster } = setup();
-    const pods = cluster.addController({
-      kind: "StatefulSet",
-      name: "db",
-      replicas: 1,
-      updateStrategy: "OnDelete",
-    });
+    const { clock, cluster, pods } = statefulDb(0);
     cluster.setDeleting("db");
     const { reported } = await runRestart(clock, cluster, pods, { strategy: "evict", wait: false });
     expect(cluster.evictions()).toEqual([]);
-    expect(reported).toEqual([
-      "db-0 not-started: StatefulSet/db is being deleted since the plan: it would not bring the pod back",
-    ]);
+    const why = "StatefulSet/db is being deleted since the plan: it would not bring the pod back";
+    expect(reported).toEqual(pods.map((pod) => `${pod.name} not-started: ${why}`));
   });
 });
 
