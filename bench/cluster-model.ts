@@ -1,12 +1,12 @@
 /**
- * The benchmark's cluster, generated on demand: P pods of P/10 Deployments (10 replicas each, one
- * ReplicaSet each, settled) across 50 namespaces, U unique tags, as the API server lists them (items without kind,
+ * The benchmark's cluster, generated on demand: P pods of P/10 Deployments (10 replicas each, one ReplicaSet
+ * each, settled) across 50 namespaces, U unique tags, as the API server lists them (items without kind,
  * managedFields included; ~5 KB a pod, ~2 KB a ReplicaSet). Each pod runs its tag's v1 digest in an app
- * container beside a digest-pinned sidecar (pinned references are never resolved, so the U tags are all
- * the plan asks a registry about). Pods name no pull secret and the ServiceAccounts
- * none either, so the plan lists ServiceAccounts but reads no secret; the images are single-platform,
- * so it never needs nodes. Rendering is string splicing into a template made once: serving a pod costs
- * about a microsecond, so the fake API server is never what is measured.
+ * container beside a digest-pinned sidecar (pinned references are never resolved, so the U tags are all the
+ * plan asks a registry about). Pods name no pull secret and the ServiceAccounts none either, so the plan
+ * lists ServiceAccounts but reads no secret; the images are single-platform, so it never needs nodes.
+ * Rendering is string splicing into a template made once: serving a pod costs about a microsecond, so the
+ * fake API server is never what is measured.
  */
 
 export const replicasPerDeployment = 10;

@@ -427,7 +427,9 @@ async function measureRead(
   return m;
 }
 
-/** The read through kubectl proxy, where the kubectl measured has one (a plan without it reads a page each). */
+/**
+ * The read through kubectl proxy, where the kubectl measured has one (a plan without it reads a page each).
+ */
 async function measureProxiedRead(
   size: { source: "fake" | "apiserver"; pods: number; reps: number },
   env: NodeJS.ProcessEnv,
@@ -671,7 +673,9 @@ function readTable(): string {
   return lines.join("\n");
 }
 
-/** Medians of the CPU seconds a measurement's runs used, and of the cores each kept busy ("-": none measured). */
+/**
+ * Medians of the CPU seconds a measurement's runs used, and of the cores each kept busy ("-": none measured).
+ */
 function cpuCells(m: { cpu: CpuUse[]; seconds: number[] }, withPlugin: boolean): string {
   const of = (xs: (number | null)[]) => {
     const known = xs.filter((x): x is number => x !== null);
@@ -729,7 +733,9 @@ function readOf(source: string, p: number): number | null {
   return r ? median(r.seconds) : null;
 }
 
-/** The targets, each read off the measurements it is about; what the run did not measure is left out. */
+/**
+ * The issue's targets, each read off the measurements it is about; what the run did not measure is left out.
+ */
 function targets(): { line: string; met: boolean }[] {
   const checks: { line: string; met: boolean }[] = [];
   const check = (what: string, value: number, unit: string, ok: (v: number) => boolean) => {

@@ -25,7 +25,8 @@ export function archiveFiles(p) {
  * complete `kubectl autoupdate …`. krew links only the plugin itself, so the archive carries the helper and
  * the caveats give the line that copies it next to krew's link. Not on Windows: there kubectl 1.35 names the
  * plugin's command after its file, extension included (`autoupdate.exe`), and looks up
- * `kubectl_complete-autoupdate.exe` only for `kubectl autoupdate.exe …` (pkg/cmd/plugin/plugin_completion.go).
+ * `kubectl_complete-autoupdate.exe` only for `kubectl autoupdate.exe …`
+ * (pkg/cmd/plugin/plugin_completion.go).
  */
 const COMPLETION_FILES = [
   {

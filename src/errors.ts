@@ -64,9 +64,10 @@ export function sayingAgain<E>(error: unknown, said: E): E {
 }
 
 /**
- * Whether `error` ends the run as interrupted, `signalled` saying whether a signal came: once one has, whatever
- * failed on its way out reads as the interruption it is. Not restarts that failed (PartialFailureError), nor
- * an error marked endedBeforeSignal: apply throws those only for outcomes all in before any signal.
+ * Whether `error` ends the run as interrupted, `signalled` saying whether a signal came: once one has,
+ * whatever failed on its way out reads as the interruption it is. Not restarts that failed
+ * (PartialFailureError), nor an error marked endedBeforeSignal: apply throws those only for outcomes all in
+ * before any signal.
  */
 export function endsInterrupted(error: unknown, signalled: boolean): boolean {
   if (error instanceof InterruptedError) return true;

@@ -45,8 +45,9 @@ function flagsWithoutVerb(program: Command, argv: readonly string[]): string | n
   const first = argv[0] ?? "";
   if (!first.startsWith("-") || ["--help", "-h", "--version"].includes(first)) return null;
   if (program.commands.some((verb) => argv.includes(verb.name()))) return null;
-  // The value may hold line breaks (a secret read from a file often ends in one); a short flag's may follow it
-  // with no `=` (pflag's -sVALUE, or -AsVALUE after a boolean): of a short form only its first flag is named.
+  // The value may hold line breaks (a secret read from a file often ends in one); a short flag's may follow
+  // it with no `=` (pflag's -sVALUE, or -AsVALUE after a boolean): of a short form only its first flag
+  // is named.
   const flag = first.startsWith("--") ? first.replace(/=[\s\S]*$/, "") : first.slice(0, 2);
   return `${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs`;
 }

@@ -20,7 +20,9 @@ import type { Resolver } from "./resolver.js";
 import { withoutDocker } from "./resolver.js";
 
 export interface DockerResolverOptions {
-  /** Hosts reached over plain http (loopback, --insecure-registry): docker manifest inspect needs --insecure. */
+  /**
+   * Hosts reached over plain http (loopback, --insecure-registry): docker manifest inspect needs --insecure.
+   */
   isInsecure: (host: string) => boolean;
   pullTimeoutMs: number;
   /**
@@ -339,7 +341,9 @@ interface VerboseManifest {
   OCIManifest?: unknown;
 }
 
-/** `docker manifest inspect -v`'s answer: a list of an index's children, or one manifest with its platform. */
+/**
+ * `docker manifest inspect -v`'s answer: a list of an index's children, or one manifest with its platform.
+ */
 function verboseManifestInfo(value: unknown): ManifestInfo {
   if (Array.isArray(value)) {
     return manifestInfo({

@@ -102,8 +102,8 @@ export class Docker {
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       env: {
-        // With content trust on, a pull reads the tag's last signed digest, which the kubelet does not: a pod on
-        // a newer unsigned push would be judged stale.
+        // With content trust on, a pull reads the tag's last signed digest, which the kubelet does not: a pod
+        // on a newer unsigned push would be judged stale.
         DOCKER_CONTENT_TRUST: undefined,
         DOCKER_CONTENT_TRUST_SERVER: undefined,
         // docker 28.3 and later read credentials from DOCKER_AUTH_CONFIG before --config's: with a config

@@ -38,7 +38,10 @@ export interface ToolHint {
   instead?: string;
 }
 
-/** Secrets this tool reads from its own environment that no child needs (kubectl's credential plugins, docker's helpers): withheld. */
+/**
+ * Secrets this tool reads from its own environment that no child needs (kubectl's credential plugins,
+ * docker's helpers): withheld.
+ */
 const withheldFromChildren = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: undefined };
 
 /** Exec over execa, with a hint for each known program when it is missing. */

@@ -14,7 +14,10 @@ import { type ExecResult, howItEnded } from "./exec-result.js";
 
 /** Why kubectl could not talk to the cluster at all. */
 export type ClusterProblem =
-  /** Nothing listens at the server's address (also kubectl's fallback http://localhost:8080 without a kubeconfig). */
+  /**
+   * Nothing listens at the server's address (also kubectl's fallback http://localhost:8080 without
+   * a kubeconfig).
+   */
   | { kind: "refused"; server: string }
   | { kind: "timeout"; server?: string }
   /** Another network failure: an unknown host name, no route. */
@@ -31,7 +34,9 @@ export type ClusterProblem =
   | { kind: "no-credentials"; detail: string }
   /** The credential plugin's interactiveMode is Always, and kubectl run by this tool has no terminal. */
   | { kind: "plugin-needs-terminal" }
-  /** The user has no credentials for an https server: kubectl asked for a username on a stdin that is empty. */
+  /**
+   * The user has no credentials for an https server: kubectl asked for a username on a stdin that is empty.
+   */
   | { kind: "login-prompt" }
   | { kind: "no-such-context"; context: string }
   /** No --context and no current context (kubectl says so only where it needs one: config view --minify). */
@@ -191,7 +196,9 @@ export interface KubeconfigFacts {
   /** The kubeconfig cluster and user --cluster and --user named instead of the context's. */
   clusterFlag?: string;
   userFlag?: string;
-  /** The other connection flags the call was given (`--as=ops`, `--request-timeout=5s`), as kubectl's words. */
+  /**
+   * The other connection flags the call was given (`--as=ops`, `--request-timeout=5s`), as kubectl's words.
+   */
   otherFlags?: readonly string[];
   /** The CA file and client certificate named by flags, which kubectl used instead of the kubeconfig's. */
   certificateAuthorityFlag?: string;

@@ -109,7 +109,10 @@ export class Kubectl {
     private readonly connection: KubectlConnection,
     /** Stops the paged lists (read only): a run interrupted mid-list need not read the rest. */
     private readonly listSignal?: AbortSignal,
-    /** Told what the API server warned of in a call that succeeded (PodSecurity, a deprecated API), as kubectl prints it. */
+    /**
+     * Told what the API server warned of in a call that succeeded (PodSecurity, a deprecated API), as kubectl
+     * prints it.
+     */
     private readonly onServerWarning?: (text: string) => void,
   ) {
     this.exec = withoutKuberc(exec);
@@ -482,8 +485,8 @@ export class Kubectl {
   }
 
   /**
-   * Deletes one pod, only if it is still the one planned (UID precondition): a StatefulSet's successor
-   * with the same name is never touched. A dry run goes to the server (RBAC and admission run, nothing changes).
+   * Deletes one pod, only if it is still the one planned (UID precondition): a StatefulSet's successor with
+   * the same name is never touched. A dry run goes to the server (RBAC and admission run, nothing changes).
    */
   async deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<DeleteOutcome> {
     objectName(namespace, name);
@@ -529,7 +532,9 @@ export class Kubectl {
     );
   }
 
-  /** One workload as it is now, or null when it is gone: read again before a rollout and while following it. */
+  /**
+   * One workload as it is now, or null when it is gone: read again before a rollout and while following it.
+   */
   async getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<Workload | null> {
     const object = await this.getObject<Workload>(workloadResources[kind], name, namespace);
     return object ? slimWorkload(kind, object) : null;
@@ -775,7 +780,9 @@ export type EvictOutcome =
   | { kind: "replaced" }
   /** 429: a budget allows no disruption now. */
   | { kind: "blocked"; reason: string }
-  /** 429 for another reason: the API server sheds load (API Priority and Fairness), kubectl's retries spent. */
+  /**
+   * 429 for another reason: the API server sheds load (API Priority and Fairness), kubectl's retries spent.
+   */
   | { kind: "throttled"; reason: string }
   /** 500: more than one budget selects the pod, which the Eviction API does not support. */
   | { kind: "several-budgets"; reason: string }

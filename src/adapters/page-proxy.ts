@@ -114,7 +114,9 @@ export async function startPageProxy(proxyRequest: PageProxyRequest): Promise<Pa
   };
 }
 
-/** The longest a Node.js timer waits (~24.8 days); kubectl takes longer timeouts, which then never end a page. */
+/**
+ * The longest a Node.js timer waits (~24.8 days); kubectl takes longer timeouts, which then never end a page.
+ */
 const longestTimerMs = 2 ** 31 - 1;
 
 /** What a connection reads into, over and over: a page's bytes make no garbage on their way in. */

@@ -1,4 +1,6 @@
-/** The CronJob verbs, declared for commander: install the job in the cluster, run it, look at it, remove it. */
+/**
+ * The CronJob verbs, declared for commander: install the job in the cluster, run it, look at it, remove it.
+ */
 import { type Command, Option } from "commander";
 import type { ConnectionOptions } from "../connection.js";
 import { defaultImage } from "../cron/core/image.js";

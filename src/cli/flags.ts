@@ -1,4 +1,6 @@
-/** The flags of every verb, declared for commander; defaults come from defaults.ts, parsing from options.ts. */
+/**
+ * The flags of every verb, declared for commander; defaults come from defaults.ts, parsing from options.ts.
+ */
 import { type Command, Option } from "commander";
 import { colorModes, manifestFormats, planFormats, resolverNames, strategyNames } from "./choices.js";
 import { defaults } from "./defaults.js";

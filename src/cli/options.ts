@@ -93,7 +93,8 @@ export function parseStrategy(value: string | undefined): StrategyName {
 
 /**
  * A value of `-o`, refused the way kubectl refuses an unknown printer; like kubectl's, `json`, `yaml` and
- * `name` are taken in any case (`wide` is not), and an empty value (`-o "$FORMAT"` with it unset) is the default.
+ * `name` are taken in any case (`wide` is not), and an empty value (`-o "$FORMAT"` with it unset) is
+ * the default.
  */
 export function parseOutput<T extends string>(
   value: string | undefined,
@@ -274,7 +275,10 @@ function ownJobOf(env: Env): Pick<ApplyOptions, "ownJob"> {
   return namespace ? { ownJob: { name: env[ownJobEnv.name] ?? "", namespace } } : {};
 }
 
-/** --max-requests: a budget of the requests the plugin sends itself, which the docker resolver leaves to docker. */
+/**
+ * --max-requests: a budget of the requests the plugin sends itself, which the docker resolver leaves
+ * to docker.
+ */
 export function parseMaxRequests(text: string, resolver: ResolverName): number {
   const max = wholeNumber(text, "--max-requests", 1, 1_000_000);
   if (resolver !== "registry") {

@@ -78,7 +78,8 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     .allowExcessArguments()
     .argument("[words...]")
     .action(async () => {
-      // The words exactly as typed: commander's own operands lose a leading "--" (`kubectl autoupdate --<TAB>`).
+      // The words exactly as typed: commander's own operands lose a leading "--"
+      // (`kubectl autoupdate --<TAB>`).
       const raw = (program as unknown as { rawArgs: string[] }).rawArgs;
       const { completeCommand } = await import("../completion/complete-command.js");
       await completeCommand(io, program, raw.slice(raw.indexOf("__complete") + 1));

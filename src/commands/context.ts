@@ -38,7 +38,9 @@ export interface PlanningOptions extends ConnectionOptions {
   minAgeMs?: number;
   /** How apply restarts a controller's stale pods; plan shows the choice. */
   strategy: StrategyName;
-  /** The ConfigMap that remembers restarts in vain beyond the Events ($KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP). */
+  /**
+   * The ConfigMap that remembers restarts in vain beyond the Events ($KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP).
+   */
   record?: RecordRef;
 }
 

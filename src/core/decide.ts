@@ -150,8 +150,8 @@ export interface PlanInput {
   /** Pull secrets the kubelet cannot read, by `namespace/name`: why. A pod naming one is not restarted. */
   unreadablePullSecrets?: ReadonlyMap<string, string>;
   /**
-   * The pull secrets' names of ServiceAccounts, by `namespace/name`: a new pod naming none of its own gets its
-   * ServiceAccount's at admission, as one made since the ServiceAccount gained them already has.
+   * The pull secrets' names of ServiceAccounts, by `namespace/name`: a new pod naming none of its own gets
+   * its ServiceAccount's at admission, as one made since the ServiceAccount gained them already has.
    */
   accountPullSecrets?: ReadonlyMap<string, readonly string[]>;
   /** Every ServiceAccount in scope, by `namespace/name`, when listed: a new pod naming another is refused. */
@@ -205,10 +205,11 @@ export function decidePlan(input: PlanInput): Plan {
 
 /**
  * Why the pod's new pod would start a node's cached old image, or null. Under imagePullPolicy Never the
- * kubelet never pulls. A DaemonSet's new pod runs on the node of the pod it replaces, which holds the old image
- * under the tag (it runs it), so under IfNotPresent that image is started again. (A node may have pulled the
- * tag since for another pod, but the pods in scope cannot show that of every node: left alike, whatever the
- * scope.) A Deployment's new pod may land on a node that pulls: it is tried, with a warning, and checked.
+ * kubelet never pulls. A DaemonSet's new pod runs on the node of the pod it replaces, which holds the old
+ * image under the tag (it runs it), so under IfNotPresent that image is started again. (A node may have
+ * pulled the tag since for another pod, but the pods in scope cannot show that of every node: left alike,
+ * whatever the scope.) A Deployment's new pod may land on a node that pulls: it is tried, with a warning,
+ * and checked.
  */
 function startsCachedImage(
   containers: readonly PlanContainer[],
@@ -320,9 +321,9 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
 }
 
 /**
- * Why a pod whose ServiceAccount is gone (a chart renamed it) is not restarted: admission refuses every new pod
- * naming a ServiceAccount that does not exist, so its replacement would never be made. Null when it exists,
- * or when the ServiceAccounts were not listed.
+ * Why a pod whose ServiceAccount is gone (a chart renamed it) is not restarted: admission refuses every new
+ * pod naming a ServiceAccount that does not exist, so its replacement would never be made. Null when it
+ * exists, or when the ServiceAccounts were not listed.
  */
 function withoutServiceAccount(pod: Pod, accounts: ReadonlySet<string> | undefined): string | null {
   const account = serviceAccountOf(pod);
@@ -332,9 +333,9 @@ function withoutServiceAccount(pod: Pod, accounts: ReadonlySet<string> | undefin
 }
 
 /**
- * Why a pod whose new pod would name a pull secret the kubelet cannot read is not restarted: the kubelet fails
- * the keyring it makes of the pod's secrets, so a new pod could pull none of its images. Its own secrets, or,
- * naming none, its ServiceAccount's, which admission gives the new pod. Null when there is none.
+ * Why a pod whose new pod would name a pull secret the kubelet cannot read is not restarted: the kubelet
+ * fails the keyring it makes of the pod's secrets, so a new pod could pull none of its images. Its own
+ * secrets, or, naming none, its ServiceAccount's, which admission gives the new pod. Null when there is none.
  */
 function withUnreadablePullSecret(
   pod: Pod,
@@ -401,7 +402,8 @@ function withoutImageToRun(containers: readonly PlanContainer[]): string | null 
 /**
  * The build time and the OCI labels a plan shows of a new image; absent labels stay absent. A CI often sets
  * the source from its clone URL, token included (`https://oauth2:glpat-…@gitlab…`): URLs go without their
- * user info and query, as everywhere this tool quotes one, since the plan and the webhook's report carry them.
+ * user info and query, as everywhere this tool quotes one, since the plan and the webhook's report
+ * carry them.
  */
 function newImageFacts(description: Extract<ImageDescription, { ok: true }>): NewImage {
   const facts: NewImage = { created: description.created };

@@ -1,6 +1,6 @@
 /**
  * Reads `status.containerStatuses[].imageID`, whose form depends on the node's runtime:
- *   cri-dockerd  docker-pullable://nginx@sha256:…   (or docker://sha256:<image id> when it has no repo digest)
+ *   cri-dockerd  docker-pullable://nginx@sha256:…   (docker://sha256:<image id> when it has no repo digest)
  *   containerd   docker.io/library/nginx@sha256:…   (the index digest for multi-arch tags)
  *   CRI-O        quay.io/app@sha256:…               (the platform manifest digest)
  *   kind load, ctr import, some CRI-O versions: a bare sha256:… or 64-hex image ID, not comparable.

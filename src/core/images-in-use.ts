@@ -19,7 +19,10 @@ export interface ImageInUse {
   pullSecrets: SecretRef[];
   /** Pods running it that name no pull secret: their ServiceAccount's secrets may apply. */
   serviceAccounts: SecretRef[];
-  /** What the nodes run for it, from imageIDs in a repository of its registry (usually its own), by `repository@digest`. */
+  /**
+   * What the nodes run for it, from imageIDs in a repository of its registry (usually its own),
+   * by `repository@digest`.
+   */
   running: Map<string, RunningDigest>;
   podCount: number;
 }
@@ -65,7 +68,9 @@ export function imagesInUse(pods: readonly Pod[]): ImageInUse[] {
   return [...byKey.values()];
 }
 
-/** A pod's tags (each once, in the order its containers name them) and the digests its nodes report of them. */
+/**
+ * A pod's tags (each once, in the order its containers name them) and the digests its nodes report of them.
+ */
 interface PodTags {
   tags: { key: string; ref: ImageRef }[];
   running: { key: string; running: RunningDigest }[];

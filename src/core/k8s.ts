@@ -66,7 +66,9 @@ export interface KubeObject {
   metadata: ObjectMeta;
 }
 
-/** A ReplicaSet or Job listed to follow a pod's owners: whom it belongs to, and a ReplicaSet's replica count. */
+/**
+ * A ReplicaSet or Job listed to follow a pod's owners: whom it belongs to, and a ReplicaSet's replica count.
+ */
 export interface OwnerObject extends KubeObject {
   spec?: { replicas?: number };
 }
@@ -109,7 +111,9 @@ export const eventReporter = "kubectl-autoupdate";
 /** A pod with this label set to "true" is never restarted (the tool's own CronJob pods carry it). */
 export const ignoreLabel = "kubectl-autoupdate/ignore";
 
-/** The ServiceAccount a pod runs as: the one it names, else its namespace's `default`, as admission sets it. */
+/**
+ * The ServiceAccount a pod runs as: the one it names, else its namespace's `default`, as admission sets it.
+ */
 export function serviceAccountOf(pod: Pick<Pod, "spec">): string {
   return pod.spec.serviceAccountName || "default";
 }

@@ -12,7 +12,10 @@ export interface Credential {
   password?: string;
   identityToken?: string;
   registryToken?: string;
-  /** Where it came from, for messages: `secret ns/name`, `docker config`, `helper ecr-login`. Never the secret. */
+  /**
+   * Where it came from, for messages: `secret ns/name`, `docker config`, `helper ecr-login`. Never
+   * the secret.
+   */
   source: string;
 }
 
@@ -139,7 +142,10 @@ function isDockerHub(repository: string): boolean {
   return domain === "docker.io" || domain === hubHost;
 }
 
-/** The credential of one entry; null when it has none usable (or is not an entry at all: secrets are anyone's). */
+/**
+ * The credential of one entry; null when it has none usable (or is not an entry at all: secrets
+ * are anyone's).
+ */
 function credentialOf(entry: unknown, source: string): Credential | null {
   if (entry === null || typeof entry !== "object") return null;
   const field = (name: keyof DockerAuths[string]) => {

@@ -1,4 +1,6 @@
-/** Who owns a pod at the top: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, or the direct controller. */
+/**
+ * Who owns a pod at the top: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, or the direct controller.
+ */
 import { controllerOf, isBuiltInController, type OwnerObject, type OwnerReference, type Pod } from "./k8s.js";
 import { kindResources } from "./kind-resources.js";
 import type { ControllerRef } from "./plan.js";

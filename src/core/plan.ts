@@ -7,7 +7,9 @@ import { isBuiltInController } from "./k8s.js";
 import type { RememberedRestart } from "./restarted-for.js";
 
 export type ContainerStatusVerdict = "stale" | "current" | "pinned" | "unknown";
-/** "delete" reads "apply replaces this pod" (how: its `restart`); the value stays, the contract is published. */
+/**
+ * "delete" reads "apply replaces this pod" (how: its `restart`); the value stays, the contract is published.
+ */
 type PodAction = "delete" | "skip" | "none";
 export type ResolverName = "docker" | "registry";
 
@@ -45,7 +47,9 @@ export interface Restart {
   reason: string;
   /** Not in the document: a rollout's pace as planned (core/restart-strategy.ts rolloutPace). */
   pace?: string;
-  /** Not in the document: how many pods a rollout takes out of service at once, which its budgets must allow. */
+  /**
+   * Not in the document: how many pods a rollout takes out of service at once, which its budgets must allow.
+   */
   takesDown?: number;
 }
 
@@ -83,7 +87,9 @@ export const noWarnings: readonly string[] = Object.freeze([]);
 export interface PlanPod {
   namespace: string;
   name: string;
-  /** Not in the document: lets apply delete exactly the pod it planned, not a successor with the same name. */
+  /**
+   * Not in the document: lets apply delete exactly the pod it planned, not a successor with the same name.
+   */
   uid: string;
   /** Not in the document. */
   node: string;

@@ -98,7 +98,9 @@ export interface ControllerCounts {
   status?: {
     desiredNumberScheduled?: number;
     numberMisscheduled?: number;
-    /** How many of its pods are Ready, and available (Ready for minReadySeconds by the API server's clock). */
+    /**
+     * How many of its pods are Ready, and available (Ready for minReadySeconds by the API server's clock).
+     */
     readyReplicas?: number;
     availableReplicas?: number;
     numberReady?: number;

@@ -18,8 +18,8 @@ export interface TagDigest {
  * registry does not have the tag (404), so a pod started now could not pull it either.
  */
 /**
- * A failure is `missing` when the registry does not have the tag, `unanswered` when it did not answer in time:
- * another credential would not be answered sooner.
+ * A failure is `missing` when the registry does not have the tag, `unanswered` when it did not answer in
+ * time: another credential would not be answered sooner.
  */
 export type TagResolution =
   | { ok: true; tag: TagDigest }

@@ -43,7 +43,9 @@ const apiVersions: Record<string, string> = {
   Job: "batch/v1",
 };
 
-/** The Event for one restart; `now` is the clock's, `instance` the reporting host (the CronJob's pod name). */
+/**
+ * The Event for one restart; `now` is the clock's, `instance` the reporting host (the CronJob's pod name).
+ */
 export function restartEvent(restart: CompletedRestart, now: number, instance: string): KubeEvent {
   const { regarding, namespace, pod, replacement } = restart;
   const failed = replacement.kind === "problem";
@@ -70,7 +72,8 @@ function rememberedOf(replacement: CompletedRestart["replacement"]): RememberedO
 
 /**
  * Normal `ImageUpdateHeld` on a controller whose pods a run held since one of them was restarted in vain
- * (core/restarted-for.ts): the same remembered restart again, so the next runs still know once the first Event expires.
+ * (core/restarted-for.ts): the same remembered restart again, so the next runs still know once the first
+ * Event expires.
  */
 export function holdEvent(
   hold: RememberedRestart,

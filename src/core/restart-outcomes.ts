@@ -9,7 +9,10 @@ export type PodOutcome =
   | { kind: "evicted" }
   /** Replaced by its controller's rollout (or, with --dry-run, the rollout was accepted by the server). */
   | { kind: "rolled" }
-  /** Its controller's rollout was started and not followed to the end (--no-wait, the run stopped): it goes on on the server. */
+  /**
+   * Its controller's rollout was started and not followed to the end (--no-wait, the run stopped): it goes on
+   * on the server.
+   */
   | { kind: "in-progress" }
   | { kind: "gone" }
   /** Replaced since the plan, or (`reason`) restarted onto the new digest by its own containers' restart. */
@@ -18,7 +21,10 @@ export type PodOutcome =
   /** `stopped`: left because the run stopped (a signal, the cluster out of reach), not for its own sake. */
   | { kind: "not-started"; reason: string; stopped?: true };
 
-/** A restarted pod (or rollout) whose replacement did not come up as planned: not Ready in time, or on the old digest. */
+/**
+ * A restarted pod (or rollout) whose replacement did not come up as planned: not Ready in time, or on the
+ * old digest.
+ */
 export interface ReplacementProblem {
   pod: PlanPod;
   reason: string;
@@ -32,7 +38,9 @@ export type RolloutOutcome =
   | { kind: "rolled-out"; pods: number; unchecked?: string }
   /** Patched and not followed (--dry-run, --no-wait). */
   | { kind: "started" }
-  /** Patched, then the run stopped (interrupted, the cluster out of reach): the controller goes on rolling. */
+  /**
+   * Patched, then the run stopped (interrupted, the cluster out of reach): the controller goes on rolling.
+   */
   | { kind: "in-progress"; progress: string }
   /** Nothing patched. */
   | { kind: "not-started"; reason: string }

@@ -20,8 +20,8 @@ export interface RecordRef {
 }
 
 /**
- * How long a remembered restart no run has needed stays: a week, and a day more so that a weekly schedule (runs a week
- * apart, give or take their own length) keeps it.
+ * How long a remembered restart no run has needed stays: a week, and a day more so that a weekly schedule
+ * (runs a week apart, give or take their own length) keeps it.
  */
 export const recordKeptForMs = 8 * 24 * 60 * 60 * 1000;
 
@@ -62,10 +62,10 @@ function stampTime(stamp: unknown, now: number, aheadMs: number): number {
 }
 
 /**
- * The remembered restarts of one entry, each checked; none when the entry is not one, or sits under another key. A
- * stamp more than `aheadMs` ahead of `now` (an edit, a clock gone wrong) is not read: it would never
- * expire. Nor is an unchecked one whose restart time does not read: taken for a checked one, it would
- * hold pods that restart never reached.
+ * The remembered restarts of one entry, each checked; none when the entry is not one, or sits under another
+ * key. A stamp more than `aheadMs` ahead of `now` (an edit, a clock gone wrong) is not read: it would never
+ * expire. Nor is an unchecked one whose restart time does not read: taken for a checked one, it would hold
+ * pods that restart never reached.
  */
 function parseEntry(key: string, value: string, now: number, aheadMs = clockSkewMs): RememberedRestart[] {
   let parsed: unknown;

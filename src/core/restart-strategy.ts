@@ -55,13 +55,18 @@ export interface ControllerFacts {
   workload?: Workload;
   /** Why its kind could not be listed (RBAC, say); the workload is then unknown. */
   unreadable?: string;
-  /** Not a workload: its replica count where it was listed (a bare ReplicaSet's; no ReplicationController's). */
+  /**
+   * Not a workload: its replica count where it was listed (a bare ReplicaSet's; no ReplicationController's).
+   */
   replicas?: number;
   /** The names of its pods to restart (a StatefulSet's partition is judged by their ordinals). */
   pods: readonly string[];
   /** Its pods opted out with the ignore label, which a rollout would replace as well. */
   optedOut?: readonly string[];
-  /** Its pods left for a container with no image to run, whose replacements a rollout would leave unable to start. */
+  /**
+   * Its pods left for a container with no image to run, whose replacements a rollout would leave unable
+   * to start.
+   */
   noImageToRun?: readonly string[];
   /** Its pods left until the tag moves (a rollout already brought them back on their digest). */
   heldByTemplate?: readonly string[];
@@ -202,7 +207,8 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.leftOnCachedImage && !p.terminating && !p.ended),
     (p) => targetKey(p),
   );
-  // Under a selector, each workload's pods in scope (not going, nor ended): a rollout replaces the others too.
+  // Under a selector, each workload's pods in scope (not going, nor ended): a rollout replaces the
+  // others too.
   const inScope = input.narrowed
     ? groupBy(
         plan.pods.filter((p) => !p.terminating && !p.ended),
@@ -448,7 +454,8 @@ function budgetBelowRollout(w: Workload, budgets: readonly DisruptionBudget[] | 
 /**
  * How many of the pods the workload's rollout replaces a narrowed scope left out, by the pods its status
  * counts (a DaemonSet's, one per node it should run on; a StatefulSet's from its partition up); 0 when the
- * scope is whole. `--strategy rollout` rolls it all the same, as asked: a rollout's template is the workload's.
+ * scope is whole. `--strategy rollout` rolls it all the same, as asked: a rollout's template is
+ * the workload's.
  */
 function podsOutsideScope(w: Workload, facts: ControllerFacts): number {
   if (facts.podsInScope === undefined) return 0;

@@ -195,8 +195,8 @@ interface Memory {
 }
 
 /**
- * The remembered restarts of the controller of a pod to be evicted or deleted (none for any other pod):
- * the checked ones first, newest first; each remembered restart's moves read once, a controller's pods are many.
+ * The remembered restarts of the controller of a pod to be evicted or deleted (none for any other pod): the
+ * checked ones first, newest first; each remembered restart's moves read once, a controller's pods are many.
  */
 function memoriesOf(remembered: readonly RememberedRestart[]): (pod: PlanPod) => Memory[] {
   const ordered = mergeRemembered(remembered).sort(

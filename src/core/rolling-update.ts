@@ -38,8 +38,8 @@ export function rollingUpdateStopsEveryPod(w: Workload): string | null {
 
 /**
  * How many of the workload's Ready pods its rolling update may take out of service at once, as its controller
- * resolves maxUnavailable (a surge does not lower it: the controller may use both). What a PodDisruptionBudget
- * must allow for auto to roll it rather than evict its pods one at a time.
+ * resolves maxUnavailable (a surge does not lower it: the controller may use both). What a
+ * PodDisruptionBudget must allow for auto to roll it rather than evict its pods one at a time.
  */
 export function rolloutTakesDown(w: Workload): number {
   const { total, maxSurge, maxUnavailable } = resolved(w);
@@ -108,7 +108,9 @@ export function rollsOneAtATime(w: Workload): boolean {
   return unavailable === undefined || unavailable === 1;
 }
 
-/** Both resolved to 0 would never progress: Deployment and DaemonSet controllers then take one unavailable. */
+/**
+ * Both resolved to 0 would never progress: Deployment and DaemonSet controllers then take one unavailable.
+ */
 function fenceposts(maxSurge: number, maxUnavailable: number): [number, number] {
   return maxSurge === 0 && maxUnavailable === 0 ? [0, 1] : [maxSurge, maxUnavailable];
 }

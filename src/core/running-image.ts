@@ -8,7 +8,10 @@
  */
 import type { IndexChild, ManifestInfo, TagDigest } from "./resolution.js";
 
-/** A manifest to read by digest from `repository`; `platform`: also the platform a single manifest's config states. */
+/**
+ * A manifest to read by digest from `repository`; `platform`: also the platform a single manifest's
+ * config states.
+ */
 export interface ManifestNeed {
   repository: string;
   digest: string;
@@ -20,7 +23,9 @@ export type DigestJudgement =
   /** `noImageToRun`: unknown because the tag has no image for the platform, which a new pod could not run. */
   | { status: "current" | "stale" | "unknown"; reason: string; noImageToRun?: true }
   | { needs: ManifestNeed[] }
-  /** The node's platform decides (the tag moved for some platforms only, say); `reason` if it cannot be known. */
+  /**
+   * The node's platform decides (the tag moved for some platforms only, say); `reason` if it cannot be known.
+   */
   | { needNodePlatform: true; reason: string };
 
 /** What the node runs: the digest in its imageID and the repository that digest was named in. */
@@ -53,7 +58,9 @@ const noImageFor = (platforms: string): DigestJudgement => ({
 const needs = (...list: ManifestNeed[]): DigestJudgement => ({ needs: list });
 const byNode = (reason: string): DigestJudgement => ({ needNodePlatform: true, reason });
 const sameConfig = (config: string) => current(`the same image (config ${config}) under another digest`);
-/** A running manifest the registry does not have (a retention policy deleted it): nothing proves it the same. */
+/**
+ * A running manifest the registry does not have (a retention policy deleted it): nothing proves it the same.
+ */
 const gone = (why: string): DigestJudgement => ({
   status: "stale",
   reason: `the running manifest could not be read (${why}), so its digest alone decides`,
@@ -158,7 +165,8 @@ function againstSingleTag(
   if (tagUnread(latest)) return unreadable("the tag's manifest", latest);
   if (old && !old.ok) {
     if (!old.missing) return unreadable("the running manifest", old);
-    // Nor does it prove anything when the tag's manifest came with its tag: the registry may serve none by digest.
+    // Nor does it prove anything when the tag's manifest came with its tag: the registry may serve none
+    // by digest.
     if (latest?.ok && latest.readByTag) {
       return unknown(
         `could not read the running manifest (${old.reason}), and this registry's manifests were read only by their tag (it sends no digest header): whether it serves reads by digest is not known`,

@@ -74,7 +74,8 @@ export function templateChangedFor(current: Pod, controller: Workload): string |
     const now = controller.metadata.annotations?.[templateGenerationAnnotation];
     if (made === undefined || now === undefined || made === now) return null;
     // A change undone (`kubectl rollout undo`) moves the annotation again, but the controller finds its pods
-    // on the template it is back on (by their revision hash): when it counts every pod updated, none is behind.
+    // on the template it is back on (by their revision hash): when it counts every pod updated, none
+    // is behind.
     const s = controller.status ?? {};
     const caughtUp = (s.observedGeneration ?? 0) >= (controller.metadata.generation ?? 0);
     const desired = s.desiredNumberScheduled;

@@ -5,8 +5,9 @@ export type ColorMode = "auto" | "always" | "never";
 
 /**
  * Whether to colour: an explicit --color wins; auto means a terminal, no NO_COLOR, and not TERM=dumb, unless
- * FORCE_COLOR says otherwise (`0` or `false`: never; another value: even in a CI log), as for Node.js and chalk;
- * but an empty one is unset, as an empty NO_COLOR is, as force-color.org reads it (Node.js takes it as on).
+ * FORCE_COLOR says otherwise (`0` or `false`: never; another value: even in a CI log), as for Node.js and
+ * chalk; but an empty one is unset, as an empty NO_COLOR is, as force-color.org reads it (Node.js takes it
+ * as on).
  */
 export function shouldColor(
   mode: ColorMode,

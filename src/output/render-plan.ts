@@ -100,8 +100,8 @@ function renderNames(input: RenderPlanInput): RenderedPlan {
 }
 
 /**
- * Containers that could not be checked; an opted-out pod is the user's to leave alone (the CronJob's own), and
- * one that has finished runs nothing (as the closing line counts it).
+ * Containers that could not be checked; an opted-out pod is the user's to leave alone (the CronJob's own),
+ * and one that has finished runs nothing (as the closing line counts it).
  */
 function unknownContainers(plan: Plan): number {
   return plan.pods

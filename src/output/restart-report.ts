@@ -98,7 +98,9 @@ export function describeRollout(report: RolloutReport, dryRun: boolean, chalk: C
   }
 }
 
-/** As each evicted pod's line would say: already gone, replaced since the plan, or on the new image already. */
+/**
+ * As each evicted pod's line would say: already gone, replaced since the plan, or on the new image already.
+ */
 function whyNothingToRoll(
   { gone, current = [] }: { gone: readonly string[]; current?: readonly string[] },
   planned: number,
@@ -164,7 +166,9 @@ export interface RestartOutcomes {
   unchecked?: ReadonlySet<PlanPod>;
 }
 
-/** One JSON line: what the run found and did, per controller too, for logs read by machines (the CronJob's). */
+/**
+ * One JSON line: what the run found and did, per controller too, for logs read by machines (the CronJob's).
+ */
 export function renderRunSummary(plan: Plan, restarted: RestartOutcomes, dryRun: boolean): string {
   // Beside the report, on a terminal: its strings quote the cluster (a webhook's denial, kubectl's errors).
   return `${terminalSafeJson(JSON.stringify(runSummary(plan, restarted, dryRun)))}\n`;

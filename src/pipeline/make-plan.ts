@@ -28,13 +28,18 @@ export interface MakePlanOptions {
   /** How apply would restart each controller's stale pods. */
   strategy: StrategyName;
   concurrency: number;
-  /** More credentials for a repository after the pull secrets (e.g. the user's docker config); none by default. */
+  /**
+   * More credentials for a repository after the pull secrets (e.g. the user's docker config); none
+   * by default.
+   */
   extraCredentials?: (repository: string) => Promise<Credential[]>;
   /** Problems met finding those credentials, asked for once resolving is done. */
   extraWarnings?: () => string[];
   /** --image: only containers running these normalized references. */
   images?: ReadonlySet<string>;
-  /** The ConfigMap that remembers restarts in vain beyond the Events ($KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP). */
+  /**
+   * The ConfigMap that remembers restarts in vain beyond the Events ($KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP).
+   */
   record?: RecordRef;
   /** --min-age, and the clock's time to measure it. */
   minAgeMs?: number;
@@ -269,7 +274,10 @@ async function readCreationTimes(
   return new Map(lists.flatMap((times) => [...times]));
 }
 
-/** One source of remembered restarts; when it cannot be read, none from it and a warning saying what that means. */
+/**
+ * One source of remembered restarts; when it cannot be read, none from it and a warning saying what
+ * that means.
+ */
 async function readRemembered(
   read: () => Promise<RememberedRestart[]>,
   what: string,

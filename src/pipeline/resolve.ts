@@ -135,7 +135,8 @@ async function readManifests(
         // read in some repository stays read when another repository refuses it (a digest names one content).
         const known = resolution.manifests.get(need.digest);
         const knowsMore = known?.ok && !known.isIndex && known.platform !== undefined && !need.platform;
-        // (Not when the failed read was for the platform the one before did not learn: that failure says why.)
+        // (Not when the failed read was for the platform the one before did not learn: that failure
+        // says why.)
         const readBefore =
           known?.ok === true &&
           !info.ok &&

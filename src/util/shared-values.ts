@@ -1,9 +1,9 @@
 /**
  * One shared copy of each value that repeats from pod to pod. 150,000 pods name the same few images,
- * namespaces, owners and label sets over and over (and come to the same few verdicts about them), and
- * each would otherwise get its own copy; sharing them takes a kept pod from ~950 bytes to about a third. Only for values that repeat:
- * unique ones (names, UIDs) would only grow the pool. Shared objects are frozen: nothing may change one
- * pod's copy under another.
+ * namespaces, owners and label sets over and over (and come to the same few verdicts about them), and each
+ * would otherwise get its own copy; sharing them takes a kept pod from ~950 bytes to about a third. Only for
+ * values that repeat: unique ones (names, UIDs) would only grow the pool. Shared objects are frozen: nothing
+ * may change one pod's copy under another.
  */
 export class SharedValues {
   private readonly strings = new Map<string, string>();

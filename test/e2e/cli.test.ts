@@ -1,9 +1,10 @@
 /**
  * The built CLI as a user meets it, on a real control plane: output forms (json, yaml, the table,
- * --no-headers, -o wide, colour), --exit-code, a missing docker or a stopped engine restarting nothing,
- * apply -o json keeping stdout to the document, Ctrl-C during apply (between deletions, and during a
- * rollout, which goes on on the server), and the confirmation prompt on a terminal. Each scenario is a namespace with three stale replicas of a Deployment and a stale bare pod.
- * (Faults only a fake kubectl can produce stay in test/integration/cli.test.ts.)
+ * --no-headers, -o wide, colour), --exit-code, a missing docker or a stopped engine restarting nothing, apply
+ * -o json keeping stdout to the document, Ctrl-C during apply (between deletions, and during a rollout, which
+ * goes on on the server), and the confirmation prompt on a terminal. Each scenario is a namespace with three
+ * stale replicas of a Deployment and a stale bare pod. (Faults only a fake kubectl can produce stay
+ * in test/integration/cli.test.ts.)
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -370,7 +371,8 @@ describe("apply", () => {
         stderr += d;
       });
       const exited = new Promise<string>((done) => child.on("exit", (c, signal) => done(`${c ?? signal}`)));
-      // The interrupt comes once the template is patched and the controller has made the new ReplicaSet's pod.
+      // The interrupt comes once the template is patched and the controller has made the new
+      // ReplicaSet's pod.
       await until("the rollout's first new pod", async () => {
         const pods = JSON.parse(await kk(["get", "pods", "-n", ns, "-l", "app=web", "-o", "json"]))
           .items as Pod[];

@@ -85,7 +85,8 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
   });
 
   it("one at a time (--strategy evict), apply stops after the first replacement comes back on the cached v1: the other replica is spared", async () => {
-    // As a CronJob's run: with the ServiceAccount and the record ConfigMap install-cron makes, and their rules only.
+    // As a CronJob's run: with the ServiceAccount and the record ConfigMap install-cron makes, and their
+    // rules only.
     const installed = await plugin([
       "install-cron",
       "-n",

@@ -1,9 +1,9 @@
 /**
- * Which pods, and which not: a bare pod and a finished Job pod on a moved tag are skipped with their
- * reasons; -n, -A and -l select exactly what kubectl selects, and `apply -A -l` restarts exactly the
- * selection's stale pods across namespaces (rolling out their Deployments, each line naming its namespace); a pull secret in the namespace unlocks a private (htpasswd)
- * registry for the simulated kubelet and for the tool alike, and so does one named only by the pod's
- * ServiceAccount.
+ * Which pods, and which not: a bare pod and a finished Job pod on a moved tag are skipped with their reasons;
+ * -n, -A and -l select exactly what kubectl selects, and `apply -A -l` restarts exactly the selection's stale
+ * pods across namespaces (rolling out their Deployments, each line naming its namespace); a pull secret in
+ * the namespace unlocks a private (htpasswd) registry for the simulated kubelet and for the tool alike, and
+ * so does one named only by the pod's ServiceAccount.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,7 +1,8 @@
 /**
- * The Events apply records, from the built CLI through the recording fake kubectl (the real API server's
- * side is test/e2e/events.test.ts): one `kubectl create -f -` per restart with the Event on stdin and the
- * connection flags on argv; a refused Event (RBAC) fails nothing and is reported once; a dry run records none.
+ * The Events apply records, from the built CLI through the recording fake kubectl (the real API server's side
+ * is test/e2e/events.test.ts): one `kubectl create -f -` per restart with the Event on stdin and the
+ * connection flags on argv; a refused Event (RBAC) fails nothing and is reported once; a dry run
+ * records none.
  */
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -44,7 +45,10 @@ const forbidden =
 /** The same, as the warning names it: "STDIN" says nothing. */
 const reported = forbidden.replace('error when creating "STDIN": ', "");
 
-/** Two stale pods of a bare ReplicaSet (auto evicts them: the fake serves no Deployment) and one of a StatefulSet. */
+/**
+ * Two stale pods of a bare ReplicaSet (auto evicts them: the fake serves no Deployment) and one of
+ * a StatefulSet.
+ */
 function cluster(extra: ConstructorParameters<typeof FakeCluster>[0] = {}) {
   return new FakeCluster({
     pods: [

@@ -27,7 +27,9 @@ function home(withKubeconfig: boolean): string {
   return dir;
 }
 
-/** `plan` where kubectl fails as recorded in `name`.stderr, its config view answering `view`.config-view.json. */
+/**
+ * `plan` where kubectl fails as recorded in `name`.stderr, its config view answering `view`.config-view.json.
+ */
 async function planFailing(name: string, options: { view?: string; home?: string; args?: string[] } = {}) {
   const fake = new FakeCluster()
     .on(["get", "--raw"], { stderr: recorded(`${name}.stderr`), exitCode: 1 })
@@ -65,7 +67,8 @@ describe("plan on a first run: one line for each way kubectl cannot reach a clus
     expect(stderr).toBe(
       `error: cannot reach the cluster of context "kind-dev" (kubeconfig ${dir}/.kube/config): https://127.0.0.1:40147 refused the connection; is the cluster running? (kubectl --context kind-dev cluster-info)\n`,
     );
-    // Without -n the context's namespace is asked first; the kubeconfig's facts are read only after the failure.
+    // Without -n the context's namespace is asked first; the kubeconfig's facts are read only after
+    // the failure.
     expect(fake.calls().map((c) => c.argv.slice(0, 2).join(" "))).toEqual([
       "config view",
       "get --raw",

@@ -1,12 +1,12 @@
 /**
  * What the built CLI asks kubectl, read from the recording fake (test/bin/kubectl logs every argv): the
- * connection flags (`--kubeconfig`, `--context`, `--cluster`, `--user`, `--server`, the TLS files and
- * checks, `--request-timeout`, `--as`, `--as-group`, `--as-uid`) reach every call, so no call ever lands in another cluster or as another user; `-n`, `-A`,
- * `-l` and `--field-selector` become the namespace path and the query of the paged list reads (`kubectl
- * get --raw`), the context's namespace is asked of kubectl when no -n is given (and named by an empty
- * plan); pages follow their continue tokens, and an expired token restarts the list once; and
- * `$KUBECTL_PATH` (set by kubectl ≥ 1.37 for its plugins) names the kubectl to run when none is on PATH.
- * Images live in a real registry; the registry resolver needs no Docker engine.
+ * connection flags (`--kubeconfig`, `--context`, `--cluster`, `--user`, `--server`, the TLS files and checks,
+ * `--request-timeout`, `--as`, `--as-group`, `--as-uid`) reach every call, so no call ever lands in another
+ * cluster or as another user; `-n`, `-A`, `-l` and `--field-selector` become the namespace path and the query
+ * of the paged list reads (`kubectl get --raw`), the context's namespace is asked of kubectl when no -n is
+ * given (and named by an empty plan); pages follow their continue tokens, and an expired token restarts the
+ * list once; and `$KUBECTL_PATH` (set by kubectl ≥ 1.37 for its plugins) names the kubectl to run when none
+ * is on PATH. Images live in a real registry; the registry resolver needs no Docker engine.
  */
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -432,7 +432,8 @@ describe("selection flags become kubectl's", () => {
       labelSelector: "app=web",
       fieldSelector: "spec.nodeName=node-1",
     });
-    // A pod's field selector on a ReplicaSet list is an error from the API server (field label not supported).
+    // A pod's field selector on a ReplicaSet list is an error from the API server (field label
+    // not supported).
     for (const { argv: other } of fake.calls().filter((c) => kindOf(c.argv) !== "get pods")) {
       expect(other.filter((a) => a.startsWith("--selector") || a.startsWith("--field-selector"))).toEqual([]);
       // This tool's own Events are found by their reporter, never by the pods' selectors.

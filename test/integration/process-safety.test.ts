@@ -411,7 +411,8 @@ describe("the private config is removed on every way out", () => {
       const { shim, run, configDir } = await planMidPull({ SHIM_PULL_SLEEP: "20", SHIM_IGNORE_TERM: "1" });
       try {
         run.child.kill(signal);
-        // docker ignores the SIGTERM it is sent and would be killed only after 2 s: the second signal comes first.
+        // docker ignores the SIGTERM it is sent and would be killed only after 2 s: the second signal
+        // comes first.
         await until(() => /^IGNORED \d+$/m.test(shim.text()), "docker to ignore the first signal");
         expect(run.child.exitCode).toBeNull();
         run.child.kill(signal);
@@ -473,7 +474,8 @@ describe("interrupts", () => {
   it("an interrupt starts no further pull: neither another credential for the same image nor the next image", async () => {
     const cluster = clusterFor(images.slice(0, 3));
     const shim = dockerShim();
-    // -v logs every exec before it starts: a pull killed at once never reaches the shim's log, but shows here.
+    // -v logs every exec before it starts: a pull killed at once never reaches the shim's log, but
+    // shows here.
     const run = spawnPlan(cluster, shim, ["plan", "--concurrency", "1", "-v"], { SHIM_PULL_SLEEP: "60" });
     try {
       await until(pullInProgress(shim), "the first pull to start");

@@ -208,7 +208,8 @@ describe("the terminal hangs up", () => {
     });
     expect(stderr).not.toMatch(stackTrace);
     expect(stderr).toContain("error: interrupted: no further restarts were started\n");
-    // The write that fails is bbbbb's line: ccccc's eviction may have started meanwhile, and is then finished.
+    // The write that fails is bbbbb's line: ccccc's eviction may have started meanwhile, and is
+    // then finished.
     const evicted = evictedNames(cluster);
     expect(evicted.slice(0, 2)).toEqual(["web-7d9c8b-aaaaa", "web-7d9c8b-bbbbb"]);
     expect(recordedNames(cluster)).toEqual(evicted);

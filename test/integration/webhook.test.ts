@@ -26,7 +26,10 @@ const revision = "9f8e7d1c0b2a39485766554433221100ffeeddcc";
 const token = "s3cr3tT0k3n";
 const path = `/services/T0001/B0002/${token}?sig=q5ig`;
 
-/** A webhook receiver (on loopback unless told): answers with `statuses` in turn (the last repeats), or never (`hang`). */
+/**
+ * A webhook receiver (on loopback unless told): answers with `statuses` in turn (the last repeats), or
+ * never (`hang`).
+ */
 class Receiver {
   readonly requests: { method: string; url: string; type: string; body: string }[] = [];
   statuses: number[] = [200];

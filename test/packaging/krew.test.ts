@@ -58,7 +58,10 @@ const entryFor = (p: Platform) =>
   manifest.spec.platforms.find(
     (e) => e.selector.matchLabels.os === p.os && e.selector.matchLabels.arch === p.arch,
   )!;
-/** What krew extracts: the executable, the licences (its own, Node.js's, the bundled packages'), and the completion helper except on Windows. */
+/**
+ * What krew extracts: the executable, the licences (its own, Node.js's, the bundled packages'), and the
+ * completion helper except on Windows.
+ */
 const filesOf = (p: Platform) => [
   p.exe,
   "LICENSE",
@@ -69,7 +72,9 @@ const filesOf = (p: Platform) => [
 const archiveFor = (p: Platform) =>
   join(release.dir, `kubectl-autoupdate_${release.tag}_${p.os}_${p.arch}.${p.archive}`);
 
-/** A directory with only kubectl (the test bed's) and kubectl-krew: the PATH krew's users have, minus node. */
+/**
+ * A directory with only kubectl (the test bed's) and kubectl-krew: the PATH krew's users have, minus node.
+ */
 function kubectlAndKrew(): string {
   const dir = mkdtempSync(join(tmpdir(), "kau-krew-path-"));
   symlinkSync(join(kubectlBin, "kubectl"), join(dir, "kubectl"));

@@ -9,9 +9,10 @@
  *                image   RepoTags[0], familiar (x:tag)                              docker://<id>
  *   CRI-O        imageID <fully qualified repo>@<platform manifest digest>
  *                image   the spec image, fully qualified                            cri-o://<id>
- * Every runtime lists an image's repo digests sorted and reports the first, so when a tag moves to new
- * bytes of the same image (same config) the older digest can stay in imageID (the "endless restart" trap).
- * For containerd this is checked against a real one: test/e2e/real-node/runtime-forms.test.ts requires the same strings.
+ * Every runtime lists an image's repo digests sorted and reports the first, so when a tag moves to new bytes
+ * of the same image (same config) the older digest can stay in imageID (the "endless restart" trap). For
+ * containerd this is checked against a real one: test/e2e/real-node/runtime-forms.test.ts requires the
+ * same strings.
  */
 import { createHash } from "node:crypto";
 import { familiarRepo, type ImageName, parseImageName, qualifiedRef, qualifiedRepo } from "./image-name.js";

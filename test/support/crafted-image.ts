@@ -22,7 +22,9 @@ const configType = "application/vnd.oci.image.config.v1+json";
 const layerType = "application/vnd.oci.image.layer.v1.tar+gzip";
 const ociManifestType = "application/vnd.oci.image.manifest.v1+json";
 
-/** Pushes the image as `repository:tag` (or only by digest when `tag` is null); returns the manifest digest. */
+/**
+ * Pushes the image as `repository:tag` (or only by digest when `tag` is null); returns the manifest digest.
+ */
 export async function pushCraftedImage(
   host: string,
   repository: string,

@@ -32,7 +32,10 @@ function answers(host: string): boolean {
   }
 }
 
-/** Whether the engine at `host` is one test/infra/dockerd.sh started: its socket beside its log, in its directory. */
+/**
+ * Whether the engine at `host` is one test/infra/dockerd.sh started: its socket beside its log, in
+ * its directory.
+ */
 function startedForTests(host: string): boolean {
   const socket = /^unix:\/\/(\/.+)\/docker\.sock$/.exec(host);
   return (

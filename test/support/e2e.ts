@@ -34,7 +34,8 @@ export function kubectl(args: string[], input = "", env: NodeJS.ProcessEnv = {})
         done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
       },
     );
-    // kubectl may end without reading its input (an error found first): its exit says so, not a write's EPIPE.
+    // kubectl may end without reading its input (an error found first): its exit says so, not a
+    // write's EPIPE.
     child.stdin?.on("error", () => {});
     child.stdin?.end(input);
   });
@@ -47,7 +48,9 @@ export async function kk(args: string[], input = ""): Promise<string> {
   return result.stdout;
 }
 
-/** A change to the installed CronJob made with `kubectl patch` (another field manager than install-cron's). */
+/**
+ * A change to the installed CronJob made with `kubectl patch` (another field manager than install-cron's).
+ */
 export function patchCronJob(namespace: string, patch: object): Promise<string> {
   return kk([
     "patch",
@@ -196,7 +199,9 @@ export async function settledWorkloads(ns: string, selector?: string, timeoutMs 
   );
 }
 
-/** A kubeconfig (in the testbed's directory) that authenticates with a ServiceAccount token, as a pod does. */
+/**
+ * A kubeconfig (in the testbed's directory) that authenticates with a ServiceAccount token, as a pod does.
+ */
 export function tokenKubeconfig(name: string, namespace: string, token: string): string {
   const tb = testbed();
   const path = join(tb.dir, `sa-${namespace}-${name}.kubeconfig`);
@@ -242,7 +247,9 @@ export interface Cluster {
   /** The first of `registries`. */
   readonly registry: Registry;
   readonly registries: readonly Registry[];
-  /** Makes a namespace (with these labels) now and returns its name; deleted after the file, as `namespaces`. */
+  /**
+   * Makes a namespace (with these labels) now and returns its name; deleted after the file, as `namespaces`.
+   */
   namespace(name: string, labels?: Record<string, string>): Promise<string>;
 }
 

@@ -1,4 +1,6 @@
-/** Files under test/fixtures: objects as a real API server printed them, shared by unit and integration tests. */
+/**
+ * Files under test/fixtures: objects as a real API server printed them, shared by unit and integration tests.
+ */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./cli.js";

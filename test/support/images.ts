@@ -13,7 +13,9 @@ const run = promisify(execFile);
 
 let clientConfig: string | undefined;
 
-/** Environment for docker commands against the test engine, with a private client config (never ~/.docker). */
+/**
+ * Environment for docker commands against the test engine, with a private client config (never ~/.docker).
+ */
 export function dockerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   clientConfig ??= mkdtempSync(join(tmpdir(), "kau-docker-client-"));
   return { ...process.env, DOCKER_HOST: inject("dockerHost"), DOCKER_CONFIG: clientConfig, ...extra };

@@ -63,7 +63,9 @@ export interface ControllerSpec {
   annotations?: Record<string, string>;
   /** A ResourceQuota's pod limit in its namespace, as far as this controller goes: it makes no pod beyond. */
   podQuota?: number;
-  /** Deployment: a rollout whose new pods never become Ready is marked ProgressDeadlineExceeded after this. */
+  /**
+   * Deployment: a rollout whose new pods never become Ready is marked ProgressDeadlineExceeded after this.
+   */
   progressDeadlineMs?: number;
   /** How long the controller takes to see a patched template (its observedGeneration lags that long). */
   observeAfterMs?: number;
@@ -193,7 +195,9 @@ export class InMemoryCluster implements RestartApi {
     return pods.map((pod) => this.planPod(controller, pod));
   }
 
-  /** A budget over `app=<controller>` pods; change it later with `clock.at(…, () => cluster.setBudget(…))`. */
+  /**
+   * A budget over `app=<controller>` pods; change it later with `clock.at(…, () => cluster.setBudget(…))`.
+   */
   setBudget(name: string, app: string, disruptionsAllowed: number, namespace = "shop"): void {
     this.budgets = this.budgets.filter((b) => b.name !== name);
     this.budgets.push({ namespace, name, app, allowed: disruptionsAllowed, labels: {} });
@@ -953,7 +957,10 @@ export class InMemoryCluster implements RestartApi {
   }
 
   /** A controller's pods as it counts them: not those that ended. */
-  /** Its pods Ready, and available (Ready for minReadySeconds by this, the API server's, clock), as a status counts them. */
+  /**
+   * Its pods Ready, and available (Ready for minReadySeconds by this, the API server's, clock), as a status
+   * counts them.
+   */
   private readyCounts(pods: readonly PodWithConditions[], minReadySeconds = 0) {
     const ready = pods.filter((p) => isReady(p) && !p.metadata.deletionTimestamp);
     const available = ready.filter((p) => (readySince(p) ?? 0) + minReadySeconds * 1000 <= this.clock.now());
@@ -1116,7 +1123,10 @@ function ownedBy(pod: Pod, c: Controller): boolean {
   return ref.uid === c.uid;
 }
 
-/** Objects as the Kubectl adapter lists them: cut to its shape, so a check reading a field it drops fails here. */
+/**
+ * Objects as the Kubectl adapter lists them: cut to its shape, so a check reading a field it drops
+ * fails here.
+ */
 function asListed<T>(items: readonly T[], shape: Shape): T[] {
   const listed: T[] = [];
   const read = parsedBy((item: T) => item);

@@ -54,7 +54,9 @@ const apiVersions: Record<string, string> = {
   ReplicationController: "v1",
 };
 
-/** The familiar name docker uses in RepoDigests and cri-dockerd in imageID (`nginx`, `localhost:5000/app`). */
+/**
+ * The familiar name docker uses in RepoDigests and cri-dockerd in imageID (`nginx`, `localhost:5000/app`).
+ */
 function familiar(image: string): string {
   const name = image.replace(/@.*$/, "").replace(/:[^:/]+$/, "");
   return name.replace(/^docker\.io\/library\//, "").replace(/^docker\.io\//, "");

@@ -9,7 +9,10 @@ import { restartPods } from "../../src/pipeline/restart/restart-pods.js";
 import type { FakeClock } from "./fake-clock.js";
 import type { ControllerSpec, InMemoryCluster } from "./in-memory-cluster.js";
 
-/** A Deployment of 4 replicas, maxSurge 1 and maxUnavailable 1, one track of app=web (a budget over app=web spans them). */
+/**
+ * A Deployment of 4 replicas, maxSurge 1 and maxUnavailable 1, one track of app=web (a budget over app=web
+ * spans them).
+ */
 export const webTrack = (name: string, extra: Partial<ControllerSpec> = {}): ControllerSpec => ({
   kind: "Deployment",
   name,

@@ -1,11 +1,11 @@
 /**
- * vitest globalSetup: a real Kubernetes control plane for the e2e project. Builds the binaries or reuses
- * the cache (test/testbed/build.sh; a cold build's progress shows on stderr as it goes), starts etcd,
- * kube-apiserver, kube-controller-manager and kube-scheduler in a temporary directory (test/testbed/start.sh),
- * hands KUBECONFIG and the bin directory to the tests (`inject("testbed")`), and stops everything at teardown
- * (test/testbed/stop.sh). If the run dies without a teardown, start.sh's watchdog (TESTBED_WATCH_PID) stops
- * it. The scripts run through test/testbed/scripts.ts (timeouts kill their whole process group). Any failure
- * fails the run: a missing control plane is never a skip.
+ * vitest globalSetup: a real Kubernetes control plane for the e2e project. Builds the binaries or reuses the
+ * cache (test/testbed/build.sh; a cold build's progress shows on stderr as it goes), starts etcd,
+ * kube-apiserver, kube-controller-manager and kube-scheduler in a temporary directory
+ * (test/testbed/start.sh), hands KUBECONFIG and the bin directory to the tests (`inject("testbed")`), and
+ * stops everything at teardown (test/testbed/stop.sh). If the run dies without a teardown, start.sh's
+ * watchdog (TESTBED_WATCH_PID) stops it. The scripts run through test/testbed/scripts.ts (timeouts kill their
+ * whole process group). Any failure fails the run: a missing control plane is never a skip.
  */
 import type { TestProject } from "vitest/node";
 import { launchTestbed } from "../testbed/scripts.js";

@@ -1,9 +1,9 @@
 /**
- * Images a real node can run, written byte by byte and pushed with the registry API: no Docker engine, no base
- * image. Each image has two uncompressed layers: /sleeper (the test bed's static program, which prints /content
- * and waits for SIGTERM; build-node.sh's sleeper-layer.tar) and /content. So the content decides the config
- * digest, and the manifest (annotations) can vary on its own: "same config under another manifest digest" and
- * "an index whose child is another tag's manifest" are one call each.
+ * Images a real node can run, written byte by byte and pushed with the registry API: no Docker engine, no
+ * base image. Each image has two uncompressed layers: /sleeper (the test bed's static program, which prints
+ * /content and waits for SIGTERM; build-node.sh's sleeper-layer.tar) and /content. So the content decides the
+ * config digest, and the manifest (annotations) can vary on its own: "same config under another manifest
+ * digest" and "an index whose child is another tag's manifest" are one call each.
  *
  *   const images = new ImagePusher(registry.host, node.bin);
  *   const main = await images.image("app", "v1", { tag: "main" });

@@ -42,7 +42,9 @@ interface ScriptOptions {
   live?: boolean;
 }
 
-/** Runs test/testbed/NAME ARGS in a new process group; resolves to its stdout, rejects with its stderr's tail. */
+/**
+ * Runs test/testbed/NAME ARGS in a new process group; resolves to its stdout, rejects with its stderr's tail.
+ */
 function runScript(name: string, args: string[], options: ScriptOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(scripts, name), args, {
@@ -144,24 +146,32 @@ export interface RealNode {
   dir: string;
   /** The node's InternalIP (on a bridge of its own). */
   ip: string;
-  /** containerd, ctr, crictl, sleeper, sleeper-layer.tar (the layer of runnable test images; see node-images.ts). */
+  /**
+   * containerd, ctr, crictl, sleeper, sleeper-layer.tar (the layer of runnable test images;
+   * see node-images.ts).
+   */
   bin: string;
   /** `crictl --config` for diagnosis. */
   crictlConfig: string;
-  /** node-stop.sh DIR: stops it, undoes its changes to the host, deletes the Node; rejects when something survives. */
+  /**
+   * node-stop.sh DIR: stops it, undoes its changes to the host, deletes the Node; rejects when
+   * something survives.
+   */
   stop(): Promise<void>;
 }
 
-/** build-node.sh: containerd, crictl and the pause image, built if the cache lacks them (cold: a few minutes). */
+/**
+ * build-node.sh: containerd, crictl and the pause image, built if the cache lacks them (cold: a few minutes).
+ */
 async function buildNode(): Promise<string> {
   const out = await runScript("build-node.sh", [], { timeoutMs: 60 * minute, live: true });
   return out.trim().split("\n").pop()!;
 }
 
 /**
- * A real node (kubelet + containerd) joined to a running test bed, in a new temporary directory; resolves once
- * the Node is Ready and untainted. Needs root, and one real node per machine at a time (node-start.sh refuses a
- * second). node-start.sh's watchdog stops it when this process dies without calling stop().
+ * A real node (kubelet + containerd) joined to a running test bed, in a new temporary directory; resolves
+ * once the Node is Ready and untainted. Needs root, and one real node per machine at a time (node-start.sh
+ * refuses a second). node-start.sh's watchdog stops it when this process dies without calling stop().
  */
 export async function launchRealNode(
   testbed: Pick<RunningTestbed, "dir">,

@@ -19,7 +19,10 @@ export interface DockerEngineChoice {
   authSecrets?: readonly string[];
 }
 
-/** The user's choice of engine, from `$DOCKER_CONFIG` (or ~/.docker) config.json; an unreadable one names none. */
+/**
+ * The user's choice of engine, from `$DOCKER_CONFIG` (or ~/.docker) config.json; an unreadable one
+ * names none.
+ */
 export function userDockerEngine(
   env: Readonly<Record<string, string | undefined>>,
   home: string,

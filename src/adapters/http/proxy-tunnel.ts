@@ -28,7 +28,9 @@ type ConnectOptions = tls.ConnectionOptions & { host: string; port: number };
 type Created = (error: Error | null, socket?: Duplex) => void;
 
 export class TunnelAgent extends https.Agent {
-  /** The proxy's refusal of its credentials (407): every later tunnel fails with it, and none is asked for. */
+  /**
+   * The proxy's refusal of its credentials (407): every later tunnel fails with it, and none is asked for.
+   */
   private refused: ProxyError | null = null;
   /** Whether the proxy has answered a CONNECT with its credentials (and taken them). */
   private answered = false;

@@ -109,8 +109,8 @@ export class RegistryClient {
         if (!exchange.ok) return exchange;
         const { status } = exchange.answer;
         const answeredBy = exchange.answer.url;
-        // A tag's answer over plain http from a https registry (a redirect down) could be anyone's on the way;
-        // what is read by digest is checked against the digest.
+        // A tag's answer over plain http from a https registry (a redirect down) could be anyone's on the
+        // way; what is read by digest is checked against the digest.
         if (!byDigest && url.protocol === "https:" && answeredBy.protocol === "http:") {
           return { ok: false, reason: `the registry redirected to plain http (${answeredBy.host}): refused` };
         }

@@ -279,7 +279,9 @@ function tagFailure(got: Extract<ManifestAnswer, { ok: true }>, tag: string): Ta
   return got.answer.status === 404 ? { ok: false, reason, missing: true } : { ok: false, reason };
 }
 
-/** Why a request the registry accepted failed: its status and error body, without what the request carried. */
+/**
+ * Why a request the registry accepted failed: its status and error body, without what the request carried.
+ */
 function failureOf(got: Extract<ManifestAnswer, { ok: true }>, what: string): string {
   const { status, body } = got.answer;
   const detail = detailOf(body, got.secrets);

@@ -10,7 +10,9 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Backoff never exceeds this. */
   maxDelayMs: number;
-  /** A Retry-After longer than this is not waited for: the answer stands (e.g. Docker Hub's 429 for hours). */
+  /**
+   * A Retry-After longer than this is not waited for: the answer stands (e.g. Docker Hub's 429 for hours).
+   */
   maxRetryAfterMs: number;
 }
 

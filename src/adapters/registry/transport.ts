@@ -331,7 +331,8 @@ function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): 
   const cause = err?.cause;
   const code = cause?.code ?? "";
   const detail = cause?.message ?? err?.message ?? String(error);
-  // The registry answered, with a redirect this client will not follow: it is up, and will say the same again.
+  // The registry answered, with a redirect this client will not follow: it is up, and will say the
+  // same again.
   if (code === redirectRefusedCode) return { reason: detail, retryable: false, hostDown: false };
   if (isPermanentFailure(code)) {
     return {

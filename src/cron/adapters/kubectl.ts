@@ -16,7 +16,9 @@ export interface ServerObject extends KubeObject {
   metadata: KubeObject["metadata"] & { resourceVersion?: string; generation?: number };
 }
 
-/** Several objects by `resource/name`, missing ones left out; namespaced ones are looked up in `namespace`. */
+/**
+ * Several objects by `resource/name`, missing ones left out; namespaced ones are looked up in `namespace`.
+ */
 export async function getObjects(kubectl: Kubectl, refs: readonly string[], namespace: string) {
   if (refs.length === 0) return [];
   const out = await kubectl.run([
@@ -155,7 +157,10 @@ export function warningEvents(kubectl: Kubectl, namespace: string, uid: string):
   });
 }
 
-/** The run's log: its container's, not an injected sidecar's; an error (e.g. no kubelet to ask) is returned, not thrown. */
+/**
+ * The run's log: its container's, not an injected sidecar's; an error (e.g. no kubelet to ask) is returned,
+ * not thrown.
+ */
 export async function podLogs(
   kubectl: Kubectl,
   namespace: string,

@@ -69,7 +69,9 @@ export function kubectlWords(deps: CronDeps, namespace: string): string {
   return shellWords(["-n", namespace, ...connection]);
 }
 
-/** The connection flags as given, a URL's user info left out (the CLI refuses one; this is the last guard). */
+/**
+ * The connection flags as given, a URL's user info left out (the CLI refuses one; this is the last guard).
+ */
 function connectionWords(deps: CronDeps): string[] {
   return deps.kubectl.connectionArgs().map(withoutUrlSecrets);
 }

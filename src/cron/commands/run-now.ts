@@ -33,7 +33,10 @@ export interface RunNowOptions extends InstallationOptions {
 /** The Job ran and failed (or did not finish in time): the run's outcome, not a usage problem. */
 export class JobFailedError extends AutoupdateError {}
 
-/** Creates the Job; with --wait follows it, prints its pods' logs and throws JobFailedError unless it completed. */
+/**
+ * Creates the Job; with --wait follows it, prints its pods' logs and throws JobFailedError unless
+ * it completed.
+ */
 export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Promise<void> {
   const { io } = deps;
   const target = await findInstallation(deps, options);

@@ -105,7 +105,8 @@ export function buildInstallObjects(spec: InstallSpec): InstallObject[] {
   const record: InstallObject = { apiVersion: "v1", kind: "ConfigMap", metadata: meta() };
   if (!keepsRecord(spec)) return [serviceAccount, role, binding, cronJob(spec)];
   if (!spec.allNamespaces) return [serviceAccount, role, binding, record, cronJob(spec)];
-  // An -A install's ClusterRole would grant the record's name in every namespace: a Role of its own grants it here.
+  // An -A install's ClusterRole would grant the record's name in every namespace: a Role of its own grants
+  // it here.
   const recordRole: InstallObject = {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "Role",
@@ -213,7 +214,8 @@ function cronJob(spec: InstallSpec): InstallObject {
                     limits: { ...d.resources.limits },
                   },
                   terminationMessagePath,
-                  // A run that ends before writing its result (an early error, a crash) leaves its log's last lines.
+                  // A run that ends before writing its result (an early error, a crash) leaves its log's
+                  // last lines.
                   terminationMessagePolicy: "FallbackToLogsOnError",
                   securityContext: {
                     allowPrivilegeEscalation: false,

@@ -24,10 +24,10 @@ const requests = {
    */
   plan: ["/pods:list", "/secrets:get", "/serviceaccounts:list", "apps/replicasets:list", "batch/jobs:list"],
   /**
-   * Pods evicted or deleted one at a time: the recreating controller's selector, its pods watched while
-   * its pods go (they are listed above; pipeline/restart/followed-pods.ts), StatefulSets and DaemonSets listed to decide (one being deleted would not recreate its pods),
-   * and the budgets (read once per namespace to restart held workloads last; delete checks them before each
-   * deletion; evict names the one that refused).
+   * Pods evicted or deleted one at a time: the recreating controller's selector, its pods watched while they
+   * go (listed above), StatefulSets and DaemonSets listed (one being deleted would not recreate its pods),
+   * and the budgets (held workloads go last; delete checks them before each deletion; evict names the one
+   * that refused).
    */
   paced: [
     "/pods:watch",

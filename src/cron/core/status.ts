@@ -178,7 +178,9 @@ export function checksEveryNamespace(cronJob: CronJobObject): boolean {
   return scopeOf(cronJob).allNamespaces;
 }
 
-/** The record ConfigMap the job's container names (install-cron sets it), or null for an install keeping none. */
+/**
+ * The record ConfigMap the job's container names (install-cron sets it), or null for an install keeping none.
+ */
 export function recordRefOf(cronJob: CronJobObject): RecordRef | null {
   const value = jobContainerOf(cronJob)?.env?.find((e) => e.name === recordConfigMapEnv)?.value;
   return value ? parseRecordRef(value) : null;

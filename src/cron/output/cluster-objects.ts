@@ -19,7 +19,9 @@ export function clusterObjectsUnlistedError(
   return `the CronJob ${target.namespace}/${target.name} checks every namespace (-A), and ${role} and ${binding}, which grant its ServiceAccount rights in every namespace, cannot be looked for, so nothing was ${untouched}; someone allowed to list and delete ClusterRoles and ClusterRoleBindings must run ${command}: ${reason}`;
 }
 
-/** No CronJob says whether the install was -A: the objects not looked for, named after the warning's words. */
+/**
+ * No CronJob says whether the install was -A: the objects not looked for, named after the warning's words.
+ */
 export function clusterObjectsUnlistedWarning(what: string, target: Installation, reason: string): string {
   return `could not look for ${what} (${clusterObjectRefs(target).join(", ")}): ${reason}`;
 }

@@ -37,7 +37,9 @@ export function heldBySuspendedLine({ earlier, cronJob }: GiveWay, namespace: st
   return `job ${earlier.name} of cronjob/${cronJob.name} is suspended, not finished: no run restarts anything until it is resumed or deleted (kubectl delete job ${earlier.name} -n ${namespace})`;
 }
 
-/** Normal `RunSkipped` on the CronJob (Warning when a suspended Job holds the runs back), related to that Job. */
+/**
+ * Normal `RunSkipped` on the CronJob (Warning when a suspended Job holds the runs back), related to that Job.
+ */
 export function giveWayEvent(turn: GiveWay, namespace: string, now: number, instance: string): KubeEvent {
   const { earlier, cronJob } = turn;
   const suspended = earlier.state === "Suspended";

@@ -36,7 +36,9 @@ export interface Allowance {
  * sees the replacement come up).
  */
 export class BudgetGate {
-  /** Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then. */
+  /**
+   * Deletions let through and not yet released, by namespace/budget: the budget's disruptionsAllowed then.
+   */
   private readonly drawn = new Map<string, Draw[]>();
   /** Draws made so far, numbering each. */
   private draws = 0;
@@ -247,7 +249,9 @@ interface Draw {
   allowedThen: number;
   seen: boolean;
   lasting: boolean;
-  /** Its place among the run's draws, and that of the first its allowance did not show (itself, or earlier). */
+  /**
+   * Its place among the run's draws, and that of the first its allowance did not show (itself, or earlier).
+   */
   number: number;
   since: number;
 }

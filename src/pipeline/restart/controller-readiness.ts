@@ -60,7 +60,9 @@ export interface Snapshot {
    * it makes no new pods. (One found deleted has its pods collected, or orphaned: the pod's owner check.)
    */
   controllerDeleting?: true;
-  /** A DaemonSet's pods on nodes it no longer schedules to, which would get no successor; absent when none. */
+  /**
+   * A DaemonSet's pods on nodes it no longer schedules to, which would get no successor; absent when none.
+   */
   misscheduled?: number;
   /**
    * Its pods Ready, but for less than its minReadySeconds: serving, yet not available to the controller,

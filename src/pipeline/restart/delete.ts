@@ -34,9 +34,12 @@ async function deleteEach(
   const { options } = reporter;
   const waiting = options.wait && !options.dryRun;
   const turns = new Turns(planned, reporter);
-  // One wait for a budget per controller, as under evict: once waited out, its other pods are asked once each.
+  // One wait for a budget per controller, as under evict: once waited out, its other pods are asked
+  // once each.
   let waitedOut = false;
-  /** A pod its budgets leave: it alone when they allow no disruption; all the rest when they cannot be read. */
+  /**
+   * A pod its budgets leave: it alone when they allow no disruption; all the rest when they cannot be read.
+   */
   const leave = (index: number, pod: PlanPod, left: Left): "next" | "stop" => {
     if (!left.blocked) {
       turns.stop(index, left);

@@ -61,7 +61,8 @@ export class EventRecorder {
 
   /**
    * The Event's time is taken as it is sent, not as it is queued: a reader takes the gap between that time
-   * and the server's creation of it for the clocks' difference (an unchecked restart's time is shifted by it).
+   * and the server's creation of it for the clocks' difference (an unchecked restart's time is shifted
+   * by it).
    */
   private create(namespace: string, build: (now: number) => KubeEvent): void {
     this.pending.push(

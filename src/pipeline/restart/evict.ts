@@ -67,7 +67,8 @@ async function evictEach(
       before = now.before;
       return null;
     };
-    // Ready or not, as its controller's pods were last seen; where they are not followed, as the pod reads now.
+    // Ready or not, as its controller's pods were last seen; where they are not followed, as the pod
+    // reads now.
     const health = () => (readiness ? healthIn(before, pod.name) : readsHealth(api, pod));
     const outcome = await evictPatiently(api, gate, pod, options, waiting && !waitedOut, {
       stillShort,

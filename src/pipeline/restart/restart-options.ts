@@ -81,7 +81,9 @@ export function stopReason(signal: AbortSignal): string {
 export interface Left {
   reason: string;
   stopped?: true;
-  /** Its budgets still allow no disruption at the wait's end: this pod is left, not its controller's others. */
+  /**
+   * Its budgets still allow no disruption at the wait's end: this pod is left, not its controller's others.
+   */
   blocked?: true;
 }
 

@@ -211,7 +211,8 @@ async function readAndPatch(
   // The pods it owns now, which the rollout would replace: all of them, beyond the plan's selection.
   const live = await podsOf(api, namespace, current);
   if (live) {
-    // A planned pod going or ended since (a drain, its kubelet's eviction) is gone: its controller replaces it.
+    // A planned pod going or ended since (a drain, its kubelet's eviction) is gone: its controller
+    // replaces it.
     const staying = live.filter(isStaying);
     const missing = await stillThere(api, missingSincePlan(group, staying), group);
     read.own = missing;
@@ -403,8 +404,8 @@ async function stillThere(
 
 /**
  * None of the planned pods is left to the workload, or those left run the new digest already: nothing to
- * roll. Replaced since the plan; or, some taken out of it and running on, left (each says why in a line of its
- * own).
+ * roll. Replaced since the plan; or, some taken out of it and running on, left (each says why in a line of
+ * its own).
  */
 function replacedSincePlan(
   group: readonly PlanPod[],

@@ -80,7 +80,8 @@ describe("manifests against the API server's schemas and validation", () => {
     expect(socket.stderr).toContain('volume "docker-socket" uses restricted volume type "hostPath"');
     expect(socket.stderr).toContain("runAsNonRoot != true");
     expect(socket.stderr).toContain("runAsUser=0");
-    // install-cron itself passes the server's warning on, as kubectl does: once, though its dry run warned too.
+    // install-cron itself passes the server's warning on, as kubectl does: once, though its dry run
+    // warned too.
     const installed = await cli(
       "install-cron",
       "-n",

@@ -28,8 +28,8 @@ describe("install-cron as a namespace admin", () => {
         /^rolebinding\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate created$/m,
       );
       expect(result.stdout).toMatch(/^cronjob\.batch\/kubectl-autoupdate created$/m);
-      // ClusterRoles are beyond a namespace admin: an earlier -A install's cannot be looked for, and it says so,
-      // naming them.
+      // ClusterRoles are beyond a namespace admin: an earlier -A install's cannot be looked for, and it says
+      // so, naming them.
       expect(result.stderr).toContain(
         `Warning: could not look for leftovers of an earlier -A install (clusterrole/${ns}:kubectl-autoupdate, clusterrolebinding/${ns}:kubectl-autoupdate): kubectl get failed: Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "${user}" cannot list resource "clusterroles"`,
       );

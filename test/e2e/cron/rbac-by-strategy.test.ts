@@ -45,7 +45,9 @@ const cluster = useCluster({
 
 const namespaceOf = (s: Strategy) => `e2e-rbac-${s}`;
 const onDelete = { updateStrategy: { type: "OnDelete" } };
-/** On one node a DaemonSet is rolled only when it surges: otherwise its rollout deletes its only pod first. */
+/**
+ * On one node a DaemonSet is rolled only when it surges: otherwise its rollout deletes its only pod first.
+ */
 const surge = {
   updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
 };

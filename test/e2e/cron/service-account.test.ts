@@ -24,7 +24,9 @@ import {
 import { fakeBin } from "../../support/fake-kubectl.js";
 
 const cluster = useCronCluster();
-/** An engine that answers but reaches no registry: every image resolves to unknown, apply restarts nothing. */
+/**
+ * An engine that answers but reaches no registry: every image resolves to unknown, apply restarts nothing.
+ */
 const fakeDocker = join(fakeBin, "docker-no-registry");
 
 beforeAll(async () => {

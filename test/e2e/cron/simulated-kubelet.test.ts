@@ -1,9 +1,9 @@
 /**
  * CronJob mode with a simulated kubelet: install-cron's RBAC allows exactly what `apply --strategy=auto`
- * needs, the Job's own command run with the ServiceAccount's token rolls the stale workloads out, run-now makes a Job owned by the
- * CronJob that the Job controller sees through to Complete, and uninstall-cron leaves nothing behind
- * (nothing labelled, and each object it made NotFound by name). `kubectl auth can-i` answers are strict:
- * an error is never taken for "no".
+ * needs, the Job's own command run with the ServiceAccount's token rolls the stale workloads out, run-now
+ * makes a Job owned by the CronJob that the Job controller sees through to Complete, and uninstall-cron
+ * leaves nothing behind (nothing labelled, and each object it made NotFound by name). `kubectl auth can-i`
+ * answers are strict: an error is never taken for "no".
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import {

@@ -268,7 +268,8 @@ describe("install-cron with the built image; a scheduled run on the real node", 
     expect(ran.status.phase).toBe("Succeeded");
     // The image the kubelet pulled for it is the one built and pushed above.
     expect(ran.status.containerStatuses[0]!.imageID).toBe(lane.ref("kubectl-autoupdate", imageDigest));
-    // Its one-line result, written to the termination message file the kubelet mounted: what cron-status shows.
+    // Its one-line result, written to the termination message file the kubelet mounted: what
+    // cron-status shows.
     expect(ran.status.containerStatuses[0]!.state.terminated?.message).toMatch(
       /^2 replaced by rollout \(of 2 planned\); 2 stale \(2 to restart in 1 namespace, 0 skipped\), 0 unknown, \d+ current, \d+ opted out \(\d+ pods checked\)\n$/,
     );

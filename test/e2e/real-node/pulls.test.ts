@@ -136,7 +136,8 @@ describe("imagePullPolicy IfNotPresent, the old image cached on the node", () =>
     expect(trap?.repoDigests).toEqual([lane.ref("trap", v2.digest)]);
 
     // pair was restarted one pod at a time, which leaves no mark: restarted again, it pulls nothing and
-    // starts v2. cached is still left (nothing tells the tool the node moved): deleted by hand, it comes back on v2.
+    // starts v2. cached is still left (nothing tells the tool the node moved): deleted by hand, it comes back
+    // on v2.
     const pair = await plugin(["apply", "--yes", "-n", ns, "-l", "app in (cached,pair)"]);
     expect(pair.code, pair.stdout + pair.stderr).toBe(0);
     expect(pair.stdout).toContain(`deployment.apps ${ns}/pair restarted (rollout): 2 pods replaced\n`);

@@ -1,7 +1,7 @@
 /**
- * The CronJob verbs end to end in-process, with the fake kubectl (test/bin/kubectl) recording every call: what
- * is sent, in which order, and that a bad flag never reaches kubectl. The same behaviour against a real API
- * server is in test/e2e/cron/.
+ * The CronJob verbs end to end in-process, with the fake kubectl (test/bin/kubectl) recording every call:
+ * what is sent, in which order, and that a bad flag never reaches kubectl. The same behaviour against a real
+ * API server is in test/e2e/cron/.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -19,7 +19,9 @@ beforeEach(() => {
 const cli = (...args: string[]) => runMain([...args, `--kubectl=${fakeKubectl}`]);
 const list = (items: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
 
-/** The lookup of an installation's ClusterRoles (and bindings), as install-cron and uninstall-cron make it. */
+/**
+ * The lookup of an installation's ClusterRoles (and bindings), as install-cron and uninstall-cron make it.
+ */
 const clusterKinds = "clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io";
 /** What a namespace admin gets for it. */
 const forbidden =
@@ -124,8 +126,8 @@ describe("install-cron --dry-run", () => {
 
 describe("install-cron", () => {
   /**
-   * An earlier install's Role or ClusterRole and its binding, as install-cron's look for leftovers finds them:
-   * namespaced ones in tools, cluster-wide ones named tools:kubectl-autoupdate.
+   * An earlier install's Role or ClusterRole and its binding, as install-cron's look for leftovers finds
+   * them: namespaced ones in tools, cluster-wide ones named tools:kubectl-autoupdate.
    */
   const earlierInstall = (kind: "Role" | "ClusterRole") => {
     const cluster = kind === "ClusterRole";

@@ -1,10 +1,10 @@
 /**
  * The credential chain both resolvers share: the pods' pull secrets first (kubelet order), then the user's
  * docker config — one store a registry: `credHelpers[host]`, else `credsStore`, else `auths` — with a real
- * helper executable on PATH (test/bin/docker-credential-test, which logs its calls). Real registries: htpasswd (Basic) and
- * `auth: token` (Bearer, identity tokens through the OAuth2 refresh grant). The pull secrets come from the
- * pod, or from its ServiceAccount when it names none, in either secret format (dockerconfigjson, legacy
- * dockercfg), for both resolvers.
+ * helper executable on PATH (test/bin/docker-credential-test, which logs its calls). Real registries:
+ * htpasswd (Basic) and `auth: token` (Bearer, identity tokens through the OAuth2 refresh grant). The pull
+ * secrets come from the pod, or from its ServiceAccount when it names none, in either secret format
+ * (dockerconfigjson, legacy dockercfg), for both resolvers.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -291,7 +291,9 @@ describe("pull secrets the kubelet also uses: a ServiceAccount's, and the legacy
     }
   });
 
-  /** A kubernetes.io/dockercfg secret as older clusters and `docker login` < 1.7 wrote it: no "auths" wrapper. */
+  /**
+   * A kubernetes.io/dockercfg secret as older clusters and `docker login` < 1.7 wrote it: no "auths" wrapper.
+   */
   function dockercfgSecret(name: string, location: string, user: string, password: string) {
     const cfg = {
       [location]: { auth: Buffer.from(`${user}:${password}`).toString("base64"), email: "ci@example.com" },

@@ -1,7 +1,7 @@
 /**
  * `plan`/`apply --resolver registry` through the built CLI against the real distribution registry: an
- * anonymous one behind a counting proxy, one with htpasswd (Basic), and one with `auth: token` whose
- * Bearer tokens are real JWTs from test/support/registry/token-server.ts, verified by the registry's own code.
+ * anonymous one behind a counting proxy, one with htpasswd (Basic), and one with `auth: token` whose Bearer
+ * tokens are real JWTs from test/support/registry/token-server.ts, verified by the registry's own code.
  * kubectl is the recording fake.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -360,7 +360,8 @@ describe("registry resolver: Bearer tokens from a token server the registry trus
         secrets: [secret],
       });
       expect(rows(await runPlan(cluster, registryPlan))[0]!.slice(1, 3)).toEqual(["none", "current"]);
-      // Same registry, its challenges rewritten by a proxy to send clients to a token server it does not trust.
+      // Same registry, its challenges rewritten by a proxy to send clients to a token server it does
+      // not trust.
       const tampered = await startFaultProxy(host);
       try {
         tampered.rules.push({

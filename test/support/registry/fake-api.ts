@@ -81,7 +81,9 @@ export function fakeFetch(handler: Handler) {
 
 export const bearer = 'Bearer realm="https://auth.test/token",service="reg.test"';
 
-/** distribution with `auth: token`: tokens name the user; user "ci" may pull everything, anonymous only "pub". */
+/**
+ * distribution with `auth: token`: tokens name the user; user "ci" may pull everything, anonymous only "pub".
+ */
 export function tokenRegistry(
   manifests: Record<string, { body: string; type: string }>,
   options: { noDigest?: boolean } = {},

@@ -22,8 +22,8 @@ const dockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 
 /**
  * `configPlatform`: what the tag's (A's) image config states, exactly (os, architecture, variant, os.version
- * keys only when stated); `inspected`: what `docker image inspect` prints for it (Os defaulted by the daemon).
- * The running B is linux/amd64.
+ * keys only when stated); `inspected`: what `docker image inspect` prints for it (Os defaulted by the
+ * daemon). The running B is linux/amd64.
  */
 async function verdict(
   configPlatform: Record<string, string>,

@@ -31,7 +31,9 @@ const A = digestOf("repo digest A");
 const B = digestOf("repo digest B");
 const C = digestOf("repo digest C");
 
-/** A resolver over `docker` with the defaults: a minute per pull, the user's config last, no engine chosen. */
+/**
+ * A resolver over `docker` with the defaults: a minute per pull, the user's config last, no engine chosen.
+ */
 const resolverOf = (docker: Docker) =>
   new DockerResolver(docker, {
     isInsecure: () => false,

@@ -32,7 +32,10 @@ vi.mock("node:fs", async (original) => {
 const { kubectlFailure, ClusterAccessError } = await import("../../../src/adapters/kubectl-errors.js");
 const { explainClusterAccess } = await import("../../../src/adapters/kubeconfig-facts.js");
 
-/** The environment the CronJob's container runs with (install-objects.ts sets HOME=/tmp; the kubelet the rest). */
+/**
+ * The environment the CronJob's container runs with (install-objects.ts sets HOME=/tmp; the kubelet
+ * the rest).
+ */
 const podEnv = {
   HOME: "/nonexistent/home",
   KUBERNETES_SERVICE_HOST: "10.96.0.1",

@@ -87,7 +87,8 @@ describe("a certificate inside the kubeconfig (client-certificate-data)", () => 
     };
     const expired = readFileSync(expiredCertificate).toString("base64");
     const kubectl = join(dir, "kubectl");
-    // As kubectl answers: by the user's name, that user's data; `--minify` would keep the context's user, dev.
+    // As kubectl answers: by the user's name, that user's data; `--minify` would keep the context's
+    // user, dev.
     writeFileSync(
       kubectl,
       `#!/bin/sh\ncase "$*" in\n  *'@.name=="ops"'*) printf %s '${expired}' ;;\n  *--raw*) printf %s 'bm90IGEgY2VydGlmaWNhdGU=' ;;\n  *) cat <<'JSON'\n${JSON.stringify(view)}\nJSON\n  ;;\nesac\n`,

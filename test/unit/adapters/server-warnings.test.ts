@@ -44,8 +44,8 @@ describe("the API server's warnings", () => {
     expect(await client.run(["apply", "--dry-run=server"])).toBe("{}\n");
     expect(await client.run(["apply"])).toBe("{}\n");
     expect(written).toBe(`Warning: ${podSecurity}\nWarning: ^[[2J\n`);
-    // On a terminal, where the spinner may be drawn, the line is cleared first, as for kubectl's waiting lines;
-    // not where none can be (Emacs' shell, a CI job on a pty), which would show the codes as text.
+    // On a terminal, where the spinner may be drawn, the line is cleared first, as for kubectl's waiting
+    // lines; not where none can be (Emacs' shell, a CI job on a pty), which would show the codes as text.
     Object.assign(stderr, { isTTY: true, columns: 80 });
     const onTerminal = async (env: Record<string, string>) => {
       written = "";

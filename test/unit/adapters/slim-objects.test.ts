@@ -177,7 +177,8 @@ describe("the shapes keep every field the slim objects read", () => {
     const slim = cut(list, ownerShape, () => parsedBy((o: OwnerObject) => slimOwner("ReplicaSet", o)));
     expect(slim).toEqual(whole.map((o) => slimOwner("ReplicaSet", o)));
     expect(slim[0]?.metadata.ownerReferences?.[0]?.kind).toBe("Deployment");
-    // A ReplicaSet's replica count (a bare one of one replica is down while its pod is evicted); a Job has none.
+    // A ReplicaSet's replica count (a bare one of one replica is down while its pod is evicted); a Job
+    // has none.
     expect(slim.map((o) => o.spec)).toEqual([{ replicas: 3 }, undefined]);
     // Being deleted: it makes no new pods.
     expect(slim.map((o) => o.metadata.deletionTimestamp)).toEqual([undefined, "2026-11-20T10:00:00Z"]);

@@ -104,7 +104,10 @@ describe("a prompt that waits on its own line", () => {
   });
 });
 
-/** What is relayed of a kubectl that writes the given stderr chunks at the given times (ms), then ends at `endAt`. */
+/**
+ * What is relayed of a kubectl that writes the given stderr chunks at the given times (ms), then ends
+ * at `endAt`.
+ */
 async function relayed(chunks: [number, string][], endAt: number) {
   const out: string[] = [];
   const fake = async (

@@ -1,7 +1,7 @@
 /**
- * parsePlanOptions (src/cli/options.ts): the flags commander hands over, validated into PlanOptions. Which kubectl
- * and docker run follows the README: `--kubectl PATH` (default `$KUBECTL`, `$KUBECTL_PATH`, `kubectl` on
- * PATH) and `--docker PATH` (default `$DOCKER`, `docker` on PATH). Empty values count as unset: the test
+ * parsePlanOptions (src/cli/options.ts): the flags commander hands over, validated into PlanOptions. Which
+ * kubectl and docker run follows the README: `--kubectl PATH` (default `$KUBECTL`, `$KUBECTL_PATH`, `kubectl`
+ * on PATH) and `--docker PATH` (default `$DOCKER`, `docker` on PATH). Empty values count as unset: the test
  * harness exports `KUBECTL_PATH=""`, and a shell's `KUBECTL= cmd` must not make the plugin run "".
  */
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,6 @@
-/** --strategy on plan, apply and install-cron: the default, each value, a bad value refused naming the flag. */
+/**
+ * --strategy on plan, apply and install-cron: the default, each value, a bad value refused naming the flag.
+ */
 import { describe, expect, it } from "vitest";
 import { parseInstallCronOptions } from "../../../src/cli/cron-options.js";
 import { parseApplyOptions, parsePlanOptions } from "../../../src/cli/options.js";

@@ -1,4 +1,7 @@
-/** A verb's failure to reach the cluster, said again naming the kubeconfig: still the run's cause after a late signal. */
+/**
+ * A verb's failure to reach the cluster, said again naming the kubeconfig: still the run's cause after a
+ * late signal.
+ */
 import { describe, expect, it } from "vitest";
 import { ClusterAccessError } from "../../../src/adapters/kubectl-errors.js";
 import { verbAction } from "../../../src/cli/verb.js";

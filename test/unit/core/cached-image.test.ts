@@ -65,7 +65,8 @@ describe("a DaemonSet's stale pod under IfNotPresent", () => {
   });
 
   it("is left whatever other pods the run lists on its node: the decision does not depend on the scope", () => {
-    // n2's other pod pulled the tag under Always; a run scoped to the DaemonSet's namespace would not list it.
+    // n2's other pod pulled the tag under Always; a run scoped to the DaemonSet's namespace would not
+    // list it.
     const other = makePod({
       name: "puller",
       node: "n2",

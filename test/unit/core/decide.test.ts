@@ -1244,7 +1244,8 @@ describe("pod actions", () => {
     expect(gate([webPod()])).toBe(true);
     expect(gate([webPod({ owner: null })])).toBe(true);
     expect(gate([webPod({ deletionTimestamp: "2026-11-20T11:00:00Z" })])).toBe(true);
-    // A finished pod (a CronJob's last Job's) runs nothing and is never restarted: it would fail the gate for good.
+    // A finished pod (a CronJob's last Job's) runs nothing and is never restarted: it would fail the gate
+    // for good.
     expect(gate([webPod({ phase: "Succeeded" }), webPod({ name: "failed", phase: "Failed" })])).toBe(false);
     expect(gate([webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: NEW }] })])).toBe(
       false,

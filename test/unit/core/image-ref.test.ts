@@ -12,7 +12,8 @@ const d = `sha256:${"a".repeat(64)}`;
 describe("parseImageRef normalizes like distribution/reference", () => {
   it.each([
     ["nginx", "docker.io/library/nginx:latest"],
-    // The longest path, 255 characters, whatever the registry's name (distribution/reference counts the path).
+    // The longest path, 255 characters, whatever the registry's name (distribution/reference counts
+    // the path).
     [
       `registry.gitlab.example.com/${"a".repeat(255)}`,
       `registry.gitlab.example.com/${"a".repeat(255)}:latest`,

@@ -21,7 +21,8 @@ const rolled = (w: Workload, pods: string[]) =>
   decideRestart("auto", { kind: "StatefulSet", name: "db" }, { workload: w, pods });
 
 describe("a StatefulSet with a pod terminating, still Ready", () => {
-  // db-0 drained: counted Ready and available, on no revision (the controller counts no terminating pod there).
+  // db-0 drained: counted Ready and available, on no revision (the controller counts no terminating
+  // pod there).
   const drained = {
     replicas: 3,
     readyReplicas: 3,

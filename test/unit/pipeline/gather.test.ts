@@ -132,7 +132,8 @@ describe("gather", () => {
   });
 
   it("lists the ServiceAccounts once the pods are listed when every pod names its own pull secrets", async () => {
-    // Their pull secrets are not needed, but whether each pod's ServiceAccount exists is: its new pod needs it.
+    // Their pull secrets are not needed, but whether each pod's ServiceAccount exists is: its new pod
+    // needs it.
     const { kubectl, events } = fakeKubectl([web("web-a", { imagePullSecrets: ["own"] })]);
     const inventory = await gather(kubectl, scope, { concurrency: 4 });
     expect(events).toEqual(["list replicasets.apps", "pods listed", "list serviceaccounts"]);

@@ -344,7 +344,8 @@ describe("createHttpFetch through a proxy", () => {
       if (!result.ok) throw new Error(result.error);
       const fetch = createHttpFetch({ proxy: result.settings, connectTimeoutMs: 600_000 });
       const slow = fetch("https://slow.example/v2/").catch((error: unknown) => error);
-      // Answered long before the slow tunnel's timeout: it waited only for the proxy's first answer to its login.
+      // Answered long before the slow tunnel's timeout: it waited only for the proxy's first answer to
+      // its login.
       await expect(fetch("https://fast.example/v2/")).rejects.toMatchObject({
         cause: { message: expect.stringContaining("answered CONNECT fast.example:443 with 403") },
       });
@@ -353,7 +354,8 @@ describe("createHttpFetch through a proxy", () => {
     });
 
     it("without credentials in its URL, a 407 is that host's alone: the proxy may let others through", async () => {
-      // A login asked for some destinations only (squid: the registries allowed before `allow authenticated`).
+      // A login asked for some destinations only (squid: the registries allowed before
+      // `allow authenticated`).
       const proxy = await serve((req, res) =>
         res.writeHead(req.url?.includes("private.example") ? 407 : 200, { "content-length": "0" }).end(),
       );

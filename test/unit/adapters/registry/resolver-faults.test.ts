@@ -1,4 +1,7 @@
-/** Registry faults end the resolver's answer in { ok: false }, against the in-process fake of the registry API. */
+/**
+ * Registry faults end the resolver's answer in { ok: false }, against the in-process fake of the
+ * registry API.
+ */
 import { describe, expect, it } from "vitest";
 import {
   bearer,

@@ -1,4 +1,6 @@
-/** Tokens shared while fetched and kept until they expire; a fetch that failed is no one's answer after it. */
+/**
+ * Tokens shared while fetched and kept until they expire; a fetch that failed is no one's answer after it.
+ */
 import { describe, expect, it } from "vitest";
 import { TokenCache } from "../../../../src/adapters/registry/token-cache.js";
 

@@ -17,7 +17,8 @@ type JobState = "Pending" | "Running" | "Complete" | "Failed";
 
 /**
  * A Job whose state follows a timeline: [milliseconds since start, state]; `listed`, the Jobs there before;
- * `refuse`, kubectl's error for the calls that fail (by their words and how many gets of the Job came before).
+ * `refuse`, kubectl's error for the calls that fail (by their words and how many gets of the Job
+ * came before).
  */
 function cluster(
   clock: FakeClock,

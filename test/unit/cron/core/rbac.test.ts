@@ -6,7 +6,8 @@ import { installSpec } from "../../../support/install-spec.js";
 /**
  * Every request `kubectl-autoupdate apply` makes, as group/resource:verb, with where it comes from. Keep this
  * list in step with src/pipeline/gather.ts, delete-pods.ts and adapters/kubectl.ts; the e2e test
- * test/e2e/cron/service-account.test.ts runs those calls as the ServiceAccount to prove the list is sufficient.
+ * test/e2e/cron/service-account.test.ts runs those calls as the ServiceAccount to prove the list
+ * is sufficient.
  */
 const needed = [
   "/pods:list", // kubectl.listPods, listPodsBySelector (waiting for a replacement)

@@ -78,7 +78,8 @@ describe("runChanges", () => {
     const job = jobContainerOf(inCommand)!;
     job.command = [...(job.command ?? []), "--webhook-url=https://hooks.example/services/T0/B0/TOKEN123"];
     expect(runChanges(inCommand, cronJobOf({}))).toEqual(["--webhook-url (a value set by hand) dropped"]);
-    // Nor a password in any URL written into a flag (apply refuses such a --server, but the warning is shown).
+    // Nor a password in any URL written into a flag (apply refuses such a --server, but the warning
+    // is shown).
     job.command = [...job.command, "--server=https://admin:hunter2@api.example:6443/?token=x"];
     expect(runChanges(inCommand, cronJobOf({}))).toEqual([
       "--webhook-url (a value set by hand) dropped",

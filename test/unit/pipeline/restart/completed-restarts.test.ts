@@ -1,7 +1,7 @@
 /**
- * What each strategy reports as restarted — the record an Event is made from: one per evicted or deleted
- * pod, on the controller that recreates it; one per patched workload, on the workload with its UID; each
- * after its replacement was checked (or why it was not); nothing for what was not restarted, nor in a dry run.
+ * What each strategy reports as restarted — the record an Event is made from: one per evicted or deleted pod,
+ * on the controller that recreates it; one per patched workload, on the workload with its UID; each after its
+ * replacement was checked (or why it was not); nothing for what was not restarted, nor in a dry run.
  */
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../support/fake-clock.js";

@@ -55,8 +55,8 @@ describe.each(["evict", "delete"] as const)("--strategy %s, minReadySeconds 60",
       const clock = new FakeClock();
       const cluster = new InMemoryCluster(serverClock(clock, skewMs));
       const pods = cluster.addController({ name: "web", replicas: 3, strategy, minReadySeconds: 60 });
-      // An autoscaler adds web-3 (Ready at 1 s), then web-4 (Ready at 6 s), then scales back down to 4:
-      // the ReplicaSet deletes its newest pod, web-4, which terminates (still Ready) through its grace period.
+      // An autoscaler adds web-3 (Ready at 1 s), then web-4 (Ready at 6 s), then scales back down to 4: the
+      // ReplicaSet deletes its newest pod, web-4, which terminates (still Ready) through its grace period.
       cluster.scaleTo("web", 4, 1000);
       await clock.advance(5000);
       cluster.scaleTo("web", 5, 1000);

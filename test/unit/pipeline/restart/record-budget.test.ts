@@ -49,7 +49,8 @@ function fresh(ns: string, i: number, restartedFor: string, at: number): Remembe
 
 describe("the record's 900 KiB budget", () => {
   it("leaves room for the keys of others the ConfigMap holds (the 1 MiB counts every key)", () => {
-    // A ConfigMap named by hand that holds 200 KiB of someone else's keys ("Keys not of that shape are left alone").
+    // A ConfigMap named by hand that holds 200 KiB of someone else's keys ("Keys not of that shape are
+    // left alone").
     const data: Record<string, string> = { "settings.yaml": "x".repeat(200 * 1024) };
     for (let i = 0, total = bytes(data); total < 200 * 1024 + 880 * 1024; i++) {
       const [key, value] = entry("shop", i, [[`app=${digest(`o${i}`)}>${digest("n")}`, now - 3 * day]]);

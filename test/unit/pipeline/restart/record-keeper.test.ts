@@ -53,7 +53,8 @@ const patchOf = (args: readonly string[]) =>
 describe("RecordKeeper", () => {
   it.each([
     ["its old digest", cameBack],
-    // Up, but on another digest its node had cached: a daily run, long after its Event, would restart it again.
+    // Up, but on another digest its node had cached: a daily run, long after its Event, would restart
+    // it again.
     ["another old digest", { kind: "up", restartedFor: move } as const],
   ])(
     "keeps a pod evicted or deleted that came back on %s: one read, one merge patch of its key",

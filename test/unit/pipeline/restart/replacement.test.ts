@@ -26,7 +26,10 @@ const stale = (name: string, running: string, latest: string, pullPolicy: string
   pullPolicy,
 });
 
-/** What checkReplacement records for `pod`, restarted with `planned`, whose replacement is Ready as `replacement`. */
+/**
+ * What checkReplacement records for `pod`, restarted with `planned`, whose replacement is Ready
+ * as `replacement`.
+ */
 async function recorded(pod: PlanPod, planned: PlanPod[], replacement: Pod) {
   const restarted: CompletedRestart[] = [];
   const reporter = {

@@ -69,7 +69,9 @@ function writtenBackAfterPatch(cluster: InMemoryCluster): () => boolean {
   return patched;
 }
 
-/** Whether the cluster has been asked to patch a workload yet, for a fake that changes what it answers after. */
+/**
+ * Whether the cluster has been asked to patch a workload yet, for a fake that changes what it answers after.
+ */
 function patchSeen(cluster: InMemoryCluster): () => boolean {
   let patched = false;
   const patch = cluster.patchRestartedAt.bind(cluster);
@@ -501,7 +503,9 @@ describe("read again right before the patch", () => {
     expect(cluster.patches()).toEqual([]);
   });
 
-  /** The workload written once (`change`) while its pods are listed after its read, as its controller does. */
+  /**
+   * The workload written once (`change`) while its pods are listed after its read, as its controller does.
+   */
   const writtenWhileListed = (
     cluster: InMemoryCluster,
     name: string,
@@ -554,7 +558,9 @@ describe("read again right before the patch", () => {
 });
 
 describe("pods gone since the plan", () => {
-  /** The plan's pods as they were for `name`, a workload deleted since: its pods and all, or (orphaned) not. */
+  /**
+   * The plan's pods as they were for `name`, a workload deleted since: its pods and all, or (orphaned) not.
+   */
   const plannedFor = (pods: readonly PlanPod[], name: string, podsToo: boolean): PlanPod[] =>
     pods.map((p, i) => ({
       ...p,
