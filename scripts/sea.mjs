@@ -1,6 +1,6 @@
-// Makes the self-contained executables: the one-file bundle (dist/kubectl-autoupdate.single.cjs, `npm run
-// build`) injected into each platform's Node.js binary as a single-executable application, written to
-// dist/sea/<os>-<arch>/. Node.js is not needed to run them.
+// Makes the self-contained executables: the one-file bundle (dist/kubectl-autoupdate.single.cjs,
+// `npm run build`) injected into each platform's Node.js binary as a single-executable application,
+// written to dist/sea/<os>-<arch>/. Node.js is not needed to run them.
 //
 //   node scripts/sea.mjs                          every platform
 //   node scripts/sea.mjs linux/amd64 darwin/arm64 some
