@@ -676,7 +676,11 @@ export class Kubectl {
     const args = ["get", "poddisruptionbudgets.policy", ...where, "-o", "json"];
     type Pdb = {
       metadata?: { name?: string; namespace?: string; generation?: number };
-      spec?: { selector?: LabelSelector; unhealthyPodEvictionPolicy?: string };
+      spec?: {
+        selector?: LabelSelector;
+        minAvailable?: number | string;
+        unhealthyPodEvictionPolicy?: string;
+      };
       status?: {
         disruptionsAllowed?: number;
         currentHealthy?: number;
@@ -691,6 +695,7 @@ export class Kubectl {
       selector: pdb.spec?.selector ?? null,
       disruptionsAllowed: allowedByStatus({ ...pdb.status, generation: pdb.metadata?.generation }),
       ...(pdb.status?.expectedPods !== undefined ? { expectedPods: pdb.status.expectedPods } : {}),
+      ...(typeof pdb.spec?.minAvailable === "number" ? { countsEndedPods: true } : {}),
       ...(pdb.status?.currentHealthy !== undefined ? { currentHealthy: pdb.status.currentHealthy } : {}),
       ...(pdb.status?.desiredHealthy !== undefined ? { desiredHealthy: pdb.status.desiredHealthy } : {}),
       ...(pdb.spec?.unhealthyPodEvictionPolicy

@@ -17,6 +17,11 @@ export interface DisruptionBudget {
   desiredHealthy?: number;
   /** The pods it counts, Ready or not (its status). */
   expectedPods?: number;
+  /**
+   * Its spec.minAvailable is a count: its controller then counts in expectedPods every pod it selects, ended
+   * ones too (a pod its kubelet evicted lingers, Failed), where otherwise it counts its controllers' scale.
+   */
+  countsEndedPods?: boolean;
   /** Its spec.unhealthyPodEvictionPolicy: IfHealthyBudget (the default) or AlwaysAllow. */
   unhealthyPodEvictionPolicy?: string;
 }
@@ -97,13 +102,13 @@ function allowsNoDisruption(budget: DisruptionBudget): boolean {
 
 /**
  * The most disruptions the budget allows at once, all its pods Ready: its expected pods less those it wants
- * Ready. Undefined when its status does not say.
+ * Ready, and less `endedPods`, the ended pods it selects, where it counts those (none of them can be Ready).
+ * Undefined when its status does not say.
  */
-export function mostDisruptionsAllowed(budget: DisruptionBudget): number | undefined {
+export function mostDisruptionsAllowed(budget: DisruptionBudget, endedPods: number): number | undefined {
   const { expectedPods, desiredHealthy } = budget;
-  return expectedPods === undefined || desiredHealthy === undefined
-    ? undefined
-    : expectedPods - desiredHealthy;
+  if (expectedPods === undefined || desiredHealthy === undefined) return undefined;
+  return expectedPods - (budget.countsEndedPods ? endedPods : 0) - desiredHealthy;
 }
 
 /**

@@ -9,7 +9,12 @@
 import { counted } from "../util/counted.js";
 import { firstFew } from "../util/first-few.js";
 import { groupBy } from "../util/group-by.js";
-import { type DisruptionBudget, mostDisruptionsAllowed, selectingAny } from "./disruption-budget.js";
+import {
+  type DisruptionBudget,
+  mostDisruptionsAllowed,
+  selectingAny,
+  selectingBudgets,
+} from "./disruption-budget.js";
 import { ignoreLabel, isBuiltInController, isOptedOut, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf, replicasOf } from "./owners.js";
 import {
@@ -76,6 +81,8 @@ export interface ControllerFacts {
   leftOnCachedImage?: readonly string[];
   /** The PodDisruptionBudgets selecting its pods, when they were read (auto). */
   budgets?: readonly DisruptionBudget[];
+  /** The ended pods in scope that each budget selects: they count in some budgets' expected pods. */
+  endedPods?: ReadonlyMap<DisruptionBudget, number>;
   /**
    * Under a scope a selector narrowed, the names of its pods the plan has: those outside it were not judged
    * (held, opted out, on a node the tag dropped), and its rollout would replace them too. Undefined: the
@@ -218,6 +225,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
   // The pods in scope a budget selects, current ones too: a rollout replaces them all, so their budgets are
   // its own. Looked at once per label set, which a controller's pods share.
   const budgeted = input.budgets ? budgetedPods(plan.pods, input.budgets, targetKey) : undefined;
+  const endedPods = input.budgets ? endedPodsByBudget(plan.pods, input.budgets) : undefined;
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -250,6 +258,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
           input.budgets.get(namespace) ?? [],
           new Set([...pods, ...(budgeted?.get(key) ?? [])].map((p) => p.labels)),
         ),
+      endedPods,
       ...(input.narrowed ? { podsInScope: inScope?.get(key)?.map((p) => p.name) ?? [] } : {}),
     };
     const decision = decideRestart(input.strategy, target, facts);
@@ -290,6 +299,21 @@ function budgetedPods(
     pods.filter((p) => !p.terminating && !p.ended && isSelected(p)),
     key,
   );
+}
+
+/** How many ended pods each budget of their namespace selects. */
+function endedPodsByBudget(
+  pods: readonly PlanPod[],
+  budgets: ReadonlyMap<string, readonly DisruptionBudget[]>,
+): Map<DisruptionBudget, number> {
+  const counts = new Map<DisruptionBudget, number>();
+  for (const pod of pods) {
+    if (!pod.ended) continue;
+    for (const budget of selectingBudgets(budgets.get(pod.namespace) ?? [], pod.labels)) {
+      counts.set(budget, (counts.get(budget) ?? 0) + 1);
+    }
+  }
+  return counts;
 }
 
 /**
@@ -397,7 +421,7 @@ function decideRestartOf(
   const operator = controllingOwner(w.metadata);
   if (auto && recreate) return evict(`${name} uses Recreate (a rollout stops every pod at once)`);
   if (auto && stopsEveryPod) return evict(`${name}'s rollout stops every pod at once (${stopsEveryPod})`);
-  const overBudget = auto ? budgetBelowRollout(w, facts.budgets) : null;
+  const overBudget = auto ? budgetBelowRollout(w, facts) : null;
   if (overBudget) return evict(overBudget);
   if (auto && operator) {
     return evict(
@@ -440,10 +464,12 @@ function decideRestartOf(
  * once than the budget allows with every pod Ready), or null. Under auto such pods are evicted one at a
  * time: apply would wait for the budget in vain.
  */
-function budgetBelowRollout(w: Workload, budgets: readonly DisruptionBudget[] | undefined): string | null {
+function budgetBelowRollout(w: Workload, facts: ControllerFacts): string | null {
   const down = rolloutTakesDown(w);
-  for (const budget of budgets ?? []) {
-    const most = mostDisruptionsAllowed(budget);
+  // A rollout that only surges takes no pod down: no budget stands in its way, whatever it allows.
+  if (down === 0) return null;
+  for (const budget of facts.budgets ?? []) {
+    const most = mostDisruptionsAllowed(budget, facts.endedPods?.get(budget) ?? 0);
     if (most === undefined || most >= down) continue;
     const allows = most < 1 ? "no disruption" : `at most ${counted(most, "disruption")}`;
     return `PodDisruptionBudget ${budget.name} allows ${allows}, and ${workloadName(w)}'s rollout takes ${counted(down, "pod")} out of service at once`;

@@ -45,7 +45,9 @@ export function rolloutTakesDown(w: Workload): number {
   const { total, maxSurge, maxUnavailable } = resolved(w);
   if (w.kind === "Deployment" && updateStrategyType(w) !== "RollingUpdate") return total;
   if (w.kind === "DaemonSet" && maxSurge > 0) return 0;
-  return atMost(maxUnavailable, total);
+  // A StatefulSet's controller deletes pods only from its partition up.
+  const partition = w.kind === "StatefulSet" ? (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
+  return atMost(maxUnavailable, Math.max(0, total - partition));
 }
 
 /**

@@ -923,7 +923,9 @@ export class InMemoryCluster implements RestartApi {
           disruptionsAllowed: Math.max(0, ready - minAvailable),
           currentHealthy: ready,
           desiredHealthy: minAvailable,
-          expectedPods: selected.filter((p) => !p.metadata.deletionTimestamp).length,
+          // As the disruption controller counts for a minAvailable count: every pod selected, ended ones too.
+          expectedPods: selected.length,
+          countsEndedPods: true,
         };
       });
   }

@@ -6,10 +6,12 @@
  * budgets selecting a pod make the Eviction API answer 500: that pod fails at once, with both names (and
  * --strategy delete, which checks budgets itself, can still restart it). Under auto, a workload that is
  * evicted meets its budget the same way; one that is rolled never goes below the budget's minimum anyway.
+ * An ended pod that lingers counts in a minAvailable count's expected pods, as the disruption controller
+ * counts them, and is never Ready: auto evicts rather than roll into a budget that would never let it go.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Pod } from "../../simulator/index.js";
-import { apply, kk, plugin, settledWorkloads, useCluster } from "../../support/e2e.js";
+import { apply, kk, planJson, plugin, settledWorkloads, useCluster } from "../../support/e2e.js";
 import { pushImage } from "../../support/images.js";
 import { watchReady } from "../../support/ready-watch.js";
 import { anonymous } from "../../support/registry/distribution.js";
@@ -43,7 +45,14 @@ const apps = {
   doubled: 1,
   "auto-evicted": 2,
   "auto-rolled": 2,
+  "auto-ended": 3,
 } as const;
+
+/** Two of three pods down at once, no surge: a budget wanting two Ready can never let it roll. */
+const rollsTwoAtOnce = (d: ReturnType<typeof deployment>) => ({
+  ...d,
+  spec: { ...d.spec, strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 2 } } },
+});
 
 beforeAll(async () => {
   await Promise.all(
@@ -51,7 +60,7 @@ beforeAll(async () => {
       const image = `${cluster.registry.host}/${app}:latest`;
       const v1 = await pushImage(image, `${app} v1`);
       const d = deployment(app, ns, replicas, { image });
-      await apply(app === "auto-evicted" ? recreate(d) : d);
+      await apply(app === "auto-evicted" ? recreate(d) : app === "auto-ended" ? rollsTwoAtOnce(d) : d);
       await cluster.sim.waitForPods({ namespace: ns, selector: `app=${app}`, count: replicas, digest: v1 });
       digests.set(app, { v1, v2: await pushImage(image, `${app} v2`) });
     }),
@@ -62,9 +71,10 @@ beforeAll(async () => {
     budget("second", "doubled", { maxUnavailable: 1 }),
     budget("keep-both", "auto-evicted", { minAvailable: 2 }),
     budget("keep-two", "auto-rolled", { minAvailable: 2 }),
+    budget("two-of-three", "auto-ended", { minAvailable: 2 }),
   );
   // The disruption controller fills in each budget's status; until then evictions are refused anyway.
-  for (const name of ["guard", "first", "second", "keep-both", "keep-two"]) {
+  for (const name of ["guard", "first", "second", "keep-both", "keep-two", "two-of-three"]) {
     await kk([
       "wait",
       "--for=jsonpath={.status.observedGeneration}=1",
@@ -232,6 +242,51 @@ describe("under auto", () => {
       expect(line).toMatch(/ not evicted: PodDisruptionBudget keep-both allows no disruption now$/);
     }
     expect(await podsOf("auto-evicted")).toEqual(before);
+  });
+
+  it("an ended pod counts in a minAvailable count's expected pods, never Ready: the workload is evicted", async () => {
+    // A pod its kubelet evicted lingers, Failed, with the app's labels (a bare one: no ReplicaSet adopts it).
+    const lingering = deployment("auto-ended", ns, 1, {
+      image: `${cluster.registry.host}/auto-ended:latest`,
+    });
+    const name = "auto-ended-evicted";
+    await apply({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace: ns, labels: { app: "auto-ended" } },
+      spec: { ...lingering.spec.template.spec, nodeName: "pdb-containerd" },
+    });
+    await cluster.sim.waitForPods({ namespace: ns, selector: "app=auto-ended", count: 4 });
+    await kk([
+      "patch",
+      "pod",
+      name,
+      "-n",
+      ns,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      '{"status":{"phase":"Failed","reason":"Evicted"}}',
+    ]);
+    // The real disruption controller counts it: 4 expected, 3 Ready; so 1 disruption at most, never 2.
+    await kk([
+      "wait",
+      "--for=jsonpath={.status.expectedPods}=4",
+      "pdb/two-of-three",
+      "-n",
+      ns,
+      "--timeout=60s",
+    ]);
+    const doc = await planJson(["-n", ns, "-l", "app=auto-ended"]);
+    const restarts = doc.pods.filter((p) => p.action === "delete").map((p) => p.restart);
+    expect(restarts).toHaveLength(3);
+    for (const restart of restarts) {
+      expect(restart).toMatchObject({
+        strategy: "evict",
+        reason:
+          "PodDisruptionBudget two-of-three allows at most 1 disruption, and Deployment/auto-ended's rollout takes 2 pods out of service at once: evicted one at a time",
+      });
+    }
   });
 
   it("a RollingUpdate Deployment is rolled: its surge keeps it at the budget's minimum throughout", async () => {

@@ -145,6 +145,11 @@ describe("rolloutTakesDown: the Ready pods a rollout may take out of service at 
     ["Deployment, a value the API would refuse: every replica", deployment(5, { maxUnavailable: "x" }), 5],
     ["StatefulSet, one at a time", statefulSet(3), 1],
     ["StatefulSet, maxUnavailable 2", statefulSet(5, { maxUnavailable: 2 }), 2],
+    [
+      "StatefulSet, maxUnavailable 2, partition 4 of 5: only the last pod rolls",
+      statefulSet(5, { maxUnavailable: 2, partition: 4 }),
+      1,
+    ],
     ["DaemonSet, defaults: one node at a time", daemonSet(10), 1],
     ["DaemonSet, maxSurge 1: none", daemonSet(10, { maxSurge: 1, maxUnavailable: 0 }), 0],
   ])("%s", (_, workload, down) => {

@@ -113,6 +113,35 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     expect(asked.fewest).toBe(3);
   });
 
+  it("an ended pod a minAvailable count counts (evicted, lingering Failed) can never be Ready: evicted", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController(webTrack("blue", { replicas: 8, maxSurge: 2, maxUnavailable: 2 }));
+    cluster.setMinAvailableBudget("guard", "web", 7);
+    // Its kubelet evicted one pod; it lingers, and the budget counts 9 pods, 8 of them Ready.
+    cluster.setFailed(pods[7]!.name);
+    await clock.advance(5000);
+    const ended: PlanPod = { ...pods[7]!, ended: true, action: "none" };
+    const plan = await decidedPlan(cluster, [...pods.slice(0, 7), ended], "auto");
+    expect(plan.pods[0]!.restart).toMatchObject({
+      strategy: "evict",
+      reason:
+        "PodDisruptionBudget guard allows at most 1 disruption, and Deployment/blue's rollout takes 2 pods out of service at once: evicted one at a time",
+    });
+    const { reported } = await runRestart(clock, cluster, podsToRestart(plan));
+    expect(reported.filter((line) => line.endsWith(" evicted"))).toHaveLength(7);
+    expect(cluster.patches()).toHaveLength(0);
+  });
+
+  it("a surge-only rollout under a budget wanting more pods than there are is rolled, not evicted", async () => {
+    // A chart's minAvailable 2 over one replica: no eviction is ever allowed, and the rollout needs none.
+    const one = webTrack("blue", { replicas: 1, maxUnavailable: 0 });
+    const result = await run("auto", [one], (cluster) => cluster.setMinAvailableBudget("guard", "web", 2));
+    expect(result.plan.pods[0]!.restart).toMatchObject({ strategy: "rollout" });
+    expect(result.patches).toBe(1);
+    expect(result.fewest).toBe(1);
+  });
+
   it("a rollout that takes no pod out of service (a surge only) needs nothing of its budgets", async () => {
     const surgeOnly = webTrack("blue", { maxUnavailable: 0 });
     const result = await run("auto", [surgeOnly], (cluster) =>
