@@ -101,13 +101,27 @@ const windowsBuildLabel = "node.kubernetes.io/windows-build";
 /**
  * A Node's platform in the form index children name theirs (`linux/arm64/v8`, `windows/amd64 10.0.17763`);
  * null when unstated. A Windows node's build is its label's, else its kernel version's. A 32-bit ARM node
- * says `arm` with no variant, where images say `arm/v6` or `arm/v7`: which one it runs is not known (null).
+ * says `arm` with no variant, where images say `arm/v6` or `arm/v7`: its key is `linux/arm`, which names
+ * no image (statesNoVariant).
  */
 export function nodePlatformKey(node: Node): string | null {
   const info = node.status?.nodeInfo;
-  if (info?.architecture === "arm") return null;
+  if (info?.architecture === "arm") {
+    return typeof info.operatingSystem === "string" && info.operatingSystem !== ""
+      ? `${info.operatingSystem.toLowerCase()}/arm`
+      : null;
+  }
   const build = node.metadata.labels?.[windowsBuildLabel] ?? info?.kernelVersion;
   return platformKey({ os: info?.operatingSystem, architecture: info?.architecture, "os.version": build });
+}
+
+/**
+ * Whether a node's platform key leaves its variant unknown (a 32-bit ARM node's `linux/arm`): only its
+ * operating system and architecture are known, so it runs none of another's images, and which of its own
+ * architecture's variants it runs is not known.
+ */
+export function statesNoVariant(nodePlatform: string): boolean {
+  return /^[^/ ]+\/arm$/.test(nodePlatform);
 }
 
 /**

@@ -6,6 +6,7 @@
  * such a container would bring back the same digest forever. So a differing digest is stale only when no
  * such sameness holds; manifests are read by digest, only when the digests differ. Pure.
  */
+import { statesNoVariant } from "./manifest.js";
 import type { IndexChild, ManifestInfo, TagDigest } from "./resolution.js";
 
 /**
@@ -130,14 +131,23 @@ function judgeSameRepository(
   if (!old.ok) {
     return unknown(`could not read the running index to compare platforms: ${old.reason}`);
   }
-  if (!old.isIndex) return platformManifestAgainstIndex(old, latest, tagRepository, manifests, nodePlatform);
+  const exact = exactPlatform(nodePlatform);
+  if (!old.isIndex) return platformManifestAgainstIndex(old, latest, tagRepository, manifests, exact);
   const oldTwice = repeatedPlatform(old);
   if (oldTwice) {
     return unknown(
       `the running index has several images for ${oldTwice}, told apart by what is not compared`,
     );
   }
-  return comparePlatforms(running.repository, old, tagRepository, latest, manifests, nodePlatform);
+  return comparePlatforms(running.repository, old, tagRepository, latest, manifests, exact);
+}
+
+/**
+ * The node's platform where it names one image platform; a 32-bit ARM node's, which states no variant,
+ * counts as not known (null) but where only its architecture matters (goneOnNode).
+ */
+function exactPlatform(nodePlatform: NodePlatform): NodePlatform {
+  return typeof nodePlatform === "string" && statesNoVariant(nodePlatform) ? null : nodePlatform;
 }
 
 /**
@@ -185,7 +195,8 @@ function againstSingleTag(
   if (latest.platform === undefined) return needs({ ...tagNeed, platform: true });
   const platforms = old.children.filter((child) => child.platform !== null);
   const only = platforms.length === 1 ? platforms[0]!.platform : null;
-  const platform = typeof nodePlatform === "string" ? nodePlatform : only;
+  const node = exactPlatform(nodePlatform);
+  const platform = typeof node === "string" ? node : only;
   // Two images for the platform that matters (Windows images told apart by os.version): which one the node
   // runs is not known.
   const mattering = platform ?? latest.platform;
@@ -199,13 +210,15 @@ function againstSingleTag(
     // of the tag's platform its child is the tag's image or not; on another, the tag has nothing to run.
     // That child is read first: once the nodes are read, no manifest is.
     const holds = old.children.some((child) => child.digest === tagNeed.digest);
-    const candidate = latest.platform ? old.children.find((c) => c.platform === latest.platform) : undefined;
+    const candidate = latest.platform
+      ? (old.children.find((c) => c.platform === latest.platform) ?? lonePlatformless(old))
+      : undefined;
     if (!holds && candidate && !manifests.has(candidate.digest)) {
       return needs({ repository: running.repository, digest: candidate.digest, platform: false });
     }
     const why = `the tag now names an image for ${latest.platform ?? "one platform"} only, and the node's platform is not known`;
     // As comparePlatforms marks its twin: the node may be one the tag no longer has an image for.
-    return nodePlatform === undefined ? byNode(why) : { ...unknown(why), noImageToRun: true };
+    return node === undefined ? byNode(why) : { ...unknown(why), noImageToRun: true };
   }
   if (latest.platform !== null && latest.platform !== platform) {
     return noImageFor(platform);
@@ -241,6 +254,9 @@ function goneOnNode(
   if (latest.platform === undefined) return needs({ ...tagNeed, platform: true });
   if (nodePlatform === undefined) return byNode(`the running manifest could not be read (${why})`);
   if (nodePlatform === null || nodePlatform === latest.platform) return gone(why);
+  // A 32-bit ARM node of the image's architecture: only the variant is not known, as where the nodes
+  // cannot be read.
+  if (statesNoVariant(nodePlatform) && latest.platform.startsWith(`${nodePlatform}/`)) return gone(why);
   return noImageFor(nodePlatform);
 }
 
@@ -346,6 +362,22 @@ function comparePlatforms(
     : undefined;
   const considered = mine ? [mine] : old.children;
   const latestLone = lonePlatformless(latest);
+  // Which of the tag's images stands in for the running index's lone child depends on the node's platform,
+  // and once the nodes are read no manifest is: every candidate is read first.
+  if (nodePlatform === undefined && oldLone && !latestLone) {
+    const named = new Set(old.children.map((child) => child.platform));
+    const unread = [
+      { repository: oldRepository, child: oldLone },
+      ...latest.children
+        .filter((child) => !named.has(child.platform))
+        .map((child) => ({ repository: latestRepository, child })),
+    ].filter(({ child }) => !manifests.has(child.digest));
+    if (unread.length > 0) {
+      return needs(
+        ...unread.map(({ repository, child }) => ({ repository, digest: child.digest, platform: false })),
+      );
+    }
+  }
   // What stands for a child the tag's index does not name: its lone child without a platform, or, for the
   // running index's lone one, the tag's image for the node's platform.
   const standIn = (child: IndexChild): string | undefined => {

@@ -7,6 +7,7 @@ import {
   nodePlatformKey,
   platformKey,
   readManifest,
+  statesNoVariant,
 } from "../../../src/core/manifest.js";
 
 describe("manifests", () => {
@@ -143,6 +144,10 @@ describe("Windows builds", () => {
       metadata: { name: "pi-1" },
       status: { nodeInfo: { operatingSystem: "linux", architecture: "arm", kernelVersion: "6.6.31" } },
     };
-    expect(nodePlatformKey(pi)).toBeNull();
+    expect(nodePlatformKey(pi)).toBe("linux/arm");
+    expect(statesNoVariant("linux/arm")).toBe(true);
+    // No image's key: an image's arm without a variant is arm/v7, as containerd reads it.
+    expect(configPlatform({ os: "linux", architecture: "arm" })).toBe("linux/arm/v7");
+    expect(statesNoVariant("linux/arm64/v8")).toBe(false);
   });
 });
