@@ -87,8 +87,9 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
     raw.timeZone === undefined
       ? undefined
       : checkedValue(checkTimeZone(raw.timeZone), `invalid --time-zone "${raw.timeZone}": `);
+  // Empty (`-l "$SELECTOR"` with it unset), as kubectl and plan take it: every pod.
   const selector =
-    raw.selector === undefined
+    raw.selector === undefined || raw.selector.trim() === ""
       ? undefined
       : checkedValue(checkSelector(raw.selector), `invalid -l/--selector "${raw.selector}": `);
 

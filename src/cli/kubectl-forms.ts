@@ -20,6 +20,12 @@ const dryRunKinds: Record<string, "client" | "server"> = {
   "install-cron": "client",
 };
 
+/** Whether the verb takes `--dry-run=value`: true or false, or none or its own kind of dry run. */
+export function takesDryRun(verb: string, value: string): boolean {
+  const kind = dryRunKinds[verb];
+  return flagBoolean(value) !== undefined || (kind !== undefined && (value === "none" || value === kind));
+}
+
 /** A boolean flag's `=value`, kubectl's `--dry-run=server` among them; a usage error when it is none. */
 function booleanValue(verb: Command, option: Option, value: string): boolean {
   const kind = option.long === "--dry-run" ? dryRunKinds[verb.name()] : undefined;

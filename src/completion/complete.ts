@@ -3,7 +3,7 @@
  * completed, "" for a new word), either the candidates themselves or the cluster lookup that gives them.
  * The answer follows cobra's `__complete` conventions, which kubectl relays to the shell.
  */
-import { logLevelAt, onlyFlags } from "../cli/kubectl-forms.js";
+import { logLevelAt, onlyFlags, takesDryRun } from "../cli/kubectl-forms.js";
 import { flagBoolean } from "../util/flag-boolean.js";
 import { shortFlags } from "../util/short-flags.js";
 import type { CommandLineSpec, FlagSpec, VerbSpec } from "./spec.js";
@@ -96,7 +96,7 @@ function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], to
   }
   // Not help: its flags (-v, -h) would narrow the list to them.
   const fitting = spec.verbs.filter(
-    (v) => v.name !== "help" && v.flags.length > 0 && onlyFlagsOf(v, before, true),
+    (v) => v.name !== "help" && v.flags.length > 0 && onlyFlagsOf(v, before, true) && takesValues(v, before),
   );
   const [first] = fitting;
   if (first === undefined) return nothing(Directive.error);
@@ -109,6 +109,20 @@ function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], to
   // Flags every such verb has: which verb comes is not known yet.
   const shared = first.flags.filter((f) => fitting.every((v) => v.flags.some((g) => g.key === f.key)));
   return flagNames(shared, toComplete, scan.given);
+}
+
+/**
+ * Whether the verb takes the values typed for its flags: `-o name` is not cron-status's, `--dry-run=client`
+ * not apply's. A flag's choices are taken in any case here; the run tells `-o WIDE` from `-o wide`.
+ */
+function takesValues(verb: VerbSpec, words: readonly string[]): boolean {
+  const { typed } = scanFlags(verb, words);
+  const chosen = verb.flags.every((flag) => {
+    const value = typed[flag.key];
+    if (typeof value !== "string" || value === "" || !flag.choices) return true;
+    return flag.choices.includes(value) || flag.choices.includes(value.toLowerCase());
+  });
+  return chosen && words.every((w) => !w.startsWith("--dry-run=") || takesDryRun(verb.name, w.slice(10)));
 }
 
 /** Whether the words are nothing but the verb's flags (`valueMayFollow`: the last one's value may come). */

@@ -37,6 +37,12 @@ describe("parseInstallCronOptions", () => {
     );
   });
 
+  it("an empty -l selects every pod, as kubectl's and plan's do: no selector is passed", () => {
+    for (const selector of ["", " "]) {
+      expect(parseInstallCronOptions({ selector, namespace: "web" }, {}).spec.selector).toBeUndefined();
+    }
+  });
+
   it("--max-requests is passed on to the job; refused with --resolver docker, whose pulls are docker's", () => {
     expect(parseInstallCronOptions({ maxRequests: "500" }, {}).spec.maxRequests).toBe(500);
     expect(() => parseInstallCronOptions({ maxRequests: "0" }, {})).toThrow(

@@ -236,6 +236,14 @@ describe("flags before the verb, from the first word", () => {
     expect(values(at("-n", "web", "--cont"))).toEqual(["--context"]);
   });
 
+  it("only the verbs that take the values typed: the run refuses the others", () => {
+    expect(values(at("-o", "name", ""))).toEqual(["plan", "apply"]);
+    expect(values(at("-o", "JSON", ""))).toEqual(["plan", "apply", "install-cron", "cron-status"]);
+    expect(values(at("--dry-run=client", ""))).toEqual(["install-cron"]);
+    expect(values(at("--dry-run=server", ""))).toEqual(["apply", "uninstall-cron"]);
+    expect(values(at("--dry-run=true", ""))).toEqual(["apply", "install-cron", "uninstall-cron"]);
+  });
+
   it("-v (kubectl's log level) before the verb does not narrow the flags to help's", () => {
     expect(values(at("-v", "--cont"))).toEqual(["--context"]);
     expect(values(at("-v", "pl"))).toEqual(["plan"]);
