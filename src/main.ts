@@ -25,6 +25,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     const verbless = flagsWithoutVerb(program, argv);
+    // Help asked for beside flags is help, as kubectl gives it (`kubectl -n web -h`).
+    if (verbless && asksHelp(argv)) {
+      io.stdout.write(program.helpInformation());
+      return 0;
+    }
     if (verbless) throw new UsageError(verbless);
     words = kubectlForms(program, argv);
     await program.parseAsync([...words], { from: "user" });
@@ -50,6 +55,12 @@ function flagsWithoutVerb(program: Command, argv: readonly string[]): string | n
   // is named.
   const flag = first.startsWith("--") ? first.replace(/=[\s\S]*$/, "") : first.slice(0, 2);
   return `${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs`;
+}
+
+/** Whether -h or --help comes among the flags (before a `--`). */
+function asksHelp(argv: readonly string[]): boolean {
+  const flags = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+  return flags.includes("-h") || flags.includes("--help");
 }
 
 function report(error: unknown, io: Io, verbose: boolean): number {

@@ -64,6 +64,17 @@ describe("help and version, with only the named verb's flags declared", () => {
     });
   });
 
+  it.each([[["-n", "web", "-h"]], [["-A", "--help"]]])(
+    "%j: help asked for beside flags with no verb is the program's help, as kubectl gives it",
+    async (args) => {
+      expect(await runMain(args)).toEqual({
+        code: 0,
+        stdout: (await runMain(["--help"])).stdout,
+        stderr: "",
+      });
+    },
+  );
+
   it("an unknown verb: the error, then where the usage is", async () => {
     expect((await runMain(["frob"])).stderr).toBe(
       "error: unknown command 'frob'\nRun 'kubectl autoupdate --help' for usage.\n",
