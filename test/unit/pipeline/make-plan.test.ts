@@ -16,6 +16,7 @@ import type { Workload } from "../../../src/core/workload.js";
 import { ToolFailedError } from "../../../src/errors.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
 import { pullSecret } from "../../support/fake-kubectl.js";
+import { planKubectl } from "../../support/plan-kubectl.js";
 import { digestOf, makePod, makeReplicaSet, uuidOf } from "../../support/pods.js";
 import { configOf } from "../../support/resolutions.js";
 
@@ -37,24 +38,22 @@ function fakeKubectl(
   events: string[],
   remembered: (scope: PodScope, warn?: (line: string) => void) => Promise<unknown[]> = async () => [],
 ) {
-  return {
-    async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
-      for (const p of pods) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        onPod?.(p);
-      }
-      events.push("pods listed");
-      return pods;
+  return planKubectl(pods, {
+    owners: [makeReplicaSet("web-1", "web")],
+    calls: {
+      async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
+        for (const p of pods) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          onPod?.(p);
+        }
+        events.push("pods listed");
+        return pods;
+      },
+      getSecrets: async (namespace: string, names: string[]) =>
+        names.map((name) => pullSecret(name, namespace, { "docker.io": { username: "u", password: "p" } })),
+      listRememberedRestarts: remembered,
     },
-    listObjects: async () => [makeReplicaSet("web-1", "web")],
-    listServiceAccounts: async () => [{ metadata: { name: "default", namespace: "default" } }],
-    getSecrets: async (namespace: string, names: string[]) =>
-      names.map((name) => pullSecret(name, namespace, { "docker.io": { username: "u", password: "p" } })),
-    getNodes: async () => [],
-    listWorkloads: async () => [],
-    listDisruptionBudgetsIn: async () => [],
-    listRememberedRestarts: remembered,
-  } as unknown as Kubectl;
+  });
 }
 
 /** A resolver whose tags answer `answer(ref, credentials)` after a few ms; records each ask. */
@@ -409,19 +408,9 @@ describe("a pod whose StatefulSet is being deleted", () => {
       updateRevision: "db-7f",
     },
   };
-  const kubectl = {
-    async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
-      onPod?.(dbPod);
-      return [dbPod];
-    },
-    listObjects: async () => [],
-    listServiceAccounts: async () => [{ metadata: { name: "default", namespace: "default" } }],
-    getSecrets: async () => [],
-    getNodes: async () => [],
-    listWorkloads: async (kind: string) => (kind === "StatefulSet" ? [deleting] : []),
-    listDisruptionBudgetsIn: async () => [],
-    listRememberedRestarts: async () => [],
-  } as unknown as Kubectl;
+  const kubectl = planKubectl([dbPod], {
+    calls: { listWorkloads: async (kind: string) => (kind === "StatefulSet" ? [deleting] : []) },
+  });
   const { resolver } = fakeResolver([], () => moved);
 
   it.each<StrategyName>(["auto", "rollout", "evict", "delete"])(

@@ -4,10 +4,11 @@
  * 32-bit ARM node states no variant: its architecture alone still tells it from another's.
  */
 import { describe, expect, it } from "vitest";
-import type { Kubectl, PodListListener, PodScope } from "../../../src/adapters/kubectl.js";
+import type { Kubectl } from "../../../src/adapters/kubectl.js";
 import type { Resolver } from "../../../src/adapters/resolver.js";
 import type { ManifestInfo, TagResolution } from "../../../src/core/resolution.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
+import { planKubectl } from "../../support/plan-kubectl.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 
 const [RUNNING, LONE] = [digestOf("crane-built index"), digestOf("its one image, no platform")];
@@ -41,24 +42,7 @@ const kubectlWith = (running: string, architecture: string) => {
     owner: { kind: "ReplicaSet", name: "app-1" },
     containers: [{ name: "app", image: "registry.example/app:main", runningDigest: running }],
   });
-  return {
-    async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
-      onPod?.(pod);
-      return [pod];
-    },
-    listObjects: async () => [makeReplicaSet("app-1", "app")],
-    listServiceAccounts: async () => [{ metadata: { name: "default", namespace: "default" } }],
-    getSecrets: async () => [],
-    getNodes: async (names: string[]) =>
-      names.map((name) => ({
-        kind: "Node",
-        metadata: { name },
-        status: { nodeInfo: { operatingSystem: "linux", architecture } },
-      })),
-    listWorkloads: async () => [],
-    listDisruptionBudgetsIn: async () => [],
-    listRememberedRestarts: async () => [],
-  } as unknown as Kubectl;
+  return planKubectl([pod], { owners: [makeReplicaSet("app-1", "app")], nodeArch: () => architecture });
 };
 
 /** A registry where the tag names `tag`; a manifest not given is deleted (404). */

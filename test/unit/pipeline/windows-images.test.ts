@@ -6,11 +6,11 @@
  * node ran is not known either: unknown too.
  */
 import { describe, expect, it } from "vitest";
-import type { Kubectl, PodListListener, PodScope } from "../../../src/adapters/kubectl.js";
 import type { Resolver } from "../../../src/adapters/resolver.js";
 import { configPlatform } from "../../../src/core/manifest.js";
 import type { ManifestInfo, TagResolution } from "../../../src/core/resolution.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
+import { planKubectl } from "../../support/plan-kubectl.js";
 import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
 import { configOf } from "../../support/resolutions.js";
 
@@ -45,24 +45,17 @@ const podRunning = (digest: string) =>
 let nodeBuild: string | undefined;
 
 const kubectlWith = (pod: ReturnType<typeof podRunning>) =>
-  ({
-    async listPods(_scope: PodScope, { onPod }: PodListListener = {}) {
-      onPod?.(pod);
-      return [pod];
+  planKubectl([pod], {
+    owners: [makeReplicaSet("web-1", "web")],
+    calls: {
+      getNodes: async (names: string[]) =>
+        names.map((name) => ({
+          kind: "Node",
+          metadata: { name, labels: nodeBuild ? { "node.kubernetes.io/windows-build": nodeBuild } : {} },
+          status: { nodeInfo: { operatingSystem: "windows", architecture: "amd64" } },
+        })),
     },
-    listObjects: async () => [makeReplicaSet("web-1", "web")],
-    listServiceAccounts: async () => [{ metadata: { name: "default", namespace: "default" } }],
-    getSecrets: async () => [],
-    getNodes: async (names: string[]) =>
-      names.map((name) => ({
-        kind: "Node",
-        metadata: { name, labels: nodeBuild ? { "node.kubernetes.io/windows-build": nodeBuild } : {} },
-        status: { nodeInfo: { operatingSystem: "windows", architecture: "amd64" } },
-      })),
-    listWorkloads: async () => [],
-    listDisruptionBudgetsIn: async () => [],
-    listRememberedRestarts: async () => [],
-  }) as unknown as Kubectl;
+  });
 
 /** A registry where the tag names `tagDigest`, and these manifests are read by digest. */
 function registry(tagDigest: string, manifests: Map<string, ManifestInfo>): Resolver {
