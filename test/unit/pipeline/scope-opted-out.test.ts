@@ -6,49 +6,43 @@
 import { describe, expect, it } from "vitest";
 import type { Kubectl, PodListListener, PodScope } from "../../../src/adapters/kubectl.js";
 import type { Resolver } from "../../../src/adapters/resolver.js";
-import type { Pod } from "../../../src/core/k8s.js";
+import type { KubeObject, Pod } from "../../../src/core/k8s.js";
 import type { ManifestInfo, TagResolution } from "../../../src/core/resolution.js";
 import { decideRestart } from "../../../src/core/restart-strategy.js";
 import type { Workload } from "../../../src/core/workload.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
+import { planKubectl } from "../../support/plan-kubectl.js";
 import { digestOf, makePod, makeReplicaSet, settledDeployment } from "../../support/pods.js";
 import { configOf } from "../../support/resolutions.js";
 
 /** A kubectl whose pod list honours `--field-selector spec.nodeName=X`, as the API server does. */
-function kubectlWith(pods: Pod[], workloads: Workload[], owners: unknown[] = [], scopes: PodScope[] = []) {
-  return {
-    async listPods(scope: PodScope, { onPod }: PodListListener = {}) {
-      scopes.push(scope);
-      const node = /^spec\.nodeName=(.+)$/.exec(scope.fieldSelector ?? "")?.[1];
-      const [key, value] = scope.selector?.split("=") ?? [];
-      const listed = pods.filter(
-        (p) =>
-          (node === undefined || p.spec.nodeName === node) &&
-          (key === undefined || p.metadata.labels?.[key] === value),
-      );
-      for (const p of listed) onPod?.(p);
-      return listed;
+function kubectlWith(
+  pods: Pod[],
+  workloads: Workload[],
+  owners: KubeObject[] = [],
+  scopes: PodScope[] = [],
+): Kubectl {
+  return planKubectl(pods, {
+    owners,
+    nodeArch: (name) => (name.startsWith("arm") ? "arm64" : "amd64"),
+    calls: {
+      async listPods(scope: PodScope, { onPod }: PodListListener = {}) {
+        scopes.push(scope);
+        const node = /^spec\.nodeName=(.+)$/.exec(scope.fieldSelector ?? "")?.[1];
+        const [key, value] = scope.selector?.split("=") ?? [];
+        const listed = pods.filter(
+          (p) =>
+            (node === undefined || p.spec.nodeName === node) &&
+            (key === undefined || p.metadata.labels?.[key] === value),
+        );
+        for (const p of listed) onPod?.(p);
+        return listed;
+      },
+      listWorkloads: async (kind: string) => workloads.filter((w) => w.kind === kind),
+      listPodCreationTimes: async () => new Map(),
+      namespaceOf: async (s: PodScope) => s.namespace,
     },
-    listObjects: async () => owners,
-    // Every namespace has its default ServiceAccount.
-    listServiceAccounts: async () =>
-      [...new Set(pods.map((p) => p.metadata.namespace ?? "default"))].map((namespace) => ({
-        metadata: { name: "default", namespace },
-      })),
-    getSecrets: async () => [],
-    getNodes: async (names: readonly string[]) =>
-      names.map((name) => ({
-        metadata: { name },
-        status: {
-          nodeInfo: { operatingSystem: "linux", architecture: name.startsWith("arm") ? "arm64" : "amd64" },
-        },
-      })),
-    listWorkloads: async (kind: string) => workloads.filter((w) => w.kind === kind),
-    listDisruptionBudgetsIn: async () => [],
-    listRememberedRestarts: async () => [],
-    listPodCreationTimes: async () => new Map(),
-    namespaceOf: async (s: PodScope) => s.namespace,
-  } as unknown as Kubectl;
+  });
 }
 
 function resolverWith(tag: TagResolution, manifests: Map<string, ManifestInfo>): Resolver {
