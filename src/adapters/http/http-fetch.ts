@@ -17,6 +17,7 @@ import http from "node:http";
 import https from "node:https";
 import { unbracket } from "../../core/ip-address.js";
 import { type ProxySettings, proxyAddress, proxyFor, unsupportedProxy } from "../../core/proxy.js";
+import { ProxyLogin } from "./proxy-login.js";
 import {
   credentialsRefused,
   ProxyError,
@@ -81,14 +82,21 @@ export const httpFetch: HttpFetch = createHttpFetch();
 /** A fetch that sends each request direct or through its proxy (one keep-alive agent per proxy). */
 export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
   const proxyAgents = new Map<string, http.Agent>();
-  /** Proxies that refused their credentials (407), by URL: asked again, each would count a failed login. */
-  const refused = new Map<string, ProxyError>();
-  const onRefused = (proxy: URL) => (refusal: ProxyError) => refused.set(proxy.href, refusal);
+  /** Each proxy's login, by URL: one refused is not sent again (each would count a failed login). */
+  const logins = new Map<string, ProxyLogin>();
+  const loginOf = (proxy: URL) => {
+    let login = logins.get(proxy.href);
+    if (!login) {
+      login = new ProxyLogin(Object.keys(proxyAuthorization(proxy)).length > 0);
+      logins.set(proxy.href, login);
+    }
+    return login;
+  };
   const route = (url: URL): Route => {
     const proxy = options.proxy ? proxyFor(options.proxy, url) : null;
     if (proxy === null) return { kind: "origin", agent: agents[url.protocol as keyof typeof agents] };
-    const refusal = refused.get(proxy.href);
-    if (refusal) return { kind: "none", error: refusal };
+    const login = loginOf(proxy);
+    if (login.refusal) return { kind: "none", error: login.refusal };
     const unsupported = unsupportedProxy(proxy);
     if (unsupported !== null) {
       // Not a direct connection in its place: the user said this host is reached through that proxy.
@@ -100,13 +108,11 @@ export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
     if (!agent) {
       agent =
         url.protocol === "https:"
-          ? new TunnelAgent(proxy, options.connectTimeoutMs ?? 30_000, onRefused(proxy))
+          ? new TunnelAgent(proxy, options.connectTimeoutMs ?? 30_000, login)
           : new http.Agent({ keepAlive: true });
       proxyAgents.set(key, agent);
     }
-    return url.protocol === "https:"
-      ? { kind: "origin", agent }
-      : { kind: "forward", agent, proxy, onRefused: onRefused(proxy) };
+    return url.protocol === "https:" ? { kind: "origin", agent } : { kind: "forward", agent, proxy, login };
   };
   return (input, init = {}) => fetchFollowing(new URL(input), init, route);
 }
@@ -117,7 +123,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
  */
 type Route =
   | { kind: "origin"; agent: http.Agent }
-  | { kind: "forward"; agent: http.Agent; proxy: URL; onRefused: (refusal: ProxyError) => void }
+  | { kind: "forward"; agent: http.Agent; proxy: URL; login: ProxyLogin }
   | { kind: "none"; error: ProxyError };
 
 /** Sends the request, following redirects; resolves once the final answer's headers have arrived. */
@@ -133,7 +139,8 @@ async function fetchFollowing(
   for (let redirects = 0; ; redirects++) {
     const way = route(url);
     if (way.kind === "none") throw networkError(way.error);
-    const answer = await send({ url, route: way, method, headers, body, signal: init.signal }).catch(
+    const outgoing = { url, route: way, method, headers, body, signal: init.signal };
+    const answer = await (way.kind === "forward" ? sendForward(outgoing, way) : send(outgoing)).catch(
       (error: unknown) => {
         throw url.origin === start.origin ? error : failedAfterRedirect(error, url);
       },
@@ -142,14 +149,14 @@ async function fetchFollowing(
     // A proxy given the URL answers for itself only when it wants credentials.
     if (way.kind === "forward" && status === 407) {
       answer.resume();
-      // Refused credentials are not sent again; a proxy sent none may let other hosts through without.
-      if (Object.keys(proxyAuthorization(way.proxy)).length > 0)
-        way.onRefused(credentialsRefused(way.proxy, answer));
       throw networkError(proxyRefusal(way.proxy, `${method} ${url.host}`, answer));
     }
     const location = answer.headers.location;
     if (!redirectStatuses.has(status) || location === undefined || init.redirect === "manual") {
-      return await toResponse(answer, url, method);
+      // A failure reading the answer of where a redirect led is that origin's, as one before it is.
+      const marked = (error: unknown) =>
+        url.origin === start.origin ? error : failedAfterRedirect(error, url);
+      return await toResponse(answer, url, method, marked);
     }
     answer.resume();
     if (redirects === maxRedirects) throw redirectRefused(`more than ${maxRedirects} redirects`);
@@ -173,6 +180,23 @@ async function fetchFollowing(
     }
     url = next;
   }
+}
+
+/**
+ * A request sent whole to a proxy, in its login's turn. Refused credentials are not sent again; a proxy
+ * sent none may let other hosts through without.
+ */
+function sendForward(
+  outgoing: Outgoing,
+  way: Extract<Route, { kind: "forward" }>,
+): Promise<http.IncomingMessage> {
+  return way.login.send(async () => {
+    const answer = await send(outgoing);
+    if (answer.statusCode === 407 && way.login.sendsLogin) {
+      way.login.refusal = credentialsRefused(way.proxy, answer);
+    }
+    return answer;
+  }, networkError);
 }
 
 /** Kept-alive connections found closed in a row before a request is given up on. */
@@ -254,7 +278,12 @@ function sendOnce({ url, route, method, headers, body, signal }: Outgoing): Prom
  * The answer as fetch would give it, without fetch's own Response and Headers: those load Node's whole
  * fetch implementation, ~27 ms of CPU on every run for two small objects.
  */
-async function toResponse(answer: http.IncomingMessage, url: URL, method: string): Promise<HttpResponse> {
+async function toResponse(
+  answer: http.IncomingMessage,
+  url: URL,
+  method: string,
+  marked: (error: unknown) => unknown,
+): Promise<HttpResponse> {
   const status = answer.statusCode ?? 0;
   if (status < 200 || status > 599) {
     answer.destroy();
@@ -265,11 +294,11 @@ async function toResponse(answer: http.IncomingMessage, url: URL, method: string
     // Ended, its connection is free again for the request that follows.
     answer.resume();
     await once(answer, "end").catch((error: Error) => {
-      throw error.name === "AbortError" ? error : networkError(error);
+      throw marked(error.name === "AbortError" ? error : networkError(error));
     });
     return { url: url.href, status, headers, body: null };
   }
-  return { url: url.href, status, headers, body: bodyOf(answer) };
+  return { url: url.href, status, headers, body: bodyOf(answer, marked) };
 }
 
 function headersOf(raw: readonly string[]): HttpHeaders {
@@ -283,14 +312,14 @@ function headersOf(raw: readonly string[]): HttpHeaders {
 }
 
 /** The body as it arrives; a failure while reading it is a network error, as fetch's is. */
-function bodyOf(answer: http.IncomingMessage): HttpBody {
+function bodyOf(answer: http.IncomingMessage, marked: (error: unknown) => unknown): HttpBody {
   return {
     async *[Symbol.asyncIterator]() {
       try {
         yield* answer as AsyncIterable<Buffer>;
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
-        throw failure.name === "AbortError" ? failure : networkError(failure);
+        throw marked(failure.name === "AbortError" ? failure : networkError(failure));
       }
     },
     cancel: async () => {

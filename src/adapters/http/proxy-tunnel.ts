@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import { unbracket } from "../../core/ip-address.js";
 import { proxyAddress } from "../../core/proxy.js";
+import type { ProxyLogin } from "./proxy-login.js";
 
 /**
  * The proxy could not be reached, would not serve the request, or is of a kind not supported; `code` is
@@ -28,35 +29,30 @@ type ConnectOptions = tls.ConnectionOptions & { host: string; port: number };
 type Created = (error: Error | null, socket?: Duplex) => void;
 
 export class TunnelAgent extends https.Agent {
-  /**
-   * The proxy's refusal of its credentials (407): every later tunnel fails with it, and none is asked for.
-   */
-  private refused: ProxyError | null = null;
-  /** Whether the proxy has answered a CONNECT with its credentials (and taken them). */
-  private answered = false;
-  /** Tunnels waiting for the proxy's first answer to its credentials, asked for one at a time till then. */
-  private waiting: (() => void)[] | null = null;
-
   constructor(
     private readonly proxy: URL,
     private readonly connectTimeoutMs: number,
-    /** Told of a refusal of the proxy's credentials: the requests routed to it after that are not sent. */
-    private readonly onRefused: (refusal: ProxyError) => void = () => {},
+    /** The proxy's login, shared with the plain http requests sent to it. */
+    private readonly login: ProxyLogin,
   ) {
     super({ keepAlive: true });
   }
 
   override createConnection(options: ConnectOptions, created: Created): undefined {
-    if (this.refused) return void created(this.refused);
-    // A proxy that refuses its login is sent it once, not once per host at once: a directory-backed proxy
-    // locks the account after a few.
-    const login = Object.keys(proxyAuthorization(this.proxy)).length > 0 && !this.answered;
-    if (login && this.waiting) return void this.waiting.push(() => this.createConnection(options, created));
-    // The others wait for the proxy's answer only so long: a proxy checks a login before it reaches the host,
-    // so one slow to answer took it and waits on the host, which must not hold every other host's tunnel.
-    const heard = login ? setTimeout(() => this.release(true), loginAnswerMs) : undefined;
-    heard?.unref();
-    if (login) this.waiting = [];
+    this.login.turn((loginSettled) => this.connect(options, created, loginSettled));
+    return undefined;
+  }
+
+  private connect(
+    options: ConnectOptions,
+    created: Created,
+    loginSettled: (answered: boolean) => void,
+  ): void {
+    if (this.login.refusal) {
+      loginSettled(true);
+      created(this.login.refusal);
+      return;
+    }
     const target = `${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
     const connect = http.request({
       hostname: unbracket(this.proxy.hostname),
@@ -73,8 +69,7 @@ export class TunnelAgent extends https.Agent {
       if (settled) return;
       settled = true;
       created(error, socket);
-      clearTimeout(heard);
-      this.release(answered);
+      loginSettled(answered);
     };
     connect.once("connect", (answer, socket) => {
       // The timeout was for the CONNECT: the tunnel lives on, idle in the pool between requests.
@@ -83,9 +78,8 @@ export class TunnelAgent extends https.Agent {
       answered = true;
       // Refused credentials are not sent again; a proxy that wants some and was sent none may let other hosts
       // through without (a login asked for some destinations only).
-      if (answer.statusCode === 407 && login) {
-        this.refused = credentialsRefused(this.proxy, answer);
-        this.onRefused(this.refused);
+      if (answer.statusCode === 407 && this.login.sendsLogin) {
+        this.login.refusal = credentialsRefused(this.proxy, answer);
       }
       if (answer.statusCode !== 200) {
         socket.destroy();
@@ -99,24 +93,8 @@ export class TunnelAgent extends https.Agent {
     );
     connect.on("error", (error) => settle(proxyFailure(this.proxy, error)));
     connect.end();
-    return undefined;
-  }
-
-  /**
-   * The tunnels waiting for the proxy's first answer go on: refused at once after a 407; after another answer
-   * (`answered`: a tunnel, another refusal, or none within loginAnswerMs) each asks for itself from now on;
-   * after no connection at all, the next of them asks alone, as the first did.
-   */
-  private release(answered: boolean): void {
-    if (answered && !this.refused) this.answered = true;
-    const waiting = this.waiting;
-    this.waiting = null;
-    for (const go of waiting ?? []) go();
   }
 }
-
-/** How long tunnels wait for the proxy's first answer to its login before asking for themselves. */
-const loginAnswerMs = 2000;
 
 /** The header that carries the proxy URL's credentials, if it has any (checked when the URL was read). */
 export function proxyAuthorization(proxy: URL): Record<string, string> {

@@ -381,6 +381,17 @@ describe("createHttpFetch through a proxy", () => {
       expect(logins).toHaveLength(1);
     });
 
+    it("plain http's asked at the same time: the first asks, the others wait for its answer", async () => {
+      const proxy = await serve((_req, res) =>
+        setTimeout(() => res.writeHead(407, { "content-length": "0" }).end(), 50),
+      );
+      const fetch = through(`http://svc:expired@${proxy.base.slice("http://".length)}`);
+      const hosts = ["a.example:5000", "b.example:5000", "c.example:5000", "d.example:5000"];
+      const answers = await Promise.allSettled(hosts.map((host) => fetch(`http://${host}/v2/`)));
+      expect(answers.map((a) => a.status)).toEqual(hosts.map(() => "rejected"));
+      expect(proxy.seen).toHaveLength(1);
+    });
+
     it("nor plain http's, which the proxy is sent whole", async () => {
       const proxy = await serve((_req, res) => res.writeHead(407, { "content-length": "0" }).end());
       const fetch = through(`http://svc:expired@${proxy.base.slice("http://".length)}`);

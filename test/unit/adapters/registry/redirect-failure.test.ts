@@ -28,7 +28,7 @@ beforeAll(async () => {
     const url = request.url ?? "";
     asked.push(`${request.method} ${url}`);
     if (url === "/v2/") return response.writeHead(200).end("{}");
-    if (/^\/v2\/[ab]\/manifests\//.test(url)) {
+    if (/^\/v2\/[abd]\/manifests\//.test(url)) {
       response.writeHead(200, {
         "content-type": "application/vnd.docker.distribution.manifest.v2+json",
         "docker-content-digest": MANIFEST,
@@ -38,6 +38,14 @@ beforeAll(async () => {
     }
     if (url.startsWith("/v2/c/manifests/"))
       return response.writeHead(302, { location: "ftp://mirror.test/c" }).end();
+    // d's storage sends its headers, then cuts the body short: a CDN edge reset mid-transfer.
+    if (url.startsWith("/v2/d/blobs/")) {
+      return response.writeHead(307, { location: `http://localhost:${port}/storage/cut` }).end();
+    }
+    if (url === "/storage/cut") {
+      response.writeHead(200, { "content-length": "1000" }).write("{");
+      return void setTimeout(() => response.destroy(), 20);
+    }
     if (url.startsWith("/v2/a/blobs/")) {
       return response.writeHead(307, { location: `https://127.0.0.1:${port}/storage/blob` }).end();
     }
@@ -63,6 +71,22 @@ describe("a failure where the registry's redirect led", () => {
     const b = await resolver.resolveTag(parseImageRef(`127.0.0.1:${port}/b:1`), []);
     expect(asked).toContain("HEAD /v2/b/manifests/1");
     expect(b).toEqual({ ok: true, tag: { digest: MANIFEST, sameImageDigests: [], isIndex: false } });
+  });
+
+  it("a body cut short where the redirect led is that origin's failure too, however often", async () => {
+    const resolver = new RegistryResolver({
+      isInsecure: () => true,
+      timeoutMs: 2000,
+      retry: { retries: 0, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 2000 },
+    });
+    for (let read = 0; read < 4; read++) {
+      const described = await resolver.describeImage(parseImageRef(`127.0.0.1:${port}/d:1`), MANIFEST, []);
+      expect(described).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining(`redirected to http://localhost:${port}:`),
+      });
+    }
+    expect(await resolver.resolveTag(parseImageRef(`127.0.0.1:${port}/b:1`), [])).toMatchObject({ ok: true });
   });
 
   it("a redirect this client will not follow (out of http) fails that image at once, not retried, the registry not given up on", async () => {

@@ -31,6 +31,9 @@ describe("retry policy", () => {
       parseRetryAfter("Wed, 21 Oct 2015 07:28:05 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT")),
     ).toBe(5000);
     expect(parseRetryAfter("soon", 0)).toBeNull();
+    // More than a Date can hold: as good as forever, and still a time.
+    const forever = parseRetryAfter("99999999999999", Date.now())!;
+    expect(new Date(Date.now() + forever).toISOString()).toMatch(/^\d{4}-/);
     expect(parseRetryAfter(null, 0)).toBeNull();
   });
 });
