@@ -2,7 +2,7 @@
  * When is it safe to delete the next pod of a controller? When as many of its pods are Ready as before
  * the last deletion, not counting the deleted one. Pure: the pods come from a kubectl list.
  */
-import { parseImageId } from "./image-id.js";
+import { parseImageId, type RunningImage } from "./image-id.js";
 import type { Pod } from "./k8s.js";
 import type { PlanContainer, PlanPod } from "./plan.js";
 import { podOrdinal } from "./workload.js";
@@ -267,8 +267,12 @@ export function readySince(pod: PodWithConditions): number | undefined {
  * Never the node started its cached old image; under Always it pulled, so the runtime reports that digest
  * for what the tag gives it now.
  */
-export function backOnOldDigest(stale: readonly PlanContainer[], replacement: Pod): string | null {
-  const container = containersBackOnOldDigest(stale, replacement)[0];
+export function backOnOldDigest(
+  stale: readonly PlanContainer[],
+  replacement: Pod,
+  runs = imagesRunBy(replacement),
+): string | null {
+  const container = containersBackOnOldDigest(stale, replacement, runs)[0];
   if (container === undefined) return null;
   const cause =
     container.pullPolicy === "Always"
@@ -281,8 +285,9 @@ export function backOnOldDigest(stale: readonly PlanContainer[], replacement: Po
 export function containersBackOnOldDigest(
   stale: readonly PlanContainer[],
   replacement: Pod,
+  images = imagesRunBy(replacement),
 ): PlanContainer[] {
-  const runs = digestsRunBy(replacement);
+  const runs = digestsRunBy(replacement, images);
   return stale.filter(
     (container) => staleOnKnownDigest(container) && runs(container.name) === container.runningDigest,
   );
@@ -300,6 +305,22 @@ export function containersOnOtherDigests(stale: readonly PlanContainer[], replac
     const now = staleOnKnownDigest(container) ? runs(container.name) : null;
     if (now === null || now === container.runningDigest || isNewDigest(container, now)) return [];
     return [{ ...container, runningDigest: now }];
+  });
+}
+
+/**
+ * Those of `stale`'s stale containers that `replacement` runs on an image its runtime names by no repository
+ * digest (a bare image ID: an image imported or built on the node, never pulled): not proven on the new
+ * digest, and under IfNotPresent most likely the node's own old image. Each as `name (imageID)`.
+ */
+export function containersOnUnnamedImages(
+  stale: readonly PlanContainer[],
+  replacement: Pod,
+  runs = imagesRunBy(replacement),
+): string[] {
+  return stale.flatMap((container) => {
+    const image = staleOnKnownDigest(container) ? runs(container.name) : undefined;
+    return image?.parsed.kind === "bare-id" ? [`${container.name} ${image.imageID}`] : [];
   });
 }
 
@@ -326,12 +347,28 @@ export function runsNewDigests(stale: readonly PlanContainer[], pod: Pod): boole
 }
 
 /** The repository digest a pod's container (or init container) runs, by name; null when it names none. */
-function digestsRunBy(pod: Pod): (name: string) => string | null {
-  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+function digestsRunBy(pod: Pod, runs = imagesRunBy(pod)): (name: string) => string | null {
   return (name) => {
-    const id = parseImageId(statuses.find((s) => s.name === name)?.imageID);
-    return id.kind === "repo-digest" ? id.digest : null;
+    const parsed = runs(name)?.parsed;
+    return parsed?.kind === "repo-digest" ? parsed.digest : null;
   };
+}
+
+interface ImageRun {
+  imageID: string | undefined;
+  parsed: RunningImage;
+}
+
+/** What a pod's container (or init container) runs, by name, its statuses read once. */
+export type ImagesRun = (name: string) => ImageRun | undefined;
+
+export function imagesRunBy(pod: Pod): ImagesRun {
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+  const images = new Map<string, ImageRun>();
+  for (const s of statuses) {
+    if (!images.has(s.name)) images.set(s.name, { imageID: s.imageID, parsed: parseImageId(s.imageID) });
+  }
+  return (name) => images.get(name);
 }
 
 /**

@@ -11,7 +11,9 @@ import {
   backOnOldDigest,
   containersBackOnOldDigest,
   containersOnOtherDigests,
+  containersOnUnnamedImages,
   hasEnded,
+  imagesRunBy,
   staleContainersOf,
 } from "../../core/readiness.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
@@ -68,9 +70,11 @@ async function replacementProblem(
   const stale = oldDigestsFor(pod, planned, options);
   if ("ready" in waited) {
     const back = backOnOldDigestAmong(pod, stale, waited.ready);
-    return (
-      back ?? { elsewhere: waited.ready.flatMap((ready) => containersOnOtherDigests(pod.containers, ready)) }
-    );
+    if (back) return back;
+    const unnamed = waited.ready.flatMap((ready) => containersOnUnnamedImages(pod.containers, ready));
+    if (unnamed.length > 0)
+      return { reason: `the replacement of ${pod.name} ${unnamedText(unnamed)}`, inVain: [] };
+    return { elsewhere: waited.ready.flatMap((ready) => containersOnOtherDigests(pod.containers, ready)) };
   }
   const { timedOut, started } = waited;
   // A new pod on the old digest proves the restart in vain, Ready or not: left unrecorded, a slow start
@@ -214,15 +218,25 @@ function podRestartOf(strategy: "evict" | "delete", pod: PlanPod): Omit<Complete
 
 /**
  * After a rollout: the first of the workload's pods (not terminating, not ended) that still runs a digest
- * one of the planned pods was stale on, as a reason; null when none does. A pod that ended (one its
- * kubelet evicted) stays until the pod garbage collector removes it: it is no replacement.
+ * one of the planned pods was stale on, or runs one of their containers on an image named by no digest (not
+ * proven on the new one), as a reason; null when none does. A pod that ended (one its kubelet evicted)
+ * stays until the pod garbage collector removes it: it is no replacement.
  */
-export function oldDigestAfterRollout(planned: readonly PlanPod[], pods: readonly Pod[]): string | null {
+export function unprovenAfterRollout(planned: readonly PlanPod[], pods: readonly Pod[]): string | null {
   const stale = staleContainersOf(planned);
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp || hasEnded(pod)) continue;
-    const container = backOnOldDigest(stale, pod);
+    // Its statuses read once: a DaemonSet may have thousands of pods.
+    const runs = imagesRunBy(pod);
+    const container = backOnOldDigest(stale, pod, runs);
     if (container !== null) return `pod ${pod.metadata.name} runs the old digest (${container})`;
+    const unnamed = containersOnUnnamedImages(stale, pod, runs);
+    if (unnamed.length > 0) return `pod ${pod.metadata.name} ${unnamedText(unnamed)}`;
   }
   return null;
+}
+
+/** Containers on images their runtime names by no digest, as a reason's words. */
+function unnamedText(unnamed: readonly string[]): string {
+  return `runs an image its runtime names by no digest (${unnamed.join(", ")}): not proven on the new digest`;
 }
