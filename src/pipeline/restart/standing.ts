@@ -101,12 +101,8 @@ async function standingOf(
     if (since) return { kind: "left", outcome: since };
   }
   const before = settled.snapshot;
-  if (before.controllerDeleting && pod.controller) {
-    return {
-      kind: "left",
-      outcome: { kind: "not-started", reason: controllerDeletingSincePlan(pod.controller) },
-    };
-  }
+  const deleting = controllerDeleting(pod, before);
+  if (deleting) return { kind: "left", outcome: deleting };
   const short = shortOfReadyPods(pod, before);
   if (short && later && heldOnlyByLater(before, pod, later)) return { kind: "later" };
   return short ? { kind: "left", outcome: { kind: "not-started", reason: short } } : { kind: "go", before };
@@ -134,8 +130,16 @@ export async function standingAfterWait(
       : { before: standing.kind === "go" ? standing.before : null };
   }
   const before = await readiness.snapshot();
+  const deleting = controllerDeleting(pod, before);
+  if (deleting) return { left: deleting };
   const short = shortOfReadyPods(pod, before);
   return short ? { left: { kind: "not-started", reason: short } } : { before };
+}
+
+/** The pod left because its controller, as its pods were read, is being deleted: it makes no new pod. */
+function controllerDeleting(pod: PlanPod, before: Snapshot): PodOutcome | null {
+  if (!before.controllerDeleting || !pod.controller) return null;
+  return { kind: "not-started", reason: controllerDeletingSincePlan(pod.controller) };
 }
 
 /** A pod's turn: it goes, with what its replacement's wait starts from; or it was reported, or moved. */

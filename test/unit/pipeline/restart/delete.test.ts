@@ -184,6 +184,23 @@ describe("PodDisruptionBudgets", () => {
     ]);
   });
 
+  it("a ReplicaSet that started being deleted while its budget was waited for: its pod is left", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ name: "db", replicas: 2, strategy: "delete" });
+    // The budget allows no disruption until 5 s; by then an orphaning delete holds the ReplicaSet.
+    cluster.setBudget("guard", "db", 0);
+    clock.at(clock.now() + 5000, () => {
+      cluster.setDeleting("db");
+      cluster.setBudget("guard", "db", 1);
+    });
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 60_000 });
+    expect(reported).toEqual([
+      "db-0 not-started: ReplicaSet/db is being deleted since the plan: it would not bring the pod back",
+    ]);
+    expect(cluster.deletions()).toEqual([]);
+  });
+
   it("with --no-wait a blocking budget is not waited for", async () => {
     const { clock, cluster } = setup();
     cluster.setBudget("guard", "web", 0);
