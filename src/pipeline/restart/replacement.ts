@@ -121,9 +121,14 @@ function backOnOldDigestAmong(
   for (const replacement of replacements) {
     const container = backOnOldDigest(stale, replacement);
     if (container === null) continue;
+    // What it came back on in its other containers too (a node's other cached image): a restart for those
+    // moves would bring the same again.
     return {
       reason: `the replacement of ${pod.name} runs the old digest again (${container})`,
-      inVain: containersBackOnOldDigest(stale, replacement),
+      inVain: [
+        ...containersBackOnOldDigest(stale, replacement),
+        ...containersOnOtherDigests(pod.containers, replacement),
+      ],
     };
   }
   return null;

@@ -103,3 +103,42 @@ it("a replacement on the old digest another pod of its workload runs (under anot
   expect(await checked([a, b])).toBe("problem");
   expect(await checked([a, canary])).toBe("up");
 });
+
+it("a replacement back on one old digest and on another cached digest in a second container: both are recorded", async () => {
+  const rs = { kind: "ReplicaSet", name: "web-1", uid: "uid-rs" };
+  const SIDEX = digestOf("side older, cached on the node");
+  const pod = (name: string, containers: PlanContainer[]) =>
+    ({
+      namespace: "shop",
+      name,
+      uid: `uid-${name}`,
+      controller: rs,
+      action: "delete",
+      containers,
+      restart: { strategy: "evict", controller: rs, reason: "" },
+    }) as unknown as PlanPod;
+  const planned = pod("web-1-a", [
+    stale("app", APP0, APP1, "IfNotPresent"),
+    stale("side", SIDE0, SIDE1, "IfNotPresent"),
+  ]);
+  // app started the node's cached old image; side another image its node had cached.
+  const replacement = {
+    metadata: { name: "web-1-b", uid: "uid-web-1-b" },
+    status: {
+      containerStatuses: [
+        { name: "app", imageID: `docker.io/shop/app@${APP0}` },
+        { name: "side", imageID: `docker.io/shop/side@${SIDEX}` },
+      ],
+    },
+  } as unknown as Pod;
+  const record = await recorded(planned, [planned], replacement);
+  expect(record.restartedFor).toContain(`side=${SIDEX}>${SIDE1}`);
+  // The next run finds the replacement as it runs: restarting it would start the same two images again.
+  const next = pod("web-1-b", [
+    stale("app", APP0, APP1, "IfNotPresent"),
+    stale("side", SIDEX, SIDE1, "IfNotPresent"),
+  ]);
+  const remembered = [{ namespace: "shop", controller: rs, restartedFor: record.restartedFor!, at: 0 }];
+  const { pods } = holdRestartedInVain({ resolver: "registry", pods: [next] }, remembered, 60_000);
+  expect(pods[0]!.action).toBe("skip");
+});
