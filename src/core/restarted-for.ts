@@ -260,6 +260,7 @@ export function holdRestartedInVain(
   createdAt: ReadonlyMap<string, number> = new Map(),
 ): Plan {
   const memories = memoriesOf(remembered);
+  const proven = provenInVain(plan, memories, createdAt);
   return {
     ...plan,
     pods: plan.pods.map((pod) => {
@@ -268,25 +269,53 @@ export function holdRestartedInVain(
         if (!tried) continue;
         const { kind, name } = memory.controller;
         const unchecked = memory.uncheckedRestartAt;
-        if (unchecked !== undefined && !madeSince(unchecked, createdAt.get(pod.uid))) continue;
+        const madeSinceIt = unchecked !== undefined && madeSince(unchecked, createdAt.get(pod.uid));
+        if (unchecked !== undefined && !madeSinceIt && !proven.has(memory)) continue;
         const age = formatAge(now - (unchecked ?? memory.firstAt ?? memory.at));
         const how =
           unchecked === undefined
             ? ", which came back"
-            : " without checking its replacement, and this pod, made since, came back";
+            : madeSinceIt
+              ? " without checking its replacement, and this pod, made since, came back"
+              : " without checking its replacement, and a pod made since came back";
         const head = (digest: string) => `${kind}/${name} restarted a pod for ${digest} ${age} ago${how}`;
         const { restart: _, ...rest } = pod;
+        // Proven in vain, it is recorded again as checked: the next runs hold every pod it covers.
+        const { uncheckedRestartAt: _unchecked, ...checked } = memory;
         return {
           ...rest,
           action: "skip",
           reason: heldReason(head, tried),
           warnings: noWarnings,
-          heldBy: memory,
+          heldBy: proven.has(memory) ? { ...checked, firstAt: memory.firstAt ?? unchecked } : memory,
         };
       }
       return pod;
     }),
   };
+}
+
+/**
+ * The unchecked restarts a pod made since proves in vain: it runs what the restart was for. Such a restart
+ * then holds the controller's other pods it covers too, as a checked one does; left to hold only the pods
+ * made since, it would have another pod restarted in vain at every run.
+ */
+function provenInVain(
+  plan: Plan,
+  memories: (pod: PlanPod) => Memory[],
+  createdAt: ReadonlyMap<string, number>,
+): Set<RememberedRestart> {
+  const proven = new Set<RememberedRestart>();
+  for (const pod of plan.pods) {
+    for (const { memory, moves } of memories(pod)) {
+      const unchecked = memory.uncheckedRestartAt;
+      if (unchecked === undefined || proven.has(memory)) continue;
+      if (restartedInVain(moves, pod.containers) && madeSince(unchecked, createdAt.get(pod.uid))) {
+        proven.add(memory);
+      }
+    }
+  }
+  return proven;
 }
 
 /**

@@ -280,13 +280,16 @@ describe("an unchecked restart (--no-wait), remembered by its Event", () => {
     });
   };
 
-  it("leaves the pod made since on the old digest, evicts the one made before; creation times by one list", async () => {
+  it("leaves the pod made since on the old digest, and the one made before: it proved the restart in vain; creation times by one list", async () => {
     const fake = withReplacement(4, uncheckedEvent(5));
     const result = await runPlan(fake, apply);
     expect(result.code, result.stderr).toBe(0);
-    expect(fake.podNames()).toEqual(["web-1"]);
+    expect(fake.podNames()).toEqual(["web-1", "web-2"]);
     expect(result.stdout).toMatch(
       /web-1 .*skip .*ReplicaSet\/web-7d9c8b restarted a pod for [0-9a-f]{12} 5m ago without checking its replacement, and this pod, made since, came back on the old digest/,
+    );
+    expect(result.stdout).toMatch(
+      /web-2 .*skip .*without checking its replacement, and a pod made since came back/,
     );
     const dated = fake
       .calls()
@@ -296,7 +299,14 @@ describe("an unchecked restart (--no-wait), remembered by its Event", () => {
     ]);
   });
 
-  it("20 minutes old or more: the Hold records it again, still unchecked and with the same restart time", async () => {
+  it("the one made before is evicted where no pod made since is in scope to prove the restart in vain", async () => {
+    const fake = withReplacement(4, uncheckedEvent(5));
+    const result = await runPlan(fake, [...apply, "--field-selector", "metadata.name=web-2"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.podNames()).toEqual(["web-1"]);
+  });
+
+  it("20 minutes old or more: the Hold records it again, as checked now, from the same restart time", async () => {
     const event = uncheckedEvent(30);
     const fake = withReplacement(29, event);
     const result = await runPlan(fake, [...apply, "--field-selector", "metadata.name=web-1"]);
@@ -304,9 +314,11 @@ describe("an unchecked restart (--no-wait), remembered by its Event", () => {
     expect(result.stderr).toContain("Nothing to restart.");
     const held = fake.events();
     expect(held.map((e) => e["reason"])).toEqual(["ImageUpdateHeld"]);
-    expect((held[0]!["metadata"] as { annotations: Record<string, string> }).annotations).toEqual(
-      event.metadata.annotations,
-    );
+    const { "kubectl-autoupdate/unchecked-restart-at": restartAt, ...checked } = event.metadata.annotations;
+    expect((held[0]!["metadata"] as { annotations: Record<string, string> }).annotations).toEqual({
+      ...checked,
+      "kubectl-autoupdate/first-recorded-at": restartAt,
+    });
   });
 });
 

@@ -232,7 +232,19 @@ describe("pods evicted or deleted before without checking their replacement (--n
   const stale = () => container("app", "stale", NEW);
   const plan = (...pods: PlanPod[]): Plan => ({ resolver: "registry", pods });
 
-  it("a pod made since on the old digest is left (its replacement); one made before it is restarted as planned", () => {
+  it("a pod made before is one that restart never reached: restarted as planned", () => {
+    const createdAt = new Map([["uid-web-old", restartedAt - 3 * 24 * 60 * 60_000]]);
+    const { pods } = holdRestartedInVain(
+      plan(planned("web-old", labels, stale()), planned("web-gone", labels, stale())),
+      [unchecked()],
+      now,
+      createdAt,
+    );
+    // Never reached by that run (a budget refused it), or its creation time unknown: still to restart.
+    expect(pods.map((p) => p.action)).toEqual(["delete", "delete"]);
+  });
+
+  it("a pod made since on the old digest is left, and proves the restart in vain: every pod it covers is left, and it is recorded as checked", () => {
     const memory = unchecked();
     const createdAt = new Map([
       ["uid-web-new", restartedAt + 2000],
@@ -240,21 +252,27 @@ describe("pods evicted or deleted before without checking their replacement (--n
     ]);
     const { pods } = holdRestartedInVain(
       plan(
-        planned("web-new", labels, stale()),
         planned("web-old", labels, stale()),
+        planned("web-new", labels, stale()),
         planned("web-gone", labels, stale()),
       ),
       [memory],
       now,
       createdAt,
     );
+    const { uncheckedRestartAt: _, ...checked } = memory;
+    const cause = "the node started its cached image (imagePullPolicy IfNotPresent on container app)";
+    const head = `ReplicaSet/web-7d9c8b restarted a pod for ${NEW.slice(7, 19)} 12m ago without checking its replacement`;
+    expect(pods[1]).toMatchObject({
+      action: "skip",
+      reason: `${head}, and this pod, made since, came back on the old digest: ${cause}; left until the tag moves`,
+      heldBy: { ...checked, firstAt: restartedAt },
+    });
     expect(pods[0]).toMatchObject({
       action: "skip",
-      reason: `ReplicaSet/web-7d9c8b restarted a pod for ${NEW.slice(7, 19)} 12m ago without checking its replacement, and this pod, made since, came back on the old digest: the node started its cached image (imagePullPolicy IfNotPresent on container app); left until the tag moves`,
-      heldBy: memory,
+      reason: `${head}, and a pod made since came back on the old digest: ${cause}; left until the tag moves`,
     });
-    // Never reached by that run (a budget refused it), or its creation time unknown: still to restart.
-    expect(pods.slice(1).map((p) => p.action)).toEqual(["delete", "delete"]);
+    expect(pods[2]!.action).toBe("skip");
   });
 
   it("made up to a minute before the restart counts as since (two clocks, whole seconds); earlier does not", () => {
@@ -305,7 +323,8 @@ describe("pods evicted or deleted before without checking their replacement (--n
     const first = unchecked(`app=${OLD}>${NEW}`, now - 30 * 60_000);
     const second = { ...unchecked(`app=${OLD}>${NEW}`, now - 25 * 60_000), at: now - 21 * 60_000 };
     expect(mergeRemembered([first, second])).toEqual([{ ...second, uncheckedRestartAt: now - 30 * 60_000 }]);
-    // A pod made between the two restarts is made since the first: left, and recorded again, once.
+    // A pod made between the two restarts is made since the first: left, and recorded again, once, as
+    // checked now that it proved the restart in vain, from the first restart on.
     const createdAt = new Map([["uid-web-a", now - 28 * 60_000]]);
     const held = holdRestartedInVain(
       plan(planned("web-a", labels, stale())),
@@ -313,10 +332,10 @@ describe("pods evicted or deleted before without checking their replacement (--n
       now,
       createdAt,
     );
-    expect(held.pods[0]).toMatchObject({ action: "skip", heldBy: { uncheckedRestartAt: now - 30 * 60_000 } });
-    expect(holdsToRecordAgain(held, now).map((r) => r.hold)).toEqual([
-      { ...second, uncheckedRestartAt: now - 30 * 60_000 },
-    ]);
+    const { uncheckedRestartAt: _, ...checked } = second;
+    const recorded = { ...checked, firstAt: now - 30 * 60_000 };
+    expect(held.pods[0]).toMatchObject({ action: "skip", heldBy: recorded });
+    expect(holdsToRecordAgain(held, now).map((r) => r.hold)).toEqual([recorded]);
   });
 
   describe("the pods whose creation time is read: only those an unchecked record alone may leave", () => {

@@ -345,18 +345,28 @@ describe("makePlan", () => {
       return { queries, ...(await makePlan(kubectl, async () => resolver, options)) };
     }
 
-    it("the pods' creation times are read once per controller; one made since is left, an older one evicted", async () => {
+    it("the pods' creation times are read once per controller; an older one is evicted", async () => {
       const { plan: made, queries } = await planWith(
+        async () => new Map([[uuidOf("default/web-b"), restartedAt - 24 * 60 * 60_000]]),
+      );
+      expect(queries).toEqual(["default app=web"]);
+      expect(made.pods.map((p) => `${p.name} ${p.action}`)).toEqual(["web-a delete", "web-b delete"]);
+    });
+
+    it("one made since, back on the old digest, proves the restart in vain: the older one is left too", async () => {
+      const { plan: made } = await planWith(
         async () =>
           new Map([
             [uuidOf("default/web-a"), restartedAt + 3000],
             [uuidOf("default/web-b"), restartedAt - 24 * 60 * 60_000],
           ]),
       );
-      expect(queries).toEqual(["default app=web"]);
-      expect(made.pods.map((p) => `${p.name} ${p.action}`)).toEqual(["web-a skip", "web-b delete"]);
+      expect(made.pods.map((p) => `${p.name} ${p.action}`)).toEqual(["web-a skip", "web-b skip"]);
       expect(made.pods[0]!.reason).toMatch(
         /without checking its replacement, and this pod, made since, came back/,
+      );
+      expect(made.pods[1]!.reason).toMatch(
+        /without checking its replacement, and a pod made since came back/,
       );
     });
 
