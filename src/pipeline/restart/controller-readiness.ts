@@ -273,9 +273,9 @@ async function controllerReadiness(
   if (selector === "") return null;
   const siblingSelector = object?.spec?.selector as LabelSelector | undefined;
   const listSiblings = () => siblingReplicaSets(api, pod, siblingSelector);
-  // Without the other ReplicaSets, the controller's own pods are still followed and counted: for the whole
-  // wait, as their pods are not followed then, and would read as none.
-  let siblings = await listSiblings().catch(unreadAs(null));
+  // A failure here fails the workload's restarts, as the controller's read does: without the other
+  // ReplicaSets, a rollout of theirs that never came up could not hold its Ready pods, for the whole run.
+  let siblings = await listSiblings();
   const withSiblings = siblings !== null;
   const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
   let own = object;
