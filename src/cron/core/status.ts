@@ -76,18 +76,19 @@ export interface CronStatus {
 }
 
 /**
- * The short flags the job's `apply` takes (src/cli/flags.ts; a test holds the two together), and whether
- * each takes a value, so that a hand-edited command is read as apply reads it: `-Av`, `-yn=web`, `-l app`.
+ * The short flags the job's `apply` takes (src/cli/flags.ts; a test holds the two together), whether each
+ * takes a value and its long name, so that a hand-edited command is read as apply reads it: `-Av`, `-yn=web`,
+ * `-l app`.
  */
-export const applyShortFlags: ReadonlyMap<string, { takesValue: boolean }> = new Map([
-  ["-A", { takesValue: false }],
-  ["-h", { takesValue: false }],
-  ["-l", { takesValue: true }],
-  ["-n", { takesValue: true }],
-  ["-o", { takesValue: true }],
-  ["-s", { takesValue: true }],
-  ["-v", { takesValue: false }],
-  ["-y", { takesValue: false }],
+export const applyShortFlags: ReadonlyMap<string, { takesValue: boolean; long: string }> = new Map([
+  ["-A", { takesValue: false, long: "--all-namespaces" }],
+  ["-h", { takesValue: false, long: "--help" }],
+  ["-l", { takesValue: true, long: "--selector" }],
+  ["-n", { takesValue: true, long: "--namespace" }],
+  ["-o", { takesValue: true, long: "--output" }],
+  ["-s", { takesValue: true, long: "--server" }],
+  ["-v", { takesValue: false, long: "--verbose" }],
+  ["-y", { takesValue: false, long: "--yes" }],
 ]);
 
 /**
@@ -139,14 +140,23 @@ export function jobCommandOf(cronJob: CronJobObject): string[] {
 }
 
 /**
- * The long flags by name: `--name=value`, `--name value` (apply takes no arguments, so a word after a flag
- * that is no flag itself is its value: the form a hand edit of the job's args uses) and `--name`. The last of
- * a name counts, as the run's own option parser takes it (a flag appended by hand overrides install-cron's).
+ * The flags by long name: `--name=value`, `--name value` (apply takes no arguments, so a word after a flag
+ * that is no flag itself is its value: the form a hand edit of the job's args uses) and `--name`; apply's
+ * short flags as apply reads them (`-A`, `-l app=web`, `-yn=web`). The last of a name counts, as the run's
+ * own option parser takes it (a flag appended by hand overrides install-cron's).
  */
 export function flagsOf(words: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
+    if (word.startsWith("-") && !word.startsWith("--")) {
+      for (const { flag, value } of shortFlags(word, (f) => applyShortFlags.get(f)) ?? []) {
+        if (!flag.takesValue) flags.set(flag.long, value ?? "");
+        else if (value !== undefined) flags.set(flag.long, value);
+        else flags.set(flag.long, words[++i] ?? "");
+      }
+      continue;
+    }
     if (!word.startsWith("--")) continue;
     const at = word.indexOf("=");
     if (at !== -1) flags.set(word.slice(0, at), word.slice(at + 1));

@@ -284,6 +284,20 @@ describe("install-cron again with other flags", () => {
     );
     expect(out.stderr).not.toContain("SECRET");
   });
+
+  it("short flags a hand added are named too, by their long names, as apply reads them", async () => {
+    const patched = installedObjects(false).map((o) => {
+      if (o.kind !== "CronJob") return o;
+      const cronJob = structuredClone(o) as unknown as CronJobObject;
+      jobContainerOf(cronJob)!.args = ["-A", "-l", "tier=frontend"];
+      return cronJob as unknown as typeof o;
+    });
+    const { error, out } = await install(new InstallCluster(patched));
+    expect(error).toBeUndefined();
+    expect(out.stderr).toContain(
+      "Warning: the job's args, added by hand, stay and come after install-cron's flags: --all-namespaces, --selector (its rights follow install-cron's --strategy; remove them with kubectl patch)\n",
+    );
+  });
 });
 
 describe("what install-cron says at the end", () => {

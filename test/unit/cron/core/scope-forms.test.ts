@@ -59,8 +59,8 @@ describe("the scope read back from the job's command", () => {
 
   it("the short flags it reads are the ones apply takes", () => {
     const apply = describeProgram(createProgram(testIo())).verbs.find((v) => v.name === "apply")!;
-    const cli = apply.flags.filter((f) => f.short).map((f) => [f.short, f.takesValue]);
-    expect([...applyShortFlags].map(([name, f]) => [name, f.takesValue]).sort()).toEqual(cli.sort());
+    const cli = apply.flags.filter((f) => f.short).map((f) => [f.short, f.takesValue, f.long]);
+    expect([...applyShortFlags].map(([name, f]) => [name, f.takesValue, f.long]).sort()).toEqual(cli.sort());
   });
 
   it.each(["-A=false", "--all-namespaces=0", "--all-namespaces=F"])("%s is not", (flag) => {
