@@ -7,7 +7,15 @@ import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
 import { escapeTerminal } from "../../output/terminal-text.js";
 import { warningLine } from "../../output/warning.js";
-import { createJob, getJob, jobCreateFailures, jobPods, listJobs, podLogs } from "../adapters/kubectl.js";
+import {
+  createJob,
+  getJob,
+  jobCreateFailures,
+  jobPods,
+  listJobs,
+  podLogs,
+  warningEvents,
+} from "../adapters/kubectl.js";
 import { installSelector } from "../core/install-labels.js";
 import {
   hasStarted,
@@ -18,6 +26,7 @@ import {
   type RunInProgress,
   runsInProgress,
   whyNoPod,
+  whyNotSetUp,
   whyNotStarted,
 } from "../core/jobs.js";
 import { runResults } from "../core/run-results.js";
@@ -158,13 +167,20 @@ async function podsToRead(
 }
 
 /**
- * Why the Job's pod does not start, if its pods can be read and say so; with no pod at all, why the Job
- * controller could not make one (a quota, an admission policy), if its Events can be read.
+ * Why the Job's pod does not start, if its pods can be read and say so, or else the kubelet's Events about
+ * the newest (a volume it cannot mount); with no pod at all, why the Job controller could not make one (a
+ * quota, an admission policy), if its Events can be read.
  */
 async function notStarted(deps: CronDeps, namespace: string, jobUid: string): Promise<string | undefined> {
   try {
     const pods = await jobPods(deps.kubectl, namespace, jobUid);
-    if (pods.length > 0) return whyNotStarted(pods);
+    const newest = pods.at(-1);
+    if (newest) {
+      const why = whyNotStarted(pods);
+      if (why !== undefined || !newest.metadata.uid) return why;
+      const events = await warningEvents(deps.kubectl, namespace, newest.metadata.uid);
+      return whyNotSetUp(newest.metadata.name, events);
+    }
     return whyNoPod(await jobCreateFailures(deps.kubectl, namespace, jobUid));
   } catch (error) {
     if (!(error instanceof ToolFailedError)) throw error;

@@ -258,6 +258,23 @@ export function whyNoPod(events: readonly WarningEvent[]): string | undefined {
 }
 
 /**
+ * The kubelet's Warnings about a pod whose containers stay in creation, which say it cannot go on: a volume
+ * it cannot mount (a hostPath that is not the socket expected), a sandbox its runtime cannot make.
+ */
+const podSetupFailures = new Set([
+  "FailedMount",
+  "FailedAttachVolume",
+  "FailedCreatePodSandBox",
+  "FailedCreatePodContainer",
+]);
+
+/** Why a pod's containers stay in creation, from the latest of those Events about it: `pod P: Reason: …`. */
+export function whyNotSetUp(pod: string, events: readonly WarningEvent[]): string | undefined {
+  const latest = latestEvent(events.filter((e) => podSetupFailures.has(e.reason ?? "")));
+  return latest ? `pod ${pod}: ${latest.reason}${said(latest.message)}` : undefined;
+}
+
+/**
  * Each run's result, and for a run without one (no pod of its Job ever ended) why its pod could not be
  * made, from the Job controller's FailedCreate Events: a quota, a LimitRange, Pod Security refusing it.
  * Without that, such a run reads as pending, then as a Job past its deadline, as one that hung would.

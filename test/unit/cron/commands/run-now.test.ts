@@ -325,6 +325,12 @@ describe("run-now --wait on a Job whose pod does not start", () => {
   const waiting = { reason: "CreateContainerConfigError", message: 'secret "hook" not found' };
   const quota =
     'Error creating: pods "kubectl-autoupdate-manual-abcde-x" is forbidden: exceeded quota: compute';
+  const mountFailure =
+    'MountVolume.SetUp failed for volume "docker-socket" : hostPath type check failed: /var/run/docker.sock is not a socket file';
+  const podEvents = [
+    { reason: "Scheduled", message: "assigned to node-1", lastTimestamp: "2026-12-02T10:00:00Z" },
+    { reason: "FailedMount", message: mountFailure, lastTimestamp: "2026-12-02T10:00:05Z" },
+  ];
   it.each([
     [
       "a pod that waits: its container's reason",
@@ -340,6 +346,20 @@ describe("run-now --wait on a Job whose pod does not start", () => {
       "no pod at all: the Job controller's latest FailedCreate (a quota, an admission policy)",
       [],
       `FailedCreate: ${quota}`,
+    ],
+    [
+      "a pod whose container stays in creation: the kubelet's latest Event about it (a volume it cannot mount)",
+      [
+        {
+          metadata: { name: "job-pod", uid: "pod-uid" },
+          status: {
+            containerStatuses: [
+              { name: "kubectl-autoupdate", state: { waiting: { reason: "ContainerCreating" } } },
+            ],
+          },
+        },
+      ],
+      `pod job-pod: FailedMount: ${mountFailure}`,
     ],
   ])("says why while it waits: %s", async (_, pods, why) => {
     const clock = new FakeClock();
@@ -372,6 +392,11 @@ describe("run-now --wait on a Job whose pod does not start", () => {
         "get events --namespace=tools --field-selector=involvedObject.uid=job-uid,reason=FailedCreate -o json"
       )
         return answer({ items: events });
+      if (
+        text ===
+        "get events --namespace=tools --field-selector=involvedObject.uid=pod-uid,type=Warning -o json"
+      )
+        return answer({ items: podEvents });
       throw new Error(`unexpected kubectl ${text}`);
     };
     const { deps: d, out } = deps(clock, exec);
