@@ -2,7 +2,6 @@
  * What may have changed about a planned pod by the time its eviction or deletion comes (minutes later, in
  * a long run or after the prompt). Pure.
  */
-import { formatImageRef, parseImageRef } from "./image-ref.js";
 import { controllerOf, ignoreLabel, isOptedOut, type Pod } from "./k8s.js";
 import type { PlanPod } from "./plan.js";
 import { isStaying, runsNewDigests } from "./readiness.js";
@@ -97,37 +96,4 @@ export function templateChangedFor(current: Pod, controller: Workload): string |
   const made = labels[revisionLabel];
   if (made === undefined || expected === undefined || made === expected) return null;
   return `${name}'s template changed since ${current.metadata.name} was made (revision ${made}, now ${expected}): its replacement would run that change too`;
-}
-
-/** What a bare ReplicaSet's or a ReplicationController's new pods are made from. */
-export interface PodTemplateHolder {
-  kind: string;
-  metadata: { name: string };
-  spec?: { template?: { spec?: { containers?: { name: string; image?: string }[] } } };
-}
-
-/**
- * Why a pod of a bare ReplicaSet or a ReplicationController must be left: its template names another image
- * for one of the pod's containers than the pod runs (edited since the pod was made: `kubectl set image
- * rs/…`), and every new pod is made from the template as it is now. The images are compared as references
- * (`nginx` is `docker.io/library/nginx:latest`). Null when they agree, or the template was not read.
- */
-export function templateImagesChanged(current: Pod, controller: PodTemplateHolder): string | null {
-  const images = new Map((controller.spec?.template?.spec?.containers ?? []).map((c) => [c.name, c.image]));
-  for (const container of current.spec.containers) {
-    const now = images.get(container.name);
-    if (!now || (container.image !== undefined && sameReference(now, container.image))) continue;
-    const name = `${controller.kind}/${controller.metadata.name}`;
-    return `${name}'s template names ${now} for container ${container.name} since ${current.metadata.name} was made (it runs ${container.image}): its replacement would run that`;
-  }
-  return null;
-}
-
-function sameReference(a: string, b: string): boolean {
-  if (a === b) return true;
-  try {
-    return formatImageRef(parseImageRef(a)) === formatImageRef(parseImageRef(b));
-  } catch {
-    return false;
-  }
 }

@@ -6,7 +6,6 @@
 
 import type { PodHealth } from "../../core/disruption-budget.js";
 import type { Pod } from "../../core/k8s.js";
-import { kindResources } from "../../core/kind-resources.js";
 import type { PlanPod } from "../../core/plan.js";
 import { isReady } from "../../core/readiness.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
@@ -15,10 +14,8 @@ import {
   currentSincePlan,
   goingSincePlan,
   leftSincePlan,
-  type PodTemplateHolder,
   restartedOnto,
   templateChangedFor,
-  templateImagesChanged,
 } from "../../core/since-plan.js";
 import { type Workload, workloadResources } from "../../core/workload.js";
 import {
@@ -69,18 +66,7 @@ type PodReads = Pick<RestartApi, "readPod" | "getObject">;
  */
 async function templateChange(api: PodReads, planned: PlanPod, current: Pod): Promise<string | null> {
   const controller = planned.controller;
-  if (!controller) return null;
-  // A Deployment's ReplicaSet keeps its template: a change makes another one.
-  const bare = planned.owner?.kind === controller.kind && planned.owner.name === controller.name;
-  if ((controller.kind === "ReplicaSet" && bare) || controller.kind === "ReplicationController") {
-    const holder = await api.getObject<PodTemplateHolder>(
-      kindResources[controller.kind],
-      controller.name,
-      planned.namespace,
-    );
-    return holder ? templateImagesChanged(current, { ...holder, kind: controller.kind }) : null;
-  }
-  if (!(controller.kind === "StatefulSet" || controller.kind === "DaemonSet")) return null;
+  if (!controller || !(controller.kind === "StatefulSet" || controller.kind === "DaemonSet")) return null;
   const object = await api.getObject<Workload>(
     workloadResources[controller.kind],
     controller.name,
