@@ -102,13 +102,19 @@ function allowsNoDisruption(budget: DisruptionBudget): boolean {
 
 /**
  * The most disruptions the budget allows at once, all its pods Ready: its expected pods less those it wants
- * Ready, and less `endedPods`, the ended pods it selects, where it counts those (none of them can be Ready).
- * Undefined when its status does not say.
+ * Ready, and less `ended.seen`, the ended pods it selects, where it counts those (none of them can be Ready).
+ * Where some may be out of sight (`ended.allSeen` false: a scope narrowed by a selector), its Ready pods now
+ * are all that is known to count. Undefined when its status does not say.
  */
-export function mostDisruptionsAllowed(budget: DisruptionBudget, endedPods: number): number | undefined {
+export function mostDisruptionsAllowed(
+  budget: DisruptionBudget,
+  ended: { seen: number; allSeen: boolean },
+): number | undefined {
   const { expectedPods, desiredHealthy } = budget;
   if (expectedPods === undefined || desiredHealthy === undefined) return undefined;
-  return expectedPods - (budget.countsEndedPods ? endedPods : 0) - desiredHealthy;
+  if (!budget.countsEndedPods) return expectedPods - desiredHealthy;
+  const live = expectedPods - ended.seen;
+  return (ended.allSeen ? live : Math.min(live, budget.currentHealthy ?? live)) - desiredHealthy;
 }
 
 /**

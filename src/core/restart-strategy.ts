@@ -469,7 +469,8 @@ function budgetBelowRollout(w: Workload, facts: ControllerFacts): string | null 
   // A rollout that only surges takes no pod down: no budget stands in its way, whatever it allows.
   if (down === 0) return null;
   for (const budget of facts.budgets ?? []) {
-    const most = mostDisruptionsAllowed(budget, facts.endedPods?.get(budget) ?? 0);
+    const ended = { seen: facts.endedPods?.get(budget) ?? 0, allSeen: facts.podsInScope === undefined };
+    const most = mostDisruptionsAllowed(budget, ended);
     if (most === undefined || most >= down) continue;
     const allows = most < 1 ? "no disruption" : `at most ${counted(most, "disruption")}`;
     return `PodDisruptionBudget ${budget.name} allows ${allows}, and ${workloadName(w)}'s rollout takes ${counted(down, "pod")} out of service at once`;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { blockingBudgets, letsUnreadyPodGo, selectorMatches } from "../../../src/core/disruption-budget.js";
+import {
+  blockingBudgets,
+  letsUnreadyPodGo,
+  mostDisruptionsAllowed,
+  selectorMatches,
+} from "../../../src/core/disruption-budget.js";
 import { selectorString } from "../../../src/core/readiness.js";
 
 describe("label selectors", () => {
@@ -74,5 +79,22 @@ describe("letsUnreadyPodGo: a pod not Ready, as the Eviction API judges it", () 
     ],
   ])("%s: %s", (_, status, expected) => {
     expect(letsUnreadyPodGo({ ...budget, ...status })).toBe(expected);
+  });
+});
+
+describe("mostDisruptionsAllowed: what a budget allows with all its pods Ready", () => {
+  const budget = { name: "guard", selector: {}, disruptionsAllowed: 0, desiredHealthy: 7, expectedPods: 9 };
+  const seen = (n: number) => ({ seen: n, allSeen: true });
+
+  it("its expected pods less those it wants Ready: a controller's scale, ended pods aside", () => {
+    expect(mostDisruptionsAllowed(budget, seen(1))).toBe(2);
+  });
+
+  it("a minAvailable count counts every pod it selects, ended ones too, which are never Ready", () => {
+    const count = { ...budget, countsEndedPods: true, currentHealthy: 7 };
+    expect(mostDisruptionsAllowed(count, seen(1))).toBe(1);
+    // Under a selector the ended pods may be out of sight: its Ready pods now are what is known.
+    expect(mostDisruptionsAllowed(count, { seen: 0, allSeen: false })).toBe(0);
+    expect(mostDisruptionsAllowed({ ...count, currentHealthy: 9 }, { seen: 0, allSeen: false })).toBe(2);
   });
 });
