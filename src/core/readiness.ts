@@ -267,12 +267,8 @@ export function readySince(pod: PodWithConditions): number | undefined {
  * Never the node started its cached old image; under Always it pulled, so the runtime reports that digest
  * for what the tag gives it now.
  */
-export function backOnOldDigest(
-  stale: readonly PlanContainer[],
-  replacement: Pod,
-  runs = imagesRunBy(replacement),
-): string | null {
-  const container = containersBackOnOldDigest(stale, replacement, runs)[0];
+export function backOnOldDigest(stale: readonly PlanContainer[], replacement: Pod): string | null {
+  const container = containersBackOnOldDigest(stale, replacement)[0];
   if (container === undefined) return null;
   const cause =
     container.pullPolicy === "Always"
@@ -285,9 +281,8 @@ export function backOnOldDigest(
 export function containersBackOnOldDigest(
   stale: readonly PlanContainer[],
   replacement: Pod,
-  images = imagesRunBy(replacement),
 ): PlanContainer[] {
-  const runs = digestsRunBy(replacement, images);
+  const runs = digestsRunBy(replacement);
   return stale.filter(
     (container) => staleOnKnownDigest(container) && runs(container.name) === container.runningDigest,
   );
@@ -313,11 +308,8 @@ export function containersOnOtherDigests(stale: readonly PlanContainer[], replac
  * digest (a bare image ID: an image imported or built on the node, never pulled): not proven on the new
  * digest, and under IfNotPresent most likely the node's own old image. Each as `name (imageID)`.
  */
-export function containersOnUnnamedImages(
-  stale: readonly PlanContainer[],
-  replacement: Pod,
-  runs = imagesRunBy(replacement),
-): string[] {
+export function containersOnUnnamedImages(stale: readonly PlanContainer[], replacement: Pod): string[] {
+  const runs = imagesRunBy(replacement);
   return stale.flatMap((container) => {
     const image = staleOnKnownDigest(container) ? runs(container.name) : undefined;
     return image?.parsed.kind === "bare-id" ? [`${container.name} ${image.imageID}`] : [];
@@ -347,7 +339,8 @@ export function runsNewDigests(stale: readonly PlanContainer[], pod: Pod): boole
 }
 
 /** The repository digest a pod's container (or init container) runs, by name; null when it names none. */
-function digestsRunBy(pod: Pod, runs = imagesRunBy(pod)): (name: string) => string | null {
+function digestsRunBy(pod: Pod): (name: string) => string | null {
+  const runs = imagesRunBy(pod);
   return (name) => {
     const parsed = runs(name)?.parsed;
     return parsed?.kind === "repo-digest" ? parsed.digest : null;
@@ -360,9 +353,7 @@ interface ImageRun {
 }
 
 /** What a pod's container (or init container) runs, by name, its statuses read once. */
-export type ImagesRun = (name: string) => ImageRun | undefined;
-
-export function imagesRunBy(pod: Pod): ImagesRun {
+function imagesRunBy(pod: Pod): (name: string) => ImageRun | undefined {
   const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
   const images = new Map<string, ImageRun>();
   for (const s of statuses) {

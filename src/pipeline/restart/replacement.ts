@@ -13,7 +13,6 @@ import {
   containersOnOtherDigests,
   containersOnUnnamedImages,
   hasEnded,
-  imagesRunBy,
   staleContainersOf,
 } from "../../core/readiness.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
@@ -223,20 +222,17 @@ function podRestartOf(strategy: "evict" | "delete", pod: PlanPod): Omit<Complete
 
 /**
  * After a rollout: the first of the workload's pods (not terminating, not ended) that still runs a digest
- * one of the planned pods was stale on, or runs one of their containers on an image named by no digest (not
- * proven on the new one), as a reason; null when none does. A pod that ended (one its kubelet evicted)
- * stays until the pod garbage collector removes it: it is no replacement.
+ * one of the planned pods was stale on, as a reason; null when none does. A pod that ended (one its kubelet
+ * evicted) stays until the pod garbage collector removes it: it is no replacement. One on an image named by
+ * no digest is no verdict here: a rollout replaces pods the plan found so too (a node's imported image),
+ * and which new pod replaced which is not known.
  */
-export function unprovenAfterRollout(planned: readonly PlanPod[], pods: readonly Pod[]): string | null {
+export function oldDigestAfterRollout(planned: readonly PlanPod[], pods: readonly Pod[]): string | null {
   const stale = staleContainersOf(planned);
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp || hasEnded(pod)) continue;
-    // Its statuses read once: a DaemonSet may have thousands of pods.
-    const runs = imagesRunBy(pod);
-    const container = backOnOldDigest(stale, pod, runs);
+    const container = backOnOldDigest(stale, pod);
     if (container !== null) return `pod ${pod.metadata.name} runs the old digest (${container})`;
-    const unnamed = containersOnUnnamedImages(stale, pod, runs);
-    if (unnamed.length > 0) return `pod ${pod.metadata.name} ${unnamedText(unnamed)}`;
   }
   return null;
 }

@@ -25,7 +25,7 @@ import { ToolFailedError } from "../../errors.js";
 import { firstFew } from "../../util/first-few.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
 import type { Allowance, BudgetGate } from "./budget-gate.js";
-import { unprovenAfterRollout, withStaleLeft } from "./replacement.js";
+import { oldDigestAfterRollout, withStaleLeft } from "./replacement.js";
 import { type GroupReporter, type RestartApi, stopReason } from "./restart-options.js";
 
 export async function rollOut(
@@ -353,7 +353,7 @@ async function afterPatch(
     read.own = own;
     return { kind: "failed", reason, patched: true };
   }
-  const old = unprovenAfterRollout(withStaleLeft(group, group[0]!, options), replaced);
+  const old = oldDigestAfterRollout(withStaleLeft(group, group[0]!, options), replaced);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PodWithConditions } from "../../../../src/core/readiness.js";
-import { unprovenAfterRollout } from "../../../../src/pipeline/restart/replacement.js";
+import { oldDigestAfterRollout } from "../../../../src/pipeline/restart/replacement.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart } from "../../../support/restart.js";
@@ -63,6 +63,6 @@ describe("after a rollout, terminating pods are no verdict", () => {
     const fresh = structuredClone(terminating);
     fresh.metadata = { name: "web-new", uid: "u2" };
     fresh.status!.containerStatuses![0]!.imageID = `registry.test/shop/web@${newDigest}`;
-    expect(unprovenAfterRollout(planned, [terminating, fresh])).toBeNull();
+    expect(oldDigestAfterRollout(planned, [terminating, fresh])).toBeNull();
   });
 });
