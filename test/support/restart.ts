@@ -44,6 +44,7 @@ export async function decidedPlan(
   pods: readonly PlanPod[],
   strategy: StrategyName,
   readBudgets = true,
+  narrowed = false,
 ): Promise<Plan> {
   const planned: Plan = { resolver: "registry", pods: pods.map(({ restart: _, ...pod }) => pod) };
   const scope = { namespace: "shop", allNamespaces: false };
@@ -54,6 +55,7 @@ export async function decidedPlan(
     owners: indexOwners([]),
     ...workloads,
     ...(budgets ? { budgets } : {}),
+    ...(narrowed ? { narrowed } : {}),
   });
 }
 

@@ -11,7 +11,7 @@ import { ToolFailedError } from "../../../../src/errors.js";
 import { BudgetGate } from "../../../../src/pipeline/restart/budget-gate.js";
 import type { RestartOptions } from "../../../../src/pipeline/restart/restart-options.js";
 import { FakeClock } from "../../../support/fake-clock.js";
-import { type ControllerSpec, InMemoryCluster } from "../../../support/in-memory-cluster.js";
+import { type ControllerSpec, InMemoryCluster, newDigest } from "../../../support/in-memory-cluster.js";
 import { decidedPlan, runRestart, webTrack } from "../../../support/restart.js";
 
 /** plan, decide and restart the stale pods; the fewest Ready app=web pods seen meanwhile. */
@@ -113,14 +113,38 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     expect(asked.fewest).toBe(3);
   });
 
-  it("an ended pod a minAvailable count counts (evicted, lingering Failed) can never be Ready: evicted", async () => {
+  /** Deployment blue of 8, 2 down at once, under minAvailable 7; its kubelet evicted one pod, which lingers. */
+  async function withLingeringPod() {
     const clock = new FakeClock();
     const cluster = new InMemoryCluster(clock);
     const pods = cluster.addController(webTrack("blue", { replicas: 8, maxSurge: 2, maxUnavailable: 2 }));
     cluster.setMinAvailableBudget("guard", "web", 7);
-    // Its kubelet evicted one pod; it lingers, and the budget counts 9 pods, 8 of them Ready.
+    // The budget counts 9 pods, 8 of them Ready.
     cluster.setFailed(pods[7]!.name);
     await clock.advance(5000);
+    return { clock, cluster, pods };
+  }
+
+  it("under a selector that leaves the ended pod out (--field-selector status.phase=Running): evicted too", async () => {
+    const { clock, cluster, pods } = await withLingeringPod();
+    const names = new Set(pods.map((p) => p.name));
+    const made = Object.keys(cluster.digests("blue")).find((name) => !names.has(name))!;
+    const replacement: PlanPod = {
+      ...pods[0]!,
+      name: made,
+      uid: `uid-${made}`,
+      action: "none",
+      containers: pods[0]!.containers.map((c) => ({ ...c, status: "current", runningDigest: newDigest })),
+    };
+    const plan = await decidedPlan(cluster, [...pods.slice(0, 7), replacement], "auto", true, true);
+    expect(plan.pods[0]!.restart?.strategy).toBe("evict");
+    const { reported } = await runRestart(clock, cluster, podsToRestart(plan));
+    expect(reported.filter((line) => line.endsWith(" evicted"))).toHaveLength(7);
+    expect(cluster.patches()).toHaveLength(0);
+  });
+
+  it("an ended pod a minAvailable count counts (evicted, lingering Failed) can never be Ready: evicted", async () => {
+    const { clock, cluster, pods } = await withLingeringPod();
     const ended: PlanPod = { ...pods[7]!, ended: true, action: "none" };
     const plan = await decidedPlan(cluster, [...pods.slice(0, 7), ended], "auto");
     expect(plan.pods[0]!.restart).toMatchObject({
