@@ -19,7 +19,8 @@ export interface DisruptionBudget {
   expectedPods?: number;
   /**
    * Its spec.minAvailable is a count: its controller then counts in expectedPods every pod it selects, ended
-   * ones too (a pod its kubelet evicted lingers, Failed), where otherwise it counts its controllers' scale.
+   * and going ones too (a pod its kubelet evicted lingers, Failed; one on a lost node stays terminating),
+   * where otherwise it counts its controllers' scale.
    */
   countsEndedPods?: boolean;
   /** Its spec.unhealthyPodEvictionPolicy: IfHealthyBudget (the default) or AlwaysAllow. */
@@ -102,9 +103,9 @@ function allowsNoDisruption(budget: DisruptionBudget): boolean {
 
 /**
  * The most disruptions the budget allows at once, all its pods Ready: its expected pods less those it wants
- * Ready, and less `ended.seen`, the ended pods it selects, where it counts those (none of them can be Ready).
- * Where some may be out of sight (`ended.allSeen` false: a scope narrowed by a selector), its Ready pods now
- * are all that is known to count. Undefined when its status does not say.
+ * Ready, and less `ended.seen`, the pods that ended or are going it selects, where it counts those (none of
+ * them will be Ready). Where some may be out of sight (`ended.allSeen` false: a scope narrowed by a selector
+ * or --image), its Ready pods now are all that is known to count. Undefined when its status does not say.
  */
 export function mostDisruptionsAllowed(
   budget: DisruptionBudget,

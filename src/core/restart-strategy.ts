@@ -81,8 +81,11 @@ export interface ControllerFacts {
   leftOnCachedImage?: readonly string[];
   /** The PodDisruptionBudgets selecting its pods, when they were read (auto). */
   budgets?: readonly DisruptionBudget[];
-  /** The ended pods in scope that each budget selects: they count in some budgets' expected pods. */
-  endedPods?: ReadonlyMap<DisruptionBudget, number>;
+  /**
+   * The pods in scope that ended or are going that each budget selects, which some budgets count among their
+   * pods; `allSeen`: every pod of the namespaces is in scope.
+   */
+  endedPods?: { counts: ReadonlyMap<DisruptionBudget, number>; allSeen: boolean };
   /**
    * Under a scope a selector narrowed, the names of its pods the plan has: those outside it were not judged
    * (held, opted out, on a node the tag dropped), and its rollout would replace them too. Undefined: the
@@ -108,6 +111,8 @@ export interface RestartInput {
   budgets?: ReadonlyMap<string, readonly DisruptionBudget[]>;
   /** The scope is narrowed by a selector (-l, --field-selector): a workload may have pods outside it. */
   narrowed?: boolean;
+  /** Pods of the scope's namespaces were left out of the plan otherwise (--image runs only some). */
+  podsLeftOut?: boolean;
 }
 
 export function workloadKey(namespace: string, kind: string, name: string): string {
@@ -225,7 +230,10 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
   // The pods in scope a budget selects, current ones too: a rollout replaces them all, so their budgets are
   // its own. Looked at once per label set, which a controller's pods share.
   const budgeted = input.budgets ? budgetedPods(plan.pods, input.budgets, targetKey) : undefined;
-  const endedPods = input.budgets ? endedPodsByBudget(plan.pods, input.budgets) : undefined;
+  const endedPods = input.budgets && {
+    counts: endedPodsByBudget(plan.pods, input.budgets),
+    allSeen: !input.narrowed && !input.podsLeftOut,
+  };
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
@@ -301,14 +309,14 @@ function budgetedPods(
   );
 }
 
-/** How many ended pods each budget of their namespace selects. */
+/** How many pods that ended or are going (stuck terminating on a lost node) each budget selects. */
 function endedPodsByBudget(
   pods: readonly PlanPod[],
   budgets: ReadonlyMap<string, readonly DisruptionBudget[]>,
 ): Map<DisruptionBudget, number> {
   const counts = new Map<DisruptionBudget, number>();
   for (const pod of pods) {
-    if (!pod.ended) continue;
+    if (!pod.ended && !pod.terminating) continue;
     for (const budget of selectingBudgets(budgets.get(pod.namespace) ?? [], pod.labels)) {
       counts.set(budget, (counts.get(budget) ?? 0) + 1);
     }
@@ -469,8 +477,8 @@ function budgetBelowRollout(w: Workload, facts: ControllerFacts): string | null 
   // A rollout that only surges takes no pod down: no budget stands in its way, whatever it allows.
   if (down === 0) return null;
   for (const budget of facts.budgets ?? []) {
-    const ended = { seen: facts.endedPods?.get(budget) ?? 0, allSeen: facts.podsInScope === undefined };
-    const most = mostDisruptionsAllowed(budget, ended);
+    const seen = facts.endedPods?.counts.get(budget) ?? 0;
+    const most = mostDisruptionsAllowed(budget, { seen, allSeen: facts.endedPods?.allSeen ?? true });
     if (most === undefined || most >= down) continue;
     const allows = most < 1 ? "no disruption" : `at most ${counted(most, "disruption")}`;
     return `PodDisruptionBudget ${budget.name} allows ${allows}, and ${workloadName(w)}'s rollout takes ${counted(down, "pod")} out of service at once`;

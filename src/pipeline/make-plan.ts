@@ -129,6 +129,7 @@ export async function makePlan(
       ...(optedOutElsewhere ? { optedOutElsewhere } : {}),
       ...(budgets ? { budgets } : {}),
       narrowed: Boolean(options.scope.selector?.trim() || options.scope.fieldSelector?.trim()),
+      podsLeftOut: options.images !== undefined,
     }),
     options,
     warnings,
