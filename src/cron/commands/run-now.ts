@@ -179,7 +179,7 @@ async function notStarted(deps: CronDeps, namespace: string, jobUid: string): Pr
       const why = whyNotStarted(pods);
       if (why !== undefined || !newest.metadata.uid) return why;
       const events = await warningEvents(deps.kubectl, namespace, newest.metadata.uid);
-      return whyNotSetUp(newest.metadata.name, events);
+      return whyNotSetUp(newest, events);
     }
     return whyNoPod(await jobCreateFailures(deps.kubectl, namespace, jobUid));
   } catch (error) {

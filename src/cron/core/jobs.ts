@@ -268,10 +268,16 @@ const podSetupFailures = new Set([
   "FailedCreatePodContainer",
 ]);
 
-/** Why a pod's containers stay in creation, from the latest of those Events about it: `pod P: Reason: …`. */
-export function whyNotSetUp(pod: string, events: readonly WarningEvent[]): string | undefined {
+/**
+ * Why a pod's containers stay in creation, from the latest of those Events about it: `pod P: Reason: …`.
+ * None once the pod says its sandbox is made and its volumes mounted (PodReadyToStartContainers): an
+ * Event from before that (they last an hour) is past, and its images are being pulled.
+ */
+export function whyNotSetUp(pod: WaitingPod, events: readonly WarningEvent[]): string | undefined {
+  const conditions = pod.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === "PodReadyToStartContainers" && c.status === "True")) return undefined;
   const latest = latestEvent(events.filter((e) => podSetupFailures.has(e.reason ?? "")));
-  return latest ? `pod ${pod}: ${latest.reason}${said(latest.message)}` : undefined;
+  return latest ? `pod ${pod.metadata.name}: ${latest.reason}${said(latest.message)}` : undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   lastWarning,
   type WarningEvent,
   whyNoPod,
+  whyNotSetUp,
   whyNotStarted,
   withCreateFailures,
 } from "../../../../src/cron/core/jobs.js";
@@ -129,6 +130,24 @@ describe("jobOutcome", () => {
       'pod p: CreateContainerConfigError: secret "hook" not found',
     );
     expect(whyNotStarted([pod("ImagePullBackOff")])).toBe("pod p: ImagePullBackOff");
+  });
+
+  it("says why a pod's containers stay in creation from the kubelet's Events, until the pod is past that", () => {
+    const mount = {
+      reason: "FailedMount",
+      message: "hostPath type check failed",
+      lastTimestamp: "2026-12-06T10:00:05Z",
+    };
+    const pulled = { reason: "Failed", message: "an image pull", lastTimestamp: "2026-12-06T10:00:09Z" };
+    const creating = (ready: "True" | "False") => ({
+      metadata: { name: "p" },
+      status: { conditions: [{ type: "PodReadyToStartContainers", status: ready }] },
+    });
+    expect(whyNotSetUp(creating("False"), [mount, pulled])).toBe(
+      "pod p: FailedMount: hostPath type check failed",
+    );
+    // Its sandbox made and its volumes mounted since: the Event, which lasts an hour, is past.
+    expect(whyNotSetUp(creating("True"), [mount])).toBeUndefined();
   });
 
   it("the cluster's messages are shown without a URL's query: a presigned blob URL's is a key to the blob", () => {
