@@ -103,11 +103,12 @@ export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; l
     own.find((l) => /^(error|Error|Unable|The connection)/.test(l)) ??
     own[0] ??
     "";
-  // RBAC's escalation check names the rules not held on the lines after: they are what to ask for.
-  const notHeld = first.endsWith("not currently held:")
-    ? own.slice(own.indexOf(first) + 1).filter((l) => l.startsWith("{"))
-    : [];
-  const line = [first, ...notHeld].join(" ");
+  // RBAC's escalation check names the rules not held on the lines after: they are what to ask for. A header
+  // ending in a colon (`Error in configuration:`, an object that is invalid) lists its causes as `* …` lines.
+  const after = own.slice(own.indexOf(first) + 1);
+  const notHeld = first.endsWith("not currently held:") ? after.filter((l) => l.startsWith("{")) : [];
+  const causes = first.endsWith(":") ? after.filter((l) => l.startsWith("* ")).map((l) => l.slice(2)) : [];
+  const line = causes.length > 0 ? `${first} ${causes.join("; ")}` : [first, ...notHeld].join(" ");
   return { line, ...(classify(line, own, server) ?? {}) };
 }
 
@@ -131,6 +132,10 @@ function classify(
   if (line === "error: EOF") return { problem: { kind: "login-prompt" } };
   const file = /^error: stat (.+): no such file or directory$/.exec(line);
   if (file) return { problem: { kind: "no-kubeconfig-file", path: file[1] ?? "" } };
+  // A timeout while a list's body was still coming: the server answered, then stopped in time to.
+  if (/^error: .*(Client\.Timeout|context deadline exceeded).*while reading body/.test(line)) {
+    return { problem: { kind: "timeout", ...at } };
+  }
   const unable = /^Unable to connect to the server: (.*)$/.exec(line);
   if (!unable) return undefined;
   const detail = unable[1] ?? "";

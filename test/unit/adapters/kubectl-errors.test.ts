@@ -98,6 +98,27 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
     );
   });
 
+  it("a header ending in a colon is followed by its causes, one `* ` line each: they say what is wrong", () => {
+    // kubectl 1.35.4 with a kubeconfig whose client certificate and key files are gone.
+    const stderr = [
+      "Error in configuration: ",
+      "* unable to read client-cert /home/me/mk/client.crt for mk due to open /home/me/mk/client.crt: no such file or directory",
+      "* unable to read client-key /home/me/mk/client.key for mk due to open /home/me/mk/client.key: no such file or directory",
+      "",
+    ].join("\n");
+    expect(readKubectlStderr(stderr).line).toBe(
+      "Error in configuration: unable to read client-cert /home/me/mk/client.crt for mk due to open /home/me/mk/client.crt: no such file or directory; unable to read client-key /home/me/mk/client.key for mk due to open /home/me/mk/client.key: no such file or directory",
+    );
+  });
+
+  it("a timeout while a list's body was still coming is the cluster's timeout, as one before its headers", () => {
+    const stderr =
+      "error: net/http: request canceled (Client.Timeout or context cancellation while reading body)\n";
+    const error = kubectlFailure({ exitCode: 1, stdout: "", stderr, interrupted: false }, "kubectl get");
+    expect(error).toBeInstanceOf(ClusterAccessError);
+    expect((error as ClusterAccessError).problem).toMatchObject({ kind: "timeout" });
+  });
+
   it("a cluster problem is a ClusterAccessError keeping kubectl's whole output, and says something without the kubeconfig's facts", () => {
     const stderr = recorded("refused");
     const error = kubectlFailure({ exitCode: 1, stdout: "", stderr, interrupted: false }, "kubectl get");
