@@ -81,6 +81,8 @@ export interface ControllerFacts {
   leftOnCachedImage?: readonly string[];
   /** The PodDisruptionBudgets selecting its pods, when they were read (auto). */
   budgets?: readonly DisruptionBudget[];
+  /** The budgets could not be read (auto). */
+  budgetsUnread?: boolean;
   /**
    * The pods in scope that ended or are going that each budget selects, which some budgets count among their
    * pods; `allSeen`: every pod of the namespaces is in scope.
@@ -109,6 +111,8 @@ export interface RestartInput {
   optedOutElsewhere?: ReadonlyMap<string, readonly string[]>;
   /** The PodDisruptionBudgets by namespace, when they were read (auto). */
   budgets?: ReadonlyMap<string, readonly DisruptionBudget[]>;
+  /** Their list failed (auto): apply's check before a rollout would fail alike. */
+  budgetsUnread?: boolean;
   /** The scope is narrowed by a selector (-l, --field-selector): a workload may have pods outside it. */
   narrowed?: boolean;
   /** Pods of the scope's namespaces were left out of the plan otherwise (--image runs only some). */
@@ -267,6 +271,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
           new Set([...pods, ...(budgeted?.get(key) ?? [])].map((p) => p.labels)),
         ),
       endedPods,
+      ...(input.budgetsUnread ? { budgetsUnread: true } : {}),
       ...(input.narrowed ? { podsInScope: inScope?.get(key)?.map((p) => p.name) ?? [] } : {}),
     };
     const decision = decideRestart(input.strategy, target, facts);
@@ -476,6 +481,10 @@ function budgetBelowRollout(w: Workload, facts: ControllerFacts): string | null 
   const down = rolloutTakesDown(w);
   // A rollout that only surges takes no pod down: no budget stands in its way, whatever it allows.
   if (down === 0) return null;
+  // Apply checks a rollout's budgets before it patches, and could not read them either.
+  if (facts.budgetsUnread) {
+    return `its PodDisruptionBudgets could not be read, and ${workloadName(w)}'s rollout takes ${counted(down, "pod")} out of service at once`;
+  }
   for (const budget of facts.budgets ?? []) {
     const seen = facts.endedPods?.counts.get(budget) ?? 0;
     const most = mostDisruptionsAllowed(budget, { seen, allSeen: facts.endedPods?.allSeen ?? true });

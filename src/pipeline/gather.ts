@@ -241,16 +241,24 @@ export async function gatherBudgets(
   scope: PodScope,
   strategy: StrategyName,
   warnings: string[],
-): Promise<Map<string, DisruptionBudget[]> | undefined> {
-  if (strategy !== "auto") return undefined;
+): Promise<BudgetsRead> {
+  if (strategy !== "auto") return {};
   try {
     const budgets = await kubectl.listDisruptionBudgetsIn(scope);
-    return groupBy(budgets, (budget) => budget.namespace ?? "");
+    return { budgets: groupBy(budgets, (budget) => budget.namespace ?? "") };
   } catch (error) {
     if (!isCallFailure(error)) throw error;
-    warnings.push(`${error.message} (PodDisruptionBudgets not read: apply reads them before each rollout)`);
-    return undefined;
+    warnings.push(
+      `${error.message} (PodDisruptionBudgets not read: a workload whose rollout takes pods out of service is evicted one at a time instead, as apply could not check them before the rollout)`,
+    );
+    return { budgetsUnread: true };
   }
+}
+
+/** The budgets by namespace, or that they could not be read. */
+export interface BudgetsRead {
+  budgets?: Map<string, DisruptionBudget[]>;
+  budgetsUnread?: boolean;
 }
 
 /**

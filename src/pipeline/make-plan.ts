@@ -127,7 +127,7 @@ export async function makePlan(
       owners: inventory.owners,
       ...workloads,
       ...(optedOutElsewhere ? { optedOutElsewhere } : {}),
-      ...(budgets ? { budgets } : {}),
+      ...(budgets || {}),
       narrowed: Boolean(options.scope.selector?.trim() || options.scope.fieldSelector?.trim()),
       podsLeftOut: options.images !== undefined,
     }),

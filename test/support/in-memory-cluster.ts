@@ -571,6 +571,11 @@ export class InMemoryCluster implements RestartApi {
     namespace?: string;
     allNamespaces: boolean;
   }): Promise<DisruptionBudget[]> {
+    if (this.budgetsUnreadable) {
+      throw new ToolFailedError(
+        "kubectl get failed: Error from server (Forbidden): poddisruptionbudgets.policy is forbidden",
+      );
+    }
     const namespaces = scope.allNamespaces
       ? [...new Set(this.budgets.map((b) => b.namespace))]
       : [scope.namespace ?? "shop"];

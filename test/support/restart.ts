@@ -49,12 +49,12 @@ export async function decidedPlan(
   const planned: Plan = { resolver: "registry", pods: pods.map(({ restart: _, ...pod }) => pod) };
   const scope = { namespace: "shop", allNamespaces: false };
   const workloads = await gatherWorkloads(cluster, scope, workloadsToRead(planned, strategy), strategy, []);
-  const budgets = readBudgets ? await gatherBudgets(cluster, scope, strategy, []) : undefined;
+  const budgets = readBudgets ? await gatherBudgets(cluster, scope, strategy, []) : {};
   return decideRestarts(planned, {
     strategy,
     owners: indexOwners([]),
     ...workloads,
-    ...(budgets ? { budgets } : {}),
+    ...budgets,
     ...(narrowed ? { narrowed } : {}),
   });
 }

@@ -98,6 +98,23 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     expect(result.reported).toContainEqual(expect.stringMatching(/^Deployment\/red not-started: /));
   });
 
+  it("budgets that cannot be listed (RBAC): evicted, where the API server enforces them; a surge-only rollout rolls", async () => {
+    const refused = (cluster: InMemoryCluster) => {
+      cluster.budgetsUnreadable = true;
+    };
+    const auto = await run("auto", [webTrack("blue")], refused);
+    expect(auto.plan.pods[0]!.restart).toMatchObject({
+      strategy: "evict",
+      reason:
+        "its PodDisruptionBudgets could not be read, and Deployment/blue's rollout takes 1 pod out of service at once: evicted one at a time",
+    });
+    expect(auto.patches).toBe(0);
+    expect(auto.reported.filter((line) => line.endsWith(" evicted"))).toHaveLength(4);
+    const surging = await run("auto", [webTrack("blue", { maxUnavailable: 0 })], refused);
+    expect(surging.plan.pods[0]!.restart?.strategy).toBe("rollout");
+    expect(surging.patches).toBe(1);
+  });
+
   it("a budget that wants every pod, now: not rolled at apply, saying why; --strategy rollout rolls it", async () => {
     // The plan read no budget (its list refused, say): apply's own check before the patch holds.
     const guard = (cluster: InMemoryCluster) => cluster.setMinAvailableBudget("guard", "web", 4);
