@@ -505,7 +505,12 @@ export class Kubectl {
     const gone = goneOrReplaced(line);
     // Sent again after a kill: the pod gone, or another under its name, is the first one's doing.
     if (gone) return result.repeated ? { kind: "deleted" } : { kind: gone };
-    return { kind: "failed", reason: line };
+    // A kubectl stopped (the run is) is asked nothing more: its words say the request may have gone through.
+    if (dryRun || result.interrupted || result.killedBy || refusedOutright.test(line)) {
+      return { kind: "failed", reason: line };
+    }
+    const went = await this.wentAfterAll(namespace, name, uid);
+    return went === true ? { kind: "deleted" } : { kind: "failed", reason: mayHaveReached(line, went) };
   }
 
   /**
@@ -659,7 +664,27 @@ export class Kubectl {
     if (/\(TooManyRequests\)/.test(line))
       return { kind: /disruption budget/i.test(line) ? "blocked" : "throttled", reason: line };
     if (/more than one PodDisruptionBudget/i.test(line)) return { kind: "several-budgets", reason: line };
-    return { kind: "failed", reason: line };
+    // A kubectl stopped (the run is) is asked nothing more: its words say the request may have gone through.
+    if (dryRun || result.interrupted || result.killedBy || refusedOutright.test(line)) {
+      return { kind: "failed", reason: line };
+    }
+    const went = await this.wentAfterAll(namespace, name, uid);
+    return went === true ? { kind: "evicted" } : { kind: "failed", reason: mayHaveReached(line, went) };
+  }
+
+  /**
+   * Whether a pod whose eviction or deletion failed without a refusal (a timeout, a server error, no answer)
+   * is going or gone after all, read back by its UID: the request may have gone through. Null when it could
+   * not be read.
+   */
+  private async wentAfterAll(namespace: string, name: string, uid: string): Promise<boolean | null> {
+    try {
+      const pod = await this.readPod(namespace, name);
+      return pod === null || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp !== undefined;
+    } catch (error) {
+      if (error instanceof ToolFailedError) return null;
+      throw error;
+    }
   }
 
   /** The PodDisruptionBudgets of one namespace, reduced to what apply checks. */
@@ -806,6 +831,11 @@ export type PatchOutcome =
  */
 const refusedOutright =
   /\((Forbidden|Unauthorized|Invalid|BadRequest|MethodNotAllowed|NotAcceptable|UnsupportedMediaType|RequestEntityTooLarge|TooManyRequests)\)/;
+
+/** A failure's words, saying it may have gone through where the pod could not be read back. */
+function mayHaveReached(line: string, went: boolean | null): string {
+  return went === null ? `${line} (it may have reached the server; the pod could not be read after)` : line;
+}
 
 /** Who changed the template, in the workload's managedFields. */
 const patchFieldManager = "kubectl-autoupdate";

@@ -35,9 +35,10 @@ describe("a change kubectl did not answer", () => {
 
   it("an exit without a word is said as it ended; kubectl's own line when it printed one", async () => {
     const silent = { exitCode: 3, stdout: "", stderr: "", interrupted: false };
+    // Nor could the pod be read after, to tell whether it went.
     expect(await kubectlAnswering(silent).evictPod("shop", "web-0", "uid", false)).toEqual({
       kind: "failed",
-      reason: "exit 3",
+      reason: "exit 3 (it may have reached the server; the pod could not be read after)",
     });
     const said = { ...killed, stderr: "Error from server (InternalError): etcd leader changed\n" };
     expect(await kubectlAnswering(said).deletePod("shop", "web-0", "uid", false)).toEqual({
@@ -353,6 +354,55 @@ describe("kubectl's log lines before its answer are not its answer", () => {
     expect(await failing(refused).createEvent({} as never)).toEqual({
       ok: false,
       reason: "Error from server (Forbidden): events.events.k8s.io is forbidden",
+    });
+  });
+});
+
+describe("an eviction or deletion that failed without a refusal", () => {
+  const timedOut: ExecResult = {
+    exitCode: 1,
+    stdout: "",
+    stderr:
+      "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)\n",
+    interrupted: false,
+  };
+  /** kubectl that fails the change as `change`, and lists the pod back as `pods` (a list streams). */
+  const kubectlWith = (change: ExecResult, pods: object[]) =>
+    new Kubectl(
+      (async (_file: string, args: readonly string[], options?: { onStdout?: (chunk: string) => void }) => {
+        if (args[0] !== "get") return change;
+        options?.onStdout?.(JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: {}, items: pods }));
+        return { exitCode: 0, stdout: "", stderr: "", interrupted: false };
+      }) as Exec,
+      "kubectl",
+      {},
+    );
+  const pod = (uid: string, going = false) => ({
+    metadata: {
+      name: "web-0",
+      namespace: "shop",
+      uid,
+      ...(going ? { deletionTimestamp: "2026-12-06T10:00:00Z" } : {}),
+    },
+  });
+
+  it("is read back: the pod gone, going, or another under its name, it went after all", async () => {
+    expect(await kubectlWith(timedOut, []).evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "evicted",
+    });
+    expect(await kubectlWith(timedOut, [pod("uid", true)]).deletePod("shop", "web-0", "uid", false)).toEqual({
+      kind: "deleted",
+    });
+    expect(await kubectlWith(timedOut, [pod("other")]).evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "evicted",
+    });
+  });
+
+  it("the pod still there, unchanged: failed, in kubectl's words", async () => {
+    expect(await kubectlWith(timedOut, [pod("uid")]).evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "failed",
+      reason:
+        "Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)",
     });
   });
 });
