@@ -153,15 +153,6 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
 }
 
 export function parseRunNowOptions(raw: RawRunNowFlags, env: Env): RunNowOptions {
-  // Taken without --wait, they would promise a wait that never comes: run-now returns once the Job is made.
-  for (const [flag, given] of [
-    ["--timeout", raw.timeout],
-    ["--poll-interval", raw.pollInterval],
-  ] as const) {
-    if (given !== undefined && raw.wait !== true) {
-      throw new UsageError(`${flag} needs --wait: without it, run-now returns once the Job is created`);
-    }
-  }
   return {
     ...parseInstallationOptions(raw, env),
     wait: raw.wait === true,

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   parseCronStatusOptions,
   parseInstallCronOptions,
-  parseRunNowOptions,
   type RawInstallCronFlags,
 } from "../../../src/cli/cron-options.js";
 import { defaultImage } from "../../../src/cron/core/image.js";
@@ -241,19 +240,5 @@ describe("install-cron's proxy", () => {
       url: "http://proxy.corp:3128/",
       bypass: [],
     });
-  });
-});
-
-describe("run-now", () => {
-  it("--timeout and --poll-interval need --wait: without it, run-now waits for nothing", () => {
-    expect(parseRunNowOptions({ wait: true, timeout: "5m", pollInterval: "2s" }, {})).toMatchObject({
-      wait: true,
-      timeoutMs: 300_000,
-      pollMs: 2000,
-    });
-    expect(() => parseRunNowOptions({ timeout: "5m" }, {})).toThrow(
-      new UsageError("--timeout needs --wait: without it, run-now returns once the Job is created"),
-    );
-    expect(() => parseRunNowOptions({ pollInterval: "2s" }, {})).toThrow(/--poll-interval needs --wait/);
   });
 });
