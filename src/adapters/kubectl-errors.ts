@@ -123,7 +123,8 @@ function classify(
   if (/^error: You must be logged in to the server/.test(line)) return { problem: { kind: "unauthorized" } };
   // Each kubectl command words an unknown --context its own way (get, config view --minify, the rest).
   const context =
-    /^Error in configuration: context was not found for specified context: (.+)$/.exec(line) ??
+    // Its other causes, if any, follow after a "; ".
+    /^Error in configuration: context was not found for specified context: (.+?)(?:; .*)?$/.exec(line) ??
     /^error: cannot locate context (.+)$/.exec(line) ??
     /^error: context "(.+)" does not exist$/.exec(line);
   if (context) return { problem: { kind: "no-such-context", context: context[1] ?? "" } };

@@ -111,6 +111,17 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
     );
   });
 
+  it("an unknown context among other causes is named alone", () => {
+    const stderr = [
+      "Error in configuration: ",
+      "* context was not found for specified context: nosuch",
+      "* cluster has no server defined",
+      "",
+    ].join("\n");
+    const error = kubectlFailure({ exitCode: 1, stdout: "", stderr, interrupted: false }, "kubectl get");
+    expect((error as ClusterAccessError).problem).toEqual({ kind: "no-such-context", context: "nosuch" });
+  });
+
   it("a timeout while a list's body was still coming is the cluster's timeout, as one before its headers", () => {
     const stderr =
       "error: net/http: request canceled (Client.Timeout or context cancellation while reading body)\n";
