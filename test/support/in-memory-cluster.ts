@@ -571,11 +571,7 @@ export class InMemoryCluster implements RestartApi {
     namespace?: string;
     allNamespaces: boolean;
   }): Promise<DisruptionBudget[]> {
-    if (this.budgetsUnreadable) {
-      throw new ToolFailedError(
-        "kubectl get failed: Error from server (Forbidden): poddisruptionbudgets.policy is forbidden",
-      );
-    }
+    this.refuseBudgetsIfUnreadable();
     const namespaces = scope.allNamespaces
       ? [...new Set(this.budgets.map((b) => b.namespace))]
       : [scope.namespace ?? "shop"];
@@ -584,12 +580,16 @@ export class InMemoryCluster implements RestartApi {
 
   async listDisruptionBudgets(namespace: string): Promise<DisruptionBudget[]> {
     this.log(`list budgets ${namespace}`);
-    if (this.budgetsUnreadable) {
-      throw new ToolFailedError(
-        "kubectl get failed: Error from server (Forbidden): poddisruptionbudgets.policy is forbidden",
-      );
-    }
+    this.refuseBudgetsIfUnreadable();
     return this.budgetsNow(namespace);
+  }
+
+  /** RBAC without `list` on poddisruptionbudgets, as kubectl reports it. */
+  private refuseBudgetsIfUnreadable(): void {
+    if (!this.budgetsUnreadable) return;
+    throw new ToolFailedError(
+      "kubectl get failed: Error from server (Forbidden): poddisruptionbudgets.policy is forbidden",
+    );
   }
 
   async listWorkloads(

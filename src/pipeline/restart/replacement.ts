@@ -71,8 +71,11 @@ async function replacementProblem(
     const back = backOnOldDigestAmong(pod, stale, waited.ready);
     if (back) return back;
     const unnamed = waited.ready.flatMap((ready) => containersOnUnnamedImages(pod.containers, ready));
-    if (unnamed.length > 0)
-      return { reason: `the replacement of ${pod.name} ${unnamedText(unnamed)}`, inVain: [] };
+    if (unnamed.length > 0) {
+      const which = unnamed.join(", ");
+      const reason = `the replacement of ${pod.name} runs an image its runtime names by no digest (${which}): not proven on the new digest`;
+      return { reason, inVain: [] };
+    }
     return { elsewhere: waited.ready.flatMap((ready) => containersOnOtherDigests(pod.containers, ready)) };
   }
   const { timedOut, started } = waited;
@@ -235,9 +238,4 @@ export function oldDigestAfterRollout(planned: readonly PlanPod[], pods: readonl
     if (container !== null) return `pod ${pod.metadata.name} runs the old digest (${container})`;
   }
   return null;
-}
-
-/** Containers on images their runtime names by no digest, as a reason's words. */
-function unnamedText(unnamed: readonly string[]): string {
-  return `runs an image its runtime names by no digest (${unnamed.join(", ")}): not proven on the new digest`;
 }
