@@ -161,10 +161,21 @@ export function describeConfig(config: unknown): ImageDescription {
   };
 }
 
-/** Only string-valued labels, as the OCI image spec defines them; anything else is left out. */
+/**
+ * Only string-valued labels, as the OCI image spec defines them; anything else is left out. A lone UTF-16
+ * surrogate (JSON's `\ud800` escape) becomes U+FFFD, as Go's decoder makes it, so that JSON, YAML, Events
+ * and the webhook all carry the same text.
+ */
 export function stringLabels(labels: unknown): Record<string, string> {
   if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return {};
   return Object.fromEntries(
-    Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+    Object.entries(labels)
+      .filter((entry): entry is [string, string] => typeof entry[1] === "string")
+      .map(([name, value]) => [
+        name.replace(loneSurrogate, "\uFFFD"),
+        value.replace(loneSurrogate, "\uFFFD"),
+      ]),
   );
 }
+
+const loneSurrogate = /\p{Surrogate}/gu;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   configDigestOf,
   configPlatform,
+  describeConfig,
   isIndexMediaType,
   manifestAccept,
   nodePlatformKey,
@@ -149,5 +150,15 @@ describe("Windows builds", () => {
     // No image's key: an image's arm without a variant is arm/v7, as containerd reads it.
     expect(configPlatform({ os: "linux", architecture: "arm" })).toBe("linux/arm/v7");
     expect(statesNoVariant("linux/arm64/v8")).toBe(false);
+  });
+});
+
+describe("image labels", () => {
+  it("a lone UTF-16 surrogate in a label becomes U+FFFD, as Go reads it; a surrogate pair stays", () => {
+    const config = JSON.parse(
+      '{"config":{"Labels":{"org.opencontainers.image.title":"a\\ud800b \\ud83d\\ude00"}}}',
+    );
+    const described = describeConfig(config);
+    expect(described.ok && described.labels["org.opencontainers.image.title"]).toBe("a\uFFFDb 😀");
   });
 });
