@@ -153,6 +153,13 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
 }
 
 export function parseRunNowOptions(raw: RawRunNowFlags, env: Env): RunNowOptions {
+  const waitFlag =
+    raw.timeout !== undefined ? "--timeout" : raw.pollInterval !== undefined ? "--poll-interval" : null;
+  if (raw.wait !== true && waitFlag !== null) {
+    throw new UsageError(
+      `${waitFlag} is only used with --wait: add --wait to follow the Job, or leave ${waitFlag} out`,
+    );
+  }
   return {
     ...parseInstallationOptions(raw, env),
     wait: raw.wait === true,

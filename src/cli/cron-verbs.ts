@@ -105,15 +105,16 @@ export function declareCronVerbs(program: Command, io: Io, verb: DeclareVerb): v
       addConnectionFlags(
         addInstallationFlags(command, installedNamespaceHelp)
           .option("--wait", "follow the Job to the end, print its log and exit with its outcome")
+          // Their defaults are the parser's: commander's would hide whether they were given without --wait.
           .option(
             "--timeout <duration>",
-            "with --wait, give up waiting after this long",
-            defaults.cron.runTimeout,
+            `with --wait, give up waiting after this long (default: "${defaults.cron.runTimeout}")`,
           )
           .addOption(
-            new Option("--poll-interval <duration>", "with --wait, how often to look")
-              .default(defaults.cron.pollInterval)
-              .hideHelp(),
+            new Option(
+              "--poll-interval <duration>",
+              `with --wait, how often to look (default: "${defaults.cron.pollInterval}")`,
+            ).hideHelp(),
           ),
       ),
   ).action(

@@ -59,6 +59,8 @@ describe("bad input is refused before any kubectl call", () => {
     [["uninstall-cron", "--name", "x".repeat(60)], "want at most 52 lowercase letters"],
     [["run-now", "-n", "-bad"], 'invalid namespace "-bad"'],
     [["run-now", "--wait", "--timeout", "soon"], 'invalid value "soon" for --timeout'],
+    [["run-now", "--timeout", "5m"], "--timeout is only used with --wait: add --wait to follow the Job"],
+    [["run-now", "--poll-interval", "1s"], "--poll-interval is only used with --wait"],
     [
       ["cron-status", "-o", "wide"],
       'unable to match a printer for output format "wide"; allowed: table, json, yaml',
