@@ -195,8 +195,10 @@ interface Memory {
 }
 
 /**
- * The remembered restarts of the controller of a pod to be evicted or deleted (none for any other pod): the
- * checked ones first, newest first; each remembered restart's moves read once, a controller's pods are many.
+ * The remembered restarts of the controller of a pod to be restarted (none for any other pod): the checked
+ * ones first, newest first; each remembered restart's moves read once, a controller's pods are many. A pod to
+ * be rolled out is held by them too: its controller's pods came back on the old digest after an eviction
+ * (`auto` chose to evict then, its budgets since let it roll), and a rollout starts the same cached images.
  */
 function memoriesOf(remembered: readonly RememberedRestart[]): (pod: PlanPod) => Memory[] {
   const ordered = mergeRemembered(remembered).sort(
@@ -208,8 +210,7 @@ function memoriesOf(remembered: readonly RememberedRestart[]): (pod: PlanPod) =>
     ({ memory }) => `${memory.namespace}/${memory.controller.uid}`,
   );
   return (pod) => {
-    const strategy = pod.restart?.strategy;
-    if (pod.action !== "delete" || (strategy !== "evict" && strategy !== "delete")) return [];
+    if (pod.action !== "delete") return [];
     return byController.get(`${pod.namespace}/${pod.controller?.uid ?? ""}`) ?? [];
   };
 }

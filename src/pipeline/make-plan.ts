@@ -210,18 +210,18 @@ function pullSecretCredentials(inventory: Inventory, image: ImageInUse, reposito
 }
 
 /**
- * Pods to be evicted or deleted whose controller restarted one in vain are held (core/restarted-for.ts):
- * this tool's Events, and the record ConfigMap when there is one, are read only when some pod is to be
- * evicted or deleted; the pods' creation times only for those an unchecked restart may hold.
+ * Pods to be restarted whose controller restarted one in vain are held (core/restarted-for.ts): this
+ * tool's Events, and the record ConfigMap when there is one, are read only when some pod is to be restarted
+ * and the strategy may evict or delete (`--strategy rollout` never does, so it keeps no such record); the
+ * pods' creation times only for those an unchecked restart may hold.
  */
 async function holdRestartedInVainPods(
   kubectl: Kubectl,
   plan: Plan,
-  options: Pick<MakePlanOptions, "scope" | "now" | "record" | "concurrency">,
+  options: Pick<MakePlanOptions, "scope" | "now" | "record" | "concurrency" | "strategy">,
   warnings: string[],
 ): Promise<Plan> {
-  const oneAtATime = plan.pods.some((p) => p.action === "delete" && p.restart?.strategy !== "rollout");
-  if (!oneAtATime) return plan;
+  if (options.strategy === "rollout" || !plan.pods.some((p) => p.action === "delete")) return plan;
   const { record } = options;
   const remembered = await Promise.all([
     readRemembered(

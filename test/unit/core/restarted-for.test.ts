@@ -156,7 +156,7 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
     }
   });
 
-  it("not when the tag moved since, another controller was meant, or the pod is rolled out (the template says it)", () => {
+  it("not when the tag moved since, or another controller was meant", () => {
     const stale = container("app", "stale", NEW);
     expect(
       holdRestartedInVain(plan(planned("a", "evict", stale)), [remembered(`app=${OLD}>${OTHER}`)], now)
@@ -169,10 +169,18 @@ describe("pods evicted or deleted in vain before, as this tool's Events remember
         now,
       ).pods[0]!.action,
     ).toBe("delete");
-    expect(
-      holdRestartedInVain(plan(planned("a", "rollout", stale)), [remembered(`app=${OLD}>${NEW}`)], now)
-        .pods[0]!.action,
-    ).toBe("delete");
+  });
+
+  it("a pod now to be rolled out is held too: a rollout starts the same cached image the eviction did", () => {
+    // `auto` evicted the pods, and a budget changed since lets it roll the controller out.
+    const memory = remembered(`app=${OLD}>${NEW}`);
+    const [pod] = holdRestartedInVain(
+      plan(planned("a", "rollout", container("app", "stale", NEW))),
+      [memory],
+      now,
+    ).pods;
+    expect(pod).toMatchObject({ action: "skip", heldBy: memory });
+    expect(pod!.restart).toBeUndefined();
   });
 
   it("the newest record is the one named; records 20 minutes old or more are recorded again, once per record", () => {
@@ -366,19 +374,19 @@ describe("pods evicted or deleted before without checking their replacement (--n
       expect(creationTimeQueries(plan(...pods.slice(1)), records.slice(1))).toHaveLength(4);
     });
 
-    it("none for pods no unchecked record covers, a checked record leaves anyway, or not to be evicted", () => {
+    it("none for pods no unchecked record covers, a checked record leaves anyway, or not to be restarted", () => {
       const checked: RememberedRestart = {
         namespace: "shop",
         controller: rs,
         restartedFor: `app=${OLD}>${NEW}`,
         at: now,
       };
-      const rolled = {
-        ...planned("web-r", labels, stale()),
-        restart: { strategy: "rollout", controller: rs, reason: "" },
+      const current = {
+        ...planned("web-c", labels, container("app", "current", NEW, NEW)),
+        action: "skip",
       } as PlanPod;
       const other = planned("web-b", labels, container("app", "stale", OTHER));
-      expect(creationTimeQueries(plan(rolled, other), [unchecked()])).toEqual([]);
+      expect(creationTimeQueries(plan(current, other), [unchecked()])).toEqual([]);
       expect(creationTimeQueries(plan(planned("web-a", labels, stale())), [unchecked(), checked])).toEqual(
         [],
       );

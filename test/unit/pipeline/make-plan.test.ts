@@ -265,6 +265,55 @@ describe("makePlan", () => {
     });
   });
 
+  it("a pod now to be rolled out whose ReplicaSet's eviction came back: held; under --strategy rollout no Events are read", async () => {
+    const events: string[] = [];
+    const { resolver } = fakeResolver(events, () => moved);
+    const pods = [pod("web-a", "nginx:latest")];
+    const uid = pods[0]!.metadata.ownerReferences![0]!.uid;
+    const deployment = {
+      kind: "Deployment",
+      metadata: { name: "web", namespace: "default", uid: uuidOf("default/Deployment/web"), generation: 1 },
+      spec: { replicas: 3, template: { spec: { containers: [{ name: "app", image: "nginx:latest" }] } } },
+      status: {
+        observedGeneration: 1,
+        replicas: 3,
+        updatedReplicas: 3,
+        readyReplicas: 3,
+        availableReplicas: 3,
+      },
+    };
+    let read = 0;
+    const kubectl = {
+      ...fakeKubectl(pods, events, async () => {
+        read++;
+        return [
+          {
+            namespace: "default",
+            controller: { kind: "ReplicaSet", name: "web-1", uid },
+            restartedFor: `app=${OLD}>${NEW}`,
+            at: Date.now() - 60_000,
+          },
+        ];
+      }),
+      listWorkloads: async (kind: string) => (kind === "Deployment" ? [deployment] : []),
+    } as unknown as Kubectl;
+    const options = { scope, concurrency: 4, now: Date.now() };
+    const { plan: held } = await makePlan(kubectl, async () => resolver, { ...options, strategy: "auto" });
+    expect(held.pods[0]).toMatchObject({
+      action: "skip",
+      reason: expect.stringMatching(
+        /^ReplicaSet\/web-1 restarted a pod for .* which came back on the old digest/,
+      ),
+    });
+    expect(read).toBe(1);
+    const { plan: rolled } = await makePlan(kubectl, async () => resolver, {
+      ...options,
+      strategy: "rollout",
+    });
+    expect(rolled.pods[0]).toMatchObject({ action: "delete", restart: { strategy: "rollout" } });
+    expect(read).toBe(1);
+  });
+
   it("a bare ReplicaSet of one replica, as listed for the pods' owners: its eviction says it is down meanwhile", async () => {
     const events: string[] = [];
     const { resolver } = fakeResolver(events, () => moved);
