@@ -13,7 +13,7 @@ import {
   writeDockerConfig,
   writeEmptyDockerConfig,
 } from "./credentials/private-docker-config.js";
-import { credentialSecrets, redactSecrets } from "./credentials/secrets.js";
+import { credentialSecrets, redactSecrets, withoutAuthorizationValues } from "./credentials/secrets.js";
 import type { Docker } from "./docker.js";
 import { removePrivateDir } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
@@ -34,7 +34,8 @@ export interface DockerResolverOptions {
   engine: DockerEngineChoice;
   /**
    * The user's own credentials for a registry, as docker finds them (a credential helper asked): docker may
-   * quote them back in an error, so they are blanked there. Asked only once a call with that config failed.
+   * quote them back in an error, so they are blanked there; and after pull secrets, the config is tried only
+   * when it has one. Asked only once a call failed.
    */
   userCredentials?: (domain: string) => Promise<readonly Credential[]>;
   /**
@@ -93,9 +94,13 @@ export class DockerResolver implements Resolver {
     this.engine ??= this.checkEngine(signal);
     await this.engine;
     const reference = formatImageRef(ref);
-    // Like the kubelet, try every matching credential in turn; then the user's own docker config (null).
+    // Like the kubelet, try every matching credential in turn; then the user's own docker config (null),
+    // after pull secrets only when it holds a credential for the registry: the kubelet never pulls
+    // anonymously once a pull secret matched, and a new pod would fail where an anonymous pull worked.
     const attempts: (Credential | null)[] = [...credentials];
-    if (this.options.userConfig) attempts.push(null);
+    if (this.options.userConfig && (credentials.length === 0 || (await this.userHasCredential(ref.domain)))) {
+      attempts.push(null);
+    }
     const failures: string[] = [];
     // Whether every pull was told the tag is not there: then no new pod could pull it either.
     let notFound = true;
@@ -291,7 +296,9 @@ export class DockerResolver implements Resolver {
    */
   private redacted(text: string): string {
     const given = [...this.configDirs.keys()].flatMap(credentialSecrets);
-    return redactSecrets(text, [...given, ...(this.options.engine.authSecrets ?? [])]);
+    return withoutAuthorizationValues(
+      redactSecrets(text, [...given, ...(this.options.engine.authSecrets ?? [])]),
+    );
   }
 
   /**
@@ -303,6 +310,11 @@ export class DockerResolver implements Resolver {
     const own =
       configDir === undefined && userCredentials ? await userCredentials(domain).catch(() => []) : [];
     return redactSecrets(this.redacted(text), own.flatMap(credentialSecrets));
+  }
+
+  private async userHasCredential(domain: string): Promise<boolean> {
+    const found = (await this.options.userCredentials?.(domain).catch(() => [])) ?? [];
+    return found.length > 0;
   }
 
   private configDirFor(ref: ImageRef, credential: Credential): string {

@@ -36,3 +36,12 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
     .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
   return blanked(text, forms, "<redacted>");
 }
+
+/**
+ * The text with every Authorization value (`Bearer …`, `Basic …`) blanked: a pull token docker got from a
+ * token server is no secret this tool knows, yet a registry or proxy may echo it. A challenge's parameters
+ * (`Bearer realm="…"`) stay.
+ */
+export function withoutAuthorizationValues(text: string): string {
+  return text.replace(/\b(Bearer|Basic) (?![a-z_]+=")[^\s"'\\,;]+/gi, "$1 <redacted>");
+}

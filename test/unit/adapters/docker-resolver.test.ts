@@ -34,12 +34,18 @@ const C = digestOf("repo digest C");
 /**
  * A resolver over `docker` with the defaults: a minute per pull, the user's config last, no engine chosen.
  */
+/** The user's docker config holds a credential for every registry: it is tried after the pull secrets. */
+const userCredentials = async () => [
+  { username: "me", password: "MY-OWN-PASSWORD", source: "docker config" },
+];
+
 const resolverOf = (docker: Docker) =>
   new DockerResolver(docker, {
     isInsecure: () => false,
     pullTimeoutMs: 60_000,
     userConfig: true,
     engine: { configDir: "/nonexistent/.docker" },
+    userCredentials,
   });
 
 const nginx = "docker.io/library/nginx";
@@ -300,6 +306,7 @@ describe("DockerResolver: --pull-timeout is one image's, shared by the credentia
         pullTimeoutMs,
         userConfig: true,
         engine: { configDir: "/nonexistent/.docker" },
+        userCredentials,
       });
       const credentials = [
         { username: "u1", password: "p1-secret", source: "secret a/one" },
@@ -892,6 +899,37 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
         "the tag has no image for this docker engine's platform: --resolver registry reads it",
     );
     expect(calls.filter((call) => call.args.includes("pull"))).toHaveLength(1);
+  });
+
+  it("after pull secrets, the user's config only when it holds a credential for the registry: never anonymous", async () => {
+    // An expired pull secret on a public repository: the kubelet pulls with it alone, and fails; an
+    // anonymous pull would have found the tag and had the pod restarted into ErrImagePull.
+    const { calls, docker } = failingPull("unauthorized: authentication required\n");
+    const resolver = new DockerResolver(docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: { configDir: "/nonexistent/.docker" },
+      userCredentials: async () => [],
+    });
+    const secret = { username: "ci", password: "EXPIRED-PW", source: "secret web/old" };
+    expect(await reasonOf(resolver, [secret])).toBe(
+      "pull failed: unauthorized: authentication required (with secret web/old)",
+    );
+    expect(calls.filter((c) => c.args.includes("pull")).map((c) => c.args[0])).toEqual(["--config"]);
+    // With no pull secret, the user's own setup is what the pull uses, whatever it holds.
+    await reasonOf(resolver, []);
+    expect(calls.filter((c) => c.args.includes("pull")).map((c) => c.args[0])).toEqual(["--config", "pull"]);
+  });
+
+  it("a pull token a registry echoes (Bearer, minted from the secret, so unknown here) is blanked", async () => {
+    const token = "eyJhbGciOiJSUzI1NiJ9.eyJhY2Nlc3MiOltdfQ.c2lnbmF0dXJl";
+    const echo = `Error response from daemon: Head "https://127.0.0.1:5000/v2/app/manifests/latest": error parsing HTTP 403 response body: "Authorization: Bearer ${token}"; Www-Authenticate: Bearer realm="https://127.0.0.1:5001/token",service="reg"\n`;
+    const reason = await reasonOf(resolverOf(failingPull(echo).docker), []);
+    expect(reason).not.toContain(token);
+    expect(reason).toContain(
+      'Authorization: Bearer <redacted>"; Www-Authenticate: Bearer realm="https://127.0.0.1:5001/token"',
+    );
   });
 
   it("with a config chosen here (a pull secret's, or none), docker does not get the user's DOCKER_AUTH_CONFIG", async () => {
