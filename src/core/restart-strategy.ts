@@ -75,6 +75,8 @@ export interface ControllerFacts {
   noImageToRun?: readonly string[];
   /** Its pods left until the tag moves (a rollout already brought them back on their digest). */
   heldByTemplate?: readonly string[];
+  /** Its pods left until the tag moves (an eviction or deletion already brought its pods back on it). */
+  heldByRecord?: readonly string[];
   /** The pods left by --min-age (a rollout would replace them with the image too young to act on). */
   heldByMinAge?: readonly string[];
   /** Its pods left as their new pods would start their nodes' cached old image. */
@@ -212,6 +214,10 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     plan.pods.filter((p) => p.heldByTemplate && !p.terminating && !p.ended),
     (p) => targetKey(p),
   );
+  const heldByRecord = groupBy(
+    plan.pods.filter((p) => p.heldBy && !p.terminating && !p.ended),
+    (p) => targetKey(p),
+  );
   // The pods left by --min-age: a rollout would replace them too, with the image not old enough yet.
   const heldByMinAge = groupBy(
     plan.pods.filter((p) => p.heldByMinAge && !p.terminating && !p.ended),
@@ -261,6 +267,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       ),
       noImageToRun: noImageToRun.get(key)?.map((p) => p.name),
       heldByTemplate: heldByTemplate.get(key)?.map((p) => p.name),
+      heldByRecord: heldByRecord.get(key)?.map((p) => p.name),
       heldByMinAge: heldByMinAge.get(key)?.map((p) => p.name),
       leftOnCachedImage: leftOnCachedImage.get(key)?.map((p) => p.name),
       // Of every pod its rollout replaces: a budget may select only some (a StatefulSet's primary, current).
@@ -519,6 +526,10 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
     [facts.optedOut, `opted out with ${ignoreLabel}=true`],
     [facts.noImageToRun, "whose new pods could not start (a container with no image to run)"],
     [facts.heldByTemplate, "left until the tag moves (a rollout already brought them back on their digest)"],
+    [
+      facts.heldByRecord,
+      "left until the tag moves (an eviction of their controller's pods came back on their digest)",
+    ],
     [facts.heldByMinAge, "held by --min-age"],
     [facts.leftOnCachedImage, "whose new pods would start their nodes' cached old image"],
   ];

@@ -113,27 +113,25 @@ export async function makePlan(
   });
   const toRead = workloadsToRead(decided, options.strategy);
   if (toRead.size > 0) options.onPhase?.("Reading controllers");
-  const [workloads, optedOutElsewhere, budgets] = await Promise.all([
+  const [held, workloads, optedOutElsewhere, budgets] = await Promise.all([
+    // Before the strategy is chosen: a workload with pods held so is not rolled out, which would replace
+    // them in vain.
+    holdRestartedInVainPods(kubectl, decided, options, warnings),
     gatherWorkloads(kubectl, options.scope, toRead, options.strategy, warnings),
     // Read only when something may be rolled out.
     toRead.size > 0 &&
       listOptedOutElsewhere(kubectl, options.scope, options.strategy, inventory.owners, warnings),
     toRead.size > 0 && gatherBudgets(kubectl, options.scope, options.strategy, warnings),
   ]);
-  const plan = await holdRestartedInVainPods(
-    kubectl,
-    decideRestarts(decided, {
-      strategy: options.strategy,
-      owners: inventory.owners,
-      ...workloads,
-      ...(optedOutElsewhere ? { optedOutElsewhere } : {}),
-      ...(budgets || {}),
-      narrowed: Boolean(options.scope.selector?.trim() || options.scope.fieldSelector?.trim()),
-      podsLeftOut: options.images !== undefined,
-    }),
-    options,
-    warnings,
-  );
+  const plan = decideRestarts(held, {
+    strategy: options.strategy,
+    owners: inventory.owners,
+    ...workloads,
+    ...(optedOutElsewhere ? { optedOutElsewhere } : {}),
+    ...(budgets || {}),
+    narrowed: Boolean(options.scope.selector?.trim() || options.scope.fieldSelector?.trim()),
+    podsLeftOut: options.images !== undefined,
+  });
   warnings.push(...(resolver.warnings?.() ?? []), ...(options.extraWarnings?.() ?? []));
   if (options.signal?.aborted) {
     throw new InterruptedError("interrupted before the plan was complete: nothing printed");

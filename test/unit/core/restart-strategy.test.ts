@@ -826,6 +826,24 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     expect(rollout.pods[0]).toMatchObject({ action: "skip", reason: `${why}: use --strategy evict` });
   });
 
+  it("a pod left as its controller's eviction came back keeps it from rolling too: auto evicts", () => {
+    const held: PlanPod = {
+      ...pod("web-7d9c8b-d", web, rs, "skip"),
+      reason: "ReplicaSet/web-7d9c8b restarted a pod for … 12m ago, which came back on the old digest",
+      heldBy: { namespace: "shop", controller: { ...rs, uid: "uid-rs" }, restartedFor: "app=a>b", at: 0 },
+    };
+    const workloads = new Map([["shop/Deployment/web", workload("Deployment")]]);
+    const auto = decideRestarts(
+      { ...plan, pods: [...plan.pods, held] },
+      { strategy: "auto", workloads, unreadable: new Map(), owners: noOwners },
+    );
+    expect(auto.pods[0]!.restart).toMatchObject({
+      strategy: "evict",
+      reason:
+        "Deployment/web's rollout would also replace web-7d9c8b-d, left until the tag moves (an eviction of their controller's pods came back on their digest): evicted one at a time",
+    });
+  });
+
   it("a pod opted out keeps its controller from rolling (the rollout would replace it too): auto evicts", () => {
     const optedOut: PlanPod = {
       ...pod("web-7d9c8b-d", web, rs, "skip"),

@@ -312,6 +312,21 @@ describe("makePlan", () => {
     });
     expect(rolled.pods[0]).toMatchObject({ action: "delete", restart: { strategy: "rollout" } });
     expect(read).toBe(1);
+
+    // A sibling on another old digest, which the record does not cover: evicted, as a rollout would
+    // replace the held pod too.
+    pods.push(
+      makePod({
+        name: "web-b",
+        owner: { kind: "ReplicaSet", name: "web-1" },
+        containers: [{ name: "app", image: "nginx:latest", runningDigest: digestOf("v0") }],
+      }),
+    );
+    const { plan: mixed } = await makePlan(kubectl, async () => resolver, { ...options, strategy: "auto" });
+    expect(mixed.pods.map((p) => [p.name, p.action, p.restart?.strategy])).toEqual([
+      ["web-a", "skip", undefined],
+      ["web-b", "delete", "evict"],
+    ]);
   });
 
   it("a bare ReplicaSet of one replica, as listed for the pods' owners: its eviction says it is down meanwhile", async () => {
