@@ -262,6 +262,17 @@ export function holdRestartedInVain(
 ): Plan {
   const memories = memoriesOf(remembered);
   const proven = provenInVain(plan, memories, createdAt);
+  // One checked record per proven restart, shared by the pods it holds: each record is recorded again once.
+  const checkedRecords = new Map<RememberedRestart, RememberedRestart>();
+  const checkedRecord = (memory: RememberedRestart) => {
+    let checked = checkedRecords.get(memory);
+    if (!checked) {
+      const { uncheckedRestartAt, ...rest } = memory;
+      checked = { ...rest, firstAt: memory.firstAt ?? uncheckedRestartAt };
+      checkedRecords.set(memory, checked);
+    }
+    return checked;
+  };
   return {
     ...plan,
     pods: plan.pods.map((pod) => {
@@ -281,14 +292,13 @@ export function holdRestartedInVain(
               : " without checking its replacement, and a pod made since came back";
         const head = (digest: string) => `${kind}/${name} restarted a pod for ${digest} ${age} ago${how}`;
         const { restart: _, ...rest } = pod;
-        // Proven in vain, it is recorded again as checked: the next runs hold every pod it covers.
-        const { uncheckedRestartAt: _unchecked, ...checked } = memory;
         return {
           ...rest,
           action: "skip",
           reason: heldReason(head, tried),
           warnings: noWarnings,
-          heldBy: proven.has(memory) ? { ...checked, firstAt: memory.firstAt ?? unchecked } : memory,
+          // Proven in vain, it is recorded again as checked: the next runs hold every pod it covers.
+          heldBy: proven.has(memory) ? checkedRecord(memory) : memory,
         };
       }
       return pod;

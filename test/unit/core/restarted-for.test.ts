@@ -281,6 +281,11 @@ describe("pods evicted or deleted before without checking their replacement (--n
       reason: `${head}, and a pod made since came back on the old digest: ${cause}; left until the tag moves`,
     });
     expect(pods[2]!.action).toBe("skip");
+    // One record for the three: recorded again once for the controller, not once per pod.
+    const later = now + 30 * 60_000;
+    expect(holdsToRecordAgain({ resolver: "registry", pods }, later).map((due) => due.pods.length)).toEqual([
+      3,
+    ]);
   });
 
   it("made up to a minute before the restart counts as since (two clocks, whole seconds); earlier does not", () => {
