@@ -246,12 +246,15 @@ export function cronStatus(
   };
 }
 
-/** One entry per controller, newest first. */
+/**
+ * One entry per controller, the newest restart in vain first: by when each was first recorded (firstAt),
+ * as each run that holds its pods stamps it again.
+ */
 function heldControllers(remembered: readonly RememberedRestart[]): HeldController[] {
-  const newestFirst = [...remembered].sort((a, b) => b.at - a.at);
+  const recordedAt = (r: RememberedRestart) => r.firstAt ?? r.at;
+  const newestFirst = [...remembered].sort((a, b) => recordedAt(b) - recordedAt(a));
   const byController = groupBy(newestFirst, (r) => `${r.namespace}/${r.controller.uid}`);
   return [...byController.values()].map((records) => {
-    // When the newest restart in vain was first recorded (firstAt): each run that holds it stamps it again.
     const { namespace, controller, firstAt, at } = records[0]!;
     return {
       namespace,

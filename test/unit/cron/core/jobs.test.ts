@@ -396,12 +396,17 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
 
   it("a restart in vain the runs have recorded again since is as old as its first record", () => {
     // Restarted 3 h ago; a run 10 minutes ago held its pods and stamped it again.
-    const held = [{ ...remembered("a-1", "2026-11-25T13:02:00Z"), firstAt: at("2026-11-25T10:12:00Z") }];
+    const held = [
+      { ...remembered("a-1", "2026-11-25T13:02:00Z"), firstAt: at("2026-11-25T10:12:00Z") },
+      // Restarted 2 h ago, not stamped since: newer than a-1's restart, so named first.
+      remembered("b-1", "2026-11-25T11:12:00Z"),
+    ];
     const status = cronStatus(cronJob, jobs, new Map(), held, []);
+    expect((status.held as { name: string }[]).map((h) => h.name)).toEqual(["b-1", "a-1"]);
     expect(heldRow(renderCronStatusTable(status, now))).toBe(
-      "Held:          ReplicaSet shop/a-1 (recorded 3h ago)",
+      "Held:          ReplicaSet shop/b-1 (recorded 120m ago), ReplicaSet shop/a-1 (recorded 3h ago)",
     );
-    expect(toCronStatusDocument(status).held![0]).toMatchObject({ recorded: "2026-11-25T10:12:00Z" });
+    expect(toCronStatusDocument(status).held![1]).toMatchObject({ recorded: "2026-11-25T10:12:00Z" });
   });
 
   it("an empty record is <none>; one not readable <unknown>; an install keeping none has no row; null in the document for both", () => {
