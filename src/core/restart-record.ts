@@ -183,6 +183,24 @@ export function recordChanges(
   return smallerFirst(stored, withinBudget(stored, changes, parse, budget));
 }
 
+/**
+ * How many of this run's remembered restarts the changes leave out of the record: the ConfigMap's other keys
+ * left no room for them, and the run says so.
+ */
+export function leftOutOfRecord(
+  data: Readonly<Record<string, string>> | undefined,
+  changes: Readonly<Record<string, string | null>>,
+  recorded: readonly RememberedRestart[],
+  now: number,
+): number {
+  return recorded.filter((restart) => {
+    const key = entryKey(restart);
+    const value = key in changes ? changes[key] : data?.[key];
+    const kept = value ? parseEntry(key, value, now, recordKeptForMs) : [];
+    return !kept.some((r) => r.restartedFor === restart.restartedFor && r.at >= restart.at);
+  }).length;
+}
+
 /** What an API server lets a ConfigMap's data hold. */
 const configMapBytes = 1024 * 1024;
 

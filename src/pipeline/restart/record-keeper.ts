@@ -13,7 +13,7 @@ import {
   writeRecord,
 } from "../../adapters/restart-record.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
-import { type RecordRef, recordChanges } from "../../core/restart-record.js";
+import { leftOutOfRecord, type RecordRef, recordChanges } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
 import { ToolFailedError } from "../../errors.js";
 import type { Clock } from "../../util/clock.js";
@@ -66,10 +66,18 @@ export class RecordKeeper {
         if (!(error instanceof ToolFailedError)) throw error;
         return error.message;
       }
-      const changes = recordChanges(read?.data, this.recorded, this.clock.now());
+      const now = this.clock.now();
+      const changes = recordChanges(read?.data, this.recorded, now);
       if (changes === null) return null;
       const written = await writeRecord(this.kubectl, this.ref, changes, read);
-      if (written !== "changed") return written;
+      if (written === "changed") continue;
+      const leftOut = leftOutOfRecord(read?.data, changes, this.recorded, now);
+      return (
+        written ??
+        (leftOut > 0
+          ? `no room left in it for ${leftOut} of this run's (its other keys take the ConfigMap's 1 MiB)`
+          : null)
+      );
     }
     return `it changed ${writeAttempts} times while this run wrote it (other runs writing it at once)`;
   }

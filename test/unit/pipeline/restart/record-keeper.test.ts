@@ -170,6 +170,17 @@ describe("RecordKeeper", () => {
     expect(keys.sort()).toEqual(uids.map((u) => `shop.${u}`).sort());
   });
 
+  it("a ConfigMap whose other keys leave no room for this run's record: said, not dropped silently", async () => {
+    // A ConfigMap named by hand whose own keys take nearly all of its 1 MiB.
+    const server = recordConfigMap({ "settings.json": "x".repeat(1024 * 1024 - 200) });
+    const keeper = new RecordKeeper(server.kubectl, ref, clock);
+    keeper.restarted(restart("evict", cameBack));
+    expect(await keeper.save()).toBe(
+      "no room left in it for 1 of this run's (its other keys take the ConfigMap's 1 MiB)",
+    );
+    expect(Object.keys(server.data())).toEqual(["settings.json"]);
+  });
+
   it("the cluster gone by the end of the run: the reason, never an error (the restarts are done)", async () => {
     const { kubectl } = kubectlAnswering({
       exitCode: 1,
