@@ -104,6 +104,14 @@ function expired(remembered: RememberedRestart, now: number): boolean {
   return now - remembered.at > recordKeptForMs;
 }
 
+/**
+ * Whether a ConfigMap's data holds nothing but this tool's entries: a record `apply` made by hand (it may
+ * `create` one where the CronJob's runs may not), which install-cron takes as its installation's own.
+ */
+export function onlyRecordEntries(data: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.keys(data ?? {}).every((key) => entryKeyShape.test(key));
+}
+
 /** This tool's entries of a ConfigMap's data, by key. */
 function entries(data: Readonly<Record<string, string>> | undefined): [string, string][] {
   return Object.entries(data ?? {}).filter(([key]) => entryKeyShape.test(key));

@@ -2,6 +2,7 @@
  * The labels that mark an installation's objects as its own, and the selectors that find them: several
  * installations share a cluster, and none may take over or delete another's objects. Pure.
  */
+import { onlyRecordEntries } from "../../core/restart-record.js";
 import type { InstallObject } from "./install-objects.js";
 import { fieldManager } from "./installation.js";
 import { objectKey, objectRef } from "./object-refs.js";
@@ -32,17 +33,22 @@ export function clusterInstallLabels(name: string, namespace: string): Record<st
 /**
  * Which of the objects already there under the installation's names someone else made: they lack its
  * labels. install-cron must not take them over (server-side apply with --force-conflicts would), since
- * uninstall-cron would then delete them as its own.
+ * uninstall-cron would then delete them as its own. A record ConfigMap holding only this tool's entries
+ * is its own: an `apply` by hand sharing the record made it again after it was deleted.
  */
 export function othersObjects(
   wanted: readonly InstallObject[],
-  existing: readonly { kind?: string; metadata: { name: string; labels?: Record<string, string> } }[],
+  existing: readonly {
+    kind?: string;
+    metadata: { name: string; labels?: Record<string, string> };
+    data?: Record<string, string>;
+  }[],
 ): string[] {
   const labelsOf = new Map(wanted.map((o) => [objectKey(o), o.metadata.labels]));
   const others: string[] = [];
   for (const object of existing) {
     const labels = labelsOf.get(objectKey(object));
-    if (!labels) continue;
+    if (!labels || (object.kind === "ConfigMap" && onlyRecordEntries(object.data))) continue;
     const ours = [labelKeys.managedBy, labelKeys.instance, labelKeys.namespace].every(
       (key) => labels[key] === undefined || object.metadata.labels?.[key] === labels[key],
     );

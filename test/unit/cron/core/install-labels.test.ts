@@ -33,6 +33,16 @@ describe("objects already there under the installation's names", () => {
     ]);
   });
 
+  it("a record ConfigMap without labels holding only this tool's entries (made again by apply by hand) is its own", () => {
+    const name = wanted.find((o) => o.kind === "ConfigMap")!.metadata.name;
+    const entry = "shop.0a1b2c3d-0000-4000-8000-000000000001";
+    const record = (data: Record<string, string>) => [{ kind: "ConfigMap", metadata: { name }, data }];
+    expect(othersObjects(wanted, record({ [entry]: "{}" }))).toEqual([]);
+    expect(othersObjects(wanted, record({ [entry]: "{}", "settings.json": "{}" }))).toEqual([
+      `configmap/${name}`,
+    ]);
+  });
+
   it("a cluster-wide install's ClusterRole of another namespace's installation is someone else's", () => {
     const cluster = buildInstallObjects(installSpec({ allNamespaces: true }));
     const role = cluster.find((o) => o.kind === "ClusterRole")!;
