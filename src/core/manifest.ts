@@ -36,14 +36,39 @@ type IndexEntry = {
  * only re-signs must not look like a platform that moved.
  */
 export function manifestInfo(manifest: unknown): ManifestInfo {
-  const list = (manifest as { manifests?: unknown } | null)?.manifests;
-  if (!Array.isArray(list)) return { ok: true, isIndex: false, config: configDigestOf(manifest) };
+  const { mediaType, manifests: list } = (manifest ?? {}) as { mediaType?: unknown; manifests?: unknown };
+  // The media type decides where the manifest states one: Go writes an index of no entries with
+  // `"manifests": null`, which by its shape alone would be an image with no config.
+  const isIndex = isIndexMediaType(typeof mediaType === "string" ? mediaType : null) ?? Array.isArray(list);
+  if (!isIndex) {
+    const notImage = notAnImage(manifest);
+    return { ok: true, isIndex: false, config: configDigestOf(manifest), ...(notImage ? { notImage } : {}) };
+  }
   const children: IndexChild[] = [];
-  for (const entry of list as IndexEntry[]) {
+  for (const entry of (Array.isArray(list) ? list : []) as IndexEntry[]) {
     if (typeof entry?.digest !== "string" || isAttestation(entry)) continue;
     children.push({ digest: entry.digest, platform: platformKey(entry.platform) });
   }
   return { ok: true, isIndex: true, children };
+}
+
+const imageConfigTypes = new Set([
+  "application/vnd.oci.image.config.v1+json",
+  "application/vnd.docker.container.image.v1+json",
+]);
+
+/**
+ * A manifest that is no container image says so by its artifactType or its config's media type (a Helm
+ * chart's `application/vnd.cncf.helm.config.v1+json`, OCI's empty config): that type, else undefined.
+ */
+function notAnImage(manifest: unknown): string | undefined {
+  const { artifactType, config } = (manifest ?? {}) as {
+    artifactType?: unknown;
+    config?: { mediaType?: unknown };
+  };
+  if (typeof artifactType === "string" && artifactType !== "") return artifactType;
+  const type = config?.mediaType;
+  return typeof type === "string" && !imageConfigTypes.has(type) ? type : undefined;
 }
 
 function isAttestation(entry: IndexEntry): boolean {

@@ -39,7 +39,15 @@ export interface IndexChild {
  */
 export type ManifestInfo =
   | { ok: true; isIndex: true; children: readonly IndexChild[]; readByTag?: true }
-  | { ok: true; isIndex: false; config: string | null; platform?: string | null; readByTag?: true }
+  | {
+      ok: true;
+      isIndex: false;
+      config: string | null;
+      platform?: string | null;
+      readByTag?: true;
+      /** What it is when no container image (a Helm chart, an OCI artifact): its config's or artifact type. */
+      notImage?: string;
+    }
   /** `missing`: the registry does not have it (404), as opposed to a read that failed. */
   | { ok: false; reason: string; missing?: true };
 

@@ -170,6 +170,8 @@ function againstSingleTag(
   if (!latest) missing.push({ ...tagNeed, platform: true });
   if (!old) missing.push({ repository: running.repository, digest: running.digest, platform: true });
   if (missing.length > 0) return needs(...missing);
+  const notImage = notAnImageNow(latest, old);
+  if (notImage) return { ...unknown(notImage), noImageToRun: true };
   // A registry that 404s the tag's manifest too serves no reads by digest: the running one's 404 proves
   // nothing.
   if (tagUnread(latest)) return unreadable("the tag's manifest", latest);
@@ -235,6 +237,19 @@ function againstSingleTag(
     return unknown(`the running index's image for ${platform} is itself an index`);
   if (!child.ok) return stale;
   return child.config === latest.config ? sameConfig(latest.config) : stale;
+}
+
+/**
+ * Why the tag's manifest is nothing a new pod could run, or null: it names no config, or it is an artifact
+ * (a Helm chart pushed to the image's repository under the same version tag) where the pod runs an image.
+ * A pod running such a type itself (a Wasm image's config) is compared as any other.
+ */
+function notAnImageNow(latest: ManifestInfo | undefined, old: ManifestInfo | undefined): string | null {
+  if (!latest?.ok || latest.isIndex) return null;
+  if (latest.config === null) return "the tag's manifest names no image config";
+  if (latest.notImage === undefined) return null;
+  if (old?.ok && !old.isIndex && old.notImage === latest.notImage) return null;
+  return `the tag now names ${latest.notImage}, not a container image`;
 }
 
 /**
