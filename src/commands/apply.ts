@@ -7,7 +7,14 @@ import type { ChalkInstance } from "chalk";
 import { writeResultFile } from "../adapters/result-file.js";
 import { trustSystemCertificates } from "../adapters/system-ca.js";
 import { confirm, whyCannotAsk } from "../adapters/terminal.js";
-import { type Plan, type PlanPod, podsToRestart, staleLeftByWorkload, summarize } from "../core/plan.js";
+import {
+  type Plan,
+  type PlanPod,
+  podsToRestart,
+  staleLeftByWorkload,
+  summarize,
+  unnamedImagesByWorkload,
+} from "../core/plan.js";
 import type { ProxySettings } from "../core/proxy.js";
 import { holdsToRecordAgain } from "../core/restarted-for.js";
 import type { OwnJob } from "../cron/core/job-contract.js";
@@ -214,6 +221,7 @@ function restartTargets(
     onReplacementProblem: (problem) => out.write(`${describeReplacementProblem(problem, chalk)}\n`),
     onRollout: (rollout) => out.write(`${describeRollout(rollout, options.dryRun, chalk)}\n`),
     staleLeft: staleLeftByWorkload(plan),
+    unnamedSeen: unnamedImagesByWorkload(plan),
     onRestarted: (restart) => {
       // Under --no-wait none is checked, as asked: no line for each.
       const unchecked = options.wait ? describeUncheckedReplacement(restart) : null;

@@ -501,11 +501,14 @@ function decideContainer(
         latest,
       );
     case "bare-id":
-      return result(
-        "unknown",
-        "imageID is a bare image ID with no registry digest (image loaded locally?)",
-        latest,
-      );
+      return {
+        ...result(
+          "unknown",
+          "imageID is a bare image ID with no registry digest (image loaded locally?)",
+          latest,
+        ),
+        onUnnamedImage: true,
+      };
     case "malformed":
       return result("unknown", `unrecognized imageID "${running.raw}"`, latest);
     case "repo-digest":

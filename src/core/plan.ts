@@ -79,6 +79,11 @@ export interface PlanContainer {
    * have it; none for the node's platform). Restarting the pod would leave it unable to start.
    */
   noImageToRun?: true;
+  /**
+   * Not in the document: it runs an image its runtime names by no digest (a bare image ID: imported or built
+   * on the node), so a rollout's new pod on such an image may stand for this pod's.
+   */
+  onUnnamedImage?: true;
 }
 
 /** Most pods have none: one list for all of them rather than an empty one each (150,000 of them). */
@@ -205,6 +210,24 @@ export function staleLeftByWorkload(plan: Plan): Map<string, PlanPod[]> {
     else left.set(key, [pod]);
   }
   return left;
+}
+
+/**
+ * The names of the containers the plan saw on images named by no digest, by topOwnerKey: after a rollout, a
+ * new pod on such an image may have replaced one of those pods, and proves nothing of the restart.
+ */
+export function unnamedImagesByWorkload(plan: Plan): Map<string, Set<string>> {
+  const seen = new Map<string, Set<string>>();
+  for (const pod of plan.pods) {
+    const key = topOwnerKey(pod);
+    if (key === null) continue;
+    for (const c of pod.containers) {
+      if (!c.onUnnamedImage) continue;
+      const names = seen.get(key) ?? new Set<string>();
+      seen.set(key, names.add(c.name));
+    }
+  }
+  return seen;
 }
 
 /**

@@ -268,7 +268,13 @@ export function readySince(pod: PodWithConditions): number | undefined {
  * for what the tag gives it now.
  */
 export function backOnOldDigest(stale: readonly PlanContainer[], replacement: Pod): string | null {
-  const container = containersBackOnOldDigest(stale, replacement)[0];
+  return backOnOldDigestIn(stale, imagesRunBy(replacement));
+}
+
+function backOnOldDigestIn(stale: readonly PlanContainer[], runs: ImagesRun): string | null {
+  const container = stale.find(
+    (c) => staleOnKnownDigest(c) && repoDigestOf(runs(c.name)) === c.runningDigest,
+  );
   if (container === undefined) return null;
   const cause =
     container.pullPolicy === "Always"
@@ -309,7 +315,27 @@ export function containersOnOtherDigests(stale: readonly PlanContainer[], replac
  * digest, and under IfNotPresent most likely the node's own old image. Each as `name (imageID)`.
  */
 export function containersOnUnnamedImages(stale: readonly PlanContainer[], replacement: Pod): string[] {
-  const runs = imagesRunBy(replacement);
+  return onUnnamedImagesIn(stale, imagesRunBy(replacement));
+}
+
+/**
+ * What a rollout's new pod shows against the planned pods' `stale` containers, its statuses read once: the
+ * first back on its old digest (as backOnOldDigest says it), else those of `unseen` on images named by no
+ * digest (as containersOnUnnamedImages names them); null when neither.
+ */
+export function rolledPodProblem(
+  stale: readonly PlanContainer[],
+  unseen: readonly PlanContainer[],
+  pod: Pod,
+): { back: string } | { unnamed: string[] } | null {
+  const runs = imagesRunBy(pod);
+  const back = backOnOldDigestIn(stale, runs);
+  if (back !== null) return { back };
+  const unnamed = onUnnamedImagesIn(unseen, runs);
+  return unnamed.length > 0 ? { unnamed } : null;
+}
+
+function onUnnamedImagesIn(stale: readonly PlanContainer[], runs: ImagesRun): string[] {
   return stale.flatMap((container) => {
     const image = staleOnKnownDigest(container) ? runs(container.name) : undefined;
     return image?.parsed.kind === "bare-id" ? [`${container.name} ${image.imageID}`] : [];
@@ -341,10 +367,11 @@ export function runsNewDigests(stale: readonly PlanContainer[], pod: Pod): boole
 /** The repository digest a pod's container (or init container) runs, by name; null when it names none. */
 function digestsRunBy(pod: Pod): (name: string) => string | null {
   const runs = imagesRunBy(pod);
-  return (name) => {
-    const parsed = runs(name)?.parsed;
-    return parsed?.kind === "repo-digest" ? parsed.digest : null;
-  };
+  return (name) => repoDigestOf(runs(name));
+}
+
+function repoDigestOf(image: ImageRun | undefined): string | null {
+  return image?.parsed.kind === "repo-digest" ? image.parsed.digest : null;
 }
 
 interface ImageRun {
@@ -352,8 +379,10 @@ interface ImageRun {
   parsed: RunningImage;
 }
 
+type ImagesRun = (name: string) => ImageRun | undefined;
+
 /** What a pod's container (or init container) runs, by name, its statuses read once. */
-function imagesRunBy(pod: Pod): (name: string) => ImageRun | undefined {
+function imagesRunBy(pod: Pod): ImagesRun {
   const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
   const images = new Map<string, ImageRun>();
   for (const s of statuses) {

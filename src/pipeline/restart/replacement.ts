@@ -13,6 +13,7 @@ import {
   containersOnOtherDigests,
   containersOnUnnamedImages,
   hasEnded,
+  rolledPodProblem,
   staleContainersOf,
 } from "../../core/readiness.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
@@ -225,17 +226,27 @@ function podRestartOf(strategy: "evict" | "delete", pod: PlanPod): Omit<Complete
 
 /**
  * After a rollout: the first of the workload's pods (not terminating, not ended) that still runs a digest
- * one of the planned pods was stale on, as a reason; null when none does. A pod that ended (one its kubelet
- * evicted) stays until the pod garbage collector removes it: it is no replacement. One on an image named by
- * no digest is no verdict here: a rollout replaces pods the plan found so too (a node's imported image),
- * and which new pod replaced which is not known.
+ * one of the planned pods was stale on, or runs one of their stale containers on an image named by no
+ * digest, as a reason; null when none does. A pod that ended (one its kubelet evicted) stays until the pod
+ * garbage collector removes it: it is no replacement. A container the plan saw on such an image in the
+ * workload (`unnamedSeen`, a node's imported image) is no verdict: a rollout replaces those pods too, and
+ * which new pod replaced which is not known.
  */
-export function oldDigestAfterRollout(planned: readonly PlanPod[], pods: readonly Pod[]): string | null {
+export function oldDigestAfterRollout(
+  planned: readonly PlanPod[],
+  pods: readonly Pod[],
+  unnamedSeen: ReadonlySet<string> = new Set(),
+): string | null {
   const stale = staleContainersOf(planned);
+  const unseen = stale.filter((c) => !unnamedSeen.has(c.name));
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp || hasEnded(pod)) continue;
-    const container = backOnOldDigest(stale, pod);
-    if (container !== null) return `pod ${pod.metadata.name} runs the old digest (${container})`;
+    const problem = rolledPodProblem(stale, unseen, pod);
+    if (problem === null) continue;
+    const { name } = pod.metadata;
+    return "back" in problem
+      ? `pod ${name} runs the old digest (${problem.back})`
+      : `pod ${name} runs an image its runtime names by no digest (${problem.unnamed.join(", ")}): not proven on the new digest`;
   }
   return null;
 }

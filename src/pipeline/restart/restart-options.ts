@@ -52,6 +52,8 @@ export interface RestartOptions {
   onRestarted?: (restart: CompletedRestart) => void;
   /** The plan's pods left alone that run a stale digest, by workload (core's staleLeftByWorkload). */
   staleLeft?: ReadonlyMap<string, readonly PlanPod[]>;
+  /** The containers the plan saw on images named by no digest, by workload (core's unnamedImagesByWorkload). */
+  unnamedSeen?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** How one controller's strategy reports back to restartPods. */

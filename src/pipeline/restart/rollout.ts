@@ -7,7 +7,7 @@
  */
 
 import { isOptedOut, type Pod } from "../../core/k8s.js";
-import type { PlanPod } from "../../core/plan.js";
+import { type PlanPod, topOwnerKey } from "../../core/plan.js";
 import { isStaying, selectorString, sharedLabelsSelector } from "../../core/readiness.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { belowPartition, decideRestart, rolloutPace } from "../../core/restart-strategy.js";
@@ -353,7 +353,9 @@ async function afterPatch(
     read.own = own;
     return { kind: "failed", reason, patched: true };
   }
-  const old = oldDigestAfterRollout(withStaleLeft(group, group[0]!, options), replaced);
+  const key = topOwnerKey(group[0]!);
+  const unnamedSeen = key === null ? undefined : options.unnamedSeen?.get(key);
+  const old = oldDigestAfterRollout(withStaleLeft(group, group[0]!, options), replaced, unnamedSeen);
   if (old !== null) return { kind: "failed", reason: old, patched: true };
   return followed;
 }

@@ -8,7 +8,7 @@ import {
 import { imagesInUse } from "../../../src/core/images-in-use.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import { indexOwners } from "../../../src/core/owners.js";
-import { hasStalePods, summarize } from "../../../src/core/plan.js";
+import { hasStalePods, summarize, unnamedImagesByWorkload } from "../../../src/core/plan.js";
 import type { ManifestInfo, Resolution } from "../../../src/core/resolution.js";
 import { restartedForValue } from "../../../src/core/restarted-for.js";
 import {
@@ -193,6 +193,11 @@ describe("container verdicts", () => {
     expect(c.action).toBe("none");
     expect(c.containers[0]!.status).toBe("unknown");
     expect(c.containers[0]!.reason).toContain(reason);
+    // Marked for the check after a rollout: a new pod on such an image may stand for this one.
+    const seen = unnamedImagesByWorkload(plan([pod], { [nginx]: resolved(NEW) }));
+    expect([...seen.values()].map((names) => [...names])).toEqual(
+      reason === "bare image ID" ? [["app"]] : [],
+    );
   });
 
   it("keeps the digest of an imageID from another repository, but never calls it stale", () => {

@@ -54,3 +54,42 @@ it("a replacement on an image named by no digest is a problem; the controller's 
     `web-2 not-started: ${why}`,
   ]);
 });
+
+it("after a rollout, a new pod on an image named by no digest fails the rollout's check", async () => {
+  const clock = new FakeClock();
+  const cluster = new ImportedImageCluster(clock);
+  const pods = cluster.addController({
+    kind: "Deployment",
+    name: "web",
+    replicas: 2,
+    maxSurge: 1,
+    maxUnavailable: 0,
+    strategy: "rollout",
+    pullPolicy: "IfNotPresent",
+  });
+  for (const pod of pods) cluster.original.add(pod.uid);
+  const { reported, problems } = await runRestart(clock, cluster, pods);
+  expect(problems).toHaveLength(1);
+  expect(reported[0]).toMatch(
+    /^Deployment\/web failed: pod web-\S+ runs an image its runtime names by no digest \(app sha256:0+\): not proven on the new digest$/,
+  );
+});
+
+it("after a rollout, no verdict when the plan saw that container on such an image in the workload", async () => {
+  const clock = new FakeClock();
+  const cluster = new ImportedImageCluster(clock);
+  const pods = cluster.addController({
+    kind: "Deployment",
+    name: "web",
+    replicas: 2,
+    maxSurge: 1,
+    maxUnavailable: 0,
+    strategy: "rollout",
+    pullPolicy: "IfNotPresent",
+  });
+  for (const pod of pods) cluster.original.add(pod.uid);
+  // A third pod of the workload the plan found on the node's imported image: a rollout replaces it too.
+  const unnamedSeen = new Map([[`${pods[0]!.namespace}/Deployment/web`, new Set(["app"])]]);
+  const { problems } = await runRestart(clock, cluster, pods, { unnamedSeen });
+  expect(problems).toEqual([]);
+});
