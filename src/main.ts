@@ -24,7 +24,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(program.helpInformation());
       return 0;
     }
-    const verbless = flagsWithoutVerb(program, argv);
+    // Every verb's flags declared only here, on this error's path: a run declares its own verb's alone.
+    const verbless = flagsWithoutVerb(program, argv, () => createProgram(io));
     // Help asked for beside flags is help, as kubectl gives it (`kubectl -n web -h`).
     if (verbless && asksHelp(argv)) {
       io.stdout.write(program.helpInformation());
@@ -44,9 +45,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 /**
  * Why words of flags name no verb (`kubectl autoupdate -n web`), or null: the flags are a verb's, and
- * commander would call the first an unknown option. Its value is left out: it may be a secret.
+ * commander would call the first an unknown option; one no verb takes is unknown, as kubectl says. Its value
+ * is left out: it may be a secret.
  */
-function flagsWithoutVerb(program: Command, argv: readonly string[]): string | null {
+function flagsWithoutVerb(
+  program: Command,
+  argv: readonly string[],
+  withEveryVerbsFlags: () => Command,
+): string | null {
   const first = argv[0] ?? "";
   if (!first.startsWith("-") || ["--help", "-h", "--version"].includes(first)) return null;
   if (program.commands.some((verb) => argv.includes(verb.name()))) return null;
@@ -54,6 +60,10 @@ function flagsWithoutVerb(program: Command, argv: readonly string[]): string | n
   // it with no `=` (pflag's -sVALUE, or -AsVALUE after a boolean): of a short form only its first flag
   // is named.
   const flag = first.startsWith("--") ? first.replace(/=[\s\S]*$/, "") : first.slice(0, 2);
+  const someVerbTakes = withEveryVerbsFlags().commands.some((verb) =>
+    verb.options.some((option) => option.long === flag || option.short === flag),
+  );
+  if (!someVerbTakes) return `unknown flag: ${flag}; run 'kubectl autoupdate --help' for the verbs`;
   return `${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs`;
 }
 

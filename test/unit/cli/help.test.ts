@@ -64,6 +64,19 @@ describe("help and version, with only the named verb's flags declared", () => {
     });
   });
 
+  it.each([[["--bogus"]], [["--bogus=SECRET"]], [["-xSECRET"]]])(
+    "a flag no verb takes (%j) is unknown, as kubectl says, without its value",
+    async (args) => {
+      const word = args[0]!;
+      const flag = word.startsWith("--") ? word.replace(/=[\s\S]*$/, "") : word.slice(0, 2);
+      expect(await runMain(args)).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `error: unknown flag: ${flag}; run 'kubectl autoupdate --help' for the verbs\n`,
+      });
+    },
+  );
+
   it.each([[["-n", "web", "-h"]], [["-A", "--help"]]])(
     "%j: help asked for beside flags with no verb is the program's help, as kubectl gives it",
     async (args) => {
