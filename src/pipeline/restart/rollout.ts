@@ -353,6 +353,15 @@ async function afterPatch(
     read.own = own;
     return { kind: "failed", reason, patched: true };
   }
+  // Scaled to 0 during its rollout (an autoscaler such as KEDA, kubectl scale): no new pod replaced the
+  // planned ones, and none is there to check.
+  if (!replaced.some(isStaying)) {
+    const reason = "the workload was scaled to 0 during its rollout: no new pod replaced it";
+    const own = new Map(read.own);
+    for (const pod of group) if (!own.has(pod.uid)) own.set(pod.uid, { kind: "replaced", reason });
+    read.own = own;
+    return { ...followed, unchecked: "the workload was scaled to 0 during its rollout" };
+  }
   const key = topOwnerKey(group[0]!);
   const unnamedSeen = key === null ? undefined : options.unnamedSeen?.get(key);
   const old = oldDigestAfterRollout(withStaleLeft(group, group[0]!, options), replaced, unnamedSeen);

@@ -403,6 +403,22 @@ describe("read again right before the patch", () => {
     expect(cluster.patches()).toHaveLength(1);
   });
 
+  it("a workload scaled to 0 during its rollout: its pods not replaced by it, its replacement not checked", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 2, strategy: "rollout" });
+    // 1 s after the patch (the controller is replacing db-1), an autoscaler scales the set to 0.
+    clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 0, 3000));
+    const { outcomes, restarted } = await runRestart(clock, cluster, pods);
+    const reason = "the workload was scaled to 0 during its rollout: no new pod replaced it";
+    expect([...outcomes.values()]).toEqual([
+      { kind: "replaced", reason },
+      { kind: "replaced", reason },
+    ]);
+    expect(restarted.map((r) => r.replacement)).toEqual([
+      { kind: "unchecked", why: "the workload was scaled to 0 during its rollout" },
+    ]);
+  });
+
   it("a rollout whose replicas an autoscaler changed since the plan still goes: its pace is the plan's", async () => {
     const { clock, cluster } = setup();
     const plan = await surgingPlan(cluster);
