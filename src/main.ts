@@ -75,7 +75,7 @@ function asksHelp(argv: readonly string[]): boolean {
 
 function report(error: unknown, io: Io, verbose: boolean): number {
   if (error instanceof CommanderError) {
-    // Commander has already printed its message (help, version, or `error: unknown option ...`).
+    // Commander has already printed its message (help, version, or `error: unknown flag: ...`).
     return error.exitCode === 0 ? 0 : 1;
   }
   if (error instanceof ExitCode) return error.exitCode;

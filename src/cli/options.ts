@@ -107,7 +107,7 @@ export function parseOutput<T extends string>(
   ) as T;
   if (!allowed.includes(output)) {
     throw new UsageError(
-      `unable to match a printer for output format "${value}"; allowed: ${allowed.join(", ")}`,
+      `unable to match a printer suitable for the output format "${value}", allowed formats are: ${allowed.join(",")}`,
     );
   }
   return output;

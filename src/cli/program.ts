@@ -43,7 +43,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(withoutUnknownFlagValue(text)),
+      outputError: (text, write) => write(inKubectlWords(withoutUnknownFlagValue(text))),
     })
     .exitOverride()
     // Program flags (--version) only before the verb, so __complete receives every word as typed.
@@ -95,6 +95,16 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     if (named === null || named.has(command.name())) addFlags(command);
   }
   return program;
+}
+
+/** commander's parse errors as kubectl (pflag) words them, for scripts and people who know those. */
+function inKubectlWords(message: string): string {
+  return message
+    .replace(/^error: unknown option '([^']*)'/, "error: unknown flag: $1")
+    .replace(
+      /^error: option '(?:-\w, )?(-{1,2}[\w-]+)[^']*' argument missing/,
+      "error: flag needs an argument: $1",
+    );
 }
 
 /**

@@ -26,7 +26,7 @@ function staticClosure(file: string, into = new Set<string>()): Set<string> {
 
 const entry = staticClosure("kubectl-autoupdate.mjs");
 /** Commander's own text: where it is, the option parser is. */
-const optionParser = /error: unknown option/;
+const optionParser = /error: unknown flag/;
 const programImport = /import\("\.\/(chunks\/main-[^"]+)"\)/.exec(read("kubectl-autoupdate.mjs"));
 
 describe("the bundle", () => {

@@ -66,8 +66,8 @@ describe("usage", () => {
   });
 
   it.each([
-    [["plan", "--bogus"], "error: unknown option '--bogus'"],
-    [["plan", "-o", "xml"], 'error: unable to match a printer for output format "xml"'],
+    [["plan", "--bogus"], "error: unknown flag: --bogus"],
+    [["plan", "-o", "xml"], 'error: unable to match a printer suitable for the output format "xml"'],
     [["apply", "--strategy", "recreate"], 'error: invalid value "recreate" for --strategy'],
     [["plan", "--concurrency", "0"], 'error: invalid value "0" for --concurrency'],
     [["plan", "--pull-timeout", "soon"], 'error: invalid value "soon" for --pull-timeout'],
@@ -83,7 +83,7 @@ describe("usage", () => {
       const [first, ...rest] = result.stderr.trim().split("\n");
       expect(first).toContain(message);
       // The option parser's errors, as kubectl's: the verb's help (or the program's) is named after them.
-      const parsers = message.includes("unknown option") || message.includes("unknown command");
+      const parsers = message.includes("unknown flag") || message.includes("unknown command");
       const usage =
         args[0] === "frobnicate"
           ? "Run 'kubectl autoupdate --help'"

@@ -53,7 +53,7 @@ describe("bad input is refused before any kubectl call", () => {
     ],
     [
       ["install-cron", "-o", "table"],
-      'unable to match a printer for output format "table"; allowed: yaml, json',
+      'unable to match a printer suitable for the output format "table", allowed formats are: yaml,json',
     ],
     [["install-cron", "--dry-run", "--schedule", "61 * * * *"], 'minute field "61"'],
     [["uninstall-cron", "--name", "x".repeat(60)], "want at most 52 lowercase letters"],
@@ -63,7 +63,7 @@ describe("bad input is refused before any kubectl call", () => {
     [["run-now", "--poll-interval", "1s"], "--poll-interval is only used with --wait"],
     [
       ["cron-status", "-o", "wide"],
-      'unable to match a printer for output format "wide"; allowed: table, json, yaml',
+      'unable to match a printer suitable for the output format "wide", allowed formats are: table,json,yaml',
     ],
   ])("%j", async (args, message) => {
     const result = await cli(...args);

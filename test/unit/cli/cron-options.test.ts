@@ -110,7 +110,7 @@ describe("parseInstallCronOptions", () => {
     [
       "-o table",
       { output: "table" },
-      'unable to match a printer for output format "table"; allowed: yaml, json',
+      'unable to match a printer suitable for the output format "table", allowed formats are: yaml,json',
     ],
   ])("refuses %s", (_, flags, message) => {
     expect(() => parseInstallCronOptions(flags, {})).toThrow(UsageError);

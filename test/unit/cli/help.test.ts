@@ -35,10 +35,11 @@ describe("help and version, with only the named verb's flags declared", () => {
   });
 
   it.each([
-    [["plan", "--foo"], "error: unknown option '--foo'"],
-    [["plan", "-n"], "error: option '-n, --namespace <namespace>' argument missing"],
+    [["plan", "--foo"], "error: unknown flag: --foo"],
+    [["plan", "-n"], "error: flag needs an argument: --namespace"],
+    [["run-now", "--timeout"], "error: flag needs an argument: --timeout"],
     [["plan", "web"], "error: too many arguments for 'plan'. Expected 0 arguments but got 1."],
-    [["cron-status", "--bogus"], "error: unknown option '--bogus'"],
+    [["cron-status", "--bogus"], "error: unknown flag: --bogus"],
   ])("%j: the parser's error, then where the verb's usage is, as kubectl says", async (args, error) => {
     const { code, stderr } = await runMain(args);
     expect(code).toBe(1);
@@ -136,7 +137,7 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect((await runMain(["plan", "--help"])).stdout).toContain("--exit-code");
     const refused = await runMain(["plan", "--yes"]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("error: unknown option '--yes'");
+    expect(refused.stderr).toContain("error: unknown flag: --yes");
   });
 
   it.each([
@@ -148,7 +149,7 @@ describe("help and version, with only the named verb's flags declared", () => {
   ])("an unknown %j is named without its value, as kubectl names it", async (args, flag) => {
     const { code, stderr } = await runMain(args);
     expect(code).toBe(1);
-    expect(stderr).toContain(`error: unknown option '${flag}'`);
+    expect(stderr).toContain(`error: unknown flag: ${flag}`);
     expect(stderr).not.toContain("HOOKSECRET");
   });
 

@@ -404,7 +404,7 @@ describe("other values", () => {
   it.each<[RawPlanFlags, string]>([
     [
       { output: "xml" },
-      'unable to match a printer for output format "xml"; allowed: table, wide, json, yaml, name',
+      'unable to match a printer suitable for the output format "xml", allowed formats are: table,wide,json,yaml,name',
     ],
     [{ color: "sometimes" }, 'invalid value "sometimes" for --color; allowed: auto, always, never'],
     [{ resolver: "crane" }, 'invalid value "crane" for --resolver; allowed: docker, registry'],
@@ -425,7 +425,7 @@ describe("other values", () => {
     expect(resolve({ output: "Yaml" }).output).toBe("yaml");
     expect(resolve({ output: "NAME" }).output).toBe("name");
     expect(usageError(() => resolve({ output: "Wide" }))).toBe(
-      'unable to match a printer for output format "Wide"; allowed: table, wide, json, yaml, name',
+      'unable to match a printer suitable for the output format "Wide", allowed formats are: table,wide,json,yaml,name',
     );
   });
 });
