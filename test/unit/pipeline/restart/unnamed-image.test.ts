@@ -10,7 +10,7 @@ import type { WatchChange, WatchEnd } from "../../../../src/adapters/watch.js";
 import type { PodWithConditions } from "../../../../src/core/readiness.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
-import { runRestart } from "../../../support/restart.js";
+import { runRestart, surgingWeb } from "../../../support/restart.js";
 
 /** A cluster whose new pods report their image as a bare image ID: the node imported it, never pulled it. */
 class ImportedImageCluster extends InMemoryCluster {
@@ -55,19 +55,17 @@ it("a replacement on an image named by no digest is a problem; the controller's 
   ]);
 });
 
-it("after a rollout, a new pod on an image named by no digest fails the rollout's check", async () => {
+/** Deployment web's two pods, rolled one surge pod at a time; its new pods report a bare image ID. */
+function rolledOntoImportedImage() {
   const clock = new FakeClock();
   const cluster = new ImportedImageCluster(clock);
-  const pods = cluster.addController({
-    kind: "Deployment",
-    name: "web",
-    replicas: 2,
-    maxSurge: 1,
-    maxUnavailable: 0,
-    strategy: "rollout",
-    pullPolicy: "IfNotPresent",
-  });
+  const pods = surgingWeb(cluster, { pullPolicy: "IfNotPresent" });
   for (const pod of pods) cluster.original.add(pod.uid);
+  return { clock, cluster, pods };
+}
+
+it("after a rollout, a new pod on an image named by no digest fails the rollout's check", async () => {
+  const { clock, cluster, pods } = rolledOntoImportedImage();
   const { reported, problems } = await runRestart(clock, cluster, pods);
   expect(problems).toHaveLength(1);
   expect(reported[0]).toMatch(
@@ -76,18 +74,7 @@ it("after a rollout, a new pod on an image named by no digest fails the rollout'
 });
 
 it("after a rollout, no verdict when the plan saw that container on such an image in the workload", async () => {
-  const clock = new FakeClock();
-  const cluster = new ImportedImageCluster(clock);
-  const pods = cluster.addController({
-    kind: "Deployment",
-    name: "web",
-    replicas: 2,
-    maxSurge: 1,
-    maxUnavailable: 0,
-    strategy: "rollout",
-    pullPolicy: "IfNotPresent",
-  });
-  for (const pod of pods) cluster.original.add(pod.uid);
+  const { clock, cluster, pods } = rolledOntoImportedImage();
   // A third pod of the workload the plan found on the node's imported image: a rollout replaces it too.
   const unnamedSeen = new Map([[`${pods[0]!.namespace}/Deployment/web`, new Set(["app"])]]);
   const { problems } = await runRestart(clock, cluster, pods, { unnamedSeen });
