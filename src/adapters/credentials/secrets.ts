@@ -40,8 +40,9 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
 /**
  * The text with every Authorization value (`Bearer …`, `Basic …`) blanked: a pull token docker got from a
  * token server is no secret this tool knows, yet a registry or proxy may echo it. A challenge's parameters
- * (`Bearer realm="…"`) stay.
+ * (`Bearer realm="…"`) and docker's words (`no basic auth credentials`) stay: a token is 16 characters or
+ * more, and a shorter credential is one this tool knows and blanks as such.
  */
 export function withoutAuthorizationValues(text: string): string {
-  return text.replace(/\b(Bearer|Basic) (?![a-z_]+=")[^\s"'\\,;]+/gi, "$1 <redacted>");
+  return text.replace(/\b(Bearer|Basic) (?![a-z_]+=")[^\s"'\\,;]{16,}/gi, "$1 <redacted>");
 }

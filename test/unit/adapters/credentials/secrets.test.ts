@@ -7,6 +7,7 @@ import {
   basicCredentials,
   credentialSecrets,
   redactSecrets,
+  withoutAuthorizationValues,
 } from "../../../../src/adapters/credentials/secrets.js";
 
 /** docker's error for a 401 body it cannot parse, the body quoted as Go's %q quotes ASCII text. */
@@ -41,5 +42,23 @@ describe("redactSecrets", () => {
 
   it("does not find a secret again inside a mark it wrote, and leaves secrets under 4 characters", () => {
     expect(redactSecrets("dact:s3cret-dact x", ["s3cret-dact", "dact", "x"])).toBe("<redacted>:<redacted> x");
+  });
+});
+
+describe("withoutAuthorizationValues", () => {
+  it("blanks a token after Bearer or Basic; keeps a challenge's parameters and docker's own words", () => {
+    const token = "eyJhbGciOiJSUzI1NiJ9.eyJhY2Nlc3MiOltdfQ.c2lnbmF0dXJl";
+    expect(withoutAuthorizationValues(`"Authorization: Bearer ${token}"`)).toBe(
+      '"Authorization: Bearer <redacted>"',
+    );
+    expect(withoutAuthorizationValues("authorization: basic dXNlcjpsb25nLXBhc3N3b3Jk")).toBe(
+      "authorization: basic <redacted>",
+    );
+    for (const kept of [
+      'Www-Authenticate: Bearer realm="https://auth.example/token",service="registry"',
+      'Head "http://127.0.0.1:5000/v2/app/manifests/main": no basic auth credentials',
+    ]) {
+      expect(withoutAuthorizationValues(kept)).toBe(kept);
+    }
   });
 });
