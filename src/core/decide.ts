@@ -365,6 +365,10 @@ function whyNotRestartable(pod: Pod, controller: OwnerReference | null, owners: 
   if (pod.metadata.deletionTimestamp) return "already terminating";
   const phase = pod.status?.phase;
   if (phase === "Succeeded" || phase === "Failed") return `pod has finished (${phase})`;
+  // The API server's word for a pod whose node it cannot reach: its statuses are the kubelet's last, and a
+  // deletion there would not end.
+  if (phase === "Unknown")
+    return "pod phase Unknown (its node cannot be reached): what it runs now is not known";
   if (controller === null) return "no controller owns it: deleting it would lose it for good";
   const builtIn = builtInControllers.get(controller.kind);
   if (builtIn !== undefined && !isBuiltInController(controller)) {

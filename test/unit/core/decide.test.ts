@@ -853,6 +853,11 @@ describe("pod actions", () => {
     ],
     ["a Succeeded pod", { phase: "Succeeded" as const }, "pod has finished (Succeeded)"],
     ["a Failed pod", { phase: "Failed" as const }, "pod has finished (Failed)"],
+    [
+      "a pod whose node the API server cannot reach",
+      { phase: "Unknown" as const },
+      "pod phase Unknown (its node cannot be reached)",
+    ],
     ["a terminating pod", { deletionTimestamp: "2026-11-20T11:00:00Z" }, "already terminating"],
     ["a running Job's pod", { owner: { kind: "Job", name: "backup-29210" } }, "Job pod has not finished"],
     [
