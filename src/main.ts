@@ -1,7 +1,7 @@
 /** The single catch: typed errors become one line on stderr and an exit code. */
 import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
-import { kubectlForms } from "./cli/kubectl-forms.js";
+import { kubectlForms, logLevelAt } from "./cli/kubectl-forms.js";
 import { createProgram } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
@@ -60,9 +60,11 @@ function flagsWithoutVerb(
   // it with no `=` (pflag's -sVALUE, or -AsVALUE after a boolean): of a short form only its first flag
   // is named.
   const flag = first.startsWith("--") ? first.replace(/=[\s\S]*$/, "") : first.slice(0, 2);
-  const someVerbTakes = withEveryVerbsFlags().commands.some((verb) =>
-    verb.options.some((option) => option.long === flag || option.short === flag),
-  );
+  const someVerbTakes =
+    logLevelAt([first], 0) !== undefined ||
+    withEveryVerbsFlags().commands.some((verb) =>
+      verb.options.some((option) => option.long === flag || option.short === flag),
+    );
   if (!someVerbTakes) return `unknown flag: ${flag}; run 'kubectl autoupdate --help' for the verbs`;
   return `${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs`;
 }

@@ -98,9 +98,7 @@ export class DockerResolver implements Resolver {
     // after pull secrets only when it holds a credential for the registry: the kubelet never pulls
     // anonymously once a pull secret matched, and a new pod would fail where an anonymous pull worked.
     const attempts: (Credential | null)[] = [...credentials];
-    if (this.options.userConfig && (credentials.length === 0 || (await this.userHasCredential(ref.domain)))) {
-      attempts.push(null);
-    }
+    if (this.options.userConfig) attempts.push(null);
     const failures: string[] = [];
     // Whether every pull was told the tag is not there: then no new pod could pull it either.
     let notFound = true;
@@ -116,6 +114,8 @@ export class DockerResolver implements Resolver {
         notFound = false;
         break;
       }
+      // Asked only now that every pull secret failed: the helper may prompt or call a cloud.
+      if (credential === null && credentials.length > 0 && !(await this.userHasCredential(ref.domain))) break;
       // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
       const configDir =
         credential === undefined

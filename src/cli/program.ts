@@ -108,11 +108,14 @@ function inKubectlWords(message: string): string {
 }
 
 /**
- * An unknown `--flag=value` named without its value, as kubectl names it: the flag may be another verb's
- * `--webhook-url` or kubectl's `--password`, and the value a secret bound for a CI log.
+ * An unknown `--flag=value` named without its value, as kubectl names it, and an unknown short flag without
+ * what follows it (pflag's `-sVALUE`): the flag may be another verb's `--webhook-url` or kubectl's
+ * `--password`, and the value a secret bound for a CI log.
  */
 function withoutUnknownFlagValue(message: string): string {
   // To the message's last quote: the value may hold quotes and line breaks of its own (a secret read from a
   // file often ends in one).
-  return message.replace(/(unknown option '-{1,2}[^=']+)=[\s\S]*'/, "$1'");
+  return message
+    .replace(/(unknown option '-{1,2}[^=']+)=[\s\S]*'/, "$1'")
+    .replace(/(unknown option '-[^-'])[\s\S]*'/, "$1'");
 }

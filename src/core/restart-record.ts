@@ -109,7 +109,8 @@ function expired(remembered: RememberedRestart, now: number): boolean {
  * `create` one where the CronJob's runs may not), which install-cron takes as its installation's own.
  */
 export function onlyRecordEntries(data: Readonly<Record<string, string>> | undefined): boolean {
-  return Object.keys(data ?? {}).every((key) => entryKeyShape.test(key));
+  const keys = Object.keys(data ?? {});
+  return keys.length > 0 && keys.every((key) => entryKeyShape.test(key));
 }
 
 /** This tool's entries of a ConfigMap's data, by key. */

@@ -113,16 +113,19 @@ export async function makePlan(
   });
   const toRead = workloadsToRead(decided, options.strategy);
   if (toRead.size > 0) options.onPhase?.("Reading controllers");
+  // Its own warnings, after the others': the lists run at once, and the lines keep one order.
+  const holdWarnings: string[] = [];
   const [held, workloads, optedOutElsewhere, budgets] = await Promise.all([
     // Before the strategy is chosen: a workload with pods held so is not rolled out, which would replace
     // them in vain.
-    holdRestartedInVainPods(kubectl, decided, options, warnings),
+    holdRestartedInVainPods(kubectl, decided, options, holdWarnings),
     gatherWorkloads(kubectl, options.scope, toRead, options.strategy, warnings),
     // Read only when something may be rolled out.
     toRead.size > 0 &&
       listOptedOutElsewhere(kubectl, options.scope, options.strategy, inventory.owners, warnings),
     toRead.size > 0 && gatherBudgets(kubectl, options.scope, options.strategy, warnings),
   ]);
+  warnings.push(...holdWarnings);
   const plan = decideRestarts(held, {
     strategy: options.strategy,
     owners: inventory.owners,

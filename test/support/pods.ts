@@ -32,7 +32,7 @@ export interface PodSpec {
   node?: string;
   containers: ContainerSpec[];
   owner?: { kind: string; name: string; apiVersion?: string; uid?: string } | null;
-  phase?: "Pending" | "Running" | "Succeeded" | "Failed";
+  phase?: "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   imagePullSecrets?: string[];

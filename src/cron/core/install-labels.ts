@@ -42,19 +42,35 @@ export function othersObjects(
     kind?: string;
     metadata: { name: string; labels?: Record<string, string> };
     data?: Record<string, string>;
+    binaryData?: Record<string, string>;
   }[],
 ): string[] {
   const labelsOf = new Map(wanted.map((o) => [objectKey(o), o.metadata.labels]));
   const others: string[] = [];
   for (const object of existing) {
     const labels = labelsOf.get(objectKey(object));
-    if (!labels || (object.kind === "ConfigMap" && onlyRecordEntries(object.data))) continue;
+    if (!labels || isRecordMadeByHand(object)) continue;
     const ours = [labelKeys.managedBy, labelKeys.instance, labelKeys.namespace].every(
       (key) => labels[key] === undefined || object.metadata.labels?.[key] === labels[key],
     );
     if (!ours) others.push(objectRef(object.kind ?? "", object.metadata.name));
   }
   return others;
+}
+
+/** A ConfigMap with no labels and nothing but record entries: `apply` made it, as its record. */
+function isRecordMadeByHand(object: {
+  kind?: string;
+  metadata: { labels?: Record<string, string> };
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}): boolean {
+  return (
+    object.kind === "ConfigMap" &&
+    Object.keys(object.metadata.labels ?? {}).length === 0 &&
+    object.binaryData === undefined &&
+    onlyRecordEntries(object.data)
+  );
 }
 
 /** Whether an object carries the labels of the installation of that name: install-cron made it. */

@@ -353,14 +353,15 @@ async function afterPatch(
     read.own = own;
     return { kind: "failed", reason, patched: true };
   }
-  // Scaled to 0 during its rollout (an autoscaler such as KEDA, kubectl scale): no new pod replaced the
-  // planned ones, and none is there to check.
+  // Scaled down during its rollout to no pod it replaces (to 0 by an autoscaler such as KEDA, or below a
+  // StatefulSet's partition): no new pod replaced the planned ones, and none is there to check.
   if (!replaced.some(isStaying)) {
-    const reason = "the workload was scaled to 0 during its rollout: no new pod replaced it";
+    const scaled = "the workload was scaled down during its rollout";
     const own = new Map(read.own);
+    const reason = `${scaled}: no new pod replaced it`;
     for (const pod of group) if (!own.has(pod.uid)) own.set(pod.uid, { kind: "replaced", reason });
     read.own = own;
-    return { ...followed, unchecked: "the workload was scaled to 0 during its rollout" };
+    return { ...followed, unchecked: scaled };
   }
   const key = topOwnerKey(group[0]!);
   const unnamedSeen = key === null ? undefined : options.unnamedSeen?.get(key);

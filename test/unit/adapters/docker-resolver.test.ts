@@ -917,6 +917,24 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
       "pull failed: unauthorized: authentication required (with secret web/old)",
     );
     expect(calls.filter((c) => c.args.includes("pull")).map((c) => c.args[0])).toEqual(["--config"]);
+    // A pull secret that works: the user's helper is never asked (it may prompt, or call a cloud).
+    let asked = 0;
+    const works = new DockerResolver(
+      fakeDocker(digestOf("app"), [`127.0.0.1:5000/app@${digestOf("app")}`]).docker,
+      {
+        isInsecure: () => false,
+        pullTimeoutMs: 60_000,
+        userConfig: true,
+        engine: { configDir: "/nonexistent/.docker" },
+        userCredentials: async () => {
+          asked++;
+          return [];
+        },
+      },
+    );
+    await works.resolveTag(parseImageRef("127.0.0.1:5000/app:latest"), [secret]);
+    works.close();
+    expect(asked).toBe(0);
     // With no pull secret, the user's own setup is what the pull uses, whatever it holds.
     await reasonOf(resolver, []);
     expect(calls.filter((c) => c.args.includes("pull")).map((c) => c.args[0])).toEqual(["--config", "pull"]);

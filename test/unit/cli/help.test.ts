@@ -65,6 +65,22 @@ describe("help and version, with only the named verb's flags declared", () => {
     });
   });
 
+  it.each([[["--v=6"]], [["--v", "6"]], [["-v"]]])(
+    "kubectl's log level without a verb (%j) asks for one, as every verb takes it",
+    async (args) => {
+      expect((await runMain(args)).stderr).toMatch(/^error: (--v|-v) needs a verb/);
+    },
+  );
+
+  it.each([
+    [["plan", "-xhunter2"], "-x"],
+    [["apply", "-q'hunter2\n'"], "-q"],
+  ])("an unknown short flag after a verb (%j) is named without what follows it", async (args, flag) => {
+    const { stderr } = await runMain(args);
+    expect(stderr).toContain(`error: unknown flag: ${flag}\n`);
+    expect(stderr).not.toContain("hunter2");
+  });
+
   it.each([[["--bogus"]], [["--bogus=SECRET"]], [["-xSECRET"]]])(
     "a flag no verb takes (%j) is unknown, as kubectl says, without its value",
     async (args) => {

@@ -38,9 +38,18 @@ describe("objects already there under the installation's names", () => {
     const entry = "shop.0a1b2c3d-0000-4000-8000-000000000001";
     const record = (data: Record<string, string>) => [{ kind: "ConfigMap", metadata: { name }, data }];
     expect(othersObjects(wanted, record({ [entry]: "{}" }))).toEqual([]);
-    expect(othersObjects(wanted, record({ [entry]: "{}", "settings.json": "{}" }))).toEqual([
-      `configmap/${name}`,
-    ]);
+    // Anything more, or less, is someone else's: another key, no data at all, binaryData, labels.
+    const others = [
+      ...record({ [entry]: "{}", "settings.json": "{}" }),
+      { kind: "ConfigMap", metadata: { name } },
+      { kind: "ConfigMap", metadata: { name }, data: { [entry]: "{}" }, binaryData: { blob: "AA==" } },
+      {
+        kind: "ConfigMap",
+        metadata: { name, labels: { "app.kubernetes.io/managed-by": "Helm" } },
+        data: { [entry]: "{}" },
+      },
+    ];
+    for (const other of others) expect(othersObjects(wanted, [other])).toEqual([`configmap/${name}`]);
   });
 
   it("a cluster-wide install's ClusterRole of another namespace's installation is someone else's", () => {

@@ -409,13 +409,13 @@ describe("read again right before the patch", () => {
     // 1 s after the patch (the controller is replacing db-1), an autoscaler scales the set to 0.
     clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 0, 3000));
     const { outcomes, restarted } = await runRestart(clock, cluster, pods);
-    const reason = "the workload was scaled to 0 during its rollout: no new pod replaced it";
+    const reason = "the workload was scaled down during its rollout: no new pod replaced it";
     expect([...outcomes.values()]).toEqual([
       { kind: "replaced", reason },
       { kind: "replaced", reason },
     ]);
     expect(restarted.map((r) => r.replacement)).toEqual([
-      { kind: "unchecked", why: "the workload was scaled to 0 during its rollout" },
+      { kind: "unchecked", why: "the workload was scaled down during its rollout" },
     ]);
   });
 
