@@ -67,8 +67,10 @@ function notAnImage(manifest: unknown): string | undefined {
     config?: { mediaType?: unknown };
   };
   if (typeof artifactType === "string" && artifactType !== "") return artifactType;
-  const type = config?.mediaType;
-  return typeof type === "string" && !imageConfigTypes.has(type) ? type : undefined;
+  if (typeof config?.mediaType !== "string") return undefined;
+  // A media type's case and parameters say nothing of what it is.
+  const type = config.mediaType.split(";")[0]!.trim().toLowerCase();
+  return imageConfigTypes.has(type) ? undefined : config.mediaType;
 }
 
 function isAttestation(entry: IndexEntry): boolean {

@@ -53,6 +53,11 @@ describe("a tag that names no container image", () => {
       config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: digestOf("c") },
     });
     expect(image).not.toHaveProperty("notImage");
+    const written = manifestInfo({
+      schemaVersion: 2,
+      config: { mediaType: "Application/vnd.docker.container.image.v1+json; charset=utf-8", digest: "c" },
+    });
+    expect(written).not.toHaveProperty("notImage");
   });
 
   it("is unknown, with no image a new pod could run, against a running image or one the registry deleted", () => {
