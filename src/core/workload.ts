@@ -241,14 +241,15 @@ export function rolloutStatus(w: Workload, generation: number): RolloutStatus {
         reason: `ProgressDeadlineExceeded${progressing.message ? `: ${progressing.message}` : ""}`,
       };
     }
-    const replicas = w.spec.replicas ?? 1;
-    const updated = s.updatedReplicas ?? 0;
-    if (updated < replicas) return waiting(`${updated} of ${replicas} new replicas updated`);
-    const old = (s.replicas ?? 0) - updated;
-    if (old > 0) return waiting(`${old} old replicas pending termination`);
-    const available = s.availableReplicas ?? 0;
-    if (available < updated) return waiting(`${available} of ${updated} updated replicas available`);
-    return { state: "done" };
+    const status = deploymentStatus(w);
+    // Paused since the patch (someone ran kubectl rollout pause): its controller goes no further.
+    if (status.state === "waiting" && w.spec.paused === true) {
+      return {
+        state: "failed",
+        reason: `paused during its rollout (${status.progress}): kubectl rollout resume it to go on`,
+      };
+    }
+    return status;
   }
   if (w.kind === "StatefulSet") {
     const replicas = w.spec.replicas ?? 1;
@@ -277,6 +278,18 @@ export function rolloutStatus(w: Workload, generation: number): RolloutStatus {
   if (updated < desired) return waiting(`${updated} of ${desired} updated pods scheduled`);
   const available = s.numberAvailable ?? 0;
   if (available < desired) return waiting(`${available} of ${desired} updated pods available`);
+  return { state: "done" };
+}
+
+function deploymentStatus(w: Workload): RolloutStatus {
+  const s = w.status ?? {};
+  const replicas = w.spec.replicas ?? 1;
+  const updated = s.updatedReplicas ?? 0;
+  if (updated < replicas) return waiting(`${updated} of ${replicas} new replicas updated`);
+  const old = (s.replicas ?? 0) - updated;
+  if (old > 0) return waiting(`${old} old replicas pending termination`);
+  const available = s.availableReplicas ?? 0;
+  if (available < updated) return waiting(`${available} of ${updated} updated replicas available`);
   return { state: "done" };
 }
 

@@ -72,6 +72,12 @@ describe("rolloutStatus, as kubectl rollout status judges", () => {
     ],
     ["Deployment done", deployment(settled), "done"],
     [
+      "paused during its rollout (kubectl rollout pause)",
+      { ...deployment({ ...settled, updatedReplicas: 1, replicas: 4 }), spec: { replicas: 3, paused: true } },
+      "failed: paused during its rollout (1 of 3 new replicas updated): kubectl rollout resume it to go on",
+    ],
+    ["paused once done", { ...deployment(settled), spec: { replicas: 3, paused: true } }, "done"],
+    [
       "StatefulSet pods not ready",
       statefulSet({ ...settled, readyReplicas: 2, currentRevision: "a", updateRevision: "b" }),
       "waiting: 2 of 3 pods ready",
