@@ -106,16 +106,27 @@ export class DockerResolver implements Resolver {
     // --pull-timeout is one image's: the credentials tried in turn share it.
     const deadline = Date.now() + this.options.pullTimeoutMs;
     const tried = attempts.length > 0 ? attempts : [undefined];
+    // Asked only once every pull secret failed (or time ran out before the rest): the helper may prompt or
+    // call a cloud.
+    let userConfigCounts: Promise<boolean> | undefined;
+    const counts = (c: Credential | null | undefined): boolean | Promise<boolean> => {
+      if (c !== null || credentials.length === 0) return true;
+      userConfigCounts ??= this.userHasCredential(ref.domain);
+      return userConfigCounts;
+    };
     for (const [index, credential] of tried.entries()) {
       const left = index === 0 ? this.options.pullTimeoutMs : deadline - Date.now();
       if (left <= 0) {
-        const untried = tried.slice(index).map((c) => (c ? c.source : "your docker config"));
-        failures.push(`--pull-timeout was spent before ${untried.join(", ")} could be tried`);
-        notFound = false;
+        const untried: string[] = [];
+        for (const c of tried.slice(index))
+          if (await counts(c)) untried.push(c ? c.source : "your docker config");
+        if (untried.length > 0) {
+          failures.push(`--pull-timeout was spent before ${untried.join(", ")} could be tried`);
+          notFound = false;
+        }
         break;
       }
-      // Asked only now that every pull secret failed: the helper may prompt or call a cloud.
-      if (credential === null && credentials.length > 0 && !(await this.userHasCredential(ref.domain))) break;
+      if (!(await counts(credential))) break;
       // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
       const configDir =
         credential === undefined

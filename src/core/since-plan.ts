@@ -18,6 +18,9 @@ import { updateStrategyType, type Workload } from "./workload.js";
 export function leftSincePlan(planned: PlanPod, current: Pod | null): string | null {
   if (!current || current.metadata.uid !== planned.uid) return null;
   if (isOptedOut(current.metadata)) return `opted out since the plan (${ignoreLabel}=true)`;
+  if (current.status?.phase === "Unknown") {
+    return "pod phase Unknown since the plan (its node cannot be reached): what it runs now is not known";
+  }
   const controller = planned.controller;
   if (controller && controllerOf(current.metadata)?.uid !== controller.uid) {
     return `no longer owned by ${controller.kind}/${controller.name} since the plan: nothing would recreate it`;

@@ -20,6 +20,7 @@ import type { ExecResult } from "../../../src/adapters/exec-result.js";
 import { decidePlan } from "../../../src/core/decide.js";
 import { parseImageRef, repositoryOf } from "../../../src/core/image-ref.js";
 import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
+import type { Credential } from "../../../src/core/keyring.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import type { TagResolution } from "../../../src/core/resolution.js";
 import { resolveImages } from "../../../src/pipeline/resolve.js";
@@ -291,6 +292,8 @@ describe("DockerResolver: --pull-timeout is one image's, shared by the credentia
   async function pullWith(
     pullTimeoutMs: number,
     pull: (timeoutMs: number) => Promise<ExecResult>,
+    secrets = 2,
+    userHolds: () => Promise<Credential[]> = userCredentials,
   ): Promise<{ answer: TagResolution; given: number[] }> {
     vi.useFakeTimers();
     try {
@@ -306,12 +309,12 @@ describe("DockerResolver: --pull-timeout is one image's, shared by the credentia
         pullTimeoutMs,
         userConfig: true,
         engine: { configDir: "/nonexistent/.docker" },
-        userCredentials,
+        userCredentials: userHolds,
       });
       const credentials = [
         { username: "u1", password: "p1-secret", source: "secret a/one" },
         { username: "u2", password: "p2-secret", source: "secret a/two" },
-      ];
+      ].slice(0, secrets);
       const answering = resolver.resolveTag(parseImageRef("reg.example.com/app:1"), credentials);
       await vi.runAllTimersAsync();
       const answer = await answering;
@@ -348,6 +351,24 @@ describe("DockerResolver: --pull-timeout is one image's, shared by the credentia
     });
     // The user's own config, third in line, was not tried: the image's time was spent.
     expect(given).toEqual([1000, 400]);
+  });
+
+  it("the last pull secret told the tag is not there as the time runs out: missing, a config holding nothing unnamed", async () => {
+    const notThere = "manifest for reg.example.com/app:1 not found: manifest unknown: manifest unknown";
+    const { answer } = await pullWith(
+      1000,
+      async (timeoutMs) => {
+        await elapse(timeoutMs);
+        return failed(`Error response from daemon: ${notThere}\n`);
+      },
+      1,
+      async () => [],
+    );
+    expect(answer).toEqual({
+      ok: false,
+      reason: `pull failed: ${notThere} (with secret a/one)`,
+      missing: true,
+    });
   });
 
   it("a pull that ends as the time runs out: the credentials left are named as not tried", async () => {

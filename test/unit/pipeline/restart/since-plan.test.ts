@@ -188,6 +188,11 @@ describe("leftSincePlan", () => {
       "opted out since the plan (kubectl-autoupdate/ignore=true)",
     );
   });
+
+  it("in phase Unknown now (its node lost): left, as a plan now would leave it", () => {
+    const lost = { ...now("u-0"), status: { phase: "Unknown" } };
+    expect(leftSincePlan(planned, lost)).toMatch(/^pod phase Unknown since the plan/);
+  });
 });
 
 describe.each(["evict", "delete"] as const)("--strategy %s, after a wait for a budget", (strategy) => {
