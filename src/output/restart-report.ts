@@ -162,8 +162,11 @@ export interface RestartOutcomes {
   outcomes: ReadonlyMap<PlanPod, PodOutcome>;
   problems: readonly ReplacementProblem[];
   rollouts: readonly RolloutReport[];
-  /** Evicted or deleted pods whose replacement was not checked: their controller's restart only started. */
-  unchecked?: ReadonlySet<PlanPod>;
+  /**
+   * Evicted or deleted pods whose replacement was not checked, with why: their controller's restart only
+   * started.
+   */
+  unchecked?: ReadonlyMap<PlanPod, string>;
 }
 
 /**
@@ -263,8 +266,10 @@ export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean):
       outcome = "not-started";
       reason ??= outcomes.some((o) => o.kind === "gone") ? "already gone" : "replaced since the plan";
     } else {
-      const checked = !dryRun && !pods.some((pod) => restarted.unchecked?.has(pod));
-      outcome = checked ? "restarted" : "started";
+      const whys = dryRun ? [] : [...new Set(pods.flatMap((pod) => restarted.unchecked?.get(pod) ?? []))];
+      outcome = !dryRun && whys.length === 0 ? "restarted" : "started";
+      // As a rollout's: why a restart that went is not known done as planned.
+      if (whys.length > 0) reason ??= `not checked (${whys.join("; ")})`;
     }
     entries.push({
       summary: {

@@ -193,6 +193,7 @@ describe("the RunReport reaches the webhook", () => {
         strategy: "evict",
         // Evicted under --no-wait: their replacements not checked.
         outcome: "started",
+        reason: "not checked (--no-wait)",
         pods: ["web-1", "web-2"],
         images: [
           {
@@ -207,7 +208,7 @@ describe("the RunReport reaches the webhook", () => {
     ]);
     expect(report.text).toMatch(
       new RegExp(
-        `^kubectl-autoupdate apply: 2 evicted \\(of 2 planned\\)\\n• Deployment default/web \\(evict\\) started — .*hooked:main ${v1.slice(7, 14)} → ${v2.slice(7, 14)} \\(revision 9f8e7d1, built 1[23]m ago\\)$`,
+        `^kubectl-autoupdate apply: 2 evicted \\(of 2 planned\\)\\n• Deployment default/web \\(evict\\) started: not checked \\(--no-wait\\) — .*hooked:main ${v1.slice(7, 14)} → ${v2.slice(7, 14)} \\(revision 9f8e7d1, built 1[23]m ago\\)$`,
       ),
     );
     expect(result.stderr).not.toContain("webhook");

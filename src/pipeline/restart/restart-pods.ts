@@ -31,7 +31,7 @@ export interface RestartResult {
   problems: ReplacementProblem[];
   rollouts: RolloutReport[];
   /** Evicted or deleted pods whose replacement was not checked (--no-wait, a stop, pods not counted). */
-  unchecked: Set<PlanPod>;
+  unchecked: Map<PlanPod, string>;
   warnings: string[];
   /**
    * The error that stopped the run (the cluster out of reach, a login expired; or any error that is not one
@@ -60,7 +60,7 @@ export async function restartPods(
     outcomes: new Map(),
     problems: [],
     rollouts: [],
-    unchecked: new Set(),
+    unchecked: new Map(),
     warnings: [],
   };
   const reporter: GroupReporter = {
@@ -78,7 +78,9 @@ export async function restartPods(
       options.onRollout(report);
     },
     restarted(restart) {
-      if (restart.replacement.kind === "unchecked" && restart.pod) result.unchecked.add(restart.pod);
+      if (restart.replacement.kind === "unchecked" && restart.pod) {
+        result.unchecked.set(restart.pod, restart.replacement.why);
+      }
       // A server dry run restarted nothing.
       if (!options.dryRun) options.onRestarted?.(restart);
     },

@@ -360,6 +360,12 @@ describe("durations", () => {
     },
   );
 
+  it("a URL given for a duration (the webhook's, beside --webhook-timeout) is refused without quoting it", () => {
+    expect(
+      usageError(() => parseDuration("https://hooks.slack.com/services/T0/B0/s3cr3t", "--webhook-timeout")),
+    ).toBe("invalid value (a URL) for --webhook-timeout: want a duration such as 30s, 5m or 1h");
+  });
+
   it("--registry-timeout is parsed, and 0 is refused (a request that may never take any time)", () => {
     expect(resolve({ resolver: "registry", registryTimeout: "250ms" }).registryTimeoutMs).toBe(250);
     expect(usageError(() => resolve({ registryTimeout: "0s" }))).toBe(

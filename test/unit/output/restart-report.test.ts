@@ -315,9 +315,11 @@ describe("each controller's outcome says what happened to it", () => {
     const plan = { resolver: "registry" as const, pods };
     const evicted: PodOutcome = { kind: "evicted" };
     const outcomes = new Map(pods.map((p) => [p, evicted]));
-    const restarted = { outcomes, problems: [], rollouts: [], unchecked: new Set([pods[1]!]) };
+    const why = "ReplicaSet/legacy was scaled down meanwhile, to 1 pod";
+    const restarted = { outcomes, problems: [], rollouts: [], unchecked: new Map([[pods[1]!, why]]) };
     expect(JSON.parse(renderRunSummary(plan, restarted, false)).controllers[0]).toMatchObject({
       outcome: "started",
+      reason: `not checked (${why})`,
     });
   });
 

@@ -77,7 +77,10 @@ describe("evictions and deletions: one record per pod, on the controller that re
       "delete web-1 on ReplicaSet/web (uid-web): unchecked (--no-wait)",
     ]);
     // So the run's summary says they only started.
-    expect([...unchecked].map((p) => p.name)).toEqual(["web-0", "web-1"]);
+    expect([...unchecked].map(([p, why]) => `${p.name}: ${why}`)).toEqual([
+      "web-0: --no-wait",
+      "web-1: --no-wait",
+    ]);
     // What each was for, and when: the next runs tell a replacement back on the old digest by it.
     expect(restarted[0]!.replacement).toEqual({
       kind: "unchecked",
