@@ -106,27 +106,29 @@ export class DockerResolver implements Resolver {
     // --pull-timeout is one image's: the credentials tried in turn share it.
     const deadline = Date.now() + this.options.pullTimeoutMs;
     const tried = attempts.length > 0 ? attempts : [undefined];
-    // Asked only once every pull secret failed (or time ran out before the rest): the helper may prompt or
-    // call a cloud.
-    let userConfigCounts: Promise<boolean> | undefined;
-    const counts = (c: Credential | null | undefined): boolean | Promise<boolean> => {
-      if (c !== null || credentials.length === 0) return true;
-      userConfigCounts ??= this.userHasCredential(ref.domain);
+    // Whether the user's config counts after pull secrets, its helper asked only once they all failed, with
+    // time left: it may prompt, or call a cloud.
+    let userConfigCounts: boolean | undefined = credentials.length === 0 ? true : undefined;
+    const counts = async (c: Credential | null | undefined): Promise<boolean> => {
+      if (c !== null) return true;
+      userConfigCounts ??= await this.userHasCredential(ref.domain);
       return userConfigCounts;
     };
     for (const [index, credential] of tried.entries()) {
+      if (Date.now() < deadline && !(await counts(credential))) break;
+      // Taken after the helper, which may have used some of it.
       const left = index === 0 ? this.options.pullTimeoutMs : deadline - Date.now();
       if (left <= 0) {
-        const untried: string[] = [];
-        for (const c of tried.slice(index))
-          if (await counts(c)) untried.push(c ? c.source : "your docker config");
+        const untried = tried
+          .slice(index)
+          .filter((c) => c !== null || userConfigCounts === true)
+          .map((c) => (c ? c.source : "your docker config"));
         if (untried.length > 0) {
           failures.push(`--pull-timeout was spent before ${untried.join(", ")} could be tried`);
           notFound = false;
         }
         break;
       }
-      if (!(await counts(credential))) break;
       // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
       const configDir =
         credential === undefined

@@ -31,9 +31,11 @@ export function parseDuration(given: string, flag: string): number {
     end = part.lastIndex;
   }
   if (end === 0 || end !== text.length) {
-    // A URL given here by mistake (the webhook's, beside --webhook-timeout) may carry a token: not quoted.
-    const value = given.includes("://") ? "(a URL)" : `"${given}"`;
-    throw new UsageError(`invalid value ${value} for ${flag}: want a duration such as 30s, 5m or 1h`);
+    // A URL given here by mistake (the webhook's, beside --webhook-timeout, its scheme perhaps left off) may
+    // carry a token: a value no duration resembles is not quoted.
+    const shown = /[/:@]/.test(given) || given.length > 32 ? "" : `"${given}" `;
+    const hidden = shown === "" ? " (not shown: it may be a URL)" : "";
+    throw new UsageError(`invalid value ${shown}for ${flag}${hidden}: want a duration such as 30s, 5m or 1h`);
   }
   // Go counts whole nanoseconds: 1.1s is 1100 ms, not 1100.0000000000002.
   return Math.round(ms * 1e6) / 1e6;

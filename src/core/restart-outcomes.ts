@@ -54,8 +54,16 @@ export type RolloutOutcome =
    * `patched`: the rollout began and then failed (progress deadline, timeout, old digest); `ongoing`: it
    * stopped short of replacing the pods (deadline, timeout), and the controller keeps at it.
    * `perhapsPatched`: the patch failed without an answer (a timeout), and the workload was not read after.
+   * `paused`: ongoing, but paused since the patch: the pods not replaced yet stay until it is resumed.
    */
-  | { kind: "failed"; reason: string; patched: boolean; ongoing?: boolean; perhapsPatched?: true };
+  | {
+      kind: "failed";
+      reason: string;
+      patched: boolean;
+      ongoing?: boolean;
+      perhapsPatched?: true;
+      paused?: true;
+    };
 
 export interface RolloutReport {
   namespace: string;

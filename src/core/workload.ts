@@ -220,7 +220,8 @@ export function rolloutInProgress(w: Workload): string | null {
 export type RolloutStatus =
   | { state: "done" }
   | { state: "waiting"; progress: string }
-  | { state: "failed"; reason: string };
+  /** `paused`: the controller goes no further until someone resumes it. */
+  | { state: "failed"; reason: string; paused?: true };
 
 /**
  * Where a rollout started at `generation` stands, judged as `kubectl rollout status` judges it: the
@@ -241,15 +242,7 @@ export function rolloutStatus(w: Workload, generation: number): RolloutStatus {
         reason: `ProgressDeadlineExceeded${progressing.message ? `: ${progressing.message}` : ""}`,
       };
     }
-    const status = deploymentStatus(w);
-    // Paused since the patch (someone ran kubectl rollout pause): its controller goes no further.
-    if (status.state === "waiting" && w.spec.paused === true) {
-      return {
-        state: "failed",
-        reason: `paused during its rollout (${status.progress}): kubectl rollout resume it to go on`,
-      };
-    }
-    return status;
+    return deploymentStatus(w);
   }
   if (w.kind === "StatefulSet") {
     const replicas = w.spec.replicas ?? 1;
@@ -281,13 +274,26 @@ export function rolloutStatus(w: Workload, generation: number): RolloutStatus {
   return { state: "done" };
 }
 
+/**
+ * A Deployment's rollout; paused since the patch (someone ran kubectl rollout pause), its controller takes
+ * no further step, so one with replicas still to update or old ones to scale down goes no further. Its new
+ * pods still become available without it.
+ */
 function deploymentStatus(w: Workload): RolloutStatus {
   const s = w.status ?? {};
   const replicas = w.spec.replicas ?? 1;
   const updated = s.updatedReplicas ?? 0;
-  if (updated < replicas) return waiting(`${updated} of ${replicas} new replicas updated`);
+  const stepLeft = (progress: string): RolloutStatus =>
+    w.spec.paused === true
+      ? {
+          state: "failed",
+          reason: `paused during its rollout (${progress}): kubectl rollout resume it to go on`,
+          paused: true,
+        }
+      : waiting(progress);
+  if (updated < replicas) return stepLeft(`${updated} of ${replicas} new replicas updated`);
   const old = (s.replicas ?? 0) - updated;
-  if (old > 0) return waiting(`${old} old replicas pending termination`);
+  if (old > 0) return stepLeft(`${old} old replicas pending termination`);
   const available = s.availableReplicas ?? 0;
   if (available < updated) return waiting(`${available} of ${updated} updated replicas available`);
   return { state: "done" };

@@ -96,6 +96,8 @@ function podOutcomeOf(outcome: RolloutOutcome, pod: PlanPod, dryRun: boolean): P
       // As an eviction's 404 and 409 say it: no failure, the pod is no longer there to restart.
       return outcome.gone.includes(pod.name) ? { kind: "gone" } : { kind: "replaced" };
     case "failed":
+      // Paused: those not replaced yet stay until someone resumes it (afterPatch tells them apart).
+      if (outcome.paused) return { kind: "failed", reason: outcome.reason };
       // Stopped short (deadline, timeout): the old pods still run, and the controller goes on rolling.
       if (outcome.ongoing) return { kind: "in-progress" };
       return outcome.patched ? { kind: "rolled" } : { kind: "failed", reason: outcome.reason };
@@ -325,6 +327,19 @@ async function afterPatch(
     });
     if (missing) read.own = notReplacedBesides(group, missing, followed.reason);
   }
+  // Paused during its rollout: the planned pods it replaced already were rolled; the others stay.
+  if (followed.kind === "failed" && followed.paused) {
+    const missing = await missingNow(api, group).catch((error: unknown) => {
+      if (!(error instanceof ToolFailedError)) throw error;
+      return undefined;
+    });
+    if (missing) {
+      const rolled: PodOutcome = { kind: "rolled" };
+      const left: PodOutcome = { kind: "failed", reason: followed.reason };
+      read.own = new Map(group.map((pod) => [pod.uid, missing.has(pod.uid) ? rolled : left]));
+    }
+    return followed;
+  }
   if (followed.kind !== "rolled-out") return followed;
   let pods: Pod[] = [];
   try {
@@ -524,6 +539,7 @@ async function follow(
           reason: `${workloadName(w)}: ${status.reason}`,
           patched: true,
           ongoing: true,
+          ...(status.paused ? { paused: true as const } : {}),
         };
       }
       progress = status.progress;

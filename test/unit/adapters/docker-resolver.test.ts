@@ -371,6 +371,29 @@ describe("DockerResolver: --pull-timeout is one image's, shared by the credentia
     });
   });
 
+  it("a helper slow to answer takes its time off --pull-timeout: the user's config gets what is left", async () => {
+    let asked = 0;
+    const { answer, given } = await pullWith(
+      1000,
+      async (timeoutMs) => {
+        await elapse(Math.min(timeoutMs, 400));
+        return failed("unauthorized: authentication required\n");
+      },
+      1,
+      async () => {
+        asked++;
+        await elapse(2000);
+        return [{ username: "me", password: "MY-OWN-PASSWORD", source: "docker config" }];
+      },
+    );
+    expect(asked).toBe(1);
+    expect(given).toEqual([1000]);
+    expect(answer).toMatchObject({
+      reason:
+        "pull failed: unauthorized: authentication required (with secret a/one); --pull-timeout was spent before your docker config could be tried",
+    });
+  });
+
   it("a pull that ends as the time runs out: the credentials left are named as not tried", async () => {
     // A token server answering its 401 late: docker exits 1, not killed, as the time runs out.
     const { answer } = await pullWith(1000, async (timeoutMs) => {
@@ -380,7 +403,8 @@ describe("DockerResolver: --pull-timeout is one image's, shared by the credentia
     expect(answer).toEqual({
       ok: false,
       reason:
-        "pull failed: unauthorized: authentication required (with secret a/one); --pull-timeout was spent before secret a/two, your docker config could be tried",
+        // The user's config is not named: its helper is not asked once the time is spent.
+        "pull failed: unauthorized: authentication required (with secret a/one); --pull-timeout was spent before secret a/two could be tried",
     });
   });
 });

@@ -361,9 +361,14 @@ describe("durations", () => {
   );
 
   it("a URL given for a duration (the webhook's, beside --webhook-timeout) is refused without quoting it", () => {
-    expect(
-      usageError(() => parseDuration("https://hooks.slack.com/services/T0/B0/s3cr3t", "--webhook-timeout")),
-    ).toBe("invalid value (a URL) for --webhook-timeout: want a duration such as 30s, 5m or 1h");
+    for (const url of [
+      "https://hooks.slack.com/services/T0/B0/s3cr3t",
+      "hooks.slack.com/services/T0/B0/s3cr3t",
+    ]) {
+      expect(usageError(() => parseDuration(url, "--webhook-timeout"))).toBe(
+        "invalid value for --webhook-timeout (not shown: it may be a URL): want a duration such as 30s, 5m or 1h",
+      );
+    }
   });
 
   it("--registry-timeout is parsed, and 0 is refused (a request that may never take any time)", () => {

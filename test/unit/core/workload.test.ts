@@ -78,6 +78,11 @@ describe("rolloutStatus, as kubectl rollout status judges", () => {
     ],
     ["paused once done", { ...deployment(settled), spec: { replicas: 3, paused: true } }, "done"],
     [
+      "paused with only its new pods' availability to come (no step of the controller's left)",
+      { ...deployment({ ...settled, availableReplicas: 2 }), spec: { replicas: 3, paused: true } },
+      "waiting: 2 of 3 updated replicas available",
+    ],
+    [
       "StatefulSet pods not ready",
       statefulSet({ ...settled, readyReplicas: 2, currentRevision: "a", updateRevision: "b" }),
       "waiting: 2 of 3 pods ready",

@@ -419,6 +419,18 @@ describe("read again right before the patch", () => {
     ]);
   });
 
+  it("a Deployment paused during its rollout: failed at once, its pods not replaced yet not rolled nor in progress", async () => {
+    const { clock, cluster } = setup();
+    const pods = surgingWeb(cluster);
+    // `kubectl rollout pause deployment/web` 1 s in: the first surge pod made, no old pod let go yet.
+    clock.at(clock.now() + 1000, () => cluster.edit("web", { paused: true }));
+    const { reported, outcomes } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
+    const why =
+      "Deployment/web: paused during its rollout (1 of 2 new replicas updated): kubectl rollout resume it to go on";
+    expect(reported).toEqual([`Deployment/web failed: ${why}`]);
+    expect([...outcomes.values()]).toEqual(pods.map(() => ({ kind: "failed", reason: why })));
+  });
+
   it("a rollout whose replicas an autoscaler changed since the plan still goes: its pace is the plan's", async () => {
     const { clock, cluster } = setup();
     const plan = await surgingPlan(cluster);
