@@ -226,7 +226,7 @@ export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean):
       name: report.controller.name,
       strategy: "rollout",
       pods: report.pods.length,
-      ...rolloutSummary(report, leftByRollout(restarted, report)),
+      ...rolloutSummary(report, leftByRollout(restarted, report), dryRun),
     },
     pods: report.pods,
   }));
@@ -302,6 +302,7 @@ function leftByRollout(restarted: RestartOutcomes, report: RolloutReport): strin
 function rolloutSummary(
   report: RolloutReport,
   left: readonly string[],
+  dryRun: boolean,
 ): Pick<ControllerSummary, "outcome" | "reason"> {
   const { outcome } = report;
   // Rolled (patched), and some planned pods left running the old digest, which no rollout replaces: failed,
@@ -318,7 +319,8 @@ function rolloutSummary(
         ? { outcome: "started", reason: `not checked for the old digest (${outcome.unchecked})` }
         : { outcome: "restarted" };
     case "started":
-      return { outcome: "started" };
+      // Not followed: --no-wait (a dry run is only started, as an eviction's is).
+      return dryRun ? { outcome: "started" } : { outcome: "started", reason: "not checked (--no-wait)" };
     case "in-progress":
       return { outcome: "in-progress", reason: outcome.progress };
     case "not-started":

@@ -335,6 +335,16 @@ describe("each controller's outcome says what happened to it", () => {
     });
   });
 
+  it("rolled out and not followed: --no-wait says so, as an eviction's does; a dry run only started", () => {
+    const pods = [pod("web-0", "rollout")];
+    const plan = { resolver: "registry" as const, pods };
+    const outcomes = new Map<PlanPod, PodOutcome>(pods.map((p) => [p, { kind: "in-progress" }]));
+    const restarted = { outcomes, problems: [], rollouts: [rollout({ kind: "started" }, pods)] };
+    const summary = (dryRun: boolean) => JSON.parse(renderRunSummary(plan, restarted, dryRun)).controllers[0];
+    expect(summary(false)).toMatchObject({ outcome: "started", reason: "not checked (--no-wait)" });
+    expect(summary(true)).not.toHaveProperty("reason");
+  });
+
   it("each controller is given its first pod's problem, and finding it costs reads in proportion to the problems", () => {
     let reads = 0;
     const controllers = Array.from({ length: 150 }, (_, i) => ({ kind: "ReplicaSet", name: `rs${i}` }));
