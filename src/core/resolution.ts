@@ -45,7 +45,9 @@ export type ManifestInfo =
       config: string | null;
       platform?: string | null;
       readByTag?: true;
-      /** What it is when no container image (a Helm chart, an OCI artifact): its config's or artifact type. */
+      /**
+       * What it is when no container image (a Helm chart, an OCI artifact): its config's or artifact type.
+       */
       notImage?: string;
     }
   /** `missing`: the registry does not have it (404), as opposed to a read that failed. */

@@ -52,7 +52,9 @@ export interface RestartOptions {
   onRestarted?: (restart: CompletedRestart) => void;
   /** The plan's pods left alone that run a stale digest, by workload (core's staleLeftByWorkload). */
   staleLeft?: ReadonlyMap<string, readonly PlanPod[]>;
-  /** The containers the plan saw on images named by no digest, by workload (core's unnamedImagesByWorkload). */
+  /**
+   * The containers the plan saw on images named by no digest, by workload (core's unnamedImagesByWorkload).
+   */
   unnamedSeen?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
