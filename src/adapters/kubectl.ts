@@ -505,12 +505,7 @@ export class Kubectl {
     const gone = goneOrReplaced(line);
     // Sent again after a kill: the pod gone, or another under its name, is the first one's doing.
     if (gone) return result.repeated ? { kind: "deleted" } : { kind: gone };
-    // A kubectl stopped (the run is) is asked nothing more: its words say the request may have gone through.
-    if (dryRun || result.interrupted || result.killedBy || refusedOutright.test(line)) {
-      return { kind: "failed", reason: line };
-    }
-    const went = await this.wentAfterAll(namespace, name, uid);
-    return went === true ? { kind: "deleted" } : { kind: "failed", reason: mayHaveReached(line, went) };
+    return this.failedOrWent("deleted", line, result, dryRun, { namespace, name, uid });
   }
 
   /**
@@ -664,19 +659,29 @@ export class Kubectl {
     if (/\(TooManyRequests\)/.test(line))
       return { kind: /disruption budget/i.test(line) ? "blocked" : "throttled", reason: line };
     if (/more than one PodDisruptionBudget/i.test(line)) return { kind: "several-budgets", reason: line };
-    // A kubectl stopped (the run is) is asked nothing more: its words say the request may have gone through.
-    if (dryRun || result.interrupted || result.killedBy || refusedOutright.test(line)) {
-      return { kind: "failed", reason: line };
-    }
-    const went = await this.wentAfterAll(namespace, name, uid);
-    return went === true ? { kind: "evicted" } : { kind: "failed", reason: mayHaveReached(line, went) };
+    return this.failedOrWent("evicted", line, result, dryRun, { namespace, name, uid });
   }
 
   /**
-   * Whether a pod whose eviction or deletion failed without a refusal (a timeout, a server error, no answer)
-   * is going or gone after all, read back by its UID: the request may have gone through. Null when it could
-   * not be read.
+   * An eviction or deletion that failed without a refusal (a timeout, a server error, no answer) may have gone
+   * through: the pod is read back by its UID, and gone or going counts as `done`. A kubectl stopped (the run
+   * is) is asked nothing more, nor is a dry run or a refusal.
    */
+  private async failedOrWent<K extends "evicted" | "deleted">(
+    done: K,
+    line: string,
+    result: ExecResult,
+    dryRun: boolean,
+    pod: { namespace: string; name: string; uid: string },
+  ): Promise<{ kind: K } | { kind: "failed"; reason: string }> {
+    if (dryRun || result.interrupted || result.killedBy || refusedOutright.test(line)) {
+      return { kind: "failed", reason: line };
+    }
+    const went = await this.wentAfterAll(pod.namespace, pod.name, pod.uid);
+    return went === true ? { kind: done } : { kind: "failed", reason: mayHaveReached(line, went) };
+  }
+
+  /** Whether the pod is going or gone after all, by its UID; null when it could not be read. */
   private async wentAfterAll(namespace: string, name: string, uid: string): Promise<boolean | null> {
     try {
       const pod = await this.readPod(namespace, name);
