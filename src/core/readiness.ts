@@ -272,9 +272,7 @@ export function backOnOldDigest(stale: readonly PlanContainer[], replacement: Po
 }
 
 function backOnOldDigestIn(stale: readonly PlanContainer[], runs: ImagesRun): string | null {
-  const container = stale.find(
-    (c) => staleOnKnownDigest(c) && repoDigestOf(runs(c.name)) === c.runningDigest,
-  );
+  const container = stale.find(isBackOnOldDigest(runs));
   if (container === undefined) return null;
   const cause =
     container.pullPolicy === "Always"
@@ -288,10 +286,12 @@ export function containersBackOnOldDigest(
   stale: readonly PlanContainer[],
   replacement: Pod,
 ): PlanContainer[] {
-  const runs = digestsRunBy(replacement);
-  return stale.filter(
-    (container) => staleOnKnownDigest(container) && runs(container.name) === container.runningDigest,
-  );
+  return stale.filter(isBackOnOldDigest(imagesRunBy(replacement)));
+}
+
+/** Whether a stale container of known old digest runs that digest again, by what a pod runs. */
+function isBackOnOldDigest(runs: ImagesRun): (container: PlanContainer) => boolean {
+  return (c) => staleOnKnownDigest(c) && repoDigestOf(runs(c.name)) === c.runningDigest;
 }
 
 /**
