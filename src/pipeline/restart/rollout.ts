@@ -321,18 +321,12 @@ async function afterPatch(
   if (followed.kind === "failed" && !followed.ongoing) {
     // Patched already: pods that cannot be looked for count as the rollout's. Those still there (the garbage
     // collector has yet to remove them, or an orphaning delete left them) were not replaced.
-    const missing = await missingNow(api, group).catch((error: unknown) => {
-      if (!(error instanceof ToolFailedError)) throw error;
-      return undefined;
-    });
+    const missing = await missingIfListed(api, group);
     if (missing) read.own = notReplacedBesides(group, missing, followed.reason);
   }
   // Paused during its rollout: the planned pods it replaced already were rolled; the others stay.
   if (followed.kind === "failed" && followed.paused) {
-    const missing = await missingNow(api, group).catch((error: unknown) => {
-      if (!(error instanceof ToolFailedError)) throw error;
-      return undefined;
-    });
+    const missing = await missingIfListed(api, group);
     if (missing) {
       const rolled: PodOutcome = { kind: "rolled" };
       const left: PodOutcome = { kind: "failed", reason: followed.reason };
@@ -478,6 +472,17 @@ async function withoutWorkload(
  * The planned pods no longer there, looked for by the labels they share (pods being deleted, or ended, count
  * as gone); undefined when they share none.
  */
+/** missingNow, or undefined when the pods could not be listed: the outcome then stands as it is. */
+function missingIfListed(
+  api: RestartApi,
+  group: readonly PlanPod[],
+): Promise<Map<string, PodOutcome> | undefined> {
+  return missingNow(api, group).catch((error: unknown) => {
+    if (!(error instanceof ToolFailedError)) throw error;
+    return undefined;
+  });
+}
+
 async function missingNow(
   api: RestartApi,
   group: readonly PlanPod[],
