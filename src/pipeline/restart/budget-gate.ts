@@ -115,6 +115,7 @@ export class BudgetGate {
     labelSets: readonly Labels[],
   ): Promise<Allowance | Left | DisruptionBudget[]> {
     let selecting: DisruptionBudget[];
+    const drawsWhenSent = this.draws;
     try {
       const listed = await this.api.listDisruptionBudgets(pod.namespace);
       selecting = selectingAny(listed, labelSets);
@@ -127,7 +128,7 @@ export class BudgetGate {
       };
     }
     const blocks = (b: DisruptionBudget, look = false) =>
-      b.disruptionsAllowed - this.unseen(pod.namespace, b, look) < disruptions;
+      b.disruptionsAllowed - this.unseen(pod.namespace, b, drawsWhenSent, look) < disruptions;
     // The pod is looked at where that may change what its going draws (a Pending one draws from none) or
     // whether it may go; what the budgets allow is counted after the look, with the draw: other restarts may
     // draw meanwhile.
@@ -140,7 +141,7 @@ export class BudgetGate {
     if (blocking.length > 0) return blocking;
     const allowance = this.options.dryRun
       ? { release() {} }
-      : this.draw(pod.namespace, counting, disruptions, lasting);
+      : this.draw(pod.namespace, counting, disruptions, lasting, drawsWhenSent);
     return counting.length < selecting.length && healthNow !== "ready"
       ? { ...allowance, letAs: healthNow }
       : allowance;
@@ -168,6 +169,7 @@ export class BudgetGate {
     );
     if (readingHere.length === 0 && !drawing) return false;
     let selecting: DisruptionBudget[];
+    const drawsWhenSent = this.draws;
     try {
       selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
     } catch (error) {
@@ -178,21 +180,26 @@ export class BudgetGate {
     const read = readingHere.flatMap((r) => r.labelSets);
     // A rollout reading a budget may draw what this eviction would take: it goes first.
     return counting.some(
-      (b) => selectingAny([b], read).length > 0 || b.disruptionsAllowed - this.unseen(pod.namespace, b) < 1,
+      (b) =>
+        selectingAny([b], read).length > 0 ||
+        b.disruptionsAllowed - this.unseen(pod.namespace, b, drawsWhenSent) < 1,
     );
   }
 
   /**
-   * This run's deletions under the budget that its status, as just read, does not show yet. Of those not
-   * shown before, it shows at most as many as its disruptionsAllowed has gone down since one of their draws
-   * (one drop of one shows one deletion, however many were let through at that allowance, and however often
-   * it is read), the earliest first. Once shown, a deletion stays shown: its replacement coming up raises the
-   * allowance again before the draw is released (with --no-wait, never), and must not hide a later one.
+   * This run's deletions under the budget that its status does not show yet, as read by a list sent when the
+   * run had made `drawsWhenSent` draws. Those drawn after it was sent are not shown: its answer may come back
+   * after another read showed them. Of those drawn before and not shown before, it shows at most as many as
+   * its disruptionsAllowed has gone down since one of their draws (one drop of one shows one deletion,
+   * however many were let through at that allowance, and however often it is read), the earliest first. Once
+   * shown, a deletion stays shown: its replacement coming up raises the allowance again before the draw is
+   * released (with --no-wait, never), and must not hide a later one.
    */
-  private unseen(namespace: string, budget: DisruptionBudget, look = false): number {
+  private unseen(namespace: string, budget: DisruptionBudget, drawsWhenSent: number, look = false): number {
     const drawn = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
     const lasting = drawn.filter((draw) => draw.lasting).length;
-    const held = drawn.filter((draw) => !draw.lasting);
+    const held = drawn.filter((draw) => !draw.lasting && draw.number < drawsWhenSent);
+    const drawnSince = drawn.filter((draw) => !draw.lasting && draw.number >= drawsWhenSent).length;
     const unseen = held.filter((draw) => !draw.seen);
     // A drop since a draw's allowance shows this run's deletions its allowance did not show yet; those of
     // them shown already were counted at an earlier read, and are not counted again.
@@ -203,7 +210,7 @@ export class BudgetGate {
     );
     // Marked once per read of the budget: a second count of the same read would mark later draws seen too.
     if (!look) for (const draw of unseen.slice(0, shown)) draw.seen = true;
-    return lasting + Math.max(0, unseen.length - shown);
+    return lasting + drawnSince + Math.max(0, unseen.length - shown);
   }
 
   private draw(
@@ -211,11 +218,14 @@ export class BudgetGate {
     budgets: readonly DisruptionBudget[],
     disruptions: number,
     lasting: boolean,
+    drawsWhenSent: number,
   ): Allowance {
     const taken = budgets.flatMap((budget) => {
       const key = `${namespace}/${budget.name}`;
-      // The first of this run's deletions under the budget its status did not show when it was read.
-      const since = (this.drawn.get(key) ?? []).find((d) => !d.lasting && !d.seen)?.number ?? this.draws;
+      // The first of this run's deletions under the budget its status did not show when it was read: one not
+      // shown yet, or one drawn after the list was sent.
+      const firstUnseen = (this.drawn.get(key) ?? []).find((d) => !d.lasting && !d.seen)?.number;
+      const since = Math.min(firstUnseen ?? drawsWhenSent, drawsWhenSent);
       const draws = Array.from(
         { length: disruptions },
         (): Draw => ({

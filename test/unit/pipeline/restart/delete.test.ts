@@ -546,6 +546,54 @@ describe("a budget over several controllers", () => {
     expect(await gate.waitUntilAllowed(pod("c-0"))).toHaveProperty("release");
   });
 
+  /** A shared budget whose list answers `allowed` as it is when asked, handing the answer back at `answer()`. */
+  function slowRead(allowed: () => number) {
+    let answer: () => void = () => {};
+    const { gate } = sharedBudget(allowed);
+    const api = (gate as unknown as { api: { listDisruptionBudgets(): Promise<DisruptionBudget[]> } }).api;
+    const listed = api.listDisruptionBudgets.bind(api);
+    let holdNext = false;
+    api.listDisruptionBudgets = async () => {
+      const budgets = await listed();
+      if (holdNext) {
+        holdNext = false;
+        await new Promise<void>((resolve) => (answer = resolve));
+      }
+      return budgets;
+    };
+    return { gate, holdNextRead: () => (holdNext = true), answer: () => answer() };
+  }
+  const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("a read sent before a deletion and answered after another read showed it still counts it", async () => {
+    let allowed = 1;
+    const { gate, holdNextRead, answer } = slowRead(() => allowed);
+    holdNextRead();
+    const late = gate.waitUntilAllowed(pod("c-0"));
+    await settled();
+    expect(await gate.waitUntilAllowed(pod("a-0"))).toHaveProperty("release");
+    allowed = 0; // a-0's deletion shows, to the read sent after it
+    expect(await gate.waitUntilAllowed(pod("b-0"))).toEqual(blocked);
+    answer(); // c-0's answer: 1 allowed, from before a-0 went
+    expect(await late).toEqual(blocked);
+  });
+
+  it("a deletion let through by a late read is not taken as shown by a drop that shows those before it", async () => {
+    let allowed = 3;
+    const { gate, holdNextRead, answer } = slowRead(() => allowed);
+    holdNextRead();
+    const late = gate.waitUntilAllowed(pod("c-0"));
+    await settled();
+    expect(await gate.waitUntilAllowed(pod("a-0"))).toHaveProperty("release");
+    allowed = 2; // a-0 shows
+    expect(await gate.waitUntilAllowed(pod("b-0"))).toHaveProperty("release");
+    // c-0's answer (3, from before a-0 and b-0) lets it go: 3 less those two is 1.
+    answer();
+    expect(await late).toHaveProperty("release");
+    allowed = 1; // b-0 shows too, c-0 not yet: a, b and c are down, as 3 allowed
+    expect(await gate.waitUntilAllowed(pod("d-0"))).toEqual(blocked);
+  });
+
   it("--no-wait: a Pending pod's deletion draws nothing, as the Eviction API counts it", async () => {
     // One disruption allowed, before and after: the Pending pod was not healthy.
     const { gate } = sharedBudget(() => 1);
