@@ -51,6 +51,17 @@ export function rolloutTakesDown(w: Workload): number {
 }
 
 /**
+ * How many pods beyond its replicas (a DaemonSet's: its nodes) the workload's rolling update may run at once,
+ * as its controller resolves maxSurge. Ready before the old pods go, they raise a PodDisruptionBudget's
+ * allowance for a while.
+ */
+export function rolloutSurges(w: Workload): number {
+  if (updateStrategyType(w) !== "RollingUpdate") return 0;
+  const { total, maxSurge } = resolved(w);
+  return atMost(maxSurge, total);
+}
+
+/**
  * A rolling update's settings as written and as its controller resolves them, of the pods it counts (a
  * DaemonSet's: its nodes): a Deployment's maxSurge rounded up and maxUnavailable down, a StatefulSet's
  * maxUnavailable down (at least 1, no surge), a DaemonSet's both up.

@@ -44,6 +44,10 @@ export class BudgetGate {
   private draws = 0;
   /** Rollouts reading their budgets now (their namespace and pods' labels): not drawn yet, but about to. */
   private readonly reading = new Set<{ namespace: string; labelSets: readonly Labels[] }>();
+  /** Rollouts' surges (pods beside the old ones), by namespace and the labels of the pods they replace. */
+  private readonly surging = new Set<{ namespace: string; labelSets: readonly Labels[]; surges: number }>();
+  /** Evictions checked against rollouts and not answered yet, by namespace; `landed` settles when they are. */
+  private readonly evicting = new Set<{ namespace: string; landed: Promise<void> }>();
 
   constructor(
     private readonly api: Pick<RestartApi, "listDisruptionBudgets">,
@@ -57,7 +61,9 @@ export class BudgetGate {
    * from them (the allowance says so: `letAs`). A rollout asks for as many disruptions as it takes pods down
    * at once (`disruptions`), for every pod it replaces (`labelSets`: the labels of its pods), and they count
    * until it is released (`lasting`): it takes pods down step by step, and its budget's status shows some
-   * steps and not others.
+   * steps and not others. Its surge (`surges`: new pods beside the old, Ready before those go) raises its
+   * budgets' allowance for a while: the other restarts count it as drawn until the rollout is released, and
+   * it asks for nothing (a rollout that takes no pod down reads no budget).
    */
   async waitUntilAllowed(
     pod: PlanPod,
@@ -68,8 +74,10 @@ export class BudgetGate {
       lasting = false,
       labelSets = [pod.labels],
       mayWait = true,
+      surges = 0,
     }: {
       disruptions?: number;
+      surges?: number;
       by?: string;
       lasting?: boolean;
       labelSets?: readonly Labels[];
@@ -78,6 +86,7 @@ export class BudgetGate {
     } = {},
   ): Promise<Allowance | Left> {
     const { clock, dryRun } = this.options;
+    if (disruptions === 0) return this.holdSurge(pod.namespace, labelSets, dryRun ? 0 : surges);
     // A server dry run of a DELETE checks no budget: they are read as for the real run, but not waited for,
     // and a dry run draws nothing from them.
     const waits = mayWait && this.options.wait && !dryRun;
@@ -92,7 +101,11 @@ export class BudgetGate {
       } finally {
         this.reading.delete(reading);
       }
-      if (!Array.isArray(decided)) return "release" in decided && waited ? { ...decided, waited } : decided;
+      if (!Array.isArray(decided)) {
+        if (!("release" in decided)) return decided;
+        const allowance = this.withSurge(decided, pod.namespace, labelSets, dryRun ? 0 : surges);
+        return waited ? { ...allowance, waited } : allowance;
+      }
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
         // Its status alone would let it go: what holds it is this run's own rollouts.
@@ -114,6 +127,8 @@ export class BudgetGate {
     lasting: boolean,
     labelSets: readonly Labels[],
   ): Promise<Allowance | Left | DisruptionBudget[]> {
+    // A rollout's list answered before an eviction beside it lands would not show that eviction.
+    if (lasting) await this.evictionsLanded(pod.namespace);
     let selecting: DisruptionBudget[];
     const drawsWhenSent = this.draws;
     try {
@@ -147,9 +162,65 @@ export class BudgetGate {
       : allowance;
   }
 
-  /** How many disruptions rollouts of this run hold on the budget. */
+  /**
+   * Sends an eviction unless a rollout of this run holds a budget selecting the pod (then null). From before
+   * that check until the eviction is answered, rollouts in its namespace wait to read their budgets.
+   */
+  async evictUnlessHeld<T>(
+    pod: PlanPod,
+    health: () => PodHealth | Promise<PodHealth>,
+    evict: () => Promise<T>,
+  ): Promise<T | null> {
+    let land = () => {};
+    const flight = { namespace: pod.namespace, landed: new Promise<void>((resolve) => (land = resolve)) };
+    this.evicting.add(flight);
+    try {
+      return (await this.rolloutHolds(pod, health)) ? null : await evict();
+    } finally {
+      this.evicting.delete(flight);
+      land();
+    }
+  }
+
+  private holdSurge(namespace: string, labelSets: readonly Labels[], surges: number): Allowance {
+    const held = { namespace, labelSets, surges };
+    if (surges > 0) this.surging.add(held);
+    return { release: () => this.surging.delete(held) };
+  }
+
+  private withSurge(
+    allowance: Allowance,
+    namespace: string,
+    labelSets: readonly Labels[],
+    surges: number,
+  ): Allowance {
+    const surge = this.holdSurge(namespace, labelSets, surges);
+    return {
+      ...allowance,
+      release: () => {
+        allowance.release();
+        surge.release();
+      },
+    };
+  }
+
+  /** The surge of rollouts of this run whose pods the budget selects. */
+  private surgesUnder(namespace: string, budget: DisruptionBudget): number {
+    let surges = 0;
+    for (const held of this.surging)
+      if (held.namespace === namespace && selectingAny([budget], held.labelSets).length > 0)
+        surges += held.surges;
+    return surges;
+  }
+
+  private async evictionsLanded(namespace: string): Promise<void> {
+    await Promise.all([...this.evicting].filter((e) => e.namespace === namespace).map((e) => e.landed));
+  }
+
+  /** How many disruptions rollouts of this run hold on the budget, their surges included. */
   private rolloutDraws(namespace: string, budget: DisruptionBudget): number {
-    return (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => draw.lasting).length;
+    const drawn = (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => draw.lasting).length;
+    return drawn + this.surgesUnder(namespace, budget);
   }
 
   /**
@@ -159,14 +230,14 @@ export class BudgetGate {
    * as it draws nothing from it. Read only while some rollout in the pod's namespace reads or holds a draw; a
    * list refused leaves it to the API server.
    */
-  async rolloutHolds(pod: PlanPod, health: () => PodHealth | Promise<PodHealth>): Promise<boolean> {
+  private async rolloutHolds(pod: PlanPod, health: () => PodHealth | Promise<PodHealth>): Promise<boolean> {
     // A dry run draws nothing: the server's dry runs check what the budgets' status says.
     if (this.options.dryRun) return false;
     const readingHere = [...this.reading].filter((r) => r.namespace === pod.namespace);
     const prefix = `${pod.namespace}/`;
-    const drawing = [...this.drawn].some(
-      ([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting),
-    );
+    const drawing =
+      [...this.drawn].some(([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting)) ||
+      [...this.surging].some((held) => held.namespace === pod.namespace);
     if (readingHere.length === 0 && !drawing) return false;
     let selecting: DisruptionBudget[];
     const drawsWhenSent = this.draws;
@@ -210,7 +281,7 @@ export class BudgetGate {
     );
     // Marked once per read of the budget: a second count of the same read would mark later draws seen too.
     if (!look) for (const draw of unseen.slice(0, shown)) draw.seen = true;
-    return lasting + drawnSince + Math.max(0, unseen.length - shown);
+    return lasting + this.surgesUnder(namespace, budget) + drawnSince + Math.max(0, unseen.length - shown);
   }
 
   private draw(

@@ -128,12 +128,15 @@ async function evictPatiently(
   let backoff = options.pollMs;
   for (;;) {
     // A rollout beside it holding the budget is waited for as the API server's refusal is.
-    const held = await gate.rolloutHolds(pod, health);
-    // A stop while the budgets were read still starts nothing.
-    if (options.signal.aborted) return "stopped";
-    const outcome: EvictOutcome = held
-      ? { kind: "blocked", reason: "a rollout of this run holds its PodDisruptionBudget" }
-      : await api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun);
+    const sent = await gate.evictUnlessHeld(pod, health, async () =>
+      // A stop while the budgets were read still starts nothing.
+      options.signal.aborted ? "stopped" : api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun),
+    );
+    if (sent === "stopped") return "stopped";
+    const outcome: EvictOutcome = sent ?? {
+      kind: "blocked",
+      reason: "a rollout of this run holds its PodDisruptionBudget",
+    };
     if (outcome.kind !== "blocked" && outcome.kind !== "throttled") return outcome;
     if (options.signal.aborted) return "stopped";
     const left = deadline - clock.now();

@@ -12,7 +12,7 @@ import { isStaying, selectorString, sharedLabelsSelector } from "../../core/read
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { belowPartition, decideRestart, rolloutPace } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
-import { rolloutTakesDown } from "../../core/rolling-update.js";
+import { rolloutSurges, rolloutTakesDown } from "../../core/rolling-update.js";
 import { currentSincePlan, goingSincePlan, leftSincePlan, restartedOnto } from "../../core/since-plan.js";
 import {
   ownedPods,
@@ -115,8 +115,9 @@ interface WorkloadRead {
   own?: ReadonlyMap<string, PodOutcome>;
   /** What its budgets let the rollout take down (auto), held until it is followed to its end. */
   allowance?: Allowance;
-  /** How many disruptions that allowance is for. */
+  /** How many disruptions that allowance is for, and how many pods of surge it holds beside them. */
   drawn?: number;
+  surged?: number;
 }
 
 async function rollOutWorkload(
@@ -257,18 +258,20 @@ async function readAndPatch(
   // The API server's budgets do not govern a rollout: under auto, which promises them, its budgets must
   // allow as many disruptions as it takes pods out of service at once, counting rollouts running beside it.
   const takesDown = options.strategy === "auto" ? rolloutTakesDown(current) : 0;
+  const surges = options.strategy === "auto" ? rolloutSurges(current) : 0;
   // Drawn before a wait for fewer than it takes now (scaled up, its maxUnavailable raised): asked again.
-  if (read.allowance && takesDown > (read.drawn ?? 0)) {
+  if (read.allowance && (takesDown > (read.drawn ?? 0) || surges > (read.surged ?? 0))) {
     read.allowance.release();
     read.allowance = undefined;
   }
-  if (takesDown > 0 && !read.allowance) {
+  if ((takesDown > 0 || surges > 0) && !read.allowance) {
     const by = `the rollout of ${name}`;
     // Every pod the rollout replaces: a budget may select only some (a StatefulSet's primary).
     const labels = [...group.map((p) => p.labels), ...(live ?? []).map((p) => p.metadata.labels ?? {})];
     const labelSets = [...new Map(labels.map((l) => [JSON.stringify(l), l])).values()];
     const allowed = await budgets.waitUntilAllowed(group[0]!, undefined, {
       disruptions: takesDown,
+      surges,
       by,
       lasting: true,
       labelSets,
@@ -276,6 +279,7 @@ async function readAndPatch(
     if (!("release" in allowed)) return { kind: "not-started", reason: allowed.reason };
     read.allowance = allowed;
     read.drawn = takesDown;
+    read.surged = surges;
     // Waited for: the workload may have changed meanwhile.
     if (allowed.waited) return { kind: "read-again" };
   }

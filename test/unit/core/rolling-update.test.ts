@@ -4,7 +4,11 @@
  * up, a StatefulSet's maxUnavailable down but at least 1.
  */
 import { describe, expect, it } from "vitest";
-import { rollingUpdateStopsEveryPod, rolloutTakesDown } from "../../../src/core/rolling-update.js";
+import {
+  rollingUpdateStopsEveryPod,
+  rolloutSurges,
+  rolloutTakesDown,
+} from "../../../src/core/rolling-update.js";
 import type { IntOrPercent, Workload } from "../../../src/core/workload.js";
 
 type Settings = { maxSurge?: IntOrPercent; maxUnavailable?: IntOrPercent };
@@ -154,5 +158,20 @@ describe("rolloutTakesDown: the Ready pods a rollout may take out of service at 
     ["DaemonSet, maxSurge 1: none", daemonSet(10, { maxSurge: 1, maxUnavailable: 0 }), 0],
   ])("%s", (_, workload, down) => {
     expect(rolloutTakesDown(workload)).toBe(down);
+  });
+});
+
+describe("rolloutSurges: the pods a rollout may run beside the old ones", () => {
+  it.each<[string, Workload, number]>([
+    ["Deployment, defaults, 3 replicas: 25% rounded up", deployment(3), 1],
+    ["Deployment, maxSurge 50% of 10", deployment(10, { maxSurge: "50%" }), 5],
+    ["Deployment, maxSurge 0", deployment(4, { maxSurge: 0, maxUnavailable: 1 }), 0],
+    ["Deployment, Recreate: none", deployment(5, undefined, "Recreate"), 0],
+    ["Deployment, a value the API would refuse: every replica", deployment(5, { maxSurge: "x" }), 5],
+    ["StatefulSet: none", statefulSet(3), 0],
+    ["DaemonSet, defaults: none", daemonSet(10), 0],
+    ["DaemonSet, maxSurge 20% of 10 nodes", daemonSet(10, { maxSurge: "20%", maxUnavailable: 0 }), 2],
+  ])("%s", (_, workload, surges) => {
+    expect(rolloutSurges(workload)).toBe(surges);
   });
 });

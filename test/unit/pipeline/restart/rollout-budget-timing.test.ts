@@ -77,6 +77,59 @@ describe("auto's rollouts and their budgets over time", () => {
     expect(fewest()).toBeGreaterThanOrEqual(5);
   });
 
+  it("a rollout's budget list answered before an eviction beside it lands does not take a second pod down", async () => {
+    const { clock, cluster, pods } = await rolledAndEvicted();
+    cluster.setMinAvailableBudget("guard", "web", 5);
+    const plan = await decidedPlan(cluster, pods, "auto");
+    // Each kubectl takes a moment to reach the API server, and its answer a moment to come back: red's first
+    // eviction is on its way while blue's budget list is answered.
+    const never = new AbortController().signal;
+    const evict = cluster.evictPod.bind(cluster);
+    cluster.evictPod = async (...args) => {
+      await clock.sleep(250, never);
+      return evict(...args);
+    };
+    const list = cluster.listDisruptionBudgets.bind(cluster);
+    cluster.listDisruptionBudgets = async (namespace) => {
+      await clock.sleep(50, never);
+      const answer = await list(namespace);
+      await clock.sleep(300, never);
+      return answer;
+    };
+    const get = cluster.getWorkload.bind(cluster);
+    cluster.getWorkload = async (...args) => {
+      await clock.sleep(100, never);
+      return get(...args);
+    };
+    const fewest = fewestReady(clock, cluster, ["blue", "red"]);
+    await runRestart(clock, cluster, plan.pods, { strategy: "auto", concurrency: 4 });
+    expect(cluster.patches()).toHaveLength(1);
+    expect(fewest()).toBeGreaterThanOrEqual(5);
+  });
+
+  it("an eviction beside a surge-only rollout under its budget waits for it: the surge raises the allowance", async () => {
+    // blue surges (maxSurge 1, maxUnavailable 0) and keeps each old pod until its new one has been Ready for
+    // minReadySeconds (10 s): meanwhile the budget counts one Ready pod more. red (Recreate) is evicted.
+    const { clock, cluster, pods } = await setUp([
+      webTrack("blue", { replicas: 2, maxSurge: 1, maxUnavailable: 0 }),
+      webTrack("red", { replicas: 2, updateStrategy: "Recreate", readyAfterMs: 30_000 }),
+    ]);
+    const inner = cluster as unknown as { reconcile(c: { spec: { name: string } }): void };
+    const reconcile = inner.reconcile.bind(cluster);
+    inner.reconcile = (c) =>
+      c.spec.name === "blue" ? clock.at(clock.now() + 10_000, () => reconcile(c)) : reconcile(c);
+    // Every one of the 4 pods must stay Ready.
+    cluster.setMinAvailableBudget("guard", "web", 4);
+    const plan = await decidedPlan(cluster, pods, "auto");
+    expect(plan.pods.map((p) => p.restart?.strategy)).toEqual(["rollout", "rollout", "evict", "evict"]);
+    const fewest = fewestReady(clock, cluster, ["blue", "red"]);
+    const result = await runRestart(clock, cluster, plan.pods, { strategy: "auto", waitTimeoutMs: 60_000 });
+    expect(fewest()).toBeGreaterThanOrEqual(4);
+    expect(result.reported).toContain("Deployment/blue rolled-out 2");
+    // red's pods are refused while blue's rollout holds the budget, then by the budget itself.
+    expect(cluster.evictions().filter((e) => !e.endsWith("→ 429"))).toEqual([]);
+  });
+
   it("a dry run draws nothing: an eviction beside a rollout reading its budgets is not held", async () => {
     const { clock, cluster, pods } = await rolledAndEvicted();
     cluster.setMinAvailableBudget("guard", "web", 4);
