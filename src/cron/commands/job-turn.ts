@@ -12,12 +12,13 @@ import type { Clock } from "../../util/clock.js";
 import { listJobs } from "../adapters/kubectl.js";
 import { managedSelector } from "../core/install-labels.js";
 import type { OwnJob } from "../core/job-contract.js";
+import { isStuckStopping } from "../core/jobs.js";
 import { type Turn, turnOf } from "../core/turn.js";
 import {
   gaveWayResult,
   giveWayEvent,
   giveWayLine,
-  heldBySuspendedLine,
+  heldBackLine,
   noJobName,
   runSkippedJson,
   unsureLine,
@@ -34,7 +35,8 @@ export interface TurnDeps {
 
 /**
  * Takes this run's turn: undefined when it goes on; when it gives way, the result that says to whom. A run
- * that gives way says so, records it on the CronJob and ends well; one held back by a suspended Job fails.
+ * that gives way says so, records it on the CronJob and ends well; one held back by a Job nothing will end (a
+ * suspended one, or one whose pod is stuck stopping) fails.
  * When its own Job cannot be found it goes on with a warning; when the Jobs cannot be read it stops,
  * restarting nothing (the next run asks again).
  */
@@ -45,15 +47,17 @@ export async function takeTurn(deps: TurnDeps, own: OwnJob): Promise<string | un
     deps.io.stderr.write(warningLine(deps.colors.stderr, unsureLine(turn.why)));
     return undefined;
   }
+  const now = deps.clock.now();
+  const heldBack = turn.earlier.state === "Suspended" || isStuckStopping(turn.earlier, now);
   const created = await deps.kubectl.createEvent(
-    giveWayEvent(turn, own.namespace, deps.clock.now(), deps.io.hostname),
+    giveWayEvent(turn, heldBack, own.namespace, now, deps.io.hostname),
   );
   if (!created.ok) {
     deps.io.stderr.write(
       warningLine(deps.colors.stderr, `could not record the skipped run: ${created.reason}`),
     );
   }
-  if (turn.earlier.state === "Suspended") throw new HeldBackError(heldBySuspendedLine(turn, own.namespace));
+  if (heldBack) throw new HeldBackError(heldBackLine(turn, own.namespace));
   deps.io.stderr.write(`${giveWayLine(turn)}\n`);
   deps.summary?.write(runSkippedJson(turn));
   return gaveWayResult(turn);

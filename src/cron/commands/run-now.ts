@@ -20,6 +20,7 @@ import { installSelector } from "../core/install-labels.js";
 import {
   hasStarted,
   inProgressPhrase,
+  isStuckStopping,
   type JobOutcome,
   jobFromCronJob,
   jobOutcome,
@@ -31,6 +32,7 @@ import {
 } from "../core/jobs.js";
 import { runResults } from "../core/run-results.js";
 import type { CronDeps } from "../deps.js";
+import { stuckPhrase, stuckPodAdvice } from "../output/turn.js";
 import { findInstallation, type InstallationOptions, kubectlWords, requireCronJob } from "./installation.js";
 
 export interface RunNowOptions extends InstallationOptions {
@@ -56,7 +58,9 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
     cronJob,
     await listJobs(deps.kubectl, target.namespace, installSelector(target.name)),
   );
-  if (earlier !== undefined) throw new RefusedError(stillInProgress(deps, target.namespace, earlier));
+  if (earlier !== undefined) {
+    throw new RefusedError(stillInProgress(deps, target.namespace, earlier, deps.clock.now()));
+  }
   const job = await createJob(deps.kubectl, jobFromCronJob(cronJob));
   const name = job.metadata.name;
   io.stderr.write(`job.batch/${name} created\n`);
@@ -194,8 +198,12 @@ function followJob(deps: CronDeps, namespace: string, job: string): string {
 }
 
 /** Why run-now starts nothing: a run that has not finished, and what to do about it by its state. */
-function stillInProgress(deps: CronDeps, namespace: string, run: RunInProgress): string {
+function stillInProgress(deps: CronDeps, namespace: string, run: RunInProgress, now: number): string {
   const words = kubectlWords(deps, namespace);
+  // Its node lost: a foreground deletion would wait on that pod for ever.
+  if (isStuckStopping(run, now)) {
+    return `job ${run.name} ${stuckPhrase(run)} (concurrencyPolicy Forbid); ${stuckPodAdvice(run.name, words)}`;
+  }
   // Foreground: kubectl returns once the Job's pod is gone, not while that run may still be restarting.
   const stop = `kubectl delete job ${run.name} --cascade=foreground ${words}`;
   const forbid = "(concurrencyPolicy Forbid)";

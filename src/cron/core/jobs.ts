@@ -139,6 +139,8 @@ export interface JobOutcome {
   reason?: string;
   /** When it finished, if it has. */
   finishedAt?: string;
+  /** When the Job controller decided, while its pods still stop (FailureTarget, SuccessCriteriaMet). */
+  decidedAt?: string;
 }
 
 function condition(job: JobObject, type: string): JobCondition | undefined {
@@ -172,9 +174,14 @@ export function jobOutcome(job: JobObject): JobOutcome {
   if (job.spec?.suspend === true) return { state: "Suspended", finished: false };
   const failing = condition(job, "FailureTarget");
   if (failing) {
-    return { state: "FailureTarget", finished: false, reason: conditionReason(failing) };
+    const decided = failing.lastTransitionTime ? { decidedAt: failing.lastTransitionTime } : {};
+    return { state: "FailureTarget", finished: false, reason: conditionReason(failing), ...decided };
   }
-  if (condition(job, "SuccessCriteriaMet")) return { state: "SuccessCriteriaMet", finished: false };
+  const succeeded = condition(job, "SuccessCriteriaMet");
+  if (succeeded) {
+    const decided = succeeded.lastTransitionTime ? { decidedAt: succeeded.lastTransitionTime } : {};
+    return { state: "SuccessCriteriaMet", finished: false, ...decided };
+  }
   // An active pod that is not Ready has not started (pulling, or waiting for a Secret): still Pending. A pod
   // stopping (drained, deleted) is still finishing its run, its report and record: Running, as kubectl says.
   const { active = 0, ready, terminating = 0 } = job.status ?? {};
@@ -357,6 +364,20 @@ export function compare(a: string, b: string): number {
 export interface RunInProgress {
   name: string;
   state: JobState;
+  /** Since when its pods have been stopping, once the Job controller decided (FailureTarget, SuccessCriteriaMet). */
+  decidedAt?: string;
+}
+
+/**
+ * Pods stopping this long after the Job controller decided are not stopping (their node lost: a pod stays
+ * Terminating until the Node is deleted or the pod forced): far beyond the pod's grace period (120 s).
+ */
+const stoppingAtMostMs = 10 * 60_000;
+
+/** Whether a run's pods have been stopping for longer than any pod of a live node takes. */
+export function isStuckStopping(run: RunInProgress, now: number): boolean {
+  const decided = run.decidedAt === undefined ? Number.NaN : Date.parse(run.decidedAt);
+  return now - decided > stoppingAtMostMs;
 }
 
 /**
@@ -365,8 +386,8 @@ export interface RunInProgress {
  */
 export function unfinished(jobs: readonly JobObject[]): RunInProgress[] {
   return [...jobs].sort(byCreation).flatMap((job) => {
-    const { finished, state } = jobOutcome(job);
-    return finished ? [] : [{ name: job.metadata.name, state }];
+    const { finished, state, decidedAt } = jobOutcome(job);
+    return finished ? [] : [{ name: job.metadata.name, state, ...(decidedAt ? { decidedAt } : {}) }];
   });
 }
 

@@ -6,7 +6,7 @@
 import type { KubeEvent } from "../../core/k8s.js";
 import { controllerEvent, microTime, objectReference } from "../../core/restart-event.js";
 import { ownJobEnv } from "../core/job-contract.js";
-import { inProgressPhrase } from "../core/jobs.js";
+import { inProgressPhrase, type RunInProgress } from "../core/jobs.js";
 import type { Turn } from "../core/turn.js";
 
 export type GiveWay = Extract<Turn, { kind: "give-way" }>;
@@ -30,27 +30,53 @@ export function gaveWayResult({ earlier }: GiveWay): string {
 }
 
 /**
- * A run held back by a suspended Job: the Job's deadline does not run while it is suspended, so every run
- * would give way until someone acts. The run fails, so the CronJob's failures say so.
+ * A run held back by a Job that nothing will end: a suspended one (its deadline does not run while it is
+ * suspended), or one whose pod has been stopping for too long (its node lost). Every run would give way until
+ * someone acts: the run fails, so the CronJob's failures say so.
  */
-export function heldBySuspendedLine({ earlier, cronJob }: GiveWay, namespace: string): string {
-  return `job ${earlier.name} of cronjob/${cronJob.name} is suspended, not finished: no run restarts anything until it is resumed or deleted (kubectl delete job ${earlier.name} -n ${namespace})`;
+export function heldBackLine({ earlier, cronJob }: GiveWay, namespace: string): string {
+  const job = `job ${earlier.name} of cronjob/${cronJob.name}`;
+  if (earlier.state === "Suspended") {
+    return `${job} is suspended, not finished: no run restarts anything until it is resumed or deleted (kubectl delete job ${earlier.name} -n ${namespace})`;
+  }
+  return `${job} ${stuckPhrase(earlier)}: no run restarts anything until its pod is gone (${stuckPodAdvice(earlier.name, `-n ${namespace}`)})`;
+}
+
+/** How a run whose pod is stuck stopping stands, after "job NAME". */
+export function stuckPhrase(run: RunInProgress): string {
+  const decided = run.state === "SuccessCriteriaMet" ? "has succeeded" : "has failed";
+  return `${decided}, and its pod has been stopping since ${run.decidedAt}, its node perhaps lost`;
 }
 
 /**
- * Normal `RunSkipped` on the CronJob (Warning when a suspended Job holds the runs back), related to that Job.
+ * How to find a Job's pod stuck stopping, and end it once its node is known to be down; `words` are kubectl's
+ * namespace (and context) flags.
  */
-export function giveWayEvent(turn: GiveWay, namespace: string, now: number, instance: string): KubeEvent {
+export function stuckPodAdvice(job: string, words: string): string {
+  const pods = `pods -l batch.kubernetes.io/job-name=${job} ${words}`;
+  return `see its node with kubectl get ${pods} -o wide; once that node is down, kubectl delete ${pods} --force --grace-period=0`;
+}
+
+/**
+ * Normal `RunSkipped` on the CronJob (Warning when a Job nothing will end holds the runs back), related to
+ * that Job.
+ */
+export function giveWayEvent(
+  turn: GiveWay,
+  heldBack: boolean,
+  namespace: string,
+  now: number,
+  instance: string,
+): KubeEvent {
   const { earlier, cronJob } = turn;
-  const suspended = earlier.state === "Suspended";
   return controllerEvent({ kind: "CronJob", ...cronJob }, namespace, undefined, {
     eventTime: microTime(now),
     reportingInstance: instance,
     action: "Skip",
     reason: "RunSkipped",
-    type: suspended ? "Warning" : "Normal",
+    type: heldBack ? "Warning" : "Normal",
     related: objectReference("Job", earlier.name, namespace, undefined),
-    note: suspended ? heldBySuspendedLine(turn, namespace) : giveWayLine(turn),
+    note: heldBack ? heldBackLine(turn, namespace) : giveWayLine(turn),
   });
 }
 

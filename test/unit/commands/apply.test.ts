@@ -24,12 +24,8 @@ const webhook = webhookReceiver();
 
 const job = (name: string, created: string, suspend: boolean) =>
   makeCronJobRun(name, "tools", created, suspend);
-const jobs = {
-  items: [
-    job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true),
-    job("kubectl-autoupdate-29926880", "2026-11-25T13:20:00Z", false),
-  ],
-};
+const ownJob = job("kubectl-autoupdate-29926880", "2026-11-25T13:20:00Z", false);
+let jobs = { items: [job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true), ownJob] };
 
 /** kubectl for a run whose turn is taken: the Jobs, and the Event it records; nothing else is asked. */
 const exec: Exec = async (_file, args) => {
@@ -40,7 +36,7 @@ const exec: Exec = async (_file, args) => {
   throw new Error(`unexpected kubectl ${text}`);
 };
 
-function context(options: Partial<ApplyOptions>) {
+function context(options: Partial<ApplyOptions>, clock = new FakeClock()) {
   const stderr = new PassThrough();
   let said = "";
   stderr.on("data", (chunk) => {
@@ -62,7 +58,7 @@ function context(options: Partial<ApplyOptions>) {
       ownJob: { name: "kubectl-autoupdate-29926880", namespace: "tools" },
       ...options,
     } as ApplyOptions,
-    clock: new FakeClock(),
+    clock,
     colors: { stdout: makeChalk(false), stderr: makeChalk(false) },
     debug: () => {},
     exec,
@@ -92,5 +88,43 @@ describe("a run held back by a suspended Job", () => {
     expect((error as AutoupdateError).exitCode).toBe(1);
     expect((error as Error).message).toBe(message);
     expect(stderr()).toBe("");
+  });
+});
+
+describe("a run behind a Job the controller failed, whose pod is still stopping", () => {
+  /** The earlier Job past its deadline at 13:40, its pod still Terminating (as on a lost node). */
+  const failing = {
+    ...job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", false),
+    status: {
+      active: 0,
+      terminating: 1,
+      conditions: [
+        {
+          type: "FailureTarget",
+          status: "True",
+          reason: "DeadlineExceeded",
+          lastTransitionTime: "2026-11-25T13:40:00Z",
+        },
+      ],
+    },
+  };
+
+  it("gives way while that pod may still be stopping", async () => {
+    jobs = { items: [failing, ownJob] };
+    const { ctx, stderr } = context({}, new FakeClock(Date.parse("2026-11-25T13:45:00Z")));
+    await applyCommand(ctx);
+    expect(stderr()).toContain("has failed, and its pod is still stopping: this run restarts nothing");
+    expect(webhook.posts).toHaveLength(0);
+  });
+
+  it("fails once it has been stopping far beyond its grace period: its node is likely lost", async () => {
+    jobs = { items: [failing, ownJob] };
+    const { ctx } = context({}, new FakeClock(Date.parse("2026-11-25T22:00:00Z")));
+    const error = await applyCommand(ctx).catch((e: unknown) => e);
+    expect((error as AutoupdateError).exitCode).toBe(1);
+    expect((error as Error).message).toBe(
+      "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate has failed, and its pod has been stopping since 2026-11-25T13:40:00Z, its node perhaps lost: no run restarts anything until its pod is gone (see its node with kubectl get pods -l batch.kubernetes.io/job-name=kubectl-autoupdate-29926870 -n tools -o wide; once that node is down, kubectl delete pods -l batch.kubernetes.io/job-name=kubectl-autoupdate-29926870 -n tools --force --grace-period=0)",
+    );
+    expect(JSON.parse(webhook.posts[0]!)).toMatchObject({ outcome: "failed" });
   });
 });

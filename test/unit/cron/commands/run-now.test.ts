@@ -272,6 +272,22 @@ describe("run-now while a run is in progress", () => {
       new RefusedError(`job queued ${message}`),
     );
   });
+
+  it("a Job failed long ago whose pod is still stopping (its node lost): how to end that pod", async () => {
+    const clock = new FakeClock();
+    const stopping = {
+      active: 0,
+      terminating: 1,
+      conditions: [{ type: "FailureTarget", status: "True", lastTransitionTime: "2026-11-30T03:30:00Z" }],
+    };
+    const { exec } = cluster(clock, [], [earlier("stuck", "cron-uid", stopping)]);
+    const { deps: d } = deps(clock, exec);
+    await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(
+      new RefusedError(
+        "job stuck has failed, and its pod has been stopping since 2026-11-30T03:30:00Z, its node perhaps lost (concurrencyPolicy Forbid); see its node with kubectl get pods -l batch.kubernetes.io/job-name=stuck -n tools -o wide; once that node is down, kubectl delete pods -l batch.kubernetes.io/job-name=stuck -n tools --force --grace-period=0",
+      ),
+    );
+  });
 });
 
 describe("the commands it tells you to run next name this installation in this cluster", () => {

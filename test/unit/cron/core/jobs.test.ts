@@ -193,6 +193,7 @@ describe("jobOutcome", () => {
       state: "FailureTarget",
       finished: false,
       reason: "BackoffLimitExceeded: Job has reached the specified backoff limit",
+      decidedAt: "2026-11-25T13:11:09Z",
     });
   });
 });
