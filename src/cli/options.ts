@@ -4,7 +4,7 @@
  */
 import type { KubectlConnection } from "../adapters/kubectl.js";
 import { parseRegistryHost } from "../adapters/registry/host.js";
-import type { ApplyOptions } from "../commands/apply.js";
+import type { ApplyOptions, ApplyReporting } from "../commands/apply.js";
 import type { PlanningOptions } from "../commands/context.js";
 import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
@@ -251,11 +251,10 @@ export function parsePlanOptions(raw: RawPlanFlags, env: Env): PlanOptions {
 }
 
 export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
-  const webhook = parseWebhookOptions(raw, env);
   return {
+    ...parseApplyReporting(raw, env),
     ...parsePlanningOptions(raw, env),
     yes: raw.yes === true,
-    dryRun: raw.dryRun === true,
     wait: raw.wait !== false,
     // 0 would restart and then fail at once, the replacement unchecked: not waiting is --no-wait.
     waitTimeoutMs:
@@ -263,8 +262,29 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
         ? timerDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout")
         : positiveDuration(raw.waitTimeout ?? defaults.waitTimeout, "--wait-timeout", "--no-wait"),
     summaryJson: raw.summaryJson === true,
-    ...(webhook ? { webhook } : {}),
     ...ownJobOf(env),
+  };
+}
+
+/**
+ * Where a run that failed on its other flags reports that: undefined when nowhere (no webhook nor result file),
+ * or when these flags are wrong too.
+ */
+export function reportingDespite(raw: RawApplyFlags, env: Env): ApplyReporting | undefined {
+  try {
+    const reporting = parseApplyReporting(raw, env);
+    return reporting.webhook || reporting.resultFile ? reporting : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where apply reports its run. */
+function parseApplyReporting(raw: RawApplyFlags, env: Env): ApplyReporting {
+  const webhook = parseWebhookOptions(raw, env);
+  return {
+    dryRun: raw.dryRun === true,
+    ...(webhook ? { webhook } : {}),
     ...(env[resultFileEnv] ? { resultFile: env[resultFileEnv] } : {}),
   };
 }

@@ -64,7 +64,18 @@ export function declarePlanVerbs(program: Command, io: Io, verb: DeclareVerb): v
   ).action(
     planningAction(
       io,
-      async (raw: RawApplyFlags) => (await import("./options.js")).parseApplyOptions(raw, io.env),
+      async (raw: RawApplyFlags) => {
+        const { parseApplyOptions, reportingDespite } = await import("./options.js");
+        try {
+          return parseApplyOptions(raw, io.env);
+        } catch (error) {
+          // A run the CronJob runs reports its failure, even one on its own flags.
+          const reporting = reportingDespite(raw, io.env);
+          if (reporting)
+            await (await import("../commands/apply.js")).reportRunNotStarted(io, reporting, error);
+          throw error;
+        }
+      },
       async () => (await import("../commands/apply.js")).applyCommand,
     ),
   );

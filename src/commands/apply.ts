@@ -26,6 +26,8 @@ import {
   PartialFailureError,
   RefusedError,
 } from "../errors.js";
+import type { Io } from "../io.js";
+import { streamColors } from "../output/color.js";
 import { imageMoves } from "../output/image-move.js";
 import { isMachineFormat } from "../output/plan-format.js";
 import { restartQuestion } from "../output/restart-question.js";
@@ -43,6 +45,7 @@ import { warningLine } from "../output/warning.js";
 import { EventRecorder } from "../pipeline/restart/events.js";
 import { RecordKeeper } from "../pipeline/restart/record-keeper.js";
 import { type RestartResult, restartPods } from "../pipeline/restart/restart-pods.js";
+import { systemClock } from "../util/clock.js";
 import { counted } from "../util/counted.js";
 import type { Context, PlanningOptions } from "./context.js";
 import { showPlan } from "./plan.js";
@@ -295,7 +298,23 @@ async function warnUnrecorded(ctx: Context<ApplyOptions>, recorders: Recorders |
 }
 
 /** The run's one-line result, when asked for; a failure to write it is one warning line. */
-async function keepResult(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unknown): Promise<void> {
+/** Where apply reports its run: its result line, and its RunReport. */
+export type ApplyReporting = Pick<ApplyOptions, "dryRun" | "webhook" | "resultFile">;
+
+/** What keeping the result and posting the report need: the run's context, or less before it has one. */
+type ReportingContext = Pick<Context, "io" | "clock" | "colors" | "debug"> & { options: ApplyReporting };
+
+/**
+ * A run that failed on its own flags (the CronJob's args edited by hand, say), before it had a context: its
+ * result is kept and its RunReport posted as for any failed run, where its reporting flags could be read.
+ */
+export async function reportRunNotStarted(io: Io, reporting: ApplyReporting, error: unknown): Promise<void> {
+  const ctx = { io, options: reporting, clock: systemClock, colors: streamColors("auto", io), debug() {} };
+  await keepResult(ctx, {}, error);
+  await postReport(ctx, {}, error);
+}
+
+async function keepResult(ctx: ReportingContext, run: RunSoFar, error?: unknown): Promise<void> {
   const path = ctx.options.resultFile;
   if (path === undefined) return;
   const message = error === undefined ? undefined : failureMessage(error, ctx.io.signal.aborted);
@@ -308,7 +327,7 @@ async function keepResult(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
  * restart posts nothing: a CronJob every 10 minutes would fill a channel). A delivery that fails is one
  * warning line; it changes neither what was restarted nor the exit code.
  */
-async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unknown): Promise<void> {
+async function postReport(ctx: ReportingContext, run: RunSoFar, error?: unknown): Promise<void> {
   const target = ctx.options.webhook;
   if (!target || (error === undefined && run.restarted === undefined)) return;
   if (target.url.protocol === "https:") trustSystemCertificates(ctx.io.env);
@@ -342,6 +361,6 @@ async function postReport(ctx: Context<ApplyOptions>, run: RunSoFar, error?: unk
   if (!delivery.ok) warn(ctx, `webhook to ${webhook.host} not delivered: ${delivery.reason}`);
 }
 
-function warn(ctx: Context<ApplyOptions>, text: string): void {
+function warn(ctx: Pick<ReportingContext, "io" | "colors">, text: string): void {
   ctx.io.stderr.write(warningLine(ctx.colors.stderr, text));
 }

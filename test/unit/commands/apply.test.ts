@@ -4,7 +4,7 @@
  * refusal (no --yes, "no" at the prompt), which posts nothing. kubectl is answered in-process; the built CLI
  * against the fake kubectl is in test/integration/webhook.test.ts and cli.test.ts.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -14,6 +14,7 @@ import { Kubectl } from "../../../src/adapters/kubectl.js";
 import { type ApplyOptions, applyCommand } from "../../../src/commands/apply.js";
 import type { Context } from "../../../src/commands/context.js";
 import { AutoupdateError, RefusedError } from "../../../src/errors.js";
+import { main } from "../../../src/main.js";
 import { makeChalk } from "../../../src/output/color.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import { makeCronJobRun } from "../../support/pods.js";
@@ -126,5 +127,32 @@ describe("a run behind a Job the controller failed, whose pod is still stopping"
       "job kubectl-autoupdate-29926870 of cronjob/kubectl-autoupdate has failed, and its pod has been stopping since 2026-11-25T13:40:00Z, its node perhaps lost: no run restarts anything until its pod is gone (see its node with kubectl get pods -l batch.kubernetes.io/job-name=kubectl-autoupdate-29926870 -n tools -o wide; once that node is down, kubectl delete pods -l batch.kubernetes.io/job-name=kubectl-autoupdate-29926870 -n tools --force --grace-period=0)",
     );
     expect(JSON.parse(webhook.posts[0]!)).toMatchObject({ outcome: "failed" });
+  });
+});
+
+describe("a run that fails on its own flags (the CronJob's args edited by hand)", () => {
+  it("keeps its result and posts its RunReport, as any failed run", async () => {
+    const resultFile = join(tmpdir(), `kau-usage-run-${process.pid}`);
+    const env = {
+      KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href,
+      KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+    };
+    const code = await main(["apply", "--yes", "--concurrency=100"], testIo({ env }));
+    expect(code).toBe(1);
+    const message = readFileSync(resultFile, "utf8");
+    rmSync(resultFile);
+    expect(message).toMatch(/^error: invalid value "100" for --concurrency/);
+    expect(JSON.parse(webhook.posts[0]!)).toMatchObject({
+      kind: "RunReport",
+      outcome: "failed",
+      error: message.slice("error: ".length, -1),
+      summary: null,
+    });
+  });
+
+  it("reports nothing when its webhook flags are wrong too", async () => {
+    const env = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: "not a url" };
+    expect(await main(["apply", "--yes", "--concurrency=100"], testIo({ env }))).toBe(1);
+    expect(webhook.posts).toHaveLength(0);
   });
 });
