@@ -120,14 +120,12 @@ export class InstallCluster {
   }
 
   private delete(args: string[], dryRun: boolean): ExecResult {
-    const refs = args.filter((a) => a.includes("/")).map((ref) => this.kindRef(ref));
-    if (!dryRun) {
-      for (const ref of refs) {
-        const index = this.objects.findIndex((o) => `${o.kind}/${o.metadata.name}` === ref);
-        if (index >= 0) this.objects.splice(index, 1);
-      }
-    }
-    return answer(refs.map((ref) => `${ref} deleted\n`).join(""));
+    const held = (ref: string) =>
+      this.objects.findIndex((o) => `${o.kind}/${o.metadata.name}` === this.kindRef(ref));
+    const deleted = args.filter((a) => a.includes("/") && held(a) >= 0);
+    if (!dryRun) for (const ref of deleted) this.objects.splice(held(ref), 1);
+    // As with -o name: each object deleted (--ignore-not-found: of the others, nothing).
+    return answer(deleted.map((ref) => `${ref}\n`).join(""));
   }
 
   /** `roles.rbac.authorization.k8s.io/NAME` → `Role/NAME`. */

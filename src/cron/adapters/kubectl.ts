@@ -2,7 +2,7 @@
 
 import { howItEnded } from "../../adapters/exec-result.js";
 import { type Kubectl, listSelected, parseList } from "../../adapters/kubectl.js";
-import { readKubectlStderr } from "../../adapters/kubectl-errors.js";
+import { kubectlFailure, readKubectlStderr } from "../../adapters/kubectl-errors.js";
 import type { KubeObject, Pod } from "../../core/k8s.js";
 import { kindResources } from "../../core/kind-resources.js";
 import { ToolFailedError } from "../../errors.js";
@@ -82,19 +82,36 @@ export async function applyServerSide(
 }
 
 /**
- * Deletes `resource/name` objects (cluster-scoped ones ignore the namespace); returns kubectl's lines.
- * Dependents (a CronJob's Jobs, their pods) go in the background, as `kubectl delete` does by default.
+ * Deletes `resource/name` objects (cluster-scoped ones ignore the namespace). Dependents (a CronJob's Jobs,
+ * their pods) go in the background, as `kubectl delete` does by default. kubectl goes on past an object it
+ * could not delete: a failure names those it deleted.
  */
 export async function deleteObjects(
   kubectl: Kubectl,
   refs: readonly string[],
   namespace: string,
   dryRun: boolean,
-): Promise<string> {
-  if (refs.length === 0) return "";
-  const args = ["delete", ...refs, `--namespace=${namespace}`, "--ignore-not-found", "--wait=false"];
+): Promise<void> {
+  if (refs.length === 0) return;
+  const args = [
+    "delete",
+    ...refs,
+    `--namespace=${namespace}`,
+    "--ignore-not-found",
+    "--wait=false",
+    "-o",
+    "name",
+  ];
   if (dryRun) args.push("--dry-run=server");
-  return kubectl.run(args);
+  const result = await kubectl.runUnchecked(args);
+  if (result.exitCode === 0) return;
+  const failure = kubectlFailure(result, "kubectl delete");
+  // -o name: a `resource/name` line for each object deleted.
+  const deleted = result.stdout.split("\n").filter((line) => /^[a-z0-9.-]+\/[A-Za-z0-9.:_-]+$/.test(line));
+  if (deleted.length === 0) throw failure;
+  throw new ToolFailedError(`${failure.message}; deleted before it: ${deleted.join(", ")}`, {
+    cause: failure,
+  });
 }
 
 /** One CronJob, or null. */

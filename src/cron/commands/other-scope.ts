@@ -8,6 +8,7 @@ import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { kindResources } from "../../core/kind-resources.js";
 import { ToolFailedError } from "../../errors.js";
 import { deleteObjects, listByLabel, type ServerObject } from "../adapters/kubectl.js";
+import { inDeletionOrder } from "../core/deletion-order.js";
 import { clusterInstallSelector, installSelector } from "../core/install-labels.js";
 import type { InstallObject } from "../core/install-objects.js";
 import type { InstallSpec } from "../core/installation.js";
@@ -118,7 +119,7 @@ export async function pruneOtherScope(
   stale: readonly ServerObject[],
 ): Promise<string[]> {
   if (stale.length === 0) return [];
-  await deleteObjects(deps.kubectl, stale.map(resourceRef), spec.namespace, false);
+  await deleteObjects(deps.kubectl, inDeletionOrder(stale).map(resourceRef), spec.namespace, false);
   // Under -A a Role is kept only for the record, which --strategy rollout does not keep.
   const why = spec.allNamespaces
     ? "not needed: this install's rules are in its ClusterRole"

@@ -9,6 +9,7 @@ import { kindResources } from "../../core/kind-resources.js";
 import { ToolFailedError } from "../../errors.js";
 import { warningLine } from "../../output/warning.js";
 import { deleteObjects, listByLabel } from "../adapters/kubectl.js";
+import { inDeletionOrder } from "../core/deletion-order.js";
 import { clusterInstallSelector, installSelector } from "../core/install-labels.js";
 import type { CronJobObject } from "../core/jobs.js";
 import { objectRef, resourceRef } from "../core/object-refs.js";
@@ -23,20 +24,6 @@ export interface UninstallCronOptions extends InstallationOptions {
 
 const namespacedKinds = ["CronJob", "Job", "ConfigMap", "RoleBinding", "Role", "ServiceAccount"] as const;
 const clusterKinds = ["ClusterRoleBinding", "ClusterRole"] as const;
-/**
- * The order kubectl deletes them in, one by one: the CronJob first so it starts no Job meanwhile; the grants
- * before the ServiceAccount, so that a deletion cut short (a timeout, Ctrl-C) may leave an account with no
- * rights, never a binding to every namespace waiting for the next ServiceAccount of the name.
- */
-const deletionOrder: readonly string[] = [
-  "CronJob",
-  "Job",
-  ...clusterKinds,
-  "ConfigMap",
-  "RoleBinding",
-  "Role",
-  "ServiceAccount",
-];
 
 /** Lists the installation by label, then deletes it (or asks the server what it would delete). */
 export async function uninstallCronCommand(deps: CronDeps, options: UninstallCronOptions): Promise<void> {
@@ -71,9 +58,7 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
     io.stderr.write(warningLine(deps.colors.stderr, warning));
     return [];
   });
-  const objects = [...namespaced, ...cluster].sort(
-    (a, b) => deletionOrder.indexOf(a.kind ?? "") - deletionOrder.indexOf(b.kind ?? ""),
-  );
+  const objects = inDeletionOrder([...namespaced, ...cluster]);
   if (objects.length === 0) {
     io.stderr.write(`Nothing to uninstall: no objects of ${target.name} in namespace ${target.namespace}.\n`);
     return;
@@ -83,7 +68,12 @@ export async function uninstallCronCommand(deps: CronDeps, options: UninstallCro
   // kubectl goes on past an object it may not delete: asked first, a refused ClusterRoleBinding cannot be
   // left granting every namespace to the next ServiceAccount of the name, its own deleted.
   if (!options.dryRun) await checkDeletable(deps, refs, target.namespace);
-  await deleteObjects(deps.kubectl, refs, target.namespace, options.dryRun);
+  await deleteObjects(deps.kubectl, refs, target.namespace, options.dryRun).catch((error: unknown) => {
+    if (!(error instanceof ToolFailedError) || options.dryRun) throw error;
+    throw new ToolFailedError(`${error.message}; run uninstall-cron again to delete the rest`, {
+      cause: error,
+    });
+  });
   const suffix = options.dryRun ? " (server dry run)" : "";
   for (const object of objects) {
     io.stdout.write(`${objectRef(object.kind ?? "", object.metadata.name)} deleted${suffix}\n`);

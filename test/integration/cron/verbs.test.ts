@@ -338,11 +338,13 @@ describe("install-cron", () => {
     );
     expect(fake.calls().at(-1)!.argv).toEqual([
       "delete",
-      "clusterroles.rbac.authorization.k8s.io/tools:kubectl-autoupdate",
       "clusterrolebindings.rbac.authorization.k8s.io/tools:kubectl-autoupdate",
+      "clusterroles.rbac.authorization.k8s.io/tools:kubectl-autoupdate",
       "--namespace=tools",
       "--ignore-not-found",
       "--wait=false",
+      "-o",
+      "name",
     ]);
   });
 
@@ -394,6 +396,8 @@ describe("install-cron", () => {
       "--namespace=tools",
       "--ignore-not-found",
       "--wait=false",
+      "-o",
+      "name",
     ]);
   });
 
@@ -441,6 +445,8 @@ describe("uninstall-cron", () => {
       "--namespace=tools",
       "--ignore-not-found",
       "--wait=false",
+      "-o",
+      "name",
     ];
     // Asked of the server first: kubectl would go on past an object it may not delete.
     expect(fake.writes().map((c) => c.argv)).toEqual([[...deletion, "--dry-run=server"], deletion]);

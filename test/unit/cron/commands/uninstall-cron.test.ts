@@ -127,3 +127,30 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
     expect(out.stdout).toBe("");
   });
 });
+
+describe("uninstall-cron cut short after its server dry run", () => {
+  it("names what kubectl deleted before it failed, and says to run it again", async () => {
+    const cluster = new InstallCluster(installedObjects(false));
+    // kubectl deletes in order and goes on past a failure: here the last object's deletion times out.
+    const exec: typeof cluster.exec = async (file, argv, options) => {
+      if (argv[0] !== "delete" || argv.includes("--dry-run=server")) return cluster.exec(file, argv, options);
+      const refs = argv.filter((a) => a.includes("/"));
+      const others = argv.filter((a) => !a.includes("/"));
+      const done = await cluster.exec(
+        file,
+        [...others.slice(0, 1), ...refs.slice(0, -1), ...others.slice(1)],
+        options,
+      );
+      const stderr =
+        "Error from server (InternalError): Internal error occurred: etcdserver: request timed out\n";
+      return { ...done, exitCode: 1, stderr };
+    };
+    const { deps, out } = cronVerbDeps(exec);
+    const error = await uninstallCronCommand(deps, options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToolFailedError);
+    expect((error as Error).message).toBe(
+      "kubectl delete failed: Error from server (InternalError): Internal error occurred: etcdserver: request timed out; deleted before it: cronjobs.batch/kubectl-autoupdate, configmaps/kubectl-autoupdate, rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate, roles.rbac.authorization.k8s.io/kubectl-autoupdate; run uninstall-cron again to delete the rest",
+    );
+    expect(out.stdout).toBe("");
+  });
+});
