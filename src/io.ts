@@ -25,26 +25,34 @@ export interface Io {
 
 /**
  * Writes text made piece by piece, waiting whenever the reader is behind, so pieces do not pile up. Stops
- * when the stream is gone (its reader closed it: bin.ts ends the run), rather than wait for it forever.
+ * when the stream is gone (its reader closed it: bin.ts ends the run), rather than wait for it forever, and
+ * when the run is stopped: then it says "stopped".
  */
-export async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<string>): Promise<void> {
+export async function writePieces(
+  stream: NodeJS.WritableStream,
+  pieces: Iterable<string>,
+  stop?: AbortSignal,
+): Promise<"written" | "stopped"> {
   for (const piece of pieces) {
-    if (isGone(stream)) return;
-    if (!stream.write(piece)) await drainedOrClosed(stream);
+    if (isGone(stream) || stop?.aborted) return "stopped";
+    if (!stream.write(piece)) await drainedOrClosed(stream, stop);
   }
+  return "written";
 }
 
-/** Whichever comes first; the other wait is taken back, or every wait would leave its listeners behind. */
-async function drainedOrClosed(stream: NodeJS.WritableStream): Promise<void> {
+/** Whichever comes first; the other waits are taken back, or every wait would leave its listeners behind. */
+async function drainedOrClosed(stream: NodeJS.WritableStream, stop?: AbortSignal): Promise<void> {
   const waits = new AbortController();
   const { signal } = waits;
+  const stopped = stop ? [once(stop, "abort", { signal })] : [];
   try {
-    await Promise.race([once(stream, "drain", { signal }), once(stream, "close", { signal })]);
+    await Promise.race([once(stream, "drain", { signal }), once(stream, "close", { signal }), ...stopped]);
   } finally {
     waits.abort();
   }
 }
 
-function isGone(stream: NodeJS.WritableStream): boolean {
+/** Whether the stream's reader has gone (a closed pipe, a hung-up terminal). */
+export function isGone(stream: NodeJS.WritableStream): boolean {
   return (stream as { destroyed?: boolean }).destroyed === true;
 }

@@ -1,7 +1,7 @@
 /** `kubectl autoupdate plan`: gather → resolve → decide → print. Changes nothing. */
 import { hasStalePods } from "../core/plan.js";
-import { ExitCode } from "../errors.js";
-import { writePieces } from "../io.js";
+import { ExitCode, InterruptedError } from "../errors.js";
+import { isGone, writePieces } from "../io.js";
 import type { PlanRenderer } from "../output/render-plan.js";
 import { makePlan, type PlanResult } from "../pipeline/make-plan.js";
 import type { Context, PlanningOptions } from "./context.js";
@@ -55,6 +55,10 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
     namespace: (await ctx.kubectl.namespaceOf(options.scope)) ?? null,
   });
   ctx.io.stderr.write(rendered.stderr);
-  await writePieces(ctx.io.stdout, rendered.stdout);
+  const written = await writePieces(ctx.io.stdout, rendered.stdout, ctx.io.signal);
+  // Stopped while printing, as kubectl is: no whole plan, exit 1. A reader gone ends the run by itself (141).
+  if (written === "stopped" && !isGone(ctx.io.stdout)) {
+    throw new InterruptedError("interrupted while the plan was printed: what was printed is incomplete");
+  }
   return result;
 }

@@ -19,7 +19,7 @@ describe("writePieces", () => {
   it("writes every piece in order, waiting whenever the reader is behind", async () => {
     const { stream, written } = slowStream();
     const pieces = Array.from({ length: 30 }, (_, i) => `piece ${i}\n`);
-    await writePieces(stream, pieces);
+    await expect(writePieces(stream, pieces)).resolves.toBe("written");
     expect(written).toEqual(pieces);
   });
 
@@ -37,6 +37,27 @@ describe("writePieces", () => {
     const stream = new Writable({ highWaterMark: 4, write: () => {} });
     const written = writePieces(stream, ["more than the high-water mark", "never written"]);
     stream.destroy();
-    await expect(written).resolves.toBeUndefined();
+    await expect(written).resolves.toBe("stopped");
+  });
+
+  it("stops when the run is stopped while it waits for the reader, leaving no listener on the signal", async () => {
+    const stream = new Writable({ highWaterMark: 4, write: () => {} });
+    const stop = new AbortController();
+    const written = writePieces(stream, ["more than the high-water mark", "never written"], stop.signal);
+    stop.abort();
+    await expect(written).resolves.toBe("stopped");
+    expect(stream.listenerCount("drain")).toBe(0);
+  });
+
+  it("writes nothing more once the run is stopped", async () => {
+    const { stream, written } = slowStream();
+    const stop = new AbortController();
+    function* pieces() {
+      yield "first\n";
+      stop.abort();
+      yield "second\n";
+    }
+    await expect(writePieces(stream, pieces(), stop.signal)).resolves.toBe("stopped");
+    expect(written).toEqual(["first\n"]);
   });
 });
