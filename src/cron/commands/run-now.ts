@@ -5,7 +5,7 @@
  */
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import { AutoupdateError, InterruptedError, RefusedError, ToolFailedError } from "../../errors.js";
-import { escapeTerminal } from "../../output/terminal-text.js";
+import { escapeTerminal, escapeTerminalLines } from "../../output/terminal-text.js";
 import { warningLine } from "../../output/warning.js";
 import {
   createJob,
@@ -77,11 +77,15 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
   for (const pod of listed) {
     const logs = await podLogs(deps.kubectl, target.namespace, pod.metadata.name);
     if (listed.length > 1) io.stdout.write(`==> pod/${pod.metadata.name} <==\n`);
-    if (logs.ok) io.stdout.write(logs.text);
-    else
+    // Another image than this tool's (install-cron --image) may print anything; a pod cut off mid-line would
+    // run into the next pod's header.
+    if (!logs.ok) {
       io.stderr.write(
         warningLine(deps.colors.stderr, `no log from pod ${pod.metadata.name}: ${logs.reason}`),
       );
+    } else if (logs.text !== "") {
+      io.stdout.write(`${escapeTerminalLines(logs.text.replace(/\n$/, ""))}\n`);
+    }
   }
   if (pods?.length === 0) {
     io.stderr.write(warningLine(deps.colors.stderr, `job ${name} has no pods left to read a log from`));

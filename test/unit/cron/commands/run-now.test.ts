@@ -290,6 +290,33 @@ describe("run-now while a run is in progress", () => {
   });
 });
 
+describe("run-now --wait prints its pods' logs", () => {
+  it("each whole line, escaped for the terminal, under its pod's header", async () => {
+    const clock = new FakeClock();
+    const { exec } = cluster(clock, [[0, "Complete"]]);
+    const twoPods: Exec = async (file, args, o) => {
+      const text = args.join(" ");
+      if (text.startsWith("get pods")) {
+        const answer = JSON.stringify({
+          items: [{ metadata: { name: "first" } }, { metadata: { name: "second" } }],
+        });
+        return { exitCode: 0, stdout: answer, stderr: "", interrupted: false };
+      }
+      // The first pod cut off mid-line, with a control sequence in it.
+      if (text.startsWith("logs")) {
+        const log = text.includes("first") ? "evicting \u001b]0;title\u0007web-0" : "done\n";
+        return { exitCode: 0, stdout: log, stderr: "", interrupted: false };
+      }
+      return exec(file, args, o);
+    };
+    const { deps: d, out } = deps(clock, twoPods);
+    await clock.run(runNowCommand(d, options));
+    expect(out.stdout).toBe(
+      "==> pod/first <==\nevicting ^[]0;title^Gweb-0\n==> pod/second <==\ndone\n",
+    );
+  });
+});
+
 describe("the commands it tells you to run next name this installation in this cluster", () => {
   const prod = { ...options, name: "nightly", wait: false, connection: { context: "prod" } };
   const withContext = (exec: Exec): Exec => {
