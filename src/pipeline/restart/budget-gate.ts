@@ -44,8 +44,6 @@ export class BudgetGate {
   private draws = 0;
   /** Rollouts reading their budgets now (their namespace and pods' labels): not drawn yet, but about to. */
   private readonly reading = new Set<{ namespace: string; labelSets: readonly Labels[] }>();
-  /** Rollouts' surges (pods beside the old ones), by namespace and the labels of the pods they replace. */
-  private readonly surging = new Set<{ namespace: string; labelSets: readonly Labels[]; surges: number }>();
   /** Evictions checked against rollouts and not answered yet, by namespace; `landed` settles when they are. */
   private readonly evicting = new Set<{ namespace: string; landed: Promise<void> }>();
 
@@ -62,8 +60,9 @@ export class BudgetGate {
    * at once (`disruptions`), for every pod it replaces (`labelSets`: the labels of its pods), and they count
    * until it is released (`lasting`): it takes pods down step by step, and its budget's status shows some
    * steps and not others. Its surge (`surges`: new pods beside the old, Ready before those go) raises its
-   * budgets' allowance for a while: the other restarts count it as drawn until the rollout is released, and
-   * it asks for nothing (a rollout that takes no pod down reads no budget).
+   * budgets' allowance for a while: it is drawn too, for the other restarts to count, but never waited for. A
+   * rollout that only surges is let through at once, also when its budgets cannot be read (nothing else's
+   * list of them would be read either: the API server then decides the evictions beside it).
    */
   async waitUntilAllowed(
     pod: PlanPod,
@@ -86,7 +85,7 @@ export class BudgetGate {
     } = {},
   ): Promise<Allowance | Left> {
     const { clock, dryRun } = this.options;
-    if (disruptions === 0) return this.holdSurge(pod.namespace, labelSets, dryRun ? 0 : surges);
+    if (disruptions === 0 && (surges === 0 || dryRun)) return { release() {} };
     // A server dry run of a DELETE checks no budget: they are read as for the real run, but not waited for,
     // and a dry run draws nothing from them.
     const waits = mayWait && this.options.wait && !dryRun;
@@ -97,14 +96,14 @@ export class BudgetGate {
       if (lasting) this.reading.add(reading);
       let decided: Allowance | Left | DisruptionBudget[];
       try {
-        decided = await this.tryOnce(pod, health, disruptions, by, lasting, labelSets);
+        decided = await this.tryOnce(pod, health, { disruptions, surges }, by, lasting, labelSets);
       } finally {
         this.reading.delete(reading);
       }
       if (!Array.isArray(decided)) {
-        if (!("release" in decided)) return decided;
-        const allowance = this.withSurge(decided, pod.namespace, labelSets, dryRun ? 0 : surges);
-        return waited ? { ...allowance, waited } : allowance;
+        if ("release" in decided) return waited ? { ...decided, waited } : decided;
+        // Its budgets unread: a rollout that takes no pod down goes on, holding nothing.
+        return disruptions === 0 && !this.options.signal.aborted ? { release() {} } : decided;
       }
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
@@ -122,7 +121,7 @@ export class BudgetGate {
   private async tryOnce(
     pod: PlanPod,
     health: (() => PodHealth | Promise<PodHealth>) | undefined,
-    disruptions: number,
+    { disruptions, surges = 0 }: { disruptions: number; surges?: number },
     by: string,
     lasting: boolean,
     labelSets: readonly Labels[],
@@ -152,11 +151,12 @@ export class BudgetGate {
       health !== undefined && (mayDraw || selecting.some((b) => letsUnreadyPodGo(b) || blocks(b, true)));
     const healthNow = looked ? await health() : "ready";
     const counting = countingBudgets(selecting, healthNow);
-    const blocking = counting.filter((b) => blocks(b));
+    // What takes no pod down is never held.
+    const blocking = disruptions > 0 ? counting.filter((b) => blocks(b)) : [];
     if (blocking.length > 0) return blocking;
     const allowance = this.options.dryRun
       ? { release() {} }
-      : this.draw(pod.namespace, counting, disruptions, lasting, drawsWhenSent);
+      : this.draw(pod.namespace, counting, disruptions + surges, lasting, drawsWhenSent);
     return counting.length < selecting.length && healthNow !== "ready"
       ? { ...allowance, letAs: healthNow }
       : allowance;
@@ -182,45 +182,13 @@ export class BudgetGate {
     }
   }
 
-  private holdSurge(namespace: string, labelSets: readonly Labels[], surges: number): Allowance {
-    const held = { namespace, labelSets, surges };
-    if (surges > 0) this.surging.add(held);
-    return { release: () => this.surging.delete(held) };
-  }
-
-  private withSurge(
-    allowance: Allowance,
-    namespace: string,
-    labelSets: readonly Labels[],
-    surges: number,
-  ): Allowance {
-    const surge = this.holdSurge(namespace, labelSets, surges);
-    return {
-      ...allowance,
-      release: () => {
-        allowance.release();
-        surge.release();
-      },
-    };
-  }
-
-  /** The surge of rollouts of this run whose pods the budget selects. */
-  private surgesUnder(namespace: string, budget: DisruptionBudget): number {
-    let surges = 0;
-    for (const held of this.surging)
-      if (held.namespace === namespace && selectingAny([budget], held.labelSets).length > 0)
-        surges += held.surges;
-    return surges;
-  }
-
   private async evictionsLanded(namespace: string): Promise<void> {
     await Promise.all([...this.evicting].filter((e) => e.namespace === namespace).map((e) => e.landed));
   }
 
   /** How many disruptions rollouts of this run hold on the budget, their surges included. */
   private rolloutDraws(namespace: string, budget: DisruptionBudget): number {
-    const drawn = (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => draw.lasting).length;
-    return drawn + this.surgesUnder(namespace, budget);
+    return (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => draw.lasting).length;
   }
 
   /**
@@ -235,9 +203,9 @@ export class BudgetGate {
     if (this.options.dryRun) return false;
     const readingHere = [...this.reading].filter((r) => r.namespace === pod.namespace);
     const prefix = `${pod.namespace}/`;
-    const drawing =
-      [...this.drawn].some(([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting)) ||
-      [...this.surging].some((held) => held.namespace === pod.namespace);
+    const drawing = [...this.drawn].some(
+      ([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting),
+    );
     if (readingHere.length === 0 && !drawing) return false;
     let selecting: DisruptionBudget[];
     const drawsWhenSent = this.draws;
@@ -281,7 +249,7 @@ export class BudgetGate {
     );
     // Marked once per read of the budget: a second count of the same read would mark later draws seen too.
     if (!look) for (const draw of unseen.slice(0, shown)) draw.seen = true;
-    return lasting + this.surgesUnder(namespace, budget) + drawnSince + Math.max(0, unseen.length - shown);
+    return lasting + drawnSince + Math.max(0, unseen.length - shown);
   }
 
   private draw(

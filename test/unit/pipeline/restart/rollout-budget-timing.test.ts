@@ -130,6 +130,26 @@ describe("auto's rollouts and their budgets over time", () => {
     expect(cluster.evictions().filter((e) => !e.endsWith("→ 429"))).toEqual([]);
   });
 
+  it("a surging rollout under no budget costs the evictions beside it no budget list each", async () => {
+    async function budgetLists(evicted: number, wait: boolean) {
+      const { clock, cluster, pods } = await setUp([
+        webTrack("blue", { replicas: 2, maxSurge: 1, maxUnavailable: 0, readyAfterMs: 120_000 }),
+        {
+          kind: "StatefulSet",
+          name: "db",
+          replicas: evicted,
+          updateStrategy: "OnDelete",
+          readyAfterMs: 1000,
+        },
+      ]);
+      const plan = await decidedPlan(cluster, pods, "auto");
+      await runRestart(clock, cluster, plan.pods, { strategy: "auto", wait, waitTimeoutMs: 300_000 });
+      expect(cluster.evictions().filter((e) => e.endsWith("201"))).toHaveLength(evicted);
+      return cluster.calls.filter((c) => c.includes(" list budgets ")).length;
+    }
+    for (const wait of [false, true]) expect(await budgetLists(20, wait)).toBe(await budgetLists(10, wait));
+  });
+
   it("a dry run draws nothing: an eviction beside a rollout reading its budgets is not held", async () => {
     const { clock, cluster, pods } = await rolledAndEvicted();
     cluster.setMinAvailableBudget("guard", "web", 4);
