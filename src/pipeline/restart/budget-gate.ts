@@ -55,7 +55,7 @@ export class BudgetGate {
   /**
    * The allowance when the pod may be deleted now (or after waiting), else why not. When its budgets
    * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod `health` says is not
-   * Ready, or Pending, at a look goes where the budgets let such a pod go (countingBudgets), drawing nothing
+   * Ready, or Pending, at a look (told whether the gate has waited since it was first asked) goes where the budgets let such a pod go (countingBudgets), drawing nothing
    * from them (the allowance says so: `letAs`). A rollout asks for as many disruptions as it takes pods down
    * at once (`disruptions`), for every pod it replaces (`labelSets`: the labels of its pods), and they count
    * until it is released (`lasting`): it takes pods down step by step, and its budget's status shows some
@@ -66,7 +66,7 @@ export class BudgetGate {
    */
   async waitUntilAllowed(
     pod: PlanPod,
-    health?: () => PodHealth | Promise<PodHealth>,
+    health?: (afterWait: boolean) => PodHealth | Promise<PodHealth>,
     {
       disruptions = 1,
       by = "a deletion",
@@ -96,7 +96,14 @@ export class BudgetGate {
       if (lasting) this.reading.add(reading);
       let decided: Allowance | Left | DisruptionBudget[];
       try {
-        decided = await this.tryOnce(pod, health, { disruptions, surges }, by, lasting, labelSets);
+        decided = await this.tryOnce(
+          pod,
+          health && (() => health(waited)),
+          { disruptions, surges },
+          by,
+          lasting,
+          labelSets,
+        );
       } finally {
         this.reading.delete(reading);
       }

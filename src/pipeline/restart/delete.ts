@@ -53,12 +53,11 @@ async function deleteEach(
   nextPod: for await (const turn of turns.each(api, controllers, waiting)) {
     const { index, pod, readiness } = turn;
     let before = turn.before;
-    let asked = options.clock.now();
-    // Ready or not, as its controller's pods say: as the turn found them, or read again once time has passed;
-    // where they are not followed (a dry run, --no-wait), as the pod itself says.
-    const health = async () => {
+    // Ready or not, as its controller's pods say: as the turn found them, or read again after a wait for the
+    // budgets; where they are not followed (a dry run, --no-wait), as the pod itself says.
+    const health = async (afterWait: boolean) => {
       if (!readiness) return readsHealth(api, pod);
-      return healthIn(options.clock.now() > asked ? await readiness.snapshot() : before, pod.name);
+      return healthIn(afterWait ? await readiness.snapshot() : before, pod.name);
     };
     let allowed = await budgets.waitUntilAllowed(pod, health, { mayWait: !waitedOut });
     if ("reason" in allowed) {
@@ -68,9 +67,10 @@ async function deleteEach(
     // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
     let heldUntilShown = false;
     try {
-      // A wait for the budgets may have taken minutes: the pod and its controller's are read again after it.
-      // One let through because it was not Ready (or Pending), and no longer so, is asked for again.
-      while (options.clock.now() > asked) {
+      // A wait for the budgets may have taken minutes: the pod and its controller's are read again after it,
+      // and before the deletion of one let through because it was not Ready (or Pending): no longer so, it is
+      // asked for again. Any other pod goes as the turn found it.
+      while (allowed.waited || allowed.letAs !== undefined) {
         const now = await standingAfterWait(api, pod, readiness, options, false);
         if ("left" in now) {
           reporter.report(pod, now.left);
@@ -82,7 +82,6 @@ async function deleteEach(
         const still = healthIn(before, pod.name);
         if (!allowed.letAs || !readiness || still === "pending" || still === allowed.letAs) break;
         allowed.release();
-        asked = options.clock.now();
         const again = await budgets.waitUntilAllowed(pod, health, { mayWait: !waitedOut });
         if ("reason" in again) {
           allowed = { release() {} };

@@ -105,6 +105,30 @@ describe("one pod at a time per controller", () => {
   });
 });
 
+describe("cost", () => {
+  it("kubectl calls taking time, no budget waited for: one read of each pod, as under evict", async () => {
+    const { clock, cluster } = setup();
+    // Each one-off call takes 50 ms, as a kubectl does.
+    const api = cluster as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const name of ["getObject", "readPod", "listPodsBySelector", "listDisruptionBudgets", "deletePod"]) {
+      const call = api[name]!.bind(cluster);
+      api[name] = async (...args: unknown[]) => {
+        await clock.sleep(50, new AbortController().signal);
+        return call(...args);
+      };
+    }
+    const pods = cluster.addController({
+      kind: "StatefulSet",
+      name: "db",
+      replicas: 4,
+      updateStrategy: "OnDelete",
+    });
+    const { reported } = await run(clock, cluster, pods);
+    expect(reported).toEqual(["db-0 deleted", "db-1 deleted", "db-2 deleted", "db-3 deleted"]);
+    expect(cluster.calls.filter((c) => c.includes(" read pod "))).toHaveLength(4);
+  });
+});
+
 describe("every replacement is checked", () => {
   it("a replacement not Ready within the wait timeout spares the controller's other pods", async () => {
     const { clock, cluster } = setup();
