@@ -63,7 +63,10 @@ function outputFailed(stream: NodeJS.WriteStream, error: Error): void {
   const code = (error as NodeJS.ErrnoException).code ?? "";
   if (readerGoneCodes.has(code)) outputGone = true;
   else outputBroken = `cannot write to ${name}: ${error.message.replace(/^[A-Z]+: |, write$/g, "")}`;
-  controller.abort(new Error(`${name} can no longer be written`));
+  // The stop's reason is an output failure too: what stops on it ends as the run does (141, or 1).
+  const reason = new Error(`${name} can no longer be written`);
+  outputFailures.add(reason);
+  controller.abort(reason);
 }
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error: Error) => outputFailed(stream, error));

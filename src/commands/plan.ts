@@ -56,8 +56,10 @@ export async function showPlan(ctx: Context): Promise<PlanResult> {
   });
   ctx.io.stderr.write(rendered.stderr);
   const written = await writePieces(ctx.io.stdout, rendered.stdout, ctx.io.signal);
-  // Stopped while printing, as kubectl is: no whole plan, exit 1. A reader gone ends the run by itself (141).
-  if (written === "stopped" && !isGone(ctx.io.stdout)) {
+  // Stopped while printing, as kubectl is: no whole plan, exit 1. Output that can no longer be written ends
+  // the run by itself (141, or 1 and why).
+  const outputFailed = isGone(ctx.io.stdout) || ctx.io.isOutputFailure?.(ctx.io.signal.reason) === true;
+  if (written === "stopped" && !outputFailed) {
     throw new InterruptedError("interrupted while the plan was printed: what was printed is incomplete");
   }
   return result;
