@@ -311,9 +311,7 @@ describe("run-now --wait prints its pods' logs", () => {
     };
     const { deps: d, out } = deps(clock, twoPods);
     await clock.run(runNowCommand(d, options));
-    expect(out.stdout).toBe(
-      "==> pod/first <==\nevicting ^[]0;title^Gweb-0\n==> pod/second <==\ndone\n",
-    );
+    expect(out.stdout).toBe("==> pod/first <==\nevicting ^[]0;title^Gweb-0\n==> pod/second <==\ndone\n");
   });
 });
 
