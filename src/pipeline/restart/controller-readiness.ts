@@ -27,7 +27,7 @@ import {
   servingPods,
   terminatingPods,
 } from "../../core/readiness.js";
-import { daemonPodsWithoutSuccessor } from "../../core/workload.js";
+import { daemonPodsWithoutSuccessor, type Workload } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
 import type { Clock } from "../../util/clock.js";
 import { counted } from "../../util/counted.js";
@@ -111,6 +111,11 @@ type GonePod = Pick<PlanPod, "uid" | "name" | "node">;
 
 export interface Readiness {
   snapshot(): Promise<Snapshot>;
+  /**
+   * The controller, whole, as read now, or by the read the next snapshot would make, which then reads it no
+   * more: null when it was not found, undefined when it could not be read.
+   */
+  controllerNow(): Promise<Workload | null | undefined>;
   /**
    * Waits until there are as many Ready pods as before without `gone`, every new pod is Ready, and one of
    * them is `gone`'s successor; or, scaled down meanwhile, until the controller has as many pods as it
@@ -269,6 +274,8 @@ async function controllerReadiness(
       }
     >(resource, controller.name, pod.namespace);
   const object = await read();
+  // kubectl's whole object: a StatefulSet's or DaemonSet's template too.
+  let lastRead = object as Workload | null;
   const selector = selectorOf(controller.kind, object?.spec?.selector);
   if (selector === "") return null;
   const siblingSelector = object?.spec?.selector as LabelSelector | undefined;
@@ -289,6 +296,7 @@ async function controllerReadiness(
       .then(async (object) => [object, await listSiblings()] as const)
       .catch(unreadAs(null));
     if (now === null) return false;
+    lastRead = now[0] as Workload | null;
     // Read before and not found now: deleted (a ReplicaSet a rollout left at 0, past its history limit), so
     // it wants no pod, as one scaled to 0.
     [own, siblings] = [now[0] ?? (own && wantingNone(controller.kind, own)), withSiblings ? now[1] : null];
@@ -373,6 +381,11 @@ async function controllerReadiness(
   };
   return {
     pods: followed,
+    async controllerNow() {
+      if (!fresh && !(await readCounts())) return undefined;
+      fresh = true;
+      return lastRead;
+    },
     async snapshot() {
       const listed = await followed.read();
       if (!fresh) await readCounts();

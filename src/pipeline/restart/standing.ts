@@ -36,13 +36,19 @@ import {
 
 /**
  * The pod read again: what it comes to now that it has changed since the plan (left, with why; or going
- * already, which fails nothing), or null.
+ * already, which fails nothing), or null. Its controller, where its template counts, is read by `readiness`
+ * when its pods are followed: the read its next snapshot would make.
  */
-async function changedSincePlan(api: PodReads, pod: PlanPod): Promise<PodOutcome | null> {
+async function changedSincePlan(
+  api: PodReads,
+  pod: PlanPod,
+  readiness: Readiness | null,
+): Promise<PodOutcome | null> {
   const current = await api.readPod(pod.namespace, pod.name);
   if (goingSincePlan(pod, current)) return { kind: "gone" };
   if (currentSincePlan(pod, current)) return { kind: "replaced", reason: restartedOnto };
-  const left = leftSincePlan(pod, current) ?? (current && (await templateChange(api, pod, current)));
+  const left =
+    leftSincePlan(pod, current) ?? (current && (await templateChange(api, pod, current, readiness)));
   return left ? { kind: "not-started", reason: left } : null;
 }
 
@@ -64,14 +70,20 @@ type PodReads = Pick<RestartApi, "readPod" | "getObject">;
  * template changed since the pod was made, which a replacement would take. A controller gone holds nothing
  * here: the pod's owner check stands for it. (A ReplicaSet's deletion is seen in its pods' snapshot.)
  */
-async function templateChange(api: PodReads, planned: PlanPod, current: Pod): Promise<string | null> {
+async function templateChange(
+  api: PodReads,
+  planned: PlanPod,
+  current: Pod,
+  readiness: Readiness | null,
+): Promise<string | null> {
   const controller = planned.controller;
   if (!controller || !(controller.kind === "StatefulSet" || controller.kind === "DaemonSet")) return null;
-  const object = await api.getObject<Workload>(
-    workloadResources[controller.kind],
-    controller.name,
-    planned.namespace,
-  );
+  const known = await readiness?.controllerNow();
+  // Unread by the snapshot's way, it is read here, and a failure is the turn's, as before.
+  const object =
+    known !== undefined
+      ? known
+      : await api.getObject<Workload>(workloadResources[controller.kind], controller.name, planned.namespace);
   if (object?.metadata.deletionTimestamp) return controllerDeletingSincePlan(controller);
   return object ? templateChangedFor(current, { ...object, kind: controller.kind }) : null;
 }
@@ -97,7 +109,7 @@ async function standingOf(
   if (!readiness) return { kind: "go", before: null };
   const settled = await settledSnapshot(readiness, await readiness.snapshot(), pod, options);
   if (settled.waited) {
-    const since = await changedSincePlan(api, pod);
+    const since = await changedSincePlan(api, pod, readiness);
     if (since) return { kind: "left", outcome: since };
   }
   const before = settled.snapshot;
@@ -120,7 +132,7 @@ export async function standingAfterWait(
   options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
   settle: boolean,
 ): Promise<{ left: PodOutcome } | { before: Snapshot | null }> {
-  const since = await changedSincePlan(api, pod);
+  const since = await changedSincePlan(api, pod, readiness);
   if (since) return { left: since };
   if (!readiness) return { before: null };
   if (settle) {
@@ -194,9 +206,9 @@ export class Turns {
     const { options } = this.reporter;
     const pod = this.pods[index]!;
     if (options.signal.aborted) return { kind: "stopped" };
-    const changed = await changedSincePlan(api, pod);
-    if (changed) return this.leave(pod, changed);
     const readiness = waiting ? await controllers.of(pod) : null;
+    const changed = await changedSincePlan(api, pod, readiness);
+    if (changed) return this.leave(pod, changed);
     const later = this.moved.has(pod.uid) ? undefined : this.pods.slice(index + 1);
     const standing = await standingOf(api, pod, readiness, options, later);
     // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.

@@ -283,6 +283,26 @@ describe("one pod at a time per controller", () => {
   });
 });
 
+describe("cost", () => {
+  it.each(["StatefulSet", "DaemonSet"] as const)(
+    "a %s is read once before each pod after the first, its template and counts from one read",
+    async (kind) => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({
+        kind,
+        name: "agent",
+        replicas: 5,
+        strategy: "evict",
+        updateStrategy: "OnDelete",
+      });
+      const { reported } = await runRestart(clock, cluster, pods, { strategy: "evict" });
+      expect(reported.filter((line) => line.endsWith(" evicted"))).toHaveLength(5);
+      const resource = kind === "StatefulSet" ? "statefulsets.apps" : "daemonsets.apps";
+      expect(cluster.calls.filter((c) => c.includes(` get ${resource} shop/agent`))).toHaveLength(5);
+    },
+  );
+});
+
 describe("429: a budget forbids the disruption", () => {
   it("retries with doubling backoff from the poll interval until the budget allows it", async () => {
     const { clock, cluster } = setup();

@@ -38,7 +38,11 @@ async function recorded(pod: PlanPod, planned: PlanPod[], replacement: Pod) {
     reportProblem: () => {},
   } as unknown as GroupReporter;
   const before = { ready: 1, live: 1, uids: new Set<string>(), notReady: [] };
-  const readiness = { snapshot: async () => before, waitFor: async () => ({ ready: [replacement] }) };
+  const readiness = {
+    snapshot: async () => before,
+    controllerNow: async () => null,
+    waitFor: async () => ({ ready: [replacement] }),
+  };
   await checkReplacement("evict", pod, planned, { readiness, before }, true, reporter);
   return restarted[0]!.replacement as { kind: string; restartedFor?: string };
 }
