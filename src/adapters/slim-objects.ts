@@ -92,7 +92,13 @@ export const controllerPodShape: Shape = {
       others: "drop",
     },
     spec: {
-      keep: { nodeName: true, containers: containerShape, initContainers: containerShape },
+      keep: {
+        nodeName: true,
+        containers: containerShape,
+        initContainers: containerShape,
+        // With the conditions: a Ready False the kubelet did not set (its node stopped reporting).
+        readinessGates: true,
+      },
       others: "drop",
     },
     status: {

@@ -51,6 +51,8 @@ export interface Pod {
     serviceAccountName?: string;
     nodeName?: string;
     volumes?: Volume[];
+    /** Conditions besides ContainersReady that Ready waits for (a load balancer's target health). */
+    readinessGates?: { conditionType: string }[];
   };
   status?: {
     phase?: string;

@@ -4,7 +4,7 @@
  */
 import { controllerOf, ignoreLabel, isOptedOut, type Pod } from "./k8s.js";
 import type { PlanPod } from "./plan.js";
-import { isStaying, runsNewDigests } from "./readiness.js";
+import { isStaying, type PodWithConditions, runsNewDigests } from "./readiness.js";
 import { belowPartition } from "./restart-strategy.js";
 import { updateStrategyType, type Workload } from "./workload.js";
 
@@ -15,17 +15,33 @@ import { updateStrategyType, type Workload } from "./workload.js";
  * Null when it may go, or when it is gone or another pod has its name now (the eviction or deletion, by
  * UID, reports that).
  */
-export function leftSincePlan(planned: PlanPod, current: Pod | null): string | null {
+export function leftSincePlan(planned: PlanPod, current: PodWithConditions | null): string | null {
   if (!current || current.metadata.uid !== planned.uid) return null;
   if (isOptedOut(current.metadata)) return `opted out since the plan (${ignoreLabel}=true)`;
   if (current.status?.phase === "Unknown") {
     return "pod phase Unknown since the plan (its node cannot be reached): what it runs now is not known";
+  }
+  if (nodeStoppedReporting(current)) {
+    return "its node has stopped reporting (the node controller marked the pod not Ready; its containers were last seen ready): what it runs now is not known, and its deletion would not finish while the node is away";
   }
   const controller = planned.controller;
   if (controller && controllerOf(current.metadata)?.uid !== controller.uid) {
     return `no longer owned by ${controller.kind}/${controller.name} since the plan: nothing would recreate it`;
   }
   return null;
+}
+
+/**
+ * Whether the pod's node has stopped reporting: its Ready condition is False while the kubelet's own last
+ * word, ContainersReady and every readiness gate, says ready; the kubelet sets Ready from exactly those, so
+ * the node controller set it (a node it cannot reach). Such a pod's phase stays Running: no API server has
+ * set phase Unknown since 2015.
+ */
+export function nodeStoppedReporting(pod: PodWithConditions): boolean {
+  const conditions = pod.status?.conditions ?? [];
+  const status = (type: string) => conditions.find((c) => c.type === type)?.status;
+  if (status("Ready") !== "False" || status("ContainersReady") !== "True") return false;
+  return (pod.spec.readinessGates ?? []).every((gate) => status(gate.conditionType) === "True");
 }
 
 /**

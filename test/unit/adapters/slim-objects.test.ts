@@ -38,6 +38,7 @@ import {
   type PodWithConditions,
   readyPodCount,
 } from "../../../src/core/readiness.js";
+import { nodeStoppedReporting } from "../../../src/core/since-plan.js";
 import { ownedPods, type Workload, type WorkloadKind } from "../../../src/core/workload.js";
 import { SharedValues } from "../../../src/util/shared-values.js";
 import { chunkUses, writeInChunks } from "../../support/chunks.js";
@@ -218,18 +219,38 @@ describe("the shapes keep every field the slim objects read", () => {
   it("a controller's pods, polled while a replacement starts: every check reads the same of the cut pods", () => {
     const [pod] = (JSON.parse(fixture("pods.json").toString()) as { items: PodWithConditions[] }).items;
     const { deletionTimestamp: _, ...running } = pod!.metadata;
-    const variant = (name: string, status: Partial<NonNullable<Pod["status"]>> & object, labels = {}) => ({
+    const variant = (
+      name: string,
+      status: Partial<NonNullable<Pod["status"]>> & object,
+      labels = {},
+      spec: Partial<Pod["spec"]> = {},
+    ) => ({
       ...pod!,
       metadata: { ...running, name, uid: `uid-${name}`, labels: { ...running.labels, ...labels } },
+      spec: { ...pod!.spec, ...spec },
       status: { ...pod!.status, ...status },
     });
     const starting = { conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady" }] };
+    // Marked not Ready by the node controller: the kubelet's ContainersReady and readiness gate say ready.
+    const nodeLost = {
+      conditions: [
+        { type: "Ready", status: "False" },
+        { type: "ContainersReady", status: "True" },
+        { type: "target-health", status: "True" },
+      ],
+    };
+    // Not Ready as the kubelet says it: its load balancer's target is not healthy yet.
+    const gated = {
+      conditions: [...nodeLost.conditions.slice(0, 2), { type: "target-health", status: "False" }],
+    };
     const items = [
       pod!,
       variant("web-ready", {}),
       variant("web-starting", starting),
       variant("web-ended", { phase: "Failed", ...starting }),
       variant("web-opted-out", {}, { "kubectl-autoupdate/ignore": "true" }),
+      variant("web-node-lost", nodeLost, {}, { readinessGates: [{ conditionType: "target-health" }] }),
+      variant("web-gated", gated, {}, { readinessGates: [{ conditionType: "target-health" }] }),
     ];
     const list = Buffer.from(JSON.stringify({ kind: "PodList", items }));
     const whole = (JSON.parse(list.toString()) as { items: PodWithConditions[] }).items;
@@ -267,17 +288,19 @@ describe("the shapes keep every field the slim objects read", () => {
         },
       ]).map((p) => p.metadata.name),
       backOnOldDigest: pods.map((p) => backOnOldDigest(stale, p)),
+      nodeStoppedReporting: pods.map(nodeStoppedReporting),
       who: pods.map(({ metadata: m }) => [m.namespace, m.name, m.uid]),
     });
     expect(checks(slim)).toEqual(checks(whole));
     // The pods exercise every check: each one answers differently for some pod.
     expect(checks(whole)).toMatchObject({
       ready: 2,
-      notReady: ["web-starting"],
-      notAvailable: ["web-ready", "web-starting", "web-opted-out"],
-      live: ["web-ready", "web-starting", "web-ended", "web-opted-out"],
-      ended: [false, false, false, true, false],
-      optedOut: [false, false, false, false, true],
+      notReady: ["web-starting", "web-node-lost", "web-gated"],
+      notAvailable: ["web-ready", "web-starting", "web-opted-out", "web-node-lost", "web-gated"],
+      live: ["web-ready", "web-starting", "web-ended", "web-opted-out", "web-node-lost", "web-gated"],
+      ended: [false, false, false, true, false, false, false],
+      optedOut: [false, false, false, false, true, false, false],
+      nodeStoppedReporting: [false, false, false, false, false, true, false],
     });
     expect(checks(whole).backOnOldDigest[1]).toMatch(/cached image/);
     // What no check reads stays in the pipe: env, probes, container states, managedFields, IPs.

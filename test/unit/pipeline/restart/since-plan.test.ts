@@ -193,6 +193,41 @@ describe("leftSincePlan", () => {
     const lost = { ...now("u-0"), status: { phase: "Unknown" } };
     expect(leftSincePlan(planned, lost)).toMatch(/^pod phase Unknown since the plan/);
   });
+
+  describe("on a node that stopped reporting (its phase still Running, as API servers leave it)", () => {
+    const withConditions = (ready: string, containersReady: string, gates: Record<string, string> = {}) => {
+      const pod = now("u-0");
+      return {
+        ...pod,
+        spec: { ...pod.spec, readinessGates: Object.keys(gates).map((conditionType) => ({ conditionType })) },
+        status: {
+          phase: "Running",
+          conditions: [
+            { type: "Ready", status: ready },
+            { type: "ContainersReady", status: containersReady },
+            ...Object.entries(gates).map(([type, status]) => ({ type, status })),
+          ],
+        },
+      };
+    };
+
+    it("Ready False while its containers were last seen ready: the node controller's mark, left", () => {
+      expect(leftSincePlan(planned, withConditions("False", "True"))).toMatch(
+        /^its node has stopped reporting/,
+      );
+      expect(leftSincePlan(planned, withConditions("False", "True", { "target-health": "True" }))).toMatch(
+        /^its node has stopped reporting/,
+      );
+    });
+
+    it("not Ready as the kubelet says it (a container, or a readiness gate, not ready): it may go", () => {
+      expect(leftSincePlan(planned, withConditions("False", "False"))).toBeNull();
+      expect(
+        leftSincePlan(planned, withConditions("False", "True", { "target-health": "False" })),
+      ).toBeNull();
+      expect(leftSincePlan(planned, withConditions("True", "True"))).toBeNull();
+    });
+  });
 });
 
 describe.each(["evict", "delete"] as const)("--strategy %s, after a wait for a budget", (strategy) => {
