@@ -206,18 +206,18 @@ export function decidePlan(input: PlanInput): Plan {
 /**
  * Why the pod's new pod would start a node's cached old image, or null. Under imagePullPolicy Never the
  * kubelet never pulls. A DaemonSet's new pod runs on the node of the pod it replaces, which holds the old
- * image under the tag (it runs it), so under IfNotPresent that image is started again. (A node may have
- * pulled the tag since for another pod, but the pods in scope cannot show that of every node: left alike,
- * whatever the scope.) A Deployment's new pod may land on a node that pulls: it is tried, with a warning,
+ * image under the tag (it runs it), so under IfNotPresent that image is started again, unless the pod itself
+ * shows the node has the new one by then. (A node may have pulled the tag since for another pod, but the pods
+ * in scope cannot show that of every node: left alike, whatever the scope.) A Deployment's new pod may land on a node that pulls: it is tried, with a warning,
  * and checked.
  */
 function startsCachedImage(
   containers: readonly PlanContainer[],
   controller: OwnerReference | null,
 ): string | null {
-  for (const c of containers) {
+  for (const [index, c] of containers.entries()) {
     if (c.status !== "stale" || c.pullPolicy === "Always") continue;
-    if (controller?.kind === "DaemonSet") {
+    if (controller?.kind === "DaemonSet" && !nodeGetsNewImage(containers, index)) {
       return `imagePullPolicy ${c.pullPolicy} on container ${c.name}: a DaemonSet's new pod runs on this node, which would start its cached old image again; set imagePullPolicy: Always`;
     }
     if (c.pullPolicy === "Never") {
@@ -225,6 +225,21 @@ function startsCachedImage(
     }
   }
   return null;
+}
+
+/**
+ * Whether the pod itself shows that its node's tag names the new image by the time container `index` starts:
+ * another container of that image runs the tag's image now, or one that starts before it (init containers
+ * first, then in order) pulls the tag (imagePullPolicy Always).
+ */
+function nodeGetsNewImage(containers: readonly PlanContainer[], index: number): boolean {
+  const c = containers[index]!;
+  return containers.some(
+    (other, at) =>
+      at !== index &&
+      other.image === c.image &&
+      (other.status === "current" || (at < index && other.pullPolicy === "Always")),
+  );
 }
 
 /** What pods share, made once: owners and controllers, verdicts (by containers), restart warnings. */

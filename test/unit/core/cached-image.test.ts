@@ -77,6 +77,40 @@ describe("a DaemonSet's stale pod under IfNotPresent", () => {
     expect(restarts([agentPod("n1", OLD), agentPod("n2", OLD), other]).slice(0, 2)).toEqual(scoped);
   });
 
+  it("goes when the pod itself shows its node will start the new image: a sibling container pulls or runs it", () => {
+    const withSibling = (sibling: {
+      init?: boolean;
+      runningDigest: string;
+      imagePullPolicy: "Always" | "IfNotPresent";
+    }) =>
+      makePod({
+        name: "agent-n1",
+        node: "n1",
+        owner: ds,
+        containers: [
+          { name: "sibling", image, ...sibling },
+          { name: "agent", image, runningDigest: OLD },
+        ],
+      });
+    const plan = (pod: Pod) =>
+      decidePlan({
+        resolver: "registry",
+        pods: [pod],
+        owners,
+        resolutions: new Map([[image, tagAt(NEW, OLD)]]),
+      }).pods[0]!;
+    // Runs the new image on this node: the node's tag names it.
+    expect(plan(withSibling({ runningDigest: NEW, imagePullPolicy: "IfNotPresent" })).action).toBe("delete");
+    // An init container of the tag under Always pulls it before the agent starts.
+    expect(plan(withSibling({ init: true, runningDigest: OLD, imagePullPolicy: "Always" })).action).toBe(
+      "delete",
+    );
+    // A sibling on the old image under IfNotPresent proves nothing: left.
+    expect(plan(withSibling({ runningDigest: OLD, imagePullPolicy: "IfNotPresent" })).reason).toMatch(
+      /would start its cached old image again/,
+    );
+  });
+
   it("beside a pod of its DaemonSet under Always (a template changed mid-rollout): that one is evicted, not rolled", () => {
     const [left, evicted] = restarts([agentPod("n1", OLD), agentPod("n2", OLD, "Always")]);
     expect(left).toMatchObject({ action: "skip", restart: undefined });
