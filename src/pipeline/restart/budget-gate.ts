@@ -18,6 +18,8 @@ import { type Left, leftByStop, type RestartApi, type RestartOptions } from "./r
 /** Disruptions let through by the budgets selecting the pods, held against them until `release`. */
 export interface Allowance {
   release(): void;
+  /** Its deletion was answered: lists sent from now on may show it. Until then none is taken to. */
+  landed?(): void;
   /**
    * Let through by some budget only because the pod was not Ready, or Pending: it must still be so at the
    * deletion.
@@ -31,9 +33,8 @@ export interface Allowance {
  * Checks the disruption budgets of a pod's namespace before each deletion, and before auto rolls a workload
  * out (which the API server's budgets do not govern), waiting while they block. Workloads are restarted side
  * by side, and a budget may select pods of several: a disruption let through counts against each of its
- * budgets while the budget's status does not show it (its disruptionsAllowed has not gone down since by as
- * many as were let through), until its replacement is up (with --no-wait, for the rest of the run: nothing
- * sees the replacement come up).
+ * budgets until its replacement is up; with --no-wait, which sees none come up, until the budget's status
+ * shows it (its disruptionsAllowed has gone down since by as many as were let through).
  */
 export class BudgetGate {
   /**
@@ -42,6 +43,10 @@ export class BudgetGate {
   private readonly drawn = new Map<string, Draw[]>();
   /** Draws made so far, numbering each. */
   private draws = 0;
+  /** Deletions answered so far, numbering each draw's as it is. */
+  private landings = 0;
+  /** Lists of budgets sent so far, numbering each. */
+  private reads = 0;
   /** Rollouts reading their budgets now (their namespace and pods' labels): not drawn yet, but about to. */
   private readonly reading = new Set<{ namespace: string; labelSets: readonly Labels[] }>();
   /** Evictions checked against rollouts and not answered yet, by namespace; `landed` settles when they are. */
@@ -136,7 +141,7 @@ export class BudgetGate {
     // A rollout's list answered before an eviction beside it lands would not show that eviction.
     if (lasting) await this.evictionsLanded(pod.namespace);
     let selecting: DisruptionBudget[];
-    const drawsWhenSent = this.draws;
+    const read = this.sent();
     try {
       const listed = await this.api.listDisruptionBudgets(pod.namespace);
       selecting = selectingAny(listed, labelSets);
@@ -149,7 +154,7 @@ export class BudgetGate {
       };
     }
     const blocks = (b: DisruptionBudget, look = false) =>
-      b.disruptionsAllowed - this.unseen(pod.namespace, b, drawsWhenSent, look) < disruptions;
+      b.disruptionsAllowed - this.unseen(pod.namespace, b, read, look) < disruptions;
     // The pod is looked at where that may change what its going draws (a Pending one draws from none) or
     // whether it may go; what the budgets allow is counted after the look, with the draw: other restarts may
     // draw meanwhile.
@@ -163,7 +168,7 @@ export class BudgetGate {
     if (blocking.length > 0) return blocking;
     const allowance = this.options.dryRun
       ? { release() {} }
-      : this.draw(pod.namespace, counting, disruptions + surges, lasting, drawsWhenSent);
+      : this.draw(pod.namespace, counting, disruptions + surges, lasting, read);
     return counting.length < selecting.length && healthNow !== "ready"
       ? { ...allowance, letAs: healthNow }
       : allowance;
@@ -215,7 +220,7 @@ export class BudgetGate {
     );
     if (readingHere.length === 0 && !drawing) return false;
     let selecting: DisruptionBudget[];
-    const drawsWhenSent = this.draws;
+    const read = this.sent();
     try {
       selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
     } catch (error) {
@@ -223,40 +228,51 @@ export class BudgetGate {
       return false;
     }
     const counting = selecting.length > 0 ? countingBudgets(selecting, await health()) : [];
-    const read = readingHere.flatMap((r) => r.labelSets);
+    const readByRollouts = readingHere.flatMap((r) => r.labelSets);
     // A rollout reading a budget may draw what this eviction would take: it goes first.
     return counting.some(
       (b) =>
-        selectingAny([b], read).length > 0 ||
-        b.disruptionsAllowed - this.unseen(pod.namespace, b, drawsWhenSent) < 1,
+        selectingAny([b], readByRollouts).length > 0 ||
+        b.disruptionsAllowed - this.unseen(pod.namespace, b, read) < 1,
     );
   }
 
+  /** A list of budgets about to be sent: its number, and how many deletions had been answered. */
+  private sent(): Read {
+    return { number: this.reads++, landed: this.landings };
+  }
+
   /**
-   * This run's deletions under the budget that its status does not show yet, as read by a list sent when the
-   * run had made `drawsWhenSent` draws. Those drawn after it was sent are not shown: its answer may come back
-   * after another read showed them. Of those drawn before and not shown before, it shows at most as many as
-   * its disruptionsAllowed has gone down since one of their draws (one drop of one shows one deletion,
+   * This run's deletions under the budget that its status, as `read` answered, does not show yet. It can show
+   * only those answered before it was sent: one let through and not yet sent, or answered after, is not
+   * shown, whatever other lists said. Of those, not shown by a list sent before it, it shows at most as many
+   * as its disruptionsAllowed has gone down since one of their draws (one drop of one shows one deletion,
    * however many were let through at that allowance, and however often it is read), the earliest first. Once
-   * shown, a deletion stays shown: its replacement coming up raises the allowance again before the draw is
-   * released (with --no-wait, never), and must not hide a later one.
+   * shown, a deletion stays shown to the lists sent after: its replacement coming up raises the allowance
+   * again before the draw is released (with --no-wait, never), and must not hide a later one. A list sent
+   * before, answered late, judges for itself.
    */
-  private unseen(namespace: string, budget: DisruptionBudget, drawsWhenSent: number, look = false): number {
+  private unseen(namespace: string, budget: DisruptionBudget, read: Read, look = false): number {
     const drawn = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
     const lasting = drawn.filter((draw) => draw.lasting).length;
-    const held = drawn.filter((draw) => !draw.lasting && draw.number < drawsWhenSent);
-    const drawnSince = drawn.filter((draw) => !draw.lasting && draw.number >= drawsWhenSent).length;
-    const unseen = held.filter((draw) => !draw.seen);
+    const held = drawn.filter((draw) => !draw.lasting && landedBefore(draw, read));
+    const notAnswered = drawn.filter((draw) => !draw.lasting && !landedBefore(draw, read)).length;
+    const shownBefore = (draw: Draw) => draw.seenBy !== undefined && draw.seenBy < read.number;
+    const unseen = held.filter((draw) => !shownBefore(draw));
     // A drop since a draw's allowance shows this run's deletions its allowance did not show yet; those of
     // them shown already were counted at an earlier read, and are not counted again.
-    const shownSince = (draw: Draw) => held.filter((d) => d.seen && d.number >= draw.since).length;
-    const shown = Math.max(
-      0,
-      ...unseen.map((draw) => draw.allowedThen - budget.disruptionsAllowed - shownSince(draw)),
-    );
+    const shownSince = (draw: Draw) => held.filter((d) => shownBefore(d) && d.number >= draw.since).length;
+    // Under --wait a deletion counts until its replacement is up, shown or not: a drop in a status that lags
+    // both a deletion and its replacement may be an earlier one's, released since. Without a wait nothing is
+    // released: only the status can show a deletion.
+    const shown = this.options.wait
+      ? 0
+      : Math.max(0, ...unseen.map((draw) => draw.allowedThen - budget.disruptionsAllowed - shownSince(draw)));
     // Marked once per read of the budget: a second count of the same read would mark later draws seen too.
-    if (!look) for (const draw of unseen.slice(0, shown)) draw.seen = true;
-    return lasting + drawnSince + Math.max(0, unseen.length - shown);
+    if (!look)
+      for (const draw of unseen.slice(0, shown))
+        draw.seenBy = Math.min(draw.seenBy ?? read.number, read.number);
+    return lasting + notAnswered + Math.max(0, unseen.length - shown);
   }
 
   private draw(
@@ -264,19 +280,18 @@ export class BudgetGate {
     budgets: readonly DisruptionBudget[],
     disruptions: number,
     lasting: boolean,
-    drawsWhenSent: number,
+    read: Read,
   ): Allowance {
     const taken = budgets.flatMap((budget) => {
       const key = `${namespace}/${budget.name}`;
-      // The first of this run's deletions under the budget its status did not show when it was read: one not
-      // shown yet, or one drawn after the list was sent.
-      const firstUnseen = (this.drawn.get(key) ?? []).find((d) => !d.lasting && !d.seen)?.number;
-      const since = Math.min(firstUnseen ?? drawsWhenSent, drawsWhenSent);
+      // The first of this run's deletions under the budget its status, as read, did not show: one not answered
+      // before the list was sent, or not shown by it nor by a list sent before it.
+      const shown = (d: Draw) => landedBefore(d, read) && d.seenBy !== undefined && d.seenBy <= read.number;
+      const since = (this.drawn.get(key) ?? []).find((d) => !d.lasting && !shown(d))?.number ?? this.draws;
       const draws = Array.from(
         { length: disruptions },
         (): Draw => ({
           allowedThen: budget.disruptionsAllowed,
-          seen: false,
           lasting,
           number: this.draws++,
           since,
@@ -293,23 +308,40 @@ export class BudgetGate {
             (this.drawn.get(key) ?? []).filter((d) => d !== draw),
           );
       },
+      landed: () => {
+        for (const [, draw] of taken) draw.landed ??= this.landings++;
+      },
     };
   }
 }
 
+/** Whether a draw's deletion was answered before the list was sent. */
+function landedBefore(draw: Draw, read: Read): boolean {
+  return draw.landed !== undefined && draw.landed < read.landed;
+}
+
+/** A list of budgets: its place among the lists sent, and how many deletions had been answered by then. */
+interface Read {
+  number: number;
+  landed: number;
+}
+
 /**
- * A disruption let through: the budget's disruptionsAllowed when it was, and whether its status showed it; a
+ * A disruption let through: the budget's disruptionsAllowed when it was, and which list's status showed it; a
  * rollout's counts until it is released, shown or not.
  */
 interface Draw {
   allowedThen: number;
-  seen: boolean;
+  /** The first list (by its number) whose status showed it. */
+  seenBy?: number;
   lasting: boolean;
   /**
    * Its place among the run's draws, and that of the first its allowance did not show (itself, or earlier).
    */
   number: number;
   since: number;
+  /** Its place among the deletions answered, once it is. */
+  landed?: number;
 }
 
 type Labels = Readonly<Record<string, string>>;

@@ -93,6 +93,7 @@ async function deleteEach(
       // A stop while the budgets were read still starts nothing.
       if (options.signal.aborted) return turns.stopped(index);
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
+      allowed.landed?.();
       reporter.report(pod, outcome);
       if (outcome.kind !== "deleted") continue;
       heldUntilShown = !waiting;

@@ -496,7 +496,7 @@ describe("a budget over several controllers", () => {
     expect(reported).toEqual(["web-0 deleted", "canary-0 deleted"]);
   });
 
-  it("a deletion the budget's status already shows is not counted again", async () => {
+  it("a deletion counts until its replacement is up, though the status shows it: a status lags both", async () => {
     const { clock, cluster } = setup();
     const pods = [
       ...cluster.addController({ name: "web", replicas: 1, readyAfterMs: Number.POSITIVE_INFINITY }),
@@ -509,13 +509,15 @@ describe("a budget over several controllers", () => {
       const ready = ["web", "canary", "api"].reduce((n, app) => n + cluster.readyPods(app), 0);
       return [{ name: "tier", selector, disruptionsAllowed: Math.max(0, ready - 1) }];
     };
-    await run(clock, cluster, pods, { waitTimeoutMs: 10_000 });
+    const { reported } = await run(clock, cluster, pods, { waitTimeoutMs: 10_000 });
     const [web, canary, api] = ["web", "canary", "api"].map((app) =>
       cluster.deletions().find((d) => d.includes(`shop/${app}-0`)),
     );
     expect([web, canary]).toEqual(["0 delete shop/web-0", "0 delete shop/canary-0"]);
-    // Two down: api waits for canary's replacement (3 s), not for web's wait to time out.
-    expect(api).toBe("3000 delete shop/api-0");
+    // web-0's replacement never comes up: its deletion holds its share of the budget for its whole wait, which
+    // api-0's wait does not outlast.
+    expect(api).toBeUndefined();
+    expect(reported).toContain("api-0 not-started: PodDisruptionBudget tier allows no disruption now");
   });
 
   /** A gate over one budget, shared, over tier=web, whose status allows what `allowed` says at each read. */
@@ -529,7 +531,15 @@ describe("a budget over several controllers", () => {
     const clock = new FakeClock();
     const signal = new AbortController().signal;
     const all = { dryRun: false, wait: false, pollMs: 1000, signal, clock, ...options };
-    return { gate: new BudgetGate(api, all as unknown as RestartOptions), clock };
+    const gate = new BudgetGate(api, all as unknown as RestartOptions);
+    // Each pod let through is deleted at once: its deletion answered before the next list is sent.
+    const ask = gate.waitUntilAllowed.bind(gate);
+    gate.waitUntilAllowed = async (...args) => {
+      const allowed = await ask(...args);
+      if ("release" in allowed) allowed.landed?.();
+      return allowed;
+    };
+    return { gate, clock };
   }
   const pod = (name: string) => ({ namespace: "shop", name, labels: { tier: "web" } }) as unknown as PlanPod;
   const blocked = { reason: "PodDisruptionBudget shared allows no disruption now", blocked: true };
@@ -615,6 +625,65 @@ describe("a budget over several controllers", () => {
     answer();
     expect(await late).toHaveProperty("release");
     allowed = 1; // b-0 shows too, c-0 not yet: a, b and c are down, as 3 allowed
+    expect(await gate.waitUntilAllowed(pod("d-0"))).toEqual(blocked);
+  });
+
+  it("under --wait, a drop in a lagging status is not taken for a later deletion: it may be an earlier one's", async () => {
+    let allowed = 1;
+    const api = {
+      async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
+        return [{ name: "shared", selector: { matchLabels: { tier: "web" } }, disruptionsAllowed: allowed }];
+      },
+    };
+    const clock = new FakeClock();
+    const options = {
+      dryRun: false,
+      wait: true,
+      waitTimeoutMs: 0,
+      pollMs: 1000,
+      signal: new AbortController().signal,
+      clock,
+    };
+    const gate = new BudgetGate(api, options as unknown as RestartOptions);
+    const ask = (name: string) => gate.waitUntilAllowed(pod(name), undefined, { mayWait: false });
+    // e-0 goes and its replacement is up before the status shows either: its draw is released.
+    const e = await ask("e-0");
+    if (!("release" in e)) throw new Error("let through");
+    e.landed?.();
+    e.release();
+    // d-0 goes on the status that still shows neither.
+    const d = await ask("d-0");
+    expect(d).toHaveProperty("release");
+    if ("release" in d) d.landed?.();
+    // The status shows e-0's deletion (0), then its replacement (1): d-0's deletion is in neither.
+    allowed = 0;
+    expect(await ask("c-0")).toMatchObject({ blocked: true });
+    allowed = 1;
+    expect(await ask("c-0")).toMatchObject({ blocked: true });
+  });
+
+  it("a deletion let through but not yet sent is not taken as shown by a drop that is another's", async () => {
+    let allowed = 2;
+    const api = {
+      async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
+        return [{ name: "shared", selector: { matchLabels: { tier: "web" } }, disruptionsAllowed: allowed }];
+      },
+    };
+    const clock = new FakeClock();
+    const options = { dryRun: false, wait: false, pollMs: 1000, signal: new AbortController().signal, clock };
+    const gate = new BudgetGate(api, options as unknown as RestartOptions);
+    const a = await gate.waitUntilAllowed(pod("a-0"));
+    const b = await gate.waitUntilAllowed(pod("b-0"));
+    if (!("release" in a && "release" in b)) throw new Error("both let through");
+    // b-0 is deleted first, and the status shows it; a-0's DELETE is not sent yet.
+    b.landed?.();
+    allowed = 1;
+    expect(await gate.waitUntilAllowed(pod("c-0"))).toEqual(blocked);
+    // b-0's replacement is up: its draw released, the status back to 2. a-0 goes now, not shown yet.
+    b.release();
+    allowed = 2;
+    a.landed?.();
+    expect(await gate.waitUntilAllowed(pod("c-0"))).toHaveProperty("release");
     expect(await gate.waitUntilAllowed(pod("d-0"))).toEqual(blocked);
   });
 
