@@ -84,7 +84,7 @@ export async function applyServerSide(
 /**
  * Deletes `resource/name` objects (cluster-scoped ones ignore the namespace). Dependents (a CronJob's Jobs,
  * their pods) go in the background, as `kubectl delete` does by default. kubectl goes on past an object it
- * could not delete: a failure names those it deleted.
+ * could not delete: a failure names those it deleted, before or after it.
  */
 export async function deleteObjects(
   kubectl: Kubectl,
@@ -106,10 +106,10 @@ export async function deleteObjects(
   const result = await kubectl.runUnchecked(args);
   if (result.exitCode === 0) return;
   const failure = kubectlFailure(result, "kubectl delete");
-  // -o name: a `resource/name` line for each object deleted.
+  // -o name: a `resource/name` line for each object deleted (a dry run's deleted nothing).
   const deleted = result.stdout.split("\n").filter((line) => /^[a-z0-9.-]+\/[A-Za-z0-9.:_-]+$/.test(line));
-  if (deleted.length === 0) throw failure;
-  throw new ToolFailedError(`${failure.message}; deleted before it: ${deleted.join(", ")}`, {
+  if (dryRun || deleted.length === 0) throw failure;
+  throw new ToolFailedError(`${failure.message}; deleted all the same: ${deleted.join(", ")}`, {
     cause: failure,
   });
 }

@@ -128,8 +128,8 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
   });
 });
 
-describe("uninstall-cron cut short after its server dry run", () => {
-  it("names what kubectl deleted before it failed, and says to run it again", async () => {
+describe("uninstall-cron refused part way", () => {
+  it("the deletion after it, cut short: names what kubectl deleted all the same, and says to run it again", async () => {
     const cluster = new InstallCluster(installedObjects(false));
     // kubectl deletes in order and goes on past a failure: here the last object's deletion times out.
     const exec: typeof cluster.exec = async (file, argv, options) => {
@@ -149,8 +149,32 @@ describe("uninstall-cron cut short after its server dry run", () => {
     const error = await uninstallCronCommand(deps, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolFailedError);
     expect((error as Error).message).toBe(
-      "kubectl delete failed: Error from server (InternalError): Internal error occurred: etcdserver: request timed out; deleted before it: cronjobs.batch/kubectl-autoupdate, configmaps/kubectl-autoupdate, rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate, roles.rbac.authorization.k8s.io/kubectl-autoupdate; run uninstall-cron again to delete the rest",
+      "kubectl delete failed: Error from server (InternalError): Internal error occurred: etcdserver: request timed out; deleted all the same: cronjobs.batch/kubectl-autoupdate, configmaps/kubectl-autoupdate, rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate, roles.rbac.authorization.k8s.io/kubectl-autoupdate; run uninstall-cron again to delete the rest",
     );
     expect(out.stdout).toBe("");
+  });
+
+  it("its server dry run refused part way: nothing was deleted, and the error names nothing as deleted", async () => {
+    const cluster = new InstallCluster(installedObjects(true));
+    const before = cluster.held().length;
+    // The dry run goes on past the binding it may not delete, and names the others as -o name does.
+    const exec: typeof cluster.exec = async (file, argv, options) => {
+      if (argv[0] !== "delete" || !argv.includes("--dry-run=server"))
+        return cluster.exec(file, argv, options);
+      const done = await cluster.exec(
+        file,
+        argv.filter((a) => !a.startsWith("clusterrolebindings")),
+        options,
+      );
+      const stderr =
+        'Error from server (Forbidden): clusterrolebindings.rbac.authorization.k8s.io "tools:kubectl-autoupdate" is forbidden\n';
+      return { ...done, exitCode: 1, stderr };
+    };
+    const { deps } = cronVerbDeps(exec);
+    const error = await uninstallCronCommand(deps, options).catch((e: unknown) => e);
+    expect(cluster.held()).toHaveLength(before);
+    expect((error as Error).message).toBe(
+      'nothing was deleted: the server refused part of it: kubectl delete failed: Error from server (Forbidden): clusterrolebindings.rbac.authorization.k8s.io "tools:kubectl-autoupdate" is forbidden',
+    );
   });
 });
