@@ -2,7 +2,7 @@
 import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
 import { kubectlForms, logLevelAt } from "./cli/kubectl-forms.js";
-import { createProgram } from "./cli/program.js";
+import { createProgram, parseErrorLine } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { escapeTerminal, escapeTerminalLines } from "./output/terminal-text.js";
@@ -36,11 +36,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     await program.parseAsync([...words], { from: "user" });
     return 0;
   } catch (error) {
+    await reportFailedApply(error, words, io);
     return report(error, io, verbose());
   } finally {
     removePrivateDirs();
     if (verbose()) io.stderr.write(`${ownUsage(process.resourceUsage())}\n`);
   }
+}
+
+/**
+ * An apply that commander refused (a flag mistyped in the CronJob's args): its failure kept and its RunReport
+ * posted as for any failed run, where the environment says where (the CronJob's way of saying it).
+ */
+async function reportFailedApply(error: unknown, words: readonly string[], io: Io): Promise<void> {
+  if (!(error instanceof CommanderError) || error.exitCode === 0 || words[0] !== "apply") return;
+  const { reportingDespite } = await import("./cli/options.js");
+  const reporting = reportingDespite({ dryRun: words.includes("--dry-run") }, io.env);
+  if (!reporting) return;
+  const { reportRunNotStarted } = await import("./commands/apply.js");
+  await reportRunNotStarted(io, reporting, new UsageError(parseErrorLine(error.message)));
 }
 
 /**

@@ -97,6 +97,11 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
   return program;
 }
 
+/** A parse error commander printed, as it was printed (kubectl's words, no unknown flag's value), unprefixed. */
+export function parseErrorLine(message: string): string {
+  return inKubectlWords(withoutUnknownFlagValue(message)).replace(/^error: /, "");
+}
+
 /** commander's parse errors as kubectl (pflag) words them, for scripts and people who know those. */
 function inKubectlWords(message: string): string {
   return message

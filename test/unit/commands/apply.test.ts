@@ -150,6 +150,30 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
     });
   });
 
+  it("a flag mistyped (unknown to it): the same, its value never said", async () => {
+    const resultFile = join(tmpdir(), `kau-unknown-flag-run-${process.pid}`);
+    const env = {
+      KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href,
+      KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+    };
+    const code = await main(["apply", "--yes", "--concurency=s3cr3t"], testIo({ env }));
+    expect(code).toBe(1);
+    expect(readFileSync(resultFile, "utf8")).toBe("error: unknown flag: --concurency\n");
+    rmSync(resultFile);
+    expect(JSON.parse(webhook.posts[0]!)).toMatchObject({
+      outcome: "failed",
+      error: "unknown flag: --concurency",
+    });
+    expect(webhook.posts[0]).not.toContain("s3cr3t");
+  });
+
+  it("plan, and apply's help, report nothing", async () => {
+    const env = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href };
+    expect(await main(["plan", "--concurency=4"], testIo({ env }))).toBe(1);
+    expect(await main(["apply", "--help"], testIo({ env }))).toBe(0);
+    expect(webhook.posts).toHaveLength(0);
+  });
+
   it("reports nothing when its webhook flags are wrong too", async () => {
     const env = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: "not a url" };
     expect(await main(["apply", "--yes", "--concurrency=100"], testIo({ env }))).toBe(1);
