@@ -521,7 +521,7 @@ describe("a budget over several controllers", () => {
   });
 
   /** A gate over one budget, shared, over tier=web, whose status allows what `allowed` says at each read. */
-  function sharedBudget(allowed: () => number, options: Partial<RestartOptions> = {}) {
+  function gateOver(allowed: () => number, options: Partial<RestartOptions> = {}) {
     const api = {
       async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
         const selector = { matchLabels: { tier: "web" } };
@@ -531,8 +531,12 @@ describe("a budget over several controllers", () => {
     const clock = new FakeClock();
     const signal = new AbortController().signal;
     const all = { dryRun: false, wait: false, pollMs: 1000, signal, clock, ...options };
-    const gate = new BudgetGate(api, all as unknown as RestartOptions);
-    // Each pod let through is deleted at once: its deletion answered before the next list is sent.
+    return { gate: new BudgetGate(api, all as unknown as RestartOptions), clock };
+  }
+
+  /** gateOver, each pod let through deleted at once: its deletion answered before the next list is sent. */
+  function sharedBudget(allowed: () => number, options: Partial<RestartOptions> = {}) {
+    const { gate, clock } = gateOver(allowed, options);
     const ask = gate.waitUntilAllowed.bind(gate);
     gate.waitUntilAllowed = async (...args) => {
       const allowed = await ask(...args);
@@ -630,21 +634,7 @@ describe("a budget over several controllers", () => {
 
   it("under --wait, a drop in a lagging status is not taken for a later deletion: it may be an earlier one's", async () => {
     let allowed = 1;
-    const api = {
-      async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
-        return [{ name: "shared", selector: { matchLabels: { tier: "web" } }, disruptionsAllowed: allowed }];
-      },
-    };
-    const clock = new FakeClock();
-    const options = {
-      dryRun: false,
-      wait: true,
-      waitTimeoutMs: 0,
-      pollMs: 1000,
-      signal: new AbortController().signal,
-      clock,
-    };
-    const gate = new BudgetGate(api, options as unknown as RestartOptions);
+    const { gate } = gateOver(() => allowed, { wait: true, waitTimeoutMs: 0 });
     const ask = (name: string) => gate.waitUntilAllowed(pod(name), undefined, { mayWait: false });
     // e-0 goes and its replacement is up before the status shows either: its draw is released.
     const e = await ask("e-0");
@@ -664,14 +654,7 @@ describe("a budget over several controllers", () => {
 
   it("a deletion let through but not yet sent is not taken as shown by a drop that is another's", async () => {
     let allowed = 2;
-    const api = {
-      async listDisruptionBudgets(): Promise<DisruptionBudget[]> {
-        return [{ name: "shared", selector: { matchLabels: { tier: "web" } }, disruptionsAllowed: allowed }];
-      },
-    };
-    const clock = new FakeClock();
-    const options = { dryRun: false, wait: false, pollMs: 1000, signal: new AbortController().signal, clock };
-    const gate = new BudgetGate(api, options as unknown as RestartOptions);
+    const { gate } = gateOver(() => allowed);
     const a = await gate.waitUntilAllowed(pod("a-0"));
     const b = await gate.waitUntilAllowed(pod("b-0"));
     if (!("release" in a && "release" in b)) throw new Error("both let through");
