@@ -239,7 +239,7 @@ export class BudgetGate {
 
   /** A list of budgets about to be sent: its number, and how many deletions had been answered. */
   private sent(): Read {
-    return { number: this.reads++, landed: this.landings };
+    return { number: this.reads++, landed: this.landings, shown: new Set() };
   }
 
   /**
@@ -248,16 +248,16 @@ export class BudgetGate {
    * shown, whatever other lists said. Of those, not shown by a list sent before it, it shows at most as many
    * as its disruptionsAllowed has gone down since one of their draws (one drop of one shows one deletion,
    * however many were let through at that allowance, and however often it is read), the earliest first. Once
-   * shown, a deletion stays shown to the lists sent after: its replacement coming up raises the allowance
-   * again before the draw is released (with --no-wait, never), and must not hide a later one. A list sent
-   * before, answered late, judges for itself.
+   * shown, a deletion stays shown to the lists sent after that answer came: its replacement coming up raises
+   * the allowance again before the draw is released (with --no-wait, never), and must not hide a later one.
+   * A list sent before it came, answered late, judges for itself: the API server may have served it first.
    */
   private unseen(namespace: string, budget: DisruptionBudget, read: Read, look = false): number {
     const drawn = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
     const lasting = drawn.filter((draw) => draw.lasting).length;
     const held = drawn.filter((draw) => !draw.lasting && landedBefore(draw, read));
     const notAnswered = drawn.filter((draw) => !draw.lasting && !landedBefore(draw, read)).length;
-    const shownBefore = (draw: Draw) => draw.seenBy !== undefined && draw.seenBy < read.number;
+    const shownBefore = (draw: Draw) => draw.seenBy !== undefined && draw.seenBy <= read.number;
     const unseen = held.filter((draw) => !shownBefore(draw));
     // A drop since a draw's allowance shows this run's deletions its allowance did not show yet; those of
     // them shown already were counted at an earlier read, and are not counted again.
@@ -269,9 +269,12 @@ export class BudgetGate {
       ? 0
       : Math.max(0, ...unseen.map((draw) => draw.allowedThen - budget.disruptionsAllowed - shownSince(draw)));
     // Marked once per read of the budget: a second count of the same read would mark later draws seen too.
-    if (!look)
-      for (const draw of unseen.slice(0, shown))
-        draw.seenBy = Math.min(draw.seenBy ?? read.number, read.number);
+    if (!look) {
+      for (const draw of unseen.slice(0, shown)) {
+        read.shown.add(draw);
+        draw.seenBy = Math.min(draw.seenBy ?? this.reads, this.reads);
+      }
+    }
     return lasting + notAnswered + Math.max(0, unseen.length - shown);
   }
 
@@ -286,7 +289,8 @@ export class BudgetGate {
       const key = `${namespace}/${budget.name}`;
       // The first of this run's deletions under the budget its status, as read, did not show: one not answered
       // before the list was sent, or not shown by it nor by a list sent before it.
-      const shown = (d: Draw) => landedBefore(d, read) && d.seenBy !== undefined && d.seenBy <= read.number;
+      const shown = (d: Draw) =>
+        landedBefore(d, read) && (read.shown.has(d) || (d.seenBy !== undefined && d.seenBy <= read.number));
       const since = (this.drawn.get(key) ?? []).find((d) => !d.lasting && !shown(d))?.number ?? this.draws;
       const draws = Array.from(
         { length: disruptions },
@@ -320,10 +324,14 @@ function landedBefore(draw: Draw, read: Read): boolean {
   return draw.landed !== undefined && draw.landed < read.landed;
 }
 
-/** A list of budgets: its place among the lists sent, and how many deletions had been answered by then. */
+/**
+ * A list of budgets: its place among the lists sent, how many deletions had been answered by then, and the
+ * deletions its answer showed.
+ */
 interface Read {
   number: number;
   landed: number;
+  shown: Set<Draw>;
 }
 
 /**
@@ -332,7 +340,7 @@ interface Read {
  */
 interface Draw {
   allowedThen: number;
-  /** The first list (by its number) whose status showed it. */
+  /** From which list on (by number: those sent after the answer that showed it) it is shown. */
   seenBy?: number;
   lasting: boolean;
   /**

@@ -652,6 +652,39 @@ describe("a budget over several controllers", () => {
     expect(await ask("c-0")).toMatchObject({ blocked: true });
   });
 
+  it("--no-wait: a drop one list shows is not taken as shown by a list sent before that answer came", async () => {
+    const answers: ((allowed: number) => void)[] = [];
+    const api = {
+      listDisruptionBudgets: () =>
+        new Promise<DisruptionBudget[]>((resolve) =>
+          answers.push((allowed) =>
+            resolve([
+              { name: "shared", selector: { matchLabels: { tier: "web" } }, disruptionsAllowed: allowed },
+            ]),
+          ),
+        ),
+    };
+    const clock = new FakeClock();
+    const options = { dryRun: false, wait: false, pollMs: 1000, signal: new AbortController().signal, clock };
+    const gate = new BudgetGate(api, options as unknown as RestartOptions);
+    const a = gate.waitUntilAllowed(pod("a-0"));
+    await settled();
+    answers.shift()!(1);
+    const allowedA = await a;
+    if ("release" in allowedA) allowedA.landed?.();
+    // b-0 and c-0 ask side by side. b-0's list, served after a-0 shows (0), is answered first; c-0's, served
+    // before (its kubectl reached the API server first), is answered last and still allows 1.
+    const b = gate.waitUntilAllowed(pod("b-0"));
+    await settled();
+    const c = gate.waitUntilAllowed(pod("c-0"));
+    await settled();
+    const [answerB, answerC] = [answers.shift()!, answers.shift()!];
+    answerB(0);
+    expect(await b).toEqual(blocked);
+    answerC(1);
+    expect(await c).toEqual(blocked);
+  });
+
   it("a deletion let through but not yet sent is not taken as shown by a drop that is another's", async () => {
     let allowed = 2;
     const { gate } = gateOver(() => allowed);
