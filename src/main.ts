@@ -32,11 +32,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     if (verbless) throw new UsageError(verbless);
-    words = kubectlForms(program, argv);
+    try {
+      words = kubectlForms(program, argv);
+    } catch (error) {
+      if (error instanceof UsageError) await reportFailedApply(error.message, argv, io);
+      throw error;
+    }
     await program.parseAsync([...words], { from: "user" });
     return 0;
   } catch (error) {
-    await reportFailedApply(error, words, io);
+    // Commander's own refusals come before any verb's action, which reports the run's failures itself.
+    if (error instanceof CommanderError && error.exitCode !== 0) {
+      await reportFailedApply(parseErrorLine(error.message), words, io);
+    }
     return report(error, io, verbose());
   } finally {
     removePrivateDirs();
@@ -45,16 +53,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /**
- * An apply that commander refused (a flag mistyped in the CronJob's args): its failure kept and its RunReport
- * posted as for any failed run, where the environment says where (the CronJob's way of saying it).
+ * An apply refused before its action (a flag mistyped, or given a value it cannot take, in the CronJob's
+ * args): its failure kept and its RunReport posted as for any failed run, where the environment says where
+ * (the CronJob's way of saying it).
  */
-async function reportFailedApply(error: unknown, words: readonly string[], io: Io): Promise<void> {
-  if (!(error instanceof CommanderError) || error.exitCode === 0 || words[0] !== "apply") return;
+async function reportFailedApply(message: string, words: readonly string[], io: Io): Promise<void> {
+  if (words[0] !== "apply") return;
   const { reportingDespite } = await import("./cli/options.js");
   const reporting = reportingDespite({ dryRun: words.includes("--dry-run") }, io.env);
   if (!reporting) return;
   const { reportRunNotStarted } = await import("./commands/apply.js");
-  await reportRunNotStarted(io, reporting, new UsageError(parseErrorLine(error.message)));
+  await reportRunNotStarted(io, reporting, new UsageError(message));
 }
 
 /**

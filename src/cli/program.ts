@@ -97,9 +97,17 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
   return program;
 }
 
-/** A parse error commander printed, as it was printed (kubectl's words, no unknown flag's value), unprefixed. */
+/**
+ * A parse error commander printed, as it was printed (kubectl's words, no unknown flag's value), unprefixed,
+ * on one line: its suggestion (`(Did you mean --concurrency?)`) follows on the same.
+ */
 export function parseErrorLine(message: string): string {
-  return inKubectlWords(withoutUnknownFlagValue(message)).replace(/^error: /, "");
+  const lines = inKubectlWords(withoutUnknownFlagValue(message)).split("\n");
+  return lines
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .join(" ")
+    .replace(/^error: /, "");
 }
 
 /** commander's parse errors as kubectl (pflag) words them, for scripts and people who know those. */
