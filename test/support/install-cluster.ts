@@ -9,6 +9,7 @@ import type { Exec } from "../../src/adapters/exec.js";
 import type { ExecResult } from "../../src/adapters/exec-result.js";
 import { Kubectl } from "../../src/adapters/kubectl.js";
 import { kindResources } from "../../src/core/kind-resources.js";
+import { objectRef } from "../../src/cron/core/object-refs.js";
 import type { CronDeps } from "../../src/cron/deps.js";
 import { makeChalk } from "../../src/output/color.js";
 import { FakeClock } from "./fake-clock.js";
@@ -124,8 +125,13 @@ export class InstallCluster {
       this.objects.findIndex((o) => `${o.kind}/${o.metadata.name}` === this.kindRef(ref));
     const deleted = args.filter((a) => a.includes("/") && held(a) >= 0);
     if (!dryRun) for (const ref of deleted) this.objects.splice(held(ref), 1);
-    // As with -o name: each object deleted (--ignore-not-found: of the others, nothing).
-    return answer(deleted.map((ref) => `${ref}\n`).join(""));
+    // As -o name prints them (`cronjob.batch/NAME`): each object deleted (--ignore-not-found: of the others,
+    // nothing).
+    const named = deleted.map((ref) => {
+      const [kind, name] = this.kindRef(ref).split("/") as [string, string];
+      return `${objectRef(kind, name)}\n`;
+    });
+    return answer(named.join(""));
   }
 
   /** `roles.rbac.authorization.k8s.io/NAME` → `Role/NAME`. */

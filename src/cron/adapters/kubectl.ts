@@ -109,9 +109,17 @@ export async function deleteObjects(
   // -o name: a `resource/name` line for each object deleted (a dry run's deleted nothing).
   const deleted = result.stdout.split("\n").filter((line) => /^[a-z0-9.-]+\/[A-Za-z0-9.:_-]+$/.test(line));
   if (dryRun || deleted.length === 0) throw failure;
-  throw new ToolFailedError(`${failure.message}; deleted all the same: ${deleted.join(", ")}`, {
-    cause: failure,
-  });
+  throw new PartlyDeletedError(failure, deleted);
+}
+
+/** A deletion kubectl went on with past an object it could not delete: those it deleted (`cronjob.batch/x`). */
+export class PartlyDeletedError extends ToolFailedError {
+  constructor(
+    failure: Error,
+    readonly deleted: readonly string[],
+  ) {
+    super(`${failure.message}; deleted all the same: ${deleted.join(", ")}`, { cause: failure });
+  }
 }
 
 /** One CronJob, or null. */

@@ -7,7 +7,12 @@
  */
 import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError } from "../../errors.js";
-import { applyServerSide, deleteObjects, type ServerObject } from "../adapters/kubectl.js";
+import {
+  applyServerSide,
+  deleteObjects,
+  PartlyDeletedError,
+  type ServerObject,
+} from "../adapters/kubectl.js";
 import { appliedFirst, dryRunnable } from "../core/apply-order.js";
 import type { InstallObject } from "../core/install-objects.js";
 import { fieldManager } from "../core/installation.js";
@@ -60,13 +65,16 @@ async function undo(
   namespace: string,
   left: string,
 ): Promise<string> {
-  const refs = created.map(resourceRef);
-  const named = created.map((o) => objectRef(o.kind, o.metadata.name)).join(", ");
+  const named = (objects: readonly InstallObject[]) =>
+    objects.map((o) => objectRef(o.kind, o.metadata.name)).join(", ");
   try {
-    await deleteObjects(deps.kubectl, refs, namespace, false);
-    return `${left}: ${named}, applied first to check the bindings against, deleted again`;
+    await deleteObjects(deps.kubectl, created.map(resourceRef), namespace, false);
+    return `${left}: ${named(created)}, applied first to check the bindings against, deleted again`;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return `${named}, applied first to check the bindings against, could not be deleted again (${why}); delete ${created.length === 1 ? "it" : "them"}: kubectl delete ${refs.join(" ")} ${kubectlWords(deps, namespace)}`;
+    // Those kubectl deleted all the same are gone: only the rest is left to delete.
+    const deleted = error instanceof PartlyDeletedError ? error.deleted : [];
+    const rest = created.filter((o) => !deleted.includes(objectRef(o.kind, o.metadata.name)));
+    return `${named(rest)}, applied first to check the bindings against, could not be deleted again (${why}); delete ${rest.length === 1 ? "it" : "them"}: kubectl delete ${rest.map(resourceRef).join(" ")} ${kubectlWords(deps, namespace)}`;
   }
 }

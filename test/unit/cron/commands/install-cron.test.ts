@@ -19,7 +19,7 @@ const spec = installSpec();
 const forbidden =
   'kubectl get failed: Error from server (Forbidden): clusterroles.rbac.authorization.k8s.io is forbidden: User "ns-admin" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope';
 
-async function install(cluster: InstallCluster, allNamespaces = false) {
+async function install(cluster: InstallCluster, allNamespaces = false, exec: Exec = cluster.exec) {
   const options: InstallCronOptions = {
     name: spec.name,
     namespace: "tools",
@@ -30,7 +30,7 @@ async function install(cluster: InstallCluster, allNamespaces = false) {
     spec: { ...spec, allNamespaces },
     dryRun: false,
   };
-  const { deps, out } = cronVerbDeps(cluster.exec);
+  const { deps, out } = cronVerbDeps(exec);
   const error = await installCronCommand(deps, options).then(
     () => undefined,
     (e: unknown) => e,
@@ -195,6 +195,29 @@ describe("install-cron applies nothing the server has not checked", () => {
     const { error } = await install(cluster);
     expect((error as Error).message).toMatch(
       /; serviceaccount\/kubectl-autoupdate, role\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate, applied first to check the bindings against, could not be deleted again \(kubectl delete failed: Error from server \(Forbidden\): serviceaccounts is forbidden\); delete them: kubectl delete serviceaccounts\/kubectl-autoupdate roles\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate -n tools$/,
+    );
+  });
+
+  it("what it made first is deleted again in part: names, and tells to delete, only the rest", async () => {
+    const cluster = new InstallCluster().refuse((c) => c.kinds.includes("RoleBinding"), refusedBinding);
+    // kubectl goes on past the ServiceAccount it may not delete, and deletes the Role.
+    const exec: typeof cluster.exec = async (file, argv, options) => {
+      if (argv[0] !== "delete" || argv.includes("--dry-run=server")) return cluster.exec(file, argv, options);
+      const done = await cluster.exec(
+        file,
+        argv.filter((a) => !a.startsWith("serviceaccounts/")),
+        options,
+      );
+      return {
+        ...done,
+        exitCode: 1,
+        stderr: "Error from server (Forbidden): serviceaccounts is forbidden\n",
+      };
+    };
+    const { error } = await install(cluster, false, exec);
+    expect(cluster.held()).toEqual(["ServiceAccount/kubectl-autoupdate"]);
+    expect((error as Error).message).toMatch(
+      /; serviceaccount\/kubectl-autoupdate, applied first to check the bindings against, could not be deleted again \(.*; deleted all the same: role\.rbac\.authorization\.k8s\.io\/kubectl-autoupdate\); delete it: kubectl delete serviceaccounts\/kubectl-autoupdate -n tools$/,
     );
   });
 

@@ -149,7 +149,7 @@ describe("uninstall-cron refused part way", () => {
     const error = await uninstallCronCommand(deps, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolFailedError);
     expect((error as Error).message).toBe(
-      "kubectl delete failed: Error from server (InternalError): Internal error occurred: etcdserver: request timed out; deleted all the same: cronjobs.batch/kubectl-autoupdate, configmaps/kubectl-autoupdate, rolebindings.rbac.authorization.k8s.io/kubectl-autoupdate, roles.rbac.authorization.k8s.io/kubectl-autoupdate; run uninstall-cron again to delete the rest",
+      "kubectl delete failed: Error from server (InternalError): Internal error occurred: etcdserver: request timed out; deleted all the same: cronjob.batch/kubectl-autoupdate, configmap/kubectl-autoupdate, rolebinding.rbac.authorization.k8s.io/kubectl-autoupdate, role.rbac.authorization.k8s.io/kubectl-autoupdate; run uninstall-cron again to delete the rest",
     );
     expect(out.stdout).toBe("");
   });
