@@ -267,8 +267,8 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
 }
 
 /**
- * Where a run that failed on its other flags reports that: undefined when nowhere (no webhook nor result file),
- * or when these flags are wrong too.
+ * Where a run that failed on its other flags reports that: undefined when nowhere (no webhook nor result
+ * file), or when these flags are wrong too.
  */
 export function reportingDespite(raw: RawApplyFlags, env: Env): ApplyReporting | undefined {
   try {

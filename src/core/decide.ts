@@ -206,10 +206,10 @@ export function decidePlan(input: PlanInput): Plan {
 /**
  * Why the pod's new pod would start a node's cached old image, or null. Under imagePullPolicy Never the
  * kubelet never pulls. A DaemonSet's new pod runs on the node of the pod it replaces, which holds the old
- * image under the tag (it runs it), so under IfNotPresent that image is started again, unless the pod itself
- * shows the node has the new one by then. (A node may have pulled the tag since for another pod, but the pods
- * in scope cannot show that of every node: left alike, whatever the scope.) A Deployment's new pod may land on a node that pulls: it is tried, with a warning,
- * and checked.
+ * image under the tag (it runs it), so under IfNotPresent that image is started again, unless the pod
+ * itself shows the node has the new one by then. (A node may have pulled the tag since for another pod, but
+ * the pods in scope cannot show that of every node: left alike, whatever the scope.) A Deployment's new pod
+ * may land on a node that pulls: it is tried, with a warning, and checked.
  */
 function startsCachedImage(
   containers: readonly PlanContainer[],

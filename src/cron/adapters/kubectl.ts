@@ -112,7 +112,9 @@ export async function deleteObjects(
   throw new PartlyDeletedError(failure, deleted);
 }
 
-/** A deletion kubectl went on with past an object it could not delete: those it deleted (`cronjob.batch/x`). */
+/**
+ * A deletion kubectl went on with past an object it could not delete: those it deleted (`cronjob.batch/x`).
+ */
 export class PartlyDeletedError extends ToolFailedError {
   constructor(
     failure: Error,

@@ -364,7 +364,7 @@ export function compare(a: string, b: string): number {
 export interface RunInProgress {
   name: string;
   state: JobState;
-  /** Since when its pods have been stopping, once the Job controller decided (FailureTarget, SuccessCriteriaMet). */
+  /** When the Job controller decided (FailureTarget, SuccessCriteriaMet): its pods stop from then. */
   decidedAt?: string;
 }
 

@@ -49,7 +49,7 @@ export class BudgetGate {
   private reads = 0;
   /** Rollouts reading their budgets now (their namespace and pods' labels): not drawn yet, but about to. */
   private readonly reading = new Set<{ namespace: string; labelSets: readonly Labels[] }>();
-  /** Evictions checked against rollouts and not answered yet, by namespace; `landed` settles when they are. */
+  /** Evictions checked against rollouts and not answered yet, by namespace; `landed` settles with them. */
   private readonly evicting = new Set<{ namespace: string; landed: Promise<void> }>();
 
   constructor(
@@ -60,14 +60,15 @@ export class BudgetGate {
   /**
    * The allowance when the pod may be deleted now (or after waiting), else why not. When its budgets
    * cannot be read the pod is left at once: a DELETE would bypass them unseen. A pod `health` says is not
-   * Ready, or Pending, at a look (told whether the gate has waited since it was first asked) goes where the budgets let such a pod go (countingBudgets), drawing nothing
-   * from them (the allowance says so: `letAs`). A rollout asks for as many disruptions as it takes pods down
-   * at once (`disruptions`), for every pod it replaces (`labelSets`: the labels of its pods), and they count
-   * until it is released (`lasting`): it takes pods down step by step, and its budget's status shows some
-   * steps and not others. Its surge (`surges`: new pods beside the old, Ready before those go) raises its
-   * budgets' allowance for a while: it is drawn too, for the other restarts to count, but never waited for. A
-   * rollout that only surges is let through at once, also when its budgets cannot be read (nothing else's
-   * list of them would be read either: the API server then decides the evictions beside it).
+   * Ready, or Pending, at a look (told whether the gate has waited since it was first asked) goes where the
+   * budgets let such a pod go (countingBudgets), drawing nothing from them (the allowance says so: `letAs`).
+   * A rollout asks for as many disruptions as it takes pods down at once (`disruptions`), for every pod it
+   * replaces (`labelSets`: the labels of its pods), and they count until it is released (`lasting`): it takes
+   * pods down step by step, and its budget's status shows some steps and not others. Its surge (`surges`: new
+   * pods beside the old, Ready before those go) raises its budgets' allowance for a while: it is drawn too,
+   * for the other restarts to count, but never waited for. A rollout that only surges is let through at once,
+   * also when its budgets cannot be read (nothing else's list of them would be read either: the API server
+   * then decides the evictions beside it).
    */
   async waitUntilAllowed(
     pod: PlanPod,
@@ -287,8 +288,8 @@ export class BudgetGate {
   ): Allowance {
     const taken = budgets.flatMap((budget) => {
       const key = `${namespace}/${budget.name}`;
-      // The first of this run's deletions under the budget its status, as read, did not show: one not answered
-      // before the list was sent, or not shown by it nor by a list sent before it.
+      // The first of this run's deletions under the budget its status, as read, did not show: one not
+      // answered before the list was sent, or not shown by it nor by a list sent before it.
       const shown = (d: Draw) =>
         landedBefore(d, read) && (read.shown.has(d) || (d.seenBy !== undefined && d.seenBy <= read.number));
       const since = (this.drawn.get(key) ?? []).find((d) => !d.lasting && !shown(d))?.number ?? this.draws;
