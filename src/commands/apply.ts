@@ -297,7 +297,6 @@ async function warnUnrecorded(ctx: Context<ApplyOptions>, recorders: Recorders |
   }
 }
 
-/** The run's one-line result, when asked for; a failure to write it is one warning line. */
 /** Where apply reports its run: its result line, and its RunReport. */
 export type ApplyReporting = Pick<ApplyOptions, "dryRun" | "webhook" | "resultFile">;
 
@@ -314,6 +313,7 @@ export async function reportRunNotStarted(io: Io, reporting: ApplyReporting, err
   await postReport(ctx, {}, error);
 }
 
+/** The run's one-line result, when asked for; a failure to write it is one warning line. */
 async function keepResult(ctx: ReportingContext, run: RunSoFar, error?: unknown): Promise<void> {
   const path = ctx.options.resultFile;
   if (path === undefined) return;
