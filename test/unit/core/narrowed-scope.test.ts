@@ -55,6 +55,14 @@ describe("a workload only part of which a selector chose", () => {
     });
   });
 
+  it("is evicted under auto with one pod outside the selection too", () => {
+    expect(restartOf("auto", 2, true)).toMatchObject({
+      strategy: "evict",
+      reason:
+        "Deployment/web's rollout would also replace its 1 pod outside the selection, which this plan did not judge: evicted one at a time",
+    });
+  });
+
   it("is rolled when the selection holds all its pods, or the scope is whole", () => {
     expect(restartOf("auto", 3, true)?.strategy).toBe("rollout");
     expect(restartOf("auto", 1, false)?.strategy).toBe("rollout");
