@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { decidePlan } from "../../../src/core/decide.js";
+import type { Pod } from "../../../src/core/k8s.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import type { StrategyName } from "../../../src/core/plan.js";
 import type { Resolution } from "../../../src/core/resolution.js";
@@ -25,6 +26,54 @@ const pod = (name: string) =>
     name,
     owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
     containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD }],
+  });
+
+/** The plan of `pods`, selected by -l, and restarts decided with their one workload as given. */
+function narrowedPlan(
+  strategy: StrategyName,
+  pods: Pod[],
+  key: string,
+  workload: Workload,
+  extra: { optedOutElsewhere?: ReadonlyMap<string, readonly string[]> } = {},
+) {
+  const decided = decidePlan({
+    resolver: "registry",
+    pods,
+    owners,
+    resolutions: new Map([["docker.io/library/nginx:latest", resolution]]),
+  });
+  return decideRestarts(decided, {
+    strategy,
+    owners,
+    workloads: new Map([[key, workload]]),
+    unreadable: new Map(),
+    narrowed: true,
+    ...extra,
+  });
+}
+
+/** StatefulSet db, partition 2, `updated` of its `replicas` on the update revision, all Ready. */
+const partitioned = (replicas: number, updated: number): Workload => ({
+  kind: "StatefulSet",
+  metadata: { name: "db", namespace: "default", generation: 3 },
+  spec: { replicas, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
+  status: {
+    observedGeneration: 3,
+    replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
+    currentReplicas: 2,
+    updatedReplicas: updated,
+    currentRevision: "db-6f7c9",
+    updateRevision: "db-8d2e1",
+  },
+});
+
+const dbPod = (name: string, digest: string) =>
+  makePod({
+    name,
+    owner: { kind: "StatefulSet", name: "db" },
+    containers: [{ name: "db", image: "nginx:latest", runningDigest: digest }],
   });
 
 /** The restart of the first pod, with `inScope` of the Deployment's 3 pods selected. */
@@ -74,39 +123,40 @@ describe("a workload only part of which a selector chose", () => {
 
   it("counts a StatefulSet's pods from its partition up: those below it its rollout leaves alone", () => {
     // 3 replicas, partition 2: db-2 is the canary, on the update revision; -l track=canary selects it alone.
-    const db: Workload = {
-      kind: "StatefulSet",
-      metadata: { name: "db", namespace: "default", generation: 3 },
-      spec: { replicas: 3, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
-      status: {
-        observedGeneration: 3,
-        replicas: 3,
-        readyReplicas: 3,
-        availableReplicas: 3,
-        currentReplicas: 2,
-        updatedReplicas: 1,
-        currentRevision: "db-6f7c9",
-        updateRevision: "db-8d2e1",
-      },
-    };
-    const canary = makePod({
-      name: "db-2",
-      owner: { kind: "StatefulSet", name: "db" },
-      containers: [{ name: "db", image: "nginx:latest", runningDigest: OLD }],
-    });
-    const decided = decidePlan({
-      resolver: "registry",
-      pods: [canary],
-      owners,
-      resolutions: new Map([["docker.io/library/nginx:latest", resolution]]),
-    });
-    const plan = decideRestarts(decided, {
-      strategy: "auto",
-      owners,
-      workloads: new Map([["default/StatefulSet/db", db]]),
-      unreadable: new Map(),
-      narrowed: true,
-    });
+    const plan = narrowedPlan("auto", [dbPod("db-2", OLD)], "default/StatefulSet/db", partitioned(3, 1));
     expect(plan.pods[0]!.restart?.strategy).toBe("rollout");
+  });
+
+  it("does not count a selected pod below the partition as one its rollout covers", () => {
+    // 4 replicas, partition 2: db-0 and db-1 kept back, db-2 and db-3 roll. -l selected db-0 and db-2, so
+    // db-3, above the partition and outside the selection, would be rolled unjudged.
+    const plan = narrowedPlan(
+      "auto",
+      [dbPod("db-0", NEW), dbPod("db-2", OLD)],
+      "default/StatefulSet/db",
+      partitioned(4, 2),
+    );
+    const db2 = plan.pods.find((p) => p.name === "db-2")!;
+    expect(db2.action).toBe("delete");
+    expect(db2.restart).toMatchObject({
+      strategy: "evict",
+      reason:
+        "StatefulSet/db's rollout would also replace its 1 pod outside the selection, which this plan did not judge: evicted one at a time",
+    });
+  });
+
+  it("--strategy rollout: an opted-out pod outside the selection keeps the Deployment from rolling", () => {
+    const plan = narrowedPlan(
+      "rollout",
+      [pod("web-7d9c8b-a")],
+      "default/Deployment/web",
+      settledDeployment("web", "default", 2),
+      { optedOutElsewhere: new Map([["default/Deployment/web", ["web-7d9c8b-b"]]]) },
+    );
+    expect(plan.pods[0]).toMatchObject({
+      action: "skip",
+      reason:
+        "Deployment/web's rollout would also replace web-7d9c8b-b, opted out with kubectl-autoupdate/ignore=true: use --strategy evict",
+    });
   });
 });
