@@ -21,6 +21,11 @@ export interface Allowance {
   /** Its deletion was answered: lists sent from now on may show it. Until then none is taken to. */
   landed?(): void;
   /**
+   * Released at `time` (the clock's), not before: a deletion whose replacement is not waited for counts as
+   * long as a wait for it would have.
+   */
+  releaseAt?(time: number): void;
+  /**
    * Let through by some budget only because the pod was not Ready, or Pending: it must still be so at the
    * deletion.
    */
@@ -33,8 +38,9 @@ export interface Allowance {
  * Checks the disruption budgets of a pod's namespace before each deletion, and before auto rolls a workload
  * out (which the API server's budgets do not govern), waiting while they block. Workloads are restarted side
  * by side, and a budget may select pods of several: a disruption let through counts against each of its
- * budgets until its replacement is up; with --no-wait, which sees none come up, until the budget's status
- * shows it (its disruptionsAllowed has gone down since by as many as were let through).
+ * budgets until its replacement is up (one not waited for, as long as its wait would have lasted); with
+ * --no-wait, which sees none come up, until the budget's status shows it (its disruptionsAllowed has gone
+ * down since by as many as were let through).
  */
 export class BudgetGate {
   /**
@@ -201,7 +207,16 @@ export class BudgetGate {
 
   /** How many disruptions rollouts of this run hold on the budget, their surges included. */
   private rolloutDraws(namespace: string, budget: DisruptionBudget): number {
-    return (this.drawn.get(`${namespace}/${budget.name}`) ?? []).filter((draw) => draw.lasting).length;
+    return this.drawsOn(`${namespace}/${budget.name}`).filter((draw) => draw.lasting).length;
+  }
+
+  /** The draws held on a budget (by namespace/budget) now: those released at a time past are dropped. */
+  private drawsOn(key: string): Draw[] {
+    const now = this.options.clock.now();
+    const drawn = this.drawn.get(key) ?? [];
+    const held = drawn.filter((draw) => draw.until === undefined || now < draw.until);
+    if (held.length < drawn.length) this.drawn.set(key, held);
+    return held;
   }
 
   /**
@@ -254,7 +269,7 @@ export class BudgetGate {
    * A list sent before it came, answered late, judges for itself: the API server may have served it first.
    */
   private unseen(namespace: string, budget: DisruptionBudget, read: Read, look = false): number {
-    const drawn = this.drawn.get(`${namespace}/${budget.name}`) ?? [];
+    const drawn = this.drawsOn(`${namespace}/${budget.name}`);
     const lasting = drawn.filter((draw) => draw.lasting).length;
     const held = drawn.filter((draw) => !draw.lasting && landedBefore(draw, read));
     const notAnswered = drawn.filter((draw) => !draw.lasting && !landedBefore(draw, read)).length;
@@ -292,7 +307,7 @@ export class BudgetGate {
       // answered before the list was sent, or not shown by it nor by a list sent before it.
       const shown = (d: Draw) =>
         landedBefore(d, read) && (read.shown.has(d) || (d.seenBy !== undefined && d.seenBy <= read.number));
-      const since = (this.drawn.get(key) ?? []).find((d) => !d.lasting && !shown(d))?.number ?? this.draws;
+      const since = this.drawsOn(key).find((d) => !d.lasting && !shown(d))?.number ?? this.draws;
       const draws = Array.from(
         { length: disruptions },
         (): Draw => ({
@@ -315,6 +330,9 @@ export class BudgetGate {
       },
       landed: () => {
         for (const [, draw] of taken) draw.landed ??= this.landings++;
+      },
+      releaseAt: (time) => {
+        for (const [, draw] of taken) draw.until = time;
       },
     };
   }
@@ -351,6 +369,8 @@ interface Draw {
   since: number;
   /** Its place among the deletions answered, once it is. */
   landed?: number;
+  /** When it is released, where that was set in advance (releaseAt). */
+  until?: number;
 }
 
 type Labels = Readonly<Record<string, string>>;

@@ -64,8 +64,9 @@ async function deleteEach(
       if (leave(index, pod, allowed) === "stop") return;
       continue;
     }
-    // Without a check of the replacement, a deletion counts against its budgets until their status shows it.
-    let heldUntilShown = false;
+    // Without a wait for the replacement, a deletion counts against its budgets until their status shows it
+    // (--no-wait), or as long as that wait would have lasted (its controller's pods not counted).
+    let heldOn = false;
     try {
       // A wait for the budgets may have taken minutes: the pod and its controller's are read again after it,
       // and before the deletion of one let through because it was not Ready (or Pending): no longer so, it is
@@ -96,13 +97,14 @@ async function deleteEach(
       allowed.landed?.();
       reporter.report(pod, outcome);
       if (outcome.kind !== "deleted") continue;
-      heldUntilShown = !waiting;
+      heldOn = !waiting || !readiness;
+      if (waiting && !readiness) allowed.releaseAt?.(options.clock.now() + options.waitTimeoutMs);
       const last = turns.isLast(index);
       const waited = waiting ? { readiness, before } : null;
       const why = await checkReplacement("delete", pod, planned, waited, last, reporter);
       if (why !== null) return turns.stop(index + 1, why);
     } finally {
-      if (!heldUntilShown) allowed.release();
+      if (!heldOn) allowed.release();
     }
   }
 }

@@ -520,6 +520,34 @@ describe("a budget over several controllers", () => {
     expect(reported).toContain("api-0 not-started: PodDisruptionBudget tier allows no disruption now");
   });
 
+  it("a deletion whose replacement cannot be waited for counts until the wait it would have had is over", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 1 }),
+      ...cluster.addController({ name: "canary", replicas: 1 }),
+    ];
+    // web's pods cannot be counted (its controller unreadable, as a kind this tool does not follow).
+    const getObject = cluster.getObject.bind(cluster);
+    cluster.getObject = async <T>(resource: string, name: string, namespace: string) =>
+      name === "web" ? null : getObject<T>(resource, name, namespace);
+    // minAvailable 1 over both, its status recounted only every 20 s: it shows web-0's deletion late.
+    const selector = { matchExpressions: [{ key: "app", operator: "In", values: ["web", "canary"] }] };
+    let countedAt = 0;
+    let allowed = 1;
+    cluster.listDisruptionBudgets = async () => {
+      if (clock.elapsed() - countedAt >= 20_000) {
+        countedAt = clock.elapsed();
+        allowed = Math.max(0, cluster.readyPods("web") + cluster.readyPods("canary") - 1);
+      }
+      return [{ name: "tier", selector, disruptionsAllowed: allowed }];
+    };
+    const { reported } = await run(clock, cluster, pods, { waitTimeoutMs: 10_000 });
+    // Nothing here sees web-0's replacement come up (at 3 s): its deletion counts for the 10 s its wait would
+    // have lasted, after which the status alone counts it, as it counts one whose replacement never came.
+    expect(cluster.deletions()).toEqual(["0 delete shop/web-0", "10000 delete shop/canary-0"]);
+    expect(reported).toEqual(["web-0 deleted", "canary-0 deleted"]);
+  });
+
   /** A gate over one budget, shared, over tier=web, whose status allows what `allowed` says at each read. */
   function gateOver(allowed: () => number, options: Partial<RestartOptions> = {}) {
     const api = {
