@@ -13,11 +13,29 @@ export function credentialSecrets(credential: Credential | undefined | null): (s
   const pair =
     username !== undefined && password !== undefined ? basicCredentials(username, password) : undefined;
   const { identityToken } = credential;
-  // A refresh token goes to the token server in a form body, where + / = are escaped.
-  const formEncoded = identityToken
-    ? new URLSearchParams({ t: identityToken }).toString().slice(2)
-    : undefined;
-  return [password, pair, identityToken, formEncoded, credential.registryToken];
+  // A password or refresh token goes to a token server in a form body (containerd's POST, this tool's),
+  // escaped.
+  return [
+    password,
+    pair,
+    identityToken,
+    ...formEncodings(password),
+    ...formEncodings(identityToken),
+    credential.registryToken,
+  ];
+}
+
+/**
+ * A secret as a form body carries it: escaped as a browser's form (URLSearchParams) and as Go's
+ * url.QueryEscape, which differ on `~ *`.
+ */
+function formEncodings(secret: string | undefined): string[] {
+  if (secret === undefined) return [];
+  const whatwg = new URLSearchParams({ s: secret }).toString().slice(2);
+  const go = encodeURIComponent(secret)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, "+");
+  return [...new Set([whatwg, go])].filter((form) => form !== secret);
 }
 
 /** `user:password` as a Basic Authorization header carries it, after `Basic `. */

@@ -45,6 +45,20 @@ describe("redactSecrets", () => {
   });
 });
 
+describe("credentialSecrets", () => {
+  it("blanks a password as a token server's echo of a form body carries it, escaped as Go or a browser escapes it", () => {
+    // containerd asks a Bearer token server with POST grant_type=password&username=…&password=…
+    const password = "s3cret/Pull+Key=2026! ~*";
+    const secrets = credentialSecrets({ username: "robot", password, source: "secret shop/pull" });
+    for (const form of ["s3cret%2FPull%2BKey%3D2026%21+~%2A", "s3cret%2FPull%2BKey%3D2026%21+%7E*"]) {
+      const echo = `invalid request body grant_type=password&username=robot&password=${form}&scope=x`;
+      expect(redactSecrets(echo, secrets)).toBe(
+        "invalid request body grant_type=password&username=robot&password=<redacted>&scope=x",
+      );
+    }
+  });
+});
+
 describe("withoutAuthorizationValues", () => {
   it("blanks a token after Bearer or Basic; keeps a challenge's parameters and docker's own words", () => {
     const token = "eyJhbGciOiJSUzI1NiJ9.eyJhY2Nlc3MiOltdfQ.c2lnbmF0dXJl";
