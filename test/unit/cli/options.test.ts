@@ -90,6 +90,8 @@ describe("--username and --password", () => {
       const message = usageError(() => resolve(raw));
       expect(message).toMatch(/^--username and --password are not taken: the password would be in the argv/);
       expect(message).not.toContain("s3cr3t");
+      // Its advice puts the password on no command line either.
+      expect(message).not.toContain("--password=");
     }
   });
 });
@@ -106,6 +108,7 @@ describe("--server with credentials in its URL", () => {
         /^--server with a user or password in its URL is not taken: it would be in the argv/,
       );
       expect(message).not.toContain("s3cr3t");
+      expect(message).not.toContain("--password=");
     }
     expect(resolve({ server: "https://10.0.0.1:6443/k8s/clusters/c-1" }).connection.server).toBe(
       "https://10.0.0.1:6443/k8s/clusters/c-1",
