@@ -75,8 +75,11 @@ export interface KubectlConnection {
   as?: string;
   asGroups?: string[];
   asUid?: string;
+  asUserExtras?: string[];
   cacheDir?: string;
   disableCompression?: boolean;
+  /** Where the user's kuberc is (kubectl's --kuberc), for its credential plugin policy: never passed on. */
+  kuberc?: string;
 }
 
 /** Which pods: a namespace (or the context's), or all; with optional selectors. */
@@ -91,9 +94,9 @@ export interface PodScope {
 export type Warn = (line: string) => void;
 
 /** kubectl with the user's kuberc's credential plugin policy, without its defaults and aliases. */
-function withoutKuberc(exec: Exec): Exec {
+function withoutKuberc(exec: Exec, path: string | undefined): Exec {
   return async (file, args, options = {}) => {
-    const kuberc = await kubercForCalls(process.env, homedir());
+    const kuberc = await kubercForCalls(process.env, homedir(), path);
     return exec(file, args, { ...options, env: { ...options.env, KUBERC: kuberc } });
   };
 }
@@ -115,7 +118,7 @@ export class Kubectl {
      */
     private readonly onServerWarning?: (text: string) => void,
   ) {
-    this.exec = withoutKuberc(exec);
+    this.exec = withoutKuberc(exec, connection.kuberc);
   }
 
   /** The flags that select the cluster and identity, for every call and for child jobs. */
@@ -136,6 +139,7 @@ export class Kubectl {
     if (c.as) args.push(`--as=${c.as}`);
     for (const group of c.asGroups ?? []) args.push(`--as-group=${group}`);
     if (c.asUid) args.push(`--as-uid=${c.asUid}`);
+    for (const extra of c.asUserExtras ?? []) args.push(`--as-user-extra=${extra}`);
     if (c.cacheDir) args.push(`--cache-dir=${c.cacheDir}`);
     if (c.disableCompression) args.push("--disable-compression=true");
     return args;

@@ -17,9 +17,10 @@ const made = new Map<string, Promise<string>>();
 export function kubercForCalls(
   env: Readonly<Record<string, string | undefined>>,
   home: string,
+  flag?: string,
 ): Promise<string> {
-  // As kubectl finds it: $KUBERC (`off` for none), else ~/.kube/kuberc.
-  const path = env["KUBERC"] || join(home, ".kube", "kuberc");
+  // As kubectl finds it: --kuberc, else $KUBERC (`off` for none), else ~/.kube/kuberc.
+  const path = flag || env["KUBERC"] || join(home, ".kube", "kuberc");
   if (path === "off") return Promise.resolve("off");
   let kuberc = made.get(path);
   if (!kuberc) {
@@ -39,8 +40,9 @@ async function policyKuberc(path: string): Promise<string> {
   // Most kubercs hold no policy: the YAML parser is loaded only for one that may.
   if (!policyFields.some((field) => text.includes(field))) return "off";
   const { parseAllDocuments } = await import("yaml");
-  // As kubectl reads it: the first of its documents that is a Preference (a file may hold one per version).
-  const preference = parseAllDocuments(text)
+  // As kubectl reads it: the first of its documents that is a Preference (a file may hold one per version),
+  // a key given twice taken at its last value (kubectl warns of it, and goes on).
+  const preference = parseAllDocuments(text, { uniqueKeys: false })
     .filter((document) => document.errors.length === 0)
     .map((document): unknown => document.toJS())
     .find((value) => (value as { kind?: unknown } | null)?.kind === "Preference") as

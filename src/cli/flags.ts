@@ -38,12 +38,21 @@ export function addConnectionFlags(command: Command): Command {
       .option("--as <user>", "user to impersonate, passed to kubectl")
       .option("--as-group <group>", "group to impersonate (repeatable), passed to kubectl", collect)
       .option("--as-uid <uid>", "UID to impersonate, passed to kubectl")
+      .option(
+        "--as-user-extra <key=value>",
+        "user extra to impersonate (repeatable), passed to kubectl",
+        collect,
+      )
       .option("--cache-dir <path>", "kubectl's discovery and HTTP cache directory, passed to kubectl")
       .option("--disable-compression", "ask the API server for uncompressed answers, passed to kubectl")
       // Refused with what to do instead (options.ts): passed on, it would sit in every kubectl's argv.
       .addOption(new Option("--token <token>").hideHelp())
       .addOption(new Option("--username <name>").hideHelp())
       .addOption(new Option("--password <password>").hideHelp())
+      .option(
+        "--kuberc <path>",
+        "kuberc whose credential plugin policy kubectl follows (default: $KUBERC or ~/.kube/kuberc)",
+      )
       .option("--kubectl <path>", "kubectl executable (default: $KUBECTL, $KUBECTL_PATH, or kubectl on PATH)")
       .addOption(oneOf(new Option("--color <when>", "colour output"), colorModes).default(defaults.color))
       .option("-v, --verbose", "log every call on stderr; show stack traces")

@@ -26,10 +26,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Every verb's flags that say where kubectl connects and how the tool talks, as commander hands them over:
- * kubectl's own under their connection names (but --as-group, repeatable, under commander's key).
+ * kubectl's own under their connection names (but the repeatable --as-group and --as-user-extra under
+ * commander's keys).
  */
-export interface RawConnectionFlags extends Omit<KubectlConnection, "asGroups"> {
+export interface RawConnectionFlags extends Omit<KubectlConnection, "asGroups" | "asUserExtras"> {
   asGroup?: string[];
+  asUserExtra?: string[];
   token?: string;
   username?: string;
   password?: string;
@@ -159,8 +161,10 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
       as: raw.as,
       asGroups: raw.asGroup ?? [],
       asUid: raw.asUid,
+      asUserExtras: raw.asUserExtra ?? [],
       cacheDir: raw.cacheDir,
       disableCompression: raw.disableCompression === true,
+      kuberc: raw.kuberc,
     },
     kubectlPath: raw.kubectl || env["KUBECTL"] || env["KUBECTL_PATH"] || "kubectl",
     color,

@@ -1,7 +1,7 @@
 /**
  * What the built CLI asks kubectl, read from the recording fake (test/bin/kubectl logs every argv): the
  * connection flags (`--kubeconfig`, `--context`, `--cluster`, `--user`, `--server`, the TLS files and checks,
- * `--request-timeout`, `--as`, `--as-group`, `--as-uid`) reach every call, so no call ever lands in another
+ * `--request-timeout`, `--as`, `--as-group`, `--as-uid`, `--as-user-extra`) reach every call, so no call ever lands in another
  * cluster or as another user; `-n`, `-A`, `-l` and `--field-selector` become the namespace path and the query
  * of the paged list reads (`kubectl get --raw`), the context's namespace is asked of kubectl when no -n is
  * given (and named by an empty plan); pages follow their continue tokens, and an expired token restarts the
@@ -37,6 +37,10 @@ const connectionFlags = [
   "ops",
   "--as-uid",
   "1234",
+  "--as-user-extra",
+  "reason=audit",
+  "--as-user-extra",
+  "ticket=42",
   "-s",
   "https://127.0.0.1:6443",
   "--certificate-authority",
@@ -69,6 +73,8 @@ const passedThrough = [
   "--as-group=devs",
   "--as-group=ops",
   "--as-uid=1234",
+  "--as-user-extra=reason=audit",
+  "--as-user-extra=ticket=42",
   "--cache-dir=/home/ops/.kube/cache",
   "--disable-compression=true",
 ];
@@ -217,7 +223,7 @@ describe("connection flags reach every kubectl call", () => {
       // Nothing else of the connection sneaks in under another spelling.
       expect(
         argv.filter((a) =>
-          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid|cache-dir|disable-compression)\b/.test(
+          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid|as-user-extra|cache-dir|disable-compression)\b/.test(
             a,
           ),
         ),
@@ -299,7 +305,7 @@ describe("connection flags reach every kubectl call", () => {
     for (const { argv } of fake.calls()) {
       expect(
         argv.filter((a) =>
-          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid|cache-dir|disable-compression)(=|$)/.test(
+          /^--(kubeconfig|context|cluster|user|server|certificate-authority|client-certificate|client-key|tls-server-name|insecure-skip-tls-verify|request-timeout|as|as-group|as-uid|as-user-extra|cache-dir|disable-compression)(=|$)/.test(
             a,
           ),
         ),

@@ -51,6 +51,17 @@ describe("kubercForCalls", () => {
     expect(JSON.parse(readFileSync(kuberc, "utf8"))).toMatchObject({ credentialPluginPolicy: "DenyAll" });
   });
 
+  it("keeps the policy of a kuberc kubectl reads with a warning: a key given twice, taken at its last value", async () => {
+    // A second defaults section appended by hand: kubectl 1.35 warns of a strict decoding error, and
+    // applies the rest.
+    const allowlist = "credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n  - name: kubelogin\n";
+    const kuberc = await kubercForCalls({}, home(head + wideByDefault + allowlist + wideByDefault));
+    expect(JSON.parse(readFileSync(kuberc, "utf8"))).toMatchObject({
+      credentialPluginPolicy: "Allowlist",
+      credentialPluginAllowlist: [{ name: "kubelogin" }],
+    });
+  });
+
   it("is off with no policy to keep: none, defaults and aliases only, or KUBERC=off", async () => {
     expect(await kubercForCalls({}, home(null))).toBe("off");
     expect(await kubercForCalls({}, home(head + wideByDefault))).toBe("off");
@@ -92,5 +103,27 @@ describe("kubercForCalls", () => {
       if (saved === undefined) delete process.env["KUBERC"];
       else process.env["KUBERC"] = saved;
     }
+  });
+
+  it("is read from --kuberc before $KUBERC, as kubectl reads it, and the flag is not passed on", async () => {
+    const flagged = join(home(null), "flagged-kuberc");
+    writeFileSync(flagged, `${head}credentialPluginPolicy: DenyAll\n`);
+    const calls: { args: readonly string[]; kuberc: string | undefined }[] = [];
+    const exec: Exec = async (_file, args, options) => {
+      calls.push({ args, kuberc: options?.env?.["KUBERC"] });
+      return { exitCode: 0, stdout: "shop\n", stderr: "", interrupted: false };
+    };
+    const saved = process.env["KUBERC"];
+    process.env["KUBERC"] = "off";
+    try {
+      await new Kubectl(exec, "kubectl", { kuberc: flagged }).namespaceKubectlWouldUse();
+    } finally {
+      if (saved === undefined) delete process.env["KUBERC"];
+      else process.env["KUBERC"] = saved;
+    }
+    expect(calls[0]?.args.some((arg) => arg.includes("kuberc"))).toBe(false);
+    expect(JSON.parse(readFileSync(calls[0]!.kuberc!, "utf8"))).toMatchObject({
+      credentialPluginPolicy: "DenyAll",
+    });
   });
 });
