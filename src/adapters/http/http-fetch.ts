@@ -52,6 +52,8 @@ export interface HttpResponse {
    * that a caller can tell an answer of another origin, which speaks for that origin only.
    */
   url: string;
+  /** The URLs whose redirects led to `url`, the request's first; none when it was not redirected. */
+  redirectedFrom?: readonly string[];
   status: number;
   headers: HttpHeaders;
   /** Null when the answer has none (HEAD, 204, 205, 304); else read it to its end, or cancel it. */
@@ -136,6 +138,7 @@ async function fetchFollowing(
   let method = init.method ?? "GET";
   let headers: Record<string, string> = { ...init.headers };
   let body = init.body;
+  const redirectedFrom: string[] = [];
   for (let redirects = 0; ; redirects++) {
     const way = route(url);
     if (way.kind === "none") throw networkError(way.error);
@@ -156,7 +159,7 @@ async function fetchFollowing(
       // A failure reading the answer of where a redirect led is that origin's, as one before it is.
       const marked = (error: unknown) =>
         url.origin === start.origin ? error : failedAfterRedirect(error, url);
-      return await toResponse(answer, url, method, marked);
+      return { ...(await toResponse(answer, url, method, marked)), redirectedFrom };
     }
     answer.resume();
     if (redirects === maxRedirects) throw redirectRefused(`more than ${maxRedirects} redirects`);
@@ -178,6 +181,7 @@ async function fetchFollowing(
       }
       headers = without(headers, "authorization");
     }
+    redirectedFrom.push(url.href);
     url = next;
   }
 }

@@ -108,19 +108,23 @@ export class RegistryClient {
         );
         if (!exchange.ok) return exchange;
         const { status } = exchange.answer;
-        const answeredBy = exchange.answer.url;
-        // A tag's answer over plain http from a https registry (a redirect down) could be anyone's on the
-        // way; what is read by digest is checked against the digest.
-        if (!byDigest && url.protocol === "https:" && answeredBy.protocol === "http:") {
-          return { ok: false, reason: `the registry redirected to plain http (${answeredBy.host}): refused` };
+        // Every URL on the way: whoever answered one of them chose where the request went on to.
+        const hops = [...exchange.answer.redirectedFrom, exchange.answer.url];
+        // A tag's answer over plain http from a https registry (a redirect down, at any hop) could be anyone's
+        // on the way; what is read by digest is checked against the digest.
+        const plain = hops.find((hop) => hop.protocol === "http:");
+        if (!byDigest && url.protocol === "https:" && plain) {
+          return { ok: false, reason: `the registry redirected to plain http (${plain.host}): refused` };
         }
         // A refusal from where a redirect led (an object store) says nothing of this credential, and its
         // challenge names a realm the registry never did: answering it would hand the credential there. Nor
-        // does a 404 from there (a regional backend behind the registry) say the registry lacks it.
-        if ((status === 401 || status === 403 || status === 404) && answeredBy.origin !== url.origin) {
+        // does a 404 from there (a regional backend behind the registry) say the registry lacks it, nor one
+        // from the registry at a path another origin on the way sent it to.
+        const elsewhere = hops.find((hop) => hop.origin !== url.origin);
+        if ((status === 401 || status === 403 || status === 404) && elsewhere) {
           return {
             ok: false,
-            reason: `the registry redirected to ${answeredBy.host}, which answered ${status}`,
+            reason: `the registry redirected to ${elsewhere.protocol === url.protocol ? elsewhere.host : elsewhere.origin}, which answered ${status}`,
           };
         }
         const secrets = [authorization.header?.replace(/^\S+ /, ""), ...credentialSecrets(credential)];

@@ -51,6 +51,8 @@ export interface RequestStats {
 export interface HttpAnswer {
   /** Where the answer came from: the request's URL, or where its redirects led (another origin, maybe). */
   url: URL;
+  /** The URLs whose redirects led to `url`, the request's first. */
+  redirectedFrom: URL[];
   status: number;
   headers: HttpHeaders;
   body: Buffer;
@@ -277,7 +279,13 @@ export class Transport {
       this.hear(url.host);
       if (kind === "head" || kind === "get") this.noteRateLimit(url.host, response.headers);
       this.options.log?.(`registry: ${label} → ${response.status} in ${this.now() - started} ms`);
-      const answer = { url: new URL(response.url), status: response.status, headers: response.headers, body };
+      const answer = {
+        url: new URL(response.url),
+        redirectedFrom: (response.redirectedFrom ?? []).map((href) => new URL(href)),
+        status: response.status,
+        headers: response.headers,
+        body,
+      };
       return { ok: true, answer };
     } catch (error) {
       const failure = classify(error, timeout.aborted, this.options.timeoutMs);

@@ -49,6 +49,7 @@ export function fakeFetch(handler: Handler) {
   const fetch = (async (input: URL | string, init: RequestInit = {}) => {
     let url = String(input);
     let authorization = new Headers(init.headers).get("authorization");
+    const redirectedFrom: string[] = [];
     for (;;) {
       const req: Seen = {
         method: init.method ?? "GET",
@@ -69,11 +70,15 @@ export function fakeFetch(handler: Handler) {
       if (answer.status >= 300 && answer.status < 400 && location !== null) {
         const next = new URL(location, url);
         if (next.origin !== new URL(url).origin) authorization = null;
+        redirectedFrom.push(url);
         url = next.href;
         continue;
       }
       // A constructed Response has no URL of its own (fetch's is where the answer came from).
-      return Object.defineProperty(answer, "url", { value: url });
+      return Object.defineProperties(answer, {
+        url: { value: url },
+        redirectedFrom: { value: redirectedFrom },
+      });
     }
   }) as typeof globalThis.fetch;
   return { fetch, seen };

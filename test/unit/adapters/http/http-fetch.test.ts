@@ -74,7 +74,7 @@ describe("httpFetch", () => {
     expect(registry.connections()).toBe(1);
   });
 
-  it("follows a redirect to another origin without the Authorization header, and keeps it on the same one; names where the answer came from", async () => {
+  it("follows a redirect to another origin without the Authorization header, and keeps it on the same one; names where the answer came from and which redirects led there", async () => {
     const storage = await serve((_req, res) => res.end("blob"));
     const registry = await serve((req, res) => {
       if (req.url === "/v2/app/blobs/same") res.writeHead(307, { location: "/v2/app/blobs/here" }).end();
@@ -88,6 +88,11 @@ describe("httpFetch", () => {
     // Where the answer came from, so that a caller does not take another origin's answer for the registry's.
     const other = await httpFetch(`${registry.base}/v2/app/blobs/other`, { headers });
     expect([await textOf(other), other.url]).toEqual(["blob", `${storage.base}/b?sig=1`]);
+    // And every URL whose redirect led there: whoever answered one chose where it went on to.
+    expect([same.redirectedFrom, other.redirectedFrom]).toEqual([
+      [`${registry.base}/v2/app/blobs/same`],
+      [`${registry.base}/v2/app/blobs/other`],
+    ]);
     expect(registry.seen.map((s) => `${s.url} ${s.authorization}`)).toEqual([
       "/v2/app/blobs/same Bearer secret-token",
       "/v2/app/blobs/here Bearer secret-token",

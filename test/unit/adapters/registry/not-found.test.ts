@@ -172,6 +172,42 @@ describe("plain http only for loopback and --insecure-registry hosts (README)", 
   });
 });
 
+describe("a redirect chain through another origin", () => {
+  /** reg.test's manifest requests go through a plain-http hop, whose answer sends them where it likes. */
+  const throughPlainHttp = (onward: (path: string) => string, digest = `sha256:${"e".repeat(64)}`) =>
+    fakeFetch((req) => {
+      const url = new URL(req.url);
+      if (url.pathname === "/v2/") return new Response("{}");
+      if (url.host === "reg.test" && url.protocol === "https:" && !url.pathname.startsWith("/elsewhere"))
+        return new Response(null, { status: 302, headers: { location: `http://reg.test${url.pathname}` } });
+      if (url.protocol === "http:")
+        return new Response(null, { status: 302, headers: { location: onward(url.pathname) } });
+      if (url.host === "other.test")
+        return new Response(null, {
+          headers: { "content-type": dockerManifest, "docker-content-digest": digest },
+        });
+      return new Response('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', { status: 404 });
+    });
+
+  it("a tag's answer that went through plain http is refused, though the chain ended on https", async () => {
+    const { fetch } = throughPlainHttp((path) => `https://other.test${path}`);
+    const answer = await resolver(fetch).resolveTag(ref("reg.test/app:1"), []);
+    expect(answer).toEqual({
+      ok: false,
+      reason: "the registry redirected to plain http (reg.test): refused",
+    });
+  });
+
+  it("a 404 from the registry at a path another origin on the way sent it to is not the registry's own", async () => {
+    const { fetch } = throughPlainHttp((path) => `https://reg.test/elsewhere${path}`);
+    const answer = await resolver(fetch).inspectManifest(ref("reg.test/app:1"), RUNNING, []);
+    expect(answer).toEqual({
+      ok: false,
+      reason: "the registry redirected to http://reg.test, which answered 404",
+    });
+  });
+});
+
 describe("a credential the token server turned down (401) was heard", () => {
   it("an expired pull secret before the working one: the tag's 404 is still the registry's (missing)", async () => {
     const { fetch } = fakeFetch(tokenRegistry({}));
