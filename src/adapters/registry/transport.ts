@@ -289,6 +289,12 @@ export class Transport {
       return { ok: true, answer };
     } catch (error) {
       const failure = classify(error, timeout.aborted, this.options.timeoutMs);
+      // Failed where its redirect led: the host answered (with the redirect), and its requests waiting for a
+      // first answer go on, each to fail or not on its own.
+      if ((error as RedirectedFailure | undefined)?.redirectedTo !== undefined) {
+        if (!this.answered.has(url.host)) this.answered.set(url.host, 0);
+        this.hear(url.host);
+      }
       this.options.log?.(`registry: ${label} failed: ${failure.reason}`);
       return { ok: false, ...failure };
     }

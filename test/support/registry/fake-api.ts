@@ -62,8 +62,12 @@ export function fakeFetch(handler: Handler) {
       counts.set(key, (counts.get(key) ?? 0) + 1);
       const answer = await handler(req, counts.get(key)!);
       if (answer === "hang") {
+        // As httpFetch marks a failure where a redirect led: with that origin.
+        const origin = new URL(url).origin;
+        const marked = (reason: Error) =>
+          origin === new URL(String(input)).origin ? reason : Object.assign(reason, { redirectedTo: origin });
         return new Promise<Response>((_, reject) => {
-          init.signal?.addEventListener("abort", () => reject(init.signal!.reason));
+          init.signal?.addEventListener("abort", () => reject(marked(init.signal!.reason)));
         });
       }
       const location = answer.headers.get("location");

@@ -145,6 +145,37 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(3);
   });
 
+  it("a token server whose redirect leads where nothing answers has answered: its requests go side by side", async () => {
+    const { fetch } = fakeFetch((req) => {
+      const url = new URL(req.url);
+      if (url.host === "sso.test") return "hang";
+      if (url.host === "auth.test")
+        return new Response(null, { status: 302, headers: { location: `https://sso.test${url.pathname}` } });
+      return new Response("{}", { status: 401, headers: { "www-authenticate": bearer } });
+    });
+    let inFlight = 0;
+    let most = 0;
+    const counting: typeof fetch = async (input, init) => {
+      const toAuth = new URL(String(input)).host === "auth.test";
+      if (toAuth) most = Math.max(most, ++inFlight);
+      try {
+        return await fetch(input, init);
+      } finally {
+        if (toAuth) inFlight--;
+      }
+    };
+    const r = resolver(counting, { timeoutMs: 40, maxConcurrentPerHost: 3 });
+    const names = Array.from({ length: 6 }, (_, i) => `app${i}`);
+    const answers = await Promise.all(names.map((n) => r.resolveTag(ref(`reg.test/${n}:1`), [])));
+    for (const answer of answers)
+      expect(answer).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining("redirected to https://sso.test"),
+      });
+    // Not one repository after another, each behind the others' timeouts and retries.
+    expect(most).toBe(3);
+  });
+
   it("a token server answering JSON that is no object: no token, said so; the next ask is asked again", async () => {
     let tokens = 0;
     const { fetch } = fakeFetch((req) => {
