@@ -312,10 +312,19 @@ export function containersOnOtherDigests(stale: readonly PlanContainer[], replac
 /**
  * Those of `stale`'s stale containers that `replacement` runs on an image its runtime names by no repository
  * digest (a bare image ID: an image imported or built on the node, never pulled): not proven on the new
- * digest, and under IfNotPresent most likely the node's own old image. Each as `name (imageID)`.
+ * digest, and under IfNotPresent most likely the node's own old image. Each with that image's ID.
  */
-export function containersOnUnnamedImages(stale: readonly PlanContainer[], replacement: Pod): string[] {
+export function containersOnUnnamedImages(
+  stale: readonly PlanContainer[],
+  replacement: Pod,
+): OnUnnamedImage[] {
   return onUnnamedImagesIn(stale, imagesRunBy(replacement));
+}
+
+/** A stale container run on an image named by no digest, and that image's ID. */
+export interface OnUnnamedImage {
+  container: PlanContainer;
+  imageID: string;
 }
 
 /**
@@ -332,13 +341,18 @@ export function rolledPodProblem(
   const back = backOnOldDigestIn(stale, runs);
   if (back !== null) return { back };
   const unnamed = onUnnamedImagesIn(unseen, runs);
-  return unnamed.length > 0 ? { unnamed } : null;
+  return unnamed.length > 0 ? { unnamed: unnamed.map(unnamedImageText) } : null;
 }
 
-function onUnnamedImagesIn(stale: readonly PlanContainer[], runs: ImagesRun): string[] {
+/** A container on an image named by no digest, as reasons name it: `name imageID`. */
+export function unnamedImageText({ container, imageID }: OnUnnamedImage): string {
+  return `${container.name} ${imageID}`;
+}
+
+function onUnnamedImagesIn(stale: readonly PlanContainer[], runs: ImagesRun): OnUnnamedImage[] {
   return stale.flatMap((container) => {
     const image = staleOnKnownDigest(container) ? runs(container.name) : undefined;
-    return image?.parsed.kind === "bare-id" ? [`${container.name} ${image.imageID}`] : [];
+    return image?.parsed.kind === "bare-id" ? [{ container, imageID: image.imageID ?? "" }] : [];
   });
 }
 

@@ -15,6 +15,7 @@ import {
   hasEnded,
   rolledPodProblem,
   staleContainersOf,
+  unnamedImageText,
 } from "../../core/readiness.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import { restartedForValue } from "../../core/restarted-for.js";
@@ -73,9 +74,11 @@ async function replacementProblem(
     if (back) return back;
     const unnamed = waited.ready.flatMap((ready) => containersOnUnnamedImages(pod.containers, ready));
     if (unnamed.length > 0) {
-      const which = unnamed.join(", ");
+      const which = unnamed.map(unnamedImageText).join(", ");
       const reason = `the replacement of ${pod.name} runs an image its runtime names by no digest (${which}): not proven on the new digest`;
-      return { reason, inVain: [] };
+      // Recorded as one back on the old digest is: the next runs would move each of the controller's pods onto
+      // that image, none of them proven by it.
+      return { reason, inVain: unnamed.map((u) => u.container) };
     }
     return { elsewhere: waited.ready.flatMap((ready) => containersOnOtherDigests(pod.containers, ready)) };
   }

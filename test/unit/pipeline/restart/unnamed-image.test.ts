@@ -9,7 +9,7 @@ import type { WatchQuery } from "../../../../src/adapters/list-request.js";
 import type { WatchChange, WatchEnd } from "../../../../src/adapters/watch.js";
 import type { PodWithConditions } from "../../../../src/core/readiness.js";
 import { FakeClock } from "../../../support/fake-clock.js";
-import { InMemoryCluster, oldDigest } from "../../../support/in-memory-cluster.js";
+import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
 import { runRestart, surgingWeb } from "../../../support/restart.js";
 
 /** A cluster whose new pods report their image as a bare image ID: the node imported it, never pulled it. */
@@ -53,6 +53,14 @@ it("a replacement on an image named by no digest is a problem; the controller's 
     `web-1 not-started: ${why}`,
     `web-2 not-started: ${why}`,
   ]);
+  // Recorded as checked, as one back on the old digest is, with the move it was for: the next runs leave the
+  // controller's stale pods rather than move one more onto that image each (a restart at a time, unchecked,
+  // holds only the pods made since).
+  expect(restarted[0]?.replacement).toEqual({
+    kind: "problem",
+    reason: why,
+    restartedFor: `app=${oldDigest}>${newDigest}`,
+  });
 });
 
 /** Deployment web's two pods, rolled one surge pod at a time; its new pods report a bare image ID. */
