@@ -295,17 +295,23 @@ function isBackOnOldDigest(runs: ImagesRun): (container: PlanContainer) => boole
 }
 
 /**
- * Those of `stale`'s stale containers that `replacement` runs on a digest that is neither their old one nor
- * the tag's, each as running that digest: a node's cached image, or under Always what a registry mirror
- * still serves for the tag, which a restart would bring again. (Had the tag itself moved there during the
- * run, the next plan finds those pods current, and the record holds nothing.)
+ * Those of `containers` (stale, or current: a sibling of a stale one) that `replacement` runs on a digest
+ * that is neither the one they ran nor the tag's, each as stale on that digest: a node's cached image, or
+ * under Always what a registry mirror still serves for the tag, which a restart would bring again. (Had the
+ * tag itself moved there during the run, the next plan finds those pods current, and the record holds
+ * nothing.)
  */
-export function containersOnOtherDigests(stale: readonly PlanContainer[], replacement: Pod): PlanContainer[] {
+export function containersOnOtherDigests(
+  containers: readonly PlanContainer[],
+  replacement: Pod,
+): PlanContainer[] {
   const runs = digestsRunBy(replacement);
-  return stale.flatMap((container) => {
-    const now = staleOnKnownDigest(container) ? runs(container.name) : null;
+  return containers.flatMap((container) => {
+    const known =
+      staleOnKnownDigest(container) || (container.status === "current" && container.runningDigest);
+    const now = known ? runs(container.name) : null;
     if (now === null || now === container.runningDigest || isNewDigest(container, now)) return [];
-    return [{ ...container, runningDigest: now }];
+    return [{ ...container, status: "stale" as const, runningDigest: now }];
   });
 }
 

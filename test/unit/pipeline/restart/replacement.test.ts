@@ -146,3 +146,40 @@ it("a replacement back on one old digest and on another cached digest in a secon
   const { pods } = holdRestartedInVain({ resolver: "registry", pods: [next] }, remembered, 60_000);
   expect(pods[0]!.action).toBe("skip");
 });
+
+it("a replacement Ready with app on the new digest and a sibling current in the plan on another (a node's cache): the sibling's move is recorded", async () => {
+  const rs = { kind: "ReplicaSet", name: "web-1", uid: "uid-rs" };
+  const SIDEX = digestOf("side older, cached on the node");
+  const pod = (name: string, containers: PlanContainer[]) =>
+    ({
+      namespace: "shop",
+      name,
+      uid: `uid-${name}`,
+      controller: rs,
+      action: "delete",
+      containers,
+      restart: { strategy: "evict", controller: rs, reason: "" },
+    }) as unknown as PlanPod;
+  // side runs its tag's digest: current.
+  const side = { ...stale("side", SIDE1, SIDE1, "IfNotPresent"), status: "current" as const };
+  const planned = pod("web-1-a", [stale("app", APP0, APP1, "Always"), side]);
+  const replacement = {
+    metadata: { name: "web-1-b", uid: "uid-web-1-b" },
+    status: {
+      containerStatuses: [
+        { name: "app", imageID: `docker.io/shop/app@${APP1}` },
+        { name: "side", imageID: `docker.io/shop/side@${SIDEX}` },
+      ],
+    },
+  } as unknown as Pod;
+  const record = await recorded(planned, [planned], replacement);
+  expect(record).toEqual({ kind: "up", restartedFor: `side=${SIDEX}>${SIDE1}` });
+  // The next run finds side stale on the cached digest: restarting would start the same cached image again.
+  const next = pod("web-1-b", [
+    { ...stale("app", APP1, APP1, "Always"), status: "current" },
+    stale("side", SIDEX, SIDE1, "IfNotPresent"),
+  ]);
+  const remembered = [{ namespace: "shop", controller: rs, restartedFor: record.restartedFor!, at: 0 }];
+  const { pods } = holdRestartedInVain({ resolver: "registry", pods: [next] }, remembered, 60_000);
+  expect(pods[0]!.action).toBe("skip");
+});
