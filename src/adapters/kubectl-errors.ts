@@ -259,6 +259,12 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
     case "plugin-needs-terminal":
       return `cannot get credentials${where}: the kubeconfig's credential plugin${facts.authCommand ? ` ${facts.authCommand}` : ""} asks for a terminal (interactiveMode: Always), which the kubectl this tool runs never has; set that user's interactiveMode to IfAvailable in the kubeconfig, or use credentials that need no prompt`;
     case "login-prompt":
+      // --server with no context to give it a user: no kubeconfig's fault.
+      if (facts.serverFlag && (!facts.context || facts.kubeconfigExists === false)) {
+        const none =
+          facts.kubeconfigExists === false ? ` (kubeconfig ${facts.kubeconfig} does not exist)` : "";
+        return `cannot log in to ${serverText(undefined, facts)}: no kubeconfig user gives it credentials${none}, so kubectl asked for a username, which the kubectl this tool runs cannot answer; pass --user (or --context) naming a kubeconfig user that has credentials, or --kubeconfig naming a kubeconfig with them`;
+      }
       return `cannot log in to the cluster${where}: the kubeconfig gives ${facts.user ? `user "${facts.user}"` : "its context"} no credentials, so kubectl asked for a username, which the kubectl this tool runs cannot answer; add credentials with kubectl config set-credentials, or use a context that has them`;
     case "no-such-context":
       return `context "${problem.context}" is not in kubeconfig ${facts.kubeconfig ?? "(unknown)"}${sourceText(facts)}${contexts.length > 0 ? `, which has ${list(contexts)}` : ""}; see kubectl config get-contexts`;

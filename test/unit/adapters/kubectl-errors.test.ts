@@ -315,6 +315,18 @@ describe("a user without credentials", () => {
       'gives user "me" no credentials',
     );
   });
+
+  it("with --server and no kubeconfig, names the server and blames no context or file that is not there", () => {
+    const { problem } = readKubectlStderr(recorded("login-prompt"));
+    const facts = {
+      kubeconfig: "/root/.kube/config",
+      kubeconfigExists: false,
+      serverFlag: "https://10.0.0.1:6443",
+    };
+    expect(explainClusterProblem(problem!, facts)).toBe(
+      "cannot log in to https://10.0.0.1:6443: no kubeconfig user gives it credentials (kubeconfig /root/.kube/config does not exist), so kubectl asked for a username, which the kubectl this tool runs cannot answer; pass --user (or --context) naming a kubeconfig user that has credentials, or --kubeconfig naming a kubeconfig with them",
+    );
+  });
 });
 
 describe("a credential plugin that needs a terminal", () => {
