@@ -26,17 +26,19 @@ export function credentialSecrets(credential: Credential | undefined | null): (s
 }
 
 /**
- * A secret as a form body carries it: escaped as a browser's form (URLSearchParams) and as Go's
- * url.QueryEscape, which differ on `~ *`.
+ * A secret as a form body carries it: escaped as a browser's form (URLSearchParams, which sends a lone
+ * surrogate as U+FFFD) and as Go's url.QueryEscape, which differs only in escaping `*` and not `~`.
  */
 function formEncodings(secret: string | undefined): string[] {
-  if (secret === undefined) return [];
+  // As redactSecrets: a shorter secret is not blanked in any form.
+  if (secret === undefined || secret.length < minSecretLength) return [];
   const whatwg = new URLSearchParams({ s: secret }).toString().slice(2);
-  const go = encodeURIComponent(secret)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, "+");
+  const go = whatwg.replaceAll("*", "%2A").replaceAll("%7E", "~");
   return [...new Set([whatwg, go])].filter((form) => form !== secret);
 }
+
+/** A secret shorter than this is not blanked: it would blank ordinary words. */
+const minSecretLength = 4;
 
 /** `user:password` as a Basic Authorization header carries it, after `Basic `. */
 export function basicCredentials(username: string, password: string): string {
@@ -50,7 +52,7 @@ export function basicCredentials(username: string, password: string): string {
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   const forms = secrets
-    .filter((secret): secret is string => secret !== undefined && secret.length >= 4)
+    .filter((secret): secret is string => secret !== undefined && secret.length >= minSecretLength)
     .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
   return blanked(text, forms, "<redacted>");
 }
