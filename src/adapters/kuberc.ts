@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { UsageError } from "../errors.js";
 import { createPrivateDir, writePrivateFile } from "./private-dir.js";
 
 const policyFields = ["credentialPluginPolicy", "credentialPluginAllowlist"] as const;
@@ -22,20 +23,27 @@ export function kubercForCalls(
   // As kubectl finds it: --kuberc, else $KUBERC (`off` for none), else ~/.kube/kuberc.
   const path = flag || env["KUBERC"] || join(home, ".kube", "kuberc");
   if (path === "off") return Promise.resolve("off");
-  let kuberc = made.get(path);
+  // One named (by the flag or $KUBERC) must be read, as kubectl refuses to run without it.
+  const named = flag ? "--kuberc" : env["KUBERC"] ? "$KUBERC" : undefined;
+  const key = `${named ?? "default"} ${path}`;
+  let kuberc = made.get(key);
   if (!kuberc) {
-    kuberc = policyKuberc(path);
-    made.set(path, kuberc);
+    kuberc = policyKuberc(path, named);
+    made.set(key, kuberc);
   }
   return kuberc;
 }
 
-async function policyKuberc(path: string): Promise<string> {
+async function policyKuberc(path: string, named: string | undefined): Promise<string> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
-  } catch {
-    return "off";
+  } catch (error) {
+    if (named === undefined) return "off";
+    const why = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(
+      `kuberc ${path} cannot be read (${why}), and kubectl runs nothing without the kuberc ${named} names; fix ${named}, or set KUBERC=off for none`,
+    );
   }
   // Most kubercs hold no policy: the YAML parser is loaded only for one that may.
   if (!policyFields.some((field) => text.includes(field))) return "off";

@@ -128,6 +128,11 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
   const requestTimeoutMs = raw.requestTimeout
     ? parseDuration(raw.requestTimeout, "--request-timeout")
     : undefined;
+  if (raw.kuberc && env["KUBERC"] === "off") {
+    throw new UsageError(
+      "--kuberc and KUBERC=off cannot be used together, as kubectl refuses them; drop one",
+    );
+  }
   if (raw.token !== undefined) {
     throw new UsageError(
       "--token is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); keep the token in a file and name it in a kubeconfig user (kubectl config set-credentials NAME, then kubectl config set users.NAME.tokenFile FILE), and pass --user NAME, or use a context that has it",

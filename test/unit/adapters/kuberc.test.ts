@@ -62,6 +62,14 @@ describe("kubercForCalls", () => {
     });
   });
 
+  it("refuses a kuberc named by --kuberc or $KUBERC that cannot be read, as kubectl refuses to run", async () => {
+    const missing = join(home(null), "typo-kuberc");
+    await expect(kubercForCalls({}, home(null), missing)).rejects.toThrow(
+      `kuberc ${missing} cannot be read (ENOENT), and kubectl runs nothing without the kuberc --kuberc names; fix --kuberc, or set KUBERC=off for none`,
+    );
+    await expect(kubercForCalls({ KUBERC: missing }, home(null))).rejects.toThrow(/fix \$KUBERC/);
+  });
+
   it("is off with no policy to keep: none, defaults and aliases only, or KUBERC=off", async () => {
     expect(await kubercForCalls({}, home(null))).toBe("off");
     expect(await kubercForCalls({}, home(head + wideByDefault))).toBe("off");

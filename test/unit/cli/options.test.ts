@@ -6,7 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseDuration } from "../../../src/cli/duration.js";
-import { parseApplyOptions, parsePlanOptions, type RawPlanFlags } from "../../../src/cli/options.js";
+import {
+  parseApplyOptions,
+  parseConnectionOptions,
+  parsePlanOptions,
+  type RawPlanFlags,
+} from "../../../src/cli/options.js";
 import { directOnly, proxyFor } from "../../../src/core/proxy.js";
 import { UsageError } from "../../../src/errors.js";
 
@@ -81,6 +86,14 @@ describe("--token", () => {
       /^--token is not taken: it would be in the argv of every kubectl this runs.*kubectl config set users\.NAME\.tokenFile FILE/,
     );
     expect(usageError(() => resolve({ token: "s3cr3t" }))).not.toContain("s3cr3t");
+  });
+});
+
+describe("--kuberc", () => {
+  it("is refused beside KUBERC=off, as kubectl refuses them together", () => {
+    expect(() => parseConnectionOptions({ kuberc: "/k/kuberc" }, { KUBERC: "off" })).toThrow(
+      "--kuberc and KUBERC=off cannot be used together, as kubectl refuses them; drop one",
+    );
   });
 });
 
