@@ -295,7 +295,7 @@ function isBackOnOldDigest(runs: ImagesRun): (container: PlanContainer) => boole
 }
 
 /**
- * Those of `containers` (stale, or current: a sibling of a stale one) that `replacement` runs on a digest
+ * Those of `containers` (stale, or current and not pulled Always) that `replacement` runs on a digest
  * that is neither the one they ran nor the tag's, each as stale on that digest: a node's cached image, or
  * under Always what a registry mirror still serves for the tag, which a restart would bring again. (Had the
  * tag itself moved there during the run, the next plan finds those pods current, and the record holds
@@ -307,8 +307,13 @@ export function containersOnOtherDigests(
 ): PlanContainer[] {
   const runs = digestsRunBy(replacement);
   return containers.flatMap((container) => {
+    // A current one only where its node chose the image (no pull): under Always, another digest is what the
+    // tag named when it was pulled (moved during the run), which the next plan judges afresh.
     const known =
-      staleOnKnownDigest(container) || (container.status === "current" && container.runningDigest);
+      staleOnKnownDigest(container) ||
+      (container.status === "current" &&
+        container.runningDigest !== null &&
+        container.pullPolicy !== "Always");
     const now = known ? runs(container.name) : null;
     if (now === null || now === container.runningDigest || isNewDigest(container, now)) return [];
     return [{ ...container, status: "stale" as const, runningDigest: now }];

@@ -174,6 +174,9 @@ it("a replacement Ready with app on the new digest and a sibling current in the 
   } as unknown as Pod;
   const record = await recorded(planned, [planned], replacement);
   expect(record).toEqual({ kind: "up", restartedFor: `side=${SIDEX}>${SIDE1}` });
+  // Pulled Always, it runs what the tag named at the pull (moved during the run): nothing to record.
+  const pulled = pod("web-1-a", [stale("app", APP0, APP1, "Always"), { ...side, pullPolicy: "Always" }]);
+  expect(await recorded(pulled, [pulled], replacement)).toEqual({ kind: "up" });
   // The next run finds side stale on the cached digest: restarting would start the same cached image again.
   const next = pod("web-1-b", [
     { ...stale("app", APP1, APP1, "Always"), status: "current" },
