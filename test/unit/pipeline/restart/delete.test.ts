@@ -541,11 +541,31 @@ describe("a budget over several controllers", () => {
       }
       return [{ name: "tier", selector, disruptionsAllowed: allowed }];
     };
+    // Each DELETE answered after 200 ms: canary-0 starts waiting before web-0's draw is held from its answer.
+    const deletePod = cluster.deletePod.bind(cluster);
+    cluster.deletePod = async (...args: Parameters<typeof deletePod>) => {
+      await clock.sleep(200, new AbortController().signal);
+      return deletePod(...args);
+    };
     const { reported } = await run(clock, cluster, pods, { waitTimeoutMs: 10_000 });
     // Nothing here sees web-0's replacement come up (at 3 s): its deletion counts for the 10 s its wait would
     // have lasted, after which the status alone counts it, as it counts one whose replacement never came.
-    expect(cluster.deletions()).toEqual(["0 delete shop/web-0", "10000 delete shop/canary-0"]);
+    // canary-0's own wait (from 0) is drawn out until then (10.2 s); its next look, at 11 s, lets it go.
+    expect(cluster.deletions()).toEqual(["200 delete shop/web-0", "11200 delete shop/canary-0"]);
     expect(reported).toEqual(["web-0 deleted", "canary-0 deleted"]);
+  });
+
+  it("a budget held only by such a deletion, once asked without a wait, says so", async () => {
+    const { gate, clock } = gateOver(() => 1, { wait: true, waitTimeoutMs: 10_000 });
+    const allowed = await gate.waitUntilAllowed(pod("a-0"));
+    if (!("release" in allowed)) throw new Error("a-0 not let through");
+    allowed.landed?.();
+    allowed.releaseAt?.(clock.now() + 10_000);
+    expect(await gate.waitUntilAllowed(pod("b-0"), undefined, { mayWait: false })).toEqual({
+      reason:
+        "PodDisruptionBudget shared is held by a deletion of this run whose replacement could not be waited for",
+      blocked: true,
+    });
   });
 
   /** A gate over one budget, shared, over tier=web, whose status allows what `allowed` says at each read. */
