@@ -101,7 +101,7 @@ export class BudgetGate {
     // A server dry run of a DELETE checks no budget: they are read as for the real run, but not waited for,
     // and a dry run draws nothing from them.
     const waits = mayWait && this.options.wait && !dryRun;
-    let deadline = clock.now() + (waits ? this.options.waitTimeoutMs : 0);
+    const deadline = clock.now() + (waits ? this.options.waitTimeoutMs : 0);
     for (let waited = false; ; waited = true) {
       // While a rollout reads its budgets, evictions under them wait (rolloutHolds): it has not drawn yet.
       const reading = { namespace: pod.namespace, labelSets };
@@ -125,18 +125,17 @@ export class BudgetGate {
         return disruptions === 0 && !this.options.signal.aborted ? { release() {} } : decided;
       }
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
-      // A deletion of this run whose replacement is not waited for holds its draw for as long as that wait
-      // would have lasted: waited out too, as its wait would have been.
-      const heldUntil = this.timedDrawsUntil(pod.namespace, decided);
-      if (waits && clock.now() >= deadline && heldUntil > deadline) deadline = heldUntil;
       if (clock.now() >= deadline) {
-        // Its status alone would let it go: what holds it is this run's own rollouts, or such a deletion.
+        // Its status alone would let it go: what holds it is this run's own rollouts, or a deletion it could
+        // not wait for (held on the budget as long as that wait would have lasted).
         const byStatus = decided.every((b) => b.disruptionsAllowed >= disruptions);
         const heldBy = !byStatus
           ? null
           : decided.every((b) => this.rolloutDraws(pod.namespace, b) > 0)
             ? "a rollout of this run"
-            : heldUntil > 0
+            : decided.some((b) =>
+                  this.drawsOn(`${pod.namespace}/${b.name}`).some((d) => d.until !== undefined),
+                )
               ? "a deletion of this run whose replacement could not be waited for"
               : null;
         return { reason: blockedBy(decided, disruptions, by, heldBy), blocked: true };
@@ -217,12 +216,6 @@ export class BudgetGate {
   /** How many disruptions rollouts of this run hold on the budget, their surges included. */
   private rolloutDraws(namespace: string, budget: DisruptionBudget): number {
     return this.drawsOn(`${namespace}/${budget.name}`).filter((draw) => draw.lasting).length;
-  }
-
-  /** When the last of the draws held until a set time on these budgets is released; 0 for none. */
-  private timedDrawsUntil(namespace: string, budgets: readonly DisruptionBudget[]): number {
-    const until = budgets.flatMap((b) => this.drawsOn(`${namespace}/${b.name}`).map((d) => d.until ?? 0));
-    return Math.max(0, ...until);
   }
 
   /** The draws held on a budget (by namespace/budget) now: those released at a time past are dropped. */
