@@ -53,8 +53,14 @@ export function basicCredentials(username: string, password: string): string {
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   const forms = secrets
     .filter((secret): secret is string => secret !== undefined && secret.length >= minSecretLength)
+    .flatMap((secret) => [secret, wellFormed(secret)])
     .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
   return blanked(text, forms, "<redacted>");
+}
+
+/** The text with each lone surrogate as U+FFFD: as Go reads it from a config's JSON, and sends it on. */
+function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
 }
 
 /**

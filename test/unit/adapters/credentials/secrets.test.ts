@@ -61,6 +61,8 @@ describe("credentialSecrets", () => {
   it("takes a password with a lone surrogate (as a config's JSON may hold it); a short one is not blanked escaped either", () => {
     const odd = credentialSecrets({ username: "robot", password: "pw\ud800-pull", source: "docker config" });
     expect(redactSecrets("password=pw%EF%BF%BD-pull", odd)).toBe("password=<redacted>");
+    // And as Go sends and echoes it, written or quoted: U+FFFD for the surrogate.
+    expect(redactSecrets(`"bad password pw\ufffd-pull"`, odd)).toBe(`"bad password <redacted>"`);
     const short = credentialSecrets({ username: "robot", password: "a/b", source: "docker config" });
     expect(redactSecrets("path a%2Fb and a/b", short)).toBe("path a%2Fb and a/b");
   });
