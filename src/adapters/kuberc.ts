@@ -42,7 +42,7 @@ async function policyKuberc(path: string, named: string | undefined): Promise<st
     if (named === undefined) return "off";
     const why = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new UsageError(
-      `kuberc ${path} cannot be read (${why}), and kubectl runs nothing without the kuberc ${named} names; fix ${named}, or set KUBERC=off for none`,
+      `kuberc ${path} cannot be read (${why}), and kubectl runs nothing without the kuberc ${named} names; ${named === "--kuberc" ? "fix or drop --kuberc" : "fix $KUBERC, or set it to off for none"}`,
     );
   }
   // Most kubercs hold no policy: the YAML parser is loaded only for one that may.

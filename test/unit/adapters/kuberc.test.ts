@@ -65,9 +65,11 @@ describe("kubercForCalls", () => {
   it("refuses a kuberc named by --kuberc or $KUBERC that cannot be read, as kubectl refuses to run", async () => {
     const missing = join(home(null), "typo-kuberc");
     await expect(kubercForCalls({}, home(null), missing)).rejects.toThrow(
-      `kuberc ${missing} cannot be read (ENOENT), and kubectl runs nothing without the kuberc --kuberc names; fix --kuberc, or set KUBERC=off for none`,
+      `kuberc ${missing} cannot be read (ENOENT), and kubectl runs nothing without the kuberc --kuberc names; fix or drop --kuberc`,
     );
-    await expect(kubercForCalls({ KUBERC: missing }, home(null))).rejects.toThrow(/fix \$KUBERC/);
+    await expect(kubercForCalls({ KUBERC: missing }, home(null))).rejects.toThrow(
+      /fix \$KUBERC, or set it to off for none$/,
+    );
   });
 
   it("is off with no policy to keep: none, defaults and aliases only, or KUBERC=off", async () => {
