@@ -106,11 +106,12 @@ function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance, now: numb
 
 /**
  * The container's own reason (why it is unknown, a note on its verdict), else the pod's; for a pod that is
- * skipped, why first, as the default table says it, then the container's.
+ * skipped or restarted, why (or how) first, as the default table says it, then the container's.
  */
 function wideReason(pod: PlanPod, c: PlanContainer): string {
-  if (pod.action !== "skip" || !c.reason || c.reason === pod.reason) return c.reason || podReason(pod);
-  return `${podReason(pod)}; ${c.reason}`;
+  const why = podReason(pod);
+  if (pod.action === "none" || !c.reason || c.reason === why || !why) return c.reason || why;
+  return `${why}; ${c.reason}`;
 }
 
 /** The new image's age by its build time, kubectl-style; `?` when that time cannot be trusted. */

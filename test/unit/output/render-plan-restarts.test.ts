@@ -111,6 +111,28 @@ describe("the table", () => {
       "Warning: pod default/api-5f6d7c-k8s2d: Deployment/api is managed by Flux (label kustomize.toolkit.fluxcd.io/name): it may report drift or revert the restartedAt and restarted-for annotations\n",
     );
   });
+
+  it("-o wide says why a pod is restarted so, then its container's note, as for a pod skipped", async () => {
+    const note = "the running manifest could not be read (manifest unknown), so its digest alone decides";
+    const noted = plan("auto");
+    const pods = noted.pods.map((pod) =>
+      pod.name.startsWith("api-")
+        ? { ...pod, containers: pod.containers.map((c) => ({ ...c, reason: note })) }
+        : pod,
+    );
+    const out = (await planRenderer("wide"))({
+      plan: { ...noted, pods },
+      warnings: [],
+      notes: [],
+      noHeaders: true,
+      colors,
+      now: 0,
+      namespace: "default",
+    });
+    expect(text(out.stdout)).toMatch(
+      /api-5f6d7c-k8s2d .* evict\s+Deployment\/api is managed by Flux .*: evicted one at a time rather than patched; the running manifest could not be read/,
+    );
+  });
 });
 
 describe("the Plan document", () => {
