@@ -51,6 +51,8 @@ export interface Restart {
    * Not in the document: how many pods a rollout takes out of service at once, which its budgets must allow.
    */
   takesDown?: number;
+  /** Not in the document: a rollout leaves some of its workload's pods (a StatefulSet's below its partition). */
+  partial?: true;
 }
 
 export interface PlanContainer {

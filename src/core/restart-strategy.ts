@@ -51,6 +51,7 @@ export type RestartDecision =
       warnings: string[];
       pace?: string;
       takesDown?: number;
+      partial?: true;
     }
   | { kind: "skip"; reason: string };
 
@@ -357,6 +358,7 @@ function decidedPod(decision: RestartDecision, target: ControllerRef): (pod: Pla
     reason: decision.reason,
     ...(decision.pace !== undefined ? { pace: decision.pace } : {}),
     ...(decision.takesDown !== undefined ? { takesDown: decision.takesDown } : {}),
+    ...(decision.partial ? { partial: true as const } : {}),
   };
   const extended = new Map<readonly string[], readonly string[]>();
   const warningsOf = (own: readonly string[]) => {
@@ -475,6 +477,9 @@ function decideRestartOf(
     ...restart("rollout", rolloutReason(w)),
     pace: rolloutPace(w),
     takesDown: rolloutTakesDown(w),
+    ...(w.kind === "StatefulSet" && (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) > 0
+      ? { partial: true as const }
+      : {}),
     warnings,
   };
 }

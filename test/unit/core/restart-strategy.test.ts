@@ -479,6 +479,12 @@ describe("the decision per controller: every kind and update strategy, under eac
     expect(decide(strategy, kind, f)).toBe(expected);
   });
 
+  it("a rollout above a partition is marked partial, for apply's question; one without a partition is not", () => {
+    const decided = (w: Workload) => decideRestart("auto", target("StatefulSet"), facts(w, ["db-2"]));
+    expect(decided(partitioned)).toMatchObject({ kind: "restart", strategy: "rollout", partial: true });
+    expect(decided(workload("StatefulSet"))).not.toHaveProperty("partial");
+  });
+
   it.each([
     [
       "Argo CD's instance label",

@@ -28,4 +28,19 @@ describe("restartQuestion", () => {
       "Restart 4 pods in 1 namespace (rolling out 2 workloads: all their pods are replaced)? [y/N] ",
     );
   });
+
+  it("a StatefulSet rolled above its partition leaves the pods below it: said so", () => {
+    const db = (pod: string): PlanPod =>
+      planPod(pod, {
+        restart: {
+          strategy: "rollout",
+          controller: { kind: "StatefulSet", name: "db" },
+          reason: "",
+          partial: true,
+        },
+      });
+    expect(restartQuestion([db("db-2"), db("db-3")], 1)).toBe(
+      "Restart 2 pods in 1 namespace (rolling out 1 workload: all its pods are replaced, but those below a partition)? [y/N] ",
+    );
+  });
 });
