@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { decidePlan } from "../../../src/core/decide.js";
 import { indexOwners } from "../../../src/core/owners.js";
+import type { Plan } from "../../../src/core/plan.js";
 import { decideRestarts } from "../../../src/core/restart-strategy.js";
 import type { Workload } from "../../../src/core/workload.js";
 import { makeChalk } from "../../../src/output/color.js";
@@ -68,17 +69,21 @@ const plan = (strategy: "auto" | "rollout") =>
     unreadable: new Map(),
   });
 
+/** The plan as the table or -o wide shows it, in namespace default. */
+const shown = async (format: "table" | "wide", shownPlan: Plan, noHeaders = true) =>
+  (await planRenderer(format))({
+    plan: shownPlan,
+    warnings: [],
+    notes: [],
+    noHeaders,
+    colors,
+    now: 0,
+    namespace: "default",
+  });
+
 describe("the table", () => {
   it("ACTION is how apply restarts each pod, REASON why", async () => {
-    const out = (await planRenderer("table"))({
-      plan: plan("auto"),
-      warnings: [],
-      notes: [],
-      noHeaders: false,
-      colors,
-      now: 0,
-      namespace: "default",
-    });
+    const out = await shown("table", plan("auto"), false);
     expect(text(out.stdout)).toMatchInlineSnapshot(`
       "POD                OWNER                          CONTAINER   IMAGE          RUNNING        LATEST         ACTION    REASON
       web-7d9c8b-x2x9q   Deployment/web                 app         nginx:latest   3bfc269594ef   fb04dcb6970e   rollout   rolling update of Deployment/web's 2 pods, maxSurge 1, maxUnavailable 0
@@ -92,15 +97,7 @@ describe("the table", () => {
   });
 
   it("-o wide shows the same; a rollout's warning goes to stderr with the pod's other warnings", async () => {
-    const out = (await planRenderer("wide"))({
-      plan: plan("rollout"),
-      warnings: [],
-      notes: [],
-      noHeaders: true,
-      colors,
-      now: 0,
-      namespace: "default",
-    });
+    const out = await shown("wide", plan("rollout"));
     expect(text(out.stdout)).toMatch(
       /web-7d9c8b-x2x9q .* rollout\s+rolling update of Deployment\/web's 2 pods/,
     );
@@ -120,15 +117,7 @@ describe("the table", () => {
         ? { ...pod, containers: pod.containers.map((c) => ({ ...c, reason: note })) }
         : pod,
     );
-    const out = (await planRenderer("wide"))({
-      plan: { ...noted, pods },
-      warnings: [],
-      notes: [],
-      noHeaders: true,
-      colors,
-      now: 0,
-      namespace: "default",
-    });
+    const out = await shown("wide", { ...noted, pods });
     expect(text(out.stdout)).toMatch(
       /api-5f6d7c-k8s2d .* evict\s+Deployment\/api is managed by Flux .*: evicted one at a time rather than patched; the running manifest could not be read/,
     );

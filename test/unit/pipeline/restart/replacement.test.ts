@@ -108,81 +108,69 @@ it("a replacement on the old digest another pod of its workload runs (under anot
   expect(await checked([a, canary])).toBe("up");
 });
 
+const rs = { kind: "ReplicaSet", name: "web-1", uid: "uid-rs" };
+const SIDEX = digestOf("side older, cached on the node");
+
+/** A pod of ReplicaSet web-1 evicted one at a time. */
+const rsPod = (name: string, containers: PlanContainer[]) =>
+  ({
+    namespace: "shop",
+    name,
+    uid: `uid-${name}`,
+    controller: rs,
+    action: "delete",
+    containers,
+    restart: { strategy: "evict", controller: rs, reason: "" },
+  }) as unknown as PlanPod;
+
+/** web-1-b, Ready, running app and side on these digests. */
+const replacementOn = (app: string, side: string) =>
+  ({
+    metadata: { name: "web-1-b", uid: "uid-web-1-b" },
+    status: {
+      containerStatuses: [
+        { name: "app", imageID: `docker.io/shop/app@${app}` },
+        { name: "side", imageID: `docker.io/shop/side@${side}` },
+      ],
+    },
+  }) as unknown as Pod;
+
+/** What the next run's plan does with `next`, web-1-b as it runs, by what the restart recorded. */
+function nextRunAction(next: PlanPod, restartedFor: string | undefined): string {
+  const remembered = [{ namespace: "shop", controller: rs, restartedFor: restartedFor!, at: 0 }];
+  return holdRestartedInVain({ resolver: "registry", pods: [next] }, remembered, 60_000).pods[0]!.action;
+}
+
 it("a replacement back on one old digest and on another cached digest in a second container: both are recorded", async () => {
-  const rs = { kind: "ReplicaSet", name: "web-1", uid: "uid-rs" };
-  const SIDEX = digestOf("side older, cached on the node");
-  const pod = (name: string, containers: PlanContainer[]) =>
-    ({
-      namespace: "shop",
-      name,
-      uid: `uid-${name}`,
-      controller: rs,
-      action: "delete",
-      containers,
-      restart: { strategy: "evict", controller: rs, reason: "" },
-    }) as unknown as PlanPod;
-  const planned = pod("web-1-a", [
+  const planned = rsPod("web-1-a", [
     stale("app", APP0, APP1, "IfNotPresent"),
     stale("side", SIDE0, SIDE1, "IfNotPresent"),
   ]);
   // app started the node's cached old image; side another image its node had cached.
-  const replacement = {
-    metadata: { name: "web-1-b", uid: "uid-web-1-b" },
-    status: {
-      containerStatuses: [
-        { name: "app", imageID: `docker.io/shop/app@${APP0}` },
-        { name: "side", imageID: `docker.io/shop/side@${SIDEX}` },
-      ],
-    },
-  } as unknown as Pod;
-  const record = await recorded(planned, [planned], replacement);
+  const record = await recorded(planned, [planned], replacementOn(APP0, SIDEX));
   expect(record.restartedFor).toContain(`side=${SIDEX}>${SIDE1}`);
   // The next run finds the replacement as it runs: restarting it would start the same two images again.
-  const next = pod("web-1-b", [
+  const next = rsPod("web-1-b", [
     stale("app", APP0, APP1, "IfNotPresent"),
     stale("side", SIDEX, SIDE1, "IfNotPresent"),
   ]);
-  const remembered = [{ namespace: "shop", controller: rs, restartedFor: record.restartedFor!, at: 0 }];
-  const { pods } = holdRestartedInVain({ resolver: "registry", pods: [next] }, remembered, 60_000);
-  expect(pods[0]!.action).toBe("skip");
+  expect(nextRunAction(next, record.restartedFor)).toBe("skip");
 });
 
 it("a replacement Ready with app on the new digest and a sibling current in the plan on another (a node's cache): the sibling's move is recorded", async () => {
-  const rs = { kind: "ReplicaSet", name: "web-1", uid: "uid-rs" };
-  const SIDEX = digestOf("side older, cached on the node");
-  const pod = (name: string, containers: PlanContainer[]) =>
-    ({
-      namespace: "shop",
-      name,
-      uid: `uid-${name}`,
-      controller: rs,
-      action: "delete",
-      containers,
-      restart: { strategy: "evict", controller: rs, reason: "" },
-    }) as unknown as PlanPod;
   // side runs its tag's digest: current.
   const side = { ...stale("side", SIDE1, SIDE1, "IfNotPresent"), status: "current" as const };
-  const planned = pod("web-1-a", [stale("app", APP0, APP1, "Always"), side]);
-  const replacement = {
-    metadata: { name: "web-1-b", uid: "uid-web-1-b" },
-    status: {
-      containerStatuses: [
-        { name: "app", imageID: `docker.io/shop/app@${APP1}` },
-        { name: "side", imageID: `docker.io/shop/side@${SIDEX}` },
-      ],
-    },
-  } as unknown as Pod;
+  const planned = rsPod("web-1-a", [stale("app", APP0, APP1, "Always"), side]);
+  const replacement = replacementOn(APP1, SIDEX);
   const record = await recorded(planned, [planned], replacement);
   expect(record).toEqual({ kind: "up", restartedFor: `side=${SIDEX}>${SIDE1}` });
   // Pulled Always, it runs what the tag named at the pull (moved during the run): nothing to record.
-  const pulled = pod("web-1-a", [stale("app", APP0, APP1, "Always"), { ...side, pullPolicy: "Always" }]);
+  const pulled = rsPod("web-1-a", [stale("app", APP0, APP1, "Always"), { ...side, pullPolicy: "Always" }]);
   expect(await recorded(pulled, [pulled], replacement)).toEqual({ kind: "up" });
   // The next run finds side stale on the cached digest: restarting would start the same cached image again.
-  const next = pod("web-1-b", [
+  const next = rsPod("web-1-b", [
     { ...stale("app", APP1, APP1, "Always"), status: "current" },
     stale("side", SIDEX, SIDE1, "IfNotPresent"),
   ]);
-  const remembered = [{ namespace: "shop", controller: rs, restartedFor: record.restartedFor!, at: 0 }];
-  const { pods } = holdRestartedInVain({ resolver: "registry", pods: [next] }, remembered, 60_000);
-  expect(pods[0]!.action).toBe("skip");
+  expect(nextRunAction(next, record.restartedFor)).toBe("skip");
 });
