@@ -126,18 +126,13 @@ export class BudgetGate {
       }
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
-        // Its status alone would let it go: what holds it is this run's own rollouts, or a deletion it could
-        // not wait for (held on the budget as long as that wait would have lasted).
+        // Its status alone would let it go: what holds it is this run's own rollouts, or its restarts.
         const byStatus = decided.every((b) => b.disruptionsAllowed >= disruptions);
         const heldBy = !byStatus
-          ? null
+          ? "status"
           : decided.every((b) => this.rolloutDraws(pod.namespace, b) > 0)
-            ? "a rollout of this run"
-            : decided.some((b) =>
-                  this.drawsOn(`${pod.namespace}/${b.name}`).some((d) => d.until !== undefined),
-                )
-              ? "a deletion of this run whose replacement could not be waited for"
-              : null;
+            ? "rollouts"
+            : "restarts";
         return { reason: blockedBy(decided, disruptions, by, heldBy), blocked: true };
       }
       await clock.sleep(this.options.pollMs, this.options.signal);
@@ -388,13 +383,17 @@ function blockedBy(
   blocking: readonly DisruptionBudget[],
   disruptions: number,
   by: string,
-  /** What of this run holds the budgets, where their status alone would let the disruption through. */
-  heldBy: string | null,
+  /**
+   * What holds the budgets: their status, or (where it alone would let the disruption through) this run's
+   * own rollouts, or its restarts (its deletions not yet shown, or not yet replaced).
+   */
+  heldBy: "status" | "rollouts" | "restarts",
 ): string {
   const names = blocking.map((b) => b.name).join(", ");
   const why =
     by === "a deletion" ? "" : `: ${by} takes ${counted(disruptions, "pod")} out of service at once`;
-  if (heldBy) return `PodDisruptionBudget ${names} is held by ${heldBy}${why}`;
+  if (heldBy === "rollouts") return `PodDisruptionBudget ${names} is held by a rollout of this run${why}`;
   const allows = disruptions === 1 ? "no disruption" : `fewer than ${disruptions} disruptions`;
-  return `PodDisruptionBudget ${names} allows ${allows} now${why}`;
+  const counting = heldBy === "restarts" ? ", counting this run's own restarts under it" : "";
+  return `PodDisruptionBudget ${names} allows ${allows} now${counting}${why}`;
 }

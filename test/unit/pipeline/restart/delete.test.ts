@@ -240,7 +240,8 @@ describe("PodDisruptionBudgets", () => {
     const pods = cluster.addController({ name: "web", replicas: 3, readyAfterMs: Number.POSITIVE_INFINITY });
     const { reported } = await run(clock, cluster, pods, { wait: false });
     expect(cluster.deletions()).toEqual(["0 delete shop/web-0"]);
-    const reason = "PodDisruptionBudget guard allows no disruption now";
+    const reason =
+      "PodDisruptionBudget guard allows no disruption now, counting this run's own restarts under it";
     expect(reported).toEqual([
       "web-0 deleted",
       `web-1 not-started: ${reason}`,
@@ -517,7 +518,9 @@ describe("a budget over several controllers", () => {
     // web-0's replacement never comes up: its deletion holds its share of the budget for its whole wait, which
     // api-0's wait does not outlast.
     expect(api).toBeUndefined();
-    expect(reported).toContain("api-0 not-started: PodDisruptionBudget tier allows no disruption now");
+    expect(reported).toContain(
+      "api-0 not-started: PodDisruptionBudget tier allows no disruption now, counting this run's own restarts under it",
+    );
   });
 
   it("a deletion whose replacement cannot be waited for counts until the wait it would have had is over", async () => {
@@ -555,7 +558,7 @@ describe("a budget over several controllers", () => {
     expect(cluster.deletions()).toEqual(["200 delete shop/web-0"]);
     expect(reported).toEqual([
       "web-0 deleted",
-      "canary-0 not-started: PodDisruptionBudget tier is held by a deletion of this run whose replacement could not be waited for",
+      "canary-0 not-started: PodDisruptionBudget tier allows no disruption now, counting this run's own restarts under it",
     ]);
   });
 
@@ -567,7 +570,7 @@ describe("a budget over several controllers", () => {
     allowed.releaseAt?.(clock.now() + 10_000);
     expect(await gate.waitUntilAllowed(pod("b-0"), undefined, { mayWait: false })).toEqual({
       reason:
-        "PodDisruptionBudget shared is held by a deletion of this run whose replacement could not be waited for",
+        "PodDisruptionBudget shared allows no disruption now, counting this run's own restarts under it",
       blocked: true,
     });
     // Released once that time is past: the status alone counts it from then on.
@@ -601,7 +604,13 @@ describe("a budget over several controllers", () => {
     return { gate, clock };
   }
   const pod = (name: string) => ({ namespace: "shop", name, labels: { tier: "web" } }) as unknown as PlanPod;
-  const blocked = { reason: "PodDisruptionBudget shared allows no disruption now", blocked: true };
+  /** Blocked by this run's own deletions, where the budget's status alone would let one more through. */
+  const blocked = {
+    reason: "PodDisruptionBudget shared allows no disruption now, counting this run's own restarts under it",
+    blocked: true,
+  };
+  /** Blocked by the budget's status itself. */
+  const blockedByStatus = { reason: "PodDisruptionBudget shared allows no disruption now", blocked: true };
 
   it("a status that shows one of two deletions lets no third through, however often it is read", async () => {
     // 2 at the first two deletions (the status lags), then 1: it shows one of the two, read again and again.
@@ -630,11 +639,11 @@ describe("a budget over several controllers", () => {
     const { gate } = sharedBudget(() => allowed);
     expect(await gate.waitUntilAllowed(pod("a-0"))).toHaveProperty("release");
     allowed = 0; // a-0's deletion shows
-    expect(await gate.waitUntilAllowed(pod("b-0"))).toEqual(blocked);
+    expect(await gate.waitUntilAllowed(pod("b-0"))).toEqual(blockedByStatus);
     allowed = 1; // a-0's replacement is Ready
     expect(await gate.waitUntilAllowed(pod("b-0"))).toHaveProperty("release");
     allowed = 0; // b-0's deletion shows
-    expect(await gate.waitUntilAllowed(pod("c-0"))).toEqual(blocked);
+    expect(await gate.waitUntilAllowed(pod("c-0"))).toEqual(blockedByStatus);
     allowed = 1; // b-0's replacement is Ready: none of this run's deletions is unshown
     expect(await gate.waitUntilAllowed(pod("c-0"))).toHaveProperty("release");
   });
@@ -666,7 +675,7 @@ describe("a budget over several controllers", () => {
     await settled();
     expect(await gate.waitUntilAllowed(pod("a-0"))).toHaveProperty("release");
     allowed = 0; // a-0's deletion shows, to the read sent after it
-    expect(await gate.waitUntilAllowed(pod("b-0"))).toEqual(blocked);
+    expect(await gate.waitUntilAllowed(pod("b-0"))).toEqual(blockedByStatus);
     answer(); // c-0's answer: 1 allowed, from before a-0 went
     expect(await late).toEqual(blocked);
   });
@@ -735,7 +744,7 @@ describe("a budget over several controllers", () => {
     await settled();
     const [answerB, answerC] = [answers.shift()!, answers.shift()!];
     answerB(0);
-    expect(await b).toEqual(blocked);
+    expect(await b).toEqual(blockedByStatus);
     answerC(1);
     expect(await c).toEqual(blocked);
   });
