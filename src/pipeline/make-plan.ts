@@ -86,11 +86,12 @@ export async function makePlan(
       ...pullSecretCredentials(inventory, image, repository),
       ...((await options.extraCredentials?.(repository)) ?? []),
     ],
-    // Asked with no pull secret: that answer stands unless it failed and the pods name secrets after all
-    // (and the registry answered: a pull that ran out of --pull-timeout would only run out again).
+    // Asked with no pull secret: that answer stands unless the pods name secrets after all, which then
+    // decide, tried first as the kubelet tries them (found or refused without them says nothing of them) —
+    // but for a pull that ran out of --pull-timeout, which would only run out again.
     earlyAnswer: async (image) => {
       const answer = await early.answer(image.key);
-      if (answer === undefined || answer.ok || answer.unanswered) return answer;
+      if (answer === undefined || (!answer.ok && answer.unanswered)) return answer;
       return pullSecretCredentials(inventory, image, repositoryOf(image.ref)).length === 0
         ? answer
         : undefined;
