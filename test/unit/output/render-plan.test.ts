@@ -136,6 +136,35 @@ describe("planRenderer", () => {
     expect(wide).toMatch(/skip\s+opted out with label kubectl-autoupdate\/ignore=true; \S/);
   });
 
+  it("-o wide: a pod left for its container's reason says that reason once on the container's row", () => {
+    const gone = decidePlan({
+      resolver: "registry",
+      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+      resolutions: new Map([
+        ["docker.io/library/nginx:latest", resolved(NEW)],
+        [
+          "docker.io/library/envoy:v1",
+          { tag: { ok: false, reason: "tag not found (404)", missing: true }, manifests: new Map() },
+        ],
+      ]) as never,
+      pods: [
+        makePod({
+          name: "web-7d9c8b-x2x9q",
+          owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+          containers: [
+            { name: "app", image: "nginx:latest", runningDigest: OLD },
+            { name: "side", image: "envoy:v1", runningDigest: digestOf("e1") },
+          ],
+        }),
+      ],
+    });
+    const row = text(rendered(gone, "wide").stdout)
+      .split("\n")
+      .find((line) => /^\S+\s+\S+\s+\S+\s+side\s/.test(line));
+    expect(row).toMatch(/skip\s+container side \(envoy:v1\): tag not found \(404\)/);
+    expect(row?.split("tag not found (404)")).toHaveLength(2);
+  });
+
   /** The plan of one Job's pod that has finished, its container on the old digest or never started. */
   const finishedJobPod = (phase: "Succeeded" | "Failed", runningDigest?: string) =>
     decidePlan({
