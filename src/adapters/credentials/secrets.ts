@@ -48,13 +48,22 @@ export function basicCredentials(username: string, password: string): string {
 /**
  * The text with each secret (of 4 characters or more: a shorter one would blank ordinary words) blanked, as
  * written and as quoted: docker prints a registry's answer it cannot parse quoted (Go's %q, which writes `"`,
- * `\` and line breaks as JSON does), and a password may be a whole JSON key file (GCR's `_json_key`).
+ * `\` and line breaks as JSON does), a password may be a whole JSON key file (GCR's `_json_key`), and a token
+ * server may echo it in JSON of its own. Lone surrogates count as the U+FFFD Go sends for them.
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   const forms = secrets
     .filter((secret): secret is string => secret !== undefined && secret.length >= minSecretLength)
     .flatMap((secret) => [secret, wellFormed(secret)])
-    .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
+    .flatMap((secret) => {
+      const quoted = JSON.stringify(secret).slice(1, -1);
+      // As a JSON encoder that writes only ASCII quotes it (Python's, PHP's): \u escapes beyond U+007F.
+      const ascii = quoted.replace(
+        /[^\x00-\x7f]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      );
+      return [secret, quoted, ascii];
+    });
   return blanked(text, forms, "<redacted>");
 }
 

@@ -63,6 +63,10 @@ describe("credentialSecrets", () => {
     expect(redactSecrets("password=pw%EF%BF%BD-pull", odd)).toBe("password=<redacted>");
     // And as Go sends and echoes it, written or quoted: U+FFFD for the surrogate.
     expect(redactSecrets(`"bad password pw\ufffd-pull"`, odd)).toBe(`"bad password <redacted>"`);
+    // Or echoed by a JSON encoder that writes only ASCII (Python's json.dumps).
+    expect(redactSecrets(String.raw`{"detail": "bad password pw\ufffd-pull"}`, odd)).toBe(
+      `{"detail": "bad password <redacted>"}`,
+    );
     const short = credentialSecrets({ username: "robot", password: "a/b", source: "docker config" });
     expect(redactSecrets("path a%2Fb and a/b", short)).toBe("path a%2Fb and a/b");
   });
