@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { setImmediate as setImmediatePromise } from "node:timers/promises";
 
 /** The process around a command: streams, environment, cancellation. Tests pass their own. */
 export interface Io {
@@ -36,6 +37,9 @@ export async function writePieces(
   for (const piece of pieces) {
     if (isGone(stream) || stop?.aborted) return "stopped";
     if (!stream.write(piece)) await drainedOrClosed(stream, stop);
+    // A turn of the event loop between pieces: a signal's handler runs only then, and a reader that keeps up
+    // would otherwise never let one come until the last piece.
+    else if (stop) await setImmediatePromise();
   }
   return "written";
 }
