@@ -111,8 +111,9 @@ function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance, now: numb
 function wideReason(pod: PlanPod, c: PlanContainer): string {
   const why = podReason(pod);
   if (pod.action === "none" || !c.reason || !why) return c.reason || why;
-  // A pod left for its container's reason quotes it already.
-  return why.includes(c.reason) ? why : `${why}; ${c.reason}`;
+  // A pod left for this container's reason quotes it already (decide.ts: `container NAME (IMAGE): reason`).
+  const quotesIt = why.startsWith(`container ${c.name} (${c.image}): ${c.reason}`);
+  return quotesIt ? why : `${why}; ${c.reason}`;
 }
 
 /** The new image's age by its build time, kubectl-style; `?` when that time cannot be trusted. */

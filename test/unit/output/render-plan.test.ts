@@ -137,15 +137,17 @@ describe("planRenderer", () => {
   });
 
   it("-o wide: a pod left for its container's reason says that reason once on the container's row", () => {
+    const missing = {
+      tag: { ok: false, reason: "tag not found (404)", missing: true },
+      manifests: new Map(),
+    } as never;
     const gone = decidePlan({
       resolver: "registry",
       owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
       resolutions: new Map([
         ["docker.io/library/nginx:latest", resolved(NEW)],
-        [
-          "docker.io/library/envoy:v1",
-          { tag: { ok: false, reason: "tag not found (404)", missing: true }, manifests: new Map() },
-        ],
+        ["docker.io/library/envoy:v1", missing],
+        ["docker.io/library/fluentbit:v1", missing],
       ]) as never,
       pods: [
         makePod({
@@ -154,15 +156,17 @@ describe("planRenderer", () => {
           containers: [
             { name: "app", image: "nginx:latest", runningDigest: OLD },
             { name: "side", image: "envoy:v1", runningDigest: digestOf("e1") },
+            { name: "logs", image: "fluentbit:v1", runningDigest: digestOf("f1") },
           ],
         }),
       ],
     });
-    const row = text(rendered(gone, "wide").stdout)
-      .split("\n")
-      .find((line) => /^\S+\s+\S+\s+\S+\s+side\s/.test(line));
-    expect(row).toMatch(/skip\s+container side \(envoy:v1\): tag not found \(404\)/);
-    expect(row?.split("tag not found (404)")).toHaveLength(2);
+    const rows = text(rendered(gone, "wide").stdout).split("\n");
+    const row = (container: string) => rows.find((line) => line.split(/\s+/)[3] === container);
+    expect(row("side")).toMatch(/skip\s+container side \(envoy:v1\): tag not found \(404\)/);
+    expect(row("side")?.split("tag not found (404)")).toHaveLength(2);
+    // Another container gone the same way says so on its own row, after the pod's reason.
+    expect(row("logs")).toMatch(/could not start it; tag not found \(404\)$/);
   });
 
   /** The plan of one Job's pod that has finished, its container on the old digest or never started. */
