@@ -57,14 +57,25 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
     .flatMap((secret) => [secret, wellFormed(secret)])
     .flatMap((secret) => {
       const quoted = JSON.stringify(secret).slice(1, -1);
-      // As a JSON encoder that writes only ASCII quotes it (Python's, PHP's): \u escapes beyond U+007F.
-      const ascii = quoted.replace(
-        /[^\x00-\x7f]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-      );
-      return [secret, quoted, ascii];
+      // As other JSON encoders write it: ASCII only (Python's, PHP's: lowercase hex; .NET's: uppercase), or
+      // with < > & and the line separators escaped (Go's).
+      return [
+        secret,
+        quoted,
+        unicodeEscaped(quoted, /[^\x00-\x7f]/g, false),
+        unicodeEscaped(quoted, /[^\x00-\x7f]/g, true),
+        unicodeEscaped(quoted, /[<>&\u2028\u2029]/g, false),
+      ];
     });
   return blanked(text, forms, "<redacted>");
+}
+
+/** `text` with the characters `pattern` matches written as \u escapes, in lowercase or uppercase hex. */
+function unicodeEscaped(text: string, pattern: RegExp, upper: boolean): string {
+  return text.replace(pattern, (c) => {
+    const hex = c.charCodeAt(0).toString(16).padStart(4, "0");
+    return `\\u${upper ? hex.toUpperCase() : hex}`;
+  });
 }
 
 /** The text with each lone surrogate as U+FFFD: as Go reads it from a config's JSON, and sends it on. */

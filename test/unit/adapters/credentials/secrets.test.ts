@@ -63,6 +63,17 @@ describe("credentialSecrets", () => {
     expect(redactSecrets("password=pw%EF%BF%BD-pull", odd)).toBe("password=<redacted>");
     // And as Go sends and echoes it, written or quoted: U+FFFD for the surrogate.
     expect(redactSecrets(`"bad password pw\ufffd-pull"`, odd)).toBe(`"bad password <redacted>"`);
+    // As Go's and .NET's JSON encoders escape a password.
+    const amp = credentialSecrets({ username: "robot", password: "s3cr&t-päss", source: "docker config" });
+    for (const echoed of [
+      String.raw`s3cr\u0026t-päss`,
+      String.raw`s3cr&t-p\u00E4ss`,
+      String.raw`s3cr&t-p\u00e4ss`,
+    ]) {
+      expect(redactSecrets(`{"detail":"bad password ${echoed}"}`, amp)).toBe(
+        `{"detail":"bad password <redacted>"}`,
+      );
+    }
     // Or echoed by a JSON encoder that writes only ASCII (Python's json.dumps).
     expect(redactSecrets(String.raw`{"detail": "bad password pw\ufffd-pull"}`, odd)).toBe(
       `{"detail": "bad password <redacted>"}`,
