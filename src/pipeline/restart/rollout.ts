@@ -6,6 +6,7 @@
  * on the server and is reported so.
  */
 
+import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
 import { isOptedOut, type Pod } from "../../core/k8s.js";
 import { type PlanPod, topOwnerKey } from "../../core/plan.js";
 import { isStaying, selectorString, sharedLabelsSelector } from "../../core/readiness.js";
@@ -339,19 +340,10 @@ async function afterPatch(
     return followed;
   }
   if (followed.kind !== "rolled-out") return followed;
-  let pods: Pod[] = [];
-  try {
-    pods = (await podsOf(api, namespace, current)) ?? [];
-  } catch (error) {
-    if (!(error instanceof ToolFailedError)) throw error;
-    // Ctrl-C ends kubectl too: the run stopped before the check, which says nothing of the rollout.
-    if (options.signal.aborted) return { ...followed, unchecked: stopReason(options.signal) };
-    return {
-      kind: "failed",
-      reason: `its pods could not be checked for the old digest: ${error.message}`,
-      patched: true,
-    };
-  }
+  const listed = await podsToCheck(api, namespace, current, options);
+  // Done, as its status says: a list that did not come says nothing against it.
+  if (!Array.isArray(listed)) return { ...followed, unchecked: listed.unchecked };
+  const pods = listed;
   // Pods the rollout left alone (below a StatefulSet's partition) are no replacements.
   const replaced = pods.filter((pod) => !belowPartition(current, pod.metadata.name ?? ""));
   // Planned pods still there under their UID after a rollout that is done: their template was written back
@@ -502,6 +494,31 @@ async function missingNow(
  * ReplicaSets, read after them: one kubectl at a time per workload, so that with the Events apply's
  * kubectl stay within twice --concurrency (README).
  */
+/**
+ * The workload's pods after its rollout, to check for the old digest: a list that fails is asked again at
+ * each poll until the wait ends, as the rollout's reads are; else why they were not checked (a Ctrl-C, which
+ * ends kubectl too; the cluster out of reach, which the next call stops the run on; the wait's end).
+ */
+async function podsToCheck(
+  api: RestartApi,
+  namespace: string,
+  workload: Workload,
+  options: GroupReporter["options"],
+): Promise<Pod[] | { unchecked: string }> {
+  const deadline = options.clock.now() + options.waitTimeoutMs;
+  for (;;) {
+    try {
+      return (await podsOf(api, namespace, workload)) ?? [];
+    } catch (error) {
+      if (!(error instanceof ToolFailedError)) throw error;
+      if (options.signal.aborted) return { unchecked: stopReason(options.signal) };
+      const why = `its pods could not be listed: ${error.message}`;
+      if (error instanceof ClusterAccessError || options.clock.now() >= deadline) return { unchecked: why };
+      await options.clock.sleep(options.pollMs, options.signal).catch(() => {});
+    }
+  }
+}
+
 async function podsOf(api: RestartApi, namespace: string, workload: Workload): Promise<Pod[] | null> {
   const selector = workload.spec.selector ? selectorString(workload.spec.selector) : "";
   if (selector === "") return null;

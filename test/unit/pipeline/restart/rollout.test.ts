@@ -331,6 +331,44 @@ describe("a rollout that does not end well is reported", () => {
   });
 });
 
+describe("the list of its pods after a rollout that is done, for the old-digest check", () => {
+  /** surgingWeb, whose pod lists after the patch fail with `error`, `times` times. */
+  function failingAfterPatch(error: Error, times: number) {
+    const { clock, cluster } = setup();
+    const pods = surgingWeb(cluster);
+    const patched = patchSeen(cluster);
+    const list = cluster.listPodsBySelector.bind(cluster);
+    let failed = 0;
+    cluster.listPodsBySelector = async (namespace, selector, onVersion) => {
+      if (patched() && failed < times) {
+        failed++;
+        throw error;
+      }
+      return list(namespace, selector, onVersion);
+    };
+    return { clock, cluster, pods };
+  }
+
+  it("failed once (an API server's timeout), is asked again at the next poll: the rollout is checked, not failed", async () => {
+    const timedOut = new ToolFailedError("kubectl get failed: etcdserver: request timed out");
+    const { clock, cluster, pods } = failingAfterPatch(timedOut, 1);
+    const { reported, problems, restarted } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual(["Deployment/web rolled-out 2"]);
+    expect(problems).toEqual([]);
+    expect(restarted.map((r) => r.replacement)).toEqual([{ kind: "up" }]);
+  });
+
+  it("refused for a lost cluster: rolled out, not checked, and not blamed on the rollout", async () => {
+    const expired = new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
+    const { clock, cluster, pods } = failingAfterPatch(expired, Number.POSITIVE_INFINITY);
+    const { problems, restarted } = await runRestart(clock, cluster, pods);
+    expect(problems).toEqual([]);
+    expect(restarted.map((r) => r.replacement)).toEqual([
+      { kind: "unchecked", why: "its pods could not be listed: the login expired" },
+    ]);
+  });
+});
+
 describe("another workload's pods its selector matches too (a canary beside the stable Deployment)", () => {
   const stableAndCanary = () => {
     const { clock, cluster } = setup();
