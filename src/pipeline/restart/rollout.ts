@@ -320,6 +320,8 @@ async function afterPatch(
 ): Promise<RolloutOutcome> {
   const namespace = group[0]!.namespace;
   const target = group[0]!.restart!.controller;
+  // One wait for the rollout and the check of its pods.
+  const deadline = options.clock.now() + options.waitTimeoutMs;
   const followed = await follow(api, kind, namespace, target.name, current.metadata.uid, generation, options);
   // Failed and no longer going on: the workload was deleted during its rollout, and its planned pods
   // most likely with it.
@@ -340,7 +342,14 @@ async function afterPatch(
     return followed;
   }
   if (followed.kind !== "rolled-out") return followed;
-  const listed = await podsToCheck(api, namespace, current, options);
+  const listed = await podsToCheck(api, namespace, current, deadline, options);
+  if (listed instanceof ClusterAccessError) {
+    return {
+      kind: "failed",
+      reason: `its pods could not be checked for the old digest: ${listed.message}`,
+      patched: true,
+    };
+  }
   // Done, as its status says: a list that did not come says nothing against it.
   if (!Array.isArray(listed)) return { ...followed, unchecked: listed.unchecked };
   const pods = listed;
@@ -496,24 +505,25 @@ async function missingNow(
  */
 /**
  * The workload's pods after its rollout, to check for the old digest: a list that fails is asked again at
- * each poll until the wait ends, as the rollout's reads are; else why they were not checked (a Ctrl-C, which
- * ends kubectl too; the cluster out of reach, which the next call stops the run on; the wait's end).
+ * each poll until the rollout's wait ends, as its reads are; else why they were not checked (a Ctrl-C, which
+ * ends kubectl too; the wait's end), or the cluster's refusal (out of reach: nothing more can be asked).
  */
 async function podsToCheck(
   api: RestartApi,
   namespace: string,
   workload: Workload,
+  deadline: number,
   options: GroupReporter["options"],
-): Promise<Pod[] | { unchecked: string }> {
-  const deadline = options.clock.now() + options.waitTimeoutMs;
+): Promise<Pod[] | { unchecked: string } | ClusterAccessError> {
   for (;;) {
     try {
       return (await podsOf(api, namespace, workload)) ?? [];
     } catch (error) {
       if (!(error instanceof ToolFailedError)) throw error;
       if (options.signal.aborted) return { unchecked: stopReason(options.signal) };
-      const why = `its pods could not be listed: ${error.message}`;
-      if (error instanceof ClusterAccessError || options.clock.now() >= deadline) return { unchecked: why };
+      if (error instanceof ClusterAccessError) return error;
+      if (options.clock.now() >= deadline)
+        return { unchecked: `its pods could not be listed: ${error.message}` };
       await options.clock.sleep(options.pollMs, options.signal).catch(() => {});
     }
   }

@@ -358,13 +358,23 @@ describe("the list of its pods after a rollout that is done, for the old-digest 
     expect(restarted.map((r) => r.replacement)).toEqual([{ kind: "up" }]);
   });
 
-  it("refused for a lost cluster: rolled out, not checked, and not blamed on the rollout", async () => {
-    const expired = new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
-    const { clock, cluster, pods } = failingAfterPatch(expired, Number.POSITIVE_INFINITY);
-    const { problems, restarted } = await runRestart(clock, cluster, pods);
+  it("failing until the rollout's wait ends: rolled out, not checked, within that one wait", async () => {
+    const timedOut = new ToolFailedError("kubectl get failed: etcdserver: request timed out");
+    const { clock, cluster, pods } = failingAfterPatch(timedOut, Number.POSITIVE_INFINITY);
+    const { problems, restarted } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 20_000 });
     expect(problems).toEqual([]);
     expect(restarted.map((r) => r.replacement)).toEqual([
-      { kind: "unchecked", why: "its pods could not be listed: the login expired" },
+      { kind: "unchecked", why: `its pods could not be listed: ${timedOut.message}` },
+    ]);
+    expect(clock.elapsed()).toBeLessThanOrEqual(21_000);
+  });
+
+  it("refused for a lost cluster: not asked again, and the run fails on it", async () => {
+    const expired = new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
+    const { clock, cluster, pods } = failingAfterPatch(expired, Number.POSITIVE_INFINITY);
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(reported).toEqual([
+      "Deployment/web failed: its pods could not be checked for the old digest: the login expired",
     ]);
   });
 });
