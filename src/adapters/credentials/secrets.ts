@@ -57,14 +57,18 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
     .flatMap((secret) => [secret, wellFormed(secret)])
     .flatMap((secret) => {
       const quoted = JSON.stringify(secret).slice(1, -1);
-      // As other JSON encoders write it: ASCII only (Python's, PHP's: lowercase hex; .NET's: uppercase), or
-      // with < > & and the line separators escaped (Go's).
+      const ascii = unicodeEscaped(quoted, /[^\x00-\x7f]/g, false);
+      // As other JSON encoders write it: ASCII only (Python's; PHP's, with `/` as `\/`; Jackson's, in uppercase
+      // hex), with < > & and the line separators escaped (Go's), or those and ' + ` " too, in uppercase hex
+      // (.NET's).
       return [
         secret,
         quoted,
-        unicodeEscaped(quoted, /[^\x00-\x7f]/g, false),
+        ascii,
+        ascii.replaceAll("/", "\\/"),
         unicodeEscaped(quoted, /[^\x00-\x7f]/g, true),
         unicodeEscaped(quoted, /[<>&\u2028\u2029]/g, false),
+        unicodeEscaped(quoted.replaceAll('\\"', '"'), /[^\x00-\x7f]|[<>&'+`"]/g, true),
       ];
     });
   return blanked(text, forms, "<redacted>");

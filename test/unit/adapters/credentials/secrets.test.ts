@@ -74,6 +74,11 @@ describe("credentialSecrets", () => {
         `{"detail":"bad password <redacted>"}`,
       );
     }
+    // .NET's escapes + ' ` " & < > too, in uppercase hex; PHP's writes / as \/.
+    const plus = credentialSecrets({ username: "robot", password: 'hunter+2/"ä', source: "docker config" });
+    for (const echoed of [String.raw`hunter\u002B2/\u0022\u00E4`, String.raw`hunter+2\/\"\u00e4`]) {
+      expect(redactSecrets(`{"password":"${echoed}"}`, plus)).toBe(`{"password":"<redacted>"}`);
+    }
     // Or echoed by a JSON encoder that writes only ASCII (Python's json.dumps).
     expect(redactSecrets(String.raw`{"detail": "bad password pw\ufffd-pull"}`, odd)).toBe(
       `{"detail": "bad password <redacted>"}`,
