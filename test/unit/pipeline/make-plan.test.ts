@@ -206,33 +206,26 @@ describe("makePlan", () => {
     expect(events).toEqual(["pods listed", "ask library/nginx:latest with secret default/regcred"]);
   });
 
-  it("asks again, with the secrets, a tag refused early when a later pod names pull secrets", async () => {
-    const pods = [pod("web-a", "app:1"), pod("web-b", "app:1", ["regcred"])];
-    const { events, result } = await plan(pods, (_ref, credentials) =>
-      credentials.length > 0 ? moved : denied,
-    );
-    expect(events).toEqual([
-      "ask library/app:1 with none",
-      "pods listed",
-      "ask library/app:1 with secret default/regcred",
-    ]);
-    expect(result.plan.pods.map((p) => p.containers[0]!.status)).toEqual(["stale", "stale"]);
-  });
-
-  it("asks again, with the secrets, a tag found early when a later pod names pull secrets: theirs decide", async () => {
-    // Found without credentials; web-b's secret is refused. Its kubelet never pulls anonymously after a
-    // secret for that registry: the anonymous answer must not judge web-b's pod stale.
-    const pods = [pod("web-a", "app:1"), pod("web-b", "app:1", ["regcred"])];
-    const { events, result } = await plan(pods, (_ref, credentials) =>
-      credentials.length > 0 ? denied : moved,
-    );
-    expect(events).toEqual([
-      "ask library/app:1 with none",
-      "pods listed",
-      "ask library/app:1 with secret default/regcred",
-    ]);
-    expect(result.plan.pods.map((p) => p.containers[0]!.status)).toEqual(["unknown", "unknown"]);
-  });
+  // Found or refused without credentials, the answer says nothing of web-b's secret, tried first by its
+  // kubelet, which never pulls anonymously after a secret for that registry: the secret decides.
+  it.each([
+    ["refused early, found with the secret", true, "stale"],
+    ["found early, refused with the secret", false, "unknown"],
+  ] as const)(
+    "asks again, with the secrets, a tag a later pod names pull secrets for: %s",
+    async (_, secretFinds, status) => {
+      const pods = [pod("web-a", "app:1"), pod("web-b", "app:1", ["regcred"])];
+      const { events, result } = await plan(pods, (_ref, credentials) =>
+        credentials.length > 0 === secretFinds ? moved : denied,
+      );
+      expect(events).toEqual([
+        "ask library/app:1 with none",
+        "pods listed",
+        "ask library/app:1 with secret default/regcred",
+      ]);
+      expect(result.plan.pods.map((p) => p.containers[0]!.status)).toEqual([status, status]);
+    },
+  );
 
   it("does not ask again, with the secrets, a tag whose early pull ran out of time: it would again", async () => {
     const pods = [pod("web-a", "app:1"), pod("web-b", "app:1", ["regcred"])];
