@@ -499,14 +499,9 @@ async function missingNow(
 }
 
 /**
- * The workload's own pods now, found through its selector (null without one); a Deployment's through its
- * ReplicaSets, read after them: one kubectl at a time per workload, so that with the Events apply's
- * kubectl stay within twice --concurrency (README).
- */
-/**
  * The workload's pods after its rollout, to check for the old digest: a list that fails is asked again at
- * each poll until the rollout's wait ends, as its reads are; else why they were not checked (a Ctrl-C, which
- * ends kubectl too; the wait's end), or the cluster's refusal (out of reach: nothing more can be asked).
+ * each poll until the rollout's wait ends, as its reads are (a short outage is ridden out); else why they were
+ * not checked (a Ctrl-C, which ends kubectl too; the wait's end), or the cluster's refusal, still at the end.
  */
 async function podsToCheck(
   api: RestartApi,
@@ -521,14 +516,21 @@ async function podsToCheck(
     } catch (error) {
       if (!(error instanceof ToolFailedError)) throw error;
       if (options.signal.aborted) return { unchecked: stopReason(options.signal) };
-      if (error instanceof ClusterAccessError) return error;
-      if (options.clock.now() >= deadline)
-        return { unchecked: `its pods could not be listed: ${error.message}` };
+      if (options.clock.now() >= deadline) {
+        return error instanceof ClusterAccessError
+          ? error
+          : { unchecked: `its pods could not be listed: ${error.message}` };
+      }
       await options.clock.sleep(options.pollMs, options.signal).catch(() => {});
     }
   }
 }
 
+/**
+ * The workload's own pods now, found through its selector (null without one); a Deployment's through its
+ * ReplicaSets, read after them: one kubectl at a time per workload, so that with the Events apply's
+ * kubectl stay within twice --concurrency (README).
+ */
 async function podsOf(api: RestartApi, namespace: string, workload: Workload): Promise<Pod[] | null> {
   const selector = workload.spec.selector ? selectorString(workload.spec.selector) : "";
   if (selector === "") return null;

@@ -369,10 +369,20 @@ describe("the list of its pods after a rollout that is done, for the old-digest 
     expect(clock.elapsed()).toBeLessThanOrEqual(21_000);
   });
 
-  it("refused for a lost cluster: not asked again, and the run fails on it", async () => {
+  it("the cluster out of reach for a moment (an API server restarting): ridden out, as the rollout's reads are", async () => {
+    const refused = new ClusterAccessError(
+      "the connection to the server was refused",
+      { kind: "refused", server: "https://127.0.0.1:6443" },
+      "",
+    );
+    const { clock, cluster, pods } = failingAfterPatch(refused, 2);
+    expect((await runRestart(clock, cluster, pods)).reported).toEqual(["Deployment/web rolled-out 2"]);
+  });
+
+  it("the cluster lost for the rest of the wait (a login expired): the rollout's check fails on it", async () => {
     const expired = new ClusterAccessError("the login expired", { kind: "unauthorized" }, "");
     const { clock, cluster, pods } = failingAfterPatch(expired, Number.POSITIVE_INFINITY);
-    const { reported } = await runRestart(clock, cluster, pods);
+    const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 20_000 });
     expect(reported).toEqual([
       "Deployment/web failed: its pods could not be checked for the old digest: the login expired",
     ]);
