@@ -66,9 +66,9 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
         quoted,
         ascii,
         ascii.replaceAll("/", "\\/"),
-        unicodeEscaped(quoted, /[^\x00-\x7f]/g, true),
+        upperHex(unicodeEscaped(quoted, /[^\x00-\x7f]/g, true)),
         unicodeEscaped(quoted, /[<>&\u2028\u2029]/g, false),
-        unicodeEscaped(quoted.replaceAll('\\"', '"'), /[^\x00-\x7f]|[<>&'+`"]/g, true),
+        upperHex(unicodeEscaped(quoted.replaceAll('\\"', '"'), /[^\x00-\x7f]|[<>&'+`"]/g, true)),
       ];
     });
   return blanked(text, forms, "<redacted>");
@@ -80,6 +80,13 @@ function unicodeEscaped(text: string, pattern: RegExp, upper: boolean): string {
     const hex = c.charCodeAt(0).toString(16).padStart(4, "0");
     return `\\u${upper ? hex.toUpperCase() : hex}`;
   });
+}
+
+/** JSON text with the \u escapes JSON.stringify wrote (control characters) in uppercase hex. */
+function upperHex(json: string): string {
+  return json.replace(/(\\\\)|\\u([0-9a-f]{4})/g, (all, backslash?: string, hex?: string) =>
+    backslash ? all : `\\u${hex!.toUpperCase()}`,
+  );
 }
 
 /** The text with each lone surrogate as U+FFFD: as Go reads it from a config's JSON, and sends it on. */

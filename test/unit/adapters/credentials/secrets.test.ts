@@ -79,6 +79,9 @@ describe("credentialSecrets", () => {
     for (const echoed of [String.raw`hunter\u002B2/\u0022\u00E4`, String.raw`hunter+2\/\"\u00e4`]) {
       expect(redactSecrets(`{"password":"${echoed}"}`, plus)).toBe(`{"password":"<redacted>"}`);
     }
+    // A control character, which JSON.stringify escapes in lowercase hex, in uppercase as .NET writes it.
+    const esc = credentialSecrets({ username: "robot", password: "pass\u001bwörd", source: "docker config" });
+    expect(redactSecrets(String.raw`"pass\u001Bw\u00F6rd"`, esc)).toBe(`"<redacted>"`);
     // Or echoed by a JSON encoder that writes only ASCII (Python's json.dumps).
     expect(redactSecrets(String.raw`{"detail": "bad password pw\ufffd-pull"}`, odd)).toBe(
       `{"detail": "bad password <redacted>"}`,
