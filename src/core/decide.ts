@@ -413,9 +413,12 @@ function whyNotRestartable(pod: Pod, controller: OwnerReference | null, owners: 
  */
 function withoutImageToRun(containers: readonly PlanContainer[]): string | null {
   const missing = containers.find((c) => c.noImageToRun);
-  return missing
-    ? `container ${missing.name} (${missing.image}): ${missing.reason}, so a new pod could not start it`
-    : null;
+  return missing ? cannotStartReason(missing) : null;
+}
+
+/** Why a pod is left for one of its containers that has no image a new pod could run. */
+export function cannotStartReason(container: PlanContainer): string {
+  return `container ${container.name} (${container.image}): ${container.reason}, so a new pod could not start it`;
 }
 
 /**

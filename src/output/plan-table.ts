@@ -1,6 +1,7 @@
 /** The plan as kubectl-style tables: the pods that need action, or (wide) every container. */
 
 import type { ChalkInstance } from "chalk";
+import { cannotStartReason } from "../core/decide.js";
 import { buildTime } from "../core/image-age.js";
 import { shortDigest } from "../core/image-id.js";
 import type {
@@ -111,9 +112,8 @@ function wideRow(pod: PlanPod, c: PlanContainer, chalk: ChalkInstance, now: numb
 function wideReason(pod: PlanPod, c: PlanContainer): string {
   const why = podReason(pod);
   if (pod.action === "none" || !c.reason || !why) return c.reason || why;
-  // A pod left for this container's reason quotes it already (decide.ts: `container NAME (IMAGE): reason`).
-  const quotesIt = why.startsWith(`container ${c.name} (${c.image}): ${c.reason}`);
-  return quotesIt ? why : `${why}; ${c.reason}`;
+  // A pod left for this container's reason quotes it already.
+  return why === cannotStartReason(c) ? why : `${why}; ${c.reason}`;
 }
 
 /** The new image's age by its build time, kubectl-style; `?` when that time cannot be trusted. */
