@@ -322,7 +322,10 @@ async function afterPatch(
   const target = group[0]!.restart!.controller;
   // One wait for the rollout and the check of its pods.
   const deadline = options.clock.now() + options.waitTimeoutMs;
-  const followed = await follow(api, kind, namespace, target.name, current.metadata.uid, generation, options);
+  const followed = await follow(api, kind, namespace, target.name, current.metadata.uid, generation, {
+    deadline,
+    options,
+  });
   // Failed and no longer going on: the workload was deleted during its rollout, and its planned pods
   // most likely with it.
   if (followed.kind === "failed" && !followed.ongoing) {
@@ -539,7 +542,7 @@ async function podsOf(api: RestartApi, namespace: string, workload: Workload): P
   return ownedPods(workload, pods, replicaSets);
 }
 
-/** Polls the workload until its rollout of `generation` is done, has failed, or the wait ends. */
+/** Polls the workload until its rollout of `generation` is done, has failed, or the wait (`deadline`) ends. */
 async function follow(
   api: RestartApi,
   kind: WorkloadKind,
@@ -547,10 +550,9 @@ async function follow(
   workload: string,
   uid: string | undefined,
   generation: number,
-  options: GroupReporter["options"],
+  { deadline, options }: { deadline: number; options: GroupReporter["options"] },
 ): Promise<RolloutOutcome> {
   const { clock, signal } = options;
-  const deadline = clock.now() + options.waitTimeoutMs;
   let progress = "waiting for the controller to see the change";
   for (;;) {
     // A read that fails is asked again at the next poll: the rollout goes on on the server meanwhile.
