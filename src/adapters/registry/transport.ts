@@ -189,6 +189,11 @@ export class Transport {
     if (until > (this.paused.get(host)?.until ?? 0)) this.paused.set(host, { until, status });
   }
 
+  /** The host has answered in this run (its failures counted from here). */
+  private heardFrom(host: string): void {
+    if (!this.answered.has(host)) this.answered.set(host, 0);
+  }
+
   /** The requests waiting for the host's first answer go on: it answered, or its first asker is done. */
   private hear(host: string): void {
     this.probes.get(host)?.hear();
@@ -269,7 +274,7 @@ export class Transport {
         signal: combined,
       });
       const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
-      if (!this.answered.has(url.host)) this.answered.set(url.host, 0);
+      this.heardFrom(url.host);
       // Before the requests waiting for the host's first answer go on: they must see a pause it asked for.
       // Only the host's own: a redirect's (a CDN's) asks nothing of the registry.
       if (isRetryableStatus(response.status) && new URL(response.url).host === url.host) {
@@ -292,7 +297,7 @@ export class Transport {
       // Failed where its redirect led: the host answered (with the redirect), and its requests waiting for a
       // first answer go on, each to fail or not on its own.
       if ((error as RedirectedFailure | undefined)?.redirectedTo !== undefined) {
-        if (!this.answered.has(url.host)) this.answered.set(url.host, 0);
+        this.heardFrom(url.host);
         this.hear(url.host);
       }
       this.options.log?.(`registry: ${label} failed: ${failure.reason}`);
