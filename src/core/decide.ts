@@ -237,9 +237,14 @@ function nodeGetsNewImage(containers: readonly PlanContainer[], index: number): 
   return containers.some(
     (other, at) =>
       at !== index &&
-      other.image === c.image &&
+      sameImage(other, c) &&
       (other.status === "current" || (at < index && other.pullPolicy === "Always")),
   );
+}
+
+/** Two spellings of one tag (`busybox:1.36`, `docker.io/library/busybox:1.36`) are one image to the kubelet. */
+function sameImage(a: PlanContainer, b: PlanContainer): boolean {
+  return a.ref !== null && b.ref !== null ? a.ref === b.ref : a.image === b.image;
 }
 
 /** What pods share, made once: owners and controllers, verdicts (by containers), restart warnings. */

@@ -196,7 +196,8 @@ function againstSingleTag(
   // platform, and a node of another platform has nothing to run from the tag any more.
   if (latest.platform === undefined) return needs({ ...tagNeed, platform: true });
   const platforms = old.children.filter((child) => child.platform !== null);
-  const only = platforms.length === 1 ? platforms[0]!.platform : null;
+  // A child without a platform runs on any node, so one platform named beside it is not the node's.
+  const only = platforms.length === 1 && old.children.length === 1 ? platforms[0]!.platform : null;
   const node = exactPlatform(nodePlatform);
   const platform = typeof node === "string" ? node : only;
   // Two images for the platform that matters (Windows images told apart by os.version): which one the node

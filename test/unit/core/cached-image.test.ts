@@ -111,6 +111,27 @@ describe("a DaemonSet's stale pod under IfNotPresent", () => {
     );
   });
 
+  it("counts a sibling's pull of the same tag spelled another way (`busybox` and `docker.io/library/busybox`)", () => {
+    const pod = makePod({
+      name: "agent-n1",
+      node: "n1",
+      owner: ds,
+      containers: [
+        {
+          name: "prep",
+          image: "docker.io/library/busybox:1.36",
+          init: true,
+          runningDigest: OLD,
+          imagePullPolicy: "Always",
+        },
+        { name: "agent", image: "busybox:1.36", runningDigest: OLD, imagePullPolicy: "IfNotPresent" },
+      ],
+    });
+    const resolutions = new Map([["docker.io/library/busybox:1.36", tagAt(NEW, OLD)]]);
+    const [planned] = decidePlan({ resolver: "registry", pods: [pod], owners, resolutions }).pods;
+    expect(planned).toMatchObject({ action: "delete", reason: "" });
+  });
+
   it("beside a pod of its DaemonSet under Always (a template changed mid-rollout): that one is evicted, not rolled", () => {
     const [left, evicted] = restarts([agentPod("n1", OLD), agentPod("n2", OLD, "Always")]);
     expect(left).toMatchObject({ action: "skip", restart: undefined });

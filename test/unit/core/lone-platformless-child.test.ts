@@ -77,3 +77,25 @@ describe("an index's only child without a platform", () => {
     });
   });
 });
+
+it("beside one platform's image in the running index, keeps that platform from being taken for the node's", () => {
+  // A tag published again as one linux/amd64 image: an arm64 node runs the platformless child, and the tag
+  // has nothing for it, so the node is asked for rather than taken to be amd64.
+  const running = index(RUNNING, [
+    { digest: AMD, platform: "linux/amd64" },
+    { digest: LONE, platform: null },
+  ]);
+  const tagImage = singleManifest(TAG, { config: digestOf("v2"), platform: "linux/amd64" });
+  const judgeOn = (nodePlatform: string | null | undefined) =>
+    judgeRunningDigest(
+      { digest: RUNNING, repository },
+      repository,
+      { digest: TAG, sameImageDigests: [], isIndex: false },
+      new Map([running, tagImage, image(AMD, "v1"), image(LONE, "v1 arm")]),
+      nodePlatform,
+    );
+  expect(judgeOn(undefined)).toMatchObject({ needNodePlatform: true });
+  expect(judgeOn(null)).toMatchObject({ status: "unknown", noImageToRun: true });
+  expect(judgeOn("linux/arm64/v8")).toMatchObject({ status: "unknown", noImageToRun: true });
+  expect(judgeOn("linux/amd64")).toEqual({ status: "stale", reason: "" });
+});
