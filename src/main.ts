@@ -1,8 +1,8 @@
 /** The single catch: typed errors become one line on stderr and an exit code. */
 import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
-import { kubectlForms, logLevelAt } from "./cli/kubectl-forms.js";
-import { createProgram, parseErrorLine } from "./cli/program.js";
+import { asksDryRun, kubectlForms, logLevelAt } from "./cli/kubectl-forms.js";
+import { createProgram, flagNamed, parseErrorLine } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { escapeTerminal, escapeTerminalLines } from "./output/terminal-text.js";
@@ -60,7 +60,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 async function reportFailedApply(message: string, words: readonly string[], io: Io): Promise<void> {
   if (words[0] !== "apply") return;
   const { reportingDespite } = await import("./cli/options.js");
-  const reporting = reportingDespite({ dryRun: words.includes("--dry-run") }, io.env);
+  const reporting = reportingDespite({ dryRun: asksDryRun("apply", words) }, io.env);
   if (!reporting) return;
   const { reportRunNotStarted } = await import("./commands/apply.js");
   await reportRunNotStarted(io, reporting, new UsageError(message));
@@ -79,10 +79,8 @@ function flagsWithoutVerb(
   const first = argv[0] ?? "";
   if (!first.startsWith("-") || ["--help", "-h", "--version"].includes(first)) return null;
   if (program.commands.some((verb) => argv.includes(verb.name()))) return null;
-  // The value may hold line breaks (a secret read from a file often ends in one); a short flag's may follow
-  // it with no `=` (pflag's -sVALUE, or -AsVALUE after a boolean): of a short form only its first flag
-  // is named.
-  const flag = first.startsWith("--") ? first.replace(/=[\s\S]*$/, "") : first.slice(0, 2);
+  // Of a short form only its first flag is named (pflag's -sVALUE, or -AsVALUE after a boolean).
+  const flag = flagNamed(first);
   const someVerbTakes =
     logLevelAt([first], 0) !== undefined ||
     withEveryVerbsFlags().commands.some((verb) =>

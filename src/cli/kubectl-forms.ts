@@ -26,6 +26,26 @@ export function takesDryRun(verb: string, value: string): boolean {
   return flagBoolean(value) !== undefined || (kind !== undefined && (value === "none" || value === kind));
 }
 
+/**
+ * Whether a verb's words ask for a dry run, the last `--dry-run` or `--dry-run=V` deciding as when the verb
+ * reads them: for a run refused before its flags were read, whose report says whether it was one.
+ */
+export function asksDryRun(verb: string, words: readonly string[]): boolean {
+  let dryRun = false;
+  for (const word of words) {
+    if (word === "--") break;
+    if (word === "--dry-run") dryRun = true;
+    if (!word.startsWith("--dry-run=")) continue;
+    const value = word.slice("--dry-run=".length);
+    const kind = dryRunKinds[verb];
+    dryRun =
+      kind !== undefined && (value === "none" || value === kind)
+        ? value === kind
+        : (flagBoolean(value) ?? dryRun);
+  }
+  return dryRun;
+}
+
 /** A boolean flag's `=value`, kubectl's `--dry-run=server` among them; a usage error when it is none. */
 function booleanValue(verb: Command, option: Option, value: string): boolean {
   const kind = option.long === "--dry-run" ? dryRunKinds[verb.name()] : undefined;

@@ -121,14 +121,22 @@ function inKubectlWords(message: string): string {
 }
 
 /**
- * An unknown `--flag=value` named without its value, as kubectl names it, and an unknown short flag without
- * what follows it (pflag's `-sVALUE`): the flag may be another verb's `--webhook-url` or kubectl's
- * `--password`, and the value a secret bound for a CI log.
+ * An unknown flag named without its value, as kubectl names `--flag=value`: the flag may be another verb's
+ * `--webhook-url` or kubectl's `--password`, and the value a secret bound for a CI log.
  */
 function withoutUnknownFlagValue(message: string): string {
   // To the message's last quote: the value may hold quotes and line breaks of its own (a secret read from a
   // file often ends in one).
-  return message
-    .replace(/(unknown option '-{1,2}[^=']+)=[\s\S]*'/, "$1'")
-    .replace(/(unknown option '-[^-'])[\s\S]*'/, "$1'");
+  return message.replace(
+    /unknown option '(-[\s\S]*)'/,
+    (_, word: string) => `unknown option '${flagNamed(word)}'`,
+  );
+}
+
+/**
+ * What of a flag's word an error may name: a long flag's name, to its first character no flag name has
+ * (`--webhook-urlhttps://…` with its `=` dropped), or a short flag's letter (pflag's `-sVALUE`).
+ */
+export function flagNamed(word: string): string {
+  return word.startsWith("--") ? (/^--[\w-]*/.exec(word)?.[0] ?? "--") : word.slice(0, 2);
 }

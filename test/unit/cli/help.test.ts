@@ -65,6 +65,19 @@ describe("help and version, with only the named verb's flags declared", () => {
     });
   });
 
+  it.each([
+    [["--webhook-urlhttps://hooks.example/SECRET"]],
+    [["plan", "--webhook-urlhttps://hooks.example/SECRET"]],
+  ])(
+    "an unknown flag with a value glued on, its `=` dropped (%j), is named to where no flag name goes on",
+    async (args) => {
+      const { code, stderr } = await runMain(args);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^error: unknown flag: --webhook-urlhttps[;\n]/);
+      expect(stderr).not.toContain("SECRET");
+    },
+  );
+
   it.each([[["--v=6"]], [["--v", "6"]], [["-v"]]])(
     "kubectl's log level without a verb (%j) asks for one, as every verb takes it",
     async (args) => {

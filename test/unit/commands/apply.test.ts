@@ -182,6 +182,21 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
     expect(JSON.parse(webhook.posts[0]!)).toMatchObject({ outcome: "failed", error: why });
   });
 
+  it.each([
+    ["--dry-run", true],
+    ["--dry-run=server", true],
+    ["--dry-run=true", true],
+    ["--dry-run=none", false],
+    ["--dry-run=false", false],
+  ])(
+    "%s, the run refused on another flag: its report says whether it was a dry run",
+    async (flag, dryRun) => {
+      const env = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href };
+      expect(await main(["apply", flag, "--yes=maybe"], testIo({ env }))).toBe(1);
+      expect(JSON.parse(webhook.posts[0]!)).toMatchObject({ outcome: "failed", dryRun });
+    },
+  );
+
   it("plan, and apply's help, report nothing", async () => {
     const env = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href };
     expect(await main(["plan", "--concurency=4"], testIo({ env }))).toBe(1);
