@@ -83,7 +83,7 @@ export function parseChoice<T extends string>(
 ): T {
   const chosen = (value ?? fallback) as T;
   if (!allowed.includes(chosen)) {
-    throw new UsageError(`invalid value "${value}" for ${flag}; allowed: ${allowed.join(", ")}`);
+    throw new UsageError(`${invalidValue(value, flag)}; allowed: ${allowed.join(", ")}`);
   }
   return chosen;
 }
@@ -322,7 +322,7 @@ function wholeNumber(text: string, flag: string, min: number, max: number): numb
   // Digits only: Number() would read "" and " " as 0 (an unset "$RETRIES"), and "1e1" as 10.
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`invalid value "${text}" for ${flag}: want a whole number from ${min} to ${max}`);
+    throw new UsageError(`${invalidValue(text, flag)}: want a whole number from ${min} to ${max}`);
   }
   return value;
 }
@@ -340,8 +340,24 @@ function imageKey(value: string): string {
     return formatImageRef(parseImageRef(value));
   } catch (error) {
     if (!(error instanceof InvalidImageRefError)) throw error;
-    throw new UsageError(`invalid value "${value}" for --image: ${error.message}`);
+    // Why it is not a reference may quote the part that holds them.
+    const why = mayHoldCredentials(value)
+      ? "want an image reference, e.g. registry.lan/shop/web:main"
+      : error.message;
+    throw new UsageError(`${invalidValue(value, "--image")}: ${why}`);
   }
+}
+
+/** A flag's value refused, quoted unless it may hold credentials (a value pasted into the wrong flag). */
+function invalidValue(value: string, flag: string): string {
+  return mayHoldCredentials(value)
+    ? `invalid value for ${flag} (not shown: it may hold credentials)`
+    : `invalid value "${value}" for ${flag}`;
+}
+
+/** A URL, or a value that starts `user:password@` or `token@`: its part before the `@` may be a secret. */
+function mayHoldCredentials(value: string): boolean {
+  return /:\/\/|^[^/]*@(?!sha256:)/.test(value);
 }
 
 /**
@@ -357,7 +373,7 @@ function insecureRegistryHost(value: string): string {
   const host = parseRegistryHost(value);
   if (host === null) {
     throw new UsageError(
-      `invalid value "${value}" for --insecure-registry; want HOST[:PORT], e.g. registry.lan:5000`,
+      `${invalidValue(value, "--insecure-registry")}; want HOST[:PORT], e.g. registry.lan:5000`,
     );
   }
   return host;

@@ -441,8 +441,29 @@ describe("other values", () => {
     ],
     [{ color: "sometimes" }, 'invalid value "sometimes" for --color; allowed: auto, always, never'],
     [{ resolver: "crane" }, 'invalid value "crane" for --resolver; allowed: docker, registry'],
+    [
+      { insecureRegistry: ["registry.lan:5000/v2"] },
+      'invalid value "registry.lan:5000/v2" for --insecure-registry; want HOST[:PORT], e.g. registry.lan:5000',
+    ],
+    [
+      { image: ["app@sha256:bad"] },
+      'invalid value "app@sha256:bad" for --image: invalid digest "sha256:bad"',
+    ],
   ])("%j is refused: %s", (raw, message) => {
     expect(usageError(() => resolve(raw))).toBe(message);
+  });
+
+  it.each<RawPlanFlags>([
+    { insecureRegistry: ["https://ci:s3cr3t@registry.lan:5000"] },
+    { insecureRegistry: ["ci:s3cr3t@registry.lan:5000"] },
+    { image: ["https://ci:s3cr3t@registry.lan/shop/web:main"] },
+    { image: ["ci:s3cr3t@registry.lan/shop/web:main"] },
+    { concurrency: "https://ci:s3cr3t@hooks.example/" },
+    { resolver: "https://ci:s3cr3t@registry.lan" },
+  ])("%j, refused, is not quoted: what comes before its @ may be a password", (raw) => {
+    const message = usageError(() => resolve(raw));
+    expect(message).toMatch(/^invalid value for --[a-z-]+ \(not shown: it may hold credentials\)/);
+    expect(message).not.toContain("s3cr3t");
   });
 
   it.each(["table", "wide", "json", "yaml", "name"])("-o %s is accepted", (output) => {
