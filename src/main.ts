@@ -1,7 +1,7 @@
 /** The single catch: typed errors become one line on stderr and an exit code. */
 import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
-import { asksDryRun, kubectlForms, logLevelAt } from "./cli/kubectl-forms.js";
+import { asksDryRun, kubectlForms, logLevelAt, namedVerb } from "./cli/kubectl-forms.js";
 import { createProgram, flagNamed, parseErrorLine } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
@@ -35,7 +35,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     try {
       words = kubectlForms(program, argv);
     } catch (error) {
-      if (error instanceof UsageError) await reportFailedApply(error.message, argv, io);
+      if (error instanceof UsageError) {
+        await reportFailedApply(error.message, namedVerb(program, argv), argv, io);
+      }
       throw error;
     }
     await program.parseAsync([...words], { from: "user" });
@@ -43,7 +45,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   } catch (error) {
     // Commander's own refusals come before any verb's action, which reports the run's failures itself.
     if (error instanceof CommanderError && error.exitCode !== 0) {
-      await reportFailedApply(parseErrorLine(error.message), words, io);
+      await reportFailedApply(parseErrorLine(error.message), words[0], words, io);
     }
     return report(error, io, verbose());
   } finally {
@@ -57,8 +59,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
  * args): its failure kept and its RunReport posted as for any failed run, where the environment says where
  * (the CronJob's way of saying it).
  */
-async function reportFailedApply(message: string, words: readonly string[], io: Io): Promise<void> {
-  if (words[0] !== "apply") return;
+async function reportFailedApply(
+  message: string,
+  verb: string | undefined,
+  words: readonly string[],
+  io: Io,
+): Promise<void> {
+  if (verb !== "apply") return;
   const { reportingDespite } = await import("./cli/options.js");
   const reporting = reportingDespite({ dryRun: asksDryRun("apply", words) }, io.env);
   if (!reporting) return;

@@ -81,14 +81,30 @@ function verbFirst(program: Command, argv: readonly string[]): { verb: Command; 
     const verb = verbNamed(argv[0]);
     return verb ? { verb, words: [...argv] } : null;
   }
-  // Flags first: the verb is the first word naming one whose flags all the words before it are.
-  for (let at = first; at < argv.length; at++) {
-    const verb = verbNamed(argv[at]);
-    if (verb && onlyFlagsOf(verb, argv.slice(0, at))) {
-      return { verb, words: [argv[at]!, ...argv.slice(0, at), ...argv.slice(at + 1)] };
+  // Flags first: the verb is the first word naming one whose flags all the words before it are. Failing
+  // that, so that its parser names the flag that is wrong (`-n web --yes plan`, `-n plan`) rather than the
+  // first: one whose flags they are but for flags it does not know, read as booleans, then as taking a
+  // value (`--concurency 8`), then also with the last flag's value missing.
+  const readings: Reading[] = [
+    {},
+    { unknownFlags: "boolean" },
+    { unknownFlags: "value" },
+    { unknownFlags: "boolean", valueMayFollow: true },
+  ];
+  for (const reading of readings) {
+    for (let at = first; at < argv.length; at++) {
+      const verb = verbNamed(argv[at]);
+      if (verb && onlyFlagsOf(verb, argv.slice(0, at), reading)) {
+        return { verb, words: [argv[at]!, ...argv.slice(0, at), ...argv.slice(at + 1)] };
+      }
     }
   }
   return null;
+}
+
+/** The verb the words name, wherever it is among them (see `kubectlForms`). */
+export function namedVerb(program: Command, argv: readonly string[]): string | undefined {
+  return verbFirst(program, argv)?.verb.name();
 }
 
 /**
@@ -152,12 +168,25 @@ export function onlyFlags(
   return true;
 }
 
+/** How flags before a verb are read: flags it does not know as not flags, or as booleans, or as taking a value. */
+interface Reading {
+  unknownFlags?: "boolean" | "value";
+  /** The last flag's value may be missing. */
+  valueMayFollow?: boolean;
+}
+
 /** Whether the words are nothing but the verb's flags, each value-taking one followed by its value. */
-function onlyFlagsOf(verb: Command, words: readonly string[]): boolean {
-  return onlyFlags(words, (flag) => {
+function onlyFlagsOf(
+  verb: Command,
+  words: readonly string[],
+  { unknownFlags, valueMayFollow = false }: Reading,
+): boolean {
+  const lookup = (flag: string) => {
     const option = optionOf(verb, flag);
-    return option && { takesValue: takesValue(option) };
-  });
+    if (!option) return unknownFlags && { takesValue: unknownFlags === "value" };
+    return { takesValue: takesValue(option) };
+  };
+  return onlyFlags(words, lookup, { valueMayFollow });
 }
 
 function optionOf(verb: Command, flag: string): Option | undefined {

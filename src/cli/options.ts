@@ -83,7 +83,7 @@ export function parseChoice<T extends string>(
 ): T {
   const chosen = (value ?? fallback) as T;
   if (!allowed.includes(chosen)) {
-    throw new UsageError(`${invalidValue(value, flag)}; allowed: ${allowed.join(", ")}`);
+    throw new UsageError(`${invalidValue(chosen, flag)}; allowed: ${allowed.join(", ")}`);
   }
   return chosen;
 }

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { kubectlForms } from "../../../src/cli/kubectl-forms.js";
 import { createProgram } from "../../../src/cli/program.js";
+import { runMain } from "../../support/cli.js";
 import { testIo } from "../../support/test-io.js";
 
 const io = testIo();
@@ -127,14 +128,49 @@ describe("kubectl's forms of a flag", () => {
     expect(kubectlForms(createProgram(io, argv), argv)).toEqual(expected);
   });
 
-  it.each([
-    [["--version"]],
-    [["-n", "web"]],
-    [["--bogus", "plan"]],
-    [["-n", "web", "x", "plan"]],
-    [["--yes", "plan"]],
-  ])("words that are not the verb's flags before a verb are left for commander to judge: %j", (argv) => {
-    expect(kubectlForms(createProgram(io, argv), argv)).toEqual(argv);
+  it.each([[["--version"]], [["-n", "web"]], [["-n", "web", "x", "plan"]]])(
+    "words that are not flags before a verb are left for commander to judge: %j",
+    (argv) => {
+      expect(kubectlForms(createProgram(io, argv), argv)).toEqual(argv);
+    },
+  );
+
+  it.each<[string[], string[]]>([
+    [
+      ["--yes", "plan"],
+      ["plan", "--yes"],
+    ],
+    [
+      ["-n", "web", "--bogus", "plan"],
+      ["plan", "-n", "web", "--bogus"],
+    ],
+    [
+      ["-A", "--concurency", "8", "plan"],
+      ["plan", "-A", "--concurency", "8"],
+    ],
+    [
+      ["-n", "apply", "--yess", "plan"],
+      ["plan", "-n", "apply", "--yess"],
+    ],
+    [
+      ["-n", "plan"],
+      ["plan", "-n"],
+    ],
+  ])(
+    "a verb after flags it does not take, or one missing its value, still goes first: %j",
+    (argv, expected) => {
+      expect(kubectlForms(createProgram(io, argv), argv)).toEqual(expected);
+    },
+  );
+
+  it.each<[string[], string]>([
+    [["-n", "web", "--yes", "plan"], "error: unknown flag: --yes"],
+    [["-A", "--concurency", "8", "plan"], "error: unknown flag: --concurency"],
+    [["-n", "plan"], "error: flag needs an argument: --namespace"],
+  ])("so its parser names the flag that is wrong, not the first: %j", async (argv, line) => {
+    const { code, stderr } = await runMain(argv, { env: { KUBECONFIG: "/nonexistent" } });
+    expect(code).toBe(1);
+    expect(stderr.split("\n")[0]).toBe(line);
   });
 
   it("a boolean's value that is neither true nor false is refused, naming the flag as kubectl does", async () => {

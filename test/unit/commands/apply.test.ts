@@ -170,16 +170,21 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
   it.each([
     ["--concurency=4", "unknown flag: --concurency (Did you mean --concurrency?)"],
     ["--yes=maybe", 'invalid argument "maybe" for "-y, --yes": it takes true or false, or no value'],
-  ])("%s: the result and the report say why on one line", async (flag, why) => {
-    const resultFile = join(tmpdir(), `kau-refused-run-${process.pid}`);
-    const env = {
-      KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href,
-      KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
-    };
-    expect(await main(["apply", flag], testIo({ env }))).toBe(1);
-    expect(readFileSync(resultFile, "utf8")).toBe(`error: ${why}\n`);
-    rmSync(resultFile);
-    expect(JSON.parse(webhook.posts[0]!)).toMatchObject({ outcome: "failed", error: why });
+  ])("%s, before the verb too: the result and the report say why on one line", async (flag, why) => {
+    for (const argv of [
+      ["apply", flag],
+      [flag, "apply"],
+    ]) {
+      const resultFile = join(tmpdir(), `kau-refused-run-${process.pid}`);
+      const env = {
+        KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href,
+        KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+      };
+      expect(await main(argv, testIo({ env }))).toBe(1);
+      expect(readFileSync(resultFile, "utf8")).toBe(`error: ${why}\n`);
+      rmSync(resultFile);
+      expect(JSON.parse(webhook.posts.at(-1)!)).toMatchObject({ outcome: "failed", error: why });
+    }
   });
 
   it.each([
