@@ -84,7 +84,8 @@ function verbFirst(program: Command, argv: readonly string[]): { verb: Command; 
   // Flags first: the verb is the first word naming one whose flags all the words before it are. Failing
   // that, so that its parser names the flag that is wrong (`-n web --yes plan`, `-n plan`) rather than the
   // first: one whose flags they are but for flags it does not know, read as booleans, then as taking a
-  // value (`--concurency 8`), then also with the last flag's value missing.
+  // value (`--concurency 8`), then, for a verb that ends the line, with the last flag's value missing (a word
+  // after it would be taken for that value).
   const readings: Reading[] = [
     {},
     { unknownFlags: "boolean" },
@@ -92,7 +93,7 @@ function verbFirst(program: Command, argv: readonly string[]): { verb: Command; 
     { unknownFlags: "boolean", valueMayFollow: true },
   ];
   for (const reading of readings) {
-    for (let at = first; at < argv.length; at++) {
+    for (let at = reading.valueMayFollow ? argv.length - 1 : first; at < argv.length; at++) {
       const verb = verbNamed(argv[at]);
       if (verb && onlyFlagsOf(verb, argv.slice(0, at), reading)) {
         return { verb, words: [argv[at]!, ...argv.slice(0, at), ...argv.slice(at + 1)] };

@@ -128,7 +128,7 @@ describe("kubectl's forms of a flag", () => {
     expect(kubectlForms(createProgram(io, argv), argv)).toEqual(expected);
   });
 
-  it.each([[["--version"]], [["-n", "web"]], [["-n", "web", "x", "plan"]]])(
+  it.each([[["--version"]], [["-n", "web"]], [["-n", "web", "x", "plan"]], [["-n", "plan", "-A"]]])(
     "words that are not flags before a verb are left for commander to judge: %j",
     (argv) => {
       expect(kubectlForms(createProgram(io, argv), argv)).toEqual(argv);
