@@ -101,14 +101,23 @@ function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], to
   const [first] = fitting;
   if (first === undefined) return nothing(Directive.error);
   const scan = scanFlags(first, before);
-  if (scan.awaitingValue) return flagValue(scan.awaitingValue, toComplete, scan.typed);
-  // A value with its flag, as a value after one: the first fitting verb's.
+  const valuesFor = (flag: FlagSpec, prefix: string) =>
+    flagValue(withEveryChoice(flag, fitting), prefix, scan.typed);
+  if (scan.awaitingValue) return valuesFor(scan.awaitingValue, toComplete);
+  // A value with its flag, as a value after one.
   const inline = inlineValue(first.flags, toComplete);
-  if (inline !== undefined) return inline ? flagValue(inline.flag, inline.prefix, scan.typed) : nothing();
+  if (inline !== undefined) return inline ? valuesFor(inline.flag, inline.prefix) : nothing();
   if (!toComplete.startsWith("-")) return verbs(fitting, toComplete);
   // Flags every such verb has: which verb comes is not known yet.
   const shared = first.flags.filter((f) => fitting.every((v) => v.flags.some((g) => g.key === f.key)));
   return flagNames(shared, toComplete, scan.given);
+}
+
+/** The flag with the choices it has in any of the verbs (`-o` before the verb: table is cron-status's). */
+function withEveryChoice(flag: FlagSpec, verbs: readonly VerbSpec[]): FlagSpec {
+  if (!flag.choices) return flag;
+  const choices = verbs.flatMap((v) => v.flags.find((f) => f.key === flag.key)?.choices ?? []);
+  return { ...flag, choices: [...new Set(choices)] };
 }
 
 /**

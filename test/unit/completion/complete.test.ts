@@ -244,6 +244,12 @@ describe("flags before the verb, from the first word", () => {
     expect(values(at("--dry-run=true", ""))).toEqual(["apply", "install-cron", "uninstall-cron"]);
   });
 
+  it("a value before the verb: any the verbs those flags fit take (cron-status's table beside the others')", () => {
+    expect(values(at("--name", "nightly", "-o", ""))).toEqual(["yaml", "json", "table"]);
+    expect(values(at("--name", "nightly", "--output=t"))).toEqual(["table"]);
+    expect(values(at("-o", ""))).toEqual(expect.arrayContaining(["table", "wide", "name", "json", "yaml"]));
+  });
+
   it("-v (kubectl's log level) before the verb does not narrow the flags to help's", () => {
     expect(values(at("-v", "--cont"))).toEqual(["--context"]);
     expect(values(at("-v", "pl"))).toEqual(["plan"]);
