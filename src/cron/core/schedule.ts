@@ -5,6 +5,7 @@
  */
 
 import type { Checked } from "../../util/checked.js";
+import { zoneNames } from "./zone-names.js";
 
 interface FieldSpec {
   name: string;
@@ -171,24 +172,13 @@ function number(text: string): number | null {
 /** https://data.iana.org/time-zones/theory.html#naming, as kubernetes' validTimeZoneCharacters. */
 const zonePart = /^[A-Za-z.\-_0-9+]{1,14}$/;
 
-/**
- * The zones of tzdata with no area, as the API server's Go finds them (time.LoadLocation). ICU, which this
- * runtime asks, knows more: Java's three-letter IDs (PST, IST, CST, BST…), which the server refuses.
- */
-const zonesWithoutArea = new Set(
-  (
-    "CET CST6CDT Cuba EET EST EST5EDT Egypt Eire GB GB-Eire GMT GMT+0 GMT-0 GMT0 Greenwich HST Hongkong " +
-    "Iceland Iran Israel Jamaica Japan Kwajalein Libya MET MST MST7MDT NZ NZ-CHAT Navajo PRC PST8PDT Poland " +
-    "Portugal ROC ROK Singapore Turkey UCT UTC Universal W-SU WET Zulu"
-  ).split(" "),
-);
-
-/** Names ICU still knows that tzdata has dropped (2020b): the server refuses them. */
-const droppedFromTzdata = /^(SystemV\/|US\/Pacific-New$)/;
+/** Names ICU still knows, as themselves, that tzdata dropped (2020b): the server refuses them. */
+const droppedFromTzdata = /^SystemV\//;
 
 /**
- * Checks an IANA time zone name for `spec.timeZone`: the server's naming rules, then whether this
- * runtime's time zone database knows it (the server's own database has the last word).
+ * Checks an IANA time zone name for `spec.timeZone` as the API server's Go does (time.LoadLocation): its
+ * naming rules, then the name itself, case and all: tzdata's names are known here; one newer than them
+ * where this runtime's time zone database knows it by that very name (the server's has the last word).
  */
 export function checkTimeZone(input: string): Checked<string> {
   if (input === "") return refuse("the time zone is empty; leave --time-zone out for the cluster's default");
@@ -201,24 +191,26 @@ export function checkTimeZone(input: string): Checked<string> {
       return refuse(`"${input}" is not an IANA time zone name (such as Europe/Berlin or UTC)`);
     }
   }
-  let resolved: string | undefined;
+  if (zoneNames.has(input)) return { ok: true, value: input };
+  const lower = input.toLowerCase();
+  const named = [...zoneNames].find((name) => name.toLowerCase() === lower) ?? runtimeName(input);
+  if (named === input && input.includes("/") && !droppedFromTzdata.test(input)) {
+    return { ok: true, value: input };
+  }
+  if (named?.toLowerCase() === lower) {
+    return refuse(`unknown time zone "${input}"; did you mean "${named}"? (names are case-sensitive)`);
+  }
+  // ICU knows more than tzdata: Java's three-letter IDs (PST, IST, BST…), and names tzdata has dropped.
+  return refuse(`unknown time zone "${input}"; want an IANA name such as Europe/Berlin or UTC`);
+}
+
+/** The name this runtime's time zone database gives the zone (an alias's is another zone's), if it knows it. */
+function runtimeName(input: string): string | undefined {
   try {
-    resolved = new Intl.DateTimeFormat("en-US", { timeZone: input }).resolvedOptions().timeZone;
+    return new Intl.DateTimeFormat("en-US", { timeZone: input }).resolvedOptions().timeZone;
   } catch {
-    return refuse(`unknown time zone "${input}"; want an IANA name such as Europe/Berlin or UTC`);
+    return undefined;
   }
-  // Zone names are case-sensitive on the server (Go's time.LoadLocation); Intl is not, and resolves an
-  // alias to another name (us/eastern to America/New_York). Every part of a zone name starts upper-case,
-  // and none but NZ-CHAT has four capitals in a row (ASIA/KOLKATA, US/PACIFIC are refused by the server).
-  const miscased = resolved && resolved !== input && resolved.toLowerCase() === input.toLowerCase();
-  const shouted = input !== "NZ-CHAT" && /[A-Z]{4}/.test(input);
-  if (miscased || shouted || input.split("/").some((part) => /^[a-z]/.test(part))) {
-    return refuse(`unknown time zone "${input}"; did you mean "${resolved}"? (names are case-sensitive)`);
-  }
-  if ((!input.includes("/") && !zonesWithoutArea.has(input)) || droppedFromTzdata.test(input)) {
-    return refuse(`unknown time zone "${input}"; want an IANA name such as Europe/Berlin or UTC`);
-  }
-  return { ok: true, value: input };
 }
 
 function refuse(message: string): { ok: false; message: string } {

@@ -132,8 +132,13 @@ describe("checkTimeZone", () => {
     ["Europe/Pariss", 'unknown time zone "Europe/Pariss"'],
     ["europe/berlin", 'did you mean "Europe/Berlin"? (names are case-sensitive)'],
     // Aliases Intl resolves to another name: still the wrong case for the server.
-    ["us/eastern", 'did you mean "America/New_York"? (names are case-sensitive)'],
-    ["etc/utc", "(names are case-sensitive)"],
+    ["us/eastern", 'did you mean "US/Eastern"? (names are case-sensitive)'],
+    ["etc/utc", 'did you mean "Etc/UTC"? (names are case-sensitive)'],
+    // One letter off in an alias, which Intl resolves to another name and so could not tell (review 166).
+    ["Us/Pacific", 'did you mean "US/Pacific"? (names are case-sensitive)'],
+    ["Etc/UTc", 'did you mean "Etc/UTC"? (names are case-sensitive)'],
+    ["America/Argentina/Buenos_aires", 'did you mean "America/Argentina/Buenos_Aires"?'],
+    ["Africa/ASmara", 'did you mean "Africa/Asmara"?'],
     // Upper-case aliases: Intl resolves them to another name, the server knows none of them.
     ["ASIA/KOLKATA", "(names are case-sensitive)"],
     ["US/PACIFIC", "(names are case-sensitive)"],
