@@ -5,6 +5,9 @@
 import type { LabelSelector } from "./readiness.js";
 
 /** What apply reads of a PodDisruptionBudget. */
+/** A pod's labels, as a budget's selector reads them. */
+export type Labels = Readonly<Record<string, string>>;
+
 export interface DisruptionBudget {
   name: string;
   /** Its namespace, when listed beyond one. */
@@ -55,7 +58,7 @@ export function countingBudgets(
 }
 
 /** Whether a label selector (matchLabels and matchExpressions) selects a pod with these labels. */
-export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[key] !== value) return false;
   }
@@ -70,17 +73,14 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
 }
 
 /** The budgets that select a pod with these labels. */
-export function selectingBudgets(
-  budgets: readonly DisruptionBudget[],
-  labels: Readonly<Record<string, string>>,
-): DisruptionBudget[] {
+export function selectingBudgets(budgets: readonly DisruptionBudget[], labels: Labels): DisruptionBudget[] {
   return budgets.filter((b) => b.selector !== null && selectorMatches(b.selector, labels));
 }
 
 /** The budgets that select any of several pods, by their labels (a rollout replaces them all). */
 export function selectingAny(
   budgets: readonly DisruptionBudget[],
-  labelSets: Iterable<Readonly<Record<string, string>>>,
+  labelSets: Iterable<Labels>,
 ): DisruptionBudget[] {
   const sets = [...labelSets];
   return budgets.filter(
@@ -89,10 +89,7 @@ export function selectingAny(
 }
 
 /** The budgets that select the pod and allow no disruption now. */
-export function blockingBudgets(
-  budgets: readonly DisruptionBudget[],
-  labels: Readonly<Record<string, string>>,
-): DisruptionBudget[] {
+export function blockingBudgets(budgets: readonly DisruptionBudget[], labels: Labels): DisruptionBudget[] {
   return selectingBudgets(budgets, labels).filter(allowsNoDisruption);
 }
 

@@ -6,6 +6,7 @@ import { isCallFailure } from "../../adapters/kubectl-errors.js";
 import {
   countingBudgets,
   type DisruptionBudget,
+  type Labels,
   letsUnreadyPodGo,
   type PodHealth,
   selectingAny,
@@ -185,11 +186,13 @@ export class BudgetGate {
   }
 
   /**
-   * Sends an eviction unless a rollout of this run holds a budget selecting the pod (then null). From before
-   * that check until the eviction is answered, rollouts in its namespace wait to read their budgets.
+   * Sends an eviction unless a rollout of this run holds a budget selecting the pod by its `labels` now
+   * (then null). From before that check until the eviction is answered, rollouts in its namespace wait to
+   * read their budgets.
    */
   async evictUnlessHeld<T>(
     pod: PlanPod,
+    labels: Labels,
     health: () => PodHealth | Promise<PodHealth>,
     evict: () => Promise<T>,
   ): Promise<T | null> {
@@ -197,7 +200,7 @@ export class BudgetGate {
     const flight = { namespace: pod.namespace, landed: new Promise<void>((resolve) => (land = resolve)) };
     this.evicting.add(flight);
     try {
-      return (await this.rolloutHolds(pod, health)) ? null : await evict();
+      return (await this.rolloutHolds(pod, labels, health)) ? null : await evict();
     } finally {
       this.evicting.delete(flight);
       land();
@@ -229,7 +232,11 @@ export class BudgetGate {
    * as it draws nothing from it. Read only while some rollout in the pod's namespace reads or holds a draw; a
    * list refused leaves it to the API server.
    */
-  private async rolloutHolds(pod: PlanPod, health: () => PodHealth | Promise<PodHealth>): Promise<boolean> {
+  private async rolloutHolds(
+    pod: PlanPod,
+    labels: Labels,
+    health: () => PodHealth | Promise<PodHealth>,
+  ): Promise<boolean> {
     // A dry run draws nothing: the server's dry runs check what the budgets' status says.
     if (this.options.dryRun) return false;
     const readingHere = [...this.reading].filter((r) => r.namespace === pod.namespace);
@@ -241,7 +248,7 @@ export class BudgetGate {
     let selecting: DisruptionBudget[];
     const read = this.sent();
     try {
-      selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), pod.labels);
+      selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), labels);
     } catch (error) {
       if (!isCallFailure(error)) throw error;
       return false;
@@ -375,8 +382,6 @@ interface Draw {
   /** When it is released, where that was set in advance (releaseAt). */
   until?: number;
 }
-
-type Labels = Readonly<Record<string, string>>;
 
 /** Why budgets still block a disruption at the deadline. */
 function blockedBy(

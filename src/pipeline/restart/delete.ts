@@ -3,6 +3,7 @@
  * one at a time, each only while every PodDisruptionBudget selecting it allows a disruption (a DELETE
  * bypasses budgets, so this tool checks them itself), and each replacement is checked before the next.
  */
+import type { Labels } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import type { BudgetGate } from "./budget-gate.js";
 import { type ControllersReadiness, healthIn, readinessByController } from "./controller-readiness.js";
@@ -52,14 +53,16 @@ async function deleteEach(
   // Held or not is decided before the budgets are asked: what they allow must still hold at the deletion.
   nextPod: for await (const turn of turns.each(api, controllers, waiting)) {
     const { index, pod, readiness } = turn;
-    let before = turn.before;
+    let { before, labels } = turn;
     // Ready or not, as its controller's pods say: as the turn found them, or read again after a wait for the
     // budgets; where they are not followed (a dry run, --no-wait), as the pod itself says.
     const health = async (afterWait: boolean) => {
       if (!readiness) return readsHealth(api, pod);
       return healthIn(afterWait ? await readiness.snapshot() : before, pod.name);
     };
-    let allowed = await budgets.waitUntilAllowed(pod, health, { mayWait: !waitedOut });
+    // Its budgets select it by the labels it carries now: an operator may have moved a role label to it.
+    const ask = () => budgets.waitUntilAllowed(pod, health, { mayWait: !waitedOut, labelSets: [labels] });
+    let allowed = await ask();
     if ("reason" in allowed) {
       if (leave(index, pod, allowed) === "stop") return;
       continue;
@@ -79,11 +82,14 @@ async function deleteEach(
         }
         before = now.before;
         if (options.signal.aborted) return turns.stopped(index);
+        const relabelled = !sameLabels(now.labels, labels);
+        labels = now.labels;
         // Without the controller's pods followed, the pod read for the budgets is all there is to go by.
         const still = healthIn(before, pod.name);
-        if (!allowed.letAs || !readiness || still === "pending" || still === allowed.letAs) break;
+        const sameHealth = !allowed.letAs || !readiness || still === "pending" || still === allowed.letAs;
+        if (sameHealth && !relabelled) break;
         allowed.release();
-        const again = await budgets.waitUntilAllowed(pod, health, { mayWait: !waitedOut });
+        const again = await ask();
         if ("reason" in again) {
           allowed = { release() {} };
           if (leave(index, pod, again) === "stop") return;
@@ -107,4 +113,9 @@ async function deleteEach(
       if (!heldOn) allowed.release();
     }
   }
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }

@@ -9,6 +9,7 @@ import type { EvictOutcome } from "../../adapters/kubectl.js";
 import {
   blockingBudgets,
   type DisruptionBudget,
+  type Labels,
   type PodHealth,
   selectingBudgets,
 } from "../../core/disruption-budget.js";
@@ -58,13 +59,14 @@ async function evictEach(
   };
   for await (const turn of turns.each(api, controllers, waiting)) {
     const { index, pod, readiness } = turn;
-    let before = turn.before;
+    // Its labels as last read: its budgets select it by them (an operator may move a role label to it).
+    let { before, labels } = turn;
     // While a budget's refusal is waited out the other pods may stop being Ready: counted again each retry.
     // So may the pod itself be opted out or let go meanwhile.
     const stillShort = async () => {
       const now = await standingAfterWait(api, pod, readiness, options, true);
       if ("left" in now) return now.left;
-      before = now.before;
+      ({ before, labels } = now);
       return null;
     };
     // Ready or not, as its controller's pods were last seen; where they are not followed, as the pod
@@ -73,6 +75,7 @@ async function evictEach(
     const outcome = await evictPatiently(api, gate, pod, options, waiting && !waitedOut, {
       stillShort,
       health,
+      labels: () => labels,
     });
     if (outcome === "stopped") return turns.stopped(index);
     if (outcome.kind === "left") {
@@ -84,12 +87,12 @@ async function evictEach(
       const reason =
         outcome.kind === "throttled"
           ? `the API server turned the eviction away as too many requests; run again later: ${outcome.reason}`
-          : blockedReason(await budgetsOnce(), pod, outcome.reason);
+          : blockedReason(await budgetsOnce(), labels, outcome.reason);
       reporter.report(pod, { kind: "not-started", reason });
       continue;
     }
     if (outcome.kind === "several-budgets") {
-      reporter.report(pod, { kind: "failed", reason: severalBudgetsReason(await budgetsOnce(), pod) });
+      reporter.report(pod, { kind: "failed", reason: severalBudgetsReason(await budgetsOnce(), labels) });
       continue;
     }
     reporter.report(pod, outcome);
@@ -121,14 +124,19 @@ async function evictPatiently(
   {
     stillShort,
     health,
-  }: { stillShort: () => Promise<PodOutcome | null>; health: () => PodHealth | Promise<PodHealth> },
+    labels,
+  }: {
+    stillShort: () => Promise<PodOutcome | null>;
+    health: () => PodHealth | Promise<PodHealth>;
+    labels: () => Labels;
+  },
 ): Promise<EvictOutcome | { kind: "left"; outcome: PodOutcome } | "stopped"> {
   const { clock } = options;
   const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
   let backoff = options.pollMs;
   for (;;) {
     // A rollout beside it holding the budget is waited for as the API server's refusal is.
-    const sent = await gate.evictUnlessHeld(pod, health, async () =>
+    const sent = await gate.evictUnlessHeld(pod, labels(), health, async () =>
       // A stop while the budgets were read still starts nothing.
       options.signal.aborted ? "stopped" : api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun),
     );
@@ -155,14 +163,14 @@ async function evictPatiently(
  * violate the pod's disruption budget."), not its cause naming the budget: the names come from a list of
  * the namespace's budgets read after the first refusal.
  */
-function blockedReason(budgets: DisruptionBudget[] | null, pod: PlanPod, refusal: string): string {
-  const names = budgets ? blockingBudgets(budgets, pod.labels).map((b) => b.name) : [];
+function blockedReason(budgets: DisruptionBudget[] | null, labels: Labels, refusal: string): string {
+  const names = budgets ? blockingBudgets(budgets, labels).map((b) => b.name) : [];
   if (names.length > 0) return `PodDisruptionBudget ${names.join(", ")} allows no disruption now`;
   return `a PodDisruptionBudget allows no disruption now (${refusal})`;
 }
 
-function severalBudgetsReason(budgets: DisruptionBudget[] | null, pod: PlanPod): string {
-  const names = budgets ? selectingBudgets(budgets, pod.labels).map((b) => b.name) : [];
+function severalBudgetsReason(budgets: DisruptionBudget[] | null, labels: Labels): string {
+  const names = budgets ? selectingBudgets(budgets, labels).map((b) => b.name) : [];
   const which = names.length > 0 ? ` (${names.join(", ")})` : "";
   return `more than one PodDisruptionBudget selects it${which}, and the Eviction API refuses such pods: leave one budget, or use --strategy delete`;
 }

@@ -4,7 +4,7 @@
  * it, or free to go with the snapshot its replacement's wait starts from.
  */
 
-import type { PodHealth } from "../../core/disruption-budget.js";
+import type { Labels, PodHealth } from "../../core/disruption-budget.js";
 import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { isReady } from "../../core/readiness.js";
@@ -36,20 +36,24 @@ import {
 
 /**
  * The pod read again: what it comes to now that it has changed since the plan (left, with why; or going
- * already, which fails nothing), or null. Its controller, where its template counts, is read by `readiness`
- * when its pods are followed: the read its next snapshot would make.
+ * already, which fails nothing), or the labels it carries now, by which its budgets select it (an operator
+ * moves a role label between pods: the plan's where it is not there under its UID). Its controller, where
+ * its template counts, is read by `readiness` when its pods are followed: the read its next snapshot would
+ * make.
  */
 async function changedSincePlan(
   api: PodReads,
   pod: PlanPod,
   readiness: Readiness | null,
-): Promise<PodOutcome | null> {
+): Promise<{ left: PodOutcome } | { labels: Labels }> {
   const current = await api.readPod(pod.namespace, pod.name);
-  if (goingSincePlan(pod, current)) return { kind: "gone" };
-  if (currentSincePlan(pod, current)) return { kind: "replaced", reason: restartedOnto };
+  if (goingSincePlan(pod, current)) return { left: { kind: "gone" } };
+  if (currentSincePlan(pod, current)) return { left: { kind: "replaced", reason: restartedOnto } };
   const left =
     leftSincePlan(pod, current) ?? (current && (await templateChange(api, pod, current, readiness)));
-  return left ? { kind: "not-started", reason: left } : null;
+  if (left) return { left: { kind: "not-started", reason: left } };
+  const own = current?.metadata.uid === pod.uid;
+  return { labels: own ? (current.metadata.labels ?? {}) : pod.labels };
 }
 
 /**
@@ -89,7 +93,8 @@ async function templateChange(
 }
 
 type Standing =
-  | { kind: "go"; before: Snapshot | null }
+  /** `labels`: as read again after a wait, where there was one. */
+  | { kind: "go"; before: Snapshot | null; labels?: Labels }
   | { kind: "left"; outcome: PodOutcome }
   /** Held only by later pods of its run that are not Ready: it goes after them. */
   | { kind: "later" };
@@ -108,16 +113,15 @@ async function standingOf(
 ): Promise<Standing> {
   if (!readiness) return { kind: "go", before: null };
   const settled = await settledSnapshot(readiness, await readiness.snapshot(), pod, options);
-  if (settled.waited) {
-    const since = await changedSincePlan(api, pod, readiness);
-    if (since) return { kind: "left", outcome: since };
-  }
+  const since = settled.waited ? await changedSincePlan(api, pod, readiness) : undefined;
+  if (since && "left" in since) return { kind: "left", outcome: since.left };
   const before = settled.snapshot;
   const deleting = controllerDeleting(pod, before);
   if (deleting) return { kind: "left", outcome: deleting };
   const short = shortOfReadyPods(pod, before);
   if (short && later && heldOnlyByLater(before, pod, later)) return { kind: "later" };
-  return short ? { kind: "left", outcome: { kind: "not-started", reason: short } } : { kind: "go", before };
+  if (short) return { kind: "left", outcome: { kind: "not-started", reason: short } };
+  return { kind: "go", before, ...(since && { labels: since.labels }) };
 }
 
 /**
@@ -131,21 +135,21 @@ export async function standingAfterWait(
   readiness: Readiness | null,
   options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
   settle: boolean,
-): Promise<{ left: PodOutcome } | { before: Snapshot | null }> {
+): Promise<{ left: PodOutcome } | { before: Snapshot | null; labels: Labels }> {
   const since = await changedSincePlan(api, pod, readiness);
-  if (since) return { left: since };
-  if (!readiness) return { before: null };
+  if ("left" in since) return since;
+  if (!readiness) return { before: null, labels: since.labels };
   if (settle) {
     const standing = await standingOf(api, pod, readiness, options);
-    return standing.kind === "left"
-      ? { left: standing.outcome }
-      : { before: standing.kind === "go" ? standing.before : null };
+    if (standing.kind === "left") return { left: standing.outcome };
+    const labels = (standing.kind === "go" && standing.labels) || since.labels;
+    return { before: standing.kind === "go" ? standing.before : null, labels };
   }
   const before = await readiness.snapshot();
   const deleting = controllerDeleting(pod, before);
   if (deleting) return { left: deleting };
   const short = shortOfReadyPods(pod, before);
-  return short ? { left: { kind: "not-started", reason: short } } : { before };
+  return short ? { left: { kind: "not-started", reason: short } } : { before, labels: since.labels };
 }
 
 /** The pod left because its controller, as its pods were read, is being deleted: it makes no new pod. */
@@ -156,7 +160,7 @@ function controllerDeleting(pod: PlanPod, before: Snapshot): PodOutcome | null {
 
 /** A pod's turn: it goes, with what its replacement's wait starts from; or it was reported, or moved. */
 type Turn =
-  | { kind: "go"; readiness: Readiness | null; before: Snapshot | null }
+  | { kind: "go"; readiness: Readiness | null; before: Snapshot | null; labels: Labels }
   | { kind: "passed" }
   | { kind: "stopped" };
 
@@ -183,7 +187,13 @@ export class Turns {
     api: PodReads,
     controllers: ControllersReadiness,
     waiting: boolean,
-  ): AsyncGenerator<{ index: number; pod: PlanPod; readiness: Readiness | null; before: Snapshot | null }> {
+  ): AsyncGenerator<{
+    index: number;
+    pod: PlanPod;
+    readiness: Readiness | null;
+    before: Snapshot | null;
+    labels: Labels;
+  }> {
     for (let index = 0; index < this.pods.length; index++) {
       const turn = await this.take(index, api, controllers, waiting);
       if (turn.kind === "stopped") return this.stopped(index);
@@ -208,7 +218,7 @@ export class Turns {
     if (options.signal.aborted) return { kind: "stopped" };
     const readiness = waiting ? await controllers.of(pod) : null;
     const changed = await changedSincePlan(api, pod, readiness);
-    if (changed) return this.leave(pod, changed);
+    if ("left" in changed) return this.leave(pod, changed.left);
     const later = this.moved.has(pod.uid) ? undefined : this.pods.slice(index + 1);
     const standing = await standingOf(api, pod, readiness, options, later);
     // The reads above may take a kubectl each: a Ctrl-C (or a stop) meanwhile still starts nothing.
@@ -220,7 +230,7 @@ export class Turns {
     }
     // Only this pod is left: a later one of the group that is not Ready itself may still go.
     if (standing.kind === "left") return this.leave(pod, standing.outcome);
-    return { kind: "go", readiness, before: standing.before };
+    return { kind: "go", readiness, before: standing.before, labels: standing.labels ?? changed.labels };
   }
 
   /** Reports every pod from `from` on as not started, for `left`'s reason. */

@@ -197,15 +197,38 @@ describe("PodDisruptionBudgets", () => {
   it("a budget over one pod only (a StatefulSet's primary) leaves that pod; the others, which it does not select, go", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3 });
-    // The plan read db-0 with the primary's label; the only budget selects it alone and allows nothing.
-    const planned = pods.map((pod, i) => (i === 0 ? { ...pod, labels: { app: "db-primary" } } : pod));
-    cluster.setBudget("db-primary", "db-primary", 0);
-    const { reported } = await run(clock, cluster, planned, { waitTimeoutMs: 10_000 });
+    // db-0 carries the primary's label; the only budget selects it alone and allows nothing.
+    cluster.labelPod("db-0", { role: "primary" });
+    cluster.setMinAvailableBudget("db-primary", "db", 1, "shop", { role: "primary" });
+    const { reported } = await run(clock, cluster, pods, { waitTimeoutMs: 10_000 });
     expect(reported).toEqual([
       "db-0 not-started: PodDisruptionBudget db-primary allows no disruption now",
       "db-1 deleted",
       "db-2 deleted",
     ]);
+  });
+
+  it("selects its budgets by the pod's labels now: an operator moved the primary's label to it since the plan", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3 });
+    cluster.setMinAvailableBudget("db-primary", "db", 1, "shop", { role: "primary" });
+    cluster.labelPod("db-1", { role: "primary" });
+    const { reported } = await run(clock, cluster, [pods[1]!], { waitTimeoutMs: 10_000 });
+    expect(cluster.deletions()).toEqual([]);
+    expect(reported).toEqual(["db-1 not-started: PodDisruptionBudget db-primary allows no disruption now"]);
+  });
+
+  it("reads the pod's labels again after a wait for its budget: moved to it meanwhile, they hold it", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3 });
+    // Every pod's budget allows nothing until 5 s; meanwhile a switchover makes db-1 the primary.
+    cluster.setBudget("all", "db", 0);
+    cluster.setMinAvailableBudget("db-primary", "db", 1, "shop", { role: "primary" });
+    clock.at(clock.now() + 4000, () => cluster.labelPod("db-1", { role: "primary" }));
+    clock.at(clock.now() + 5000, () => cluster.setBudget("all", "db", 1));
+    const { reported } = await run(clock, cluster, [pods[1]!], { waitTimeoutMs: 10_000 });
+    expect(cluster.deletions()).toEqual([]);
+    expect(reported).toEqual(["db-1 not-started: PodDisruptionBudget db-primary allows no disruption now"]);
   });
 
   it("a ReplicaSet that started being deleted while its budget was waited for: its pod is left", async () => {

@@ -386,6 +386,14 @@ describe("429: a budget forbids the disruption", () => {
     expect(await budgetReads(20)).toBe(2);
   });
 
+  it("names the budget that selects the pod by its labels now (moved to it since the plan)", async () => {
+    const { clock, cluster, pods } = statefulDb(0);
+    cluster.setMinAvailableBudget("db-primary", "db", 1, "shop", { role: "primary" });
+    cluster.labelPod("db-1", { role: "primary" });
+    const { reported } = await runRestart(clock, cluster, [pods[1]!], { waitTimeoutMs: 2000 });
+    expect(reported).toEqual(["db-1 not-started: PodDisruptionBudget db-primary allows no disruption now"]);
+  });
+
   it("budgets that cannot be listed: the pod is left with the API server's own words", async () => {
     const { clock, cluster } = setup();
     cluster.setBudget("guard", "web", 0);
