@@ -191,8 +191,9 @@ export function heldOnlyByLater(before: Snapshot, pod: PlanPod, later: readonly 
 
 /**
  * The snapshot once the pods that hold `pod` only by settling (Ready, not yet for minReadySeconds: a
- * scale-up a moment ago) have settled: waited for, up to --wait-timeout, rather than leaving the pod for a
- * later run. Anything else that holds it is not waited for. `waited`: time passed, so what was read of the
+ * scale-up a moment ago) have settled: waited for, up to --wait-timeout and minReadySeconds more (as a
+ * replacement is), rather than leaving the pod for a later run. Anything else that holds it is not waited
+ * for. `waited`: time passed, so what was read of the
  * pod and its budgets before may be old.
  */
 export async function settledSnapshot(
@@ -202,7 +203,7 @@ export async function settledSnapshot(
   options: Pick<RestartOptions, "clock" | "signal" | "waitTimeoutMs">,
 ): Promise<{ snapshot: Snapshot; waited: boolean }> {
   const { clock } = options;
-  const deadline = clock.now() + options.waitTimeoutMs;
+  const deadline = clock.now() + options.waitTimeoutMs + (before.minReadySeconds ?? 0) * 1000;
   let snapshot = before;
   let waited = false;
   for (;;) {

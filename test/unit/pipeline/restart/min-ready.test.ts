@@ -161,6 +161,17 @@ describe.each(["evict", "delete"] as const)("--strategy %s, minReadySeconds 30",
     expect(calls).toHaveLength(1);
   });
 
+  it("--wait-timeout 60s under minReadySeconds 120: a pod an autoscaler made Ready 10 s ago is waited for too", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy, minReadySeconds: 120 });
+    // web-3, Ready at 1 s, settles at ~121 s: after --wait-timeout, within the minReadySeconds it adds.
+    cluster.scaleTo("web", 4, 1000);
+    await clock.advance(11_000);
+    const { reported } = await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 60_000 });
+    expect(reported).toEqual([`web-0 ${strategy === "evict" ? "evicted" : "deleted"}`]);
+  });
+
   it("--wait-timeout 60s under minReadySeconds 120: a healthy replacement is not reported as a problem", async () => {
     const clock = new FakeClock();
     const cluster = new InMemoryCluster(clock);
