@@ -3,6 +3,7 @@
  * Node trusts only its own bundled list (plus NODE_EXTRA_CA_CERTS); a private registry whose CA was
  * installed with update-ca-certificates would otherwise fail TLS here while the nodes pull from it fine.
  */
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import tls from "node:tls";
 
@@ -33,9 +34,7 @@ export function trustSystemCertificates(env: NodeJS.ProcessEnv): number {
   if (system.length === 0) return 0;
   const api = tls as TlsWithDefaults;
   if (api.getCACertificates && api.setDefaultCACertificates) {
-    // "default" is Node's bundle plus NODE_EXTRA_CA_CERTS; the system's come on top.
-    api.setDefaultCACertificates([...api.getCACertificates("default"), ...system]);
-    return system.length;
+    return trustBesidesDefaults({ get: api.getCACertificates, set: api.setDefaultCACertificates }, system);
   }
   // Older Node: every TLS client context is made by tls.createSecureContext (fetch's too); one built with
   // Node's default trust (no `ca` of its own) gets the system's certificates as well. Adding to it swaps
@@ -47,7 +46,13 @@ export function trustSystemCertificates(env: NodeJS.ProcessEnv): number {
     const context = original(options);
     if (options?.ca === undefined) {
       const store = context.context as { addCACert(pem: string): void };
-      for (const pem of added) store.addCACert(pem);
+      for (const pem of added) {
+        try {
+          store.addCACert(pem);
+        } catch {
+          // One that does not parse: the others still count.
+        }
+      }
     }
     return context;
   };
@@ -61,6 +66,35 @@ function readSystemBundle(env: NodeJS.ProcessEnv): string[] {
     if (certificates !== null) return certificates;
   }
   return [];
+}
+
+/**
+ * Sets what TLS trusts to Node's own ("default": its bundle and NODE_EXTRA_CA_CERTS) and the system's on
+ * top; returns how many of those were added. One that does not parse throws for all: then only those that
+ * parse are added (checked only then: ~0.15 ms each).
+ */
+export function trustBesidesDefaults(
+  api: { get(type: "default"): string[]; set(certs: string[]): void },
+  system: readonly string[],
+): number {
+  const defaults = api.get("default");
+  try {
+    api.set([...defaults, ...system]);
+    return system.length;
+  } catch {
+    const parsed = system.filter(parses);
+    api.set([...defaults, ...parsed]);
+    return parsed.length;
+  }
+}
+
+function parses(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The PEM certificates in a file; null when it can't be read. */

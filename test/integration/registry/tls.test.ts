@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { rootCertificates } from "node:tls";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FakeCluster } from "../../support/fake-kubectl.js";
@@ -51,6 +51,15 @@ describe("registry resolver over https", () => {
     const system = await runPlan(cluster, args, { env: { NODE_EXTRA_CA_CERTS: "", SSL_CERT_FILE: bundle } });
     expect(rows(system)).toEqual([["secure-1", "none", "current", ""]]);
     expect(system.stderr).toContain("registry: trusting 2 CA certificates of the system besides Node's own");
+
+    // One certificate in the bundle that does not parse: the others are trusted all the same.
+    const damaged = join(dirname(bundle), "damaged.crt");
+    const unparsable = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
+    writeFileSync(damaged, `${unparsable}${readFileSync(bundle, "utf8")}`);
+    const despite = await runPlan(cluster, args, {
+      env: { NODE_EXTRA_CA_CERTS: "", SSL_CERT_FILE: damaged },
+    });
+    expect(rows(despite)).toEqual([["secure-1", "none", "current", ""]]);
 
     const untrusted = await runPlan(cluster, [...args, "--registry-retries", "3"], {
       env: { NODE_EXTRA_CA_CERTS: "" },
