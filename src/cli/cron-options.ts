@@ -1,4 +1,5 @@
 /** The CronJob verbs' flags → typed options, in options.ts's style: a bad value throws UsageError first. */
+
 import { InvalidImageRefError, parseImageRef } from "../core/image-ref.js";
 import { checkNamespace } from "../core/object-name.js";
 import type { CronStatusOptions } from "../cron/commands/cron-status.js";
@@ -25,6 +26,7 @@ import {
   parseStrategy,
   type RawConnectionFlags,
 } from "./options.js";
+import { mayHoldCredentials, quotedValue } from "./shown-value.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -112,7 +114,9 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
     parseImageRef(image);
   } catch (error) {
     if (!(error instanceof InvalidImageRefError)) throw error;
-    throw new UsageError(`invalid --image "${image}": ${error.message}`);
+    // Why it is not a reference may quote the part that holds credentials.
+    const why = mayHoldCredentials(image) ? "want an image reference" : error.message;
+    throw new UsageError(`invalid --image ${quotedValue(image)}: ${why}`);
   }
   // Empty, as kubectl takes it: not given.
   const output = raw.output ? parseOutput(raw.output, manifestFormats, "yaml") : undefined;

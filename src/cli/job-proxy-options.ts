@@ -8,6 +8,7 @@ import type { JobProxy } from "../cron/core/installation.js";
 import { checkSecretName } from "../cron/core/names.js";
 import { UsageError } from "../errors.js";
 import { checkedValue } from "./options.js";
+import { quotedValue } from "./shown-value.js";
 
 export interface RawJobProxyFlags {
   proxy?: string;
@@ -37,7 +38,7 @@ export function parseJobProxy(raw: RawJobProxyFlags): JobProxy | undefined {
   const bad = bypass.find((entry) => !bypassEntry.test(entry));
   if (bad !== undefined) {
     throw new UsageError(
-      `invalid --proxy-bypass entry "${bad}": want hosts, domains, IP addresses or CIDR ranges, comma-separated`,
+      `invalid --proxy-bypass entry ${quotedValue(bad)}: want hosts, domains, IP addresses or CIDR ranges, comma-separated`,
     );
   }
   if (raw.proxySecret !== undefined) {

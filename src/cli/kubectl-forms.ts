@@ -92,6 +92,8 @@ function verbFirst(program: Command, argv: readonly string[]): { verb: Command; 
     { unknownFlags: "value" },
     { unknownFlags: "boolean", valueMayFollow: true },
   ];
+  // The program's own --version among them: not a verb's (the program answers it).
+  if (argv.includes("--version")) return null;
   for (const reading of readings) {
     for (let at = reading.valueMayFollow ? argv.length - 1 : first; at < argv.length; at++) {
       const verb = verbNamed(argv[at]);

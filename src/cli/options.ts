@@ -2,6 +2,7 @@
  * Flags → typed options, one parser per verb, all in one style: a bad value throws UsageError naming the
  * flag, before anything runs. Defaults come from defaults.ts (house style: Complete/Validate).
  */
+
 import type { KubectlConnection } from "../adapters/kubectl.js";
 import { parseRegistryHost } from "../adapters/registry/host.js";
 import type { ApplyOptions, ApplyReporting } from "../commands/apply.js";
@@ -20,6 +21,7 @@ import { colorModes, planFormats, resolverNames, strategyNames } from "./choices
 import { defaults } from "./defaults.js";
 import { parseDuration, timerDuration } from "./duration.js";
 import { parseProxyEnvironment } from "./proxy-environment.js";
+import { invalidValue, mayHoldCredentials, quotedValue } from "./shown-value.js";
 import { parseWebhookOptions, type RawWebhookFlags } from "./webhook-options.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -109,7 +111,7 @@ export function parseOutput<T extends string>(
   ) as T;
   if (!allowed.includes(output)) {
     throw new UsageError(
-      `unable to match a printer suitable for the output format "${value}", allowed formats are: ${allowed.join(",")}`,
+      `unable to match a printer suitable for the output format ${quotedValue(value ?? "")}, allowed formats are: ${allowed.join(",")}`,
     );
   }
   return output;
@@ -346,18 +348,6 @@ function imageKey(value: string): string {
       : error.message;
     throw new UsageError(`${invalidValue(value, "--image")}: ${why}`);
   }
-}
-
-/** A flag's value refused, quoted unless it may hold credentials (a value pasted into the wrong flag). */
-function invalidValue(value: string, flag: string): string {
-  return mayHoldCredentials(value)
-    ? `invalid value for ${flag} (not shown: it may hold credentials)`
-    : `invalid value "${value}" for ${flag}`;
-}
-
-/** A URL, or a value that starts `user:password@` or `token@`: its part before the `@` may be a secret. */
-function mayHoldCredentials(value: string): boolean {
-  return /:\/\/|^[^/]*@(?!sha256:)/.test(value);
 }
 
 /**

@@ -135,8 +135,9 @@ function withoutUnknownFlagValue(message: string): string {
 
 /**
  * What of a flag's word an error may name: a long flag's name, to its first character no flag name has
- * (`--webhook-urlhttps://…` with its `=` dropped), or a short flag's letter (pflag's `-sVALUE`).
+ * (every one is lower-case letters and dashes: `--webhook-urlhttps://…` or `--tokenGHP_…` with its `=`
+ * dropped; a first letter typed in capitals is kept), or a short flag's letter (pflag's `-sVALUE`).
  */
 export function flagNamed(word: string): string {
-  return word.startsWith("--") ? (/^--[\w-]*/.exec(word)?.[0] ?? "--") : word.slice(0, 2);
+  return word.startsWith("--") ? (/^--(?:[A-Za-z][a-z-]*)?/.exec(word)?.[0] ?? "--") : word.slice(0, 2);
 }

@@ -193,14 +193,14 @@ export function checkTimeZone(input: string): Checked<string> {
   }
   if (zoneNames.has(input)) return { ok: true, value: input };
   const lower = input.toLowerCase();
-  const named = [...zoneNames].find((name) => name.toLowerCase() === lower) ?? runtimeName(input);
-  if (named === input && input.includes("/") && !droppedFromTzdata.test(input)) {
-    return { ok: true, value: input };
-  }
-  if (named?.toLowerCase() === lower) {
-    return refuse(`unknown time zone "${input}"; did you mean "${named}"? (names are case-sensitive)`);
-  }
+  const listed = [...zoneNames].find((name) => name.toLowerCase() === lower);
   // ICU knows more than tzdata: Java's three-letter IDs (PST, IST, BST…), and names tzdata has dropped.
+  const known = listed ?? runtimeName(input);
+  const newer = !listed && known?.includes("/") && !droppedFromTzdata.test(known);
+  if (newer && known === input) return { ok: true, value: input };
+  if ((listed || newer) && known?.toLowerCase() === lower) {
+    return refuse(`unknown time zone "${input}"; did you mean "${known}"? (names are case-sensitive)`);
+  }
   return refuse(`unknown time zone "${input}"; want an IANA name such as Europe/Berlin or UTC`);
 }
 

@@ -108,6 +108,11 @@ describe("parseInstallCronOptions", () => {
     ],
     ["image with spaces", { image: "nginx latest" }, 'invalid --image "nginx latest"'],
     [
+      "image with credentials in it",
+      { image: "ci:ab/cdS3CRET@registry.lan/app:main" },
+      "invalid --image (not shown: it may hold credentials): want an image reference",
+    ],
+    [
       "-o table",
       { output: "table" },
       'unable to match a printer suitable for the output format "table", allowed formats are: yaml,json',
@@ -214,6 +219,11 @@ describe("install-cron's proxy", () => {
       "a bypass entry the kubelet would expand",
       { proxy: "p:3128", proxyBypass: "a.corp,$(HOME)" },
       'invalid --proxy-bypass entry "$(HOME)"',
+    ],
+    [
+      "a proxy URL with credentials for a bypass entry",
+      { proxy: "p:3128", proxyBypass: "http://ci:S3CRET@proxy.lan:3128" },
+      "invalid --proxy-bypass entry (not shown: it may hold credentials)",
     ],
   ])("refuses %s", (_, flags, message) => {
     expect(refusal(flags)).toContain(message);

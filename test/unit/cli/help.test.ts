@@ -66,15 +66,27 @@ describe("help and version, with only the named verb's flags declared", () => {
   });
 
   it.each([
-    [["--webhook-urlhttps://hooks.example/SECRET"]],
-    [["plan", "--webhook-urlhttps://hooks.example/SECRET"]],
+    [["--webhook-urlhttps://hooks.example/SECRET"], "--webhook-urlhttps"],
+    [["plan", "--webhook-urlhttps://hooks.example/SECRET"], "--webhook-urlhttps"],
+    [["plan", "--tokenghp_SECRET123"], "--tokenghp"],
+    [["--passwordHunter2SECRET", "plan"], "--password"],
+    [["plan", "--Namespace"], "--Namespace"],
   ])(
     "an unknown flag with a value glued on, its `=` dropped (%j), is named to where no flag name goes on",
-    async (args) => {
+    async (args, named) => {
       const { code, stderr } = await runMain(args);
       expect(code).toBe(1);
-      expect(stderr).toMatch(/^error: unknown flag: --webhook-urlhttps[;\n]/);
+      expect(stderr).toMatch(new RegExp(`^error: unknown flag: ${named}[;\n ]`));
       expect(stderr).not.toContain("SECRET");
+    },
+  );
+
+  it.each([[["--version", "plan"]], [["-n", "web", "--version", "apply"]]])(
+    "the program's --version before a verb (%j) is answered, as without one",
+    async (args) => {
+      const { code, stdout } = await runMain(args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
     },
   );
 

@@ -458,6 +458,9 @@ describe("other values", () => {
     { insecureRegistry: ["ci:s3cr3t@registry.lan:5000"] },
     { image: ["https://ci:s3cr3t@registry.lan/shop/web:main"] },
     { image: ["ci:s3cr3t@registry.lan/shop/web:main"] },
+    // A password with a "/" in it (base64, an AWS secret key).
+    { insecureRegistry: ["ci:ab/s3cr3t@registry.lan:5000"] },
+    { image: ["ci:ab/s3cr3t@registry.lan/shop/web:main"] },
     { concurrency: "https://ci:s3cr3t@hooks.example/" },
     { resolver: "https://ci:s3cr3t@registry.lan" },
   ])("%j, refused, is not quoted: what comes before its @ may be a password", (raw) => {

@@ -153,7 +153,8 @@ describe("checkTimeZone", () => {
     ["PST", 'unknown time zone "PST"'],
     ["IST", 'unknown time zone "IST"'],
     ["BST", 'unknown time zone "BST"'],
-    ["SystemV/EST5", 'unknown time zone "SystemV/EST5"'],
+    ["SystemV/EST5", 'unknown time zone "SystemV/EST5"; want an IANA name'],
+    ["systemv/pst8", 'unknown time zone "systemv/pst8"; want an IANA name'],
     ["US/Pacific-New", 'unknown time zone "US/Pacific-New"'],
   ])("refuses %j", (zone, message) => {
     const result = checkTimeZone(zone);

@@ -1,0 +1,21 @@
+/** How an error shows a flag's value it refuses: quoted, unless it may hold credentials. Pure. */
+
+/**
+ * A URL, or a value with user info (`user:password@host`, `token@host`; a digest's `@sha256:` aside): a
+ * value pasted into the wrong flag, whose part before the `@` may be a password.
+ */
+export function mayHoldCredentials(value: string): boolean {
+  return /:\/\/|@(?!sha256:)/.test(value);
+}
+
+/** The value quoted, or a note in its place. */
+export function quotedValue(value: string): string {
+  return mayHoldCredentials(value) ? "(not shown: it may hold credentials)" : `"${value}"`;
+}
+
+/** `invalid value "V" for FLAG`, the value left out where it may hold credentials. */
+export function invalidValue(value: string, flag: string): string {
+  return mayHoldCredentials(value)
+    ? `invalid value for ${flag} (not shown: it may hold credentials)`
+    : `invalid value "${value}" for ${flag}`;
+}
