@@ -1,9 +1,10 @@
 /**
  * Where the user's docker config keeps the credential for a registry, looked up as docker does
  * (docker/cli cli/config/configfile/file.go, credentials/file_store.go, native_store.go): one store a
- * registry, `credHelpers[host]`, else `credsStore`, else `auths`, after `$DOCKER_AUTH_CONFIG`'s `auths`; an
- * `auths` key matches exactly or after ConvertToHostname. Pure: reading the file and running helpers are the
- * adapter's job.
+ * registry, `credHelpers[host]`, else `credsStore`, else `auths`, after `$DOCKER_AUTH_CONFIG`'s `auths`. The
+ * keys are docker's server address (`https://index.docker.io/v1/` for Docker Hub, else host[:port]): only
+ * the file's `auths` also takes a key whose ConvertToHostname is that address (a legacy `https://host/`).
+ * Pure: reading the file and running helpers are the adapter's job.
  */
 import { type Credential, type DockerAuths, keyedCredentials } from "../../core/keyring.js";
 
@@ -42,11 +43,11 @@ export function convertToHostname(address: string): string {
   return stripped.split("/")[0] ?? stripped;
 }
 
-function findKey<T>(map: Record<string, T> | undefined, serverAddress: string): string | undefined {
-  if (!map) return undefined;
-  if (Object.hasOwn(map, serverAddress)) return serverAddress;
-  const host = convertToHostname(serverAddress);
-  return Object.keys(map).find((key) => convertToHostname(key) === host);
+/** The `auths` key docker's file store reads for a server address, as its Get does. */
+function fileStoreKey(auths: DockerAuths | undefined, serverAddress: string): string | undefined {
+  if (!auths) return undefined;
+  if (Object.hasOwn(auths, serverAddress)) return serverAddress;
+  return Object.keys(auths).find((key) => convertToHostname(key) === serverAddress);
 }
 
 /**
@@ -60,13 +61,16 @@ export function localCredentialStore(
   envAuths?: DockerAuths,
 ): LocalCredentialStore {
   const serverAddress = dockerServerAddress(domain);
-  // docker 28.3 and later look in $DOCKER_AUTH_CONFIG (GitLab CI sets it) before any store.
-  const fromEnv = authsCredential(envAuths, serverAddress, "DOCKER_AUTH_CONFIG");
+  // docker 28.3 and later look in $DOCKER_AUTH_CONFIG (GitLab CI sets it) before any store, by its exact
+  // key and its `auth` alone (the adapter drops a variable docker would not read: envAuthsAsDockerReads).
+  const envEntry = envAuths && Object.hasOwn(envAuths, serverAddress) ? envAuths[serverAddress] : undefined;
+  const fromEnv = envEntry && credentialIn({ auth: envEntry.auth }, serverAddress, "DOCKER_AUTH_CONFIG");
   if (fromEnv) return { kind: "auths", credential: fromEnv };
-  const fileCredential = authsCredential(config.auths, serverAddress, "docker config auths");
-  const helperKey = findKey(config.credHelpers, serverAddress);
-  if (helperKey !== undefined) {
-    const helper = config.credHelpers?.[helperKey];
+  const fileKey = fileStoreKey(config.auths, serverAddress);
+  const fileEntry = fileKey === undefined ? undefined : config.auths?.[fileKey];
+  const fileCredential = fileEntry ? credentialIn(fileEntry, serverAddress, "docker config auths") : null;
+  if (config.credHelpers && Object.hasOwn(config.credHelpers, serverAddress)) {
+    const helper = config.credHelpers[serverAddress];
     if (!helper) return { kind: "auths", credential: fileCredential };
     return { kind: "helper", helper, serverAddress, via: "credHelpers", onFailure: fileCredential };
   }
@@ -77,11 +81,28 @@ export function localCredentialStore(
   return { kind: "auths", credential: fileCredential };
 }
 
-function authsCredential(auths: DockerAuths | undefined, serverAddress: string, source: string) {
-  const key = findKey(auths, serverAddress);
-  const entry = key === undefined ? undefined : auths?.[key];
-  const [keyed] = entry ? keyedCredentials({ [serverAddress]: entry }, source) : [];
+function credentialIn(entry: DockerAuths[string], serverAddress: string, source: string) {
+  const [keyed] = keyedCredentials({ [serverAddress]: entry }, source);
   return keyed?.credential ?? null;
+}
+
+/**
+ * `$DOCKER_AUTH_CONFIG`, parsed, as docker 28.3 and later read it (cli/config/configfile's parseEnvConfig):
+ * `auths` alone, each entry an `auth` alone, base64 of user:password; anything else, and docker reads none
+ * of it (null).
+ */
+export function envAuthsAsDockerReads(parsed: unknown): DockerAuths | null {
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return null;
+  if (Object.keys(parsed).some((key) => key !== "auths")) return null;
+  const auths = (parsed as { auths?: unknown }).auths ?? {};
+  if (auths === null || typeof auths !== "object" || Array.isArray(auths)) return null;
+  const readable = Object.values(auths).every((entry: unknown) => {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return false;
+    const { auth, ...others } = entry as { auth?: unknown };
+    if (Object.keys(others).length > 0 || typeof auth !== "string" || auth === "") return false;
+    return Buffer.from(auth, "base64").toString("utf8").indexOf(":") > 0;
+  });
+  return readable ? (auths as DockerAuths) : null;
 }
 
 /**

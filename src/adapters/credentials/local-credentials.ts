@@ -10,7 +10,12 @@ import type { Credential, DockerAuths } from "../../core/keyring.js";
 import { ToolMissingError } from "../../errors.js";
 import type { Exec } from "../exec.js";
 import { firstLine } from "../exec-result.js";
-import { type DockerConfigFile, helperCredential, localCredentialStore } from "./docker-config.js";
+import {
+  type DockerConfigFile,
+  envAuthsAsDockerReads,
+  helperCredential,
+  localCredentialStore,
+} from "./docker-config.js";
 
 type HelperAnswer = Credential | null | "failed";
 
@@ -68,21 +73,21 @@ export class LocalCredentials {
 
   private envAuths?: DockerAuths;
 
-  /** `$DOCKER_AUTH_CONFIG`'s `auths` (a JSON config in the environment), read once. */
+  /** `$DOCKER_AUTH_CONFIG`'s `auths` (a JSON config in the environment), read once, as docker reads it. */
   private readEnvAuths(): DockerAuths | undefined {
     const text = this.options.env["DOCKER_AUTH_CONFIG"];
     if (this.envAuths || !text) return this.envAuths;
-    let parsed: { auths?: unknown } | null = null;
+    let parsed: unknown = null;
     try {
-      parsed = JSON.parse(text) as { auths?: unknown } | null;
+      parsed = JSON.parse(text);
     } catch {}
-    const auths = parsed !== null && typeof parsed === "object" ? parsed.auths : undefined;
-    if (auths === null || typeof auths !== "object") {
+    const auths = envAuthsAsDockerReads(parsed);
+    if (!auths) {
       this.problems.push(
-        "$DOCKER_AUTH_CONFIG is not a docker config with auths; its credentials are not used",
+        "$DOCKER_AUTH_CONFIG is not what docker reads (auths only, each with an auth of user:password alone); its credentials are not used",
       );
     }
-    this.envAuths = auths !== null && typeof auths === "object" ? (auths as DockerAuths) : {};
+    this.envAuths = auths ?? {};
     return this.envAuths;
   }
 

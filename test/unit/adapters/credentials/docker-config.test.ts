@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   convertToHostname,
   dockerServerAddress,
+  envAuthsAsDockerReads,
   helperCredential,
   localCredentialStore,
 } from "../../../../src/adapters/credentials/docker-config.js";
@@ -68,6 +69,62 @@ describe("local docker config lookup (docker's order)", () => {
     expect(users("empty.example.com")).toEqual([]);
     expect(users("localhost:5002")).toEqual([]);
     expect(localCredentialStore({}, "docker.io")).toEqual({ kind: "auths", credential: null });
+  });
+
+  it("reads keys as docker does: credHelpers exactly; auths exactly, else a legacy key of that very address", () => {
+    // `docker login index.docker.io` writes a key docker never reads for Docker Hub.
+    expect(localCredentialStore({ auths: { "index.docker.io": auth("me") } }, "docker.io")).toEqual({
+      kind: "auths",
+      credential: null,
+    });
+    expect(
+      localCredentialStore({ auths: { "https://index.docker.io/v2/": auth("me") } }, "docker.io"),
+    ).toEqual({
+      kind: "auths",
+      credential: null,
+    });
+    // A URL-shaped credHelpers key is no host's helper: credsStore answers.
+    const helpers = {
+      credsStore: "desktop",
+      credHelpers: { "https://reg.example.com": "team", "index.docker.io": "team" },
+    };
+    expect(localCredentialStore(helpers, "reg.example.com")).toMatchObject({
+      helper: "desktop",
+      via: "credsStore",
+    });
+    expect(localCredentialStore(helpers, "docker.io")).toMatchObject({
+      helper: "desktop",
+      via: "credsStore",
+    });
+  });
+
+  it("takes $DOCKER_AUTH_CONFIG's auths by their exact key, as docker's memory store does", () => {
+    const env = { "https://reg.example.com": auth("ci"), "other.example.com": auth("ci") };
+    expect(localCredentialStore({}, "reg.example.com", env)).toEqual({ kind: "auths", credential: null });
+    expect(localCredentialStore({}, "other.example.com", env)).toEqual({
+      kind: "auths",
+      credential: { username: "ci", password: "pw-ci", source: "DOCKER_AUTH_CONFIG" },
+    });
+  });
+
+  it.each<[string, unknown, boolean]>([
+    ["auths of auth alone", { auths: { "reg.example.com": auth("ci") } }, true],
+    ["no auths", {}, true],
+    [
+      "an entry of username and password",
+      { auths: { "reg.example.com": { username: "ci", password: "pw" } } },
+      false,
+    ],
+    [
+      "an auth beside other fields",
+      { auths: { "reg.example.com": { ...auth("ci"), email: "ci@example.com" } } },
+      false,
+    ],
+    ["an auth that is not user:password", { auths: { "reg.example.com": { auth: "bm9jb2xvbg==" } } }, false],
+    ["a field besides auths", { auths: {}, credsStore: "desktop" }, false],
+    ["not an object", [], false],
+  ])("$DOCKER_AUTH_CONFIG with %s: docker reads it only as auths of an auth alone", (_, parsed, read) => {
+    expect(envAuthsAsDockerReads(parsed) !== null).toBe(read);
   });
 
   it("reads helper answers; <token> means an identity token", () => {

@@ -128,7 +128,7 @@ describe("LocalCredentials", () => {
     const broken = new LocalCredentials({ exec, env: { ...h.env, DOCKER_AUTH_CONFIG: "{" }, home: h.home });
     await broken.lookup("reg.example.com");
     expect(broken.warnings()).toEqual([
-      "$DOCKER_AUTH_CONFIG is not a docker config with auths; its credentials are not used",
+      "$DOCKER_AUTH_CONFIG is not what docker reads (auths only, each with an auth of user:password alone); its credentials are not used",
     ]);
   });
 
