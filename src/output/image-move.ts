@@ -7,9 +7,9 @@ import { escapeTerminal } from "./terminal-text.js";
 const short = (digest: string | null) =>
   digest ? digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 8) : "?";
 
-/** A git-style short revision for a commit hash; any other revision as written. */
+/** A git-style short revision for a commit hash (SHA-1 or SHA-256); any other revision as written. */
 export function shortRevision(revision: string): string {
-  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision;
+  return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(revision) ? revision.slice(0, 7) : revision;
 }
 
 /** `built 12m ago`, or what is wrong with the build time; `now` is the clock's. */

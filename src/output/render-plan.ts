@@ -96,7 +96,8 @@ function renderNames(input: RenderPlanInput): RenderedPlan {
   const stderr = [...input.warnings, ...podWarnings(plan)].map((w) => warningLine(colors.stderr, w));
   const unknown = unknownContainers(plan);
   if (unknown > 0) stderr.push(`${counted(unknown, "container")} could not be checked; -o wide shows why\n`);
-  return { stdout: podsToRestart(plan).map((pod) => `pod/${pod.name}\n`), stderr: stderr.join("") };
+  const names = podsToRestart(plan).map((pod) => `pod/${escapeTerminal(pod.name)}\n`);
+  return { stdout: names, stderr: stderr.join("") };
 }
 
 /**

@@ -32,6 +32,13 @@ describe("imageMoves", () => {
     ]);
   });
 
+  it("shortens a SHA-256 git commit as a SHA-1 one", () => {
+    const pod = podWith("web:main", { created: null, revision: "9f8e7d1".padEnd(64, "0") });
+    expect(imageMoves([pod], now)).toEqual([
+      `web:main ${OLD.slice(7, 14)} → ${NEW.slice(7, 14)} (revision 9f8e7d1, build time unknown)`,
+    ]);
+  });
+
   it("labels as the image's pusher wrote them reach the terminal escaped: one line, no control character", () => {
     const hostile = "1.4\u001b]0;all pods current\u0007\u001b[2K\nsecond line";
     const pod = podWith("web:main", { created: null, revision: hostile, version: hostile });

@@ -294,6 +294,12 @@ describe("planRenderer", () => {
       "Warning: pod default/web-7d9c8b-x2x9q: emptyDir volume cache: its data is lost with the pod\n" +
         "1 container could not be checked; -o wide shows why\n",
     );
+    // A name no API server would take (a hostile one's) stays one line with no control character.
+    const hostile = {
+      ...plan,
+      pods: plan.pods.map((pod) => ({ ...pod, name: "web\u001b]0;x\u0007\npod/db" })),
+    };
+    expect(text(rendered(hostile, "name", null).stdout)).toBe("pod/web^[]0;x^G\\npod/db\n");
     // Nothing to restart: nothing printed, as kubectl prints no name for no object.
     const none = rendered({ resolver: "docker", pods: [] }, "name");
     expect({ stdout: text(none.stdout), stderr: none.stderr }).toEqual({ stdout: "", stderr: "" });

@@ -26,6 +26,9 @@ describe("escapeTerminal", () => {
     ["\ufeff", "\\ufeff"],
     ["\u00ad", "\\u00ad"],
     ["\u{e0041}", "\\u{e0041}"],
+    // Format characters a terminal draws as nothing, though not default-ignorable.
+    ["\ufff9", "\\ufff9"],
+    ["\u{13430}", "\\u{13430}"],
   ])("%j becomes %s: no control character is left, and a line stays one line", (char, shown) => {
     expect(escapeTerminal(`x${char}y`)).toBe(`x${shown}y`);
   });
