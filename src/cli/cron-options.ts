@@ -12,6 +12,8 @@ import { checkName, checkSecretName } from "../cron/core/names.js";
 import { checkSchedule, checkTimeZone } from "../cron/core/schedule.js";
 import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
+import type { Checked } from "../util/checked.js";
+import { mayHoldCredentials, quotedValue } from "../util/shown-value.js";
 import { cronStatusFormats, manifestFormats, resolverNames } from "./choices.js";
 import { defaults } from "./defaults.js";
 import { timerDuration } from "./duration.js";
@@ -26,7 +28,6 @@ import {
   parseStrategy,
   type RawConnectionFlags,
 } from "./options.js";
-import { mayHoldCredentials, quotedValue } from "./shown-value.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -78,22 +79,34 @@ function parseInstallationOptions(raw: RawInstallationFlags, env: Env): Installa
   return { ...parseConnectionOptions(raw, env), name, namespace };
 }
 
+/**
+ * A flag's value as its check takes it, else a usage error naming it: quoted, with why, unless it may hold
+ * credentials (why would quote it too).
+ */
+function checkedFlag<T>(checked: Checked<T>, flag: string, value: string): T {
+  if (!checked.ok && mayHoldCredentials(value)) {
+    throw new UsageError(`invalid ${flag} (not shown: it may hold credentials)`);
+  }
+  return checkedValue(checked, `invalid ${flag} "${value}": `);
+}
+
 /** Every install-cron flag; the first problem found is the message. */
 export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): InstallCronOptions {
   const installation = parseInstallationOptions(raw, env);
-  const schedule = checkedValue(
+  const schedule = checkedFlag(
     checkSchedule(raw.schedule ?? defaults.cron.schedule),
-    `invalid --schedule "${raw.schedule ?? ""}": `,
+    "--schedule",
+    raw.schedule ?? "",
   );
   const timeZone =
     raw.timeZone === undefined
       ? undefined
-      : checkedValue(checkTimeZone(raw.timeZone), `invalid --time-zone "${raw.timeZone}": `);
+      : checkedFlag(checkTimeZone(raw.timeZone), "--time-zone", raw.timeZone);
   // Empty (`-l "$SELECTOR"` with it unset), as kubectl and plan take it: every pod.
   const selector =
     raw.selector === undefined || raw.selector.trim() === ""
       ? undefined
-      : checkedValue(checkSelector(raw.selector), `invalid -l/--selector "${raw.selector}": `);
+      : checkedFlag(checkSelector(raw.selector), "-l/--selector", raw.selector);
 
   const resolver = parseChoice(raw.resolver, "--resolver", resolverNames, defaults.cron.resolver);
   const dockerSocket = raw.dockerSocket === true;

@@ -7,8 +7,8 @@ import { parseProxyUrl, unsupportedProxy } from "../core/proxy.js";
 import type { JobProxy } from "../cron/core/installation.js";
 import { checkSecretName } from "../cron/core/names.js";
 import { UsageError } from "../errors.js";
+import { quotedValue } from "../util/shown-value.js";
 import { checkedValue } from "./options.js";
-import { quotedValue } from "./shown-value.js";
 
 export interface RawJobProxyFlags {
   proxy?: string;

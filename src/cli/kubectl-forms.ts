@@ -5,10 +5,12 @@
  * log level. They are rewritten to commander's forms before parsing; anything else is left for commander
  * to judge.
  */
+
 import type { Command, Option } from "commander";
 import { UsageError } from "../errors.js";
 import { flagBoolean } from "../util/flag-boolean.js";
 import { shortFlags } from "../util/short-flags.js";
+import { quotedValue } from "../util/shown-value.js";
 
 /**
  * kubectl's `--dry-run` takes none, client or server. Each verb's dry run is one of the two: apply's and
@@ -54,11 +56,11 @@ function booleanValue(verb: Command, option: Option, value: string): boolean {
   if (on !== undefined) return on;
   if (kind === undefined) {
     throw new UsageError(
-      `invalid argument "${value}" for "${option.flags}": it takes true or false, or no value`,
+      `invalid argument ${quotedValue(value)} for "${option.flags}": it takes true or false, or no value`,
     );
   }
   throw new UsageError(
-    `invalid argument "${value}" for --dry-run: ${verb.name()}'s dry run is a ${kind} dry run (--dry-run or --dry-run=${kind})`,
+    `invalid argument ${quotedValue(value)} for --dry-run: ${verb.name()}'s dry run is a ${kind} dry run (--dry-run or --dry-run=${kind})`,
   );
 }
 

@@ -17,11 +17,11 @@ import { parseRecordRef, type RecordRef } from "../core/restart-record.js";
 import { ownJobEnv, recordConfigMapEnv, resultFileEnv } from "../cron/core/job-contract.js";
 import { UsageError } from "../errors.js";
 import type { Checked } from "../util/checked.js";
+import { invalidValue, mayHoldCredentials, quotedValue } from "../util/shown-value.js";
 import { colorModes, planFormats, resolverNames, strategyNames } from "./choices.js";
 import { defaults } from "./defaults.js";
 import { parseDuration, timerDuration } from "./duration.js";
 import { parseProxyEnvironment } from "./proxy-environment.js";
-import { invalidValue, mayHoldCredentials, quotedValue } from "./shown-value.js";
 import { parseWebhookOptions, type RawWebhookFlags } from "./webhook-options.js";
 
 type Env = Readonly<Record<string, string | undefined>>;

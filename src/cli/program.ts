@@ -3,10 +3,12 @@
  * their flags declared: `--version` and `--help` need none of them, and building the program stays cheap,
  * which shell completion (one process per TAB) relies on.
  */
+
 import { Command, Help } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
+import { mayHoldCredentials } from "../util/shown-value.js";
 import { declareCronVerbs } from "./cron-verbs.js";
 import { declarePlanVerbs } from "./plan-verbs.js";
 import type { DeclareVerb } from "./verb.js";
@@ -43,7 +45,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(inKubectlWords(withoutUnknownFlagValue(text))),
+      outputError: (text, write) => write(inKubectlWords(withoutUnknownValues(text))),
     })
     .exitOverride()
     // Program flags (--version) only before the verb, so __complete receives every word as typed.
@@ -102,7 +104,7 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
  * on one line: its suggestion (`(Did you mean --concurrency?)`) follows on the same.
  */
 export function parseErrorLine(message: string): string {
-  const lines = inKubectlWords(withoutUnknownFlagValue(message)).split("\n");
+  const lines = inKubectlWords(withoutUnknownValues(message)).split("\n");
   return lines
     .map((line) => line.trim())
     .filter((line) => line !== "")
@@ -122,15 +124,17 @@ function inKubectlWords(message: string): string {
 
 /**
  * An unknown flag named without its value, as kubectl names `--flag=value`: the flag may be another verb's
- * `--webhook-url` or kubectl's `--password`, and the value a secret bound for a CI log.
+ * `--webhook-url` or kubectl's `--password`, and the value a secret bound for a CI log. An unknown command
+ * (a value whose flag was left out) is not named where it may hold credentials.
  */
-function withoutUnknownFlagValue(message: string): string {
+function withoutUnknownValues(message: string): string {
   // To the message's last quote: the value may hold quotes and line breaks of its own (a secret read from a
   // file often ends in one).
-  return message.replace(
-    /unknown option '(-[\s\S]*)'/,
-    (_, word: string) => `unknown option '${flagNamed(word)}'`,
-  );
+  return message
+    .replace(/unknown option '(-[\s\S]*)'/, (_, word: string) => `unknown option '${flagNamed(word)}'`)
+    .replace(/unknown command '([\s\S]*)'/, (unknown, word: string) =>
+      mayHoldCredentials(word) ? "unknown command (not shown: it may hold credentials)" : unknown,
+    );
 }
 
 /**

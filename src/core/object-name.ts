@@ -1,5 +1,7 @@
 /** The forms of Kubernetes names, as the API server checks them (apimachinery's validation). Pure. */
+
 import type { Checked } from "../util/checked.js";
+import { quotedValue } from "../util/shown-value.js";
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -26,7 +28,7 @@ export function checkNamespace(namespace: string): Checked<string> {
   if (!isDnsLabel(namespace)) {
     return {
       ok: false,
-      message: `invalid namespace "${namespace}": want at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`,
+      message: `invalid namespace ${quotedValue(namespace)}: want at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`,
     };
   }
   return { ok: true, value: namespace };

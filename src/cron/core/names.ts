@@ -1,6 +1,8 @@
 /** The names install-cron is given (--name, the Secrets its flags name), as the API server checks them. */
+
 import { isDnsLabel, isObjectName } from "../../core/object-name.js";
 import type { Checked } from "../../util/checked.js";
+import { quotedValue } from "../../util/shown-value.js";
 
 /** CronJob names leave room for the 11 characters the controller appends to Job names. */
 const maxCronJobName = 52;
@@ -11,7 +13,7 @@ export function checkName(name: string): Checked<string> {
   if (!isDnsLabel(name, maxCronJobName)) {
     return {
       ok: false,
-      message: `invalid --name "${name}": want at most ${maxCronJobName} lowercase letters, digits or "-", starting and ending with a letter or digit`,
+      message: `invalid --name ${quotedValue(name)}: want at most ${maxCronJobName} lowercase letters, digits or "-", starting and ending with a letter or digit`,
     };
   }
   return { ok: true, value: name };
@@ -31,7 +33,7 @@ export function checkSecretName(name: string, flag: string): Checked<string> {
   if (!isObjectName(name)) {
     return {
       ok: false,
-      message: `invalid ${flag} "${name}": want a Secret's name (at most 253 lowercase letters, digits, "-" or ".")`,
+      message: `invalid ${flag} ${quotedValue(name)}: want a Secret's name (at most 253 lowercase letters, digits, "-" or ".")`,
     };
   }
   return { ok: true, value: name };

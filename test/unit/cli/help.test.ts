@@ -81,6 +81,21 @@ describe("help and version, with only the named verb's flags declared", () => {
     },
   );
 
+  it.each([
+    [["https://ci:S3CRET@registry.lan"]],
+    [["plan", "-n", "https://ci:S3CRET@registry.lan"]],
+    [["plan", "-A=ci:S3CRET@registry.lan"]],
+    [["install-cron", "--schedule", "https://ci:S3CRET@registry.lan"]],
+    [["install-cron", "--time-zone", "https://ci:S3CRET@registry.lan"]],
+    [["install-cron", "-l", "ci:S3CRET@registry.lan"]],
+    [["install-cron", "--name", "ci:S3CRET@registry.lan"]],
+  ])("a value that may hold credentials, refused (%j), is not shown", async (args) => {
+    const { code, stderr } = await runMain(args, { env: { KUBECONFIG: "/nonexistent" } });
+    expect(code).toBe(1);
+    expect(stderr).toContain("(not shown: it may hold credentials)");
+    expect(stderr).not.toContain("S3CRET");
+  });
+
   it.each([[["--version", "plan"]], [["-n", "web", "--version", "apply"]]])(
     "the program's --version before a verb (%j) is answered, as without one",
     async (args) => {

@@ -449,6 +449,11 @@ describe("other values", () => {
       { image: ["app@sha256:bad"] },
       'invalid value "app@sha256:bad" for --image: invalid digest "sha256:bad"',
     ],
+    // kubectl's JSONPath names the current item `@`: no credential, quoted as kubectl quotes it.
+    [
+      { output: "jsonpath={.items[?(@.x)]}" },
+      'unable to match a printer suitable for the output format "jsonpath={.items[?(@.x)]}", allowed formats are: table,wide,json,yaml,name',
+    ],
   ])("%j is refused: %s", (raw, message) => {
     expect(usageError(() => resolve(raw))).toBe(message);
   });

@@ -1,11 +1,12 @@
 /** How an error shows a flag's value it refuses: quoted, unless it may hold credentials. Pure. */
 
 /**
- * A URL, or a value with user info (`user:password@host`, `token@host`; a digest's `@sha256:` aside): a
- * value pasted into the wrong flag, whose part before the `@` may be a password.
+ * A URL, or a value with user info (`user:password@host`, `token@host`; not a digest's `@sha256:`, a
+ * macro's leading `@`, nor JSONPath's `@.`): a value pasted into the wrong flag, whose part before the `@`
+ * may be a password.
  */
 export function mayHoldCredentials(value: string): boolean {
-  return /:\/\/|@(?!sha256:)/.test(value);
+  return /:\/\/|[^\s@]@(?!sha256:)[\w[]/.test(value);
 }
 
 /** The value quoted, or a note in its place. */
