@@ -7,12 +7,12 @@
  * every default-ignorable code point, which a terminal draws as nothing: a bidirectional control (U+202E
  * and kin) could show a label or message in another order than it is written, and a zero-width space,
  * joiner or tag character could make two different image references look the same. So does a line or
- * paragraph separator (U+2028, U+2029), where a log viewer may break the line, and every other format
- * character (an interlinear annotation mark, an Egyptian format control), which a terminal draws as nothing
- * too.
+ * paragraph separator (U+2028, U+2029), where a log viewer may break the line, and the format characters a
+ * terminal draws as nothing that are not default-ignorable: interlinear annotation marks and Egyptian format
+ * controls (not the Arabic number signs, which are drawn).
  * Human-readable output only: a JSON or YAML document escapes its strings itself.
  */
-const control = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/u;
+const control = /[\p{Cc}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\uFFF9-\uFFFB\u{13430}-\u{1343F}]/u;
 const controls = new RegExp(control.source, "gu");
 const named: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };
 

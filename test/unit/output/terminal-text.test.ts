@@ -33,6 +33,10 @@ describe("escapeTerminal", () => {
     expect(escapeTerminal(`x${char}y`)).toBe(`x${shown}y`);
   });
 
+  it("leaves the Arabic signs drawn around the digits after them (end of ayah, number sign) as written", () => {
+    expect(escapeTerminal("\u06dd\u0662\u0665 \u0600\u0661")).toBe("\u06dd\u0662\u0665 \u0600\u0661");
+  });
+
   it("shows a reference with an invisible character apart from the one it looks like", () => {
     const spoof = "docker.io/library/nginx\u200b:latest";
     expect(escapeTerminal(spoof)).not.toBe(escapeTerminal("docker.io/library/nginx:latest"));
