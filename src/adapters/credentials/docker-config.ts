@@ -88,21 +88,34 @@ function credentialIn(entry: DockerAuths[string], serverAddress: string, source:
 
 /**
  * `$DOCKER_AUTH_CONFIG`, parsed, as docker 28.3 and later read it (cli/config/configfile's parseEnvConfig):
- * `auths` alone, each entry an `auth` alone, base64 of user:password; anything else, and docker reads none
- * of it (null).
+ * `auths` alone, each entry an `auth` alone (Go's JSON matches both names in any case) of user:password;
+ * anything else, and docker reads none of it (null).
  */
 export function envAuthsAsDockerReads(parsed: unknown): DockerAuths | null {
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return null;
-  if (Object.keys(parsed).some((key) => key !== "auths")) return null;
-  const auths = (parsed as { auths?: unknown }).auths ?? {};
-  if (auths === null || typeof auths !== "object" || Array.isArray(auths)) return null;
-  const readable = Object.values(auths).every((entry: unknown) => {
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return false;
-    const { auth, ...others } = entry as { auth?: unknown };
-    if (Object.keys(others).length > 0 || typeof auth !== "string" || auth === "") return false;
-    return Buffer.from(auth, "base64").toString("utf8").indexOf(":") > 0;
-  });
-  return readable ? (auths as DockerAuths) : null;
+  const top = objectEntries(parsed);
+  if (!top || top.some(([key]) => key.toLowerCase() !== "auths")) return null;
+  const auths = objectEntries(top.at(-1)?.[1] ?? {});
+  if (!auths) return null;
+  const read: DockerAuths = {};
+  for (const [address, entry] of auths) {
+    const fields = objectEntries(entry);
+    if (!fields || fields.some(([key]) => key.toLowerCase() !== "auth")) return null;
+    const auth = fields.at(-1)?.[1];
+    if (typeof auth !== "string" || !isUserPassword(auth)) return null;
+    read[address] = { auth };
+  }
+  return read;
+}
+
+function objectEntries(value: unknown): [string, unknown][] | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  return Object.entries(value);
+}
+
+/** Go's base64.StdEncoding (the standard alphabet, padded) of user:password, the user named. */
+function isUserPassword(auth: string): boolean {
+  if (auth.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(auth)) return false;
+  return Buffer.from(auth, "base64").toString("utf8").indexOf(":") > 0;
 }
 
 /**

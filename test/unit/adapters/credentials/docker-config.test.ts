@@ -123,6 +123,17 @@ describe("local docker config lookup (docker's order)", () => {
     ["an auth that is not user:password", { auths: { "reg.example.com": { auth: "bm9jb2xvbg==" } } }, false],
     ["a field besides auths", { auths: {}, credsStore: "desktop" }, false],
     ["not an object", [], false],
+    [
+      "names in other cases, as Go's JSON matches them",
+      { Auths: { "reg.example.com": { Auth: auth("ci").auth } } },
+      true,
+    ],
+    [
+      "an auth without its padding",
+      { auths: { "reg.example.com": { auth: auth("ci").auth.replace(/=+$/, "") } } },
+      false,
+    ],
+    ["an auth in base64url", { auths: { "reg.example.com": { auth: "Y2k6cHc-_w==" } } }, false],
   ])("$DOCKER_AUTH_CONFIG with %s: docker reads it only as auths of an auth alone", (_, parsed, read) => {
     expect(envAuthsAsDockerReads(parsed) !== null).toBe(read);
   });
