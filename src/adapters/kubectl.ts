@@ -13,7 +13,7 @@ import {
   type Secret,
   type ServiceAccount,
 } from "../core/k8s.js";
-import { isDnsLabel, isObjectName } from "../core/object-name.js";
+import { checkNamespace, isDnsLabel, isObjectName } from "../core/object-name.js";
 import type { LabelSelector, PodWithConditions } from "../core/readiness.js";
 import { rememberedRestart } from "../core/restart-event.js";
 import {
@@ -23,7 +23,7 @@ import {
   restartedForAnnotation,
 } from "../core/restarted-for.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
-import { ToolFailedError } from "../errors.js";
+import { ToolFailedError, UsageError } from "../errors.js";
 import { SharedValues } from "../util/shared-values.js";
 import { contextNamespace, parseConfigView } from "./config-view.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
@@ -271,7 +271,8 @@ export class Kubectl {
 
   /**
    * The namespace kubectl would use without -n, asked once: the context's, from `kubectl config view`
-   * (the same kubeconfig, context and overrides as every call), or the in-cluster rules.
+   * (the same kubeconfig, context and overrides as every call), or the in-cluster rules. Checked as -n is:
+   * kubectl takes `..` into a context, and a list under `namespaces/../` would read every namespace.
    */
   namespaceKubectlWouldUse(): Promise<string> {
     this.implicitNamespace ??= (async () => {
@@ -291,7 +292,10 @@ export class Kubectl {
         if (!view) throw kubectlFailure(whole.exitCode === 0 ? result : whole, "kubectl config");
         namespace = contextNamespace(view, this.connection.context);
       } else if (result.exitCode !== 0 && !isNoContext(result.stderr)) checked(result, "kubectl config");
-      return defaultNamespace(namespace, namespace === "" ? probeInCluster() : null);
+      const chosen = defaultNamespace(namespace, namespace === "" ? probeInCluster() : null);
+      const valid = checkNamespace(chosen);
+      if (!valid.ok) throw new UsageError(`${valid.message} (from the kubeconfig context; pass -n)`);
+      return chosen;
     })();
     return this.implicitNamespace;
   }

@@ -1,8 +1,7 @@
 /** Which installation a CronJob verb means: --name, and -n or the kubeconfig's namespace. */
 
 import type { ConnectionOptions } from "../../connection.js";
-import { checkNamespace } from "../../core/object-name.js";
-import { ToolFailedError, UsageError } from "../../errors.js";
+import { ToolFailedError } from "../../errors.js";
 import { shellWords } from "../../util/shell-words.js";
 import { withoutUrlSecrets } from "../../util/url-secrets.js";
 import { getCronJob } from "../adapters/kubectl.js";
@@ -24,13 +23,9 @@ export async function findInstallation(deps: CronDeps, options: InstallationOpti
   return { name: options.name, namespace: await contextNamespace(deps) };
 }
 
-/** The kubeconfig context's namespace, checked like -n. */
-export async function contextNamespace(deps: CronDeps): Promise<string> {
-  // As plan's: the context's, else in a pod its own, else default (no current context is no error).
-  const namespace = await deps.kubectl.namespaceKubectlWouldUse();
-  const checked = checkNamespace(namespace);
-  if (!checked.ok) throw new UsageError(`${checked.message} (from the kubeconfig context; pass -n)`);
-  return namespace;
+/** The kubeconfig context's namespace, checked like -n, as plan's: else in a pod its own, else default. */
+export function contextNamespace(deps: CronDeps): Promise<string> {
+  return deps.kubectl.namespaceKubectlWouldUse();
 }
 
 /** The installation's CronJob; a missing one is an error that says how to install it. */

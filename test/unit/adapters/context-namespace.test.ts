@@ -37,4 +37,11 @@ describe("namespaceKubectlWouldUse", () => {
     const other = new Kubectl(named.exec, "kubectl", { context: "y", user: "u" });
     expect(await other.namespaceKubectlWouldUse()).toBe("billing");
   });
+
+  it("refuses a context's namespace no namespace can have: `..` would make every list read all of them", async () => {
+    const exec: Exec = async () => ({ exitCode: 0, stdout: "..\n", stderr: "", interrupted: false });
+    await expect(new Kubectl(exec, "kubectl", {}).namespaceKubectlWouldUse()).rejects.toThrow(
+      'invalid namespace "..": want at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit (from the kubeconfig context; pass -n)',
+    );
+  });
 });
