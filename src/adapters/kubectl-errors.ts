@@ -140,15 +140,15 @@ function classify(
   const unable = /^Unable to connect to the server: (.*)$/.exec(line);
   if (!unable) return undefined;
   const detail = unable[1] ?? "";
-  // By name on PATH, or by a path that is not there.
+  // By name on PATH, or by a path that is not there (which may hold spaces: /Users/Jane Doe/bin/…).
   const missing =
-    /getting credentials: exec: executable (\S+) not found/.exec(detail) ??
-    /getting credentials: exec: fork\/exec (\S+): no such file or directory/.exec(detail);
+    /getting credentials: exec: executable (.+?) not found/.exec(detail) ??
+    /getting credentials: exec: fork\/exec (.+?): no such file or directory/.exec(detail);
   if (missing) return { problem: { kind: "plugin-missing", command: missing[1] ?? "" } };
   if (/getting credentials: exec plugin cannot support interactive mode/.test(detail)) {
     return { problem: { kind: "plugin-needs-terminal" } };
   }
-  const failed = /getting credentials: exec: executable (\S+) failed/.exec(detail);
+  const failed = /getting credentials: exec: executable (.+?) failed(?: with\b|$)/.exec(detail);
   if (failed) {
     // What the plugin itself printed passes through kubectl's stderr: the first such line says why.
     const said = own.find((l) => l !== line);

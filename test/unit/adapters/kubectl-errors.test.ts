@@ -66,11 +66,22 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
     ["kubectl", "error: get-token: authentication error: authcode-browser error: context deadline exceeded"],
     ["aws", "Error when retrieving token from sso: Token has expired and refresh failed"],
     ["kubelogin", "Error: failed to get token: AADSTS700082: The refresh token has expired"],
-  ])("a credential plugin (%s) whose own line starts with error: the plugin failed", (command, said) => {
+    // By a path with a space in it (macOS's Application Support, a home such as /Users/Jane Doe).
+    ["/Users/Jane Doe/bin/kubelogin", "token expired, run kubelogin login"],
+  ])("a credential plugin (%s) that failed: its own line says why, error or not", (command, said) => {
     const stderr = `${said}\nUnable to connect to the server: getting credentials: exec: executable ${command} failed with exit code 1\n`;
     expect(readKubectlStderr(stderr).problem).toEqual({ kind: "plugin-failed", command, detail: said });
     const error = kubectlFailure({ exitCode: 1, stdout: "", stderr, interrupted: false }, "kubectl get");
     expect(error).toBeInstanceOf(ClusterAccessError);
+  });
+
+  it("a credential plugin not found by a path with a space in it is one not installed", () => {
+    const stderr =
+      "Unable to connect to the server: getting credentials: exec: executable /Users/Jane Doe/bin/kubelogin not found\n";
+    expect(readKubectlStderr(stderr).problem).toEqual({
+      kind: "plugin-missing",
+      command: "/Users/Jane Doe/bin/kubelogin",
+    });
   });
 
   it("anything else is not a cluster problem: the error keeps kubectl's line", () => {
