@@ -36,7 +36,7 @@ import {
   parsedBy,
   type Shape,
 } from "./json-list-stream.js";
-import { kubectlFailure, readKubectlStderr, serverWarnings } from "./kubectl-errors.js";
+import { type ClusterProblem, kubectlFailure, readKubectlStderr, serverWarnings } from "./kubectl-errors.js";
 import { kubercForCalls } from "./kuberc.js";
 import { listedResources, type WatchQuery } from "./list-request.js";
 import { startPageProxy } from "./page-proxy.js";
@@ -601,7 +601,7 @@ export class Kubectl {
         ? { kind: "patched", generation: landed }
         : { kind: "conflict", reason: line };
     }
-    if (dryRun || refusedOutright.test(line)) return { kind: "failed", reason: line };
+    if (dryRun || refusedOrUnsent(line, result.stderr)) return { kind: "failed", reason: line };
     // A timeout, a server error, a connection cut after the request went: the patch may have been made.
     const landed = await this.restartedAtLanded(kind, namespace, name, restart);
     if (typeof landed === "number") return { kind: "patched", generation: landed };
@@ -682,7 +682,7 @@ export class Kubectl {
     dryRun: boolean,
     pod: { namespace: string; name: string; uid: string },
   ): Promise<{ kind: K } | { kind: "failed"; reason: string }> {
-    if (dryRun || result.interrupted || result.killedBy || refusedOutright.test(line)) {
+    if (dryRun || result.interrupted || result.killedBy || refusedOrUnsent(line, result.stderr)) {
       return { kind: "failed", reason: line };
     }
     const went = await this.wentAfterAll(pod.namespace, pod.name, pod.uid);
@@ -844,6 +844,31 @@ export type PatchOutcome =
  */
 const refusedOutright =
   /\((Forbidden|Unauthorized|Invalid|BadRequest|MethodNotAllowed|NotAcceptable|UnsupportedMediaType|RequestEntityTooLarge|TooManyRequests)\)/;
+
+/** Problems that come before kubectl sends its request (no connection, login or context), or refuse it. */
+const unsentProblems = new Set<ClusterProblem["kind"]>([
+  "refused",
+  "untrusted",
+  "unauthorized",
+  "plugin-missing",
+  "plugin-failed",
+  "plugin-not-allowed",
+  "no-credentials",
+  "plugin-needs-terminal",
+  "login-prompt",
+  "no-such-context",
+  "no-current-context",
+  "no-kubeconfig-file",
+]);
+
+/**
+ * Whether a change kubectl reports failed was surely not made: refused by the server, or never sent. A
+ * timeout, or a connection lost (which may come after the request went), leaves it open.
+ */
+function refusedOrUnsent(line: string, stderr: string): boolean {
+  const { problem } = readKubectlStderr(stderr);
+  return refusedOutright.test(line) || (problem !== undefined && unsentProblems.has(problem.kind));
+}
 
 /** A failure's words, saying it may have gone through where the pod could not be read back. */
 function mayHaveReached(line: string, went: boolean | null): string {

@@ -336,15 +336,34 @@ describe("kubectl's log lines before its answer are not its answer", () => {
     });
   });
 
-  it("a patch while the cluster is out of reach (recorded): the reason is not a log line", async () => {
+  it("a patch while the cluster refuses connections (recorded): not sent, and the reason is not a log line", async () => {
     const stderr = readFileSync(join(repoRoot, "test/fixtures/kubectl-failures/refused.stderr"), "utf8");
     expect(stderr).toMatch(klog);
     const outcome = await failing(stderr).patchRestartedAt("Deployment", "shop", "web", "7", restart, false);
-    expect(outcome).toEqual({
-      kind: "failed",
-      reason: expect.not.stringMatching(klog),
-      perhapsPatched: true,
-    });
+    expect(outcome).toEqual({ kind: "failed", reason: expect.not.stringMatching(klog) });
+  });
+
+  it("a change kubectl could not send (no credential, no connection) is not one that may have gone through", async () => {
+    const pluginFailed =
+      "token expired, run login\nUnable to connect to the server: getting credentials: exec: executable kubelogin failed with exit code 1\n";
+    const refused =
+      "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n";
+    for (const stderr of [pluginFailed, refused]) {
+      const patched = await failing(stderr).patchRestartedAt(
+        "Deployment",
+        "shop",
+        "web",
+        "7",
+        restart,
+        false,
+      );
+      expect(patched).not.toHaveProperty("perhapsPatched");
+      const evicted = await failing(stderr).evictPod("shop", "web-0", "uid", false);
+      expect(evicted).toMatchObject({
+        kind: "failed",
+        reason: expect.not.stringContaining("may have reached"),
+      });
+    }
   });
 
   it("a dry-run deletion of a pod gone meanwhile is gone; a refused Event says kubectl's error", async () => {
