@@ -56,6 +56,8 @@ async function policyKuberc(path: string, named: string | undefined): Promise<st
     .find((value) => (value as { kind?: unknown } | null)?.kind === "Preference") as
     | Record<string, unknown>
     | undefined;
+  // v1alpha1 has no policy fields: kubectl warns of them as unknown and runs every plugin.
+  if (preference?.["apiVersion"] === "kubectl.config.k8s.io/v1alpha1") return "off";
   // A policy this tool cannot read is not dropped: no plugin runs rather than any.
   const policy = preference
     ? Object.fromEntries(

@@ -86,6 +86,12 @@ describe("kubercForCalls", () => {
     expect(JSON.parse(readFileSync(kuberc, "utf8"))).toMatchObject({ credentialPluginPolicy: "DenyAll" });
   });
 
+  it("a policy in a v1alpha1 Preference, which has no such field, is none: kubectl warns of it and runs the plugin", async () => {
+    const alpha =
+      "apiVersion: kubectl.config.k8s.io/v1alpha1\nkind: Preference\ncredentialPluginPolicy: DenyAll\n";
+    expect(await kubercForCalls({}, home(alpha))).toBe("off");
+  });
+
   it("a policy it cannot read runs no plugin rather than any", async () => {
     const kuberc = await kubercForCalls({}, home("credentialPluginPolicy: [unclosed\n"));
     expect(JSON.parse(readFileSync(kuberc, "utf8"))).toMatchObject({ credentialPluginPolicy: "DenyAll" });
