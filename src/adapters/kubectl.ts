@@ -601,7 +601,7 @@ export class Kubectl {
         ? { kind: "patched", generation: landed }
         : { kind: "conflict", reason: line };
     }
-    if (dryRun || refusedOrUnsent(line, result.stderr)) return { kind: "failed", reason: line };
+    if (dryRun || refusedOrUnsent(line, result)) return { kind: "failed", reason: line };
     // A timeout, a server error, a connection cut after the request went: the patch may have been made.
     const landed = await this.restartedAtLanded(kind, namespace, name, restart);
     if (typeof landed === "number") return { kind: "patched", generation: landed };
@@ -682,7 +682,7 @@ export class Kubectl {
     dryRun: boolean,
     pod: { namespace: string; name: string; uid: string },
   ): Promise<{ kind: K } | { kind: "failed"; reason: string }> {
-    if (dryRun || result.interrupted || result.killedBy || refusedOrUnsent(line, result.stderr)) {
+    if (dryRun || result.interrupted || result.killedBy || refusedOrUnsent(line, result)) {
       return { kind: "failed", reason: line };
     }
     const went = await this.wentAfterAll(pod.namespace, pod.name, pod.uid);
@@ -863,10 +863,12 @@ const unsentProblems = new Set<ClusterProblem["kind"]>([
 
 /**
  * Whether a change kubectl reports failed was surely not made: refused by the server, or never sent. A
- * timeout, or a connection lost (which may come after the request went), leaves it open.
+ * timeout, or a connection lost (which may come after the request went), leaves it open; so does any
+ * answer to a change sent again after its first kubectl was killed, which may have gone through.
  */
-function refusedOrUnsent(line: string, stderr: string): boolean {
-  const { problem } = readKubectlStderr(stderr);
+function refusedOrUnsent(line: string, result: ExecResult & { repeated?: boolean }): boolean {
+  if (result.repeated) return false;
+  const { problem } = readKubectlStderr(result.stderr);
   return refusedOutright.test(line) || (problem !== undefined && unsentProblems.has(problem.kind));
 }
 

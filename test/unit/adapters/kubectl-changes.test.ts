@@ -97,6 +97,25 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     expect(recording.calls).toHaveLength(2);
   });
 
+  it("the repeat not sent (no connection now): the first may have gone through, so it is looked for", async () => {
+    const refused: ExecResult = {
+      exitCode: 1,
+      stdout: "",
+      stderr:
+        "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n",
+      interrupted: false,
+    };
+    const patching = killedOnce(refused);
+    const patched = await patching.kubectl.patchRestartedAt("Deployment", "shop", "web", "7", restart, false);
+    expect(patched).toMatchObject({ kind: "failed", perhapsPatched: true });
+    expect(patching.calls.length).toBeGreaterThan(2);
+    const evicting = killedOnce(refused);
+    expect(await evicting.kubectl.evictPod("shop", "web-0", "uid", false)).toMatchObject({
+      kind: "failed",
+      reason: expect.stringContaining("may have reached the server"),
+    });
+  });
+
   it("the repeat finds the pod gone, or another under its name: the first one went through", async () => {
     const notFound = { ...ok, exitCode: 1, stderr: 'Error from server (NotFound): pods "web-0" not found\n' };
     const conflict = {
