@@ -112,10 +112,14 @@ function objectEntries(value: unknown): [string, unknown][] | undefined {
   return Object.entries(value);
 }
 
-/** Go's base64.StdEncoding (the standard alphabet, padded) of user:password, the user named. */
+/**
+ * Go's base64.StdEncoding (the standard alphabet, padded; line breaks skipped, as `base64` wraps a long
+ * token) of user:password, the user named.
+ */
 function isUserPassword(auth: string): boolean {
-  if (auth.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(auth)) return false;
-  return Buffer.from(auth, "base64").toString("utf8").indexOf(":") > 0;
+  const unwrapped = auth.replace(/[\r\n]/g, "");
+  if (unwrapped.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(unwrapped)) return false;
+  return Buffer.from(unwrapped, "base64").toString("utf8").indexOf(":") > 0;
 }
 
 /**

@@ -134,6 +134,8 @@ describe("local docker config lookup (docker's order)", () => {
       false,
     ],
     ["an auth in base64url", { auths: { "reg.example.com": { auth: "Y2k6cHc-_w==" } } }, false],
+    // `base64` wraps at 76 columns; Go's decoder skips line breaks.
+    ["an auth wrapped over lines", { auths: { "reg.example.com": { auth: "Y2k6\ncHctY2k=" } } }, true],
   ])("$DOCKER_AUTH_CONFIG with %s: docker reads it only as auths of an auth alone", (_, parsed, read) => {
     expect(envAuthsAsDockerReads(parsed) !== null).toBe(read);
   });
