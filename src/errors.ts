@@ -1,4 +1,5 @@
 /** Typed errors; the single catch in main.ts turns them into one line and an exit code. */
+import { withoutUserInfo } from "./util/shown-value.js";
 
 /** Base: a message meant for users, shown on one line. */
 export class AutoupdateError extends Error {
@@ -77,8 +78,11 @@ export function endsInterrupted(error: unknown, signalled: boolean): boolean {
   return signalled && !settled;
 }
 
-/** The message a failed run ends with on stderr (after `error: `). */
+/**
+ * The message a failed run ends with on stderr (after `error: `), in its result line and its RunReport: a
+ * credential it quotes back (a URL with one, pasted into the wrong flag) is left out.
+ */
 export function failureMessage(error: unknown, signalled: boolean): string {
   if (endsInterrupted(error, signalled) && !(error instanceof InterruptedError)) return "interrupted";
-  return error instanceof Error ? error.message : String(error);
+  return withoutUserInfo(error instanceof Error ? error.message : String(error));
 }

@@ -6,6 +6,7 @@ import { createProgram, flagNamed, parseErrorLine } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { escapeTerminal, escapeTerminalLines } from "./output/terminal-text.js";
+import { withoutUserInfo } from "./util/shown-value.js";
 
 /** Runs the CLI and returns its exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -117,7 +118,7 @@ function report(error: unknown, io: Io, verbose: boolean): number {
   // A run stopped by a signal fails as interrupted, whatever broke on its way out.
   if (io.signal.aborted && !(error instanceof InterruptedError)) return 1;
   if (verbose && error instanceof Error && error.stack)
-    io.stderr.write(`${escapeTerminalLines(error.stack)}\n`);
+    io.stderr.write(`${escapeTerminalLines(withoutUserInfo(error.stack))}\n`);
   return error instanceof AutoupdateError ? error.exitCode : 1;
 }
 

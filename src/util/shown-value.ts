@@ -20,3 +20,11 @@ export function invalidValue(value: string, flag: string): string {
     ? `invalid value for ${flag} (not shown: it may hold credentials)`
     : `invalid value "${value}" for ${flag}`;
 }
+
+/**
+ * Text with every `user:password@` in it, in a URL or bare, cut to `…@`: a credential pasted where another
+ * value was wanted, and quoted back by kubectl or the API server (a selector's 400, a context not found).
+ */
+export function withoutUserInfo(text: string): string {
+  return text.replace(/((?:[a-z][a-z0-9+.-]*:\/\/)?)[^\s"'@/]+:[^\s"'@]*@(?!sha256:)(?=[\w[])/gi, "$1…@");
+}

@@ -34,3 +34,20 @@ describe("what a failed run ends with once a signal came", () => {
     expect(failureMessage(failed, true)).toBe("some planned pods were not restarted; see above");
   });
 });
+
+describe("a credential a failure quotes back", () => {
+  it("is left out of the message, in a URL or bare; an image's digest, an e-mail or a plain URL is not", () => {
+    const quoted = new ToolFailedError(
+      'kubectl get failed: Error from server (BadRequest): unable to parse requirement: Invalid value: "https://deploy:s3cr3t@registry.lan/x"',
+    );
+    expect(failureMessage(quoted, false)).toBe(
+      'kubectl get failed: Error from server (BadRequest): unable to parse requirement: Invalid value: "https://…@registry.lan/x"',
+    );
+    expect(
+      failureMessage(new ToolFailedError('context "ci:ab/s3cr3t@k8s.lan" is not in kubeconfig'), false),
+    ).toBe('context "…@k8s.lan" is not in kubeconfig');
+    const kept =
+      'pulled shop/web:main@sha256:0e02 for "alice@example.com" from https://registry.lan:5000/v2/';
+    expect(failureMessage(new ToolFailedError(kept), false)).toBe(kept);
+  });
+});
