@@ -288,14 +288,26 @@ async function readAndPatch(
   if (signal.aborted) return { kind: "not-started", reason: stopReason(signal) };
 
   const restartedAt = isoSeconds(clock.now());
-  const patched = await api.patchRestartedAt(
-    kind,
-    namespace,
-    target.name,
-    current.metadata.resourceVersion ?? "",
-    { restartedAt, restartedFor: rolloutRestartedFor(group) },
-    options.dryRun,
-  );
+  const patchAt = (resourceVersion: string | undefined) =>
+    api.patchRestartedAt(
+      kind,
+      namespace,
+      target.name,
+      resourceVersion ?? "",
+      { restartedAt, restartedFor: rolloutRestartedFor(group) },
+      options.dryRun,
+    );
+  let patched = await patchAt(current.metadata.resourceVersion);
+  // Only its status moved (its pods turning Ready, a node joining, every second on a large one): patched
+  // again at once under the resourceVersion read now, as its pods and budgets, listed again, would take
+  // longer than the next such write.
+  let latest = current;
+  for (let retry = 0; patched.kind === "conflict" && retry < statusOnlyRetries; retry++) {
+    const again = await api.getWorkload(kind, namespace, target.name);
+    if (!again || !sameBesidesStatus(current, again) || signal.aborted) break;
+    latest = again;
+    patched = await patchAt(again.metadata.resourceVersion);
+  }
   if (patched.kind === "gone") return withoutWorkload(api, group, `${name} was not found`, read);
   if (patched.kind === "conflict") return patched;
   if (patched.kind === "failed") {
@@ -305,7 +317,29 @@ async function readAndPatch(
     return { kind: "failed", reason, patched: false, perhapsPatched: true };
   }
   if (options.dryRun || !options.wait) return { kind: "started" };
-  return { kind: "patched", current, generation: patched.generation };
+  return { kind: "patched", current: latest, generation: patched.generation };
+}
+
+/** Patches sent again at once after a Conflict in which only the workload's status moved. */
+const statusOnlyRetries = 3;
+
+/** Whether the workload read again differs from the one decided on only in its status (and its versions). */
+function sameBesidesStatus(decided: Workload, now: Workload): boolean {
+  const {
+    resourceVersion: _a,
+    managedFields: _b,
+    ...before
+  } = decided.metadata as Workload["metadata"] & {
+    managedFields?: unknown;
+  };
+  const {
+    resourceVersion: _c,
+    managedFields: _d,
+    ...after
+  } = now.metadata as Workload["metadata"] & {
+    managedFields?: unknown;
+  };
+  return JSON.stringify([before, decided.spec]) === JSON.stringify([after, now.spec]);
 }
 
 /** Follows the patched workload's rollout and checks its pods. */

@@ -178,7 +178,7 @@ describe("rollouts: one record per patched workload, with the workload's UID", (
       replicas: 1,
       strategy: "rollout",
     });
-    second.cluster.conflictsOnPatch = 3;
+    second.cluster.conflictsOnPatch = 100;
     expect((await runRestart(second.clock, second.cluster, api)).restarted).toEqual([]);
   });
 });

@@ -631,15 +631,33 @@ describe("read again right before the patch", () => {
     expect(cluster.patches()).toHaveLength(1);
   });
 
-  it("written again before every patch: three Conflicts, reported, no more tries", async () => {
+  it("written again before every patch: three reads, each patched again three times at once, then reported", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "Deployment", name: "web", replicas: 2, strategy: "rollout" });
-    cluster.conflictsOnPatch = 3;
+    cluster.conflictsOnPatch = 100;
     const { reported } = await runRestart(clock, cluster, pods);
     expect(reported).toEqual([
       'Deployment/web failed: Deployment/web changed while being patched: Error from server (Conflict): Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again',
     ]);
-    expect(cluster.patches()).toHaveLength(3);
+    expect(cluster.patches()).toHaveLength(12);
+  });
+
+  it("a status written every second while its pods take 2 s to list: patched again at once, rolled out", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "DaemonSet",
+      name: "agent",
+      replicas: 3,
+      strategy: "rollout",
+    });
+    const list = cluster.listPodsBySelector.bind(cluster);
+    cluster.listPodsBySelector = async (...args) => {
+      await clock.sleep(2000, new AbortController().signal);
+      return list(...args);
+    };
+    for (let t = 1000; t <= 120_000; t += 1000) clock.at(clock.now() + t, () => cluster.edit("agent", {}));
+    const { reported } = await runRestart(clock, cluster, pods, { strategy: "rollout" });
+    expect(reported).toEqual([expect.stringMatching(/^DaemonSet\/agent rolled-out/)]);
   });
 });
 
