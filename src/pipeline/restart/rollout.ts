@@ -325,21 +325,15 @@ const statusOnlyRetries = 3;
 
 /** Whether the workload read again differs from the one decided on only in its status (and its versions). */
 function sameBesidesStatus(decided: Workload, now: Workload): boolean {
-  const {
-    resourceVersion: _a,
-    managedFields: _b,
-    ...before
-  } = decided.metadata as Workload["metadata"] & {
+  return withoutStatus(decided) === withoutStatus(now);
+}
+
+/** What of a workload a decision reads but its status: its metadata (versions aside) and its spec. */
+function withoutStatus(workload: Workload): string {
+  const { resourceVersion, managedFields, ...metadata } = workload.metadata as Workload["metadata"] & {
     managedFields?: unknown;
   };
-  const {
-    resourceVersion: _c,
-    managedFields: _d,
-    ...after
-  } = now.metadata as Workload["metadata"] & {
-    managedFields?: unknown;
-  };
-  return JSON.stringify([before, decided.spec]) === JSON.stringify([after, now.spec]);
+  return JSON.stringify([metadata, workload.spec]);
 }
 
 /** Follows the patched workload's rollout and checks its pods. */

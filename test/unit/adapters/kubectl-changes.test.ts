@@ -12,6 +12,8 @@ import { repoRoot } from "../../support/cli.js";
 
 const kubectlAnswering = (result: ExecResult) => new Kubectl((async () => result) as Exec, "kubectl", {});
 const restart = { restartedAt: "2026-12-01T00:00:00Z", restartedFor: null };
+const patchWeb = (kubectl: Kubectl) =>
+  kubectl.patchRestartedAt("Deployment", "shop", "web", "7", restart, false);
 const killed: ExecResult = { exitCode: -1, stdout: "", stderr: "", interrupted: false, killedBy: "SIGINT" };
 
 describe("a change kubectl did not answer", () => {
@@ -330,15 +332,7 @@ describe("kubectl's log lines before its answer are not its answer", () => {
   const klog = /^[IWEF]\d{4} /;
 
   it("a patch: NotFound is gone, Conflict a conflict, a refusal says kubectl's error", async () => {
-    const patch = (stderr: string) =>
-      failing(`${staleDiscovery}${stderr}\n`).patchRestartedAt(
-        "Deployment",
-        "shop",
-        "web",
-        "7",
-        restart,
-        false,
-      );
+    const patch = (stderr: string) => patchWeb(failing(`${staleDiscovery}${stderr}\n`));
     expect(await patch('Error from server (NotFound): deployments.apps "web" not found')).toEqual({
       kind: "gone",
     });
@@ -368,14 +362,7 @@ describe("kubectl's log lines before its answer are not its answer", () => {
     const refused =
       "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n";
     for (const stderr of [pluginFailed, refused]) {
-      const patched = await failing(stderr).patchRestartedAt(
-        "Deployment",
-        "shop",
-        "web",
-        "7",
-        restart,
-        false,
-      );
+      const patched = await patchWeb(failing(stderr));
       expect(patched).not.toHaveProperty("perhapsPatched");
       const evicted = await failing(stderr).evictPod("shop", "web-0", "uid", false);
       expect(evicted).toMatchObject({
