@@ -30,6 +30,9 @@ const clientId = "kubectl-autoupdate";
 
 /** Turns a challenge and a credential into an Authorization header, fetching tokens as needed. */
 export class Authenticator {
+  /** Logins a token service turned down, by realm, service and credential: their answer. */
+  private readonly refusedLogins = new Map<string, Authorization & { ok: false }>();
+
   constructor(
     private readonly transport: Transport,
     private readonly tokens: TokenCache,
@@ -68,11 +71,20 @@ export class Authenticator {
     if (credential && realm.protocol === "http:" && !this.allowsHttp(realm.host)) {
       return { ok: false, reason: `refusing to send credentials over plain http to ${realm.host}` };
     }
+    // A login the token service turned down (401: a password wrong or expired) is not tried again in the
+    // run, for any repository: each would be one more failed login, and a directory behind the registry
+    // (LDAP, AD) locks the account after a few. A 403 is the scope's: another repository may be allowed.
+    const login = [auth.realm, auth.service ?? "", fingerprint(credential)].join("\n");
+    const refusedLogin = credential ? this.refusedLogins.get(login) : undefined;
+    if (refusedLogin) return refusedLogin;
     const key = [auth.realm, auth.service ?? "", scope, fingerprint(credential)].join("\n");
     const answer = await this.tokens.get(key, () =>
       this.fetchToken(realm, auth.service, scope, credential, signal),
     );
-    if (!answer.ok) return answer;
+    if (!answer.ok) {
+      if (credential && answer.loginRefused) this.refusedLogins.set(login, answer);
+      return answer;
+    }
     const header = `Bearer ${answer.token}`;
     return answer.cached
       ? { ok: true, header, forget: () => this.tokens.forget(key, answer.token) }
@@ -123,7 +135,8 @@ export class Authenticator {
     if (status !== 200) {
       const secrets = credentialSecrets(credential);
       const reason = `token server ${realm.host} answered ${status}${detailOf(body, secrets)}`;
-      return status === 401 || status === 403 ? { ok: false, reason, refused: true } : { ok: false, reason };
+      if (status === 401) return { ok: false, reason, refused: true, loginRefused: true };
+      return status === 403 ? { ok: false, reason, refused: true } : { ok: false, reason };
     }
     let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown } | null;
     try {

@@ -31,6 +31,11 @@ export class RegistryClient {
    * GET after a HEAD).
    */
   private readonly workedWith = new Map<string, string>();
+  /**
+   * Passwords a registry of Basic auth turned down (401), by host and credential: not sent it again in the
+   * run, each being one more failed login (an account behind it locks after a few). Their failure.
+   */
+  private readonly refusedBasic = new Map<string, string>();
 
   constructor(
     private readonly transport: Transport,
@@ -91,6 +96,12 @@ export class RegistryClient {
       // A 401 earns one more try: with the challenge it names when that differs from what /v2/ said, or
       // with a new token when the refused one came from the cache.
       for (let round = 0; round < 2; round++) {
+        const basicLogin = `${host}\n${fingerprint(credential)}`;
+        const refusedBefore = auth.scheme === "basic" ? this.refusedBasic.get(basicLogin) : undefined;
+        if (credential && refusedBefore) {
+          failures.push(refusedBefore);
+          break;
+        }
         const authorization = await this.authenticator.authorize(auth, scope, credential, signal);
         if (!authorization.ok) {
           failures.push(`${authorization.reason} (${who})`);
@@ -156,7 +167,10 @@ export class RegistryClient {
           continue;
         }
         const detail = method === "HEAD" ? "" : detailOf(exchange.answer.body, secrets);
-        failures.push(`${status === 401 ? "401 unauthorized" : "403 forbidden"}${detail} (${who})`);
+        const failure = `${status === 401 ? "401 unauthorized" : "403 forbidden"}${detail} (${who})`;
+        failures.push(failure);
+        if (status === 401 && auth.scheme === "basic" && credential)
+          this.refusedBasic.set(basicLogin, failure);
         break;
       }
     }

@@ -7,8 +7,8 @@
 /** A token and its lifetime (`cached`: not fetched for this request), or why the token server refused. */
 export type TokenAnswer =
   | { ok: true; token: string; expiresInSeconds: number; cached?: boolean }
-  /** `refused`: the token server heard the credential and said no (401, 403). */
-  | { ok: false; reason: string; refused?: true };
+  /** `refused`: the token server heard the credential and said no (401, 403); `loginRefused`: a 401. */
+  | { ok: false; reason: string; refused?: true; loginRefused?: true };
 
 /** Tokens are dropped this long before they expire, for clock skew and request time. */
 const earlyMs = 5_000;

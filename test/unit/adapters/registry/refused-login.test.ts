@@ -1,0 +1,50 @@
+/**
+ * A credential the registry's token service, or a registry of Basic auth, turned down (401: a password wrong
+ * or expired) is not sent again in the run: each would be one more failed login, and an account behind an
+ * LDAP or AD directory (Harbor, GitLab, Artifactory, Nexus) locks after a few, at every scheduled run.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  dockerManifest,
+  fakeFetch,
+  manifestBody,
+  ref,
+  resolver,
+  tokenRegistry,
+  wrong,
+} from "../../../support/registry/fake-api.js";
+
+const wrongBasic = `Basic ${Buffer.from("ci:nope").toString("base64")}`;
+
+describe("a credential refused by the token service", () => {
+  it("is not sent to that token service again in the run (one failed login, not one per tag)", async () => {
+    const manifests: Record<string, { body: string; type: string }> = {};
+    for (let i = 0; i < 3; i++)
+      for (let t = 0; t < 3; t++) manifests[`app${i}:${t}`] = { body: manifestBody, type: dockerManifest };
+    const { fetch, seen } = fakeFetch(tokenRegistry(manifests));
+    const r = resolver(fetch);
+    // Nine tags in three repositories, resolved one after another (as --concurrency spreads them).
+    const results = [];
+    for (let i = 0; i < 3; i++)
+      for (let t = 0; t < 3; t++) results.push(await r.resolveTag(ref(`reg.test/app${i}:${t}`), [wrong]));
+    expect(results.every((x) => !x.ok)).toBe(true);
+    const failedLogins = seen.filter(
+      (s) => new URL(s.url).host === "auth.test" && s.authorization === wrongBasic,
+    );
+    expect(failedLogins.length).toBe(1);
+  });
+
+  it("a Basic registry: a wrong password is not sent again with every HEAD", async () => {
+    const { fetch, seen } = fakeFetch((req) => {
+      const url = new URL(req.url);
+      const challenge = { "www-authenticate": 'Basic realm="reg"' };
+      if (url.pathname === "/v2/") return new Response("{}", { status: 401, headers: challenge });
+      return req.authorization === `Basic ${Buffer.from("ci:pw").toString("base64")}`
+        ? new Response(null, { status: 200 })
+        : new Response("", { status: 401, headers: challenge });
+    });
+    const r = resolver(fetch);
+    for (let t = 0; t < 5; t++) await r.resolveTag(ref(`reg.test/app:${t}`), [wrong]);
+    expect(seen.filter((s) => s.authorization === wrongBasic).length).toBe(1);
+  });
+});
