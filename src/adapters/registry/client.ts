@@ -72,6 +72,9 @@ export class RegistryClient {
     const byDigest = isDigest(resource.slice(resource.indexOf("/") + 1));
     const hostAuth = await this.hostAuth(host, signal);
     if (!hostAuth.ok) return hostAuth;
+    // A registry given up on, or paused for long, is asked nothing: not even for a token (a login each).
+    const refusal = this.transport.refusal(host);
+    if (refusal !== null) return { ok: false, reason: refusal };
 
     const repository = `${host}/${ref.path}`;
     const chain: (Credential | null)[] = credentials.length > 0 ? [...credentials] : [null];

@@ -100,6 +100,12 @@ type Attempt = { ok: true; answer: HttpAnswer } | ({ ok: false } & Failure);
 /** An attempt not made: its host was given up on for the run. */
 const givenUp: Attempt = { ok: false, reason: "given up on", retryable: false, hostDown: false };
 
+/** Why a request is not sent into a pause too long to wait for. */
+function tooLong(pause: { until: number; status: number }): string {
+  const until = new Date(pause.until).toISOString().replace(/\.\d+Z$/, "Z");
+  return `asked for no requests until ${until} (it answered ${pause.status} with Retry-After)`;
+}
+
 /** The one way registry code reaches the network. */
 export class Transport {
   private readonly global: Limiter;
@@ -128,6 +134,18 @@ export class Transport {
 
   stats(): RequestStats {
     return { ...this.counts };
+  }
+
+  /**
+   * Why no request to the host would be sent now (given up on, or a pause it asked for too long to wait
+   * for), or null: asked before a request that would need others first (a token for it).
+   */
+  refusal(host: string): string | null {
+    const unreachable = this.unreachable.get(host);
+    if (unreachable !== undefined) return unreachable;
+    const pause = this.paused.get(host);
+    const waitable = !pause || pause.until - this.now() <= this.options.retry.maxRetryAfterMs;
+    return waitable ? null : `${host}: ${tooLong(pause)}`;
   }
 
   /** Sends one request, retrying what is worth retrying. Throws only when the budget is spent. */
@@ -249,10 +267,7 @@ export class Transport {
     for (let pause = this.paused.get(host); pause; pause = this.paused.get(host)) {
       const left = pause.until - this.now();
       if (left <= 0) return null;
-      if (left > this.options.retry.maxRetryAfterMs) {
-        const until = new Date(pause.until).toISOString().replace(/\.\d+Z$/, "Z");
-        return `asked for no requests until ${until} (it answered ${pause.status} with Retry-After)`;
-      }
+      if (left > this.options.retry.maxRetryAfterMs) return tooLong(pause);
       await systemClock.sleep(left, signal);
       if (signal?.aborted) return "interrupted";
     }
