@@ -4,10 +4,10 @@
  */
 import type { LabelSelector } from "./readiness.js";
 
-/** What apply reads of a PodDisruptionBudget. */
 /** A pod's labels, as a budget's selector reads them. */
 export type Labels = Readonly<Record<string, string>>;
 
+/** What apply reads of a PodDisruptionBudget. */
 export interface DisruptionBudget {
   name: string;
   /** Its namespace, when listed beyond one. */

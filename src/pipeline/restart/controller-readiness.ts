@@ -193,8 +193,7 @@ export function heldOnlyByLater(before: Snapshot, pod: PlanPod, later: readonly 
  * The snapshot once the pods that hold `pod` only by settling (Ready, not yet for minReadySeconds: a
  * scale-up a moment ago) have settled: waited for, up to --wait-timeout and minReadySeconds more (as a
  * replacement is), rather than leaving the pod for a later run. Anything else that holds it is not waited
- * for. `waited`: time passed, so what was read of the
- * pod and its budgets before may be old.
+ * for. `waited`: time passed, so what was read of the pod and its budgets before may be old.
  */
 export async function settledSnapshot(
   readiness: Readiness,
