@@ -228,14 +228,16 @@ async function readAndPatch(
       return replacedSincePlan(group, missing);
     }
   }
-  const decision = decideRestart(options.strategy, target, {
-    workload: current,
-    pods: group.map((p) => p.name),
-    optedOut: (live ?? [])
-      // As the plan counts them: not one going, nor one that ended (replaced already).
-      .filter((p) => isOptedOut(p.metadata) && isStaying(p))
-      .map((p) => p.metadata.name),
-  });
+  const decideOn = (workload: Workload) =>
+    decideRestart(options.strategy, target, {
+      workload,
+      pods: group.map((p) => p.name),
+      optedOut: (live ?? [])
+        // As the plan counts them: not one going, nor one that ended (replaced already).
+        .filter((p) => isOptedOut(p.metadata) && isStaying(p))
+        .map((p) => p.metadata.name),
+    });
+  const decision = decideOn(current);
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };
   // The pace the plan printed (maxSurge, maxUnavailable, a partition) must still hold; the pods and nodes
   // it counts may have changed with an autoscaler meanwhile.
@@ -258,8 +260,9 @@ async function readAndPatch(
   }
   // The API server's budgets do not govern a rollout: under auto, which promises them, its budgets must
   // allow as many disruptions as it takes pods out of service at once, counting rollouts running beside it.
-  const takesDown = options.strategy === "auto" ? rolloutTakesDown(current) : 0;
-  const surges = options.strategy === "auto" ? rolloutSurges(current) : 0;
+  const budgeted = (workload: Workload) =>
+    options.strategy === "auto" ? [rolloutTakesDown(workload), rolloutSurges(workload)] : [0, 0];
+  const [takesDown = 0, surges = 0] = budgeted(current);
   // Drawn before a wait for fewer than it takes now (scaled up, its maxUnavailable raised): asked again.
   if (read.allowance && (takesDown > (read.drawn ?? 0) || surges > (read.surged ?? 0))) {
     read.allowance.release();
@@ -298,13 +301,17 @@ async function readAndPatch(
       options.dryRun,
     );
   let patched = await patchAt(current.metadata.resourceVersion);
-  // Only its status moved (its pods turning Ready, a node joining, every second on a large one): patched
-  // again at once under the resourceVersion read now, as its pods and budgets, listed again, would take
-  // longer than the next such write.
+  // Only its status moved (its pods turning Ready, a node joining, every second on a large one), and it
+  // decides the same (not mid-rollout now, as many pods taken down): patched again at once under the
+  // resourceVersion read now, as its pods and budgets, listed again, would take longer than the next such
+  // write.
+  const sameRollout = (again: Workload) =>
+    sameBesidesStatus(current, again) &&
+    JSON.stringify([decideOn(again), budgeted(again)]) === JSON.stringify([decision, [takesDown, surges]]);
   let latest = current;
   for (let retry = 0; patched.kind === "conflict" && retry < statusOnlyRetries; retry++) {
     const again = await api.getWorkload(kind, namespace, target.name);
-    if (!again || !sameBesidesStatus(current, again) || signal.aborted) break;
+    if (!again || !sameRollout(again) || signal.aborted) break;
     latest = again;
     patched = await patchAt(again.metadata.resourceVersion);
   }

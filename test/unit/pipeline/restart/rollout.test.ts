@@ -596,16 +596,36 @@ describe("read again right before the patch", () => {
     cluster: InMemoryCluster,
     name: string,
     change: Parameters<InMemoryCluster["edit"]>[1],
+    before: () => void = () => {},
   ) => {
     const list = cluster.listPodsBySelector.bind(cluster);
     let written = false;
     cluster.listPodsBySelector = async (...args: Parameters<typeof list>) => {
       const listed = await list(...args);
-      if (!written) cluster.edit(name, change);
+      if (!written) {
+        before();
+        cluster.edit(name, change);
+      }
       written = true;
       return listed;
     };
   };
+
+  it.each([
+    ["StatefulSet", "auto"],
+    ["Deployment", "rollout"],
+  ] as const)(
+    "%s: a pod gone not Ready between the read and the patch (its status's Conflict) is decided again: not rolled",
+    async (kind, strategy) => {
+      const { clock, cluster } = setup();
+      const pace = kind === "Deployment" ? { maxSurge: 1, maxUnavailable: 0 } : {};
+      const pods = cluster.addController({ kind, name: "db", replicas: 3, ...pace, strategy: "rollout" });
+      writtenWhileListed(cluster, "db", {}, () => cluster.setUnready(pods[0]!.name));
+      const { reported } = await runRestart(clock, cluster, pods, { strategy });
+      expect(reported).toEqual([expect.stringMatching(new RegExp(`^${kind}/db not-started: .*mid-rollout`))]);
+      expect(cluster.patches()).toHaveLength(1);
+    },
+  );
 
   it("a status write between the read and the patch (a Conflict): read again, decided again, rolled out", async () => {
     const { clock, cluster } = setup();
