@@ -22,9 +22,11 @@ export function invalidValue(value: string, flag: string): string {
 }
 
 /**
- * Text with every `user:password@` in it, in a URL or bare, cut to `…@`: a credential pasted where another
- * value was wanted, and quoted back by kubectl or the API server (a selector's 400, a context not found).
+ * Text with the user info of every URL in it (`https://user:password@host`, `https://token@host`) cut to
+ * `…@`: a credential pasted where another value was wanted, and quoted back by kubectl or the API server (a
+ * selector's 400, a context not found). To the last `@` before the host, as URL parsers read it; a bare
+ * `name:x@host` is left, which may be an identity (`oidc:alice@example.com`, an AWS role's ARN).
  */
 export function withoutUserInfo(text: string): string {
-  return text.replace(/((?:[a-z][a-z0-9+.-]*:\/\/)?)[^\s"'@/]+:[^\s"'@]*@(?!sha256:)(?=[\w[])/gi, "$1…@");
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s"'/?#]*@/gi, "$1…@");
 }

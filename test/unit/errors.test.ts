@@ -36,7 +36,7 @@ describe("what a failed run ends with once a signal came", () => {
 });
 
 describe("a credential a failure quotes back", () => {
-  it("is left out of the message, in a URL or bare; an image's digest, an e-mail or a plain URL is not", () => {
+  it("is left out of a URL's user info, to its last @; identities, digests and plain URLs are kept", () => {
     const quoted = new ToolFailedError(
       'kubectl get failed: Error from server (BadRequest): unable to parse requirement: Invalid value: "https://deploy:s3cr3t@registry.lan/x"',
     );
@@ -44,10 +44,16 @@ describe("a credential a failure quotes back", () => {
       'kubectl get failed: Error from server (BadRequest): unable to parse requirement: Invalid value: "https://…@registry.lan/x"',
     );
     expect(
-      failureMessage(new ToolFailedError('context "ci:ab/s3cr3t@k8s.lan" is not in kubeconfig'), false),
-    ).toBe('context "…@k8s.lan" is not in kubeconfig');
-    const kept =
-      'pulled shop/web:main@sha256:0e02 for "alice@example.com" from https://registry.lan:5000/v2/';
-    expect(failureMessage(new ToolFailedError(kept), false)).toBe(kept);
+      failureMessage(new ToolFailedError('context "https://admin:p@ss@k8s.lan:6443" not found'), false),
+    ).toBe('context "https://…@k8s.lan:6443" not found');
+    for (const kept of [
+      'pods is forbidden: User "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_dev/alice@example.com" cannot list',
+      'pods is forbidden: User "oidc:alice@example.com" cannot list',
+      "context shop/api-ocp-example-com:6443/alice@example.com",
+      "registry.lan:5000/shop/web@sha512:0e02 from https://registry.lan:5000/v2/",
+      "at file:///home/me/.pnpm/kubectl-autoupdate@1.2.0/bin.js:3:1",
+    ]) {
+      expect(failureMessage(new ToolFailedError(kept), false)).toBe(kept);
+    }
   });
 });
