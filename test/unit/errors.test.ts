@@ -43,15 +43,20 @@ describe("a credential a failure quotes back", () => {
     expect(failureMessage(quoted, false)).toBe(
       'kubectl get failed: Error from server (BadRequest): unable to parse requirement: Invalid value: "https://…@registry.lan/x"',
     );
-    expect(
-      failureMessage(new ToolFailedError('context "https://admin:p@ss@k8s.lan:6443" not found'), false),
-    ).toBe('context "https://…@k8s.lan:6443" not found');
+    for (const password of ["p@ss", "AbC/dEf+gh==", "pa#ss", "pa?ss", "it's"]) {
+      const message = `context "https://admin:${password}@k8s.lan:6443" not found`;
+      expect(failureMessage(new ToolFailedError(message), false)).toBe(
+        'context "https://…@k8s.lan:6443" not found',
+      );
+    }
     for (const kept of [
       'pods is forbidden: User "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_dev/alice@example.com" cannot list',
       'pods is forbidden: User "oidc:alice@example.com" cannot list',
       "context shop/api-ocp-example-com:6443/alice@example.com",
       "registry.lan:5000/shop/web@sha512:0e02 from https://registry.lan:5000/v2/",
       "at file:///home/me/.pnpm/kubectl-autoupdate@1.2.0/bin.js:3:1",
+      "pod shop/web runs docker-pullable://nginx@sha256:0e02aa from the node's cache",
+      "see https://registry.lan/pkg@1.2 or git@github.com:shop/web.git",
     ]) {
       expect(failureMessage(new ToolFailedError(kept), false)).toBe(kept);
     }
