@@ -1,4 +1,7 @@
-/** How an error shows a flag's value it refuses: quoted, unless it may hold credentials. Pure. */
+/**
+ * What an error shows of a value that may hold credentials: a flag's value it refuses, quoted only when it
+ * cannot; a URL's user info in any failure's message, cut. Pure.
+ */
 
 /**
  * A URL, or a value with user info (`user:password@host`, `token@host`; not a digest's `@sha256:`, a
