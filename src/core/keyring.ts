@@ -259,15 +259,21 @@ function kubeletEntries(value: unknown): DockerAuths {
   return auths;
 }
 
-/**
- * Whether `auth` decodes as the kubelet decodes it: padded base64 when it ends with `=`, else unpadded (Go's
- * decoders, which pass over line breaks and refuse anything else), to text with a colon.
- */
+/** Whether `auth` decodes as the kubelet decodes it (padding as written) to text with a colon. */
 function isBasicAuth(auth: string): boolean {
+  return decodedBase64(auth, "as-written")?.includes(":") ?? false;
+}
+
+/**
+ * What base64 `auth` decodes to as Go's decoders read it, which pass over line breaks and refuse anything
+ * else; null where they refuse it. `padding`: required (docker/cli's StdEncoding), or as written (the
+ * kubelet's: padded when it ends with `=`, else unpadded).
+ */
+export function decodedBase64(auth: string, padding: "required" | "as-written"): string | null {
   const text = auth.replace(/[\r\n]/g, "");
-  const padded = auth.trim().endsWith("=");
+  const padded = padding === "required" || auth.trim().endsWith("=");
   const valid = padded
-    ? /^[A-Za-z0-9+/]*={1,2}$/.test(text) && text.length % 4 === 0
+    ? /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0
     : /^[A-Za-z0-9+/]*$/.test(text) && text.length % 4 !== 1;
-  return valid && Buffer.from(text, "base64").toString("utf8").includes(":");
+  return valid ? Buffer.from(text, "base64").toString("utf8") : null;
 }

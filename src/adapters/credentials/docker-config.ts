@@ -6,7 +6,7 @@
  * the file's `auths` also takes a key whose ConvertToHostname is that address (a legacy `https://host/`).
  * Pure: reading the file and running helpers are the adapter's job.
  */
-import { type Credential, type DockerAuths, keyedCredentials } from "../../core/keyring.js";
+import { type Credential, type DockerAuths, decodedBase64, keyedCredentials } from "../../core/keyring.js";
 
 /** The parts of ~/.docker/config.json that hold credentials. */
 export interface DockerConfigFile {
@@ -112,14 +112,9 @@ function objectEntries(value: unknown): [string, unknown][] | undefined {
   return Object.entries(value);
 }
 
-/**
- * Go's base64.StdEncoding (the standard alphabet, padded; line breaks skipped, as `base64` wraps a long
- * token) of user:password, the user named.
- */
+/** Go's base64.StdEncoding (padded; line breaks skipped, as `base64` wraps a long token) of user:password. */
 function isUserPassword(auth: string): boolean {
-  const unwrapped = auth.replace(/[\r\n]/g, "");
-  if (unwrapped.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(unwrapped)) return false;
-  return Buffer.from(unwrapped, "base64").toString("utf8").indexOf(":") > 0;
+  return (decodedBase64(auth, "required")?.indexOf(":") ?? -1) > 0;
 }
 
 /**
