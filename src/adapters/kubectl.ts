@@ -509,11 +509,16 @@ export class Kubectl {
     });
     const result = await this.runChange(args, { input: body });
     if (result.exitCode === 0) return { kind: "deleted" };
-    const line = readKubectlStderr(result.stderr).line || unanswered(result, "deletion");
+    const read = readKubectlStderr(result.stderr);
+    const line = read.line || unanswered(result, "deletion");
     const gone = goneOrReplaced(line);
     // Sent again after a kill: the pod gone, or another under its name, is the first one's doing.
     if (gone) return result.repeated ? { kind: "deleted" } : { kind: gone };
-    return this.failedOrWent("deleted", line, result, dryRun, { namespace, name, uid });
+    return this.failedOrWent("deleted", { line, problem: read.problem }, result, dryRun, {
+      namespace,
+      name,
+      uid,
+    });
   }
 
   /**
@@ -592,7 +597,8 @@ export class Kubectl {
       const [object] = parseList<Workload>(result.stdout, `patch ${workloadResources[kind]}`);
       return { kind: "patched", generation: object?.metadata.generation ?? 0 };
     }
-    const line = readKubectlStderr(result.stderr).line || unanswered(result, "patch");
+    const read = readKubectlStderr(result.stderr);
+    const line = read.line || unanswered(result, "patch");
     if (/\(NotFound\)/.test(line)) return { kind: "gone" };
     if (/\(Conflict\)/.test(line)) {
       // Asked again after a kill: the first patch may have gone through, which changed the resourceVersion.
@@ -601,7 +607,7 @@ export class Kubectl {
         ? { kind: "patched", generation: landed }
         : { kind: "conflict", reason: line };
     }
-    if (dryRun || refusedOrUnsent(line, result)) return { kind: "failed", reason: line };
+    if (dryRun || refusedOrUnsent(line, read.problem, result)) return { kind: "failed", reason: line };
     // A timeout, a server error, a connection cut after the request went: the patch may have been made.
     const landed = await this.restartedAtLanded(kind, namespace, name, restart);
     if (typeof landed === "number") return { kind: "patched", generation: landed };
@@ -661,13 +667,18 @@ export class Kubectl {
       input: JSON.stringify(eviction),
     });
     if (result.exitCode === 0) return { kind: "evicted" };
-    const line = readKubectlStderr(result.stderr).line || unanswered(result, "eviction");
+    const read = readKubectlStderr(result.stderr);
+    const line = read.line || unanswered(result, "eviction");
     const gone = goneOrReplaced(line);
     if (gone) return result.repeated ? { kind: "evicted" } : { kind: gone };
     if (/\(TooManyRequests\)/.test(line))
       return { kind: /disruption budget/i.test(line) ? "blocked" : "throttled", reason: line };
     if (/more than one PodDisruptionBudget/i.test(line)) return { kind: "several-budgets", reason: line };
-    return this.failedOrWent("evicted", line, result, dryRun, { namespace, name, uid });
+    return this.failedOrWent("evicted", { line, problem: read.problem }, result, dryRun, {
+      namespace,
+      name,
+      uid,
+    });
   }
 
   /**
@@ -677,12 +688,12 @@ export class Kubectl {
    */
   private async failedOrWent<K extends "evicted" | "deleted">(
     done: K,
-    line: string,
-    result: ExecResult,
+    { line, problem }: { line: string; problem: ClusterProblem | undefined },
+    result: ExecResult & { repeated?: true },
     dryRun: boolean,
     pod: { namespace: string; name: string; uid: string },
   ): Promise<{ kind: K } | { kind: "failed"; reason: string }> {
-    if (dryRun || result.interrupted || result.killedBy || refusedOrUnsent(line, result)) {
+    if (dryRun || result.interrupted || result.killedBy || refusedOrUnsent(line, problem, result)) {
       return { kind: "failed", reason: line };
     }
     const went = await this.wentAfterAll(pod.namespace, pod.name, pod.uid);
@@ -866,9 +877,12 @@ const unsentProblems = new Set<ClusterProblem["kind"]>([
  * timeout, or a connection lost (which may come after the request went), leaves it open; so does any
  * answer to a change sent again after its first kubectl was killed, which may have gone through.
  */
-function refusedOrUnsent(line: string, result: ExecResult & { repeated?: boolean }): boolean {
+function refusedOrUnsent(
+  line: string,
+  problem: ClusterProblem | undefined,
+  result: { repeated?: boolean },
+): boolean {
   if (result.repeated) return false;
-  const { problem } = readKubectlStderr(result.stderr);
   return refusedOutright.test(line) || (problem !== undefined && unsentProblems.has(problem.kind));
 }
 
