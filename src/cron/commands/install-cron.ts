@@ -22,7 +22,7 @@ import type { CronDeps } from "../deps.js";
 import { dockerSocketWarning } from "../output/docker-socket-warning.js";
 import { renderObjectsJson, renderObjectsYaml } from "../output/objects.js";
 import { applyChecked } from "./checked-apply.js";
-import { contextNamespace, type InstallationOptions, installationWords } from "./installation.js";
+import { type InstallationOptions, installationWords } from "./installation.js";
 import {
   checkOtherScope,
   checkOtherScopeDeletable,
@@ -42,7 +42,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   const { io } = deps;
   // Gather (the namespace) and decide before any call that changes the cluster.
   if (options.spec.dockerSocket) io.stderr.write(`${deps.colors.stderr.yellow(dockerSocketWarning)}\n`);
-  const namespace = options.namespace ?? (await contextNamespace(deps));
+  const namespace = options.namespace ?? (await deps.kubectl.namespaceKubectlWouldUse());
   const spec: InstallSpec = { ...options.spec, namespace };
   const manifests = buildInstallObjects(spec);
   const render = options.output === "json" ? renderObjectsJson : renderObjectsYaml;

@@ -20,12 +20,7 @@ export interface InstallationOptions extends ConnectionOptions {
 /** The namespace from -n, else from the kubeconfig (checked: it names objects we create or read). */
 export async function findInstallation(deps: CronDeps, options: InstallationOptions): Promise<Installation> {
   if (options.namespace !== undefined) return { name: options.name, namespace: options.namespace };
-  return { name: options.name, namespace: await contextNamespace(deps) };
-}
-
-/** The kubeconfig context's namespace, checked like -n, as plan's: else in a pod its own, else default. */
-export function contextNamespace(deps: CronDeps): Promise<string> {
-  return deps.kubectl.namespaceKubectlWouldUse();
+  return { name: options.name, namespace: await deps.kubectl.namespaceKubectlWouldUse() };
 }
 
 /** The installation's CronJob; a missing one is an error that says how to install it. */
