@@ -1,5 +1,5 @@
 /** Typed errors; the single catch in main.ts turns them into one line and an exit code. */
-import { withoutUserInfo } from "./util/shown-value.js";
+import { withoutUserInfo } from "./util/url-secrets.js";
 
 /** Base: a message meant for users, shown on one line. */
 export class AutoupdateError extends Error {

@@ -6,7 +6,7 @@ import { createProgram, flagNamed, parseErrorLine } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { escapeTerminal, escapeTerminalLines } from "./output/terminal-text.js";
-import { withoutUserInfo } from "./util/shown-value.js";
+import { withoutUserInfo } from "./util/url-secrets.js";
 
 /** Runs the CLI and returns its exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {

@@ -11,3 +11,17 @@ export function withoutUrlSecrets(text: string): string {
     (_url, scheme: string, rest: string, query?: string) => `${scheme}${rest}${query ? "?…" : ""}`,
   );
 }
+
+/**
+ * Text with the user info of every URL in it (`https://user:password@host`, `https://token@host`) cut to
+ * `…@`: a credential pasted where another value was wanted, and quoted back by kubectl or the API server (a
+ * selector's 400, a context not found). To the last `@` of the URL, whatever the password holds (`/`, `#`, a
+ * quote), unless that `@` begins a digest or comes after a path (`https://host/pkg@1.2`); a bare
+ * `name:x@host` is left, which may be an identity (`oidc:alice@example.com`, an AWS role's ARN).
+ */
+export function withoutUserInfo(text: string): string {
+  return text.replace(
+    /\b([a-z][a-z0-9+.-]*:\/\/)(\S*)@(?!sha(?:256|384|512):)/gi,
+    (url, scheme: string, info: string) => (info.includes(":") || !info.includes("/") ? `${scheme}…@` : url),
+  );
+}
