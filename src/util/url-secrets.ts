@@ -1,13 +1,11 @@
 /**
- * Text that quotes URLs (a tool's error line), with each URL's user info and query left out. A blob that a
- * registry redirects to object storage is fetched from a presigned URL: its query (X-Amz-Signature,
- * X-Amz-Security-Token, Cloudflare's verify=) is a key to the blob until it expires. User info may hold
- * a `'` (a sub-delimiter, unencoded in a password as kubectl takes it) or an `@`: it ends at the last `@`
- * before the host, as Go's url.Parse splits it.
+ * Text that quotes URLs (a tool's error line), with each URL's user info (as `withoutUserInfo` finds it) and
+ * query left out. A blob that a registry redirects to object storage is fetched from a presigned URL: its
+ * query (X-Amz-Signature, X-Amz-Security-Token, Cloudflare's verify=) is a key to the blob until it expires.
  */
 export function withoutUrlSecrets(text: string): string {
-  return text.replace(
-    /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s"/?#]*@)?([^\s"'?#]*)(\?[^\s"'#]*?)?(?=:?(?:[\s"'#]|$))/gi,
+  return cutUserInfo(text, "").replace(
+    /\b([a-z][a-z0-9+.-]*:\/\/)([^\s"'?#]*)(\?[^\s"'#]*?)?(?=:?(?:[\s"'#]|$))/gi,
     (_url, scheme: string, rest: string, query?: string) => `${scheme}${rest}${query ? "?…" : ""}`,
   );
 }
@@ -20,8 +18,13 @@ export function withoutUrlSecrets(text: string): string {
  * `name:x@host` is left, which may be an identity (`oidc:alice@example.com`, an AWS role's ARN).
  */
 export function withoutUserInfo(text: string): string {
+  return cutUserInfo(text, "…@");
+}
+
+function cutUserInfo(text: string, replacement: string): string {
   return text.replace(
     /\b([a-z][a-z0-9+.-]*:\/\/)(\S*)@(?!sha(?:256|384|512):)/gi,
-    (url, scheme: string, info: string) => (info.includes(":") || !info.includes("/") ? `${scheme}…@` : url),
+    (url, scheme: string, info: string) =>
+      info.includes(":") || !info.includes("/") ? `${scheme}${replacement}` : url,
   );
 }

@@ -21,6 +21,12 @@ describe("withoutUrlSecrets", () => {
     expect(withoutUrlSecrets("https://admin:p@ss@10.0.0.1:6443 refused")).toBe(
       "https://10.0.0.1:6443 refused",
     );
+    // Or a `/`, `?` or `#`, which Go would not take for user info, but kubectl's refusal quotes whole.
+    for (const password of ["pa/ss", "pa?ss", "pa#ss"]) {
+      expect(withoutUrlSecrets(`parse "https://admin:${password}@10.0.0.1:6443": invalid port`)).toBe(
+        'parse "https://10.0.0.1:6443": invalid port',
+      );
+    }
     expect(withoutUrlSecrets("Get \"https://host/v2/\": x509: 'foo@bar'")).toBe(
       "Get \"https://host/v2/\": x509: 'foo@bar'",
     );
