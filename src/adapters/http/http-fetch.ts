@@ -140,25 +140,26 @@ async function fetchFollowing(
   let body = init.body;
   const redirectedFrom: string[] = [];
   for (let redirects = 0; ; redirects++) {
+    // A failure where a redirect led (its proxy's included) is that origin's, not the first one's.
+    const here = url;
+    const marked = (error: unknown) =>
+      here.origin === start.origin ? error : failedAfterRedirect(error, here);
     const way = route(url);
-    if (way.kind === "none") throw networkError(way.error);
+    if (way.kind === "none") throw marked(networkError(way.error));
     const outgoing = { url, route: way, method, headers, body, signal: init.signal };
     const answer = await (way.kind === "forward" ? sendForward(outgoing, way) : send(outgoing)).catch(
       (error: unknown) => {
-        throw url.origin === start.origin ? error : failedAfterRedirect(error, url);
+        throw marked(error);
       },
     );
     const status = answer.statusCode ?? 0;
     // A proxy given the URL answers for itself only when it wants credentials.
     if (way.kind === "forward" && status === 407) {
       answer.resume();
-      throw networkError(proxyRefusal(way.proxy, `${method} ${url.host}`, answer));
+      throw marked(networkError(proxyRefusal(way.proxy, `${method} ${url.host}`, answer)));
     }
     const location = answer.headers.location;
     if (!redirectStatuses.has(status) || location === undefined || init.redirect === "manual") {
-      // A failure reading the answer of where a redirect led is that origin's, as one before it is.
-      const marked = (error: unknown) =>
-        url.origin === start.origin ? error : failedAfterRedirect(error, url);
       return { ...(await toResponse(answer, url, method, marked)), redirectedFrom };
     }
     answer.resume();

@@ -451,6 +451,29 @@ describe("createHttpFetch through a proxy", () => {
     });
   });
 
+  it("a proxy's failure where a redirect led is that origin's, refused before it is sent or after", async () => {
+    // Loopback is reached directly: the registry answers, and its blobs are where only the proxy leads.
+    const registry = await serve((_req, res) => {
+      res.writeHead(307, { location: "https://blobs.example/bucket/blob", "content-length": "0" }).end();
+    });
+    const blobs = { redirectedTo: "https://blobs.example" };
+    await expect(
+      through("socks5://127.0.0.1:1080")(`${registry.base}/v2/app/blobs/sha256:1`),
+    ).rejects.toMatchObject({ ...blobs, cause: { code: "ERR_PROXY_REFUSED" } });
+    const proxy = await serve((_req, res) => res.writeHead(407, { "content-length": "0" }).end());
+    proxy.server.on("connect", (_req: http.IncomingMessage, socket: Socket) => {
+      socket.end("HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n");
+    });
+    const fetch = through(`http://svc:expired@${proxy.base.slice("http://".length)}`);
+    // The first is refused by the proxy, the second before it is sent: both where the redirect led.
+    for (let i = 0; i < 2; i++) {
+      await expect(fetch(`${registry.base}/v2/app/blobs/sha256:1`)).rejects.toMatchObject({
+        ...blobs,
+        cause: { message: expect.stringMatching(/407/) },
+      });
+    }
+  });
+
   it("a SOCKS or https:// proxy is never used, and never bypassed: the request fails, naming it", async () => {
     await expect(through("socks5://127.0.0.1:1080")("https://registry.example/v2/")).rejects.toMatchObject({
       cause: {
