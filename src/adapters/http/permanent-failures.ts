@@ -2,7 +2,8 @@
  * Network failures that will not get better by asking again: TLS trust, a name that does not resolve, a
  * proxy's refusal. Retried, each only repeats its request (a proxy's 407 is one more failed login).
  */
-const tlsCodes = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_)/;
+const tlsCodes =
+  /^(CERT_|CRL_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERROR_IN_|INVALID_CA$|INVALID_PURPOSE$|PATH_LENGTH_EXCEEDED$|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_)/;
 
 /** Whether a failure's code (its cause's `code`) is a TLS trust failure. */
 export function isTlsFailure(code: string): boolean {

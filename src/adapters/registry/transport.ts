@@ -351,10 +351,29 @@ async function readCapped(response: HttpResponse, max: number): Promise<Buffer> 
 
 function classify(error: unknown, timedOut: boolean, timeoutMs: number): Failure {
   const { redirectedTo } = (error ?? {}) as RedirectedFailure;
-  if (redirectedTo === undefined) return classifyFailure(error, timedOut, timeoutMs);
+  if (redirectedTo === undefined) {
+    const failure = classifyFailure(error, timedOut, timeoutMs);
+    // A registry serving only plain http, not named as such: the commonest private registry's mistake.
+    if (!plainHttpAnswer.test(failure.reason)) return failure;
+    return {
+      ...failure,
+      reason: `${failure.reason} (it answers plain http: pass --insecure-registry HOST[:PORT])`,
+    };
+  }
   // The registry answered, with a redirect (to its blob storage): where that led is not the registry.
   const failure = classifyFailure(error, timedOut, timeoutMs);
   return { ...failure, reason: `redirected to ${redirectedTo}: ${failure.reason}`, hostDown: false };
+}
+
+/** OpenSSL's answer to a record that is not TLS: an http server's reply read as one. */
+const plainHttpAnswer = /^TLS error: (?:wrong version number|packet length too long|http request)$/;
+
+/**
+ * OpenSSL's error line (`write EPROTO 80…:error:0A00010B:SSL routines:ssl3_get_record:wrong version
+ * number:../deps/openssl/…:350:` and a newline) cut to its reason; another message as it is.
+ */
+function openSslReason(detail: string): string {
+  return /:error:[0-9A-F]+:[^:]*:[^:]*:([^:\n]+)/.exec(detail)?.[1] ?? detail;
 }
 
 function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): Failure {
@@ -370,7 +389,7 @@ function classifyFailure(error: unknown, timedOut: boolean, timeoutMs: number): 
   if (code === redirectRefusedCode) return { reason: detail, retryable: false, hostDown: false };
   if (isPermanentFailure(code)) {
     return {
-      reason: `${isTlsFailure(code) ? "TLS error: " : ""}${detail}`,
+      reason: isTlsFailure(code) ? `TLS error: ${openSslReason(detail)}` : detail,
       retryable: false,
       hostDown: true,
     };
