@@ -14,7 +14,7 @@ import {
   writeEmptyDockerConfig,
 } from "./credentials/private-docker-config.js";
 import { credentialSecrets, redactSecrets, withoutAuthorizationValues } from "./credentials/secrets.js";
-import type { Docker } from "./docker.js";
+import { type Docker, readsAuthConfig } from "./docker.js";
 import { removePrivateDir } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
 import { withoutDocker } from "./resolver.js";
@@ -35,9 +35,9 @@ export interface DockerResolverOptions {
   /**
    * The user's own credentials for a registry, as docker finds them (a credential helper asked): docker may
    * quote them back in an error, so they are blanked there; and after pull secrets, the config is tried only
-   * when it has one. Asked only once a call failed.
+   * when it has one. Asked only once a call failed; `$DOCKER_AUTH_CONFIG`'s only when this docker reads it.
    */
-  userCredentials?: (domain: string) => Promise<readonly Credential[]>;
+  userCredentials?: (domain: string, readsAuthConfig: boolean) => Promise<readonly Credential[]>;
   /**
    * docker manifest reads at once (--concurrency): an older index of many platforms asks for two of each
    * platform's manifests in one round, a docker process and registry round trip each. 4 when not given.
@@ -85,6 +85,8 @@ export class DockerResolver implements Resolver {
   }
 
   private engine?: Promise<void>;
+  /** Whether this docker client reads `$DOCKER_AUTH_CONFIG`: known once its engine answered. */
+  private readsAuthConfig = false;
 
   async resolveTag(
     ref: ImageRef,
@@ -271,6 +273,7 @@ export class DockerResolver implements Resolver {
     if (!answer.ok) {
       throw new ToolFailedError(`docker cannot reach its engine: ${answer.reason} (or ${withoutDocker})`);
     }
+    this.readsAuthConfig = readsAuthConfig(answer.value);
   }
 
   /**
@@ -321,12 +324,14 @@ export class DockerResolver implements Resolver {
   private async redactedAfter(text: string, configDir: string | undefined, domain: string): Promise<string> {
     const { userCredentials } = this.options;
     const own =
-      configDir === undefined && userCredentials ? await userCredentials(domain).catch(() => []) : [];
+      configDir === undefined && userCredentials
+        ? await userCredentials(domain, this.readsAuthConfig).catch(() => [])
+        : [];
     return redactSecrets(this.redacted(text), own.flatMap(credentialSecrets));
   }
 
   private async userHasCredential(domain: string): Promise<boolean> {
-    const found = (await this.options.userCredentials?.(domain).catch(() => [])) ?? [];
+    const found = (await this.options.userCredentials?.(domain, this.readsAuthConfig).catch(() => [])) ?? [];
     return found.length > 0;
   }
 

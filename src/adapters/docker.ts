@@ -33,9 +33,16 @@ export class Docker {
     readonly binary: string,
   ) {}
 
-  /** Checks that the engine answers, so a stopped daemon is one clear error rather than N failed pulls. */
+  /**
+   * Checks that the engine answers, so a stopped daemon is one clear error rather than N failed pulls; the
+   * value is the client's version (what it reads of the user's setup is the client's to say).
+   */
   async ping(signal?: AbortSignal): Promise<DockerOutcome<string>> {
-    return this.call(["version", "--format", "{{.Server.Version}}"], { signal, timeoutMs: 20_000 });
+    const answer = await this.call(["version", "--format", "{{.Client.Version}} {{.Server.Version}}"], {
+      signal,
+      timeoutMs: 20_000,
+    });
+    return answer.ok ? { ok: true, value: answer.value.trim().split(/\s+/)[0] ?? "" } : answer;
   }
 
   /** `docker pull`; returns the digest the tag points to now (the `Digest:` line). */
@@ -139,4 +146,15 @@ export class Docker {
 function buildTime(created: unknown): string | null {
   if (typeof created !== "string" || created === "" || created.startsWith("0001-01-01T00:00:00")) return null;
   return created;
+}
+
+/**
+ * Whether a docker client of this version reads `$DOCKER_AUTH_CONFIG` (28.3 and later; GitLab CI sets it).
+ * A version it does not print as one (a development build) is taken not to: its credentials then count for
+ * nothing, and no pull is made that might be anonymous.
+ */
+export function readsAuthConfig(clientVersion: string): boolean {
+  const [, major, minor] = /^(\d+)\.(\d+)\./.exec(clientVersion) ?? [];
+  if (major === undefined || minor === undefined) return false;
+  return Number(major) > 28 || (Number(major) === 28 && Number(minor) >= 3);
 }

@@ -133,9 +133,12 @@ async function createResolver(
     import("../adapters/docker-resolver.js"),
     import("../adapters/credentials/private-docker-config.js"),
   ]);
-  // docker reads the user's config itself; this reads it only to blank what docker may quote of it.
-  const own = options.localCredentials
-    ? new LocalCredentials({ exec, env: io.env, home: io.home, signal: io.signal })
+  // docker reads the user's config itself; this reads it only to blank what docker may quote of it, and to
+  // know whether it holds a credential. A docker older than 28.3 does not read $DOCKER_AUTH_CONFIG.
+  const own = (env: Io["env"]) => new LocalCredentials({ exec, env, home: io.home, signal: io.signal });
+  const withAuthConfig = options.localCredentials ? own(io.env) : null;
+  const withoutAuthConfig = options.localCredentials
+    ? own({ ...io.env, DOCKER_AUTH_CONFIG: undefined })
     : null;
   return new DockerResolver(new Docker(exec, options.dockerPath), {
     isInsecure,
@@ -143,6 +146,11 @@ async function createResolver(
     userConfig: options.localCredentials,
     engine: userDockerEngine(io.env, io.home),
     manifestReads: options.concurrency,
-    ...(own ? { userCredentials: (domain: string) => own.lookup(domain) } : {}),
+    ...(withAuthConfig && withoutAuthConfig
+      ? {
+          userCredentials: (domain: string, readsAuthConfig: boolean) =>
+            (readsAuthConfig ? withAuthConfig : withoutAuthConfig).lookup(domain),
+        }
+      : {}),
   });
 }

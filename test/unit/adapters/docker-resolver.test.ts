@@ -985,6 +985,45 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     expect(calls.filter((c) => c.args.includes("pull")).map((c) => c.args[0])).toEqual(["--config", "pull"]);
   });
 
+  it("a $DOCKER_AUTH_CONFIG credential counts only for a docker that reads it: 28.3 and later", async () => {
+    const asked: boolean[] = [];
+    const pullsWith = async (version: string) => {
+      const calls: string[] = [];
+      const exec: Exec = async (_file, args) => {
+        const verb = args[0] === "--config" ? args[2] : args[0];
+        if (verb === "version")
+          return { exitCode: 0, stdout: `${version} 28.5.2\n`, stderr: "", interrupted: false };
+        if (verb === "pull") calls.push(args[0] === "--config" ? "secret" : "own");
+        return {
+          exitCode: 1,
+          stdout: "",
+          stderr: "unauthorized: authentication required\n",
+          interrupted: false,
+        };
+      };
+      const resolver = new DockerResolver(new Docker(exec, "docker"), {
+        isInsecure: () => false,
+        pullTimeoutMs: 60_000,
+        userConfig: true,
+        engine: { configDir: "/nonexistent/.docker" },
+        // The user's setup holds a credential for the registry only in $DOCKER_AUTH_CONFIG (GitLab CI).
+        userCredentials: async (_domain, readsAuthConfig) => {
+          asked.push(readsAuthConfig);
+          return readsAuthConfig ? [{ username: "ci", password: "CI-PW", source: "DOCKER_AUTH_CONFIG" }] : [];
+        },
+      });
+      await reasonOf(resolver, [{ username: "ci", password: "EXPIRED-PW", source: "secret web/old" }]);
+      return calls;
+    };
+    // docker 27 pulls anonymously after the expired secret: not tried, the secret's refusal stands.
+    expect(await pullsWith("27.5.1")).toEqual(["secret"]);
+    expect(await pullsWith("28.2.2")).toEqual(["secret"]);
+    expect(await pullsWith("28.3.0")).toEqual(["secret", "own"]);
+    expect(await pullsWith("29.0.1")).toEqual(["secret", "own"]);
+    expect(await pullsWith("dev")).toEqual(["secret"]);
+    expect(asked).toContain(false);
+  });
+
   it("a pull token a registry echoes (Bearer, minted from the secret, so unknown here) is blanked", async () => {
     const token = "eyJhbGciOiJSUzI1NiJ9.eyJhY2Nlc3MiOltdfQ.c2lnbmF0dXJl";
     const echo = `Error response from daemon: Head "https://127.0.0.1:5000/v2/app/manifests/latest": error parsing HTTP 403 response body: "Authorization: Bearer ${token}"; Www-Authenticate: Bearer realm="https://127.0.0.1:5001/token",service="reg"\n`;
