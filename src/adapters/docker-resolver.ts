@@ -58,6 +58,9 @@ const noImageForEngine =
 const tagNotFound =
   /\bmanifest unknown\b|\brepository \S+ not found: name unknown\b|^failed to resolve reference "[^"]+": .*: not found$/;
 
+/** Go's words for a registry that answered https with plain http. */
+const plainHttpAnswer = /server gave HTTP response to HTTPS client/;
+
 export class DockerResolver implements Resolver {
   readonly name = "docker" as const;
   /** One private config directory per credential and registry host. */
@@ -254,7 +257,10 @@ export class DockerResolver implements Resolver {
     // Never `missing`: docker's words do not prove the registry lost the manifest (see notFoundReason).
     if (!manifest.ok) {
       const reason = await this.redactedAfter(manifest.reason, configDir, ref.domain);
-      return { ok: false, reason: notFoundReason(reason) };
+      // docker's own client reads manifests: the engine's insecure-registries, which let the pull through,
+      // are not its.
+      const advice = plainHttpAnswer.test(reason) ? " (pass --insecure-registry HOST[:PORT])" : "";
+      return { ok: false, reason: `${notFoundReason(reason)}${advice}` };
     }
     return withPlatform ? verboseManifestInfo(manifest.value) : manifestInfo(manifest.value);
   }

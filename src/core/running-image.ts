@@ -118,7 +118,9 @@ function judgeSameRepository(
   const namesSingle = latest?.ok ? !latest.isIndex : tag.isIndex === false;
   if (namesSingle) return againstSingleTag(running, tagNeed, latest, manifests, nodePlatform);
   if (!latest) return needs(tagNeed);
-  if (!latest.ok) return unknown(`could not read the tag's index: ${latest.reason}`);
+  // The docker resolver's pull does not say which the tag names.
+  const named = tag.isIndex === null ? "manifest" : "index";
+  if (!latest.ok) return unknown(`could not read the tag's ${named}: ${latest.reason}`);
   if (!latest.isIndex) return stale; // unreachable: a single manifest is handled above
   if (latest.children.some((child) => child.digest === running.digest)) return current();
   const twice = repeatedPlatform(latest);

@@ -1024,6 +1024,37 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     expect(asked).toContain(false);
   });
 
+  it("a manifest read of a plain-http registry the engine lets pulls through names the flag it needs", async () => {
+    // The engine's insecure-registries are its own: docker manifest inspect, the CLI's, reads https.
+    const refused = 'Get "https://registry.lan:5000/v2/": http: server gave HTTP response to HTTPS client';
+    const now = digestOf("now");
+    const exec: Exec = async (_file, args) => {
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+      if (verb === "version") return ok("28.5.2 28.5.2\n");
+      if (verb === "pull") return ok(`Digest: ${now}\n`);
+      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [`registry.lan:5000/app@${now}`] }));
+      return { exitCode: 1, stdout: "", stderr: `${refused}\n`, interrupted: false };
+    };
+    const resolver = resolverOf(new Docker(exec, "docker"));
+    const pod = makePod({
+      name: "web-7d9c8b-abcde",
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      containers: [{ name: "app", image: "registry.lan:5000/app:main", runningDigest: digestOf("running") }],
+    });
+    const resolutions = await resolveImages(imagesToResolve(imagesInUse([pod])), resolver, {
+      limiter: new Limiter(1),
+      credentialsFor: async () => [],
+    });
+    resolver.close();
+    const owners = indexOwners([makeReplicaSet("web-7d9c8b", "web")]);
+    const plan = decidePlan({ resolver: "docker", pods: [pod], owners, resolutions });
+    expect(plan.pods[0]!.containers[0]).toMatchObject({
+      status: "unknown",
+      reason: `could not read the tag's manifest: ${refused} (pass --insecure-registry HOST[:PORT])`,
+    });
+  });
+
   it("a pull token a registry echoes (Bearer, minted from the secret, so unknown here) is blanked", async () => {
     const token = "eyJhbGciOiJSUzI1NiJ9.eyJhY2Nlc3MiOltdfQ.c2lnbmF0dXJl";
     const echo = `Error response from daemon: Head "https://127.0.0.1:5000/v2/app/manifests/latest": error parsing HTTP 403 response body: "Authorization: Bearer ${token}"; Www-Authenticate: Bearer realm="https://127.0.0.1:5001/token",service="reg"\n`;
