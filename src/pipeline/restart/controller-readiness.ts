@@ -98,10 +98,15 @@ interface Shortfall {
 
 /**
  * How a wait for a replacement ended: `ready`, the controller's new pods, all Ready; `notReplaced`, why
- * the controller, scaled down meanwhile, needs none; or how it `timedOut`, with the new pods it had started
- * by then (from the last list read), Ready or not.
+ * the controller, scaled down meanwhile, needs none; how it `timedOut`; or that the run `stopped` first
+ * (Ctrl-C, the cluster out of reach). The last two with the gone pod's successors it had started by then
+ * (from the last list read), Ready or not.
  */
-type Waited = { ready: Pod[] } | { notReplaced: string } | { timedOut: string; started: Pod[] };
+type Waited =
+  | { ready: Pod[] }
+  | { notReplaced: string }
+  | { timedOut: string; started: Pod[] }
+  | { stopped: true; started: Pod[] };
 
 /** While a wait finds the controller with fewer pods than before, how often its replica count is read. */
 const recountEveryMs = 10_000;
@@ -119,10 +124,9 @@ export interface Readiness {
   /**
    * Waits until there are as many Ready pods as before without `gone`, every new pod is Ready, and one of
    * them is `gone`'s successor; or, scaled down meanwhile, until the controller has as many pods as it
-   * should now besides `gone`, all Ready, and nothing else is due (core/readiness.ts needsNoReplacement);
-   * null when the run stopped first (Ctrl-C, the cluster out of reach).
+   * should now besides `gone`, all Ready, and nothing else is due (core/readiness.ts needsNoReplacement).
    */
-  waitFor(before: Snapshot, gone: GonePod, options: RestartOptions): Promise<Waited | null>;
+  waitFor(before: Snapshot, gone: GonePod, options: RestartOptions): Promise<Waited>;
 }
 
 /**
@@ -484,12 +488,10 @@ async function controllerReadiness(
             };
           }
         }
-        if (options.signal.aborted) return null;
+        const successorsStarted = () => started.filter((p) => isSuccessor(controller.kind, gone, p));
+        if (options.signal.aborted) return { stopped: true, started: successorsStarted() };
         if (atDeadline) {
-          const timedOut = (reason: string) => ({
-            timedOut: reason,
-            started: started.filter((p) => isSuccessor(controller.kind, gone, p)),
-          });
+          const timedOut = (reason: string) => ({ timedOut: reason, started: successorsStarted() });
           if (!pods)
             return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
           if (!enough) {

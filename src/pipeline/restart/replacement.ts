@@ -66,7 +66,6 @@ async function replacementProblem(
   options: RestartOptions,
 ): Promise<Problem | Up | NotReplaced> {
   const waited = await readiness.waitFor(before, pod, options);
-  if (waited === null) return { reason: stopReason(options.signal), inVain: [], stopped: true };
   if ("notReplaced" in waited) return waited;
   const stale = oldDigestsFor(pod, planned, options);
   if ("ready" in waited) {
@@ -82,10 +81,14 @@ async function replacementProblem(
     }
     return { elsewhere: waited.ready.flatMap((ready) => containersOnOtherDigests(pod.containers, ready)) };
   }
-  const { timedOut, started } = waited;
-  // A new pod on the old digest proves the restart in vain, Ready or not: left unrecorded, a slow start
-  // would have every run restart another pod of the controller.
-  const back = backOnOldDigestAmong(pod, stale, started);
+  // A new pod on the old digest proves the restart in vain, Ready or not, and whether the run goes on or not:
+  // left unrecorded, a slow start would have every run restart another pod of the controller.
+  const back = backOnOldDigestAmong(pod, stale, waited.started);
+  if ("stopped" in waited) {
+    const reason = stopReason(options.signal);
+    return back ? { ...back, reason: `${back.reason} (${reason})` } : { reason, inVain: [], stopped: true };
+  }
+  const { timedOut } = waited;
   return back ? { ...back, reason: `${back.reason}, and ${timedOut}` } : { reason: timedOut, inVain: [] };
 }
 

@@ -263,6 +263,30 @@ describe("one pod at a time per controller", () => {
     expect(reported).toEqual(["web-1 evicted", `web-1 problem: ${why}`, `web-2 not-started: ${why}`]);
   });
 
+  it("a replacement seen on the old digest before the run stopped is in vain, not unchecked", async () => {
+    const { clock, cluster } = setup();
+    // Started at once from the node's cache, Ready only 20 s later: the stop (Ctrl-C, the CronJob's
+    // deadline) comes between, and the record must still hold it or the next run restarts it again.
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 2,
+      strategy: "evict",
+      pullPolicy: "IfNotPresent",
+      replacementDigest: oldDigest,
+      readyAfterMs: 20_000,
+    });
+    const stop = new AbortController();
+    clock.at(clock.now() + 10_000, () => stop.abort());
+    const { restarted } = await runRestart(clock, cluster, pods, { signal: stop.signal });
+    expect(restarted).toHaveLength(1);
+    expect(restarted[0]!.replacement).toEqual({
+      kind: "problem",
+      reason:
+        "the replacement of web-0 runs the old digest again (container app: the node started its cached image (imagePullPolicy IfNotPresent)) (interrupted)",
+      restartedFor: `app=${oldDigest}>${newDigest}`,
+    });
+  });
+
   it("a replacement pulled Always on a third digest (a registry mirror's older copy) records it too", async () => {
     const { clock, cluster } = setup();
     const mirrorsCopy = `sha256:${"3".repeat(64)}`;
