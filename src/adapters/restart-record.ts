@@ -20,9 +20,8 @@ export const recordTimeoutMs = 20_000;
 export async function readRecord(
   kubectl: Pick<Kubectl, "runUnchecked">,
   ref: RecordRef,
-  timeoutMs?: number,
 ): Promise<Record<string, string> | undefined> {
-  return (await readRecordVersion(kubectl, ref, timeoutMs))?.data;
+  return recordIn(await kubectl.runUnchecked(recordGet(ref)))?.data;
 }
 
 /** The ConfigMap as read to be written: its data, and the resourceVersion a write is made against. */
@@ -31,25 +30,27 @@ export interface RecordRead {
   resourceVersion: string | undefined;
 }
 
-/** The ConfigMap's data and resourceVersion; undefined when there is no such ConfigMap yet. */
+/**
+ * The ConfigMap's data and resourceVersion, read to write it; undefined when there is no such ConfigMap yet.
+ * Read as the write is made, with its timeout and asked again after a first Ctrl-C killed kubectl: the
+ * run's record must not be cut short by it.
+ */
 export async function readRecordVersion(
-  kubectl: Pick<Kubectl, "runUnchecked">,
+  kubectl: Pick<Kubectl, "runChange">,
   ref: RecordRef,
-  timeoutMs?: number,
 ): Promise<RecordRead | undefined> {
-  const args = [
-    "get",
-    "configmaps",
-    ref.name,
-    `--namespace=${ref.namespace}`,
-    "--ignore-not-found",
-    "-o",
-    "json",
-  ];
-  const result = await kubectl.runUnchecked(args, timeoutMs === undefined ? {} : { timeoutMs });
-  if (result.exitCode !== 0 && result.interrupted && timeoutMs !== undefined) {
-    throw new ToolFailedError(`kubectl get configmaps: no answer within ${timeoutMs / 1000}s`);
+  const result = await kubectl.runChange(recordGet(ref), { timeoutMs: recordTimeoutMs });
+  if (result.exitCode !== 0 && (result.interrupted || result.killedFromOutside)) {
+    throw new ToolFailedError(`kubectl get configmaps: ${failure(result)}`);
   }
+  return recordIn(result);
+}
+
+function recordGet(ref: RecordRef): string[] {
+  return ["get", "configmaps", ref.name, `--namespace=${ref.namespace}`, "--ignore-not-found", "-o", "json"];
+}
+
+function recordIn(result: ExecResult): RecordRead | undefined {
   if (result.exitCode !== 0) throw kubectlFailure(result, "kubectl get");
   if (result.stdout.trim() === "") return undefined;
   const [configMap] = parseList<{ metadata?: { resourceVersion?: string }; data?: Record<string, string> }>(

@@ -6,12 +6,7 @@
  */
 
 import type { Kubectl } from "../../adapters/kubectl.js";
-import {
-  type RecordRead,
-  readRecordVersion,
-  recordTimeoutMs,
-  writeRecord,
-} from "../../adapters/restart-record.js";
+import { type RecordRead, readRecordVersion, writeRecord } from "../../adapters/restart-record.js";
 import type { CompletedRestart } from "../../core/restart-outcomes.js";
 import { leftOutOfRecord, type RecordRef, recordChanges } from "../../core/restart-record.js";
 import type { RememberedRestart } from "../../core/restarted-for.js";
@@ -22,7 +17,7 @@ export class RecordKeeper {
   private readonly recorded: RememberedRestart[] = [];
 
   constructor(
-    private readonly kubectl: Pick<Kubectl, "runUnchecked" | "runChange">,
+    private readonly kubectl: Pick<Kubectl, "runChange">,
     private readonly ref: RecordRef,
     private readonly clock: Pick<Clock, "now">,
   ) {}
@@ -60,7 +55,7 @@ export class RecordKeeper {
     for (let attempt = 1; attempt <= writeAttempts; attempt++) {
       let read: RecordRead | undefined;
       try {
-        read = await readRecordVersion(this.kubectl, this.ref, recordTimeoutMs);
+        read = await readRecordVersion(this.kubectl, this.ref);
       } catch (error) {
         // Even a cluster gone by now: the restarts are done, and this is a side note.
         if (!(error instanceof ToolFailedError)) throw error;

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { Exec } from "../../../src/adapters/exec.js";
 import type { ExecResult } from "../../../src/adapters/exec-result.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
+import { readRecordVersion } from "../../../src/adapters/restart-record.js";
 import { repoRoot } from "../../support/cli.js";
 
 const kubectlAnswering = (result: ExecResult) => new Kubectl((async () => result) as Exec, "kubectl", {});
@@ -97,6 +98,22 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     const recording = killedOnce(ok);
     expect(await recording.kubectl.createEvent({} as never)).toEqual({ ok: true });
     expect(recording.calls).toHaveLength(2);
+  });
+
+  it("so is the record's read that its write is made against: the run's record is kept", async () => {
+    const record = { metadata: { resourceVersion: "8" }, data: { "shop.uid": "{}" } };
+    const reading = killedOnce({ ...ok, stdout: JSON.stringify({ items: [record] }) });
+    const ref = { namespace: "ops", name: "kubectl-autoupdate" };
+    expect(await readRecordVersion(reading.kubectl, ref)).toEqual({
+      data: record.data,
+      resourceVersion: "8",
+    });
+    expect(reading.calls).toHaveLength(2);
+    // Killed twice: said so, not taken for a timeout.
+    const killedTwice = killedOnce(fromOutside);
+    await expect(readRecordVersion(killedTwice.kubectl, ref)).rejects.toThrow(
+      /^kubectl get configmaps: kubectl was killed by SIGINT$/,
+    );
   });
 
   it("the repeat not sent (no connection now): the first may have gone through, so it is looked for", async () => {

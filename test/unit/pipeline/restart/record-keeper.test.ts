@@ -143,7 +143,7 @@ describe("RecordKeeper", () => {
       args[0] === "patch"
         ? { ...(await answering(args, options)), stdout: String(++version) }
         : answering(args, options);
-    const keeper = new RecordKeeper({ runUnchecked: kubectl.runUnchecked, runChange }, ref, clock);
+    const keeper = new RecordKeeper({ runChange }, ref, clock);
     const longMove = `app=sha256:${"a".repeat(64)}>sha256:${"b".repeat(64)}`;
     const uids = Array.from(
       { length: 400 },
