@@ -18,6 +18,8 @@ import { updateStrategyType, type Workload } from "./workload.js";
 export function leftSincePlan(planned: PlanPod, current: PodWithConditions | null): string | null {
   if (!current || current.metadata.uid !== planned.uid) return null;
   if (isOptedOut(current.metadata)) return `opted out since the plan (${ignoreLabel}=true)`;
+  const changed = imageChangedSincePlan(planned, current);
+  if (changed) return changed;
   if (current.status?.phase === "Unknown") {
     return "pod phase Unknown since the plan (its node cannot be reached): what it runs now is not known";
   }
@@ -27,6 +29,22 @@ export function leftSincePlan(planned: PlanPod, current: PodWithConditions | nul
   const controller = planned.controller;
   if (controller && controllerOf(current.metadata)?.uid !== controller.uid) {
     return `no longer owned by ${controller.kind}/${controller.name} since the plan: nothing would recreate it`;
+  }
+  return null;
+}
+
+/**
+ * Why a pod is not the one the plan judged: a container's image changed in place since (`kubectl set image`
+ * on the pod, pinning it by digest, say), which a restart from its controller's template would undo.
+ */
+function imageChangedSincePlan(planned: PlanPod, current: Pod): string | null {
+  const spec = current.spec;
+  const images = new Map([...(spec.initContainers ?? []), ...spec.containers].map((c) => [c.name, c.image]));
+  for (const container of planned.containers) {
+    const now = images.get(container.name);
+    if (now !== undefined && now !== container.image) {
+      return `container ${container.name}'s image changed since the plan (${container.image} → ${now}): its restart would undo that`;
+    }
   }
   return null;
 }

@@ -153,11 +153,17 @@ describe("leftSincePlan", () => {
     name: "web-0",
     uid: "u-0",
     controller: { kind: "ReplicaSet", name: "web", uid: "rs" },
+    containers: [{ name: "app", image: "registry.test/web:main" }],
   } as PlanPod;
   const owned = [{ kind: "ReplicaSet", name: "web", uid: "rs", controller: true }];
-  const now = (uid: string, ownerReferences = owned, labels: Record<string, string> = {}) => ({
+  const now = (
+    uid: string,
+    ownerReferences = owned,
+    labels: Record<string, string> = {},
+    image = "registry.test/web:main",
+  ) => ({
     metadata: { name: "web-0", uid, ownerReferences, labels },
-    spec: { containers: [] },
+    spec: { containers: [{ name: "app", image }] },
   });
 
   it("gone, or another pod of its name now: nothing to say (the eviction, by UID, finds it gone)", () => {
@@ -186,6 +192,13 @@ describe("leftSincePlan", () => {
     expect(leftSincePlan(planned, now("u-0", []))).toMatch(/^no longer owned by ReplicaSet\/web/);
     expect(leftSincePlan(planned, now("u-0", owned, { "kubectl-autoupdate/ignore": "true" }))).toBe(
       "opted out since the plan (kubectl-autoupdate/ignore=true)",
+    );
+  });
+
+  it("its image changed in place since (pinned by digest with kubectl set image): left, not undone", () => {
+    const pinned = `registry.test/web@sha256:${"a".repeat(64)}`;
+    expect(leftSincePlan(planned, now("u-0", owned, {}, pinned))).toBe(
+      `container app's image changed since the plan (registry.test/web:main → ${pinned}): its restart would undo that`,
     );
   });
 
