@@ -373,6 +373,9 @@ function decidedPod(decision: RestartDecision, target: ControllerRef): (pod: Pla
   return (pod) => ({ ...pod, restart, warnings: warningsOf(pod.warnings) });
 }
 
+/** What evicting or deleting a workload's only pod warns of. */
+export const downUntilReplaced = "it is down until its replacement is Ready";
+
 /**
  * The decision for one controller's pods; evicting or deleting the only pod of a workload (or of a bare
  * ReplicaSet) says that it is down until the replacement is Ready (a rollout's surge would have kept it up).
@@ -389,7 +392,7 @@ export function decideRestart(
   if (decision.kind === "skip" || decision.strategy === "rollout" || replicas !== 1) {
     return decision;
   }
-  const onlyPod = `${target.kind}/${target.name} ${daemonSet ? "runs on one node" : "has one replica"}: it is down until its replacement is Ready`;
+  const onlyPod = `${target.kind}/${target.name} ${daemonSet ? "runs on one node" : "has one replica"}: ${downUntilReplaced}`;
   return { ...decision, warnings: [...decision.warnings, onlyPod] };
 }
 

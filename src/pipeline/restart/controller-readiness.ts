@@ -56,6 +56,11 @@ export interface Snapshot {
   /** Each of its ReplicaSets (or itself) with fewer pods than it should have; absent when none. */
   missing?: Shortfall[];
   /**
+   * How many pods the workload should have (with its Deployment's other ReplicaSets'); absent when one of
+   * them does not say.
+   */
+  desired?: number;
+  /**
    * The controller is being deleted, a finalizer holding it (an orphaning delete leaves its pods running):
    * it makes no new pods. (One found deleted has its pods collected, or orphaned: the pod's owner check.)
    */
@@ -417,7 +422,9 @@ async function controllerReadiness(
         return short > 0 ? [{ kind, name, made: desired! - short, desired: desired! }] : [];
       });
       const misscheduled = controller.kind === "DaemonSet" ? (own?.status?.numberMisscheduled ?? 0) : 0;
+      const desired = counts().map((c) => c.desired);
       return {
+        ...(desired.every((n) => n !== undefined) ? { desired: desired.reduce((a, b) => a + b, 0) } : {}),
         ...(own?.metadata.deletionTimestamp ? { controllerDeleting: true } : {}),
         ...(missing.length > 0 ? { missing } : {}),
         ...(misscheduled > 0 ? { misscheduled } : {}),

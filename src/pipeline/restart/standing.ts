@@ -9,6 +9,7 @@ import type { Pod } from "../../core/k8s.js";
 import type { PlanPod } from "../../core/plan.js";
 import { isReady } from "../../core/readiness.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
+import { downUntilReplaced } from "../../core/restart-strategy.js";
 import {
   controllerDeletingSincePlan,
   currentSincePlan,
@@ -116,7 +117,7 @@ async function standingOf(
   const since = settled.waited ? await changedSincePlan(api, pod, readiness) : undefined;
   if (since && "left" in since) return { kind: "left", outcome: since.left };
   const before = settled.snapshot;
-  const deleting = controllerDeleting(pod, before);
+  const deleting = controllerDeleting(pod, before) ?? aloneSincePlan(pod, before);
   if (deleting) return { kind: "left", outcome: deleting };
   const short = shortOfReadyPods(pod, before);
   if (short && later && heldOnlyByLater(before, pod, later)) return { kind: "later" };
@@ -146,7 +147,7 @@ export async function standingAfterWait(
     return { before: standing.kind === "go" ? standing.before : null, labels };
   }
   const before = await readiness.snapshot();
-  const deleting = controllerDeleting(pod, before);
+  const deleting = controllerDeleting(pod, before) ?? aloneSincePlan(pod, before);
   if (deleting) return { left: deleting };
   const short = shortOfReadyPods(pod, before);
   return short ? { left: { kind: "not-started", reason: short } } : { before, labels: since.labels };
@@ -156,6 +157,21 @@ export async function standingAfterWait(
 function controllerDeleting(pod: PlanPod, before: Snapshot): PodOutcome | null {
   if (!before.controllerDeleting || !pod.controller) return null;
   return { kind: "not-started", reason: controllerDeletingSincePlan(pod.controller) };
+}
+
+/**
+ * The pod left because its workload should have only it now (an autoscaler scaled it down since the plan),
+ * which the plan did not warn of: gone, the workload would be down until its replacement is Ready.
+ */
+function aloneSincePlan(pod: PlanPod, before: Snapshot): PodOutcome | null {
+  if (before.desired !== 1 || pod.warnings.some((warning) => warning.endsWith(downUntilReplaced)))
+    return null;
+  const { kind, name } = pod.restart?.controller ?? pod.controller ?? { kind: "its controller", name: "" };
+  const only = kind === "DaemonSet" ? "runs on one node" : "has one replica";
+  return {
+    kind: "not-started",
+    reason: `changed since the plan: ${kind}/${name} ${only} now: ${downUntilReplaced}; left for the next run`,
+  };
 }
 
 /** A pod's turn: it goes, with what its replacement's wait starts from; or it was reported, or moved. */

@@ -1159,3 +1159,26 @@ describe("a group the run stopped after its first eviction", () => {
     expect(controller).toMatchObject({ outcome: "failed" });
   });
 });
+
+describe.each(["evict", "delete"] as const)(
+  "--strategy %s: scaled to one replica since the plan",
+  (strategy) => {
+    it("its only pod is left, as the plan did not warn it would be down; one planned at one goes", async () => {
+      const clock = new FakeClock();
+      const cluster = new InMemoryCluster(clock);
+      // Planned at three replicas, no warning; an autoscaler then takes web to one (web-1 and web-2 go).
+      const pods = cluster.addController({ name: "web", replicas: 3, strategy });
+      cluster.scaleTo("web", 1, 3000);
+      const { reported } = await runRestart(clock, cluster, pods);
+      // The scaled-away ones, still there as they terminate, are left too: none goes.
+      const left =
+        "not-started: changed since the plan: ReplicaSet/web has one replica now: it is down until its replacement is Ready; left for the next run";
+      expect(reported).toEqual([`web-0 ${left}`, `web-1 ${left}`, `web-2 ${left}`]);
+      expect(cluster.lowestReady("web")).toBe(1);
+      // Planned at one replica, the plan said so: it goes.
+      const single = new InMemoryCluster(clock);
+      const only = single.addController({ name: "db", replicas: 1, strategy });
+      expect((await runRestart(clock, single, only)).reported[0]).toMatch(/^db-0 (evicted|deleted)$/);
+    });
+  },
+);
