@@ -454,11 +454,14 @@ async function controllerReadiness(
       // during this wait, as a count read before the pod went may be one it has since left.
       let scaled: ScaledDown | undefined;
       let recountAt = clock.now();
+      // A verdict that lets the next pod go, read from a watch quiet since the read before: read again by a
+      // list, at once, as a replacement Ready and then crashing looks like a stream held back.
+      let confirming = false;
       for (;;) {
         // The last read, at the deadline, is a list: a verdict of failure must not rest on a stalled watch.
         const atDeadline = clock.now() >= deadline;
         // A list that fails is asked again at the next poll: one failed read is no verdict on the pods.
-        const listed = await followed.read(atDeadline).catch((error: unknown) => {
+        const listed = await followed.read(atDeadline || confirming).catch((error: unknown) => {
           if (!(error instanceof ToolFailedError)) throw error;
           failure = error.message;
           return null;
@@ -483,8 +486,16 @@ async function controllerReadiness(
         // DaemonSet made for another reason (a scale-up, a node that joined with the old image cached) is no
         // verdict on this restart.
         const successors = fresh.filter((p) => isSuccessor(controller.kind, gone, p));
-        if (successors.length > 0 && starting.length === 0 && enough) return { ready: successors };
+        const unconfirmed = () => {
+          confirming = listed !== null && !followed.fresh;
+          return confirming;
+        };
+        if (successors.length > 0 && starting.length === 0 && enough) {
+          if (unconfirmed()) continue;
+          return { ready: successors };
+        }
         if (pods && scaled && needsNoReplacement(pods, controller, gone, scaled, workload())) {
+          if (unconfirmed()) continue;
           // Decided on counts read now: a scale-down undone since the last read must not pass for one, and
           // a rollout begun since shows its new ReplicaSet, whose pods starting count.
           scaled = (await readCounts()) ? scaledDown(before) : undefined;

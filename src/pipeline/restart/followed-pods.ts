@@ -39,6 +39,11 @@ export class FollowedPods {
   private givenUp = false;
   private failures = 0;
   private stopped = false;
+  /**
+   * The last read listed, or the watch had brought a change since the read before it: a verdict that lets
+   * the next pod go may rest on it. A watch quiet since may be held back (a proxy), and the pods changed.
+   */
+  fresh = false;
   private readonly onAbort = () => void this.stop();
 
   constructor(
@@ -57,7 +62,11 @@ export class FollowedPods {
    */
   async read(listed = false): Promise<PodWithConditions[]> {
     const watch = this.watch;
-    if (watch && !listed && watch.quiet++ < quietReads) return [...watch.pods.values()];
+    if (watch && !listed && watch.quiet++ < quietReads) {
+      this.fresh = watch.quiet === 1;
+      return [...watch.pods.values()];
+    }
+    this.fresh = true;
     await this.unwatch();
     let version: string | null = null;
     const pods = await this.api.listPodsBySelector(this.namespace, this.selector, (v) => {

@@ -294,3 +294,22 @@ it("--strategy delete: a sibling that flapped while apply waited on the budget g
   // Not while web-2 has been Ready for less than 30 s.
   expect(deleted.slice(1).every(([t]) => (t as number) >= 71_000)).toBe(true);
 });
+
+describe("a watch that holds its stream back once the replacement is Ready (a proxy)", () => {
+  it("its verdict is read again by a list: a replacement that crashed meanwhile stops the run", async () => {
+    const clock = new FakeClock();
+    const cluster = new InMemoryCluster(clock);
+    const pods = cluster.addController({ name: "web", replicas: 3, strategy: "evict", minReadySeconds: 5 });
+    // The watch brings changes until the replacement is Ready (3 s), then stays open and silent.
+    const start = clock.now();
+    const watch = cluster.watchPodsBySelector.bind(cluster);
+    cluster.watchPodsBySelector = (query, onChange, signal) =>
+      watch(query, (change) => (clock.now() - start <= 3000 ? onChange(change) : undefined), signal);
+    // The replacement crashes at 6 s, before its minReadySeconds are up, and stays not Ready.
+    clock.at(start + 6000, () => cluster.setUnready("web-3"));
+    const { problems } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 30_000 });
+    expect(cluster.evictions()).toEqual(["0 evict shop/web-0 → 201"]);
+    expect(problems).toHaveLength(1);
+    expect(cluster.lowestReady("web")).toBe(2);
+  });
+});
