@@ -29,7 +29,7 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 CACHE_ROOT=${KUBECTL_AUTOUPDATE_CACHE:-${HOME}/.cache/kubectl-autoupdate}
 # 1980-01-01T00:00:00Z, as the krew archives.
 EPOCH=315532800
-RECIPE=2
+RECIPE=3
 
 die() { echo "image: $*" >&2; exit 1; }
 
@@ -91,6 +91,8 @@ rootfs() {
     rm -rf "${root:?}/usr/share/man" "${root:?}/usr/share/info" \
       "${root:?}/usr/share/lintian" "${root:?}/usr/share/locale" "${root:?}/var/cache/apt" \
       "${root:?}/var/lib/apt" "${root:?}/var/log" "${root:?}/dev"
+    # The building machine's own, which mmdebstrap copies in: a runtime mounts the pod's over them.
+    rm -f "${root}/etc/resolv.conf" "${root}/etc/hostname"
     # The CA bundle, as update-ca-certificates would write it (it is ca-certificates' maintainer script).
     dpkg-deb -x "${work}/debs"/ca-certificates_*.deb "${work}/ca"
     mkdir -p "${root}/etc/ssl/certs"

@@ -86,6 +86,15 @@ describe("the image", () => {
     expect(shell.code).not.toBe(0);
   });
 
+  it("holds nothing of the machine that built it: its DNS settings and name are the runtime's", async () => {
+    const arch = process.arch === "arm64" ? "arm64" : "amd64";
+    const listed = await run("tar", ["-tf", join(repoRoot, "dist", "image", `linux-${arch}`, "rootfs.tar")]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const files = listed.stdout.split("\n");
+    expect(files).toContain("./etc/passwd");
+    expect(files.filter((file) => /^\.\/etc\/(resolv\.conf|hostname)$/.test(file))).toEqual([]);
+  });
+
   it("has kubectl, and the -docker variant the docker CLI", async () => {
     const k = await runImage(tag, ["version", "--client", "-o", "json"], ["--entrypoint", "kubectl"]);
     expect(k.code, k.stderr).toBe(0);
