@@ -24,15 +24,15 @@ type TlsWithDefaults = typeof tls & {
 let trusted = false;
 
 /**
- * Adds the system's CA certificates (`$SSL_CERT_FILE`, as OpenSSL reads it, else the distribution's bundle)
- * to what every TLS connection of this process trusts. Returns how many were read; 0 when there is none.
+ * Adds the system's CA certificates (`$SSL_CERT_FILE`, as OpenSSL reads it, else the distribution's bundle;
+ * and macOS's or Windows' store) to what every TLS connection of this process trusts. Returns how many were read; 0 when there is none.
  */
 export function trustSystemCertificates(env: NodeJS.ProcessEnv): number {
   if (trusted) return 0;
   trusted = true;
-  const system = readSystemBundle(env);
-  if (system.length === 0) return 0;
   const api = tls as TlsWithDefaults;
+  const system = [...readSystemBundle(env), ...storeCertificates(api, process.platform)];
+  if (system.length === 0) return 0;
   if (api.getCACertificates && api.setDefaultCACertificates) {
     return trustBesidesDefaults({ get: api.getCACertificates, set: api.setDefaultCACertificates }, system);
   }
@@ -61,6 +61,23 @@ function readSystemBundle(env: NodeJS.ProcessEnv): string[] {
     if (certificates !== null) return certificates;
   }
   return [];
+}
+
+/**
+ * The certificates of the operating system's own store where no bundle file holds them: macOS's keychains
+ * and Windows' certificate store, where a company's CA is installed (kubectl and docker trust it there).
+ * Read where Node can (22.15 and later: the executable); Linux's store is its bundle.
+ */
+export function storeCertificates(
+  api: Pick<TlsWithDefaults, "getCACertificates">,
+  platform: NodeJS.Platform,
+): string[] {
+  if ((platform !== "darwin" && platform !== "win32") || !api.getCACertificates) return [];
+  try {
+    return api.getCACertificates("system");
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 import { X509Certificate } from "node:crypto";
 import { rootCertificates } from "node:tls";
 import { expect, it } from "vitest";
-import { trustBesidesDefaults } from "../../../src/adapters/system-ca.js";
+import { storeCertificates, trustBesidesDefaults } from "../../../src/adapters/system-ca.js";
 
 /** Node 26's setDefaultCACertificates: refuses the whole list when one certificate does not parse. */
 function nodeDefaults() {
@@ -31,4 +31,26 @@ it("adds the system's certificates; one that does not parse is left out, not the
   const damaged = nodeDefaults();
   expect(trustBesidesDefaults(damaged, [unparsable, ...system])).toBe(2);
   expect(damaged.trusted()).toEqual([rootCertificates[0], ...system]);
+});
+
+it("reads macOS's and Windows' own store where Node can; Linux's is its bundle file", () => {
+  const asked: string[] = [];
+  const store = {
+    getCACertificates: (type?: string) => {
+      asked.push(String(type));
+      return [rootCertificates[3]!];
+    },
+  };
+  expect(storeCertificates(store, "darwin")).toEqual([rootCertificates[3]]);
+  expect(storeCertificates(store, "win32")).toEqual([rootCertificates[3]]);
+  expect(asked).toEqual(["system", "system"]);
+  expect(storeCertificates(store, "linux")).toEqual([]);
+  // Node 20, which cannot read it; a store that cannot be read adds nothing and stops nothing.
+  expect(storeCertificates({}, "darwin")).toEqual([]);
+  const broken = {
+    getCACertificates: () => {
+      throw new Error("keychain locked");
+    },
+  };
+  expect(storeCertificates(broken, "darwin")).toEqual([]);
 });
