@@ -14,7 +14,7 @@ import { kubectlFailure, readKubectlStderr } from "./kubectl-errors.js";
  * Like an Event, the record is a side note: a slow API server must not hold the run's end for long. (The
  * plan's read waits as the plan's other reads do.)
  */
-export const recordTimeoutMs = 20_000;
+const recordTimeoutMs = 20_000;
 
 /** The ConfigMap's data; undefined when there is no such ConfigMap yet. */
 export async function readRecord(
