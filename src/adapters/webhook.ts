@@ -9,7 +9,7 @@
 import { blanked } from "../util/blanked.js";
 import type { Clock } from "../util/clock.js";
 import { type HttpFetch, httpFetch } from "./http/http-fetch.js";
-import { isPermanentFailure } from "./http/permanent-failures.js";
+import { isPermanentFailure, isTlsFailure } from "./http/permanent-failures.js";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "./registry/retry-policy.js";
 
 /** Three attempts, 1 s then 2 s apart (halved by jitter at most), a Retry-After of up to 10 s honoured. */
@@ -110,8 +110,12 @@ export class Webhook {
     if (e?.name === "TimeoutError" || e?.name === "AbortError") {
       return `no answer within ${formatSeconds(timeoutMs)}`;
     }
-    // A proxy's failure says which proxy and what it answered; others are the system's code.
+    // A proxy's failure says which proxy and what it answered; others are the system's code, TLS trust's
+    // with where the webhook's CA may be given.
     const cause = e?.cause;
+    if (cause?.code && isTlsFailure(cause.code)) {
+      return `TLS error: ${cause.code} (its CA may be given in NODE_EXTRA_CA_CERTS or the system's bundle)`;
+    }
     const detail =
       (cause?.name === "ProxyError" ? cause.message : undefined) ??
       cause?.code ??

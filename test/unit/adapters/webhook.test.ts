@@ -76,6 +76,15 @@ describe("delivery", () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("an untrusted certificate says where the webhook's CA may be given", async () => {
+    const clock = new FakeClock();
+    const { fetcher } = scripted(clock, fetchFailed("SELF_SIGNED_CERT_IN_CHAIN", "self-signed certificate"));
+    expect(await post(clock, fetcher)).toMatchObject({
+      reason:
+        "TLS error: SELF_SIGNED_CERT_IN_CHAIN (its CA may be given in NODE_EXTRA_CA_CERTS or the system's bundle)",
+    });
+  });
+
   it("gives up after three attempts and says why, with the last answer", async () => {
     const clock = new FakeClock();
     const { calls, fetcher } = scripted(clock, 500);
