@@ -461,7 +461,9 @@ async function controllerReadiness(
         // The last read, at the deadline, is a list: a verdict of failure must not rest on a stalled watch.
         const atDeadline = clock.now() >= deadline;
         // A list that fails is asked again at the next poll: one failed read is no verdict on the pods.
-        const listed = await followed.read(atDeadline || confirming).catch((error: unknown) => {
+        const listNow = atDeadline || confirming;
+        confirming = false;
+        const listed = await followed.read(listNow).catch((error: unknown) => {
           if (!(error instanceof ToolFailedError)) throw error;
           failure = error.message;
           return null;
