@@ -27,6 +27,12 @@ describe("withoutUrlSecrets", () => {
         'parse "https://10.0.0.1:6443": invalid port',
       );
     }
+    // But a path's `@` after a port, and markup a quoted page holds, are not user info: the host stays.
+    expect(withoutUrlSecrets("source https://git.corp.example:8443/team/app@v1.2.3")).toBe(
+      "source https://git.corp.example:8443/team/app@v1.2.3",
+    );
+    const page = '<a href=\\"https://sso.corp.example:8443/help\\">helpdesk@corp.example</a>';
+    expect(withoutUrlSecrets(`unexpected body: "${page}"`)).toBe(`unexpected body: "${page}"`);
     expect(withoutUrlSecrets("Get \"https://host/v2/\": x509: 'foo@bar'")).toBe(
       "Get \"https://host/v2/\": x509: 'foo@bar'",
     );
