@@ -52,6 +52,8 @@ export type RestartDecision =
       pace?: string;
       takesDown?: number;
       partial?: true;
+      /** How many pods the workload had, where known (core/plan.ts Restart). */
+      replicas?: number;
     }
   | { kind: "skip"; reason: string };
 
@@ -359,6 +361,7 @@ function decidedPod(decision: RestartDecision, target: ControllerRef): (pod: Pla
     ...(decision.pace !== undefined ? { pace: decision.pace } : {}),
     ...(decision.takesDown !== undefined ? { takesDown: decision.takesDown } : {}),
     ...(decision.partial ? { partial: true as const } : {}),
+    ...(decision.replicas !== undefined ? { replicas: decision.replicas } : {}),
   };
   const extended = new Map<readonly string[], readonly string[]>();
   const warningsOf = (own: readonly string[]) => {
@@ -389,11 +392,11 @@ export function decideRestart(
   const w = facts.workload;
   const daemonSet = w?.kind === "DaemonSet";
   const replicas = daemonSet ? w.status?.desiredNumberScheduled : w ? w.spec.replicas : facts.replicas;
-  if (decision.kind === "skip" || decision.strategy === "rollout" || replicas !== 1) {
-    return decision;
-  }
+  if (decision.kind === "skip" || decision.strategy === "rollout") return decision;
+  const counted = replicas !== undefined ? { ...decision, replicas } : decision;
+  if (replicas !== 1) return counted;
   const onlyPod = `${target.kind}/${target.name} ${daemonSet ? "runs on one node" : "has one replica"}: ${downUntilReplaced}`;
-  return { ...decision, warnings: [...decision.warnings, onlyPod] };
+  return { ...counted, warnings: [...decision.warnings, onlyPod] };
 }
 
 function decideRestartOf(

@@ -25,7 +25,6 @@ import {
   type PodWithConditions,
   readySince,
 } from "../../src/core/readiness.js";
-import { downUntilReplaced } from "../../src/core/restart-strategy.js";
 import type { Workload, WorkloadKind } from "../../src/core/workload.js";
 import { ToolFailedError } from "../../src/errors.js";
 import type { RestartApi } from "../../src/pipeline/restart/restart-options.js";
@@ -1085,12 +1084,10 @@ export class InMemoryCluster implements RestartApi {
       controller: { kind: direct.kind, name: direct.name, uid: direct.uid! },
       action: "delete",
       reason: "",
-      // As the plan warns of evicting or deleting a workload's only pod (core/restart-strategy.ts).
-      warnings:
-        c.spec.replicas === 1 && c.spec.strategy !== "rollout"
-          ? [`${owner.kind}/${owner.name} has one replica: ${downUntilReplaced}`]
-          : [],
+      warnings: [],
       restart: {
+        // As the plan reads it (core/restart-strategy.ts decideRestart).
+        replicas: c.spec.replicas,
         strategy: c.spec.strategy,
         controller: workload ? owner : { kind: direct.kind, name: direct.name },
         reason: "",

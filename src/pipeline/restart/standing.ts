@@ -160,12 +160,13 @@ function controllerDeleting(pod: PlanPod, before: Snapshot): PodOutcome | null {
 }
 
 /**
- * The pod left because its workload should have only it now (an autoscaler scaled it down since the plan),
- * which the plan did not warn of: gone, the workload would be down until its replacement is Ready.
+ * The pod left because its workload should have only it now where the plan read more (an autoscaler scaled
+ * it down since), so the plan did not warn of it: gone, the workload would be down until its replacement is
+ * Ready. A count the plan did not read (a ReplicationController's) leaves nothing here.
  */
 function aloneSincePlan(pod: PlanPod, before: Snapshot): PodOutcome | null {
-  if (before.desired !== 1 || pod.warnings.some((warning) => warning.endsWith(downUntilReplaced)))
-    return null;
+  const planned = pod.restart?.replicas;
+  if (before.desired !== 1 || planned === undefined || planned <= 1) return null;
   const { kind, name } = pod.restart?.controller ?? pod.controller ?? { kind: "its controller", name: "" };
   const only = kind === "DaemonSet" ? "runs on one node" : "has one replica";
   return {

@@ -1180,5 +1180,22 @@ describe.each(["evict", "delete"] as const)(
       const only = single.addController({ name: "db", replicas: 1, strategy });
       expect((await runRestart(clock, single, only)).reported[0]).toMatch(/^db-0 (evicted|deleted)$/);
     });
+
+    it("a count the plan did not read (a ReplicationController's) leaves nothing: its one pod goes", async () => {
+      const clock = new FakeClock();
+      const cluster = new InMemoryCluster(clock);
+      const legacy = cluster.addController({
+        kind: "ReplicationController",
+        name: "legacy",
+        replicas: 1,
+        strategy,
+      });
+      // The plan's own decision, which reads no ReplicationController's count, and so warns of nothing.
+      const plan = await decidedPlan(cluster, legacy, strategy);
+      expect(plan.pods[0]).toMatchObject({ warnings: [], restart: { strategy } });
+      expect(plan.pods[0]!.restart).not.toHaveProperty("replicas");
+      const { reported } = await runRestart(clock, cluster, plan.pods, { strategy });
+      expect(reported[0]).toMatch(/^legacy-0 (evicted|deleted)$/);
+    });
   },
 );
