@@ -58,6 +58,11 @@ export class BudgetGate {
   private readonly reading = new Set<{ namespace: string; labelSets: readonly Labels[] }>();
   /** Evictions checked against rollouts and not answered yet, by namespace; `landed` settles with them. */
   private readonly evicting = new Set<{ namespace: string; landed: Promise<void> }>();
+  /**
+   * Rollouts that surge with their budgets unread, one entry each, by namespace: their new pods raise what
+   * any budget there may count as healthy until they retire old ones, so no eviction there is let through.
+   */
+  private readonly surgingUnbudgeted: string[] = [];
 
   constructor(
     private readonly api: Pick<RestartApi, "listDisruptionBudgets">,
@@ -122,8 +127,20 @@ export class BudgetGate {
       }
       if (!Array.isArray(decided)) {
         if ("release" in decided) return waited ? { ...decided, waited } : decided;
-        // Its budgets unread: a rollout that takes no pod down goes on, holding nothing.
-        return disruptions === 0 && !this.options.signal.aborted ? { release() {} } : decided;
+        // Its budgets unread: a rollout that takes no pod down goes on, holding every eviction in its
+        // namespace while it surges (its allowance's release ends that).
+        if (disruptions > 0 || this.options.signal.aborted) return decided;
+        if (!lasting || surges === 0) return { release() {} };
+        const surging = this.surgingUnbudgeted;
+        surging.push(pod.namespace);
+        let released = false;
+        return {
+          release() {
+            if (released) return;
+            released = true;
+            surging.splice(surging.indexOf(pod.namespace), 1);
+          },
+        };
       }
       if (this.options.signal.aborted) return leftByStop(this.options.signal);
       if (clock.now() >= deadline) {
@@ -239,6 +256,7 @@ export class BudgetGate {
   ): Promise<boolean> {
     // A dry run draws nothing: the server's dry runs check what the budgets' status says.
     if (this.options.dryRun) return false;
+    if (this.surgingUnbudgeted.includes(pod.namespace)) return true;
     const readingHere = [...this.reading].filter((r) => r.namespace === pod.namespace);
     const prefix = `${pod.namespace}/`;
     const drawing = [...this.drawn].some(
@@ -250,8 +268,9 @@ export class BudgetGate {
     try {
       selecting = selectingBudgets(await this.api.listDisruptionBudgets(pod.namespace), labels);
     } catch (error) {
+      // Held, as by a 429: whether the rollout holds them is asked again at the next poll.
       if (!isCallFailure(error)) throw error;
-      return false;
+      return true;
     }
     const counting = selecting.length > 0 ? countingBudgets(selecting, await health()) : [];
     const readByRollouts = readingHere.flatMap((r) => r.labelSets);

@@ -288,3 +288,54 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     expect(rollouts[1]).toBe("Deployment/red rolled-out 4");
   });
 });
+
+/** A gate over a namespace's budgets as `list` answers them; an eviction that says whether it was sent. */
+function gateOver(list: () => Promise<DisruptionBudget[]>) {
+  const options = {
+    dryRun: false,
+    wait: true,
+    waitTimeoutMs: 120_000,
+    pollMs: 1000,
+    signal: new AbortController().signal,
+    clock: new FakeClock(),
+  };
+  const gate = new BudgetGate({ listDisruptionBudgets: list }, options as unknown as RestartOptions);
+  const pod = (name: string) => ({ namespace: "shop", name, labels: { app: "web" } }) as never;
+  const evict = (name: string) =>
+    gate.evictUnlessHeld(
+      pod(name),
+      { app: "web" },
+      () => "ready" as const,
+      async () => "sent",
+    );
+  return { gate, pod, evict };
+}
+
+describe("an eviction beside a rollout whose budgets cannot be read", () => {
+  const refused = () => new ToolFailedError("kubectl get failed: Error from server (Forbidden)");
+
+  it("a surge-only rollout with its budgets unread holds every eviction in its namespace until it ends", async () => {
+    // Its new pods count as healthy in budgets it cannot see until it retires old ones.
+    const { gate, pod, evict } = gateOver(async () => {
+      throw refused();
+    });
+    const surge = { disruptions: 0, surges: 1, by: "the rollout of Deployment/blue", lasting: true };
+    const rolling = await gate.waitUntilAllowed(pod("blue-0"), undefined, surge);
+    expect("release" in rolling).toBe(true);
+    expect(await evict("red-0")).toBeNull();
+    if ("release" in rolling) rolling.release();
+    expect(await evict("red-0")).toBe("sent");
+  });
+
+  it("a list failing while a rollout draws on them holds the eviction until the next poll", async () => {
+    let fails = false;
+    const { gate, pod, evict } = gateOver(async () => {
+      if (fails) throw new ToolFailedError("kubectl get failed: Error from server (InternalError)");
+      return [{ name: "guard", selector: { matchLabels: { app: "web" } }, disruptionsAllowed: 1 }];
+    });
+    const rollout = { disruptions: 1, by: "the rollout of Deployment/blue", lasting: true };
+    expect("release" in (await gate.waitUntilAllowed(pod("blue-0"), undefined, rollout))).toBe(true);
+    fails = true;
+    expect(await evict("red-0")).toBeNull();
+  });
+});
