@@ -210,7 +210,7 @@ export async function gatherWorkloads(
 ): Promise<{ workloads: Map<string, Workload>; unreadable: Map<WorkloadKind, string> }> {
   const unread = mayRoll(strategy)
     ? "their pods are evicted under auto, left under rollout"
-    : "whether one is being deleted is not known";
+    : "whether one is being deleted, or runs pods on nodes it no longer schedules to, is seen at each pod's turn";
   const workloads = new Map<string, Workload>();
   const unreadable = new Map<WorkloadKind, string>();
   const where = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };

@@ -18,7 +18,7 @@ import {
   restartedOnto,
   templateChangedFor,
 } from "../../core/since-plan.js";
-import { type Workload, workloadResources } from "../../core/workload.js";
+import { daemonPodsWithoutSuccessor, type Workload, workloadResources } from "../../core/workload.js";
 import {
   type ControllersReadiness,
   heldOnlyByLater,
@@ -71,7 +71,8 @@ export async function readsHealth(api: Pick<RestartApi, "readPod">, pod: PlanPod
 type PodReads = Pick<RestartApi, "readPod" | "getObject">;
 
 /**
- * Why the pod must be left as its StatefulSet or DaemonSet is now: being deleted, it makes no new pods; its
+ * Why the pod must be left as its StatefulSet or DaemonSet is now: being deleted, it makes no new pods; a
+ * DaemonSet running pods on nodes it no longer schedules to, where one restarted would get no successor; its
  * template changed since the pod was made, which a replacement would take. A controller gone holds nothing
  * here: the pod's owner check stands for it. (A ReplicaSet's deletion is seen in its pods' snapshot.)
  */
@@ -90,7 +91,13 @@ async function templateChange(
       ? known
       : await api.getObject<Workload>(workloadResources[controller.kind], controller.name, planned.namespace);
   if (object?.metadata.deletionTimestamp) return controllerDeletingSincePlan(controller);
-  return object ? templateChangedFor(current, { ...object, kind: controller.kind }) : null;
+  if (!object) return null;
+  // Seen by the plan where it could list DaemonSets; where it could not (get alone), seen here.
+  const stranding =
+    controller.kind === "DaemonSet"
+      ? daemonPodsWithoutSuccessor(`DaemonSet/${controller.name}`, object.status?.numberMisscheduled)
+      : null;
+  return stranding ?? templateChangedFor(current, { ...object, kind: controller.kind });
 }
 
 type Standing =

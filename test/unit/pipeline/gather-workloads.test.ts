@@ -123,7 +123,7 @@ describe("gatherWorkloads", () => {
       warnings,
     );
     expect(warnings).toEqual([
-      "kubectl get failed: Error from server (Forbidden): daemonsets.apps is forbidden (DaemonSets not read: whether one is being deleted is not known)",
+      "kubectl get failed: Error from server (Forbidden): daemonsets.apps is forbidden (DaemonSets not read: whether one is being deleted, or runs pods on nodes it no longer schedules to, is seen at each pod's turn)",
     ]);
   });
 

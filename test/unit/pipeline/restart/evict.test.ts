@@ -602,6 +602,19 @@ describe("what counts as the replacement being up", () => {
     const reason =
       "DaemonSet/agent runs a pod on a node it no longer schedules to (a NoSchedule taint it does not tolerate: a node not Ready, being removed, or tainted; kubectl describe daemonset shows them as misscheduled), and any of its pods restarted there would get no successor";
     expect(reported).toEqual(pods.map((p) => `${p.name} not-started: ${reason}`));
+    // Under --no-wait, which follows no pods, as the DaemonSet read at each pod's turn says (the plan did not
+    // see it where it could not list DaemonSets, only get them).
+    const again = setup();
+    const unseen = again.cluster.addController({
+      kind: "DaemonSet",
+      name: "agent",
+      replicas: 3,
+      strategy: "evict",
+    });
+    again.cluster.edit("agent", { replicas: 2 });
+    const noWait = await runRestart(again.clock, again.cluster, unseen, { wait: false });
+    expect(again.cluster.evictions()).toEqual([]);
+    expect(noWait.reported).toEqual(unseen.map((p) => `${p.name} not-started: ${reason}`));
   });
 
   /** A Deployment of 4 replicas that a quota holds at 3 pods. */
