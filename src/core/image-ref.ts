@@ -80,7 +80,11 @@ export function parseImageRef(input: string): ImageRef {
   }
 
   const { domain, path } = splitDomain(rest);
-  if (!isRegistryHost(domain)) throw new InvalidImageRefError(`invalid registry host "${domain}"`);
+  // A first part with a dot that is no host name (`ci_cache.example.com`) is, to distribution/reference, the
+  // first of the path's parts; containerd still pulls from it as a host, and so is it read here.
+  if (!isRegistryHost(domain) && !pathRe.test(`${domain}/${path}`)) {
+    throw new InvalidImageRefError(`invalid registry host "${domain}"`);
+  }
   if (path.toLowerCase() !== path) {
     throw new InvalidImageRefError(`repository name "${path}" must be lowercase`);
   }

@@ -33,6 +33,8 @@ describe("parseImageRef normalizes like distribution/reference", () => {
     ["[::1]:5000/app:dev", "[::1]:5000/app:dev"],
     ["Registry.Example.com/app", "Registry.Example.com/app:latest"],
     ["my_app/x__y-z.w:Tag_1.0-rc", "docker.io/my_app/x__y-z.w:Tag_1.0-rc"],
+    // No host name, but a path's first part to distribution/reference: containerd pulls from it as a host.
+    ["ci_cache.example.com/team/app:1", "ci_cache.example.com/team/app:1"],
     [`nginx@${d}`, `docker.io/library/nginx@${d}`],
     [`nginx:1.25@${d}`, `docker.io/library/nginx@${d}`],
     [`localhost:5000/app:v1@${d}`, `localhost:5000/app@${d}`],
@@ -64,6 +66,7 @@ describe("parseImageRef normalizes like distribution/reference", () => {
     ["ghcr.io//app", "invalid repository name"],
     ["app/-x", "invalid repository name"],
     ["exa mple.com/app", "invalid"],
+    ["exa-.com/app", 'invalid registry host "exa-.com"'],
     [`example.com/${"a".repeat(256)}`, "must not be more than 255 characters"],
     // Docker Hub's official images are library/ and the name: 8 + 250 is 258.
     [`${"a".repeat(250)}`, "must not be more than 255 characters"],
