@@ -54,8 +54,9 @@ export interface Restart {
   /** Not in the document: a rollout leaves some of its workload's pods (a StatefulSet's below its partition). */
   partial?: true;
   /**
-   * Not in the document: how many pods the workload (or bare controller) had, where the plan read it: one
-   * evicted or deleted with more then and only that one now was not warned of being down.
+   * Not in the document: how many pods the workload (or bare controller) had as the plan read its count, else
+   * as many as it listed: one evicted or deleted with more then and only that one now was not warned of being
+   * down.
    */
   replicas?: number;
 }

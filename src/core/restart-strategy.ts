@@ -250,6 +250,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
   const decided = new Map<PlanPod, (pod: PlanPod) => PlanPod>();
+  let livePods: Map<string, number> | undefined;
   for (const [key, pods] of groups) {
     const target = restartTarget(pods[0]!)!;
     const kind = isWorkloadKind(target.kind) ? target.kind : null;
@@ -285,7 +286,13 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       ...(input.narrowed ? { podsInScope: inScope?.get(key)?.map((p) => p.name) ?? [] } : {}),
     };
     const decision = decideRestart(input.strategy, target, facts);
-    const decide = decidedPod(decision, target);
+    // Where it read no count (a ReplicationController's, a StatefulSet it could not list), the pods it
+    // listed stand for it: apply compares it with how many the workload should have at each pod's turn.
+    const uncounted =
+      decision.kind === "restart" && decision.strategy !== "rollout" && decision.replicas === undefined;
+    if (uncounted) livePods ??= liveByTarget(plan.pods, targetKey);
+    const counted = uncounted ? { ...decision, replicas: livePods?.get(key) ?? pods.length } : decision;
+    const decide = decidedPod(counted, target);
     for (const pod of pods) decided.set(pod, decide);
   }
   return {
@@ -293,6 +300,17 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     strategy: input.strategy,
     pods: plan.pods.map((pod) => decided.get(pod)?.(pod) ?? pod),
   };
+}
+
+/** How many pods not going nor ended the plan holds of each controller, by `key`. */
+function liveByTarget(pods: readonly PlanPod[], key: (pod: PlanPod) => string | null): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const pod of pods) {
+    if (pod.terminating || pod.ended) continue;
+    const k = key(pod);
+    if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /** The pods not going nor ended whose labels some budget of their namespace selects, by `key`. */

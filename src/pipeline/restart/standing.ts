@@ -167,9 +167,9 @@ function controllerDeleting(pod: PlanPod, before: Snapshot): PodOutcome | null {
 }
 
 /**
- * The pod left because its workload should have only it now where the plan read more (an autoscaler scaled
+ * The pod left because its workload should have only it now where the plan saw more (an autoscaler scaled
  * it down since), so the plan did not warn of it: gone, the workload would be down until its replacement is
- * Ready. A count the plan did not read (a ReplicationController's) leaves nothing here.
+ * Ready.
  */
 function aloneSincePlan(pod: PlanPod, before: Snapshot): PodOutcome | null {
   const planned = pod.restart?.replicas;

@@ -1194,7 +1194,7 @@ describe.each(["evict", "delete"] as const)(
       expect((await runRestart(clock, single, only)).reported[0]).toMatch(/^db-0 (evicted|deleted)$/);
     });
 
-    it("a count the plan did not read (a ReplicationController's) leaves nothing: its one pod goes", async () => {
+    it("a count the plan did not read (a ReplicationController's): the pods it listed stand for it", async () => {
       const clock = new FakeClock();
       const cluster = new InMemoryCluster(clock);
       const legacy = cluster.addController({
@@ -1206,9 +1206,29 @@ describe.each(["evict", "delete"] as const)(
       // The plan's own decision, which reads no ReplicationController's count, and so warns of nothing.
       const plan = await decidedPlan(cluster, legacy, strategy);
       expect(plan.pods[0]).toMatchObject({ warnings: [], restart: { strategy } });
-      expect(plan.pods[0]!.restart).not.toHaveProperty("replicas");
+      // The pods it listed stand for the count: one.
+      expect(plan.pods[0]!.restart).toMatchObject({ replicas: 1 });
       const { reported } = await runRestart(clock, cluster, plan.pods, { strategy });
       expect(reported[0]).toMatch(/^legacy-0 (evicted|deleted)$/);
+    });
+
+    it("a StatefulSet it could get but not list, planned at three and down to one since: left", async () => {
+      const clock = new FakeClock();
+      const cluster = new InMemoryCluster(clock);
+      const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 3, strategy });
+      cluster.listWorkloads = async () => {
+        throw new ToolFailedError(
+          "kubectl get failed: Error from server (Forbidden): statefulsets.apps is forbidden",
+        );
+      };
+      const plan = await decidedPlan(cluster, pods, strategy, false);
+      expect(plan.pods.flatMap((p) => p.warnings)).toEqual([]);
+      cluster.scaleTo("db", 1, 3000);
+      const { reported } = await runRestart(clock, cluster, plan.pods, { strategy });
+      expect(reported[0]).toMatch(
+        /^db-0 not-started: changed since the plan: StatefulSet\/db has one replica now/,
+      );
+      expect(cluster.lowestReady("db")).toBe(1);
     });
   },
 );
