@@ -13,10 +13,11 @@ export function withoutUrlSecrets(text: string): string {
 /**
  * Text with the user info of every URL in it (`https://user:password@host`, `https://token@host`) cut to
  * `…@`: a credential pasted where another value was wanted, and quoted back by kubectl or the API server (a
- * selector's 400, a context not found). To the last `@` of the URL, whatever the password holds (`/`, `#`,
- * `'`), unless that `@` begins a digest or comes after a path (`https://host:8443/pkg@1.2`); a URL ends at
- * a space, `"`, `<`, `>` or `\` (a quoted page's markup). A bare `name:x@host` is left, which may be an
- * identity (`oidc:alice@example.com`, an AWS role's ARN).
+ * selector's 400, a context not found). User info is what comes before the last `@` ahead of the URL's first
+ * `/`, as Go's url.Parse reads it; where no `@` comes before the `/`, all before the URL's last `@` (a
+ * password holding a `/`, unencoded, which Go would refuse and kubectl quote), unless what comes before the
+ * `/` is a host (`host.example:8443/pkg@1.2`). Not an `@` that begins a digest. A bare `name:x@host` is left,
+ * which may be an identity (`oidc:alice@example.com`, an AWS role's ARN).
  */
 export function withoutUserInfo(text: string): string {
   return cutUserInfo(text, "…@");
@@ -24,16 +25,27 @@ export function withoutUserInfo(text: string): string {
 
 function cutUserInfo(text: string, replacement: string): string {
   return text.replace(
-    /\b([a-z][a-z0-9+.-]*:\/\/)([^\s"<>\\]*)@(?!sha(?:256|384|512):)/gi,
-    (url, scheme: string, info: string) => (isUserInfo(info) ? `${scheme}${replacement}` : url),
+    /\b([a-z][a-z0-9+.-]*:\/\/)(\S*)@(?!sha(?:256|384|512):)/gi,
+    (url, scheme: string, info: string) => {
+      const end = userInfoEnd(info);
+      if (end === null) return url;
+      return end === info.length
+        ? `${scheme}${replacement}`
+        : `${scheme}${replacement}${info.slice(end + 1)}@`;
+    },
   );
 }
 
-/**
- * Whether what comes before a URL's `@` is its user info: it holds no `/`, or a `:` before its first `/`
- * that no port follows (`user:pa/ss`, not `host:8443/path`).
- */
-function isUserInfo(info: string): boolean {
+/** A host, with or without its port: a name with a dot, `localhost`, or an IPv6 address in brackets. */
+const hostAndPort = /^(?:\[[0-9a-f:.]+\]|localhost|[a-z0-9_-]+(?:\.[a-z0-9_-]+)+)(?::\d+)?$/i;
+
+/** Where the user info of what comes between a URL's `://` and an `@` ends; null when it holds none. */
+function userInfoEnd(info: string): number | null {
   const slash = info.indexOf("/");
-  return slash < 0 || /:(?!\d*$)/.test(info.slice(0, slash));
+  if (slash < 0) return info.length;
+  const head = info.slice(0, slash);
+  const at = head.lastIndexOf("@");
+  if (at >= 0) return at;
+  // No host at all (`file:///…`), or a host: the `@` is the path's.
+  return head === "" || hostAndPort.test(head) ? null : info.length;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withoutUrlSecrets } from "../../../src/util/url-secrets.js";
+import { withoutUrlSecrets, withoutUserInfo } from "../../../src/util/url-secrets.js";
 
 describe("withoutUrlSecrets", () => {
   it("leaves out each URL's query and user info, and keeps the rest of the text", () => {
@@ -27,7 +27,21 @@ describe("withoutUrlSecrets", () => {
         'parse "https://10.0.0.1:6443": invalid port',
       );
     }
-    // But a path's `@` after a port, and markup a quoted page holds, are not user info: the host stays.
+    // A token before a host whose path has an `@`; a password of digits before a `/`, or starting with one;
+    // a quote, a backslash or Go's JSON escape in a password.
+    expect(withoutUrlSecrets("source https://ghp_t0ken@git.corp.example:8443/team/app@v1.2.3")).toBe(
+      "source https://git.corp.example:8443/team/app@v1.2.3",
+    );
+    expect(withoutUserInfo("source https://ghp_t0ken@git.corp.example:8443/team/app@v1.2.3")).toBe(
+      "source https://…@git.corp.example:8443/team/app@v1.2.3",
+    );
+    for (const password of ["12/Kx9+s3cr3t", "/s3cr3t", 'pa"s3cr3t', "pa\\s3cr3t", "pa\\u0026s3cr3t"]) {
+      expect(withoutUrlSecrets(`"https://admin:${password}@10.0.0.1:6443"`)).toBe('"https://10.0.0.1:6443"');
+    }
+    // But a path's `@` after a host, and markup a quoted page holds, are not user info: the host stays.
+    expect(withoutUrlSecrets("source https://[fd00::1]:8443/team/app@v1.2.3")).toBe(
+      "source https://[fd00::1]:8443/team/app@v1.2.3",
+    );
     expect(withoutUrlSecrets("source https://git.corp.example:8443/team/app@v1.2.3")).toBe(
       "source https://git.corp.example:8443/team/app@v1.2.3",
     );
