@@ -62,7 +62,7 @@ export class BudgetGate {
    * Rollouts that surge with their budgets unread, one entry each, by namespace: their new pods raise what
    * any budget there may count as healthy until they retire old ones, so no eviction there is let through.
    */
-  private readonly surgingUnbudgeted: string[] = [];
+  private readonly surgingUnbudgeted: { namespace: string; by: string }[] = [];
 
   constructor(
     private readonly api: Pick<RestartApi, "listDisruptionBudgets">,
@@ -132,13 +132,11 @@ export class BudgetGate {
         if (disruptions > 0 || this.options.signal.aborted) return decided;
         if (!lasting || surges === 0) return { release() {} };
         const surging = this.surgingUnbudgeted;
-        surging.push(pod.namespace);
-        let released = false;
+        const entry = { namespace: pod.namespace, by };
+        surging.push(entry);
         return {
           release() {
-            if (released) return;
-            released = true;
-            surging.splice(surging.indexOf(pod.namespace), 1);
+            if (surging.includes(entry)) surging.splice(surging.indexOf(entry), 1);
           },
         };
       }
@@ -204,7 +202,7 @@ export class BudgetGate {
 
   /**
    * Sends an eviction unless a rollout of this run holds a budget selecting the pod by its `labels` now
-   * (then null). From before that check until the eviction is answered, rollouts in its namespace wait to
+   * (then why). From before that check until the eviction is answered, rollouts in its namespace wait to
    * read their budgets.
    */
   async evictUnlessHeld<T>(
@@ -212,12 +210,13 @@ export class BudgetGate {
     labels: Labels,
     health: () => PodHealth | Promise<PodHealth>,
     evict: () => Promise<T>,
-  ): Promise<T | null> {
+  ): Promise<T | { held: string }> {
     let land = () => {};
     const flight = { namespace: pod.namespace, landed: new Promise<void>((resolve) => (land = resolve)) };
     this.evicting.add(flight);
     try {
-      return (await this.rolloutHolds(pod, labels, health)) ? null : await evict();
+      const held = await this.rolloutHolds(pod, labels, health);
+      return held !== null ? { held } : await evict();
     } finally {
       this.evicting.delete(flight);
       land();
@@ -246,23 +245,27 @@ export class BudgetGate {
    * Whether a rollout of this run holds what a budget selecting the pod allows: the API server lets an
    * eviction by the budget's status, which may not show that rollout's steps yet, nor a rollout reading its
    * budgets now. A budget that lets a not-Ready (or Pending) pod go is left to the API server for such a pod,
-   * as it draws nothing from it. Read only while some rollout in the pod's namespace reads or holds a draw; a
-   * list refused leaves it to the API server.
+   * as it draws nothing from it. Read only while some rollout in the pod's namespace reads or holds a draw (or
+   * surges with its budgets unread); a list that fails holds it until the next poll. Why it holds; null when
+   * it does not.
    */
   private async rolloutHolds(
     pod: PlanPod,
     labels: Labels,
     health: () => PodHealth | Promise<PodHealth>,
-  ): Promise<boolean> {
+  ): Promise<string | null> {
     // A dry run draws nothing: the server's dry runs check what the budgets' status says.
-    if (this.options.dryRun) return false;
-    if (this.surgingUnbudgeted.includes(pod.namespace)) return true;
+    if (this.options.dryRun) return null;
+    const surging = this.surgingUnbudgeted.find((s) => s.namespace === pod.namespace);
+    if (surging) {
+      return `${surging.by} surges in its namespace, whose PodDisruptionBudgets could not be read: its new pods may count as healthy in them until it ends`;
+    }
     const readingHere = [...this.reading].filter((r) => r.namespace === pod.namespace);
     const prefix = `${pod.namespace}/`;
     const drawing = [...this.drawn].some(
       ([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting),
     );
-    if (readingHere.length === 0 && !drawing) return false;
+    if (readingHere.length === 0 && !drawing) return null;
     let selecting: DisruptionBudget[];
     const read = this.sent();
     try {
@@ -270,16 +273,17 @@ export class BudgetGate {
     } catch (error) {
       // Held, as by a 429: whether the rollout holds them is asked again at the next poll.
       if (!isCallFailure(error)) throw error;
-      return true;
+      return `its PodDisruptionBudgets, which a rollout of this run draws on, could not be read: ${error.message}`;
     }
     const counting = selecting.length > 0 ? countingBudgets(selecting, await health()) : [];
     const readByRollouts = readingHere.flatMap((r) => r.labelSets);
     // A rollout reading a budget may draw what this eviction would take: it goes first.
-    return counting.some(
+    const holds = counting.some(
       (b) =>
         selectingAny([b], readByRollouts).length > 0 ||
         b.disruptionsAllowed - this.unseen(pod.namespace, b, read) < 1,
     );
+    return holds ? "a rollout of this run holds its PodDisruptionBudget" : null;
   }
 
   /** A list of budgets about to be sent: its number, and how many deletions had been answered. */

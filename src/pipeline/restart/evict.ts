@@ -82,12 +82,14 @@ async function evictEach(
       reporter.report(pod, outcome.outcome);
       continue;
     }
-    if (outcome.kind === "blocked" || outcome.kind === "throttled") {
+    if (outcome.kind === "blocked" || outcome.kind === "throttled" || outcome.kind === "held") {
       waitedOut = waiting;
       const reason =
         outcome.kind === "throttled"
           ? `the API server turned the eviction away as too many requests; run again later: ${outcome.reason}`
-          : blockedReason(await budgetsOnce(), labels, outcome.reason);
+          : outcome.kind === "held"
+            ? heldReason(await budgetsOnce(), labels, outcome.reason)
+            : blockedReason(await budgetsOnce(), labels, outcome.reason);
       reporter.report(pod, { kind: "not-started", reason });
       continue;
     }
@@ -110,6 +112,12 @@ async function evictEach(
   }
 }
 
+/** An eviction not sent: a rollout of this run holds the pod's budgets, for `reason`. */
+interface HeldByRun {
+  kind: "held";
+  reason: string;
+}
+
 /**
  * Evicts, retrying a refusal by a budget, or by an API server shedding load, with doubling backoff until
  * `mayWait` runs out (--wait-timeout); before each retry `stillShort` says whether the pod's controller is
@@ -130,7 +138,7 @@ async function evictPatiently(
     health: () => PodHealth | Promise<PodHealth>;
     labels: () => Labels;
   },
-): Promise<EvictOutcome | { kind: "left"; outcome: PodOutcome } | "stopped"> {
+): Promise<EvictOutcome | HeldByRun | { kind: "left"; outcome: PodOutcome } | "stopped"> {
   const { clock } = options;
   const deadline = clock.now() + (mayWait ? options.waitTimeoutMs : 0);
   let backoff = options.pollMs;
@@ -141,11 +149,8 @@ async function evictPatiently(
       options.signal.aborted ? "stopped" : api.evictPod(pod.namespace, pod.name, pod.uid, options.dryRun),
     );
     if (sent === "stopped") return "stopped";
-    const outcome: EvictOutcome = sent ?? {
-      kind: "blocked",
-      reason: "a rollout of this run holds its PodDisruptionBudget",
-    };
-    if (outcome.kind !== "blocked" && outcome.kind !== "throttled") return outcome;
+    const outcome: EvictOutcome | HeldByRun = "held" in sent ? { kind: "held", reason: sent.held } : sent;
+    if (outcome.kind !== "blocked" && outcome.kind !== "throttled" && outcome.kind !== "held") return outcome;
     if (options.signal.aborted) return "stopped";
     const left = deadline - clock.now();
     if (left <= 0) return outcome;
@@ -167,6 +172,12 @@ function blockedReason(budgets: DisruptionBudget[] | null, labels: Labels, refus
   const names = budgets ? blockingBudgets(budgets, labels).map((b) => b.name) : [];
   if (names.length > 0) return `PodDisruptionBudget ${names.join(", ")} allows no disruption now`;
   return `a PodDisruptionBudget allows no disruption now (${refusal})`;
+}
+
+/** Not sent, as a rollout of this run holds what the pod's budgets allow (`why`): naming a budget that blocks. */
+function heldReason(budgets: DisruptionBudget[] | null, labels: Labels, why: string): string {
+  const names = budgets ? blockingBudgets(budgets, labels).map((b) => b.name) : [];
+  return names.length > 0 ? `PodDisruptionBudget ${names.join(", ")} allows no disruption now` : why;
 }
 
 function severalBudgetsReason(budgets: DisruptionBudget[] | null, labels: Labels): string {
