@@ -114,7 +114,11 @@ export class Webhook {
     // with where the webhook's CA may be given.
     const cause = e?.cause;
     if (cause?.code && isTlsFailure(cause.code)) {
-      return `TLS error: ${cause.code} (its CA may be given in NODE_EXTRA_CA_CERTS or the system's bundle)`;
+      const untrusted = /^(UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF|SELF_SIGNED_|DEPTH_ZERO_SELF_SIGNED)/;
+      const hint = untrusted.test(cause.code)
+        ? " (its CA may be given in NODE_EXTRA_CA_CERTS or the system's bundle)"
+        : "";
+      return `TLS error: ${cause.code}${hint}`;
     }
     const detail =
       (cause?.name === "ProxyError" ? cause.message : undefined) ??

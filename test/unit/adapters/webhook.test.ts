@@ -76,13 +76,18 @@ describe("delivery", () => {
     expect(calls).toHaveLength(1);
   });
 
-  it("an untrusted certificate says where the webhook's CA may be given", async () => {
+  it("an untrusted certificate says where the webhook's CA may be given; other TLS failures do not", async () => {
     const clock = new FakeClock();
     const { fetcher } = scripted(clock, fetchFailed("SELF_SIGNED_CERT_IN_CHAIN", "self-signed certificate"));
     expect(await post(clock, fetcher)).toMatchObject({
       reason:
         "TLS error: SELF_SIGNED_CERT_IN_CHAIN (its CA may be given in NODE_EXTRA_CA_CERTS or the system's bundle)",
     });
+    // No CA mends an expired certificate or another host's.
+    for (const code of ["CERT_HAS_EXPIRED", "ERR_TLS_CERT_ALTNAME_INVALID"]) {
+      const other = scripted(clock, fetchFailed(code, "no"));
+      expect(await post(clock, other.fetcher)).toMatchObject({ reason: `TLS error: ${code}` });
+    }
   });
 
   it("gives up after three attempts and says why, with the last answer", async () => {
