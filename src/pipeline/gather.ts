@@ -208,9 +208,12 @@ export async function gatherWorkloads(
   strategy: StrategyName,
   warnings: string[],
 ): Promise<{ workloads: Map<string, Workload>; unreadable: Map<WorkloadKind, string> }> {
-  const unread = mayRoll(strategy)
-    ? "their pods are evicted under auto, left under rollout"
-    : "whether one is being deleted, or runs pods on nodes it no longer schedules to, is seen at each pod's turn";
+  const unread = (kind: WorkloadKind) =>
+    mayRoll(strategy)
+      ? "their pods are evicted under auto, left under rollout"
+      : kind === "DaemonSet"
+        ? "whether one is being deleted, or runs pods on nodes it no longer schedules to, is seen at each pod's turn"
+        : "whether one is being deleted is not known";
   const workloads = new Map<string, Workload>();
   const unreadable = new Map<WorkloadKind, string>();
   const where = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
@@ -223,7 +226,7 @@ export async function gatherWorkloads(
       } catch (error) {
         if (!isCallFailure(error)) throw error;
         unreadable.set(kind, error.message);
-        warnings.push(`${error.message} (${kind}s not read: ${unread})`);
+        warnings.push(`${error.message} (${kind}s not read: ${unread(kind)})`);
       }
     }),
   );
