@@ -90,13 +90,15 @@ export async function runNowCommand(deps: CronDeps, options: RunNowOptions): Pro
   if (pods?.length === 0) {
     io.stderr.write(warningLine(deps.colors.stderr, `job ${name} has no pods left to read a log from`));
   }
+  // What the run said it did (restarted what, gave way to which run, or how it ended: OOMKilled, say): one
+  // line, as cron-status shows it. A failed Job's own reason (BackoffLimitExceeded) says little more.
+  const said = job.metadata.uid ? runResults(listed).get(job.metadata.uid) : undefined;
   if (finished.state === "Complete") {
-    // What the run said it did (restarted what, or gave way to which run): one line, as cron-status shows it.
-    const said = job.metadata.uid ? runResults(listed).get(job.metadata.uid) : undefined;
     io.stderr.write(`job.batch/${name} complete${said ? `: ${escapeTerminal(said)}` : ""}\n`);
     return;
   }
-  throw new JobFailedError(`job ${name} failed${finished.reason ? `: ${finished.reason}` : ""}`);
+  const why = said ? escapeTerminal(said) : finished.reason;
+  throw new JobFailedError(`job ${name} failed${why ? `: ${why}` : ""}`);
 }
 
 /** Polls the Job until it is Complete or Failed; reports each change of state on stderr. */

@@ -9,6 +9,7 @@ import { Kubectl } from "../../../../src/adapters/kubectl.js";
 import { podLogs } from "../../../../src/cron/adapters/kubectl.js";
 import { JobFailedError, type RunNowOptions, runNowCommand } from "../../../../src/cron/commands/run-now.js";
 import { installLabels } from "../../../../src/cron/core/install-labels.js";
+import { jobContainerName } from "../../../../src/cron/core/job-contract.js";
 import { InterruptedError, RefusedError } from "../../../../src/errors.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { cronVerbDeps } from "../../../support/install-cluster.js";
@@ -25,6 +26,7 @@ function cluster(
   timeline: [number, JobState][],
   listed: unknown[] = [],
   refuse: (text: string, gets: number) => string | undefined = () => undefined,
+  pod: unknown = { metadata: { name: "job-pod" } },
 ) {
   const start = clock.now();
   const gets: number[] = [];
@@ -66,7 +68,7 @@ function cluster(
       gets.push(clock.now() - start);
       return answer(job());
     }
-    if (text.startsWith("get pods")) return answer({ items: [{ metadata: { name: "job-pod" } }] });
+    if (text.startsWith("get pods")) return answer({ items: [pod] });
     if (text.startsWith("logs")) return answer('{"kind":"RunSummary"}\n');
     throw new Error(`unexpected kubectl ${text}`);
   };
@@ -121,6 +123,35 @@ describe("run-now --wait", () => {
     const { deps: d } = deps(clock, exec);
     await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(
       new JobFailedError("job kubectl-autoupdate-manual-abcde failed: BackoffLimitExceeded"),
+    );
+  });
+
+  it("a failed run's own ending is its reason (OOMKilled), as cron-status says it, not the Job's", async () => {
+    const clock = new FakeClock();
+    const killed = {
+      metadata: {
+        name: "job-pod",
+        ownerReferences: [
+          { kind: "Job", name: "kubectl-autoupdate-manual-abcde", uid: "job-uid", controller: true },
+        ],
+      },
+      status: {
+        containerStatuses: [
+          {
+            name: jobContainerName,
+            state: {
+              terminated: { exitCode: 137, reason: "OOMKilled", message: "evicting pod shop/cache-0\n" },
+            },
+          },
+        ],
+      },
+    };
+    const { exec } = cluster(clock, [[1000, "Failed"]], [], () => undefined, killed);
+    const { deps: d } = deps(clock, exec);
+    await expect(clock.run(runNowCommand(d, options))).rejects.toThrow(
+      new JobFailedError(
+        "job kubectl-autoupdate-manual-abcde failed: OOMKilled (exit 137): evicting pod shop/cache-0",
+      ),
     );
   });
 
