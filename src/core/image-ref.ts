@@ -33,7 +33,17 @@ const nameMaxLength = 255;
 
 /** True for a registry host as image references name one: `host[:port]`, `[ipv6]:port`. */
 export function isRegistryHost(value: string): boolean {
-  return domainRe.test(value);
+  return domainRe.test(value) || isPathHost(value);
+}
+
+const pathComponentRe = new RegExp(`^${pathComponent}$`);
+
+/**
+ * A dotted first part that is no host name (`ci_cache.example.com`, without a port): distribution/reference
+ * takes it for the first of the path's parts, and containerd pulls from it as a host.
+ */
+function isPathHost(value: string): boolean {
+  return value.includes(".") && pathComponentRe.test(value);
 }
 
 /** Thrown for a reference the kubelet would refuse too; the message is the reason shown to users. */
@@ -80,17 +90,15 @@ export function parseImageRef(input: string): ImageRef {
   }
 
   const { domain, path } = splitDomain(rest);
-  // A first part with a dot that is no host name (`ci_cache.example.com`) is, to distribution/reference, the
-  // first of the path's parts; containerd still pulls from it as a host, and so is it read here.
-  if (!isRegistryHost(domain) && !pathRe.test(`${domain}/${path}`)) {
-    throw new InvalidImageRefError(`invalid registry host "${domain}"`);
-  }
+  if (!isRegistryHost(domain)) throw new InvalidImageRefError(`invalid registry host "${domain}"`);
   if (path.toLowerCase() !== path) {
     throw new InvalidImageRefError(`repository name "${path}" must be lowercase`);
   }
   if (!pathRe.test(path)) throw new InvalidImageRefError(`invalid repository name "${path}"`);
-  // Only the path counts, as in distribution/reference (v0.6.0, which the kubelet and containerd use).
-  if (path.length > nameMaxLength) {
+  // Only the path counts, as in distribution/reference (v0.6.0, which the kubelet and containerd use): the
+  // whole name where the host is the path's first part to it.
+  const counted = domainRe.test(domain) ? path.length : domain.length + 1 + path.length;
+  if (counted > nameMaxLength) {
     throw new InvalidImageRefError(`repository name must not be more than ${nameMaxLength} characters`);
   }
 

@@ -213,7 +213,7 @@ export async function gatherWorkloads(
       ? "their pods are evicted under auto, left under rollout"
       : kind === "DaemonSet"
         ? "whether one is being deleted, or runs pods on nodes it no longer schedules to, is seen at each pod's turn"
-        : "whether one is being deleted is not known";
+        : "whether one is being deleted is seen at each pod's turn";
   const workloads = new Map<string, Workload>();
   const unreadable = new Map<WorkloadKind, string>();
   const where = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };

@@ -67,6 +67,9 @@ describe("parseImageRef normalizes like distribution/reference", () => {
     ["app/-x", "invalid repository name"],
     ["exa mple.com/app", "invalid"],
     ["exa-.com/app", 'invalid registry host "exa-.com"'],
+    // Its host is the path's first part to distribution/reference: the whole name counts, and takes no port.
+    [`ci_cache.example.com/${"a".repeat(240)}`, "must not be more than 255 characters"],
+    ["ci_cache.example.com:5000/app", 'invalid registry host "ci_cache.example.com:5000"'],
     [`example.com/${"a".repeat(256)}`, "must not be more than 255 characters"],
     // Docker Hub's official images are library/ and the name: 8 + 250 is 258.
     [`${"a".repeat(250)}`, "must not be more than 255 characters"],

@@ -9,6 +9,8 @@ describe("--insecure-registry values", () => {
     ["https://registry.lan", "registry.lan"],
     ["10.0.0.7:5000", "10.0.0.7:5000"],
     ["[fd00::7]:5000", "[fd00::7]:5000"],
+    // As an image may name it (ci_cache.example.com/team/app), the kubelet pulling from it.
+    ["ci_cache.example.com", "ci_cache.example.com"],
   ])("%s → %s", (value, host) => {
     expect(parseRegistryHost(value)).toBe(host);
   });
