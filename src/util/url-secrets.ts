@@ -13,11 +13,12 @@ export function withoutUrlSecrets(text: string): string {
 /**
  * Text with the user info of every URL in it (`https://user:password@host`, `https://token@host`) cut to
  * `…@`: a credential pasted where another value was wanted, and quoted back by kubectl or the API server (a
- * selector's 400, a context not found). User info is what comes before the last `@` ahead of the URL's first
- * `/`, as Go's url.Parse reads it; where no `@` comes before the `/`, all before the URL's last `@` (a
- * password holding a `/`, unencoded, which Go would refuse and kubectl quote), unless what comes before the
- * `/` is a host (`host.example:8443/pkg@1.2`). Not an `@` that begins a digest. A bare `name:x@host` is left,
- * which may be an identity (`oidc:alice@example.com`, an AWS role's ARN).
+ * selector's 400, a context not found). A URL runs to a space, `<`, `>`, `\"` or another URL. Its user
+ * info is what comes before the last `@` ahead of its first `/` where a host follows that `@`, as Go's
+ * url.Parse reads it; else all before its last `@` (a password holding a `/` or an `@`, unencoded), unless
+ * what comes before the `/` is a host (`git.example:8443/pkg@1.2`) or nothing (`file:///`). Not an `@` that
+ * begins a digest. Where it cannot tell, it cuts (`registry:5000/pkg@1.2` loses its host). A bare
+ * `name:x@host` is left, which may be an identity (`oidc:alice@example.com`, an AWS role's ARN).
  */
 export function withoutUserInfo(text: string): string {
   return cutUserInfo(text, "…@");
@@ -25,7 +26,7 @@ export function withoutUserInfo(text: string): string {
 
 function cutUserInfo(text: string, replacement: string): string {
   return text.replace(
-    /\b([a-z][a-z0-9+.-]*:\/\/)(\S*)@(?!sha(?:256|384|512):)/gi,
+    /\b([a-z][a-z0-9+.-]*:\/\/)((?:(?![a-z][a-z0-9+.-]*:\/\/|\\")[^\s<>])*)@(?!sha(?:256|384|512):)/gi,
     (url, scheme: string, info: string) => {
       const end = userInfoEnd(info);
       if (end === null) return url;
@@ -36,16 +37,21 @@ function cutUserInfo(text: string, replacement: string): string {
   );
 }
 
-/** A host, with or without its port: a name with a dot, `localhost`, or an IPv6 address in brackets. */
-const hostAndPort = /^(?:\[[0-9a-f:.]+\]|localhost|[a-z0-9_-]+(?:\.[a-z0-9_-]+)+)(?::\d+)?$/i;
+/** A host name with a dot, `localhost` or an IPv6 address in brackets; with its port, if any. */
+const namedHost = /^(?:\[[0-9a-f:.]+\]|localhost|[a-z0-9_-]+(?:\.[a-z0-9_-]+)+)(?::\d+)?$/i;
+/** A name with a port (`registry:5000`): a host only after user info, else a user and a password. */
+const hostWithPort = /^[a-z0-9_-]+:\d+$/i;
 
 /** Where the user info of what comes between a URL's `://` and an `@` ends; null when it holds none. */
 function userInfoEnd(info: string): number | null {
   const slash = info.indexOf("/");
   if (slash < 0) return info.length;
   const head = info.slice(0, slash);
+  if (head === "") return null;
   const at = head.lastIndexOf("@");
-  if (at >= 0) return at;
-  // No host at all (`file:///…`), or a host: the `@` is the path's.
-  return head === "" || hostAndPort.test(head) ? null : info.length;
+  if (at >= 0) {
+    const host = head.slice(at + 1);
+    return namedHost.test(host) || hostWithPort.test(host) ? at : info.length;
+  }
+  return namedHost.test(head) ? null : info.length;
 }

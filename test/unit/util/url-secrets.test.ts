@@ -38,6 +38,19 @@ describe("withoutUrlSecrets", () => {
     for (const password of ["12/Kx9+s3cr3t", "/s3cr3t", 'pa"s3cr3t', "pa\\s3cr3t", "pa\\u0026s3cr3t"]) {
       expect(withoutUrlSecrets(`"https://admin:${password}@10.0.0.1:6443"`)).toBe('"https://10.0.0.1:6443"');
     }
+    // A password holding both an `@` and a `/`; a second URL in one token, each cut on its own.
+    expect(withoutUserInfo('error: --server "https://admin:P@ss/w0rd@10.0.0.1:6443"')).toBe(
+      'error: --server "https://…@10.0.0.1:6443"',
+    );
+    expect(
+      withoutUrlSecrets(
+        '{"registry":"https://reg.example.com/v2/","proxy":"http://bob:hunter2@proxy.example:3128"}',
+      ),
+    ).toBe('{"registry":"https://reg.example.com/v2/","proxy":"http://proxy.example:3128"}');
+    // Where it cannot tell a user from a host (`registry:5000/pkg@1.2`), it cuts.
+    expect(withoutUserInfo("Get http://registry:5000/team/app@v1/tags: refused")).toBe(
+      "Get http://…@v1/tags: refused",
+    );
     // But a path's `@` after a host, and markup a quoted page holds, are not user info: the host stays.
     expect(withoutUrlSecrets("source https://[fd00::1]:8443/team/app@v1.2.3")).toBe(
       "source https://[fd00::1]:8443/team/app@v1.2.3",
