@@ -302,13 +302,23 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
   };
 }
 
-/** How many pods not going nor ended the plan holds of each controller, by `key`. */
+/**
+ * How many pods not going nor ended the plan holds of each controller, by `key`; of a DaemonSet, how many
+ * nodes they are on (an update's surge runs two on one).
+ */
 function liveByTarget(pods: readonly PlanPod[], key: (pod: PlanPod) => string | null): Map<string, number> {
   const counts = new Map<string, number>();
+  const daemonNodes = new Set<string>();
   for (const pod of pods) {
     if (pod.terminating || pod.ended) continue;
     const k = key(pod);
-    if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
+    if (k === null) continue;
+    if (pod.controller?.kind === "DaemonSet") {
+      const onNode = `${k}\n${pod.node}`;
+      if (daemonNodes.has(onNode)) continue;
+      daemonNodes.add(onNode);
+    }
+    counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return counts;
 }

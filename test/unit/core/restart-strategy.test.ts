@@ -730,6 +730,29 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     expect(decided.pods[0]!.restart).toBe(decided.pods[1]!.restart);
   });
 
+  it("where no count is read, the plan's own pods stand for it: of a DaemonSet, the nodes they are on", () => {
+    const agent = { kind: "DaemonSet", name: "agent" };
+    // Its update's surge: the old pod and the new one on the one node; and a ReplicationController's pods.
+    const surging: Plan = {
+      resolver: "registry",
+      pods: [pod("agent-old", agent, agent), { ...pod("agent-new", agent, agent), action: "none" }],
+    };
+    const legacy = { kind: "ReplicationController", name: "legacy" };
+    const two: Plan = {
+      resolver: "registry",
+      pods: [pod("legacy-a", legacy, legacy), pod("legacy-b", legacy, legacy)],
+    };
+    const counted = (plan: Plan) =>
+      decideRestarts(plan, {
+        strategy: "evict",
+        workloads: new Map(),
+        unreadable: new Map([["DaemonSet", "forbidden"]]),
+        owners: noOwners,
+      }).pods[0]!.restart?.replicas;
+    expect(counted(surging)).toBe(1);
+    expect(counted(two)).toBe(2);
+  });
+
   it("a bare ReplicaSet's replica count comes from the ReplicaSets listed while gathering", () => {
     const solo = { kind: "ReplicaSet", name: "solo-8f" };
     const bare: Plan = { resolver: "registry", pods: [pod("solo-8f-a", solo, solo)] };
