@@ -304,7 +304,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
 
 /**
  * How many pods not going nor ended the plan holds of each controller, by `key`; of a DaemonSet, how many
- * nodes they are on (an update's surge runs two on one).
+ * nodes they are on (an update's surge runs two on one), each pod not yet on one counted.
  */
 function liveByTarget(pods: readonly PlanPod[], key: (pod: PlanPod) => string | null): Map<string, number> {
   const counts = new Map<string, number>();
@@ -313,7 +313,7 @@ function liveByTarget(pods: readonly PlanPod[], key: (pod: PlanPod) => string | 
     if (pod.terminating || pod.ended) continue;
     const k = key(pod);
     if (k === null) continue;
-    if (pod.controller?.kind === "DaemonSet") {
+    if (pod.controller?.kind === "DaemonSet" && pod.node !== "") {
       const onNode = `${k}\n${pod.node}`;
       if (daemonNodes.has(onNode)) continue;
       daemonNodes.add(onNode);

@@ -13,12 +13,13 @@ export function withoutUrlSecrets(text: string): string {
 /**
  * Text with the user info of every URL in it (`https://user:password@host`, `https://token@host`) cut to
  * `…@`: a credential pasted where another value was wanted, and quoted back by kubectl or the API server (a
- * selector's 400, a context not found). A URL runs to a space, `<`, `>`, `\"` or another URL. Its user
- * info is what comes before the last `@` ahead of its first `/` where a host follows that `@`, as Go's
- * url.Parse reads it; else all before its last `@` (a password holding a `/` or an `@`, unencoded), unless
- * what comes before the `/` is a host (`git.example:8443/pkg@1.2`) or nothing (`file:///`). Not an `@` that
- * begins a digest. Where it cannot tell, it cuts (`registry:5000/pkg@1.2` loses its host). A bare
- * `name:x@host` is left, which may be an identity (`oidc:alice@example.com`, an AWS role's ARN).
+ * selector's 400, a context not found). A URL runs to a space, a JSON string's end (`",`) or another URL:
+ * a password may hold anything else (Go's %q quotes a `"` in it as `\"`). Its user info is what comes before
+ * the last `@` ahead of its first `/` where a host follows that `@`, as Go's url.Parse reads it; else all
+ * before its last `@` (a password holding a `/` or an `@`, unencoded), unless what comes before the `/` is a
+ * host (`git.example:8443/pkg@1.2`) or nothing (`file:///`). Not an `@` that begins a digest. Where it cannot
+ * tell, it cuts (`registry:5000/pkg@1.2` loses its host). A bare `name:x@host` is left, which may be an
+ * identity (`oidc:alice@example.com`, an AWS role's ARN).
  */
 export function withoutUserInfo(text: string): string {
   return cutUserInfo(text, "…@");
@@ -26,7 +27,7 @@ export function withoutUserInfo(text: string): string {
 
 function cutUserInfo(text: string, replacement: string): string {
   return text.replace(
-    /\b([a-z][a-z0-9+.-]*:\/\/)((?:(?![a-z][a-z0-9+.-]*:\/\/|\\")[^\s<>])*)@(?!sha(?:256|384|512):)/gi,
+    /\b([a-z][a-z0-9+.-]*:\/\/)((?:(?![a-z][a-z0-9+.-]*:\/\/|"[,:}\]])\S)*)@(?!sha(?:256|384|512):)/gi,
     (url, scheme: string, info: string) => {
       const end = userInfoEnd(info);
       if (end === null) return url;

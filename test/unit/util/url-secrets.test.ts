@@ -47,6 +47,16 @@ describe("withoutUrlSecrets", () => {
         '{"registry":"https://reg.example.com/v2/","proxy":"http://bob:hunter2@proxy.example:3128"}',
       ),
     ).toBe('{"registry":"https://reg.example.com/v2/","proxy":"http://proxy.example:3128"}');
+    // Go's url.Parse refuses a `"`, `<` or `>` in user info and quotes the URL with %q; a URL in a JSON body
+    // ends with its string.
+    for (const password of ['pa\\"ss', "pa<ss", "x>y"]) {
+      expect(
+        withoutUserInfo(`error: parse "https://admin:${password}@10.0.0.1:6443": net/url: invalid userinfo`),
+      ).toBe('error: parse "https://…@10.0.0.1:6443": net/url: invalid userinfo');
+    }
+    expect(
+      withoutUrlSecrets('{"server":"https://a:b@api.example.com:6443","contact":"ops@example.org"}'),
+    ).toBe('{"server":"https://api.example.com:6443","contact":"ops@example.org"}');
     // Where it cannot tell a user from a host (`registry:5000/pkg@1.2`), it cuts.
     expect(withoutUserInfo("Get http://registry:5000/team/app@v1/tags: refused")).toBe(
       "Get http://…@v1/tags: refused",
