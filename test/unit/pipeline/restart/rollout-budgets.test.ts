@@ -237,21 +237,10 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     // One disruption allowed over blue and red; blue's rollout takes a pod down at each step, and its
     // budget shows the full allowance again between steps (a new pod Ready during minReadySeconds).
     let allowed = 1;
-    const api = {
-      listDisruptionBudgets: async (): Promise<DisruptionBudget[]> => [
-        { name: "guard", selector: { matchLabels: { app: "web" } }, disruptionsAllowed: allowed },
-      ],
-    };
-    const options = {
-      dryRun: false,
-      wait: true,
-      waitTimeoutMs: 120_000,
-      pollMs: 1000,
-      signal: new AbortController().signal,
+    const { gate, pod } = gateOver(
+      async () => [{ name: "guard", selector: { matchLabels: { app: "web" } }, disruptionsAllowed: allowed }],
       clock,
-    };
-    const gate = new BudgetGate(api, options as unknown as RestartOptions);
-    const pod = (name: string) => ({ namespace: "shop", name, labels: { app: "web" } }) as never;
+    );
     const rollout = (name: string) => ({
       disruptions: 1,
       by: `the rollout of Deployment/${name}`,
@@ -290,14 +279,14 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
 });
 
 /** A gate over a namespace's budgets as `list` answers them; an eviction that says whether it was sent. */
-function gateOver(list: () => Promise<DisruptionBudget[]>) {
+function gateOver(list: () => Promise<DisruptionBudget[]>, clock = new FakeClock()) {
   const options = {
     dryRun: false,
     wait: true,
     waitTimeoutMs: 120_000,
     pollMs: 1000,
     signal: new AbortController().signal,
-    clock: new FakeClock(),
+    clock,
   };
   const gate = new BudgetGate({ listDisruptionBudgets: list }, options as unknown as RestartOptions);
   const pod = (name: string) => ({ namespace: "shop", name, labels: { app: "web" } }) as never;
