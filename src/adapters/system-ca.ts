@@ -25,7 +25,8 @@ let trusted = false;
 
 /**
  * Adds the system's CA certificates (`$SSL_CERT_FILE`, as OpenSSL reads it, else the distribution's bundle;
- * and macOS's or Windows' store) to what every TLS connection of this process trusts. Returns how many were read; 0 when there is none.
+ * and macOS's or Windows' store) to what every TLS connection of this process trusts. Returns how many were
+ * read; 0 when there is none.
  */
 export function trustSystemCertificates(env: NodeJS.ProcessEnv): number {
   if (trusted) return 0;

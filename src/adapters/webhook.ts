@@ -110,11 +110,12 @@ export class Webhook {
     if (e?.name === "TimeoutError" || e?.name === "AbortError") {
       return `no answer within ${formatSeconds(timeoutMs)}`;
     }
-    // A proxy's failure says which proxy and what it answered; others are the system's code, TLS trust's
-    // with where the webhook's CA may be given.
+    // A proxy's failure says which proxy and what it answered; others are the system's code, an untrusted
+    // certificate's with where the webhook's CA may be given.
     const cause = e?.cause;
     if (cause?.code && isTlsFailure(cause.code)) {
-      const untrusted = /^(UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF|SELF_SIGNED_|DEPTH_ZERO_SELF_SIGNED)/;
+      const untrusted =
+        /^(UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF|SELF_SIGNED_|DEPTH_ZERO_SELF_SIGNED|CERT_UNTRUSTED)/;
       const hint = untrusted.test(cause.code)
         ? " (its CA may be given in NODE_EXTRA_CA_CERTS or the system's bundle)"
         : "";

@@ -31,7 +31,7 @@ const dockerHub = "docker.io";
 /** The whole name, registry and path, as the kubelet counts it (distribution's NameTotalLengthMax). */
 const nameMaxLength = 255;
 
-/** True for a registry host as image references name one: `host[:port]`, `[ipv6]:port`. */
+/** True for a registry host as image references name one: `host[:port]`, `[ipv6]:port`, `ci_cache.lan`. */
 export function isRegistryHost(value: string): boolean {
   return domainRe.test(value) || isPathHost(value);
 }

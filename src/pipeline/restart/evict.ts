@@ -174,7 +174,7 @@ function blockedReason(budgets: DisruptionBudget[] | null, labels: Labels, refus
   return `a PodDisruptionBudget allows no disruption now (${refusal})`;
 }
 
-/** Not sent, as a rollout of this run holds what the pod's budgets allow (`why`): naming a budget that blocks. */
+/** Not sent, as a rollout of this run holds what the pod's budgets allow (`why`), or a budget that blocks. */
 function heldReason(budgets: DisruptionBudget[] | null, labels: Labels, why: string): string {
   const names = budgets ? blockingBudgets(budgets, labels).map((b) => b.name) : [];
   return names.length > 0 ? `PodDisruptionBudget ${names.join(", ")} allows no disruption now` : why;

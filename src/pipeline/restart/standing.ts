@@ -124,8 +124,8 @@ async function standingOf(
   const since = settled.waited ? await changedSincePlan(api, pod, readiness) : undefined;
   if (since && "left" in since) return { kind: "left", outcome: since.left };
   const before = settled.snapshot;
-  const deleting = controllerDeleting(pod, before) ?? aloneSincePlan(pod, before);
-  if (deleting) return { kind: "left", outcome: deleting };
+  const leaving = controllerDeleting(pod, before) ?? aloneSincePlan(pod, before);
+  if (leaving) return { kind: "left", outcome: leaving };
   const short = shortOfReadyPods(pod, before);
   if (short && later && heldOnlyByLater(before, pod, later)) return { kind: "later" };
   if (short) return { kind: "left", outcome: { kind: "not-started", reason: short } };
@@ -154,8 +154,8 @@ export async function standingAfterWait(
     return { before: standing.kind === "go" ? standing.before : null, labels };
   }
   const before = await readiness.snapshot();
-  const deleting = controllerDeleting(pod, before) ?? aloneSincePlan(pod, before);
-  if (deleting) return { left: deleting };
+  const leaving = controllerDeleting(pod, before) ?? aloneSincePlan(pod, before);
+  if (leaving) return { left: leaving };
   const short = shortOfReadyPods(pod, before);
   return short ? { left: { kind: "not-started", reason: short } } : { before, labels: since.labels };
 }
