@@ -9,7 +9,7 @@
 import { blanked } from "../util/blanked.js";
 import type { Clock } from "../util/clock.js";
 import { type HttpFetch, httpFetch } from "./http/http-fetch.js";
-import { isPermanentFailure, isTlsFailure } from "./http/permanent-failures.js";
+import { isPermanentFailure, isTlsFailure, isUntrustedCertificate } from "./http/permanent-failures.js";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelay } from "./registry/retry-policy.js";
 
 /** Three attempts, 1 s then 2 s apart (halved by jitter at most), a Retry-After of up to 10 s honoured. */
@@ -114,9 +114,7 @@ export class Webhook {
     // certificate's with where the webhook's CA may be given.
     const cause = e?.cause;
     if (cause?.code && isTlsFailure(cause.code)) {
-      const untrusted =
-        /^(UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY_LEAF|SELF_SIGNED_|DEPTH_ZERO_SELF_SIGNED|CERT_UNTRUSTED)/;
-      const hint = untrusted.test(cause.code)
+      const hint = isUntrustedCertificate(cause.code)
         ? " (its CA may be given in NODE_EXTRA_CA_CERTS or the system's bundle)"
         : "";
       return `TLS error: ${cause.code}${hint}`;
