@@ -389,6 +389,25 @@ export function runsNewDigests(stale: readonly PlanContainer[], pod: Pod): boole
   );
 }
 
+/**
+ * The first of `stale`'s stale containers that `pod` runs on a digest that is neither its old one nor its
+ * tag's new one: restarted since the plan, it pulled the tag again and got what the tag points to now.
+ */
+export function runsOtherDigest(
+  stale: readonly PlanContainer[],
+  pod: Pod,
+): { container: PlanContainer; digest: string } | null {
+  const runs = digestsRunBy(pod);
+  for (const container of stale) {
+    if (!staleOnKnownDigest(container)) continue;
+    const digest = runs(container.name);
+    if (digest !== null && digest !== container.runningDigest && !isNewDigest(container, digest)) {
+      return { container, digest };
+    }
+  }
+  return null;
+}
+
 /** The repository digest a pod's container (or init container) runs, by name; null when it names none. */
 function digestsRunBy(pod: Pod): (name: string) => string | null {
   const runs = imagesRunBy(pod);

@@ -2,9 +2,10 @@
  * What may have changed about a planned pod by the time its eviction or deletion comes (minutes later, in
  * a long run or after the prompt). Pure.
  */
+import { shortDigest } from "./image-id.js";
 import { controllerOf, ignoreLabel, isOptedOut, type Pod } from "./k8s.js";
 import type { PlanPod } from "./plan.js";
-import { isStaying, type PodWithConditions, runsNewDigests } from "./readiness.js";
+import { isStaying, type PodWithConditions, runsNewDigests, runsOtherDigest } from "./readiness.js";
 import { belowPartition } from "./restart-strategy.js";
 import { updateStrategyType, type Workload } from "./workload.js";
 
@@ -18,7 +19,7 @@ import { updateStrategyType, type Workload } from "./workload.js";
 export function leftSincePlan(planned: PlanPod, current: PodWithConditions | null): string | null {
   if (!current || current.metadata.uid !== planned.uid) return null;
   if (isOptedOut(current.metadata)) return `opted out since the plan (${ignoreLabel}=true)`;
-  const changed = imageChangedSincePlan(planned, current);
+  const changed = imageChangedSincePlan(planned, current) ?? digestChangedSincePlan(planned, current);
   if (changed) return changed;
   if (current.status?.phase === "Unknown") {
     return "pod phase Unknown since the plan (its node cannot be reached): what it runs now is not known";
@@ -47,6 +48,17 @@ function imageChangedSincePlan(planned: PlanPod, current: Pod): string | null {
     }
   }
   return null;
+}
+
+/**
+ * Why a pod is not the one the plan judged: a container runs a digest the plan did not see (restarted since,
+ * it pulled a tag that moved again). Whether that one is stale was never asked: the next run asks.
+ */
+function digestChangedSincePlan(planned: PlanPod, current: Pod): string | null {
+  const other = runsOtherDigest(planned.containers, current);
+  if (!other) return null;
+  const { container, digest } = other;
+  return `container ${container.name} restarted onto ${shortDigest(digest)} since the plan, which judged ${shortDigest(container.runningDigest)} against ${shortDigest(container.latestDigest)}: the next run judges it`;
 }
 
 /**

@@ -236,6 +236,8 @@ describe("one pod at a time per controller", () => {
     });
     // web-0 runs that digest and is held for it; web-1 and web-2, on an older image still, are planned.
     const older = `sha256:${"4".repeat(64)}`;
+    cluster.restartContainers("web-1", older);
+    cluster.restartContainers("web-2", older);
     const onOlder = (pod: PlanPod) => ({
       ...pod,
       containers: pod.containers.map((container) => ({ ...container, runningDigest: older })),

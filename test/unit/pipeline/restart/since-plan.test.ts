@@ -67,6 +67,19 @@ describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
     );
   });
 
+  it("a pod whose containers restarted onto a digest the plan never saw (the tag moved again) is left", async () => {
+    const { clock, cluster, pods, touched } = web(strategy);
+    const third = `sha256:${"c".repeat(64)}`;
+    // While web-0's replacement is awaited, web-1 crashes and its kubelet pulls a tag pushed again since.
+    clock.at(clock.now() + 1000, () => cluster.restartContainers("web-1", third));
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(touched().map((line) => line.split(" ")[2])).toEqual(["shop/web-0", "shop/web-2"]);
+    const planned = pods[1]?.containers[0];
+    expect(reported).toContain(
+      `web-1 not-started: container app restarted onto cccccccccccc since the plan, which judged ${planned?.runningDigest?.slice(7, 19)} against ${planned?.latestDigest?.slice(7, 19)}: the next run judges it`,
+    );
+  });
+
   it("a pod its controller let go since the plan is left", async () => {
     const { clock, cluster, pods, touched } = web(strategy);
     // While web-0's replacement is awaited, web-1 is taken out of the ReplicaSet, which makes another.
