@@ -145,8 +145,9 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
       "--username and --password are not taken: the password would be in the argv of every kubectl this runs, readable by other users (ps); write both into a user of your kubeconfig file with an editor (not on a command line, kubectl config set-credentials's included) and pass --user NAME",
     );
   }
-  // A URL's user info (https://user:password@host), quoted nowhere, not even in this refusal.
-  if (raw.server !== undefined && /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(raw.server)) {
+  // A URL's user info (https://user:password@host), quoted nowhere, not even in this refusal. Any `@`
+  // counts: a password may hold `/`, `?` or `#`, and an API server's path has no use for one.
+  if (raw.server?.includes("@")) {
     throw new UsageError(
       "--server with a user or password in its URL is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); write the credentials into a user of your kubeconfig file with an editor (not on a command line) and pass --user NAME with --server at the plain URL",
     );

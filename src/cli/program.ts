@@ -8,7 +8,7 @@ import { Command, Help } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import { mayHoldCredentials } from "../util/shown-value.js";
+import { mayHoldCredentials, quotedValue } from "../util/shown-value.js";
 import { declareCronVerbs } from "./cron-verbs.js";
 import { declarePlanVerbs } from "./plan-verbs.js";
 import type { DeclareVerb } from "./verb.js";
@@ -67,7 +67,9 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     .action((name?: string) => {
       const topic = name === undefined ? program : [...verbs.keys()].find((v) => v.name() === name);
       if (!topic)
-        throw new UsageError(`unknown help topic "${name}"; run '${programName} --help' for the verbs`);
+        throw new UsageError(
+          `unknown help topic ${quotedValue(name)}; run '${programName} --help' for the verbs`,
+        );
       topic.outputHelp();
     });
 

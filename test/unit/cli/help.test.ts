@@ -34,6 +34,13 @@ describe("help and version, with only the named verb's flags declared", () => {
     });
   });
 
+  it("help for a topic that may hold credentials (a webhook URL pasted there) does not quote it", async () => {
+    const { stderr } = await runMain(["help", "https://hooks.example.com/services/T0/B0/s3cr3t"]);
+    expect(stderr).toBe(
+      "error: unknown help topic (not shown: it may hold credentials); run 'kubectl autoupdate --help' for the verbs\n",
+    );
+  });
+
   it.each([
     [["plan", "--foo"], "error: unknown flag: --foo"],
     [["plan", "-n"], "error: flag needs an argument: --namespace"],

@@ -115,6 +115,9 @@ describe("--server with credentials in its URL", () => {
       "https://admin:s3cr3t@10.0.0.1:6443",
       "admin:s3cr3t@10.0.0.1:6443",
       "https://tok@h",
+      // A password may hold what ends a URL's host part, as base64 holds `/`.
+      "https://admin:Zm9v/s3cr3t@k8s.example.com:6443",
+      "admin:a?b#s3cr3t@10.0.0.1:6443",
     ]) {
       const message = usageError(() => resolve({ server }));
       expect(message).toMatch(
