@@ -152,7 +152,7 @@ export function onlyFlags(
       continue;
     }
     // Every verb's, though not among its options: `-n web -h plan` asks for plan's help.
-    if (word === "-h" || word === "--help") continue;
+    if (helpForm.test(word)) continue;
     if (word.startsWith("--")) {
       const flag = lookup(word.split("=")[0]!);
       if (!flag) return false;
@@ -168,6 +168,9 @@ export function onlyFlags(
     if (last?.flag.takesValue && last.value === undefined) {
       if (!valueFollows(i)) return false;
       i++;
+    } else if (last?.name === "-v" && last.value === undefined) {
+      // kubectl's log level ends the word: its level may be the next word (`-Av 6`), as with a lone `-v`.
+      if (/^\d+$/.test(words[i + 1] ?? "")) i++;
     }
   }
   return true;
@@ -224,6 +227,12 @@ function rewritten(verb: Command, argv: readonly string[]): string[] {
       i += level.words - 1;
       continue;
     }
+    // cobra's help is a boolean flag too (`--help=true`); commander knows only the bare word.
+    const help = word.includes("=") ? asksHelp(word) : undefined;
+    if (help !== undefined) {
+      if (help) push("--help");
+      continue;
+    }
     const bare = optionFor(word);
     if (bare && takesValue(bare)) {
       // Its value is the next word, whatever it looks like (`--as -v`): passed on as it is.
@@ -269,6 +278,24 @@ function separated(verb: Command, word: string): string[] {
   return flags.flatMap(({ name, flag, value }) =>
     value === undefined ? [name] : flag.takesValue ? [name, value] : [`${name}=${value}`],
   );
+}
+
+/** Help, as cobra takes it: `-h`, `--help`, and either with `=true` or `=false`. */
+const helpForm = /^(?:-h|--help)(?:=(.*))?$/s;
+
+/** Whether a word asks for help (`--help`, `-h=true`), or refuses it (`--help=false`); undefined if no help word. */
+export function asksHelp(word: string): boolean | undefined {
+  const form = helpForm.exec(word);
+  if (!form) return undefined;
+  const value = form[1];
+  if (value === undefined) return true;
+  const on = flagBoolean(value);
+  if (on === undefined) {
+    throw new UsageError(
+      `invalid argument ${quotedValue(value)} for "-h, --help": it takes true or false, or no value`,
+    );
+  }
+  return on;
 }
 
 function takesValue(option: Option): boolean {

@@ -65,7 +65,8 @@ export function createProgram(io: Io, argv?: readonly string[]): Command {
     .description("display help for a verb")
     .argument("[verb]")
     .action((name?: string) => {
-      const topic = name === undefined ? program : [...verbs.keys()].find((v) => v.name() === name);
+      if (name === undefined) return program.outputHelp();
+      const topic = [...verbs.keys()].find((v) => v.name() === name);
       if (!topic)
         throw new UsageError(
           `unknown help topic ${quotedValue(name)}; run '${programName} --help' for the verbs`,

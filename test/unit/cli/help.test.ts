@@ -34,6 +34,21 @@ describe("help and version, with only the named verb's flags declared", () => {
     });
   });
 
+  it("takes cobra's boolean forms of help: --help=true and -h=true print it, --help=false asks for none", async () => {
+    const help = await runMain(["plan", "--help"]);
+    expect(help.code).toBe(0);
+    expect(await runMain(["plan", "--help=true"])).toEqual(help);
+    expect(await runMain(["plan", "-h=true"])).toEqual(help);
+    expect(await runMain(["-n", "web", "--help=true", "plan"])).toEqual(help);
+    expect((await runMain(["-n", "web", "--help=true"])).stdout).toMatch(/^Usage: kubectl autoupdate /);
+    expect((await runMain(["cron-status", "--help=false", "--bogus"])).stderr).toMatch(
+      /^error: unknown flag: --bogus/,
+    );
+    expect((await runMain(["plan", "--help=maybe"])).stderr).toMatch(
+      /^error: invalid argument "maybe" for "-h, --help": it takes true or false/,
+    );
+  });
+
   it("help for a topic that may hold credentials (a webhook URL pasted there) does not quote it", async () => {
     const { stderr } = await runMain(["help", "https://hooks.example.com/services/T0/B0/s3cr3t"]);
     expect(stderr).toBe(

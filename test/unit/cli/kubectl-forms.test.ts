@@ -124,6 +124,19 @@ describe("kubectl's forms of a flag", () => {
       ["-n", "web", "-h", "plan"],
       ["plan", "-n", "web", "-h"],
     ],
+    // kubectl's log level after short flags combined, its level in the next word.
+    [
+      ["-Av", "6", "plan"],
+      ["plan", "-A", "--verbose"],
+    ],
+    [
+      ["-Av", "0", "plan"],
+      ["plan", "-A"],
+    ],
+    [
+      ["--help=true", "plan"],
+      ["plan", "--help"],
+    ],
   ])("the verb's flags before it, as kubectl takes them: %j", (argv, expected) => {
     expect(kubectlForms(createProgram(io, argv), argv)).toEqual(expected);
   });
