@@ -264,6 +264,11 @@ export interface BudgetsRead {
   budgetsUnread?: boolean;
 }
 
+/** Whether a selector narrows the pods to some of their workloads' (a blank one selects all, as kubectl's). */
+export function isNarrowed(scope: PodScope): boolean {
+  return Boolean(scope.selector?.trim() || scope.fieldSelector?.trim());
+}
+
 /**
  * Under a scope narrowed by -l or --field-selector, the pods opted out in its namespaces, in the selection
  * or not, by what restarts them: a rollout of their workload would replace those outside it too, so the
@@ -277,7 +282,7 @@ export async function listOptedOutElsewhere(
   owners: OwnerIndex,
   warnings: string[],
 ): Promise<Map<string, string[]> | undefined> {
-  if (!mayRoll(strategy) || (!scope.selector && !scope.fieldSelector)) return undefined;
+  if (!mayRoll(strategy) || !isNarrowed(scope)) return undefined;
   const optedOut = {
     namespace: scope.namespace,
     allNamespaces: scope.allNamespaces,

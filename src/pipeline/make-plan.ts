@@ -20,7 +20,14 @@ import {
 } from "../core/restarted-for.js";
 import { InterruptedError } from "../errors.js";
 import { Limiter } from "../util/limiter.js";
-import { gather, gatherBudgets, gatherWorkloads, type Inventory, listOptedOutElsewhere } from "./gather.js";
+import {
+  gather,
+  gatherBudgets,
+  gatherWorkloads,
+  type Inventory,
+  isNarrowed,
+  listOptedOutElsewhere,
+} from "./gather.js";
 import { resolveImages } from "./resolve.js";
 
 export interface MakePlanOptions {
@@ -133,7 +140,7 @@ export async function makePlan(
     ...workloads,
     ...(optedOutElsewhere ? { optedOutElsewhere } : {}),
     ...(budgets || {}),
-    narrowed: Boolean(options.scope.selector?.trim() || options.scope.fieldSelector?.trim()),
+    narrowed: isNarrowed(options.scope),
     podsLeftOut: options.images !== undefined,
   });
   warnings.push(...(resolver.warnings?.() ?? []), ...(options.extraWarnings?.() ?? []));

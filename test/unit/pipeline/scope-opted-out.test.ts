@@ -102,6 +102,10 @@ describe("a selection that leaves out some pods of a workload", () => {
     // Without a selection the plan sees the opted-out pod and evicts web-a alone, listing pods once.
     expect(whole).toMatchObject({ action: "delete", strategy: "evict" });
     expect(scopes).toHaveLength(1);
+    // A blank selection selects every pod, as kubectl's does: no list more.
+    const blank = { namespace: "shop", allNamespaces: false, fieldSelector: " " };
+    expect(await restartOf(kubectl, resolver, blank, "web-7d9c8b-a")).toEqual(whole);
+    expect(scopes).toHaveLength(2);
 
     const scoped = await restartOf(
       kubectl,
@@ -123,7 +127,7 @@ describe("a selection that leaves out some pods of a workload", () => {
     // The plan (table ACTION, Plan document restart.strategy, -o name) should say the same thing apply does.
     expect(scoped.strategy).toBe(atApply.kind === "restart" ? atApply.strategy : undefined);
     // One more list, of the pods opted out, by their label.
-    expect(scopes.slice(1)).toEqual([
+    expect(scopes.slice(2)).toEqual([
       { namespace: "shop", allNamespaces: false, fieldSelector: "spec.nodeName=n1" },
       { namespace: "shop", allNamespaces: false, selector: "kubectl-autoupdate/ignore=true" },
     ]);
