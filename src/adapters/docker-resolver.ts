@@ -316,10 +316,12 @@ export class DockerResolver implements Resolver {
    * another image's pull worked with, so its secrets need not be among the ones the reader was given), and
    * those of the user's own docker config.
    */
-  private redacted(text: string): string {
+  private redacted(text: string, own: readonly (string | undefined)[] = []): string {
     const given = [...this.configDirs.keys()].flatMap(credentialSecrets);
+    // In one pass: a secret inside another (a password and the same with a suffix) blanked first would
+    // leave the longer one unfound, its rest showing.
     return withoutAuthorizationValues(
-      redactSecrets(text, [...given, ...(this.options.engine.authSecrets ?? [])]),
+      redactSecrets(text, [...given, ...(this.options.engine.authSecrets ?? []), ...own]),
     );
   }
 
@@ -333,7 +335,7 @@ export class DockerResolver implements Resolver {
       configDir === undefined && userCredentials
         ? await userCredentials(domain, this.readsAuthConfig).catch(() => [])
         : [];
-    return redactSecrets(this.redacted(text), own.flatMap(credentialSecrets));
+    return this.redacted(text, own.flatMap(credentialSecrets));
   }
 
   private async userHasCredential(domain: string): Promise<boolean> {

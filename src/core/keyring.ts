@@ -5,6 +5,7 @@
  * every match is tried, and Docker Hub's key (`https://index.docker.io/v1/`) serves docker.io images (and,
  * unlike the kubelet's, no other registry: see isDockerHub).
  */
+import { withoutUserInfo } from "../util/url-secrets.js";
 
 /** One registry credential. Lives in memory only. */
 export interface Credential {
@@ -242,21 +243,30 @@ function kubeletEntries(value: unknown): DockerAuths {
   for (const [location, entry] of Object.entries(value)) {
     if (entry === null) continue;
     if (typeof entry !== "object" || Array.isArray(entry)) {
-      throw new Unreadable(`the entry of ${location} is not an object`);
+      throw new Unreadable(`the entry of ${entryName(location)} is not an object`);
     }
     const fields: Record<string, string> = {};
     for (const name of ["auth", "username", "password", "email"]) {
       const field = memberOf(entry as Record<string, unknown>, name);
       if (field === undefined || field === null) continue;
-      if (typeof field !== "string") throw new Unreadable(`${name} of ${location} is not a string`);
+      if (typeof field !== "string")
+        throw new Unreadable(`${name} of ${entryName(location)} is not a string`);
       fields[name] = field;
     }
     if (fields["auth"] && !isBasicAuth(fields["auth"])) {
-      throw new Unreadable(`auth of ${location} is not base64 of username:password`);
+      throw new Unreadable(`auth of ${entryName(location)} is not base64 of username:password`);
     }
     auths[location] = { auth: fields["auth"], username: fields["username"], password: fields["password"] };
   }
   return auths;
+}
+
+/**
+ * An entry as a reason names it: by its key in the keyring, as the kubelet reads it, which drops any user
+ * info written in it (`https://user:token@host`); else without such user info.
+ */
+function entryName(location: string): string {
+  return keyringKey(location) ?? withoutUserInfo(location);
 }
 
 /** Whether `auth` decodes as the kubelet decodes it (padding as written) to text with a colon. */

@@ -30,14 +30,14 @@ export function credentialSecrets(credential: Credential | undefined | null): (s
  * surrogate as U+FFFD) and as Go's url.QueryEscape, which differs only in escaping `*` and not `~`.
  */
 function formEncodings(secret: string | undefined): string[] {
-  // As redactSecrets: a shorter secret is not blanked in any form.
+  // As redactSecrets: a shorter secret is blanked as written only.
   if (secret === undefined || secret.length < minSecretLength) return [];
   const whatwg = new URLSearchParams({ s: secret }).toString().slice(2);
   const go = whatwg.replaceAll("*", "%2A").replaceAll("%7E", "~");
   return [...new Set([whatwg, go])].filter((form) => form !== secret);
 }
 
-/** A secret shorter than this is not blanked: it would blank ordinary words. */
+/** A secret shorter than this is blanked only as a word of its own: inside words it would blank their letters. */
 const minSecretLength = 4;
 
 /** `user:password` as a Basic Authorization header carries it, after `Basic `. */
@@ -46,7 +46,7 @@ export function basicCredentials(username: string, password: string): string {
 }
 
 /**
- * The text with each secret (of 4 characters or more: a shorter one would blank ordinary words) blanked, as
+ * The text with each secret blanked (one shorter than 4 characters only as a word of its own, as written), as
  * written and as quoted: docker prints a registry's answer it cannot parse quoted (Go's %q, which writes `"`,
  * `\` and line breaks as JSON does), a password may be a whole JSON key file (GCR's `_json_key`), and a token
  * server may echo it in JSON of its own. Lone surrogates count as the U+FFFD Go sends for them.
@@ -71,7 +71,10 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
         upperHex(unicodeEscaped(quoted.replaceAll('\\"', '"'), /[^\x00-\x7f]|[<>&'+`"]/g, true)),
       ];
     });
-  return blanked(text, forms, "<redacted>");
+  const short = secrets.filter(
+    (secret): secret is string => secret !== undefined && secret.length < minSecretLength,
+  );
+  return blanked(text, forms, "<redacted>", short);
 }
 
 /** `text` with the characters `pattern` matches written as \u escapes, in lowercase or uppercase hex. */

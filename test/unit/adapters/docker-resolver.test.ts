@@ -915,6 +915,28 @@ describe("DockerResolver: what docker says of a failed pull keeps other secrets 
     expect(asked).toEqual(["127.0.0.1:5000"]);
   });
 
+  it("a helper's password that holds another credential's (a shared base, a suffix per registry) is blanked whole", async () => {
+    const env = {
+      DOCKER_CONFIG: "/nonexistent/.docker",
+      DOCKER_AUTH_CONFIG: JSON.stringify({
+        auths: { "other.example": { auth: Buffer.from("ci:TEAM-PASS-2024").toString("base64") } },
+      }),
+    };
+    const echo = `Error response from daemon: Head "https://127.0.0.1:5000/v2/app/manifests/latest": error parsing HTTP 401 response body: "bad password TEAM-PASS-2024-ADMIN-x9Q"\n`;
+    const resolver = new DockerResolver(failingPull(echo).docker, {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: true,
+      engine: userDockerEngine(env, "/nonexistent"),
+      userCredentials: async () => [
+        { username: "me", password: "TEAM-PASS-2024-ADMIN-x9Q", source: "docker config credsStore" },
+      ],
+    });
+    const reason = await reasonOf(resolver, []);
+    expect(reason).toContain('"bad password <redacted>"');
+    expect(reason).not.toContain("x9Q");
+  });
+
   it("a DOCKER_AUTH_CONFIG credential echoed back by the registry is blanked too", async () => {
     // docker 28.3 and later authenticate from it when the pull uses the user's own setup (GitLab CI sets it).
     const pair = Buffer.from("ci-bot:CI-REGISTRY-PASSWORD").toString("base64");

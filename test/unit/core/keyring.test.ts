@@ -160,6 +160,11 @@ describe("pullSecretAuths", () => {
       [[], "auths is not an object"],
       ["text", "auths is not an object"],
       [42, "auths is not an object"],
+      // Named by its key, as the kubelet reads it: user info written in it is no part of that.
+      [
+        { "https://ci-bot:glpat-TOKEN@g.io/v2/": { auth: token } },
+        "auth of g.io is not base64 of username:password",
+      ],
     ] as const) {
       expect(pullSecretAuths(configJson({ auths }))).toEqual({ unreadable: `its .dockerconfigjson: ${why}` });
     }

@@ -40,8 +40,15 @@ describe("redactSecrets", () => {
     );
   });
 
-  it("does not find a secret again inside a mark it wrote, and leaves secrets under 4 characters", () => {
-    expect(redactSecrets("dact:s3cret-dact x", ["s3cret-dact", "dact", "x"])).toBe("<redacted>:<redacted> x");
+  it("does not find a secret again inside a mark it wrote", () => {
+    expect(redactSecrets("dact:s3cret-dact", ["s3cret-dact", "dact"])).toBe("<redacted>:<redacted>");
+  });
+
+  it("blanks a secret under 4 characters only as a word of its own, not inside words", () => {
+    expect(redactSecrets(`login ci/Zq7 refused: "Zq7" (Zq7s, aZq7)`, ["Zq7"])).toBe(
+      `login ci/<redacted> refused: "<redacted>" (Zq7s, aZq7)`,
+    );
+    expect(redactSecrets("pull x, at index 0", ["x", "0", "1"])).toBe("pull <redacted>, at index <redacted>");
   });
 });
 
@@ -58,7 +65,7 @@ describe("credentialSecrets", () => {
     }
   });
 
-  it("takes a password with a lone surrogate (as a config's JSON may hold it); a short one is not blanked escaped either", () => {
+  it("takes a password with a lone surrogate (as a config's JSON may hold it); a short one is blanked only as written", () => {
     const odd = credentialSecrets({ username: "robot", password: "pw\ud800-pull", source: "docker config" });
     expect(redactSecrets("password=pw%EF%BF%BD-pull", odd)).toBe("password=<redacted>");
     // And as Go sends and echoes it, written or quoted: U+FFFD for the surrogate.
@@ -87,7 +94,7 @@ describe("credentialSecrets", () => {
       `{"detail": "bad password <redacted>"}`,
     );
     const short = credentialSecrets({ username: "robot", password: "a/b", source: "docker config" });
-    expect(redactSecrets("path a%2Fb and a/b", short)).toBe("path a%2Fb and a/b");
+    expect(redactSecrets("path a%2Fb and a/b", short)).toBe("path a%2Fb and <redacted>");
   });
 });
 
