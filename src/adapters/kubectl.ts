@@ -790,12 +790,18 @@ export class Kubectl {
    * Creates one Event (`kubectl create -f -`, the object on stdin). Best-effort: a refusal (RBAC, admission)
    * or a stuck API server is an outcome for the caller to report, never an error; the wait is bounded.
    */
-  async createEvent(event: KubeEvent): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const result = await this.runChange(["create", "-f", "-", "-o", "name"], {
-      input: JSON.stringify(event),
-      timeoutMs: eventTimeoutMs,
-    });
-    if (result.exitCode === 0) return { ok: true };
+  /** Creates the Event; with the time the API server gave its creation, by its clock (whole seconds). */
+  async createEvent(
+    event: KubeEvent,
+  ): Promise<{ ok: true; createdAt?: number } | { ok: false; reason: string }> {
+    const result = await this.runChange(
+      ["create", "-f", "-", "-o", "jsonpath={.metadata.creationTimestamp}"],
+      { input: JSON.stringify(event), timeoutMs: eventTimeoutMs },
+    );
+    if (result.exitCode === 0) {
+      const createdAt = Date.parse(result.stdout.trim());
+      return Number.isNaN(createdAt) ? { ok: true } : { ok: true, createdAt };
+    }
     const reason = result.killedFromOutside
       ? `kubectl was ${howItEnded(result)}`
       : result.interrupted

@@ -145,9 +145,12 @@ async function takeCronTurn(
 function openRecorders(ctx: Context<ApplyOptions>): Recorders | null {
   const { options } = ctx;
   if (options.dryRun) return null;
+  const events = new EventRecorder(ctx.kubectl, ctx.clock, ctx.io.hostname, options.concurrency);
+  // Under --no-wait every restart is unchecked: each has its Event, and the record would fill with them.
+  const unchecked = { kept: options.wait, serverClockAhead: () => events.serverClockAhead() };
   return {
-    events: new EventRecorder(ctx.kubectl, ctx.clock, ctx.io.hostname, options.concurrency),
-    keeper: options.record ? new RecordKeeper(ctx.kubectl, options.record, ctx.clock) : null,
+    events,
+    keeper: options.record ? new RecordKeeper(ctx.kubectl, options.record, ctx.clock, unchecked) : null,
   };
 }
 

@@ -78,9 +78,9 @@ describe("an Event per restart", () => {
     expect(fake.podNames()).toEqual([]);
     const creates = fake.calls().filter((c) => c.argv.includes("create") && !c.argv.includes("--raw"));
     expect(creates.map((c) => c.argv)).toEqual([
-      ["--context=prod", "create", "-f", "-", "-o", "name"],
-      ["--context=prod", "create", "-f", "-", "-o", "name"],
-      ["--context=prod", "create", "-f", "-", "-o", "name"],
+      ["--context=prod", "create", "-f", "-", "-o", "jsonpath={.metadata.creationTimestamp}"],
+      ["--context=prod", "create", "-f", "-", "-o", "jsonpath={.metadata.creationTimestamp}"],
+      ["--context=prod", "create", "-f", "-", "-o", "jsonpath={.metadata.creationTimestamp}"],
     ]);
     const events = fake.events();
     const summary = events

@@ -65,3 +65,6 @@ export function recordConfigMap(initial: Record<string, string> = {}, hooks: Rec
   };
   return { kubectl: { runUnchecked: run, runChange: run }, data: () => data };
 }
+
+/** How a run under --no-wait keeps its unchecked restarts: left to their Events. */
+export const uncheckedLeftToEvents = { kept: false, serverClockAhead: async () => null };

@@ -31,6 +31,8 @@ export class EventRecorder {
   private readonly refusedInARow = new Map<string, number>();
   private readonly refusingNamespaces = new Set<string>();
   private notSent = 0;
+  /** How far the API server's clock ran ahead of this one's when it created the last Event; null before. */
+  private serverAhead: number | null = null;
   private readonly limiter: Limiter;
 
   constructor(
@@ -67,7 +69,8 @@ export class EventRecorder {
   private create(namespace: string, build: (now: number) => KubeEvent): void {
     this.pending.push(
       this.limiter.run(async () => {
-        const event = build(this.clock.now());
+        const sentAt = this.clock.now();
+        const event = build(sentAt);
         if (this.givenUp(event)) {
           this.notSent++;
           return;
@@ -79,6 +82,7 @@ export class EventRecorder {
           created = { ok: false, reason: error instanceof Error ? error.message : String(error) };
         }
         if (created.ok) {
+          if (created.createdAt !== undefined) this.serverAhead = created.createdAt - sentAt;
           this.recorded++;
           this.refusedInARow.delete(namespace);
           this.refusingNamespaces.clear();
@@ -89,6 +93,15 @@ export class EventRecorder {
         }
       }),
     );
+  }
+
+  /**
+   * How far the API server's clock runs ahead of this machine's, as the Events created show once those in
+   * flight are answered (to the second, the creation's precision); null when none was created.
+   */
+  async serverClockAhead(): Promise<number | null> {
+    await Promise.all(this.pending);
+    return this.serverAhead;
   }
 
   /** Waits for the Events in flight; then one warning when any was not recorded, else null. */

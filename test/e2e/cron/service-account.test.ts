@@ -246,7 +246,7 @@ describe("the job's own calls, as its ServiceAccount (token, as in-cluster)", ()
         regarding: { apiVersion: "apps/v1", kind: "Deployment", namespace: "t1", name: "web" },
         note: "a test of the ServiceAccount's rules",
       }),
-    ).toEqual({ ok: true });
+    ).toEqual({ ok: true, createdAt: expect.any(Number) });
     // Before pods go one at a time: this tool's Events, for restarts in vain (that one records none).
     expect(await kubectl.listRememberedRestarts({ namespace: "t1", allNamespaces: false })).toEqual([]);
     // …but nothing beyond: no deletion (that is --strategy delete's), no secret listing, no scaling.

@@ -100,6 +100,19 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     expect(recording.calls).toHaveLength(2);
   });
 
+  it("an Event created says when, by the API server's clock", async () => {
+    const calls: (readonly string[])[] = [];
+    const exec = (async (_file: string, args: readonly string[]) => {
+      calls.push(args);
+      return { ...ok, stdout: "2026-12-07T09:00:05Z" };
+    }) as Exec;
+    expect(await new Kubectl(exec, "kubectl", {}).createEvent({} as never)).toEqual({
+      ok: true,
+      createdAt: Date.parse("2026-12-07T09:00:05Z"),
+    });
+    expect(calls[0]).toContain("jsonpath={.metadata.creationTimestamp}");
+  });
+
   it("so is the record's read that its write is made against: the run's record is kept", async () => {
     const record = { metadata: { resourceVersion: "8" }, data: { "shop.uid": "{}" } };
     const reading = killedOnce({ ...ok, stdout: JSON.stringify({ items: [record] }) });

@@ -24,7 +24,9 @@ function restart(name: string, namespace = "shop"): CompletedRestart {
 }
 
 /** An API whose answers come from `answer`, keeping what it was sent. */
-function api(answer: (event: KubeEvent) => Promise<{ ok: true } | { ok: false; reason: string }>) {
+function api(
+  answer: (event: KubeEvent) => Promise<{ ok: true; createdAt?: number } | { ok: false; reason: string }>,
+) {
   const sent: KubeEvent[] = [];
   return {
     sent,
@@ -46,6 +48,22 @@ describe("EventRecorder", () => {
     expect(await recorder.settle()).toBeNull();
     expect(fake.sent.map((e) => (e["related"] as { name: string }).name)).toEqual(["db-0", "db-1"]);
     expect(fake.sent.every((e) => e["reportingInstance"] === "host-1")).toBe(true);
+  });
+
+  it("tells how far the API server's clock runs ahead, from the Events it created; null when none was", async () => {
+    const sentAt = clock.now();
+    const ahead = api(async () => ({ ok: true, createdAt: sentAt + 90_000 }));
+    const recorder = new EventRecorder(ahead, clock, "h", 4);
+    recorder.record(restart("db-0"));
+    expect(await recorder.serverClockAhead()).toBe(90_000);
+    const refused = new EventRecorder(
+      api(async () => ({ ok: false, reason: "forbidden" })),
+      clock,
+      "h",
+      4,
+    );
+    refused.record(restart("db-0"));
+    expect(await refused.serverClockAhead()).toBeNull();
   });
 
   it("does not hold up the restart: record returns before the Event is created", async () => {

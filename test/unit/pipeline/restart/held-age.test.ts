@@ -17,7 +17,7 @@ import { RecordKeeper } from "../../../../src/pipeline/restart/record-keeper.js"
 import { FakeClock } from "../../../support/fake-clock.js";
 import { planContainer, planPod } from "../../../support/plan-pods.js";
 import { digestOf, uuidOf } from "../../../support/pods.js";
-import { recordConfigMap } from "../../../support/record-configmap.js";
+import { recordConfigMap, uncheckedLeftToEvents } from "../../../support/record-configmap.js";
 
 const OLD = digestOf("v1");
 const NEW = digestOf("v2");
@@ -81,7 +81,7 @@ describe("the age a held pod's reason gives the restart in vain", () => {
     const clock = new FakeClock();
     const server = recordConfigMap();
     const ref = { namespace: "ops", name: "kubectl-autoupdate" };
-    const first = new RecordKeeper(server.kubectl, ref, clock);
+    const first = new RecordKeeper(server.kubectl, ref, clock, uncheckedLeftToEvents);
     first.restarted({
       strategy: "evict",
       namespace: "shop",
@@ -101,7 +101,7 @@ describe("the age a held pod's reason gives the restart in vain", () => {
       await clock.advance(24 * 60 * minute);
       const held = holdRestartedInVain(plan(), rememberedIn(server.data(), clock.now()), clock.now());
       reason = held.pods[0]!.reason;
-      const keeper = new RecordKeeper(server.kubectl, ref, clock);
+      const keeper = new RecordKeeper(server.kubectl, ref, clock, uncheckedLeftToEvents);
       for (const { hold } of holdsToRecordAgain(held, clock.now())) keeper.held(hold);
       expect(await keeper.save()).toBeNull();
     }

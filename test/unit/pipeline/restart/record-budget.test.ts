@@ -12,6 +12,7 @@ import {
   configMapLimit,
   patched,
   recordConfigMap,
+  uncheckedLeftToEvents,
 } from "../../../support/record-configmap.js";
 
 const now = Date.parse("2026-12-02T06:00:00Z");
@@ -101,6 +102,7 @@ describe("the record's 900 KiB budget", () => {
       server.kubectl,
       { namespace: "ops", name: "kubectl-autoupdate" },
       { now: () => now },
+      uncheckedLeftToEvents,
     );
     // This run: every ci controller restarted in vain for its newest move.
     for (let i = 0; i < ci; i++) keeper.held(fresh("ci", i, move(i, 0), now));

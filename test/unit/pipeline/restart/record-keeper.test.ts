@@ -8,7 +8,7 @@ import type { ExecResult } from "../../../../src/adapters/exec-result.js";
 import type { CompletedRestart } from "../../../../src/core/restart-outcomes.js";
 import type { RememberedRestart } from "../../../../src/core/restarted-for.js";
 import { RecordKeeper } from "../../../../src/pipeline/restart/record-keeper.js";
-import { recordConfigMap } from "../../../support/record-configmap.js";
+import { recordConfigMap, uncheckedLeftToEvents } from "../../../support/record-configmap.js";
 
 const now = Date.parse("2026-12-02T06:00:00Z");
 const uid = "0a1b2c3d-0000-4000-8000-000000000001";
@@ -60,7 +60,7 @@ describe("RecordKeeper", () => {
     "keeps a pod evicted or deleted that came back on %s: one read, one merge patch of its key",
     async (_, back) => {
       const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
-      const keeper = new RecordKeeper(kubectl, ref, clock);
+      const keeper = new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents);
       keeper.restarted(restart("evict", back));
       expect(await keeper.save()).toBeNull();
       expect(calls.map((c) => c.args.slice(0, 3))).toEqual([
@@ -79,9 +79,9 @@ describe("RecordKeeper", () => {
     },
   );
 
-  it("keeps nothing, and calls nothing, for a rollout, a replacement that came up or was not checked, or no UID", async () => {
+  it("keeps nothing, and calls nothing, for a rollout, a replacement that came up or (under --no-wait) was not checked, or no UID", async () => {
     const { kubectl, calls } = kubectlAnswering({});
-    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const keeper = new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents);
     keeper.restarted(restart("rollout", cameBack));
     keeper.restarted(restart("delete", { kind: "up" }));
     keeper.restarted(restart("evict", { kind: "unchecked", why: "--no-wait" }));
@@ -103,9 +103,51 @@ describe("RecordKeeper", () => {
     expect(calls).toEqual([]);
   });
 
+  it("under --wait keeps a restart not checked (not up in time, the run stopped), its time on the API server's clock", async () => {
+    const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
+    const keeper = new RecordKeeper(kubectl, ref, clock, {
+      kept: true,
+      serverClockAhead: async () => 90_000,
+    });
+    const restartedAt = now - 10 * 60_000;
+    keeper.restarted(
+      restart("evict", { kind: "problem", reason: "not Ready in time", restartedFor: move, restartedAt }),
+    );
+    const other = "0a1b2c3d-0000-4000-8000-000000000002";
+    keeper.restarted(
+      restart("delete", { kind: "unchecked", why: "interrupted", restartedFor: move, restartedAt }, other),
+    );
+    expect(await keeper.save()).toBeNull();
+    const data = patchOf(calls[1]!.args).data;
+    for (const key of [`shop.${uid}`, `shop.${other}`]) {
+      expect(JSON.parse(data[key]!).restarts).toEqual([
+        {
+          restartedFor: move,
+          at: "2026-12-02T06:00:00.000Z",
+          uncheckedRestartAt: "2026-12-02T05:51:30.000Z",
+        },
+      ]);
+    }
+  });
+
+  it("keeps no restart not checked when no Event showed the API server's clock: a laptop's may be minutes off", async () => {
+    const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
+    const keeper = new RecordKeeper(kubectl, ref, clock, { kept: true, serverClockAhead: async () => null });
+    keeper.restarted(
+      restart("evict", {
+        kind: "problem",
+        reason: "not Ready in time",
+        restartedFor: move,
+        restartedAt: now,
+      }),
+    );
+    expect(await keeper.save()).toBeNull();
+    expect(calls).toEqual([]);
+  });
+
   it("a remembered restart the run left pods for is stamped with the run's time, keeping when it was first", async () => {
     const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
-    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const keeper = new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents);
     const left: RememberedRestart = {
       namespace: "shop",
       controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid },
@@ -121,7 +163,7 @@ describe("RecordKeeper", () => {
 
   it("an unchecked restart the run left pods for keeps when that restart was", async () => {
     const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
-    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const keeper = new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents);
     keeper.held({
       namespace: "shop",
       controller: { kind: "ReplicaSet", name: "web-7d9c8b", uid },
@@ -143,7 +185,7 @@ describe("RecordKeeper", () => {
       args[0] === "patch"
         ? { ...(await answering(args, options)), stdout: String(++version) }
         : answering(args, options);
-    const keeper = new RecordKeeper({ runChange }, ref, clock);
+    const keeper = new RecordKeeper({ runChange }, ref, clock, uncheckedLeftToEvents);
     const longMove = `app=sha256:${"a".repeat(64)}>sha256:${"b".repeat(64)}`;
     const uids = Array.from(
       { length: 400 },
@@ -173,7 +215,7 @@ describe("RecordKeeper", () => {
   it("a ConfigMap whose other keys leave no room for this run's record: said, not dropped silently", async () => {
     // A ConfigMap named by hand whose own keys take nearly all of its 1 MiB.
     const server = recordConfigMap({ "settings.json": "x".repeat(1024 * 1024 - 200) });
-    const keeper = new RecordKeeper(server.kubectl, ref, clock);
+    const keeper = new RecordKeeper(server.kubectl, ref, clock, uncheckedLeftToEvents);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBe(
       "no room left in it for 1 of this run's (its other keys take the ConfigMap's 1 MiB)",
@@ -187,7 +229,7 @@ describe("RecordKeeper", () => {
       stderr:
         "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n",
     });
-    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const keeper = new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBe(
       "cannot reach the cluster: 127.0.0.1:6443 refused the connection; is the cluster running? (kubectl cluster-info)",
@@ -198,7 +240,7 @@ describe("RecordKeeper", () => {
     const forbidden =
       'Error from server (Forbidden): configmaps "kubectl-autoupdate" is forbidden: User "dev" cannot patch resource "configmaps" in API group "" in the namespace "ops"';
     const { kubectl, calls } = kubectlAnswering(existing, { exitCode: 1, stderr: `${forbidden}\n` });
-    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const keeper = new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBe(forbidden);
     expect(calls.map((c) => c.args[0])).toEqual(["get", "patch"]);
@@ -206,12 +248,12 @@ describe("RecordKeeper", () => {
 
   it("a read that prints no JSON, or does not answer in time: said, and nothing written", async () => {
     const garbled = kubectlAnswering({ stdout: "<html>proxy error</html>" });
-    const keeper = new RecordKeeper(garbled.kubectl, ref, clock);
+    const keeper = new RecordKeeper(garbled.kubectl, ref, clock, uncheckedLeftToEvents);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBe("kubectl get configmaps printed malformed JSON");
     expect(garbled.calls).toHaveLength(1);
     const stuck = kubectlAnswering({ exitCode: 143, interrupted: true, killedBy: "SIGTERM" });
-    const waiting = new RecordKeeper(stuck.kubectl, ref, clock);
+    const waiting = new RecordKeeper(stuck.kubectl, ref, clock, uncheckedLeftToEvents);
     waiting.restarted(restart("evict", cameBack));
     expect(await waiting.save()).toBe("kubectl get configmaps: no answer within 20s");
     expect(stuck.calls).toHaveLength(1);
@@ -226,7 +268,7 @@ describe("RecordKeeper", () => {
           'Error from server (Forbidden): error when creating "STDIN": configmaps is forbidden: User "system:serviceaccount:ops:kubectl-autoupdate" cannot create resource "configmaps" in API group "" in the namespace "ops"\n',
       },
     );
-    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const keeper = new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBe(
       'it does not exist and could not be made (for an installation\'s, run install-cron again with the flags it was installed with): Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:ops:kubectl-autoupdate" cannot create resource "configmaps" in API group "" in the namespace "ops"',
@@ -249,7 +291,7 @@ describe("RecordKeeper", () => {
       existing,
       { stdout: "8" },
     );
-    const keeper = new RecordKeeper(kubectl, ref, clock);
+    const keeper = new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents);
     keeper.restarted(restart("evict", cameBack));
     expect(await keeper.save()).toBeNull();
     expect(calls.map((c) => c.args[0])).toEqual(["get", "create", "get", "patch"]);
@@ -264,7 +306,10 @@ describe("RecordKeeper", () => {
     });
     const server = recordConfigMap({}, { onGet: () => ++reads === 2 && bothRead(), beforePatch: () => read });
     const kubectl = server.kubectl;
-    const [cron, manual] = [new RecordKeeper(kubectl, ref, clock), new RecordKeeper(kubectl, ref, clock)];
+    const [cron, manual] = [
+      new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents),
+      new RecordKeeper(kubectl, ref, clock, uncheckedLeftToEvents),
+    ];
     const other = "app=sha256:ccc>sha256:bbb";
     cron.restarted(restart("evict", cameBack));
     manual.restarted(restart("evict", { ...cameBack, restartedFor: other }));
