@@ -27,6 +27,8 @@ export async function readRecord(
 /** The ConfigMap as read to be written: its data, and the resourceVersion a write is made against. */
 export interface RecordRead {
   data: Record<string, string>;
+  /** What its binaryData takes of its size limit: keys, and values decoded, as the API server counts them. */
+  binaryBytes: number;
   resourceVersion: string | undefined;
 }
 
@@ -53,11 +55,16 @@ function recordGet(ref: RecordRef): string[] {
 function recordIn(result: ExecResult): RecordRead | undefined {
   if (result.exitCode !== 0) throw kubectlFailure(result, "kubectl get");
   if (result.stdout.trim() === "") return undefined;
-  const [configMap] = parseList<{ metadata?: { resourceVersion?: string }; data?: Record<string, string> }>(
-    result.stdout,
-    "get configmaps",
-  );
-  return { data: configMap?.data ?? {}, resourceVersion: configMap?.metadata?.resourceVersion };
+  const [configMap] = parseList<{
+    metadata?: { resourceVersion?: string };
+    data?: Record<string, string>;
+    binaryData?: Record<string, string>;
+  }>(result.stdout, "get configmaps");
+  let binaryBytes = 0;
+  for (const [key, value] of Object.entries(configMap?.binaryData ?? {})) {
+    binaryBytes += Buffer.byteLength(key) + Buffer.byteLength(value, "base64");
+  }
+  return { data: configMap?.data ?? {}, binaryBytes, resourceVersion: configMap?.metadata?.resourceVersion };
 }
 
 /**

@@ -165,6 +165,8 @@ export function recordChanges(
   data: Readonly<Record<string, string>> | undefined,
   recorded: readonly RememberedRestart[],
   now: number,
+  /** What the ConfigMap's binaryData takes, which counts against its size too. */
+  binaryBytes = 0,
 ): Record<string, string | null> | null {
   const changes: Record<string, string | null> = {};
   const stored = new Map(entries(data));
@@ -188,7 +190,7 @@ export function recordChanges(
     changes[key] = formatEntry([...kept, ...fresh]);
   }
   if (Object.keys(changes).length === 0) return null;
-  const budget = Math.min(recordBudgetBytes, configMapBytes - bytesOf(othersIn(data)));
+  const budget = Math.min(recordBudgetBytes, configMapBytes - bytesOf(othersIn(data)) - binaryBytes);
   return smallerFirst(stored, withinBudget(stored, changes, parse, budget));
 }
 

@@ -31,8 +31,17 @@ export interface RecordConfigMapHooks {
   beforePatch?: () => Promise<void>;
 }
 
-export function recordConfigMap(initial: Record<string, string> = {}, hooks: RecordConfigMapHooks = {}) {
+export function recordConfigMap(
+  initial: Record<string, string> = {},
+  hooks: RecordConfigMapHooks = {},
+  /** Others' binaryData, base64 as the API prints it; counted decoded against the limit, as the server does. */
+  binaryData: Record<string, string> = {},
+) {
   let data = { ...initial };
+  const binaryBytes = Object.entries(binaryData).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.from(v, "base64").length,
+    0,
+  );
   let resourceVersion = 1;
   const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
   const refused = (stderr: string): ExecResult => ({ exitCode: 1, stdout: "", stderr, interrupted: false });
@@ -41,6 +50,7 @@ export function recordConfigMap(initial: Record<string, string> = {}, hooks: Rec
       const printed = JSON.stringify({
         metadata: { name: "kubectl-autoupdate", resourceVersion: `${resourceVersion}` },
         data,
+        ...(binaryBytes > 0 ? { binaryData } : {}),
       });
       hooks.onGet?.();
       return ok(printed);
@@ -55,7 +65,7 @@ export function recordConfigMap(initial: Record<string, string> = {}, hooks: Rec
       return refused("Error from server (Conflict): the object has been modified\n");
     }
     const next = patched(data, patch.data);
-    if (dataBytes(next) > configMapLimit) {
+    if (dataBytes(next) + binaryBytes > configMapLimit) {
       return refused(
         `The ConfigMap "kubectl-autoupdate" is invalid: []: Too long: must have at most ${configMapLimit} bytes\n`,
       );

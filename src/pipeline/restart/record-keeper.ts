@@ -88,7 +88,7 @@ export class RecordKeeper {
         return error.message;
       }
       const now = this.clock.now();
-      const changes = recordChanges(read?.data, this.recorded, now);
+      const changes = recordChanges(read?.data, this.recorded, now, read?.binaryBytes);
       if (changes === null) return null;
       const written = await writeRecord(this.kubectl, this.ref, changes, read);
       if (written === "changed") continue;

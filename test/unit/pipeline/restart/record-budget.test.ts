@@ -66,6 +66,24 @@ describe("the record's 900 KiB budget", () => {
     expect(bytes(after)).toBeLessThanOrEqual(configMapLimit);
   });
 
+  it("leaves room for the ConfigMap's binaryData too, counted decoded as the API server counts it", async () => {
+    const data: Record<string, string> = {};
+    for (let i = 0, total = 0; total < 880 * 1024; i++) {
+      const [key, value] = entry("shop", i, [[`app=${digest(`o${i}`)}>${digest("n")}`, now - 3 * day]]);
+      data[key] = value;
+      total += key.length + value.length;
+    }
+    const binaryData = { "logo.png": Buffer.alloc(200 * 1024, 7).toString("base64") };
+    const server = recordConfigMap(data, {}, binaryData);
+    const ref = { namespace: "ops", name: "kubectl-autoupdate" };
+    const keeper = new RecordKeeper(server.kubectl, ref, { now: () => now }, uncheckedLeftToEvents);
+    for (let i = 0; i < 50; i++)
+      keeper.held(fresh("shop", 100_000 + i, `app=${digest(`f${i}`)}>${digest("n")}`, now));
+    // Refused whole ("Too long") if the 200 KiB were not counted: this run's restarts in vain lost.
+    expect(await keeper.save()).toBeNull();
+    expect(bytes(server.data())).toBeLessThanOrEqual(configMapLimit - 200 * 1024 - "logo.png".length);
+  });
+
   it("a record already at the 1 MiB limit (as the unbounded version left it) takes this run's write again", async () => {
     // Namespace `ci`: controllers whose tag moves every run, so all their moves are recent.
     const ci = 150;
