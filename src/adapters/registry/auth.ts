@@ -68,7 +68,10 @@ export class Authenticator {
     if (realm.protocol !== "https:" && realm.protocol !== "http:") {
       return { ok: false, reason: `the registry's token realm "${auth.realm}" is not http(s)` };
     }
-    if (credential && realm.protocol === "http:" && !this.allowsHttp(realm.host)) {
+    // A URL drops http's default port, which --insecure-registry may name (`reg.example:80`).
+    const httpAllowed =
+      this.allowsHttp(realm.host) || (realm.port === "" && this.allowsHttp(`${realm.host}:80`));
+    if (credential && realm.protocol === "http:" && !httpAllowed) {
       return { ok: false, reason: `refusing to send credentials over plain http to ${realm.host}` };
     }
     // A login the token service turned down (401: a password wrong or expired) is not tried again in the

@@ -73,7 +73,8 @@ export class RegistryClient {
     const hostAuth = await this.hostAuth(host, signal);
     if (!hostAuth.ok) return hostAuth;
     // A registry given up on, or paused for long, is asked nothing: not even for a token (a login each).
-    const refusal = this.transport.refusal(host);
+    // By the transport's key, the URL's host: the image may write it otherwise (`REG.example`, `reg:443`).
+    const refusal = this.transport.refusal(url.host);
     if (refusal !== null) return { ok: false, reason: refusal };
 
     const repository = `${host}/${ref.path}`;

@@ -93,9 +93,8 @@ export class RegistryResolver implements Resolver {
       const head = await this.client.manifest("HEAD", ref, ref.tag, credentials, signal);
       if (!head.ok) return head;
       const { status, headers } = head.answer;
-      const header = headers.get("docker-content-digest");
-      if (status === 200 && header !== null) {
-        const digest = header.trim();
+      const digest = headerDigest(headers.get("docker-content-digest"));
+      if (status === 200 && digest !== null) {
         if (!isDigest(digest))
           return { ok: false, reason: `the registry sent a malformed digest "${clip(digest)}"` };
         return {
@@ -103,7 +102,8 @@ export class RegistryResolver implements Resolver {
           tag: { digest, sameImageDigests: [], isIndex: isIndexMediaType(headers.get("content-type")) },
         };
       }
-      // No digest header (some registries omit it) or HEAD not allowed: read the manifest and hash it.
+      // No digest header (some registries omit it, or send it empty) or HEAD not allowed: read the manifest
+      // and hash it.
       if (status === 200 || status === 405) return await this.resolveByGet(ref, ref.tag, credentials, signal);
       return tagFailure(head, ref.tag);
     } catch (error) {
@@ -303,4 +303,19 @@ function clip(text: string): string {
 /** Who asks, for reads by digest: the credentials tried, in their order. */
 function chainOf(credentials: readonly Credential[]): string {
   return credentials.map(fingerprint).join(" ");
+}
+
+/**
+ * The digest a Docker-Content-Digest header names: its one value, or the one repeated (a proxy that adds
+ * the header again, the values joined); null when it is empty or names several, for a GET to settle.
+ */
+function headerDigest(header: string | null): string | null {
+  if (header === null) return null;
+  const values = new Set(
+    header
+      .split(",")
+      .map((value) => value.trim())
+      .filter((value) => value !== ""),
+  );
+  return values.size === 1 ? [...values][0]! : null;
 }

@@ -41,8 +41,36 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   const trimmed = value.trim();
   // A Date cannot hold every number a server may send.
   if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, maxRetryAfterMs);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
+  const date = httpDate(trimmed, nowMs);
+  return date === null ? null : Math.max(0, date - nowMs);
+}
+
+const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** The three forms of an HTTP date RFC 9110 has recipients read, every one in GMT. */
+const httpDateForms = [
+  // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+  /^[A-Z][a-z]{2}, (?<day>\d\d) (?<month>[A-Z][a-z]{2}) (?<year>\d{4}) (?<time>\d\d:\d\d:\d\d) GMT$/,
+  // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+  /^[A-Z][a-z]+, (?<day>\d\d)-(?<month>[A-Z][a-z]{2})-(?<year>\d\d) (?<time>\d\d:\d\d:\d\d) GMT$/,
+  // asctime: Sun Nov  6 08:49:37 1994
+  /^[A-Z][a-z]{2} (?<month>[A-Z][a-z]{2}) (?<day>[ \d]\d) (?<time>\d\d:\d\d:\d\d) (?<year>\d{4})$/,
+];
+
+/** An HTTP date, read in GMT (Date.parse reads asctime in the local time zone); null for anything else. */
+function httpDate(text: string, nowMs: number): number | null {
+  const date = httpDateForms.map((form) => form.exec(text)?.groups).find((groups) => groups !== undefined);
+  const month = months.indexOf(date?.["month"] ?? "");
+  if (!date || month === -1) return null;
+  let year = Number(date["year"]);
+  if (year < 100) {
+    // RFC 850's two digits: this century's year, or the last one's when that is over 50 years ahead.
+    const now = new Date(nowMs).getUTCFullYear();
+    year += 100 * Math.floor(now / 100);
+    if (year > now + 50) year -= 100;
+  }
+  const [hour, minute, second] = date["time"]!.split(":").map(Number) as [number, number, number];
+  return Date.UTC(year, month, Number(date["day"]), hour, minute, second);
 }
 
 /**

@@ -12,23 +12,26 @@ const tokenServer = (req: { url: string }) => {
 };
 
 describe("a registry already given up on in the run", () => {
-  it("after a Retry-After beyond the cap: no more token requests for its other repositories", async () => {
-    const { fetch, seen } = fakeFetch((req) => {
-      const url = new URL(req.url);
-      if (url.host === "auth.test") return tokenServer(req);
-      if (url.pathname === "/v2/")
-        return new Response("{}", { status: 401, headers: { "www-authenticate": bearer } });
-      return new Response("", { status: 429, headers: { "retry-after": "3600" } });
-    });
-    const r = resolver(fetch);
-    expect(await r.resolveTag(ref("reg.test/app0:1"), [ci])).toMatchObject({ ok: false });
-    const mark = seen.length;
-    for (let i = 1; i <= 5; i++) {
-      expect(await r.resolveTag(ref(`reg.test/app${i}:1`), [ci])).toMatchObject({ ok: false });
-    }
-    // Nothing should be sent for a registry that asked to be left alone for an hour.
-    expect(kinds(seen.slice(mark))).toEqual([]);
-  });
+  it.each(["reg.test", "reg.test:443", "REG.test"])(
+    "after a Retry-After beyond the cap: no more token requests for its other repositories (%s)",
+    async (host) => {
+      const { fetch, seen } = fakeFetch((req) => {
+        const url = new URL(req.url);
+        if (url.host === "auth.test") return tokenServer(req);
+        if (url.pathname === "/v2/")
+          return new Response("{}", { status: 401, headers: { "www-authenticate": bearer } });
+        return new Response("", { status: 429, headers: { "retry-after": "3600" } });
+      });
+      const r = resolver(fetch);
+      expect(await r.resolveTag(ref(`${host}/app0:1`), [ci])).toMatchObject({ ok: false });
+      const mark = seen.length;
+      for (let i = 1; i <= 5; i++) {
+        expect(await r.resolveTag(ref(`${host}/app${i}:1`), [ci])).toMatchObject({ ok: false });
+      }
+      // Nothing should be sent for a registry that asked to be left alone for an hour, however it is written.
+      expect(kinds(seen.slice(mark))).toEqual([]);
+    },
+  );
 
   it("after it stopped answering (given up on): no more token requests for its other repositories", async () => {
     const { fetch, seen } = fakeFetch((req) => {

@@ -281,6 +281,25 @@ describe("registry resolver: credentials", () => {
     expect(seen.some((s) => s.url.startsWith("http://evil.test"))).toBe(false);
   });
 
+  it("sends them to a plain-http realm on the host and port --insecure-registry names (`reg.test:80`)", async () => {
+    const allowed = new Set(["reg.test:80"]);
+    const { fetch, seen } = fakeFetch((req) => {
+      if (new URL(req.url).pathname === "/token") return Response.json({ token: "tok" });
+      if (req.authorization !== "Bearer tok")
+        return new Response("", {
+          status: 401,
+          headers: { "www-authenticate": 'Bearer realm="http://reg.test:80/token",service="reg"' },
+        });
+      return new Response(null, { headers: { "docker-content-digest": MANIFEST } });
+    });
+    const isInsecure = (host: string) => allowed.has(host);
+    const answer = await resolver(fetch, { isInsecure }).resolveTag(ref("reg.test:80/app:1"), [ci]);
+    expect(answer).toMatchObject({ ok: true, tag: { digest: MANIFEST } });
+    expect(
+      seen.some((s) => s.url === "http://reg.test/token?service=reg&scope=repository%3Aapp%3Apull"),
+    ).toBe(true);
+  });
+
   describe("an answer of another origin a redirect led to (a CDN, an object store)", () => {
     const registry = tokenRegistry({
       "app:1": { body: manifestBody, type: dockerManifest },

@@ -89,6 +89,25 @@ describe("registry resolver: tag → digest", () => {
     ]);
   });
 
+  it.each([
+    ["empty", [""]],
+    ["sent twice, the same", [MANIFEST, MANIFEST]],
+    ["sent twice, two digests", [MANIFEST, INDEX]],
+  ])(
+    "a Docker-Content-Digest %s: one digest, or a GET and its hash where it names none",
+    async (_, values) => {
+      const { fetch, seen } = fakeFetch((req) => {
+        const headers = new Headers({ "content-type": dockerManifest });
+        if (req.method === "HEAD") for (const value of values) headers.append("docker-content-digest", value);
+        return new Response(req.method === "HEAD" ? null : manifestBody, { status: 200, headers });
+      });
+      const answer = await resolver(fetch).resolveTag(ref("reg.test/app:1"), []);
+      expect(answer).toEqual({ ok: true, tag: { digest: MANIFEST, sameImageDigests: [], isIndex: false } });
+      const read = kinds(seen).includes("GET /v2/app/manifests/1");
+      expect(read).toBe(new Set(values).size !== 1 || values[0] === "");
+    },
+  );
+
   it("a manifest read by tag: what its body is decides whether it is an index, not its Content-Type", async () => {
     // A proxy cache that labels an index a single manifest (and the other way round).
     const { fetch } = fakeFetch(

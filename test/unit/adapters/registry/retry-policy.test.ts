@@ -38,6 +38,27 @@ describe("retry policy", () => {
   });
 });
 
+describe("Retry-After as an HTTP date", () => {
+  it("reads each of RFC 9110's three forms in GMT, whatever the machine's time zone; nothing else", () => {
+    const was = process.env["TZ"];
+    // West of Greenwich, Date.parse reads asctime as local time: hours late.
+    process.env["TZ"] = "America/New_York";
+    try {
+      const now = Date.parse("2026-11-06T08:49:30Z");
+      expect(parseRetryAfter("Fri, 06 Nov 2026 08:49:37 GMT", now)).toBe(7000);
+      expect(parseRetryAfter("Friday, 06-Nov-26 08:49:37 GMT", now)).toBe(7000);
+      expect(parseRetryAfter("Fri Nov  6 08:49:37 2026", now)).toBe(7000);
+      // Not a date, nor a number of whole seconds: as if absent.
+      for (const odd of ["1.5", "5, 5", "2026-11-06T08:49:37Z", "Fri, 06 Nov 2026 08:49:37 PST"]) {
+        expect(parseRetryAfter(odd, now), odd).toBeNull();
+      }
+    } finally {
+      if (was === undefined) delete process.env["TZ"];
+      else process.env["TZ"] = was;
+    }
+  });
+});
+
 describe("giving up on a registry host", () => {
   it("at once when the failure is permanent or the host never answered; after three failures otherwise", () => {
     expect(givesUpOnHost({ permanent: true, answeredBefore: true, failures: 1 })).toBe(true);
