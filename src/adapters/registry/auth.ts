@@ -151,7 +151,9 @@ export class Authenticator {
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       return { ok: false, reason: `token server ${realm.host} answered no token` };
     }
-    const token = typeof parsed.token === "string" && parsed.token ? parsed.token : parsed.access_token;
+    // Where both are sent the spec leaves the choice open; containerd and docker take access_token.
+    const token =
+      typeof parsed.access_token === "string" && parsed.access_token ? parsed.access_token : parsed.token;
     if (typeof token !== "string" || token === "") {
       return { ok: false, reason: `token server ${realm.host} answered no token` };
     }

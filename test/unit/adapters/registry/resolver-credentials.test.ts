@@ -281,6 +281,23 @@ describe("registry resolver: credentials", () => {
     expect(seen.some((s) => s.url.startsWith("http://evil.test"))).toBe(false);
   });
 
+  it("takes access_token where a token server sends it beside token, as containerd and docker do", async () => {
+    const { fetch } = fakeFetch((req) => {
+      if (new URL(req.url).pathname === "/token")
+        return Response.json({ token: "other", access_token: "tok" });
+      if (req.authorization !== "Bearer tok")
+        return new Response("", {
+          status: 401,
+          headers: { "www-authenticate": 'Bearer realm="https://reg.test/token",service="reg"' },
+        });
+      return new Response(null, { headers: { "docker-content-digest": MANIFEST } });
+    });
+    expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [ci])).toMatchObject({
+      ok: true,
+      tag: { digest: MANIFEST },
+    });
+  });
+
   it("sends them to a plain-http realm on the host and port --insecure-registry names (`reg.test:80`)", async () => {
     const allowed = new Set(["reg.test:80"]);
     const { fetch, seen } = fakeFetch((req) => {
