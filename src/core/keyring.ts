@@ -5,7 +5,6 @@
  * every match is tried, and Docker Hub's key (`https://index.docker.io/v1/`) serves docker.io images (and,
  * unlike the kubelet's, no other registry: see isDockerHub).
  */
-import { withoutUserInfo } from "../util/url-secrets.js";
 
 /** One registry credential. Lives in memory only. */
 export interface Credential {
@@ -262,11 +261,13 @@ function kubeletEntries(value: unknown): DockerAuths {
 }
 
 /**
- * An entry as a reason names it: by its key in the keyring, as the kubelet reads it, which drops any user
- * info written in it (`https://user:token@host`); else without such user info.
+ * An entry as a reason names it: by its key in the keyring, as the kubelet reads it, from what follows any
+ * user info written in it (`https://user:token@host`, or without a scheme, where a `/` in the password
+ * would end the host before its `@`); never as written.
  */
 function entryName(location: string): string {
-  return keyringKey(location) ?? withoutUserInfo(location);
+  const withoutUser = location.slice(location.lastIndexOf("@") + 1);
+  return keyringKey(withoutUser) ?? withoutUser;
 }
 
 /** Whether `auth` decodes as the kubelet decodes it (padding as written) to text with a colon. */

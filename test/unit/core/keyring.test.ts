@@ -165,6 +165,12 @@ describe("pullSecretAuths", () => {
         { "https://ci-bot:glpat-TOKEN@g.io/v2/": { auth: token } },
         "auth of g.io is not base64 of username:password",
       ],
+      // Without a scheme, a `/` in the password ends the host before its `@`.
+      [{ "ci-bot:Ab9/xYz+Qw@g.io": { auth: token } }, "auth of g.io is not base64 of username:password"],
+      [
+        { "ci-bot:12@g.io:5000/team": { auth: token } },
+        "auth of g.io:5000/team is not base64 of username:password",
+      ],
     ] as const) {
       expect(pullSecretAuths(configJson({ auths }))).toEqual({ unreadable: `its .dockerconfigjson: ${why}` });
     }

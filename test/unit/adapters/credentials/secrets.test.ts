@@ -49,6 +49,8 @@ describe("redactSecrets", () => {
       `login ci/<redacted> refused: "<redacted>" (Zq7s, aZq7)`,
     );
     expect(redactSecrets("pull x, at index 0", ["x", "0", "1"])).toBe("pull <redacted>, at index <redacted>");
+    // Nor does one that starts first cut a longer secret in two, leaving its rest showing.
+    expect(redactSecrets("login ab-s3cretPassw0rd", ["ab", "b-s3cretPassw0rd"])).toBe("login a<redacted>");
   });
 });
 
