@@ -1,7 +1,14 @@
 /** The single catch: typed errors become one line on stderr and an exit code. */
 import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
-import { asksDryRun, asksHelp, kubectlForms, logLevelAt, namedVerb } from "./cli/kubectl-forms.js";
+import {
+  asksDryRun,
+  asksHelp,
+  isHelpWord,
+  kubectlForms,
+  logLevelAt,
+  namedVerb,
+} from "./cli/kubectl-forms.js";
 import { createProgram, flagNamed, parseErrorLine } from "./cli/program.js";
 import { AutoupdateError, ExitCode, failureMessage, InterruptedError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
@@ -28,7 +35,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     // Every verb's flags declared only here, on this error's path: a run declares its own verb's alone.
     const verbless = flagsWithoutVerb(program, argv, () => createProgram(io));
     // Help asked for beside flags is help, as kubectl gives it (`kubectl -n web -h`).
-    if (verbless && helpAmong(argv)) {
+    // So is help alone, whatever its value (`--help=false`): a bare command answers with it too.
+    if ((verbless && helpAmong(argv)) || argv.every(isHelpWord)) {
       io.stdout.write(program.helpInformation());
       return 0;
     }
@@ -98,10 +106,19 @@ function flagsWithoutVerb(
   return `${flag} needs a verb, such as plan or apply (kubectl autoupdate plan ${flag} …); run 'kubectl autoupdate --help' for the verbs`;
 }
 
-/** Whether -h or --help (`--help=true` too) comes among the flags (before a `--`). */
+/**
+ * Whether -h or --help (`--help=true` too) comes among the flags (before a `--`). One whose value is no
+ * boolean (`-n --help=x`) is another flag's value, as pflag reads it.
+ */
 function helpAmong(argv: readonly string[]): boolean {
   const flags = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
-  return flags.some((word) => asksHelp(word) === true);
+  return flags.some((word) => {
+    try {
+      return asksHelp(word) === true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function report(error: unknown, io: Io, verbose: boolean): number {

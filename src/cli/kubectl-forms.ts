@@ -152,7 +152,7 @@ export function onlyFlags(
       continue;
     }
     // Every verb's, though not among its options: `-n web -h plan` asks for plan's help.
-    if (helpForm.test(word)) continue;
+    if (isHelpWord(word)) continue;
     if (word.startsWith("--")) {
       const flag = lookup(word.split("=")[0]!);
       if (!flag) return false;
@@ -282,6 +282,11 @@ function separated(verb: Command, word: string): string[] {
 
 /** Help, as cobra takes it: `-h`, `--help`, and either with `=true` or `=false`. */
 const helpForm = /^(?:-h|--help)(?:=(.*))?$/s;
+
+/** Whether a word is help's flag, with a value or without. */
+export function isHelpWord(word: string): boolean {
+  return helpForm.test(word);
+}
 
 /** Whether a word asks for help (`--help`, `-h=true`), or refuses it (`--help=false`); undefined if no help word. */
 export function asksHelp(word: string): boolean | undefined {

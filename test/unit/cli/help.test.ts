@@ -41,6 +41,11 @@ describe("help and version, with only the named verb's flags declared", () => {
     expect(await runMain(["plan", "-h=true"])).toEqual(help);
     expect(await runMain(["-n", "web", "--help=true", "plan"])).toEqual(help);
     expect((await runMain(["-n", "web", "--help=true"])).stdout).toMatch(/^Usage: kubectl autoupdate /);
+    // Alone, help's flag is help whatever its value, as a bare command is; a flag's value is no help word.
+    const bare = await runMain([]);
+    expect(await runMain(["--help=false"])).toEqual(bare);
+    expect(await runMain(["-h=true"])).toEqual(bare);
+    expect((await runMain(["-n", "--help=maybe"])).stderr).toMatch(/^error: -n needs a verb/);
     expect((await runMain(["cron-status", "--help=false", "--bogus"])).stderr).toMatch(
       /^error: unknown flag: --bogus/,
     );
