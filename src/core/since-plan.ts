@@ -54,7 +54,8 @@ function imageChangedSincePlan(planned: PlanPod, current: Pod): string | null {
  * Why a pod is not the one the plan judged: a container runs a digest the plan did not see (restarted since,
  * it pulled a tag that moved again). Whether that one is stale was never asked: the next run asks.
  */
-function digestChangedSincePlan(planned: PlanPod, current: Pod): string | null {
+export function digestChangedSincePlan(planned: PlanPod, current: Pod | null): string | null {
+  if (current?.metadata.uid !== planned.uid) return null;
   const other = runsOtherDigest(planned.containers, current);
   if (!other) return null;
   const { container, digest } = other;

@@ -14,7 +14,13 @@ import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/re
 import { belowPartition, decideRestart, rolloutPace } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
 import { rolloutSurges, rolloutTakesDown } from "../../core/rolling-update.js";
-import { currentSincePlan, goingSincePlan, leftSincePlan, restartedOnto } from "../../core/since-plan.js";
+import {
+  currentSincePlan,
+  digestChangedSincePlan,
+  goingSincePlan,
+  leftSincePlan,
+  restartedOnto,
+} from "../../core/since-plan.js";
 import {
   ownedPods,
   rolloutStatus,
@@ -220,10 +226,16 @@ async function readAndPatch(
     const staying = live.filter(isStaying);
     const missing = await stillThere(api, missingSincePlan(group, staying), group);
     read.own = missing;
-    // Every planned pod still there runs the new digest already (it pulled the tag again): none is stale.
+    // Every planned pod still there runs the new digest already (it pulled the tag again), or one the plan
+    // never saw (the tag moved again since): none is proven stale.
     const byUid = new Map(live.map((pod) => [pod.metadata.uid, pod]));
     const there = group.filter((pod) => !missing.has(pod.uid));
-    if (there.every((pod) => currentSincePlan(pod, byUid.get(pod.uid) ?? null))) {
+    const now = (pod: PlanPod) => byUid.get(pod.uid) ?? null;
+    const movedOn = there.filter(
+      (pod) => !currentSincePlan(pod, now(pod)) && digestChangedSincePlan(pod, now(pod)),
+    );
+    if (there.every((pod) => currentSincePlan(pod, now(pod)) || movedOn.includes(pod))) {
+      if (movedOn.length > 0) return movedOnSincePlan(group, movedOn);
       for (const pod of there) missing.set(pod.uid, { kind: "replaced", reason: restartedOnto });
       return replacedSincePlan(group, missing);
     }
@@ -464,6 +476,19 @@ async function stillThere(
     if (left !== null) missing.set(pod.uid, { kind: "not-started", reason: left });
   }
   return missing;
+}
+
+/**
+ * No planned pod still there runs its old digest, and some restarted onto one the plan never saw: nothing
+ * is proven stale, and the next run judges them.
+ */
+function movedOnSincePlan(group: readonly PlanPod[], movedOn: readonly PlanPod[]): RolloutOutcome {
+  const onto = "restarted since the plan onto a digest it never saw (the tag moved again)";
+  const reason =
+    movedOn.length === group.length
+      ? `its planned pods ${onto}`
+      : `of its planned pods, ${firstFew(movedOn.map((pod) => pod.name))} ${onto}, and the others onto the new image or are gone`;
+  return { kind: "not-started", reason: `${reason}: the next run judges them` };
 }
 
 /**

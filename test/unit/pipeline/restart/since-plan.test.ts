@@ -115,6 +115,37 @@ describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
 });
 
 describe("a rollout", () => {
+  it.each([
+    ["all", [0, 1, 2], "its planned pods"],
+    ["some, the others on the new digest", [1, 2], "of its planned pods, %1, %2"],
+  ])(
+    "of a workload whose planned pods restarted onto a digest the plan never saw (%s) is not made",
+    async (_, onThird, whose) => {
+      const clock = new FakeClock();
+      const cluster = new InMemoryCluster(clock);
+      const pods = cluster.addController({
+        kind: "Deployment",
+        name: "web",
+        replicas: 3,
+        strategy: "rollout",
+      });
+      for (const [i, pod] of pods.entries()) {
+        cluster.restartContainers(pod.name, onThird.includes(i) ? `sha256:${"c".repeat(64)}` : newDigest);
+      }
+      const rollouts: RolloutReport[] = [];
+      await runRestart(clock, cluster, pods, {
+        strategy: "auto",
+        onRollout: (report) => rollouts.push(report),
+      });
+      expect(cluster.patches()).toEqual([]);
+      const onto = "restarted since the plan onto a digest it never saw (the tag moved again)";
+      const others = onThird.length < 3 ? ", and the others onto the new image or are gone" : "";
+      expect(rollouts.map((report) => describeRollout(report, false, new Chalk({ level: 0 })))).toEqual([
+        `deployment.apps shop/web not restarted: ${whose.replace(/%(\d)/g, (_, i) => pods[Number(i)]!.name)} ${onto}${others}: the next run judges them`,
+      ]);
+    },
+  );
+
   it("of a workload whose planned pods all run the new digest since the plan is not made: none is stale now", async () => {
     const clock = new FakeClock();
     const cluster = new InMemoryCluster(clock);
