@@ -75,8 +75,15 @@ async function reportFailedApply(
   io: Io,
 ): Promise<void> {
   if (verb !== "apply") return;
-  const { reportingDespite } = await import("./cli/options.js");
-  const reporting = reportingDespite({ dryRun: asksDryRun("apply", words) }, io.env);
+  const [{ reportingDespite }, { webhookUrlEnv }] = await Promise.all([
+    import("./cli/options.js"),
+    import("./cron/core/job-contract.js"),
+  ]);
+  // A webhook flag wins over the variable, and its value cannot be trusted from a failed parse: no webhook.
+  const flags = words.includes("--") ? words.slice(0, words.indexOf("--")) : words;
+  const webhookFlag = flags.some((word) => /^--webhook-url(?:-file)?(?:=|$)/.test(word));
+  const env = webhookFlag ? { ...io.env, [webhookUrlEnv]: undefined } : io.env;
+  const reporting = reportingDespite({ dryRun: asksDryRun("apply", words) }, env);
   if (!reporting) return;
   const { reportRunNotStarted } = await import("./commands/apply.js");
   await reportRunNotStarted(io, reporting, new UsageError(message));

@@ -168,6 +168,27 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
   });
 
   it.each([
+    ["--webhook-url", "https://hooks.example.test/mine"],
+    ["--webhook-url=https://hooks.example.test/mine"],
+    ["--webhook-url-file", "/dev/null"],
+  ])(
+    "a webhook flag beside the mistyped one (%s) wins over the variable: nothing posted there",
+    async (...flag) => {
+      const resultFile = join(tmpdir(), `kau-webhook-flag-run-${process.pid}`);
+      const env = {
+        KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href,
+        KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+      };
+      const posted = webhook.posts.length;
+      expect(await main(["apply", ...flag, "--concurency=4"], testIo({ env }))).toBe(1);
+      expect(webhook.posts).toHaveLength(posted);
+      // The result is kept all the same.
+      expect(readFileSync(resultFile, "utf8")).toMatch(/^error: unknown flag: --concurency/);
+      rmSync(resultFile);
+    },
+  );
+
+  it.each([
     ["--concurency=4", "unknown flag: --concurency (Did you mean --concurrency?)"],
     ["--yes=maybe", 'invalid argument "maybe" for "-y, --yes": it takes true or false, or no value'],
   ])("%s, before the verb too: the result and the report say why on one line", async (flag, why) => {
