@@ -44,9 +44,12 @@ export function parseDuration(given: string, flag: string): number {
 /** The longest a Node.js timer waits (2^31 - 1 ms, ~24.8 days): asked for longer, it fires at once. */
 const longestTimerMs = 2 ** 31 - 1;
 
-/** A duration something waits for with a timer: refused beyond what a timer can hold. */
+/**
+ * A duration something waits for with a timer, in whole milliseconds (a fraction rounds up:
+ * AbortSignal.timeout takes none): refused beyond what a timer can hold.
+ */
 export function timerDuration(text: string, flag: string): number {
   const ms = parseDuration(text, flag);
   if (ms > longestTimerMs) throw new UsageError(`${flag} must be at most 596h, not ${text}`);
-  return ms;
+  return Math.ceil(ms);
 }
