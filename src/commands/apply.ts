@@ -110,8 +110,9 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   recordHoldsAgain(recorders, plan, ctx.clock.now());
   const restarted = await restartTargets(ctx, plan, targets, recorders, report);
   run.restarted = restarted;
-  // A signal once every restart is made and checked (while the Events are recorded) cuts none short.
-  const cutShort = ctx.io.signal.aborted;
+  // A signal once every restart is made and checked (while the Events are recorded, or after the last
+  // check) cuts none short.
+  const cutShort = ctx.io.signal.aborted && !completed(restarted, ctx.options.wait);
   await reportRestarts(ctx, plan, restarted, recorders, report);
   throwIfIncomplete(restarted, cutShort);
 }
@@ -251,6 +252,21 @@ async function reportRestarts(
   await warnUnrecorded(ctx, recorders);
   out.write(renderRestartSummary(restarted.outcomes, restarted.problems.length, dryRun));
   if (summaryJson) out.write(renderRunSummary(plan, restarted, dryRun));
+}
+
+/**
+ * Whether the restarts did all they set out to: every planned pod restarted, replaced or gone, and each
+ * replacement checked and up (under --no-wait, none is checked, and a rollout goes on on the server).
+ */
+function completed(restarted: RestartResult, wait: boolean): boolean {
+  const kinds = [...restarted.outcomes.values()].map((o) => o.kind);
+  if (kinds.includes("failed") || kinds.includes("not-started")) return false;
+  if (restarted.problems.length > 0 || restarted.stoppedBy !== undefined) return false;
+  if (!wait) return true;
+  const rolloutUnchecked = restarted.rollouts.some(
+    (r) => r.outcome.kind === "rolled-out" && r.outcome.unchecked,
+  );
+  return !kinds.includes("in-progress") && restarted.unchecked.size === 0 && !rolloutUnchecked;
 }
 
 /**

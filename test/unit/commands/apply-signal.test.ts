@@ -1,0 +1,128 @@
+/**
+ * A signal that comes once every restart is made and checked (its Event being recorded, or a rollout's last
+ * check passing after it) cuts nothing short: the run ends as its restarts did. apply runs in process
+ * against an in-memory cluster, its plan given.
+ */
+import { PassThrough } from "node:stream";
+import { expect, it, vi } from "vitest";
+import type { ApplyOptions } from "../../../src/commands/apply.js";
+import type { Context } from "../../../src/commands/context.js";
+import type { Plan, PlanPod } from "../../../src/core/plan.js";
+import { makeChalk } from "../../../src/output/color.js";
+import { FakeClock } from "../../support/fake-clock.js";
+import { InMemoryCluster } from "../../support/in-memory-cluster.js";
+import { surgingWeb } from "../../support/restart.js";
+import { testIo } from "../../support/test-io.js";
+
+const given: { plan?: Plan } = {};
+vi.mock("../../../src/pipeline/make-plan.js", () => ({
+  makePlan: async () => ({ plan: given.plan, warnings: [], notes: [] }),
+}));
+
+function applyContext(cluster: InMemoryCluster, clock: FakeClock) {
+  const stdout = new PassThrough();
+  let out = "";
+  stdout.on("data", (chunk) => {
+    out += String(chunk);
+  });
+  const controller = new AbortController();
+  const io = testIo({ stdout: stdout as unknown as NodeJS.WriteStream, signal: controller.signal });
+  const kubectl = Object.assign(cluster, {
+    namespaceOf: async () => "shop",
+    createEvent: async (): Promise<{ ok: true }> => ({ ok: true }),
+  });
+  const ctx = {
+    io,
+    options: {
+      yes: true,
+      dryRun: false,
+      wait: true,
+      waitTimeoutMs: 60_000,
+      output: "table",
+      noHeaders: false,
+      concurrency: 4,
+      strategy: "auto",
+      summaryJson: false,
+      scope: { namespace: "shop", allNamespaces: false },
+    } as unknown as ApplyOptions,
+    clock,
+    colors: { stdout: makeChalk(false), stderr: makeChalk(false) },
+    debug: () => {},
+    kubectl,
+    resolver: async () => ({}),
+    credentialWarnings: () => [],
+    progress: { update() {}, stop() {} },
+  } as unknown as Context<ApplyOptions>;
+  return { ctx, kubectl, controller, stdout: () => out };
+}
+
+/** The run's error, if any; the clock moves only while the run waits on it. */
+async function runApply(clock: FakeClock, ctx: Context<ApplyOptions>): Promise<Error | undefined> {
+  const { applyCommand } = await import("../../../src/commands/apply.js");
+  let settled = false;
+  const work = applyCommand(ctx).then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+  void work.finally(() => {
+    settled = true;
+  });
+  while (!settled) await clock.run(Promise.race([work, new Promise((resolve) => setTimeout(resolve, 5))]));
+  return work;
+}
+
+it("a SIGTERM while the last restart's Event is recorded: the run ends as its restarts did", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods: PlanPod[] = cluster.addController({ name: "cache", replicas: 2, strategy: "evict" });
+  given.plan = { resolver: "registry", strategy: "auto", pods } as Plan;
+  const { ctx, kubectl, controller, stdout } = applyContext(cluster, clock);
+  let events = 0;
+  kubectl.createEvent = async () => {
+    // The second Event is the last restart's: made, and its replacement checked up on the new digest.
+    if (++events === 2) controller.abort(new Error("received SIGTERM"));
+    return { ok: true };
+  };
+  const error = await runApply(clock, ctx);
+  expect(stdout()).toContain("2 evicted (of 2 planned)\n");
+  expect(error).toBeUndefined();
+});
+
+it("a SIGTERM while a rollout's pods are read for its last check, which passes: no interruption", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods = surgingWeb(cluster, { replicas: 2 });
+  given.plan = { resolver: "registry", strategy: "auto", pods } as Plan;
+  const { ctx, controller, stdout } = applyContext(cluster, clock);
+  let patched = false;
+  const patch = cluster.patchRestartedAt.bind(cluster);
+  cluster.patchRestartedAt = async (...args: Parameters<typeof patch>) => {
+    patched = true;
+    return patch(...args);
+  };
+  const listReplicaSets = cluster.listReplicaSets.bind(cluster);
+  cluster.listReplicaSets = async (...args: Parameters<typeof listReplicaSets>) => {
+    const listed = await listReplicaSets(...args);
+    const done = Object.values(cluster.digests("web")).every((digest) => digest.startsWith("sha256:1"));
+    if (patched && cluster.readyPods("web") === 2 && done) controller.abort(new Error("received SIGTERM"));
+    return listed;
+  };
+  const error = await runApply(clock, ctx);
+  expect(stdout()).toContain("deployment.apps shop/web restarted (rollout): 2 pods replaced\n");
+  expect(error).toBeUndefined();
+});
+
+it("a SIGTERM that leaves a pod not started still ends the run as interrupted", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods: PlanPod[] = cluster.addController({ name: "cache", replicas: 2, strategy: "evict" });
+  given.plan = { resolver: "registry", strategy: "auto", pods } as Plan;
+  const { ctx, kubectl, controller } = applyContext(cluster, clock);
+  kubectl.createEvent = async () => {
+    // The first restart's Event: the second pod is not started yet.
+    controller.abort(new Error("received SIGTERM"));
+    return { ok: true };
+  };
+  const error = await runApply(clock, ctx);
+  expect(error?.message).toMatch(/^interrupted: no further restarts were started/);
+});
