@@ -230,11 +230,15 @@ async function readAndPatch(
     // never saw (the tag moved again since): none is proven stale.
     const byUid = new Map(live.map((pod) => [pod.metadata.uid, pod]));
     const there = group.filter((pod) => !missing.has(pod.uid));
-    const now = (pod: PlanPod) => byUid.get(pod.uid) ?? null;
-    const movedOn = there.filter(
-      (pod) => !currentSincePlan(pod, now(pod)) && digestChangedSincePlan(pod, now(pod)),
-    );
-    if (there.every((pod) => currentSincePlan(pod, now(pod)) || movedOn.includes(pod))) {
+    const movedOn: PlanPod[] = [];
+    const noneStale = there.every((pod) => {
+      const now = byUid.get(pod.uid) ?? null;
+      if (currentSincePlan(pod, now)) return true;
+      if (digestChangedSincePlan(pod, now) === null) return false;
+      movedOn.push(pod);
+      return true;
+    });
+    if (noneStale) {
       if (movedOn.length > 0) return movedOnSincePlan(group, movedOn);
       for (const pod of there) missing.set(pod.uid, { kind: "replaced", reason: restartedOnto });
       return replacedSincePlan(group, missing);

@@ -119,6 +119,7 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     const ref = { namespace: "ops", name: "kubectl-autoupdate" };
     expect(await readRecordVersion(reading.kubectl, ref)).toEqual({
       data: record.data,
+      binaryBytes: 0,
       resourceVersion: "8",
     });
     expect(reading.calls).toHaveLength(2);

@@ -93,6 +93,7 @@ describe("one rollout per controller", () => {
       restartedBefore: `app=${oldDigest}>${newDigest}`,
       containers: p.containers.map((c) => ({ ...c, runningDigest: other })),
     }));
+    for (const pod of pods) cluster.restartContainers(pod.name, other);
     await runRestart(clock, cluster, carried);
     expect(cluster.restartedFor.get("shop/web")).toBe(
       `app=${oldDigest}>${newDigest},app=${other}>${newDigest}`,
@@ -323,6 +324,7 @@ describe("a rollout that does not end well is reported", () => {
       ...planned!,
       containers: planned!.containers.map((container) => ({ ...container, runningDigest: older })),
     };
+    cluster.restartContainers(planned!.name, older);
     const staleLeft = staleLeftByWorkload({ resolver: "registry", pods: [{ ...left!, action: "skip" }] });
     const { reported } = await runRestart(clock, cluster, [onOlder], { staleLeft });
     expect(reported).toEqual([
