@@ -519,6 +519,11 @@ function decideContainer(
 
   const resolution = resolutions.get(key);
   const latest = resolution?.tag.ok ? resolution.tag.tag.digest : null;
+  // A tag the registry no longer has holds the pod whatever this container runs (or has not started yet,
+  // in ImagePullBackOff for it): a replacement could not pull it either.
+  if (resolution && !resolution.tag.ok && resolution.tag.missing) {
+    return { ...result("unknown", resolution.tag.reason), noImageToRun: true };
+  }
   const running = view.running;
   switch (running.kind) {
     case "empty":
@@ -561,11 +566,7 @@ function decideContainer(
     ? null
     : `runs an image from ${running.repository}, not from ${repositoryOf(ref)}`;
   if (!resolution) return result("unknown", fromElsewhere ?? "not resolved");
-  if (!resolution.tag.ok) {
-    const failed = result("unknown", resolution.tag.reason);
-    if (resolution.tag.missing) failed.noImageToRun = true;
-    return failed;
-  }
+  if (!resolution.tag.ok) return result("unknown", resolution.tag.reason);
   // A verdict must be one a restart record can name (running and tag digest): without it, a restart that
   // brings back the cached old image would be made again at every run.
   if (documented(latest) === null) {

@@ -62,9 +62,9 @@ const sameConfig = (config: string) => current(`the same image (config ${config}
 /**
  * A running manifest the registry does not have (a retention policy deleted it): nothing proves it the same.
  */
-const gone = (why: string): DigestJudgement => ({
+const gone = (why: string, what = "the running manifest"): DigestJudgement => ({
   status: "stale",
-  reason: `the running manifest could not be read (${why}), so its digest alone decides`,
+  reason: `${what} could not be read (${why}), so its digest alone decides`,
 });
 type Failed = Extract<ManifestInfo, { ok: false }>;
 /**
@@ -77,6 +77,8 @@ const failedRead = (info: ManifestInfo | undefined): info is Failed =>
 /** Any failed read of the tag's side, the registry not having it included: the tag's image is not known. */
 const tagUnread = (info: ManifestInfo | undefined): info is Failed => info !== undefined && !info.ok;
 const unreadable = (what: string, info: Failed) => unknown(`could not read ${what}: ${info.reason}`);
+/** Why the registry no longer has a manifest of the running side, or null when it was read. */
+const lostReason = (info: ManifestInfo | undefined): string | null => (info && !info.ok ? info.reason : null);
 
 /** Judges a running digest against the tag's digest of `tagRepository`. */
 export function judgeRunningDigest(
@@ -238,7 +240,8 @@ function againstSingleTag(
   if (failedRead(child)) return unreadable(`the running index's image for ${platform}`, child);
   if (child.ok && child.isIndex)
     return unknown(`the running index's image for ${platform} is itself an index`);
-  if (!child.ok) return stale;
+  const lostWhy = lostReason(child);
+  if (lostWhy !== null) return gone(lostWhy, `the running index's image for ${platform}`);
   return child.config === latest.config ? sameConfig(latest.config) : stale;
 }
 
@@ -406,6 +409,8 @@ function comparePlatforms(
 
   const missing: ManifestNeed[] = [];
   const changes = new Map<IndexChild, "unchanged" | "moved" | "removed">();
+  /** Moved children of the running index the registry no longer has: their digests alone decide. */
+  const lost = new Map<IndexChild, string>();
   for (const child of considered) {
     const latestDigest = now.get(child.platform ?? child.digest) ?? standIn(child);
     if (latestDigest === undefined) changes.set(child, "removed");
@@ -424,14 +429,21 @@ function comparePlatforms(
       if (b?.ok && b.isIndex) return unknown(`${tags} is itself an index`);
       const same = a?.ok && !a.isIndex && b?.ok && !b.isIndex && a.config !== null && a.config === b.config;
       changes.set(child, same ? "unchanged" : "moved");
+      const lostWhy = lostReason(a);
+      if (lostWhy !== null) lost.set(child, lostWhy);
     }
   }
   if (missing.length > 0) return needs(...missing);
 
+  // A stale verdict that rests on a lost child's digest alone says so.
+  const staleFor = (children: readonly IndexChild[]): DigestJudgement => {
+    const child = children.find((c) => lost.has(c));
+    return child ? gone(lost.get(child)!, `the running index's ${imageFor(child)}`) : stale;
+  };
   if (mine) {
     const change = changes.get(mine);
     if (change === "removed") return noImageFor(mine.platform ?? String(nodePlatform));
-    return change === "unchanged" ? current() : stale;
+    return change === "unchanged" ? current() : staleFor([mine]);
   }
   const removed = considered.filter((child) => changes.get(child) === "removed");
   if (removed.length > 0) {
@@ -444,7 +456,7 @@ function comparePlatforms(
   }
   const unchanged = considered.filter((child) => changes.get(child) === "unchanged").length;
   if (unchanged === considered.length) return current();
-  if (unchanged === 0) return stale;
+  if (unchanged === 0) return staleFor(considered);
   if (nodePlatform === undefined) return byNode(mixedMoveReason);
   if (nodePlatform === null) return unknown(mixedMoveReason);
   return unknown(

@@ -934,6 +934,26 @@ describe("pod actions", () => {
       expect(decided.containers.map((c) => c.status)).toEqual(["stale", "unknown"]);
     });
 
+    it("so is a pod not started for it yet (ImagePullBackOff on a tag deleted), the 404 its reason", () => {
+      const unstarted = webPod({
+        containers: [
+          { name: "app", image: "nginx:latest", runningDigest: OLD },
+          { name: "side", image: "side:main" },
+        ],
+      });
+      const decided = plan([unstarted], {
+        [nginx]: resolved(NEW),
+        [side]: {
+          tag: { ok: false, reason: "tag main not found (404)", missing: true },
+          manifests: new Map(),
+        },
+      }).pods[0]!;
+      expect(decided).toMatchObject({
+        action: "skip",
+        reason: "container side (side:main): tag main not found (404), so a new pod could not start it",
+      });
+    });
+
     it("the tag has no image for the node's platform any more: skipped", () => {
       const [ARM_SIDE, AMD_SIDE] = [digestOf("side arm64 v1"), digestOf("side amd64 v2")];
       const armPod = webPod({
@@ -1314,6 +1334,37 @@ describe("a read that failed decides nothing: unknown, never stale", () => {
     webPod({ node: "n1", containers: [{ name: "app", image: "nginx:latest", runningDigest: digest }] });
 
   const lost: ManifestInfo = { ok: false, reason: "not found (404)", missing: true };
+
+  it("the running index's image for the node's platform, gone (404): stale on the digests alone, and said", () => {
+    const [OLD_INDEX, NEW_INDEX, AMD, ARM, NEW_AMD] = ["i1", "i2", "amd64 v1", "arm64 v1", "amd64 v2"].map(
+      digestOf,
+    );
+    const index = (...children: [string, string][]): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: children.map(([digest, platform]) => ({ digest, platform })),
+    });
+    const manifests: [string, ManifestInfo][] = [
+      [OLD_INDEX!, index([AMD!, "linux/amd64"], [ARM!, "linux/arm64/v8"])],
+      [AMD!, lost],
+      single(ARM!, { platform: "linux/arm64/v8" }),
+      single(NEW_AMD!),
+    ];
+    const why =
+      "the running index's image for linux/amd64 could not be read (not found (404)), so its digest alone decides";
+    // The tag names one image now, or an index of it.
+    for (const [tag, isIndex, extra] of [
+      [NEW_AMD!, false, []],
+      [NEW_INDEX!, true, [[NEW_INDEX!, index([NEW_AMD!, "linux/amd64"])]]],
+    ] as [string, boolean, [string, ManifestInfo][]][]) {
+      const judged = container(
+        runs(OLD_INDEX!),
+        resolution(tag, isIndex, [...manifests, ...extra]),
+        new Map([["n1", "linux/amd64"]]),
+      );
+      expect(judged).toMatchObject({ status: "stale", reason: why });
+    }
+  });
 
   it.each<[string, [string, ManifestInfo][], string]>([
     // On the tag's side even a 404 decides nothing: the tag's image is not known.
