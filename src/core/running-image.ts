@@ -399,12 +399,27 @@ function comparePlatforms(
       );
     }
   }
-  // What stands for a child the tag's index does not name: its lone child without a platform, or, for the
-  // running index's lone one, the tag's image for the node's platform.
+  // A node the running index's lone child served takes the tag's image for its platform, where the tag now
+  // names one, before any without a platform (containerd and CRI-O rank them so): on a node not known, which
+  // the tag's images stands in depends on its platform.
+  const newlyNamed = latest.children.some(
+    (child) => child.platform !== null && !old.children.some((o) => o.platform === child.platform),
+  );
+  if (typeof nodePlatform !== "string" && oldLone && considered.includes(oldLone) && newlyNamed) {
+    const why =
+      "the running index's image without a platform stood for the node's, and the tag now names images for some platforms: which one a new pod runs depends on the node's platform, not known";
+    return nodePlatform === undefined ? byNode(why) : unknown(why);
+  }
+  // What stands for a child the tag's index does not name: the tag's image for the node's platform (for the
+  // running index's lone child), else its lone child without a platform.
   const standIn = (child: IndexChild): string | undefined => {
     if (child.platform !== null) return latestLone?.digest;
     if (child !== oldLone) return undefined;
-    return latestLone?.digest ?? (nodePlatform ? now.get(nodePlatform) : undefined);
+    return latestLone?.digest;
+  };
+  const successor = (child: IndexChild): string | undefined => {
+    const forNode = child === oldLone && typeof nodePlatform === "string" ? now.get(nodePlatform) : undefined;
+    return forNode ?? now.get(child.platform ?? child.digest) ?? standIn(child);
   };
 
   const missing: ManifestNeed[] = [];
@@ -412,7 +427,7 @@ function comparePlatforms(
   /** Moved children of the running index the registry no longer has: their digests alone decide. */
   const lost = new Map<IndexChild, string>();
   for (const child of considered) {
-    const latestDigest = now.get(child.platform ?? child.digest) ?? standIn(child);
+    const latestDigest = successor(child);
     if (latestDigest === undefined) changes.set(child, "removed");
     else if (latestDigest === child.digest) changes.set(child, "unchanged");
     else {

@@ -99,3 +99,33 @@ it("beside one platform's image in the running index, keeps that platform from b
   expect(judgeOn("linux/arm64/v8")).toMatchObject({ status: "unknown", noImageToRun: true });
   expect(judgeOn("linux/amd64")).toEqual({ status: "stale", reason: "" });
 });
+
+describe("a running lone child against a tag's index that names the node's platform beside a lone child", () => {
+  // containerd and CRI-O rank an image without a platform last: a new pod on an amd64 node runs AMD.
+  const LONE2 = digestOf("tag's lone child");
+  const runningLone = index(RUNNING, [{ digest: LONE, platform: null }]);
+  const tag = index(TAG, [
+    { digest: AMD, platform: "linux/amd64" },
+    { digest: LONE2, platform: null },
+  ]);
+  const on = (node: string | null, manifests: [string, ManifestInfo][]) =>
+    judgeRunningDigest(
+      { digest: RUNNING, repository },
+      repository,
+      { digest: TAG, sameImageDigests: [], isIndex: true },
+      new Map(manifests),
+      node,
+    );
+
+  it("is compared with the tag's image for the node's platform, not its image without one", () => {
+    const same = [runningLone, tag, image(LONE, "v1"), image(AMD, "v1"), image(LONE2, "v2 generic")];
+    expect(on("linux/amd64", same)).toMatchObject({ status: "current" });
+    const rebuilt = [runningLone, tag, image(LONE, "v1"), image(AMD, "v2"), image(LONE2, "v1")];
+    expect(on("linux/amd64", rebuilt)).toMatchObject({ status: "stale" });
+  });
+
+  it("is judged by no image while the node's platform cannot be known", () => {
+    const same = [runningLone, tag, image(LONE, "v1"), image(AMD, "v1"), image(LONE2, "v2 generic")];
+    expect(on(null, same)).toMatchObject({ status: "unknown" });
+  });
+});
