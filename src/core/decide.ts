@@ -39,6 +39,7 @@ import { alreadyRestartedFor, templateRestartedFor } from "./restarted-for.js";
 import {
   type DigestJudgement,
   judgeRunningDigest,
+  lonePlatformless,
   type ManifestNeed,
   type Manifests,
   type NodePlatform,
@@ -97,15 +98,29 @@ export function newImagesToDescribe(image: ImageInUse, resolution: Resolution): 
     const info = resolution.manifests.get(running.digest);
     return info?.ok && info.isIndex ? [info] : [];
   });
+  // An image without a platform stands for any the index does not name: the tag's, for a platform it does not
+  // name; the running index's, for the images the tag now names for platforms it did not.
+  const latestLone = lonePlatformless(latest);
   const movedSince = latest.children.filter((child) =>
     runningIndexes.some((old) => {
-      const before = old.children.find((c) => c.platform === child.platform);
+      const before =
+        old.children.find((c) => c.platform === child.platform) ??
+        (child.platform !== null ? lonePlatformless(old) : undefined);
       return before !== undefined && before.digest !== child.digest;
     }),
   );
   // A platform a pod's runtime names first (CRI-O), then those that moved under the pods that run an index.
-  const named = runningPlatforms.flatMap((platform) => byPlatform(platform) ?? []);
-  const candidates = [...new Set([...named, ...movedSince].map((child) => child.digest))];
+  const named = runningPlatforms.flatMap(
+    (platform) => byPlatform(platform) ?? (platform ? latestLone : undefined) ?? [],
+  );
+  // The tag's image without a platform, where it now serves a platform a running index named.
+  const loneServes = runningIndexes.some((old) =>
+    old.children.some(
+      (c) => c.platform !== null && !byPlatform(c.platform) && latestLone && c.digest !== latestLone.digest,
+    ),
+  );
+  const serving = loneServes && latestLone ? [latestLone] : [];
+  const candidates = [...new Set([...named, ...movedSince, ...serving].map((child) => child.digest))];
   if (candidates.length > 0) return candidates;
   const chosen =
     (latest.children.length === 1 ? latest.children[0] : undefined) ??

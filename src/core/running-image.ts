@@ -485,7 +485,7 @@ function imageFor(child: IndexChild): string {
 }
 
 /** The index's only child that names no platform, if it has exactly one. */
-function lonePlatformless(index: Index): IndexChild | undefined {
+export function lonePlatformless(index: Index): IndexChild | undefined {
   const platformless = index.children.filter((child) => child.platform === null);
   return platformless.length === 1 ? platformless[0] : undefined;
 }

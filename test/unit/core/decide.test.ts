@@ -530,6 +530,34 @@ describe("multi-arch tags", () => {
     expect(newImagesToDescribe(image!, r)).toEqual([ARM2]);
   });
 
+  it("--min-age sees the tag's image without a platform where it now serves a platform the pods ran", () => {
+    const AMD = digestOf("amd64, unchanged");
+    const ARM = digestOf("arm64 v1");
+    const LONE = digestOf("any other platform, v2");
+    const OLD_INDEX = digestOf("index of amd64 and arm64");
+    const NEW_INDEX = digestOf("index of amd64 and one without a platform");
+    const index = (...children: [string, string | null][]): ManifestInfo => ({
+      ok: true,
+      isIndex: true,
+      children: children.map(([digest, platform]) => ({ digest, platform })),
+    });
+    const r: Resolution = {
+      tag: { ok: true, tag: { digest: NEW_INDEX, sameImageDigests: [], isIndex: true } },
+      manifests: new Map([
+        [NEW_INDEX, index([AMD, "linux/amd64"], [LONE, null])],
+        [OLD_INDEX, index([AMD, "linux/amd64"], [ARM, "linux/arm64/v8"])],
+        single(ARM, { platform: "linux/arm64/v8" }),
+        single(LONE, { platform: "linux/arm64/v8" }),
+      ]),
+    };
+    // An index (containerd), or the arm64 image of it (CRI-O): an arm64 node's new pod gets LONE.
+    for (const runningDigest of [OLD_INDEX, ARM]) {
+      const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest }] });
+      const [image] = imagesInUse([pod]);
+      expect(newImagesToDescribe(image!, r)).toContain(LONE);
+    }
+  });
+
   it("a platform the tag no longer has is never stale: the replacement might find nothing to run", () => {
     const OLD_INDEX = digestOf("index v1");
     const pod = webPod({ containers: [{ name: "app", image: "nginx:latest", runningDigest: OLD_INDEX }] });
