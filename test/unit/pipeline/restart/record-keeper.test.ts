@@ -42,6 +42,13 @@ function restart(
 
 const clock = { now: () => now };
 const cameBack = { kind: "problem", reason: "runs the old digest", restartedFor: move } as const;
+/** A replacement not up within --wait-timeout, not seen on the old digest. */
+const notUpInTime = {
+  kind: "problem",
+  reason: "not Ready in time",
+  restartedFor: move,
+  restartedAt: now,
+} as const;
 /** `kubectl get` of a record that exists, at resourceVersion 7. */
 const existing = { stdout: '{"metadata":{"name":"x","resourceVersion":"7"},"data":{}}' };
 const patchOf = (args: readonly string[]) =>
@@ -90,14 +97,7 @@ describe("RecordKeeper", () => {
       restart("evict", { kind: "unchecked", why: "--no-wait", restartedFor: move, restartedAt: now }),
     );
     keeper.restarted(restart("evict", { kind: "problem", reason: "not Ready in time" }));
-    keeper.restarted(
-      restart("evict", {
-        kind: "problem",
-        reason: "not Ready in time",
-        restartedFor: move,
-        restartedAt: now,
-      }),
-    );
+    keeper.restarted(restart("evict", notUpInTime));
     keeper.restarted(restart("evict", cameBack, null));
     expect(await keeper.save()).toBeNull();
     expect(calls).toEqual([]);
@@ -133,14 +133,7 @@ describe("RecordKeeper", () => {
   it("keeps no restart not checked when no Event showed the API server's clock: a laptop's may be minutes off", async () => {
     const { kubectl, calls } = kubectlAnswering(existing, { stdout: "8" });
     const keeper = new RecordKeeper(kubectl, ref, clock, { kept: true, serverClockAhead: async () => null });
-    keeper.restarted(
-      restart("evict", {
-        kind: "problem",
-        reason: "not Ready in time",
-        restartedFor: move,
-        restartedAt: now,
-      }),
-    );
+    keeper.restarted(restart("evict", notUpInTime));
     expect(await keeper.save()).toBeNull();
     expect(calls).toEqual([]);
   });
