@@ -10,6 +10,7 @@ import type { Credential, DockerAuths } from "../../core/keyring.js";
 import { ToolMissingError } from "../../errors.js";
 import type { Exec } from "../exec.js";
 import { firstLine } from "../exec-result.js";
+import { defaultCredentialStore } from "./default-store.js";
 import {
   type DockerConfigFile,
   envAuthsAsDockerReads,
@@ -91,7 +92,9 @@ export class LocalCredentials {
     return this.envAuths;
   }
 
-  private readConfig(): DockerConfigFile {
+  private effective?: DockerConfigFile;
+
+  private readConfigFile(): DockerConfigFile {
     if (this.config) return this.config;
     const path = this.configPath();
     let text: string;
@@ -111,6 +114,17 @@ export class LocalCredentials {
       this.config = {};
     }
     return this.config;
+  }
+
+  /** The config as docker reads it: one with no credential of its own takes the platform's helper. */
+  private readConfig(): DockerConfigFile {
+    if (this.effective) return this.effective;
+    const config = this.readConfigFile();
+    const own = config.credsStore || Object.keys(config.credHelpers ?? {}).length > 0;
+    const store =
+      own || Object.keys(config.auths ?? {}).length > 0 ? null : defaultCredentialStore(this.options.env);
+    this.effective = store ? { ...config, credsStore: store } : config;
+    return this.effective;
   }
 
   /** The helper's credential, null when it has none for the server, or "failed" (a warning says why). */

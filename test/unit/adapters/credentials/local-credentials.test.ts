@@ -95,6 +95,29 @@ describe("LocalCredentials", () => {
     expect(calls[0]!.input).toBe("https://index.docker.io/v1/");
   });
 
+  it("a config with no credential of its own takes the platform's helper where it is installed, as docker does", async () => {
+    const bin = mkdtempSync(join(tmpdir(), "kau-unit-bin-"));
+    homes.push(bin);
+    for (const program of ["pass", "docker-credential-pass"]) {
+      writeFileSync(join(bin, program), "#!/bin/sh\n", { mode: 0o755 });
+    }
+    const { exec, calls } = helpers({ pass: { "reg.example.com": { Username: "u", Secret: "from-pass" } } });
+    for (const config of [null, {}, { credHelpers: {} }]) {
+      const h = home(config);
+      const local = new LocalCredentials({ exec, env: { PATH: bin }, home: h.home });
+      expect(await local.lookup("reg.example.com")).toEqual([
+        { username: "u", password: "from-pass", source: "docker config credsStore (docker-credential-pass)" },
+      ]);
+    }
+    // A config that holds a credential of its own keeps to it.
+    const own = home({ auths: { "other.example.com": { auth: Buffer.from("a:b").toString("base64") } } });
+    const asked = calls.length;
+    expect(
+      await new LocalCredentials({ exec, env: { PATH: bin }, home: own.home }).lookup("reg.example.com"),
+    ).toEqual([]);
+    expect(calls).toHaveLength(asked);
+  });
+
   it("asks one store, as docker does: a helper with nothing for the registry leaves it without a credential", async () => {
     const { exec, calls } = helpers({
       ecr: {},
