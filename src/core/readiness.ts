@@ -391,15 +391,17 @@ export function runsNewDigests(stale: readonly PlanContainer[], pod: Pod): boole
 
 /**
  * The first of `stale`'s stale containers that `pod` runs on a digest that is neither its old one nor its
- * tag's new one: restarted since the plan, it pulled the tag again and got what the tag points to now.
+ * tag's new one (restarted since the plan, it pulled the tag again and got what the tag points to now),
+ * where none of them still runs its old digest: one that does is still proven stale.
  */
 export function runsOtherDigest(
   stale: readonly PlanContainer[],
   pod: Pod,
 ): { container: PlanContainer; digest: string } | null {
   const runs = digestsRunBy(pod);
-  for (const container of stale) {
-    if (!staleOnKnownDigest(container)) continue;
+  const known = stale.filter(staleOnKnownDigest);
+  if (known.some((container) => runs(container.name) === container.runningDigest)) return null;
+  for (const container of known) {
     const digest = runs(container.name);
     if (digest !== null && digest !== container.runningDigest && !isNewDigest(container, digest)) {
       return { container, digest };

@@ -385,12 +385,12 @@ function comparePlatforms(
   const latestLone = lonePlatformless(latest);
   // Which of the tag's images stands in for the running index's lone child depends on the node's platform,
   // and once the nodes are read no manifest is: every candidate is read first.
-  if (nodePlatform === undefined && oldLone && !latestLone) {
+  if (nodePlatform === undefined && oldLone) {
     const named = new Set(old.children.map((child) => child.platform));
     const unread = [
       { repository: oldRepository, child: oldLone },
       ...latest.children
-        .filter((child) => !named.has(child.platform))
+        .filter((child) => !named.has(child.platform) || child === latestLone)
         .map((child) => ({ repository: latestRepository, child })),
     ].filter(({ child }) => !manifests.has(child.digest));
     if (unread.length > 0) {
@@ -408,7 +408,9 @@ function comparePlatforms(
   if (typeof nodePlatform !== "string" && oldLone && considered.includes(oldLone) && newlyNamed) {
     const why =
       "the running index's image without a platform stood for the node's, and the tag now names images for some platforms: which one a new pod runs depends on the node's platform, not known";
-    return nodePlatform === undefined ? byNode(why) : unknown(why);
+    if (nodePlatform === undefined) return byNode(why);
+    // Without an image for any platform, the tag may have nothing for the node.
+    return latestLone ? unknown(why) : { ...unknown(why), noImageToRun: true };
   }
   // What stands for a child the tag's index does not name: the tag's image for the node's platform (for the
   // running index's lone child), else its lone child without a platform.

@@ -126,6 +126,13 @@ describe("a running lone child against a tag's index that names the node's platf
 
   it("is judged by no image while the node's platform cannot be known", () => {
     const same = [runningLone, tag, image(LONE, "v1"), image(AMD, "v1"), image(LONE2, "v2 generic")];
-    expect(on(null, same)).toMatchObject({ status: "unknown" });
+    expect(on(null, same)).toEqual({ status: "unknown", reason: expect.any(String) });
+    // And where the tag has no image without a platform, the node may be one it has nothing for: held.
+    const named = index(TAG, [
+      { digest: AMD, platform: "linux/amd64" },
+      { digest: ARM, platform: "linux/arm64/v8" },
+    ]);
+    const without = [runningLone, named, image(LONE, "v1"), image(AMD, "v1"), image(ARM, "v1 arm")];
+    expect(on(null, without)).toMatchObject({ status: "unknown", noImageToRun: true });
   });
 });

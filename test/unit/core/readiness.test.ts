@@ -12,6 +12,7 @@ import {
   notReadyPods,
   type PodWithConditions,
   readyPodCount,
+  runsOtherDigest,
   terminatingPods,
 } from "../../../src/core/readiness.js";
 import { digestOf, makePod } from "../../support/pods.js";
@@ -236,5 +237,40 @@ describe("asAvailable: minReadySeconds", () => {
 
   it("0 (the default): every Ready pod counts at once", () => {
     expect(ready(asAvailable(pods, 0, now))).toEqual(ready(pods));
+  });
+});
+
+describe("runsOtherDigest: a planned pod restarted since onto a digest the plan never saw", () => {
+  const [OLD, NEW, THIRD, SIDE_OLD, SIDE_NEW] = ["v1", "v2", "v3", "side v1", "side v2"].map(digestOf);
+  const planned = [
+    { name: "app", runningDigest: OLD!, latestDigest: NEW! },
+    { name: "side", runningDigest: SIDE_OLD!, latestDigest: SIDE_NEW! },
+  ].map((c) => ({
+    ...c,
+    init: false,
+    image: `${c.name}:main`,
+    ref: null,
+    status: "stale" as const,
+    reason: "",
+    pullPolicy: "Always",
+  }));
+  const pod = (app: string, side: string) =>
+    makePod({
+      name: "web-1",
+      containers: [
+        { name: "app", image: "app:main", runningDigest: app },
+        { name: "side", image: "side:main", runningDigest: side },
+      ],
+    });
+
+  it("names the container on another digest, where no stale container still runs its old one", () => {
+    expect(runsOtherDigest(planned, pod(THIRD!, SIDE_NEW!))).toEqual({
+      container: planned[0],
+      digest: THIRD,
+    });
+  });
+
+  it("is none while another stale container still runs its old digest: the pod is still proven stale", () => {
+    expect(runsOtherDigest(planned, pod(THIRD!, SIDE_OLD!))).toBeNull();
   });
 });

@@ -1,0 +1,71 @@
+/**
+ * A running index whose only image names no platform, against a tag's index that now names platforms,
+ * through the whole plan: its manifests are read in rounds before the nodes are, and none after, so every
+ * image a node of any platform could get is read first.
+ */
+import { describe, expect, it } from "vitest";
+import type { Kubectl } from "../../../src/adapters/kubectl.js";
+import type { Resolver } from "../../../src/adapters/resolver.js";
+import type { ManifestInfo, TagResolution } from "../../../src/core/resolution.js";
+import { makePlan } from "../../../src/pipeline/make-plan.js";
+import { planKubectl } from "../../support/plan-kubectl.js";
+import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+
+const [RUNNING, LONE] = [digestOf("crane-built index"), digestOf("its one image, no platform")];
+const [TAG, AMD, LONE2] = [digestOf("new index"), digestOf("amd64 image"), digestOf("tag's lone image")];
+
+const image = (digest: string, config: string): [string, ManifestInfo] => [
+  digest,
+  { ok: true, isIndex: false, config: digestOf(config) },
+];
+const index = (digest: string, ...children: [string, string | null][]): [string, ManifestInfo] => [
+  digest,
+  { ok: true, isIndex: true, children: children.map(([child, platform]) => ({ digest: child, platform })) },
+];
+const running = index(RUNNING, [LONE, null]);
+const tagIndex = index(TAG, [AMD, "linux/amd64"], [LONE2, null]);
+
+function kubectlOn(architecture: string): Kubectl {
+  const pod = makePod({
+    name: "app-1-abcde",
+    node: "node-1",
+    owner: { kind: "ReplicaSet", name: "app-1" },
+    containers: [{ name: "app", image: "registry.example/app:main", runningDigest: RUNNING }],
+  });
+  return planKubectl([pod], { owners: [makeReplicaSet("app-1", "app")], nodeArch: () => architecture });
+}
+
+function registry(manifests: [string, ManifestInfo][]): Resolver {
+  const known = new Map(manifests);
+  const moved: TagResolution = { ok: true, tag: { digest: TAG, sameImageDigests: [], isIndex: true } };
+  return {
+    name: "registry",
+    resolveTag: async () => moved,
+    inspectManifest: async (_ref, digest) =>
+      known.get(digest) ?? { ok: false, reason: "manifest unknown (404)", missing: true },
+    describeImage: async () => ({ ok: false, reason: "not asked" }),
+  };
+}
+
+async function verdict(architecture: string, manifests: [string, ManifestInfo][]) {
+  const { plan } = await makePlan(kubectlOn(architecture), async () => registry(manifests), {
+    scope: { allNamespaces: true },
+    strategy: "auto",
+    concurrency: 4,
+    now: Date.now(),
+  });
+  const { status, reason } = plan.pods[0]!.containers[0]!;
+  return { status, reason };
+}
+
+describe("the tag now names amd64 beside an image without a platform", () => {
+  it("an amd64 node's image rebuilt: stale", async () => {
+    const rebuilt = [running, tagIndex, image(LONE, "v1"), image(AMD, "v2"), image(LONE2, "v2 generic")];
+    expect(await verdict("amd64", rebuilt)).toEqual({ status: "stale", reason: "" });
+  });
+
+  it("an amd64 node's image the running one: current, whatever the tag's image without a platform is", async () => {
+    const same = [running, tagIndex, image(LONE, "v1"), image(AMD, "v1"), image(LONE2, "v2 generic")];
+    expect(await verdict("amd64", same)).toEqual({ status: "current", reason: "" });
+  });
+});
