@@ -82,6 +82,10 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     entry && namesNone(entry.cluster, view.clusters) && namesNone(entry.user, view.users);
   if (mayBeInCluster && (!context || defaultContext)) return inCluster;
   const clusterName = connection.cluster || entry?.cluster;
+  const missingCluster =
+    entry?.cluster && !connection.cluster && namesNone(entry.cluster, view.clusters)
+      ? entry.cluster
+      : undefined;
   const userName = connection.user || entry?.user;
   const server = view.clusters?.find((c) => c.name === clusterName)?.cluster?.server;
   const user = view.users?.find((u) => u.name === userName)?.user;
@@ -103,6 +107,7 @@ async function kubeconfigFacts(problem: ClusterProblem, input: FactsInput): Prom
     contexts,
     ...(context ? { context } : {}),
     ...(server ? { server } : {}),
+    ...(missingCluster ? { missingCluster } : {}),
     ...(userName ? { user: userName } : {}),
     ...(auth ?? {}),
     ...(notAfter ? { certificateNotAfter: notAfter } : {}),

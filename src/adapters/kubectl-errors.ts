@@ -197,6 +197,8 @@ export interface KubeconfigFacts {
   context?: string;
   /** The server of that context's cluster. */
   server?: string;
+  /** The cluster that context names, where the kubeconfig has no such cluster (kubectl then tries localhost). */
+  missingCluster?: string;
   /** The server --server named, which kubectl used instead of the kubeconfig's. */
   serverFlag?: string;
   /** The kubeconfig cluster and user --cluster and --user named instead of the context's. */
@@ -223,7 +225,9 @@ export interface KubeconfigFacts {
 /** The one line for a problem: what failed, where (context and kubeconfig), and what to do. */
 export function explainClusterProblem(problem: ClusterProblem, facts: KubeconfigFacts): string {
   const where = whereText(facts);
-  const check = checkCommand(facts);
+  // Without the facts (a kubectl call's own error, before they are read), no command that would repeat the
+  // run's connection: one without its flags may check another cluster.
+  const check = Object.keys(facts).length === 0 ? "" : ` (${checkCommand(facts)})`;
   const contexts = facts.contexts ?? [];
   // Without a context kubectl falls back to http://localhost:8080: say why there was no context.
   const withoutContext = problem.kind === "refused" || problem.kind === "no-current-context";
@@ -232,18 +236,24 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
     facts.kubeconfig !== undefined &&
     !facts.context &&
     !facts.serverFlag &&
+    !facts.clusterFlag &&
     !facts.inCluster
   ) {
     const noContext = noContextText(facts, contexts);
     if (noContext) return noContext;
   }
+  const unreached =
+    problem.kind === "refused" || problem.kind === "timeout" || problem.kind === "unreachable";
+  if (unreached && facts.missingCluster !== undefined && !facts.serverFlag && !facts.clusterFlag) {
+    return `cannot reach the cluster${where}: the context names cluster "${facts.missingCluster}", which the kubeconfig does not have, so kubectl tried ${serverText(problem.server, facts)}; add that cluster to the kubeconfig, or choose another context (kubectl config get-contexts)`;
+  }
   switch (problem.kind) {
     case "refused":
-      return `cannot reach the cluster${where}: ${serverText(problem.server, facts)} refused the connection; is the cluster running? (${check})`;
+      return `cannot reach the cluster${where}: ${serverText(problem.server, facts)} refused the connection; is the cluster running?${check}`;
     case "timeout":
-      return `cannot reach the cluster${where}: ${serverText(problem.server, facts)} did not answer in time; is the cluster running, and reachable from here (VPN, firewall)? (${check})`;
+      return `cannot reach the cluster${where}: ${serverText(problem.server, facts)} did not answer in time; is the cluster running, and reachable from here (VPN, firewall)?${check}`;
     case "unreachable":
-      return `cannot reach the cluster${where}: ${problem.detail}; check the server address and your network (${check})`;
+      return `cannot reach the cluster${where}: ${problem.detail}; check the server address and your network${check}`;
     case "untrusted":
       return `cannot trust the cluster${where}: ${serverText(problem.server, facts)} presented a certificate that ${untrustedText(problem.detail, facts)}`;
     case "unauthorized":

@@ -146,8 +146,10 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
     const error = kubectlFailure({ exitCode: 1, stdout: "", stderr, interrupted: false }, "kubectl get");
     expect(error).toBeInstanceOf(ClusterAccessError);
     expect((error as ClusterAccessError).kubectlOutput).toBe(stderr);
+    // No command to check it with: one without the run's connection flags may check another cluster (this
+    // line is the run's result and its report's error).
     expect(error.message).toBe(
-      "cannot reach the cluster: https://127.0.0.1:40147 refused the connection; is the cluster running? (kubectl cluster-info)",
+      "cannot reach the cluster: https://127.0.0.1:40147 refused the connection; is the cluster running?",
     );
   });
 });
@@ -193,6 +195,20 @@ describe("explainClusterProblem", () => {
     );
     expect(explainClusterProblem({ kind: "unauthorized" }, pod)).toBe(
       "the cluster (in-cluster config: this pod's ServiceAccount) rejected this pod's ServiceAccount token (Unauthorized): check that its ServiceAccount still exists and its token is mounted (automountServiceAccountToken)",
+    );
+  });
+
+  it("no current context, but --cluster named: the refusal of that cluster's server, not a context to choose", () => {
+    const facts = { ...home, context: undefined, clusterFlag: "c", server: "https://127.0.0.1:1" };
+    expect(explainClusterProblem(fallback, facts)).toBe(
+      "cannot reach the cluster (kubeconfig /home/me/.kube/config): https://127.0.0.1:1 refused the connection; is the cluster running? (kubectl --cluster c cluster-info)",
+    );
+  });
+
+  it("a context whose cluster the kubeconfig does not have: that, not a cluster that is not running", () => {
+    const facts = { ...home, missingCluster: "gone" };
+    expect(explainClusterProblem(fallback, facts)).toMatch(
+      /: the context names cluster "gone", which the kubeconfig does not have, so kubectl tried .*; add that cluster to the kubeconfig, or choose another context \(kubectl config get-contexts\)$/,
     );
   });
 
