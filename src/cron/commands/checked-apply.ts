@@ -13,7 +13,7 @@ import {
   PartlyDeletedError,
   type ServerObject,
 } from "../adapters/kubectl.js";
-import { appliedFirst, dryRunnable } from "../core/apply-order.js";
+import { appliedFirst, dryRunnable, grantLast } from "../core/apply-order.js";
 import type { InstallObject } from "../core/install-objects.js";
 import { fieldManager } from "../core/installation.js";
 import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
@@ -40,7 +40,7 @@ export async function applyChecked(
       cause: error,
     });
   }
-  if (checkable.length === wanted.length) return applyServerSide(kubectl, wanted, fieldManager);
+  if (checkable.length === wanted.length) return applyGrantLast(deps, wanted);
 
   const first = appliedFirst(wanted, existing);
   const rest = wanted.filter((o) => !first.includes(o));
@@ -55,7 +55,16 @@ export async function applyChecked(
       cause: error,
     });
   }
-  return [...made, ...(await applyServerSide(kubectl, rest, fieldManager))];
+  return [...made, ...(await applyGrantLast(deps, rest))];
+}
+
+/** Applies the objects, a ClusterRoleBinding in a call of its own once the rest are applied. */
+async function applyGrantLast(deps: CronDeps, objects: readonly InstallObject[]): Promise<ServerObject[]> {
+  const [rest, grants] = grantLast(objects);
+  const made = await applyServerSide(deps.kubectl, rest, fieldManager);
+  return grants.length === 0
+    ? made
+    : [...made, ...(await applyServerSide(deps.kubectl, grants, fieldManager))];
 }
 
 /** Deletes what this run created before the rest was refused; says what became of it. */

@@ -6,9 +6,9 @@
  */
 
 import { isCallFailure } from "../../adapters/kubectl-errors.js";
-import { UsageError } from "../../errors.js";
+import { ToolFailedError, UsageError } from "../../errors.js";
 import { warningLine } from "../../output/warning.js";
-import { getObjects, listInstalledCronJobs } from "../adapters/kubectl.js";
+import { getObjects, listInstalledCronJobs, type ServerObject } from "../adapters/kubectl.js";
 import { applyChange } from "../core/apply-change.js";
 import { othersObjects } from "../core/install-labels.js";
 import { buildInstallObjects } from "../core/install-objects.js";
@@ -95,6 +95,10 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   }
   const left = otherScopeLeft(manifests, otherScope.found);
   if (left.length > 0) await checkOtherScopeDeletable(deps, spec, left);
+  // Narrowing an -A install, its cluster-wide grant goes first: no step may leave it beside a CronJob that
+  // already says one namespace (what a namespace admin's uninstall-cron reads).
+  const grantFirst = spec.allNamespaces ? [] : left.filter((o) => o.kind?.startsWith("Cluster"));
+  for (const line of await pruneGrantFirst(deps, spec, grantFirst)) report.write(`${line}\n`);
   const before = new Map(existing.map((o) => [objectKey(o), o.metadata.resourceVersion]));
   const order = manifests.map(objectKey);
   const applied = (await applyChecked(deps, manifests, existing, namespace)).sort(
@@ -104,7 +108,8 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     const change = applyChange(before.get(objectKey(object)), object.metadata.resourceVersion);
     report.write(`${objectRef(object.kind ?? "", object.metadata.name)} ${change}\n`);
   }
-  for (const line of await pruneOtherScope(deps, spec, left)) {
+  const rest = left.filter((o) => !grantFirst.includes(o));
+  for (const line of await pruneOtherScope(deps, spec, rest)) {
     report.write(`${line}\n`);
   }
   if (options.output) io.stdout.write(render(manifests));
@@ -142,4 +147,22 @@ async function otherInstallations(deps: CronDeps, namespace: string): Promise<Cr
   };
   const everywhere = await listInstalledCronJobs(deps.kubectl, null).catch(unlisted);
   return everywhere ?? (await listInstalledCronJobs(deps.kubectl, namespace).catch(unlisted)) ?? [];
+}
+
+/** The -A install's cluster-wide objects deleted before anything is applied; a failure names them. */
+async function pruneGrantFirst(
+  deps: CronDeps,
+  spec: InstallSpec,
+  grant: readonly ServerObject[],
+): Promise<string[]> {
+  try {
+    return await pruneOtherScope(deps, spec, grant);
+  } catch (error) {
+    if (!(error instanceof ToolFailedError)) throw error;
+    const named = grant.map((o) => objectRef(o.kind ?? "", o.metadata.name)).join(", ");
+    throw new ToolFailedError(
+      `${error.message}; ${named}, of the earlier -A install, may still grant every namespace, and nothing else was changed: run install-cron again`,
+      { cause: error },
+    );
+  }
 }

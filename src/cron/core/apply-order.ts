@@ -40,6 +40,18 @@ export function appliedFirst(
   );
 }
 
+/**
+ * The objects applied first, and a ClusterRoleBinding applied alone once they are: kubectl goes on past a
+ * refused object, so a CronJob refused beside it would leave a binding for every namespace beside a CronJob
+ * that still says one, which the guards of a namespace admin's uninstall-cron read.
+ */
+export function grantLast(objects: readonly InstallObject[]): [InstallObject[], InstallObject[]] {
+  return [
+    objects.filter((o) => o.kind !== "ClusterRoleBinding"),
+    objects.filter((o) => o.kind === "ClusterRoleBinding"),
+  ];
+}
+
 function presentKeys(existing: readonly { kind?: string; metadata: { name: string } }[]): Set<string> {
   return new Set(existing.map(objectKey));
 }

@@ -102,6 +102,20 @@ describe("install-cron switching scope", () => {
     expect(cluster.held().filter((ref) => ref.startsWith("Cluster"))).toEqual([]);
   });
 
+  it("narrowing an -A install: the cluster-wide grant goes first; its deletion cut short, nothing else changes", async () => {
+    const transient = "Error from server (InternalError): etcdserver: request timed out";
+    const cluster = new InstallCluster(installedObjects(true)).refuse(
+      (c) => c.args[0] === "delete" && !c.args.includes("--dry-run=server"),
+      transient,
+    );
+    const { error } = await install(cluster);
+    expect((error as Error).message).toBe(
+      `kubectl delete failed: ${transient}; clusterrole.rbac.authorization.k8s.io/tools:kubectl-autoupdate, clusterrolebinding.rbac.authorization.k8s.io/tools:kubectl-autoupdate, of the earlier -A install, may still grant every namespace, and nothing else was changed: run install-cron again`,
+    );
+    // The CronJob still says every namespace: no guard reads one namespace beside the grant.
+    expect(cluster.writes().filter((c) => c.args[0] === "apply")).toEqual([]);
+  });
+
   it("narrowing an -A install whose ClusterRoleBinding may be listed but not deleted: nothing changed", async () => {
     const refused =
       'Error from server (Forbidden): clusterrolebindings.rbac.authorization.k8s.io "tools:kubectl-autoupdate" is forbidden: User "ns-admin" cannot delete resource "clusterrolebindings"';
@@ -158,7 +172,9 @@ describe("install-cron applies nothing the server has not checked", () => {
       ["dry run", ["ServiceAccount", "ClusterRole", "Role", "ConfigMap", "CronJob"]],
       ["apply", ["ServiceAccount", "ClusterRole", "Role"]],
       ["dry run", ["ClusterRoleBinding", "RoleBinding", "ConfigMap", "CronJob"]],
-      ["apply", ["ClusterRoleBinding", "RoleBinding", "ConfigMap", "CronJob"]],
+      // The binding for every namespace alone, once the CronJob that says every namespace is applied.
+      ["apply", ["RoleBinding", "ConfigMap", "CronJob"]],
+      ["apply", ["ClusterRoleBinding"]],
     ]);
   });
 
