@@ -383,9 +383,13 @@ function comparePlatforms(
     : undefined;
   const considered = mine ? [mine] : old.children;
   const latestLone = lonePlatformless(latest);
+  // Platforms the tag names that the running index did not: nodes its lone child served may now get them.
+  const newlyNamed = latest.children.some(
+    (child) => child.platform !== null && !old.children.some((o) => o.platform === child.platform),
+  );
   // Which of the tag's images stands in for the running index's lone child depends on the node's platform,
   // and once the nodes are read no manifest is: every candidate is read first.
-  if (nodePlatform === undefined && oldLone) {
+  if (nodePlatform === undefined && oldLone && (newlyNamed || latestLone?.digest !== oldLone.digest)) {
     const named = new Set(old.children.map((child) => child.platform));
     const unread = [
       { repository: oldRepository, child: oldLone },
@@ -398,19 +402,6 @@ function comparePlatforms(
         ...unread.map(({ repository, child }) => ({ repository, digest: child.digest, platform: false })),
       );
     }
-  }
-  // A node the running index's lone child served takes the tag's image for its platform, where the tag now
-  // names one, before any without a platform (containerd and CRI-O rank them so): on a node not known, which
-  // the tag's images stands in depends on its platform.
-  const newlyNamed = latest.children.some(
-    (child) => child.platform !== null && !old.children.some((o) => o.platform === child.platform),
-  );
-  if (typeof nodePlatform !== "string" && oldLone && considered.includes(oldLone) && newlyNamed) {
-    const why =
-      "the running index's image without a platform stood for the node's, and the tag now names images for some platforms: which one a new pod runs depends on the node's platform, not known";
-    if (nodePlatform === undefined) return byNode(why);
-    // Without an image for any platform, the tag may have nothing for the node.
-    return latestLone ? unknown(why) : { ...unknown(why), noImageToRun: true };
   }
   // What stands for a child the tag's index does not name: the tag's image for the node's platform (for the
   // running index's lone child), else its lone child without a platform.
@@ -451,6 +442,16 @@ function comparePlatforms(
     }
   }
   if (missing.length > 0) return needs(...missing);
+  // A node the running index's lone child served takes the tag's image for its platform, where the tag now
+  // names one, before any without a platform (containerd and CRI-O rank them so): on a node not known, which
+  // of the tag's images stands in depends on its platform.
+  if (typeof nodePlatform !== "string" && oldLone && considered.includes(oldLone) && newlyNamed) {
+    const why =
+      "the running index's image without a platform stood for the node's, and the tag now names images for some platforms: which one a new pod runs depends on the node's platform, not known";
+    if (nodePlatform === undefined) return byNode(why);
+    // Without an image for any platform, the tag may have nothing for the node.
+    return latestLone ? unknown(why) : { ...unknown(why), noImageToRun: true };
+  }
 
   // A stale verdict that rests on a lost child's digest alone says so.
   const staleFor = (children: readonly IndexChild[]): DigestJudgement => {

@@ -136,3 +136,19 @@ describe("a running lone child against a tag's index that names the node's platf
     expect(on(null, without)).toMatchObject({ status: "unknown", noImageToRun: true });
   });
 });
+
+it("an index pushed again around the same images, one without a platform: current, no manifest read", () => {
+  const children: IndexChild[] = [
+    { digest: AMD, platform: "linux/amd64" },
+    { digest: LONE, platform: null },
+  ];
+  expect(
+    judgeRunningDigest(
+      { digest: RUNNING, repository },
+      repository,
+      { digest: TAG, sameImageDigests: [], isIndex: true },
+      new Map([index(RUNNING, children), index(TAG, children)]),
+      undefined,
+    ),
+  ).toEqual({ status: "current", reason: "" });
+});

@@ -26,11 +26,15 @@ const running = index(RUNNING, [LONE, null]);
 const tagIndex = index(TAG, [AMD, "linux/amd64"], [LONE2, null]);
 
 function kubectlOn(architecture: string): Kubectl {
+  return planKubectlOn(RUNNING, architecture);
+}
+
+function planKubectlOn(running: string, architecture: string): Kubectl {
   const pod = makePod({
     name: "app-1-abcde",
     node: "node-1",
     owner: { kind: "ReplicaSet", name: "app-1" },
-    containers: [{ name: "app", image: "registry.example/app:main", runningDigest: RUNNING }],
+    containers: [{ name: "app", image: "registry.example/app:main", runningDigest: running }],
   });
   return planKubectl([pod], { owners: [makeReplicaSet("app-1", "app")], nodeArch: () => architecture });
 }
@@ -67,5 +71,31 @@ describe("the tag now names amd64 beside an image without a platform", () => {
   it("an amd64 node's image the running one: current, whatever the tag's image without a platform is", async () => {
     const same = [running, tagIndex, image(LONE, "v1"), image(AMD, "v1"), image(LONE2, "v2 generic")];
     expect(await verdict("amd64", same)).toEqual({ status: "current", reason: "" });
+  });
+});
+
+describe("the tag now names arm64 too, beside images the running index named", () => {
+  const [NAMED_RUNNING, A, A2, R] = ["running amd64 + lone", "amd64 v1", "amd64 v2", "arm64"].map(digestOf);
+  const runningNamed = index(NAMED_RUNNING!, [A!, "linux/amd64"], [LONE, null]);
+  const tagNamed = index(TAG, [A2!, "linux/amd64"], [R!, "linux/arm64/v8"], [LONE2, null]);
+
+  it("an amd64 node's named image rebuilt: stale, every image it could need read before the nodes", async () => {
+    const manifests = [
+      runningNamed,
+      tagNamed,
+      image(A!, "v1"),
+      image(A2!, "v2"),
+      image(R!, "arm"),
+      image(LONE, "l1"),
+      image(LONE2, "l2"),
+    ];
+    const { plan } = await makePlan(planKubectlOn(NAMED_RUNNING!, "amd64"), async () => registry(manifests), {
+      scope: { allNamespaces: true },
+      strategy: "auto",
+      concurrency: 4,
+      now: Date.now(),
+    });
+    const { status, reason } = plan.pods[0]!.containers[0]!;
+    expect({ status, reason }).toEqual({ status: "stale", reason: "" });
   });
 });
