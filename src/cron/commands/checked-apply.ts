@@ -20,26 +20,37 @@ import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
 import type { CronDeps } from "../deps.js";
 import { kubectlWords } from "./installation.js";
 
+/**
+ * A change made once the first dry run has passed, before anything is applied (an earlier install's grant
+ * deleted), and what to say of it should a later check refuse the rest.
+ */
+export interface FirstChange {
+  make: () => Promise<void>;
+  made: string;
+}
+
 /** Applies `wanted` once the server has checked it; what the server stored, in the order applied. */
 export async function applyChecked(
   deps: CronDeps,
   wanted: readonly InstallObject[],
   existing: readonly ServerObject[],
   namespace: string,
+  firstChange?: FirstChange,
 ): Promise<ServerObject[]> {
   const { kubectl } = deps;
   const checkable = dryRunnable(wanted, existing);
-  const left = existing.length === 0 ? "nothing was installed" : "the installation was left as it was";
+  const untouched = existing.length === 0 ? "nothing was installed" : "the installation was left as it was";
   try {
     await applyServerSide(kubectl, checkable, fieldManager, true);
   } catch (error) {
     // A dry run: said, as kubectl's own words leave it open whether some objects were applied. A cluster out
     // of reach is no refusal, and is explained as such.
     if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
-    throw new ToolFailedError(`${error.message}; ${left} (the server refused it at a dry run)`, {
+    throw new ToolFailedError(`${error.message}; ${untouched} (the server refused it at a dry run)`, {
       cause: error,
     });
   }
+  await firstChange?.make();
   if (checkable.length === wanted.length) return applyGrantLast(deps, wanted);
 
   const first = appliedFirst(wanted, existing);
@@ -51,7 +62,8 @@ export async function applyChecked(
     if (!(error instanceof ToolFailedError)) throw error;
     const present = new Set(existing.map(objectKey));
     const created = first.filter((o) => !present.has(objectKey(o)));
-    throw new ToolFailedError(`${error.message}; ${await undo(deps, created, namespace, left)}`, {
+    const made = firstChange ? `; but ${firstChange.made}` : "";
+    throw new ToolFailedError(`${error.message}; ${await undo(deps, created, namespace, untouched)}${made}`, {
       cause: error,
     });
   }

@@ -5,7 +5,7 @@
  * installations checking the same namespaces.
  */
 
-import { isCallFailure } from "../../adapters/kubectl-errors.js";
+import { ClusterAccessError, isCallFailure } from "../../adapters/kubectl-errors.js";
 import { ToolFailedError, UsageError } from "../../errors.js";
 import { warningLine } from "../../output/warning.js";
 import { getObjects, listInstalledCronJobs, type ServerObject } from "../adapters/kubectl.js";
@@ -95,15 +95,22 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   }
   const left = otherScopeLeft(manifests, otherScope.found);
   if (left.length > 0) await checkOtherScopeDeletable(deps, spec, left);
-  // Narrowing an -A install, its cluster-wide grant goes first: no step may leave it beside a CronJob that
-  // already says one namespace (what a namespace admin's uninstall-cron reads).
+  // Narrowing an -A install, its cluster-wide grant goes once the server has checked the rest, before
+  // anything is applied: no step may leave it beside a CronJob that already says one namespace (what a
+  // namespace admin's uninstall-cron reads).
   const grantFirst = spec.allNamespaces ? [] : left.filter((o) => o.kind?.startsWith("Cluster"));
-  for (const line of await pruneGrantFirst(deps, spec, grantFirst)) report.write(`${line}\n`);
+  const grantNamed = grantFirst.map((o) => objectRef(o.kind ?? "", o.metadata.name)).join(", ");
+  const first = {
+    make: async () => {
+      for (const line of await pruneGrantFirst(deps, spec, grantFirst, grantNamed)) report.write(`${line}\n`);
+    },
+    made: `${grantNamed}, of the earlier -A install, deleted already: its CronJob's runs have no rights beyond this namespace until install-cron succeeds`,
+  };
   const before = new Map(existing.map((o) => [objectKey(o), o.metadata.resourceVersion]));
   const order = manifests.map(objectKey);
-  const applied = (await applyChecked(deps, manifests, existing, namespace)).sort(
-    (a, b) => order.indexOf(objectKey(a)) - order.indexOf(objectKey(b)),
-  );
+  const applied = (
+    await applyChecked(deps, manifests, existing, namespace, grantFirst.length > 0 ? first : undefined)
+  ).sort((a, b) => order.indexOf(objectKey(a)) - order.indexOf(objectKey(b)));
   for (const object of applied) {
     const change = applyChange(before.get(objectKey(object)), object.metadata.resourceVersion);
     report.write(`${objectRef(object.kind ?? "", object.metadata.name)} ${change}\n`);
@@ -149,17 +156,18 @@ async function otherInstallations(deps: CronDeps, namespace: string): Promise<Cr
   return everywhere ?? (await listInstalledCronJobs(deps.kubectl, namespace).catch(unlisted)) ?? [];
 }
 
-/** The -A install's cluster-wide objects deleted before anything is applied; a failure names them. */
+/** The -A install's cluster-wide objects deleted before anything is applied; a refusal names them. */
 async function pruneGrantFirst(
   deps: CronDeps,
   spec: InstallSpec,
   grant: readonly ServerObject[],
+  named: string,
 ): Promise<string[]> {
   try {
     return await pruneOtherScope(deps, spec, grant);
   } catch (error) {
-    if (!(error instanceof ToolFailedError)) throw error;
-    const named = grant.map((o) => objectRef(o.kind ?? "", o.metadata.name)).join(", ");
+    // The cluster out of reach is explained as such, as everywhere.
+    if (!(error instanceof ToolFailedError) || error instanceof ClusterAccessError) throw error;
     throw new ToolFailedError(
       `${error.message}; ${named}, of the earlier -A install, may still grant every namespace, and nothing else was changed: run install-cron again`,
       { cause: error },

@@ -116,6 +116,29 @@ describe("install-cron switching scope", () => {
     expect(cluster.writes().filter((c) => c.args[0] === "apply")).toEqual([]);
   });
 
+  it("narrowing an -A install the server refuses at its dry run: the grant is still there, as the error says", async () => {
+    const earlier = installedObjects(true);
+    const refusedCronJob =
+      'Error from server (Forbidden): error when creating "STDIN": cronjobs.batch "kubectl-autoupdate" is forbidden: ValidatingAdmissionPolicy \'no-cron\' denied request';
+    const cluster = new InstallCluster(earlier).refuse(
+      (c) => c.args[0] === "apply" && c.dryRun && c.kinds.includes("CronJob"),
+      refusedCronJob,
+    );
+    const { error, out } = await install(cluster);
+    expect((error as Error).message).toMatch(/the installation was left as it was/);
+    expect(cluster.held()).toEqual(earlier.map((o) => `${o.kind}/${o.metadata.name}`));
+    expect(out.stdout).not.toContain("deleted");
+  });
+
+  it("narrowing an -A install, the cluster lost while its grant is deleted: a cluster-access failure, explained", async () => {
+    const cluster = new InstallCluster(installedObjects(true)).refuse(
+      (c) => c.args[0] === "delete" && !c.args.includes("--dry-run=server"),
+      "error: You must be logged in to the server (Unauthorized)\n",
+    );
+    const { error } = await install(cluster);
+    expect(error).toBeInstanceOf(ClusterAccessError);
+  });
+
   it("narrowing an -A install whose ClusterRoleBinding may be listed but not deleted: nothing changed", async () => {
     const refused =
       'Error from server (Forbidden): clusterrolebindings.rbac.authorization.k8s.io "tools:kubectl-autoupdate" is forbidden: User "ns-admin" cannot delete resource "clusterrolebindings"';
