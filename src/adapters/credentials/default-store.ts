@@ -5,7 +5,7 @@
  * Windows), so a credential `docker login` stored there is the config's.
  */
 import { accessSync, constants, statSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { delimiter, isAbsolute, join } from "node:path";
 
 /** The helper docker would use for a config with no credential of its own, or null. */
 export function defaultCredentialStore(
@@ -32,8 +32,10 @@ function onPath(
   env: Readonly<Record<string, string | undefined>>,
   platform: NodeJS.Platform,
 ): boolean {
-  const extensions = platform === "win32" ? (env["PATHEXT"] ?? ".EXE;.CMD;.BAT;.COM").split(";") : [""];
-  const dirs = (env["PATH"] ?? env["Path"] ?? "").split(delimiter).filter((dir) => dir !== "");
+  const extensions =
+    platform === "win32" ? (env["PATHEXT"] || ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean) : [""];
+  // A directory named relatively (`.`, `bin`) Go refuses since 1.19 (ErrDot), and docker then uses no store.
+  const dirs = (env["PATH"] ?? env["Path"] ?? "").split(delimiter).filter((dir) => isAbsolute(dir));
   return dirs.some((dir) =>
     extensions.some((extension) => {
       const path = join(dir, program + extension.toLowerCase());

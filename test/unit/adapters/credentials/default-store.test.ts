@@ -1,7 +1,7 @@
 /** The store docker takes for a config with no credential of its own: the platform's, where installed. */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { defaultCredentialStore } from "../../../../src/adapters/credentials/default-store.js";
 
@@ -26,6 +26,8 @@ describe("defaultCredentialStore", () => {
     install("docker-credential-pass");
     expect(defaultCredentialStore(env, "linux")).toBe("pass");
     expect(defaultCredentialStore({}, "linux")).toBeNull();
+    // Found through a relative directory of $PATH, as Go's exec.LookPath refuses it (ErrDot): none.
+    expect(defaultCredentialStore({ PATH: relative(process.cwd(), bin) }, "linux")).toBeNull();
   });
 
   it("on macOS the keychain's helper; a file that is not executable is not installed", () => {
