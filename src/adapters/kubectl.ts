@@ -24,6 +24,7 @@ import {
 } from "../core/restarted-for.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError, UsageError } from "../errors.js";
+import { Limiter } from "../util/limiter.js";
 import { SharedValues } from "../util/shared-values.js";
 import { contextNamespace, parseConfigView } from "./config-view.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
@@ -89,6 +90,11 @@ export interface PodScope {
   selector?: string;
   fieldSelector?: string;
 }
+
+/** Names in one `kubectl get`: what its client sends at once before its limit of five a second. */
+const namesPerCall = 10;
+/** Such calls at once. */
+const namedCallsAtOnce = 4;
 
 /** Where a list problem that did not stop it is reported (a restarted list). */
 export type Warn = (line: string) => void;
@@ -386,18 +392,26 @@ export class Kubectl {
     names: readonly string[],
   ): Promise<T[]> {
     const possible = names.filter(isObjectName);
-    if (possible.length === 0) return [];
-    const out = await this.run([
-      "get",
-      resource,
-      ...possible,
-      `--namespace=${namespace}`,
-      "--ignore-not-found",
-      "-o",
-      "json",
-    ]);
-    if (out.trim() === "") return [];
-    return parseList<T>(out, `get ${resource}`);
+    // kubectl sends one request per name, ten at once and then five a second (client-go's default limit):
+    // ten names a call, a few calls at once, or a thousand nodes would take minutes.
+    const calls = new Limiter(namedCallsAtOnce);
+    const read = (part: readonly string[]) =>
+      calls.run(async () => {
+        const out = await this.run([
+          "get",
+          resource,
+          ...part,
+          `--namespace=${namespace}`,
+          "--ignore-not-found",
+          "-o",
+          "json",
+        ]);
+        return out.trim() === "" ? [] : parseList<T>(out, `get ${resource}`);
+      });
+    const parts: string[][] = [];
+    for (let at = 0; at < possible.length; at += namesPerCall)
+      parts.push(possible.slice(at, at + namesPerCall));
+    return (await Promise.all(parts.map(read))).flat();
   }
 
   /** One object as JSON, or null when it does not exist (or no object can have that name: see objectName). */
