@@ -5,6 +5,7 @@
  */
 import type { Kubectl, PodListListener, PodScope } from "../../src/adapters/kubectl.js";
 import type { KubeObject, Pod } from "../../src/core/k8s.js";
+import { makePod, makeReplicaSet } from "./pods.js";
 
 export interface PlanKubectlOptions {
   owners?: readonly KubeObject[];
@@ -40,4 +41,15 @@ export function planKubectl(
     listRememberedRestarts: async () => [],
     ...calls,
   } as unknown as Kubectl;
+}
+
+/** A cluster of one pod on node-1, running `registry.example/app:main` by `running`, on an `architecture` node. */
+export function onePodPlanKubectl(running: string, architecture: string): Kubectl {
+  const pod = makePod({
+    name: "app-1-abcde",
+    node: "node-1",
+    owner: { kind: "ReplicaSet", name: "app-1" },
+    containers: [{ name: "app", image: "registry.example/app:main", runningDigest: running }],
+  });
+  return planKubectl([pod], { owners: [makeReplicaSet("app-1", "app")], nodeArch: () => architecture });
 }

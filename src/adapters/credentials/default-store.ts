@@ -26,7 +26,10 @@ export function defaultCredentialStore(
   return store !== null && found(`docker-credential-${store}`) ? store : null;
 }
 
-/** Whether a program is an executable file in a directory of $PATH, as Go's exec.LookPath finds it. */
+/**
+ * Whether a program is found on $PATH as Go's exec.LookPath finds it: the first directory holding it as an
+ * executable file decides, and one named relatively (an empty entry is `.`) is refused (ErrDot, Go 1.19).
+ */
 function onPath(
   program: string,
   env: Readonly<Record<string, string | undefined>>,
@@ -34,9 +37,8 @@ function onPath(
 ): boolean {
   const extensions =
     platform === "win32" ? (env["PATHEXT"] || ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean) : [""];
-  // A directory named relatively (`.`, `bin`) Go refuses since 1.19 (ErrDot), and docker then uses no store.
-  const dirs = (env["PATH"] ?? env["Path"] ?? "").split(delimiter).filter((dir) => isAbsolute(dir));
-  return dirs.some((dir) =>
+  const dirs = (env["PATH"] ?? env["Path"] ?? "").split(delimiter).map((dir) => dir || ".");
+  const holds = (dir: string) =>
     extensions.some((extension) => {
       const path = join(dir, program + extension.toLowerCase());
       try {
@@ -46,6 +48,7 @@ function onPath(
       } catch {
         return false;
       }
-    }),
-  );
+    });
+  const first = dirs.find(holds);
+  return first !== undefined && isAbsolute(first);
 }

@@ -8,8 +8,8 @@ import type { Kubectl } from "../../../src/adapters/kubectl.js";
 import type { Resolver } from "../../../src/adapters/resolver.js";
 import type { ManifestInfo, TagResolution } from "../../../src/core/resolution.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
-import { planKubectl } from "../../support/plan-kubectl.js";
-import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { onePodPlanKubectl } from "../../support/plan-kubectl.js";
+import { digestOf } from "../../support/pods.js";
 
 const [RUNNING, LONE] = [digestOf("crane-built index"), digestOf("its one image, no platform")];
 const [TAG, AMD, LONE2] = [digestOf("new index"), digestOf("amd64 image"), digestOf("tag's lone image")];
@@ -26,17 +26,7 @@ const running = index(RUNNING, [LONE, null]);
 const tagIndex = index(TAG, [AMD, "linux/amd64"], [LONE2, null]);
 
 function kubectlOn(architecture: string): Kubectl {
-  return planKubectlOn(RUNNING, architecture);
-}
-
-function planKubectlOn(running: string, architecture: string): Kubectl {
-  const pod = makePod({
-    name: "app-1-abcde",
-    node: "node-1",
-    owner: { kind: "ReplicaSet", name: "app-1" },
-    containers: [{ name: "app", image: "registry.example/app:main", runningDigest: running }],
-  });
-  return planKubectl([pod], { owners: [makeReplicaSet("app-1", "app")], nodeArch: () => architecture });
+  return onePodPlanKubectl(RUNNING, architecture);
 }
 
 function registry(manifests: [string, ManifestInfo][]): Resolver {
@@ -89,12 +79,16 @@ describe("the tag now names arm64 too, beside images the running index named", (
       image(LONE, "l1"),
       image(LONE2, "l2"),
     ];
-    const { plan } = await makePlan(planKubectlOn(NAMED_RUNNING!, "amd64"), async () => registry(manifests), {
-      scope: { allNamespaces: true },
-      strategy: "auto",
-      concurrency: 4,
-      now: Date.now(),
-    });
+    const { plan } = await makePlan(
+      onePodPlanKubectl(NAMED_RUNNING!, "amd64"),
+      async () => registry(manifests),
+      {
+        scope: { allNamespaces: true },
+        strategy: "auto",
+        concurrency: 4,
+        now: Date.now(),
+      },
+    );
     const { status, reason } = plan.pods[0]!.containers[0]!;
     expect({ status, reason }).toEqual({ status: "stale", reason: "" });
   });

@@ -8,8 +8,8 @@ import type { Kubectl } from "../../../src/adapters/kubectl.js";
 import type { Resolver } from "../../../src/adapters/resolver.js";
 import type { ManifestInfo, TagResolution } from "../../../src/core/resolution.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
-import { planKubectl } from "../../support/plan-kubectl.js";
-import { digestOf, makePod, makeReplicaSet } from "../../support/pods.js";
+import { onePodPlanKubectl } from "../../support/plan-kubectl.js";
+import { digestOf } from "../../support/pods.js";
 
 const [RUNNING, LONE] = [digestOf("crane-built index"), digestOf("its one image, no platform")];
 const [TAG, AMD, ARM] = [digestOf("buildx index"), digestOf("amd64 image"), digestOf("arm64 image")];
@@ -33,17 +33,6 @@ const buildx: [string, ManifestInfo] = [
     ],
   },
 ];
-
-/** A cluster of one pod on node-1, running `app:main` by `running`; the node's architecture as given. */
-const kubectlWith = (running: string, architecture: string) => {
-  const pod = makePod({
-    name: "app-1-abcde",
-    node: "node-1",
-    owner: { kind: "ReplicaSet", name: "app-1" },
-    containers: [{ name: "app", image: "registry.example/app:main", runningDigest: running }],
-  });
-  return planKubectl([pod], { owners: [makeReplicaSet("app-1", "app")], nodeArch: () => architecture });
-};
 
 /** A registry where the tag names `tag`; a manifest not given is deleted (404). */
 function registry(tag: string, isIndex: boolean, manifests: [string, ManifestInfo][]): Resolver {
@@ -72,11 +61,11 @@ async function verdict(kubectl: Kubectl, tag: string, isIndex: boolean, manifest
 describe("a running index whose one image names no platform, against a tag's index of platforms", () => {
   it("on an arm64 node: compared with the tag's arm64 image, read before the nodes are", async () => {
     const rebuilt = [lone, buildx, image(LONE, "v1"), image(AMD, "v2"), image(ARM, "v2 arm")];
-    expect((await verdict(kubectlWith(RUNNING, "arm64"), TAG, true, rebuilt)).container).toMatchObject({
+    expect((await verdict(onePodPlanKubectl(RUNNING, "arm64"), TAG, true, rebuilt)).container).toMatchObject({
       status: "stale",
     });
     const same = [lone, buildx, image(LONE, "v1"), image(AMD, "v2"), image(ARM, "v1")];
-    expect((await verdict(kubectlWith(RUNNING, "arm64"), TAG, true, same)).container).toMatchObject({
+    expect((await verdict(onePodPlanKubectl(RUNNING, "arm64"), TAG, true, same)).container).toMatchObject({
       status: "current",
     });
   });
@@ -84,7 +73,9 @@ describe("a running index whose one image names no platform, against a tag's ind
   it("the tag now one amd64 image, on an amd64 node: compared with it", async () => {
     const M2 = digestOf("amd64 image, v2");
     const manifests = [lone, image(LONE, "v1", "linux/amd64"), image(M2, "v2", "linux/amd64")];
-    expect((await verdict(kubectlWith(RUNNING, "amd64"), M2, false, manifests)).container).toMatchObject({
+    expect(
+      (await verdict(onePodPlanKubectl(RUNNING, "amd64"), M2, false, manifests)).container,
+    ).toMatchObject({
       status: "stale",
     });
   });
@@ -95,7 +86,7 @@ describe("a running manifest the registry deleted, the tag now one image, on a 3
   const M2 = digestOf("the tag's image now");
 
   it("an amd64 image: the node cannot run it (unknown, nothing restarted)", async () => {
-    const { container, action } = await verdict(kubectlWith(OLD, "arm"), M2, false, [
+    const { container, action } = await verdict(onePodPlanKubectl(OLD, "arm"), M2, false, [
       image(M2, "v2", "linux/amd64"),
     ]);
     expect(container).toMatchObject({ status: "unknown" });
@@ -104,7 +95,7 @@ describe("a running manifest the registry deleted, the tag now one image, on a 3
   });
 
   it("an arm/v7 image: its digest decides, as where the variant is all that is not known", async () => {
-    const { container } = await verdict(kubectlWith(OLD, "arm"), M2, false, [
+    const { container } = await verdict(onePodPlanKubectl(OLD, "arm"), M2, false, [
       image(M2, "v2", "linux/arm/v7"),
     ]);
     expect(container).toMatchObject({ status: "stale" });

@@ -26,8 +26,10 @@ describe("defaultCredentialStore", () => {
     install("docker-credential-pass");
     expect(defaultCredentialStore(env, "linux")).toBe("pass");
     expect(defaultCredentialStore({}, "linux")).toBeNull();
-    // Found through a relative directory of $PATH, as Go's exec.LookPath refuses it (ErrDot): none.
+    // Found first through a relative directory of $PATH, which Go's exec.LookPath refuses (ErrDot): none,
+    // though an absolute one after it holds the helper too.
     expect(defaultCredentialStore({ PATH: relative(process.cwd(), bin) }, "linux")).toBeNull();
+    expect(defaultCredentialStore({ PATH: `${relative(process.cwd(), bin)}:${bin}` }, "linux")).toBeNull();
   });
 
   it("on macOS the keychain's helper; a file that is not executable is not installed", () => {
