@@ -801,10 +801,10 @@ export class Kubectl {
   }
 
   /**
-   * Creates one Event (`kubectl create -f -`, the object on stdin). Best-effort: a refusal (RBAC, admission)
-   * or a stuck API server is an outcome for the caller to report, never an error; the wait is bounded.
+   * Creates one Event (`kubectl create -f -`, the object on stdin), with the time the API server gave its
+   * creation, by its clock (whole seconds). Best-effort: a refusal (RBAC, admission) or a stuck API server is
+   * an outcome for the caller to report, never an error; the wait is bounded.
    */
-  /** Creates the Event; with the time the API server gave its creation, by its clock (whole seconds). */
   async createEvent(
     event: KubeEvent,
   ): Promise<{ ok: true; createdAt?: number } | { ok: false; reason: string }> {

@@ -403,16 +403,13 @@ function comparePlatforms(
       );
     }
   }
-  // What stands for a child the tag's index does not name: the tag's image for the node's platform (for the
-  // running index's lone child), else its lone child without a platform.
-  const standIn = (child: IndexChild): string | undefined => {
-    if (child.platform !== null) return latestLone?.digest;
-    if (child !== oldLone) return undefined;
-    return latestLone?.digest;
-  };
+  // What the tag has for a child of the running index: for its lone child, the image for the node's platform
+  // first; then the child's own platform's (or, without one, the same digest); else the tag's lone child
+  // without a platform, which stands for any platform it does not name.
   const successor = (child: IndexChild): string | undefined => {
     const forNode = child === oldLone && typeof nodePlatform === "string" ? now.get(nodePlatform) : undefined;
-    return forNode ?? now.get(child.platform ?? child.digest) ?? standIn(child);
+    const standIn = child.platform !== null || child === oldLone ? latestLone?.digest : undefined;
+    return forNode ?? now.get(child.platform ?? child.digest) ?? standIn;
   };
 
   const missing: ManifestNeed[] = [];
