@@ -77,6 +77,15 @@ export function selectingBudgets(budgets: readonly DisruptionBudget[], labels: L
   return budgets.filter((b) => b.selector !== null && selectorMatches(b.selector, labels));
 }
 
+/**
+ * Why a pod more than one budget selects cannot be evicted (`names`: those budgets, when known): the
+ * Eviction API refuses it.
+ */
+export function severalBudgetsReason(names: readonly string[]): string {
+  const which = names.length > 0 ? ` (${names.join(", ")})` : "";
+  return `more than one PodDisruptionBudget selects it${which}, and the Eviction API refuses such pods: leave one budget, or use --strategy delete`;
+}
+
 /** The budgets that select any of several pods, by their labels (a rollout replaces them all). */
 export function selectingAny(
   budgets: readonly DisruptionBudget[],

@@ -14,6 +14,7 @@ import {
   mostDisruptionsAllowed,
   selectingAny,
   selectingBudgets,
+  severalBudgetsReason,
 } from "./disruption-budget.js";
 import { ignoreLabel, isBuiltInController, isOptedOut, type Pod } from "./k8s.js";
 import { type OwnerIndex, ownersOf, replicasOf } from "./owners.js";
@@ -293,12 +294,35 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     if (uncounted) livePods ??= liveByTarget(plan.pods, targetKey);
     const counted = uncounted ? { ...decision, replicas: livePods?.get(key) ?? pods.length } : decision;
     const decide = decidedPod(counted, target);
-    for (const pod of pods) decided.set(pod, decide);
+    // Under auto, a pod two budgets select would be evicted in vain: the Eviction API refuses it.
+    const evicted = counted.kind === "restart" && counted.strategy === "evict";
+    const several = evicted && input.budgets ? severalBudgetsSkip(input.budgets.get(namespace) ?? []) : null;
+    for (const pod of pods) decided.set(pod, several?.(pod) ?? decide);
   }
   return {
     ...plan,
     strategy: input.strategy,
     pods: plan.pods.map((pod) => decided.get(pod)?.(pod) ?? pod),
+  };
+}
+
+/**
+ * For pods more than one of these budgets selects, their skip; looked at once per label set, which a
+ * controller's pods share.
+ */
+function severalBudgetsSkip(
+  budgets: readonly DisruptionBudget[],
+): (pod: PlanPod) => ((p: PlanPod) => PlanPod) | null {
+  const bySet = new Map<Readonly<Record<string, string>>, ((p: PlanPod) => PlanPod) | null>();
+  return (pod) => {
+    let skip = bySet.get(pod.labels);
+    if (skip === undefined) {
+      const selecting = selectingBudgets(budgets, pod.labels);
+      const reason = severalBudgetsReason(selecting.map((b) => b.name));
+      skip = selecting.length > 1 ? (p) => ({ ...p, action: "skip", reason, warnings: noWarnings }) : null;
+      bySet.set(pod.labels, skip);
+    }
+    return skip;
   };
 }
 

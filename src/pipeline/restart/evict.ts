@@ -12,6 +12,7 @@ import {
   type Labels,
   type PodHealth,
   selectingBudgets,
+  severalBudgetsReason,
 } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";
 import type { PodOutcome } from "../../core/restart-outcomes.js";
@@ -94,7 +95,7 @@ async function evictEach(
       continue;
     }
     if (outcome.kind === "several-budgets") {
-      reporter.report(pod, { kind: "failed", reason: severalBudgetsReason(await budgetsOnce(), labels) });
+      reporter.report(pod, { kind: "failed", reason: severalBudgetsOf(await budgetsOnce(), labels) });
       continue;
     }
     reporter.report(pod, outcome);
@@ -180,10 +181,8 @@ function heldReason(budgets: DisruptionBudget[] | null, labels: Labels, why: str
   return names.length > 0 ? `PodDisruptionBudget ${names.join(", ")} allows no disruption now` : why;
 }
 
-function severalBudgetsReason(budgets: DisruptionBudget[] | null, labels: Labels): string {
-  const names = budgets ? selectingBudgets(budgets, labels).map((b) => b.name) : [];
-  const which = names.length > 0 ? ` (${names.join(", ")})` : "";
-  return `more than one PodDisruptionBudget selects it${which}, and the Eviction API refuses such pods: leave one budget, or use --strategy delete`;
+function severalBudgetsOf(budgets: DisruptionBudget[] | null, labels: Labels): string {
+  return severalBudgetsReason(budgets ? selectingBudgets(budgets, labels).map((b) => b.name) : []);
 }
 
 /** The namespace's budgets, or null when they cannot be read (the reasons then name none). */

@@ -522,6 +522,30 @@ describe("the other answers", () => {
     ]);
   });
 
+  it("under auto the plan, which reads the budgets, skips such pods with that reason: apply would only fail", async () => {
+    const { cluster } = setup();
+    cluster.setBudget("web-a", "web", 1);
+    cluster.setBudget("web-b", "web", 1);
+    const pods = [
+      ...cluster.addController({ name: "web", replicas: 2, strategy: "evict" }),
+      ...cluster.addController({ name: "api", replicas: 1, strategy: "evict" }),
+    ];
+    const plan = await decidedPlan(cluster, pods, "auto");
+    expect(plan.pods.map((p) => [p.name, p.action, p.restart?.strategy ?? p.reason])).toEqual([
+      [
+        "web-0",
+        "skip",
+        "more than one PodDisruptionBudget selects it (web-a, web-b), and the Eviction API refuses such pods: leave one budget, or use --strategy delete",
+      ],
+      [
+        "web-1",
+        "skip",
+        "more than one PodDisruptionBudget selects it (web-a, web-b), and the Eviction API refuses such pods: leave one budget, or use --strategy delete",
+      ],
+      ["api-0", "delete", "evict"],
+    ]);
+  });
+
   it("404: already gone; 409: replaced since the plan (UID precondition)", async () => {
     const { clock, cluster } = setup();
     const [first, second] = cluster.addController({ name: "web", replicas: 2, strategy: "evict" });
