@@ -340,6 +340,7 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
     node: pod.spec.nodeName ?? "",
     terminating: pod.metadata.deletionTimestamp !== undefined,
     ended: hasEnded(pod),
+    pending: pod.status?.phase === "Pending",
     labels: pod.metadata.labels ?? {},
     owner,
     controller,

@@ -113,6 +113,8 @@ export interface PlanPod {
   terminating: boolean;
   /** Not in the document: it ran to its end (Succeeded, Failed), and its controller has replaced it. */
   ended: boolean;
+  /** Not in the document: Pending (its containers not all started), whose eviction no budget refuses. */
+  pending?: boolean;
   /** Not in the document: labelled kubectl-autoupdate/ignore=true, so skipped whatever its containers say. */
   optedOut?: boolean;
   /** Not in the document: the direct controller, whose readiness apply waits for between deletions. */

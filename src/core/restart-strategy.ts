@@ -315,6 +315,8 @@ function severalBudgetsSkip(
 ): (pod: PlanPod) => ((p: PlanPod) => PlanPod) | null {
   const bySet = new Map<Readonly<Record<string, string>>, ((p: PlanPod) => PlanPod) | null>();
   return (pod) => {
+    // The Eviction API checks no budget for a Pending pod (one stuck in its init containers): it goes.
+    if (pod.pending) return null;
     let skip = bySet.get(pod.labels);
     if (skip === undefined) {
       const selecting = selectingBudgets(budgets, pod.labels);
