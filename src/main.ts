@@ -80,8 +80,7 @@ async function reportFailedApply(
     import("./cron/core/job-contract.js"),
   ]);
   // A webhook flag wins over the variable, and its value cannot be trusted from a failed parse: no webhook.
-  const flags = words.includes("--") ? words.slice(0, words.indexOf("--")) : words;
-  const webhookFlag = flags.some((word) => /^--webhook-url(?:-file)?(?:=|$)/.test(word));
+  const webhookFlag = flagWords(words).some((word) => /^--webhook-url(?:-file)?(?:=|$)/.test(word));
   const env = webhookFlag ? { ...io.env, [webhookUrlEnv]: undefined } : io.env;
   const reporting = reportingDespite({ dryRun: asksDryRun("apply", words) }, env);
   if (!reporting) return;
@@ -118,14 +117,18 @@ function flagsWithoutVerb(
  * boolean (`-n --help=x`) is another flag's value, as pflag reads it.
  */
 function helpAmong(argv: readonly string[]): boolean {
-  const flags = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
-  return flags.some((word) => {
+  return flagWords(argv).some((word) => {
     try {
       return asksHelp(word) === true;
     } catch {
       return false;
     }
   });
+}
+
+/** The words before a `--`, after which none is a flag. */
+function flagWords(words: readonly string[]): readonly string[] {
+  return words.includes("--") ? words.slice(0, words.indexOf("--")) : words;
 }
 
 function report(error: unknown, io: Io, verbose: boolean): number {

@@ -34,7 +34,7 @@ import {
   type ResolverName,
 } from "./plan.js";
 import { hasEnded } from "./readiness.js";
-import type { ImageDescription, Resolution } from "./resolution.js";
+import type { ImageDescription, IndexChild, Resolution } from "./resolution.js";
 import { alreadyRestartedFor, templateRestartedFor } from "./restarted-for.js";
 import {
   type DigestJudgement,
@@ -114,12 +114,11 @@ export function newImagesToDescribe(image: ImageInUse, resolution: Resolution): 
     (platform) => byPlatform(platform) ?? (platform ? latestLone : undefined) ?? [],
   );
   // The tag's image without a platform, where it now serves a platform a running index named.
-  const loneServes = runningIndexes.some((old) =>
-    old.children.some(
-      (c) => c.platform !== null && !byPlatform(c.platform) && latestLone && c.digest !== latestLone.digest,
-    ),
-  );
-  const serving = loneServes && latestLone ? [latestLone] : [];
+  const serves = (lone: IndexChild) =>
+    runningIndexes.some((old) =>
+      old.children.some((c) => c.platform !== null && !byPlatform(c.platform) && c.digest !== lone.digest),
+    );
+  const serving = latestLone && serves(latestLone) ? [latestLone] : [];
   const candidates = [...new Set([...named, ...movedSince, ...serving].map((child) => child.digest))];
   if (candidates.length > 0) return candidates;
   const chosen =

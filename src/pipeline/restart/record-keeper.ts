@@ -1,8 +1,8 @@
 /**
  * Keeps the restarts in vain of one apply run in the record ConfigMap (core/restart-record.ts), beside
  * their Events: each pod evicted or deleted that came back on the old digest, or (under --wait) whose
- * replacement was not checked, and each remembered restart the run held pods for and stamped again. Written once, at the end, and best-effort: a refusal is one
- * warning, never a failed restart.
+ * replacement was not checked, and each remembered restart the run held pods for and stamped again. Written
+ * once, at the end, and best-effort: a refusal is one warning, never a failed restart.
  */
 
 import type { Kubectl } from "../../adapters/kubectl.js";
