@@ -14,7 +14,8 @@ export type PodOutcome =
    * on the server.
    */
   | { kind: "in-progress" }
-  | { kind: "gone" }
+  /** Gone before its restart, or (`reason`) during it: its workload scaled down while its rollout ran. */
+  | { kind: "gone"; reason?: string }
   /** Replaced since the plan, or (`reason`) restarted onto the new digest by its own containers' restart. */
   | { kind: "replaced"; reason?: string }
   | { kind: "failed"; reason: string }

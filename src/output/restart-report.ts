@@ -36,7 +36,9 @@ export function describeOutcome(
     case "in-progress":
       return `${name} is being replaced by a rollout still in progress on the server`;
     case "gone":
-      return `${name} already gone`;
+      return outcome.reason
+        ? `${name} not ${verb}: ${escapeTerminal(outcome.reason)}`
+        : `${name} already gone`;
     case "replaced":
       return `${name} not ${verb}: ${outcome.reason ?? "it was replaced since the plan was made"}`;
     case "failed":
@@ -136,7 +138,9 @@ export function renderRestartSummary(
     parts = [`0 ${only === "rollout" ? "replaced by rollout" : only ? pastTense[only] : "restarted"}`];
   }
   if (count("in-progress") > 0) parts.push(`${count("in-progress")} still being replaced on the server`);
-  if (count("gone") > 0) parts.push(`${count("gone")} already gone`);
+  const goneDuring = all.filter((o) => o.kind === "gone" && o.reason).length;
+  if (count("gone") > goneDuring) parts.push(`${count("gone") - goneDuring} already gone`);
+  if (goneDuring > 0) parts.push(`${goneDuring} gone during the restart`);
   if (count("replaced") > 0) parts.push(`${count("replaced")} replaced since the plan`);
   if (count("failed") > 0) parts.push(`${count("failed")} failed`);
   if (count("not-started") > 0) parts.push(`${count("not-started")} not started`);

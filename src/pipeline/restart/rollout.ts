@@ -50,7 +50,8 @@ export async function rollOut(
     reporter.report(
       pod,
       own ?? podOutcomeOf(outcome, pod, reporter.options.dryRun),
-      own?.kind === "not-started",
+      // Left for a reason of its own, or gone with the workload's scaling down: nothing else says so.
+      own?.kind === "not-started" || (own?.kind === "gone" && own.reason !== undefined),
     );
   }
   // Patched, then gone wrong: the pods were replaced, not as planned.
@@ -427,7 +428,7 @@ async function afterPatch(
     const scaled = "the workload was scaled down during its rollout";
     const own = new Map(read.own);
     const reason = `${scaled}: no new pod replaced it`;
-    for (const pod of group) if (!own.has(pod.uid)) own.set(pod.uid, { kind: "replaced", reason });
+    for (const pod of group) if (!own.has(pod.uid)) own.set(pod.uid, { kind: "gone", reason });
     read.own = own;
     return { ...followed, unchecked: scaled };
   }

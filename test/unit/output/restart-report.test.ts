@@ -44,6 +44,12 @@ describe("lines", () => {
     ],
     [{ kind: "failed", reason: "boom" }, "delete", "pod shop/p not deleted: boom"],
     [{ kind: "replaced" }, "evict", "pod shop/p not evicted: it was replaced since the plan was made"],
+    [{ kind: "gone" }, "evict", "pod shop/p already gone"],
+    [
+      { kind: "gone", reason: "the workload was scaled down during its rollout" },
+      "rollout",
+      "pod shop/p not rolled: the workload was scaled down during its rollout",
+    ],
   ])("%j of a pod to %s", (outcome, strategy, line) => {
     expect(describeOutcome(pod("p", strategy), outcome, false, chalk)).toBe(line);
   });

@@ -8,7 +8,7 @@ import type { Pod } from "../../../../src/core/k8s.js";
 import { type PlanPod, staleLeftByWorkload } from "../../../../src/core/plan.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { makeChalk } from "../../../../src/output/color.js";
-import { describeRollout, runSummary } from "../../../../src/output/restart-report.js";
+import { describeRollout, renderRestartSummary, runSummary } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest, oldDigest } from "../../../support/in-memory-cluster.js";
 import { decidedPlan, runRestart, surgingWeb } from "../../../support/restart.js";
@@ -463,17 +463,26 @@ describe("read again right before the patch", () => {
     expect(cluster.patches()).toHaveLength(1);
   });
 
-  it("a workload scaled to 0 during its rollout: its pods not replaced by it, its replacement not checked", async () => {
+  it("a workload scaled to 0 during its rollout: its pods gone, each saying so, its replacement not checked", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 2, strategy: "rollout" });
     // 1 s after the patch (the controller is replacing db-1), an autoscaler scales the set to 0.
     clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 0, 3000));
-    const { outcomes, restarted } = await runRestart(clock, cluster, pods);
+    const { outcomes, restarted, reported } = await runRestart(clock, cluster, pods);
     const reason = "the workload was scaled down during its rollout: no new pod replaced it";
     expect([...outcomes.values()]).toEqual([
-      { kind: "replaced", reason },
-      { kind: "replaced", reason },
+      { kind: "gone", reason },
+      { kind: "gone", reason },
     ]);
+    // Each pod's line says why, which the rollout's line alone does not.
+    expect(reported.filter((line) => line.startsWith("db-"))).toEqual([
+      `db-0 gone: ${reason}`,
+      `db-1 gone: ${reason}`,
+    ]);
+    // Not counted as replaced since the plan: nothing replaced them.
+    expect(renderRestartSummary(outcomes, 0, false)).toBe(
+      "0 replaced by rollout, 2 gone during the restart (of 2 planned)\n",
+    );
     expect(restarted.map((r) => r.replacement)).toEqual([
       { kind: "unchecked", why: "the workload was scaled down during its rollout" },
     ]);
