@@ -221,9 +221,24 @@ export interface ControllerOutcome {
   pods: readonly PlanPod[];
 }
 
-/** Each restarted controller's summary and pods: rollouts first, then evictions and deletions. */
+/**
+ * Each restarted controller's summary and pods: rollouts first, then evictions and deletions, each by
+ * namespace, kind and name, so that runs alike read alike whatever order their restarts ended in.
+ */
 export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean): ControllerOutcome[] {
-  const entries: ControllerOutcome[] = restarted.rollouts.map((report) => ({
+  const rollouts = rolloutOutcomes(restarted, dryRun).sort(byWorkload);
+  return [...rollouts, ...oneAtATimeOutcomes(restarted, dryRun).sort(byWorkload)];
+}
+
+function byWorkload({ summary: a }: ControllerOutcome, { summary: b }: ControllerOutcome): number {
+  const key = (s: ControllerSummary) => [s.namespace, s.kind, s.name];
+  const [x, y] = [key(a), key(b)];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return 0;
+}
+
+function rolloutOutcomes(restarted: RestartOutcomes, dryRun: boolean): ControllerOutcome[] {
+  return restarted.rollouts.map((report) => ({
     summary: {
       namespace: report.namespace,
       kind: report.controller.kind,
@@ -234,6 +249,10 @@ export function controllerOutcomes(restarted: RestartOutcomes, dryRun: boolean):
     },
     pods: report.pods,
   }));
+}
+
+function oneAtATimeOutcomes(restarted: RestartOutcomes, dryRun: boolean): ControllerOutcome[] {
+  const entries: ControllerOutcome[] = [];
   const oneAtATime = [...restarted.outcomes.keys()].filter(
     (pod) => pod.restart && pod.restart.strategy !== "rollout",
   );

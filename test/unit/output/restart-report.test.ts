@@ -369,7 +369,7 @@ describe("each controller's outcome says what happened to it", () => {
     const evicted: PodOutcome = { kind: "evicted" };
     const restarted = { outcomes: new Map(pods.map((p) => [p, evicted])), problems, rollouts: [] };
     const summary = JSON.parse(renderRunSummary({ resolver: "registry", pods }, restarted, false));
-    expect(summary.controllers[7]).toMatchObject({
+    expect(summary.controllers.find((c: { name: string }) => c.name === "rs7")).toMatchObject({
       name: "rs7",
       outcome: "failed",
       reason: "rs7-1 came back on the old digest",
@@ -421,5 +421,34 @@ describe("the closing count, one unit each", () => {
     expect(renderRestartSummary(outcomes, 1, false)).toBe(
       "0 replaced by rollout, 2 still being replaced on the server (of 2 planned); 1 workload not replaced as planned\n",
     );
+  });
+});
+
+describe("the RunSummary's controllers", () => {
+  it("come by namespace, kind and name, rollouts first, whatever order their restarts ended in", () => {
+    const workload = (kind: string, name: string) => ({ kind, name });
+    const evicted = [
+      pod("z-1", "evict", workload("ReplicaSet", "z")),
+      pod("a-1", "delete", workload("ReplicaSet", "a")),
+      pod("a-2", "evict", workload("DaemonSet", "a")),
+    ];
+    const rolled = (name: string) => rollout({ kind: "rolled-out", pods: 1 }, [pod(`${name}-1`, "rollout")]);
+    const restarted = {
+      outcomes: new Map<PlanPod, PodOutcome>(evicted.map((p) => [p, { kind: "evicted" }])),
+      problems: [],
+      rollouts: [
+        { ...rolled("web"), controller: workload("StatefulSet", "web") },
+        { ...rolled("api"), controller: workload("Deployment", "web") },
+      ],
+    };
+    const plan = { resolver: "registry" as const, pods: evicted };
+    const { controllers } = JSON.parse(renderRunSummary(plan, restarted, false));
+    expect(controllers.map((c: { kind: string; name: string }) => `${c.kind}/${c.name}`)).toEqual([
+      "Deployment/web",
+      "StatefulSet/web",
+      "DaemonSet/a",
+      "ReplicaSet/a",
+      "ReplicaSet/z",
+    ]);
   });
 });
