@@ -18,8 +18,9 @@ async function answer(io: Io, program: Command, words: readonly string[]): Promi
     const result = complete(describeProgram(program), words);
     if (result.kind === "candidates") return formatAnswer(result.candidates, result.directive);
     const { lookUp } = await import("./lookups.js");
-    const names = await lookUp(result.lookup, result.flags, io);
-    // As kubectl's own completion of -n: nothing (and no file names) when the cluster can't be asked.
+    // As kubectl's own completion of -n: nothing (and no file names) when the cluster can't be asked, nor
+    // the lookup made (a flag's value refused, no kubectl): cobra's scripts answer an error with file names.
+    const names = await lookUp(result.lookup, result.flags, io).catch(() => null);
     const candidates = (names ?? []).filter((n) => n.startsWith(result.prefix)).map((value) => ({ value }));
     return formatAnswer(candidates, Directive.noFileComp);
   } catch {

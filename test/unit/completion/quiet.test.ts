@@ -15,3 +15,17 @@ describe("__complete", () => {
     expect(result.stderr).toMatch(/^peak RSS \d+ MB, CPU \d+\.\d\d s$/m);
   });
 });
+
+describe("__complete -n when the namespaces cannot be looked up", () => {
+  // Nothing, and no file names (4), as kubectl's own -n answers: cobra's scripts answer an error (1) with the
+  // directory's files.
+  it.each([
+    ["a kubectl that is not there", ["--kubectl", "/nonexistent/kubectl"]],
+    ["a kuberc that is not there", ["--kuberc", "/nonexistent/kuberc"]],
+    ["a --request-timeout the run refuses", ["--request-timeout", "5sec"]],
+  ])("%s: no candidates and no file names", async (_, flags) => {
+    const result = await runMain(["__complete", "plan", ...flags, "-n", ""]);
+    expect(result.stdout).toBe(":4\n");
+    expect(result.stderr).toBe("");
+  });
+});
