@@ -64,7 +64,7 @@ or newer.
 
 Shell completion (kubectl 1.26+, Linux and macOS): copy the completion
 helper next to krew's link (~/.krew: your $KREW_ROOT, if set):
-  (cd ~/.krew && cp store/autoupdate/${version}/kubectl_complete-autoupdate bin/)
+  cp ~/.krew/store/autoupdate/${version}/kubectl_complete-autoupdate ~/.krew/bin/
 `;
 
 /**

@@ -187,7 +187,7 @@ describe("kubectl krew install --manifest --archive", () => {
       .split("\n")
       .map((l) => l.trim())
       .find((l) => l.includes("kubectl_complete-autoupdate"))!;
-    expect(line).toBe(`(cd ~/.krew && cp store/autoupdate/${release.tag}/kubectl_complete-autoupdate bin/)`);
+    expect(line).toBe(`cp ~/.krew/store/autoupdate/${release.tag}/kubectl_complete-autoupdate ~/.krew/bin/`);
     // As the user's shell runs it, with cp on PATH (the TABs below run without /usr/bin, so without node).
     const copied = await run("/bin/sh", ["-c", line], {
       env: { ...env, PATH: `${krewEnv(root)["PATH"]}:/usr/bin:/bin` },
