@@ -36,9 +36,7 @@ export function describeOutcome(
     case "in-progress":
       return `${name} is being replaced by a rollout still in progress on the server`;
     case "gone":
-      return outcome.reason
-        ? `${name} not ${verb}: ${escapeTerminal(outcome.reason)}`
-        : `${name} already gone`;
+      return outcome.reason ? `${name} gone: ${escapeTerminal(outcome.reason)}` : `${name} already gone`;
     case "replaced":
       return `${name} not ${verb}: ${outcome.reason ?? "it was replaced since the plan was made"}`;
     case "failed":

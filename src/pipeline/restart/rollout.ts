@@ -423,12 +423,11 @@ async function afterPatch(
     return { kind: "failed", reason, patched: true };
   }
   // Scaled down during its rollout to no pod it replaces (to 0 by an autoscaler such as KEDA, or below a
-  // StatefulSet's partition): no new pod replaced the planned ones, and none is there to check.
+  // StatefulSet's partition): the planned pods are gone, some maybe replaced first, and none is there to check.
   if (!replaced.some(isStaying)) {
     const scaled = "the workload was scaled down during its rollout";
     const own = new Map(read.own);
-    const reason = `${scaled}: no new pod replaced it`;
-    for (const pod of group) if (!own.has(pod.uid)) own.set(pod.uid, { kind: "gone", reason });
+    for (const pod of group) if (!own.has(pod.uid)) own.set(pod.uid, { kind: "gone", reason: scaled });
     read.own = own;
     return { ...followed, unchecked: scaled };
   }

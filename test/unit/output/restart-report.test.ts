@@ -48,7 +48,7 @@ describe("lines", () => {
     [
       { kind: "gone", reason: "the workload was scaled down during its rollout" },
       "rollout",
-      "pod shop/p not rolled: the workload was scaled down during its rollout",
+      "pod shop/p gone: the workload was scaled down during its rollout",
     ],
   ])("%j of a pod to %s", (outcome, strategy, line) => {
     expect(describeOutcome(pod("p", strategy), outcome, false, chalk)).toBe(line);

@@ -469,7 +469,7 @@ describe("read again right before the patch", () => {
     // 1 s after the patch (the controller is replacing db-1), an autoscaler scales the set to 0.
     clock.at(clock.now() + 1000, () => cluster.scaleTo("db", 0, 3000));
     const { outcomes, restarted, reported } = await runRestart(clock, cluster, pods);
-    const reason = "the workload was scaled down during its rollout: no new pod replaced it";
+    const reason = "the workload was scaled down during its rollout";
     expect([...outcomes.values()]).toEqual([
       { kind: "gone", reason },
       { kind: "gone", reason },
@@ -485,6 +485,21 @@ describe("read again right before the patch", () => {
     );
     expect(restarted.map((r) => r.replacement)).toEqual([
       { kind: "unchecked", why: "the workload was scaled down during its rollout" },
+    ]);
+  });
+
+  it("scaled to 0 after its rollout replaced one pod: that pod is gone too, not said to be not rolled", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ kind: "StatefulSet", name: "db", replicas: 2, strategy: "rollout" });
+    // db-1's replacement is Ready on the new digest by 4.5 s; the autoscaler scales the set to 0 at 5 s.
+    let db1: string | undefined;
+    clock.at(clock.now() + 4500, () => (db1 = cluster.digests("db")["db-1"]));
+    clock.at(clock.now() + 5000, () => cluster.scaleTo("db", 0, 3000));
+    const { reported } = await runRestart(clock, cluster, pods);
+    expect(db1).toBe(newDigest);
+    expect(reported.filter((line) => line.startsWith("db-"))).toEqual([
+      "db-0 gone: the workload was scaled down during its rollout",
+      "db-1 gone: the workload was scaled down during its rollout",
     ]);
   });
 
