@@ -73,9 +73,13 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
     });
     if (options.onStdout) subprocess.stdout?.on("data", options.onStdout);
     if (options.onStderr) subprocess.stderr?.on("data", options.onStderr);
+    const startedAt = Date.now();
+    const stopped = () =>
+      options.signal?.aborted === true ||
+      (options.timeoutMs !== undefined && Date.now() - startedAt >= options.timeoutMs);
     const stopGroup = ownGroup
       ? groupStopper(subprocess, options.signal, options.ownGroup === true)
-      : stoppedAtExit(subprocess);
+      : stoppedAtExit(subprocess, stopped);
     const result = await subprocess;
     stopGroup();
     if (result.code === "ENOENT" || result.code === "EACCES") {
@@ -122,12 +126,28 @@ const runningGroups = new Set<number>();
  */
 const runningChildren = new Set<ChildProcess>();
 
-/** Keeps `child` to be stopped if this process exits while it runs; returns what forgets it. */
-function stoppedAtExit(child: ChildProcess): () => void {
+/**
+ * Keeps `child` to be stopped if this process exits while it runs; returns what forgets it. Stopped (its
+ * timeout, its signal), a child in the terminal's session leaves what it started there, where the user can
+ * reach it, but not holding the call: what still holds its pipes 2 s after it ended (a hung credential
+ * helper, given docker's stderr) is no longer waited for.
+ */
+function stoppedAtExit(child: ChildProcess, stopped: () => boolean): () => void {
   if (child.pid === undefined) return () => {};
   watchExit();
   runningChildren.add(child);
+  let timer: NodeJS.Timeout | undefined;
+  const ended = () => {
+    if (!stopped()) return;
+    timer = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, 2000).unref();
+  };
+  child.once("exit", ended);
   return () => {
+    clearTimeout(timer);
+    child.off("exit", ended);
     runningChildren.delete(child);
     unwatchExit();
   };

@@ -31,4 +31,31 @@ console.log(JSON.stringify([timed.stdout.trim(), signalled.stdout.trim()]));
     expect(line, ran.stdout + ran.stderr).toBeDefined();
     expect(JSON.parse(line!)).toEqual(["tty-ok", "tty-ok"]);
   });
+
+  it("a call stopped by its timeout or signal is not held by what it started that holds its pipes", () => {
+    const harness = join(dir, "held.mts");
+    // A helper that hangs, given the program's stderr (as docker gives its credential helper its own).
+    writeFileSync(
+      harness,
+      `import { createExec } from ${JSON.stringify(resolve("src/adapters/exec.ts"))};
+const exec = createExec();
+const hung = "sleep 20 & sleep 30";
+const started = Date.now();
+const timed = await exec("sh", ["-c", hung], { timeoutMs: 500 });
+const abort = new AbortController();
+setTimeout(() => abort.abort(), 500);
+const signalled = await exec("sh", ["-c", hung], { signal: abort.signal });
+console.log(JSON.stringify([timed.interrupted, signalled.interrupted, Date.now() - started]));
+`,
+    );
+    const command = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(harness)}`;
+    const ran = spawnSync("script", ["-qec", command, "/dev/null"], { encoding: "utf8", timeout: 30_000 });
+    const line = ran.stdout.split(/\r?\n/).find((text) => text.startsWith("["));
+    // Held, the two calls take 40 s: `script` is stopped at 30 s, with no line.
+    expect(line, ran.stdout + ran.stderr).toBeDefined();
+    const [timed, signalled, ms] = JSON.parse(line!);
+    expect([timed, signalled]).toEqual([true, true]);
+    // Each call: its stop, then 2 s for what holds its pipes; not the 20 s the helper would hold them.
+    expect(ms).toBeLessThan(15_000);
+  }, 40_000);
 });
