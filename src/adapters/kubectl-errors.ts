@@ -30,8 +30,11 @@ export type ClusterProblem =
   | { kind: "plugin-failed"; command: string; detail?: string }
   /** kubectl's credential plugin policy (the kuberc's, kubectl ≥ 1.35) does not let the plugin run. */
   | { kind: "plugin-not-allowed"; detail: string }
-  /** Another failure to get the kubeconfig user's credentials (a plugin that is not executable). */
-  | { kind: "no-credentials"; detail: string }
+  /**
+   * Another failure to get the kubeconfig user's credentials (a plugin that is not executable, an exec
+   * entry or auth provider this kubectl no longer takes); `fix` where kubectl or this tool knows one.
+   */
+  | { kind: "no-credentials"; detail: string; fix?: string }
   /** The credential plugin's interactiveMode is Always, and kubectl run by this tool has no terminal. */
   | { kind: "plugin-needs-terminal" }
   /**
@@ -67,7 +70,9 @@ export class ClusterAccessError extends ToolFailedError {
 export function kubectlFailure(result: ExecResult, what: string): ToolFailedError {
   const { problem, line } = readKubectlStderr(result.stderr);
   if (problem) return new ClusterAccessError(explainClusterProblem(problem, {}), problem, result.stderr);
-  const detail = line || (result.interrupted ? "timed out or interrupted" : howItEnded(result));
+  // Killed by a signal this tool did not send (the OOM killer, kill -9): no timeout or interrupt of its.
+  const stopped = result.interrupted && !result.killedFromOutside;
+  const detail = line || (stopped ? "timed out or interrupted" : howItEnded(result));
   return new ToolFailedError(`${what} failed: ${detail}`);
 }
 
@@ -77,6 +82,12 @@ const klogLine = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]]+\] /;
 /** The lines in which kubectl says it could not reach or log in to the server. */
 const clusterAccessLine =
   /^(Unable to connect to the server: |The connection to the server |error: You must be logged in to the server)/;
+
+/** The lines in which kubectl says a call failed: its own errors, and a request the server found invalid. */
+const errorLine = /^(error|Error|Unable|The connection|The request is invalid|The \S+ "[^"]*" is invalid)/;
+
+/** A webhook's denial, kept whole enough to name its policy and why, but one line of a report. */
+const clipped = (text: string) => (text.length > 600 ? `${text.slice(0, 599)}…` : text);
 
 /** kubectl's own lines (its klog lines and their indented continuations left out) and what they mean. */
 export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; line: string } {
@@ -98,17 +109,25 @@ export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; l
   const server = serverIn(stderr);
   // kubectl's own word on reaching the server first: a failing credential plugin's line comes before it, and
   // often starts with "error" too (kubelogin's `error: get-token: …`, aws's `Error when retrieving token`).
+  // A server's warning (`Warning: … hides previous definition`) is never the failure, whatever comes after.
   const first =
     own.find((l) => clusterAccessLine.test(l)) ??
-    own.find((l) => /^(error|Error|Unable|The connection)/.test(l)) ??
-    own[0] ??
+    own.find((l) => errorLine.test(l)) ??
+    own.find((l) => !l.startsWith("Warning: ")) ??
     "";
   // RBAC's escalation check names the rules not held on the lines after: they are what to ask for. A header
-  // ending in a colon (`Error in configuration:`, an object that is invalid) lists its causes as `* …` lines.
-  const after = own.slice(own.indexOf(first) + 1);
+  // ending in a colon (`Error in configuration:`, an object that is invalid) lists its causes as `* …` lines;
+  // an admission webhook's denial (Kyverno's) says its policy and why on plain lines.
+  const after = own.slice(own.indexOf(first) + 1).filter((l) => !l.startsWith("Warning: "));
   const notHeld = first.endsWith("not currently held:") ? after.filter((l) => l.startsWith("{")) : [];
   const causes = first.endsWith(":") ? after.filter((l) => l.startsWith("* ")).map((l) => l.slice(2)) : [];
-  const line = causes.length > 0 ? `${first} ${causes.join("; ")}` : [first, ...notHeld].join(" ");
+  const said = first.endsWith("denied the request:") && causes.length === 0 ? clipped(after.join(" ")) : "";
+  const line =
+    causes.length > 0
+      ? `${first} ${causes.join("; ")}`
+      : said
+        ? `${first} ${said}`
+        : [first, ...notHeld].join(" ");
   return { line, ...(classify(line, own, server) ?? {}) };
 }
 
@@ -133,6 +152,19 @@ function classify(
   if (line === "error: EOF") return { problem: { kind: "login-prompt" } };
   const file = /^error: stat (.+): no such file or directory$/.exec(line);
   if (file) return { problem: { kind: "no-kubeconfig-file", path: file[1] ?? "" } };
+  // The kubeconfig's credentials in a form this kubectl no longer takes (aws-cli v1's EKS entries; gcloud's
+  // and az's providers, removed in kubectl 1.26, which says what to use on the next line).
+  const oldExec = /^error: exec plugin: (invalid apiVersion .*)$/.exec(line);
+  if (oldExec) {
+    const fix =
+      "regenerate the user's exec entry with client.authentication.k8s.io/v1beta1 or v1 (aws eks update-kubeconfig, with a current aws CLI)";
+    return { problem: { kind: "no-credentials", detail: `exec plugin: ${oldExec[1]}`, fix } };
+  }
+  const removed = /^error: (The (?:gcp|azure) auth plugin has been removed)\.?$/.exec(line);
+  if (removed) {
+    const fix = own.find((l) => /^Please use /.test(l))?.replace(/^Please use/, "use").replace(/\.$/, "");
+    return { problem: { kind: "no-credentials", detail: removed[1] ?? "", ...(fix ? { fix } : {}) } };
+  }
   // A timeout while a list's body was still coming: the server answered, then stopped in time to.
   if (/^error: .*(Client\.Timeout|context deadline exceeded).*while reading body/.test(line)) {
     return { problem: { kind: "timeout", ...at } };
@@ -265,6 +297,7 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
     case "plugin-not-allowed":
       return `cannot get credentials${where}: kubectl's credential plugin policy does not let the kubeconfig's plugin run (${problem.detail}); allow it in your kuberc (credentialPluginPolicy, credentialPluginAllowlist), whose policy this tool's kubectl follows`;
     case "no-credentials":
+      if (problem.fix) return `cannot get credentials${where}: ${problem.detail}; ${problem.fix}`;
       return `cannot get credentials${where}: ${problem.detail}; check the credentials of ${facts.user ? `user "${facts.user}"` : "its user"} in the kubeconfig (is its credential plugin an executable file?)`;
     case "plugin-needs-terminal":
       return `cannot get credentials${where}: the kubeconfig's credential plugin${facts.authCommand ? ` ${facts.authCommand}` : ""} asks for a terminal (interactiveMode: Always), which the kubectl this tool runs never has; set that user's interactiveMode to IfAvailable in the kubeconfig, or use credentials that need no prompt`;

@@ -122,6 +122,78 @@ describe("readKubectlStderr: kubectl's recorded failures", () => {
     );
   });
 
+  it("a server's warning is never the failure, and an invalid request is kubectl's error line", () => {
+    // A validating admission policy refuses a rollout's patch of a Deployment whose env repeats a name.
+    const stderr = [
+      'Warning: spec.template.spec.containers[0].env[3]: hides previous definition of "LOG_LEVEL", which may be dropped when using apply',
+      "The deployments \"web\" is invalid: : ValidatingAdmissionPolicy 'no-restarts' with binding 'b' denied request: frozen",
+      "",
+    ].join("\n");
+    expect(readKubectlStderr(stderr).line).toBe(
+      "The deployments \"web\" is invalid: : ValidatingAdmissionPolicy 'no-restarts' with binding 'b' denied request: frozen",
+    );
+    const onlyWarnings = "Warning: policy/v1beta1 PodDisruptionBudget is deprecated\n";
+    const error = kubectlFailure(
+      { exitCode: 1, stdout: "", stderr: onlyWarnings, interrupted: false },
+      "kubectl get",
+    );
+    expect(error.message).toBe("kubectl get failed: exit 1");
+  });
+
+  it("an admission webhook's denial keeps the policy and why, which follow on lines of their own", () => {
+    // Kyverno refusing a rollout's patch.
+    const stderr = [
+      'Error from server: admission webhook "validate.kyverno.svc-fail" denied the request: ',
+      "",
+      "resource Deployment/shop/web was blocked due to the following policies ",
+      "",
+      "require-change-ticket:",
+      "  check-ticket: 'validation error: changes to production Deployments need the annotation",
+      "    change-ticket. rule check-ticket failed at path /metadata/annotations/change-ticket/'",
+      "",
+    ].join("\n");
+    expect(readKubectlStderr(stderr).line).toBe(
+      "Error from server: admission webhook \"validate.kyverno.svc-fail\" denied the request: resource Deployment/shop/web was blocked due to the following policies require-change-ticket: check-ticket: 'validation error: changes to production Deployments need the annotation change-ticket. rule check-ticket failed at path /metadata/annotations/change-ticket/'",
+    );
+  });
+
+  it("a kubectl killed by a signal this tool did not send says so, not that it timed out", () => {
+    const killed = { exitCode: -1, stdout: "", stderr: "", interrupted: true, killedBy: "SIGKILL" } as const;
+    expect(kubectlFailure({ ...killed, killedFromOutside: true }, "kubectl get").message).toBe(
+      "kubectl get failed: killed by SIGKILL",
+    );
+    expect(kubectlFailure(killed, "kubectl get").message).toBe(
+      "kubectl get failed: timed out or interrupted",
+    );
+  });
+
+  it("credentials in a form this kubectl no longer takes are a credential problem, with what to do", () => {
+    const failed = (stderr: string) =>
+      kubectlFailure(
+        { exitCode: 1, stdout: "", stderr, interrupted: false },
+        "kubectl get",
+      ) as ClusterAccessError;
+    const oldExec = failed(
+      'error: exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"\n',
+    );
+    expect(oldExec).toBeInstanceOf(ClusterAccessError);
+    expect(oldExec.problem).toMatchObject({
+      kind: "no-credentials",
+      detail: 'exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"',
+    });
+    const gcp = failed(
+      [
+        "error: The gcp auth plugin has been removed.",
+        'Please use the "gke-gcloud-auth-plugin" kubectl/client-go credential plugin instead.',
+        "See https://cloud.google.com/blog/products/containers-kubernetes/kubectl-auth-changes-in-gke for further details",
+        "",
+      ].join("\n"),
+    );
+    expect(explainClusterProblem(gcp.problem, {})).toBe(
+      'cannot get credentials: The gcp auth plugin has been removed; use the "gke-gcloud-auth-plugin" kubectl/client-go credential plugin instead',
+    );
+  });
+
   it("an unknown context among other causes is named alone", () => {
     const stderr = [
       "Error in configuration: ",
