@@ -15,6 +15,8 @@ import { credentialSecrets } from "./secrets.js";
 export interface DockerEngineChoice {
   configDir: string;
   currentContext?: string;
+  /** Its `HttpHeaders`, which docker sends the engine on every request (a gateway in front of it may want one). */
+  httpHeaders?: Record<string, string>;
   /** The secrets of its `auths`, which docker may quote back in an error: blanked there. */
   authSecrets?: readonly string[];
 }
@@ -31,6 +33,7 @@ export function userDockerEngine(
   const configDir = resolve(env["DOCKER_CONFIG"] || join(home, ".docker"));
   const config = readJsonObject(() => readFileSync(join(configDir, "config.json"), "utf8"));
   const context = config?.["currentContext"];
+  const httpHeaders = stringValues(config?.["HttpHeaders"]);
   // docker 28.3 and later authenticate from $DOCKER_AUTH_CONFIG (GitLab CI sets it) before config.json.
   const authSecrets = [config, readJsonObject(() => env["DOCKER_AUTH_CONFIG"])].flatMap((source) =>
     secretsOfAuths(source?.["auths"]),
@@ -40,8 +43,18 @@ export function userDockerEngine(
     ...(typeof context === "string" && context !== "" && context !== "default"
       ? { currentContext: context }
       : {}),
+    ...(httpHeaders ? { httpHeaders } : {}),
     ...(authSecrets.length > 0 ? { authSecrets } : {}),
   };
+}
+
+/** An object's string values, as docker reads `HttpHeaders` (a map of strings); undefined when none. */
+function stringValues(value: unknown): Record<string, string> | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const strings = Object.entries(value).filter(
+    (entry): entry is [string, string] => typeof entry[1] === "string",
+  );
+  return strings.length > 0 ? Object.fromEntries(strings) : undefined;
 }
 
 /** The JSON object a text holds; undefined when there is none, or it is not an object. */
@@ -92,8 +105,8 @@ export function writeEmptyDockerConfig(engine: DockerEngineChoice): string {
 }
 
 /**
- * The user's context: named in config.json, and their context store linked (not copied: TLS material stays
- * where it is), also for a context named by $DOCKER_CONTEXT.
+ * The user's engine: its context named in config.json, their context store linked (not copied: TLS material
+ * stays where it is), also for a context named by $DOCKER_CONTEXT, and the headers docker sends it.
  */
 function privateDockerConfig(config: Record<string, unknown>, engine: DockerEngineChoice): string {
   const dir = createPrivateDir("kubectl-autoupdate-docker");
@@ -106,7 +119,11 @@ function privateDockerConfig(config: Record<string, unknown>, engine: DockerEngi
       // Without the store docker uses its default engine, as it did before contexts were kept.
     }
   }
-  const json = engine.currentContext ? { ...config, currentContext: engine.currentContext } : config;
+  const json = {
+    ...config,
+    ...(engine.currentContext ? { currentContext: engine.currentContext } : {}),
+    ...(engine.httpHeaders ? { HttpHeaders: engine.httpHeaders } : {}),
+  };
   writePrivateFile(dir, "config.json", `${JSON.stringify(json)}\n`);
   return dir;
 }

@@ -84,6 +84,19 @@ describe("the user's docker context, kept by every private config", () => {
     expect(engine).toEqual({ configDir: join(elsewhere, ".docker"), currentContext: "rootless" });
   });
 
+  it("the config's HttpHeaders, which docker sends its engine on every request, go with it", () => {
+    const headers = { "X-Daemon-Token": "gateway-token" };
+    const engine = userDockerEngine({}, home({ HttpHeaders: { ...headers, Ignored: 7 } }));
+    expect(engine.httpHeaders).toEqual(headers);
+    for (const dir of [
+      writeDockerConfig("registry.example", credential, engine),
+      writeEmptyDockerConfig(engine),
+    ]) {
+      expect(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).HttpHeaders).toEqual(headers);
+    }
+    expect(userDockerEngine({}, home({ HttpHeaders: "x" })).httpHeaders).toBeUndefined();
+  });
+
   it("no context, the default one, or no readable config: the private config names none", () => {
     for (const engine of [
       userDockerEngine({}, home({ auths: {} })),
