@@ -118,7 +118,8 @@ export class Docker {
         ...(options.configDir ? { DOCKER_AUTH_CONFIG: undefined } : {}),
       },
     });
-    if (result.exitCode === 0) return { ok: true, value: result.stdout };
+    // Stopped, what docker printed is not its answer, whatever its exit code: stopped at its login prompt
+    // (a registry's 401), docker exits 0 having pulled nothing.
     if (result.interrupted) {
       // `image inspect`, `manifest inspect`: the subcommand and its verb.
       const what = `docker ${args[0] === "image" || args[0] === "manifest" ? args.slice(0, 2).join(" ") : args[0]}`;
@@ -128,6 +129,7 @@ export class Docker {
           : `did not finish within ${(options.timeoutMs ?? 0) / 1000}s`;
       return { ok: false, reason: `${what} ${why}`, interrupted: true };
     }
+    if (result.exitCode === 0) return { ok: true, value: result.stdout };
     // docker warns first when it cannot read the user's config (root-owned after `sudo docker login`): its
     // error is the line after.
     const line =

@@ -328,8 +328,11 @@ describe("DockerResolver: --pull-timeout is one image's, shared by the credentia
   const timedOut: ExecResult = { exitCode: -1, stdout: "", stderr: "", interrupted: true };
   const failed = (stderr: string): ExecResult => ({ exitCode: 1, stdout: "", stderr, interrupted: false });
 
-  it("a pull that timed out is not tried again with the next credential", async () => {
-    const { answer, given } = await pullWith(300_000, async () => timedOut);
+  it.each([
+    ["killed", timedOut],
+    ["exiting 0 at its stop (docker at its login prompt)", { ...timedOut, exitCode: 0 }],
+  ])("a pull that timed out (%s) is not tried again with the next credential", async (_, result) => {
+    const { answer, given } = await pullWith(300_000, async () => result);
     expect(answer).toEqual({
       ok: false,
       reason: "pull failed: docker pull did not finish within 300s (with secret a/one)",
