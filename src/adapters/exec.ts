@@ -73,13 +73,18 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
     });
     if (options.onStdout) subprocess.stdout?.on("data", options.onStdout);
     if (options.onStderr) subprocess.stderr?.on("data", options.onStderr);
+    // Whether the program ended before its timeout or signal came: then what it printed is its whole answer,
+    // though the stop came while something it started still held its pipes.
     const startedAt = Date.now();
-    const stopped = () =>
-      options.signal?.aborted === true ||
-      (options.timeoutMs !== undefined && Date.now() - startedAt >= options.timeoutMs);
+    let endedFirst = false;
+    subprocess.once("exit", () => {
+      endedFirst =
+        options.signal?.aborted !== true &&
+        (options.timeoutMs === undefined || Date.now() - startedAt < options.timeoutMs);
+    });
     const stopGroup = ownGroup
       ? groupStopper(subprocess, options.signal, options.ownGroup === true)
-      : stoppedAtExit(subprocess, stopped);
+      : stoppedAtExit(subprocess);
     const result = await subprocess;
     stopGroup();
     if (result.code === "ENOENT" || result.code === "EACCES") {
@@ -96,7 +101,7 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       exitCode: result.exitCode ?? -1,
       stdout: String(result.stdout ?? ""),
       stderr: String(result.stderr ?? ""),
-      interrupted: result.timedOut || result.isCanceled || result.isTerminated === true,
+      interrupted: result.isTerminated === true || (!endedFirst && (result.timedOut || result.isCanceled)),
       ...(result.signal ? { killedBy: result.signal } : {}),
       ...(result.isTerminated && !result.timedOut && !result.isCanceled ? { killedFromOutside: true } : {}),
     };
@@ -127,26 +132,30 @@ const runningGroups = new Set<number>();
 const runningChildren = new Set<ChildProcess>();
 
 /**
- * Keeps `child` to be stopped if this process exits while it runs; returns what forgets it. Stopped (its
- * timeout, its signal), a child in the terminal's session leaves what it started there, where the user can
- * reach it, but not holding the call: what still holds its pipes 2 s after it ended (a hung credential
- * helper, given docker's stderr) is no longer waited for.
+ * Keeps `child` to be stopped if this process exits while it runs; returns what forgets it. A child in the
+ * terminal's session leaves what it started there, where the user can reach it, but not holding the call:
+ * as a group of its own is stopped 2 s after its leader ends, what still holds its pipes then (a hung
+ * credential helper given docker's stderr, a browser a login plugin started) is no longer waited for.
  */
-function stoppedAtExit(child: ChildProcess, stopped: () => boolean): () => void {
+function stoppedAtExit(child: ChildProcess): () => void {
   if (child.pid === undefined) return () => {};
   watchExit();
   runningChildren.add(child);
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const release = () => {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+  // After a last read of the pipes (an immediate runs after the loop's poll phase): what the child wrote
+  // before it ended is read, even when the loop was busy as the 2 s ran out.
   const ended = () => {
-    if (!stopped()) return;
-    timer = setTimeout(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    }, 2000).unref();
+    timer = setTimeout(() => (immediate = setImmediate(release)), 2000).unref();
   };
   child.once("exit", ended);
   return () => {
     clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
     child.off("exit", ended);
     runningChildren.delete(child);
     unwatchExit();

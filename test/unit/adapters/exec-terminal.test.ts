@@ -32,7 +32,7 @@ console.log(JSON.stringify([timed.stdout.trim(), signalled.stdout.trim()]));
     expect(JSON.parse(line!)).toEqual(["tty-ok", "tty-ok"]);
   });
 
-  it("a call stopped by its timeout or signal is not held by what it started that holds its pipes", () => {
+  it("a call is not held by what its program started that holds its pipes, ended or stopped", () => {
     const harness = join(dir, "held.mts");
     // A helper that hangs, given the program's stderr (as docker gives its credential helper its own).
     writeFileSync(
@@ -45,17 +45,21 @@ const timed = await exec("sh", ["-c", hung], { timeoutMs: 500 });
 const abort = new AbortController();
 setTimeout(() => abort.abort(), 500);
 const signalled = await exec("sh", ["-c", hung], { signal: abort.signal });
-console.log(JSON.stringify([timed.interrupted, signalled.interrupted, Date.now() - started]));
+// Ended on its own, its answer whole, before the timeout that came while the pipes were held.
+const ended = await exec("sh", ["-c", "echo out; sleep 20 & exit 0"], { timeoutMs: 1000 });
+const answer = [ended.interrupted, ended.exitCode, ended.stdout];
+console.log(JSON.stringify([timed.interrupted, signalled.interrupted, answer, Date.now() - started]));
 `,
     );
     const command = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(harness)}`;
     const ran = spawnSync("script", ["-qec", command, "/dev/null"], { encoding: "utf8", timeout: 30_000 });
     const line = ran.stdout.split(/\r?\n/).find((text) => text.startsWith("["));
-    // Held, the two calls take 40 s: `script` is stopped at 30 s, with no line.
+    // Held, the calls take 60 s: `script` is stopped at 30 s, with no line.
     expect(line, ran.stdout + ran.stderr).toBeDefined();
-    const [timed, signalled, ms] = JSON.parse(line!);
+    const [timed, signalled, answer, ms] = JSON.parse(line!);
     expect([timed, signalled]).toEqual([true, true]);
-    // Each call: its stop, then 2 s for what holds its pipes; not the 20 s the helper would hold them.
+    expect(answer).toEqual([false, 0, "out\n"]);
+    // Each call: its end or stop, then 2 s for what holds its pipes; not the 20 s they would be held.
     expect(ms).toBeLessThan(15_000);
   }, 40_000);
 });
