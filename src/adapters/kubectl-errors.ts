@@ -162,7 +162,10 @@ function classify(
   }
   const removed = /^error: (The (?:gcp|azure) auth plugin has been removed)\.?$/.exec(line);
   if (removed) {
-    const fix = own.find((l) => /^Please use /.test(l))?.replace(/^Please use/, "use").replace(/\.$/, "");
+    const fix = own
+      .find((l) => /^Please use /.test(l))
+      ?.replace(/^Please use/, "use")
+      .replace(/\.$/, "");
     return { problem: { kind: "no-credentials", detail: removed[1] ?? "", ...(fix ? { fix } : {}) } };
   }
   // A timeout while a list's body was still coming: the server answered, then stopped in time to.
