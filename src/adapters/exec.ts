@@ -75,12 +75,12 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
     if (options.onStderr) subprocess.stderr?.on("data", options.onStderr);
     // Whether the program ended before its timeout or signal came: then what it printed is its whole answer,
     // though the stop came while something it started still held its pipes.
-    const startedAt = Date.now();
+    const startedAt = performance.now();
     let endedFirst = false;
     subprocess.once("exit", () => {
       endedFirst =
         options.signal?.aborted !== true &&
-        (options.timeoutMs === undefined || Date.now() - startedAt < options.timeoutMs);
+        (options.timeoutMs === undefined || performance.now() - startedAt < options.timeoutMs);
     });
     const stopGroup = ownGroup
       ? groupStopper(subprocess, options.signal, options.ownGroup === true)
