@@ -70,7 +70,7 @@ export class ClusterAccessError extends ToolFailedError {
 export function kubectlFailure(result: ExecResult, what: string): ToolFailedError {
   const { problem, line } = readKubectlStderr(result.stderr);
   if (problem) return new ClusterAccessError(explainClusterProblem(problem, {}), problem, result.stderr);
-  // Killed by a signal this tool did not send (the OOM killer, kill -9): no timeout or interrupt of its.
+  // Killed by a signal this tool did not send (the OOM killer, kill -9): not its own timeout or stop.
   const stopped = result.interrupted && !result.killedFromOutside;
   const detail = line || (stopped ? "timed out or interrupted" : howItEnded(result));
   return new ToolFailedError(`${what} failed: ${detail}`);

@@ -15,7 +15,7 @@ import { credentialSecrets } from "./secrets.js";
 export interface DockerEngineChoice {
   configDir: string;
   currentContext?: string;
-  /** Its `HttpHeaders`, which docker sends the engine on every request (a gateway in front of it may want one). */
+  /** Its `HttpHeaders`, which docker sends the engine on every request (a gateway before it may want one). */
   httpHeaders?: Record<string, string>;
   /** The secrets of its `auths`, which docker may quote back in an error: blanked there. */
   authSecrets?: readonly string[];

@@ -423,7 +423,7 @@ async function afterPatch(
     return { kind: "failed", reason, patched: true };
   }
   // Scaled down during its rollout to no pod it replaces (to 0 by an autoscaler such as KEDA, or below a
-  // StatefulSet's partition): the planned pods are gone, some maybe replaced first, and none is there to check.
+  // StatefulSet's partition): the planned pods are gone, some maybe replaced first, none there to check.
   if (!replaced.some(isStaying)) {
     const scaled = "the workload was scaled down during its rollout";
     const own = new Map(read.own);
