@@ -24,7 +24,7 @@ import {
 } from "../core/restarted-for.js";
 import { type Workload, type WorkloadKind, workloadResources } from "../core/workload.js";
 import { ToolFailedError, UsageError } from "../errors.js";
-import { Limiter } from "../util/limiter.js";
+import { mapLimit } from "../util/map-limit.js";
 import { SharedValues } from "../util/shared-values.js";
 import { contextNamespace, parseConfigView } from "./config-view.js";
 import { defaultNamespace, isNoContext, probeInCluster } from "./default-namespace.js";
@@ -394,24 +394,22 @@ export class Kubectl {
     const possible = names.filter(isObjectName);
     // kubectl sends one request per name, ten at once and then five a second (client-go's default limit):
     // ten names a call, a few calls at once, or a thousand nodes would take minutes.
-    const calls = new Limiter(namedCallsAtOnce);
-    const read = (part: readonly string[]) =>
-      calls.run(async () => {
-        const out = await this.run([
-          "get",
-          resource,
-          ...part,
-          `--namespace=${namespace}`,
-          "--ignore-not-found",
-          "-o",
-          "json",
-        ]);
-        return out.trim() === "" ? [] : parseList<T>(out, `get ${resource}`);
-      });
+    const read = async (part: readonly string[]) => {
+      const out = await this.run([
+        "get",
+        resource,
+        ...part,
+        `--namespace=${namespace}`,
+        "--ignore-not-found",
+        "-o",
+        "json",
+      ]);
+      return out.trim() === "" ? [] : parseList<T>(out, `get ${resource}`);
+    };
     const parts: string[][] = [];
     for (let at = 0; at < possible.length; at += namesPerCall)
       parts.push(possible.slice(at, at + namesPerCall));
-    return (await Promise.all(parts.map(read))).flat();
+    return (await mapLimit(parts, namedCallsAtOnce, read)).flat();
   }
 
   /** One object as JSON, or null when it does not exist (or no object can have that name: see objectName). */

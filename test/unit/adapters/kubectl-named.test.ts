@@ -31,3 +31,27 @@ it("reads 95 nodes in ten calls of at most ten names, at most four at once, ever
   expect(Math.max(...calls.map((c) => c.length))).toBe(10);
   expect(most).toBe(4);
 });
+
+it("a call that fails starts no more, and fails the read once those running have ended", async () => {
+  let started = 0;
+  let running = 0;
+  const exec = (async () => {
+    const call = ++started;
+    running++;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    running--;
+    if (call === 1)
+      return { exitCode: 1, stdout: "", stderr: "Error from server: boom\n", interrupted: false };
+    return {
+      exitCode: 0,
+      stdout: JSON.stringify({ kind: "List", items: [] }),
+      stderr: "",
+      interrupted: false,
+    };
+  }) as Exec;
+  const names = Array.from({ length: 95 }, (_, i) => `node-${i}`);
+  await expect(new Kubectl(exec, "kubectl", {}).getNamed("secrets", "shop", names)).rejects.toThrow(/boom/);
+  expect(running).toBe(0);
+  // The four started at once; none after the first failed.
+  expect(started).toBe(4);
+});
