@@ -24,6 +24,8 @@ const exitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 type StopSignal = keyof typeof exitCodes;
 /** The signal that stopped the run, if one did. */
 let stoppedBy: StopSignal | null = null;
+/** SIGINTs this process sent its own group (a Ctrl-C read as a key), taken already: not a second Ctrl-C. */
+let ownInterrupts = 0;
 const onSignal = (signal: StopSignal) => {
   // First signal: stop starting new work and let the command report. Second: leave at once. A run stopping
   // because its output is gone has had no signal yet: a terminal that hung up may send SIGHUP after that.
@@ -34,7 +36,9 @@ const onSignal = (signal: StopSignal) => {
 };
 // SIGHUP too (the terminal closed, ssh dropped): by default it would end the process without "exit",
 // leaving a private docker config behind.
-for (const signal of Object.keys(exitCodes) as StopSignal[]) process.on(signal, onSignal);
+for (const signal of Object.keys(exitCodes) as StopSignal[]) {
+  process.on(signal, () => (signal === "SIGINT" && ownInterrupts > 0 ? ownInterrupts-- : onSignal(signal)));
+}
 // Ctrl-\ quits at once, as it does kubectl, but not before what "exit" does: by default it would skip it.
 process.on("SIGQUIT", () => endBy("SIGQUIT", 131));
 process.on("exit", removePrivateDirs);
@@ -132,10 +136,13 @@ function exitWhenWritten(code: number): void {
  * job control) stops too, and this process takes it as any first Ctrl-C.
  */
 function interruptGroup(): void {
+  // Taken at once, not when the signal comes back: the question's end may reach exit() before it does.
+  onSignal("SIGINT");
   try {
     process.kill(0, "SIGINT");
+    ownInterrupts++;
   } catch {
-    onSignal("SIGINT");
+    // No group to send it to (Windows): taken already.
   }
 }
 

@@ -46,6 +46,8 @@ export async function confirm(
   });
   // The input ended (Ctrl-D, or the terminal gone): no answer, which is no.
   rl.on("close", () => asked.abort());
+  // Back from Ctrl-Z (`fg`): the line editor paused itself, and the question would be dropped unanswered.
+  rl.on("SIGCONT", () => rl.resume());
   // Raw mode sends no SIGQUIT for Ctrl-\: the byte would go into the answer.
   const quitKey = (chunk: Buffer | string) => {
     if (String(chunk).includes("\x1c")) quit();

@@ -42,6 +42,25 @@ describe("the question", () => {
     expect(await answer).toBe(yes);
   });
 
+  it("Ctrl-Z at it, then fg: the question still takes its answer", async () => {
+    const tty = terminal();
+    // This test's process goes on where a shell's job would stop.
+    const stay = () => {};
+    process.on("SIGTSTP", stay);
+    try {
+      const answer = confirm("Restart? [y/N] ", tty.stdin, tty.stderr, new AbortController().signal);
+      tty.type("\x1a");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      process.kill(process.pid, "SIGCONT");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      tty.type("y\r");
+      const late = new Promise((resolve) => setTimeout(() => resolve("no answer read after fg"), 1000));
+      expect(await Promise.race([answer, late])).toBe(true);
+    } finally {
+      process.off("SIGTSTP", stay);
+    }
+  });
+
   it("the terminal hanging up (raw mode refused with EIO, the input ended) answers no, with nothing thrown", async () => {
     const tty = terminal();
     const stdin = tty.stdin as unknown as { setRawMode: (mode: boolean) => unknown; end: () => void };
