@@ -138,22 +138,33 @@ function exitWhenWritten(code: number): void {
 function interruptGroup(): void {
   // Taken at once, not when the signal comes back: the question's end may reach exit() before it does.
   onSignal("SIGINT");
+  if (!hasProcessGroups) return;
   try {
     process.kill(0, "SIGINT");
     ownInterrupts++;
   } catch {
-    // No group to send it to (Windows): taken already.
+    // Taken already.
   }
 }
 
 /** A Ctrl-\ read as a key: SIGQUIT to this process group, as the terminal would have sent it. */
 function quitGroup(): void {
-  try {
-    process.kill(0, "SIGQUIT");
-  } catch {
-    endBy("SIGQUIT", 131);
+  if (hasProcessGroups) {
+    try {
+      process.kill(0, "SIGQUIT");
+      return;
+    } catch {
+      // Ended here, below.
+    }
   }
+  endBy("SIGQUIT", 131);
 }
+
+/**
+ * Windows has none: libuv reads pid 0 as this process, and a SIGINT or SIGQUIT sent to it terminates it at
+ * once, with nothing reported and nothing cleaned up.
+ */
+const hasProcessGroups = process.platform !== "win32";
 
 /**
  * Ends the process. A terminal that hung up since the start is closed first: Node.js before 22.17 restores
