@@ -161,8 +161,8 @@ function quitGroup(): void {
 }
 
 /**
- * Windows has none: libuv reads pid 0 as this process, and a SIGINT or SIGQUIT sent to it terminates it at
- * once, with nothing reported and nothing cleaned up.
+ * Windows has none: a signal sent to pid 0 there fails, or (libuv reading it as this process) terminates
+ * this process at once, with nothing reported and nothing cleaned up.
  */
 const hasProcessGroups = process.platform !== "win32";
 
