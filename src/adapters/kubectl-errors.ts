@@ -8,6 +8,7 @@
  * as the message; --verbose prints them whole.
  */
 import { ToolFailedError } from "../errors.js";
+import { clipped } from "../util/clipped.js";
 import { shellWords } from "../util/shell-words.js";
 import { withoutUrlSecrets } from "../util/url-secrets.js";
 import { type ExecResult, howItEnded } from "./exec-result.js";
@@ -86,8 +87,8 @@ const clusterAccessLine =
 /** The lines in which kubectl says a call failed: its own errors, and a request the server found invalid. */
 const errorLine = /^(error|Error|Unable|The connection|The request is invalid|The \S+ "[^"]*" is invalid)/;
 
-/** A webhook's denial, kept whole enough to name its policy and why, but one line of a report. */
-const clipped = (text: string) => (text.length > 600 ? `${text.slice(0, 599)}…` : text);
+/** How much of a webhook's denial is kept: enough to name its policy and why, one line of a report. */
+const deniedMax = 600;
 
 /** kubectl's own lines (its klog lines and their indented continuations left out) and what they mean. */
 export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; line: string } {
@@ -121,7 +122,8 @@ export function readKubectlStderr(stderr: string): { problem?: ClusterProblem; l
   const after = own.slice(own.indexOf(first) + 1).filter((l) => !l.startsWith("Warning: "));
   const notHeld = first.endsWith("not currently held:") ? after.filter((l) => l.startsWith("{")) : [];
   const causes = first.endsWith(":") ? after.filter((l) => l.startsWith("* ")).map((l) => l.slice(2)) : [];
-  const said = first.endsWith("denied the request:") && causes.length === 0 ? clipped(after.join(" ")) : "";
+  const said =
+    first.endsWith("denied the request:") && causes.length === 0 ? clipped(after.join(" "), deniedMax) : "";
   const line =
     causes.length > 0
       ? `${first} ${causes.join("; ")}`
