@@ -134,6 +134,13 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
   die "Node.js $(node -v) is too old: 20.19 or newer is needed"
 GO=$(command -v go || echo /usr/local/go/bin/go)
 [ -x "$GO" ] || die "go not found: the Kubernetes test bed is built from the Go module proxy (Go 1.25+)"
+# Checked here too (build-lib.sh's use_go checks it again) so an old Go stops the run before npm ci and the
+# signer's build (~5 minutes cold), not after them.
+go_version=$(GOTOOLCHAIN=local "$GO" env GOVERSION 2>/dev/null || echo "an unknown version")
+case "$go_version" in
+  go1.2[5-9]* | go1.[3-9][0-9]*) ;;
+  *) die "$GO is $go_version: the Kubernetes test bed needs Go 1.25 or newer (go.dev/dl; Debian 12's is 1.19)" ;;
+esac
 
 step "npm ci" "npm ci"
 npm ci --no-audit --no-fund
