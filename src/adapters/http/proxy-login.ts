@@ -4,6 +4,7 @@
  * account after a few failed logins. So until the proxy first answers a request carrying the login, the
  * others wait, each then asks for itself; after a refusal (407) none is sent.
  */
+import { LoginTurns } from "./login-turns.js";
 import type { ProxyError } from "./proxy-tunnel.js";
 
 /** How long requests wait for the proxy's first answer to its login before asking for themselves. */
@@ -12,10 +13,9 @@ const loginAnswerMs = 2000;
 export class ProxyLogin {
   /** The proxy's refusal of the login: every later request fails with it, and none is sent. */
   refusal: ProxyError | null = null;
-  /** Whether the proxy has answered a request carrying the login (and taken it). */
-  private answered = false;
-  /** Requests waiting for the proxy's first answer, sent one at a time till then. */
-  private waiting: (() => void)[] | null = null;
+  // The others wait for the answer only so long: a proxy checks a login before it reaches the host, so one
+  // slow to answer took it and waits on the host, which must not hold every other host's request.
+  private readonly turns = new LoginTurns(loginAnswerMs);
 
   /** `sendsLogin`: whether requests carry a login at all; one that does not need not wait. */
   constructor(readonly sendsLogin: boolean) {}
@@ -23,26 +23,15 @@ export class ProxyLogin {
   /**
    * Runs `ask` in its turn: at once when no login is sent or the proxy took it, else after the request
    * before it was answered. `ask` calls `settled` once its request was answered (`true`: any answer from
-   * the proxy), or failed without one; a refusal is set in `refusal` before then.
+   * the proxy), or failed without one; a refusal is set in `refusal` before then. After a refusal the
+   * requests still go one at a time, each refused at once.
    */
   turn(ask: (settled: (answered: boolean) => void) => void): void {
-    if (!this.sendsLogin || this.answered) {
+    if (!this.sendsLogin) {
       ask(() => {});
       return;
     }
-    if (this.waiting) {
-      this.waiting.push(() => this.turn(ask));
-      return;
-    }
-    this.waiting = [];
-    // The others wait for the answer only so long: a proxy checks a login before it reaches the host, so
-    // one slow to answer took it and waits on the host, which must not hold every other host's request.
-    const heard = setTimeout(() => this.release(true), loginAnswerMs);
-    heard.unref();
-    ask((answered) => {
-      clearTimeout(heard);
-      this.release(answered);
-    });
+    this.turns.turn((settled) => ask((answered) => settled(answered && !this.refusal)));
   }
 
   /** `send` in its turn, as turn says; refused at once, without sending, once the proxy refused the login. */
@@ -66,17 +55,5 @@ export class ProxyLogin {
         );
       }),
     );
-  }
-
-  /**
-   * The requests waiting go on: refused at once after a 407; after another answer (`answered`: a tunnel,
-   * another refusal, or none within loginAnswerMs) each asks for itself from now on; after no connection at
-   * all, the next of them asks alone, as the first did.
-   */
-  private release(answered: boolean): void {
-    if (answered && !this.refusal) this.answered = true;
-    const waiting = this.waiting;
-    this.waiting = null;
-    for (const go of waiting ?? []) go();
   }
 }

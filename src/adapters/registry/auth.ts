@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import type { Credential } from "../../core/keyring.js";
 import { basicCredentials, credentialSecrets, redactSecrets } from "../credentials/secrets.js";
+import { LoginTurnsByKey } from "../http/login-turns.js";
 import type { TokenAnswer, TokenCache } from "./token-cache.js";
 import type { Transport } from "./transport.js";
 import type { RegistryAuthScheme } from "./www-authenticate.js";
@@ -32,6 +33,8 @@ const clientId = "kubectl-autoupdate";
 export class Authenticator {
   /** Logins a token service turned down, by realm, service and credential: their answer. */
   private readonly refusedLogins = new Map<string, Authorization & { ok: false }>();
+  /** The turns of each login (realm, service and credential) until its token service first answers it. */
+  private readonly loginTurns = new LoginTurnsByKey();
 
   constructor(
     private readonly transport: Transport,
@@ -77,17 +80,24 @@ export class Authenticator {
     // A login the token service turned down (401: a password wrong or expired) is not tried again in the
     // run, for any repository: each would be one more failed login, and a directory behind the registry
     // (LDAP, AD) locks the account after a few. A 403 is the scope's: another repository may be allowed.
+    // Until the service has answered the login once, other repositories' requests for it wait their turn.
     const login = [auth.realm, auth.service ?? "", fingerprint(credential)].join("\n");
-    const refusedLogin = credential ? this.refusedLogins.get(login) : undefined;
-    if (refusedLogin) return refusedLogin;
+    const settled = credential ? await this.loginTurns.of(login).enter() : () => {};
     const key = [auth.realm, auth.service ?? "", scope, fingerprint(credential)].join("\n");
-    const answer = await this.tokens.get(key, () =>
-      this.fetchToken(realm, auth.service, scope, credential, signal),
-    );
-    if (!answer.ok) {
-      if (credential && answer.loginRefused) this.refusedLogins.set(login, answer);
-      return answer;
+    let heard = false;
+    let answer: TokenAnswer;
+    try {
+      const refusedLogin = credential ? this.refusedLogins.get(login) : undefined;
+      if (refusedLogin) return refusedLogin;
+      answer = await this.tokens.get(key, () =>
+        this.fetchToken(realm, auth.service, scope, credential, signal),
+      );
+      heard = answer.ok || answer.refused === true;
+      if (!answer.ok && credential && answer.loginRefused) this.refusedLogins.set(login, answer);
+    } finally {
+      settled(heard);
     }
+    if (!answer.ok) return answer;
     const header = `Bearer ${answer.token}`;
     return answer.cached
       ? { ok: true, header, forget: () => this.tokens.forget(key, answer.token) }

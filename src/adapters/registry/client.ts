@@ -9,6 +9,7 @@ import { type ImageRef, isDigest, registryApiHost } from "../../core/image-ref.j
 import type { Credential } from "../../core/keyring.js";
 import { manifestAccept } from "../../core/manifest.js";
 import { credentialSecrets } from "../credentials/secrets.js";
+import { LoginTurnsByKey } from "../http/login-turns.js";
 import { type Authenticator, detailOf, fingerprint } from "./auth.js";
 import type { Exchange, HttpAnswer, Transport } from "./transport.js";
 import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";
@@ -36,6 +37,8 @@ export class RegistryClient {
    * run, each being one more failed login (an account behind it locks after a few). Their failure.
    */
   private readonly refusedBasic = new Map<string, string>();
+  /** The turns of each Basic login (host and credential) until the registry first answers it. */
+  private readonly basicTurns = new LoginTurnsByKey();
 
   constructor(
     private readonly transport: Transport,
@@ -101,81 +104,93 @@ export class RegistryClient {
       // with a new token when the refused one came from the cache.
       for (let round = 0; round < 2; round++) {
         const basicLogin = `${host}\n${fingerprint(credential)}`;
-        const refusedBefore = auth.scheme === "basic" ? this.refusedBasic.get(basicLogin) : undefined;
-        if (credential && refusedBefore) {
-          failures.push(refusedBefore);
-          break;
-        }
-        const authorization = await this.authenticator.authorize(auth, scope, credential, signal);
-        if (!authorization.ok) {
-          failures.push(`${authorization.reason} (${who})`);
-          if (!authorization.refused) unheard = true;
-          break;
-        }
-        const headers: Record<string, string> = { accept: method === "BLOB" ? "*/*" : manifestAccept };
-        if (authorization.header) headers["authorization"] = authorization.header;
-        const kind = method === "HEAD" ? "head" : method === "GET" ? "get" : "blob";
-        const exchange: Exchange = await this.transport.request(
-          kind,
-          url,
-          { method: method === "HEAD" ? "HEAD" : "GET", headers },
-          signal,
-        );
-        if (!exchange.ok) return exchange;
-        const { status } = exchange.answer;
-        // Every URL on the way: whoever answered one of them chose where the request went on to.
-        const hops = [...exchange.answer.redirectedFrom, exchange.answer.url];
-        // A tag's answer over plain http from a https registry (a redirect down, at any hop) could be anyone's
-        // on the way; what is read by digest is checked against the digest.
-        const plain = hops.find((hop) => hop.protocol === "http:");
-        if (!byDigest && url.protocol === "https:" && plain) {
-          return { ok: false, reason: `the registry redirected to plain http (${plain.host}): refused` };
-        }
-        // A refusal from where a redirect led (an object store) says nothing of this credential, and its
-        // challenge names a realm the registry never did: answering it would hand the credential there. Nor
-        // does a 404 from there (a regional backend behind the registry) say the registry lacks it, nor one
-        // from the registry at a path another origin on the way sent it to.
-        const elsewhere = hops.find((hop) => hop.origin !== url.origin);
-        if ((status === 401 || status === 403 || status === 404) && elsewhere) {
-          return {
-            ok: false,
-            reason: `the registry redirected to ${elsewhere.protocol === url.protocol ? elsewhere.host : elsewhere.origin}, which answered ${status}`,
-          };
-        }
-        const secrets = [authorization.header?.replace(/^\S+ /, ""), ...credentialSecrets(credential)];
-        if (status !== 401 && status !== 403) {
-          // A registry may hide what a credential may not see behind a 404 (Artifactory, some Harbor and
-          // GitLab setups): the next credential is tried, as the kubelet tries each.
-          if (status === 404 && index < chain.length - 1) {
-            hidden = { ...exchange, secrets };
+        // A Basic login is the request itself: until the registry has answered it once, the requests of other
+        // repositories with it wait their turn, so a refused password is sent once, not once per repository.
+        const settled =
+          auth.scheme === "basic" && credential ? await this.basicTurns.of(basicLogin).enter() : () => {};
+        let heard = false;
+        try {
+          const refusedBefore = auth.scheme === "basic" ? this.refusedBasic.get(basicLogin) : undefined;
+          if (credential && refusedBefore) {
+            failures.push(refusedBefore);
             break;
           }
-          if (status === 404 && unheard) return notFound(who);
-          if (status < 300) this.workedWith.set(repository, fingerprint(credential));
-          return { ...exchange, secrets };
+          const authorization = await this.authenticator.authorize(auth, scope, credential, signal);
+          if (!authorization.ok) {
+            failures.push(`${authorization.reason} (${who})`);
+            if (!authorization.refused) unheard = true;
+            break;
+          }
+          const headers: Record<string, string> = { accept: method === "BLOB" ? "*/*" : manifestAccept };
+          if (authorization.header) headers["authorization"] = authorization.header;
+          const kind = method === "HEAD" ? "head" : method === "GET" ? "get" : "blob";
+          const exchange: Exchange = await this.transport.request(
+            kind,
+            url,
+            { method: method === "HEAD" ? "HEAD" : "GET", headers },
+            signal,
+          );
+          heard = exchange.ok;
+          if (!exchange.ok) return exchange;
+          const { status } = exchange.answer;
+          // Every URL on the way: whoever answered one of them chose where the request went on to.
+          const hops = [...exchange.answer.redirectedFrom, exchange.answer.url];
+          // A tag's answer over plain http from a https registry (a redirect down, at any hop) could be anyone's
+          // on the way; what is read by digest is checked against the digest.
+          const plain = hops.find((hop) => hop.protocol === "http:");
+          if (!byDigest && url.protocol === "https:" && plain) {
+            return { ok: false, reason: `the registry redirected to plain http (${plain.host}): refused` };
+          }
+          // A refusal from where a redirect led (an object store) says nothing of this credential, and its
+          // challenge names a realm the registry never did: answering it would hand the credential there. Nor
+          // does a 404 from there (a regional backend behind the registry) say the registry lacks it, nor one
+          // from the registry at a path another origin on the way sent it to.
+          const elsewhere = hops.find((hop) => hop.origin !== url.origin);
+          if ((status === 401 || status === 403 || status === 404) && elsewhere) {
+            return {
+              ok: false,
+              reason: `the registry redirected to ${elsewhere.protocol === url.protocol ? elsewhere.host : elsewhere.origin}, which answered ${status}`,
+            };
+          }
+          const secrets = [authorization.header?.replace(/^\S+ /, ""), ...credentialSecrets(credential)];
+          if (status !== 401 && status !== 403) {
+            // A registry may hide what a credential may not see behind a 404 (Artifactory, some Harbor and
+            // GitLab setups): the next credential is tried, as the kubelet tries each.
+            if (status === 404 && index < chain.length - 1) {
+              hidden = { ...exchange, secrets };
+              break;
+            }
+            if (status === 404 && unheard) return notFound(who);
+            if (status < 300) this.workedWith.set(repository, fingerprint(credential));
+            return { ...exchange, secrets };
+          }
+          const challenge = registryAuthScheme(exchange.answer.headers.get("www-authenticate"));
+          // Worth it only when the new challenge changes what is sent: not for Basic without a credential, nor
+          // for a registry token (always sent as it is).
+          const changes =
+            challenge !== null &&
+            !(challenge.scheme === "basic" && !credential) &&
+            !credential?.registryToken;
+          if (round === 0 && status === 401 && changes && !sameChallenge(challenge, auth)) {
+            auth = challenge;
+            if (challenge.scheme === "bearer" && challenge.scope) scope = challenge.scope;
+            // Later requests to this host start from what its manifests asked for.
+            this.hosts.set(host, Promise.resolve({ ok: true, auth: challenge }));
+            continue;
+          }
+          if (round === 0 && status === 401 && authorization.forget) {
+            authorization.forget();
+            continue;
+          }
+          const detail = method === "HEAD" ? "" : detailOf(exchange.answer.body, secrets);
+          const failure = `${status === 401 ? "401 unauthorized" : "403 forbidden"}${detail} (${who})`;
+          failures.push(failure);
+          if (status === 401 && auth.scheme === "basic" && credential)
+            this.refusedBasic.set(basicLogin, failure);
+          break;
+        } finally {
+          settled(heard);
         }
-        const challenge = registryAuthScheme(exchange.answer.headers.get("www-authenticate"));
-        // Worth it only when the new challenge changes what is sent: not for Basic without a credential, nor
-        // for a registry token (always sent as it is).
-        const changes =
-          challenge !== null && !(challenge.scheme === "basic" && !credential) && !credential?.registryToken;
-        if (round === 0 && status === 401 && changes && !sameChallenge(challenge, auth)) {
-          auth = challenge;
-          if (challenge.scheme === "bearer" && challenge.scope) scope = challenge.scope;
-          // Later requests to this host start from what its manifests asked for.
-          this.hosts.set(host, Promise.resolve({ ok: true, auth: challenge }));
-          continue;
-        }
-        if (round === 0 && status === 401 && authorization.forget) {
-          authorization.forget();
-          continue;
-        }
-        const detail = method === "HEAD" ? "" : detailOf(exchange.answer.body, secrets);
-        const failure = `${status === 401 ? "401 unauthorized" : "403 forbidden"}${detail} (${who})`;
-        failures.push(failure);
-        if (status === 401 && auth.scheme === "basic" && credential)
-          this.refusedBasic.set(basicLogin, failure);
-        break;
       }
     }
     // Not found with one credential, refused with the rest: the registry's answer, not a refusal.

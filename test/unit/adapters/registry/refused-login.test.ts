@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  ci,
   dockerManifest,
   fakeFetch,
   manifestBody,
@@ -46,5 +47,58 @@ describe("a credential refused by the token service", () => {
     const r = resolver(fetch);
     for (let t = 0; t < 5; t++) await r.resolveTag(ref(`reg.test/app:${t}`), [wrong]);
     expect(seen.filter((s) => s.authorization === wrongBasic).length).toBe(1);
+  });
+});
+
+/** `answer` a little later, as a token service or registry that asks a directory does. */
+const later = (answer: () => Response) =>
+  new Promise<Response>((resolve) => setTimeout(() => resolve(answer()), 20));
+
+describe("repositories resolved at once (--concurrency) share one login", () => {
+  const repositories = ["a", "b", "c", "d"];
+  const manifests = Object.fromEntries(
+    repositories.map((r) => [`${r}:1`, { body: manifestBody, type: dockerManifest }]),
+  );
+
+  it("the token service hears a wrong password once: the others wait for its answer, then send nothing", async () => {
+    const registry = tokenRegistry(manifests);
+    const { fetch, seen } = fakeFetch((req) => later(() => registry(req)));
+    const r = resolver(fetch);
+    const results = await Promise.all(repositories.map((x) => r.resolveTag(ref(`reg.test/${x}:1`), [wrong])));
+    expect(results.map((x) => x.ok)).toEqual([false, false, false, false]);
+    const logins = seen.filter((s) => new URL(s.url).host === "auth.test" && s.authorization === wrongBasic);
+    expect(logins).toHaveLength(1);
+  });
+
+  it("a password the token service takes is then used by all at once, each repository with its token", async () => {
+    const registry = tokenRegistry(manifests);
+    let inFlight = 0;
+    let most = 0;
+    const { fetch, seen } = fakeFetch(async (req) => {
+      const isToken = new URL(req.url).host === "auth.test";
+      if (isToken) most = Math.max(most, ++inFlight);
+      const answer = await later(() => registry(req));
+      if (isToken) inFlight--;
+      return answer;
+    });
+    const r = resolver(fetch);
+    const results = await Promise.all(repositories.map((x) => r.resolveTag(ref(`reg.test/${x}:1`), [ci])));
+    expect(results.map((x) => x.ok)).toEqual([true, true, true, true]);
+    expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(4);
+    // The first alone, then the three others together.
+    expect(most).toBe(3);
+  });
+
+  it("a Basic registry hears a wrong password once", async () => {
+    const { fetch, seen } = fakeFetch((req) => {
+      const challenge = { "www-authenticate": 'Basic realm="reg"' };
+      if (new URL(req.url).pathname === "/v2/")
+        return new Response("{}", { status: 401, headers: challenge });
+      return later(() => new Response("", { status: 401, headers: challenge }));
+    });
+    const r = resolver(fetch);
+    const results = await Promise.all(repositories.map((x) => r.resolveTag(ref(`reg.test/${x}:1`), [wrong])));
+    expect(results.map((x) => x.ok)).toEqual([false, false, false, false]);
+    expect(seen.filter((s) => s.authorization === wrongBasic)).toHaveLength(1);
   });
 });
