@@ -308,13 +308,16 @@ async function readAndPatch(
   if (signal.aborted) return { kind: "not-started", reason: stopReason(signal) };
 
   const restartedAt = isoSeconds(clock.now());
+  // What the check after it holds against the new pods (the stale pods the plan left in the workload too),
+  // so that a new pod it finds back on one of those digests is held by the next runs, not rolled again.
+  const restartedFor = rolloutRestartedFor(withStaleLeft(group, group[0]!, options));
   const patchAt = (resourceVersion: string | undefined) =>
     api.patchRestartedAt(
       kind,
       namespace,
       target.name,
       resourceVersion ?? "",
-      { restartedAt, restartedFor: rolloutRestartedFor(group) },
+      { restartedAt, restartedFor },
       options.dryRun,
     );
   let patched = await patchAt(current.metadata.resourceVersion);

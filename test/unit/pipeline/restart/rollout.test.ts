@@ -315,7 +315,7 @@ describe("a rollout that does not end well is reported", () => {
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["rolled", "rolled"]);
   });
 
-  it("a new pod on the old digest a pod the plan left runs (held, opted out) is reported too", async () => {
+  it("a new pod on the old digest a pod the plan left runs (held, opted out) is reported, and held next time", async () => {
     const { clock, cluster } = setup();
     const [left, planned] = onCachedOldImage(cluster);
     // The planned pod runs an older image still; the one left runs the digest the new pods start.
@@ -329,6 +329,10 @@ describe("a rollout that does not end well is reported", () => {
     const { reported } = await runRestart(clock, cluster, [onOlder], { staleLeft });
     expect(reported).toEqual([
       expect.stringMatching(/^Deployment\/web failed: pod web-r2-\d runs the old digest/),
+    ]);
+    // The template names that move too, so the next plan holds such a pod rather than rolling again.
+    expect([...cluster.restartedFor.values()].map((value) => value?.split(","))).toEqual([
+      [`app=${oldDigest}>${newDigest}`, `app=${older}>${newDigest}`],
     ]);
   });
 });
