@@ -145,6 +145,18 @@ export class Authenticator {
     }
     if (!exchange.ok) return { ok: false, reason: `token server: ${exchange.reason}` };
     const { status, body } = exchange.answer;
+    // A redirect to another origin (a realm on http sent to https, another host) was followed without the
+    // credential: a refusal from there is not this credential's, nor a login to count as failed.
+    const elsewhere = [...exchange.answer.redirectedFrom, exchange.answer.url].find(
+      (hop) => hop.origin !== realm.origin,
+    );
+    if (status !== 200 && elsewhere) {
+      const where = elsewhere.protocol === realm.protocol ? elsewhere.host : elsewhere.origin;
+      return {
+        ok: false,
+        reason: `token server ${realm.host} redirected to ${where}, which answered ${status}`,
+      };
+    }
     if (status !== 200) {
       const secrets = credentialSecrets(credential);
       const reason = `token server ${realm.host} answered ${status}${detailOf(body, secrets)}`;

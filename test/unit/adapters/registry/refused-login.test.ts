@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  bearer,
   ci,
   dockerManifest,
   fakeFetch,
@@ -100,5 +101,28 @@ describe("repositories resolved at once (--concurrency) share one login", () => 
     const results = await Promise.all(repositories.map((x) => r.resolveTag(ref(`reg.test/${x}:1`), [wrong])));
     expect(results.map((x) => x.ok)).toEqual([false, false, false, false]);
     expect(seen.filter((s) => s.authorization === wrongBasic)).toHaveLength(1);
+  });
+});
+
+describe("a token realm that redirects to another origin (the credential is not sent there)", () => {
+  it("a 401 from there is not a refusal of the credential: not counted as a failed login, asked again", async () => {
+    const { fetch, seen } = fakeFetch((req) => {
+      const url = new URL(req.url);
+      if (url.host === "auth.test")
+        return new Response(null, { status: 302, headers: { location: `https://sso.test${url.pathname}` } });
+      if (url.host === "sso.test") return new Response('{"details":"who are you?"}', { status: 401 });
+      return new Response("{}", { status: 401, headers: { "www-authenticate": bearer } });
+    });
+    const r = resolver(fetch);
+    for (const repository of ["a", "b"]) {
+      expect(await r.resolveTag(ref(`reg.test/${repository}:1`), [wrong])).toEqual({
+        ok: false,
+        reason:
+          "could not get access: token server auth.test redirected to sso.test, which answered 401 (with secret default/old)",
+      });
+    }
+    expect(
+      seen.filter((s) => new URL(s.url).host === "auth.test" && s.authorization === wrongBasic),
+    ).toHaveLength(2);
   });
 });
