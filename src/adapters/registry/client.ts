@@ -11,6 +11,7 @@ import { manifestAccept } from "../../core/manifest.js";
 import { credentialSecrets } from "../credentials/secrets.js";
 import { LoginTurnsByKey } from "../http/login-turns.js";
 import { type Authenticator, detailOf, fingerprint } from "./auth.js";
+import { isRetryableStatus } from "./retry-policy.js";
 import type { Exchange, HttpAnswer, Transport } from "./transport.js";
 import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";
 
@@ -130,7 +131,8 @@ export class RegistryClient {
             { method: method === "HEAD" ? "HEAD" : "GET", headers },
             signal,
           );
-          heard = exchange.ok;
+          // A 5xx or 429 says nothing of the login (its retries are the transport's): the next goes alone.
+          heard = exchange.ok && !isRetryableStatus(exchange.answer.status);
           if (!exchange.ok) return exchange;
           const { status } = exchange.answer;
           // Every URL on the way: whoever answered one of them chose where the request went on to.

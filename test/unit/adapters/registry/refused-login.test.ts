@@ -90,6 +90,21 @@ describe("repositories resolved at once (--concurrency) share one login", () => 
     expect(most).toBe(3);
   });
 
+  it("a Basic registry whose first answer is a 503 (it said nothing of the password): the next goes alone", async () => {
+    const { fetch, seen } = fakeFetch((req) => {
+      const path = new URL(req.url).pathname;
+      const challenge = { "www-authenticate": 'Basic realm="reg"' };
+      if (path === "/v2/") return new Response("{}", { status: 401, headers: challenge });
+      if (path.startsWith("/v2/a/")) return later(() => new Response("busy", { status: 503 }));
+      return later(() => new Response("", { status: 401, headers: challenge }));
+    });
+    const r = resolver(fetch);
+    await Promise.all(repositories.map((x) => r.resolveTag(ref(`reg.test/${x}:1`), [wrong])));
+    const sent = seen.filter((s) => s.authorization === wrongBasic).map((s) => new URL(s.url).pathname);
+    // a's three attempts (503, retried twice), then b's, refused: c and d send nothing.
+    expect(sent).toEqual([...Array(3).fill("/v2/a/manifests/1"), "/v2/b/manifests/1"]);
+  });
+
   it("a Basic registry hears a wrong password once", async () => {
     const { fetch, seen } = fakeFetch((req) => {
       const challenge = { "www-authenticate": 'Basic realm="reg"' };
