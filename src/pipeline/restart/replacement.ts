@@ -107,7 +107,11 @@ function oldDigestsFor(pod: PlanPod, planned: readonly PlanPod[], options: Resta
   return staleContainersOf([pod, ...others]).filter((c) => images.get(c.name) === c.image);
 }
 
-/** `pods`, and the pods the plan left in `pod`'s workload on a stale digest. */
+/**
+ * `pods`, and the pods the plan left in `pod`'s workload on a stale digest, each with only its containers
+ * that run an image one of `pod` and `pods` runs under the same name: another image's digest (an older
+ * ReplicaSet's, a mirror's of the same tag) says nothing of what the restarted pods come back on.
+ */
 export function withStaleLeft(
   pods: readonly PlanPod[],
   pod: PlanPod,
@@ -115,7 +119,13 @@ export function withStaleLeft(
 ): readonly PlanPod[] {
   const key = topOwnerKey(pod);
   const left = key === null ? undefined : options.staleLeft?.get(key);
-  return left ? [...pods, ...left] : pods;
+  if (!left) return pods;
+  const run = new Set([pod, ...pods].flatMap((p) => p.containers.map((c) => `${c.name}\n${c.image}`)));
+  const sameImages = left.map((p) => ({
+    ...p,
+    containers: p.containers.filter((c) => run.has(`${c.name}\n${c.image}`)),
+  }));
+  return [...pods, ...sameImages];
 }
 
 /**
