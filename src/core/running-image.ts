@@ -319,8 +319,15 @@ function platformManifestAgainstIndex(
   if (old.config === null) return unknown("the running manifest names no config to compare");
   if (!old.platform)
     return platformlessAgainstIndex(old.config, latest, tagRepository, manifests, nodePlatform);
-  // The index's only child without a platform stands for any.
-  const now = latest.children.find((child) => child.platform === old.platform) ?? lonePlatformless(latest);
+  // The index's only child without a platform stands for the platform its config states, or for any.
+  const named = latest.children.find((child) => child.platform === old.platform);
+  const lone = named ? undefined : lonePlatformless(latest);
+  if (lone) {
+    const its = lonePlatform(lone, tagRepository, manifests);
+    if (!("platform" in its)) return its;
+    if (its.platform !== null && its.platform !== old.platform) return noImageFor(old.platform);
+  }
+  const now = named ?? lone;
   if (!now) return noImageFor(old.platform);
   const child = manifests.get(now.digest);
   if (!child) return needs({ repository: tagRepository, digest: now.digest, platform: false });
@@ -350,12 +357,44 @@ function platformlessAgainstIndex(
     if (tagUnread(child)) return unreadable(`the tag's image for ${platform ?? digest}`, child);
     if (!child.isIndex && child.config === config) return sameConfig(config);
   }
-  if (lonePlatformless(latest)) return stale;
+  const lone = lonePlatformless(latest);
+  let loneFor: string | null = null;
+  if (lone) {
+    const its = lonePlatform(lone, tagRepository, manifests);
+    if (!("platform" in its)) return its;
+    if (its.platform === null) return stale;
+    loneFor = its.platform;
+  }
   const why = "the running image states no platform, and the node's platform is not known";
   if (nodePlatform === undefined) return byNode(why);
   // Unread node: a new pod might land where the tag has no image for it, so the pod is held.
   if (nodePlatform === null) return { ...unknown(why), noImageToRun: true };
-  return latest.children.some((child) => child.platform === nodePlatform) ? stale : noImageFor(nodePlatform);
+  const forNode = latest.children.some(
+    (child) => (child === lone ? loneFor : child.platform) === nodePlatform,
+  );
+  return forNode ? stale : noImageFor(nodePlatform);
+}
+
+/**
+ * The platform the tag's only image without a platform in its index is for: the one its config states
+ * (containerd matches such an entry by its config, so a node of another platform finds nothing to run, and
+ * CRI-O would run it there and fail), or null when the config states none: then it stands for any.
+ */
+function lonePlatform(
+  lone: IndexChild,
+  repository: string,
+  manifests: Manifests,
+  side: "tag" | "running" = "tag",
+): { platform: string | null } | DigestJudgement {
+  const info = manifests.get(lone.digest);
+  if (!info || (info.ok && !info.isIndex && info.platform === undefined)) {
+    return needs({ repository, digest: lone.digest, platform: true });
+  }
+  const failed = side === "tag" ? tagUnread(info) : failedRead(info);
+  if (failed && !info.ok) {
+    return unreadable(`the ${side === "tag" ? "tag's" : "running index's"} image without a platform`, info);
+  }
+  return { platform: info.ok && !info.isIndex ? (info.platform ?? null) : null };
 }
 
 /**
@@ -376,7 +415,8 @@ function comparePlatforms(
 ): DigestJudgement {
   const now = new Map(latest.children.map((child) => [child.platform ?? child.digest, child.digest]));
   // Children without a platform are paired by digest; the one such child of each index, with each other.
-  // That one stands for any platform, the node's too when no child names it.
+  // That one stands for the platform its config states (any, where it states none), the node's too when no
+  // child names it.
   const oldLone = lonePlatformless(old);
   const mine = nodePlatform
     ? (old.children.find((child) => child.platform === nodePlatform) ?? oldLone)
@@ -398,14 +438,19 @@ function comparePlatforms(
         .map((child) => ({ repository: latestRepository, child })),
     ].filter(({ child }) => !manifests.has(child.digest));
     if (unread.length > 0) {
+      // The lone children with their platforms: which platform each is for may decide (lonePlatform).
       return needs(
-        ...unread.map(({ repository, child }) => ({ repository, digest: child.digest, platform: false })),
+        ...unread.map(({ repository, child }) => ({
+          repository,
+          digest: child.digest,
+          platform: child.platform === null,
+        })),
       );
     }
   }
   // What the tag has for a child of the running index: for its lone child, the image for the node's platform
   // first; then the child's own platform's (or, without one, the same digest); else the tag's lone child
-  // without a platform, which stands for any platform it does not name.
+  // without a platform, for a platform it does not name (and its config does not rule out, below).
   const successor = (child: IndexChild): string | undefined => {
     const forNode = child === oldLone && typeof nodePlatform === "string" ? now.get(nodePlatform) : undefined;
     const standIn = child.platform !== null || child === oldLone ? latestLone?.digest : undefined;
@@ -417,14 +462,37 @@ function comparePlatforms(
   /** Moved children of the running index the registry no longer has: their digests alone decide. */
   const lost = new Map<IndexChild, string>();
   for (const child of considered) {
-    const latestDigest = successor(child);
+    let latestDigest = successor(child);
+    // The tag's lone child standing in for a platform: only where its config states that one, or none. The
+    // running lone child is for the node's platform, which its own config states when the node is not known.
+    if (latestLone && latestDigest === latestLone.digest && latestDigest !== child.digest) {
+      const ran =
+        child.platform === null && typeof nodePlatform !== "string"
+          ? lonePlatform(child, oldRepository, manifests, "running")
+          : { platform: child.platform ?? (nodePlatform as string) };
+      const its = lonePlatform(latestLone, latestRepository, manifests);
+      const unread = [ran, its].flatMap((x) => ("needs" in x ? x.needs : []));
+      if (unread.length > 0) {
+        // Each once: the lone child stands in for every platform the tag no longer names.
+        const asked = (n: ManifestNeed) =>
+          missing.some((m) => m.digest === n.digest && m.repository === n.repository && m.platform);
+        missing.push(...unread.filter((need) => !asked(need)));
+        continue;
+      }
+      if (!("platform" in ran)) return ran;
+      if (!("platform" in its)) return its;
+      if (ran.platform !== null && its.platform !== null && its.platform !== ran.platform) {
+        latestDigest = undefined;
+      }
+    }
     if (latestDigest === undefined) changes.set(child, "removed");
     else if (latestDigest === child.digest) changes.set(child, "unchanged");
     else {
       const a = manifests.get(child.digest);
       const b = manifests.get(latestDigest);
-      if (!a) missing.push({ repository: oldRepository, digest: child.digest, platform: false });
-      if (!b) missing.push({ repository: latestRepository, digest: latestDigest, platform: false });
+      if (!a) missing.push({ repository: oldRepository, digest: child.digest, platform: child === oldLone });
+      const bLone = latestDigest === latestLone?.digest;
+      if (!b) missing.push({ repository: latestRepository, digest: latestDigest, platform: bLone });
       const running = `the running index's ${imageFor(child)}`;
       const tags = `the tag's ${imageFor(child)}`;
       if (failedRead(a)) return unreadable(running, a);

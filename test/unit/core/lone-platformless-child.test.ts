@@ -1,8 +1,9 @@
 /**
- * An index whose only child names no platform (crane, regctl and oras build such) stands for any platform:
- * containerd runs that child on every node. Against an index that names platforms, in either direction, and
- * against a platform manifest (CRI-O), it is compared with the image for the node's platform, never taken
- * for a platform the tag lost.
+ * An index whose only child names no platform (crane, regctl and oras build such) stands for the platform its
+ * image's config states, as containerd matches it (by its config: a node of another platform finds nothing to
+ * run), or for any platform when the config states none. Against an index that names platforms, in either
+ * direction, and against a platform manifest (CRI-O), it is compared with the image for the node's platform,
+ * never taken for a platform the tag lost.
  */
 import { describe, expect, it } from "vitest";
 import type { IndexChild, ManifestInfo } from "../../../src/core/resolution.js";
@@ -151,4 +152,62 @@ it("an index pushed again around the same images, one without a platform: curren
       undefined,
     ),
   ).toEqual({ status: "current", reason: "" });
+});
+
+describe("the tag's lone child whose config states another platform than the node's", () => {
+  // A multi-arch tag pushed again as an index of one entry without a platform, its image for linux/amd64.
+  const tagAmdOnly = index(TAG, [{ digest: LONE, platform: null }]);
+  const amdImage = singleManifest(LONE, { config: digestOf("v2"), platform: "linux/amd64" });
+  const judgeOn = (node: string | null | undefined, running: string, manifests: [string, ManifestInfo][]) =>
+    judgeRunningDigest(
+      { digest: running, repository },
+      repository,
+      { digest: TAG, sameImageDigests: [], isIndex: true },
+      new Map(manifests),
+      node,
+    );
+
+  it("is no image for an arm64 node that ran the running index's arm64 image (containerd)", () => {
+    const running = [index(RUNNING, named), image(AMD, "v1"), image(ARM, "v1 arm"), tagAmdOnly, amdImage];
+    expect(judgeOn(undefined, RUNNING, running)).toMatchObject({ needNodePlatform: true });
+    expect(judgeOn("linux/arm64/v8", RUNNING, running)).toEqual({
+      status: "unknown",
+      reason: "the tag no longer has an image for linux/arm64/v8",
+      noImageToRun: true,
+    });
+    expect(judgeOn("linux/amd64", RUNNING, running)).toEqual({ status: "stale", reason: "" });
+  });
+
+  it("is no image for a running arm64 platform manifest (CRI-O)", () => {
+    const armManifest = singleManifest(ARM, { config: digestOf("v1 arm"), platform: "linux/arm64/v8" });
+    expect(judgeOn("linux/arm64/v8", ARM, [tagAmdOnly, armManifest, amdImage])).toMatchObject({
+      status: "unknown",
+      noImageToRun: true,
+    });
+  });
+
+  it("against the running index's lone child for arm64, is no image, the node read or not", () => {
+    const OLD = digestOf("old lone child");
+    const runningLone = index(RUNNING, [{ digest: OLD, platform: null }]);
+    const armImage = singleManifest(OLD, { config: digestOf("v1 arm"), platform: "linux/arm64/v8" });
+    for (const node of [undefined, "linux/arm64/v8"]) {
+      expect(judgeOn(node, RUNNING, [runningLone, armImage, tagAmdOnly, amdImage])).not.toMatchObject({
+        status: "stale",
+      });
+    }
+  });
+
+  it("is read with its platform first: until then nothing is decided", () => {
+    const unread = singleManifest(LONE, { config: digestOf("v2"), platform: undefined });
+    const manifests = [index(RUNNING, named), image(AMD, "v1"), image(ARM, "v1 arm"), tagAmdOnly, unread];
+    expect(judgeOn(undefined, RUNNING, manifests)).toEqual({
+      needs: [{ repository, digest: LONE, platform: true }],
+    });
+  });
+
+  it("whose config states no platform stands for any: an arm64 node's image moved", () => {
+    const anyImage = singleManifest(LONE, { config: digestOf("v2"), platform: null });
+    const running = [index(RUNNING, named), image(AMD, "v1"), image(ARM, "v1 arm"), tagAmdOnly, anyImage];
+    expect(judgeOn("linux/arm64/v8", RUNNING, running)).toEqual({ status: "stale", reason: "" });
+  });
 });

@@ -14,9 +14,10 @@ import { digestOf } from "../../support/pods.js";
 const [RUNNING, LONE] = [digestOf("crane-built index"), digestOf("its one image, no platform")];
 const [TAG, AMD, LONE2] = [digestOf("new index"), digestOf("amd64 image"), digestOf("tag's lone image")];
 
+/** An image whose config states no platform (what a platform's read of it finds). */
 const image = (digest: string, config: string): [string, ManifestInfo] => [
   digest,
-  { ok: true, isIndex: false, config: digestOf(config) },
+  { ok: true, isIndex: false, config: digestOf(config), platform: null },
 ];
 const index = (digest: string, ...children: [string, string | null][]): [string, ManifestInfo] => [
   digest,
