@@ -827,10 +827,14 @@ export class Kubectl {
   }
 }
 
-/** A pod change refused because the pod is gone (NotFound) or another has its name (the UID precondition). */
+/**
+ * A pod change refused because the pod is gone (NotFound) or another has its name (the UID precondition). The
+ * API server's own precondition on the pod's resourceVersion (an eviction of a pod that is not running, its
+ * retries spent while the pod kept changing) says the pod is still there.
+ */
 function goneOrReplaced(line: string): "gone" | "replaced" | null {
   if (/\(NotFound\)/.test(line)) return "gone";
-  if (/\(Conflict\)/.test(line) && /precondition/i.test(line)) return "replaced";
+  if (/\(Conflict\)/.test(line) && /UID in precondition/i.test(line)) return "replaced";
   return null;
 }
 

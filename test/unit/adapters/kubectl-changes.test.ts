@@ -175,6 +175,21 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     });
   });
 
+  it("the API server's own resourceVersion precondition (a pod not running that kept changing) is a failure", async () => {
+    const changing = {
+      ...ok,
+      exitCode: 1,
+      stderr:
+        'Error from server (Conflict): Operation cannot be fulfilled on Pod "web-0": Precondition failed: ResourceVersion in precondition: 41, ResourceVersion in object meta: 42\n',
+    };
+    expect(await kubectlAnswering(changing).evictPod("shop", "web-0", "uid", false)).toMatchObject({
+      kind: "failed",
+    });
+    expect(await killedOnce(changing).kubectl.evictPod("shop", "web-0", "uid", false)).toMatchObject({
+      kind: "failed",
+    });
+  });
+
   /** The rollout's patch, kubectl answering each of its calls in turn with `answers`. */
   const restartedAt = "2026-12-01T00:00:00Z";
   const patching = (...answers: ExecResult[]) => {
