@@ -834,7 +834,7 @@ export class Kubectl {
  */
 function goneOrReplaced(line: string): "gone" | "replaced" | null {
   if (/\(NotFound\)/.test(line)) return "gone";
-  if (/\(Conflict\)/.test(line) && /UID in precondition/i.test(line)) return "replaced";
+  if (/\(Conflict\)/.test(line) && /\bUID in (the )?precondition/i.test(line)) return "replaced";
   return null;
 }
 

@@ -188,6 +188,18 @@ describe("a change whose kubectl a signal from outside killed (the terminal's Ct
     expect(await killedOnce(changing).kubectl.evictPod("shop", "web-0", "uid", false)).toMatchObject({
       kind: "failed",
     });
+    // The eviction's own wording of the two preconditions (pkg/registry/core/pod/storage/eviction.go).
+    const conflict = (what: string) => ({
+      ...ok,
+      exitCode: 1,
+      stderr: `Error from server (Conflict): Operation cannot be fulfilled on Pod "web-0": the ${what} in the precondition (a) does not match the ${what} in record (b). The object might have been modified\n`,
+    });
+    expect(
+      await kubectlAnswering(conflict("ResourceVersion")).evictPod("shop", "web-0", "uid", false),
+    ).toMatchObject({ kind: "failed" });
+    expect(await kubectlAnswering(conflict("UID")).evictPod("shop", "web-0", "uid", false)).toEqual({
+      kind: "replaced",
+    });
   });
 
   /** The rollout's patch, kubectl answering each of its calls in turn with `answers`. */
