@@ -183,9 +183,12 @@ function rank(outcome: string): number {
   return outcomeRanks[outcome] ?? 2;
 }
 
-/** On one line: text quoting the cluster may hold line breaks, which would read as bullets of their own. */
+/**
+ * On one line: text quoting the cluster may hold line breaks, which would read as bullets of their own; a
+ * chat may break a line at any of Unicode's line terminators, not only at \n.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ");
+  return text.replace(/\s*[\n\r\v\f\x85\u2028\u2029][\s\x85]*/g, " ");
 }
 
 /** Escaped text clipped as util/clipped.ts clips it, an entity (`&amp;`) not split either. */

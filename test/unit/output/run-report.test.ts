@@ -283,9 +283,13 @@ describe("the text a chat shows", () => {
 
   it("keeps each controller on one line: a reason quoting the cluster with line breaks makes no bullet of its own", () => {
     const broken = pod("cache-0", "evict", { kind: "StatefulSet", name: "cache" });
-    const reason = "admission webhook denied:\n• Deployment shop/web (rollout) restarted";
-    const report = rolledOut([], [[broken, { kind: "failed", reason }]]);
-    expect(report.text.split("\n").filter((line) => line.startsWith("•"))).toHaveLength(1);
+    for (const lineBreak of ["\n", "\r", "\r\n", "\u2028", "\u2029", "\x85", "\v", "\f"]) {
+      const reason = `admission webhook denied:${lineBreak}• Deployment shop/web (rollout) restarted`;
+      const report = rolledOut([], [[broken, { kind: "failed", reason }]]);
+      expect(
+        report.text.split(/[\n\r\u2028\u2029\x85\v\f]/).filter((line) => line.startsWith("•")),
+      ).toHaveLength(1);
+    }
   });
 
   it("stays under a chat message's 4,000 characters (Slack's; Rocket.Chat refuses more than 5,000)", () => {
