@@ -481,6 +481,13 @@ function comparePlatforms(
       }
       if (!("platform" in ran)) return ran;
       if (!("platform" in its)) return its;
+      if (ran.platform === null && its.platform !== null) {
+        // Which platform the running image served is not known (its config states none, or the registry lost
+        // it), and the tag's is for one platform only: the node's decides.
+        const why = `the tag's image without a platform is for ${its.platform} only, and the node's platform is not known`;
+        if (nodePlatform === undefined) return byNode(why);
+        return { ...unknown(why), noImageToRun: true };
+      }
       if (ran.platform !== null && its.platform !== null && its.platform !== ran.platform) {
         latestDigest = undefined;
       }

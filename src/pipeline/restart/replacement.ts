@@ -98,18 +98,18 @@ async function replacementProblem(
  * out) that run the same image under the same name.
  */
 function oldDigestsFor(pod: PlanPod, planned: readonly PlanPod[], options: RestartOptions): PlanContainer[] {
-  const images = new Map(pod.containers.map((c) => [c.name, c.image]));
+  const images = new Map(pod.containers.map((c) => [c.name, c.ref ?? c.image]));
   const others = withStaleLeft(
     planned.filter((p) => p !== pod),
     pod,
     options,
   );
-  return staleContainersOf([pod, ...others]).filter((c) => images.get(c.name) === c.image);
+  return staleContainersOf([pod, ...others]).filter((c) => images.get(c.name) === (c.ref ?? c.image));
 }
 
 /**
  * `pods`, and the pods the plan left in `pod`'s workload on a stale digest, each with only its containers
- * that run an image one of `pod` and `pods` runs under the same name: another image's digest (an older
+ * that run an image (a reference) one of `pod` and `pods` runs under the same name: another image's digest (an older
  * ReplicaSet's, a mirror's of the same tag) says nothing of what the restarted pods come back on.
  */
 export function withStaleLeft(
@@ -120,11 +120,10 @@ export function withStaleLeft(
   const key = topOwnerKey(pod);
   const left = key === null ? undefined : options.staleLeft?.get(key);
   if (!left) return pods;
-  const run = new Set([pod, ...pods].flatMap((p) => p.containers.map((c) => `${c.name}\n${c.image}`)));
-  const sameImages = left.map((p) => ({
-    ...p,
-    containers: p.containers.filter((c) => run.has(`${c.name}\n${c.image}`)),
-  }));
+  // By the reference each names, however written (`nginx` is `docker.io/library/nginx:latest`).
+  const image = (c: PlanContainer) => `${c.name}\n${c.ref ?? c.image}`;
+  const run = new Set([pod, ...pods].flatMap((p) => p.containers.map(image)));
+  const sameImages = left.map((p) => ({ ...p, containers: p.containers.filter((c) => run.has(image(c))) }));
   return [...pods, ...sameImages];
 }
 

@@ -94,3 +94,49 @@ describe("the tag now names arm64 too, beside images the running index named", (
     expect({ status, reason }).toEqual({ status: "stale", reason: "" });
   });
 });
+
+describe("the tag's lone image is for linux/amd64; the running lone image's platform cannot be learned", () => {
+  const [OLD_LONE, NEW_LONE] = [digestOf("old lone image"), digestOf("new lone image, amd64")];
+  type Entry = { children: [string, string | null][] } | { config: string; platform: string | null };
+  const entries: Record<string, Entry> = {
+    [RUNNING]: { children: [[OLD_LONE, null]] },
+    [TAG]: { children: [[NEW_LONE, null]] },
+    [NEW_LONE]: { config: "v2 amd64", platform: "linux/amd64" },
+  };
+  /** As the registry resolver reads them: a single manifest's platform only when asked for; 404 for the rest. */
+  const reading = (all: Record<string, Entry>): Resolver => ({
+    name: "registry",
+    resolveTag: async () => ({ ok: true, tag: { digest: TAG, sameImageDigests: [], isIndex: true } }),
+    inspectManifest: async (_ref, digest, _credentials, options) => {
+      const entry = all[digest];
+      if (!entry) return { ok: false, reason: "manifest unknown (404)", missing: true };
+      if ("children" in entry) {
+        const children = entry.children.map(([child, platform]) => ({ digest: child, platform }));
+        return { ok: true, isIndex: true, children };
+      }
+      const info: ManifestInfo = { ok: true, isIndex: false, config: digestOf(entry.config) };
+      return options?.platform ? { ...info, platform: entry.platform } : info;
+    },
+    describeImage: async () => ({ ok: false, reason: "not asked" }),
+  });
+  const statusOn = async (architecture: string, all: Record<string, Entry>) => {
+    const { plan } = await makePlan(kubectlOn(architecture), async () => reading(all), {
+      scope: { allNamespaces: true },
+      strategy: "auto",
+      concurrency: 4,
+      now: Date.now(),
+    });
+    return plan.pods[0]!.containers[0]!.status;
+  };
+
+  it("lost by the registry (404): the node decides; an arm64 node has no image", async () => {
+    expect(await statusOn("arm64", entries)).toBe("unknown");
+    expect(await statusOn("amd64", entries)).toBe("stale");
+  });
+
+  it("its config stating none: the node decides; an arm64 node has no image", async () => {
+    const all = { ...entries, [OLD_LONE]: { config: "v1 generic", platform: null } };
+    expect(await statusOn("arm64", all)).toBe("unknown");
+    expect(await statusOn("amd64", all)).toBe("stale");
+  });
+});

@@ -98,6 +98,7 @@ it("a replacement on the old digest another pod of its workload runs (under anot
   const canary = pod("web-canary-c", "web-canary", {
     ...stale("app", OLDER, APP1, "IfNotPresent"),
     image: "shop/web-canary:main",
+    ref: "docker.io/shop/web-canary:main",
   });
   const replacement = {
     metadata: { name: "web-r1-d", uid: "uid-d" },

@@ -90,3 +90,20 @@ describe("a left pod on another image under the same container name", () => {
     );
   });
 });
+
+it("a left pod naming the same reference otherwise written (`nginx:1.27`) counts: its move is recorded", () => {
+  const written = (image: string, runningDigest: string) =>
+    planContainer({ name: "nginx", image, ref: hub, runningDigest, latestDigest: now });
+  const rolled = planPod("web-new-1", { containers: [written(hub, was)] });
+  const older = d("5");
+  const leftShort = planPod("web-old-1", {
+    action: "none",
+    ended: true,
+    controller: { kind: "ReplicaSet", name: "web-old", uid: "uid-rs-old" },
+    containers: [written("nginx:1.27", older)],
+  });
+  const staleLeftShort = staleLeftByWorkload({ resolver: "registry", pods: [rolled, leftShort] });
+  expect(rolloutRestartedFor(withStaleLeft([rolled], rolled, { staleLeft: staleLeftShort }))).toBe(
+    `nginx=${was}>${now},nginx=${older}>${now}`,
+  );
+});
