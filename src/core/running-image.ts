@@ -458,6 +458,8 @@ function comparePlatforms(
   };
 
   const missing: ManifestNeed[] = [];
+  /** Why the node's platform decides, where a lone child's platform could not be learned. */
+  let nodeDecides: string | null = null;
   const changes = new Map<IndexChild, "unchanged" | "moved" | "removed">();
   /** Moved children of the running index the registry no longer has: their digests alone decide. */
   const lost = new Map<IndexChild, string>();
@@ -483,10 +485,9 @@ function comparePlatforms(
       if (!("platform" in its)) return its;
       if (ran.platform === null && its.platform !== null) {
         // Which platform the running image served is not known (its config states none, or the registry lost
-        // it), and the tag's is for one platform only: the node's decides.
-        const why = `the tag's image without a platform is for ${its.platform} only, and the node's platform is not known`;
-        if (nodePlatform === undefined) return byNode(why);
-        return { ...unknown(why), noImageToRun: true };
+        // it), and the tag's is for one platform only: the node's decides, once every other child is read.
+        nodeDecides = `the tag's image without a platform is for ${its.platform} only, and the node's platform is not known`;
+        continue;
       }
       if (ran.platform !== null && its.platform !== null && its.platform !== ran.platform) {
         latestDigest = undefined;
@@ -514,6 +515,9 @@ function comparePlatforms(
     }
   }
   if (missing.length > 0) return needs(...missing);
+  if (nodeDecides !== null) {
+    return nodePlatform === undefined ? byNode(nodeDecides) : { ...unknown(nodeDecides), noImageToRun: true };
+  }
   // A node the running index's lone child served takes the tag's image for its platform, where the tag now
   // names one, before any without a platform (containerd and CRI-O rank them so): on a node not known, which
   // of the tag's images stands in depends on its platform.

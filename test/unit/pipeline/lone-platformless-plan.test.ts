@@ -134,6 +134,31 @@ describe("the tag's lone image is for linux/amd64; the running lone image's plat
     expect(await statusOn("amd64", entries)).toBe("stale");
   });
 
+  it("beside an amd64 image the tag rebuilt: every image is read before the nodes, and an amd64 pod is stale", async () => {
+    const [AMD_BEFORE, AMD_AFTER] = [digestOf("amd64 v1"), digestOf("amd64 v2")];
+    const all: Record<string, Entry> = {
+      [RUNNING]: {
+        children: [
+          [AMD_BEFORE, "linux/amd64"],
+          [OLD_LONE, null],
+        ],
+      },
+      [TAG]: {
+        children: [
+          [AMD_AFTER, "linux/amd64"],
+          [NEW_LONE, null],
+        ],
+      },
+      [AMD_BEFORE]: { config: "v1 amd64", platform: "linux/amd64" },
+      [AMD_AFTER]: { config: "v2 amd64", platform: "linux/amd64" },
+      [OLD_LONE]: { config: "v1 generic", platform: null },
+      [NEW_LONE]: { config: "v2 arm64", platform: "linux/arm64/v8" },
+    };
+    expect(await statusOn("amd64", all)).toBe("stale");
+    // An arm64 node ran the lone image; the tag's lone image is for arm64 now, rebuilt.
+    expect(await statusOn("arm64", all)).toBe("stale");
+  });
+
   it("its config stating none: the node decides; an arm64 node has no image", async () => {
     const all = { ...entries, [OLD_LONE]: { config: "v1 generic", platform: null } };
     expect(await statusOn("arm64", all)).toBe("unknown");
