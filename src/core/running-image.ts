@@ -216,12 +216,18 @@ function againstSingleTag(
     // Which of the index's platforms the node runs is not known, and the verdict depends on it: on a node
     // of the tag's platform its child is the tag's image or not; on another, the tag has nothing to run.
     // That child is read first: once the nodes are read, no manifest is.
+    // An image that states no platform is taken for any: whichever child the node runs is compared with it.
     const holds = old.children.some((child) => child.digest === tagNeed.digest);
-    const candidate = latest.platform
-      ? (old.children.find((c) => c.platform === latest.platform) ?? lonePlatformless(old))
-      : undefined;
-    if (!holds && candidate && !manifests.has(candidate.digest)) {
-      return needs({ repository: running.repository, digest: candidate.digest, platform: false });
+    const candidates = latest.platform
+      ? [old.children.find((c) => c.platform === latest.platform) ?? lonePlatformless(old)]
+      : old.children;
+    const unread = holds
+      ? []
+      : candidates.filter((c): c is IndexChild => c !== undefined && !manifests.has(c.digest));
+    if (unread.length > 0) {
+      return needs(
+        ...unread.map((c) => ({ repository: running.repository, digest: c.digest, platform: false })),
+      );
     }
     const why = `the tag now names an image for ${latest.platform ?? "one platform"} only, and the node's platform is not known`;
     // As comparePlatforms marks its twin: the node may be one the tag no longer has an image for.
@@ -436,7 +442,11 @@ function comparePlatforms(
       ...latest.children
         .filter((child) => !named.has(child.platform) || child === latestLone)
         .map((child) => ({ repository: latestRepository, child })),
-    ].filter(({ child }) => !manifests.has(child.digest));
+    ].filter(({ child }) => {
+      // A lone child read before without its platform (for another pod) is read again with it.
+      const info = manifests.get(child.digest);
+      return !info || (child.platform === null && info.ok && !info.isIndex && info.platform === undefined);
+    });
     if (unread.length > 0) {
       // The lone children with their platforms: which platform each is for may decide (lonePlatform).
       return needs(

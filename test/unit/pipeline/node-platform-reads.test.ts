@@ -14,9 +14,10 @@ import { digestOf } from "../../support/pods.js";
 const [RUNNING, LONE] = [digestOf("crane-built index"), digestOf("its one image, no platform")];
 const [TAG, AMD, ARM] = [digestOf("buildx index"), digestOf("amd64 image"), digestOf("arm64 image")];
 
+/** An image as read with its platform: the one its config states, or none (null). */
 const image = (digest: string, config: string, platform?: string): [string, ManifestInfo] => [
   digest,
-  { ok: true, isIndex: false, config: digestOf(config), ...(platform ? { platform } : {}) },
+  { ok: true, isIndex: false, config: digestOf(config), platform: platform ?? null },
 ];
 const lone: [string, ManifestInfo] = [
   RUNNING,
