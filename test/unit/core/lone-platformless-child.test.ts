@@ -34,6 +34,17 @@ function judge(running: string, manifests: [string, ManifestInfo][]) {
   );
 }
 
+/** A container running `running` on a node of `node`, against the tag's index TAG. */
+function judgeOn(node: string | null | undefined, running: string, manifests: [string, ManifestInfo][]) {
+  return judgeRunningDigest(
+    { digest: running, repository },
+    repository,
+    { digest: TAG, sameImageDigests: [], isIndex: true },
+    new Map(manifests),
+    node,
+  );
+}
+
 describe("an index's only child without a platform", () => {
   const runningLone = index(RUNNING, [{ digest: LONE, platform: null }]);
   const tagLone = index(TAG, [{ digest: LONE, platform: null }]);
@@ -109,14 +120,7 @@ describe("a running lone child against a tag's index that names the node's platf
     { digest: AMD, platform: "linux/amd64" },
     { digest: LONE2, platform: null },
   ]);
-  const on = (node: string | null, manifests: [string, ManifestInfo][]) =>
-    judgeRunningDigest(
-      { digest: RUNNING, repository },
-      repository,
-      { digest: TAG, sameImageDigests: [], isIndex: true },
-      new Map(manifests),
-      node,
-    );
+  const on = (node: string | null, manifests: [string, ManifestInfo][]) => judgeOn(node, RUNNING, manifests);
 
   it("is compared with the tag's image for the node's platform, not its image without one", () => {
     const same = [runningLone, tag, image(LONE, "v1"), image(AMD, "v1"), image(LONE2, "v2 generic")];
@@ -158,14 +162,6 @@ describe("the tag's lone child whose config states another platform than the nod
   // A multi-arch tag pushed again as an index of one entry without a platform, its image for linux/amd64.
   const tagAmdOnly = index(TAG, [{ digest: LONE, platform: null }]);
   const amdImage = singleManifest(LONE, { config: digestOf("v2"), platform: "linux/amd64" });
-  const judgeOn = (node: string | null | undefined, running: string, manifests: [string, ManifestInfo][]) =>
-    judgeRunningDigest(
-      { digest: running, repository },
-      repository,
-      { digest: TAG, sameImageDigests: [], isIndex: true },
-      new Map(manifests),
-      node,
-    );
 
   it("is no image for an arm64 node that ran the running index's arm64 image (containerd)", () => {
     const running = [index(RUNNING, named), image(AMD, "v1"), image(ARM, "v1 arm"), tagAmdOnly, amdImage];
