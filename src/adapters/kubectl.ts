@@ -704,12 +704,15 @@ export class Kubectl {
     result: ExecResult & { repeated?: true },
     dryRun: boolean,
     pod: { namespace: string; name: string; uid: string },
-  ): Promise<{ kind: K } | { kind: "failed"; reason: string }> {
+  ): Promise<{ kind: K } | { kind: "failed"; reason: string; perhapsDone?: true }> {
     if (dryRun || result.interrupted || result.killedBy || refusedOrUnsent(line, problem, result)) {
       return { kind: "failed", reason: line };
     }
     const went = await this.wentAfterAll(pod.namespace, pod.name, pod.uid);
-    return went === true ? { kind: done } : { kind: "failed", reason: mayHaveReached(line, went) };
+    if (went === true) return { kind: done };
+    if (went === false) return { kind: "failed", reason: line };
+    const reason = `${line} (it may have reached the server; the pod could not be read after)`;
+    return { kind: "failed", reason, perhapsDone: true };
   }
 
   /** Whether the pod is going or gone after all, by its UID; null when it could not be read. */
@@ -908,11 +911,6 @@ function refusedOrUnsent(
   return refusedOutright.test(line) || (problem !== undefined && unsentProblems.has(problem.kind));
 }
 
-/** A failure's words, saying it may have gone through where the pod could not be read back. */
-function mayHaveReached(line: string, went: boolean | null): string {
-  return went === null ? `${line} (it may have reached the server; the pod could not be read after)` : line;
-}
-
 /** Who changed the template, in the workload's managedFields. */
 const patchFieldManager = "kubectl-autoupdate";
 
@@ -920,7 +918,8 @@ export type DeleteOutcome =
   | { kind: "deleted" }
   | { kind: "gone" }
   | { kind: "replaced" }
-  | { kind: "failed"; reason: string };
+  /** `perhapsDone`: the request may have reached the server, and the pod could not be read after. */
+  | { kind: "failed"; reason: string; perhapsDone?: true };
 
 /**
  * Checks a name from the cluster before it becomes a word of kubectl's argv or part of a --raw path.

@@ -213,9 +213,10 @@ export class BudgetGate {
   ): Promise<T | { held: string }> {
     let land = () => {};
     const flight = { namespace: pod.namespace, landed: new Promise<void>((resolve) => (land = resolve)) };
+    const earlier = [...this.evicting].filter((e) => e.namespace === pod.namespace).map((e) => e.landed);
     this.evicting.add(flight);
     try {
-      const held = await this.rolloutHolds(pod, labels, health);
+      const held = await this.rolloutHolds(pod, labels, health, earlier);
       return held !== null ? { held } : await evict();
     } finally {
       this.evicting.delete(flight);
@@ -253,6 +254,7 @@ export class BudgetGate {
     pod: PlanPod,
     labels: Labels,
     health: () => PodHealth | Promise<PodHealth>,
+    earlier: readonly Promise<void>[],
   ): Promise<string | null> {
     // A dry run draws nothing: the server's dry runs check what the budgets' status says.
     if (this.options.dryRun) return null;
@@ -266,6 +268,9 @@ export class BudgetGate {
       ([key, draws]) => key.startsWith(prefix) && draws.some((d) => d.lasting),
     );
     if (readingHere.length === 0 && !drawing) return null;
+    // Beside a rollout, evictions in its namespace are checked one after another: a budget's status shows an
+    // eviction once it is answered, and two checked side by side would each take what the rollout left.
+    await Promise.all(earlier);
     let selecting: DisruptionBudget[];
     const read = this.sent();
     try {

@@ -101,7 +101,12 @@ async function deleteEach(
       if (options.signal.aborted) return turns.stopped(index);
       const outcome = await api.deletePod(pod.namespace, pod.name, pod.uid, options.dryRun);
       allowed.landed?.();
-      reporter.report(pod, outcome);
+      reporter.report(pod, outcome.kind === "failed" ? { kind: "failed", reason: outcome.reason } : outcome);
+      // One that may have gone through counts against its budgets as long as its replacement's wait would.
+      if (outcome.kind === "failed" && outcome.perhapsDone && allowed.releaseAt) {
+        heldOn = true;
+        allowed.releaseAt(options.clock.now() + options.waitTimeoutMs);
+      }
       if (outcome.kind !== "deleted") continue;
       heldOn = !waiting || !readiness;
       if (waiting && !readiness) allowed.releaseAt?.(options.clock.now() + options.waitTimeoutMs);

@@ -39,10 +39,13 @@ describe("a change kubectl did not answer", () => {
   it("an exit without a word is said as it ended; kubectl's own line when it printed one", async () => {
     const silent = { exitCode: 3, stdout: "", stderr: "", interrupted: false };
     // Nor could the pod be read after, to tell whether it went.
-    expect(await kubectlAnswering(silent).evictPod("shop", "web-0", "uid", false)).toEqual({
+    const unread = {
       kind: "failed",
       reason: "exit 3 (it may have reached the server; the pod could not be read after)",
-    });
+      perhapsDone: true,
+    };
+    expect(await kubectlAnswering(silent).evictPod("shop", "web-0", "uid", false)).toEqual(unread);
+    expect(await kubectlAnswering(silent).deletePod("shop", "web-0", "uid", false)).toEqual(unread);
     const said = { ...killed, stderr: "Error from server (InternalError): etcd leader changed\n" };
     expect(await kubectlAnswering(said).deletePod("shop", "web-0", "uid", false)).toEqual({
       kind: "failed",

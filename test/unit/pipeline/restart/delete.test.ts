@@ -520,6 +520,29 @@ describe("a budget over several controllers", () => {
     expect(reported).toEqual(["web-0 deleted", "canary-0 deleted"]);
   });
 
+  it("a deletion that may have reached the server (no answer, the pod not read after) still counts", async () => {
+    const { clock, cluster } = setup();
+    const pods = [
+      ...cluster.addController({ name: "a", replicas: 2, podLabels: { app: "web", t: "a" } }),
+      ...cluster.addController({ name: "b", replicas: 2, podLabels: { app: "web", t: "b" } }),
+    ];
+    // One disruption allowed, by a status that has not caught up with this run's deletions.
+    cluster.setBudget("guard", "web", 1);
+    // a-0's DELETE goes through; kubectl's answer is lost and the pod could not be read back.
+    const deletePod = cluster.deletePod.bind(cluster);
+    cluster.deletePod = async (namespace, name, uid, dryRun) => {
+      const outcome = await deletePod(namespace, name, uid, dryRun);
+      if (name !== "a-0") return outcome;
+      return { kind: "failed", reason: "Error from server (Timeout): …", perhapsDone: true };
+    };
+    const ready = () => cluster.readyPods("a") + cluster.readyPods("b");
+    let fewest = ready();
+    for (let t = 0; t < 60_000; t += 100)
+      clock.at(clock.now() + t, () => (fewest = Math.min(fewest, ready())));
+    await run(clock, cluster, [pods[0]!, pods[2]!], { concurrency: 2 });
+    expect(Math.min(fewest, ready())).toBe(3);
+  });
+
   it("a deletion counts until its replacement is up, though the status shows it: a status lags both", async () => {
     const { clock, cluster } = setup();
     const pods = [

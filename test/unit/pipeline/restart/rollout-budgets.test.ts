@@ -231,6 +231,22 @@ describe("auto rolls a workload only as far as its budgets allow", () => {
     expect(result.fewest).toBe(5);
   });
 
+  it("evictions of two workloads beside a rollout under one budget are checked one after another", async () => {
+    // blue is rolled one pod at a time (maxSurge 0); red and green use Recreate and are evicted. One budget
+    // over all 8 pods keeps 6: the rollout's pod and one eviction at most, never one eviction each at once.
+    const track = (name: string) => webTrack(name, { replicas: 2, updateStrategy: "Recreate" });
+    const result = await run(
+      "auto",
+      [webTrack("blue", { maxSurge: 0 }), track("red"), track("green")],
+      (cluster) => cluster.setMinAvailableBudget("guard", "web", 6),
+    );
+    expect(result.plan.pods.map((pod) => pod.restart?.strategy)).toEqual([
+      ...Array(4).fill("rollout"),
+      ...Array(4).fill("evict"),
+    ]);
+    expect(result.fewest).toBe(6);
+  });
+
   it("a rollout's draw counts until it ends, not only until its budget's status first shows it", async () => {
     const clock = new FakeClock();
     const start = clock.now();
