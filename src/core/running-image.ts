@@ -396,8 +396,8 @@ function lonePlatform(
   if (!info || (info.ok && !info.isIndex && info.platform === undefined)) {
     return needs({ repository, digest: lone.digest, platform: true });
   }
-  const failed = side === "tag" ? tagUnread(info) : failedRead(info);
-  if (failed && !info.ok) {
+  // Any failed read of the tag's side leaves it unknown; the running side's lost manifest only says nothing.
+  if (!info.ok && (side === "tag" || info.missing !== true)) {
     return unreadable(`the ${side === "tag" ? "tag's" : "running index's"} image without a platform`, info);
   }
   return { platform: info.ok && !info.isIndex ? (info.platform ?? null) : null };
@@ -479,9 +479,11 @@ function comparePlatforms(
     // running lone child is for the node's platform, which its own config states when the node is not known.
     if (latestLone && latestDigest === latestLone.digest && latestDigest !== child.digest) {
       const ran =
-        child.platform === null && typeof nodePlatform !== "string"
-          ? lonePlatform(child, oldRepository, manifests, "running")
-          : { platform: child.platform ?? (nodePlatform as string) };
+        child.platform !== null
+          ? { platform: child.platform }
+          : typeof nodePlatform === "string"
+            ? { platform: nodePlatform }
+            : lonePlatform(child, oldRepository, manifests, "running");
       const its = lonePlatform(latestLone, latestRepository, manifests);
       const unread = [ran, its].flatMap((x) => ("needs" in x ? x.needs : []));
       if (unread.length > 0) {

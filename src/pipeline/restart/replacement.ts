@@ -108,9 +108,9 @@ function oldDigestsFor(pod: PlanPod, planned: readonly PlanPod[], options: Resta
 }
 
 /**
- * `pods`, and the pods the plan left in `pod`'s workload on a stale digest, each with only its containers
- * that run an image (a reference) one of `pod` and `pods` runs under the same name: another image's digest (an older
- * ReplicaSet's, a mirror's of the same tag) says nothing of what the restarted pods come back on.
+ * `pods`, and the pods the plan left in `pod`'s workload on a stale digest, each with only its containers that
+ * run an image (a reference) one of `pod` and `pods` runs under the same name: another image's digest (an
+ * older ReplicaSet's, a mirror's of the same tag) says nothing of what the restarted pods come back on.
  */
 export function withStaleLeft(
   pods: readonly PlanPod[],
