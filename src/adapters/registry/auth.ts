@@ -12,7 +12,7 @@ import type { Credential } from "../../core/keyring.js";
 import { basicCredentials, credentialSecrets, redactSecrets } from "../credentials/secrets.js";
 import { LoginTurnsByKey } from "../http/login-turns.js";
 import type { TokenAnswer, TokenCache } from "./token-cache.js";
-import type { Transport } from "./transport.js";
+import { redirectedOffOrigin, type Transport } from "./transport.js";
 import type { RegistryAuthScheme } from "./www-authenticate.js";
 
 /**
@@ -147,14 +147,11 @@ export class Authenticator {
     const { status, body } = exchange.answer;
     // A redirect to another origin (a realm on http sent to https, another host) was followed without the
     // credential: a refusal from there is not this credential's, nor a login to count as failed.
-    const elsewhere = [...exchange.answer.redirectedFrom, exchange.answer.url].find(
-      (hop) => hop.origin !== realm.origin,
-    );
-    if (status !== 200 && elsewhere) {
-      const where = elsewhere.protocol === realm.protocol ? elsewhere.host : elsewhere.origin;
+    const elsewhere = status === 200 ? null : redirectedOffOrigin(exchange.answer, realm);
+    if (elsewhere !== null) {
       return {
         ok: false,
-        reason: `token server ${realm.host} redirected to ${where}, which answered ${status}`,
+        reason: `token server ${realm.host} redirected to ${elsewhere}, which answered ${status}`,
       };
     }
     if (status !== 200) {

@@ -12,7 +12,7 @@ import { credentialSecrets } from "../credentials/secrets.js";
 import { LoginTurnsByKey } from "../http/login-turns.js";
 import { type Authenticator, detailOf, fingerprint } from "./auth.js";
 import { isRetryableStatus } from "./retry-policy.js";
-import type { Exchange, HttpAnswer, Transport } from "./transport.js";
+import { type Exchange, type HttpAnswer, redirectedOffOrigin, type Transport } from "./transport.js";
 import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";
 
 /**
@@ -147,12 +147,9 @@ export class RegistryClient {
           // challenge names a realm the registry never did: answering it would hand the credential there. Nor
           // does a 404 from there (a regional backend behind the registry) say the registry lacks it, nor one
           // from the registry at a path another origin on the way sent it to.
-          const elsewhere = hops.find((hop) => hop.origin !== url.origin);
-          if ((status === 401 || status === 403 || status === 404) && elsewhere) {
-            return {
-              ok: false,
-              reason: `the registry redirected to ${elsewhere.protocol === url.protocol ? elsewhere.host : elsewhere.origin}, which answered ${status}`,
-            };
+          const elsewhere = redirectedOffOrigin(exchange.answer, url);
+          if ((status === 401 || status === 403 || status === 404) && elsewhere !== null) {
+            return { ok: false, reason: `the registry redirected to ${elsewhere}, which answered ${status}` };
           }
           const secrets = [authorization.header?.replace(/^\S+ /, ""), ...credentialSecrets(credential)];
           if (status !== 401 && status !== 403) {

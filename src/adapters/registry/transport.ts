@@ -58,6 +58,16 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
+/**
+ * Where on an answer's way a redirect led off `from`'s origin, as a message names it (its host, or its
+ * origin when the scheme changed); null when every hop was `from`'s origin.
+ */
+export function redirectedOffOrigin(answer: HttpAnswer, from: URL): string | null {
+  const off = [...answer.redirectedFrom, answer.url].find((hop) => hop.origin !== from.origin);
+  if (!off) return null;
+  return off.protocol === from.protocol ? off.host : off.origin;
+}
+
 /** An answer, or why there is none (after retries). */
 export type Exchange = { ok: true; answer: HttpAnswer } | { ok: false; reason: string };
 
