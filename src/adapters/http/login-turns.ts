@@ -39,12 +39,12 @@ export class LoginTurns {
     });
   }
 
-  /** turn as a promise: it resolves in the caller's turn to the `settled` to call when its answer is known. */
+  /** turn as a promise, resolved in the caller's turn to the `settled` to call once its answer is known. */
   enter(): Promise<(answered: boolean) => void> {
     return new Promise((resolve) => this.turn(resolve));
   }
 
-  /** After an answer every request goes on its own; after none, the next waiting asks alone, as the first did. */
+  /** After an answer each request goes on its own; after none, the next one waiting asks alone. */
   private release(answered: boolean): void {
     if (answered) this.answered = true;
     const waiting = this.waiting;

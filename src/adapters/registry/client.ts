@@ -137,8 +137,8 @@ export class RegistryClient {
           const { status } = exchange.answer;
           // Every URL on the way: whoever answered one of them chose where the request went on to.
           const hops = [...exchange.answer.redirectedFrom, exchange.answer.url];
-          // A tag's answer over plain http from a https registry (a redirect down, at any hop) could be anyone's
-          // on the way; what is read by digest is checked against the digest.
+          // A tag's answer over plain http from a https registry (a redirect down, at any hop) could be
+          // anyone's on the way; what is read by digest is checked against the digest.
           const plain = hops.find((hop) => hop.protocol === "http:");
           if (!byDigest && url.protocol === "https:" && plain) {
             return { ok: false, reason: `the registry redirected to plain http (${plain.host}): refused` };
@@ -164,8 +164,8 @@ export class RegistryClient {
             return { ...exchange, secrets };
           }
           const challenge = registryAuthScheme(exchange.answer.headers.get("www-authenticate"));
-          // Worth it only when the new challenge changes what is sent: not for Basic without a credential, nor
-          // for a registry token (always sent as it is).
+          // Worth it only when the new challenge changes what is sent: not for Basic without a credential,
+          // nor for a registry token (always sent as it is).
           const changes =
             challenge !== null &&
             !(challenge.scheme === "basic" && !credential) &&

@@ -98,19 +98,24 @@ async function replacementProblem(
  * out) that run the same image under the same name.
  */
 function oldDigestsFor(pod: PlanPod, planned: readonly PlanPod[], options: RestartOptions): PlanContainer[] {
-  const images = new Map(pod.containers.map((c) => [c.name, c.ref ?? c.image]));
+  const runs = new Set(pod.containers.map(nameAndImage));
   const others = withStaleLeft(
     planned.filter((p) => p !== pod),
     pod,
     options,
   );
-  return staleContainersOf([pod, ...others]).filter((c) => images.get(c.name) === (c.ref ?? c.image));
+  return staleContainersOf([pod, ...others]).filter((c) => runs.has(nameAndImage(c)));
+}
+
+/** A container's name and the reference it names, however written (`nginx` is `docker.io/library/nginx`). */
+function nameAndImage(c: PlanContainer): string {
+  return `${c.name}\n${c.ref ?? c.image}`;
 }
 
 /**
- * `pods`, and the pods the plan left in `pod`'s workload on a stale digest, each with only its containers that
- * run an image (a reference) one of `pod` and `pods` runs under the same name: another image's digest (an
- * older ReplicaSet's, a mirror's of the same tag) says nothing of what the restarted pods come back on.
+ * `pods`, and the pods the plan left in `pod`'s workload on a stale digest, each with only its containers
+ * that run an image (a reference) one of `pod` and `pods` runs under the same name: another image's digest
+ * (an older ReplicaSet's, a mirror's of the same tag) says nothing of what the restarted pods come back on.
  */
 export function withStaleLeft(
   pods: readonly PlanPod[],
@@ -120,10 +125,11 @@ export function withStaleLeft(
   const key = topOwnerKey(pod);
   const left = key === null ? undefined : options.staleLeft?.get(key);
   if (!left) return pods;
-  // By the reference each names, however written (`nginx` is `docker.io/library/nginx:latest`).
-  const image = (c: PlanContainer) => `${c.name}\n${c.ref ?? c.image}`;
-  const run = new Set([pod, ...pods].flatMap((p) => p.containers.map(image)));
-  const sameImages = left.map((p) => ({ ...p, containers: p.containers.filter((c) => run.has(image(c))) }));
+  const runs = new Set([pod, ...pods].flatMap((p) => p.containers.map(nameAndImage)));
+  const sameImages = left.map((p) => ({
+    ...p,
+    containers: p.containers.filter((c) => runs.has(nameAndImage(c))),
+  }));
   return [...pods, ...sameImages];
 }
 
