@@ -352,6 +352,7 @@ function decidePod(pod: Pod, input: PlanInput, made: Made): PlanPod {
     heldByMinAge,
     leftOnCachedImage,
     restartedBefore: action === "delete" ? restartedBefore : undefined,
+    notSelected: pod.notSelected,
   };
 }
 

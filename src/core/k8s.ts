@@ -59,6 +59,11 @@ export interface Pod {
     containerStatuses?: ContainerStatus[];
     initContainerStatuses?: ContainerStatus[];
   };
+  /**
+   * Not Kubernetes': the containers `--image` left out of the plan. A restart undoes a change to them too
+   * (an image pinned in place since), so apply must see it.
+   */
+  notSelected?: readonly Container[];
 }
 
 /** Any object with metadata. */

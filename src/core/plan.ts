@@ -3,7 +3,7 @@
  * Its JSON form is a published contract (apiVersion kubectl-autoupdate/v1); see output/plan-document.ts.
  */
 
-import { isBuiltInController } from "./k8s.js";
+import { type Container, isBuiltInController } from "./k8s.js";
 import type { RememberedRestart } from "./restarted-for.js";
 
 export type ContainerStatusVerdict = "stale" | "current" | "pinned" | "unknown";
@@ -141,6 +141,8 @@ export interface PlanPod {
   leftOnCachedImage?: boolean;
   /** Not in the document: the restarted-for record the pod carries from an earlier rollout's template. */
   restartedBefore?: string;
+  /** Not in the document: the containers `--image` left out, whose change since the plan a restart undoes. */
+  notSelected?: readonly Container[];
 }
 
 export interface Plan {

@@ -23,20 +23,23 @@ export function imageSelection(keys: ReadonlySet<string>): ImageSelection {
   };
   // A controller's pods share their lists: so do their selections, or all that is worked out once per
   // shared list (decide.ts, images-in-use.ts) would be worked out for every pod.
-  const keptOf = new WeakMap<readonly Container[], Container[]>();
-  const keep = (list: readonly Container[]) => {
-    let kept = keptOf.get(list);
-    if (kept === undefined) {
-      kept = list.filter(wanted);
-      keptOf.set(list, kept);
+  const splitOf = new WeakMap<readonly Container[], { kept: Container[]; left: Container[] }>();
+  const split = (list: readonly Container[]) => {
+    let parts = splitOf.get(list);
+    if (parts === undefined) {
+      parts = { kept: list.filter(wanted), left: list.filter((c) => !wanted(c)) };
+      splitOf.set(list, parts);
     }
-    return kept;
+    return parts;
   };
+  const none = { kept: [], left: [] };
   return (pod) => {
-    const containers = keep(pod.spec.containers);
-    const initContainers = pod.spec.initContainers && keep(pod.spec.initContainers);
-    if (containers.length + (initContainers?.length ?? 0) === 0) return null;
-    return { ...pod, spec: { ...pod.spec, containers, initContainers } };
+    const main = split(pod.spec.containers);
+    const init = pod.spec.initContainers ? split(pod.spec.initContainers) : none;
+    if (main.kept.length + init.kept.length === 0) return null;
+    const initContainers = pod.spec.initContainers && init.kept;
+    const notSelected = init.left.length === 0 ? main.left : [...init.left, ...main.left];
+    return { ...pod, spec: { ...pod.spec, containers: main.kept, initContainers }, notSelected };
   };
 }
 

@@ -41,7 +41,7 @@ export function leftSincePlan(planned: PlanPod, current: PodWithConditions | nul
 function imageChangedSincePlan(planned: PlanPod, current: Pod): string | null {
   const spec = current.spec;
   const images = new Map([...(spec.initContainers ?? []), ...spec.containers].map((c) => [c.name, c.image]));
-  for (const container of planned.containers) {
+  for (const container of [...planned.containers, ...(planned.notSelected ?? [])]) {
     const now = images.get(container.name);
     if (now !== undefined && now !== container.image) {
       return `container ${container.name}'s image changed since the plan (${container.image} → ${now}): its restart would undo that`;

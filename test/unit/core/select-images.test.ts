@@ -76,5 +76,8 @@ describe("--image", () => {
     expect(b!.spec.containers).toBe(a!.spec.containers);
     expect(b!.spec.initContainers).toBe(a!.spec.initContainers);
     expect(a!.spec.containers.map((c) => c.name)).toEqual(["app"]);
+    // What it left out stays known (a restart would undo a change to it too), shared as well.
+    expect(a!.notSelected?.map((c) => c.name)).toEqual(["sidecar"]);
+    expect(b!.notSelected).toBe(a!.notSelected);
   });
 });

@@ -7,13 +7,18 @@
 
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
+import { decidePlan } from "../../../../src/core/decide.js";
+import { indexOwners } from "../../../../src/core/owners.js";
 import type { PlanPod } from "../../../../src/core/plan.js";
 import type { RolloutReport } from "../../../../src/core/restart-outcomes.js";
+import { imageSelection, onlyImages } from "../../../../src/core/select-images.js";
 import { goingSincePlan, leftSincePlan, templateChangedFor } from "../../../../src/core/since-plan.js";
 import type { Workload } from "../../../../src/core/workload.js";
 import { describeRollout } from "../../../../src/output/restart-report.js";
 import { FakeClock } from "../../../support/fake-clock.js";
 import { InMemoryCluster, newDigest } from "../../../support/in-memory-cluster.js";
+import { digestOf, makePod, makeReplicaSet } from "../../../support/pods.js";
+import { tagAt } from "../../../support/resolutions.js";
 import { runRestart } from "../../../support/restart.js";
 
 function web(strategy: "evict" | "delete") {
@@ -243,6 +248,32 @@ describe("leftSincePlan", () => {
     const pinned = `registry.test/web@sha256:${"a".repeat(64)}`;
     expect(leftSincePlan(planned, now("u-0", owned, {}, pinned))).toBe(
       `container app's image changed since the plan (registry.test/web:main → ${pinned}): its restart would undo that`,
+    );
+  });
+
+  it("under --image, a container it left out pinned in place since: left too, not undone", () => {
+    const [old, moved, envoy] = [digestOf("app v1"), digestOf("app v2"), digestOf("envoy 1")];
+    const listed = makePod({
+      name: "web-1",
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      containers: [
+        { name: "app", image: "registry.test/app:main", runningDigest: old, imagePullPolicy: "Always" },
+        { name: "envoy", image: "envoyproxy/envoy:v1", runningDigest: envoy },
+      ],
+    });
+    const plan = decidePlan({
+      resolver: "registry",
+      pods: onlyImages([listed], imageSelection(new Set(["registry.test/app:main"]))),
+      owners: indexOwners([makeReplicaSet("web-7d9c8b", "web")]),
+      resolutions: new Map([["registry.test/app:main", tagAt(moved, old)]]),
+    });
+    const selected = plan.pods[0]!;
+    expect(selected.action).toBe("delete");
+    expect(leftSincePlan(selected, listed)).toBeNull();
+    const pinned = structuredClone(listed);
+    pinned.spec.containers[1]!.image = `envoyproxy/envoy@${envoy}`;
+    expect(leftSincePlan(selected, pinned)).toBe(
+      `container envoy's image changed since the plan (envoyproxy/envoy:v1 → envoyproxy/envoy@${envoy}): its restart would undo that`,
     );
   });
 
