@@ -13,6 +13,15 @@ const reproducibleBefore = Date.parse("1971-01-01T00:00:00Z");
 /** Cloud Native Buildpacks (pack, kpack, Spring Boot's build-image) give every image this time. */
 const buildpacksTime = Date.parse("1980-01-01T00:00:01Z");
 
+/**
+ * The time a config's `created` states, NaN unless it is RFC 3339 as Go's JSON decoding takes it (the
+ * runtimes read configs so). Date.parse alone takes more: a time with no zone is the machine's local time.
+ */
+function createdAt(created: string): number {
+  return rfc3339.test(created) ? Date.parse(created) : Number.NaN;
+}
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
 /** A time a reproducible build writes whenever it is built. */
 function isFixedTime(at: number): boolean {
   return at < reproducibleBefore || at === buildpacksTime;
@@ -23,7 +32,7 @@ export type BuildTime = { ok: true; at: number } | { ok: false; problem: string 
 /** The build time a config states, or why it cannot be trusted. */
 export function buildTime(created: string | null, now: number): BuildTime {
   if (created === null) return { ok: false, problem: "the new image states no build time (created)" };
-  const at = Date.parse(created);
+  const at = createdAt(created);
   if (Number.isNaN(at))
     return { ok: false, problem: `the new image's build time "${created}" is unreadable` };
   if (isFixedTime(at)) {
@@ -61,7 +70,7 @@ export function youngestImage<T extends { description: ImageDescription }>(
 ): T | undefined {
   const at = ({ description }: T) => {
     if (!description.ok || description.created === null) return Number.POSITIVE_INFINITY;
-    const time = Date.parse(description.created);
+    const time = createdAt(description.created);
     return Number.isNaN(time) || isFixedTime(time) ? Number.POSITIVE_INFINITY : time;
   };
   return images.reduce<T | undefined>(

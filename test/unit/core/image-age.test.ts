@@ -9,6 +9,25 @@ describe("a new image's build time", () => {
   it("is trusted when it is a real time in the past (or within clock skew)", () => {
     expect(buildTime("2026-11-30T11:48:00Z", now)).toEqual({ ok: true, at: now - minutes(12) });
     expect(buildTime("2026-11-30T12:03:00Z", now)).toMatchObject({ ok: true });
+    // RFC 3339 with an offset and nanoseconds, as Go writes it.
+    expect(buildTime("2026-11-30T13:48:00.123456789+02:00", now)).toEqual({
+      ok: true,
+      at: now - minutes(12) + 123,
+    });
+  });
+
+  // Date.parse takes these, Go's decoding (the runtimes') does not; the first would be the machine's local time.
+  it.each([
+    "2026-11-30T11:00:00",
+    "2026-11-30",
+    "2",
+    "2026-11-30T11:00:00,5Z",
+    "Mon, 30 Nov 2026 11:00:00 GMT",
+  ])("is unreadable unless RFC 3339: %s", (created) => {
+    expect(buildTime(created, now)).toEqual({
+      ok: false,
+      problem: `the new image's build time "${created}" is unreadable`,
+    });
   });
 
   it.each([
@@ -69,6 +88,8 @@ describe("youngestImage", () => {
     expect(youngestImage([young, image("c", null)])?.digest).toBe("c");
     expect(youngestImage([young, image("d", "1970-01-01T00:00:00Z")])?.digest).toBe("d");
     expect(youngestImage([young, image("f", "1980-01-01T00:00:01Z")])?.digest).toBe("f");
+    // Older, but written without a zone: its time is not known.
+    expect(youngestImage([young, image("g", "2026-10-01T00:00:00")])?.digest).toBe("g");
     const failed = { digest: "e", description: { ok: false as const, reason: "429" } };
     expect(youngestImage([young, failed])?.digest).toBe("e");
     expect(youngestImage([])).toBeUndefined();
