@@ -104,9 +104,12 @@ function completeFlagsFirst(spec: CommandLineSpec, before: readonly string[], to
   const valuesFor = (flag: FlagSpec, prefix: string) =>
     flagValue(withEveryChoice(flag, fitting), prefix, scan.typed);
   if (scan.awaitingValue) return valuesFor(scan.awaitingValue, toComplete);
-  // A value with its flag, as a value after one.
-  const inline = inlineValue(first.flags, toComplete);
-  if (inline !== undefined) return inline ? valuesFor(inline.flag, inline.prefix) : nothing();
+  // A value with its flag, as a value after one; the flag may be only some of the verbs' (`-yn=`: apply's).
+  const inlines = fitting.map((v) => inlineValue(v.flags, toComplete));
+  if (inlines[0] !== undefined) {
+    const inline = inlines.find((i) => i);
+    return inline ? valuesFor(inline.flag, inline.prefix) : nothing();
+  }
   if (!toComplete.startsWith("-")) return verbs(fitting, toComplete);
   // Flags every such verb has: which verb comes is not known yet.
   const shared = first.flags.filter((f) => fitting.every((v) => v.flags.some((g) => g.key === f.key)));

@@ -270,4 +270,14 @@ describe("flags before the verb, from the first word", () => {
       directive: Directive.noFileComp,
     });
   });
+
+  it("a value with = before the verb, of a flag only some verbs have: as with a space", () => {
+    expect(at("-yn=we")).toMatchObject({ kind: "lookup", lookup: "namespaces", prefix: "we" });
+    expect(at("-yn", "we")).toMatchObject({ kind: "lookup", lookup: "namespaces", prefix: "we" });
+    // A file: the shell completes its name.
+    expect(at("-n", "web", "--webhook-url-file=")).toMatchObject({ directive: Directive.default });
+    expect(at("-n", "web", "--webhook-url-file", "")).toMatchObject({ directive: Directive.default });
+    // No verb has it: nothing, as before.
+    expect(at("--no-such=")).toEqual({ kind: "candidates", candidates: [], directive: Directive.noFileComp });
+  });
 });
