@@ -28,6 +28,8 @@ const noBorders = {
  */
 const largeTable = 200;
 const paddingRight = 3;
+/** kubectl's tabwriter makes a column at least 6 wide, its padding of 3 included. */
+const minCellWidth = 3;
 const colourCodes = /\u001b\[(?:\d*;){0,5}\d*m/g;
 const printableAscii = /^[\x20-\x7e]*$/;
 const none = "<none>";
@@ -57,7 +59,7 @@ export function* tablePieces(
   const columns = header[0]?.map(visibleWidth) ?? [];
   let count = 0;
   let multiline = false;
-  const withNone = (row: readonly string[]) => row.map((cell) => (cell === "" ? none : cell));
+  const withNone = (row: readonly string[]) => row.map((cell) => (cell === "" ? none : atLeastMin(cell)));
   for (const row of rows()) {
     count++;
     withNone(row).forEach((cell, i) => {
@@ -88,6 +90,12 @@ export function* tablePieces(
     }
   }
   if (piece !== "") yield piece;
+}
+
+/** A cell narrower than a column may be, padded to it: the column is then as wide as kubectl's. */
+function atLeastMin(cell: string): string {
+  const width = visibleWidth(cell);
+  return width >= minCellWidth || cell.includes("\n") ? cell : cell + " ".repeat(minCellWidth - width);
 }
 
 function drawn(lines: readonly (readonly string[])[]): string {

@@ -16,6 +16,17 @@ describe("renderTable", () => {
     ).toBe("A      BB\nxxxx   <none>\ny      z\n");
   });
 
+  it("makes a column at least 6 wide, padding included, as kubectl's tabwriter does (seen without headers)", () => {
+    const chalk = new Chalk({ level: 1 });
+    const rows = [
+      ["x", "y", "1"],
+      ["zz", chalk.red("w"), "2"],
+    ];
+    expect(renderTable(["a", "b", "c"], rows, true)).toBe(`x     y     1\nzz    ${chalk.red("w")}     2\n`);
+    const long = Array.from({ length: 300 }, () => rows[0]!);
+    expect([...tablePieces(["a", "b", "c"], () => long, true)].join("")).toBe("x     y     1\n".repeat(300));
+  });
+
   it("a long table, padded here, has the lines cli-table3 draws: colours, wide characters, the widest cell anywhere", () => {
     const chalk = new Chalk({ level: 1 });
     const rows = Array.from({ length: 1234 }, (_, i) => [
