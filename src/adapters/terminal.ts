@@ -48,9 +48,12 @@ export async function confirm(
   rl.on("close", () => asked.abort());
   // Back from Ctrl-Z (`fg`): the line editor paused itself, and the question would be dropped unanswered.
   rl.on("SIGCONT", () => rl.resume());
-  // Raw mode sends no SIGQUIT for Ctrl-\: the byte would go into the answer.
+  // Raw mode sends no SIGQUIT for Ctrl-\: the byte would go into the answer. The terminal leaves raw mode
+  // first: the process then dies of the SIGQUIT, which gives the terminal back to no one.
   const quitKey = (chunk: Buffer | string) => {
-    if (String(chunk).includes("\x1c")) quit();
+    if (!String(chunk).includes("\x1c")) return;
+    rl.close();
+    quit();
   };
   stdin.on("data", quitKey);
   try {
