@@ -169,7 +169,10 @@ export class DockerResolver implements Resolver {
         continue;
       }
       this.workedWith.set(repositoryOf(ref), configDir);
-      const inspected = await this.docker.inspectImage(reference, {
+      const digest = pulled.value;
+      if (digest === null) return { ok: false, reason: "docker pull printed no digest" };
+      // By the digest pulled, not the tag: on a shared engine the tag may name another image by now.
+      const inspected = await this.docker.inspectImage(`${repositoryOf(ref)}@${digest}`, {
         signal,
         timeoutMs: this.options.pullTimeoutMs,
       });
@@ -177,8 +180,6 @@ export class DockerResolver implements Resolver {
       const { created, labels } = inspected.value;
       this.pulled.set(reference, { ok: true, created, labels: stringLabels(labels) });
       const digests = digestsOfRepository(inspected.value.repoDigests, repositoryOf(ref));
-      const digest = pulled.value;
-      if (digest === null) return { ok: false, reason: "docker pull printed no digest" };
       const { platform } = inspected.value;
       if (platform !== undefined) this.pulledPlatforms.set(`${repositoryOf(ref)}@${digest}`, platform);
       return {
