@@ -135,12 +135,13 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
       "--kuberc and KUBERC=off cannot be used together, as kubectl refuses them; drop one",
     );
   }
-  if (raw.token !== undefined) {
+  // Empty is kubectl's "not given" (`--token="$T"`, T unset): nothing would be passed on.
+  if (raw.token) {
     throw new UsageError(
       "--token is not taken: it would be in the argv of every kubectl this runs, readable by other users (ps); keep the token in a file and name it in a kubeconfig user (kubectl config set-credentials NAME, then kubectl config set users.NAME.tokenFile FILE), and pass --user NAME, or use a context that has it",
     );
   }
-  if (raw.username !== undefined || raw.password !== undefined) {
+  if (raw.username || raw.password) {
     throw new UsageError(
       "--username and --password are not taken: the password would be in the argv of every kubectl this runs, readable by other users (ps); write both into a user of your kubeconfig file with an editor (not on a command line, kubectl config set-credentials's included) and pass --user NAME",
     );

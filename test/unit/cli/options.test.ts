@@ -87,6 +87,10 @@ describe("--token", () => {
     );
     expect(usageError(() => resolve({ token: "s3cr3t" }))).not.toContain("s3cr3t");
   });
+
+  it("empty, as with --username and --password, is not given, as kubectl takes it", () => {
+    expect(() => resolve({ token: "", username: "", password: "" })).not.toThrow();
+  });
 });
 
 describe("--kuberc", () => {
