@@ -167,7 +167,9 @@ class EarlyTags {
 
   ask(tag: TagInUse): void {
     if (this.closed || this.options.signal?.aborted || this.answers.has(tag.key)) return;
-    const answer = this.limiter.run(async () => {
+    const answer = this.limiter.run(async (): Promise<TagResolution> => {
+      // After Ctrl-C no tag waiting its turn is started, as no image is (resolve.ts).
+      if (this.options.signal?.aborted) return { ok: false, reason: "interrupted" };
       const resolver = await this.resolver;
       const credentials = (await this.options.extraCredentials?.(repositoryOf(tag.ref))) ?? [];
       return resolver.resolveTag(tag.ref, credentials, this.options.signal);

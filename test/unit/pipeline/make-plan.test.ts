@@ -251,6 +251,27 @@ describe("makePlan", () => {
     expect(seen.maxInFlight).toBe(2);
   });
 
+  it("after Ctrl-C, starts none of the tags asked early that still wait their turn", async () => {
+    const pods = Array.from({ length: 6 }, (_, i) => pod(`web-${i}`, `app:${i}`));
+    const events: string[] = [];
+    const { resolver } = fakeResolver(events, () => moved);
+    const stop = new AbortController();
+    const ask = resolver.resolveTag.bind(resolver);
+    // Ctrl-C as the first answer comes, the next pods' tags queued behind it by then.
+    resolver.resolveTag = async (...args) => ask(...args).finally(() => stop.abort());
+    const options = {
+      scope,
+      strategy: "auto" as const,
+      concurrency: 1,
+      now: Date.now(),
+      signal: stop.signal,
+    };
+    await expect(makePlan(fakeKubectl(pods, events), async () => resolver, options)).rejects.toThrow(
+      /interrupted/,
+    );
+    expect(events.filter((e) => e.startsWith("ask"))).toEqual(["ask library/app:0 with none"]);
+  });
+
   it("pods to be evicted: this tool's Events are read, and a controller's restart in vain leaves its pods", async () => {
     const events: string[] = [];
     const { resolver } = fakeResolver(events, () => moved);
