@@ -15,12 +15,13 @@ const buildpacksTime = Date.parse("1980-01-01T00:00:01Z");
 
 /**
  * The time a config's `created` states, NaN unless it is RFC 3339 as Go's JSON decoding takes it (the
- * runtimes read configs so). Date.parse alone takes more: a time with no zone is the machine's local time.
+ * runtimes read configs so; it takes a comma before the fraction too). Date.parse alone takes more: a time
+ * with no zone is the machine's local time.
  */
 function createdAt(created: string): number {
-  return rfc3339.test(created) ? Date.parse(created) : Number.NaN;
+  return rfc3339.test(created) ? Date.parse(created.replace(",", ".")) : Number.NaN;
 }
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** A time a reproducible build writes whenever it is built. */
 function isFixedTime(at: number): boolean {

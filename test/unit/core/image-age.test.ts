@@ -14,14 +14,16 @@ describe("a new image's build time", () => {
       ok: true,
       at: now - minutes(12) + 123,
     });
+    // Go's decoding takes a comma before the fraction as well.
+    expect(buildTime("2026-11-30T11:48:00,5Z", now)).toEqual({ ok: true, at: now - minutes(12) + 500 });
   });
 
-  // Date.parse takes these, Go's decoding (the runtimes') does not; the first would be the machine's local time.
+  // Date.parse takes these, Go's decoding (the runtimes') does not; the first would be the local time.
   it.each([
     "2026-11-30T11:00:00",
     "2026-11-30",
     "2",
-    "2026-11-30T11:00:00,5Z",
+    "2026-11-30t11:00:00z",
     "Mon, 30 Nov 2026 11:00:00 GMT",
   ])("is unreadable unless RFC 3339: %s", (created) => {
     expect(buildTime(created, now)).toEqual({
