@@ -3,6 +3,8 @@
  * references, so `nginx` is `docker.io/library/nginx:latest`); pods left with none are out of scope, and
  * nothing else is resolved. Pure: returns new pods, the input is not changed.
  */
+
+import { IdentityMemo } from "../util/identity-memo.js";
 import { formatImageRef, InvalidImageRefError, parseImageRef } from "./image-ref.js";
 import type { Container, Pod } from "./k8s.js";
 
@@ -32,13 +34,17 @@ export function imageSelection(keys: ReadonlySet<string>): ImageSelection {
     }
     return parts;
   };
+  // What it leaves out, init containers first: one list for each pair of shared lists, too.
+  const joinedOf = new IdentityMemo<Container[]>();
+  const joined = (init: Container[], main: Container[]) =>
+    init.length === 0 ? main : joinedOf.get([init, main], () => [...init, ...main]);
   const none = { kept: [], left: [] };
   return (pod) => {
     const main = split(pod.spec.containers);
     const init = pod.spec.initContainers ? split(pod.spec.initContainers) : none;
     if (main.kept.length + init.kept.length === 0) return null;
     const initContainers = pod.spec.initContainers && init.kept;
-    const notSelected = init.left.length === 0 ? main.left : [...init.left, ...main.left];
+    const notSelected = joined(init.left, main.left);
     return { ...pod, spec: { ...pod.spec, containers: main.kept, initContainers }, notSelected };
   };
 }

@@ -67,6 +67,7 @@ describe("--image", () => {
       name: "web-1",
       containers: [
         { name: "init", image: "nginx", runningDigest: D, init: true },
+        { name: "setup", image: "busybox", runningDigest: D, init: true },
         { name: "app", image: "nginx", runningDigest: D },
         { name: "sidecar", image: "envoy:1", runningDigest: D },
       ],
@@ -77,7 +78,7 @@ describe("--image", () => {
     expect(b!.spec.initContainers).toBe(a!.spec.initContainers);
     expect(a!.spec.containers.map((c) => c.name)).toEqual(["app"]);
     // What it left out stays known (a restart would undo a change to it too), shared as well.
-    expect(a!.notSelected?.map((c) => c.name)).toEqual(["sidecar"]);
+    expect(a!.notSelected?.map((c) => c.name)).toEqual(["setup", "sidecar"]);
     expect(b!.notSelected).toBe(a!.notSelected);
   });
 });
