@@ -72,6 +72,14 @@ export const createdPodShape: Shape = {
 /** What the pods' readers keep of each container and its status (env, probes, mounts are not read). */
 const containerShape: Shape = { keep: { name: true, image: true, imagePullPolicy: true }, others: "drop" };
 const containerStatusShape: Shape = { keep: { name: true, image: true, imageID: true }, others: "drop" };
+/** A restart's new pod's, with why a container waits: a replacement that never comes up says why. */
+const startingStatusShape: Shape = {
+  keep: {
+    ...containerStatusShape.keep,
+    state: { keep: { waiting: { keep: { reason: true }, others: "drop" } }, others: "drop" },
+  },
+  others: "drop",
+};
 
 /**
  * What the checks around a restart read of a controller's pods (core/readiness.ts, ownedPods): whose they
@@ -106,8 +114,8 @@ export const controllerPodShape: Shape = {
         phase: true,
         // When Ready began: a controller's minReadySeconds counts from it.
         conditions: { keep: { type: true, status: true, lastTransitionTime: true }, others: "drop" },
-        containerStatuses: containerStatusShape,
-        initContainerStatuses: containerStatusShape,
+        containerStatuses: startingStatusShape,
+        initContainerStatuses: startingStatusShape,
       },
       others: "drop",
     },

@@ -60,6 +60,12 @@ export function notReadyPods(pods: readonly PodWithConditions[], controllerUid: 
     .map((pod) => pod.metadata.name);
 }
 
+/** Why a pod's containers have not started, as its kubelet says (`app ImagePullBackOff`), init ones first. */
+export function waitingContainers(pod: PodWithConditions): string[] {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  return statuses.flatMap((s) => (s.state?.waiting?.reason ? [`${s.name} ${s.state.waiting.reason}`] : []));
+}
+
 /**
  * The names of the pods controlled by `controllerUid` that are terminating and have not ended. A StatefulSet
  * or DaemonSet makes a pod's successor only once it is gone, so until then each is one pod short.
@@ -224,12 +230,18 @@ export function isReady(pod: PodWithConditions): boolean {
   return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 }
 
-/** A pod with the conditions readiness needs (the plan's slim pods drop them). */
+/**
+ * A pod with the conditions readiness needs (the plan's slim pods drop them), and why its containers wait
+ * (a restart's new pod that never comes up says why).
+ */
 export type PodWithConditions = Pod & {
   status?: Pod["status"] & {
     conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+    containerStatuses?: WaitingStatus[];
+    initContainerStatuses?: WaitingStatus[];
   };
 };
+type WaitingStatus = { state?: { waiting?: { reason?: string } } };
 
 /**
  * The pods as their controller counts them under `minReadySeconds`: a pod Ready for less than that is not

@@ -43,6 +43,8 @@ export interface ControllerSpec {
   replicas: number;
   /** How long a new pod takes to become Ready (never, with Infinity). */
   readyAfterMs?: number;
+  /** Why a new pod's container waits until then, as its kubelet says (ImagePullBackOff). */
+  waitingReason?: string;
   /** The digest a new pod runs (the new one unless the node starts its cached image). */
   replacementDigest?: string;
   pullPolicy?: "Always" | "IfNotPresent" | "Never";
@@ -155,6 +157,7 @@ export class InMemoryCluster implements RestartApi {
         kind,
         namespace: "shop",
         readyAfterMs: 3000,
+        waitingReason: "",
         replacementDigest: newDigest,
         pullPolicy: "Always",
         strategy: "delete",
@@ -1034,6 +1037,8 @@ export class InMemoryCluster implements RestartApi {
           : [],
       },
     };
+    if (!ready && c.spec.waitingReason)
+      pod.status!.containerStatuses![0]!.state = { waiting: { reason: c.spec.waitingReason } };
     this.revisionOf.set(pod, revision);
     // The pods a test starts with were made long ago.
     this.madeAt.set(pod.metadata.uid!, ready ? Number.NEGATIVE_INFINITY : this.clock.now());

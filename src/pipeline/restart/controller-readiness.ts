@@ -26,6 +26,7 @@ import {
   selectorString,
   servingPods,
   terminatingPods,
+  waitingContainers,
 } from "../../core/readiness.js";
 import { daemonPodsWithoutSuccessor, type Workload } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
@@ -514,17 +515,22 @@ async function controllerReadiness(
           const timedOut = (reason: string) => ({ timedOut: reason, started: successorsStarted() });
           if (!pods)
             return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
+          // What the kubelet says of the new pods' containers (ImagePullBackOff): what one would look up first.
+          const waiting = added
+            .filter((p) => starting.includes(p.metadata.name))
+            .flatMap((p) => waitingContainers(p).map((c) => `${p.metadata.name}'s ${c}`));
+          const saying = waiting.length > 0 ? ` (${firstFew(waiting)})` : "";
           if (!enough) {
             const min = minReadySeconds();
             const ready =
               min > 0
                 ? `${counted(wanted, "pod")} Ready for ${min} s (minReadySeconds)`
                 : counted(wanted, "ready pod");
-            return timedOut(`${name} did not have ${ready} within the wait timeout`);
+            return timedOut(`${name} did not have ${ready} within the wait timeout${saying}`);
           }
           if (starting.length > 0)
             return timedOut(
-              `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} ${minReadySeconds() > 0 ? `not Ready for its minReadySeconds (${minReadySeconds()} s)` : "not Ready"} within the wait timeout`,
+              `${name}'s new ${starting.length === 1 ? "pod" : "pods"} ${starting.join(", ")} ${minReadySeconds() > 0 ? `not Ready for its minReadySeconds (${minReadySeconds()} s)` : "not Ready"} within the wait timeout${saying}`,
             );
           if (fresh.length === 0) return timedOut(`${name} had no new Ready pod within the wait timeout`);
           return timedOut(`${name} had no Ready successor of ${gone.name} within the wait timeout`);

@@ -37,6 +37,7 @@ import {
   notReadyPods,
   type PodWithConditions,
   readyPodCount,
+  waitingContainers,
 } from "../../../src/core/readiness.js";
 import { nodeStoppedReporting } from "../../../src/core/since-plan.js";
 import { ownedPods, type Workload, type WorkloadKind } from "../../../src/core/workload.js";
@@ -251,6 +252,13 @@ describe("the shapes keep every field the slim objects read", () => {
       variant("web-opted-out", {}, { "kubectl-autoupdate/ignore": "true" }),
       variant("web-node-lost", nodeLost, {}, { readinessGates: [{ conditionType: "target-health" }] }),
       variant("web-gated", gated, {}, { readinessGates: [{ conditionType: "target-health" }] }),
+      variant("web-pulling", {
+        ...starting,
+        containerStatuses: pod!.status!.containerStatuses!.map((c) => ({
+          ...c,
+          state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image" } },
+        })),
+      }),
     ];
     const list = Buffer.from(JSON.stringify({ kind: "PodList", items }));
     const whole = (JSON.parse(list.toString()) as { items: PodWithConditions[] }).items;
@@ -289,18 +297,35 @@ describe("the shapes keep every field the slim objects read", () => {
       ]).map((p) => p.metadata.name),
       backOnOldDigest: pods.map((p) => backOnOldDigest(stale, p)),
       nodeStoppedReporting: pods.map(nodeStoppedReporting),
+      waiting: pods.map(waitingContainers),
       who: pods.map(({ metadata: m }) => [m.namespace, m.name, m.uid]),
     });
     expect(checks(slim)).toEqual(checks(whole));
     // The pods exercise every check: each one answers differently for some pod.
     expect(checks(whole)).toMatchObject({
       ready: 2,
-      notReady: ["web-starting", "web-node-lost", "web-gated"],
-      notAvailable: ["web-ready", "web-starting", "web-opted-out", "web-node-lost", "web-gated"],
-      live: ["web-ready", "web-starting", "web-ended", "web-opted-out", "web-node-lost", "web-gated"],
-      ended: [false, false, false, true, false, false, false],
-      optedOut: [false, false, false, false, true, false, false],
-      nodeStoppedReporting: [false, false, false, false, false, true, false],
+      notReady: ["web-starting", "web-node-lost", "web-gated", "web-pulling"],
+      notAvailable: [
+        "web-ready",
+        "web-starting",
+        "web-opted-out",
+        "web-node-lost",
+        "web-gated",
+        "web-pulling",
+      ],
+      live: [
+        "web-ready",
+        "web-starting",
+        "web-ended",
+        "web-opted-out",
+        "web-node-lost",
+        "web-gated",
+        "web-pulling",
+      ],
+      ended: [false, false, false, true, false, false, false, false],
+      optedOut: [false, false, false, false, true, false, false, false],
+      nodeStoppedReporting: [false, false, false, false, false, true, false, false],
+      waiting: [[], [], [], [], [], [], [], ["app ImagePullBackOff", "proxy ImagePullBackOff"]],
     });
     expect(checks(whole).backOnOldDigest[1]).toMatch(/cached image/);
     // What no check reads stays in the pipe: env, probes, container states, managedFields, IPs.

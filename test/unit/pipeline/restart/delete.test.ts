@@ -145,6 +145,20 @@ describe("every replacement is checked", () => {
     expect(clock.elapsed()).toBe(10_000);
   });
 
+  it("one that never comes up: what its kubelet says of its containers is told (ImagePullBackOff)", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      name: "web",
+      replicas: 3,
+      readyAfterMs: Number.POSITIVE_INFINITY,
+      waitingReason: "ImagePullBackOff",
+    });
+    const { reported } = await run(clock, cluster, pods, { waitTimeoutMs: 10_000 });
+    expect(reported[1]).toBe(
+      "web-0 problem: ReplicaSet/web did not have 3 ready pods within the wait timeout (web-3's app ImagePullBackOff)",
+    );
+  });
+
   it("a replacement back on the old digest spares the rest: the node started its cached image", async () => {
     const { clock, cluster } = setup();
     const pods = cluster.addController({
