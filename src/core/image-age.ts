@@ -14,9 +14,9 @@ const reproducibleBefore = Date.parse("1971-01-01T00:00:00Z");
 const buildpacksTime = Date.parse("1980-01-01T00:00:01Z");
 
 /**
- * The time a config's `created` states, NaN unless it is RFC 3339 as Go's JSON decoding takes it (the
- * runtimes read configs so; it takes a comma before the fraction too). Date.parse alone takes more: a time
- * with no zone is the machine's local time.
+ * The time a config's `created` states, NaN unless written in RFC 3339's form, which Go's JSON decoding
+ * (the runtimes') reads, a comma before the fraction too. Date.parse alone takes more: a time with no zone
+ * is the machine's local time.
  */
 function createdAt(created: string): number {
   return rfc3339.test(created) ? Date.parse(created.replace(",", ".")) : Number.NaN;

@@ -60,10 +60,16 @@ export function notReadyPods(pods: readonly PodWithConditions[], controllerUid: 
     .map((pod) => pod.metadata.name);
 }
 
-/** Why a pod's containers have not started, as its kubelet says (`app ImagePullBackOff`), init ones first. */
+/**
+ * Why a pod's containers have not started, as its kubelet says (`app ImagePullBackOff`), init ones first.
+ * PodInitializing says only that an init container has not finished, which says its own.
+ */
 export function waitingContainers(pod: PodWithConditions): string[] {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-  return statuses.flatMap((s) => (s.state?.waiting?.reason ? [`${s.name} ${s.state.waiting.reason}`] : []));
+  return statuses.flatMap(({ name, state }) => {
+    const reason = state?.waiting?.reason;
+    return reason && reason !== "PodInitializing" ? [`${name} ${reason}`] : [];
+  });
 }
 
 /**

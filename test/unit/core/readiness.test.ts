@@ -14,6 +14,7 @@ import {
   readyPodCount,
   runsOtherDigest,
   terminatingPods,
+  waitingContainers,
 } from "../../../src/core/readiness.js";
 import { digestOf, makePod } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
@@ -272,5 +273,24 @@ describe("runsOtherDigest: a planned pod restarted since onto a digest the plan 
 
   it("is none while another stale container still runs its old digest: the pod is still proven stale", () => {
     expect(runsOtherDigest(planned, pod(THIRD!, SIDE_OLD!))).toBeNull();
+  });
+});
+
+describe("waitingContainers", () => {
+  it("says why each container waits, init ones first; not PodInitializing, which an init container says", () => {
+    const waits = (reason: string) => ({ state: { waiting: { reason } } });
+    const pod: PodWithConditions = {
+      metadata: { name: "web-1" },
+      spec: { containers: [] },
+      status: {
+        initContainerStatuses: [{ name: "setup", ...waits("ErrImagePull") }],
+        containerStatuses: [
+          { name: "app", ...waits("PodInitializing") },
+          { name: "proxy", ...waits("ContainerCreating") },
+          { name: "log", state: {} },
+        ],
+      },
+    };
+    expect(waitingContainers(pod)).toEqual(["setup ErrImagePull", "proxy ContainerCreating"]);
   });
 });
