@@ -9,7 +9,14 @@
 import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
 import { isOptedOut, type Pod } from "../../core/k8s.js";
 import { type PlanPod, topOwnerKey } from "../../core/plan.js";
-import { isStaying, selectorString, sharedLabelsSelector } from "../../core/readiness.js";
+import {
+  isReady,
+  isStaying,
+  type PodWithConditions,
+  selectorString,
+  sharedLabelsSelector,
+  waitingContainers,
+} from "../../core/readiness.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { belowPartition, decideRestart, rolloutPace } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
@@ -399,6 +406,10 @@ async function afterPatch(
     }
     return followed;
   }
+  // Failed while it goes on (its progress deadline, or the wait's end): say what its kubelets say of its pods.
+  if (followed.kind === "failed" && followed.ongoing && !options.signal.aborted) {
+    return { ...followed, reason: `${followed.reason}${await saidOfPodsNotUp(api, namespace, current)}` };
+  }
   if (followed.kind !== "rolled-out") return followed;
   const listed = await podsToCheck(api, namespace, current, deadline, options);
   if (listed instanceof ClusterAccessError) {
@@ -597,11 +608,30 @@ async function podsToCheck(
 }
 
 /**
+ * What the kubelets say of the workload's pods not up (`web-…'s app ImagePullBackOff`), the first thing one
+ * would look up of a rollout that does not finish; nothing when none says anything or they cannot be read.
+ */
+async function saidOfPodsNotUp(api: RestartApi, namespace: string, workload: Workload): Promise<string> {
+  const pods = await podsOf(api, namespace, workload).catch((error: unknown) => {
+    if (error instanceof ToolFailedError) return null;
+    throw error;
+  });
+  const waiting = (pods ?? [])
+    .filter((pod) => isStaying(pod) && !isReady(pod))
+    .flatMap((pod) => waitingContainers(pod).map((c) => `${pod.metadata.name}'s ${c}`));
+  return waiting.length > 0 ? ` (${firstFew(waiting)})` : "";
+}
+
+/**
  * The workload's own pods now, found through its selector (null without one); a Deployment's through its
  * ReplicaSets, read after them: one kubectl at a time per workload, so that with the Events apply's
  * kubectl stay within twice --concurrency (README).
  */
-async function podsOf(api: RestartApi, namespace: string, workload: Workload): Promise<Pod[] | null> {
+async function podsOf(
+  api: RestartApi,
+  namespace: string,
+  workload: Workload,
+): Promise<PodWithConditions[] | null> {
   const selector = workload.spec.selector ? selectorString(workload.spec.selector) : "";
   if (selector === "") return null;
   const pods = await api.listPodsBySelector(namespace, selector);

@@ -303,6 +303,24 @@ describe("a rollout that does not end well is reported", () => {
     expect(clock.elapsed()).toBe(5000);
   });
 
+  it("one whose new pods do not come up says what their kubelet says (ImagePullBackOff)", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 1,
+      maxSurge: 1,
+      maxUnavailable: 0,
+      strategy: "rollout",
+      readyAfterMs: Number.POSITIVE_INFINITY,
+      waitingReason: "ImagePullBackOff",
+    });
+    const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 5000 });
+    expect(reported).toEqual([
+      "Deployment/web failed: the rollout did not finish within the wait timeout (1 old replicas pending termination) (web-r2-1's app ImagePullBackOff)",
+    ]);
+  });
+
   it("new pods on the old digest after the rollout (a node's cached image) are reported", async () => {
     const { clock, cluster } = setup();
     const pods = onCachedOldImage(cluster);
