@@ -168,7 +168,7 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
       new RegExp(
-        `^deployment\\.apps ${ns}/outage restarted \\(rollout\\), but: the rollout did not finish within the wait timeout \\(\\d+ of 3 new replicas updated\\)$`,
+        `^deployment\\.apps ${ns}/outage restarted \\(rollout\\), but: the rollout did not finish within the wait timeout \\(\\d+ of 3 new replicas updated\\) \\(outage-\\S+'s app (ErrImagePull|ImagePullBackOff)\\)$`,
         "m",
       ),
     );
@@ -224,7 +224,7 @@ describe("the registry fails the nodes' pulls in the middle of apply", () => {
     expect(refused).toHaveLength(2);
     for (const line of refused) {
       expect(line).toMatch(
-        /not evicted: ReplicaSet\/paced-\S+ did not have 3 ready pods within the wait timeout$/,
+        /not evicted: ReplicaSet\/paced-\S+ did not have 3 ready pods within the wait timeout \(paced-\S+'s app (ErrImagePull|ImagePullBackOff)\)$/,
       );
     }
     expect(result.stdout).toContain("1 evicted, 2 not started (of 3 planned)");
