@@ -44,6 +44,7 @@ import { type RunSoFar, runResultLine } from "../output/run-result.js";
 import { warningLine } from "../output/warning.js";
 import { EventRecorder } from "../pipeline/restart/events.js";
 import { RecordKeeper } from "../pipeline/restart/record-keeper.js";
+import { stopReason } from "../pipeline/restart/restart-options.js";
 import { type RestartResult, restartPods } from "../pipeline/restart/restart-pods.js";
 import { systemClock } from "../util/clock.js";
 import { counted } from "../util/counted.js";
@@ -112,7 +113,7 @@ async function applyPlan(ctx: Context<ApplyOptions>, run: RunSoFar): Promise<voi
   run.restarted = restarted;
   // A signal once every restart is made and checked (while the Events are recorded, or after the last
   // check) cuts none short.
-  const cutShort = ctx.io.signal.aborted && !completed(restarted, ctx.options.wait);
+  const cutShort = leftBySignal(restarted, ctx.io.signal);
   await reportRestarts(ctx, plan, restarted, recorders, report);
   throwIfIncomplete(restarted, cutShort);
 }
@@ -255,18 +256,22 @@ async function reportRestarts(
 }
 
 /**
- * Whether the restarts did all they set out to: every planned pod restarted, replaced or gone, and each
- * replacement checked and up (under --no-wait, none is checked, and a rollout goes on on the server).
+ * Whether the signal left something undone: a pod not started for it, a rollout it stopped following, a
+ * replacement or a rollout's pods it left unchecked. A pod left for its own sake, a failed check or one
+ * that needed none (a scale-down) were so before it, and the run ends as they did.
  */
-function completed(restarted: RestartResult, wait: boolean): boolean {
-  const kinds = [...restarted.outcomes.values()].map((o) => o.kind);
-  if (kinds.includes("failed") || kinds.includes("not-started")) return false;
-  if (restarted.problems.length > 0 || restarted.stoppedBy !== undefined) return false;
-  if (!wait) return true;
-  const rolloutUnchecked = restarted.rollouts.some(
-    (r) => r.outcome.kind === "rolled-out" && r.outcome.unchecked,
+function leftBySignal(restarted: RestartResult, signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  const stop = stopReason(signal);
+  const outcomes = [...restarted.outcomes.values()];
+  return (
+    outcomes.some((o) => o.kind === "not-started" && o.stopped === true) ||
+    restarted.rollouts.some(
+      ({ outcome }) =>
+        outcome.kind === "in-progress" || (outcome.kind === "rolled-out" && outcome.unchecked === stop),
+    ) ||
+    [...restarted.unchecked.values()].includes(stop)
   );
-  return !kinds.includes("in-progress") && restarted.unchecked.size === 0 && !rolloutUnchecked;
 }
 
 /**

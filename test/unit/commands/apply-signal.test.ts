@@ -112,6 +112,47 @@ it("a SIGTERM while a rollout's pods are read for its last check, which passes: 
   expect(error).toBeUndefined();
 });
 
+it("a SIGTERM at the last Event, after a pod was left for its own sake: the run ends as its restarts did", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods: PlanPod[] = cluster.addController({ name: "cache", replicas: 2, strategy: "evict" });
+  given.plan = { resolver: "registry", strategy: "auto", pods } as Plan;
+  const { ctx, kubectl, controller, stdout } = applyContext(cluster, clock);
+  // Opted out since the plan: left, before any signal.
+  cluster.labelPod("cache-0", { "kubectl-autoupdate/ignore": "true" });
+  kubectl.createEvent = async () => {
+    // cache-1's Event: evicted, its replacement checked up on the new digest; every restart is done.
+    controller.abort(new Error("received SIGTERM"));
+    return { ok: true };
+  };
+  const error = await runApply(clock, ctx);
+  expect(stdout()).toContain("1 evicted, 1 not started (of 2 planned)\n");
+  expect(error?.message).toBe("some planned pods were not restarted; see above");
+});
+
+it("a SIGTERM at the last Event, the last pod needing no replacement after a scale-down: no interruption", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods: PlanPod[] = cluster.addController({ name: "cache", replicas: 3, strategy: "evict" });
+  given.plan = { resolver: "registry", strategy: "auto", pods } as Plan;
+  const { ctx, kubectl, controller, stdout } = applyContext(cluster, clock);
+  const evict = cluster.evictPod.bind(cluster);
+  let evictions = 0;
+  cluster.evictPod = async (...args: Parameters<typeof evict>) => {
+    const answer = await evict(...args);
+    if (++evictions === 3) cluster.scaleTo("cache", 2, 0);
+    return answer;
+  };
+  let events = 0;
+  kubectl.createEvent = async () => {
+    if (++events === 3) controller.abort(new Error("received SIGTERM"));
+    return { ok: true };
+  };
+  const error = await runApply(clock, ctx);
+  expect(stdout()).toContain("3 evicted (of 3 planned)\n");
+  expect(error).toBeUndefined();
+});
+
 it("a SIGTERM that leaves a pod not started still ends the run as interrupted", async () => {
   const clock = new FakeClock();
   const cluster = new InMemoryCluster(clock);
