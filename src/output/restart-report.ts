@@ -105,12 +105,14 @@ function whyNothingToRoll(
   { gone, current = [] }: { gone: readonly string[]; current?: readonly string[] },
   planned: number,
 ): string {
+  const one = planned === 1;
+  const pods = one ? "pod" : "pods";
   if (current.length === planned)
-    return "its planned pods restarted onto the new image since the plan was made";
-  if (gone.length === planned) return "its planned pods are already gone";
+    return `its planned ${pods} restarted onto the new image since the plan was made`;
+  if (gone.length === planned) return `its planned ${pods} ${one ? "is" : "are"} already gone`;
   if (current.length === 0) {
     return gone.length === 0
-      ? "its planned pods were replaced since the plan was made"
+      ? `its planned ${pods} ${one ? "was" : "were"} replaced since the plan was made`
       : `its planned pods were replaced since the plan was made, or are already gone (${gone.length} of ${planned})`;
   }
   return `its planned pods were replaced since the plan was made, restarted onto the new image or are already gone (${current.length} on the new image, ${gone.length} gone, of ${planned})`;

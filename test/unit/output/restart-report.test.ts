@@ -80,17 +80,17 @@ describe("lines", () => {
     [
       { kind: "replaced", gone: ["web-a"] },
       false,
-      "deployment.apps shop/web not restarted: its planned pods are already gone",
+      "deployment.apps shop/web not restarted: its planned pod is already gone",
     ],
     [
       { kind: "replaced", gone: [] },
       false,
-      "deployment.apps shop/web not restarted: its planned pods were replaced since the plan was made",
+      "deployment.apps shop/web not restarted: its planned pod was replaced since the plan was made",
     ],
     [
       { kind: "replaced", gone: [], current: ["web-a"] },
       false,
-      "deployment.apps shop/web not restarted: its planned pods restarted onto the new image since the plan was made",
+      "deployment.apps shop/web not restarted: its planned pod restarted onto the new image since the plan was made",
     ],
     [
       { kind: "failed", reason: "Deployment/web: ProgressDeadlineExceeded", patched: true },
