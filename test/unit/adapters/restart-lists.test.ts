@@ -62,7 +62,8 @@ describe("the lists the checks around a restart read", () => {
       status: {
         phase: "Running",
         conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-12-01T11:00:00Z" }],
-        containerStatuses: [{ name: "app", image: "web:main", imageID: `web@${digest}` }],
+        // Of its state, only why it waits (none: it runs).
+        containerStatuses: [{ name: "app", image: "web:main", imageID: `web@${digest}`, state: {} }],
       },
     });
     const uri = "/api/v1/namespaces/shop/pods?limit=2000&labelSelector=app%3Dweb%2Ctier+in+%28front%29";
