@@ -258,14 +258,15 @@ async function reportRestarts(
 /**
  * Whether the signal left something undone: a pod not started for it, a rollout it stopped following, a
  * replacement or a rollout's pods it left unchecked. A pod left for its own sake, a failed check or one
- * that needed none (a scale-down) were so before it, and the run ends as they did.
+ * that needed none (a scale-down) were so before it, and the run ends as they did; so does a run the
+ * cluster's going out of reach stopped first, with that error.
  */
 function leftBySignal(restarted: RestartResult, signal: AbortSignal): boolean {
-  if (!signal.aborted) return false;
+  if (!signal.aborted || restarted.stoppedBy !== undefined) return false;
   const stop = stopReason(signal);
   const outcomes = [...restarted.outcomes.values()];
   return (
-    outcomes.some((o) => o.kind === "not-started" && o.stopped === true) ||
+    outcomes.some((o) => o.kind === "not-started" && o.reason === stop) ||
     restarted.rollouts.some(
       ({ outcome }) =>
         outcome.kind === "in-progress" || (outcome.kind === "rolled-out" && outcome.unchecked === stop),

@@ -5,6 +5,7 @@
  */
 import { PassThrough } from "node:stream";
 import { expect, it, vi } from "vitest";
+import { ClusterAccessError } from "../../../src/adapters/kubectl-errors.js";
 import type { ApplyOptions } from "../../../src/commands/apply.js";
 import type { Context } from "../../../src/commands/context.js";
 import type { Plan, PlanPod } from "../../../src/core/plan.js";
@@ -19,7 +20,7 @@ vi.mock("../../../src/pipeline/make-plan.js", () => ({
   makePlan: async () => ({ plan: given.plan, warnings: [], notes: [] }),
 }));
 
-function applyContext(cluster: InMemoryCluster, clock: FakeClock) {
+function applyContext(cluster: InMemoryCluster, clock: FakeClock, extra: Partial<ApplyOptions> = {}) {
   const stdout = new PassThrough();
   let out = "";
   stdout.on("data", (chunk) => {
@@ -44,6 +45,7 @@ function applyContext(cluster: InMemoryCluster, clock: FakeClock) {
       strategy: "auto",
       summaryJson: false,
       scope: { namespace: "shop", allNamespaces: false },
+      ...extra,
     } as unknown as ApplyOptions,
     clock,
     colors: { stdout: makeChalk(false), stderr: makeChalk(false) },
@@ -166,4 +168,67 @@ it("a SIGTERM that leaves a pod not started still ends the run as interrupted", 
   };
   const error = await runApply(clock, ctx);
   expect(error?.message).toMatch(/^interrupted: no further restarts were started/);
+});
+
+it("a SIGTERM while a Deployment is read right before its patch: not rolled, the run ends as interrupted", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  given.plan = { resolver: "registry", strategy: "auto", pods: surgingWeb(cluster, { replicas: 2 }) } as Plan;
+  const { ctx, controller, stdout } = applyContext(cluster, clock);
+  const get = cluster.getWorkload.bind(cluster);
+  cluster.getWorkload = async (...args: Parameters<typeof get>) => {
+    const read = await get(...args);
+    controller.abort(new Error("received SIGTERM"));
+    return read;
+  };
+  const error = await runApply(clock, ctx);
+  expect(cluster.patches()).toEqual([]);
+  expect(stdout()).toContain("deployment.apps shop/web not restarted: interrupted");
+  expect(error?.message).toMatch(/^interrupted: no further restarts were started/);
+});
+
+it("a SIGTERM at one rollout's Event, another Deployment's turn to come (--concurrency 1): interrupted", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods = [
+    ...surgingWeb(cluster, { replicas: 2 }),
+    ...surgingWeb(cluster, { name: "api", replicas: 2 }),
+  ];
+  given.plan = { resolver: "registry", strategy: "auto", pods } as Plan;
+  const { ctx, kubectl, controller, stdout } = applyContext(cluster, clock, { concurrency: 1 });
+  kubectl.createEvent = async () => {
+    controller.abort(new Error("received SIGTERM"));
+    return { ok: true };
+  };
+  const error = await runApply(clock, ctx);
+  expect(stdout()).toContain("deployment.apps shop/api not restarted: interrupted");
+  expect(error?.message).toMatch(/^interrupted: no further restarts were started/);
+});
+
+it("a SIGTERM after the cluster went out of reach ends the run with that error, not as interrupted", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods: PlanPod[] = [
+    ...cluster.addController({ name: "cache", replicas: 2, strategy: "evict" }),
+    ...cluster.addController({ name: "db", replicas: 1, strategy: "evict", readyAfterMs: 10_000 }),
+  ];
+  given.plan = { resolver: "registry", strategy: "auto", pods } as Plan;
+  const { ctx, kubectl, controller, stdout } = applyContext(cluster, clock);
+  const read = cluster.readPod.bind(cluster);
+  const unauthorized = "error: You must be logged in to the server (Unauthorized)";
+  cluster.readPod = async (namespace: string, name: string) => {
+    // cache-1's turn: the login expired.
+    if (name === "cache-1") throw new ClusterAccessError(unauthorized, { kind: "unauthorized" }, "");
+    return read(namespace, name);
+  };
+  let events = 0;
+  kubectl.createEvent = async () => {
+    // The second Event is db-0's, left unchecked by the stop: the SIGTERM comes after it.
+    if (++events === 2) controller.abort(new Error("received SIGTERM"));
+    return { ok: true };
+  };
+  const error = await runApply(clock, ctx);
+  expect(stdout()).toContain("stopped on losing access to the cluster");
+  expect(events).toBe(2);
+  expect(error?.message).toBe(unauthorized);
 });
