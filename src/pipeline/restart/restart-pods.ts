@@ -101,8 +101,9 @@ export async function restartPods(
       await restartGroup(api, group, budgets, reporter);
     } catch (error) {
       // The cluster out of reach (a login expired) is every workload's trouble: said once, as any verb says
-      // it, after what was done. A kubectl call that failed stops only this workload's restarts.
-      if (!isCallFailure(error) && !stop.signal.aborted) {
+      // it, after what was done. A kubectl call that failed stops only this workload's restarts. Once the run
+      // is stopping (a signal came first), what fails on its way out is no stop of its own.
+      if (!isCallFailure(error) && !options.signal.aborted) {
         result.stoppedBy = error;
         stop.abort(runStopFor(error));
       }

@@ -232,3 +232,22 @@ it("a SIGTERM after the cluster went out of reach ends the run with that error, 
   expect(events).toBe(2);
   expect(error?.message).toBe(unauthorized);
 });
+
+it("a SIGTERM first, the cluster out of reach after it: the run ends as interrupted, as its pods say", async () => {
+  const clock = new FakeClock();
+  const cluster = new InMemoryCluster(clock);
+  const pods: PlanPod[] = cluster.addController({ name: "cache", replicas: 2, strategy: "evict" });
+  given.plan = { resolver: "registry", strategy: "auto", pods } as Plan;
+  const { ctx, controller, stdout } = applyContext(cluster, clock);
+  const read = cluster.readPod.bind(cluster);
+  cluster.readPod = async (namespace: string, name: string) => {
+    if (name !== "cache-1") return read(namespace, name);
+    // The SIGTERM comes while cache-1 is read; the read then fails: the login expired meanwhile.
+    controller.abort(new Error("received SIGTERM"));
+    const unauthorized = "error: You must be logged in to the server (Unauthorized)";
+    throw new ClusterAccessError(unauthorized, { kind: "unauthorized" }, "");
+  };
+  const error = await runApply(clock, ctx);
+  expect(stdout()).toContain("pod shop/cache-1 not evicted: interrupted\n");
+  expect(error?.message).toMatch(/^interrupted: no further restarts were started/);
+});
