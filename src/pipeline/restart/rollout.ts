@@ -502,11 +502,16 @@ async function stillThere(
  */
 function movedOnSincePlan(group: readonly PlanPod[], movedOn: readonly PlanPod[]): RolloutOutcome {
   const onto = "restarted since the plan onto a digest it never saw (the tag moved again)";
+  const one = movedOn.length === 1;
+  const others =
+    group.length - movedOn.length === 1
+      ? "the other onto the new image or is"
+      : "the others onto the new image or are";
   const reason =
     movedOn.length === group.length
-      ? `its planned pods ${onto}`
-      : `of its planned pods, ${firstFew(movedOn.map((pod) => pod.name))} ${onto}, and the others onto the new image or are gone`;
-  return { kind: "not-started", reason: `${reason}: the next run judges them` };
+      ? `its planned ${one ? "pod" : "pods"} ${onto}`
+      : `of its planned pods, ${firstFew(movedOn.map((pod) => pod.name))} ${onto}, and ${others} gone`;
+  return { kind: "not-started", reason: `${reason}: the next run judges ${one ? "it" : "them"}` };
 }
 
 /**

@@ -121,11 +121,24 @@ describe.each(["evict", "delete"] as const)("--strategy %s", (strategy) => {
 
 describe("a rollout", () => {
   it.each([
-    ["all", [0, 1, 2], "its planned pods"],
-    ["some, the others on the new digest", [1, 2], "of its planned pods, %1, %2"],
+    ["all", [0, 1, 2], "its planned pods", "", "them"],
+    [
+      "some, the other on the new digest",
+      [1, 2],
+      "of its planned pods, %1, %2",
+      "the other onto the new image or is",
+      "them",
+    ],
+    [
+      "one, the others on the new digest",
+      [1],
+      "of its planned pods, %1",
+      "the others onto the new image or are",
+      "it",
+    ],
   ])(
     "of a workload whose planned pods restarted onto a digest the plan never saw (%s) is not made",
-    async (_, onThird, whose) => {
+    async (_, onThird, whose, othersSaid, them) => {
       const clock = new FakeClock();
       const cluster = new InMemoryCluster(clock);
       const pods = cluster.addController({
@@ -144,9 +157,9 @@ describe("a rollout", () => {
       });
       expect(cluster.patches()).toEqual([]);
       const onto = "restarted since the plan onto a digest it never saw (the tag moved again)";
-      const others = onThird.length < 3 ? ", and the others onto the new image or are gone" : "";
+      const others = othersSaid ? `, and ${othersSaid} gone` : "";
       expect(rollouts.map((report) => describeRollout(report, false, new Chalk({ level: 0 })))).toEqual([
-        `deployment.apps shop/web not restarted: ${whose.replace(/%(\d)/g, (_, i) => pods[Number(i)]!.name)} ${onto}${others}: the next run judges them`,
+        `deployment.apps shop/web not restarted: ${whose.replace(/%(\d)/g, (_, i) => pods[Number(i)]!.name)} ${onto}${others}: the next run judges ${them}`,
       ]);
     },
   );
