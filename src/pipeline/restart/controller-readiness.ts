@@ -515,7 +515,7 @@ async function controllerReadiness(
           const timedOut = (reason: string) => ({ timedOut: reason, started: successorsStarted() });
           if (!pods)
             return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
-          // What the kubelet says of the new pods' containers (ImagePullBackOff): what one would look up first.
+          // What the kubelet says of the new pods' containers (ImagePullBackOff): what one looks up first.
           const waiting = added
             .filter((p) => starting.includes(p.metadata.name))
             .flatMap((p) => waitingContainers(p).map((c) => `${p.metadata.name}'s ${c}`));

@@ -406,7 +406,7 @@ async function afterPatch(
     }
     return followed;
   }
-  // Failed while it goes on (its progress deadline, or the wait's end): say what its kubelets say of its pods.
+  // Failed while it goes on (its progress deadline, or the wait's end): what the kubelets say of its pods.
   if (followed.kind === "failed" && followed.ongoing && !options.signal.aborted) {
     return { ...followed, reason: `${followed.reason}${await saidOfPodsNotUp(api, namespace, current)}` };
   }
