@@ -2,6 +2,8 @@
  * When is it safe to delete the next pod of a controller? When as many of its pods are Ready as before
  * the last deletion, not counting the deleted one. Pure: the pods come from a kubectl list.
  */
+
+import { firstFew } from "../util/first-few.js";
 import { parseImageId, type RunningImage } from "./image-id.js";
 import type { Pod } from "./k8s.js";
 import type { PlanContainer, PlanPod } from "./plan.js";
@@ -60,16 +62,35 @@ export function notReadyPods(pods: readonly PodWithConditions[], controllerUid: 
     .map((pod) => pod.metadata.name);
 }
 
-/**
- * Why a pod's containers have not started, as its kubelet says (`app ImagePullBackOff`), init ones first.
- * PodInitializing says only that an init container has not finished, which says its own.
- */
-export function waitingContainers(pod: PodWithConditions): string[] {
+/** A container's status as far as it says why the container waits to start. */
+export interface WaitingStatus {
+  name: string;
+  state?: { waiting?: { reason?: string; message?: string } };
+}
+
+/** The containers of a pod that wait to start, init ones first, with what their kubelet says. */
+export function containerWaits(pod: {
+  status?: { initContainerStatuses?: readonly WaitingStatus[]; containerStatuses?: readonly WaitingStatus[] };
+}): { container: string; reason: string; message?: string }[] {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   return statuses.flatMap(({ name, state }) => {
-    const reason = state?.waiting?.reason;
-    return reason && reason !== "PodInitializing" ? [`${name} ${reason}`] : [];
+    const { reason, message } = state?.waiting ?? {};
+    return reason ? [{ container: name, reason, ...(message ? { message } : {}) }] : [];
   });
+}
+
+/**
+ * What the kubelets say of these pods' waiting containers, ` (web-1's app ImagePullBackOff)` for the first
+ * few; empty when none says anything. PodInitializing says only that an init container has not finished,
+ * which says its own.
+ */
+export function waitingNote(pods: readonly PodWithConditions[]): string {
+  const said = pods.flatMap((pod) =>
+    containerWaits(pod)
+      .filter((wait) => wait.reason !== "PodInitializing")
+      .map((wait) => `${pod.metadata.name}'s ${wait.container} ${wait.reason}`),
+  );
+  return said.length > 0 ? ` (${firstFew(said)})` : "";
 }
 
 /**
@@ -247,7 +268,6 @@ export type PodWithConditions = Pod & {
     initContainerStatuses?: WaitingStatus[];
   };
 };
-type WaitingStatus = { state?: { waiting?: { reason?: string } } };
 
 /**
  * The pods as their controller counts them under `minReadySeconds`: a pod Ready for less than that is not

@@ -3,6 +3,7 @@
  * CronJob's Jobs are still in progress. Pure.
  */
 import type { ObjectMeta } from "../../core/k8s.js";
+import { containerWaits, type WaitingStatus } from "../../core/readiness.js";
 import { groupBy } from "../../util/group-by.js";
 import { isoSeconds } from "../../util/iso-seconds.js";
 import { withoutUrlSecrets } from "../../util/url-secrets.js";
@@ -194,13 +195,9 @@ export interface WaitingPod {
   metadata: { name: string };
   status?: {
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    initContainerStatuses?: WaitingContainer[];
-    containerStatuses?: WaitingContainer[];
+    initContainerStatuses?: WaitingStatus[];
+    containerStatuses?: WaitingStatus[];
   };
-}
-interface WaitingContainer {
-  name: string;
-  state?: { waiting?: { reason?: string; message?: string } };
 }
 
 /** Reasons a container waits in on its way to starting, which say nothing wrong. */
@@ -219,12 +216,8 @@ export function whyNotStarted(pods: readonly WaitingPod[]): string | undefined {
     if (unscheduled) {
       return `pod ${pod.metadata.name}: ${unscheduled.reason ?? "not scheduled"}${said(unscheduled.message)}`;
     }
-    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-    for (const { state } of statuses) {
-      const waiting = state?.waiting;
-      if (!waiting?.reason || startingReasons.has(waiting.reason)) continue;
-      return `pod ${pod.metadata.name}: ${waiting.reason}${said(waiting.message)}`;
-    }
+    const waiting = containerWaits(pod).find((wait) => !startingReasons.has(wait.reason));
+    if (waiting) return `pod ${pod.metadata.name}: ${waiting.reason}${said(waiting.message)}`;
   }
   return undefined;
 }

@@ -26,7 +26,7 @@ import {
   selectorString,
   servingPods,
   terminatingPods,
-  waitingContainers,
+  waitingNote,
 } from "../../core/readiness.js";
 import { daemonPodsWithoutSuccessor, type Workload } from "../../core/workload.js";
 import { ToolFailedError } from "../../errors.js";
@@ -516,10 +516,7 @@ async function controllerReadiness(
           if (!pods)
             return timedOut(`${name}'s pods could not be listed within the wait timeout: ${failure}`);
           // What the kubelet says of the new pods' containers (ImagePullBackOff): what one looks up first.
-          const waiting = added
-            .filter((p) => starting.includes(p.metadata.name))
-            .flatMap((p) => waitingContainers(p).map((c) => `${p.metadata.name}'s ${c}`));
-          const saying = waiting.length > 0 ? ` (${firstFew(waiting)})` : "";
+          const saying = waitingNote(added.filter((p) => starting.includes(p.metadata.name)));
           if (!enough) {
             const min = minReadySeconds();
             const ready =

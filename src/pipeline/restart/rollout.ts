@@ -15,7 +15,7 @@ import {
   type PodWithConditions,
   selectorString,
   sharedLabelsSelector,
-  waitingContainers,
+  waitingNote,
 } from "../../core/readiness.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
 import { belowPartition, decideRestart, rolloutPace } from "../../core/restart-strategy.js";
@@ -621,10 +621,7 @@ async function saidOfPodsNotUp(api: RestartApi, namespace: string, workload: Wor
     if (error instanceof ToolFailedError) return null;
     throw error;
   });
-  const waiting = (pods ?? [])
-    .filter((pod) => isStaying(pod) && !isReady(pod))
-    .flatMap((pod) => waitingContainers(pod).map((c) => `${pod.metadata.name}'s ${c}`));
-  return waiting.length > 0 ? ` (${firstFew(waiting)})` : "";
+  return waitingNote((pods ?? []).filter((pod) => isStaying(pod) && !isReady(pod)));
 }
 
 /**

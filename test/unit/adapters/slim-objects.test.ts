@@ -32,12 +32,12 @@ import type { PlanContainer } from "../../../src/core/plan.js";
 import {
   asAvailable,
   backOnOldDigest,
+  containerWaits,
   hasEnded,
   livePods,
   notReadyPods,
   type PodWithConditions,
   readyPodCount,
-  waitingContainers,
 } from "../../../src/core/readiness.js";
 import { nodeStoppedReporting } from "../../../src/core/since-plan.js";
 import { ownedPods, type Workload, type WorkloadKind } from "../../../src/core/workload.js";
@@ -297,7 +297,7 @@ describe("the shapes keep every field the slim objects read", () => {
       ]).map((p) => p.metadata.name),
       backOnOldDigest: pods.map((p) => backOnOldDigest(stale, p)),
       nodeStoppedReporting: pods.map(nodeStoppedReporting),
-      waiting: pods.map(waitingContainers),
+      waiting: pods.map((p) => containerWaits(p).map((wait) => `${wait.container} ${wait.reason}`)),
       who: pods.map(({ metadata: m }) => [m.namespace, m.name, m.uid]),
     });
     expect(checks(slim)).toEqual(checks(whole));

@@ -14,7 +14,7 @@ import {
   readyPodCount,
   runsOtherDigest,
   terminatingPods,
-  waitingContainers,
+  waitingNote,
 } from "../../../src/core/readiness.js";
 import { digestOf, makePod } from "../../support/pods.js";
 import { tagAt } from "../../support/resolutions.js";
@@ -276,7 +276,7 @@ describe("runsOtherDigest: a planned pod restarted since onto a digest the plan 
   });
 });
 
-describe("waitingContainers", () => {
+describe("waitingNote", () => {
   it("says why each container waits, init ones first; not PodInitializing, which an init container says", () => {
     const waits = (reason: string) => ({ state: { waiting: { reason } } });
     const pod: PodWithConditions = {
@@ -291,6 +291,7 @@ describe("waitingContainers", () => {
         ],
       },
     };
-    expect(waitingContainers(pod)).toEqual(["setup ErrImagePull", "proxy ContainerCreating"]);
+    expect(waitingNote([pod])).toBe(" (web-1's setup ErrImagePull, web-1's proxy ContainerCreating)");
+    expect(waitingNote([{ ...pod, status: { containerStatuses: [] } }])).toBe("");
   });
 });
