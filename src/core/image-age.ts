@@ -16,12 +16,17 @@ const buildpacksTime = Date.parse("1980-01-01T00:00:01Z");
 /**
  * The time a config's `created` states, NaN unless written in RFC 3339's form, which Go's JSON decoding
  * (the runtimes') reads, a comma before the fraction too. Date.parse alone takes more: a time with no zone
- * is the machine's local time.
+ * is the machine's local time, and Feb 30 or 24:00 roll over into the next day where Go refuses them.
  */
 function createdAt(created: string): number {
-  return rfc3339.test(created) ? Date.parse(created.replace(",", ".")) : Number.NaN;
+  const parts = rfc3339.exec(created);
+  if (!parts) return Number.NaN;
+  const [year, month, day, hour] = parts.slice(1, 5).map(Number) as [number, number, number, number];
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > lastDay || hour > 23) return Number.NaN;
+  return Date.parse(created.replace(",", "."));
 }
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([.,]\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /** A time a reproducible build writes whenever it is built. */
 function isFixedTime(at: number): boolean {

@@ -16,6 +16,7 @@ describe("a new image's build time", () => {
     });
     // Go's decoding takes a comma before the fraction as well.
     expect(buildTime("2026-11-30T11:48:00,5Z", now)).toEqual({ ok: true, at: now - minutes(12) + 500 });
+    expect(buildTime("2024-02-29T23:00:00Z", now)).toEqual({ ok: true, at: Date.UTC(2024, 1, 29, 23) });
   });
 
   // Date.parse takes these, Go's decoding (the runtimes') does not; the first would be the local time.
@@ -25,6 +26,10 @@ describe("a new image's build time", () => {
     "2",
     "2026-11-30t11:00:00z",
     "Mon, 30 Nov 2026 11:00:00 GMT",
+    // Date.parse rolls these over into the next day.
+    "2026-02-30T11:00:00Z",
+    "2026-11-31T11:00:00Z",
+    "2026-11-29T24:00:00Z",
   ])("is unreadable unless RFC 3339: %s", (created) => {
     expect(buildTime(created, now)).toEqual({
       ok: false,
