@@ -131,7 +131,9 @@ export async function makePlan(
     // Read only when something may be rolled out.
     toRead.size > 0 &&
       listOptedOutElsewhere(kubectl, options.scope, options.strategy, inventory.owners, warnings),
-    toRead.size > 0 && gatherBudgets(kubectl, options.scope, options.strategy, warnings),
+    // Whenever a pod is to be restarted: one that two budgets select cannot be evicted, whatever owns it.
+    decided.pods.some((pod) => pod.action === "delete") &&
+      gatherBudgets(kubectl, options.scope, options.strategy, warnings),
   ]);
   warnings.push(...holdWarnings);
   const plan = decideRestarts(held, {
