@@ -20,6 +20,8 @@ export function kubercForCalls(
   home: string,
   flag?: string,
 ): Promise<string> {
+  // kubectl's switch for kuberc as a whole: with it off, no kuberc is read, not even one named.
+  if (env["KUBECTL_KUBERC"]?.toLowerCase() === "false") return Promise.resolve("off");
   // As kubectl finds it: --kuberc, else $KUBERC (`off` for none), else ~/.kube/kuberc.
   const path = flag || env["KUBERC"] || join(home, ".kube", "kuberc");
   if (path === "off") return Promise.resolve("off");
