@@ -3,6 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { execa } from "execa";
 import { ToolMissingError } from "../errors.js";
+import { mayHoldCredentials } from "../util/shown-value.js";
 import type { ExecResult } from "./exec-result.js";
 
 export interface ExecOptions {
@@ -95,7 +96,9 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
           ? `; install it, point ${hint.override} at it, or ${hint.instead}`
           : `; install it or point ${hint.override} at it`;
       const problem = result.code === "ENOENT" ? "not found" : "not executable";
-      throw new ToolMissingError(`${file}: ${problem}${fix}`);
+      // A URL given to --kubectl by mistake would show its token.
+      const named = mayHoldCredentials(file) ? "the program (not shown: it may hold credentials)" : file;
+      throw new ToolMissingError(`${named}: ${problem}${fix}`);
     }
     return {
       exitCode: result.exitCode ?? -1,

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
+import { shownValue } from "../util/shown-value.js";
 import { createPrivateDir, writePrivateFile } from "./private-dir.js";
 
 const policyFields = ["credentialPluginPolicy", "credentialPluginAllowlist"] as const;
@@ -44,7 +45,7 @@ async function policyKuberc(path: string, named: string | undefined): Promise<st
     if (named === undefined) return "off";
     const why = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new UsageError(
-      `kuberc ${path} cannot be read (${why}), and kubectl runs nothing without the kuberc ${named} names; ${named === "--kuberc" ? "fix or drop --kuberc" : "fix $KUBERC, or set it to off for none"}`,
+      `kuberc ${shownValue(path)} cannot be read (${why}), and kubectl runs nothing without the kuberc ${named} names; ${named === "--kuberc" ? "fix or drop --kuberc" : "fix $KUBERC, or set it to off for none"}`,
     );
   }
   // Most kubercs hold no policy: the YAML parser is loaded only for one that may.

@@ -5,7 +5,7 @@
 
 import type { KubectlConnection } from "../adapters/kubectl.js";
 import { parseRegistryHost } from "../adapters/registry/host.js";
-import type { ApplyOptions, ApplyReporting } from "../commands/apply.js";
+import type { ApplyOptions, ApplyReporting, WebhookTarget } from "../commands/apply.js";
 import type { PlanningOptions } from "../commands/context.js";
 import type { PlanOptions } from "../commands/plan.js";
 import type { ConnectionOptions } from "../connection.js";
@@ -253,7 +253,7 @@ function recordOf(env: Env): { record?: RecordRef } {
   const record = parseRecordRef(text);
   if (!record) {
     throw new UsageError(
-      `invalid value "${text}" for $${recordConfigMapEnv}: want NAMESPACE/NAME of a ConfigMap`,
+      `${invalidValue(text, `$${recordConfigMapEnv}`)}: want NAMESPACE/NAME of a ConfigMap`,
     );
   }
   return { record };
@@ -265,7 +265,7 @@ export function parsePlanOptions(raw: RawPlanFlags, env: Env): PlanOptions {
 
 export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
   return {
-    ...parseApplyReporting(raw, env),
+    ...applyReporting(raw, env, parseWebhookOptions(raw, env)),
     ...parsePlanningOptions(raw, env),
     yes: raw.yes === true,
     wait: raw.wait !== false,
@@ -281,20 +281,21 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
 
 /**
  * Where a run that failed on its other flags reports that: undefined when nowhere (no webhook nor result
- * file), or when these flags are wrong too.
+ * file). Webhook flags that are wrong too leave the result file alone to say so.
  */
 export function reportingDespite(raw: RawApplyFlags, env: Env): ApplyReporting | undefined {
+  let webhook: WebhookTarget | undefined;
   try {
-    const reporting = parseApplyReporting(raw, env);
-    return reporting.webhook || reporting.resultFile ? reporting : undefined;
+    webhook = parseWebhookOptions(raw, env);
   } catch {
-    return undefined;
+    webhook = undefined;
   }
+  const reporting = applyReporting(raw, env, webhook);
+  return reporting.webhook || reporting.resultFile ? reporting : undefined;
 }
 
 /** Where apply reports its run. */
-function parseApplyReporting(raw: RawApplyFlags, env: Env): ApplyReporting {
-  const webhook = parseWebhookOptions(raw, env);
+function applyReporting(raw: RawApplyFlags, env: Env, webhook: WebhookTarget | undefined): ApplyReporting {
   return {
     dryRun: raw.dryRun === true,
     ...(webhook ? { webhook } : {}),

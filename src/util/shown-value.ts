@@ -9,9 +9,16 @@ export function mayHoldCredentials(value: string): boolean {
   return /:\/\/|[^\s@]@(?!sha256:)[\w[]/.test(value);
 }
 
+const notShown = "(not shown: it may hold credentials)";
+
 /** The value quoted, or a note in its place. */
 export function quotedValue(value: string): string {
-  return mayHoldCredentials(value) ? "(not shown: it may hold credentials)" : `"${value}"`;
+  return mayHoldCredentials(value) ? notShown : `"${value}"`;
+}
+
+/** The value as it is (a path), or a note in its place. */
+export function shownValue(value: string): string {
+  return mayHoldCredentials(value) ? notShown : value;
 }
 
 /** `invalid value "V" for FLAG`, the value left out where it may hold credentials. */

@@ -70,6 +70,10 @@ describe("kubercForCalls", () => {
     await expect(kubercForCalls({ KUBERC: missing }, home(null))).rejects.toThrow(
       /fix \$KUBERC, or set it to off for none$/,
     );
+    // A URL given by mistake is not repeated: its path may hold a token.
+    await expect(kubercForCalls({}, home(null), "https://hooks.example.test/s3cr3t")).rejects.toThrow(
+      /^kuberc \(not shown: it may hold credentials\) cannot be read/,
+    );
   });
 
   it("is off with no policy to keep: none, defaults and aliases only, or KUBERC=off", async () => {

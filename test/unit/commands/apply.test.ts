@@ -167,6 +167,39 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
     expect(webhook.posts[0]).not.toContain("s3cr3t");
   });
 
+  it("webhook settings that are wrong too (a --webhook-secret Secret whose url is empty): the result is kept", async () => {
+    const resultFile = join(tmpdir(), `kau-empty-webhook-run-${process.pid}`);
+    const env = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: "", KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile };
+    expect(await main(["apply", "--yes"], testIo({ env }))).toBe(1);
+    expect(readFileSync(resultFile, "utf8")).toMatch(
+      /^error: \$KUBECTL_AUTOUPDATE_WEBHOOK_URL is set but empty/,
+    );
+    rmSync(resultFile);
+  });
+
+  it.each([
+    [["--kubectl", "https://hooks.example.test/services/s3cr3t"], {}],
+    [[], { KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: "https://hooks.example.test/services/s3cr3t" }],
+  ])("a webhook's URL put in the wrong place (%j %j) is said nowhere", async (argv, wrong) => {
+    const resultFile = join(tmpdir(), `kau-misplaced-url-run-${process.pid}`);
+    const env = {
+      ...wrong,
+      KUBECTL_AUTOUPDATE_WEBHOOK_URL: webhook.url.href,
+      KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile,
+    };
+    const stderr = new PassThrough();
+    let written = "";
+    stderr.on("data", (chunk) => {
+      written += String(chunk);
+    });
+    const io = testIo({ env, stderr: stderr as unknown as NodeJS.WriteStream });
+    expect(await main(["apply", "--yes", ...argv], io)).toBe(1);
+    const said = { result: readFileSync(resultFile, "utf8"), stderr: written, posted: webhook.posts.at(-1) };
+    rmSync(resultFile);
+    expect(said.result).toContain("not shown: it may hold credentials");
+    expect(JSON.stringify(said)).not.toContain("s3cr3t");
+  });
+
   it.each([
     ["--webhook-url", "https://hooks.example.test/mine"],
     ["--webhook-url=https://hooks.example.test/mine"],
