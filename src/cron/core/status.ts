@@ -248,11 +248,14 @@ export function cronStatus(
 
 /**
  * One entry per controller, the newest restart in vain first: by when each was first recorded (firstAt),
- * as each run that holds its pods stamps it again.
+ * as each run that holds its pods stamps it again. A restart whose replacement was not checked holds nothing
+ * yet: the run that finds a pod made since on the old digest records it again as checked.
  */
 function heldControllers(remembered: readonly RememberedRestart[]): HeldController[] {
   const recordedAt = (r: RememberedRestart) => r.firstAt ?? r.at;
-  const newestFirst = [...remembered].sort((a, b) => recordedAt(b) - recordedAt(a));
+  const newestFirst = remembered
+    .filter((r) => r.uncheckedRestartAt === undefined)
+    .sort((a, b) => recordedAt(b) - recordedAt(a));
   const byController = groupBy(newestFirst, (r) => `${r.namespace}/${r.controller.uid}`);
   return [...byController.values()].map((records) => {
     const { namespace, controller, firstAt, at } = records[0]!;

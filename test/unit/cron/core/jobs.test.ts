@@ -410,6 +410,27 @@ describe("cronStatus: the controllers held since a restart in vain", () => {
     expect(toCronStatusDocument(status).held![1]).toMatchObject({ recorded: "2026-11-25T10:12:00Z" });
   });
 
+  it("a restart whose replacement was not checked holds nothing until a run proves it in vain: not named", () => {
+    // A replacement slow to come up (not Ready within --wait-timeout); a run proving it in vain records
+    // it again as checked, which is named then.
+    const unchecked = {
+      ...remembered("a-1", "2026-11-24T14:00:00Z"),
+      uncheckedRestartAt: at("2026-11-24T13:58:00Z"),
+    };
+    const status = cronStatus(
+      cronJob,
+      jobs,
+      new Map(),
+      [unchecked, remembered("b-1", "2026-11-25T11:12:00Z")],
+      [],
+    );
+    expect(heldRow(renderCronStatusTable(status, now))).toBe(
+      "Held:          ReplicaSet shop/b-1 (recorded 120m ago)",
+    );
+    const onlyUnchecked = cronStatus(cronJob, jobs, new Map(), [unchecked], []);
+    expect(heldRow(renderCronStatusTable(onlyUnchecked, now))).toBe("Held:          <none>");
+  });
+
   it("an empty record is <none>; one not readable <unknown>; an install keeping none has no row; null in the document for both", () => {
     expect(heldRow(renderCronStatusTable(cronStatus(cronJob, jobs, new Map(), [], []), now))).toBe(
       "Held:          <none>",
