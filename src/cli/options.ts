@@ -16,6 +16,7 @@ import { directOnly } from "../core/proxy.js";
 import { parseRecordRef, type RecordRef } from "../core/restart-record.js";
 import { ownJobEnv, recordConfigMapEnv, resultFileEnv } from "../cron/core/job-contract.js";
 import { UsageError } from "../errors.js";
+import type { ColorMode } from "../output/color.js";
 import type { Checked } from "../util/checked.js";
 import { invalidValue, mayHoldCredentials, quotedValue } from "../util/shown-value.js";
 import { colorModes, planFormats, resolverNames, strategyNames } from "./choices.js";
@@ -123,9 +124,13 @@ export function checkedValue<T>(checked: Checked<T>, prefix = ""): T {
   return checked.value;
 }
 
+function parseColor(raw: Pick<RawConnectionFlags, "color">): ColorMode {
+  return parseChoice(raw.color, "--color", colorModes, defaults.color);
+}
+
 /** Connection flags; `env` supplies the kubectl default ($KUBECTL_PATH is set by kubectl ≥ 1.37). */
 export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): ConnectionOptions {
-  const color = parseChoice(raw.color, "--color", colorModes, defaults.color);
+  const color = parseColor(raw);
   // Empty is kubectl's default (no timeout set), as kubectl takes it: `--request-timeout="$T"`, T unset.
   const requestTimeoutMs = raw.requestTimeout
     ? parseDuration(raw.requestTimeout, "--request-timeout")
@@ -265,7 +270,7 @@ export function parsePlanOptions(raw: RawPlanFlags, env: Env): PlanOptions {
 
 export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
   return {
-    ...applyReporting(raw, env, parseWebhookOptions(raw, env)),
+    ...applyReporting(raw, env, parseWebhookOptions(raw, env), parseColor(raw)),
     ...parsePlanningOptions(raw, env),
     yes: raw.yes === true,
     wait: raw.wait !== false,
@@ -284,20 +289,33 @@ export function parseApplyOptions(raw: RawApplyFlags, env: Env): ApplyOptions {
  * file). Webhook flags that are wrong too leave the result file alone to say so.
  */
 export function reportingDespite(raw: RawApplyFlags, env: Env): ApplyReporting | undefined {
-  let webhook: WebhookTarget | undefined;
-  try {
-    webhook = parseWebhookOptions(raw, env);
-  } catch {
-    webhook = undefined;
-  }
-  const reporting = applyReporting(raw, env, webhook);
+  const despite = <T>(parse: () => T, otherwise: T): T => {
+    try {
+      return parse();
+    } catch {
+      return otherwise;
+    }
+  };
+  const webhook = despite(() => parseWebhookOptions(raw, env), undefined);
+  const reporting = applyReporting(
+    raw,
+    env,
+    webhook,
+    despite(() => parseColor(raw), defaults.color),
+  );
   return reporting.webhook || reporting.resultFile ? reporting : undefined;
 }
 
 /** Where apply reports its run. */
-function applyReporting(raw: RawApplyFlags, env: Env, webhook: WebhookTarget | undefined): ApplyReporting {
+function applyReporting(
+  raw: RawApplyFlags,
+  env: Env,
+  webhook: WebhookTarget | undefined,
+  color: ColorMode,
+): ApplyReporting {
   return {
     dryRun: raw.dryRun === true,
+    color,
     ...(webhook ? { webhook } : {}),
     ...(env[resultFileEnv] ? { resultFile: env[resultFileEnv] } : {}),
   };

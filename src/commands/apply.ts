@@ -323,7 +323,7 @@ async function warnUnrecorded(ctx: Context<ApplyOptions>, recorders: Recorders |
 }
 
 /** Where apply reports its run: its result line, and its RunReport. */
-export type ApplyReporting = Pick<ApplyOptions, "dryRun" | "webhook" | "resultFile">;
+export type ApplyReporting = Pick<ApplyOptions, "dryRun" | "webhook" | "resultFile" | "color">;
 
 /** What keeping the result and posting the report need: the run's context, or less before it has one. */
 type ReportingContext = Pick<Context, "io" | "clock" | "colors" | "debug"> & { options: ApplyReporting };
@@ -333,7 +333,13 @@ type ReportingContext = Pick<Context, "io" | "clock" | "colors" | "debug"> & { o
  * result is kept and its RunReport posted as for any failed run, where its reporting flags could be read.
  */
 export async function reportRunNotStarted(io: Io, reporting: ApplyReporting, error: unknown): Promise<void> {
-  const ctx = { io, options: reporting, clock: systemClock, colors: streamColors("auto", io), debug() {} };
+  const ctx = {
+    io,
+    options: reporting,
+    clock: systemClock,
+    colors: streamColors(reporting.color, io),
+    debug() {},
+  };
   await keepResult(ctx, {}, error);
   await postReport(ctx, {}, error);
 }

@@ -178,6 +178,22 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
   });
 
   it.each([
+    ["--color=never", false],
+    ["--color=always", true],
+  ])("its warnings are coloured as %s says, on a terminal or not", async (flag, colored) => {
+    const stderr = Object.assign(new PassThrough(), { isTTY: !colored });
+    let written = "";
+    stderr.on("data", (chunk) => {
+      written += String(chunk);
+    });
+    const env = { KUBECTL_AUTOUPDATE_RESULT_FILE: join(tmpdir(), "kau-no-such-dir", "result") };
+    const io = testIo({ env, stderr: stderr as unknown as NodeJS.WriteStream });
+    expect(await main(["apply", flag, "--concurrency=0"], io)).toBe(1);
+    expect(written).toContain("the run's result was not kept");
+    expect(written.includes("\u001b[")).toBe(colored);
+  });
+
+  it.each([
     [["--kubectl", "https://hooks.example.test/services/s3cr3t"], {}],
     [[], { KUBECTL_AUTOUPDATE_RECORD_CONFIGMAP: "https://hooks.example.test/services/s3cr3t" }],
   ])("a webhook's URL put in the wrong place (%j %j) is said nowhere", async (argv, wrong) => {
