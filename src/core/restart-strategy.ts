@@ -100,6 +100,8 @@ export interface ControllerFacts {
    * scope is whole.
    */
   podsInScope?: readonly string[];
+  /** How many of its pods are terminating, where the plan saw all of them. */
+  terminatingPods?: number;
 }
 
 export interface RestartInput {
@@ -241,6 +243,14 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
         (p) => targetKey(p),
       )
     : undefined;
+  // Each workload's pods terminating, where the plan has all of them.
+  const terminating =
+    input.narrowed || input.podsLeftOut
+      ? undefined
+      : groupBy(
+          plan.pods.filter((p) => p.terminating),
+          (p) => targetKey(p),
+        );
   // The pods in scope a budget selects, current ones too: a rollout replaces them all, so their budgets are
   // its own. Looked at once per label set, which a controller's pods share.
   const budgeted = input.budgets ? budgetedPods(plan.pods, input.budgets, targetKey) : undefined;
@@ -285,6 +295,7 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
       endedPods,
       ...(input.budgetsUnread ? { budgetsUnread: true } : {}),
       ...(input.narrowed ? { podsInScope: inScope?.get(key)?.map((p) => p.name) ?? [] } : {}),
+      ...(terminating ? { terminatingPods: terminating.get(key)?.length ?? 0 } : {}),
     };
     const decision = decideRestart(input.strategy, target, facts);
     // Where it read no count (a ReplicationController's, a StatefulSet it could not list), the pods it
@@ -486,7 +497,7 @@ function decideRestartOf(
     const why = facts.unreadable ? `${name} could not be read` : `${name} was not found`;
     return auto ? evict(why) : skip(`${why}: not rolled`);
   }
-  const progress = rolloutInProgress(w);
+  const progress = rolloutInProgress(w, facts.terminatingPods);
   if (progress !== null) return skip(`${name} is mid-rollout (${progress}): left alone`);
 
   const blocked = whyNoRollout(w, facts);

@@ -155,9 +155,10 @@ export function controllingOwner(metadata: Workload["metadata"]): string | null 
 /**
  * Why the workload is in the middle of a rollout (its controller has not caught up with its template, or
  * some of its pods are not available), or null when it is settled. Such a workload is left alone by auto
- * and rollout: someone else's change is still being rolled out, or stuck.
+ * and rollout: someone else's change is still being rolled out, or stuck. `terminating`: how many of its
+ * pods are terminating, where all of them were seen.
  */
-export function rolloutInProgress(w: Workload): string | null {
+export function rolloutInProgress(w: Workload, terminating?: number): string | null {
   const s = w.status ?? {};
   if ((s.observedGeneration ?? 0) < (w.metadata.generation ?? 0)) {
     return "its controller has not yet seen its latest change";
@@ -204,7 +205,15 @@ export function rolloutInProgress(w: Workload): string | null {
     if (rolling && s.updateRevision !== undefined) {
       const onRevisions =
         s.currentRevision === s.updateRevision ? updated : (s.currentReplicas ?? 0) + updated;
-      if (onRevisions < replicas) return `only ${onRevisions} of ${replicas} pods up and not terminating`;
+      if (onRevisions < replicas) {
+        // Below a partition a pod may also stay on an older update revision (a staged rollout begun again
+        // with a newer template), counted on neither: only the pods themselves tell it from a drain.
+        if (partition === 0) return `only ${onRevisions} of ${replicas} pods up and not terminating`;
+        if (terminating === undefined) {
+          return `only ${onRevisions} of ${replicas} pods on revision ${s.currentRevision ?? "?"} or ${s.updateRevision}: one terminating, or kept below the partition on an older revision`;
+        }
+        if (terminating > 0) return `${terminating} of ${replicas} pods terminating`;
+      }
     }
     return null;
   }

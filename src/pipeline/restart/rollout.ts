@@ -260,6 +260,7 @@ async function readAndPatch(
         // As the plan counts them: not one going, nor one that ended (replaced already).
         .filter((p) => isOptedOut(p.metadata) && isStaying(p))
         .map((p) => p.metadata.name),
+      ...(live ? { terminatingPods: live.filter((p) => p.metadata.deletionTimestamp).length } : {}),
     });
   const decision = decideOn(current);
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };

@@ -4,10 +4,13 @@
  * themselves, and a rollout would replace none of them).
  */
 import { describe, expect, it } from "vitest";
-import { decideRestart } from "../../../src/core/restart-strategy.js";
+import { indexOwners } from "../../../src/core/owners.js";
+import type { PlanPod } from "../../../src/core/plan.js";
+import { decideRestart, decideRestarts } from "../../../src/core/restart-strategy.js";
 import { rolloutInProgress, type Workload } from "../../../src/core/workload.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import { InMemoryCluster } from "../../support/in-memory-cluster.js";
+import { planPod } from "../../support/plan-pods.js";
 import { decidedPlan, runRestart } from "../../support/restart.js";
 
 /** StatefulSet db of 3 on one revision, with `status` as the API server reports it. */
@@ -48,14 +51,74 @@ describe("a StatefulSet with a pod terminating, still Ready", () => {
       updatedReplicas: 1,
       updateRevision: "db-8a",
     };
-    expect(rolloutInProgress(db(1, canary, 2))).toBe("only 1 of 2 pods up and not terminating");
+    expect(rolloutInProgress(db(1, canary, 2))).toBe(
+      "only 1 of 2 pods on revision db-7f or db-8a: one terminating, or kept below the partition on an older revision",
+    );
+    expect(rolloutInProgress(db(1, canary, 2), 1)).toBe("1 of 2 pods terminating");
   });
 
   it("with a partition and revisions apart, the pods below it on the current one count too", () => {
     const settled = { ...drained, currentReplicas: 1, updatedReplicas: 2, updateRevision: "db-8a" };
     expect(rolloutInProgress(db(1, settled))).toBeNull();
-    expect(rolloutInProgress(db(1, { ...settled, currentReplicas: 0 }))).toBe(
-      "only 2 of 3 pods up and not terminating",
+    expect(rolloutInProgress(db(1, { ...settled, currentReplicas: 0 }), 1)).toBe("1 of 3 pods terminating");
+  });
+});
+
+describe("a partitioned StatefulSet with a pod kept on an older revision below the partition", () => {
+  // A staged rollout begun again with a newer template: db-0 on the current revision, db-1 on the former
+  // update revision (below the partition), db-2 on the new one. All Ready: the controller counts db-1 on
+  // neither revision, as it would a pod terminating.
+  const threeRevisions = db(2, {
+    replicas: 3,
+    readyReplicas: 3,
+    availableReplicas: 3,
+    currentReplicas: 1,
+    updatedReplicas: 1,
+    updateRevision: "db-9c",
+  });
+
+  it("is settled when none of its pods is terminating, and rolled", () => {
+    expect(rolloutInProgress(threeRevisions, 0)).toBeNull();
+    const facts = { workload: threeRevisions, pods: ["db-2"], terminatingPods: 0 };
+    expect(decideRestart("auto", { kind: "StatefulSet", name: "db" }, facts)).toMatchObject({
+      kind: "restart",
+      strategy: "rollout",
+    });
+  });
+
+  it("with its pods unseen (a narrowed plan), says it may be either", () => {
+    expect(rolloutInProgress(threeRevisions)).toBe(
+      "only 2 of 3 pods on revision db-7f or db-9c: one terminating, or kept below the partition on an older revision",
+    );
+  });
+
+  it("the plan counts its pods terminating where it has them all", () => {
+    const sts = { kind: "StatefulSet", name: "db" };
+    const pod = (name: string, terminating = false) =>
+      planPod(name, {
+        owner: sts,
+        controller: { ...sts, uid: "uid-db" },
+        terminating,
+        // db-0 and db-1, below the partition, are current; db-2 is stale.
+        action: terminating ? "skip" : name === "db-2" ? "delete" : "none",
+      });
+    const decide = (pods: PlanPod[], narrowed = false) =>
+      decideRestarts(
+        { resolver: "registry", pods },
+        {
+          strategy: "auto",
+          workloads: new Map([["shop/StatefulSet/db", threeRevisions]]),
+          unreadable: new Map(),
+          owners: indexOwners([]),
+          narrowed,
+        },
+      ).pods.find((p) => p.name === "db-2")!;
+    expect(decide([pod("db-0"), pod("db-1"), pod("db-2")]).restart?.strategy).toBe("rollout");
+    expect(decide([pod("db-0"), pod("db-1", true), pod("db-2")]).reason).toBe(
+      "StatefulSet/db is mid-rollout (1 of 3 pods terminating): left alone",
+    );
+    expect(decide([pod("db-2")], true).reason).toMatch(
+      /^StatefulSet\/db is mid-rollout \(only 2 of 3 pods on revision/,
     );
   });
 });
