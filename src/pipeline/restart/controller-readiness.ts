@@ -294,7 +294,7 @@ async function controllerReadiness(
   // ReplicaSets, a rollout of theirs that never came up could not hold its Ready pods, for the whole run.
   let siblings = await listSiblings();
   const withSiblings = siblings !== null;
-  const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal);
+  const followed = new FollowedPods(api, pod.namespace, siblings?.selector ?? selector, signal, clock);
   let own = object;
   /**
    * Reads the controller and its Deployment's other ReplicaSets again, as an autoscaler or a rollout may

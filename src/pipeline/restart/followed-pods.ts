@@ -4,8 +4,8 @@
  * costs no request; a list of all the controller's pods at every read cost ~10 lists for each pod restarted.
  * Every list starts the watch again from it: when the watch ended (the API server ends each after
  * `watchSeconds`) or failed, when a read must be a list, and when the watch has brought nothing for
- * `quietReads` reads in a row (a proxy may hold a stream back; a replacement's start changes its pod every
- * few seconds). Where watching is refused (no `watch` on pods), or every watch ends unasked before it
+ * `quietReads` reads in a row or for `quietMs` (a proxy may hold a stream back; a replacement's start changes
+ * its pod every few seconds, and a wait for a pod to settle or a budget to allow may last much longer). Where watching is refused (no `watch` on pods), or every watch ends unasked before it
  * brings anything (`failuresToGiveUp` in a row: a proxy that cuts streams), every read lists.
  */
 import type { WatchChange, WatchEnd } from "../../adapters/watch.js";
@@ -17,6 +17,8 @@ import type { RestartApi } from "./restart-options.js";
 const watchSeconds = 300;
 /** Reads (one a poll) after which a watch that brought nothing is checked by a list. */
 const quietReads = 10;
+/** How long a watch may bring nothing before a read checks it by a list, however few reads came meanwhile. */
+const quietMs = 10_000;
 /** Watches in a row that ended unasked before bringing any change, after which the reads only list. */
 const failuresToGiveUp = 3;
 
@@ -24,6 +26,10 @@ interface Watch {
   pods: Map<string, PodWithConditions>;
   /** Reads since its last change. */
   quiet: number;
+  /** When it last brought a change, or the list it started from was read. */
+  heardAt: number;
+  /** It brought a change since the last read. */
+  news: boolean;
   /** Told of each change. */
   wakers: Set<() => void>;
   /** It brought a change. */
@@ -51,6 +57,7 @@ export class FollowedPods {
     private readonly namespace: string,
     private readonly selector: string,
     private readonly signal: AbortSignal,
+    private readonly clock: Pick<Clock, "now">,
   ) {
     if (signal.aborted) this.stopped = true;
     else signal.addEventListener("abort", this.onAbort, { once: true });
@@ -62,8 +69,11 @@ export class FollowedPods {
    */
   async read(listed = false): Promise<PodWithConditions[]> {
     const watch = this.watch;
-    if (watch && !listed && watch.quiet++ < quietReads) {
-      this.fresh = watch.quiet === 1;
+    const heard = watch && this.clock.now() - watch.heardAt < quietMs;
+    if (watch && heard && !listed && watch.quiet++ < quietReads) {
+      // Not the first read after the list that started it, unless it brought something: it may be held back.
+      this.fresh = watch.news;
+      watch.news = false;
       return [...watch.pods.values()];
     }
     this.fresh = true;
@@ -121,6 +131,8 @@ export class FollowedPods {
     const watch: Watch = {
       pods: new Map(pods.map((pod) => [uidOf(pod), pod])),
       quiet: 0,
+      heardAt: this.clock.now(),
+      news: false,
       wakers: new Set(),
       changed: false,
       stop,
@@ -130,6 +142,8 @@ export class FollowedPods {
           (change) => {
             applyChange(watch.pods, change);
             watch.quiet = 0;
+            watch.heardAt = this.clock.now();
+            watch.news = true;
             watch.changed = true;
             for (const wake of watch.wakers) wake();
           },

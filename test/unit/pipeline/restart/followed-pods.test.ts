@@ -53,12 +53,15 @@ function scriptedApi(pods: PodWithConditions[], { versionless = false, endsLate 
 const names = (pods: readonly PodWithConditions[]) =>
   pods.map((p) => `${p.metadata.name}:${p.status?.conditions?.[0]?.status}`).sort();
 const settle = () => new Promise((r) => setImmediate(r));
+/** The time the reads are made at, ms: moved on by the test. */
+let time = 0;
+const clock = { now: () => time };
 
 describe("FollowedPods", () => {
   it("lists once, then reads what the watch from that list's resourceVersion brings, with no request", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a"), pod("web-b")]);
     const run = new AbortController();
-    const followed = new FollowedPods(api, "shop", "app=web", run.signal);
+    const followed = new FollowedPods(api, "shop", "app=web", run.signal, clock);
     expect(names(await followed.read())).toEqual(["web-a:True", "web-b:True"]);
     expect(watches[0]!.query).toEqual({
       namespace: "shop",
@@ -77,9 +80,43 @@ describe("FollowedPods", () => {
     expect(getEventListeners(run.signal, "abort")).toHaveLength(0);
   });
 
+  it("a read is fresh only after a list or a change the watch brought since the read before", async () => {
+    const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
+    await followed.read();
+    expect(followed.fresh).toBe(true);
+    // The watch the list started has brought nothing: it may be held back.
+    await followed.read();
+    expect(followed.fresh).toBe(false);
+    watches[0]!.change({ type: "MODIFIED", object: pod("web-a", "False") });
+    await followed.read();
+    expect(followed.fresh).toBe(true);
+    await followed.read();
+    expect(followed.fresh).toBe(false);
+    expect(calls).toEqual(["list shop app=web", "watch from 1"]);
+    await followed.stop();
+  });
+
+  it("a watch quiet for 10 s is checked by a list, however few reads came meanwhile (a long wait)", async () => {
+    time = 0;
+    const { api, calls, watches } = scriptedApi([pod("web-a")]);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
+    await followed.read();
+    time = 9_000;
+    watches[0]!.change({ type: "MODIFIED", object: pod("web-a", "False") });
+    time = 18_000;
+    await followed.read();
+    expect(calls).toEqual(["list shop app=web", "watch from 1"]);
+    time = 19_000;
+    await followed.read();
+    expect(followed.fresh).toBe(true);
+    expect(calls).toEqual(["list shop app=web", "watch from 1", "list shop app=web", "watch from 2"]);
+    await followed.stop();
+  });
+
   it("a watch that ended (its timeout, a failure) gives way to a list at the next read, and a new watch from it", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     await followed.read();
     watches[0]!.change({ type: "ADDED", object: pod("web-b") });
     watches[0]!.end({ kind: "failed", reason: "the watch of pods ended: 410 Expired" });
@@ -92,7 +129,7 @@ describe("FollowedPods", () => {
 
   it("a refused watch leaves every read to a list, and is not asked again", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     await followed.read();
     watches[0]!.end({ kind: "refused", reason: "pods is forbidden" });
     await settle();
@@ -103,7 +140,7 @@ describe("FollowedPods", () => {
 
   it("watches that fail before bringing anything, 3 in a row, are given up: the reads only list", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     for (let i = 0; i < 3; i++) {
       await followed.read();
       watches[i]!.end({ kind: "failed", reason: "the watch of pods ended: 500" });
@@ -122,7 +159,7 @@ describe("FollowedPods", () => {
 
   it("a watch that brought a change before failing does not count toward giving up", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     for (let i = 0; i < 4; i++) {
       await followed.read();
       if (i === 1) watches[i]!.change({ type: "ADDED", object: pod("web-b") });
@@ -136,7 +173,7 @@ describe("FollowedPods", () => {
 
   it("a list without a resourceVersion is not watched from", async () => {
     const { api, calls } = scriptedApi([pod("web-a")], { versionless: true });
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     await followed.read();
     await followed.read();
     expect(calls).toEqual(["list shop app=web", "list shop app=web"]);
@@ -144,7 +181,7 @@ describe("FollowedPods", () => {
 
   it("read(listed) lists though a watch runs, and watches again from that list", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     await followed.read();
     watches[0]!.change({ type: "ADDED", object: pod("web-b") });
     expect(names(await followed.read(true))).toEqual(["web-a:True"]);
@@ -156,7 +193,7 @@ describe("FollowedPods", () => {
 
   it("a watch that brought nothing for 10 reads is checked by a list, and watched again from it", async () => {
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     await followed.read();
     for (let i = 0; i < 9; i++) await followed.read();
     // A change starts the count again.
@@ -186,7 +223,7 @@ describe("FollowedPods", () => {
     };
     const run = new AbortController();
     const { api, watches } = scriptedApi([pod("web-a")]);
-    const followed = new FollowedPods(api, "shop", "app=web", run.signal);
+    const followed = new FollowedPods(api, "shop", "app=web", run.signal, clock);
     await followed.read();
     const changed = followed.pause(clock, 1000, run.signal);
     watches[0]!.change({ type: "MODIFIED", object: pod("web-a", "False") });
@@ -205,7 +242,7 @@ describe("FollowedPods", () => {
 
   it("two reads at once start one watch", async () => {
     const { api, calls } = scriptedApi([pod("web-a")]);
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     await Promise.all([followed.read(), followed.read()]);
     expect(calls).toEqual(["list shop app=web", "list shop app=web", "watch from 1"]);
     await followed.stop();
@@ -214,7 +251,7 @@ describe("FollowedPods", () => {
   it("stop, or the run's signal, stops the watch; stop waits for its kubectl to end; no watch starts after", async () => {
     const run = new AbortController();
     const { api, calls, watches } = scriptedApi([pod("web-a")], { endsLate: true });
-    const followed = new FollowedPods(api, "shop", "app=web", run.signal);
+    const followed = new FollowedPods(api, "shop", "app=web", run.signal, clock);
     await followed.read();
     run.abort();
     expect(watches[0]!.signal.aborted).toBe(true);
@@ -241,7 +278,7 @@ describe("FollowedPods", () => {
       });
       return list(namespace, selector, onVersion);
     };
-    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal);
+    const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     const reading = followed.read();
     await settle();
     await followed.stop();
