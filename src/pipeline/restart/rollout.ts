@@ -252,7 +252,8 @@ async function readAndPatch(
       return replacedSincePlan(group, missing);
     }
   }
-  const decideOn = (workload: Workload) =>
+  // `terminatingPods`: as the list just made says, for the workload as read with it; none for one read later.
+  const decideOn = (workload: Workload, terminatingPods?: number) =>
     decideRestart(options.strategy, target, {
       workload,
       pods: group.map((p) => p.name),
@@ -260,9 +261,9 @@ async function readAndPatch(
         // As the plan counts them: not one going, nor one that ended (replaced already).
         .filter((p) => isOptedOut(p.metadata) && isStaying(p))
         .map((p) => p.metadata.name),
-      ...(live ? { terminatingPods: live.filter((p) => p.metadata.deletionTimestamp).length } : {}),
+      ...(terminatingPods !== undefined ? { terminatingPods } : {}),
     });
-  const decision = decideOn(current);
+  const decision = decideOn(current, live?.filter((p) => p.metadata.deletionTimestamp).length);
   if (decision.kind === "skip") return { kind: "not-started", reason: decision.reason };
   // The pace the plan printed (maxSurge, maxUnavailable, a partition) must still hold; the pods and nodes
   // it counts may have changed with an autoscaler meanwhile.
