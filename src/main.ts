@@ -2,6 +2,7 @@
 import { type Command, CommanderError } from "commander";
 import { removePrivateDirs } from "./adapters/private-dir.js";
 import {
+  askedColor,
   asksDryRun,
   asksHelp,
   isHelpWord,
@@ -82,7 +83,8 @@ async function reportFailedApply(
   // A webhook flag wins over the variable, and its value cannot be trusted from a failed parse: no webhook.
   const webhookFlag = flagWords(words).some((word) => /^--webhook-url(?:-file)?(?:=|$)/.test(word));
   const env = webhookFlag ? { ...io.env, [webhookUrlEnv]: undefined } : io.env;
-  const reporting = reportingDespite({ dryRun: asksDryRun("apply", words) }, env);
+  const asked = { dryRun: asksDryRun("apply", words), color: askedColor(words) };
+  const reporting = reportingDespite(asked, env);
   if (!reporting) return;
   const { reportRunNotStarted } = await import("./commands/apply.js");
   await reportRunNotStarted(io, reporting, new UsageError(message));

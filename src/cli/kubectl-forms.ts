@@ -48,6 +48,17 @@ export function asksDryRun(verb: string, words: readonly string[]): boolean {
   return dryRun;
 }
 
+/** The `--color` the words give (its last), unchecked, from words commander refused. */
+export function askedColor(words: readonly string[]): string | undefined {
+  let color: string | undefined;
+  for (const [index, word] of words.entries()) {
+    if (word === "--") break;
+    if (word === "--color") color = words[index + 1];
+    else if (word.startsWith("--color=")) color = word.slice("--color=".length);
+  }
+  return color;
+}
+
 /** A boolean flag's `=value`, kubectl's `--dry-run=server` among them; a usage error when it is none. */
 function booleanValue(verb: Command, option: Option, value: string): boolean {
   const kind = option.long === "--dry-run" ? dryRunKinds[verb.name()] : undefined;

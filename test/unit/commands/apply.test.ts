@@ -178,9 +178,12 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
   });
 
   it.each([
-    ["--color=never", false],
-    ["--color=always", true],
-  ])("its warnings are coloured as %s says, on a terminal or not", async (flag, colored) => {
+    [["--color=never", "--concurrency=0"], false],
+    [["--color=always", "--concurrency=0"], true],
+    // Refused by the flag parser before any value is read.
+    [["--color", "never", "--concurency=5"], false],
+    [["--color=always", "--no-such-flag"], true],
+  ])("its warnings are coloured as --color says, on a terminal or not: %j", async (flags, colored) => {
     const stderr = Object.assign(new PassThrough(), { isTTY: !colored });
     let written = "";
     stderr.on("data", (chunk) => {
@@ -188,7 +191,7 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
     });
     const env = { KUBECTL_AUTOUPDATE_RESULT_FILE: join(tmpdir(), "kau-no-such-dir", "result") };
     const io = testIo({ env, stderr: stderr as unknown as NodeJS.WriteStream });
-    expect(await main(["apply", flag, "--concurrency=0"], io)).toBe(1);
+    expect(await main(["apply", ...flags], io)).toBe(1);
     expect(written).toContain("the run's result was not kept");
     expect(written.includes("\u001b[")).toBe(colored);
   });
