@@ -10,7 +10,7 @@
 import { ToolFailedError } from "../errors.js";
 import { clipped } from "../util/clipped.js";
 import { shellWords } from "../util/shell-words.js";
-import { quotedValue, shownValue } from "../util/shown-value.js";
+import { quotedName, shownValue } from "../util/shown-value.js";
 import { withoutUrlSecrets } from "../util/url-secrets.js";
 import { type ExecResult, howItEnded } from "./exec-result.js";
 
@@ -316,7 +316,7 @@ export function explainClusterProblem(problem: ClusterProblem, facts: Kubeconfig
       }
       return `cannot log in to the cluster${where}: the kubeconfig gives ${facts.user ? `user "${facts.user}"` : "its context"} no credentials, so kubectl asked for a username, which the kubectl this tool runs cannot answer; add credentials with kubectl config set-credentials, or use a context that has them`;
     case "no-such-context":
-      return `context ${quotedValue(problem.context)} is not in kubeconfig ${facts.kubeconfig ? shownValue(facts.kubeconfig) : "(unknown)"}${sourceText(facts)}${contexts.length > 0 ? `, which has ${list(contexts)}` : ""}; see kubectl config get-contexts`;
+      return `context ${quotedName(problem.context)} is not in kubeconfig ${facts.kubeconfig ? shownValue(facts.kubeconfig) : "(unknown)"}${sourceText(facts)}${contexts.length > 0 ? `, which has ${list(contexts)}` : ""}; see kubectl config get-contexts`;
     case "no-current-context":
       return "no current context: choose one with --context, or set it with kubectl config use-context";
     case "no-kubeconfig-file":

@@ -16,6 +16,14 @@ export function quotedValue(value: string): string {
   return mayHoldCredentials(value) ? notShown : `"${value}"`;
 }
 
+/**
+ * A name quoted, unless it is a URL (its path or query may hold a token): a name may well be `user@cluster`,
+ * as kubeadm names its contexts.
+ */
+export function quotedName(name: string): string {
+  return name.includes("://") ? notShown : `"${name}"`;
+}
+
 /** The value as it is (a path), or a note in its place. */
 export function shownValue(value: string): string {
   return mayHoldCredentials(value) ? notShown : value;

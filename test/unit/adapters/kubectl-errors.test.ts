@@ -392,6 +392,15 @@ describe("explainClusterProblem", () => {
     ).toBe(
       'context "nope" is not in kubeconfig /home/me/.kube/config, which has kind-dev, prod; see kubectl config get-contexts',
     );
+    // kubeadm names its contexts user@cluster: named as well. A URL given by mistake is not (a token).
+    const admin = "kubernetes-admin@kubernetes";
+    expect(explainClusterProblem({ kind: "no-such-context", context: admin }, home)).toMatch(
+      /^context "kubernetes-admin@kubernetes" is not in kubeconfig/,
+    );
+    const url = "https://hooks.example.test/services/s3cr3t";
+    expect(explainClusterProblem({ kind: "no-such-context", context: url }, home)).toMatch(
+      /^context \(not shown: it may hold credentials\) is not in kubeconfig/,
+    );
   });
 });
 
