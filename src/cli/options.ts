@@ -140,6 +140,12 @@ export function parseConnectionOptions(raw: RawConnectionFlags, env: Env): Conne
       "--kuberc and KUBERC=off cannot be used together, as kubectl refuses them; drop one",
     );
   }
+  // kubectl's switch for kuberc as a whole: off, kubectl has no --kuberc.
+  if (raw.kuberc && env["KUBECTL_KUBERC"]?.toLowerCase() === "false") {
+    throw new UsageError(
+      "--kuberc and KUBECTL_KUBERC=false cannot be used together, as kubectl has no --kuberc then; drop one",
+    );
+  }
   // Empty is kubectl's "not given" (`--token="$T"`, T unset): nothing would be passed on.
   if (raw.token) {
     throw new UsageError(

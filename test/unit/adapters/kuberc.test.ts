@@ -83,12 +83,11 @@ describe("kubercForCalls", () => {
     expect(await kubercForCalls({ KUBERC: "off" }, policy)).toBe("off");
   });
 
-  it("is off, a kuberc named or not, when KUBECTL_KUBERC=false turns kubectl's kuberc off", async () => {
+  it("is off, $KUBERC named or not, when KUBECTL_KUBERC=false turns kubectl's kuberc off", async () => {
     const policy = home(`${head}credentialPluginPolicy: DenyAll\n`);
     expect(await kubercForCalls({ KUBECTL_KUBERC: "False" }, policy)).toBe("off");
     const missing = join(home(null), "typo-kuberc");
     expect(await kubercForCalls({ KUBECTL_KUBERC: "false", KUBERC: missing }, home(null))).toBe("off");
-    expect(await kubercForCalls({ KUBECTL_KUBERC: "false" }, home(null), missing)).toBe("off");
   });
 
   it("reads a kuberc of several documents as kubectl does: the first Preference", async () => {

@@ -99,6 +99,12 @@ describe("--kuberc", () => {
       "--kuberc and KUBERC=off cannot be used together, as kubectl refuses them; drop one",
     );
   });
+
+  it("is refused beside KUBECTL_KUBERC=false, under which kubectl has no such flag", () => {
+    expect(() => parseConnectionOptions({ kuberc: "/k/kuberc" }, { KUBECTL_KUBERC: "false" })).toThrow(
+      "--kuberc and KUBECTL_KUBERC=false cannot be used together, as kubectl has no --kuberc then; drop one",
+    );
+  });
 });
 
 describe("--username and --password", () => {
