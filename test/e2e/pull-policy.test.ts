@@ -137,6 +137,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
       recorded.map((e) => [e.regarding.kind, e.metadata.annotations?.["kubectl-autoupdate/restarted-for"]]),
     ).toEqual([["ReplicaSet", `app=${v1}>${v2}`]]);
     const doc = await planJson(["-n", ns, "-l", "app=pair", "--strategy", "evict"]);
+    expect(doc.pods.map((p) => p.action)).toEqual(["skip", "skip"]);
     for (const pod of doc.pods) {
       expect(pod).toMatchObject({ action: "skip" });
       expect(pod.reason).toMatch(
@@ -169,6 +170,7 @@ describe("imagePullPolicy IfNotPresent on a mutable tag", () => {
     const forgotten = await planJson(["-n", ns, "-l", "app=pair", "--strategy", "evict"]);
     expect(forgotten.pods.map((p) => p.action)).toEqual(["delete", "delete"]);
     const doc = await planJson(["-n", ns, "-l", "app=pair", "--strategy", "evict"], withRecord);
+    expect(doc.pods.map((p) => p.action)).toEqual(["skip", "skip"]);
     for (const pod of doc.pods) {
       expect(pod).toMatchObject({ action: "skip" });
       expect(pod.reason).toMatch(

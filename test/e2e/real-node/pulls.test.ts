@@ -146,7 +146,7 @@ describe("imagePullPolicy IfNotPresent, the old image cached on the node", () =>
     await settledPods(ns, "app in (cached,pair,always)", 4, (p) => digestOf(p.imageID) === v2.digest);
     const doc = await planJson(["-n", ns, "-l", "app in (cached,pair,always)", "--resolver", "registry"]);
     expect(doc.pods.map((p) => `${p.containers[0]!.status} ${p.action}`)).toEqual(
-      doc.pods.map(() => "current none"),
+      Array(4).fill("current none"),
     );
   });
 });

@@ -458,6 +458,7 @@ describe.each(strategies)("--strategy %s", (strategy) => {
     }
 
     const clean = await planJson(["-n", ns, "--resolver", "registry", "--strategy", strategy]);
+    expect(clean.pods).toHaveLength(podCount(plans));
     for (const pod of clean.pods) {
       const skippedOwner = skipped.some((p) => p.subject.name === pod.owner?.name);
       expect(`${pod.owner?.name} ${pod.action} ${pod.containers[0]!.status}`).toBe(

@@ -109,10 +109,16 @@ describe("uninstall-cron when ClusterRoles may not be listed", () => {
     await uninstall(cluster);
     const deletion = cluster.calls.find((c) => c.args[0] === "delete" && !c.dryRun)!;
     const kinds = deletion.args.filter((a) => a.includes("/")).map((ref) => ref.replace(/[./].*$/, ""));
-    expect(kinds.indexOf("clusterrolebindings")).toBeGreaterThan(kinds.indexOf("cronjobs"));
-    expect(kinds.indexOf("clusterroles")).toBeLessThan(kinds.indexOf("serviceaccounts"));
-    expect(kinds.indexOf("clusterrolebindings")).toBeLessThan(kinds.indexOf("serviceaccounts"));
-    expect(kinds.indexOf("rolebindings")).toBeLessThan(kinds.indexOf("serviceaccounts"));
+    // The CronJob first (no new run), the ServiceAccount last.
+    expect(kinds).toEqual([
+      "cronjobs",
+      "clusterrolebindings",
+      "clusterroles",
+      "configmaps",
+      "rolebindings",
+      "roles",
+      "serviceaccounts",
+    ]);
   });
 
   it("a ClusterRoleBinding that may be listed but not deleted: nothing deleted, the ServiceAccount kept", async () => {
