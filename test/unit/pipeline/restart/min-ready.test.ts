@@ -314,23 +314,25 @@ describe("a watch that holds its stream back once the replacement is Ready (a pr
     // Overturned, the wait goes back to its watch: a list every 10 quiet polls, not one at each of ~120.
     expect(cluster.calls.filter((call) => / list pods /.test(call)).length).toBeLessThan(20);
   });
-  /** A watch that stays open and brings nothing from the start. */
-  const silenced = (cluster: InMemoryCluster) => {
-    const watch = cluster.watchPodsBySelector.bind(cluster);
-    cluster.watchPodsBySelector = (query, _onChange, signal) => watch(query, () => {}, signal);
-  };
 
-  it("the first read after the list that started it is no fresher: a replacement crashed since holds the next pod", async () => {
+  /** ReplicaSet web of 2 under evict, its watch open from the start and bringing nothing. */
+  const silencedWeb = (readyAfterMs: number, minReadySeconds: number) => {
     const clock = new FakeClock();
     const cluster = new InMemoryCluster(clock);
     const pods = cluster.addController({
       name: "web",
       replicas: 2,
       strategy: "evict",
-      readyAfterMs: 3000,
-      minReadySeconds: 12,
+      readyAfterMs,
+      minReadySeconds,
     });
-    silenced(cluster);
+    const watch = cluster.watchPodsBySelector.bind(cluster);
+    cluster.watchPodsBySelector = (query, _onChange, signal) => watch(query, () => {}, signal);
+    return { clock, cluster, pods };
+  };
+
+  it("the first read after the list that started it is no fresher: a replacement crashed since holds the next pod", async () => {
+    const { clock, cluster, pods } = silencedWeb(3000, 12);
     // web-0's replacement crashes at 21.5 s, just after a list (the watch quiet for 10 polls) and before
     // its minReadySeconds are up at 22 s.
     clock.at(clock.now() + 21_500, () => cluster.setUnready("web-2"));
@@ -341,19 +343,10 @@ describe("a watch that holds its stream back once the replacement is Ready (a pr
   });
 
   it("a pod waited for until it settles is read by a list after the wait: one that crashed meanwhile holds the pod", async () => {
-    const clock = new FakeClock();
-    const cluster = new InMemoryCluster(clock);
-    const pods = cluster.addController({
-      name: "web",
-      replicas: 2,
-      strategy: "evict",
-      readyAfterMs: 1000,
-      minReadySeconds: 20,
-    });
+    const { clock, cluster, pods } = silencedWeb(1000, 20);
     // An autoscaler added web-2 just before the run: Ready, for 20 s more not available.
     cluster.scaleTo("web", 3, 0);
     await clock.advance(1000);
-    silenced(cluster);
     clock.at(clock.now() + 10_000, () => cluster.setUnready("web-2"));
     await runRestart(clock, cluster, pods.slice(0, 1), { waitTimeoutMs: 60_000 });
     expect(cluster.evictions()).toEqual([]);
