@@ -17,11 +17,11 @@ export function quotedValue(value: string): string {
 }
 
 /**
- * A name quoted, unless it is a URL (its path or query may hold a token): a name may well be `user@cluster`,
- * as kubeadm names its contexts.
+ * A name quoted, unless it is a URL (its path or query may hold a token) or `user:password@host`: a name may
+ * well be `user@cluster`, as kubeadm names its contexts.
  */
 export function quotedName(name: string): string {
-  return name.includes("://") ? notShown : `"${name}"`;
+  return /:\/\/|:[^\s@]*@/.test(name) ? notShown : `"${name}"`;
 }
 
 /** The value as it is (a path), or a note in its place. */

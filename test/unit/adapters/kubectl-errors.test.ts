@@ -397,10 +397,11 @@ describe("explainClusterProblem", () => {
     expect(explainClusterProblem({ kind: "no-such-context", context: admin }, home)).toMatch(
       /^context "kubernetes-admin@kubernetes" is not in kubeconfig/,
     );
-    const url = "https://hooks.example.test/services/s3cr3t";
-    expect(explainClusterProblem({ kind: "no-such-context", context: url }, home)).toMatch(
-      /^context \(not shown: it may hold credentials\) is not in kubeconfig/,
-    );
+    for (const pasted of ["https://hooks.example.test/services/s3cr3t", "admin:s3cr3t@prod.example.com"]) {
+      expect(explainClusterProblem({ kind: "no-such-context", context: pasted }, home)).toMatch(
+        /^context \(not shown: it may hold credentials\) is not in kubeconfig/,
+      );
+    }
   });
 });
 
