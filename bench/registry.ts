@@ -10,7 +10,10 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** A Docker engine: the one in $DOCKER_HOST when it answers, else a private one (stopped by `cleanup`). */
+/**
+ * A Docker engine: the one in $DOCKER_HOST when it is a local socket that answers (a remote one would take
+ * the bench's traffic off this machine), else a private one (stopped by `cleanup`).
+ */
 export function ensureEngine(root: string, work: string, cleanups: (() => void)[]): void {
   const answers = () => {
     try {
@@ -23,7 +26,7 @@ export function ensureEngine(root: string, work: string, cleanups: (() => void)[
       return false;
     }
   };
-  if (process.env["DOCKER_HOST"] && answers()) return;
+  if (process.env["DOCKER_HOST"]?.startsWith("unix://") && answers()) return;
   const script = join(root, "test", "infra", "dockerd.sh");
   const dir = join(work, "dockerd");
   const out = execFileSync(script, ["start", dir], { encoding: "utf8" });

@@ -28,6 +28,8 @@ const kubectl = (args: string[]) =>
 const runImage = (image: string, args: string[], options: string[] = []) =>
   docker([
     "run",
+    // Built here: never looked for on Docker Hub, its name being one of Hub's.
+    "--pull=never",
     "--rm",
     "--read-only",
     "--user",
@@ -41,7 +43,7 @@ const runImage = (image: string, args: string[], options: string[] = []) =>
 
 /** The files under a directory of an image, as paths relative to it (read from a container never started). */
 async function filesIn(image: string, dir: string): Promise<string[]> {
-  const created = await docker(["create", image]);
+  const created = await docker(["create", "--pull=never", image]);
   expect(created.code, created.stderr).toBe(0);
   const container = created.stdout.trim();
   const out = mkdtempSync(join(tmpdir(), "kau-image-files-"));
