@@ -126,7 +126,7 @@ fi
 # docker.io has a 20.10 CLI (its engine is fine). Said here, before the builds, not as failing tests.
 docker_cli=$(docker --version | sed -n 's/^Docker version \([0-9]*\)\..*/\1/p')
 [ "${docker_cli:-0}" -ge 23 ] ||
-  die "$(command -v docker) is $(docker --version): the tests need a docker CLI 23 or newer first on PATH (Docker's docker-ce-cli package, or its static build in /usr/local/bin)"
+  die "$(command -v docker) is $(docker --version): the tests need a docker CLI 23 or newer first on PATH (Docker's static build in /usr/local/bin, beside Debian's docker.io, with which its docker-ce-cli package conflicts)"
 command -v node >/dev/null || die "node not found: install Node.js 20.19 or newer"
 # 20.19: what vite (vitest's) and knip declare; the bundle runs on 20.5 and newer (execa's floor), its
 # launcher bin/kubectl-autoupdate on 20.10 and newer (an extensionless ES module).
