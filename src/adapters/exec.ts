@@ -88,14 +88,23 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
       : stoppedAtExit(subprocess);
     const result = await subprocess;
     stopGroup();
-    if (result.code === "ENOENT" || result.code === "EACCES") {
+    // Not started at all (an errno from spawn, no exit code): not found, not executable, or another
+    // (ENOTDIR: a file where a directory of the path should be; ELOOP; EMFILE).
+    const notStarted =
+      result.exitCode === undefined && result.signal === undefined && /^E[A-Z]+$/.test(result.code ?? "");
+    if (notStarted) {
       const hint = hints[file] ?? Object.entries(hints).find(([name]) => file.endsWith(`/${name}`))?.[1];
       const fix = !hint
         ? ""
         : hint.instead
           ? `; install it, point ${hint.override} at it, or ${hint.instead}`
           : `; install it or point ${hint.override} at it`;
-      const problem = result.code === "ENOENT" ? "not found" : "not executable";
+      const problem =
+        result.code === "ENOENT"
+          ? "not found"
+          : result.code === "EACCES"
+            ? "not executable"
+            : `cannot be run (${result.code})`;
       // A URL given to --kubectl by mistake would show its token.
       const named = mayHoldCredentials(file) ? "the program (not shown: it may hold credentials)" : file;
       throw new ToolMissingError(`${named}: ${problem}${fix}`);

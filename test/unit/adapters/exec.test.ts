@@ -2,7 +2,9 @@
  * The exec wrapper on real processes: which ends it tells apart. A child killed by a signal this tool did
  * not send (a terminal's Ctrl-C reaches the whole process group) is not one its timeout or its run stopped.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createExec } from "../../../src/adapters/exec.js";
 import { withoutDocker } from "../../../src/adapters/resolver.js";
@@ -144,5 +146,17 @@ describe("a program that is not there", () => {
     await expect(hinted("/nonexistent/kubectl", ["version"])).rejects.toThrow(
       "/nonexistent/kubectl: not found; install it or point --kubectl (or KUBECTL) at it",
     );
+  });
+
+  it("that cannot be started for another reason is said so, not taken for a run that exited -1", async () => {
+    // A file where a directory of the path should be: spawn fails with ENOTDIR.
+    const file = join(mkdtempSync(join(tmpdir(), "kau-unit-exec-")), "a-file");
+    writeFileSync(file, "");
+    const notStartable = join(file, "kubectl");
+    const hinted = createExec({ [notStartable]: { override: "--kubectl (or KUBECTL)" } });
+    await expect(hinted(notStartable, ["version"])).rejects.toThrow(
+      `${notStartable}: cannot be run (ENOTDIR); install it or point --kubectl (or KUBECTL) at it`,
+    );
+    rmSync(dirname(file), { recursive: true, force: true });
   });
 });
