@@ -18,10 +18,11 @@ export function quotedValue(value: string): string {
 
 /**
  * A name quoted, unless it is a URL (its path or query may hold a token) or `user:password@host`: a name may
- * well be `user@cluster`, as kubeadm names its contexts.
+ * well be `user@cluster`, as kubeadm names its contexts, or `project/api-host:6443/user@domain`, as `oc login`
+ * does.
  */
 export function quotedName(name: string): string {
-  return /:\/\/|:[^\s@]*@/.test(name) ? notShown : `"${name}"`;
+  return /:\/\/|^[^\s/@:]+:[^\s/@]+@/.test(name) ? notShown : `"${name}"`;
 }
 
 /** The value as it is (a path), or a note in its place. */

@@ -392,11 +392,13 @@ describe("explainClusterProblem", () => {
     ).toBe(
       'context "nope" is not in kubeconfig /home/me/.kube/config, which has kind-dev, prod; see kubectl config get-contexts',
     );
-    // kubeadm names its contexts user@cluster: named as well. A URL given by mistake is not (a token).
-    const admin = "kubernetes-admin@kubernetes";
-    expect(explainClusterProblem({ kind: "no-such-context", context: admin }, home)).toMatch(
-      /^context "kubernetes-admin@kubernetes" is not in kubeconfig/,
-    );
+    // kubeadm names its contexts user@cluster, oc login project/host:port/user: named as well. A URL or
+    // user:password@host given by mistake is not.
+    for (const name of ["kubernetes-admin@kubernetes", "shop/api-crc-testing:6443/jane@example.com"]) {
+      expect(explainClusterProblem({ kind: "no-such-context", context: name }, home)).toMatch(
+        `context "${name}" is not in kubeconfig`,
+      );
+    }
     for (const pasted of ["https://hooks.example.test/services/s3cr3t", "admin:s3cr3t@prod.example.com"]) {
       expect(explainClusterProblem({ kind: "no-such-context", context: pasted }, home)).toMatch(
         /^context \(not shown: it may hold credentials\) is not in kubeconfig/,
