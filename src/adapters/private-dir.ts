@@ -32,7 +32,7 @@ export function writePrivateFile(dir: string, name: string, content: string): st
   return path;
 }
 
-/** A temp directory missing, read-only or full (`docker run --read-only` without a tmpfs) says how to fix it. */
+/** A temp directory missing, read-only or full (`docker run --read-only`, no tmpfs) says how to fix it. */
 function unusableTmpdir(what: string, error: unknown): AutoupdateError {
   const code = (error as NodeJS.ErrnoException).code ?? String(error);
   return new AutoupdateError(

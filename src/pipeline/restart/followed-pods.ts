@@ -5,8 +5,9 @@
  * Every list starts the watch again from it: when the watch ended (the API server ends each after
  * `watchSeconds`) or failed, when a read must be a list, and when the watch has brought nothing for
  * `quietReads` reads in a row or for `quietMs` (a proxy may hold a stream back; a replacement's start changes
- * its pod every few seconds, and a wait for a pod to settle or a budget to allow may last much longer). Where watching is refused (no `watch` on pods), or every watch ends unasked before it
- * brings anything (`failuresToGiveUp` in a row: a proxy that cuts streams), every read lists.
+ * its pod every few seconds, and a wait for a pod to settle or a budget to allow may last much longer).
+ * Where watching is refused (no `watch` on pods), or every watch ends unasked before it brings anything
+ * (`failuresToGiveUp` in a row: a proxy that cuts streams), every read lists.
  */
 import type { WatchChange, WatchEnd } from "../../adapters/watch.js";
 import type { PodWithConditions } from "../../core/readiness.js";
