@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createExec } from "../../../src/adapters/exec.js";
 import { withoutDocker } from "../../../src/adapters/resolver.js";
 
@@ -151,12 +151,12 @@ describe("a program that is not there", () => {
   it("that cannot be started for another reason is said so, not taken for a run that exited -1", async () => {
     // A file where a directory of the path should be: spawn fails with ENOTDIR.
     const file = join(mkdtempSync(join(tmpdir(), "kau-unit-exec-")), "a-file");
+    onTestFinished(() => rmSync(dirname(file), { recursive: true, force: true }));
     writeFileSync(file, "");
     const notStartable = join(file, "kubectl");
     const hinted = createExec({ [notStartable]: { override: "--kubectl (or KUBECTL)" } });
     await expect(hinted(notStartable, ["version"])).rejects.toThrow(
       `${notStartable}: cannot be run (ENOTDIR); install it or point --kubectl (or KUBECTL) at it`,
     );
-    rmSync(dirname(file), { recursive: true, force: true });
   });
 });

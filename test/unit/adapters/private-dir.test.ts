@@ -1,6 +1,6 @@
 /** The private directories credentials are handed to child programs in. */
 import { describe, expect, it } from "vitest";
-import { createPrivateDir } from "../../../src/adapters/private-dir.js";
+import { createPrivateDir, removePrivateDirs } from "../../../src/adapters/private-dir.js";
 
 describe("the private directories for credentials", () => {
   it("in a temp directory that is missing: one line that says how to fix it", () => {
@@ -13,6 +13,7 @@ describe("the private directories for credentials", () => {
     } finally {
       if (saved === undefined) delete process.env["TMPDIR"];
       else process.env["TMPDIR"] = saved;
+      removePrivateDirs();
     }
   });
 });

@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import type { Exec } from "../../../src/adapters/exec.js";
 import { Kubectl } from "../../../src/adapters/kubectl.js";
 import { type ApplyOptions, applyCommand } from "../../../src/commands/apply.js";
@@ -26,7 +26,14 @@ const webhook = webhookReceiver();
 const job = (name: string, created: string, suspend: boolean) =>
   makeCronJobRun(name, "tools", created, suspend);
 const ownJob = job("kubectl-autoupdate-29926880", "2026-11-25T13:20:00Z", false);
-let jobs = { items: [job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true), ownJob] };
+const suspendedEarlier = () => ({
+  items: [job("kubectl-autoupdate-29926870", "2026-11-25T13:10:00Z", true), ownJob],
+});
+let jobs = suspendedEarlier();
+// Some tests give the CronJob other Jobs: each starts from the suspended earlier one.
+beforeEach(() => {
+  jobs = suspendedEarlier();
+});
 
 /** kubectl for a run whose turn is taken: the Jobs, and the Event it records; nothing else is asked. */
 const exec: Exec = async (_file, args) => {
@@ -170,11 +177,11 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
   it("webhook settings that are wrong too (a --webhook-secret Secret whose url is empty): the result is kept", async () => {
     const resultFile = join(tmpdir(), `kau-empty-webhook-run-${process.pid}`);
     const env = { KUBECTL_AUTOUPDATE_WEBHOOK_URL: "", KUBECTL_AUTOUPDATE_RESULT_FILE: resultFile };
+    onTestFinished(() => rmSync(resultFile, { force: true }));
     expect(await main(["apply", "--yes"], testIo({ env }))).toBe(1);
     expect(readFileSync(resultFile, "utf8")).toMatch(
       /^error: \$KUBECTL_AUTOUPDATE_WEBHOOK_URL is set but empty/,
     );
-    rmSync(resultFile);
   });
 
   it.each([
@@ -212,9 +219,10 @@ describe("a run that fails on its own flags (the CronJob's args edited by hand)"
       written += String(chunk);
     });
     const io = testIo({ env, stderr: stderr as unknown as NodeJS.WriteStream });
+    onTestFinished(() => rmSync(resultFile, { force: true }));
     expect(await main(["apply", "--yes", ...argv], io)).toBe(1);
-    const said = { result: readFileSync(resultFile, "utf8"), stderr: written, posted: webhook.posts.at(-1) };
-    rmSync(resultFile);
+    expect(webhook.posts).toHaveLength(1);
+    const said = { result: readFileSync(resultFile, "utf8"), stderr: written, posted: webhook.posts[0] };
     expect(said.result).toContain("not shown: it may hold credentials");
     expect(JSON.stringify(said)).not.toContain("s3cr3t");
   });

@@ -10,8 +10,10 @@ import { runMain } from "../../support/cli.js";
 import { FakeCluster, fakeKubectl } from "../../support/fake-kubectl.js";
 
 const saved = { ...process.env };
+// Restored key by key: a plain object put in process.env's place no longer reaches the real environment.
 afterEach(() => {
-  process.env = { ...saved };
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
 });
 
 it("apply --context with a URL pasted into it does not repeat it, on stderr nor in the result", async () => {

@@ -3,7 +3,7 @@
  * is replaced by a list at the next read, one refused leaves every read to a list.
  */
 import { getEventListeners } from "node:events";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { WatchChange, WatchEnd } from "../../../../src/adapters/watch.js";
 import type { PodWithConditions } from "../../../../src/core/readiness.js";
 import { FollowedPods } from "../../../../src/pipeline/restart/followed-pods.js";
@@ -56,6 +56,9 @@ const settle = () => new Promise((r) => setImmediate(r));
 /** The time the reads are made at, ms: moved on by the test. */
 let time = 0;
 const clock = { now: () => time };
+beforeEach(() => {
+  time = 0;
+});
 
 describe("FollowedPods", () => {
   it("lists once, then reads what the watch from that list's resourceVersion brings, with no request", async () => {
@@ -98,7 +101,6 @@ describe("FollowedPods", () => {
   });
 
   it("a watch quiet for 10 s is checked by a list, however few reads came meanwhile (a long wait)", async () => {
-    time = 0;
     const { api, calls, watches } = scriptedApi([pod("web-a")]);
     const followed = new FollowedPods(api, "shop", "app=web", new AbortController().signal, clock);
     await followed.read();
