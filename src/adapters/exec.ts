@@ -3,7 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { execa } from "execa";
 import { ToolMissingError } from "../errors.js";
-import { mayHoldCredentials } from "../util/shown-value.js";
+import { shownValue } from "../util/shown-value.js";
 import type { ExecResult } from "./exec-result.js";
 
 export interface ExecOptions {
@@ -106,7 +106,7 @@ export function createExec(hints: Record<string, ToolHint> = {}, log?: (line: st
             ? "not executable"
             : `cannot be run (${result.code})`;
       // A URL given to --kubectl by mistake would show its token.
-      const named = mayHoldCredentials(file) ? "the program (not shown: it may hold credentials)" : file;
+      const named = shownValue(file, "the program");
       throw new ToolMissingError(`${named}: ${problem}${fix}`);
     }
     return {

@@ -25,14 +25,15 @@ export function quotedName(name: string): string {
   return /:\/\/|^[^\s/@:]+:[^\s/@]+@/.test(name) ? notShown : `"${name}"`;
 }
 
-/** The value as it is (a path), or a note in its place. */
-export function shownValue(value: string): string {
-  return mayHoldCredentials(value) ? notShown : value;
+/** The value as it is (a path), or a note in its place; `what` names it there (`the program (not shown…)`). */
+export function shownValue(value: string, what?: string): string {
+  if (!mayHoldCredentials(value)) return value;
+  return what ? `${what} ${notShown}` : notShown;
 }
 
 /** `invalid value "V" for FLAG`, the value left out where it may hold credentials. */
 export function invalidValue(value: string, flag: string): string {
   return mayHoldCredentials(value)
-    ? `invalid value for ${flag} (not shown: it may hold credentials)`
+    ? `invalid value for ${flag} ${notShown}`
     : `invalid value "${value}" for ${flag}`;
 }
