@@ -102,15 +102,25 @@ export function platformKey(platform: Record<string, unknown> | undefined): stri
   // docker prints "" for what a config leaves out: no platform stated, as when the keys are absent.
   if (typeof os !== "string" || typeof arch !== "string" || os === "" || arch === "") return null;
   const stated = typeof platform?.["variant"] === "string" ? (platform["variant"] as string) : "";
-  const variant = normalVariant(arch.toLowerCase(), stated.toLowerCase());
-  const key = [os, arch, variant].filter(Boolean).join("/").toLowerCase();
+  const [normalArch, variant] = normalPlatform(arch.toLowerCase(), stated.toLowerCase());
+  const key = [os, normalArch, variant].filter(Boolean).join("/").toLowerCase();
   const build = key.startsWith("windows/") ? windowsBuild(platform?.["os.version"]) : null;
   return build ? `${key} ${build}` : key;
 }
 
+/** An architecture and its variant in Go's spelling, as containerd matches them (`aarch64` is `arm64`). */
+function normalPlatform(arch: string, variant: string): [string, string] {
+  if (arch === "i386") return ["386", ""];
+  if (arch === "armhf") return ["arm", "v7"];
+  if (arch === "armel") return ["arm", "v6"];
+  const goArch =
+    ({ x86_64: "amd64", "x86-64": "amd64", aarch64: "arm64" } as Record<string, string>)[arch] ?? arch;
+  return [goArch, normalVariant(goArch, variant)];
+}
+
 function normalVariant(arch: string, variant: string): string {
   if (arch === "amd64" && variant === "v1") return "";
-  if (arch === "arm64" && (variant === "" || variant === "8")) return "v8";
+  if (arch === "arm64" && ["", "8", "v8.0"].includes(variant)) return "v8";
   if (arch === "arm" && (variant === "" || variant === "7")) return "v7";
   if (arch === "arm" && ["5", "6", "8"].includes(variant)) return `v${variant}`;
   return variant;

@@ -102,6 +102,13 @@ describe("platformKey", () => {
     [{ architecture: "arm64", variant: "8" }, "linux/arm64/v8"],
     [{ architecture: "ARM64", variant: "V8" }, "linux/arm64/v8"],
     [{ architecture: "amd64", variant: "v1" }, "linux/amd64"],
+    [{ architecture: "x86_64" }, "linux/amd64"],
+    [{ architecture: "x86-64", variant: "v1" }, "linux/amd64"],
+    [{ architecture: "aarch64" }, "linux/arm64/v8"],
+    [{ architecture: "arm64", variant: "v8.0" }, "linux/arm64/v8"],
+    [{ architecture: "armhf" }, "linux/arm/v7"],
+    [{ architecture: "armel" }, "linux/arm/v6"],
+    [{ architecture: "i386" }, "linux/386"],
     [{ architecture: "amd64", variant: "v3" }, "linux/amd64/v3"],
   ])(
     "%j is %s, as containerd normalizes it (a rebuild that states the default is the same platform)",
