@@ -13,7 +13,7 @@ import { checkSchedule, checkTimeZone } from "../cron/core/schedule.js";
 import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
 import type { Checked } from "../util/checked.js";
-import { mayHoldCredentials, quotedValue } from "../util/shown-value.js";
+import { mayHoldCredentials, quotedValue, shownValue } from "../util/shown-value.js";
 import { cronStatusFormats, manifestFormats, resolverNames } from "./choices.js";
 import { defaults } from "./defaults.js";
 import { timerDuration } from "./duration.js";
@@ -85,7 +85,7 @@ function parseInstallationOptions(raw: RawInstallationFlags, env: Env): Installa
  */
 function checkedFlag<T>(checked: Checked<T>, flag: string, value: string): T {
   if (!checked.ok && mayHoldCredentials(value)) {
-    throw new UsageError(`invalid ${flag} (not shown: it may hold credentials)`);
+    throw new UsageError(shownValue(value, `invalid ${flag}`));
   }
   return checkedValue(checked, `invalid ${flag} "${value}": `);
 }

@@ -8,7 +8,7 @@ import { Command, Help } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import { mayHoldCredentials, quotedValue } from "../util/shown-value.js";
+import { mayHoldCredentials, quotedValue, shownValue } from "../util/shown-value.js";
 import { declareCronVerbs } from "./cron-verbs.js";
 import { declarePlanVerbs } from "./plan-verbs.js";
 import type { DeclareVerb } from "./verb.js";
@@ -136,7 +136,7 @@ function withoutUnknownValues(message: string): string {
   return message
     .replace(/unknown option '(-[\s\S]*)'/, (_, word: string) => `unknown option '${flagNamed(word)}'`)
     .replace(/unknown command '([\s\S]*)'/, (unknown, word: string) =>
-      mayHoldCredentials(word) ? "unknown command (not shown: it may hold credentials)" : unknown,
+      mayHoldCredentials(word) ? shownValue(word, "unknown command") : unknown,
     );
 }
 
