@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { allowedByStatus, type DisruptionBudget } from "../core/disruption-budget.js";
 import {
   eventReporter,
+  fieldManager,
   type KubeEvent,
   type KubeList,
   type KubeObject,
@@ -598,7 +599,7 @@ export class Kubectl {
       name,
       `--namespace=${namespace}`,
       "--type=merge",
-      `--field-manager=${patchFieldManager}`,
+      `--field-manager=${fieldManager}`,
       `--patch=${JSON.stringify(patch)}`,
       "-o",
       "json",
@@ -910,9 +911,6 @@ function refusedOrUnsent(
   if (result.repeated) return false;
   return refusedOutright.test(line) || (problem !== undefined && unsentProblems.has(problem.kind));
 }
-
-/** Who changed the template, in the workload's managedFields. */
-const patchFieldManager = "kubectl-autoupdate";
 
 export type DeleteOutcome =
   | { kind: "deleted" }

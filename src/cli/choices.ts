@@ -11,6 +11,6 @@ export { strategyNames } from "../core/plan.js";
 export const colorModes = ["auto", "always", "never"] as const satisfies readonly ColorMode[];
 export const resolverNames = ["docker", "registry"] as const satisfies readonly ResolverName[];
 export const planFormats = ["table", "wide", "json", "yaml", "name"] as const satisfies readonly PlanFormat[];
-/** install-cron's manifests. */
-export const manifestFormats = ["yaml", "json"] as const;
+/** install-cron's objects. */
+export const objectFormats = ["yaml", "json"] as const;
 export const cronStatusFormats = ["table", "json", "yaml"] as const;

@@ -14,7 +14,7 @@ import { checkSelector } from "../cron/core/selector.js";
 import { UsageError } from "../errors.js";
 import type { Checked } from "../util/checked.js";
 import { mayHoldCredentials, quotedValue, shownValue } from "../util/shown-value.js";
-import { cronStatusFormats, manifestFormats, resolverNames } from "./choices.js";
+import { cronStatusFormats, objectFormats, resolverNames } from "./choices.js";
 import { defaults } from "./defaults.js";
 import { timerDuration } from "./duration.js";
 import { parseJobProxy, type RawJobProxyFlags } from "./job-proxy-options.js";
@@ -132,7 +132,7 @@ export function parseInstallCronOptions(raw: RawInstallCronFlags, env: Env): Ins
     throw new UsageError(`invalid --image ${quotedValue(image)}: ${why}`);
   }
   // Empty, as kubectl takes it: not given.
-  const output = raw.output ? parseOutput(raw.output, manifestFormats, "yaml") : undefined;
+  const output = raw.output ? parseOutput(raw.output, objectFormats, "yaml") : undefined;
   if (raw.webhookUrl !== undefined) {
     throw new UsageError(
       "install-cron takes no webhook URL: it would be in the CronJob's spec for anyone who can read it. " +

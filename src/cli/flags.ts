@@ -2,7 +2,7 @@
  * The flags of every verb, declared for commander; defaults come from defaults.ts, parsing from options.ts.
  */
 import { type Command, Option } from "commander";
-import { colorModes, manifestFormats, planFormats, resolverNames, strategyNames } from "./choices.js";
+import { colorModes, objectFormats, planFormats, resolverNames, strategyNames } from "./choices.js";
 import { defaults } from "./defaults.js";
 
 /** Commander's way to take a repeatable flag. */
@@ -203,9 +203,9 @@ export function addInstallCronFlags(command: Command, defaultImageHelp: string):
         "--proxy-bypass <list>",
         "what the job reaches directly (its NO_PROXY): hosts, domains, IPs, CIDR ranges; the API server always",
       )
-      .option("--dry-run", "print the manifests; apply nothing")
+      .option("--dry-run", "print the objects; apply nothing")
       .addOption(
-        oneOf(new Option("-o, --output <format>", "print the manifests in this format"), manifestFormats),
+        oneOf(new Option("-o, --output <format>", "print the objects in this format"), objectFormats),
       )
   );
 }

@@ -112,6 +112,9 @@ export interface KubeEvent {
 /** The annotation the kubelet puts on the API mirror of a static pod. */
 export const mirrorPodAnnotation = "kubernetes.io/config.mirror";
 
+/** Who changes objects (managedFields' manager): the template patch, install-cron's server-side apply. */
+export const fieldManager = "kubectl-autoupdate";
+
 /** Who reports this tool's Events (reportingController, the FROM column of `kubectl describe`). */
 export const eventReporter = "kubectl-autoupdate";
 

@@ -1,7 +1,7 @@
 /**
  * How apply restarts each controller's stale pods: a rollout (the controller replaces its pods with its own
  * surge and pacing), evictions (one pod at a time; the API server enforces disruption budgets) or
- * deletions (k8s-auto-updater's way). `auto` takes the rollout only where the controller is known to roll
+ * deletions (asked for by name). `auto` takes the rollout only where the controller is known to roll
  * without losing capacity, and evicts otherwise: budgets govern evictions, a rollout only the workload's own
  * settings.
  * Pure: the workloads come from one list per kind.

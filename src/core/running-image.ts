@@ -268,8 +268,8 @@ function notAnImageNow(latest: ManifestInfo | undefined, old: ManifestInfo | und
  * The running manifest is gone; the tag names one image. Its digest alone decides on a node of the image's
  * platform; on a node of another, the tag has nothing to run (a pod there would not start), so the node's
  * platform is asked for when the image states one. Where the nodes cannot be read (the CronJob may not),
- * the digest alone decides, as it did before platforms were compared: most clusters run one platform, and a
- * registry's retention policy deletes old manifests every day.
+ * the digest alone decides: most clusters run one platform, and a registry's retention policy deletes old
+ * manifests every day.
  */
 function goneOnNode(
   why: string,

@@ -2,7 +2,7 @@
  * apply's webhook, from the built CLI to a real HTTP server on loopback: one RunReport per run that tried a
  * restart (or failed), a failing or hanging endpoint that changes nothing but one warning line (in bounded
  * time), and a URL that never shows — not in stdout, stderr, --verbose, any kubectl child's argv, stdin or
- * environment, nor in install-cron's manifests. The registry is real (the plan needs a moved tag); kubectl
+ * environment, nor in install-cron's objects. The registry is real (the plan needs a moved tag); kubectl
  * is the recording fake.
  */
 

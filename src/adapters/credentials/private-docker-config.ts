@@ -116,7 +116,7 @@ function privateDockerConfig(config: Record<string, unknown>, engine: DockerEngi
     try {
       symlinkSync(contexts, join(dir, "contexts"), process.platform === "win32" ? "junction" : "dir");
     } catch {
-      // Without the store docker uses its default engine, as it did before contexts were kept.
+      // Without the store docker uses its default engine; the run goes on.
     }
   }
   const json = {

@@ -6,6 +6,7 @@
  * checked, and on a refusal what this run created is deleted again.
  */
 import { ClusterAccessError } from "../../adapters/kubectl-errors.js";
+import { fieldManager } from "../../core/k8s.js";
 import { ToolFailedError } from "../../errors.js";
 import {
   applyServerSide,
@@ -15,7 +16,6 @@ import {
 } from "../adapters/kubectl.js";
 import { appliedFirst, dryRunnable, grantLast } from "../core/apply-order.js";
 import type { InstallObject } from "../core/install-objects.js";
-import { fieldManager } from "../core/installation.js";
 import { objectKey, objectRef, resourceRef } from "../core/object-refs.js";
 import type { CronDeps } from "../deps.js";
 import { kubectlWords } from "./installation.js";

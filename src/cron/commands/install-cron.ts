@@ -1,6 +1,6 @@
 /**
- * `kubectl autoupdate install-cron`: build the manifests → look for RBAC objects a run with the other scope
- * left behind, and ask the server whether they may be deleted → server-side apply the manifests, each part
+ * `kubectl autoupdate install-cron`: build the objects → look for RBAC objects a run with the other scope
+ * left behind, and ask the server whether they may be deleted → server-side apply the objects, each part
  * once a server dry run passed it (or only print them with --dry-run) → delete those objects → warn of other
  * installations checking the same namespaces.
  */
@@ -44,26 +44,24 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   if (options.spec.dockerSocket) io.stderr.write(`${deps.colors.stderr.yellow(dockerSocketWarning)}\n`);
   const namespace = options.namespace ?? (await deps.kubectl.namespaceKubectlWouldUse());
   const spec: InstallSpec = { ...options.spec, namespace };
-  const manifests = buildInstallObjects(spec);
+  const objects = buildInstallObjects(spec);
   const render = options.output === "json" ? renderObjectsJson : renderObjectsYaml;
 
   if (options.dryRun) {
-    io.stdout.write(render(manifests));
-    io.stderr.write(
-      `dry run: nothing was applied (${manifests.length} objects for namespace ${namespace})\n`,
-    );
+    io.stdout.write(render(objects));
+    io.stderr.write(`dry run: nothing was applied (${objects.length} objects for namespace ${namespace})\n`);
     return;
   }
 
   // What is there, and what the other scope left; then apply, then prune, reporting each object like kubectl.
   const report = options.output ? io.stderr : io.stdout;
-  const refs = manifests.map(resourceRef);
+  const refs = objects.map(resourceRef);
   const [existing, otherScope, installed] = await Promise.all([
     getObjects(deps.kubectl, refs, namespace),
     lookForOtherScope(deps, spec),
     otherInstallations(deps, namespace),
   ]);
-  const others = othersObjects(manifests, existing);
+  const others = othersObjects(objects, existing);
   if (others.length > 0) {
     throw new UsageError(
       `${others.join(", ")} already ${others.length === 1 ? "exists" : "exist"} without install-cron's labels: not taken over (uninstall-cron would delete ${others.length === 1 ? "it" : "them"}); choose another --name, or remove ${others.length === 1 ? "it" : "them"} first`,
@@ -73,7 +71,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   for (const warning of checkOtherScope(spec, cronJob, otherScope)) {
     io.stderr.write(warningLine(deps.colors.stderr, warning));
   }
-  const wanted = manifests.find((o) => o.kind === "CronJob") as unknown as CronJobObject;
+  const wanted = objects.find((o) => o.kind === "CronJob") as unknown as CronJobObject;
   const changes = cronJob ? runChanges(cronJob, wanted) : [];
   if (changes.length > 0) {
     io.stderr.write(
@@ -93,7 +91,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
       ),
     );
   }
-  const left = otherScopeLeft(manifests, otherScope.found);
+  const left = otherScopeLeft(objects, otherScope.found);
   if (left.length > 0) await checkOtherScopeDeletable(deps, spec, left);
   // Narrowing an -A install, its cluster-wide grant goes once the server has checked the rest, before
   // anything is applied: no step may leave it beside a CronJob that already says one namespace (what a
@@ -107,9 +105,9 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
     made: `${grantNamed}, of the earlier -A install, deleted already: its CronJob's runs have no rights beyond this namespace until install-cron succeeds`,
   };
   const before = new Map(existing.map((o) => [objectKey(o), o.metadata.resourceVersion]));
-  const order = manifests.map(objectKey);
+  const order = objects.map(objectKey);
   const applied = (
-    await applyChecked(deps, manifests, existing, namespace, grantFirst.length > 0 ? first : undefined)
+    await applyChecked(deps, objects, existing, namespace, grantFirst.length > 0 ? first : undefined)
   ).sort((a, b) => order.indexOf(objectKey(a)) - order.indexOf(objectKey(b)));
   for (const object of applied) {
     const change = applyChange(before.get(objectKey(object)), object.metadata.resourceVersion);
@@ -119,7 +117,7 @@ export async function installCronCommand(deps: CronDeps, options: InstallCronOpt
   for (const line of await pruneOtherScope(deps, spec, rest)) {
     report.write(`${line}\n`);
   }
-  if (options.output) io.stdout.write(render(manifests));
+  if (options.output) io.stdout.write(render(objects));
   // Said once installed: a failed install leaves nothing to overlap.
   for (const warning of overlappingInstallWarnings(spec, installed)) {
     io.stderr.write(warningLine(deps.colors.stderr, warning));

@@ -2,9 +2,10 @@
  * The labels that mark an installation's objects as its own, and the selectors that find them: several
  * installations share a cluster, and none may take over or delete another's objects. Pure.
  */
+
+import { fieldManager } from "../../core/k8s.js";
 import { onlyRecordEntries } from "../../core/restart-record.js";
 import type { InstallObject } from "./install-objects.js";
-import { fieldManager } from "./installation.js";
 import { objectKey, objectRef } from "./object-refs.js";
 
 /** Label keys every object carries; `instance` tells several installations apart. */

@@ -39,6 +39,3 @@ export interface InstallSpec {
  * not be in the spec); `bypass` is what goes direct besides the API server.
  */
 export type JobProxy = ({ url: string } | { secret: string }) & { bypass: string[] };
-
-/** The field manager of every server-side apply; also the managed-by label value. */
-export const fieldManager = "kubectl-autoupdate";

@@ -1,4 +1,4 @@
-/** install-cron's manifests as text: a YAML stream (as `kubectl apply -f` reads it) or a JSON List. */
+/** install-cron's objects as text: a YAML stream (as `kubectl apply -f` reads it) or a JSON List. */
 import { toYaml } from "../../output/yaml.js";
 import type { InstallObject } from "../core/install-objects.js";
 

@@ -1,7 +1,7 @@
 /**
- * The delete strategy, k8s-auto-updater's way kept as an explicit choice: pods of one workload are deleted
- * one at a time, each only while every PodDisruptionBudget selecting it allows a disruption (a DELETE
- * bypasses budgets, so this tool checks them itself), and each replacement is checked before the next.
+ * The delete strategy, for a user who asks for it: pods of one workload are deleted one at a time, each only
+ * while every PodDisruptionBudget selecting it allows a disruption (a DELETE bypasses budgets, so this tool
+ * checks them itself), and each replacement is checked before the next.
  */
 import type { Labels } from "../../core/disruption-budget.js";
 import type { PlanPod } from "../../core/plan.js";

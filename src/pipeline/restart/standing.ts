@@ -85,7 +85,7 @@ async function templateChange(
   const controller = planned.controller;
   if (!controller || !(controller.kind === "StatefulSet" || controller.kind === "DaemonSet")) return null;
   const known = await readiness?.controllerNow();
-  // Unread by the snapshot's way, it is read here, and a failure is the turn's, as before.
+  // Unread by the snapshot's way, it is read here, and a failure is the turn's.
   const object =
     known !== undefined
       ? known
