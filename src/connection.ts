@@ -1,10 +1,10 @@
 /** What every verb builds from its connection flags: colour, the --verbose log, the one exec, kubectl. */
 import { createExec, type Exec, type ToolHint } from "./adapters/exec.js";
 import { Kubectl, type KubectlConnection } from "./adapters/kubectl.js";
+import { canAnimate } from "./adapters/progress.js";
 import { relayingWaitingMessages } from "./adapters/waiting-messages.js";
 import type { Io } from "./io.js";
 import { type ColorMode, type StreamColors, streamColors } from "./output/color.js";
-import { canAnimate } from "./output/progress.js";
 import { escapeTerminal } from "./output/terminal-text.js";
 import { warningLine } from "./output/warning.js";
 

@@ -3,7 +3,8 @@
  * CronJob's way: a Secret injected as that variable). The URL is a secret, so no message here ever quotes
  * it — only where it came from.
  */
-import { readFileSync } from "node:fs";
+
+import { readWebhookUrlFile } from "../adapters/webhook-url-file.js";
 import type { WebhookTarget } from "../commands/apply.js";
 import { webhookUrlEnv } from "../cron/core/job-contract.js";
 import { UsageError } from "../errors.js";
@@ -29,7 +30,10 @@ export function parseWebhookOptions(raw: RawWebhookFlags, env: Env): WebhookTarg
   let url: URL | undefined;
   if (raw.webhookUrl !== undefined) url = checkedUrl(raw.webhookUrl, "--webhook-url");
   else if (raw.webhookUrlFile !== undefined) {
-    url = checkedUrl(readUrlFile(raw.webhookUrlFile), `the URL in --webhook-url-file ${raw.webhookUrlFile}`);
+    url = checkedUrl(
+      readWebhookUrlFile(raw.webhookUrlFile),
+      `the URL in --webhook-url-file ${raw.webhookUrlFile}`,
+    );
   } else if (env[webhookUrlEnv] === "") {
     // Set, so a webhook was meant (install-cron sets it from --webhook-secret's Secret): not quietly none.
     throw new UsageError(
@@ -57,27 +61,4 @@ function checkedUrl(text: string, where: string): URL {
     throw new UsageError(`${where} must not carry a user name or password`);
   }
   return url;
-}
-
-/** Why a file could not be read, in words, for the usual errno codes. */
-const unreadable: Record<string, string> = {
-  ENOENT: "no such file",
-  EACCES: "permission denied",
-  EISDIR: "it is a directory",
-};
-
-function readUrlFile(path: string): string {
-  // A URL given where its file belongs: its path is a secret (Slack's token), not to be echoed to a log.
-  if (path.includes("://")) {
-    throw new UsageError(
-      "--webhook-url-file takes a file holding the URL and was given a URL: put it in $KUBECTL_AUTOUPDATE_WEBHOOK_URL, or in a file",
-    );
-  }
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    // Not quoted: a URL given in its place, its scheme left off, would be.
-    throw new UsageError(`cannot read --webhook-url-file: ${unreadable[code] ?? code}`);
-  }
 }

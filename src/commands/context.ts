@@ -2,6 +2,7 @@
 import { LocalCredentials } from "../adapters/credentials/local-credentials.js";
 import type { Exec } from "../adapters/exec.js";
 import type { PodScope } from "../adapters/kubectl.js";
+import { createProgress, type Progress } from "../adapters/progress.js";
 import { type Resolver, withoutDocker } from "../adapters/resolver.js";
 import { type Connection, type ConnectionOptions, connect } from "../connection.js";
 import { isLoopbackHost, parseImageRef } from "../core/image-ref.js";
@@ -12,7 +13,6 @@ import type { RecordRef } from "../core/restart-record.js";
 import type { Io } from "../io.js";
 import { shouldColor } from "../output/color.js";
 import { isMachineFormat, type PlanFormat } from "../output/plan-format.js";
-import { createProgress, type Progress } from "../output/progress.js";
 import { type Clock, systemClock } from "../util/clock.js";
 
 /** What plan and apply share: the pods in scope, how to resolve their images, how to print the plan. */

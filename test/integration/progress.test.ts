@@ -1,7 +1,7 @@
 /**
  * The spinner (ora, on stderr) and colour on a real pseudo-terminal: the built CLI runs under util-linux
  * `script`, as test/e2e/cli.test.ts's prompt tests do, with the terminal given a size first (`stty cols`): a
- * terminal that reports no width gets no spinner, by design (src/output/progress.ts). The README's promise:
+ * terminal that reports no width gets no spinner, by design (src/adapters/progress.ts). The README's promise:
  * progress only on a terminal that can draw it (not TERM=dumb, not with $CI set) and never with -o json|yaml;
  * colour on a terminal unless NO_COLOR, TERM=dumb or --color never. Resolver docker against a real registry,
  * through a docker shim that makes each pull last long enough for the spinner to turn; kubectl is the

@@ -4,7 +4,7 @@
  */
 import { Writable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createProgress } from "../../../src/output/progress.js";
+import { createProgress } from "../../../src/adapters/progress.js";
 
 /** A stderr that keeps what is written to it: a terminal `columns` wide (0: one that reports no width). */
 function stderrOf(terminal: { columns: number } | null) {
