@@ -1,11 +1,12 @@
-/** One image's move, as apply reports it: `web:main 0e02c92 → c7ede51 (revision 9f8e7d1, built 12m ago)`. */
+/** One image's move, as apply reports it: `web:main 0e02c92a1b3c → c7ede51f0d9e (revision 9f8e7d1, built 12m ago)`. */
 import { buildTime } from "../core/image-age.js";
+import { shortDigest } from "../core/image-id.js";
 import type { NewImage, PlanContainer, PlanPod } from "../core/plan.js";
 import { formatAge } from "../util/age.js";
 import { escapeTerminal } from "./terminal-text.js";
 
-const short = (digest: string | null) =>
-  digest ? digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 8) : "?";
+/** As the plan's table shortens it, so the two can be matched; `?` where unknown. */
+const short = (digest: string | null) => (digest ? shortDigest(digest) : "?");
 
 /** A git-style short revision for a commit hash (SHA-1 or SHA-256); any other revision as written. */
 export function shortRevision(revision: string): string {

@@ -188,7 +188,7 @@ describe("apply says what it rolls out", () => {
     });
     const run = await runPlan(cluster, ["apply", "--yes", "--no-wait", "--resolver", "registry"]);
     expect(run.code, run.stderr).toBe(0);
-    const short = (d: string) => d.slice(7, 14);
+    const short = (d: string) => d.slice(7, 19);
     const line = new RegExp(
       `^${tag.image.replace(/[.]/g, "\\.")} ${short(tag.v1)} → ${short(tag.v2)} \\(revision 9f8e7d1, version 1\\.2\\.3, built 1[23]m ago\\)$`,
       "m",

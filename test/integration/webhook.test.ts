@@ -208,7 +208,7 @@ describe("the RunReport reaches the webhook", () => {
     ]);
     expect(report.text).toMatch(
       new RegExp(
-        `^kubectl-autoupdate apply: 2 evicted \\(of 2 planned\\)\\n• Deployment default/web \\(evict\\) started: not checked \\(--no-wait\\) — .*hooked:main ${v1.slice(7, 14)} → ${v2.slice(7, 14)} \\(revision 9f8e7d1, built 1[23]m ago\\)$`,
+        `^kubectl-autoupdate apply: 2 evicted \\(of 2 planned\\)\\n• Deployment default/web \\(evict\\) started: not checked \\(--no-wait\\) — .*hooked:main ${v1.slice(7, 19)} → ${v2.slice(7, 19)} \\(revision 9f8e7d1, built 1[23]m ago\\)$`,
       ),
     );
     expect(result.stderr).not.toContain("webhook");

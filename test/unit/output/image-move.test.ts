@@ -28,14 +28,14 @@ describe("imageMoves", () => {
       version: "1.4.0",
     });
     expect(imageMoves([pod], now)).toEqual([
-      `web:main ${OLD.slice(7, 14)} → ${NEW.slice(7, 14)} (revision 9f8e7d1, version 1.4.0, built 12m ago)`,
+      `web:main ${OLD.slice(7, 19)} → ${NEW.slice(7, 19)} (revision 9f8e7d1, version 1.4.0, built 12m ago)`,
     ]);
   });
 
   it("shortens a SHA-256 git commit as a SHA-1 one", () => {
     const pod = podWith("web:main", { created: null, revision: "9f8e7d1".padEnd(64, "0") });
     expect(imageMoves([pod], now)).toEqual([
-      `web:main ${OLD.slice(7, 14)} → ${NEW.slice(7, 14)} (revision 9f8e7d1, build time unknown)`,
+      `web:main ${OLD.slice(7, 19)} → ${NEW.slice(7, 19)} (revision 9f8e7d1, build time unknown)`,
     ]);
   });
 
@@ -45,7 +45,7 @@ describe("imageMoves", () => {
     const [line, ...more] = imageMoves([pod], now);
     expect(more).toEqual([]);
     expect(line).toBe(
-      `web:main ${OLD.slice(7, 14)} → ${NEW.slice(7, 14)} (revision 1.4^[]0;all pods current^G^[[2K\\nsecond line, version 1.4^[]0;all pods current^G^[[2K\\nsecond line, build time unknown)`,
+      `web:main ${OLD.slice(7, 19)} → ${NEW.slice(7, 19)} (revision 1.4^[]0;all pods current^G^[[2K\\nsecond line, version 1.4^[]0;all pods current^G^[[2K\\nsecond line, build time unknown)`,
     );
   });
 });

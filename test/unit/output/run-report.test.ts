@@ -158,8 +158,8 @@ describe("its text, for chat webhooks", () => {
     expect(report.text).toBe(
       [
         "kubectl-autoupdate apply: 2 replaced by rollout, 2 evicted (of 4 planned)",
-        "• Deployment shop/web (rollout) restarted — registry.example.com/shop/web:main 0e02c92 → c7ede51 (revision 9f8e7d1, built 12m ago)",
-        "• StatefulSet shop/db (evict) restarted — registry.example.com/shop/web:main 0e02c92 → c7ede51 (revision 9f8e7d1, built 12m ago)",
+        "• Deployment shop/web (rollout) restarted — registry.example.com/shop/web:main 0e02c92c72ee → c7ede51f2d83 (revision 9f8e7d1, built 12m ago)",
+        "• StatefulSet shop/db (evict) restarted — registry.example.com/shop/web:main 0e02c92c72ee → c7ede51f2d83 (revision 9f8e7d1, built 12m ago)",
       ].join("\n"),
     );
   });
