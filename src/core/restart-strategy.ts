@@ -243,20 +243,21 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
         (p) => targetKey(p),
       )
     : undefined;
+  // A selector or --image left pods out of the plan: what it lists of a workload may not be all of it.
+  const unseenPods = Boolean(input.narrowed || input.podsLeftOut);
   // Each workload's pods terminating, where the plan has all of them.
-  const terminating =
-    input.narrowed || input.podsLeftOut
-      ? undefined
-      : groupBy(
-          plan.pods.filter((p) => p.terminating),
-          (p) => targetKey(p),
-        );
+  const terminating = unseenPods
+    ? undefined
+    : groupBy(
+        plan.pods.filter((p) => p.terminating),
+        (p) => targetKey(p),
+      );
   // The pods in scope a budget selects, current ones too: a rollout replaces them all, so their budgets are
   // its own. Looked at once per label set, which a controller's pods share.
   const budgeted = input.budgets ? budgetedPods(plan.pods, input.budgets, targetKey) : undefined;
   const endedPods = input.budgets && {
     counts: endedPodsByBudget(plan.pods, input.budgets),
-    allSeen: !input.narrowed && !input.podsLeftOut,
+    allSeen: !unseenPods,
   };
   // One Restart per controller, and one warnings list per pod warnings list it extends: shared by every pod
   // of the controller, which may be 150,000.
@@ -303,7 +304,9 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     const uncounted =
       decision.kind === "restart" && decision.strategy !== "rollout" && decision.replicas === undefined;
     if (uncounted) livePods ??= liveByTarget(plan.pods, targetKey);
-    const counted = uncounted ? { ...decision, replicas: livePods?.get(key) ?? pods.length } : decision;
+    const counted = uncounted
+      ? countedByPods(decision, target, livePods?.get(key) ?? pods.length, unseenPods)
+      : decision;
     const decide = decidedPod(counted, target);
     // Under auto, a pod two budgets select would be evicted in vain: the Eviction API refuses it.
     const evicted = counted.kind === "restart" && counted.strategy === "evict";
@@ -314,6 +317,25 @@ export function decideRestarts(plan: Plan, input: RestartInput): Plan {
     ...plan,
     strategy: input.strategy,
     pods: plan.pods.map((pod) => decided.get(pod)?.(pod) ?? pod),
+  };
+}
+
+/**
+ * A restart counted by the pods listed; the only one of them, where every pod of the scope was listed, is
+ * warned of as a workload of one replica is: evicting it leaves none up.
+ */
+function countedByPods(
+  decision: RestartDecision & { kind: "restart" },
+  target: ControllerRef,
+  live: number,
+  unseenPods: boolean,
+): RestartDecision {
+  const counted = { ...decision, replicas: live };
+  if (live !== 1 || unseenPods) return counted;
+  const one = target.kind === "DaemonSet" ? "runs on one node" : "has one pod running";
+  return {
+    ...counted,
+    warnings: [...decision.warnings, `${target.kind}/${target.name} ${one}: ${downUntilReplaced}`],
   };
 }
 

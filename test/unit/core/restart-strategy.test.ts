@@ -753,6 +753,32 @@ describe("the plan: one decision per controller, carried by each of its pods", (
     expect(counted(two)).toBe(2);
   });
 
+  it("where no count is read, a lone pod listed is warned of, unless a selector or --image left pods out", () => {
+    const cache = { kind: "StatefulSet", name: "cache" };
+    const agent = { kind: "DaemonSet", name: "agent" };
+    const legacy = { kind: "ReplicationController", name: "legacy" };
+    const warnings = (owner: { kind: string; name: string }, narrowing: object = {}) =>
+      decideRestarts(
+        { resolver: "registry", pods: [pod("only", owner, owner)] },
+        {
+          strategy: "auto",
+          workloads: new Map(),
+          unreadable: new Map([
+            ["StatefulSet", "forbidden"],
+            ["DaemonSet", "forbidden"],
+          ]),
+          owners: noOwners,
+          ...narrowing,
+        },
+      ).pods[0]!.warnings;
+    const down = "it is down until its replacement is Ready";
+    expect(warnings(cache).at(-1)).toBe(`StatefulSet/cache has one pod running: ${down}`);
+    expect(warnings(agent).at(-1)).toBe(`DaemonSet/agent runs on one node: ${down}`);
+    expect(warnings(legacy).at(-1)).toBe(`ReplicationController/legacy has one pod running: ${down}`);
+    expect(warnings(cache, { narrowed: true }).join("\n")).not.toContain(down);
+    expect(warnings(cache, { podsLeftOut: true }).join("\n")).not.toContain(down);
+  });
+
   it("a bare ReplicaSet's replica count comes from the ReplicaSets listed while gathering", () => {
     const solo = { kind: "ReplicaSet", name: "solo-8f" };
     const bare: Plan = { resolver: "registry", pods: [pod("solo-8f-a", solo, solo)] };
@@ -765,7 +791,10 @@ describe("the plan: one decision per controller, carried by each of its pods", (
       "ReplicaSet/solo-8f has one replica: it is down until its replacement is Ready",
     );
     expect(warningsWith(listed(2))).toHaveLength(1);
-    expect(warningsWith(noOwners)).toHaveLength(1);
+    // Not listed: its one pod listed stands for its count.
+    expect(warningsWith(noOwners).at(-1)).toBe(
+      "ReplicaSet/solo-8f has one pod running: it is down until its replacement is Ready",
+    );
   });
 
   it("evicted or deleted, a Deployment of one pod (not read then) says so, by its ReplicaSets' counts", () => {
