@@ -102,9 +102,11 @@ export class RegistryResolver implements Resolver {
           tag: { digest, sameImageDigests: [], isIndex: isIndexMediaType(headers.get("content-type")) },
         };
       }
-      // No digest header (some registries omit it, or send it empty) or HEAD not allowed: read the manifest
-      // and hash it.
-      if (status === 200 || status === 405) return await this.resolveByGet(ref, ref.tag, credentials, signal);
+      // No digest header (some registries omit it, or send it empty) or HEAD not allowed (405) or not
+      // implemented (501): read the manifest and hash it.
+      if (status === 200 || status === 405 || status === 501) {
+        return await this.resolveByGet(ref, ref.tag, credentials, signal);
+      }
       return tagFailure(head, ref.tag);
     } catch (error) {
       return { ok: false, reason: thrownReason(error) };

@@ -298,7 +298,7 @@ export class Transport {
         body: init.body,
         signal: combined,
       });
-      const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
+      // Its status and headers came: the host has answered, even if its body is cut short below.
       this.heardFrom(url.host);
       // Before the requests waiting for the host's first answer go on: they must see a pause it asked for.
       // Only the host's own: a redirect's (a CDN's) asks nothing of the registry.
@@ -307,6 +307,7 @@ export class Transport {
         if (retryAfter !== null) this.pause(url.host, response.status, retryAfter);
       }
       this.hear(url.host);
+      const body = init.method === "HEAD" ? Buffer.alloc(0) : await readCapped(response, this.maxBodyBytes);
       if (kind === "head" || kind === "get") this.noteRateLimit(url.host, response.headers);
       this.options.log?.(`registry: ${label} → ${response.status} in ${this.now() - started} ms`);
       const answer = {

@@ -131,6 +131,32 @@ describe("registry resolver: faults end in { ok: false }, never a throw or a gue
     expect(seen).toHaveLength(3);
   });
 
+  it("a token server whose body is cut after its headers has answered: the next image asks it again", async () => {
+    let cut = 3; // the first token request and its two retries
+    const { fetch, seen } = fakeFetch((req) => {
+      if (new URL(req.url).host !== "auth.test") {
+        return req.authorization === "Bearer good"
+          ? new Response(null, { status: 200, headers: { "docker-content-digest": MANIFEST } })
+          : new Response("{}", { status: 401, headers: { "www-authenticate": bearer } });
+      }
+      if (cut-- <= 0) return new Response(JSON.stringify({ token: "good" }));
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"tok'));
+          controller.error(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+        },
+      });
+      return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+    });
+    const r = resolver(fetch);
+    expect(await r.resolveTag(ref("reg.test/a:1"), [])).toMatchObject({ ok: false });
+    expect(await r.resolveTag(ref("reg.test/b:1"), [])).toMatchObject({
+      ok: true,
+      tag: { digest: MANIFEST },
+    });
+    expect(seen.filter((s) => new URL(s.url).host === "auth.test")).toHaveLength(4);
+  });
+
   it("a token server that never answers costs one timeout sequence, not one per repository", async () => {
     const { fetch, seen } = fakeFetch((req) =>
       new URL(req.url).host === "auth.test"

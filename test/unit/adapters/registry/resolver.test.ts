@@ -130,10 +130,10 @@ describe("registry resolver: tag → digest", () => {
     });
   });
 
-  it("405 on HEAD: GET instead", async () => {
+  it.each([405, 501])("%i on HEAD (not allowed, not implemented): GET instead", async (status) => {
     const { fetch, seen } = fakeFetch((req) => {
       if (req.url.endsWith("/v2/")) return new Response("{}");
-      if (req.method === "HEAD") return new Response(null, { status: 405 });
+      if (req.method === "HEAD") return new Response(null, { status });
       return new Response(manifestBody, { headers: { "content-type": dockerManifest } });
     });
     expect(await resolver(fetch).resolveTag(ref("reg.test/app:1"), [])).toMatchObject({
