@@ -90,9 +90,12 @@ export async function restartPods(
   try {
     ordered = await blockedLast(api, [...groups.values()], options);
   } catch (error) {
-    // The cluster out of reach before any restart: every workload is left, as a stop leaves them.
-    result.stoppedBy = error;
-    stop.abort(runStopFor(error));
+    // The cluster out of reach before any restart: every workload is left, as a stop leaves them. Once the
+    // run is stopping (a signal came first), the failure is no stop of its own.
+    if (!options.signal.aborted) {
+      result.stoppedBy = error;
+      stop.abort(runStopFor(error));
+    }
     for (const group of groups.values()) leaveGroup(group, leftByStop(options.signal), result, reporter);
     return result;
   }

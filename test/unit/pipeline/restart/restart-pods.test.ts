@@ -116,3 +116,20 @@ describe("the cluster out of reach in one workload's restart", () => {
     expect(reported).toEqual(["b-0 evicted", `a-0 not-started: ${reason}`, `b-1 not-started: ${reason}`]);
   });
 });
+
+describe("a signal first, then the cluster out of reach", () => {
+  it("in the budgets' read before any restart: the pods are left by the signal, and no error is the run's", async () => {
+    const { clock, cluster } = setup();
+    const pods = cluster.addController({ name: "cache", replicas: 2, strategy: "evict" });
+    const run = new AbortController();
+    cluster.listDisruptionBudgets = async () => {
+      // The CronJob's deadline (SIGTERM) comes while the list is in flight; the list then times out.
+      run.abort(new Error("received SIGTERM"));
+      throw timeout();
+    };
+    const { stoppedBy, reported } = await runRestart(clock, cluster, pods, { signal: run.signal });
+    expect(stoppedBy).toBeUndefined();
+    expect(reported).toEqual(["cache-0 not-started: interrupted", "cache-1 not-started: interrupted"]);
+    expect(cluster.evictions()).toEqual([]);
+  });
+});
