@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type PlanPod, podsToRestart, staleLeftByWorkload } from "../../../../src/core/plan.js";
+import { downUntilReplaced } from "../../../../src/core/restart-strategy.js";
 import { holdRestartedInVain } from "../../../../src/core/restarted-for.js";
 import { ToolFailedError } from "../../../../src/errors.js";
 import { runSummary } from "../../../../src/output/restart-report.js";
@@ -1229,9 +1230,12 @@ describe.each(["evict", "delete"] as const)(
         replicas: 1,
         strategy,
       });
-      // The plan's own decision, which reads no ReplicationController's count, and so warns of nothing.
+      // The plan's own decision, which reads no ReplicationController's count: its one pod listed warns.
       const plan = await decidedPlan(cluster, legacy, strategy);
-      expect(plan.pods[0]).toMatchObject({ warnings: [], restart: { strategy } });
+      expect(plan.pods[0]).toMatchObject({
+        warnings: [`ReplicationController/legacy has one pod running: ${downUntilReplaced}`],
+        restart: { strategy },
+      });
       // The pods it listed stand for the count: one.
       expect(plan.pods[0]!.restart).toMatchObject({ replicas: 1 });
       const { reported } = await runRestart(clock, cluster, plan.pods, { strategy });
