@@ -364,7 +364,7 @@ function platformlessAgainstIndex(
     if (!child.isIndex && child.config === config) return sameConfig(config);
   }
   const lone = lonePlatformless(latest);
-  let loneFor: string | null = null;
+  let loneFor: string | false = false;
   if (lone) {
     const its = lonePlatform(lone, tagRepository, manifests);
     if (!("platform" in its)) return its;
@@ -384,14 +384,15 @@ function platformlessAgainstIndex(
 /**
  * The platform the tag's only image without a platform in its index is for: the one its config states
  * (containerd matches such an entry by its config, so a node of another platform finds nothing to run, and
- * CRI-O would run it there and fail), or null when the config states none: then it stands for any.
+ * CRI-O would run it there and fail), or null when the config states none: then it stands for any. False
+ * when it is no image (an SBOM or signature beside the images): neither runtime runs it on any platform.
  */
 function lonePlatform(
   lone: IndexChild,
   repository: string,
   manifests: Manifests,
   side: "tag" | "running" = "tag",
-): { platform: string | null } | DigestJudgement {
+): { platform: string | null | false } | DigestJudgement {
   const info = manifests.get(lone.digest);
   if (!info || (info.ok && !info.isIndex && info.platform === undefined)) {
     return needs({ repository, digest: lone.digest, platform: true });
@@ -400,6 +401,7 @@ function lonePlatform(
   if (!info.ok && (side === "tag" || info.missing !== true)) {
     return unreadable(`the ${side === "tag" ? "tag's" : "running index's"} image without a platform`, info);
   }
+  if (info.ok && !info.isIndex && info.notImage !== undefined) return { platform: false };
   return { platform: info.ok && !info.isIndex ? (info.platform ?? null) : null };
 }
 
@@ -495,13 +497,14 @@ function comparePlatforms(
       }
       if (!("platform" in ran)) return ran;
       if (!("platform" in its)) return its;
-      if (ran.platform === null && its.platform !== null) {
+      // No image at all: no platform it stands in for.
+      if (its.platform === false) latestDigest = undefined;
+      else if (ran.platform === null && its.platform !== null) {
         // Which platform the running image served is not known (its config states none, or the registry lost
         // it), and the tag's is for one platform only: the node's decides, once every other child is read.
         nodeDecides = `the tag's image without a platform is for ${its.platform} only, and the node's platform is not known`;
         continue;
-      }
-      if (ran.platform !== null && its.platform !== null && its.platform !== ran.platform) {
+      } else if (ran.platform !== null && its.platform !== null && its.platform !== ran.platform) {
         latestDigest = undefined;
       }
     }

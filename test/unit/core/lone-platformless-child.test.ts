@@ -209,3 +209,48 @@ describe("the tag's lone child whose config states another platform than the nod
     expect(judgeOn("linux/arm64/v8", RUNNING, running)).toEqual({ status: "stale", reason: "" });
   });
 });
+
+describe("the tag's lone child that is no image (an SBOM beside the images), for a platform the tag dropped", () => {
+  // The tag pushed again for arm64 only, with an artifact entry without a platform (podman manifest add
+  // --artifact): containerd matches such an entry by its config, `{}`, so no node runs it.
+  const sbom = singleManifest(LONE, { config: digestOf("{}"), platform: null });
+  const artifact: [string, ManifestInfo] = [
+    sbom[0],
+    { ...sbom[1], notImage: "an artifact (application/spdx+json)" },
+  ];
+  const tagArmAndSbom = index(TAG, [
+    { digest: digestOf("v2 arm"), platform: "linux/arm64/v8" },
+    { digest: LONE, platform: null },
+  ]);
+  const armImage = singleManifest(digestOf("v2 arm"), {
+    config: digestOf("v2 arm config"),
+    platform: "linux/arm64/v8",
+  });
+  const dropped = {
+    status: "unknown",
+    reason: "the tag no longer has an image for linux/amd64",
+    noImageToRun: true,
+  };
+
+  it("is no image for an amd64 node's running platform manifest (CRI-O)", () => {
+    const amdManifest = singleManifest(AMD, { config: digestOf("v1"), platform: "linux/amd64" });
+    expect(judgeOn("linux/amd64", AMD, [tagArmAndSbom, armImage, artifact, amdManifest])).toEqual(dropped);
+  });
+
+  it("is no image for an amd64 node's running index (containerd)", () => {
+    const running = [
+      index(RUNNING, named),
+      image(AMD, "v1"),
+      image(ARM, "v1 arm"),
+      tagArmAndSbom,
+      armImage,
+      artifact,
+    ];
+    expect(judgeOn("linux/amd64", RUNNING, running)).toEqual(dropped);
+  });
+
+  it("is no image for a running image whose config states no platform, on an amd64 node", () => {
+    const platformless = singleManifest(AMD, { config: digestOf("v1"), platform: null });
+    expect(judgeOn("linux/amd64", AMD, [tagArmAndSbom, armImage, artifact, platformless])).toEqual(dropped);
+  });
+});
