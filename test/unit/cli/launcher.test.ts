@@ -4,18 +4,23 @@
  * one line. (An extensionless ES module, as it was, dies in Node's module loader before 20.10.)
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 
 const root = join(import.meta.dirname, "../../..");
 const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
-/** The launcher copied where no bundle is built, and a preload making Node.js say it is `version`. */
-function unbuiltCheckout(version: string) {
+/**
+ * The launcher copied where no bundle is built (or, with `bundleDir`, a directory is in the bundle's
+ * place), and a preload making Node.js say it is `version`.
+ */
+function unbuiltCheckout(version: string, bundleDir = false) {
   const dir = mkdtempSync(join(tmpdir(), "kau-launcher-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, "bin"));
+  if (bundleDir) mkdirSync(join(dir, "dist", "kubectl-autoupdate.mjs"), { recursive: true });
   for (const file of ["kubectl-autoupdate", "package.json"]) {
     copyFileSync(join(root, "bin", file), join(dir, "bin", file));
   }
@@ -63,4 +68,12 @@ describe("the launcher", () => {
       expect(stderr).toContain(`run \`npm ci && npm run build\` in ${dir}\n`);
     },
   );
+
+  it("with a bundle that cannot be loaded (a directory in its place), says so in one line", () => {
+    const { dir, status, stderr } = unbuiltCheckout("22.0.0", true);
+    expect({ status, stderr }).toEqual({
+      status: 1,
+      stderr: `error: cannot load ${join(dir, "dist", "kubectl-autoupdate.mjs")} (ERR_UNSUPPORTED_DIR_IMPORT): check that it can be read, or reinstall\n`,
+    });
+  });
 });
