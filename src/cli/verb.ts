@@ -36,7 +36,9 @@ async function explained(io: Io, options: ConnectionOptions, verb: () => Promise
     if (!(error instanceof ClusterAccessError)) throw error;
     if (options.verbose) {
       const { escapeTerminalLines } = await import("../output/terminal-text.js");
-      io.stderr.write(`kubectl's output:\n${escapeTerminalLines(error.kubectlOutput)}`);
+      const output = escapeTerminalLines(error.kubectlOutput);
+      // Cut off mid-line (a timeout), it still ends its line: the error follows on its own.
+      io.stderr.write(`kubectl's output:\n${output}${output === "" || output.endsWith("\n") ? "" : "\n"}`);
     }
     const { explainClusterAccess } = await import("../adapters/kubeconfig-facts.js");
     throw sayingAgain(error, await explainClusterAccess(error, io.env, options));

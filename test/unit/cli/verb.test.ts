@@ -32,3 +32,30 @@ describe("the cluster out of reach, said again by the verb's wiring", () => {
     expect(failureMessage(said, true)).toMatch(/^the cluster \(kubeconfig \/nonexistent\/config/);
   });
 });
+
+describe("--verbose: kubectl's own output before the error", () => {
+  it.each([
+    ["cut off mid-line", "Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o tim", "\n"],
+    ["ending its line", "error: You must be logged in to the server (Unauthorized)\n", ""],
+  ])("%s, it ends its line: the error that follows starts its own", async (_, output, added) => {
+    const io = testIo({ env: { KUBECONFIG: "/nonexistent/config" } });
+    let said = "";
+    io.stderr.on("data", (chunk: Buffer) => {
+      said += chunk.toString();
+    });
+    const action = verbAction(
+      io,
+      async (): Promise<ConnectionOptions> => ({
+        connection: {},
+        kubectlPath: "/nonexistent/kubectl",
+        color: "never",
+        verbose: true,
+      }),
+      async () => {
+        throw new ClusterAccessError("cannot reach the cluster", { kind: "timeout" }, output);
+      },
+    );
+    await action({}).catch(() => undefined);
+    expect(said).toBe(`kubectl's output:\n${output}${added}`);
+  });
+});
