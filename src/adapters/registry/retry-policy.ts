@@ -38,11 +38,19 @@ const maxRetryAfterMs = 365 * 24 * 3600 * 1000;
 /** Retry-After in ms: delta-seconds or an HTTP date; null when absent or unreadable. */
 export function parseRetryAfter(value: string | null, nowMs: number): number | null {
   if (value === null) return null;
-  const trimmed = value.trim();
+  // Sent twice (a proxy adding its own), it reads as a list: the first counts, as Node's own parser keeps it.
+  const trimmed = /^\s*\d+\s*,/.test(value)
+    ? value.slice(0, value.indexOf(",")).trim()
+    : firstDate(value.trim());
   // A Date cannot hold every number a server may send.
   if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, maxRetryAfterMs);
   const date = httpDate(trimmed, nowMs);
   return date === null ? null : Math.max(0, date - nowMs);
+}
+
+/** The first of dates sent as a list (`Sun, 06 Nov 1994 08:49:37 GMT, Sun, …`): an IMF-fixdate's 29 characters. */
+function firstDate(value: string): string {
+  return /^.{29},/.test(value) ? value.slice(0, 29) : value;
 }
 
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
