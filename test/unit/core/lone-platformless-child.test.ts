@@ -213,10 +213,15 @@ describe("the tag's lone child whose config states another platform than the nod
 describe("the tag's lone child that is no image (an SBOM beside the images), for a platform the tag dropped", () => {
   // The tag pushed again for arm64 only, with an artifact entry without a platform (podman manifest add
   // --artifact): containerd matches such an entry by its config, `{}`, so no node runs it.
-  const sbom = singleManifest(LONE, { config: digestOf("{}"), platform: null });
   const artifact: [string, ManifestInfo] = [
-    sbom[0],
-    { ...sbom[1], notImage: "an artifact (application/spdx+json)" },
+    LONE,
+    {
+      ok: true,
+      isIndex: false,
+      config: digestOf("{}"),
+      platform: null,
+      notImage: "an SBOM (application/spdx+json)",
+    },
   ];
   const tagArmAndSbom = index(TAG, [
     { digest: digestOf("v2 arm"), platform: "linux/arm64/v8" },
