@@ -3,7 +3,7 @@ import type { Kubectl, PodScope } from "../adapters/kubectl.js";
 import { isCallFailure } from "../adapters/kubectl-errors.js";
 import type { Resolver } from "../adapters/resolver.js";
 import { readRecord } from "../adapters/restart-record.js";
-import { decidePlan, nodesToInspect } from "../core/decide.js";
+import { decidePlan } from "../core/decide.js";
 import { repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse, TagInUse } from "../core/images-in-use.js";
 import { type Credential, Keyring } from "../core/keyring.js";
@@ -18,6 +18,7 @@ import {
   type PodQuery,
   type RememberedRestart,
 } from "../core/restarted-for.js";
+import { nodesToInspect } from "../core/to-inspect.js";
 import { InterruptedError } from "../errors.js";
 import { Limiter } from "../util/limiter.js";
 import {

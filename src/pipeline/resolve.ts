@@ -4,12 +4,12 @@
  * tag's answer does not explain — manifests by digest.
  */
 import type { Resolver } from "../adapters/resolver.js";
-import { manifestsToInspect, newImagesToDescribe } from "../core/decide.js";
 import { youngestImage } from "../core/image-age.js";
 import { parseImageRef, repositoryOf } from "../core/image-ref.js";
 import type { ImageInUse } from "../core/images-in-use.js";
 import type { Credential } from "../core/keyring.js";
 import type { ManifestInfo, Resolution, TagResolution } from "../core/resolution.js";
+import { manifestsToInspect, newImagesToDescribe } from "../core/to-inspect.js";
 import type { Limiter } from "../util/limiter.js";
 
 export interface ResolveOptions {

@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
-import {
-  decidePlan,
-  manifestsToInspect,
-  newImagesToDescribe,
-  nodesToInspect,
-} from "../../../src/core/decide.js";
+import { decidePlan } from "../../../src/core/decide.js";
 import { imagesInUse } from "../../../src/core/images-in-use.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import { hasStalePods, summarize, unnamedImagesByWorkload } from "../../../src/core/plan.js";
 import type { ManifestInfo, Resolution } from "../../../src/core/resolution.js";
 import { restartedForValue } from "../../../src/core/restarted-for.js";
+import { manifestsToInspect, newImagesToDescribe, nodesToInspect } from "../../../src/core/to-inspect.js";
 import {
   digestOf,
   makeJob,

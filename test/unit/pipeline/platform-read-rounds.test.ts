@@ -5,11 +5,12 @@
  */
 import { expect, it } from "vitest";
 import type { Resolver } from "../../../src/adapters/resolver.js";
-import { decidePlan, nodesToInspect } from "../../../src/core/decide.js";
+import { decidePlan } from "../../../src/core/decide.js";
 import { imagesInUse, imagesToResolve } from "../../../src/core/images-in-use.js";
 import type { Pod } from "../../../src/core/k8s.js";
 import { indexOwners } from "../../../src/core/owners.js";
 import type { ManifestInfo } from "../../../src/core/resolution.js";
+import { nodesToInspect } from "../../../src/core/to-inspect.js";
 import { resolveImages } from "../../../src/pipeline/resolve.js";
 import { Limiter } from "../../../src/util/limiter.js";
 import { digestOf, makePod, makeReplicaSet, type Runtime } from "../../support/pods.js";
