@@ -28,13 +28,19 @@ import {
   type StrategyName,
 } from "./plan.js";
 import { hasEnded } from "./readiness.js";
-import { rollingUpdateStopsEveryPod, rolloutTakesDown, rollsOneAtATime } from "./rolling-update.js";
+import {
+  belowPartition,
+  partitionOf,
+  rollingUpdateStopsEveryPod,
+  rolloutPace,
+  rolloutReason,
+  rolloutTakesDown,
+} from "./rolling-update.js";
 import {
   controllingOwner,
   daemonPodsWithoutSuccessor,
   gitOpsManager,
   isWorkloadKind,
-  podOrdinal,
   rolloutInProgress,
   updateStrategyType,
   type Workload,
@@ -654,66 +660,6 @@ function whyNoRollout(w: Workload, facts: ControllerFacts): { why: string; inste
     };
   }
   return null;
-}
-
-/**
- * What a rollout's pace is made of, apart from how many pods and nodes it has (an autoscaler may change
- * those): apply rolls a workload only at the pace the plan printed.
- */
-export function rolloutPace(w: Workload): string {
-  const type = updateStrategyType(w);
-  if (w.kind === "Deployment") {
-    const r = w.spec.strategy?.rollingUpdate;
-    return type === "Recreate" ? type : `${type} ${r?.maxSurge ?? "25%"} ${r?.maxUnavailable ?? "25%"}`;
-  }
-  const r = w.spec.updateStrategy?.rollingUpdate;
-  if (w.kind === "StatefulSet") return `${type} ${partitionOf(w)} ${r?.maxUnavailable ?? 1}`;
-  return `${type} ${r?.maxSurge ?? 0} ${r?.maxUnavailable ?? 1}`;
-}
-
-/** What the rollout will do, in the controller's own terms. */
-function rolloutReason(w: Workload): string {
-  const name = workloadName(w);
-  if (w.kind === "Deployment") {
-    const replicas = counted(w.spec.replicas ?? 1, "pod");
-    if (updateStrategyType(w) === "Recreate") {
-      const which = w.spec.replicas === 1 ? "its pod stops" : `all ${replicas} stop`;
-      return `Recreate rollout of ${name}: ${which} before any new one starts`;
-    }
-    const r = w.spec.strategy?.rollingUpdate;
-    return `rolling update of ${name}'s ${replicas}, maxSurge ${r?.maxSurge ?? "25%"}, maxUnavailable ${r?.maxUnavailable ?? "25%"}`;
-  }
-  if (w.kind === "StatefulSet") {
-    const r = w.spec.updateStrategy?.rollingUpdate;
-    const partition = r?.partition ?? 0;
-    const which =
-      partition > 0
-        ? `pods from ordinal ${startOrdinal(w) + partition}`
-        : counted(w.spec.replicas ?? 1, "pod");
-    const pace = rollsOneAtATime(w) ? "one at a time" : `maxUnavailable ${r?.maxUnavailable}`;
-    return `rolling update of ${name}'s ${which}, ${pace} from the highest ordinal`;
-  }
-  const r = w.spec.updateStrategy?.rollingUpdate;
-  const nodes = counted(w.status?.desiredNumberScheduled ?? 0, "node");
-  return `rolling update of ${name}'s pods on ${nodes}, maxSurge ${r?.maxSurge ?? 0}, maxUnavailable ${r?.maxUnavailable ?? 1}`;
-}
-
-/**
- * A StatefulSet's pod that its partition keeps from rolling: one below it, counted from the set's first
- * ordinal (with `ordinals.start: 1` and partition 2, db-1 and db-2 are kept).
- */
-export function belowPartition(w: Workload, pod: string): boolean {
-  // A pod named otherwise never counts as held back.
-  const ordinal = podOrdinal(w.metadata.name, pod) ?? Number.POSITIVE_INFINITY;
-  return ordinal - startOrdinal(w) < partitionOf(w);
-}
-
-function startOrdinal(w: Workload): number {
-  return w.kind === "StatefulSet" ? (w.spec.ordinals?.start ?? 0) : 0;
-}
-
-function partitionOf(w: Workload): number {
-  return w.kind === "StatefulSet" ? (w.spec.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
 }
 
 function restart(strategy: RestartMethod, reason: string): Extract<RestartDecision, { kind: "restart" }> {

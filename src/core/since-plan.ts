@@ -6,7 +6,7 @@ import { shortDigest } from "./image-id.js";
 import { controllerOf, ignoreLabel, isOptedOut, type Pod } from "./k8s.js";
 import type { PlanPod } from "./plan.js";
 import { isStaying, type PodWithConditions, runsNewDigests, runsOtherDigest } from "./readiness.js";
-import { belowPartition } from "./restart-strategy.js";
+import { belowPartition } from "./rolling-update.js";
 import { updateStrategyType, type Workload } from "./workload.js";
 
 /**

@@ -18,9 +18,9 @@ import {
   waitingNote,
 } from "../../core/readiness.js";
 import type { CompletedRestart, PodOutcome, RolloutOutcome } from "../../core/restart-outcomes.js";
-import { belowPartition, decideRestart, rolloutPace } from "../../core/restart-strategy.js";
+import { decideRestart } from "../../core/restart-strategy.js";
 import { rolloutRestartedFor } from "../../core/restarted-for.js";
-import { rolloutSurges, rolloutTakesDown } from "../../core/rolling-update.js";
+import { belowPartition, rolloutPace, rolloutSurges, rolloutTakesDown } from "../../core/rolling-update.js";
 import {
   currentSincePlan,
   digestChangedSincePlan,
