@@ -123,7 +123,7 @@ function scaled(value: IntOrPercent, total: number, round: (n: number) => number
  * Whether a StatefulSet's rolling update takes its pods one at a time: maxUnavailable unset, or 1, which
  * newer API servers fill in when it is unset (1.37 does, 1.35 does not).
  */
-export function rollsOneAtATime(w: Workload): boolean {
+function rollsOneAtATime(w: Workload): boolean {
   const unavailable = w.spec.updateStrategy?.rollingUpdate?.maxUnavailable;
   return unavailable === undefined || unavailable === 1;
 }
