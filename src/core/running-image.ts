@@ -401,7 +401,7 @@ function lonePlatform(
   if (!info.ok && (side === "tag" || info.missing !== true)) {
     return unreadable(`the ${side === "tag" ? "tag's" : "running index's"} image without a platform`, info);
   }
-  if (info.ok && !info.isIndex && info.notImage !== undefined) return { platform: false };
+  if (isNoImage(info)) return { platform: false };
   return { platform: info.ok && !info.isIndex ? (info.platform ?? null) : null };
 }
 
@@ -429,7 +429,8 @@ function comparePlatforms(
   const mine = nodePlatform
     ? (old.children.find((child) => child.platform === nodePlatform) ?? oldLone)
     : undefined;
-  const considered = mine ? [mine] : old.children;
+  // An entry that is no image (an SBOM beside the images) served no node: it is neither moved nor removed.
+  const considered = mine ? [mine] : old.children.filter((child) => !isNoImage(manifests.get(child.digest)));
   const latestLone = lonePlatformless(latest);
   // Platforms the tag names that the running index did not: nodes its lone child served may now get them.
   const newlyNamed = latest.children.some(
@@ -571,6 +572,11 @@ function comparePlatforms(
   return unknown(
     `the tag moved for some platforms only, and the running index has no image for exactly the node's platform (${nodePlatform})`,
   );
+}
+
+/** A manifest read that is no container image (an artifact: an SBOM, a signature). */
+function isNoImage(info: ManifestInfo | undefined): boolean {
+  return info?.ok === true && !info.isIndex && info.notImage !== undefined;
 }
 
 /** "image for linux/amd64", or "image without a platform". */

@@ -259,3 +259,43 @@ describe("the tag's lone child that is no image (an SBOM beside the images), for
     expect(judgeOn("linux/amd64", AMD, [tagArmAndSbom, armImage, artifact, platformless])).toEqual(dropped);
   });
 });
+
+describe("every platform rebuilt, an SBOM entry beside the images in both indexes", () => {
+  const sbom = (digest: string): [string, ManifestInfo] => [
+    digest,
+    { ok: true, isIndex: false, config: digestOf(`{} ${digest}`), platform: null, notImage: "an SBOM" },
+  ];
+  const [SBOM1, SBOM2, AMD2, ARM2] = ["sbom v1", "sbom v2", "amd64 v2", "arm64 v2"].map(digestOf);
+  const manifests = [
+    index(RUNNING, [...named, { digest: SBOM1!, platform: null }]),
+    index(TAG, [
+      { digest: AMD2!, platform: "linux/amd64" },
+      { digest: ARM2!, platform: "linux/arm64/v8" },
+      { digest: SBOM2!, platform: null },
+    ]),
+    image(AMD, "v1"),
+    image(ARM, "v1 arm"),
+    sbom(SBOM1!),
+    singleManifest(AMD2!, { config: digestOf("v2"), platform: "linux/amd64" }),
+    singleManifest(ARM2!, { config: digestOf("v2 arm"), platform: "linux/arm64/v8" }),
+    sbom(SBOM2!),
+  ];
+
+  it("is stale without the node's platform, and where the nodes cannot be read (the CronJob)", () => {
+    expect(judgeOn(undefined, RUNNING, manifests)).toEqual({ status: "stale", reason: "" });
+    expect(judgeOn(null, RUNNING, manifests)).toEqual({ status: "stale", reason: "" });
+  });
+
+  it("is current where only the SBOM was replaced", () => {
+    const onlySbom = [
+      index(RUNNING, [...named, { digest: SBOM1!, platform: null }]),
+      index(TAG, [...named, { digest: SBOM2!, platform: null }]),
+      image(AMD, "v1"),
+      image(ARM, "v1 arm"),
+      sbom(SBOM1!),
+      sbom(SBOM2!),
+    ];
+    expect(judgeOn(undefined, RUNNING, onlySbom)).toMatchObject({ status: "current" });
+    expect(judgeOn(null, RUNNING, onlySbom)).toMatchObject({ status: "current" });
+  });
+});
