@@ -655,7 +655,10 @@ async function follow(
 ): Promise<RolloutOutcome> {
   const { clock, signal } = options;
   let progress = "waiting for the controller to see the change";
+  // Each read is a kubectl: at the poll while the rollout moves, less often while it stands still.
+  let pause = options.pollMs;
   for (;;) {
+    const before = progress;
     // A read that fails is asked again at the next poll: the rollout goes on on the server meanwhile.
     const w = await api.getWorkload(kind, namespace, workload).catch((error: unknown) => {
       if (!(error instanceof ToolFailedError)) throw error;
@@ -694,10 +697,14 @@ async function follow(
         ongoing: true,
       };
     }
-    await clock.sleep(options.pollMs, signal);
+    pause = progress === before ? Math.min(pause * 2, stillRolloutPollMs) : options.pollMs;
+    await clock.sleep(Math.max(options.pollMs, pause), signal);
     if (signal.aborted) return { kind: "in-progress", progress };
   }
 }
+
+/** How long a rollout whose progress stands still goes unread at most (a pod starting takes seconds). */
+const stillRolloutPollMs = 10_000;
 
 function replacedPods(w: Workload): number {
   return w.kind === "DaemonSet" ? (w.status?.updatedNumberScheduled ?? 0) : (w.status?.updatedReplicas ?? 0);

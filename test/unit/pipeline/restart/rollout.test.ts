@@ -220,8 +220,9 @@ describe("one rollout per controller", () => {
     expect(cluster.patches()).toEqual(["0 patch Deployment shop/web restartedAt=2026-11-30T12:00:00Z"]);
     // What it is for, in the template: the new pods carry it, and plan leaves them if they come back old.
     expect(cluster.restartedFor.get("shop/web")).toBe(`app=${oldDigest}>${newDigest}`);
-    // Seen 0.5 s after the patch; three pods one after another, 3 s each; polled every second.
-    expect(clock.elapsed()).toBe(10_000);
+    // Seen 0.5 s after the patch; three pods one after another, 3 s each; read every second while it moves,
+    // then 2 s later while it stands still: its end is seen at 11 s.
+    expect(clock.elapsed()).toBe(11_000);
     expect(reported).toEqual(["Deployment/web rolled-out 3"]);
     expect(problems).toEqual([]);
     expect(rollouts).toHaveLength(1);
@@ -242,9 +243,10 @@ describe("one rollout per controller", () => {
       observeAfterMs: 2500,
     });
     await runRestart(clock, cluster, pods);
-    // Before 2.5 s its status still shows the old, complete rollout; it is not taken for this one.
+    // Before 2.5 s its status still shows the old, complete rollout; it is not taken for this one. While
+    // nothing moves, each read waits twice as long as the one before.
     const gets = cluster.calls.filter((c) => c.includes("get Deployment"));
-    expect(gets.map((c) => Number(c.split(" ")[0]))).toEqual([0, 0, 1000, 2000, 3000, 4000, 5000, 6000]);
+    expect(gets.map((c) => Number(c.split(" ")[0]))).toEqual([0, 0, 2000, 6000]);
     expect(clock.elapsed()).toBe(6000);
   });
 
@@ -279,7 +281,8 @@ describe("a rollout that does not end well is reported", () => {
     expect(problems.map((p) => p.reason)).toEqual([reason]);
     // Not replaced: the controller is still at it.
     expect([...outcomes.values()].map((o) => o.kind)).toEqual(["in-progress", "in-progress"]);
-    expect(clock.elapsed()).toBe(6000);
+    // Seen at the first read after the deadline (reads standing still back off).
+    expect(clock.elapsed()).toBe(9000);
     // The old pods keep serving: the new ones never became Ready.
     expect(cluster.lowestReady("web")).toBe(2);
   });
@@ -1037,5 +1040,28 @@ describe("a kubectl call that fails", () => {
     ]);
     expect(cluster.evictions()).toEqual([]);
     expect(cluster.patches()).toEqual([]);
+  });
+});
+
+describe("following a rollout", () => {
+  it("reads its workload less often while its progress stands still: a kubectl each, not one a second", async () => {
+    const { clock, cluster } = setup();
+    // 20 pods one after another, each Ready 30 s after it starts: a rollout of ten minutes.
+    const pods = cluster.addController({
+      kind: "Deployment",
+      name: "web",
+      replicas: 20,
+      strategy: "rollout",
+      readyAfterMs: 30_000,
+      maxSurge: 1,
+      maxUnavailable: 0,
+    });
+    const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs: 3_600_000 });
+    expect(reported).toEqual(["Deployment/web rolled-out 20"]);
+    const gets = cluster.calls.filter((c) => c.includes(" get Deployment ")).length;
+    // A read a second was 603; at most 10 s apart while nothing moves, with each step's change read at
+    // once: 113, under 6 a step.
+    expect(gets).toBeLessThanOrEqual(6 * 20);
+    expect(clock.elapsed()).toBeLessThan(20 * 30_000 + 10_000 + 1000);
   });
 });
