@@ -13,7 +13,12 @@ import {
   writeDockerConfig,
   writeEmptyDockerConfig,
 } from "./credentials/private-docker-config.js";
-import { credentialSecrets, redactSecrets, withoutAuthorizationValues } from "./credentials/secrets.js";
+import {
+  credentialSecrets,
+  fingerprint,
+  redactSecrets,
+  withoutAuthorizationValues,
+} from "./credentials/secrets.js";
 import { type Docker, readsAuthConfig } from "./docker.js";
 import { removePrivateDir } from "./private-dir.js";
 import type { Resolver } from "./resolver.js";
@@ -61,6 +66,9 @@ const tagNotFound =
 /** Go's words for a registry that answered https with plain http. */
 const plainHttpAnswer = /server gave HTTP response to HTTPS client/;
 
+/** docker's words for a registry or token server that turned a login down (or found it wanting). */
+const loginTurnedDown = /\bunauthorized\b|incorrect username or password|authentication required/i;
+
 export class DockerResolver implements Resolver {
   readonly name = "docker" as const;
   /** One private config directory per credential and registry host. */
@@ -70,6 +78,13 @@ export class DockerResolver implements Resolver {
    * repository's manifests by digest uses the same credential.
    */
   private readonly workedWith = new Map<string, string | undefined>();
+  /**
+   * By registry host, the pull secrets it turned down in this run: tried after the others there, so a
+   * secret left behind by a rotation (`[regcred-old, regcred]`) is one failed login, not one per image,
+   * which a directory behind the registry counts towards locking the account. Still tried last: it may be
+   * the only one some repository allows.
+   */
+  private readonly turnedDown = new Map<string, Set<string>>();
   /** What docker says of each pulled reference's image (this machine's platform). */
   private readonly pulled = new Map<string, ImageDescription>();
   /**
@@ -102,7 +117,7 @@ export class DockerResolver implements Resolver {
     // Like the kubelet, try every matching credential in turn; then the user's own docker config (null),
     // after pull secrets only when it holds a credential for the registry: the kubelet never pulls
     // anonymously once a pull secret matched, and a new pod would fail where an anonymous pull worked.
-    const attempts: (Credential | null)[] = [...credentials];
+    const attempts: (Credential | null)[] = this.inTurn(ref.domain, credentials);
     if (this.options.userConfig) attempts.push(null);
     const failures: string[] = [];
     // Whether every pull was told the tag is not there: then no new pod could pull it either.
@@ -151,6 +166,7 @@ export class DockerResolver implements Resolver {
             : "";
         const rest = left < this.options.pullTimeoutMs && pulled.interrupted && !signal?.aborted;
         // A registry or token server may echo the request in its error, and docker quotes it.
+        if (credential && loginTurnedDown.test(pulled.reason)) this.turnDown(ref.domain, credential);
         const said = await this.redactedAfter(pulled.reason, configDir, ref.domain);
         failures.push(`${said}${rest ? ", what was left of --pull-timeout" : ""}${who}`);
         // An interrupted pull is no verdict on the credential: the next one is not tried. Nor after a
@@ -190,6 +206,20 @@ export class DockerResolver implements Resolver {
     const reason = `pull failed: ${failures.join("; ")}`;
     if (timedOut) return { ok: false, reason, unanswered: true };
     return notFound && failures.length > 0 ? { ok: false, reason, missing: true } : { ok: false, reason };
+  }
+
+  /** The pull secrets in the order to try them on `host`: those it turned down in this run last. */
+  private inTurn(host: string, credentials: readonly Credential[]): Credential[] {
+    const down = this.turnedDown.get(host);
+    if (!down) return [...credentials];
+    const refused = (c: Credential) => down.has(fingerprint(c));
+    return [...credentials.filter((c) => !refused(c)), ...credentials.filter(refused)];
+  }
+
+  private turnDown(host: string, credential: Credential): void {
+    const down = this.turnedDown.get(host) ?? new Set<string>();
+    down.add(fingerprint(credential));
+    this.turnedDown.set(host, down);
   }
 
   async inspectManifest(

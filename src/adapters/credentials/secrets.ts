@@ -3,6 +3,7 @@
  * token server or a proxy in front of them may echo a request (its Authorization header, its form body)
  * in an error that reaches a reason, a log or a report.
  */
+import { createHash } from "node:crypto";
 import type { Credential } from "../../core/keyring.js";
 import { blanked } from "../../util/blanked.js";
 
@@ -105,4 +106,13 @@ function wellFormed(text: string): string {
  */
 export function withoutAuthorizationValues(text: string): string {
   return text.replace(/\b(Bearer|Basic) (?![a-z_]+=")[^\s"'\\,;]{16,}/gi, "$1 <redacted>");
+}
+
+/** A cache key for a credential that holds no secret in readable form. */
+export function fingerprint(credential: Credential | null): string {
+  if (!credential) return "anonymous";
+  const { username, password, identityToken, registryToken } = credential;
+  return createHash("sha256")
+    .update(JSON.stringify([username, password, identityToken, registryToken]))
+    .digest("hex");
 }

@@ -7,9 +7,8 @@
  * - Basic: the username and password.
  * Credentials never leave memory, and are never sent over plain http except to hosts that are allowed it.
  */
-import { createHash } from "node:crypto";
 import type { Credential } from "../../core/keyring.js";
-import { basicCredentials, credentialSecrets, redactSecrets } from "../credentials/secrets.js";
+import { basicCredentials, credentialSecrets, fingerprint, redactSecrets } from "../credentials/secrets.js";
 import { LoginTurnsByKey } from "../http/login-turns.js";
 import type { TokenAnswer, TokenCache } from "./token-cache.js";
 import { redirectedOffOrigin, type Transport } from "./transport.js";
@@ -183,15 +182,6 @@ export class Authenticator {
 
 function basic(username: string, password: string): string {
   return `Basic ${basicCredentials(username, password)}`;
-}
-
-/** A cache key for a credential that holds no secret in readable form. */
-export function fingerprint(credential: Credential | null): string {
-  if (!credential) return "anonymous";
-  const { username, password, identityToken, registryToken } = credential;
-  return createHash("sha256")
-    .update(JSON.stringify([username, password, identityToken, registryToken]))
-    .digest("hex");
 }
 
 /**

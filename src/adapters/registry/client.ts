@@ -8,9 +8,9 @@
 import { type ImageRef, isDigest, registryApiHost } from "../../core/image-ref.js";
 import type { Credential } from "../../core/keyring.js";
 import { manifestAccept } from "../../core/manifest.js";
-import { credentialSecrets } from "../credentials/secrets.js";
+import { credentialSecrets, fingerprint } from "../credentials/secrets.js";
 import { LoginTurnsByKey } from "../http/login-turns.js";
-import { type Authenticator, detailOf, fingerprint } from "./auth.js";
+import { type Authenticator, detailOf } from "./auth.js";
 import { isRetryableStatus } from "./retry-policy.js";
 import { type Exchange, type HttpAnswer, redirectedOffOrigin, type Transport } from "./transport.js";
 import { pullScope, type RegistryAuthScheme, registryAuthScheme } from "./www-authenticate.js";

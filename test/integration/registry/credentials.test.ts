@@ -211,6 +211,39 @@ describe("docker resolver through the same chain", () => {
     return { shim, log: () => readFileSync(log, "utf8") };
   }
 
+  it("a pull secret the registry turned down is tried after the others for its next images, not first again", async () => {
+    const images = [`${basic.host}/a:1`, `${basic.host}/c:1`];
+    const secrets = [
+      pullSecret("old", "default", { [basic.host]: { username: "ci", password: "rotated-away-9" } }),
+      pullSecret("new", "default", {
+        [basic.host]: { username: basicUser.user, password: basicUser.password },
+      }),
+    ];
+    const cluster = new FakeCluster({
+      pods: podsFor(images, { imagePullSecrets: ["old", "new"] }),
+      objects: owners,
+      secrets,
+    });
+    const docker = dockerShim(cluster.dir);
+    for (const image of images) await removeLocal(image);
+    // One image at a time: the second is pulled once the first has learnt which secret was turned down.
+    const run = await runPlan(cluster, ["plan", "-o", "json", "--docker", docker.shim, "--concurrency", "1"]);
+    expect(rows(run).map((row) => row.slice(0, 3))).toEqual([
+      ["pod-0", "none", "current"],
+      ["pod-1", "none", "current"],
+    ]);
+    const old = Buffer.from("ci:rotated-away-9").toString("base64");
+    const lines = docker.log().split("\n");
+    const pulls = lines.flatMap((line, i) =>
+      line.startsWith("ARGV") && line.includes(" pull ")
+        ? [`${line.split(" ").at(-1)} ${lines[i + 1]!.includes(old) ? "old" : "new"}`]
+        : [],
+    );
+    // Whichever image goes first: its pull with the old secret is turned down, then the new one works.
+    const [first, second] = pulls[0]!.startsWith(images[0]!) ? images : [...images].reverse();
+    expect(pulls).toEqual([`${first} old`, `${first} new`, `${second} new`]);
+  });
+
   it("a wrong pull secret, then the user's config (helper run by docker, never copied); off with --no-local-credentials", async () => {
     const image = `${basic.host}/b:1`;
     const { home, env } = helperHome(

@@ -1198,3 +1198,44 @@ describe("docker image inspect's Created, for a config that states none", () => 
     expect(inspected).toMatchObject({ ok: true, value: { created: "2026-11-28T09:14:03.123456789Z" } });
   });
 });
+
+describe("DockerResolver: a pull secret a registry turned down", () => {
+  it("is tried after the others on that registry for the rest of the run, not first for every image", async () => {
+    const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
+    const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
+    const pulls: string[] = [];
+    const staleLogin = Buffer.from("robot:OLD-PASSWORD").toString("base64");
+    const exec: Exec = async (_file, args) => {
+      const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+      if (verb === "version") return ok("27.5.1\n");
+      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
+      const host = args.at(-1)!.split("/")[0]!;
+      const withStale = config.includes(staleLogin);
+      const refused = withStale && host === "docker.io";
+      pulls.push(`${args.at(-1)} ${withStale ? "stale" : "good"}`);
+      if (!refused)
+        return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
+      const stderr = `Error response from daemon: Head "https://registry-1.docker.io/v2/team/x/manifests/main": unauthorized: incorrect username or password\n`;
+      return { exitCode: 1, stdout: "", stderr, interrupted: false };
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: false,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    for (const image of ["docker.io/team/a:main", "docker.io/team/b:main", "ghcr.io/team/c:main"]) {
+      expect(await resolver.resolveTag(parseImageRef(image), [stale, good])).toMatchObject({ ok: true });
+    }
+    resolver.close();
+    expect(pulls).toEqual([
+      "docker.io/team/a:main stale",
+      "docker.io/team/a:main good",
+      // Turned down by docker.io only: first there no more, still first on another registry.
+      "docker.io/team/b:main good",
+      "ghcr.io/team/c:main stale",
+    ]);
+  });
+});
