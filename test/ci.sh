@@ -175,7 +175,9 @@ test/testbed/node-smoke.sh
 
 step dockerd "Docker engine"
 # Its watchdog stops it if this script dies without running finish.
-eval "export $(DOCKERD_WATCH_PID=$$ test/infra/dockerd.sh start "$state/dockerd")"
+# Its own line: inside `export $(…)` its failure would be export's success, which set -e lets pass.
+dockerd_env=$(DOCKERD_WATCH_PID=$$ test/infra/dockerd.sh start "$state/dockerd")
+eval "export $dockerd_env"
 docker version --format 'engine {{.Server.Version}}, client {{.Client.Version}}' >&2
 
 step lint "lint"
