@@ -193,7 +193,8 @@ export function describeConfig(config: unknown): ImageDescription {
   const { created, config: runConfig } = config as { created?: unknown; config?: { Labels?: unknown } };
   return {
     ok: true,
-    created: typeof created === "string" ? created : null,
+    // As the labels: the same text in every output.
+    created: typeof created === "string" ? created.replace(loneSurrogate, "\uFFFD") : null,
     labels: stringLabels(runConfig?.Labels),
   };
 }

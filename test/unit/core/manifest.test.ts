@@ -168,4 +168,9 @@ describe("image labels", () => {
     const described = describeConfig(config);
     expect(described.ok && described.labels["org.opencontainers.image.title"]).toBe("a\uFFFDb 😀");
   });
+
+  it("so does one in the build time, which -o json and -o yaml then print alike", () => {
+    const described = describeConfig(JSON.parse('{"created":"2026-11-30T11:48:02Z\\ud800"}'));
+    expect(described.ok && described.created).toBe("2026-11-30T11:48:02Z\uFFFD");
+  });
 });
