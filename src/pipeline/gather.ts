@@ -78,8 +78,10 @@ const listedStep = 1000;
 export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherOptions): Promise<Inventory> {
   const { only, onTagReady } = options;
   const select = only ? imageSelection(only) : null;
-  const warnings: string[] = [];
-  const warn = (line: string) => warnings.push(line);
+  // Each list's warnings on their own, joined in one order at the end: the lists finish in any.
+  const podWarnings: string[] = [];
+  const ownerWarnings = new Map<string, string[]>();
+  const accountWarnings: string[] = [];
   // Started at the first pod that shows they are needed, so they run while the rest of the pods stream in
   // (with one page of pods, they would otherwise start only after it).
   const ownerLists = new Map<string, StartOnce<OwnerObject[]>>();
@@ -93,6 +95,9 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   const ownerList = (resource: string) => {
     let list = ownerLists.get(resource);
     if (!list) {
+      const said: string[] = [];
+      ownerWarnings.set(resource, said);
+      const warn = (line: string) => said.push(line);
       list = new StartOnce(() =>
         resource === "jobs.batch"
           ? jobsOrNone(kubectl, scope, warn)
@@ -103,7 +108,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
     }
     return list.start();
   };
-  const accounts = new StartOnce(() => listServiceAccounts(kubectl, scope, warnings));
+  const accounts = new StartOnce(() => listServiceAccounts(kubectl, scope, accountWarnings));
   const announced = new Set<string>();
   // A pod's tags follow from its container lists alone, which a controller's pods share: asked once.
   const examined = new IdentityMemo<Pod>();
@@ -125,7 +130,7 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   };
   let count = 0;
   const listing = kubectl.listPods(scope, {
-    warn,
+    warn: (line) => podWarnings.push(line),
     onPod: (pod) => {
       if (++count % listedStep === 0) options.onListed?.(count);
       // The pod as listed first: nearly every pod starts nothing, and --image's selection parses its images.
@@ -159,6 +164,13 @@ export async function gather(kubectl: Kubectl, scope: PodScope, options: GatherO
   const accountSecrets = serviceAccountSecrets(found, images);
   const owners = indexOwners(ownerObjects.flat());
   const wanted = [...images.flatMap((i) => i.pullSecrets), ...[...accountSecrets.values()].flat()];
+  // A list started while the pods streamed in and not needed in the end still says what went wrong.
+  if (accounts.started) await accounts.start().catch(() => null);
+  const warnings = [
+    ...podWarnings,
+    ...[...ownerWarnings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, said]) => said),
+    ...accountWarnings,
+  ];
   const secrets = await readPullSecrets(kubectl, wanted, options.concurrency, warnings);
   return {
     pods,
@@ -217,19 +229,23 @@ export async function gatherWorkloads(
   const workloads = new Map<string, Workload>();
   const unreadable = new Map<WorkloadKind, string>();
   const where = { namespace: scope.namespace, allNamespaces: scope.allNamespaces };
-  await Promise.all(
+  // Each kind's warnings, in the kinds' order: the lists finish in any.
+  const byKind = await Promise.all(
     [...toRead].map(async ([kind, names]) => {
+      const said: string[] = [];
       try {
-        for (const w of await kubectl.listWorkloads(kind, where, names, (line) => warnings.push(line))) {
+        for (const w of await kubectl.listWorkloads(kind, where, names, (line) => said.push(line))) {
           workloads.set(workloadKey(w.metadata.namespace ?? "", kind, w.metadata.name), w);
         }
       } catch (error) {
         if (!isCallFailure(error)) throw error;
         unreadable.set(kind, error.message);
-        warnings.push(`${error.message} (${kind}s not read: ${unread(kind)})`);
+        said.push(`${error.message} (${kind}s not read: ${unread(kind)})`);
       }
+      return said;
     }),
   );
+  warnings.push(...byKind.flat());
   return { workloads, unreadable };
 }
 
@@ -397,12 +413,14 @@ async function getByNamespace<T extends { metadata: { name: string } }>(
     for (const object of await get(namespace, names))
       found.set(`${namespace}/${object.metadata.name}`, object);
   };
-  await mapLimit([...byNamespace], concurrency, async ([namespace, names]) => {
+  // Each namespace's warnings, in the namespaces' order: the reads finish in any.
+  const byNamespaceSaid = await mapLimit([...byNamespace], concurrency, async ([namespace, names]) => {
+    const said: string[] = [];
     try {
       await getInto(namespace, [...names]);
     } catch (error) {
       if (!isCallFailure(error)) throw error;
-      if (names.size === 1) return void warnings.push(`${error.message} (namespace ${namespace})`);
+      if (names.size === 1) return [`${error.message} (namespace ${namespace})`];
       // A role may let one be read and not another (resourceNames): each is asked alone, so a refusal of one
       // does not lose the others.
       for (const name of names) {
@@ -410,10 +428,12 @@ async function getByNamespace<T extends { metadata: { name: string } }>(
           await getInto(namespace, [name]);
         } catch (one) {
           if (!isCallFailure(one)) throw one;
-          warnings.push(`${one.message} (namespace ${namespace})`);
+          said.push(`${one.message} (namespace ${namespace})`);
         }
       }
     }
+    return said;
   });
+  warnings.push(...byNamespaceSaid.flat());
   return found;
 }

@@ -122,21 +122,24 @@ export async function makePlan(
   });
   const toRead = workloadsToRead(decided, options.strategy);
   if (toRead.size > 0) options.onPhase?.("Reading controllers");
-  // Its own warnings, after the others': the lists run at once, and the lines keep one order.
+  // Each list's warnings on their own, then in one order: the lists run at once, and finish in any.
   const holdWarnings: string[] = [];
+  const workloadWarnings: string[] = [];
+  const optedOutWarnings: string[] = [];
+  const budgetWarnings: string[] = [];
   const [held, workloads, optedOutElsewhere, budgets] = await Promise.all([
     // Before the strategy is chosen: a workload with pods held so is not rolled out, which would replace
     // them in vain.
     holdRestartedInVainPods(kubectl, decided, options, holdWarnings),
-    gatherWorkloads(kubectl, options.scope, toRead, options.strategy, warnings),
+    gatherWorkloads(kubectl, options.scope, toRead, options.strategy, workloadWarnings),
     // Read only when something may be rolled out.
     toRead.size > 0 &&
-      listOptedOutElsewhere(kubectl, options.scope, options.strategy, inventory.owners, warnings),
+      listOptedOutElsewhere(kubectl, options.scope, options.strategy, inventory.owners, optedOutWarnings),
     // Whenever a pod is to be restarted: one that two budgets select cannot be evicted, whatever owns it.
     decided.pods.some((pod) => pod.action === "delete") &&
-      gatherBudgets(kubectl, options.scope, options.strategy, warnings),
+      gatherBudgets(kubectl, options.scope, options.strategy, budgetWarnings),
   ]);
-  warnings.push(...holdWarnings);
+  warnings.push(...workloadWarnings, ...optedOutWarnings, ...budgetWarnings, ...holdWarnings);
   const plan = decideRestarts(held, {
     strategy: options.strategy,
     owners: inventory.owners,

@@ -533,3 +533,47 @@ describe("a pod whose StatefulSet is being deleted", () => {
     },
   );
 });
+
+describe("the plan's warnings", () => {
+  /** The warnings of a plan whose Deployments and budgets lists are both refused, each after its delay. */
+  async function warningsWhen(workloadsMs: number, budgetsMs: number): Promise<string[]> {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const refused = (resource: string) =>
+      new ToolFailedError(
+        `kubectl get ${resource} failed: Error from server (Forbidden): ${resource} is forbidden`,
+      );
+    const stale = makePod({
+      name: "web-7d9c8b-x2x9q",
+      owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+      containers: [{ name: "app", image: "registry.example/web:main", runningDigest: OLD }],
+    });
+    const kubectl = planKubectl([stale], {
+      owners: [makeReplicaSet("web-7d9c8b", "web")],
+      calls: {
+        listWorkloads: async () => {
+          await sleep(workloadsMs);
+          throw refused("deployments.apps");
+        },
+        listDisruptionBudgetsIn: async () => {
+          await sleep(budgetsMs);
+          throw refused("poddisruptionbudgets.policy");
+        },
+      },
+    });
+    const { resolver } = fakeResolver([], () => moved);
+    const { warnings } = await makePlan(kubectl, async () => resolver, {
+      scope,
+      strategy: "auto",
+      concurrency: 4,
+      now: Date.now(),
+    });
+    return warnings;
+  }
+
+  it("come in one order, whichever of the lists they come from answers first", async () => {
+    const workloadsFirst = await warningsWhen(0, 30);
+    expect(workloadsFirst).toHaveLength(2);
+    expect(workloadsFirst[0]).toContain("deployments.apps is forbidden");
+    expect(await warningsWhen(30, 0)).toEqual(workloadsFirst);
+  });
+});
