@@ -697,8 +697,12 @@ async function follow(
         ongoing: true,
       };
     }
-    pause = progress === before ? Math.min(pause * 2, stillRolloutPollMs) : options.pollMs;
-    await clock.sleep(Math.max(options.pollMs, pause), signal);
+    pause =
+      progress === before
+        ? Math.max(options.pollMs, Math.min(pause * 2, stillRolloutPollMs))
+        : options.pollMs;
+    // Never past the deadline: the last read is at it.
+    await clock.sleep(Math.max(0, Math.min(pause, deadline - clock.now())), signal);
     if (signal.aborted) return { kind: "in-progress", progress };
   }
 }

@@ -1044,6 +1044,26 @@ describe("a kubectl call that fails", () => {
 });
 
 describe("following a rollout", () => {
+  it.each([12_000, 30_000, 300_000])(
+    "that stands still ends at --wait-timeout (%i ms), not a backed-off read past it",
+    async (waitTimeoutMs) => {
+      const { clock, cluster } = setup();
+      const pods = cluster.addController({
+        kind: "Deployment",
+        name: "web",
+        replicas: 1,
+        maxSurge: 1,
+        maxUnavailable: 0,
+        strategy: "rollout",
+        readyAfterMs: Number.POSITIVE_INFINITY,
+        waitingReason: "ImagePullBackOff",
+      });
+      const { reported } = await runRestart(clock, cluster, pods, { waitTimeoutMs });
+      expect(reported[0]).toContain("did not finish within the wait timeout");
+      expect(clock.elapsed()).toBe(waitTimeoutMs);
+    },
+  );
+
   it("reads its workload less often while its progress stands still: a kubectl each, not one a second", async () => {
     const { clock, cluster } = setup();
     // 20 pods one after another, each Ready 30 s after it starts: a rollout of ten minutes.
