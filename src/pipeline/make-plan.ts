@@ -240,20 +240,24 @@ async function holdRestartedInVainPods(
 ): Promise<Plan> {
   if (options.strategy === "rollout" || !plan.pods.some((p) => p.action === "delete")) return plan;
   const { record } = options;
+  // Each read's warnings on their own, then Events' first: the reads finish in any order.
+  const eventWarnings: string[] = [];
+  const recordWarnings: string[] = [];
   const remembered = await Promise.all([
     readRemembered(
-      () => kubectl.listRememberedRestarts(options.scope, (line) => warnings.push(line)),
+      () => kubectl.listRememberedRestarts(options.scope, (line) => eventWarnings.push(line)),
       "this tool's Events could not be read",
-      warnings,
+      eventWarnings,
     ),
     record
       ? readRemembered(
           async () => rememberedIn(await readRecord(kubectl, record), options.now),
           `configmap ${record.namespace}/${record.name} could not be read`,
-          warnings,
+          recordWarnings,
         )
       : [],
   ]);
+  warnings.push(...eventWarnings, ...recordWarnings);
   const all = remembered.flat();
   const queries = creationTimeQueries(plan, all);
   const createdAt = await readCreationTimes(kubectl, queries, options.concurrency, warnings);
@@ -271,25 +275,29 @@ async function readCreationTimes(
   warnings: string[],
 ): Promise<Map<string, number>> {
   const limiter = new Limiter(concurrency);
+  // Each query's warnings, in the queries' order: the lists finish in any.
   const lists = await Promise.all(
     queries.map((query) =>
       limiter.run(async () => {
+        const said: string[] = [];
         try {
-          return await kubectl.listPodCreationTimes(query.namespace, query.selector, (line) =>
-            warnings.push(line),
+          const times = await kubectl.listPodCreationTimes(query.namespace, query.selector, (line) =>
+            said.push(line),
           );
+          return { times, said };
         } catch (error) {
           if (!isCallFailure(error)) throw error;
           const what = `the pods of namespace ${query.namespace} could not be listed for their creation times`;
-          warnings.push(
+          said.push(
             `${what}, so a replacement back on the old digest after an unchecked restart may be restarted again: ${error.message}`,
           );
-          return new Map<string, number>();
+          return { times: new Map<string, number>(), said };
         }
       }),
     ),
   );
-  return new Map(lists.flatMap((times) => [...times]));
+  warnings.push(...lists.flatMap(({ said }) => said));
+  return new Map(lists.flatMap(({ times }) => [...times]));
 }
 
 /**

@@ -570,6 +570,46 @@ describe("the plan's warnings", () => {
     return warnings;
   }
 
+  it("this tool's Events and the record ConfigMap, both refused: Events' first, whichever answers first", async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const warningsWhen = async (eventsMs: number, recordMs: number) => {
+      const stale = makePod({
+        name: "web-7d9c8b-x2x9q",
+        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
+        containers: [{ name: "app", image: "registry.example/web:main", runningDigest: OLD }],
+      });
+      const kubectl = planKubectl([stale], {
+        owners: [makeReplicaSet("web-7d9c8b", "web")],
+        calls: {
+          listRememberedRestarts: async () => {
+            await sleep(eventsMs);
+            throw new ToolFailedError(
+              "kubectl get events failed: Error from server (Forbidden): events is forbidden",
+            );
+          },
+          runUnchecked: async () => {
+            await sleep(recordMs);
+            const stderr = 'Error from server (Forbidden): configmaps "autoupdate" is forbidden\n';
+            return { exitCode: 1, stdout: "", stderr, interrupted: false };
+          },
+        },
+      });
+      const { resolver } = fakeResolver([], () => moved);
+      const plan = await makePlan(kubectl, async () => resolver, {
+        scope,
+        strategy: "auto",
+        concurrency: 4,
+        record: { namespace: "ops", name: "autoupdate" },
+        now: Date.now(),
+      });
+      return plan.warnings;
+    };
+    const eventsFirst = await warningsWhen(0, 30);
+    expect(eventsFirst).toHaveLength(2);
+    expect(eventsFirst[0]).toContain("events is forbidden");
+    expect(await warningsWhen(30, 0)).toEqual(eventsFirst);
+  });
+
   it("come in one order, whichever of the lists they come from answers first", async () => {
     const workloadsFirst = await warningsWhen(0, 30);
     expect(workloadsFirst).toHaveLength(2);
