@@ -1,12 +1,13 @@
 /**
- * First-run failures against the real control plane, as kubectl 1.35 really fails: a closed port, a token
- * the API server refuses, and a client certificate signed by the test bed's CA that expired (made here with
- * openssl). Each ends in the plugin's one line naming the kubeconfig and context, never kubectl's klog lines.
+ * First-run failures against the real control plane, as kubectl 1.35 really fails: a closed port, a server
+ * that never answers (kubectl's own timeout, and --request-timeout's), a token the API server refuses, and a
+ * client certificate signed by the test bed's CA that expired (made here with openssl). Each ends in the
+ * plugin's one line naming the kubeconfig and context, never kubectl's klog lines.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { plugin, testbed } from "../support/e2e.js";
 
 /** A kubeconfig for the test bed's API server (or `server`), context "first-run", with this user. */
@@ -99,7 +100,40 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A loopback port that takes connections and never answers (a server hung, a firewall that drops). */
+async function silentPort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const { createServer } = await import("node:net");
+  const held = new Set<import("node:net").Socket>();
+  const server = createServer((socket) => {
+    held.add(socket);
+    socket.on("close", () => held.delete(socket));
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as { port: number };
+  const close = async () => {
+    for (const socket of held) socket.destroy();
+    await new Promise((done) => server.close(done));
+  };
+  return { port, close };
+}
+
 describe("plan against a cluster it cannot use", () => {
+  it.each([
+    ["kubectl's own TLS handshake timeout", []],
+    ["--request-timeout", ["--request-timeout", "2s"]],
+  ])("a server that never answers (%s): did not answer in time, with what to try", async (_, args) => {
+    const silent = await silentPort();
+    onTestFinished(silent.close);
+    const server = `https://127.0.0.1:${silent.port}`;
+    const path = kubeconfig("silent", ["token: unused"], server);
+    const result = await plugin(["plan", ...args], { KUBECONFIG: path });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      `error: cannot reach the cluster of context "first-run" (kubeconfig ${path} from $KUBECONFIG): ${server} did not answer in time; is the cluster running, and reachable from here (VPN, firewall)? (kubectl --context first-run cluster-info)\n`,
+    );
+  });
+
   it("a closed port: cannot reach the cluster of the context, with the kubeconfig and what to try", async () => {
     const port = await closedPort();
     const path = kubeconfig("closed", ["token: unused"], `https://127.0.0.1:${port}`);

@@ -3,8 +3,9 @@
  * replays kubectl's real stderr (recorded against the test bed: test/fixtures/kubectl-failures/) and its
  * real `config view`, and the plugin says one line naming the kubeconfig and context and what to do —
  * never kubectl's klog lines, which --verbose still shows. (The plugin reads pods with `kubectl get --raw`,
- * which ends with the same line as the recorded `get pods`.) The same against a real control plane:
- * test/e2e/first-run.test.ts.
+ * which ends each failure with the same kind of line as the recorded `get pods`; a server that never answers
+ * ends `get --raw` with another timeout's words, which test/e2e/first-run.test.ts meets with the real
+ * kubectl.) The same against a real control plane: test/e2e/first-run.test.ts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
