@@ -16,7 +16,7 @@ import type { Workload } from "../../../src/core/workload.js";
 import { ToolFailedError } from "../../../src/errors.js";
 import { makePlan } from "../../../src/pipeline/make-plan.js";
 import { pullSecret } from "../../support/fake-kubectl.js";
-import { planKubectl } from "../../support/plan-kubectl.js";
+import { type PlanKubectlOptions, planKubectl } from "../../support/plan-kubectl.js";
 import { digestOf, makePod, makeReplicaSet, uuidOf } from "../../support/pods.js";
 import { configOf } from "../../support/resolutions.js";
 
@@ -535,21 +535,59 @@ describe("a pod whose StatefulSet is being deleted", () => {
 });
 
 describe("the plan's warnings", () => {
-  /** The warnings of a plan whose Deployments and budgets lists are both refused, each after its delay. */
-  async function warningsWhen(workloadsMs: number, budgetsMs: number): Promise<string[]> {
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    const refused = (resource: string) =>
-      new ToolFailedError(
-        `kubectl get ${resource} failed: Error from server (Forbidden): ${resource} is forbidden`,
-      );
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const refused = (resource: string) =>
+    new ToolFailedError(
+      `kubectl get ${resource} failed: Error from server (Forbidden): ${resource} is forbidden`,
+    );
+
+  /** The warnings of a plan of one stale pod, its kubectl's calls replaced by `calls`. */
+  async function planWarnings(
+    calls: PlanKubectlOptions["calls"],
+    record?: { namespace: string; name: string },
+  ): Promise<string[]> {
     const stale = makePod({
       name: "web-7d9c8b-x2x9q",
       owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
       containers: [{ name: "app", image: "registry.example/web:main", runningDigest: OLD }],
     });
-    const kubectl = planKubectl([stale], {
-      owners: [makeReplicaSet("web-7d9c8b", "web")],
-      calls: {
+    const kubectl = planKubectl([stale], { owners: [makeReplicaSet("web-7d9c8b", "web")], calls });
+    const { resolver } = fakeResolver([], () => moved);
+    const plan = await makePlan(kubectl, async () => resolver, {
+      scope,
+      strategy: "auto",
+      concurrency: 4,
+      ...(record ? { record } : {}),
+      now: Date.now(),
+    });
+    return plan.warnings;
+  }
+
+  it("this tool's Events and the record ConfigMap, both refused: Events' first, whichever answers first", async () => {
+    const warningsWhen = (eventsMs: number, recordMs: number) =>
+      planWarnings(
+        {
+          listRememberedRestarts: async () => {
+            await sleep(eventsMs);
+            throw refused("events");
+          },
+          runUnchecked: async () => {
+            await sleep(recordMs);
+            const stderr = 'Error from server (Forbidden): configmaps "autoupdate" is forbidden\n';
+            return { exitCode: 1, stdout: "", stderr, interrupted: false };
+          },
+        },
+        { namespace: "ops", name: "autoupdate" },
+      );
+    const eventsFirst = await warningsWhen(0, 30);
+    expect(eventsFirst).toHaveLength(2);
+    expect(eventsFirst[0]).toContain("events is forbidden");
+    expect(await warningsWhen(30, 0)).toEqual(eventsFirst);
+  });
+
+  it("come in one order, whichever of the lists they come from answers first", async () => {
+    const warningsWhen = (workloadsMs: number, budgetsMs: number) =>
+      planWarnings({
         listWorkloads: async () => {
           await sleep(workloadsMs);
           throw refused("deployments.apps");
@@ -558,59 +596,7 @@ describe("the plan's warnings", () => {
           await sleep(budgetsMs);
           throw refused("poddisruptionbudgets.policy");
         },
-      },
-    });
-    const { resolver } = fakeResolver([], () => moved);
-    const { warnings } = await makePlan(kubectl, async () => resolver, {
-      scope,
-      strategy: "auto",
-      concurrency: 4,
-      now: Date.now(),
-    });
-    return warnings;
-  }
-
-  it("this tool's Events and the record ConfigMap, both refused: Events' first, whichever answers first", async () => {
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    const warningsWhen = async (eventsMs: number, recordMs: number) => {
-      const stale = makePod({
-        name: "web-7d9c8b-x2x9q",
-        owner: { kind: "ReplicaSet", name: "web-7d9c8b" },
-        containers: [{ name: "app", image: "registry.example/web:main", runningDigest: OLD }],
       });
-      const kubectl = planKubectl([stale], {
-        owners: [makeReplicaSet("web-7d9c8b", "web")],
-        calls: {
-          listRememberedRestarts: async () => {
-            await sleep(eventsMs);
-            throw new ToolFailedError(
-              "kubectl get events failed: Error from server (Forbidden): events is forbidden",
-            );
-          },
-          runUnchecked: async () => {
-            await sleep(recordMs);
-            const stderr = 'Error from server (Forbidden): configmaps "autoupdate" is forbidden\n';
-            return { exitCode: 1, stdout: "", stderr, interrupted: false };
-          },
-        },
-      });
-      const { resolver } = fakeResolver([], () => moved);
-      const plan = await makePlan(kubectl, async () => resolver, {
-        scope,
-        strategy: "auto",
-        concurrency: 4,
-        record: { namespace: "ops", name: "autoupdate" },
-        now: Date.now(),
-      });
-      return plan.warnings;
-    };
-    const eventsFirst = await warningsWhen(0, 30);
-    expect(eventsFirst).toHaveLength(2);
-    expect(eventsFirst[0]).toContain("events is forbidden");
-    expect(await warningsWhen(30, 0)).toEqual(eventsFirst);
-  });
-
-  it("come in one order, whichever of the lists they come from answers first", async () => {
     const workloadsFirst = await warningsWhen(0, 30);
     expect(workloadsFirst).toHaveLength(2);
     expect(workloadsFirst[0]).toContain("deployments.apps is forbidden");
