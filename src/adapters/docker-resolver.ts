@@ -85,6 +85,13 @@ export class DockerResolver implements Resolver {
    * the only one some repository allows.
    */
   private readonly turnedDown = new Map<string, Set<string>>();
+  /**
+   * By host and pull secret, its first pull while it is under way: the pulls that would start with the same
+   * secret wait for it, so one turned down is sent once, not by every pull started at once.
+   */
+  private readonly firstPulls = new Map<string, Promise<void>>();
+  /** Host and pull secret pairs whose first pull has ended. */
+  private readonly pulledWith = new Set<string>();
   /** What docker says of each pulled reference's image (this machine's platform). */
   private readonly pulled = new Map<string, ImageDescription>();
   /**
@@ -113,11 +120,27 @@ export class DockerResolver implements Resolver {
   ): Promise<TagResolution> {
     this.engine ??= this.checkEngine(signal);
     await this.engine;
+    const { order, firstPullEnded } = await this.inTurnOnceAnswered(ref.domain, credentials);
+    try {
+      return await this.pullInTurn(ref, credentials, order, firstPullEnded, signal);
+    } finally {
+      firstPullEnded?.();
+    }
+  }
+
+  /** resolveTag's pulls, in turn: `firstPullEnded`, when given, is called once the first has ended. */
+  private async pullInTurn(
+    ref: ImageRef,
+    credentials: readonly Credential[],
+    order: Credential[],
+    firstPullEnded: (() => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<TagResolution> {
     const reference = formatImageRef(ref);
     // Like the kubelet, try every matching credential in turn; then the user's own docker config (null),
     // after pull secrets only when it holds a credential for the registry: the kubelet never pulls
     // anonymously once a pull secret matched, and a new pod would fail where an anonymous pull worked.
-    const attempts: (Credential | null)[] = this.inTurn(ref.domain, credentials);
+    const attempts: (Credential | null)[] = order;
     if (this.options.userConfig) attempts.push(null);
     const failures: string[] = [];
     // Whether every pull was told the tag is not there: then no new pod could pull it either.
@@ -157,6 +180,10 @@ export class DockerResolver implements Resolver {
             ? this.configDirFor(ref, credential)
             : undefined;
       const pulled = await this.docker.pull(reference, { configDir, signal, timeoutMs: left });
+      if (credential && !pulled.ok && loginTurnedDown.test(pulled.reason))
+        this.turnDown(ref.domain, credential);
+      // After turnDown: the pulls waiting for this one then try the secret last.
+      if (index === 0) firstPullEnded?.();
       if (!pulled.ok) {
         notFound &&= !pulled.interrupted && tagNotFound.test(pulled.reason);
         const who = credential
@@ -166,7 +193,6 @@ export class DockerResolver implements Resolver {
             : "";
         const rest = left < this.options.pullTimeoutMs && pulled.interrupted && !signal?.aborted;
         // A registry or token server may echo the request in its error, and docker quotes it.
-        if (credential && loginTurnedDown.test(pulled.reason)) this.turnDown(ref.domain, credential);
         const said = await this.redactedAfter(pulled.reason, configDir, ref.domain);
         failures.push(`${said}${rest ? ", what was left of --pull-timeout" : ""}${who}`);
         // An interrupted pull is no verdict on the credential: the next one is not tried. Nor after a
@@ -206,6 +232,37 @@ export class DockerResolver implements Resolver {
     const reason = `pull failed: ${failures.join("; ")}`;
     if (timedOut) return { ok: false, reason, unanswered: true };
     return notFound && failures.length > 0 ? { ok: false, reason, missing: true } : { ok: false, reason };
+  }
+
+  /**
+   * inTurn, once the first of them has been answered on `host`: while its first pull is under way, this one
+   * waits for it, then looks again (it may have been turned down).
+   */
+  private async inTurnOnceAnswered(
+    host: string,
+    credentials: readonly Credential[],
+  ): Promise<{ order: Credential[]; firstPullEnded?: () => void }> {
+    for (;;) {
+      const order = this.inTurn(host, credentials);
+      const first = order[0];
+      if (!first) return { order };
+      const key = `${host}\n${fingerprint(first)}`;
+      const underWay = this.firstPulls.get(key);
+      if (underWay) {
+        await underWay;
+        continue;
+      }
+      if (this.pulledWith.has(key)) return { order };
+      // This pull is the first with it: claimed here, with no wait between the look and the claim.
+      let end = () => {};
+      this.firstPulls.set(key, new Promise<void>((resolve) => (end = resolve)));
+      const firstPullEnded = () => {
+        this.pulledWith.add(key);
+        this.firstPulls.delete(key);
+        end();
+      };
+      return { order, firstPullEnded };
+    }
   }
 
   /** The pull secrets in the order to try them on `host`: those it turned down in this run last. */

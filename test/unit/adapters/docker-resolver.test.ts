@@ -1200,6 +1200,38 @@ describe("docker image inspect's Created, for a config that states none", () => 
 });
 
 describe("DockerResolver: a pull secret a registry turned down", () => {
+  it("pulled at once (--concurrency), is sent once: the others wait for the first answer with it", async () => {
+    const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
+    const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
+    const staleLogin = Buffer.from("robot:OLD-PASSWORD").toString("base64");
+    let staleLogins = 0;
+    const exec: Exec = async (_file, args) => {
+      const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+      if (verb === "version") return ok("27.5.1\n");
+      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
+      // A registry round trip.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (!config.includes(staleLogin))
+        return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
+      staleLogins++;
+      const stderr = `Error response from daemon: Head "https://registry.corp/v2/team/x/manifests/main": unauthorized: incorrect username or password\n`;
+      return { exitCode: 1, stdout: "", stderr, interrupted: false };
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: false,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    const images = ["a", "b", "c", "d"].map((n) => parseImageRef(`registry.corp/team/${n}:main`));
+    const answers = await Promise.all(images.map((ref) => resolver.resolveTag(ref, [stale, good])));
+    resolver.close();
+    expect(answers.map((answer) => answer.ok)).toEqual([true, true, true, true]);
+    expect(staleLogins).toBe(1);
+  });
+
   it("is tried after the others on that registry for the rest of the run, not first for every image", async () => {
     const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
     const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
