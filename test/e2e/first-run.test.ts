@@ -119,9 +119,9 @@ async function silentPort(): Promise<{ port: number; close: () => Promise<void> 
 
 describe("plan against a cluster it cannot use", () => {
   it.each([
-    ["kubectl's own TLS handshake timeout", []],
-    ["--request-timeout", ["--request-timeout", "2s"]],
-  ])("a server that never answers (%s): did not answer in time, with what to try", async (_, args) => {
+    ["kubectl's own TLS handshake timeout", [], ""],
+    ["--request-timeout", ["--request-timeout", "2s"], " --request-timeout=2s"],
+  ])("a server that never answers (%s): did not answer in time, with what to try", async (_, args, flag) => {
     const silent = await silentPort();
     onTestFinished(silent.close);
     const server = `https://127.0.0.1:${silent.port}`;
@@ -130,7 +130,7 @@ describe("plan against a cluster it cannot use", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(
-      `error: cannot reach the cluster of context "first-run" (kubeconfig ${path} from $KUBECONFIG): ${server} did not answer in time; is the cluster running, and reachable from here (VPN, firewall)? (kubectl --context first-run cluster-info)\n`,
+      `error: cannot reach the cluster of context "first-run" (kubeconfig ${path} from $KUBECONFIG): ${server} did not answer in time; is the cluster running, and reachable from here (VPN, firewall)? (kubectl --context first-run${flag} cluster-info)\n`,
     );
   });
 
