@@ -66,6 +66,22 @@ const tagNotFound =
 /** Go's words for a registry that answered https with plain http. */
 const plainHttpAnswer = /server gave HTTP response to HTTPS client/;
 
+/** How long a pull waits for the first pull with the same pull secret on its registry, at most. */
+const firstAnswerWaitMs = 10_000;
+
+/** Whether `promise` settles within `ms`. */
+async function endsWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** docker's words for a registry or token server that turned a login down (or found it wanting). */
 const loginTurnedDown = /\bunauthorized\b|incorrect username or password|authentication required/i;
 
@@ -249,8 +265,10 @@ export class DockerResolver implements Resolver {
       const key = `${host}\n${fingerprint(first)}`;
       const underWay = this.firstPulls.get(key);
       if (underWay) {
-        await underWay;
-        continue;
+        // A login turned down is told within seconds; a pull that downloads, or a registry that does not
+        // answer, is not waited for beyond that.
+        if (await endsWithin(underWay, firstAnswerWaitMs)) continue;
+        return { order };
       }
       if (this.pulledWith.has(key)) return { order };
       // This pull is the first with it: claimed here, with no wait between the look and the claim.

@@ -1200,6 +1200,42 @@ describe("docker image inspect's Created, for a config that states none", () => 
 });
 
 describe("DockerResolver: a pull secret a registry turned down", () => {
+  it("a first pull that takes long (layers to download) holds the others with its secret back 10 s at most", async () => {
+    vi.useFakeTimers();
+    try {
+      const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
+      let pulls = 0;
+      const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+      const exec: Exec = async (_file, args) => {
+        const verb = args[0] === "--config" ? args[2] : args[0];
+        if (verb === "version") return ok("27.5.1\n");
+        if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
+        // The first pull downloads for a minute; the others find their layers there.
+        if (pulls++ === 0) await new Promise((resolve) => setTimeout(resolve, 60_000));
+        return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
+      };
+      const resolver = new DockerResolver(new Docker(exec, "docker"), {
+        isInsecure: () => false,
+        pullTimeoutMs: 300_000,
+        userConfig: false,
+        engine: { configDir: "/nonexistent/.docker" },
+      });
+      const answered: string[] = [];
+      const asks = ["a", "b"].map((n) =>
+        resolver
+          .resolveTag(parseImageRef(`registry.corp/team/${n}:main`), [good])
+          .then((answer) => answered.push(`${n} ${answer.ok} at ${Date.now() - start}`)),
+      );
+      const start = Date.now();
+      await vi.advanceTimersByTimeAsync(60_000);
+      await Promise.all(asks);
+      resolver.close();
+      expect(answered).toEqual(["b true at 10000", "a true at 60000"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("pulled at once (--concurrency), is sent once: the others wait for the first answer with it", async () => {
     const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
     const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
