@@ -136,27 +136,11 @@ export class DockerResolver implements Resolver {
   ): Promise<TagResolution> {
     this.engine ??= this.checkEngine(signal);
     await this.engine;
-    const { order, firstPullEnded } = await this.inTurnOnceAnswered(ref.domain, credentials);
-    try {
-      return await this.pullInTurn(ref, credentials, order, firstPullEnded, signal);
-    } finally {
-      firstPullEnded?.();
-    }
-  }
-
-  /** resolveTag's pulls, in turn: `firstPullEnded`, when given, is called once the first has ended. */
-  private async pullInTurn(
-    ref: ImageRef,
-    credentials: readonly Credential[],
-    order: Credential[],
-    firstPullEnded: (() => void) | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<TagResolution> {
     const reference = formatImageRef(ref);
     // Like the kubelet, try every matching credential in turn; then the user's own docker config (null),
     // after pull secrets only when it holds a credential for the registry: the kubelet never pulls
     // anonymously once a pull secret matched, and a new pod would fail where an anonymous pull worked.
-    const attempts: (Credential | null)[] = order;
+    const attempts: (Credential | null)[] = this.inTurn(ref.domain, credentials);
     if (this.options.userConfig) attempts.push(null);
     const failures: string[] = [];
     // Whether every pull was told the tag is not there: then no new pod could pull it either.
@@ -173,7 +157,8 @@ export class DockerResolver implements Resolver {
       userConfigCounts ??= await this.userHasCredential(ref.domain);
       return userConfigCounts;
     };
-    for (const [index, credential] of tried.entries()) {
+    for (let index = 0; index < tried.length; index++) {
+      let credential = tried[index];
       if (Date.now() < deadline && !(await counts(credential))) break;
       // Taken after the helper, which may have used some of it.
       const left = index === 0 ? this.options.pullTimeoutMs : deadline - Date.now();
@@ -188,18 +173,26 @@ export class DockerResolver implements Resolver {
         }
         break;
       }
-      // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
-      const configDir =
-        credential === undefined
-          ? this.emptyConfigDir()
-          : credential
-            ? this.configDirFor(ref, credential)
-            : undefined;
-      const pulled = await this.docker.pull(reference, { configDir, signal, timeoutMs: left });
-      if (credential && !pulled.ok && loginTurnedDown.test(pulled.reason))
-        this.turnDown(ref.domain, credential);
-      // After turnDown: the pulls waiting for this one then try the secret last.
-      if (index === 0) firstPullEnded?.();
+      // A pull secret's first pull on the host, claimed, or one under way waited for (it may be turned down).
+      const firstPull = credential ? await this.firstPullTurn(ref.domain, tried, index) : undefined;
+      credential = tried[index];
+      let configDir: string | undefined;
+      let pulled: Awaited<ReturnType<Docker["pull"]>>;
+      try {
+        // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
+        configDir =
+          credential === undefined
+            ? this.emptyConfigDir()
+            : credential
+              ? this.configDirFor(ref, credential)
+              : undefined;
+        pulled = await this.docker.pull(reference, { configDir, signal, timeoutMs: left });
+        if (credential && !pulled.ok && loginTurnedDown.test(pulled.reason))
+          this.turnDown(ref.domain, credential);
+      } finally {
+        // After turnDown: the pulls waiting for this one then try the secret last.
+        firstPull?.();
+      }
       if (!pulled.ok) {
         notFound &&= !pulled.interrupted && tagNotFound.test(pulled.reason);
         const who = credential
@@ -251,35 +244,42 @@ export class DockerResolver implements Resolver {
   }
 
   /**
-   * inTurn, once the first of them has been answered on `host`: while its first pull is under way, this one
-   * waits for it, then looks again (it may have been turned down).
+   * Before the pull with `tried[index]`, a pull secret: where another pull's first with it on `host` is under
+   * way, waits for it (10 s at most: a login turned down is told within seconds; a pull that downloads, or a
+   * registry that does not answer, is not waited for longer), and where it was turned down meanwhile, takes
+   * the next secret not turned down in its place. Where no pull with it came before, claims the first: the
+   * returned call ends the claim once the pull has ended.
    */
-  private async inTurnOnceAnswered(
+  private async firstPullTurn(
     host: string,
-    credentials: readonly Credential[],
-  ): Promise<{ order: Credential[]; firstPullEnded?: () => void }> {
+    tried: (Credential | null | undefined)[],
+    index: number,
+  ): Promise<(() => void) | undefined> {
     for (;;) {
-      const order = this.inTurn(host, credentials);
-      const first = order[0];
-      if (!first) return { order };
-      const key = `${host}\n${fingerprint(first)}`;
+      const credential = tried[index];
+      if (!credential) return undefined;
+      const key = `${host}\n${fingerprint(credential)}`;
       const underWay = this.firstPulls.get(key);
       if (underWay) {
-        // A login turned down is told within seconds; a pull that downloads, or a registry that does not
-        // answer, is not waited for beyond that.
-        if (await endsWithin(underWay, firstAnswerWaitMs)) continue;
-        return { order };
+        if (!(await endsWithin(underWay, firstAnswerWaitMs))) return undefined;
+        // Turned down meanwhile: after the other secrets still to try, if one is not.
+        const down = this.turnedDown.get(host);
+        const secrets = tried.filter((c, at) => at > index && c) as Credential[];
+        if (down?.has(fingerprint(credential)) && secrets.some((c) => !down.has(fingerprint(c)))) {
+          tried.splice(index, 1);
+          tried.splice(index + secrets.length, 0, credential);
+        }
+        continue;
       }
-      if (this.pulledWith.has(key)) return { order };
-      // This pull is the first with it: claimed here, with no wait between the look and the claim.
+      if (this.pulledWith.has(key)) return undefined;
+      // The first pull with it: claimed here, with no wait between the look and the claim.
       let end = () => {};
       this.firstPulls.set(key, new Promise<void>((resolve) => (end = resolve)));
-      const firstPullEnded = () => {
+      return () => {
         this.pulledWith.add(key);
         this.firstPulls.delete(key);
         end();
       };
-      return { order, firstPullEnded };
     }
   }
 
@@ -396,7 +396,9 @@ export class DockerResolver implements Resolver {
   private configForReading(ref: ImageRef, credentials: readonly Credential[]): string | undefined {
     const repository = repositoryOf(ref);
     if (this.workedWith.has(repository)) return this.workedWith.get(repository);
-    if (credentials[0]) return this.configDirFor(ref, credentials[0]);
+    // Not one the registry turned down: it would be one more failed login, and the read would fail.
+    const first = this.inTurn(ref.domain, credentials)[0];
+    if (first) return this.configDirFor(ref, first);
     return this.options.userConfig ? undefined : this.emptyConfigDir();
   }
 

@@ -1236,22 +1236,32 @@ describe("DockerResolver: a pull secret a registry turned down", () => {
     }
   });
 
-  it("pulled at once (--concurrency), is sent once: the others wait for the first answer with it", async () => {
-    const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
-    const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
-    const staleLogin = Buffer.from("robot:OLD-PASSWORD").toString("base64");
-    let staleLogins = 0;
+  it("pulled at once (--concurrency), each of several is sent once: the others wait for its first answer", async () => {
+    // After rotations, one robot account's old passwords in secrets the pods still name.
+    const secret = (password: string, name: string) => ({
+      username: "robot",
+      password,
+      source: `secret shop/${name}`,
+    });
+    const old = [
+      secret("PW-2024", "regcred-2024"),
+      secret("PW-2025", "regcred-2025"),
+      secret("PW-2026", "regcred-2026"),
+    ];
+    const good = secret("PW-NOW", "regcred");
+    const login = (password: string) => Buffer.from(`robot:${password}`).toString("base64");
+    const refused: Record<string, number> = { "PW-2024": 0, "PW-2025": 0, "PW-2026": 0 };
+    const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
     const exec: Exec = async (_file, args) => {
       const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
       const verb = args[0] === "--config" ? args[2] : args[0];
-      const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
       if (verb === "version") return ok("27.5.1\n");
       if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
       // A registry round trip.
       await new Promise((resolve) => setTimeout(resolve, 20));
-      if (!config.includes(staleLogin))
-        return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
-      staleLogins++;
+      const stale = Object.keys(refused).find((password) => config.includes(login(password)));
+      if (!stale) return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
+      refused[stale]!++;
       const stderr = `Error response from daemon: Head "https://registry.corp/v2/team/x/manifests/main": unauthorized: incorrect username or password\n`;
       return { exitCode: 1, stdout: "", stderr, interrupted: false };
     };
@@ -1262,9 +1272,54 @@ describe("DockerResolver: a pull secret a registry turned down", () => {
       engine: { configDir: "/nonexistent/.docker" },
     });
     const images = ["a", "b", "c", "d"].map((n) => parseImageRef(`registry.corp/team/${n}:main`));
-    const answers = await Promise.all(images.map((ref) => resolver.resolveTag(ref, [stale, good])));
+    const answers = await Promise.all(images.map((ref) => resolver.resolveTag(ref, [...old, good])));
     resolver.close();
     expect(answers.map((answer) => answer.ok)).toEqual([true, true, true, true]);
+    expect(refused).toEqual({ "PW-2024": 1, "PW-2025": 1, "PW-2026": 1 });
+  });
+
+  it("is not the one another repository's manifest is read with", async () => {
+    const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
+    const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
+    const staleLogin = Buffer.from("robot:OLD-PASSWORD").toString("base64");
+    const digest = digestOf("b");
+    let staleLogins = 0;
+    const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+    const exec: Exec = async (_file, args) => {
+      const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      if (verb === "version") return ok("27.5.1\n");
+      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
+      if (config.includes(staleLogin)) {
+        staleLogins++;
+        const stderr =
+          verb === "manifest"
+            ? `no such manifest: registry.corp/team/a-dev@${digest}\n`
+            : `Error response from daemon: Head "https://registry.corp/v2/team/a/manifests/main": unauthorized: incorrect username or password\n`;
+        return { exitCode: 1, stdout: "", stderr, interrupted: false };
+      }
+      if (verb === "pull")
+        return ok(`main: Pulling from x\nDigest: ${digest}\nStatus: Image is up to date\n`);
+      return ok(
+        JSON.stringify({ schemaVersion: 2, mediaType: dockerManifest, config: { digest: configOf(digest) } }),
+      );
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: false,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    expect(
+      await resolver.resolveTag(parseImageRef("registry.corp/team/a:main"), [stale, good]),
+    ).toMatchObject({
+      ok: true,
+    });
+    // A node runs the digest under another repository of the registry.
+    const other = { ...parseImageRef("registry.corp/team/a-dev:main"), tag: null, digest };
+    const info = await resolver.inspectManifest(other, digest, [stale, good]);
+    resolver.close();
+    expect(info.ok).toBe(true);
     expect(staleLogins).toBe(1);
   });
 
