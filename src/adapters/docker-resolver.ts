@@ -158,11 +158,16 @@ export class DockerResolver implements Resolver {
       return userConfigCounts;
     };
     for (let index = 0; index < tried.length; index++) {
-      let credential = tried[index];
-      if (Date.now() < deadline && !(await counts(credential))) break;
-      // Taken after the helper, which may have used some of it.
-      const left = index === 0 ? this.options.pullTimeoutMs : deadline - Date.now();
+      if (Date.now() < deadline && !(await counts(tried[index]))) break;
+      // A pull secret's first pull on the host, claimed, or one under way waited for (it may be turned down,
+      // and another secret take its place).
+      const turn = tried[index] ? await this.firstPullTurn(ref.domain, tried, index) : { waited: false };
+      const firstPull = turn.claim;
+      const credential = tried[index];
+      // Taken after the helper and the wait, which may have used some of it.
+      const left = index === 0 && !turn.waited ? this.options.pullTimeoutMs : deadline - Date.now();
       if (left <= 0) {
+        firstPull?.();
         const untried = tried
           .slice(index)
           .filter((c) => c !== null || userConfigCounts === true)
@@ -173,9 +178,6 @@ export class DockerResolver implements Resolver {
         }
         break;
       }
-      // A pull secret's first pull on the host, claimed, or one under way waited for (it may be turned down).
-      const firstPull = credential ? await this.firstPullTurn(ref.domain, tried, index) : undefined;
-      credential = tried[index];
       let configDir: string | undefined;
       let pulled: Awaited<ReturnType<Docker["pull"]>>;
       try {
@@ -244,43 +246,52 @@ export class DockerResolver implements Resolver {
   }
 
   /**
-   * Before the pull with `tried[index]`, a pull secret: where another pull's first with it on `host` is under
-   * way, waits for it (10 s at most: a login turned down is told within seconds; a pull that downloads, or a
-   * registry that does not answer, is not waited for longer), and where it was turned down meanwhile, takes
-   * the next secret not turned down in its place. Where no pull with it came before, claims the first: the
-   * returned call ends the claim once the pull has ended.
+   * Before the pull with `tried[index]`, a pull secret: one the host turned down goes after the secrets still
+   * to try, where one of them is not; where another pull's first with it on `host` is under way, waits for
+   * it (10 s at most: a login turned down is told within seconds; a pull that downloads, or a registry that
+   * does not answer, is not waited for longer), then looks again. Where no pull with it came before, claims
+   * the first: `claim()` ends the claim once the pull has ended.
    */
   private async firstPullTurn(
     host: string,
     tried: (Credential | null | undefined)[],
     index: number,
-  ): Promise<(() => void) | undefined> {
+  ): Promise<{ claim?: () => void; waited: boolean }> {
+    let waited = false;
     for (;;) {
       const credential = tried[index];
-      if (!credential) return undefined;
+      if (!credential) return { waited };
+      if (this.movedBack(host, tried, index)) continue;
       const key = `${host}\n${fingerprint(credential)}`;
       const underWay = this.firstPulls.get(key);
       if (underWay) {
-        if (!(await endsWithin(underWay, firstAnswerWaitMs))) return undefined;
-        // Turned down meanwhile: after the other secrets still to try, if one is not.
-        const down = this.turnedDown.get(host);
-        const secrets = tried.filter((c, at) => at > index && c) as Credential[];
-        if (down?.has(fingerprint(credential)) && secrets.some((c) => !down.has(fingerprint(c)))) {
-          tried.splice(index, 1);
-          tried.splice(index + secrets.length, 0, credential);
-        }
+        waited = true;
+        if (!(await endsWithin(underWay, firstAnswerWaitMs))) return { waited };
         continue;
       }
-      if (this.pulledWith.has(key)) return undefined;
+      if (this.pulledWith.has(key)) return { waited };
       // The first pull with it: claimed here, with no wait between the look and the claim.
       let end = () => {};
       this.firstPulls.set(key, new Promise<void>((resolve) => (end = resolve)));
-      return () => {
+      const claim = () => {
         this.pulledWith.add(key);
         this.firstPulls.delete(key);
         end();
       };
+      return { claim, waited };
     }
+  }
+
+  /** Whether `tried[index]`, turned down by `host`, went after the secrets still to try: one of them is not. */
+  private movedBack(host: string, tried: (Credential | null | undefined)[], index: number): boolean {
+    const down = this.turnedDown.get(host);
+    const credential = tried[index];
+    if (!down || !credential || !down.has(fingerprint(credential))) return false;
+    const secrets = tried.filter((c, at) => at > index && c) as Credential[];
+    if (!secrets.some((c) => !down.has(fingerprint(c)))) return false;
+    tried.splice(index, 1);
+    tried.splice(index + secrets.length, 0, credential);
+    return true;
   }
 
   /** The pull secrets in the order to try them on `host`: those it turned down in this run last. */

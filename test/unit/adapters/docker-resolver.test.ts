@@ -1362,3 +1362,90 @@ describe("DockerResolver: a pull secret a registry turned down", () => {
     ]);
   });
 });
+
+describe("DockerResolver: a pull secret turned down while this image was busy, and the wait's time", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+  const fail = (stderr: string): ExecResult => ({ exitCode: 1, stdout: "", stderr, interrupted: false });
+  const login = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
+  it("a secret turned down by another image's first pull is not sent again before one not turned down", async () => {
+    // The namespace's pull secrets for Docker Hub: another org's robot (no access to team/*), the password the
+    // last rotation left behind, and the current one.
+    const otherOrg = { username: "other-robot", password: "OTHER-PW", source: "secret shop/other-org" };
+    const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
+    const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
+    let staleRefusals = 0;
+    const exec: Exec = async (_file, args) => {
+      const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
+      const verb = args[0] === "--config" ? args[2] : args[0];
+      if (verb === "version") return ok("27.5.1\n");
+      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
+      const reference = args.at(-1)!;
+      if (config.includes(login("other-robot", "OTHER-PW"))) {
+        // Docker Hub takes its time for b's repository.
+        await sleep(reference.includes("/b:") ? 300 : 10);
+        return fail(
+          `Error response from daemon: pull access denied for ${reference}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\n`,
+        );
+      }
+      await sleep(20);
+      if (config.includes(login("robot", "OLD-PASSWORD"))) {
+        staleRefusals++;
+        return fail(
+          `Error response from daemon: Head "https://registry-1.docker.io/v2/${reference}/manifests/main": unauthorized: incorrect username or password\n`,
+        );
+      }
+      return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
+    };
+    const resolver = new DockerResolver(new Docker(exec, "docker"), {
+      isInsecure: () => false,
+      pullTimeoutMs: 60_000,
+      userConfig: false,
+      engine: { configDir: "/nonexistent/.docker" },
+    });
+    // Two images pulled at once (--concurrency), with the same pull secrets.
+    const answers = await Promise.all(
+      ["docker.io/team/a:main", "docker.io/team/b:main"].map((image) =>
+        resolver.resolveTag(parseImageRef(image), [otherOrg, stale, good]),
+      ),
+    );
+    resolver.close();
+    expect(answers.map((answer) => answer.ok)).toEqual([true, true]);
+    // README: "the old login fails once, not once per image".
+    expect(staleRefusals).toBe(1);
+  });
+
+  it("an image that waited for another's first pull with its secret still ends within --pull-timeout", async () => {
+    vi.useFakeTimers();
+    try {
+      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
+        const verb = args[0] === "--config" ? args[2] : args[0];
+        if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
+        // A registry that does not answer: killed at the timeout handed over.
+        await new Promise((resolve) => setTimeout(resolve, options?.timeoutMs ?? 1e9));
+        return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
+      };
+      const resolver = new DockerResolver(new Docker(exec, "docker"), {
+        isInsecure: () => false,
+        pullTimeoutMs: 5_000,
+        userConfig: false,
+        engine: { configDir: "/nonexistent/.docker" },
+      });
+      const secret = { username: "robot", password: "PW", source: "secret shop/regcred" };
+      const start = Date.now();
+      const ended: string[] = [];
+      const asks = ["a", "b"].map((n) =>
+        resolver
+          .resolveTag(parseImageRef(`registry.corp/team/${n}:main`), [secret])
+          .then(() => ended.push(`${n} at ${Date.now() - start}`)),
+      );
+      await vi.advanceTimersByTimeAsync(20_000);
+      await Promise.all(asks);
+      resolver.close();
+      // --pull-timeout 5s: "give up on one image's pull after this long".
+      expect(ended).toEqual(["a at 5000", "b at 5000"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
