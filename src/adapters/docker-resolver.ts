@@ -161,13 +161,15 @@ export class DockerResolver implements Resolver {
       if (Date.now() < deadline && !(await counts(tried[index]))) break;
       // A pull secret's first pull on the host, claimed, or one under way waited for (it may be turned down,
       // and another secret take its place).
-      const turn = tried[index] ? await this.firstPullTurn(ref.domain, tried, index) : { waited: false };
+      const turn = tried[index]
+        ? await this.firstPullTurn(ref.domain, tried, index, deadline)
+        : { waited: false };
       const firstPull = turn.claim;
       const credential = tried[index];
       // Taken after the helper and the wait, which may have used some of it.
       const left = index === 0 && !turn.waited ? this.options.pullTimeoutMs : deadline - Date.now();
       if (left <= 0) {
-        firstPull?.();
+        firstPull?.(false);
         const untried = tried
           .slice(index)
           .filter((c) => c !== null || userConfigCounts === true)
@@ -180,6 +182,8 @@ export class DockerResolver implements Resolver {
       }
       let configDir: string | undefined;
       let pulled: Awaited<ReturnType<Docker["pull"]>>;
+      // Whether the registry answered the pull (not killed, not stopped): only then was the secret heard.
+      let answered = false;
       try {
         // undefined: no credential at all (--no-local-credentials and no pull secret), an empty config.
         configDir =
@@ -189,11 +193,12 @@ export class DockerResolver implements Resolver {
               ? this.configDirFor(ref, credential)
               : undefined;
         pulled = await this.docker.pull(reference, { configDir, signal, timeoutMs: left });
+        answered = pulled.ok || !pulled.interrupted;
         if (credential && !pulled.ok && loginTurnedDown.test(pulled.reason))
           this.turnDown(ref.domain, credential);
       } finally {
         // After turnDown: the pulls waiting for this one then try the secret last.
-        firstPull?.();
+        firstPull?.(answered);
       }
       if (!pulled.ok) {
         notFound &&= !pulled.interrupted && tagNotFound.test(pulled.reason);
@@ -256,7 +261,8 @@ export class DockerResolver implements Resolver {
     host: string,
     tried: (Credential | null | undefined)[],
     index: number,
-  ): Promise<{ claim?: () => void; waited: boolean }> {
+    deadline: number,
+  ): Promise<{ claim?: (answered: boolean) => void; waited: boolean }> {
     let waited = false;
     for (;;) {
       const credential = tried[index];
@@ -266,15 +272,18 @@ export class DockerResolver implements Resolver {
       const underWay = this.firstPulls.get(key);
       if (underWay) {
         waited = true;
-        if (!(await endsWithin(underWay, firstAnswerWaitMs))) return { waited };
+        // Within the image's --pull-timeout too.
+        const wait = Math.min(firstAnswerWaitMs, deadline - Date.now());
+        if (wait <= 0 || !(await endsWithin(underWay, wait))) return { waited };
         continue;
       }
       if (this.pulledWith.has(key)) return { waited };
       // The first pull with it: claimed here, with no wait between the look and the claim.
       let end = () => {};
       this.firstPulls.set(key, new Promise<void>((resolve) => (end = resolve)));
-      const claim = () => {
-        this.pulledWith.add(key);
+      // A first pull the registry did not answer (killed, stopped, never run) leaves the next one first.
+      const claim = (answered: boolean) => {
+        if (answered) this.pulledWith.add(key);
         this.firstPulls.delete(key);
         end();
       };

@@ -1443,7 +1443,112 @@ describe("DockerResolver: a pull secret turned down while this image was busy, a
       await Promise.all(asks);
       resolver.close();
       // --pull-timeout 5s: "give up on one image's pull after this long".
-      expect(ended).toEqual(["a at 5000", "b at 5000"]);
+      expect(ended.sort()).toEqual(["a at 5000", "b at 5000"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it.each([
+    ["ends exactly as w's time runs out (the stale secret never sent by w)", 60_000],
+    ["leaves w 10 ms (its pull with the stale secret killed before the registry answers)", 59_990],
+  ])("w's first secret's pull %s: the next images send the stale secret once", async (_, firstEnds) => {
+    vi.useFakeTimers();
+    try {
+      let staleRefusals = 0;
+      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
+        const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
+        const verb = args[0] === "--config" ? args[2] : args[0];
+        if (verb === "version") return ok("27.5.1\n");
+        if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
+        const timeoutMs = options?.timeoutMs ?? 1e9;
+        if (config.includes(login("one", "PW-ONE"))) {
+          await sleep(firstEnds);
+          return fail("Error response from daemon: unexpected EOF\n");
+        }
+        // A registry round trip.
+        if (timeoutMs < 20) {
+          await sleep(timeoutMs);
+          return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
+        }
+        await sleep(20);
+        if (config.includes(login("robot", "OLD-PASSWORD"))) {
+          staleRefusals++;
+          return {
+            exitCode: 1,
+            stdout: "",
+            stderr: `Error response from daemon: Head "https://registry.corp/v2/team/x/manifests/main": unauthorized: incorrect username or password\n`,
+            interrupted: false,
+          };
+        }
+        return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
+      };
+      const resolver = new DockerResolver(new Docker(exec, "docker"), {
+        isInsecure: () => false,
+        pullTimeoutMs: 60_000,
+        userConfig: false,
+        engine: { configDir: "/nonexistent/.docker" },
+      });
+      const one = { username: "one", password: "PW-ONE", source: "secret shop/one" };
+      const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
+      const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
+      const w = resolver.resolveTag(parseImageRef("registry.corp/team/w:main"), [one, stale]);
+      await vi.advanceTimersByTimeAsync(61_000);
+      await w;
+      // Then three images at once (--concurrency), after a rotation that left [regcred-old, regcred].
+      const asks = ["a", "b", "c"].map((n) =>
+        resolver.resolveTag(parseImageRef(`registry.corp/team/${n}:main`), [stale, good]),
+      );
+      await vi.advanceTimersByTimeAsync(30_000);
+      const answers = await Promise.all(asks);
+      resolver.close();
+      expect(answers.map((answer) => answer.ok)).toEqual([true, true, true]);
+      expect(staleRefusals).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("an image whose time runs out while it waits for another's first pull ends within --pull-timeout", async () => {
+    vi.useFakeTimers();
+    try {
+      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
+        const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
+        const verb = args[0] === "--config" ? args[2] : args[0];
+        if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
+        if (config.includes(login("one", "PW-ONE"))) {
+          // Layers downloaded for 58 s, then the connection dropped.
+          await sleep(58_000);
+          return fail("Error response from daemon: unexpected EOF\n");
+        }
+        // The registry does not answer z's pull with the other secret: killed at its timeout.
+        await sleep(options?.timeoutMs ?? 1e9);
+        return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
+      };
+      const resolver = new DockerResolver(new Docker(exec, "docker"), {
+        isInsecure: () => false,
+        pullTimeoutMs: 60_000,
+        userConfig: false,
+        engine: { configDir: "/nonexistent/.docker" },
+      });
+      const one = { username: "one", password: "PW-ONE", source: "secret shop/one" };
+      const two = { username: "two", password: "PW-TWO", source: "secret shop/two" };
+      const start = Date.now();
+      const ended: Record<string, number> = {};
+      const w = resolver.resolveTag(parseImageRef("registry.corp/team/w:main"), [one, two]).then((answer) => {
+        ended.w = Date.now() - start;
+        return answer;
+      });
+      // z starts 5 s later (a --concurrency slot freed), its first secret the second of w's.
+      await vi.advanceTimersByTimeAsync(5_000);
+      const z = resolver.resolveTag(parseImageRef("registry.corp/team/z:main"), [two]);
+      await vi.advanceTimersByTimeAsync(120_000);
+      const answer = await w;
+      await z;
+      resolver.close();
+      expect(answer.ok).toBe(false);
+      // --pull-timeout 60s is w's: it gives up at 60 s, not when z's pull ends.
+      expect(ended.w).toBeLessThanOrEqual(60_000);
     } finally {
       vi.useRealTimers();
     }
