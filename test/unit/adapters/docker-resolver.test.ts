@@ -1199,156 +1199,65 @@ describe("docker image inspect's Created, for a config that states none", () => 
   });
 });
 
+/** A resolver over `exec` with pull secrets only (no docker config of the user's), as the CronJob runs it. */
+function secretsOnly(exec: Exec, pullTimeoutMs = 60_000): DockerResolver {
+  return new DockerResolver(new Docker(exec, "docker"), {
+    isInsecure: () => false,
+    pullTimeoutMs,
+    userConfig: false,
+    engine: { configDir: "/nonexistent/.docker" },
+  });
+}
+
+/**
+ * A docker at the exec boundary whose `version` and `image inspect` answer, and whose pulls `pull` answers,
+ * given the reference, the private config's text (empty for none) and the timeout handed over.
+ */
+function pullingDocker(
+  pull: (reference: string, config: string, timeoutMs: number, verb: string) => Promise<ExecResult>,
+): Exec {
+  return async (_file, args, options) => {
+    const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
+    const verb = args[0] === "--config" ? args[2]! : args[0]!;
+    if (verb === "version") return done("27.5.1\n");
+    if (verb === "image") return done(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
+    return pull(args.at(-1)!, config, options?.timeoutMs ?? 1e9, verb);
+  };
+}
+
+const done = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
+const failed = (stderr: string): ExecResult => ({ exitCode: 1, stdout: "", stderr, interrupted: false });
+const pulledDigest = () =>
+  done(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
+/** docker's words for a login the registry turned down. */
+const loginRefused = (host: string) =>
+  failed(
+    `Error response from daemon: Head "https://${host}/v2/team/x/manifests/main": unauthorized: incorrect username or password\n`,
+  );
+const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
+
 describe("DockerResolver: a pull secret a registry turned down", () => {
-  it("a first pull that takes long (layers to download) holds the others with its secret back 10 s at most", async () => {
-    vi.useFakeTimers();
-    try {
-      const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
-      let pulls = 0;
-      const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
-      const exec: Exec = async (_file, args) => {
-        const verb = args[0] === "--config" ? args[2] : args[0];
-        if (verb === "version") return ok("27.5.1\n");
-        if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
-        // The first pull downloads for a minute; the others find their layers there.
-        if (pulls++ === 0) await new Promise((resolve) => setTimeout(resolve, 60_000));
-        return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
-      };
-      const resolver = new DockerResolver(new Docker(exec, "docker"), {
-        isInsecure: () => false,
-        pullTimeoutMs: 300_000,
-        userConfig: false,
-        engine: { configDir: "/nonexistent/.docker" },
-      });
-      const answered: string[] = [];
-      const asks = ["a", "b"].map((n) =>
-        resolver
-          .resolveTag(parseImageRef(`registry.corp/team/${n}:main`), [good])
-          .then((answer) => answered.push(`${n} ${answer.ok} at ${Date.now() - start}`)),
-      );
-      const start = Date.now();
-      await vi.advanceTimersByTimeAsync(60_000);
-      await Promise.all(asks);
-      resolver.close();
-      expect(answered).toEqual(["b true at 10000", "a true at 60000"]);
-    } finally {
-      vi.useRealTimers();
-    }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const killed: ExecResult = { exitCode: -1, stdout: "", stderr: "", interrupted: true };
+  const secret = (user: string, password: string, name: string) => ({
+    username: user,
+    password,
+    source: `secret shop/${name}`,
   });
-
-  it("pulled at once (--concurrency), each of several is sent once: the others wait for its first answer", async () => {
-    // After rotations, one robot account's old passwords in secrets the pods still name.
-    const secret = (password: string, name: string) => ({
-      username: "robot",
-      password,
-      source: `secret shop/${name}`,
-    });
-    const old = [
-      secret("PW-2024", "regcred-2024"),
-      secret("PW-2025", "regcred-2025"),
-      secret("PW-2026", "regcred-2026"),
-    ];
-    const good = secret("PW-NOW", "regcred");
-    const login = (password: string) => Buffer.from(`robot:${password}`).toString("base64");
-    const refused: Record<string, number> = { "PW-2024": 0, "PW-2025": 0, "PW-2026": 0 };
-    const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
-    const exec: Exec = async (_file, args) => {
-      const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
-      const verb = args[0] === "--config" ? args[2] : args[0];
-      if (verb === "version") return ok("27.5.1\n");
-      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
-      // A registry round trip.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const stale = Object.keys(refused).find((password) => config.includes(login(password)));
-      if (!stale) return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
-      refused[stale]!++;
-      const stderr = `Error response from daemon: Head "https://registry.corp/v2/team/x/manifests/main": unauthorized: incorrect username or password\n`;
-      return { exitCode: 1, stdout: "", stderr, interrupted: false };
-    };
-    const resolver = new DockerResolver(new Docker(exec, "docker"), {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: false,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
-    const images = ["a", "b", "c", "d"].map((n) => parseImageRef(`registry.corp/team/${n}:main`));
-    const answers = await Promise.all(images.map((ref) => resolver.resolveTag(ref, [...old, good])));
-    resolver.close();
-    expect(answers.map((answer) => answer.ok)).toEqual([true, true, true, true]);
-    expect(refused).toEqual({ "PW-2024": 1, "PW-2025": 1, "PW-2026": 1 });
-  });
-
-  it("is not the one another repository's manifest is read with", async () => {
-    const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
-    const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
-    const staleLogin = Buffer.from("robot:OLD-PASSWORD").toString("base64");
-    const digest = digestOf("b");
-    let staleLogins = 0;
-    const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
-    const exec: Exec = async (_file, args) => {
-      const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
-      const verb = args[0] === "--config" ? args[2] : args[0];
-      if (verb === "version") return ok("27.5.1\n");
-      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
-      if (config.includes(staleLogin)) {
-        staleLogins++;
-        const stderr =
-          verb === "manifest"
-            ? `no such manifest: registry.corp/team/a-dev@${digest}\n`
-            : `Error response from daemon: Head "https://registry.corp/v2/team/a/manifests/main": unauthorized: incorrect username or password\n`;
-        return { exitCode: 1, stdout: "", stderr, interrupted: false };
-      }
-      if (verb === "pull")
-        return ok(`main: Pulling from x\nDigest: ${digest}\nStatus: Image is up to date\n`);
-      return ok(
-        JSON.stringify({ schemaVersion: 2, mediaType: dockerManifest, config: { digest: configOf(digest) } }),
-      );
-    };
-    const resolver = new DockerResolver(new Docker(exec, "docker"), {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: false,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
-    expect(
-      await resolver.resolveTag(parseImageRef("registry.corp/team/a:main"), [stale, good]),
-    ).toMatchObject({
-      ok: true,
-    });
-    // A node runs the digest under another repository of the registry.
-    const other = { ...parseImageRef("registry.corp/team/a-dev:main"), tag: null, digest };
-    const info = await resolver.inspectManifest(other, digest, [stale, good]);
-    resolver.close();
-    expect(info.ok).toBe(true);
-    expect(staleLogins).toBe(1);
-  });
+  const stale = secret("robot", "OLD-PASSWORD", "regcred-old");
+  const good = secret("robot", "NEW-PASSWORD", "regcred");
+  const withStale = (config: string) => config.includes(basic("robot", "OLD-PASSWORD"));
 
   it("is tried after the others on that registry for the rest of the run, not first for every image", async () => {
-    const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
-    const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
     const pulls: string[] = [];
-    const staleLogin = Buffer.from("robot:OLD-PASSWORD").toString("base64");
-    const exec: Exec = async (_file, args) => {
-      const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
-      const verb = args[0] === "--config" ? args[2] : args[0];
-      const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
-      if (verb === "version") return ok("27.5.1\n");
-      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
-      const host = args.at(-1)!.split("/")[0]!;
-      const withStale = config.includes(staleLogin);
-      const refused = withStale && host === "docker.io";
-      pulls.push(`${args.at(-1)} ${withStale ? "stale" : "good"}`);
-      if (!refused)
-        return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
-      const stderr = `Error response from daemon: Head "https://registry-1.docker.io/v2/team/x/manifests/main": unauthorized: incorrect username or password\n`;
-      return { exitCode: 1, stdout: "", stderr, interrupted: false };
-    };
-    const resolver = new DockerResolver(new Docker(exec, "docker"), {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: false,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
+    const resolver = secretsOnly(
+      pullingDocker(async (reference, config) => {
+        pulls.push(`${reference} ${withStale(config) ? "stale" : "good"}`);
+        return withStale(config) && reference.startsWith("docker.io/")
+          ? loginRefused("registry-1.docker.io")
+          : pulledDigest();
+      }),
+    );
     for (const image of ["docker.io/team/a:main", "docker.io/team/b:main", "ghcr.io/team/c:main"]) {
       expect(await resolver.resolveTag(parseImageRef(image), [stale, good])).toMatchObject({ ok: true });
     }
@@ -1361,49 +1270,46 @@ describe("DockerResolver: a pull secret a registry turned down", () => {
       "ghcr.io/team/c:main stale",
     ]);
   });
-});
 
-describe("DockerResolver: a pull secret turned down while this image was busy, and the wait's time", () => {
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const ok = (stdout: string): ExecResult => ({ exitCode: 0, stdout, stderr: "", interrupted: false });
-  const fail = (stderr: string): ExecResult => ({ exitCode: 1, stdout: "", stderr, interrupted: false });
-  const login = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
-  it("a secret turned down by another image's first pull is not sent again before one not turned down", async () => {
-    // The namespace's pull secrets for Docker Hub: another org's robot (no access to team/*), the password the
-    // last rotation left behind, and the current one.
-    const otherOrg = { username: "other-robot", password: "OTHER-PW", source: "secret shop/other-org" };
-    const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
-    const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
+  it("pulled at once (--concurrency), each of several is sent once: the others wait for its first answer", async () => {
+    // After rotations, one robot account's old passwords in secrets the pods still name.
+    const refused: Record<string, number> = { "PW-2024": 0, "PW-2025": 0, "PW-2026": 0 };
+    const old = Object.keys(refused).map((password) => secret("robot", password, `regcred-${password}`));
+    const resolver = secretsOnly(
+      pullingDocker(async (_reference, config) => {
+        await sleep(20); // a registry round trip
+        const sent = Object.keys(refused).find((password) => config.includes(basic("robot", password)));
+        if (!sent) return pulledDigest();
+        refused[sent]!++;
+        return loginRefused("registry.corp");
+      }),
+    );
+    const images = ["a", "b", "c", "d"].map((n) => parseImageRef(`registry.corp/team/${n}:main`));
+    const answers = await Promise.all(images.map((ref) => resolver.resolveTag(ref, [...old, good])));
+    resolver.close();
+    expect(answers.map((answer) => answer.ok)).toEqual([true, true, true, true]);
+    expect(refused).toEqual({ "PW-2024": 1, "PW-2025": 1, "PW-2026": 1 });
+  });
+
+  it("turned down by another image's pull while this one was busy, is not sent again before one that works", async () => {
+    // Docker Hub: another org's robot (no access to team/*), the password a rotation left, the current one.
+    const otherOrg = secret("other-robot", "OTHER-PW", "other-org");
     let staleRefusals = 0;
-    const exec: Exec = async (_file, args) => {
-      const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
-      const verb = args[0] === "--config" ? args[2] : args[0];
-      if (verb === "version") return ok("27.5.1\n");
-      if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
-      const reference = args.at(-1)!;
-      if (config.includes(login("other-robot", "OTHER-PW"))) {
-        // Docker Hub takes its time for b's repository.
-        await sleep(reference.includes("/b:") ? 300 : 10);
-        return fail(
-          `Error response from daemon: pull access denied for ${reference}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\n`,
-        );
-      }
-      await sleep(20);
-      if (config.includes(login("robot", "OLD-PASSWORD"))) {
+    const resolver = secretsOnly(
+      pullingDocker(async (reference, config) => {
+        if (config.includes(basic("other-robot", "OTHER-PW"))) {
+          // Docker Hub takes its time for b's repository.
+          await sleep(reference.includes("/b:") ? 300 : 10);
+          return failed(
+            `Error response from daemon: pull access denied for ${reference}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied\n`,
+          );
+        }
+        await sleep(20);
+        if (!withStale(config)) return pulledDigest();
         staleRefusals++;
-        return fail(
-          `Error response from daemon: Head "https://registry-1.docker.io/v2/${reference}/manifests/main": unauthorized: incorrect username or password\n`,
-        );
-      }
-      return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
-    };
-    const resolver = new DockerResolver(new Docker(exec, "docker"), {
-      isInsecure: () => false,
-      pullTimeoutMs: 60_000,
-      userConfig: false,
-      engine: { configDir: "/nonexistent/.docker" },
-    });
-    // Two images pulled at once (--concurrency), with the same pull secrets.
+        return loginRefused("registry-1.docker.io");
+      }),
+    );
     const answers = await Promise.all(
       ["docker.io/team/a:main", "docker.io/team/b:main"].map((image) =>
         resolver.resolveTag(parseImageRef(image), [otherOrg, stale, good]),
@@ -1411,42 +1317,7 @@ describe("DockerResolver: a pull secret turned down while this image was busy, a
     );
     resolver.close();
     expect(answers.map((answer) => answer.ok)).toEqual([true, true]);
-    // README: "the old login fails once, not once per image".
     expect(staleRefusals).toBe(1);
-  });
-
-  it("an image that waited for another's first pull with its secret still ends within --pull-timeout", async () => {
-    vi.useFakeTimers();
-    try {
-      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
-        const verb = args[0] === "--config" ? args[2] : args[0];
-        if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
-        // A registry that does not answer: killed at the timeout handed over.
-        await new Promise((resolve) => setTimeout(resolve, options?.timeoutMs ?? 1e9));
-        return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
-      };
-      const resolver = new DockerResolver(new Docker(exec, "docker"), {
-        isInsecure: () => false,
-        pullTimeoutMs: 5_000,
-        userConfig: false,
-        engine: { configDir: "/nonexistent/.docker" },
-      });
-      const secret = { username: "robot", password: "PW", source: "secret shop/regcred" };
-      const start = Date.now();
-      const ended: string[] = [];
-      const asks = ["a", "b"].map((n) =>
-        resolver
-          .resolveTag(parseImageRef(`registry.corp/team/${n}:main`), [secret])
-          .then(() => ended.push(`${n} at ${Date.now() - start}`)),
-      );
-      await vi.advanceTimersByTimeAsync(20_000);
-      await Promise.all(asks);
-      resolver.close();
-      // --pull-timeout 5s: "give up on one image's pull after this long".
-      expect(ended.sort()).toEqual(["a at 5000", "b at 5000"]);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 
   it.each([
@@ -1456,42 +1327,21 @@ describe("DockerResolver: a pull secret turned down while this image was busy, a
     vi.useFakeTimers();
     try {
       let staleRefusals = 0;
-      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
-        const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
-        const verb = args[0] === "--config" ? args[2] : args[0];
-        if (verb === "version") return ok("27.5.1\n");
-        if (verb === "image") return ok(JSON.stringify({ RepoDigests: [], Created: null, Labels: null }));
-        const timeoutMs = options?.timeoutMs ?? 1e9;
-        if (config.includes(login("one", "PW-ONE"))) {
-          await sleep(firstEnds);
-          return fail("Error response from daemon: unexpected EOF\n");
-        }
-        // A registry round trip.
-        if (timeoutMs < 20) {
-          await sleep(timeoutMs);
-          return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
-        }
-        await sleep(20);
-        if (config.includes(login("robot", "OLD-PASSWORD"))) {
+      const resolver = secretsOnly(
+        pullingDocker(async (_reference, config, timeoutMs) => {
+          if (config.includes(basic("one", "PW-ONE"))) {
+            await sleep(firstEnds);
+            return failed("Error response from daemon: unexpected EOF\n");
+          }
+          // A registry round trip, or the timeout handed over if that comes first.
+          await sleep(Math.min(20, timeoutMs));
+          if (timeoutMs < 20) return killed;
+          if (!withStale(config)) return pulledDigest();
           staleRefusals++;
-          return {
-            exitCode: 1,
-            stdout: "",
-            stderr: `Error response from daemon: Head "https://registry.corp/v2/team/x/manifests/main": unauthorized: incorrect username or password\n`,
-            interrupted: false,
-          };
-        }
-        return ok(`main: Pulling from x\nDigest: ${digestOf("a")}\nStatus: Image is up to date\n`);
-      };
-      const resolver = new DockerResolver(new Docker(exec, "docker"), {
-        isInsecure: () => false,
-        pullTimeoutMs: 60_000,
-        userConfig: false,
-        engine: { configDir: "/nonexistent/.docker" },
-      });
-      const one = { username: "one", password: "PW-ONE", source: "secret shop/one" };
-      const stale = { username: "robot", password: "OLD-PASSWORD", source: "secret shop/regcred-old" };
-      const good = { username: "robot", password: "NEW-PASSWORD", source: "secret shop/regcred" };
+          return loginRefused("registry.corp");
+        }),
+      );
+      const one = secret("one", "PW-ONE", "one");
       const w = resolver.resolveTag(parseImageRef("registry.corp/team/w:main"), [one, stale]);
       await vi.advanceTimersByTimeAsync(61_000);
       await w;
@@ -1509,48 +1359,137 @@ describe("DockerResolver: a pull secret turned down while this image was busy, a
     }
   });
 
-  it("an image whose time runs out while it waits for another's first pull ends within --pull-timeout", async () => {
+  it("is not the one another repository's manifest is read with", async () => {
+    const digest = digestOf("b");
+    let staleLogins = 0;
+    const resolver = secretsOnly(
+      pullingDocker(async (_reference, config, _timeoutMs, verb) => {
+        if (withStale(config)) {
+          staleLogins++;
+          return verb === "manifest"
+            ? failed(`no such manifest: registry.corp/team/a-dev@${digest}\n`)
+            : loginRefused("registry.corp");
+        }
+        if (verb === "pull")
+          return done(`main: Pulling from x\nDigest: ${digest}\nStatus: Image is up to date\n`);
+        return done(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: dockerManifest,
+            config: { digest: configOf(digest) },
+          }),
+        );
+      }),
+    );
+    expect(
+      await resolver.resolveTag(parseImageRef("registry.corp/team/a:main"), [stale, good]),
+    ).toMatchObject({
+      ok: true,
+    });
+    // A node runs the digest under another repository of the registry.
+    const other = { ...parseImageRef("registry.corp/team/a-dev:main"), tag: null, digest };
+    const info = await resolver.inspectManifest(other, digest, [stale, good]);
+    resolver.close();
+    expect(info.ok).toBe(true);
+    expect(staleLogins).toBe(1);
+  });
+});
+
+describe("DockerResolver: the wait for another image's first pull with a secret", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const killed: ExecResult = { exitCode: -1, stdout: "", stderr: "", interrupted: true };
+
+  /** Images asked for at `startsMs` each, on fake timers: when each ended, after `runMs`. */
+  async function endings(
+    exec: Exec,
+    pullTimeoutMs: number,
+    asks: [image: string, secrets: Credential[], startsMs: number][],
+    runMs: number,
+  ): Promise<Record<string, number>> {
     vi.useFakeTimers();
     try {
-      const exec: Exec = async (_file, args, options): Promise<ExecResult> => {
-        const config = args[0] === "--config" ? readFileSync(join(args[1]!, "config.json"), "utf8") : "";
-        const verb = args[0] === "--config" ? args[2] : args[0];
-        if (verb === "version") return { exitCode: 0, stdout: "27.5.1\n", stderr: "", interrupted: false };
-        if (config.includes(login("one", "PW-ONE"))) {
-          // Layers downloaded for 58 s, then the connection dropped.
-          await sleep(58_000);
-          return fail("Error response from daemon: unexpected EOF\n");
-        }
-        // The registry does not answer z's pull with the other secret: killed at its timeout.
-        await sleep(options?.timeoutMs ?? 1e9);
-        return { exitCode: -1, stdout: "", stderr: "", interrupted: true };
-      };
-      const resolver = new DockerResolver(new Docker(exec, "docker"), {
-        isInsecure: () => false,
-        pullTimeoutMs: 60_000,
-        userConfig: false,
-        engine: { configDir: "/nonexistent/.docker" },
-      });
-      const one = { username: "one", password: "PW-ONE", source: "secret shop/one" };
-      const two = { username: "two", password: "PW-TWO", source: "secret shop/two" };
+      const resolver = secretsOnly(exec, pullTimeoutMs);
       const start = Date.now();
       const ended: Record<string, number> = {};
-      const w = resolver.resolveTag(parseImageRef("registry.corp/team/w:main"), [one, two]).then((answer) => {
-        ended.w = Date.now() - start;
-        return answer;
-      });
-      // z starts 5 s later (a --concurrency slot freed), its first secret the second of w's.
-      await vi.advanceTimersByTimeAsync(5_000);
-      const z = resolver.resolveTag(parseImageRef("registry.corp/team/z:main"), [two]);
-      await vi.advanceTimersByTimeAsync(120_000);
-      const answer = await w;
-      await z;
+      const answers: Promise<unknown>[] = [];
+      for (const [image, secrets, startsMs] of asks) {
+        await vi.advanceTimersByTimeAsync(startsMs - (Date.now() - start));
+        answers.push(
+          resolver.resolveTag(parseImageRef(`registry.corp/team/${image}:main`), secrets).then(() => {
+            ended[image] = Date.now() - start;
+          }),
+        );
+      }
+      await vi.advanceTimersByTimeAsync(runMs);
+      await Promise.all(answers);
       resolver.close();
-      expect(answer.ok).toBe(false);
-      // --pull-timeout 60s is w's: it gives up at 60 s, not when z's pull ends.
-      expect(ended.w).toBeLessThanOrEqual(60_000);
+      return ended;
     } finally {
       vi.useRealTimers();
     }
+  }
+  const regcred = { username: "robot", password: "PW", source: "secret shop/regcred" };
+
+  it("a first pull that takes long (layers to download) holds the others with its secret back 10 s at most", async () => {
+    let pulls = 0;
+    const exec = pullingDocker(async () => {
+      // The first pull downloads for a minute; the others find their layers there.
+      if (pulls++ === 0) await sleep(60_000);
+      return pulledDigest();
+    });
+    const ended = await endings(
+      exec,
+      300_000,
+      [
+        ["a", [regcred], 0],
+        ["b", [regcred], 0],
+      ],
+      60_000,
+    );
+    expect(ended).toEqual({ a: 60_000, b: 10_000 });
+  });
+
+  it("is taken off --pull-timeout: an image that waited still ends within it", async () => {
+    // A registry that does not answer: each pull killed at the timeout handed over.
+    const exec = pullingDocker(async (_reference, _config, timeoutMs) => {
+      await sleep(timeoutMs);
+      return killed;
+    });
+    const ended = await endings(
+      exec,
+      5_000,
+      [
+        ["a", [regcred], 0],
+        ["b", [regcred], 0],
+      ],
+      20_000,
+    );
+    expect(ended).toEqual({ a: 5_000, b: 5_000 });
+  });
+
+  it("ends at the image's --pull-timeout, not when the pull it waits for ends", async () => {
+    const one = { username: "one", password: "PW-ONE", source: "secret shop/one" };
+    const two = { username: "two", password: "PW-TWO", source: "secret shop/two" };
+    const exec = pullingDocker(async (_reference, config, timeoutMs) => {
+      if (config.includes(basic("one", "PW-ONE"))) {
+        // Layers downloaded for 58 s, then the connection dropped.
+        await sleep(58_000);
+        return failed("Error response from daemon: unexpected EOF\n");
+      }
+      // The registry does not answer z's pull with the other secret: killed at its timeout.
+      await sleep(timeoutMs);
+      return killed;
+    });
+    // z starts 5 s later (a --concurrency slot freed), its first secret the second of w's.
+    const ended = await endings(
+      exec,
+      60_000,
+      [
+        ["w", [one, two], 0],
+        ["z", [two], 5_000],
+      ],
+      120_000,
+    );
+    expect(ended.w).toBeLessThanOrEqual(60_000);
   });
 });
