@@ -291,7 +291,7 @@ export class DockerResolver implements Resolver {
     }
   }
 
-  /** Whether `tried[index]`, turned down by `host`, went after the secrets still to try: one of them is not. */
+  /** Whether `tried[index]`, turned down by `host`, went after the secrets still to try (one is not). */
   private movedBack(host: string, tried: (Credential | null | undefined)[], index: number): boolean {
     const down = this.turnedDown.get(host);
     const credential = tried[index];

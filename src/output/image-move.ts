@@ -1,4 +1,7 @@
-/** One image's move, as apply reports it: `web:main 0e02c92a1b3c → c7ede51f0d9e (revision 9f8e7d1, built 12m ago)`. */
+/**
+ * One image's move, as apply reports it: `web:main 0e02c92a1b3c → c7ede51f0d9e (revision 9f8e7d1, built 12m
+ * ago)`.
+ */
 import { buildTime } from "../core/image-age.js";
 import { shortDigest } from "../core/image-id.js";
 import type { NewImage, PlanContainer, PlanPod } from "../core/plan.js";

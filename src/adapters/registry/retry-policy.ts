@@ -48,7 +48,7 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return date === null ? null : Math.max(0, date - nowMs);
 }
 
-/** The first of dates sent as a list (`Sun, 06 Nov 1994 08:49:37 GMT, Sun, …`): an IMF-fixdate's 29 characters. */
+/** The first of IMF-fixdates sent as a list (`Sun, 06 Nov 1994 08:49:37 GMT, Sun, …`): 29 characters. */
 function firstDate(value: string): string {
   return /^.{29},/.test(value) ? value.slice(0, 29) : value;
 }
